@@ -1,0 +1,17 @@
+"""jae: joint embedding and modality prediction for paired single-cell multimodal data.
+
+Built on JAE, the autoencoder that won the joint-embedding task of the NeurIPS 2021 multimodal single-cell
+competition.
+"""
+
+from __future__ import annotations
+
+import logging
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+from . import io, preprocess  # noqa: E402
+
+__all__ = ["__version__", "io", "preprocess"]

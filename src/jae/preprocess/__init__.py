@@ -1,0 +1,8 @@
+"""The seed's preprocessing: per-cell log normalisation, truncated SVD per modality, cell-cycle scores."""
+
+from __future__ import annotations
+
+from .normalize import log_normalize
+from .svd import SVDBasis, fit_svd
+
+__all__ = ["log_normalize", "SVDBasis", "fit_svd"]

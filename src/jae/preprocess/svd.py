@@ -1,0 +1,88 @@
+"""Truncated SVD of normalised data, stored as plain arrays so it can be saved without pickle."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["SVDBasis", "fit_svd"]
+
+logger = logging.getLogger(__name__)
+
+#: Rows transformed per block, bounding the dense temporary to block x n_components.
+_BLOCK_ROWS = 65536
+
+
+@dataclass(frozen=True)
+class SVDBasis:
+    """A fitted truncated SVD basis (no centring, as sklearn's TruncatedSVD).
+
+    Attributes
+    ----------
+    components
+        ``(n_components, n_features)`` float32 right singular vectors.
+    """
+
+    components: np.ndarray
+
+    @property
+    def n_components(self) -> int:
+        return int(self.components.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.components.shape[1])
+
+    def transform(self, X) -> np.ndarray:
+        """Project ``(n_cells, n_features)`` data onto the basis, in row blocks.
+
+        Returns
+        -------
+        ``(n_cells, n_components)`` float32 array.
+        """
+        if X.shape[1] != self.n_features:
+            raise ValueError(
+                f"SVD basis was fitted on {self.n_features} features but the data has {X.shape[1]}; "
+                "use the same features (same order) as when fitting"
+            )
+        comp_t = self.components.T
+        out = np.empty((X.shape[0], self.n_components), dtype=np.float32)
+        for start in range(0, X.shape[0], _BLOCK_ROWS):
+            block = X[start : start + _BLOCK_ROWS]
+            prod = block @ comp_t
+            out[start : start + _BLOCK_ROWS] = prod.toarray() if sp.issparse(prod) else prod
+        return out
+
+
+def fit_svd(X, n_components: int = 100, *, seed: int = 0, n_iter: int = 5) -> SVDBasis:
+    """Fit a truncated SVD (randomised, seeded) to normalised data.
+
+    Parameters
+    ----------
+    X
+        ``(n_cells, n_features)`` normalised data, dense or sparse.
+    n_components
+        Number of components; capped at ``min(n_cells, n_features) - 1`` with a log line.
+    seed
+        Seed of the randomised solver.
+    n_iter
+        Power iterations of the randomised solver (sklearn's default).
+
+    Returns
+    -------
+    The fitted :class:`SVDBasis`.
+    """
+    from sklearn.decomposition import TruncatedSVD
+
+    max_k = min(X.shape) - 1
+    if max_k < 1:
+        raise ValueError(f"cannot fit an SVD to data of shape {X.shape}: need at least 2 cells and 2 features")
+    k = min(n_components, max_k)
+    if k < n_components:
+        logger.info("SVD: %d components requested, data of shape %s allows %d", n_components, X.shape, k)
+    svd = TruncatedSVD(n_components=k, n_iter=n_iter, random_state=seed, algorithm="randomized")
+    svd.fit(X)
+    return SVDBasis(components=np.ascontiguousarray(svd.components_, dtype=np.float32))

@@ -1,0 +1,30 @@
+"""Shared fixtures: where the real data lives, and seeded synthetic data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("JAE_DATA_DIR", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """Root of the real datasets (``../shared/data`` or ``$JAE_DATA_DIR``).
+
+    Tests using it skip when the data is absent, unless ``JAE_REQUIRE_DATA=1`` (set by ``.ci/run``), which makes
+    the absence a failure.
+    """
+    path = _data_dir()
+    if not (path / "neurips2021_starter").is_dir():
+        msg = f"real data not found at {path}; set JAE_DATA_DIR"
+        if os.environ.get("JAE_REQUIRE_DATA") == "1":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
