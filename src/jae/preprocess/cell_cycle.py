@@ -1,0 +1,180 @@
+"""Cell-cycle scores (S and G2/M) from log-normalised expression, the way scanpy and scib compute them.
+
+The gene lists are the Tirosh et al. (2016) S-phase and G2/M-phase markers, human and mouse, stored in
+``jae/resources/cell_cycle_genes_{human,mouse}.txt`` (symbol, Ensembl ID, phase). Scoring follows
+``scanpy.tl.score_genes_cell_cycle`` exactly: the score of a gene set is its mean expression minus the mean
+expression of control genes drawn at random from the same expression bins (25 bins of mean expression; per
+bin ``min(#S, #G2M)`` genes), each set drawn from a fresh ``RandomState(seed)``. With ``seed=0`` the scores
+equal scanpy's, which is what scib's cell-cycle conservation uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["cell_cycle_genes", "score_cell_cycle", "ORGANISMS"]
+
+log = logging.getLogger(__name__)
+
+#: Accepted organism names (lower case) -> resource file stem.
+ORGANISMS = {
+    "human": "human",
+    "homo sapiens": "human",
+    "homo_sapiens": "human",
+    "hs": "human",
+    "mouse": "mouse",
+    "mus musculus": "mouse",
+    "mus_musculus": "mouse",
+    "mm": "mouse",
+}
+
+_N_BINS = 25  # scanpy.tl.score_genes default
+
+
+@lru_cache(maxsize=None)
+def _gene_table(organism: str) -> pd.DataFrame:
+    key = ORGANISMS.get(str(organism).strip().lower())
+    if key is None:
+        raise ValueError(
+            f"unknown organism {organism!r}; use one of {sorted(set(ORGANISMS))} "
+            "(the competition files store it in uns['organism'])"
+        )
+    text = resources.files("jae.resources").joinpath(f"cell_cycle_genes_{key}.txt")
+    with text.open("r", encoding="utf-8") as fh:
+        return pd.read_table(fh, comment="#", dtype=str)
+
+
+def cell_cycle_genes(organism: str) -> tuple[list[str], list[str]]:
+    """The Tirosh et al. S-phase and G2/M-phase marker gene symbols.
+
+    Parameters
+    ----------
+    organism
+        ``'human'`` or ``'mouse'`` (also ``'homo sapiens'``, ``'mus_musculus'``, ...). Human symbols are upper
+        case, mouse symbols capitalised, as in scib.
+
+    Returns
+    -------
+    ``(s_genes, g2m_genes)``: two lists of gene symbols (43 and 54 genes).
+    """
+    table = _gene_table(organism)
+    return (
+        table.loc[table["phase"] == "S", "gene_name"].tolist(),
+        table.loc[table["phase"] == "G2/M", "gene_name"].tolist(),
+    )
+
+
+def _present(table: pd.DataFrame, phase: str, var_names: pd.Index) -> list[str]:
+    """Genes of one phase found in ``var_names``, by symbol or Ensembl ID, whichever matches more (as scib)."""
+    rows = table[table["phase"] == phase]
+    best: list[str] = []
+    for column in ("gene_name", "gene_id"):
+        found = [g for g in rows[column] if g in var_names]
+        if len(found) > len(best):
+            best = found
+    missing = len(rows) - len(best)
+    if missing:
+        log.info("cell-cycle %s genes: %d of %d present in var_names, %d dropped", phase, len(best), len(rows), missing)
+    return best
+
+
+def _column_means(X) -> np.ndarray:
+    """Per-gene mean over cells, with scanpy's dtype conventions (float64 for sparse, input dtype for dense)."""
+    if sp.issparse(X):
+        return np.asarray(X.sum(axis=0, dtype=np.float64)).ravel() / X.shape[0]
+    return np.nanmean(X, axis=0)
+
+
+def _row_means(X, columns: np.ndarray) -> np.ndarray:
+    sub = X[:, columns]
+    if sp.issparse(sub):
+        return np.asarray(sub.sum(axis=1, dtype=np.float64)).ravel() / len(columns)
+    return np.nanmean(np.asarray(sub), axis=1, dtype=np.float64)
+
+
+def _score_set(X, genes: np.ndarray, gene_means: np.ndarray, *, ctrl_size: int, seed: int) -> np.ndarray:
+    """Score one gene set (column indices ``genes``) against binned random control genes."""
+    rng = np.random.RandomState(seed)  # legacy generator: reproduces scanpy's np.random.seed(0) draws
+    finite = np.flatnonzero(np.isfinite(gene_means))
+    ranks = pd.Series(gene_means[finite]).rank(method="min").to_numpy()
+    n_items = max(1, int(np.round(len(finite) / (_N_BINS - 1))))
+    cut = np.full(len(gene_means), -1.0)
+    cut[finite] = ranks // n_items
+    in_set = np.zeros(len(gene_means), dtype=bool)
+    in_set[genes] = True
+    control = np.zeros(len(gene_means), dtype=bool)
+    for value in np.unique(cut[genes]):
+        candidates = np.flatnonzero(cut == value)  # in var order, as scanpy's obs_cut index
+        if ctrl_size < len(candidates):
+            candidates = candidates[rng.choice(len(candidates), size=ctrl_size, replace=False)]
+        control[candidates] = True
+    control &= ~in_set
+    if not control.any():
+        raise ValueError(
+            "cell-cycle scoring found no control genes; pass the full log-normalised gene matrix, not only the "
+            "cell-cycle genes"
+        )
+    return _row_means(X, genes) - _row_means(X, np.flatnonzero(control))
+
+
+def score_cell_cycle(
+    X_lognorm,
+    var_names,
+    *,
+    organism: str = "human",
+    seed: int = 0,
+    min_genes: int = 1,
+) -> pd.DataFrame:
+    """S-phase and G2/M-phase scores per cell (scanpy's ``score_genes_cell_cycle``).
+
+    Parameters
+    ----------
+    X_lognorm
+        Log-normalised expression, ``(n_cells, n_genes)``, dense or scipy sparse (all genes, not only the
+        cell-cycle ones: control genes are drawn from all of them).
+    var_names
+        The ``n_genes`` gene names (symbols or Ensembl IDs).
+    organism
+        ``'human'`` or ``'mouse'``; see :func:`cell_cycle_genes`.
+    seed
+        Seed of the control-gene draw; ``0`` reproduces scanpy (and scib).
+    min_genes
+        Fewest genes of each list that must be present. scib scores with as few as one.
+
+    Returns
+    -------
+    DataFrame ``(n_cells, 2)`` with float64 columns ``'S_score'`` and ``'G2M_score'`` and a ``RangeIndex`` in
+    row order (set ``.index = obs_names`` yourself).
+    """
+    var_names = pd.Index(np.asarray(var_names).astype(str))
+    if X_lognorm.ndim != 2 or X_lognorm.shape[1] != len(var_names):
+        raise ValueError(
+            f"score_cell_cycle: X_lognorm has shape {X_lognorm.shape} but {len(var_names)} var_names were given; "
+            "pass one name per column"
+        )
+    if not var_names.is_unique:
+        raise ValueError("score_cell_cycle: var_names are not unique; make them unique first (var_names_make_unique)")
+    table = _gene_table(organism)
+    s_genes = _present(table, "S", var_names)
+    g2m_genes = _present(table, "G2/M", var_names)
+    if min(len(s_genes), len(g2m_genes)) < max(1, min_genes):
+        raise ValueError(
+            f"score_cell_cycle: only {len(s_genes)} S-phase and {len(g2m_genes)} G2/M-phase {organism} marker genes "
+            f"are in var_names (need >= {max(1, min_genes)} each); check organism= and that var_names are gene "
+            "symbols or Ensembl IDs"
+        )
+    ctrl_size = min(len(s_genes), len(g2m_genes))
+    means = _column_means(X_lognorm)  # on the input's own layout: float sums then match scanpy's bit for bit
+    if sp.issparse(X_lognorm):
+        X_lognorm = sp.csc_matrix(X_lognorm)  # column subsets are cheap in CSC
+    scores = {}
+    for name, genes in (("S_score", s_genes), ("G2M_score", g2m_genes)):
+        idx = var_names.get_indexer(genes)
+        scores[name] = _score_set(X_lognorm, idx, means, ctrl_size=ctrl_size, seed=seed)
+    return pd.DataFrame(scores)

@@ -1,0 +1,98 @@
+"""Cell-cycle gene lists and scores: oracle against scanpy.tl.score_genes_cell_cycle."""
+
+from __future__ import annotations
+
+import warnings
+from importlib import resources
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import scanpy as sc
+import scipy.sparse as sp
+
+from jae.preprocess import cell_cycle_genes, score_cell_cycle
+
+
+def _scanpy_scores(X, names, s_genes, g2m_genes) -> np.ndarray:
+    adata = ad.AnnData(X)
+    adata.var_names = names
+    present = [[g for g in genes if g in adata.var_names] for genes in (s_genes, g2m_genes)]
+    sc.tl.score_genes_cell_cycle(adata, s_genes=present[0], g2m_genes=present[1])
+    return adata.obs[["S_score", "G2M_score"]].to_numpy()
+
+
+def _synthetic(organism: str, seed: int, n_other: int = 2000):
+    rng = np.random.default_rng(seed)
+    s_genes, g2m_genes = cell_cycle_genes(organism)
+    names = np.array(s_genes[::2] + g2m_genes[::3] + [f"gene{i}" for i in range(n_other)])
+    rng.shuffle(names)
+    X = np.log1p(rng.poisson(rng.gamma(0.5, 1.0, len(names)), (300, len(names)))).astype(np.float32)
+    return X, names, s_genes, g2m_genes
+
+
+def test_gene_lists_are_tirosh():
+    s_h, g2m_h = cell_cycle_genes("human")
+    s_m, g2m_m = cell_cycle_genes("mouse")
+    assert (len(s_h), len(g2m_h)) == (43, 54)
+    assert {"MCM5", "PCNA", "E2F8"} <= set(s_h) and {"MKI67", "TOP2A", "CENPA"} <= set(g2m_h)
+    assert not set(s_h) & set(g2m_h)
+    assert [g.upper() for g in s_m] == s_h and [g.upper() for g in g2m_m] == g2m_h
+    assert cell_cycle_genes("Homo sapiens") == (s_h, g2m_h)
+
+
+@pytest.mark.parametrize("organism", ["human", "mouse"])
+@pytest.mark.parametrize("layout", ["dense", "csr", "csc"])
+def test_scores_match_scanpy(organism, layout):
+    X, names, s_genes, g2m_genes = _synthetic(organism, seed=3)
+    X = {"dense": np.asarray, "csr": sp.csr_matrix, "csc": sp.csc_matrix}[layout](X)
+    expected = _scanpy_scores(X, names, s_genes, g2m_genes)
+    got = score_cell_cycle(X, names, organism=organism)
+    assert list(got.columns) == ["S_score", "G2M_score"]
+    assert isinstance(got.index, pd.RangeIndex) and len(got) == X.shape[0]
+    np.testing.assert_allclose(got.to_numpy(), expected, atol=1e-6)
+
+
+def test_scores_match_scanpy_on_real_gex(data_dir):
+    path = data_dir / "neurips2021_starter/joint_embedding/cite/openproblems_bmmc_cite_starter.solution.h5ad"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ad.OldFormatWarning)  # the competition files predate anndata 0.8
+        adata = ad.read_h5ad(path)
+    for batch in adata.obs["batch"].unique():
+        sub = adata[adata.obs["batch"] == batch]
+        expected = _scanpy_scores(sub.X.copy(), sub.var_names, *cell_cycle_genes("human"))
+        got = score_cell_cycle(sub.X, sub.var_names, organism="human")
+        np.testing.assert_allclose(got.to_numpy(), expected, atol=1e-6)
+
+
+def test_seed_changes_control_genes():
+    X, names, _, _ = _synthetic("human", seed=1)
+    a = score_cell_cycle(X, names, seed=0)
+    b = score_cell_cycle(X, names, seed=5)
+    assert not np.allclose(a.to_numpy(), b.to_numpy())
+    pd.testing.assert_frame_equal(a, score_cell_cycle(X, names, seed=0))
+
+
+def test_ensembl_ids_are_matched():
+    rng = np.random.default_rng(0)
+    table = pd.read_table(resources.files("jae.resources") / "cell_cycle_genes_human.txt", comment="#")
+    names = np.concatenate([table["gene_id"].to_numpy()[::2], [f"ENSG9{i:010d}" for i in range(1500)]])
+    X = np.log1p(rng.poisson(0.5, (100, len(names)))).astype(np.float32)
+    got = score_cell_cycle(X, names)
+    assert np.isfinite(got.to_numpy()).all() and got["S_score"].std() > 0
+
+
+def test_too_few_genes_is_a_clear_error():
+    rng = np.random.default_rng(0)
+    names = np.array(["MCM5"] + [f"g{i}" for i in range(200)])  # no G2/M gene at all
+    X = rng.random((20, len(names)))
+    with pytest.raises(ValueError, match="G2/M-phase human marker genes"):
+        score_cell_cycle(X, names)
+    X, names, _, _ = _synthetic("human", seed=0)
+    with pytest.raises(ValueError, match="need >= 40"):
+        score_cell_cycle(X, names, min_genes=40)
+    with pytest.raises(ValueError, match="unknown organism"):
+        score_cell_cycle(X, names, organism="yeast")
+    with pytest.raises(ValueError, match="one name per column"):
+        score_cell_cycle(X, names[:-1])
