@@ -3,5 +3,25 @@
 from __future__ import annotations
 
 from .modality import KINDS, MOD_NAMES, detect_kind, normalize_kind
+from .paired import PairedCounts, check_batches, get_annotation, get_paired
+from .readers import make_mudata, read_10x_h5, read_competition, read_h5mu
+from .validate import validate_counts
+from .write import write_atomic, write_embedding_h5ad
 
-__all__ = ["KINDS", "MOD_NAMES", "detect_kind", "normalize_kind"]
+__all__ = [
+    "KINDS",
+    "MOD_NAMES",
+    "detect_kind",
+    "normalize_kind",
+    "PairedCounts",
+    "check_batches",
+    "get_annotation",
+    "get_paired",
+    "make_mudata",
+    "read_10x_h5",
+    "read_competition",
+    "read_h5mu",
+    "validate_counts",
+    "write_atomic",
+    "write_embedding_h5ad",
+]

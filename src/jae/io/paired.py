@@ -1,0 +1,299 @@
+"""Paired raw counts of two modalities, checked and aligned by cell, plus lookups of per-cell annotations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .modality import detect_kind, normalize_kind
+from .validate import validate_counts
+
+__all__ = ["PairedCounts", "get_paired", "get_annotation", "check_batches"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PairedCounts:
+    """Raw counts of two modalities measured in the same cells, rows in ``obs_names`` order.
+
+    Attributes
+    ----------
+    obs_names
+        Cell names, length ``n_obs``.
+    obs
+        Per-cell annotations (global columns plus modality-level columns not present globally, unprefixed),
+        index ``obs_names``.
+    names
+        Modality names in the user's data, RNA first.
+    kinds
+        Modality kinds, e.g. ``('GEX', 'ATAC')``.
+    counts
+        Raw counts as CSR matrices of shapes ``(n_obs, n_vars_rna)`` and ``(n_obs, n_vars_other)``.
+    var_names
+        Feature names of each modality.
+    """
+
+    obs_names: pd.Index
+    obs: pd.DataFrame
+    names: tuple[str, str]
+    kinds: tuple[str, str]
+    counts: tuple[sp.csr_matrix, sp.csr_matrix]
+    var_names: tuple[pd.Index, pd.Index]
+
+    @property
+    def n_obs(self) -> int:
+        """Number of cells."""
+        return len(self.obs_names)
+
+
+def _examples(values, n: int = 3) -> str:
+    return ", ".join(repr(v) for v in list(values)[:n])
+
+
+def _resolve_kinds(mods: Mapping, names: Sequence[str], kinds) -> dict[str, str]:
+    if kinds is None:
+        return {name: detect_kind(mods[name], name=name) for name in names}
+    if isinstance(kinds, Mapping):
+        out = {}
+        for name in names:
+            out[name] = normalize_kind(kinds[name]) if name in kinds else detect_kind(mods[name], name=name)
+        return out
+    kinds = list(kinds)
+    if len(kinds) != len(names):
+        raise ValueError(
+            f"kinds={kinds!r} gives {len(kinds)} kinds for the modalities {list(names)}; give one kind per modality, "
+            "e.g. kinds=('GEX', 'ATAC')"
+        )
+    return {name: normalize_kind(kind) for name, kind in zip(names, kinds)}
+
+
+def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[str, str]]:
+    available = list(mods)
+    if modalities is None:
+        if len(available) != 2:
+            raise ValueError(
+                f"the data holds {len(available)} modalities {available}; jae pairs exactly two: choose them with "
+                "modalities=('rna', 'atac')"
+            )
+        names = available
+    else:
+        names = list(modalities)
+        if len(names) != 2:
+            raise ValueError(f"modalities={modalities!r} must name exactly two modalities, RNA first")
+        missing = [n for n in names if n not in mods]
+        if missing:
+            raise KeyError(
+                f"no modality {_examples(missing)} in the data; available modalities: {available}; "
+                "pass modalities=(rna_name, other_name) using these names"
+            )
+    by_name = _resolve_kinds(mods, names, kinds)
+    first, second = names
+    if by_name[first] == by_name[second]:
+        raise ValueError(
+            f"modalities {first!r} and {second!r} are both {by_name[first]}; jae pairs RNA (GEX) with ATAC or ADT: "
+            "choose two different modalities or pass kinds=('GEX', 'ATAC') / ('GEX', 'ADT')"
+        )
+    if "GEX" not in (by_name[first], by_name[second]):
+        raise ValueError(
+            f"neither {first!r} ({by_name[first]}) nor {second!r} ({by_name[second]}) is RNA; jae pairs RNA (GEX) "
+            "with ATAC or ADT: include the RNA modality, or pass kinds=... if the detection is wrong"
+        )
+    if by_name[second] == "GEX":
+        first, second = second, first
+    return (first, second), (by_name[first], by_name[second])
+
+
+def _matrix(adata, *, name: str, layer: str | None):
+    if layer is None:
+        return adata.X
+    if layer not in adata.layers:
+        raise KeyError(
+            f"modality {name!r} has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... or store raw "
+            f"counts there (layer=None uses .X)"
+        )
+    return adata.layers[layer]
+
+
+def _as_csr(X) -> sp.csr_matrix:
+    if sp.issparse(X):
+        return X if X.format == "csr" else X.tocsr()
+    return sp.csr_matrix(np.asarray(X))
+
+
+def get_paired(
+    data,
+    *,
+    modalities: tuple[str, str] | None = None,
+    layer: str | None = "counts",
+    kinds: Sequence[str] | Mapping[str, str] | None = None,
+) -> PairedCounts:
+    """Extract the raw counts of two paired modalities, checked and aligned by cell name.
+
+    Parameters
+    ----------
+    data
+        A :class:`mudata.MuData`, or a dict ``{name: AnnData}``.
+    modalities
+        ``(rna_name, other_name)``; by default the two modalities of ``data`` (an error when there are not
+        exactly two). They are returned RNA first whatever the order given.
+    layer
+        Layer holding raw counts in each modality; ``None`` uses ``.X``.
+    kinds
+        Kinds of the modalities (``'GEX'``, ``'ATAC'``, ``'ADT'``), one per modality in the order of
+        ``modalities`` (or of ``data``), or a dict ``{name: kind}``; detected from ``var['feature_types']`` or
+        the modality name when not given.
+
+    Returns
+    -------
+    :class:`PairedCounts` with CSR counts of shapes ``(n_obs, n_vars)`` per modality, rows in ``obs_names`` order
+    (the MuData's cell order, else the RNA modality's). CSR counts already in that order are not copied.
+
+    Raises
+    ------
+    KeyError
+        For a missing modality or layer.
+    ValueError
+        For cells that differ between the modalities, duplicated cell names, an unknown or repeated modality kind,
+        or counts that fail :func:`jae.io.validate_counts`.
+    """
+    if isinstance(data, Mapping):
+        mods, global_obs = dict(data), None
+    elif hasattr(data, "mod"):
+        mods, global_obs = dict(data.mod), data.obs
+    else:
+        raise TypeError(f"get_paired needs a MuData or a dict of two AnnData objects, got {type(data).__name__}")
+    names, kind_pair = _choose(mods, modalities, kinds)
+
+    for name in names:
+        index = mods[name].obs_names
+        if not index.is_unique:
+            dup = index[index.duplicated()].unique()
+            raise ValueError(
+                f"modality {name!r} has {len(dup)} duplicated cell names (e.g. {_examples(dup)}); cell names must be "
+                "unique to pair modalities: make them unique in both modalities the same way, e.g. by appending "
+                "the sample or batch"
+            )
+    index_rna, index_other = (mods[n].obs_names for n in names)
+    if not index_rna.equals(index_other):
+        only_rna = index_rna.difference(index_other, sort=False)
+        only_other = index_other.difference(index_rna, sort=False)
+        if len(only_rna) or len(only_other):
+            raise ValueError(
+                f"the modalities hold different cells: {len(only_rna)} only in {names[0]!r} "
+                f"(e.g. {_examples(only_rna)}), {len(only_other)} only in {names[1]!r} (e.g. {_examples(only_other)}); "
+                "subset both modalities to the shared cells, e.g. mu.pp.intersect_obs(mdata)"
+            )
+
+    if global_obs is not None and global_obs.index.equals(index_rna):
+        obs_names = global_obs.index
+    elif global_obs is not None and global_obs.index.is_unique:
+        obs_names = global_obs.index[global_obs.index.isin(index_rna)]
+    else:
+        obs_names = index_rna
+
+    counts, var_names = [], []
+    for name in names:
+        adata = mods[name]
+        X = _matrix(adata, name=name, layer=layer)
+        if not adata.obs_names.equals(obs_names):
+            logger.info("aligning the cells of modality %r to the shared cell order by name", name)
+            X = X[adata.obs_names.get_indexer(obs_names)]
+        X = _as_csr(X)
+        where = "X" if layer is None else f"layer {layer!r}"
+        validate_counts(X, name=f"modality {name!r} ({where})")
+        counts.append(X)
+        var_names.append(adata.var_names)
+
+    obs = _joint_obs(obs_names, global_obs, [mods[n] for n in names])
+    return PairedCounts(
+        obs_names=obs_names,
+        obs=obs,
+        names=tuple(names),
+        kinds=kind_pair,
+        counts=tuple(counts),
+        var_names=tuple(var_names),
+    )
+
+
+def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas) -> pd.DataFrame:
+    """Global obs columns, then modality-level columns missing globally (first modality wins), on ``obs_names``."""
+    columns: dict[str, pd.Series] = {}
+    if global_obs is not None:
+        aligned = global_obs if global_obs.index.equals(obs_names) else global_obs.reindex(obs_names)
+        for col in aligned.columns:
+            columns[col] = aligned[col]
+    for adata in adatas:
+        mod_obs = adata.obs
+        for col in mod_obs.columns:
+            if col not in columns:
+                series = mod_obs[col]
+                columns[col] = series if mod_obs.index.equals(obs_names) else series.reindex(obs_names)
+    obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
+    return obs
+
+
+def get_annotation(obs: pd.DataFrame, key: str, *, what: str) -> pd.Series:
+    """Return the per-cell column ``obs[key]``, with an error naming the available columns when missing.
+
+    Parameters
+    ----------
+    obs
+        Per-cell annotations, e.g. :attr:`PairedCounts.obs`.
+    key
+        Column name.
+    what
+        What the column holds (``'cell type'``, ``'batch'``), used in the error message.
+
+    Returns
+    -------
+    The column as a :class:`pandas.Series` indexed like ``obs``.
+
+    Raises
+    ------
+    KeyError
+        When ``obs`` has no column ``key``.
+    """
+    if key not in obs.columns:
+        raise KeyError(
+            f"no {what} column {key!r} in obs; available columns: {list(obs.columns)}; pass the name of the column "
+            f"holding the {what}, or add it to mdata.obs (e.g. read_competition(..., annotations=solution_file))"
+        )
+    return obs[key]
+
+
+def check_batches(batch: pd.Series, *, min_cells: int = 2) -> None:
+    """Check that every batch has at least ``min_cells`` cells and every cell has a batch.
+
+    Parameters
+    ----------
+    batch
+        Batch label per cell.
+    min_cells
+        Smallest allowed batch size.
+
+    Raises
+    ------
+    ValueError
+        For cells without a batch, or batches with fewer than ``min_cells`` cells.
+    """
+    missing = int(batch.isna().sum())
+    if missing:
+        raise ValueError(
+            f"{missing} of {len(batch)} cells have no batch label in {batch.name!r}; fill the missing labels "
+            "(e.g. with the sample name) or drop those cells"
+        )
+    sizes = batch.value_counts()
+    sizes = sizes[sizes > 0]
+    small = sizes[sizes < min_cells]
+    if len(small):
+        listed = ", ".join(f"{label!r} ({n} cells)" for label, n in small.items())
+        raise ValueError(
+            f"batches with fewer than {min_cells} cells: {listed}; merge them into a related batch or drop those "
+            "cells"
+        )

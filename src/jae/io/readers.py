@@ -1,0 +1,314 @@
+"""Readers for paired data: the competition's two ``.h5ad`` files, MuData ``.h5mu`` and Cell Ranger ``.h5``.
+
+Every reader returns a :class:`mudata.MuData` whose modalities carry the canonical names (``'rna'`` and
+``'atac'`` or ``'prot'``), raw counts in ``.layers['counts']`` and plain (unprefixed) per-cell columns in
+``mdata.obs``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import anndata as ad
+import mudata as md
+import numpy as np
+import pandas as pd
+
+from .modality import MOD_NAMES, detect_kind, normalize_kind
+
+__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "make_mudata"]
+
+logger = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike
+
+
+def make_mudata(mods: dict[str, ad.AnnData]) -> md.MuData:
+    """Build a MuData from modalities without MuData 0.3's prefixed obs copies (``'rna:batch'``).
+
+    Feature names shared between modalities (a protein and its gene, e.g. ``CD4``) are allowed; MuData's
+    warning about them is silenced here. ``mdata.obs`` starts with no columns.
+
+    Parameters
+    ----------
+    mods
+        ``{name: AnnData}``; the AnnData objects are used as they are, not copied.
+
+    Returns
+    -------
+    The MuData.
+    """
+    with md.set_options(pull_on_update=False), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*var_names are not unique.*", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*var_names are intersecting.*", category=UserWarning)
+        return md.MuData(mods)
+
+
+def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts") -> None:
+    """Make sure raw counts sit in ``adata.layers['counts']``: copy the reference of ``.X`` when needed."""
+    if layer is None:
+        adata.layers["counts"] = adata.X
+    elif layer != "counts":
+        if layer not in adata.layers:
+            raise KeyError(
+                f"{where} has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... naming the layer "
+                "with raw counts, or layer=None when .X holds them"
+            )
+        adata.layers["counts"] = adata.layers[layer]
+    elif "counts" not in adata.layers:
+        logger.info("%s has no layer 'counts'; using .X as the raw counts", where)
+        adata.layers["counts"] = adata.X
+
+
+def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str) -> None:
+    """Join the columns of ``source`` missing from ``mdata.obs`` by cell name (NaN for cells not in ``source``)."""
+    new = [c for c in source.columns if c not in mdata.obs.columns]
+    skipped = [c for c in source.columns if c in mdata.obs.columns]
+    if skipped:
+        logger.debug("%s: keeping the existing columns %s", what, skipped)
+    if not new:
+        return
+    if not source.index.is_unique:
+        raise ValueError(f"{what} has duplicated cell names; make obs_names unique there")
+    for col in new:
+        series = source[col]
+        mdata.obs[col] = series if source.index.equals(mdata.obs_names) else series.reindex(mdata.obs_names)
+
+
+def _read_obs(path: Path) -> pd.DataFrame:
+    adata = ad.read_h5ad(path, backed="r")
+    try:
+        return adata.obs.copy()
+    finally:
+        adata.file.close()
+
+
+def _check_file(path: PathLike, *, what: str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} file {path} does not exist; check the path")
+    return path
+
+
+def read_competition(
+    mod1: PathLike,
+    mod2: PathLike,
+    *,
+    annotations: PathLike | Sequence[PathLike] | None = None,
+    layer: str | None = "counts",
+) -> md.MuData:
+    """Read paired data in the NeurIPS 2021 competition layout (two ``.h5ad`` files, one per modality).
+
+    Parameters
+    ----------
+    mod1, mod2
+        Paths to the ``*.mod1.h5ad`` (GEX) and ``*.mod2.h5ad`` (ATAC or ADT) files. The kinds are detected from
+        ``var['feature_types']``.
+    annotations
+        Path(s) to ``.h5ad`` files whose ``obs`` holds cell annotations (e.g. ``*.solution.h5ad`` or
+        ``*.output_rna.h5ad``). Their columns not yet in ``mdata.obs`` are joined by cell name (earlier files
+        win); cells absent from a file get NaN, extra cells are ignored. Only ``obs`` is read.
+    layer
+        Layer of the files holding raw counts; stored as ``.layers['counts']`` (``.X`` is used when the files
+        have no such layer and ``layer='counts'``, and always when ``layer=None``).
+
+    Returns
+    -------
+    MuData with modalities ``'rna'`` and ``'atac'`` or ``'prot'`` (``.X`` as in the files, raw counts in
+    ``.layers['counts']``); ``mdata.obs`` holds mod1's per-cell columns (e.g. ``'batch'``) then the annotation
+    columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
+    """
+    paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
+    adatas = [ad.read_h5ad(p) for p in paths]
+    kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
+    if kinds[0] is None:
+        kinds[0] = "GEX"
+    if kinds[1] is None:
+        raise ValueError(
+            f"{paths[1]} has no var['feature_types']; cannot tell ATAC from ADT: read the files yourself and use "
+            "jae.io.get_paired(..., kinds=('GEX', 'ATAC'))"
+        )
+    if kinds[0] == kinds[1] or "GEX" not in kinds:
+        raise ValueError(
+            f"mod1 {paths[0].name} is {kinds[0]} and mod2 {paths[1].name} is {kinds[1]}; jae pairs GEX (mod1) with "
+            "ATAC or ADT (mod2): pass the two modality files of one dataset"
+        )
+    order = [0, 1] if kinds[0] == "GEX" else [1, 0]
+    mods = {}
+    for i in order:
+        name = MOD_NAMES[kinds[i]]
+        _counts_layer(adatas[i], where=f"{paths[i].name}", layer=layer)
+        mods[name] = adatas[i]
+    mdata = make_mudata(mods)
+    rna = adatas[order[0]]
+    _add_obs_columns(mdata, rna.obs, what=str(paths[order[0]]))
+    for key in ("dataset_id", "organism"):
+        for a in (rna, adatas[order[1]]):
+            if key in a.uns:
+                mdata.uns[key] = a.uns[key]
+                break
+    if annotations is not None:
+        if isinstance(annotations, (str, os.PathLike)):
+            annotations = [annotations]
+        for path in annotations:
+            path = _check_file(path, what="annotation")
+            obs = _read_obs(path)
+            matched = int(mdata.obs_names.isin(obs.index).sum())
+            logger.info("annotations %s: %d of %d cells matched", path.name, matched, mdata.n_obs)
+            if matched == 0:
+                logger.warning("annotations %s share no cell names with the data", path.name)
+            _add_obs_columns(mdata, obs, what=str(path))
+    return mdata
+
+
+def read_h5mu(
+    path: PathLike,
+    *,
+    rna: str = "rna",
+    other: str | None = None,
+    other_kind: str | None = None,
+) -> md.MuData:
+    """Read a MuData ``.h5mu`` with an RNA modality and an ATAC or protein modality.
+
+    Parameters
+    ----------
+    path
+        The ``.h5mu`` file.
+    rna
+        Name of the RNA modality in the file.
+    other
+        Name of the ATAC or protein modality; by default the only other modality.
+    other_kind
+        ``'ATAC'`` or ``'ADT'``; detected from ``var['feature_types']`` or the modality name when not given.
+
+    Returns
+    -------
+    MuData with the two modalities renamed ``'rna'`` and ``'atac'`` / ``'prot'`` (other modalities dropped),
+    raw counts in ``.layers['counts']`` (the reference of ``.X`` when the file has no such layer), the file's
+    global ``obs``, ``obsm`` and ``uns``, and modality-level per-cell columns added unprefixed to ``mdata.obs``.
+    """
+    path = _check_file(path, what=".h5mu")
+    with md.set_options(pull_on_update=False), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*var_names are not unique.*", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*var_names are intersecting.*", category=UserWarning)
+        source = md.read_h5mu(path)
+    available = list(source.mod)
+    if rna not in source.mod:
+        raise KeyError(f"{path.name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
+    if other is None:
+        others = [m for m in available if m != rna]
+        if len(others) != 1:
+            raise ValueError(
+                f"{path.name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
+            )
+        other = others[0]
+    elif other not in source.mod:
+        raise KeyError(f"{path.name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
+    rna_ad, other_ad = source.mod[rna], source.mod[other]
+    if "feature_types" in rna_ad.var and detect_kind(rna_ad, name=rna) != "GEX":
+        raise ValueError(
+            f"modality {rna!r} holds {detect_kind(rna_ad, name=rna)} features, not RNA; pass rna=<name of the RNA "
+            f"modality> (available: {available})"
+        )
+    kind = normalize_kind(other_kind) if other_kind is not None else detect_kind(other_ad, name=other)
+    if kind == "GEX":
+        raise ValueError(
+            f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
+            "other_kind='ATAC' / 'ADT'"
+        )
+    dropped = [m for m in available if m not in (rna, other)]
+    if dropped:
+        logger.info("%s: ignoring modalities %s", path.name, dropped)
+    names = {rna: "rna", other: MOD_NAMES[kind]}
+    for old, new in names.items():
+        _counts_layer(source.mod[old], where=f"modality {old!r}")
+    mdata = make_mudata({new: source.mod[old] for old, new in names.items()})
+    # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch')
+    prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
+    global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
+    _add_obs_columns(mdata, global_obs, what=path.name)
+    for old in names:
+        _add_obs_columns(mdata, source.mod[old].obs, what=f"modality {old!r}")
+    for key in source.obsm:
+        if source.obsm[key].shape[0] == mdata.n_obs and source.obs_names.equals(mdata.obs_names):
+            mdata.obsm[key] = source.obsm[key]
+    mdata.uns.update(source.uns)
+    return mdata
+
+
+def _decode(values: np.ndarray) -> np.ndarray:
+    return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values], dtype=object)
+
+
+def read_10x_h5(path: PathLike) -> md.MuData:
+    """Read a Cell Ranger / Cell Ranger ARC ``filtered_feature_bc_matrix.h5``.
+
+    Parameters
+    ----------
+    path
+        The HDF5 file, with group ``matrix`` holding ``data``, ``indices``, ``indptr``, ``shape``, ``barcodes``
+        and ``features/{id, name, feature_type, genome}`` (Cell Ranger >= 3).
+
+    Returns
+    -------
+    MuData with one modality per feature type: ``'rna'`` (Gene Expression) and ``'atac'`` (Peaks) and/or
+    ``'prot'`` (Antibody Capture). Each holds float32 counts, cells x features CSR, in ``.X`` and
+    ``.layers['counts']`` (the same matrix); ``var_names`` are the feature names (made unique),
+    ``var['gene_ids']`` the feature ids, ``var['feature_types']`` the kind, ``var['genome']``.
+
+    Raises
+    ------
+    ValueError
+        For a file without the ``matrix`` group, an unknown feature type, or no Gene Expression features.
+    """
+    import h5py
+    import scipy.sparse as sp
+
+    path = _check_file(path, what="Cell Ranger .h5")
+    with h5py.File(path, "r") as f:
+        if "matrix" not in f or "features" not in f["matrix"]:
+            raise ValueError(
+                f"{path.name} is not a Cell Ranger >= 3 feature-barcode matrix (no group 'matrix/features'); pass "
+                "filtered_feature_bc_matrix.h5 from Cell Ranger or Cell Ranger ARC"
+            )
+        g = f["matrix"]
+        n_features, n_cells = (int(v) for v in g["shape"][()])
+        # stored features x cells in CSC, which is cells x features in CSR
+        X = sp.csr_matrix(
+            (g["data"][()].astype(np.float32), g["indices"][()], g["indptr"][()]), shape=(n_cells, n_features)
+        )
+        barcodes = _decode(g["barcodes"][()])
+        feats = g["features"]
+        ids = _decode(feats["id"][()])
+        names = _decode(feats["name"][()])
+        ftypes = _decode(feats["feature_type"][()])
+        genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
+    kinds = np.array([normalize_kind(t) for t in ftypes], dtype=object)
+    if "GEX" not in set(kinds):
+        raise ValueError(f"{path.name} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
+    if len(set(kinds)) < 2:
+        raise ValueError(
+            f"{path.name} holds only Gene Expression features; jae needs a second modality (Peaks or Antibody Capture)"
+        )
+    obs = pd.DataFrame(index=pd.Index(barcodes, name=None))
+    mods = {}
+    for kind in ("GEX", "ATAC", "ADT"):
+        mask = kinds == kind
+        if not mask.any():
+            continue
+        var_names = pd.Index(names[mask])
+        if not var_names.is_unique:
+            var_names = pd.Index(ad.utils.make_index_unique(var_names))
+        var = pd.DataFrame(
+            {"gene_ids": ids[mask], "feature_types": kind, "genome": genome[mask]}, index=var_names
+        )
+        Xk = X[:, np.flatnonzero(mask)]
+        adata = ad.AnnData(X=Xk, obs=obs.copy(), var=var)
+        adata.layers["counts"] = adata.X
+        mods[MOD_NAMES[kind]] = adata
+    logger.info("read %s: %d cells, modalities %s", path.name, n_cells, {k: v.n_vars for k, v in mods.items()})
+    return make_mudata(mods)

@@ -1,0 +1,143 @@
+"""Atomic writes of AnnData / MuData files that never overwrite an input, and the competition's embedding format."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+__all__ = ["write_atomic", "write_embedding_h5ad"]
+
+logger = logging.getLogger(__name__)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def write_atomic(
+    obj,
+    path: str | os.PathLike,
+    *,
+    protect: Iterable[str | os.PathLike] = (),
+    overwrite: bool = True,
+) -> Path:
+    """Write an AnnData (``.h5ad``) or MuData (``.h5mu``) file atomically.
+
+    The object is written to a temporary file in the target directory, then moved into place with
+    :func:`os.replace`, so readers never see a half-written file; the temporary file is removed on failure.
+
+    Parameters
+    ----------
+    obj
+        :class:`anndata.AnnData` or :class:`mudata.MuData`.
+    path
+        Output path, ending in ``.h5ad`` (AnnData) or ``.h5mu`` (MuData). Missing parent folders are created.
+    protect
+        Paths that must not be written, typically the input files.
+    overwrite
+        Whether an existing file at ``path`` may be replaced.
+
+    Returns
+    -------
+    The output path.
+
+    Raises
+    ------
+    ValueError
+        When ``path`` is one of ``protect``, or its suffix does not fit the object.
+    FileExistsError
+        When ``path`` exists and ``overwrite=False``.
+    """
+    path = Path(path)
+    for p in protect:
+        if _same_file(path, Path(p)):
+            raise ValueError(f"refusing to overwrite input file {path}; choose another output path")
+    if isinstance(obj, ad.AnnData):
+        suffix = ".h5ad"
+    elif type(obj).__name__ == "MuData":
+        suffix = ".h5mu"
+    else:
+        raise TypeError(f"write_atomic writes AnnData or MuData, got {type(obj).__name__}")
+    if path.suffix != suffix:
+        raise ValueError(f"cannot write a {type(obj).__name__} to {path}: use a path ending in {suffix!r}")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True or choose another output path")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{suffix}"
+    try:
+        if suffix == ".h5ad":
+            obj.write_h5ad(tmp)
+        else:
+            obj.write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    logger.info("wrote %s", path)
+    return path
+
+
+def write_embedding_h5ad(
+    embedding: np.ndarray,
+    obs_names,
+    path: str | os.PathLike,
+    *,
+    dataset_id: str,
+    method_id: str = "jae",
+    protect: Iterable[str | os.PathLike] = (),
+) -> Path:
+    """Write a joint embedding in the NeurIPS 2021 competition's output format.
+
+    Parameters
+    ----------
+    embedding
+        Embedding, shape ``(n_obs, n_dims)``.
+    obs_names
+        Cell names, length ``n_obs``, in the rows' order.
+    path
+        Output ``.h5ad`` path (written atomically, never one of ``protect``).
+    dataset_id
+        Stored in ``uns['dataset_id']``.
+    method_id
+        Stored in ``uns['method_id']``.
+    protect
+        Paths that must not be written, typically the input files.
+
+    Returns
+    -------
+    The output path. The file holds an AnnData with ``X`` = embedding (float32, ``(n_obs, n_dims)``), ``obs``
+    indexed by the cell names with no columns, and ``uns['dataset_id']``, ``uns['method_id']``.
+
+    Raises
+    ------
+    ValueError
+        For an embedding that is not 2-D, has non-finite values, or whose rows do not match ``obs_names``.
+    """
+    embedding = np.asarray(embedding)
+    obs_index = pd.Index(np.asarray(obs_names).astype(str))
+    if embedding.ndim != 2:
+        raise ValueError(f"embedding must be 2-D (cells x dims), got shape {embedding.shape}")
+    if embedding.shape[0] != len(obs_index):
+        raise ValueError(
+            f"embedding has {embedding.shape[0]} rows but {len(obs_index)} cell names were given; pass the "
+            "obs_names the embedding was computed for"
+        )
+    if not obs_index.is_unique:
+        raise ValueError("cell names are duplicated; pass unique obs_names")
+    if not np.isfinite(embedding).all():
+        raise ValueError("embedding has NaN or infinite values; it cannot be written (check the model's training)")
+    adata = ad.AnnData(
+        X=embedding.astype(np.float32),
+        obs=pd.DataFrame(index=obs_index),
+        uns={"dataset_id": str(dataset_id), "method_id": str(method_id)},
+    )
+    return write_atomic(adata, path, protect=protect)
