@@ -1,0 +1,130 @@
+"""Model files: ``model.json`` (readable description with a format version) + ``weights.pt`` (tensors only).
+
+Loading uses ``torch.load(weights_only=True)``, so no arbitrary object is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import __version__
+from .config import JAEConfig
+from .model import JAENetwork, LatentLayout
+from .preprocess import Preprocessor, SVDBasis
+from .train import resolve_device
+
+__all__ = ["FORMAT_VERSION", "save_model", "load_model"]
+
+logger = logging.getLogger(__name__)
+
+#: Version of the on-disk layout; bump when it changes and keep a frozen checkpoint of each in tests/fixtures.
+FORMAT_VERSION = 1
+DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
+
+
+def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a fitted :class:`jae.JAE` to the folder ``path`` atomically (a temp folder renamed into place)."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another folder")
+    if path.exists() and not (path / DESCRIPTION).is_file():
+        raise FileExistsError(f"{path} exists and is not a jae model folder; refusing to replace it")
+    pre = model.preprocessor
+    description = {
+        "format_version": FORMAT_VERSION,
+        "jae_version": __version__,
+        "config": model.config.to_dict(),
+        "seed": model.seed,
+        "layout": model.layout.to_dict(),
+        "categories": {"cell_type": list(model.cell_types), "batch": list(model.batches)},
+        "organism": model.organism,
+        "modalities": [
+            {
+                "name": name,
+                "kind": kind,
+                "svd_components": None if basis is None else basis.n_components,
+                "var_names": [str(v) for v in names],
+            }
+            for name, kind, names, basis in zip(model.modality_names, pre.kinds, pre.var_names, pre.bases)
+        ],
+        "n_input": pre.n_output,
+        "history": model.history.to_dict(orient="list"),
+    }
+    tensors = {f"network.{k}": v.detach().cpu() for k, v in model.network.state_dict().items()}
+    for i, basis in enumerate(pre.bases):
+        if basis is not None:
+            tensors[f"svd.{i}"] = torch.from_numpy(basis.components)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
+        torch.save(tensors, tmp / WEIGHTS)
+        if path.exists():
+            old = path.with_name(f".{path.name}.old")
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    logger.info("saved model to %s", path)
+    return path
+
+
+def load_model(cls, path: str | Path, *, device: str = "auto"):
+    """Rebuild a model saved by :func:`save_model`; validates the description and the tensors."""
+    path = Path(path)
+    if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
+        raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
+    try:
+        d = json.loads((path / DESCRIPTION).read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path / DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
+    version = d.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: model format_version {version!r} is not supported by jae {__version__} "
+            f"(reads version {FORMAT_VERSION}); refit the model or use the jae version that wrote it"
+        )
+    tensors = torch.load(path / WEIGHTS, map_location="cpu", weights_only=True)
+    model = cls(JAEConfig.from_dict(d["config"]), seed=d["seed"], device=device)
+    model.layout = LatentLayout(**d["layout"])
+    model.cell_types = list(d["categories"]["cell_type"])
+    model.batches = list(d["categories"]["batch"])
+    if (len(model.cell_types), len(model.batches)) != (model.layout.n_cell_type, model.layout.n_batch):
+        raise ValueError(f"{path}: category lists do not match the latent layout; the model folder is damaged")
+    model.organism = d.get("organism")
+    mods = d["modalities"]
+    bases = []
+    for i, m in enumerate(mods):
+        if m["svd_components"] is None:
+            bases.append(None)
+            continue
+        comp = tensors.get(f"svd.{i}")
+        if comp is None or tuple(comp.shape) != (m["svd_components"], len(m["var_names"])):
+            raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen")
+        bases.append(SVDBasis(components=comp.numpy().astype(np.float32)))
+    model.preprocessor = Preprocessor.from_bases(
+        [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases
+    )
+    model.modality_names = tuple(m["name"] for m in mods)
+    cfg = model.config
+    model.network = JAENetwork(
+        d["n_input"], model.layout.dim, hidden=cfg.hidden, dropout=cfg.dropout, batch_norm=cfg.batch_norm
+    )
+    state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
+    model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises
+    model.network.to(resolve_device(device)).eval()
+    model.history = pd.DataFrame(d.get("history") or {})
+    return model

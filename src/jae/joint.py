@@ -1,0 +1,385 @@
+"""The user-facing joint-embedding model: ``JAE().fit(mdata)`` then ``.embed(mdata)``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .config import JAEConfig
+from .io.paired import check_batches, get_annotation, get_paired
+from .model import JAENetwork, LatentLayout
+from .preprocess import Preprocessor, log_normalize
+from .train import Stage, resolve_device, split_validation, train_network
+
+__all__ = ["JAE"]
+
+logger = logging.getLogger(__name__)
+
+
+def _guess_organism(gene_names: pd.Index) -> str:
+    """'mouse' when most symbols are title-case (``Mcm5``), else 'human' (``MCM5``)."""
+    names = pd.Index(gene_names).astype(str)[:2000]
+    title = np.mean([n[:1].isupper() and n[1:].lower() == n[1:] and n[1:] != "" for n in names])
+    return "mouse" if title > 0.5 else "human"
+
+
+class JAE:
+    """Joint embedding of paired single-cell modalities with the JAE autoencoder.
+
+    Parameters
+    ----------
+    config
+        Hyper-parameters; the seed's defaults when None.
+    seed
+        Seeds every random step (SVD, validation split, initialisation, dropout, minibatch order). The same
+        seed gives the same embedding on the same machine.
+    device
+        ``'auto'`` (CUDA when available), ``'cpu'`` or ``'cuda'``.
+
+    Examples
+    --------
+    >>> model = jae.JAE().fit(mdata, batch_key="batch", cell_type_key="cell_type")  # doctest: +SKIP
+    >>> emb = model.embed(mdata)  # also stored in mdata.obsm["X_jae"]  # doctest: +SKIP
+    """
+
+    def __init__(self, config: JAEConfig | None = None, *, seed: int = 0, device: str = "auto") -> None:
+        self.config = config or JAEConfig()
+        self.seed = int(seed)
+        self.device = resolve_device(device)
+        self.network: JAENetwork | None = None
+        self.layout: LatentLayout | None = None
+        self.preprocessor: Preprocessor | None = None
+        self.modality_names: tuple[str, ...] = ()
+        self.cell_types: list[str] = []
+        self.batches: list[str] = []
+        self.organism: str | None = None
+        self.history = pd.DataFrame()
+
+    # ----------------------------------------------------------------------------------------- properties
+    @property
+    def is_fitted(self) -> bool:
+        return self.network is not None
+
+    def _require_fitted(self) -> None:
+        if not self.is_fitted:
+            raise RuntimeError("this JAE model is not fitted yet; call model.fit(data) or JAE.load(path) first")
+
+    @property
+    def column_names(self) -> list[str]:
+        """Names of the embedding's columns (cell-type, batch, phase and free units)."""
+        self._require_fitted()
+        return self.layout.column_names(self.cell_types, self.batches)
+
+    @property
+    def second_kind(self) -> str:
+        return self.preprocessor.kinds[1]
+
+    # ----------------------------------------------------------------------------------------------- fit
+    def fit(
+        self,
+        data,
+        *,
+        batch_key: str = "batch",
+        cell_type_key: str | None = "cell_type",
+        phase_keys: tuple[str, str] | None = None,
+        reference=None,
+        finetune: bool = True,
+        organism: str | None = None,
+        layer: str | None = "counts",
+        modalities: tuple[str, str] | None = None,
+        progress_bar: bool = True,
+    ) -> "JAE":
+        """Fit preprocessing on all cells, pretrain on annotated reference cells, fine-tune on the rest.
+
+        Parameters
+        ----------
+        data
+            MuData (or ``{name: AnnData}``) with an RNA modality and an ATAC or protein modality, raw counts in
+            ``layer``.
+        batch_key
+            Column of ``obs`` with the batch of each cell.
+        cell_type_key
+            Column with cell-type labels. Cells with a label form the reference (pretraining); cells without
+            one are the query (fine-tuning). Ignored in unsupervised mode.
+        phase_keys
+            Columns with S and G2M scores; computed from RNA with the standard gene lists when None.
+        reference
+            Boolean mask (or name of a boolean ``obs`` column) choosing the reference cells explicitly; every
+            reference cell must then have a label.
+        finetune
+            Fine-tune on the query cells (reconstruction loss only, the seed's lr and epochs).
+        organism
+            ``'human'`` or ``'mouse'`` for the cell-cycle genes; from ``uns['organism']`` or guessed from gene
+            symbols when None.
+        layer
+            Layer holding raw counts (None: ``.X``).
+        modalities
+            ``(rna_name, other_name)`` when the MuData holds more than two modalities.
+        progress_bar
+            One progress bar per training stage.
+
+        Returns
+        -------
+        self, fitted. ``self.history`` holds the per-epoch losses.
+        """
+        paired = get_paired(data, modalities=modalities, layer=layer)
+        obs = paired.obs
+        self.modality_names = paired.names
+        self.organism = organism or _organism_from(data) or _guess_organism(paired.var_names[0])
+        logger.info(
+            "fitting preprocessing on %d cells: %s", len(obs),
+            ", ".join(f"{n} ({k}, {X.shape[1]} features)" for n, k, X in zip(paired.names, paired.kinds, paired.counts)),
+        )
+        preprocessor = Preprocessor.fit(
+            paired.counts, paired.kinds, paired.var_names, n_components=self.config.n_svd, seed=self.seed
+        )
+        X = preprocessor.transform(paired.counts)
+        if phase_keys is None and self.config.n_phase:
+            obs = obs.copy()
+            phase_keys = ("S_score", "G2M_score")
+            obs[list(phase_keys)] = self._phase_scores(paired)
+        return self.fit_transformed(
+            X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
+            phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
+        )
+
+    def _phase_scores(self, paired) -> np.ndarray:
+        from .preprocess.cell_cycle import score_cell_cycle
+
+        gex = paired.kinds.index("GEX")
+        try:
+            scores = score_cell_cycle(
+                log_normalize(paired.counts[gex]), paired.var_names[gex], organism=self.organism, seed=self.seed
+            )
+        except ValueError as err:
+            logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
+            return np.full((len(paired.obs_names), 2), np.nan, dtype=np.float32)
+        return scores[["S_score", "G2M_score"]].to_numpy(np.float32)
+
+    def fit_transformed(
+        self,
+        X: np.ndarray,
+        obs: pd.DataFrame,
+        *,
+        preprocessor: Preprocessor,
+        batch_key: str = "batch",
+        cell_type_key: str | None = "cell_type",
+        phase_keys: tuple[str, str] | None = None,
+        reference=None,
+        finetune: bool = True,
+        progress_bar: bool = True,
+    ) -> "JAE":
+        """:meth:`fit` on features already transformed by ``preprocessor`` (e.g. fitted by streaming).
+
+        ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells.
+        """
+        if X.shape != (len(obs), preprocessor.n_output):
+            raise ValueError(
+                f"features have shape {X.shape}, expected ({len(obs)}, {preprocessor.n_output}) "
+                "(one row per obs row, preprocessor.n_output columns)"
+            )
+        cfg = self.config
+        batch = get_annotation(obs, batch_key, what="batch labels").astype(str)
+        supervised = cfg.mode == "supervised"
+        labels = None
+        if supervised:
+            if cell_type_key is None:
+                raise ValueError("supervised mode needs cell_type_key; pass one or use JAEConfig(mode='unsupervised')")
+            labels = get_annotation(obs, cell_type_key, what="cell-type labels")
+        ref = self._reference_mask(obs, reference, labels)
+        check_batches(batch[ref])
+        self.preprocessor = preprocessor
+        self.batches = sorted(pd.unique(batch[ref]))
+        self.cell_types = sorted(pd.unique(labels[ref].astype(str))) if supervised else []
+        self.layout = LatentLayout(
+            n_cell_type=len(self.cell_types), n_batch=len(self.batches), n_phase=cfg.n_phase,
+            n_free=cfg.n_free if supervised else cfg.n_free_unsupervised,
+        )
+        logger.info(
+            "latent layout: %d cell types + %d batches + %d phase + %d free = %d; %d reference, %d query cells",
+            self.layout.n_cell_type, self.layout.n_batch, self.layout.n_phase, self.layout.n_free,
+            self.layout.dim, int(ref.sum()), int((~ref).sum()),
+        )
+        phase = None
+        if phase_keys is not None and cfg.n_phase:
+            phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
+        with torch.random.fork_rng(devices=self._rng_devices()):
+            torch.manual_seed(self.seed)
+            self.network = JAENetwork(
+                preprocessor.n_output, self.layout.dim, hidden=cfg.hidden, dropout=cfg.dropout,
+                batch_norm=cfg.batch_norm,
+            ).to(self.device)
+            codes = None
+            if supervised:
+                codes = pd.Categorical(labels[ref].astype(str), categories=self.cell_types).codes.astype(np.int64)
+            _, val_idx = split_validation(int(ref.sum()), cfg.val_fraction, seed=self.seed)
+            stage = Stage("pretrain", cfg.lr, cfg.max_epochs, reconstruction_only=False, patience=cfg.patience)
+            self.history = train_network(
+                self.network, self._tensor(X[ref]), layout=self.layout, config=cfg, stage=stage, seed=self.seed,
+                cell_type=None if codes is None else self._tensor(codes),
+                phase=None if phase is None else self._tensor(phase[ref]),
+                val_idx=val_idx, progress_bar=progress_bar,
+            )
+        if finetune and (~ref).any():
+            self.finetune_transformed(X[~ref], progress_bar=progress_bar)
+        return self
+
+    def _reference_mask(self, obs: pd.DataFrame, reference, labels: pd.Series | None) -> np.ndarray:
+        if reference is not None:
+            if isinstance(reference, str):
+                reference = get_annotation(obs, reference, what="the reference mask")
+            ref = np.asarray(reference, dtype=bool)
+            if ref.shape != (len(obs),):
+                raise ValueError(f"reference mask has shape {ref.shape}, expected ({len(obs)},): one entry per cell")
+            if labels is not None and labels[ref].isna().any():
+                raise ValueError(
+                    f"{int(labels[ref].isna().sum())} reference cells have no cell-type label; label them or "
+                    "leave them out of the reference (cells without labels are fine-tuned on as query)"
+                )
+        elif labels is not None:
+            ref = labels.notna().to_numpy()
+        else:
+            ref = np.ones(len(obs), dtype=bool)
+        if ref.sum() < 2:
+            raise ValueError(
+                "fewer than 2 annotated reference cells: supervised JAE needs cell-type labels on the reference; "
+                "provide labels or use JAEConfig(mode='unsupervised')"
+            )
+        return ref
+
+    # ----------------------------------------------------------------------------------- fine-tune / embed
+    def finetune(self, data, *, epochs: int | None = None, layer: str | None = "counts", progress_bar: bool = True) -> "JAE":
+        """Fine-tune on new, unannotated cells with the reconstruction loss only (the seed's online step).
+
+        ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT).
+        """
+        self._require_fitted()
+        X, _ = self._features(data, layer=layer)
+        return self.finetune_transformed(X, epochs=epochs, progress_bar=progress_bar)
+
+    def finetune_transformed(self, X: np.ndarray, *, epochs: int | None = None, progress_bar: bool = True) -> "JAE":
+        """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``."""
+        self._require_fitted()
+        epochs = self.config.finetune_epochs(self.second_kind) if epochs is None else int(epochs)
+        if epochs <= 0 or len(X) < 2:
+            return self
+        stage = Stage("finetune", self.config.finetune_lr, epochs, reconstruction_only=True)
+        with torch.random.fork_rng(devices=self._rng_devices()):
+            torch.manual_seed(self.seed + 1)
+            hist = train_network(
+                self.network, self._tensor(X), layout=self.layout, config=self.config, stage=stage,
+                seed=self.seed + 1, progress_bar=progress_bar,
+            )
+        self.history = pd.concat([self.history, hist], ignore_index=True)
+        return self
+
+    def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:
+        """The joint embedding: the latent vector of every cell.
+
+        Returns
+        -------
+        ``(n_cells, n_cell_types + n_batches + 7)`` float32 array aligned to the data's ``obs_names``; also
+        stored in ``data.obsm[key_added]`` unless ``key_added`` is None.
+        """
+        X, cells = self._features(data, layer=layer)
+        Z = self.embed_transformed(X)
+        target = getattr(data, "obs_names", None)
+        if target is not None and not cells.equals(pd.Index(target)):
+            Z = Z[cells.get_indexer(pd.Index(target))]
+        if key_added is not None:
+            data.obsm[key_added] = Z
+        return Z
+
+    @torch.no_grad()
+    def embed_transformed(self, X: np.ndarray, *, batch_size: int = 65536) -> np.ndarray:
+        """Latent vectors ``(n_cells, layout.dim)`` of already-transformed features."""
+        self._require_fitted()
+        self.network.eval()
+        out = [
+            self.network.encode(self._tensor(X[s : s + batch_size])).float().cpu().numpy()
+            for s in range(0, len(X), batch_size)
+        ]
+        return np.concatenate(out) if out else np.empty((0, self.layout.dim), np.float32)
+
+    def predict_cell_type(self, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None) -> pd.DataFrame:
+        """Label transfer: argmax of the cell-type block, with its softmax probability as confidence.
+
+        Returns
+        -------
+        DataFrame indexed by ``obs_names`` with columns ``'cell_type'`` and ``'confidence'``.
+        """
+        self._require_fitted()
+        if not self.layout.n_cell_type:
+            raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
+        Z = self.embed(data, key_added=None, layer=layer) if embedding is None else embedding
+        logits = torch.as_tensor(Z[:, self.layout.block("cell_type")])
+        prob = torch.softmax(logits, dim=1).numpy()
+        best = prob.argmax(axis=1)
+        return pd.DataFrame(
+            {"cell_type": np.asarray(self.cell_types)[best], "confidence": prob[np.arange(len(best)), best]},
+            index=_obs_names(data, len(Z)),
+        )
+
+    # -------------------------------------------------------------------------------------- save / load
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write ``model.json`` (description) and ``weights.pt`` (tensors only) into the folder ``path``."""
+        from .checkpoint import save_model
+
+        self._require_fitted()
+        return save_model(self, path, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str = "auto") -> "JAE":
+        """Rebuild a saved model; never unpickles arbitrary objects."""
+        from .checkpoint import load_model
+
+        return load_model(cls, path, device=device)
+
+    # ------------------------------------------------------------------------------------------ helpers
+    def _features(self, data, *, layer: str | None) -> tuple[np.ndarray, pd.Index]:
+        self._require_fitted()
+        paired = get_paired(data, modalities=self._modalities_in(data), layer=layer)
+        if paired.kinds != self.preprocessor.kinds:
+            raise ValueError(
+                f"data has modalities of kinds {paired.kinds}, the model was fitted on {self.preprocessor.kinds}"
+            )
+        X = self.preprocessor.transform(paired.counts, paired.var_names, names=paired.names)
+        return X, paired.obs_names
+
+    def _modalities_in(self, data):
+        mods = getattr(data, "mod", data)
+        if all(n in mods for n in self.modality_names) and len(mods) > 2:
+            return self.modality_names
+        return None
+
+    def _tensor(self, a: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(np.ascontiguousarray(a), device=self.device)
+
+    def _rng_devices(self) -> list:
+        return [self.device] if self.device.type == "cuda" else []
+
+    def __repr__(self) -> str:
+        if not self.is_fitted:
+            return f"JAE(unfitted, mode={self.config.mode!r}, seed={self.seed})"
+        return (
+            f"JAE({'+'.join(self.preprocessor.kinds)}, latent {self.layout.dim} = {self.layout.n_cell_type} cell types"
+            f" + {self.layout.n_batch} batches + {self.layout.n_phase} phase + {self.layout.n_free} free, seed={self.seed})"
+        )
+
+
+def _organism_from(data) -> str | None:
+    uns = getattr(data, "uns", None)
+    value = None if uns is None else uns.get("organism")
+    if value is None:
+        return None
+    value = str(value).lower()
+    return {"human": "human", "homo_sapiens": "human", "mouse": "mouse", "mus_musculus": "mouse"}.get(value)
+
+
+def _obs_names(data, n: int) -> pd.Index:
+    names = getattr(data, "obs_names", None)
+    return pd.Index(names) if names is not None and len(names) == n else pd.RangeIndex(n)

@@ -1,0 +1,72 @@
+"""JAE's loss, returned as named parts so every term can be logged."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..config import JAEConfig
+from .layout import LatentLayout
+
+__all__ = ["jae_loss", "uniform_cross_entropy"]
+
+
+def uniform_cross_entropy(logits: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of ``softmax(logits)`` against the uniform distribution, averaged over rows.
+
+    Minimal (``log(k)``) when every row's prediction is uniform over the ``k`` classes: the seed's way of
+    removing batch information from the batch block.
+    """
+    return -F.log_softmax(logits, dim=1).mean(dim=1).mean()
+
+
+def jae_loss(
+    z: torch.Tensor,
+    recon: torch.Tensor,
+    x: torch.Tensor,
+    *,
+    layout: LatentLayout,
+    config: JAEConfig,
+    cell_type: torch.Tensor | None = None,
+    phase: torch.Tensor | None = None,
+    reconstruction_only: bool = False,
+) -> dict[str, torch.Tensor]:
+    """Weighted JAE loss and its parts.
+
+    Parameters
+    ----------
+    z
+        ``(n, layout.dim)`` latent vectors.
+    recon, x
+        ``(n, n_input)`` reconstruction and input.
+    cell_type
+        ``(n,)`` int64 cell-type codes; ``-1`` marks unlabelled cells, which are left out of the term.
+    phase
+        ``(n, layout.n_phase)`` target scores; NaN rows are left out of the term.
+    reconstruction_only
+        Fine-tuning: only the reconstruction term.
+
+    Returns
+    -------
+    Dict with the unweighted terms ``'reconstruction'``, ``'cell_type'``, ``'batch'``, ``'phase'`` (those that
+    apply) and ``'total'``, the weighted sum.
+    """
+    parts = {"reconstruction": F.mse_loss(recon, x)}
+    weights = {"reconstruction": config.w_reconstruction}
+    if not reconstruction_only:
+        if layout.n_cell_type and cell_type is not None:
+            labelled = cell_type >= 0
+            if bool(labelled.any()):
+                logits = z[labelled, layout.block("cell_type")]
+                parts["cell_type"] = F.cross_entropy(logits, cell_type[labelled])
+                weights["cell_type"] = config.w_cell_type
+        if layout.n_batch:
+            parts["batch"] = uniform_cross_entropy(z[:, layout.block("batch")])
+            weights["batch"] = config.w_batch
+        if layout.n_phase and phase is not None:
+            known = ~torch.isnan(phase).any(dim=1)
+            if bool(known.any()):
+                parts["phase"] = F.mse_loss(z[known, layout.block("phase")], phase[known])
+                weights["phase"] = config.w_phase
+    parts["total"] = sum(weights[k] * parts[k] for k in weights)
+    return parts
