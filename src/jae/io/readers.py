@@ -79,8 +79,15 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str) -> No
         mdata.obs[col] = series if source.index.equals(mdata.obs_names) else series.reindex(mdata.obs_names)
 
 
+def _read_h5ad(path: Path, **kwargs) -> ad.AnnData:
+    """``anndata.read_h5ad`` without the warning about files written by old anndata (the competition's files)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
+        return ad.read_h5ad(path, **kwargs)
+
+
 def _read_obs(path: Path) -> pd.DataFrame:
-    adata = ad.read_h5ad(path, backed="r")
+    adata = _read_h5ad(path, backed="r")
     try:
         return adata.obs.copy()
     finally:
@@ -123,7 +130,7 @@ def read_competition(
     columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
     """
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
-    adatas = [ad.read_h5ad(p) for p in paths]
+    adatas = [_read_h5ad(p) for p in paths]
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
     if kinds[0] is None:
         kinds[0] = "GEX"

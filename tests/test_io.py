@@ -1,0 +1,419 @@
+"""Tests for jae.io: readers, paired extraction and its errors, counts validation, atomic writes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+
+import anndata as ad
+import h5py
+import mudata as md
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from jae.io import (
+    check_batches,
+    get_annotation,
+    get_paired,
+    make_mudata,
+    read_10x_h5,
+    read_competition,
+    read_h5mu,
+    validate_counts,
+    write_atomic,
+    write_embedding_h5ad,
+)
+
+STARTER = "neurips2021_starter"
+
+
+def _counts(n_obs: int, n_vars: int, seed: int) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    X = rng.poisson(0.8, size=(n_obs, n_vars)).astype(np.float32)
+    X[:, 0] += 1  # no empty cells
+    return sp.csr_matrix(X)
+
+
+def _modality(kind: str, n_obs: int = 20, n_vars: int = 8, seed: int = 0, cells=None) -> ad.AnnData:
+    cells = [f"c{i}" for i in range(n_obs)] if cells is None else list(cells)
+    X = _counts(len(cells), n_vars, seed)
+    obs = pd.DataFrame({"batch": pd.Categorical(["b1", "b2"] * (len(cells) // 2) + ["b1"] * (len(cells) % 2))},
+                       index=cells)
+    var = pd.DataFrame({"feature_types": kind}, index=[f"{kind}_{j}" for j in range(n_vars)])
+    adata = ad.AnnData(X=X, obs=obs, var=var)
+    adata.layers["counts"] = adata.X
+    return adata
+
+
+def _pair(**kwargs) -> dict[str, ad.AnnData]:
+    return {"rna": _modality("GEX", seed=1, **kwargs), "atac": _modality("ATAC", seed=2, **kwargs)}
+
+
+# --------------------------------------------------------------------------------------------- validate_counts
+
+
+def test_validate_counts_accepts_raw_counts_sparse_and_dense():
+    X = _counts(10, 5, 0)
+    validate_counts(X, name="x")
+    validate_counts(X.toarray(), name="x")
+    validate_counts(X.astype(np.int64).tocsc(), name="x")
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda X: X.__setitem__((0, 0), -1.0), ["negative", "raw counts", "layer='counts'"]),
+        (lambda X: X.__setitem__((1, 1), np.nan), ["NaN", "raw counts"]),
+        (lambda X: X.__setitem__((1, 1), np.inf), ["infinite", "raw counts"]),
+        (lambda X: X.__setitem__((2, 2), 0.5), ["non-integer", "jae needs raw counts; pass layer='counts'"]),
+        (lambda X: X.__setitem__((slice(3, 5), slice(None)), 0.0), ["2 of 10 cells have zero total counts",
+                                                                      "sc.pp.filter_cells(adata, min_counts=1)"]),
+    ],
+)
+@pytest.mark.parametrize("sparse", [True, False])
+def test_validate_counts_errors(edit, words, sparse):
+    X = _counts(10, 5, 0).toarray()
+    edit(X)
+    X = sp.csr_matrix(X) if sparse else X
+    with pytest.raises(ValueError) as err:
+        validate_counts(X, name="mdata['rna'] layer 'counts'")
+    for word in words:
+        assert word in str(err.value)
+    assert "mdata['rna']" in str(err.value)
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (5, 0)])
+def test_validate_counts_empty(shape):
+    with pytest.raises(ValueError, match="empty"):
+        validate_counts(sp.csr_matrix(shape, dtype=np.float32), name="atac")
+
+
+def test_validate_counts_ignores_explicit_zeros_only_through_totals():
+    # a stored explicit zero row is still a zero-count cell
+    X = sp.csr_matrix((np.array([0.0, 3.0]), np.array([0, 1]), np.array([0, 1, 2])), shape=(2, 2))
+    with pytest.raises(ValueError, match="1 of 2 cells have zero total counts"):
+        validate_counts(X, name="x")
+
+
+# --------------------------------------------------------------------------------------------- get_paired
+
+
+def test_get_paired_dict_basic_no_copy():
+    mods = _pair()
+    paired = get_paired(mods)
+    assert paired.names == ("rna", "atac")
+    assert paired.kinds == ("GEX", "ATAC")
+    assert paired.counts[0] is mods["rna"].layers["counts"]
+    assert paired.counts[1] is mods["atac"].layers["counts"]
+    assert list(paired.obs_names) == list(mods["rna"].obs_names)
+    assert list(paired.var_names[1]) == list(mods["atac"].var_names)
+    assert "batch" in paired.obs.columns and paired.n_obs == 20
+
+
+def test_get_paired_puts_rna_first_and_converts_to_csr():
+    mods = {"atac": _modality("ATAC", seed=2), "rna": _modality("GEX", seed=1)}
+    mods["atac"].layers["counts"] = mods["atac"].layers["counts"].tocsc()
+    paired = get_paired(mods, modalities=("atac", "rna"))
+    assert paired.names == ("rna", "atac")
+    assert all(c.format == "csr" for c in paired.counts)
+    np.testing.assert_array_equal(paired.counts[1].toarray(), mods["atac"].X.toarray())
+
+
+def test_get_paired_mudata_obs_columns_unprefixed():
+    mods = _pair()
+    mods["rna"].obs["size_factors"] = np.linspace(0.5, 1.5, 20)
+    mdata = make_mudata(mods)
+    mdata.obs["cell_type"] = pd.Categorical(["T", "B"] * 10)
+    paired = get_paired(mdata)
+    assert {"cell_type", "batch", "size_factors"} <= set(paired.obs.columns)
+    assert not any(":" in c for c in paired.obs.columns)
+    assert paired.obs.index.equals(paired.obs_names)
+    np.testing.assert_array_equal(paired.obs["size_factors"], mods["rna"].obs["size_factors"])
+
+
+def test_get_paired_aligns_reordered_cells(caplog):
+    mods = _pair()
+    perm = np.random.default_rng(3).permutation(20)
+    atac = mods["atac"][perm].copy()
+    paired_ref = get_paired(mods)
+    with caplog.at_level(logging.INFO, logger="jae.io.paired"):
+        paired = get_paired({"rna": mods["rna"], "atac": atac})
+    assert "aligning" in caplog.text
+    assert list(paired.obs_names) == list(mods["rna"].obs_names)
+    np.testing.assert_array_equal(paired.counts[1].toarray(), paired_ref.counts[1].toarray())
+    # the row of cell 'c5' is the original one
+    assert paired.counts[1][5].toarray().tolist() == mods["atac"].X[5].toarray().tolist()
+
+
+def test_get_paired_different_cells():
+    rna = _modality("GEX", cells=[f"c{i}" for i in range(10)])
+    atac = _modality("ATAC", cells=[f"c{i}" for i in range(3, 14)])
+    with pytest.raises(ValueError) as err:
+        get_paired({"rna": rna, "atac": atac})
+    msg = str(err.value)
+    assert "3 only in 'rna'" in msg and "4 only in 'atac'" in msg
+    assert "'c0'" in msg and "'c10'" in msg
+    assert "mu.pp.intersect_obs(mdata)" in msg
+
+
+def test_get_paired_duplicated_obs_names():
+    cells = [f"c{i}" for i in range(9)] + ["c0"]
+    with pytest.warns(UserWarning, match="not unique"):
+        rna, atac = _modality("GEX", cells=cells), _modality("ATAC", cells=cells)
+    with pytest.raises(ValueError, match="duplicated cell names.*'c0'"):
+        get_paired({"rna": rna, "atac": atac})
+
+
+def test_get_paired_missing_layer_and_layer_none():
+    mods = _pair()
+    del mods["atac"].layers["counts"]
+    mods["atac"].layers["raw"] = mods["atac"].X
+    with pytest.raises(KeyError) as err:
+        get_paired(mods)
+    msg = str(err.value)
+    assert "'atac'" in msg and "'counts'" in msg and "['raw']" in msg and "pass layer=" in msg
+    assert "store raw counts there" in msg
+    paired = get_paired(mods, layer=None)
+    assert paired.counts[1] is mods["atac"].X
+
+
+def test_get_paired_rejects_normalised_layer():
+    mods = _pair()
+    mods["rna"].layers["counts"] = mods["rna"].X.multiply(0.37).tocsr()
+    with pytest.raises(ValueError, match="'rna'.*jae needs raw counts"):
+        get_paired(mods)
+
+
+def test_get_paired_modality_choice_errors():
+    mods = _pair()
+    mods["prot"] = _modality("ADT", seed=4)
+    with pytest.raises(ValueError, match=r"3 modalities .*modalities=\("):
+        get_paired(mods)
+    paired = get_paired(mods, modalities=("rna", "prot"))
+    assert paired.kinds == ("GEX", "ADT")
+    with pytest.raises(KeyError, match="no modality 'adt'.*available modalities"):
+        get_paired(mods, modalities=("rna", "adt"))
+
+
+def test_get_paired_kind_errors():
+    mods = _pair()
+    mods["atac"].var["feature_types"] = "Spatial"
+    with pytest.raises(ValueError, match="unknown modality .*Spatial.*kind="):
+        get_paired(mods)
+    # an explicit kind overrides the detection
+    assert get_paired(mods, kinds=("GEX", "ATAC")).kinds == ("GEX", "ATAC")
+    same = {"rna": _modality("GEX", seed=1), "rna2": _modality("GEX", seed=2)}
+    with pytest.raises(ValueError, match="both GEX"):
+        get_paired(same)
+    no_rna = {"atac": _modality("ATAC"), "prot": _modality("ADT")}
+    with pytest.raises(ValueError, match="is RNA"):
+        get_paired(no_rna)
+
+
+def test_get_annotation_and_check_batches():
+    obs = pd.DataFrame({"batch": ["a", "a", "b", "b", "c"], "cell_type": list("xyzxy")})
+    assert get_annotation(obs, "cell_type", what="cell type").tolist() == list("xyzxy")
+    with pytest.raises(KeyError) as err:
+        get_annotation(obs, "celltype", what="cell type")
+    assert "'celltype'" in str(err.value) and "['batch', 'cell_type']" in str(err.value)
+    with pytest.raises(ValueError, match=r"fewer than 2 cells: 'c' \(1 cells\)"):
+        check_batches(obs["batch"])
+    check_batches(obs["batch"].iloc[:4])
+    with pytest.raises(ValueError, match="1 of 4 cells have no batch"):
+        check_batches(pd.Series(["a", "a", None, "b"], name="batch"), min_cells=1)
+    # unused categories are no batches
+    check_batches(pd.Series(pd.Categorical(["a", "a"], categories=["a", "z"])))
+
+
+# --------------------------------------------------------------------------------------------- readers
+
+
+def _starter(data_dir, task: str):
+    base = data_dir / STARTER / "joint_embedding" / task / f"openproblems_bmmc_{task}_starter"
+    return (base.with_name(base.name + ".mod1.h5ad"), base.with_name(base.name + ".mod2.h5ad"),
+            base.with_name(base.name + ".solution.h5ad"))
+
+
+@pytest.mark.parametrize(("task", "n_obs", "kinds", "other"),
+                         [("multiome", 500, ("GEX", "ATAC"), "atac"), ("cite", 600, ("GEX", "ADT"), "prot")])
+def test_read_competition_starter(data_dir, task, n_obs, kinds, other, caplog):
+    mod1, mod2, solution = _starter(data_dir, task)
+    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+        mdata = read_competition(mod1, mod2, annotations=solution)
+    assert f"{n_obs} of {n_obs} cells matched" in caplog.text
+    assert list(mdata.mod) == ["rna", other]
+    assert mdata.n_obs == n_obs
+    assert not any(":" in c for c in mdata.obs.columns)
+    for col in ("batch", "cell_type"):
+        assert col in mdata.obs.columns and not mdata.obs[col].isna().any()
+    assert mdata.uns["organism"] == "human" and "dataset_id" in mdata.uns
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the competition files use an old anndata format
+        sol = ad.read_h5ad(solution, backed="r")
+    sol_obs = sol.obs["cell_type"]
+    sol.file.close()
+    assert (mdata.obs["cell_type"].astype(str).values == sol_obs.loc[mdata.obs_names].astype(str).values).all()
+    paired = get_paired(mdata)
+    assert paired.kinds == kinds
+    assert paired.counts[0].shape[0] == paired.counts[1].shape[0] == n_obs
+    assert paired.counts[0].shape[1] == mdata["rna"].n_vars
+    assert set(paired.obs["batch"]) == {"s1d1", "s1d2"}
+
+
+def test_read_competition_counts_from_x_and_partial_annotations(data_dir, tmp_path, caplog):
+    mod1, mod2, _ = _starter(data_dir, "multiome")
+    rna = read_competition(mod1, mod2)["rna"].copy()
+    rna.X = rna.layers.pop("counts")
+    rna.write_h5ad(tmp_path / "rna.h5ad")
+    ann = ad.AnnData(obs=pd.DataFrame({"label": "T", "batch": "zz"}, index=list(rna.obs_names[:10]) + ["extra"]))
+    ann.write_h5ad(tmp_path / "ann.h5ad")
+    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+        mdata = read_competition(tmp_path / "rna.h5ad", mod2, annotations=[tmp_path / "ann.h5ad"])
+    assert "10 of 500 cells matched" in caplog.text
+    assert mdata["rna"].layers["counts"] is mdata["rna"].X
+    assert mdata.obs["label"].notna().sum() == 10
+    assert (mdata.obs["batch"] != "zz").all()  # the file's batch wins over the annotation's
+    with pytest.raises(ValueError, match="mod1 .* is ATAC and mod2 .* is ATAC"):
+        read_competition(mod2, mod2)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_competition(tmp_path / "nope.h5ad", mod2)
+
+
+def test_h5mu_round_trip_non_canonical_names(tmp_path):
+    gex, peaks = _modality("GEX", seed=1), _modality("ATAC", seed=2)
+    del gex.var["feature_types"], peaks.var["feature_types"]
+    del peaks.layers["counts"]
+    src = make_mudata({"gene_expr": gex, "chromatin": peaks, "extra": _modality("GEX", seed=5)})
+    src.obs["cell_type"] = pd.Categorical(["T", "B"] * 10)
+    src.obsm["X_umap"] = np.arange(40, dtype=np.float32).reshape(20, 2)
+    src.uns["dataset_id"] = "toy"
+    path = write_atomic(src, tmp_path / "toy.h5mu")
+    with pytest.raises(KeyError, match=r"no modality 'rna'.*\['gene_expr', 'chromatin', 'extra'\]"):
+        read_h5mu(path)
+    with pytest.raises(ValueError, match="pass other=<name>"):
+        read_h5mu(path, rna="gene_expr")
+    with pytest.raises(ValueError, match="unknown modality 'chromatin'"):
+        read_h5mu(path, rna="gene_expr", other="chromatin")
+    mdata = read_h5mu(path, rna="gene_expr", other="chromatin", other_kind="peaks")
+    assert list(mdata.mod) == ["rna", "atac"]
+    assert {"cell_type", "batch"} <= set(mdata.obs.columns)
+    assert not any(":" in c for c in mdata.obs.columns)
+    assert mdata.uns["dataset_id"] == "toy"
+    np.testing.assert_array_equal(mdata.obsm["X_umap"], src.obsm["X_umap"])
+    paired = get_paired(mdata, kinds={"atac": "ATAC", "rna": "GEX"})
+    np.testing.assert_array_equal(paired.counts[0].toarray(), gex.layers["counts"].toarray())
+    np.testing.assert_array_equal(paired.counts[1].toarray(), peaks.X.toarray())
+
+
+def _write_10x(path, X_cells_by_features: np.ndarray, names, ftypes, barcodes):
+    csc = sp.csc_matrix(X_cells_by_features.T.astype(np.int32))  # features x cells, CSC as Cell Ranger stores it
+    with h5py.File(path, "w") as f:
+        g = f.create_group("matrix")
+        g["data"], g["indices"], g["indptr"] = csc.data, csc.indices.astype(np.int64), csc.indptr.astype(np.int64)
+        g["shape"] = np.array(csc.shape, dtype=np.int32)
+        g["barcodes"] = np.array(barcodes, dtype="S")
+        feats = g.create_group("features")
+        feats["id"] = np.array([f"ID{i}" for i in range(len(names))], dtype="S")
+        feats["name"] = np.array(names, dtype="S")
+        feats["feature_type"] = np.array(ftypes, dtype="S")
+        feats["genome"] = np.array(["GRCh38"] * len(names), dtype="S")
+
+
+@pytest.mark.parametrize(("second", "mod"), [("Peaks", "atac"), ("Antibody Capture", "prot")])
+def test_read_10x_h5_round_trip(tmp_path, second, mod):
+    rng = np.random.default_rng(7)
+    X = rng.poisson(1.0, size=(6, 7))
+    X[:, [0, 4]] += 1
+    ftypes = ["Gene Expression"] * 4 + [second] * 3
+    names = ["GAPDH", "CD4", "CD4", "ACTB", "f1", "f2", "f3"]  # a duplicated gene symbol, as in real files
+    barcodes = [f"AAAC-{i}" for i in range(6)]
+    _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, ftypes, barcodes)
+    mdata = read_10x_h5(tmp_path / "filtered_feature_bc_matrix.h5")
+    assert list(mdata.mod) == ["rna", mod]
+    assert list(mdata.obs_names) == barcodes
+    rna, other = mdata["rna"], mdata[mod]
+    assert rna.X.format == "csr" and rna.layers["counts"] is rna.X
+    np.testing.assert_array_equal(rna.X.toarray(), X[:, :4])
+    np.testing.assert_array_equal(other.X.toarray(), X[:, 4:])
+    assert rna.var_names.is_unique and list(rna.var["gene_ids"]) == ["ID0", "ID1", "ID2", "ID3"]
+    paired = get_paired(mdata)
+    assert paired.kinds[0] == "GEX" and paired.kinds[1] == {"atac": "ATAC", "prot": "ADT"}[mod]
+
+
+def test_read_10x_h5_errors(tmp_path):
+    X = np.ones((3, 4), dtype=int)
+    _write_10x(tmp_path / "a.h5", X, list("abcd"), ["Gene Expression"] * 2 + ["CRISPR Guide Capture"] * 2,
+               list("xyz"))
+    with pytest.raises(ValueError, match="unknown modality 'CRISPR Guide Capture'"):
+        read_10x_h5(tmp_path / "a.h5")
+    _write_10x(tmp_path / "b.h5", X, list("abcd"), ["Gene Expression"] * 4, list("xyz"))
+    with pytest.raises(ValueError, match="only Gene Expression.*second modality"):
+        read_10x_h5(tmp_path / "b.h5")
+    with h5py.File(tmp_path / "c.h5", "w") as f:
+        f.create_group("GRCh38")
+    with pytest.raises(ValueError, match="not a Cell Ranger >= 3"):
+        read_10x_h5(tmp_path / "c.h5")
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+
+def test_write_atomic_protects_inputs_and_leaves_no_temp(tmp_path):
+    adata = _modality("GEX")
+    inp = tmp_path / "input.h5ad"
+    adata.write_h5ad(inp)
+    before = inp.read_bytes()
+    with pytest.raises(ValueError, match="refusing to overwrite input file .*choose another output path"):
+        write_atomic(adata[:5].copy(), inp, protect=[inp])
+    link = tmp_path / "link.h5ad"
+    os.symlink(inp, link)
+    with pytest.raises(ValueError, match="refusing to overwrite input file"):
+        write_atomic(adata, link, protect=[str(inp)])
+    assert inp.read_bytes() == before
+    out = write_atomic(adata, tmp_path / "sub" / "out.h5ad", protect=[inp])
+    assert ad.read_h5ad(out).n_obs == 20
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        write_atomic(adata, out, overwrite=False)
+    with pytest.raises(ValueError, match=r"\.h5mu"):
+        write_atomic(make_mudata(_pair()), tmp_path / "m.h5ad")
+    leftovers = [p.name for p in tmp_path.rglob("*") if ".tmp" in p.name]
+    assert leftovers == []
+
+
+def test_write_atomic_cleans_temp_on_failure(tmp_path):
+    adata = _modality("GEX")
+    out = tmp_path / "out.h5ad"
+    write_atomic(adata, out)
+    before = out.read_bytes()
+    adata.uns["bad"] = object()  # cannot be written
+    with pytest.raises(Exception):
+        write_atomic(adata, out)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.h5ad"]
+
+
+def test_write_embedding_h5ad(tmp_path):
+    emb = np.random.default_rng(0).normal(size=(5, 3))
+    cells = [f"c{i}" for i in range(5)]
+    path = write_embedding_h5ad(emb, cells, tmp_path / "emb.h5ad", dataset_id="ds1", protect=[tmp_path / "in.h5ad"])
+    back = ad.read_h5ad(path)
+    assert back.X.dtype == np.float32 and back.shape == (5, 3)
+    np.testing.assert_allclose(back.X, emb.astype(np.float32))
+    assert list(back.obs_names) == cells and back.obs.shape[1] == 0
+    assert back.uns["dataset_id"] == "ds1" and back.uns["method_id"] == "jae"
+    with pytest.raises(ValueError, match="5 rows but 4 cell names"):
+        write_embedding_h5ad(emb, cells[:4], tmp_path / "x.h5ad", dataset_id="d")
+    with pytest.raises(ValueError, match="refusing"):
+        write_embedding_h5ad(emb, cells, tmp_path / "emb.h5ad", dataset_id="d", protect=[tmp_path / "emb.h5ad"])
+    emb[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        write_embedding_h5ad(emb, cells, tmp_path / "y.h5ad", dataset_id="d")
+
+
+def test_mudata_is_plain_mudata():
+    mdata = make_mudata(_pair())
+    assert isinstance(mdata, md.MuData)
+    assert list(mdata.obs.columns) == []
