@@ -98,6 +98,16 @@ def test_validate_counts_ignores_explicit_zeros_only_through_totals():
         validate_counts(X, name="x")
 
 
+def test_validate_counts_counts_across_blocks(monkeypatch):
+    import jae.io.validate as validate
+
+    monkeypatch.setattr(validate, "_CHUNK", 4)
+    X = _counts(10, 5, 0)
+    X.data[[1, 9, len(X.data) - 1]] = 0.25
+    with pytest.raises(ValueError, match="has 3 non-integer values"):
+        validate_counts(X, name="x")
+
+
 # --------------------------------------------------------------------------------------------- get_paired
 
 
@@ -413,7 +423,14 @@ def test_write_embedding_h5ad(tmp_path):
         write_embedding_h5ad(emb, cells, tmp_path / "y.h5ad", dataset_id="d")
 
 
-def test_mudata_is_plain_mudata():
-    mdata = make_mudata(_pair())
+def test_make_mudata_restores_user_mudata_options():
+    from mudata._core.config import OPTIONS
+
+    md.set_options(pull_on_update=True)
+    try:
+        mdata = make_mudata(_pair())
+        assert OPTIONS["pull_on_update"] is True
+    finally:
+        md.set_options(pull_on_update=None)
     assert isinstance(mdata, md.MuData)
     assert list(mdata.obs.columns) == []

@@ -11,6 +11,7 @@ import logging
 import os
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import anndata as ad
@@ -27,11 +28,24 @@ logger = logging.getLogger(__name__)
 PathLike = str | os.PathLike
 
 
+@contextmanager
+def _quiet_mudata():
+    """MuData 0.4 behaviour (no pulling of modality columns into ``.obs``), without MuData's log lines and the
+    warning about feature names shared between modalities (a protein and its gene, e.g. ``CD4``)."""
+    previous = md.set_options(pull_on_update=False).opts  # the values before the change
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*var_names are not unique.*", category=UserWarning)
+            warnings.filterwarnings("ignore", message=".*var_names are intersecting.*", category=UserWarning)
+            yield
+    finally:
+        md.set_options(**previous)
+
+
 def make_mudata(mods: dict[str, ad.AnnData]) -> md.MuData:
     """Build a MuData from modalities without MuData 0.3's prefixed obs copies (``'rna:batch'``).
 
-    Feature names shared between modalities (a protein and its gene, e.g. ``CD4``) are allowed; MuData's
-    warning about them is silenced here. ``mdata.obs`` starts with no columns.
+    Feature names shared between modalities are allowed. ``mdata.obs`` starts with no columns.
 
     Parameters
     ----------
@@ -42,9 +56,7 @@ def make_mudata(mods: dict[str, ad.AnnData]) -> md.MuData:
     -------
     The MuData.
     """
-    with md.set_options(pull_on_update=False), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*var_names are not unique.*", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".*var_names are intersecting.*", category=UserWarning)
+    with _quiet_mudata():
         return md.MuData(mods)
 
 
@@ -199,9 +211,7 @@ def read_h5mu(
     global ``obs``, ``obsm`` and ``uns``, and modality-level per-cell columns added unprefixed to ``mdata.obs``.
     """
     path = _check_file(path, what=".h5mu")
-    with md.set_options(pull_on_update=False), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*var_names are not unique.*", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".*var_names are intersecting.*", category=UserWarning)
+    with _quiet_mudata():
         source = md.read_h5mu(path)
     available = list(source.mod)
     if rna not in source.mod:

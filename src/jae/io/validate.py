@@ -7,6 +7,7 @@ import scipy.sparse as sp
 
 __all__ = ["validate_counts"]
 
+_CHUNK = 1 << 22
 _RAW_HINT = "jae needs raw counts; pass layer='counts' or the raw matrix"
 
 
@@ -47,24 +48,31 @@ def validate_counts(X, *, name: str) -> None:
             "in each modality: check the file and any subsetting done before"
         )
     values = _values(X)
-    is_float = np.issubdtype(values.dtype, np.floating)
-    if is_float:
-        finite = np.isfinite(values)
-        if not finite.all():
-            n_bad = int(values.size - np.count_nonzero(finite))
-            raise ValueError(f"{name} has {n_bad} NaN or infinite values; {_RAW_HINT}")
-    elif not (np.issubdtype(values.dtype, np.integer) or values.dtype == bool):
+    if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
         raise ValueError(f"{name} has dtype {values.dtype}, not numbers; {_RAW_HINT}")
-    if values.dtype != bool and values.size and values.min() < 0:
-        n_neg = int(np.count_nonzero(values < 0))
-        raise ValueError(f"{name} has {n_neg} negative values; {_RAW_HINT}")
-    if is_float and values.size:
-        n_frac = int(np.count_nonzero(values != np.floor(values)))
+    if np.issubdtype(values.dtype, np.floating):
+        n_bad = n_neg = n_frac = 0
+        example = None
+        for start in range(0, values.size, _CHUNK):  # in blocks, to bound the temporary memory
+            block = values[start : start + _CHUNK]
+            n_bad += block.size - int(np.count_nonzero(np.isfinite(block)))
+            n_neg += int(np.count_nonzero(block < 0))
+            frac = block != np.floor(block)
+            n_frac_block = int(np.count_nonzero(frac))
+            if n_frac_block and example is None:
+                example = block[frac][0]
+            n_frac += n_frac_block
+        if n_bad:
+            raise ValueError(f"{name} has {n_bad} NaN or infinite values; {_RAW_HINT}")
+        if n_neg:
+            raise ValueError(f"{name} has {n_neg} negative values; {_RAW_HINT}")
         if n_frac:
             raise ValueError(
-                f"{name} has {n_frac} non-integer values (e.g. {values[values != np.floor(values)][0]:g}), "
-                f"so it looks normalised; {_RAW_HINT}"
+                f"{name} has {n_frac} non-integer values (e.g. {example:g}), so it looks normalised; {_RAW_HINT}"
             )
+    elif values.dtype != bool and values.size and values.min() < 0:
+        n_neg = int(np.count_nonzero(values < 0))
+        raise ValueError(f"{name} has {n_neg} negative values; {_RAW_HINT}")
     totals = np.asarray(X.sum(axis=1)).ravel()
     n_zero = int(np.count_nonzero(totals == 0))
     if n_zero:
