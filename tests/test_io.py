@@ -144,6 +144,12 @@ def test_get_paired_mudata_obs_columns_unprefixed():
     np.testing.assert_array_equal(paired.obs["size_factors"], mods["rna"].obs["size_factors"])
 
 
+def test_get_paired_on_plain_mudata_with_prefixed_columns():
+    mdata = md.MuData(_pair())  # MuData 0.3 pulls 'rna:batch' and 'atac:batch' into mdata.obs
+    paired = get_paired(mdata)
+    assert paired.obs["batch"].tolist() == mdata["rna"].obs["batch"].tolist()
+
+
 def test_get_paired_aligns_reordered_cells(caplog):
     mods = _pair()
     perm = np.random.default_rng(3).permutation(20)
