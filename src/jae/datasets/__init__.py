@@ -1,0 +1,8 @@
+"""Built-in data: a seeded simulator of paired single-cell counts, in memory or streamed to disk."""
+
+from __future__ import annotations
+
+from .design import SimulationParams
+from .simulate import simulate
+
+__all__ = ["SimulationParams", "simulate"]

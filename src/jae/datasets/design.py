@@ -1,0 +1,339 @@
+"""The simulated dataset's design: feature names, expression programs, batch and cell-cycle effects, cell labels.
+
+Everything here is small (``n_states x n_features`` programs, one value per cell for labels and library sizes),
+so a design for a million cells fits in memory; the counts themselves are sampled block by block
+(:mod:`jae.datasets.sampling`). The biology:
+
+- **cell types** share one latent vector per type (``n_cell_types x n_factors``) that drives every modality
+  through modality-specific sparse loadings, so types differ consistently in RNA, ATAC and protein;
+- **a trajectory**: the first ``n_lineage`` types form one lineage; its cells have a continuous pseudotime
+  ``t`` in [0, 1] and a program interpolated between the lineage types' programs (in ``n_bins`` steps); the
+  other types are discrete clusters whose pseudotime is NaN, as in the competition;
+- **batches** scale every feature by a batch-specific factor and shift the library size;
+- **cell cycle**: a fraction of each type cycles, in S or G2M phase, with the Tirosh S or G2M genes up-regulated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SimulationParams", "Design", "make_design", "BATCH_NAMES", "CELL_TYPE_NAMES"]
+
+#: Batch names of the NeurIPS 2021 data (site ``s`` and donor ``d``), used in this order.
+BATCH_NAMES = ("s1d1", "s1d2", "s1d3", "s2d1", "s2d4", "s2d5", "s3d3", "s3d6", "s3d7", "s3d10", "s4d1", "s4d8", "s4d9")
+#: Cell type names (bone-marrow-like); the first four form the lineage. Generic names beyond this list.
+CELL_TYPE_NAMES = (
+    "HSC", "MK/E prog", "Proerythroblast", "Erythroblast", "CD14+ Mono", "CD4+ T naive", "Naive CD20+ B",
+    "NK", "cDC2", "pDC", "CD8+ T", "Plasma cell", "ILC", "Lymph prog", "G/M prog", "CD16+ Mono",
+)
+PHASES = ("G1", "S", "G2M")
+_LOGIT_CAP = 4.0
+#: Cells per generation block; each block has its own generator, so output does not depend on write chunk size.
+BLOCK_CELLS = 1024
+_CHROMS = {
+    # approximate chromosome lengths in Mb (GRCh38 / GRCm39), for naming peaks
+    "human": dict(zip([f"chr{i}" for i in range(1, 23)] + ["chrX"],
+                      [248, 242, 198, 190, 181, 171, 159, 145, 138, 134, 135, 133, 114, 107, 102, 90, 83, 80, 59,
+                       64, 47, 51, 156])),
+    "mouse": dict(zip([f"chr{i}" for i in range(1, 20)] + ["chrX"],
+                      [195, 181, 159, 156, 151, 149, 144, 130, 124, 130, 121, 120, 120, 125, 104, 98, 95, 90, 61,
+                       169])),
+}
+
+
+@dataclass(frozen=True)
+class SimulationParams:
+    """Knobs of the simulator (defaults give competition-like sparsity and clearly visible effects).
+
+    Attributes
+    ----------
+    rna_umis, atac_fragments, adt_counts
+        Median counts per cell; ``None`` scales with the number of features so that the fraction of detected
+        features matches the competition data (about 1.5k of 13,431 genes; about 7% of peaks).
+    depth_sd
+        Standard deviation of log library size between cells.
+    batch_strength
+        Standard deviation of the per-feature log fold change of each batch.
+    batch_depth_sd
+        Standard deviation of the per-batch log library-size shift.
+    program_strength
+        Scale of the cell-type programs (log fold changes).
+    cycle_strength
+        Log fold change of S genes in S-phase cells and of G2M genes in G2M cells.
+    cycling_fraction
+        Mean fraction of cycling (S or G2M) cells per type.
+    n_bins
+        Steps of the trajectory's program interpolation.
+    """
+
+    rna_umis: float | None = None
+    atac_fragments: float | None = None
+    adt_counts: float | None = None
+    depth_sd: float = 0.4
+    batch_strength: float = 0.5
+    batch_depth_sd: float = 0.3
+    program_strength: float = 1.5
+    cycle_strength: float = 1.5
+    cycling_fraction: float = 0.3
+    n_bins: int = 16
+
+
+@dataclass
+class Design:
+    """Feature names, log-scale programs and per-cell labels of one simulated dataset (see module docs).
+
+    ``base[mod]`` is ``(n_features,)``, ``programs[mod]`` ``(n_states, n_features)``, ``batch_effect[mod]``
+    ``(n_batches, n_features)``, ``cycle_effect`` ``(3, n_genes)`` (rows G1, S, G2M); per-cell arrays have
+    length ``n_cells``: ``state``, ``batch``, ``phase`` codes, ``cell_type`` codes, ``pseudotime`` (NaN off the
+    trajectory) and ``depth[mod]`` (total counts).
+    """
+
+    kind: str
+    organism: str
+    seed: int
+    var_names: dict[str, pd.Index]
+    base: dict[str, np.ndarray]
+    programs: dict[str, np.ndarray]
+    batch_effect: dict[str, np.ndarray]
+    cycle_effect: np.ndarray
+    batch_names: list[str]
+    cell_type_names: list[str]
+    obs_names: pd.Index
+    cell_type: np.ndarray
+    state: np.ndarray
+    batch: np.ndarray
+    phase: np.ndarray
+    pseudotime: np.ndarray
+    pseudotime_mod: dict[str, np.ndarray]
+    depth: dict[str, np.ndarray]
+    _cdf_cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.state.shape[0])
+
+    @property
+    def mods(self) -> list[str]:
+        return list(self.var_names)
+
+    def logits(self, mod: str, state: int, batch: int, phase: int = 0) -> np.ndarray:
+        """Log-scale relative abundance of every feature of ``mod`` for one group of cells, float64."""
+        out = self.base[mod] + self.programs[mod][state] + self.batch_effect[mod][batch]
+        if mod == "rna":
+            out = out + self.cycle_effect[phase]
+        # soft cap: no single feature takes more than about a percent of a cell's counts, as in real data
+        return _LOGIT_CAP * np.tanh(out / _LOGIT_CAP)
+
+    def cdf(self, mod: str, state: int, batch: int, phase: int = 0) -> np.ndarray:
+        """Cumulative feature distribution of one group (memoised), ``(n_features,)`` float64 ending at 1."""
+        key = (mod, state, batch, phase if mod == "rna" else 0)
+        cdf = self._cdf_cache.get(key)
+        if cdf is None:
+            logit = self.logits(mod, *key[1:])
+            cdf = np.cumsum(np.exp(logit - logit.max()))
+            cdf /= cdf[-1]
+            self._cdf_cache[key] = cdf
+        return cdf
+
+    def obs(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """The per-cell annotations of cells ``start:stop`` as the competition stores them."""
+        sl = slice(start, stop)
+        obs = pd.DataFrame(index=self.obs_names[sl])
+        obs["batch"] = pd.Categorical.from_codes(self.batch[sl], categories=self.batch_names)
+        obs["cell_type"] = pd.Categorical.from_codes(self.cell_type[sl], categories=self.cell_type_names)
+        obs["phase"] = pd.Categorical.from_codes(self.phase[sl], categories=list(PHASES))
+        for key, values in self.pseudotime_mod.items():
+            obs[key] = values[sl]
+        return obs
+
+
+def _gene_names(n_genes: int, organism: str, rng: np.random.Generator) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    from ..preprocess.cell_cycle import cell_cycle_genes
+
+    s_genes, g2m_genes = cell_cycle_genes(organism)
+    n_cc = len(s_genes) + len(g2m_genes)
+    if n_genes < 2 * n_cc:
+        raise ValueError(
+            f"n_genes={n_genes} is too small to hold the {n_cc} cell-cycle genes among as many other genes; "
+            f"pass n_genes >= {2 * n_cc}"
+        )
+    prefix = "SIMG" if organism == "human" else "Simg"
+    synthetic = [f"{prefix}{i:05d}" for i in range(n_genes - n_cc)]
+    names = np.array(synthetic + list(s_genes) + list(g2m_genes), dtype=object)
+    order = rng.permutation(n_genes)
+    names = names[order]
+    is_s = np.isin(names, s_genes)
+    is_g2m = np.isin(names, g2m_genes)
+    return pd.Index(names), is_s, is_g2m
+
+
+def _peak_names(n_peaks: int, organism: str, rng: np.random.Generator) -> pd.Index:
+    chroms = _CHROMS[organism]
+    sizes = np.array(list(chroms.values()), dtype=float)
+    counts = rng.multinomial(n_peaks, sizes / sizes.sum())
+    names: list[str] = []
+    for chrom, size_mb, n in zip(chroms, sizes, counts):
+        if n == 0:
+            continue
+        # peaks of 300-1500 bp separated by random gaps, spread over the chromosome
+        widths = rng.integers(300, 1500, size=n)
+        gaps = rng.exponential(size_mb * 1e6 / (n + 1) * 0.8, size=n).astype(np.int64) + 100
+        starts = np.cumsum(gaps + np.concatenate([[0], widths[:-1]])) + 10_000
+        names.extend(f"{chrom}-{s}-{s + w}" for s, w in zip(starts, widths))
+    return pd.Index(names)
+
+
+def _barcodes(n: int, batches: np.ndarray, batch_names: list[str], seed: int) -> pd.Index:
+    """Unique 10x-like barcodes: the cell index scrambled bijectively into 16 nucleotides, then ``-1-<batch>``."""
+    # murmur3's 32-bit finaliser: a bijection of uint32, and 4**16 == 2**32, so the barcodes are unique
+    code = (np.arange(n, dtype=np.uint64) + np.uint64(seed * 2654435761 + 12345)) % np.uint64(2**32)
+    for shift, mult in ((16, 0x85EBCA6B), (13, 0xC2B2AE35), (16, None)):
+        code ^= code >> np.uint64(shift)
+        if mult is not None:
+            code = (code * np.uint64(mult)) % np.uint64(2**32)
+    letters = np.array(list("ACGT"))
+    digits = np.empty((n, 16), dtype="<U1")
+    for j in range(16):
+        digits[:, 15 - j] = letters[((code >> np.uint64(2 * j)) & np.uint64(3)).astype(np.intp)]
+    bc = digits.view(f"<U16").ravel()
+    suffix = np.array([f"-1-{b}" for b in batch_names], dtype=object)[batches]
+    return pd.Index(bc.astype(object) + suffix)
+
+
+def _sparse_loadings(rng: np.random.Generator, n_factors: int, n_features: int, density: float, sd: float):
+    mask = rng.random((n_factors, n_features)) < density
+    return np.where(mask, rng.normal(0.0, sd, size=(n_factors, n_features)), 0.0)
+
+
+def make_design(
+    n_cells: int,
+    *,
+    kind: Literal["multiome", "cite"],
+    n_genes: int,
+    n_peaks: int,
+    n_proteins: int,
+    n_cell_types: int,
+    n_batches: int,
+    organism: str,
+    seed: int,
+    params: SimulationParams,
+) -> Design:
+    """Draw a simulated dataset's design (everything but the counts) from ``np.random.default_rng(seed)``.
+
+    Returns
+    -------
+    The :class:`Design`; see :func:`jae.datasets.simulate` for the parameters.
+    """
+    if kind not in ("multiome", "cite"):
+        raise ValueError(f"unknown kind {kind!r}; use kind='multiome' (RNA + ATAC) or kind='cite' (RNA + protein)")
+    organism = str(organism).strip().lower()
+    if organism not in _CHROMS:
+        raise ValueError(f"unknown organism {organism!r}; use organism='human' or 'mouse'")
+    if n_cells < 2:
+        raise ValueError(f"n_cells={n_cells}: simulate at least 2 cells")
+    if n_cell_types < 2:
+        raise ValueError(f"n_cell_types={n_cell_types}: simulate at least 2 cell types")
+    if n_batches < 1:
+        raise ValueError(f"n_batches={n_batches}: simulate at least 1 batch")
+    second = "atac" if kind == "multiome" else "prot"
+    n_second = n_peaks if kind == "multiome" else n_proteins
+    if n_second < 2:
+        raise ValueError(f"{'n_peaks' if kind == 'multiome' else 'n_proteins'}={n_second}: need at least 2 features")
+    rng = np.random.default_rng(seed)
+
+    # features
+    gene_names, is_s, is_g2m = _gene_names(n_genes, organism, rng)
+    var_names = {"rna": gene_names}
+    if kind == "multiome":
+        var_names["atac"] = _peak_names(n_peaks, organism, rng)
+    else:
+        var_names["prot"] = pd.Index([f"ADT{i:03d}" for i in range(n_proteins)])
+
+    # baseline abundance: RNA heavy-tailed, ATAC flatter, proteins high and flat; cell-cycle genes well expressed
+    base = {"rna": rng.normal(0.0, 1.5, size=n_genes)}
+    base["rna"][is_s | is_g2m] = rng.normal(1.5, 0.5, size=int((is_s | is_g2m).sum()))
+    base[second] = rng.normal(0.0, 0.6 if kind == "multiome" else 0.8, size=n_second)
+
+    # cell-type latent shared by the modalities, and each type's program through modality loadings
+    n_factors = max(8, n_cell_types)
+    latent = rng.normal(0.0, 1.0, size=(n_cell_types, n_factors))
+    density = {"rna": 0.05, "atac": 0.05, "prot": 0.3}
+    type_programs = {
+        mod: params.program_strength * latent @ _sparse_loadings(rng, n_factors, len(var_names[mod]), density[mod], 0.8)
+        for mod in var_names
+    }
+
+    # the lineage: first n_lineage types, programs interpolated over n_bins pseudotime steps
+    n_lineage = max(2, min(4, n_cell_types // 2))
+    n_bins = max(2, params.n_bins)
+    grid = np.linspace(0.0, 1.0, n_bins)
+    pos = grid * (n_lineage - 1)
+    lo = np.minimum(np.floor(pos).astype(int), n_lineage - 2)
+    frac = (pos - lo)[:, None]
+    programs = {}
+    for mod, prog in type_programs.items():
+        traj = (1 - frac) * prog[lo] + frac * prog[lo + 1]
+        programs[mod] = np.vstack([prog[n_lineage:], traj])  # states: off-lineage types, then trajectory bins
+
+    batch_effect = {mod: rng.normal(0.0, params.batch_strength, size=(n_batches, len(v))) for mod, v in var_names.items()}
+    cycle_effect = np.zeros((3, n_genes))
+    cycle_effect[1, is_s] = params.cycle_strength
+    cycle_effect[2, is_g2m] = params.cycle_strength
+    cycle_effect[2, is_s] = 0.3 * params.cycle_strength  # G2M cells still carry some S-phase transcripts
+
+    # cells: type proportions, batches, phases, pseudotime
+    props = rng.dirichlet(np.full(n_cell_types, 4.0))
+    cell_type = rng.choice(n_cell_types, size=n_cells, p=props)
+    batch = rng.integers(0, n_batches, size=n_cells)
+    cyc = np.clip(params.cycling_fraction * rng.uniform(0.5, 1.5, size=n_cell_types), 0.0, 1.0)
+    cycling = rng.random(n_cells) < cyc[cell_type]
+    phase = np.where(cycling, np.where(rng.random(n_cells) < 0.5, 1, 2), 0).astype(np.int8)
+    on_traj = cell_type < n_lineage
+    pseudotime = np.full(n_cells, np.nan)
+    width = 1.0 / (n_lineage - 1)
+    seg_lo = np.clip((cell_type - 0.5) * width, 0.0, 1.0)
+    seg_hi = np.clip((cell_type + 0.5) * width, 0.0, 1.0)
+    u = rng.random(n_cells)
+    pseudotime[on_traj] = (seg_lo + u * (seg_hi - seg_lo))[on_traj]
+    # state: off-lineage type index, or a trajectory bin by stochastic rounding of the pseudotime position
+    x = np.nan_to_num(pseudotime) * (n_bins - 1)
+    b = np.minimum(np.floor(x).astype(int) + (rng.random(n_cells) < (x - np.floor(x))), n_bins - 1)
+    state = np.where(on_traj, (n_cell_types - n_lineage) + b, cell_type - n_lineage).astype(np.int32)
+    # within each generation block, cells are ordered by (state, batch, phase) so that the sampler writes rows in
+    # order, group by group, with no reordering of the sparse rows
+    key = (state.astype(np.int64) * n_batches + batch) * 3 + phase
+    perm = np.lexsort((key, np.arange(n_cells) // BLOCK_CELLS))
+    cell_type, batch, phase, pseudotime, state = (a[perm] for a in (cell_type, batch, phase, pseudotime, state))
+    pseudotime_mod = {}
+    for mod_kind in ("GEX", "ATAC" if kind == "multiome" else "ADT"):
+        noisy = np.clip(pseudotime + rng.normal(0.0, 0.03, size=n_cells), 0.0, 1.0)
+        pseudotime_mod[f"pseudotime_order_{mod_kind}"] = noisy
+
+    # library sizes: per-cell log-normal, shifted per batch
+    median = {
+        "rna": params.rna_umis if params.rna_umis is not None else 2200.0 * n_genes / 13431,
+        "atac": params.atac_fragments if params.atac_fragments is not None else 9000.0 * n_peaks / 116490,
+        "prot": params.adt_counts if params.adt_counts is not None else 2500.0 * n_proteins / 134,
+    }
+    depth = {}
+    for mod in var_names:
+        shift = rng.normal(0.0, params.batch_depth_sd, size=n_batches)
+        log_depth = np.log(max(median[mod], 1.0)) + shift[batch] + rng.normal(0.0, params.depth_sd, size=n_cells)
+        depth[mod] = np.maximum(np.rint(np.exp(log_depth)), 1).astype(np.int64)
+
+    batch_names = list(BATCH_NAMES[:n_batches]) + [f"s{i}d1" for i in range(5, 5 + n_batches - len(BATCH_NAMES))]
+    type_names = list(CELL_TYPE_NAMES[:n_cell_types]) + [f"Type {i}" for i in range(len(CELL_TYPE_NAMES), n_cell_types)]
+    if n_lineage < 4 and n_cell_types <= len(CELL_TYPE_NAMES):
+        # keep the lineage names together at the front: the lineage is types 0..n_lineage-1
+        type_names = list(CELL_TYPE_NAMES[:n_lineage]) + list(CELL_TYPE_NAMES[4 : 4 + n_cell_types - n_lineage])
+    return Design(
+        kind=kind, organism=organism, seed=seed, var_names=var_names, base=base, programs=programs,
+        batch_effect=batch_effect, cycle_effect=cycle_effect, batch_names=batch_names, cell_type_names=type_names,
+        obs_names=_barcodes(n_cells, batch, batch_names, seed), cell_type=cell_type.astype(np.int32),
+        state=state, batch=batch.astype(np.int32), phase=phase, pseudotime=pseudotime,
+        pseudotime_mod=pseudotime_mod, depth=depth,
+    )

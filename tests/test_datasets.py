@@ -1,0 +1,157 @@
+"""The simulator: shapes, determinism, sparsity, and that the simulated biology is really there."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.stats import spearmanr
+from sklearn.model_selection import cross_val_score
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+from jae.datasets import SimulationParams, simulate
+from jae.datasets.design import make_design
+from jae.datasets.sampling import BLOCK_CELLS, sample_block
+from jae.io import validate_counts
+from jae.preprocess import fit_svd, log_normalize
+from jae.preprocess.cell_cycle import cell_cycle_genes, score_cell_cycle
+
+
+@pytest.fixture(scope="module")
+def multiome():
+    return simulate(1500, n_genes=1000, n_peaks=2000, seed=3)
+
+
+def _embed(X, k=20):
+    Y = log_normalize(X)
+    return fit_svd(Y, n_components=k, seed=0).transform(Y)
+
+
+def _knn_accuracy(Z, labels) -> float:
+    return float(cross_val_score(KNeighborsClassifier(15), Z, labels, cv=3).mean())
+
+
+@pytest.mark.parametrize("kind, second, ftype", [("multiome", "atac", "ATAC"), ("cite", "prot", "ADT")])
+def test_shapes_layout_and_counts(kind, second, ftype):
+    m = simulate(300, kind=kind, n_genes=400, n_peaks=700, n_proteins=25, n_cell_types=5, n_batches=2, seed=1)
+    assert list(m.mod) == ["rna", second]
+    n_second = 700 if kind == "multiome" else 25
+    assert m["rna"].shape == (300, 400) and m[second].shape == (300, n_second)
+    for name, ft in (("rna", "GEX"), (second, ftype)):
+        a = m[name]
+        assert sp.isspmatrix_csr(a.X) and a.X.dtype == np.float32
+        assert a.layers["counts"] is a.X
+        assert set(a.var["feature_types"]) == {ft}
+        assert np.array_equal(a.X.data, np.round(a.X.data)) and a.X.data.min() >= 1
+        validate_counts(a.X, name=name)  # no empty cells, integers, finite
+        assert a.obs_names.equals(m.obs_names)
+    assert m.obs_names.is_unique
+    pt = f"pseudotime_order_{ftype}"
+    assert {"batch", "cell_type", "phase", "pseudotime_order_GEX", pt} <= set(m.obs.columns)
+    assert set(m.obs["batch"]) == {"s1d1", "s1d2"}
+    assert m.obs["cell_type"].nunique() == 5
+    assert set(m.obs["phase"]) <= {"G1", "S", "G2M"}
+    assert m.uns["organism"] == "human" and m.uns["dataset_id"]
+    s_genes, g2m_genes = cell_cycle_genes("human")
+    assert set(s_genes) | set(g2m_genes) <= set(m["rna"].var_names)
+    assert np.all(m["atac"].var_names.str.match(r"^chr[0-9XY]+-\d+-\d+$")) if kind == "multiome" else True
+
+
+def test_same_seed_identical_other_seed_differs():
+    a = simulate(400, n_genes=300, n_peaks=500, seed=7)
+    b = simulate(400, n_genes=300, n_peaks=500, seed=7)
+    c = simulate(400, n_genes=300, n_peaks=500, seed=8)
+    for mod in ("rna", "atac"):
+        assert (a[mod].X != b[mod].X).nnz == 0
+        assert (a[mod].X != c[mod].X).nnz > 0
+    assert a.obs.equals(b.obs)
+
+
+def test_blocks_do_not_depend_on_chunking():
+    design = make_design(
+        3 * BLOCK_CELLS + 100, kind="multiome", n_genes=300, n_peaks=400, n_proteins=10, n_cell_types=4,
+        n_batches=2, organism="mouse", seed=2, params=SimulationParams(),
+    )
+    whole = sample_block(design, 0, design.n_cells)
+    parts = [sample_block(design, s, s + BLOCK_CELLS) for s in range(0, design.n_cells, BLOCK_CELLS)]
+    for mod in ("rna", "atac"):
+        stacked = sp.vstack([p[mod] for p in parts], format="csr")
+        assert (stacked != whole[mod]).nnz == 0
+    with pytest.raises(ValueError, match="multiple of BLOCK_CELLS"):
+        sample_block(design, 5, 10)
+
+
+def test_competition_sparsity_at_full_feature_counts():
+    m = simulate(256, n_genes=13431, n_peaks=116490, n_cell_types=8, n_batches=4, seed=0)
+    genes = np.diff(m["rna"].X.indptr)
+    peaks = np.diff(m["atac"].X.indptr) / m["atac"].n_vars
+    assert 1000 <= np.median(genes) <= 2000
+    assert 0.05 <= np.median(peaks) <= 0.10
+    # sparsity is tunable
+    shallow = simulate(256, n_genes=13431, n_peaks=116490, seed=0, params=SimulationParams(rna_umis=500))
+    assert np.median(np.diff(shallow["rna"].X.indptr)) < 0.5 * np.median(genes)
+
+
+def test_batches_and_cell_types_are_visible_in_an_unintegrated_svd(multiome):
+    n_batches = multiome.obs["batch"].nunique()
+    # lineage types grade into each other along the trajectory; the discrete types must separate cleanly
+    on_lineage = multiome.obs["pseudotime_order_GEX"].notna().to_numpy()
+    coarse = np.where(on_lineage, "lineage", multiome.obs["cell_type"].astype(str))
+    for mod in ("rna", "atac"):
+        Z = _embed(multiome[mod].X)
+        assert _knn_accuracy(Z, multiome.obs["batch"]) > 0.9 > 1.5 / n_batches
+        assert _knn_accuracy(Z, coarse) > 0.93
+        assert _knn_accuracy(Z, multiome.obs["cell_type"]) > 0.8
+
+
+def test_batch_effect_scales_with_its_strength():
+    kwargs = dict(n_genes=400, n_peaks=400, n_cell_types=4, n_batches=3, seed=5)
+    none = simulate(900, params=SimulationParams(batch_strength=0.0, batch_depth_sd=0.0), **kwargs)
+    strong = simulate(900, **kwargs)
+    acc_none = _knn_accuracy(_embed(none["rna"].X), none.obs["batch"])
+    acc_strong = _knn_accuracy(_embed(strong["rna"].X), strong.obs["batch"])
+    assert acc_none < 0.5 < 0.75 < acc_strong  # chance is 1/3
+
+
+def test_cycling_cells_express_cell_cycle_genes(multiome):
+    rna = multiome["rna"]
+    scores = score_cell_cycle(log_normalize(rna.X), rna.var_names, organism="human")
+    phase = multiome.obs["phase"].to_numpy()
+    assert {"G1", "S", "G2M"} == set(phase)
+    s, g2m = scores["S_score"].to_numpy(), scores["G2M_score"].to_numpy()
+    assert s[phase == "S"].mean() > s[phase == "G1"].mean() + 0.3
+    assert g2m[phase == "G2M"].mean() > g2m[phase == "G1"].mean() + 0.3
+    assert g2m[phase == "G2M"].mean() > g2m[phase == "S"].mean()
+    # the phase is recoverable from the two scores
+    called = np.where((s < 0.15) & (g2m < 0.15), "G1", np.where(s > g2m, "S", "G2M"))
+    assert (called == phase).mean() > 0.8
+
+
+def test_trajectory_pseudotime(multiome):
+    obs = multiome.obs
+    on = obs["pseudotime_order_GEX"].notna().to_numpy()
+    assert 0 < on.sum() < len(obs)
+    assert np.array_equal(on, obs["pseudotime_order_ATAC"].notna().to_numpy())
+    # pseudotime belongs to whole cell types (the lineage), and lies in [0, 1]
+    per_type = obs.groupby("cell_type", observed=True)["pseudotime_order_GEX"].apply(lambda v: v.notna().mean())
+    assert set(per_type.round(6)) == {0.0, 1.0}
+    assert obs.loc[on, "pseudotime_order_GEX"].between(0, 1).all()
+    # the pseudotime is encoded in the expression of lineage cells, continuously (not only through the types)
+    Z = _embed(multiome["rna"].X[on])
+    t = obs.loc[on, "pseudotime_order_GEX"].to_numpy()
+    pred = KNeighborsRegressor(15).fit(Z[::2], t[::2]).predict(Z[1::2])
+    assert spearmanr(pred, t[1::2]).statistic > 0.9
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(kind="rna"), "unknown kind"),
+        (dict(n_genes=100), "n_genes"),
+        (dict(organism="zebrafish"), "organism"),
+        (dict(n_cell_types=1), "n_cell_types"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        simulate(50, **kwargs)
