@@ -1,0 +1,324 @@
+"""Public API of modality prediction: :func:`predict` and the :class:`ModalityPredictor` model class."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import torch
+
+from ..io import detect_kind, normalize_kind
+from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
+from .checks import check_target, match_features, pair_cells, source_counts
+from .codec import TargetCodec, assemble, fit_codec
+from .config import PredictConfig
+from .source import SourceEncoder, fit_source_encoder
+from .targets import target_matrix
+from .train import build_network, predict_codes, train_ensemble
+
+__all__ = ["METHODS", "FORMAT_VERSION", "ModalityPredictor", "predict"]
+
+logger = logging.getLogger(__name__)
+
+Method = Literal["jae", "mean", "knn", "ridge"]
+#: Prediction methods: the network and the three baselines.
+METHODS: tuple[str, ...] = ("jae", "mean", "knn", "ridge")
+#: Version of the saved-model layout (``predictor.json`` + ``weights.pt``).
+FORMAT_VERSION = 1
+
+
+class ModalityPredictor:
+    """Predict a target modality from a source modality, trained on paired cells.
+
+    Parameters
+    ----------
+    method
+        ``'jae'`` (the network), or a baseline: ``'mean'`` (per-feature training mean), ``'knn'`` (kNN
+        regression on the source encoding), ``'ridge'`` (ridge regression on the source encoding).
+    config
+        Settings; :class:`PredictConfig` defaults when None.
+
+    Examples
+    --------
+    >>> model = ModalityPredictor().fit(train_gex, train_adt, seed=0)  # doctest: +SKIP
+    >>> pred = model.predict(test_gex)  # AnnData: test cells x proteins  # doctest: +SKIP
+    """
+
+    def __init__(self, method: Method = "jae", *, config: PredictConfig | None = None) -> None:
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}; choose one of {list(METHODS)}")
+        self.method = method
+        self.config = config or PredictConfig()
+        self.history: list[list[dict[str, float]]] = []
+        self._fitted = False
+
+    # ------------------------------------------------------------------ fit / predict
+    def fit(
+        self,
+        train_source: ad.AnnData,
+        train_target: ad.AnnData,
+        *,
+        seed: int = 0,
+        source_kind: str | None = None,
+        target_kind: str | None = None,
+        progress_bar: bool = True,
+    ) -> ModalityPredictor:
+        """Train on paired cells.
+
+        Parameters
+        ----------
+        train_source
+            Source modality of the training cells, raw counts in ``layers['counts']`` (or ``.X``).
+        train_target
+            Target modality of the same cells (matched by ``obs_names``). Its ``.X`` is used when it already holds
+            the competition's normalised values, otherwise they are built from counts (see
+            :mod:`jae.predict.targets`).
+        seed
+            Seeds the SVDs, the validation split, the initialisation, batches and dropout.
+        source_kind, target_kind
+            ``'GEX'``, ``'ATAC'`` or ``'ADT'``; detected from ``var['feature_types']`` when None.
+        progress_bar
+            Show a progress bar while training the network.
+
+        Returns
+        -------
+        ``self``, fitted.
+        """
+        check_target(train_target, name="train_target")
+        train_target = pair_cells(train_source, train_target)
+        self.source_kind = normalize_kind(source_kind) if source_kind else detect_kind(train_source)
+        self.target_kind = normalize_kind(target_kind) if target_kind else detect_kind(train_target)
+        self.source_features = pd.Index(train_source.var_names.astype(str))
+        self.target_features = pd.Index(train_target.var_names.astype(str))
+        self.dataset_id = str(train_source.uns.get("dataset_id", train_target.uns.get("dataset_id", "unknown")))
+        cfg = self.config
+
+        counts = source_counts(train_source, name="train_source")
+        self.encoder = fit_source_encoder(counts, self.source_kind, n_components=cfg.n_source_components, seed=seed)
+        S = self.encoder.transform(counts)
+        tgt_counts = train_target.layers["counts"] if "counts" in train_target.layers else None
+        Y = target_matrix(train_target.X, tgt_counts, self.target_kind, name="train_target")
+        logger.info(
+            "predict %s -> %s with %r: %d training cells, %d source features, %d target features",
+            self.source_kind, self.target_kind, self.method, S.shape[0], counts.shape[1], Y.shape[1],
+        )  # fmt: skip
+        if self.method == "jae":
+            rep = cfg.target_representation
+            if rep == "auto":
+                rep = "features" if Y.shape[1] <= cfg.max_feature_targets else "svd"
+            self.codec = fit_codec(Y, self.target_kind, representation=rep, n_components=cfg.n_target_components, seed=seed)
+            self.nets, self.history = train_ensemble(
+                S, self.codec.encode(Y), config=cfg, seed=seed, progress_bar=progress_bar
+            )
+        else:
+            self.baseline = self._make_baseline().fit(S, Y, seed=seed)
+        self._fitted = True
+        return self
+
+    def _make_baseline(self):
+        cfg = self.config
+        if self.method == "mean":
+            return MeanBaseline(self.target_kind)
+        if self.method == "knn":
+            return KNNBaseline(self.target_kind, ks=tuple(cfg.knn_ks), val_fraction=cfg.val_fraction)
+        return RidgeBaseline(self.target_kind, rel_alphas=tuple(cfg.ridge_rel_alphas), val_fraction=cfg.val_fraction)
+
+    def predict_blocks(self, query_source: ad.AnnData):
+        """Predictions for the query cells as an iterator of ``(rows, n_target_features)`` row blocks (dense or
+        CSR), in query order; wide targets are never materialised whole."""
+        self._check_fitted()
+        query_source = match_features(query_source, self.source_features)
+        S = self.encoder.transform(source_counts(query_source, name="query_source"))
+        if self.method == "jae":
+            return self.codec.decode_blocks(predict_codes(self.nets, S))
+        return self.baseline.predict_blocks(S)
+
+    def predict(self, query_source: ad.AnnData, *, output: Literal["auto", "dense", "sparse"] = "auto") -> ad.AnnData:
+        """Predict the target modality for cells measured with the source modality only.
+
+        Parameters
+        ----------
+        query_source
+            Source modality of the query cells, with the training source's features (same names; another order
+            is realigned), raw counts in ``layers['counts']`` (or ``.X``).
+        output
+            ``'dense'``: float32 ndarray. ``'sparse'``: CSR, predictions below ``config.sparse_below`` dropped
+            (meant for ATAC, whose predictions are accessibilities in [0, 1]). ``'auto'``: dense unless the
+            target is ATAC and the prediction has more than ``config.dense_limit`` values.
+
+        Returns
+        -------
+        AnnData of shape ``(n_query_cells, n_target_features)``: ``.X`` the predictions in the competition's
+        normalised convention, ``obs_names`` the query cells, ``var_names`` the target features
+        (``var['feature_types']`` the target kind), ``uns['method_id']``, ``uns['dataset_id']``.
+        """
+        if output not in ("auto", "dense", "sparse"):
+            raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
+        self._check_fitted()
+        if output == "auto":
+            big = query_source.n_obs * len(self.target_features) > self.config.dense_limit
+            output = "sparse" if self.target_kind == "ATAC" and big else "dense"
+        X = assemble(self.predict_blocks(query_source), sparse_below=self.config.sparse_below if output == "sparse" else None)
+        var = pd.DataFrame({"feature_types": self.target_kind}, index=self.target_features)
+        obs = pd.DataFrame(index=pd.Index(query_source.obs_names.astype(str)))
+        uns = {"dataset_id": str(query_source.uns.get("dataset_id", self.dataset_id)), "method_id": self.method_id}
+        return ad.AnnData(X=X, obs=obs, var=var, uns=uns)
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Save the fitted model to the folder ``path``: ``predictor.json`` (format version, method, config,
+        kinds, feature names) and ``weights.pt`` (a ``torch.save`` of a dict of tensors, loaded with
+        ``weights_only=True``). Each file is written atomically.
+
+        Returns
+        -------
+        The folder path.
+        """
+        self._check_fitted()
+        path = Path(path)
+        if (path / "predictor.json").exists() and not overwrite:
+            raise FileExistsError(f"{path} already holds a saved model; pass overwrite=True or choose another folder")
+        path.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {}
+        if self.encoder.components is not None:
+            arrays["encoder.components"] = self.encoder.components
+        if self.method == "jae":
+            arrays["codec.mean"] = self.codec.mean
+            if self.codec.components is not None:
+                arrays["codec.components"] = self.codec.components
+        else:
+            arrays.update({f"baseline.{k}": np.asarray(v) for k, v in self.baseline.state().items()})
+        tensors = {k: torch.from_numpy(np.array(v, order="C")) for k, v in arrays.items()}
+        for i, net in enumerate(getattr(self, "nets", []) if self.method == "jae" else []):
+            tensors.update({f"net{i}.{k}": v.detach().clone() for k, v in net.state_dict().items()})
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "method": self.method,
+            "config": self.config.to_dict(),
+            "source_kind": self.source_kind,
+            "target_kind": self.target_kind,
+            "dataset_id": self.dataset_id,
+            "n_members": len(self.nets) if self.method == "jae" else 0,
+            "source_features": list(self.source_features),
+            "target_features": list(self.target_features),
+        }
+        _atomic(path / "weights.pt", lambda f: torch.save(tensors, f))
+        _atomic(path / "predictor.json", lambda f: f.write(json.dumps(meta).encode()))
+        logger.info("saved %s predictor to %s", self.method, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> ModalityPredictor:
+        """Load a model saved by :meth:`save`.
+
+        Returns
+        -------
+        The fitted :class:`ModalityPredictor`.
+        """
+        path = Path(path)
+        if not (path / "predictor.json").is_file() or not (path / "weights.pt").is_file():
+            raise FileNotFoundError(f"{path} holds no saved predictor (predictor.json + weights.pt); check the path")
+        meta = json.loads((path / "predictor.json").read_text())
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{path} was saved with predictor format {meta.get('format_version')!r}, this jae reads format "
+                f"{FORMAT_VERSION}; refit the model with this version"
+            )
+        tensors = torch.load(path / "weights.pt", weights_only=True, map_location="cpu")
+        model = cls(meta["method"], config=PredictConfig.from_dict(meta["config"]))
+        model.source_kind, model.target_kind = meta["source_kind"], meta["target_kind"]
+        model.dataset_id = meta["dataset_id"]
+        model.source_features = pd.Index(meta["source_features"])
+        model.target_features = pd.Index(meta["target_features"])
+        arrays = {k: v.numpy() for k, v in tensors.items() if not k.startswith("net")}
+        model.encoder = SourceEncoder(
+            kind=model.source_kind, n_features=len(model.source_features), components=arrays.get("encoder.components")
+        )
+        if model.method == "jae":
+            model.codec = TargetCodec(model.target_kind, arrays["codec.mean"], arrays.get("codec.components"))
+            model.nets = []
+            for i in range(meta["n_members"]):
+                state = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(f"net{i}.")}
+                net = build_network(model.encoder.n_dims, model.codec.n_dims, model.config)
+                net.load_state_dict(state)
+                model.nets.append(net.eval())
+        else:
+            state = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("baseline.")}
+            model.baseline = model._make_baseline().load_state(state)
+        model._fitted = True
+        return model
+
+    @property
+    def method_id(self) -> str:
+        """Identifier written to ``uns['method_id']``: ``'jae'`` or ``'jae_<baseline>'``."""
+        return "jae" if self.method == "jae" else f"jae_{self.method}_baseline"
+
+    def _check_fitted(self) -> None:
+        if not self._fitted:
+            raise ValueError("this ModalityPredictor is not fitted yet; call .fit(train_source, train_target) first")
+
+
+def _atomic(path: Path, write) -> None:
+    """Write ``path`` through a temporary file in the same folder and :func:`os.replace`."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def predict(
+    train_source: ad.AnnData,
+    train_target: ad.AnnData,
+    query_source: ad.AnnData,
+    *,
+    method: Method = "jae",
+    seed: int = 0,
+    config: PredictConfig | None = None,
+    output: Literal["auto", "dense", "sparse"] = "auto",
+    source_kind: str | None = None,
+    target_kind: str | None = None,
+    progress_bar: bool = True,
+) -> ad.AnnData:
+    """Train on paired cells and predict the target modality of the query cells.
+
+    Parameters
+    ----------
+    train_source, train_target
+        Paired training cells (matched by ``obs_names``): source raw counts in ``layers['counts']`` (or ``.X``);
+        target ``.X`` in the competition's normalised convention, or raw counts from which it is built.
+    query_source
+        Query cells' source modality, with the training source's features.
+    method
+        ``'jae'`` (the network) or a baseline, ``'mean'``, ``'knn'``, ``'ridge'``.
+    seed
+        Seed of every random step.
+    config
+        Settings (:class:`PredictConfig`).
+    output
+        ``'auto'``, ``'dense'`` or ``'sparse'``, see :meth:`ModalityPredictor.predict`.
+    source_kind, target_kind
+        Modality kinds, detected from ``var['feature_types']`` when None.
+    progress_bar
+        Show a progress bar while training.
+
+    Returns
+    -------
+    AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR),
+    ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
+    """
+    model = ModalityPredictor(method, config=config).fit(
+        train_source, train_target, seed=seed, source_kind=source_kind, target_kind=target_kind,
+        progress_bar=progress_bar,
+    )  # fmt: skip
+    return model.predict(query_source, output=output)

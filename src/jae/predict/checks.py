@@ -1,0 +1,109 @@
+"""Input checks for modality prediction: paired cells, matching features, raw counts.
+
+Every failure is a ValueError whose message names the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..io import validate_counts
+
+__all__ = ["source_counts", "pair_cells", "match_features", "check_target"]
+
+logger = logging.getLogger(__name__)
+
+
+def _examples(values, n: int = 3) -> str:
+    values = list(values)
+    shown = ", ".join(repr(v) for v in values[:n])
+    return shown + (", ..." if len(values) > n else "")
+
+
+def source_counts(adata, *, name: str):
+    """The raw counts of a source modality: ``layers['counts']`` if present, else ``.X``, validated.
+
+    Returns
+    -------
+    ``(n_cells, n_features)`` CSR float32 matrix or dense float32 array.
+    """
+    if adata.n_vars == 0:
+        raise ValueError(f"{name} has no features; pass the source modality with its features")
+    if "counts" in adata.layers:
+        X, where = adata.layers["counts"], f"{name}.layers['counts']"
+    else:
+        X, where = adata.X, f"{name}.X"
+    if X is None:
+        raise ValueError(f"{name} has neither layers['counts'] nor .X; store the raw counts in layers['counts']")
+    validate_counts(X, name=where)
+    return sp.csr_matrix(X, dtype=np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
+
+
+def check_target(adata, *, name: str) -> None:
+    """A training target needs features and cells."""
+    if adata.n_vars == 0:
+        raise ValueError(f"{name} has no features, so there is nothing to predict; pass a target modality with features")
+    if "counts" in adata.layers:
+        validate_counts(adata.layers["counts"], name=f"{name}.layers['counts']")
+
+
+def pair_cells(source, target, *, source_name: str = "train_source", target_name: str = "train_target"):
+    """Make the training target follow the training source's cell order.
+
+    Identical ``obs_names`` pass; the same set in another order is reordered (with a log line); anything else
+    raises.
+
+    Returns
+    -------
+    ``target`` itself, or a reordered view of it.
+    """
+    if source.n_obs == 0:
+        raise ValueError(f"{source_name} has no cells; prediction needs paired training cells")
+    for adata, name in ((source, source_name), (target, target_name)):
+        if not adata.obs_names.is_unique:
+            dup = adata.obs_names[adata.obs_names.duplicated()].unique()
+            raise ValueError(
+                f"{name} has {len(dup)} duplicated cell names ({_examples(dup)}); make them unique "
+                "(adata.obs_names_make_unique()) in both modalities"
+            )
+    if source.obs_names.equals(target.obs_names):
+        return target
+    src, tgt = pd.Index(source.obs_names), pd.Index(target.obs_names)
+    if len(src) == len(tgt) and src.isin(tgt).all():
+        logger.info("%s cells are %s's cells in another order; aligning them by name", target_name, source_name)
+        return target[src]
+    missing, extra = src.difference(tgt), tgt.difference(src)
+    raise ValueError(
+        f"training cells are not paired: {len(missing)} of {source_name}'s {len(src)} cells are missing from "
+        f"{target_name} (e.g. {_examples(missing)}) and {len(extra)} of {target_name}'s cells are not in "
+        f"{source_name} (e.g. {_examples(extra)}); subset both to the shared cells, e.g. "
+        "common = src.obs_names.intersection(tgt.obs_names); src, tgt = src[common], tgt[common]"
+    )
+
+
+def match_features(adata, features: pd.Index, *, name: str = "query_source", reference: str = "train_source"):
+    """Make ``adata``'s features equal the training source features.
+
+    Identical names pass; the same set in another order is reordered (with a log line); anything else raises.
+
+    Returns
+    -------
+    ``adata`` itself, or a reordered view of it.
+    """
+    have = pd.Index(adata.var_names)
+    if have.equals(features):
+        return adata
+    if len(have) == len(features) and have.isin(features).all() and have.is_unique:
+        logger.info("%s has %s's features in another order; reordering them", name, reference)
+        return adata[:, features]
+    missing, extra = features.difference(have), have.difference(features)
+    raise ValueError(
+        f"{name} features differ from {reference}'s: {len(missing)} of {reference}'s {len(features)} features "
+        f"are missing (e.g. {_examples(missing)}) and {len(extra)} are extra (e.g. {_examples(extra)}); pass the "
+        f"same features as for training, e.g. {name} = {name}[:, {reference}.var_names] after subsetting "
+        "both to their shared features and retraining"
+    )

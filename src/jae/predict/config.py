@@ -1,0 +1,62 @@
+"""Every number of the modality-prediction model, in one frozen dataclass with the origin of each default."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Literal
+
+__all__ = ["PredictConfig"]
+
+
+@dataclass(frozen=True)
+class PredictConfig:
+    """Settings of :func:`jae.predict` and :class:`jae.ModalityPredictor`.
+
+    Defaults come from the seed (noted) or from the validation-split tuning run
+    ``python benchmarks/predict.py --tune`` (benchmarks/results/predict_tune.md), which scores only held-out
+    training cells, never test cells.
+    """
+
+    # -- source encoding
+    n_source_components: int = 100  # seed: truncated SVD to 100 dims per modality (ADT sources use no SVD)
+
+    # -- target representation
+    target_representation: Literal["auto", "features", "svd"] = "auto"  # auto: 'features' up to max_feature_targets
+    max_feature_targets: int = 2000  # wider targets are decoded through their SVD basis (13k genes, 116k peaks)
+    n_target_components: int = 100  # target SVD components; same order as the seed's source SVD
+
+    # -- network
+    hidden: tuple[int, ...] = (256,)  # encoder hidden widths, decoder mirrors them
+    latent: int = 64  # latent width
+    dropout: float = 0.2  # on the input and after every hidden layer
+    linear_skip: bool = True  # linear source -> target path beside the MLP
+
+    # -- optimisation
+    learning_rate: float = 1e-3  # AdamW
+    weight_decay: float = 1e-4  # AdamW decoupled weight decay
+    batch_size: int = 128
+    max_epochs: int = 300
+    patience: int = 20  # epochs without validation improvement before stopping (best weights are kept)
+    val_fraction: float = 0.1  # seeded validation split of the training cells (early stopping, baseline tuning)
+    n_members: int = 5  # ensemble of networks on K seeded folds (member i early-stops on fold i); 1: one network
+
+    # -- baselines (chosen on the same validation split)
+    knn_ks: tuple[int, ...] = (5, 10, 20, 50)
+    ridge_rel_alphas: tuple[float, ...] = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # x largest squared sing. value
+
+    # -- output
+    dense_limit: int = 1 << 28  # 'auto' output: dense up to this many values (1 GiB of float32), else sparse
+    sparse_below: float = 0.01  # sparse ATAC output drops predicted accessibilities below this
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> PredictConfig:
+        """Rebuild from :meth:`to_dict` output; unknown keys are an error."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(f"unknown PredictConfig settings {unknown}; known settings are {sorted(names)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})

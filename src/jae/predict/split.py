@@ -1,0 +1,56 @@
+"""Seeded validation splits of the training cells and block-wise squared errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["validation_split", "block_sse"]
+
+#: Fewest validation cells a split keeps, so that early stopping and model selection see some signal.
+MIN_VAL_CELLS = 10
+
+
+def validation_split(n_cells: int, fraction: float, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split ``n_cells`` training cells into fit and validation indices (``np.random.default_rng(seed)``).
+
+    Returns
+    -------
+    ``(fit_idx, val_idx)``: sorted int arrays; the validation part has ``max(MIN_VAL_CELLS, fraction * n)``
+    cells, at most half of them.
+    """
+    if n_cells < 4:
+        raise ValueError(f"need at least 4 paired training cells to hold out a validation split, got {n_cells}")
+    n_val = min(max(MIN_VAL_CELLS, int(round(fraction * n_cells))), n_cells // 2)
+    perm = np.random.default_rng(seed).permutation(n_cells)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def block_sse(blocks: Iterable, Y) -> float:
+    """Sum of squared errors between prediction row blocks (dense or sparse, in order) and the target ``Y``."""
+    total, start = 0.0, 0
+    for block in blocks:
+        stop = start + block.shape[0]
+        total += _sse(block, Y[start:stop])
+        start = stop
+    if start != Y.shape[0]:
+        raise ValueError(f"predictions cover {start} cells but the target has {Y.shape[0]}")
+    return total
+
+
+def _sse(pred, truth) -> float:
+    if sp.issparse(pred) and sp.issparse(truth):
+        diff = (pred - truth).tocsr()
+        return float(np.sum(diff.data.astype(np.float64) ** 2))
+    if sp.issparse(pred):
+        pred, truth = truth, pred
+    pred = np.asarray(pred, dtype=np.float64)
+    if not sp.issparse(truth):
+        return float(np.sum((pred - np.asarray(truth, dtype=np.float64)) ** 2))
+    # dense prediction, sparse truth: sum(p^2) - 2 sum(p * t) + sum(t^2) over the stored entries only
+    truth = sp.csr_matrix(truth)
+    rows = np.repeat(np.arange(truth.shape[0]), np.diff(truth.indptr))
+    t = truth.data.astype(np.float64)
+    return float(np.sum(pred**2) - 2.0 * np.sum(pred[rows, truth.indices] * t) + np.sum(t**2))
