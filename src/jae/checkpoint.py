@@ -65,6 +65,9 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
             tensors[f"svd.{i}"] = torch.from_numpy(basis.components)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes the folder private; give it the user's usual mode
     try:
         (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
         torch.save(tensors, tmp / WEIGHTS)

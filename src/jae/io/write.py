@@ -77,7 +77,10 @@ def write_atomic(
         if suffix == ".h5ad":
             obj.write_h5ad(tmp)
         else:
-            obj.write(tmp)
+            from .readers import _quiet_mudata
+
+            with _quiet_mudata():
+                obj.write(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

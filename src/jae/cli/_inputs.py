@@ -1,0 +1,71 @@
+"""Input options shared by the CLI verbs: competition files, a MuData file or a Cell Ranger file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["add_input_args", "load_input", "input_paths", "dataset_id"]
+
+
+def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True) -> None:
+    g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x)")
+    g.add_argument("--mod1", type=Path, help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
+    g.add_argument("--mod2", type=Path, help="competition layout: ATAC or ADT .h5ad")
+    g.add_argument("--h5mu", type=Path, help="MuData file with an RNA and an ATAC or protein modality")
+    g.add_argument("--10x", dest="tenx", type=Path, help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
+    g.add_argument("--rna-mod", default="rna", help="RNA modality name in --h5mu (default: rna)")
+    g.add_argument("--other-mod", default=None, help="second modality name in --h5mu (default: the other one)")
+    g.add_argument("--layer", default="counts", help="layer with raw counts; 'X' for .X (default: counts)")
+    if annotations:
+        g.add_argument(
+            "--annotations", type=Path, action="append", default=[],
+            help=".h5ad whose obs holds cell annotations (e.g. *.solution.h5ad), joined by cell name; repeatable",
+        )
+
+
+def input_paths(args) -> list[Path]:
+    """Every input file named on the command line (outputs must never be written over these)."""
+    paths = [args.mod1, args.mod2, args.h5mu, args.tenx, *getattr(args, "annotations", [])]
+    return [Path(p) for p in paths if p is not None]
+
+
+def load_input(args, *, with_annotations: bool = True):
+    """Read the data named by the input options into a MuData."""
+    from ..io import read_10x_h5, read_competition, read_h5mu
+
+    given = [x for x in (args.mod1 or args.mod2, args.h5mu, args.tenx) if x]
+    if len(given) != 1:
+        raise ValueError("give exactly one input: --mod1 and --mod2, or --h5mu, or --10x")
+    annotations = getattr(args, "annotations", []) if with_annotations else []
+    if args.mod1 or args.mod2:
+        if not (args.mod1 and args.mod2):
+            raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
+        return read_competition(args.mod1, args.mod2, annotations=annotations or None, layer=_layer(args))
+    if args.h5mu:
+        mdata = read_h5mu(args.h5mu, rna=args.rna_mod, other=args.other_mod)
+    else:
+        mdata = read_10x_h5(args.tenx)
+    if annotations:
+        _join_annotations(mdata, annotations)
+    return mdata
+
+
+def _layer(args):
+    return None if args.layer in ("X", "None") else args.layer
+
+
+def _join_annotations(mdata, paths) -> None:
+    import anndata as ad
+
+    for p in paths:
+        obs = ad.read_h5ad(p, backed="r").obs
+        for col in obs.columns:
+            mdata.obs[col] = obs[col].reindex(mdata.obs_names)
+
+
+def dataset_id(mdata, default: str = "jae") -> str:
+    for source in (mdata.uns, *(m.uns for m in mdata.mod.values())):
+        if "dataset_id" in source:
+            return str(source["dataset_id"])
+    return default

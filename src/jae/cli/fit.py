@@ -1,0 +1,52 @@
+"""``jae fit``: pretrain JAE on annotated reference cells (and fine-tune on unannotated ones); save the model."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from ._inputs import add_input_args, input_paths, load_input
+
+logger = logging.getLogger(__name__)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "fit", help="fit a JAE model and save it",
+        description="Fit JAE: preprocessing on all cells, pretraining on cells with a cell-type label, fine-tuning "
+        "on cells without one. Writes a model folder (model.json + weights.pt).",
+    )
+    add_input_args(p)
+    p.add_argument("--out", type=Path, required=True, help="model folder to write")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
+    p.add_argument("--batch-key", default="batch", help="obs column with batches (default: batch)")
+    p.add_argument("--cell-type-key", default="cell_type", help="obs column with cell types (default: cell_type)")
+    p.add_argument("--mode", choices=("supervised", "unsupervised"), default="supervised")
+    p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")
+    p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs (default: the seed's 500)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .. import JAE, JAEConfig
+
+    out = Path(args.out)
+    if any(out.resolve() == p.resolve() for p in input_paths(args)):
+        raise ValueError(f"--out {out} is an input file; choose another folder")
+    mdata = load_input(args)
+    config = JAEConfig(mode=args.mode)
+    if args.max_epochs is not None:
+        config = replace(config, max_epochs=args.max_epochs)
+    model = JAE(config, seed=args.seed, device=args.device)
+    model.fit(
+        mdata, batch_key=args.batch_key, cell_type_key=args.cell_type_key, organism=args.organism,
+        layer=None if args.layer == "X" else args.layer, progress_bar=not args.quiet,
+    )
+    model.save(out, overwrite=args.overwrite)
+    print(f"fitted {model}\nmodel written to {out}")
+    return 0

@@ -1,0 +1,143 @@
+"""The user-facing model on seeded synthetic data: fit -> embed -> save -> load, determinism, bad input."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import jae
+from jae import JAE, JAEConfig
+from jae.datasets import simulate
+
+FAST = JAEConfig(max_epochs=4, n_svd=20)
+TRAINED = JAEConfig(max_epochs=40, n_svd=20)
+
+
+@pytest.fixture(scope="module")
+def mdata():
+    m = simulate(400, kind="multiome", n_genes=300, n_peaks=500, n_cell_types=4, n_batches=3, seed=1)
+    query = (m.obs["batch"] == sorted(m.obs["batch"].unique())[-1]).to_numpy()
+    m.obs["ct_ref"] = m.obs["cell_type"].astype(object).where(~query)
+    return m
+
+
+@pytest.fixture(scope="module")
+def fitted(mdata):
+    return JAE(TRAINED, seed=3, device="cpu").fit(mdata, cell_type_key="ct_ref", progress_bar=False)
+
+
+def test_fit_embed_shapes_and_history(fitted, mdata):
+    n_ct, n_b = 4, 2  # the query batch is not a reference batch
+    assert fitted.layout.dim == n_ct + n_b + 7
+    Z = fitted.embed(mdata)
+    assert Z.shape == (mdata.n_obs, n_ct + n_b + 7) and Z.dtype == np.float32
+    assert np.array_equal(mdata.obsm["X_jae"], Z)
+    assert set(fitted.history["stage"]) == {"pretrain", "finetune"}
+    assert (fitted.history["stage"] == "finetune").sum() == 2  # the seed: 2 epochs for ATAC
+    assert {"reconstruction", "cell_type", "batch", "phase", "total", "val_total"} <= set(fitted.history.columns)
+    assert len(fitted.column_names) == Z.shape[1]
+
+
+def test_same_seed_same_embedding_and_global_rng_untouched(mdata):
+    import torch
+
+    state = torch.random.get_rng_state()
+    a = JAE(FAST, seed=5, device="cpu").fit(mdata, cell_type_key="ct_ref", progress_bar=False).embed(mdata, key_added=None)
+    assert torch.equal(state, torch.random.get_rng_state())
+    b = JAE(FAST, seed=5, device="cpu").fit(mdata, cell_type_key="ct_ref", progress_bar=False).embed(mdata, key_added=None)
+    c = JAE(FAST, seed=6, device="cpu").fit(mdata, cell_type_key="ct_ref", progress_bar=False).embed(mdata, key_added=None)
+    assert np.array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
+    path = fitted.save(tmp_path / "model")
+    desc = json.loads((path / "model.json").read_text())
+    assert desc["format_version"] == 1 and desc["categories"]["cell_type"] == fitted.cell_types
+    loaded = JAE.load(path, device="cpu")
+    assert np.array_equal(loaded.embed(mdata, key_added=None), fitted.embed(mdata, key_added=None))
+    assert loaded.predict_cell_type(mdata).equals(fitted.predict_cell_type(mdata))
+    with pytest.raises(FileExistsError, match="overwrite"):
+        fitted.save(path)
+    fitted.save(path, overwrite=True)
+
+
+def test_load_rejects_other_format_versions(fitted, tmp_path):
+    path = fitted.save(tmp_path / "m")
+    desc = json.loads((path / "model.json").read_text())
+    desc["format_version"] = 99
+    (path / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match="format_version 99"):
+        JAE.load(path)
+    with pytest.raises(FileNotFoundError, match="not a jae model folder"):
+        JAE.load(tmp_path / "nothing")
+
+
+def test_label_transfer_beats_chance(fitted, mdata):
+    pred = fitted.predict_cell_type(mdata)
+    assert list(pred.columns) == ["cell_type", "confidence"] and pred.index.equals(mdata.obs_names)
+    assert ((pred["confidence"] > 0) & (pred["confidence"] <= 1)).all()
+    query = mdata.obs["ct_ref"].isna().to_numpy()
+    acc = np.mean(pred["cell_type"].to_numpy()[query] == mdata.obs["cell_type"].astype(str).to_numpy()[query])
+    assert acc > 0.5  # 4 types: chance is about 0.25
+
+
+def test_embedding_follows_obs_order_of_a_reordered_modality(fitted, mdata):
+    shuffled = {name: mod for name, mod in mdata.mod.items()}
+    order = np.random.default_rng(0).permutation(mdata.n_obs)
+    shuffled["atac"] = shuffled["atac"][order].copy()
+    Z = fitted.embed(shuffled, key_added=None)
+    assert np.allclose(Z, fitted.embed(mdata, key_added=None), atol=1e-5)
+
+
+def test_unsupervised_mode_needs_no_labels(mdata):
+    cfg = replace(FAST, mode="unsupervised")
+    m = JAE(cfg, seed=0, device="cpu").fit(mdata, cell_type_key=None, progress_bar=False)
+    assert m.layout.n_cell_type == 0 and m.layout.dim == 3 + cfg.n_phase + cfg.n_free_unsupervised
+    with pytest.raises(ValueError, match="unsupervised"):
+        m.predict_cell_type(mdata)
+
+
+def test_reference_cells_without_labels_are_rejected(mdata):
+    ref = np.ones(mdata.n_obs, dtype=bool)  # includes the unlabelled query batch
+    with pytest.raises(ValueError, match="reference cells have no cell-type label"):
+        JAE(FAST).fit(mdata, cell_type_key="ct_ref", reference=ref, progress_bar=False)
+
+
+def test_missing_keys_and_labels_are_explained(mdata):
+    with pytest.raises(KeyError, match="celltype"):
+        JAE(FAST).fit(mdata, cell_type_key="celltype", progress_bar=False)
+    m = mdata.copy()
+    m.obs["nolabels"] = pd.Series(np.nan, index=m.obs_names, dtype=object)
+    with pytest.raises(ValueError, match="mode='unsupervised'"):
+        JAE(FAST).fit(m, cell_type_key="nolabels", progress_bar=False)
+
+
+def test_batch_with_one_cell_is_rejected(mdata):
+    m = mdata.copy()
+    batch = m.obs["batch"].astype(str).to_numpy()
+    batch[0] = "lonely"
+    m.obs["batch"] = batch
+    with pytest.raises(ValueError, match="lonely"):
+        JAE(FAST).fit(m, cell_type_key="ct_ref", progress_bar=False)
+
+
+def test_model_rejects_data_with_other_features(fitted, mdata):
+    other = {name: mod for name, mod in mdata.mod.items()}
+    other["rna"] = other["rna"][:, 5:].copy()
+    with pytest.raises(ValueError, match="features differ"):
+        fitted.embed(other, key_added=None)
+
+
+def test_unfitted_model_says_what_to_do(mdata):
+    with pytest.raises(RuntimeError, match="fit"):
+        JAE().embed(mdata)
+
+
+def test_public_api_exports():
+    for name in ("JAE", "JAEConfig", "Preprocessor", "read_competition", "read_h5mu", "read_10x_h5"):
+        assert hasattr(jae, name)

@@ -1,0 +1,99 @@
+"""The network, its latent layout and each loss term, on hand-made tensors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from jae import JAEConfig
+from jae.model import JAENetwork, LatentLayout, jae_loss, uniform_cross_entropy
+
+
+def test_layout_blocks_add_up_and_are_contiguous():
+    layout = LatentLayout(n_cell_type=21, n_batch=5, n_phase=2, n_free=5)
+    assert layout.dim == 33  # the seed's Multiome embedding: 5 + 21 + 5 + 2
+    s = layout.slices()
+    assert list(s) == ["cell_type", "batch", "phase", "free"]
+    assert (s["cell_type"], s["batch"], s["phase"], s["free"]) == (slice(0, 21), slice(21, 26), slice(26, 28), slice(28, 33))
+    assert LatentLayout(45, 6).dim == 58  # the seed's CITE-seq embedding
+
+
+def test_layout_rejects_bad_sizes_and_names():
+    with pytest.raises(ValueError, match="n_batch"):
+        LatentLayout(n_cell_type=3, n_batch=-1)
+    with pytest.raises(ValueError, match="no units"):
+        LatentLayout(0, 0, 0, 0)
+    with pytest.raises(KeyError, match="unknown latent block"):
+        LatentLayout(2, 2).block("celltype")
+
+
+def test_layout_column_names():
+    names = LatentLayout(2, 1, 2, 1).column_names(["B", "T"], ["s1d1"])
+    assert names == ["cell_type:B", "cell_type:T", "batch:s1d1", "phase:S", "phase:G2M", "free:0"]
+
+
+def test_uniform_cross_entropy_is_minimal_at_uniform():
+    k = 4
+    assert float(uniform_cross_entropy(torch.zeros(3, k))) == pytest.approx(math.log(k), rel=1e-6)
+    peaked = torch.tensor([[10.0, 0, 0, 0]])
+    assert float(uniform_cross_entropy(peaked)) > math.log(k) + 1
+
+
+def _loss_inputs(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    layout = LatentLayout(3, 2, 2, 5)
+    z = torch.randn(8, layout.dim, generator=g)
+    x = torch.randn(8, 10, generator=g)
+    recon = torch.randn(8, 10, generator=g)
+    ct = torch.tensor([0, 1, 2, 0, 1, 2, -1, -1])
+    phase = torch.randn(8, 2, generator=g)
+    phase[0] = float("nan")
+    return layout, z, recon, x, ct, phase
+
+
+def test_loss_terms_match_their_definitions():
+    cfg = JAEConfig()
+    layout, z, recon, x, ct, phase = _loss_inputs()
+    parts = jae_loss(z, recon, x, layout=layout, config=cfg, cell_type=ct, phase=phase)
+    rec = torch.mean((recon - x) ** 2)
+    lab = ct >= 0
+    ce = torch.nn.functional.cross_entropy(z[lab, 0:3], ct[lab])  # unlabelled cells (-1) are left out
+    p = torch.softmax(z[:, 3:5], dim=1)
+    batch = -(torch.log(p) * 0.5).sum(dim=1).mean()  # cross-entropy against the uniform target
+    ph = torch.mean((z[1:, 5:7] - phase[1:]) ** 2)  # the NaN row is left out
+    assert float(parts["reconstruction"]) == pytest.approx(float(rec), rel=1e-5)
+    assert float(parts["cell_type"]) == pytest.approx(float(ce), rel=1e-5)
+    assert float(parts["batch"]) == pytest.approx(float(batch), rel=1e-5)
+    assert float(parts["phase"]) == pytest.approx(float(ph), rel=1e-5)
+    total = 0.7 * rec + 0.2 * ce + 0.05 * batch + 0.05 * ph
+    assert float(parts["total"]) == pytest.approx(float(total), rel=1e-5)
+
+
+def test_reconstruction_only_loss_for_finetuning():
+    layout, z, recon, x, ct, phase = _loss_inputs()
+    parts = jae_loss(z, recon, x, layout=layout, config=JAEConfig(), cell_type=ct, phase=phase, reconstruction_only=True)
+    assert set(parts) == {"reconstruction", "total"}
+    assert float(parts["total"]) == pytest.approx(0.7 * float(parts["reconstruction"]), rel=1e-6)
+
+
+def test_network_shapes_and_gradients():
+    net = JAENetwork(37, 15, hidden=(150, 120, 100), dropout=0.1, batch_norm=True)
+    x = torch.randn(6, 37)
+    z, recon = net(x)
+    assert z.shape == (6, 15) and recon.shape == (6, 37)
+    recon.sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+
+
+def test_config_validates_and_round_trips():
+    cfg = JAEConfig(hidden=(64, 32), lr=3e-4)
+    assert JAEConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError, match="mode"):
+        JAEConfig(mode="semi")
+    with pytest.raises(ValueError, match="unknown JAEConfig fields"):
+        JAEConfig.from_dict({"learning_rate": 1})
+    assert JAEConfig().finetune_epochs("ATAC") == 2 and JAEConfig().finetune_epochs("ADT") == 1
+    assert np.isclose(sum([cfg.w_reconstruction, cfg.w_cell_type, cfg.w_batch, cfg.w_phase]), 1.0)
