@@ -17,8 +17,9 @@ from .config import JAEConfig  # noqa: E402
 from .io import read_competition, read_h5mu, read_10x_h5  # noqa: E402
 from .joint import JAE  # noqa: E402
 from .preprocess import Preprocessor  # noqa: E402
+from .predict import ModalityPredictor, PredictConfig, predict  # noqa: E402  (binds jae.predict to the function)
 
 __all__ = [
     "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor",
-    "read_competition", "read_h5mu", "read_10x_h5",
+    "read_competition", "read_h5mu", "read_10x_h5", "predict", "ModalityPredictor", "PredictConfig",
 ]

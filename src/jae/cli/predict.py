@@ -1,0 +1,62 @@
+"""``jae predict``: train on paired cells and predict the second modality of test cells (competition format)."""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "predict", help="predict one modality from another",
+        description="Train on the paired cells of --train-mod1 (source) and --train-mod2 (target), predict the target "
+        "modality of the cells in --test-mod1 and write the competition's prediction format (.h5ad: X = prediction "
+        "in the competition's normalised convention, obs = test cells, var = target features, uns['dataset_id'], "
+        "uns['method_id']). Source files need raw counts in layers['counts'] (or .X).",
+    )  # fmt: skip
+    p.add_argument("--train-mod1", type=Path, required=True, help="source modality of the training cells (.h5ad)")
+    p.add_argument("--train-mod2", type=Path, required=True, help="target modality of the same cells (.h5ad)")
+    p.add_argument("--test-mod1", type=Path, required=True, help="source modality of the cells to predict (.h5ad)")
+    p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
+    p.add_argument("--method", default="jae", choices=("jae", "mean", "knn", "ridge"), help="default: jae")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
+    p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
+                   help="X as dense or CSR; auto: dense unless an ATAC prediction is very large (default: auto)")
+    p.add_argument("--save-model", type=Path, default=None, help="also save the fitted model to this folder")
+    p.set_defaults(func=run)
+
+
+def _read(path: Path):
+    import anndata as ad
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"input file {path} does not exist; check the path")
+    with warnings.catch_warnings():  # the competition's files were written by an old anndata
+        warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
+        return ad.read_h5ad(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..io import write_atomic
+    from ..predict import ModalityPredictor
+
+    out = Path(args.output)
+    if out.suffix != ".h5ad":
+        raise ValueError(f"--output must end in .h5ad, not {out.name!r}")
+    inputs = [Path(args.train_mod1), Path(args.train_mod2), Path(args.test_mod1)]
+    if any(out.resolve() == p.resolve() for p in inputs):
+        raise ValueError(f"--output {out} is an input file; choose another path")
+    train_source, train_target, test_source = (_read(p) for p in inputs)
+    model = ModalityPredictor(args.method).fit(
+        train_source, train_target, seed=args.seed, progress_bar=not args.quiet
+    )
+    pred = model.predict(test_source, output=args.output_format)
+    write_atomic(pred, out, protect=inputs)
+    if args.save_model is not None:
+        model.save(args.save_model)
+    print(
+        f"predicted {pred.n_vars} {model.target_kind} features for {pred.n_obs} cells from {model.source_kind} "
+        f"with {args.method}\nwritten to {out}"
+    )
+    return 0
