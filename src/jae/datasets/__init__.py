@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from .design import SimulationParams
 from .simulate import simulate
+from .write import PRESETS, write_simulated
 
-__all__ = ["SimulationParams", "simulate"]
+__all__ = ["PRESETS", "SimulationParams", "simulate", "write_simulated"]

@@ -1,0 +1,217 @@
+"""``write_simulated``: stream a simulated dataset of any size to disk in row chunks (competition layout or MuData).
+
+Counts are generated chunk by chunk (:func:`jae.datasets.sampling.sample_block`) and appended to resizable CSR
+datasets in the file, so memory stays ``O(chunk)`` plus the design (a few arrays of one value per cell and the
+per-group feature distributions). Nothing dense and never the whole matrix.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Literal
+
+import anndata as ad
+import h5py
+import numpy as np
+import pandas as pd
+
+from .design import BLOCK_CELLS, Design, SimulationParams, make_design
+from .sampling import sample_block
+from .simulate import dataset_uns, modality_var
+
+__all__ = ["write_simulated", "PRESETS"]
+
+logger = logging.getLogger(__name__)
+
+#: Shapes of the NeurIPS 2021 joint-embedding data (cells are chosen by the caller).
+PRESETS: dict[str, dict[str, dict[str, int]]] = {
+    "competition": {
+        "multiome": {"n_genes": 13431, "n_peaks": 116490, "n_cell_types": 22, "n_batches": 13},
+        "cite": {"n_genes": 13953, "n_proteins": 134, "n_cell_types": 45, "n_batches": 12},
+    },
+}
+#: Sizes used without a preset (those of :func:`jae.datasets.simulate`).
+_DEFAULTS = {"n_genes": 2000, "n_peaks": 4000, "n_proteins": 30, "n_cell_types": 6, "n_batches": 3}
+_DATA_CHUNK = 1 << 20  # HDF5 chunk (elements) of the data / indices datasets
+
+
+def _create_csr(group: h5py.Group, name: str, shape: tuple[int, int]) -> h5py.Group:
+    g = group.create_group(name)
+    g.attrs["encoding-type"] = "csr_matrix"
+    g.attrs["encoding-version"] = "0.1.0"
+    g.attrs["shape"] = np.array(shape, dtype=np.int64)
+    g.create_dataset("data", shape=(0,), maxshape=(None,), chunks=(_DATA_CHUNK,), dtype=np.float32)
+    g.create_dataset("indices", shape=(0,), maxshape=(None,), chunks=(_DATA_CHUNK,), dtype=np.int32)
+    g.create_dataset("indptr", data=np.zeros(1, dtype=np.int64), maxshape=(None,), chunks=(1 << 16,))
+    return g
+
+
+def _append_csr(g: h5py.Group, block) -> None:
+    data, indices, indptr = g["data"], g["indices"], g["indptr"]
+    n0, r0 = data.shape[0], indptr.shape[0]
+    nnz = block.indptr[-1]
+    data.resize((n0 + nnz,))
+    indices.resize((n0 + nnz,))
+    data[n0:] = block.data.astype(np.float32, copy=False)
+    indices[n0:] = block.indices.astype(np.int32, copy=False)
+    indptr.resize((r0 + block.shape[0],))
+    indptr[r0:] = block.indptr[1:].astype(np.int64) + indptr[r0 - 1]
+
+
+def _skeleton(design: Design, mod: str, obs: pd.DataFrame) -> ad.AnnData:
+    adata = ad.AnnData(obs=obs, var=modality_var(design, mod))
+    adata.uns.update(dataset_uns(design))
+    return adata
+
+
+def _targets(path: Path, design: Design, fmt: str) -> dict[Path, list[str]]:
+    if fmt == "h5ad-pair":
+        if path.suffix in (".h5ad", ".h5mu"):
+            raise ValueError(
+                f"format='h5ad-pair' takes a file prefix, got {path}; pass e.g. {path.with_suffix('')} to write "
+                f"{path.with_suffix('').name}.mod1.h5ad and .mod2.h5ad"
+            )
+        return {path.parent / f"{path.name}.mod1.h5ad": ["rna"], path.parent / f"{path.name}.mod2.h5ad": design.mods[1:]}
+    if fmt == "h5mu":
+        if path.suffix != ".h5mu":
+            raise ValueError(f"format='h5mu' writes a .h5mu file; got {path}: use a path ending in .h5mu")
+        return {path: design.mods}
+    raise ValueError(f"unknown format {fmt!r}; use format='h5ad-pair' (competition layout) or 'h5mu'")
+
+
+def write_simulated(
+    path: str | os.PathLike,
+    *,
+    n_cells: int,
+    kind: Literal["multiome", "cite"] = "multiome",
+    preset: Literal["competition"] | None = "competition",
+    format: Literal["h5ad-pair", "h5mu"] = "h5ad-pair",
+    chunk_size: int = 16 * BLOCK_CELLS,
+    seed: int = 0,
+    organism: str = "human",
+    n_genes: int | None = None,
+    n_peaks: int | None = None,
+    n_proteins: int | None = None,
+    n_cell_types: int | None = None,
+    n_batches: int | None = None,
+    params: SimulationParams | None = None,
+    overwrite: bool = False,
+    progress_bar: bool = True,
+) -> list[Path]:
+    """Simulate paired counts (as :func:`jae.datasets.simulate`) and stream them to disk in row chunks.
+
+    The matrices written equal ``simulate(n_cells, ...)`` with the same sizes and seed, whatever ``chunk_size``.
+
+    Parameters
+    ----------
+    path
+        For ``format='h5ad-pair'`` a prefix: writes ``<path>.mod1.h5ad`` (GEX) and ``<path>.mod2.h5ad`` (ATAC or
+        ADT), the competition's layout, each with the annotations in ``obs``. For ``'h5mu'`` a ``.h5mu`` path
+        (annotations in the global ``obs``).
+    n_cells
+        Number of cells (a million is fine: memory is bounded by ``chunk_size``).
+    kind
+        ``'multiome'`` or ``'cite'``.
+    preset
+        ``'competition'``: the full competition data's features, cell types and batches (Multiome 13,431 genes +
+        116,490 peaks, 22 types, 13 batches; CITE-seq 13,953 genes + 134 proteins, 45 types, 12 batches);
+        ``None``: the sizes of :func:`simulate`. Explicit ``n_genes`` etc. override either.
+    format
+        ``'h5ad-pair'`` or ``'h5mu'``.
+    chunk_size
+        Cells generated and written at a time (rounded up to a multiple of 1024).
+    seed, organism, params
+        As in :func:`simulate`.
+    overwrite
+        Whether existing output files may be replaced.
+    progress_bar
+        One tqdm bar over the chunks.
+
+    Returns
+    -------
+    The written paths. Each modality holds raw counts as CSR float32 in ``layers['counts']``; ``X`` is an HDF5
+    hard link to the same data (no extra disk; note that reading such a file fully into memory loads it twice).
+    Files appear atomically (written to a temporary name, then renamed).
+    """
+    from tqdm.auto import tqdm
+
+    if preset not in (None, *PRESETS):
+        raise ValueError(f"unknown preset {preset!r}; use preset='competition' or None")
+    sizes = dict(_DEFAULTS)
+    if preset is not None:
+        sizes.update(PRESETS[preset][kind] if kind in PRESETS[preset] else {})
+    given = dict(n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types, n_batches=n_batches)
+    sizes.update({k: v for k, v in given.items() if v is not None})
+    design = make_design(n_cells, kind=kind, organism=organism, seed=seed, params=params or SimulationParams(), **sizes)
+    targets = _targets(Path(path), design, format)
+    for target in targets:
+        if target.exists() and not overwrite:
+            raise FileExistsError(f"{target} exists; pass overwrite=True or choose another path")
+    chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
+    obs = design.obs()
+    tmps = {t: t.parent / f".{t.name}.{uuid.uuid4().hex[:12]}.tmp" for t in targets}
+    files: dict[Path, h5py.File] = {}
+    try:
+        for target, mods in targets.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if format == "h5ad-pair":
+                _skeleton(design, mods[0], obs).write_h5ad(tmps[target])
+            else:
+                import mudata as md
+
+                from ..io.readers import make_mudata
+
+                mdata = make_mudata({m: _skeleton(design, m, pd.DataFrame(index=obs.index)) for m in mods})
+                for col in obs.columns:
+                    mdata.obs[col] = obs[col].values
+                mdata.uns.update(dataset_uns(design))
+                with md.set_options(pull_on_update=False):
+                    mdata.write(tmps[target])
+            files[target] = h5py.File(tmps[target], "a")
+        groups = {}
+        for target, mods in targets.items():
+            for m in mods:
+                root = files[target] if format == "h5ad-pair" else files[target]["mod"][m]
+                groups[m] = _create_csr(root["layers"], "counts", (n_cells, len(design.var_names[m])))
+                if "X" in root:
+                    del root["X"]  # MuData writes a null X for modalities without one
+                root["X"] = groups[m]  # hard link: X and layers['counts'] are the same data
+        checked = False
+        for start in tqdm(range(0, n_cells, chunk), disable=not progress_bar, desc="simulate", unit="chunk"):
+            counts = sample_block(design, start, start + chunk)
+            if not checked:
+                _check_disk(targets, counts, n_cells)
+                checked = True
+            for m, block in counts.items():
+                _append_csr(groups[m], block)
+        for f in files.values():
+            f.close()
+        for target, tmp in tmps.items():
+            os.replace(tmp, target)
+    except BaseException:
+        for f in files.values():
+            if f.id.valid:
+                f.close()
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    logger.info("wrote %d simulated %s cells to %s", n_cells, kind, ", ".join(map(str, targets)))
+    return list(targets)
+
+
+def _check_disk(targets: dict[Path, list[str]], first: dict, n_cells: int) -> None:
+    """Fail early when the extrapolated file size exceeds the free disk space."""
+    rows = next(iter(first.values())).shape[0]
+    per_cell = sum(b.indptr[-1] for b in first.values()) * 8 / rows + 8 * len(first)
+    need = per_cell * n_cells
+    free = shutil.disk_usage(next(iter(targets)).parent).free
+    logger.info("simulated files need about %.1f GB (%.1f GB free)", need / 1e9, free / 1e9)
+    if need > 0.95 * free:
+        raise ValueError(
+            f"the simulated files need about {need / 1e9:.1f} GB but only {free / 1e9:.1f} GB are free on "
+            f"{next(iter(targets)).parent}; write fewer cells, fewer features (n_peaks=...) or to another disk"
+        )

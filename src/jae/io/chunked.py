@@ -1,0 +1,178 @@
+"""Row blocks of raw counts read straight from an ``.h5ad`` file or one modality of an ``.h5mu`` file.
+
+Only the requested rows are read (``indptr`` slice, then the matching slice of ``indices`` and ``data``), so a
+matrix of any size is processed in ``O(block)`` memory. The matrix must be stored CSR (or dense); a CSC matrix
+cannot be read by rows without loading it whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["BackedCounts", "iter_row_blocks"]
+
+logger = logging.getLogger(__name__)
+
+#: Default rows per block.
+BLOCK_ROWS = 16384
+
+
+def _decode(values) -> np.ndarray:
+    values = np.asarray(values)
+    return values.astype(str) if values.dtype.kind in "SO" else values
+
+
+class BackedCounts:
+    """A count matrix on disk, read in row blocks.
+
+    Parameters
+    ----------
+    path
+        ``.h5ad`` file, or ``.h5mu`` file together with ``modality``.
+    modality
+        Modality of an ``.h5mu`` file (``'rna'``, ``'atac'``, ``'prot'``).
+    layer
+        Layer holding raw counts; ``None`` reads ``.X``.
+
+    Attributes
+    ----------
+    shape
+        ``(n_cells, n_features)``.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, modality: str | None = None, layer: str | None = "counts") -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"{self.path} does not exist; check the path")
+        self.modality = modality
+        self.layer = layer
+        with h5py.File(self.path, "r") as f:
+            group = self._adata_group(f)
+            elem = self._matrix_elem(group)
+            enc = elem.attrs.get("encoding-type", "array") if isinstance(elem, h5py.Group) else "array"
+            if enc not in ("csr_matrix", "array"):
+                raise ValueError(
+                    f"{self._where()} is stored as {enc}; reading row blocks needs CSR: rewrite it, e.g. "
+                    "adata.layers['counts'] = scipy.sparse.csr_matrix(...) then adata.write_h5ad(...)"
+                )
+            self.encoding = enc
+            self.shape = tuple(int(s) for s in (elem.attrs["shape"] if enc == "csr_matrix" else elem.shape))
+
+    def _where(self) -> str:
+        what = f"{self.path.name}"
+        if self.modality is not None:
+            what += f" modality {self.modality!r}"
+        return what + (f" layer {self.layer!r}" if self.layer is not None else " .X")
+
+    def _adata_group(self, f: h5py.File):
+        if self.modality is None:
+            if "mod" in f:
+                raise ValueError(f"{self.path.name} is a MuData file; pass modality= one of {list(f['mod'])}")
+            return f
+        if "mod" not in f or self.modality not in f["mod"]:
+            have = list(f["mod"]) if "mod" in f else []
+            raise KeyError(f"{self.path.name} has no modality {self.modality!r} (has {have}); pass modality=...")
+        return f["mod"][self.modality]
+
+    def _matrix_elem(self, group):
+        if self.layer is None:
+            if "X" not in group:
+                raise KeyError(f"{self._where()} is missing; pass layer=... naming the layer with raw counts")
+            return group["X"]
+        if "layers" not in group or self.layer not in group["layers"]:
+            have = list(group["layers"]) if "layers" in group else []
+            raise KeyError(
+                f"{self.path.name} has no layer {self.layer!r} (layers: {have}); pass layer=... or layer=None for .X"
+            )
+        return group["layers"][self.layer]
+
+    def _index(self, axis: str) -> pd.Index:
+        with h5py.File(self.path, "r") as f:
+            df = self._adata_group(f)[axis]
+            key = df.attrs.get("_index", "_index")
+            return pd.Index(_decode(df[key][()]))
+
+    @property
+    def obs_names(self) -> pd.Index:
+        return self._index("obs")
+
+    @property
+    def var_names(self) -> pd.Index:
+        return self._index("var")
+
+    @property
+    def nnz(self) -> int:
+        """Stored values (``n_cells * n_features`` for a dense matrix)."""
+        if self.encoding == "array":
+            return self.shape[0] * self.shape[1]
+        with h5py.File(self.path, "r") as f:
+            return int(self._matrix_elem(self._adata_group(f))["indptr"][-1])
+
+    def blocks(
+        self, block_rows: int = BLOCK_ROWS, *, start: int = 0, stop: int | None = None, dtype=np.float32
+    ) -> Iterator[sp.csr_matrix]:
+        """Yield consecutive row blocks of rows ``start:stop``.
+
+        Yields
+        ------
+        ``(rows, n_features)`` CSR matrices of ``dtype`` (the last block may be shorter).
+        """
+        if block_rows < 1:
+            raise ValueError(f"block_rows={block_rows}: must be at least 1")
+        stop = self.shape[0] if stop is None else min(stop, self.shape[0])
+        with h5py.File(self.path, "r") as f:
+            elem = self._matrix_elem(self._adata_group(f))
+            if self.encoding == "array":
+                for s in range(start, stop, block_rows):
+                    yield sp.csr_matrix(np.asarray(elem[s : min(s + block_rows, stop)], dtype=dtype))
+                return
+            indptr_ds, indices_ds, data_ds = elem["indptr"], elem["indices"], elem["data"]
+            for s in range(start, stop, block_rows):
+                e = min(s + block_rows, stop)
+                ptr = indptr_ds[s : e + 1].astype(np.int64)
+                lo, hi = int(ptr[0]), int(ptr[-1])
+                if data_ds.dtype == dtype:
+                    data = np.empty(hi - lo, dtype=dtype)
+                    data_ds.read_direct(data, np.s_[lo:hi])
+                else:
+                    data = data_ds[lo:hi].astype(dtype)
+                indices = indices_ds[lo:hi]
+                if indices.dtype != np.int32 and self.shape[1] < 2**31:
+                    indices = indices.astype(np.int32)
+                ptr -= lo
+                yield sp.csr_matrix((data, indices, ptr.astype(indices.dtype)), shape=(e - s, self.shape[1]))
+
+
+def iter_row_blocks(
+    path: str | os.PathLike,
+    *,
+    modality: str | None = None,
+    layer: str | None = "counts",
+    block_rows: int = BLOCK_ROWS,
+) -> Iterator[sp.csr_matrix]:
+    """Iterate row blocks of raw counts from an ``.h5ad`` file or a modality of an ``.h5mu`` file.
+
+    Parameters
+    ----------
+    path
+        The file.
+    modality
+        For ``.h5mu`` files, the modality (``'rna'``, ``'atac'``, ``'prot'``).
+    layer
+        Layer with raw counts (``None``: ``.X``).
+    block_rows
+        Rows per block.
+
+    Yields
+    ------
+    ``(block_rows, n_features)`` CSR float32 blocks, in row order.
+    """
+    yield from BackedCounts(path, modality=modality, layer=layer).blocks(block_rows)
