@@ -1,0 +1,285 @@
+"""Modality prediction on seeded synthetic data: targets, codec, baselines, network, API, bad inputs."""
+
+from __future__ import annotations
+
+import logging
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from jae.predict import METHODS, ModalityPredictor, PredictConfig
+from jae.predict import predict as predict_fn
+from jae.predict.baselines import KNNBaseline, RidgeBaseline
+from jae.predict.codec import assemble, centered_svd, fit_codec
+from jae.predict.split import block_sse, validation_split
+from jae.predict.targets import binarize, clr, lognorm_natural, target_matrix
+
+FAST = PredictConfig(max_epochs=15, patience=5, n_members=2, hidden=(32,), latent=8)
+
+
+def paired(n: int = 120, *, seed: int = 0, target: str = "ADT", n_target: int = 6, prefix: str = "c"):
+    """Source GEX counts and target counts driven by 3 shared latent factors (Poisson)."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, 3))
+    load_src = np.random.default_rng(100).normal(size=(3, 40))
+    load_tgt = np.random.default_rng(101).normal(size=(3, n_target))
+    offset = {"ADT": 3.0, "GEX": 1.0, "ATAC": -1.5}[target]
+    src = rng.poisson(np.exp(0.5 * z @ load_src + 1.0)).astype(np.float32)
+    tgt = rng.poisson(np.exp(0.5 * z @ load_tgt + offset)).astype(np.float32)
+    obs = pd.DataFrame(index=[f"{prefix}{i}" for i in range(n)])
+    a = ad.AnnData(sp.csr_matrix(src), obs=obs, var=pd.DataFrame({"feature_types": "GEX"}, index=[f"g{j}" for j in range(40)]))
+    b = ad.AnnData(
+        sp.csr_matrix(tgt), obs=obs.copy(), var=pd.DataFrame({"feature_types": target}, index=[f"t{j}" for j in range(n_target)])
+    )
+    a.layers["counts"] = a.X.copy()
+    b.layers["counts"] = b.X.copy()
+    return a, b
+
+
+@pytest.fixture(scope="module")
+def cite():
+    train = paired(150, seed=0)
+    query = paired(40, seed=1, prefix="q")
+    return train[0], train[1], query[0], query[1]
+
+
+# ---------------------------------------------------------------- targets
+def test_lognorm_natural_matches_scanpy():
+    import scanpy as sc
+
+    counts = sp.csr_matrix(np.random.default_rng(0).poisson(2.0, size=(20, 30)).astype(np.float32) + 0)
+    counts[0, 0] = 5  # no empty cell
+    ref = ad.AnnData(counts.copy())
+    sc.pp.normalize_total(ref, target_sum=1e4)
+    sc.pp.log1p(ref)
+    np.testing.assert_allclose(lognorm_natural(counts).toarray(), ref.X.toarray(), rtol=1e-5, atol=1e-6)
+
+
+def test_clr_and_binarize_by_hand():
+    X = np.array([[0.0, 1.0, 3.0], [2.0, 2.0, 2.0]])
+    geo0 = np.exp((np.log(1) + np.log(2) + np.log(4)) / 3)
+    np.testing.assert_allclose(clr(X)[0], np.log1p(X[0] / geo0), rtol=1e-6)
+    np.testing.assert_allclose(clr(X)[1], np.log1p(2.0 / 3.0) * np.ones(3), rtol=1e-6)
+    np.testing.assert_array_equal(binarize(sp.csr_matrix([[0, 3], [1, 0]])).toarray(), [[0, 1], [1, 0]])
+
+
+def test_target_matrix_uses_normalised_X_or_builds_from_counts():
+    counts = sp.csr_matrix([[1.0, 0.0, 4.0], [2.0, 5.0, 0.0]])
+    normalised = sp.csr_matrix(np.array([[0.3, 0.0, 1.2], [0.7, 1.5, 0.0]], dtype=np.float32))
+    np.testing.assert_array_equal(target_matrix(normalised, counts, "GEX").toarray(), normalised.toarray())
+    np.testing.assert_allclose(target_matrix(counts, None, "GEX").toarray(), lognorm_natural(counts).toarray())
+    np.testing.assert_array_equal(target_matrix(counts, counts, "ATAC").toarray(), [[1, 0, 1], [1, 1, 0]])
+    np.testing.assert_allclose(target_matrix(counts, counts, "ADT"), clr(counts.toarray()), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- codec and helpers
+def test_centered_svd_spans_the_top_principal_subspace():
+    rng = np.random.default_rng(0)
+    Y = rng.normal(size=(80, 5)) @ rng.normal(size=(5, 60)) + rng.normal(size=60) + 0.01 * rng.normal(size=(80, 60))
+    V = centered_svd(sp.csr_matrix(Y), 5, seed=0)
+    np.testing.assert_allclose(V @ V.T, np.eye(5), atol=1e-5)
+    _, _, vt = np.linalg.svd(Y - Y.mean(0), full_matrices=False)
+    # same subspace: projection matrices agree
+    np.testing.assert_allclose(V.T @ V, vt[:5].T @ vt[:5], atol=1e-4)
+
+
+def test_svd_codec_round_trips_low_rank_targets_and_counts_the_residual():
+    rng = np.random.default_rng(1)
+    low = np.abs(rng.normal(size=(50, 3))) @ np.abs(rng.normal(size=(3, 40)))  # non-negative, rank 3
+    codec = fit_codec(sp.csr_matrix(low), "GEX", representation="svd", n_components=5)
+    assert codec.residual_sse(sp.csr_matrix(low)) == pytest.approx(0.0, abs=1e-3)
+    np.testing.assert_allclose(codec.decode(codec.encode(sp.csr_matrix(low))), low, atol=1e-4)
+    noisy = np.abs(low + rng.normal(size=low.shape))
+    codec = fit_codec(noisy, "GEX", representation="svd", n_components=3)
+    proj = (noisy - codec.mean) @ codec.components.T @ codec.components + codec.mean
+    assert codec.residual_sse(noisy) == pytest.approx(np.sum((noisy - proj) ** 2), rel=1e-4)
+
+
+def test_decoding_clips_to_the_target_range_and_sparse_output_drops_small_values():
+    codec = fit_codec(np.array([[0.0, 1.0], [1.0, 1.0]]), "ATAC", representation="features")
+    dense = codec.decode(np.array([[-2.0, 3.0], [0.004, -0.5]]))
+    np.testing.assert_allclose(dense, [[0.0, 1.0], [0.504, 0.5]], atol=1e-6)
+    sparse = assemble(iter([dense]), sparse_below=0.51)
+    assert sp.issparse(sparse)
+    np.testing.assert_allclose(sparse.toarray(), [[0.0, 1.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("pred_sparse", [False, True])
+@pytest.mark.parametrize("truth_sparse", [False, True])
+def test_block_sse_equals_dense_computation(pred_sparse, truth_sparse):
+    rng = np.random.default_rng(2)
+    pred = rng.random((30, 12)) * (rng.random((30, 12)) > 0.5)
+    truth = rng.random((30, 12)) * (rng.random((30, 12)) > 0.7)
+    blocks = [pred[:13], pred[13:]]
+    blocks = [sp.csr_matrix(b) for b in blocks] if pred_sparse else blocks
+    Y = sp.csr_matrix(truth) if truth_sparse else truth
+    assert block_sse(iter(blocks), Y) == pytest.approx(np.sum((pred - truth) ** 2), rel=1e-10)
+
+
+def test_validation_split_is_seeded_and_disjoint():
+    a_fit, a_val = validation_split(100, 0.2, seed=3)
+    b_fit, b_val = validation_split(100, 0.2, seed=3)
+    np.testing.assert_array_equal(a_val, b_val)
+    assert len(a_val) == 20 and not set(a_fit) & set(a_val) and len(a_fit) + len(a_val) == 100
+    assert not np.array_equal(a_val, validation_split(100, 0.2, seed=4)[1])
+
+
+# ---------------------------------------------------------------- baselines against hand-computed / reference
+def test_mean_baseline_predicts_training_means(cite):
+    train_src, train_tgt, query_src, _ = cite
+    tgt = train_tgt.copy()
+    tgt.X = clr(tgt.layers["counts"]) + 0.25  # already normalised (non-integer): used as is
+    pred = predict_fn(train_src, tgt, query_src, method="mean")
+    expected = np.asarray(tgt.X).mean(axis=0)
+    np.testing.assert_allclose(pred.X, np.tile(expected, (query_src.n_obs, 1)), rtol=1e-6)
+
+
+def test_knn_with_one_neighbour_returns_the_nearest_training_target():
+    rng = np.random.default_rng(4)
+    S, Y = rng.normal(size=(40, 5)).astype(np.float32), rng.random((40, 3)).astype(np.float32)
+    knn = KNNBaseline("ADT", ks=(1,)).fit(S, Y)
+    query = S[[3, 7]] + 1e-4
+    np.testing.assert_allclose(assemble(knn.predict_blocks(query)), Y[[3, 7]], rtol=1e-6)
+    knn3 = KNNBaseline("ADT", ks=(3,)).fit(S, sp.csr_matrix(Y))
+    nearest = np.argsort(((S - S[5]) ** 2).sum(1))[:3]
+    np.testing.assert_allclose(assemble(knn3.predict_blocks(S[[5]])), Y[nearest].mean(0, keepdims=True), rtol=1e-5)
+
+
+def test_ridge_matches_sklearn_with_the_chosen_penalty():
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(5)
+    S = rng.normal(size=(60, 8))
+    Y = np.abs(S @ rng.normal(size=(8, 4)) + 5 + rng.normal(size=(60, 4)))
+    ridge = RidgeBaseline("GEX", rel_alphas=(1e-2,)).fit(S.astype(np.float32), sp.csr_matrix(Y))
+    ref = Ridge(alpha=ridge.alpha_).fit(S, Y)
+    query = rng.normal(size=(10, 8))
+    np.testing.assert_allclose(assemble(ridge.predict_blocks(query)), np.clip(ref.predict(query), 0, None), rtol=1e-4, atol=1e-4)
+
+
+# ---------------------------------------------------------------- API
+@pytest.mark.parametrize("method", METHODS)
+def test_predict_is_aligned_to_query_cells_and_target_features(cite, method):
+    train_src, train_tgt, query_src, query_tgt = cite
+    pred = predict_fn(train_src, train_tgt, query_src, method=method, config=FAST, progress_bar=False)
+    assert pred.shape == (query_src.n_obs, train_tgt.n_vars)
+    assert list(pred.obs_names) == list(query_src.obs_names)
+    assert list(pred.var_names) == list(train_tgt.var_names)
+    assert isinstance(pred.X, np.ndarray) and pred.X.dtype == np.float32 and np.isfinite(pred.X).all()
+    assert (pred.X >= 0).all()
+    assert pred.uns["method_id"] == ("jae" if method == "jae" else f"jae_{method}_baseline")
+
+
+def test_network_beats_the_mean_on_a_learnable_target(cite):
+    train_src, train_tgt, query_src, query_tgt = cite
+    truth = clr(query_tgt.layers["counts"])
+    cfg = PredictConfig(max_epochs=60, n_members=2, hidden=(64,), latent=16)
+    err = {
+        m: np.mean((predict_fn(train_src, train_tgt, query_src, method=m, config=cfg, progress_bar=False).X - truth) ** 2)
+        for m in ("mean", "jae")
+    }
+    assert err["jae"] < 0.7 * err["mean"]
+
+
+def test_same_seed_same_prediction_other_seed_differs(cite):
+    train_src, train_tgt, query_src, _ = cite
+    runs = [predict_fn(train_src, train_tgt, query_src, seed=s, config=FAST, progress_bar=False).X for s in (0, 0, 1)]
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_save_load_round_trip(cite, tmp_path, method):
+    train_src, train_tgt, query_src, _ = cite
+    model = ModalityPredictor(method, config=FAST).fit(train_src, train_tgt, progress_bar=False)
+    model.save(tmp_path / "m")
+    loaded = ModalityPredictor.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict(query_src).X, model.predict(query_src).X)
+    assert loaded.config == FAST and loaded.target_kind == "ADT"
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        model.save(tmp_path / "m")
+
+
+def test_load_rejects_another_format_version(cite, tmp_path):
+    import json
+
+    train_src, train_tgt, _, _ = cite
+    ModalityPredictor("mean").fit(train_src, train_tgt).save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "predictor.json").read_text())
+    meta["format_version"] = 99
+    (tmp_path / "m" / "predictor.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="format 99|refit"):
+        ModalityPredictor.load(tmp_path / "m")
+
+
+def test_wide_sparse_atac_target_goes_through_the_svd_and_can_be_returned_sparse():
+    train_src, train_tgt = paired(120, seed=0, target="ATAC", n_target=300)
+    query_src, _ = paired(30, seed=1, target="ATAC", n_target=300, prefix="q")
+    cfg = PredictConfig(max_epochs=5, n_members=1, max_feature_targets=100, n_target_components=20)
+    model = ModalityPredictor("jae", config=cfg).fit(train_src, train_tgt, progress_bar=False)
+    assert model.codec.components.shape == (20, 300)
+    dense, sparse = model.predict(query_src, output="dense").X, model.predict(query_src, output="sparse").X
+    assert sp.issparse(sparse) and dense.max() <= 1.0 and dense.min() >= 0.0
+    kept = dense >= cfg.sparse_below
+    np.testing.assert_allclose(sparse.toarray(), np.where(kept, dense, 0.0), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- bad inputs
+def test_query_with_other_features_names_them(cite):
+    train_src, train_tgt, query_src, _ = cite
+    model = ModalityPredictor("mean").fit(train_src, train_tgt)
+    with pytest.raises(ValueError, match=r"2 of train_source's 40 features are missing .*'g38'.*subsetting"):
+        model.predict(query_src[:, :38])
+
+
+def test_query_with_reordered_features_is_realigned(cite, caplog):
+    train_src, train_tgt, query_src, _ = cite
+    model = ModalityPredictor("ridge").fit(train_src, train_tgt)
+    shuffled = query_src[:, np.random.default_rng(0).permutation(query_src.n_vars)]
+    with caplog.at_level(logging.INFO, logger="jae.predict"):
+        np.testing.assert_array_equal(model.predict(shuffled).X, model.predict(query_src).X)
+    assert "another order" in caplog.text
+
+
+def test_target_without_features(cite):
+    train_src, train_tgt, query_src, _ = cite
+    with pytest.raises(ValueError, match="no features"):
+        predict_fn(train_src, train_tgt[:, []], query_src, method="mean")
+
+
+def test_unpaired_training_cells(cite):
+    train_src, train_tgt, query_src, _ = cite
+    other = train_tgt.copy()
+    other.obs_names = [f"x{i}" for i in range(other.n_obs)]
+    with pytest.raises(ValueError, match=r"not paired: 150 of train_source's 150 cells are missing.*intersection"):
+        predict_fn(train_src, other, query_src, method="mean")
+
+
+def test_training_cells_in_another_order_are_aligned(cite, caplog):
+    train_src, train_tgt, query_src, _ = cite
+    shuffled = train_tgt[np.random.default_rng(1).permutation(train_tgt.n_obs)].copy()
+    with caplog.at_level(logging.INFO, logger="jae.predict"):
+        got = predict_fn(train_src, shuffled, query_src, method="ridge").X
+    np.testing.assert_array_equal(got, predict_fn(train_src, train_tgt, query_src, method="ridge").X)
+    assert "aligning them by name" in caplog.text
+
+
+@pytest.mark.parametrize("bad, match", [(-1.0, "negative"), (0.5, "non-integer")])
+def test_source_that_is_not_counts(cite, bad, match):
+    train_src, train_tgt, query_src, _ = cite
+    broken = train_src.copy()
+    X = broken.layers["counts"].toarray()
+    X[0, 0] = bad
+    broken.layers["counts"] = sp.csr_matrix(X)
+    with pytest.raises(ValueError, match=match):
+        predict_fn(broken, train_tgt, query_src, method="mean")
+
+
+def test_unknown_method_and_unfitted_model(cite):
+    with pytest.raises(ValueError, match="unknown method 'lasso'"):
+        ModalityPredictor("lasso")
+    with pytest.raises(ValueError, match="call .fit"):
+        ModalityPredictor().predict(cite[2])
