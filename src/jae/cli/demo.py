@@ -17,6 +17,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", type=Path, default=Path("jae_demo_output"), help="output folder (default: jae_demo_output)")
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome")
     p.add_argument("--n-cells", type=int, default=3000)
+    p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs (default: the seed's 500)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier demo in --out")
@@ -26,7 +27,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .. import JAE
+    from .. import JAE, JAEConfig
     from ..baseline import svd_baseline_from
     from ..datasets import simulate
     from ..io import write_atomic, write_embedding_h5ad
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         f"{len(batches)} batches, {mdata.obs['cell_type'].nunique()} cell types; "
         f"labels hidden for batch {batches[-1]} ({int(query.sum())} query cells)"
     )
-    model = JAE(seed=args.seed, device=args.device).fit(
+    config = JAEConfig() if args.max_epochs is None else JAEConfig(max_epochs=args.max_epochs)
+    model = JAE(config, seed=args.seed, device=args.device).fit(
         mdata, cell_type_key="cell_type_reference", progress_bar=not args.quiet
     )
     Z = model.embed(mdata)

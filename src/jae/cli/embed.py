@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     if out.suffix not in (".h5ad", ".h5mu"):
         raise ValueError(f"--out must end in .h5ad or .h5mu, not {out.name!r}")
     protect = input_paths(args)
+    if any(out.resolve() == p.resolve() for p in protect):  # fail before the work, not after it
+        raise ValueError(f"refusing to overwrite input file {out}; choose another --out")
     mdata = load_input(args, with_annotations=False)
     model = JAE.load(args.model, device=args.device)
     layer = None if args.layer == "X" else args.layer

@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if any(out.resolve() == p.resolve() for p in input_paths(args)):
         raise ValueError(f"--out {out} is an input file; choose another folder")
+    if out.exists() and not args.overwrite:  # fail before the work, not after it
+        raise FileExistsError(f"{out} exists; pass --overwrite to replace it or choose another --out")
     mdata = load_input(args)
     config = JAEConfig(mode=args.mode)
     if args.max_epochs is not None:

@@ -1,0 +1,67 @@
+"""The command line end to end: real BMMC starter sets (competition layout) and the built-in demo."""
+
+from __future__ import annotations
+
+import hashlib
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+from jae.cli import main
+
+STARTER = {
+    "multiome": ("joint_embedding/multiome/openproblems_bmmc_multiome_starter", 21, 2),
+    "cite": ("joint_embedding/cite/openproblems_bmmc_cite_starter", 41, 2),
+}
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("name", sorted(STARTER))
+def test_fit_then_embed_on_the_starter_sets(name, data_dir, tmp_path):
+    stem, n_types, n_batches = STARTER[name]
+    prefix = data_dir / "neurips2021_starter" / stem
+    mod1, mod2, sol = (prefix.with_name(prefix.name + s) for s in (".mod1.h5ad", ".mod2.h5ad", ".solution.h5ad"))
+    before = {p: _digest(p) for p in (mod1, mod2, sol)}
+    model = tmp_path / "model"
+    args = ["-q", "fit", "--mod1", str(mod1), "--mod2", str(mod2), "--annotations", str(sol), "--out", str(model)]
+    assert main(args + ["--max-epochs", "8"]) == 0
+    out = tmp_path / "embedding.h5ad"
+    labels = tmp_path / "labels.csv"
+    assert main(["-q", "embed", "--model", str(model), "--mod1", str(mod1), "--mod2", str(mod2),
+                 "--out", str(out), "--labels-out", str(labels)]) == 0
+    emb = ad.read_h5ad(out)
+    cells = ad.read_h5ad(mod1, backed="r").obs_names
+    assert emb.shape == (len(cells), n_types + n_batches + 7)
+    assert emb.obs_names.equals(cells) and np.isfinite(emb.X).all()
+    assert emb.uns["method_id"] == "jae" and emb.uns["dataset_id"].startswith("openproblems_bmmc")
+    pred = pd.read_csv(labels, index_col=0)
+    assert list(pred.columns) == ["cell_type", "confidence"] and len(pred) == len(cells)
+    assert {p: _digest(p) for p in before} == before  # inputs untouched
+    # the model folder is not replaced silently, and an input file is never an output
+    assert main(args) == 1
+    assert main(["-q", "embed", "--model", str(model), "--mod1", str(mod1), "--mod2", str(mod2), "--out", str(mod1)]) == 1
+    assert _digest(mod1) == before[mod1]
+
+
+def test_demo_runs_on_built_in_data(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["-q", "demo", "--out", str(out), "--n-cells", "500", "--max-epochs", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert "label transfer accuracy" in printed and str(out) in printed
+    emb = ad.read_h5ad(out / "embedding.h5ad")
+    assert emb.n_obs == 500 and emb.n_vars == 6 + 2 + 7  # 6 types + 2 reference batches + phase + free
+    assert (out / "model" / "model.json").is_file()
+    assert main(["-q", "demo", "--out", str(out), "--n-cells", "500", "--max-epochs", "5"]) == 1  # no silent overwrite
+
+
+def test_help_lists_the_verbs(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    printed = capsys.readouterr().out
+    for verb in ("demo", "fit", "embed"):
+        assert verb in printed
