@@ -1,0 +1,122 @@
+"""Silhouette widths on an embedding (euclidean), in distance blocks: cell-type ASW and batch ASW as in scib.
+
+``asw_label`` is scib's ``silhouette(adata, 'cell_type', embed)``: the mean silhouette width of the cell types,
+rescaled to (s + 1) / 2. ``asw_batch`` is scib's ``silhouette_batch``: within each cell type, the silhouette of the
+batches per cell, turned into 1 - |s|, averaged per cell type and then over cell types (cell types present in a
+single batch, or with one cell per batch, are skipped).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from ._graph import _as_float_matrix, distance_blocks
+from ._labels import as_labels, codes
+
+__all__ = ["silhouette_samples", "asw_label", "asw_batch"]
+
+log = logging.getLogger(__name__)
+
+
+def silhouette_samples(X, labels: Sequence, *, device: str | None = None) -> np.ndarray:
+    """Silhouette width of every cell (euclidean), as ``sklearn.metrics.silhouette_samples``.
+
+    Parameters
+    ----------
+    X
+        ``(n_cells, n_dims)`` array.
+    labels
+        ``(n_cells,)`` cluster labels; at least 2 and at most ``n_cells - 1`` distinct values.
+    device
+        Torch device for the distance blocks; default CUDA when available.
+
+    Returns
+    -------
+    ``(n_cells,)`` float64 array in [-1, 1]; 0 for cells alone in their cluster.
+    """
+    X = _as_float_matrix(X)
+    cats, code = codes(as_labels(labels, name="labels", n_cells=X.shape[0]))
+    n, k = len(code), len(cats)
+    if not 2 <= k <= n - 1:
+        raise ValueError(f"silhouette needs 2 to n_cells - 1 distinct labels; got {k} for {n} cells")
+    sizes = np.bincount(code, minlength=k).astype(np.float64)
+    out = np.empty(n, dtype=np.float64)
+    onehot = None
+    for start, stop, D in distance_blocks(X, device=device):
+        if onehot is None:
+            onehot = torch.zeros((n, k), dtype=D.dtype, device=D.device)
+            onehot[torch.arange(n, device=D.device), torch.as_tensor(code, device=D.device)] = 1.0
+        sums = (D @ onehot).double().cpu().numpy()  # (block, k): distance sums to each cluster
+        own = code[start:stop]
+        rows = np.arange(stop - start)
+        own_size = sizes[own]
+        a = sums[rows, own] / np.maximum(own_size - 1, 1)
+        means = sums / sizes[None, :]
+        means[rows, own] = np.inf
+        b = means.min(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = (b - a) / np.maximum(a, b)
+        s[own_size <= 1] = 0.0
+        out[start:stop] = np.nan_to_num(s)
+    return out
+
+
+def asw_label(embedding, cell_type: Sequence, *, device: str | None = None) -> float:
+    """Cell-type average silhouette width, rescaled: ``(mean silhouette + 1) / 2``.
+
+    Parameters
+    ----------
+    embedding
+        ``(n_cells, n_dims)`` array.
+    cell_type
+        ``(n_cells,)`` labels.
+    device
+        Torch device; default CUDA when available.
+
+    Returns
+    -------
+    Score in [0, 1] (higher: cell types better separated); NaN when there is a single cell type.
+    """
+    labels = as_labels(cell_type, name="cell_type")
+    n_types = len(np.unique(labels))
+    if n_types < 2 or n_types > len(labels) - 1:
+        log.warning("asw_label is undefined for %d cell types in %d cells; reporting NaN", n_types, len(labels))
+        return float("nan")
+    return float((silhouette_samples(embedding, labels, device=device).mean() + 1.0) / 2.0)
+
+
+def asw_batch(embedding, batch: Sequence, cell_type: Sequence, *, device: str | None = None) -> float:
+    """Batch mixing within cell types: mean over cell types of the mean ``1 - |silhouette of the batches|``.
+
+    Parameters
+    ----------
+    embedding
+        ``(n_cells, n_dims)`` array.
+    batch, cell_type
+        ``(n_cells,)`` labels.
+    device
+        Torch device; default CUDA when available.
+
+    Returns
+    -------
+    Score in [0, 1] (higher: batches better mixed); NaN when no cell type has two batches (e.g. one batch).
+    """
+    X = _as_float_matrix(embedding)
+    batches = as_labels(batch, name="batch", n_cells=X.shape[0])
+    types = as_labels(cell_type, name="cell_type", n_cells=X.shape[0])
+    per_type = []
+    for t in np.unique(types):
+        mask = types == t
+        n_batches = len(np.unique(batches[mask]))
+        if n_batches == 1 or n_batches == mask.sum():
+            continue
+        s = silhouette_samples(X[mask], batches[mask], device=device)
+        per_type.append(np.mean(1.0 - np.abs(s)))
+    if not per_type:
+        log.warning("asw_batch is undefined: no cell type spans two batches; reporting NaN")
+        return float("nan")
+    return float(np.mean(per_type))
