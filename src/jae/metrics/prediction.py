@@ -1,0 +1,111 @@
+"""Modality-prediction metrics: RMSE (the competition's score), MAE and Pearson correlation.
+
+All take the true and predicted normalised target values (``(n_cells, n_features)``, dense or sparse; the
+competition scored ``test_mod2.X``, the normalised values) and work in row blocks, so a large sparse target is never
+densified at once. RMSE and MAE average over every entry (zeros included), as the competition's
+``mean_squared_error(solution.X, prediction.X)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["rmse", "mae", "pearson"]
+
+_BLOCK_ENTRIES = 1 << 24  # entries per dense block (~128 MiB of float64)
+
+
+def _blocks(y_true, y_pred) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"y_true has shape {y_true.shape} but y_pred has {y_pred.shape}; predict every cell and feature of the "
+            "target, in the same order"
+        )
+    if len(y_true.shape) != 2 or 0 in y_true.shape:
+        raise ValueError(f"prediction metrics need non-empty 2-D arrays (n_cells, n_features); got {y_true.shape}")
+    n, p = y_true.shape
+    rows = max(1, _BLOCK_ENTRIES // p)
+    for start in range(0, n, rows):
+        blocks = []
+        for Y in (y_true, y_pred):
+            B = Y[start : start + rows]
+            B = B.toarray() if sp.issparse(B) else np.asarray(B)
+            blocks.append(B.astype(np.float64, copy=False))
+        if not (np.isfinite(blocks[0]).all() and np.isfinite(blocks[1]).all()):
+            raise ValueError("prediction metrics: NaN or infinite values; predict finite values for every entry")
+        yield blocks[0], blocks[1]
+
+
+def rmse(y_true, y_pred) -> float:
+    """Root mean squared error over all entries (the competition's modality-prediction score; lower is better).
+
+    Parameters
+    ----------
+    y_true, y_pred
+        ``(n_cells, n_features)`` normalised target values, dense or sparse, same cell and feature order.
+
+    Returns
+    -------
+    ``sqrt(mean((y_true - y_pred) ** 2))``.
+    """
+    sse, count = 0.0, 0
+    for t, p in _blocks(y_true, y_pred):
+        sse += float(((t - p) ** 2).sum())
+        count += t.size
+    return float(np.sqrt(sse / count))
+
+
+def mae(y_true, y_pred) -> float:
+    """Mean absolute error over all entries.
+
+    Parameters
+    ----------
+    y_true, y_pred
+        ``(n_cells, n_features)`` arrays, dense or sparse.
+
+    Returns
+    -------
+    ``mean(|y_true - y_pred|)``.
+    """
+    sae, count = 0.0, 0
+    for t, p in _blocks(y_true, y_pred):
+        sae += float(np.abs(t - p).sum())
+        count += t.size
+    return float(sae / count)
+
+
+def pearson(y_true, y_pred) -> float:
+    """Pearson correlation of all entries (flattened), as the competition's ``cor_pearson``.
+
+    Parameters
+    ----------
+    y_true, y_pred
+        ``(n_cells, n_features)`` arrays, dense or sparse.
+
+    Returns
+    -------
+    Correlation in [-1, 1]; NaN when either side is constant.
+    """
+    n = 0
+    sx = sy = sxx = syy = sxy = 0.0
+    shift_x = shift_y = None
+    for t, p in _blocks(y_true, y_pred):
+        if shift_x is None:  # shifting by a first-block mean keeps the one-pass sums accurate
+            shift_x, shift_y = float(t.mean()), float(p.mean())
+        t = t - shift_x
+        p = p - shift_y
+        n += t.size
+        sx += float(t.sum())
+        sy += float(p.sum())
+        sxx += float((t * t).sum())
+        syy += float((p * p).sum())
+        sxy += float((t * p).sum())
+    cov = sxy - sx * sy / n
+    vx = sxx - sx * sx / n
+    vy = syy - sy * sy / n
+    if vx <= 0 or vy <= 0:
+        return float("nan")
+    return float(cov / np.sqrt(vx * vy))

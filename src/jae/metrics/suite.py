@@ -1,0 +1,166 @@
+"""The joint-embedding metric suite of the NeurIPS 2021 competition: six metrics and their mean.
+
+Biology conservation: ``nmi``, ``asw_label``, ``cc_cons``, ``ti_cons``; batch removal: ``asw_batch``,
+``graph_conn``. ``overall`` is the mean of the metrics that are defined on the data. A metric that cannot be
+computed (no batch labels or a single batch for ``asw_batch``; no pseudotime for ``ti_cons``; no GEX or too few
+cell-cycle genes for ``cc_cons``) is NaN, left out of the mean, and named with its reason in the result's
+``attrs['skipped']`` and in a log line. The kNN graph is computed once and shared.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ._graph import _as_float_matrix, neighbor_graph
+from ._labels import as_labels
+from .cell_cycle_cons import CellCycleReference, cc_cons, cell_cycle_reference
+from .clustering import nmi
+from .connectivity import graph_connectivity
+from .silhouette import asw_batch, asw_label
+from .trajectory import ti_cons
+
+__all__ = ["evaluate_embedding", "METRICS", "BIO_METRICS", "BATCH_METRICS"]
+
+log = logging.getLogger(__name__)
+
+BIO_METRICS = ("nmi", "asw_label", "cc_cons", "ti_cons")
+BATCH_METRICS = ("asw_batch", "graph_conn")
+#: The six competition metrics, in the order of the competition's tables.
+METRICS = BIO_METRICS + BATCH_METRICS
+
+
+def _pseudotime_columns(pseudotime) -> dict[str, np.ndarray]:
+    if pseudotime is None:
+        return {}
+    if isinstance(pseudotime, pd.DataFrame):
+        return {str(c): pseudotime[c].to_numpy(dtype=np.float64) for c in pseudotime.columns}
+    if isinstance(pseudotime, Mapping):
+        return {str(k): np.asarray(v, dtype=np.float64).ravel() for k, v in pseudotime.items()}
+    return {"pseudotime": np.asarray(pseudotime, dtype=np.float64).ravel()}
+
+
+def evaluate_embedding(
+    embedding,
+    *,
+    cell_type: Sequence,
+    batch: Sequence | None = None,
+    pseudotime: pd.DataFrame | Mapping[str, Sequence[float]] | Sequence[float] | None = None,
+    cell_cycle: CellCycleReference | None = None,
+    gex=None,
+    gex_var_names: Sequence[str] | None = None,
+    organism: str = "human",
+    seed: int = 0,
+    device: str | None = None,
+    progress_bar: bool = True,
+) -> pd.Series:
+    """Score a joint embedding with the competition's six metrics and their mean.
+
+    Parameters
+    ----------
+    embedding
+        ``(n_cells, n_dims)`` array.
+    cell_type
+        ``(n_cells,)`` cell-type labels (required).
+    batch
+        ``(n_cells,)`` batch labels; ``None`` makes ``asw_batch`` undefined and ``cc_cons`` a single group.
+    pseudotime
+        Reference pseudotime(s), NaN off the trajectory: a DataFrame or ``{name: (n_cells,)}`` with one entry per
+        modality (the competition: ``pseudotime_order_GEX`` and ``pseudotime_order_ADT``/``_ATAC``; ``ti_cons``
+        is their mean), or a single ``(n_cells,)`` array.
+    cell_cycle
+        Precomputed :func:`jae.metrics.cell_cycle_reference` (reuse it across embeddings of the same data).
+    gex, gex_var_names
+        ``(n_cells, n_genes)`` unintegrated log-normalised GEX and its gene names, used to build the cell-cycle
+        reference when ``cell_cycle`` is not given.
+    organism
+        ``'human'`` or ``'mouse'``, for the cell-cycle genes.
+    seed
+        Seed of the Louvain clustering, the cell-cycle control genes and the diffusion map (0 reproduces scib).
+    device
+        Torch device for the distance computations; default CUDA when available.
+    progress_bar
+        Show one progress bar over the metrics.
+
+    Returns
+    -------
+    Series indexed ``nmi, asw_label, cc_cons, ti_cons, asw_batch, graph_conn, overall`` (floats, NaN when
+    undefined). ``attrs['averaged']`` lists the metrics in ``overall``; ``attrs['skipped']`` maps each undefined
+    metric to the reason.
+    """
+    E = _as_float_matrix(embedding)
+    n = E.shape[0]
+    types = as_labels(cell_type, name="cell_type", n_cells=n)
+    batches = as_labels(batch, name="batch", n_cells=n) if batch is not None else None
+    pts = _pseudotime_columns(pseudotime)
+    for name, values in pts.items():
+        if len(values) != n:
+            raise ValueError(f"pseudotime {name!r} has {len(values)} entries but the embedding has {n} cells")
+
+    results: dict[str, float] = {}
+    skipped: dict[str, str] = {}
+    bar = tqdm(total=len(METRICS), desc="metrics", disable=not progress_bar, leave=False)
+
+    def done(name: str, value: float, reason: str | None = None) -> None:
+        results[name] = float(value)
+        if reason is not None:
+            skipped[name] = reason
+        bar.set_postfix_str(name)
+        bar.update(1)
+
+    graph = neighbor_graph(E, device=device)
+    done("nmi", nmi(None, types, graph=graph, seed=seed))
+    done("asw_label", asw_label(E, types, device=device))
+
+    if cell_cycle is None and gex is not None:
+        if gex_var_names is None:
+            raise ValueError("evaluate_embedding: gex was given without gex_var_names; pass the gene names too")
+        try:
+            cell_cycle = cell_cycle_reference(
+                gex, gex_var_names, batches if batches is not None else np.zeros(n), organism=organism, seed=seed
+            )
+        except ValueError as err:
+            log.warning("cc_cons is undefined: %s", err)
+            done("cc_cons", np.nan, f"cell-cycle scores unavailable: {err}")
+    if "cc_cons" not in results:
+        if cell_cycle is None:
+            done("cc_cons", np.nan, "no GEX given (pass gex= and gex_var_names=, or cell_cycle=)")
+        else:
+            done("cc_cons", cc_cons(E, cell_cycle))
+
+    if not pts:
+        done("ti_cons", np.nan, "no pseudotime given")
+    elif not any(np.isfinite(v).sum() >= 3 for v in pts.values()):
+        done("ti_cons", np.nan, "no cell has a pseudotime")
+    else:
+        done("ti_cons", ti_cons(None, types, pts, batch=batches, graph=graph, seed=seed))
+
+    if batches is None:
+        done("asw_batch", np.nan, "no batch labels given")
+    elif len(np.unique(batches)) < 2:
+        done("asw_batch", np.nan, "a single batch")
+    else:
+        value = asw_batch(E, batches, types, device=device)
+        done("asw_batch", value, None if np.isfinite(value) else "no cell type spans two batches")
+    done("graph_conn", graph_connectivity(None, types, graph=graph))
+    bar.close()
+
+    for name in METRICS:
+        if not np.isfinite(results[name]) and name not in skipped:
+            skipped[name] = "undefined on this data"
+    averaged = [m for m in METRICS if m not in skipped]
+    overall = float(np.mean([results[m] for m in averaged])) if averaged else float("nan")
+    out = pd.Series({**{m: results[m] for m in METRICS}, "overall": overall}, dtype=np.float64)
+    out.attrs["averaged"] = averaged
+    out.attrs["skipped"] = skipped
+    log.info(
+        "overall %.4f = mean of %s%s",
+        overall,
+        ", ".join(averaged),
+        "; n/a: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) if skipped else "",
+    )
+    return out
