@@ -160,3 +160,16 @@ def test_backed_counts_refuses_csc_and_reads_dense(tmp_path):
         BackedCounts(tmp_path / "a.h5ad", layer="raw")
     with pytest.raises(FileNotFoundError):
         BackedCounts(tmp_path / "missing.h5ad")
+
+
+def test_cli_simulate(tmp_path, capsys):
+    from jae.cli import main
+
+    args = ["simulate", str(tmp_path / "cli"), "--n-cells", "1100", "--preset", "none", "--kind", "cite", "--seed", "2"]
+    assert main(args) == 0
+    assert "wrote 1100 simulated cite cells" in capsys.readouterr().out
+    counts = BackedCounts(tmp_path / "cli.mod2.h5ad")
+    assert counts.shape == (1100, 30)
+    assert (sp.vstack(list(counts.blocks())) != simulate(1100, kind="cite", seed=2)["prot"].X).nnz == 0
+    assert main(args) == 1  # refuses to overwrite without --overwrite
+    assert main(args + ["--overwrite"]) == 0

@@ -90,7 +90,7 @@ def write_simulated(
     kind: Literal["multiome", "cite"] = "multiome",
     preset: Literal["competition"] | None = "competition",
     format: Literal["h5ad-pair", "h5mu"] = "h5ad-pair",
-    chunk_size: int = 16 * BLOCK_CELLS,
+    chunk_size: int = 4 * BLOCK_CELLS,
     seed: int = 0,
     organism: str = "human",
     n_genes: int | None = None,
@@ -150,7 +150,7 @@ def write_simulated(
     targets = _targets(Path(path), design, format)
     for target in targets:
         if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} exists; pass overwrite=True or choose another path")
+            raise FileExistsError(f"{target} exists; pass overwrite=True (jae simulate --overwrite) or choose another path")
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
     obs = design.obs()
     tmps = {t: t.parent / f".{t.name}.{uuid.uuid4().hex[:12]}.tmp" for t in targets}
