@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,33 @@ def split_validation(n: int, fraction: float, *, seed: int) -> tuple[np.ndarray,
     n_val = int(round(n * fraction))
     n_val = min(max(n_val, 1 if n >= 2 else 0), n - 1) if n >= 2 else 0
     return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+@contextmanager
+def _cpu_threads(device: torch.device, n: int = 1):
+    """Run CPU training single-threaded, restoring the caller's setting afterwards.
+
+    Minibatches of the seed's size (32 cells x a few hundred features) are far too small to split across
+    threads: measured on 2 cores, 2 intra-op threads were no faster when idle and 13x slower when the machine
+    was busy (11.6 vs 154 ms per step), from threads waiting on each other.
+    """
+    if device.type != "cpu":
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _adam(network: torch.nn.Module, *, lr: float, weight_decay: float) -> torch.optim.Adam:
+    """Adam with the fused kernel where this torch has it (about 25% faster per step on CPU), else plain."""
+    try:
+        return torch.optim.Adam(network.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(network.parameters(), lr=lr, weight_decay=weight_decay)
 
 
 @dataclass(frozen=True)
@@ -106,8 +134,6 @@ def train_network(
     DataFrame with one row per epoch: stage, epoch, the mean of each loss term, and ``val_total`` when
     validating. With early stopping the network ends at its best validation epoch.
     """
-    from tqdm.auto import tqdm
-
     device = X.device
     n = X.shape[0]
     train_idx = torch.arange(n, device=device)
@@ -121,9 +147,28 @@ def train_network(
         ph_val = None if phase is None else phase[val_t]
     else:
         val_idx = None
-    optimizer = torch.optim.Adam(network.parameters(), lr=stage.lr, weight_decay=config.weight_decay)
+    optimizer = _adam(network, lr=stage.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(seed)
 
+    with _cpu_threads(device):
+        history = _epochs(
+            network, X, train_idx, optimizer, generator, layout=layout, config=config, stage=stage,
+            cell_type=cell_type, phase=phase,
+            validation=None if val_idx is None else (X_val, ct_val, ph_val), progress_bar=progress_bar,
+        )
+    if history:
+        last = history[-1]
+        logger.info(
+            "%s: %d epochs, %s", stage.name, len(history),
+            ", ".join(f"{k} {v:.4f}" for k, v in last.items() if isinstance(v, float)),
+        )
+    return pd.DataFrame(history)
+
+
+def _epochs(network, X, train_idx, optimizer, generator, *, layout, config, stage, cell_type, phase, validation, progress_bar):
+    from tqdm.auto import tqdm
+
+    device = X.device
     history, best, best_state, bad_epochs = [], np.inf, None, 0
     bar = tqdm(range(stage.max_epochs), desc=f"jae {stage.name}", disable=not progress_bar, leave=False)
     for epoch in bar:
@@ -147,11 +192,11 @@ def train_network(
             n_seen += idx.numel()
         row = {"stage": stage.name, "epoch": epoch + 1}
         row.update({k: float(v) / max(n_seen, 1) for k, v in sums.items()})
-        if val_idx is not None:
-            row["val_total"] = _evaluate(network, X_val, layout, config, stage, ct_val, ph_val)
+        if validation is not None:
+            row["val_total"] = _evaluate(network, *validation[:1], layout, config, stage, *validation[1:])
         history.append(row)
         bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k in ("total", "val_total")})
-        if val_idx is not None and stage.patience is not None:
+        if validation is not None and stage.patience is not None:
             if row["val_total"] < best - 1e-7:
                 best, bad_epochs = row["val_total"], 0
                 best_state = copy.deepcopy(network.state_dict())
@@ -164,10 +209,4 @@ def train_network(
     if best_state is not None:
         network.load_state_dict(best_state)
     network.eval()
-    if history:
-        last = history[-1]
-        logger.info(
-            "%s: %d epochs, %s", stage.name, len(history),
-            ", ".join(f"{k} {v:.4f}" for k, v in last.items() if isinstance(v, float)),
-        )
-    return pd.DataFrame(history)
+    return history
