@@ -79,7 +79,8 @@ def diffusion_pseudotime(evals: np.ndarray, evecs: np.ndarray, root: int, *, n_d
     evals, evecs = evals[:n_dcs], evecs[:, :n_dcs]
     diff = evecs[root][None, :] - evecs
     stationary = evals >= 0.9994  # scanpy's float32 cut-off
-    weight = np.where(stationary, 1.0, evals / (1.0 - evals)).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where(stationary, 1.0, evals / (1.0 - evals)).astype(np.float32)
     dist = np.sqrt(((weight[None, :] * diff) ** 2).sum(axis=1))
     finite = np.isfinite(dist)
     return (dist / dist[finite].max()).astype(np.float32)

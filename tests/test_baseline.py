@@ -1,0 +1,63 @@
+"""The seed's SVD-concat baseline."""
+
+from __future__ import annotations
+
+import mudata as md
+import numpy as np
+import anndata as ad
+import pytest
+import scipy.sparse as sp
+
+from jae.baseline import MAX_DIMS, _budgets, svd_baseline, svd_baseline_from
+from jae.preprocess import fit_svd, log_normalize
+
+
+def _counts(n=120, p=300, seed=0):
+    rng = np.random.default_rng(seed)
+    return sp.csr_matrix(rng.poisson(rng.gamma(0.5, 1.0, p), (n, p)).astype(np.float32) + (rng.random((n, p)) < 0.01))
+
+
+def test_budget_split():
+    assert _budgets([5000, 100000], ["GEX", "ATAC"], 100) == [50, 50]
+    assert _budgets([5000, 134], ["GEX", "ADT"], 100) == [50, 50]  # ADT larger than its share: SVD
+    assert _budgets([5000, 14], ["GEX", "ADT"], 100) == [86, None]  # small panel kept whole, rest to GEX
+    assert _budgets([5000, 300], ["GEX", "ATAC"], 101) == [50, 51]
+
+
+def test_blocks_are_the_per_modality_svds():
+    gex, atac = _counts(p=300, seed=1), _counts(p=400, seed=2)
+    E = svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=20, seed=3)
+    assert E.shape == (120, 20) and E.dtype == np.float32
+    for block, X in ((E[:, :10], gex), (E[:, 10:], atac)):
+        expected = fit_svd(log_normalize(X), 10, seed=3).transform(log_normalize(X))
+        np.testing.assert_allclose(block, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(E, svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=20, seed=3))
+
+
+def test_small_adt_panel_is_used_as_is():
+    gex, adt = _counts(p=300, seed=1), _counts(p=14, seed=2)
+    E = svd_baseline([gex, adt.toarray()], ["GEX", "adt"], seed=0)
+    assert E.shape == (120, MAX_DIMS)
+    np.testing.assert_allclose(E[:, -14:], log_normalize(adt).toarray(), rtol=1e-6)
+
+
+def test_never_wider_than_the_competition_limit():
+    E = svd_baseline([_counts(p=600), _counts(p=700, seed=5)], ["GEX", "ATAC"])
+    assert E.shape[1] <= 100
+
+
+def test_from_mudata_and_errors():
+    gex, atac = _counts(p=300, seed=1), _counts(p=400, seed=2)
+    mods = {}
+    for name, X in (("rna", gex), ("atac", atac)):
+        a = ad.AnnData(X.copy())
+        a.layers["counts"] = X
+        a.obs_names = [f"c{i}" for i in range(X.shape[0])]
+        a.var_names = [f"{name}{j}" for j in range(X.shape[1])]
+        mods[name] = a
+    E = svd_baseline_from(md.MuData(mods), n_dims=20, seed=3)
+    np.testing.assert_allclose(E, svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=20, seed=3), rtol=1e-5)
+    with pytest.raises(ValueError, match="different numbers of cells"):
+        svd_baseline([gex, atac[:10]], ["GEX", "ATAC"])
+    with pytest.raises(ValueError, match="one kind each"):
+        svd_baseline([gex, atac], ["GEX"])
