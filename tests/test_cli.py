@@ -59,6 +59,23 @@ def test_demo_runs_on_built_in_data(tmp_path, capsys):
     assert main(["-q", "demo", "--out", str(out), "--n-cells", "500", "--max-epochs", "5"]) == 1  # no silent overwrite
 
 
+def test_embed_writes_a_copy_of_an_h5mu_input(tmp_path):
+    from jae.datasets import simulate
+    from jae.io import write_atomic
+
+    src = tmp_path / "in.h5mu"
+    write_atomic(simulate(300, n_genes=250, n_peaks=300, n_cell_types=3, n_batches=2, seed=2), src)
+    model, out = tmp_path / "model", tmp_path / "out.h5mu"
+    assert main(["-q", "fit", "--h5mu", str(src), "--max-epochs", "2", "--out", str(model)]) == 0
+    assert main(["-q", "embed", "--model", str(model), "--h5mu", str(src), "--out", str(out)]) == 0
+    import mudata as md
+
+    result = md.read_h5mu(out)
+    assert result.obsm["X_jae"].shape == (300, 3 + 2 + 7)
+    assert result.obs["jae_confidence"].between(0, 1).all() and result.obs["jae_cell_type"].notna().all()
+    assert "X_jae" not in md.read_h5mu(src).obsm  # the input is untouched
+
+
 def test_help_lists_the_verbs(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])

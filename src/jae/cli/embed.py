@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         if labels is not None:
-            mdata.obs[["jae_cell_type", "jae_confidence"]] = labels.to_numpy()
+            mdata.obs["jae_cell_type"] = labels["cell_type"].to_numpy()
+            mdata.obs["jae_confidence"] = labels["confidence"].to_numpy()
         write_atomic(mdata, out, protect=protect)
     if args.labels_out is not None and labels is not None:
         if any(Path(args.labels_out).resolve() == p.resolve() for p in protect):
