@@ -1,0 +1,204 @@
+"""Real data sets and reference/query splits for the integration-quality benchmark (``benchmarks/quality.py``).
+
+Every set is read into a :class:`QualitySet`: a MuData with raw counts, one ``obs`` frame with the standard
+columns ``batch`` and ``label`` (cell type, NaN where unknown) plus the pseudotime columns, the organism and the
+log-normalised GEX the metric suite's cell-cycle conservation compares against.
+
+Splits (the issue's pretrained/query setting):
+
+- SNARE-seq: reference = the first 8 libraries by sorted name, query = the last 4 (fixed).
+- BMMC starters: a seeded half of the cells of each batch as reference, the rest query.
+- PBMC10k: a seeded half of all cells as reference; reference-half cells without a label cannot be reference
+  and join the query (fine-tuned on, never scored: only labelled query cells are scored).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+import jae
+import jae.baseline
+from jae.preprocess import log_normalize
+
+log = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parents[1]
+SNARE_REFERENCE_LIBRARIES = 8
+
+#: set name -> (loader name, short description)
+SETS = ("bmmc_cite", "bmmc_multiome", "snare_mouse_cortex", "pbmc10k_cite")
+
+
+@dataclass
+class QualitySet:
+    """One real paired data set ready for the benchmark.
+
+    Attributes
+    ----------
+    name
+        Short name (one of :data:`SETS`).
+    mdata
+        MuData with modalities ``rna`` and ``atac``/``prot``, raw counts in ``.layers['counts']``; ``mdata.obs``
+        holds only ``batch``.
+    obs
+        ``(n_cells, ...)`` frame aligned to ``mdata.obs_names``: ``batch`` (str), ``label`` (str or NaN) and the
+        pseudotime columns named in ``pseudotime_keys``.
+    organism
+        ``'human'`` or ``'mouse'``.
+    gex_lognorm
+        ``(n_cells, n_genes)`` CSR log-normalised GEX (the competition used the solution's ``.X``).
+    gex_names
+        ``(n_genes,)`` gene names.
+    pseudotime_keys
+        Columns of ``obs`` with a reference pseudotime (empty when the set has none).
+    """
+
+    name: str
+    mdata: object
+    obs: pd.DataFrame
+    organism: str
+    gex_lognorm: sp.csr_matrix
+    gex_names: pd.Index
+    pseudotime_keys: list[str] = field(default_factory=list)
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.obs)
+
+    @property
+    def labelled(self) -> np.ndarray:
+        """``(n_cells,)`` bool: the cell has a cell-type label."""
+        return self.obs["label"].notna().to_numpy()
+
+
+def data_root() -> Path:
+    """``$JAE_DATA_DIR`` or ``../shared/data`` next to the repository."""
+    root = Path(os.environ.get("JAE_DATA_DIR", REPO.parent / "shared" / "data"))
+    if not root.is_dir():
+        raise FileNotFoundError(f"real data folder {root} does not exist; set JAE_DATA_DIR to the shared data folder")
+    return root
+
+
+def _read(path: Path) -> ad.AnnData:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = ad.read_h5ad(path)
+    if "counts" not in a.layers:
+        a.layers["counts"] = a.X
+    return a
+
+
+def _standard_obs(obs: pd.DataFrame, *, label_key: str, pseudotime_keys: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame(index=obs.index)
+    out["batch"] = obs["batch"].astype(str).to_numpy()
+    out["label"] = pd.Series(
+        [str(v) if pd.notna(v) else np.nan for v in obs[label_key]], index=obs.index, dtype=object
+    )
+    for k in pseudotime_keys:
+        out[k] = obs[k].astype(float).to_numpy()
+    return out
+
+
+def _build(name, mods: dict, obs, *, label_key, organism, gex_lognorm, pseudotime_keys=()) -> QualitySet:
+    mdata = jae.io.make_mudata(mods)
+    std = _standard_obs(obs, label_key=label_key, pseudotime_keys=list(pseudotime_keys))
+    mdata.obs["batch"] = std["batch"].to_numpy()
+    return QualitySet(
+        name, mdata, std, organism, sp.csr_matrix(gex_lognorm, dtype=np.float32), pd.Index(mods["rna"].var_names),
+        list(pseudotime_keys),
+    )
+
+
+def load_bmmc(kind: str, root: Path) -> QualitySet:
+    """BMMC starter ``kind`` ('cite' or 'multiome') from the ``common`` files (all annotations)."""
+    folder = root / "neurips2021_starter" / "common" / kind
+    rna = _read(next(folder.glob("*output_rna.h5ad")))
+    mod2 = _read(next(folder.glob("*output_mod2.h5ad")))
+    if not rna.obs_names.equals(mod2.obs_names):
+        raise ValueError(f"{folder}: the rna and mod2 files hold different cells")
+    second = "prot" if kind == "cite" else "atac"
+    pt = [c for c in rna.obs.columns if c.startswith("pseudotime_order_")]
+    return _build(
+        f"bmmc_{kind}", {"rna": rna, second: mod2}, rna.obs, label_key="cell_type",
+        organism=str(rna.uns.get("organism", "human")), gex_lognorm=rna.X, pseudotime_keys=sorted(pt),
+    )
+
+
+def load_pair(name: str, folder: Path, second: str, file2: str, *, label_key: str, organism: str) -> QualitySet:
+    """A folder holding ``rna.h5ad`` and a second modality over the same cells (SNARE-seq, PBMC10k)."""
+    rna, mod2 = _read(folder / "rna.h5ad"), _read(folder / file2)
+    if not rna.obs_names.equals(mod2.obs_names):
+        raise ValueError(f"{folder}: rna.h5ad and {file2} hold different cells")
+    return _build(
+        name, {"rna": rna, second: mod2}, rna.obs, label_key=label_key, organism=organism,
+        gex_lognorm=log_normalize(rna.layers["counts"]),
+    )
+
+
+def load_set(name: str, root: Path | None = None) -> QualitySet:
+    """Read one of :data:`SETS`."""
+    root = data_root() if root is None else Path(root)
+    if name == "bmmc_cite":
+        return load_bmmc("cite", root)
+    if name == "bmmc_multiome":
+        return load_bmmc("multiome", root)
+    if name == "snare_mouse_cortex":
+        return load_pair(name, root / "snareseq_mouse_cortex", "atac", "atac.h5ad", label_key="cell_type",
+                         organism="mouse")
+    if name == "pbmc10k_cite":
+        return load_pair(name, root / "pbmc10k_cite", "prot", "adt.h5ad", label_key="scmdc_cluster",
+                         organism="human")
+    raise KeyError(f"unknown data set {name!r}; choose from {SETS}")
+
+
+def reference_mask(name: str, obs: pd.DataFrame, *, seed: int) -> np.ndarray:
+    """``(n_cells,)`` bool: the reference cells of the pretrained/query setting (see the module docstring).
+
+    Only labelled cells are ever reference.
+    """
+    batch = obs["batch"].astype(str).to_numpy()
+    labelled = obs["label"].notna().to_numpy()
+    n = len(obs)
+    if name.startswith("snare"):
+        libraries = sorted(pd.unique(batch))
+        ref = np.isin(batch, libraries[:SNARE_REFERENCE_LIBRARIES])
+    elif name.startswith("bmmc"):
+        rng = np.random.default_rng(seed)
+        ref = np.zeros(n, dtype=bool)
+        for b in sorted(pd.unique(batch)):
+            idx = np.flatnonzero(batch == b)
+            ref[rng.permutation(idx)[: len(idx) // 2]] = True
+    elif name.startswith("pbmc"):
+        rng = np.random.default_rng(seed)
+        ref = np.zeros(n, dtype=bool)
+        ref[rng.permutation(n)[: n // 2]] = True
+    else:
+        raise KeyError(f"no reference split defined for {name!r}")
+    return ref & labelled
+
+
+def validation_split(name: str, obs: pd.DataFrame, reference: np.ndarray, *, seed: int) -> np.ndarray:
+    """``(n_cells,)`` bool pseudo-reference mask inside ``reference`` for tuning (pseudo-query = the rest of it).
+
+    The same rule as :func:`reference_mask`, applied to the reference cells only: SNARE-seq's 8 reference libraries
+    split 6 / 2 by sorted name, the others a seeded half (per batch for BMMC).
+    """
+    idx = np.flatnonzero(reference)
+    sub = obs.iloc[idx]
+    if name.startswith("snare"):
+        libraries = sorted(pd.unique(sub["batch"].astype(str)))
+        inner = np.isin(sub["batch"].astype(str).to_numpy(), libraries[:6])
+    else:
+        inner = reference_mask(name, sub, seed=seed + 1000)
+    out = np.zeros(len(obs), dtype=bool)
+    out[idx[inner]] = True
+    return out

@@ -1,0 +1,79 @@
+"""Scoring embeddings with the competition's metric suite (``jae.metrics``) on a fixed set of cells.
+
+The six metrics of the NeurIPS 2021 joint-embedding task: NMI, cell-type ASW, cell-cycle conservation,
+trajectory conservation (bio conservation) and batch ASW, graph connectivity (batch removal). A metric that is
+undefined on a set (no pseudotime, one batch, too few cell-cycle genes) is NaN and left out of the overall mean.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from jae.metrics import neighbor_graph, nmi
+from jae.metrics.cell_cycle_cons import cc_cons, cell_cycle_reference
+from jae.metrics.connectivity import graph_connectivity
+from jae.metrics.silhouette import asw_batch, asw_label
+from jae.metrics.trajectory import ti_cons
+
+log = logging.getLogger(__name__)
+
+METRICS = ("nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn")
+
+
+class Scorer:
+    """Scores embeddings of the cells ``cells`` of a :class:`QualitySet` (the cell-cycle reference is built once).
+
+    Parameters
+    ----------
+    qset
+        The data set.
+    cells
+        ``(n_scored,)`` integer row indices of the scored cells (they must all carry a label).
+    """
+
+    def __init__(self, qset, cells: np.ndarray) -> None:
+        self.cells = np.asarray(cells)
+        obs = qset.obs.iloc[self.cells]
+        if obs["label"].isna().any():
+            raise ValueError("every scored cell needs a label; leave unlabelled cells out of `cells`")
+        self.labels = obs["label"].astype(str).to_numpy()
+        self.batch = obs["batch"].astype(str).to_numpy()
+        self.pseudotimes = {k: obs[k].to_numpy(float) for k in qset.pseudotime_keys}
+        try:
+            self.cc_reference = cell_cycle_reference(
+                qset.gex_lognorm[self.cells], qset.gex_names, self.batch, organism=qset.organism
+            )
+        except ValueError as err:
+            log.warning("%s: no cell-cycle conservation (%s)", qset.name, err)
+            self.cc_reference = None
+
+    def __call__(self, embedding: np.ndarray) -> dict[str, float]:
+        """Metrics of ``embedding`` (rows = the scored cells, in order) plus ``overall`` (mean of the defined ones)."""
+        Z = np.asarray(embedding, dtype=np.float32)
+        if Z.shape[0] != len(self.cells):
+            raise ValueError(f"embedding has {Z.shape[0]} rows, expected {len(self.cells)} (the scored cells)")
+        graph = neighbor_graph(Z)
+        single_batch = len(np.unique(self.batch)) < 2
+        out = {
+            "nmi": nmi(Z, self.labels, graph=graph),
+            "asw_label": asw_label(Z, self.labels),
+            "cc_cons": cc_cons(Z, self.cc_reference) if self.cc_reference is not None else np.nan,
+            "ti_cons": (
+                ti_cons(Z, self.labels, self.pseudotimes, batch=self.batch, graph=graph)
+                if self.pseudotimes else np.nan
+            ),
+            "asw_batch": np.nan if single_batch else asw_batch(Z, self.batch, self.labels),
+            "graph_conn": graph_connectivity(Z, self.labels, graph=graph),
+        }
+        out = {k: float(v) for k, v in out.items()}
+        defined = [v for v in out.values() if np.isfinite(v)]
+        out["overall"] = float(np.mean(defined)) if defined else float("nan")
+        return out
+
+
+def label_accuracy(predicted: pd.Series | np.ndarray, truth: np.ndarray) -> float:
+    """Fraction of cells whose predicted label equals the true one."""
+    return float(np.mean(np.asarray(predicted, dtype=str) == np.asarray(truth, dtype=str)))
