@@ -31,7 +31,7 @@ import platform
 import sys
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import anndata as ad
@@ -113,8 +113,6 @@ def score(pred, truth) -> dict[str, float]:
     """RMSE, MAE and Pearson of a prediction against the truth, from ``jae.metrics``."""
     from jae.metrics import mae, pearson, rmse
 
-    pred = pred.toarray() if hasattr(pred, "toarray") else np.asarray(pred)
-    truth = truth.toarray() if hasattr(truth, "toarray") else np.asarray(truth)
     return {"rmse": float(rmse(truth, pred)), "mae": float(mae(truth, pred)), "pearson": float(pearson(truth, pred))}
 
 
@@ -135,6 +133,7 @@ def run_one(task: Task, method: str, seed: int, config, truth) -> dict:
     model = ModalityPredictor(method, config=config).fit(task.train_source, task.train_target, seed=seed, progress_bar=False)
     fit_s = time.perf_counter() - t0
     pred = model.predict(task.test_source, output="dense")
+    assert pred.var_names.equals(task.test_target.var_names) and pred.obs_names.equals(task.test_target.obs_names)
     rec = {"task": task.name, "method": method, "seed": seed, "fit_s": round(fit_s, 2)}
     if truth is None:  # tuning: validation RMSE only, no jae.metrics needed
         truth = test_target(task)
@@ -145,3 +144,165 @@ def run_one(task: Task, method: str, seed: int, config, truth) -> dict:
         rec["epochs"] = [len(h) for h in model.history]
         rec["best_epoch"] = [int(min(h, key=lambda e: e["val"])["epoch"]) for h in model.history]
     return rec
+
+
+# ---------------------------------------------------------------------------------------------------- tuning
+#: Design choices compared on validation splits of the training cells (name -> PredictConfig overrides).
+TUNE_GRID: dict[str, dict] = {
+    "default": {},
+    "one network (n_members=1)": {"n_members": 1},
+    "no depth input": {"source_depth": False},
+    "dropout 0.4": {"dropout": 0.4},
+    "target via SVD always": {"target_representation": "svd"},
+}
+TUNE_SEEDS = (0, 1)
+
+
+def _fmt(values: list[float], digits: int = 4) -> str:
+    if not values:
+        return "n/a"
+    return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1) if len(values) > 1 else 0.0:.{digits}f}"
+
+
+def tune(tasks: list[Task], out: Path) -> None:
+    """Score TUNE_GRID and the baselines on validation splits of the training cells; write predict_tune.*"""
+    from jae.predict import PredictConfig
+
+    records = []
+    for task in tasks:
+        for seed in TUNE_SEEDS:
+            val = validation_task(task, seed=seed)
+            runs = [(m, m, PredictConfig()) for m in ("mean", "knn", "ridge")]
+            runs += [("jae", name, PredictConfig(**over)) for name, over in TUNE_GRID.items()]
+            for method, label, cfg in runs:
+                rec = run_one(val, method, seed, cfg, None) | {"variant": label}
+                records.append(rec)
+                print(f"{task.name:26s} seed {seed} {label:28s} val RMSE {rec['rmse']:.5f} ({rec['fit_s']:.1f} s)", flush=True)
+            _write_json(out / "predict_tune.json", {"records": records, "grid": TUNE_GRID, "seeds": TUNE_SEEDS})
+    labels = ["mean", "knn", "ridge", *TUNE_GRID]
+    lines = [
+        "# Modality prediction: tuning on validation splits of the training cells",
+        "",
+        "Validation RMSE (mean ± sd over validation seeds "
+        f"{', '.join(map(str, TUNE_SEEDS))}): each seed holds out a different 20 % of the *training* cells; test "
+        "cells are never used. Produced by `python benchmarks/predict.py --tune`.",
+        "",
+        "| task | " + " | ".join(labels) + " |",
+        "|---" * (len(labels) + 1) + "|",
+    ]
+    for task in tasks:
+        row = [_fmt([r["rmse"] for r in records if r["task"] == task.name and r["variant"] == lab]) for lab in labels]
+        lines.append(f"| {task.name} | " + " | ".join(row) + " |")
+    lines += ["", "Variants change one setting of the default `PredictConfig`:", ""]
+    lines += [f"- {name}: `{over}`" for name, over in TUNE_GRID.items()]
+    (out / "predict_tune.md").write_text("\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------------- benchmark
+METHODS = ("jae", "mean", "knn", "ridge")
+METRICS = ("rmse", "mae", "pearson")
+
+
+def benchmark(tasks: list[Task], out: Path, *, seeds: tuple[int, ...], methods: tuple[str, ...]) -> None:
+    """Train on each task's training cells, score on its test cells; write predict.md and predict.json."""
+    from jae.predict import PredictConfig
+
+    config = PredictConfig()
+    records, t_start = [], time.perf_counter()
+    for task in tasks:
+        truth = test_target(task)
+        for seed in seeds:
+            for method in methods:
+                rec = run_one(task, method, seed, config, truth)
+                records.append(rec)
+                print(
+                    f"{task.name:26s} seed {seed} {method:6s} RMSE {rec['rmse']:.5f} MAE {rec['mae']:.5f} "
+                    f"Pearson {rec['pearson']:.4f} ({rec['fit_s']:.1f} s)", flush=True,
+                )  # fmt: skip
+        _write_json(out / "predict.json", {"records": records})
+    meta = {
+        "seeds": list(seeds),
+        "config": config.to_dict(),
+        "wall_s": round(time.perf_counter() - t_start, 1),
+        "torch_threads": 1,
+        "python": platform.python_version(),
+        "tasks": {t.name: {"train_cells": t.train_source.n_obs, "test_cells": t.test_source.n_obs,
+                           "source_features": t.train_source.n_vars, "target_features": t.train_target.n_vars,
+                           "note": t.note} for t in tasks},  # fmt: skip
+    }
+    _write_json(out / "predict.json", {"meta": meta, "records": records})
+    (out / "predict.md").write_text(render(tasks, records, meta, methods))
+
+
+def render(tasks: list[Task], records: list[dict], meta: dict, methods: tuple[str, ...]) -> str:
+    """Markdown report: one table per metric, and jae against the best baseline in RMSE."""
+    def values(task: str, method: str, metric: str) -> list[float]:
+        return [r[metric] for r in records if r["task"] == task and r["method"] == method]
+
+    lines = [
+        "# Modality prediction benchmark",
+        "",
+        f"`python benchmarks/predict.py` — seeds {', '.join(map(str, meta['seeds']))}, mean ± sd; torch with 1 thread; "
+        f"whole run {meta['wall_s'] / 60:.1f} min. Targets in the competition's normalised convention (BMMC: the "
+        "files' `.X`; SNARE-seq and PBMC10k: built from counts, see `jae.predict.targets`). Baselines: per-feature "
+        "training mean, kNN regression and ridge regression on the source encoding (k and the ridge penalty chosen on "
+        "a validation split of the training cells).",
+        "",
+    ]
+    for metric, better in (("rmse", "lower"), ("mae", "lower"), ("pearson", "higher")):
+        lines += [f"## {metric.upper() if metric != 'pearson' else 'Pearson'} ({better} is better)", ""]
+        lines += ["| task | train / test cells | " + " | ".join(methods) + " |", "|---" * (len(methods) + 2) + "|"]
+        for t in tasks:
+            info = meta["tasks"][t.name]
+            cells = [_fmt(values(t.name, m, metric)) for m in methods]
+            lines.append(f"| {t.name} | {info['train_cells']} / {info['test_cells']} | " + " | ".join(cells) + " |")
+        lines.append("")
+    if "jae" in methods and len(methods) > 1:
+        lines += ["## jae against the best baseline (RMSE)", "", "| task | jae | best baseline | difference | jae wins |",
+                  "|---|---|---|---|---|"]  # fmt: skip
+        for t in tasks:
+            jae = np.mean(values(t.name, "jae", "rmse"))
+            base = {m: np.mean(values(t.name, m, "rmse")) for m in methods if m != "jae"}
+            best = min(base, key=base.get)
+            lines.append(
+                f"| {t.name} | {jae:.5f} | {best} {base[best]:.5f} | {jae - base[best]:+.5f} "
+                f"({100 * (jae - base[best]) / base[best]:+.2f} %) | {'yes' if jae < base[best] else 'no'} |"
+            )
+        lines.append("")
+    lines += ["## Tasks", ""] + [f"- {name}: {info['note']}" for name, info in meta["tasks"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _write_json(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=float))
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("JAE_DATA_DIR", REPO.parent / "shared" / "data")))
+    parser.add_argument("--tasks", default="", help="comma-separated substrings selecting tasks (default: all)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--tune", action="store_true", help="validation-split tuning instead of the test benchmark")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(1)
+    logging.basicConfig(level=logging.WARNING)
+    tasks = load_tasks(args.data_dir)
+    if args.tasks:
+        tasks = [t for t in tasks if any(s in t.name for s in args.tasks.split(","))]
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.tune:
+        tune(tasks, args.out)
+    else:
+        benchmark(tasks, args.out, seeds=tuple(args.seeds), methods=tuple(args.methods))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

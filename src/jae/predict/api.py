@@ -115,12 +115,16 @@ class ModalityPredictor:
                 rep = "features" if Y.shape[1] <= cfg.max_feature_targets else "svd"
             self.codec = fit_codec(Y, self.target_kind, representation=rep, n_components=cfg.n_target_components, seed=seed)
             self.nets, self.history = train_ensemble(
-                S, self.codec.encode(Y), config=cfg, seed=seed, progress_bar=progress_bar
+                self._net_input(S, counts), self.codec.encode(Y), config=cfg, seed=seed, progress_bar=progress_bar
             )
         else:
             self.baseline = self._make_baseline().fit(S, Y, seed=seed)
         self._fitted = True
         return self
+
+    def _net_input(self, S: np.ndarray, counts) -> np.ndarray:
+        """The network's input: the source encoding, plus the log sequencing depth when configured."""
+        return np.hstack([S, self.encoder.log_depth(counts)]) if self.config.source_depth else S
 
     def _make_baseline(self):
         cfg = self.config
@@ -135,9 +139,10 @@ class ModalityPredictor:
         CSR), in query order; wide targets are never materialised whole."""
         self._check_fitted()
         query_source = match_features(query_source, self.source_features)
-        S = self.encoder.transform(source_counts(query_source, name="query_source"))
+        counts = source_counts(query_source, name="query_source")
+        S = self.encoder.transform(counts)
         if self.method == "jae":
-            return self.codec.decode_blocks(predict_codes(self.nets, S))
+            return self.codec.decode_blocks(predict_codes(self.nets, self._net_input(S, counts)))
         return self.baseline.predict_blocks(S)
 
     def predict(self, query_source: ad.AnnData, *, output: Literal["auto", "dense", "sparse"] = "auto") -> ad.AnnData:
@@ -246,7 +251,7 @@ class ModalityPredictor:
             model.nets = []
             for i in range(meta["n_members"]):
                 state = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(f"net{i}.")}
-                net = build_network(model.encoder.n_dims, model.codec.n_dims, model.config)
+                net = build_network(model.encoder.n_dims + model.config.source_depth, model.codec.n_dims, model.config)
                 net.load_state_dict(state)
                 model.nets.append(net.eval())
         else:

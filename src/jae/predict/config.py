@@ -20,6 +20,8 @@ class PredictConfig:
     # -- source encoding
     n_source_components: int = 100  # seed: truncated SVD to 100 dims per modality (ADT sources use no SVD)
 
+    source_depth: bool = True  # the network also sees log1p(total source counts) of each cell
+
     # -- target representation
     target_representation: Literal["auto", "features", "svd"] = "auto"  # auto: 'features' up to max_feature_targets
     max_feature_targets: int = 2000  # wider targets are decoded through their SVD basis (13k genes, 116k peaks)
@@ -29,7 +31,6 @@ class PredictConfig:
     hidden: tuple[int, ...] = (256,)  # encoder hidden widths, decoder mirrors them
     latent: int = 64  # latent width
     dropout: float = 0.2  # on the input and after every hidden layer
-    linear_skip: bool = True  # linear source -> target path beside the MLP
 
     # -- optimisation
     learning_rate: float = 1e-3  # AdamW

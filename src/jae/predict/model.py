@@ -54,16 +54,10 @@ class PredictionNet(nn.Module):
         Latent width.
     dropout
         Dropout after every hidden layer and on the input.
-    linear_skip
-        Add a linear map from the standardised source to the output, so the MLP learns the non-linear rest
-        (a ridge-like path that small training sets can rely on).
     """
 
-    def __init__(
-        self, n_in: int, n_out: int, *, hidden: tuple[int, ...], latent: int, dropout: float, linear_skip: bool = True
-    ) -> None:
+    def __init__(self, n_in: int, n_out: int, *, hidden: tuple[int, ...], latent: int, dropout: float) -> None:
         super().__init__()
-        self.skip = nn.Linear(n_in, n_out) if linear_skip else None
         self.input_dropout = SeededDropout(dropout)
         self.encoder = _mlp([n_in, *hidden, latent], dropout)
         self.decoder = nn.Sequential(nn.GELU(), _mlp([latent, *reversed(hidden), n_out], dropout))
@@ -104,8 +98,4 @@ class PredictionNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, n_in)`` source encoding -> ``(batch, n_out)`` target code."""
-        z = (x - self.in_mean) / self.in_std
-        out = self.decoder(self.encoder(self.input_dropout(z)))
-        if self.skip is not None:
-            out = out + self.skip(z)
-        return out * self.out_scale
+        return self.decoder(self.encode(x)) * self.out_scale

@@ -61,6 +61,12 @@ class SourceEncoder:
             return clr(counts)
         return SVDBasis(self.components).transform(log_normalize(counts))
 
+    @staticmethod
+    def log_depth(counts) -> np.ndarray:
+        """``(n_cells, 1)`` float32 ``log1p`` of each cell's total source counts (its sequencing depth, which the
+        normalised encoding removes but which binarised ATAC targets depend on)."""
+        return np.log1p(np.asarray(counts.sum(axis=1), dtype=np.float64).reshape(-1, 1)).astype(np.float32)
+
 
 def fit_source_encoder(counts, kind: str, *, n_components: int = 100, seed: int = 0) -> SourceEncoder:
     """Fit the source encoding on training counts.

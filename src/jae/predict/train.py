@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -18,12 +19,30 @@ __all__ = ["build_network", "member_splits", "train_ensemble", "train_network", 
 logger = logging.getLogger(__name__)
 
 
+@contextmanager
+def single_thread():
+    """Run CPU training with one intra-op thread, restoring the caller's setting after: mini-batches this small
+    gain nothing from more threads and slow down badly when the cores are shared."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _adamw(net: torch.nn.Module, config: PredictConfig) -> torch.optim.AdamW:
+    """AdamW, with the fused CPU kernel where this torch build has it."""
+    kwargs = {"lr": config.learning_rate, "weight_decay": config.weight_decay}
+    try:
+        return torch.optim.AdamW(net.parameters(), fused=True, **kwargs)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.AdamW(net.parameters(), **kwargs)
+
+
 def build_network(n_in: int, n_out: int, config: PredictConfig) -> PredictionNet:
     """An uninitialised :class:`PredictionNet` shaped by ``config``."""
-    return PredictionNet.empty(
-        n_in, n_out, hidden=tuple(config.hidden), latent=config.latent, dropout=config.dropout,
-        linear_skip=config.linear_skip,
-    )
+    return PredictionNet.empty(n_in, n_out, hidden=tuple(config.hidden), latent=config.latent, dropout=config.dropout)
 
 
 def member_splits(n_cells: int, config: PredictConfig, *, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -57,13 +76,14 @@ def train_ensemble(
     ``(nets, histories)``: one trained network and one per-epoch history per member.
     """
     nets, histories = [], []
-    for i, (fit_idx, val_idx) in enumerate(member_splits(S.shape[0], config, seed=seed)):
-        member_seed = int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
-        net, history = train_network(
-            S, codes, fit_idx=fit_idx, val_idx=val_idx, config=config, seed=member_seed, progress_bar=progress_bar
-        )
-        nets.append(net)
-        histories.append(history)
+    with single_thread():
+        for i, (fit_idx, val_idx) in enumerate(member_splits(S.shape[0], config, seed=seed)):
+            member_seed = int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
+            net, history = train_network(
+                S, codes, fit_idx=fit_idx, val_idx=val_idx, config=config, seed=member_seed, progress_bar=progress_bar
+            )
+            nets.append(net)
+            histories.append(history)
     return nets, histories
 
 
@@ -109,7 +129,7 @@ def train_network(
     net = build_network(X.shape[1], Y.shape[1], config)
     net.reset_parameters(gen)
     net.set_scales(X_fit.mean(0), X_fit.std(0), Y_fit.std(0))
-    opt = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    opt = _adamw(net, config)
 
     best, best_state, since_best, history = float("inf"), copy.deepcopy(net.state_dict()), 0, []
     bar = tqdm(range(config.max_epochs), desc="predict: training", disable=not progress_bar, leave=False)
