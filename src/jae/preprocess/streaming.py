@@ -54,6 +54,16 @@ def _check(block, n_features: int):
         )
 
 
+def _normalise_basis(Z: np.ndarray, *, orthonormal: bool) -> np.ndarray:
+    """Re-condition the power-iteration basis: LU (cheap, as scikit-learn between power iterations) or QR."""
+    import scipy.linalg
+
+    Z = Z.astype(np.float32)
+    if orthonormal:
+        return scipy.linalg.qr(Z, mode="economic", overwrite_a=True, check_finite=False)[0]
+    return scipy.linalg.lu(Z, permute_l=True, overwrite_a=True, check_finite=False)[0]
+
+
 def fit_svd_streaming(
     blocks: BlockSource,
     *,
@@ -96,7 +106,7 @@ def fit_svd_streaming(
         raise ValueError(f"n_iter={n_iter}: must be >= 0")
     n_basis = min(n_components + n_oversamples, n_features)
     rng = np.random.default_rng(seed)
-    Q = np.linalg.qr(rng.standard_normal((n_features, n_basis)))[0].astype(np.float32)
+    Q = _normalise_basis(rng.standard_normal((n_features, n_basis)), orthonormal=True)
     n_rows = 0
     for it in tqdm(range(n_iter + 1), disable=not progress_bar, desc="streaming SVD", unit="pass"):
         last = it == n_iter
@@ -114,7 +124,7 @@ def fit_svd_streaming(
         if n_rows == 0:
             raise ValueError("fit_svd_streaming: the blocks are empty; pass a callable yielding row blocks")
         if not last:
-            Q = np.linalg.qr(Z)[0].astype(np.float32)
+            Q = _normalise_basis(Z, orthonormal=it == n_iter - 1)
     k = min(n_components, n_rows - 1, n_features - 1)
     if k < 1:
         raise ValueError(f"cannot fit an SVD to {n_rows} cells x {n_features} features: need at least 2 of each")
