@@ -93,8 +93,8 @@ def render(runs: dict, path: Path) -> None:
         "high-water mark, reset per stage.",
         "",
         "| run | cells | input CSR (GB) | read | normalise | SVD fit | project | cc | pretrain (epochs) | fine-tune "
-        "| embed | write | total (s) | peak RSS (GB) | peak / input | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| embed | write | total (s) | total CPU (s) | peak RSS (GB) | peak / input | SVD fit cells | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, r in sorted(runs.items(), key=lambda kv: (kv[1]["kinds"][1], kv[1]["n_cells"], kv[0])):
         st = {s["stage"]: s for s in r["stages"]}
@@ -106,8 +106,8 @@ def render(runs: dict, path: Path) -> None:
             f"{_fmt(parts.get('normalise'))} | {_fmt(st['SVD fit']['wall_s'])} | {_fmt(parts.get('project'))} | "
             f"{_fmt(parts.get('cell-cycle'))} | {_fmt(st['pretrain']['wall_s'])} ({ep.get('pretrain', '?')}) | "
             f"{_fmt(st['fine-tune']['wall_s'])} | {_fmt(st['embed']['wall_s'])} | {_fmt(st['write']['wall_s'])} | "
-            f"{_fmt(r['total_s'])} | {_fmt(peak, 2)} | {_fmt(peak / r['input_csr_gb'], 2)} | "
-            f"{_fmt(r.get('load_avg_end', [None])[0])} |"
+            f"{_fmt(r['total_s'])} | {_fmt(r.get('cpu_s'))} | {_fmt(peak, 2)} | {_fmt(peak / r['input_csr_gb'], 2)} | "
+            f"{r['svd_fit_cells']:,} | {_fmt(r.get('load_avg_end', [None])[0])} |"
         )
     notes = [r.get("note") for r in runs.values() if r.get("note")]
     if notes:
@@ -132,11 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--note", default=None, help="note stored with these runs and printed under the table")
     p.add_argument("--delete-data", action="store_true", help="remove each size's files after its run")
     p.add_argument("--render-only", action="store_true")
+    p.add_argument("--from-result", type=Path, default=None,
+                   help="add the RESULT line of a direct _scale_run.py run (its stdout file) instead of running")
     args = p.parse_args(argv)
 
     json_path, md_path = args.results.with_suffix(".json"), args.results.with_suffix(".md")
     runs = json.loads(json_path.read_text()) if json_path.exists() else {}
-    if not args.render_only:
+    if args.from_result is not None:
+        text = args.from_result.read_text()
+        result = json.loads(next(x for x in text.splitlines() if x.startswith("RESULT "))[len("RESULT "):])
+        result.update(machine=machine(), generate_s=None, simulate_args=args.simulate_args, note=args.note)
+        runs[f"{args.kind} {result['n_cells']:,}{args.label_suffix}"] = result
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(runs, indent=1) + "\n")
+    elif not args.render_only:
         info = machine()
         args.data_dir.mkdir(parents=True, exist_ok=True)
         extra = args.simulate_args.split()
