@@ -4,7 +4,7 @@ On a simulated competition-layout pair, bases are fitted per modality on all cel
 randomized SVD, ``n_iter=5``) and on subsamples / with ``n_iter=2``; every variant then projects all cells. For
 each variant we report the fit time, the energy (squared norm) of the projected data relative to the reference,
 and the integration metrics (``jae.metrics.evaluate_embedding``) of the concatenated SVD features, i.e. of the
-input JAE is trained on. Results: ``benchmarks/results/svd_subsample.{json,md}``.
+input JAE is trained on. Results: ``benchmarks/results/scale_svd_subsample.{json,md}``.
 
     python benchmarks/svd_subsample.py --prefix /tmp/jae_scale/multiome_10000_seed0 --fit-cells 2000 5000
 """
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fit-cells", type=int, nargs="*", default=[2000, 5000])
     p.add_argument("--n-svd", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--results", type=Path, default=HERE / "results" / "svd_subsample")
+    p.add_argument("--results", type=Path, default=HERE / "results" / "scale_svd_subsample")
     args = p.parse_args(argv)
 
     import h5py
