@@ -16,8 +16,9 @@ from jae.predict.baselines import KNNBaseline, RidgeBaseline
 from jae.predict.codec import assemble, centered_svd, fit_codec
 from jae.predict.split import block_sse, validation_split
 from jae.predict.targets import binarize, clr, lognorm_natural, target_matrix
+from jae.predict.train import member_splits, train_ensemble
 
-FAST = PredictConfig(max_epochs=15, patience=5, n_members=2, hidden=(32,), latent=8)
+FAST = PredictConfig(max_epochs=15, patience=5, n_members=2, hidden=(32,), latent=8, dropout=0.2)
 
 
 def paired(n: int = 120, *, seed: int = 0, target: str = "ADT", n_target: int = 6, prefix: str = "c"):
@@ -158,6 +159,28 @@ def test_ridge_matches_sklearn_with_the_chosen_penalty():
     ref = Ridge(alpha=ridge.alpha_).fit(S, Y)
     query = rng.normal(size=(10, 8))
     np.testing.assert_allclose(assemble(ridge.predict_blocks(query)), np.clip(ref.predict(query), 0, None), rtol=1e-4, atol=1e-4)
+
+
+# ---------------------------------------------------------------- network training
+def test_member_folds_partition_the_cells():
+    splits = member_splits(23, PredictConfig(n_members=4), seed=0)
+    vals = np.concatenate([val for _, val in splits])
+    np.testing.assert_array_equal(np.sort(vals), np.arange(23))
+    for fit, val in splits:
+        np.testing.assert_array_equal(np.sort(np.concatenate([fit, val])), np.arange(23))
+    with pytest.raises(ValueError, match="too few"):
+        member_splits(5, PredictConfig(n_members=4), seed=0)
+
+
+def test_dropout_is_selected_by_out_of_fold_error():
+    rng = np.random.default_rng(6)
+    S = rng.normal(size=(200, 5)).astype(np.float32)
+    codes = (np.tanh(S @ rng.normal(size=(5, 3))) + 0.05 * rng.normal(size=(200, 3))).astype(np.float32)
+    cfg = PredictConfig(dropout=(0.0, 0.95), n_members=2, max_epochs=40, hidden=(32,), latent=8)
+    ens = train_ensemble(S, codes, config=cfg, seed=0, progress_bar=False)
+    assert set(ens.oof_mse) == {0.0, 0.95}
+    assert ens.oof_mse[0.0] < ens.oof_mse[0.95] and ens.dropout == 0.0
+    assert len(ens.nets) == 2 and all(not net.training for net in ens.nets)
 
 
 # ---------------------------------------------------------------- API

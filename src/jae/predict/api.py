@@ -114,9 +114,10 @@ class ModalityPredictor:
             if rep == "auto":
                 rep = "features" if Y.shape[1] <= cfg.max_feature_targets else "svd"
             self.codec = fit_codec(Y, self.target_kind, representation=rep, n_components=cfg.n_target_components, seed=seed)
-            self.nets, self.history = train_ensemble(
+            ensemble = train_ensemble(
                 self._net_input(S, counts), self.codec.encode(Y), config=cfg, seed=seed, progress_bar=progress_bar
             )
+            self.nets, self.history, self.dropout_ = ensemble.nets, ensemble.histories, ensemble.dropout
         else:
             self.baseline = self._make_baseline().fit(S, Y, seed=seed)
         self._fitted = True
@@ -211,6 +212,7 @@ class ModalityPredictor:
             "target_kind": self.target_kind,
             "dataset_id": self.dataset_id,
             "n_members": len(self.nets) if self.method == "jae" else 0,
+            "dropout_selected": self.dropout_ if self.method == "jae" else None,
             "source_features": list(self.source_features),
             "target_features": list(self.target_features),
         }
@@ -248,10 +250,13 @@ class ModalityPredictor:
         )
         if model.method == "jae":
             model.codec = TargetCodec(model.target_kind, arrays["codec.mean"], arrays.get("codec.components"))
-            model.nets = []
+            model.nets, model.dropout_ = [], meta["dropout_selected"]
             for i in range(meta["n_members"]):
                 state = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(f"net{i}.")}
-                net = build_network(model.encoder.n_dims + model.config.source_depth, model.codec.n_dims, model.config)
+                net = build_network(
+                    model.encoder.n_dims + model.config.source_depth, model.codec.n_dims, model.config,
+                    dropout=model.dropout_,
+                )
                 net.load_state_dict(state)
                 model.nets.append(net.eval())
         else:

@@ -157,28 +157,33 @@ def centered_svd(Y, n_components: int, *, seed: int = 0, n_iter: int = 5, oversa
 
     Returns
     -------
-    ``(k, n_features)`` float32 array with orthonormal rows (the leading right singular vectors).
+    ``(k, n_features)`` float32 array with orthonormal rows (the leading right singular vectors, largest first).
     """
     n, p = Y.shape
     k = max(1, min(n_components, min(n, p) - 1))
     width = min(k + oversample, min(n, p))
     mean = np.asarray(Y.mean(axis=0), dtype=np.float64).ravel()
-    Yd = Y.astype(np.float64) if sp.issparse(Y) else np.asarray(Y, dtype=np.float64)
+    Yd = Y if sp.issparse(Y) else np.asarray(Y)
+    work = np.float32 if Yd.dtype == np.float32 else np.float64  # products in Y's precision: no upcast copy of Y
 
     def right(Q: np.ndarray) -> np.ndarray:  # (Y - 1 mean^T) @ Q
-        return np.asarray(Yd @ Q) - mean @ Q
+        return np.asarray(Yd @ Q.astype(work), dtype=np.float64) - mean @ Q
 
     def left(P: np.ndarray) -> np.ndarray:  # (Y - 1 mean^T)^T @ P
-        return np.asarray(Yd.T @ P) - np.outer(mean, P.sum(axis=0))
+        return np.asarray(Yd.T @ P.astype(work), dtype=np.float64) - np.outer(mean, P.sum(axis=0))
 
     rng = np.random.default_rng(seed)
+    # subspace iteration with QR on the cells' side only (n x width), so no QR of the wide (features x width) side
     Q, _ = np.linalg.qr(right(rng.standard_normal((p, width))))
     for _ in range(n_iter):
-        Q, _ = np.linalg.qr(left(Q))
-        Q, _ = np.linalg.qr(right(Q))
+        Q, _ = np.linalg.qr(right(left(Q)))
     B = left(Q).T  # (width, p) = Q^T (Y - mean)
-    _, _, vt = np.linalg.svd(B, full_matrices=False)
-    return np.ascontiguousarray(vt[:k], dtype=np.float32)
+    evals, U = np.linalg.eigh(B @ B.T)  # small (width x width) problem instead of an SVD of the wide B
+    top = np.argsort(evals)[::-1][:k]
+    sing = np.sqrt(np.clip(evals[top], 1e-300, None))
+    vt = (U[:, top].T @ B) / sing[:, None]
+    basis, r = np.linalg.qr(vt.T)  # re-orthonormalise against round-off (same span, same order)
+    return np.ascontiguousarray((basis * np.sign(np.diag(r))).T, dtype=np.float32)
 
 
 def fit_codec(Y, kind: str, *, representation: str, n_components: int = 100, seed: int = 0) -> TargetCodec:

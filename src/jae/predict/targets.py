@@ -88,17 +88,22 @@ def from_counts(X, kind: str):
     raise ValueError(f"unknown target kind {kind!r}; use 'GEX', 'ATAC' or 'ADT'")
 
 
+#: Values checked at a time, bounding temporaries on very large matrices.
+_CHUNK = 1 << 22
+
+
+def _all_values(X, test) -> bool:
+    data = X.data if sp.issparse(X) else np.asarray(X).ravel()
+    return all(bool(np.all(test(data[i : i + _CHUNK]))) for i in range(0, data.size, _CHUNK))
+
+
 def is_integer_valued(X) -> bool:
     """Whether every stored value of ``X`` is a whole number (raw counts look like this; normalised data do not)."""
-    data = X.data if sp.issparse(X) else np.asarray(X)
-    if data.size == 0:
-        return True
-    return bool(np.all(np.mod(data, 1) == 0))
+    return _all_values(X, lambda d: d == np.floor(d))
 
 
 def _is_binary(X) -> bool:
-    data = X.data if sp.issparse(X) else np.asarray(X)
-    return bool(np.all((data == 0) | (data == 1)))
+    return _all_values(X, lambda d: (d == 0) | (d == 1))
 
 
 def target_matrix(X, counts, kind: str, *, name: str = "target"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import logging
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -14,7 +15,7 @@ from .config import PredictConfig
 from .model import PredictionNet
 from .split import validation_split
 
-__all__ = ["build_network", "member_splits", "train_ensemble", "train_network", "predict_codes"]
+__all__ = ["Ensemble", "build_network", "dropout_candidates", "member_splits", "train_ensemble", "train_network", "predict_codes"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,16 +41,23 @@ def _adamw(net: torch.nn.Module, config: PredictConfig) -> torch.optim.AdamW:
         return torch.optim.AdamW(net.parameters(), **kwargs)
 
 
-def build_network(n_in: int, n_out: int, config: PredictConfig) -> PredictionNet:
-    """An uninitialised :class:`PredictionNet` shaped by ``config``."""
-    return PredictionNet.empty(n_in, n_out, hidden=tuple(config.hidden), latent=config.latent, dropout=config.dropout)
+def build_network(n_in: int, n_out: int, config: PredictConfig, *, dropout: float | None = None) -> PredictionNet:
+    """An uninitialised :class:`PredictionNet` shaped by ``config`` (dropout: the first candidate unless given)."""
+    rate = dropout_candidates(config)[0] if dropout is None else dropout
+    return PredictionNet.empty(n_in, n_out, hidden=tuple(config.hidden), latent=config.latent, dropout=rate)
+
+
+def dropout_candidates(config: PredictConfig) -> tuple[float, ...]:
+    """The dropout rates to try (one float in the config means no selection)."""
+    return tuple(config.dropout) if isinstance(config.dropout, (tuple, list)) else (float(config.dropout),)
 
 
 def member_splits(n_cells: int, config: PredictConfig, *, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Fit/validation splits of the ensemble members.
 
     One member: a seeded ``val_fraction`` split. ``K > 1`` members: the cells in K seeded folds, member ``i``
-    validating on fold ``i`` and training on the rest, so every training cell trains ``K - 1`` members.
+    validating on fold ``i`` and training on the rest, so every training cell trains ``K - 1`` members and is
+    validated once.
 
     Returns
     -------
@@ -66,25 +74,80 @@ def member_splits(n_cells: int, config: PredictConfig, *, seed: int) -> list[tup
     return [(np.sort(np.concatenate(folds[:i] + folds[i + 1 :])), np.sort(folds[i])) for i in range(config.n_members)]
 
 
+@dataclass
+class Ensemble:
+    """Trained ensemble members and how they were chosen.
+
+    Attributes
+    ----------
+    nets
+        The members (eval mode); their mean prediction is the ensemble's.
+    histories
+        Per member, one dict per epoch: ``epoch``, ``train``, ``val`` (code MSE per cell).
+    dropout
+        The selected dropout rate.
+    oof_mse
+        Out-of-fold validation code MSE per cell of every candidate dropout rate.
+    """
+
+    nets: list[PredictionNet]
+    histories: list[list[dict[str, float]]]
+    dropout: float
+    oof_mse: dict[float, float] = field(default_factory=dict)
+
+
 def train_ensemble(
     S: np.ndarray, codes: np.ndarray, *, config: PredictConfig, seed: int = 0, progress_bar: bool = True
-) -> tuple[list[PredictionNet], list[list[dict[str, float]]]]:
-    """Train ``config.n_members`` networks on the splits of :func:`member_splits`; their mean is the prediction.
+) -> Ensemble:
+    """Train ``config.n_members`` networks on the splits of :func:`member_splits`, for every candidate dropout rate,
+    and keep the rate whose members have the lowest validation error over their held-out folds (with several
+    members: the out-of-fold error over all training cells).
+
+    Parameters
+    ----------
+    S
+        ``(n_cells, n_inputs)`` float32 network input of the training cells.
+    codes
+        ``(n_cells, n_code_dims)`` float32 target codes.
+    config
+        Network and optimisation settings.
+    seed
+        Seeds the folds, and through :class:`numpy.random.SeedSequence` each member's ``torch.Generator``.
+    progress_bar
+        Show one tqdm bar over all members' epochs.
 
     Returns
     -------
-    ``(nets, histories)``: one trained network and one per-epoch history per member.
+    The :class:`Ensemble` of the selected dropout rate.
     """
-    nets, histories = [], []
-    with single_thread():
-        for i, (fit_idx, val_idx) in enumerate(member_splits(S.shape[0], config, seed=seed)):
-            member_seed = int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
-            net, history = train_network(
-                S, codes, fit_idx=fit_idx, val_idx=val_idx, config=config, seed=member_seed, progress_bar=progress_bar
-            )
-            nets.append(net)
-            histories.append(history)
-    return nets, histories
+    from tqdm.auto import tqdm
+
+    splits = member_splits(S.shape[0], config, seed=seed)
+    rates = dropout_candidates(config)
+    results: dict[float, Ensemble] = {}
+    bar = tqdm(total=len(rates) * len(splits) * config.max_epochs, desc="predict: training", disable=not progress_bar,
+               leave=False)  # fmt: skip
+    with single_thread(), bar:
+        for rate in rates:
+            nets, histories, sse, n_val = [], [], 0.0, 0
+            for i, (fit_idx, val_idx) in enumerate(splits):
+                member_seed = int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
+                net, history = train_network(
+                    S, codes, fit_idx=fit_idx, val_idx=val_idx, config=config, dropout=rate, seed=member_seed, bar=bar
+                )
+                nets.append(net)
+                histories.append(history)
+                sse += min(h["val"] for h in history) * len(val_idx)
+                n_val += len(val_idx)
+            results[rate] = Ensemble(nets, histories, rate)
+            results[rate].oof_mse = {rate: sse / n_val}
+    oof = {rate: ens.oof_mse[rate] for rate, ens in results.items()}
+    best = min(oof, key=oof.get)
+    if len(rates) > 1:
+        logger.info("predict: out-of-fold code MSE by dropout %s -> dropout %g", {k: round(v, 5) for k, v in oof.items()}, best)
+    chosen = results[best]
+    chosen.oof_mse = oof
+    return chosen
 
 
 def train_network(
@@ -94,46 +157,46 @@ def train_network(
     fit_idx: np.ndarray,
     val_idx: np.ndarray,
     config: PredictConfig,
+    dropout: float,
     seed: int = 0,
-    progress_bar: bool = True,
+    bar=None,
 ) -> tuple[PredictionNet, list[dict[str, float]]]:
-    """Fit a :class:`PredictionNet` from source encodings to target codes.
+    """Fit one :class:`PredictionNet` from source encodings to target codes, with early stopping.
 
     Parameters
     ----------
     S
-        ``(n_cells, n_source_dims)`` float32 source encoding of the training cells.
+        ``(n_cells, n_inputs)`` float32 network input of the training cells.
     codes
         ``(n_cells, n_code_dims)`` float32 target codes (see :class:`jae.predict.codec.TargetCodec`).
     fit_idx, val_idx
         Cells to train on and cells for early stopping.
     config
         Network and optimisation settings.
+    dropout
+        Dropout rate of this network.
     seed
         Seeds the initialisation, the batch order and dropout (one ``torch.Generator``).
-    progress_bar
-        Show one tqdm bar ticking per epoch.
+    bar
+        A tqdm bar to advance by one per epoch (and by the skipped epochs when stopping early), or None.
 
     Returns
     -------
     ``(net, history)``: the network in eval mode with the weights of the best validation epoch, and one dict per
     epoch with ``epoch``, ``train`` and ``val`` (mean squared error of the code per cell, summed over dims).
     """
-    from tqdm.auto import tqdm
-
     gen = torch.Generator().manual_seed(int(seed))
     X = torch.from_numpy(np.ascontiguousarray(S, dtype=np.float32))
     Y = torch.from_numpy(np.ascontiguousarray(codes, dtype=np.float32))
     X_fit, Y_fit, X_val, Y_val = X[fit_idx], Y[fit_idx], X[val_idx], Y[val_idx]
 
-    net = build_network(X.shape[1], Y.shape[1], config)
+    net = build_network(X.shape[1], Y.shape[1], config, dropout=dropout)
     net.reset_parameters(gen)
     net.set_scales(X_fit.mean(0), X_fit.std(0), Y_fit.std(0))
     opt = _adamw(net, config)
 
     best, best_state, since_best, history = float("inf"), copy.deepcopy(net.state_dict()), 0, []
-    bar = tqdm(range(config.max_epochs), desc="predict: training", disable=not progress_bar, leave=False)
-    for epoch in bar:
+    for epoch in range(config.max_epochs):
         net.train()
         total = 0.0
         for batch in torch.randperm(len(fit_idx), generator=gen).split(config.batch_size):
@@ -144,18 +207,21 @@ def train_network(
             total += loss.item() * len(batch)
         val = _code_mse(net, X_val, Y_val)
         history.append({"epoch": epoch + 1, "train": total / len(fit_idx), "val": val})
-        bar.set_postfix(train=f"{history[-1]['train']:.4g}", val=f"{val:.4g}")
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(dropout=dropout, train=f"{history[-1]['train']:.4g}", val=f"{val:.4g}")
         if val < best:
             best, best_state, since_best = val, copy.deepcopy(net.state_dict()), 0
         else:
             since_best += 1
             if since_best >= config.patience:
                 break
-    bar.close()
+    if bar is not None:
+        bar.update(config.max_epochs - len(history))
     net.load_state_dict(best_state)
     net.eval()
     best_epoch = min(history, key=lambda h: h["val"])["epoch"]
-    logger.info("predict: %d epochs, best validation epoch %d (code MSE %.4g)", len(history), best_epoch, best)
+    logger.debug("predict: %d epochs, best validation epoch %d (code MSE %.4g)", len(history), best_epoch, best)
     return net, history
 
 
