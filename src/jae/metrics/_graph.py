@@ -16,7 +16,15 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-__all__ = ["NeighborGraph", "neighbor_graph", "knn", "umap_connectivities", "resolve_device", "distance_blocks"]
+__all__ = [
+    "NeighborGraph",
+    "neighbor_graph",
+    "knn",
+    "knn_and_cluster_sums",
+    "umap_connectivities",
+    "resolve_device",
+    "distance_blocks",
+]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +84,62 @@ def distance_blocks(
         yield start, stop, D
 
 
+def knn_and_cluster_sums(
+    X, codes: np.ndarray | None, *, n_neighbors: int = N_NEIGHBORS, device: str | torch.device | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Exact kNN lists and, in the same pass over the distances, each cell's distance sum to every cluster.
+
+    Parameters
+    ----------
+    X
+        ``(n_cells, n_dims)`` embedding.
+    codes
+        ``(n_cells,)`` cluster index of each cell (``0..n_clusters-1``), or ``None`` to skip the sums.
+    n_neighbors
+        List length, the cell itself included.
+    device
+        Torch device; default CUDA when available.
+
+    Returns
+    -------
+    ``(indices, distances, sums)``: ``(n_cells, n_neighbors)`` int64 and float32 neighbour lists (self first,
+    sorted by distance) and ``(n_cells, n_clusters)`` float64 sums of euclidean distances (``None`` without codes).
+    """
+    X = _as_float_matrix(X)
+    n = X.shape[0]
+    k = min(n_neighbors, n)
+    dev = resolve_device(device)
+    Xt = torch.as_tensor(np.asarray(X, dtype=np.float32), device=dev)
+    Xt = Xt - Xt.mean(dim=0, keepdim=True)  # centring keeps the |x|^2 - 2xy + |y|^2 trick accurate
+    sq = (Xt * Xt).sum(dim=1)
+    onehot = None
+    if codes is not None:
+        codes_t = torch.as_tensor(np.asarray(codes, dtype=np.int64), device=dev)
+        onehot = torch.zeros((n, int(codes_t.max()) + 1), dtype=Xt.dtype, device=dev)
+        onehot[torch.arange(n, device=dev), codes_t] = 1.0
+        sums = np.empty((n, onehot.shape[1]), dtype=np.float64)
+    indices = np.empty((n, k), dtype=np.int64)
+    distances = np.empty((n, k), dtype=np.float32)
+    rows = max(1, min(n, _BLOCK_ENTRIES // max(n, 1)))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        local = torch.arange(stop - start, device=dev)
+        cols = torch.arange(start, stop, device=dev)
+        # |y|^2 - 2xy ranks neighbours like the squared distance (|x|^2 is constant along a row)
+        D = torch.addmm(sq[None, :], Xt[start:stop], Xt.T, alpha=-2.0)
+        D[local, cols] = -torch.inf  # self first
+        vals, idx = torch.topk(D, k, dim=1, largest=False, sorted=True)
+        vals = (vals + sq[start:stop, None]).clamp_(min=0.0).sqrt_()
+        vals[:, 0] = 0.0
+        indices[start:stop] = idx.cpu().numpy()
+        distances[start:stop] = vals.cpu().numpy()
+        if onehot is not None:
+            D.add_(sq[start:stop, None]).clamp_(min=0.0).sqrt_()
+            D[local, cols] = 0.0
+            sums[start:stop] = (D @ onehot).double().cpu().numpy()
+    return indices, distances, (sums if onehot is not None else None)
+
+
 def knn(
     X, *, n_neighbors: int = N_NEIGHBORS, device: str | torch.device | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -94,18 +158,7 @@ def knn(
     -------
     ``(indices, distances)``: int64 and float32 arrays ``(n_cells, n_neighbors)``, sorted by distance.
     """
-    X = _as_float_matrix(X)
-    n = X.shape[0]
-    k = min(n_neighbors, n)
-    indices = np.empty((n, k), dtype=np.int64)
-    distances = np.empty((n, k), dtype=np.float32)
-    for start, stop, D in distance_blocks(X, device=device):
-        local = torch.arange(stop - start, device=D.device)
-        D[local, torch.arange(start, stop, device=D.device)] = -1.0  # self first
-        vals, idx = torch.topk(D, k, dim=1, largest=False, sorted=True)
-        vals[:, 0] = 0.0
-        indices[start:stop] = idx.cpu().numpy()
-        distances[start:stop] = vals.cpu().numpy()
+    indices, distances, _ = knn_and_cluster_sums(X, None, n_neighbors=n_neighbors, device=device)
     return indices, distances
 
 

@@ -17,17 +17,22 @@ The arithmetic of the gain follows the same operation order, so ties resolve the
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
 import numba
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["louvain_membership"]
+__all__ = ["louvain_membership", "louvain_memberships"]
 
 _N = 624
 _M = 397
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _mt_seed(seed):
     mt = np.zeros(_N + 1, dtype=np.uint64)  # last slot holds the position
     s = np.uint64(4357 if seed == 0 else seed) & np.uint64(0xFFFFFFFF)
@@ -39,7 +44,7 @@ def _mt_seed(seed):
     return mt
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _mt_next(mt):
     upper, lower = np.uint64(0x80000000), np.uint64(0x7FFFFFFF)
     magic = np.uint64(0x9908B0DF)
@@ -60,7 +65,7 @@ def _mt_next(mt):
     return y & np.uint64(0xFFFFFFFF)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _mt_integer(mt, low, high):
     """Uniform integer in [low, high], as igraph_rng_get_integer (Lemire's debiased multiplication)."""
     if high == low:
@@ -74,13 +79,18 @@ def _mt_integer(mt, low, high):
             return low + np.int64(m >> np.uint64(32))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, self_w, total_w, node_size,
-                resolution, mt, memb):
-    """One level of local moving on a singleton partition; returns (improvement, renumbered membership)."""
+                resolution, mt, symmetric):
+    """One level of local moving on a singleton partition; returns (improvement, renumbered membership).
+
+    ``symmetric``: the edge list holds every edge in both directions with the same integer-valued weight (an
+    unweighted symmetric graph and its collapsed graphs). Then the weights to and from a community, the in and out
+    strengths and the community totals coincide exactly, the two halves of the gain are equal, and only the
+    outgoing edges need visiting; the result is bit-identical to the general path.
+    """
     eps = 1e-10
-    for v in range(n):
-        memb[v] = v
+    memb = np.arange(n)
     n_comm = n
     cnodes = np.ones(n, dtype=np.int64)
     csize = node_size.copy()
@@ -93,7 +103,7 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
     empty = np.empty(n, dtype=np.int64)
     n_empty = 0
     w_to = np.zeros(n)
-    w_from = np.zeros(n)
+    w_from = np.zeros(n) if not symmetric else w_to
     seen = np.zeros(n, dtype=np.bool_)
     comms = np.empty(n, dtype=np.int64)
 
@@ -105,7 +115,7 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
         order[j] = tmp
 
     total = 0.0
-    n_moves = 1
+    n_moves = 1 if total_w > 0.0 else 0  # no edges: every gain is 0 (as the C++ code returns), nothing moves
     while n_moves > 0:
         improv = 0.0
         n_moves = 0
@@ -120,37 +130,40 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
                     seen[c] = True
                     comms[n_c] = c
                     n_c += 1
-            for j in range(in_ptr[v], in_ptr[v + 1]):
-                c = memb[in_nb[j]]
-                w_from[c] += in_w[j]
-                if not seen[c]:
-                    seen[c] = True
-                    comms[n_c] = c
-                    n_c += 1
-            cand = np.sort(comms[:n_c])
+            if not symmetric:
+                for j in range(in_ptr[v], in_ptr[v + 1]):
+                    c = memb[in_nb[j]]
+                    w_from[c] += in_w[j]
+                    if not seen[c]:
+                        seen[c] = True
+                        comms[n_c] = c
+                        n_c += 1
             kout = k_out[v]
             kin = k_in[v]
             sw = self_w[v]
-            w_to_old = w_to[v_comm]
-            w_from_old = w_from[v_comm]
-            K_out_old = t_from[v_comm]
-            K_in_old = t_to[v_comm]
-            diff_old = (w_to_old - resolution * kout * K_in_old / total_w) + (
-                w_from_old - resolution * kin * K_out_old / total_w
-            )
+            # gain = diff_new - diff_old with diff = (to-part) + (from-part), operation order as the C++ code
+            if symmetric:
+                half_old = w_to[v_comm] - resolution * kout * t_from[v_comm] / total_w
+                diff_old = half_old + half_old
+            else:
+                diff_old = (w_to[v_comm] - resolution * kout * t_to[v_comm] / total_w) + (
+                    w_from[v_comm] - resolution * kin * t_from[v_comm] / total_w
+                )
             best = v_comm
             best_gain = 0.0
-            for i in range(n_c):
-                c = cand[i]
+            for i in range(n_c):  # best gain > eps; ties go to the lowest community id (an ascending scan)
+                c = comms[i]
                 if c == v_comm:
                     continue
-                K_out_new = t_from[c] + kout
-                K_in_new = t_to[c] + kin
-                diff_new = (w_to[c] + sw - resolution * kout * K_in_new / total_w) + (
-                    w_from[c] + sw - resolution * kin * K_out_new / total_w
-                )
+                if symmetric:
+                    half_new = w_to[c] + sw - resolution * kout * (t_from[c] + kout) / total_w
+                    diff_new = half_new + half_new
+                else:
+                    diff_new = (w_to[c] + sw - resolution * kout * (t_to[c] + kin) / total_w) + (
+                        w_from[c] + sw - resolution * kin * (t_from[c] + kout) / total_w
+                    )
                 gain = diff_new - diff_old
-                if gain > best_gain and gain > eps:
+                if gain > eps and (gain > best_gain or (gain == best_gain and best != v_comm and c < best)):
                     best = c
                     best_gain = gain
             if cnodes[v_comm] > 1:
@@ -163,11 +176,13 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
                     n_empty += 1
                     n_comm += 1
                 c = empty[n_empty - 1]
-                K_out_new = t_from[c] + kout
-                K_in_new = t_to[c] + kin
-                diff_new = (w_to[c] + sw - resolution * kout * K_in_new / total_w) + (
-                    w_from[c] + sw - resolution * kin * K_out_new / total_w
-                )
+                if symmetric:
+                    half_new = w_to[c] + sw - resolution * kout * (t_from[c] + kout) / total_w
+                    diff_new = half_new + half_new
+                else:
+                    diff_new = (w_to[c] + sw - resolution * kout * (t_to[c] + kin) / total_w) + (
+                        w_from[c] + sw - resolution * kin * (t_from[c] + kout) / total_w
+                    )
                 gain = diff_new - diff_old
                 if gain > best_gain:
                     best = c
@@ -196,25 +211,19 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
                 for j in range(out_ptr[v], out_ptr[v + 1]):
                     t_from[v_comm] -= out_w[j]
                     t_from[best] += out_w[j]
-                for j in range(in_ptr[v], in_ptr[v + 1]):
-                    t_to[v_comm] -= in_w[j]
-                    t_to[best] += in_w[j]
+                if not symmetric:
+                    for j in range(in_ptr[v], in_ptr[v + 1]):
+                        t_to[v_comm] -= in_w[j]
+                        t_to[best] += in_w[j]
                 memb[v] = best
                 n_moves += 1
         total += improv
 
     # renumber: larger total size first, then more nodes, then lower id
-    keys = np.empty((n_comm, 3), dtype=np.int64)
-    for c in range(n_comm):
-        keys[c, 0] = -csize[c]
-        keys[c, 1] = -cnodes[c]
-        keys[c, 2] = c
-    rank = np.empty(n_comm, dtype=np.int64)
     perm = np.arange(n_comm)
-    # lexicographic sort of (size desc, nodes desc, id asc): stable sorts from the last key to the first
-    perm = perm[np.argsort(keys[perm, 2], kind="mergesort")]
-    perm = perm[np.argsort(keys[perm, 1], kind="mergesort")]
-    perm = perm[np.argsort(keys[perm, 0], kind="mergesort")]
+    perm = perm[np.argsort(-cnodes[:n_comm], kind="mergesort")]  # stable sorts, last key first
+    perm = perm[np.argsort(-csize[:n_comm][perm], kind="mergesort")]
+    rank = np.empty(n_comm, dtype=np.int64)
     for i in range(n_comm):
         rank[perm[i]] = i
     out = np.empty(n, dtype=np.int64)
@@ -223,63 +232,133 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
     return total, out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
+def _group_by(keys, n_keys):
+    """Stable counting sort: ``(ptr, order)`` with ``order[ptr[k]:ptr[k+1]]`` the positions of key ``k``."""
+    ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    for x in keys:
+        ptr[x + 1] += 1
+    for k in range(n_keys):
+        ptr[k + 1] += ptr[k]
+    fill = ptr[:-1].copy()
+    order = np.empty(len(keys), dtype=np.int64)
+    for i in range(len(keys)):
+        order[fill[keys[i]]] = i
+        fill[keys[i]] += 1
+    return ptr, order
+
+
+@numba.njit(cache=True, nogil=True)
 def _collapse(src, dst, w, memb, n_comm):
-    """Community graph: one edge per (community, community) pair, weights summed in edge order."""
-    m = len(src)
-    key = memb[src] * n_comm + memb[dst]
-    order = np.argsort(key, kind="mergesort")
-    new_src = np.empty(m, dtype=np.int64)
-    new_dst = np.empty(m, dtype=np.int64)
-    new_w = np.empty(m)
-    k = -1
-    last = -1
-    for i in order:
-        if key[i] != last:
+    """Community graph: one edge per (community, community) pair, sorted, weights summed in edge-id order."""
+    a = memb[src]
+    ptr, order = _group_by(a, n_comm)  # edges grouped by source community, id order kept
+    acc = np.zeros(n_comm)
+    touched = np.zeros(n_comm, dtype=np.bool_)
+    targets = np.empty(n_comm, dtype=np.int64)
+    new_src = np.empty(len(src), dtype=np.int64)
+    new_dst = np.empty(len(src), dtype=np.int64)
+    new_w = np.empty(len(src))
+    k = 0
+    for c in range(n_comm):
+        n_t = 0
+        for i in order[ptr[c] : ptr[c + 1]]:
+            b = memb[dst[i]]
+            if not touched[b]:
+                touched[b] = True
+                acc[b] = w[i]
+                targets[n_t] = b
+                n_t += 1
+            else:
+                acc[b] += w[i]
+        ts = np.sort(targets[:n_t])
+        for b in ts:
+            new_src[k] = c
+            new_dst[k] = b
+            new_w[k] = acc[b]
+            touched[b] = False
             k += 1
-            last = key[i]
-            new_src[k] = key[i] // n_comm
-            new_dst[k] = key[i] % n_comm
-            new_w[k] = w[i]
-        else:
-            new_w[k] += w[i]
-    return new_src[: k + 1], new_dst[: k + 1], new_w[: k + 1]
+    return new_src[:k], new_dst[:k], new_w[:k]
 
 
-def _level_inputs(n: int, src: np.ndarray, dst: np.ndarray, w: np.ndarray):
+@numba.njit(cache=True, nogil=True)
+def _level_inputs(n, src, dst, w):
     """CSR out/in incidence (sorted by neighbour), strengths, self weights and total weight of an edge list."""
-    out_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(out_ptr, src + 1, 1)
-    out_ptr = np.cumsum(out_ptr)
-    in_order = np.argsort(dst, kind="stable")  # edges are sorted by (src, dst): stable sort keeps src order
-    in_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(in_ptr, dst + 1, 1)
-    in_ptr = np.cumsum(in_ptr)
-    k_out = _ordered_sums(out_ptr, w)
-    k_in = _ordered_sums(in_ptr, w[in_order])
-    self_w = np.zeros(n)
-    loops = src == dst
-    self_w[src[loops]] = w[loops]
-    return out_ptr, dst, w, in_ptr, src[in_order], w[in_order], k_out, k_in, self_w, _sequential_sum(w)
-
-
-@numba.njit(cache=True)
-def _ordered_sums(ptr, w):
-    out = np.zeros(len(ptr) - 1)
-    for v in range(len(ptr) - 1):
+    out_ptr, _ = _group_by(src, n)  # edges are sorted by (src, dst) already
+    in_ptr, in_order = _group_by(dst, n)  # stable: src order within each target
+    in_nb = src[in_order]
+    in_w = w[in_order]
+    k_out = np.zeros(n)
+    k_in = np.zeros(n)
+    for v in range(n):
         s = 0.0
-        for j in range(ptr[v], ptr[v + 1]):
+        for j in range(out_ptr[v], out_ptr[v + 1]):
             s += w[j]
-        out[v] = s
-    return out
+        k_out[v] = s
+        s = 0.0
+        for j in range(in_ptr[v], in_ptr[v + 1]):
+            s += in_w[j]
+        k_in[v] = s
+    self_w = np.zeros(n)
+    total = 0.0
+    for e in range(len(w)):
+        total += w[e]
+        if src[e] == dst[e]:
+            self_w[src[e]] = w[e]
+    return out_ptr, dst, w, in_ptr, in_nb, in_w, k_out, k_in, self_w, total
 
 
-@numba.njit(cache=True)
-def _sequential_sum(w):
-    s = 0.0
-    for x in w:
-        s += x
-    return s
+@dataclass(frozen=True)
+class _Graph:
+    """An edge list sorted by (source, target), ready for :func:`_run`."""
+
+    n: int
+    src: np.ndarray
+    dst: np.ndarray
+    w: np.ndarray
+    symmetric: bool
+    level0: tuple
+
+
+def _prepare(adjacency: sp.spmatrix, weighted: bool) -> _Graph:
+    A = sp.csr_matrix(adjacency)
+    if A.shape[0] != A.shape[1]:
+        raise ValueError(f"louvain: the adjacency matrix must be square; got shape {A.shape}")
+    A.sum_duplicates()
+    A.sort_indices()
+    A.eliminate_zeros()
+    n = A.shape[0]
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(A.indptr))
+    dst = A.indices.astype(np.int64)
+    w = A.data.astype(np.float64) if weighted else np.ones(len(dst))
+    pattern = (A != 0).astype(np.int8)
+    symmetric = (not weighted) and (pattern != pattern.T).nnz == 0
+    return _Graph(n, src, dst, w, bool(symmetric), _level_inputs(n, src, dst, w))
+
+
+def _run(graph: _Graph, resolution: float, seed: int) -> np.ndarray:
+    mt = _mt_seed(int(seed))
+    membership = np.arange(graph.n, dtype=np.int64)  # level node of each original node
+    sizes = np.ones(graph.n, dtype=np.int64)
+    src, dst, w, args = graph.src, graph.dst, graph.w, graph.level0
+    while True:
+        n_level = len(sizes)
+        if args is None:
+            args = _level_inputs(n_level, src, dst, w)
+        improv, level_memb = _move_nodes(n_level, *args, sizes, float(resolution), mt, graph.symmetric)
+        membership = level_memb[membership]
+        n_comm = int(level_memb.max()) + 1
+        sizes = np.bincount(level_memb, weights=sizes, minlength=n_comm).astype(np.int64)
+        src, dst, w = _collapse(src, dst, w, level_memb, n_comm)
+        args = None
+        if not improv > 0:
+            break
+    # final renumbering by size (only the labels change)
+    counts = np.bincount(membership)
+    order = np.lexsort((np.arange(len(counts)), -counts))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[membership]
 
 
 def louvain_membership(
@@ -302,31 +381,37 @@ def louvain_membership(
     -------
     ``(n,)`` int64 community labels, 0 for the largest community.
     """
-    A = sp.csr_matrix(adjacency)
-    A.sum_duplicates()
-    A.sort_indices()
-    A.eliminate_zeros()
-    n = A.shape[0]
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(A.indptr))
-    dst = A.indices.astype(np.int64)
-    w = A.data.astype(np.float64) if weighted else np.ones(len(dst))
-    mt = _mt_seed(int(seed))
-    membership = np.arange(n, dtype=np.int64)  # level-0 node of each original node
-    sizes = np.ones(n, dtype=np.int64)
-    while True:
-        n_level = len(sizes)
-        args = _level_inputs(n_level, src, dst, w)
-        level_memb = np.empty(n_level, dtype=np.int64)
-        improv, level_memb = _move_nodes(n_level, *args, sizes, float(resolution), mt, level_memb)
-        membership = level_memb[membership]
-        n_comm = int(level_memb.max()) + 1
-        sizes = np.bincount(level_memb, weights=sizes, minlength=n_comm).astype(np.int64)
-        src, dst, w = _collapse(src, dst, w, level_memb, n_comm)
-        if not improv > 0:
-            break
-    # final renumbering by size (only the labels change)
-    counts = np.bincount(membership)
-    order = np.lexsort((np.arange(len(counts)), -counts))
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return rank[membership]
+    return _run(_prepare(adjacency, weighted), resolution, seed)
+
+
+def louvain_memberships(
+    adjacency: sp.spmatrix,
+    resolutions: Sequence[float],
+    *,
+    seed: int = 0,
+    weighted: bool = False,
+    n_jobs: int | None = None,
+) -> list[np.ndarray]:
+    """:func:`louvain_membership` at several resolutions, sharing the graph set-up, in parallel threads.
+
+    Parameters
+    ----------
+    adjacency, seed, weighted
+        As in :func:`louvain_membership`.
+    resolutions
+        Resolutions to cluster at.
+    n_jobs
+        Threads (the compiled loops release the GIL); default: ``NUMBA_NUM_THREADS`` or the usable CPU count.
+
+    Returns
+    -------
+    One ``(n,)`` label array per resolution, in order.
+    """
+    graph = _prepare(adjacency, weighted)
+    if n_jobs is None:
+        n_jobs = int(os.environ.get("NUMBA_NUM_THREADS", 0)) or len(os.sched_getaffinity(0))
+    n_jobs = max(1, min(int(n_jobs), len(resolutions)))
+    if n_jobs == 1:
+        return [_run(graph, r, seed) for r in resolutions]
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        return list(pool.map(lambda r: _run(graph, r, seed), resolutions))

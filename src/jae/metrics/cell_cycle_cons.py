@@ -28,15 +28,21 @@ __all__ = ["CellCycleReference", "cell_cycle_reference", "cc_cons", "variance_ex
 log = logging.getLogger(__name__)
 
 N_COMPS = 50  # scib default
-_EXACT_MAX = 2500  # exact eigendecomposition up to this min(n_cells, n_features); randomised above
+_EXACT_MAX = 200  # exact eigendecomposition up to this min(n_cells, n_features); ARPACK above
 
 
 def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Scores ``(n, k)`` and variances ``(k,)`` of the top ``k = min(n_comps, min(X.shape))`` centred PCs."""
+    """Scores ``(n, k)`` and variances ``(k,)`` of the top ``k = min(n_comps, min(X.shape))`` centred PCs.
+
+    Small matrices are decomposed exactly; larger ones with ARPACK on the implicitly centred matrix (as scanpy's
+    ``pca(svd_solver='arpack')``, which scib used), so a sparse GEX is never densified.
+    """
+    from scipy.sparse.linalg import LinearOperator, svds
+
     n, p = X.shape
     k = min(n_comps, n, p)
     mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-    if min(n, p) <= _EXACT_MAX:
+    if min(n, p) <= _EXACT_MAX or k >= min(n, p) - 1:
         Xd = X.toarray() if sp.issparse(X) else np.asarray(X)
         Xc = Xd.astype(np.float64) - mean
         if p <= n:
@@ -47,25 +53,20 @@ def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
             evals, evecs = np.linalg.eigh(Xc @ Xc.T)
             order = np.argsort(evals)[::-1][:k]
             scores = evecs[:, order] * np.sqrt(np.clip(evals[order], 0, None))
-        var = np.clip(evals[order], 0, None) / (n - 1)
-        return scores, var
-    # randomised subspace iteration with implicit centring (X is never densified)
-    rng = np.random.default_rng(seed)
-    q = min(p, k + 30)
-
-    def mult(B):  # (X - 1 mean) @ B
-        return np.asarray(X @ B) - np.outer(np.ones(n), mean @ B)
-
-    def tmult(B):  # (X - 1 mean).T @ B
-        return np.asarray(X.T @ B) - np.outer(mean, B.sum(axis=0))
-
-    Q, _ = np.linalg.qr(mult(rng.standard_normal((p, q))))
-    for _ in range(7):
-        Q, _ = np.linalg.qr(tmult(Q))
-        Q, _ = np.linalg.qr(mult(Q))
-    U, s, _ = np.linalg.svd(tmult(Q).T, full_matrices=False)
-    scores = (Q @ U[:, :k]) * s[:k]
-    return scores, s[:k] ** 2 / (n - 1)
+        return scores, np.clip(evals[order], 0, None) / (n - 1)
+    ones = np.ones(n)
+    op = LinearOperator(
+        (n, p),
+        matvec=lambda v: np.asarray(X @ v).ravel() - mean @ v,
+        rmatvec=lambda v: np.asarray(X.T @ v).ravel() - mean * v.sum(),
+        matmat=lambda B: np.asarray(X @ B) - np.outer(ones, mean @ B),
+        rmatmat=lambda B: np.asarray(X.T @ B) - np.outer(mean, B.sum(axis=0)),
+        dtype=np.float64,
+    )
+    v0 = np.random.default_rng(seed).uniform(-1, 1, min(n, p))
+    U, s, _ = svds(op, k=k, solver="arpack", v0=v0)
+    order = np.argsort(s)[::-1]
+    return U[:, order] * s[order], s[order] ** 2 / (n - 1)
 
 
 def _r2(scores: np.ndarray, covariates: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from ._graph import NeighborGraph, neighbor_graph
 from ._labels import as_labels
-from ._louvain import louvain_membership
+from ._louvain import louvain_membership, louvain_memberships
 
 __all__ = ["nmi", "louvain", "RESOLUTIONS"]
 
@@ -56,6 +56,7 @@ def nmi(
     resolutions: Sequence[float] = RESOLUTIONS,
     seed: int = 0,
     device: str | None = None,
+    n_jobs: int | None = None,
 ) -> float:
     """Best NMI between cell types and Louvain clusterings of the kNN graph over ``resolutions``.
 
@@ -73,6 +74,8 @@ def nmi(
         Louvain seed.
     device
         Torch device for the kNN search.
+    n_jobs
+        Threads clustering the resolutions in parallel (default: ``NUMBA_NUM_THREADS`` or all usable CPUs).
 
     Returns
     -------
@@ -84,8 +87,8 @@ def nmi(
     if graph.n_cells != len(labels):
         raise ValueError(f"nmi: the graph has {graph.n_cells} cells but cell_type has {len(labels)}; align them")
     best, best_res = 0.0, resolutions[0]
-    for res in resolutions:
-        clusters = louvain(graph.connectivities, resolution=res, seed=seed)
+    clusterings = louvain_memberships(graph.connectivities, resolutions, seed=seed, n_jobs=n_jobs)
+    for res, clusters in zip(resolutions, clusterings):
         score = normalized_mutual_info_score(labels, clusters, average_method="arithmetic")
         if score > best:
             best, best_res = score, res

@@ -17,7 +17,7 @@ import torch
 from ._graph import _as_float_matrix, distance_blocks
 from ._labels import as_labels, codes
 
-__all__ = ["silhouette_samples", "asw_label", "asw_batch"]
+__all__ = ["silhouette_samples", "silhouette_from_sums", "asw_label", "asw_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -43,26 +43,45 @@ def silhouette_samples(X, labels: Sequence, *, device: str | None = None) -> np.
     n, k = len(code), len(cats)
     if not 2 <= k <= n - 1:
         raise ValueError(f"silhouette needs 2 to n_cells - 1 distinct labels; got {k} for {n} cells")
-    sizes = np.bincount(code, minlength=k).astype(np.float64)
     out = np.empty(n, dtype=np.float64)
     onehot = None
     for start, stop, D in distance_blocks(X, device=device):
         if onehot is None:
             onehot = torch.zeros((n, k), dtype=D.dtype, device=D.device)
             onehot[torch.arange(n, device=D.device), torch.as_tensor(code, device=D.device)] = 1.0
-        sums = (D @ onehot).double().cpu().numpy()  # (block, k): distance sums to each cluster
-        own = code[start:stop]
-        rows = np.arange(stop - start)
-        own_size = sizes[own]
-        a = sums[rows, own] / np.maximum(own_size - 1, 1)
-        means = sums / sizes[None, :]
-        means[rows, own] = np.inf
-        b = means.min(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = (b - a) / np.maximum(a, b)
-        s[own_size <= 1] = 0.0
-        out[start:stop] = np.nan_to_num(s)
+        out[start:stop] = silhouette_from_sums((D @ onehot).double().cpu().numpy(), code, rows=slice(start, stop))
     return out
+
+
+def silhouette_from_sums(sums: np.ndarray, code: np.ndarray, *, rows: slice | None = None) -> np.ndarray:
+    """Silhouette widths from each cell's distance sums to every cluster.
+
+    Parameters
+    ----------
+    sums
+        ``(n_rows, n_clusters)`` sums of distances from the cells of ``rows`` to the members of each cluster.
+    code
+        ``(n_cells,)`` cluster index of every cell (all cells, for the cluster sizes).
+    rows
+        Which cells ``sums`` describes (default: all).
+
+    Returns
+    -------
+    ``(n_rows,)`` silhouette widths (0 for cells alone in their cluster).
+    """
+    rows = rows if rows is not None else slice(0, len(code))
+    sizes = np.bincount(code, minlength=sums.shape[1]).astype(np.float64)
+    own = code[rows]
+    idx = np.arange(len(own))
+    own_size = sizes[own]
+    a = sums[idx, own] / np.maximum(own_size - 1, 1)
+    means = sums / sizes[None, :]
+    means[idx, own] = np.inf
+    b = means.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    s[own_size <= 1] = 0.0
+    return np.nan_to_num(s)
 
 
 def asw_label(embedding, cell_type: Sequence, *, device: str | None = None) -> float:

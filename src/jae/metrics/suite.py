@@ -10,18 +10,19 @@ cell-cycle genes for ``cc_cons``) is NaN, left out of the mean, and named with i
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._graph import _as_float_matrix, neighbor_graph
-from ._labels import as_labels
+from ._graph import NeighborGraph, _as_float_matrix, knn_and_cluster_sums, umap_connectivities
+from ._labels import as_labels, codes
 from .cell_cycle_cons import CellCycleReference, cc_cons, cell_cycle_reference
 from .clustering import nmi
 from .connectivity import graph_connectivity
-from .silhouette import asw_batch, asw_label
+from .silhouette import asw_batch, silhouette_from_sums
 from .trajectory import ti_cons
 
 __all__ = ["evaluate_embedding", "METRICS", "BIO_METRICS", "BATCH_METRICS"]
@@ -90,7 +91,7 @@ def evaluate_embedding(
     -------
     Series indexed ``nmi, asw_label, cc_cons, ti_cons, asw_batch, graph_conn, overall`` (floats, NaN when
     undefined). ``attrs['averaged']`` lists the metrics in ``overall``; ``attrs['skipped']`` maps each undefined
-    metric to the reason.
+    metric to the reason; ``attrs['seconds']`` holds the time spent on the kNN graph and on each metric.
     """
     E = _as_float_matrix(embedding)
     n = E.shape[0]
@@ -103,18 +104,31 @@ def evaluate_embedding(
 
     results: dict[str, float] = {}
     skipped: dict[str, str] = {}
+    seconds: dict[str, float] = {}
     bar = tqdm(total=len(METRICS), desc="metrics", disable=not progress_bar, leave=False)
+    clock = [time.perf_counter()]
 
     def done(name: str, value: float, reason: str | None = None) -> None:
         results[name] = float(value)
         if reason is not None:
             skipped[name] = reason
+        now = time.perf_counter()
+        seconds[name] = now - clock[0]
+        clock[0] = now
         bar.set_postfix_str(name)
         bar.update(1)
 
-    graph = neighbor_graph(E, device=device)
+    # one pass over the pairwise distances gives the kNN graph and the cell-type silhouette
+    type_names, type_codes = codes(types)
+    indices, distances, sums = knn_and_cluster_sums(E, type_codes, device=device)
+    graph = NeighborGraph(indices, distances, umap_connectivities(indices, distances))
+    seconds["neighbors"] = time.perf_counter() - clock[0]
+    clock[0] = time.perf_counter()
     done("nmi", nmi(None, types, graph=graph, seed=seed))
-    done("asw_label", asw_label(E, types, device=device))
+    if 2 <= len(type_names) <= n - 1:
+        done("asw_label", (silhouette_from_sums(sums, type_codes).mean() + 1.0) / 2.0)
+    else:
+        done("asw_label", np.nan, "a single cell type")
 
     if cell_cycle is None and gex is not None:
         if gex_var_names is None:
@@ -157,6 +171,7 @@ def evaluate_embedding(
     out = pd.Series({**{m: results[m] for m in METRICS}, "overall": overall}, dtype=np.float64)
     out.attrs["averaged"] = averaged
     out.attrs["skipped"] = skipped
+    out.attrs["seconds"] = seconds
     log.info(
         "overall %.4f = mean of %s%s",
         overall,

@@ -1,0 +1,104 @@
+"""Evaluation report: metrics table (CSV, Markdown), UMAPs by cell type and batch, a bar chart, an HTML index."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .figures import plot_metric_bars, plot_umaps, umap_coordinates
+from .html import write_index
+from .table import COLUMNS, metrics_table, table_markdown, write_table
+
+__all__ = [
+    "write_report",
+    "metrics_table",
+    "table_markdown",
+    "write_table",
+    "umap_coordinates",
+    "plot_umaps",
+    "plot_metric_bars",
+    "write_index",
+    "COLUMNS",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("_") or "embedding"
+
+
+def write_report(
+    table: pd.DataFrame,
+    embeddings: Mapping[str, np.ndarray],
+    out_dir: str | Path,
+    *,
+    cell_type: Sequence,
+    batch: Sequence | None = None,
+    title: str = "jae evaluation",
+    description: str = "",
+    max_cells: int | None = 50_000,
+    seed: int = 0,
+    device: str | None = None,
+    protect: Iterable = (),
+    progress_bar: bool = True,
+) -> Path:
+    """Write the metrics table, one UMAP figure per embedding, the bar chart and ``index.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    table
+        From :func:`metrics_table` (rows named like ``embeddings``).
+    embeddings
+        ``{name: (n_cells, n_dims) array}``, rows aligned with ``cell_type``.
+    out_dir
+        Report folder (created); every file is written atomically.
+    cell_type, batch
+        ``(n_cells,)`` labels for the colours.
+    title, description
+        Heading and a line about the data for ``index.html``.
+    max_cells
+        UMAPs use a seeded random subset of at most this many cells (the same for every embedding); ``None``: all.
+    seed
+        Seed of the subset and the UMAP layouts.
+    device
+        Torch device for the kNN search.
+    protect
+        Input paths that must never be written.
+    progress_bar
+        One progress bar over the embeddings.
+
+    Returns
+    -------
+    Path of ``index.html``. Also written: ``metrics.csv``, ``metrics.md``, ``metrics.png``, ``umap_<name>.png``.
+    """
+    out_dir = Path(out_dir)
+    write_table(table, out_dir, protect=protect)
+    cell_type = np.asarray(cell_type).astype(str)
+    batch = None if batch is None else np.asarray(batch).astype(str)
+    n = len(cell_type)
+    subset = np.arange(n)
+    if max_cells is not None and n > max_cells:
+        subset = np.sort(np.random.default_rng(seed).choice(n, size=max_cells, replace=False))
+        log.info("report: UMAPs of a random %d of %d cells", max_cells, n)
+    umaps = {}
+    for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
+        E = np.asarray(E)
+        if E.shape[0] != n:
+            raise ValueError(f"embedding {name!r} has {E.shape[0]} rows but there are {n} cell labels")
+        coords = umap_coordinates(E[subset], seed=seed, device=device)
+        overall = table.loc[name, "overall"] if name in table.index else np.nan
+        score = f"overall {overall:.3f}" if np.isfinite(overall) else "overall n/a"
+        png = f"umap_{_slug(name)}.png"
+        plot_umaps(coords, cell_type[subset], None if batch is None else batch[subset], out_dir / png,
+                   title=f"{name} ({E.shape[1]} dims, {score})", seed=seed, protect=protect)
+        umaps[name] = png
+    plot_metric_bars(table, out_dir / "metrics.png", protect=protect)
+    return write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
+                       protect=protect)

@@ -1,0 +1,190 @@
+"""Report figures: a UMAP of each embedding coloured by cell type and by batch, and a per-metric bar chart."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..metrics import neighbor_graph
+from ._atomic import atomic_write
+from .table import COLUMNS
+
+__all__ = ["umap_coordinates", "plot_umaps", "plot_metric_bars"]
+
+log = logging.getLogger(__name__)
+
+
+def umap_coordinates(embedding, *, seed: int = 0, device: str | None = None) -> np.ndarray:
+    """2-D UMAP layout of an embedding from its 15-neighbour graph (scanpy's ``tl.umap`` defaults).
+
+    Parameters
+    ----------
+    embedding
+        ``(n_cells, n_dims)`` array.
+    seed
+        Seed of the layout.
+    device
+        Torch device for the kNN search.
+
+    Returns
+    -------
+    ``(n_cells, 2)`` float32 coordinates.
+    """
+    import anndata as ad
+    import scanpy as sc
+    import scipy.sparse as sp
+
+    E = np.asarray(embedding, dtype=np.float32)
+    graph = neighbor_graph(E, device=device)
+    n = E.shape[0]
+    rows = np.repeat(np.arange(n), graph.indices.shape[1] - 1)
+    distances = sp.csr_matrix(
+        (graph.distances[:, 1:].ravel(), (rows, graph.indices[:, 1:].ravel())), shape=(n, n)
+    )
+    adata = ad.AnnData(np.zeros((n, 1), dtype=np.float32))
+    adata.obsm["X_emb"] = E
+    adata.obsp["connectivities"] = graph.connectivities
+    adata.obsp["distances"] = distances
+    adata.uns["neighbors"] = {
+        "connectivities_key": "connectivities",
+        "distances_key": "distances",
+        "params": {"n_neighbors": graph.indices.shape[1], "method": "umap", "metric": "euclidean",
+                   "use_rep": "X_emb", "random_state": seed},
+    }
+    sc.tl.umap(adata, random_state=seed)
+    return adata.obsm["X_umap"].astype(np.float32)
+
+
+def _palette(n: int) -> list:
+    import matplotlib
+
+    colours = []
+    for name in ("tab20", "tab20b", "tab20c", "Set3", "Pastel1"):
+        colours += list(matplotlib.colormaps[name].colors)
+    if n > len(colours):
+        cmap = matplotlib.colormaps["hsv"]
+        colours = [cmap(i / n) for i in range(n)]
+    return colours[:n]
+
+
+def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Generator) -> None:
+    labels = pd.Series(np.asarray(labels).astype(str))
+    cats = sorted(labels.unique())
+    colours = dict(zip(cats, _palette(len(cats))))
+    order = rng.permutation(len(xy))  # random drawing order: no category hides the others
+    size = float(np.clip(4000 / max(len(xy), 1), 0.3, 12))
+    ax.scatter(xy[order, 0], xy[order, 1], s=size, c=[colours[v] for v in labels.iloc[order]], linewidths=0,
+               rasterized=True)
+    ax.set_title(title, fontsize=11)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("UMAP 1", fontsize=8)
+    ax.set_ylabel("UMAP 2", fontsize=8)
+    handles = [ax.scatter([], [], s=20, color=colours[c], label=c) for c in cats]
+    ncol = 1 if len(cats) <= 20 else 2 if len(cats) <= 44 else 3
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6 if len(cats) > 20 else 7,
+              frameon=False, ncol=ncol, markerscale=1.0, handletextpad=0.2, columnspacing=0.6)
+
+
+def plot_umaps(
+    coords: np.ndarray,
+    cell_type: Sequence,
+    batch: Sequence | None,
+    path: Path,
+    *,
+    title: str,
+    seed: int = 0,
+    protect: Iterable = (),
+) -> Path:
+    """UMAP coloured by cell type (left) and by batch (right), saved as a PNG.
+
+    Parameters
+    ----------
+    coords
+        ``(n_cells, 2)`` layout from :func:`umap_coordinates`.
+    cell_type, batch
+        ``(n_cells,)`` labels (``batch`` may be ``None``: one panel).
+    path
+        Output ``.png``, written atomically.
+    title
+        Figure title (the embedding's name and score).
+    seed
+        Seed of the point drawing order.
+    protect
+        Paths that must not be written.
+
+    Returns
+    -------
+    ``path``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(seed)
+    panels = [("cell type", cell_type)] + ([("batch", batch)] if batch is not None else [])
+    fig, axes = plt.subplots(1, len(panels), figsize=(7.2 * len(panels), 5.4), squeeze=False)
+    for ax, (what, labels) in zip(axes[0], panels):
+        _scatter(ax, coords, labels, f"coloured by {what}", rng)
+    fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    try:
+        return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+    finally:
+        plt.close(fig)
+
+
+def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ()) -> Path:
+    """Grouped bar chart: one group per metric (and the overall mean), one bar per embedding; n/a marked.
+
+    Parameters
+    ----------
+    table
+        From :func:`jae.report.metrics_table`.
+    path
+        Output ``.png``, written atomically.
+    protect
+        Paths that must not be written.
+
+    Returns
+    -------
+    ``path``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = [c for c in COLUMNS if c in table.columns]
+    n_emb = len(table)
+    width = 0.8 / n_emb
+    colours = _palette(n_emb) if n_emb > 2 else ["#4C72B0", "#DD8452"][:n_emb]
+    fig, ax = plt.subplots(figsize=(max(8.0, 1.3 * len(cols) * max(1, n_emb / 2)), 4.8))
+    x = np.arange(len(cols))
+    for i, (name, row) in enumerate(table.iterrows()):
+        pos = x - 0.4 + width * (i + 0.5)
+        values = row[cols].to_numpy(dtype=float)
+        ok = np.isfinite(values)
+        bars = ax.bar(pos[ok], values[ok], width * 0.92, label=name, color=colours[i])
+        for b, v in zip(bars, values[ok]):
+            ax.text(b.get_x() + b.get_width() / 2, v + 0.01, f"{v:.2f}", ha="center", va="bottom", fontsize=7,
+                    rotation=90 if n_emb > 3 else 0)
+        for p in pos[~ok]:
+            ax.text(p, 0.02, "n/a", ha="center", va="bottom", fontsize=7, rotation=90, color="0.4")
+    ax.axvline(len(cols) - 1.5, color="0.7", lw=0.8, ls="--")
+    ax.set_xticks(x)
+    ax.set_xticklabels(cols)
+    ax.set_ylim(0, 1.12)
+    ax.set_ylabel("score (higher is better)")
+    ax.set_title("Joint-embedding metrics (NeurIPS 2021 competition, scib definitions)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    fig.tight_layout()
+    try:
+        return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+    finally:
+        plt.close(fig)

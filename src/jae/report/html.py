@@ -1,0 +1,100 @@
+"""The report's ``index.html``: the metrics table, the bar chart and each embedding's UMAPs."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._atomic import atomic_write
+from .table import COLUMNS, notes
+
+__all__ = ["write_index"]
+
+_STYLE = """
+body { font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+td.best { font-weight: bold; background: #eef5ee; }
+img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0 1.5em; }
+.note { color: #555; font-size: 0.9em; }
+"""
+
+
+def _table_html(table: pd.DataFrame) -> str:
+    cols = [c for c in COLUMNS if c in table.columns]
+    best = {c: table[c].max(skipna=True) for c in cols}
+    rows = ["<tr><th>embedding</th>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "</tr>"]
+    for name, row in table.iterrows():
+        cells = []
+        for c in cols:
+            v = row[c]
+            if not np.isfinite(v):
+                cells.append("<td>n/a</td>")
+            else:
+                cls = ' class="best"' if len(table) > 1 and v == best[c] else ""
+                cells.append(f"<td{cls}>{v:.4f}</td>")
+        rows.append(f"<tr><td>{html.escape(str(name))}</td>" + "".join(cells) + "</tr>")
+    return "<table>\n" + "\n".join(rows) + "\n</table>"
+
+
+def write_index(
+    out_dir: Path,
+    table: pd.DataFrame,
+    *,
+    bar_chart: str,
+    umaps: Mapping[str, str],
+    title: str,
+    description: str = "",
+    protect: Iterable = (),
+) -> Path:
+    """Write ``out_dir/index.html`` (atomically) linking the figures by relative path.
+
+    Parameters
+    ----------
+    out_dir
+        Report folder.
+    table
+        From :func:`jae.report.metrics_table`.
+    bar_chart
+        File name of the bar chart in ``out_dir``.
+    umaps
+        ``{embedding name: UMAP PNG file name}``.
+    title, description
+        Page heading and a line about the data.
+    protect
+        Paths that must not be written.
+
+    Returns
+    -------
+    Path of ``index.html``.
+    """
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    if description:
+        parts.append(f"<p>{html.escape(description)}</p>")
+    parts += [
+        "<h2>Metrics</h2>",
+        "<p class=\"note\">NeurIPS 2021 joint-embedding metrics as defined by scib 1.1.7 (computed by jae.metrics): "
+        "biology conservation nmi, asw_label, cc_cons, ti_cons; batch removal asw_batch, graph_conn; overall is "
+        "their mean over the metrics defined on this data. Best value per column in bold. Table files: "
+        "<a href=\"metrics.csv\">metrics.csv</a>, <a href=\"metrics.md\">metrics.md</a>.</p>",
+        _table_html(table),
+        "<ul class=\"note\">" + "".join(f"<li>{html.escape(n)}</li>" for n in notes(table)) + "</ul>",
+        f'<img src="{html.escape(bar_chart)}" alt="bar chart of the metrics per embedding">',
+        "<h2>UMAPs</h2>",
+    ]
+    for name, png in umaps.items():
+        parts += [f"<h3>{html.escape(str(name))}</h3>",
+                  f'<img src="{html.escape(png)}" alt="UMAP of {html.escape(str(name))} by cell type and batch">']
+    parts.append("</body></html>")
+    text = "\n".join(parts) + "\n"
+    return atomic_write(Path(out_dir) / "index.html", lambda p: p.write_text(text, encoding="utf-8"), protect=protect)
