@@ -1,0 +1,102 @@
+"""jae.report (table, figures, index) and the ``jae evaluate`` command on the BMMC starter sets."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from jae.cli import main
+from jae.io import write_embedding_h5ad
+from jae.metrics import evaluate_embedding
+from jae.report import metrics_table, table_markdown, write_report
+
+FIXTURES = Path(__file__).parent / "fixtures" / "scib"
+REFERENCE = json.loads((FIXTURES / "reference.json").read_text())
+
+
+def _blobs(n_per=60, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=8, size=(k, 10))
+    types = np.repeat(np.arange(k), n_per)
+    batch = np.tile(["b1", "b2"], len(types) // 2)
+    good = centres[types] + rng.normal(size=(len(types), 10))
+    noisy = good + rng.normal(scale=8, size=good.shape)
+    return {"good": good.astype(np.float32), "noisy": noisy.astype(np.float32)}, types.astype(str), batch
+
+
+def test_table_markdown_marks_best_and_na():
+    embs, types, batch = _blobs()
+    results = {name: evaluate_embedding(E, cell_type=types, batch=batch, progress_bar=False) for name, E in embs.items()}
+    table = metrics_table(results)
+    assert list(table.index) == ["good", "noisy"] and table.shape == (2, 7)
+    md = table_markdown(table)
+    good_row = next(line for line in md.splitlines() if line.startswith("| good"))
+    assert good_row.count("**") >= 2 and "n/a" in good_row  # best nmi in bold; cc_cons and ti_cons undefined
+    assert "good: overall = mean of nmi, asw_label, asw_batch, graph_conn; n/a: cc_cons" in md
+
+
+def test_write_report_files_and_pictures(tmp_path):
+    embs, types, batch = _blobs()
+    table = metrics_table({n: evaluate_embedding(E, cell_type=types, batch=batch, progress_bar=False)
+                           for n, E in embs.items()})
+    index = write_report(table, embs, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False)
+    files = sorted(p.name for p in (tmp_path / "rep").iterdir())
+    assert files == ["index.html", "metrics.csv", "metrics.md", "metrics.png", "umap_good.png", "umap_noisy.png"]
+    html = index.read_text()
+    for src in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert (tmp_path / "rep" / src).is_file(), src
+    csv = pd.read_csv(tmp_path / "rep" / "metrics.csv", index_col=0)
+    np.testing.assert_allclose(csv.loc["good", "nmi"], table.loc["good", "nmi"], rtol=1e-5)
+    assert np.isnan(csv.loc["good", "ti_cons"])
+    for png in ("umap_good.png", "metrics.png"):
+        img = imread(tmp_path / "rep" / png)
+        assert img.shape[0] > 300 and img.shape[1] > 600 and img[..., :3].std() > 0.05  # a real, non-blank picture
+    umap = imread(tmp_path / "rep" / "umap_good.png")
+    assert umap.shape[1] > 1.8 * umap.shape[0]  # two panels side by side
+    with pytest.raises(ValueError, match="refusing to overwrite input"):
+        write_report(table, embs, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False,
+                     protect=[tmp_path / "rep" / "metrics.csv"])
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_evaluate_cli_on_the_multiome_starter(data_dir, tmp_path):
+    spec = importlib.util.spec_from_file_location("scib_recipes", FIXTURES / "recipes.py")
+    recipes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipes)
+    prefix = data_dir / "neurips2021_starter/joint_embedding/multiome/openproblems_bmmc_multiome_starter"
+    mod1, mod2, sol = (Path(f"{prefix}.{s}.h5ad") for s in ("mod1", "mod2", "solution"))
+    before = {p: _digest(p) for p in (mod1, mod2, sol)}
+    # a competition-format prediction: the GEX-only SVD of the scib fixtures
+    E = recipes.embeddings(data_dir, "multiome")["gex_svd20"]
+    cells = ad.read_h5ad(mod1, backed="r").obs_names
+    pred = write_embedding_h5ad(E, cells, tmp_path / "gex.h5ad", dataset_id="x", method_id="gex_svd20")
+    out = tmp_path / "eval"
+    args = ["-q", "evaluate", "--mod1", str(mod1), "--mod2", str(mod2), "--annotations", str(sol),
+            "--prediction", str(pred), "--baseline", "--out", str(out)]
+    assert main(args) == 0
+    table = pd.read_csv(out / "metrics.csv", index_col=0)
+    assert list(table.index) == ["gex_svd20", "svd_baseline"]
+    expected = REFERENCE["tasks"]["multiome"]
+    for name in table.index:
+        for metric in ("nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn", "overall"):
+            assert table.loc[name, metric] == pytest.approx(expected[name][metric], abs=0.01), (name, metric)
+    assert {"index.html", "metrics.md", "metrics.png", "umap_gex_svd20.png", "umap_svd_baseline.png"} <= {
+        p.name for p in out.iterdir()}
+    assert before == {p: _digest(p) for p in (mod1, mod2, sol)}  # inputs untouched
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+    # refusals: nothing to evaluate, output onto an input
+    assert main(["-q", "evaluate", "--mod1", str(mod1), "--mod2", str(mod2), "--out", str(tmp_path / "x")]) == 1
+    assert main(args[:-1] + [str(sol)]) == 1
+    assert before == {p: _digest(p) for p in (mod1, mod2, sol)}
