@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> dict:
     from jae.io.write import write_embedding_h5ad
     from jae.preprocess import log_normalize
     from jae.preprocess.cell_cycle import cell_cycle_genes
-    from jae.preprocess.streaming import collect_rows, fit_svd_streaming, project_blocks
+    from jae.preprocess.streaming import fit_svd_streaming, project_blocks
 
     from _cell_cycle_stream import CellCycleScorer
 

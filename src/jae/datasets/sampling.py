@@ -27,7 +27,6 @@ def _sorted_multinomial_rows(cdf: np.ndarray, totals: np.ndarray, rng: np.random
     """
     n = totals.shape[0]
     ends = np.cumsum(totals + 1)  # each cell gets N + 1 exponentials; the last one only normalises
-    starts = ends - (totals + 1)
     cs = np.cumsum(rng.standard_exponential(int(ends[-1])))
     before = np.concatenate([[0.0], cs[ends[:-1] - 1]])
     scale = cs[ends - 1] - before
@@ -44,7 +43,6 @@ def _sorted_multinomial_rows(cdf: np.ndarray, totals: np.ndarray, rng: np.random
     run_starts = np.flatnonzero(new_run)
     data = np.diff(np.append(run_starts, feat.shape[0])).astype(np.float32)
     nnz = np.bincount(cell_of[run_starts], minlength=n)
-    del starts
     return feat[run_starts].astype(np.int32), data, nnz
 
 

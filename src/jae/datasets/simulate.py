@@ -6,7 +6,6 @@ import logging
 from typing import Literal
 
 import anndata as ad
-import numpy as np
 import pandas as pd
 
 from .design import Design, SimulationParams, make_design
