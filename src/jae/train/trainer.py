@@ -177,9 +177,10 @@ def _epochs(network, X, train_idx, optimizer, generator, *, layout, config, stag
         n_seen = 0
         for local in _batches(len(train_idx), config.batch_size, generator, device):
             idx = train_idx[local]
-            z, recon = network(X[idx])
+            xb = X[idx]
+            z, recon = network(xb)
             parts = jae_loss(
-                z, recon, X[idx], layout=layout, config=config,
+                z, recon, xb, layout=layout, config=config,
                 cell_type=None if cell_type is None else cell_type[idx],
                 phase=None if phase is None else phase[idx],
                 reconstruction_only=stage.reconstruction_only,
