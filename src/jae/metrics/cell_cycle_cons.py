@@ -55,12 +55,15 @@ def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
             scores = evecs[:, order] * np.sqrt(np.clip(evals[order], 0, None))
         return scores, np.clip(evals[order], 0, None) / (n - 1)
     ones = np.ones(n)
+    # float64 copies made once (scipy would upcast a float32 matrix on every product); X.T as CSR for fast products
+    X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    XT = X.T.tocsr() if sp.issparse(X) else np.ascontiguousarray(X.T)
     op = LinearOperator(
         (n, p),
         matvec=lambda v: np.asarray(X @ v).ravel() - mean @ v,
-        rmatvec=lambda v: np.asarray(X.T @ v).ravel() - mean * v.sum(),
+        rmatvec=lambda v: np.asarray(XT @ v).ravel() - mean * v.sum(),
         matmat=lambda B: np.asarray(X @ B) - np.outer(ones, mean @ B),
-        rmatmat=lambda B: np.asarray(X.T @ B) - np.outer(mean, B.sum(axis=0)),
+        rmatmat=lambda B: np.asarray(XT @ B) - np.outer(mean, B.sum(axis=0)),
         dtype=np.float64,
     )
     v0 = np.random.default_rng(seed).uniform(-1, 1, min(n, p))
