@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,7 +29,7 @@ import pandas as pd
 
 import jae.baseline
 from _quality_data import load_set, reference_mask, validation_split
-from _quality_score import Scorer, label_accuracy
+from _quality_score import METRICS, Scorer, label_accuracy
 from jae.config import JAEConfig
 
 log = logging.getLogger("quality.tune")
@@ -52,6 +53,13 @@ def _candidates() -> dict:
     return out
 
 
+def _append(row: dict) -> None:
+    """Append one run to ``tuning_runs.jsonl`` at once (a killed tuning round keeps what it finished)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with open(RUNS, "a") as fh:
+        fh.write(json.dumps({"time": time.strftime("%Y-%m-%d %H:%M"), "argv": sys.argv[1:], **row}, default=float) + "\n")
+
+
 def validation_runs(qset, *, seed: int, configs: dict, settings) -> list[dict]:
     """Score every candidate config and the baseline on the validation split of ``seed``."""
     from quality import fit_embed
@@ -72,6 +80,7 @@ def validation_runs(qset, *, seed: int, configs: dict, settings) -> list[dict]:
         scorer = Scorer(_Restricted(qset, ref), scored)
         b = scorer(base[scored])
         rows.append({"set": qset.name, "setting": setting, "seed": seed, "candidate": "svd_baseline", **b})
+        _append(rows[-1])
         for name, (targets, cfg) in configs.items():
             if setting not in targets:
                 continue
@@ -87,8 +96,10 @@ def validation_runs(qset, *, seed: int, configs: dict, settings) -> list[dict]:
                 pred = model.predict_cell_type(sub, embedding=Z)["cell_type"].to_numpy()
                 row["label_acc"] = label_accuracy(pred[scored], obs_ref["label"].to_numpy()[scored])
             rows.append(row)
-            log.info("tune %s %s seed %d %s: overall %.4f (baseline %.4f, margin %+.4f) %.0fs", qset.name, setting,
-                     seed, name, s["overall"], b["overall"], row["margin"], row["seconds"])
+            _append(row)
+            log.info("tune %s %s seed %d %s: overall %.4f (baseline %.4f, margin %+.4f) %.0fs [%s]", qset.name, setting,
+                     seed, name, s["overall"], b["overall"], row["margin"], row["seconds"],
+                     " ".join(f"{k} {s[k]:.3f}/{b[k]:.3f}" for k in METRICS))
     return rows
 
 
@@ -133,10 +144,6 @@ def tune(names, *, seeds, base: JAEConfig, argv) -> int:
         for seed in seeds:
             rows += validation_runs(qset, seed=seed, configs=configs, settings=settings)
     stamp = time.strftime("%Y-%m-%d %H:%M")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    with open(RUNS, "a") as fh:
-        for r in rows:
-            fh.write(json.dumps({"time": stamp, "argv": argv, **r}, default=float) + "\n")
     df = pd.DataFrame(rows)
     jae_rows = df[df.candidate != "svd_baseline"]
     table = jae_rows.pivot_table(index="candidate", columns=["set", "setting"], values="margin", aggfunc="mean")

@@ -197,7 +197,9 @@ def margins(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def write_results(rows: list[dict], *, stem: str, config: JAEConfig, argv: list[str], wall: float) -> Path:
+def write_results(
+    rows: list[dict], *, stem: str, config: JAEConfig, argv: list[str], wall: float, parts: list[str] | None = None
+) -> Path:
     """``<stem>.md``, ``<stem>.json`` and ``<stem>.csv`` under ``benchmarks/results`` (atomic writes)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     summary = summarise(rows)
@@ -219,7 +221,7 @@ def write_results(rows: list[dict], *, stem: str, config: JAEConfig, argv: list[
         *[f"| {r.set} | {r.setting} | {r.jae_minus_svd:+.3f} | ≥ {r.target:+.2f} | {'yes' if r.met else 'no'} |"
           for r in marg.itertuples()],
         "",
-        f"Config: `{json.dumps(config.to_dict())}`",
+        *(["Merged from:", "", *parts] if parts else [f"Config: `{json.dumps(config.to_dict())}`"]),
         "",
         f"Wall time {wall / 60:.1f} min on {platform.machine()} ({os.cpu_count()} cores shared, torch threads "
         f"{torch.get_num_threads()}), torch {torch.__version__}.",
@@ -232,6 +234,7 @@ def write_results(rows: list[dict], *, stem: str, config: JAEConfig, argv: list[
         "rows": rows,
         "summary": summary.to_dict(orient="records"),
         "margins": marg.to_dict(orient="records"),
+        "parts": parts or [],
     }
     for suffix, text in (
         (".md", "\n".join(md)),
@@ -245,6 +248,25 @@ def write_results(rows: list[dict], *, stem: str, config: JAEConfig, argv: list[
     return RESULTS / f"{stem}.md"
 
 
+def merge(specs: list[str], *, stem: str) -> int:
+    """Combine earlier runs: each spec is ``STEM`` (all its rows) or ``STEM:SETTING`` (that setting's rows only).
+
+    Runs may use different configs (e.g. an online rerun after tuning a field the pretrained setting never reads);
+    every part's command and config are listed under the table.
+    """
+    rows, notes, wall = [], [], 0.0
+    for spec in specs:
+        part_stem, _, setting = spec.partition(":")
+        part = json.loads((RESULTS / f"{part_stem}.json").read_text())
+        rows += [r for r in part["rows"] if not setting or r["setting"] == setting]
+        wall += part["wall_seconds"]
+        notes.append(f"- `{spec}`: `{' '.join(part['command'])}`, config `{json.dumps(part['config'])}`")
+    config = JAEConfig.from_dict(json.loads((RESULTS / f"{specs[-1].partition(':')[0]}.json").read_text())["config"])
+    path = write_results(rows, stem=stem, config=config, argv=["--merge", *specs], wall=wall, parts=notes)
+    print(path.read_text())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -256,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-peers", action="store_true", help="skip scvi-tools even when installed")
     p.add_argument("--stem", default="quality", help="results file stem under benchmarks/results")
     p.add_argument("--tune", action="store_true", help="run the validation-split tuning grid instead")
+    p.add_argument("--merge", nargs="*", default=None, metavar="STEM",
+                   help="combine the rows of earlier runs' <STEM>.json files into --stem (no new runs)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the machine is shared)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
@@ -269,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         from _quality_tune import tune
 
         return tune(names, seeds=args.seeds, base=config, argv=argv)
+    if args.merge:
+        return merge(args.merge, stem=args.stem)
     t0 = time.perf_counter()
     rows = []
     for name in names:

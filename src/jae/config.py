@@ -31,7 +31,7 @@ class JAEConfig:
     # --- latent layout: cell type (one unit per type) | batch (one per batch) | phase | free ------------------
     n_phase: int = 2  # seed: S and G2M scores
     n_free: int = 5  # seed: 5 free units
-    n_free_unsupervised: int = 5  # jae: free units in unsupervised mode (no cell-type block)
+    n_free_unsupervised: int = 20  # unsupervised mode (no cell-type block); tuned: benchmarks/results/tuning.md
     # --- loss weights --------------------------------------------------------------------------------------------
     w_reconstruction: float = 0.7  # seed
     w_cell_type: float = 0.2  # seed
