@@ -100,3 +100,21 @@ def test_evaluate_cli_on_the_multiome_starter(data_dir, tmp_path):
     assert main(["-q", "evaluate", "--mod1", str(mod1), "--mod2", str(mod2), "--out", str(tmp_path / "x")]) == 1
     assert main(args[:-1] + [str(sol)]) == 1
     assert before == {p: _digest(p) for p in (mod1, mod2, sol)}
+
+
+def test_evaluate_cli_obsm_of_an_h5mu(data_dir, tmp_path):
+    from jae.baseline import svd_baseline_from
+    from jae.io import read_competition, write_atomic
+
+    prefix = data_dir / "neurips2021_starter/joint_embedding/cite/openproblems_bmmc_cite_starter"
+    mdata = read_competition(f"{prefix}.mod1.h5ad", f"{prefix}.mod2.h5ad", annotations=f"{prefix}.solution.h5ad")
+    mdata.obsm["X_svd"] = svd_baseline_from(mdata, seed=0)
+    path = write_atomic(mdata, tmp_path / "cite.h5mu")
+    out = tmp_path / "eval"
+    assert main(["-q", "evaluate", "--h5mu", str(path), "--obsm", "X_svd", "--no-report", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "metrics.md"]
+    row = pd.read_csv(out / "metrics.csv", index_col=0).loc["X_svd"]
+    expected = REFERENCE["tasks"]["cite"]["svd_baseline"]
+    for metric in ("nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn", "overall"):
+        assert row[metric] == pytest.approx(expected[metric], abs=0.01), metric
+    assert main(["-q", "evaluate", "--h5mu", str(path), "--obsm", "X_nope", "--out", str(out)]) == 1
