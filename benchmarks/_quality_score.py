@@ -1,4 +1,4 @@
-"""Scoring embeddings with the competition's metric suite (``jae.metrics``) on a fixed set of cells.
+"""Scoring embeddings with the competition's metric suite (``jae.metrics.evaluate_embedding``) on fixed cells.
 
 The six metrics of the NeurIPS 2021 joint-embedding task: NMI, cell-type ASW, cell-cycle conservation,
 trajectory conservation (bio conservation) and batch ASW, graph connectivity (batch removal). A metric that is
@@ -12,15 +12,9 @@ import logging
 import numpy as np
 import pandas as pd
 
-from jae.metrics import neighbor_graph, nmi
-from jae.metrics.cell_cycle_cons import cc_cons, cell_cycle_reference
-from jae.metrics.connectivity import graph_connectivity
-from jae.metrics.silhouette import asw_batch, asw_label
-from jae.metrics.trajectory import ti_cons
+from jae.metrics import METRICS, cell_cycle_reference, evaluate_embedding
 
 log = logging.getLogger(__name__)
-
-METRICS = ("nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn")
 
 
 class Scorer:
@@ -55,23 +49,11 @@ class Scorer:
         Z = np.asarray(embedding, dtype=np.float32)
         if Z.shape[0] != len(self.cells):
             raise ValueError(f"embedding has {Z.shape[0]} rows, expected {len(self.cells)} (the scored cells)")
-        graph = neighbor_graph(Z)
-        single_batch = len(np.unique(self.batch)) < 2
-        out = {
-            "nmi": nmi(Z, self.labels, graph=graph),
-            "asw_label": asw_label(Z, self.labels),
-            "cc_cons": cc_cons(Z, self.cc_reference) if self.cc_reference is not None else np.nan,
-            "ti_cons": (
-                ti_cons(Z, self.labels, self.pseudotimes, batch=self.batch, graph=graph)
-                if self.pseudotimes else np.nan
-            ),
-            "asw_batch": np.nan if single_batch else asw_batch(Z, self.batch, self.labels),
-            "graph_conn": graph_connectivity(Z, self.labels, graph=graph),
-        }
-        out = {k: float(v) for k, v in out.items()}
-        defined = [v for v in out.values() if np.isfinite(v)]
-        out["overall"] = float(np.mean(defined)) if defined else float("nan")
-        return out
+        res = evaluate_embedding(
+            Z, cell_type=self.labels, batch=self.batch, pseudotime=self.pseudotimes or None,
+            cell_cycle=self.cc_reference, progress_bar=False,
+        )
+        return {k: float(res[k]) for k in (*METRICS, "overall")}
 
 
 def label_accuracy(predicted: pd.Series | np.ndarray, truth: np.ndarray) -> float:
