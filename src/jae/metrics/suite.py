@@ -23,7 +23,7 @@ from .cell_cycle_cons import CellCycleReference, cc_cons, cell_cycle_reference
 from .clustering import nmi
 from .connectivity import graph_connectivity
 from .silhouette import asw_batch, silhouette_from_sums
-from .trajectory import ti_cons
+from .trajectory import _ti_cons
 
 __all__ = ["evaluate_embedding", "METRICS", "BIO_METRICS", "BATCH_METRICS"]
 
@@ -91,7 +91,8 @@ def evaluate_embedding(
     -------
     Series indexed ``nmi, asw_label, cc_cons, ti_cons, asw_batch, graph_conn, overall`` (floats, NaN when
     undefined). ``attrs['averaged']`` lists the metrics in ``overall``; ``attrs['skipped']`` maps each undefined
-    metric to the reason; ``attrs['seconds']`` holds the time spent on the kNN graph and on each metric.
+    metric to the reason; ``attrs['notes']`` lists remarks on defined scores (e.g. a trajectory whose root is cut
+    off scores 0, as in scib); ``attrs['seconds']`` holds the time spent on the kNN graph and on each metric.
     """
     E = _as_float_matrix(embedding)
     n = E.shape[0]
@@ -105,6 +106,7 @@ def evaluate_embedding(
     results: dict[str, float] = {}
     skipped: dict[str, str] = {}
     seconds: dict[str, float] = {}
+    notes: list[str] = []
     bar = tqdm(total=len(METRICS), desc="metrics", disable=not progress_bar, leave=False)
     clock = [time.perf_counter()]
 
@@ -151,7 +153,9 @@ def evaluate_embedding(
     elif not any(np.isfinite(v).sum() >= 3 for v in pts.values()):
         done("ti_cons", np.nan, "no cell has a pseudotime")
     else:
-        done("ti_cons", ti_cons(None, types, pts, batch=batches, graph=graph, seed=seed))
+        value, ti_notes = _ti_cons(None, types, pts, batch=batches, graph=graph, seed=seed, device=device)
+        notes += [f"ti_cons {n}" for n in ti_notes]
+        done("ti_cons", value)
 
     if batches is None:
         done("asw_batch", np.nan, "no batch labels given")
@@ -172,6 +176,7 @@ def evaluate_embedding(
     out.attrs["averaged"] = averaged
     out.attrs["skipped"] = skipped
     out.attrs["seconds"] = seconds
+    out.attrs["notes"] = notes
     log.info(
         "overall %.4f = mean of %s%s",
         overall,

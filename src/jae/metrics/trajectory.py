@@ -138,6 +138,11 @@ def trajectory_conservation(
     ``(r + 1) / 2`` in [0, 1] for the Spearman correlation ``r``; 0 when the root type is cut off from the largest
     component; NaN when no cell has a pseudotime.
     """
+    return _conservation(embedding, cell_type, pseudotime, batch=batch, graph=graph, seed=seed, device=device)[0]
+
+
+def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, device) -> tuple[float, str | None]:
+    """:func:`trajectory_conservation` and a note when the score is 0 or NaN for a structural reason."""
     if graph is None:
         graph = neighbor_graph(embedding, device=device)
     n = graph.n_cells
@@ -148,7 +153,7 @@ def trajectory_conservation(
     on = np.flatnonzero(np.isfinite(pt))
     if len(on) < 3:
         log.warning("trajectory conservation needs cells with a pseudotime; %d found, reporting NaN", len(on))
-        return float("nan")
+        return float("nan"), "no cell has a pseudotime"
     C = graph.connectivities.tocsr()[on][:, on]
     _, comp = connected_components(C, directed=False)
     largest = np.flatnonzero(comp == np.bincount(comp).argmax())
@@ -156,11 +161,9 @@ def trajectory_conservation(
     start = pd.Series(p_on).groupby(t_on).mean().idxmin()
     candidates = np.flatnonzero(t_on[largest] == start)
     if len(candidates) == 0:
-        log.warning(
-            "trajectory conservation: no cell of the root type %r in the largest graph component; scoring 0 (as scib)",
-            start,
-        )
-        return 0.0
+        note = f"root type {start!r} not in the largest component of the trajectory cells' kNN graph: 0 (as scib)"
+        log.warning("trajectory conservation: %s", note)
+        return 0.0, note
     evals, evecs = _diffmap(C[largest][:, largest], seed=seed)
     dpt = np.zeros(len(on), dtype=np.float32)
     sub = diffusion_pseudotime(evals, evecs, _root(evecs, candidates))
@@ -172,7 +175,7 @@ def trajectory_conservation(
         b_on = as_labels(batch, name="batch", n_cells=n)[on]
         rs = [_spearman(p_on[b_on == b], dpt[b_on == b]) for b in dict.fromkeys(b_on)]
         r = float(np.nanmean(rs)) if np.isfinite(rs).any() else float("nan")
-    return (r + 1.0) / 2.0
+    return (r + 1.0) / 2.0, None
 
 
 def ti_cons(
@@ -205,13 +208,21 @@ def ti_cons(
     -------
     Mean of :func:`trajectory_conservation` over the pseudotimes, in [0, 1]; NaN when none is given.
     """
+    return _ti_cons(embedding, cell_type, pseudotimes, batch=batch, graph=graph, seed=seed, device=device)[0]
+
+
+def _ti_cons(embedding, cell_type, pseudotimes, *, batch, graph, seed, device) -> tuple[float, list[str]]:
+    """:func:`ti_cons` and the notes of its pseudotimes (``'name: reason'``)."""
     items = list(pseudotimes.items())
     if not items:
-        return float("nan")
+        return float("nan"), ["no pseudotime given"]
     if graph is None:
         graph = neighbor_graph(embedding, device=device)
-    scores = [
-        trajectory_conservation(None, cell_type, np.asarray(values, dtype=np.float64), batch=batch, graph=graph, seed=seed)
-        for _, values in items
-    ]
-    return float(np.mean(scores))
+    scores, notes = [], []
+    for name, values in items:
+        score, note = _conservation(None, cell_type, np.asarray(values, dtype=np.float64), batch=batch, graph=graph,
+                                    seed=seed, device=None)
+        scores.append(score)
+        if note:
+            notes.append(f"{name}: {note}")
+    return float(np.mean(scores)), notes

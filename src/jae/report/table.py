@@ -36,6 +36,7 @@ def metrics_table(results: Mapping[str, pd.Series]) -> pd.DataFrame:
     table.index.name = "embedding"
     table.attrs["averaged"] = {name: list(r.attrs.get("averaged", [])) for name, r in results.items()}
     table.attrs["skipped"] = {name: dict(r.attrs.get("skipped", {})) for name, r in results.items()}
+    table.attrs["notes"] = {name: list(r.attrs.get("notes", [])) for name, r in results.items()}
     return table
 
 
@@ -48,6 +49,9 @@ def notes(table: pd.DataFrame) -> list[str]:
         line = f"{name}: overall = mean of {', '.join(averaged) if averaged else 'nothing'}"
         if skipped:
             line += "; n/a: " + "; ".join(f"{k} ({v})" for k, v in skipped.items())
+        remarks = table.attrs.get("notes", {}).get(name, [])
+        if remarks:
+            line += "; note: " + "; ".join(remarks)
         out.append(line)
     return out
 
