@@ -52,6 +52,10 @@ class SVDBasis:
         out = np.empty((X.shape[0], self.n_components), dtype=np.float32)
         for start in range(0, X.shape[0], _BLOCK_ROWS):
             block = X[start : start + _BLOCK_ROWS]
+            if sp.issparse(block):
+                # column-major product: with 100k+ features the basis does not fit in cache and the row-major
+                # CSR kernel is 3-7x slower (benchmarks/results/scale_analysis.md)
+                block = block.tocsc()
             prod = block @ comp_t
             out[start : start + _BLOCK_ROWS] = prod.toarray() if sp.issparse(prod) else prod
         return out
