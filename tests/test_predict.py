@@ -301,6 +301,15 @@ def test_source_that_is_not_counts(cite, bad, match):
         predict_fn(broken, train_tgt, query_src, method="mean")
 
 
+def test_kinds_come_from_feature_types_or_arguments(cite):
+    train_src, train_tgt, query_src, _ = cite
+    bare = train_tgt.copy()
+    del bare.var["feature_types"]
+    with pytest.raises(ValueError, match="pass target_kind='GEX', 'ATAC' or 'ADT'"):
+        ModalityPredictor("mean").fit(train_src, bare)
+    assert ModalityPredictor("mean").fit(train_src, bare, target_kind="prot").target_kind == "ADT"
+
+
 def test_unknown_method_and_unfitted_model(cite):
     with pytest.raises(ValueError, match="unknown method 'lasso'"):
         ModalityPredictor("lasso")

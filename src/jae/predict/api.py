@@ -93,8 +93,8 @@ class ModalityPredictor:
         """
         check_target(train_target, name="train_target")
         train_target = pair_cells(train_source, train_target)
-        self.source_kind = normalize_kind(source_kind) if source_kind else detect_kind(train_source)
-        self.target_kind = normalize_kind(target_kind) if target_kind else detect_kind(train_target)
+        self.source_kind = _kind(train_source, source_kind, "source_kind")
+        self.target_kind = _kind(train_target, target_kind, "target_kind")
         self.source_features = pd.Index(train_source.var_names.astype(str))
         self.target_features = pd.Index(train_target.var_names.astype(str))
         self.dataset_id = str(train_source.uns.get("dataset_id", train_target.uns.get("dataset_id", "unknown")))
@@ -273,6 +273,14 @@ class ModalityPredictor:
     def _check_fitted(self) -> None:
         if not self._fitted:
             raise ValueError("this ModalityPredictor is not fitted yet; call .fit(train_source, train_target) first")
+
+
+def _kind(adata: ad.AnnData, given: str | None, arg: str) -> str:
+    if given is not None:
+        return normalize_kind(given)
+    if "feature_types" not in adata.var.columns:
+        raise ValueError(f"cannot tell the modality kind: var has no 'feature_types' column; pass {arg}='GEX', 'ATAC' or 'ADT'")
+    return detect_kind(adata)
 
 
 def _atomic(path: Path, write) -> None:
