@@ -223,7 +223,7 @@ def write_results(
         "",
         *(["Merged from:", "", *parts] if parts else [f"Config: `{json.dumps(config.to_dict())}`"]),
         "",
-        f"Wall time {wall / 60:.1f} min on {platform.machine()} ({os.cpu_count()} cores shared, torch threads "
+        f"Wall time {wall / 60:.1f} min{' (summed over the merged runs, several in parallel)' if parts else ''} on {platform.machine()} ({os.cpu_count()} cores shared, torch threads "
         f"{torch.get_num_threads()}), torch {torch.__version__}.",
         "",
     ]
