@@ -133,6 +133,20 @@ def test_variance_explained_matches_pca_plus_regression():
     assert metrics.variance_explained(sp.csr_matrix(X), cov, n_comps=10) == pytest.approx(expected, rel=1e-6)
 
 
+def test_variance_explained_arpack_path_matches_exact():
+    rng = np.random.default_rng(1)
+    X = sp.random(500, 400, density=0.1, random_state=1, format="csr", dtype=np.float32)
+    X.data = np.log1p(10 * X.data)
+    cov = rng.normal(size=(500, 2))
+    arpack = metrics.variance_explained(X, cov, n_comps=20)  # min(shape) 400 > 200: ARPACK on the sparse matrix
+    Xc = X.toarray().astype(np.float64) - X.toarray().mean(axis=0)
+    pca = PCA(n_components=20, svd_solver="full").fit(Xc)
+    pcs = pca.transform(Xc)
+    r2 = np.array([max(0.0, LinearRegression().fit(cov, pcs[:, i]).score(cov, pcs[:, i])) for i in range(20)])
+    expected = (r2 * pca.explained_variance_).sum() / pca.explained_variance_.sum()
+    assert arpack == pytest.approx(expected, rel=1e-4)
+
+
 def _gex_with_cycle(n=240, seed=0):
     from jae.preprocess import cell_cycle_genes
 

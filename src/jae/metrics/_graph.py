@@ -121,12 +121,17 @@ def knn_and_cluster_sums(
     indices = np.empty((n, k), dtype=np.int64)
     distances = np.empty((n, k), dtype=np.float32)
     rows = max(1, min(n, _BLOCK_ENTRIES // max(n, 1)))
+    XT = Xt.T.contiguous()
+    buf = torch.empty((rows, n), dtype=Xt.dtype, device=dev)  # reused: no fresh pages per block
+    block_sums = torch.empty((rows, onehot.shape[1]), dtype=Xt.dtype, device=dev) if onehot is not None else None
     for start in range(0, n, rows):
         stop = min(n, start + rows)
-        local = torch.arange(stop - start, device=dev)
+        m = stop - start
+        D = buf[:m]
+        local = torch.arange(m, device=dev)
         cols = torch.arange(start, stop, device=dev)
         # |y|^2 - 2xy ranks neighbours like the squared distance (|x|^2 is constant along a row)
-        D = torch.addmm(sq[None, :], Xt[start:stop], Xt.T, alpha=-2.0)
+        torch.addmm(sq[None, :], Xt[start:stop], XT, alpha=-2.0, out=D)
         D[local, cols] = -torch.inf  # self first
         vals, idx = torch.topk(D, k, dim=1, largest=False, sorted=True)
         vals = (vals + sq[start:stop, None]).clamp_(min=0.0).sqrt_()
@@ -136,7 +141,8 @@ def knn_and_cluster_sums(
         if onehot is not None:
             D.add_(sq[start:stop, None]).clamp_(min=0.0).sqrt_()
             D[local, cols] = 0.0
-            sums[start:stop] = (D @ onehot).double().cpu().numpy()
+            torch.mm(D, onehot, out=block_sums[:m])
+            sums[start:stop] = block_sums[:m].double().cpu().numpy()
     return indices, distances, (sums if onehot is not None else None)
 
 
