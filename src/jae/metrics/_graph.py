@@ -109,21 +109,27 @@ def knn_and_cluster_sums(
     n = X.shape[0]
     k = min(n_neighbors, n)
     dev = resolve_device(device)
-    Xt = torch.as_tensor(np.asarray(X, dtype=np.float32), device=dev)
+    # With clusters, cells are processed sorted by cluster so that per-cluster sums are sums of contiguous column
+    # ranges (numpy's reduceat on CPU, a one-hot product on GPU); results are mapped back to the input order.
+    order = np.argsort(codes, kind="stable") if codes is not None else np.arange(n)
+    Xt = torch.as_tensor(np.asarray(X, dtype=np.float32)[order], device=dev)
     Xt = Xt - Xt.mean(dim=0, keepdim=True)  # centring keeps the |x|^2 - 2xy + |y|^2 trick accurate
     sq = (Xt * Xt).sum(dim=1)
-    onehot = None
+    sums = onehot = starts = None
     if codes is not None:
-        codes_t = torch.as_tensor(np.asarray(codes, dtype=np.int64), device=dev)
-        onehot = torch.zeros((n, int(codes_t.max()) + 1), dtype=Xt.dtype, device=dev)
-        onehot[torch.arange(n, device=dev), codes_t] = 1.0
-        sums = np.empty((n, onehot.shape[1]), dtype=np.float64)
+        sorted_codes = np.asarray(codes, dtype=np.int64)[order]
+        n_clusters = int(sorted_codes.max()) + 1
+        sums = np.zeros((n, n_clusters), dtype=np.float64)
+        present = np.unique(sorted_codes)
+        starts = np.searchsorted(sorted_codes, present)
+        if dev.type != "cpu":
+            onehot = torch.zeros((n, n_clusters), dtype=Xt.dtype, device=dev)
+            onehot[torch.arange(n, device=dev), torch.as_tensor(sorted_codes, device=dev)] = 1.0
     indices = np.empty((n, k), dtype=np.int64)
     distances = np.empty((n, k), dtype=np.float32)
     rows = max(1, min(n, _BLOCK_ENTRIES // max(n, 1)))
     XT = Xt.T.contiguous()
     buf = torch.empty((rows, n), dtype=Xt.dtype, device=dev)  # reused: no fresh pages per block
-    block_sums = torch.empty((rows, onehot.shape[1]), dtype=Xt.dtype, device=dev) if onehot is not None else None
     for start in range(0, n, rows):
         stop = min(n, start + rows)
         m = stop - start
@@ -136,14 +142,21 @@ def knn_and_cluster_sums(
         vals, idx = torch.topk(D, k, dim=1, largest=False, sorted=True)
         vals = (vals + sq[start:stop, None]).clamp_(min=0.0).sqrt_()
         vals[:, 0] = 0.0
-        indices[start:stop] = idx.cpu().numpy()
+        indices[start:stop] = order[idx.cpu().numpy()]
         distances[start:stop] = vals.cpu().numpy()
-        if onehot is not None:
+        if codes is not None:
             D.add_(sq[start:stop, None]).clamp_(min=0.0).sqrt_()
             D[local, cols] = 0.0
-            torch.mm(D, onehot, out=block_sums[:m])
-            sums[start:stop] = block_sums[:m].double().cpu().numpy()
-    return indices, distances, (sums if onehot is not None else None)
+            if onehot is None:
+                sums[start:stop, present] = np.add.reduceat(D.numpy(), starts, axis=1)
+            else:
+                sums[start:stop] = (D @ onehot).double().cpu().numpy()
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(n)
+    indices, distances = indices[inverse], distances[inverse]
+    if sums is not None:
+        sums = sums[inverse]
+    return indices, distances, sums
 
 
 def knn(
