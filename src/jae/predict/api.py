@@ -113,7 +113,9 @@ class ModalityPredictor:
             rep = cfg.target_representation
             if rep == "auto":
                 rep = "features" if Y.shape[1] <= cfg.max_feature_targets else "svd"
-            self.codec = fit_codec(Y, self.target_kind, representation=rep, n_components=cfg.n_target_components, seed=seed)
+            self.codec = fit_codec(
+                Y, self.target_kind, representation=rep, n_components=cfg.n_target_components, seed=seed
+            )
             ensemble = train_ensemble(
                 self._net_input(S, counts), self.codec.encode(Y), config=cfg, seed=seed, progress_bar=progress_bar
             )
@@ -171,7 +173,8 @@ class ModalityPredictor:
         if output == "auto":
             big = query_source.n_obs * len(self.target_features) > self.config.dense_limit
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"
-        X = assemble(self.predict_blocks(query_source), sparse_below=self.config.sparse_below if output == "sparse" else None)
+        sparse_below = self.config.sparse_below if output == "sparse" else None
+        X = assemble(self.predict_blocks(query_source), sparse_below=sparse_below)
         var = pd.DataFrame({"feature_types": self.target_kind}, index=self.target_features)
         obs = pd.DataFrame(index=pd.Index(query_source.obs_names.astype(str)))
         uns = {"dataset_id": str(query_source.uns.get("dataset_id", self.dataset_id)), "method_id": self.method_id}
@@ -279,7 +282,9 @@ def _kind(adata: ad.AnnData, given: str | None, arg: str) -> str:
     if given is not None:
         return normalize_kind(given)
     if "feature_types" not in adata.var.columns:
-        raise ValueError(f"cannot tell the modality kind: var has no 'feature_types' column; pass {arg}='GEX', 'ATAC' or 'ADT'")
+        raise ValueError(
+            f"cannot tell the modality kind: var has no 'feature_types' column; pass {arg}='GEX', 'ATAC' or 'ADT'"
+        )
     return detect_kind(adata)
 
 

@@ -72,7 +72,8 @@ class KNNBaseline:
             self._set(S[train], Y[train], k)
             scores[k] = block_sse(self.predict_blocks(S[val]), Y[val])
         self.k_ = min(scores, key=scores.get)
-        logger.info("kNN baseline: validation SSE by k %s -> k=%d", {k: round(v, 2) for k, v in scores.items()}, self.k_)
+        shown = {k: round(v, 2) for k, v in scores.items()}
+        logger.info("kNN baseline: validation SSE by k %s -> k=%d", shown, self.k_)
         self._set(S, Y, min(self.k_, S.shape[0]))
         return self
 
@@ -142,7 +143,8 @@ class RidgeBaseline:
         self.s_mean_ = S.mean(axis=0).astype(np.float64)
         self.y_mean_ = np.asarray(Y.mean(axis=0), dtype=np.float64).ravel()
         U, s, Vt = np.linalg.svd(S.astype(np.float64) - self.s_mean_, full_matrices=False)
-        G = np.asarray((Y.T @ U).T) if sp.issparse(Y) else U.T @ np.asarray(Y, dtype=np.float64)  # U^T Y = U^T (Y - 1 y^T)
+        # U^T Y equals U^T (Y - 1 y^T): the columns of U are orthogonal to the constant vector (S is centred)
+        G = np.asarray((Y.T @ U).T) if sp.issparse(Y) else U.T @ np.asarray(Y, dtype=np.float64)
         return U, s, Vt, G
 
     def _solve(self, U, s, Vt, G, alpha: float) -> None:

@@ -46,7 +46,9 @@ def source_counts(adata, *, name: str):
 def check_target(adata, *, name: str) -> None:
     """A training target needs features and cells."""
     if adata.n_vars == 0:
-        raise ValueError(f"{name} has no features, so there is nothing to predict; pass a target modality with features")
+        raise ValueError(
+            f"{name} has no features, so there is nothing to predict; pass a target modality with features"
+        )
     if "counts" in adata.layers:
         validate_counts(adata.layers["counts"], name=f"{name}.layers['counts']")
 

@@ -15,7 +15,10 @@ from .config import PredictConfig
 from .model import PredictionNet
 from .split import validation_split
 
-__all__ = ["Ensemble", "build_network", "dropout_candidates", "member_splits", "train_ensemble", "train_network", "predict_codes"]
+__all__ = [
+    "Ensemble", "build_network", "dropout_candidates", "member_splits", "train_ensemble", "train_network",
+    "predict_codes",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +128,7 @@ def train_ensemble(
     splits = member_splits(S.shape[0], config, seed=seed)
     rates = dropout_candidates(config)
     results: dict[float, Ensemble] = {}
+    oof: dict[float, float] = {}
     bar = tqdm(total=len(rates) * len(splits) * config.max_epochs, desc="predict: training", disable=not progress_bar,
                leave=False)  # fmt: skip
     with single_thread(), bar:
@@ -139,12 +143,11 @@ def train_ensemble(
                 histories.append(history)
                 sse += min(h["val"] for h in history) * len(val_idx)
                 n_val += len(val_idx)
-            results[rate] = Ensemble(nets, histories, rate)
-            results[rate].oof_mse = {rate: sse / n_val}
-    oof = {rate: ens.oof_mse[rate] for rate, ens in results.items()}
+            results[rate], oof[rate] = Ensemble(nets, histories, rate), sse / n_val
     best = min(oof, key=oof.get)
     if len(rates) > 1:
-        logger.info("predict: out-of-fold code MSE by dropout %s -> dropout %g", {k: round(v, 5) for k, v in oof.items()}, best)
+        shown = {k: round(v, 5) for k, v in oof.items()}
+        logger.info("predict: out-of-fold code MSE by dropout %s -> dropout %g", shown, best)
     chosen = results[best]
     chosen.oof_mse = oof
     return chosen
