@@ -136,17 +136,18 @@ def knn_and_cluster_sums(
         D = buf[:m]
         local = torch.arange(m, device=dev)
         cols = torch.arange(start, stop, device=dev)
-        # |y|^2 - 2xy ranks neighbours like the squared distance (|x|^2 is constant along a row)
-        torch.addmm(sq[None, :], Xt[start:stop], XT, alpha=-2.0, out=D)
+        # squared distances |x|^2 + |y|^2 - 2xy: the norms written first, the product accumulated onto them
+        torch.add(sq[start:stop, None], sq[None, :], out=D)
+        D.addmm_(Xt[start:stop], XT, alpha=-2.0)
         D[local, cols] = -torch.inf  # self first
         vals, idx = torch.topk(D, k, dim=1, largest=False, sorted=True)
-        vals = (vals + sq[start:stop, None]).clamp_(min=0.0).sqrt_()
+        vals = vals.clamp_(min=0.0).sqrt_()
         vals[:, 0] = 0.0
         indices[start:stop] = order[idx.cpu().numpy()]
         distances[start:stop] = vals.cpu().numpy()
         if codes is not None:
-            D.add_(sq[start:stop, None]).clamp_(min=0.0).sqrt_()
             D[local, cols] = 0.0
+            D.clamp_(min=0.0).sqrt_()
             if onehot is None:
                 sums[start:stop, present] = np.add.reduceat(D.numpy(), starts, axis=1)
             else:
