@@ -14,7 +14,7 @@ from sklearn.metrics import mean_absolute_error, mean_squared_error, silhouette_
 
 from jae import metrics
 from jae.metrics._graph import NeighborGraph
-from jae.metrics._louvain import _mt_next, _mt_seed
+from jae.metrics._mt19937 import _mt_next, _mt_seed
 from jae.metrics.trajectory import _diffmap
 
 
