@@ -69,6 +69,7 @@ def validation_runs(qset, *, seed: int, configs: dict, settings) -> list[dict]:
     sub = qset.mdata[ref].copy()
     base = jae.baseline.svd_baseline_from(sub, seed=seed)  # fitted on reference cells only
     obs_ref = qset.obs.loc[ref]
+    restricted = replace(qset, mdata=sub, obs=obs_ref, gex_lognorm=qset.gex_lognorm[np.flatnonzero(ref)])
     rows = []
     for setting in settings:
         if setting == "pretrained":
@@ -77,7 +78,7 @@ def validation_runs(qset, *, seed: int, configs: dict, settings) -> list[dict]:
         else:
             inner_ref = None
             scored = np.arange(int(ref.sum()))
-        scorer = Scorer(_Restricted(qset, ref), scored)
+        scorer = Scorer(restricted, scored)
         b = scorer(base[scored])
         rows.append({"set": qset.name, "setting": setting, "seed": seed, "candidate": "svd_baseline", **b})
         _append(rows[-1])
@@ -86,7 +87,7 @@ def validation_runs(qset, *, seed: int, configs: dict, settings) -> list[dict]:
                 continue
             t0 = time.perf_counter()
             Z, model = fit_embed(
-                _Restricted(qset, ref), np.ones(int(ref.sum()), dtype=bool), config=cfg, seed=seed,
+                restricted, np.ones(int(ref.sum()), dtype=bool), config=cfg, seed=seed,
                 reference=inner_ref,
             )
             s = scorer(Z[scored])
@@ -101,27 +102,6 @@ def validation_runs(qset, *, seed: int, configs: dict, settings) -> list[dict]:
                      seed, name, s["overall"], b["overall"], row["margin"], row["seconds"],
                      " ".join(f"{k} {s[k]:.3f}/{b[k]:.3f}" for k in METRICS))
     return rows
-
-
-class _Restricted:
-    """A view of a QualitySet on a subset of its cells (same attributes)."""
-
-    def __init__(self, qset, mask: np.ndarray) -> None:
-        self.name = qset.name
-        self.mdata = qset.mdata[mask].copy()
-        self.obs = qset.obs.loc[mask]
-        self.organism = qset.organism
-        self.gex_lognorm = qset.gex_lognorm[np.flatnonzero(mask)]
-        self.gex_names = qset.gex_names
-        self.pseudotime_keys = qset.pseudotime_keys
-
-    @property
-    def n_cells(self) -> int:
-        return len(self.obs)
-
-    @property
-    def labelled(self) -> np.ndarray:
-        return self.obs["label"].notna().to_numpy()
 
 
 def _markdown(df: pd.DataFrame) -> str:
