@@ -30,6 +30,18 @@ from ._mt19937 import _mt_integer, _mt_seed
 
 __all__ = ["louvain_membership", "louvain_memberships"]
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _diff_new(c, w_to, w_from, t_to, t_from, sw, kout, kin, resolution, total_w, symmetric):
+    """(to-part) + (from-part) of the quality after moving the node into community ``c``, in the C++ code's
+    operation order; with ``symmetric`` the two halves are equal and computed once."""
+    if symmetric:
+        half_new = w_to[c] + sw - resolution * kout * (t_from[c] + kout) / total_w
+        return half_new + half_new
+    return (w_to[c] + sw - resolution * kout * (t_to[c] + kin) / total_w) + (
+        w_from[c] + sw - resolution * kin * (t_from[c] + kout) / total_w
+    )
+
+
 @numba.njit(cache=True, nogil=True)
 def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, self_w, total_w, node_size,
                 resolution, mt, symmetric):
@@ -106,13 +118,7 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
                 c = comms[i]
                 if c == v_comm:
                     continue
-                if symmetric:
-                    half_new = w_to[c] + sw - resolution * kout * (t_from[c] + kout) / total_w
-                    diff_new = half_new + half_new
-                else:
-                    diff_new = (w_to[c] + sw - resolution * kout * (t_to[c] + kin) / total_w) + (
-                        w_from[c] + sw - resolution * kin * (t_from[c] + kout) / total_w
-                    )
+                diff_new = _diff_new(c, w_to, w_from, t_to, t_from, sw, kout, kin, resolution, total_w, symmetric)
                 gain = diff_new - diff_old
                 if gain > eps and (gain > best_gain or (gain == best_gain and best != v_comm and c < best)):
                     best = c
@@ -127,13 +133,7 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
                     n_empty += 1
                     n_comm += 1
                 c = empty[n_empty - 1]
-                if symmetric:
-                    half_new = w_to[c] + sw - resolution * kout * (t_from[c] + kout) / total_w
-                    diff_new = half_new + half_new
-                else:
-                    diff_new = (w_to[c] + sw - resolution * kout * (t_to[c] + kin) / total_w) + (
-                        w_from[c] + sw - resolution * kin * (t_from[c] + kout) / total_w
-                    )
+                diff_new = _diff_new(c, w_to, w_from, t_to, t_from, sw, kout, kin, resolution, total_w, symmetric)
                 gain = diff_new - diff_old
                 if gain > best_gain:
                     best = c
