@@ -124,7 +124,8 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
     model.modality_names = tuple(m["name"] for m in mods)
     cfg = model.config
     model.network = JAENetwork(
-        d["n_input"], model.layout.dim, hidden=cfg.hidden, dropout=cfg.dropout, batch_norm=cfg.batch_norm
+        d["n_input"], model.layout.dim, hidden=cfg.hidden, dropout=cfg.dropout, batch_norm=cfg.batch_norm,
+        n_condition=model.layout.n_batch if cfg.decoder_batch else 0,
     )
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises

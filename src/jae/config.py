@@ -37,6 +37,12 @@ class JAEConfig:
     w_cell_type: float = 0.2  # seed
     w_batch: float = 0.05  # seed: cross-entropy of the batch block against a uniform target
     w_phase: float = 0.05  # seed: MSE on S / G2M scores
+    #: jae: weight of a learnt batch classifier on the whole latent vector that the encoder is trained to leave at
+    #: a uniform guess (the seed's uniform-target batch term, made adversarial); 0 turns it off.
+    w_adversary: float = 0.0
+    #: jae: the decoder also receives the batch (one-hot over the reference batches, zeros for any other batch),
+    #: so the latent vector need not carry batch effects for the reconstruction's sake.
+    decoder_batch: bool = False
     # --- pretraining -------------------------------------------------------------------------------------------
     lr: float = 1e-4  # seed
     batch_size: int = 32  # seed
@@ -65,7 +71,7 @@ class JAEConfig:
         for name in ("batch_size", "max_epochs", "patience", "n_svd"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
-        for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "n_free", "n_phase"):
+        for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free", "n_phase"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
 

@@ -211,7 +211,7 @@ class JAE:
             torch.manual_seed(self.seed)
             self.network = JAENetwork(
                 preprocessor.n_output, self.layout.dim, hidden=cfg.hidden, dropout=cfg.dropout,
-                batch_norm=cfg.batch_norm,
+                batch_norm=cfg.batch_norm, n_condition=self.layout.n_batch if cfg.decoder_batch else 0,
             ).to(self.device)
             codes = None
             if supervised:
@@ -222,11 +222,15 @@ class JAE:
                 self.network, self._tensor(X[ref]), layout=self.layout, config=cfg, stage=stage, seed=self.seed,
                 cell_type=None if codes is None else self._tensor(codes),
                 phase=None if phase is None else self._tensor(phase[ref]),
-                val_idx=val_idx, progress_bar=progress_bar,
+                batch=self._tensor(self._batch_codes(batch[ref])), val_idx=val_idx, progress_bar=progress_bar,
             )
         if finetune and (~ref).any():
-            self.finetune_transformed(X[~ref], progress_bar=progress_bar)
+            self.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar)
         return self
+
+    def _batch_codes(self, batch) -> np.ndarray:
+        """int64 codes of batch labels in ``self.batches``; -1 for a batch the model was not pretrained on."""
+        return pd.Categorical(np.asarray(batch).astype(str), categories=self.batches).codes.astype(np.int64)
 
     def _reference_mask(self, obs: pd.DataFrame, reference, labels: pd.Series | None) -> np.ndarray:
         if reference is not None:
@@ -252,27 +256,46 @@ class JAE:
         return ref
 
     # ----------------------------------------------------------------------------------- fine-tune / embed
-    def finetune(self, data, *, epochs: int | None = None, layer: str | None = "counts", progress_bar: bool = True) -> "JAE":
+    def finetune(
+        self, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
+        progress_bar: bool = True,
+    ) -> "JAE":
         """Fine-tune on new, unannotated cells with the reconstruction loss only (the seed's online step).
 
-        ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT).
+        ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT). ``batch_key`` names the
+        ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
+        pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None).
         """
         self._require_fitted()
-        X, _ = self._features(data, layer=layer)
-        return self.finetune_transformed(X, epochs=epochs, progress_bar=progress_bar)
+        X, cells = self._features(data, layer=layer)
+        batch = None
+        if batch_key is not None:
+            obs = getattr(data, "obs", None)
+            if obs is None:
+                raise ValueError("batch_key needs data with an .obs frame (AnnData or MuData)")
+            batch = get_annotation(obs, batch_key, what="batch labels").reindex(cells).astype(str).to_numpy()
+        return self.finetune_transformed(X, batch=batch, epochs=epochs, progress_bar=progress_bar)
 
-    def finetune_transformed(self, X: np.ndarray, *, epochs: int | None = None, progress_bar: bool = True) -> "JAE":
-        """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``."""
+    def finetune_transformed(
+        self, X: np.ndarray, *, batch=None, epochs: int | None = None, progress_bar: bool = True
+    ) -> "JAE":
+        """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.
+
+        ``batch``: the cells' batch labels (``(n_cells,)``) or None.
+        """
         self._require_fitted()
         epochs = self.config.finetune_epochs(self.second_kind) if epochs is None else int(epochs)
         if epochs <= 0 or len(X) < 2:
             return self
+        if batch is not None and len(batch) != len(X):
+            raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
         stage = Stage("finetune", self.config.finetune_lr, epochs, reconstruction_only=True)
         with torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(self.seed + 1)
             hist = train_network(
                 self.network, self._tensor(X), layout=self.layout, config=self.config, stage=stage,
-                seed=self.seed + 1, progress_bar=progress_bar,
+                seed=self.seed + 1, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
+                progress_bar=progress_bar,
             )
         self.history = pd.concat([self.history, hist], ignore_index=True)
         return self

@@ -29,6 +29,7 @@ def jae_loss(
     config: JAEConfig,
     cell_type: torch.Tensor | None = None,
     phase: torch.Tensor | None = None,
+    adversary_logits: torch.Tensor | None = None,
     reconstruction_only: bool = False,
 ) -> dict[str, torch.Tensor]:
     """Weighted JAE loss and its parts.
@@ -43,13 +44,16 @@ def jae_loss(
         ``(n,)`` int64 cell-type codes; ``-1`` marks unlabelled cells, which are left out of the term.
     phase
         ``(n, layout.n_phase)`` target scores; NaN rows are left out of the term.
+    adversary_logits
+        ``(n, n_batch)`` batch guesses of a :class:`~jae.model.BatchAdversary` on ``z``; the encoder's term pushes
+        them towards uniform (weight ``config.w_adversary``).
     reconstruction_only
         Fine-tuning: only the reconstruction term.
 
     Returns
     -------
-    Dict with the unweighted terms ``'reconstruction'``, ``'cell_type'``, ``'batch'``, ``'phase'`` (those that
-    apply) and ``'total'``, the weighted sum.
+    Dict with the unweighted terms ``'reconstruction'``, ``'cell_type'``, ``'batch'``, ``'phase'``,
+    ``'adversary'`` (those that apply) and ``'total'``, the weighted sum.
     """
     parts = {"reconstruction": F.mse_loss(recon, x)}
     weights = {"reconstruction": config.w_reconstruction}
@@ -68,5 +72,8 @@ def jae_loss(
             if bool(known.any()):
                 parts["phase"] = F.mse_loss(z[known, layout.block("phase")], phase[known])
                 weights["phase"] = config.w_phase
+        if adversary_logits is not None and config.w_adversary > 0:
+            parts["adversary"] = uniform_cross_entropy(adversary_logits)
+            weights["adversary"] = config.w_adversary
     parts["total"] = sum(weights[k] * parts[k] for k in weights)
     return parts

@@ -47,23 +47,39 @@ class JAENetwork(nn.Module):
         Encoder widths; the decoder uses them reversed.
     dropout, batch_norm
         Regularisation of the hidden layers.
+    n_condition
+        Width of a condition vector (the batch one-hot) the decoder receives beside the latent; 0 for none.
     """
 
     def __init__(
-        self, n_input: int, n_latent: int, *, hidden: tuple[int, ...], dropout: float, batch_norm: bool
+        self, n_input: int, n_latent: int, *, hidden: tuple[int, ...], dropout: float, batch_norm: bool,
+        n_condition: int = 0,
     ) -> None:
         super().__init__()
+        self.n_condition = int(n_condition)
         widths = [n_input, *hidden]
         self.encoder_blocks = nn.Sequential(
             *[_ResidualBlock(a, b, dropout=dropout, batch_norm=batch_norm) for a, b in zip(widths[:-1], widths[1:])]
         )
         self.to_latent = nn.Linear(widths[-1], n_latent)
-        self.decoder = _mlp([n_latent, *reversed(hidden), n_input], dropout=dropout, batch_norm=batch_norm)
+        self.decoder = _mlp(
+            [n_latent + self.n_condition, *reversed(hidden), n_input], dropout=dropout, batch_norm=batch_norm
+        )
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.to_latent(self.encoder_blocks(x))
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def decode(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        """Reconstruct the input from the latent (and the condition; zeros when it is None)."""
+        if not self.n_condition:
+            return self.decoder(z)
+        if condition is None:
+            condition = z.new_zeros(z.shape[0], self.n_condition)
+        elif condition.shape != (z.shape[0], self.n_condition):
+            raise ValueError(f"condition has shape {tuple(condition.shape)}, expected ({z.shape[0]}, {self.n_condition})")
+        return self.decoder(torch.cat([z, condition], dim=1))
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``(latent, reconstruction)``."""
         z = self.encode(x)
-        return z, self.decoder(z)
+        return z, self.decode(z, condition)

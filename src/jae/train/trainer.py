@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 
 from ..config import JAEConfig
-from ..model import JAENetwork, LatentLayout, jae_loss
+from ..model import BatchAdversary, JAENetwork, LatentLayout, adversary_step_loss, jae_loss
 
 __all__ = ["Stage", "train_network", "split_validation", "resolve_device"]
 
@@ -84,13 +84,22 @@ def _batches(n: int, batch_size: int, generator: torch.Generator, device: torch.
             yield idx
 
 
+def _condition(network: JAENetwork, batch: torch.Tensor | None) -> torch.Tensor | None:
+    """The decoder's batch one-hot (zeros for code -1, a batch outside the reference); None without one."""
+    if not network.n_condition or batch is None:
+        return None
+    onehot = torch.nn.functional.one_hot(batch.clamp(min=0), network.n_condition).to(torch.float32)
+    return onehot * (batch >= 0).unsqueeze(1)
+
+
 @torch.no_grad()
-def _evaluate(network, X, layout, config, stage, cell_type, phase, batch_size=4096) -> float:
+def _evaluate(network, X, layout, config, stage, cell_type, phase, batch, batch_size=4096) -> float:
+    """Mean validation loss (the adversary's term is left out: its classifier moves every step)."""
     network.eval()
     total, n = 0.0, X.shape[0]
     for start in range(0, n, batch_size):
         sl = slice(start, start + batch_size)
-        z, recon = network(X[sl])
+        z, recon = network(X[sl], _condition(network, None if batch is None else batch[sl]))
         parts = jae_loss(
             z, recon, X[sl], layout=layout, config=config,
             cell_type=None if cell_type is None else cell_type[sl],
@@ -111,6 +120,7 @@ def train_network(
     seed: int,
     cell_type: torch.Tensor | None = None,
     phase: torch.Tensor | None = None,
+    batch: torch.Tensor | None = None,
     val_idx: np.ndarray | None = None,
     progress_bar: bool = True,
 ) -> pd.DataFrame:
@@ -124,6 +134,9 @@ def train_network(
         ``(n_cells, n_input)`` float32 features on the training device.
     cell_type, phase
         Per-cell targets (see :func:`jae.model.jae_loss`), on the same device, or None.
+    batch
+        ``(n_cells,)`` int64 batch codes (``-1``: a batch outside the reference) for the decoder's condition and
+        the batch adversary (``config.w_adversary > 0``), or None.
     val_idx
         Cells held out for early stopping (pretraining); None trains on all cells for ``max_epochs``.
     seed
@@ -145,16 +158,21 @@ def train_network(
         X_val = X[val_t]
         ct_val = None if cell_type is None else cell_type[val_t]
         ph_val = None if phase is None else phase[val_t]
+        b_val = None if batch is None else batch[val_t]
     else:
         val_idx = None
     optimizer = _adam(network, lr=stage.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(seed)
+    adversary = None
+    if config.w_adversary > 0 and batch is not None and layout.n_batch >= 2 and not stage.reconstruction_only:
+        adversary = BatchAdversary(layout.dim, layout.n_batch).to(device)
+        adversary = (adversary, _adam(adversary, lr=stage.lr, weight_decay=0.0))
 
     with _cpu_threads(device):
         history = _epochs(
             network, X, train_idx, optimizer, generator, layout=layout, config=config, stage=stage,
-            cell_type=cell_type, phase=phase,
-            validation=None if val_idx is None else (X_val, ct_val, ph_val), progress_bar=progress_bar,
+            cell_type=cell_type, phase=phase, batch=batch, adversary=adversary,
+            validation=None if val_idx is None else (X_val, ct_val, ph_val, b_val), progress_bar=progress_bar,
         )
     if history:
         last = history[-1]
@@ -165,7 +183,10 @@ def train_network(
     return pd.DataFrame(history)
 
 
-def _epochs(network, X, train_idx, optimizer, generator, *, layout, config, stage, cell_type, phase, validation, progress_bar):
+def _epochs(
+    network, X, train_idx, optimizer, generator, *, layout, config, stage, cell_type, phase, batch, adversary,
+    validation, progress_bar,
+):
     from tqdm.auto import tqdm
 
     device = X.device
@@ -178,16 +199,23 @@ def _epochs(network, X, train_idx, optimizer, generator, *, layout, config, stag
         for local in _batches(len(train_idx), config.batch_size, generator, device):
             idx = train_idx[local]
             xb = X[idx]
-            z, recon = network(xb)
+            bb = None if batch is None else batch[idx]
+            z, recon = network(xb, _condition(network, bb))
             parts = jae_loss(
                 z, recon, xb, layout=layout, config=config,
                 cell_type=None if cell_type is None else cell_type[idx],
                 phase=None if phase is None else phase[idx],
+                adversary_logits=None if adversary is None else adversary[0](z),
                 reconstruction_only=stage.reconstruction_only,
             )
             optimizer.zero_grad(set_to_none=True)
             parts["total"].backward()
             optimizer.step()
+            if adversary is not None:  # the classifier learns from the latent; its grads above are discarded
+                adversary[1].zero_grad(set_to_none=True)
+                parts["adversary_fit"] = adversary_step_loss(adversary[0], z, bb)
+                parts["adversary_fit"].backward()
+                adversary[1].step()
             for k, v in parts.items():  # detached sums stay on the device: no host sync per step
                 sums[k] = sums.get(k, 0.0) + v.detach() * idx.numel()
             n_seen += idx.numel()
