@@ -82,3 +82,13 @@ def test_help_lists_the_verbs(capsys):
     printed = capsys.readouterr().out
     for verb in ("demo", "fit", "embed"):
         assert verb in printed
+
+
+@pytest.mark.parametrize("module", ["jae", "jae.cli"])
+def test_python_dash_m_runs_the_cli(module):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "jae" in out.stdout + out.stderr
