@@ -28,3 +28,18 @@ def data_dir() -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+@pytest.fixture(scope="module")
+def query_mdata():
+    """Simulated Multiome (400 cells, 4 types, 3 batches) whose last batch is an unlabelled query.
+
+    ``obs['ct_ref']`` holds the cell type on the two reference batches and NaN on the query batch. One copy per
+    test module (tests may write ``.obsm``).
+    """
+    from jae.datasets import simulate
+
+    m = simulate(400, kind="multiome", n_genes=300, n_peaks=500, n_cell_types=4, n_batches=3, seed=1)
+    query = (m.obs["batch"] == sorted(m.obs["batch"].unique())[-1]).to_numpy()
+    m.obs["ct_ref"] = m.obs["cell_type"].astype(object).where(~query)
+    return m

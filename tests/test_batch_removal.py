@@ -7,18 +7,13 @@ import pytest
 import torch
 
 from jae import JAE, JAEConfig
-from jae.datasets import simulate
 from jae.model import BatchAdversary, JAENetwork, adversary_step_loss
 
-FAST = JAEConfig(max_epochs=6, n_svd=20)
 
 
 @pytest.fixture(scope="module")
-def mdata():
-    m = simulate(400, kind="multiome", n_genes=300, n_peaks=500, n_cell_types=4, n_batches=3, seed=2)
-    query = (m.obs["batch"] == sorted(m.obs["batch"].unique())[-1]).to_numpy()
-    m.obs["ct_ref"] = m.obs["cell_type"].astype(object).where(~query)
-    return m
+def mdata(query_mdata):
+    return query_mdata
 
 
 def test_conditional_decoder_reads_the_condition_and_checks_its_shape():

@@ -11,18 +11,14 @@ import pytest
 
 import jae
 from jae import JAE, JAEConfig
-from jae.datasets import simulate
 
 FAST = JAEConfig(max_epochs=4, n_svd=20)
 TRAINED = JAEConfig(max_epochs=40, n_svd=20)
 
 
 @pytest.fixture(scope="module")
-def mdata():
-    m = simulate(400, kind="multiome", n_genes=300, n_peaks=500, n_cell_types=4, n_batches=3, seed=1)
-    query = (m.obs["batch"] == sorted(m.obs["batch"].unique())[-1]).to_numpy()
-    m.obs["ct_ref"] = m.obs["cell_type"].astype(object).where(~query)
-    return m
+def mdata(query_mdata):
+    return query_mdata
 
 
 @pytest.fixture(scope="module")
