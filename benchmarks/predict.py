@@ -9,7 +9,7 @@ Tasks (every direction of every paired dataset in ../shared/data):
   ADT->GEX.
 
 SNARE-seq and PBMC10k hold raw counts only; their targets follow the competition's convention built from counts
-(:mod:`jae.predict.targets`). Every method sees the same source encoding and target and is scored with
+(:mod:`jae.prediction.targets`). Every method sees the same source encoding and target and is scored with
 ``jae.metrics`` (RMSE, the competition's metric; MAE; Pearson) on the test cells, for seeds 0, 1, 2.
 
 Usage::
@@ -102,7 +102,7 @@ def load_tasks(data: Path) -> list[Task]:
 def test_target(task: Task):
     """The test cells' target in the competition's convention (``.X`` of the BMMC files, built from counts else)."""
     from jae.io import detect_kind
-    from jae.predict.targets import target_matrix
+    from jae.prediction.targets import target_matrix
 
     t = task.test_target
     counts = t.layers["counts"] if "counts" in t.layers else None
@@ -126,8 +126,8 @@ def validation_task(task: Task, *, seed: int, fraction: float = 0.2) -> Task:
 
 
 def run_one(task: Task, method: str, seed: int, config, truth) -> dict:
-    from jae.predict import ModalityPredictor
-    from jae.predict.split import block_sse
+    from jae.prediction import ModalityPredictor
+    from jae.prediction.split import block_sse
 
     t0 = time.perf_counter()
     model = ModalityPredictor(method, config=config).fit(task.train_source, task.train_target, seed=seed, progress_bar=False)
@@ -167,7 +167,7 @@ def _fmt(values: list[float], digits: int = 5) -> str:
 
 def tune(tasks: list[Task], out: Path) -> None:
     """Score TUNE_GRID and the baselines on validation splits of the training cells; write predict_tune.*"""
-    from jae.predict import PredictConfig
+    from jae.prediction import PredictConfig
 
     records = []
     for task in tasks:
@@ -211,8 +211,8 @@ def source_shift(task: Task) -> float:
     from sklearn.neighbors import NearestNeighbors
 
     from jae.io import detect_kind
-    from jae.predict.checks import source_counts
-    from jae.predict.source import fit_source_encoder
+    from jae.prediction.checks import source_counts
+    from jae.prediction.source import fit_source_encoder
 
     counts = source_counts(task.train_source, name="train_source")
     encoder = fit_source_encoder(counts, detect_kind(task.train_source), seed=0)
@@ -225,7 +225,7 @@ def source_shift(task: Task) -> float:
 
 def benchmark(tasks: list[Task], out: Path, *, seeds: tuple[int, ...], methods: tuple[str, ...]) -> None:
     """Train on each task's training cells, score on its test cells; write predict.md and predict.json."""
-    from jae.predict import PredictConfig
+    from jae.prediction import PredictConfig
 
     config = PredictConfig()
     records, t_start = [], time.perf_counter()
@@ -279,7 +279,7 @@ def render(records: list[dict], meta: dict, tune: list[dict]) -> str:
         "",
         f"`python benchmarks/predict.py` — seeds {', '.join(map(str, meta['seeds']))}, mean ± sd; torch with 1 thread; "
         f"whole run {meta['wall_s'] / 60:.1f} min. Targets in the competition's normalised convention (BMMC: the "
-        "files' `.X`; SNARE-seq and PBMC10k: built from counts, see `jae.predict.targets`). Baselines: per-feature "
+        "files' `.X`; SNARE-seq and PBMC10k: built from counts, see `jae.prediction.targets`). Baselines: per-feature "
         "training mean, kNN regression and ridge regression on the source encoding (k and the ridge penalty chosen on "
         "a validation split of the training cells). jae's settings were chosen on validation splits of the training "
         "cells only (`predict_tune.md`).",

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from jae.predict import METHODS, ModalityPredictor, PredictConfig
-from jae.predict import predict as predict_fn
-from jae.predict.baselines import KNNBaseline, RidgeBaseline
-from jae.predict.codec import assemble, centered_svd, fit_codec
-from jae.predict.split import block_sse, validation_split
-from jae.predict.targets import binarize, clr, lognorm_natural, target_matrix
-from jae.predict.train import member_splits, train_ensemble
+from jae.prediction import METHODS, ModalityPredictor, PredictConfig
+from jae.prediction import predict as predict_fn
+from jae.prediction.baselines import KNNBaseline, RidgeBaseline
+from jae.prediction.codec import assemble, centered_svd, fit_codec
+from jae.prediction.split import block_sse, validation_split
+from jae.prediction.targets import binarize, clr, lognorm_natural, target_matrix
+from jae.prediction.train import member_splits, train_ensemble
 
 FAST = PredictConfig(max_epochs=15, patience=5, n_members=2, hidden=(32,), latent=8, dropout=0.2)
 
@@ -262,7 +262,7 @@ def test_query_with_reordered_features_is_realigned(cite, caplog):
     train_src, train_tgt, query_src, _ = cite
     model = ModalityPredictor("ridge").fit(train_src, train_tgt)
     shuffled = query_src[:, np.random.default_rng(0).permutation(query_src.n_vars)]
-    with caplog.at_level(logging.INFO, logger="jae.predict"):
+    with caplog.at_level(logging.INFO, logger="jae.prediction"):
         np.testing.assert_array_equal(model.predict(shuffled).X, model.predict(query_src).X)
     assert "another order" in caplog.text
 
@@ -284,7 +284,7 @@ def test_unpaired_training_cells(cite):
 def test_training_cells_in_another_order_are_aligned(cite, caplog):
     train_src, train_tgt, query_src, _ = cite
     shuffled = train_tgt[np.random.default_rng(1).permutation(train_tgt.n_obs)].copy()
-    with caplog.at_level(logging.INFO, logger="jae.predict"):
+    with caplog.at_level(logging.INFO, logger="jae.prediction"):
         got = predict_fn(train_src, shuffled, query_src, method="ridge").X
     np.testing.assert_array_equal(got, predict_fn(train_src, train_tgt, query_src, method="ridge").X)
     assert "aligning them by name" in caplog.text

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from jae.cli import main
-from jae.predict import PredictConfig
-from jae.predict import predict as predict_fn
+from jae.prediction import PredictConfig
+from jae.prediction import predict as predict_fn
 
 NAMES = ("train_mod1", "train_mod2", "test_mod1", "test_mod2")
 

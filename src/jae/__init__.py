@@ -17,7 +17,7 @@ from .config import JAEConfig  # noqa: E402
 from .io import read_competition, read_h5mu, read_10x_h5  # noqa: E402
 from .joint import JAE  # noqa: E402
 from .preprocess import Preprocessor  # noqa: E402
-from .predict import ModalityPredictor, PredictConfig, predict  # noqa: E402  (binds jae.predict to the function)
+from .prediction import ModalityPredictor, PredictConfig, predict  # noqa: E402
 
 __all__ = [
     "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor",

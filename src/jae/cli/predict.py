@@ -39,7 +39,7 @@ def _read(path: Path):
 
 def run(args: argparse.Namespace) -> int:
     from ..io import write_atomic
-    from ..predict import ModalityPredictor
+    from ..prediction import ModalityPredictor
 
     out = Path(args.output)
     if out.suffix != ".h5ad":

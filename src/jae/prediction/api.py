@@ -79,7 +79,7 @@ class ModalityPredictor:
         train_target
             Target modality of the same cells (matched by ``obs_names``). Its ``.X`` is used when it already holds
             the competition's normalised values, otherwise they are built from counts (see
-            :mod:`jae.predict.targets`).
+            :mod:`jae.prediction.targets`).
         seed
             Seeds the SVDs, the validation split, the initialisation, batches and dropout.
         source_kind, target_kind

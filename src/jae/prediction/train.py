@@ -171,7 +171,7 @@ def train_network(
     S
         ``(n_cells, n_inputs)`` float32 network input of the training cells.
     codes
-        ``(n_cells, n_code_dims)`` float32 target codes (see :class:`jae.predict.codec.TargetCodec`).
+        ``(n_cells, n_code_dims)`` float32 target codes (see :class:`jae.prediction.codec.TargetCodec`).
     fit_idx, val_idx
         Cells to train on and cells for early stopping.
     config

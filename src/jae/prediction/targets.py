@@ -135,7 +135,7 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
             return np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float32)
         return sp.csr_matrix(X, dtype=np.float32)
     source = X if counts is None else counts
-    logger.info("%s: .X holds raw counts; building the %s target from counts (see jae.predict.targets)", name, kind)
+    logger.info("%s: .X holds raw counts; building the %s target from counts (see jae.prediction.targets)", name, kind)
     return from_counts(source, kind)
 
 

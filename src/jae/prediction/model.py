@@ -2,7 +2,7 @@
 
 The encoder is an MLP from the standardised source encoding to a latent space; the decoder maps the latent to the
 target's code (centred target features, or the coefficients of the target's SVD basis, see
-:mod:`jae.predict.codec`). Input standardisation and the per-dimension output scale are buffers, so the state
+:mod:`jae.prediction.codec`). Input standardisation and the per-dimension output scale are buffers, so the state
 dict alone rebuilds the network.
 """
 
