@@ -155,3 +155,32 @@ def test_trajectory_pseudotime(multiome):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         simulate(50, **kwargs)
+
+
+def test_appending_a_block_past_two_billion_stored_values_does_not_wrap():
+    """A million Multiome-shaped cells store more than 2**31 values; int32 block offsets must not overflow."""
+    from jae.datasets.write import _append_csr
+
+    class FakeDataset:  # records the sizes asked for instead of writing 2**31 values
+        def __init__(self, n, values=None):
+            self.shape, self.values = (n,), values
+
+        def resize(self, shape):
+            self.shape = shape
+
+        def __setitem__(self, key, value):
+            pass
+
+        def __getitem__(self, i):
+            return self.values[i]
+
+    already = 2**31 - 10
+    group = {
+        "data": FakeDataset(already), "indices": FakeDataset(already),
+        "indptr": FakeDataset(5, values=np.array([0, 1, 2, 3, already], dtype=np.int64)),
+    }
+    block = sp.random(3, 50, density=0.2, format="csr", random_state=0, dtype=np.float32)
+    block.indptr = block.indptr.astype(np.int32)
+    _append_csr(group, block)
+    assert group["data"].shape == (already + block.nnz,) and already + block.nnz > 2**31
+    assert group["indptr"].shape == (8,)

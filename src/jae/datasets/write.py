@@ -52,8 +52,8 @@ def _create_csr(group: h5py.Group, name: str, shape: tuple[int, int]) -> h5py.Gr
 
 def _append_csr(g: h5py.Group, block) -> None:
     data, indices, indptr = g["data"], g["indices"], g["indptr"]
-    n0, r0 = data.shape[0], indptr.shape[0]
-    nnz = block.indptr[-1]
+    n0, r0 = int(data.shape[0]), int(indptr.shape[0])
+    nnz = int(block.indptr[-1])  # a Python int: int32 + int would wrap past 2**31 stored values (NumPy 2 rules)
     data.resize((n0 + nnz,))
     indices.resize((n0 + nnz,))
     data[n0:] = block.data.astype(np.float32, copy=False)
