@@ -63,6 +63,16 @@ def variants(Z, model, train_Z, train_X, train_phase, train_batch):
         cb = L.block("cell_type")
         Zt = Zc.copy(); Zt[:, cb] -= Zt[:, cb].mean(1, keepdims=True); out["type+batch_centered"] = Zt
         Zs = Zc.copy(); Zs[:, cb] = torch.log_softmax(torch.as_tensor(Z[:, cb]), 1).numpy(); out["type_logsoftmax"] = Zs
+    sd = train_Z.std(0) + 1e-6
+    out["unit_standardised"] = Z / sd
+    blocks = [b for b in L.slices().values() if b.stop > b.start]
+    Zb = Z.copy()
+    for b in blocks:
+        Zb[:, b] /= np.sqrt((train_Z[:, b].var(0)).sum()) + 1e-6
+    out["block_balanced"] = Zb
+    if L.n_cell_type:
+        for f in (0.5, 0.25, 2.0, 4.0):
+            Zf = Z.copy(); Zf[:, L.block("cell_type")] *= f; out[f"type_x{f}"] = Zf
     if train_phase is not None and L.n_phase:
         c, before = phase_scale(train_Z, L, train_X, train_phase, train_batch)
         Zp = Z.copy(); Zp[:, L.block("phase")] *= c; out[f"phase_cal"] = Zp
