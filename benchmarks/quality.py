@@ -58,24 +58,6 @@ SETTINGS = ("pretrained", "online")
 COLUMNS = (*METRICS, "overall")
 
 
-def parse_overrides(items: list[str]) -> dict:
-    """``['lr=3e-4', 'hidden=256,128']`` -> JAEConfig keyword arguments (types from the dataclass defaults)."""
-    defaults = JAEConfig().to_dict()
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        if key not in defaults:
-            raise KeyError(f"--set {item}: JAEConfig has no field {key!r}; fields: {sorted(defaults)}")
-        d = defaults[key]
-        if isinstance(d, list):
-            out[key] = tuple(int(v) for v in value.split(",") if v)
-        elif isinstance(d, bool):
-            out[key] = value.lower() in ("1", "true", "yes")
-        else:
-            out[key] = type(d)(value)
-    return out
-
-
 def fit_embed(
     qset: QualitySet, cells_fit: np.ndarray, *, config: JAEConfig, seed: int, reference: np.ndarray | None
 ) -> tuple[np.ndarray, object]:
@@ -288,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)
     torch.set_num_threads(args.threads)
     names = [s for s in SETS if not args.sets or any(k in s for k in args.sets)]
-    config = JAEConfig(**parse_overrides(args.overrides))
+    config = JAEConfig().with_overrides(args.overrides)
     if args.tune:
         from _quality_tune import tune
 

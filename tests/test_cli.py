@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import anndata as ad
 import numpy as np
@@ -29,14 +30,16 @@ def test_fit_then_embed_on_the_starter_sets(name, data_dir, tmp_path):
     before = {p: _digest(p) for p in (mod1, mod2, sol)}
     model = tmp_path / "model"
     args = ["-q", "fit", "--mod1", str(mod1), "--mod2", str(mod2), "--annotations", str(sol), "--out", str(model)]
-    assert main(args + ["--max-epochs", "8"]) == 0
+    assert main(args + ["--max-epochs", "8", "--set", "n_free=3", "--set", "decoder_batch=true"]) == 0
+    config = json.loads((model / "model.json").read_text())["config"]
+    assert config["n_free"] == 3 and config["decoder_batch"] is True and config["max_epochs"] == 8
     out = tmp_path / "embedding.h5ad"
     labels = tmp_path / "labels.csv"
     assert main(["-q", "embed", "--model", str(model), "--mod1", str(mod1), "--mod2", str(mod2),
                  "--out", str(out), "--labels-out", str(labels)]) == 0
     emb = ad.read_h5ad(out)
     cells = ad.read_h5ad(mod1, backed="r").obs_names
-    assert emb.shape == (len(cells), n_types + n_batches + 7)
+    assert emb.shape == (len(cells), n_types + n_batches + 2 + 3)  # 2 phase + 3 free units
     assert emb.obs_names.equals(cells) and np.isfinite(emb.X).all()
     assert emb.uns["method_id"] == "jae" and emb.uns["dataset_id"].startswith("openproblems_bmmc")
     pred = pd.read_csv(labels, index_col=0)

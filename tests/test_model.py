@@ -97,3 +97,20 @@ def test_config_validates_and_round_trips():
         JAEConfig.from_dict({"learning_rate": 1})
     assert JAEConfig().finetune_epochs("ATAC") == 2 and JAEConfig().finetune_epochs("ADT") == 1
     assert np.isclose(sum([cfg.w_reconstruction, cfg.w_cell_type, cfg.w_batch, cfg.w_phase]), 1.0)
+
+
+def test_config_overrides_from_strings_are_typed_and_checked():
+    cfg = JAEConfig().with_overrides(["lr=3e-4", "hidden=256,128", "decoder_batch=true", "n_free=8", "mode=unsupervised"])
+    assert (cfg.lr, cfg.hidden, cfg.decoder_batch, cfg.n_free, cfg.mode) == (3e-4, (256, 128), True, 8, "unsupervised")
+    assert JAEConfig().with_overrides([]) == JAEConfig()
+    assert JAEConfig(decoder_batch=True).with_overrides(["decoder_batch=no"]).decoder_batch is False
+    with pytest.raises(KeyError, match="no field 'learning_rate'"):
+        JAEConfig().with_overrides(["learning_rate=1"])
+    with pytest.raises(ValueError, match="FIELD=VALUE"):
+        JAEConfig().with_overrides(["lr"])
+    with pytest.raises(ValueError, match="not a valid bool"):
+        JAEConfig().with_overrides(["decoder_batch=maybe"])
+    with pytest.raises(ValueError, match="not a valid int"):
+        JAEConfig().with_overrides(["n_free=2.5"])
+    with pytest.raises(ValueError, match="lr must be positive"):
+        JAEConfig().with_overrides(["lr=-1"])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
 __all__ = ["JAEConfig"]
 
 Mode = Literal["supervised", "unsupervised"]
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,34 @@ class JAEConfig:
     def finetune_epochs(self, kind: str) -> int:
         """Seed default fine-tuning epochs for the second modality's kind ('ATAC' or 'ADT')."""
         return self.finetune_epochs_adt if kind == "ADT" else self.finetune_epochs_atac
+
+    def with_overrides(self, assignments: Sequence[str]) -> "JAEConfig":
+        """A copy with ``FIELD=VALUE`` strings applied, e.g. ``['lr=3e-4', 'hidden=256,128', 'decoder_batch=true']``.
+
+        Values are parsed by the field's type (tuples as comma-separated ints, booleans as true/false/1/0/yes/no).
+        """
+        defaults = self.to_dict()
+        out = {}
+        for item in assignments:
+            key, sep, value = item.partition("=")
+            key = key.strip()
+            if not sep:
+                raise ValueError(f"{item!r}: write config overrides as FIELD=VALUE, e.g. lr=3e-4")
+            if key not in defaults:
+                raise KeyError(f"{item!r}: JAEConfig has no field {key!r}; fields: {', '.join(sorted(defaults))}")
+            current = defaults[key]
+            try:
+                if isinstance(current, list):
+                    out[key] = tuple(int(v) for v in value.split(",") if v.strip())
+                elif isinstance(current, bool):
+                    if value.strip().lower() not in _BOOLEANS:
+                        raise ValueError(value)
+                    out[key] = _BOOLEANS[value.strip().lower()]
+                else:
+                    out[key] = type(current)(value)
+            except ValueError as err:
+                raise ValueError(f"{item!r}: {value!r} is not a valid {type(current).__name__} for {key}") from err
+        return replace(self, **out)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -25,6 +25,10 @@ def add_parser(sub) -> None:
     p.add_argument("--mode", choices=("supervised", "unsupervised"), default="supervised")
     p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")
     p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs (default: the seed's 500)")
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+        help="any JAEConfig field, repeatable, e.g. --set lr=3e-4 --set decoder_batch=true",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.set_defaults(func=run)
@@ -41,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not args.overwrite:  # fail before the work, not after it
         raise FileExistsError(f"{out} exists; pass --overwrite to replace it or choose another --out")
     mdata = load_input(args)
-    config = JAEConfig(mode=args.mode)
+    config = JAEConfig(mode=args.mode).with_overrides(args.overrides)
     if args.max_epochs is not None:
         config = replace(config, max_epochs=args.max_epochs)
     model = JAE(config, seed=args.seed, device=args.device)
