@@ -440,3 +440,17 @@ def test_make_mudata_restores_user_mudata_options():
         md.set_options(pull_on_update=None)
     assert isinstance(mdata, md.MuData)
     assert list(mdata.obs.columns) == []
+
+
+def test_read_h5ad_names_a_missing_file_and_read_obs_closes_the_file(tmp_path):
+    from jae.io import read_h5ad, read_obs
+
+    with pytest.raises(FileNotFoundError, match="--prediction file .*nope.h5ad does not exist"):
+        read_h5ad(tmp_path / "nope.h5ad", what="--prediction")
+    path = tmp_path / "a.h5ad"
+    ad.AnnData(np.ones((3, 2), np.float32), obs=pd.DataFrame({"cell_type": list("xyz")}, index=list("abc"))).write_h5ad(path)
+    obs = read_obs(path)
+    assert list(obs.index) == list("abc") and list(obs["cell_type"]) == list("xyz")
+    with h5py.File(path, "a"):  # HDF5 refuses this while a read-only handle to the file is still open
+        pass
+    assert read_h5ad(path).shape == (3, 2)

@@ -56,10 +56,10 @@ def _layer(args):
 
 
 def _join_annotations(mdata, paths) -> None:
-    import anndata as ad
+    from ..io import read_obs
 
     for p in paths:
-        obs = ad.read_h5ad(p, backed="r").obs
+        obs = read_obs(p, what="--annotations")
         for col in obs.columns:
             mdata.obs[col] = obs[col].reindex(mdata.obs_names)
 

@@ -54,16 +54,11 @@ def _prediction_arg(text: str) -> tuple[str | None, Path]:
 
 def _read_prediction(path: Path, obs_names, *, name: str | None):
     """A competition prediction .h5ad as an ``(n_cells, n_dims)`` array in ``obs_names`` order."""
-    import warnings
-
-    import anndata as ad
     import numpy as np
 
-    if not path.is_file():
-        raise FileNotFoundError(f"--prediction file {path} does not exist")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ad.OldFormatWarning)
-        pred = ad.read_h5ad(path)
+    from ..io import read_h5ad
+
+    pred = read_h5ad(path, what="--prediction")
     label = name or str(pred.uns.get("method_id", path.name.split(".")[0]))
     missing = obs_names.difference(pred.obs_names)
     if len(missing):

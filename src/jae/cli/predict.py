@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import warnings
 from pathlib import Path
 
 
@@ -27,18 +26,8 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _read(path: Path):
-    import anndata as ad
-
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"input file {path} does not exist; check the path")
-    with warnings.catch_warnings():  # the competition's files were written by an old anndata
-        warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
-        return ad.read_h5ad(path)
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..io import write_atomic
+    from ..io import read_h5ad, write_atomic
     from ..prediction import ModalityPredictor
 
     out = Path(args.output)
@@ -47,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     inputs = [Path(args.train_mod1), Path(args.train_mod2), Path(args.test_mod1)]
     if any(out.resolve() == p.resolve() for p in inputs):
         raise ValueError(f"--output {out} is an input file; choose another path")
-    train_source, train_target, test_source = (_read(p) for p in inputs)
+    names = ("--train-mod1", "--train-mod2", "--test-mod1")
+    train_source, train_target, test_source = (read_h5ad(p, what=n) for p, n in zip(inputs, names))
     model = ModalityPredictor(args.method).fit(
         train_source, train_target, seed=args.seed, progress_bar=not args.quiet
     )

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .modality import MOD_NAMES, detect_kind, normalize_kind
 
-__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "make_mudata"]
+__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_h5ad", "read_obs", "make_mudata"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,15 +91,22 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str) -> No
         mdata.obs[col] = series if source.index.equals(mdata.obs_names) else series.reindex(mdata.obs_names)
 
 
-def _read_h5ad(path: Path, **kwargs) -> ad.AnnData:
-    """``anndata.read_h5ad`` without the warning about files written by old anndata (the competition's files)."""
+def read_h5ad(path: PathLike, *, what: str = "input", **kwargs) -> ad.AnnData:
+    """``anndata.read_h5ad`` with a clear error for a missing file and without old-format warnings.
+
+    The competition's files were written by an old anndata; reading them is fine and warns for nothing.
+    ``what`` names the file in the error (e.g. ``'--prediction'``); ``kwargs`` go to ``anndata.read_h5ad``.
+    """
+    path = _check_file(path, what=what)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
+        warnings.simplefilter("ignore", ad.OldFormatWarning)
         return ad.read_h5ad(path, **kwargs)
 
 
-def _read_obs(path: Path) -> pd.DataFrame:
-    adata = _read_h5ad(path, backed="r")
+def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
+    """The ``obs`` frame of an ``.h5ad`` file, read without loading its matrix (the file is closed again)."""
+    adata = read_h5ad(path, what=what, backed="r")
     try:
         return adata.obs.copy()
     finally:
@@ -142,7 +149,7 @@ def read_competition(
     columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
     """
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
-    adatas = [_read_h5ad(p) for p in paths]
+    adatas = [read_h5ad(p) for p in paths]
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
     if kinds[0] is None:
         kinds[0] = "GEX"
@@ -175,7 +182,7 @@ def read_competition(
             annotations = [annotations]
         for path in annotations:
             path = _check_file(path, what="annotation")
-            obs = _read_obs(path)
+            obs = read_obs(path)
             matched = int(mdata.obs_names.isin(obs.index).sum())
             logger.info("annotations %s: %d of %d cells matched", path.name, matched, mdata.n_obs)
             if matched == 0:
