@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.metrics import normalized_mutual_info_score
 
 from ._graph import NeighborGraph, neighbor_graph
-from ._labels import as_labels
+from ._labels import as_labels, codes
 from ._louvain import louvain_membership, louvain_memberships
 
 __all__ = ["nmi", "louvain", "RESOLUTIONS"]
@@ -86,10 +86,11 @@ def nmi(
         graph = neighbor_graph(embedding, device=device)
     if graph.n_cells != len(labels):
         raise ValueError(f"nmi: the graph has {graph.n_cells} cells but cell_type has {len(labels)}; align them")
+    _, label_codes = codes(labels)  # integer codes: same NMI, without sorting strings for every resolution
     best, best_res = 0.0, resolutions[0]
     clusterings = louvain_memberships(graph.connectivities, resolutions, seed=seed, n_jobs=n_jobs)
     for res, clusters in zip(resolutions, clusterings):
-        score = normalized_mutual_info_score(labels, clusters, average_method="arithmetic")
+        score = normalized_mutual_info_score(label_codes, clusters, average_method="arithmetic")
         if score > best:
             best, best_res = score, res
     log.debug("nmi: best %.4f at resolution %s", best, best_res)

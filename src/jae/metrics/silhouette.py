@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ._graph import _as_float_matrix, distance_blocks
+from ._graph import FUSED_MIN_SUMS, _as_float_matrix, _knn_and_cluster_sums_fused, distance_blocks, resolve_device
 from ._labels import as_labels, codes
 
 __all__ = ["silhouette_samples", "silhouette_from_sums", "asw_label", "asw_batch"]
@@ -43,6 +43,15 @@ def silhouette_samples(X, labels: Sequence, *, device: str | None = None) -> np.
     n, k = len(code), len(cats)
     if not 2 <= k <= n - 1:
         raise ValueError(f"silhouette needs 2 to n_cells - 1 distinct labels; got {k} for {n} cells")
+    return _silhouette_codes(X, code, k, device=device)
+
+
+def _silhouette_codes(X: np.ndarray, code: np.ndarray, k: int, *, device: str | None = None) -> np.ndarray:
+    """:func:`silhouette_samples` for integer labels ``code`` in ``0..k-1`` (no checks)."""
+    n = len(code)
+    if resolve_device(device).type == "cpu" and n >= FUSED_MIN_SUMS:  # each pair once, in cache-sized tiles
+        _, _, sums = _knn_and_cluster_sums_fused(X, code, 1)
+        return silhouette_from_sums(sums, code)
     out = np.empty(n, dtype=np.float64)
     onehot = None
     for start, stop, D in distance_blocks(X, device=device):
@@ -125,15 +134,15 @@ def asw_batch(embedding, batch: Sequence, cell_type: Sequence, *, device: str | 
     Score in [0, 1] (higher: batches better mixed); NaN when no cell type has two batches (e.g. one batch).
     """
     X = _as_float_matrix(embedding)
-    batches = as_labels(batch, name="batch", n_cells=X.shape[0])
-    types = as_labels(cell_type, name="cell_type", n_cells=X.shape[0])
+    _, batch_code = codes(as_labels(batch, name="batch", n_cells=X.shape[0]))
+    _, type_code = codes(as_labels(cell_type, name="cell_type", n_cells=X.shape[0]))
     per_type = []
-    for t in np.unique(types):
-        mask = types == t
-        n_batches = len(np.unique(batches[mask]))
-        if n_batches == 1 or n_batches == mask.sum():
+    for t in range(int(type_code.max()) + 1):
+        mask = type_code == t
+        present, code = np.unique(batch_code[mask], return_inverse=True)
+        if len(present) == 1 or len(present) == mask.sum():
             continue
-        s = silhouette_samples(X[mask], batches[mask], device=device)
+        s = _silhouette_codes(X[mask], code.astype(np.int64), len(present), device=device)
         per_type.append(np.mean(1.0 - np.abs(s)))
     if not per_type:
         log.warning("asw_batch is undefined: no cell type spans two batches; reporting NaN")
