@@ -39,17 +39,23 @@ def _totalvi(qset, seed: int) -> np.ndarray:
 
 
 def _multivi(qset, seed: int) -> np.ndarray:
+    """MultiVI through its MuData setup (scvi-tools >= 1.4 ignores ``setup_anndata`` for MultiVI)."""
     import anndata as ad
+    import mudata as md
     import scipy.sparse as sp
     import scvi
 
     scvi.settings.seed = seed
-    rna, atac = qset.mdata["rna"], qset.mdata["atac"]
-    X = sp.hstack([sp.csr_matrix(rna.layers["counts"]), sp.csr_matrix(atac.layers["counts"])]).tocsr()
-    adata = ad.AnnData(X, obs=qset.obs[["batch"]].copy())
-    adata.var["modality"] = ["Gene Expression"] * rna.n_vars + ["Peaks"] * atac.n_vars
-    scvi.model.MULTIVI.setup_anndata(adata, batch_key="batch")
-    model = scvi.model.MULTIVI(adata, n_genes=rna.n_vars, n_regions=atac.n_vars)
+    mods = {
+        name: ad.AnnData(sp.csr_matrix(qset.mdata[name].layers["counts"]), obs=qset.obs[["batch"]].copy(),
+                         var=qset.mdata[name].var[[]].copy())
+        for name in ("rna", "atac")
+    }
+    mdata = md.MuData(mods)
+    scvi.model.MULTIVI.setup_mudata(
+        mdata, batch_key="batch", modalities={"rna_layer": "rna", "atac_layer": "atac", "batch_key": "rna"}
+    )
+    model = scvi.model.MULTIVI(mdata)
     model.train(max_epochs=MAX_EPOCHS, accelerator="cpu")
     return np.asarray(model.get_latent_representation(), dtype=np.float32)
 
