@@ -66,6 +66,14 @@ def _adam(network: torch.nn.Module, *, lr: float, weight_decay: float) -> torch.
 
 
 @dataclass(frozen=True)
+class _Adversary:
+    """The batch classifier and its own optimiser (it never shares the network's)."""
+
+    classifier: BatchAdversary
+    optimizer: torch.optim.Optimizer
+
+
+@dataclass(frozen=True)
 class Stage:
     """One training stage: pretraining (all loss terms, early stopping) or fine-tuning (reconstruction only)."""
 
@@ -165,8 +173,8 @@ def train_network(
     generator = torch.Generator().manual_seed(seed)
     adversary = None
     if config.w_adversary > 0 and batch is not None and layout.n_batch >= 2 and not stage.reconstruction_only:
-        adversary = BatchAdversary(layout.dim, layout.n_batch).to(device)
-        adversary = (adversary, _adam(adversary, lr=stage.lr, weight_decay=0.0))
+        classifier = BatchAdversary(layout.dim, layout.n_batch).to(device)
+        adversary = _Adversary(classifier, _adam(classifier, lr=stage.lr, weight_decay=0.0))
 
     with _cpu_threads(device):
         history = _epochs(
@@ -205,17 +213,17 @@ def _epochs(
                 z, recon, xb, layout=layout, config=config,
                 cell_type=None if cell_type is None else cell_type[idx],
                 phase=None if phase is None else phase[idx],
-                adversary_logits=None if adversary is None else adversary[0](z),
+                adversary_logits=None if adversary is None else adversary.classifier(z),
                 reconstruction_only=stage.reconstruction_only,
             )
             optimizer.zero_grad(set_to_none=True)
             parts["total"].backward()
             optimizer.step()
             if adversary is not None:  # the classifier learns from the latent; its grads above are discarded
-                adversary[1].zero_grad(set_to_none=True)
-                parts["adversary_fit"] = adversary_step_loss(adversary[0], z, bb)
+                adversary.optimizer.zero_grad(set_to_none=True)
+                parts["adversary_fit"] = adversary_step_loss(adversary.classifier, z, bb)
                 parts["adversary_fit"].backward()
-                adversary[1].step()
+                adversary.optimizer.step()
             for k, v in parts.items():  # detached sums stay on the device: no host sync per step
                 sums[k] = sums.get(k, 0.0) + v.detach() * idx.numel()
             n_seen += idx.numel()
