@@ -231,16 +231,19 @@ def write_results(
 
 
 def merge(specs: list[str], *, stem: str) -> int:
-    """Combine earlier runs: each spec is ``STEM`` (all its rows) or ``STEM:SETTING`` (that setting's rows only).
+    """Combine earlier runs: each spec is ``STEM`` (all its rows), ``STEM:SETTING`` (that setting's rows only) or
+    ``STEM:SETTING:METHOD`` (one method's rows of that setting, e.g. a peer tool's from a run whose jae rows were
+    superseded).
 
     Runs may use different configs (e.g. an online rerun after tuning a field the pretrained setting never reads);
     every part's command and config are listed under the table.
     """
     rows, notes, wall = [], [], 0.0
     for spec in specs:
-        part_stem, _, setting = spec.partition(":")
+        part_stem, _, rest = spec.partition(":")
+        setting, _, method = rest.partition(":")
         part = json.loads((RESULTS / f"{part_stem}.json").read_text())
-        rows += [r for r in part["rows"] if not setting or r["setting"] == setting]
+        rows += [r for r in part["rows"] if (not setting or r["setting"] == setting) and (not method or r["method"] == method)]
         wall += part["wall_seconds"]
         notes.append(f"- `{spec}`: `{' '.join(part['command'])}`, config `{json.dumps(part['config'])}`")
     config = JAEConfig.from_dict(json.loads((RESULTS / f"{specs[-1].partition(':')[0]}.json").read_text())["config"])

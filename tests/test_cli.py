@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from jae import JAEConfig
 from jae.cli import main
 
 STARTER = {
@@ -57,7 +58,7 @@ def test_demo_runs_on_built_in_data(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "label transfer accuracy" in printed and str(out) in printed
     emb = ad.read_h5ad(out / "embedding.h5ad")
-    assert emb.n_obs == 500 and emb.n_vars == 6 + 2 + 7  # 6 types + 2 reference batches + phase + free
+    assert emb.n_obs == 500 and emb.n_vars == 6 + 2 + 2 + JAEConfig().n_free  # types + reference batches + phase + free
     assert (out / "model" / "model.json").is_file()
     assert main(["-q", "demo", "--out", str(out), "--n-cells", "500", "--max-epochs", "5"]) == 1  # no silent overwrite
 
@@ -74,7 +75,7 @@ def test_embed_writes_a_copy_of_an_h5mu_input(tmp_path):
     import mudata as md
 
     result = md.read_h5mu(out)
-    assert result.obsm["X_jae"].shape == (300, 3 + 2 + 7)
+    assert result.obsm["X_jae"].shape == (300, 3 + 2 + 2 + JAEConfig().n_free)
     assert result.obs["jae_confidence"].between(0, 1).all() and result.obs["jae_cell_type"].notna().all()
     assert "X_jae" not in md.read_h5mu(src).obsm  # the input is untouched
 

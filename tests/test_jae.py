@@ -28,9 +28,10 @@ def fitted(mdata):
 
 def test_fit_embed_shapes_and_history(fitted, mdata):
     n_ct, n_b = 4, 2  # the query batch is not a reference batch
-    assert fitted.layout.dim == n_ct + n_b + 7
+    n_other = TRAINED.n_phase + TRAINED.n_free
+    assert fitted.layout.dim == n_ct + n_b + n_other
     Z = fitted.embed(mdata)
-    assert Z.shape == (mdata.n_obs, n_ct + n_b + 7) and Z.dtype == np.float32
+    assert Z.shape == (mdata.n_obs, n_ct + n_b + n_other) and Z.dtype == np.float32
     assert np.array_equal(mdata.obsm["X_jae"], Z)
     assert set(fitted.history["stage"]) == {"pretrain", "finetune"}
     assert (fitted.history["stage"] == "finetune").sum() == 2  # the seed: 2 epochs for ATAC

@@ -305,8 +305,8 @@ class JAE:
 
         Returns
         -------
-        ``(n_cells, n_cell_types + n_batches + 7)`` float32 array aligned to the data's ``obs_names``; also
-        stored in ``data.obsm[key_added]`` unless ``key_added`` is None.
+        ``(n_cells, self.layout.dim)`` float32 array (cell types + reference batches + phase + free units) aligned
+        to the data's ``obs_names``; also stored in ``data.obsm[key_added]`` unless ``key_added`` is None.
         """
         X, cells = self._features(data, layer=layer)
         Z = self.embed_transformed(X)
