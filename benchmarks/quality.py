@@ -246,6 +246,9 @@ def merge(specs: list[str], *, stem: str) -> int:
         rows += [r for r in part["rows"] if (not setting or r["setting"] == setting) and (not method or r["method"] == method)]
         wall += part["wall_seconds"]
         notes.append(f"- `{spec}`: `{' '.join(part['command'])}`, config `{json.dumps(part['config'])}`")
+    method_order = ("jae", "svd_baseline")
+    rows.sort(key=lambda r: (SETTINGS.index(r["setting"]), SETS.index(r["set"]) if r["set"] in SETS else len(SETS),
+                             method_order.index(r["method"]) if r["method"] in method_order else 2, r["seed"]))
     config = JAEConfig.from_dict(json.loads((RESULTS / f"{specs[-1].partition(':')[0]}.json").read_text())["config"])
     path = write_results(rows, stem=stem, config=config, argv=["--merge", *specs], wall=wall, parts=notes)
     print(path.read_text())
