@@ -157,6 +157,11 @@ def train_network(
     """
     device = X.device
     n = X.shape[0]
+    use_adversary = (
+        config.w_adversary > 0 and batch is not None and layout.n_batch >= 2 and not stage.reconstruction_only
+    )
+    if not (network.n_condition or use_adversary):
+        batch = None  # nothing reads it: no per-step gather of batch codes
     train_idx = torch.arange(n, device=device)
     if val_idx is not None and len(val_idx):
         keep = np.ones(n, dtype=bool)
@@ -172,7 +177,7 @@ def train_network(
     optimizer = _adam(network, lr=stage.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(seed)
     adversary = None
-    if config.w_adversary > 0 and batch is not None and layout.n_batch >= 2 and not stage.reconstruction_only:
+    if use_adversary:
         classifier = BatchAdversary(layout.dim, layout.n_batch).to(device)
         adversary = _Adversary(classifier, _adam(classifier, lr=stage.lr, weight_decay=0.0))
 
