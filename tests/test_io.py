@@ -18,6 +18,7 @@ from jae.io import (
     check_batches,
     get_annotation,
     get_paired,
+    join_annotations,
     make_mudata,
     read_10x_h5,
     read_competition,
@@ -454,3 +455,25 @@ def test_read_h5ad_names_a_missing_file_and_read_obs_closes_the_file(tmp_path):
     with h5py.File(path, "a"):  # HDF5 refuses this while a read-only handle to the file is still open
         pass
     assert read_h5ad(path).shape == (3, 2)
+
+
+def test_join_annotations_keeps_or_replaces_existing_columns(tmp_path):
+    cells = pd.DataFrame(index=list("abcd"))
+    rna = ad.AnnData(sp.csr_matrix(np.ones((4, 3), dtype=np.float32)), obs=cells, var=pd.DataFrame(index=["g1", "g2", "g3"]))
+    prot = ad.AnnData(np.ones((4, 2), dtype=np.float32), obs=cells, var=pd.DataFrame(index=["p1", "p2"]))
+    mdata = md.MuData({"rna": rna, "prot": prot})
+    mdata.obs["cell_type"] = ["old"] * 4
+    ann = ad.AnnData(obs=pd.DataFrame({"cell_type": ["T", "B"], "score": [1.0, 2.0]}, index=["b", "d"]))
+    ann.write_h5ad(tmp_path / "ann.h5ad")
+    join_annotations(mdata, tmp_path / "ann.h5ad")  # the default keeps what the data already has
+    assert mdata.obs["cell_type"].tolist() == ["old"] * 4
+    assert mdata.obs["score"].isna().tolist() == [True, False, True, False]
+    join_annotations(mdata, [tmp_path / "ann.h5ad"], replace_existing=True)  # the CLI's --annotations
+    assert mdata.obs["cell_type"].tolist()[1::2] == ["T", "B"] and mdata.obs["cell_type"].isna().sum() == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # anndata warns about the duplicated names on purpose here
+        ad.AnnData(obs=pd.DataFrame({"x": [1, 2]}, index=["a", "a"])).write_h5ad(tmp_path / "dup.h5ad")
+        with pytest.raises(ValueError, match="duplicated cell names"):
+            join_annotations(mdata, tmp_path / "dup.h5ad")
+    with pytest.raises(FileNotFoundError, match="--annotations file .* does not exist"):
+        join_annotations(mdata, tmp_path / "nope.h5ad", what="--annotations")

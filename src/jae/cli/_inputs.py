@@ -32,7 +32,7 @@ def input_paths(args) -> list[Path]:
 
 def load_input(args, *, with_annotations: bool = True):
     """Read the data named by the input options into a MuData."""
-    from ..io import read_10x_h5, read_competition, read_h5mu
+    from ..io import join_annotations, read_10x_h5, read_competition, read_h5mu
 
     given = [x for x in (args.mod1 or args.mod2, args.h5mu, args.tenx) if x]
     if len(given) != 1:
@@ -47,21 +47,12 @@ def load_input(args, *, with_annotations: bool = True):
     else:
         mdata = read_10x_h5(args.tenx)
     if annotations:
-        _join_annotations(mdata, annotations)
+        join_annotations(mdata, annotations, replace_existing=True, what="--annotations")
     return mdata
 
 
 def _layer(args):
     return None if args.layer in ("X", "None") else args.layer
-
-
-def _join_annotations(mdata, paths) -> None:
-    from ..io import read_obs
-
-    for p in paths:
-        obs = read_obs(p, what="--annotations")
-        for col in obs.columns:
-            mdata.obs[col] = obs[col].reindex(mdata.obs_names)
 
 
 def dataset_id(mdata, default: str = "jae") -> str:

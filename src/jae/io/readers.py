@@ -21,7 +21,7 @@ import pandas as pd
 
 from .modality import MOD_NAMES, detect_kind, normalize_kind
 
-__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_h5ad", "read_obs", "make_mudata"]
+__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_h5ad", "read_obs", "join_annotations", "make_mudata"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +76,11 @@ def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts"
         adata.layers["counts"] = adata.X
 
 
-def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str) -> None:
-    """Join the columns of ``source`` missing from ``mdata.obs`` by cell name (NaN for cells not in ``source``)."""
-    new = [c for c in source.columns if c not in mdata.obs.columns]
-    skipped = [c for c in source.columns if c in mdata.obs.columns]
+def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, replace_existing: bool = False) -> None:
+    """Join the columns of ``source`` into ``mdata.obs`` by cell name (NaN for cells not in ``source``); columns
+    ``mdata.obs`` already has are kept unless ``replace_existing``."""
+    new = [c for c in source.columns if replace_existing or c not in mdata.obs.columns]
+    skipped = [c for c in source.columns if c not in new]
     if skipped:
         logger.debug("%s: keeping the existing columns %s", what, skipped)
     if not new:
@@ -178,16 +179,37 @@ def read_competition(
                 mdata.uns[key] = a.uns[key]
                 break
     if annotations is not None:
-        if isinstance(annotations, (str, os.PathLike)):
-            annotations = [annotations]
-        for path in annotations:
-            path = _check_file(path, what="annotation")
-            obs = read_obs(path)
-            matched = int(mdata.obs_names.isin(obs.index).sum())
-            logger.info("annotations %s: %d of %d cells matched", path.name, matched, mdata.n_obs)
-            if matched == 0:
-                logger.warning("annotations %s share no cell names with the data", path.name)
-            _add_obs_columns(mdata, obs, what=str(path))
+        join_annotations(mdata, annotations)
+    return mdata
+
+
+def join_annotations(
+    mdata: md.MuData, paths, *, replace_existing: bool = False, what: str = "annotation"
+) -> md.MuData:
+    """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
+    name, in place; cells a file lacks get NaN.
+
+    Parameters
+    ----------
+    mdata
+        The data to annotate.
+    paths
+        One path or a list of paths.
+    replace_existing
+        Replace columns ``mdata.obs`` already has (default: keep them, e.g. the data files' own ``batch``).
+    what
+        How errors name the files (e.g. ``'--annotations'``).
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    for path in paths:
+        obs = read_obs(path, what=what)
+        path = Path(path)
+        matched = int(mdata.obs_names.isin(obs.index).sum())
+        logger.info("annotations %s: %d of %d cells matched", path.name, matched, mdata.n_obs)
+        if matched == 0:
+            logger.warning("annotations %s share no cell names with the data", path.name)
+        _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
     return mdata
 
 
