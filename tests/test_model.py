@@ -114,3 +114,32 @@ def test_config_overrides_from_strings_are_typed_and_checked():
         JAEConfig().with_overrides(["n_free=2.5"])
     with pytest.raises(ValueError, match="lr must be positive"):
         JAEConfig().with_overrides(["lr=-1"])
+
+
+def test_network_started_at_pca_is_that_pca():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 12)) @ rng.normal(size=(12, 12)) + 3.0  # uncentred, correlated features
+    mean = X.mean(0)
+    _, _, vt = np.linalg.svd(X - mean, full_matrices=False)
+    net = JAENetwork(12, 7, hidden=(16, 8), dropout=0.1, batch_norm=True, linear_path=True)
+    net.start_at_pca(torch.tensor(mean, dtype=torch.float32), torch.tensor(vt[:4], dtype=torch.float32), slice(3, 7))
+    z, recon = net.eval()(torch.tensor(X, dtype=torch.float32))
+    scores = (X - mean) @ vt[:4].T
+    np.testing.assert_allclose(z[:, 3:].detach().numpy(), scores, atol=1e-4)
+    np.testing.assert_allclose(z[:, :3].detach().numpy(), 0.0, atol=1e-6)  # the supervised blocks start at 0
+    np.testing.assert_allclose(recon.detach().numpy(), mean + scores @ vt[:4], atol=1e-4)  # the rank-4 PCA fit
+    # training can leave the PCA: the zeroed non-linear branches still receive gradients
+    net.train()
+    _, recon = net(torch.tensor(X, dtype=torch.float32))
+    ((recon - torch.tensor(X, dtype=torch.float32)) ** 2).mean().backward()
+    assert float(net.to_latent.weight.grad[3:].abs().sum()) > 0
+    assert float(net.decoder[-1].weight.grad.abs().sum()) > 0
+
+
+def test_start_at_pca_checks_its_input():
+    net = JAENetwork(12, 7, hidden=(8,), dropout=0.0, batch_norm=False)
+    with pytest.raises(ValueError, match="linear_path=True"):
+        net.start_at_pca(torch.zeros(12), torch.zeros(4, 12), slice(3, 7))
+    net = JAENetwork(12, 7, hidden=(8,), dropout=0.0, batch_norm=False, linear_path=True)
+    with pytest.raises(ValueError, match=r"expected \(4, 12\)"):
+        net.start_at_pca(torch.zeros(12), torch.zeros(3, 12), slice(3, 7))

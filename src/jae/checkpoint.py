@@ -101,7 +101,9 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
             f"(reads version {FORMAT_VERSION}); refit the model or use the jae version that wrote it"
         )
     tensors = torch.load(path / WEIGHTS, map_location="cpu", weights_only=True)
-    model = cls(JAEConfig.from_dict(d["config"]), seed=d["seed"], device=device)
+    config = dict(d["config"])
+    config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
+    model = cls(JAEConfig.from_dict(config), seed=d["seed"], device=device)
     model.layout = LatentLayout(**d["layout"])
     model.cell_types = list(d["categories"]["cell_type"])
     model.batches = list(d["categories"]["batch"])
@@ -126,6 +128,7 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
     model.network = JAENetwork(
         d["n_input"], model.layout.dim, hidden=cfg.hidden, dropout=cfg.dropout, batch_norm=cfg.batch_norm,
         n_condition=model.layout.n_batch if cfg.decoder_batch else 0,
+        linear_path=cfg.pca_init,
     )
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises

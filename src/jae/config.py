@@ -45,6 +45,10 @@ class JAEConfig:
     #: jae: the decoder also receives the batch (one-hot over the reference batches, zeros for any other batch),
     #: so the latent vector need not carry batch effects for the reconstruction's sake.
     decoder_batch: bool = False
+    #: jae: a linear path beside the encoder and decoder, started at a PCA of the training features: the free units
+    #: begin as the top principal components and the non-linear branches begin at zero, so training starts from
+    #: the linear solution instead of a random one (benchmarks/results/tuning.md, round 17).
+    pca_init: bool = True
     # --- pretraining -------------------------------------------------------------------------------------------
     lr: float = 1e-4  # seed
     batch_size: int = 32  # seed

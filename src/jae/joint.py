@@ -212,7 +212,10 @@ class JAE:
             self.network = JAENetwork(
                 preprocessor.n_output, self.layout.dim, hidden=cfg.hidden, dropout=cfg.dropout,
                 batch_norm=cfg.batch_norm, n_condition=self.layout.n_batch if cfg.decoder_batch else 0,
+                linear_path=cfg.pca_init,
             ).to(self.device)
+            if cfg.pca_init:
+                self._start_at_pca(X[ref])
             codes = None
             if supervised:
                 codes = pd.Categorical(labels[ref].astype(str), categories=self.cell_types).codes.astype(np.int64)
@@ -227,6 +230,16 @@ class JAE:
         if finetune and (~ref).any():
             self.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar)
         return self
+
+    def _start_at_pca(self, X: np.ndarray) -> None:
+        """Start the network at a PCA of the training features (``JAEConfig.pca_init``); the free units get the axes."""
+        units = self.layout.block("free")
+        k = min(units.stop - units.start, X.shape[0] - 1, X.shape[1])
+        mean = X.mean(axis=0, dtype=np.float64)
+        _, _, vt = np.linalg.svd(X - mean, full_matrices=False)
+        axes = np.zeros((units.stop - units.start, X.shape[1]))
+        axes[:k] = vt[:k]
+        self.network.start_at_pca(self._tensor(mean.astype(np.float32)), self._tensor(axes.astype(np.float32)), units)
 
     def _batch_codes(self, batch) -> np.ndarray:
         """int64 codes of batch labels in ``self.batches``; -1 for a batch the model was not pretrained on."""

@@ -49,14 +49,21 @@ class JAENetwork(nn.Module):
         Regularisation of the hidden layers.
     n_condition
         Width of a condition vector (the batch one-hot) the decoder receives beside the latent; 0 for none.
+    linear_path
+        Add a linear map from the input to the latent and from the latent to the output beside the non-linear
+        encoder and decoder; :meth:`start_at_pca` then starts the network at a PCA of the training features.
     """
 
     def __init__(
         self, n_input: int, n_latent: int, *, hidden: tuple[int, ...], dropout: float, batch_norm: bool,
-        n_condition: int = 0,
+        n_condition: int = 0, linear_path: bool = False,
     ) -> None:
         super().__init__()
         self.n_condition = int(n_condition)
+        self.linear_path = bool(linear_path)
+        if self.linear_path:
+            self.encoder_linear = nn.Linear(n_input, n_latent)
+            self.decoder_linear = nn.Linear(n_latent, n_input)
         widths = [n_input, *hidden]
         self.encoder_blocks = nn.Sequential(
             *[_ResidualBlock(a, b, dropout=dropout, batch_norm=batch_norm) for a, b in zip(widths[:-1], widths[1:])]
@@ -67,17 +74,43 @@ class JAENetwork(nn.Module):
         )
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.to_latent(self.encoder_blocks(x))
+        z = self.to_latent(self.encoder_blocks(x))
+        return z + self.encoder_linear(x) if self.linear_path else z
+
+    @torch.no_grad()
+    def start_at_pca(self, mean: torch.Tensor, axes: torch.Tensor, units: slice) -> None:
+        """Start as a PCA: latent ``units`` = ``axes @ (x - mean)``, output = ``mean + axes.T @ latent[units]``.
+
+        ``axes`` is ``(k, n_input)`` with orthonormal rows (the top principal axes of the training features) and
+        ``units`` a slice of ``k`` latent units. The non-linear branches' last layers start at zero, so training
+        departs from the PCA only where that lowers the loss.
+        """
+        if not self.linear_path:
+            raise ValueError("start_at_pca needs a network built with linear_path=True")
+        k = units.stop - units.start
+        if axes.shape != (k, self.encoder_linear.in_features):
+            raise ValueError(f"axes have shape {tuple(axes.shape)}, expected ({k}, {self.encoder_linear.in_features})")
+        for layer in (self.encoder_linear, self.decoder_linear, self.to_latent, self.decoder[-1]):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        self.encoder_linear.weight[units] = axes
+        self.encoder_linear.bias[units] = -(axes @ mean)
+        self.decoder_linear.weight[:, units] = axes.T
+        self.decoder_linear.bias.copy_(mean)
 
     def decode(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         """Reconstruct the input from the latent (and the condition; zeros when it is None)."""
         if not self.n_condition:
-            return self.decoder(z)
-        if condition is None:
-            condition = z.new_zeros(z.shape[0], self.n_condition)
-        elif condition.shape != (z.shape[0], self.n_condition):
-            raise ValueError(f"condition has shape {tuple(condition.shape)}, expected ({z.shape[0]}, {self.n_condition})")
-        return self.decoder(torch.cat([z, condition], dim=1))
+            out = self.decoder(z)
+        else:
+            if condition is None:
+                condition = z.new_zeros(z.shape[0], self.n_condition)
+            elif condition.shape != (z.shape[0], self.n_condition):
+                raise ValueError(
+                    f"condition has shape {tuple(condition.shape)}, expected ({z.shape[0]}, {self.n_condition})"
+                )
+            out = self.decoder(torch.cat([z, condition], dim=1))
+        return out + self.decoder_linear(z) if self.linear_path else out
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``(latent, reconstruction)``."""
