@@ -138,3 +138,12 @@ def test_unfitted_model_says_what_to_do(mdata):
 def test_public_api_exports():
     for name in ("JAE", "JAEConfig", "Preprocessor", "read_competition", "read_h5mu", "read_10x_h5"):
         assert hasattr(jae, name)
+
+
+def test_pca_start_with_fewer_cells_and_features_than_free_units(mdata):
+    small = mdata[:12].copy()  # 12 cells, 5 + 5 input features, 20 free units: only 10 principal axes exist
+    cfg = JAEConfig(mode="unsupervised", max_epochs=2, n_svd=5)
+    model = JAE(cfg, seed=0, device="cpu").fit(small, progress_bar=False)
+    Z = model.embed(small, key_added=None)
+    assert model.layout.n_free == cfg.n_free_unsupervised
+    assert Z.shape == (12, model.layout.dim) and np.isfinite(Z).all()
