@@ -147,3 +147,20 @@ def test_pca_start_with_fewer_cells_and_features_than_free_units(mdata):
     Z = model.embed(small, key_added=None)
     assert model.layout.n_free == cfg.n_free_unsupervised
     assert Z.shape == (12, model.layout.dim) and np.isfinite(Z).all()
+
+
+def test_pca_start_accumulated_in_chunks_matches_a_direct_pca():
+    from jae.model import JAENetwork, LatentLayout
+
+    rng = np.random.default_rng(1)
+    X = (rng.normal(size=(101, 9)) * np.linspace(5, 0.5, 9) + 2.0).astype(np.float32)
+    rows = np.arange(101) % 4 != 0  # the PCA uses these rows only
+    model = JAE(JAEConfig(), seed=0, device="cpu")
+    model.layout = LatentLayout(n_cell_type=2, n_batch=1, n_phase=0, n_free=4)
+    model.network = JAENetwork(9, model.layout.dim, hidden=(8,), dropout=0.0, batch_norm=False, linear_path=True)
+    model._start_at_pca(X, rows, chunk=7)
+    Xr = X[rows].astype(np.float64)
+    _, _, vt = np.linalg.svd(Xr - Xr.mean(0), full_matrices=False)
+    got = model.network.encoder_linear.weight.detach().numpy()[model.layout.block("free")]
+    np.testing.assert_allclose(np.abs(got @ vt[:4].T), np.eye(4), atol=1e-4)  # the same axes, up to sign
+    np.testing.assert_allclose(model.network.decoder_linear.bias.detach().numpy(), Xr.mean(0), rtol=1e-5)

@@ -215,7 +215,7 @@ class JAE:
                 linear_path=cfg.pca_init,
             ).to(self.device)
             if cfg.pca_init:
-                self._start_at_pca(X[ref])
+                self._start_at_pca(X, ref)
             codes = None
             if supervised:
                 codes = pd.Categorical(labels[ref].astype(str), categories=self.cell_types).codes.astype(np.int64)
@@ -231,14 +231,27 @@ class JAE:
             self.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar)
         return self
 
-    def _start_at_pca(self, X: np.ndarray) -> None:
-        """Start the network at a PCA of the training features (``JAEConfig.pca_init``); the free units get the axes."""
+    def _start_at_pca(self, X: np.ndarray, rows: np.ndarray, *, chunk: int = 65536) -> None:
+        """Start the network at a PCA of ``X[rows]`` (``JAEConfig.pca_init``); the free units get the top axes.
+
+        The axes come from the eigenvectors of the features' covariance, accumulated over row chunks, so memory
+        stays at one chunk plus a ``(n_features, n_features)`` matrix however many cells there are.
+        """
         units = self.layout.block("free")
-        k = min(units.stop - units.start, X.shape[0] - 1, X.shape[1])
-        mean = X.mean(axis=0, dtype=np.float64)
-        _, _, vt = np.linalg.svd(X - mean, full_matrices=False)
-        axes = np.zeros((units.stop - units.start, X.shape[1]))
-        axes[:k] = vt[:k]
+        n_units = units.stop - units.start
+        idx = np.flatnonzero(rows)
+        mean = np.zeros(X.shape[1])
+        for start in range(0, len(idx), chunk):
+            mean += X[idx[start:start + chunk]].sum(axis=0, dtype=np.float64)
+        mean /= len(idx)
+        cov = np.zeros((X.shape[1], X.shape[1]))
+        for start in range(0, len(idx), chunk):
+            centred = X[idx[start:start + chunk]].astype(np.float64) - mean
+            cov += centred.T @ centred
+        _, vectors = np.linalg.eigh(cov)  # ascending eigenvalues
+        k = min(n_units, len(idx) - 1, X.shape[1])
+        axes = np.zeros((n_units, X.shape[1]))
+        axes[:k] = vectors[:, ::-1][:, :k].T
         self.network.start_at_pca(self._tensor(mean.astype(np.float32)), self._tensor(axes.astype(np.float32)), units)
 
     def _batch_codes(self, batch) -> np.ndarray:
