@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from .model import JAENetwork, LatentLayout
 from .preprocess import Preprocessor, SVDBasis
 from .train import resolve_device
 
-__all__ = ["FORMAT_VERSION", "save_model", "load_model"]
+__all__ = ["FORMAT_VERSION", "save_model", "load_model", "load_tensors"]
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,29 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     return path
 
 
+def load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """The ``{name: tensor}`` dict saved in ``path``, read with ``torch.load(weights_only=True)``.
+
+    Raises
+    ------
+    ValueError
+        For a truncated or damaged file, or one holding anything but tensors (a pickle of other objects is
+        refused, never run). The message never repeats torch's, which advises ``weights_only=False``.
+    """
+    try:
+        with warnings.catch_warnings():  # torch warns about pickle protocols before refusing a foreign pickle
+            warnings.simplefilter("ignore")
+            tensors = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001 - truncated, not a torch file, or a pickle of arbitrary objects (never run)
+        tensors = None
+    if not isinstance(tensors, dict) or not all(isinstance(v, torch.Tensor) for v in tensors.values()):
+        raise ValueError(
+            f"{path} is not a valid jae weights file (truncated, damaged or not written by jae); copy the model "
+            "folder again or refit the model"
+        ) from None
+    return tensors
+
+
 def load_model(cls, path: str | Path, *, device: str = "auto"):
     """Rebuild a model saved by :func:`save_model`; validates the description and the tensors."""
     path = Path(path)
@@ -94,13 +118,31 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
         d = json.loads((path / DESCRIPTION).read_text())
     except json.JSONDecodeError as err:
         raise ValueError(f"{path / DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
+    if not isinstance(d, dict):
+        raise ValueError(
+            f"{path / DESCRIPTION} "
+            "does not describe a jae model (not a JSON object); the model folder is damaged"
+        )
     version = d.get("format_version")
     if version != FORMAT_VERSION:
         raise ValueError(
             f"{path}: model format_version {version!r} is not supported by jae {__version__} "
             f"(reads version {FORMAT_VERSION}); refit the model or use the jae version that wrote it"
         )
-    tensors = torch.load(path / WEIGHTS, map_location="cpu", weights_only=True)
+    tensors = load_tensors(path / WEIGHTS)
+    try:
+        return _build(cls, path, d, tensors, device=device)
+    except KeyError as err:
+        raise ValueError(
+            f"{path / DESCRIPTION} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or "
+            "refit the model"
+        ) from None
+    except (TypeError, AttributeError) as err:
+        raise ValueError(f"{path / DESCRIPTION} has a malformed entry ({err}); the model folder is damaged") from None
+
+
+def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
+    """The model described by ``d`` with the weights ``tensors`` (a KeyError names a missing description key)."""
     config = dict(d["config"])
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
     model = cls(JAEConfig.from_dict(config), seed=d["seed"], device=device)
@@ -131,7 +173,13 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
         linear_path=cfg.pca_init,
     )
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
-    model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises
+    try:
+        model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises
+    except RuntimeError:
+        raise ValueError(
+            f"{path / WEIGHTS} does not match {path / DESCRIPTION} (missing, unexpected or misshapen tensors); the "
+            "two files come from different models: copy both from one model folder or refit the model"
+        ) from None
     model.network.to(resolve_device(device)).eval()
     model.history = pd.DataFrame(d.get("history") or {})
     return model

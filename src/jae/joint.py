@@ -11,6 +11,7 @@ import torch
 
 from .config import JAEConfig
 from .io.paired import check_batches, get_annotation, get_paired
+from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
 from .preprocess import Preprocessor, log_normalize
 from .train import Stage, resolve_device, split_validation, train_network
@@ -22,9 +23,9 @@ logger = logging.getLogger(__name__)
 
 def _guess_organism(gene_names: pd.Index) -> str:
     """'mouse' when most symbols are title-case (``Mcm5``), else 'human' (``MCM5``)."""
-    names = pd.Index(gene_names).astype(str)[:2000]
-    title = np.mean([n[:1].isupper() and n[1:].lower() == n[1:] and n[1:] != "" for n in names])
-    return "mouse" if title > 0.5 else "human"
+    from .preprocess.organism import organism_from_genes
+
+    return organism_from_genes(gene_names)
 
 
 class JAE:
@@ -83,7 +84,7 @@ class JAE:
         self,
         data,
         *,
-        batch_key: str = "batch",
+        batch_key: str | None = "batch",
         cell_type_key: str | None = "cell_type",
         phase_keys: tuple[str, str] | None = None,
         reference=None,
@@ -101,7 +102,7 @@ class JAE:
             MuData (or ``{name: AnnData}``) with an RNA modality and an ATAC or protein modality, raw counts in
             ``layer``.
         batch_key
-            Column of ``obs`` with the batch of each cell.
+            Column of ``obs`` with the batch of each cell; None treats all cells as one batch (e.g. one sample).
         cell_type_key
             Column with cell-type labels. Cells with a label form the reference (pretraining); cells without
             one are the query (fine-tuning). Ignored in unsupervised mode.
@@ -128,6 +129,10 @@ class JAE:
         """
         paired = get_paired(data, modalities=modalities, layer=layer)
         obs = paired.obs
+        check_fit_annotations(  # cheap checks before the SVD
+            obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=self.config.mode == "supervised",
+            reference=reference, phase_keys=phase_keys,
+        )
         self.modality_names = paired.names
         self.organism = organism or _organism_from(data) or _guess_organism(paired.var_names[0])
         logger.info(
@@ -166,7 +171,7 @@ class JAE:
         obs: pd.DataFrame,
         *,
         preprocessor: Preprocessor,
-        batch_key: str = "batch",
+        batch_key: str | None = "batch",
         cell_type_key: str | None = "cell_type",
         phase_keys: tuple[str, str] | None = None,
         reference=None,
@@ -183,7 +188,10 @@ class JAE:
                 "(one row per obs row, preprocessor.n_output columns)"
             )
         cfg = self.config
-        batch = get_annotation(obs, batch_key, what="batch labels").astype(str)
+        if batch_key is None:  # one batch: all cells
+            batch = pd.Series("all", index=obs.index, name="batch")
+        else:
+            batch = get_annotation(obs, batch_key, what="batch labels").astype(str)
         supervised = cfg.mode == "supervised"
         labels = None
         if supervised:
@@ -421,12 +429,9 @@ class JAE:
 
 
 def _organism_from(data) -> str | None:
-    uns = getattr(data, "uns", None)
-    value = None if uns is None else uns.get("organism")
-    if value is None:
-        return None
-    value = str(value).lower()
-    return {"human": "human", "homo_sapiens": "human", "mouse": "mouse", "mus_musculus": "mouse"}.get(value)
+    from .preprocess.organism import organism_from_uns
+
+    return organism_from_uns(data)
 
 
 def _obs_names(data, n: int) -> pd.Index:

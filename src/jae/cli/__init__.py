@@ -38,10 +38,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    from ._messages import cli_message
+
     try:
         return int(args.func(args) or 0)
-    except (ValueError, KeyError, FileNotFoundError, FileExistsError) as err:
-        logging.getLogger("jae").error("%s", err.args[0] if err.args else err)
+    except KeyboardInterrupt:
+        # outputs are written to temporary names and moved into place, so nothing half-written is left
+        logging.getLogger("jae").error("interrupted; no output was written (an earlier, complete output is kept)")
+        return 130
+    except (ValueError, KeyError, OSError) as err:  # OSError: FileNotFoundError, FileExistsError, disk full, ...
+        text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+        logging.getLogger("jae").error("%s", cli_message(str(text)))
         return 1
 
 

@@ -5,7 +5,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["add_input_args", "load_input", "input_paths", "dataset_id"]
+__all__ = ["add_input_args", "load_input", "input_paths", "dataset_id", "CLI_FIXES", "batch_key"]
+
+#: How the library's annotation checks word each fix on the command line (see jae.io.check_fit_annotations).
+CLI_FIXES: dict[str, str] = {
+    "batch_key": "--batch-key COLUMN",
+    "no_batch": "--batch-key none",
+    "cell_type_key": "--cell-type-key COLUMN",
+    "annotations": "--annotations FILE (an .h5ad whose obs holds the labels)",
+    "unsupervised": "--mode unsupervised",
+    "reference": "--cell-type-key COLUMN",
+}
+
+
+def batch_key(value: str | None) -> str | None:
+    """``--batch-key``: 'none' (or '') means all cells are one batch."""
+    return None if value is None or value.strip().lower() in ("", "none") else value
 
 
 def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True) -> None:
@@ -17,6 +32,8 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
     g.add_argument("--rna-mod", default="rna", help="RNA modality name in --h5mu (default: rna)")
     g.add_argument("--other-mod", default=None, help="second modality name in --h5mu (default: the other one)")
     g.add_argument("--layer", default="counts", help="layer with raw counts; 'X' for .X (default: counts)")
+    g.add_argument("--mod2-kind", choices=("ATAC", "ADT"), type=str.upper, default=None,
+                   help="kind of the second modality when its var has no 'feature_types' (default: detect)")
     if annotations:
         g.add_argument(
             "--annotations", type=Path, action="append", default=[],
@@ -41,9 +58,11 @@ def load_input(args, *, with_annotations: bool = True):
     if args.mod1 or args.mod2:
         if not (args.mod1 and args.mod2):
             raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
-        return read_competition(args.mod1, args.mod2, annotations=annotations or None, layer=_layer(args))
+        return read_competition(
+            args.mod1, args.mod2, annotations=annotations or None, layer=_layer(args), mod2_kind=args.mod2_kind
+        )
     if args.h5mu:
-        mdata = read_h5mu(args.h5mu, rna=args.rna_mod, other=args.other_mod)
+        mdata = read_h5mu(args.h5mu, rna=args.rna_mod, other=args.other_mod, other_kind=args.mod2_kind)
     else:
         mdata = read_10x_h5(args.tenx)
     if annotations:

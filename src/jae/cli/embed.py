@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ._inputs import add_input_args, dataset_id, input_paths, load_input
+from ._outputs import check_outputs
 
 
 def add_parser(sub) -> None:
@@ -13,12 +14,14 @@ def add_parser(sub) -> None:
         "embed", help="embed cells with a saved model",
         description="Embed cells with a fitted model. By default the model is first fine-tuned on these cells with "
         "the reconstruction loss (the seed's online step: 2 epochs for ATAC, 1 for ADT). Writes the competition "
-        "format (.h5ad: X = embedding, obs = cells, with predicted cell types) or a copy of an .h5mu input with "
-        "obsm['X_jae'].",
+        "format (.h5ad: X = embedding, obs = cells) or a copy of an .h5mu input with obsm['X_jae']. When the model "
+        "has cell types, the output's obs also holds the predicted cell type ('jae_cell_type') and its confidence "
+        "('jae_confidence', the softmax probability).",
     )
     add_input_args(p, annotations=False)
     p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
     p.add_argument("--out", type=Path, required=True, help="output .h5ad (competition format) or .h5mu")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--finetune-epochs", type=int, default=None, help="0 to skip fine-tuning (default: the seed's)")
     p.add_argument("--labels-out", type=Path, default=None, help="CSV of predicted cell types and confidences")
     p.add_argument("--method-id", default="jae", help="uns['method_id'] of the output (default: jae)")
@@ -26,37 +29,77 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+#: obs columns of the output that hold the predicted cell type and its confidence.
+LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence"}
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import JAE
     from ..io import write_atomic, write_embedding_h5ad
 
     out = Path(args.out)
-    if out.suffix not in (".h5ad", ".h5mu"):
-        raise ValueError(f"--out must end in .h5ad or .h5mu, not {out.name!r}")
     protect = input_paths(args)
-    if any(out.resolve() == p.resolve() for p in protect):  # fail before the work, not after it
-        raise ValueError(f"refusing to overwrite input file {out}; choose another --out")
-    mdata = load_input(args, with_annotations=False)
+    check_outputs(  # fail before the work, not after it
+        [("--out", out), ("--labels-out", args.labels_out)], inputs=protect + [Path(args.model)],
+        overwrite=args.overwrite, suffixes={"--out": (".h5ad", ".h5mu"), "--labels-out": (".csv",)},
+    )
+    if out.suffix == ".h5mu" and args.h5mu is None:
+        raise ValueError("--out *.h5mu writes a copy of an --h5mu input; with --mod1/--mod2 or --10x use --out *.h5ad")
     model = JAE.load(args.model, device=args.device)
+    if args.labels_out is not None and not model.layout.n_cell_type:
+        raise ValueError(
+            f"--labels-out needs a model fitted with cell types; {args.model} was fitted without (--mode "
+            "unsupervised): drop --labels-out"
+        )
+    mdata = load_input(args, with_annotations=False)
     layer = None if args.layer == "X" else args.layer
     if args.finetune_epochs != 0:
         model.finetune(mdata, epochs=args.finetune_epochs, layer=layer, progress_bar=not args.quiet)
-    Z = model.embed(mdata, layer=layer)
+    Z = model.embed(mdata, key_added=None, layer=layer)
     labels = model.predict_cell_type(mdata, embedding=Z) if model.layout.n_cell_type else None
+    if labels is not None and args.labels_out is not None:
+        labels_csv = _csv_text(labels)
+    columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].to_numpy() for k in LABEL_COLUMNS}
     if out.suffix == ".h5ad":
         write_embedding_h5ad(
             Z, mdata.obs_names, out, dataset_id=dataset_id(mdata), method_id=args.method_id, protect=protect,
+            obs=columns, overwrite=args.overwrite,
         )
     else:
-        if labels is not None:
-            mdata.obs["jae_cell_type"] = labels["cell_type"].to_numpy()
-            mdata.obs["jae_confidence"] = labels["confidence"].to_numpy()
-        write_atomic(mdata, out, protect=protect)
+        cells = mdata.obs_names
+        del mdata  # the copy written is the file as the user gave it, read again below
+        source = _read_untouched(args.h5mu)
+        order = cells.get_indexer(source.obs_names)
+        source.obsm["X_jae"] = Z[order]
+        for key, values in (columns or {}).items():
+            source.obs[key] = values[order]
+        write_atomic(source, out, protect=protect, overwrite=args.overwrite)
     if args.labels_out is not None and labels is not None:
-        if any(Path(args.labels_out).resolve() == p.resolve() for p in protect):
-            raise ValueError(f"--labels-out {args.labels_out} is an input file; choose another path")
-        tmp = Path(args.labels_out).with_name(f".{Path(args.labels_out).name}.tmp")
-        labels.to_csv(tmp, index_label="cell")
-        tmp.replace(args.labels_out)
-    print(f"embedded {Z.shape[0]} cells into {Z.shape[1]} dimensions with {model}\nwritten to {out}")
+        _write_text(labels_csv, Path(args.labels_out))
+    print(f"embedded {Z.shape[0]} cells into {Z.shape[1]} dimensions with {model}\nwritten to {out}"
+          + (f" and {args.labels_out}" if args.labels_out is not None and labels is not None else ""))
     return 0
+
+
+def _read_untouched(path: Path):
+    """The MuData in ``path`` exactly as stored: the user's modality names and obs, nothing added."""
+    import mudata as md
+
+    from ..io.readers import _quiet_mudata
+
+    with _quiet_mudata():
+        return md.read_h5mu(path)
+
+
+def _csv_text(labels) -> str:
+    return labels.to_csv(index_label="cell")
+
+
+def _write_text(text: str, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from ._inputs import add_input_args, input_paths, load_input
+from ._outputs import check_outputs
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,12 @@ def add_parser(sub) -> None:
     a.add_argument("--batch-key", default="batch", help="obs column of batches (default: batch)")
     a.add_argument("--pseudotime-key", action="append", default=None, metavar="KEY",
                    help="obs column(s) of reference pseudotime (default: every 'pseudotime_order_*' column)")
-    a.add_argument("--organism", default=None, help="human or mouse (default: uns['organism'], else human)")
+    a.add_argument("--organism", choices=("human", "mouse"), default=None,
+                   help="for the cell-cycle genes (default: uns['organism'], else detected from the gene symbols' "
+                   "case, as jae fit does)")
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, required=True, help="output folder (created; files replaced atomically)")
+    o.add_argument("--overwrite", action="store_true", help="replace the files of an earlier evaluation in --out")
     o.add_argument("--no-report", action="store_true", help="write only metrics.csv and metrics.md")
     o.add_argument("--umap-max-cells", type=int, default=50_000,
                    help="UMAPs of a seeded random subset of at most this many cells (default: 50000)")
@@ -110,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     from ..baseline import svd_baseline_from
     from ..io import get_annotation
     from ..metrics import cell_cycle_reference, evaluate_embedding
+    from ..preprocess.organism import infer_organism, organism_from_uns
     from ..report import metrics_table, table_markdown, write_report, write_table
 
     if not (args.obsm or args.prediction or args.baseline):
@@ -117,13 +122,15 @@ def run(args: argparse.Namespace) -> int:
     predictions = [_prediction_arg(p) for p in args.prediction]
     protect = input_paths(args) + [p for _, p in predictions]
     out = Path(args.out)
-    if any(out.resolve() == Path(p).resolve() for p in protect):
-        raise ValueError(f"--out {out} is an input file; choose a new folder")
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} exists and is not a folder; choose a folder path")
+    check_outputs([("--out", out)], inputs=protect, overwrite=args.overwrite, folders=("--out",))
 
     mdata = load_input(args)
     obs = mdata.obs
+    if args.cell_type_key not in obs.columns:
+        raise KeyError(
+            f"no cell-type column {args.cell_type_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); "
+            "pass --cell-type-key COLUMN, or --annotations FILE (an .h5ad whose obs holds the labels)"
+        )
     cell_type = get_annotation(obs, args.cell_type_key, what="cell type")
     batch = obs[args.batch_key] if args.batch_key in obs.columns else None
     if batch is None:
@@ -133,7 +140,10 @@ def run(args: argparse.Namespace) -> int:
         if key not in obs.columns:
             raise KeyError(f"--pseudotime-key {key!r} is not an obs column; available: {list(obs.columns)}")
     pseudotime = obs[pt_keys].astype(float) if pt_keys else None
-    organism = args.organism or str(mdata.uns.get("organism", "human"))
+    rna = next((m for m in ("rna", getattr(args, "rna_mod", "rna")) if m in mdata.mod), None)
+    organism = args.organism or (
+        infer_organism(mdata, mdata.mod[rna].var_names) if rna is not None else organism_from_uns(mdata) or "human"
+    )
     labelled = np.asarray(~pd.isna(cell_type))
     if not labelled.all():
         log.warning("%d cells have no cell type and are left out of the evaluation", int((~labelled).sum()))
@@ -147,7 +157,6 @@ def run(args: argparse.Namespace) -> int:
     if args.baseline:
         embeddings["svd_baseline"] = svd_baseline_from(mdata, seed=args.seed, layer=None if args.layer == "X" else args.layer)
 
-    rna = next((m for m in ("rna", getattr(args, "rna_mod", "rna")) if m in mdata.mod), None)
     cc_ref, cc_reason = None, "no RNA modality in the data"
     if rna is not None:
         gex, var_names = _gex_lognorm(mdata, rna)

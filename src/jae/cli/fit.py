@@ -6,7 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from ._inputs import add_input_args, input_paths, load_input
+from ._inputs import CLI_FIXES, add_input_args, batch_key, input_paths, load_input
+from ._outputs import check_outputs
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,8 @@ def add_parser(sub) -> None:
     add_input_args(p)
     p.add_argument("--out", type=Path, required=True, help="model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
-    p.add_argument("--batch-key", default="batch", help="obs column with batches (default: batch)")
+    p.add_argument("--batch-key", default="batch",
+                   help="obs column with batches; 'none': all cells are one batch, e.g. one sample (default: batch)")
     p.add_argument("--cell-type-key", default="cell_type", help="obs column with cell types (default: cell_type)")
     p.add_argument("--mode", choices=("supervised", "unsupervised"), default="supervised")
     p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")
@@ -38,21 +40,38 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from .. import JAE, JAEConfig
+    from ..io import check_fit_annotations
 
     out = Path(args.out)
-    if any(out.resolve() == p.resolve() for p in input_paths(args)):
-        raise ValueError(f"--out {out} is an input file; choose another folder")
-    if out.exists() and not args.overwrite:  # fail before the work, not after it
-        raise FileExistsError(f"{out} exists; pass --overwrite to replace it or choose another --out")
-    mdata = load_input(args)
+    # fail before the work, not after it
+    check_outputs([("--out", out)], inputs=input_paths(args), overwrite=args.overwrite, models={"--out": "model.json"})
     config = JAEConfig(mode=args.mode).with_overrides(args.overrides)
     if args.max_epochs is not None:
         config = replace(config, max_epochs=args.max_epochs)
+    mdata = load_input(args)
+    batch = batch_key(args.batch_key)
+    if args.tenx is not None and config.mode == "supervised" and args.cell_type_key not in mdata.obs.columns:
+        raise ValueError(
+            f"a Cell Ranger file holds no cell-type labels (no obs column {args.cell_type_key!r}), so supervised "
+            "mode cannot run: pass --mode unsupervised (and --batch-key none for a single sample), or --annotations "
+            f"FILE with a {args.cell_type_key!r} column"
+        )
+    check_fit_annotations(
+        mdata.obs, batch_key=batch, cell_type_key=args.cell_type_key, supervised=config.mode == "supervised",
+        fixes=_fixes(args),
+    )
     model = JAE(config, seed=args.seed, device=args.device)
     model.fit(
-        mdata, batch_key=args.batch_key, cell_type_key=args.cell_type_key, organism=args.organism,
+        mdata, batch_key=batch, cell_type_key=args.cell_type_key, organism=args.organism,
         layer=None if args.layer == "X" else args.layer, progress_bar=not args.quiet,
     )
     model.save(out, overwrite=args.overwrite)
     print(f"fitted {model}\nmodel written to {out}")
     return 0
+
+
+def _fixes(args) -> dict[str, str]:
+    fixes = dict(CLI_FIXES)
+    if args.tenx is not None:  # a Cell Ranger file holds no labels and no batches
+        fixes["annotations"] = "--annotations FILE (a Cell Ranger file holds no cell-type labels)"
+    return fixes

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._outputs import check_outputs
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -23,6 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
                    help="X as dense or CSR; auto: dense unless an ATAC prediction is very large (default: auto)")
     p.add_argument("--save-model", type=Path, default=None, help="also save the fitted model to this folder")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --output (and --save-model)")
     p.set_defaults(func=run)
 
 
@@ -31,20 +34,20 @@ def run(args: argparse.Namespace) -> int:
     from ..prediction import ModalityPredictor
 
     out = Path(args.output)
-    if out.suffix != ".h5ad":
-        raise ValueError(f"--output must end in .h5ad, not {out.name!r}")
     inputs = [Path(args.train_mod1), Path(args.train_mod2), Path(args.test_mod1)]
-    if any(out.resolve() == p.resolve() for p in inputs):
-        raise ValueError(f"--output {out} is an input file; choose another path")
+    check_outputs(  # fail before the work, not after it
+        [("--output", out), ("--save-model", args.save_model)], inputs=inputs, overwrite=args.overwrite,
+        folders=("--save-model",), suffixes={"--output": (".h5ad",)},
+    )
     names = ("--train-mod1", "--train-mod2", "--test-mod1")
     train_source, train_target, test_source = (read_h5ad(p, what=n) for p, n in zip(inputs, names))
     model = ModalityPredictor(args.method).fit(
         train_source, train_target, seed=args.seed, progress_bar=not args.quiet
     )
     pred = model.predict(test_source, output=args.output_format)
-    write_atomic(pred, out, protect=inputs)
+    write_atomic(pred, out, protect=inputs, overwrite=args.overwrite)
     if args.save_model is not None:
-        model.save(args.save_model)
+        model.save(args.save_model, overwrite=args.overwrite)
     print(
         f"predicted {pred.n_vars} {model.target_kind} features for {pred.n_obs} cells from {model.source_kind} "
         f"with {args.method}\nwritten to {out}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .modality import KINDS, MOD_NAMES, detect_kind, normalize_kind
 from .paired import PairedCounts, check_batches, get_annotation, get_paired
 from .readers import join_annotations, make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs
-from .validate import validate_counts
+from .validate import check_fit_annotations, validate_counts
 from .write import write_atomic, write_embedding_h5ad
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "read_h5mu",
     "read_obs",
     "validate_counts",
+    "check_fit_annotations",
     "write_atomic",
     "write_embedding_h5ad",
 ]

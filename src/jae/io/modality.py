@@ -57,6 +57,11 @@ def detect_kind(adata, *, name: str | None = None) -> str:
     -------
     ``'GEX'``, ``'ATAC'`` or ``'ADT'``.
     """
+    if adata.n_vars == 0:
+        raise ValueError(
+            f"{f'modality {name!r}' if name else 'a modality'} has no features (0 columns); jae needs at least one feature in each "
+            "modality: check the file and any subsetting done before"
+        )
     if "feature_types" in adata.var.columns:
         values = pd.unique(np.asarray(adata.var["feature_types"]).astype(str))
         kinds = {normalize_kind(v) for v in values}

@@ -99,7 +99,7 @@ def read_h5ad(path: PathLike, *, what: str = "input", **kwargs) -> ad.AnnData:
     ``what`` names the file in the error (e.g. ``'--prediction'``); ``kwargs`` go to ``anndata.read_h5ad``.
     """
     path = _check_file(path, what=what)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _readable(path, what=what, fmt=".h5ad"):
         warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
         warnings.simplefilter("ignore", ad.OldFormatWarning)
         return ad.read_h5ad(path, **kwargs)
@@ -121,12 +121,30 @@ def _check_file(path: PathLike, *, what: str) -> Path:
     return path
 
 
+@contextmanager
+def _readable(path: Path, *, what: str, fmt: str):
+    """Turn the errors of opening a damaged file (truncated, not HDF5) into one ValueError naming the file."""
+    try:
+        yield
+    except OSError as err:  # h5py: "Unable to synchronously open file (truncated file ...)", "file signature ..."
+        text = str(err)
+        reason = (
+            "it is truncated" if "truncated" in text
+            else "it is not an HDF5 file" if "signature" in text
+            else text.splitlines()[0][:120] if text else type(err).__name__
+        )
+        raise ValueError(
+            f"{what} file {path} cannot be read as {fmt}: {reason}; check the file (copy or download it again)"
+        ) from None
+
+
 def read_competition(
     mod1: PathLike,
     mod2: PathLike,
     *,
     annotations: PathLike | Sequence[PathLike] | None = None,
     layer: str | None = "counts",
+    mod2_kind: str | None = None,
 ) -> md.MuData:
     """Read paired data in the NeurIPS 2021 competition layout (two ``.h5ad`` files, one per modality).
 
@@ -142,6 +160,9 @@ def read_competition(
     layer
         Layer of the files holding raw counts; stored as ``.layers['counts']`` (``.X`` is used when the files
         have no such layer and ``layer='counts'``, and always when ``layer=None``).
+    mod2_kind
+        ``'ATAC'`` or ``'ADT'``: the kind of mod2 when its ``var`` has no ``'feature_types'`` column (overrides the
+        column when given).
 
     Returns
     -------
@@ -150,14 +171,22 @@ def read_competition(
     columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
     """
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
-    adatas = [read_h5ad(p) for p in paths]
+    adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
+    for path, adata in zip(paths, adatas):
+        if adata.n_obs == 0 or adata.n_vars == 0:
+            raise ValueError(
+                f"{path} is empty ({adata.n_obs} cells x {adata.n_vars} features); jae needs at least one cell and "
+                "one feature in each modality: check the file"
+            )
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
     if kinds[0] is None:
         kinds[0] = "GEX"
+    if mod2_kind is not None:
+        kinds[1] = normalize_kind(mod2_kind)
     if kinds[1] is None:
         raise ValueError(
-            f"{paths[1]} has no var['feature_types']; cannot tell ATAC from ADT: read the files yourself and use "
-            "jae.io.get_paired(..., kinds=('GEX', 'ATAC'))"
+            f"{paths[1]} has no var['feature_types'], so jae cannot tell ATAC from ADT; pass mod2_kind='ATAC' or "
+            "mod2_kind='ADT'"
         )
     if kinds[0] == kinds[1] or "GEX" not in kinds:
         raise ValueError(
@@ -240,7 +269,7 @@ def read_h5mu(
     global ``obs``, ``obsm`` and ``uns``, and modality-level per-cell columns added unprefixed to ``mdata.obs``.
     """
     path = _check_file(path, what=".h5mu")
-    with _quiet_mudata():
+    with _quiet_mudata(), _readable(path, what=".h5mu", fmt=".h5mu"):
         source = md.read_h5mu(path)
     available = list(source.mod)
     if rna not in source.mod:
@@ -315,7 +344,7 @@ def read_10x_h5(path: PathLike) -> md.MuData:
     import scipy.sparse as sp
 
     path = _check_file(path, what="Cell Ranger .h5")
-    with h5py.File(path, "r") as f:
+    with _readable(path, what="Cell Ranger .h5", fmt="a Cell Ranger .h5"), h5py.File(path, "r") as f:
         if "matrix" not in f or "features" not in f["matrix"]:
             raise ValueError(
                 f"{path.name} is not a Cell Ranger >= 3 feature-barcode matrix (no group 'matrix/features'); pass "

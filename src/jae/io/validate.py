@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["validate_counts"]
+__all__ = ["validate_counts", "check_fit_annotations", "PYTHON_FIXES"]
 
 _CHUNK = 1 << 22
 _RAW_HINT = "jae needs raw counts; pass layer='counts' or the raw matrix"
@@ -80,3 +80,117 @@ def validate_counts(X, *, name: str) -> None:
             f"{n_zero} of {n_obs} cells have zero total counts in {name}; remove them from both modalities first, "
             "e.g. sc.pp.filter_cells(adata, min_counts=1) on each modality then mu.pp.intersect_obs(mdata)"
         )
+
+
+#: How :func:`check_fit_annotations` words each fix for a Python user; the CLI passes its flags instead.
+PYTHON_FIXES: dict[str, str] = {
+    "batch_key": "batch_key=<column>",
+    "no_batch": "batch_key=None",
+    "cell_type_key": "cell_type_key=<column>",
+    "annotations": "read_competition(..., annotations=FILE)",
+    "unsupervised": "JAEConfig(mode='unsupervised')",
+    "reference": "reference=<column or mask>",
+}
+
+
+def _columns(obs) -> str:
+    cols = [str(c) for c in obs.columns]
+    return f"{cols[:20]}{' ...' if len(cols) > 20 else ''}"
+
+
+def check_fit_annotations(
+    obs,
+    *,
+    batch_key: str | None,
+    cell_type_key: str | None,
+    supervised: bool,
+    reference=None,
+    phase_keys: tuple[str, str] | None = None,
+    fixes: dict[str, str] | None = None,
+) -> None:
+    """Check the per-cell annotations :meth:`jae.JAE.fit` needs, before any expensive step.
+
+    Checks that the batch and cell-type columns exist, that supervised mode has at least two labelled reference
+    cells, that every reference cell has a batch and every batch at least two reference cells, and that the
+    phase columns exist. Linear in the number of cells.
+
+    Parameters
+    ----------
+    obs
+        Per-cell annotations (:class:`pandas.DataFrame`, e.g. ``mdata.obs``).
+    batch_key
+        Column with each cell's batch; None treats all cells as one batch.
+    cell_type_key
+        Column with cell-type labels (NaN for query cells); used in supervised mode only.
+    supervised
+        Whether the model is fitted in supervised mode (cell-type labels needed).
+    reference
+        Boolean mask or name of a boolean column choosing the reference cells, as for :meth:`jae.JAE.fit`.
+    phase_keys
+        Columns with S and G2M scores, when given.
+    fixes
+        How the messages name each fix (keys of :data:`PYTHON_FIXES`); the Python arguments by default.
+
+    Raises
+    ------
+    KeyError
+        For a missing column, naming the available ones and the argument that chooses another.
+    ValueError
+        For no (or one) labelled reference cell, cells without a batch, or a batch with a single reference cell.
+    """
+    from .paired import check_batches
+
+    fix = {**PYTHON_FIXES, **(fixes or {})}
+    n = len(obs)
+    if batch_key is not None and batch_key not in obs.columns:
+        raise KeyError(
+            f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}); pass {fix['batch_key']} naming the "
+            f"column with each cell's batch, or {fix['no_batch']} to treat all cells as one batch"
+        )
+    labels = None
+    if supervised:
+        if cell_type_key is None:
+            raise ValueError(
+                f"supervised mode needs cell-type labels; pass {fix['cell_type_key']} or use {fix['unsupervised']}"
+            )
+        if cell_type_key not in obs.columns:
+            raise KeyError(
+                f"supervised mode needs cell-type labels, but obs has no column {cell_type_key!r} (columns: "
+                f"{_columns(obs)}); pass {fix['cell_type_key']}, add labels with {fix['annotations']}, or use "
+                f"{fix['unsupervised']}"
+            )
+        labels = obs[cell_type_key]
+    if reference is not None:
+        if isinstance(reference, str):
+            if reference not in obs.columns:
+                raise KeyError(
+                    f"no reference column {reference!r} in obs (columns: {_columns(obs)}); pass {fix['reference']}"
+                )
+            reference = obs[reference]
+        ref = np.asarray(reference, dtype=bool)
+        if ref.shape != (n,):
+            raise ValueError(f"reference mask has shape {ref.shape}, expected ({n},): one entry per cell")
+        if labels is not None and labels[ref].isna().any():
+            raise ValueError(
+                f"{int(labels[ref].isna().sum())} reference cells have no cell-type label in {cell_type_key!r}; "
+                "label them or leave them out of the reference (cells without labels are fine-tuned on as query)"
+            )
+    elif labels is not None:
+        ref = labels.notna().to_numpy()
+    else:
+        ref = np.ones(n, dtype=bool)
+    if ref.sum() < 2:
+        what = f"labelled cells in obs[{cell_type_key!r}]" if labels is not None else "reference cells"
+        raise ValueError(
+            f"{int(ref.sum())} {what} of {n}; supervised JAE pretrains on at least 2 cells with a cell-type label: "
+            f"add labels with {fix['annotations']} or use {fix['unsupervised']}"
+        )
+    if batch_key is not None:
+        batch = obs[batch_key]
+        try:
+            check_batches(batch[ref])
+        except ValueError as err:
+            raise ValueError(f"{err}; or pass {fix['no_batch']} to treat all cells as one batch") from None
+    for key in phase_keys or ():
+        if key not in obs.columns:
+            raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")

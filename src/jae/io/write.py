@@ -97,6 +97,8 @@ def write_embedding_h5ad(
     dataset_id: str,
     method_id: str = "jae",
     protect: Iterable[str | os.PathLike] = (),
+    obs: dict | pd.DataFrame | None = None,
+    overwrite: bool = True,
 ) -> Path:
     """Write a joint embedding in the NeurIPS 2021 competition's output format.
 
@@ -114,11 +116,17 @@ def write_embedding_h5ad(
         Stored in ``uns['method_id']``.
     protect
         Paths that must not be written, typically the input files.
+    obs
+        Per-cell columns for the file's ``obs`` (``{name: (n_obs,) values}``, in the rows' order), e.g. the
+        predicted cell type; none by default, as the competition's format.
+    overwrite
+        Whether an existing file at ``path`` may be replaced.
 
     Returns
     -------
     The output path. The file holds an AnnData with ``X`` = embedding (float32, ``(n_obs, n_dims)``), ``obs``
-    indexed by the cell names with no columns, and ``uns['dataset_id']``, ``uns['method_id']``.
+    indexed by the cell names (with the columns of ``obs`` when given), and ``uns['dataset_id']``,
+    ``uns['method_id']``.
 
     Raises
     ------
@@ -138,9 +146,13 @@ def write_embedding_h5ad(
         raise ValueError("cell names are duplicated; pass unique obs_names")
     if not np.isfinite(embedding).all():
         raise ValueError("embedding has NaN or infinite values; it cannot be written (check the model's training)")
+    columns = {} if obs is None else {str(k): np.asarray(v) for k, v in dict(obs).items()}
+    for key, values in columns.items():
+        if len(values) != len(obs_index):
+            raise ValueError(f"obs column {key!r} has {len(values)} values for {len(obs_index)} cells; pass one per cell")
     adata = ad.AnnData(
         X=embedding.astype(np.float32),
-        obs=pd.DataFrame(index=obs_index),
+        obs=pd.DataFrame(columns, index=obs_index),
         uns={"dataset_id": str(dataset_id), "method_id": str(method_id)},
     )
-    return write_atomic(adata, path, protect=protect)
+    return write_atomic(adata, path, protect=protect, overwrite=overwrite)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from ..preprocess.cell_cycle import score_cell_cycle
@@ -128,6 +129,8 @@ class CellCycleReference:
         ``(n_batches,)`` variance explained in the GEX per batch.
     n_comps
         Number of principal components used.
+    n_genes
+        ``(n_s, n_g2m)``: how many S-phase and G2/M-phase marker genes the scores rest on (None: unknown).
     """
 
     batches: tuple[str, ...]
@@ -135,6 +138,7 @@ class CellCycleReference:
     covariates: tuple[np.ndarray, ...]
     before: np.ndarray
     n_comps: int
+    n_genes: tuple[int, int] | None = None
 
     @property
     def n_cells(self) -> int:
@@ -188,7 +192,11 @@ def cell_cycle_reference(
         cells.append(idx)
         covs.append(cov)
         before.append(variance_explained(sub, cov, n_comps=n_comps, seed=seed))
-    return CellCycleReference(tuple(names), tuple(cells), tuple(covs), np.asarray(before), n_comps)
+    from ..preprocess.cell_cycle import _gene_table, _present
+
+    table, genes = _gene_table(organism), pd.Index(np.asarray(var_names).astype(str))
+    n_genes = (len(_present(table, "S", genes)), len(_present(table, "G2/M", genes)))
+    return CellCycleReference(tuple(names), tuple(cells), tuple(covs), np.asarray(before), n_comps, n_genes)
 
 
 def cc_cons(embedding, reference: CellCycleReference) -> float:

@@ -33,6 +33,8 @@ BIO_METRICS = ("nmi", "asw_label", "cc_cons", "ti_cons")
 BATCH_METRICS = ("asw_batch", "graph_conn")
 #: The six competition metrics, in the order of the competition's tables.
 METRICS = BIO_METRICS + BATCH_METRICS
+#: Below this many S-phase or G2/M-phase marker genes in the data, cc_cons gets a caveat in ``attrs['notes']``.
+MIN_CELL_CYCLE_GENES = 5
 
 
 def _pseudotime_columns(pseudotime) -> dict[str, np.ndarray]:
@@ -150,6 +152,13 @@ def evaluate_embedding(
             done("cc_cons", np.nan, "no GEX given (pass gex= and gex_var_names=, or cell_cycle=)")
         else:
             done("cc_cons", cc_cons(E, cell_cycle))
+            few = cell_cycle.n_genes is not None and min(cell_cycle.n_genes) < MIN_CELL_CYCLE_GENES
+            if few:
+                n_s, n_g2m = cell_cycle.n_genes
+                remark = (f"cc_cons rests on only {n_s} S-phase and {n_g2m} G2/M-phase marker genes (fewer than "
+                          f"{MIN_CELL_CYCLE_GENES} of each): read it with caution")
+                log.warning("%s", remark)
+                notes.append(remark)
 
     if not pts:
         done("ti_cons", np.nan, "no pseudotime given")

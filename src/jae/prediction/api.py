@@ -241,7 +241,9 @@ class ModalityPredictor:
                 f"{path} was saved with predictor format {meta.get('format_version')!r}, this jae reads format "
                 f"{FORMAT_VERSION}; refit the model with this version"
             )
-        tensors = torch.load(path / "weights.pt", weights_only=True, map_location="cpu")
+        from ..checkpoint import load_tensors
+
+        tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
         model = cls(meta["method"], config=PredictConfig.from_dict(meta["config"]))
         model.source_kind, model.target_kind = meta["source_kind"], meta["target_kind"]
         model.dataset_id = meta["dataset_id"]

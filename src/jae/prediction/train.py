@@ -129,8 +129,9 @@ def train_ensemble(
     rates = dropout_candidates(config)
     results: dict[float, Ensemble] = {}
     oof: dict[float, float] = {}
-    bar = tqdm(total=len(rates) * len(splits) * config.max_epochs, desc="predict: training", disable=not progress_bar,
-               leave=False)  # fmt: skip
+    # no total: early stopping ends most members long before max_epochs, so a total would only give a false ETA
+    bar = tqdm(desc=f"predict: training {len(rates) * len(splits)} networks", unit="epoch",
+               disable=not progress_bar, leave=False)  # fmt: skip
     with single_thread(), bar:
         for rate in rates:
             nets, histories, sse, n_val = [], [], 0.0, 0
@@ -181,7 +182,7 @@ def train_network(
     seed
         Seeds the initialisation, the batch order and dropout (one ``torch.Generator``).
     bar
-        A tqdm bar to advance by one per epoch (and by the skipped epochs when stopping early), or None.
+        A tqdm bar to advance by one per epoch trained, or None.
 
     Returns
     -------
@@ -219,8 +220,6 @@ def train_network(
             since_best += 1
             if since_best >= config.patience:
                 break
-    if bar is not None:
-        bar.update(config.max_epochs - len(history))
     net.load_state_dict(best_state)
     net.eval()
     best_epoch = min(history, key=lambda h: h["val"])["epoch"]

@@ -1,0 +1,50 @@
+"""Library errors in the CLI's words: the fixes they name become command-line flags.
+
+The library's messages name Python arguments (``pass other=<name>``), the right fix for a Python user. The CLI
+checks most of its inputs itself, in its own words, before calling the library; what still reaches it from the
+library is translated here, phrase by phrase, so a CLI user never reads an argument the CLI has no flag for.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["cli_message"]
+
+# (pattern, replacement), applied in order; the most specific phrases come first.
+_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"^(mod1|mod2|annotation|\.h5mu) file ", lambda m: f"--{m.group(1).lstrip('.').replace('annotation', 'annotations')} file "),
+    (r"^Cell Ranger \.h5 file ", "--10x file "),
+    (r"\brefit the model\b", "refit it with jae fit"),
+    (r"JAEConfig\(mode=['\"]unsupervised['\"]\)", "--mode unsupervised"),
+    (r"jae\.io\.get_paired\(\.\.\., kinds=\([^)]*\)\)", "--mod2-kind ATAC or ADT"),
+    (r"read_competition\(\.\.\., annotations=[^)]*\)", "--annotations FILE"),
+    (r"modalities=\(rna_name, other_name\)", "--rna-mod NAME and --other-mod NAME"),
+    (r"modalities=\([^)]*\)", "--rna-mod NAME and --other-mod NAME"),
+    (r"kinds=\(['\"]GEX['\"], ['\"]ATAC['\"]\) / \(['\"]GEX['\"], ['\"]ADT['\"]\)", "--mod2-kind ATAC or ADT"),
+    (r"kinds=\(?[^)\s;,]*\)?", "--mod2-kind"),
+    (r"(?:mod2_kind|other_kind|kind)=['\"]?(ATAC|ADT)['\"]?(?: (?:or|/) (?:mod2_kind=|other_kind=|kind=)?['\"]?(ATAC|ADT)['\"]?)*",
+     "--mod2-kind ATAC or ADT"),
+    (r"kind=['\"]GEX['\"], ['\"]ATAC['\"] or ['\"]ADT['\"]", "--mod2-kind ATAC or ADT"),
+    (r"\bother=<name>", "--other-mod NAME"),
+    (r"\brna=<name[^>]*>", "--rna-mod NAME"),
+    (r"\blayer=None", "--layer X"),
+    (r"\blayer=['\"]counts['\"]", "--layer counts"),
+    (r"\blayer=\.\.\.", "--layer NAME"),
+    (r"\bbatch_key=None", "--batch-key none"),
+    (r"\bbatch_key=<column>", "--batch-key COLUMN"),
+    (r"\bcell_type_key=<column>", "--cell-type-key COLUMN"),
+    (r"\bcell_type_key=None", "--mode unsupervised"),
+    (r"\bannotations=FILE", "--annotations FILE"),
+    (r"\bbatch_key\b", "--batch-key"),
+    (r"\bcell_type_key\b", "--cell-type-key"),
+    (r"\boverwrite=True", "--overwrite"),
+)
+_COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
+
+
+def cli_message(text: str) -> str:
+    """``text`` with its Python-argument fixes replaced by the CLI flags that do the same, on one line."""
+    for pattern, replacement in _COMPILED:
+        text = pattern.sub(replacement, text)
+    return " ".join(str(text).split())

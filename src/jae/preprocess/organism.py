@@ -1,0 +1,42 @@
+"""Which organism a dataset comes from, for the cell-cycle gene lists: ``uns['organism']``, else gene-symbol case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["infer_organism", "organism_from_uns", "organism_from_genes"]
+
+_NAMES = {"human": "human", "homo_sapiens": "human", "homo sapiens": "human",
+          "mouse": "mouse", "mus_musculus": "mouse", "mus musculus": "mouse"}
+
+
+def organism_from_uns(data) -> str | None:
+    """``'human'`` / ``'mouse'`` from ``data.uns['organism']`` (the competition files carry it), else None."""
+    uns = getattr(data, "uns", None)
+    value = None if uns is None else uns.get("organism")
+    return None if value is None else _NAMES.get(str(value).strip().lower())
+
+
+def organism_from_genes(gene_names) -> str:
+    """'mouse' when most symbols are title-case (``Mcm5``), else 'human' (``MCM5``)."""
+    names = pd.Index(gene_names).astype(str)[:2000]
+    title = np.mean([n[:1].isupper() and n[1:].lower() == n[1:] and n[1:] != "" for n in names]) if len(names) else 0
+    return "mouse" if title > 0.5 else "human"
+
+
+def infer_organism(data, gene_names) -> str:
+    """The organism of ``data``: ``uns['organism']`` when it names one, else guessed from ``gene_names``' case.
+
+    Parameters
+    ----------
+    data
+        AnnData / MuData (or anything with ``.uns``), or None.
+    gene_names
+        The RNA modality's ``var_names``.
+
+    Returns
+    -------
+    ``'human'`` or ``'mouse'``.
+    """
+    return organism_from_uns(data) or organism_from_genes(gene_names)

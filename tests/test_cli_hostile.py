@@ -1,0 +1,444 @@
+"""The command line against hostile input: each case runs the CLI in its own process and must end with a non-zero
+exit code, exactly one line on stderr naming the problem and the fix in CLI flags, no traceback, nothing written
+and every input file unchanged.
+
+Each case is a fresh process forked from one server process that imported jae once (a plain ``python -m jae`` per
+case would spend ~5 s importing torch each time); the Ctrl-C case and one smoke case use ``python -m jae`` itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anndata as ad
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+STEM = "neurips2021_starter/joint_embedding/multiome/openproblems_bmmc_multiome_starter"
+PREDICT = "neurips2021_starter/predict_modality/cite/openproblems_bmmc_cite_starter"
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+# Python-argument fixes that a CLI message must never give
+PYTHON_FIX = re.compile(
+    r"\b(?:other|rna|layer|kind|kinds|mod2_kind|other_kind|modalities|batch_key|cell_type_key|gex|overwrite|"
+    r"annotations|weights_only)=|JAEConfig\("
+)
+
+_SERVER = r"""
+import json, os, sys, traceback
+from jae.cli import build_parser, main
+build_parser()  # import every verb module once, before forking
+reply = sys.stdout
+for line in sys.stdin:
+    req = json.loads(line)
+    pid = os.fork()
+    if pid == 0:  # the case: a process of its own, running the CLI's entry point
+        code = 1
+        try:
+            os.chdir(req["cwd"])
+            for fd, name in ((1, "stdout"), (2, "stderr")):
+                os.dup2(os.open(req[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+            code = main(req["argv"])
+        except SystemExit as err:
+            code = err.code if isinstance(err.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    print(json.dumps({"pid": pid}), file=reply, flush=True)
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps({"rc": os.waitstatus_to_exitcode(status)}), file=reply, flush=True)
+"""
+
+
+class CLI:
+    """Runs ``jae ARGS`` in a fresh process forked from a server that imported jae once."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=ENV
+        )
+
+    def __call__(self, argv: list[str], *, cwd: Path, logs: Path) -> tuple[int, str, str]:
+        logs.mkdir(parents=True, exist_ok=True)
+        req = {"argv": [str(a) for a in argv], "cwd": str(cwd), "stdout": str(logs / "stdout"),
+               "stderr": str(logs / "stderr")}
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        json.loads(self.proc.stdout.readline())  # the pid
+        rc = json.loads(self.proc.stdout.readline())["rc"]
+        return rc, (logs / "stdout").read_text(), (logs / "stderr").read_text()
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        self.proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def cli():
+    server = CLI()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def shared(data_dir, tmp_path_factory, cli):
+    """Files every case may read: the Multiome starter, a model fitted on it (2 epochs), a Cell Ranger file."""
+    root = tmp_path_factory.mktemp("shared")
+    prefix = data_dir / STEM
+    files = {k: Path(f"{prefix}.{k}.h5ad") for k in ("mod1", "mod2", "solution")}
+    files.update({k: Path(f"{data_dir / PREDICT}.{k}.h5ad") for k in ("train_mod1", "train_mod2", "test_mod1")})
+    rc, _, err = cli(["-q", "fit", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations",
+                      files["solution"], "--max-epochs", "2", "--out", root / "model"], cwd=root, logs=root / "logs")
+    assert rc == 0, err
+    files["model"] = root / "model"
+    files["tenx"] = root / "filtered_feature_bc_matrix.h5"
+    _write_10x(files["tenx"], files["mod1"], files["mod2"])
+    return files
+
+
+def _write_10x(path: Path, mod1: Path, mod2: Path) -> None:
+    """A single-sample Cell Ranger ARC file (Gene Expression + Peaks) with the starter's counts."""
+    gex, atac = ad.read_h5ad(mod1), ad.read_h5ad(mod2)
+    X = sp.hstack([gex.layers["counts"], atac.layers["counts"]]).T.tocsc()  # features x cells
+    names = list(gex.var_names) + list(atac.var_names)
+    with h5py.File(path, "w") as f:
+        g = f.create_group("matrix")
+        g["data"], g["indices"], g["indptr"] = X.data.astype(np.int32), X.indices.astype(np.int64), X.indptr.astype(np.int64)
+        g["shape"] = np.array(X.shape, dtype=np.int32)
+        g["barcodes"] = np.array(list(gex.obs_names), dtype="S")
+        feats = g.create_group("features")
+        feats["id"] = np.array(names, dtype="S")
+        feats["name"] = np.array(names, dtype="S")
+        feats["feature_type"] = np.array(["Gene Expression"] * gex.n_vars + ["Peaks"] * atac.n_vars, dtype="S")
+        feats["genome"] = np.array(["GRCh38"] * len(names), dtype="S")
+
+
+def _digests(paths) -> dict[Path, str]:
+    out = {}
+    for p in paths:
+        p = Path(p)
+        for f in [p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file()):
+            out[f] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def _listing(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+# ----------------------------------------------------------------------------------------------- the cases
+# Each case: (setup, expected words in the message). setup(files, work) prepares files in the case's own folder
+# ``work`` and returns the command line; every file in ``work`` and every shared file must be unchanged after.
+
+
+def _fit(files, *extra):
+    return ["fit", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--max-epochs", "2", "--out", "model", *extra]
+
+
+def _embed(files, model, *extra):
+    return ["embed", "--model", model, "--mod1", files["mod1"], "--mod2", files["mod2"], "--finetune-epochs", "0",
+            "--out", "emb.h5ad", *extra]
+
+
+def truncated_input(files, work):
+    data = files["mod1"].read_bytes()
+    (work / "cut.mod1.h5ad").write_bytes(data[: len(data) // 2])
+    return ["fit", "--mod1", "cut.mod1.h5ad", "--mod2", files["mod2"], "--out", "model"]
+
+
+def text_as_input(files, work):
+    (work / "notes.h5ad").write_text("cell,batch\nA,s1\n")
+    return ["fit", "--mod1", files["mod1"], "--mod2", "notes.h5ad", "--out", "model"]
+
+
+def _model_copy(files, work) -> Path:
+    return Path(shutil.copytree(files["model"], work / "m"))
+
+
+def weights_of_another_model(files, work):
+    import torch
+
+    model = _model_copy(files, work)
+    tensors = torch.load(model / "weights.pt", weights_only=True)
+    key = next(k for k in tensors if k.startswith("network.") and tensors[k].ndim == 2)
+    tensors[key] = torch.zeros(tensors[key].shape[0] + 3, tensors[key].shape[1])
+    torch.save(tensors, model / "weights.pt")
+    return _embed(files, model)
+
+
+def truncated_weights(files, work):
+    model = _model_copy(files, work)
+    data = (model / "weights.pt").read_bytes()
+    (model / "weights.pt").write_bytes(data[: len(data) // 3])
+    return _embed(files, model)
+
+
+class _Payload:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def pickle_as_weights(files, work):
+    model = _model_copy(files, work)
+    with open(model / "weights.pt", "wb") as fh:
+        pickle.dump({"network.x": _Payload(str(work / "PWNED"))}, fh)
+    return _embed(files, model)
+
+
+def model_json_without_layout(files, work):
+    model = _model_copy(files, work)
+    d = json.loads((model / "model.json").read_text())
+    del d["layout"]
+    (model / "model.json").write_text(json.dumps(d))
+    return _embed(files, model)
+
+
+def empty_modality(files, work):
+    ad.read_h5ad(files["mod2"])[:, :0].copy().write_h5ad(work / "empty.mod2.h5ad")
+    return ["fit", "--mod1", files["mod1"], "--mod2", "empty.mod2.h5ad", "--out", "model"]
+
+
+def embed_over_existing_output(files, work):
+    (work / "emb.h5ad").write_text("an earlier result")
+    return _embed(files, files["model"])
+
+
+def embed_labels_onto_an_input(files, work):
+    return _embed(files, files["model"], "--labels-out", files["mod1"])
+
+
+def embed_labels_over_existing_csv(files, work):
+    (work / "labels.csv").write_text("earlier\n")
+    return _embed(files, files["model"], "--labels-out", "labels.csv")
+
+
+def embed_into_missing_folder(files, work):
+    return ["embed", "--model", files["model"], "--mod1", files["mod1"], "--mod2", files["mod2"],
+            "--out", "no/such/folder/emb.h5ad"]
+
+
+def predict_over_existing_output(files, work):
+    (work / "pred.h5ad").write_text("an earlier result")
+    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["train_mod2"],
+            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "pred.h5ad"]
+
+
+def predict_into_missing_folder(files, work):
+    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["train_mod2"],
+            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "missing/pred.h5ad"]
+
+
+def evaluate_over_earlier_report(files, work):
+    (work / "report").mkdir()
+    (work / "report" / "metrics.csv").write_text("earlier\n")
+    return ["evaluate", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--baseline", "--out", "report"]
+
+
+def fit_out_is_an_input(files, work):
+    return _fit(files)[:-1] + [files["solution"]]
+
+
+def tenx_supervised(files, work):
+    return ["fit", "--10x", files["tenx"], "--out", "model"]
+
+
+def tenx_no_batch_column(files, work):
+    return ["fit", "--10x", files["tenx"], "--mode", "unsupervised", "--out", "model"]
+
+
+def missing_batch_column(files, work):
+    return _fit(files, "--batch-key", "donor")
+
+
+def missing_cell_type_column(files, work):
+    return _fit(files, "--cell-type-key", "celltype")
+
+
+def _annotations(files, work, edit) -> Path:
+    sol = ad.read_h5ad(files["solution"])
+    obs = edit(sol.obs.copy())
+    path = work / "labels.h5ad"
+    ad.AnnData(obs=obs).write_h5ad(path)
+    return path
+
+
+def one_cell_batch(files, work):
+    def edit(obs):
+        obs["site"] = obs["batch"].astype(str)
+        obs.iloc[0, obs.columns.get_loc("site")] = "lonely"
+        return obs
+
+    path = _annotations(files, work, edit)
+    return ["fit", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", path, "--batch-key", "site",
+            "--out", "model"]
+
+
+def no_labels_at_all(files, work):
+    def edit(obs):
+        obs["cell_type"] = pd.Categorical([None] * len(obs), categories=["B cell"])
+        return obs
+
+    path = _annotations(files, work, edit)
+    return ["fit", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", path, "--out", "model"]
+
+
+def mod2_without_feature_types(files, work):
+    mod2 = ad.read_h5ad(files["mod2"])
+    del mod2.var["feature_types"]
+    mod2.write_h5ad(work / "x.mod2.h5ad")
+    return ["fit", "--mod1", files["mod1"], "--mod2", "x.mod2.h5ad", "--annotations", files["solution"],
+            "--out", "model"]
+
+
+def h5mu_with_missing_layer(files, work):
+    from jae.io import make_mudata, write_atomic
+
+    mods = {"rna": ad.read_h5ad(files["mod1"]), "atac": ad.read_h5ad(files["mod2"])}
+    write_atomic(make_mudata(mods), work / "x.h5mu")
+    return ["fit", "--h5mu", "x.h5mu", "--layer", "raw", "--mode", "unsupervised", "--out", "model"]
+
+
+def h5mu_with_three_modalities(files, work):
+    from jae.io import make_mudata, write_atomic
+
+    rna, atac = ad.read_h5ad(files["mod1"]), ad.read_h5ad(files["mod2"])
+    write_atomic(make_mudata({"rna": rna, "atac": atac, "atac2": atac.copy()}), work / "x.h5mu")
+    return ["fit", "--h5mu", "x.h5mu", "--out", "model"]
+
+
+CASES = {
+    truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
+    text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
+    weights_of_another_model: ["weights.pt", "does not match", "model.json", "jae fit"],
+    truncated_weights: ["weights.pt", "not a valid jae weights file", "jae fit"],
+    pickle_as_weights: ["weights.pt", "not a valid jae weights file"],
+    model_json_without_layout: ["model.json", "'layout'", "jae fit"],
+    empty_modality: ["empty.mod2.h5ad", "0 features"],
+    embed_over_existing_output: ["--out", "exists", "--overwrite"],
+    embed_labels_onto_an_input: ["--labels-out", "is an input file"],
+    embed_labels_over_existing_csv: ["--labels-out", "exists", "--overwrite"],
+    embed_into_missing_folder: ["--out", "does not exist"],
+    predict_over_existing_output: ["--output", "exists", "--overwrite"],
+    predict_into_missing_folder: ["--output", "does not exist"],
+    evaluate_over_earlier_report: ["--out", "exists", "--overwrite"],
+    fit_out_is_an_input: ["--out", "is an input file"],
+    tenx_supervised: ["Cell Ranger", "--mode unsupervised", "--annotations"],
+    tenx_no_batch_column: ["'batch'", "--batch-key none"],
+    missing_batch_column: ["'donor'", "--batch-key"],
+    missing_cell_type_column: ["'celltype'", "--cell-type-key", "--mode unsupervised"],
+    one_cell_batch: ["'lonely' (1 cells)", "--batch-key none"],
+    no_labels_at_all: ["0 labelled cells", "--mode unsupervised"],
+    mod2_without_feature_types: ["feature_types", "--mod2-kind"],
+    h5mu_with_missing_layer: ["'raw'", "--layer"],
+    h5mu_with_three_modalities: ["atac2", "--other-mod"],
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=[c.__name__ for c in CASES])
+def test_hostile_input_gets_one_line_naming_the_fix(case, cli, shared, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = ["-q", *case(shared, work)]
+    inputs = [work, *(v for k, v in shared.items())]
+    before, listing = _digests(inputs), _listing(work)
+    rc, out, err = cli(argv, cwd=work, logs=tmp_path / "logs")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert rc != 0 and rc != 2, (rc, err)  # 2 would be argparse refusing the command line itself
+    assert "Traceback" not in err, err
+    assert len(lines) == 1, err
+    message = lines[0]
+    assert "ERROR" in message, message
+    for word in CASES[case]:
+        assert word in message, (word, message)
+    assert not PYTHON_FIX.search(message), message
+    assert out == ""
+    assert _listing(work) == listing, "output or temporary files were left behind"
+    assert _digests(inputs) == before, "an input file was modified"
+    assert not (work / "PWNED").exists()
+
+
+def test_validation_happens_before_any_preprocessing(monkeypatch):
+    """A missing column, a 1-cell batch or no labels at all fail before the SVD is fitted."""
+    import jae
+    import jae.preprocess.pipeline as pipeline
+    from jae.datasets import simulate
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("preprocessing ran before the annotations were checked")
+
+    monkeypatch.setattr(jae.Preprocessor, "fit", tripwire)
+    monkeypatch.setattr(pipeline, "preprocess", tripwire, raising=False)
+    m = simulate(60, n_genes=200, n_peaks=90, n_cell_types=2, n_batches=2, seed=0)
+    with pytest.raises(KeyError, match=r"batch_key=None"):
+        jae.JAE().fit(m, batch_key="donor")
+    m.obs["lonely"] = m.obs["batch"].astype(str)
+    m.obs.iloc[0, m.obs.columns.get_loc("lonely")] = "x"
+    with pytest.raises(ValueError, match=r"'x' \(1 cells\)"):
+        jae.JAE().fit(m, batch_key="lonely")
+    m.obs["none"] = pd.Series(np.nan, index=m.obs_names, dtype=object)
+    with pytest.raises(ValueError, match=r"0 labelled cells.*mode='unsupervised'"):
+        jae.JAE().fit(m, cell_type_key="none")
+    with pytest.raises(KeyError, match=r"cell_type_key=<column>"):
+        jae.JAE().fit(m, cell_type_key="celltype")
+
+
+def test_ctrl_c_exits_130_with_one_line_and_no_output(data_dir, tmp_path):
+    prefix = data_dir / STEM
+    argv = [sys.executable, "-m", "jae", "fit", "--mod1", f"{prefix}.mod1.h5ad", "--mod2", f"{prefix}.mod2.h5ad",
+            "--annotations", f"{prefix}.solution.h5ad", "--max-epochs", "1000", "--set", "patience=1000",
+            "--out", "model"]
+    before = _listing(tmp_path)
+    proc = subprocess.Popen(argv, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen, deadline = [], time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until training has started
+        line = proc.stderr.readline()
+        seen.append(line)
+        if "latent layout" in line or not line:
+            break
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, rest = proc.communicate(timeout=60)
+    assert proc.returncode == 130, "".join(seen) + rest
+    assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
+    # after the signal: one message line (progress-bar redraws aside)
+    lines = [s for s in re.split(r"[\r\n]+", rest) if s.strip() and "jae pretrain" not in s]
+    assert len(lines) == 1 and "interrupted" in lines[0], rest
+    assert out == ""
+    assert _listing(tmp_path) == before  # no model folder, no temporary folder
+
+
+def test_the_real_entry_point_gives_the_same_one_line(data_dir, tmp_path):
+    """One case through ``python -m jae`` itself, not the fork server."""
+    (tmp_path / "notes.h5ad").write_text("not hdf5")
+    prefix = data_dir / STEM
+    res = subprocess.run(
+        [sys.executable, "-m", "jae", "-q", "fit", "--mod1", "notes.h5ad", "--mod2", f"{prefix}.mod2.h5ad",
+         "--out", "model"], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120,
+    )
+    assert res.returncode == 1
+    assert [s for s in res.stderr.splitlines() if s.strip()] == [
+        s for s in res.stderr.splitlines() if "notes.h5ad" in s and "not an HDF5 file" in s
+    ], res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.h5ad"]
