@@ -148,12 +148,15 @@ def test_write_simulated_bad_arguments(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_backed_counts_refuses_csc_and_reads_dense(tmp_path):
+def test_backed_counts_refuses_csc_blocks_and_reads_dense(tmp_path):
     X = sp.random(50, 30, density=0.2, format="csc", dtype=np.float32, random_state=0)
     a = ad.AnnData(X=X.toarray(), layers={"counts": X})
     a.write_h5ad(tmp_path / "a.h5ad")
+    csc = BackedCounts(tmp_path / "a.h5ad")
+    assert csc.encoding == "csc_matrix" and csc.shape == (50, 30) and csc.nnz == X.nnz
     with pytest.raises(ValueError, match="needs CSR"):
-        BackedCounts(tmp_path / "a.h5ad")
+        next(csc.blocks())
+    assert (csc.read() != X).nnz == 0 and csc.read().format == "csr"  # read whole instead
     dense = BackedCounts(tmp_path / "a.h5ad", layer=None)
     assert np.allclose(sp.vstack(list(dense.blocks(16))).toarray(), X.toarray())
     with pytest.raises(KeyError, match="no layer 'raw'"):

@@ -92,6 +92,7 @@ class JAE:
         organism: str | None = None,
         layer: str | None = "counts",
         modalities: tuple[str, str] | None = None,
+        memory_budget: int | str | None = None,
         progress_bar: bool = True,
     ) -> "JAE":
         """Fit preprocessing on all cells, pretrain on annotated reference cells, fine-tune on the rest.
@@ -100,7 +101,9 @@ class JAE:
         ----------
         data
             MuData (or ``{name: AnnData}``) with an RNA modality and an ATAC or protein modality, raw counts in
-            ``layer``.
+            ``layer``; or data on disk: :func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`, an ``.h5mu``
+            path or a backed MuData, read into memory when it fits ``memory_budget`` and streamed in row blocks
+            otherwise (same result either way).
         batch_key
             Column of ``obs`` with the batch of each cell; None treats all cells as one batch (e.g. one sample).
         cell_type_key
@@ -120,14 +123,22 @@ class JAE:
             Layer holding raw counts (None: ``.X``).
         modalities
             ``(rna_name, other_name)`` when the MuData holds more than two modalities.
+        memory_budget
+            Bytes (or ``'8G'``) that reading data on disk into memory may take; by default half the available
+            memory. Larger data is streamed from disk (:func:`jae.io.plan_input` logs the choice).
         progress_bar
-            One progress bar per training stage.
+            One progress bar for the preprocessing and one per training stage.
 
         Returns
         -------
         self, fitted. ``self.history`` holds the per-epoch losses.
         """
-        paired = get_paired(data, modalities=modalities, layer=layer)
+        from .io.paired_files import PairedFiles, plan_input
+        from .preprocess.pipeline import preprocess
+
+        data = plan_input(data, memory_budget=memory_budget, modalities=modalities)
+        streamed = isinstance(data, PairedFiles)
+        paired = data if streamed else get_paired(data, modalities=modalities, layer=layer)
         obs = paired.obs
         check_fit_annotations(  # cheap checks before the SVD
             obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=self.config.mode == "supervised",
@@ -139,14 +150,16 @@ class JAE:
             "fitting preprocessing on %d cells: %s", len(obs),
             ", ".join(f"{n} ({k}, {X.shape[1]} features)" for n, k, X in zip(paired.names, paired.kinds, paired.counts)),
         )
-        preprocessor = Preprocessor.fit(
-            paired.counts, paired.kinds, paired.var_names, n_components=self.config.n_svd, seed=self.seed
+        score_phase = phase_keys is None and bool(self.config.n_phase)
+        preprocessor, X, phase = preprocess(
+            paired.sources() if streamed else paired.counts, paired.kinds, paired.var_names, names=paired.names,
+            n_components=self.config.n_svd, seed=self.seed, organism=self.organism if score_phase else None,
+            progress_bar=progress_bar,
         )
-        X = preprocessor.transform(paired.counts)
-        if phase_keys is None and self.config.n_phase:
+        if score_phase:
             obs = obs.copy()
             phase_keys = ("S_score", "G2M_score")
-            obs[list(phase_keys)] = self._phase_scores(paired)
+            obs[list(phase_keys)] = phase
         return self.fit_transformed(
             X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
             phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
@@ -347,7 +360,7 @@ class JAE:
         target = getattr(data, "obs_names", None)
         if target is not None and not cells.equals(pd.Index(target)):
             Z = Z[cells.get_indexer(pd.Index(target))]
-        if key_added is not None:
+        if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
             data.obsm[key_added] = Z
         return Z
 
@@ -398,13 +411,19 @@ class JAE:
 
     # ------------------------------------------------------------------------------------------ helpers
     def _features(self, data, *, layer: str | None) -> tuple[np.ndarray, pd.Index]:
+        from .io.paired_files import _as_files
+
         self._require_fitted()
-        paired = get_paired(data, modalities=self._modalities_in(data), layer=layer)
+        paired = _as_files(data, None)  # data on disk: projected in row blocks, never read whole
+        counts = paired.sources() if paired is not None else None
+        if paired is None:
+            paired = get_paired(data, modalities=self._modalities_in(data), layer=layer)
+            counts = paired.counts
         if paired.kinds != self.preprocessor.kinds:
             raise ValueError(
                 f"data has modalities of kinds {paired.kinds}, the model was fitted on {self.preprocessor.kinds}"
             )
-        X = self.preprocessor.transform(paired.counts, paired.var_names, names=paired.names)
+        X = self.preprocessor.transform(counts, paired.var_names, names=paired.names)
         return X, paired.obs_names
 
     def _modalities_in(self, data):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["add_input_args", "load_input", "input_paths", "dataset_id", "CLI_FIXES", "batch_key"]
+__all__ = [
+    "add_input_args", "add_memory_budget_arg", "open_input", "load_input", "input_paths", "dataset_id", "CLI_FIXES",
+    "batch_key",
+]
 
 #: How the library's annotation checks word each fix on the command line (see jae.io.check_fit_annotations).
 CLI_FIXES: dict[str, str] = {
@@ -70,12 +73,44 @@ def load_input(args, *, with_annotations: bool = True):
     return mdata
 
 
+def add_memory_budget_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-budget", default=None, metavar="SIZE",
+        help="memory that reading the input files whole may take, e.g. 8G; larger inputs are streamed from disk in "
+        "row blocks, with the same result (default: half the available memory)",
+    )
+
+
+def open_input(args, *, with_annotations: bool = True, plan: bool = True):
+    """The data named by the input options: read into memory when it fits ``--memory-budget``, else opened for
+    streaming (:func:`jae.io.plan_input`; a Cell Ranger file is always read). ``plan=False`` returns the opened
+    files undecided (for :meth:`jae.JAE.fit`, which decides itself given ``memory_budget``)."""
+    from ..io.paired_files import open_competition, open_h5mu, plan_input
+
+    given = [x for x in (args.mod1 or args.mod2, args.h5mu, args.tenx) if x]
+    if len(given) != 1 or args.tenx or not (args.h5mu or (args.mod1 and args.mod2)):
+        return load_input(args, with_annotations=with_annotations)  # and its errors
+    annotations = getattr(args, "annotations", []) if with_annotations else []
+    if args.h5mu:
+        files = open_h5mu(args.h5mu, rna=args.rna_mod, other=args.other_mod,
+                          other_kind=getattr(args, "mod2_kind", None), layer=_layer(args))
+        if annotations:
+            files = files.with_annotations(annotations, replace_existing=True, what="--annotations")
+    else:
+        files = open_competition(args.mod1, args.mod2, annotations=annotations or None, layer=_layer(args),
+                                 mod2_kind=getattr(args, "mod2_kind", None))
+    if not plan:
+        return files
+    budget, verb = getattr(args, "memory_budget", None), getattr(args, "verb", None) or "input"
+    return plan_input(files, memory_budget=budget, what=verb)
+
+
 def _layer(args):
     return None if args.layer in ("X", "None") else args.layer
 
 
 def dataset_id(mdata, default: str = "jae") -> str:
-    for source in (mdata.uns, *(m.uns for m in mdata.mod.values())):
+    for source in (mdata.uns, *(m.uns for m in getattr(mdata, "mod", {}).values())):
         if "dataset_id" in source:
             return str(source["dataset_id"])
     return default

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, dataset_id, input_paths, load_input
+from ._inputs import add_input_args, add_memory_budget_arg, dataset_id, input_paths, open_input
 from ._outputs import check_outputs
 
 
@@ -19,6 +19,7 @@ def add_parser(sub) -> None:
         "('jae_confidence', the softmax probability).",
     )
     add_input_args(p, annotations=False)
+    add_memory_budget_arg(p)
     p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
     p.add_argument("--out", type=Path, required=True, help="output .h5ad (competition format) or .h5mu")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             f"--labels-out needs a model fitted with cell types; {args.model} was fitted without (--mode "
             "unsupervised): drop --labels-out"
         )
-    mdata = load_input(args, with_annotations=False)
+    mdata = open_input(args, with_annotations=False)  # streamed from disk when over --memory-budget
     layer = None if args.layer == "X" else args.layer
     if args.finetune_epochs != 0:
         model.finetune(mdata, epochs=args.finetune_epochs, layer=layer, progress_bar=not args.quiet)

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from ._inputs import CLI_FIXES, add_input_args, batch_key, input_paths, load_input
+from ._inputs import CLI_FIXES, add_input_args, add_memory_budget_arg, batch_key, input_paths, open_input
 from ._outputs import check_outputs
 
 logger = logging.getLogger(__name__)
@@ -19,6 +19,7 @@ def add_parser(sub) -> None:
         "on cells without one. Writes a model folder (model.json + weights.pt).",
     )
     add_input_args(p)
+    add_memory_budget_arg(p)
     p.add_argument("--out", type=Path, required=True, help="model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
     p.add_argument("--batch-key", default="batch",
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     config = JAEConfig(mode=args.mode).with_overrides(args.overrides)
     if args.max_epochs is not None:
         config = replace(config, max_epochs=args.max_epochs)
-    mdata = load_input(args)
+    mdata = open_input(args, plan=False)  # JAE.fit reads it whole when it fits --memory-budget, else streams it
     batch = batch_key(args.batch_key)
     if args.tenx is not None and config.mode == "supervised" and args.cell_type_key not in mdata.obs.columns:
         raise ValueError(
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     model.fit(
         mdata, batch_key=batch, cell_type_key=args.cell_type_key, organism=args.organism,
         layer=None if args.layer == "X" else args.layer, progress_bar=not args.quiet,
+        memory_budget=args.memory_budget,
     )
     model.save(out, overwrite=args.overwrite)
     print(f"fitted {model}\nmodel written to {out}")

@@ -2,7 +2,7 @@
 
 Only the requested rows are read (``indptr`` slice, then the matching slice of ``indices`` and ``data``), so a
 matrix of any size is processed in ``O(block)`` memory. The matrix must be stored CSR (or dense); a CSC matrix
-cannot be read by rows without loading it whole.
+cannot be read by rows without loading it whole (:meth:`BackedCounts.read`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["BackedCounts", "iter_row_blocks"]
+__all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes"]
 
 logger = logging.getLogger(__name__)
 
-#: Default rows per block.
+#: Default rows per block. Preprocessing uses :data:`jae.preprocess.pipeline.BLOCK_ROWS` (4,096) instead.
 BLOCK_ROWS = 16384
 
 
@@ -58,13 +58,11 @@ class BackedCounts:
             group = self._adata_group(f)
             elem = self._matrix_elem(group)
             enc = elem.attrs.get("encoding-type", "array") if isinstance(elem, h5py.Group) else "array"
-            if enc not in ("csr_matrix", "array"):
-                raise ValueError(
-                    f"{self._where()} is stored as {enc}; reading row blocks needs CSR: rewrite it, e.g. "
-                    "adata.layers['counts'] = scipy.sparse.csr_matrix(...) then adata.write_h5ad(...)"
-                )
+            if enc not in ("csr_matrix", "csc_matrix", "array"):
+                raise ValueError(f"{self._where()} is stored as {enc}, not a count matrix jae can read")
             self.encoding = enc
-            self.shape = tuple(int(s) for s in (elem.attrs["shape"] if enc == "csr_matrix" else elem.shape))
+            self.shape = tuple(int(s) for s in (elem.attrs["shape"] if enc != "array" else elem.shape))
+            self.nbytes = matrix_bytes(elem)
 
     def _where(self) -> str:
         what = f"{self.path.name}"
@@ -116,6 +114,14 @@ class BackedCounts:
         with h5py.File(self.path, "r") as f:
             return int(self._matrix_elem(self._adata_group(f))["indptr"][-1])
 
+    def read(self) -> sp.csr_matrix:
+        """The whole matrix as CSR (in memory; for a CSC-stored matrix, which cannot be read by rows)."""
+        from anndata.io import read_elem
+
+        with h5py.File(self.path, "r") as f:
+            X = read_elem(self._matrix_elem(self._adata_group(f)))
+        return X.tocsr() if sp.issparse(X) else sp.csr_matrix(np.asarray(X))
+
     def blocks(
         self, block_rows: int = BLOCK_ROWS, *, start: int = 0, stop: int | None = None, dtype=np.float32
     ) -> Iterator[sp.csr_matrix]:
@@ -127,6 +133,11 @@ class BackedCounts:
         """
         if block_rows < 1:
             raise ValueError(f"block_rows={block_rows}: must be at least 1")
+        if self.encoding == "csc_matrix":
+            raise ValueError(
+                f"{self._where()} is stored CSC; reading row blocks needs CSR: rewrite it, e.g. "
+                "adata.layers['counts'] = adata.layers['counts'].tocsr() then adata.write_h5ad(...), or read() it whole"
+            )
         stop = self.shape[0] if stop is None else min(stop, self.shape[0])
         with h5py.File(self.path, "r") as f:
             elem = self._matrix_elem(self._adata_group(f))
@@ -149,6 +160,46 @@ class BackedCounts:
                     indices = indices.astype(np.int32)
                 ptr -= lo
                 yield sp.csr_matrix((data, indices, ptr.astype(indices.dtype)), shape=(e - s, self.shape[1]))
+
+
+class InMemoryCounts:
+    """A count matrix already in memory, with :class:`BackedCounts`' row-block interface.
+
+    Blocks are float32 CSR copies of consecutive rows, exactly as :meth:`BackedCounts.blocks` yields them from a
+    file, so the same preprocessing code gives the same numbers on either.
+    """
+
+    encoding = "memory"
+
+    def __init__(self, X) -> None:
+        self.X = X if sp.issparse(X) and X.format == "csr" else sp.csr_matrix(X)
+        self.shape = tuple(int(s) for s in self.X.shape)
+
+    @property
+    def nnz(self) -> int:
+        return int(self.X.nnz)
+
+    def blocks(
+        self, block_rows: int = BLOCK_ROWS, *, start: int = 0, stop: int | None = None, dtype=np.float32
+    ) -> Iterator[sp.csr_matrix]:
+        """Yield consecutive row blocks of rows ``start:stop`` as ``(rows, n_features)`` CSR of ``dtype``."""
+        if block_rows < 1:
+            raise ValueError(f"block_rows={block_rows}: must be at least 1")
+        stop = self.shape[0] if stop is None else min(stop, self.shape[0])
+        for s in range(start, stop, block_rows):
+            yield sp.csr_matrix(self.X[s : min(s + block_rows, stop)], dtype=dtype)
+
+
+def matrix_bytes(elem) -> int:
+    """Bytes a stored matrix (an ``h5py`` dataset, or a group holding a sparse matrix) takes once read.
+
+    Read from the file's metadata only (array shapes and dtypes), nothing is loaded.
+    """
+    if isinstance(elem, h5py.Dataset):
+        return int(elem.size) * elem.dtype.itemsize
+    if {"data", "indices", "indptr"} <= set(elem.keys()):
+        return sum(int(elem[k].size) * elem[k].dtype.itemsize for k in ("data", "indices", "indptr"))
+    return 0
 
 
 def iter_row_blocks(

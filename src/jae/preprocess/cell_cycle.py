@@ -6,6 +6,9 @@ The gene lists are the Tirosh et al. (2016) S-phase and G2/M-phase markers, huma
 expression of control genes drawn at random from the same expression bins (25 bins of mean expression; per
 bin ``min(#S, #G2M)`` genes), each set drawn from a fresh ``RandomState(seed)``. With ``seed=0`` the scores
 equal scanpy's, which is what scib's cell-cycle conservation uses.
+
+:class:`CellCycleScorer` gives the same scores over row blocks (two passes: gene means, then scores), for data
+read from disk in blocks.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["cell_cycle_genes", "score_cell_cycle", "ORGANISMS"]
+__all__ = ["cell_cycle_genes", "score_cell_cycle", "CellCycleScorer", "ORGANISMS"]
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +101,8 @@ def _row_means(X, columns: np.ndarray) -> np.ndarray:
     return np.nanmean(np.asarray(sub), axis=1, dtype=np.float64)
 
 
-def _score_set(X, genes: np.ndarray, gene_means: np.ndarray, *, ctrl_size: int, seed: int) -> np.ndarray:
-    """Score one gene set (column indices ``genes``) against binned random control genes."""
+def _control_genes(genes: np.ndarray, gene_means: np.ndarray, *, ctrl_size: int, seed: int) -> np.ndarray:
+    """Column indices of the binned random control genes of one gene set (column indices ``genes``)."""
     rng = np.random.RandomState(seed)  # legacy generator: reproduces scanpy's np.random.seed(0) draws
     finite = np.flatnonzero(np.isfinite(gene_means))
     ranks = pd.Series(gene_means[finite]).rank(method="min").to_numpy()
@@ -120,7 +123,13 @@ def _score_set(X, genes: np.ndarray, gene_means: np.ndarray, *, ctrl_size: int, 
             "cell-cycle scoring found no control genes; pass the full log-normalised gene matrix, not only the "
             "cell-cycle genes"
         )
-    return _row_means(X, genes) - _row_means(X, np.flatnonzero(control))
+    return np.flatnonzero(control)
+
+
+def _score_set(X, genes: np.ndarray, gene_means: np.ndarray, *, ctrl_size: int, seed: int) -> np.ndarray:
+    """Score one gene set (column indices ``genes``) against binned random control genes."""
+    control = _control_genes(genes, gene_means, ctrl_size=ctrl_size, seed=seed)
+    return _row_means(X, genes) - _row_means(X, control)
 
 
 def score_cell_cycle(
@@ -158,23 +167,83 @@ def score_cell_cycle(
             f"score_cell_cycle: X_lognorm has shape {X_lognorm.shape} but {len(var_names)} var_names were given; "
             "pass one name per column"
         )
+    sets, ctrl_size = _gene_sets(var_names, organism, min_genes, who="score_cell_cycle")
+    means = _column_means(X_lognorm)  # on the input's own layout: float sums then match scanpy's bit for bit
+    if sp.issparse(X_lognorm):
+        X_lognorm = sp.csc_matrix(X_lognorm)  # column subsets are cheap in CSC
+    scores = {}
+    for name, idx in zip(("S_score", "G2M_score"), sets):
+        scores[name] = _score_set(X_lognorm, idx, means, ctrl_size=ctrl_size, seed=seed)
+    return pd.DataFrame(scores)
+
+
+def _gene_sets(var_names: pd.Index, organism: str, min_genes: int, *, who: str) -> tuple[list[np.ndarray], int]:
+    """Column indices of the S and G2/M genes present in ``var_names``, and the control-set size."""
     if not var_names.is_unique:
-        raise ValueError("score_cell_cycle: var_names are not unique; make them unique first (var_names_make_unique)")
+        raise ValueError(f"{who}: var_names are not unique; make them unique first (var_names_make_unique)")
     table = _gene_table(organism)
     s_genes = _present(table, "S", var_names)
     g2m_genes = _present(table, "G2/M", var_names)
     if min(len(s_genes), len(g2m_genes)) < max(1, min_genes):
         raise ValueError(
-            f"score_cell_cycle: only {len(s_genes)} S-phase and {len(g2m_genes)} G2/M-phase {organism} marker genes "
+            f"{who}: only {len(s_genes)} S-phase and {len(g2m_genes)} G2/M-phase {organism} marker genes "
             f"are in var_names (need >= {max(1, min_genes)} each); check organism= and that var_names are gene "
             "symbols or Ensembl IDs"
         )
-    ctrl_size = min(len(s_genes), len(g2m_genes))
-    means = _column_means(X_lognorm)  # on the input's own layout: float sums then match scanpy's bit for bit
-    if sp.issparse(X_lognorm):
-        X_lognorm = sp.csc_matrix(X_lognorm)  # column subsets are cheap in CSC
-    scores = {}
-    for name, genes in (("S_score", s_genes), ("G2M_score", g2m_genes)):
-        idx = var_names.get_indexer(genes)
-        scores[name] = _score_set(X_lognorm, idx, means, ctrl_size=ctrl_size, seed=seed)
-    return pd.DataFrame(scores)
+    return [var_names.get_indexer(g) for g in (s_genes, g2m_genes)], min(len(s_genes), len(g2m_genes))
+
+
+class CellCycleScorer:
+    """:func:`score_cell_cycle` over row blocks: :meth:`add` every block (gene means), then :meth:`score` each.
+
+    The control genes depend only on the per-gene means over all cells, after which a cell's score is a difference
+    of its own row means, so block-wise scores equal those of :func:`score_cell_cycle` on all cells at once (up to
+    the summation order of the float64 gene means).
+
+    Parameters
+    ----------
+    var_names, organism, seed, min_genes
+        As for :func:`score_cell_cycle`.
+
+    Examples
+    --------
+    >>> scorer = CellCycleScorer(genes, organism="human")  # doctest: +SKIP
+    >>> for block in blocks(): scorer.add(block)  # doctest: +SKIP
+    >>> scores = np.concatenate([scorer.score(block) for block in blocks()])  # doctest: +SKIP
+    """
+
+    def __init__(self, var_names, *, organism: str = "human", seed: int = 0, min_genes: int = 1) -> None:
+        self.var_names = pd.Index(np.asarray(var_names).astype(str))
+        self.sets, self.ctrl_size = _gene_sets(self.var_names, organism, min_genes, who="CellCycleScorer")
+        self.seed = seed
+        self._sums = np.zeros(len(self.var_names), dtype=np.float64)
+        self._n = 0
+        self._controls: list[np.ndarray] | None = None
+
+    def add(self, X_lognorm) -> None:
+        """Accumulate the gene sums of one log-normalised ``(rows, n_genes)`` block (first pass)."""
+        if X_lognorm.shape[1] != len(self.var_names):
+            raise ValueError(
+                f"CellCycleScorer: a block has {X_lognorm.shape[1]} genes, the scorer {len(self.var_names)}; pass "
+                "blocks of all genes in var_names order"
+            )
+        if self._controls is not None:
+            raise RuntimeError("CellCycleScorer: add() after score(); add every block first, then score")
+        if sp.issparse(X_lognorm):
+            self._sums += np.asarray(X_lognorm.sum(axis=0, dtype=np.float64)).ravel()
+        else:
+            self._sums += np.nansum(np.asarray(X_lognorm, dtype=np.float64), axis=0)
+        self._n += X_lognorm.shape[0]
+
+    def score(self, X_lognorm) -> np.ndarray:
+        """``(rows, 2)`` float64 S and G2/M scores of one log-normalised block (second pass)."""
+        if self._controls is None:
+            if self._n == 0:
+                raise RuntimeError("CellCycleScorer: score() before any add(); add every block first")
+            means = self._sums / self._n
+            self._controls = [_control_genes(idx, means, ctrl_size=self.ctrl_size, seed=self.seed) for idx in self.sets]
+        if sp.issparse(X_lognorm):
+            X_lognorm = sp.csc_matrix(X_lognorm)
+        return np.column_stack(
+            [_row_means(X_lognorm, idx) - _row_means(X_lognorm, ctrl) for idx, ctrl in zip(self.sets, self._controls)]
+        )

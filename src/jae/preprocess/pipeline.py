@@ -1,26 +1,43 @@
-"""Fit the seed's preprocessing on paired counts and apply it identically to new cells."""
+"""Fit the seed's preprocessing on paired counts and apply it identically to new cells.
+
+One implementation for data in memory and data on disk: counts are read, normalised and projected in row blocks
+of :data:`BLOCK_ROWS` cells (:class:`jae.io.chunked.InMemoryCounts` or :class:`~jae.io.chunked.BackedCounts`),
+so both give the same numbers. Each modality's SVD basis is fitted by :func:`jae.preprocess.streaming.
+fit_svd_streaming` on the normalised counts of a seeded sample of :data:`SVD_FIT_CELLS` cells (all cells when
+there are fewer), kept in memory during the fit.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .normalize import log_normalize
-from .svd import SVDBasis, fit_svd
+from .svd import SVDBasis
 
-__all__ = ["Preprocessor"]
+__all__ = ["Preprocessor", "preprocess", "transform_blocks", "BLOCK_ROWS", "SVD_FIT_CELLS"]
 
 logger = logging.getLogger(__name__)
 
+#: Cells per row block: a 4,096-cell block of competition-shaped ATAC (116k peaks) is about 0.35 GB as CSR.
+BLOCK_ROWS = 4096
+#: Cells the SVD bases are fitted on (a seeded sample when there are more): `benchmarks/results/
+#: scale_svd_subsample.md` shows 5,000 cells already match all 10,000 in the metric suite; 20,000 keeps the fit
+#: under a minute and about 1.4 GB at competition shape.
+SVD_FIT_CELLS = 20_000
+#: Power iterations of the randomized SVD (scikit-learn's default, as the seed used).
+SVD_N_ITER = 5
 
-def align_features(X, var_names, expected: pd.Index, *, modality: str):
-    """Return ``X`` with its columns in ``expected`` order; error when the feature sets differ."""
+
+def feature_indexer(var_names, expected: pd.Index, *, modality: str) -> np.ndarray | None:
+    """Columns taking ``var_names`` to the ``expected`` order (None when already in it); error when the sets differ."""
     var_names = pd.Index(var_names)
     if var_names.equals(expected):
-        return X
+        return None
     missing = expected.difference(var_names)
     extra = var_names.difference(expected)
     if len(missing) or len(extra):
@@ -32,7 +49,72 @@ def align_features(X, var_names, expected: pd.Index, *, modality: str):
     if var_names.has_duplicates:
         raise ValueError(f"modality {modality!r}: duplicated feature names; make var_names unique first")
     logger.info("modality %r: features reordered to the model's order", modality)
-    return X[:, var_names.get_indexer(expected)]
+    return var_names.get_indexer(expected)
+
+
+def align_features(X, var_names, expected: pd.Index, *, modality: str):
+    """Return ``X`` with its columns in ``expected`` order; error when the feature sets differ."""
+    idx = feature_indexer(var_names, expected, modality=modality)
+    return X if idx is None else X[:, idx]
+
+
+def _sample_rows(n_cells: int, n_fit: int | None, seed: int) -> np.ndarray | None:
+    """Sorted seeded sample of ``n_fit`` rows; None (all rows) when ``n_fit`` is None or not below ``n_cells``."""
+    if n_fit is None or n_fit >= n_cells:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n_cells, size=n_fit, replace=False))
+
+
+def _as_sources(counts) -> list:
+    from ..io.chunked import InMemoryCounts
+
+    return [c if hasattr(c, "blocks") else InMemoryCounts(c) for c in counts]
+
+
+def _fit_bases(
+    sources, kinds, *, names, n_components: int, seed: int, svd_fit_cells: int | None, cell_cycle=None,
+    tick: Callable[[], None] = lambda: None,
+) -> list[SVDBasis | None]:
+    """Pass 1 (normalise each block, keep the SVD sample, gene means for ``cell_cycle``) and the SVD fits."""
+    from ..io.chunked import BackedCounts
+    from ..io.validate import validate_counts
+    from .streaming import fit_svd_streaming
+
+    n_cells = sources[0].shape[0]
+    rows = _sample_rows(n_cells, svd_fit_cells, seed)
+    if rows is not None:
+        logger.info("SVD bases fitted on a seeded sample of %d of %d cells", len(rows), n_cells)
+    bases = []
+    for src, kind, name in zip(sources, kinds, names):
+        check = isinstance(src, BackedCounts)  # counts in memory were checked when paired (jae.io.get_paired)
+        pieces, pos = [], 0
+        for block in src.blocks(BLOCK_ROWS):
+            if check:
+                validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})")
+            normed = log_normalize(block)
+            if cell_cycle is not None and kind == "GEX":
+                cell_cycle.add(normed)
+            if kind != "ADT":
+                if rows is None:
+                    pieces.append(normed.tocsc())
+                else:
+                    lo, hi = np.searchsorted(rows, [pos, pos + block.shape[0]])
+                    if hi > lo:
+                        pieces.append(normed[rows[lo:hi] - pos].tocsc())  # CSC: ready for the SVD products
+            pos += block.shape[0]
+            tick()
+        if kind == "ADT":
+            bases.append(None)
+            continue
+        logger.info("fitting %d-component SVD of %s (%d x %d)", n_components, kind, n_cells, src.shape[1])
+        bases.append(
+            fit_svd_streaming(
+                lambda: iter(pieces), n_features=src.shape[1], n_components=n_components, seed=seed,
+                n_iter=SVD_N_ITER, on_pass=tick,
+            )
+        )
+        del pieces
+    return bases
 
 
 @dataclass(frozen=True)
@@ -61,13 +143,17 @@ class Preprocessor:
                 raise ValueError(f"{kind}: SVD basis has {basis.n_features} features but {len(names)} names are given")
 
     @classmethod
-    def fit(cls, counts, kinds, var_names, *, n_components: int = 100, seed: int = 0) -> "Preprocessor":
+    def fit(
+        cls, counts, kinds, var_names, *, n_components: int = 100, seed: int = 0,
+        svd_fit_cells: int | None = SVD_FIT_CELLS,
+    ) -> "Preprocessor":
         """Fit on raw counts of all cells given (reference and query together, as the seed did).
 
         Parameters
         ----------
         counts
-            One ``(n_cells, n_features_m)`` raw count matrix per modality, same cells in the same order.
+            One ``(n_cells, n_features_m)`` raw count matrix per modality, same cells in the same order, or row-block
+            sources (:class:`jae.io.chunked.BackedCounts` for counts on disk).
         kinds
             Kind of each modality.
         var_names
@@ -75,16 +161,15 @@ class Preprocessor:
         n_components
             SVD dimensions per modality (the seed: 100).
         seed
-            Seed of the randomised SVD.
+            Seed of the randomised SVD and of its cell sample.
+        svd_fit_cells
+            Cells the SVD bases are fitted on (a seeded sample when there are more; None: all cells).
         """
-        bases = []
-        for X, kind in zip(counts, kinds):
-            if kind == "ADT":
-                bases.append(None)
-            else:
-                logger.info("fitting %d-component SVD of %s (%d x %d)", n_components, kind, *X.shape)
-                bases.append(fit_svd(log_normalize(X), n_components, seed=seed))
-        return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases))
+        sources = _as_sources(counts)
+        bases = _fit_bases(
+            sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
+        )
+        return cls.from_bases(kinds, var_names, bases)
 
     @classmethod
     def from_bases(cls, kinds, var_names, bases) -> "Preprocessor":
@@ -98,27 +183,119 @@ class Preprocessor:
 
     def transform_one(self, i: int, X) -> np.ndarray:
         """Features of modality ``i`` from its raw counts (columns already in the fitted order)."""
-        normed = log_normalize(X)
+        return self._features_of(i, log_normalize(X))
+
+    def _features_of(self, i: int, normed) -> np.ndarray:
         if self.bases[i] is None:
             return np.asarray(normed.toarray() if hasattr(normed, "toarray") else normed, dtype=np.float32)
-        return self.bases[i].transform(normed)
+        from .streaming import project_blocks
+
+        return project_blocks([normed], self.bases[i], n_rows=normed.shape[0])
 
     def transform(self, counts, var_names=None, *, names=None) -> np.ndarray:
         """Concatenated features ``(n_cells, n_output)`` float32 from raw counts of every modality.
 
-        ``var_names`` (one index per modality) lets columns be matched by name; features that differ from the
-        fitted ones raise ValueError.
+        ``counts`` are matrices or row-block sources (:class:`jae.io.chunked.BackedCounts`), processed in row
+        blocks. ``var_names`` (one index per modality) lets columns be matched by name; features that differ from
+        the fitted ones raise ValueError.
         """
-        if len(counts) != len(self.kinds):
-            raise ValueError(f"expected {len(self.kinds)} modalities, got {len(counts)}")
-        names = names or self.kinds
-        parts = []
-        for i, X in enumerate(counts):
-            if var_names is not None:
-                X = align_features(X, var_names[i], self.var_names[i], modality=names[i])
-            elif X.shape[1] != len(self.var_names[i]):
-                raise ValueError(
-                    f"modality {names[i]!r} has {X.shape[1]} features, the model expects {len(self.var_names[i])}"
-                )
-            parts.append(self.transform_one(i, X))
-        return np.concatenate(parts, axis=1)
+        return transform_blocks(self, counts, var_names=var_names, names=names)[0]
+
+
+def transform_blocks(
+    preprocessor: Preprocessor, counts, *, var_names=None, names=None, cell_cycle=None,
+    tick: Callable[[], None] = lambda: None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Pass 2: features of every cell, block by block, and cell-cycle scores from a fitted ``cell_cycle`` scorer.
+
+    Returns
+    -------
+    ``(X, phase)``: ``(n_cells, preprocessor.n_output)`` float32 features and ``(n_cells, 2)`` float32 S and G2/M
+    scores (None without ``cell_cycle``).
+    """
+    pre = preprocessor
+    if len(counts) != len(pre.kinds):
+        raise ValueError(f"expected {len(pre.kinds)} modalities, got {len(counts)}")
+    names = names or pre.kinds
+    sources = _as_sources(counts)
+    n_cells = sources[0].shape[0]
+    indexers = []
+    for i, src in enumerate(sources):
+        if var_names is not None:
+            indexers.append(feature_indexer(var_names[i], pre.var_names[i], modality=names[i]))
+        elif src.shape[1] != len(pre.var_names[i]):
+            raise ValueError(
+                f"modality {names[i]!r} has {src.shape[1]} features, the model expects {len(pre.var_names[i])}"
+            )
+        else:
+            indexers.append(None)
+        if src.shape[0] != n_cells:
+            raise ValueError(f"modality {names[i]!r} has {src.shape[0]} cells, {names[0]!r} {n_cells}: pair them first")
+    X = np.empty((n_cells, pre.n_output), dtype=np.float32)
+    phase = np.empty((n_cells, 2), dtype=np.float32) if cell_cycle is not None else None
+    col = 0
+    for i, (src, idx) in enumerate(zip(sources, indexers)):
+        width = len(pre.var_names[i]) if pre.bases[i] is None else pre.bases[i].n_components
+        pos = 0
+        for block in src.blocks(BLOCK_ROWS):
+            if idx is not None:
+                block = block[:, idx]
+            normed = log_normalize(block)
+            X[pos : pos + block.shape[0], col : col + width] = pre._features_of(i, normed)
+            if cell_cycle is not None and pre.kinds[i] == "GEX":
+                phase[pos : pos + block.shape[0]] = cell_cycle.score(normed)
+            pos += block.shape[0]
+            tick()
+        col += width
+    return X, phase
+
+
+def preprocess(
+    counts, kinds, var_names, *, names=None, n_components: int = 100, seed: int = 0,
+    svd_fit_cells: int | None = SVD_FIT_CELLS, organism: str | None = None, progress_bar: bool = False,
+) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
+    """Fit the preprocessing and transform every cell, in two passes over row blocks of the counts.
+
+    Parameters
+    ----------
+    counts
+        One raw count matrix or row-block source (:class:`jae.io.chunked.BackedCounts`) per modality.
+    kinds, var_names, n_components, seed, svd_fit_cells
+        As for :meth:`Preprocessor.fit`.
+    names
+        Modality names, for messages.
+    organism
+        Score the cell cycle from the RNA modality with this organism's genes; None: no scores.
+    progress_bar
+        One progress bar over the blocks and SVD passes.
+
+    Returns
+    -------
+    ``(preprocessor, X, phase)``: the fitted :class:`Preprocessor`, ``(n_cells, n_output)`` float32 features and
+    ``(n_cells, 2)`` float32 S and G2/M scores (None without ``organism``; NaN when too few cell-cycle genes are
+    present, with a warning).
+    """
+    from tqdm.auto import tqdm
+
+    from .cell_cycle import CellCycleScorer
+
+    sources = _as_sources(counts)
+    names = tuple(names or kinds)
+    n_cells = sources[0].shape[0]
+    scorer, phase_nan = None, None
+    if organism is not None and "GEX" in kinds:
+        try:
+            scorer = CellCycleScorer(var_names[list(kinds).index("GEX")], organism=organism, seed=seed)
+        except ValueError as err:
+            logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
+            phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
+    n_blocks = len(sources) * -(-n_cells // BLOCK_ROWS)
+    total = 2 * n_blocks + sum(SVD_N_ITER + 1 for k in kinds if k != "ADT")
+    with tqdm(total=total, disable=not progress_bar, desc="preprocessing", unit="step") as bar:
+        bases = _fit_bases(
+            sources, kinds, names=names, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
+            cell_cycle=scorer, tick=bar.update,
+        )
+        pre = Preprocessor.from_bases(kinds, var_names, bases)
+        X, phase = transform_blocks(pre, sources, names=names, cell_cycle=scorer, tick=bar.update)
+    return pre, X, phase if phase_nan is None else phase_nan

@@ -73,6 +73,7 @@ def fit_svd_streaming(
     n_iter: int = 5,
     n_oversamples: int = 10,
     progress_bar: bool = False,
+    on_pass: Callable[[], None] | None = None,
 ) -> SVDBasis:
     """Fit a truncated SVD (no centring, like ``TruncatedSVD``) to data seen only as row blocks.
 
@@ -94,6 +95,8 @@ def fit_svd_streaming(
         Extra basis vectors beyond ``n_components`` (Halko's ``p``).
     progress_bar
         One tqdm bar over the passes.
+    on_pass
+        Called after each pass (e.g. to tick a caller's progress bar).
 
     Returns
     -------
@@ -125,6 +128,8 @@ def fit_svd_streaming(
             raise ValueError("fit_svd_streaming: the blocks are empty; pass a callable yielding row blocks")
         if not last:
             Q = _normalise_basis(Z, orthonormal=it == n_iter - 1)
+        if on_pass is not None:
+            on_pass()
     k = min(n_components, n_rows - 1, n_features - 1)
     if k < 1:
         raise ValueError(f"cannot fit an SVD to {n_rows} cells x {n_features} features: need at least 2 of each")

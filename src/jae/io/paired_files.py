@@ -1,0 +1,423 @@
+"""Paired data still on disk: cell annotations and feature names in memory, counts read in row blocks.
+
+:func:`open_competition` and :func:`open_h5mu` are the lazy twins of :func:`jae.io.read_competition` and
+:func:`jae.io.read_h5mu`: they read ``obs``, ``var`` and ``uns`` (small) and leave the count matrices in the file.
+:func:`plan_input` decides, from the files' metadata and a memory budget, whether to read the data into memory
+(:meth:`PairedFiles.load`) or to stream it; :class:`jae.JAE` accepts either.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
+from .modality import MOD_NAMES, detect_kind, normalize_kind
+
+__all__ = ["PairedFiles", "open_competition", "open_h5mu", "plan_input", "default_memory_budget", "parse_bytes"]
+
+logger = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike
+
+#: Share of the machine's available memory used as the default budget (others may share the machine).
+BUDGET_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class PairedFiles:
+    """Two paired modalities whose counts stay on disk (see :func:`open_competition`, :func:`open_h5mu`).
+
+    Attributes
+    ----------
+    counts
+        One :class:`~jae.io.chunked.BackedCounts` per modality, RNA first, rows in ``obs_names`` order.
+    names
+        Modality names (``'rna'``, ``'atac'`` / ``'prot'``).
+    kinds
+        Modality kinds, e.g. ``('GEX', 'ATAC')``.
+    var_names
+        Feature names of each modality.
+    obs
+        Per-cell annotations indexed by cell name.
+    uns
+        ``dataset_id`` and ``organism`` when the files carry them.
+    loader
+        ``(function, kwargs)`` reading the same data into a MuData (:meth:`load`).
+    joins
+        Annotation files joined into ``obs`` (:meth:`with_annotations`), joined again by :meth:`load`.
+    """
+
+    counts: tuple[BackedCounts, BackedCounts]
+    names: tuple[str, str]
+    kinds: tuple[str, str]
+    var_names: tuple[pd.Index, pd.Index]
+    obs: pd.DataFrame
+    uns: dict = field(default_factory=dict)
+    loader: tuple = ()
+    joins: tuple = ()
+
+    @property
+    def obs_names(self) -> pd.Index:
+        return self.obs.index
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.obs)
+
+    @property
+    def paths(self) -> list[Path]:
+        return list(dict.fromkeys(c.path for c in self.counts))
+
+    def sources(self) -> list:
+        """Row-block sources of the counts: the files themselves, or the matrix read whole when stored CSC."""
+        out = []
+        for name, c in zip(self.names, self.counts):
+            if c.encoding == "csc_matrix":
+                logger.warning(
+                    "%s: counts stored CSC cannot be read by rows; reading the matrix whole (%.2f GB). Store it CSR "
+                    "to stream it: adata.layers['counts'] = adata.layers['counts'].tocsr(); adata.write_h5ad(...)",
+                    name, c.nbytes / 1e9,
+                )
+                out.append(InMemoryCounts(c.read()))
+            else:
+                out.append(c)
+        return out
+
+    def load(self):
+        """Read the data into memory: the MuData :func:`jae.io.read_competition` / :func:`jae.io.read_h5mu` gives."""
+        from .readers import join_annotations
+
+        func, kwargs = self.loader
+        mdata = func(**kwargs)
+        for paths, replace_existing, what in self.joins:
+            join_annotations(mdata, paths, replace_existing=replace_existing, what=what)
+        return mdata
+
+    def with_annotations(self, paths, *, replace_existing: bool = False, what: str = "annotation") -> "PairedFiles":
+        """A copy whose ``obs`` also holds the ``obs`` columns of annotation ``.h5ad`` files, joined by cell name."""
+        from .readers import read_obs
+
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        obs = self.obs.copy()
+        for path in paths:
+            source = read_obs(path, what=what)
+            matched = int(obs.index.isin(source.index).sum())
+            logger.info("annotations %s: %d of %d cells matched", Path(path).name, matched, len(obs))
+            if matched == 0:
+                logger.warning("annotations %s share no cell names with the data", Path(path).name)
+            if not source.index.is_unique:
+                raise ValueError(f"{what} {path} has duplicated cell names; make obs_names unique there")
+            for col in source.columns:
+                if replace_existing or col not in obs.columns:
+                    obs[col] = source[col].reindex(obs.index)
+        return replace(self, obs=obs, joins=self.joins + ((list(paths), replace_existing, what),))
+
+    def memory_needed(self, *, in_memory: bool) -> int:
+        """Estimated peak bytes of fitting on this data, read into memory (``in_memory``) or streamed.
+
+        From the files' metadata only: what reading the files loads (every matrix of ``X`` and ``layers``, as
+        stored), plus the preprocessing's working set (normalised SVD-fit sample, row-block temporaries, the
+        features of every cell).
+        """
+        from ..preprocess.pipeline import BLOCK_ROWS, SVD_FIT_CELLS
+
+        n = max(self.n_obs, 1)
+        sample = min(1.0, SVD_FIT_CELLS / n)
+        nnz = [c.nnz for c in self.counts]
+        work = sum(int(sample * z * 8) for k, z in zip(self.kinds, nnz) if k != "ADT")  # normalised SVD sample
+        work += max(int(3 * min(1.0, BLOCK_ROWS / n) * z * 8) for z in nnz)  # a block, its normalised and CSC copies
+        work += n * 2 * 256 * 4  # features of every cell, and a copy
+        if not in_memory:
+            return work + sum(c.nbytes for c in self.counts if c.encoding == "csc_matrix")
+        return work + sum(_stored_bytes(p, m) for p, m in dict.fromkeys((c.path, c.modality) for c in self.counts))
+
+    def __repr__(self) -> str:
+        files = ", ".join(p.name for p in self.paths)
+        return f"PairedFiles({files}: {self.n_obs} cells, {'+'.join(self.kinds)})"
+
+
+def _stored_bytes(path: Path, modality: str | None) -> int:
+    """Bytes of every matrix in ``X`` and ``layers`` of one AnnData (or one modality of an ``.h5mu``)."""
+    total = 0
+    with h5py.File(path, "r") as f:
+        groups = [f["mod"][modality]] if modality is not None else [f]
+        for g in groups:
+            if "X" in g:
+                total += matrix_bytes(g["X"])
+            if "layers" in g:
+                total += sum(matrix_bytes(g["layers"][k]) for k in g["layers"])
+    return total
+
+
+def _read_frames(f: h5py.Group) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    from anndata.io import read_elem
+
+    obs = read_elem(f["obs"])
+    var = read_elem(f["var"])
+    uns = read_elem(f["uns"]) if "uns" in f else {}
+    return obs, var, uns
+
+
+def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | None:
+    """Layer holding raw counts, as :func:`jae.io.read_competition` picks it (None: ``.X``)."""
+    if layer is None:
+        return None
+    if "layers" in f and layer in f["layers"]:
+        return layer
+    if layer != "counts":
+        have = list(f["layers"]) if "layers" in f else []
+        raise KeyError(
+            f"{where} has no layer {layer!r} (layers: {have}); pass layer=... naming the layer with raw counts, or "
+            "layer=None when .X holds them"
+        )
+    logger.info("%s has no layer 'counts'; using .X as the raw counts", where)
+    return None
+
+
+def _kind(var: pd.DataFrame, name: str | None) -> str | None:
+    import anndata as ad
+
+    if "feature_types" not in var.columns and name is None:
+        return None
+    return detect_kind(ad.AnnData(var=var), name=name)
+
+
+def open_competition(
+    mod1: PathLike, mod2: PathLike, *, annotations: PathLike | Sequence[PathLike] | None = None,
+    layer: str | None = "counts", mod2_kind: str | None = None,
+) -> PairedFiles:
+    """Open paired data in the competition layout without reading the counts (see :func:`jae.io.read_competition`).
+
+    Parameters
+    ----------
+    mod1, mod2, annotations, layer, mod2_kind
+        As for :func:`jae.io.read_competition`.
+
+    Returns
+    -------
+    :class:`PairedFiles`; ``obs`` holds mod1's (GEX's) per-cell columns, then the annotation columns.
+    """
+    from .readers import _check_file, read_competition
+
+    paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
+    frames, kinds = [], []
+    for p in paths:
+        with h5py.File(p, "r") as f:
+            obs, var, uns = _read_frames(f)
+            loc = _counts_location(f, layer, where=p.name)
+        frames.append((obs, var, uns, loc))
+        kinds.append(_kind(var, None))
+    if kinds[0] is None:
+        kinds[0] = "GEX"
+    if mod2_kind is not None:
+        kinds[1] = normalize_kind(mod2_kind)
+    if kinds[1] is None:
+        raise ValueError(
+            f"{paths[1]} has no var['feature_types'], so jae cannot tell ATAC from ADT; pass mod2_kind='ATAC' or "
+            "mod2_kind='ADT'"
+        )
+    for p, (obs, var, _, _) in zip(paths, frames):
+        if len(obs) == 0 or len(var) == 0:
+            raise ValueError(
+                f"{p} is empty ({len(obs)} cells x {len(var)} features); jae needs at least one cell and one feature "
+                "in each modality: check the file"
+            )
+    if kinds[0] == kinds[1] or "GEX" not in kinds:
+        raise ValueError(
+            f"mod1 {paths[0].name} is {kinds[0]} and mod2 {paths[1].name} is {kinds[1]}; jae pairs GEX (mod1) with "
+            "ATAC or ADT (mod2): pass the two modality files of one dataset"
+        )
+    order = [0, 1] if kinds[0] == "GEX" else [1, 0]
+    obs = frames[order[0]][0]
+    _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order])
+    uns = {}
+    for key in ("dataset_id", "organism"):
+        for i in order:
+            if key in frames[i][2]:
+                uns[key] = frames[i][2][key]
+                break
+    data = PairedFiles(
+        counts=tuple(BackedCounts(paths[i], layer=frames[i][3]) for i in order),
+        names=tuple(MOD_NAMES[kinds[i]] for i in order),
+        kinds=tuple(kinds[i] for i in order),
+        var_names=tuple(frames[i][1].index.astype(str) for i in order),
+        obs=obs,
+        uns=uns,
+        loader=(read_competition, dict(mod1=paths[0], mod2=paths[1], layer=layer)
+                | ({} if mod2_kind is None else {"mod2_kind": mod2_kind})),
+    )
+    return data.with_annotations(annotations) if annotations is not None else data
+
+
+def open_h5mu(
+    path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
+    layer: str | None = "counts",
+) -> PairedFiles:
+    """Open an RNA + ATAC/protein ``.h5mu`` without reading the counts (see :func:`jae.io.read_h5mu`).
+
+    Counts are each modality's ``layers[layer]`` (``.X`` when ``layer`` is None, or is ``'counts'`` and absent).
+    """
+    from .readers import _check_file, read_h5mu
+
+    path = _check_file(path, what=".h5mu")
+    with h5py.File(path, "r") as f:
+        if "mod" not in f:
+            raise ValueError(f"{path.name} is not a MuData file (no 'mod' group); use --mod1/--mod2 for .h5ad files")
+        available = list(f["mod"])
+        if rna not in available:
+            raise KeyError(f"{path.name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
+        if other is None:
+            others = [m for m in available if m != rna]
+            if len(others) != 1:
+                raise ValueError(
+                    f"{path.name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass "
+                    "other=<name>"
+                )
+            other = others[0]
+        elif other not in available:
+            raise KeyError(f"{path.name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
+        global_obs, _, uns = _read_frames(f)
+        mods = {m: _read_frames(f["mod"][m]) for m in (rna, other)}
+        locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
+    rna_kind = _kind(mods[rna][1], rna)
+    if rna_kind != "GEX":
+        raise ValueError(
+            f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> "
+            f"(available: {available})"
+        )
+    kind = normalize_kind(other_kind) if other_kind is not None else _kind(mods[other][1], other)
+    if kind == "GEX":
+        raise ValueError(
+            f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
+            "other_kind='ATAC' / 'ADT'"
+        )
+    _check_same_cells(mods[rna][0].index, mods[other][0].index, [rna, other])
+    index = mods[rna][0].index
+    prefixed = {f"{m}:{c}" for m in available for c in (mods[m][0].columns if m in mods else [])}
+    columns = {}
+    if global_obs.index.equals(index):
+        for c in global_obs.columns:
+            if c not in prefixed and ":" not in c:
+                columns[c] = global_obs[c]
+    for m in (rna, other):
+        for c in mods[m][0].columns:
+            columns.setdefault(c, mods[m][0][c])
+    obs = pd.DataFrame(columns, index=index)
+    return PairedFiles(
+        counts=(BackedCounts(path, modality=rna, layer=locs[rna]), BackedCounts(path, modality=other, layer=locs[other])),
+        names=("rna", MOD_NAMES[kind]),
+        kinds=("GEX", kind),
+        var_names=(mods[rna][1].index.astype(str), mods[other][1].index.astype(str)),
+        obs=obs,
+        uns={k: uns[k] for k in ("dataset_id", "organism") if k in uns},
+        loader=(read_h5mu, dict(path=path, rna=rna, other=other, other_kind=other_kind)),
+    )
+
+
+def _check_same_cells(first: pd.Index, second: pd.Index, names) -> None:
+    if first.equals(second):
+        return
+    if len(first) == len(second) and first.sort_values().equals(second.sort_values()):
+        raise ValueError(
+            f"{names[0]} and {names[1]} hold the same cells in different orders; streaming reads rows in file order: "
+            "write both in one cell order, or read them with jae.io.read_competition / read_h5mu"
+        )
+    only_first, only_second = first.difference(second), second.difference(first)
+    raise ValueError(
+        f"{names[0]} and {names[1]} hold different cells ({len(only_first)} only in {names[0]}, {len(only_second)} "
+        f"only in {names[1]}); subset both to the shared cells"
+    )
+
+
+# ------------------------------------------------------------------------------------------------ memory budget
+def parse_bytes(value) -> int:
+    """``'8G'``, ``'512M'``, ``'2.5GB'``, ``'1e9'`` or a number of bytes -> bytes."""
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return int(value)
+    text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+    units = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(float(text))
+    except ValueError:
+        raise ValueError(f"memory budget {value!r} is not a size; write e.g. '8G', '512M' or a number of bytes") from None
+
+
+def default_memory_budget() -> int:
+    """Half of the memory available now (``MemAvailable`` in ``/proc/meminfo``; 4 GB when that is unknown)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(int(line.split()[1]) * 1024 * BUDGET_SHARE)
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * BUDGET_SHARE)
+    except (ValueError, OSError, AttributeError):
+        return 4 * 10**9
+
+
+def _as_files(data, modalities) -> PairedFiles | None:
+    """``data`` as :class:`PairedFiles` when it lives on disk (PairedFiles, a path, a backed MuData), else None."""
+    if isinstance(data, PairedFiles):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        rna, other = modalities if modalities is not None else ("rna", None)
+        return open_h5mu(data, rna=rna, other=other)
+    if getattr(data, "isbacked", False) and getattr(data, "filename", None) and hasattr(data, "mod"):
+        names = list(data.mod)
+        rna, other = modalities if modalities is not None else (
+            next((n for n in names if n in ("rna", "gex", "RNA", "GEX")), "rna"), None
+        )
+        return open_h5mu(data.filename, rna=rna, other=other)
+    return None
+
+
+def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
+    """Choose how to read ``data``: into memory when the estimate fits ``memory_budget``, else stream it.
+
+    Parameters
+    ----------
+    data
+        :class:`PairedFiles`, the path of an ``.h5mu`` file, a backed MuData, or data already in memory (MuData or
+        ``{name: AnnData}``, returned as it is).
+    memory_budget
+        Bytes (or a string like ``'8G'``) the in-memory path may use; by default half the available memory.
+    modalities
+        ``(rna_name, other_name)`` for an ``.h5mu`` path or a backed MuData.
+    what
+        The calling step, for the log line.
+
+    Returns
+    -------
+    The in-memory data (MuData) or :class:`PairedFiles` to stream; one log line says which and why.
+    """
+    files = _as_files(data, modalities)
+    if files is None:
+        logger.info("%s: data already in memory; preprocessing in row blocks", what)
+        return data
+    budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
+    need = files.memory_needed(in_memory=True)
+    if need <= budget:
+        logger.info(
+            "%s: in-memory path: reading %s needs about %.2f GB, within the memory budget of %.2f GB",
+            what, files, need / 1e9, budget / 1e9,
+        )
+        return files.load()
+    logger.info(
+        "%s: streaming path: reading %s into memory would need about %.2f GB, over the memory budget of %.2f GB; "
+        "streaming row blocks from disk (about %.2f GB)",
+        what, files, need / 1e9, budget / 1e9, files.memory_needed(in_memory=False) / 1e9,
+    )
+    return files
