@@ -60,6 +60,10 @@ def test_demo_runs_on_built_in_data(tmp_path, capsys):
     emb = ad.read_h5ad(out / "embedding.h5ad")
     assert emb.n_obs == 500 and emb.n_vars == 6 + 2 + 2 + JAEConfig().n_free  # types + reference batches + phase + free
     assert (out / "model" / "model.json").is_file()
+    # the evaluation report: UMAPs of jae beside the SVD baseline, the metric chart, index.html; and where it is
+    report = out / "report"
+    assert {"index.html", "metrics.png", "umap_jae.png", "umap_svd_baseline.png"} <= {p.name for p in report.iterdir()}
+    assert str(report / "index.html") in printed
     assert main(["-q", "demo", "--out", str(out), "--n-cells", "500", "--max-epochs", "5"]) == 1  # no silent overwrite
 
 

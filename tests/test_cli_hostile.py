@@ -3,7 +3,7 @@ exit code, exactly one line on stderr naming the problem and the fix in CLI flag
 and every input file unchanged.
 
 Each case is a fresh process forked from one server process that imported jae once (a plain ``python -m jae`` per
-case would spend ~5 s importing torch each time); the Ctrl-C case and one smoke case use ``python -m jae`` itself.
+case would spend ~5 s importing torch each time); the Ctrl-C case runs ``python -m jae`` itself.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import scipy.sparse as sp
 
 STEM = "neurips2021_starter/joint_embedding/multiome/openproblems_bmmc_multiome_starter"
 PREDICT = "neurips2021_starter/predict_modality/cite/openproblems_bmmc_cite_starter"
+from _cli_server import shared_server  # noqa: E402  (tests/ is on sys.path)
+
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 # Python-argument fixes that a CLI message must never give
@@ -37,64 +39,9 @@ PYTHON_FIX = re.compile(
     r"annotations|weights_only)=|JAEConfig\("
 )
 
-_SERVER = r"""
-import json, os, sys, traceback
-from jae.cli import build_parser, main
-build_parser()  # import every verb module once, before forking
-reply = sys.stdout
-for line in sys.stdin:
-    req = json.loads(line)
-    pid = os.fork()
-    if pid == 0:  # the case: a process of its own, running the CLI's entry point
-        code = 1
-        try:
-            os.chdir(req["cwd"])
-            for fd, name in ((1, "stdout"), (2, "stderr")):
-                os.dup2(os.open(req[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
-            code = main(req["argv"])
-        except SystemExit as err:
-            code = err.code if isinstance(err.code, int) else 1
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    print(json.dumps({"pid": pid}), file=reply, flush=True)
-    _, status = os.waitpid(pid, 0)
-    print(json.dumps({"rc": os.waitstatus_to_exitcode(status)}), file=reply, flush=True)
-"""
-
-
-class CLI:
-    """Runs ``jae ARGS`` in a fresh process forked from a server that imported jae once."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=ENV
-        )
-
-    def __call__(self, argv: list[str], *, cwd: Path, logs: Path) -> tuple[int, str, str]:
-        logs.mkdir(parents=True, exist_ok=True)
-        req = {"argv": [str(a) for a in argv], "cwd": str(cwd), "stdout": str(logs / "stdout"),
-               "stderr": str(logs / "stderr")}
-        self.proc.stdin.write(json.dumps(req) + "\n")
-        self.proc.stdin.flush()
-        json.loads(self.proc.stdout.readline())  # the pid
-        rc = json.loads(self.proc.stdout.readline())["rc"]
-        return rc, (logs / "stdout").read_text(), (logs / "stderr").read_text()
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-        self.proc.stdout.close()
-
-
 @pytest.fixture(scope="module")
 def cli():
-    server = CLI()
-    yield server
-    server.close()
+    return shared_server(ENV)
 
 
 @pytest.fixture(scope="module")
@@ -427,18 +374,3 @@ def test_ctrl_c_exits_130_with_one_line_and_no_output(data_dir, tmp_path):
     assert len(lines) == 1 and "interrupted" in lines[0], rest
     assert out == ""
     assert _listing(tmp_path) == before  # no model folder, no temporary folder
-
-
-def test_the_real_entry_point_gives_the_same_one_line(data_dir, tmp_path):
-    """One case through ``python -m jae`` itself, not the fork server."""
-    (tmp_path / "notes.h5ad").write_text("not hdf5")
-    prefix = data_dir / STEM
-    res = subprocess.run(
-        [sys.executable, "-m", "jae", "-q", "fit", "--mod1", "notes.h5ad", "--mod2", f"{prefix}.mod2.h5ad",
-         "--out", "model"], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120,
-    )
-    assert res.returncode == 1
-    assert [s for s in res.stderr.splitlines() if s.strip()] == [
-        s for s in res.stderr.splitlines() if "notes.h5ad" in s and "not an HDF5 file" in s
-    ], res.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.h5ad"]

@@ -22,4 +22,21 @@ from .prediction import ModalityPredictor, PredictConfig, predict  # noqa: E402
 __all__ = [
     "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor",
     "read_competition", "read_h5mu", "read_10x_h5", "predict", "ModalityPredictor", "PredictConfig",
+    "metrics", "baseline", "report", "prediction",
 ]
+
+#: Subpackages imported on first use (``jae.metrics.evaluate_embedding(...)`` works after ``import jae``), so
+#: ``import jae`` and the CLI do not pay for numba and matplotlib until they are needed.
+_LAZY = ("metrics", "baseline", "report", "prediction")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'jae' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

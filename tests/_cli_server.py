@@ -1,0 +1,77 @@
+"""A server process that imports jae once and runs each CLI call in a fresh fork of itself.
+
+``python -m jae`` spends ~5 s importing torch before doing anything; tests that drive the CLI in a process of
+its own per case fork from this server instead, so each case is a real process (own exit code, stdout, stderr,
+signals) that starts in milliseconds.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+_SERVER = r"""
+import json, os, sys, traceback
+from jae.cli import build_parser, main
+build_parser()  # import every verb module once, before forking
+reply = sys.stdout
+for line in sys.stdin:
+    req = json.loads(line)
+    pid = os.fork()
+    if pid == 0:  # the case: a process of its own, running the CLI's entry point
+        code = 1
+        try:
+            os.chdir(req["cwd"])
+            for fd, name in ((1, "stdout"), (2, "stderr")):
+                os.dup2(os.open(req[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+            code = main(req["argv"])
+        except SystemExit as err:
+            code = err.code if isinstance(err.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    print(json.dumps({"pid": pid}), file=reply, flush=True)
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps({"rc": os.waitstatus_to_exitcode(status)}), file=reply, flush=True)
+"""
+
+
+class CLIServer:
+    """Runs ``jae ARGS`` in a fresh process forked from a server that imported jae once."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+
+    def __call__(self, argv: list[str], *, cwd: Path, logs: Path) -> tuple[int, str, str]:
+        logs.mkdir(parents=True, exist_ok=True)
+        req = {"argv": [str(a) for a in argv], "cwd": str(cwd), "stdout": str(logs / "stdout"),
+               "stderr": str(logs / "stderr")}
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        json.loads(self.proc.stdout.readline())  # the pid
+        rc = json.loads(self.proc.stdout.readline())["rc"]
+        return rc, (logs / "stdout").read_text(), (logs / "stderr").read_text()
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        self.proc.stdout.close()
+
+
+_SHARED: dict[str, CLIServer] = {}
+
+
+def shared_server(env: dict[str, str]) -> CLIServer:
+    """One server for the whole test session (started on first use, closed at exit)."""
+    if "server" not in _SHARED or _SHARED["server"].proc.poll() is not None:
+        _SHARED["server"] = CLIServer(env)
+        atexit.register(_SHARED["server"].close)
+    return _SHARED["server"]
