@@ -1,10 +1,11 @@
-"""Scale benchmark: the whole jae pipeline on simulated competition-shaped data at growing sizes.
+"""Scale benchmark through the public CLI only: ``jae simulate`` -> ``jae fit`` -> ``jae embed`` -> ``jae evaluate``.
 
-For each size, simulated files in the competition layout are generated once (``jae simulate``, not timed as
-part of the pipeline), then ``benchmarks/_scale_run.py`` runs read -> normalise -> SVD -> pretrain -> fine-tune
--> embed -> write in a fresh process, reporting wall time, CPU time and peak RSS per stage. Results are merged
-into ``benchmarks/results/scale.json`` (one entry per label) and rendered to ``scale.md`` with the machine
-described.
+For each size, simulated competition-shaped files are generated once (``jae simulate``, timed but reused when they
+exist), then each verb runs as its own process, exactly as a user types it. Per stage: wall seconds, CPU seconds
+(user + system of that process, robust to other load on a shared machine) and peak RSS (the process's
+``ru_maxrss`` from ``wait4``). ``jae evaluate`` reads both modalities whole, so it is skipped (with a note) when that
+would exceed ``--evaluate-max-gb``. Results are merged into ``benchmarks/results/scale_cli.json`` and rendered to
+``scale.md`` together with the earlier building-block figures (``scale.json``).
 
     nice -n 10 python benchmarks/scale.py --sizes 10000 70000 --data-dir /tmp/jae_scale
     python benchmarks/scale.py --sizes 1000000 --kind cite --label-suffix " (CITE shape)"
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -49,48 +51,143 @@ def machine() -> dict:
     }
 
 
-def generate(prefix: Path, n_cells: int, kind: str, seed: int, extra: list[str]) -> float | None:
-    """Write the simulated pair unless it exists; returns the generation time (None when reused)."""
-    if Path(f"{prefix}.mod1.h5ad").exists() and Path(f"{prefix}.mod2.h5ad").exists():
-        return None
+def run_stage(name: str, argv: list[str], log: Path, *, threads: int) -> dict:
+    """Run ``jae <argv>`` in its own process; wall, CPU and peak RSS of that process (stderr to ``log``)."""
+    cmd = [sys.executable, "-m", "jae.cli", *argv]
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    print(f"[scale] {name}: jae {' '.join(argv)}", flush=True)
     t0 = time.perf_counter()
-    cmd = [sys.executable, "-m", "jae.cli", "-q", "simulate", str(prefix), "--n-cells", str(n_cells),
-           "--kind", kind, "--seed", str(seed), *extra]
-    subprocess.run(cmd, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    return time.perf_counter() - t0
-
-
-def run_one(prefix: Path, out: Path, args) -> dict:
-    cmd = [sys.executable, str(HERE / "_scale_run.py"), "--prefix", str(prefix), "--out", str(out),
-           "--svd-fit-cells", str(args.svd_fit_cells), "--n-iter", str(args.n_iter), "--threads", str(args.threads),
-           "--device", args.device, "--seed", str(args.seed)]
-    if args.max_epochs is not None:
-        cmd += ["--max-epochs", str(args.max_epochs)]
-    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads)}
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None, text=True, env=env)
+    with open(log, "w") as err:
+        proc = subprocess.Popen(cmd, stdout=err, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    row = {
+        "stage": name, "wall_s": time.perf_counter() - t0, "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_gb": usage.ru_maxrss / 1e6, "exit": proc.returncode, "load_avg_end": os.getloadavg()[0],
+    }
+    print("[scale] " + json.dumps(row), flush=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed with exit status {proc.returncode}")
-    line = next(line for line in proc.stdout.splitlines() if line.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+        raise RuntimeError(f"jae {' '.join(argv)} failed with exit status {proc.returncode}; see {log}")
+    return row
+
+
+def _path_line(log: Path) -> str | None:
+    """The log line saying whether the fit read the data whole or streamed it."""
+    text = log.read_text(errors="replace").replace("\r", "\n")
+    hit = re.search(r"(in-memory path|streaming path)[^\n]*", text)
+    return hit.group(0) if hit else None
+
+
+def run_size(n: int, args, info: dict) -> dict:
+    from jae.io import open_competition
+
+    extra = args.simulate_args.split()
+    tag = "_".join(x.strip("-") for x in extra) if extra else None
+    prefix = args.data_dir / (f"{args.kind}_{n}_seed{args.seed}" + (f"_{tag}" if tag else ""))
+    mod1, mod2 = Path(f"{prefix}.mod1.h5ad"), Path(f"{prefix}.mod2.h5ad")
+    work = args.data_dir / f"run_{args.kind}_{n}"
+    work.mkdir(parents=True, exist_ok=True)
+    stages = []
+    if not (mod1.exists() and mod2.exists()):
+        stages.append(run_stage("simulate", ["simulate", str(prefix), "--n-cells", str(n), "--kind", args.kind,
+                                             "--seed", str(args.seed), *extra], work / "simulate.log", threads=1))
+    inputs = ["--mod1", str(mod1), "--mod2", str(mod2)]
+    budget = ["--memory-budget", args.memory_budget] if args.memory_budget else []
+    fit = ["fit", *inputs, "--out", str(work / "model"), "--overwrite", "--seed", str(args.seed),
+           "--device", args.device, *budget]
+    if args.max_epochs is not None:
+        fit += ["--max-epochs", str(args.max_epochs)]
+    stages.append(run_stage("fit", fit, work / "fit.log", threads=args.threads))
+    emb = work / "embedding.h5ad"
+    stages.append(run_stage("embed", ["embed", *inputs, "--model", str(work / "model"), "--out", str(emb),
+                                      "--overwrite", "--device", args.device, *budget],
+                            work / "embed.log", threads=args.threads))
+    files = open_competition(mod1, mod2)
+    need_gb = files.memory_needed(in_memory=True) / 1e9
+    note = None
+    if need_gb <= args.evaluate_max_gb:
+        stages.append(run_stage("evaluate", ["evaluate", *inputs, "--prediction", str(emb), "--out",
+                                             str(work / "metrics"), "--overwrite", "--no-report", "--seed",
+                                             str(args.seed)], work / "evaluate.log", threads=args.threads))
+    else:
+        note = (f"evaluate skipped: 'jae evaluate' reads both modalities whole (about {need_gb:.1f} GB here), over "
+                f"--evaluate-max-gb {args.evaluate_max_gb:g}")
+        print(f"[scale] {note}", flush=True)
+    metrics = None
+    if (work / "metrics" / "metrics.csv").exists() and any(s["stage"] == "evaluate" for s in stages):
+        import pandas as pd
+
+        metrics = pd.read_csv(work / "metrics" / "metrics.csv").to_dict(orient="records")
+    bytes_csr = sum(c.nnz * 8 + (c.shape[0] + 1) * 8 for c in files.counts)
+    return {
+        "n_cells": n, "kind": args.kind, "features": [c.shape[1] for c in files.counts],
+        "input_csr_gb": bytes_csr / 1e9, "threads": args.threads, "memory_budget": args.memory_budget,
+        "fit_path": _path_line(work / "fit.log"), "embed_path": _path_line(work / "embed.log"),
+        "stages": stages, "metrics": metrics, "machine": info, "simulate_args": args.simulate_args,
+        "note": "; ".join(x for x in (note, args.note) if x) or None,
+    }
 
 
 def _fmt(x, nd=1) -> str:
     return "-" if x is None else f"{x:.{nd}f}"
 
 
-def render(runs: dict, path: Path) -> None:
-    """Markdown table: one row per run, stage wall times (s) and peak RSS."""
-    lines = ["# Scale benchmark", "", "Generated by `benchmarks/scale.py`; raw numbers in `scale.json`.", ""]
+def render_cli(runs: dict) -> list[str]:
+    lines = [
+        "## CLI path (`jae simulate` -> `jae fit` -> `jae embed` -> `jae evaluate`)",
+        "",
+        "Generated by `benchmarks/scale.py`; raw numbers in `scale_cli.json`. Each verb is its own process; per stage "
+        "wall s / CPU s (user + system) / peak RSS GB (`ru_maxrss` of that process). *fit* = read + normalise + "
+        "SVD (fitted on a seeded 20,000-cell sample) + projection + cell-cycle scores + pretraining + fine-tuning on "
+        "the query cells; *embed* = fine-tune on the cells given (the seed's online step) + projection + embedding + "
+        "write. Wall times are on a machine shared with other jobs (1-min load average at the end of each stage in "
+        "the last column); CPU seconds are the robust figure.",
+        "",
+    ]
     machines = {json.dumps(r["machine"], sort_keys=True): r["machine"] for r in runs.values()}
     for m in machines.values():
         lines.append(f"- Machine: {m['cpu']}, {m['cores']} cores, {_fmt(m['ram_gb'])} GB RAM, torch {m['torch']}, "
                      f"GPU: {m['gpu'] or 'none (GPU not measured)'}, Python {m['python']}")
     lines += [
-        "- Times are wall seconds on a machine shared with other jobs (load average at the end of each run in the "
-        "last column); CPU seconds are in `scale.json`.",
-        "- Streaming stages: *read* = HDF5 reads, *normalise* = log-normalisation, *SVD* = basis fit + projection "
-        "(row blocks of 4,096 cells), *cc* = cell-cycle scores. Peak RSS = max over stages of the kernel "
-        "high-water mark, reset per stage.",
+        "",
+        "| run | cells | input CSR (GB) | threads | fit path | fit wall / CPU s | fit peak RSS GB | embed wall / CPU s | embed peak "
+        "GB | evaluate wall / CPU s | evaluate peak GB | overall score | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, r in sorted(runs.items(), key=lambda kv: (kv[1]["kind"], kv[1]["n_cells"], kv[0])):
+        st = {s["stage"]: s for s in r["stages"]}
+
+        def cell(name, key):
+            s = st.get(name)
+            if s is None:
+                return "skipped"
+            return f"{_fmt(s['wall_s'])} / {_fmt(s['cpu_s'])}" if key == "time" else _fmt(s["peak_rss_gb"], 2)
+
+        path = (r.get("fit_path") or "?").split(":")[0]
+        overall = None
+        for row in r.get("metrics") or []:
+            overall = row.get("overall", overall)
+        lines.append(
+            f"| {label} | {r['n_cells']:,} | {_fmt(r['input_csr_gb'], 2)} | {r['threads']} | {path} | {cell('fit', 'time')} | "
+            f"{cell('fit', 'rss')} | {cell('embed', 'time')} | {cell('embed', 'rss')} | {cell('evaluate', 'time')} | "
+            f"{cell('evaluate', 'rss')} | {_fmt(overall, 3)} | {_fmt(max(s['load_avg_end'] for s in r['stages']))} |"
+        )
+    notes = [f"{label}: {r['note']}" for label, r in runs.items() if r.get("note")]
+    notes += [f"{label}: fit log: `{r['fit_path']}`" for label, r in runs.items() if r.get("fit_path")]
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    return lines
+
+
+def render_building_blocks(runs: dict) -> list[str]:
+    """The earlier figures of the library's building blocks wired by hand (``_scale_run.py``, since removed)."""
+    lines = [
+        "## Building-block path (earlier figures, not the CLI)",
+        "",
+        "Measured by the former `benchmarks/_scale_run.py`, which wired `jae.io.chunked` and "
+        "`jae.preprocess.streaming` by hand (the CLI could not stream then); raw numbers in `scale.json`. Streaming "
+        "stages: *read* = HDF5 reads, *normalise* = log-normalisation, *SVD* = basis fit + projection (row blocks of "
+        "4,096 cells), *cc* = cell-cycle scores. Peak RSS = max over stages of the kernel high-water mark.",
         "",
         "| run | cells | input CSR (GB) | read | normalise | SVD fit | project | cc | pretrain (epochs) | fine-tune "
         "| embed | write | total (s) | total CPU (s) | peak RSS (GB) | peak / input | SVD fit cells | load |",
@@ -109,21 +206,28 @@ def render(runs: dict, path: Path) -> None:
             f"{_fmt(r['total_s'])} | {_fmt(r.get('cpu_s'))} | {_fmt(peak, 2)} | {_fmt(peak / r['input_csr_gb'], 2)} | "
             f"{r['svd_fit_cells']:,} | {_fmt(r.get('load_avg_end', [None])[0])} |"
         )
-    notes = [r.get("note") for r in runs.values() if r.get("note")]
+    notes = [f"{label}: {r['note']}" for label, r in runs.items() if r.get("note")]
     if notes:
         lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    return lines
+
+
+def render(cli_runs: dict, block_runs: dict, path: Path) -> None:
+    lines = ["# Scale benchmark", ""] + render_cli(cli_runs) + [""] + render_building_blocks(block_runs)
     path.write_text("\n".join(lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", type=int, nargs="*", default=[10_000, 70_000, 300_000, 1_000_000])
+    p.add_argument("--sizes", type=int, nargs="*", default=[10_000, 70_000])
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome")
     p.add_argument("--data-dir", type=Path, default=Path("/tmp/jae_scale"))
     p.add_argument("--results", type=Path, default=RESULTS / "scale")
-    p.add_argument("--svd-fit-cells", type=int, default=20000)
-    p.add_argument("--n-iter", type=int, default=5)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2,
+                   help="OMP/MKL threads of each stage (torch follows); 1 avoids oversubscribing a shared machine")
+    p.add_argument("--memory-budget", default=None, help="passed to jae fit / embed (default: theirs)")
+    p.add_argument("--evaluate-max-gb", type=float, default=8.0,
+                   help="skip jae evaluate when reading both modalities whole would need more (default: 8)")
     p.add_argument("--max-epochs", type=int, default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0)
@@ -132,42 +236,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--note", default=None, help="note stored with these runs and printed under the table")
     p.add_argument("--delete-data", action="store_true", help="remove each size's files after its run")
     p.add_argument("--render-only", action="store_true")
-    p.add_argument("--from-result", type=Path, default=None,
-                   help="add the RESULT line of a direct _scale_run.py run (its stdout file) instead of running")
     args = p.parse_args(argv)
 
-    json_path, md_path = args.results.with_suffix(".json"), args.results.with_suffix(".md")
-    runs = json.loads(json_path.read_text()) if json_path.exists() else {}
-    if args.from_result is not None:
-        text = args.from_result.read_text()
-        result = json.loads(next(x for x in text.splitlines() if x.startswith("RESULT "))[len("RESULT "):])
-        result.update(machine=machine(), generate_s=None, simulate_args=args.simulate_args, note=args.note)
-        runs[f"{args.kind} {result['n_cells']:,}{args.label_suffix}"] = result
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(runs, indent=1) + "\n")
-    elif not args.render_only:
+    cli_json = args.results.with_name(args.results.name + "_cli.json")
+    block_json, md_path = args.results.with_suffix(".json"), args.results.with_suffix(".md")
+    cli_runs = json.loads(cli_json.read_text()) if cli_json.exists() else {}
+    block_runs = json.loads(block_json.read_text()) if block_json.exists() else {}
+    if not args.render_only:
         info = machine()
         args.data_dir.mkdir(parents=True, exist_ok=True)
-        extra = args.simulate_args.split()
-        tag = "_".join(x.strip("-") for x in extra) if extra else "competition"
         for n in args.sizes:
-            prefix = args.data_dir / f"{args.kind}_{n}_seed{args.seed}" if not extra else \
-                args.data_dir / f"{args.kind}_{n}_seed{args.seed}_{tag}"
-            gen_s = generate(prefix, n, args.kind, args.seed, extra)
-            print(f"[scale] {prefix}: generated in {_fmt(gen_s)} s" if gen_s else f"[scale] reusing {prefix}",
-                  flush=True)
-            result = run_one(prefix, args.data_dir / f"embedding_{n}.h5ad", args)
-            result.update(machine=info, generate_s=gen_s, simulate_args=args.simulate_args, note=args.note)
+            result = run_size(n, args, info)
             label = f"{args.kind} {n:,}{args.label_suffix}"
-            runs[label] = result
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            json_path.write_text(json.dumps(runs, indent=1) + "\n")
-            render(runs, md_path)
-            print(f"[scale] {label}: total {result['total_s']:.1f} s, max RSS {result['max_rss_gb']:.2f} GB", flush=True)
+            cli_runs[label] = result
+            cli_json.parent.mkdir(parents=True, exist_ok=True)
+            cli_json.write_text(json.dumps(cli_runs, indent=1) + "\n")
+            render(cli_runs, block_runs, md_path)
             if args.delete_data:
                 for suffix in (".mod1.h5ad", ".mod2.h5ad"):
-                    Path(f"{prefix}{suffix}").unlink(missing_ok=True)
-    render(runs, md_path)
+                    Path(f"{args.data_dir / f'{args.kind}_{n}_seed{args.seed}'}{suffix}").unlink(missing_ok=True)
+    render(cli_runs, block_runs, md_path)
     print(md_path.read_text())
     return 0
 

@@ -415,14 +415,14 @@ class JAE:
 
         self._require_fitted()
         paired = _as_files(data, None)  # data on disk: projected in row blocks, never read whole
-        counts = paired.sources() if paired is not None else None
-        if paired is None:
+        streamed = paired is not None
+        if not streamed:
             paired = get_paired(data, modalities=self._modalities_in(data), layer=layer)
-            counts = paired.counts
         if paired.kinds != self.preprocessor.kinds:
             raise ValueError(
                 f"data has modalities of kinds {paired.kinds}, the model was fitted on {self.preprocessor.kinds}"
             )
+        counts = paired.sources() if streamed else paired.counts
         X = self.preprocessor.transform(counts, paired.var_names, names=paired.names)
         return X, paired.obs_names
 

@@ -91,16 +91,18 @@ def _fit_bases(
         for block in src.blocks(BLOCK_ROWS):
             if check:
                 validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})")
-            normed = log_normalize(block)
-            if cell_cycle is not None and kind == "GEX":
+            if rows is None:
+                picked = slice(None)
+            else:
+                picked = rows[slice(*np.searchsorted(rows, [pos, pos + block.shape[0]]))] - pos
+            keep = kind != "ADT" and (rows is None or len(picked) > 0)
+            if cell_cycle is not None and kind == "GEX":  # gene means need every cell
+                normed = log_normalize(block)
                 cell_cycle.add(normed)
-            if kind != "ADT":
-                if rows is None:
-                    pieces.append(normed.tocsc())
-                else:
-                    lo, hi = np.searchsorted(rows, [pos, pos + block.shape[0]])
-                    if hi > lo:
-                        pieces.append(normed[rows[lo:hi] - pos].tocsc())  # CSC: ready for the SVD products
+                if keep:
+                    pieces.append(normed[picked].tocsc())  # CSC: ready for the SVD products
+            elif keep:  # normalisation is per cell: the sampled rows alone give the same numbers, cheaper
+                pieces.append(log_normalize(block[picked]).tocsc())
             pos += block.shape[0]
             tick()
         if kind == "ADT":
