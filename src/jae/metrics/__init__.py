@@ -1,16 +1,19 @@
 """Integration metrics of the NeurIPS 2021 joint-embedding task, faithful to scib 1.1.7 and fast.
 
 Each metric is a pure function (arrays in, float out). :func:`evaluate_embedding` runs all six and their mean,
-computing the kNN graph once. Modality prediction: :func:`rmse` (the competition's score), :func:`mae`,
+computing the kNN graph once, plus diagnostics outside the mean (:func:`diagnose_embedding`: iLISI / cLISI,
+:func:`cc_cons_details`, :func:`embedding_variance_shares`). Modality prediction: :func:`rmse` (the competition's score), :func:`mae`,
 :func:`pearson`.
 """
 
 from __future__ import annotations
 
 from ._graph import NeighborGraph, neighbor_graph
-from .cell_cycle_cons import CellCycleReference, cc_cons, cell_cycle_reference, variance_explained
+from .cell_cycle_cons import CellCycleReference, cc_cons, cc_cons_details, cell_cycle_reference, variance_explained
 from .clustering import RESOLUTIONS, louvain, nmi
 from .connectivity import graph_connectivity
+from .diagnostics import DIAGNOSTICS, diagnose_embedding, embedding_variance_shares
+from .lisi import clisi, ilisi, lisi, lisi_neighbors, shortest_path_neighbors
 from .prediction import mae, pearson, rmse
 from .silhouette import asw_batch, asw_label, silhouette_samples
 from .suite import BATCH_METRICS, BIO_METRICS, METRICS, evaluate_embedding
@@ -29,11 +32,20 @@ __all__ = [
     "CellCycleReference",
     "cell_cycle_reference",
     "cc_cons",
+    "cc_cons_details",
     "variance_explained",
     "ti_cons",
     "trajectory_conservation",
     "diffusion_pseudotime",
     "evaluate_embedding",
+    "diagnose_embedding",
+    "DIAGNOSTICS",
+    "embedding_variance_shares",
+    "ilisi",
+    "clisi",
+    "lisi",
+    "lisi_neighbors",
+    "shortest_path_neighbors",
     "METRICS",
     "BIO_METRICS",
     "BATCH_METRICS",

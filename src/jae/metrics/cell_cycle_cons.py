@@ -24,7 +24,7 @@ from ..preprocess.cell_cycle import score_cell_cycle
 from ._graph import _as_float_matrix
 from ._labels import as_labels
 
-__all__ = ["CellCycleReference", "cell_cycle_reference", "cc_cons", "variance_explained"]
+__all__ = ["CellCycleReference", "cell_cycle_reference", "cc_cons", "cc_cons_details", "variance_explained"]
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +199,45 @@ def cell_cycle_reference(
     return CellCycleReference(tuple(names), tuple(cells), tuple(covs), np.asarray(before), n_comps, n_genes)
 
 
+def cc_cons_details(embedding, reference: CellCycleReference) -> pd.DataFrame:
+    """Per batch, the variance share of the cell-cycle scores before (GEX) and after (embedding), and the score.
+
+    Shows why :func:`cc_cons` is what it is: a batch scores ``1 - |after - before| / before``, so 0 once the
+    embedding's share reaches twice the GEX's (or drops to 0).
+
+    Parameters
+    ----------
+    embedding
+        ``(n_cells, n_dims)`` array, rows in the order used for :func:`cell_cycle_reference`.
+    reference
+        From :func:`cell_cycle_reference`.
+
+    Returns
+    -------
+    DataFrame ``(n_batches, 5)`` indexed by batch (order of :attr:`CellCycleReference.batches`) with columns
+    ``n_cells``, ``before`` and ``after`` (fractions of the top-PC variance explained by the S and G2/M scores,
+    in [0, 1]), ``ratio`` (after / before) and ``score`` (in [0, 1], NaN where ``before`` is 0 or undefined).
+    ``score.mean()`` (NaN skipped) is :func:`cc_cons`; ``before.mean()`` and ``after.mean()`` average the shares.
+    """
+    E = _as_float_matrix(embedding)
+    if E.shape[0] != reference.n_cells:
+        raise ValueError(
+            f"cc_cons: the embedding has {E.shape[0]} cells but the cell-cycle reference covers {reference.n_cells}; "
+            "build the reference from the same cells"
+        )
+    rows = []
+    for name, idx, cov, before in zip(reference.batches, reference.cells, reference.covariates, reference.before):
+        after = variance_explained(E[idx], cov, n_comps=reference.n_comps)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = after / before
+            score = 1.0 - abs(after - before) / before
+        score = max(score, 0.0) if np.isfinite(score) else float("nan")
+        log.debug("cc_cons batch %s: before %.4f after %.4f score %.4f", name, before, after, score)
+        rows.append({"batch": name, "n_cells": len(idx), "before": float(before), "after": float(after),
+                     "ratio": float(ratio), "score": float(score)})
+    return pd.DataFrame(rows).set_index("batch")
+
+
 def cc_cons(embedding, reference: CellCycleReference) -> float:
     """Cell-cycle conservation of an embedding against the unintegrated GEX.
 
@@ -211,20 +250,12 @@ def cc_cons(embedding, reference: CellCycleReference) -> float:
 
     Returns
     -------
-    Mean over batches of ``max(0, 1 - |after - before| / before)``, in [0, 1].
+    Mean over batches of ``max(0, 1 - |after - before| / before)``, in [0, 1]; the per-batch parts are
+    :func:`cc_cons_details`.
     """
-    E = _as_float_matrix(embedding)
-    if E.shape[0] != reference.n_cells:
-        raise ValueError(
-            f"cc_cons: the embedding has {E.shape[0]} cells but the cell-cycle reference covers {reference.n_cells}; "
-            "build the reference from the same cells"
-        )
-    scores = []
-    for name, idx, cov, before in zip(reference.batches, reference.cells, reference.covariates, reference.before):
-        after = variance_explained(E[idx], cov, n_comps=reference.n_comps)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = 1.0 - abs(after - before) / before
-        score = max(score, 0.0) if np.isfinite(score) else float("nan")
-        log.debug("cc_cons batch %s: before %.4f after %.4f score %.4f", name, before, after, score)
-        scores.append(score)
+    return _mean_score(cc_cons_details(embedding, reference))
+
+
+def _mean_score(details: pd.DataFrame) -> float:
+    scores = details["score"].to_numpy(dtype=np.float64)
     return float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan")

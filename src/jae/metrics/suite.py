@@ -5,6 +5,10 @@ Biology conservation: ``nmi``, ``asw_label``, ``cc_cons``, ``ti_cons``; batch re
 computed (no batch labels or a single batch for ``asw_batch``; no pseudotime for ``ti_cons``; no GEX or too few
 cell-cycle genes for ``cc_cons``) is NaN, left out of the mean, and named with its reason in the result's
 ``attrs['skipped']`` and in a log line. The kNN graph is computed once and shared.
+
+Diagnostics that explain the scores but do not enter ``overall`` (iLISI and cLISI on the same graph, cc_cons's
+before/after variance shares, each latent block's variance share; :mod:`jae.metrics.diagnostics`) come back in the
+result's ``attrs['diagnostics']``.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from tqdm.auto import tqdm
 
 from ._graph import NeighborGraph, _as_float_matrix, knn_and_cluster_sums, umap_connectivities
 from ._labels import as_labels, codes
-from .cell_cycle_cons import CellCycleReference, cc_cons, cell_cycle_reference
+from .cell_cycle_cons import CellCycleReference, _mean_score, cc_cons_details, cell_cycle_reference
 from .clustering import nmi
 from .connectivity import graph_connectivity
+from .diagnostics import _diagnostics
 from .silhouette import asw_batch, silhouette_from_sums
 from .trajectory import _ti_cons
 
@@ -60,6 +65,8 @@ def evaluate_embedding(
     seed: int = 0,
     device: str | None = None,
     progress_bar: bool = True,
+    diagnostics: bool = True,
+    column_names: Sequence[str] | None = None,
 ) -> pd.Series:
     """Score a joint embedding with the competition's six metrics and their mean.
 
@@ -88,14 +95,21 @@ def evaluate_embedding(
         Torch device for the distance computations; default CUDA when available.
     progress_bar
         Show one progress bar over the metrics.
+    diagnostics
+        Also compute the diagnostics of :func:`jae.metrics.diagnose_embedding` (not in ``overall``), reusing the
+        kNN graph and the cell-cycle shares.
+    column_names
+        ``(n_dims,)`` embedding column names (e.g. ``JAE.column_names``) for the ``share:<block>`` diagnostics.
 
     Returns
     -------
     Series indexed ``nmi, asw_label, cc_cons, ti_cons, asw_batch, graph_conn, overall`` (floats, NaN when
     undefined). ``attrs['averaged']`` lists the metrics in ``overall``; ``attrs['skipped']`` maps each undefined
     metric to the reason; ``attrs['notes']`` lists remarks on defined scores (e.g. a trajectory whose root is cut
-    off scores 0, as in scib); ``attrs['seconds']`` and ``attrs['cpu_seconds']`` hold the wall and CPU time spent on the kNN graph
-    and on each metric.
+    off scores 0, as in scib); ``attrs['seconds']`` and ``attrs['cpu_seconds']`` hold the wall and CPU time spent
+    on the kNN graph and on each metric (and ``'diagnostics'``). ``attrs['diagnostics']`` (with ``diagnostics=True``) is a dict
+    ``{'ilisi', 'clisi', 'cc_before', 'cc_after', 'share:<block>'...: float}``, NaN where undefined (no batch
+    labels, a single batch, no cell-cycle reference); the shares only with ``column_names``.
     """
     E = _as_float_matrix(embedding)
     n = E.shape[0]
@@ -111,7 +125,10 @@ def evaluate_embedding(
     seconds: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
     notes: list[str] = []
-    bar = tqdm(total=len(METRICS), desc="metrics", disable=not progress_bar, leave=False)
+    if column_names is not None and len(column_names) != E.shape[1]:
+        raise ValueError(f"evaluate_embedding: {len(column_names)} column_names for an embedding of {E.shape[1]} "
+                         "columns; pass one name per column")
+    bar = tqdm(total=len(METRICS) + int(diagnostics), desc="metrics", disable=not progress_bar, leave=False)
     clock = [time.perf_counter(), time.process_time()]
 
     def done(name: str, value: float, reason: str | None = None) -> None:
@@ -147,11 +164,13 @@ def evaluate_embedding(
         except ValueError as err:
             log.warning("cc_cons is undefined: %s", err)
             done("cc_cons", np.nan, f"cell-cycle scores unavailable: {err}")
+    cc_details = None
     if "cc_cons" not in results:
         if cell_cycle is None:
             done("cc_cons", np.nan, "no GEX given (pass gex= and gex_var_names=, or cell_cycle=)")
         else:
-            done("cc_cons", cc_cons(E, cell_cycle))
+            cc_details = cc_cons_details(E, cell_cycle)
+            done("cc_cons", _mean_score(cc_details))
             few = cell_cycle.n_genes is not None and min(cell_cycle.n_genes) < MIN_CELL_CYCLE_GENES
             if few:
                 n_s, n_g2m = cell_cycle.n_genes
@@ -177,6 +196,15 @@ def evaluate_embedding(
         value = asw_batch(E, batches, types, device=device)
         done("asw_batch", value, None if np.isfinite(value) else "no cell type spans two batches")
     done("graph_conn", graph_connectivity(None, types, graph=graph))
+    diagnosed: dict[str, float] | None = None
+    if diagnostics:
+        diagnosed, why = _diagnostics(E, batches=batches, types=types, graph=graph, cc_details=cc_details,
+                                      column_names=column_names)
+        for name, reason in why.items():
+            log.debug("diagnostic %s is undefined: %s", name, reason)
+        now, cpu = time.perf_counter(), time.process_time()
+        seconds["diagnostics"], cpu_seconds["diagnostics"] = now - clock[0], cpu - clock[1]
+        bar.update(1)
     bar.close()
 
     for name in METRICS:
@@ -190,6 +218,8 @@ def evaluate_embedding(
     out.attrs["seconds"] = seconds
     out.attrs["cpu_seconds"] = cpu_seconds
     out.attrs["notes"] = notes
+    if diagnosed is not None:
+        out.attrs["diagnostics"] = diagnosed
     log.info(
         "overall %.4f = mean of %s%s",
         overall,
