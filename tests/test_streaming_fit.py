@@ -183,8 +183,23 @@ def test_open_h5mu_streams_like_the_pair(tmp_path, monkeypatch):
         model.fit(str(path), memory_budget="1", progress_bar=False)
     z = model.embed(opened, key_added=None)
     np.testing.assert_allclose(z, model.embed(opened.load(), key_added=None), rtol=0, atol=1e-5)
+    backed = _read_backed(path)  # a backed MuData is streamed from its file too
+    with monkeypatch.context() as m:
+        _no_load(m)
+        np.testing.assert_allclose(model.embed(backed, key_added=None), z, rtol=0, atol=1e-5)
+        again = JAE(FAST, seed=0, device="cpu").fit(backed, memory_budget=1, progress_bar=False)
+    np.testing.assert_array_equal(again.preprocessor.bases[1].components, model.preprocessor.bases[1].components)
     with pytest.raises(KeyError, match="no modality 'prot'"):
         open_h5mu(path, other="prot")
+
+
+def _read_backed(path):
+    import mudata as md
+
+    from jae.io.readers import _quiet_mudata
+
+    with _quiet_mudata():
+        return md.read_h5mu(path, backed=True)
 
 
 def test_open_competition_refuses_cells_in_another_order(tmp_path, sim_files):
