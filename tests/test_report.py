@@ -50,7 +50,8 @@ def test_write_report_files_and_pictures(tmp_path):
                            for n, E in embs.items()})
     index = write_report(table, embs, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False)
     files = sorted(p.name for p in (tmp_path / "rep").iterdir())
-    assert files == ["index.html", "metrics.csv", "metrics.md", "metrics.png", "umap_good.png", "umap_noisy.png"]
+    assert files == ["diagnostics.csv", "index.html", "metrics.csv", "metrics.md", "metrics.png", "umap_good.png",
+                     "umap_noisy.png"]
     html = index.read_text()
     for src in re.findall(r'(?:src|href)="([^"]+)"', html):
         assert (tmp_path / "rep" / src).is_file(), src
@@ -65,6 +66,39 @@ def test_write_report_files_and_pictures(tmp_path):
     with pytest.raises(ValueError, match="refusing to overwrite input"):
         write_report(table, embs, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False,
                      protect=[tmp_path / "rep" / "metrics.csv"])
+
+
+def test_report_shows_the_diagnostics_table(tmp_path):
+    embs, types, batch = _blobs()
+    mixed = embs["good"].copy()
+    apart = embs["good"] + np.where(batch == "b1", 0.0, 40.0)[:, None]  # batches far apart: iLISI 0
+    columns = [f"free:{i}" for i in range(8)] + ["pc:8", "pc:9"]
+    results = {name: evaluate_embedding(E, cell_type=types, batch=batch, column_names=columns, progress_bar=False)
+               for name, E in {"mixed": mixed, "apart": apart}.items()}
+    results["plain"] = evaluate_embedding(mixed, cell_type=types, batch=batch, progress_bar=False, diagnostics=False)
+    table = metrics_table(results)
+    diag = table.attrs["diagnostics"]
+    assert set(diag) == {"mixed", "apart"} and diag["mixed"]["ilisi"] > 0.8
+    assert diag["apart"]["ilisi"] == pytest.approx(0, abs=1e-9)
+    var = mixed.var(axis=0)
+    assert diag["mixed"]["share:free"] == pytest.approx(var[:8].sum() / var.sum(), rel=1e-5)
+    # Markdown: the metrics table, then the diagnostics table with one row per embedding that has diagnostics
+    md = table_markdown(table)
+    head, tail = md.split("Diagnostics (not in overall):")
+    assert "| mixed |" in head and "| plain |" in head
+    rows = [line for line in tail.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| embedding | ilisi | clisi | cc_before | cc_after | share:free | share:pc |"
+    assert rows[1].startswith("| mixed | 0.9") and rows[2].startswith("| apart | 0.0000 | 1.0000 | n/a | n/a |")
+    assert len(rows) == 3
+    # the report: diagnostics.csv and a diagnostics section in index.html
+    index = write_report(table, {"mixed": mixed}, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False)
+    csv = pd.read_csv(tmp_path / "rep" / "diagnostics.csv", index_col=0)
+    assert list(csv.index) == ["mixed", "apart"]
+    np.testing.assert_allclose(csv.loc["apart", "clisi"], diag["apart"]["clisi"], rtol=1e-5)
+    page = index.read_text()
+    section = page[page.index("<h2>Diagnostics</h2>"):page.index("<h2>UMAPs</h2>")]
+    assert "<th>ilisi</th>" in section and "<th>share:pc</th>" in section and "<td>apart</td>" in section
+    assert "not part of overall" in section and "<td>plain</td>" not in section
 
 
 def _digest(path: Path) -> str:

@@ -1,4 +1,5 @@
-"""Evaluation report: metrics table (CSV, Markdown), UMAPs by cell type and batch, a bar chart, an HTML index."""
+"""Evaluation report: metrics table (CSV, Markdown), diagnostics table, UMAPs by cell type and batch, a bar chart,
+an HTML index."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from tqdm.auto import tqdm
 
 from .figures import plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
-from .table import COLUMNS, metrics_table, table_markdown, write_table
+from ._atomic import atomic_write
+from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
 __all__ = [
     "write_report",
     "metrics_table",
+    "diagnostics_table",
     "table_markdown",
     "write_table",
     "umap_coordinates",
@@ -76,10 +79,15 @@ def write_report(
 
     Returns
     -------
-    Path of ``index.html``. Also written: ``metrics.csv``, ``metrics.md``, ``metrics.png``, ``umap_<name>.png``.
+    Path of ``index.html``. Also written: ``metrics.csv``, ``metrics.md``, ``metrics.png``, ``umap_<name>.png``,
+    and ``diagnostics.csv`` when the results carry diagnostics (:func:`diagnostics_table`).
     """
     out_dir = Path(out_dir)
     write_table(table, out_dir, protect=protect)
+    diag = diagnostics_table(table)
+    if diag is not None:
+        atomic_write(out_dir / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
+                     protect=protect)
     cell_type = np.asarray(cell_type).astype(str)
     batch = None if batch is None else np.asarray(batch).astype(str)
     n = len(cell_type)

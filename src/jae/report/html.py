@@ -1,4 +1,4 @@
-"""The report's ``index.html``: the metrics table, the bar chart and each embedding's UMAPs."""
+"""The report's ``index.html``: the metrics table, the diagnostics table, the bar chart and each embedding's UMAPs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_write
-from .table import COLUMNS, notes
+from .table import COLUMNS, DIAGNOSTICS_NOTE, diagnostics_table, notes
 
 __all__ = ["write_index"]
 
@@ -40,6 +40,18 @@ def _table_html(table: pd.DataFrame) -> str:
                 cells.append(f"<td{cls}>{v:.4f}</td>")
         rows.append(f"<tr><td>{html.escape(str(name))}</td>" + "".join(cells) + "</tr>")
     return "<table>\n" + "\n".join(rows) + "\n</table>"
+
+
+def _diagnostics_html(table: pd.DataFrame) -> list[str]:
+    diag = diagnostics_table(table)
+    if diag is None:
+        return []
+    rows = ["<tr><th>embedding</th>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in diag.columns) + "</tr>"]
+    for name, row in diag.iterrows():
+        cells = "".join(f"<td>{v:.4f}</td>" if np.isfinite(v) else "<td>n/a</td>" for v in row)
+        rows.append(f"<tr><td>{html.escape(str(name))}</td>{cells}</tr>")
+    return ["<h2>Diagnostics</h2>", f'<p class="note">{html.escape(DIAGNOSTICS_NOTE)}</p>',
+            '<table class="diagnostics">\n' + "\n".join(rows) + "\n</table>"]
 
 
 def write_index(
@@ -90,6 +102,7 @@ def write_index(
         _table_html(table),
         "<ul class=\"note\">" + "".join(f"<li>{html.escape(n)}</li>" for n in notes(table)) + "</ul>",
         f'<img src="{html.escape(bar_chart)}" alt="bar chart of the metrics per embedding">',
+        *_diagnostics_html(table),
         "<h2>UMAPs</h2>",
     ]
     for name, png in umaps.items():

@@ -1,4 +1,8 @@
-"""The metrics table: one row per embedding, the six competition metrics and their mean; CSV and Markdown."""
+"""The metrics table: one row per embedding, the six competition metrics and their mean; CSV and Markdown.
+
+Beside it, when the results carry them, the diagnostics table (iLISI, cLISI, cc_cons's before/after shares, block
+variance shares): explanations of the scores that do not enter ``overall``.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..metrics import METRICS
+from ..metrics import DIAGNOSTICS, METRICS
 from ._atomic import atomic_write
 
-__all__ = ["metrics_table", "table_markdown", "write_table", "COLUMNS"]
+__all__ = ["metrics_table", "diagnostics_table", "table_markdown", "write_table", "COLUMNS", "DIAGNOSTICS_NOTE"]
 
 #: Column order of the table: the six metrics, then their mean.
 COLUMNS = (*METRICS, "overall")
+#: What the diagnostics columns mean, shown under their table.
+DIAGNOSTICS_NOTE = (
+    "Diagnostics, not part of overall: ilisi / clisi = scib's graph LISI of batch / cell type scaled to [0, 1] "
+    "(higher: batches better mixed / cell types better separated); cc_before / cc_after = share of the top-PC "
+    "variance explained by the S and G2/M scores in the GEX / in the embedding, mean over batches (a batch's "
+    "cc_cons is 0 once after >= 2 x before); share:<block> = the block's share of the embedding's total variance "
+    "(when the column names are known)."
+)
 
 
 def metrics_table(results: Mapping[str, pd.Series]) -> pd.DataFrame:
@@ -28,7 +40,8 @@ def metrics_table(results: Mapping[str, pd.Series]) -> pd.DataFrame:
     Returns
     -------
     DataFrame ``(n_embeddings, 7)`` indexed by embedding name, columns :data:`COLUMNS` (NaN = n/a), with
-    ``attrs['averaged']`` and ``attrs['skipped']`` holding each embedding's notes.
+    ``attrs['averaged']`` and ``attrs['skipped']`` holding each embedding's notes and ``attrs['diagnostics']``
+    each embedding's diagnostics ``{name: float}`` (for those evaluated with them; see :func:`diagnostics_table`).
     """
     if not results:
         raise ValueError("metrics_table: no results given; evaluate at least one embedding")
@@ -37,7 +50,37 @@ def metrics_table(results: Mapping[str, pd.Series]) -> pd.DataFrame:
     table.attrs["averaged"] = {name: list(r.attrs.get("averaged", [])) for name, r in results.items()}
     table.attrs["skipped"] = {name: dict(r.attrs.get("skipped", {})) for name, r in results.items()}
     table.attrs["notes"] = {name: list(r.attrs.get("notes", [])) for name, r in results.items()}
+    table.attrs["diagnostics"] = {
+        name: {k: float(v) for k, v in r.attrs["diagnostics"].items()}
+        for name, r in results.items() if r.attrs.get("diagnostics")
+    }
     return table
+
+
+def diagnostics_table(table: pd.DataFrame) -> pd.DataFrame | None:
+    """The diagnostics of the embeddings in a metrics table, one row each.
+
+    Parameters
+    ----------
+    table
+        From :func:`metrics_table`.
+
+    Returns
+    -------
+    DataFrame ``(n_embeddings, n_diagnostics)`` indexed by embedding name, columns ``ilisi, clisi, cc_before,
+    cc_after`` then ``share:<block>`` in order of first appearance (NaN = n/a); None when no embedding has
+    diagnostics.
+    """
+    found = table.attrs.get("diagnostics") or {}
+    if not found:
+        return None
+    columns = list(DIAGNOSTICS)
+    for values in found.values():
+        columns += [k for k in values if k not in columns]
+    out = pd.DataFrame.from_dict(found, orient="index").reindex(index=[n for n in table.index if n in found],
+                                                                 columns=columns)
+    out.index.name = "embedding"
+    return out.astype(np.float64)
 
 
 def notes(table: pd.DataFrame) -> list[str]:
@@ -57,7 +100,8 @@ def notes(table: pd.DataFrame) -> list[str]:
 
 
 def table_markdown(table: pd.DataFrame, *, digits: int = 4) -> str:
-    """The table as GitHub Markdown (best value per column in bold, n/a for undefined), then the notes."""
+    """The table as GitHub Markdown (best value per column in bold, n/a for undefined), the notes, then the
+    diagnostics table when there is one."""
     cols = [c for c in COLUMNS if c in table.columns]
     lines = ["| embedding | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
     best = {c: table[c].max(skipna=True) for c in cols}
@@ -72,6 +116,14 @@ def table_markdown(table: pd.DataFrame, *, digits: int = 4) -> str:
                 cells.append(f"**{text}**" if len(table) > 1 and v == best[c] else text)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", *[f"- {n}" for n in notes(table)]]
+    diag = diagnostics_table(table)
+    if diag is not None:
+        lines += ["", "Diagnostics (not in overall):", "",
+                  "| embedding | " + " | ".join(diag.columns) + " |", "|---|" + "---:|" * len(diag.columns)]
+        for name, row in diag.iterrows():
+            cells = [f"{v:.{digits}f}" if np.isfinite(v) else "n/a" for v in row]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += ["", DIAGNOSTICS_NOTE]
     return "\n".join(lines) + "\n"
 
 
