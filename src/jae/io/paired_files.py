@@ -206,14 +206,19 @@ def open_competition(
     -------
     :class:`PairedFiles`; ``obs`` holds mod1's (GEX's) per-cell columns, then the annotation columns.
     """
-    from .readers import _check_file, read_competition
+    from .readers import _check_file, _readable, read_competition
 
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     frames, kinds = [], []
-    for p in paths:
-        with h5py.File(p, "r") as f:
+    for p, what in zip(paths, ("mod1", "mod2")):
+        with _readable(p, what=what, fmt=".h5ad"), h5py.File(p, "r") as f:
             obs, var, uns = _read_frames(f)
             loc = _counts_location(f, layer, where=p.name)
+        if len(obs) == 0 or len(var) == 0:  # before the kind is read from the (empty) features
+            raise ValueError(
+                f"{p} is empty ({len(obs)} cells x {len(var)} features); jae needs at least one cell and one feature "
+                "in each modality: check the file"
+            )
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None))
     if kinds[0] is None:
@@ -225,12 +230,6 @@ def open_competition(
             f"{paths[1]} has no var['feature_types'], so jae cannot tell ATAC from ADT; pass mod2_kind='ATAC' or "
             "mod2_kind='ADT'"
         )
-    for p, (obs, var, _, _) in zip(paths, frames):
-        if len(obs) == 0 or len(var) == 0:
-            raise ValueError(
-                f"{p} is empty ({len(obs)} cells x {len(var)} features); jae needs at least one cell and one feature "
-                "in each modality: check the file"
-            )
     if kinds[0] == kinds[1] or "GEX" not in kinds:
         raise ValueError(
             f"mod1 {paths[0].name} is {kinds[0]} and mod2 {paths[1].name} is {kinds[1]}; jae pairs GEX (mod1) with "
@@ -266,10 +265,10 @@ def open_h5mu(
 
     Counts are each modality's ``layers[layer]`` (``.X`` when ``layer`` is None, or is ``'counts'`` and absent).
     """
-    from .readers import _check_file, read_h5mu
+    from .readers import _check_file, _readable, read_h5mu
 
     path = _check_file(path, what=".h5mu")
-    with h5py.File(path, "r") as f:
+    with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
         if "mod" not in f:
             raise ValueError(f"{path.name} is not a MuData file (no 'mod' group); use --mod1/--mod2 for .h5ad files")
         available = list(f["mod"])
