@@ -19,7 +19,7 @@ import pandas as pd
 from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
 from ._labels import as_labels
 from .cell_cycle_cons import CellCycleReference, cc_cons_details
-from .lisi import clisi, ilisi, lisi_neighbors
+from .lisi import _TOL, _Calibrated, _scaled_median, lisi_neighbors
 
 __all__ = ["embedding_variance_shares", "diagnose_embedding", "DIAGNOSTICS", "block_of"]
 
@@ -84,21 +84,19 @@ def _diagnostics(
     """The diagnostics as ``({name: value}, {name: why undefined})``, from already computed parts."""
     values: dict[str, float] = {}
     skipped: dict[str, str] = {}
-    lists = None
-    if batches is not None and len(np.unique(batches)) >= 2 or types is not None and len(np.unique(types)) >= 2:
-        lists = lisi_neighbors(graph=graph)
-    if batches is None:
-        values["ilisi"], skipped["ilisi"] = np.nan, "no batch labels given"
-    elif len(np.unique(batches)) < 2:
-        values["ilisi"], skipped["ilisi"] = np.nan, "a single batch"
+    n_batches = 0 if batches is None else len(np.unique(batches))
+    n_types = 0 if types is None else len(np.unique(types))
+    # one path search and one weight calibration serve both LISIs (the weights do not depend on the labels)
+    weights = _Calibrated(*lisi_neighbors(graph=graph), None, _TOL) if max(n_batches, n_types) >= 2 else None
+    if n_batches < 2:
+        values["ilisi"], skipped["ilisi"] = np.nan, "no batch labels given" if batches is None else "a single batch"
     else:
-        values["ilisi"] = ilisi(None, batches, lists=lists)
-    if types is None:
-        values["clisi"], skipped["clisi"] = np.nan, "no cell-type labels given"
-    elif len(np.unique(types)) < 2:
-        values["clisi"], skipped["clisi"] = np.nan, "a single cell type"
+        values["ilisi"] = _scaled_median(weights.lisi(batches), n_batches, "ilisi")
+    if n_types < 2:
+        values["clisi"] = np.nan
+        skipped["clisi"] = "no cell-type labels given" if types is None else "a single cell type"
     else:
-        values["clisi"] = clisi(None, types, lists=lists)
+        values["clisi"] = _scaled_median(weights.lisi(types), n_types, "clisi")
     if cc_details is None:
         values["cc_before"] = values["cc_after"] = np.nan
         skipped["cc_before"] = skipped["cc_after"] = "no cell-cycle reference (pass gex= or cell_cycle=)"

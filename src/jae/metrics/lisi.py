@@ -25,6 +25,7 @@ from typing import Literal
 import numba
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from ._graph import NeighborGraph, _as_float_matrix, knn, neighbor_graph
 from ._labels import as_labels, codes
@@ -40,73 +41,47 @@ _TOL = 1e-5  # entropy tolerance of the search (scib)
 
 
 @numba.njit(cache=True, nogil=True)
-def _push(hd, hv, size, d, v):
-    """Push ``(d, v)`` on the binary min-heap ``hd``/``hv`` of ``size`` entries (grown when full); new arrays."""
-    if size == hd.size:
-        hd2 = np.empty(2 * hd.size, hd.dtype)
-        hv2 = np.empty(2 * hv.size, hv.dtype)
-        hd2[:size] = hd[:size]
-        hv2[:size] = hv[:size]
-        hd, hv = hd2, hv2
-    i = size
-    while i > 0:
-        parent = (i - 1) // 2
-        if hd[parent] <= d:
-            break
-        hd[i] = hd[parent]
-        hv[i] = hv[parent]
-        i = parent
-    hd[i] = d
-    hv[i] = v
-    return hd, hv
+def _shortest_path_knn(indptr, nbrs, lengths, k, heap_size):
+    """Dijkstra from every node, stopped once ``k`` other nodes are settled; -1 / inf pad unreachable slots.
 
-
-@numba.njit(cache=True, nogil=True)
-def _pop(hd, hv, size):
-    """Remove the smallest entry of the heap (``size`` > 0 entries before); returns it."""
-    d0, v0 = hd[0], hv[0]
-    size -= 1
-    d, v = hd[size], hv[size]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and hd[child + 1] < hd[child]:
-            child += 1
-        if hd[child] >= d:
-            break
-        hd[i] = hd[child]
-        hv[i] = hv[child]
-        i = child
-    if size > 0:
-        hd[i] = d
-        hv[i] = v
-    return d0, v0
-
-
-@numba.njit(cache=True, nogil=True)
-def _shortest_path_knn(indptr, nbrs, lengths, k):
-    """Dijkstra from every node, stopped once ``k`` other nodes are settled; -1 / inf pad unreachable slots."""
+    The frontier is a binary min-heap with stale entries skipped on pop; ``heap_size`` bounds the pushes per source
+    (one per edge of a settled node, plus the source).
+    """
     n = indptr.size - 1
     out_idx = np.full((n, k), -1, np.int64)
     out_dist = np.full((n, k), np.inf, np.float64)
     best = np.full(n, np.inf)
     seen = np.full(n, -1, np.int64)  # best[v] holds a tentative distance from source s when seen[v] == s
     settled = np.full(n, -1, np.int64)  # v's distance from s is final when settled[v] == s
-    hd = np.empty(256, np.float64)
-    hv = np.empty(256, np.int64)
+    hd = np.empty(heap_size, np.float64)
+    hv = np.empty(heap_size, np.int64)
+    bound = np.empty(k, np.float64)  # max-heap of the first tentative distances of up to k distinct nodes
     for s in range(n):
-        hd, hv = _push(hd, hv, 0, 0.0, s)
-        size = 1
+        hd[0], hv[0], size = 0.0, s, 1
         seen[s] = s
         best[s] = 0.0
         found = 0
-        while size > 0 and found < k:
-            d, v = _pop(hd, hv, size)
+        n_bound = 0
+        limit = np.inf  # the k-th nearest is no farther than k distinct nodes already reached: prune beyond
+        while size > 0:
+            d, v = hd[0], hv[0]  # pop the nearest: move the last entry down from the root
             size -= 1
+            last_d, last_v = hd[size], hv[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and hd[c + 1] < hd[c]:
+                    c += 1
+                if hd[c] >= last_d:
+                    break
+                hd[i], hv[i] = hd[c], hv[c]
+                i = c
+            if size > 0:
+                hd[i], hv[i] = last_d, last_v
             if settled[v] == s or d > best[v]:
-                continue  # a stale heap entry
+                continue  # a stale entry
             settled[v] = s
             if v != s:
                 out_idx[s, found] = v
@@ -119,11 +94,46 @@ def _shortest_path_knn(indptr, nbrs, lengths, k):
                 if settled[u] == s:
                     continue
                 nd = d + lengths[e]
+                if nd > limit:
+                    continue
+                if seen[u] != s:
+                    if n_bound < k:  # a new node: its distance so far joins the bound
+                        i = n_bound
+                        n_bound += 1
+                        while i > 0:
+                            p = (i - 1) // 2
+                            if bound[p] >= nd:
+                                break
+                            bound[i] = bound[p]
+                            i = p
+                        bound[i] = nd
+                    elif nd < bound[0]:
+                        i = 0
+                        while True:
+                            c = 2 * i + 1
+                            if c >= k:
+                                break
+                            if c + 1 < k and bound[c + 1] > bound[c]:
+                                c += 1
+                            if bound[c] <= nd:
+                                break
+                            bound[i] = bound[c]
+                            i = c
+                        bound[i] = nd
+                    if n_bound == k:
+                        limit = bound[0]
                 if seen[u] != s or nd < best[u]:
                     seen[u] = s
                     best[u] = nd
-                    hd, hv = _push(hd, hv, size, nd, u)
+                    i = size  # push: move up from the end
                     size += 1
+                    while i > 0:
+                        p = (i - 1) // 2
+                        if hd[p] <= nd:
+                            break
+                        hd[i], hv[i] = hd[p], hv[p]
+                        i = p
+                    hd[i], hv[i] = nd, u
     return out_idx, out_dist
 
 
@@ -147,15 +157,30 @@ def shortest_path_neighbors(
     ``(indices, distances)``: ``(n_cells, n_neighbors)`` int64 and float64 arrays sorted by path length; a cell that
     reaches fewer others has its list padded with -1 and ``inf``.
     """
-    C = sp.csr_matrix(connectivities)
+    C = sp.csr_matrix(connectivities, dtype=np.float64, copy=True)
     if C.shape[0] != C.shape[1]:
         raise ValueError(f"connectivities must be square (n_cells, n_cells); got shape {C.shape}")
     C.sum_duplicates()
     if C.nnz and C.data.min() < 0:
         raise ValueError("connectivities must be non-negative (they are used as path lengths)")
-    return _shortest_path_knn(
-        C.indptr.astype(np.int64), C.indices.astype(np.int64), C.data.astype(np.float64), int(n_neighbors)
+    C.data = np.maximum(C.data, 3e-308)  # scib: every stored entry is an edge, of length at least 3e-308
+    n = C.shape[0]
+    if n == 0:
+        return np.empty((0, n_neighbors), np.int64), np.empty((0, n_neighbors), np.float64)
+    degree = np.diff(C.indptr)
+    heap_size = int(np.sort(degree)[-(n_neighbors + 1):].sum()) + 1
+    # a bandwidth-reducing order keeps each search's nodes close in memory (about 2.5x faster at 70k cells)
+    order = reverse_cuthill_mckee(C, symmetric_mode=True).astype(np.int64)
+    Cp = C[order][:, order].tocsr()
+    Cp.sort_indices()
+    idx, dist = _shortest_path_knn(
+        Cp.indptr.astype(np.int64), Cp.indices.astype(np.int64), Cp.data.astype(np.float64), int(n_neighbors), heap_size
     )
+    out_idx = np.empty_like(idx)
+    out_dist = np.empty_like(dist)
+    out_idx[order] = np.where(idx >= 0, order[np.maximum(idx, 0)], -1)
+    out_dist[order] = dist
+    return out_idx, out_dist
 
 
 @numba.njit(cache=True, nogil=True)
@@ -178,19 +203,16 @@ def _entropy(dist, use, beta, P):
 
 
 @numba.njit(cache=True, nogil=True)
-def _simpson(dist, labels, use, short, n_labels, perplexity, tol, max_tries):
-    """Simpson index per row: calibrated weights, then the sum of squared label shares (scib's conventions)."""
+def _weights(dist, use, perplexity, tol, max_tries):
+    """Per row, the weights ``exp(-beta d)`` (normalised) whose entropy is ``log(perplexity)``, by scib's binary
+    search on ``beta``; a row whose weights all vanish is flagged (scib's ``H == 0``)."""
     n, k = dist.shape
-    out = np.empty(n)
+    P = np.zeros((n, k))
+    vanished = np.zeros(n, np.bool_)
     target = np.log(perplexity)
-    P = np.empty(k)
-    shares = np.empty(n_labels)
     for i in range(n):
-        if short[i]:
-            out[i] = 1.0  # scib: a cell that reaches too few neighbours gets the worst score
-            continue
         beta, lo, hi = 1.0, -np.inf, np.inf
-        H = _entropy(dist[i], use[i], beta, P)
+        H = _entropy(dist[i], use[i], beta, P[i])
         tries = 0
         while abs(H - target) > tol and tries < max_tries:
             if H > target:  # too flat: sharpen
@@ -199,17 +221,57 @@ def _simpson(dist, labels, use, short, n_labels, perplexity, tol, max_tries):
             else:
                 hi = beta
                 beta = beta / 2.0 if lo == -np.inf else (beta + lo) / 2.0
-            H = _entropy(dist[i], use[i], beta, P)
+            H = _entropy(dist[i], use[i], beta, P[i])
             tries += 1
-        if H == 0.0:
-            out[i] = -1.0  # scib's marker for a cell whose weights all vanished
-            continue
+        vanished[i] = H == 0.0
+    return P, vanished
+
+
+@numba.njit(cache=True, nogil=True)
+def _simpson(P, labels, n_labels):
+    """Per row, the sum of squared label shares under the weights ``P``."""
+    n, k = P.shape
+    out = np.empty(n)
+    shares = np.empty(n_labels)
+    for i in range(n):
         shares[:] = 0.0
         for j in range(k):
-            if use[i, j]:
-                shares[labels[i, j]] += P[j]
+            shares[labels[i, j]] += P[i, j]
         out[i] = (shares * shares).sum()
     return out
+
+
+class _Calibrated:
+    """Neighbour lists with their calibrated weights: LISI of any labelling without a second search."""
+
+    def __init__(self, indices: np.ndarray, distances: np.ndarray, perplexity: float | None, tol: float):
+        indices = np.asarray(indices, dtype=np.int64)
+        distances = np.asarray(distances, dtype=np.float64)
+        if indices.ndim != 2 or indices.shape != distances.shape:
+            raise ValueError(f"indices and distances must be matching (n_cells, k) arrays; got {indices.shape} and "
+                             f"{distances.shape}")
+        n, k = indices.shape
+        if perplexity is None:
+            perplexity = float(np.floor(k / 3))
+        if not perplexity > 0:
+            raise ValueError(f"perplexity must be positive; got {perplexity} (lists of {k} neighbours are too short)")
+        filled = indices >= 0
+        counts = filled.sum(axis=1)
+        self.short = counts < (counts.max() if n else 0)  # scib: fewer neighbours than the others -> score 1
+        use = filled & (indices != np.arange(n)[:, None]) & np.isfinite(distances)
+        self.weights, self.vanished = _weights(distances, use, float(perplexity), float(tol), _MAX_TRIES)
+        self.indices = np.where(filled, indices, 0)
+        if self.short.any():
+            log.debug("lisi: %d of %d cells reach fewer neighbours than the others and score 1", self.short.sum(), n)
+
+    def lisi(self, labels: Sequence) -> np.ndarray:
+        """``(n_cells,)`` LISI of ``labels``."""
+        labels = as_labels(labels, name="labels", n_cells=self.indices.shape[0])
+        names, label_codes = codes(labels)
+        simpson = _simpson(self.weights, label_codes[self.indices], len(names))
+        simpson[self.vanished] = -1.0  # scib's marker for a cell whose weights all vanished
+        simpson[self.short] = 1.0
+        return 1.0 / simpson
 
 
 def lisi(
@@ -236,27 +298,7 @@ def lisi(
     -------
     ``(n_cells,)`` float64 LISI values in [1, n_labels]; -1 for a cell whose weights all underflow (as scib).
     """
-    indices = np.asarray(indices, dtype=np.int64)
-    distances = np.asarray(distances, dtype=np.float64)
-    if indices.ndim != 2 or indices.shape != distances.shape:
-        raise ValueError(f"indices and distances must be matching (n_cells, k) arrays; got {indices.shape} and "
-                         f"{distances.shape}")
-    n, k = indices.shape
-    labels = as_labels(labels, name="labels", n_cells=n)
-    names, label_codes = codes(labels)
-    if perplexity is None:
-        perplexity = float(np.floor(k / 3))
-    if not perplexity > 0:
-        raise ValueError(f"perplexity must be positive; got {perplexity} (lists of {k} neighbours are too short)")
-    filled = indices >= 0
-    counts = filled.sum(axis=1)
-    short = counts < (counts.max() if n else 0)
-    use = filled & (indices != np.arange(n)[:, None]) & np.isfinite(distances)
-    neighbour_codes = np.where(filled, label_codes[np.where(filled, indices, 0)], 0)
-    simpson = _simpson(distances, neighbour_codes, use, short, len(names), float(perplexity), float(tol), _MAX_TRIES)
-    if short.any():
-        log.debug("lisi: %d of %d cells reach fewer neighbours than the others and score 1", short.sum(), n)
-    return 1.0 / simpson
+    return _Calibrated(indices, distances, perplexity, tol).lisi(labels)
 
 
 def lisi_neighbors(
