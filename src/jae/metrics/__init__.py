@@ -13,7 +13,7 @@ from .cell_cycle_cons import CellCycleReference, cc_cons, cc_cons_details, cell_
 from .clustering import RESOLUTIONS, louvain, nmi
 from .connectivity import graph_connectivity
 from .diagnostics import DIAGNOSTICS, diagnose_embedding, embedding_variance_shares
-from .lisi import clisi, ilisi, lisi, lisi_neighbors, shortest_path_neighbors
+from .mixing import clisi, ilisi, lisi, lisi_neighbors, shortest_path_neighbors
 from .prediction import mae, pearson, rmse
 from .silhouette import asw_batch, asw_label, silhouette_samples
 from .suite import BATCH_METRICS, BIO_METRICS, METRICS, evaluate_embedding

@@ -19,7 +19,7 @@ import pandas as pd
 from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
 from ._labels import as_labels
 from .cell_cycle_cons import CellCycleReference, cc_cons_details
-from .lisi import _TOL, _Calibrated, _scaled_median, lisi_neighbors
+from .mixing import _TOL, _Calibrated, _scaled_median, lisi_neighbors
 
 __all__ = ["embedding_variance_shares", "diagnose_embedding", "DIAGNOSTICS", "block_of"]
 
