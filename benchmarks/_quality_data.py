@@ -10,6 +10,8 @@ Splits (the issue's pretrained/query setting):
 - BMMC starters: a seeded half of the cells of each batch as reference, the rest query.
 - PBMC10k: a seeded half of all cells as reference; reference-half cells without a label cannot be reference
   and join the query (fine-tuned on, never scored: only labelled query cells are scored).
+- REAP-seq: reference = the first run by sorted name, query = the second (fixed).
+- Simulated shapes (``SIMULATED``, for tuning only): a seeded half of each batch, like BMMC.
 """
 
 from __future__ import annotations
@@ -35,7 +37,14 @@ REPO = Path(__file__).resolve().parents[1]
 SNARE_REFERENCE_LIBRARIES = 8
 
 #: set name -> (loader name, short description)
-SETS = ("bmmc_cite", "bmmc_multiome", "snare_mouse_cortex", "pbmc10k_cite")
+SETS = ("bmmc_cite", "bmmc_multiome", "snare_mouse_cortex", "pbmc10k_cite", "reapseq_pbmc")
+#: simulated shapes for the selection protocol (never in the quality table): name -> simulate() arguments
+SIMULATED = {
+    # a small single-batch CITE-seq panel with many types (the shape of the sets where cc_cons collapsed)
+    "sim_cite_small": dict(n_cells=1300, kind="cite", n_genes=1500, n_proteins=14, n_cell_types=10, n_batches=1),
+    # a Multiome-like set with three batches
+    "sim_multiome": dict(n_cells=3000, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=6, n_batches=3),
+}
 
 
 @dataclass
@@ -144,6 +153,19 @@ def load_pair(name: str, folder: Path, second: str, file2: str, *, label_key: st
     )
 
 
+def load_simulated(name: str, seed: int = 0) -> QualitySet:
+    """One of :data:`SIMULATED`, drawn with ``seed`` (the simulator's own cell types, batches and pseudotime)."""
+    mdata = jae.datasets.simulate(**SIMULATED[name], seed=seed)
+    second = [m for m in mdata.mod if m != "rna"][0]
+    obs = mdata.obs.copy()
+    pt = [c for c in obs.columns if c.startswith("pseudotime_order_")]
+    mods = {"rna": mdata.mod["rna"], second: mdata.mod[second]}
+    return _build(
+        name, mods, obs, label_key="cell_type", organism=str(mdata.uns.get("organism", "human")),
+        gex_lognorm=log_normalize(mdata.mod["rna"].layers["counts"]), pseudotime_keys=sorted(pt),
+    )
+
+
 def load_set(name: str, root: Path | None = None) -> QualitySet:
     """Read one of :data:`SETS`."""
     root = data_root() if root is None else Path(root)
@@ -157,6 +179,10 @@ def load_set(name: str, root: Path | None = None) -> QualitySet:
     if name == "pbmc10k_cite":
         return load_pair(name, root / "pbmc10k_cite", "prot", "adt.h5ad", label_key="scmdc_cluster",
                          organism="human")
+    if name == "reapseq_pbmc":
+        return load_pair(name, root / "reapseq_pbmc", "prot", "adt.h5ad", label_key="cell_type", organism="human")
+    if name in SIMULATED:
+        return load_simulated(name)
     raise KeyError(f"unknown data set {name!r}; choose from {SETS}")
 
 
@@ -171,7 +197,9 @@ def reference_mask(name: str, obs: pd.DataFrame, *, seed: int) -> np.ndarray:
     if name.startswith("snare"):
         libraries = sorted(pd.unique(batch))
         ref = np.isin(batch, libraries[:SNARE_REFERENCE_LIBRARIES])
-    elif name.startswith("bmmc"):
+    elif name.startswith("reapseq"):
+        ref = batch == sorted(pd.unique(batch))[0]
+    elif name.startswith("bmmc") or name.startswith("sim"):
         rng = np.random.default_rng(seed)
         ref = np.zeros(n, dtype=bool)
         for b in sorted(pd.unique(batch)):
@@ -197,6 +225,10 @@ def validation_split(name: str, obs: pd.DataFrame, reference: np.ndarray, *, see
     if name.startswith("snare"):
         libraries = sorted(pd.unique(sub["batch"].astype(str)))
         inner = np.isin(sub["batch"].astype(str).to_numpy(), libraries[:6])
+    elif name.startswith("reapseq"):  # one run: a seeded half of it
+        rng = np.random.default_rng(seed + 1000)
+        inner = np.zeros(len(sub), dtype=bool)
+        inner[rng.permutation(len(sub))[: len(sub) // 2]] = True
     else:
         inner = reference_mask(name, sub, seed=seed + 1000)
     out = np.zeros(len(obs), dtype=bool)

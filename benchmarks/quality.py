@@ -53,7 +53,10 @@ log = logging.getLogger("quality")
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
+#: the comparators jae must beat: the competition's SVD baseline (100 columns in all) and SVD100-concat (100 SVD
+#: columns per modality, as jae's own input; a small ADT panel is used whole)
+BASELINES = ("svd_baseline", "svd100_concat")
 SETTINGS = ("pretrained", "online")
 COLUMNS = (*METRICS, "overall")
 
@@ -106,6 +109,7 @@ def run_set(
         t0 = time.perf_counter()
         base = jae.baseline.svd_baseline_from(qset.mdata, seed=seed)
         t_base = time.perf_counter() - t0
+        concat = jae.baseline.svd_baseline_from(qset.mdata, seed=seed, n_dims=100 * len(qset.mdata.mod))
         others = peer_embeddings(qset, seed=seed) if peers else {}
         for setting in settings:
             if setting == "pretrained":
@@ -121,10 +125,13 @@ def run_set(
             extra = {"seconds": t_jae, "dim": Z.shape[1], "epochs": int((model.history["stage"] == "pretrain").sum())}
             if ref is not None:
                 pred = model.predict_cell_type(qset.mdata, embedding=Z)["cell_type"].to_numpy()
-                extra["label_acc"] = label_accuracy(pred[scored], qset.obs["label"].to_numpy()[scored])
+                truth = qset.obs["label"].to_numpy()
+                extra["label_acc"] = label_accuracy(pred[scored], truth[scored])
+                extra["knn15_svd_acc"] = knn_vote_accuracy(base, ref, scored, truth)
                 extra["n_reference"] = int(ref.sum())
             extra["n_scored"] = len(scored)
-            runs = {"jae": (Z, extra), "svd_baseline": (base, {"seconds": t_base, "dim": base.shape[1]})}
+            runs = {"jae": (Z, extra), "svd_baseline": (base, {"seconds": t_base, "dim": base.shape[1]}),
+                    "svd100_concat": (concat, {"dim": concat.shape[1]})}
             runs.update({k: (v, {"dim": v.shape[1]}) for k, v in others.get(setting, {}).items()})
             for method, (emb, info) in runs.items():
                 scores = scorer(emb[scored])
@@ -138,16 +145,30 @@ def run_set(
     return rows
 
 
+def knn_vote_accuracy(embedding: np.ndarray, reference: np.ndarray, scored: np.ndarray, truth: np.ndarray,
+                      k: int = 15) -> float:
+    """Label transfer by a ``k``-nearest-neighbour majority vote from the reference cells, scored on ``scored``."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    labels = np.asarray(truth).astype(str)
+    clf = KNeighborsClassifier(n_neighbors=k).fit(embedding[reference], labels[reference])
+    return float(np.mean(clf.predict(embedding[scored]) == labels[scored]))
+
+
 def summarise(rows: list[dict]) -> pd.DataFrame:
     """Mean and sd over seeds per set x setting x method (columns ``<metric>_mean`` / ``<metric>_sd``)."""
     df = pd.DataFrame(rows)
-    cols = [c for c in (*COLUMNS, "label_acc", "seconds") if c in df]
+    cols = [c for c in (*COLUMNS, "label_acc", "knn15_svd_acc", "seconds") if c in df]
     g = df.groupby(["set", "setting", "method"], sort=False)[cols]
     mean, sd = g.mean(), g.std(ddof=1)
     out = pd.concat({"mean": mean, "sd": sd}, axis=1)
     out.columns = [f"{c}_{s}" for s, c in out.columns]
     out["n_seeds"] = g.size()
     return out.reset_index()
+
+
+def _num(value, fmt: str) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else format(value, fmt)
 
 
 def _cell(mean: float, sd: float) -> str:
@@ -158,7 +179,7 @@ def _cell(mean: float, sd: float) -> str:
 
 def markdown_table(summary: pd.DataFrame) -> str:
     """One markdown table: set, setting, method, mean ± sd of each metric, overall and label-transfer accuracy."""
-    cols = list(COLUMNS) + (["label_acc"] if "label_acc_mean" in summary else [])
+    cols = list(COLUMNS) + [c for c in ("label_acc", "knn15_svd_acc") if f"{c}_mean" in summary]
     head = "| set | setting | method | " + " | ".join(cols) + " | seeds |"
     lines = [head, "|" + "---|" * (len(cols) + 4)]
     for _, r in summary.iterrows():
@@ -167,15 +188,36 @@ def markdown_table(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def margins(summary: pd.DataFrame) -> pd.DataFrame:
-    """jae's overall minus the SVD baseline's per set x setting, with the issue's targets (+0.02 / +0)."""
-    s = summary.set_index(["set", "setting", "method"])["overall_mean"]
+def margins(rows: list[dict]) -> pd.DataFrame:
+    """The issue's targets per set x setting, from the per-seed rows.
+
+    ``jae_minus_best``: jae's mean overall minus the better comparator's mean (:data:`BASELINES`); ``per_seed``:
+    the same difference seed by seed; ``cc_ratio_min``: the smallest ratio over seeds of jae's cell-cycle
+    conservation to the SVD baseline's; ``label_gain``: jae's label transfer minus a 15-NN vote on the SVD baseline
+    (pretrained only). Targets: margin >= +0.02 pretrained / >= 0 online, no seed's cc ratio below 0.5, label gain
+    >= +0.03.
+    """
+    df = pd.DataFrame(rows)
     out = []
-    for (name, setting), _ in summary.groupby(["set", "setting"], sort=False):
-        if (name, setting, "jae") in s and (name, setting, "svd_baseline") in s:
-            diff = s[(name, setting, "jae")] - s[(name, setting, "svd_baseline")]
-            target = 0.02 if setting == "pretrained" else 0.0
-            out.append({"set": name, "setting": setting, "jae_minus_svd": diff, "target": target, "met": diff >= target})
+    for (name, setting), g in df.groupby(["set", "setting"], sort=False):
+        by = {m: g[g.method == m].set_index("seed") for m in ("jae", *BASELINES) if (g.method == m).any()}
+        if "jae" not in by or not any(b in by for b in BASELINES):
+            continue
+        jae_, bases = by["jae"], [by[b] for b in BASELINES if b in by]
+        best_mean = max(b["overall"].mean() for b in bases)
+        best_seed = pd.concat([b["overall"] for b in bases], axis=1).max(axis=1)
+        per_seed = (jae_["overall"] - best_seed).dropna()
+        target = 0.02 if setting == "pretrained" else 0.0
+        row = {"set": name, "setting": setting, "jae_minus_best": jae_["overall"].mean() - best_mean,
+               "per_seed": " ".join(f"{v:+.3f}" for v in per_seed), "target": target}
+        if "svd_baseline" in by and jae_["cc_cons"].notna().any():
+            ratio = jae_["cc_cons"] / by["svd_baseline"]["cc_cons"].replace(0, np.nan)
+            row["cc_ratio_min"] = float(ratio.min())
+        if "label_acc" in jae_ and jae_["label_acc"].notna().any():
+            row["label_gain"] = float((jae_["label_acc"] - jae_["knn15_svd_acc"]).mean())
+        row["met"] = bool(row["jae_minus_best"] >= target and row.get("cc_ratio_min", 1.0) >= 0.5
+                          and row.get("label_gain", 0.03) >= 0.03)
+        out.append(row)
     return pd.DataFrame(out)
 
 
@@ -185,7 +227,7 @@ def write_results(
     """``<stem>.md``, ``<stem>.json`` and ``<stem>.csv`` under ``benchmarks/results`` (atomic writes)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     summary = summarise(rows)
-    marg = margins(summary)
+    marg = margins(rows)
     md = [
         f"# Integration quality: jae vs the SVD baseline (`{' '.join(['python benchmarks/quality.py', *argv])}`)",
         "",
@@ -196,12 +238,17 @@ def write_results(
         "",
         markdown_table(summary),
         "",
-        "## jae overall minus SVD baseline overall",
+        "## Targets (issue 12): jae against the better of the SVD baseline and SVD100-concat",
         "",
-        "| set | setting | jae − svd | target | met |",
-        "|---|---|---|---|---|",
-        *[f"| {r.set} | {r.setting} | {r.jae_minus_svd:+.3f} | ≥ {r.target:+.2f} | {'yes' if r.met else 'no'} |"
-          for r in marg.itertuples()],
+        "margin = jae's mean overall minus the better comparator's; per seed = the same seed by seed; cc ratio = the "
+        "smallest jae / SVD-baseline cell-cycle conservation over seeds (target >= 0.5); label gain = jae's label "
+        "transfer minus a 15-NN vote on the SVD baseline embedding (target >= +0.03).",
+        "",
+        "| set | setting | margin | per seed | target | cc ratio (min) | label gain | met |",
+        "|---|---|---|---|---|---|---|---|",
+        *[f"| {r['set']} | {r['setting']} | {r['jae_minus_best']:+.3f} | {r['per_seed']} | ≥ {r['target']:+.2f} | "
+          f"{_num(r.get('cc_ratio_min'), '.2f')} | {_num(r.get('label_gain'), '+.3f')} | {'yes' if r['met'] else 'no'} |"
+          for r in marg.to_dict(orient="records")],
         "",
         *(["Merged from:", "", *parts] if parts else [f"Config: `{json.dumps(config.to_dict())}`"]),
         "",
@@ -246,7 +293,7 @@ def merge(specs: list[str], *, stem: str) -> int:
         rows += [r for r in part["rows"] if (not setting or r["setting"] == setting) and (not method or r["method"] == method)]
         wall += part["wall_seconds"]
         notes.append(f"- `{spec}`: `{' '.join(part['command'])}`, config `{json.dumps(part['config'])}`")
-    method_order = ("jae", "svd_baseline")
+    method_order = ("jae", *BASELINES)
     rows.sort(key=lambda r: (SETTINGS.index(r["setting"]), SETS.index(r["set"]) if r["set"] in SETS else len(SETS),
                              method_order.index(r["method"]) if r["method"] in method_order else 2, r["seed"]))
     config = JAEConfig.from_dict(json.loads((RESULTS / f"{specs[-1].partition(':')[0]}.json").read_text())["config"])

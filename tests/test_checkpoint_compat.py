@@ -28,5 +28,14 @@ def test_format_v1_model_loads_and_embeds_identically():
     folder = FIXTURES / "model_v1"
     model = JAE.load(folder / "model", device="cpu")
     assert model.layout.dim == 3 + 2 + 7
+    assert model.readout is None  # format 1: the embedding is the raw latent
+    Z = model.embed(_input(folder, model), key_added=None)
+    np.testing.assert_allclose(Z, np.load(folder / "expected_embedding.npy"), rtol=1e-5, atol=1e-5)
+
+
+def test_format_v2_model_loads_and_embeds_identically():
+    folder = FIXTURES / "model_v2"
+    model = JAE.load(folder / "model", device="cpu")
+    assert model.readout is not None and len(model.column_names) == 3 + 30  # 3 cell types + 30 free units
     Z = model.embed(_input(folder, model), key_added=None)
     np.testing.assert_allclose(Z, np.load(folder / "expected_embedding.npy"), rtol=1e-5, atol=1e-5)

@@ -40,7 +40,7 @@ def test_fit_then_embed_on_the_starter_sets(name, data_dir, tmp_path):
                  "--out", str(out), "--labels-out", str(labels)]) == 0
     emb = ad.read_h5ad(out)
     cells = ad.read_h5ad(mod1, backed="r").obs_names
-    assert emb.shape == (len(cells), n_types + n_batches + 2 + 3)  # 2 phase + 3 free units
+    assert emb.shape == (len(cells), n_types + JAEConfig().n_principal)  # cell types + principal part
     assert emb.obs_names.equals(cells) and np.isfinite(emb.X).all()
     assert emb.uns["method_id"] == "jae" and emb.uns["dataset_id"].startswith("openproblems_bmmc")
     pred = pd.read_csv(labels, index_col=0)
@@ -58,7 +58,7 @@ def test_demo_runs_on_built_in_data(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "label transfer accuracy" in printed and str(out) in printed
     emb = ad.read_h5ad(out / "embedding.h5ad")
-    assert emb.n_obs == 500 and emb.n_vars == 6 + 2 + 2 + JAEConfig().n_free  # types + reference batches + phase + free
+    assert emb.n_obs == 500 and emb.n_vars == 6 + JAEConfig().n_principal  # cell types + principal part
     assert (out / "model" / "model.json").is_file()
     # the evaluation report: UMAPs of jae beside the SVD baseline, the metric chart, index.html; and where it is
     report = out / "report"
@@ -79,7 +79,7 @@ def test_embed_writes_a_copy_of_an_h5mu_input(tmp_path):
     import mudata as md
 
     result = md.read_h5mu(out)
-    assert result.obsm["X_jae"].shape == (300, 3 + 2 + 2 + JAEConfig().n_free)
+    assert result.obsm["X_jae"].shape == (300, 3 + JAEConfig().n_principal)
     assert result.obs["jae_confidence"].between(0, 1).all() and result.obs["jae_cell_type"].notna().all()
     assert "X_jae" not in md.read_h5mu(src).obsm  # the input is untouched
 

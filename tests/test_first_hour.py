@@ -42,7 +42,7 @@ def test_batch_key_none_fits_all_cells_as_one_batch():
     del m.obs["batch"]
     model = JAE(JAEConfig(max_epochs=2), seed=0).fit(m, batch_key=None, progress_bar=False)
     assert model.batches == ["all"] and model.layout.n_batch == 1
-    assert model.embed(m).shape == (120, model.layout.dim)
+    assert model.embed(m).shape == (120, len(model.column_names))
 
 
 def test_fit_on_a_single_sample_cell_ranger_file(cli, data_dir, tmp_path):
@@ -55,7 +55,7 @@ def test_fit_on_a_single_sample_cell_ranger_file(cli, data_dir, tmp_path):
     model = JAE.load(tmp_path / "model")
     assert model.batches == ["all"] and model.layout.n_cell_type == 0
     _ok(cli, ["embed", "--model", "model", "--10x", h5, "--out", "emb.h5ad"], tmp_path)
-    assert ad.read_h5ad(tmp_path / "emb.h5ad").shape == (500, model.layout.dim)
+    assert ad.read_h5ad(tmp_path / "emb.h5ad").shape == (500, len(model.column_names))
 
 
 # ----------------------------------------------------------------- 2 and 8. embed writes a copy, with the labels

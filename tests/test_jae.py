@@ -31,8 +31,12 @@ def test_fit_embed_shapes_and_history(fitted, mdata):
     n_other = TRAINED.n_phase + TRAINED.n_free
     assert fitted.layout.dim == n_ct + n_b + n_other
     Z = fitted.embed(mdata)
-    assert Z.shape == (mdata.n_obs, n_ct + n_b + n_other) and Z.dtype == np.float32
+    # the principal readout: cell-type probabilities | free units | principal components up to n_principal
+    # columns (here capped by the 2 x 20 input features)
+    n_principal = min(TRAINED.n_principal, 2 * TRAINED.n_svd)
+    assert Z.shape == (mdata.n_obs, n_ct + n_principal) and Z.dtype == np.float32
     assert np.array_equal(mdata.obsm["X_jae"], Z)
+    assert fitted.latent(mdata).shape == (mdata.n_obs, fitted.layout.dim)
     assert set(fitted.history["stage"]) == {"pretrain", "finetune"}
     assert (fitted.history["stage"] == "finetune").sum() == 2  # the seed: 2 epochs for ATAC
     assert {"reconstruction", "cell_type", "batch", "phase", "total", "val_total"} <= set(fitted.history.columns)
@@ -54,7 +58,8 @@ def test_same_seed_same_embedding_and_global_rng_untouched(mdata):
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
     path = fitted.save(tmp_path / "model")
     desc = json.loads((path / "model.json").read_text())
-    assert desc["format_version"] == 1 and desc["categories"]["cell_type"] == fitted.cell_types
+    assert desc["format_version"] == 2 and desc["categories"]["cell_type"] == fitted.cell_types
+    assert desc["readout"]["type_scale"] == fitted.readout.type_scale
     loaded = JAE.load(path, device="cpu")
     assert np.array_equal(loaded.embed(mdata, key_added=None), fitted.embed(mdata, key_added=None))
     assert loaded.predict_cell_type(mdata).equals(fitted.predict_cell_type(mdata))
@@ -146,7 +151,7 @@ def test_pca_start_with_fewer_cells_and_features_than_free_units(mdata):
     model = JAE(cfg, seed=0, device="cpu").fit(small, progress_bar=False)
     Z = model.embed(small, key_added=None)
     assert model.layout.n_free == cfg.n_free_unsupervised
-    assert Z.shape == (12, model.layout.dim) and np.isfinite(Z).all()
+    assert Z.shape == (12, model.layout.n_free) and np.isfinite(Z).all()  # no principal axes left for a tail
 
 
 def test_pca_start_accumulated_in_chunks_matches_a_direct_pca():

@@ -59,3 +59,29 @@ def test_pbmc_unlabelled_cells_are_never_reference():
 def test_unknown_set_is_rejected():
     with pytest.raises(KeyError, match="no reference split"):
         reference_mask("other", _obs(["a"], ["t"]), seed=0)
+
+
+def test_reapseq_reference_is_the_first_run_and_validation_a_seeded_half_of_it():
+    batch = np.repeat(["REAP_run3_s5", "REAP_run2_s4"], [70, 50])
+    obs = _obs(batch, ["t"] * 120)
+    ref = reference_mask("reapseq_pbmc", obs, seed=0)
+    assert np.array_equal(ref, batch == "REAP_run2_s4")
+    val = validation_split("reapseq_pbmc", obs, ref, seed=0)
+    assert not (val & ~ref).any() and val.sum() == 25
+    assert not np.array_equal(val, validation_split("reapseq_pbmc", obs, ref, seed=1))
+
+
+def test_margins_take_the_better_comparator_seed_by_seed():
+    from quality import margins
+
+    rows = []
+    for seed, (j, b, c) in enumerate([(0.80, 0.75, 0.77), (0.70, 0.72, 0.69)]):
+        for method, overall, cc in (("jae", j, 0.4), ("svd_baseline", b, 0.9), ("svd100_concat", c, 0.9)):
+            rows.append({"set": "s", "setting": "pretrained", "method": method, "seed": seed, "overall": overall,
+                         "cc_cons": cc, **({"label_acc": 0.9, "knn15_svd_acc": 0.85} if method == "jae" else {})})
+    m = margins(rows).iloc[0]
+    assert m["per_seed"] == "+0.030 -0.020"
+    np.testing.assert_allclose(m["jae_minus_best"], 0.75 - 0.735)
+    np.testing.assert_allclose(m["cc_ratio_min"], 0.4 / 0.9)
+    np.testing.assert_allclose(m["label_gain"], 0.05)
+    assert not m["met"]  # margin below +0.02 and a cc ratio below 0.5

@@ -76,5 +76,5 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
     namespace = {"new_mdata": jae.read_competition(files["x.mod1.h5ad"], files["x.mod2.h5ad"])}
     exec(compile(code, "README.md (Quick start, Python)", "exec"), namespace)
     model, emb, labels = namespace["model"], namespace["emb"], namespace["labels"]
-    assert emb.shape == (500, model.layout.dim) and len(labels) == 500
+    assert emb.shape == (500, len(model.column_names)) and len(labels) == 500
     assert (tmp_path / "jae_model" / "model.json").is_file()

@@ -20,6 +20,7 @@ import torch
 from . import __version__
 from .config import JAEConfig
 from .model import JAENetwork, LatentLayout
+from .model.readout import Readout
 from .preprocess import Preprocessor, SVDBasis
 from .train import resolve_device
 
@@ -28,7 +29,9 @@ __all__ = ["FORMAT_VERSION", "save_model", "load_model", "load_tensors"]
 logger = logging.getLogger(__name__)
 
 #: Version of the on-disk layout; bump when it changes and keep a frozen checkpoint of each in tests/fixtures.
-FORMAT_VERSION = 1
+#: 2 added the readout (``readout`` in model.json, ``readout.*`` tensors); version 1 files load with the raw latent.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 
 
@@ -58,12 +61,15 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
             for name, kind, names, basis in zip(model.modality_names, pre.kinds, pre.var_names, pre.bases)
         ],
         "n_input": pre.n_output,
+        "readout": None if model.readout is None else {"type_scale": model.readout.type_scale},
         "history": model.history.to_dict(orient="list"),
     }
     tensors = {f"network.{k}": v.detach().cpu() for k, v in model.network.state_dict().items()}
     for i, basis in enumerate(pre.bases):
         if basis is not None:
             tensors[f"svd.{i}"] = torch.from_numpy(basis.components)
+    if model.readout is not None:
+        tensors.update({f"readout.{k}": torch.from_numpy(np.ascontiguousarray(v)) for k, v in model.readout.to_tensors().items()})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     umask = os.umask(0)
@@ -124,10 +130,10 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
             "does not describe a jae model (not a JSON object); the model folder is damaged"
         )
     version = d.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ValueError(
             f"{path}: model format_version {version!r} is not supported by jae {__version__} "
-            f"(reads version {FORMAT_VERSION}); refit the model or use the jae version that wrote it"
+            f"(reads versions {', '.join(map(str, READABLE_VERSIONS))}); refit the model or use the jae version that wrote it"
         )
     tensors = load_tensors(path / WEIGHTS)
     try:
@@ -145,6 +151,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     """The model described by ``d`` with the weights ``tensors`` (a KeyError names a missing description key)."""
     config = dict(d["config"])
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
+    config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
     model = cls(JAEConfig.from_dict(config), seed=d["seed"], device=device)
     model.layout = LatentLayout(**d["layout"])
     model.cell_types = list(d["categories"]["cell_type"])
@@ -181,5 +188,14 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
             "two files come from different models: copy both from one model folder or refit the model"
         ) from None
     model.network.to(resolve_device(device)).eval()
+    model.readout = None
+    if d.get("readout") is not None:
+        parts = {k: tensors.get(f"readout.{k}") for k in ("mean", "tail_axes", "type_center")}
+        if any(v is None for v in parts.values()):
+            raise ValueError(f"{path / WEIGHTS} lacks the readout tensors that {path / DESCRIPTION} describes; the model "
+                             "folder is damaged: copy it again or refit the model")
+        model.readout = Readout(**{k: v.numpy() for k, v in parts.items()}, type_scale=float(d["readout"]["type_scale"]))
+        if model.readout.mean.shape != (d["n_input"],) or model.readout.tail_axes.shape[1:] != (d["n_input"],):
+            raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged")
     model.history = pd.DataFrame(d.get("history") or {})
     return model

@@ -10,6 +10,7 @@ from typing import Literal
 __all__ = ["JAEConfig"]
 
 Mode = Literal["supervised", "unsupervised"]
+ReadoutKind = Literal["principal", "latent"]
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -49,6 +50,13 @@ class JAEConfig:
     #: begin as the top principal components and the non-linear branches begin at zero, so training starts from
     #: the linear solution instead of a random one (benchmarks/results/tuning.md, round 17).
     pca_init: bool = True
+    #: jae: how the embedding is read off the network (jae.model.readout). "principal": the free units followed by
+    #: the input's next principal components up to n_principal columns, beside the cell-type probabilities scaled
+    #: to the input's between-type variance (benchmarks/results/tuning.md, round 20). "latent": the seed's raw
+    #: latent vector (cell-type logits | batch | phase | free).
+    readout: ReadoutKind = "principal"
+    #: jae: columns of the principal part of the "principal" readout (free units + principal components).
+    n_principal: int = 50
     # --- pretraining -------------------------------------------------------------------------------------------
     lr: float = 1e-4  # seed
     batch_size: int = 32  # seed
@@ -74,7 +82,9 @@ class JAEConfig:
             raise ValueError(f"dropout must be in [0, 1), not {self.dropout}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
-        for name in ("batch_size", "max_epochs", "patience", "n_svd"):
+        if self.readout not in ("principal", "latent"):
+            raise ValueError(f"readout must be 'principal' or 'latent', not {self.readout!r}")
+        for name in ("batch_size", "max_epochs", "patience", "n_svd", "n_principal"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
         for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free", "n_phase"):

@@ -13,6 +13,7 @@ from .config import JAEConfig
 from .io.paired import check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
+from .model.readout import Readout, principal_axes, softmax
 from .preprocess import Preprocessor, log_normalize
 from .train import Stage, resolve_device, split_validation, train_network
 
@@ -58,6 +59,7 @@ class JAE:
         self.cell_types: list[str] = []
         self.batches: list[str] = []
         self.organism: str | None = None
+        self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
         self.history = pd.DataFrame()
 
     # ----------------------------------------------------------------------------------------- properties
@@ -71,9 +73,11 @@ class JAE:
 
     @property
     def column_names(self) -> list[str]:
-        """Names of the embedding's columns (cell-type, batch, phase and free units)."""
+        """Names of the embedding's columns (see :mod:`jae.model.readout`)."""
         self._require_fitted()
-        return self.layout.column_names(self.cell_types, self.batches)
+        if self.readout is None:
+            return self.layout.column_names(self.cell_types, self.batches)
+        return self.readout.column_names(self.layout, self.cell_types)
 
     @property
     def second_kind(self) -> str:
@@ -250,6 +254,11 @@ class JAE:
             )
         if finetune and (~ref).any():
             self.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar)
+        self.readout = None
+        if cfg.readout == "principal":
+            self.readout = Readout.fit(
+                X[ref], self.latent_transformed(X[ref]), layout=self.layout, n_principal=cfg.n_principal, codes=codes
+            )
         return self
 
     def _start_at_pca(self, X: np.ndarray, rows: np.ndarray, *, chunk: int = 65536) -> None:
@@ -260,19 +269,9 @@ class JAE:
         """
         units = self.layout.block("free")
         n_units = units.stop - units.start
-        idx = np.flatnonzero(rows)
-        mean = np.zeros(X.shape[1])
-        for start in range(0, len(idx), chunk):
-            mean += X[idx[start:start + chunk]].sum(axis=0, dtype=np.float64)
-        mean /= len(idx)
-        cov = np.zeros((X.shape[1], X.shape[1]))
-        for start in range(0, len(idx), chunk):
-            centred = X[idx[start:start + chunk]].astype(np.float64) - mean
-            cov += centred.T @ centred
-        _, vectors = np.linalg.eigh(cov)  # ascending eigenvalues
-        k = min(n_units, len(idx) - 1, X.shape[1])
+        mean, top = principal_axes(X, n_units, rows=rows, chunk=chunk)
         axes = np.zeros((n_units, X.shape[1]))
-        axes[:k] = vectors[:, ::-1][:, :k].T
+        axes[: len(top)] = top
         self.network.start_at_pca(self._tensor(mean.astype(np.float32)), self._tensor(axes.astype(np.float32)), units)
 
     def _batch_codes(self, batch) -> np.ndarray:
@@ -357,6 +356,20 @@ class JAE:
         """
         X, cells = self._features(data, layer=layer)
         Z = self.embed_transformed(X)
+        return self._store(data, Z, cells, key_added)
+
+    def latent(self, data, *, key_added: str | None = None, layer: str | None = "counts") -> np.ndarray:
+        """The network's raw latent vector of every cell: cell-type logits | batch | phase | free units.
+
+        Returns
+        -------
+        ``(n_cells, self.layout.dim)`` float32 array aligned to the data's ``obs_names``; also stored in
+        ``data.obsm[key_added]`` when ``key_added`` is given. :meth:`embed` reads the embedding off it.
+        """
+        X, cells = self._features(data, layer=layer)
+        return self._store(data, self.latent_transformed(X), cells, key_added)
+
+    def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None) -> np.ndarray:
         target = getattr(data, "obs_names", None)
         if target is not None and not cells.equals(pd.Index(target)):
             Z = Z[cells.get_indexer(pd.Index(target))]
@@ -364,8 +377,17 @@ class JAE:
             data.obsm[key_added] = Z
         return Z
 
-    @torch.no_grad()
     def embed_transformed(self, X: np.ndarray, *, batch_size: int = 65536) -> np.ndarray:
+        """The embedding ``(n_cells, len(self.column_names))`` of already-transformed features."""
+        Z = self.latent_transformed(X, batch_size=batch_size)
+        if self.readout is None:
+            return Z
+        return np.concatenate(
+            [self.readout(X[s : s + batch_size], Z[s : s + batch_size], self.layout) for s in range(0, len(X), batch_size)]
+        ) if len(X) else np.empty((0, len(self.column_names)), np.float32)
+
+    @torch.no_grad()
+    def latent_transformed(self, X: np.ndarray, *, batch_size: int = 65536) -> np.ndarray:
         """Latent vectors ``(n_cells, layout.dim)`` of already-transformed features."""
         self._require_fitted()
         self.network.eval()
@@ -376,7 +398,9 @@ class JAE:
         return np.concatenate(out) if out else np.empty((0, self.layout.dim), np.float32)
 
     def predict_cell_type(self, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None) -> pd.DataFrame:
-        """Label transfer: argmax of the cell-type block, with its softmax probability as confidence.
+        """Label transfer: the most probable cell type of each cell (softmax of the cell-type logits) and its probability.
+
+        ``embedding``: this model's :meth:`embed` of the same cells, to save computing it again.
 
         Returns
         -------
@@ -385,13 +409,16 @@ class JAE:
         self._require_fitted()
         if not self.layout.n_cell_type:
             raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
-        Z = self.embed(data, key_added=None, layer=layer) if embedding is None else embedding
-        logits = torch.as_tensor(Z[:, self.layout.block("cell_type")])
-        prob = torch.softmax(logits, dim=1).numpy()
+        if embedding is None:
+            prob = softmax(self.latent(data, layer=layer)[:, self.layout.block("cell_type")])
+        elif self.readout is None:
+            prob = softmax(np.asarray(embedding)[:, self.layout.block("cell_type")])
+        else:
+            prob = self.readout.probabilities(np.asarray(embedding), self.layout)
         best = prob.argmax(axis=1)
         return pd.DataFrame(
             {"cell_type": np.asarray(self.cell_types)[best], "confidence": prob[np.arange(len(best)), best]},
-            index=_obs_names(data, len(Z)),
+            index=_obs_names(data, len(prob)),
         )
 
     # -------------------------------------------------------------------------------------- save / load

@@ -1,0 +1,160 @@
+"""How the joint embedding is read off the trained network: jae's readout (issue 12).
+
+The seed used the raw latent vector as the embedding: cell-type logits | batch units | phase scores | free units.
+Its geometry is set by the logits, which grow without bound as the cross-entropy falls; on a few hundred cells
+they held about two thirds of the embedding's variance, so every covariate that correlates with cell type
+(cell cycle, batch) was amplified and the cell-cycle conservation could fall to 0.
+
+The readout keeps the input's variance structure and lets cell type weigh exactly as much as it explains:
+
+- **principal part**: the free units (which start as the top principal components of the input, see
+  :meth:`jae.model.JAENetwork.start_at_pca`, and are refined by training), followed by the next principal
+  components of the input up to ``n_principal`` columns in all. The embedding thus spans the input's leading
+  principal subspace, as the SVD baseline does, instead of squeezing it through the free units alone.
+- **cell-type part** (models with cell types): the predicted cell-type probabilities, centred, and scaled so that
+  their variance on the reference cells equals the *between-type* variance of the input (the part of the input's
+  variance that the reference labels explain). Cell type thus weighs as much in the embedding as it does in the
+  data, never more, whatever the sharpness of the softmax (which depends on when early stopping ended training).
+- The batch units (trained towards a uniform guess, they hold no biology) and the phase units (a 2-d regression of
+  the S/G2M scores, already present in the principal part) are left out; :meth:`jae.JAE.latent` still returns the
+  whole latent vector.
+
+Everything here is numpy; the readout's arrays are saved with the model's weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Readout", "softmax", "principal_axes", "between_type_variance"]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``(n, k)`` logits, computed stably in float64, returned as float32."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return (z / z.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def principal_axes(
+    X: np.ndarray, k: int, *, rows: np.ndarray | None = None, chunk: int = 65536
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean ``(n_features,)`` and top ``k`` principal axes ``(k', n_features)`` of the rows ``rows`` of ``X``.
+
+    The axes are the leading eigenvectors of the covariance, accumulated over row chunks in float64 (memory: one
+    chunk plus a ``(n_features, n_features)`` matrix however many cells there are); ``k' = min(k, n_features,
+    n_rows - 1)``; each axis's largest loading is positive, so the result does not depend on the solver's signs.
+    """
+    idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
+    d = X.shape[1]
+    mean = np.zeros(d)
+    for start in range(0, len(idx), chunk):
+        mean += X[idx[start:start + chunk]].sum(axis=0, dtype=np.float64)
+    mean /= max(len(idx), 1)
+    cov = np.zeros((d, d))
+    for start in range(0, len(idx), chunk):
+        centred = X[idx[start:start + chunk]].astype(np.float64) - mean
+        cov += centred.T @ centred
+    values, vectors = np.linalg.eigh(cov)  # ascending
+    axes = vectors[:, ::-1][:, : max(min(k, d, len(idx) - 1), 0)].T
+    signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
+    return mean, axes * np.where(signs == 0, 1.0, signs)[:, None]
+
+
+def between_type_variance(X: np.ndarray, codes: np.ndarray, n_types: int) -> float:
+    """Variance of ``X`` explained by the labels ``codes``: ``sum_k w_k ||mean_k - mean||^2`` (per cell)."""
+    X = np.asarray(X, dtype=np.float64)
+    mean = X.mean(axis=0)
+    total = 0.0
+    for k in range(n_types):
+        rows = codes == k
+        if rows.any():
+            total += rows.mean() * float(np.sum((X[rows].mean(axis=0) - mean) ** 2))
+    return total
+
+
+@dataclass(frozen=True)
+class Readout:
+    """The embedding as a function of a cell's input features ``x`` and latent vector ``z``.
+
+    ``embedding = [type_scale * (softmax(z[cell_type]) - type_center) | z[free] | (x - mean) @ tail_axes.T]``
+
+    Attributes
+    ----------
+    mean
+        ``(n_input,)`` mean of the training features.
+    tail_axes
+        ``(n_tail, n_input)`` principal axes of the training features after the first ``n_free`` ones.
+    type_center
+        ``(n_cell_type,)`` mean predicted probability per type on the reference cells (empty without cell types).
+    type_scale
+        Scale of the probabilities: ``sqrt(between-type variance of the input / variance of the probabilities)``,
+        both on the reference cells (0 without cell types).
+    """
+
+    mean: np.ndarray
+    tail_axes: np.ndarray
+    type_center: np.ndarray
+    type_scale: float
+
+    @classmethod
+    def fit(
+        cls, X: np.ndarray, Z: np.ndarray, *, layout, n_principal: int, codes: np.ndarray | None = None
+    ) -> "Readout":
+        """Fit on the reference cells: features ``X`` ``(n, n_input)``, latent ``Z`` ``(n, layout.dim)``.
+
+        ``codes`` (int, ``-1`` for unlabelled) gives the reference labels that set the cell-type part's variance.
+        """
+        X = np.asarray(X, dtype=np.float32)
+        n_tail = max(int(n_principal) - layout.n_free, 0)
+        mean, axes = principal_axes(X, layout.n_free + n_tail)
+        axes = axes[layout.n_free:]
+        center, scale = np.zeros(layout.n_cell_type, np.float32), 0.0
+        if layout.n_cell_type and codes is not None:
+            known = np.asarray(codes) >= 0
+            P = softmax(Z[known][:, layout.block("cell_type")])
+            center = P.mean(axis=0)
+            # normalised by the probabilities' own spread: how sharp the softmax is depends on when early stopping
+            # ended training (a temperature), not on the data, so the block's weight must not depend on it
+            spread = float(((P - center) ** 2).sum(axis=1).mean())
+            between = between_type_variance(X[known], np.asarray(codes)[known], layout.n_cell_type)
+            scale = float(np.sqrt(between / spread)) if spread > 0 else 0.0
+        return cls(mean.astype(np.float32), axes.astype(np.float32), center.astype(np.float32), scale)
+
+    @property
+    def n_tail(self) -> int:
+        return int(self.tail_axes.shape[0])
+
+    def dim(self, layout) -> int:
+        """Width of the embedding for ``layout``."""
+        return layout.n_cell_type + layout.n_free + self.n_tail
+
+    def column_names(self, layout, cell_types=()) -> list[str]:
+        """``'cell_type:<name>'``, ``'free:<i>'`` and ``'pc:<i>'`` column names."""
+        cell_types = list(cell_types) or [str(i) for i in range(layout.n_cell_type)]
+        return (
+            [f"cell_type:{c}" for c in cell_types]
+            + [f"free:{i}" for i in range(layout.n_free)]
+            + [f"pc:{layout.n_free + i}" for i in range(self.n_tail)]
+        )
+
+    def __call__(self, X: np.ndarray, Z: np.ndarray, layout) -> np.ndarray:
+        """``(n, dim)`` float32 embedding of features ``X`` ``(n, n_input)`` with latent ``Z`` ``(n, layout.dim)``."""
+        parts = []
+        if layout.n_cell_type:
+            parts.append(self.type_scale * (softmax(Z[:, layout.block("cell_type")]) - self.type_center))
+        parts.append(np.asarray(Z[:, layout.block("free")], dtype=np.float32))
+        if self.n_tail:
+            parts.append((np.asarray(X, dtype=np.float32) - self.mean) @ self.tail_axes.T)
+        return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+
+    def probabilities(self, embedding: np.ndarray, layout) -> np.ndarray:
+        """The cell-type probabilities back from an embedding's cell-type part."""
+        if not layout.n_cell_type or self.type_scale <= 0:
+            raise ValueError("this readout has no cell-type part")
+        return embedding[:, : layout.n_cell_type] / self.type_scale + self.type_center
+
+    def to_tensors(self) -> dict[str, np.ndarray]:
+        return {"mean": self.mean, "tail_axes": self.tail_axes, "type_center": self.type_center}

@@ -1,0 +1,102 @@
+"""The principal readout (jae.model.readout): how the embedding is read off the network and the input."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from jae import JAE, JAEConfig
+from jae.model import LatentLayout
+from jae.model.readout import Readout, between_type_variance, principal_axes, softmax
+
+CFG = JAEConfig(max_epochs=6, n_svd=20)
+
+
+@pytest.fixture(scope="module")
+def fitted(query_mdata):
+    return JAE(CFG, seed=1, device="cpu").fit(query_mdata, cell_type_key="ct_ref", progress_bar=False)
+
+
+def _reference(query_mdata):
+    return query_mdata.obs["ct_ref"].notna().to_numpy()
+
+
+def test_cell_type_part_carries_the_between_type_variance_of_the_input(fitted, query_mdata):
+    ref = _reference(query_mdata)
+    X, _ = fitted._features(query_mdata, layer="counts")
+    E = fitted.embed(query_mdata, key_added=None)
+    n_ct = fitted.layout.n_cell_type
+    codes = np.array([fitted.cell_types.index(c) for c in query_mdata.obs["ct_ref"][ref].astype(str)])
+    type_var = E[ref, :n_ct].var(axis=0).sum()
+    np.testing.assert_allclose(type_var, between_type_variance(X[ref], codes, n_ct), rtol=1e-3)
+    assert type_var < E[ref, n_ct:].var(axis=0).sum()  # a minority of the total: within-type structure stays
+
+
+def test_principal_part_is_free_units_then_the_next_principal_components(fitted, query_mdata):
+    ref = _reference(query_mdata)
+    X, _ = fitted._features(query_mdata, layer="counts")
+    Z = fitted.latent(query_mdata)
+    E = fitted.embed(query_mdata, key_added=None)
+    n_ct, n_free = fitted.layout.n_cell_type, fitted.layout.n_free
+    np.testing.assert_array_equal(E[:, n_ct:n_ct + n_free], Z[:, fitted.layout.block("free")])
+    tail = E[:, n_ct + n_free:]
+    Xr = X[ref].astype(np.float64)
+    _, _, vt = np.linalg.svd(Xr - Xr.mean(0), full_matrices=False)
+    expected = (X - Xr.mean(0)) @ vt[n_free:n_free + tail.shape[1]].T
+    np.testing.assert_allclose(np.abs(tail), np.abs(expected), atol=2e-3)  # up to each axis's sign
+    assert fitted.column_names[n_ct] == "free:0" and fitted.column_names[-1] == f"pc:{n_free + tail.shape[1] - 1}"
+
+
+def test_label_transfer_reads_the_same_probabilities_from_the_embedding(fitted, query_mdata):
+    E = fitted.embed(query_mdata, key_added=None)
+    direct = fitted.predict_cell_type(query_mdata)
+    via = fitted.predict_cell_type(query_mdata, embedding=E)
+    assert (direct["cell_type"] == via["cell_type"]).all()
+    np.testing.assert_allclose(direct["confidence"], via["confidence"], atol=1e-5)
+    P = softmax(fitted.latent(query_mdata)[:, fitted.layout.block("cell_type")])
+    np.testing.assert_allclose(direct["confidence"], P.max(axis=1), atol=1e-6)
+
+
+def test_latent_readout_is_the_raw_latent(query_mdata):
+    model = JAE(replace(CFG, readout="latent"), seed=1, device="cpu").fit(
+        query_mdata, cell_type_key="ct_ref", progress_bar=False
+    )
+    assert model.readout is None
+    np.testing.assert_array_equal(model.embed(query_mdata, key_added=None), model.latent(query_mdata))
+    assert len(model.column_names) == model.layout.dim
+
+
+def test_unsupervised_readout_has_no_cell_type_part(query_mdata):
+    model = JAE(replace(CFG, mode="unsupervised"), seed=0, device="cpu").fit(
+        query_mdata, cell_type_key=None, progress_bar=False
+    )
+    E = model.embed(query_mdata, key_added=None)
+    assert E.shape[1] == min(CFG.n_principal, 2 * CFG.n_svd) and model.column_names[0] == "free:0"
+
+
+def test_principal_axes_in_chunks_match_a_direct_svd_and_fix_signs():
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(97, 7)) * np.linspace(4, 0.5, 7) + 1.0).astype(np.float32)
+    mean, axes = principal_axes(X, 5, chunk=10)
+    _, _, vt = np.linalg.svd(X - X.mean(0), full_matrices=False)
+    np.testing.assert_allclose(mean, X.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(np.abs(axes @ vt[:5].T), np.eye(5), atol=1e-6)
+    assert (axes[np.arange(5), np.abs(axes).argmax(1)] > 0).all()
+    _, flipped = principal_axes(-X, 5)
+    np.testing.assert_allclose(flipped, axes, atol=1e-6)  # the signs do not depend on the data's sign
+
+
+def test_readout_fit_checks_sizes_and_handles_missing_labels():
+    rng = np.random.default_rng(0)
+    layout = LatentLayout(n_cell_type=2, n_batch=1, n_phase=0, n_free=2)
+    X = rng.normal(size=(30, 6)).astype(np.float32)
+    Z = rng.normal(size=(30, layout.dim)).astype(np.float32)
+    codes = np.r_[np.zeros(10, int), np.ones(10, int), -np.ones(10, int)]
+    X[codes == 1] += 3.0
+    r = Readout.fit(X, Z, layout=layout, n_principal=4, codes=codes)
+    assert r.n_tail == 2 and r.dim(layout) == 2 + 4 and r.type_scale > 0
+    E = r(X, Z, layout)
+    assert E.shape == (30, 6) and np.isfinite(E).all()
+    np.testing.assert_allclose(r.probabilities(E, layout), softmax(Z[:, :2]), atol=1e-5)
