@@ -449,8 +449,15 @@ class JAE:
             raise ValueError(
                 f"data has modalities of kinds {paired.kinds}, the model was fitted on {self.preprocessor.kinds}"
             )
+        cached = getattr(self, "_files_features", None)
+        if streamed and cached is not None and cached[0]() is paired and cached[1] is self.preprocessor:
+            return cached[2], paired.obs_names  # the same files again (jae embed: fine-tune, then embed)
         counts = paired.sources() if streamed else paired.counts
         X = self.preprocessor.transform(counts, paired.var_names, names=paired.names)
+        if streamed and paired is data:  # one slot, kept until other data comes: a pass over big files costs minutes
+            import weakref
+
+            self._files_features = (weakref.ref(paired), self.preprocessor, X)
         return X, paired.obs_names
 
     def _modalities_in(self, data):
