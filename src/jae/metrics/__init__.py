@@ -9,7 +9,13 @@ computing the kNN graph once, plus diagnostics outside the mean (:func:`diagnose
 from __future__ import annotations
 
 from ._graph import NeighborGraph, neighbor_graph
-from .cell_cycle_cons import CellCycleReference, cc_cons, cc_cons_details, cell_cycle_reference, variance_explained
+from .cell_cycle_cons import (
+    CellCycleReference,
+    cc_cons,
+    cc_cons_details,
+    cell_cycle_reference,
+    variance_explained,
+)
 from .clustering import RESOLUTIONS, louvain, nmi
 from .connectivity import graph_connectivity
 from .diagnostics import DIAGNOSTICS, diagnose_embedding, embedding_variance_shares

@@ -107,9 +107,10 @@ def evaluate_embedding(
     undefined). ``attrs['averaged']`` lists the metrics in ``overall``; ``attrs['skipped']`` maps each undefined
     metric to the reason; ``attrs['notes']`` lists remarks on defined scores (e.g. a trajectory whose root is cut
     off scores 0, as in scib); ``attrs['seconds']`` and ``attrs['cpu_seconds']`` hold the wall and CPU time spent
-    on the kNN graph and on each metric (and ``'diagnostics'``). ``attrs['diagnostics']`` (with ``diagnostics=True``) is a dict
-    ``{'ilisi', 'clisi', 'cc_before', 'cc_after', 'share:<block>'...: float}``, NaN where undefined (no batch
-    labels, a single batch, no cell-cycle reference); the shares only with ``column_names``.
+    on the kNN graph and on each metric (and ``'diagnostics'``). ``attrs['diagnostics']`` (with
+    ``diagnostics=True``) is a dict ``{'ilisi', 'clisi', 'cc_before', 'cc_after', 'share:<block>'...: float}``,
+    NaN where undefined (no batch labels, a single batch, no cell-cycle reference); the shares only with
+    ``column_names``.
     """
     E = _as_float_matrix(embedding)
     n = E.shape[0]
