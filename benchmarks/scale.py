@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+STAGES = ("simulate", "fit", "embed", "evaluate")
 RESULTS = HERE / "results"
 
 
@@ -108,15 +109,19 @@ def run_size(n: int, args, info: dict) -> dict:
            "--device", args.device, *budget]
     if args.max_epochs is not None:
         fit += ["--max-epochs", str(args.max_epochs)]
-    stages.append(run_stage("fit", fit, work / "fit.log", threads=args.threads))
+    if "fit" in args.stages:
+        stages.append(run_stage("fit", fit, work / "fit.log", threads=args.threads))
     emb = work / "embedding.h5ad"
-    stages.append(run_stage("embed", ["embed", *inputs, "--model", str(work / "model"), "--out", str(emb),
-                                      "--overwrite", "--device", args.device, *budget],
-                            work / "embed.log", threads=args.threads))
+    if "embed" in args.stages:
+        stages.append(run_stage("embed", ["embed", *inputs, "--model", str(work / "model"), "--out", str(emb),
+                                          "--overwrite", "--device", args.device, *budget],
+                                work / "embed.log", threads=args.threads))
     files = open_competition(mod1, mod2)
     need_gb = files.memory_needed(in_memory=True) / 1e9
     note = None
-    if need_gb <= args.evaluate_max_gb:
+    if "evaluate" not in args.stages:
+        pass
+    elif need_gb <= args.evaluate_max_gb:
         stages.append(run_stage("evaluate", ["evaluate", *inputs, "--prediction", str(emb), "--out",
                                              str(work / "metrics"), "--overwrite", "--no-report", "--seed",
                                              str(args.seed)], work / "evaluate.log", threads=args.threads))
@@ -250,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--note", default=None, help="note stored with these runs and printed under the table")
     p.add_argument("--delete-data", action="store_true", help="remove each size's files after its run")
     p.add_argument("--render-only", action="store_true")
+    p.add_argument("--stages", nargs="+", choices=STAGES[1:], default=list(STAGES[1:]),
+                   help="verbs to run (default all); a rerun of some keeps the others' figures of the same label")
     args = p.parse_args(argv)
 
     cli_json = args.results.with_name(args.results.name + "_cli.json")
@@ -265,6 +272,13 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             result = run_size(n, args, info)
             label = f"{args.kind} {n:,}{args.label_suffix}"
+            if label in cli_runs and set(args.stages) != set(STAGES):  # a rerun of some stages: keep the others
+                ran = {s["stage"] for s in result["stages"]}
+                kept = [s for s in cli_runs[label]["stages"] if s["stage"] not in ran]
+                result["stages"] = sorted(kept + result["stages"], key=lambda s: STAGES.index(s["stage"]))
+                for key in ("fit_path", "preprocess_wall_s", "note"):
+                    if "fit" not in ran and cli_runs[label].get(key):
+                        result[key] = cli_runs[label][key]
             cli_runs[label] = result
             cli_json.parent.mkdir(parents=True, exist_ok=True)
             cli_json.write_text(json.dumps(cli_runs, indent=1) + "\n")
