@@ -44,16 +44,22 @@ class Scorer:
             log.warning("%s: no cell-cycle conservation (%s)", qset.name, err)
             self.cc_reference = None
 
-    def __call__(self, embedding: np.ndarray) -> dict[str, float]:
-        """Metrics of ``embedding`` (rows = the scored cells, in order) plus ``overall`` (mean of the defined ones)."""
+    def __call__(self, embedding: np.ndarray, column_names=None) -> dict[str, float]:
+        """Metrics of ``embedding`` (rows = the scored cells, in order) plus ``overall`` (mean of the defined ones),
+        and the diagnostics (iLISI, cLISI, cc_cons's before/after shares; block variance shares when
+        ``column_names`` are given) as ``diag_<name>``."""
         Z = np.asarray(embedding, dtype=np.float32)
         if Z.shape[0] != len(self.cells):
             raise ValueError(f"embedding has {Z.shape[0]} rows, expected {len(self.cells)} (the scored cells)")
         res = evaluate_embedding(
             Z, cell_type=self.labels, batch=self.batch, pseudotime=self.pseudotimes or None,
-            cell_cycle=self.cc_reference, progress_bar=False,
+            cell_cycle=self.cc_reference, progress_bar=False, column_names=column_names,
         )
-        return {k: float(res[k]) for k in (*METRICS, "overall")}
+        out = {k: float(res[k]) for k in (*METRICS, "overall")}
+        diag = res.attrs.get("diagnostics")
+        if diag is not None:
+            out.update({f"diag_{k}": float(v) for k, v in dict(diag).items()})
+        return out
 
 
 def label_accuracy(predicted: pd.Series | np.ndarray, truth: np.ndarray) -> float:

@@ -134,7 +134,7 @@ def run_set(
                     "svd100_concat": (concat, {"dim": concat.shape[1]})}
             runs.update({k: (v, {"dim": v.shape[1]}) for k, v in others.get(setting, {}).items()})
             for method, (emb, info) in runs.items():
-                scores = scorer(emb[scored])
+                scores = scorer(emb[scored], column_names=model.column_names if method == "jae" else None)
                 row = {"set": qset.name, "setting": setting, "method": method, "seed": seed, **scores, **info}
                 rows.append(row)
                 log.info(
@@ -165,6 +165,24 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
     out.columns = [f"{c}_{s}" for s, c in out.columns]
     out["n_seeds"] = g.size()
     return out.reset_index()
+
+
+def diagnostics_table(rows: list[dict]) -> list[str]:
+    """Markdown lines: the diagnostics outside ``overall`` (mean over seeds) per set x setting x method."""
+    df = pd.DataFrame(rows)
+    cols = [c for c in df.columns if c.startswith("diag_")]
+    if not cols:
+        return []
+    mean = df.groupby(["set", "setting", "method"], sort=False)[cols].mean()
+    names = [c[len("diag_"):] for c in cols]
+    lines = ["## Diagnostics (not in overall; mean over seeds)", "",
+             "iLISI / cLISI: graph LISI as scib, scaled to [0, 1]; cc_before / cc_after: the variance share of the S/G2M "
+             "scores in the GEX and in the embedding (cc_cons = 1 - |after - before| / before); share:<block>: a block's "
+             "share of the embedding's variance (jae only).", "",
+             "| set | setting | method | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 3)]
+    for (name, setting, method), r in mean.iterrows():
+        lines.append(f"| {name} | {setting} | {method} | " + " | ".join(_num(r[c], ".3f") for c in cols) + " |")
+    return [*lines, ""]
 
 
 def _num(value, fmt: str) -> str:
@@ -250,6 +268,7 @@ def write_results(
           f"{_num(r.get('cc_ratio_min'), '.2f')} | {_num(r.get('label_gain'), '+.3f')} | {'yes' if r['met'] else 'no'} |"
           for r in marg.to_dict(orient="records")],
         "",
+        *diagnostics_table(rows),
         *(["Merged from:", "", *parts] if parts else [f"Config: `{json.dumps(config.to_dict())}`"]),
         "",
         f"Wall time {wall / 60:.1f} min{' (summed over the merged runs, several in parallel)' if parts else ''} on {platform.machine()} ({os.cpu_count()} cores shared, torch threads "
