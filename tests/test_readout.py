@@ -68,11 +68,14 @@ def test_latent_readout_is_the_raw_latent(query_mdata):
     assert len(model.column_names) == model.layout.dim
 
 
-def test_unsupervised_readout_has_no_cell_type_part(query_mdata):
-    model = JAE(replace(CFG, mode="unsupervised"), seed=0, device="cpu").fit(
+def test_unsupervised_mode_reads_the_latent_unless_asked(query_mdata):
+    cfg = replace(CFG, mode="unsupervised")
+    default = JAE(cfg, seed=0, device="cpu").fit(query_mdata, cell_type_key=None, progress_bar=False)
+    assert default.readout is None and default.embed(query_mdata, key_added=None).shape[1] == default.layout.dim
+    model = JAE(replace(cfg, readout_unsupervised="principal"), seed=0, device="cpu").fit(
         query_mdata, cell_type_key=None, progress_bar=False
     )
-    E = model.embed(query_mdata, key_added=None)
+    E = model.embed(query_mdata, key_added=None)  # no cell-type part: free units + principal components
     assert E.shape[1] == min(CFG.n_principal, 2 * CFG.n_svd) and model.column_names[0] == "free:0"
 
 

@@ -1,4 +1,6 @@
-"""Model files: ``model.json`` (readable description with a format version) + ``weights.pt`` (tensors only).
+"""Model files: ``model.json`` (readable description with a format version and a model kind) + ``weights.pt``
+(tensors only), for every model of jae: the joint model (``model_kind`` ``"jae"``) and the modality predictor
+(``"predictor"``). :func:`write_model_folder` / :func:`read_model_folder` are the one writer and reader of both.
 
 Loading uses ``torch.load(weights_only=True)``, so no arbitrary object is ever unpickled.
 """
@@ -7,9 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -19,33 +18,95 @@ import torch
 
 from . import __version__
 from .config import JAEConfig
+from .io.atomic import atomic_path
 from .model import JAENetwork, LatentLayout
 from .model.readout import Readout
 from .preprocess import Preprocessor, SVDBasis
 from .train import resolve_device
 
-__all__ = ["FORMAT_VERSION", "save_model", "load_model", "load_tensors"]
+__all__ = [
+    "FORMAT_VERSION", "MODEL_KINDS", "save_model", "load_model", "load_tensors", "read_model_folder",
+    "write_model_folder",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Version of the on-disk layout; bump when it changes and keep a frozen checkpoint of each in tests/fixtures.
 #: 2 added the readout (``readout`` in model.json, ``readout.*`` tensors); version 1 files load with the raw latent.
+#: ``model_kind`` came with the predictor's move to these files; a description without it is a joint model.
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
+#: What a model folder may hold, and the call that loads each.
+MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
+
+
+def write_model_folder(path: str | Path, description: dict, tensors: dict[str, torch.Tensor], *, kind: str,
+                       overwrite: bool = False) -> Path:
+    """Write ``description`` (with the format version, ``model_kind`` and jae version added first) as
+    ``model.json`` and ``tensors`` as ``weights.pt`` into the folder ``path``, atomically (a hidden folder moved
+    into place).
+
+    Raises
+    ------
+    FileExistsError
+        When ``path`` exists and ``overwrite=False``, or exists and is not a model folder.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another folder")
+    if path.exists() and not any((path / name).is_file() for name in (DESCRIPTION, "predictor.json")):
+        raise FileExistsError(f"{path} exists and is not a jae model folder; refusing to replace it")
+    description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
+    with atomic_path(path) as tmp:
+        tmp.mkdir()
+        (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
+        torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
+    logger.info("saved %s model to %s", kind, path)
+    return path
+
+
+def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, torch.Tensor]]:
+    """The description and tensors of a model folder written by :func:`write_model_folder`, validated: both files
+    present, valid JSON, a readable format version, the expected ``model_kind``, tensors only.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        With one line naming the problem and the fix.
+    """
+    path = Path(path)
+    if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
+        raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
+    try:
+        d = json.loads((path / DESCRIPTION).read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path / DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
+    if not isinstance(d, dict):
+        raise ValueError(
+            f"{path / DESCRIPTION} "
+            "does not describe a jae model (not a JSON object); the model folder is damaged"
+        )
+    version = d.get("format_version")
+    if version not in READABLE_VERSIONS:
+        raise ValueError(
+            f"{path}: model format_version {version!r} is not supported by jae {__version__} "
+            f"(reads versions {', '.join(map(str, READABLE_VERSIONS))}); refit the model or use the jae version that wrote it"
+        )
+    found = d.get("model_kind", "jae")
+    if found != kind:
+        loader = MODEL_KINDS.get(found)
+        raise ValueError(
+            f"{path} holds a {found!r} model, not a {kind!r} one; "
+            + (f"load it with {loader}" if loader else "it was written by another jae version")
+        )
+    return d, load_tensors(path / WEIGHTS)
 
 
 def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a fitted :class:`jae.JAE` to the folder ``path`` atomically (a temp folder renamed into place)."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another folder")
-    if path.exists() and not (path / DESCRIPTION).is_file():
-        raise FileExistsError(f"{path} exists and is not a jae model folder; refusing to replace it")
     pre = model.preprocessor
     description = {
-        "format_version": FORMAT_VERSION,
-        "jae_version": __version__,
         "config": model.config.to_dict(),
         "seed": model.seed,
         "layout": model.layout.to_dict(),
@@ -70,26 +131,7 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
             tensors[f"svd.{i}"] = torch.from_numpy(basis.components)
     if model.readout is not None:
         tensors.update({f"readout.{k}": torch.from_numpy(np.ascontiguousarray(v)) for k, v in model.readout.to_tensors().items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes the folder private; give it the user's usual mode
-    try:
-        (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
-        torch.save(tensors, tmp / WEIGHTS)
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    logger.info("saved model to %s", path)
-    return path
+    return write_model_folder(path, description, tensors, kind="jae", overwrite=overwrite)
 
 
 def load_tensors(path: Path) -> dict[str, torch.Tensor]:
@@ -116,26 +158,9 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 
 def load_model(cls, path: str | Path, *, device: str = "auto"):
-    """Rebuild a model saved by :func:`save_model`; validates the description and the tensors."""
+    """Rebuild a joint model saved by :func:`save_model`; validates the description and the tensors."""
     path = Path(path)
-    if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
-        raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
-    try:
-        d = json.loads((path / DESCRIPTION).read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path / DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
-    if not isinstance(d, dict):
-        raise ValueError(
-            f"{path / DESCRIPTION} "
-            "does not describe a jae model (not a JSON object); the model folder is damaged"
-        )
-    version = d.get("format_version")
-    if version not in READABLE_VERSIONS:
-        raise ValueError(
-            f"{path}: model format_version {version!r} is not supported by jae {__version__} "
-            f"(reads versions {', '.join(map(str, READABLE_VERSIONS))}); refit the model or use the jae version that wrote it"
-        )
-    tensors = load_tensors(path / WEIGHTS)
+    d, tensors = read_model_folder(path, kind="jae")
     try:
         return _build(cls, path, d, tensors, device=device)
     except KeyError as err:
@@ -152,6 +177,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     config = dict(d["config"])
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
+    config.setdefault("readout_unsupervised", "latent")
     model = cls(JAEConfig.from_dict(config), seed=d["seed"], device=device)
     model.layout = LatentLayout(**d["layout"])
     model.cell_types = list(d["categories"]["cell_type"])
@@ -173,12 +199,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases
     )
     model.modality_names = tuple(m["name"] for m in mods)
-    cfg = model.config
-    model.network = JAENetwork(
-        d["n_input"], model.layout.dim, hidden=cfg.hidden, dropout=cfg.dropout, batch_norm=cfg.batch_norm,
-        n_condition=model.layout.n_batch if cfg.decoder_batch else 0,
-        linear_path=cfg.pca_init,
-    )
+    model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     try:
         model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises

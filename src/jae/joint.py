@@ -234,11 +234,7 @@ class JAE:
             phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
         with torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(self.seed)
-            self.network = JAENetwork(
-                preprocessor.n_output, self.layout.dim, hidden=cfg.hidden, dropout=cfg.dropout,
-                batch_norm=cfg.batch_norm, n_condition=self.layout.n_batch if cfg.decoder_batch else 0,
-                linear_path=cfg.pca_init,
-            ).to(self.device)
+            self.network = JAENetwork.from_config(cfg, preprocessor.n_output, self.layout).to(self.device)
             if cfg.pca_init:
                 self._start_at_pca(X, ref)
             codes = None
@@ -255,7 +251,7 @@ class JAE:
         if finetune and (~ref).any():
             self.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar)
         self.readout = None
-        if cfg.readout == "principal":
+        if cfg.readout_for() == "principal":
             self.readout = Readout.fit(
                 X[ref], self.latent_transformed(X[ref]), layout=self.layout, n_principal=cfg.n_principal, codes=codes
             )
