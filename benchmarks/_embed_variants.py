@@ -1,0 +1,232 @@
+"""Experiment: embedding constructions from one trained jae model, scored on validation splits (reference cells only).
+
+Usage: python benchmarks/_embed_variants.py --sets bmmc_cite ... --seeds 0 1 2 3 4 --out results/variants.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import jae  # noqa: E402
+import jae.baseline  # noqa: E402
+from _quality_data import load_set, reference_mask, validation_split  # noqa: E402
+from _quality_score import Scorer, label_accuracy  # noqa: E402
+from jae.config import JAEConfig  # noqa: E402
+
+log = logging.getLogger("variants")
+
+
+def _pca_basis(A: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k right singular vectors (d, k) and their variances of rows A (already centred)."""
+    _, s, vt = np.linalg.svd(A, full_matrices=False)
+    k = min(k, len(s))
+    return vt[:k].T, s[:k] ** 2 / max(len(A) - 1, 1)
+
+
+def _center(A, batch):
+    A = A.copy()
+    for b in np.unique(batch):
+        A[batch == b] -= A[batch == b].mean(0)
+    return A
+
+
+def variants_pretrained(model, X, Z, ref, labels, batch):
+    lay = model.layout
+    logits = Z[:, lay.block("cell_type")]
+    P = torch.softmax(torch.as_tensor(logits), 1).numpy()
+    types = model.cell_types
+    y = np.asarray(labels)
+    mu = X[ref].mean(0)
+    M = np.stack([X[ref][y[ref] == t].mean(0) for t in types])
+    w = np.array([(y[ref] == t).mean() for t in types])
+    Ub, _ = _pca_basis(np.sqrt(w)[:, None] * (M - mu), len(types))
+    T = (P @ M - mu) @ Ub
+    R_ref = X[ref] - M[[types.index(t) for t in y[ref]]]
+    out = {"latent": Z, "svd100": X}
+    tot = X[ref].var(0).sum()
+    for k in (20, 50):
+        Uw, _ = _pca_basis(R_ref - R_ref.mean(0), k)
+        W = (X - P @ M) @ Uw
+        out[f"centroid_w{k}"] = np.hstack([T, W])
+        Wc = W.copy()
+        for b in np.unique(batch):
+            Wc[batch == b] -= Wc[batch == b].mean(0)
+        out[f"centroid_w{k}_bc"] = np.hstack([T, Wc])
+    # free units scaled to the within-type variance
+    free = Z[:, lay.block("free")]
+    within = R_ref.var(0).sum()
+    fs = free * np.sqrt(within / max(free[ref].var(0).sum(), 1e-12))
+    out["centroid_free"] = np.hstack([T, fs])
+    # latent blocks: logits -> centroid part, free scaled, phase/batch dropped
+    phase = Z[:, lay.block("phase")]
+    out["centroid_free_phase"] = np.hstack([T, fs, phase * np.sqrt(within / max(free[ref].var(0).sum(), 1e-12))])
+    Xc = X - mu
+    U50, _ = _pca_basis(Xc[ref], 50)
+    pcs = Xc @ U50
+    between = T[ref].var(0).sum()
+    Pc = P - P[ref].mean(0)
+    ps = Pc * np.sqrt(between / max(Pc[ref].var(0).sum(), 1e-12))
+    out["pca50"] = pcs
+    out["pca50_P"] = np.hstack([pcs, ps])
+    out["pca50_T"] = np.hstack([pcs, T])
+    out["svd100_P"] = np.hstack([Xc, ps])
+    lg = logits - logits[ref].mean(0)
+    out["pca50_logits"] = np.hstack([pcs, lg * np.sqrt(between / max(lg[ref].var(0).sum(), 1e-12))])
+    for k in (30, 100):
+        Uk, _ = _pca_basis(Xc[ref], k)
+        out[f"pca{k}_P"] = np.hstack([Xc @ Uk, ps])
+    out["pca50_P_bc"] = np.hstack([_center(pcs, batch), ps])
+    out["pca50_2P"] = np.hstack([pcs, ps * np.sqrt(2)])
+    out["pca50_halfP"] = np.hstack([pcs, ps * np.sqrt(0.5)])
+    out["pca50_Pfree"] = np.hstack([pcs, ps, Z[:, lay.block("free")]])
+    free = Z[:, lay.block("free")]
+    nf = free.shape[1]
+    for k in (50, 100):
+        Uk, _ = _pca_basis(Xc[ref], k)
+        tail = (Xc @ Uk)[:, nf:]
+        out[f"P_free_tail{k}"] = np.hstack([ps, free, tail])
+        out[f"P_free_tail{k}_phase"] = np.hstack([ps, free, tail, Z[:, lay.block("phase")]])
+    out["P_free"] = np.hstack([ps, free])
+    Ttemp = torch.softmax(torch.as_tensor(logits) / 2, 1).numpy()
+    Ttemp = Ttemp - Ttemp[ref].mean(0)
+    out["pca50_P_T2"] = np.hstack([pcs, Ttemp * np.sqrt(between / max(Ttemp[ref].var(0).sum(), 1e-12))])
+    log.info("variance: total %.2f between %.2f within %.2f", tot, (T[ref]).var(0).sum(), within)
+    return out
+
+
+def knn_label_transfer(embs, ref, labels, scored, model, k=15):
+    """15-NN vote accuracies on some embeddings, and the head's probabilities mixed with the vote."""
+    from sklearn.neighbors import KNeighborsClassifier
+    out = {}
+    y = np.asarray(labels).astype(str)
+    for name in ("svd_baseline", "svd100", "P_free_tail50", "pca50"):
+        if name not in embs:
+            continue
+        clf = KNeighborsClassifier(n_neighbors=k).fit(embs[name][ref], y[ref])
+        out[f"knn_{name}"] = float(np.mean(clf.predict(embs[name][scored]) == y[scored]))
+        if name == "P_free_tail50":
+            vote = clf.predict_proba(embs[name])
+            head = softmax_np(embs["latent"][:, model.layout.block("cell_type")])
+            classes = list(clf.classes_)
+            head = head[:, [model.cell_types.index(c) for c in classes]]
+            for w in (0.5,):
+                mix = w * head + (1 - w) * vote
+                out[f"mix{w}"] = float(np.mean(np.asarray(classes)[mix[scored].argmax(1)] == y[scored]))
+    return out
+
+
+def softmax_np(z):
+    z = np.exp(z - z.max(1, keepdims=True))
+    return z / z.sum(1, keepdims=True)
+
+
+def variants_online(model, X, Z, batch):
+    lay = model.layout
+    out = {"latent": Z, "svd100": X}
+    Xc = X - X.mean(0)
+    for k in (20, 30, 50):
+        U, _ = _pca_basis(Xc, k)
+        out[f"pca{k}"] = Xc @ U
+    U, _ = _pca_basis(Xc, 50)
+    pcs = Xc @ U
+    out["pca50_bc"] = _center(pcs, batch)
+    Xb = _center(Xc, batch)
+    Ub, _ = _pca_basis(Xb, 50)
+    out["pca50_of_bc"] = Xb @ Ub
+    from sklearn.neighbors import NearestNeighbors
+    nn_ = NearestNeighbors(n_neighbors=15).fit(pcs)
+    idx = nn_.kneighbors(pcs, return_distance=False)
+    out["pca50_knn"] = 0.5 * pcs + 0.5 * pcs[idx].mean(1)
+    free = Z[:, lay.block("free")]
+    nf = free.shape[1]
+    for k in (50, 100):
+        out[f"free_tail{k}"] = np.hstack([free, (Xc @ _pca_basis(Xc, k)[0])[:, nf:]])
+    out["free_tail50_phase"] = np.hstack([out["free_tail50"], Z[:, lay.block("phase")]])
+    out["free_tail50_bc"] = _center(out["free_tail50"], batch)
+    return out
+
+
+def run(name, seeds, out_path, settings):
+    qset = load_set(name)
+    for seed in seeds:
+        ref = reference_mask(qset.name, qset.obs, seed=seed)
+        pseudo_ref = validation_split(qset.name, qset.obs, ref, seed=seed)
+        sub = qset.mdata[ref].copy()
+        base = jae.baseline.svd_baseline_from(sub, seed=seed)
+        obs_ref = qset.obs.loc[ref]
+        restricted = replace(qset, mdata=sub, obs=obs_ref, gex_lognorm=qset.gex_lognorm[np.flatnonzero(ref)])
+        batch = obs_ref["batch"].astype(str).to_numpy()
+        labels = obs_ref["label"].to_numpy()
+        for setting in settings:
+            from quality import fit_embed
+
+            if setting == "pretrained":
+                inner_ref = pseudo_ref[ref]
+                scored = np.flatnonzero(~inner_ref)
+            else:
+                inner_ref = None
+                scored = np.arange(int(ref.sum()))
+            scorer = Scorer(restricted, scored)
+            t0 = time.perf_counter()
+            Z, model = fit_embed(restricted, np.ones(int(ref.sum()), dtype=bool), config=JAEConfig(), seed=seed,
+                                 reference=inner_ref)
+            secs = time.perf_counter() - t0
+            X, _ = model._features(sub, layer="counts")
+            E_lib = Z
+            Z = model.latent_transformed(X)
+            if setting == "pretrained":
+                embs = variants_pretrained(model, X, Z, inner_ref, labels, batch)
+                embs["library"] = E_lib
+                embs["svd_baseline"] = base
+                pred = model.predict_cell_type(sub)["cell_type"].to_numpy()
+                acc = label_accuracy(pred[scored], labels[scored])
+                acc_extra = knn_label_transfer(embs, inner_ref, labels, scored, model)
+            else:
+                embs = variants_online(model, X, Z, batch)
+                embs["library"] = E_lib
+                embs["svd_baseline"] = base
+                acc = None
+                acc_extra = {}
+            keep = os.environ.get("VARIANTS")
+            if keep:
+                embs = {k: v for k, v in embs.items() if k in keep.split(",")}
+            for vname, E in embs.items():
+                s = scorer(E[scored])
+                row = {"set": name, "setting": setting, "seed": seed, "variant": vname, **s, "dim": E.shape[1],
+                       "seconds": secs, "label_acc": acc, **acc_extra}
+                with open(out_path, "a") as fh:
+                    fh.write(json.dumps(row, default=float) + "\n")
+                log.info("%s %s %d %-22s overall %.4f  %s", name, setting, seed, vname, s["overall"],
+                         " ".join(f"{k} {v:.3f}" for k, v in s.items() if k != "overall"))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--sets", nargs="+")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument("--settings", nargs="+", default=["pretrained", "online"])
+    p.add_argument("--out", default="/tmp/variants.jsonl")
+    a = p.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("jae").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    torch.set_num_threads(1)
+    for name in a.sets:
+        run(name, a.seeds, a.out, a.settings)
+
+
+if __name__ == "__main__":
+    main()
