@@ -142,7 +142,7 @@ def run_one(task: Task, method: str, seed: int, config, truth) -> dict:
         rec.update(score(pred.X, truth))
     if method == "jae":
         rec["epochs"] = [len(h) for h in model.history]
-        rec["best_epoch"] = [int(min(h, key=lambda e: e["val"])["epoch"]) for h in model.history]
+        rec["best_epoch"] = [int(min(h, key=lambda e: e["val_total"])["epoch"]) for h in model.history]
     return rec
 
 

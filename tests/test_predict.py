@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -231,11 +232,53 @@ def test_load_rejects_another_format_version(cite, tmp_path):
 
     train_src, train_tgt, _, _ = cite
     ModalityPredictor("mean").fit(train_src, train_tgt).save(tmp_path / "m")
-    meta = json.loads((tmp_path / "m" / "predictor.json").read_text())
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert meta["model_kind"] == "predictor" and meta["format_version"] == 2
     meta["format_version"] = 99
-    (tmp_path / "m" / "predictor.json").write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match="format 99|refit"):
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="format_version 99.*refit"):
         ModalityPredictor.load(tmp_path / "m")
+
+
+def test_predictor_and_joint_model_share_the_model_format_and_name_the_right_loader(cite, tmp_path):
+    from jae import JAE
+
+    train_src, train_tgt, _, _ = cite
+    ModalityPredictor("mean").fit(train_src, train_tgt).save(tmp_path / "m")
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["model.json", "weights.pt"]
+    with pytest.raises(ValueError, match="holds a 'predictor' model.*ModalityPredictor.load"):
+        JAE.load(tmp_path / "m")
+
+
+def test_predictor_folder_of_the_old_format_loads_and_predicts_as_before(tmp_path):
+    """tests/fixtures/predictor_v1: predictor.json (predictor format 1), written by jae at 5d32874."""
+    fixtures = Path(__file__).parent / "fixtures"
+    model = ModalityPredictor.load(fixtures / "predictor_v1", device="cpu")
+    query = ad.read_h5ad(fixtures / "predictor_v1_query.h5ad")
+    np.testing.assert_array_equal(model.predict(query).X, np.load(fixtures / "predictor_v1_expected.npy"))
+    model.save(tmp_path / "m")  # saved again in today's format, it predicts the same
+    again = ModalityPredictor.load(tmp_path / "m", device="cpu")
+    np.testing.assert_array_equal(again.predict(query).X, np.load(fixtures / "predictor_v1_expected.npy"))
+
+
+def test_predict_config_is_validated():
+    with pytest.raises(ValueError, match="dropout must be"):
+        PredictConfig(dropout=(0.2, 1.5))
+    with pytest.raises(ValueError, match="n_members must be >= 1"):
+        PredictConfig(n_members=0)
+    with pytest.raises(ValueError, match="target_representation"):
+        PredictConfig(target_representation="genes")
+    assert PredictConfig.from_dict(PredictConfig().to_dict()) == PredictConfig()
+    with pytest.raises(TypeError, match="PredictConfig"):
+        ModalityPredictor("jae", config={"hidden": (8,)})
+
+
+def test_seed_in_the_constructor_equals_seed_in_fit(cite):
+    train_src, train_tgt, query_src, _ = cite
+    a = ModalityPredictor("jae", config=FAST, seed=4, device="cpu").fit(train_src, train_tgt, progress_bar=False)
+    b = ModalityPredictor("jae", config=FAST).fit(train_src, train_tgt, seed=4, progress_bar=False)
+    np.testing.assert_array_equal(a.predict(query_src).X, b.predict(query_src).X)
+    assert a.seed == b.seed == 4 and a.device.type == "cpu"
 
 
 def test_wide_sparse_atac_target_goes_through_the_svd_and_can_be_returned_sparse():
@@ -262,7 +305,7 @@ def test_query_with_reordered_features_is_realigned(cite, caplog):
     train_src, train_tgt, query_src, _ = cite
     model = ModalityPredictor("ridge").fit(train_src, train_tgt)
     shuffled = query_src[:, np.random.default_rng(0).permutation(query_src.n_vars)]
-    with caplog.at_level(logging.INFO, logger="jae.prediction"):
+    with caplog.at_level(logging.INFO, logger="jae"):
         np.testing.assert_array_equal(model.predict(shuffled).X, model.predict(query_src).X)
     assert "another order" in caplog.text
 

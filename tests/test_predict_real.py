@@ -58,7 +58,7 @@ def test_cli_writes_the_competition_prediction_format(cite_files, tmp_path):
     assert list(pred.var_names) == list(train2.var_names)
     assert pred.uns["dataset_id"] == test1.uns["dataset_id"] and pred.uns["method_id"] == "jae"
     assert isinstance(pred.X, np.ndarray) and pred.X.dtype == np.float32
-    assert (tmp_path / "model" / "predictor.json").is_file()
+    assert (tmp_path / "model" / "model.json").is_file()
     assert not list(tmp_path.glob(".*tmp*"))  # atomic write left no temporary file
     assert {k: _digest(p) for k, p in cite_files.items()} == before  # inputs untouched
 

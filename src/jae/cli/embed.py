@@ -37,6 +37,7 @@ LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence"}
 def run(args: argparse.Namespace) -> int:
     from .. import JAE
     from ..io import write_atomic, write_embedding_h5ad
+    from ..io.atomic import atomic_write
 
     out = Path(args.out)
     protect = input_paths(args)
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             source.obs[key] = values[order]
         write_atomic(source, out, protect=protect, overwrite=args.overwrite)
     if args.labels_out is not None and labels is not None:
-        _write_text(labels_csv, Path(args.labels_out))
+        atomic_write(args.labels_out, lambda p: p.write_text(labels_csv), protect=protect, overwrite=args.overwrite)
     print(f"embedded {Z.shape[0]} cells into {Z.shape[1]} dimensions with {model}\nwritten to {out}"
           + (f" and {args.labels_out}" if args.labels_out is not None and labels is not None else ""))
     return 0
@@ -94,13 +95,3 @@ def _read_untouched(path: Path):
 
 def _csv_text(labels) -> str:
     return labels.to_csv(index_label="cell")
-
-
-def _write_text(text: str, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

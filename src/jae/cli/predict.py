@@ -22,6 +22,7 @@ def add_parser(sub) -> None:
     p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
     p.add_argument("--method", default="jae", choices=("jae", "mean", "knn", "ridge"), help="default: jae")
     p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
+    p.add_argument("--device", default="auto", help="torch device: auto (CUDA when available), cpu, cuda (default: auto)")
     p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
                    help="X as dense or CSR; auto: dense unless an ATAC prediction is very large (default: auto)")
     p.add_argument("--save-model", type=Path, default=None, help="also save the fitted model to this folder")
@@ -41,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     )
     names = ("--train-mod1", "--train-mod2", "--test-mod1")
     train_source, train_target, test_source = (read_h5ad(p, what=n) for p, n in zip(inputs, names))
-    model = ModalityPredictor(args.method).fit(
-        train_source, train_target, seed=args.seed, progress_bar=not args.quiet
+    model = ModalityPredictor(args.method, seed=args.seed, device=args.device).fit(
+        train_source, train_target, progress_bar=not args.quiet
     )
     pred = model.predict(test_source, output=args.output_format)
     write_atomic(pred, out, protect=inputs, overwrite=args.overwrite)

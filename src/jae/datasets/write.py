@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +19,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from ..io.atomic import atomic_path
 from .design import BLOCK_CELLS, Design, SimulationParams, make_design
 from .sampling import sample_block
 from .simulate import dataset_uns, modality_var
@@ -153,52 +154,48 @@ def write_simulated(
             raise FileExistsError(f"{target} exists; pass overwrite=True (jae simulate --overwrite) or choose another path")
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
     obs = design.obs()
-    tmps = {t: t.parent / f".{t.name}.{uuid.uuid4().hex[:12]}.tmp" for t in targets}
-    files: dict[Path, h5py.File] = {}
-    try:
-        for target, mods in targets.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if format == "h5ad-pair":
-                _skeleton(design, mods[0], obs).write_h5ad(tmps[target])
-            else:
-                import mudata as md
+    with ExitStack() as stack:  # each file is moved into place when all are written, or removed on failure
+        tmps = {t: stack.enter_context(atomic_path(t)) for t in targets}
+        files: dict[Path, h5py.File] = {}
+        try:
+            for target, mods in targets.items():
+                if format == "h5ad-pair":
+                    _skeleton(design, mods[0], obs).write_h5ad(tmps[target])
+                else:
+                    import mudata as md
 
-                from ..io.readers import make_mudata
+                    from ..io.readers import make_mudata
 
-                mdata = make_mudata({m: _skeleton(design, m, pd.DataFrame(index=obs.index)) for m in mods})
-                for col in obs.columns:
-                    mdata.obs[col] = obs[col].values
-                mdata.uns.update(dataset_uns(design))
-                with md.set_options(pull_on_update=False):
-                    mdata.write(tmps[target])
-            files[target] = h5py.File(tmps[target], "a")
-        groups = {}
-        for target, mods in targets.items():
-            for m in mods:
-                root = files[target] if format == "h5ad-pair" else files[target]["mod"][m]
-                groups[m] = _create_csr(root["layers"], "counts", (n_cells, len(design.var_names[m])))
-                if "X" in root:
-                    del root["X"]  # MuData writes a null X for modalities without one
-                root["X"] = groups[m]  # hard link: X and layers['counts'] are the same data
-        checked = False
-        for start in tqdm(range(0, n_cells, chunk), disable=not progress_bar, desc="simulate", unit="chunk"):
-            counts = sample_block(design, start, start + chunk)
-            if not checked:
-                _check_disk(targets, counts, n_cells)
-                checked = True
-            for m, block in counts.items():
-                _append_csr(groups[m], block)
-        for f in files.values():
-            f.close()
-        for target, tmp in tmps.items():
-            os.replace(tmp, target)
-    except BaseException:
-        for f in files.values():
-            if f.id.valid:
+                    mdata = make_mudata({m: _skeleton(design, m, pd.DataFrame(index=obs.index)) for m in mods})
+                    for col in obs.columns:
+                        mdata.obs[col] = obs[col].values
+                    mdata.uns.update(dataset_uns(design))
+                    with md.set_options(pull_on_update=False):
+                        mdata.write(tmps[target])
+                files[target] = h5py.File(tmps[target], "a")
+            groups = {}
+            for target, mods in targets.items():
+                for m in mods:
+                    root = files[target] if format == "h5ad-pair" else files[target]["mod"][m]
+                    groups[m] = _create_csr(root["layers"], "counts", (n_cells, len(design.var_names[m])))
+                    if "X" in root:
+                        del root["X"]  # MuData writes a null X for modalities without one
+                    root["X"] = groups[m]  # hard link: X and layers['counts'] are the same data
+            checked = False
+            for start in tqdm(range(0, n_cells, chunk), disable=not progress_bar, desc="simulate", unit="chunk"):
+                counts = sample_block(design, start, start + chunk)
+                if not checked:
+                    _check_disk(targets, counts, n_cells)
+                    checked = True
+                for m, block in counts.items():
+                    _append_csr(groups[m], block)
+            for f in files.values():
                 f.close()
-        for tmp in tmps.values():
-            tmp.unlink(missing_ok=True)
-        raise
+        except BaseException:
+            for f in files.values():
+                if f.id.valid:
+                    f.close()
+            raise
     logger.info("wrote %d simulated %s cells to %s", n_cells, kind, ", ".join(map(str, targets)))
     return list(targets)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .features import examples
 from .modality import detect_kind, normalize_kind
 from .validate import validate_counts
 
@@ -52,10 +53,6 @@ class PairedCounts:
         return len(self.obs_names)
 
 
-def _examples(values, n: int = 3) -> str:
-    return ", ".join(repr(v) for v in list(values)[:n])
-
-
 def _resolve_kinds(mods: Mapping, names: Sequence[str], kinds) -> dict[str, str]:
     if kinds is None:
         return {name: detect_kind(mods[name], name=name) for name in names}
@@ -89,7 +86,7 @@ def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[st
         missing = [n for n in names if n not in mods]
         if missing:
             raise KeyError(
-                f"no modality {_examples(missing)} in the data; available modalities: {available}; "
+                f"no modality {examples(missing)} in the data; available modalities: {available}; "
                 "pass modalities=(rna_name, other_name) using these names"
             )
     by_name = _resolve_kinds(mods, names, kinds)
@@ -175,7 +172,7 @@ def get_paired(
         if not index.is_unique:
             dup = index[index.duplicated()].unique()
             raise ValueError(
-                f"modality {name!r} has {len(dup)} duplicated cell names (e.g. {_examples(dup)}); cell names must be "
+                f"modality {name!r} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
                 "unique to pair modalities: make them unique in both modalities the same way, e.g. by appending "
                 "the sample or batch"
             )
@@ -186,7 +183,7 @@ def get_paired(
         if len(only_rna) or len(only_other):
             raise ValueError(
                 f"the modalities hold different cells: {len(only_rna)} only in {names[0]!r} "
-                f"(e.g. {_examples(only_rna)}), {len(only_other)} only in {names[1]!r} (e.g. {_examples(only_other)}); "
+                f"(e.g. {examples(only_rna)}), {len(only_other)} only in {names[1]!r} (e.g. {examples(only_other)}); "
                 "subset both modalities to the shared cells, e.g. mu.pp.intersect_obs(mdata)"
             )
 

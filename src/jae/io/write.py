@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,15 +11,11 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_path
+
 __all__ = ["write_atomic", "write_embedding_h5ad"]
 
 logger = logging.getLogger(__name__)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    if a.exists() and b.exists():
-        return os.path.samefile(a, b)
-    return a.resolve() == b.resolve()
 
 
 def write_atomic(
@@ -58,9 +53,6 @@ def write_atomic(
         When ``path`` exists and ``overwrite=False``.
     """
     path = Path(path)
-    for p in protect:
-        if _same_file(path, Path(p)):
-            raise ValueError(f"refusing to overwrite input file {path}; choose another output path")
     if isinstance(obj, ad.AnnData):
         suffix = ".h5ad"
     elif type(obj).__name__ == "MuData":
@@ -69,11 +61,7 @@ def write_atomic(
         raise TypeError(f"write_atomic writes AnnData or MuData, got {type(obj).__name__}")
     if path.suffix != suffix:
         raise ValueError(f"cannot write a {type(obj).__name__} to {path}: use a path ending in {suffix!r}")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True or choose another output path")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{suffix}"
-    try:
+    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp:
         if suffix == ".h5ad":
             obj.write_h5ad(tmp)
         else:
@@ -81,10 +69,6 @@ def write_atomic(
 
             with _quiet_mudata():
                 obj.write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     logger.info("wrote %s", path)
     return path
 

@@ -16,6 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .._device import resolve_device
+
 __all__ = [
     "NeighborGraph",
     "neighbor_graph",
@@ -37,13 +39,6 @@ _BLOCK_ENTRIES = 1 << 25  # distance entries per block (128 MiB of float32)
 FUSED_MIN_CELLS = 4096
 #: The same kernel computes silhouette distance sums (no neighbour lists, no ties to order) from this many cells on.
 FUSED_MIN_SUMS = 1024
-
-
-def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` if given, else CUDA when available, else CPU."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def _as_float_matrix(X, name: str = "embedding") -> np.ndarray:

@@ -54,6 +54,15 @@ class JAENetwork(nn.Module):
         encoder and decoder; :meth:`start_at_pca` then starts the network at a PCA of the training features.
     """
 
+    @classmethod
+    def from_config(cls, config, n_input: int, layout) -> "JAENetwork":
+        """The network that ``config`` (a :class:`jae.JAEConfig`) and ``layout`` (a :class:`LatentLayout`)
+        describe for ``n_input`` features: the one constructor used by fitting and by loading a saved model."""
+        return cls(
+            n_input, layout.dim, hidden=config.hidden, dropout=config.dropout, batch_norm=config.batch_norm,
+            n_condition=layout.n_batch if config.decoder_batch else 0, linear_path=config.pca_init,
+        )
+
     def __init__(
         self, n_input: int, n_latent: int, *, hidden: tuple[int, ...], dropout: float, batch_norm: bool,
         n_condition: int = 0, linear_path: bool = False,

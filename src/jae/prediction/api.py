@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -14,24 +13,27 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._device import resolve_device
 from ..io import detect_kind, normalize_kind
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
-from .checks import check_target, match_features, pair_cells, source_counts
+from ..io.features import feature_indexer
+from .checks import check_target, pair_cells, source_counts
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
 from .source import SourceEncoder, fit_source_encoder
 from .targets import target_matrix
 from .train import build_network, predict_codes, train_ensemble
 
-__all__ = ["METHODS", "FORMAT_VERSION", "ModalityPredictor", "predict"]
+__all__ = ["METHODS", "ModalityPredictor", "predict"]
 
 logger = logging.getLogger(__name__)
 
 Method = Literal["jae", "mean", "knn", "ridge"]
 #: Prediction methods: the network and the three baselines.
 METHODS: tuple[str, ...] = ("jae", "mean", "knn", "ridge")
-#: Version of the saved-model layout (``predictor.json`` + ``weights.pt``).
-FORMAT_VERSION = 1
+#: The description file of predictor folders written before they moved to :mod:`jae.checkpoint`'s format
+#: (``model.json`` with ``model_kind`` ``"predictor"``); its ``format_version`` is 1. Such folders still load.
+LEGACY_DESCRIPTION = "predictor.json"
 
 
 class ModalityPredictor:
@@ -44,18 +46,29 @@ class ModalityPredictor:
         regression on the source encoding), ``'ridge'`` (ridge regression on the source encoding).
     config
         Settings; :class:`PredictConfig` defaults when None.
+    seed
+        Seeds the SVDs, the validation split, the initialisation, batches and dropout (as :class:`jae.JAE`'s).
+    device
+        Where the network trains and predicts: ``'auto'`` (CUDA when available), ``'cpu'``, ``'cuda'``, ...
+        Results on CPU are reproducible bit for bit; dropout masks are drawn on the CPU on every device.
 
     Examples
     --------
-    >>> model = ModalityPredictor().fit(train_gex, train_adt, seed=0)  # doctest: +SKIP
+    >>> model = ModalityPredictor(seed=0).fit(train_gex, train_adt)  # doctest: +SKIP
     >>> pred = model.predict(test_gex)  # AnnData: test cells x proteins  # doctest: +SKIP
     """
 
-    def __init__(self, method: Method = "jae", *, config: PredictConfig | None = None) -> None:
+    def __init__(
+        self, method: Method = "jae", *, config: PredictConfig | None = None, seed: int = 0, device: str = "auto"
+    ) -> None:
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; choose one of {list(METHODS)}")
+        if config is not None and not isinstance(config, PredictConfig):
+            raise TypeError(f"config must be a jae.prediction.PredictConfig, not {type(config).__name__}")
         self.method = method
         self.config = config or PredictConfig()
+        self.seed = int(seed)
+        self.device = resolve_device(device)
         self.history: list[list[dict[str, float]]] = []
         self._fitted = False
 
@@ -65,7 +78,7 @@ class ModalityPredictor:
         train_source: ad.AnnData,
         train_target: ad.AnnData,
         *,
-        seed: int = 0,
+        seed: int | None = None,
         source_kind: str | None = None,
         target_kind: str | None = None,
         progress_bar: bool = True,
@@ -81,7 +94,7 @@ class ModalityPredictor:
             the competition's normalised values, otherwise they are built from counts (see
             :mod:`jae.prediction.targets`).
         seed
-            Seeds the SVDs, the validation split, the initialisation, batches and dropout.
+            Replaces the constructor's ``seed`` when given.
         source_kind, target_kind
             ``'GEX'``, ``'ATAC'`` or ``'ADT'``; detected from ``var['feature_types']`` when None.
         progress_bar
@@ -99,6 +112,9 @@ class ModalityPredictor:
         self.target_features = pd.Index(train_target.var_names.astype(str))
         self.dataset_id = str(train_source.uns.get("dataset_id", train_target.uns.get("dataset_id", "unknown")))
         cfg = self.config
+        if seed is not None:
+            self.seed = int(seed)
+        seed = self.seed
 
         counts = source_counts(train_source, name="train_source")
         self.encoder = fit_source_encoder(counts, self.source_kind, n_components=cfg.n_source_components, seed=seed)
@@ -117,7 +133,8 @@ class ModalityPredictor:
                 Y, self.target_kind, representation=rep, n_components=cfg.n_target_components, seed=seed
             )
             ensemble = train_ensemble(
-                self._net_input(S, counts), self.codec.encode(Y), config=cfg, seed=seed, progress_bar=progress_bar
+                self._net_input(S, counts), self.codec.encode(Y), config=cfg, seed=seed, device=self.device,
+                progress_bar=progress_bar,
             )
             self.nets, self.history, self.dropout_ = ensemble.nets, ensemble.histories, ensemble.dropout
         else:
@@ -141,7 +158,8 @@ class ModalityPredictor:
         """Predictions for the query cells as an iterator of ``(rows, n_target_features)`` row blocks (dense or
         CSR), in query order; wide targets are never materialised whole."""
         self._check_fitted()
-        query_source = match_features(query_source, self.source_features)
+        idx = feature_indexer(query_source.var_names, self.source_features, name="query_source", reference="train_source")
+        query_source = query_source if idx is None else query_source[:, idx]
         counts = source_counts(query_source, name="query_source")
         S = self.encoder.transform(counts)
         if self.method == "jae":
@@ -182,19 +200,17 @@ class ModalityPredictor:
 
     # ------------------------------------------------------------------ save / load
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-        """Save the fitted model to the folder ``path``: ``predictor.json`` (format version, method, config,
-        kinds, feature names) and ``weights.pt`` (a ``torch.save`` of a dict of tensors, loaded with
-        ``weights_only=True``). Each file is written atomically.
+        """Save the fitted model to the folder ``path`` in jae's model format (:mod:`jae.checkpoint`):
+        ``model.json`` (format version, ``model_kind`` ``"predictor"``, method, config, kinds, feature names) and
+        ``weights.pt`` (tensors only, loaded with ``weights_only=True``), written atomically as one folder.
 
         Returns
         -------
         The folder path.
         """
+        from ..checkpoint import write_model_folder
+
         self._check_fitted()
-        path = Path(path)
-        if (path / "predictor.json").exists() and not overwrite:
-            raise FileExistsError(f"{path} already holds a saved model; pass overwrite=True or choose another folder")
-        path.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {}
         if self.encoder.components is not None:
             arrays["encoder.components"] = self.encoder.components
@@ -205,12 +221,12 @@ class ModalityPredictor:
         else:
             arrays.update({f"baseline.{k}": np.asarray(v) for k, v in self.baseline.state().items()})
         tensors = {k: torch.from_numpy(np.array(v, order="C")) for k, v in arrays.items()}
-        for i, net in enumerate(getattr(self, "nets", []) if self.method == "jae" else []):
+        for i, net in enumerate(self.nets if self.method == "jae" else []):
             tensors.update({f"net{i}.{k}": v.detach().clone() for k, v in net.state_dict().items()})
         meta = {
-            "format_version": FORMAT_VERSION,
             "method": self.method,
             "config": self.config.to_dict(),
+            "seed": self.seed,
             "source_kind": self.source_kind,
             "target_kind": self.target_kind,
             "dataset_id": self.dataset_id,
@@ -219,32 +235,32 @@ class ModalityPredictor:
             "source_features": list(self.source_features),
             "target_features": list(self.target_features),
         }
-        _atomic(path / "weights.pt", lambda f: torch.save(tensors, f))
-        _atomic(path / "predictor.json", lambda f: f.write(json.dumps(meta).encode()))
-        logger.info("saved %s predictor to %s", self.method, path)
-        return path
+        return write_model_folder(path, meta, tensors, kind="predictor", overwrite=overwrite)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> ModalityPredictor:
-        """Load a model saved by :meth:`save`.
+    def load(cls, path: str | os.PathLike, *, device: str = "auto") -> ModalityPredictor:
+        """Load a model saved by :meth:`save` (or a predictor folder of jae <= 0.x: ``predictor.json``, predictor
+        format 1).
+
+        Parameters
+        ----------
+        device
+            Where the networks run (``'auto'``: CUDA when available).
 
         Returns
         -------
         The fitted :class:`ModalityPredictor`.
         """
-        path = Path(path)
-        if not (path / "predictor.json").is_file() or not (path / "weights.pt").is_file():
-            raise FileNotFoundError(f"{path} holds no saved predictor (predictor.json + weights.pt); check the path")
-        meta = json.loads((path / "predictor.json").read_text())
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{path} was saved with predictor format {meta.get('format_version')!r}, this jae reads format "
-                f"{FORMAT_VERSION}; refit the model with this version"
-            )
-        from ..checkpoint import load_tensors
+        from ..checkpoint import load_tensors, read_model_folder
 
-        tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
-        model = cls(meta["method"], config=PredictConfig.from_dict(meta["config"]))
+        path = Path(path)
+        if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
+            meta = _read_legacy(path)
+            tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
+        else:
+            meta, tensors = read_model_folder(path, kind="predictor")
+        model = cls(meta["method"], config=PredictConfig.from_dict(meta["config"]), seed=meta.get("seed", 0),
+                    device=device)  # fmt: skip
         model.source_kind, model.target_kind = meta["source_kind"], meta["target_kind"]
         model.dataset_id = meta["dataset_id"]
         model.source_features = pd.Index(meta["source_features"])
@@ -263,7 +279,7 @@ class ModalityPredictor:
                     dropout=model.dropout_,
                 )
                 net.load_state_dict(state)
-                model.nets.append(net.eval())
+                model.nets.append(net.to(model.device).eval())
         else:
             state = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("baseline.")}
             model.baseline = model._make_baseline().load_state(state)
@@ -290,16 +306,21 @@ def _kind(adata: ad.AnnData, given: str | None, arg: str) -> str:
     return detect_kind(adata)
 
 
-def _atomic(path: Path, write) -> None:
-    """Write ``path`` through a temporary file in the same folder and :func:`os.replace`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _read_legacy(path: Path) -> dict:
+    """The description of a predictor folder in the old layout (``predictor.json``, predictor format 1)."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        meta = json.loads((path / LEGACY_DESCRIPTION).read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path / LEGACY_DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
+    if not isinstance(meta, dict) or meta.get("format_version") != 1:
+        version = meta.get("format_version") if isinstance(meta, dict) else None
+        raise ValueError(
+            f"{path} was saved with predictor format {version!r}, this jae reads predictor format 1 and model "
+            "format 2; refit the model with this version"
+        )
+    if not (path / "weights.pt").is_file():
+        raise FileNotFoundError(f"{path} holds no saved predictor (predictor.json + weights.pt); check the path")
+    return meta
 
 
 def predict(
@@ -313,6 +334,7 @@ def predict(
     output: Literal["auto", "dense", "sparse"] = "auto",
     source_kind: str | None = None,
     target_kind: str | None = None,
+    device: str = "auto",
     progress_bar: bool = True,
 ) -> ad.AnnData:
     """Train on paired cells and predict the target modality of the query cells.
@@ -334,6 +356,8 @@ def predict(
         ``'auto'``, ``'dense'`` or ``'sparse'``, see :meth:`ModalityPredictor.predict`.
     source_kind, target_kind
         Modality kinds, detected from ``var['feature_types']`` when None.
+    device
+        Where the network trains (``'auto'``: CUDA when available).
     progress_bar
         Show a progress bar while training.
 
@@ -342,8 +366,7 @@ def predict(
     AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR),
     ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
     """
-    model = ModalityPredictor(method, config=config).fit(
-        train_source, train_target, seed=seed, source_kind=source_kind, target_kind=target_kind,
-        progress_bar=progress_bar,
+    model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
+        train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
     )  # fmt: skip
     return model.predict(query_source, output=output)

@@ -12,16 +12,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..io import validate_counts
+from ..io.features import examples
 
-__all__ = ["source_counts", "pair_cells", "match_features", "check_target"]
+__all__ = ["source_counts", "pair_cells", "check_target"]
 
 logger = logging.getLogger(__name__)
-
-
-def _examples(values, n: int = 3) -> str:
-    values = list(values)
-    shown = ", ".join(repr(v) for v in values[:n])
-    return shown + (", ..." if len(values) > n else "")
 
 
 def source_counts(adata, *, name: str):
@@ -69,7 +64,7 @@ def pair_cells(source, target, *, source_name: str = "train_source", target_name
         if not adata.obs_names.is_unique:
             dup = adata.obs_names[adata.obs_names.duplicated()].unique()
             raise ValueError(
-                f"{name} has {len(dup)} duplicated cell names ({_examples(dup)}); make them unique "
+                f"{name} has {len(dup)} duplicated cell names ({examples(dup)}); make them unique "
                 "(adata.obs_names_make_unique()) in both modalities"
             )
     if source.obs_names.equals(target.obs_names):
@@ -81,31 +76,7 @@ def pair_cells(source, target, *, source_name: str = "train_source", target_name
     missing, extra = src.difference(tgt), tgt.difference(src)
     raise ValueError(
         f"training cells are not paired: {len(missing)} of {source_name}'s {len(src)} cells are missing from "
-        f"{target_name} (e.g. {_examples(missing)}) and {len(extra)} of {target_name}'s cells are not in "
-        f"{source_name} (e.g. {_examples(extra)}); subset both to the shared cells, e.g. "
+        f"{target_name} (e.g. {examples(missing)}) and {len(extra)} of {target_name}'s cells are not in "
+        f"{source_name} (e.g. {examples(extra)}); subset both to the shared cells, e.g. "
         "common = src.obs_names.intersection(tgt.obs_names); src, tgt = src[common], tgt[common]"
-    )
-
-
-def match_features(adata, features: pd.Index, *, name: str = "query_source", reference: str = "train_source"):
-    """Make ``adata``'s features equal the training source features.
-
-    Identical names pass; the same set in another order is reordered (with a log line); anything else raises.
-
-    Returns
-    -------
-    ``adata`` itself, or a reordered view of it.
-    """
-    have = pd.Index(adata.var_names)
-    if have.equals(features):
-        return adata
-    if len(have) == len(features) and have.isin(features).all() and have.is_unique:
-        logger.info("%s has %s's features in another order; reordering them", name, reference)
-        return adata[:, features]
-    missing, extra = features.difference(have), have.difference(features)
-    raise ValueError(
-        f"{name} features differ from {reference}'s: {len(missing)} of {reference}'s {len(features)} features "
-        f"are missing (e.g. {_examples(missing)}) and {len(extra)} are extra (e.g. {_examples(extra)}); pass the "
-        f"same features as for training, e.g. {name} = {name}[:, {reference}.var_names] after subsetting "
-        "both to their shared features and retraining"
     )

@@ -54,6 +54,38 @@ class PredictConfig:
     dense_limit: int = 1 << 28  # 'auto' output: dense up to this many values (1 GiB of float32), else sparse
     sparse_below: float = 0.01  # sparse ATAC output drops predicted accessibilities below this
 
+    def __post_init__(self) -> None:
+        """Check every setting (as :class:`jae.JAEConfig` does): a bad value raises one line naming the field."""
+        for name in ("hidden", "knn_ks", "ridge_rel_alphas"):  # lists (e.g. from JSON) become tuples
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
+        if isinstance(self.dropout, list):
+            object.__setattr__(self, "dropout", tuple(self.dropout))
+        if self.target_representation not in ("auto", "features", "svd"):
+            raise ValueError(
+                f"target_representation must be 'auto', 'features' or 'svd', not {self.target_representation!r}"
+            )
+        if not isinstance(self.hidden, tuple) or not self.hidden or any(int(h) < 1 for h in self.hidden):
+            raise ValueError(f"hidden must be a non-empty tuple of positive widths, not {self.hidden!r}")
+        rates = self.dropout if isinstance(self.dropout, tuple) else (self.dropout,)
+        if not rates or any(not 0 <= float(r) < 1 for r in rates):
+            raise ValueError(f"dropout must be a rate in [0, 1) or a non-empty tuple of them, not {self.dropout!r}")
+        for name in ("n_source_components", "max_feature_targets", "n_target_components", "latent", "batch_size",
+                     "max_epochs", "patience", "n_members", "dense_limit"):  # fmt: skip
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
+        if self.learning_rate <= 0:
+            raise ValueError(f"learning_rate must be positive, not {self.learning_rate}")
+        if self.weight_decay < 0 or self.sparse_below < 0:
+            name = "weight_decay" if self.weight_decay < 0 else "sparse_below"
+            raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
+        if not 0 < self.val_fraction < 1:
+            raise ValueError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
+        if not self.knn_ks or any(int(k) < 1 for k in self.knn_ks):
+            raise ValueError(f"knn_ks must be a non-empty tuple of positive neighbour counts, not {self.knn_ks!r}")
+        if not self.ridge_rel_alphas or any(a <= 0 for a in self.ridge_rel_alphas):
+            raise ValueError(f"ridge_rel_alphas must be a non-empty tuple of positive values, not {self.ridge_rel_alphas!r}")
+
     def to_dict(self) -> dict:
         """JSON-ready dict (tuples become lists)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

@@ -27,7 +27,7 @@ class SeededDropout(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
             return x
-        keep = torch.rand(x.shape, generator=self.generator, dtype=x.dtype) >= self.p
+        keep = torch.rand(x.shape, generator=self.generator, dtype=x.dtype).to(x.device) >= self.p  # CPU draws: same masks on any device
         return x * keep / (1.0 - self.p)
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 import numpy as np
 import scipy.sparse as sp
 
+from ..train.loop import split_validation
+
 __all__ = ["validation_split", "block_sse"]
 
 #: Fewest validation cells a split keeps, so that early stopping and model selection see some signal.
@@ -14,7 +16,7 @@ MIN_VAL_CELLS = 10
 
 
 def validation_split(n_cells: int, fraction: float, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Split ``n_cells`` training cells into fit and validation indices (``np.random.default_rng(seed)``).
+    """Split ``n_cells`` training cells into fit and validation indices (:func:`jae.train.split_validation`).
 
     Returns
     -------
@@ -23,9 +25,7 @@ def validation_split(n_cells: int, fraction: float, *, seed: int) -> tuple[np.nd
     """
     if n_cells < 4:
         raise ValueError(f"need at least 4 paired training cells to hold out a validation split, got {n_cells}")
-    n_val = min(max(MIN_VAL_CELLS, int(round(fraction * n_cells))), n_cells // 2)
-    perm = np.random.default_rng(seed).permutation(n_cells)
-    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    return split_validation(n_cells, fraction, seed=seed, min_val=MIN_VAL_CELLS, max_val=n_cells // 2)
 
 
 def block_sse(blocks: Iterable, Y) -> float:

@@ -1,16 +1,17 @@
-"""Training loop of the prediction network: AdamW on the MSE of the target code, early stopping on a seeded
-validation split of the training cells, best weights kept."""
+"""Training of the prediction network on the shared loop (:func:`jae.train.run_epochs`): AdamW on the MSE of
+the target code, early stopping on a seeded validation split of the training cells, best weights kept; an
+ensemble of members on seeded folds and a choice among dropout rates by their out-of-fold error."""
 
 from __future__ import annotations
 
-import copy
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from .._device import resolve_device
+from ..train.loop import cpu_threads, make_optimizer, run_epochs
 from .config import PredictConfig
 from .model import PredictionNet
 from .split import validation_split
@@ -21,27 +22,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-@contextmanager
-def single_thread():
-    """Run CPU training with one intra-op thread, restoring the caller's setting after: mini-batches this small
-    gain nothing from more threads and slow down badly when the cores are shared."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def _adamw(net: torch.nn.Module, config: PredictConfig) -> torch.optim.AdamW:
-    """AdamW, with the fused CPU kernel where this torch build has it."""
-    kwargs = {"lr": config.learning_rate, "weight_decay": config.weight_decay}
-    try:
-        return torch.optim.AdamW(net.parameters(), fused=True, **kwargs)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.AdamW(net.parameters(), **kwargs)
 
 
 def build_network(n_in: int, n_out: int, config: PredictConfig, *, dropout: float | None = None) -> PredictionNet:
@@ -100,7 +80,13 @@ class Ensemble:
 
 
 def train_ensemble(
-    S: np.ndarray, codes: np.ndarray, *, config: PredictConfig, seed: int = 0, progress_bar: bool = True
+    S: np.ndarray,
+    codes: np.ndarray,
+    *,
+    config: PredictConfig,
+    seed: int = 0,
+    device: str | torch.device = "auto",
+    progress_bar: bool = True,
 ) -> Ensemble:
     """Train ``config.n_members`` networks on the splits of :func:`member_splits`, for every candidate dropout rate,
     and keep the rate whose members have the lowest validation error over their held-out folds (with several
@@ -116,6 +102,8 @@ def train_ensemble(
         Network and optimisation settings.
     seed
         Seeds the folds, and through :class:`numpy.random.SeedSequence` each member's ``torch.Generator``.
+    device
+        Where to train (``'auto'``: CUDA when available); the returned networks are on it.
     progress_bar
         Show one tqdm bar over all members' epochs.
 
@@ -125,6 +113,7 @@ def train_ensemble(
     """
     from tqdm.auto import tqdm
 
+    device = resolve_device(device)
     splits = member_splits(S.shape[0], config, seed=seed)
     rates = dropout_candidates(config)
     results: dict[float, Ensemble] = {}
@@ -132,17 +121,18 @@ def train_ensemble(
     # no total: early stopping ends most members long before max_epochs, so a total would only give a false ETA
     bar = tqdm(desc=f"predict: training {len(rates) * len(splits)} networks", unit="epoch",
                disable=not progress_bar, leave=False)  # fmt: skip
-    with single_thread(), bar:
+    with cpu_threads(device), bar:
         for rate in rates:
             nets, histories, sse, n_val = [], [], 0.0, 0
             for i, (fit_idx, val_idx) in enumerate(splits):
                 member_seed = int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
                 net, history = train_network(
-                    S, codes, fit_idx=fit_idx, val_idx=val_idx, config=config, dropout=rate, seed=member_seed, bar=bar
+                    S, codes, fit_idx=fit_idx, val_idx=val_idx, config=config, dropout=rate, seed=member_seed,
+                    device=device, bar=bar,
                 )
                 nets.append(net)
                 histories.append(history)
-                sse += min(h["val"] for h in history) * len(val_idx)
+                sse += min(h["val_total"] for h in history) * len(val_idx)
                 n_val += len(val_idx)
             results[rate], oof[rate] = Ensemble(nets, histories, rate), sse / n_val
     best = min(oof, key=oof.get)
@@ -163,6 +153,7 @@ def train_network(
     config: PredictConfig,
     dropout: float,
     seed: int = 0,
+    device: str | torch.device = "auto",
     bar=None,
 ) -> tuple[PredictionNet, list[dict[str, float]]]:
     """Fit one :class:`PredictionNet` from source encodings to target codes, with early stopping.
@@ -180,15 +171,19 @@ def train_network(
     dropout
         Dropout rate of this network.
     seed
-        Seeds the initialisation, the batch order and dropout (one ``torch.Generator``).
+        Seeds the initialisation, the batch order and dropout (one CPU ``torch.Generator``, whatever the device).
+    device
+        Where to train (``'auto'``: CUDA when available).
     bar
-        A tqdm bar to advance by one per epoch trained, or None.
+        A tqdm bar to advance by one per epoch trained, or None for none.
 
     Returns
     -------
-    ``(net, history)``: the network in eval mode with the weights of the best validation epoch, and one dict per
-    epoch with ``epoch``, ``train`` and ``val`` (mean squared error of the code per cell, summed over dims).
+    ``(net, history)``: the network (on ``device``, eval mode) with the weights of the best validation epoch, and
+    one dict per epoch with ``epoch``, ``total`` and ``val_total`` (mean squared error of the code per cell,
+    summed over dims, on the fit and validation cells).
     """
+    device = resolve_device(device)
     gen = torch.Generator().manual_seed(int(seed))
     X = torch.from_numpy(np.ascontiguousarray(S, dtype=np.float32))
     Y = torch.from_numpy(np.ascontiguousarray(codes, dtype=np.float32))
@@ -197,54 +192,46 @@ def train_network(
     net = build_network(X.shape[1], Y.shape[1], config, dropout=dropout)
     net.reset_parameters(gen)
     net.set_scales(X_fit.mean(0), X_fit.std(0), Y_fit.std(0))
-    opt = _adamw(net, config)
+    net.to(device)
+    X_fit, Y_fit, X_val, Y_val = (t.to(device) for t in (X_fit, Y_fit, X_val, Y_val))
+    opt = make_optimizer(net, lr=config.learning_rate, weight_decay=config.weight_decay, decoupled=True)
 
-    best, best_state, since_best, history = float("inf"), copy.deepcopy(net.state_dict()), 0, []
-    for epoch in range(config.max_epochs):
-        net.train()
-        total = 0.0
-        for batch in torch.randperm(len(fit_idx), generator=gen).split(config.batch_size):
-            loss = ((net(X_fit[batch]) - Y_fit[batch]) ** 2).sum(1).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(batch)
-        val = _code_mse(net, X_val, Y_val)
-        history.append({"epoch": epoch + 1, "train": total / len(fit_idx), "val": val})
-        if bar is not None:
-            bar.update(1)
-            bar.set_postfix(dropout=dropout, train=f"{history[-1]['train']:.4g}", val=f"{val:.4g}")
-        if val < best:
-            best, best_state, since_best = val, copy.deepcopy(net.state_dict()), 0
-        else:
-            since_best += 1
-            if since_best >= config.patience:
-                break
-    net.load_state_dict(best_state)
-    net.eval()
-    best_epoch = min(history, key=lambda h: h["val"])["epoch"]
-    logger.debug("predict: %d epochs, best validation epoch %d (code MSE %.4g)", len(history), best_epoch, best)
+    def step(batch: torch.Tensor) -> dict[str, torch.Tensor]:
+        loss = ((net(X_fit[batch]) - Y_fit[batch]) ** 2).sum(1).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return {"total": loss}
+
+    history = run_epochs(
+        net, step, n_train=len(fit_idx), batch_size=config.batch_size, generator=gen, max_epochs=config.max_epochs,
+        validate=lambda: _code_mse(net, X_val, Y_val), patience=config.patience, desc="predict", bar=bar,
+        progress_bar=bar is not None, postfix={"dropout": dropout},
+    )
+    best = min(history, key=lambda h: h["val_total"])
+    logger.debug("predict: %d epochs, best validation epoch %d (code MSE %.4g)", len(history), best["epoch"],
+                 best["val_total"])  # fmt: skip
     return net, history
 
 
 @torch.no_grad()
 def _code_mse(net: PredictionNet, X: torch.Tensor, Y: torch.Tensor) -> float:
-    net.eval()
     return float(((net(X) - Y) ** 2).sum(1).mean())
 
 
 @torch.no_grad()
 def predict_codes(nets: list[PredictionNet], S: np.ndarray, *, batch_rows: int = 8192) -> np.ndarray:
-    """Mean prediction of the trained networks on ``(n_cells, n_source_dims)`` encodings.
+    """Mean prediction of the trained networks on ``(n_cells, n_source_dims)`` encodings (on the networks' device).
 
     Returns
     -------
     ``(n_cells, n_code_dims)`` float32 array of predicted target codes.
     """
+    device = nets[0].out_scale.device
     X = torch.from_numpy(np.ascontiguousarray(S, dtype=np.float32))
-    out = torch.zeros((X.shape[0], nets[0].out_scale.shape[0]))
+    out = torch.zeros((X.shape[0], nets[0].out_scale.shape[0]), device=device)
     for net in nets:
         net.eval()
         for start in range(0, X.shape[0], batch_rows):
-            out[start : start + batch_rows] += net(X[start : start + batch_rows])
-    return (out / len(nets)).numpy()
+            out[start : start + batch_rows] += net(X[start : start + batch_rows].to(device))
+    return (out / len(nets)).cpu().numpy()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..io.features import feature_indexer
 from .normalize import log_normalize
 from .svd import SVDBasis
 
@@ -31,31 +32,6 @@ BLOCK_ROWS = 4096
 SVD_FIT_CELLS = 20_000
 #: Power iterations of the randomized SVD (scikit-learn's default, as the seed used).
 SVD_N_ITER = 5
-
-
-def feature_indexer(var_names, expected: pd.Index, *, modality: str) -> np.ndarray | None:
-    """Columns taking ``var_names`` to the ``expected`` order (None when already in it); error when the sets differ."""
-    var_names = pd.Index(var_names)
-    if var_names.equals(expected):
-        return None
-    missing = expected.difference(var_names)
-    extra = var_names.difference(expected)
-    if len(missing) or len(extra):
-        raise ValueError(
-            f"modality {modality!r}: features differ from the ones the model was fitted on "
-            f"({len(missing)} missing, e.g. {list(missing[:3])}; {len(extra)} unexpected, e.g. {list(extra[:3])}); "
-            "subset/reorder the data to the model's features (model.var_names) or fit a new model"
-        )
-    if var_names.has_duplicates:
-        raise ValueError(f"modality {modality!r}: duplicated feature names; make var_names unique first")
-    logger.info("modality %r: features reordered to the model's order", modality)
-    return var_names.get_indexer(expected)
-
-
-def align_features(X, var_names, expected: pd.Index, *, modality: str):
-    """Return ``X`` with its columns in ``expected`` order; error when the feature sets differ."""
-    idx = feature_indexer(var_names, expected, modality=modality)
-    return X if idx is None else X[:, idx]
 
 
 def _sample_rows(n_cells: int, n_fit: int | None, seed: int) -> np.ndarray | None:
@@ -224,7 +200,7 @@ def transform_blocks(
     indexers = []
     for i, src in enumerate(sources):
         if var_names is not None:
-            indexers.append(feature_indexer(var_names[i], pre.var_names[i], modality=names[i]))
+            indexers.append(feature_indexer(var_names[i], pre.var_names[i], name=f"modality {names[i]!r}"))
         elif src.shape[1] != len(pre.var_names[i]):
             raise ValueError(
                 f"modality {names[i]!r} has {src.shape[1]} features, the model expects {len(pre.var_names[i])}"

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from .figures import plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
-from ._atomic import atomic_write
+from ..io.atomic import atomic_write
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
 __all__ = [

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import neighbor_graph
-from ._atomic import atomic_write
+from ..io.atomic import atomic_write
 from .table import COLUMNS
 
 __all__ = ["umap_coordinates", "plot_umaps", "plot_metric_bars"]

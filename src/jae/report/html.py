@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_write
+from ..io.atomic import atomic_write
 from .table import COLUMNS, DIAGNOSTICS_NOTE, diagnostics_table, notes
 
 __all__ = ["write_index"]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import DIAGNOSTICS, METRICS
-from ._atomic import atomic_write
+from ..io.atomic import atomic_write
 
 __all__ = ["metrics_table", "diagnostics_table", "table_markdown", "write_table", "COLUMNS", "DIAGNOSTICS_NOTE"]
 

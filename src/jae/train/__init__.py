@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from .trainer import Stage, resolve_device, split_validation, train_network
+from .._device import resolve_device
+from .loop import cpu_threads, make_optimizer, run_epochs, split_validation
+from .trainer import Stage, train_network
 
-__all__ = ["Stage", "resolve_device", "split_validation", "train_network"]
+__all__ = ["Stage", "cpu_threads", "make_optimizer", "resolve_device", "run_epochs", "split_validation", "train_network"]

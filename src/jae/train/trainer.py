@@ -1,10 +1,9 @@
-"""The training loop, readable top to bottom: minibatches from a device-resident tensor, early stopping."""
+"""Training of the joint autoencoder, one stage at a time: its loss and batch adversary on the shared loop
+(:func:`jae.train.loop.run_epochs`: seeded minibatches from a device-resident tensor, early stopping)."""
 
 from __future__ import annotations
 
-import copy
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,56 +12,11 @@ import torch
 
 from ..config import JAEConfig
 from ..model import BatchAdversary, JAENetwork, LatentLayout, adversary_step_loss, jae_loss
+from .loop import cpu_threads, make_optimizer, run_epochs
 
-__all__ = ["Stage", "train_network", "split_validation", "resolve_device"]
+__all__ = ["Stage", "train_network"]
 
 logger = logging.getLogger(__name__)
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``'auto'`` -> CUDA when available, else CPU; anything else is passed to :class:`torch.device`."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def split_validation(n: int, fraction: float, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded split of ``range(n)`` into (train, validation) indices; validation gets ``round(n * fraction)``.
-
-    At least one cell stays on each side when ``n >= 2``.
-    """
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(n)
-    n_val = int(round(n * fraction))
-    n_val = min(max(n_val, 1 if n >= 2 else 0), n - 1) if n >= 2 else 0
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
-
-
-@contextmanager
-def _cpu_threads(device: torch.device, n: int = 1):
-    """Run CPU training single-threaded, restoring the caller's setting afterwards.
-
-    Minibatches of the seed's size (32 cells x a few hundred features) are far too small to split across
-    threads: measured on 2 cores, 2 intra-op threads were no faster when idle and 13x slower when the machine
-    was busy (11.6 vs 154 ms per step), from threads waiting on each other.
-    """
-    if device.type != "cpu":
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def _adam(network: torch.nn.Module, *, lr: float, weight_decay: float) -> torch.optim.Adam:
-    """Adam with the fused kernel where this torch has it (about 25% faster per step on CPU), else plain."""
-    try:
-        return torch.optim.Adam(network.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(network.parameters(), lr=lr, weight_decay=weight_decay)
 
 
 @dataclass(frozen=True)
@@ -82,14 +36,6 @@ class Stage:
     max_epochs: int
     reconstruction_only: bool
     patience: int | None = None  # early stopping on the validation loss when a validation set is given
-
-
-def _batches(n: int, batch_size: int, generator: torch.Generator, device: torch.device):
-    order = torch.randperm(n, generator=generator).to(device)
-    for start in range(0, n, batch_size):
-        idx = order[start : start + batch_size]
-        if idx.numel() >= 2:  # batch norm needs two cells; a lone trailing cell waits for the next epoch
-            yield idx
 
 
 def _condition(network: JAENetwork, batch: torch.Tensor | None) -> torch.Tensor | None:
@@ -174,14 +120,14 @@ def train_network(
         b_val = None if batch is None else batch[val_t]
     else:
         val_idx = None
-    optimizer = _adam(network, lr=stage.lr, weight_decay=config.weight_decay)
+    optimizer = make_optimizer(network, lr=stage.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(seed)
     adversary = None
     if use_adversary:
         classifier = BatchAdversary(layout.dim, layout.n_batch).to(device)
-        adversary = _Adversary(classifier, _adam(classifier, lr=stage.lr, weight_decay=0.0))
+        adversary = _Adversary(classifier, make_optimizer(classifier, lr=stage.lr, weight_decay=0.0))
 
-    with _cpu_threads(device):
+    with cpu_threads(device):
         history = _epochs(
             network, X, train_idx, optimizer, generator, layout=layout, config=config, stage=stage,
             cell_type=cell_type, phase=phase, batch=batch, adversary=adversary,
@@ -200,55 +146,36 @@ def _epochs(
     network, X, train_idx, optimizer, generator, *, layout, config, stage, cell_type, phase, batch, adversary,
     validation, progress_bar,
 ):
-    from tqdm.auto import tqdm
+    """One stage on the shared loop: each step is one Adam step on the JAE loss (then one of the adversary)."""
 
-    device = X.device
-    history, best, best_state, bad_epochs = [], np.inf, None, 0
-    bar = tqdm(range(stage.max_epochs), desc=f"jae {stage.name}", disable=not progress_bar, leave=False)
-    for epoch in bar:
-        network.train()
-        sums: dict[str, float] = {}
-        n_seen = 0
-        for local in _batches(len(train_idx), config.batch_size, generator, device):
-            idx = train_idx[local]
-            xb = X[idx]
-            bb = None if batch is None else batch[idx]
-            z, recon = network(xb, _condition(network, bb))
-            parts = jae_loss(
-                z, recon, xb, layout=layout, config=config,
-                cell_type=None if cell_type is None else cell_type[idx],
-                phase=None if phase is None else phase[idx],
-                adversary_logits=None if adversary is None else adversary.classifier(z),
-                reconstruction_only=stage.reconstruction_only,
-            )
-            optimizer.zero_grad(set_to_none=True)
-            parts["total"].backward()
-            optimizer.step()
-            if adversary is not None:  # the classifier learns from the latent; its grads above are discarded
-                adversary.optimizer.zero_grad(set_to_none=True)
-                parts["adversary_fit"] = adversary_step_loss(adversary.classifier, z, bb)
-                parts["adversary_fit"].backward()
-                adversary.optimizer.step()
-            for k, v in parts.items():  # detached sums stay on the device: no host sync per step
-                sums[k] = sums.get(k, 0.0) + v.detach() * idx.numel()
-            n_seen += idx.numel()
-        row = {"stage": stage.name, "epoch": epoch + 1}
-        row.update({k: float(v) / max(n_seen, 1) for k, v in sums.items()})
-        if validation is not None:
-            row["val_total"] = _evaluate(network, *validation[:1], layout, config, stage, *validation[1:])
-        history.append(row)
-        bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k in ("total", "val_total")})
-        if validation is not None and stage.patience is not None:
-            if row["val_total"] < best - 1e-7:
-                best, bad_epochs = row["val_total"], 0
-                best_state = copy.deepcopy(network.state_dict())
-            else:
-                bad_epochs += 1
-                if bad_epochs >= stage.patience:
-                    logger.info("%s: early stop at epoch %d (best validation loss %.5f)", stage.name, epoch + 1, best)
-                    break
-    bar.close()
-    if best_state is not None:
-        network.load_state_dict(best_state)
-    network.eval()
-    return history
+    def step(local: torch.Tensor) -> dict[str, torch.Tensor]:
+        idx = train_idx[local]
+        xb = X[idx]
+        bb = None if batch is None else batch[idx]
+        z, recon = network(xb, _condition(network, bb))
+        parts = jae_loss(
+            z, recon, xb, layout=layout, config=config,
+            cell_type=None if cell_type is None else cell_type[idx],
+            phase=None if phase is None else phase[idx],
+            adversary_logits=None if adversary is None else adversary.classifier(z),
+            reconstruction_only=stage.reconstruction_only,
+        )
+        optimizer.zero_grad(set_to_none=True)
+        parts["total"].backward()
+        optimizer.step()
+        if adversary is not None:  # the classifier learns from the latent; its grads above are discarded
+            adversary.optimizer.zero_grad(set_to_none=True)
+            parts["adversary_fit"] = adversary_step_loss(adversary.classifier, z, bb)
+            parts["adversary_fit"].backward()
+            adversary.optimizer.step()
+        return parts
+
+    validate = None
+    if validation is not None:
+        X_val, ct_val, ph_val, b_val = validation
+        validate = lambda: _evaluate(network, X_val, layout, config, stage, ct_val, ph_val, b_val)  # noqa: E731
+    return run_epochs(
+        network, step, n_train=len(train_idx), batch_size=config.batch_size, generator=generator,
+        max_epochs=stage.max_epochs, validate=validate, patience=stage.patience, min_batch=2,
+        row={"stage": stage.name}, desc=f"jae {stage.name}", progress_bar=progress_bar,
+    )

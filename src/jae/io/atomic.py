@@ -1,0 +1,103 @@
+"""The one atomic writer of jae: write to a hidden temporary path beside the target, then move it into place.
+
+Every file and folder jae writes (data files, embeddings, model folders, reports, label tables, simulated
+datasets) goes through :func:`atomic_path`, so a reader never sees a half-written result, a failure leaves no
+temporary behind, and an input file is never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["atomic_path", "atomic_write", "check_not_input"]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def check_not_input(path: str | os.PathLike, protect: Iterable[str | os.PathLike]) -> None:
+    """Raise a ValueError when ``path`` is (or links to) one of the protected input files."""
+    path = Path(path)
+    for p in protect:
+        if _same_file(path, Path(p)):
+            raise ValueError(f"refusing to overwrite input file {path}; choose another output path")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_path(
+    path: str | os.PathLike, *, protect: Iterable[str | os.PathLike] = (), overwrite: bool = True
+) -> Iterator[Path]:
+    """Yield a hidden temporary path beside ``path``; when the block ends without error, move it onto ``path``.
+
+    The block writes a file or creates a folder at the yielded path (same folder, same suffix). A folder
+    replacing an existing one: the old folder is moved aside first and deleted after the swap. On any error the
+    temporary is removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path
+        Final path; missing parent folders are created.
+    protect
+        Paths that must not be written (the inputs).
+    overwrite
+        Whether an existing ``path`` may be replaced.
+
+    Raises
+    ------
+    ValueError
+        When ``path`` is one of ``protect``.
+    FileExistsError
+        When ``path`` exists and ``overwrite=False``.
+    """
+    path = Path(path)
+    check_not_input(path, protect)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another output path")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}"
+    try:
+        yield tmp
+        if tmp.is_dir() and path.is_dir():
+            old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    finally:
+        if tmp.exists() or tmp.is_symlink():
+            _remove(tmp)
+
+
+def atomic_write(
+    path: str | os.PathLike,
+    write: Callable[[Path], object],
+    *,
+    protect: Iterable[str | os.PathLike] = (),
+    overwrite: bool = True,
+) -> Path:
+    """Call ``write(tmp_path)`` and move the result onto ``path`` (see :func:`atomic_path`).
+
+    Returns
+    -------
+    ``path`` as a :class:`~pathlib.Path`.
+    """
+    path = Path(path)
+    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp:
+        write(tmp)
+    return path
