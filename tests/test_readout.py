@@ -98,8 +98,13 @@ def test_readout_fit_checks_sizes_and_handles_missing_labels():
     Z = rng.normal(size=(30, layout.dim)).astype(np.float32)
     codes = np.r_[np.zeros(10, int), np.ones(10, int), -np.ones(10, int)]
     X[codes == 1] += 3.0
-    r = Readout.fit(X, Z, layout=layout, n_principal=4, codes=codes)
+    latent = dict(zip(map(bytes, X), Z))  # a stand-in network: features -> latent rows
+    r = Readout.fit(X, lambda F: np.stack([latent[bytes(f)] for f in F]), layout=layout, n_principal=4, codes=codes,
+                    chunk=7)
     assert r.n_tail == 2 and r.dim(layout) == 2 + 4 and r.type_scale > 0
     E = r(X, Z, layout)
     assert E.shape == (30, 6) and np.isfinite(E).all()
     np.testing.assert_allclose(r.probabilities(E, layout), softmax(Z[:, :2]), atol=1e-5)
+    P = softmax(Z[:20, :2]).astype(np.float64)  # the scale from the labelled cells, accumulated in chunks
+    np.testing.assert_allclose(r.type_scale ** 2 * ((P - P.mean(0)) ** 2).sum(1).mean(),
+                               between_type_variance(X[:20], codes[:20], 2), rtol=1e-4)

@@ -253,7 +253,7 @@ class JAE:
         self.readout = None
         if cfg.readout_for() == "principal":
             self.readout = Readout.fit(
-                X[ref], self.latent_transformed(X[ref]), layout=self.layout, n_principal=cfg.n_principal, codes=codes
+                X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes
             )
         return self
 
@@ -363,15 +363,40 @@ class JAE:
         ``data.obsm[key_added]`` when ``key_added`` is given. :meth:`embed` reads the embedding off it.
         """
         X, cells = self._features(data, layer=layer)
-        return self._store(data, self.latent_transformed(X), cells, key_added)
+        columns = self.layout.column_names(self.cell_types, self.batches)
+        return self._store(data, self.latent_transformed(X), cells, key_added, columns=columns)
 
-    def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None) -> np.ndarray:
+    def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None, *, columns=None) -> np.ndarray:
         target = getattr(data, "obs_names", None)
         if target is not None and not cells.equals(pd.Index(target)):
             Z = Z[cells.get_indexer(pd.Index(target))]
         if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
             data.obsm[key_added] = Z
+            if hasattr(data, "uns"):
+                data.uns["jae"] = self.provenance(key_added, columns=columns)
         return Z
+
+    def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
+        """What made an embedding, as :meth:`embed` records it in ``data.uns['jae']`` (as scanpy records
+        ``uns[key]['params']``): ``jae_version``, ``obsm_key``, ``columns`` (the embedding's column names),
+        ``modalities``, ``seed``, ``organism`` and ``params`` (the :class:`JAEConfig` as a dict).
+
+        Returns
+        -------
+        A dict of strings, numbers and lists (writable to .h5ad / .h5mu).
+        """
+        from . import __version__
+
+        self._require_fitted()
+        return {
+            "jae_version": __version__,
+            "obsm_key": str(key_added),
+            "columns": list(self.column_names if columns is None else columns),
+            "modalities": [str(m) for m in self.modality_names],
+            "seed": int(self.seed),
+            "organism": str(self.organism or "unknown"),
+            "params": self.config.to_dict(),
+        }
 
     def embed_transformed(self, X: np.ndarray, *, batch_size: int = 65536) -> np.ndarray:
         """The embedding ``(n_cells, len(self.column_names))`` of already-transformed features."""
@@ -393,10 +418,15 @@ class JAE:
         ]
         return np.concatenate(out) if out else np.empty((0, self.layout.dim), np.float32)
 
-    def predict_cell_type(self, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None) -> pd.DataFrame:
+    def predict_cell_type(
+        self, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
+    ) -> pd.DataFrame:
         """Label transfer: the most probable cell type of each cell (softmax of the cell-type logits) and its probability.
 
-        ``embedding``: this model's :meth:`embed` of the same cells, to save computing it again.
+        ``embedding``: this model's :meth:`embed` of the same cells, to save computing it again. ``key_added``: also
+        store the labels in ``data.obs[f'{key_added}_cell_type']`` and the probabilities in
+        ``data.obs[f'{key_added}_confidence']`` (``'jae'``: ``jae_cell_type``, ``jae_confidence``, the columns
+        ``jae embed`` writes); None stores nothing.
 
         Returns
         -------
@@ -412,10 +442,14 @@ class JAE:
         else:
             prob = self.readout.probabilities(np.asarray(embedding), self.layout)
         best = prob.argmax(axis=1)
-        return pd.DataFrame(
+        labels = pd.DataFrame(
             {"cell_type": np.asarray(self.cell_types)[best], "confidence": prob[np.arange(len(best)), best]},
             index=_obs_names(data, len(prob)),
         )
+        if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
+            for column, values in labels.items():
+                data.obs[f"{key_added}_{column}"] = values.to_numpy()
+        return labels
 
     # -------------------------------------------------------------------------------------- save / load
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -63,16 +63,18 @@ def principal_axes(
     return mean, axes * np.where(signs == 0, 1.0, signs)[:, None]
 
 
-def between_type_variance(X: np.ndarray, codes: np.ndarray, n_types: int) -> float:
-    """Variance of ``X`` explained by the labels ``codes``: ``sum_k w_k ||mean_k - mean||^2`` (per cell)."""
-    X = np.asarray(X, dtype=np.float64)
-    mean = X.mean(axis=0)
-    total = 0.0
-    for k in range(n_types):
-        rows = codes == k
-        if rows.any():
-            total += rows.mean() * float(np.sum((X[rows].mean(axis=0) - mean) ** 2))
-    return total
+def between_type_variance(X: np.ndarray, codes: np.ndarray, n_types: int, *, chunk: int = 65536) -> float:
+    """Variance of ``X`` ``(n, d)`` explained by the labels ``codes`` ``(n,)`` (in ``0..n_types-1``):
+    ``sum_k w_k ||mean_k - mean||^2``, with class sums accumulated over row chunks in float64."""
+    codes = np.asarray(codes)
+    sums = np.zeros((n_types, X.shape[1]))
+    for start in range(0, len(X), chunk):
+        np.add.at(sums, codes[start:start + chunk], np.asarray(X[start:start + chunk], dtype=np.float64))
+    counts = np.bincount(codes, minlength=n_types).astype(np.float64)
+    mean = sums.sum(axis=0) / counts.sum()
+    seen = counts > 0
+    centroids = sums[seen] / counts[seen, None]
+    return float(np.sum(counts[seen] / counts.sum() * np.sum((centroids - mean) ** 2, axis=1)))
 
 
 @dataclass(frozen=True)
@@ -101,25 +103,42 @@ class Readout:
 
     @classmethod
     def fit(
-        cls, X: np.ndarray, Z: np.ndarray, *, layout, n_principal: int, codes: np.ndarray | None = None
+        cls, X: np.ndarray, latent, *, layout, n_principal: int, rows: np.ndarray | None = None,
+        codes: np.ndarray | None = None, chunk: int = 65536,
     ) -> "Readout":
-        """Fit on the reference cells: features ``X`` ``(n, n_input)``, latent ``Z`` ``(n, layout.dim)``.
+        """Fit on the reference cells ``rows`` (bool or int; all when None) of the features ``X`` ``(n, n_input)``.
 
-        ``codes`` (int, ``-1`` for unlabelled) gives the reference labels that set the cell-type part's variance.
+        ``latent`` maps a block of features to its latent vectors ``(m, layout.dim)`` (e.g.
+        :meth:`jae.JAE.latent_transformed`); ``codes`` (int, one per reference cell, ``-1`` for unlabelled) give the
+        labels that set the cell-type part's variance. Everything is accumulated over row chunks, so memory stays at
+        one chunk however many cells there are.
         """
-        X = np.asarray(X, dtype=np.float32)
+        idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
         n_tail = max(int(n_principal) - layout.n_free, 0)
-        mean, axes = principal_axes(X, layout.n_free + n_tail)
+        mean, axes = principal_axes(X, layout.n_free + n_tail, rows=idx, chunk=chunk)
         axes = axes[layout.n_free:]
         center, scale = np.zeros(layout.n_cell_type, np.float32), 0.0
         if layout.n_cell_type and codes is not None:
-            known = np.asarray(codes) >= 0
-            P = softmax(Z[known][:, layout.block("cell_type")])
-            center = P.mean(axis=0)
+            codes = np.asarray(codes)
+            known = np.flatnonzero(codes >= 0)
+            # first and second moments of the probabilities, chunk by chunk
+            p_sum, p_sq, between_sums = np.zeros(layout.n_cell_type), 0.0, np.zeros((layout.n_cell_type, X.shape[1]))
+            for start in range(0, len(known), chunk):
+                part = known[start:start + chunk]
+                feats = np.asarray(X[idx[part]], dtype=np.float32)
+                P = softmax(latent(feats)[:, layout.block("cell_type")]).astype(np.float64)
+                p_sum += P.sum(axis=0)
+                p_sq += float((P ** 2).sum())
+                np.add.at(between_sums, codes[part], feats.astype(np.float64))
+            center = p_sum / len(known)
             # normalised by the probabilities' own spread: how sharp the softmax is depends on when early stopping
             # ended training (a temperature), not on the data, so the block's weight must not depend on it
-            spread = float(((P - center) ** 2).sum(axis=1).mean())
-            between = between_type_variance(X[known], np.asarray(codes)[known], layout.n_cell_type)
+            spread = p_sq / len(known) - float(np.sum(center ** 2))
+            counts = np.bincount(codes[known], minlength=layout.n_cell_type).astype(np.float64)
+            seen = counts > 0
+            grand = between_sums.sum(axis=0) / counts.sum()
+            between = float(np.sum(counts[seen] / counts.sum()
+                                   * np.sum((between_sums[seen] / counts[seen, None] - grand) ** 2, axis=1)))
             scale = float(np.sqrt(between / spread)) if spread > 0 else 0.0
         return cls(mean.astype(np.float32), axes.astype(np.float32), center.astype(np.float32), scale)
 
