@@ -377,26 +377,10 @@ class JAE:
         return Z
 
     def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
-        """What made an embedding, as :meth:`embed` records it in ``data.uns['jae']`` (as scanpy records
-        ``uns[key]['params']``): ``jae_version``, ``obsm_key``, ``columns`` (the embedding's column names),
-        ``modalities``, ``seed``, ``organism`` and ``params`` (the :class:`JAEConfig` as a dict).
+        """What made an embedding, as :meth:`embed` records it in ``data.uns['jae']`` (see :func:`jae.provenance.record`)."""
+        from .provenance import record
 
-        Returns
-        -------
-        A dict of strings, numbers and lists (writable to .h5ad / .h5mu).
-        """
-        from . import __version__
-
-        self._require_fitted()
-        return {
-            "jae_version": __version__,
-            "obsm_key": str(key_added),
-            "columns": list(self.column_names if columns is None else columns),
-            "modalities": [str(m) for m in self.modality_names],
-            "seed": int(self.seed),
-            "organism": str(self.organism or "unknown"),
-            "params": self.config.to_dict(),
-        }
+        return record(self, key_added, columns=columns)
 
     def embed_transformed(self, X: np.ndarray, *, batch_size: int = 65536) -> np.ndarray:
         """The embedding ``(n_cells, len(self.column_names))`` of already-transformed features."""

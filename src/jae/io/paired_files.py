@@ -29,6 +29,8 @@ PathLike = str | os.PathLike
 
 #: Share of the machine's available memory used as the default budget (others may share the machine).
 BUDGET_SHARE = 0.5
+#: Bytes of a fitting process before any data: Python, numpy/scipy, torch, anndata (measured about 0.4-0.5 GB).
+PROCESS_BYTES = 500_000_000
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,8 @@ class PairedFiles:
 
         From the files' metadata only: what reading the files loads (every matrix of ``X`` and ``layers``, as
         stored), plus the preprocessing's working set (normalised SVD-fit sample, row-block temporaries, the
-        features of every cell).
+        features of every cell) and the process itself. Measured against it (benchmarks/results/scale.md): 10k
+        competition-shaped Multiome cells read whole, 4.1 GB estimated / 4.4 GB peak RSS; 70k streamed, 3.2 / 2.5 GB.
         """
         from ..preprocess.pipeline import BLOCK_ROWS, SVD_FIT_CELLS
 
@@ -135,7 +138,7 @@ class PairedFiles:
         nnz = [c.nnz for c in self.counts]
         work = sum(int(sample * z * 8) for k, z in zip(self.kinds, nnz) if k != "ADT")  # normalised SVD sample
         work += max(int(3 * min(1.0, BLOCK_ROWS / n) * z * 8) for z in nnz)  # a block, its normalised and CSC copies
-        work += n * 2 * 256 * 4  # features of every cell, and a copy
+        work += n * 2 * 256 * 4 + PROCESS_BYTES  # features of every cell and a copy; the process itself
         if not in_memory:
             return work + sum(c.nbytes for c in self.counts if c.encoding == "csc_matrix")
         return work + sum(_stored_bytes(p, m) for p, m in dict.fromkeys((c.path, c.modality) for c in self.counts))
