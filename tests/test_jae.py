@@ -169,3 +169,20 @@ def test_pca_start_accumulated_in_chunks_matches_a_direct_pca():
     got = model.network.encoder_linear.weight.detach().numpy()[model.layout.block("free")]
     np.testing.assert_allclose(np.abs(got @ vt[:4].T), np.eye(4), atol=1e-4)  # the same axes, up to sign
     np.testing.assert_allclose(model.network.decoder_linear.bias.detach().numpy(), Xr.mean(0), rtol=1e-5)
+
+
+def test_embed_records_its_provenance_and_labels_go_to_documented_obs_columns(fitted, mdata, tmp_path):
+    import mudata as md
+
+    m = mdata.copy()
+    Z = fitted.embed(m)
+    info = m.uns["jae"]
+    assert info["obsm_key"] == "X_jae" and info["columns"] == fitted.column_names and len(info["columns"]) == Z.shape[1]
+    assert info["seed"] == 3 and info["params"] == fitted.config.to_dict()
+    assert info["modalities"] == list(fitted.modality_names) and info["jae_version"]
+    labels = fitted.predict_cell_type(m, embedding=Z, key_added="jae")
+    assert list(m.obs["jae_cell_type"]) == list(labels["cell_type"])
+    np.testing.assert_array_equal(m.obs["jae_confidence"].to_numpy(), labels["confidence"].to_numpy())
+    assert "jae_cell_type" not in mdata.obs and "jae" not in mdata.uns  # key_added=None and the copy: untouched
+    m.write(tmp_path / "m.h5mu")  # the record is writable
+    assert md.read_h5mu(tmp_path / "m.h5mu").uns["jae"]["obsm_key"] == "X_jae"

@@ -14,13 +14,14 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from . import datasets, io, preprocess  # noqa: E402
 from .config import JAEConfig  # noqa: E402
+from .evaluation import evaluate  # noqa: E402
 from .io import read_competition, read_h5mu, read_10x_h5  # noqa: E402
 from .joint import JAE  # noqa: E402
 from .preprocess import Preprocessor  # noqa: E402
 from .prediction import ModalityPredictor, PredictConfig, predict  # noqa: E402
 
 __all__ = [
-    "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor",
+    "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor", "evaluate",
     "read_competition", "read_h5mu", "read_10x_h5", "predict", "ModalityPredictor", "PredictConfig",
     "metrics", "baseline", "report", "prediction",
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 __all__ = [
     "add_input_args", "add_memory_budget_arg", "open_input", "load_input", "input_paths", "dataset_id", "CLI_FIXES",
-    "batch_key",
+    "batch_key", "input_layer",
 ]
 
 #: How the library's annotation checks word each fix on the command line (see jae.io.check_fit_annotations).
@@ -62,7 +62,7 @@ def load_input(args, *, with_annotations: bool = True):
         if not (args.mod1 and args.mod2):
             raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
         return read_competition(
-            args.mod1, args.mod2, annotations=annotations or None, layer=_layer(args), mod2_kind=args.mod2_kind
+            args.mod1, args.mod2, annotations=annotations or None, layer=input_layer(args), mod2_kind=args.mod2_kind
         )
     if args.h5mu:
         mdata = read_h5mu(args.h5mu, rna=args.rna_mod, other=args.other_mod, other_kind=args.mod2_kind)
@@ -93,11 +93,11 @@ def open_input(args, *, with_annotations: bool = True, plan: bool = True):
     annotations = getattr(args, "annotations", []) if with_annotations else []
     if args.h5mu:
         files = open_h5mu(args.h5mu, rna=args.rna_mod, other=args.other_mod,
-                          other_kind=getattr(args, "mod2_kind", None), layer=_layer(args))
+                          other_kind=getattr(args, "mod2_kind", None), layer=input_layer(args))
         if annotations:
             files = files.with_annotations(annotations, replace_existing=True, what="--annotations")
     else:
-        files = open_competition(args.mod1, args.mod2, annotations=annotations or None, layer=_layer(args),
+        files = open_competition(args.mod1, args.mod2, annotations=annotations or None, layer=input_layer(args),
                                  mod2_kind=getattr(args, "mod2_kind", None))
     if not plan:
         return files
@@ -105,7 +105,8 @@ def open_input(args, *, with_annotations: bool = True, plan: bool = True):
     return plan_input(files, memory_budget=budget, what=verb)
 
 
-def _layer(args):
+def input_layer(args) -> str | None:
+    """``--layer``: the layer of raw counts; ``X`` (or ``None``) means ``.X``. The one reading of the option."""
     return None if args.layer in ("X", "None") else args.layer
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, dataset_id, input_paths, open_input
+from ._inputs import add_input_args, add_memory_budget_arg, dataset_id, input_layer, input_paths, open_input
 from ._outputs import check_outputs
 
 
@@ -15,8 +16,9 @@ def add_parser(sub) -> None:
         description="Embed cells with a fitted model. By default the model is first fine-tuned on these cells with "
         "the reconstruction loss (the seed's online step: 2 epochs for ATAC, 1 for ADT). Writes the competition "
         "format (.h5ad: X = embedding, obs = cells) or a copy of an .h5mu input with obsm['X_jae']. When the model "
-        "has cell types, the output's obs also holds the predicted cell type ('jae_cell_type') and its confidence "
-        "('jae_confidence', the softmax probability).",
+        "has cell types, the output's obs also holds the predicted cell type ('jae_cell_type'), its confidence "
+        "('jae_confidence', the softmax probability calibrated on held-out reference cells) and whether the cell is "
+        "unlike every reference type ('jae_unknown').",
     )
     add_input_args(p, annotations=False)
     add_memory_budget_arg(p)
@@ -30,8 +32,9 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-#: obs columns of the output that hold the predicted cell type and its confidence.
-LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence"}
+#: obs columns of the output that hold the predicted cell type and its confidence (those of
+#: ``JAE.predict_cell_type(..., key_added="jae")``).
+LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence", "unknown": "jae_unknown"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
             "unsupervised): drop --labels-out"
         )
     mdata = open_input(args, with_annotations=False)  # streamed from disk when over --memory-budget
-    layer = None if args.layer == "X" else args.layer
+    layer = input_layer(args)
+    if model.adapter is not None and args.finetune_epochs is None:  # made by 'jae map': keep the frozen reference
+        args.finetune_epochs = 0
+        logging.getLogger(__name__).info("model made by 'jae map': embedding without fine-tuning")
     if args.finetune_epochs != 0:
         model.finetune(mdata, epochs=args.finetune_epochs, layer=layer, progress_bar=not args.quiet)
     Z = model.embed(mdata, key_added=None, layer=layer)
@@ -73,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         source = _read_untouched(args.h5mu)
         order = cells.get_indexer(source.obs_names)
         source.obsm["X_jae"] = Z[order]
+        source.uns["jae"] = model.provenance("X_jae")  # as JAE.embed records it
         for key, values in (columns or {}).items():
             source.obs[key] = values[order]
         write_atomic(source, out, protect=protect, overwrite=args.overwrite)

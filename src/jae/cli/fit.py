@@ -6,7 +6,9 @@ import argparse
 import logging
 from pathlib import Path
 
-from ._inputs import CLI_FIXES, add_input_args, add_memory_budget_arg, batch_key, input_paths, open_input
+from ._inputs import (
+    CLI_FIXES, add_input_args, add_memory_budget_arg, batch_key, input_layer, input_paths, open_input,
+)
 from ._outputs import check_outputs
 
 logger = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     model = JAE(config, seed=args.seed, device=args.device)
     model.fit(
         mdata, batch_key=batch, cell_type_key=args.cell_type_key, organism=args.organism,
-        layer=None if args.layer == "X" else args.layer, progress_bar=not args.quiet,
+        layer=input_layer(args), progress_bar=not args.quiet,
         memory_budget=args.memory_budget,
     )
     model.save(out, overwrite=args.overwrite)
