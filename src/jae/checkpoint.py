@@ -123,6 +123,10 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         ],
         "n_input": pre.n_output,
         "readout": None if model.readout is None else {"type_scale": model.readout.type_scale},
+        # issue 15 (both optional: files without them load with the plain softmax and no query adapter)
+        "calibration": None if getattr(model, "calibration", None) is None else model.calibration.describe(),
+        "adapter": None if getattr(model, "adapter", None) is None else {
+            "batch_key": model.adapter.batch_key, "batches": list(model.adapter.batches)},
         "history": model.history.to_dict(orient="list"),
     }
     tensors = {f"network.{k}": v.detach().cpu() for k, v in model.network.state_dict().items()}
@@ -131,6 +135,11 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
             tensors[f"svd.{i}"] = torch.from_numpy(basis.components)
     if model.readout is not None:
         tensors.update({f"readout.{k}": torch.from_numpy(np.ascontiguousarray(v)) for k, v in model.readout.to_tensors().items()})
+    if description["calibration"] is not None:
+        tensors.update({f"calibration.{k}": torch.from_numpy(np.ascontiguousarray(v))
+                        for k, v in model.calibration.to_tensors().items()})
+    if description["adapter"] is not None:
+        tensors["adapter.shift"] = torch.from_numpy(np.ascontiguousarray(model.adapter.shift))
     return write_model_folder(path, description, tensors, kind="jae", overwrite=overwrite)
 
 
@@ -219,4 +228,24 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         if model.readout.mean.shape != (d["n_input"],) or model.readout.tail_axes.shape[1:] != (d["n_input"],):
             raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged")
     model.history = pd.DataFrame(d.get("history") or {})
+    _build_mapping_parts(model, path, d, tensors)
     return model
+
+
+def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
+    """The label calibration and query adapter (issue 15), when the description has them."""
+    from .mapping import QueryAdapter
+    from .model.calibration import LabelCalibration
+
+    damaged = f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; the model folder is damaged"
+    if d.get("calibration") is not None:
+        parts = {k: tensors.get(f"calibration.{k}") for k in ("centroids", "spreads")}
+        if any(v is None for v in parts.values()):
+            raise ValueError(damaged % "calibration")
+        model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
+    if d.get("adapter") is not None:
+        shift = tensors.get("adapter.shift")
+        batches = tuple(str(b) for b in d["adapter"]["batches"])
+        if shift is None or tuple(shift.shape) != (len(batches), d["n_input"]):
+            raise ValueError(damaged % "query adapter")
+        model.adapter = QueryAdapter(str(d["adapter"]["batch_key"]), batches, shift.numpy().astype(np.float32))

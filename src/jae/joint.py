@@ -13,6 +13,8 @@ from .config import JAEConfig
 from .io.paired import check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
+from .mapping import QueryAdapter
+from .model.calibration import LabelCalibration
 from .model.readout import Readout, principal_axes, softmax
 from .preprocess import Preprocessor, log_normalize
 from .train import Stage, resolve_device, split_validation, train_network
@@ -60,6 +62,8 @@ class JAE:
         self.batches: list[str] = []
         self.organism: str | None = None
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
+        self.calibration: LabelCalibration | None = None  # supervised models: calibrated confidence, unknown call
+        self.adapter: QueryAdapter | None = None  # models made by map_query: input shifts of the query batches
         self.history = pd.DataFrame()
 
     # ----------------------------------------------------------------------------------------- properties
@@ -255,7 +259,63 @@ class JAE:
             self.readout = Readout.fit(
                 X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes
             )
+        self.calibration = None
+        if supervised:
+            self.calibration = self._fit_calibration(X[ref], codes, val_idx)
         return self
+
+    def _fit_calibration(self, X_ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray) -> LabelCalibration:
+        """Temperature and unknown thresholds on the held-out reference cells ``val_idx`` (the pretraining's
+        validation split), centroids on the others; after fine-tuning, so they describe the final network."""
+        train = np.setdiff1d(np.arange(len(X_ref)), val_idx)
+        n_ct = self.layout.n_cell_type
+        Z_val = self.latent_transformed(X_ref[val_idx])
+        cal = LabelCalibration.fit(
+            heldout_logits=Z_val[:, self.layout.block("cell_type")], heldout_codes=codes[val_idx],
+            heldout_rest=self._readout(X_ref[val_idx], Z_val)[:, n_ct:],
+            train_rest=self.embed_transformed(X_ref[train])[:, n_ct:], train_codes=codes[train], n_types=n_ct,
+        )
+        logger.info(
+            "label calibration on %d held-out reference cells: temperature %.3g, expected calibration error %.4f "
+            "(uncalibrated %.4f)", cal.n_heldout, cal.temperature, cal.ece, cal.ece_raw,
+        )
+        return cal
+
+    def map_query(
+        self, query, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
+        progress_bar: bool = True,
+    ) -> "JAE":
+        """Map new samples onto this reference: a new model whose embedding places the query in this model's space.
+
+        Mechanism: a deep copy of this model with its network, preprocessing, readout and label calibration frozen;
+        each query batch the model does not know gets a shift of its input features, starting at zero and trained on
+        the query cells with the reconstruction loss through the frozen autoencoder (scArches-style: only
+        query-specific parameters are trained). The returned model embeds the cells of reference batches exactly
+        (bit-identically) as this model does and the cells of the new batches with their shift, in the same columns.
+        This model and its files are never changed. See :mod:`jae.mapping`.
+
+        Parameters
+        ----------
+        query
+            MuData (or data opened with :func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`) with the model's
+            modalities and raw counts in ``layer``.
+        batch_key
+            ``obs`` column with each query cell's batch; the returned model reads the same column in :meth:`embed`.
+        epochs
+            Passes over the query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`); 0 maps without training (the
+            reference model's own embedding).
+        layer
+            Layer holding raw counts (None: ``.X``).
+        progress_bar
+            One progress bar over the epochs.
+
+        Returns
+        -------
+        A new fitted :class:`JAE` with ``adapter`` set (:class:`jae.mapping.QueryAdapter`); save it like any model.
+        """
+        from .mapping import map_query
+
+        return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, progress_bar=progress_bar)
 
     def _start_at_pca(self, X: np.ndarray, rows: np.ndarray, *, chunk: int = 65536) -> None:
         """Start the network at a PCA of ``X[rows]`` (``JAEConfig.pca_init``); the free units get the top axes.
@@ -351,8 +411,22 @@ class JAE:
         to the data's ``obs_names``; also stored in ``data.obsm[key_added]`` unless ``key_added`` is None.
         """
         X, cells = self._features(data, layer=layer)
-        Z = self.embed_transformed(X)
+        Z = self.embed_transformed(X, batch=self._adapter_batches(data, cells))
         return self._store(data, Z, cells, key_added)
+
+    def _adapter_batches(self, data, cells: pd.Index) -> np.ndarray | None:
+        """The cells' batches in the column the query adapter reads (None for a model without one)."""
+        if self.adapter is None:
+            return None
+        obs = getattr(data, "obs", None)
+        key = self.adapter.batch_key
+        if obs is None or key not in obs.columns:
+            raise ValueError(
+                f"this model was made by map_query and shifts the cells of the batches {list(self.adapter.batches)} "
+                f"found in obs[{key!r}]; the data has no such column: add it (cells of other batches are embedded as "
+                "the reference model embeds them)"
+            )
+        return get_annotation(obs, key, what="batch labels").astype(str).reindex(cells).to_numpy()
 
     def latent(self, data, *, key_added: str | None = None, layer: str | None = "counts") -> np.ndarray:
         """The network's raw latent vector of every cell: cell-type logits | batch | phase | free units.
@@ -364,7 +438,8 @@ class JAE:
         """
         X, cells = self._features(data, layer=layer)
         columns = self.layout.column_names(self.cell_types, self.batches)
-        return self._store(data, self.latent_transformed(X), cells, key_added, columns=columns)
+        Z = self.latent_transformed(X, batch=self._adapter_batches(data, cells))
+        return self._store(data, Z, cells, key_added, columns=columns)
 
     def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None, *, columns=None) -> np.ndarray:
         target = getattr(data, "obs_names", None)
@@ -382,9 +457,17 @@ class JAE:
 
         return record(self, key_added, columns=columns)
 
-    def embed_transformed(self, X: np.ndarray, *, batch_size: int = 65536) -> np.ndarray:
-        """The embedding ``(n_cells, len(self.column_names))`` of already-transformed features."""
+    def embed_transformed(self, X: np.ndarray, *, batch_size: int = 65536, batch=None) -> np.ndarray:
+        """The embedding ``(n_cells, len(self.column_names))`` of already-transformed features.
+
+        ``batch``: the cells' batch labels, for a model made by :meth:`map_query` (its query batches are shifted).
+        """
+        if self.adapter is not None and batch is not None:
+            X = self.adapter.apply(X, batch)
         Z = self.latent_transformed(X, batch_size=batch_size)
+        return self._readout(X, Z, batch_size=batch_size)
+
+    def _readout(self, X: np.ndarray, Z: np.ndarray, *, batch_size: int = 65536) -> np.ndarray:
         if self.readout is None:
             return Z
         return np.concatenate(
@@ -392,9 +475,12 @@ class JAE:
         ) if len(X) else np.empty((0, len(self.column_names)), np.float32)
 
     @torch.no_grad()
-    def latent_transformed(self, X: np.ndarray, *, batch_size: int = 65536) -> np.ndarray:
-        """Latent vectors ``(n_cells, layout.dim)`` of already-transformed features."""
+    def latent_transformed(self, X: np.ndarray, *, batch_size: int = 65536, batch=None) -> np.ndarray:
+        """Latent vectors ``(n_cells, layout.dim)`` of already-transformed features (``batch``: as for
+        :meth:`embed_transformed`)."""
         self._require_fitted()
+        if self.adapter is not None and batch is not None:
+            X = self.adapter.apply(X, batch)
         self.network.eval()
         out = [
             self.network.encode(self._tensor(X[s : s + batch_size])).float().cpu().numpy()
@@ -405,7 +491,12 @@ class JAE:
     def predict_cell_type(
         self, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
     ) -> pd.DataFrame:
-        """Label transfer: the most probable cell type of each cell (softmax of the cell-type logits) and its probability.
+        """Label transfer: the most probable cell type of each cell, its calibrated probability and an unknown call.
+
+        The probability is the softmax of the cell-type logits at the temperature fitted on held-out reference cells
+        (``self.calibration``, :mod:`jae.model.calibration`); ``unknown`` is True for cells unlike every reference
+        type (low calibrated probability and far from every type's centroid). Models saved before calibration
+        existed give the plain softmax and never call unknown.
 
         ``embedding``: this model's :meth:`embed` of the same cells, to save computing it again. ``key_added``: also
         store the labels in ``data.obs[f'{key_added}_cell_type']`` and the probabilities in
@@ -414,20 +505,34 @@ class JAE:
 
         Returns
         -------
-        DataFrame indexed by ``obs_names`` with columns ``'cell_type'`` and ``'confidence'``.
+        DataFrame indexed by ``obs_names`` with columns ``'cell_type'``, ``'confidence'`` and ``'unknown'`` (bool).
         """
         self._require_fitted()
         if not self.layout.n_cell_type:
             raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
+        n_ct, cal = self.layout.n_cell_type, self.calibration
         if embedding is None:
-            prob = softmax(self.latent(data, layer=layer)[:, self.layout.block("cell_type")])
-        elif self.readout is None:
-            prob = softmax(np.asarray(embedding)[:, self.layout.block("cell_type")])
+            X, cells = self._features(data, layer=layer)
+            batch = self._adapter_batches(data, cells)
+            if self.adapter is not None and batch is not None:
+                X = self.adapter.apply(X, batch)
+            Z = self.latent_transformed(X)
+            logits = self._store(data, Z[:, self.layout.block("cell_type")], cells, None)
+            prob = softmax(logits) if cal is None else cal.probabilities(logits)
+            embedding = self._store(data, self._readout(X, Z), cells, None) if cal is not None else None
         else:
-            prob = self.readout.probabilities(np.asarray(embedding), self.layout)
+            embedding = np.asarray(embedding)
+            if self.readout is None:
+                prob = softmax(embedding[:, self.layout.block("cell_type")])
+            else:
+                prob = self.readout.probabilities(embedding, self.layout)
+            if cal is not None:
+                prob = cal.rescale(prob)
         best = prob.argmax(axis=1)
+        confidence = prob[np.arange(len(best)), best]
+        unknown = np.zeros(len(best), dtype=bool) if cal is None else cal.is_unknown(confidence, embedding[:, n_ct:])
         labels = pd.DataFrame(
-            {"cell_type": np.asarray(self.cell_types)[best], "confidence": prob[np.arange(len(best)), best]},
+            {"cell_type": np.asarray(self.cell_types)[best], "confidence": confidence, "unknown": unknown},
             index=_obs_names(data, len(prob)),
         )
         if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to

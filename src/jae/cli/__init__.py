@@ -14,7 +14,7 @@ import sys
 __all__ = ["main"]
 
 #: Verb modules, in the order ``jae --help`` lists them.
-VERBS: tuple[str, ...] = ("demo", "fit", "embed", "predict", "simulate", "evaluate")
+VERBS: tuple[str, ...] = ("demo", "fit", "map", "embed", "predict", "simulate", "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:

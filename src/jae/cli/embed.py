@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from ._inputs import add_input_args, add_memory_budget_arg, dataset_id, input_layer, input_paths, open_input
@@ -15,8 +16,9 @@ def add_parser(sub) -> None:
         description="Embed cells with a fitted model. By default the model is first fine-tuned on these cells with "
         "the reconstruction loss (the seed's online step: 2 epochs for ATAC, 1 for ADT). Writes the competition "
         "format (.h5ad: X = embedding, obs = cells) or a copy of an .h5mu input with obsm['X_jae']. When the model "
-        "has cell types, the output's obs also holds the predicted cell type ('jae_cell_type') and its confidence "
-        "('jae_confidence', the softmax probability).",
+        "has cell types, the output's obs also holds the predicted cell type ('jae_cell_type'), its confidence "
+        "('jae_confidence', the softmax probability calibrated on held-out reference cells) and whether the cell is "
+        "unlike every reference type ('jae_unknown').",
     )
     add_input_args(p, annotations=False)
     add_memory_budget_arg(p)
@@ -32,7 +34,7 @@ def add_parser(sub) -> None:
 
 #: obs columns of the output that hold the predicted cell type and its confidence (those of
 #: ``JAE.predict_cell_type(..., key_added="jae")``).
-LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence"}
+LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence", "unknown": "jae_unknown"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         )
     mdata = open_input(args, with_annotations=False)  # streamed from disk when over --memory-budget
     layer = input_layer(args)
+    if model.adapter is not None and args.finetune_epochs is None:  # made by 'jae map': keep the frozen reference
+        args.finetune_epochs = 0
+        logging.getLogger(__name__).info("model made by 'jae map': embedding without fine-tuning")
     if args.finetune_epochs != 0:
         model.finetune(mdata, epochs=args.finetune_epochs, layer=layer, progress_bar=not args.quiet)
     Z = model.embed(mdata, key_added=None, layer=layer)

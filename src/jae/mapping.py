@@ -1,0 +1,142 @@
+"""Reference mapping (issue 15): :meth:`jae.JAE.map_query` and the query-batch adapters it trains.
+
+Mechanism (scArches-style "architecture surgery", adapted to jae's encoder, which takes no batch input):
+
+- the reference model is deep-copied; the copy's whole network, preprocessing, readout and calibration are frozen,
+  so every reference cell (a cell of a reference batch) has a bit-identical embedding through the mapped model;
+- each new batch of the query gets one query-specific parameter: a shift of its input features (the normalised,
+  SVD-projected features the encoder reads), starting at zero (the reference model's own embedding of the query);
+- the shifts are trained on the query cells alone with the reconstruction loss through the frozen autoencoder:
+  a batch effect that moves the query's cells off what the reference's autoencoder reconstructs is moved back.
+  The shifted features then go through the reference's encoder and readout, so the query lands in the
+  reference's coordinates (the same embedding columns, the same cell-type probabilities).
+
+The mapped model remembers the ``obs`` column of the batches; :meth:`jae.JAE.embed` reads it to shift the cells
+of mapped batches and leaves every other cell as the reference model embeds it.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+__all__ = ["QueryAdapter", "map_query"]
+
+logger = logging.getLogger(__name__)
+
+#: Adam learning rate of the shifts (one vector per batch, a well-conditioned problem: a large step is safe).
+ADAPTER_LR = 1e-2
+#: Cells per minibatch when training the shifts.
+ADAPTER_BATCH = 256
+#: Default epochs over the query cells (each epoch visits every query cell once).
+ADAPTER_EPOCHS = 20
+
+
+@dataclass(frozen=True)
+class QueryAdapter:
+    """Input shifts of the query batches a mapped model learned.
+
+    Attributes
+    ----------
+    batch_key
+        The ``obs`` column holding each cell's batch.
+    batches
+        Names of the mapped (query) batches, in the order of ``shift``'s rows.
+    shift
+        ``(len(batches), n_input)`` float32, added to the features of that batch's cells before encoding.
+    """
+
+    batch_key: str
+    batches: tuple[str, ...]
+    shift: np.ndarray
+
+    def extended(self, batches, shift: np.ndarray) -> "QueryAdapter":
+        return QueryAdapter(self.batch_key, self.batches + tuple(batches), np.vstack([self.shift, shift]))
+
+    def apply(self, X: np.ndarray, batch) -> np.ndarray:
+        """``X`` with each mapped batch's shift added (a new array; ``X`` itself is never changed)."""
+        codes = pd.Categorical(np.asarray(batch).astype(str), categories=list(self.batches)).codes
+        if not (codes >= 0).any():
+            return X
+        out = np.array(X, dtype=np.float32, copy=True)
+        hit = codes >= 0
+        out[hit] += self.shift[codes[hit]]
+        return out
+
+
+def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs: int, seed: int,
+                  progress_bar: bool) -> np.ndarray:
+    """Train one input shift per new batch (``codes`` in ``range(n_new)``) with the frozen network."""
+    from tqdm.auto import tqdm
+
+    net = model.network
+    net.eval()  # frozen: batch-norm statistics and dropout as at inference
+    for p in net.parameters():
+        p.requires_grad_(False)
+    shift = torch.zeros(n_new, X.shape[1], device=model.device, requires_grad=True)
+    opt = torch.optim.Adam([shift], lr=ADAPTER_LR)
+    Xt, ct = model._tensor(X.astype(np.float32)), model._tensor(codes.astype(np.int64))
+    gen = torch.Generator().manual_seed(seed)
+    n_cond = net.n_condition
+    try:
+        for _ in tqdm(range(epochs), desc="mapping query", unit="epoch", disable=not progress_bar):
+            order = torch.randperm(len(X), generator=gen).to(model.device)
+            for start in range(0, len(X), ADAPTER_BATCH):
+                idx = order[start:start + ADAPTER_BATCH]
+                x = Xt[idx] + shift[ct[idx]]
+                cond = None if not n_cond else x.new_zeros(len(idx), n_cond)  # a new batch: no reference condition
+                recon = net.decode(net.encode(x), cond)
+                loss = torch.mean((recon - x) ** 2)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+    finally:
+        for p in net.parameters():
+            p.requires_grad_(True)
+    return shift.detach().cpu().numpy().astype(np.float32)
+
+
+def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
+              progress_bar: bool = True):
+    """The body of :meth:`jae.JAE.map_query` (see there)."""
+    from .io.paired import get_annotation
+
+    reference._require_fitted()
+    if not isinstance(batch_key, str) or not batch_key:
+        raise ValueError("map_query needs batch_key, the obs column with each query cell's batch; add one (e.g. "
+                         "mdata.obs['batch'] = 'sample1') and pass its name")
+    obs = getattr(data, "obs", None)
+    if obs is None:
+        raise ValueError("map_query needs data with an .obs frame (MuData, or data opened with jae.io.open_*)")
+    adapter = reference.adapter
+    if adapter is not None and adapter.batch_key != batch_key:
+        raise ValueError(f"this model maps batches by obs[{adapter.batch_key!r}]; pass batch_key={adapter.batch_key!r}")
+    batch_all = get_annotation(obs, batch_key, what="batch labels").astype(str)  # checked before the projection
+    epochs = ADAPTER_EPOCHS if epochs is None else int(epochs)
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0, not {epochs}")
+    X, cells = reference._features(data, layer=layer)
+    batch = batch_all.reindex(cells).to_numpy()
+    known = set(reference.batches) | set(() if adapter is None else adapter.batches)
+    new = sorted(set(batch) - known)
+    mapped = copy.deepcopy(reference)
+    mapped._files_features = None
+    if not new:
+        logger.info("every query batch is already known to the model (%s); nothing to train", ", ".join(sorted(set(batch))))
+        return mapped
+    rows = np.isin(batch, new)
+    codes = pd.Categorical(batch[rows], categories=new).codes
+    logger.info("mapping %d query cells of %d new batches (%s) onto the reference: %d epochs of input shifts, the "
+                "network frozen", int(rows.sum()), len(new), ", ".join(new), epochs)
+    with torch.random.fork_rng(devices=mapped._rng_devices()):
+        torch.manual_seed(reference.seed + 2)
+        shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=reference.seed + 2,
+                              progress_bar=progress_bar)
+    new_adapter = QueryAdapter(batch_key, tuple(new), shift)
+    mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift)
+    return mapped

@@ -1,0 +1,199 @@
+"""Label transfer a user can trust (issue 15): calibrated confidence and an "unknown" call.
+
+Both are fitted on the reference cells that pretraining held out for early stopping (the seeded validation split,
+:func:`jae.train.split_validation`), never on cells the network was trained on:
+
+- **confidence**: the softmax of the cell-type logits divided by a temperature ``T``, the one number that minimises
+  the negative log-likelihood of the held-out cells' labels (temperature scaling, Guo et al. 2017). ``T`` changes
+  how sure the model is, never which type it picks. The expected calibration error (ECE, 10 equal-width bins of
+  the confidence) on the held-out cells is kept before and after scaling.
+- **unknown**: a cell is unknown when it is unlike every reference type on both counts: low calibrated confidence
+  *and* far from the nearest reference type centroid in the embedding (each type's distance divided by that type's
+  median within-type distance on the training cells). Each count is measured in units of its ``UNKNOWN_QUANTILE``
+  quantile on the held-out cells, the score is the smaller of the two, and a cell is called unknown when its score
+  is above the ``1 - UNKNOWN_QUANTILE`` quantile of the held-out cells' scores (at most that share of held-out
+  reference cells is called unknown).
+  The distance is taken in the embedding's columns after the cell-type part (free units and principal components),
+  which follow the input rather than the classifier: a cell of a type absent from the reference is often given a
+  confident known label but still lies far from that type's cells. :meth:`LabelCalibration.unknown_score` is the
+  continuous score behind the call (for ROC curves).
+
+Everything here is numpy; the arrays are saved with the model's weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["LabelCalibration", "expected_calibration_error", "fit_temperature", "UNKNOWN_QUANTILE"]
+
+#: Share of held-out reference cells the unknown thresholds are set at (each test): at most this share of reference
+#: cells fails each test alone. 0.05 is a conventional false-positive budget, not tuned.
+UNKNOWN_QUANTILE = 0.05
+#: Bins of the expected calibration error (the issue's definition: 10 equal-width bins).
+ECE_BINS = 10
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def expected_calibration_error(prob: np.ndarray, codes: np.ndarray, *, n_bins: int = ECE_BINS) -> float:
+    """Expected calibration error of ``(n, k)`` probabilities against int labels ``codes`` ``(n,)``.
+
+    The cells are binned by their top probability into ``n_bins`` equal-width bins; the ECE is the cell-weighted mean
+    over bins of ``|accuracy - mean confidence|``. 0 for no cells.
+    """
+    prob = np.asarray(prob, dtype=np.float64)
+    if not len(prob):
+        return 0.0
+    conf, pred = prob.max(axis=1), prob.argmax(axis=1)
+    right = (pred == np.asarray(codes)).astype(np.float64)
+    bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
+    total = 0.0
+    for b in np.unique(bins):
+        inside = bins == b
+        total += inside.sum() * abs(right[inside].mean() - conf[inside].mean())
+    return float(total / len(prob))
+
+
+def fit_temperature(logits: np.ndarray, codes: np.ndarray) -> float:
+    """The temperature ``T > 0`` minimising the mean negative log-likelihood of ``softmax(logits / T)`` at ``codes``.
+
+    Searched on ``log T`` in ``[-3, 3]`` (a bounded scalar minimisation, deterministic); 1.0 for fewer than 2 cells.
+    """
+    from scipy.optimize import minimize_scalar
+
+    codes = np.asarray(codes)
+    if len(codes) < 2:
+        return 1.0
+    logits = np.asarray(logits, dtype=np.float64)
+
+    def nll(log_t: float) -> float:
+        return float(-_log_softmax(logits / np.exp(log_t))[np.arange(len(codes)), codes].mean())
+
+    res = minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded", options={"xatol": 1e-4})
+    return float(np.exp(res.x))
+
+
+@dataclass(frozen=True)
+class LabelCalibration:
+    """Temperature, unknown-call thresholds and type centroids of a supervised model.
+
+    Attributes
+    ----------
+    temperature
+        Divides the cell-type logits before the softmax.
+    ece_raw, ece
+        Expected calibration error on the held-out reference cells before and after temperature scaling.
+    n_heldout
+        Held-out reference cells it was fitted on.
+    confidence_threshold
+        Calibrated confidences below it count as low.
+    distance_threshold
+        Relative distances (to the nearest type centroid, over the type's median spread) above it count as far.
+    score_threshold
+        :meth:`unknown_score` above it calls a cell unknown.
+    centroids
+        ``(n_types, d)`` float32 type centroids of the training reference cells in the embedding's columns after the
+        cell-type part (NaN rows for a type with no training cell).
+    spreads
+        ``(n_types,)`` float32 median distance of each type's training cells to its centroid.
+    """
+
+    temperature: float
+    ece_raw: float
+    ece: float
+    n_heldout: int
+    confidence_threshold: float
+    distance_threshold: float
+    score_threshold: float
+    centroids: np.ndarray
+    spreads: np.ndarray
+
+    @classmethod
+    def fit(
+        cls, *, heldout_logits: np.ndarray, heldout_codes: np.ndarray, heldout_rest: np.ndarray,
+        train_rest: np.ndarray, train_codes: np.ndarray, n_types: int, quantile: float = UNKNOWN_QUANTILE,
+    ) -> "LabelCalibration":
+        """Fit on held-out reference cells (logits ``(m, n_types)``, labels, embedding columns after the cell-type
+        part ``(m, d)``) and on the training reference cells' embedding columns ``(n, d)`` and labels."""
+        train_codes = np.asarray(train_codes)
+        train_rest = np.asarray(train_rest, dtype=np.float64)
+        d = train_rest.shape[1]
+        centroids = np.full((n_types, d), np.nan)
+        spreads = np.ones(n_types)
+        for t in range(n_types):
+            rows = train_rest[train_codes == t]
+            if len(rows):
+                centroids[t] = rows.mean(axis=0)
+                spread = float(np.median(np.linalg.norm(rows - centroids[t], axis=1)))
+                spreads[t] = spread if spread > 0 else 1.0
+        temperature = fit_temperature(heldout_logits, heldout_codes)
+        raw = np.exp(_log_softmax(heldout_logits))
+        scaled = np.exp(_log_softmax(np.asarray(heldout_logits, dtype=np.float64) / temperature))
+        out = cls(
+            temperature=temperature,
+            ece_raw=expected_calibration_error(raw, heldout_codes),
+            ece=expected_calibration_error(scaled, heldout_codes),
+            n_heldout=int(len(heldout_codes)),
+            confidence_threshold=0.0, distance_threshold=np.inf, score_threshold=np.inf,
+            centroids=centroids.astype(np.float32), spreads=spreads.astype(np.float32),
+        )
+        if not len(heldout_codes):
+            return out
+        dist = out.relative_distance(heldout_rest)
+        conf = scaled.max(axis=1)
+        out = cls(**{**out.__dict__, "confidence_threshold": float(np.quantile(conf, quantile)),
+                     "distance_threshold": float(np.quantile(dist, 1.0 - quantile))})
+        score = out.unknown_score(conf, heldout_rest)
+        return cls(**{**out.__dict__, "score_threshold": float(np.quantile(score, 1.0 - quantile))})
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated ``(n, n_types)`` float32 probabilities from cell-type logits."""
+        return np.exp(_log_softmax(np.asarray(logits, dtype=np.float64) / self.temperature)).astype(np.float32)
+
+    def rescale(self, prob: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from uncalibrated softmax probabilities ``(n, n_types)`` (``p ** (1/T)``,
+        renormalised), for when only the probabilities are at hand (an embedding's cell-type part)."""
+        logp = np.log(np.clip(np.asarray(prob, dtype=np.float64), 1e-12, None))
+        return self.probabilities(logp)
+
+    def relative_distance(self, rest: np.ndarray) -> np.ndarray:
+        """``(n,)`` distance of each row to the nearest type centroid, in units of that type's spread."""
+        rest = np.asarray(rest, dtype=np.float64)
+        keep = ~np.isnan(self.centroids).any(axis=1)
+        cent, spread = self.centroids[keep].astype(np.float64), self.spreads[keep].astype(np.float64)
+        sq = (rest ** 2).sum(1)[:, None] - 2 * rest @ cent.T + (cent ** 2).sum(1)[None, :]
+        return (np.sqrt(np.clip(sq, 0, None)) / spread).min(axis=1)
+
+    def unknown_score(self, confidence: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        """Continuous "unlike every reference type" score ``(n,)``: the smaller of the two tests' margins, each in
+        units of its threshold."""
+        far = self.relative_distance(rest) / max(self.distance_threshold, 1e-12)
+        unsure = (1.0 - np.asarray(confidence, dtype=np.float64)) / max(1.0 - self.confidence_threshold, 1e-12)
+        return np.minimum(far, unsure)
+
+    def is_unknown(self, confidence: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        """``(n,)`` bool: low calibrated confidence and far from every reference type (score above threshold)."""
+        return self.unknown_score(confidence, rest) > self.score_threshold
+
+    def describe(self) -> dict:
+        """The scalars, for ``model.json``."""
+        return {k: float(getattr(self, k)) for k in
+                ("temperature", "ece_raw", "ece", "confidence_threshold", "distance_threshold", "score_threshold")} | {
+                    "n_heldout": self.n_heldout}
+
+    def to_tensors(self) -> dict[str, np.ndarray]:
+        return {"centroids": self.centroids, "spreads": self.spreads}
+
+    @classmethod
+    def from_saved(cls, description: dict, tensors: dict[str, np.ndarray]) -> "LabelCalibration":
+        return cls(**{k: float(description[k]) for k in
+                      ("temperature", "ece_raw", "ece", "confidence_threshold", "distance_threshold", "score_threshold")},
+                   n_heldout=int(description["n_heldout"]),
+                   centroids=np.asarray(tensors["centroids"], np.float32), spreads=np.asarray(tensors["spreads"], np.float32))

@@ -1,0 +1,159 @@
+"""Reference mapping and trusted label transfer (issue 15) on seeded simulated data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jae import JAE, JAEConfig
+from jae.datasets import simulate
+from jae.model.calibration import LabelCalibration, expected_calibration_error, fit_temperature
+
+CFG = JAEConfig(max_epochs=40, n_svd=20)
+
+
+@pytest.fixture(scope="module")
+def split():
+    """600 simulated Multiome cells, 5 types, 3 batches: reference = the first two batches without type 4, query =
+    the third batch (all types, so type 4 is new to the reference)."""
+    m = simulate(600, kind="multiome", n_genes=300, n_peaks=500, n_cell_types=5, n_batches=3, seed=3)
+    last = sorted(m.obs["batch"].unique())[-1]
+    novel = "CD14+ Mono"
+    q = (m.obs["batch"] == last).to_numpy()
+    ref_rows = ~q & (m.obs["cell_type"].astype(str) != novel).to_numpy()
+    return m[ref_rows].copy(), m[q].copy(), novel
+
+
+@pytest.fixture(scope="module")
+def reference(split):
+    return JAE(CFG, seed=0, device="cpu").fit(split[0], progress_bar=False)
+
+
+@pytest.fixture(scope="module")
+def mapped(reference, split):
+    return reference.map_query(split[1], batch_key="batch", progress_bar=False)
+
+
+def _state(model):
+    return {k: v.clone() for k, v in model.network.state_dict().items()}
+
+
+def test_map_query_leaves_reference_and_its_cells_unchanged(reference, split):
+    ref, query, _ = split
+    before, emb_before = _state(reference), reference.embed(ref, key_added=None)
+    query_before = query.copy()
+    mapped = reference.map_query(query, batch_key="batch", epochs=5, progress_bar=False)
+    assert mapped is not reference and reference.adapter is None
+    assert all(np.array_equal(before[k], v) for k, v in reference.network.state_dict().items())
+    assert np.array_equal(reference.embed(ref, key_added=None), emb_before)
+    assert np.array_equal(mapped.embed(ref, key_added=None), emb_before)  # reference cells: bit-identical
+    assert list(mapped.adapter.batches) == sorted(query.obs["batch"].unique())
+    assert mapped.batches == reference.batches and mapped.column_names == reference.column_names
+    assert "X_jae" not in query.obsm and query.obs.equals(query_before.obs)
+
+
+def test_map_query_trains_only_the_query_shift_and_is_seeded(reference, mapped, split):
+    query = split[1]
+    zero = reference.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
+    assert np.array_equal(zero.embed(query, key_added=None), reference.embed(query, key_added=None))
+    assert np.abs(mapped.adapter.shift).max() > 0
+    assert not np.allclose(mapped.embed(query, key_added=None), reference.embed(query, key_added=None))
+    again = reference.map_query(query, batch_key="batch", progress_bar=False)
+    assert np.array_equal(again.adapter.shift, mapped.adapter.shift)
+    # the adapter lowers the frozen autoencoder's reconstruction error of the query (what it is trained for)
+    import torch
+
+    X, _ = reference._features(query, layer="counts")
+    def err(model, X):
+        with torch.no_grad():
+            x = torch.as_tensor(X)
+            return float(((model.network.decode(model.network.encode(x)) - x) ** 2).mean())
+    shifted = mapped.adapter.apply(X, query.obs["batch"].astype(str).to_numpy())
+    assert err(mapped, shifted) < err(reference, X)
+
+
+def test_mapped_model_saves_and_loads(mapped, split, tmp_path):
+    query = split[1]
+    mapped.save(tmp_path / "m")
+    back = JAE.load(tmp_path / "m", device="cpu")
+    assert back.adapter.batches == mapped.adapter.batches and back.adapter.batch_key == "batch"
+    assert np.array_equal(back.embed(query, key_added=None), mapped.embed(query, key_added=None))
+    assert back.calibration.describe() == mapped.calibration.describe()
+    pd_back, pd_map = back.predict_cell_type(query), mapped.predict_cell_type(query)
+    assert pd_back.equals(pd_map)
+
+
+def test_map_query_errors_are_one_line_and_early(reference, split):
+    query = split[1].copy()
+    with pytest.raises((KeyError, ValueError), match="'sample'"):
+        reference.map_query(query, batch_key="sample", progress_bar=False)
+    with pytest.raises(ValueError, match="batch_key"):
+        reference.map_query(query, batch_key=None, progress_bar=False)
+    mapped = reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+    del query.obs["batch"]
+    with pytest.raises(ValueError, match=r"obs\['batch'\]"):
+        mapped.embed(query, key_added=None)
+
+
+def test_calibration_is_fitted_on_heldout_reference_cells(reference):
+    cal = reference.calibration
+    assert cal is not None and cal.temperature > 0 and cal.n_heldout > 0
+    assert 0 <= cal.ece <= 1 and 0 < cal.confidence_threshold <= 1 and np.isfinite(cal.distance_threshold)
+    assert cal.centroids.shape[0] == len(reference.cell_types)
+
+
+def test_predict_cell_type_flags_a_type_missing_from_the_reference(mapped, split):
+    _, query, novel = split
+    pred = mapped.predict_cell_type(query)
+    assert list(pred.columns) == ["cell_type", "confidence", "unknown"] and pred["unknown"].dtype == bool
+    emb = mapped.embed(query, key_added=None)
+    assert pred.equals(mapped.predict_cell_type(query, embedding=emb)) or np.allclose(
+        pred["confidence"], mapped.predict_cell_type(query, embedding=emb)["confidence"], atol=1e-5)
+    is_new = (query.obs["cell_type"].astype(str) == novel).to_numpy()
+    score = mapped.calibration.unknown_score(pred["confidence"].to_numpy(), emb[:, mapped.layout.n_cell_type:])
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(is_new, score) > 0.8
+    assert pred["unknown"][~is_new].mean() <= 0.1  # thresholds: at most 5% of held-out reference cells
+    known = ~is_new
+    assert (pred["cell_type"][known] == query.obs["cell_type"].astype(str)[known]).mean() > 0.8
+
+
+def test_temperature_and_ece_on_hand_made_logits():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 3, 2000)
+    logits = np.eye(3)[codes] * 2.0 + rng.normal(0, 1, (2000, 3))
+    t = fit_temperature(logits * 5, codes)  # over-confident by 5x: the temperature undoes it
+    assert 2.2 < t < 2.8  # logits * 2 are the calibrated ones for this noise, so T = 5 / 2
+    sharp = np.exp(logits * 5) / np.exp(logits * 5).sum(1, keepdims=True)
+    fixed = np.exp(logits * 5 / t) / np.exp(logits * 5 / t).sum(1, keepdims=True)
+    assert expected_calibration_error(fixed, codes) < expected_calibration_error(sharp, codes)
+    assert expected_calibration_error(np.eye(3)[codes], codes) == 0.0  # right and sure: perfectly calibrated
+
+
+def test_old_model_files_have_no_calibration_and_predict_plain_softmax():
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "fixtures" / "model_v2" / "model"
+    if not fixture.is_dir():
+        pytest.skip("no model_v2 fixture")
+    model = JAE.load(fixture, device="cpu")
+    assert model.calibration is None and model.adapter is None
+
+
+def test_cli_map_writes_a_new_model_and_refuses_to_replace(reference, split, tmp_path):
+    from jae.cli import main
+
+    query = split[1].copy()
+    ref_dir, out = tmp_path / "ref", tmp_path / "mapped"
+    reference.save(ref_dir)
+    before = {p.name: p.read_bytes() for p in ref_dir.iterdir()}
+    query.write(tmp_path / "q.h5mu")
+    args = ["map", "--model", str(ref_dir), "--h5mu", str(tmp_path / "q.h5mu"), "--out", str(out), "--epochs", "2",
+            "--device", "cpu"]
+    assert main(["-q", *args]) == 0
+    assert {p.name: p.read_bytes() for p in ref_dir.iterdir()} == before
+    assert JAE.load(out, device="cpu").adapter is not None
+    assert main(["-q", *args]) == 1  # exists, no --overwrite
+    assert main(["-q", *args[:5], "--out", str(ref_dir), *args[7:], "--overwrite"]) == 1  # never the reference
+    assert {p.name: p.read_bytes() for p in ref_dir.iterdir()} == before
