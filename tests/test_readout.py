@@ -55,8 +55,8 @@ def test_label_transfer_reads_the_same_probabilities_from_the_embedding(fitted, 
     via = fitted.predict_cell_type(query_mdata, embedding=E)
     assert (direct["cell_type"] == via["cell_type"]).all()
     np.testing.assert_allclose(direct["confidence"], via["confidence"], atol=1e-5)
-    P = softmax(fitted.latent(query_mdata)[:, fitted.layout.block("cell_type")])
-    np.testing.assert_allclose(direct["confidence"], P.max(axis=1), atol=1e-6)
+    P = fitted.calibration.probabilities(fitted.latent(query_mdata)[:, fitted.layout.block("cell_type")])
+    np.testing.assert_allclose(direct["confidence"], P.max(axis=1), atol=1e-6)  # the calibrated softmax
 
 
 def test_latent_readout_is_the_raw_latent(query_mdata):
