@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                 for key in ("fit_path", "preprocess_wall_s", "note"):
                     if "fit" not in ran and cli_runs[label].get(key):
                         result[key] = cli_runs[label][key]
+                if "evaluate" not in ran:
+                    result["metrics"] = cli_runs[label].get("metrics")
             cli_runs[label] = result
             cli_json.parent.mkdir(parents=True, exist_ok=True)
             cli_json.write_text(json.dumps(cli_runs, indent=1) + "\n")
