@@ -101,7 +101,11 @@ def run(name, seed, settings, cfg):
         X, _ = model._features(sub, layer="counts")
         from jae.io.paired import get_paired
         paired = get_paired(sub, layer="counts")
-        phase = model._phase_scores(paired)
+        from jae.preprocess import log_normalize
+        from jae.preprocess.cell_cycle import score_cell_cycle
+        gi = model.preprocessor.kinds.index("GEX")
+        phase = score_cell_cycle(log_normalize(paired.counts[gi]), paired.var_names[gi], organism=model.organism,
+                                 seed=model.seed)[["S_score", "G2M_score"]].to_numpy(np.float32)
         gi = model.preprocessor.kinds.index("GEX")
         # GEX columns of X
         widths = [model.preprocessor.transform_one(i, paired.counts[i][:2]).shape[1] for i in range(2)]

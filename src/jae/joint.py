@@ -11,24 +11,19 @@ import torch
 
 from .config import JAEConfig
 from .io.paired import check_batches, get_annotation, get_paired
-from .io.validate import check_fit_annotations
+from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
 from .mapping import QueryAdapter
+from .labels import fit_calibration
 from .model.calibration import LabelCalibration
 from .model.readout import Readout, principal_axes, softmax
-from .preprocess import Preprocessor, log_normalize
+from .preprocess import Preprocessor
+from .preprocess.organism import infer_organism
 from .train import Stage, resolve_device, split_validation, train_network
 
 __all__ = ["JAE"]
 
 logger = logging.getLogger(__name__)
-
-
-def _guess_organism(gene_names: pd.Index) -> str:
-    """'mouse' when most symbols are title-case (``Mcm5``), else 'human' (``MCM5``)."""
-    from .preprocess.organism import organism_from_genes
-
-    return organism_from_genes(gene_names)
 
 
 class JAE:
@@ -153,7 +148,7 @@ class JAE:
             reference=reference, phase_keys=phase_keys,
         )
         self.modality_names = paired.names
-        self.organism = organism or _organism_from(data) or _guess_organism(paired.var_names[0])
+        self.organism = organism or infer_organism(data, paired.var_names[0])
         logger.info(
             "fitting preprocessing on %d cells: %s", len(obs),
             ", ".join(f"{n} ({k}, {X.shape[1]} features)" for n, k, X in zip(paired.names, paired.kinds, paired.counts)),
@@ -172,19 +167,6 @@ class JAE:
             X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
             phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
         )
-
-    def _phase_scores(self, paired) -> np.ndarray:
-        from .preprocess.cell_cycle import score_cell_cycle
-
-        gex = paired.kinds.index("GEX")
-        try:
-            scores = score_cell_cycle(
-                log_normalize(paired.counts[gex]), paired.var_names[gex], organism=self.organism, seed=self.seed
-            )
-        except ValueError as err:
-            logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
-            return np.full((len(paired.obs_names), 2), np.nan, dtype=np.float32)
-        return scores[["S_score", "G2M_score"]].to_numpy(np.float32)
 
     def fit_transformed(
         self,
@@ -219,7 +201,7 @@ class JAE:
             if cell_type_key is None:
                 raise ValueError("supervised mode needs cell_type_key; pass one or use JAEConfig(mode='unsupervised')")
             labels = get_annotation(obs, cell_type_key, what="cell-type labels")
-        ref = self._reference_mask(obs, reference, labels)
+        ref = reference_mask(obs, reference, labels)
         check_batches(batch[ref])
         self.preprocessor = preprocessor
         self.batches = sorted(pd.unique(batch[ref]))
@@ -261,57 +243,27 @@ class JAE:
             )
         self.calibration = None
         if supervised:
-            self.calibration = self._fit_calibration(X[ref], codes, val_idx)
+            self.calibration = fit_calibration(self, X[ref], codes, val_idx)
         return self
-
-    def _fit_calibration(self, X_ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray) -> LabelCalibration:
-        """Temperature and unknown thresholds on the held-out reference cells ``val_idx`` (the pretraining's
-        validation split), centroids on the others; after fine-tuning, so they describe the final network."""
-        train = np.setdiff1d(np.arange(len(X_ref)), val_idx)
-        n_ct = self.layout.n_cell_type
-        Z_val = self.latent_transformed(X_ref[val_idx])
-        cal = LabelCalibration.fit(
-            heldout_logits=Z_val[:, self.layout.block("cell_type")], heldout_codes=codes[val_idx],
-            heldout_rest=self._readout(X_ref[val_idx], Z_val)[:, n_ct:],
-            train_rest=self.embed_transformed(X_ref[train])[:, n_ct:], train_codes=codes[train], n_types=n_ct,
-        )
-        logger.info(
-            "label calibration on %d held-out reference cells: temperature %.3g, expected calibration error %.4f "
-            "(uncalibrated %.4f)", cal.n_heldout, cal.temperature, cal.ece, cal.ece_raw,
-        )
-        return cal
 
     def map_query(
         self, query, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
         progress_bar: bool = True,
     ) -> "JAE":
-        """Map new samples onto this reference: a new model whose embedding places the query in this model's space.
+        """Map new samples onto this reference: a new model that places the query in this model's space.
 
-        Mechanism: a deep copy of this model with its network, preprocessing, readout and label calibration frozen;
-        each query batch the model does not know gets a shift of its input features, starting at zero and trained on
-        the query cells with the reconstruction loss through the frozen autoencoder (scArches-style: only
-        query-specific parameters are trained). The returned model embeds the cells of reference batches exactly
-        (bit-identically) as this model does and the cells of the new batches with their shift, in the same columns.
-        This model and its files are never changed. See :mod:`jae.mapping`.
+        The copy's network, preprocessing, readout and calibration are frozen; each query batch this model does not
+        know gets a shift of its input features, trained on the query cells with the reconstruction loss (only
+        query-specific parameters are trained; :mod:`jae.mapping` explains the mechanism). Cells of reference
+        batches embed bit-identically; this model and its files are never changed.
 
-        Parameters
-        ----------
-        query
-            MuData (or data opened with :func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`) with the model's
-            modalities and raw counts in ``layer``.
-        batch_key
-            ``obs`` column with each query cell's batch; the returned model reads the same column in :meth:`embed`.
-        epochs
-            Passes over the query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`); 0 maps without training (the
-            reference model's own embedding).
-        layer
-            Layer holding raw counts (None: ``.X``).
-        progress_bar
-            One progress bar over the epochs.
+        ``query``: data with this model's modalities (as for :meth:`fit`); ``batch_key``: the ``obs`` column of the
+        query's batches, read again by the new model's :meth:`embed`; ``epochs``: passes over the query cells
+        (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding); ``layer``: raw counts.
 
         Returns
         -------
-        A new fitted :class:`JAE` with ``adapter`` set (:class:`jae.mapping.QueryAdapter`); save it like any model.
+        A new fitted :class:`JAE` with ``adapter`` (:class:`jae.mapping.QueryAdapter`); saved like any model.
         """
         from .mapping import map_query
 
@@ -334,28 +286,6 @@ class JAE:
         """int64 codes of batch labels in ``self.batches``; -1 for a batch the model was not pretrained on."""
         return pd.Categorical(np.asarray(batch).astype(str), categories=self.batches).codes.astype(np.int64)
 
-    def _reference_mask(self, obs: pd.DataFrame, reference, labels: pd.Series | None) -> np.ndarray:
-        if reference is not None:
-            if isinstance(reference, str):
-                reference = get_annotation(obs, reference, what="the reference mask")
-            ref = np.asarray(reference, dtype=bool)
-            if ref.shape != (len(obs),):
-                raise ValueError(f"reference mask has shape {ref.shape}, expected ({len(obs)},): one entry per cell")
-            if labels is not None and labels[ref].isna().any():
-                raise ValueError(
-                    f"{int(labels[ref].isna().sum())} reference cells have no cell-type label; label them or "
-                    "leave them out of the reference (cells without labels are fine-tuned on as query)"
-                )
-        elif labels is not None:
-            ref = labels.notna().to_numpy()
-        else:
-            ref = np.ones(len(obs), dtype=bool)
-        if ref.sum() < 2:
-            raise ValueError(
-                "fewer than 2 annotated reference cells: supervised JAE needs cell-type labels on the reference; "
-                "provide labels or use JAEConfig(mode='unsupervised')"
-            )
-        return ref
 
     # ----------------------------------------------------------------------------------- fine-tune / embed
     def finetune(
@@ -403,30 +333,19 @@ class JAE:
         return self
 
     def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:
-        """The joint embedding: the latent vector of every cell.
+        """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout).
 
         Returns
         -------
-        ``(n_cells, self.layout.dim)`` float32 array (cell types + reference batches + phase + free units) aligned
-        to the data's ``obs_names``; also stored in ``data.obsm[key_added]`` unless ``key_added`` is None.
+        ``(n_cells, len(self.column_names))`` float32 array aligned to the data's ``obs_names``; also stored in
+        ``data.obsm[key_added]`` (with ``data.uns['jae']``, its provenance) unless ``key_added`` is None.
         """
         X, cells = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=self._adapter_batches(data, cells))
         return self._store(data, Z, cells, key_added)
 
     def _adapter_batches(self, data, cells: pd.Index) -> np.ndarray | None:
-        """The cells' batches in the column the query adapter reads (None for a model without one)."""
-        if self.adapter is None:
-            return None
-        obs = getattr(data, "obs", None)
-        key = self.adapter.batch_key
-        if obs is None or key not in obs.columns:
-            raise ValueError(
-                f"this model was made by map_query and shifts the cells of the batches {list(self.adapter.batches)} "
-                f"found in obs[{key!r}]; the data has no such column: add it (cells of other batches are embedded as "
-                "the reference model embeds them)"
-            )
-        return get_annotation(obs, key, what="batch labels").astype(str).reindex(cells).to_numpy()
+        return None if self.adapter is None else self.adapter.batches_of(data, cells)
 
     def latent(self, data, *, key_added: str | None = None, layer: str | None = "counts") -> np.ndarray:
         """The network's raw latent vector of every cell: cell-type logits | batch | phase | free units.
@@ -507,38 +426,9 @@ class JAE:
         -------
         DataFrame indexed by ``obs_names`` with columns ``'cell_type'``, ``'confidence'`` and ``'unknown'`` (bool).
         """
-        self._require_fitted()
-        if not self.layout.n_cell_type:
-            raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
-        n_ct, cal = self.layout.n_cell_type, self.calibration
-        if embedding is None:
-            X, cells = self._features(data, layer=layer)
-            batch = self._adapter_batches(data, cells)
-            if self.adapter is not None and batch is not None:
-                X = self.adapter.apply(X, batch)
-            Z = self.latent_transformed(X)
-            logits = self._store(data, Z[:, self.layout.block("cell_type")], cells, None)
-            prob = softmax(logits) if cal is None else cal.probabilities(logits)
-            embedding = self._store(data, self._readout(X, Z), cells, None) if cal is not None else None
-        else:
-            embedding = np.asarray(embedding)
-            if self.readout is None:
-                prob = softmax(embedding[:, self.layout.block("cell_type")])
-            else:
-                prob = self.readout.probabilities(embedding, self.layout)
-            if cal is not None:
-                prob = cal.rescale(prob)
-        best = prob.argmax(axis=1)
-        confidence = prob[np.arange(len(best)), best]
-        unknown = np.zeros(len(best), dtype=bool) if cal is None else cal.is_unknown(confidence, embedding[:, n_ct:])
-        labels = pd.DataFrame(
-            {"cell_type": np.asarray(self.cell_types)[best], "confidence": confidence, "unknown": unknown},
-            index=_obs_names(data, len(prob)),
-        )
-        if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
-            for column, values in labels.items():
-                data.obs[f"{key_added}_{column}"] = values.to_numpy()
-        return labels
+        from .labels import predict_cell_type
+
+        return predict_cell_type(self, data, layer=layer, embedding=embedding, key_added=key_added)
 
     # -------------------------------------------------------------------------------------- save / load
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -598,12 +488,6 @@ class JAE:
             f"JAE({'+'.join(self.preprocessor.kinds)}, latent {self.layout.dim} = {self.layout.n_cell_type} cell types"
             f" + {self.layout.n_batch} batches + {self.layout.n_phase} phase + {self.layout.n_free} free, seed={self.seed})"
         )
-
-
-def _organism_from(data) -> str | None:
-    from .preprocess.organism import organism_from_uns
-
-    return organism_from_uns(data)
 
 
 def _obs_names(data, n: int) -> pd.Index:

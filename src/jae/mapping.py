@@ -58,6 +58,19 @@ class QueryAdapter:
     def extended(self, batches, shift: np.ndarray) -> "QueryAdapter":
         return QueryAdapter(self.batch_key, self.batches + tuple(batches), np.vstack([self.shift, shift]))
 
+    def batches_of(self, data, cells: pd.Index) -> np.ndarray:
+        """The batches of ``data``'s cells ``cells``, from the ``obs`` column this adapter reads."""
+        from .io.paired import get_annotation
+
+        obs = getattr(data, "obs", None)
+        if obs is None or self.batch_key not in obs.columns:
+            raise ValueError(
+                f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
+                f"obs[{self.batch_key!r}]; the data has no such column: add it (cells of other batches are embedded "
+                "as the reference model embeds them)"
+            )
+        return get_annotation(obs, self.batch_key, what="batch labels").astype(str).reindex(cells).to_numpy()
+
     def apply(self, X: np.ndarray, batch) -> np.ndarray:
         """``X`` with each mapped batch's shift added (a new array; ``X`` itself is never changed)."""
         codes = pd.Categorical(np.asarray(batch).astype(str), categories=list(self.batches)).codes

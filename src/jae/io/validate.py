@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["validate_counts", "check_fit_annotations", "PYTHON_FIXES"]
+__all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "PYTHON_FIXES"]
 
 _CHUNK = 1 << 22
 _RAW_HINT = "jae needs raw counts; pass layer='counts' or the raw matrix"
@@ -194,3 +194,31 @@ def check_fit_annotations(
     for key in phase_keys or ():
         if key not in obs.columns:
             raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")
+
+
+def reference_mask(obs, reference, labels) -> np.ndarray:
+    """``(n_cells,)`` bool: the reference cells of :meth:`jae.JAE.fit` (``reference`` given as a mask or an ``obs``
+    column; else the labelled cells, or all cells without labels); at least 2, all labelled when labels exist."""
+    from .paired import get_annotation
+
+    if reference is not None:
+        if isinstance(reference, str):
+            reference = get_annotation(obs, reference, what="the reference mask")
+        ref = np.asarray(reference, dtype=bool)
+        if ref.shape != (len(obs),):
+            raise ValueError(f"reference mask has shape {ref.shape}, expected ({len(obs)},): one entry per cell")
+        if labels is not None and labels[ref].isna().any():
+            raise ValueError(
+                f"{int(labels[ref].isna().sum())} reference cells have no cell-type label; label them or "
+                "leave them out of the reference (cells without labels are fine-tuned on as query)"
+            )
+    elif labels is not None:
+        ref = labels.notna().to_numpy()
+    else:
+        ref = np.ones(len(obs), dtype=bool)
+    if ref.sum() < 2:
+        raise ValueError(
+            "fewer than 2 annotated reference cells: supervised JAE needs cell-type labels on the reference; "
+            "provide labels or use JAEConfig(mode='unsupervised')"
+        )
+    return ref

@@ -172,14 +172,15 @@ class LabelCalibration:
         return (np.sqrt(np.clip(sq, 0, None)) / spread).min(axis=1)
 
     def unknown_score(self, confidence: np.ndarray, rest: np.ndarray) -> np.ndarray:
-        """Continuous "unlike every reference type" score ``(n,)``: the smaller of the two tests' margins, each in
-        units of its threshold."""
-        far = self.relative_distance(rest) / max(self.distance_threshold, 1e-12)
-        unsure = (1.0 - np.asarray(confidence, dtype=np.float64)) / max(1.0 - self.confidence_threshold, 1e-12)
-        return np.minimum(far, unsure)
+        """Continuous "unlike every reference type" score ``(n,)``: the distance to the nearest type centroid in
+        units of the distance threshold. The confidence is not used: a softmax over the reference types has no
+        "none of these" answer, and cells of a type the reference lacks were measured to get confident labels
+        (benchmarks/results/mapping.md), so only the distance can tell them apart."""
+        return self.relative_distance(rest) / max(self.distance_threshold, 1e-12)
 
     def is_unknown(self, confidence: np.ndarray, rest: np.ndarray) -> np.ndarray:
-        """``(n,)`` bool: low calibrated confidence and far from every reference type (score above threshold)."""
+        """``(n,)`` bool: farther from every reference type than all but ``UNKNOWN_QUANTILE`` of the held-out
+        reference cells (score above threshold)."""
         return self.unknown_score(confidence, rest) > self.score_threshold
 
     def describe(self) -> dict:
