@@ -201,7 +201,7 @@ class JAE:
             if cell_type_key is None:
                 raise ValueError("supervised mode needs cell_type_key; pass one or use JAEConfig(mode='unsupervised')")
             labels = get_annotation(obs, cell_type_key, what="cell-type labels")
-        ref = reference_mask(obs, reference, labels)
+        ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key)
         check_batches(batch[ref])
         self.preprocessor = preprocessor
         self.batches = sorted(pd.unique(batch[ref]))

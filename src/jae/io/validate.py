@@ -160,6 +160,29 @@ def check_fit_annotations(
                 f"{fix['unsupervised']}"
             )
         labels = obs[cell_type_key]
+    ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key, fixes=fixes)
+    if batch_key is not None:
+        batch = obs[batch_key]
+        try:
+            check_batches(batch[ref])
+        except ValueError as err:
+            raise ValueError(f"{err}; or pass {fix['no_batch']} to treat all cells as one batch") from None
+    for key in phase_keys or ():
+        if key not in obs.columns:
+            raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")
+
+
+def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, fixes: dict[str, str] | None = None
+                   ) -> np.ndarray:
+    """``(n_cells,)`` bool: the reference cells of :meth:`jae.JAE.fit`.
+
+    ``reference``: a boolean mask or the name of a boolean ``obs`` column; None takes the labelled cells (``labels``,
+    NaN for query cells, from the column ``cell_type_key``), or every cell when there are no labels. Raises when the
+    mask is misshapen, a reference cell has no label, or fewer than 2 cells remain; ``fixes`` as for
+    :func:`check_fit_annotations`.
+    """
+    fix = {**PYTHON_FIXES, **(fixes or {})}
+    n = len(obs)
     if reference is not None:
         if isinstance(reference, str):
             if reference not in obs.columns:
@@ -184,41 +207,5 @@ def check_fit_annotations(
         raise ValueError(
             f"{int(ref.sum())} {what} of {n}; supervised JAE pretrains on at least 2 cells with a cell-type label: "
             f"add labels with {fix['annotations']} or use {fix['unsupervised']}"
-        )
-    if batch_key is not None:
-        batch = obs[batch_key]
-        try:
-            check_batches(batch[ref])
-        except ValueError as err:
-            raise ValueError(f"{err}; or pass {fix['no_batch']} to treat all cells as one batch") from None
-    for key in phase_keys or ():
-        if key not in obs.columns:
-            raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")
-
-
-def reference_mask(obs, reference, labels) -> np.ndarray:
-    """``(n_cells,)`` bool: the reference cells of :meth:`jae.JAE.fit` (``reference`` given as a mask or an ``obs``
-    column; else the labelled cells, or all cells without labels); at least 2, all labelled when labels exist."""
-    from .paired import get_annotation
-
-    if reference is not None:
-        if isinstance(reference, str):
-            reference = get_annotation(obs, reference, what="the reference mask")
-        ref = np.asarray(reference, dtype=bool)
-        if ref.shape != (len(obs),):
-            raise ValueError(f"reference mask has shape {ref.shape}, expected ({len(obs)},): one entry per cell")
-        if labels is not None and labels[ref].isna().any():
-            raise ValueError(
-                f"{int(labels[ref].isna().sum())} reference cells have no cell-type label; label them or "
-                "leave them out of the reference (cells without labels are fine-tuned on as query)"
-            )
-    elif labels is not None:
-        ref = labels.notna().to_numpy()
-    else:
-        ref = np.ones(len(obs), dtype=bool)
-    if ref.sum() < 2:
-        raise ValueError(
-            "fewer than 2 annotated reference cells: supervised JAE needs cell-type labels on the reference; "
-            "provide labels or use JAEConfig(mode='unsupervised')"
         )
     return ref
