@@ -20,6 +20,7 @@ import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
 from .modality import MOD_NAMES, detect_kind, normalize_kind
+from .readers import pair_kinds
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "plan_input", "default_memory_budget", "parse_bytes"]
 
@@ -224,21 +225,7 @@ def open_competition(
             )
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None))
-    if kinds[0] is None:
-        kinds[0] = "GEX"
-    if mod2_kind is not None:
-        kinds[1] = normalize_kind(mod2_kind)
-    if kinds[1] is None:
-        raise ValueError(
-            f"{paths[1]} has no var['feature_types'], so jae cannot tell ATAC from ADT; pass mod2_kind='ATAC' or "
-            "mod2_kind='ADT'"
-        )
-    if kinds[0] == kinds[1] or "GEX" not in kinds:
-        raise ValueError(
-            f"mod1 {paths[0].name} is {kinds[0]} and mod2 {paths[1].name} is {kinds[1]}; jae pairs GEX (mod1) with "
-            "ATAC or ADT (mod2): pass the two modality files of one dataset"
-        )
-    order = [0, 1] if kinds[0] == "GEX" else [1, 0]
+    kinds, order = pair_kinds(kinds, paths, mod2_kind)
     obs = frames[order[0]][0]
     _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order])
     uns = {}

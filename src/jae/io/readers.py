@@ -179,21 +179,7 @@ def read_competition(
                 "one feature in each modality: check the file"
             )
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
-    if kinds[0] is None:
-        kinds[0] = "GEX"
-    if mod2_kind is not None:
-        kinds[1] = normalize_kind(mod2_kind)
-    if kinds[1] is None:
-        raise ValueError(
-            f"{paths[1]} has no var['feature_types'], so jae cannot tell ATAC from ADT; pass mod2_kind='ATAC' or "
-            "mod2_kind='ADT'"
-        )
-    if kinds[0] == kinds[1] or "GEX" not in kinds:
-        raise ValueError(
-            f"mod1 {paths[0].name} is {kinds[0]} and mod2 {paths[1].name} is {kinds[1]}; jae pairs GEX (mod1) with "
-            "ATAC or ADT (mod2): pass the two modality files of one dataset"
-        )
-    order = [0, 1] if kinds[0] == "GEX" else [1, 0]
+    kinds, order = pair_kinds(kinds, paths, mod2_kind)
     mods = {}
     for i in order:
         name = MOD_NAMES[kinds[i]]
@@ -387,3 +373,24 @@ def read_10x_h5(path: PathLike) -> md.MuData:
         mods[MOD_NAMES[kind]] = adata
     logger.info("read %s: %d cells, modalities %s", path.name, n_cells, {k: v.n_vars for k, v in mods.items()})
     return make_mudata(mods)
+
+
+def pair_kinds(kinds: list, paths: list, mod2_kind: str | None) -> tuple[list[str], list[int]]:
+    """The kinds of a competition file pair (mod1 without ``feature_types`` is GEX; ``mod2_kind`` overrides mod2's)
+    and the order that puts GEX first; raises when mod2's kind is unknown or the pair is not GEX + ATAC/ADT."""
+    kinds = list(kinds)
+    if kinds[0] is None:
+        kinds[0] = "GEX"
+    if mod2_kind is not None:
+        kinds[1] = normalize_kind(mod2_kind)
+    if kinds[1] is None:
+        raise ValueError(
+            f"{paths[1]} has no var['feature_types'], so jae cannot tell ATAC from ADT; pass mod2_kind='ATAC' or "
+            "mod2_kind='ADT'"
+        )
+    if kinds[0] == kinds[1] or "GEX" not in kinds:
+        raise ValueError(
+            f"mod1 {paths[0].name} is {kinds[0]} and mod2 {paths[1].name} is {kinds[1]}; jae pairs GEX (mod1) with "
+            "ATAC or ADT (mod2): pass the two modality files of one dataset"
+        )
+    return kinds, ([0, 1] if kinds[0] == "GEX" else [1, 0])
