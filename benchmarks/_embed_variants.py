@@ -156,6 +156,10 @@ def variants_online(model, X, Z, batch):
         out[f"free_tail{k}"] = np.hstack([free, (Xc @ _pca_basis(Xc, k)[0])[:, nf:]])
     out["free_tail50_phase"] = np.hstack([out["free_tail50"], Z[:, lay.block("phase")]])
     out["free_tail50_bc"] = _center(out["free_tail50"], batch)
+    # round 21: the free block scaled to the variance of the principal subspace it started as
+    U, var = _pca_basis(Xc, nf)
+    fs = free * np.sqrt(var.sum() / max(free.var(0).sum(), 1e-12))
+    out["free_scaled_tail50"] = np.hstack([fs, (Xc @ _pca_basis(Xc, 50)[0])[:, nf:]])
     return out
 
 
