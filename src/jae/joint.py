@@ -218,11 +218,16 @@ class JAE:
         phase = None
         if phase_keys is not None and cfg.n_phase:
             phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
+        principal_readout = cfg.readout_for() == "principal"
+        principal = None  # one PCA of the reference features serves the PCA start and the readout
+        if cfg.pca_init or principal_readout:
+            n_axes = max(self.layout.n_free, cfg.n_principal if principal_readout else 0)
+            principal = principal_axes(X, n_axes, rows=ref)
         with torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(self.seed)
             self.network = JAENetwork.from_config(cfg, preprocessor.n_output, self.layout).to(self.device)
             if cfg.pca_init:
-                self._start_at_pca(X, ref)
+                self._start_at_pca(X, ref, principal=principal)
             codes = None
             if supervised:
                 codes = pd.Categorical(labels[ref].astype(str), categories=self.cell_types).codes.astype(np.int64)
@@ -237,13 +242,14 @@ class JAE:
         if finetune and (~ref).any():
             self.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar)
         self.readout = None
-        if cfg.readout_for() == "principal":
+        if principal_readout:
             self.readout = Readout.fit(
-                X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes
+                X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
+                principal=principal,
             )
         self.calibration = None
         if supervised:
-            self.calibration = fit_calibration(self, X[ref], codes, val_idx)
+            self.calibration = fit_calibration(self, X, np.flatnonzero(ref), codes, val_idx)
         return self
 
     def map_query(
@@ -269,15 +275,17 @@ class JAE:
 
         return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, progress_bar=progress_bar)
 
-    def _start_at_pca(self, X: np.ndarray, rows: np.ndarray, *, chunk: int = 65536) -> None:
+    def _start_at_pca(self, X: np.ndarray, rows: np.ndarray, *, chunk: int = 65536, principal=None) -> None:
         """Start the network at a PCA of ``X[rows]`` (``JAEConfig.pca_init``); the free units get the top axes.
 
         The axes come from the eigenvectors of the features' covariance, accumulated over row chunks, so memory
-        stays at one chunk plus a ``(n_features, n_features)`` matrix however many cells there are.
+        stays at one chunk plus a ``(n_features, n_features)`` matrix however many cells there are; ``principal``:
+        :func:`jae.model.readout.principal_axes` of the same rows already computed (at least as many axes).
         """
         units = self.layout.block("free")
         n_units = units.stop - units.start
-        mean, top = principal_axes(X, n_units, rows=rows, chunk=chunk)
+        mean, top = principal if principal is not None else principal_axes(X, n_units, rows=rows, chunk=chunk)
+        top = top[:n_units]
         axes = np.zeros((n_units, X.shape[1]))
         axes[: len(top)] = top
         self.network.start_at_pca(self._tensor(mean.astype(np.float32)), self._tensor(axes.astype(np.float32)), units)
@@ -285,7 +293,6 @@ class JAE:
     def _batch_codes(self, batch) -> np.ndarray:
         """int64 codes of batch labels in ``self.batches``; -1 for a batch the model was not pretrained on."""
         return pd.Categorical(np.asarray(batch).astype(str), categories=self.batches).codes.astype(np.int64)
-
 
     # ----------------------------------------------------------------------------------- fine-tune / embed
     def finetune(
@@ -488,8 +495,3 @@ class JAE:
             f"JAE({'+'.join(self.preprocessor.kinds)}, latent {self.layout.dim} = {self.layout.n_cell_type} cell types"
             f" + {self.layout.n_batch} batches + {self.layout.n_phase} phase + {self.layout.n_free} free, seed={self.seed})"
         )
-
-
-def _obs_names(data, n: int) -> pd.Index:
-    names = getattr(data, "obs_names", None)
-    return pd.Index(names) if names is not None and len(names) == n else pd.RangeIndex(n)

@@ -20,17 +20,21 @@ __all__ = ["predict_cell_type", "fit_calibration"]
 logger = logging.getLogger(__name__)
 
 
-def fit_calibration(model, X_ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray) -> LabelCalibration:
-    """Temperature and unknown thresholds of ``model`` on the held-out reference cells ``val_idx`` (the pretraining's
-    validation split of ``X_ref``, whose labels are ``codes``), type centroids on the others; fitted after
-    fine-tuning, so they describe the final network."""
-    train = np.setdiff1d(np.arange(len(X_ref)), val_idx)
+def fit_calibration(
+    model, X: np.ndarray, ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray
+) -> LabelCalibration:
+    """Temperature and unknown thresholds of ``model`` on the held-out reference cells (positions ``val_idx`` in the
+    reference rows ``ref`` of the features ``X``, the pretraining's validation split; ``codes``: the reference
+    cells' labels), type centroids on the other reference cells; fitted after fine-tuning, so they describe the
+    final network."""
+    train = np.setdiff1d(np.arange(len(ref)), val_idx)
     n_ct = model.layout.n_cell_type
-    Z_val = model.latent_transformed(X_ref[val_idx])
+    X_val = X[ref[val_idx]]
+    Z_val = model.latent_transformed(X_val)
     cal = LabelCalibration.fit(
         heldout_logits=Z_val[:, model.layout.block("cell_type")], heldout_codes=codes[val_idx],
-        heldout_rest=model._readout(X_ref[val_idx], Z_val)[:, n_ct:],
-        train_rest=model.embed_transformed(X_ref[train])[:, n_ct:], train_codes=codes[train], n_types=n_ct,
+        heldout_rest=model._readout(X_val, Z_val)[:, n_ct:],
+        train_rest=model.embed_transformed(X[ref[train]])[:, n_ct:], train_codes=codes[train], n_types=n_ct,
     )
     logger.info(
         "label calibration on %d held-out reference cells: temperature %.3g, expected calibration error %.4f "

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
 from .modality import MOD_NAMES, detect_kind, normalize_kind
-from .readers import pair_kinds
+from .readers import pair_kinds, pick_other_modality
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "plan_input", "default_memory_budget", "parse_bytes"]
 
@@ -262,18 +262,7 @@ def open_h5mu(
         if "mod" not in f:
             raise ValueError(f"{path.name} is not a MuData file (no 'mod' group); use --mod1/--mod2 for .h5ad files")
         available = list(f["mod"])
-        if rna not in available:
-            raise KeyError(f"{path.name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
-        if other is None:
-            others = [m for m in available if m != rna]
-            if len(others) != 1:
-                raise ValueError(
-                    f"{path.name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass "
-                    "other=<name>"
-                )
-            other = others[0]
-        elif other not in available:
-            raise KeyError(f"{path.name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
+        other = pick_other_modality(path.name, available, rna, other)
         global_obs, _, uns = _read_frames(f)
         mods = {m: _read_frames(f["mod"][m]) for m in (rna, other)}
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}

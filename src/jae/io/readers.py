@@ -258,17 +258,7 @@ def read_h5mu(
     with _quiet_mudata(), _readable(path, what=".h5mu", fmt=".h5mu"):
         source = md.read_h5mu(path)
     available = list(source.mod)
-    if rna not in source.mod:
-        raise KeyError(f"{path.name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
-    if other is None:
-        others = [m for m in available if m != rna]
-        if len(others) != 1:
-            raise ValueError(
-                f"{path.name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
-            )
-        other = others[0]
-    elif other not in source.mod:
-        raise KeyError(f"{path.name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
+    other = pick_other_modality(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
     if "feature_types" in rna_ad.var and detect_kind(rna_ad, name=rna) != "GEX":
         raise ValueError(
@@ -394,3 +384,20 @@ def pair_kinds(kinds: list, paths: list, mod2_kind: str | None) -> tuple[list[st
             "ATAC or ADT (mod2): pass the two modality files of one dataset"
         )
     return kinds, ([0, 1] if kinds[0] == "GEX" else [1, 0])
+
+
+def pick_other_modality(file_name: str, available: list[str], rna: str, other: str | None) -> str:
+    """The modality of an ``.h5mu`` file to pair with ``rna``: ``other``, or the only one left when it is None;
+    raises naming the available modalities when ``rna`` or ``other`` is missing or the choice is ambiguous."""
+    if rna not in available:
+        raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
+    if other is None:
+        others = [m for m in available if m != rna]
+        if len(others) != 1:
+            raise ValueError(
+                f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
+            )
+        return others[0]
+    if other not in available:
+        raise KeyError(f"{file_name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
+    return other

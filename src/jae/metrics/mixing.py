@@ -351,6 +351,15 @@ def _scaled_median(values: np.ndarray, n_labels: int, kind: Literal["ilisi", "cl
     return (n_labels - median) / (n_labels - 1.0)
 
 
+def _lisi_score(embedding, labels: np.ndarray, kind: Literal["ilisi", "clisi"], *, neighbors, n_neighbors: int,
+                perplexity: float | None, scale: bool, graph, lists, device) -> float:
+    """:func:`ilisi` / :func:`clisi`: median per-cell LISI of ``labels``, scaled as ``kind`` when ``scale``."""
+    if lists is None:
+        lists = lisi_neighbors(embedding, neighbors=neighbors, n_neighbors=n_neighbors, graph=graph, device=device)
+    values = lisi(*lists, labels, perplexity=perplexity)
+    return _scaled_median(values, len(np.unique(labels)), kind) if scale else float(np.nanmedian(values))
+
+
 def ilisi(
     embedding,
     batch: Sequence,
@@ -391,12 +400,9 @@ def ilisi(
     Scaled score in [0, 1] (1: batches mixed in proportion to their number), or the median LISI in
     [1, n_batches]; NaN for a single batch when scaled.
     """
-    labels = as_labels(batch, name="batch")
-    if lists is None:
-        lists = lisi_neighbors(embedding, neighbors=neighbors, n_neighbors=n_neighbors, graph=graph, device=device)
-    values = lisi(*lists, labels, perplexity=perplexity)
-    n_batches = len(np.unique(labels))
-    return _scaled_median(values, n_batches, "ilisi") if scale else float(np.nanmedian(values))
+    return _lisi_score(embedding, as_labels(batch, name="batch"), "ilisi", neighbors=neighbors,
+                       n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
+                       device=device)
 
 
 def clisi(
@@ -420,9 +426,6 @@ def clisi(
     Scaled score ``(n_types - median) / (n_types - 1)`` in [0, 1] (1: every neighbourhood holds one type), or the
     median LISI in [1, n_types]; NaN for a single cell type when scaled.
     """
-    labels = as_labels(cell_type, name="cell_type")
-    if lists is None:
-        lists = lisi_neighbors(embedding, neighbors=neighbors, n_neighbors=n_neighbors, graph=graph, device=device)
-    values = lisi(*lists, labels, perplexity=perplexity)
-    n_types = len(np.unique(labels))
-    return _scaled_median(values, n_types, "clisi") if scale else float(np.nanmedian(values))
+    return _lisi_score(embedding, as_labels(cell_type, name="cell_type"), "clisi", neighbors=neighbors,
+                       n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
+                       device=device)

@@ -104,19 +104,22 @@ class Readout:
     @classmethod
     def fit(
         cls, X: np.ndarray, latent, *, layout, n_principal: int, rows: np.ndarray | None = None,
-        codes: np.ndarray | None = None, chunk: int = 65536,
+        codes: np.ndarray | None = None, chunk: int = 65536, principal: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> "Readout":
         """Fit on the reference cells ``rows`` (bool or int; all when None) of the features ``X`` ``(n, n_input)``.
 
         ``latent`` maps a block of features to its latent vectors ``(m, layout.dim)`` (e.g.
         :meth:`jae.JAE.latent_transformed`); ``codes`` (int, one per reference cell, ``-1`` for unlabelled) give the
         labels that set the cell-type part's variance. Everything is accumulated over row chunks, so memory stays at
-        one chunk however many cells there are.
+        one chunk however many cells there are. ``principal``: :func:`principal_axes` of the same rows, already
+        computed with at least ``n_principal`` (and ``layout.n_free``) axes.
         """
         idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
         n_tail = max(int(n_principal) - layout.n_free, 0)
-        mean, axes = principal_axes(X, layout.n_free + n_tail, rows=idx, chunk=chunk)
-        axes = axes[layout.n_free:]
+        if principal is None:
+            principal = principal_axes(X, layout.n_free + n_tail, rows=idx, chunk=chunk)
+        mean, axes = principal
+        axes = axes[layout.n_free:layout.n_free + n_tail]
         center, scale = np.zeros(layout.n_cell_type, np.float32), 0.0
         if layout.n_cell_type and codes is not None:
             codes = np.asarray(codes)
