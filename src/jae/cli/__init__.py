@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 #: Verb modules, in the order ``jae --help`` lists them.
 VERBS: tuple[str, ...] = ("demo", "fit", "map", "embed", "predict", "simulate", "evaluate")
@@ -52,5 +53,23 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def run() -> None:
+    """Console entry point (``jae`` and ``python -m jae``): :func:`main`, then exit with its status.
+
+    After Ctrl-C the process ends with ``os._exit(130)`` once the interrupt has been handled and the streams
+    flushed. A normal ``sys.exit(130)`` is not enough: when the interrupt lands while torch imports
+    ``torch._dynamo`` lazily (inside code that ``dataclasses`` runs from a string), CPython 3.11 still ends the
+    process by SIGINT at shutdown although :func:`main` caught the interrupt, so the status depended on where
+    the interrupt landed (seen as -2 instead of 130 in CI, reproduced here about once in ten tries).
+    """
+    code = main()
+    if code == 130:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
