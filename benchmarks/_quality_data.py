@@ -45,6 +45,9 @@ SIMULATED = {
     # a Multiome-like set with three batches
     "sim_multiome": dict(n_cells=3000, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=6, n_batches=3),
 }
+#: real shapes for the selection protocol (never in the quality table): name -> (real set, cells kept). A seeded
+#: subsample of PBMC10k has the shape of the unseen sets where cc_cons collapsed (about 1.3k cells, one batch).
+SUBSAMPLED = {"pbmc10k_small": ("pbmc10k_cite", 1300)}
 
 
 @dataclass
@@ -166,6 +169,15 @@ def load_simulated(name: str, seed: int = 0) -> QualitySet:
     )
 
 
+def subsample(qset: QualitySet, name: str, n_cells: int, seed: int = 0) -> QualitySet:
+    """A seeded subsample of ``n_cells`` labelled cells of ``qset``, renamed ``name``."""
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.permutation(np.flatnonzero(qset.labelled))[:n_cells])
+    mdata = qset.mdata[keep].copy()
+    return QualitySet(name, mdata, qset.obs.iloc[keep].copy(), qset.organism, qset.gex_lognorm[keep],
+                      qset.gex_names, list(qset.pseudotime_keys))
+
+
 def load_set(name: str, root: Path | None = None) -> QualitySet:
     """Read one of :data:`SETS`."""
     root = data_root() if root is None else Path(root)
@@ -183,6 +195,8 @@ def load_set(name: str, root: Path | None = None) -> QualitySet:
         return load_pair(name, root / "reapseq_pbmc", "prot", "adt.h5ad", label_key="cell_type", organism="human")
     if name in SIMULATED:
         return load_simulated(name)
+    if name in SUBSAMPLED:
+        return subsample(load_set(SUBSAMPLED[name][0], root), name, SUBSAMPLED[name][1])
     raise KeyError(f"unknown data set {name!r}; choose from {SETS}")
 
 

@@ -68,15 +68,16 @@ def test_latent_readout_is_the_raw_latent(query_mdata):
     assert len(model.column_names) == model.layout.dim
 
 
-def test_unsupervised_mode_reads_the_latent_unless_asked(query_mdata):
+def test_unsupervised_mode_uses_the_principal_readout_unless_asked(query_mdata):
     cfg = replace(CFG, mode="unsupervised")
-    default = JAE(cfg, seed=0, device="cpu").fit(query_mdata, cell_type_key=None, progress_bar=False)
-    assert default.readout is None and default.embed(query_mdata, key_added=None).shape[1] == default.layout.dim
-    model = JAE(replace(cfg, readout_unsupervised="principal"), seed=0, device="cpu").fit(
-        query_mdata, cell_type_key=None, progress_bar=False
-    )
+    model = JAE(cfg, seed=0, device="cpu").fit(query_mdata, cell_type_key=None, progress_bar=False)
     E = model.embed(query_mdata, key_added=None)  # no cell-type part: free units + principal components
     assert E.shape[1] == min(CFG.n_principal, 2 * CFG.n_svd) and model.column_names[0] == "free:0"
+    np.testing.assert_array_equal(E[:, : model.layout.n_free], model.latent(query_mdata)[:, model.layout.block("free")])
+    raw = JAE(replace(cfg, readout_unsupervised="latent"), seed=0, device="cpu").fit(
+        query_mdata, cell_type_key=None, progress_bar=False
+    )
+    assert raw.readout is None and raw.embed(query_mdata, key_added=None).shape[1] == raw.layout.dim
 
 
 def test_principal_axes_in_chunks_match_a_direct_svd_and_fix_signs():

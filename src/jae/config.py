@@ -55,9 +55,10 @@ class JAEConfig:
     #: to the input's between-type variance (benchmarks/results/tuning.md, round 20). "latent": the seed's raw
     #: latent vector (cell-type logits | batch | phase | free).
     readout: ReadoutKind = "principal"
-    #: jae: the readout in unsupervised mode; "latent" because on the validation splits the principal readout lowered
-    #: the mean margin there (it raised the worst set's), so the rule kept the seed's (tuning.md, round 20)
-    readout_unsupervised: ReadoutKind = "latent"
+    #: jae: the readout in unsupervised mode: "principal" too (the free units and the input's next principal
+    #: components; no cell-type part). Chosen over the raw latent on the real sets plus the small and simulated
+    #: shapes, where the raw latent lost most (tuning.md, round 22); format-1/2 files keep what they were saved with.
+    readout_unsupervised: ReadoutKind = "principal"
     #: jae: columns of the principal part of the "principal" readout (free units + principal components).
     n_principal: int = 50
     # --- pretraining -------------------------------------------------------------------------------------------
