@@ -23,6 +23,7 @@ from .model import JAENetwork, LatentLayout
 from .model.readout import Readout
 from .preprocess import Preprocessor, SVDBasis
 from .train import resolve_device
+from .train.distributed import is_writer
 
 __all__ = [
     "FORMAT_VERSION", "MODEL_KINDS", "save_model", "load_model", "load_tensors", "read_model_folder",
@@ -53,6 +54,8 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
         When ``path`` exists and ``overwrite=False``, or exists and is not a model folder.
     """
     path = Path(path)
+    if not is_writer():  # a data-parallel run (torchrun): process 0 writes the folder, the others nothing
+        return path
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another folder")
     if path.exists() and not any((path / name).is_file() for name in (DESCRIPTION, "predictor.json")):
@@ -127,6 +130,7 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "calibration": None if getattr(model, "calibration", None) is None else model.calibration.describe(),
         "adapter": None if getattr(model, "adapter", None) is None else {
             "batch_key": model.adapter.batch_key, "batches": list(model.adapter.batches)},
+        "moments": getattr(model, "moments", None) is not None,  # the reference features' mean and covariance
         "history": model.history.to_dict(orient="list"),
     }
     tensors = {f"network.{k}": v.detach().cpu() for k, v in model.network.state_dict().items()}
@@ -140,6 +144,9 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
                         for k, v in model.calibration.to_tensors().items()})
     if description["adapter"] is not None:
         tensors["adapter.shift"] = torch.from_numpy(np.ascontiguousarray(model.adapter.shift))
+    if description["moments"]:
+        tensors.update({f"moments.{k}": torch.from_numpy(np.ascontiguousarray(v))
+                        for k, v in model.moments.to_tensors().items()})
     return write_model_folder(path, description, tensors, kind="jae", overwrite=overwrite)
 
 
@@ -233,9 +240,10 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
 
 
 def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
-    """The label calibration and query adapter (issue 15), when the description has them."""
+    """The label calibration, query adapter and reference feature moments (issue 15), when the description has them."""
     from .mapping import QueryAdapter
     from .model.calibration import LabelCalibration
+    from .model.moments import FeatureMoments
 
     damaged = f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; the model folder is damaged"
     if d.get("calibration") is not None:
@@ -249,3 +257,9 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         if shift is None or tuple(shift.shape) != (len(batches), d["n_input"]):
             raise ValueError(damaged % "query adapter")
         model.adapter = QueryAdapter(str(d["adapter"]["batch_key"]), batches, shift.numpy().astype(np.float32))
+    if d.get("moments"):
+        mean, cov = tensors.get("moments.mean"), tensors.get("moments.cov")
+        n = d["n_input"]
+        if mean is None or cov is None or tuple(mean.shape) != (n,) or tuple(cov.shape) != (n, n):
+            raise ValueError(damaged % "feature moments")
+        model.moments = FeatureMoments(mean=mean.numpy().astype(np.float64), cov=cov.numpy().astype(np.float64))

@@ -16,6 +16,7 @@ from .model import JAENetwork, LatentLayout
 from .mapping import QueryAdapter
 from .labels import fit_calibration
 from .model.calibration import LabelCalibration
+from .model.moments import FeatureMoments
 from .model.readout import Readout, principal_axes, softmax
 from .preprocess import Preprocessor
 from .preprocess.organism import infer_organism
@@ -59,6 +60,7 @@ class JAE:
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
         self.calibration: LabelCalibration | None = None  # supervised models: calibrated confidence, unknown call
         self.adapter: QueryAdapter | None = None  # models made by map_query: input shifts of the query batches
+        self.moments: FeatureMoments | None = None  # reference features' mean/covariance: fills in missing query features
         self.history = pd.DataFrame()
 
     # ----------------------------------------------------------------------------------------- properties
@@ -247,7 +249,7 @@ class JAE:
                 X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
                 principal=principal,
             )
-        self.calibration = None
+        self.calibration, self.moments = None, FeatureMoments.fit(X, ref)
         if supervised:
             self.calibration = fit_calibration(self, X, np.flatnonzero(ref), codes, val_idx)
         return self
@@ -454,33 +456,9 @@ class JAE:
 
     # ------------------------------------------------------------------------------------------ helpers
     def _features(self, data, *, layer: str | None) -> tuple[np.ndarray, pd.Index]:
-        from .io.paired_files import _as_files
+        from .query import query_features  # missing features or a missing second modality filled in there
 
-        self._require_fitted()
-        paired = _as_files(data, None)  # data on disk: projected in row blocks, never read whole
-        streamed = paired is not None
-        if not streamed:
-            paired = get_paired(data, modalities=self._modalities_in(data), layer=layer)
-        if paired.kinds != self.preprocessor.kinds:
-            raise ValueError(
-                f"data has modalities of kinds {paired.kinds}, the model was fitted on {self.preprocessor.kinds}"
-            )
-        cached = getattr(self, "_files_features", None)
-        if streamed and cached is not None and cached[0]() is paired and cached[1] is self.preprocessor:
-            return cached[2], paired.obs_names  # the same files again (jae embed: fine-tune, then embed)
-        counts = paired.sources() if streamed else paired.counts
-        X = self.preprocessor.transform(counts, paired.var_names, names=paired.names)
-        if streamed and paired is data:  # one slot, kept until other data comes: a pass over big files costs minutes
-            import weakref
-
-            self._files_features = (weakref.ref(paired), self.preprocessor, X)
-        return X, paired.obs_names
-
-    def _modalities_in(self, data):
-        mods = getattr(data, "mod", data)
-        if all(n in mods for n in self.modality_names) and len(mods) > 2:
-            return self.modality_names
-        return None
+        return query_features(self, data, layer=layer)[:2]
 
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(a), device=self.device)

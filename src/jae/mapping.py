@@ -11,6 +11,9 @@ Mechanism (scArches-style "architecture surgery", adapted to jae's encoder, whic
   The shifted features then go through the reference's encoder and readout, so the query lands in the
   reference's coordinates (the same embedding columns, the same cell-type probabilities).
 
+Query cells without the second modality (:mod:`jae.query` fills in its columns from their RNA) are mapped on their
+measured columns: the imputed ones are left out of the reconstruction loss.
+
 The mapped model remembers the ``obs`` column of the batches; :meth:`jae.JAE.embed` reads it to shift the cells
 of mapped batches and leaves every other cell as the reference model embeds it.
 """
@@ -83,8 +86,9 @@ class QueryAdapter:
 
 
 def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs: int, seed: int,
-                  progress_bar: bool) -> np.ndarray:
-    """Train one input shift per new batch (``codes`` in ``range(n_new)``) with the frozen network."""
+                  progress_bar: bool, weight: np.ndarray | None = None) -> np.ndarray:
+    """Train one input shift per new batch (``codes`` in ``range(n_new)``) with the frozen network; ``weight``
+    ``(n_cells, n_input)`` (1: measured, 0: imputed) keeps imputed columns out of the loss (None: all measured)."""
     from tqdm.auto import tqdm
 
     net = model.network
@@ -94,6 +98,7 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
     shift = torch.zeros(n_new, X.shape[1], device=model.device, requires_grad=True)
     opt = torch.optim.Adam([shift], lr=ADAPTER_LR)
     Xt, ct = model._tensor(X.astype(np.float32)), model._tensor(codes.astype(np.int64))
+    Wt = None if weight is None else model._tensor(weight.astype(np.float32))
     gen = torch.Generator().manual_seed(seed)
     n_cond = net.n_condition
     try:
@@ -104,7 +109,11 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
                 x = Xt[idx] + shift[ct[idx]]
                 cond = None if not n_cond else x.new_zeros(len(idx), n_cond)  # a new batch: no reference condition
                 recon = net.decode(net.encode(x), cond)
-                loss = torch.mean((recon - x) ** 2)
+                if Wt is None:
+                    loss = torch.mean((recon - x) ** 2)
+                else:  # the mean over measured entries only
+                    w = Wt[idx]
+                    loss = torch.sum(w * (recon - x) ** 2) / torch.clamp(w.sum(), min=1.0)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -114,10 +123,21 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
     return shift.detach().cpu().numpy().astype(np.float32)
 
 
+def _measured(model, observed: np.ndarray) -> np.ndarray | None:
+    """``(n_cells, n_input)`` 1/0 weights of the measured / imputed columns (cells without the second modality);
+    None when every cell has both modalities."""
+    if observed.all():
+        return None
+    pre = model.preprocessor
+    widths = [len(v) if b is None else b.n_components for v, b in zip(pre.var_names, pre.bases)]
+    return np.repeat(observed, widths, axis=1).astype(np.float32)
+
+
 def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
               progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
     from .io.paired import get_annotation
+    from .query import query_features
 
     reference._require_fitted()
     if not isinstance(batch_key, str) or not batch_key:
@@ -133,7 +153,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     epochs = ADAPTER_EPOCHS if epochs is None else int(epochs)
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, not {epochs}")
-    X, cells = reference._features(data, layer=layer)
+    X, cells, observed = query_features(reference, data, layer=layer)
     batch = batch_all.reindex(cells).to_numpy()
     known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     new = sorted(set(batch) - known)
@@ -149,7 +169,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     with torch.random.fork_rng(devices=mapped._rng_devices()):
         torch.manual_seed(reference.seed + 2)
         shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=reference.seed + 2,
-                              progress_bar=progress_bar)
+                              progress_bar=progress_bar, weight=_measured(mapped, observed[rows]))
     new_adapter = QueryAdapter(batch_key, tuple(new), shift)
     mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift)
     return mapped

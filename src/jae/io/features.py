@@ -1,15 +1,23 @@
-"""The one feature-alignment function of jae, and the short example lists error messages quote."""
+"""Feature alignment of data with a fitted model: strict (:func:`feature_indexer`) or by overlap
+(:func:`feature_overlap`, for query data whose features differ from the reference's), and the short example lists
+error messages quote."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["examples", "feature_indexer"]
+__all__ = ["examples", "feature_indexer", "feature_overlap", "FeatureOverlap", "MIN_FEATURE_FRACTION"]
 
 logger = logging.getLogger(__name__)
+
+#: Least share of a modality's reference features a query must have (:func:`feature_overlap`). Below half, the
+#: missing features would be more guess than measurement (the embedding of a simulated query already loses a third
+#: of its 15 nearest neighbours at half the genes, ``tests/test_query_features.py``); a clear round line, not tuned.
+MIN_FEATURE_FRACTION = 0.5
 
 
 def examples(values, n: int = 3) -> str:
@@ -57,3 +65,65 @@ def feature_indexer(var_names, expected: pd.Index, *, name: str, reference: str 
         raise ValueError(f"{name} has duplicated feature names; make var_names unique first")
     logger.info("%s has %s's features in another order; reordering them", name, reference)
     return var_names.get_indexer(expected)
+
+
+@dataclass(frozen=True)
+class FeatureOverlap:
+    """Where a model's features are in data whose features may differ.
+
+    Attributes
+    ----------
+    columns
+        ``(n_present,)`` int positions in the data of the model's features that it has, in the model's order.
+    present
+        ``(n_present,)`` int positions of those features among the model's.
+    missing
+        ``(n_missing,)`` int positions among the model's features of those the data lacks.
+    n_extra
+        Features of the data the model does not know (ignored).
+    """
+
+    columns: np.ndarray
+    present: np.ndarray
+    missing: np.ndarray
+    n_extra: int
+
+    @property
+    def complete(self) -> bool:
+        return not len(self.missing)
+
+
+def feature_overlap(
+    var_names, expected: pd.Index, *, name: str, reference: str = "the model", min_fraction: float = MIN_FEATURE_FRACTION
+) -> FeatureOverlap:
+    """The model's features ``expected`` found in ``var_names``, with one log line on the overlap when they differ.
+
+    Missing features are reported, never filled here (:mod:`jae.query` re-solves what they would have given); extra
+    features are ignored.
+
+    Raises
+    ------
+    ValueError
+        When fewer than ``min_fraction`` of ``expected`` are present (one line with the numbers and the fix), or the
+        data's feature names are duplicated.
+    """
+    var_names, expected = pd.Index(var_names).astype(str), pd.Index(expected).astype(str)
+    if var_names.has_duplicates:
+        raise ValueError(f"{name} has duplicated feature names; make var_names unique first")
+    pos = var_names.get_indexer(expected)
+    present = np.flatnonzero(pos >= 0)
+    missing = np.flatnonzero(pos < 0)
+    n_extra = len(var_names) - len(present)
+    n = len(expected)
+    if len(present) < min_fraction * n:
+        raise ValueError(
+            f"{name} has {len(present)} of {reference}'s {n} features ({len(present) / max(n, 1):.0%}; "
+            f"e.g. missing {examples(expected[missing])}), below the {min_fraction:.0%} jae needs to place its cells: "
+            f"fit a reference on features this data shares with it (subset both to the shared features, then refit)"
+        )
+    if len(missing) or n_extra:
+        logger.info(
+            "%s: %d of %s's %d features present (%.0f%%), %d missing (re-solved from the present ones), %d extra "
+            "(ignored)", name, len(present), reference, n, 100 * len(present) / max(n, 1), len(missing), n_extra,
+        )
+    return FeatureOverlap(columns=pos[present].astype(np.int64), present=present, missing=missing, n_extra=n_extra)
