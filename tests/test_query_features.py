@@ -154,3 +154,19 @@ def test_old_models_without_moments_say_to_refit(multiome):
     assert np.array_equal(old.embed(m, key_added=None), full)
     with pytest.raises(ValueError, match="refit it with this jae version"):
         old.embed(m["rna"], key_added=None)
+
+
+def test_files_on_disk_with_other_features_stream_through_the_same_path(multiome, tmp_path):
+    """Data opened lazily (jae embed's path for inputs over --memory-budget): the overlap is used there too."""
+    from jae.io import open_competition
+
+    m, model, _ = multiome
+    query = _drop(m, "rna", 0.2)
+    paths = []
+    for name, mod in (("mod1", query["rna"]), ("mod2", query["atac"])):
+        a = mod.copy()
+        a.X = a.layers["counts"]
+        paths.append(tmp_path / f"q.{name}.h5ad")
+        a.write_h5ad(paths[-1])
+    from_files = model.embed(open_competition(*paths), key_added=None)
+    assert np.allclose(from_files, model.embed(query, key_added=None), atol=1e-5)
