@@ -1,8 +1,10 @@
 """Library errors in the CLI's words: the fixes they name become command-line flags.
 
-The library's messages name Python arguments (``pass other=<name>``), the right fix for a Python user. The CLI
-checks most of its inputs itself, in its own words, before calling the library; what still reaches it from the
-library is translated here, phrase by phrase, so a CLI user never reads an argument the CLI has no flag for.
+The library's messages name Python arguments (``pass other=<name>``), the right fix for a Python user. Each verb
+makes one call of the library (:mod:`jae.workflows`), which checks the outputs and inputs before any work; its
+messages are translated here, phrase by phrase, so a CLI user never reads an argument the CLI has no flag for. The
+workflows' arguments are named as the verbs' flags (``out`` / ``--out``, ``labels_out`` / ``--labels-out``), so
+the translation is one rule for all of them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,18 @@ __all__ = ["cli_message"]
 # (pattern, replacement), applied in order; the most specific phrases come first.
 _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^(mod1|mod2|annotation|\.h5mu) file ", lambda m: f"--{m.group(1).lstrip('.').replace('annotation', 'annotations')} file "),
+    (r"^(train_mod1|train_mod2|test_mod1) file ", lambda m: f"--{m.group(1).replace('_', '-')} file "),
     (r"^Cell Ranger \.h5 file ", "--10x file "),
+    # the file workflows (jae.workflows) name their outputs by argument; each argument is the verb's flag
+    (r"^out \*\.h5mu writes a copy of an h5mu input; with mod1/mod2 or tenx inputs use out \*\.h5ad",
+     "--out *.h5mu writes a copy of an --h5mu input; with --mod1/--mod2 or --10x use --out *.h5ad"),
+    (r"\bpass labels_out=None", "drop --labels-out"),
+    (r"^(out|labels_out|output|save_model|epochs) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
+    (r"\b(another|for|of|as) (out|labels_out|output|save_model)\b(?! path)",
+     lambda m: f"{m.group(1)} --{m.group(2).replace('_', '-')}"),
+    (r"\blabels_out\b", "--labels-out"),
+    (r"InputFiles\(\.\.\., annotations=[^)]*\)", "--annotations FILE"),
+    (r"\bconfig=JAEConfig\(", "JAEConfig("),
     (r"\brefit the model\b", "refit it with jae fit"),
     (r"JAEConfig\(mode=['\"]unsupervised['\"]\)", "--mode unsupervised"),
     (r"jae\.io\.get_paired\(\.\.\., kinds=\([^)]*\)\)", "--mod2-kind ATAC or ADT"),

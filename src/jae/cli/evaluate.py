@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, input_layer, input_paths, load_input
-from ._outputs import check_outputs
+from ._inputs import add_input_args, input_files
 
 
 def add_parser(sub) -> None:
@@ -54,24 +53,19 @@ def _prediction_arg(text: str) -> tuple[str | None, Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..evaluation import evaluate
+    from .. import evaluate_files
     from ..report import table_markdown
 
     if not (args.obsm or args.prediction or args.baseline):
         raise ValueError("nothing to evaluate: give --obsm KEY, --prediction FILE and/or --baseline")
-    predictions = [_prediction_arg(p) for p in args.prediction]
-    protect = input_paths(args) + [p for _, p in predictions]
-    out = Path(args.out)
-    check_outputs([("--out", out)], inputs=protect, overwrite=args.overwrite, folders=("--out",))
-    mdata = load_input(args)
     embeddings = {key: key for key in args.obsm}
-    embeddings.update({name or str(path): path for name, path in predictions})
-    table = evaluate(
-        mdata, embeddings, cell_type_key=args.cell_type_key, batch_key=args.batch_key,
-        pseudotime_keys=args.pseudotime_key, organism=args.organism, baseline=args.baseline, rna=args.rna_mod,
-        layer=input_layer(args), seed=args.seed, device=args.device, report_dir=out, report=not args.no_report,
-        umap_max_cells=args.umap_max_cells, protect=protect, progress_bar=not args.quiet,
+    embeddings.update({name or str(path): path for name, path in map(_prediction_arg, args.prediction)})
+    table = evaluate_files(
+        input_files(args), embeddings, args.out, baseline=args.baseline, cell_type_key=args.cell_type_key,
+        batch_key=args.batch_key, pseudotime_keys=args.pseudotime_key, organism=args.organism, seed=args.seed,
+        device=args.device, report=not args.no_report, umap_max_cells=args.umap_max_cells, overwrite=args.overwrite,
+        progress_bar=not args.quiet,
     )
     print(table_markdown(table), end="")
-    print(f"written to {out}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))
+    print(f"written to {args.out}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))
     return 0

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
-from ._inputs import (
-    CLI_FIXES, add_input_args, add_memory_budget_arg, batch_key, input_layer, input_paths, open_input,
-)
-from ._outputs import check_outputs
-
-logger = logging.getLogger(__name__)
+from ._inputs import add_input_args, add_memory_budget_arg, batch_key, input_files
 
 
 def add_parser(sub) -> None:
@@ -40,42 +34,14 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import replace
+    from .. import JAEConfig, fit_files
 
-    from .. import JAE, JAEConfig
-    from ..io import check_fit_annotations
-
-    out = Path(args.out)
-    # fail before the work, not after it
-    check_outputs([("--out", out)], inputs=input_paths(args), overwrite=args.overwrite, models={"--out": "model.json"})
-    config = JAEConfig(mode=args.mode).with_overrides(args.overrides)
-    if args.max_epochs is not None:
-        config = replace(config, max_epochs=args.max_epochs)
-    mdata = open_input(args, plan=False)  # JAE.fit reads it whole when it fits --memory-budget, else streams it
-    batch = batch_key(args.batch_key)
-    if args.tenx is not None and config.mode == "supervised" and args.cell_type_key not in mdata.obs.columns:
-        raise ValueError(
-            f"a Cell Ranger file holds no cell-type labels (no obs column {args.cell_type_key!r}), so supervised "
-            "mode cannot run: pass --mode unsupervised (and --batch-key none for a single sample), or --annotations "
-            f"FILE with a {args.cell_type_key!r} column"
-        )
-    check_fit_annotations(
-        mdata.obs, batch_key=batch, cell_type_key=args.cell_type_key, supervised=config.mode == "supervised",
-        fixes=_fixes(args),
+    overrides = list(args.overrides) + ([] if args.max_epochs is None else [f"max_epochs={args.max_epochs}"])
+    result = fit_files(
+        input_files(args), args.out, config=JAEConfig(mode=args.mode).with_overrides(overrides), seed=args.seed,
+        device=args.device, batch_key=batch_key(args.batch_key), cell_type_key=args.cell_type_key,
+        organism=args.organism, memory_budget=args.memory_budget, overwrite=args.overwrite,
+        progress_bar=not args.quiet,
     )
-    model = JAE(config, seed=args.seed, device=args.device)
-    model.fit(
-        mdata, batch_key=batch, cell_type_key=args.cell_type_key, organism=args.organism,
-        layer=input_layer(args), progress_bar=not args.quiet,
-        memory_budget=args.memory_budget,
-    )
-    model.save(out, overwrite=args.overwrite)
-    print(f"fitted {model}\nmodel written to {out}")
+    print(f"fitted {result.model}\nmodel written to {args.out}")
     return 0
-
-
-def _fixes(args) -> dict[str, str]:
-    fixes = dict(CLI_FIXES)
-    if args.tenx is not None:  # a Cell Ranger file holds no labels and no batches
-        fixes["annotations"] = "--annotations FILE (a Cell Ranger file holds no cell-type labels)"
-    return fixes

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, input_layer, input_paths, open_input
-from ._outputs import check_outputs
+from ._inputs import add_input_args, add_memory_budget_arg, input_files
 
 
 def add_parser(sub) -> None:
@@ -29,25 +28,13 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import JAE
+    from .. import map_files
 
-    out = Path(args.out)
-    if out.resolve() == Path(args.model).resolve():
-        raise ValueError("--out is the reference model folder; map_query never changes the reference: choose another "
-                         "--out")
-    check_outputs([("--out", out)], inputs=input_paths(args) + [Path(args.model)], overwrite=args.overwrite,
-                  models={"--out": "model.json"})
-    if args.epochs is not None and args.epochs < 0:
-        raise ValueError(f"--epochs must be >= 0, not {args.epochs}")
-    reference = JAE.load(args.model, device=args.device)
-    mdata = open_input(args)
-    if args.batch_key not in mdata.obs.columns:
-        raise ValueError(f"the query has no obs column {args.batch_key!r} for --batch-key; pass --batch-key COLUMN or "
-                         "--annotations FILE with that column")
-    mapped = reference.map_query(mdata, batch_key=args.batch_key, epochs=args.epochs, layer=input_layer(args),
-                                 progress_bar=not args.quiet)
-    mapped.save(out, overwrite=args.overwrite)
-    new = [] if mapped.adapter is None else list(mapped.adapter.batches)
-    print(f"mapped {mdata.n_obs} cells onto {args.model} (new batches: {', '.join(new) or 'none'})\n"
-          f"model written to {out}")
+    result = map_files(
+        input_files(args), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs, device=args.device,
+        memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
+    )
+    new = [] if result.model.adapter is None else list(result.model.adapter.batches)
+    print(f"mapped {result.n_cells} cells onto {args.model} (new batches: {', '.join(new) or 'none'})\n"
+          f"model written to {args.out}")
     return 0

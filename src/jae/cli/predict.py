@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._outputs import check_outputs
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -31,26 +29,16 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io import read_h5ad, write_atomic
-    from ..prediction import ModalityPredictor
+    from .. import predict_files
 
-    out = Path(args.output)
-    inputs = [Path(args.train_mod1), Path(args.train_mod2), Path(args.test_mod1)]
-    check_outputs(  # fail before the work, not after it
-        [("--output", out), ("--save-model", args.save_model)], inputs=inputs, overwrite=args.overwrite,
-        folders=("--save-model",), suffixes={"--output": (".h5ad",)},
+    result = predict_files(
+        args.train_mod1, args.train_mod2, args.test_mod1, args.output, method=args.method, seed=args.seed,
+        device=args.device, output_format=args.output_format, save_model=args.save_model, overwrite=args.overwrite,
+        progress_bar=not args.quiet,
     )
-    names = ("--train-mod1", "--train-mod2", "--test-mod1")
-    train_source, train_target, test_source = (read_h5ad(p, what=n) for p, n in zip(inputs, names))
-    model = ModalityPredictor(args.method, seed=args.seed, device=args.device).fit(
-        train_source, train_target, progress_bar=not args.quiet
-    )
-    pred = model.predict(test_source, output=args.output_format)
-    write_atomic(pred, out, protect=inputs, overwrite=args.overwrite)
-    if args.save_model is not None:
-        model.save(args.save_model, overwrite=args.overwrite)
+    pred, model = result.prediction, result.model
     print(
         f"predicted {pred.n_vars} {model.target_kind} features for {pred.n_obs} cells from {model.source_kind} "
-        f"with {args.method}\nwritten to {out}"
+        f"with {args.method}\nwritten to {args.output}"
     )
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .inputs import InputFiles
 from .modality import KINDS, MOD_NAMES, detect_kind, normalize_kind
 from .paired import PairedCounts, check_batches, get_annotation, get_paired
 from .paired_files import PairedFiles, open_competition, open_h5mu, plan_input
@@ -10,6 +11,7 @@ from .validate import check_fit_annotations, validate_counts
 from .write import write_atomic, write_embedding_h5ad
 
 __all__ = [
+    "InputFiles",
     "KINDS",
     "MOD_NAMES",
     "detect_kind",

@@ -1,0 +1,135 @@
+"""Paired data named by its files: the one description of an input that the file workflows and the CLI share.
+
+:class:`InputFiles` names the competition layout (a GEX ``.h5ad`` and an ATAC/ADT ``.h5ad``), an ``.h5mu`` or a Cell
+Ranger ``.h5``, with annotation files joined by cell name and the layer holding raw counts. :meth:`InputFiles.open`
+reads it into memory when it fits a memory budget and otherwise leaves it on disk for streaming
+(:func:`jae.io.plan_input`); :meth:`InputFiles.read` always reads it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["InputFiles"]
+
+PathLike = str | os.PathLike
+
+
+@dataclass(frozen=True)
+class InputFiles:
+    """Paired single-cell data on disk: exactly one of ``mod1`` + ``mod2``, ``h5mu`` or ``tenx``.
+
+    Parameters
+    ----------
+    mod1, mod2
+        Competition layout: the GEX ``.h5ad`` and the ATAC or ADT ``.h5ad`` (:func:`jae.io.read_competition`).
+    h5mu
+        A MuData file with an RNA modality and an ATAC or protein modality (:func:`jae.io.read_h5mu`).
+    tenx
+        A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`); always read whole.
+    annotations
+        ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined by cell name.
+    rna, other
+        Modality names in ``h5mu`` (``other`` None: the one that is not ``rna``).
+    layer
+        Layer holding raw counts; None: ``.X``. The one setting every step reading counts from these files uses.
+    mod2_kind
+        ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``.
+
+    Examples
+    --------
+    >>> files = jae.io.InputFiles(mod1="x.mod1.h5ad", mod2="x.mod2.h5ad", annotations=["x.solution.h5ad"])
+    >>> model = jae.fit_files(files, "jae_model")   # doctest: +SKIP
+    """
+
+    mod1: PathLike | None = None
+    mod2: PathLike | None = None
+    h5mu: PathLike | None = None
+    tenx: PathLike | None = None
+    annotations: Sequence[PathLike] = field(default=())
+    rna: str = "rna"
+    other: str | None = None
+    layer: str | None = "counts"
+    mod2_kind: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("mod1", "mod2", "h5mu", "tenx"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, Path(getattr(self, name)))
+        annotations = [self.annotations] if isinstance(self.annotations, (str, os.PathLike)) else self.annotations
+        object.__setattr__(self, "annotations", tuple(Path(p) for p in annotations or ()))
+        given = [x for x in (self.mod1 or self.mod2, self.h5mu, self.tenx) if x is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one input: mod1= and mod2=, or h5mu=, or tenx=")
+        if (self.mod1 is None) != (self.mod2 is None):
+            raise ValueError("the competition layout needs both mod1= (GEX) and mod2= (ATAC or ADT)")
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every file named (outputs must never be written over these)."""
+        return [p for p in (self.mod1, self.mod2, self.h5mu, self.tenx, *self.annotations) if p is not None]
+
+    @property
+    def source(self) -> str:
+        """``'competition'``, ``'h5mu'`` or ``'10x'``."""
+        return "h5mu" if self.h5mu is not None else "10x" if self.tenx is not None else "competition"
+
+    def read(self, *, annotations: bool = True):
+        """Read the data into memory.
+
+        Returns
+        -------
+        :class:`mudata.MuData` as :func:`jae.io.read_competition`, :func:`jae.io.read_h5mu` or
+        :func:`jae.io.read_10x_h5` give it, with the annotation files' columns in ``obs`` (unless
+        ``annotations=False``).
+        """
+        from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu
+
+        joined = list(self.annotations) if annotations else []
+        if self.source == "competition":
+            return read_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
+                                    mod2_kind=self.mod2_kind)
+        if self.source == "h5mu":
+            mdata = read_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind)
+        else:
+            mdata = read_10x_h5(self.tenx)
+        if joined:
+            join_annotations(mdata, joined, replace_existing=True)
+        return mdata
+
+    def open(self, *, memory_budget: int | str | None = None, plan: bool = True, annotations: bool = True,
+             what: str = "input"):
+        """The data, read into memory when it fits ``memory_budget``, else left on disk to stream.
+
+        Parameters
+        ----------
+        memory_budget
+            Bytes (or ``'8G'``) reading the files whole may take; None: half the available memory.
+        plan
+            False: return the opened files undecided (:class:`jae.io.PairedFiles`), for :meth:`jae.JAE.fit`,
+            which decides itself given ``memory_budget``.
+        annotations
+            Join the annotation files' columns into ``obs``.
+        what
+            The calling step, for the log line of :func:`jae.io.plan_input`.
+
+        Returns
+        -------
+        :class:`mudata.MuData` or :class:`jae.io.PairedFiles`. A Cell Ranger file is always read whole.
+        """
+        from .paired_files import open_competition, open_h5mu, plan_input
+
+        joined = list(self.annotations) if annotations else []
+        if self.source == "10x":
+            return self.read(annotations=annotations)
+        if self.source == "h5mu":
+            files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer)
+            if joined:
+                files = files.with_annotations(joined, replace_existing=True)
+        else:
+            files = open_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
+                                     mod2_kind=self.mod2_kind)
+        return plan_input(files, memory_budget=memory_budget, what=what) if plan else files

@@ -1,0 +1,100 @@
+"""One overwrite rule for every output: each output path is checked before any work is done.
+
+:func:`check_outputs` refuses an output that would replace an input, an existing result (unless overwriting is
+allowed), a path of the wrong kind, or one in a folder that does not exist. The file workflows
+(:mod:`jae.workflows`) call it with their argument names before reading any data, the CLI with its flags; the
+write itself then goes through :func:`jae.io.atomic.atomic_path`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["check_outputs"]
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def check_outputs(
+    outputs: Iterable[tuple[str, str | os.PathLike | None]],
+    *,
+    inputs: Iterable[str | os.PathLike],
+    overwrite: bool,
+    folders: Iterable[str] = (),
+    models: dict[str, str] | None = None,
+    suffixes: dict[str, tuple[str, ...]] | None = None,
+    overwrite_fix: str = "pass overwrite=True",
+) -> None:
+    """Refuse, before any work, an output path that would replace an input, an existing file (unless
+    ``overwrite``), or that lies in a folder that does not exist.
+
+    Parameters
+    ----------
+    outputs
+        ``(name, path)`` pairs, e.g. ``("out", "emb.h5ad")``; the name is how messages call the output (an
+        argument name, or a CLI flag). ``path`` None is skipped.
+    inputs
+        Every input file; no output may be one of them.
+    overwrite
+        Whether existing outputs may be replaced.
+    folders
+        Names whose path is a folder the caller fills (an existing folder counts as existing output only when it
+        is not empty).
+    models
+        ``{name: marker file}`` for model folders: any existing path counts as existing output, and one without
+        the marker file (e.g. ``model.json``) is never replaced, even with ``overwrite``.
+    suffixes
+        ``{name: (".h5ad", ...)}``: the endings allowed for that output's path.
+    overwrite_fix
+        How the message for an existing output names the fix (the CLI: ``'pass --overwrite'``).
+
+    Raises
+    ------
+    ValueError, FileExistsError, FileNotFoundError
+        With one line naming the output and the fix.
+    """
+    inputs = [Path(p) for p in inputs]
+    folders = set(folders)
+    seen: dict[Path, str] = {}
+    for flag, path in outputs:
+        if path is None:
+            continue
+        path = Path(path)
+        for p in inputs:
+            if _same(path, p):
+                raise ValueError(f"{flag} {path} is an input file; choose another path for {flag}")
+        allowed = (suffixes or {}).get(flag)
+        if allowed and path.suffix not in allowed:
+            raise ValueError(f"{flag} must end in {' or '.join(allowed)}, not {path.name!r}; choose another {flag}")
+        key = path.resolve()
+        if key in seen:
+            raise ValueError(f"{flag} {path} is also given as {seen[key]}; choose different paths")
+        seen[key] = flag
+        parent = path.resolve().parent
+        if not parent.is_dir():
+            raise FileNotFoundError(
+                f"the folder {parent} of {flag} {path} does not exist; create it first or choose another {flag}"
+            )
+        if flag in (models or {}):
+            marker = models[flag]
+            if path.exists() and not (path / marker).is_file():
+                raise FileExistsError(
+                    f"{flag} {path} exists and is not a jae model folder (no {marker}); choose another {flag}"
+                )
+            exists = path.exists()
+        elif flag in folders:
+            if path.exists() and not path.is_dir():
+                raise ValueError(f"{flag} {path} exists and is not a folder; choose a folder path for {flag}")
+            exists = path.is_dir() and any(path.iterdir())
+        else:
+            if path.is_dir():
+                raise ValueError(f"{flag} {path} is a folder; give a file path for {flag}")
+            exists = path.exists()
+        if exists and not overwrite:
+            raise FileExistsError(f"{flag} {path} exists; {overwrite_fix} to replace it or choose another {flag}")

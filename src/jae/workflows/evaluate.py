@@ -1,0 +1,76 @@
+"""Evaluation on files: :func:`evaluate_files` (``jae evaluate``), :func:`jae.evaluate` on data named by its files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..io.inputs import InputFiles
+from ..io.outputs import check_outputs
+
+__all__ = ["evaluate_files"]
+
+PathLike = str | os.PathLike
+
+
+def evaluate_files(
+    inputs: InputFiles,
+    embeddings: Mapping[str, np.ndarray | str | os.PathLike] | Sequence[str] = (),
+    out: PathLike | None = None,
+    *,
+    baseline: bool = False,
+    cell_type_key: str = "cell_type",
+    batch_key: str | None = "batch",
+    pseudotime_keys: Sequence[str] | None = None,
+    organism: str | None = None,
+    seed: int = 0,
+    device: str | None = None,
+    report: bool = True,
+    umap_max_cells: int = 50_000,
+    overwrite: bool = False,
+    progress_bar: bool = True,
+) -> pd.DataFrame:
+    """Score joint embeddings of the data in ``inputs`` and write the metrics table and report to ``out``
+    (``jae evaluate``).
+
+    Parameters
+    ----------
+    inputs
+        The data with its annotations (:class:`jae.io.InputFiles`, read into memory); ``inputs.rna`` and
+        ``inputs.layer`` name the RNA modality and its raw counts.
+    embeddings
+        As for :func:`jae.evaluate`: obsm keys, or ``{name: array, obsm key or path of a competition embedding
+        .h5ad}``; embedding files are never written to.
+    out
+        Folder for ``metrics.csv``, ``metrics.md`` and (``report=True``) the UMAPs, bar chart and ``index.html``;
+        None writes nothing.
+    baseline, cell_type_key, batch_key, pseudotime_keys, organism, seed, device, umap_max_cells, progress_bar
+        As for :func:`jae.evaluate`.
+    overwrite
+        Replace the files of an earlier evaluation in ``out``.
+
+    Returns
+    -------
+    The metrics table of :func:`jae.evaluate` (one row per embedding; ``attrs['report']`` the report's path when
+    one was written).
+    """
+    from ..evaluation import evaluate
+
+    items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
+    if not (items or baseline):
+        raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array or file}, and/or "
+                         "baseline=True")
+    files = [Path(v) for v in items.values() if isinstance(v, Path) or (isinstance(v, str) and v.endswith(".h5ad"))]
+    protect = inputs.paths + files
+    if out is not None:
+        check_outputs([("out", out)], inputs=protect, overwrite=overwrite, folders=("out",))
+    data = inputs.read()
+    return evaluate(
+        data, items, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys,
+        organism=organism, baseline=baseline, rna=inputs.rna, layer=inputs.layer, seed=seed, device=device,
+        report_dir=out, report=report, umap_max_cells=umap_max_cells, protect=protect, progress_bar=progress_bar,
+    )

@@ -1,0 +1,327 @@
+"""The joint model on files: :func:`fit_files`, :func:`map_files` and :func:`embed_files` (``jae fit``, ``jae map``,
+``jae embed``).
+
+Each checks its output paths before reading any data, reads the inputs (:class:`jae.io.InputFiles`) into memory
+when they fit the memory budget and streams them from disk otherwise, and writes atomically; no input file is ever
+written to.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..io.inputs import InputFiles
+from ..io.outputs import check_outputs
+
+__all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
+
+logger = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike
+
+#: obs columns of :func:`embed_files`' output holding the predicted cell type, its confidence and the unknown call
+#: (those of ``JAE.predict_cell_type(..., key_added="jae")``).
+LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence", "unknown": "jae_unknown"}
+
+
+@dataclass(frozen=True)
+class FilesResult:
+    """What a file workflow made and wrote.
+
+    Attributes
+    ----------
+    model
+        The fitted, mapped or (fine-tuned) loaded model: :class:`jae.JAE` or :class:`jae.ModalityPredictor`.
+    written
+        The files and folders written, the main output first.
+    n_cells
+        Cells read from the input files (for :func:`jae.predict_files`: the test cells).
+    embedding
+        :func:`embed_files`: the embedding, ``(n_cells, n_dims)`` float32 in the inputs' cell order.
+    obs_names
+        :func:`embed_files`: the cells, in the embedding's row order.
+    labels
+        :func:`embed_files`: ``cell_type``, ``confidence``, ``unknown`` per cell when the model has cell types.
+    prediction
+        :func:`jae.predict_files`: the prediction written (AnnData, test cells x target features).
+    """
+
+    model: object
+    written: tuple[Path, ...]
+    n_cells: int
+    embedding: np.ndarray | None = None
+    obs_names: pd.Index | None = None
+    labels: pd.DataFrame | None = None
+    prediction: object = None
+
+
+def _model_and_path(model, *, device: str):
+    """``(JAE, folder or None)`` for a fitted model or the folder of a saved one."""
+    from ..joint import JAE
+
+    if isinstance(model, JAE):
+        return model, None
+    return JAE.load(model, device=device), Path(model)
+
+
+def _model_folder(model) -> Path | None:
+    from ..joint import JAE
+
+    return None if isinstance(model, JAE) else Path(model)
+
+
+def fit_files(
+    inputs: InputFiles,
+    out: PathLike,
+    *,
+    config=None,
+    seed: int = 0,
+    device: str = "auto",
+    batch_key: str | None = "batch",
+    cell_type_key: str | None = "cell_type",
+    organism: str | None = None,
+    memory_budget: int | str | None = None,
+    overwrite: bool = False,
+    progress_bar: bool = True,
+) -> FilesResult:
+    """Fit a :class:`jae.JAE` on paired files and save it to the model folder ``out`` (``jae fit``).
+
+    The files are read whole when that fits ``memory_budget`` and streamed in row blocks otherwise (same result;
+    :func:`jae.io.plan_input` logs the choice). The annotations are checked on the files' ``obs`` before any counts
+    are read.
+
+    Parameters
+    ----------
+    inputs
+        The paired data (:class:`jae.io.InputFiles`); its ``layer`` names the raw counts.
+    out
+        Model folder to write (``model.json`` + ``weights.pt``); never an input, and an existing folder that is not
+        a jae model is never replaced.
+    config
+        :class:`jae.JAEConfig` (default: ``JAEConfig()``).
+    seed, device
+        As for :class:`jae.JAE`.
+    batch_key, cell_type_key, organism, memory_budget, progress_bar
+        As for :meth:`jae.JAE.fit`.
+    overwrite
+        Replace an existing model folder at ``out``.
+
+    Returns
+    -------
+    :class:`FilesResult`: ``model`` the fitted :class:`jae.JAE`, ``written`` ``(out,)``.
+    """
+    from ..config import JAEConfig
+    from ..io.validate import check_fit_annotations
+    from ..joint import JAE
+
+    out = Path(out)
+    check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
+    config = JAEConfig() if config is None else config
+    data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
+    supervised = config.mode == "supervised"
+    annotations_fix = "InputFiles(..., annotations=FILE)"
+    if inputs.source == "10x":  # a Cell Ranger file holds no labels and usually one sample
+        annotations_fix += " (a Cell Ranger file holds no cell-type labels)"
+        if supervised and cell_type_key is not None and cell_type_key not in data.obs.columns:
+            raise ValueError(
+                f"a Cell Ranger file holds no cell-type labels (no obs column {cell_type_key!r}), so supervised mode "
+                "cannot run: pass config=JAEConfig(mode='unsupervised') (and batch_key=None for a single sample), or "
+                f"InputFiles(..., annotations=FILE) with a {cell_type_key!r} column"
+            )
+    check_fit_annotations(  # before the data is read (JAE.fit checks again on what it reads)
+        data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
+        fixes={"annotations": annotations_fix},
+    )
+    model = JAE(config, seed=seed, device=device).fit(
+        data, batch_key=batch_key, cell_type_key=cell_type_key, organism=organism, layer=inputs.layer,
+        memory_budget=memory_budget, progress_bar=progress_bar,
+    )
+    model.save(out, overwrite=overwrite)
+    return FilesResult(model=model, written=(out,), n_cells=int(data.n_obs))
+
+
+def map_files(
+    inputs: InputFiles,
+    model,
+    out: PathLike,
+    *,
+    batch_key: str = "batch",
+    epochs: int | None = None,
+    device: str = "auto",
+    memory_budget: int | str | None = None,
+    overwrite: bool = False,
+    progress_bar: bool = True,
+) -> FilesResult:
+    """Map the query cells in ``inputs`` onto a reference model and save the mapped model to ``out`` (``jae map``).
+
+    Parameters
+    ----------
+    inputs
+        The query (:class:`jae.io.InputFiles`), with the batch column ``batch_key`` in ``obs`` (or in its
+        annotation files).
+    model
+        The reference: a fitted :class:`jae.JAE`, or the folder of a saved one (never changed).
+    out
+        Folder of the mapped model; never the reference's folder or an input.
+    batch_key, epochs, progress_bar
+        As for :meth:`jae.JAE.map_query`.
+    device
+        Where a saved reference is loaded (as for :meth:`jae.JAE.load`).
+    memory_budget
+        Bytes (or ``'8G'``) reading the query whole may take; larger queries are streamed.
+    overwrite
+        Replace an existing model folder at ``out``.
+
+    Returns
+    -------
+    :class:`FilesResult`: ``model`` the mapped :class:`jae.JAE` (its ``adapter`` lists the new batches),
+    ``written`` ``(out,)``, ``n_cells`` the query cells.
+    """
+    out = Path(out)
+    folder = _model_folder(model)
+    if folder is not None and out.resolve() == folder.resolve():
+        raise ValueError("out is the reference model folder; map_query never changes the reference: choose another out")
+    check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
+                  models={"out": "model.json"})
+    if epochs is not None and epochs < 0:
+        raise ValueError(f"epochs must be >= 0, not {epochs}")
+    reference, _ = _model_and_path(model, device=device)
+    data = inputs.open(memory_budget=memory_budget, what="map")
+    if batch_key not in data.obs.columns:
+        raise ValueError(f"the query has no obs column {batch_key!r} for batch_key; pass batch_key=<column> or "
+                         "InputFiles(..., annotations=FILE) with that column")
+    mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer,
+                                 progress_bar=progress_bar)
+    mapped.save(out, overwrite=overwrite)
+    return FilesResult(model=mapped, written=(out,), n_cells=int(data.n_obs))
+
+
+def embed_files(
+    inputs: InputFiles,
+    model,
+    out: PathLike,
+    *,
+    labels_out: PathLike | None = None,
+    finetune_epochs: int | None = None,
+    method_id: str = "jae",
+    device: str = "auto",
+    memory_budget: int | str | None = None,
+    overwrite: bool = False,
+    progress_bar: bool = True,
+) -> FilesResult:
+    """Embed the cells in ``inputs`` with a model and write the embedding (``jae embed``).
+
+    By default the model is first fine-tuned on these cells (:meth:`jae.JAE.finetune`, the seed's online step); a
+    model made by :meth:`jae.JAE.map_query` is not, so its reference stays frozen.
+
+    Parameters
+    ----------
+    inputs
+        The cells to embed (:class:`jae.io.InputFiles`; annotation files are not read).
+    model
+        A fitted :class:`jae.JAE` (fine-tuned on a copy, never in place), or the folder of a saved one.
+    out
+        ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells,
+        ``uns['dataset_id']``, ``uns['method_id']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
+        file as stored, with ``obsm['X_jae']`` and its provenance ``uns['jae']``. When the model has cell types,
+        ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``).
+    labels_out
+        Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``) to this ``.csv``;
+        needs a model fitted with cell types.
+    finetune_epochs
+        Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model).
+    method_id
+        ``uns['method_id']`` of an ``.h5ad`` output.
+    device
+        Where a saved model is loaded.
+    memory_budget
+        Bytes (or ``'8G'``) reading the inputs whole may take; larger inputs are streamed.
+    overwrite
+        Replace existing files at ``out`` and ``labels_out``.
+
+    Returns
+    -------
+    :class:`FilesResult`: ``embedding`` ``(n_cells, n_dims)``, ``obs_names``, ``labels`` (None without cell types),
+    ``model``, ``written`` (``out``, then ``labels_out``).
+    """
+    out = Path(out)
+    folder = _model_folder(model)
+    protect = inputs.paths
+    check_outputs(
+        [("out", out), ("labels_out", labels_out)], inputs=protect + ([folder] if folder else []),
+        overwrite=overwrite, suffixes={"out": (".h5ad", ".h5mu"), "labels_out": (".csv",)},
+    )
+    if out.suffix == ".h5mu" and inputs.h5mu is None:
+        raise ValueError("out *.h5mu writes a copy of an h5mu input; with mod1/mod2 or tenx inputs use out *.h5ad")
+    model, folder = _model_and_path(model, device=device)
+    if labels_out is not None and not model.layout.n_cell_type:
+        raise ValueError(
+            f"labels_out needs a model fitted with cell types; {folder or 'the model'} was fitted without "
+            "(JAEConfig(mode='unsupervised')): pass labels_out=None"
+        )
+    data = inputs.open(memory_budget=memory_budget, annotations=False, what="embed")
+    if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
+        finetune_epochs = 0
+        logger.info("model made by 'jae map' (map_query): embedding without fine-tuning")
+    if finetune_epochs != 0:
+        model = model if folder is not None else copy.deepcopy(model)
+        model.finetune(data, epochs=finetune_epochs, layer=inputs.layer, progress_bar=progress_bar)
+    Z = model.embed(data, key_added=None, layer=inputs.layer)
+    labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
+    cells = pd.Index(data.obs_names)
+    columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].to_numpy() for k in LABEL_COLUMNS}
+    dataset_id = _dataset_id(data)
+    del data  # before an .h5mu copy of the input is read
+    _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
+                     columns=columns, overwrite=overwrite)
+    written = [out]
+    if labels_out is not None:
+        from ..io.atomic import atomic_write
+
+        text = labels.to_csv(index_label="cell")
+        written.append(atomic_write(labels_out, lambda p: p.write_text(text), protect=protect, overwrite=overwrite))
+    return FilesResult(model=model, written=tuple(written), n_cells=len(cells), embedding=Z, obs_names=cells,
+                       labels=labels)
+
+
+def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles, dataset_id: str, method_id: str,
+                     columns, overwrite: bool) -> None:
+    from ..io import write_atomic, write_embedding_h5ad
+
+    protect = inputs.paths
+    if out.suffix == ".h5ad":
+        write_embedding_h5ad(Z, cells, out, dataset_id=dataset_id, method_id=method_id, protect=protect,
+                             obs=columns, overwrite=overwrite)
+        return
+    source = _read_untouched(inputs.h5mu)  # the copy written is the file as the user gave it
+    order = cells.get_indexer(source.obs_names)
+    source.obsm["X_jae"] = Z[order]
+    source.uns["jae"] = model.provenance("X_jae")  # as JAE.embed records it
+    for key, values in (columns or {}).items():
+        source.obs[key] = values[order]
+    write_atomic(source, out, protect=protect, overwrite=overwrite)
+
+
+def _read_untouched(path: Path):
+    """The MuData in ``path`` exactly as stored: the user's modality names and obs, nothing added."""
+    import mudata as md
+
+    from ..io.readers import _quiet_mudata
+
+    with _quiet_mudata():
+        return md.read_h5mu(path)
+
+
+def _dataset_id(data, default: str = "jae") -> str:
+    """``uns['dataset_id']`` of the data or of one of its modalities; ``default`` when none has one."""
+    for source in (data.uns, *(m.uns for m in getattr(data, "mod", {}).values())):
+        if "dataset_id" in source:
+            return str(source["dataset_id"])
+    return default

@@ -1,0 +1,74 @@
+"""Modality prediction on files: :func:`predict_files` (``jae predict``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from ..io.outputs import check_outputs
+from .joint import FilesResult
+
+__all__ = ["predict_files"]
+
+PathLike = str | os.PathLike
+
+
+def predict_files(
+    train_mod1: PathLike,
+    train_mod2: PathLike,
+    test_mod1: PathLike,
+    output: PathLike,
+    *,
+    method: Literal["jae", "mean", "knn", "ridge"] = "jae",
+    seed: int = 0,
+    device: str = "auto",
+    output_format: Literal["auto", "dense", "sparse"] = "auto",
+    save_model: PathLike | None = None,
+    overwrite: bool = False,
+    progress_bar: bool = True,
+) -> FilesResult:
+    """Train on paired cells in files and write the predicted second modality of the test cells (``jae predict``).
+
+    Parameters
+    ----------
+    train_mod1, train_mod2
+        ``.h5ad`` files of the training cells: the source modality (raw counts in ``layers['counts']`` or ``.X``)
+        and the target modality of the same cells.
+    test_mod1
+        ``.h5ad`` of the cells to predict, source modality only, with the training source's features.
+    output
+        Prediction ``.h5ad`` to write, in the competition's format (:meth:`jae.ModalityPredictor.predict`); never
+        an input.
+    method, seed, device
+        As for :class:`jae.ModalityPredictor`.
+    output_format
+        ``'dense'``, ``'sparse'`` or ``'auto'``, the ``output`` of :meth:`jae.ModalityPredictor.predict`.
+    save_model
+        Also save the fitted predictor to this folder.
+    overwrite
+        Replace existing files at ``output`` and ``save_model``.
+
+    Returns
+    -------
+    :class:`FilesResult`: ``prediction`` the AnnData written (test cells x target features), ``model`` the fitted
+    :class:`jae.ModalityPredictor`, ``written`` (``output``, then ``save_model``).
+    """
+    from ..io import read_h5ad, write_atomic
+    from ..prediction import ModalityPredictor
+
+    out = Path(output)
+    names = ("train_mod1", "train_mod2", "test_mod1")
+    inputs = [Path(train_mod1), Path(train_mod2), Path(test_mod1)]
+    check_outputs(  # before any file is read
+        [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite, folders=("save_model",),
+        suffixes={"output": (".h5ad",)},
+    )
+    train_source, train_target, test_source = (read_h5ad(p, what=n) for p, n in zip(inputs, names))
+    model = ModalityPredictor(method, seed=seed, device=device).fit(train_source, train_target,
+                                                                    progress_bar=progress_bar)
+    pred = model.predict(test_source, output=output_format)
+    written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
+    if save_model is not None:
+        written.append(model.save(save_model, overwrite=overwrite))
+    return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
