@@ -60,7 +60,7 @@ class JAE:
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
         self.calibration: LabelCalibration | None = None  # supervised models: calibrated confidence, unknown call
         self.adapter: QueryAdapter | None = None  # models made by map_query: input shifts of the query batches
-        self.moments: FeatureMoments | None = None  # reference features' mean/covariance: fills in missing query features
+        self.moments: FeatureMoments | None = None  # reference input's mean/covariance: fills in missing query input
         self.history = pd.DataFrame()
 
     # ----------------------------------------------------------------------------------------- properties
@@ -265,9 +265,9 @@ class JAE:
         query-specific parameters are trained; :mod:`jae.mapping` explains the mechanism). Cells of reference
         batches embed bit-identically; this model and its files are never changed.
 
-        ``query``: data with this model's modalities (as for :meth:`fit`); ``batch_key``: the ``obs`` column of the
-        query's batches, read again by the new model's :meth:`embed`; ``epochs``: passes over the query cells
-        (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding); ``layer``: raw counts.
+        ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
+        the query batches' ``obs`` column, read again by the new model's :meth:`embed`; ``epochs``: passes over the
+        query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding); ``layer``: raw counts.
 
         Returns
         -------
@@ -342,7 +342,8 @@ class JAE:
         return self
 
     def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:
-        """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout).
+        """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout); data with
+        other features than the model's, or RNA alone, is filled in as :mod:`jae.query` explains.
 
         Returns
         -------
