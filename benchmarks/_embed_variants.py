@@ -100,6 +100,11 @@ def variants_pretrained(model, X, Z, ref, labels, batch):
         out[f"P_free_tail{k}"] = np.hstack([ps, free, tail])
         out[f"P_free_tail{k}_phase"] = np.hstack([ps, free, tail, Z[:, lay.block("phase")]])
     out["P_free"] = np.hstack([ps, free])
+    # round 23: the free block scaled to the variance of the principal subspace it started as
+    _, var_free = _pca_basis(Xc[ref], nf)
+    f_scaled = free * np.sqrt(var_free.sum() / max(free[ref].var(0).sum(), 1e-12))
+    U50, _ = _pca_basis(Xc[ref], 50)
+    out["P_free_scaled_tail50"] = np.hstack([ps, f_scaled, (Xc @ U50)[:, nf:]])
     Ttemp = torch.softmax(torch.as_tensor(logits) / 2, 1).numpy()
     Ttemp = Ttemp - Ttemp[ref].mean(0)
     out["pca50_P_T2"] = np.hstack([pcs, Ttemp * np.sqrt(between / max(Ttemp[ref].var(0).sum(), 1e-12))])
