@@ -15,8 +15,8 @@ __all__ = ["examples", "feature_indexer", "feature_overlap", "FeatureOverlap", "
 logger = logging.getLogger(__name__)
 
 #: Least share of a modality's reference features a query must have (:func:`feature_overlap`). Below half, the
-#: missing features would be more guess than measurement (the embedding of a simulated query already loses a third
-#: of its 15 nearest neighbours at half the genes, ``tests/test_query_features.py``); a clear round line, not tuned.
+#: missing features would be more guess than measurement (a simulated query's embedding keeps 75% of its 15 nearest
+#: neighbours with 80% of the genes, 60% with 60%: ``tests/test_query_features.py``); a clear round line, not tuned.
 MIN_FEATURE_FRACTION = 0.5
 
 
