@@ -1,5 +1,11 @@
 """``jae.evaluate``: score joint embeddings of one dataset with the competition's metrics, optionally writing the
-visual report. What ``jae evaluate`` does, callable from Python."""
+visual report. What ``jae evaluate`` does, callable from Python.
+
+The data may be in memory (MuData) or opened lazily (:func:`jae.io.open_competition`, :func:`jae.io.open_h5mu`):
+then only what the metrics need is read (the annotations, the embeddings, and the RNA counts in row blocks for
+the cell-cycle reference, :func:`jae.metrics.cell_cycle_reference_blocks`), never the second modality; only the
+SVD baseline reads the data whole.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex"]
+__all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", "lognormalized_gex_blocks"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +45,42 @@ def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | 
     return label, X[pred.obs_names.get_indexer(obs_names)]
 
 
+def _is_files(data) -> bool:
+    from .io.paired_files import PairedFiles
+
+    return isinstance(data, PairedFiles)
+
+
+def _files_obsm(files, key: str) -> np.ndarray:
+    """``obsm[key]`` of lazily opened files (an ``.h5mu``'s global obsm, else a modality's or an ``.h5ad``'s), read
+    alone, in the files' cell order."""
+    import h5py
+    from anndata.io import read_elem
+
+    available = set()
+    for c in files.counts:
+        with h5py.File(c.path, "r") as f:
+            groups = ([f] if c.modality is not None else []) + [f["mod"][c.modality] if c.modality is not None else f]
+            for g in groups:
+                if "obsm" not in g:
+                    continue
+                available.update(str(k) for k in g["obsm"])
+                if key in g["obsm"]:
+                    E = read_elem(g["obsm"][key])
+                    E = E.toarray() if sp.issparse(E) else np.asarray(E)
+                    index = read_elem(g["obs"]).index
+                    at = pd.Index(index).get_indexer(files.obs_names)
+                    if (at < 0).any():
+                        raise ValueError(f"obsm {key!r} of {c.path.name} lacks {int((at < 0).sum())} of the cells")
+                    return E if np.array_equal(at, np.arange(len(at))) else E[at]
+    raise KeyError(f"embedding {key!r} not found in the data's obsm (nor in a modality's obsm); available: "
+                   f"{sorted(available)}")
+
+
 def obsm_embedding(data, key: str) -> np.ndarray:
-    """``data.obsm[key]``, or a modality's ``obsm[key]`` in the data's cell order."""
+    """``data.obsm[key]``, or a modality's ``obsm[key]`` in the data's cell order (data in memory or opened lazily)."""
+    if _is_files(data):
+        return _files_obsm(data, key)
     holders = (data, *getattr(data, "mod", {}).values())
     for holder in holders:
         if key in holder.obsm:
@@ -76,6 +116,35 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
     return X, adata.var_names
 
 
+def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
+    """:func:`lognormalized_gex` for lazily opened files, as row blocks: the RNA ``.X`` when it is already
+    normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of each block of its counts.
+
+    Returns
+    -------
+    ``(blocks, var_names)``: ``blocks()`` returns a fresh iterator over ``(rows, n_genes)`` float32 CSR blocks of
+    every cell, in ``files.obs_names`` order.
+    """
+    from .io.chunked import BackedCounts, InMemoryCounts
+    from .preprocess import log_normalize
+    from .preprocess.pipeline import BLOCK_ROWS
+
+    rows = block_rows or BLOCK_ROWS
+    i = files.kinds.index("GEX")
+    counts = files.counts[i]
+    X = BackedCounts(counts.path, modality=counts.modality, layer=None)
+    if X.encoding == "csc_matrix":
+        logger.warning("cc_cons: the RNA .X is stored CSC and is read whole (%.2f GB); store it CSR to stream it",
+                       X.nbytes / 1e9)
+        X = InMemoryCounts(X.read())
+    sample = next(X.blocks(min(200, X.shape[0]), stop=min(200, X.shape[0])))
+    if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
+        return (lambda: X.blocks(rows)), files.var_names[i]
+    logger.info("cc_cons: the RNA .X looks like raw counts; using log_normalize(counts), in row blocks")
+    source = files.sources()[i]
+    return (lambda: (log_normalize(b) for b in source.blocks(rows))), files.var_names[i]
+
+
 def evaluate(
     data,
     embeddings: Mapping[str, np.ndarray | str | os.PathLike] | Sequence[str] = ("X_jae",),
@@ -94,13 +163,18 @@ def evaluate(
     umap_max_cells: int = 50_000,
     protect: Iterable[str | os.PathLike] = (),
     progress_bar: bool = True,
+    knn: str = "auto",
 ) -> pd.DataFrame:
     """Score joint embeddings with the NeurIPS 2021 joint-embedding metrics (scib 1.1.7 definitions).
 
     Parameters
     ----------
     data
-        MuData with the annotations in ``obs`` and an RNA modality (for the cell-cycle reference of cc_cons).
+        MuData with the annotations in ``obs`` and an RNA modality (for the cell-cycle reference of cc_cons), or
+        the same opened lazily (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`): then only the
+        annotations, the embeddings and the RNA (in row blocks) are read, and each batch's cc_cons GEX variance
+        share is measured on a seeded sample of at most 10,000 of its cells
+        (:func:`jae.metrics.cell_cycle_reference_blocks`); ``baseline=True`` reads the data whole.
     embeddings
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
         array in the data's cell order, an obsm key, or the path of a competition embedding ``.h5ad``.
@@ -125,6 +199,9 @@ def evaluate(
         The report's UMAPs use a seeded subset of at most this many cells.
     protect
         Paths the report must never write over (the inputs).
+    knn
+        Neighbour graph of the metrics: ``'exact'``, ``'approximate'`` (pynndescent, sampled silhouettes) or
+        ``'auto'`` (exact up to 100,000 cells); see :func:`jae.metrics.evaluate_embedding`.
 
     Returns
     -------
@@ -134,7 +211,8 @@ def evaluate(
     """
     from .baseline import svd_baseline_from
     from .io import get_annotation
-    from .metrics import cell_cycle_reference, evaluate_embedding
+    from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
+    from .metrics._graph import resolve_knn
     from .preprocess.organism import infer_organism, organism_from_uns
     from .report import metrics_table, write_report, write_table
 
@@ -143,6 +221,11 @@ def evaluate(
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array}, and/or baseline=True")
+    resolve_knn(knn, 0)  # a bad value fails before any reading
+    files = _is_files(data)
+    if files and baseline:
+        logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
+        data, files = data.load(), False
     obs = data.obs
     if cell_type_key not in obs.columns:
         raise KeyError(
@@ -158,10 +241,13 @@ def evaluate(
         if key not in obs.columns:
             raise KeyError(f"pseudotime key {key!r} is not an obs column; available: {list(obs.columns)}")
     pseudotime = obs[pt_keys].astype(float) if pt_keys else None
-    rna = next((m for m in ("rna", rna) if m in data.mod), None)  # read_h5mu names the RNA modality "rna"
-    organism = organism or (
-        infer_organism(data, data.mod[rna].var_names) if rna is not None else organism_from_uns(data) or "human"
-    )
+    if files:
+        rna = "rna" if "GEX" in data.kinds else None
+        rna_genes = data.var_names[data.kinds.index("GEX")] if rna is not None else None
+    else:
+        rna = next((m for m in ("rna", rna) if m in data.mod), None)  # read_h5mu names the RNA modality "rna"
+        rna_genes = data.mod[rna].var_names if rna is not None else None
+    organism = organism or (infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
     labelled = np.asarray(~pd.isna(cell_type))
     if not labelled.all():
         logger.warning("%d cells have no cell type and are left out of the evaluation", int((~labelled).sum()))
@@ -183,12 +269,16 @@ def evaluate(
 
     cc_ref, cc_reason = None, "no RNA modality in the data"
     if rna is not None:
-        gex, var_names = lognormalized_gex(data, rna, layer=layer)
+        batch_cc = np.asarray(batch)[labelled] if batch is not None else np.zeros(labelled.sum())
         try:
-            cc_ref = cell_cycle_reference(
-                gex[labelled], var_names, np.asarray(batch)[labelled] if batch is not None else np.zeros(labelled.sum()),
-                organism=organism, seed=seed,
-            )
+            if files:
+                blocks, var_names = lognormalized_gex_blocks(data)
+                cc_ref = cell_cycle_reference_blocks(blocks, var_names, batch_cc, keep=labelled, organism=organism,
+                                                     seed=seed)
+            else:
+                gex, var_names = lognormalized_gex(data, rna, layer=layer)
+                cc_ref = cell_cycle_reference(gex[labelled], var_names, batch_cc, organism=organism, seed=seed)
+                del gex
         except ValueError as err:
             cc_reason = f"cell-cycle scores unavailable: {err}"
             logger.warning("cc_cons is n/a: %s", err)
@@ -201,7 +291,7 @@ def evaluate(
         result = evaluate_embedding(
             E[labelled], cell_type=cell_type_l, batch=batch_l,
             pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
-            organism=organism, seed=seed, device=device, progress_bar=progress_bar,
+            organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
         )
         if cc_ref is None:
             result.attrs["skipped"]["cc_cons"] = cc_reason

@@ -1,7 +1,7 @@
 """Integration metrics of the NeurIPS 2021 joint-embedding task, faithful to scib 1.1.7 and fast.
 
 Each metric is a pure function (arrays in, float out). :func:`evaluate_embedding` runs all six and their mean,
-computing the kNN graph once, plus diagnostics outside the mean (:func:`diagnose_embedding`: iLISI / cLISI,
+computing the kNN graph once (exact up to 100,000 cells, approximate above: ``knn=``), plus diagnostics outside the mean (:func:`diagnose_embedding`: iLISI / cLISI,
 :func:`cc_cons_details`, :func:`embedding_variance_shares`). Modality prediction: :func:`rmse` (the competition's score), :func:`mae`,
 :func:`pearson`.
 """
@@ -14,6 +14,7 @@ from .cell_cycle_cons import (
     cc_cons,
     cc_cons_details,
     cell_cycle_reference,
+    cell_cycle_reference_blocks,
     variance_explained,
 )
 from .clustering import RESOLUTIONS, louvain, nmi
@@ -37,6 +38,7 @@ __all__ = [
     "graph_connectivity",
     "CellCycleReference",
     "cell_cycle_reference",
+    "cell_cycle_reference_blocks",
     "cc_cons",
     "cc_cons_details",
     "variance_explained",

@@ -2,8 +2,10 @@
 
 Reproduces ``scanpy.pp.neighbors(adata, use_rep=...)`` with its defaults (15 neighbours including the cell itself,
 euclidean, UMAP fuzzy-simplicial-set connectivities), which is what scib's NMI, graph connectivity and trajectory
-conservation run on. Neighbours are exact (chunked distance blocks in torch, on the GPU when there is one); scanpy
-is exact below 4,096 cells and approximate (pynndescent) above.
+conservation run on. Neighbours are exact by default up to :data:`APPROXIMATE_MIN_CELLS` cells (chunked distance
+blocks in torch, on the GPU when there is one, or a cache-blocked CPU kernel) and approximate above it
+(pynndescent's nearest-neighbour descent with scanpy's settings, seeded: the same seed gives the same graph);
+``knn='exact'`` or ``knn='approximate'`` forces either. scanpy is exact below 4,096 cells and approximate above.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,6 +29,10 @@ __all__ = [
     "umap_connectivities",
     "resolve_device",
     "distance_blocks",
+    "approximate_knn",
+    "resolve_knn",
+    "KNN_MODES",
+    "APPROXIMATE_MIN_CELLS",
 ]
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,28 @@ _BLOCK_ENTRIES = 1 << 25  # distance entries per block (128 MiB of float32)
 FUSED_MIN_CELLS = 4096
 #: The same kernel computes silhouette distance sums (no neighbour lists, no ties to order) from this many cells on.
 FUSED_MIN_SUMS = 1024
+#: ``knn='auto'`` computes neighbours exactly up to this many cells and approximately above. The exact pass costs
+#: O(n^2): ~20 s CPU at 70k cells, ~2 h at 1M; the approximate graph's metrics stay within 0.01 of the exact ones at
+#: 70k cells (benchmarks/results/scale.md, "Metrics").
+APPROXIMATE_MIN_CELLS = 100_000
+#: Accepted values of ``knn``.
+KNN_MODES = ("auto", "exact", "approximate")
+KnnMode = Literal["auto", "exact", "approximate"]
+
+
+def resolve_knn(knn: str, n_cells: int) -> Literal["exact", "approximate"]:
+    """``'exact'`` or ``'approximate'`` for ``knn`` (``'auto'``: approximate above :data:`APPROXIMATE_MIN_CELLS`).
+
+    Raises
+    ------
+    ValueError
+        For any other value, in one line naming the accepted ones.
+    """
+    if knn not in KNN_MODES:
+        raise ValueError(f"knn must be one of 'auto', 'exact', 'approximate'; got {knn!r}")
+    if knn == "auto":
+        return "approximate" if n_cells > APPROXIMATE_MIN_CELLS else "exact"
+    return knn
 
 
 def _as_float_matrix(X, name: str = "embedding") -> np.ndarray:
@@ -205,6 +234,60 @@ def knn(
     return indices, distances
 
 
+_exact_knn = knn  # neighbor_graph's ``knn`` argument shadows the function's name there
+
+
+def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Approximate k nearest neighbours (euclidean) by nearest-neighbour descent, as ``scanpy.pp.neighbors``.
+
+    pynndescent's ``NNDescent`` with scanpy's settings (``n_trees = min(64, 5 + round(sqrt(n) / 20))``,
+    ``n_iters = max(5, round(log2(n)))``, 60 candidates, low memory), seeded: the same ``seed`` and data give the
+    same lists. Each cell is put first in its own list (distance 0), as in :func:`knn`.
+
+    Parameters
+    ----------
+    X
+        ``(n_cells, n_dims)`` embedding.
+    n_neighbors
+        List length, the cell itself included.
+    seed
+        ``random_state`` of the search.
+
+    Returns
+    -------
+    ``(indices, distances)``: int64 and float32 arrays ``(n_cells, n_neighbors)``, self first, then by distance.
+    """
+    try:
+        from pynndescent import NNDescent
+    except ImportError as err:  # a dependency of jae (and of scanpy); only a broken install lacks it
+        raise ImportError("approximate neighbours need pynndescent: pip install 'pynndescent>=0.5'") from err
+
+    X = np.ascontiguousarray(_as_float_matrix(X), dtype=np.float32)
+    n = X.shape[0]
+    k = min(n_neighbors, n)
+    n_trees = min(64, 5 + int(round(n**0.5 / 20.0)))
+    n_iters = max(5, int(round(np.log2(n))))
+    index = NNDescent(X, n_neighbors=k, metric="euclidean", random_state=seed, n_trees=n_trees, n_iters=n_iters,
+                      max_candidates=60, low_memory=True, compressed=True, verbose=False)
+    idx, dist = index.neighbor_graph
+    del index
+    idx = np.asarray(idx, dtype=np.int64)
+    dist = np.asarray(dist, dtype=np.float32)
+    if (idx < 0).any():
+        raise RuntimeError("approximate_knn: the search left empty neighbour slots; use knn='exact' for this data")
+    # self first: drop the cell from wherever it is (or the farthest entry when the search missed it), prepend it
+    own = idx == np.arange(n)[:, None]
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), k - 1)
+    keep = np.ones_like(own)
+    keep[np.arange(n), drop] = False
+    indices = np.empty((n, k), dtype=np.int64)
+    distances = np.zeros((n, k), dtype=np.float32)
+    indices[:, 0] = np.arange(n)
+    indices[:, 1:] = idx[keep].reshape(n, k - 1)
+    distances[:, 1:] = dist[keep].reshape(n, k - 1)
+    return indices, distances
+
+
 def _smooth_knn_dist(dists: np.ndarray, k: int, n_iter: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """UMAP's per-cell bandwidth search (local_connectivity=1), vectorised over cells.
 
@@ -293,9 +376,14 @@ class NeighborGraph:
 
 
 def neighbor_graph(
-    embedding, *, n_neighbors: int = N_NEIGHBORS, device: str | torch.device | None = None
+    embedding,
+    *,
+    n_neighbors: int = N_NEIGHBORS,
+    device: str | torch.device | None = None,
+    knn: KnnMode = "exact",
+    seed: int = 0,
 ) -> NeighborGraph:
-    """The kNN graph scanpy's ``pp.neighbors`` builds, computed exactly.
+    """The kNN graph scanpy's ``pp.neighbors`` builds, exact or approximate.
 
     Parameters
     ----------
@@ -304,11 +392,21 @@ def neighbor_graph(
     n_neighbors
         Neighbours per cell including itself (scanpy default 15).
     device
-        Torch device for the distance blocks; default CUDA when available.
+        Torch device for the exact distance blocks; default CUDA when available.
+    knn
+        ``'exact'`` (default; all pairwise distances, O(n^2)), ``'approximate'`` (:func:`approximate_knn`) or
+        ``'auto'`` (approximate above :data:`APPROXIMATE_MIN_CELLS` cells).
+    seed
+        Seed of the approximate search (unused by the exact one).
 
     Returns
     -------
     :class:`NeighborGraph` with ``(n_cells, n_neighbors)`` lists and ``(n_cells, n_cells)`` connectivities.
     """
-    indices, distances = knn(embedding, n_neighbors=n_neighbors, device=device)
+    E = _as_float_matrix(embedding)
+    if resolve_knn(knn, E.shape[0]) == "approximate":
+        log.info("neighbours: approximate (pynndescent, seed %d) for %d cells", seed, E.shape[0])
+        indices, distances = approximate_knn(E, n_neighbors=n_neighbors, seed=seed)
+    else:
+        indices, distances = _exact_knn(E, n_neighbors=n_neighbors, device=device)
     return NeighborGraph(indices, distances, umap_connectivities(indices, distances))

@@ -7,7 +7,9 @@ before (GEX) and after (embedding). The batch's score is ``1 - |after - before| 
 metric is the mean over batches.
 
 The "before" side depends on the GEX only, so it is computed once by :func:`cell_cycle_reference` and reused for
-every embedding scored against the same data.
+every embedding scored against the same data. :func:`cell_cycle_reference_blocks` builds the same reference from
+row blocks of the GEX (data on disk, never held whole): the scores of every cell as in memory, and each batch's
+"before" share on a seeded sample of at most :data:`CC_MAX_CELLS` of its cells (all of them when it has fewer).
 """
 
 from __future__ import annotations
@@ -24,12 +26,23 @@ from ..preprocess.cell_cycle import score_cell_cycle
 from ._graph import _as_float_matrix
 from ._labels import as_labels
 
-__all__ = ["CellCycleReference", "cell_cycle_reference", "cc_cons", "cc_cons_details", "variance_explained"]
+__all__ = [
+    "CellCycleReference",
+    "cell_cycle_reference",
+    "cell_cycle_reference_blocks",
+    "cc_cons",
+    "cc_cons_details",
+    "variance_explained",
+    "CC_MAX_CELLS",
+]
 
 log = logging.getLogger(__name__)
 
 N_COMPS = 50  # scib default
 _EXACT_MAX = 200  # exact eigendecomposition up to this min(n_cells, n_features); ARPACK above
+#: :func:`cell_cycle_reference_blocks` measures a batch's GEX variance share on at most this many of its cells (a
+#: seeded sample; 10 batches of 10,000 cells of competition-shaped GEX hold about 1.2 GB).
+CC_MAX_CELLS = 10_000
 
 
 def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -197,6 +210,110 @@ def cell_cycle_reference(
     table, genes = _gene_table(organism), pd.Index(np.asarray(var_names).astype(str))
     n_genes = (len(_present(table, "S", genes)), len(_present(table, "G2/M", genes)))
     return CellCycleReference(tuple(names), tuple(cells), tuple(covs), np.asarray(before), n_comps, n_genes)
+
+
+def cell_cycle_reference_blocks(
+    blocks,
+    var_names: Sequence[str],
+    batch: Sequence,
+    *,
+    keep: np.ndarray | None = None,
+    organism: str = "human",
+    n_comps: int = N_COMPS,
+    seed: int = 0,
+    max_cells: int = CC_MAX_CELLS,
+) -> CellCycleReference:
+    """:func:`cell_cycle_reference` from row blocks of the GEX, in two passes, holding only a sample in memory.
+
+    Pass 1 sums each batch's genes (for the control genes) and keeps a seeded sample of at most ``max_cells`` cells
+    per batch; pass 2 scores every cell. A batch's ``before`` share is measured on its sample, so it equals
+    :func:`cell_cycle_reference`'s when the batch has at most ``max_cells`` cells, and otherwise estimates it (the
+    R^2 of the top PCs on 10,000 cells); the scores (what the embedding is compared with) are those of all cells, as
+    in memory up to the summation order of the gene means.
+
+    Parameters
+    ----------
+    blocks
+        Callable returning an iterator over consecutive ``(rows, n_genes)`` row blocks of the log-normalised GEX
+        (CSR or dense), every cell in order; called twice.
+    var_names
+        ``(n_genes,)`` gene names.
+    batch
+        Batch labels of the scored rows: ``(n_rows,)`` for every row the blocks yield, or ``(keep.sum(),)`` with
+        ``keep``.
+    keep
+        ``(n_rows,)`` bool: the rows to score (default all); the reference's cells are positions among them.
+    organism, n_comps, seed
+        As for :func:`cell_cycle_reference`.
+    max_cells
+        Cells per batch for the ``before`` share.
+
+    Returns
+    -------
+    :class:`CellCycleReference` of the kept rows.
+
+    Raises
+    ------
+    ValueError
+        When too few cell-cycle genes are present.
+    """
+    from ..preprocess.cell_cycle import CellCycleScorer, _gene_table, _present
+
+    keep = np.ones(len(batch), dtype=bool) if keep is None else np.asarray(keep, dtype=bool).ravel()
+    n_rows = len(keep)
+    kept = np.flatnonzero(keep)
+    batches = as_labels(batch, name="batch", n_cells=len(kept))
+    names = list(dict.fromkeys(batches))  # order of first appearance, as cell_cycle_reference
+    position = {b: i for i, b in enumerate(names)}
+    code = np.full(n_rows, -1, dtype=np.int64)
+    code[kept] = [position[b] for b in batches]
+    cells = [np.flatnonzero(batches == b) for b in names]
+    scorers = [CellCycleScorer(var_names, organism=organism, seed=seed) for _ in names]
+    rng = np.random.default_rng(seed)
+    # the sampled rows of each batch, as global row numbers (sorted)
+    sample_rows = [kept[c] if len(c) <= max_cells else kept[np.sort(rng.choice(c, size=max_cells, replace=False))]
+                   for c in cells]
+    sampled = np.full(n_rows, -1, dtype=np.int64)
+    for b, rows in enumerate(sample_rows):
+        sampled[rows] = b
+    picked: list[list] = [[] for _ in names]
+    start = 0
+    for block in blocks():
+        stop = start + block.shape[0]
+        block = sp.csr_matrix(block) if sp.issparse(block) else np.asarray(block)
+        for b in np.unique(code[start:stop][code[start:stop] >= 0]):
+            scorers[b].add(block[np.flatnonzero(code[start:stop] == b)])
+            mine = np.flatnonzero(sampled[start:stop] == b)
+            if len(mine):
+                picked[b].append(block[mine])
+        start = stop
+    if start != n_rows:
+        raise ValueError(f"cell_cycle_reference_blocks: the blocks held {start} rows, not {n_rows}; pass one batch "
+                         "label (or keep entry) per row")
+    covs = [np.empty((len(c), 2)) for c in cells]
+    filled = np.zeros(len(names), dtype=np.int64)
+    start = 0
+    for block in blocks():
+        stop = start + block.shape[0]
+        for b in np.unique(code[start:stop][code[start:stop] >= 0]):
+            rows = np.flatnonzero(code[start:stop] == b)
+            sub = block[rows] if sp.issparse(block) else np.asarray(block)[rows]
+            covs[b][filled[b] : filled[b] + len(rows)] = scorers[b].score(sub)
+            filled[b] += len(rows)
+        start = stop
+    before = []
+    for b, name in enumerate(names):
+        parts = picked[b]
+        sub = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
+        at = np.searchsorted(kept[cells[b]], sample_rows[b])  # sampled rows' positions within the batch
+        before.append(variance_explained(sub, covs[b][at], n_comps=n_comps, seed=seed))
+        if len(sample_rows[b]) < len(cells[b]):
+            log.info("cc_cons batch %s: GEX variance share on a seeded sample of %d of its %d cells", name,
+                     len(sample_rows[b]), len(cells[b]))
+    table, genes = _gene_table(organism), pd.Index(np.asarray(var_names).astype(str))
+    n_genes = (len(_present(table, "S", genes)), len(_present(table, "G2/M", genes)))
+    return CellCycleReference(tuple(str(b) for b in names), tuple(cells), tuple(covs), np.asarray(before), n_comps,
+                              n_genes)
 
 
 def cc_cons_details(embedding, reference: CellCycleReference) -> pd.DataFrame:

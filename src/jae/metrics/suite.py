@@ -6,6 +6,13 @@ computed (no batch labels or a single batch for ``asw_batch``; no pseudotime for
 cell-cycle genes for ``cc_cons``) is NaN, left out of the mean, and named with its reason in the result's
 ``attrs['skipped']`` and in a log line. The kNN graph is computed once and shared.
 
+Scale: ``knn='exact'`` computes all pairwise distances (O(n^2); ~20 s CPU at 70k cells); ``knn='approximate'``
+builds the graph by pynndescent's nearest-neighbour descent (seeded) and averages the silhouettes (``asw_label``;
+``asw_batch`` per cell type) over a seeded sample of :data:`~jae.metrics.silhouette.ASW_MAX_CELLS` cells per group,
+each against all cells of the group, so no step is quadratic in the number of cells. ``knn='auto'`` (default)
+is exact up to :data:`~jae.metrics._graph.APPROXIMATE_MIN_CELLS` (100,000) cells and approximate above. At 70k
+cells the approximate values stay within 0.01 of the exact ones (benchmarks/results/scale.md, "Metrics").
+
 Diagnostics that explain the scores but do not enter ``overall`` (iLISI and cLISI on the same graph, cc_cons's
 before/after variance shares, each latent block's variance share; :mod:`jae.metrics.diagnostics`) come back in the
 result's ``attrs['diagnostics']``.
@@ -21,13 +28,21 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._graph import NeighborGraph, _as_float_matrix, knn_and_cluster_sums, umap_connectivities
+from ._graph import (
+    NeighborGraph,
+    KnnMode,
+    _as_float_matrix,
+    approximate_knn,
+    knn_and_cluster_sums,
+    resolve_knn,
+    umap_connectivities,
+)
 from ._labels import as_labels, codes
 from .cell_cycle_cons import CellCycleReference, _mean_score, cc_cons_details, cell_cycle_reference
 from .clustering import nmi
 from .connectivity import graph_connectivity
 from .diagnostics import _diagnostics
-from .silhouette import asw_batch, silhouette_from_sums
+from .silhouette import ASW_MAX_CELLS, _silhouette_codes, asw_batch, silhouette_from_sums
 from .trajectory import _ti_cons
 
 __all__ = ["evaluate_embedding", "METRICS", "BIO_METRICS", "BATCH_METRICS"]
@@ -67,6 +82,7 @@ def evaluate_embedding(
     progress_bar: bool = True,
     diagnostics: bool = True,
     column_names: Sequence[str] | None = None,
+    knn: KnnMode = "auto",
 ) -> pd.Series:
     """Score a joint embedding with the competition's six metrics and their mean.
 
@@ -90,7 +106,8 @@ def evaluate_embedding(
     organism
         ``'human'`` or ``'mouse'``, for the cell-cycle genes.
     seed
-        Seed of the Louvain clustering, the cell-cycle control genes and the diffusion map (0 reproduces scib).
+        Seed of the Louvain clustering, the cell-cycle control genes and the diffusion map (0 reproduces scib), and
+        on the approximate path of the neighbour search and the silhouette samples.
     device
         Torch device for the distance computations; default CUDA when available.
     progress_bar
@@ -100,6 +117,9 @@ def evaluate_embedding(
         kNN graph and the cell-cycle shares.
     column_names
         ``(n_dims,)`` embedding column names (e.g. ``JAE.column_names``) for the ``share:<block>`` diagnostics.
+    knn
+        ``'exact'`` (all pairwise distances), ``'approximate'`` (pynndescent graph, sampled silhouettes) or
+        ``'auto'`` (default: exact up to 100,000 cells, approximate above); see the module docstring.
 
     Returns
     -------
@@ -107,13 +127,15 @@ def evaluate_embedding(
     undefined). ``attrs['averaged']`` lists the metrics in ``overall``; ``attrs['skipped']`` maps each undefined
     metric to the reason; ``attrs['notes']`` lists remarks on defined scores (e.g. a trajectory whose root is cut
     off scores 0, as in scib); ``attrs['seconds']`` and ``attrs['cpu_seconds']`` hold the wall and CPU time spent
-    on the kNN graph and on each metric (and ``'diagnostics'``). ``attrs['diagnostics']`` (with
+    on the kNN graph and on each metric (and ``'diagnostics'``); ``attrs['knn']`` is ``'exact'`` or
+    ``'approximate'``, the path taken. ``attrs['diagnostics']`` (with
     ``diagnostics=True``) is a dict ``{'ilisi', 'clisi', 'cc_before', 'cc_after', 'share:<block>'...: float}``,
     NaN where undefined (no batch labels, a single batch, no cell-cycle reference); the shares only with
     ``column_names``.
     """
     E = _as_float_matrix(embedding)
     n = E.shape[0]
+    mode = resolve_knn(knn, n)
     types = as_labels(cell_type, name="cell_type", n_cells=n)
     batches = as_labels(batch, name="batch", n_cells=n) if batch is not None else None
     pts = _pseudotime_columns(pseudotime)
@@ -142,16 +164,23 @@ def evaluate_embedding(
         bar.set_postfix_str(name)
         bar.update(1)
 
-    # one pass over the pairwise distances gives the kNN graph and the cell-type silhouette
     type_names, type_codes = codes(types)
-    indices, distances, sums = knn_and_cluster_sums(E, type_codes, device=device)
+    if mode == "exact":  # one pass over the pairwise distances gives the kNN graph and the cell-type silhouette
+        indices, distances, sums = knn_and_cluster_sums(E, type_codes, device=device)
+    else:
+        log.info("evaluate_embedding: approximate path for %d cells (pynndescent graph, silhouettes on a seeded "
+                 "sample of %d cells per group)", n, ASW_MAX_CELLS)
+        indices, distances = approximate_knn(E, seed=seed)
+        sums = None
     graph = NeighborGraph(indices, distances, umap_connectivities(indices, distances))
     now, cpu = time.perf_counter(), time.process_time()
     seconds["neighbors"], cpu_seconds["neighbors"] = now - clock[0], cpu - clock[1]
     clock[0], clock[1] = now, cpu
     done("nmi", nmi(None, types, graph=graph, seed=seed))
     if 2 <= len(type_names) <= n - 1:
-        done("asw_label", (silhouette_from_sums(sums, type_codes).mean() + 1.0) / 2.0)
+        widths = (silhouette_from_sums(sums, type_codes) if sums is not None else
+                  _silhouette_codes(E, type_codes, len(type_names), device=device, max_cells=ASW_MAX_CELLS, seed=seed))
+        done("asw_label", (widths.mean() + 1.0) / 2.0)
     else:
         done("asw_label", np.nan, "a single cell type")
 
@@ -194,7 +223,8 @@ def evaluate_embedding(
     elif len(np.unique(batches)) < 2:
         done("asw_batch", np.nan, "a single batch")
     else:
-        value = asw_batch(E, batches, types, device=device)
+        value = asw_batch(E, batches, types, device=device, max_cells=None if mode == "exact" else ASW_MAX_CELLS,
+                          seed=seed)
         done("asw_batch", value, None if np.isfinite(value) else "no cell type spans two batches")
     done("graph_conn", graph_connectivity(None, types, graph=graph))
     diagnosed: dict[str, float] | None = None
@@ -219,6 +249,7 @@ def evaluate_embedding(
     out.attrs["seconds"] = seconds
     out.attrs["cpu_seconds"] = cpu_seconds
     out.attrs["notes"] = notes
+    out.attrs["knn"] = mode
     if diagnosed is not None:
         out.attrs["diagnostics"] = diagnosed
     log.info(
