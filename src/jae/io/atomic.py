@@ -46,7 +46,8 @@ def atomic_path(
 
     The block writes a file or creates a folder at the yielded path (same folder, same suffix). A folder
     replacing an existing one: the old folder is moved aside first and deleted after the swap. On any error the
-    temporary is removed and ``path`` is left as it was.
+    temporary is removed and ``path`` is left as it was. In a data-parallel run (``torchrun``) only process 0 moves
+    its result into place; the other processes' temporaries are removed (:func:`jae.train.distributed.is_writer`).
 
     Parameters
     ----------
@@ -64,15 +65,20 @@ def atomic_path(
     FileExistsError
         When ``path`` exists and ``overwrite=False``.
     """
+    from ..train.distributed import is_writer
+
     path = Path(path)
     check_not_input(path, protect)
-    if path.exists() and not overwrite:
+    writer = is_writer()  # in a data-parallel run only process 0 writes; the others' temporaries are removed
+    if writer and path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another output path")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}"
     try:
         yield tmp
-        if tmp.is_dir() and path.is_dir():
+        if not writer:
+            pass
+        elif tmp.is_dir() and path.is_dir():
             old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
             os.replace(path, old)
             os.replace(tmp, path)

@@ -66,10 +66,14 @@ def make_optimizer(
         return cls(module.parameters(), lr=lr, weight_decay=weight_decay)
 
 
-def _batches(n: int, batch_size: int, generator: torch.Generator, device: torch.device, min_size: int):
+def _batches(n: int, batch_size: int, generator: torch.Generator, device: torch.device, min_size: int, parallel=None):
     order = torch.randperm(n, generator=generator).to(device)
     for start in range(0, n, batch_size):
         idx = order[start : start + batch_size]
+        if parallel is not None:  # this process's share of the minibatch; every process steps on each minibatch
+            if idx.numel() // parallel.world_size < min_size:
+                continue
+            idx = parallel.share(idx)
         if idx.numel() >= min_size:  # batch norm needs two cells: a lone trailing cell waits for the next epoch
             yield idx
 
@@ -90,6 +94,7 @@ def run_epochs(
     progress_bar: bool = True,
     bar=None,
     postfix: dict | None = None,
+    parallel=None,
 ) -> list[dict]:
     """Train ``network`` in place for up to ``max_epochs`` epochs; returns one history row per epoch.
 
@@ -120,33 +125,46 @@ def run_epochs(
         An open tqdm bar to advance by one per epoch instead (it is not closed here), or None.
     postfix
         Extra entries of the bar's postfix.
+    parallel
+        This process's :class:`jae.train.distributed.DataParallel` when training data-parallel (``step`` then runs
+        the wrapped network), else None. Every process draws the same order and cuts the same minibatches of
+        ``batch_size``, takes its share of each (a minibatch whose smallest share would hold fewer than ``min_batch``
+        cells is skipped by all) and steps with the others; the history's means are over all processes; ``validate`` should return the loss over all processes (process
+        0's value is used); batch-norm buffers are set to process 0's before each validation and at the end.
 
     Returns
     -------
     One dict per epoch: ``row``'s entries, ``epoch``, the minibatch-size-weighted mean of each loss term, and
-    ``val_total`` when validating.
+    ``val_total`` when validating (the same rows on every process when data-parallel).
     """
     from tqdm.auto import tqdm
 
     device = next(network.parameters()).device
     own_bar = bar is None
     if own_bar:
-        bar = tqdm(total=max_epochs, desc=desc, disable=not progress_bar, leave=False)
+        shown = progress_bar and (parallel is None or parallel.rank == 0)
+        bar = tqdm(total=max_epochs, desc=desc, disable=not shown, leave=False)
     history, best, best_state, bad_epochs = [], np.inf, None, 0
     try:
         for epoch in range(max_epochs):
             network.train()
             sums: dict[str, torch.Tensor] = {}
             n_seen = 0
-            for idx in _batches(n_train, batch_size, generator, device, min_batch):
+            for idx in _batches(n_train, batch_size, generator, device, min_batch, parallel):
                 for k, v in step(idx).items():  # detached sums stay on the device: no host sync per step
                     sums[k] = sums.get(k, 0.0) + v.detach() * idx.numel()
                 n_seen += idx.numel()
+            if parallel is not None:
+                sums, n_seen = _sum_over_processes(parallel, sums, n_seen, device)
             entry = {**(row or {}), "epoch": epoch + 1}
             entry.update({k: float(v) / max(n_seen, 1) for k, v in sums.items()})
             if validate is not None:
                 network.eval()
-                entry["val_total"] = float(validate())
+                if parallel is not None:
+                    parallel.sync_buffers(network)
+                    entry["val_total"] = parallel.broadcast(float(validate()))
+                else:
+                    entry["val_total"] = float(validate())
             history.append(entry)
             bar.update(1)
             bar.set_postfix({**(postfix or {}), **{k: f"{v:.4g}" for k, v in entry.items() if k in ("total", "val_total")}})
@@ -164,6 +182,17 @@ def run_epochs(
             bar.close()
     if best_state is not None:
         network.load_state_dict(best_state)
+    elif parallel is not None:
+        parallel.sync_buffers(network)
     network.eval()
     return history
+
+
+def _sum_over_processes(parallel, sums: dict, n_seen: int, device) -> tuple[dict, int]:
+    """The epoch's loss sums and cell count over all processes (one collective; the same keys on every one)."""
+    keys = sorted(sums)
+    local = torch.stack([torch.as_tensor(sums[k], dtype=torch.float64, device=device).reshape(()) for k in keys]
+                        + [torch.tensor(float(n_seen), dtype=torch.float64, device=device)])
+    total = parallel.sum(local)
+    return dict(zip(keys, total[:-1])), int(round(float(total[-1])))
 

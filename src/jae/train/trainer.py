@@ -1,9 +1,11 @@
 """Training of the joint autoencoder, one stage at a time: its loss and batch adversary on the shared loop
-(:func:`jae.train.loop.run_epochs`: seeded minibatches from a device-resident tensor, early stopping)."""
+(:func:`jae.train.loop.run_epochs`: seeded minibatches from a device-resident tensor, early stopping), data-parallel
+under ``torchrun`` (:mod:`jae.train.distributed`)."""
 
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +14,7 @@ import torch
 
 from ..config import JAEConfig
 from ..model import BatchAdversary, JAENetwork, LatentLayout, adversary_step_loss, jae_loss
+from .distributed import data_parallel
 from .loop import cpu_threads, make_optimizer, run_epochs
 
 __all__ = ["Stage", "train_network"]
@@ -21,10 +24,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class _Adversary:
-    """The batch classifier and its own optimiser (it never shares the network's)."""
+    """The batch classifier and its own optimiser (it never shares the network's); ``fit``: the module its own
+    steps call (the classifier, or its data-parallel wrapper)."""
 
     classifier: BatchAdversary
     optimizer: torch.optim.Optimizer
+    fit: torch.nn.Module
 
 
 @dataclass(frozen=True)
@@ -94,12 +99,16 @@ def train_network(
     val_idx
         Cells held out for early stopping (pretraining); None trains on all cells for ``max_epochs``.
     seed
-        Seeds the minibatch order (dropout is seeded by the caller's forked RNG).
+        Seeds the minibatch order (dropout is seeded by the caller's forked RNG; when data-parallel, by ``seed``
+        and the process's rank).
 
     Returns
     -------
     DataFrame with one row per epoch: stage, epoch, the mean of each loss term, and ``val_total`` when
     validating. With early stopping the network ends at its best validation epoch.
+
+    Under ``torchrun`` (or in an initialised process group) every process calls this with the same arguments and
+    trains its share of the minibatches (:mod:`jae.train.distributed`); the network ends the same on every process.
     """
     device = X.device
     n = X.shape[0]
@@ -120,18 +129,20 @@ def train_network(
         b_val = None if batch is None else batch[val_t]
     else:
         val_idx = None
+    parallel = data_parallel(device)
     optimizer = make_optimizer(network, lr=stage.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(seed)
     adversary = None
     if use_adversary:
         classifier = BatchAdversary(layout.dim, layout.n_batch).to(device)
-        adversary = _Adversary(classifier, make_optimizer(classifier, lr=stage.lr, weight_decay=0.0))
-
-    with cpu_threads(device):
+        fit = classifier if parallel is None else parallel.wrap(classifier)
+        adversary = _Adversary(classifier, make_optimizer(classifier, lr=stage.lr, weight_decay=0.0), fit)
+    validation = None if val_idx is None else (X_val, ct_val, ph_val, b_val)
+    with cpu_threads(device), _dropout_per_process(parallel, seed, device):
         history = _epochs(
             network, X, train_idx, optimizer, generator, layout=layout, config=config, stage=stage,
-            cell_type=cell_type, phase=phase, batch=batch, adversary=adversary,
-            validation=None if val_idx is None else (X_val, ct_val, ph_val, b_val), progress_bar=progress_bar,
+            cell_type=cell_type, phase=phase, batch=batch, adversary=adversary, validation=validation,
+            progress_bar=progress_bar, parallel=parallel,
         )
     if history:
         last = history[-1]
@@ -142,17 +153,29 @@ def train_network(
     return pd.DataFrame(history)
 
 
+@contextmanager
+def _dropout_per_process(parallel, seed: int, device: torch.device):
+    """Data-parallel: each process draws its own dropout masks (global RNG forked, seeded by ``seed`` and rank)."""
+    if parallel is None:
+        yield
+        return
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed * 1_000_003 + parallel.rank)
+        yield
+
+
 def _epochs(
     network, X, train_idx, optimizer, generator, *, layout, config, stage, cell_type, phase, batch, adversary,
-    validation, progress_bar,
+    validation, progress_bar, parallel=None,
 ):
     """One stage on the shared loop: each step is one Adam step on the JAE loss (then one of the adversary)."""
+    model = network if parallel is None else parallel.wrap(network)  # steps run the wrapper, evaluation the module
 
     def step(local: torch.Tensor) -> dict[str, torch.Tensor]:
         idx = train_idx[local]
         xb = X[idx]
         bb = None if batch is None else batch[idx]
-        z, recon = network(xb, _condition(network, bb))
+        z, recon = model(xb, _condition(network, bb))
         parts = jae_loss(
             z, recon, xb, layout=layout, config=config,
             cell_type=None if cell_type is None else cell_type[idx],
@@ -165,7 +188,7 @@ def _epochs(
         optimizer.step()
         if adversary is not None:  # the classifier learns from the latent; its grads above are discarded
             adversary.optimizer.zero_grad(set_to_none=True)
-            parts["adversary_fit"] = adversary_step_loss(adversary.classifier, z, bb)
+            parts["adversary_fit"] = adversary_step_loss(adversary.fit, z, bb)
             parts["adversary_fit"].backward()
             adversary.optimizer.step()
         return parts
@@ -173,9 +196,19 @@ def _epochs(
     validate = None
     if validation is not None:
         X_val, ct_val, ph_val, b_val = validation
-        validate = lambda: _evaluate(network, X_val, layout, config, stage, ct_val, ph_val, b_val)  # noqa: E731
+        if parallel is None:
+            validate = lambda: _evaluate(network, X_val, layout, config, stage, ct_val, ph_val, b_val)  # noqa: E731
+        else:  # each process scores every world_size-th held-out cell; the sums are added up
+            mine = slice(parallel.rank, None, parallel.world_size)
+            part = tuple(None if a is None else a[mine] for a in (X_val, ct_val, ph_val, b_val))
+
+            def validate() -> float:
+                n = part[0].shape[0]
+                mean = _evaluate(network, part[0], layout, config, stage, *part[1:]) if n else 0.0
+                total, count = parallel.sum(torch.tensor([mean * n, float(n)], dtype=torch.float64)).tolist()
+                return total / max(count, 1.0)
     return run_epochs(
         network, step, n_train=len(train_idx), batch_size=config.batch_size, generator=generator,
         max_epochs=stage.max_epochs, validate=validate, patience=stage.patience, min_batch=2,
-        row={"stage": stage.name}, desc=f"jae {stage.name}", progress_bar=progress_bar,
+        row={"stage": stage.name}, desc=f"jae {stage.name}", progress_bar=progress_bar, parallel=parallel,
     )

@@ -1,0 +1,142 @@
+"""Data-parallel training on ``torch.distributed`` (several processes, GPUs or nodes, launched with ``torchrun``).
+
+Under ``torchrun`` (``WORLD_SIZE`` > 1 in the environment) or in a script that has initialised a process group
+itself, :func:`data_parallel` returns the process's :class:`DataParallel` and the joint model's stages train
+data-parallel:
+
+- every process reads the same data and fits the same preprocessing (the same seed on the same data: the SVD,
+  the cell-cycle scores, the PCA start and the validation split are computed identically on every rank; only the
+  training is shared);
+- every epoch, all processes draw the same seeded permutation of the training cells and cut it into the same
+  minibatches of ``batch_size`` as one process would; process ``r`` of ``W`` takes the ``r``-th of ``W`` parts of
+  each minibatch, so ``batch_size`` stays the number of cells per optimiser step (the learning rate and the
+  number of steps per epoch mean what they mean on one process) and each process computes ``1 / W`` of it;
+- gradients are averaged by :class:`torch.nn.parallel.DistributedDataParallel`, so every step applies the
+  minibatch's mean gradient and the weights stay the same on every process; batch norm normalises each process's
+  part with its own statistics (the running statistics kept are process 0's), and dropout is seeded per process,
+  so the result is close to, not identical with, one process's;
+- each process computes the validation loss on its share of the held-out cells and the shares are summed, so
+  early stopping stops every process at the same epoch and restores the same weights;
+- only process 0 writes files (:func:`is_writer`; :func:`jae.io.atomic.atomic_path` lets the other processes'
+  writes fall away, so every process can run the same script or ``jae fit``).
+
+The backend is gloo for a model on the CPU and NCCL on CUDA (each process on ``cuda:LOCAL_RANK``; see
+:func:`jae.train.resolve_device`). ``JAE_DISTRIBUTED=0`` in the environment turns it off (every process then trains
+alone, as without ``torchrun``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+__all__ = ["DataParallel", "data_parallel", "is_writer"]
+
+logger = logging.getLogger(__name__)
+
+_OFF = ("0", "off", "false", "no")
+_groups: dict[str, object] = {}  # a gloo group for CPU tensors when the default group is NCCL
+
+
+@dataclass(frozen=True)
+class DataParallel:
+    """This process's place in a data-parallel run: ``rank`` of ``world_size`` processes, training on ``device``.
+
+    ``group`` is the process group collectives use (None: the default one).
+    """
+
+    rank: int
+    world_size: int
+    device: torch.device
+    group: object = None
+
+    def share(self, rows: torch.Tensor) -> torch.Tensor:
+        """This process's part of ``rows`` (the same on every process): the ``rank``-th of ``world_size`` contiguous
+        parts whose sizes differ by at most one."""
+        return torch.tensor_split(rows, self.world_size)[self.rank]
+
+    def wrap(self, module: torch.nn.Module) -> torch.nn.Module:
+        """``module`` in :class:`~torch.nn.parallel.DistributedDataParallel` (its weights and buffers are first set
+        to process 0's); call the wrapper for training steps, the module itself for evaluation."""
+        from torch.nn.parallel import DistributedDataParallel
+
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return DistributedDataParallel(module, device_ids=ids, process_group=self.group)
+
+    def sum(self, values: torch.Tensor) -> torch.Tensor:
+        """Element-wise sum of ``values`` over processes (a new float64 tensor on ``values.device``)."""
+        out = values.detach().to(self.device, torch.float64).clone()
+        dist.all_reduce(out, op=dist.ReduceOp.SUM, group=self.group)
+        return out.to(values.device)
+
+    def broadcast(self, value: float) -> float:
+        """Process 0's ``value`` on every process."""
+        t = torch.tensor([value], dtype=torch.float64, device=self.device)
+        dist.broadcast(t, src=self._src(), group=self.group)
+        return float(t.item())
+
+    def sync_buffers(self, module: torch.nn.Module) -> None:
+        """Set ``module``'s buffers (batch-norm statistics) to process 0's."""
+        for buf in module.buffers():
+            dist.broadcast(buf.data, src=self._src(), group=self.group)
+
+    def _src(self) -> int:
+        """Global rank of this group's process 0."""
+        return 0 if self.group is None else dist.get_global_rank(self.group, 0)
+
+
+def _enabled() -> bool:
+    return os.environ.get("JAE_DISTRIBUTED", "auto").strip().lower() not in _OFF and dist.is_available()
+
+
+def is_writer() -> bool:
+    """Whether this process writes files: process 0 of an initialised process group or of a ``torchrun`` launch
+    (``RANK``, ``WORLD_SIZE`` > 1), and any process when there is neither or ``JAE_DISTRIBUTED=0``."""
+    if not _enabled():
+        return True
+    if dist.is_initialized():
+        return dist.get_rank() == 0
+    return int(os.environ.get("WORLD_SIZE", "1")) < 2 or int(os.environ.get("RANK", "0")) == 0
+
+
+def _destroy() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def data_parallel(device: torch.device) -> DataParallel | None:
+    """This process's :class:`DataParallel` for training on ``device``, or None when it trains alone.
+
+    Uses the process group already initialised (by the caller's script), or initialises one from the ``torchrun``
+    environment (``WORLD_SIZE`` > 1, ``RANK``, ``MASTER_ADDR``, ``MASTER_PORT``): gloo on the CPU, NCCL on CUDA.
+    A group of one process, no group and no ``torchrun`` environment, or ``JAE_DISTRIBUTED=0``: None.
+    """
+    device = torch.device(device)
+    if not _enabled():
+        return None
+    if not dist.is_initialized():
+        if int(os.environ.get("WORLD_SIZE", "1")) < 2:
+            return None
+        backend = "nccl" if device.type == "cuda" else "gloo"
+        if device.type == "cuda" and device.index is not None:
+            torch.cuda.set_device(device)
+        dist.init_process_group(backend)
+        atexit.register(_destroy)
+        logger.info(
+            "data-parallel training: process %d of %d (%s backend, %s)",
+            dist.get_rank(), dist.get_world_size(), backend, device,
+        )
+    world = dist.get_world_size()
+    if world < 2:
+        return None
+    group = None
+    if device.type != "cuda" and dist.get_backend() == "nccl":  # CPU tensors need gloo: one group, made once
+        if "gloo" not in _groups:
+            _groups["gloo"] = dist.new_group(backend="gloo")
+        group = _groups["gloo"]
+    return DataParallel(rank=dist.get_rank(), world_size=world, device=device, group=group)

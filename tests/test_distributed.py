@@ -1,0 +1,130 @@
+"""Data-parallel training on torch.distributed (issue 16 item 5): two CPU processes (gloo) under ``torchrun``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import jae
+from jae.io.atomic import atomic_write
+from jae.train import loop, resolve_device
+from jae.train.distributed import DataParallel, data_parallel, is_writer
+
+HERE = Path(__file__).resolve().parent
+MULTIOME = "neurips2021_starter/joint_embedding/multiome/openproblems_bmmc_multiome_starter"
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+LAUNCHER_ENV = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "JAE_DISTRIBUTED")
+
+
+def _real_files() -> list[str] | None:
+    from conftest import _data_dir  # the data_dir fixture's location, without its skip
+
+    prefix = _data_dir() / MULTIOME
+    files = [f"{prefix}.{k}.h5ad" for k in ("mod1", "mod2", "solution")]
+    return files if all(Path(f).is_file() for f in files) else None
+
+
+class _Launch:
+    """One ``torchrun`` launch of tests/_distributed_worker.py on two processes, running in the background."""
+
+    def __init__(self, out: Path, files: list[str] | None) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in LAUNCHER_ENV}
+        self.out, self.files = out, files
+        self.proc = subprocess.Popen(
+            TORCHRUN + [str(HERE / "_distributed_worker.py"), str(out)] + (files or []),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**env, "OMP_NUM_THREADS": "1"},
+        )
+        self.stderr: str | None = None
+
+    def wait(self) -> Path:
+        if self.stderr is None:
+            try:
+                _, self.stderr = self.proc.communicate(timeout=900)
+            finally:
+                if self.proc.poll() is None:
+                    self.proc.kill()
+        assert self.proc.returncode == 0, self.stderr[-4000:]
+        return self.out
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory):
+    out = tmp_path_factory.mktemp("distributed")
+    launch = _Launch(out, _real_files())
+    yield launch
+    if launch.proc.poll() is None:
+        launch.proc.kill()
+        launch.proc.wait()
+
+
+def test_torchrun_jae_fit_scores_within_001_of_one_process(two_processes, data_dir):
+    """``jae fit`` on two processes against one process with the same seed, BMMC Multiome starter (500 cells)."""
+    assert two_processes.files is not None
+    mod1, mod2, sol = two_processes.files
+    mdata = jae.read_competition(mod1, mod2, annotations=sol)
+    one = jae.JAE(seed=0).fit(mdata, progress_bar=False)  # while the two processes run
+    out = two_processes.wait()
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["model", "rank0.json", "rank1.json", "real"]  # one folder per fit, no temporaries
+    model = jae.JAE.load(out / "real")
+    assert model.history["epoch"].iloc[0] == 1 and "val_total" in model.history
+    scores = jae.evaluate(
+        mdata, {"one": one.embed(mdata), "two": model.embed(mdata)}, report=False, progress_bar=False
+    )["overall"]
+    print(f"overall: one process {scores['one']:.4f}, two processes {scores['two']:.4f}")
+    assert np.isfinite(scores).all()
+    assert abs(scores["two"] - scores["one"]) <= 0.01, scores.to_dict()
+
+
+def test_processes_end_with_the_same_weights_and_one_model_folder(two_processes):
+    """Adversary, decoder batch, early stopping and fine-tuning on query cells, on two processes."""
+    out = two_processes.wait()
+    ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
+    assert ranks[0]["world_size"] == 2
+    assert ranks[0]["weights"] == ranks[1]["weights"] and ranks[0]["embedding"] == ranks[1]["embedding"]
+    assert ranks[0]["history"] == ranks[1]["history"]
+    assert set(ranks[0]["history"]["stage"]) == {"pretrain", "finetune"}
+    assert "adversary_fit" in ranks[0]["history"]
+    assert sorted(p.name for p in (out / "model").iterdir()) == ["model.json", "weights.pt"]
+
+
+def test_every_minibatch_is_shared_out_whole_and_disjoint():
+    n, size = 203, 32
+    one = list(loop._batches(n, size, torch.Generator().manual_seed(3), torch.device("cpu"), 2))
+    parts = [
+        list(loop._batches(n, size, torch.Generator().manual_seed(3), torch.device("cpu"), 2,
+                           DataParallel(rank, 2, torch.device("cpu"))))
+        for rank in range(2)
+    ]
+    assert len(parts[0]) == len(parts[1]) == len(one)  # every process steps on every minibatch
+    for whole, a, b in zip(one, *parts):
+        assert torch.equal(torch.cat([a, b]), whole) and abs(len(a) - len(b)) <= 1
+    # 203 = 6 * 32 + 11: on six processes the last minibatch's smallest share would be one cell, so none takes it
+    six = [list(loop._batches(n, size, torch.Generator().manual_seed(3), torch.device("cpu"), 2,
+                              DataParallel(r, 6, torch.device("cpu")))) for r in range(6)]
+    assert {len(p) for p in six} == {len(one) - 1}
+
+
+def test_one_process_trains_alone_and_writes(monkeypatch, tmp_path):
+    for key in LAUNCHER_ENV:
+        monkeypatch.delenv(key, raising=False)
+    assert data_parallel(torch.device("cpu")) is None and is_writer()
+    assert resolve_device("cpu") == torch.device("cpu")
+    # under torchrun, process 1 of 2 writes nothing (before the process group exists: the launch's environment)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    assert not is_writer()
+    target = tmp_path / "out.txt"
+    atomic_write(target, lambda p: p.write_text("x"), overwrite=False)
+    assert not target.exists() and list(tmp_path.iterdir()) == []  # no temporary left behind
+    monkeypatch.setenv("LOCAL_RANK", "1")  # each process on its own GPU; "cpu" stays the CPU
+    assert resolve_device("cuda") == torch.device("cuda", 1) and resolve_device("cpu") == torch.device("cpu")
+    monkeypatch.setenv("JAE_DISTRIBUTED", "0")  # turned off: every process trains alone and writes
+    assert is_writer() and data_parallel(torch.device("cpu")) is None
