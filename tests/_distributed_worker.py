@@ -2,14 +2,15 @@
 
 ``_distributed_worker.py OUT [MOD1 MOD2 SOLUTION]``: every process fits the same small simulated model (query cells
 fine-tuned, batch adversary on), saves it to ``OUT/model`` and records a digest of its final weights in
-``OUT/rank<r>.json``; given the files of a real set, every process then runs ``jae fit`` on them (the command line's
-own entry, as ``torchrun -m jae fit`` does), writing ``OUT/real``.
+``OUT/rank<r>.json``; given the files of a real set, every process then runs ``python -m jae fit`` on them (the
+module run as ``torchrun -m jae fit ...`` runs it), writing ``OUT/real``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import runpy
 import sys
 from pathlib import Path
 
@@ -17,7 +18,6 @@ import torch
 import torch.distributed as dist
 
 import jae
-from jae.cli import main as jae_cli
 from jae.datasets import simulate
 
 
@@ -42,8 +42,10 @@ def main(out: Path) -> None:
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    main(Path(sys.argv[1]))
+    folder = Path(sys.argv[1])
+    main(folder)
     if len(sys.argv) == 5:
         mod1, mod2, solution = sys.argv[2:]
-        sys.exit(jae_cli(["-q", "fit", "--mod1", mod1, "--mod2", mod2, "--annotations", solution,
-                          "--out", str(Path(sys.argv[1]) / "real"), "--seed", "0"]))
+        sys.argv = ["jae", "-q", "fit", "--mod1", mod1, "--mod2", mod2, "--annotations", solution,
+                    "--out", str(folder / "real"), "--seed", "0"]
+        runpy.run_module("jae", run_name="__main__", alter_sys=True)  # exits with the command's status
