@@ -42,6 +42,9 @@ def add_parser(sub) -> None:
                    help="UMAPs of a seeded random subset of at most this many cells (default: 50000)")
     p.add_argument("--seed", type=int, default=0, help="seed of clustering, baseline SVD and UMAPs (default: 0)")
     p.add_argument("--device", default=None, help="torch device for distances (default: cuda if available)")
+    p.add_argument("--knn", choices=("auto", "exact", "approximate"), default="auto",
+                   help="neighbour graph of the metrics: exact (O(n^2)), approximate (pynndescent, seeded; sampled "
+                   "silhouettes), or auto: exact up to 100,000 cells (default: auto)")
     p.set_defaults(func=run)
 
 
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         input_files(args), embeddings, args.out, baseline=args.baseline, cell_type_key=args.cell_type_key,
         batch_key=args.batch_key, pseudotime_keys=args.pseudotime_key, organism=args.organism, seed=args.seed,
         device=args.device, report=not args.no_report, umap_max_cells=args.umap_max_cells, overwrite=args.overwrite,
-        progress_bar=not args.quiet,
+        progress_bar=not args.quiet, knn=args.knn,
     )
     print(table_markdown(table), end="")
     print(f"written to {args.out}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))

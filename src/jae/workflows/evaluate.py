@@ -33,6 +33,7 @@ def evaluate_files(
     umap_max_cells: int = 50_000,
     overwrite: bool = False,
     progress_bar: bool = True,
+    knn: str = "auto",
 ) -> pd.DataFrame:
     """Score joint embeddings of the data in ``inputs`` and write the metrics table and report to ``out``
     (``jae evaluate``).
@@ -40,15 +41,17 @@ def evaluate_files(
     Parameters
     ----------
     inputs
-        The data with its annotations (:class:`jae.io.InputFiles`, read into memory); ``inputs.rna`` and
-        ``inputs.layer`` name the RNA modality and its raw counts.
+        The data with its annotations (:class:`jae.io.InputFiles`); ``inputs.rna`` and ``inputs.layer`` name the
+        RNA modality and its raw counts. The files are opened, not read: only the annotations, the embeddings and
+        the RNA (in row blocks, for the cell-cycle reference) are read (``baseline=True`` and a Cell Ranger file
+        read the data whole).
     embeddings
         As for :func:`jae.evaluate`: obsm keys, or ``{name: array, obsm key or path of a competition embedding
         .h5ad}``; embedding files are never written to.
     out
         Folder for ``metrics.csv``, ``metrics.md`` and (``report=True``) the UMAPs, bar chart and ``index.html``;
         None writes nothing.
-    baseline, cell_type_key, batch_key, pseudotime_keys, organism, seed, device, umap_max_cells, progress_bar
+    baseline, cell_type_key, batch_key, pseudotime_keys, organism, seed, device, umap_max_cells, progress_bar, knn
         As for :func:`jae.evaluate`.
     overwrite
         Replace the files of an earlier evaluation in ``out``.
@@ -68,9 +71,10 @@ def evaluate_files(
     protect = inputs.paths + files
     if out is not None:
         check_outputs([("out", out)], inputs=protect, overwrite=overwrite, folders=("out",))
-    data = inputs.read()
+    data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
     return evaluate(
         data, items, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys,
         organism=organism, baseline=baseline, rna=inputs.rna, layer=inputs.layer, seed=seed, device=device,
         report_dir=out, report=report, umap_max_cells=umap_max_cells, protect=protect, progress_bar=progress_bar,
+        knn=knn,
     )
