@@ -8,7 +8,10 @@ import numpy as np
 
 from ._graph import N_NEIGHBORS, _as_float_matrix
 
-__all__ = ["approximate_knn"]
+__all__ = ["approximate_knn", "MIN_CELLS"]
+
+#: Fewer cells than this get exact lists from :func:`approximate_knn`.
+MIN_CELLS = 256
 
 
 def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -16,7 +19,9 @@ def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tupl
 
     pynndescent's ``NNDescent`` with scanpy's settings (``n_trees = min(64, 5 + round(sqrt(n) / 20))``,
     ``n_iters = max(5, round(log2(n)))``, 60 candidates, low memory), seeded: the same ``seed`` and data give the
-    same lists. Each cell is put first in its own list (distance 0), as in :func:`knn`.
+    same lists. Each cell is put first in its own list (distance 0), as in :func:`knn`. Below
+    :data:`MIN_CELLS` cells the lists are computed exactly (:func:`jae.metrics._graph.knn`; the search needs
+    several times ``n_neighbors`` cells, and exact lists cost nothing there).
 
     Parameters
     ----------
@@ -39,6 +44,10 @@ def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tupl
     X = np.ascontiguousarray(_as_float_matrix(X), dtype=np.float32)
     n = X.shape[0]
     k = min(n_neighbors, n)
+    if n < MIN_CELLS:
+        from ._graph import knn
+
+        return knn(X, n_neighbors=k, device="cpu")
     n_trees = min(64, 5 + int(round(n**0.5 / 20.0)))
     n_iters = max(5, int(round(np.log2(n))))
     index = NNDescent(X, n_neighbors=k, metric="euclidean", random_state=seed, n_trees=n_trees, n_iters=n_iters,
