@@ -8,6 +8,10 @@ Two measurements, each printed and written to ``benchmarks/results/scale_metrics
     data of ``metrics_speed.py`` (50-dim embedding, 30 cell types, 10 batches, 2 pseudotimes, 4,000-gene GEX for
     cc_cons), default 70,000 cells: both values of every metric and diagnostic, their difference, and the wall and
     CPU time of each step.
+``suite``
+    :func:`jae.metrics.evaluate_embedding` (``knn='auto'``) alone, in this process, on the same synthetic data with a
+    400-gene GEX (the cell-cycle reference built first, timed apart): per-step wall/CPU seconds and the process's
+    peak RSS; for sizes whose files would take too long to simulate here (a million cells).
 ``evaluate``
     ``jae simulate`` (CITE-seq at competition shape: 13,953 genes + 134 proteins, 45 cell types, 12 batches,
     pseudotimes) writes the files; a seeded 50-dim embedding with that structure (cell-type centres, batch shifts,
@@ -19,6 +23,7 @@ Two measurements, each printed and written to ``benchmarks/results/scale_metrics
 Usage::
 
     python benchmarks/metrics_scale.py compare --n-cells 70000 --threads 2
+    python benchmarks/metrics_scale.py suite --n-cells 1000000 --threads 2
     python benchmarks/metrics_scale.py evaluate --n-cells 300000 --threads 2 [--work /tmp/jae_metrics_scale]
 """
 
@@ -94,6 +99,39 @@ def compare(args) -> dict:
     out["max_abs_diff"] = max(diff.values())
     print("abs diff: " + ", ".join(f"{k} {v:.4f}" for k, v in diff.items()) + f"; max {out['max_abs_diff']:.4f}")
     out["load_avg_end"] = list(os.getloadavg())
+    return out
+
+
+def suite(args) -> dict:
+    """The suite alone (knn='auto') on synthetic data, in this process: per-step times and peak RSS."""
+    import resource
+
+    sys.path.insert(0, str(HERE))
+    from metrics_speed import synthetic
+
+    from jae.metrics import cell_cycle_reference, evaluate_embedding
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    E, obs, gex, genes = synthetic(args.n_cells, seed=args.seed, n_genes=400)
+    t1, c1 = time.perf_counter(), time.process_time()
+    cc = cell_cycle_reference(gex, genes, obs["batch"].to_numpy(), seed=args.seed)
+    del gex
+    t2, c2 = time.perf_counter(), time.process_time()
+    print(f"data {t1 - t0:.0f} s, cell-cycle reference {t2 - t1:.0f} s wall", flush=True)
+    pseudotime = obs[[c for c in obs.columns if c.startswith("pseudotime_order_")]]
+    r = evaluate_embedding(E, cell_type=obs["cell_type"], batch=obs["batch"], pseudotime=pseudotime, cell_cycle=cc,
+                           seed=args.seed, progress_bar=False)
+    t3, c3 = time.perf_counter(), time.process_time()
+    out = {"kind": "suite", "n_cells": args.n_cells, "n_dims": int(E.shape[1]), "threads": args.threads,
+           "seed": args.seed, "knn": r.attrs["knn"], "values": {k: float(r[k]) for k in VALUES},
+           "seconds": r.attrs["seconds"], "cpu_seconds": r.attrs["cpu_seconds"], "wall_s": t3 - t2, "cpu_s": c3 - c2,
+           "data_s": t1 - t0, "cc_reference_s": t2 - t1, "cc_reference_cpu_s": c2 - c1,
+           "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9,
+           "load_avg_end": list(os.getloadavg())}
+    print(f"suite on {args.n_cells:,} cells ({out['knn']}): {out['wall_s']:.0f} s wall, {out['cpu_s']:.0f} s CPU, "
+          f"process peak RSS {out['peak_rss_gb']:.2f} GB; " + ", ".join(f"{k} {r[k]:.4f}" for k in VALUES))
+    print("steps (wall / CPU s): " + ", ".join(f"{k} {out['seconds'][k]:.0f}/{out['cpu_seconds'][k]:.0f}"
+                                              for k in STEPS if k in out["seconds"]))
     return out
 
 
@@ -251,6 +289,26 @@ def render(runs: dict) -> list[str]:
             "differences.",
             "",
         ]
+    suites = [r for r in runs.values() if r["kind"] == "suite"]
+    if suites:
+        lines += [
+            "### The suite alone (`suite`)",
+            "",
+            "`jae.metrics.evaluate_embedding(knn='auto')` in one process on the synthetic data of `metrics_speed.py` "
+            "with a 400-gene GEX (its cell-cycle reference built beforehand, not in the times); peak RSS is the "
+            "whole process's (data generation included).",
+            "",
+            "| cells | threads | knn path | " + " | ".join(STEPS) + " | suite wall / CPU s | peak RSS GB | overall "
+            "| load |",
+            "|---:|---:|---|" + "---:|" * len(STEPS) + "---:|---:|---:|---:|",
+        ]
+        for r in sorted(suites, key=lambda r: r["n_cells"]):
+            steps = " | ".join(f"{r['seconds'].get(k, float('nan')):.0f} / {r['cpu_seconds'].get(k, float('nan')):.0f}"
+                               for k in STEPS)
+            lines.append(f"| {r['n_cells']:,} | {r['threads']} | {r['knn']} | {steps} | {r['wall_s']:.0f} / "
+                         f"{r['cpu_s']:.0f} | {r['peak_rss_gb']:.2f} | {r['values']['overall']:.4f} | "
+                         f"{r['load_avg_end'][0]:.1f} |")
+        lines.append("")
     evals = [r for r in runs.values() if r["kind"] == "evaluate"]
     if evals:
         lines += [
@@ -284,7 +342,7 @@ def render(runs: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=("compare", "evaluate", "render"))
+    p.add_argument("what", choices=("compare", "suite", "evaluate", "render"))
     p.add_argument("--n-cells", type=int, default=70_000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
@@ -292,13 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-report", action="store_true", help="evaluate: metrics table only, no UMAPs")
     p.add_argument("--note", default=None, help="a remark stored with the run")
     args = p.parse_args(argv)
-    runs = _load()
+    run = None
     if args.what != "render":
-        if args.what == "compare":
+        if args.what in ("compare", "suite"):
             os.environ.update(_threads(args.threads))
-        run = compare(args) if args.what == "compare" else evaluate(args)
+        run = {"compare": compare, "suite": suite, "evaluate": evaluate}[args.what](args)
         if args.note:
             run["note"] = args.note
+    runs = _load()  # read now: another run may have saved meanwhile
+    if run is not None:
         runs[f"{args.what} {args.n_cells}"] = run
     _save(runs)
     return 0
