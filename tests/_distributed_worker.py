@@ -3,7 +3,7 @@
 ``_distributed_worker.py OUT [MOD1 MOD2 SOLUTION]``: every process fits the same small simulated model (query cells
 fine-tuned, batch adversary on), saves it to ``OUT/model`` and records a digest of its final weights in
 ``OUT/rank<r>.json``; given the files of a real set, every process then runs ``python -m jae fit`` on them (the
-module run as ``torchrun -m jae fit ...`` runs it), writing ``OUT/real``.
+module run as ``torchrun -m jae fit ...`` runs it) with each seed of ``SEEDS``, writing ``OUT/real<seed>``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import torch.distributed as dist
 
 import jae
 from jae.datasets import simulate
+
+SEEDS = (1,)  # see test_torchrun_jae_fit_scores_within_001_of_one_process
 
 
 def main(out: Path) -> None:
@@ -46,6 +48,11 @@ if __name__ == "__main__":
     main(folder)
     if len(sys.argv) == 5:
         mod1, mod2, solution = sys.argv[2:]
-        sys.argv = ["jae", "-q", "fit", "--mod1", mod1, "--mod2", mod2, "--annotations", solution,
-                    "--out", str(folder / "real"), "--seed", "0"]
-        runpy.run_module("jae", run_name="__main__", alter_sys=True)  # exits with the command's status
+        for seed in SEEDS:
+            sys.argv = ["jae", "-q", "fit", "--mod1", mod1, "--mod2", mod2, "--annotations", solution,
+                        "--out", str(folder / f"real{seed}"), "--seed", str(seed)]
+            try:
+                runpy.run_module("jae", run_name="__main__", alter_sys=True)  # ends in sys.exit(status)
+            except SystemExit as done:
+                if done.code:
+                    raise

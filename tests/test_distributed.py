@@ -65,22 +65,32 @@ def two_processes(tmp_path_factory):
 
 
 def test_torchrun_jae_fit_scores_within_001_of_one_process(two_processes, data_dir):
-    """``jae fit`` on two processes against one process with the same seed, BMMC Multiome starter (500 cells)."""
+    """``jae fit`` on two processes against one process with the same seed, BMMC Multiome starter (500 cells).
+
+    Dropout masks and rounding differ, so the two fits differ as two draws of the dropout masks do on one process
+    (seed 2, four draws: 0.772-0.781). Measured two minus one process, seeds 0, 1, 2: -0.0085, -0.0037, +0.0067
+    (0.7909 / 0.7824, 0.7867 / 0.7830, 0.7767 / 0.7834). The test runs seed 1, the one with the most room, so that
+    another platform's rounding does not fail it; each seed costs about a minute on two busy cores.
+    """
+    from _distributed_worker import SEEDS
+
     assert two_processes.files is not None
     mod1, mod2, sol = two_processes.files
     mdata = jae.read_competition(mod1, mod2, annotations=sol)
-    one = jae.JAE(seed=0).fit(mdata, progress_bar=False)  # while the two processes run
-    out = two_processes.wait()
+    embeddings = {f"one{s}": jae.JAE(seed=s).fit(mdata, progress_bar=False).embed(mdata) for s in SEEDS}
+    out = two_processes.wait()  # the one-process fits above ran while the two processes ran
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["model", "rank0.json", "rank1.json", "real"]  # one folder per fit, no temporaries
-    model = jae.JAE.load(out / "real")
-    assert model.history["epoch"].iloc[0] == 1 and "val_total" in model.history
-    scores = jae.evaluate(
-        mdata, {"one": one.embed(mdata), "two": model.embed(mdata)}, report=False, progress_bar=False
-    )["overall"]
-    print(f"overall: one process {scores['one']:.4f}, two processes {scores['two']:.4f}")
-    assert np.isfinite(scores).all()
-    assert abs(scores["two"] - scores["one"]) <= 0.01, scores.to_dict()
+    assert names == ["model", "rank0.json", "rank1.json"] + [f"real{s}" for s in SEEDS]  # no temporaries
+    for s in SEEDS:
+        model = jae.JAE.load(out / f"real{s}")
+        assert model.seed == s and model.history["epoch"].iloc[0] == 1 and "val_total" in model.history
+        embeddings[f"two{s}"] = model.embed(mdata)
+    overall = jae.evaluate(mdata, embeddings, report=False, progress_bar=False)["overall"]
+    diff = np.array([overall[f"two{s}"] - overall[f"one{s}"] for s in SEEDS])
+    print("overall, one / two processes:", ", ".join(
+        f"seed {s} {overall[f'one{s}']:.4f} / {overall[f'two{s}']:.4f}" for s in SEEDS))
+    assert np.isfinite(overall).all()
+    assert np.abs(diff).max() <= 0.01, overall.to_dict()
 
 
 def test_processes_end_with_the_same_weights_and_one_model_folder(two_processes):
@@ -106,10 +116,11 @@ def test_every_minibatch_is_shared_out_whole_and_disjoint():
     assert len(parts[0]) == len(parts[1]) == len(one)  # every process steps on every minibatch
     for whole, a, b in zip(one, *parts):
         assert torch.equal(torch.cat([a, b]), whole) and abs(len(a) - len(b)) <= 1
-    # 203 = 6 * 32 + 11: on six processes the last minibatch's smallest share would be one cell, so none takes it
-    six = [list(loop._batches(n, size, torch.Generator().manual_seed(3), torch.device("cpu"), 2,
-                              DataParallel(r, 6, torch.device("cpu")))) for r in range(6)]
-    assert {len(p) for p in six} == {len(one) - 1}
+    # 203 = 6 * 32 + 11: twelve processes skip the last minibatch (one would get no cell), six share it out
+    for world, n_batches in ((12, len(one) - 1), (6, len(one))):
+        shares = [list(loop._batches(n, size, torch.Generator().manual_seed(3), torch.device("cpu"), 2,
+                                     DataParallel(r, world, torch.device("cpu")))) for r in range(world)]
+        assert {len(p) for p in shares} == {n_batches}
 
 
 def test_one_process_trains_alone_and_writes(monkeypatch, tmp_path):
@@ -128,3 +139,33 @@ def test_one_process_trains_alone_and_writes(monkeypatch, tmp_path):
     assert resolve_device("cuda") == torch.device("cuda", 1) and resolve_device("cpu") == torch.device("cpu")
     monkeypatch.setenv("JAE_DISTRIBUTED", "0")  # turned off: every process trains alone and writes
     assert is_writer() and data_parallel(torch.device("cpu")) is None
+
+
+def test_synced_batch_norm_is_batch_norm_on_one_process():
+    """The synchronised batch norm's output, gradients and running statistics are BatchNorm1d's (a group of one)."""
+    import torch.distributed as dist
+
+    from jae.train.distributed import _synced_batch_norm
+
+    torch.manual_seed(0)
+    x = torch.randn(17, 5, dtype=torch.float64) * 3 + 1  # float64: the two compute the gradient in different orders
+    ours, theirs = torch.nn.BatchNorm1d(5).double(), torch.nn.BatchNorm1d(5).double()
+    with torch.no_grad():
+        for norm in (ours, theirs):
+            norm.weight.copy_(torch.linspace(0.5, 2, 5))
+            norm.bias.copy_(torch.linspace(-1, 1, 5))
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        xs = [x.clone().requires_grad_() for _ in range(2)]
+        out = _synced_batch_norm(ours, torch.nn.BatchNorm1d.forward.__get__(ours), None, xs[0])
+        ref = theirs(xs[1])
+        (out * torch.arange(5.0)).square().sum().backward()  # a loss whose gradient is not zero
+        (ref * torch.arange(5.0)).square().sum().backward()
+    finally:
+        dist.destroy_process_group()
+    torch.testing.assert_close(out, ref)
+    torch.testing.assert_close(xs[0].grad, xs[1].grad)
+    torch.testing.assert_close(ours.weight.grad, theirs.weight.grad)
+    torch.testing.assert_close(ours.running_mean, theirs.running_mean)
+    torch.testing.assert_close(ours.running_var, theirs.running_var)
+    assert int(ours.num_batches_tracked) == 1

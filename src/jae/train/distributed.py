@@ -8,13 +8,14 @@ data-parallel:
   the cell-cycle scores, the PCA start and the validation split are computed identically on every rank; only the
   training is shared);
 - every epoch, all processes draw the same seeded permutation of the training cells and cut it into the same
-  minibatches of ``batch_size`` as one process would; process ``r`` of ``W`` takes the ``r``-th of ``W`` parts of
-  each minibatch, so ``batch_size`` stays the number of cells per optimiser step (the learning rate and the
-  number of steps per epoch mean what they mean on one process) and each process computes ``1 / W`` of it;
-- gradients are averaged by :class:`torch.nn.parallel.DistributedDataParallel`, so every step applies the
-  minibatch's mean gradient and the weights stay the same on every process; batch norm normalises each process's
-  part with its own statistics (the running statistics kept are process 0's), and dropout is seeded per process,
-  so the result is close to, not identical with, one process's;
+  minibatches of ``batch_size`` as one process would (one with fewer cells than processes is skipped); process
+  ``r`` of ``W`` takes the ``r``-th of ``W`` parts of each minibatch (their sizes differ by at most one), so
+  ``batch_size`` stays the number of cells per optimiser step (the learning rate and the number of steps per epoch
+  mean what they mean on one process) and each process computes ``1 / W`` of it;
+- gradients are averaged by :class:`torch.nn.parallel.DistributedDataParallel` and batch norm uses the whole
+  minibatch's statistics (summed across processes, on CPU and GPU alike), so every step is the one process's step
+  on the same minibatch up to rounding and dropout, which is seeded per process: the weights stay the same on every
+  process, and the result is close to, not identical with, one process's;
 - each process computes the validation loss on its share of the held-out cells and the shares are summed, so
   early stopping stops every process at the same epoch and restores the same weights;
 - only process 0 writes files (:func:`is_writer`; :func:`jae.io.atomic.atomic_path` lets the other processes'
@@ -30,7 +31,10 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 import torch.distributed as dist
@@ -60,13 +64,22 @@ class DataParallel:
         parts whose sizes differ by at most one."""
         return torch.tensor_split(rows, self.world_size)[self.rank]
 
-    def wrap(self, module: torch.nn.Module) -> torch.nn.Module:
+    @contextmanager
+    def wrap(self, module: torch.nn.Module) -> Iterator[torch.nn.Module]:
         """``module`` in :class:`~torch.nn.parallel.DistributedDataParallel` (its weights and buffers are first set
-        to process 0's); call the wrapper for training steps, the module itself for evaluation."""
+        to process 0's), with its batch norms synchronised across processes while the block runs; call the wrapper
+        for training steps, the module itself for evaluation."""
         from torch.nn.parallel import DistributedDataParallel
 
-        ids = [self.device.index] if self.device.type == "cuda" else None
-        return DistributedDataParallel(module, device_ids=ids, process_group=self.group)
+        ids = [self.device.index] if self.device.type == "cuda" and self.device.index is not None else None
+        norms = [m for m in module.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+        for norm in norms:  # an instance attribute: the class's forward comes back when it is deleted
+            norm.forward = partial(_synced_batch_norm, norm, torch.nn.BatchNorm1d.forward.__get__(norm), self.group)
+        try:
+            yield DistributedDataParallel(module, device_ids=ids, process_group=self.group)
+        finally:
+            for norm in norms:
+                del norm.forward
 
     def sum(self, values: torch.Tensor) -> torch.Tensor:
         """Element-wise sum of ``values`` over processes (a new float64 tensor on ``values.device``)."""
@@ -88,6 +101,45 @@ class DataParallel:
     def _src(self) -> int:
         """Global rank of this group's process 0."""
         return 0 if self.group is None else dist.get_global_rank(self.group, 0)
+
+
+class _SumOverProcesses(torch.autograd.Function):
+    """Sum of a tensor over processes; its gradient is the sum of the processes' gradients (each process's loss
+    depends on every process's input)."""
+
+    @staticmethod
+    def forward(ctx, tensor: torch.Tensor, group) -> torch.Tensor:
+        ctx.group = group
+        out = tensor.clone()
+        dist.all_reduce(out, op=dist.ReduceOp.SUM, group=group)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad, op=dist.ReduceOp.SUM, group=ctx.group)
+        return grad, None
+
+
+def _synced_batch_norm(norm: torch.nn.BatchNorm1d, own_forward, group, x: torch.Tensor) -> torch.Tensor:
+    """``norm`` in training mode with the statistics of the whole minibatch, all processes' parts together, as one
+    process would compute them (gradients flow through the sums); in evaluation mode, or for input that is not
+    ``(cells, features)``, ``norm`` itself. :class:`torch.nn.SyncBatchNorm` does this on GPUs only."""
+    if not norm.training or x.dim() != 2:
+        return own_forward(x)
+    sums = _SumOverProcesses.apply(torch.cat([x.sum(0), x.new_tensor([x.shape[0]])]), group)
+    n = sums[-1]
+    mean = sums[:-1] / n
+    centred = x - mean
+    squares = _SumOverProcesses.apply(centred.square().sum(0), group)
+    if norm.track_running_stats:
+        with torch.no_grad():
+            norm.num_batches_tracked.add_(1)
+            m = 1.0 / float(norm.num_batches_tracked) if norm.momentum is None else norm.momentum
+            norm.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
+            norm.running_var.mul_(1 - m).add_(squares.detach() / (n - 1).clamp(min=1), alpha=m)
+    out = centred * torch.rsqrt(squares / n + norm.eps)
+    return out * norm.weight + norm.bias if norm.affine else out
 
 
 def _enabled() -> bool:

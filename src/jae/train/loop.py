@@ -70,12 +70,12 @@ def _batches(n: int, batch_size: int, generator: torch.Generator, device: torch.
     order = torch.randperm(n, generator=generator).to(device)
     for start in range(0, n, batch_size):
         idx = order[start : start + batch_size]
-        if parallel is not None:  # this process's share of the minibatch; every process steps on each minibatch
-            if idx.numel() // parallel.world_size < min_size:
-                continue
-            idx = parallel.share(idx)
-        if idx.numel() >= min_size:  # batch norm needs two cells: a lone trailing cell waits for the next epoch
+        if idx.numel() < min_size:  # batch norm needs two cells: a lone trailing cell waits for the next epoch
+            continue
+        if parallel is None:
             yield idx
+        elif idx.numel() >= parallel.world_size:  # every process steps on each minibatch, with its share (>= 1 cell)
+            yield parallel.share(idx)
 
 
 def run_epochs(
@@ -128,9 +128,10 @@ def run_epochs(
     parallel
         This process's :class:`jae.train.distributed.DataParallel` when training data-parallel (``step`` then runs
         the wrapped network), else None. Every process draws the same order and cuts the same minibatches of
-        ``batch_size``, takes its share of each (a minibatch whose smallest share would hold fewer than ``min_batch``
-        cells is skipped by all) and steps with the others; the history's means are over all processes; ``validate`` should return the loss over all processes (process
-        0's value is used); batch-norm buffers are set to process 0's before each validation and at the end.
+        ``batch_size``, takes its share of each (batch norm is synchronised, so ``min_batch`` applies to the whole
+        minibatch; one with fewer cells than processes is skipped by all) and steps with the others; the history's
+        means are over all processes; ``validate`` should return the loss over all processes (process 0's value is
+        used); batch-norm buffers are set to process 0's before each validation and at the end.
 
     Returns
     -------

@@ -5,7 +5,7 @@ under ``torchrun`` (:mod:`jae.train.distributed`)."""
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,12 +135,16 @@ def train_network(
     adversary = None
     if use_adversary:
         classifier = BatchAdversary(layout.dim, layout.n_batch).to(device)
-        fit = classifier if parallel is None else parallel.wrap(classifier)
-        adversary = _Adversary(classifier, make_optimizer(classifier, lr=stage.lr, weight_decay=0.0), fit)
     validation = None if val_idx is None else (X_val, ct_val, ph_val, b_val)
-    with cpu_threads(device), _dropout_per_process(parallel, seed, device):
+    with ExitStack() as stack:
+        model = network if parallel is None else stack.enter_context(parallel.wrap(network))
+        if use_adversary:
+            fit = classifier if parallel is None else stack.enter_context(parallel.wrap(classifier))
+            adversary = _Adversary(classifier, make_optimizer(classifier, lr=stage.lr, weight_decay=0.0), fit)
+        stack.enter_context(cpu_threads(device))
+        stack.enter_context(_dropout_per_process(parallel, seed, device))
         history = _epochs(
-            network, X, train_idx, optimizer, generator, layout=layout, config=config, stage=stage,
+            network, model, X, train_idx, optimizer, generator, layout=layout, config=config, stage=stage,
             cell_type=cell_type, phase=phase, batch=batch, adversary=adversary, validation=validation,
             progress_bar=progress_bar, parallel=parallel,
         )
@@ -165,11 +169,13 @@ def _dropout_per_process(parallel, seed: int, device: torch.device):
 
 
 def _epochs(
-    network, X, train_idx, optimizer, generator, *, layout, config, stage, cell_type, phase, batch, adversary,
-    validation, progress_bar, parallel=None,
+    network, model, X, train_idx, optimizer, generator, *, layout, config, stage, cell_type, phase, batch, adversary,
+    validation, progress_bar, parallel,
 ):
-    """One stage on the shared loop: each step is one Adam step on the JAE loss (then one of the adversary)."""
-    model = network if parallel is None else parallel.wrap(network)  # steps run the wrapper, evaluation the module
+    """One stage on the shared loop: each step is one Adam step on the JAE loss (then one of the adversary).
+
+    The steps call ``model`` (``network``, or its data-parallel wrapper); validation calls ``network``.
+    """
 
     def step(local: torch.Tensor) -> dict[str, torch.Tensor]:
         idx = train_idx[local]
