@@ -12,7 +12,7 @@ cells embed exactly as before. Otherwise, per modality:
   under the reference cells' distribution, :meth:`jae.model.moments.FeatureMoments.block_posterior`), and missing
   protein columns get their regression on the observed columns over the reference cells (the conditional mean,
   :meth:`~jae.model.moments.FeatureMoments.conditional_mean`). A cell's library size is its total over the present
-  features divided by the share they hold, the missing features' share read off their estimate (two rounds).
+  features divided by the share they hold in the reference cells' mean profile.
 - **cells without the second modality** (a MuData or AnnData with RNA only, or a second modality measured in part of
   the cells): that modality's columns get their regression on the cell's RNA columns over the reference cells. The
   network and every paired cell's embedding are untouched; RNA-only cells land in the same space.
@@ -35,14 +35,14 @@ import scipy.sparse as sp
 from .io.features import FeatureOverlap, examples, feature_overlap
 from .preprocess.normalize import SCALE, log_normalize
 
-__all__ = ["QueryFeatures", "query_features", "LIBRARY_ROUNDS"]
+__all__ = ["QueryFeatures", "query_features", "CORRECT_LIBRARY"]
 
 logger = logging.getLogger(__name__)
 
-#: Rounds of the library-size correction for missing features (the second changes coordinates by < 1e-3 on
-#: simulated data; the first is what matters).
-LIBRARY_ROUNDS = 2
-#: Largest share of a cell's library the missing features may be estimated to hold.
+#: Divide a cell's total over the present features by the share of the library they hold in the reference cells'
+#: mean profile (read off ``model.moments``), so the present features are normalised as with every feature present.
+CORRECT_LIBRARY = True
+#: Largest share of the library the missing features may be estimated to hold.
 MAX_MISSING_SHARE = 0.9
 
 
@@ -245,7 +245,7 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
     return np.concatenate(out) if out else np.empty((0, blocks[i].stop - blocks[i].start), np.float32)
 
 
-def _normalise(sub, missing_share: np.ndarray | None):
+def _normalise(sub, missing_share: float | None):
     """log10(1 + 1e4 c / L) with ``L`` the total over the present features divided by ``1 - missing_share``."""
     if missing_share is None:
         return log_normalize(sub)
@@ -253,38 +253,35 @@ def _normalise(sub, missing_share: np.ndarray | None):
     totals = np.asarray(X.sum(axis=1)).ravel()
     scale = (SCALE * (1.0 - missing_share) / np.maximum(totals, 1e-12)).astype(np.float32)
     X.data *= np.repeat(scale, np.diff(X.indptr))
-    X.data = np.log10(1.0 + X.data).astype(np.float32)
+    np.log1p(X.data, out=X.data)
+    X.data /= np.float32(np.log(10.0))
     return X
 
 
-def _share(missing_values: np.ndarray) -> np.ndarray:
-    """Share of a cell's library held by features whose log-normalised values are ``missing_values`` ``(n, m)``."""
-    share = np.clip(10.0 ** np.asarray(missing_values, dtype=np.float64) - 1.0, 0.0, None).sum(axis=1) / SCALE
-    return np.minimum(share, MAX_MISSING_SHARE)
+def _reference_share(missing_values: np.ndarray) -> float:
+    """Share of the library held by features whose log-normalised values are ``missing_values`` ``(m,)`` (the
+    reference cells' mean), one number for every cell."""
+    share = np.clip(10.0 ** np.asarray(missing_values, dtype=np.float64) - 1.0, 0.0, None).sum() / SCALE
+    return float(min(share, MAX_MISSING_SHARE))
 
 
 def _svd_partial(model, i: int, sub, overlap: FeatureOverlap, block: slice) -> np.ndarray:
     comp = model.preprocessor.bases[i].components
-    V_obs, V_miss = comp[:, overlap.present], comp[:, overlap.missing]
-    share = None
-    for _ in range(LIBRARY_ROUNDS + 1):
-        normed = _normalise(sub, share)
-        proj = np.asarray(normed @ V_obs.T, dtype=np.float64)
-        sq = np.asarray(normed.multiply(normed).sum(axis=1), dtype=np.float64).ravel()
-        z = model.moments.block_posterior(block, V_obs, proj, sq, len(overlap.present))
-        share = _share(z @ V_miss)
-    return z
+    V_obs = comp[:, overlap.present]
+    share = _reference_share(model.moments.mean[block] @ comp[:, overlap.missing]) if CORRECT_LIBRARY else None
+    normed = _normalise(sub, share)
+    proj = np.asarray(normed @ V_obs.T, dtype=np.float64)
+    sq = np.asarray(normed.multiply(normed).sum(axis=1), dtype=np.float64).ravel()
+    return model.moments.block_posterior(block, V_obs, proj, sq, len(overlap.present))
 
 
 def _values_partial(model, i: int, sub, overlap: FeatureOverlap, blocks, rna_X: np.ndarray) -> np.ndarray:
     cols = np.arange(model.preprocessor.n_output)
     observed = np.concatenate([cols[blocks[0]], cols[blocks[i]][overlap.present]])
     missing = cols[blocks[i]][overlap.missing]
+    share = _reference_share(model.moments.mean[missing]) if CORRECT_LIBRARY else None
+    normed = np.asarray(_normalise(sub, share).toarray(), dtype=np.float32)
     out = np.empty((sub.shape[0], blocks[i].stop - blocks[i].start), dtype=np.float32)
-    share = None
-    for _ in range(LIBRARY_ROUNDS + 1):
-        normed = np.asarray(_normalise(sub, share).toarray(), dtype=np.float32)
-        guess = model.moments.conditional_mean(np.hstack([rna_X, normed]), observed, missing)
-        share = _share(guess)
-    out[:, overlap.present], out[:, overlap.missing] = normed, guess
+    out[:, overlap.present] = normed
+    out[:, overlap.missing] = model.moments.conditional_mean(np.hstack([rna_X, normed]), observed, missing)
     return out
