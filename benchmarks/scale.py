@@ -233,6 +233,9 @@ def render_building_blocks(runs: dict) -> list[str]:
 
 def render(cli_runs: dict, block_runs: dict, path: Path) -> None:
     lines = ["# Scale benchmark", ""] + render_cli(cli_runs) + [""] + render_building_blocks(block_runs)
+    metrics = path.with_name("scale_metrics.md")  # benchmarks/metrics_scale.py's figures, kept as their own section
+    if metrics.exists():
+        lines += ["", "## Metrics at scale", ""] + metrics.read_text().splitlines()[2:]
     path.write_text("\n".join(lines) + "\n")
 
 
