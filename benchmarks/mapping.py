@@ -56,15 +56,20 @@ def _with(qset, labels) -> object:
     return m
 
 
-def run_set(name: str, config: JAEConfig, seed: int) -> dict:
-    from sklearn.metrics import roc_auc_score
-
+def _setup(name: str, seed: int):
+    """One set split into query and reference: the set, the query mask, the labelled mask, the labels, the
+    reference rows (labelled, not query) and the result row's first fields."""
     qset = load_set(name)
     query = _split(qset, seed)
     labelled = qset.labelled
-    label = qset.obs["label"].astype(object)
-    ref_rows = ~query & labelled
     out = {"set": name, "cells": qset.n_cells, "query cells": int(query.sum())}
+    return qset, query, labelled, qset.obs["label"].astype(object), ~query & labelled, out
+
+
+def run_set(name: str, config: JAEConfig, seed: int) -> dict:
+    from sklearn.metrics import roc_auc_score
+
+    qset, query, labelled, label, ref_rows, out = _setup(name, seed)
     # (d) map vs refit
     ref_data = _with(qset, label.where(ref_rows))[ref_rows].copy()
     q_data = qset.mdata[query].copy()
@@ -134,12 +139,7 @@ def knn_overlap(a: np.ndarray, b: np.ndarray, k: int = 15) -> float:
 
 def run_rna_only(name: str, config: JAEConfig, seed: int) -> dict:
     """(a): the query mapped with RNA alone vs with both modalities."""
-    qset = load_set(name)
-    query = _split(qset, seed)
-    labelled = qset.labelled
-    label = qset.obs["label"].astype(object)
-    ref_rows = ~query & labelled
-    out = {"set": name, "cells": qset.n_cells, "query cells": int(query.sum())}
+    qset, query, labelled, label, ref_rows, out = _setup(name, seed)
     t = time.perf_counter()
     ref_model = JAE(config, seed=seed, device="cpu").fit(_with(qset, label.where(ref_rows))[ref_rows].copy(),
                                                          cell_type_key="ct", progress_bar=False)
