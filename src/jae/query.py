@@ -35,13 +35,10 @@ import scipy.sparse as sp
 from .io.features import FeatureOverlap, examples, feature_overlap
 from .preprocess.normalize import SCALE, log_normalize
 
-__all__ = ["QueryFeatures", "query_features", "CORRECT_LIBRARY"]
+__all__ = ["QueryFeatures", "query_features"]
 
 logger = logging.getLogger(__name__)
 
-#: Divide a cell's total over the present features by the share of the library they hold in the reference cells'
-#: mean profile (read off ``model.moments``), so the present features are normalised as with every feature present.
-CORRECT_LIBRARY = True
 #: Largest share of the library the missing features may be estimated to hold.
 MAX_MISSING_SHARE = 0.9
 
@@ -245,10 +242,10 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
     return np.concatenate(out) if out else np.empty((0, blocks[i].stop - blocks[i].start), np.float32)
 
 
-def _normalise(sub, missing_share: float | None):
-    """log10(1 + 1e4 c / L) with ``L`` the total over the present features divided by ``1 - missing_share``."""
-    if missing_share is None:
-        return log_normalize(sub)
+def _normalise(sub, missing_share: float):
+    """log10(1 + 1e4 c / L) with ``L`` the total over the present features divided by ``1 - missing_share`` (the
+    share of the library the missing features hold in the reference cells' mean profile, so the present features
+    are normalised as with every feature present); a cell with no counts over them gives a row of zeros."""
     X = sp.csr_matrix(sub, dtype=np.float32, copy=True)
     totals = np.asarray(X.sum(axis=1)).ravel()
     scale = (SCALE * (1.0 - missing_share) / np.maximum(totals, 1e-12)).astype(np.float32)
@@ -268,7 +265,7 @@ def _reference_share(missing_values: np.ndarray) -> float:
 def _svd_partial(model, i: int, sub, overlap: FeatureOverlap, block: slice) -> np.ndarray:
     comp = model.preprocessor.bases[i].components
     V_obs = comp[:, overlap.present]
-    share = _reference_share(model.moments.mean[block] @ comp[:, overlap.missing]) if CORRECT_LIBRARY else None
+    share = _reference_share(model.moments.mean[block] @ comp[:, overlap.missing])
     normed = _normalise(sub, share)
     proj = np.asarray(normed @ V_obs.T, dtype=np.float64)
     sq = np.asarray(normed.multiply(normed).sum(axis=1), dtype=np.float64).ravel()
@@ -279,7 +276,7 @@ def _values_partial(model, i: int, sub, overlap: FeatureOverlap, blocks, rna_X: 
     cols = np.arange(model.preprocessor.n_output)
     observed = np.concatenate([cols[blocks[0]], cols[blocks[i]][overlap.present]])
     missing = cols[blocks[i]][overlap.missing]
-    share = _reference_share(model.moments.mean[missing]) if CORRECT_LIBRARY else None
+    share = _reference_share(model.moments.mean[missing])
     normed = np.asarray(_normalise(sub, share).toarray(), dtype=np.float32)
     out = np.empty((sub.shape[0], blocks[i].stop - blocks[i].start), dtype=np.float32)
     out[:, overlap.present] = normed
