@@ -18,6 +18,12 @@ are the reference:
 
     OMP_NUM_THREADS=1 python benchmarks/mapping.py --sets bmmc_cite bmmc_multiome reapseq_pbmc --out benchmarks/results/mapping.md
     OMP_NUM_THREADS=1 python benchmarks/mapping.py --mode rna-only --out benchmarks/results/mapping_rna_only.md
+
+- (item 3) ``--mode mosaic``: a fit on data in which 30% of the cells keep RNA only and 20% the second modality only
+  (:mod:`jae.mosaic`): label transfer to the query's one-modality cells vs the same cells with both modalities.
+
+    OMP_NUM_THREADS=1 python benchmarks/mapping.py --mode mosaic --sets bmmc_multiome pbmc10k_cite --max-epochs 30 \
+        --out benchmarks/results/mapping_mosaic.md
 """
 
 from __future__ import annotations
@@ -185,6 +191,53 @@ def run_rna_only(name: str, config: JAEConfig, seed: int) -> dict:
     return out
 
 
+def run_mosaic(name: str, config: JAEConfig, seed: int) -> dict:
+    """Mosaic fit (issue 15 item 3): a seeded 30% of all cells keep RNA only, 20% the second modality only; the
+    query's labels hidden. Label transfer to the query's one-modality cells by the mosaic model, against the same
+    cells given both modalities (the same model; a model fitted on the full paired data), and against a model fitted
+    on the paired cells alone that embeds the one-modality cells through the query path (:mod:`jae.query`)."""
+    import mudata as md
+
+    qset, query, labelled, label, ref_rows, out = _setup(name, seed)
+    full = _with(qset, label.where(ref_rows))
+    other = next(k for k in full.mod if k != "rna")
+    r = np.random.default_rng(seed + 100).random(qset.n_cells)
+    groups = {"RNA-only": r < 0.3, "second-only": (r >= 0.3) & (r < 0.5), "paired": r >= 0.5}
+    out["second modality"] = other
+    mosaic = md.MuData({"rna": full["rna"][~groups["second-only"]].copy(),
+                        other: full[other][~groups["RNA-only"]].copy()})
+    mosaic.obs = mosaic.obs.join(full.obs[["batch", "ct"]])
+    fits = {}
+    for how, data in (("mosaic", mosaic), ("full paired", full), ("paired cells only", full[groups["paired"]].copy())):
+        t = time.perf_counter()
+        fits[how] = JAE(config, seed=seed, device="cpu").fit(data, cell_type_key="ct", progress_bar=False)
+        out[f"fit s, {how}"] = time.perf_counter() - t
+    scored = labelled & query & label.astype(str).isin(fits["mosaic"].cell_types).to_numpy()
+    truth = label.astype(str).to_numpy()
+    cells = full.obs_names
+
+    def accuracy(model, data) -> np.ndarray:
+        return model.predict_cell_type(data)["cell_type"].reindex(cells).to_numpy() == truth
+
+    hits = {("mosaic", "as measured"): accuracy(fits["mosaic"], mosaic),
+            ("mosaic", "both modalities"): accuracy(fits["mosaic"], full),
+            ("full paired", "both modalities"): accuracy(fits["full paired"], full),
+            ("paired cells only", "as measured"): accuracy(fits["paired cells only"], mosaic)}
+    emb_mos = fits["mosaic"].embed(mosaic, key_added=None)[mosaic.obs_names.get_indexer(cells)]
+    emb_full = fits["mosaic"].embed(full, key_added=None)
+    for group, rows in groups.items():
+        sel = rows & scored
+        out[f"{group} query cells scored"] = int(sel.sum())
+        for (model, given), hit in hits.items():
+            out[f"{group}: {model} model, {given}"] = float(hit[sel].mean())
+        if group != "paired":
+            gap = out[f"{group}: mosaic model, both modalities"] - out[f"{group}: mosaic model, as measured"]
+            out[f"{group}: gap to both modalities (mosaic model)"] = gap
+            sel_q = rows & query
+            out[f"{group}: 15-NN overlap with both modalities"] = knn_overlap(emb_mos[sel_q], emb_full[sel_q])
+    return out
+
+
 def _markdown(table: pd.DataFrame) -> str:
     def cell(v):
         return f"{v:.3f}" if isinstance(v, (float, np.floating)) else str(v)
@@ -196,23 +249,49 @@ def _markdown(table: pd.DataFrame) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sets", nargs="+", default=["bmmc_cite", "bmmc_multiome", "reapseq_pbmc"])
-    p.add_argument("--mode", choices=["map", "rna-only"], default="map",
-                   help="map: (b)-(d), map_query vs refit, calibration, unknown; rna-only: (a), RNA-only query cells")
+    p.add_argument("--mode", choices=["map", "rna-only", "mosaic"], default="map",
+                   help="map: (b)-(d), map_query vs refit, calibration, unknown; rna-only: (a), RNA-only query cells; "
+                   "mosaic: fit on cells missing a modality")
+    p.add_argument("--modality-dropout", type=float, default=None,
+                   help="mosaic mode: jae.mosaic.MODALITY_DROPOUT for this run (default: the library's)")
     p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs (default: the config's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=None, help="markdown table to write (default: print only)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     config = JAEConfig() if args.max_epochs is None else replace(JAEConfig(), max_epochs=args.max_epochs)
+    if args.modality_dropout is not None:
+        import jae.mosaic
+
+        jae.mosaic.MODALITY_DROPOUT = args.modality_dropout
     rows = []
     for name in args.sets:
-        row = (run_set if args.mode == "map" else run_rna_only)(name, config, args.seed)
+        row = {"map": run_set, "rna-only": run_rna_only, "mosaic": run_mosaic}[args.mode](name, config, args.seed)
         print(row, flush=True)
         rows.append(row)
     table = pd.DataFrame(rows).set_index("set").T
     text = _markdown(table)
     print(text)
-    if args.out is not None and args.mode == "rna-only":
+    if args.out is not None and args.mode == "mosaic":
+        import jae.mosaic
+
+        head = (f"`OMP_NUM_THREADS=1 python benchmarks/mapping.py --mode mosaic --sets {' '.join(args.sets)}"
+                + (f" --max-epochs {args.max_epochs}" if args.max_epochs else "")
+                + (f" --modality-dropout {args.modality_dropout}" if args.modality_dropout is not None else "")
+                + f" --seed {args.seed}` (modality dropout {jae.mosaic.MODALITY_DROPOUT})")
+        old = args.out.read_text() if args.out.exists() else ""
+        intro = (
+            "# Mosaic fit (issue 15 item 3)\n\n"
+            "Each set's cells: a seeded 30% keep RNA only, 20% the second modality only, 50% both; the query's labels "
+            "(the last batch; a seeded 30% of a one-batch set) are hidden. Accuracy: label transfer to the query "
+            "cells of each group whose type the reference has. 'as measured': the cells with the modalities they "
+            "kept; 'both modalities': the same cells with both. Models: 'mosaic', fitted on the mosaic data "
+            "(jae.mosaic); 'full paired', fitted with every cell paired (what the data would give unhidden); "
+            "'paired cells only', fitted on the 50% paired cells, the one-modality cells embedded through the query "
+            "path. 15-NN overlap: each one-modality query cell's 15 nearest among them, as measured vs both "
+            "modalities, in the mosaic model.\n\n")
+        args.out.write_text((old if old.startswith("# Mosaic") else intro) + "## " + head + "\n\n" + text + "\n\n")
+    elif args.out is not None and args.mode == "rna-only":
         args.out.write_text(
             "# RNA-only query cells (issue 15, benchmark (a))\n\n"
             f"`OMP_NUM_THREADS=1 python benchmarks/mapping.py --mode rna-only --sets {' '.join(args.sets)}"

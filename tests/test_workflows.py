@@ -54,8 +54,9 @@ def test_input_files_name_exactly_one_source(tmp_path):
         InputFiles(mod1="a.h5ad", mod2="b.h5ad", h5mu="x.h5mu")
     with pytest.raises(ValueError, match="exactly one input"):
         InputFiles()
-    with pytest.raises(ValueError, match="needs both mod1"):
-        InputFiles(mod1="a.h5ad")
+    assert InputFiles(mod1="a.h5ad").rna_only and not files.rna_only  # RNA-only query files (jae embed / jae map)
+    with pytest.raises(ValueError, match="needs mod1= \\(GEX\\)"):
+        InputFiles(mod2="b.h5ad")
 
 
 def test_input_files_open_and_read_the_same_data(data):

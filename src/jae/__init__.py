@@ -17,6 +17,7 @@ from .config import JAEConfig  # noqa: E402
 from .evaluation import evaluate  # noqa: E402
 from .io import read_competition, read_h5mu, read_10x_h5  # noqa: E402
 from .joint import JAE  # noqa: E402
+from .imputation import impute  # noqa: E402
 from .preprocess import Preprocessor  # noqa: E402
 from .workflows import embed_files, evaluate_files, fit_files, map_files, predict_files, run_demo  # noqa: E402
 from .prediction import ModalityPredictor, PredictConfig, predict  # noqa: E402
@@ -24,7 +25,7 @@ from .prediction import ModalityPredictor, PredictConfig, predict  # noqa: E402
 __all__ = [
     "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor", "evaluate",
     "read_competition", "read_h5mu", "read_10x_h5", "predict", "ModalityPredictor", "PredictConfig",
-    "fit_files", "map_files", "embed_files", "predict_files", "evaluate_files", "run_demo", "workflows",
+    "impute", "fit_files", "map_files", "embed_files", "predict_files", "evaluate_files", "run_demo", "workflows",
     "metrics", "baseline", "report", "prediction",
 ]
 

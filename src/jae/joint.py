@@ -14,6 +14,9 @@ from .io.paired import check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
 from .mapping import QueryAdapter
+from .io.mosaic import is_mosaic
+from .mosaic import MosaicInput, fit_mosaic
+from .query import query_features
 from .labels import fit_calibration
 from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
@@ -143,6 +146,10 @@ class JAE:
 
         data = plan_input(data, memory_budget=memory_budget, modalities=modalities)
         streamed = isinstance(data, PairedFiles)
+        if not streamed and is_mosaic(data, modalities=modalities, layer=layer):  # cells lacking a modality
+            return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
+                              reference=reference, finetune=finetune, organism=organism, layer=layer,
+                              modalities=modalities, progress_bar=progress_bar)
         paired = data if streamed else get_paired(data, modalities=modalities, layer=layer)
         obs = paired.obs
         check_fit_annotations(  # cheap checks before the SVD
@@ -182,10 +189,12 @@ class JAE:
         reference=None,
         finetune: bool = True,
         progress_bar: bool = True,
+        mosaic: MosaicInput | None = None,
     ) -> "JAE":
         """:meth:`fit` on features already transformed by ``preprocessor`` (e.g. fitted by streaming).
 
-        ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells.
+        ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells; ``mosaic``:
+        which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both).
         """
         if X.shape != (len(obs), preprocessor.n_output):
             raise ValueError(
@@ -235,21 +244,23 @@ class JAE:
                 codes = pd.Categorical(labels[ref].astype(str), categories=self.cell_types).codes.astype(np.int64)
             _, val_idx = split_validation(int(ref.sum()), cfg.val_fraction, seed=self.seed)
             stage = Stage("pretrain", cfg.lr, cfg.max_epochs, reconstruction_only=False, patience=cfg.patience)
-            self.history = train_network(
+            train = train_network if mosaic is None else mosaic.subset(ref).train
+            self.history = train(
                 self.network, self._tensor(X[ref]), layout=self.layout, config=cfg, stage=stage, seed=self.seed,
                 cell_type=None if codes is None else self._tensor(codes),
                 phase=None if phase is None else self._tensor(phase[ref]),
                 batch=self._tensor(self._batch_codes(batch[ref])), val_idx=val_idx, progress_bar=progress_bar,
             )
         if finetune and (~ref).any():
-            self.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar)
+            self.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar,
+                                      mosaic=None if mosaic is None else mosaic.subset(~ref))
         self.readout = None
         if principal_readout:
             self.readout = Readout.fit(
                 X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
                 principal=principal,
             )
-        self.calibration, self.moments = None, FeatureMoments.fit(X, ref)
+        self.calibration, self.moments = None, FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
         if supervised:
             self.calibration = fit_calibration(self, X, np.flatnonzero(ref), codes, val_idx)
         return self
@@ -307,22 +318,25 @@ class JAE:
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
         pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None).
         """
+        from .mosaic import widths_of
+
         self._require_fitted()
-        X, cells = self._features(data, layer=layer)
+        X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
+        mosaic = None if observed.all() else MosaicInput(observed, X, tuple(widths_of(self.preprocessor)), rate=0.0)
         batch = None
         if batch_key is not None:
             obs = getattr(data, "obs", None)
             if obs is None:
                 raise ValueError("batch_key needs data with an .obs frame (AnnData or MuData)")
             batch = get_annotation(obs, batch_key, what="batch labels").reindex(cells).astype(str).to_numpy()
-        return self.finetune_transformed(X, batch=batch, epochs=epochs, progress_bar=progress_bar)
+        return self.finetune_transformed(X, batch=batch, epochs=epochs, progress_bar=progress_bar, mosaic=mosaic)
 
     def finetune_transformed(
-        self, X: np.ndarray, *, batch=None, epochs: int | None = None, progress_bar: bool = True
+        self, X: np.ndarray, *, batch=None, epochs: int | None = None, progress_bar: bool = True, mosaic=None
     ) -> "JAE":
         """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.
 
-        ``batch``: the cells' batch labels (``(n_cells,)``) or None.
+        ``batch``: the cells' batch labels (``(n_cells,)``) or None; ``mosaic``: as for :meth:`fit_transformed`.
         """
         self._require_fitted()
         epochs = self.config.finetune_epochs(self.second_kind) if epochs is None else int(epochs)
@@ -333,7 +347,7 @@ class JAE:
         stage = Stage("finetune", self.config.finetune_lr, epochs, reconstruction_only=True)
         with torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(self.seed + 1)
-            hist = train_network(
+            hist = (train_network if mosaic is None else mosaic.train)(
                 self.network, self._tensor(X), layout=self.layout, config=self.config, stage=stage,
                 seed=self.seed + 1, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
                 progress_bar=progress_bar,
@@ -457,9 +471,7 @@ class JAE:
 
     # ------------------------------------------------------------------------------------------ helpers
     def _features(self, data, *, layer: str | None) -> tuple[np.ndarray, pd.Index]:
-        from .query import query_features  # missing features or a missing second modality filled in there
-
-        return query_features(self, data, layer=layer)[:2]
+        return query_features(self, data, layer=layer)[:2]  # missing features or a missing modality: jae.query
 
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(a), device=self.device)

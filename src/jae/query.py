@@ -33,6 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .io.features import FeatureOverlap, examples, feature_overlap
+from .io.mosaic import get_mosaic, is_mosaic
 from .preprocess.normalize import SCALE, log_normalize
 
 __all__ = ["QueryFeatures", "query_features"]
@@ -67,7 +68,8 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     mods = _modalities(data)
     names = _pick(model, mods)
     rna, other = (mods[n] if n is not None else None for n in names)
-    if other is not None and pd.Index(other.obs_names).sort_values().equals(pd.Index(rna.obs_names).sort_values()):
+    if rna is not None and other is not None and not is_mosaic({n: mods[n] for n in names}, modalities=names,
+                                                                layer=layer):
         from .io.paired import get_paired
 
         paired = get_paired({n: mods[n] for n in names}, modalities=names, layer=layer)
@@ -111,11 +113,11 @@ def _pick(model, mods: dict) -> tuple[str, str | None]:
         if len(same) > 1:
             raise ValueError(f"the data has {len(same)} {kind} modalities ({examples(same)}); keep the one to embed")
         found.append(same[0] if same else None)
-    if found[0] is None:
+    if found[0] is None and found[1] is None:
         raise ValueError(
-            f"the data has no RNA modality (the model's is named {model.modality_names[0]!r}; data has "
-            f"{examples(list(mods), 5)}): jae places query cells from their RNA, with or without "
-            f"{model.preprocessor.kinds[1]}; add it under that name"
+            f"the data has neither of the model's modalities (its {model.preprocessor.kinds[0]} is named "
+            f"{model.modality_names[0]!r}, its {model.preprocessor.kinds[1]} {model.modality_names[1]!r}; data has "
+            f"{examples(list(mods), 5)}): jae places cells from either or both; name a modality as the model does"
         )
     return found[0], found[1]
 
@@ -128,45 +130,54 @@ def _cell_order(data, names: pd.Index) -> pd.Index:
 
 
 def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
+    """Cells of which some lack a modality: both modalities read over the union of their cells
+    (:func:`jae.io.mosaic.get_mosaic`), or the one modality the data has."""
     from .io.paired import _as_csr, _matrix
     from .io.validate import validate_counts
 
-    cells = pd.Index(rna.obs_names)
-    if not cells.is_unique:
-        raise ValueError(f"modality {names[0]!r} has duplicated cell names; make obs_names unique first")
-    target = getattr(data, "obs_names", None)
-    if target is not None and hasattr(data, "mod"):
-        only_other = pd.Index(target).difference(cells)
-        if len(only_other):
-            raise ValueError(
-                f"{len(only_other)} cells have no RNA (e.g. {examples(only_other)}); jae places query cells from "
-                "their RNA, with or without the second modality: drop those cells (e.g. mdata[has_rna])"
+    if rna is not None and other is not None:
+        m = get_mosaic({n: mods for n, mods in zip(names, (rna, other))}, modalities=names, layer=layer)
+        if m.kinds != model.preprocessor.kinds:
+            raise ValueError(f"data has modalities of kinds {m.kinds}, the model was fitted on {model.preprocessor.kinds}")
+        cells, observed, counts, var_names = m.obs_names, m.observed, list(m.counts), list(m.var_names)
+        target = getattr(data, "obs_names", None)
+        if target is not None and len(target) == len(cells) and pd.Index(target).isin(cells).all():
+            cells, observed, counts = _reorder(pd.Index(target), cells, observed, counts)
+    else:
+        i = 0 if rna is not None else 1
+        adata = rna if rna is not None else other
+        cells = pd.Index(adata.obs_names)
+        if not cells.is_unique:
+            raise ValueError(f"modality {names[i]!r} has duplicated cell names; make obs_names unique first")
+        X = _as_csr(_matrix(adata, name=names[i], layer=layer))
+        validate_counts(X, name=f"modality {names[i]!r}")
+        observed = np.zeros((len(cells), 2), dtype=bool)
+        observed[:, i] = True
+        counts, var_names = [None, None], [None, None]
+        counts[i], var_names[i] = X, adata.var_names
+    for i in (1, 0):
+        n_gone = int((~observed[:, i]).sum())
+        if n_gone or i == 1:
+            logger.info(
+                "%d of %d cells have no %s measurements (modality %r): its features are imputed from their %s by the "
+                "reference cells' regression", n_gone, len(cells), model.preprocessor.kinds[i], model.modality_names[i],
+                "RNA" if i == 1 else model.preprocessor.kinds[1],
             )
-        cells = pd.Index(target)
-    counts_rna = _as_csr(_matrix(rna, name=names[0], layer=layer))
-    if not pd.Index(rna.obs_names).equals(cells):
-        counts_rna = counts_rna[pd.Index(rna.obs_names).get_indexer(cells)]
-    validate_counts(counts_rna, name=f"modality {names[0]!r}")
-    has = np.zeros(len(cells), dtype=bool)
-    counts_other, var_other = None, None
-    if other is not None:
-        in_cells = pd.Index(other.obs_names).isin(cells)
-        if not in_cells.all():
-            raise ValueError(
-                f"{int((~in_cells).sum())} cells of modality {names[1]!r} are not in {names[0]!r} (e.g. "
-                f"{examples(pd.Index(other.obs_names)[~in_cells])}); jae places query cells from their RNA: drop them"
-            )
-        pos = cells.get_indexer(pd.Index(other.obs_names))
-        has[pos] = True
-        counts_other = _as_csr(_matrix(other, name=names[1], layer=layer))[np.argsort(pos)]
-        validate_counts(counts_other, name=f"modality {names[1]!r}")
-        var_other = other.var_names
-    logger.info(
-        "%d of %d cells have no %s measurements (modality %r): its features are imputed from their RNA by the "
-        "reference cells' regression", int((~has).sum()), len(cells), model.preprocessor.kinds[1],
-        model.modality_names[1],
-    )
-    return _transform(model, [counts_rna, counts_other], [rna.var_names, var_other], names, cells, has)
+    return _transform(model, counts, var_names, names, cells, observed)
+
+
+def _reorder(target: pd.Index, cells: pd.Index, observed: np.ndarray, counts: list):
+    """``cells``' ``observed`` rows and per-modality ``counts`` (rows: the cells measured in it) in ``target``'s order."""
+    if target.equals(cells):
+        return cells, observed, counts
+    perm = cells.get_indexer(target)
+    new_observed = observed[perm]
+    out = []
+    for i, c in enumerate(counts):
+        row_of = np.full(len(cells), -1)
+        row_of[observed[:, i]] = np.arange(int(observed[:, i].sum()))
+        out.append(c[row_of[perm][new_observed[:, i]]])
+    return target, new_observed, out
 
 
 def _from_files(model, files, data) -> QueryFeatures:
@@ -176,20 +187,20 @@ def _from_files(model, files, data) -> QueryFeatures:
     cached = getattr(model, "_files_features", None)
     if cached is not None and cached[0]() is files and cached[1] is model.preprocessor:
         return QueryFeatures(cached[2], files.obs_names, observed)  # the same files again (jae embed: fine-tune, embed)
-    X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names, None).X
+    X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
         model._files_features = (weakref.ref(files), model.preprocessor, X)
     return QueryFeatures(X, files.obs_names, observed)
 
 
 # --------------------------------------------------------------------------------------------- the features
-def _transform(model, counts, var_names, names, cells: pd.Index, has_other: np.ndarray | None) -> QueryFeatures:
-    """Features of the cells ``cells``; ``counts[1]`` holds only the cells ``has_other`` (all when None)."""
+def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.ndarray | None = None) -> QueryFeatures:
+    """Features of the cells ``cells``; ``observed`` ``(n_cells, 2)``: whether each cell has each modality
+    (``counts[i]`` holds the cells ``observed[:, i]`` only; every cell both when None)."""
     pre = model.preprocessor
-    observed = np.ones((len(cells), 2), dtype=bool)
-    if has_other is not None:
-        observed[:, 1] = has_other
-    exact = has_other is None and all(pd.Index(v).astype(str).equals(e) for v, e in zip(var_names, pre.var_names))
+    full = observed is None
+    observed = np.ones((len(cells), 2), dtype=bool) if full else observed
+    exact = full and all(pd.Index(v).astype(str).equals(e) for v, e in zip(var_names, pre.var_names))
     if exact:  # the preprocessing's own path: paired cells embed exactly as they always did
         return QueryFeatures(pre.transform(counts, var_names, names=names), cells, observed)
     overlaps = [
@@ -197,7 +208,7 @@ def _transform(model, counts, var_names, names, cells: pd.Index, has_other: np.n
         for v, e, n in zip(var_names, pre.var_names, names)
     ]
     moments = getattr(model, "moments", None)
-    needs = has_other is not None and not has_other.all() or any(o is not None and not o.complete for o in overlaps)
+    needs = not observed.all() or any(o is not None and not o.complete for o in overlaps)
     if needs and moments is None:
         raise ValueError(
             "this model was saved before jae kept the reference cells' feature statistics, which filling in missing "
@@ -207,21 +218,30 @@ def _transform(model, counts, var_names, names, cells: pd.Index, has_other: np.n
     X = np.zeros((len(cells), pre.n_output), dtype=np.float32)
     widths = [len(v) if b is None else b.n_components for v, b in zip(pre.var_names, pre.bases)]
     blocks = [slice(0, widths[0]), slice(widths[0], widths[0] + widths[1])]
-    for i in (0, 1):
-        if counts[i] is None:
-            continue
-        rows = np.arange(len(cells)) if i == 0 or has_other is None else np.flatnonzero(has_other)
-        X[rows, blocks[i]] = _block(model, i, counts[i], overlaps[i], blocks, X[rows, blocks[0]] if i else None)
-    if has_other is not None and not has_other.all():
-        gone = np.flatnonzero(~has_other)
-        cols = np.arange(pre.n_output)
-        X[gone, blocks[1]] = moments.conditional_mean(X[gone, blocks[0]], cols[blocks[0]], cols[blocks[1]])
+    if counts[0] is not None:
+        X[observed[:, 0], blocks[0]] = _block(model, 0, counts[0], overlaps[0], blocks, None)
+    if counts[1] is not None:
+        rows = np.flatnonzero(observed[:, 1])
+        with_rna = observed[rows, 0]
+        if overlaps[1].complete or with_rna.all():
+            X[rows, blocks[1]] = _block(model, 1, counts[1], overlaps[1], blocks, X[rows, blocks[0]])
+        else:  # missing proteins of cells without RNA: regressed on the present proteins alone
+            for sel in (with_rna, ~with_rna):
+                if sel.any():
+                    X[rows[sel], blocks[1]] = _block(model, 1, counts[1][np.flatnonzero(sel)], overlaps[1], blocks,
+                                                     X[rows[sel], blocks[0]] if sel is with_rna else None)
+    cols = np.arange(pre.n_output)
+    for i in (1, 0):  # a missing block: its regression on the cell's other block
+        gone = np.flatnonzero(~observed[:, i])
+        if len(gone):
+            X[gone, blocks[i]] = moments.conditional_mean(X[gone, blocks[1 - i]], cols[blocks[1 - i]], cols[blocks[i]])
     return QueryFeatures(X, cells, observed)
 
 
 def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.ndarray | None) -> np.ndarray:
     """Modality ``i``'s columns from its counts, the missing features re-solved (``rna_X``: the same cells' RNA
-    columns, which missing protein columns are regressed on)."""
+    columns, which missing protein columns are regressed on; None for cells without RNA: the present proteins
+    alone)."""
     from .io.chunked import InMemoryCounts
     from .preprocess.pipeline import BLOCK_ROWS
 
@@ -237,7 +257,7 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
         elif pre.bases[i] is not None:
             out.append(_svd_partial(model, i, sub, overlap, blocks[i]))
         else:
-            out.append(_values_partial(model, i, sub, overlap, blocks, rna_X[pos:pos + n]))
+            out.append(_values_partial(model, i, sub, overlap, blocks, None if rna_X is None else rna_X[pos:pos + n]))
         pos += n
     return np.concatenate(out) if out else np.empty((0, blocks[i].stop - blocks[i].start), np.float32)
 
@@ -274,11 +294,13 @@ def _svd_partial(model, i: int, sub, overlap: FeatureOverlap, block: slice) -> n
 
 def _values_partial(model, i: int, sub, overlap: FeatureOverlap, blocks, rna_X: np.ndarray) -> np.ndarray:
     cols = np.arange(model.preprocessor.n_output)
-    observed = np.concatenate([cols[blocks[0]], cols[blocks[i]][overlap.present]])
+    present = cols[blocks[i]][overlap.present]
+    observed = present if rna_X is None else np.concatenate([cols[blocks[0]], present])
     missing = cols[blocks[i]][overlap.missing]
     share = _reference_share(model.moments.mean[missing])
     normed = np.asarray(_normalise(sub, share).toarray(), dtype=np.float32)
     out = np.empty((sub.shape[0], blocks[i].stop - blocks[i].start), dtype=np.float32)
     out[:, overlap.present] = normed
-    out[:, overlap.missing] = model.moments.conditional_mean(np.hstack([rna_X, normed]), observed, missing)
+    given = normed if rna_X is None else np.hstack([rna_X, normed])
+    out[:, overlap.missing] = model.moments.conditional_mean(given, observed, missing)
     return out

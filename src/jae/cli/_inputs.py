@@ -40,15 +40,18 @@ def add_memory_budget_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def input_files(args: argparse.Namespace):
+def input_files(args: argparse.Namespace, *, rna_only: bool = False):
     """The input options as a :class:`jae.io.InputFiles`: the one reading of ``--mod1/--mod2/--h5mu/--10x``,
-    ``--annotations``, ``--rna-mod``, ``--other-mod``, ``--mod2-kind`` and ``--layer`` (``X`` or ``None``: ``.X``)."""
+    ``--annotations``, ``--rna-mod``, ``--other-mod``, ``--mod2-kind`` and ``--layer`` (``X`` or ``None``: ``.X``).
+    ``rna_only``: ``--mod1`` may come alone (query cells with RNA only, for ``jae embed`` / ``jae map``)."""
     from ..io import InputFiles
 
     given = [x for x in (args.mod1 or args.mod2, args.h5mu, args.tenx) if x]
     if len(given) != 1:
         raise ValueError("give exactly one input: --mod1 and --mod2, or --h5mu, or --10x")
-    if (args.mod1 or args.mod2) and not (args.mod1 and args.mod2):
+    if args.mod2 and not args.mod1:
+        raise ValueError("the competition layout needs --mod1 (GEX) with --mod2 (ATAC or ADT)")
+    if args.mod1 and not args.mod2 and not rna_only:
         raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
     return InputFiles(
         mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, tenx=args.tenx, annotations=getattr(args, "annotations", []),

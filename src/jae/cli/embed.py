@@ -19,12 +19,17 @@ def add_parser(sub) -> None:
         "unlike every reference type ('jae_unknown').",
     )
     add_input_args(p, annotations=False)
+    p.epilog = ("--mod1 may come alone (cells with RNA only): the second modality's input is filled in from RNA; "
+                "--impute-out writes that modality, predicted.")
     add_memory_budget_arg(p)
     p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
     p.add_argument("--out", type=Path, required=True, help="output .h5ad (competition format) or .h5mu")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--finetune-epochs", type=int, default=None, help="0 to skip fine-tuning (default: the seed's)")
     p.add_argument("--labels-out", type=Path, default=None, help="CSV of predicted cell types and confidences")
+    p.add_argument("--impute-out", type=Path, default=None,
+                   help=".h5ad of the modality the cells lack (RNA-only input, or a mosaic .h5mu), predicted by the "
+                   "model: cells x features, normalised log10(1 + 1e4 count / total) (jae.impute)")
     p.add_argument("--method-id", default="jae", help="uns['method_id'] of the output (default: jae)")
     p.add_argument("--device", default="auto")
     p.set_defaults(func=run)
@@ -34,11 +39,13 @@ def run(args: argparse.Namespace) -> int:
     from .. import embed_files
 
     result = embed_files(
-        input_files(args), args.model, args.out, labels_out=args.labels_out, finetune_epochs=args.finetune_epochs,
-        method_id=args.method_id, device=args.device, memory_budget=args.memory_budget, overwrite=args.overwrite,
-        progress_bar=not args.quiet,
+        input_files(args, rna_only=True), args.model, args.out, labels_out=args.labels_out,
+        finetune_epochs=args.finetune_epochs, method_id=args.method_id, device=args.device,
+        memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
+        impute_out=args.impute_out,
     )
     Z = result.embedding
     print(f"embedded {Z.shape[0]} cells into {Z.shape[1]} dimensions with {result.model}\nwritten to {args.out}"
-          + (f" and {args.labels_out}" if args.labels_out is not None else ""))
+          + (f" and {args.labels_out}" if args.labels_out is not None else "")
+          + (f"; imputed modality written to {args.impute_out}" if args.impute_out is not None else ""))
     return 0

@@ -14,7 +14,8 @@ def add_parser(sub) -> None:
         description="Map query cells onto a reference model (JAE.map_query): a new model folder whose network, "
         "readout and label calibration are the reference's, frozen, plus one input shift per new query batch trained "
         "on these cells. Reference cells embed bit-identically with it; the reference model folder is never changed. "
-        "Embed the query with 'jae embed --model NEW --finetune-epochs 0'.",
+        "Embed the query with 'jae embed --model NEW --finetune-epochs 0'. Query cells may have RNA only (--mod1 "
+        "alone); the second modality's input is then filled in from RNA and left out of the training loss.",
     )
     add_input_args(p)
     add_memory_budget_arg(p)
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import map_files
 
     result = map_files(
-        input_files(args), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs, device=args.device,
+        input_files(args, rna_only=True), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs, device=args.device,
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
     )
     new = [] if result.model.adapter is None else list(result.model.adapter.batches)

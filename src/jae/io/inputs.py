@@ -64,8 +64,14 @@ class InputFiles:
         given = [x for x in (self.mod1 or self.mod2, self.h5mu, self.tenx) if x is not None]
         if len(given) != 1:
             raise ValueError("give exactly one input: mod1= and mod2=, or h5mu=, or tenx=")
-        if (self.mod1 is None) != (self.mod2 is None):
-            raise ValueError("the competition layout needs both mod1= (GEX) and mod2= (ATAC or ADT)")
+        if self.mod1 is None and self.mod2 is not None:
+            raise ValueError("the competition layout needs mod1= (GEX), with mod2= (ATAC or ADT) or alone (RNA only)")
+
+    @property
+    def rna_only(self) -> bool:
+        """A GEX ``.h5ad`` without a second modality: query cells to embed or map with a fitted model (:mod:`jae.query`
+        fills in the second modality's input from RNA); :meth:`jae.JAE.fit` needs both."""
+        return self.source == "competition" and self.mod2 is None
 
     @property
     def paths(self) -> list[Path]:
@@ -89,6 +95,16 @@ class InputFiles:
         from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu
 
         joined = list(self.annotations) if annotations else []
+        if self.rna_only:
+            from .readers import make_mudata, read_h5ad
+
+            rna = read_h5ad(self.mod1, what="mod1")
+            mdata = make_mudata({"rna": rna})
+            for column in rna.obs.columns:  # the cells' annotations (batch, ...) as read_competition keeps them
+                mdata.obs[column] = rna.obs[column].to_numpy()
+            if joined:
+                join_annotations(mdata, joined, replace_existing=True)
+            return mdata
         if self.source == "competition":
             return read_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
                                     mod2_kind=self.mod2_kind)
@@ -123,7 +139,10 @@ class InputFiles:
         from .paired_files import open_competition, open_h5mu, plan_input
 
         joined = list(self.annotations) if annotations else []
-        if self.source == "10x":
+        if self.rna_only and not plan:
+            raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
+                             "or mapped with a fitted model (jae embed / jae map)")
+        if self.source == "10x" or self.rna_only:  # RNA only: always read whole
             return self.read(annotations=annotations)
         if self.source == "h5mu":
             files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.inputs import InputFiles
+from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
@@ -215,6 +216,7 @@ def embed_files(
     memory_budget: int | str | None = None,
     overwrite: bool = False,
     progress_bar: bool = True,
+    impute_out: PathLike | None = None,
 ) -> FilesResult:
     """Embed the cells in ``inputs`` with a model and write the embedding (``jae embed``).
 
@@ -244,19 +246,23 @@ def embed_files(
     memory_budget
         Bytes (or ``'8G'``) reading the inputs whole may take; larger inputs are streamed.
     overwrite
-        Replace existing files at ``out`` and ``labels_out``.
+        Replace existing files at ``out``, ``labels_out`` and ``impute_out``.
+    impute_out
+        Also write the modality the input's cells lack (RNA-only ``inputs``, or a mosaic ``.h5mu``), predicted by
+        :func:`jae.impute`, to this ``.h5ad`` (cells lacking it x the model's features of it).
 
     Returns
     -------
     :class:`FilesResult`: ``embedding`` ``(n_cells, n_dims)``, ``obs_names``, ``labels`` (None without cell types),
-    ``model``, ``written`` (``out``, then ``labels_out``).
+    ``model``, ``written`` (``out``, then ``labels_out``, then ``impute_out``).
     """
     out = Path(out)
     folder = _model_folder(model)
     protect = inputs.paths
     check_outputs(
-        [("out", out), ("labels_out", labels_out)], inputs=protect + ([folder] if folder else []),
-        overwrite=overwrite, suffixes={"out": (".h5ad", ".h5mu"), "labels_out": (".csv",)},
+        [("out", out), ("labels_out", labels_out), ("impute_out", impute_out)],
+        inputs=protect + ([folder] if folder else []), overwrite=overwrite,
+        suffixes={"out": (".h5ad", ".h5mu"), "labels_out": (".csv",), "impute_out": (".h5ad",)},
     )
     if out.suffix == ".h5mu" and inputs.h5mu is None:
         raise ValueError("out *.h5mu writes a copy of an h5mu input; with mod1/mod2 or tenx inputs use out *.h5ad")
@@ -275,6 +281,7 @@ def embed_files(
         model.finetune(data, epochs=finetune_epochs, layer=inputs.layer, progress_bar=progress_bar)
     Z = model.embed(data, key_added=None, layer=inputs.layer)
     labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
+    imputed = None if impute_out is None else jae_impute(model, data, layer=inputs.layer)
     cells = pd.Index(data.obs_names)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].to_numpy() for k in LABEL_COLUMNS}
     dataset_id = _dataset_id(data)
@@ -287,6 +294,10 @@ def embed_files(
 
         text = labels.to_csv(index_label="cell")
         written.append(atomic_write(labels_out, lambda p: p.write_text(text), protect=protect, overwrite=overwrite))
+    if imputed is not None:
+        from ..io import write_atomic
+
+        written.append(write_atomic(imputed, impute_out, protect=protect, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=len(cells), embedding=Z, obs_names=cells,
                        labels=labels)
 

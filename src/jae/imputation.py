@@ -1,0 +1,115 @@
+"""A missing modality predicted on request (issue 15): :func:`impute`.
+
+For the cells of the data that lack a modality (RNA-only cells' proteins or peaks, protein- or peak-only cells'
+RNA), the values that modality's features would have, in jae's normalised scale ``log10(1 + 1e4 * count / total)``
+(what :func:`jae.preprocess.normalize.log_normalize` gives measured counts). Two predictions:
+
+- ``'decoder'`` (default): the autoencoder's reconstruction of the modality from the cell's latent. A model fitted
+  on mosaic data was trained with modality dropout (:mod:`jae.mosaic`) to reconstruct a dropped modality's
+  measured values from the other, so its decoder is a learnt cross-modal predictor;
+- ``'regression'``: the linear regression of the modality's input block on the measured one over the reference
+  cells (:mod:`jae.query`, the input the encoder receives).
+
+An SVD modality is predicted as its ``n_svd`` coordinates mapped back through the basis (``coords @ components``),
+so every feature gets a value: a smooth, low-rank estimate, not counts. The input data is never changed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+
+__all__ = ["impute", "IMPUTE_METHODS"]
+
+logger = logging.getLogger(__name__)
+
+IMPUTE_METHODS = ("decoder", "regression")
+
+
+def impute(model, data, *, modality: str | None = None, method: str = "decoder", layer: str | None = "counts"):
+    """Predict a modality for the cells of ``data`` that lack it.
+
+    Parameters
+    ----------
+    model
+        A fitted :class:`jae.JAE` (with ``moments``: fitted by this jae version).
+    data
+        As for :meth:`jae.JAE.embed`: a mosaic MuData, one modality alone, ...
+    modality
+        The model's name of the modality to predict (``model.modality_names``); None: the one some cells lack
+        (an error when cells lack each, or none does).
+    method
+        ``'decoder'`` or ``'regression'`` (module docstring).
+    layer
+        Layer with raw counts.
+
+    Returns
+    -------
+    :class:`anndata.AnnData`, cells missing the modality x the model's features of it: ``X`` float32 predicted
+    normalised values, ``obs`` those cells' annotations (when the data has them) with ``jae_imputed`` = True,
+    ``uns['jae_imputed']`` what was predicted and how.
+    """
+    import anndata as ad
+
+    from .query import query_features
+
+    if method not in IMPUTE_METHODS:
+        raise ValueError(f"method={method!r}; pass one of {list(IMPUTE_METHODS)}")
+    X, cells, observed = query_features(model, data, layer=layer)
+    names = list(model.modality_names)
+    if modality is None:
+        lacking = [i for i in (0, 1) if not observed[:, i].all()]
+        if len(lacking) != 1:
+            raise ValueError(
+                "every cell has both modalities: nothing to impute" if not lacking else
+                f"cells lack {names[0]!r} and cells lack {names[1]!r}; pass modality= to choose which to impute"
+            )
+        i = lacking[0]
+    elif modality in names:
+        i = names.index(modality)
+    else:
+        raise ValueError(f"modality={modality!r} is not one of the model's modalities {names}; pass one of them")
+    rows = np.flatnonzero(~observed[:, i])
+    if not len(rows):
+        raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are there)")
+    pre = model.preprocessor
+    widths = [len(v) if b is None else b.n_components for v, b in zip(pre.var_names, pre.bases)]
+    block = slice(0, widths[0]) if i == 0 else slice(widths[0], widths[0] + widths[1])
+    if method == "regression":
+        coords = X[rows, block]
+    else:
+        coords = _decoded(model, data, X, cells, rows)[:, block]
+    basis = pre.bases[i]
+    values = coords if basis is None else coords @ basis.components
+    values = np.asarray(values, dtype=np.float32)
+    if basis is None:
+        np.clip(values, 0.0, None, out=values)  # normalised protein values are never negative
+    obs = getattr(data, "obs", None)
+    obs = pd.DataFrame(index=cells[rows]) if obs is None else obs.reindex(cells[rows]).copy()
+    obs["jae_imputed"] = True
+    out = ad.AnnData(X=values, obs=obs, var=pd.DataFrame(index=pd.Index(pre.var_names[i], name=None)))
+    out.uns["jae_imputed"] = {
+        "modality": names[i], "kind": pre.kinds[i], "method": method,
+        "scale": "log10(1 + 1e4 * count / total count)", "from": names[1 - i],
+    }
+    logger.info("imputed %s (%s, %d features) for %d of %d cells by the %s", names[i], pre.kinds[i],
+                values.shape[1], len(rows), len(cells), method)
+    return out
+
+
+@torch.no_grad()
+def _decoded(model, data, X: np.ndarray, cells: pd.Index, rows: np.ndarray) -> np.ndarray:
+    """The network's reconstruction of the input of the cells ``rows`` (mapped batches shifted as for embed)."""
+    Xr = X[rows]
+    if model.adapter is not None:
+        Xr = model.adapter.apply(Xr, model.adapter.batches_of(data, cells)[rows])
+    net = model.network
+    net.eval()
+    out = []
+    for s in range(0, len(Xr), 65536):
+        x = model._tensor(np.ascontiguousarray(Xr[s:s + 65536]))
+        out.append(net.decode(net.encode(x)).float().cpu().numpy())
+    return np.concatenate(out)

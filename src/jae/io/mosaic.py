@@ -1,0 +1,182 @@
+"""Mosaic data: two modalities of which each cell may have only one (issue 15).
+
+A cell is *measured* in a modality when the modality has a row for it (a MuData whose modalities hold different
+cells, or a dict of two AnnData with different ``obs_names``) and that row is not entirely NaN (the other way data
+stores "not measured" when every modality holds every cell). :func:`get_mosaic` reads such data into the union of
+the cells, with each modality's counts for the cells measured in it and a per-cell ``observed`` mask;
+:func:`is_mosaic` tells, cheaply, whether :func:`jae.io.get_paired` (every cell measured in both) applies instead.
+The user's data is never changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .features import examples
+from .paired import _as_csr, _choose, _joint_obs, _matrix
+from .validate import validate_counts
+
+__all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MosaicCounts:
+    """Raw counts of two modalities over the union of their cells, rows in ``obs_names`` order.
+
+    Attributes
+    ----------
+    obs_names, obs
+        Every cell measured in at least one modality, and their annotations (as :class:`jae.io.PairedCounts`).
+    names, kinds, var_names
+        As :class:`jae.io.PairedCounts`, RNA first.
+    observed
+        ``(n_obs, 2)`` bool: whether each cell is measured in each modality.
+    counts
+        CSR counts of each modality for the cells measured in it only: ``counts[i]`` has
+        ``observed[:, i].sum()`` rows, in ``obs_names`` order.
+    """
+
+    obs_names: pd.Index
+    obs: pd.DataFrame
+    names: tuple[str, str]
+    kinds: tuple[str, str]
+    var_names: tuple[pd.Index, pd.Index]
+    observed: np.ndarray
+    counts: tuple[sp.csr_matrix, sp.csr_matrix]
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.obs_names)
+
+    @property
+    def paired(self) -> np.ndarray:
+        """``(n_obs,)`` bool: cells measured in both modalities."""
+        return self.observed.all(axis=1)
+
+    def summary(self) -> str:
+        both = int(self.paired.sum())
+        only = [int((self.observed[:, i] & ~self.observed[:, 1 - i]).sum()) for i in (0, 1)]
+        return (f"{self.n_obs} cells: {both} with both modalities, {only[0]} with {self.kinds[0]} only "
+                f"({self.names[0]!r}), {only[1]} with {self.kinds[1]} only ({self.names[1]!r})")
+
+
+def missing_rows(X) -> np.ndarray:
+    """``(n_rows,)`` bool: rows of ``X`` whose every entry is NaN (a modality not measured in that cell)."""
+    if sp.issparse(X):
+        X = X.tocsr() if X.format != "csr" else X
+        if not np.issubdtype(X.data.dtype, np.floating):
+            return np.zeros(X.shape[0], dtype=bool)
+        nan = np.isnan(X.data)
+        if not nan.any():
+            return np.zeros(X.shape[0], dtype=bool)
+        per_row = np.add.reduceat(nan.astype(np.int64), X.indptr[:-1]) if X.nnz else np.zeros(X.shape[0], np.int64)
+        per_row[np.diff(X.indptr) == 0] = 0  # reduceat gives the next row's first value for empty rows
+        return per_row == X.shape[1]
+    X = np.asarray(X)
+    if not np.issubdtype(X.dtype, np.floating):
+        return np.zeros(X.shape[0], dtype=bool)
+    return np.isnan(X).all(axis=1) if X.shape[1] else np.zeros(X.shape[0], dtype=bool)
+
+
+def _mods(data) -> tuple[dict, pd.DataFrame | None]:
+    if isinstance(data, Mapping):
+        return dict(data), None
+    if hasattr(data, "mod"):
+        return dict(data.mod), data.obs
+    raise TypeError(f"expected a MuData or a dict of two AnnData objects, got {type(data).__name__}")
+
+
+def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | None = "counts",
+              kinds: Sequence[str] | Mapping[str, str] | None = None) -> bool:
+    """Whether some cell of ``data`` (MuData or ``{name: AnnData}``) lacks one of the two modalities: the modalities
+    hold different cells, or a modality's row is entirely NaN. False for anything else (data on disk, one AnnData)."""
+    try:
+        mods, _ = _mods(data)
+        names, _ = _choose(mods, modalities, kinds)
+    except (TypeError, ValueError, KeyError):
+        return False  # not two modalities: get_paired gives the message
+    first, second = (pd.Index(mods[n].obs_names) for n in names)
+    if not (first.equals(second) or (len(first) == len(second) and first.isin(second).all())):
+        return True
+    for name in names:
+        adata = mods[name]
+        X = adata.X if layer is None or layer not in adata.layers else adata.layers[layer]
+        if missing_rows(X).any():
+            return True
+    return False
+
+
+def get_mosaic(
+    data,
+    *,
+    modalities: tuple[str, str] | None = None,
+    layer: str | None = "counts",
+    kinds: Sequence[str] | Mapping[str, str] | None = None,
+) -> MosaicCounts:
+    """Read mosaic data: each modality's raw counts for the cells measured in it, over the union of the cells.
+
+    Parameters as :func:`jae.io.get_paired`. Cells are in the MuData's order (its ``obs`` is the union of the
+    modalities' cells), or for a dict the RNA modality's cells then the second modality's others.
+
+    Raises
+    ------
+    ValueError
+        For duplicated cell names, a cell measured in neither modality, a partly-NaN row, or counts failing
+        :func:`jae.io.validate_counts`; every message names the problem and the fix.
+    """
+    mods, global_obs = _mods(data)
+    names, kind_pair = _choose(mods, modalities, kinds)
+    indexes, present, matrices = [], [], []
+    for name in names:
+        adata = mods[name]
+        index = pd.Index(adata.obs_names)
+        if not index.is_unique:
+            dup = index[index.duplicated()].unique()
+            raise ValueError(
+                f"modality {name!r} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
+                "unique to match cells between modalities: make them unique, e.g. by appending the sample"
+            )
+        X = _as_csr(_matrix(adata, name=name, layer=layer))
+        gone = missing_rows(X)
+        if gone.any():
+            X = X[np.flatnonzero(~gone)]
+            index = index[~gone]
+        indexes.append(index)
+        matrices.append(X)
+    union = indexes[0].append(indexes[1].difference(indexes[0], sort=False))
+    if global_obs is not None and global_obs.index.is_unique:
+        in_data = global_obs.index.isin(union)
+        order = global_obs.index[in_data]
+        if len(order) == len(union):
+            union = order
+        absent = global_obs.index[~in_data]
+        if len(absent):
+            raise ValueError(
+                f"{len(absent)} cells have neither modality measured (e.g. {examples(absent)}; no row, or a row of "
+                f"NaN, in both {names[0]!r} and {names[1]!r}); jae places a cell from at least one modality: drop "
+                "those cells (e.g. mdata = mdata[keep].copy())"
+            )
+    observed = np.column_stack([union.isin(index) for index in indexes])
+    counts = []
+    for name, index, X, has in zip(names, indexes, matrices, observed.T):
+        rows = index.get_indexer(union[has])
+        if not np.array_equal(rows, np.arange(len(index))):
+            X = X[rows]
+        where = "X" if layer is None else f"layer {layer!r}"
+        validate_counts(X, name=f"modality {name!r} ({where}, the cells measured in it)")
+        counts.append(X)
+    obs = _joint_obs(union, global_obs, [mods[n] for n in names])
+    out = MosaicCounts(
+        obs_names=union, obs=obs, names=tuple(names), kinds=kind_pair,
+        var_names=(mods[names[0]].var_names, mods[names[1]].var_names), observed=observed, counts=tuple(counts),
+    )
+    logger.info("mosaic data: %s", out.summary())
+    return out
