@@ -50,7 +50,6 @@ def test_mosaic_fit_places_every_cell_and_one_modality_cells_agree_with_paired(c
     assert model.preprocessor.kinds == ("GEX", "ADT") and model.moments is not None
     with caplog.at_level(logging.INFO, logger="jae.query"):
         emb = model.embed(mos, key_added=None)
-    assert "360 of 1200 cells have no ADT measurements" not in caplog.text  # counts below are the draw's
     assert f"{int(rna_only.sum())} of 1200 cells have no ADT measurements" in caplog.text
     assert f"{int(prot_only.sum())} of 1200 cells have no GEX measurements" in caplog.text
     assert emb.shape == (1200, len(model.column_names)) and np.isfinite(emb).all()
