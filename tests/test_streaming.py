@@ -93,6 +93,36 @@ def test_project_blocks_and_collect_rows(lognorm):
     assert sum(b.shape[0] for b in split_blocks(_blocks(A, 1000)(), 64)) == A.shape[0]
 
 
+@pytest.mark.parametrize("tile", [1, 7, 64, 5000])
+def test_tiled_sparse_products_match_scipy(lognorm, tile):
+    from jae.preprocess._sparse import csr_dense, csr_t_dense_add
+    from jae.preprocess.streaming import _small_svd
+
+    rng = np.random.default_rng(3)
+    A = lognorm[:300]
+    Q = rng.standard_normal((A.shape[1], 13)).astype(np.float32)
+    # B @ Q: the same float32 sums in the same order as scipy's column-major product
+    assert np.array_equal(csr_dense(A, Q, tile=tile), np.asarray(A.tocsc() @ Q))
+    unsorted = A.copy()
+    unsorted.indices[unsorted.indptr[5] : unsorted.indptr[6]] = unsorted.indices[unsorted.indptr[5] : unsorted.indptr[6]][::-1]
+    unsorted.data[unsorted.indptr[5] : unsorted.indptr[6]] = unsorted.data[unsorted.indptr[5] : unsorted.indptr[6]][::-1]
+    unsorted.has_sorted_indices = False
+    assert np.allclose(csr_dense(unsorted, Q, tile=tile), A @ Q, rtol=1e-5, atol=1e-5)
+    Y = rng.standard_normal((A.shape[0], 13)).astype(np.float32)
+    Z = np.ones((A.shape[1], 13))
+    csr_t_dense_add(A, Y, Z, tile=tile)
+    assert np.allclose(Z, 1 + A.T.astype(np.float64) @ Y.astype(np.float64), rtol=1e-10, atol=1e-10)
+    with pytest.raises(ValueError, match="features"):
+        csr_dense(A[:, :-1], Q)
+    # the small SVD from the Gram matrix equals LAPACK's, and falls back to it when nearly rank deficient
+    wide = rng.standard_normal((12, 500)) * np.logspace(0, -2, 12)[:, None]
+    for M in (wide, np.vstack([wide[:11], wide[:1] * 1e-9])):
+        s, Vt = _small_svd(M)
+        _, s_ref, Vt_ref = np.linalg.svd(M, full_matrices=False)
+        assert np.allclose(s, s_ref, rtol=1e-10)
+        assert np.allclose(np.abs(Vt[:10]), np.abs(Vt_ref[:10]), atol=1e-8)
+
+
 @pytest.mark.parametrize("kind", ["multiome", "cite"])
 def test_write_simulated_pair_equals_simulate(tmp_path, kind):
     n = 2600  # three generation blocks, the last one partial

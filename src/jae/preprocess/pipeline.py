@@ -76,9 +76,9 @@ def _fit_bases(
                 normed = log_normalize(block)
                 cell_cycle.add(normed)
                 if keep:
-                    pieces.append(normed[picked].tocsc())  # CSC: ready for the SVD products
+                    pieces.append(normed[picked])
             elif keep:  # normalisation is per cell: the sampled rows alone give the same numbers, cheaper
-                pieces.append(log_normalize(block[picked]).tocsc())
+                pieces.append(log_normalize(block[picked]))
             pos += block.shape[0]
             tick()
         if kind == "ADT":

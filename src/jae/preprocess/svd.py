@@ -48,16 +48,18 @@ class SVDBasis:
                 f"SVD basis was fitted on {self.n_features} features but the data has {X.shape[1]}; "
                 "use the same features (same order) as when fitting"
             )
-        comp_t = self.components.T
+        from ._sparse import csr_dense
+
+        comp_t = np.ascontiguousarray(self.components.T)
         out = np.empty((X.shape[0], self.n_components), dtype=np.float32)
         for start in range(0, X.shape[0], _BLOCK_ROWS):
             block = X[start : start + _BLOCK_ROWS]
             if sp.issparse(block):
-                # column-major product: with 100k+ features the basis does not fit in cache and the row-major
-                # CSR kernel is 3-7x slower (benchmarks/results/scale_analysis.md)
-                block = block.tocsc()
-            prod = block @ comp_t
-            out[start : start + _BLOCK_ROWS] = prod.toarray() if sp.issparse(prod) else prod
+                # feature-tiled CSR product: with 100k+ features the basis does not fit in cache and scipy's
+                # row-major CSR kernel is 3-7x slower (benchmarks/results/scale_analysis.md); see jae.preprocess._sparse
+                out[start : start + _BLOCK_ROWS] = csr_dense(block, comp_t)
+            else:
+                out[start : start + _BLOCK_ROWS] = np.asarray(block) @ comp_t
         return out
 
 
