@@ -11,6 +11,7 @@ import pytest
 
 import jae
 from jae import JAE, JAEConfig
+from jae.checkpoint import FORMAT_VERSION
 
 FAST = JAEConfig(max_epochs=4, n_svd=20)
 TRAINED = JAEConfig(max_epochs=40, n_svd=20)
@@ -31,8 +32,8 @@ def test_fit_embed_shapes_and_history(fitted, mdata):
     n_other = TRAINED.n_phase + TRAINED.n_free
     assert fitted.layout.dim == n_ct + n_b + n_other
     Z = fitted.embed(mdata)
-    # the principal readout: cell-type probabilities | free units | principal components up to n_principal
-    # columns (here capped by the 2 x 20 input features)
+    # the readout: cell-type probabilities | the input's top n_principal principal components (here capped by the
+    # 2 x 20 input features)
     n_principal = min(TRAINED.n_principal, 2 * TRAINED.n_svd)
     assert Z.shape == (mdata.n_obs, n_ct + n_principal) and Z.dtype == np.float32
     assert np.array_equal(mdata.obsm["X_jae"], Z)
@@ -58,7 +59,7 @@ def test_same_seed_same_embedding_and_global_rng_untouched(mdata):
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
     path = fitted.save(tmp_path / "model")
     desc = json.loads((path / "model.json").read_text())
-    assert desc["format_version"] == 2 and desc["categories"]["cell_type"] == fitted.cell_types
+    assert desc["format_version"] == FORMAT_VERSION == 3 and desc["categories"]["cell_type"] == fitted.cell_types
     assert desc["readout"]["type_scale"] == fitted.readout.type_scale
     loaded = JAE.load(path, device="cpu")
     assert np.array_equal(loaded.embed(mdata, key_added=None), fitted.embed(mdata, key_added=None))

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from jae.checkpoint import FORMAT_VERSION
 from jae.prediction import METHODS, ModalityPredictor, PredictConfig
 from jae.prediction import predict as predict_fn
 from jae.prediction.baselines import KNNBaseline, RidgeBaseline
@@ -233,7 +234,7 @@ def test_load_rejects_another_format_version(cite, tmp_path):
     train_src, train_tgt, _, _ = cite
     ModalityPredictor("mean").fit(train_src, train_tgt).save(tmp_path / "m")
     meta = json.loads((tmp_path / "m" / "model.json").read_text())
-    assert meta["model_kind"] == "predictor" and meta["format_version"] == 2
+    assert meta["model_kind"] == "predictor" and meta["format_version"] == FORMAT_VERSION
     meta["format_version"] = 99
     (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="format_version 99.*refit"):

@@ -34,19 +34,41 @@ def test_cell_type_part_carries_the_between_type_variance_of_the_input(fitted, q
     assert type_var < E[ref, n_ct:].var(axis=0).sum()  # a minority of the total: within-type structure stays
 
 
-def test_principal_part_is_free_units_then_the_next_principal_components(fitted, query_mdata):
-    ref = _reference(query_mdata)
-    X, _ = fitted._features(query_mdata, layer="counts")
-    Z = fitted.latent(query_mdata)
-    E = fitted.embed(query_mdata, key_added=None)
-    n_ct, n_free = fitted.layout.n_cell_type, fitted.layout.n_free
-    np.testing.assert_array_equal(E[:, n_ct:n_ct + n_free], Z[:, fitted.layout.block("free")])
-    tail = E[:, n_ct + n_free:]
+def _principal_components(X, ref, start, stop):
     Xr = X[ref].astype(np.float64)
     _, _, vt = np.linalg.svd(Xr - Xr.mean(0), full_matrices=False)
-    expected = (X - Xr.mean(0)) @ vt[n_free:n_free + tail.shape[1]].T
+    return (X - Xr.mean(0)) @ vt[start:stop].T
+
+
+def test_supervised_principal_part_is_the_top_principal_components(fitted, query_mdata):
+    # the default "components" readout: the free units are not read; the input's own top components are
+    ref = _reference(query_mdata)
+    X, _ = fitted._features(query_mdata, layer="counts")
+    E = fitted.embed(query_mdata, key_added=None)
+    n_ct = fitted.layout.n_cell_type
+    pcs = E[:, n_ct:]
+    assert pcs.shape[1] == min(CFG.n_principal, 2 * CFG.n_svd) and not fitted.readout.free_units
+    np.testing.assert_allclose(np.abs(pcs), np.abs(_principal_components(X, ref, 0, pcs.shape[1])), atol=2e-3)
+    assert fitted.column_names[n_ct] == "pc:0" and fitted.column_names[-1] == f"pc:{pcs.shape[1] - 1}"
+    # a fitted network's free units are not its principal components, so they are not what is read
+    Z = fitted.latent(query_mdata)[:, fitted.layout.block("free")]
+    assert not np.allclose(np.abs(Z), np.abs(pcs[:, : Z.shape[1]]), atol=1e-2)
+
+
+def test_principal_kind_reads_free_units_then_the_next_principal_components(query_mdata):
+    ref = _reference(query_mdata)
+    model = JAE(replace(CFG, readout="principal"), seed=1, device="cpu").fit(
+        query_mdata, cell_type_key="ct_ref", progress_bar=False
+    )
+    X, _ = model._features(query_mdata, layer="counts")
+    Z = model.latent(query_mdata)
+    E = model.embed(query_mdata, key_added=None)
+    n_ct, n_free = model.layout.n_cell_type, model.layout.n_free
+    np.testing.assert_array_equal(E[:, n_ct:n_ct + n_free], Z[:, model.layout.block("free")])
+    tail = E[:, n_ct + n_free:]
+    expected = _principal_components(X, ref, n_free, n_free + tail.shape[1])
     np.testing.assert_allclose(np.abs(tail), np.abs(expected), atol=2e-3)  # up to each axis's sign
-    assert fitted.column_names[n_ct] == "free:0" and fitted.column_names[-1] == f"pc:{n_free + tail.shape[1] - 1}"
+    assert model.column_names[n_ct] == "free:0" and model.column_names[-1] == f"pc:{n_free + tail.shape[1] - 1}"
 
 
 def test_label_transfer_reads_the_same_probabilities_from_the_embedding(fitted, query_mdata):

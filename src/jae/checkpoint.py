@@ -35,8 +35,9 @@ logger = logging.getLogger(__name__)
 #: Version of the on-disk layout; bump when it changes and keep a frozen checkpoint of each in tests/fixtures.
 #: 2 added the readout (``readout`` in model.json, ``readout.*`` tensors); version 1 files load with the raw latent.
 #: ``model_kind`` came with the predictor's move to these files; a description without it is a joint model.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+#: 3 added ``free_units`` to ``readout`` (the "components" readout reads no free units); version 2 files read them.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
@@ -125,7 +126,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
             for name, kind, names, basis in zip(model.modality_names, pre.kinds, pre.var_names, pre.bases)
         ],
         "n_input": pre.n_output,
-        "readout": None if model.readout is None else {"type_scale": model.readout.type_scale},
+        "readout": None if model.readout is None else {"type_scale": model.readout.type_scale,
+                                                        "free_units": model.readout.free_units},
         # issue 15 (both optional: files without them load with the plain softmax and no query adapter)
         "calibration": None if getattr(model, "calibration", None) is None else model.calibration.describe(),
         "adapter": None if getattr(model, "adapter", None) is None else {
@@ -231,7 +233,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         if any(v is None for v in parts.values()):
             raise ValueError(f"{path / WEIGHTS} lacks the readout tensors that {path / DESCRIPTION} describes; the model "
                              "folder is damaged: copy it again or refit the model")
-        model.readout = Readout(**{k: v.numpy() for k, v in parts.items()}, type_scale=float(d["readout"]["type_scale"]))
+        model.readout = Readout(**{k: v.numpy() for k, v in parts.items()}, type_scale=float(d["readout"]["type_scale"]),
+                                free_units=bool(d["readout"].get("free_units", True)))  # format 2: always read
         if model.readout.mean.shape != (d["n_input"],) or model.readout.tail_axes.shape[1:] != (d["n_input"],):
             raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged")
     model.history = pd.DataFrame(d.get("history") or {})

@@ -10,7 +10,7 @@ from typing import Literal
 __all__ = ["JAEConfig"]
 
 Mode = Literal["supervised", "unsupervised"]
-ReadoutKind = Literal["principal", "latent"]
+ReadoutKind = Literal["components", "principal", "latent"]
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -50,16 +50,17 @@ class JAEConfig:
     #: begin as the top principal components and the non-linear branches begin at zero, so training starts from
     #: the linear solution instead of a random one (benchmarks/results/tuning.md, round 17).
     pca_init: bool = True
-    #: jae: how the embedding is read off the network (jae.model.readout). "principal": the free units followed by
-    #: the input's next principal components up to n_principal columns, beside the cell-type probabilities scaled
-    #: to the input's between-type variance (benchmarks/results/tuning.md, round 20). "latent": the seed's raw
-    #: latent vector (cell-type logits | batch | phase | free).
-    readout: ReadoutKind = "principal"
+    #: jae: how the embedding is read off the network (jae.model.readout). "components": the cell-type
+    #: probabilities scaled to the input's between-type variance (tuning.md, round 20) beside the input's top
+    #: n_principal principal components (round 24); "principal": the free units followed by the input's next
+    #: principal components up to n_principal columns, beside the same probabilities (round 20's choice, format-2
+    #: files); "latent": the seed's raw latent vector (cell-type logits | batch | phase | free).
+    readout: ReadoutKind = "components"
     #: jae: the readout in unsupervised mode: "principal" too (the free units and the input's next principal
     #: components; no cell-type part). Chosen over the raw latent on the real sets plus the small and simulated
     #: shapes, where the raw latent lost most (tuning.md, round 22); format-1/2 files keep what they were saved with.
     readout_unsupervised: ReadoutKind = "principal"
-    #: jae: columns of the principal part of the "principal" readout (free units + principal components).
+    #: jae: columns of the principal part of the readout (principal components, or free units + components).
     n_principal: int = 50
     # --- pretraining -------------------------------------------------------------------------------------------
     lr: float = 1e-4  # seed
@@ -87,8 +88,8 @@ class JAEConfig:
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
         for name in ("readout", "readout_unsupervised"):
-            if getattr(self, name) not in ("principal", "latent"):
-                raise ValueError(f"{name} must be 'principal' or 'latent', not {getattr(self, name)!r}")
+            if getattr(self, name) not in ("components", "principal", "latent"):
+                raise ValueError(f"{name} must be 'components', 'principal' or 'latent', not {getattr(self, name)!r}")
         for name in ("batch_size", "max_epochs", "patience", "n_svd", "n_principal"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")

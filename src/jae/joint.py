@@ -229,7 +229,7 @@ class JAE:
         phase = None
         if phase_keys is not None and cfg.n_phase:
             phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
-        principal_readout = cfg.readout_for() == "principal"
+        principal_readout = cfg.readout_for() in ("principal", "components")
         principal = None  # one PCA of the reference features serves the PCA start and the readout
         if cfg.pca_init or principal_readout:
             n_axes = max(self.layout.n_free, cfg.n_principal if principal_readout else 0)
@@ -258,7 +258,7 @@ class JAE:
         if principal_readout:
             self.readout = Readout.fit(
                 X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
-                principal=principal,
+                principal=principal, free_units=cfg.readout_for() == "principal",
             )
         self.calibration, self.moments = None, FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
         if supervised:

@@ -7,10 +7,13 @@ they held about two thirds of the embedding's variance, so every covariate that 
 
 The readout keeps the input's variance structure and lets cell type weigh exactly as much as it explains:
 
-- **principal part**: the free units (which start as the top principal components of the input, see
-  :meth:`jae.model.JAENetwork.start_at_pca`, and are refined by training), followed by the next principal
-  components of the input up to ``n_principal`` columns in all. The embedding thus spans the input's leading
-  principal subspace, as the SVD baseline does, instead of squeezing it through the free units alone.
+- **principal part**: the input's top ``n_principal`` principal components. In the ``"principal"`` kind the
+  first ``n_free`` of them are replaced by the free units (which start as the top principal components of the
+  input, see :meth:`jae.model.JAENetwork.start_at_pca`, and are refined by training); the ``"components"`` kind
+  reads the components themselves. Either way the embedding spans the input's leading principal subspace, as the
+  SVD baseline does, instead of squeezing it through the free units alone. With cell-type labels the free units are
+  trained beside the classifier and drift from that subspace without a gain (tuning.md, round 24), so the
+  supervised default reads the components; without labels the reconstruction-trained free units are kept.
 - **cell-type part** (models with cell types): the predicted cell-type probabilities, centred, and scaled so that
   their variance on the reference cells equals the *between-type* variance of the input (the part of the input's
   variance that the reference labels explain). Cell type thus weighs as much in the embedding as it does in the
@@ -82,6 +85,7 @@ class Readout:
     """The embedding as a function of a cell's input features ``x`` and latent vector ``z``.
 
     ``embedding = [type_scale * (softmax(z[cell_type]) - type_center) | z[free] | (x - mean) @ tail_axes.T]``
+    (the ``z[free]`` block only when ``free_units``).
 
     Attributes
     ----------
@@ -94,17 +98,22 @@ class Readout:
     type_scale
         Scale of the probabilities: ``sqrt(between-type variance of the input / variance of the probabilities)``,
         both on the reference cells (0 without cell types).
+    free_units
+        Whether the free units are read (``"principal"``: they stand in for the first ``n_free`` principal
+        components) or not (``"components"``: ``tail_axes`` are the top principal axes themselves).
     """
 
     mean: np.ndarray
     tail_axes: np.ndarray
     type_center: np.ndarray
     type_scale: float
+    free_units: bool = True
 
     @classmethod
     def fit(
         cls, X: np.ndarray, latent, *, layout, n_principal: int, rows: np.ndarray | None = None,
         codes: np.ndarray | None = None, chunk: int = 65536, principal: tuple[np.ndarray, np.ndarray] | None = None,
+        free_units: bool = True,
     ) -> "Readout":
         """Fit on the reference cells ``rows`` (bool or int; all when None) of the features ``X`` ``(n, n_input)``.
 
@@ -112,14 +121,15 @@ class Readout:
         :meth:`jae.JAE.latent_transformed`); ``codes`` (int, one per reference cell, ``-1`` for unlabelled) give the
         labels that set the cell-type part's variance. Everything is accumulated over row chunks, so memory stays at
         one chunk however many cells there are. ``principal``: :func:`principal_axes` of the same rows, already
-        computed with at least ``n_principal`` (and ``layout.n_free``) axes.
+        computed with at least ``n_principal`` (and ``layout.n_free``) axes. ``free_units``: see the class.
         """
         idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
-        n_tail = max(int(n_principal) - layout.n_free, 0)
+        skip = layout.n_free if free_units else 0
+        n_tail = max(int(n_principal) - skip, 0)
         if principal is None:
-            principal = principal_axes(X, layout.n_free + n_tail, rows=idx, chunk=chunk)
+            principal = principal_axes(X, skip + n_tail, rows=idx, chunk=chunk)
         mean, axes = principal
-        axes = axes[layout.n_free:layout.n_free + n_tail]
+        axes = axes[skip:skip + n_tail]
         center, scale = np.zeros(layout.n_cell_type, np.float32), 0.0
         if layout.n_cell_type and codes is not None:
             codes = np.asarray(codes)
@@ -143,7 +153,7 @@ class Readout:
             between = float(np.sum(counts[seen] / counts.sum()
                                    * np.sum((between_sums[seen] / counts[seen, None] - grand) ** 2, axis=1)))
             scale = float(np.sqrt(between / spread)) if spread > 0 else 0.0
-        return cls(mean.astype(np.float32), axes.astype(np.float32), center.astype(np.float32), scale)
+        return cls(mean.astype(np.float32), axes.astype(np.float32), center.astype(np.float32), scale, bool(free_units))
 
     @property
     def n_tail(self) -> int:
@@ -151,15 +161,16 @@ class Readout:
 
     def dim(self, layout) -> int:
         """Width of the embedding for ``layout``."""
-        return layout.n_cell_type + layout.n_free + self.n_tail
+        return layout.n_cell_type + (layout.n_free if self.free_units else 0) + self.n_tail
 
     def column_names(self, layout, cell_types=()) -> list[str]:
         """``'cell_type:<name>'``, ``'free:<i>'`` and ``'pc:<i>'`` column names."""
         cell_types = list(cell_types) or [str(i) for i in range(layout.n_cell_type)]
+        n_free = layout.n_free if self.free_units else 0
         return (
             [f"cell_type:{c}" for c in cell_types]
-            + [f"free:{i}" for i in range(layout.n_free)]
-            + [f"pc:{layout.n_free + i}" for i in range(self.n_tail)]
+            + [f"free:{i}" for i in range(n_free)]
+            + [f"pc:{n_free + i}" for i in range(self.n_tail)]
         )
 
     def __call__(self, X: np.ndarray, Z: np.ndarray, layout) -> np.ndarray:
@@ -167,7 +178,8 @@ class Readout:
         parts = []
         if layout.n_cell_type:
             parts.append(self.type_scale * (softmax(Z[:, layout.block("cell_type")]) - self.type_center))
-        parts.append(np.asarray(Z[:, layout.block("free")], dtype=np.float32))
+        if self.free_units:
+            parts.append(np.asarray(Z[:, layout.block("free")], dtype=np.float32))
         if self.n_tail:
             parts.append((np.asarray(X, dtype=np.float32) - self.mean) @ self.tail_axes.T)
         return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
