@@ -105,6 +105,28 @@ def variants_pretrained(model, X, Z, ref, labels, batch):
     f_scaled = free * np.sqrt(var_free.sum() / max(free[ref].var(0).sum(), 1e-12))
     U50, _ = _pca_basis(Xc[ref], 50)
     out["P_free_scaled_tail50"] = np.hstack([ps, f_scaled, (Xc @ U50)[:, nf:]])
+    # session 7: the probabilities beside the principal components of the within-type residual x - P @ M, so the
+    # between-type variance is counted once (in the probability block) instead of twice (there and in the PCs)
+    for k in (30, 50):
+        Uw, _ = _pca_basis(R_ref - R_ref.mean(0), k)
+        Wk = (X - P @ M - R_ref.mean(0)) @ Uw
+        out[f"P_w{k}"] = np.hstack([ps, Wk])
+    out["P_w50_free"] = np.hstack([ps, free, ((X - P @ M - R_ref.mean(0)) @ _pca_basis(R_ref - R_ref.mean(0), 50)[0])[:, nf:]])
+    # session 7: composition-adjusted batch centring: each batch's mean residual from the predicted types' centroids
+    # (one shift per batch, or one per batch and type weighted by the probabilities) removed before the PCA
+    Rp = X - P @ M
+    Xg, Xt = X.copy(), X.copy()
+    for b in np.unique(batch):
+        sel = batch == b
+        Xg[sel] -= Rp[sel].mean(0) - Rp[ref].mean(0)
+        w_bk = P[sel].sum(0)  # (K,)
+        d_bk = (P[sel].T @ Rp[sel]) / np.maximum(w_bk, 1e-9)[:, None]  # (K, d) mean residual per type in b
+        shrink = (w_bk / (w_bk + 10.0))[:, None]  # few cells of a type in a batch: shrink its shift to 0
+        Xt[sel] -= P[sel] @ (shrink * d_bk)
+    for tag, Xb in (("cbc", Xg), ("tbc", Xt)):
+        mu_b = Xb[ref].mean(0)
+        Ub_, _ = _pca_basis(Xb[ref] - mu_b, 50)
+        out[f"pca50_P_{tag}"] = np.hstack([(Xb - mu_b) @ Ub_, ps])
     Ttemp = torch.softmax(torch.as_tensor(logits) / 2, 1).numpy()
     Ttemp = Ttemp - Ttemp[ref].mean(0)
     out["pca50_P_T2"] = np.hstack([pcs, Ttemp * np.sqrt(between / max(Ttemp[ref].var(0).sum(), 1e-12))])
@@ -117,11 +139,18 @@ def knn_label_transfer(embs, ref, labels, scored, model, k=15):
     from sklearn.neighbors import KNeighborsClassifier
     out = {}
     y = np.asarray(labels).astype(str)
-    for name in ("svd_baseline", "svd100", "P_free_tail50", "pca50"):
+    for name in ("svd_baseline", "svd100", "P_free_tail50", "pca50", "pca50_P", "library"):
         if name not in embs:
             continue
         clf = KNeighborsClassifier(n_neighbors=k).fit(embs[name][ref], y[ref])
         out[f"knn_{name}"] = float(np.mean(clf.predict(embs[name][scored]) == y[scored]))
+        if name in ("pca50", "pca50_P", "library"):
+            vote = clf.predict_proba(embs[name])
+            head = softmax_np(embs["latent"][:, model.layout.block("cell_type")])
+            classes = list(clf.classes_)
+            head = head[:, [model.cell_types.index(c) for c in classes]]
+            mix = 0.5 * head + 0.5 * vote
+            out[f"mix_{name}"] = float(np.mean(np.asarray(classes)[mix[scored].argmax(1)] == y[scored]))
         if name == "P_free_tail50":
             vote = clf.predict_proba(embs[name])
             head = softmax_np(embs["latent"][:, model.layout.block("cell_type")])
