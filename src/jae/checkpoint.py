@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 #: 2 added the readout (``readout`` in model.json, ``readout.*`` tensors); version 1 files load with the raw latent.
 #: ``model_kind`` came with the predictor's move to these files; a description without it is a joint model.
 #: 3 added ``free_units`` to ``readout`` (the "components" readout reads no free units); version 2 files read them.
+#: 3 also added the label-transfer voters (``voters`` in model.json, ``voters.features`` / ``voters.codes`` tensors,
+#: :mod:`jae.model.voters`); files without them predict cell types with the calibrated head alone.
 FORMAT_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
@@ -133,6 +135,7 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "adapter": None if getattr(model, "adapter", None) is None else {
             "batch_key": model.adapter.batch_key, "batches": list(model.adapter.batches)},
         "moments": getattr(model, "moments", None) is not None,  # the reference features' mean and covariance
+        "voters": None if getattr(model, "voters", None) is None else model.voters.describe(),
         "history": model.history.to_dict(orient="list"),
     }
     tensors = {f"network.{k}": v.detach().cpu() for k, v in model.network.state_dict().items()}
@@ -146,6 +149,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
                         for k, v in model.calibration.to_tensors().items()})
     if description["adapter"] is not None:
         tensors["adapter.shift"] = torch.from_numpy(np.ascontiguousarray(model.adapter.shift))
+    if description["voters"] is not None:
+        tensors.update({f"voters.{k}": torch.from_numpy(v) for k, v in model.voters.to_tensors().items()})
     if description["moments"]:
         tensors.update({f"moments.{k}": torch.from_numpy(np.ascontiguousarray(v))
                         for k, v in model.moments.to_tensors().items()})
@@ -247,6 +252,7 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     from .mapping import QueryAdapter
     from .model.calibration import LabelCalibration
     from .model.moments import FeatureMoments
+    from .model.voters import Voters
 
     damaged = f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; the model folder is damaged"
     if d.get("calibration") is not None:
@@ -254,6 +260,15 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         if any(v is None for v in parts.values()):
             raise ValueError(damaged % "calibration")
         model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
+    model.voters = None
+    if d.get("voters") is not None:
+        parts = {k: tensors.get(f"voters.{k}") for k in ("features", "codes")}
+        if any(v is None for v in parts.values()):
+            raise ValueError(damaged % "voters")
+        try:
+            model.voters = Voters.from_saved(d["voters"], {k: v.numpy() for k, v in parts.items()}, d["n_input"])
+        except ValueError:
+            raise ValueError(f"{path}: voters tensors are misshapen; the model folder is damaged") from None
     if d.get("adapter") is not None:
         shift = tensors.get("adapter.shift")
         batches = tuple(str(b) for b in d["adapter"]["batches"])

@@ -62,6 +62,7 @@ class JAE:
         self.organism: str | None = None
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
         self.calibration: LabelCalibration | None = None  # supervised models: calibrated confidence, unknown call
+        self.voters = None  # supervised models: reference cells of the label-transfer vote (jae.model.voters)
         self.adapter: QueryAdapter | None = None  # models made by map_query: input shifts of the query batches
         self.moments: FeatureMoments | None = None  # reference input's mean/covariance: fills in missing query input
         self.history = pd.DataFrame()
@@ -260,9 +261,9 @@ class JAE:
                 X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
                 principal=principal, free_units=cfg.readout_for() == "principal",
             )
-        self.calibration, self.moments = None, FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
-        if supervised:
-            self.calibration = fit_calibration(self, X, np.flatnonzero(ref), codes, val_idx)
+        self.moments = FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
+        # label transfer (jae.labels): the calibrated head and the reference voters
+        self.calibration, self.voters = fit_calibration(self, X, np.flatnonzero(ref), codes, val_idx) if supervised else (None, None)
         return self
 
     def map_query(

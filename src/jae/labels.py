@@ -1,8 +1,16 @@
 """Label transfer (:meth:`jae.JAE.predict_cell_type`): calibrated cell-type probabilities and the unknown call.
 
-The probabilities are the softmax of the latent's cell-type logits at a temperature fitted on held-out reference
-cells; a cell is called unknown when it is unlike every reference type (:class:`jae.model.calibration.
-LabelCalibration`). Both are fitted at the end of :meth:`jae.JAE.fit_transformed` by :func:`fit_calibration`.
+The probabilities are the equal mixture of two classifiers with different errors (issue 12):
+
+- the network's cell-type head: the softmax of the latent's cell-type logits at a temperature ``T``;
+- the 15-NN vote among the model's reference voters (:mod:`jae.model.voters`: a seeded sample of the training
+  reference cells, kept as input features) in jae's embedding, the voters embedded by the current network.
+
+``T`` is fitted on the held-out reference cells (never voters) to minimise the mixture's negative log-likelihood,
+so the final probabilities are the calibrated ones; the expected calibration error of the mixture on those cells is
+``model.calibration.ece``. A cell is called unknown when it is unlike every reference type
+(:class:`jae.model.calibration.LabelCalibration`). Models saved without voters (format 2) give the head alone.
+Everything is fitted at the end of :meth:`jae.JAE.fit_transformed` by :func:`fit_calibration`.
 """
 
 from __future__ import annotations
@@ -14,33 +22,71 @@ import pandas as pd
 
 from .model.calibration import LabelCalibration
 from .model.readout import softmax
+from .model.voters import K_VOTE, Voters, mixture, nearest
 
-__all__ = ["predict_cell_type", "fit_calibration"]
+__all__ = ["predict_cell_type", "fit_calibration", "vote", "unknown_scores", "UNKNOWN_SCORE"]
 
 logger = logging.getLogger(__name__)
+
+#: The unknown call's score: "centroid", the distance to the nearest type centroid (LabelCalibration.unknown_score),
+#: or "knn", the mean distance to the nearest voters (LabelCalibration.knn_score); benchmarks/results/mapping*.md.
+UNKNOWN_SCORE = "centroid"
+
+
+def vote(model, embedding: np.ndarray) -> np.ndarray | None:
+    """``(n, n_types)`` 15-NN vote shares of the model's voters for cells with this model's ``embedding``; the voters
+    are embedded by the current network as reference cells (no query shift). None for a model without voters."""
+    voters = getattr(model, "voters", None)
+    if voters is None:
+        return None
+    return voters.vote(model.embed_transformed(voters.features), embedding, model.layout.n_cell_type)
+
+
+def _knn_distance(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None) -> np.ndarray:
+    """Mean distance of each cell to its ``K_VOTE`` nearest voters, in the embedding's columns after the cell type."""
+    n_ct = model.layout.n_cell_type
+    if voter_embedding is None:
+        voter_embedding = model.embed_transformed(model.voters.features)
+    return nearest(voter_embedding[:, n_ct:], np.asarray(embedding)[:, n_ct:], K_VOTE)[1].mean(axis=1)
+
+
+def unknown_scores(model, embedding: np.ndarray) -> dict[str, np.ndarray]:
+    """Both candidate unknown scores of cells with this model's ``embedding`` (1 = the threshold): ``"centroid"``
+    and, for a model with voters, ``"knn"`` (see :data:`UNKNOWN_SCORE`)."""
+    cal, rest = model.calibration, np.asarray(embedding)[:, model.layout.n_cell_type:]
+    out = {"centroid": cal.unknown_score(None, rest) / max(cal.score_threshold, 1e-12)}
+    if getattr(model, "voters", None) is not None and np.isfinite(cal.knn_threshold):
+        out["knn"] = cal.knn_score(_knn_distance(model, embedding))
+    return out
 
 
 def fit_calibration(
     model, X: np.ndarray, ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray
-) -> LabelCalibration:
-    """Temperature and unknown thresholds of ``model`` on the held-out reference cells (positions ``val_idx`` in the
-    reference rows ``ref`` of the features ``X``, the pretraining's validation split; ``codes``: the reference
-    cells' labels), type centroids on the other reference cells; fitted after fine-tuning, so they describe the
-    final network."""
+) -> tuple[LabelCalibration, Voters]:
+    """Voters, temperature and unknown thresholds of ``model`` on the held-out reference cells (positions ``val_idx``
+    in the reference rows ``ref`` of the features ``X``, the pretraining's validation split; ``codes``: the reference
+    cells' labels); voters (a sample seeded by the model's seed) and type centroids from the other reference cells;
+    fitted after fine-tuning, so they describe the final network."""
     train = np.setdiff1d(np.arange(len(ref)), val_idx)
     n_ct = model.layout.n_cell_type
+    voters = Voters.sample(X[ref[train]], codes[train], seed=model.seed)
     X_val = X[ref[val_idx]]
     Z_val = model.latent_transformed(X_val)
+    E_val = model._readout(X_val, Z_val)
+    V = model.embed_transformed(voters.features)
     cal = LabelCalibration.fit(
         heldout_logits=Z_val[:, model.layout.block("cell_type")], heldout_codes=codes[val_idx],
-        heldout_rest=model._readout(X_val, Z_val)[:, n_ct:],
+        heldout_rest=E_val[:, n_ct:],
         train_rest=model.embed_transformed(X[ref[train]])[:, n_ct:], train_codes=codes[train], n_types=n_ct,
+        heldout_vote=voters.vote(V, E_val, n_ct) if len(voters) else None,
+        heldout_knn=_knn_distance(model, E_val, V) if len(voters) else None,
     )
     logger.info(
-        "label calibration on %d held-out reference cells: temperature %.3g, expected calibration error %.4f "
-        "(uncalibrated %.4f)", cal.n_heldout, cal.temperature, cal.ece, cal.ece_raw,
+        "label transfer: %d voters; calibration on %d held-out reference cells: temperature %.3g, expected "
+        "calibration error of the head + %d-NN vote mixture %.4f (at temperature 1: %.4f)",
+        len(voters), cal.n_heldout, cal.temperature, K_VOTE, cal.ece, cal.ece_raw,
     )
-    return cal
+    return cal, voters
 
 
 def predict_cell_type(
@@ -59,7 +105,7 @@ def predict_cell_type(
         Z = model.latent_transformed(X)
         logits = model._store(data, Z[:, model.layout.block("cell_type")], cells, None)
         prob = softmax(logits) if cal is None else cal.probabilities(logits)
-        embedding = model._store(data, model._readout(X, Z), cells, None) if cal is not None else None
+        embedding = model._store(data, model._readout(X, Z), cells, None)
     else:
         embedding = np.asarray(embedding)
         if model.readout is None:
@@ -68,9 +114,17 @@ def predict_cell_type(
             prob = model.readout.probabilities(embedding, model.layout)
         if cal is not None:
             prob = cal.rescale(prob)
+    votes = vote(model, embedding)
+    if votes is not None:
+        prob = mixture(prob, votes)
     best = prob.argmax(axis=1)
     confidence = prob[np.arange(len(best)), best]
-    unknown = np.zeros(len(best), dtype=bool) if cal is None else cal.is_unknown(confidence, embedding[:, n_ct:])
+    if cal is None:
+        unknown = np.zeros(len(best), dtype=bool)
+    elif UNKNOWN_SCORE == "knn" and getattr(model, "voters", None) is not None and np.isfinite(cal.knn_threshold):
+        unknown = cal.knn_score(_knn_distance(model, embedding)) > 1.0
+    else:
+        unknown = cal.is_unknown(confidence, embedding[:, n_ct:])
     names = getattr(data, "obs_names", None)
     index = pd.Index(names) if names is not None and len(names) == len(prob) else pd.RangeIndex(len(prob))
     labels = pd.DataFrame(

@@ -4,9 +4,12 @@ Both are fitted on the reference cells that pretraining held out for early stopp
 :func:`jae.train.split_validation`), never on cells the network was trained on:
 
 - **confidence**: the softmax of the cell-type logits divided by a temperature ``T``, the one number that minimises
-  the negative log-likelihood of the held-out cells' labels (temperature scaling, Guo et al. 2017). ``T`` changes
-  how sure the model is, never which type it picks. The expected calibration error (ECE, 10 equal-width bins of
-  the confidence) on the held-out cells is kept before and after scaling.
+  the negative log-likelihood of the held-out cells' labels (temperature scaling, Guo et al. 2017). With reference
+  voters (:mod:`jae.model.voters`) the probabilities are the equal mixture of that softmax and the voters' 15-NN
+  vote, and ``T`` minimises the *mixture's* negative log-likelihood (the held-out cells are never voters, so their
+  vote is an honest out-of-sample one); ``mixed`` records which. The expected calibration error (ECE, 10
+  equal-width bins of the confidence) of the final probabilities on the held-out cells is kept at ``T = 1`` and at
+  the fitted ``T``.
 - **unknown**: a cell is unknown when it is unlike every reference type on both counts: low calibrated confidence
   *and* far from the nearest reference type centroid in the embedding (each type's distance divided by that type's
   median within-type distance on the training cells). Each count is measured in units of its ``UNKNOWN_QUANTILE``
@@ -61,20 +64,28 @@ def expected_calibration_error(prob: np.ndarray, codes: np.ndarray, *, n_bins: i
     return float(total / len(prob))
 
 
-def fit_temperature(logits: np.ndarray, codes: np.ndarray) -> float:
-    """The temperature ``T > 0`` minimising the mean negative log-likelihood of ``softmax(logits / T)`` at ``codes``.
+def fit_temperature(logits: np.ndarray, codes: np.ndarray, vote: np.ndarray | None = None) -> float:
+    """The temperature ``T > 0`` minimising the mean negative log-likelihood at ``codes`` of ``softmax(logits / T)``,
+    or, with ``vote`` (``(n, k)`` reference-neighbour vote shares, :mod:`jae.model.voters`), of the label-transfer
+    mixture ``mixture(softmax(logits / T), vote)``: the temperature that makes the final probabilities fit best.
 
     Searched on ``log T`` in ``[-3, 3]`` (a bounded scalar minimisation, deterministic); 1.0 for fewer than 2 cells.
     """
     from scipy.optimize import minimize_scalar
 
+    from .voters import mixture
+
     codes = np.asarray(codes)
     if len(codes) < 2:
         return 1.0
     logits = np.asarray(logits, dtype=np.float64)
+    rows = np.arange(len(codes))
 
     def nll(log_t: float) -> float:
-        return float(-_log_softmax(logits / np.exp(log_t))[np.arange(len(codes)), codes].mean())
+        if vote is None:
+            return float(-_log_softmax(logits / np.exp(log_t))[rows, codes].mean())
+        p = mixture(np.exp(_log_softmax(logits / np.exp(log_t))), vote)[rows, codes]
+        return float(-np.log(np.clip(p.astype(np.float64), 1e-12, None)).mean())
 
     res = minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded", options={"xatol": 1e-4})
     return float(np.exp(res.x))
@@ -103,6 +114,12 @@ class LabelCalibration:
         cell-type part (NaN rows for a type with no training cell).
     spreads
         ``(n_types,)`` float32 median distance of each type's training cells to its centroid.
+    mixed
+        True when the probabilities are the mixture of the head and the reference voters' vote
+        (:mod:`jae.model.voters`): the temperature was then fitted, and the ECEs measured, on the mixture.
+    knn_threshold
+        The ``1 - UNKNOWN_QUANTILE`` quantile of the held-out cells' mean distance to their nearest voters in the
+        embedding's columns after the cell-type part (NaN without voters); the unit of :meth:`knn_score`.
     """
 
     temperature: float
@@ -114,14 +131,23 @@ class LabelCalibration:
     score_threshold: float
     centroids: np.ndarray
     spreads: np.ndarray
+    mixed: bool = False
+    knn_threshold: float = float("nan")
 
     @classmethod
     def fit(
         cls, *, heldout_logits: np.ndarray, heldout_codes: np.ndarray, heldout_rest: np.ndarray,
         train_rest: np.ndarray, train_codes: np.ndarray, n_types: int, quantile: float = UNKNOWN_QUANTILE,
+        heldout_vote: np.ndarray | None = None, heldout_knn: np.ndarray | None = None,
     ) -> "LabelCalibration":
         """Fit on held-out reference cells (logits ``(m, n_types)``, labels, embedding columns after the cell-type
-        part ``(m, d)``) and on the training reference cells' embedding columns ``(n, d)`` and labels."""
+        part ``(m, d)``) and on the training reference cells' embedding columns ``(n, d)`` and labels.
+
+        ``heldout_vote``: the held-out cells' vote shares among the voters ``(m, n_types)`` (the voters exclude
+        them): the temperature is then fitted on the mixture, and the ECEs are the mixture's. ``heldout_knn``: their
+        mean distance to the nearest voters ``(m,)``, which sets :attr:`knn_threshold`."""
+        from .voters import mixture
+
         train_codes = np.asarray(train_codes)
         train_rest = np.asarray(train_rest, dtype=np.float64)
         d = train_rest.shape[1]
@@ -133,9 +159,12 @@ class LabelCalibration:
                 centroids[t] = rows.mean(axis=0)
                 spread = float(np.median(np.linalg.norm(rows - centroids[t], axis=1)))
                 spreads[t] = spread if spread > 0 else 1.0
-        temperature = fit_temperature(heldout_logits, heldout_codes)
+        temperature = fit_temperature(heldout_logits, heldout_codes, heldout_vote)
         raw = np.exp(_log_softmax(heldout_logits))
         scaled = np.exp(_log_softmax(np.asarray(heldout_logits, dtype=np.float64) / temperature))
+        if heldout_vote is not None:
+            raw, scaled = mixture(raw, heldout_vote), mixture(scaled, heldout_vote)
+        knn = np.nan if heldout_knn is None or not len(heldout_knn) else float(np.quantile(heldout_knn, 1 - quantile))
         out = cls(
             temperature=temperature,
             ece_raw=expected_calibration_error(raw, heldout_codes),
@@ -143,6 +172,7 @@ class LabelCalibration:
             n_heldout=int(len(heldout_codes)),
             confidence_threshold=0.0, distance_threshold=np.inf, score_threshold=np.inf,
             centroids=centroids.astype(np.float32), spreads=spreads.astype(np.float32),
+            mixed=heldout_vote is not None, knn_threshold=knn,
         )
         if not len(heldout_codes):
             return out
@@ -178,6 +208,11 @@ class LabelCalibration:
         (benchmarks/results/mapping.md), so only the distance can tell them apart."""
         return self.relative_distance(rest) / max(self.distance_threshold, 1e-12)
 
+    def knn_score(self, knn_distance: np.ndarray) -> np.ndarray:
+        """Mean distance to the nearest voters in units of :attr:`knn_threshold` (> 1: farther from the reference
+        cells than all but ``UNKNOWN_QUANTILE`` of the held-out reference cells)."""
+        return np.asarray(knn_distance, np.float64) / max(self.knn_threshold, 1e-12)
+
     def is_unknown(self, confidence: np.ndarray, rest: np.ndarray) -> np.ndarray:
         """``(n,)`` bool: farther from every reference type than all but ``UNKNOWN_QUANTILE`` of the held-out
         reference cells (score above threshold)."""
@@ -187,7 +222,8 @@ class LabelCalibration:
         """The scalars, for ``model.json``."""
         return {k: float(getattr(self, k)) for k in
                 ("temperature", "ece_raw", "ece", "confidence_threshold", "distance_threshold", "score_threshold")} | {
-                    "n_heldout": self.n_heldout}
+                    "n_heldout": self.n_heldout, "mixed": self.mixed,
+                    "knn_threshold": None if np.isnan(self.knn_threshold) else float(self.knn_threshold)}
 
     def to_tensors(self) -> dict[str, np.ndarray]:
         return {"centroids": self.centroids, "spreads": self.spreads}
@@ -196,5 +232,7 @@ class LabelCalibration:
     def from_saved(cls, description: dict, tensors: dict[str, np.ndarray]) -> "LabelCalibration":
         return cls(**{k: float(description[k]) for k in
                       ("temperature", "ece_raw", "ece", "confidence_threshold", "distance_threshold", "score_threshold")},
-                   n_heldout=int(description["n_heldout"]),
+                   n_heldout=int(description["n_heldout"]), mixed=bool(description.get("mixed", False)),
+                   knn_threshold=float("nan") if description.get("knn_threshold") is None else float(
+                       description["knn_threshold"]),
                    centroids=np.asarray(tensors["centroids"], np.float32), spreads=np.asarray(tensors["spreads"], np.float32))

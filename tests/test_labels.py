@@ -1,0 +1,139 @@
+"""Label transfer = calibrated head + 15-NN vote among reference voters (jae.labels, jae.model.voters)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from jae import JAE, JAEConfig
+from jae.datasets import simulate
+from jae.labels import vote
+from jae.model.calibration import expected_calibration_error
+from jae.model.voters import Voters, mixture, nearest
+from jae.train.loop import split_validation
+
+CFG = JAEConfig(max_epochs=20, n_svd=20)
+
+
+@pytest.fixture(scope="module")
+def few():
+    """900 simulated Multiome cells of 8 types; a seeded 120 of them (7-21 per type) are the reference: with 20
+    epochs the head underfits."""
+    m = simulate(900, kind="multiome", n_genes=300, n_peaks=400, n_cell_types=8, n_batches=2, seed=5)
+    ref = np.zeros(m.n_obs, bool)
+    ref[np.random.default_rng(0).choice(m.n_obs, 120, replace=False)] = True
+    return m[ref].copy(), m[~ref].copy()
+
+
+@pytest.fixture(scope="module")
+def model(few):
+    return JAE(CFG, seed=0, device="cpu").fit(few[0], progress_bar=False)
+
+
+def _head(model, data):
+    return model.calibration.probabilities(model.latent(data)[:, model.layout.block("cell_type")])
+
+
+def test_mixture_beats_the_head_alone_when_the_head_is_weak(model, few):
+    query = few[1]
+    truth = query.obs["cell_type"].astype(str).to_numpy()
+    types = np.asarray(model.cell_types)
+    head = (types[_head(model, query).argmax(1)] == truth).mean()
+    pred = model.predict_cell_type(query)
+    mixed = (pred["cell_type"].to_numpy() == truth).mean()
+    assert mixed >= head + 0.02, (head, mixed)  # measured: head 0.462, mixture 0.494, vote alone 0.629
+    emb = model.embed(query, key_added=None)
+    expected = mixture(_head(model, query), vote(model, emb))
+    np.testing.assert_allclose(pred["confidence"].to_numpy(), expected.max(1), atol=1e-6)
+    assert (pred["cell_type"].to_numpy() == types[expected.argmax(1)]).all()
+
+
+def test_voters_are_training_reference_cells_never_heldout_ones(model, few):
+    ref = few[0]
+    X = model._features(ref, layer="counts")[0]
+    _, val_idx = split_validation(ref.n_obs, CFG.val_fraction, seed=model.seed)
+    train = np.setdiff1d(np.arange(ref.n_obs), val_idx)
+    assert len(model.voters) == len(train)
+    idx, dist = nearest(X, model.voters.features, 2)
+    assert dist[:, 0].max() < 0.05 < dist[:, 1].min()  # every voter is one reference cell (float error of ~0.01) ...
+    assert not np.isin(idx[:, 0], val_idx).any()  # ... and none is held out
+    codes = np.searchsorted(model.cell_types, ref.obs["cell_type"].astype(str).to_numpy())
+    assert (model.voters.codes == codes[idx[:, 0]]).all()
+
+
+def test_voter_sample_is_seeded_and_capped():
+    X, codes = np.arange(200, dtype=np.float32).reshape(100, 2), np.arange(100) % 3
+    a, b = Voters.sample(X, codes, seed=1, max_voters=30), Voters.sample(X, codes, seed=1, max_voters=30)
+    assert len(a) == 30 and np.array_equal(a.features, b.features) and np.array_equal(a.codes, b.codes)
+    assert not np.array_equal(a.features, Voters.sample(X, codes, seed=2, max_voters=30).features)
+    assert np.array_equal(a.codes, a.features[:, 0].astype(int) // 2 % 3)  # rows and codes stay aligned
+
+
+def test_exact_neighbours_in_blocks_match_a_direct_search():
+    rng = np.random.default_rng(0)
+    ref, q = rng.normal(size=(300, 5)).astype(np.float32), rng.normal(size=(77, 5)).astype(np.float32)
+    idx, dist = nearest(ref, q, 15, block=10)
+    d = np.linalg.norm(q[:, None, :] - ref[None], axis=2)
+    np.testing.assert_array_equal(idx, np.argsort(d, axis=1, kind="stable")[:, :15])
+    np.testing.assert_allclose(dist, np.sort(d, axis=1)[:, :15], atol=1e-4)
+    with pytest.raises(ValueError, match="same columns"):
+        nearest(ref, q[:, :3], 15)
+
+
+def test_calibration_is_the_mixtures_on_heldout_cells_and_is_logged(few, caplog):
+    ref = few[0]
+    with caplog.at_level(logging.INFO, logger="jae.labels"):
+        m = JAE(CFG, seed=0, device="cpu").fit(ref, progress_bar=False)
+    assert any("expected calibration error of the head + 15-NN vote mixture" in r.getMessage() for r in caplog.records)
+    cal = m.calibration
+    assert cal.mixed and 0 <= cal.ece <= 1 and np.isfinite(cal.knn_threshold)
+    _, val_idx = split_validation(ref.n_obs, CFG.val_fraction, seed=m.seed)
+    held = ref[val_idx].copy()
+    prob = mixture(_head(m, held), vote(m, m.embed(held, key_added=None)))
+    codes = np.searchsorted(m.cell_types, held.obs["cell_type"].astype(str).to_numpy())
+    assert cal.ece == pytest.approx(expected_calibration_error(prob, codes), abs=1e-3)
+    # the temperature minimises the mixture's negative log-likelihood on those cells
+    logits = m.latent(held)[:, m.layout.block("cell_type")]
+
+    def nll(t):
+        e = np.exp((logits - logits.max(1, keepdims=True)) / t)
+        p = mixture(e / e.sum(1, keepdims=True), vote(m, m.embed(held, key_added=None)))
+        return -np.log(np.clip(p[np.arange(len(codes)), codes], 1e-12, None)).mean()
+
+    assert nll(cal.temperature) <= min(nll(1.0), nll(cal.temperature * 2), nll(cal.temperature / 2)) + 1e-6
+
+
+def test_save_load_keeps_voters_and_identical_predictions(model, few, tmp_path):
+    model.save(tmp_path / "m")
+    back = JAE.load(tmp_path / "m", device="cpu")
+    assert np.array_equal(back.voters.features, model.voters.features)
+    assert np.array_equal(back.voters.codes, model.voters.codes)
+    assert back.calibration.describe() == model.calibration.describe()
+    assert back.predict_cell_type(few[1]).equals(model.predict_cell_type(few[1]))
+
+
+def test_predictions_after_finetune_use_the_current_networks_voter_embedding(few):
+    ref, query = few
+    m = JAE(CFG, seed=0, device="cpu").fit(ref, progress_bar=False)
+    V_before = m.embed_transformed(m.voters.features)
+    m.finetune(query, epochs=5, progress_bar=False)
+    V_after = m.embed_transformed(m.voters.features)
+    assert not np.allclose(V_before, V_after, atol=1e-3)  # the network moved the voters
+    emb = m.embed(query, key_added=None)
+    pred = m.predict_cell_type(query, embedding=emb)
+    current = mixture(_head(m, query), m.voters.vote(V_after, emb, m.layout.n_cell_type))
+    np.testing.assert_allclose(pred["confidence"].to_numpy(), current.max(1), atol=1e-5)
+    stale = mixture(_head(m, query), m.voters.vote(V_before, emb, m.layout.n_cell_type))
+    assert not np.allclose(current, stale, atol=1e-3)
+
+
+def test_mapped_model_embeds_voters_as_reference_cells(model, few):
+    query = few[1].copy()
+    query.obs["batch"] = "new_sample"
+    mapped = model.map_query(query, batch_key="batch", epochs=3, progress_bar=False)
+    assert np.abs(mapped.adapter.shift).max() > 0
+    emb = mapped.embed(query, key_added=None)
+    np.testing.assert_allclose(vote(mapped, emb), mapped.voters.vote(model.embed_transformed(model.voters.features),
+                                                                     emb, model.layout.n_cell_type))
