@@ -78,7 +78,11 @@ def test_label_transfer_reads_the_same_probabilities_from_the_embedding(fitted, 
     assert (direct["cell_type"] == via["cell_type"]).all()
     np.testing.assert_allclose(direct["confidence"], via["confidence"], atol=1e-5)
     P = fitted.calibration.probabilities(fitted.latent(query_mdata)[:, fitted.layout.block("cell_type")])
-    np.testing.assert_allclose(direct["confidence"], P.max(axis=1), atol=1e-6)  # the calibrated softmax
+    from jae.labels import vote
+    from jae.model.voters import mixture
+
+    # the calibrated softmax mixed with the voters' 15-NN vote (jae.labels)
+    np.testing.assert_allclose(direct["confidence"], mixture(P, vote(fitted, E)).max(axis=1), atol=1e-6)
 
 
 def test_latent_readout_is_the_raw_latent(query_mdata):
