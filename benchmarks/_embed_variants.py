@@ -127,6 +127,23 @@ def variants_pretrained(model, X, Z, ref, labels, batch):
         mu_b = Xb[ref].mean(0)
         Ub_, _ = _pca_basis(Xb[ref] - mu_b, 50)
         out[f"pca50_P_{tag}"] = np.hstack([(Xb - mu_b) @ Ub_, ps])
+    # session 7: the type block from the head mixed with a 15-NN vote among the reference cells in the principal
+    # components (reference cells vote without themselves), scaled like the head's
+    from sklearn.neighbors import NearestNeighbors
+    ref_idx = np.flatnonzero(ref)
+    codes_ref = np.array([types.index(t) for t in y[ref]])
+    nn_ = NearestNeighbors(n_neighbors=16).fit(pcs[ref])
+    nbr = nn_.kneighbors(pcs, return_distance=False)
+    own = np.zeros(len(X), dtype=bool)
+    own[ref_idx] = True
+    keep = np.where(own[:, None] & (ref_idx[nbr] == np.arange(len(X))[:, None]), False, True)
+    vote = np.zeros_like(P)
+    for i in range(len(X)):
+        sel = nbr[i][keep[i]][:15]
+        vote[i] = np.bincount(codes_ref[sel], minlength=len(types)) / len(sel)
+    Pm = 0.5 * P + 0.5 * vote
+    Pmc = Pm - Pm[ref].mean(0)
+    out["pca50_Pmix"] = np.hstack([pcs, Pmc * np.sqrt(between / max(Pmc[ref].var(0).sum(), 1e-12))])
     Ttemp = torch.softmax(torch.as_tensor(logits) / 2, 1).numpy()
     Ttemp = Ttemp - Ttemp[ref].mean(0)
     out["pca50_P_T2"] = np.hstack([pcs, Ttemp * np.sqrt(between / max(Ttemp[ref].var(0).sum(), 1e-12))])
@@ -190,6 +207,17 @@ def variants_online(model, X, Z, batch):
         out[f"free_tail{k}"] = np.hstack([free, (Xc @ _pca_basis(Xc, k)[0])[:, nf:]])
     out["free_tail50_phase"] = np.hstack([out["free_tail50"], Z[:, lay.block("phase")]])
     out["free_tail50_bc"] = _center(out["free_tail50"], batch)
+    # session 7 experiment: Harmony (Korsunsky et al. 2019; harmonypy when importable) on the principal parts
+    if len(np.unique(batch)) > 1:
+        try:
+            import harmonypy
+            import pandas as pd
+            meta = pd.DataFrame({"batch": batch})
+            for name in ("pca50", "free_tail50"):
+                h = harmonypy.run_harmony(out[name].astype(np.float64), meta, "batch", random_state=0)
+                out[f"{name}_harmony"] = np.asarray(h.Z_corr, dtype=np.float32).reshape(out[name].shape)
+        except ImportError:
+            pass
     # round 21: the free block scaled to the variance of the principal subspace it started as
     U, var = _pca_basis(Xc, nf)
     fs = free * np.sqrt(var.sum() / max(free.var(0).sum(), 1e-12))
