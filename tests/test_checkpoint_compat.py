@@ -39,3 +39,35 @@ def test_format_v2_model_loads_and_embeds_identically():
     assert model.readout is not None and len(model.column_names) == 3 + 30  # 3 cell types + 30 free units
     Z = model.embed(_input(folder, model), key_added=None)
     np.testing.assert_allclose(Z, np.load(folder / "expected_embedding.npy"), rtol=1e-5, atol=1e-5)
+
+
+def test_format_v2_model_without_voters_predicts_with_the_head_alone():
+    from jae.model.readout import softmax
+
+    folder = FIXTURES / "model_v2"
+    model = JAE.load(folder / "model", device="cpu")
+    assert model.voters is None
+    data = _input(folder, model)
+    pred = model.predict_cell_type(data)
+    logits = model.latent(data)[:, model.layout.block("cell_type")]
+    head = softmax(logits) if model.calibration is None else model.calibration.probabilities(logits)
+    np.testing.assert_allclose(pred["confidence"].to_numpy(), head.max(axis=1), atol=1e-6)
+    assert (pred["cell_type"].to_numpy() == np.asarray(model.cell_types)[head.argmax(axis=1)]).all()
+
+
+def test_format_v3_model_loads_and_embeds_identically():
+    folder = FIXTURES / "model_v3"
+    model = JAE.load(folder / "model", device="cpu")
+    assert model.readout is not None and not model.readout.free_units
+    assert model.voters is not None and len(model.voters) == 108 and model.calibration.mixed
+    Z = model.embed(_input(folder, model), key_added=None)
+    np.testing.assert_allclose(Z, np.load(folder / "expected_embedding.npy"), rtol=1e-5, atol=1e-5)
+
+
+def test_format_v3_model_predicts_identically():
+    folder = FIXTURES / "model_v3"
+    model = JAE.load(folder / "model", device="cpu")
+    expected = np.load(folder / "expected_labels.npz")
+    pred = model.predict_cell_type(_input(folder, model))
+    assert (pred["cell_type"].to_numpy().astype(str) == expected["cell_type"]).all()
+    np.testing.assert_allclose(pred["confidence"].to_numpy(), expected["confidence"], atol=1e-5)
