@@ -137,3 +137,21 @@ def test_mapped_model_embeds_voters_as_reference_cells(model, few):
     emb = mapped.embed(query, key_added=None)
     np.testing.assert_allclose(vote(mapped, emb), mapped.voters.vote(model.embed_transformed(model.voters.features),
                                                                      emb, model.layout.n_cell_type))
+
+
+def test_unknown_call_is_the_chosen_score_above_its_heldout_threshold(model, few):
+    from jae.labels import UNKNOWN_SCORE, unknown_scores
+
+    query = few[1]
+    emb = model.embed(query, key_added=None)
+    scores = unknown_scores(model, emb)
+    assert set(scores) == {"centroid", "knn"}
+    pred = model.predict_cell_type(query, embedding=emb)
+    assert (pred["unknown"].to_numpy() == (scores[UNKNOWN_SCORE] > 1)).all()
+    assert pred["unknown"].mean() <= 0.15  # every query type is in the reference (threshold: 5% of held-out cells)
+    # the kNN score is the mean distance to the 15 nearest voters (non-type columns) over the held-out threshold
+    n_ct = model.layout.n_cell_type
+    V = model.embed_transformed(model.voters.features)
+    d = np.linalg.norm(emb[:, None, n_ct:] - V[None, :, n_ct:], axis=2)
+    np.testing.assert_allclose(scores["knn"], np.sort(d, axis=1)[:, :15].mean(1) / model.calibration.knn_threshold,
+                               rtol=1e-3)
