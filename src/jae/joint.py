@@ -437,10 +437,12 @@ class JAE:
     ) -> pd.DataFrame:
         """Label transfer: the most probable cell type of each cell, its calibrated probability and an unknown call.
 
-        The probability is the softmax of the cell-type logits at the temperature fitted on held-out reference cells
-        (``self.calibration``, :mod:`jae.model.calibration`); ``unknown`` is True for cells unlike every reference
-        type (low calibrated probability and far from every type's centroid). Models saved before calibration
-        existed give the plain softmax and never call unknown.
+        The probability is an equal mixture of the cell-type head (softmax of the logits at a temperature fitted on
+        held-out reference cells) and a 15-nearest-neighbour vote among stored reference cells in the embedding
+        (:mod:`jae.labels`, :mod:`jae.model.voters`); ``unknown`` is True for cells farther from their nearest
+        reference cells than 95 % of the held-out reference cells (:mod:`jae.model.calibration`). Format-2 models
+        (no stored reference cells) use the head alone; models saved before calibration existed give the plain
+        softmax and never call unknown.
 
         ``embedding``: this model's :meth:`embed` of the same cells, to save computing it again. ``key_added``: also
         store the labels in ``data.obs[f'{key_added}_cell_type']`` and the probabilities in
