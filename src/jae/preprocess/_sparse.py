@@ -9,8 +9,8 @@ one contiguous run (sorted indices), found once per block (:func:`_tile_starts`)
 rows multiply their run against the tile's rows of ``Q``, which stay in cache (each thread owns a range of rows). ``B.T @ Y``: the tiles
 (in parallel, each owning its rows of the result) add every row's run times that row of ``Y``. The ``k``-wide inner
 loops are vectorised by LLVM. Each output entry sums its terms in the same order as scipy's column-major products
-(ascending feature for ``B @ Q``, ascending row for ``B.T @ Y``); sums are float32 for ``B @ Q`` (as scipy's
-float32 product, bit-identical) and float64 for ``B.T @ Y`` (scipy: float32, then added to the float64 total).
+(ascending feature for ``B @ Q``, ascending row for ``B.T @ Y``) in float32, so both equal scipy's float32
+products bit for bit (``B.T @ Y`` is then added to the caller's float64 total, as before).
 Threads: ``OMP_NUM_THREADS`` when set (as torch and BLAS), else numba's default.
 """
 
@@ -60,16 +60,23 @@ def _csr_dense(indices, data, starts, Q, out, n_chunks):
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _csr_t_dense_add(indices, data, starts, Y, Z):
+def _csr_t_dense_add(indices, data, starts, Y, Z, tile):
     n_rows = starts.shape[1]
+    n_features = Z.shape[0]
     k = Y.shape[1]
     for t in numba.prange(starts.shape[0] - 1):
+        lo = t * tile
+        hi = min(n_features, lo + tile)
+        part = np.zeros((hi - lo, k), dtype=np.float32)  # float32 sums, as scipy's float32 product
         for i in range(n_rows):
             for p in range(starts[t, i], starts[t + 1, i]):
-                j = indices[p]
-                v = np.float64(data[p])
+                j = indices[p] - lo
+                v = data[p]
                 for c in range(k):
-                    Z[j, c] += v * Y[i, c]
+                    part[j, c] += v * Y[i, c]
+        for j in range(hi - lo):
+            for c in range(k):
+                Z[lo + j, c] += np.float64(part[j, c])
 
 
 def _threads() -> int:
@@ -117,6 +124,6 @@ def csr_t_dense_add(B, Y: np.ndarray, Z: np.ndarray, *, tile: int = FEATURE_TILE
     previous = numba.get_num_threads()
     numba.set_num_threads(_threads())
     try:
-        _csr_t_dense_add(indices, data, starts, np.ascontiguousarray(Y, dtype=np.float32), Z)
+        _csr_t_dense_add(indices, data, starts, np.ascontiguousarray(Y, dtype=np.float32), Z, tile)
     finally:
         numba.set_num_threads(previous)
