@@ -94,12 +94,21 @@ def test_latent_readout_is_the_raw_latent(query_mdata):
     assert len(model.column_names) == model.layout.dim
 
 
-def test_unsupervised_mode_uses_the_principal_readout_unless_asked(query_mdata):
+def test_unsupervised_mode_reads_the_principal_components_unless_asked(query_mdata):
     cfg = replace(CFG, mode="unsupervised")
     model = JAE(cfg, seed=0, device="cpu").fit(query_mdata, cell_type_key=None, progress_bar=False)
-    E = model.embed(query_mdata, key_added=None)  # no cell-type part: free units + principal components
-    assert E.shape[1] == min(CFG.n_principal, 2 * CFG.n_svd) and model.column_names[0] == "free:0"
-    np.testing.assert_array_equal(E[:, : model.layout.n_free], model.latent(query_mdata)[:, model.layout.block("free")])
+    X, _ = model._features(query_mdata, layer="counts")
+    E = model.embed(query_mdata, key_added=None)  # no cell-type part: the input's top principal components
+    n = min(CFG.n_principal, 2 * CFG.n_svd)
+    assert E.shape[1] == n and model.column_names[0] == "pc:0"
+    everyone = np.ones(len(X), dtype=bool)
+    np.testing.assert_allclose(np.abs(E), np.abs(_principal_components(X, everyone, 0, n)), atol=2e-3)
+    kept = JAE(replace(cfg, readout_unsupervised="principal"), seed=0, device="cpu").fit(
+        query_mdata, cell_type_key=None, progress_bar=False
+    )  # round 22's readout: the free units first
+    F = kept.embed(query_mdata, key_added=None)
+    assert F.shape[1] == n and kept.column_names[0] == "free:0"
+    np.testing.assert_array_equal(F[:, : kept.layout.n_free], kept.latent(query_mdata)[:, kept.layout.block("free")])
     raw = JAE(replace(cfg, readout_unsupervised="latent"), seed=0, device="cpu").fit(
         query_mdata, cell_type_key=None, progress_bar=False
     )

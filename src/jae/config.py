@@ -56,10 +56,11 @@ class JAEConfig:
     #: principal components up to n_principal columns, beside the same probabilities (round 20's choice, format-2
     #: files); "latent": the seed's raw latent vector (cell-type logits | batch | phase | free).
     readout: ReadoutKind = "components"
-    #: jae: the readout in unsupervised mode: "principal" too (the free units and the input's next principal
-    #: components; no cell-type part). Chosen over the raw latent on the real sets plus the small and simulated
-    #: shapes, where the raw latent lost most (tuning.md, round 22); format-1/2 files keep what they were saved with.
-    readout_unsupervised: ReadoutKind = "principal"
+    #: jae: the readout in unsupervised mode: "components" too (the input's top n_principal principal components; no
+    #: cell-type part). Round 22 chose "principal" (free units + components) over the raw latent on the real sets
+    #: plus the small and simulated shapes; round 26 found the components themselves better still (the free units,
+    #: trained on reconstruction alone, drift from the subspace they start in); files keep what they were saved with.
+    readout_unsupervised: ReadoutKind = "components"
     #: jae: columns of the principal part of the readout (principal components, or free units + components).
     n_principal: int = 50
     # --- pretraining -------------------------------------------------------------------------------------------

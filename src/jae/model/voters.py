@@ -40,6 +40,10 @@ def mixture(head: np.ndarray, vote: np.ndarray) -> np.ndarray:
         np.float32)
 
 
+#: Distance-matrix entries computed at once by :func:`nearest` (float64: 32 MB; with its argpartition, about 0.1 GB).
+CELLS_PER_BLOCK = 1 << 22
+
+
 def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BLOCK) -> tuple[np.ndarray, np.ndarray]:
     """Exact ``k`` nearest rows of ``reference`` for each row of ``query`` (Euclidean): ``(n, k)`` int64 indices and
     ``(n, k)`` float32 distances, nearest first; the queries are processed in blocks of ``block`` rows."""
@@ -48,6 +52,9 @@ def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BL
     if reference.ndim != 2 or query.ndim != 2 or reference.shape[1] != query.shape[1]:
         raise ValueError(f"voters have shape {reference.shape} and cells {query.shape}: expected the same columns")
     k = min(int(k), len(reference))
+    # a block's distance matrix, its argpartition and the float64 squares are each block x n_reference: keep that
+    # product near CELLS_PER_BLOCK entries (about 0.1 GB in all), whatever the number of voters
+    block = max(1, min(int(block), CELLS_PER_BLOCK // max(len(reference), 1)))
     idx = np.empty((len(query), k), np.int64)
     dist = np.empty((len(query), k), np.float32)
     ref_sq = (reference.astype(np.float64) ** 2).sum(1)
