@@ -73,7 +73,9 @@ def run_stage(name: str, argv: list[str], log: Path, *, threads: int) -> dict:
 
 
 def _path_line(log: Path) -> str | None:
-    """The log line saying whether the fit read the data whole or streamed it."""
+    """The log line saying whether the fit read the data whole or streamed it (None when the stage did not run)."""
+    if not log.exists():
+        return None
     text = log.read_text(errors="replace").replace("\r", "\n")
     hit = re.search(r"(in-memory path|streaming path)[^\n]*", text)
     return hit.group(0) if hit else None
