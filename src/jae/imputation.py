@@ -76,7 +76,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     if not len(rows):
         raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are there)")
     pre = model.preprocessor
-    widths = [len(v) if b is None else b.n_components for v, b in zip(pre.var_names, pre.bases)]
+    widths = pre.widths
     block = slice(0, widths[0]) if i == 0 else slice(widths[0], widths[0] + widths[1])
     if method == "regression":
         coords = X[rows, block]

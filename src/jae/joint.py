@@ -319,11 +319,9 @@ class JAE:
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
         pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None).
         """
-        from .mosaic import widths_of
-
         self._require_fitted()
         X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
-        mosaic = None if observed.all() else MosaicInput(observed, X, tuple(widths_of(self.preprocessor)), rate=0.0)
+        mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
         batch = None
         if batch_key is not None:
             obs = getattr(data, "obs", None)

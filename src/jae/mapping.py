@@ -128,9 +128,7 @@ def _measured(model, observed: np.ndarray) -> np.ndarray | None:
     None when every cell has both modalities."""
     if observed.all():
         return None
-    pre = model.preprocessor
-    widths = [len(v) if b is None else b.n_components for v, b in zip(pre.var_names, pre.bases)]
-    return np.repeat(observed, widths, axis=1).astype(np.float32)
+    return np.repeat(observed, model.preprocessor.widths, axis=1).astype(np.float32)
 
 
 def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",

@@ -43,11 +43,6 @@ MODALITY_DROPOUT = 0.3
 MIN_PAIRED_CELLS = 50
 
 
-def widths_of(preprocessor) -> list[int]:
-    """Input columns of each modality."""
-    return [len(v) if b is None else b.n_components for v, b in zip(preprocessor.var_names, preprocessor.bases)]
-
-
 def impute_blocks(X: np.ndarray, moments, widths, rows_of: list[np.ndarray]) -> np.ndarray:
     """A copy of ``X`` in which block ``i`` of the cells ``rows_of[i]`` is replaced by its conditional mean given the
     other block (``moments``: a :class:`~jae.model.moments.FeatureMoments` of paired cells)."""
@@ -139,7 +134,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
             phase[m.observed[:, i]] = phase_i
     preprocessor = Preprocessor.from_bases(m.kinds, m.var_names, bases)
     X = np.hstack(blocks)
-    widths = tuple(widths_of(preprocessor))
+    widths = preprocessor.widths
     moments = FeatureMoments.fit(X, m.paired)
     missing = [np.flatnonzero(~m.observed[:, i]) for i in (0, 1)]
     X = impute_blocks(X, moments, widths, missing)  # the missing blocks: regression on the measured one

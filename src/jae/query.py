@@ -216,7 +216,7 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
             "features in both modalities"
         )
     X = np.zeros((len(cells), pre.n_output), dtype=np.float32)
-    widths = [len(v) if b is None else b.n_components for v, b in zip(pre.var_names, pre.bases)]
+    widths = pre.widths
     blocks = [slice(0, widths[0]), slice(widths[0], widths[0] + widths[1])]
     if counts[0] is not None:
         X[observed[:, 0], blocks[0]] = _block(model, 0, counts[0], overlaps[0], blocks, None)

@@ -155,9 +155,14 @@ class Preprocessor:
         return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases))
 
     @property
+    def widths(self) -> tuple[int, ...]:
+        """Feature columns of each modality (SVD components, or the proteins themselves), in order."""
+        return tuple(len(v) if b is None else b.n_components for v, b in zip(self.var_names, self.bases))
+
+    @property
     def n_output(self) -> int:
         """Width of the concatenated features."""
-        return sum(len(v) if b is None else b.n_components for v, b in zip(self.var_names, self.bases))
+        return sum(self.widths)
 
     def transform_one(self, i: int, X) -> np.ndarray:
         """Features of modality ``i`` from its raw counts (columns already in the fitted order)."""
