@@ -112,17 +112,8 @@ def run_set(name: str, config: JAEConfig, seed: int) -> dict:
     out["temperature"] = mapped.calibration.temperature
     del emb
     # (b) one type left out of the reference
-    sizes = label[query & labelled].astype(str).value_counts()
-    sizes = sizes[sizes >= 20]
-    novel = sizes.index[len(sizes) // 2]
-    ref2 = ref_rows & (label.astype(str) != novel).to_numpy()
-    m2 = JAE(config, seed=seed, device="cpu").fit(_with(qset, label.where(ref2))[ref2].copy(), cell_type_key="ct",
-                                                   progress_bar=False)
-    mapped2 = m2.map_query(q_data, batch_key="batch", progress_bar=False)
-    q_all = qset.mdata[query & labelled].copy()
-    pred = mapped2.predict_cell_type(q_all)
-    emb2 = mapped2.embed(q_all, key_added=None)
-    is_new = (label[query & labelled].astype(str) == novel).to_numpy()
+    novel, mapped2, q_all, emb2, is_new = _left_out_type(qset, query, labelled, label, ref_rows, config, seed)
+    pred = mapped2.predict_cell_type(q_all, embedding=emb2)
     rest = emb2[:, mapped2.layout.n_cell_type:]
     score = mapped2.calibration.unknown_score(pred["confidence"].to_numpy(), rest)
     out["left-out type"] = f"{novel} ({int(is_new.sum())})"
@@ -132,6 +123,22 @@ def run_set(name: str, config: JAEConfig, seed: int) -> dict:
     out["unknown rate left-out"] = float(pred["unknown"][is_new].mean())
     out["unknown rate known"] = float(pred["unknown"][~is_new].mean())
     return out
+
+
+def _left_out_type(qset, query, labelled, label, ref_rows, config, seed):
+    """A reference without the query's median-sized type (of those with >= 20 query cells), mapped onto the query:
+    that type's name, the mapped model, the labelled query cells, their embedding and which of them are that type."""
+    sizes = label[query & labelled].astype(str).value_counts()
+    sizes = sizes[sizes >= 20]
+    novel = sizes.index[len(sizes) // 2]
+    ref2 = ref_rows & (label.astype(str) != novel).to_numpy()
+    m2 = JAE(config, seed=seed, device="cpu").fit(_with(qset, label.where(ref2))[ref2].copy(), cell_type_key="ct",
+                                                   progress_bar=False)
+    mapped2 = m2.map_query(qset.mdata[query].copy(), batch_key="batch", progress_bar=False)
+    q_all = qset.mdata[query & labelled].copy()
+    emb2 = mapped2.embed(q_all, key_added=None)
+    is_new = (label[query & labelled].astype(str) == novel).to_numpy()
+    return novel, mapped2, q_all, emb2, is_new
 
 
 def run_labels(name: str, config: JAEConfig, seed: int) -> dict:
@@ -168,17 +175,8 @@ def run_labels(name: str, config: JAEConfig, seed: int) -> dict:
     out["ECE held-out ref mixture"] = mapped.calibration.ece
     out["ECE held-out ref mixture T=1"] = mapped.calibration.ece_raw
     out["temperature"] = mapped.calibration.temperature
-    sizes = label[query & labelled].astype(str).value_counts()
-    sizes = sizes[sizes >= 20]
-    novel = sizes.index[len(sizes) // 2]
-    ref2 = ref_rows & (label.astype(str) != novel).to_numpy()
-    m2 = JAE(config, seed=seed, device="cpu").fit(_with(qset, label.where(ref2))[ref2].copy(), cell_type_key="ct",
-                                                   progress_bar=False)
-    mapped2 = m2.map_query(qset.mdata[query].copy(), batch_key="batch", progress_bar=False)
-    q_all = qset.mdata[query & labelled].copy()
-    emb2 = mapped2.embed(q_all, key_added=None)
+    novel, mapped2, q_all, emb2, is_new = _left_out_type(qset, query, labelled, label, ref_rows, config, seed)
     pred2 = mapped2.predict_cell_type(q_all, embedding=emb2)
-    is_new = (label[query & labelled].astype(str) == novel).to_numpy()
     scores = unknown_scores(mapped2, emb2)
     out["left-out type"] = f"{novel} ({int(is_new.sum())})"
     out["AUROC centroid distance"] = float(roc_auc_score(is_new, scores["centroid"]))
