@@ -37,13 +37,16 @@ logger = logging.getLogger(__name__)
 UNKNOWN_SCORE = "knn"
 
 
-def vote(model, embedding: np.ndarray) -> np.ndarray | None:
+def vote(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None) -> np.ndarray | None:
     """``(n, n_types)`` 15-NN vote shares of the model's voters for cells with this model's ``embedding``; the voters
-    are embedded by the current network as reference cells (no query shift). None for a model without voters."""
+    are embedded by the current network as reference cells (no query shift), unless ``voter_embedding`` already
+    holds that. None for a model without voters."""
     voters = getattr(model, "voters", None)
     if voters is None:
         return None
-    return voters.vote(model.embed_transformed(voters.features), embedding, model.layout.n_cell_type)
+    if voter_embedding is None:
+        voter_embedding = model.embed_transformed(voters.features)
+    return voters.vote(voter_embedding, embedding, model.layout.n_cell_type)
 
 
 def _knn_distance(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None) -> np.ndarray:
@@ -118,15 +121,17 @@ def predict_cell_type(
             prob = model.readout.probabilities(embedding, model.layout)
         if cal is not None:
             prob = cal.rescale(prob)
-    votes = vote(model, embedding)
+    voters = getattr(model, "voters", None)
+    V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
+    votes = vote(model, embedding, V)
     if votes is not None:
         prob = mixture(prob, votes)
     best = prob.argmax(axis=1)
     confidence = prob[np.arange(len(best)), best]
     if cal is None:
         unknown = np.zeros(len(best), dtype=bool)
-    elif UNKNOWN_SCORE == "knn" and getattr(model, "voters", None) is not None and np.isfinite(cal.knn_threshold):
-        unknown = cal.knn_score(_knn_distance(model, embedding)) > 1.0
+    elif UNKNOWN_SCORE == "knn" and voters is not None and np.isfinite(cal.knn_threshold):
+        unknown = cal.knn_score(_knn_distance(model, embedding, V)) > 1.0
     else:
         unknown = cal.is_unknown(confidence, embedding[:, n_ct:])
     names = getattr(data, "obs_names", None)
