@@ -60,7 +60,10 @@ def jae_loss(
     if not reconstruction_only:
         if layout.n_cell_type and cell_type is not None:
             labelled = cell_type >= 0
-            if bool(labelled.any()):
+            if bool(labelled.all()):  # the usual minibatch: no masked copy (the same values, the same loss)
+                parts["cell_type"] = F.cross_entropy(z[:, layout.block("cell_type")], cell_type)
+                weights["cell_type"] = config.w_cell_type
+            elif bool(labelled.any()):
                 logits = z[labelled, layout.block("cell_type")]
                 parts["cell_type"] = F.cross_entropy(logits, cell_type[labelled])
                 weights["cell_type"] = config.w_cell_type
@@ -69,7 +72,10 @@ def jae_loss(
             weights["batch"] = config.w_batch
         if layout.n_phase and phase is not None:
             known = ~torch.isnan(phase).any(dim=1)
-            if bool(known.any()):
+            if bool(known.all()):
+                parts["phase"] = F.mse_loss(z[:, layout.block("phase")], phase)
+                weights["phase"] = config.w_phase
+            elif bool(known.any()):
                 parts["phase"] = F.mse_loss(z[known, layout.block("phase")], phase[known])
                 weights["phase"] = config.w_phase
         if adversary_logits is not None and config.w_adversary > 0:
