@@ -23,14 +23,21 @@ def _reference(query_mdata):
     return query_mdata.obs["ct_ref"].notna().to_numpy()
 
 
-def test_cell_type_part_carries_the_between_type_variance_of_the_input(fitted, query_mdata):
+def _predicted_centroid_variance(P, X, codes, n_types):
+    M = np.stack([X[codes == k].mean(0) for k in range(n_types)]).astype(np.float64)
+    return float((P.astype(np.float64) @ M).var(axis=0).sum())
+
+
+def test_cell_type_part_carries_the_between_type_variance_the_head_resolves(fitted, query_mdata):
     ref = _reference(query_mdata)
     X, _ = fitted._features(query_mdata, layer="counts")
     E = fitted.embed(query_mdata, key_added=None)
     n_ct = fitted.layout.n_cell_type
     codes = np.array([fitted.cell_types.index(c) for c in query_mdata.obs["ct_ref"][ref].astype(str)])
     type_var = E[ref, :n_ct].var(axis=0).sum()
-    np.testing.assert_allclose(type_var, between_type_variance(X[ref], codes, n_ct), rtol=1e-3)
+    P = fitted.readout.probabilities(E[ref], fitted.layout)
+    np.testing.assert_allclose(type_var, _predicted_centroid_variance(P, X[ref], codes, n_ct), rtol=1e-3)
+    assert type_var <= between_type_variance(X[ref], codes, n_ct) * (1 + 1e-4)  # never more than the labels explain
     assert type_var < E[ref, n_ct:].var(axis=0).sum()  # a minority of the total: within-type structure stays
 
 
@@ -143,4 +150,23 @@ def test_readout_fit_checks_sizes_and_handles_missing_labels():
     np.testing.assert_allclose(r.probabilities(E, layout), softmax(Z[:, :2]), atol=1e-5)
     P = softmax(Z[:20, :2]).astype(np.float64)  # the scale from the labelled cells, accumulated in chunks
     np.testing.assert_allclose(r.type_scale ** 2 * ((P - P.mean(0)) ** 2).sum(1).mean(),
-                               between_type_variance(X[:20], codes[:20], 2), rtol=1e-4)
+                               _predicted_centroid_variance(P, X[:20], codes[:20], 2), rtol=1e-4)
+
+
+def test_a_head_near_the_uniform_guess_adds_almost_nothing_and_a_sure_one_adds_the_between_type_variance():
+    """Round 27: the type part's weight follows what the head resolves. A head that barely left the uniform guess
+    (its logits tiny and unrelated to the labels) must not have its noise scaled up to the between-type variance."""
+    rng = np.random.default_rng(1)
+    layout = LatentLayout(n_cell_type=3, n_batch=1, n_phase=0, n_free=2)
+    codes = np.repeat(np.arange(3), 40)
+    X = rng.normal(size=(120, 8)).astype(np.float32)
+    X += 4.0 * np.eye(3, 8, dtype=np.float32)[codes]  # three well-separated types
+    between = between_type_variance(X, codes, 3)
+    for logits, expected in ((1e-3 * rng.normal(size=(120, 3)), 0.0), (20.0 * np.eye(3)[codes], between)):
+        Z = np.zeros((120, layout.dim), np.float32)
+        Z[:, :3] = logits
+        lookup = dict(zip(map(bytes, X), Z))
+        r = Readout.fit(X, lambda F: np.stack([lookup[bytes(f)] for f in F]), layout=layout, n_principal=4,
+                        codes=codes)
+        type_var = r(X, Z, layout)[:, :3].var(axis=0).sum()
+        assert type_var == pytest.approx(expected, abs=0.02 * between)

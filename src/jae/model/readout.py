@@ -15,9 +15,12 @@ The readout keeps the input's variance structure and lets cell type weigh exactl
   trained beside the classifier and drift from that subspace without a gain (tuning.md, round 24), so the
   supervised default reads the components; without labels the reconstruction-trained free units are kept.
 - **cell-type part** (models with cell types): the predicted cell-type probabilities, centred, and scaled so that
-  their variance on the reference cells equals the *between-type* variance of the input (the part of the input's
-  variance that the reference labels explain). Cell type thus weighs as much in the embedding as it does in the
-  data, never more, whatever the sharpness of the softmax (which depends on when early stopping ended training).
+  their variance on the reference cells equals the variance of the type centroids they predict (``P @ M``, with
+  ``M`` the reference types' mean input): the part of the input's *between-type* variance that the head resolves.
+  A confident, correct head gets all of it, so cell type weighs as much in the embedding as it does in the data and
+  never more, whatever the sharpness of the softmax (which depends on when early stopping ended training); a head
+  that has barely left the uniform guess (a few hundred reference cells, early stopping after a few epochs) gets
+  almost nothing, instead of its noise blown up to the full between-type variance (tuning.md, round 27).
 - The batch units (trained towards a uniform guess, they hold no biology) and the phase units (a 2-d regression of
   the S/G2M scores, already present in the principal part) are left out; :meth:`jae.JAE.latent` still returns the
   whole latent vector.
@@ -66,6 +69,17 @@ def principal_axes(
     return mean, axes * np.where(signs == 0, 1.0, signs)[:, None]
 
 
+def _centroids(X: np.ndarray, rows: np.ndarray, codes: np.ndarray, n_types: int, *, chunk: int = 65536) -> np.ndarray:
+    """``(n_types, d)`` mean of the rows ``rows`` of ``X`` per label ``codes``, in float64 (the grand mean for a type
+    without rows, so it adds nothing)."""
+    sums = np.zeros((n_types, X.shape[1]))
+    for start in range(0, len(rows), chunk):
+        np.add.at(sums, codes[start:start + chunk], np.asarray(X[rows[start:start + chunk]], dtype=np.float64))
+    counts = np.bincount(codes, minlength=n_types).astype(np.float64)
+    grand = sums.sum(axis=0) / max(counts.sum(), 1.0)
+    return np.where(counts[:, None] > 0, sums / np.maximum(counts, 1.0)[:, None], grand)
+
+
 def between_type_variance(X: np.ndarray, codes: np.ndarray, n_types: int, *, chunk: int = 65536) -> float:
     """Variance of ``X`` ``(n, d)`` explained by the labels ``codes`` ``(n,)`` (in ``0..n_types-1``):
     ``sum_k w_k ||mean_k - mean||^2``, with class sums accumulated over row chunks in float64."""
@@ -96,8 +110,8 @@ class Readout:
     type_center
         ``(n_cell_type,)`` mean predicted probability per type on the reference cells (empty without cell types).
     type_scale
-        Scale of the probabilities: ``sqrt(between-type variance of the input / variance of the probabilities)``,
-        both on the reference cells (0 without cell types).
+        Scale of the probabilities: ``sqrt(variance of the predicted centroids P @ M / variance of the
+        probabilities)``, both on the reference cells (0 without cell types).
     free_units
         Whether the free units are read (``"principal"``: they stand in for the first ``n_free`` principal
         components) or not (``"components"``: ``tail_axes`` are the top principal axes themselves).
@@ -134,25 +148,27 @@ class Readout:
         if layout.n_cell_type and codes is not None:
             codes = np.asarray(codes)
             known = np.flatnonzero(codes >= 0)
-            # first and second moments of the probabilities, chunk by chunk
-            p_sum, p_sq, between_sums = np.zeros(layout.n_cell_type), 0.0, np.zeros((layout.n_cell_type, X.shape[1]))
+            centroids = _centroids(X, idx[known], codes[known], layout.n_cell_type, chunk=chunk)
+            # first and second moments of the probabilities and of the centroids they predict, chunk by chunk
+            p_sum, p_sq = np.zeros(layout.n_cell_type), 0.0
+            m_sum, m_sq = np.zeros(X.shape[1]), 0.0
             for start in range(0, len(known), chunk):
-                part = known[start:start + chunk]
-                feats = np.asarray(X[idx[part]], dtype=np.float32)
+                feats = np.asarray(X[idx[known[start:start + chunk]]], dtype=np.float32)
                 P = softmax(latent(feats)[:, layout.block("cell_type")]).astype(np.float64)
                 p_sum += P.sum(axis=0)
                 p_sq += float((P ** 2).sum())
-                np.add.at(between_sums, codes[part], feats.astype(np.float64))
-            center = p_sum / len(known)
-            # normalised by the probabilities' own spread: how sharp the softmax is depends on when early stopping
-            # ended training (a temperature), not on the data, so the block's weight must not depend on it
-            spread = p_sq / len(known) - float(np.sum(center ** 2))
-            counts = np.bincount(codes[known], minlength=layout.n_cell_type).astype(np.float64)
-            seen = counts > 0
-            grand = between_sums.sum(axis=0) / counts.sum()
-            between = float(np.sum(counts[seen] / counts.sum()
-                                   * np.sum((between_sums[seen] / counts[seen, None] - grand) ** 2, axis=1)))
-            scale = float(np.sqrt(between / spread)) if spread > 0 else 0.0
+                predicted = P @ centroids
+                m_sum += predicted.sum(axis=0)
+                m_sq += float((predicted ** 2).sum())
+            n_known = max(len(known), 1)
+            center = p_sum / n_known
+            # the probabilities' own spread: how sharp the softmax is depends on when early stopping ended training
+            # (a temperature), not on the data, so the block's weight is set relative to it
+            spread = p_sq / n_known - float(np.sum(center ** 2))
+            # the variance of the centroids the probabilities predict: the between-type variance of the input as far
+            # as the head resolves it (all of it for a confident, correct head; nothing for a head still at uniform)
+            predicted_var = m_sq / n_known - float(np.sum((m_sum / n_known) ** 2))
+            scale = float(np.sqrt(max(predicted_var, 0.0) / spread)) if spread > 0 else 0.0
         return cls(mean.astype(np.float32), axes.astype(np.float32), center.astype(np.float32), scale, bool(free_units))
 
     @property
