@@ -43,6 +43,30 @@ def _center(A, batch):
     return A
 
 
+def mnn_shift(E, batch, k=20):
+    """Session 8: one translation per batch, the median difference over mutual-nearest-neighbour pairs between the
+    batch and the batches merged before it (largest first); a batch with under 5 pairs moves by its mean offset."""
+    from sklearn.neighbors import NearestNeighbors
+    E = np.asarray(E, dtype=np.float64).copy()
+    order = sorted(np.unique(batch), key=lambda b: -(batch == b).sum())
+    merged = batch == order[0]
+    for b in order[1:]:
+        sel = batch == b
+        A, B = E[merged], E[sel]
+        kk = min(k, len(A) - 1, len(B) - 1)
+        nab = NearestNeighbors(n_neighbors=kk).fit(A).kneighbors(B, return_distance=False)
+        nba = NearestNeighbors(n_neighbors=kk).fit(B).kneighbors(A, return_distance=False)
+        pairs = [(i, j) for i in range(len(B)) for j in nab[i] if i in set(nba[j])]
+        if len(pairs) < 5:
+            shift = A.mean(0) - B.mean(0)
+        else:
+            ib, ja = np.array(pairs).T
+            shift = np.median(A[ja] - B[ib], 0)
+        E[sel] += shift
+        merged = merged | sel
+    return E.astype(np.float32)
+
+
 def variants_pretrained(model, X, Z, ref, labels, batch):
     lay = model.layout
     logits = Z[:, lay.block("cell_type")]
@@ -89,6 +113,7 @@ def variants_pretrained(model, X, Z, ref, labels, batch):
         Uk, _ = _pca_basis(Xc[ref], k)
         out[f"pca{k}_P"] = np.hstack([Xc @ Uk, ps])
     out["pca50_P_bc"] = np.hstack([_center(pcs, batch), ps])
+    out["pca50_P_mnn"] = np.hstack([mnn_shift(pcs, batch), ps])
     out["pca50_2P"] = np.hstack([pcs, ps * np.sqrt(2)])
     out["pca50_halfP"] = np.hstack([pcs, ps * np.sqrt(0.5)])
     out["pca50_Pfree"] = np.hstack([pcs, ps, Z[:, lay.block("free")]])
@@ -194,6 +219,7 @@ def variants_online(model, X, Z, batch):
     U, _ = _pca_basis(Xc, 50)
     pcs = Xc @ U
     out["pca50_bc"] = _center(pcs, batch)
+    out["pca50_mnn"] = mnn_shift(pcs, batch)
     Xb = _center(Xc, batch)
     Ub, _ = _pca_basis(Xb, 50)
     out["pca50_of_bc"] = Xb @ Ub
