@@ -252,3 +252,32 @@ def test_cli_embeds_and_maps_rna_only_files_and_writes_the_imputed_modality(cite
     caplog.clear()
     assert main(["-q", "fit", "--mod1", str(tmp_path / "rna.h5ad"), "--out", str(tmp_path / "m2")]) == 1
     assert "needs both --mod1 (GEX) and --mod2" in caplog.text and "Traceback" not in caplog.text
+
+
+def test_cli_fits_embeds_and_maps_a_mosaic_h5mu(cite, tmp_path, caplog):
+    """A .h5mu whose modalities hold different cells cannot be streamed row by row: the CLI reads it into memory,
+    says so in one line, and fits, embeds and maps it like the same MuData in Python."""
+    import mudata as md
+
+    from jae.cli import main
+
+    m, mos, model, rna_only, prot_only = cite
+    path = tmp_path / "mosaic.h5mu"
+    mos.write(path)
+    with caplog.at_level(logging.INFO, logger="jae.io.inputs"):
+        assert main(["-q", "fit", "--h5mu", str(path), "--max-epochs", "3", "--set", "n_svd=30",
+                     "--out", str(tmp_path / "model")]) == 0
+    assert "mosaic.h5mu holds mosaic data (rna and prot hold different cells" in caplog.text
+    fitted = JAE.load(tmp_path / "model", device="cpu")
+    assert fitted.preprocessor.kinds == ("GEX", "ADT")
+    assert main(["-q", "embed", "--h5mu", str(path), "--model", str(tmp_path / "model"), "--finetune-epochs", "0",
+                 "--out", str(tmp_path / "emb.h5mu")]) == 0
+    emb = md.read_h5mu(tmp_path / "emb.h5mu").obsm["X_jae"]
+    assert emb.shape == (mos.n_obs, len(fitted.column_names)) and np.isfinite(emb).all()
+    np.testing.assert_allclose(emb, fitted.embed(mos, key_added=None), atol=1e-5)
+    query = mos.copy()
+    query.obs["batch"] = "new_" + query.obs["batch"].astype(str)
+    query.write(tmp_path / "query.h5mu")
+    assert main(["-q", "map", "--model", str(tmp_path / "model"), "--h5mu", str(tmp_path / "query.h5mu"),
+                 "--epochs", "2", "--out", str(tmp_path / "mapped")]) == 0
+    assert set(JAE.load(tmp_path / "mapped", device="cpu").adapter.batches) == set(query.obs["batch"])

@@ -8,12 +8,15 @@ reads it into memory when it fits a memory budget and otherwise leaves it on dis
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["InputFiles"]
+
+logger = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike
 
@@ -136,7 +139,7 @@ class InputFiles:
         -------
         :class:`mudata.MuData` or :class:`jae.io.PairedFiles`. A Cell Ranger file is always read whole.
         """
-        from .paired_files import open_competition, open_h5mu, plan_input
+        from .paired_files import DifferentCellsError, open_competition, open_h5mu, plan_input
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only and not plan:
@@ -145,7 +148,13 @@ class InputFiles:
         if self.source == "10x" or self.rna_only:  # RNA only: always read whole
             return self.read(annotations=annotations)
         if self.source == "h5mu":
-            files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer)
+            try:
+                files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind,
+                                  layer=self.layer)
+            except DifferentCellsError as err:  # mosaic: some cells lack a modality (jae.mosaic)
+                logger.info("%s: %s holds mosaic data (%s); reading it into memory (streaming needs every cell in "
+                            "both modalities)", what, Path(self.h5mu).name, str(err).split(";")[0])
+                return self.read(annotations=annotations)
             if joined:
                 files = files.with_annotations(joined, replace_existing=True)
         else:

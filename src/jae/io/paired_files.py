@@ -301,6 +301,10 @@ def open_h5mu(
     )
 
 
+class DifferentCellsError(ValueError):
+    """The two modalities hold different sets of cells: mosaic data, which is read into memory, not streamed."""
+
+
 def _check_same_cells(first: pd.Index, second: pd.Index, names) -> None:
     if first.equals(second):
         return
@@ -310,7 +314,7 @@ def _check_same_cells(first: pd.Index, second: pd.Index, names) -> None:
             "write both in one cell order, or read them with jae.io.read_competition / read_h5mu"
         )
     only_first, only_second = first.difference(second), second.difference(first)
-    raise ValueError(
+    raise DifferentCellsError(
         f"{names[0]} and {names[1]} hold different cells ({len(only_first)} only in {names[0]}, {len(only_second)} "
         f"only in {names[1]}); subset both to the shared cells"
     )
