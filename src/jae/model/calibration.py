@@ -10,16 +10,14 @@ Both are fitted on the reference cells that pretraining held out for early stopp
   vote is an honest out-of-sample one); ``mixed`` records which. The expected calibration error (ECE, 10
   equal-width bins of the confidence) of the final probabilities on the held-out cells is kept at ``T = 1`` and at
   the fitted ``T``.
-- **unknown**: a cell is unknown when it is unlike every reference type on both counts: low calibrated confidence
-  *and* far from the nearest reference type centroid in the embedding (each type's distance divided by that type's
-  median within-type distance on the training cells). Each count is measured in units of its ``UNKNOWN_QUANTILE``
-  quantile on the held-out cells, the score is the smaller of the two, and a cell is called unknown when its score
-  is above the ``1 - UNKNOWN_QUANTILE`` quantile of the held-out cells' scores (at most that share of held-out
-  reference cells is called unknown).
-  The distance is taken in the embedding's columns after the cell-type part (free units and principal components),
-  which follow the input rather than the classifier: a cell of a type absent from the reference is often given a
-  confident known label but still lies far from that type's cells. :meth:`LabelCalibration.unknown_score` is the
-  continuous score behind the call (for ROC curves).
+- **unknown**: thresholds on the held-out cells for each candidate score, each at the share ``UNKNOWN_QUANTILE`` of
+  them: the calibrated head's top probability (:attr:`LabelCalibration.head_threshold`, :meth:`head_score`: the
+  call, see :data:`jae.labels.UNKNOWN_SCORE` for the choice and its mechanism), the mixture's top probability
+  (:attr:`confidence_threshold`), the mean distance to the nearest voters (:attr:`knn_threshold`, the call of files
+  saved before ``head_threshold``) and the distance to the nearest type centroid over the type's median spread
+  (:attr:`distance_threshold`, :meth:`unknown_score`; the call of models without voters). Distances are taken in
+  the embedding's columns after the cell-type part. Each ``*_score`` method gives its score in units of its
+  threshold (> 1: called unknown by it).
 
 Everything here is numpy; the arrays are saved with the model's weights.
 """
@@ -120,6 +118,10 @@ class LabelCalibration:
     knn_threshold
         The ``1 - UNKNOWN_QUANTILE`` quantile of the held-out cells' mean distance to their nearest voters in the
         embedding's columns after the cell-type part (NaN without voters); the unit of :meth:`knn_score`.
+    head_threshold
+        The ``UNKNOWN_QUANTILE`` quantile of the held-out cells' calibrated *head* confidence (the top probability of
+        the temperature-scaled head alone, before the mixture); the unit of :meth:`head_score`, the unknown call's
+        score (:data:`jae.labels.UNKNOWN_SCORE`). NaN in files written before it (they keep the kNN call).
     """
 
     temperature: float
@@ -133,6 +135,7 @@ class LabelCalibration:
     spreads: np.ndarray
     mixed: bool = False
     knn_threshold: float = float("nan")
+    head_threshold: float = float("nan")
 
     @classmethod
     def fit(
@@ -161,7 +164,7 @@ class LabelCalibration:
                 spreads[t] = spread if spread > 0 else 1.0
         temperature = fit_temperature(heldout_logits, heldout_codes, heldout_vote)
         raw = np.exp(_log_softmax(heldout_logits))
-        scaled = np.exp(_log_softmax(np.asarray(heldout_logits, dtype=np.float64) / temperature))
+        scaled = scaled_head = np.exp(_log_softmax(np.asarray(heldout_logits, dtype=np.float64) / temperature))
         if heldout_vote is not None:
             raw, scaled = mixture(raw, heldout_vote), mixture(scaled, heldout_vote)
         knn = np.nan if heldout_knn is None or not len(heldout_knn) else float(np.quantile(heldout_knn, 1 - quantile))
@@ -173,6 +176,7 @@ class LabelCalibration:
             confidence_threshold=0.0, distance_threshold=np.inf, score_threshold=np.inf,
             centroids=centroids.astype(np.float32), spreads=spreads.astype(np.float32),
             mixed=heldout_vote is not None, knn_threshold=knn,
+            head_threshold=float(np.quantile(scaled_head.max(axis=1), quantile)) if len(heldout_codes) else np.nan,
         )
         if not len(heldout_codes):
             return out
@@ -208,6 +212,17 @@ class LabelCalibration:
         (benchmarks/results/mapping.md), so only the distance can tell them apart."""
         return self.relative_distance(rest) / max(self.distance_threshold, 1e-12)
 
+    def confidence_score(self, confidence: np.ndarray) -> np.ndarray:
+        """``1 - confidence`` in units of ``1 - confidence_threshold`` (> 1: less confident than all but
+        ``UNKNOWN_QUANTILE`` of the held-out reference cells); ``confidence``: the calibrated top probability."""
+        return (1.0 - np.asarray(confidence, np.float64)) / max(1.0 - self.confidence_threshold, 1e-12)
+
+    def head_score(self, head_confidence: np.ndarray) -> np.ndarray:
+        """``1 - head_confidence`` in units of ``1 - head_threshold`` (> 1: the calibrated head is less sure than for
+        all but ``UNKNOWN_QUANTILE`` of the held-out reference cells); ``head_confidence``: the top probability of the
+        temperature-scaled head alone."""
+        return (1.0 - np.asarray(head_confidence, np.float64)) / max(1.0 - self.head_threshold, 1e-12)
+
     def knn_score(self, knn_distance: np.ndarray) -> np.ndarray:
         """Mean distance to the nearest voters in units of :attr:`knn_threshold` (> 1: farther from the reference
         cells than all but ``UNKNOWN_QUANTILE`` of the held-out reference cells)."""
@@ -223,7 +238,8 @@ class LabelCalibration:
         return {k: float(getattr(self, k)) for k in
                 ("temperature", "ece_raw", "ece", "confidence_threshold", "distance_threshold", "score_threshold")} | {
                     "n_heldout": self.n_heldout, "mixed": self.mixed,
-                    "knn_threshold": None if np.isnan(self.knn_threshold) else float(self.knn_threshold)}
+                    "knn_threshold": None if np.isnan(self.knn_threshold) else float(self.knn_threshold),
+                    "head_threshold": None if np.isnan(self.head_threshold) else float(self.head_threshold)}
 
     def to_tensors(self) -> dict[str, np.ndarray]:
         return {"centroids": self.centroids, "spreads": self.spreads}
@@ -235,4 +251,6 @@ class LabelCalibration:
                    n_heldout=int(description["n_heldout"]), mixed=bool(description.get("mixed", False)),
                    knn_threshold=float("nan") if description.get("knn_threshold") is None else float(
                        description["knn_threshold"]),
+                   head_threshold=float("nan") if description.get("head_threshold") is None else float(
+                       description["head_threshold"]),
                    centroids=np.asarray(tensors["centroids"], np.float32), spreads=np.asarray(tensors["spreads"], np.float32))

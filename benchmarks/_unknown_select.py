@@ -1,0 +1,232 @@
+"""Choosing the unknown-call score on reference cells only (issue 15 item 4): leave one type out inside a reference.
+
+For each set and seed the reference is ``mapping._setup``'s (the labelled cells outside the benchmark's query; the
+query cells are never read). Within it a seeded 20% of the cells is kept out as the test cells. For each left-out
+type T (types with >= ``--min-cells`` reference cells, at most ``--types`` per set and seed, rotating with the seed
+so that the seeds cover different types) a model is fitted on the other 80% without T; its test cells of known types
+(negatives) and every reference cell of T (positives, never seen by the fit) are scored by every candidate score,
+all from the same fitted model:
+
+- ``knn``: mean distance to the 15 nearest voters in the embedding's columns after the cell-type part (current);
+- ``centroid``: distance to the nearest type centroid in units of the type's spread (the older score);
+- ``centroid_pred``: the same to the centroid of the predicted type (the mixture's label);
+- ``lof``: ``knn`` divided by the mean of those 15 voters' own mean distance to their 15 nearest voters (a
+  density-relative distance, as in the local outlier factor);
+- ``knn_all``: ``knn`` in every column of the embedding (the cell-type part included);
+- ``knn_input`` / ``lof_input``: the same in the input features (the SVD features the encoder reads);
+- ``disagree``: 1 - the vote share of the head's top type (the head's label against the neighbours' labels);
+- ``1-conf``: 1 - the mixture's top probability (``1-conf head``: the calibrated head's alone);
+- ``entropy``: the mixture's entropy;
+- ``rank(a+b)``: the mean of the two scores' ranks among the held-out reference cells (the model's validation split).
+
+Thresholds from the model's held-out reference cells (its validation split, the cells ``fit_calibration`` uses): the
+global 95% quantile, and per predicted type (that type's held-out cells' 95% quantile when it has >= 20 of them,
+else the global one). Call rates are on the test cells.
+
+    OMP_NUM_THREADS=1 python benchmarks/_unknown_select.py --sets reapseq_pbmc pbmc10k_cite --seeds 0 1 2 \
+        --out benchmarks/results/unknown_selection.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import warnings
+import logging
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from mapping import _setup, _with  # noqa: E402
+
+from jae import JAE, JAEConfig  # noqa: E402
+from jae.model.voters import K_VOTE, nearest  # noqa: E402
+from jae.train import split_validation  # noqa: E402
+
+QUANTILE = 0.95
+MIN_PER_TYPE = 20
+
+
+def _own_knn(points: np.ndarray) -> np.ndarray:
+    """Each row's mean distance to its ``K_VOTE`` nearest other rows."""
+    return nearest(points, points, K_VOTE + 1)[1][:, 1:].mean(axis=1)
+
+
+def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Every candidate score of cells with input features ``X`` under ``model``, and the mixture's predicted type."""
+    from jae.labels import vote
+    from jae.model.voters import mixture
+
+    n_ct = model.layout.n_cell_type
+    Z = model.latent_transformed(X)
+    E = model._readout(X, Z)
+    head = model.calibration.probabilities(Z[:, model.layout.block("cell_type")])
+    V = model.embed_transformed(model.voters.features)
+    votes = vote(model, E, V)
+    prob = mixture(head, votes)
+    out = {}
+    for name, ref, q in (("", V[:, n_ct:], E[:, n_ct:]), ("_all", V, E),
+                         ("_input", model.voters.features, X)):
+        idx, dist = nearest(ref, q, K_VOTE)
+        knn = dist.mean(axis=1)
+        out["knn" + name] = knn
+        if name != "_all":
+            out["lof" + name] = knn / np.maximum(_own_knn(ref)[idx].mean(axis=1), 1e-12)
+    cal = model.calibration
+    out["centroid"] = cal.relative_distance(E[:, n_ct:])
+    pred = prob.argmax(axis=1)
+    out["centroid_pred"] = np.linalg.norm(E[:, n_ct:] - cal.centroids[pred], axis=1) / cal.spreads[pred]
+    out["disagree"] = 1.0 - votes[np.arange(len(E)), head.argmax(1)]
+    out["1-conf"] = 1.0 - prob.max(axis=1)
+    out["entropy"] = -(prob * np.log(np.clip(prob, 1e-12, None))).sum(axis=1)
+    out["1-conf head"] = 1.0 - head.max(axis=1)
+    return out, pred
+
+
+COMBOS = (("lof", "disagree"), ("knn", "disagree"), ("lof", "1-conf"), ("lof_input", "disagree"), ("lof", "knn_input"),
+          ("centroid", "1-conf"), ("centroid", "lof"), ("centroid", "disagree"), ("knn", "1-conf"),
+          ("knn_all", "1-conf"))
+
+
+def _ranks(ref: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Share of ``ref`` below each ``x`` (the empirical CDF of the held-out cells' scores; mid-ranks at ties)."""
+    s = np.sort(ref)
+    return (np.searchsorted(s, x, "left") + np.searchsorted(s, x, "right")) / (2.0 * len(s))
+
+
+def _thresholds(val: np.ndarray, val_pred: np.ndarray, n_types: int) -> tuple[float, np.ndarray]:
+    glob = float(np.quantile(val, QUANTILE))
+    per = np.full(n_types, glob)
+    for t in range(n_types):
+        v = val[val_pred == t]
+        if len(v) >= MIN_PER_TYPE:
+            per[t] = float(np.quantile(v, QUANTILE))
+    return glob, per
+
+
+def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, novel: str, config: JAEConfig,
+            seed: int) -> list[dict]:
+    from sklearn.metrics import roc_auc_score
+
+    lab = label.astype(str).to_numpy()
+    fit_rows = ref_rows & ~test & (lab != novel)
+    t = time.perf_counter()
+    model = JAE(config, seed=seed, device="cpu").fit(_with(qset, label.where(fit_rows))[fit_rows].copy(),
+                                                     cell_type_key="ct", progress_bar=False)
+    fit_s = time.perf_counter() - t
+    X_fit = model._features(qset.mdata[fit_rows].copy(), layer="counts")[0]
+    _, val_idx = split_validation(int(fit_rows.sum()), config.val_fraction, seed=seed)
+    pos = ref_rows & (lab == novel)
+    neg = ref_rows & test & (lab != novel)
+    X_eval = model._features(qset.mdata[pos | neg].copy(), layer="counts")[0]
+    is_new = pos[pos | neg]
+    val_sc, val_pred = candidate_scores(model, X_fit[val_idx])
+    sc, pred = candidate_scores(model, X_eval)
+    for a, b in COMBOS:
+        name = f"rank({a}+{b})"
+        val_sc[name] = (_ranks(val_sc[a], val_sc[a]) + _ranks(val_sc[b], val_sc[b])) / 2
+        sc[name] = (_ranks(val_sc[a], sc[a]) + _ranks(val_sc[b], sc[b])) / 2
+    rows = []
+    n_types = model.layout.n_cell_type
+    for name, s in sc.items():
+        glob, per = _thresholds(val_sc[name], val_pred, n_types)
+        call_g, call_t = s > glob, s > per[pred]
+        rows.append({"score": name, "left-out": novel, "n left-out": int(is_new.sum()), "n known": int((~is_new).sum()),
+                     "AUROC": float(roc_auc_score(is_new, s)),
+                     "call left-out global": float(call_g[is_new].mean()),
+                     "call known global": float(call_g[~is_new].mean()),
+                     "call left-out per-type": float(call_t[is_new].mean()),
+                     "call known per-type": float(call_t[~is_new].mean()), "fit s": fit_s,
+                     "q95 held-out / q95 test known": glob / max(float(np.quantile(s[~is_new], QUANTILE)), 1e-12)})
+    return rows
+
+
+def run(name: str, seed: int, n_types: int, min_cells: int, config: JAEConfig, max_ref: int | None) -> list[dict]:
+    qset, query, labelled, label, ref_rows, _ = _setup(name, seed)
+    rng = np.random.default_rng(seed + 1000)
+    if max_ref is not None and ref_rows.sum() > max_ref:  # a seeded subsample keeps the fits short
+        keep = np.zeros_like(ref_rows)
+        keep[rng.choice(np.flatnonzero(ref_rows), max_ref, replace=False)] = True
+        ref_rows = keep
+    test = np.zeros_like(ref_rows)
+    test[np.flatnonzero(ref_rows)[rng.random(int(ref_rows.sum())) < 0.2]] = True
+    sizes = label[ref_rows].astype(str).value_counts()
+    eligible = sorted(sizes[sizes >= min_cells].index)
+    chosen = [eligible[(seed * n_types + j) % len(eligible)] for j in range(min(n_types, len(eligible)))]
+    rows = []
+    for novel in chosen:
+        for r in one_fit(qset, label, ref_rows, test, novel, config, seed):
+            rows.append({"set": name, "seed": seed, **r})
+        print(json.dumps({k: v for k, v in rows[-1].items() if k in ("set", "seed", "left-out", "fit s")}), flush=True)
+    return rows
+
+
+def fmt(t: pd.DataFrame) -> str:
+    """A small markdown table (floats to 3 decimals)."""
+    def cell(v):
+        return f"{v:.3f}" if isinstance(v, (float, np.floating)) else str(v)
+    lines = ["| | " + " | ".join(map(str, t.columns)) + " |", "|---" * (len(t.columns) + 1) + "|"]
+    rows = ["| " + str(i) + " | " + " | ".join(cell(v) for v in row) + " |" for i, row in t.iterrows()]
+    return "\n".join(lines + rows)
+
+
+def report(df: pd.DataFrame) -> str:
+    """Markdown: AUROC per candidate, averaged over left-out types, per set and seed; then the mean over sets."""
+    per_seed = df.groupby(["score", "set", "seed"])["AUROC"].mean().unstack(["set", "seed"])
+    per_set = df.groupby(["score", "set"])["AUROC"].mean().unstack("set")
+    per_set["mean over sets"] = per_set.mean(axis=1)
+    per_set["worst set"] = per_set.drop(columns="mean over sets").min(axis=1)
+    per_set = per_set.sort_values("mean over sets", ascending=False)
+    rates = df.groupby("score")[["call left-out global", "call known global", "call left-out per-type",
+                                 "call known per-type"]].mean().loc[per_set.index]
+    per_seed.columns = [f"{s} s{k}" for s, k in per_seed.columns]
+    fits = df[df.score == "knn"][["set", "seed", "left-out", "n left-out", "n known", "fit s"]].reset_index(drop=True)
+    return ("## AUROC per set (mean over left-out types and seeds)\n\n" + fmt(per_set)
+            + "\n\n## AUROC per set and seed (mean over left-out types)\n\n" + fmt(per_seed.loc[per_set.index])
+            + "\n\n## Call rates (mean over sets, seeds, left-out types), test cells\n\n" + fmt(rates)
+            + "\n\n## Left-out types\n\n" + fmt(fits) + "\n")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--sets", nargs="+", default=["bmmc_multiome", "bmmc_cite", "reapseq_pbmc", "pbmc10k_cite"])
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--types", type=int, default=2, help="left-out types per set and seed")
+    p.add_argument("--min-cells", type=int, default=50)
+    p.add_argument("--max-epochs", type=int, default=30)
+    p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
+    p.add_argument("--csv", type=Path, default=None, help="append the raw rows here (resumable runs)")
+    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--report", type=Path, default=None, help="only write the report of rows saved with --csv")
+    args = p.parse_args(argv)
+    if args.report is not None:
+        text = report(pd.read_csv(args.report))
+        print(text)
+        if args.out is not None:
+            args.out.write_text(text)
+        return 0
+    logging.basicConfig(level=logging.WARNING)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    config = replace(JAEConfig(), max_epochs=args.max_epochs)
+    frames = []
+    for name in args.sets:
+        for seed in args.seeds:
+            df = pd.DataFrame(run(name, seed, args.types, args.min_cells, config, args.max_ref))
+            if args.csv is not None:
+                saved = pd.read_csv(args.csv) if args.csv.exists() else None
+                pd.concat([saved, df]).to_csv(args.csv, index=False)
+            frames.append(df)
+    text = report(pd.concat(frames))
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
