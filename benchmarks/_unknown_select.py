@@ -17,7 +17,8 @@ all from the same fitted model:
 - ``disagree``: 1 - the vote share of the head's top type (the head's label against the neighbours' labels);
 - ``1-conf``: 1 - the mixture's top probability (``1-conf head``: the calibrated head's alone);
 - ``entropy``: the mixture's entropy;
-- ``rank(a+b)``: the mean of the two scores' ranks among the held-out reference cells (the model's validation split).
+- ``rank(a+b)``: the mean of the two scores' ranks among the held-out reference cells (the model's validation split);
+  ``rankmax(a,b)``: the larger of the two ranks.
 
 Thresholds from the model's held-out reference cells (its validation split, the cells ``fit_calibration`` uses): the
 global 95% quantile, and per predicted type (that type's held-out cells' 95% quantile when it has >= 20 of them,
@@ -90,7 +91,10 @@ def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
 
 COMBOS = (("lof", "disagree"), ("knn", "disagree"), ("lof", "1-conf"), ("lof_input", "disagree"), ("lof", "knn_input"),
           ("centroid", "1-conf"), ("centroid", "lof"), ("centroid", "disagree"), ("knn", "1-conf"),
-          ("knn_all", "1-conf"))
+          ("knn_all", "1-conf"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "lof"),
+          ("1-conf head", "knn_all"))
+#: Pairs also combined by the larger of the two ranks (either signal alone can call a cell).
+MAX_COMBOS = (("1-conf head", "centroid"), ("1-conf head", "knn"))
 
 
 def _ranks(ref: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -131,6 +135,10 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
         name = f"rank({a}+{b})"
         val_sc[name] = (_ranks(val_sc[a], val_sc[a]) + _ranks(val_sc[b], val_sc[b])) / 2
         sc[name] = (_ranks(val_sc[a], sc[a]) + _ranks(val_sc[b], sc[b])) / 2
+    for a, b in MAX_COMBOS:
+        name = f"rankmax({a},{b})"
+        val_sc[name] = np.maximum(_ranks(val_sc[a], val_sc[a]), _ranks(val_sc[b], val_sc[b]))
+        sc[name] = np.maximum(_ranks(val_sc[a], sc[a]), _ranks(val_sc[b], sc[b]))
     rows = []
     n_types = model.layout.n_cell_type
     for name, s in sc.items():
