@@ -176,7 +176,7 @@ def render_cli(runs: dict) -> list[str]:
         "+ embedding + "
         "write. Wall times are on a machine shared with other jobs (1-min load average at the end of each stage in "
         "the last column). CPU seconds are steadier than wall seconds but not load-free on this virtual machine: "
-        "the same pretraining step (session 4's loop and today's, bit-identical results) costs about 1.6 ms CPU "
+        "the same pretraining step (session 4's loop and today's, bit-identical results) costs about 1.7 ms CPU "
         "with the machine otherwise idle and 8-9 ms CPU with two other busy processes on its 2 cores.",
         "",
     ]
