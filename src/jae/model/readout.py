@@ -11,9 +11,9 @@ The readout keeps the input's variance structure and lets cell type weigh exactl
   first ``n_free`` of them are replaced by the free units (which start as the top principal components of the
   input, see :meth:`jae.model.JAENetwork.start_at_pca`, and are refined by training); the ``"components"`` kind
   reads the components themselves. Either way the embedding spans the input's leading principal subspace, as the
-  SVD baseline does, instead of squeezing it through the free units alone. With cell-type labels the free units are
-  trained beside the classifier and drift from that subspace without a gain (tuning.md, round 24), so the
-  supervised default reads the components; without labels the reconstruction-trained free units are kept.
+  SVD baseline does, instead of squeezing it through the free units alone. The defaults read the components in both
+  modes: they tie with the trained free units where both were measured with labels (tuning.md, rounds 24 and 27),
+  beat them without labels (round 26), and make the non-type columns a fixed map of the input.
 - **cell-type part** (models with cell types): the predicted cell-type probabilities, centred, and scaled so that
   their variance on the reference cells equals the variance of the type centroids they predict (``P @ M``, with
   ``M`` the reference types' mean input): the part of the input's *between-type* variance that the head resolves.
