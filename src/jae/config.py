@@ -51,9 +51,9 @@ class JAEConfig:
     #: the linear solution instead of a random one (benchmarks/results/tuning.md, round 17).
     pca_init: bool = True
     #: jae: how the embedding is read off the network (jae.model.readout). "components": the cell-type
-    #: probabilities scaled to the between-type variance the head resolves (tuning.md, rounds 20, 27) beside the top
-    #: n_principal principal components of the input (round 24); "principal": the free units followed by the input's next
-    #: principal components up to n_principal columns, beside the same probabilities (round 20's choice, format-2
+    #: probabilities scaled to the between-type variance the head resolves (tuning.md, rounds 20, 27) beside the
+    #: input's top n_principal principal components (round 24); "principal": the free units followed by the input's
+    #: next principal components up to n_principal columns, beside the same probabilities (round 20's choice, format-2
     #: files); "latent": the seed's raw latent vector (cell-type logits | batch | phase | free).
     readout: ReadoutKind = "components"
     #: jae: the readout in unsupervised mode: "components" too (the input's top n_principal principal components; no
