@@ -47,8 +47,10 @@ def _principal_components(X, ref, start, stop):
     return (X - Xr.mean(0)) @ vt[start:stop].T
 
 
-def test_supervised_principal_part_is_the_top_principal_components(fitted, query_mdata):
-    # the default "components" readout: the free units are not read; the input's own top components are
+def test_components_kind_reads_the_top_principal_components(query_mdata):
+    # the "components" readout: the free units are not read; the input's own top components are
+    fitted = JAE(replace(CFG, readout="components"), seed=1, device="cpu").fit(
+        query_mdata, cell_type_key="ct_ref", progress_bar=False)
     ref = _reference(query_mdata)
     X, _ = fitted._features(query_mdata, layer="counts")
     E = fitted.embed(query_mdata, key_added=None)
@@ -62,11 +64,10 @@ def test_supervised_principal_part_is_the_top_principal_components(fitted, query
     assert not np.allclose(np.abs(Z), np.abs(pcs[:, : Z.shape[1]]), atol=1e-2)
 
 
-def test_principal_kind_reads_free_units_then_the_next_principal_components(query_mdata):
+def test_default_principal_kind_reads_free_units_then_the_next_principal_components(fitted, query_mdata):
     ref = _reference(query_mdata)
-    model = JAE(replace(CFG, readout="principal"), seed=1, device="cpu").fit(
-        query_mdata, cell_type_key="ct_ref", progress_bar=False
-    )
+    model = fitted  # the default readout (round 28)
+    assert JAEConfig().readout == "principal" and model.readout.free_units
     X, _ = model._features(query_mdata, layer="counts")
     Z = model.latent(query_mdata)
     E = model.embed(query_mdata, key_added=None)
