@@ -71,6 +71,10 @@ def test_voter_sample_is_seeded_and_capped():
     assert len(a) == 30 and np.array_equal(a.features, b.features) and np.array_equal(a.codes, b.codes)
     assert not np.array_equal(a.features, Voters.sample(X, codes, seed=2, max_voters=30).features)
     assert np.array_equal(a.codes, a.features[:, 0].astype(int) // 2 % 3)  # rows and codes stay aligned
+    rows = np.arange(0, 100, 2)  # sampling among given rows of a larger X reads those rows, as X[rows] would
+    c = Voters.sample(X, codes[rows], seed=1, max_voters=30, rows=rows)
+    d = Voters.sample(X[rows], codes[rows], seed=1, max_voters=30)
+    assert np.array_equal(c.features, d.features) and np.array_equal(c.codes, d.codes)
 
 
 def test_exact_neighbours_in_blocks_match_a_direct_search():

@@ -79,13 +79,16 @@ class Voters:
     codes: np.ndarray
 
     @classmethod
-    def sample(cls, X: np.ndarray, codes: np.ndarray, *, seed: int, max_voters: int = MAX_VOTERS) -> "Voters":
-        """At most ``max_voters`` rows of ``X`` / ``codes`` (a seeded sample without replacement, in row order)."""
+    def sample(cls, X: np.ndarray, codes: np.ndarray, *, seed: int, max_voters: int = MAX_VOTERS,
+               rows: np.ndarray | None = None) -> "Voters":
+        """At most ``max_voters`` of the cells ``rows`` of ``X`` (all rows when None; ``codes`` has one label per
+        cell of ``rows``): a seeded sample without replacement, in row order. Only the sampled rows are read."""
         codes = np.asarray(codes, np.int64)
-        rows = np.arange(len(codes))
-        if len(rows) > max_voters:
-            rows = np.sort(np.random.default_rng(seed).choice(len(rows), max_voters, replace=False))
-        return cls(features=np.asarray(X[rows], np.float32), codes=codes[rows])
+        rows = np.arange(len(codes)) if rows is None else np.asarray(rows)
+        pick = np.arange(len(codes))
+        if len(pick) > max_voters:
+            pick = np.sort(np.random.default_rng(seed).choice(len(pick), max_voters, replace=False))
+        return cls(features=np.asarray(X[rows[pick]], np.float32), codes=codes[pick])
 
     def __len__(self) -> int:
         return len(self.codes)
