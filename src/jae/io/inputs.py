@@ -153,7 +153,7 @@ class InputFiles:
                                   layer=self.layer)
             except DifferentCellsError as err:  # mosaic: some cells lack a modality (jae.mosaic)
                 logger.info("%s: %s holds mosaic data (%s); reading it into memory (streaming needs every cell in "
-                            "both modalities)", what, Path(self.h5mu).name, str(err).split(";")[0])
+                            "both modalities)", what, Path(self.h5mu).name, err.summary)
                 return self.read(annotations=annotations)
             if joined:
                 files = files.with_annotations(joined, replace_existing=True)

@@ -302,7 +302,12 @@ def open_h5mu(
 
 
 class DifferentCellsError(ValueError):
-    """The two modalities hold different sets of cells: mosaic data, which is read into memory, not streamed."""
+    """The two modalities hold different sets of cells: mosaic data, which is read into memory, not streamed.
+    ``summary`` says how many cells each modality alone holds."""
+
+    def __init__(self, summary: str, fix: str) -> None:
+        super().__init__(f"{summary}; {fix}")
+        self.summary = summary
 
 
 def _check_same_cells(first: pd.Index, second: pd.Index, names) -> None:
@@ -316,7 +321,7 @@ def _check_same_cells(first: pd.Index, second: pd.Index, names) -> None:
     only_first, only_second = first.difference(second), second.difference(first)
     raise DifferentCellsError(
         f"{names[0]} and {names[1]} hold different cells ({len(only_first)} only in {names[0]}, {len(only_second)} "
-        f"only in {names[1]}); subset both to the shared cells"
+        f"only in {names[1]})", "subset both to the shared cells"
     )
 
 

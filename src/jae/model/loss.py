@@ -60,23 +60,20 @@ def jae_loss(
     if not reconstruction_only:
         if layout.n_cell_type and cell_type is not None:
             labelled = cell_type >= 0
-            if bool(labelled.all()):  # the usual minibatch: no masked copy (the same values, the same loss)
-                parts["cell_type"] = F.cross_entropy(z[:, layout.block("cell_type")], cell_type)
-                weights["cell_type"] = config.w_cell_type
-            elif bool(labelled.any()):
-                logits = z[labelled, layout.block("cell_type")]
-                parts["cell_type"] = F.cross_entropy(logits, cell_type[labelled])
+            every = bool(labelled.all())  # the usual minibatch: no masked copy (the same values, the same loss)
+            if every or bool(labelled.any()):
+                rows = slice(None) if every else labelled
+                parts["cell_type"] = F.cross_entropy(z[rows, layout.block("cell_type")], cell_type[rows])
                 weights["cell_type"] = config.w_cell_type
         if layout.n_batch:
             parts["batch"] = uniform_cross_entropy(z[:, layout.block("batch")])
             weights["batch"] = config.w_batch
         if layout.n_phase and phase is not None:
             known = ~torch.isnan(phase).any(dim=1)
-            if bool(known.all()):
-                parts["phase"] = F.mse_loss(z[:, layout.block("phase")], phase)
-                weights["phase"] = config.w_phase
-            elif bool(known.any()):
-                parts["phase"] = F.mse_loss(z[known, layout.block("phase")], phase[known])
+            every = bool(known.all())
+            if every or bool(known.any()):
+                rows = slice(None) if every else known
+                parts["phase"] = F.mse_loss(z[rows, layout.block("phase")], phase[rows])
                 weights["phase"] = config.w_phase
         if adversary_logits is not None and config.w_adversary > 0:
             parts["adversary"] = uniform_cross_entropy(adversary_logits)

@@ -11,9 +11,10 @@ The readout keeps the input's variance structure and lets cell type weigh exactl
   first ``n_free`` of them are replaced by the free units (which start as the top principal components of the
   input, see :meth:`jae.model.JAENetwork.start_at_pca`, and are refined by training); the ``"components"`` kind
   reads the components themselves. Either way the embedding spans the input's leading principal subspace, as the
-  SVD baseline does, instead of squeezing it through the free units alone. The defaults read the components in both
-  modes: they tie with the trained free units where both were measured with labels (tuning.md, rounds 24 and 27),
-  beat them without labels (round 26), and make the non-type columns a fixed map of the input.
+  SVD baseline does, instead of squeezing it through the free units alone. With labels the default reads the free
+  units: trained beside the classifier they refine that subspace where the reference has enough cells, and tie with
+  the components on a few hundred (tuning.md, round 28). Without labels the default reads the components: trained on
+  reconstruction alone the free units drift from the subspace they start in (round 26).
 - **cell-type part** (models with cell types): the predicted cell-type probabilities, centred, and scaled so that
   their variance on the reference cells equals the variance of the type centroids they predict (``P @ M``, with
   ``M`` the reference types' mean input): the part of the input's *between-type* variance that the head resolves.
@@ -69,29 +70,27 @@ def principal_axes(
     return mean, axes * np.where(signs == 0, 1.0, signs)[:, None]
 
 
-def _centroids(X: np.ndarray, rows: np.ndarray, codes: np.ndarray, n_types: int, *, chunk: int = 65536) -> np.ndarray:
-    """``(n_types, d)`` mean of the rows ``rows`` of ``X`` per label ``codes``, in float64 (the grand mean for a type
-    without rows, so it adds nothing)."""
+def _centroids(X: np.ndarray, codes: np.ndarray, n_types: int, *, rows: np.ndarray | None = None,
+               chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
+    """``(n_types, d)`` float64 mean of the rows ``rows`` of ``X`` (all rows when None) per label ``codes`` (one per
+    row used), accumulated over row chunks, and ``(n_types,)`` the rows per label; a type without rows gets the grand
+    mean, so it adds nothing."""
+    codes = np.asarray(codes)
     sums = np.zeros((n_types, X.shape[1]))
-    for start in range(0, len(rows), chunk):
-        np.add.at(sums, codes[start:start + chunk], np.asarray(X[rows[start:start + chunk]], dtype=np.float64))
+    for start in range(0, len(codes), chunk):
+        part = slice(start, start + chunk) if rows is None else rows[start:start + chunk]
+        np.add.at(sums, codes[start:start + chunk], np.asarray(X[part], dtype=np.float64))
     counts = np.bincount(codes, minlength=n_types).astype(np.float64)
     grand = sums.sum(axis=0) / max(counts.sum(), 1.0)
-    return np.where(counts[:, None] > 0, sums / np.maximum(counts, 1.0)[:, None], grand)
+    return np.where(counts[:, None] > 0, sums / np.maximum(counts, 1.0)[:, None], grand), counts
 
 
 def between_type_variance(X: np.ndarray, codes: np.ndarray, n_types: int, *, chunk: int = 65536) -> float:
     """Variance of ``X`` ``(n, d)`` explained by the labels ``codes`` ``(n,)`` (in ``0..n_types-1``):
     ``sum_k w_k ||mean_k - mean||^2``, with class sums accumulated over row chunks in float64."""
-    codes = np.asarray(codes)
-    sums = np.zeros((n_types, X.shape[1]))
-    for start in range(0, len(X), chunk):
-        np.add.at(sums, codes[start:start + chunk], np.asarray(X[start:start + chunk], dtype=np.float64))
-    counts = np.bincount(codes, minlength=n_types).astype(np.float64)
-    mean = sums.sum(axis=0) / counts.sum()
-    seen = counts > 0
-    centroids = sums[seen] / counts[seen, None]
-    return float(np.sum(counts[seen] / counts.sum() * np.sum((centroids - mean) ** 2, axis=1)))
+    centroids, counts = _centroids(X, codes, n_types, chunk=chunk)
+    w = counts / counts.sum()
+    return float(np.sum(w * np.sum((centroids - w @ centroids) ** 2, axis=1)))
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,7 @@ class Readout:
         if layout.n_cell_type and codes is not None:
             codes = np.asarray(codes)
             known = np.flatnonzero(codes >= 0)
-            centroids = _centroids(X, idx[known], codes[known], layout.n_cell_type, chunk=chunk)
+            centroids, _ = _centroids(X, codes[known], layout.n_cell_type, rows=idx[known], chunk=chunk)
             # first and second moments of the probabilities and of the centroids they predict, chunk by chunk
             p_sum, p_sq = np.zeros(layout.n_cell_type), 0.0
             m_sum, m_sq = np.zeros(X.shape[1]), 0.0
