@@ -77,15 +77,55 @@ def test_voter_sample_is_seeded_and_capped():
     assert np.array_equal(c.features, d.features) and np.array_equal(c.codes, d.codes)
 
 
-def test_exact_neighbours_in_blocks_match_a_direct_search():
-    rng = np.random.default_rng(0)
-    ref, q = rng.normal(size=(300, 5)).astype(np.float32), rng.normal(size=(77, 5)).astype(np.float32)
-    idx, dist = nearest(ref, q, 15, block=10)
-    d = np.linalg.norm(q[:, None, :] - ref[None], axis=2)
-    np.testing.assert_array_equal(idx, np.argsort(d, axis=1, kind="stable")[:, :15])
-    np.testing.assert_allclose(dist, np.sort(d, axis=1)[:, :15], atol=1e-4)
+def _brute_force(ref, q, k):
+    """Reference search: every float64 distance of the float32 rows, ties by lower index (stable sort)."""
+    d = ((q.astype(np.float64)[:, None, :] - ref.astype(np.float64)[None]) ** 2).sum(-1)
+    order = np.argsort(d, axis=1, kind="stable")[:, :k]
+    return order, np.sqrt(np.take_along_axis(d, order, axis=1))
+
+
+@pytest.mark.parametrize("n_ref, n_query, dims, k, block", [
+    (300, 77, 5, 15, 10),  # several blocks
+    (2000, 300, 50, 15, 4096),  # the vote's shape, one block
+    (40, 25, 3, 60, 7),  # k > number of voters: every voter, nearest first
+    (31, 20, 4, 15, 3),  # k + the extra candidates = every voter
+])
+def test_exact_neighbours_match_a_float64_brute_force(n_ref, n_query, dims, k, block):
+    rng = np.random.default_rng(n_ref)
+    ref = (rng.normal(size=(n_ref, dims)) + 3.0).astype(np.float32)  # off-centre: the float32 ranking centres first
+    q = (rng.normal(size=(n_query, dims)) + 3.0).astype(np.float32)
+    idx, dist = nearest(ref, q, k, block=block)
+    expected, expected_dist = _brute_force(ref, q, min(k, n_ref))
+    assert idx.shape == (n_query, min(k, n_ref)) and idx.dtype == np.int64 and dist.dtype == np.float32
+    np.testing.assert_array_equal(idx, expected)
+    np.testing.assert_allclose(dist, expected_dist, rtol=1e-6)
+
+
+def test_exact_neighbour_ties_go_to_the_lower_index(caplog):
+    """Integer points on a small grid, voters duplicated: distances tie exactly, many at the k-th place (those cells
+    are searched in full); the result is the stable brute-force order whatever the block size."""
+    rng = np.random.default_rng(3)
+    ref = rng.integers(0, 3, size=(200, 4)).astype(np.float32)
+    ref = np.concatenate([ref, ref[::-1]])  # every point twice
+    q = rng.integers(0, 3, size=(60, 4)).astype(np.float32)
+    expected, _ = _brute_force(ref, q, 15)
+    with caplog.at_level(logging.DEBUG, logger="jae.model.voters"):
+        for block in (1, 7, 4096):
+            np.testing.assert_array_equal(nearest(ref, q, 15, block=block)[0], expected)
+    assert any("searched exactly over all 400 voters" in r.getMessage() for r in caplog.records)
+    near = np.random.default_rng(4).normal(size=(50, 4)).astype(np.float32)  # no ties: nothing searched in full
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="jae.model.voters"):
+        nearest(near, near[:10] + 0.01, 5)
+    assert not caplog.records
+
+
+def test_exact_neighbours_reject_bad_input():
+    ref = np.zeros((10, 3), np.float32)
     with pytest.raises(ValueError, match="same columns"):
-        nearest(ref, q[:, :3], 15)
+        nearest(ref, np.zeros((2, 2), np.float32), 3)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        nearest(ref, np.full((2, 3), np.nan, np.float32), 3)
 
 
 def test_calibration_is_the_mixtures_on_heldout_cells_and_is_logged(few, caplog):

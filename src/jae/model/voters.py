@@ -12,15 +12,22 @@ every voter directly and makes different errors. :func:`mixture` averages the tw
 equal ensemble, :data:`VOTE_WEIGHT`), which lowers the variance of either alone (validation splits of the reference
 cells, benchmarks/results/tuning.md: BMMC Multiome 0.326 -> 0.421, BMMC CITE 0.553 -> 0.589).
 
-Neighbours are exact (Euclidean), found in row blocks of the queries so that memory stays at one
-``(block, n_voters)`` distance matrix: 20,000 voters x 1M queries in bounded memory.
+Neighbours are exact (Euclidean, float64 distances, ties to the lower voter index; :func:`nearest`), found in row
+blocks of the queries so that memory stays at one float32 ``(block, n_voters)`` score matrix of at most
+:data:`ENTRIES_PER_BLOCK` entries: 1M cells against 20,000 voters x 50 dims in about a minute of CPU on this
+project's 2-core machine (``benchmarks/vote_speed.py``; ten times slower before).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 
+import numba
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Voters", "MAX_VOTERS", "K_VOTE", "VOTE_WEIGHT", "mixture", "nearest"]
 
@@ -30,7 +37,8 @@ MAX_VOTERS = 20_000
 K_VOTE = 15
 #: Weight of the vote in the mixture with the calibrated head: the equal ensemble, not tuned.
 VOTE_WEIGHT = 0.5
-#: Query rows per block of the exact neighbour search (block x n_voters float32 distances: 4096 x 20k = 330 MB max).
+#: Query rows per block of the exact neighbour search at most (fewer when ``block x n_voters`` would pass
+#: :data:`ENTRIES_PER_BLOCK`).
 BLOCK = 4096
 
 
@@ -40,34 +48,165 @@ def mixture(head: np.ndarray, vote: np.ndarray) -> np.ndarray:
         np.float32)
 
 
-#: Distance-matrix entries computed at once by :func:`nearest` (float64: 32 MB; with its argpartition, about 0.1 GB).
-CELLS_PER_BLOCK = 1 << 22
+#: Score-matrix entries computed at once by :func:`nearest` (float32: 32 MB, its only large buffer; about 400 query
+#: rows against 20,000 voters, where the product and the scan measured fastest per entry, benchmarks/vote_speed.py).
+ENTRIES_PER_BLOCK = 1 << 23
+#: Candidates beyond ``k`` kept from the float32 ranking, for the float64 check (see :func:`nearest`).
+EXTRA_CANDIDATES = 16
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _d2(q, r):
+    """Squared euclidean distance of two float32 rows, summed in float64 (the differences are exact)."""
+    acc = 0.0
+    for t in range(q.shape[0]):
+        d = np.float64(q[t]) - np.float64(r[t])
+        acc += d * d
+    return acc
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _insert(vals, ids, m, v, j):
+    """Insert ``(v, j)`` into the ascending list ``vals[:m]``/``ids[:m]`` (the last entry drops out); equal values
+    keep their order of insertion."""
+    p = m - 1
+    while p > 0 and vals[p - 1] > v:
+        vals[p] = vals[p - 1]
+        ids[p] = ids[p - 1]
+        p -= 1
+    vals[p] = v
+    ids[p] = j
+
+
+#: Scores per chunk of the candidate scan: a chunk whose minimum (a vectorised reduction) does not beat the current
+#: ``c``-th best is skipped whole, which is most chunks once the list has filled.
+CHUNK = 16
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _chunk_min(row, j):
+    m = row[j]
+    for t in range(j + 1, j + CHUNK):
+        m = min(m, row[t])
+    return m
+
+
+@numba.njit(cache=True, nogil=True)
+def _select(scores, query, reference, q_sq, slack, k, c, idx, d2):
+    """For each query row ``i``: the ``c`` smallest float32 ``scores[i]`` (ties: lower index), their exact float64
+    squared distances, sorted by (distance, index); the first ``k`` are written to ``idx[i]``/``d2[i]`` when no
+    unselected voter can be as near (its score is at least the ``c``-th, and scores err by at most ``slack[i]``),
+    otherwise the row is searched exactly over all voters. Returns the number of such rows."""
+    n_rows, n = scores.shape
+    rescanned = np.zeros(n_rows, np.int64)
+    for i in range(n_rows):
+        row = scores[i]
+        vals = np.empty(c, np.float32)
+        ids = np.empty(c, np.int64)
+        for j in range(c):
+            _insert(vals, ids, j + 1, row[j], j)
+        worst = vals[c - 1]
+        j = c
+        while j < n:
+            end = min(j + CHUNK, n)
+            if end - j < CHUNK or _chunk_min(row, j) < worst:
+                for t in range(j, end):
+                    if row[t] < worst:
+                        _insert(vals, ids, c, row[t], t)
+                        worst = vals[c - 1]
+            j = end
+        # exact distances of the candidates, ordered by (distance, index): ids ascending first, then a stable insert
+        ids.sort()
+        dv = np.empty(c, np.float64)
+        di = np.empty(c, np.int64)
+        for t in range(c):
+            _insert(dv, di, t + 1, _d2(query[i], reference[ids[t]]), ids[t])
+        if c < n and not dv[k - 1] < np.float64(worst) + q_sq[i] - slack[i]:
+            rescanned[i] = 1  # an unselected voter may tie or beat the k-th: search every voter exactly
+            dv[:k] = np.inf
+            for j in range(n):
+                v = _d2(query[i], reference[j])
+                if v < dv[k - 1]:
+                    _insert(dv, di, k, v, j)
+        idx[i, :] = di[:k]
+        d2[i, :] = dv[:k]
+    return rescanned.sum()
+
+
+def _threads() -> int:
+    """Threads of :func:`nearest`: ``OMP_NUM_THREADS`` when set (as torch and BLAS), else numba's count."""
+    try:
+        n = int(os.environ.get("OMP_NUM_THREADS", "0"))
+    except ValueError:
+        n = 0
+    return max(1, n) if n > 0 else numba.get_num_threads()
 
 
 def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BLOCK) -> tuple[np.ndarray, np.ndarray]:
     """Exact ``k`` nearest rows of ``reference`` for each row of ``query`` (Euclidean): ``(n, k)`` int64 indices and
-    ``(n, k)`` float32 distances, nearest first; the queries are processed in blocks of ``block`` rows."""
-    reference = np.asarray(reference, np.float32)
-    query = np.asarray(query, np.float32)
+    ``(n, k)`` float32 distances, nearest first, equal distances by lower index; ``k`` above ``len(reference)``
+    gives every row. The queries are processed in blocks of at most ``block`` rows.
+
+    Exact means: the float64 distances of the float32 rows, every voter considered. The voters are ranked first by
+    one float32 product per block (``|r|^2 - 2 q.r`` of the rows centred on the voters' mean, a BLAS call) and the
+    ``k + EXTRA_CANDIDATES`` best re-measured in float64; a row keeps them when a worst-case bound on the float32
+    rounding shows that no other voter can be as near as its ``k``-th, else it is searched exactly over all voters
+    (exact ties at the ``k``-th place, duplicated voters). Memory: one ``block x n_voters`` float32 matrix, at most
+    :data:`ENTRIES_PER_BLOCK` entries."""
+    reference = np.ascontiguousarray(reference, np.float32)
+    query = np.ascontiguousarray(query, np.float32)
     if reference.ndim != 2 or query.ndim != 2 or reference.shape[1] != query.shape[1]:
         raise ValueError(f"voters have shape {reference.shape} and cells {query.shape}: expected the same columns")
-    k = min(int(k), len(reference))
-    # a block's distance matrix, its argpartition and the float64 squares are each block x n_reference: keep that
-    # product near CELLS_PER_BLOCK entries (about 0.1 GB in all), whatever the number of voters
-    block = max(1, min(int(block), CELLS_PER_BLOCK // max(len(reference), 1)))
+    if not (np.isfinite(reference).all() and np.isfinite(query).all()):
+        raise ValueError("voters or cells hold NaN or infinite values: no neighbours to find")
+    n, dims = reference.shape
+    k = min(int(k), n)
     idx = np.empty((len(query), k), np.int64)
-    dist = np.empty((len(query), k), np.float32)
-    ref_sq = (reference.astype(np.float64) ** 2).sum(1)
-    for s in range(0, len(query), block):
-        q = query[s:s + block]
-        sq = (q.astype(np.float64) ** 2).sum(1)[:, None] - 2.0 * (q @ reference.T) + ref_sq[None, :]
-        part = np.argpartition(sq, k - 1, axis=1)[:, :k] if k < len(reference) else np.tile(
-            np.arange(len(reference)), (len(q), 1))
-        d = np.take_along_axis(sq, part, axis=1)
-        order = np.argsort(d, axis=1, kind="stable")
-        idx[s:s + block] = np.take_along_axis(part, order, axis=1)
-        dist[s:s + block] = np.sqrt(np.clip(np.take_along_axis(d, order, axis=1), 0, None))
-    return idx, dist
+    d2 = np.empty((len(query), k), np.float64)
+    if k == 0 or len(query) == 0:
+        return idx, d2.astype(np.float32)
+    c = min(k + EXTRA_CANDIDATES, n)
+    centre = reference.mean(axis=0, dtype=np.float64)
+    ref_c = (reference - centre).astype(np.float32)
+    ref_sq = (ref_c.astype(np.float64) ** 2).sum(1)
+    # scores = [q, 1] @ [-2 r, |r|^2].T = |r|^2 - 2 q.r, one product; |q|^2 is the same along a row
+    augmented = np.ascontiguousarray(np.hstack([-2.0 * ref_c, ref_sq[:, None].astype(np.float32)]).T)
+    # worst-case rounding of score + |q|^2 against the exact squared distance: centring (4u), the float32 |r|^2
+    # (u) and a (dims + 1)-term float32 dot product (gamma_{dims+1} (2|q||r| + |r|^2)), all <= (2 dims + 8) u
+    # (|q|^2 + max |r|^2) with u = 2^-24; doubled for margin
+    rel = 2.0 * (2 * dims + 8) * 2.0 ** -24
+    block = max(1, min(int(block), ENTRIES_PER_BLOCK // max(n, 1)))
+    starts = range(0, len(query), block)
+    slack_r = ref_sq.max()
+
+    def work(first: int, step: int) -> int:
+        """Blocks ``first, first + step, ...``: one float32 product and one compiled scan each (no GIL held)."""
+        scores = np.empty((min(block, len(query)), n), np.float32)
+        found = 0
+        for s in starts[first::step]:
+            q = query[s:s + block]
+            q_c = (q - centre).astype(np.float32)
+            q_sq = (q_c.astype(np.float64) ** 2).sum(1)
+            out = scores[:len(q)]
+            np.matmul(np.hstack([q_c, np.ones((len(q), 1), np.float32)]), augmented, out=out)
+            found += _select(out, q, reference, q_sq, rel * (q_sq + slack_r), k, c, idx[s:s + block],
+                             d2[s:s + block])
+        return found
+
+    threads = min(_threads(), len(starts))
+    if threads == 1:
+        rescanned = work(0, 1)
+    else:  # one Python thread per core, each with single-threaded BLAS: no thread pools spinning against each other
+        from concurrent.futures import ThreadPoolExecutor
+
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
+            rescanned = sum(pool.map(work, range(threads), [threads] * threads))
+    if rescanned:
+        logger.debug("nearest: %d of %d cells searched exactly over all %d voters (ties near their k-th)",
+                     rescanned, len(query), n)
+    return idx, np.sqrt(d2).astype(np.float32)
 
 
 @dataclass(frozen=True)
