@@ -107,19 +107,15 @@ def test_processes_end_with_the_same_weights_and_one_model_folder(two_processes)
 
 def test_every_minibatch_is_shared_out_whole_and_disjoint():
     n, size = 203, 32
-    one = list(loop._batches(n, size, torch.Generator().manual_seed(3), torch.device("cpu"), 2))
-    parts = [
-        list(loop._batches(n, size, torch.Generator().manual_seed(3), torch.device("cpu"), 2,
-                           DataParallel(rank, 2, torch.device("cpu"))))
-        for rank in range(2)
-    ]
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(3))
+    one = list(loop._batches(order, size, 2))
+    parts = [list(loop._batches(order, size, 2, DataParallel(rank, 2, torch.device("cpu")))) for rank in range(2)]
     assert len(parts[0]) == len(parts[1]) == len(one)  # every process steps on every minibatch
     for whole, a, b in zip(one, *parts):
         assert torch.equal(torch.cat([a, b]), whole) and abs(len(a) - len(b)) <= 1
     # 203 = 6 * 32 + 11: twelve processes skip the last minibatch (one would get no cell), six share it out
     for world, n_batches in ((12, len(one) - 1), (6, len(one))):
-        shares = [list(loop._batches(n, size, torch.Generator().manual_seed(3), torch.device("cpu"), 2,
-                                     DataParallel(r, world, torch.device("cpu")))) for r in range(world)]
+        shares = [list(loop._batches(order, size, 2, DataParallel(r, world, torch.device("cpu")))) for r in range(world)]
         assert {len(p) for p in shares} == {n_batches}
 
 

@@ -66,8 +66,29 @@ def make_optimizer(
         return cls(module.parameters(), lr=lr, weight_decay=weight_decay)
 
 
-def _batches(n: int, batch_size: int, generator: torch.Generator, device: torch.device, min_size: int, parallel=None):
-    order = torch.randperm(n, generator=generator).to(device)
+class _Order:
+    """The seeded order of the training positions, one ``torch.randperm`` per pass, handed out ``cells`` at a time.
+
+    With ``cells >= n`` every call is one whole pass (one permutation per epoch, as before rounds existed); with
+    fewer, successive calls take successive slices of the same permutation, so every cell is still seen once per
+    pass, and the next permutation is drawn when a pass is used up (the last slice of a pass may be shorter).
+    """
+
+    def __init__(self, n: int, cells: int | None, generator: torch.Generator, device: torch.device):
+        self.n, self.generator, self.device = n, generator, device
+        self.cells = n if cells is None else max(1, min(int(cells), n))
+        self.order, self.pos = None, n
+
+    def next(self) -> torch.Tensor:
+        if self.pos >= self.n:
+            self.order, self.pos = torch.randperm(self.n, generator=self.generator).to(self.device), 0
+        part = self.order[self.pos:self.pos + self.cells]
+        self.pos += self.cells
+        return part
+
+
+def _batches(order: torch.Tensor, batch_size: int, min_size: int, parallel=None):
+    n = order.numel()
     for start in range(0, n, batch_size):
         idx = order[start : start + batch_size]
         if idx.numel() < min_size:  # batch norm needs two cells: a lone trailing cell waits for the next epoch
@@ -95,6 +116,7 @@ def run_epochs(
     bar=None,
     postfix: dict | None = None,
     parallel=None,
+    epoch_cells: int | None = None,
 ) -> list[dict]:
     """Train ``network`` in place for up to ``max_epochs`` epochs; returns one history row per epoch.
 
@@ -132,6 +154,11 @@ def run_epochs(
         minibatch; one with fewer cells than processes is skipped by all) and steps with the others; the history's
         means are over all processes; ``validate`` should return the loss over all processes (process 0's value is
         used); batch-norm buffers are set to process 0's before each validation and at the end.
+    epoch_cells
+        Most training cells per epoch (None: all ``n_train``). Above it an epoch is a *round*: the next
+        ``epoch_cells`` cells of the current pass's seeded order, followed by validation, so ``patience`` and
+        ``max_epochs`` count rounds of the same size however large the data (every cell is still seen once per
+        pass). At or below it nothing changes: one permutation per epoch, the same draws.
 
     Returns
     -------
@@ -146,12 +173,16 @@ def run_epochs(
         shown = progress_bar and (parallel is None or parallel.rank == 0)
         bar = tqdm(total=max_epochs, desc=desc, disable=not shown, leave=False)
     history, best, best_state, bad_epochs = [], np.inf, None, 0
+    order = _Order(n_train, epoch_cells, generator, device)
+    if order.cells < n_train:
+        logger.info("%s: an epoch is a round of %d of the %d training cells (epoch_cells), so validation and early "
+                    "stopping come every %d cells", desc, order.cells, n_train, order.cells)
     try:
         for epoch in range(max_epochs):
             network.train()
             sums: dict[str, torch.Tensor] = {}
             n_seen = 0
-            for idx in _batches(n_train, batch_size, generator, device, min_batch, parallel):
+            for idx in _batches(order.next(), batch_size, min_batch, parallel):
                 for k, v in step(idx).items():  # detached sums stay on the device: no host sync per step
                     sums[k] = sums.get(k, 0.0) + v.detach() * idx.numel()
                 n_seen += idx.numel()

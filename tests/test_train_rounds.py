@@ -1,0 +1,88 @@
+"""Pretraining epochs capped at ``epoch_cells`` training cells (issue 16): rounds of a pass, same draws below it."""
+
+import numpy as np
+import pytest
+import torch
+
+from jae.config import JAEConfig
+from jae.train.loop import _Order, run_epochs
+
+
+def _orders(n, cells, calls, seed=0):
+    order = _Order(n, cells, torch.Generator().manual_seed(seed), torch.device("cpu"))
+    return [order.next().numpy() for _ in range(calls)]
+
+
+def test_whole_passes_draw_one_permutation_each_as_before():
+    gen = torch.Generator().manual_seed(3)
+    expected = [torch.randperm(50, generator=gen).numpy() for _ in range(3)]
+    for cells in (None, 50, 10_000):
+        got = _orders(50, cells, 3, seed=3)
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+
+
+def test_rounds_slice_one_pass_and_cover_every_cell():
+    rounds = _orders(50, 16, 8, seed=1)
+    assert [len(r) for r in rounds] == [16, 16, 16, 2, 16, 16, 16, 2]
+    first, second = np.concatenate(rounds[:4]), np.concatenate(rounds[4:])
+    assert sorted(first) == list(range(50)) and sorted(second) == list(range(50))
+    assert not np.array_equal(first, second)  # a new seeded permutation per pass
+
+
+def _toy(epoch_cells, *, patience=None, max_epochs=6, n=200):
+    torch.manual_seed(0)
+    X = torch.randn(n, 4)
+    y = X @ torch.tensor([1.0, -2.0, 0.5, 0.0])
+    net = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    seen, validations = [], []
+
+    def step(idx):
+        seen.append(idx.clone())
+        loss = ((net(X[idx]).squeeze(1) - y[idx]) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return {"total": loss}
+
+    def validate():
+        validations.append(1)
+        with torch.no_grad():
+            return float(((net(X).squeeze(1) - y) ** 2).mean())
+
+    history = run_epochs(net, step, n_train=n, batch_size=8, generator=torch.Generator().manual_seed(0),
+                         max_epochs=max_epochs, validate=validate, patience=patience, progress_bar=False,
+                         epoch_cells=epoch_cells)
+    return history, seen, validations
+
+
+def test_run_epochs_validates_after_every_round():
+    history, seen, validations = _toy(64, max_epochs=6)
+    assert len(history) == 6 and len(validations) == 6
+    # rounds of 64 cells = 8 steps of 8; the pass of 200 cells ends with a round of 8 cells (one step)
+    assert len(seen) == 8 + 8 + 8 + 1 + 8 + 8
+    assert history[-1]["val_total"] < history[0]["val_total"]
+    # below the cap the same loop keeps whole epochs: 25 steps of 8 per epoch
+    history, seen, _ = _toy(None, max_epochs=2)
+    assert len(history) == 2 and len(seen) == 50
+
+
+def test_patience_counts_rounds():
+    # a loss that cannot improve: early stopping after ``patience`` rounds past the first
+    torch.manual_seed(0)
+    net = torch.nn.Linear(2, 1)
+    calls = []
+
+    def step(idx):
+        calls.append(len(idx))
+        return {"total": torch.zeros(())}
+
+    history = run_epochs(net, step, n_train=1000, batch_size=10, generator=torch.Generator().manual_seed(0),
+                         max_epochs=100, validate=lambda: 1.0, patience=3, progress_bar=False, epoch_cells=100)
+    assert len(history) == 4 and sum(calls) == 400
+
+
+def test_config_checks_epoch_cells():
+    assert JAEConfig().epoch_cells == 131_072
+    with pytest.raises(ValueError, match="epoch_cells"):
+        JAEConfig(epoch_cells=0)
