@@ -69,11 +69,11 @@ class JAEConfig:
     batch_size: int = 32  # seed
     max_epochs: int = 500  # seed
     patience: int = 5  # seed: early stopping on the validation loss
-    #: jae: most training cells per pretraining epoch. Above it an epoch is a round of this many cells (the next
-    #: slice of the pass's seeded order) followed by validation, so ``patience`` and ``max_epochs`` measure the same
-    #: amount of training at a million cells as at the competition's tens of thousands, where the seed's settings
-    #: were chosen (issue 16: a 5-epoch patience at 900,000 training cells is 4.5M steps of 32 past the best).
-    #: 2**17 leaves every set up to 131,072 reference cells exactly as before.
+    #: jae: most training cells per epoch (pretraining and fine-tuning). Above it an epoch is a round of this many
+    #: cells (the next slice of the pass's seeded order; in pretraining followed by validation), so ``patience``,
+    #: ``max_epochs`` and the fine-tuning epochs measure the same amount of training at a million cells as at the
+    #: competition's tens of thousands, where the seed's settings were chosen (issue 16: a 5-epoch patience at
+    #: 900,000 training cells is 4.5M cells past the best). 2**17 leaves every set up to 131,072 cells as before.
     epoch_cells: int = 131_072
     val_fraction: float = 0.1  # seed: 10% validation split (seeded here)
     weight_decay: float = 0.0  # seed: plain Adam

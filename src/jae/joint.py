@@ -344,7 +344,8 @@ class JAE:
             return self
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
-        stage = Stage("finetune", self.config.finetune_lr, epochs, reconstruction_only=True)
+        stage = Stage("finetune", self.config.finetune_lr, epochs, reconstruction_only=True,
+                      epoch_cells=self.config.epoch_cells)
         with torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(self.seed + 1)
             hist = (train_network if mosaic is None else mosaic.train)(
