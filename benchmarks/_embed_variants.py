@@ -172,8 +172,33 @@ def variants_pretrained(model, X, Z, ref, labels, batch):
     Ttemp = torch.softmax(torch.as_tensor(logits) / 2, 1).numpy()
     Ttemp = Ttemp - Ttemp[ref].mean(0)
     out["pca50_P_T2"] = np.hstack([pcs, Ttemp * np.sqrt(between / max(Ttemp[ref].var(0).sum(), 1e-12))])
+    # session 9: the phase units scaled so that the embedding's cell-cycle share (variance explained by the phase
+    # predictions) equals the input's (all features, or the RNA block only); no block when the share is already there
+    ph = Z[:, lay.block("phase")]
+    base_e = out["P_free_tail50"]
+    for tag, Xs in (("x", X), ("rna", X[:, :model.preprocessor.widths[0]])):
+        c = _phase_scale(base_e[ref], ph[ref], Xs[ref])
+        out[f"P_free_tail50_ph{tag}"] = np.hstack([base_e, c * (ph - ph[ref].mean(0))])
+        log.info("phase scale %s %.3f", tag, c)
     log.info("variance: total %.2f between %.2f within %.2f", tot, (T[ref]).var(0).sum(), within)
     return out
+
+
+def _explained(A, Q):
+    """Variance of the centred rows A explained by a least-squares fit on the centred columns Q, and A's total."""
+    A = A - A.mean(0)
+    Q = Q - Q.mean(0)
+    coef, *_ = np.linalg.lstsq(Q, A, rcond=None)
+    return float(((Q @ coef) ** 2).sum()), float((A ** 2).sum())
+
+
+def _phase_scale(E, Q, Xs):
+    """c >= 0 with share([E, c Q]) = share(Xs), the shares of variance explained by Q."""
+    ev_x, tot_x = _explained(Xs, Q)
+    ev_e, tot_e = _explained(E, Q)
+    s = ev_x / tot_x
+    q = float(((Q - Q.mean(0)) ** 2).sum())
+    return float(np.sqrt(max(s * tot_e - ev_e, 0.0) / max(q * (1 - s), 1e-12)))
 
 
 def knn_label_transfer(embs, ref, labels, scored, model, k=15):
