@@ -125,6 +125,29 @@ def test_tiled_sparse_products_match_scipy(lognorm, tile):
         assert np.allclose(np.abs(Vt[:10]), np.abs(Vt_ref[:10]), atol=1e-8)
 
 
+def test_svd_on_tiled_blocks_and_in_place_normalisation_give_the_same_numbers(lognorm):
+    from jae.io.chunked import InMemoryCounts
+    from jae.preprocess._sparse import tiled
+
+    pieces = [lognorm[s : s + 250] for s in range(0, lognorm.shape[0], 250)]
+    kw = dict(n_features=lognorm.shape[1], n_components=8, seed=2, n_iter=2)
+    plain = fit_svd_streaming(lambda: iter(pieces), **kw)
+    kept = [tiled(b) for b in pieces]  # tiled once, read by every pass (as the pipeline's SVD sample)
+    assert np.array_equal(fit_svd_streaming(lambda: iter(kept), **kw).components, plain.components)
+    assert np.array_equal(project_blocks(kept, plain), project_blocks(pieces, plain))
+    counts = simulate(300, seed=4, **SIZES)["atac"].X.astype(np.float32)
+    counts_before = counts.copy()
+    expected = log_normalize(counts)
+    assert (counts != counts_before).nnz == 0  # copy=True (the default) leaves the input alone
+    block = next(InMemoryCounts(counts).blocks(4096))  # one block of every row: still a copy, never a view
+    assert not np.may_share_memory(block.data, counts.data)
+    normed = log_normalize(block, copy=False)
+    assert normed is block and np.array_equal(normed.data, expected.data)
+    assert (counts != counts_before).nnz == 0
+    ints = counts_before.astype(np.int64)  # other dtypes are converted, never changed in place
+    assert log_normalize(ints, copy=False) is not ints and np.array_equal(log_normalize(ints).data, expected.data)
+
+
 @pytest.mark.parametrize("kind", ["multiome", "cite"])
 def test_write_simulated_pair_equals_simulate(tmp_path, kind):
     n = 2600  # three generation blocks, the last one partial

@@ -165,8 +165,9 @@ class BackedCounts:
 class InMemoryCounts:
     """A count matrix already in memory, with :class:`BackedCounts`' row-block interface.
 
-    Blocks are float32 CSR copies of consecutive rows, exactly as :meth:`BackedCounts.blocks` yields them from a
-    file, so the same preprocessing code gives the same numbers on either.
+    Blocks are float32 CSR copies of consecutive rows (never views of ``X``: the preprocessing normalises them in
+    place), exactly as :meth:`BackedCounts.blocks` yields them from a file, so the same preprocessing code gives the
+    same numbers on either.
     """
 
     encoding = "memory"
@@ -187,7 +188,8 @@ class InMemoryCounts:
             raise ValueError(f"block_rows={block_rows}: must be at least 1")
         stop = self.shape[0] if stop is None else min(stop, self.shape[0])
         for s in range(start, stop, block_rows):
-            yield sp.csr_matrix(self.X[s : min(s + block_rows, stop)], dtype=dtype)
+            block = self.X[s : min(s + block_rows, stop)]  # scipy copies a row slice, except one of every row
+            yield sp.csr_matrix(block, dtype=dtype, copy=np.may_share_memory(block.data, self.X.data))
 
 
 def matrix_bytes(elem) -> int:

@@ -17,12 +17,13 @@ Threads: ``OMP_NUM_THREADS`` when set (as torch and BLAS), else numba's default.
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 import numba
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["csr_dense", "csr_t_dense_add", "FEATURE_TILE"]
+__all__ = ["csr_dense", "csr_t_dense_add", "tiled", "TiledCSR", "FEATURE_TILE"]
 
 #: Features per tile: a tile of a float32 ``Q`` with 110 columns is about 0.9 MB.
 FEATURE_TILE = 2048
@@ -87,43 +88,65 @@ def _threads() -> int:
     return max(1, min(n, numba.config.NUMBA_NUM_THREADS)) if n > 0 else numba.config.NUMBA_NUM_THREADS
 
 
-def _prepare(B, n_features: int, tile: int):
+class TiledCSR(NamedTuple):
+    """A CSR block ready for the tiled products: sorted ``indices``, float32 ``data``, ``starts`` (each row's first
+    stored value at or past each tile, :func:`_tile_starts`) for tiles of ``tile`` features. Made once by
+    :func:`tiled` for a block used in several products (the streaming SVD's sample, 12 products per block)."""
+
+    indices: np.ndarray
+    data: np.ndarray
+    starts: np.ndarray
+    shape: tuple[int, int]
+    tile: int
+
+
+def tiled(B, *, tile: int = FEATURE_TILE) -> TiledCSR:
+    """``B`` (sparse or dense) as a :class:`TiledCSR`; a :class:`TiledCSR` is returned as it is."""
+    if isinstance(B, TiledCSR):
+        return B
     if not sp.issparse(B):
         B = sp.csr_matrix(B)
     if B.format != "csr":
         B = B.tocsr()
     if not B.has_sorted_indices:  # the tiles need each row's indices ascending (a copy: the caller's block is kept)
         B = B.sorted_indices()
+    n_tiles = max(1, -(-B.shape[1] // tile))
+    starts = _tile_starts(B.indptr, B.indices, n_tiles, tile)
+    return TiledCSR(B.indices, np.asarray(B.data, dtype=np.float32), starts, tuple(B.shape), tile)
+
+
+def _prepare(B, n_features: int, tile: int) -> TiledCSR:
+    """:func:`tiled` (a :class:`TiledCSR` keeps its own tile), checking the features."""
     if B.shape[1] != n_features:
         raise ValueError(f"a block has {B.shape[1]} features, the dense factor {n_features} rows")
-    n_tiles = max(1, -(-n_features // tile))
-    starts = _tile_starts(B.indptr, B.indices, n_tiles, tile)
-    return B.indices, np.asarray(B.data, dtype=np.float32), starts
+    return tiled(B, tile=tile)
 
 
-def csr_dense(B, Q: np.ndarray, *, tile: int = FEATURE_TILE, starts=None) -> np.ndarray:
-    """``B @ Q`` as a C-ordered ``(rows, k)`` float32 array (``B`` CSR, ``Q`` ``(n_features, k)``)."""
-    indices, data, starts = _prepare(B, Q.shape[0], tile)
+def csr_dense(B, Q: np.ndarray, *, tile: int = FEATURE_TILE) -> np.ndarray:
+    """``B @ Q`` as a C-ordered ``(rows, k)`` float32 array (``B`` CSR or :class:`TiledCSR`, ``Q``
+    ``(n_features, k)``)."""
+    T = _prepare(B, Q.shape[0], tile)
     Q = np.ascontiguousarray(Q, dtype=np.float32)
-    out = np.zeros((B.shape[0], Q.shape[1]), dtype=np.float32)
+    out = np.zeros((T.shape[0], Q.shape[1]), dtype=np.float32)
     previous = numba.get_num_threads()
     threads = _threads()
     numba.set_num_threads(threads)
     try:
-        _csr_dense(indices, data, starts, Q, out, threads)
+        _csr_dense(T.indices, T.data, T.starts, Q, out, threads)
     finally:
         numba.set_num_threads(previous)
     return out
 
 
 def csr_t_dense_add(B, Y: np.ndarray, Z: np.ndarray, *, tile: int = FEATURE_TILE) -> None:
-    """``Z += B.T @ Y`` in place (``Z`` C-ordered float64 ``(n_features, k)``, ``Y`` ``(rows, k)``)."""
+    """``Z += B.T @ Y`` in place (``B`` CSR or :class:`TiledCSR`, ``Z`` C-ordered float64 ``(n_features, k)``,
+    ``Y`` ``(rows, k)``)."""
     if Z.dtype != np.float64 or not Z.flags.c_contiguous:
         raise ValueError("csr_t_dense_add: Z must be a C-ordered float64 array")
-    indices, data, starts = _prepare(B, Z.shape[0], tile)
+    T = _prepare(B, Z.shape[0], tile)
     previous = numba.get_num_threads()
     numba.set_num_threads(_threads())
     try:
-        _csr_t_dense_add(indices, data, starts, np.ascontiguousarray(Y, dtype=np.float32), Z, tile)
+        _csr_t_dense_add(T.indices, T.data, T.starts, np.ascontiguousarray(Y, dtype=np.float32), Z, T.tile)
     finally:
         numba.set_num_threads(previous)

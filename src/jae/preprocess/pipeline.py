@@ -54,6 +54,7 @@ def _fit_bases(
     """Pass 1 (normalise each block, keep the SVD sample, gene means for ``cell_cycle``) and the SVD fits."""
     from ..io.chunked import BackedCounts
     from ..io.validate import validate_counts
+    from ._sparse import tiled
     from .streaming import fit_svd_streaming
 
     n_cells = sources[0].shape[0]
@@ -73,12 +74,12 @@ def _fit_bases(
                 picked = rows[slice(*np.searchsorted(rows, [pos, pos + block.shape[0]]))] - pos
             keep = kind != "ADT" and (rows is None or len(picked) > 0)
             if cell_cycle is not None and kind == "GEX":  # gene means need every cell
-                normed = log_normalize(block)
+                normed = log_normalize(block, copy=False)  # blocks are fresh copies: normalised in place
                 cell_cycle.add(normed)
                 if keep:
-                    pieces.append(normed[picked])
+                    pieces.append(tiled(normed[picked]))  # tiled once for the SVD's 2 (n_iter + 1) products
             elif keep:  # normalisation is per cell: the sampled rows alone give the same numbers, cheaper
-                pieces.append(log_normalize(block[picked]))
+                pieces.append(tiled(log_normalize(block[picked], copy=False)))
             pos += block.shape[0]
             tick()
         if kind == "ADT":
@@ -223,7 +224,7 @@ def transform_blocks(
         for block in src.blocks(BLOCK_ROWS):
             if idx is not None:
                 block = block[:, idx]
-            normed = log_normalize(block)
+            normed = log_normalize(block, copy=False)  # a fresh copy of the rows (sources' blocks are)
             X[pos : pos + block.shape[0], col : col + width] = pre._features_of(i, normed)
             if cell_cycle is not None and pre.kinds[i] == "GEX":
                 phase[pos : pos + block.shape[0]] = cell_cycle.score(normed)

@@ -37,24 +37,33 @@ BlockSource = Callable[[], Iterable]
 
 
 def split_blocks(blocks: Iterable, rows: int = _MATMUL_ROWS) -> Iterator:
-    """Re-cut a stream of CSR row blocks into blocks of at most ``rows`` rows (views of the originals)."""
+    """Re-cut a stream of CSR row blocks into blocks of at most ``rows`` rows (views of the originals); a
+    :class:`jae.preprocess._sparse.TiledCSR` block is passed on whole."""
+    from ._sparse import TiledCSR
+
     for block in blocks:
+        if isinstance(block, TiledCSR) or block.shape[0] <= rows:
+            yield block
+            continue
         for s in range(0, block.shape[0], rows):
-            yield block[s : s + rows] if block.shape[0] > rows else block
+            yield block[s : s + rows]
 
 
 def _as_matrix(block):
-    """A sparse block as CSR (the tiled kernels' input), a dense one as float32."""
-    if sp.issparse(block):
-        return block if block.format == "csr" else block.tocsr()
+    """A sparse block tiled for the kernels (:func:`jae.preprocess._sparse.tiled`, once for both products of a
+    pass), a dense one as float32."""
+    from ._sparse import TiledCSR, tiled
+
+    if sp.issparse(block) or isinstance(block, TiledCSR):
+        return tiled(block)
     return np.asarray(block, dtype=np.float32)
 
 
 def _times(B, Q: np.ndarray) -> np.ndarray:
     """``B @ Q``, float32 ``(rows, k)``."""
-    from ._sparse import csr_dense
+    from ._sparse import TiledCSR, csr_dense
 
-    return csr_dense(B, Q) if sp.issparse(B) else np.asarray(B @ Q, dtype=np.float32)
+    return csr_dense(B, Q) if isinstance(B, TiledCSR) else np.asarray(B @ Q, dtype=np.float32)
 
 
 def _small_svd(small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,8 +116,9 @@ def fit_svd_streaming(
     Parameters
     ----------
     blocks
-        Zero-argument callable returning a fresh iterable of normalised ``(rows, n_features)`` blocks (CSR or
-        dense), e.g. ``lambda: (log_normalize(b) for b in counts.blocks())``. It is called ``n_iter + 1`` times.
+        Zero-argument callable returning a fresh iterable of normalised ``(rows, n_features)`` blocks (CSR,
+        :class:`jae.preprocess._sparse.TiledCSR` to tile a block kept in memory once for every pass, or dense),
+        e.g. ``lambda: (log_normalize(b) for b in counts.blocks())``. It is called ``n_iter + 1`` times.
     n_features
         Number of columns.
     n_components
@@ -132,7 +142,7 @@ def fit_svd_streaming(
     """
     from tqdm.auto import tqdm
 
-    from ._sparse import csr_t_dense_add
+    from ._sparse import TiledCSR, csr_t_dense_add
 
     if n_iter < 0:
         raise ValueError(f"n_iter={n_iter}: must be >= 0")
@@ -149,7 +159,7 @@ def fit_svd_streaming(
             _check(block, n_features)
             B = _as_matrix(block)
             Y = _times(B, Q)  # rows x n_basis
-            if sp.issparse(B):
+            if isinstance(B, TiledCSR):
                 csr_t_dense_add(B, Y, Z)  # Z += B^T Y
             else:
                 Z += B.T @ Y
