@@ -71,8 +71,10 @@ def render(runs: dict) -> list[str]:
              "*before*: float64 distances + `np.argpartition` on blocks of 2^22 entries (up to commit e06d5ab); "
              "*after*: one float32 BLAS product per block of 2^23 scores, a compiled scan for the best k + 16, "
              "those re-measured in float64, and a full float64 search of any cell whose k-th neighbour the float32 "
-             "rounding bound cannot certify. Peak = numpy's allocations during the call (tracemalloc), outputs "
-             "included. Wall times on a machine shared with other jobs (1-min load average); CPU s steadier.", "",
+             "rounding bound cannot certify; the blocks shared by one Python thread per core, each with "
+             "single-threaded BLAS. Peak = numpy's allocations during the call (tracemalloc), outputs included (at "
+             "1M: 0.18 GB of int64 indices and float32 distances). Wall times on a machine shared with other jobs "
+             "(1-min load average); CPU s steadier.", "",
              "| queries | voters x dims | threads | before wall / CPU s | before peak GB | after wall / CPU s | "
              "after peak GB | cells searched in full | rows differing before/after | after = float64 brute force "
              "(1,000 cells) | load |",
@@ -83,7 +85,8 @@ def render(runs: dict) -> list[str]:
             f"| {r['n_query']:,} | {r['n_voters']:,} x {r['dims']} | {r['threads']} | "
             + (f"{b['wall_s']} / {b['cpu_s']} | {b['peak_alloc_gb']} | " if b else "not run | - | ")
             + f"{a['wall_s']} / {a['cpu_s']} | {a['peak_alloc_gb']} | {r['rescanned']} | "
-            f"{r.get('rows_differing', '-')} | {r['exact_on_1000']} | {a['load_1min']} |")
+            f"{r.get('rows_differing', '-')}{' (after exact on all)' if r.get('differing_rows_after_exact') else ''} | "
+            f"{r['exact_on_1000']} | {a['load_1min']} |")
     notes = [f"{r['n_query']:,}: {r['note']}" for r in runs.values() if r.get("note")]
     if notes:
         lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
@@ -140,12 +143,20 @@ def main(argv: list[str] | None = None) -> int:
                "rescanned": sum(rescans)}
         if n <= args.before_max:
             before, (idx0, _) = timed(nearest_before, voters, query, K_VOTE)
-            row["before"], row["rows_differing"] = before, int((idx != idx0).any(axis=1).sum())
+            differ = np.flatnonzero((idx != idx0).any(axis=1))
+            row["before"], row["rows_differing"] = before, len(differ)
+        else:
+            differ = np.empty(0, np.int64)
         check = np.random.default_rng(1).choice(n, min(n, 1000), replace=False)  # against float64 brute force
         row["exact_on_1000"] = all(  # 20 cells at a time: 20 x voters x dims float64 differences
             np.array_equal(idx[c], np.argsort(((query[c, None, :].astype(np.float64) - voters[None]) ** 2).sum(-1),
                                               axis=1, kind="stable")[:, :K_VOTE])
             for c in np.array_split(check, -(-len(check) // 20)))
+        if len(differ):  # where the two differ, which is exact? (the old search ranked float32 products)
+            row["differing_rows_after_exact"] = all(
+                np.array_equal(idx[c], np.argsort(((query[c, None, :].astype(np.float64) - voters[None]) ** 2).sum(-1),
+                                                  axis=1, kind="stable")[:, :K_VOTE])
+                for c in np.array_split(differ, -(-len(differ) // 20)))
         if args.note:
             row["note"] = args.note
         print(json.dumps(row), flush=True)

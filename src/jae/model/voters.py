@@ -14,8 +14,9 @@ cells, benchmarks/results/tuning.md: BMMC Multiome 0.326 -> 0.421, BMMC CITE 0.5
 
 Neighbours are exact (Euclidean, float64 distances, ties to the lower voter index; :func:`nearest`), found in row
 blocks of the queries so that memory stays at one float32 ``(block, n_voters)`` score matrix of at most
-:data:`ENTRIES_PER_BLOCK` entries: 1M cells against 20,000 voters x 50 dims in about a minute of CPU on this
-project's 2-core machine (``benchmarks/vote_speed.py``; ten times slower before).
+:data:`ENTRIES_PER_BLOCK` entries per thread: 1M cells against 20,000 voters x 50 dims took 103 CPU s (209 s wall,
+2 threads, load 9.6) on this project's shared 2-core machine; the former float64 search took 4.5x the CPU at 100,000
+cells (``benchmarks/vote_speed.py``, ``benchmarks/results/scale.md``).
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ def mixture(head: np.ndarray, vote: np.ndarray) -> np.ndarray:
         np.float32)
 
 
-#: Score-matrix entries computed at once by :func:`nearest` (float32: 32 MB, its only large buffer; about 400 query
-#: rows against 20,000 voters, where the product and the scan measured fastest per entry, benchmarks/vote_speed.py).
+#: Score-matrix entries computed at once by :func:`nearest` per thread (float32: 32 MB, its only large buffer; about
+#: 400 query rows against 20,000 voters: product + scan measured 2.7-3.6 ns CPU per entry for blocks of 64 to 1,024
+#: rows and 4.5 ns for 1,677, on this project's shared 2-core machine).
 ENTRIES_PER_BLOCK = 1 << 23
 #: Candidates beyond ``k`` kept from the float32 ranking, for the float64 check (see :func:`nearest`).
 EXTRA_CANDIDATES = 16
@@ -92,11 +94,11 @@ def _chunk_min(row, j):
 
 
 @numba.njit(cache=True, nogil=True)
-def _select(scores, query, reference, q_sq, slack, k, c, idx, d2):
+def _select(scores, query, reference, q_sq, slack, k, c, idx, dist):
     """For each query row ``i``: the ``c`` smallest float32 ``scores[i]`` (ties: lower index), their exact float64
-    squared distances, sorted by (distance, index); the first ``k`` are written to ``idx[i]``/``d2[i]`` when no
-    unselected voter can be as near (its score is at least the ``c``-th, and scores err by at most ``slack[i]``),
-    otherwise the row is searched exactly over all voters. Returns the number of such rows."""
+    squared distances, sorted by (distance, index); the first ``k`` are written to ``idx[i]`` (distances to
+    ``dist[i]``) when no unselected voter can be as near (its score is at least the ``c``-th, and scores err by at
+    most ``slack[i]``), otherwise the row is searched exactly over all voters. Returns the number of such rows."""
     n_rows, n = scores.shape
     rescanned = np.zeros(n_rows, np.int64)
     for i in range(n_rows):
@@ -129,7 +131,8 @@ def _select(scores, query, reference, q_sq, slack, k, c, idx, d2):
                 if v < dv[k - 1]:
                     _insert(dv, di, k, v, j)
         idx[i, :] = di[:k]
-        d2[i, :] = dv[:k]
+        for t in range(k):
+            dist[i, t] = np.float32(np.sqrt(dv[t]))
     return rescanned.sum()
 
 
@@ -162,9 +165,9 @@ def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BL
     n, dims = reference.shape
     k = min(int(k), n)
     idx = np.empty((len(query), k), np.int64)
-    d2 = np.empty((len(query), k), np.float64)
+    dist = np.empty((len(query), k), np.float32)
     if k == 0 or len(query) == 0:
-        return idx, d2.astype(np.float32)
+        return idx, dist
     c = min(k + EXTRA_CANDIDATES, n)
     centre = reference.mean(axis=0, dtype=np.float64)
     ref_c = (reference - centre).astype(np.float32)
@@ -190,7 +193,7 @@ def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BL
             out = scores[:len(q)]
             np.matmul(np.hstack([q_c, np.ones((len(q), 1), np.float32)]), augmented, out=out)
             found += _select(out, q, reference, q_sq, rel * (q_sq + slack_r), k, c, idx[s:s + block],
-                             d2[s:s + block])
+                             dist[s:s + block])
         return found
 
     threads = min(_threads(), len(starts))
@@ -206,7 +209,7 @@ def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BL
     if rescanned:
         logger.debug("nearest: %d of %d cells searched exactly over all %d voters (ties near their k-th)",
                      rescanned, len(query), n)
-    return idx, np.sqrt(d2).astype(np.float32)
+    return idx, dist
 
 
 @dataclass(frozen=True)
