@@ -1,7 +1,7 @@
 """Metrics at atlas scale: exact vs approximate neighbour graph, and ``jae.evaluate`` on files of up to 1M cells.
 
-Two measurements, each printed and written to ``benchmarks/results/scale_metrics.md`` (raw numbers in
-``scale_metrics.json``; the markdown also replaces the "Metrics at scale" section of ``scale.md``):
+Three measurements, each printed and written to ``benchmarks/results/scale_metrics.md`` (raw numbers in
+``scale_metrics.json``; with ``--scale-md`` the markdown also replaces the "Metrics at scale" section of ``scale.md``):
 
 ``compare``
     :func:`jae.metrics.evaluate_embedding` with ``knn='exact'`` and ``knn='approximate'`` on the seeded synthetic
@@ -20,11 +20,19 @@ Two measurements, each printed and written to ``benchmarks/results/scale_metrics
     files: annotations, the embedding and the RNA in row blocks; ``knn='auto'``), under ``/usr/bin/time -v``:
     wall time, CPU time and peak RSS of the whole process, and the suite's per-step seconds.
 
+``ccsample``
+    How far one batch's cc_cons "before" share (the GEX variance share of the S/G2M scores, top 50 PCs) on a seeded
+    sample of ``m`` cells lies from the share on all the batch's cells: the estimate ``jae.evaluate`` makes on files
+    for batches above ``jae.metrics.CC_MAX_CELLS`` cells. Reads the first batch of ``--mod1`` (raw counts, in row
+    blocks), scores the cell cycle on all its cells, then the share on all of them and on three seeded samples per
+    size.
+
 Usage::
 
     python benchmarks/metrics_scale.py compare --n-cells 70000 --threads 2
     python benchmarks/metrics_scale.py suite --n-cells 1000000 --threads 2
     python benchmarks/metrics_scale.py evaluate --n-cells 300000 --threads 2 [--work /tmp/jae_metrics_scale]
+    python benchmarks/metrics_scale.py ccsample --mod1 sim.mod1.h5ad --threads 2
 """
 
 from __future__ import annotations
@@ -56,15 +64,15 @@ def _load() -> dict:
     return json.loads(JSON.read_text()) if JSON.exists() else {}
 
 
-def _save(runs: dict) -> None:
+def _save(runs: dict, *, scale_md: bool = False) -> None:
     JSON.write_text(json.dumps(runs, indent=1) + "\n")
     lines = render(runs)
     MD.write_text("\n".join(["# Metrics at scale", ""] + lines[2:]) + "\n")
-    if SCALE_MD.exists():
+    if scale_md and SCALE_MD.exists():
         text = SCALE_MD.read_text()
         head = text.split(SECTION)[0].rstrip("\n")
         SCALE_MD.write_text(head + "\n\n" + "\n".join(lines) + "\n")
-    print(f"written to {MD} and {SCALE_MD}")
+    print(f"written to {MD}" + (f" and {SCALE_MD}" if scale_md and SCALE_MD.exists() else ""))
 
 
 def compare(args) -> dict:
@@ -132,6 +140,54 @@ def suite(args) -> dict:
           f"process peak RSS {out['peak_rss_gb']:.2f} GB; " + ", ".join(f"{k} {r[k]:.4f}" for k in VALUES))
     print("steps (wall / CPU s): " + ", ".join(f"{k} {out['seconds'][k]:.0f}/{out['cpu_seconds'][k]:.0f}"
                                               for k in STEPS if k in out["seconds"]))
+    return out
+
+
+def ccsample(args) -> dict:
+    """One batch's cc_cons "before" share on all its cells vs on seeded samples (see the module docstring)."""
+    import h5py
+    import numpy as np
+    import scipy.sparse as sp
+    from anndata.io import read_elem
+
+    from jae.io.chunked import BackedCounts
+    from jae.metrics import variance_explained
+    from jae.preprocess import log_normalize, score_cell_cycle
+
+    with h5py.File(args.mod1, "r") as f:
+        obs, var = read_elem(f["obs"]), read_elem(f["var"])
+    batch = obs["batch"].to_numpy()
+    rows = np.flatnonzero(batch == batch[0])
+    t0, c0 = time.perf_counter(), time.process_time()
+    parts, start = [], 0
+    for block in BackedCounts(args.mod1, modality=None, layer=None).blocks(50_000):
+        stop = start + block.shape[0]
+        parts.append(log_normalize(block[rows[(rows >= start) & (rows < stop)] - start]))
+        start = stop
+    gex = sp.vstack(parts, format="csr")
+    del parts
+    read_s = time.perf_counter() - t0
+    cov = score_cell_cycle(gex, var.index, organism="human").to_numpy()
+    c1 = time.process_time()
+    full = variance_explained(gex, cov, seed=args.seed)
+    out = {"kind": "ccsample", "file": str(args.mod1), "batch": str(batch[0]), "n_cells": int(len(rows)),
+           "n_genes": int(gex.shape[1]), "threads": args.threads, "read_s": read_s, "full": full,
+           "full_cpu_s": time.process_time() - c1, "samples": {}}
+    print(f"batch {batch[0]}: {len(rows):,} cells read in {read_s:.0f} s; before on all cells {full:.6f} "
+          f"({out['full_cpu_s']:.0f} s CPU)", flush=True)
+    for m in (10_000, 20_000, 40_000):
+        if m >= len(rows):
+            continue
+        values, cpu = [], []
+        for seed in range(3):
+            pick = np.sort(np.random.default_rng(seed).choice(len(rows), size=m, replace=False))
+            c = time.process_time()
+            values.append(variance_explained(gex[pick], cov[pick], seed=args.seed))
+            cpu.append(time.process_time() - c)
+        out["samples"][str(m)] = {"values": values, "cpu_s": cpu}
+        print(f"sample of {m:,}: " + ", ".join(f"{v:.6f} ({(v - full) / full:+.1%})" for v in values) +
+              f"; {np.mean(cpu):.0f} s CPU each", flush=True)
+    out["load_avg_end"] = list(os.getloadavg())
     return out
 
 
@@ -211,11 +267,27 @@ def evaluate(args) -> dict:
         shutil.rmtree(report)
     cmd = ["/usr/bin/time", "-v", sys.executable, "-c", _PROGRAM, str(mod1), str(mod2), str(pred), str(report),
            "0" if args.no_report else "1"]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    (work / "evaluate.log").write_text(proc.stdout + proc.stderr)
+    loads = []
+    log_path = work / "evaluate.log"  # the child's log lines land here as they are written (progress of long runs)
+    with open(log_path, "w") as err, subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=err,
+                                                      text=True) as proc:
+        import threading
+
+        done = threading.Event()
+
+        def sample():  # the 1-min load average every 30 s while the evaluation runs (the machine is shared)
+            while not done.wait(30):
+                loads.append(os.getloadavg()[0])
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        stdout, _ = proc.communicate()
+        done.set()
+    proc.stdout, proc.stderr = stdout, log_path.read_text()
+    out["load_during"] = {"min": min(loads), "mean": sum(loads) / len(loads), "max": max(loads)} if loads else None
     if proc.returncode != 0:
         print(proc.stderr[-3000:])
-        raise SystemExit(f"evaluate failed (rc {proc.returncode}); log in {work / 'evaluate.log'}")
+        raise SystemExit(f"evaluate failed (rc {proc.returncode}); log in {log_path}")
     out.update(_time_v(proc.stderr))
     out["report"] = not args.no_report
     result = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("RESULT "))[7:])
@@ -334,6 +406,22 @@ def render(runs: dict) -> list[str]:
         for r in sorted(evals, key=lambda r: r["n_cells"]):
             lines += ["", f"Steps at {r['n_cells']:,} cells (seconds since the first log line):", ""]
             lines += [f"- {t:.0f} s: {msg}" for t, msg in r["steps"]]
+    samples = [r for r in runs.values() if r["kind"] == "ccsample"]
+    for r in samples:
+        lines += [
+            "", f"### cc_cons 'before' on a sample vs all of a batch's cells (`ccsample`, {r['threads']} threads)", "",
+            f"Batch {r['batch']} of `{Path(r['file']).name}`: {r['n_cells']:,} cells x {r['n_genes']:,} genes. The GEX "
+            "variance share of the S/G2M scores (top 50 PCs, scib's `pc_regression`) on all its cells, and on three "
+            "seeded samples per size (the scores are those of all cells, as in `cell_cycle_reference_blocks`). A "
+            "batch's cc_cons is `1 - |after - before| / before`: a relative error e of `before` moves it by about "
+            "e x after/before.", "",
+            "| cells | before (seeds 0, 1, 2) | relative error | CPU s each |", "|---:|---|---|---:|",
+            f"| all {r['n_cells']:,} | {r['full']:.6f} | | {r['full_cpu_s']:.0f} |",
+        ]
+        for m, v in r["samples"].items():
+            lines.append(f"| {int(m):,} | " + ", ".join(f"{x:.6f}" for x in v["values"]) + " | " +
+                         ", ".join(f"{(x - r['full']) / r['full']:+.1%}" for x in v["values"]) +
+                         f" | {sum(v['cpu_s']) / len(v['cpu_s']):.0f} |")
     notes = [f"{label}: {r['note']}" for label, r in runs.items() if r.get("note")]
     if notes:
         lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
@@ -342,25 +430,27 @@ def render(runs: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=("compare", "suite", "evaluate", "render"))
+    p.add_argument("what", choices=("compare", "suite", "evaluate", "ccsample", "render"))
     p.add_argument("--n-cells", type=int, default=70_000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--work", default="/tmp/jae_metrics_scale", help="folder for the simulated files (evaluate)")
     p.add_argument("--no-report", action="store_true", help="evaluate: metrics table only, no UMAPs")
+    p.add_argument("--mod1", default=None, help="ccsample: the RNA file (raw counts, obs 'batch')")
     p.add_argument("--note", default=None, help="a remark stored with the run")
+    p.add_argument("--scale-md", action="store_true", help="also replace the 'Metrics at scale' section of scale.md")
     args = p.parse_args(argv)
     run = None
     if args.what != "render":
-        if args.what in ("compare", "suite"):
+        if args.what in ("compare", "suite", "ccsample"):
             os.environ.update(_threads(args.threads))
-        run = {"compare": compare, "suite": suite, "evaluate": evaluate}[args.what](args)
+        run = {"compare": compare, "suite": suite, "evaluate": evaluate, "ccsample": ccsample}[args.what](args)
         if args.note:
             run["note"] = args.note
     runs = _load()  # read now: another run may have saved meanwhile
     if run is not None:
-        runs[f"{args.what} {args.n_cells}"] = run
-    _save(runs)
+        runs[f"{args.what} {run['n_cells']}"] = run
+    _save(runs, scale_md=args.scale_md)
     return 0
 
 
