@@ -168,3 +168,26 @@ def test_evaluate_files_on_disk_equals_in_memory(tmp_path):
     on_disk = jae.evaluate(files, {"e": E}, progress_bar=False)
     pd.testing.assert_frame_equal(on_disk, in_memory)
     assert np.isfinite(on_disk.loc["e", "cc_cons"])
+
+
+def test_louvain_skipped_visits_leave_the_memberships_bit_identical():
+    """The local moving skips a visit when a bound shows the node would stay (see ``_move_nodes``): the memberships
+    equal those of visiting every node, on the unweighted symmetric path scib's NMI uses, with weights and on a
+    directed graph, at resolutions where the clusterings differ."""
+    from jae.metrics import _louvain
+
+    rng = np.random.default_rng(3)
+    E = rng.normal(size=(2500, 10)) + rng.normal(scale=1.5, size=(12, 10))[rng.integers(0, 12, 2500)]
+    g = neighbor_graph(E.astype(np.float32), knn="exact")
+    n, k = g.indices.shape
+    directed = sp.csr_matrix((np.ones(n * (k - 1)), (np.repeat(np.arange(n), k - 1), g.indices[:, 1:].ravel())),
+                             shape=(n, n))
+    sizes = set()
+    for A, weighted in ((g.connectivities, False), (g.connectivities, True), (directed, False)):
+        graph = _louvain._prepare(A, weighted)
+        for resolution in (0.1, 0.5, 1.0, 2.0):
+            for seed in (0, 1):
+                want = _louvain._run(graph, resolution, seed, skip=False)
+                np.testing.assert_array_equal(_louvain._run(graph, resolution, seed, skip=True), want)
+                sizes.add(len(np.unique(want)))
+    assert len(sizes) >= 4  # the clusterings compared differ from one another

@@ -8,7 +8,8 @@ current igraph. This module re-implements the same procedure so the clusterings 
 * local moving: nodes visited in an order shuffled once per level by igraph's Mersenne Twister (seeded as igraph
   seeds it; bounded integers by Lemire's method), repeated sweeps until no node moves; each node goes to the
   neighbouring community with the largest gain (> 1e-10, ties to the lowest community id) or, when better and
-  the node is not alone, to an empty community;
+  the node is not alone, to an empty community (a visit whose outcome a bound on the gains' drift already shows to
+  be "stay" is skipped, which changes no move: late sweeps of a million-node graph cost little);
 * after each level communities are renumbered by decreasing size, the graph is collapsed (one node per
   community, summed edge weights, self-loops kept) and the procedure repeats while a level improved the quality.
 
@@ -44,8 +45,16 @@ def _diff_new(c, w_to, w_from, t_to, t_from, sw, kout, kin, resolution, total_w,
 
 @numba.njit(cache=True, nogil=True)
 def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, self_w, total_w, node_size,
-                resolution, mt, symmetric):
+                resolution, mt, symmetric, skip=True):
     """One level of local moving on a singleton partition; returns (improvement, renumbered membership).
+
+    ``skip``: leave out the visits whose outcome is already known to be "stay". A visit that leaves a node in place
+    records its margin (how far every candidate's gain is from a move). Until one of the node's neighbours moves,
+    its gains change only through the community totals, by at most ``2 resolution (k_out + k_in) D / total_w``
+    where ``D`` sums ``k_out + k_in`` over the moves since the visit; while the margin exceeds that bound (plus a
+    rounding allowance far above double precision's), visiting would again keep the node in place with no side
+    effect, so it is skipped. The moves, and so the memberships, are bit-identical to visiting every node; late
+    sweeps of a large graph, where a few nodes move, then cost little.
 
     ``symmetric``: the edge list holds every edge in both directions with the same integer-valued weight (an
     unweighted symmetric graph and its collapsed graphs). Then the weights to and from a community, the in and out
@@ -78,12 +87,20 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
         order[j] = tmp
 
     total = 0.0
+    margin = np.full(n, -1.0)  # < 0: visit; else the gap of the last visit's gains to a move
+    drift_at = np.zeros(n)  # the drift at that visit
+    drift = 0.0  # sum of k_out + k_in over the moves so far
+    slack = 1e-7  # rounding allowance of the bound: gains are O(degree), computed in double precision
     n_moves = 1 if total_w > 0.0 else 0  # no edges: every gain is 0 (as the C++ code returns), nothing moves
     while n_moves > 0:
         improv = 0.0
         n_moves = 0
         for v in order:
             v_comm = memb[v]
+            if skip and margin[v] >= 0.0 and not (n_empty == 0 and cnodes[v_comm] > 1):
+                bound = 2.0 * resolution * (k_out[v] + k_in[v]) * (drift - drift_at[v]) / total_w
+                if margin[v] > bound + slack:
+                    continue
             # neighbour communities and the weights to/from them, accumulated in incidence order
             n_c = 0
             for j in range(out_ptr[v], out_ptr[v + 1]):
@@ -114,12 +131,14 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
                 )
             best = v_comm
             best_gain = 0.0
+            gap = np.inf  # how far the gains are from a move: eps - gain (neighbours), -gain (the empty community)
             for i in range(n_c):  # best gain > eps; ties go to the lowest community id (an ascending scan)
                 c = comms[i]
                 if c == v_comm:
                     continue
                 diff_new = _diff_new(c, w_to, w_from, t_to, t_from, sw, kout, kin, resolution, total_w, symmetric)
                 gain = diff_new - diff_old
+                gap = min(gap, eps - gain)
                 if gain > eps and (gain > best_gain or (gain == best_gain and best != v_comm and c < best)):
                     best = c
                     best_gain = gain
@@ -135,6 +154,7 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
                 c = empty[n_empty - 1]
                 diff_new = _diff_new(c, w_to, w_from, t_to, t_from, sw, kout, kin, resolution, total_w, symmetric)
                 gain = diff_new - diff_old
+                gap = min(gap, -gain)
                 if gain > best_gain:
                     best = c
                     best_gain = gain
@@ -143,7 +163,17 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
                 w_to[c] = 0.0
                 w_from[c] = 0.0
                 seen[c] = False
-            if best != v_comm:
+            if best == v_comm:
+                margin[v] = gap
+                drift_at[v] = drift
+            else:
+                margin[v] = -1.0
+                drift += kout + kin
+                for j in range(out_ptr[v], out_ptr[v + 1]):  # the neighbours' weights to communities change
+                    margin[out_nb[j]] = -1.0
+                if not symmetric:
+                    for j in range(in_ptr[v], in_ptr[v + 1]):
+                        margin[in_nb[j]] = -1.0
                 improv += best_gain
                 cnodes[v_comm] -= 1
                 csize[v_comm] -= node_size[v]
@@ -287,7 +317,7 @@ def _prepare(adjacency: sp.spmatrix, weighted: bool) -> _Graph:
     return _Graph(n, src, dst, w, bool(symmetric), _level_inputs(n, src, dst, w))
 
 
-def _run(graph: _Graph, resolution: float, seed: int) -> np.ndarray:
+def _run(graph: _Graph, resolution: float, seed: int, skip: bool = True) -> np.ndarray:
     mt = _mt_seed(int(seed))
     membership = np.arange(graph.n, dtype=np.int64)  # level node of each original node
     sizes = np.ones(graph.n, dtype=np.int64)
@@ -296,7 +326,7 @@ def _run(graph: _Graph, resolution: float, seed: int) -> np.ndarray:
         n_level = len(sizes)
         if args is None:
             args = _level_inputs(n_level, src, dst, w)
-        improv, level_memb = _move_nodes(n_level, *args, sizes, float(resolution), mt, graph.symmetric)
+        improv, level_memb = _move_nodes(n_level, *args, sizes, float(resolution), mt, graph.symmetric, skip)
         membership = level_memb[membership]
         n_comm = int(level_memb.max()) + 1
         sizes = np.bincount(level_memb, weights=sizes, minlength=n_comm).astype(np.int64)
