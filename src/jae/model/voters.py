@@ -22,11 +22,12 @@ cells (``benchmarks/vote_speed.py``, ``benchmarks/results/scale.md``).
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 
 import numba
 import numpy as np
+
+from .._threads import compute_threads
 
 logger = logging.getLogger(__name__)
 
@@ -136,15 +137,6 @@ def _select(scores, query, reference, q_sq, slack, k, c, idx, dist):
     return rescanned.sum()
 
 
-def _threads() -> int:
-    """Threads of :func:`nearest`: ``OMP_NUM_THREADS`` when set (as torch and BLAS), else numba's count."""
-    try:
-        n = int(os.environ.get("OMP_NUM_THREADS", "0"))
-    except ValueError:
-        n = 0
-    return max(1, n) if n > 0 else numba.get_num_threads()
-
-
 def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BLOCK) -> tuple[np.ndarray, np.ndarray]:
     """Exact ``k`` nearest rows of ``reference`` for each row of ``query`` (Euclidean): ``(n, k)`` int64 indices and
     ``(n, k)`` float32 distances, nearest first, equal distances by lower index; ``k`` above ``len(reference)``
@@ -196,7 +188,7 @@ def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BL
                              dist[s:s + block])
         return found
 
-    threads = min(_threads(), len(starts))
+    threads = min(compute_threads(), len(starts))
     if threads == 1:
         rescanned = work(0, 1)
     else:  # one Python thread per core, each with single-threaded BLAS: no thread pools spinning against each other

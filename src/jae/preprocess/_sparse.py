@@ -11,17 +11,18 @@ rows multiply their run against the tile's rows of ``Q``, which stay in cache (e
 loops are vectorised by LLVM. Each output entry sums its terms in the same order as scipy's column-major products
 (ascending feature for ``B @ Q``, ascending row for ``B.T @ Y``) in float32, so both equal scipy's float32
 products bit for bit (``B.T @ Y`` is then added to the caller's float64 total, as before).
-Threads: ``OMP_NUM_THREADS`` when set (as torch and BLAS), else numba's default.
+Threads: :func:`jae._threads.compute_threads`.
 """
 
 from __future__ import annotations
 
-import os
 from typing import NamedTuple
 
 import numba
 import numpy as np
 import scipy.sparse as sp
+
+from .._threads import compute_threads
 
 __all__ = ["csr_dense", "csr_t_dense_add", "tiled", "TiledCSR", "FEATURE_TILE"]
 
@@ -80,14 +81,6 @@ def _csr_t_dense_add(indices, data, starts, Y, Z, tile):
                 Z[lo + j, c] += np.float64(part[j, c])
 
 
-def _threads() -> int:
-    try:
-        n = int(os.environ.get("OMP_NUM_THREADS", "0"))
-    except ValueError:
-        n = 0
-    return max(1, min(n, numba.config.NUMBA_NUM_THREADS)) if n > 0 else numba.config.NUMBA_NUM_THREADS
-
-
 class TiledCSR(NamedTuple):
     """A CSR block ready for the tiled products: sorted ``indices``, float32 ``data``, ``starts`` (each row's first
     stored value at or past each tile, :func:`_tile_starts`) for tiles of ``tile`` features. Made once by
@@ -129,7 +122,7 @@ def csr_dense(B, Q: np.ndarray, *, tile: int = FEATURE_TILE) -> np.ndarray:
     Q = np.ascontiguousarray(Q, dtype=np.float32)
     out = np.zeros((T.shape[0], Q.shape[1]), dtype=np.float32)
     previous = numba.get_num_threads()
-    threads = _threads()
+    threads = compute_threads()
     numba.set_num_threads(threads)
     try:
         _csr_dense(T.indices, T.data, T.starts, Q, out, threads)
@@ -145,7 +138,7 @@ def csr_t_dense_add(B, Y: np.ndarray, Z: np.ndarray, *, tile: int = FEATURE_TILE
         raise ValueError("csr_t_dense_add: Z must be a C-ordered float64 array")
     T = _prepare(B, Z.shape[0], tile)
     previous = numba.get_num_threads()
-    numba.set_num_threads(_threads())
+    numba.set_num_threads(compute_threads())
     try:
         _csr_t_dense_add(T.indices, T.data, T.starts, np.ascontiguousarray(Y, dtype=np.float32), Z, T.tile)
     finally:
