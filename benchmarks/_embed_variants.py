@@ -125,6 +125,16 @@ def variants_pretrained(model, X, Z, ref, labels, batch):
         out[f"P_free_tail{k}"] = np.hstack([ps, free, tail])
         out[f"P_free_tail{k}_phase"] = np.hstack([ps, free, tail, Z[:, lay.block("phase")]])
     out["P_free"] = np.hstack([ps, free])
+    # session 10: the between-type directions of the principal part [free | tail] (the span of its type centroids on
+    # the reference cells, a fixed linear subspace) shrunk, so that cell type is counted once, in the probability
+    # block, as a variance-preserving readout would (sb0: removed; sbh: half their variance kept)
+    E = out["P_free_tail50"][:, ps.shape[1]:]
+    mu_E = E[ref].mean(0)
+    M_E = np.stack([E[ref][y[ref] == t].mean(0) for t in types]) - mu_E
+    Ue, _ = _pca_basis(np.sqrt(w)[:, None] * M_E, max(len(types) - 1, 1))
+    Ec = E - mu_E
+    for tag, a in (("sb0", 0.0), ("sbh", np.sqrt(0.5))):
+        out[f"P_free_tail50_{tag}"] = np.hstack([ps, Ec - (1 - a) * (Ec @ Ue) @ Ue.T])
     # round 23: the free block scaled to the variance of the principal subspace it started as
     _, var_free = _pca_basis(Xc[ref], nf)
     f_scaled = free * np.sqrt(var_free.sum() / max(free[ref].var(0).sum(), 1e-12))

@@ -86,3 +86,42 @@ def test_config_checks_epoch_cells():
     assert JAEConfig().epoch_cells == 131_072
     with pytest.raises(ValueError, match="epoch_cells"):
         JAEConfig(epoch_cells=0)
+
+
+def _creeping(epoch_cells, tolerance, *, n=1000):
+    """A validation loss that falls by 0.01% per epoch; each step adds 1 to the weight, so the kept epoch is known."""
+    net = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.zeros_(net.weight)
+    losses = []
+
+    def step(idx):
+        with torch.no_grad():
+            net.weight += 1.0
+        return {"total": torch.zeros(())}
+
+    def validate():
+        losses.append(1.0 - 1e-4 * len(losses))
+        return losses[-1]
+
+    history = run_epochs(net, step, n_train=n, batch_size=100, generator=torch.Generator().manual_seed(0),
+                         max_epochs=12, validate=validate, patience=3, progress_bar=False, epoch_cells=epoch_cells,
+                         round_tolerance=tolerance)
+    return history, float(net.weight.detach())
+
+
+def test_round_tolerance_stops_a_creeping_loss_on_rounds_only():
+    # rounds of 100 cells (1 step each): the first round sets the mark, the next 3 fall by less than 0.1% -> stop
+    history, weight = _creeping(100, 1e-3)
+    assert len(history) == 4
+    assert weight == 4.0  # the weights of the lowest loss (the last round), not of the round that set the mark
+    # without the tolerance the creeping loss never stops
+    assert len(_creeping(100, 0.0)[0]) == 12
+    # whole epochs (n <= epoch_cells) keep the any-decrease rule whatever the tolerance
+    assert len(_creeping(None, 1e-3)[0]) == 12
+    assert len(_creeping(1000, 1e-3)[0]) == 12
+
+
+def test_config_checks_round_tolerance():
+    assert JAEConfig().round_tolerance == 1e-3
+    with pytest.raises(ValueError, match="round_tolerance"):
+        JAEConfig(round_tolerance=1.0)

@@ -245,7 +245,7 @@ class JAE:
                 codes = pd.Categorical(labels[ref].astype(str), categories=self.cell_types).codes.astype(np.int64)
             _, val_idx = split_validation(int(ref.sum()), cfg.val_fraction, seed=self.seed)
             stage = Stage("pretrain", cfg.lr, cfg.max_epochs, reconstruction_only=False, patience=cfg.patience,
-                          epoch_cells=cfg.epoch_cells)
+                          epoch_cells=cfg.epoch_cells, round_tolerance=cfg.round_tolerance)
             train = train_network if mosaic is None else mosaic.subset(ref).train
             self.history = train(
                 self.network, self._tensor(X[ref]), layout=self.layout, config=cfg, stage=stage, seed=self.seed,

@@ -117,6 +117,7 @@ def run_epochs(
     postfix: dict | None = None,
     parallel=None,
     epoch_cells: int | None = None,
+    round_tolerance: float = 0.0,
 ) -> list[dict]:
     """Train ``network`` in place for up to ``max_epochs`` epochs; returns one history row per epoch.
 
@@ -159,6 +160,11 @@ def run_epochs(
         ``epoch_cells`` cells of the current pass's seeded order, followed by validation, so ``patience`` and
         ``max_epochs`` count rounds of the same size however large the data (every cell is still seen once per
         pass). At or below it nothing changes: one permutation per epoch, the same draws.
+    round_tolerance
+        With ``patience``, when epochs are rounds: a round resets the patience count only when its validation loss is
+        below that of the last such round by more than this fraction of it, so a loss that keeps falling by a few
+        hundredths of a percent per round stops. Whole epochs keep the any-decrease rule. The weights kept are
+        those of the lowest validation loss either way.
 
     Returns
     -------
@@ -174,6 +180,8 @@ def run_epochs(
         bar = tqdm(total=max_epochs, desc=desc, disable=not shown, leave=False)
     history, best, best_state, bad_epochs = [], np.inf, None, 0
     order = _Order(n_train, epoch_cells, generator, device)
+    tolerance = round_tolerance if order.cells < n_train else 0.0
+    mark = np.inf  # the validation loss of the last epoch that reset the patience count
     if order.cells < n_train:
         logger.info("%s: an epoch is a round of %d of the %d training cells (epoch_cells), so validation and early "
                     "stopping come every %d cells", desc, order.cells, n_train, order.cells)
@@ -202,8 +210,10 @@ def run_epochs(
             bar.set_postfix({**(postfix or {}), **{k: f"{v:.4g}" for k, v in entry.items() if k in ("total", "val_total")}})
             if validate is not None and patience is not None:
                 if entry["val_total"] < best - 1e-7:
-                    best, bad_epochs = entry["val_total"], 0
+                    best = entry["val_total"]
                     best_state = copy.deepcopy(network.state_dict())
+                if entry["val_total"] < (mark - max(1e-7, tolerance * abs(mark)) if mark < np.inf else np.inf):
+                    mark, bad_epochs = entry["val_total"], 0
                 else:
                     bad_epochs += 1
                     if bad_epochs >= patience:

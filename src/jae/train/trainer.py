@@ -42,6 +42,7 @@ class Stage:
     reconstruction_only: bool
     patience: int | None = None  # early stopping on the validation loss when a validation set is given
     epoch_cells: int | None = None  # most training cells per epoch (a round; see jae.train.loop.run_epochs)
+    round_tolerance: float = 0.0  # relative fall of the validation loss that resets the patience count (rounds only)
 
 
 def _condition(network: JAENetwork, batch: torch.Tensor | None) -> torch.Tensor | None:
@@ -218,5 +219,5 @@ def _epochs(
         network, step, n_train=len(train_idx), batch_size=config.batch_size, generator=generator,
         max_epochs=stage.max_epochs, validate=validate, patience=stage.patience, min_batch=2,
         row={"stage": stage.name}, desc=f"jae {stage.name}", progress_bar=progress_bar, parallel=parallel,
-        epoch_cells=stage.epoch_cells,
+        epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance,
     )
