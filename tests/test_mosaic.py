@@ -254,9 +254,47 @@ def test_cli_embeds_and_maps_rna_only_files_and_writes_the_imputed_modality(cite
     assert "needs both --mod1 (GEX) and --mod2" in caplog.text and "Traceback" not in caplog.text
 
 
+def test_streamed_mosaic_fit_equals_in_memory_fit(cite, tmp_path, monkeypatch, caplog):
+    """A mosaic .h5mu over the memory budget is fitted from disk, each modality's counts in row blocks (never read
+    whole), and gives the model that the same MuData read into memory gives (issues 15 and 16)."""
+    from jae.io import MosaicFiles, PairedFiles, open_mosaic_h5mu
+    from jae.io.chunked import BackedCounts
+    from jae.preprocess import pipeline
+
+    m, mos, model, rna_only, prot_only = cite
+    path = tmp_path / "mosaic.h5mu"
+    mos.write(path)
+    opened = open_mosaic_h5mu(path)
+    assert opened.obs_names.equals(mos.obs_names) and opened.summary() == f"1200 cells: {int((~rna_only & ~prot_only).sum())} with both modalities, {int(rna_only.sum())} with GEX only ('rna'), {int(prot_only.sum())} with ADT only ('prot')"  # noqa: E501
+    assert opened.obs["cell_type"].astype(str).equals(mos.obs["cell_type"].astype(str))
+    fast = JAEConfig(max_epochs=3, n_svd=20)
+    monkeypatch.setattr(pipeline, "BLOCK_ROWS", 256)  # several row blocks per modality
+    in_memory = JAE(fast, seed=2, device="cpu").fit(mos, progress_bar=False)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the streaming path read a whole matrix into memory")
+
+    with monkeypatch.context() as mp, caplog.at_level(logging.INFO, logger="jae.io.paired_files"):
+        for cls in (PairedFiles, MosaicFiles):
+            mp.setattr(cls, "load", refuse)
+        mp.setattr(BackedCounts, "read", refuse)
+        streamed = JAE(fast, seed=2, device="cpu").fit(str(path), memory_budget=1, progress_bar=False)
+    assert "streaming path: reading MosaicFiles(mosaic.h5mu: 1200 cells" in caplog.text
+    for a, b in zip(in_memory.preprocessor.bases, streamed.preprocessor.bases):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a.components, b.components, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(in_memory.history["total"], streamed.history["total"], rtol=1e-5)
+    np.testing.assert_allclose(in_memory.embed(mos, key_added=None), streamed.embed(mos, key_added=None), atol=1e-5)
+    small = JAE(fast, seed=2, device="cpu").fit(str(path), progress_bar=False)  # within the budget: read whole
+    np.testing.assert_array_equal(small.embed(mos, key_added=None), in_memory.embed(mos, key_added=None))
+    np.testing.assert_array_equal(small.embed(str(path), key_added=None), small.embed(mos, key_added=None))
+
+
 def test_cli_fits_embeds_and_maps_a_mosaic_h5mu(cite, tmp_path, caplog):
-    """A .h5mu whose modalities hold different cells cannot be streamed row by row: the CLI reads it into memory,
-    says so in one line, and fits, embeds and maps it like the same MuData in Python."""
+    """A .h5mu whose modalities hold different cells: the CLI says so in one line (fitting streams it when it is over
+    the memory budget; embedding and mapping read it into memory), and fits, embeds and maps it like the same MuData
+    in Python."""
     import mudata as md
 
     from jae.cli import main

@@ -142,12 +142,13 @@ class JAE:
         -------
         self, fitted. ``self.history`` holds the per-epoch losses.
         """
+        from .io.mosaic_files import MosaicFiles
         from .io.paired_files import PairedFiles, plan_input
         from .preprocess.pipeline import preprocess
 
         data = plan_input(data, memory_budget=memory_budget, modalities=modalities)
         streamed = isinstance(data, PairedFiles)
-        if not streamed and is_mosaic(data, modalities=modalities, layer=layer):  # cells lacking a modality
+        if isinstance(data, MosaicFiles) or (not streamed and is_mosaic(data, modalities=modalities, layer=layer)):
             return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
                               reference=reference, finetune=finetune, organism=organism, layer=layer,
                               modalities=modalities, progress_bar=progress_bar)

@@ -75,8 +75,7 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     if voters is not None and voter_embedding is None:
         voter_embedding = model.embed_transformed(voters.features)
     head = _head_probabilities(model, embedding)
-    votes = vote(model, embedding, voter_embedding)
-    prob = head if votes is None else mixture(head, votes)
+    prob = _mixed(model, head, embedding, voter_embedding)
     rest = embedding[:, model.layout.n_cell_type:]
     out = {"confidence": cal.confidence_score(prob.max(axis=1)),
            "centroid": cal.unknown_score(None, rest) / max(cal.score_threshold, 1e-12)}
@@ -85,6 +84,27 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     if voters is not None and np.isfinite(cal.knn_threshold):
         out["knn"] = cal.knn_score(_knn_distance(model, embedding, voter_embedding))
     return out
+
+
+def _mixed(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.ndarray | None) -> np.ndarray:
+    """The returned probabilities: the calibrated ``head``'s equal mixture with the voters' vote (the head alone for
+    a model without voters)."""
+    votes = vote(model, embedding, voter_embedding)
+    return head if votes is None else mixture(head, votes)
+
+
+def _unknown_call(model, head: np.ndarray, confidence: np.ndarray, embedding: np.ndarray,
+                  voter_embedding: np.ndarray | None) -> np.ndarray:
+    """``(n,)`` bool: the unknown call by :data:`UNKNOWN_SCORE`, or by the score the model's file has a threshold
+    for (files saved before ``head_threshold``: the voter distance; without voters: confidence and centroid)."""
+    cal = model.calibration
+    if cal is None:
+        return np.zeros(len(head), dtype=bool)
+    if UNKNOWN_SCORE == "head" and np.isfinite(cal.head_threshold):
+        return cal.head_score(head.max(axis=1)) > 1.0
+    if getattr(model, "voters", None) is not None and np.isfinite(cal.knn_threshold):
+        return cal.knn_score(_knn_distance(model, embedding, voter_embedding)) > 1.0
+    return cal.is_unknown(confidence, embedding[:, model.layout.n_cell_type:])
 
 
 def _head_probabilities(model, embedding: np.ndarray) -> np.ndarray:
@@ -135,8 +155,7 @@ def predict_cell_type(
     model._require_fitted()
     if not model.layout.n_cell_type:
         raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
-    n_ct, cal = model.layout.n_cell_type, model.calibration
-    voters = getattr(model, "voters", None)
+    cal, voters = model.calibration, getattr(model, "voters", None)
     V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
     if embedding is None:
         X, cells = model._features(data, layer=layer)
@@ -150,18 +169,10 @@ def predict_cell_type(
     else:
         embedding = np.asarray(embedding)
         head = _head_probabilities(model, embedding)
-    votes = vote(model, embedding, V)
-    prob = head if votes is None else mixture(head, votes)
+    prob = _mixed(model, head, embedding, V)
     best = prob.argmax(axis=1)
     confidence = prob[np.arange(len(best)), best]
-    if cal is None:
-        unknown = np.zeros(len(best), dtype=bool)
-    elif UNKNOWN_SCORE == "head" and np.isfinite(cal.head_threshold):
-        unknown = cal.head_score(head.max(axis=1)) > 1.0
-    elif voters is not None and np.isfinite(cal.knn_threshold):  # files saved before head_threshold
-        unknown = cal.knn_score(_knn_distance(model, embedding, V)) > 1.0
-    else:
-        unknown = cal.is_unknown(confidence, embedding[:, n_ct:])
+    unknown = _unknown_call(model, head, confidence, embedding, V)
     names = getattr(data, "obs_names", None)
     index = pd.Index(names) if names is not None and len(names) == len(prob) else pd.RangeIndex(len(prob))
     labels = pd.DataFrame(

@@ -20,6 +20,9 @@ bit-identical to before. The mechanism:
    regression's guess at the same spot as from both, and the decoder learns to predict the dropped modality:
    the one-modality cells of the data are then not an input the network never saw.
 
+Data on disk (:class:`jae.io.MosaicFiles`, an ``.h5mu`` whose modalities hold different cells) that would not fit
+the memory budget takes the same steps with each modality's counts read in row blocks, as paired files are.
+
 After the fit, ``model.moments`` holds the reference paired cells' moments (what query imputation uses), and
 :func:`jae.imputation.impute` predicts a missing modality on request.
 """
@@ -100,7 +103,10 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     from .preprocess.organism import infer_organism
     from .preprocess.pipeline import preprocess
 
-    m = get_mosaic(data, modalities=modalities, layer=layer)
+    from .io.mosaic_files import MosaicFiles
+
+    streamed = isinstance(data, MosaicFiles)  # on disk: each modality's counts read in row blocks
+    m = data if streamed else get_mosaic(data, modalities=modalities, layer=layer)
     n_paired = int(m.paired.sum())
     if n_paired < MIN_PAIRED_CELLS:
         raise ValueError(
@@ -120,18 +126,20 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     bases, X = [], np.zeros((m.n_obs, 0), np.float32)
     phase = np.full((m.n_obs, 2), np.nan, dtype=np.float32)
     blocks = []
+    sources = m.sources() if streamed else m.counts
     for i in (0, 1):
         pre_i, X_i, phase_i = preprocess(
-            [m.counts[i]], (m.kinds[i],), (m.var_names[i],), names=(m.names[i],), n_components=model.config.n_svd,
+            [sources[i]], (m.kinds[i],), (m.var_names[i],), names=(m.names[i],), n_components=model.config.n_svd,
             seed=model.seed, organism=model.organism if score_phase and m.kinds[i] == "GEX" else None,
             progress_bar=progress_bar,
         )
         bases.append(pre_i.bases[0])
         block = np.zeros((m.n_obs, X_i.shape[1]), np.float32)
-        block[m.observed[:, i]] = X_i
+        rows = m.positions(i)  # the rows of counts[i] among all cells
+        block[rows] = X_i
         blocks.append(block)
         if phase_i is not None:
-            phase[m.observed[:, i]] = phase_i
+            phase[rows] = phase_i
     preprocessor = Preprocessor.from_bases(m.kinds, m.var_names, bases)
     X = np.hstack(blocks)
     widths = preprocessor.widths

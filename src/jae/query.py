@@ -181,6 +181,11 @@ def _reorder(target: pd.Index, cells: pd.Index, observed: np.ndarray, counts: li
 
 
 def _from_files(model, files, data) -> QueryFeatures:
+    from .io.mosaic_files import MosaicFiles
+
+    if isinstance(files, MosaicFiles):  # cells lacking a modality: read whole (only fitting streams mosaic files)
+        logger.info("%s: mosaic data (%s); reading it into memory to embed", files, files.summary())
+        return query_features(model, files.load(), layer=files.counts[0].layer)
     if files.kinds != model.preprocessor.kinds:
         raise ValueError(f"data has modalities of kinds {files.kinds}, the model was fitted on {model.preprocessor.kinds}")
     observed = np.ones((files.n_obs, 2), dtype=bool)

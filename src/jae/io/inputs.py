@@ -139,6 +139,7 @@ class InputFiles:
         -------
         :class:`mudata.MuData` or :class:`jae.io.PairedFiles`. A Cell Ranger file is always read whole.
         """
+        from .mosaic_files import open_mosaic_h5mu
         from .paired_files import DifferentCellsError, open_competition, open_h5mu, plan_input
 
         joined = list(self.annotations) if annotations else []
@@ -152,9 +153,13 @@ class InputFiles:
                 files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind,
                                   layer=self.layer)
             except DifferentCellsError as err:  # mosaic: some cells lack a modality (jae.mosaic)
-                logger.info("%s: %s holds mosaic data (%s); reading it into memory (streaming needs every cell in "
-                            "both modalities)", what, Path(self.h5mu).name, err.summary)
-                return self.read(annotations=annotations)
+                if plan or joined:  # embedding, mapping and joined annotation files read mosaic data whole
+                    logger.info("%s: %s holds mosaic data (%s); reading it into memory (only fitting streams mosaic "
+                                "data)", what, Path(self.h5mu).name, err.summary)
+                    return self.read(annotations=annotations)
+                logger.info("%s: %s holds mosaic data (%s)", what, Path(self.h5mu).name, err.summary)
+                return open_mosaic_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind,
+                                        layer=self.layer)
             if joined:
                 files = files.with_annotations(joined, replace_existing=True)
         else:

@@ -22,7 +22,7 @@ from .features import examples
 from .paired import _as_csr, _choose, _joint_obs, _matrix
 from .validate import validate_counts
 
-__all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows"]
+__all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "mosaic_summary"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +61,20 @@ class MosaicCounts:
         """``(n_obs,)`` bool: cells measured in both modalities."""
         return self.observed.all(axis=1)
 
+    def positions(self, i: int) -> np.ndarray:
+        """Row of each of ``counts[i]``'s cells in ``obs_names``."""
+        return np.flatnonzero(self.observed[:, i])
+
     def summary(self) -> str:
-        both = int(self.paired.sum())
-        only = [int((self.observed[:, i] & ~self.observed[:, 1 - i]).sum()) for i in (0, 1)]
-        return (f"{self.n_obs} cells: {both} with both modalities, {only[0]} with {self.kinds[0]} only "
-                f"({self.names[0]!r}), {only[1]} with {self.kinds[1]} only ({self.names[1]!r})")
+        return mosaic_summary(self.observed, self.names, self.kinds)
+
+
+def mosaic_summary(observed: np.ndarray, names, kinds) -> str:
+    """One phrase: how many cells have both modalities, and how many each alone."""
+    both = int(observed.all(axis=1).sum())
+    only = [int((observed[:, i] & ~observed[:, 1 - i]).sum()) for i in (0, 1)]
+    return (f"{len(observed)} cells: {both} with both modalities, {only[0]} with {kinds[0]} only ({names[0]!r}), "
+            f"{only[1]} with {kinds[1]} only ({names[1]!r})")
 
 
 def missing_rows(X) -> np.ndarray:
@@ -114,6 +123,27 @@ def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | N
     return False
 
 
+def mosaic_union(indexes: Sequence[pd.Index], global_index: pd.Index | None, names) -> tuple[pd.Index, np.ndarray]:
+    """The cells of mosaic data and where each is measured: the union of the modalities' cell names (``indexes``,
+    RNA first) in ``global_index``'s order when that lists them (a MuData's ``obs_names``), else the RNA's cells then
+    the second modality's others; and the ``(n_cells, 2)`` bool ``observed`` mask. A cell of ``global_index``
+    measured in neither modality raises, with the fix."""
+    union = indexes[0].append(indexes[1].difference(indexes[0], sort=False))
+    if global_index is not None and global_index.is_unique:
+        in_data = global_index.isin(union)
+        order = global_index[in_data]
+        if len(order) == len(union):
+            union = order
+        absent = global_index[~in_data]
+        if len(absent):
+            raise ValueError(
+                f"{len(absent)} cells have neither modality measured (e.g. {examples(absent)}; no row, or a row of "
+                f"NaN, in both {names[0]!r} and {names[1]!r}); jae places a cell from at least one modality: drop "
+                "those cells (e.g. mdata = mdata[keep].copy())"
+            )
+    return union, np.column_stack([union.isin(index) for index in indexes])
+
+
 def get_mosaic(
     data,
     *,
@@ -151,20 +181,7 @@ def get_mosaic(
             index = index[~gone]
         indexes.append(index)
         matrices.append(X)
-    union = indexes[0].append(indexes[1].difference(indexes[0], sort=False))
-    if global_obs is not None and global_obs.index.is_unique:
-        in_data = global_obs.index.isin(union)
-        order = global_obs.index[in_data]
-        if len(order) == len(union):
-            union = order
-        absent = global_obs.index[~in_data]
-        if len(absent):
-            raise ValueError(
-                f"{len(absent)} cells have neither modality measured (e.g. {examples(absent)}; no row, or a row of "
-                f"NaN, in both {names[0]!r} and {names[1]!r}); jae places a cell from at least one modality: drop "
-                "those cells (e.g. mdata = mdata[keep].copy())"
-            )
-    observed = np.column_stack([union.isin(index) for index in indexes])
+    union, observed = mosaic_union(indexes, None if global_obs is None else global_obs.index, names)
     counts = []
     for name, index, X, has in zip(names, indexes, matrices, observed.T):
         rows = index.get_indexer(union[has])

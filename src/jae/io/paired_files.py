@@ -81,18 +81,7 @@ class PairedFiles:
 
     def sources(self) -> list:
         """Row-block sources of the counts: the files themselves, or the matrix read whole when stored CSC."""
-        out = []
-        for name, c in zip(self.names, self.counts):
-            if c.encoding == "csc_matrix":
-                logger.warning(
-                    "%s: counts stored CSC cannot be read by rows; reading the matrix whole (%.2f GB). Store it CSR "
-                    "to stream it: adata.layers['counts'] = adata.layers['counts'].tocsr(); adata.write_h5ad(...)",
-                    name, c.nbytes / 1e9,
-                )
-                out.append(InMemoryCounts(c.read()))
-            else:
-                out.append(c)
-        return out
+        return row_sources(self.names, self.counts)
 
     def load(self):
         """Read the data into memory: the MuData :func:`jae.io.read_competition` / :func:`jae.io.read_h5mu` gives."""
@@ -132,21 +121,44 @@ class PairedFiles:
         features of every cell) and the process itself. Measured against it (benchmarks/results/scale.md): 10k
         competition-shaped Multiome cells read whole, 4.1 GB estimated / 4.4 GB peak RSS; 70k streamed, 3.2 / 2.5 GB.
         """
-        from ..preprocess.pipeline import BLOCK_ROWS, SVD_FIT_CELLS
-
-        n = max(self.n_obs, 1)
-        sample = min(1.0, SVD_FIT_CELLS / n)
-        nnz = [c.nnz for c in self.counts]
-        work = sum(int(sample * z * 8) for k, z in zip(self.kinds, nnz) if k != "ADT")  # normalised SVD sample
-        work += max(int(3 * min(1.0, BLOCK_ROWS / n) * z * 8) for z in nnz)  # a block, its normalised and CSC copies
-        work += n * 2 * 256 * 4 + PROCESS_BYTES  # features of every cell and a copy; the process itself
-        if not in_memory:
-            return work + sum(c.nbytes for c in self.counts if c.encoding == "csc_matrix")
-        return work + sum(_stored_bytes(p, m) for p, m in dict.fromkeys((c.path, c.modality) for c in self.counts))
+        return memory_needed(self.n_obs, self.counts, self.kinds, in_memory=in_memory)
 
     def __repr__(self) -> str:
         files = ", ".join(p.name for p in self.paths)
         return f"PairedFiles({files}: {self.n_obs} cells, {'+'.join(self.kinds)})"
+
+
+def row_sources(names, counts) -> list:
+    """Row-block sources of each modality's :class:`~jae.io.chunked.BackedCounts`: the file itself, or the matrix
+    read whole (with a warning naming the fix) when it is stored CSC."""
+    out = []
+    for name, c in zip(names, counts):
+        if c.encoding == "csc_matrix":
+            logger.warning(
+                "%s: counts stored CSC cannot be read by rows; reading the matrix whole (%.2f GB). Store it CSR "
+                "to stream it: adata.layers['counts'] = adata.layers['counts'].tocsr(); adata.write_h5ad(...)",
+                name, c.nbytes / 1e9,
+            )
+            out.append(InMemoryCounts(c.read()))
+        else:
+            out.append(c)
+    return out
+
+
+def memory_needed(n_obs: int, counts, kinds, *, in_memory: bool) -> int:
+    """Estimated peak bytes of fitting on ``n_obs`` cells whose counts (:class:`~jae.io.chunked.BackedCounts`) are
+    read into memory (``in_memory``) or streamed (see :meth:`PairedFiles.memory_needed`)."""
+    from ..preprocess.pipeline import BLOCK_ROWS, SVD_FIT_CELLS
+
+    n = max(n_obs, 1)
+    sample = min(1.0, SVD_FIT_CELLS / n)
+    nnz = [c.nnz for c in counts]
+    work = sum(int(sample * z * 8) for k, z in zip(kinds, nnz) if k != "ADT")  # normalised SVD sample
+    work += max(int(3 * min(1.0, BLOCK_ROWS / n) * z * 8) for z in nnz)  # a block, its normalised and CSC copies
+    work += n * 2 * 256 * 4 + PROCESS_BYTES  # features of every cell and a copy; the process itself
+    if not in_memory:
+        return work + sum(c.nbytes for c in counts if c.encoding == "csc_matrix")
+    return work + sum(_stored_bytes(p, m) for p, m in dict.fromkeys((c.path, c.modality) for c in counts))
 
 
 def _stored_bytes(path: Path, modality: str | None) -> int:
@@ -247,15 +259,28 @@ def open_competition(
     return data.with_annotations(annotations) if annotations is not None else data
 
 
-def open_h5mu(
-    path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
-    layer: str | None = "counts",
-) -> PairedFiles:
-    """Open an RNA + ATAC/protein ``.h5mu`` without reading the counts (see :func:`jae.io.read_h5mu`).
+@dataclass(frozen=True)
+class H5muParts:
+    """What :func:`open_h5mu` reads of an ``.h5mu`` (everything but the counts): the two modalities' names (RNA
+    first) and the second's kind, the global ``obs`` and ``uns``, each modality's ``(obs, var, uns)``, and where
+    each modality's counts are (a layer's name, None: ``.X``)."""
 
-    Counts are each modality's ``layers[layer]`` (``.X`` when ``layer`` is None, or is ``'counts'`` and absent).
-    """
-    from .readers import _check_file, _readable, read_h5mu
+    path: Path
+    available: list
+    rna: str
+    other: str
+    kind: str
+    global_obs: pd.DataFrame
+    uns: dict
+    mods: dict
+    locs: dict
+
+
+def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
+                    layer: str | None = "counts") -> H5muParts:
+    """Read an ``.h5mu``'s annotations, feature names and counts' locations (not the counts), checking that it pairs
+    RNA with ATAC or ADT; parameters as :func:`open_h5mu`."""
+    from .readers import _check_file, _readable
 
     path = _check_file(path, what=".h5mu")
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
@@ -278,6 +303,24 @@ def open_h5mu(
             f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
             "other_kind='ATAC' / 'ADT'"
         )
+    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs)
+
+
+def open_h5mu(
+    path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
+    layer: str | None = "counts",
+) -> PairedFiles:
+    """Open an RNA + ATAC/protein ``.h5mu`` without reading the counts (see :func:`jae.io.read_h5mu`).
+
+    Counts are each modality's ``layers[layer]`` (``.X`` when ``layer`` is None, or is ``'counts'`` and absent).
+    A file whose modalities hold different cells (mosaic data) raises :class:`DifferentCellsError`; open it with
+    :func:`jae.io.open_mosaic_h5mu`.
+    """
+    from .readers import read_h5mu
+
+    parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=layer)
+    path, available, rna, other, kind = parts.path, parts.available, parts.rna, parts.other, parts.kind
+    global_obs, uns, mods, locs = parts.global_obs, parts.uns, parts.mods, parts.locs
     _check_same_cells(mods[rna][0].index, mods[other][0].index, [rna, other])
     index = mods[rna][0].index
     prefixed = {f"{m}:{c}" for m in available for c in (mods[m][0].columns if m in mods else [])}
@@ -355,20 +398,28 @@ def default_memory_budget() -> int:
         return 4 * 10**9
 
 
-def _as_files(data, modalities) -> PairedFiles | None:
-    """``data`` as :class:`PairedFiles` when it lives on disk (PairedFiles, a path, a backed MuData), else None."""
-    if isinstance(data, PairedFiles):
+def _as_files(data, modalities):
+    """``data`` as :class:`PairedFiles` (or :class:`jae.io.MosaicFiles` when its modalities hold different cells)
+    when it lives on disk (PairedFiles, MosaicFiles, a path, a backed MuData), else None."""
+    from .mosaic_files import MosaicFiles, open_mosaic_h5mu
+
+    if isinstance(data, (PairedFiles, MosaicFiles)):
         return data
     if isinstance(data, (str, os.PathLike)):
+        path = data
         rna, other = modalities if modalities is not None else ("rna", None)
-        return open_h5mu(data, rna=rna, other=other)
-    if getattr(data, "isbacked", False) and getattr(data, "filename", None) and hasattr(data, "mod"):
+    elif getattr(data, "isbacked", False) and getattr(data, "filename", None) and hasattr(data, "mod"):
         names = list(data.mod)
+        path = data.filename
         rna, other = modalities if modalities is not None else (
             next((n for n in names if n in ("rna", "gex", "RNA", "GEX")), "rna"), None
         )
-        return open_h5mu(data.filename, rna=rna, other=other)
-    return None
+    else:
+        return None
+    try:
+        return open_h5mu(path, rna=rna, other=other)
+    except DifferentCellsError:
+        return open_mosaic_h5mu(path, rna=rna, other=other)
 
 
 def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
@@ -377,8 +428,8 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
     Parameters
     ----------
     data
-        :class:`PairedFiles`, the path of an ``.h5mu`` file, a backed MuData, or data already in memory (MuData or
-        ``{name: AnnData}``, returned as it is).
+        :class:`PairedFiles`, :class:`jae.io.MosaicFiles`, the path of an ``.h5mu`` file, a backed MuData, or data
+        already in memory (MuData or ``{name: AnnData}``, returned as it is).
     memory_budget
         Bytes (or a string like ``'8G'``) the in-memory path may use; by default half the available memory.
     modalities
@@ -388,7 +439,8 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
 
     Returns
     -------
-    The in-memory data (MuData) or :class:`PairedFiles` to stream; one log line says which and why.
+    The in-memory data (MuData) or the files to stream (:class:`PairedFiles`, or :class:`jae.io.MosaicFiles` for
+    an ``.h5mu`` whose modalities hold different cells); one log line says which and why.
     """
     files = _as_files(data, modalities)
     if files is None:

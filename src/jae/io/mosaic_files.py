@@ -1,0 +1,147 @@
+"""Mosaic data still on disk: an ``.h5mu`` whose modalities hold different cells, counts read in row blocks.
+
+The lazy twin of :func:`jae.io.mosaic.get_mosaic` for a file (issues 15 and 16): :func:`open_mosaic_h5mu` reads the
+cell annotations, feature names and which cells each modality measures, and leaves the counts in the file. Each
+modality's counts are streamed in the file's own row order (``rows``); :meth:`MosaicFiles.positions` places those
+rows among the union of the cells. :func:`jae.io.plan_input` reads it whole (:meth:`MosaicFiles.load`, a MuData)
+when that fits the memory budget; :meth:`jae.JAE.fit` streams it otherwise.
+
+A modality that marks unmeasured cells with rows of NaN, instead of leaving them out, is read into memory (finding
+those rows means reading the counts).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .chunked import BackedCounts
+from .modality import MOD_NAMES
+from .mosaic import mosaic_summary, mosaic_union
+from .paired_files import memory_needed, read_h5mu_parts, row_sources
+
+__all__ = ["MosaicFiles", "open_mosaic_h5mu"]
+
+
+@dataclass(frozen=True)
+class MosaicFiles:
+    """Two modalities of which each cell may have only one, with counts on disk (see :func:`open_mosaic_h5mu`).
+
+    Attributes
+    ----------
+    obs
+        Annotations of every cell measured in at least one modality (the union, in the file's global order).
+    names, kinds, var_names
+        As :class:`jae.io.PairedFiles`, RNA first.
+    observed
+        ``(n_obs, 2)`` bool: whether each cell is measured in each modality.
+    counts
+        One :class:`~jae.io.chunked.BackedCounts` per modality over the cells measured in it, in the file's order.
+    rows
+        The cell names of each modality's rows, in that order.
+    uns, loader
+        As :class:`jae.io.PairedFiles`.
+    """
+
+    obs: pd.DataFrame
+    names: tuple[str, str]
+    kinds: tuple[str, str]
+    var_names: tuple[pd.Index, pd.Index]
+    observed: np.ndarray
+    counts: tuple[BackedCounts, BackedCounts]
+    rows: tuple[pd.Index, pd.Index]
+    uns: dict = field(default_factory=dict)
+    loader: tuple = ()
+
+    @property
+    def obs_names(self) -> pd.Index:
+        return self.obs.index
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.obs)
+
+    @property
+    def paired(self) -> np.ndarray:
+        """``(n_obs,)`` bool: cells measured in both modalities."""
+        return self.observed.all(axis=1)
+
+    def positions(self, i: int) -> np.ndarray:
+        """Row of each of ``counts[i]``'s cells in ``obs_names``."""
+        return self.obs_names.get_indexer(self.rows[i])
+
+    def summary(self) -> str:
+        return mosaic_summary(self.observed, self.names, self.kinds)
+
+    def sources(self) -> list:
+        """Row-block sources of each modality's counts (see :func:`jae.io.paired_files.row_sources`)."""
+        return row_sources(self.names, self.counts)
+
+    def memory_needed(self, *, in_memory: bool) -> int:
+        """Estimated peak bytes of fitting on this data, read whole or streamed (as :class:`jae.io.PairedFiles`)."""
+        return memory_needed(self.n_obs, self.counts, self.kinds, in_memory=in_memory)
+
+    def load(self):
+        """Read the data into memory: the MuData :func:`jae.io.read_h5mu` gives."""
+        func, kwargs = self.loader
+        return func(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"MosaicFiles({Path(self.counts[0].path).name}: {self.summary()})"
+
+
+def open_mosaic_h5mu(
+    path: str | os.PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
+    layer: str | None = "counts",
+) -> MosaicFiles:
+    """Open an ``.h5mu`` whose modalities hold different cells without reading the counts.
+
+    Parameters as :func:`jae.io.open_h5mu`. ``obs`` holds the file's global columns (not the modality-prefixed
+    copies), then each modality's own columns missing there (RNA first), on the union of the cells.
+
+    Raises
+    ------
+    ValueError
+        For duplicated cell names in a modality, or a cell of the global ``obs`` measured in neither modality.
+    """
+    from .features import examples
+    from .readers import read_h5mu
+
+    parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=layer)
+    names = (parts.rna, parts.other)
+    indexes = []
+    for m in names:
+        index = pd.Index(parts.mods[m][0].index)
+        if not index.is_unique:
+            dup = index[index.duplicated()].unique()
+            raise ValueError(
+                f"modality {m!r} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
+                "unique to match cells between modalities: make them unique, e.g. by appending the sample"
+            )
+        indexes.append(index)
+    union, observed = mosaic_union(indexes, pd.Index(parts.global_obs.index), names)
+    prefixed = {f"{m}:{c}" for m in parts.available for c in (parts.mods[m][0].columns if m in parts.mods else [])}
+    columns = {}
+    if len(parts.global_obs.columns):
+        aligned = parts.global_obs.reindex(union)
+        columns = {c: aligned[c] for c in aligned.columns if c not in prefixed and ":" not in c}
+    for m in names:
+        for c in parts.mods[m][0].columns:
+            if c not in columns:
+                columns[c] = parts.mods[m][0][c].reindex(union)
+    obs = pd.DataFrame(columns, index=union)
+    return MosaicFiles(
+        obs=obs,
+        names=("rna", MOD_NAMES[parts.kind]),
+        kinds=("GEX", parts.kind),
+        var_names=tuple(parts.mods[m][1].index.astype(str) for m in names),
+        observed=observed,
+        counts=tuple(BackedCounts(parts.path, modality=m, layer=parts.locs[m]) for m in names),
+        rows=tuple(indexes),
+        uns={k: parts.uns[k] for k in ("dataset_id", "organism") if k in parts.uns},
+        loader=(read_h5mu, dict(path=parts.path, rna=parts.rna, other=parts.other, other_kind=other_kind)),
+    )
