@@ -78,8 +78,8 @@ class JAEConfig:
     #: jae: above ``epoch_cells``, a round counts as an improvement for early stopping only when the validation loss
     #: falls by more than this fraction (0.1%) of the last improving round's. On a million cells the loss of 100,000
     #: held-out cells kept falling by about 0.01% per round for 78 rounds (10 million cells, no stop with the seed's
-    #: any-decrease rule); with 0.1% over up to 5 rounds it stops after 24. Whole epochs keep the seed's rule: the
-    #: same tolerance there cost 0.045 of margin on the selection sets (tuning.md, round 30).
+    #: any-decrease rule); with 0.1% over up to 5 rounds it stopped after 35 (4.6 million cells). Whole epochs keep
+    #: the seed's rule: the same tolerance there cost 0.030 of mean margin on the selection sets (tuning.md, round 30).
     round_tolerance: float = 1e-3
     val_fraction: float = 0.1  # seed: 10% validation split (seeded here)
     weight_decay: float = 0.0  # seed: plain Adam
