@@ -249,7 +249,8 @@ class JAE:
                           epoch_cells=cfg.epoch_cells, round_tolerance=cfg.round_tolerance)
             train = train_network if mosaic is None else mosaic.subset(ref).train
             self.history = train(
-                self.network, self._tensor(X[ref]), layout=self.layout, config=cfg, stage=stage, seed=self.seed,
+                self.network, self._tensor(X if ref.all() else X[ref]), layout=self.layout, config=cfg, stage=stage,
+                seed=self.seed,
                 cell_type=None if codes is None else self._tensor(codes),
                 phase=None if phase is None else self._tensor(phase[ref]),
                 batch=self._tensor(self._batch_codes(batch[ref])), val_idx=val_idx, progress_bar=progress_bar,
