@@ -357,16 +357,24 @@ def test_ctrl_c_exits_130_with_one_line_and_no_output(data_dir, tmp_path):
             "--annotations", f"{prefix}.solution.h5ad", "--max-epochs", "1000", "--set", "patience=1000",
             "--out", "model"]
     before = _listing(tmp_path)
-    proc = subprocess.Popen(argv, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    seen, deadline = [], time.monotonic() + 120
-    while time.monotonic() < deadline:  # wait until training has started
-        line = proc.stderr.readline()
-        seen.append(line)
-        if "latent layout" in line or not line:
-            break
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
-    out, rest = proc.communicate(timeout=60)
+    # Ctrl-C in a terminal: the process starts with SIGINT's default action, even when this test runs under a
+    # shell that started it in the background (which ignores SIGINT in its children, and Python keeps it ignored)
+    proc = subprocess.Popen(argv, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        seen, deadline = [], time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait until training has started
+            line = proc.stderr.readline()
+            seen.append(line)
+            if "latent layout" in line or not line:
+                break
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # never leave a fit running into the next tests
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130, "".join(seen) + rest
     assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
     # after the signal: one message line (progress-bar redraws aside)
