@@ -184,7 +184,7 @@ def _from_files(model, files, data) -> QueryFeatures:
     from .io.mosaic_files import MosaicFiles
 
     if isinstance(files, MosaicFiles):  # cells lacking a modality: read whole (only fitting streams mosaic files)
-        logger.info("%s: mosaic data (%s); reading it into memory to embed", files, files.summary())
+        logger.info("%s: cells lack a modality; reading it into memory to embed", files)
         return query_features(model, files.load(), layer=files.counts[0].layer)
     if files.kinds != model.preprocessor.kinds:
         raise ValueError(f"data has modalities of kinds {files.kinds}, the model was fitted on {model.preprocessor.kinds}")
