@@ -22,13 +22,37 @@ from .features import examples
 from .paired import _as_csr, _choose, _joint_obs, _matrix
 from .validate import validate_counts
 
-__all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "mosaic_summary"]
+__all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "MosaicCells"]
 
 logger = logging.getLogger(__name__)
 
 
+class MosaicCells:
+    """What mosaic data in memory (:class:`MosaicCounts`) and on disk (:class:`jae.io.MosaicFiles`) share: the
+    ``observed`` mask, names and kinds give the cell count, the paired cells and the one-line summary."""
+
+    observed: np.ndarray
+    names: tuple[str, str]
+    kinds: tuple[str, str]
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.observed)
+
+    @property
+    def paired(self) -> np.ndarray:
+        """``(n_obs,)`` bool: cells measured in both modalities."""
+        return self.observed.all(axis=1)
+
+    def summary(self) -> str:
+        """One phrase: how many cells have both modalities, and how many each alone."""
+        only = [int((self.observed[:, i] & ~self.observed[:, 1 - i]).sum()) for i in (0, 1)]
+        return (f"{self.n_obs} cells: {int(self.paired.sum())} with both modalities, {only[0]} with {self.kinds[0]} "
+                f"only ({self.names[0]!r}), {only[1]} with {self.kinds[1]} only ({self.names[1]!r})")
+
+
 @dataclass(frozen=True)
-class MosaicCounts:
+class MosaicCounts(MosaicCells):
     """Raw counts of two modalities over the union of their cells, rows in ``obs_names`` order.
 
     Attributes
@@ -52,29 +76,9 @@ class MosaicCounts:
     observed: np.ndarray
     counts: tuple[sp.csr_matrix, sp.csr_matrix]
 
-    @property
-    def n_obs(self) -> int:
-        return len(self.obs_names)
-
-    @property
-    def paired(self) -> np.ndarray:
-        """``(n_obs,)`` bool: cells measured in both modalities."""
-        return self.observed.all(axis=1)
-
     def positions(self, i: int) -> np.ndarray:
         """Row of each of ``counts[i]``'s cells in ``obs_names``."""
         return np.flatnonzero(self.observed[:, i])
-
-    def summary(self) -> str:
-        return mosaic_summary(self.observed, self.names, self.kinds)
-
-
-def mosaic_summary(observed: np.ndarray, names, kinds) -> str:
-    """One phrase: how many cells have both modalities, and how many each alone."""
-    both = int(observed.all(axis=1).sum())
-    only = [int((observed[:, i] & ~observed[:, 1 - i]).sum()) for i in (0, 1)]
-    return (f"{len(observed)} cells: {both} with both modalities, {only[0]} with {kinds[0]} only ({names[0]!r}), "
-            f"{only[1]} with {kinds[1]} only ({names[1]!r})")
 
 
 def missing_rows(X) -> np.ndarray:

@@ -21,14 +21,14 @@ import pandas as pd
 
 from .chunked import BackedCounts
 from .modality import MOD_NAMES
-from .mosaic import mosaic_summary, mosaic_union
+from .mosaic import MosaicCells, mosaic_union
 from .paired_files import memory_needed, read_h5mu_parts, row_sources
 
 __all__ = ["MosaicFiles", "open_mosaic_h5mu"]
 
 
 @dataclass(frozen=True)
-class MosaicFiles:
+class MosaicFiles(MosaicCells):
     """Two modalities of which each cell may have only one, with counts on disk (see :func:`open_mosaic_h5mu`).
 
     Attributes
@@ -61,21 +61,9 @@ class MosaicFiles:
     def obs_names(self) -> pd.Index:
         return self.obs.index
 
-    @property
-    def n_obs(self) -> int:
-        return len(self.obs)
-
-    @property
-    def paired(self) -> np.ndarray:
-        """``(n_obs,)`` bool: cells measured in both modalities."""
-        return self.observed.all(axis=1)
-
     def positions(self, i: int) -> np.ndarray:
         """Row of each of ``counts[i]``'s cells in ``obs_names``."""
         return self.obs_names.get_indexer(self.rows[i])
-
-    def summary(self) -> str:
-        return mosaic_summary(self.observed, self.names, self.kinds)
 
     def sources(self) -> list:
         """Row-block sources of each modality's counts (see :func:`jae.io.paired_files.row_sources`)."""
