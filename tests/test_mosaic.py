@@ -291,10 +291,50 @@ def test_streamed_mosaic_fit_equals_in_memory_fit(cite, tmp_path, monkeypatch, c
     np.testing.assert_array_equal(small.embed(str(path), key_added=None), small.embed(mos, key_added=None))
 
 
+def test_streamed_mosaic_embed_and_map_equal_in_memory(cite, tmp_path, monkeypatch, caplog):
+    """A mosaic .h5mu over the memory budget is embedded and mapped from disk (each modality's rows placed among the
+    union of the cells), never read whole, with the numbers the same MuData in memory gives (issues 15 and 16)."""
+    import jae
+    from jae.io import InputFiles, MosaicFiles, PairedFiles
+    from jae.io.chunked import BackedCounts
+    from jae.preprocess import pipeline
+
+    m, mos, model, rna_only, prot_only = cite
+    path, qpath = tmp_path / "mosaic.h5mu", tmp_path / "query.h5mu"
+    # the file's modality rows in another order than the union of the cells: placement is by name
+    shuffled = md.MuData({k: mos[k][np.random.default_rng(1).permutation(mos[k].n_obs)].copy() for k in mos.mod})
+    shuffled.obs = shuffled.obs.join(mos.obs[["batch", "cell_type"]])
+    shuffled.write(path)
+    query = mos.copy()
+    query.obs["batch"] = "new_" + query.obs["batch"].astype(str)
+    query.write(qpath)
+    expected = model.embed(mos, key_added=None)
+    mapped_in_memory = model.map_query(query, batch_key="batch", epochs=2, progress_bar=False)
+    monkeypatch.setattr(pipeline, "BLOCK_ROWS", 256)  # several row blocks per modality
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the streaming path read a whole matrix into memory")
+
+    with monkeypatch.context() as mp, caplog.at_level(logging.INFO, logger="jae.io"):
+        for cls in (PairedFiles, MosaicFiles):
+            mp.setattr(cls, "load", refuse)
+        mp.setattr(BackedCounts, "read", refuse)
+        got = jae.embed_files(InputFiles(h5mu=path), model, tmp_path / "emb.h5ad", finetune_epochs=0,
+                              memory_budget=1, progress_bar=False)
+        mapped = jae.map_files(InputFiles(h5mu=qpath), model, tmp_path / "mapped", epochs=2, memory_budget=1,
+                               progress_bar=False)
+    assert caplog.text.count("streaming path: reading MosaicFiles(") == 2
+    order = mos.obs_names.get_indexer(got.obs_names)
+    np.testing.assert_allclose(got.embedding, expected[order], atol=1e-5)
+    assert (got.labels["cell_type"].to_numpy() == model.predict_cell_type(mos)["cell_type"].to_numpy()[order]).all()
+    np.testing.assert_allclose(mapped.model.adapter.shift, mapped_in_memory.adapter.shift, atol=1e-5)
+    np.testing.assert_allclose(mapped.model.embed(query, key_added=None),
+                               mapped_in_memory.embed(query, key_added=None), atol=1e-5)
+
+
 def test_cli_fits_embeds_and_maps_a_mosaic_h5mu(cite, tmp_path, caplog):
-    """A .h5mu whose modalities hold different cells: the CLI says so in one line (fitting streams it when it is over
-    the memory budget; embedding and mapping read it into memory), and fits, embeds and maps it like the same MuData
-    in Python."""
+    """A .h5mu whose modalities hold different cells: the CLI says so in one line (fit, embed and map stream it from
+    disk when it is over the memory budget), and fits, embeds and maps it like the same MuData in Python."""
     import mudata as md
 
     from jae.cli import main
@@ -302,7 +342,7 @@ def test_cli_fits_embeds_and_maps_a_mosaic_h5mu(cite, tmp_path, caplog):
     m, mos, model, rna_only, prot_only = cite
     path = tmp_path / "mosaic.h5mu"
     mos.write(path)
-    with caplog.at_level(logging.INFO, logger="jae.io.inputs"):
+    with caplog.at_level(logging.INFO, logger="jae.io"):
         assert main(["-q", "fit", "--h5mu", str(path), "--max-epochs", "3", "--set", "n_svd=30",
                      "--out", str(tmp_path / "model")]) == 0
     assert "mosaic.h5mu holds mosaic data (rna and prot hold different cells" in caplog.text

@@ -155,15 +155,20 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
         observed[:, i] = True
         counts, var_names = [None, None], [None, None]
         counts[i], var_names[i] = X, adata.var_names
+    _log_missing(model, observed)
+    return _transform(model, counts, var_names, names, cells, observed)
+
+
+def _log_missing(model, observed: np.ndarray) -> None:
+    """One log line per modality that some cells lack (always one for the second modality)."""
     for i in (1, 0):
         n_gone = int((~observed[:, i]).sum())
         if n_gone or i == 1:
             logger.info(
                 "%d of %d cells have no %s measurements (modality %r): its features are imputed from their %s by the "
-                "reference cells' regression", n_gone, len(cells), model.preprocessor.kinds[i], model.modality_names[i],
-                "RNA" if i == 1 else model.preprocessor.kinds[1],
+                "reference cells' regression", n_gone, len(observed), model.preprocessor.kinds[i],
+                model.modality_names[i], "RNA" if i == 1 else model.preprocessor.kinds[1],
             )
-    return _transform(model, counts, var_names, names, cells, observed)
 
 
 def _reorder(target: pd.Index, cells: pd.Index, observed: np.ndarray, counts: list):
@@ -181,27 +186,35 @@ def _reorder(target: pd.Index, cells: pd.Index, observed: np.ndarray, counts: li
 
 
 def _from_files(model, files, data) -> QueryFeatures:
+    """Features of data on disk (:class:`jae.io.PairedFiles` or :class:`jae.io.MosaicFiles`), each modality's counts
+    read in row blocks; mosaic rows are placed among the union of the cells by :meth:`~jae.io.MosaicFiles.positions`."""
     from .io.mosaic_files import MosaicFiles
 
-    if isinstance(files, MosaicFiles):  # cells lacking a modality: read whole (only fitting streams mosaic files)
-        logger.info("%s: cells lack a modality; reading it into memory to embed", files)
-        return query_features(model, files.load(), layer=files.counts[0].layer)
     if files.kinds != model.preprocessor.kinds:
         raise ValueError(f"data has modalities of kinds {files.kinds}, the model was fitted on {model.preprocessor.kinds}")
-    observed = np.ones((files.n_obs, 2), dtype=bool)
+    mosaic = isinstance(files, MosaicFiles)
+    observed = files.observed if mosaic else np.ones((files.n_obs, 2), dtype=bool)
     cached = getattr(model, "_files_features", None)
     if cached is not None and cached[0]() is files and cached[1] is model.preprocessor:
         return QueryFeatures(cached[2], files.obs_names, observed)  # the same files again (jae embed: fine-tune, embed)
-    X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names).X
+    if mosaic:
+        _log_missing(model, observed)
+        rows = [files.positions(i) for i in (0, 1)]
+        X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names, observed, rows).X
+    else:
+        X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
         model._files_features = (weakref.ref(files), model.preprocessor, X)
     return QueryFeatures(X, files.obs_names, observed)
 
 
 # --------------------------------------------------------------------------------------------- the features
-def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.ndarray | None = None) -> QueryFeatures:
+def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.ndarray | None = None,
+               rows: list | None = None) -> QueryFeatures:
     """Features of the cells ``cells``; ``observed`` ``(n_cells, 2)``: whether each cell has each modality
-    (``counts[i]`` holds the cells ``observed[:, i]`` only; every cell both when None)."""
+    (``counts[i]`` holds the cells ``observed[:, i]`` only; every cell both when None). ``counts[i]`` is a matrix or
+    a row-block source; its rows are the cells ``rows[i]`` (positions in ``cells``), by default those measured in
+    it in ``cells``' order."""
     pre = model.preprocessor
     full = observed is None
     observed = np.ones((len(cells), 2), dtype=bool) if full else observed
@@ -223,18 +236,20 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     X = np.zeros((len(cells), pre.n_output), dtype=np.float32)
     widths = pre.widths
     blocks = [slice(0, widths[0]), slice(widths[0], widths[0] + widths[1])]
+    rows = [np.flatnonzero(observed[:, i]) for i in (0, 1)] if rows is None else rows
     if counts[0] is not None:
-        X[observed[:, 0], blocks[0]] = _block(model, 0, counts[0], overlaps[0], blocks, None)
+        X[rows[0], blocks[0]] = _block(model, 0, counts[0], overlaps[0], blocks, None)
     if counts[1] is not None:
-        rows = np.flatnonzero(observed[:, 1])
-        with_rna = observed[rows, 0]
+        at = rows[1]
+        with_rna = observed[at, 0]
         if overlaps[1].complete or with_rna.all():
-            X[rows, blocks[1]] = _block(model, 1, counts[1], overlaps[1], blocks, X[rows, blocks[0]])
+            X[at, blocks[1]] = _block(model, 1, counts[1], overlaps[1], blocks, X[at, blocks[0]])
         else:  # missing proteins of cells without RNA: regressed on the present proteins alone
-            for sel in (with_rna, ~with_rna):
+            matrix = counts[1].read() if hasattr(counts[1], "read") else getattr(counts[1], "X", counts[1])
+            for sel in (with_rna, ~with_rna):  # (a protein panel: a narrow matrix, read whole)
                 if sel.any():
-                    X[rows[sel], blocks[1]] = _block(model, 1, counts[1][np.flatnonzero(sel)], overlaps[1], blocks,
-                                                     X[rows[sel], blocks[0]] if sel is with_rna else None)
+                    X[at[sel], blocks[1]] = _block(model, 1, matrix[np.flatnonzero(sel)], overlaps[1], blocks,
+                                                   X[at[sel], blocks[0]] if sel is with_rna else None)
     cols = np.arange(pre.n_output)
     for i in (1, 0):  # a missing block: its regression on the cell's other block
         gone = np.flatnonzero(~observed[:, i])

@@ -128,7 +128,7 @@ class InputFiles:
         memory_budget
             Bytes (or ``'8G'``) reading the files whole may take; None: half the available memory.
         plan
-            False: return the opened files undecided (:class:`jae.io.PairedFiles`), for :meth:`jae.JAE.fit`,
+            False: return the opened files undecided (:class:`jae.io.PairedFiles` / ``MosaicFiles``), for :meth:`jae.JAE.fit`,
             which decides itself given ``memory_budget``.
         annotations
             Join the annotation files' columns into ``obs``.
@@ -137,10 +137,11 @@ class InputFiles:
 
         Returns
         -------
-        :class:`mudata.MuData` or :class:`jae.io.PairedFiles`. A Cell Ranger file is always read whole.
+        :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, or :class:`jae.io.MosaicFiles`
+        for an ``.h5mu`` whose modalities hold different cells. A Cell Ranger file and RNA-only files are always
+        read whole.
         """
-        from .mosaic_files import open_mosaic_h5mu
-        from .paired_files import DifferentCellsError, open_competition, open_h5mu, plan_input
+        from .paired_files import open_competition, open_h5mu, plan_input
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only and not plan:
@@ -148,18 +149,9 @@ class InputFiles:
                              "or mapped with a fitted model (jae embed / jae map)")
         if self.source == "10x" or self.rna_only:  # RNA only: always read whole
             return self.read(annotations=annotations)
-        if self.source == "h5mu":
-            try:
-                files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind,
-                                  layer=self.layer)
-            except DifferentCellsError as err:  # mosaic: some cells lack a modality (jae.mosaic)
-                if plan or joined:  # embedding, mapping and joined annotation files read mosaic data whole
-                    logger.info("%s: %s holds mosaic data (%s); reading it into memory (only fitting streams mosaic "
-                                "data)", what, Path(self.h5mu).name, err.summary)
-                    return self.read(annotations=annotations)
-                logger.info("%s: %s holds mosaic data (%s)", what, Path(self.h5mu).name, err.summary)
-                return open_mosaic_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind,
-                                        layer=self.layer)
+        if self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
+            files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer,
+                              mosaic=True)
             if joined:
                 files = files.with_annotations(joined, replace_existing=True)
         else:

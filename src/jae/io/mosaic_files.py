@@ -4,7 +4,8 @@ The lazy twin of :func:`jae.io.mosaic.get_mosaic` for a file (issues 15 and 16):
 cell annotations, feature names and which cells each modality measures, and leaves the counts in the file. Each
 modality's counts are streamed in the file's own row order (``rows``); :meth:`MosaicFiles.positions` places those
 rows among the union of the cells. :func:`jae.io.plan_input` reads it whole (:meth:`MosaicFiles.load`, a MuData)
-when that fits the memory budget; :meth:`jae.JAE.fit` streams it otherwise.
+when that fits the memory budget; otherwise :meth:`jae.JAE.fit` and every step that computes a query's features
+(:func:`jae.query.query_features`: ``embed``, ``finetune``, ``map_query``, label transfer, imputation) stream it.
 
 A modality that marks unmeasured cells with rows of NaN, instead of leaving them out, is read into memory (finding
 those rows means reading the counts).
@@ -22,13 +23,13 @@ import pandas as pd
 from .chunked import BackedCounts
 from .modality import MOD_NAMES
 from .mosaic import MosaicCells, mosaic_union
-from .paired_files import memory_needed, read_h5mu_parts, row_sources
+from .paired_files import FilesOnDisk, H5muParts, read_h5mu_parts
 
-__all__ = ["MosaicFiles", "open_mosaic_h5mu"]
+__all__ = ["MosaicFiles", "open_mosaic_h5mu", "mosaic_files"]
 
 
 @dataclass(frozen=True)
-class MosaicFiles(MosaicCells):
+class MosaicFiles(MosaicCells, FilesOnDisk):
     """Two modalities of which each cell may have only one, with counts on disk (see :func:`open_mosaic_h5mu`).
 
     Attributes
@@ -43,7 +44,7 @@ class MosaicFiles(MosaicCells):
         One :class:`~jae.io.chunked.BackedCounts` per modality over the cells measured in it, in the file's order.
     rows
         The cell names of each modality's rows, in that order.
-    uns, loader
+    uns, loader, joins
         As :class:`jae.io.PairedFiles`.
     """
 
@@ -56,27 +57,11 @@ class MosaicFiles(MosaicCells):
     rows: tuple[pd.Index, pd.Index]
     uns: dict = field(default_factory=dict)
     loader: tuple = ()
-
-    @property
-    def obs_names(self) -> pd.Index:
-        return self.obs.index
+    joins: tuple = ()
 
     def positions(self, i: int) -> np.ndarray:
         """Row of each of ``counts[i]``'s cells in ``obs_names``."""
         return self.obs_names.get_indexer(self.rows[i])
-
-    def sources(self) -> list:
-        """Row-block sources of each modality's counts (see :func:`jae.io.paired_files.row_sources`)."""
-        return row_sources(self.names, self.counts)
-
-    def memory_needed(self, *, in_memory: bool) -> int:
-        """Estimated peak bytes of fitting on this data, read whole or streamed (as :class:`jae.io.PairedFiles`)."""
-        return memory_needed(self.n_obs, self.counts, self.kinds, in_memory=in_memory)
-
-    def load(self):
-        """Read the data into memory: the MuData :func:`jae.io.read_h5mu` gives."""
-        func, kwargs = self.loader
-        return func(**kwargs)
 
     def __repr__(self) -> str:
         return f"MosaicFiles({Path(self.counts[0].path).name}: {self.summary()})"
@@ -96,10 +81,15 @@ def open_mosaic_h5mu(
     ValueError
         For duplicated cell names in a modality, or a cell of the global ``obs`` measured in neither modality.
     """
+    parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=layer)
+    return mosaic_files(parts, other_kind=other_kind)
+
+
+def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFiles:
+    """:class:`MosaicFiles` from what :func:`jae.io.paired_files.read_h5mu_parts` read of the file."""
     from .features import examples
     from .readers import read_h5mu
 
-    parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=layer)
     names = (parts.rna, parts.other)
     indexes = []
     for m in names:

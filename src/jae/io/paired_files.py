@@ -34,8 +34,68 @@ BUDGET_SHARE = 0.5
 PROCESS_BYTES = 500_000_000
 
 
+class FilesOnDisk:
+    """What paired (:class:`PairedFiles`) and mosaic (:class:`jae.io.MosaicFiles`) data on disk share: the paths,
+    row-block sources and memory estimate of their counts, reading them whole (:meth:`load`), and annotation files
+    joined into ``obs`` (:meth:`with_annotations`). Subclasses are frozen dataclasses with the fields ``counts``,
+    ``names``, ``kinds``, ``obs``, ``loader`` and ``joins``."""
+
+    @property
+    def obs_names(self) -> pd.Index:
+        return self.obs.index
+
+    @property
+    def paths(self) -> list[Path]:
+        return list(dict.fromkeys(c.path for c in self.counts))
+
+    def sources(self) -> list:
+        """Row-block sources of the counts: the files themselves, or the matrix read whole when stored CSC."""
+        return row_sources(self.names, self.counts)
+
+    def load(self):
+        """Read the data into memory: the MuData :func:`jae.io.read_competition` / :func:`jae.io.read_h5mu` gives,
+        with the annotation files of :meth:`with_annotations` joined again."""
+        from .readers import join_annotations
+
+        func, kwargs = self.loader
+        mdata = func(**kwargs)
+        for paths, replace_existing, what in self.joins:
+            join_annotations(mdata, paths, replace_existing=replace_existing, what=what)
+        return mdata
+
+    def with_annotations(self, paths, *, replace_existing: bool = False, what: str = "annotation"):
+        """A copy whose ``obs`` also holds the ``obs`` columns of annotation ``.h5ad`` files, joined by cell name."""
+        from .readers import read_obs
+
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        obs = self.obs.copy()
+        for path in paths:
+            source = read_obs(path, what=what)
+            matched = int(obs.index.isin(source.index).sum())
+            logger.info("annotations %s: %d of %d cells matched", Path(path).name, matched, len(obs))
+            if matched == 0:
+                logger.warning("annotations %s share no cell names with the data", Path(path).name)
+            if not source.index.is_unique:
+                raise ValueError(f"{what} {path} has duplicated cell names; make obs_names unique there")
+            for col in source.columns:
+                if replace_existing or col not in obs.columns:
+                    obs[col] = source[col].reindex(obs.index)
+        return replace(self, obs=obs, joins=self.joins + ((list(paths), replace_existing, what),))
+
+    def memory_needed(self, *, in_memory: bool) -> int:
+        """Estimated peak bytes of fitting on this data, read into memory (``in_memory``) or streamed.
+
+        From the files' metadata only: what reading the files loads (every matrix of ``X`` and ``layers``, as
+        stored), plus the preprocessing's working set (normalised SVD-fit sample, row-block temporaries, the
+        features of every cell) and the process itself. Measured against it (benchmarks/results/scale.md): 10k
+        competition-shaped Multiome cells read whole, 4.1 GB estimated / 4.4 GB peak RSS; 70k streamed, 3.2 / 2.5 GB.
+        """
+        return memory_needed(self.n_obs, self.counts, self.kinds, in_memory=in_memory)
+
+
 @dataclass(frozen=True)
-class PairedFiles:
+class PairedFiles(FilesOnDisk):
     """Two paired modalities whose counts stay on disk (see :func:`open_competition`, :func:`open_h5mu`).
 
     Attributes
@@ -68,60 +128,8 @@ class PairedFiles:
     joins: tuple = ()
 
     @property
-    def obs_names(self) -> pd.Index:
-        return self.obs.index
-
-    @property
     def n_obs(self) -> int:
         return len(self.obs)
-
-    @property
-    def paths(self) -> list[Path]:
-        return list(dict.fromkeys(c.path for c in self.counts))
-
-    def sources(self) -> list:
-        """Row-block sources of the counts: the files themselves, or the matrix read whole when stored CSC."""
-        return row_sources(self.names, self.counts)
-
-    def load(self):
-        """Read the data into memory: the MuData :func:`jae.io.read_competition` / :func:`jae.io.read_h5mu` gives."""
-        from .readers import join_annotations
-
-        func, kwargs = self.loader
-        mdata = func(**kwargs)
-        for paths, replace_existing, what in self.joins:
-            join_annotations(mdata, paths, replace_existing=replace_existing, what=what)
-        return mdata
-
-    def with_annotations(self, paths, *, replace_existing: bool = False, what: str = "annotation") -> "PairedFiles":
-        """A copy whose ``obs`` also holds the ``obs`` columns of annotation ``.h5ad`` files, joined by cell name."""
-        from .readers import read_obs
-
-        if isinstance(paths, (str, os.PathLike)):
-            paths = [paths]
-        obs = self.obs.copy()
-        for path in paths:
-            source = read_obs(path, what=what)
-            matched = int(obs.index.isin(source.index).sum())
-            logger.info("annotations %s: %d of %d cells matched", Path(path).name, matched, len(obs))
-            if matched == 0:
-                logger.warning("annotations %s share no cell names with the data", Path(path).name)
-            if not source.index.is_unique:
-                raise ValueError(f"{what} {path} has duplicated cell names; make obs_names unique there")
-            for col in source.columns:
-                if replace_existing or col not in obs.columns:
-                    obs[col] = source[col].reindex(obs.index)
-        return replace(self, obs=obs, joins=self.joins + ((list(paths), replace_existing, what),))
-
-    def memory_needed(self, *, in_memory: bool) -> int:
-        """Estimated peak bytes of fitting on this data, read into memory (``in_memory``) or streamed.
-
-        From the files' metadata only: what reading the files loads (every matrix of ``X`` and ``layers``, as
-        stored), plus the preprocessing's working set (normalised SVD-fit sample, row-block temporaries, the
-        features of every cell) and the process itself. Measured against it (benchmarks/results/scale.md): 10k
-        competition-shaped Multiome cells read whole, 4.1 GB estimated / 4.4 GB peak RSS; 70k streamed, 3.2 / 2.5 GB.
-        """
-        return memory_needed(self.n_obs, self.counts, self.kinds, in_memory=in_memory)
 
     def __repr__(self) -> str:
         files = ", ".join(p.name for p in self.paths)
@@ -308,20 +316,33 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
 
 def open_h5mu(
     path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
-    layer: str | None = "counts",
-) -> PairedFiles:
+    layer: str | None = "counts", mosaic: bool = False,
+):
     """Open an RNA + ATAC/protein ``.h5mu`` without reading the counts (see :func:`jae.io.read_h5mu`).
 
     Counts are each modality's ``layers[layer]`` (``.X`` when ``layer`` is None, or is ``'counts'`` and absent).
-    A file whose modalities hold different cells (mosaic data) raises :class:`DifferentCellsError`; open it with
-    :func:`jae.io.open_mosaic_h5mu`.
+    A file whose modalities hold different cells (mosaic data) raises :class:`DifferentCellsError`, or with
+    ``mosaic=True`` is opened as :class:`jae.io.MosaicFiles` (as :func:`jae.io.open_mosaic_h5mu` does, from the
+    annotations read once).
+
+    Returns
+    -------
+    :class:`PairedFiles`, or :class:`jae.io.MosaicFiles` (``mosaic=True``, modalities holding different cells).
     """
     from .readers import read_h5mu
 
     parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=layer)
     path, available, rna, other, kind = parts.path, parts.available, parts.rna, parts.other, parts.kind
     global_obs, uns, mods, locs = parts.global_obs, parts.uns, parts.mods, parts.locs
-    _check_same_cells(mods[rna][0].index, mods[other][0].index, [rna, other])
+    try:
+        _check_same_cells(mods[rna][0].index, mods[other][0].index, [rna, other])
+    except DifferentCellsError as err:
+        if not mosaic:
+            raise
+        from .mosaic_files import mosaic_files
+
+        logger.info("%s holds mosaic data (%s)", path.name, err.summary)
+        return mosaic_files(parts, other_kind=other_kind)
     index = mods[rna][0].index
     prefixed = {f"{m}:{c}" for m in available for c in (mods[m][0].columns if m in mods else [])}
     columns = {}
@@ -401,9 +422,7 @@ def default_memory_budget() -> int:
 def _as_files(data, modalities):
     """``data`` as :class:`PairedFiles` (or :class:`jae.io.MosaicFiles` when its modalities hold different cells)
     when it lives on disk (PairedFiles, MosaicFiles, a path, a backed MuData), else None."""
-    from .mosaic_files import MosaicFiles, open_mosaic_h5mu
-
-    if isinstance(data, (PairedFiles, MosaicFiles)):
+    if isinstance(data, FilesOnDisk):
         return data
     if isinstance(data, (str, os.PathLike)):
         path = data
@@ -416,10 +435,7 @@ def _as_files(data, modalities):
         )
     else:
         return None
-    try:
-        return open_h5mu(path, rna=rna, other=other)
-    except DifferentCellsError:
-        return open_mosaic_h5mu(path, rna=rna, other=other)
+    return open_h5mu(path, rna=rna, other=other, mosaic=True)
 
 
 def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
