@@ -44,6 +44,11 @@ SIMULATED = {
     "sim_cite_small": dict(n_cells=1300, kind="cite", n_genes=1500, n_proteins=14, n_cell_types=10, n_batches=1),
     # a Multiome-like set with three batches
     "sim_multiome": dict(n_cells=3000, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=6, n_batches=3),
+    # atlas-sized shapes for rules that act only on large references (batch size): the validation split's
+    # pseudo-reference holds a quarter of the cells, about 34,000 training cells; too slow for routine rounds
+    "sim_multiome_150k": dict(n_cells=150_000, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=12,
+                              n_batches=4),
+    "sim_cite_150k": dict(n_cells=150_000, kind="cite", n_genes=2000, n_proteins=30, n_cell_types=12, n_batches=4),
 }
 #: real shapes for the selection protocol (never in the quality table): name -> (real set, cells kept). A seeded
 #: subsample of PBMC10k has the shape of the unseen sets where cc_cons collapsed (about 1.3k cells, one batch).

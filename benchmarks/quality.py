@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jae  # noqa: E402
 import jae.baseline  # noqa: E402
-from _quality_data import SETS, QualitySet, load_set, reference_mask  # noqa: E402
+from _quality_data import SETS, SIMULATED, SUBSAMPLED, QualitySet, load_set, reference_mask  # noqa: E402
 from _quality_peers import peer_embeddings  # noqa: E402
 from _quality_score import METRICS, Scorer, label_accuracy  # noqa: E402
 from jae.config import JAEConfig  # noqa: E402
@@ -342,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)
     torch.set_num_threads(args.threads)
     names = [s for s in SETS if not args.sets or any(k in s for k in args.sets)]
+    # the selection protocol's simulated and subsampled shapes run only when named in full
+    names += [s for s in (*SIMULATED, *SUBSAMPLED) if args.sets and s in args.sets]
     config = JAEConfig().with_overrides(args.overrides)
     if args.tune:
         from _quality_tune import tune

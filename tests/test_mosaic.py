@@ -254,11 +254,23 @@ def test_cli_embeds_and_maps_rna_only_files_and_writes_the_imputed_modality(cite
     assert "needs both --mod1 (GEX) and --mod2" in caplog.text and "Traceback" not in caplog.text
 
 
+def _refuse_whole_reads(mp) -> None:
+    """Make any read of a whole count matrix (files loaded into memory, a matrix read whole) fail the test."""
+    from jae.io import MosaicFiles, PairedFiles
+    from jae.io.chunked import BackedCounts
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the streaming path read a whole matrix into memory")
+
+    for cls in (PairedFiles, MosaicFiles):
+        mp.setattr(cls, "load", refuse)
+    mp.setattr(BackedCounts, "read", refuse)
+
+
 def test_streamed_mosaic_fit_equals_in_memory_fit(cite, tmp_path, monkeypatch, caplog):
     """A mosaic .h5mu over the memory budget is fitted from disk, each modality's counts in row blocks (never read
     whole), and gives the model that the same MuData read into memory gives (issues 15 and 16)."""
-    from jae.io import MosaicFiles, PairedFiles, open_mosaic_h5mu
-    from jae.io.chunked import BackedCounts
+    from jae.io import open_mosaic_h5mu
     from jae.preprocess import pipeline
 
     m, mos, model, rna_only, prot_only = cite
@@ -271,13 +283,8 @@ def test_streamed_mosaic_fit_equals_in_memory_fit(cite, tmp_path, monkeypatch, c
     monkeypatch.setattr(pipeline, "BLOCK_ROWS", 256)  # several row blocks per modality
     in_memory = JAE(fast, seed=2, device="cpu").fit(mos, progress_bar=False)
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("the streaming path read a whole matrix into memory")
-
     with monkeypatch.context() as mp, caplog.at_level(logging.INFO, logger="jae.io.paired_files"):
-        for cls in (PairedFiles, MosaicFiles):
-            mp.setattr(cls, "load", refuse)
-        mp.setattr(BackedCounts, "read", refuse)
+        _refuse_whole_reads(mp)
         streamed = JAE(fast, seed=2, device="cpu").fit(str(path), memory_budget=1, progress_bar=False)
     assert "streaming path: reading MosaicFiles(mosaic.h5mu: 1200 cells" in caplog.text
     for a, b in zip(in_memory.preprocessor.bases, streamed.preprocessor.bases):
@@ -295,8 +302,7 @@ def test_streamed_mosaic_embed_and_map_equal_in_memory(cite, tmp_path, monkeypat
     """A mosaic .h5mu over the memory budget is embedded and mapped from disk (each modality's rows placed among the
     union of the cells), never read whole, with the numbers the same MuData in memory gives (issues 15 and 16)."""
     import jae
-    from jae.io import InputFiles, MosaicFiles, PairedFiles
-    from jae.io.chunked import BackedCounts
+    from jae.io import InputFiles
     from jae.preprocess import pipeline
 
     m, mos, model, rna_only, prot_only = cite
@@ -312,13 +318,8 @@ def test_streamed_mosaic_embed_and_map_equal_in_memory(cite, tmp_path, monkeypat
     mapped_in_memory = model.map_query(query, batch_key="batch", epochs=2, progress_bar=False)
     monkeypatch.setattr(pipeline, "BLOCK_ROWS", 256)  # several row blocks per modality
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("the streaming path read a whole matrix into memory")
-
     with monkeypatch.context() as mp, caplog.at_level(logging.INFO, logger="jae.io"):
-        for cls in (PairedFiles, MosaicFiles):
-            mp.setattr(cls, "load", refuse)
-        mp.setattr(BackedCounts, "read", refuse)
+        _refuse_whole_reads(mp)
         got = jae.embed_files(InputFiles(h5mu=path), model, tmp_path / "emb.h5ad", finetune_epochs=0,
                               memory_budget=1, progress_bar=False)
         mapped = jae.map_files(InputFiles(h5mu=qpath), model, tmp_path / "mapped", epochs=2, memory_budget=1,
