@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from jae.config import JAEConfig
+from jae.train import Stage
 from jae.train.loop import _Order, run_epochs
 
 
@@ -125,3 +126,40 @@ def test_config_checks_round_tolerance():
     assert JAEConfig().round_tolerance == 1e-3
     with pytest.raises(ValueError, match="round_tolerance"):
         JAEConfig(round_tolerance=1.0)
+
+
+def test_batch_rule_keeps_500_steps_per_epoch_and_leaves_small_references_alone():
+    from jae.train import batch_scale
+
+    assert [batch_scale(n, 32, 4) for n in (10_309, 31_999, 32_000, 63_999, 64_000, 131_072)] == [1, 1, 2, 2, 4, 4]
+    assert batch_scale(10**6, 32, 8) == 8 and batch_scale(10**6, 32, 1) == 1 and batch_scale(10**6, 32, 3) == 2
+    cfg = JAEConfig()
+    pre = Stage.pretraining(cfg, 900_000)  # a round of 131,072 cells
+    assert (pre.batch_size, pre.lr) == (128, pytest.approx(2e-4)) and pre.round_tolerance == cfg.round_tolerance
+    assert Stage.pretraining(cfg, 9_000).batch_size == 32 and Stage.pretraining(cfg, 9_000).lr == cfg.lr
+    fine = Stage.finetuning(cfg, 2, 40_000)
+    assert (fine.batch_size, fine.lr, fine.max_epochs) == (64, cfg.finetune_lr, 2)
+    with pytest.raises(ValueError, match="max_batch_scale must be >= 1"):
+        JAEConfig(max_batch_scale=0)
+
+
+def test_batch_rule_trains_as_the_same_batch_and_learning_rate_set_by_hand(monkeypatch, caplog):
+    """The rule only sets the batch and learning rate: a fit it scales equals the fit given them by hand, and differs
+    from the seed's batch 32 (the 500-step floor lowered so that a small set qualifies)."""
+    import logging
+
+    from jae import JAE
+    from jae.datasets import simulate
+    from jae.train import trainer
+
+    m = simulate(700, kind="cite", n_genes=300, n_proteins=20, n_cell_types=4, n_batches=2, seed=1)
+    fast = dict(max_epochs=4, n_svd=20)
+    monkeypatch.setattr(trainer, "MIN_STEPS_PER_EPOCH", 4)  # 630 training cells: k = 4 (batches of 128)
+    with caplog.at_level(logging.INFO, logger="jae.train.trainer"):
+        ruled = JAE(JAEConfig(**fast), seed=0, device="cpu").fit(m, progress_bar=False)
+    assert "batches of 128 cells at lr 0.0002 (batch-size rule: 4 x" in caplog.text
+    by_hand = JAE(JAEConfig(**fast, batch_size=128, lr=2e-4, max_batch_scale=1), seed=0, device="cpu").fit(
+        m, progress_bar=False)
+    seed = JAE(JAEConfig(**fast, max_batch_scale=1), seed=0, device="cpu").fit(m, progress_bar=False)
+    np.testing.assert_array_equal(ruled.embed(m, key_added=None), by_hand.embed(m, key_added=None))
+    assert not np.allclose(ruled.embed(m, key_added=None), seed.embed(m, key_added=None), atol=1e-4)

@@ -81,6 +81,12 @@ class JAEConfig:
     #: any-decrease rule); with 0.1% over up to 5 rounds it stopped after 35 (4.6 million cells). Whole epochs keep
     #: the seed's rule: the same tolerance there cost 0.030 of mean margin on the selection sets (tuning.md, round 30).
     round_tolerance: float = 1e-3
+    #: jae: the batch-size rule for large references (:func:`jae.train.batch_scale`): a stage whose epoch (or round)
+    #: has enough cells takes minibatches of ``batch_size * k`` cells, k a power of two up to this, keeping at least
+    #: 500 steps per epoch; pretraining's learning rate is ``lr * sqrt(k)`` (Adam's square-root rule), fine-tuning
+    #: keeps the seed's. Up to 32,000 training cells per epoch k is 1 (every shared set: the seed's batch 32),
+    #: 32,000-64,000 give 2, a 131,072-cell round 4. 1 turns it off.
+    max_batch_scale: int = 4
     val_fraction: float = 0.1  # seed: 10% validation split (seeded here)
     weight_decay: float = 0.0  # seed: plain Adam
     # --- fine-tuning on query cells (reconstruction loss only) -------------------------------------------------
@@ -106,7 +112,7 @@ class JAEConfig:
         for name in ("readout", "readout_unsupervised"):
             if getattr(self, name) not in ("components", "principal", "latent"):
                 raise ValueError(f"{name} must be 'components', 'principal' or 'latent', not {getattr(self, name)!r}")
-        for name in ("batch_size", "max_epochs", "patience", "n_svd", "n_principal", "epoch_cells"):
+        for name in ("batch_size", "max_epochs", "patience", "n_svd", "n_principal", "epoch_cells", "max_batch_scale"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
         for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free", "n_phase"):

@@ -245,8 +245,7 @@ class JAE:
             if supervised:
                 codes = pd.Categorical(labels[ref].astype(str), categories=self.cell_types).codes.astype(np.int64)
             _, val_idx = split_validation(int(ref.sum()), cfg.val_fraction, seed=self.seed)
-            stage = Stage("pretrain", cfg.lr, cfg.max_epochs, reconstruction_only=False, patience=cfg.patience,
-                          epoch_cells=cfg.epoch_cells, round_tolerance=cfg.round_tolerance)
+            stage = Stage.pretraining(cfg, int(ref.sum()) - len(val_idx))
             train = train_network if mosaic is None else mosaic.subset(ref).train
             self.history = train(
                 self.network, self._tensor(X if ref.all() else X[ref]), layout=self.layout, config=cfg, stage=stage,
@@ -346,8 +345,7 @@ class JAE:
             return self
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
-        stage = Stage("finetune", self.config.finetune_lr, epochs, reconstruction_only=True,
-                      epoch_cells=self.config.epoch_cells)
+        stage = Stage.finetuning(self.config, epochs, len(X))
         with torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(self.seed + 1)
             hist = (train_network if mosaic is None else mosaic.train)(

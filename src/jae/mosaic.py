@@ -241,7 +241,8 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
 
     with cpu_threads(device):
         history = run_epochs(
-            network, step, n_train=len(train_idx), batch_size=config.batch_size, generator=generator,
+            network, step, n_train=len(train_idx), batch_size=stage.batch_size or config.batch_size,
+            generator=generator,
             max_epochs=stage.max_epochs, validate=None if val_t is None else validate, patience=stage.patience,
             min_batch=2, row={"stage": stage.name}, desc=f"jae {stage.name} (mosaic)", progress_bar=progress_bar,
             epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance,

@@ -5,6 +5,7 @@ under ``torchrun`` (:mod:`jae.train.distributed`)."""
 from __future__ import annotations
 
 import logging
+import math
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from ..model import BatchAdversary, JAENetwork, LatentLayout, adversary_step_los
 from .distributed import data_parallel
 from .loop import cpu_threads, make_optimizer, run_epochs
 
-__all__ = ["Stage", "train_network"]
+__all__ = ["MIN_STEPS_PER_EPOCH", "Stage", "batch_scale", "train_network"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,20 @@ class _Adversary:
     fit: torch.nn.Module
 
 
+#: The batch-size rule (:func:`batch_scale`) leaves at least this many minibatch steps in every epoch (or round).
+MIN_STEPS_PER_EPOCH = 500
+
+
+def batch_scale(cells_per_epoch: int, batch_size: int, max_scale: int) -> int:
+    """The factor ``k`` of the batch-size rule: the largest power of two up to ``max_scale`` that leaves at least
+    :data:`MIN_STEPS_PER_EPOCH` steps of ``batch_size * k`` cells in an epoch of ``cells_per_epoch`` cells (1 when
+    no larger one does). Every shared data set (at most about 10,000 cells) gets 1."""
+    k = 1
+    while 2 * k <= max_scale and cells_per_epoch >= MIN_STEPS_PER_EPOCH * batch_size * 2 * k:
+        k *= 2
+    return k
+
+
 @dataclass(frozen=True)
 class Stage:
     """One training stage: pretraining (all loss terms, early stopping) or fine-tuning (reconstruction only)."""
@@ -43,6 +58,28 @@ class Stage:
     patience: int | None = None  # early stopping on the validation loss when a validation set is given
     epoch_cells: int | None = None  # most training cells per epoch (a round; see jae.train.loop.run_epochs)
     round_tolerance: float = 0.0  # relative fall of the validation loss that resets the patience count (rounds only)
+    batch_size: int | None = None  # cells per optimiser step; None: the config's
+
+    @classmethod
+    def pretraining(cls, config: JAEConfig, n_train: int) -> "Stage":
+        """Pretraining on ``n_train`` cells: the config's settings, with the batch-size rule (``k`` of
+        :func:`batch_scale` for the cells of one epoch or round): batch ``config.batch_size * k``, learning rate
+        ``config.lr * sqrt(k)``."""
+        k = batch_scale(min(n_train, config.epoch_cells), config.batch_size, config.max_batch_scale)
+        if k > 1:
+            logger.info("pretrain: %d training cells, so batches of %d cells at lr %.3g (batch-size rule: %d x the "
+                        "seed's, at least %d steps per epoch; JAEConfig(max_batch_scale=1) keeps batch %d)", n_train,
+                        config.batch_size * k, config.lr * math.sqrt(k), k, MIN_STEPS_PER_EPOCH, config.batch_size)
+        return cls("pretrain", config.lr * math.sqrt(k), config.max_epochs, reconstruction_only=False,
+                   patience=config.patience, epoch_cells=config.epoch_cells, round_tolerance=config.round_tolerance,
+                   batch_size=config.batch_size * k)
+
+    @classmethod
+    def finetuning(cls, config: JAEConfig, epochs: int, n_cells: int) -> "Stage":
+        """Fine-tuning for ``epochs`` on ``n_cells`` cells: the batch-size rule's batch, the seed's learning rate."""
+        k = batch_scale(min(n_cells, config.epoch_cells), config.batch_size, config.max_batch_scale)
+        return cls("finetune", config.finetune_lr, epochs, reconstruction_only=True, epoch_cells=config.epoch_cells,
+                   batch_size=config.batch_size * k)
 
 
 def _condition(network: JAENetwork, batch: torch.Tensor | None) -> torch.Tensor | None:
@@ -216,7 +253,8 @@ def _epochs(
                 total, count = parallel.sum(torch.tensor([mean * n, float(n)], dtype=torch.float64)).tolist()
                 return total / max(count, 1.0)
     return run_epochs(
-        network, step, n_train=len(train_idx), batch_size=config.batch_size, generator=generator,
+        network, step, n_train=len(train_idx), batch_size=stage.batch_size or config.batch_size,
+        generator=generator,
         max_epochs=stage.max_epochs, validate=validate, patience=stage.patience, min_batch=2,
         row={"stage": stage.name}, desc=f"jae {stage.name}", progress_bar=progress_bar, parallel=parallel,
         epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance,
