@@ -360,3 +360,17 @@ def test_cli_fits_embeds_and_maps_a_mosaic_h5mu(cite, tmp_path, caplog):
     assert main(["-q", "map", "--model", str(tmp_path / "model"), "--h5mu", str(tmp_path / "query.h5mu"),
                  "--epochs", "2", "--out", str(tmp_path / "mapped")]) == 0
     assert set(JAE.load(tmp_path / "mapped", device="cpu").adapter.batches) == set(query.obs["batch"])
+
+
+def test_mosaic_file_with_another_protein_panel_embeds_as_in_memory(cite, tmp_path):
+    """A mosaic file whose protein panel lacks some of the reference's proteins, some cells without RNA: embedding it
+    from disk gives the in-memory numbers (the missing proteins of protein-only cells regressed on the present ones)."""
+    m, mos, model, rna_only, prot_only = cite
+    panel = mos["prot"].var_names[5:]  # 25 of the 30 proteins
+    query = md.MuData({"rna": mos["rna"].copy(), "prot": mos["prot"][:, panel].copy()})
+    query.obs = query.obs.join(mos.obs[["batch"]])
+    query.write(tmp_path / "panel.h5mu")
+    expected = model.embed(query, key_added=None)
+    got = model.embed(str(tmp_path / "panel.h5mu"), key_added=None)
+    assert np.isfinite(got).all() and int(prot_only.sum()) > 0
+    np.testing.assert_allclose(got, expected, atol=1e-5)

@@ -242,7 +242,7 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     if counts[1] is not None:
         at = rows[1]
         with_rna = observed[at, 0]
-        if overlaps[1].complete or with_rna.all():
+        if overlaps[1].complete or with_rna.all() or pre.bases[1] is not None:  # (an SVD block reads no RNA)
             X[at, blocks[1]] = _block(model, 1, counts[1], overlaps[1], blocks, X[at, blocks[0]])
         else:  # missing proteins of cells without RNA: regressed on the present proteins alone
             matrix = counts[1].read() if hasattr(counts[1], "read") else getattr(counts[1], "X", counts[1])
