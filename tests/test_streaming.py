@@ -231,3 +231,40 @@ def test_cli_simulate(tmp_path, capsys):
     assert (sp.vstack(list(counts.blocks())) != simulate(1100, kind="cite", seed=2)["prot"].X).nnz == 0
     assert main(args) == 1  # refuses to overwrite without --overwrite
     assert main(args + ["--overwrite"]) == 0
+
+
+def test_read_ahead_yields_the_same_blocks_in_order_and_stops_cleanly(tmp_path):
+    """The transform pass reads the next block in a thread: the same blocks in the same order, never more than one
+    read ahead of the caller, a reader's error raised in the caller, and an early stop ends the reader."""
+    import threading
+
+    from jae.io.chunked import read_ahead
+
+    X = sp.random(1000, 40, density=0.2, format="csr", dtype=np.float32, random_state=0)
+    path = tmp_path / "x.h5ad"
+    ad.AnnData(X=X).write_h5ad(path)
+    src = BackedCounts(path, layer=None)
+    got = list(read_ahead(src.blocks(128)))
+    assert [b.shape[0] for b in got] == [128] * 7 + [104]
+    assert (sp.vstack(got) != X).nnz == 0
+
+    produced = []
+
+    def counting():
+        for i in range(100):
+            produced.append(i)
+            yield i
+
+    stream = read_ahead(counting())
+    assert next(stream) == 0 and next(stream) == 1
+    threading.Event().wait(0.2)  # give the reader time to run ahead if it could
+    assert len(produced) <= 3  # the block in hand, the next one being read, and at most one more
+    stream.close()
+    assert not any(t.name == "jae-read-ahead" and t.is_alive() for t in threading.enumerate())
+
+    def failing():
+        yield 1
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        list(read_ahead(failing()))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import h5py
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes"]
+__all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead"]
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +162,49 @@ class BackedCounts:
                     indices = indices.astype(np.int32)
                 ptr -= lo
                 yield sp.csr_matrix((data, indices, ptr.astype(indices.dtype)), shape=(e - s, self.shape[1]))
+
+
+def read_ahead(blocks: Iterable) -> Iterator:
+    """``blocks`` in order, the next one read in a background thread while the caller works on the current one.
+
+    Reading a block from a file (h5py, decompression, disk) and normalising and projecting it can then overlap on
+    two cores; at most two blocks are held at once (the one yielded and the one being read), one more than reading
+    in turn. The blocks are the same objects in the same order, so results are unchanged. An exception in the
+    reader is raised in the caller; closing the generator early stops the reader.
+    """
+    wanted: queue.Queue = queue.Queue()
+    ready: queue.Queue = queue.Queue()
+    done = object()
+
+    def reader() -> None:
+        source = iter(blocks)
+        try:
+            while wanted.get() is not done:  # read a block only when asked: never more than one ahead
+                block = next(source, done)
+                ready.put((block, None))
+                if block is done:
+                    return
+        except BaseException as err:  # noqa: BLE001 - handed to the caller
+            ready.put((done, err))
+        finally:
+            if hasattr(source, "close"):
+                source.close()  # a file's generator closes the file in this thread
+
+    thread = threading.Thread(target=reader, name="jae-read-ahead", daemon=True)
+    thread.start()
+    try:
+        wanted.put(True)
+        while True:
+            block, err = ready.get()
+            if err is not None:
+                raise err
+            if block is done:
+                return
+            wanted.put(True)  # start reading the next block before the caller works on this one
+            yield block
+    finally:
+        wanted.put(done)
+        thread.join()
 
 
 class InMemoryCounts:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..io.chunked import read_ahead
 from ..io.features import feature_indexer
 from .normalize import log_normalize
 from .svd import SVDBasis
@@ -221,7 +222,7 @@ def transform_blocks(
     for i, (src, idx) in enumerate(zip(sources, indexers)):
         width = len(pre.var_names[i]) if pre.bases[i] is None else pre.bases[i].n_components
         pos = 0
-        for block in src.blocks(BLOCK_ROWS):
+        for block in read_ahead(src.blocks(BLOCK_ROWS)):  # the next block is read while this one is processed
             if idx is not None:
                 block = block[:, idx]
             normed = log_normalize(block, copy=False)  # a fresh copy of the rows (sources' blocks are)
