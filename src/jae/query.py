@@ -199,10 +199,8 @@ def _from_files(model, files, data) -> QueryFeatures:
         return QueryFeatures(cached[2], files.obs_names, observed)  # the same files again (jae embed: fine-tune, embed)
     if mosaic:
         _log_missing(model, observed)
-        rows = [files.positions(i) for i in (0, 1)]
-        X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names, observed, rows).X
-    else:
-        X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names).X
+    X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names,
+                   observed if mosaic else None, [files.positions(i) for i in (0, 1)] if mosaic else None).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
         model._files_features = (weakref.ref(files), model.preprocessor, X)
     return QueryFeatures(X, files.obs_names, observed)
