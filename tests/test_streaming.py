@@ -148,6 +148,45 @@ def test_svd_on_tiled_blocks_and_in_place_normalisation_give_the_same_numbers(lo
     assert log_normalize(ints, copy=False) is not ints and np.array_equal(log_normalize(ints).data, expected.data)
 
 
+def _numpy_log_normalize(X, dtype):
+    """The seed's formula with numpy's element-wise operations on every stored value (the reference)."""
+    X = sp.csr_matrix(X, dtype=dtype, copy=True)
+    factor = (1e4 / np.asarray(X.sum(axis=1)).ravel()).astype(dtype)
+    X.data *= np.repeat(factor, np.diff(X.indptr))
+    np.log1p(X.data, out=X.data)
+    X.data /= dtype(np.log(10.0))
+    return X
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_normalize_looks_up_whole_counts_and_equals_numpy_bit_for_bit(dtype):
+    from jae.preprocess.normalize import TABLE_COUNTS
+
+    rng = np.random.default_rng(0)
+    X = sp.random(400, 300, density=0.2, format="csr", random_state=1, dtype=np.float64)
+    X.data = np.ceil(rng.pareto(0.8, X.nnz) * 3)  # whole counts, a heavy tail past the table
+    X.data[::97] += 0.5  # fractional values (e.g. ambient-corrected counts) take numpy's path
+    X.data[5] = 0.0  # a stored zero
+    assert (X.data > TABLE_COUNTS).any() and (X.data <= TABLE_COUNTS).mean() > 0.5
+    before = X.copy()
+    got = log_normalize(X, dtype=dtype)
+    assert got.dtype == dtype and (X != before).nnz == 0  # the input is left alone
+    assert np.array_equal(got.data, _numpy_log_normalize(before, dtype).data)
+    assert np.array_equal(got.indices, before.indices) and np.array_equal(got.indptr, before.indptr)
+
+
+def test_cell_cycle_block_scores_equal_scipy_column_sums():
+    """The row-wise sums over gene columns give scipy's ``X[:, columns].sum(axis=1)`` numbers bit for bit,
+    whatever the order of the columns."""
+    from jae.preprocess.cell_cycle import _row_means
+
+    X = log_normalize(simulate(500, seed=2, **SIZES)["rna"].X)
+    for columns in (np.arange(0, 400, 7), np.random.default_rng(3).permutation(400)[:60]):
+        expected = np.asarray(sp.csc_matrix(X)[:, columns].sum(axis=1, dtype=np.float64)).ravel() / len(columns)
+        assert np.array_equal(_row_means(X, columns), expected)
+        assert np.array_equal(_row_means(sp.csc_matrix(X), columns), expected)
+
+
 @pytest.mark.parametrize("kind", ["multiome", "cite"])
 def test_write_simulated_pair_equals_simulate(tmp_path, kind):
     n = 2600  # three generation blocks, the last one partial

@@ -17,6 +17,7 @@ import logging
 from functools import lru_cache
 from importlib import resources
 
+import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -95,10 +96,46 @@ def _column_means(X) -> np.ndarray:
 
 
 def _row_means(X, columns: np.ndarray) -> np.ndarray:
-    sub = X[:, columns]
-    if sp.issparse(sub):
-        return np.asarray(sub.sum(axis=1, dtype=np.float64)).ravel() / len(columns)
-    return np.nanmean(np.asarray(sub), axis=1, dtype=np.float64)
+    """Each row's float64 mean over ``columns``.
+
+    Sparse input is read row by row (:func:`_csr_row_sums`), with no column-major copy of the block, and summed
+    as scipy sums ``X[:, columns]`` (float32 for float32 data, in the order of ``columns``), so the scores are
+    the same numbers bit for bit.
+    """
+    if sp.issparse(X):
+        X = X if X.format == "csr" else X.tocsr()
+        rank = np.full(X.shape[1], -1, dtype=np.int64)
+        rank[columns] = np.arange(len(columns))
+        sums = _csr_row_sums(X.indptr, X.indices, X.data, rank, len(columns))
+        return sums.astype(np.float64) / len(columns)
+    return np.nanmean(np.asarray(X[:, columns]), axis=1, dtype=np.float64)
+
+
+@numba.njit(cache=True, nogil=True)
+def _csr_row_sums(indptr, indices, data, rank, n_columns):
+    """Each CSR row's sum of its stored values in the ranked columns, in the data's dtype, added in rank order."""
+    out = np.zeros(indptr.shape[0] - 1, dtype=data.dtype)
+    values = np.zeros(n_columns, dtype=data.dtype)
+    touched = np.empty(n_columns, dtype=np.int64)
+    seen = np.zeros(n_columns, dtype=np.bool_)
+    for i in range(indptr.shape[0] - 1):
+        n = 0
+        for p in range(indptr[i], indptr[i + 1]):
+            r = rank[indices[p]]
+            if r >= 0:
+                if not seen[r]:
+                    seen[r] = True
+                    touched[n] = r
+                    n += 1
+                values[r] += data[p]
+        order = np.sort(touched[:n])
+        acc = out[i]  # zero, in the data's dtype
+        for j in range(n):
+            acc += values[order[j]]
+            values[order[j]] = 0
+            seen[order[j]] = False
+        out[i] = acc
+    return out
 
 
 def _control_genes(genes: np.ndarray, gene_means: np.ndarray, *, ctrl_size: int, seed: int) -> np.ndarray:
@@ -169,8 +206,6 @@ def score_cell_cycle(
         )
     sets, ctrl_size = _gene_sets(var_names, organism, min_genes, who="score_cell_cycle")
     means = _column_means(X_lognorm)  # on the input's own layout: float sums then match scanpy's bit for bit
-    if sp.issparse(X_lognorm):
-        X_lognorm = sp.csc_matrix(X_lognorm)  # column subsets are cheap in CSC
     scores = {}
     for name, idx in zip(("S_score", "G2M_score"), sets):
         scores[name] = _score_set(X_lognorm, idx, means, ctrl_size=ctrl_size, seed=seed)
@@ -242,8 +277,6 @@ class CellCycleScorer:
                 raise RuntimeError("CellCycleScorer: score() before any add(); add every block first")
             means = self._sums / self._n
             self._controls = [_control_genes(idx, means, ctrl_size=self.ctrl_size, seed=self.seed) for idx in self.sets]
-        if sp.issparse(X_lognorm):
-            X_lognorm = sp.csc_matrix(X_lognorm)
         return np.column_stack(
             [_row_means(X_lognorm, idx) - _row_means(X_lognorm, ctrl) for idx, ctrl in zip(self.sets, self._controls)]
         )

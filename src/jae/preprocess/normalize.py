@@ -1,9 +1,14 @@
 """The seed's per-cell normalisation: L1-normalise counts per cell, scale by 1e4, log10(1 + x).
 
-Sparse input: each cell's stored values are scaled in one compiled pass (instead of numpy's ``repeat`` of the
-per-cell factors into a second array of the values' size), then ``log1p`` and the division run in place, so the
-numbers are numpy's, bit for bit. ``copy=False`` normalises a float32 CSR block in place: the streaming
-preprocessing does this on the blocks it has just read, which saves a copy of every block.
+Sparse input is normalised in place on a CSR copy (``copy=False``: on the caller's float32 CSR block, as the
+streaming preprocessing does with the blocks it has just read). Counts are small whole numbers: most stored values
+of a cell are 1-10 (ATAC) or 1-100 (RNA). So each cell's result for every whole count up to :data:`TABLE_COUNTS` is
+computed once, by numpy (``log1p(count * factor) / log(10)`` on a ``(cells, TABLE_COUNTS + 1)`` table), and a
+compiled pass over the stored values looks each one up (on :func:`jae._threads.compute_threads` threads); the few
+other values (larger or fractional counts) are computed by numpy afterwards with the same operations. Every number
+is therefore what numpy's element-wise ``x * factor``, ``log1p`` and division give, bit for bit, at a fraction of
+the cost: ``log1p`` of every stored value was the largest cost of the streaming preprocessing (about 13 ns per
+value on one core, a third of a 300,000-cell Multiome pass).
 """
 
 from __future__ import annotations
@@ -12,10 +17,15 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["log_normalize", "SCALE"]
+from .._threads import compute_threads
+
+__all__ = ["log_normalize", "SCALE", "TABLE_COUNTS"]
 
 #: Target total per cell after L1 normalisation (seed slide "Data preprocessing", step 2).
 SCALE = 1e4
+
+#: Whole counts up to this are looked up in each cell's table (:func:`log_normalize`); larger ones are computed.
+TABLE_COUNTS = 255
 
 
 def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = True):
@@ -46,9 +56,7 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
         totals = np.asarray(X.sum(axis=1)).ravel()
         if np.any(totals <= 0):
             raise ValueError("log_normalize: some cells have zero total counts; remove them first")
-        _scale_rows(X.indptr, X.data, (scale / totals).astype(dtype))
-        np.log1p(X.data, out=X.data)
-        X.data /= dtype(np.log(10.0))
+        _log_scale_in_place(X, (scale / totals).astype(dtype), dtype)
         return X
     X = np.array(X, dtype=dtype, copy=True)
     totals = X.sum(axis=1, keepdims=True)
@@ -60,10 +68,40 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     return X
 
 
-@numba.njit(cache=True, nogil=True)
-def _scale_rows(indptr, data, factor):
-    """``data[p] *= factor[row of p]`` in place (the dtype's multiplication, as numpy's)."""
-    for i in range(indptr.shape[0] - 1):
-        f = factor[i]
+def _log_scale_in_place(X, factor: np.ndarray, dtype) -> None:
+    """``X.data[p] = log1p(X.data[p] * factor[row]) / log(10)`` in the dtype, bit for bit numpy's (module docstring)."""
+    dtype = np.dtype(dtype)
+    ln10 = dtype.type(np.log(10.0))
+    counts = np.arange(TABLE_COUNTS + 1, dtype=dtype)
+    table = counts[None, :] * factor[:, None]  # the dtype's product, as numpy's x * factor on each stored value
+    np.log1p(table, out=table)
+    table /= ln10
+    previous = numba.get_num_threads()
+    numba.set_num_threads(compute_threads())
+    try:
+        missed = _look_up(X.indptr, X.data, table)
+    finally:
+        numba.set_num_threads(previous)
+    missed = np.flatnonzero(missed)
+    if len(missed):  # larger or fractional counts (flagged by the look-up): numpy, the same operations
+        rows = np.searchsorted(X.indptr, missed, side="right") - 1
+        values = X.data[missed] * factor[rows]
+        np.log1p(values, out=values)
+        values /= ln10
+        X.data[missed] = values
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _look_up(indptr, data, table):
+    """Replace each stored whole count ``c <= TABLE_COUNTS`` of row ``i`` by ``table[i, c]``; flag the rest."""
+    n_rows = indptr.shape[0] - 1
+    top = table.shape[1] - 1
+    missed = np.zeros(data.shape[0], dtype=np.bool_)
+    for i in numba.prange(n_rows):
         for p in range(indptr[i], indptr[i + 1]):
-            data[p] *= f
+            v = data[p]
+            if v >= 0 and v <= top and v == np.floor(v):
+                data[p] = table[i, np.int64(v)]
+            else:
+                missed[p] = True
+    return missed

@@ -66,7 +66,7 @@ def _fit_bases(
     for src, kind, name in zip(sources, kinds, names):
         check = isinstance(src, BackedCounts)  # counts in memory were checked when paired (jae.io.get_paired)
         pieces, pos = [], 0
-        for block in src.blocks(BLOCK_ROWS):
+        for block in read_ahead(src.blocks(BLOCK_ROWS)):  # reading overlaps the checks and normalisation
             if check:
                 validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})")
             if rows is None:
