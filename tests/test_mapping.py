@@ -7,7 +7,7 @@ import pytest
 
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
-from jae.model.calibration import LabelCalibration, expected_calibration_error, fit_temperature
+from jae.model.calibration import expected_calibration_error, fit_temperature
 
 CFG = JAEConfig(max_epochs=40, n_svd=20)
 

@@ -20,7 +20,7 @@ from .query import query_features
 from .labels import fit_calibration
 from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
-from .model.readout import Readout, principal_axes, softmax
+from .model.readout import Readout, principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import infer_organism
 from .train import Stage, resolve_device, split_validation, train_network

@@ -199,7 +199,7 @@ def _barcodes(n: int, batches: np.ndarray, batch_names: list[str], seed: int) ->
     digits = np.empty((n, 16), dtype="<U1")
     for j in range(16):
         digits[:, 15 - j] = letters[((code >> np.uint64(2 * j)) & np.uint64(3)).astype(np.intp)]
-    bc = digits.view(f"<U16").ravel()
+    bc = digits.view("<U16").ravel()
     suffix = np.array([f"-1-{b}" for b in batch_names], dtype=object)[batches]
     return pd.Index(bc.astype(object) + suffix)
 

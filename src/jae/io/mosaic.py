@@ -168,7 +168,7 @@ def get_mosaic(
     """
     mods, global_obs = _mods(data)
     names, kind_pair = _choose(mods, modalities, kinds)
-    indexes, present, matrices = [], [], []
+    indexes, matrices = [], []
     for name in names:
         adata = mods[name]
         index = pd.Index(adata.obs_names)

@@ -141,7 +141,6 @@ def check_fit_annotations(
     from .paired import check_batches
 
     fix = {**PYTHON_FIXES, **(fixes or {})}
-    n = len(obs)
     if batch_key is not None and batch_key not in obs.columns:
         raise KeyError(
             f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}); pass {fix['batch_key']} naming the "

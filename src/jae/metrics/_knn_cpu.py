@@ -73,7 +73,6 @@ def _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd,
     Fast-math (vectorised square roots and sums) is safe here: all values are finite and non-negative.
     """
     R, C = G.shape
-    two = np.float32(2.0)
     zero = np.float32(0.0)
     for t in range(C):
         colmin[t] = np.float32(3.0e38)

@@ -93,7 +93,7 @@ def _fit_bases(
                 n_iter=SVD_N_ITER, on_pass=tick,
             )
         )
-        del pieces
+        pieces.clear()  # the sample's blocks are freed before the next modality is read
     return bases
 
 
