@@ -408,15 +408,21 @@ class JAE:
         """
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
-        Z = self.latent_transformed(X, batch_size=batch_size)
-        return self._readout(X, Z, batch_size=batch_size)
-
-    def _readout(self, X: np.ndarray, Z: np.ndarray, *, batch_size: int = 65536) -> np.ndarray:
         if self.readout is None:
-            return Z
-        return np.concatenate(
-            [self.readout(X[s : s + batch_size], Z[s : s + batch_size], self.layout) for s in range(0, len(X), batch_size)]
-        ) if len(X) else np.empty((0, len(self.column_names)), np.float32)
+            return self.latent_transformed(X, batch_size=batch_size)
+        return self._readout(X, None, batch_size=batch_size)
+
+    def _readout(self, X: np.ndarray, Z: np.ndarray | None, *, batch_size: int = 65536) -> np.ndarray:
+        """The readout of ``X`` and its latent ``Z`` (None: encoded chunk by chunk here), written chunk by chunk
+        into one array: a million cells never hold a second whole copy of the latent or of the embedding."""
+        if self.readout is None:
+            return Z if Z is not None else self.latent_transformed(X, batch_size=batch_size)
+        out = np.empty((len(X), len(self.column_names)), np.float32)
+        for s in range(0, len(X), batch_size):
+            part = X[s : s + batch_size]
+            z = self.latent_transformed(part, batch_size=batch_size) if Z is None else Z[s : s + batch_size]
+            out[s : s + len(part)] = self.readout(part, z, self.layout)
+        return out
 
     @torch.no_grad()
     def latent_transformed(self, X: np.ndarray, *, batch_size: int = 65536, batch=None) -> np.ndarray:
@@ -426,11 +432,10 @@ class JAE:
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
         self.network.eval()
-        out = [
-            self.network.encode(self._tensor(X[s : s + batch_size])).float().cpu().numpy()
-            for s in range(0, len(X), batch_size)
-        ]
-        return np.concatenate(out) if out else np.empty((0, self.layout.dim), np.float32)
+        out = np.empty((len(X), self.layout.dim), np.float32)
+        for s in range(0, len(X), batch_size):
+            out[s : s + batch_size] = self.network.encode(self._tensor(X[s : s + batch_size])).float().cpu().numpy()
+        return out
 
     def predict_cell_type(
         self, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
