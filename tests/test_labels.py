@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from jae import JAE, JAEConfig
@@ -158,6 +159,20 @@ def test_save_load_keeps_voters_and_identical_predictions(model, few, tmp_path):
     assert np.array_equal(back.voters.codes, model.voters.codes)
     assert back.calibration.describe() == model.calibration.describe()
     assert back.predict_cell_type(few[1]).equals(model.predict_cell_type(few[1]))
+
+
+def test_label_transfer_in_chunks_equals_one_pass(model, few, monkeypatch):
+    """predict_cell_type runs its per-cell steps in chunks of LABEL_CHUNK cells; chunks of 7 give the same labels,
+    confidences and unknown calls, from an embedding or from the data."""
+    import jae.labels as labels
+
+    query = few[1]
+    embedding = model.embed(query, key_added=None)
+    whole = model.predict_cell_type(query, embedding=embedding)
+    assert len(whole) == query.n_obs and whole["unknown"].any() and not whole["unknown"].all()
+    monkeypatch.setattr(labels, "LABEL_CHUNK", 7)
+    pd.testing.assert_frame_equal(model.predict_cell_type(query, embedding=embedding), whole)
+    pd.testing.assert_frame_equal(model.predict_cell_type(query), whole)
 
 
 def test_predictions_after_finetune_use_the_current_networks_voter_embedding(few):

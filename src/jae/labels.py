@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 #: of unseen reference cells), so distance calls were rare. Models saved before it ("head_threshold" absent) keep
 #: "knn"; models without voters the centroid distance.
 UNKNOWN_SCORE = "head"
+#: Cells per chunk of :func:`predict_cell_type`'s per-cell steps (head probabilities, vote, mixture, unknown call).
+LABEL_CHUNK = 65_536
 
 
 def vote(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None) -> np.ndarray | None:
@@ -167,14 +169,19 @@ def predict_cell_type(
         head = softmax(logits) if cal is None else cal.probabilities(logits)
         embedding = model._store(data, model._readout(X, Z), cells, None)
     else:
-        embedding = np.asarray(embedding)
-        head = _head_probabilities(model, embedding)
-    prob = _mixed(model, head, embedding, V)
-    best = prob.argmax(axis=1)
-    confidence = prob[np.arange(len(best)), best]
-    unknown = _unknown_call(model, head, confidence, embedding, V)
+        embedding, head = np.asarray(embedding), None
+    parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
+    for s in range(0, len(embedding), LABEL_CHUNK):
+        part = embedding[s : s + LABEL_CHUNK]
+        part_head = _head_probabilities(model, part) if head is None else head[s : s + LABEL_CHUNK]
+        prob = _mixed(model, part_head, part, V)
+        best = prob.argmax(axis=1)
+        confidence = prob[np.arange(len(best)), best]
+        parts.append((best, confidence, _unknown_call(model, part_head, confidence, part, V)))
+    best, confidence, unknown = (np.concatenate(x) for x in zip(*parts)) if parts else (
+        np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, bool))
     names = getattr(data, "obs_names", None)
-    index = pd.Index(names) if names is not None and len(names) == len(prob) else pd.RangeIndex(len(prob))
+    index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
     labels = pd.DataFrame(
         {"cell_type": np.asarray(model.cell_types)[best], "confidence": confidence, "unknown": unknown}, index=index
     )
