@@ -176,11 +176,17 @@ def shortest_path_neighbors(
     idx, dist = _shortest_path_knn(
         Cp.indptr.astype(np.int64), Cp.indices.astype(np.int64), Cp.data.astype(np.float64), int(n_neighbors), heap_size
     )
-    out_idx = np.empty_like(idx)
-    out_dist = np.empty_like(dist)
-    out_idx[order] = np.where(idx >= 0, order[np.maximum(idx, 0)], -1)
-    out_dist[order] = dist
-    return out_idx, out_dist
+    del C, Cp
+    # back to the input's cell order, one (n_cells, n_neighbors) array at a time (at a million cells each is 0.7 GB)
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(n)
+    dist = dist[inverse]
+    idx = idx[inverse]
+    missing = idx < 0
+    np.maximum(idx, 0, out=idx)
+    idx = order[idx]
+    idx[missing] = -1
+    return idx, dist
 
 
 @numba.njit(cache=True, nogil=True)
@@ -260,7 +266,7 @@ class _Calibrated:
         self.short = counts < (counts.max() if n else 0)  # scib: fewer neighbours than the others -> score 1
         use = filled & (indices != np.arange(n)[:, None]) & np.isfinite(distances)
         self.weights, self.vanished = _weights(distances, use, float(perplexity), float(tol), _MAX_TRIES)
-        self.indices = np.where(filled, indices, 0)
+        self.indices = indices if filled.all() else np.where(filled, indices, 0)  # read only: no copy when full
         if self.short.any():
             log.debug("lisi: %d of %d cells reach fewer neighbours than the others and score 1", self.short.sum(), n)
 
@@ -268,7 +274,8 @@ class _Calibrated:
         """``(n_cells,)`` LISI of ``labels``."""
         labels = as_labels(labels, name="labels", n_cells=self.indices.shape[0])
         names, label_codes = codes(labels)
-        simpson = _simpson(self.weights, label_codes[self.indices], len(names))
+        small = label_codes.astype(np.int32) if len(names) < 2**31 else label_codes  # half the (n, k) gather
+        simpson = _simpson(self.weights, small[self.indices], len(names))
         simpson[self.vanished] = -1.0  # scib's marker for a cell whose weights all vanished
         simpson[self.short] = 1.0
         return 1.0 / simpson
