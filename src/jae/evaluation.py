@@ -125,7 +125,7 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     ``(blocks, var_names)``: ``blocks()`` returns a fresh iterator over ``(rows, n_genes)`` float32 CSR blocks of
     every cell, in ``files.obs_names`` order.
     """
-    from .io.chunked import BackedCounts, InMemoryCounts
+    from .io.chunked import BackedCounts, InMemoryCounts, read_ahead
     from .preprocess import log_normalize
     from .preprocess.pipeline import BLOCK_ROWS
 
@@ -139,10 +139,11 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
         X = InMemoryCounts(X.read())
     sample = next(X.blocks(min(200, X.shape[0]), stop=min(200, X.shape[0])))
     if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
-        return (lambda: X.blocks(rows)), files.var_names[i]
+        return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]
     logger.info("cc_cons: the RNA .X looks like raw counts; using log_normalize(counts), in row blocks")
     source = files.sources()[i]
-    return (lambda: (log_normalize(b) for b in source.blocks(rows))), files.var_names[i]
+    # the next block is read while this one is normalised and scored (jae.io.chunked.read_ahead)
+    return (lambda: (log_normalize(b, copy=False) for b in read_ahead(source.blocks(rows)))), files.var_names[i]
 
 
 def evaluate(
