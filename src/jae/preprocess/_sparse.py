@@ -22,7 +22,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from .._threads import compute_threads
+from .._threads import numba_threads
 
 __all__ = ["csr_dense", "csr_t_dense_add", "tiled", "TiledCSR", "FEATURE_TILE"]
 
@@ -121,13 +121,8 @@ def csr_dense(B, Q: np.ndarray, *, tile: int = FEATURE_TILE) -> np.ndarray:
     T = _prepare(B, Q.shape[0], tile)
     Q = np.ascontiguousarray(Q, dtype=np.float32)
     out = np.zeros((T.shape[0], Q.shape[1]), dtype=np.float32)
-    previous = numba.get_num_threads()
-    threads = compute_threads()
-    numba.set_num_threads(threads)
-    try:
+    with numba_threads() as threads:
         _csr_dense(T.indices, T.data, T.starts, Q, out, threads)
-    finally:
-        numba.set_num_threads(previous)
     return out
 
 
@@ -137,9 +132,5 @@ def csr_t_dense_add(B, Y: np.ndarray, Z: np.ndarray, *, tile: int = FEATURE_TILE
     if Z.dtype != np.float64 or not Z.flags.c_contiguous:
         raise ValueError("csr_t_dense_add: Z must be a C-ordered float64 array")
     T = _prepare(B, Z.shape[0], tile)
-    previous = numba.get_num_threads()
-    numba.set_num_threads(compute_threads())
-    try:
+    with numba_threads():
         _csr_t_dense_add(T.indices, T.data, T.starts, np.ascontiguousarray(Y, dtype=np.float32), Z, T.tile)
-    finally:
-        numba.set_num_threads(previous)

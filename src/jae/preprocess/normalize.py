@@ -17,7 +17,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from .._threads import compute_threads
+from .._threads import numba_threads
 
 __all__ = ["log_normalize", "SCALE", "TABLE_COUNTS"]
 
@@ -76,12 +76,8 @@ def _log_scale_in_place(X, factor: np.ndarray, dtype) -> None:
     table = counts[None, :] * factor[:, None]  # the dtype's product, as numpy's x * factor on each stored value
     np.log1p(table, out=table)
     table /= ln10
-    previous = numba.get_num_threads()
-    numba.set_num_threads(compute_threads())
-    try:
+    with numba_threads():
         missed = _look_up(X.indptr, X.data, table)
-    finally:
-        numba.set_num_threads(previous)
     missed = np.flatnonzero(missed)
     if len(missed):  # larger or fractional counts (flagged by the look-up): numpy, the same operations
         rows = np.searchsorted(X.indptr, missed, side="right") - 1
