@@ -408,8 +408,6 @@ class JAE:
         """
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
-        if self.readout is None:
-            return self.latent_transformed(X, batch_size=batch_size)
         return self._readout(X, None, batch_size=batch_size)
 
     def _readout(self, X: np.ndarray, Z: np.ndarray | None, *, batch_size: int = 65536) -> np.ndarray:
