@@ -206,6 +206,8 @@ def score_cell_cycle(
         )
     sets, ctrl_size = _gene_sets(var_names, organism, min_genes, who="score_cell_cycle")
     means = _column_means(X_lognorm)  # on the input's own layout: float sums then match scanpy's bit for bit
+    if sp.issparse(X_lognorm):
+        X_lognorm = X_lognorm.tocsr()  # once: every gene-set mean reads rows (_row_means)
     scores = {}
     for name, idx in zip(("S_score", "G2M_score"), sets):
         scores[name] = _score_set(X_lognorm, idx, means, ctrl_size=ctrl_size, seed=seed)
@@ -277,6 +279,8 @@ class CellCycleScorer:
                 raise RuntimeError("CellCycleScorer: score() before any add(); add every block first")
             means = self._sums / self._n
             self._controls = [_control_genes(idx, means, ctrl_size=self.ctrl_size, seed=self.seed) for idx in self.sets]
+        if sp.issparse(X_lognorm):
+            X_lognorm = X_lognorm.tocsr()  # once for the four gene-set means (no copy for CSR blocks)
         return np.column_stack(
             [_row_means(X_lognorm, idx) - _row_means(X_lognorm, ctrl) for idx, ctrl in zip(self.sets, self._controls)]
         )
