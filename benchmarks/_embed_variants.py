@@ -67,7 +67,7 @@ def mnn_shift(E, batch, k=20):
     return E.astype(np.float32)
 
 
-def variants_pretrained(model, X, Z, ref, labels, batch):
+def variants_pretrained(model, X, Z, ref, labels, batch, true_phase=None):
     lay = model.layout
     logits = Z[:, lay.block("cell_type")]
     P = torch.softmax(torch.as_tensor(logits), 1).numpy()
@@ -191,7 +191,102 @@ def variants_pretrained(model, X, Z, ref, labels, batch):
         out[f"P_free_tail50_ph{tag}"] = np.hstack([base_e, c * (ph - ph[ref].mean(0))])
         log.info("phase scale %s %.3f", tag, c)
     log.info("variance: total %.2f between %.2f within %.2f", tot, (T[ref]).var(0).sum(), within)
+    # session 13: the phase units scaled by one constant fitted on the reference cells, so that the share of the
+    # embedding's variance explained by the reference cells' own S/G2M scores (computed from their RNA, as the model's
+    # phase targets) matches that share in the RNA block of the input, per batch (scib's cc_cons on the reference)
+    if true_phase is not None and np.isfinite(true_phase).all():
+        for tag, E0 in (("", base_e), ("_comp", out["pca50_P"])):
+            c, diag = _phase_share_scale(E0[ref], ph[ref], X[ref][:, :model.preprocessor.widths[0]], true_phase[ref],
+                                         batch[ref])
+            out[f"P_free_tail50_phtrue{tag}"] = np.hstack([E0, c * (ph - ph[ref].mean(0))])
+            log.info("phase-share scale%s %.3f  %s", tag, c, diag)
+        # session 13, second try: the target is the principal part's own share (no external estimate of the GEX's)
+        K = ps.shape[1]
+        Sr = true_phase[ref] - true_phase[ref].mean(0)
+        psr = ps[ref] - ps[ref].mean(0)
+        B, *_ = np.linalg.lstsq(Sr, psr, rcond=None)  # (2, K): the type block's score-explained directions
+        Ub_, _, _ = np.linalg.svd(B.T, full_matrices=False)  # (K, 2)
+        ps_n = ps - (ps @ Ub_) @ Ub_.T
+        prin = base_e[:, K:]
+        target = _cc_share(prin[ref], true_phase[ref], batch[ref])
+        # third try: remove from the type block, cell by cell, the part linearly predicted by the phase units
+        # (regression fitted on the reference cells), instead of whole directions
+        Qr = ph[ref] - ph[ref].mean(0)
+        Bq, *_ = np.linalg.lstsq(Qr, psr, rcond=None)  # (2, K)
+        ps_r = ps - (ph - ph[ref].mean(0)) @ Bq
+        # fourth try: shrink the two score-correlated directions of the type block by how much of their variance the
+        # reference cells' scores explain (a fixed linear map; nothing changes where the type block is cycle-free)
+        shr = {}
+        for tag, power in (("_shrink", 0.5), ("_shrink2", 1.0)):
+            tb = ps.copy()
+            for j in range(Ub_.shape[1]):
+                u = Ub_[:, j]
+                yv = psr @ u
+                coef, *_ = np.linalg.lstsq(Sr, yv, rcond=None)
+                r2 = float(((Sr @ coef) ** 2).sum() / max((yv ** 2).sum(), 1e-12))
+                f = (1 - r2) ** power
+                tb = tb - (1 - f) * np.outer(tb @ u, u)
+                log.info("shrink%s dir %d r2 %.3f", tag, j, r2)
+            shr[tag] = tb
+        # fifth try: shrink those directions only as far as needed to bring the embedding's share (reference cells,
+        # per batch) down to the principal part's own share (or the RNA block's), never up (no phase block)
+        target_rna = _cc_share(X[ref][:, :model.preprocessor.widths[0]], true_phase[ref], batch[ref])
+        for tag, tgt in (("_match", target), ("_match_rna", target_rna)):
+            best = (np.inf, 0.0)
+            for a in np.linspace(0, 1, 21):
+                tb = ps - a * (ps @ Ub_) @ Ub_.T
+                sh = _cc_share(np.hstack([tb, prin])[ref], true_phase[ref], batch[ref])
+                err = float(np.mean(np.abs(sh - tgt) / tgt))
+                if err < best[0] - 1e-9:
+                    best = (err, a)
+            out[f"cyc{tag}"] = np.hstack([ps - best[1] * (ps @ Ub_) @ Ub_.T, prin])
+            log.info("cyc%s alpha %.2f target %s", tag, best[1], tgt.round(4))
+        for tag, tb in (("", ps), ("_neutral", ps_n), ("_resid", ps_r), ("_shrink", shr["_shrink"]),
+                        ("_shrink2", shr["_shrink2"])):
+            E0 = np.hstack([tb, prin])
+            out[f"cyc{tag}"] = E0
+            c = _match_share(E0[ref], ph[ref], true_phase[ref], batch[ref], target)
+            out[f"cyc{tag}_ph"] = np.hstack([E0, c * (ph - ph[ref].mean(0))])
+            log.info("cyc%s: target %s, after %s, c %.3f", tag, target.round(4),
+                     _cc_share(E0[ref], true_phase[ref], batch[ref]).round(4), c)
     return out
+
+
+def _match_share(E, Q, S, batch, target, grid=np.concatenate([[0.0], np.geomspace(0.005, 2, 60)])):
+    """c >= 0 (in units of E's total sd over Q's) bringing the mean per-batch share of [E, c Q] nearest to target's."""
+    Qc = Q - Q.mean(0)
+    unit = np.sqrt(E.var(0).sum() / max(Qc.var(0).sum(), 1e-12))
+    best = (np.inf, 0.0)
+    for g in grid:
+        after = _cc_share(np.hstack([E, g * unit * Qc]), S, batch)
+        err = float(np.mean(np.abs(after - target) / target))
+        if err < best[0] - 1e-9:
+            best = (err, g * unit)
+    return best[1]
+
+
+def _cc_share(E, S, batch):
+    """Per-batch share of the top-50 PC variance of E explained by the scores S (scib's pc_regression)."""
+    from jae.metrics import variance_explained
+    return np.array([variance_explained(E[batch == b], S[batch == b]) for b in np.unique(batch)])
+
+
+def _phase_share_scale(E, Q, X_rna, S, batch, grid=np.concatenate([[0.0], np.geomspace(0.05, 20, 40)])):
+    """c >= 0 maximising the reference cells' cc_cons of [E, c Q] against the RNA block X_rna (one scalar)."""
+    before = _cc_share(X_rna, S, batch)
+    Qc = (Q - Q.mean(0)) * np.sqrt(E.var(0).sum() / max((Q - Q.mean(0)).var(0).sum(), 1e-12))  # unit: E's variance
+    best = (-1.0, 0.0, None)
+    for c in grid * 0.1:  # c = 1 gives the phase block 10% of E's variance
+        after = _cc_share(np.hstack([E, c * Qc]), S, batch)
+        score = float(np.mean(np.maximum(1 - np.abs(after - before) / before, 0)))
+        if score > best[0] + 1e-9:
+            best = (score, c, after)
+    if best[1] == 0.0:
+        return 0.0, f"before {before.round(4)} after(0) {best[2].round(4)} ref_cc {best[0]:.3f}"
+    a0 = _cc_share(E, S, batch)
+    scale = best[1] * np.sqrt(E.var(0).sum() / max((Q - Q.mean(0)).var(0).sum(), 1e-12))
+    return float(scale), (f"before {before.round(4)} after(0) {a0.round(4)} after(c) {best[2].round(4)} "
+                          f"ref_cc {best[0]:.3f} share_c {best[1]:.3f}")
 
 
 def _explained(A, Q):
@@ -216,12 +311,12 @@ def knn_label_transfer(embs, ref, labels, scored, model, k=15):
     from sklearn.neighbors import KNeighborsClassifier
     out = {}
     y = np.asarray(labels).astype(str)
-    for name in ("svd_baseline", "svd100", "P_free_tail50", "pca50", "pca50_P", "library"):
+    for name in ("svd_baseline", "svd100", "P_free_tail50", "pca50", "pca50_P", "library", "cyc_shrink", "cyc_match"):
         if name not in embs:
             continue
         clf = KNeighborsClassifier(n_neighbors=k).fit(embs[name][ref], y[ref])
         out[f"knn_{name}"] = float(np.mean(clf.predict(embs[name][scored]) == y[scored]))
-        if name in ("pca50", "pca50_P", "library"):
+        if name in ("pca50", "pca50_P", "library", "cyc_shrink", "cyc_match"):
             vote = clf.predict_proba(embs[name])
             head = softmax_np(embs["latent"][:, model.layout.block("cell_type")])
             classes = list(clf.classes_)
@@ -315,7 +410,14 @@ def run(name, seeds, out_path, settings):
             E_lib = Z
             Z = model.latent_transformed(X)
             if setting == "pretrained":
-                embs = variants_pretrained(model, X, Z, inner_ref, labels, batch)
+                from jae.preprocess import log_normalize, score_cell_cycle
+                rna = sub.mod["rna"]
+                try:
+                    tp = score_cell_cycle(log_normalize(rna.layers["counts"]), rna.var_names,
+                                          organism=model.organism, seed=seed).to_numpy()
+                except ValueError:
+                    tp = None
+                embs = variants_pretrained(model, X, Z, inner_ref, labels, batch, true_phase=tp)
                 embs["library"] = E_lib
                 embs["svd_baseline"] = base
                 pred = model.predict_cell_type(sub)["cell_type"].to_numpy()
