@@ -86,15 +86,49 @@ def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
     out["1-conf"] = 1.0 - prob.max(axis=1)
     out["entropy"] = -(prob * np.log(np.clip(prob, 1e-12, None))).sum(axis=1)
     out["1-conf head"] = 1.0 - head.max(axis=1)
+    # session 13: class-conditional Gaussians with one shared (Ledoit-Wolf) within-type covariance, fitted on the
+    # voters (Lee et al. 2018); relative: minus the distance under one Gaussian of all voters (Ren et al. 2021)
+    codes = model.voters.codes
+    for name, ref, q in (("", V[:, n_ct:], E[:, n_ct:]), ("_input", model.voters.features, X)):
+        d_min, d_pred, d0 = _mahalanobis(ref, codes, q, pred, n_ct)
+        out["maha" + name] = d_min
+        out["maha_pred" + name] = d_pred
+        out["rmaha" + name] = d_min - d0
     return out, pred
+
+
+def _mahalanobis(ref, codes, q, pred, n_types):
+    """Squared Mahalanobis distances of ``q`` to the nearest type mean and to the predicted type's, under the pooled
+    within-type covariance of ``ref``; and to the mean of all ``ref`` under their overall covariance."""
+    from sklearn.covariance import LedoitWolf
+
+    ref = np.asarray(ref, np.float64)
+    q = np.asarray(q, np.float64)
+    present = np.unique(codes)
+    means = np.zeros((n_types, ref.shape[1]))
+    for t in present:
+        means[t] = ref[codes == t].mean(0)
+    within = LedoitWolf().fit(ref - means[codes])
+    P = within.precision_
+    d = np.full((len(q), n_types), np.inf)
+    for t in present:
+        r = q - means[t]
+        d[:, t] = np.einsum("ij,jk,ik->i", r, P, r)
+    overall = LedoitWolf().fit(ref)
+    r0 = q - ref.mean(0)
+    d0 = np.einsum("ij,jk,ik->i", r0, overall.precision_, r0)
+    dp = d[np.arange(len(q)), pred]
+    dp = np.where(np.isfinite(dp), dp, d.min(1))
+    return d.min(1), dp, d0
 
 
 COMBOS = (("lof", "disagree"), ("knn", "disagree"), ("lof", "1-conf"), ("lof_input", "disagree"), ("lof", "knn_input"),
           ("centroid", "1-conf"), ("centroid", "lof"), ("centroid", "disagree"), ("knn", "1-conf"),
           ("knn_all", "1-conf"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "lof"),
-          ("1-conf head", "knn_all"))
+          ("1-conf head", "knn_all"), ("1-conf head", "maha"), ("1-conf head", "rmaha"),
+          ("1-conf head", "maha_input"), ("1-conf head", "rmaha_input"))
 #: Pairs also combined by the larger of the two ranks (either signal alone can call a cell).
-MAX_COMBOS = (("1-conf head", "centroid"), ("1-conf head", "knn"))
+MAX_COMBOS = (("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
 
 
 def _ranks(ref: np.ndarray, x: np.ndarray) -> np.ndarray:
