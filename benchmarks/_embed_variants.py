@@ -17,6 +17,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -349,6 +350,9 @@ def variants_online(model, X, Z, batch):
     U, _ = _pca_basis(Xc, 50)
     pcs = Xc @ U
     out["pca50_bc"] = _center(pcs, batch)
+    # session 13: axes of the within-batch covariance, the uncentred data projected (JAEConfig.principal_within_batch)
+    Uw, _ = _pca_basis(_center(Xc, batch), 50)
+    out["pca50_wb"] = Xc @ Uw
     out["pca50_mnn"] = mnn_shift(pcs, batch)
     Xb = _center(Xc, batch)
     Ub, _ = _pca_basis(Xb, 50)
@@ -386,6 +390,9 @@ def run(name, seeds, out_path, settings):
     for seed in seeds:
         ref = reference_mask(qset.name, qset.obs, seed=seed)
         pseudo_ref = validation_split(qset.name, qset.obs, ref, seed=seed)
+        if os.environ.get("JAE_VALIDATION_BY_BATCH"):  # session 13: the pseudo-query is the reference's last batch
+            b = qset.obs["batch"].astype(str).to_numpy()
+            pseudo_ref = ref & (b != sorted(pd.unique(b[ref]))[-1])
         sub = qset.mdata[ref].copy()
         base = jae.baseline.svd_baseline_from(sub, seed=seed)
         obs_ref = qset.obs.loc[ref]
@@ -403,7 +410,9 @@ def run(name, seeds, out_path, settings):
                 scored = np.arange(int(ref.sum()))
             scorer = Scorer(restricted, scored)
             t0 = time.perf_counter()
-            Z, model = fit_embed(restricted, np.ones(int(ref.sum()), dtype=bool), config=JAEConfig(), seed=seed,
+            overrides = json.loads(os.environ.get("JAE_VARIANT_CONFIG", "{}"))  # e.g. '{"principal_all_cells": true}'
+            Z, model = fit_embed(restricted, np.ones(int(ref.sum()), dtype=bool), config=replace(JAEConfig(), **overrides),
+                                 seed=seed,
                                  reference=inner_ref)
             secs = time.perf_counter() - t0
             X, _ = model._features(sub, layer="counts")
@@ -420,6 +429,19 @@ def run(name, seeds, out_path, settings):
                 embs = variants_pretrained(model, X, Z, inner_ref, labels, batch, true_phase=tp)
                 embs["library"] = E_lib
                 embs["svd_baseline"] = base
+                # session 13: the library's type part beside the top 50 PCs fitted on the reference cells, on every
+                # cell, or on every cell after removing each batch's mean (the projection keeps the global mean)
+                K = model.layout.n_cell_type
+                for tag, rows, centre in (("ref", inner_ref, False), ("all", None, False), ("allbc", None, True)):
+                    A = X if rows is None else X[rows]
+                    mu = A.mean(0)
+                    if centre:
+                        bb = batch if rows is None else batch[rows]
+                        A = A.copy()
+                        for g in np.unique(bb):
+                            A[bb == g] -= A[bb == g].mean(0)
+                    U, _ = _pca_basis(A - A.mean(0), 50)
+                    embs[f"T_pca50_{tag}"] = np.hstack([E_lib[:, :K], (X - mu) @ U])
                 pred = model.predict_cell_type(sub)["cell_type"].to_numpy()
                 acc = label_accuracy(pred[scored], labels[scored])
                 acc_extra = knn_label_transfer(embs, inner_ref, labels, scored, model)

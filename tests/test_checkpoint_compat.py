@@ -71,3 +71,32 @@ def test_format_v3_model_predicts_identically():
     pred = model.predict_cell_type(_input(folder, model))
     assert (pred["cell_type"].to_numpy().astype(str) == expected["cell_type"]).all()
     np.testing.assert_allclose(pred["confidence"].to_numpy(), expected["confidence"], atol=1e-5)
+
+
+def test_format_v4_model_loads_embeds_and_predicts_identically():
+    folder = FIXTURES / "model_v4"
+    model = JAE.load(folder / "model", device="cpu")
+    assert model.readout.free_units and model.readout.cycle_axes.shape == (2, 3)  # the cell-cycle shrink (round 33)
+    assert (0 < model.readout.cycle_keep).all() and (model.readout.cycle_keep <= 1).all()
+    data = _input(folder, model)
+    np.testing.assert_allclose(model.embed(data, key_added=None), np.load(folder / "expected_embedding.npy"),
+                               rtol=1e-5, atol=1e-5)
+    expected = np.load(folder / "expected_labels.npz")
+    pred = model.predict_cell_type(data)
+    assert (pred["cell_type"].to_numpy().astype(str) == expected["cell_type"]).all()
+    np.testing.assert_allclose(pred["confidence"].to_numpy(), expected["confidence"], atol=1e-5)
+
+
+def test_a_v4_file_missing_its_cell_cycle_tensors_is_refused_with_the_fix(tmp_path):
+    import shutil
+
+    import pytest
+    import torch
+
+    folder = tmp_path / "model"
+    shutil.copytree(FIXTURES / "model_v4" / "model", folder)
+    tensors = torch.load(folder / "weights.pt", weights_only=True)
+    del tensors["readout.cycle_axes"]
+    torch.save(tensors, folder / "weights.pt")
+    with pytest.raises(ValueError, match="cell-cycle tensors.*copy it again or refit"):
+        JAE.load(folder, device="cpu")

@@ -34,9 +34,11 @@ def test_cell_type_part_carries_the_between_type_variance_the_head_resolves(fitt
     E = fitted.embed(query_mdata, key_added=None)
     n_ct = fitted.layout.n_cell_type
     codes = np.array([fitted.cell_types.index(c) for c in query_mdata.obs["ct_ref"][ref].astype(str)])
-    type_var = E[ref, :n_ct].var(axis=0).sum()
     P = fitted.readout.probabilities(E[ref], fitted.layout)
-    np.testing.assert_allclose(type_var, _predicted_centroid_variance(P, X[ref], codes, n_ct), rtol=1e-3)
+    unshrunk = (fitted.readout.type_scale * (P - fitted.readout.type_center)).var(axis=0).sum()
+    np.testing.assert_allclose(unshrunk, _predicted_centroid_variance(P, X[ref], codes, n_ct), rtol=1e-3)
+    type_var = E[ref, :n_ct].var(axis=0).sum()  # after the cell-cycle shrink (round 33): never more
+    assert type_var <= unshrunk * (1 + 1e-5)
     assert type_var <= between_type_variance(X[ref], codes, n_ct) * (1 + 1e-4)  # never more than the labels explain
     assert type_var < E[ref, n_ct:].var(axis=0).sum()  # a minority of the total: within-type structure stays
 
@@ -51,13 +53,13 @@ def test_components_kind_reads_the_top_principal_components(query_mdata):
     # the "components" readout: the free units are not read; the input's own top components are
     fitted = JAE(replace(CFG, readout="components"), seed=1, device="cpu").fit(
         query_mdata, cell_type_key="ct_ref", progress_bar=False)
-    ref = _reference(query_mdata)
     X, _ = fitted._features(query_mdata, layer="counts")
     E = fitted.embed(query_mdata, key_added=None)
     n_ct = fitted.layout.n_cell_type
     pcs = E[:, n_ct:]
     assert pcs.shape[1] == min(CFG.n_principal, 2 * CFG.n_svd) and not fitted.readout.free_units
-    np.testing.assert_allclose(np.abs(pcs), np.abs(_principal_components(X, ref, 0, pcs.shape[1])), atol=2e-3)
+    everyone = np.ones(len(X), dtype=bool)  # the axes are fitted on every cell given to fit (round 33)
+    np.testing.assert_allclose(np.abs(pcs), np.abs(_principal_components(X, everyone, 0, pcs.shape[1])), atol=2e-3)
     assert fitted.column_names[n_ct] == "pc:0" and fitted.column_names[-1] == f"pc:{pcs.shape[1] - 1}"
     # a fitted network's free units are not its principal components, so they are not what is read
     Z = fitted.latent(query_mdata)[:, fitted.layout.block("free")]
@@ -65,7 +67,6 @@ def test_components_kind_reads_the_top_principal_components(query_mdata):
 
 
 def test_default_principal_kind_reads_free_units_then_the_next_principal_components(fitted, query_mdata):
-    ref = _reference(query_mdata)
     model = fitted  # the default readout (round 28)
     assert JAEConfig().readout == "principal" and model.readout.free_units
     X, _ = model._features(query_mdata, layer="counts")
@@ -74,7 +75,7 @@ def test_default_principal_kind_reads_free_units_then_the_next_principal_compone
     n_ct, n_free = model.layout.n_cell_type, model.layout.n_free
     np.testing.assert_array_equal(E[:, n_ct:n_ct + n_free], Z[:, model.layout.block("free")])
     tail = E[:, n_ct + n_free:]
-    expected = _principal_components(X, ref, n_free, n_free + tail.shape[1])
+    expected = _principal_components(X, np.ones(len(X), dtype=bool), n_free, n_free + tail.shape[1])
     np.testing.assert_allclose(np.abs(tail), np.abs(expected), atol=2e-3)  # up to each axis's sign
     assert model.column_names[n_ct] == "free:0" and model.column_names[-1] == f"pc:{n_free + tail.shape[1] - 1}"
 
@@ -171,3 +172,79 @@ def test_a_head_near_the_uniform_guess_adds_almost_nothing_and_a_sure_one_adds_t
                         codes=codes)
         type_var = r(X, Z, layout)[:, :3].var(axis=0).sum()
         assert type_var == pytest.approx(expected, abs=0.02 * between)
+
+
+def test_axes_from_the_reference_alone_leave_new_cells_less_spread_than_the_reference():
+    """Round 33's mechanism: with few reference cells for the input's width, the top axes of the reference alone fit
+    those cells' own noise, so cells outside the fit come out less spread along them; axes fitted on every cell
+    given to fit (the default) treat the reference and the query alike."""
+    from jae.datasets import simulate
+
+    m = simulate(360, kind="multiome", n_genes=300, n_peaks=500, n_cell_types=3, n_batches=2, seed=4)
+    rng = np.random.default_rng(0)
+    ref = rng.random(m.n_obs) < 0.25  # 90 reference cells, a query from the same population
+    m.obs["ct_ref"] = m.obs["cell_type"].astype(object).where(ref)
+    cfg = replace(CFG, readout="components", n_svd=40, n_principal=30, max_epochs=2)
+    spread = {}
+    for everyone in (True, False):
+        model = JAE(replace(cfg, principal_all_cells=everyone), seed=0, device="cpu").fit(
+            m, cell_type_key="ct_ref", progress_bar=False)
+        pcs = model.embed(m, key_added=None)[:, model.layout.n_cell_type:]
+        spread[everyone] = pcs[~ref].var(axis=0).sum() / pcs[ref].var(axis=0).sum()
+    X, _ = model._features(m, layer="counts")
+    same = X[~ref].var(axis=0).sum() / X[ref].var(axis=0).sum()  # the input: equally spread
+    assert 0.9 < same < 1.1
+    assert spread[False] < 0.85 * same  # reference-only axes: the query is squeezed
+    assert abs(spread[True] - same) < abs(spread[False] - same)
+
+
+def _cycle_readout(S, logits, codes, X):
+    layout = LatentLayout(n_cell_type=logits.shape[1], n_batch=1, n_phase=0, n_free=2)
+    Z = np.zeros((len(X), layout.dim), np.float32)
+    Z[:, : logits.shape[1]] = logits
+    lookup = dict(zip(map(bytes, X), Z))
+    r = Readout.fit(X, lambda F: np.stack([lookup[bytes(f)] for f in F]), layout=layout, n_principal=4,
+                    codes=codes, phase=S, chunk=50)
+    return r, layout, Z
+
+
+def test_the_type_part_keeps_only_the_variance_the_cell_cycle_does_not_explain():
+    """Round 33: along the type-part direction the S/G2M scores predict, the readout keeps sqrt(1 - R^2) of each
+    cell's coordinate; the other directions, and the probabilities read back, are unchanged."""
+    rng = np.random.default_rng(2)
+    n = 300
+    codes = rng.integers(0, 3, n)
+    X = (rng.normal(size=(n, 8)) + 3.0 * np.eye(3, 8)[codes]).astype(np.float32)
+    S = rng.normal(size=(n, 2))
+    logits = 3.0 * np.eye(3)[codes] + rng.normal(scale=0.3, size=(n, 3))
+    logits[:, 2] += 2.0 * S[:, 1]  # type 2's probability follows the G2/M score: cycling cells called type 2
+    r, layout, Z = _cycle_readout(S, logits, codes, X)
+    assert r.cycle_axes.shape[1] == 3 and 1 <= len(r.cycle_axes) <= 2
+    np.testing.assert_allclose(r.cycle_axes @ r.cycle_axes.T, np.eye(len(r.cycle_axes)), atol=1e-5)
+    T = r.type_scale * (softmax(logits) - r.type_center)  # the type part before the shrink
+    E = r(X, Z, layout)
+    u, keep = r.cycle_axes[0], r.cycle_keep[0]
+    before, after = T @ u, E[:, :3] @ u
+    fit = np.linalg.lstsq(np.c_[np.ones(n), S], before, rcond=None)[0]
+    r2 = 1 - ((before - np.c_[np.ones(n), S] @ fit) ** 2).sum() / ((before - before.mean()) ** 2).sum()
+    assert r2 > 0.15 and keep == pytest.approx(np.sqrt(1 - r2), abs=0.02)
+    np.testing.assert_allclose(after, keep * before, atol=1e-4)
+    rest = np.eye(3) - r.cycle_axes.T @ r.cycle_axes
+    np.testing.assert_allclose(E[:, :3] @ rest, T @ rest, atol=1e-4)
+    np.testing.assert_allclose(r.probabilities(E, layout), softmax(logits), atol=1e-5)
+
+
+def test_a_type_part_the_cell_cycle_does_not_predict_is_left_alone():
+    rng = np.random.default_rng(3)
+    n = 300
+    codes = rng.integers(0, 3, n)
+    X = (rng.normal(size=(n, 8)) + 3.0 * np.eye(3, 8)[codes]).astype(np.float32)
+    logits = 3.0 * np.eye(3)[codes] + rng.normal(scale=0.3, size=(n, 3))
+    r, layout, Z = _cycle_readout(rng.normal(size=(n, 2)), logits, codes, X)
+    assert (r.cycle_keep > 0.97).all()  # the scores are unrelated: R^2 is chance level
+    none, _, _ = _cycle_readout(None, logits, codes, X)
+    assert none.cycle_axes is None
+    np.testing.assert_allclose(r(X, Z, layout), none(X, Z, layout), atol=0.05 * np.abs(none(X, Z, layout)).max())
+    nan_scores = np.full((n, 2), np.nan)  # too few cell-cycle genes: no scores, no shrink
+    assert _cycle_readout(nan_scores, logits, codes, X)[0].cycle_axes is None
+

@@ -38,8 +38,10 @@ logger = logging.getLogger(__name__)
 #: 3 added ``free_units`` to ``readout`` (the "components" readout reads no free units); version 2 files read them.
 #: 3 also added the label-transfer voters (``voters`` in model.json, ``voters.features`` / ``voters.codes`` tensors,
 #: :mod:`jae.model.voters`); files without them predict cell types with the calibrated head alone.
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+#: 4 added the readout's cell-cycle shrink of the type part (``cycle_directions`` in ``readout``, ``readout.cycle_axes``
+#: / ``readout.cycle_keep`` tensors); files without them read the type part unshrunk, as they were fitted.
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
@@ -128,8 +130,9 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
             for name, kind, names, basis in zip(model.modality_names, pre.kinds, pre.var_names, pre.bases)
         ],
         "n_input": pre.n_output,
-        "readout": None if model.readout is None else {"type_scale": model.readout.type_scale,
-                                                        "free_units": model.readout.free_units},
+        "readout": None if model.readout is None else {
+            "type_scale": model.readout.type_scale, "free_units": model.readout.free_units,
+            "cycle_directions": None if model.readout.cycle_axes is None else len(model.readout.cycle_axes)},
         # issue 15 (both optional: files without them load with the plain softmax and no query adapter)
         "calibration": None if getattr(model, "calibration", None) is None else model.calibration.describe(),
         "adapter": None if getattr(model, "adapter", None) is None else {
@@ -238,6 +241,11 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         if any(v is None for v in parts.values()):
             raise ValueError(f"{path / WEIGHTS} lacks the readout tensors that {path / DESCRIPTION} describes; the model "
                              "folder is damaged: copy it again or refit the model")
+        if d["readout"].get("cycle_directions") is not None:  # format 4
+            parts.update({k: tensors.get(f"readout.{k}") for k in ("cycle_axes", "cycle_keep")})
+            if parts["cycle_axes"] is None or parts["cycle_keep"] is None:
+                raise ValueError(f"{path / WEIGHTS} lacks the readout's cell-cycle tensors that {path / DESCRIPTION} "
+                                 "describes; the model folder is damaged: copy it again or refit the model")
         model.readout = Readout(**{k: v.numpy() for k, v in parts.items()}, type_scale=float(d["readout"]["type_scale"]),
                                 free_units=bool(d["readout"].get("free_units", True)))  # format 2: always read
         if model.readout.mean.shape != (d["n_input"],) or model.readout.tail_axes.shape[1:] != (d["n_input"],):

@@ -235,7 +235,7 @@ class JAE:
         principal = None  # one PCA of the reference features serves the PCA start and the readout
         if cfg.pca_init or principal_readout:
             n_axes = max(self.layout.n_free, cfg.n_principal if principal_readout else 0)
-            principal = principal_axes(X, n_axes, rows=ref)
+            principal = principal_axes(X, n_axes, rows=None if cfg.principal_all_cells else ref)
         with torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(self.seed)
             self.network = JAENetwork.from_config(cfg, preprocessor.n_output, self.layout).to(self.device)
@@ -262,6 +262,7 @@ class JAE:
             self.readout = Readout.fit(
                 X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
                 principal=principal, free_units=cfg.readout_for() == "principal",
+                phase=None if phase is None or not cfg.type_cycle_shrink else phase[ref],
             )
         self.moments = FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
         # label transfer (jae.labels): the calibrated head and the reference voters
