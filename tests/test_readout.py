@@ -37,7 +37,7 @@ def test_cell_type_part_carries_the_between_type_variance_the_head_resolves(fitt
     P = fitted.readout.probabilities(E[ref], fitted.layout)
     unshrunk = (fitted.readout.type_scale * (P - fitted.readout.type_center)).var(axis=0).sum()
     np.testing.assert_allclose(unshrunk, _predicted_centroid_variance(P, X[ref], codes, n_ct), rtol=1e-3)
-    type_var = E[ref, :n_ct].var(axis=0).sum()  # after the cell-cycle shrink (round 33): never more
+    type_var = E[ref, :n_ct].var(axis=0).sum()  # after the opt-in cell-cycle shrink (round 33): never more
     assert type_var <= unshrunk * (1 + 1e-5)
     assert type_var <= between_type_variance(X[ref], codes, n_ct) * (1 + 1e-4)  # never more than the labels explain
     assert type_var < E[ref, n_ct:].var(axis=0).sum()  # a minority of the total: within-type structure stays
@@ -58,8 +58,8 @@ def test_components_kind_reads_the_top_principal_components(query_mdata):
     n_ct = fitted.layout.n_cell_type
     pcs = E[:, n_ct:]
     assert pcs.shape[1] == min(CFG.n_principal, 2 * CFG.n_svd) and not fitted.readout.free_units
-    everyone = np.ones(len(X), dtype=bool)  # the axes are fitted on every cell given to fit (round 33)
-    np.testing.assert_allclose(np.abs(pcs), np.abs(_principal_components(X, everyone, 0, pcs.shape[1])), atol=2e-3)
+    ref = _reference(query_mdata)  # the axes are fitted on the reference cells (principal_all_cells: every cell)
+    np.testing.assert_allclose(np.abs(pcs), np.abs(_principal_components(X, ref, 0, pcs.shape[1])), atol=2e-3)
     assert fitted.column_names[n_ct] == "pc:0" and fitted.column_names[-1] == f"pc:{pcs.shape[1] - 1}"
     # a fitted network's free units are not its principal components, so they are not what is read
     Z = fitted.latent(query_mdata)[:, fitted.layout.block("free")]
@@ -75,7 +75,7 @@ def test_default_principal_kind_reads_free_units_then_the_next_principal_compone
     n_ct, n_free = model.layout.n_cell_type, model.layout.n_free
     np.testing.assert_array_equal(E[:, n_ct:n_ct + n_free], Z[:, model.layout.block("free")])
     tail = E[:, n_ct + n_free:]
-    expected = _principal_components(X, np.ones(len(X), dtype=bool), n_free, n_free + tail.shape[1])
+    expected = _principal_components(X, _reference(query_mdata), n_free, n_free + tail.shape[1])
     np.testing.assert_allclose(np.abs(tail), np.abs(expected), atol=2e-3)  # up to each axis's sign
     assert model.column_names[n_ct] == "free:0" and model.column_names[-1] == f"pc:{n_free + tail.shape[1] - 1}"
 
@@ -187,8 +187,9 @@ def test_axes_from_the_reference_alone_leave_new_cells_less_spread_than_the_refe
     cfg = replace(CFG, readout="components", n_svd=40, n_principal=30, max_epochs=2)
     spread = {}
     for everyone in (True, False):
-        model = JAE(replace(cfg, principal_all_cells=everyone), seed=0, device="cpu").fit(
+        model = JAE(replace(cfg, principal_all_cells=everyone, type_cycle_shrink=everyone), seed=0, device="cpu").fit(
             m, cell_type_key="ct_ref", progress_bar=False)
+        assert (model.readout.cycle_axes is not None) == everyone  # the opt-in shrink is fitted only when asked
         pcs = model.embed(m, key_added=None)[:, model.layout.n_cell_type:]
         spread[everyone] = pcs[~ref].var(axis=0).sum() / pcs[ref].var(axis=0).sum()
     X, _ = model._features(m, layer="counts")
