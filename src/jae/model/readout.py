@@ -164,6 +164,7 @@ class Readout:
             p_sum, p_sq = np.zeros(layout.n_cell_type), 0.0
             m_sum, m_sq = np.zeros(X.shape[1]), 0.0
             cycle = None if phase is None else _CycleMoments(layout.n_cell_type)
+            phase = None if phase is None else np.asarray(phase)
             for start in range(0, len(known), chunk):
                 feats = np.asarray(X[idx[known[start:start + chunk]]], dtype=np.float32)
                 P = softmax(latent(feats)[:, layout.block("cell_type")]).astype(np.float64)
@@ -173,7 +174,7 @@ class Readout:
                 m_sum += predicted.sum(axis=0)
                 m_sq += float((predicted ** 2).sum())
                 if cycle is not None:
-                    cycle.add(P, np.asarray(phase)[known[start:start + chunk]])
+                    cycle.add(P, phase[known[start:start + chunk]])
             n_known = max(len(known), 1)
             center = p_sum / n_known
             # the probabilities' own spread: how sharp the softmax is depends on when early stopping ended training
@@ -210,7 +211,7 @@ class Readout:
         parts = []
         if layout.n_cell_type:
             typed = self.type_scale * (softmax(Z[:, layout.block("cell_type")]) - self.type_center)
-            parts.append(self._along_cycle(typed, self.cycle_keep))
+            parts.append(self._along_cycle(typed))
         if self.free_units:
             parts.append(np.asarray(Z[:, layout.block("free")], dtype=np.float32))
         if self.n_tail:
@@ -221,16 +222,16 @@ class Readout:
         """The cell-type probabilities back from an embedding's cell-type part."""
         if not layout.n_cell_type or self.type_scale <= 0:
             raise ValueError("this readout has no cell-type part")
-        typed = embedding[:, : layout.n_cell_type]
-        if self.cycle_keep is not None:
-            typed = self._along_cycle(typed, 1.0 / self.cycle_keep)
+        typed = self._along_cycle(embedding[:, : layout.n_cell_type], inverse=True)
         return typed / self.type_scale + self.type_center
 
-    def _along_cycle(self, typed: np.ndarray, factor) -> np.ndarray:
-        """``typed`` ``(n, n_cell_type)`` with its components along ``cycle_axes`` multiplied by ``factor``."""
+    def _along_cycle(self, typed: np.ndarray, *, inverse: bool = False) -> np.ndarray:
+        """``typed`` ``(n, n_cell_type)`` with its components along ``cycle_axes`` multiplied by ``cycle_keep`` (or
+        divided by it: ``inverse``); unchanged without cycle axes."""
         if self.cycle_axes is None or not len(self.cycle_axes):
             return typed
         A = self.cycle_axes
+        factor = 1.0 / self.cycle_keep if inverse else self.cycle_keep
         return (typed - ((typed @ A.T) * (1.0 - np.asarray(factor, np.float32))) @ A).astype(np.float32)
 
     def to_tensors(self) -> dict[str, np.ndarray]:
