@@ -100,3 +100,19 @@ def test_a_v4_file_missing_its_cell_cycle_tensors_is_refused_with_the_fix(tmp_pa
     torch.save(tensors, folder / "weights.pt")
     with pytest.raises(ValueError, match="cell-cycle tensors.*copy it again or refit"):
         JAE.load(folder, device="cpu")
+
+
+def test_a_v4_file_with_misshapen_cell_cycle_tensors_is_refused_with_the_fix(tmp_path):
+    import shutil
+
+    import pytest
+    import torch
+
+    folder = tmp_path / "model"
+    shutil.copytree(FIXTURES / "model_v4" / "model", folder)
+    tensors = torch.load(folder / "weights.pt", weights_only=True)
+    assert tensors["readout.cycle_axes"].shape[1] > 1
+    tensors["readout.cycle_axes"] = tensors["readout.cycle_axes"][:, :-1]  # one cell type too few
+    torch.save(tensors, folder / "weights.pt")
+    with pytest.raises(ValueError, match="readout tensors are misshapen.*copy it again or refit"):
+        JAE.load(folder, device="cpu")

@@ -248,8 +248,11 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
                                  "describes; the model folder is damaged: copy it again or refit the model")
         model.readout = Readout(**{k: v.numpy() for k, v in parts.items()}, type_scale=float(d["readout"]["type_scale"]),
                                 free_units=bool(d["readout"].get("free_units", True)))  # format 2: always read
-        if model.readout.mean.shape != (d["n_input"],) or model.readout.tail_axes.shape[1:] != (d["n_input"],):
-            raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged")
+        ro, m = model.readout, d["readout"].get("cycle_directions")
+        if (ro.mean.shape != (d["n_input"],) or ro.tail_axes.shape[1:] != (d["n_input"],)
+                or (m is not None and (ro.cycle_axes.shape != (m, model.layout.n_cell_type) or ro.cycle_keep.shape != (m,)))):
+            raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged: copy it again or "
+                             "refit the model")
     model.history = pd.DataFrame(d.get("history") or {})
     _build_mapping_parts(model, path, d, tensors)
     return model
