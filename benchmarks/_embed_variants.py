@@ -442,6 +442,20 @@ def run(name, seeds, out_path, settings):
                             A[bb == g] -= A[bb == g].mean(0)
                     U, _ = _pca_basis(A - A.mean(0), 50)
                     embs[f"T_pca50_{tag}"] = np.hstack([E_lib[:, :K], (X - mu) @ U])
+                # session 14: the library's readout refitted with its principal axes from the reference cells or
+                # from every cell (the network, and so its PCA start, unchanged), with or without the cycle shrink
+                from jae.model.readout import Readout, principal_axes
+                codes = pd.Categorical(labels[inner_ref].astype(str), categories=model.cell_types).codes.astype(np.int64)
+                n_axes = max(model.layout.n_free, model.config.n_principal)
+                for tag, rows in (("ref", inner_ref), ("all", None)):
+                    axes = principal_axes(X, n_axes, rows=rows)
+                    for cs in (False, True):
+                        if cs and (tp is None or not np.isfinite(tp).all()):
+                            continue
+                        ro = Readout.fit(X, model.latent_transformed, layout=model.layout,
+                                         n_principal=model.config.n_principal, rows=inner_ref, codes=codes,
+                                         principal=axes, free_units=True, phase=tp[inner_ref] if cs else None)
+                        embs[f"lib_{tag}{'_cs' if cs else ''}"] = ro(X, Z, model.layout)
                 pred = model.predict_cell_type(sub)["cell_type"].to_numpy()
                 acc = label_accuracy(pred[scored], labels[scored])
                 acc_extra = knn_label_transfer(embs, inner_ref, labels, scored, model)
