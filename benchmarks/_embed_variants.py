@@ -426,7 +426,10 @@ def run(name, seeds, out_path, settings):
                                           organism=model.organism, seed=seed).to_numpy()
                 except ValueError:
                     tp = None
-                embs = variants_pretrained(model, X, Z, inner_ref, labels, batch, true_phase=tp)
+                if os.environ.get("JAE_VARIANTS_LEAN"):  # session 14: only the library's own readouts (large sets)
+                    embs = {"svd100": X, "latent": Z}
+                else:
+                    embs = variants_pretrained(model, X, Z, inner_ref, labels, batch, true_phase=tp)
                 embs["library"] = E_lib
                 embs["svd_baseline"] = base
                 # session 13: the library's type part beside the top 50 PCs fitted on the reference cells, on every
@@ -456,6 +459,14 @@ def run(name, seeds, out_path, settings):
                                          n_principal=model.config.n_principal, rows=inner_ref, codes=codes,
                                          principal=axes, free_units=True, phase=tp[inner_ref] if cs else None)
                         embs[f"lib_{tag}{'_cs' if cs else ''}"] = ro(X, Z, model.layout)
+                        if cs and ro.cycle_keep is not None:  # session 14: R^2 adjusted for the K type dimensions
+                            n_s, n_k = int(np.isfinite(tp[inner_ref]).all(axis=1).sum()), model.layout.n_cell_type
+                            r2 = 1.0 - ro.cycle_keep.astype(np.float64) ** 2
+                            adj = 1.0 - (1.0 - r2) * (n_s - 1) / (n_s - n_k - 1) if n_s > n_k + 1 else np.zeros_like(r2)
+                            ro_adj = replace(ro, cycle_keep=np.sqrt(1.0 - np.clip(adj, 0.0, 0.99)).astype(np.float32))
+                            embs[f"lib_{tag}_csadj"] = ro_adj(X, Z, model.layout)
+                            log.info("cycle keep %s -> adjusted %s (n %d, K %d)", np.round(ro.cycle_keep, 3),
+                                     np.round(ro_adj.cycle_keep, 3), n_s, n_k)
                 pred = model.predict_cell_type(sub)["cell_type"].to_numpy()
                 acc = label_accuracy(pred[scored], labels[scored])
                 acc_extra = knn_label_transfer(embs, inner_ref, labels, scored, model)
