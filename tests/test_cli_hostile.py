@@ -254,6 +254,7 @@ def no_labels_at_all(files, work):
 def mod2_without_feature_types(files, work):
     mod2 = ad.read_h5ad(files["mod2"])
     del mod2.var["feature_types"]
+    mod2.var_names = [f"feature{j}" for j in range(mod2.n_vars)]  # neither peak names nor a protein panel's size
     mod2.write_h5ad(work / "x.mod2.h5ad")
     return ["fit", "--mod1", files["mod1"], "--mod2", "x.mod2.h5ad", "--annotations", files["solution"],
             "--out", "model"]

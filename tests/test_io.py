@@ -280,6 +280,43 @@ def test_read_competition_starter(data_dir, task, n_obs, kinds, other, caplog):
     assert set(paired.obs["batch"]) == {"s1d1", "s1d2"}
 
 
+@pytest.mark.parametrize("names, kind", [
+    ([f"CD{j}_TotalSeqB" for j in range(14)], "ADT"),  # a protein panel: few features, no genomic intervals
+    ([f"chr{1 + j % 3}-{1000 * j}-{1000 * j + 500}" for j in range(14)], "ATAC"),  # competition peak names
+    ([f"chr1:{1000 * j}-{1000 * j + 500}" for j in range(14)], "ATAC"),  # Cell Ranger ARC peak names
+])
+def test_a_second_modality_without_feature_types_is_read_by_its_feature_names(tmp_path, names, kind, caplog):
+    from jae.io import open_competition
+
+    rna = _modality("GEX", seed=1)
+    del rna.var["feature_types"]
+    other = _modality(kind, n_vars=len(names), seed=2)
+    del other.var["feature_types"]
+    other.var_names = names
+    rna.write_h5ad(tmp_path / "x.mod1.h5ad")
+    other.write_h5ad(tmp_path / "x.mod2.h5ad")
+    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+        mdata = read_competition(tmp_path / "x.mod1.h5ad", tmp_path / "x.mod2.h5ad")
+    assert list(mdata.mod) == ["rna", {"ADT": "prot", "ATAC": "atac"}[kind]]
+    assert f"so it is read as {kind}" in caplog.text
+    assert open_competition(tmp_path / "x.mod1.h5ad", tmp_path / "x.mod2.h5ad").kinds == ("GEX", kind)
+    # an explicit kind wins over the names
+    other_kind = "ATAC" if kind == "ADT" else "ADT"
+    forced = read_competition(tmp_path / "x.mod1.h5ad", tmp_path / "x.mod2.h5ad", mod2_kind=other_kind)
+    assert list(forced.mod) == ["rna", {"ADT": "prot", "ATAC": "atac"}[other_kind]]
+
+
+def test_a_second_modality_whose_names_do_not_tell_is_refused_with_the_fix(tmp_path):
+    rna = _modality("GEX", seed=1)
+    other = _modality("ATAC", n_vars=600, seed=2)  # 600 features named neither as peaks nor as a protein panel
+    del other.var["feature_types"]
+    other.var_names = [f"feature{j}" for j in range(600)]
+    rna.write_h5ad(tmp_path / "x.mod1.h5ad")
+    other.write_h5ad(tmp_path / "x.mod2.h5ad")
+    with pytest.raises(ValueError, match="cannot tell ATAC from ADT; pass mod2_kind='ATAC' or mod2_kind='ADT'"):
+        read_competition(tmp_path / "x.mod1.h5ad", tmp_path / "x.mod2.h5ad")
+
+
 def test_read_competition_counts_from_x_and_partial_annotations(data_dir, tmp_path, caplog):
     mod1, mod2, _ = _starter(data_dir, "multiome")
     rna = read_competition(mod1, mod2)["rna"].copy()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "normalize_kind"]
+__all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "normalize_kind", "kind_from_names", "MAX_ADT_FEATURES"]
 
 Kind = Literal["GEX", "ATAC", "ADT"]
 KINDS: tuple[str, ...] = ("GEX", "ATAC", "ADT")
@@ -76,3 +77,30 @@ def detect_kind(adata, *, name: str | None = None) -> str:
     raise ValueError(
         "cannot tell the modality kind: var has no 'feature_types' column; pass kind='GEX', 'ATAC' or 'ADT'"
     )
+
+
+#: A peak's name: a contig and two coordinates, as Cell Ranger ARC ('chr1:100-200'), the competition ('chr1-100-200')
+#: and SNARE-seq ('chr1_100_200') write them.
+_PEAK_NAME = re.compile(r"^[A-Za-z0-9.]+(?:[:_-])\d+[_-]\d+$")
+#: Most features a second modality without peak names may have to be read as proteins: antibody panels hold tens to
+#: a few hundred antibodies (TotalSeq universal cocktails about 130-280), a peak matrix tens of thousands of peaks.
+MAX_ADT_FEATURES = 500
+
+
+def kind_from_names(var_names) -> str | None:
+    """The kind of a second modality (ATAC or ADT) read off its feature names, for files without ``feature_types``.
+
+    ``'ATAC'`` when at least 90% of the names (of an evenly spaced sample of 1,000) are genomic intervals
+    (``chr1-100-200``, ``chr1:100-200``, ``chr1_100_200``); ``'ADT'`` when none is and there are at most
+    :data:`MAX_ADT_FEATURES` features (an antibody panel); None otherwise (the caller asks the user).
+    """
+    names = np.asarray(var_names).astype(str)
+    if not len(names):
+        return None
+    sample = names if len(names) <= 1000 else names[np.linspace(0, len(names) - 1, 1000).astype(int)]
+    share = float(np.mean([bool(_PEAK_NAME.match(n)) for n in sample]))
+    if share >= 0.9:
+        return "ATAC"
+    if share == 0.0 and len(names) <= MAX_ADT_FEATURES:
+        return "ADT"
+    return None

@@ -245,7 +245,7 @@ def open_competition(
             )
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None))
-    kinds, order = pair_kinds(kinds, paths, mod2_kind)
+    kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=frames[1][1].index)
     obs = frames[order[0]][0]
     _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order])
     uns = {}

@@ -19,7 +19,7 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .modality import MOD_NAMES, detect_kind, normalize_kind
+from .modality import MOD_NAMES, detect_kind, kind_from_names, normalize_kind
 
 __all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_h5ad", "read_obs", "join_annotations", "make_mudata"]
 
@@ -152,7 +152,9 @@ def read_competition(
     ----------
     mod1, mod2
         Paths to the ``*.mod1.h5ad`` (GEX) and ``*.mod2.h5ad`` (ATAC or ADT) files. The kinds are detected from
-        ``var['feature_types']``.
+        ``var['feature_types']``; without it mod1 is GEX and mod2's feature names decide where they can
+        (:func:`jae.io.modality.kind_from_names`: genomic intervals are ATAC, a panel of at most 500 other names
+        ADT), e.g. a plain ``rna.h5ad`` + ``adt.h5ad`` pair.
     annotations
         Path(s) to ``.h5ad`` files whose ``obs`` holds cell annotations (e.g. ``*.solution.h5ad`` or
         ``*.output_rna.h5ad``). Their columns not yet in ``mdata.obs`` are joined by cell name (earlier files
@@ -179,7 +181,7 @@ def read_competition(
                 "one feature in each modality: check the file"
             )
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
-    kinds, order = pair_kinds(kinds, paths, mod2_kind)
+    kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names)
     mods = {}
     for i in order:
         name = MOD_NAMES[kinds[i]]
@@ -365,14 +367,22 @@ def read_10x_h5(path: PathLike) -> md.MuData:
     return make_mudata(mods)
 
 
-def pair_kinds(kinds: list, paths: list, mod2_kind: str | None) -> tuple[list[str], list[int]]:
-    """The kinds of a competition file pair (mod1 without ``feature_types`` is GEX; ``mod2_kind`` overrides mod2's)
+def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None) -> tuple[list[str], list[int]]:
+    """The kinds of a competition file pair (mod1 without ``feature_types`` is GEX; ``mod2_kind`` overrides mod2's;
+    without either, mod2's feature names ``mod2_names`` decide when they can: :func:`jae.io.modality.kind_from_names`)
     and the order that puts GEX first; raises when mod2's kind is unknown or the pair is not GEX + ATAC/ADT."""
     kinds = list(kinds)
     if kinds[0] is None:
         kinds[0] = "GEX"
     if mod2_kind is not None:
         kinds[1] = normalize_kind(mod2_kind)
+    if kinds[1] is None and mod2_names is not None:
+        kinds[1] = kind_from_names(mod2_names)
+        if kinds[1] is not None:
+            logger.info("%s has no var['feature_types']; its %d feature names %s, so it is read as %s (mod2_kind "
+                        "overrides this)", Path(paths[1]).name, len(mod2_names),
+                        "are genomic intervals" if kinds[1] == "ATAC" else "are few and no genomic intervals",
+                        kinds[1])
     if kinds[1] is None:
         raise ValueError(
             f"{paths[1]} has no var['feature_types'], so jae cannot tell ATAC from ADT; pass mod2_kind='ATAC' or "
