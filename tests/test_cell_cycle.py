@@ -83,6 +83,16 @@ def test_ensembl_ids_are_matched():
     assert np.isfinite(got.to_numpy()).all() and got["S_score"].std() > 0
 
 
+def test_the_organism_is_read_off_symbols_and_ensembl_ids():
+    from jae.preprocess.organism import organism_from_genes
+
+    mouse = pd.read_table(resources.files("jae.resources") / "cell_cycle_genes_mouse.txt", comment="#")
+    human = pd.read_table(resources.files("jae.resources") / "cell_cycle_genes_human.txt", comment="#")
+    assert organism_from_genes(mouse["gene_name"]) == "mouse" and organism_from_genes(human["gene_name"]) == "human"
+    # Ensembl IDs are upper case for both organisms: mouse ones must not be taken for human symbols
+    assert organism_from_genes(mouse["gene_id"]) == "mouse" and organism_from_genes(human["gene_id"]) == "human"
+
+
 def test_too_few_genes_is_a_clear_error():
     rng = np.random.default_rng(0)
     names = np.array(["MCM5"] + [f"g{i}" for i in range(200)])  # no G2/M gene at all

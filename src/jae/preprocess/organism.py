@@ -19,8 +19,11 @@ def organism_from_uns(data) -> str | None:
 
 
 def organism_from_genes(gene_names) -> str:
-    """'mouse' when most symbols are title-case (``Mcm5``), else 'human' (``MCM5``)."""
+    """'mouse' when most names are mouse Ensembl IDs (``ENSMUSG...``) or title-case symbols (``Mcm5``), else 'human'
+    (``MCM5``, ``ENSG...``)."""
     names = pd.Index(gene_names).astype(str)[:2000]
+    if len(names) and np.mean(names.str.upper().str.startswith("ENSMUSG")) > 0.5:
+        return "mouse"  # upper case like human symbols, so checked first
     title = np.mean([n[:1].isupper() and n[1:].lower() == n[1:] and n[1:] != "" for n in names]) if len(names) else 0
     return "mouse" if title > 0.5 else "human"
 
