@@ -86,6 +86,12 @@ def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
     out["1-conf"] = 1.0 - prob.max(axis=1)
     out["entropy"] = -(prob * np.log(np.clip(prob, 1e-12, None))).sum(axis=1)
     out["1-conf head"] = 1.0 - head.max(axis=1)
+    # session 14: the head's logits before the softmax (Liu et al. 2020's energy; Hendrycks et al. 2022's max logit):
+    # the softmax cannot tell "no type fires" from "one type fires a little more than another", the logits can
+    logits = np.asarray(Z[:, model.layout.block("cell_type")], dtype=np.float64) / model.calibration.temperature
+    top = logits.max(axis=1)
+    out["energy"] = -(top + np.log(np.exp(logits - top[:, None]).sum(axis=1)))
+    out["-max logit"] = -top
     # session 13: class-conditional Gaussians with one shared (Ledoit-Wolf) within-type covariance, fitted on the
     # voters (Lee et al. 2018); relative: minus the distance under one Gaussian of all voters (Ren et al. 2021)
     codes = model.voters.codes
@@ -126,7 +132,8 @@ COMBOS = (("lof", "disagree"), ("knn", "disagree"), ("lof", "1-conf"), ("lof_inp
           ("centroid", "1-conf"), ("centroid", "lof"), ("centroid", "disagree"), ("knn", "1-conf"),
           ("knn_all", "1-conf"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "lof"),
           ("1-conf head", "knn_all"), ("1-conf head", "maha"), ("1-conf head", "rmaha"),
-          ("1-conf head", "maha_input"), ("1-conf head", "rmaha_input"))
+          ("1-conf head", "maha_input"), ("1-conf head", "rmaha_input"), ("1-conf head", "energy"),
+          ("1-conf head", "-max logit"))
 #: Pairs also combined by the larger of the two ranks (either signal alone can call a cell).
 MAX_COMBOS = (("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
 
