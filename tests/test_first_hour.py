@@ -131,6 +131,9 @@ MESSAGES = {
                  "or mod2_kind='ADT'",
     "mode": "supervised mode needs cell_type_key; pass one or use JAEConfig(mode='unsupervised')",
     "overwrite": "m exists; pass overwrite=True (CLI: --overwrite) or choose another folder",
+    "misordered": "a.h5ad and b.h5ad hold the same cells in different orders, and streaming reads rows in file order: "
+                  "write both in one cell order (e.g. other[rna.obs_names].write_h5ad(...)), or pass "
+                  "memory_budget=<bytes> large enough to read them whole",
 }
 
 
@@ -146,7 +149,8 @@ def test_library_messages_reach_the_cli_translated():
     sources = "".join(p.read_text() for p in (REPO / "src" / "jae").rglob("*.py"))
     for fragment in ("pass other=<name>", "pass rna=<name>", "other_kind='ATAC' / 'ADT'", "pass layer=... or store",
                      "pass layer='counts' or the raw matrix", "modalities=('rna', 'atac')", "kind='ATAC'",
-                     "mod2_kind='ATAC'", "JAEConfig(mode='unsupervised')", "kinds=('GEX', 'ATAC') / ('GEX', 'ADT')"):
+                     "mod2_kind='ATAC'", "JAEConfig(mode='unsupervised')", "kinds=('GEX', 'ATAC') / ('GEX', 'ADT')",
+                     "memory_budget=<bytes> large enough"):
         assert fragment in sources, fragment
 
 

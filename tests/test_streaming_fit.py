@@ -204,11 +204,25 @@ def _read_backed(path):
         return md.read_h5mu(path, backed=True)
 
 
-def test_open_competition_refuses_cells_in_another_order(tmp_path, sim_files):
+def test_cells_in_another_order_are_paired_by_name_in_memory_and_refused_by_streaming(tmp_path, sim_files):
+    from jae.io import get_paired
+
     adata = ad.read_h5ad(sim_files[1])
     adata[np.arange(adata.n_obs)[::-1]].copy().write_h5ad(tmp_path / "rev.mod2.h5ad")
+    opened = open_competition(sim_files[0], tmp_path / "rev.mod2.h5ad")
+    assert "different orders" in opened.misordered
+    # read whole (within the budget) the cells are paired by name: the same counts as the files in one order
+    loaded = get_paired(plan_input(opened, memory_budget="100G"), layer="counts")
+    expected = get_paired(read_competition(*sim_files), layer="counts")
+    assert loaded.obs.index.equals(expected.obs.index)
+    for a, b in zip(loaded.counts, expected.counts):
+        np.testing.assert_array_equal(a.toarray(), b.toarray())
+    # streamed, rows come in file order: refused before any work, with both fixes named
+    with pytest.raises(ValueError, match=r"different orders.*one cell order.*memory_budget=<bytes>"):
+        plan_input(opened, memory_budget=1)
     with pytest.raises(ValueError, match="different orders"):
-        open_competition(sim_files[0], tmp_path / "rev.mod2.h5ad")
+        opened.sources()
+    assert open_competition(*sim_files).misordered is None
 
 
 def test_cli_fit_and_embed_stream_with_a_small_memory_budget(sim_files, tmp_path, caplog):

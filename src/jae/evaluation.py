@@ -126,6 +126,7 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     every cell, in ``files.obs_names`` order.
     """
     from .io.chunked import BackedCounts, InMemoryCounts, read_ahead
+    from .io.paired_files import row_sources
     from .preprocess import log_normalize
     from .preprocess.pipeline import BLOCK_ROWS
 
@@ -141,7 +142,7 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
         return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]
     logger.info("cc_cons: the RNA .X looks like raw counts; using log_normalize(counts), in row blocks")
-    source = files.sources()[i]
+    source = row_sources([files.names[i]], [counts])[0]  # the RNA alone: its rows are in obs order
     # the next block is read while this one is normalised and scored (jae.io.chunked.read_ahead)
     return (lambda: (log_normalize(b, copy=False) for b in read_ahead(source.blocks(rows)))), files.var_names[i]
 

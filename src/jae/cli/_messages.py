@@ -52,6 +52,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bbatch_key\b", "--batch-key"),
     (r"\bcell_type_key\b", "--cell-type-key"),
     (r"\boverwrite=True", "--overwrite"),
+    (r"\bmemory_budget=<bytes>", "--memory-budget SIZE"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 

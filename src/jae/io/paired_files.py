@@ -116,6 +116,9 @@ class PairedFiles(FilesOnDisk):
         ``(function, kwargs)`` reading the same data into a MuData (:meth:`load`).
     joins
         Annotation files joined into ``obs`` (:meth:`with_annotations`), joined again by :meth:`load`.
+    misordered
+        None, or why the files cannot be streamed: the second modality holds the same cells in another order. Read
+        whole (:meth:`load`) they are paired by cell name, so only streaming refuses them (:func:`plan_input`).
     """
 
     counts: tuple[BackedCounts, BackedCounts]
@@ -126,10 +129,18 @@ class PairedFiles(FilesOnDisk):
     uns: dict = field(default_factory=dict)
     loader: tuple = ()
     joins: tuple = ()
+    misordered: str | None = None
 
     @property
     def n_obs(self) -> int:
         return len(self.obs)
+
+    def sources(self) -> list:
+        """Row-block sources of the counts (see :meth:`FilesOnDisk.sources`); refused when the second modality holds
+        the same cells as the first in another order (``misordered``): rows are streamed in file order."""
+        if self.misordered:
+            raise ValueError(self.misordered)
+        return super().sources()
 
     def __repr__(self) -> str:
         files = ", ".join(p.name for p in self.paths)
@@ -247,7 +258,7 @@ def open_competition(
         kinds.append(_kind(var, None))
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=frames[1][1].index)
     obs = frames[order[0]][0]
-    _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order])
+    misordered = _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order])
     uns = {}
     for key in ("dataset_id", "organism"):
         for i in order:
@@ -263,6 +274,7 @@ def open_competition(
         uns=uns,
         loader=(read_competition, dict(mod1=paths[0], mod2=paths[1], layer=layer)
                 | ({} if mod2_kind is None else {"mod2_kind": mod2_kind})),
+        misordered=misordered,
     )
     return data.with_annotations(annotations) if annotations is not None else data
 
@@ -335,7 +347,7 @@ def open_h5mu(
     path, available, rna, other, kind = parts.path, parts.available, parts.rna, parts.other, parts.kind
     global_obs, uns, mods, locs = parts.global_obs, parts.uns, parts.mods, parts.locs
     try:
-        _check_same_cells(mods[rna][0].index, mods[other][0].index, [rna, other])
+        misordered = _check_same_cells(mods[rna][0].index, mods[other][0].index, [rna, other])
     except DifferentCellsError as err:
         if not mosaic:
             raise
@@ -362,6 +374,7 @@ def open_h5mu(
         obs=obs,
         uns={k: uns[k] for k in ("dataset_id", "organism") if k in uns},
         loader=(read_h5mu, dict(path=path, rna=rna, other=other, other_kind=other_kind)),
+        misordered=misordered,
     )
 
 
@@ -374,13 +387,16 @@ class DifferentCellsError(ValueError):
         self.summary = summary
 
 
-def _check_same_cells(first: pd.Index, second: pd.Index, names) -> None:
+def _check_same_cells(first: pd.Index, second: pd.Index, names) -> str | None:
+    """None when both modalities hold the same cells in the same order; the reason streaming must refuse them when
+    they hold the same cells in another order (read whole, they are paired by name); raises when the cells differ."""
     if first.equals(second):
-        return
+        return None
     if len(first) == len(second) and first.sort_values().equals(second.sort_values()):
-        raise ValueError(
-            f"{names[0]} and {names[1]} hold the same cells in different orders; streaming reads rows in file order: "
-            "write both in one cell order, or read them with jae.io.read_competition / read_h5mu"
+        return (
+            f"{names[0]} and {names[1]} hold the same cells in different orders, and streaming reads rows in file "
+            f"order: write both in one cell order (e.g. other[rna.obs_names].write_h5ad(...)), or pass "
+            "memory_budget=<bytes> large enough to read them whole"
         )
     only_first, only_second = first.difference(second), second.difference(first)
     raise DifferentCellsError(
@@ -470,6 +486,8 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
             what, files, need / 1e9, budget / 1e9,
         )
         return files.load()
+    if getattr(files, "misordered", None):
+        raise ValueError(f"{files.misordered} (about {need / 1e9:.1f} GB; the budget is {budget / 1e9:.1f} GB)")
     logger.info(
         "%s: streaming path: reading %s into memory would need about %.2f GB, over the memory budget of %.2f GB; "
         "streaming row blocks from disk (about %.2f GB)",
