@@ -467,6 +467,23 @@ def run(name, seeds, out_path, settings):
                             embs[f"lib_{tag}_csadj"] = ro_adj(X, Z, model.layout)
                             log.info("cycle keep %s -> adjusted %s (n %d, K %d)", np.round(ro.cycle_keep, 3),
                                      np.round(ro_adj.cycle_keep, 3), n_s, n_k)
+                # session 14: the type part scaled down by the squeeze of new cells' principal parts, estimated by
+                # a seeded 2-fold cross-fit of the top 50 axes on the reference cells: variance a fold's axes capture
+                # of the other fold over what they capture of their own fold
+                ref_idx = np.flatnonzero(inner_ref)
+                perm = np.random.default_rng(seed).permutation(ref_idx)
+                halves = (np.sort(perm[: len(perm) // 2]), np.sort(perm[len(perm) // 2:]))
+                ratios = []
+                for a, b in (halves, halves[::-1]):
+                    mu_a, ax_a = principal_axes(X, model.config.n_principal, rows=a)
+                    own = (((X[a] - mu_a) @ ax_a.T) ** 2).sum(1).mean()
+                    other = (((X[b] - mu_a) @ ax_a.T) ** 2).sum(1).mean()
+                    ratios.append(other / own)
+                squeeze = float(np.clip(np.mean(ratios), 0.0, 1.0))
+                log.info("squeeze %.3f (%s)", squeeze, np.round(ratios, 3))
+                E_sq = E_lib.copy()
+                E_sq[:, :K] *= np.sqrt(squeeze)
+                embs["lib_sq"] = E_sq
                 pred = model.predict_cell_type(sub)["cell_type"].to_numpy()
                 acc = label_accuracy(pred[scored], labels[scored])
                 acc_extra = knn_label_transfer(embs, inner_ref, labels, scored, model)
