@@ -251,6 +251,15 @@ def no_labels_at_all(files, work):
     return ["fit", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", path, "--out", "model"]
 
 
+def one_labelled_cell_type(files, work):
+    def edit(obs):
+        obs["cell_type"] = pd.Categorical(["B cell"] * len(obs))
+        return obs
+
+    path = _annotations(files, work, edit)
+    return ["fit", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", path, "--out", "model"]
+
+
 def mod2_without_feature_types(files, work):
     mod2 = ad.read_h5ad(files["mod2"])
     del mod2.var["feature_types"]
@@ -298,6 +307,7 @@ CASES = {
     missing_cell_type_column: ["'celltype'", "--cell-type-key", "--mode unsupervised"],
     one_cell_batch: ["'lonely' (1 cells)", "--batch-key none"],
     no_labels_at_all: ["0 labelled cells", "--mode unsupervised"],
+    one_labelled_cell_type: ["all one cell type ('B cell')", "--mode unsupervised"],
     mod2_without_feature_types: ["feature_types", "--mod2-kind"],
     h5mu_with_missing_layer: ["'raw'", "--layer"],
     h5mu_with_three_modalities: ["atac2", "--other-mod"],

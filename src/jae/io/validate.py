@@ -207,4 +207,12 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
             f"{int(ref.sum())} {what} of {n}; supervised JAE pretrains on at least 2 cells with a cell-type label: "
             f"add labels with {fix['annotations']} or use {fix['unsupervised']}"
         )
+    if labels is not None:
+        types = labels[ref].astype(str).unique()
+        if len(types) < 2:  # the head would call every cell this type, with confidence 1
+            raise ValueError(
+                f"the {int(ref.sum())} labelled cells in obs[{cell_type_key!r}] are all one cell type "
+                f"({types[0]!r}); supervised JAE learns to tell cell types apart and needs at least 2: label cells "
+                f"of other types too, or use {fix['unsupervised']}"
+            )
     return ref
