@@ -131,6 +131,8 @@ MESSAGES = {
                  "or mod2_kind='ADT'",
     "mode": "supervised mode needs cell_type_key; pass one or use JAEConfig(mode='unsupervised')",
     "overwrite": "m exists; pass overwrite=True (CLI: --overwrite) or choose another folder",
+    "predict kinds": "cannot tell the source modality's kind: var has no 'feature_types' column and its feature names "
+                     "do not tell; pass source_kind='GEX', 'ATAC' or 'ADT'",
     "misordered": "a.h5ad and b.h5ad hold the same cells in different orders, and streaming reads rows in file order: "
                   "write both in one cell order (e.g. other[rna.obs_names].write_h5ad(...)), or pass "
                   "memory_budget=<bytes> large enough to read them whole",
@@ -150,7 +152,7 @@ def test_library_messages_reach_the_cli_translated():
     for fragment in ("pass other=<name>", "pass rna=<name>", "other_kind='ATAC' / 'ADT'", "pass layer=... or store",
                      "pass layer='counts' or the raw matrix", "modalities=('rna', 'atac')", "kind='ATAC'",
                      "mod2_kind='ATAC'", "JAEConfig(mode='unsupervised')", "kinds=('GEX', 'ATAC') / ('GEX', 'ADT')",
-                     "memory_budget=<bytes> large enough"):
+                     "memory_budget=<bytes> large enough", "pass {arg}='GEX', 'ATAC' or 'ADT'"):
         assert fragment in sources, fragment
 
 

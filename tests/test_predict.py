@@ -345,13 +345,27 @@ def test_source_that_is_not_counts(cite, bad, match):
         predict_fn(broken, train_tgt, query_src, method="mean")
 
 
-def test_kinds_come_from_feature_types_or_arguments(cite):
+def test_kinds_come_from_feature_types_arguments_or_feature_names(cite, caplog):
+    import logging
+
     train_src, train_tgt, query_src, _ = cite
     bare = train_tgt.copy()
     del bare.var["feature_types"]
-    with pytest.raises(ValueError, match="pass target_kind='GEX', 'ATAC' or 'ADT'"):
-        ModalityPredictor("mean").fit(train_src, bare)
-    assert ModalityPredictor("mean").fit(train_src, bare, target_kind="prot").target_kind == "ADT"
+    # six names that are no genomic intervals, beside a GEX source: a protein panel
+    with caplog.at_level(logging.INFO, logger="jae.prediction.api"):
+        assert ModalityPredictor("mean").fit(train_src, bare).target_kind == "ADT"
+    assert "read as ADT from the feature names" in caplog.text
+    peaks = bare.copy()
+    peaks.var_names = [f"chr1-{1000 * j}-{1000 * j + 400}" for j in range(peaks.n_vars)]
+    assert ModalityPredictor("mean").fit(train_src, peaks).target_kind == "ATAC"
+    # neither side says: the source's 40 names could be a panel too, so the kinds are asked for
+    bare_src = train_src.copy()
+    del bare_src.var["feature_types"]
+    with pytest.raises(ValueError, match="pass source_kind='GEX', 'ATAC' or 'ADT'"):
+        ModalityPredictor("mean").fit(bare_src, bare)
+    both = ModalityPredictor("mean").fit(bare_src, bare, source_kind="rna", target_kind="prot")
+    assert (both.source_kind, both.target_kind) == ("GEX", "ADT")
+    assert ModalityPredictor("mean").fit(train_src, bare, target_kind="ATAC").target_kind == "ATAC"  # given wins
 
 
 def test_unknown_method_and_unfitted_model(cite):
@@ -359,3 +373,27 @@ def test_unknown_method_and_unfitted_model(cite):
         ModalityPredictor("lasso")
     with pytest.raises(ValueError, match="call .fit"):
         ModalityPredictor().predict(cite[2])
+
+
+def test_cli_predicts_from_files_without_feature_types(data_dir, tmp_path, caplog):
+    """A plain GEX + ADT pair (no var['feature_types']) is read by its feature names; the flags override them."""
+    from jae.cli import main
+
+    stem = data_dir / "neurips2021_starter/predict_modality/cite/openproblems_bmmc_cite_starter"
+    paths = {}
+    for part in ("train_mod1", "train_mod2", "test_mod1"):
+        adata = ad.read_h5ad(f"{stem}.{part}.h5ad")
+        del adata.var["feature_types"]
+        adata.write_h5ad(tmp_path / f"{part}.h5ad")
+        paths[part] = str(tmp_path / f"{part}.h5ad")
+    argv = ["-q", "predict", "--train-mod1", paths["train_mod1"], "--train-mod2", paths["train_mod2"],
+            "--test-mod1", paths["test_mod1"], "--method", "mean"]
+    assert main([*argv, "--output", str(tmp_path / "pred.h5ad")]) == 0
+    pred = ad.read_h5ad(tmp_path / "pred.h5ad")
+    assert set(pred.var["feature_types"]) == {"ADT"} and pred.n_obs == 289
+    assert main([*argv, "--target-kind", "atac", "--output", str(tmp_path / "as_atac.h5ad")]) == 0
+    assert set(ad.read_h5ad(tmp_path / "as_atac.h5ad").var["feature_types"]) == {"ATAC"}
+    # a GEX target leaves the source (1,000 gene names) to be ATAC or ADT, which its names do not tell: ask, by flag
+    assert main([*argv, "--target-kind", "GEX", "--output", str(tmp_path / "x.h5ad")]) == 1
+    assert "pass --source-kind GEX, ATAC or ADT" in caplog.text
+    assert not (tmp_path / "x.h5ad").exists()

@@ -25,6 +25,10 @@ def add_parser(sub) -> None:
                    help="X as dense or CSR; auto: dense unless an ATAC prediction is very large (default: auto)")
     p.add_argument("--save-model", type=Path, default=None, help="also save the fitted model to this folder")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output (and --save-model)")
+    for side, flag in (("source", "--source-kind"), ("target", "--target-kind")):
+        p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None,
+                       help=f"kind of the {side} modality when its var has no 'feature_types' (default: from the "
+                            "feature names: genomic intervals are ATAC, up to 500 other names ADT, the other side GEX)")
     p.set_defaults(func=run)
 
 
@@ -34,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     result = predict_files(
         args.train_mod1, args.train_mod2, args.test_mod1, args.output, method=args.method, seed=args.seed,
         device=args.device, output_format=args.output_format, save_model=args.save_model, overwrite=args.overwrite,
-        progress_bar=not args.quiet,
+        progress_bar=not args.quiet, source_kind=args.source_kind, target_kind=args.target_kind,
     )
     pred, model = result.prediction, result.model
     print(

@@ -96,7 +96,9 @@ class ModalityPredictor:
         seed
             Replaces the constructor's ``seed`` when given.
         source_kind, target_kind
-            ``'GEX'``, ``'ATAC'`` or ``'ADT'``; detected from ``var['feature_types']`` when None.
+            ``'GEX'``, ``'ATAC'`` or ``'ADT'``; detected from ``var['feature_types']`` when None, else from the
+            feature names when they tell (one side's names are genomic intervals or a small protein panel:
+            :func:`jae.io.modality.kind_from_names`; the other side is then GEX).
         progress_bar
             Show a progress bar while training the network.
 
@@ -106,8 +108,7 @@ class ModalityPredictor:
         """
         check_target(train_target, name="train_target")
         train_target = pair_cells(train_source, train_target)
-        self.source_kind = _kind(train_source, source_kind, "source_kind")
-        self.target_kind = _kind(train_target, target_kind, "target_kind")
+        self.source_kind, self.target_kind = _pair_kinds(train_source, train_target, source_kind, target_kind)
         self.source_features = pd.Index(train_source.var_names.astype(str))
         self.target_features = pd.Index(train_target.var_names.astype(str))
         self.dataset_id = str(train_source.uns.get("dataset_id", train_target.uns.get("dataset_id", "unknown")))
@@ -296,14 +297,39 @@ class ModalityPredictor:
             raise ValueError("this ModalityPredictor is not fitted yet; call .fit(train_source, train_target) first")
 
 
-def _kind(adata: ad.AnnData, given: str | None, arg: str) -> str:
+def _kind(adata: ad.AnnData, given: str | None) -> str | None:
+    """The kind given, or in ``var['feature_types']``; None when neither says."""
     if given is not None:
         return normalize_kind(given)
-    if "feature_types" not in adata.var.columns:
-        raise ValueError(
-            f"cannot tell the modality kind: var has no 'feature_types' column; pass {arg}='GEX', 'ATAC' or 'ADT'"
-        )
-    return detect_kind(adata)
+    return detect_kind(adata) if "feature_types" in adata.var.columns else None
+
+
+def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind) -> tuple[str, str]:
+    """Source and target kinds: given, from ``feature_types``, or, for a side that has neither, from the feature
+    names when they tell. A pair is GEX with ATAC or ADT, so a side whose names are genomic intervals or a small panel
+    (:func:`jae.io.modality.kind_from_names`) is ATAC / ADT when the other side is not, and a side whose names do
+    not tell is GEX when the other side is ATAC or ADT. Raises naming the argument when a kind stays unknown."""
+    from ..io.modality import kind_from_names
+
+    known = [_kind(source, source_kind), _kind(target, target_kind)]
+    named = [None if k else kind_from_names(a.var_names) for k, a in zip(known, (source, target))]
+    kinds = list(known)
+    for i, (arg, what) in enumerate((("source_kind", "source"), ("target_kind", "target"))):
+        if kinds[i] is not None:
+            continue
+        other = known[1 - i] or named[1 - i]
+        if named[i] in ("ATAC", "ADT") and other in ("GEX", None):
+            kinds[i] = named[i]
+        elif named[i] is None and other in ("ATAC", "ADT"):
+            kinds[i] = "GEX"
+        if kinds[i] is None:
+            raise ValueError(
+                f"cannot tell the {what} modality's kind: var has no 'feature_types' column and its feature names do "
+                f"not tell; pass {arg}='GEX', 'ATAC' or 'ADT'"
+            )
+        logger.info("the %s has no var['feature_types']; read as %s from the feature names (%s overrides this)",
+                    what, kinds[i], arg)
+    return kinds[0], kinds[1]
 
 
 def _read_legacy(path: Path) -> dict:

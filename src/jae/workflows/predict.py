@@ -27,6 +27,8 @@ def predict_files(
     save_model: PathLike | None = None,
     overwrite: bool = False,
     progress_bar: bool = True,
+    source_kind: str | None = None,
+    target_kind: str | None = None,
 ) -> FilesResult:
     """Train on paired cells in files and write the predicted second modality of the test cells (``jae predict``).
 
@@ -48,6 +50,9 @@ def predict_files(
         Also save the fitted predictor to this folder.
     overwrite
         Replace existing files at ``output`` and ``save_model``.
+    source_kind, target_kind
+        ``'GEX'``, ``'ATAC'`` or ``'ADT'`` when the files' ``var`` has no ``'feature_types'`` and the feature names do
+        not tell (as for :meth:`jae.ModalityPredictor.fit`).
 
     Returns
     -------
@@ -65,8 +70,8 @@ def predict_files(
         suffixes={"output": (".h5ad",)},
     )
     train_source, train_target, test_source = (read_h5ad(p, what=n) for p, n in zip(inputs, names))
-    model = ModalityPredictor(method, seed=seed, device=device).fit(train_source, train_target,
-                                                                    progress_bar=progress_bar)
+    model = ModalityPredictor(method, seed=seed, device=device).fit(
+        train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)
     written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
     if save_model is not None:
