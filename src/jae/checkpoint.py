@@ -237,15 +237,11 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.network.to(resolve_device(device)).eval()
     model.readout = None
     if d.get("readout") is not None:
-        parts = {k: tensors.get(f"readout.{k}") for k in ("mean", "tail_axes", "type_center")}
-        if any(v is None for v in parts.values()):
-            raise ValueError(f"{path / WEIGHTS} lacks the readout tensors that {path / DESCRIPTION} describes; the model "
-                             "folder is damaged: copy it again or refit the model")
+        damaged = (f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; the model folder is "
+                   "damaged: copy it again or refit the model")
+        parts = _saved(tensors, "readout", ("mean", "tail_axes", "type_center"), damaged % "readout")
         if d["readout"].get("cycle_directions") is not None:  # format 4
-            parts.update({k: tensors.get(f"readout.{k}") for k in ("cycle_axes", "cycle_keep")})
-            if parts["cycle_axes"] is None or parts["cycle_keep"] is None:
-                raise ValueError(f"{path / WEIGHTS} lacks the readout's cell-cycle tensors that {path / DESCRIPTION} "
-                                 "describes; the model folder is damaged: copy it again or refit the model")
+            parts.update(_saved(tensors, "readout", ("cycle_axes", "cycle_keep"), damaged % "readout's cell-cycle"))
         model.readout = Readout(**{k: v.numpy() for k, v in parts.items()}, type_scale=float(d["readout"]["type_scale"]),
                                 free_units=bool(d["readout"].get("free_units", True)))  # format 2: always read
         ro, m = model.readout, d["readout"].get("cycle_directions")
@@ -258,6 +254,14 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     return model
 
 
+def _saved(tensors: dict, prefix: str, keys, error: str) -> dict:
+    """``{key: tensors['<prefix>.<key>']}`` for ``keys``; ``ValueError(error)`` when any of them is missing."""
+    parts = {k: tensors.get(f"{prefix}.{k}") for k in keys}
+    if any(v is None for v in parts.values()):
+        raise ValueError(error)
+    return parts
+
+
 def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     """The label calibration, query adapter and reference feature moments (issue 15), when the description has them."""
     from .mapping import QueryAdapter
@@ -267,15 +271,11 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
 
     damaged = f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; the model folder is damaged"
     if d.get("calibration") is not None:
-        parts = {k: tensors.get(f"calibration.{k}") for k in ("centroids", "spreads")}
-        if any(v is None for v in parts.values()):
-            raise ValueError(damaged % "calibration")
+        parts = _saved(tensors, "calibration", ("centroids", "spreads"), damaged % "calibration")
         model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
     model.voters = None
     if d.get("voters") is not None:
-        parts = {k: tensors.get(f"voters.{k}") for k in ("features", "codes")}
-        if any(v is None for v in parts.values()):
-            raise ValueError(damaged % "voters")
+        parts = _saved(tensors, "voters", ("features", "codes"), damaged % "voters")
         try:
             model.voters = Voters.from_saved(d["voters"], {k: v.numpy() for k, v in parts.items()}, d["n_input"])
         except ValueError:
