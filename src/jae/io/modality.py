@@ -8,7 +8,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "normalize_kind", "kind_from_names", "MAX_ADT_FEATURES"]
+__all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "normalize_kind", "kind_from_names", "pair_from_names",
+           "MAX_ADT_FEATURES"]
 
 Kind = Literal["GEX", "ATAC", "ADT"]
 KINDS: tuple[str, ...] = ("GEX", "ATAC", "ADT")
@@ -104,3 +105,21 @@ def kind_from_names(var_names) -> str | None:
     if share == 0.0 and len(names) <= MAX_ADT_FEATURES:
         return "ADT"
     return None
+
+
+def pair_from_names(kinds, var_names) -> list:
+    """The kinds of a GEX + ATAC/ADT pair, ``kinds`` (two kinds or None) completed from the feature names ``var_names``
+    (two indexes) where they tell: a side without a kind whose names are genomic intervals or a small panel
+    (:func:`kind_from_names`) is ATAC / ADT when the other side is GEX or unknown, and a side whose names do not tell
+    is GEX when the other side is ATAC or ADT. A side that stays unknown stays None (the caller asks the user)."""
+    named = [None if k else kind_from_names(names) for k, names in zip(kinds, var_names)]
+    out = list(kinds)
+    for i in (0, 1):
+        if out[i] is not None:
+            continue
+        other = kinds[1 - i] or named[1 - i]
+        if named[i] in ("ATAC", "ADT") and other in ("GEX", None):
+            out[i] = named[i]
+        elif named[i] is None and other in ("ATAC", "ADT"):
+            out[i] = "GEX"
+    return out

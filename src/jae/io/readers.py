@@ -19,7 +19,7 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .modality import MOD_NAMES, detect_kind, kind_from_names, normalize_kind
+from .modality import MOD_NAMES, detect_kind, normalize_kind, pair_from_names
 
 __all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_h5ad", "read_obs", "join_annotations", "make_mudata"]
 
@@ -377,7 +377,7 @@ def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None)
     if mod2_kind is not None:
         kinds[1] = normalize_kind(mod2_kind)
     if kinds[1] is None and mod2_names is not None:
-        kinds[1] = kind_from_names(mod2_names)
+        kinds[1] = pair_from_names(["GEX", None], (None, mod2_names))[1]  # mod2 as the partner of a GEX file
         if kinds[1] is not None:
             logger.info("%s has no var['feature_types']; its %d feature names %s, so it is read as %s (mod2_kind "
                         "overrides this)", Path(paths[1]).name, len(mod2_names),

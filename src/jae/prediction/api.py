@@ -306,29 +306,21 @@ def _kind(adata: ad.AnnData, given: str | None) -> str | None:
 
 def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind) -> tuple[str, str]:
     """Source and target kinds: given, from ``feature_types``, or, for a side that has neither, from the feature
-    names when they tell. A pair is GEX with ATAC or ADT, so a side whose names are genomic intervals or a small panel
-    (:func:`jae.io.modality.kind_from_names`) is ATAC / ADT when the other side is not, and a side whose names do
-    not tell is GEX when the other side is ATAC or ADT. Raises naming the argument when a kind stays unknown."""
-    from ..io.modality import kind_from_names
+    names when they tell (:func:`jae.io.modality.pair_from_names`). Raises naming the argument when a kind stays
+    unknown."""
+    from ..io.modality import pair_from_names
 
     known = [_kind(source, source_kind), _kind(target, target_kind)]
-    named = [None if k else kind_from_names(a.var_names) for k, a in zip(known, (source, target))]
-    kinds = list(known)
+    kinds = pair_from_names(known, (source.var_names, target.var_names))
     for i, (arg, what) in enumerate((("source_kind", "source"), ("target_kind", "target"))):
-        if kinds[i] is not None:
-            continue
-        other = known[1 - i] or named[1 - i]
-        if named[i] in ("ATAC", "ADT") and other in ("GEX", None):
-            kinds[i] = named[i]
-        elif named[i] is None and other in ("ATAC", "ADT"):
-            kinds[i] = "GEX"
         if kinds[i] is None:
             raise ValueError(
                 f"cannot tell the {what} modality's kind: var has no 'feature_types' column and its feature names do "
                 f"not tell; pass {arg}='GEX', 'ATAC' or 'ADT'"
             )
-        logger.info("the %s has no var['feature_types']; read as %s from the feature names (%s overrides this)",
-                    what, kinds[i], arg)
+        if known[i] is None:
+            logger.info("the %s has no var['feature_types']; read as %s from the feature names (%s overrides this)",
+                        what, kinds[i], arg)
     return kinds[0], kinds[1]
 
 
