@@ -499,7 +499,8 @@ def run(name, seeds, out_path, settings):
             for vname, E in embs.items():
                 s = scorer(E[scored])
                 row = {"set": name, "setting": setting, "seed": seed, "variant": vname, **s, "dim": E.shape[1],
-                       "seconds": secs, "label_acc": acc, **acc_extra}
+                       "seconds": secs, "label_acc": acc, **acc_extra,
+                       "axes_carry": getattr(model, "axes_carry", None)}
                 with open(out_path, "a") as fh:
                     fh.write(json.dumps(row, default=float) + "\n")
                 log.info("%s %s %d %-22s overall %.4f  %s", name, setting, seed, vname, s["overall"],

@@ -9,7 +9,7 @@ import pytest
 
 from jae import JAE, JAEConfig
 from jae.model import LatentLayout
-from jae.model.readout import Readout, between_type_variance, principal_axes, softmax
+from jae.model.readout import Readout, axes_carry, between_type_variance, principal_axes, softmax
 
 CFG = JAEConfig(max_epochs=6, n_svd=20)
 
@@ -177,7 +177,7 @@ def test_a_head_near_the_uniform_guess_adds_almost_nothing_and_a_sure_one_adds_t
 def test_axes_from_the_reference_alone_leave_new_cells_less_spread_than_the_reference():
     """Round 33's mechanism: with few reference cells for the input's width, the top axes of the reference alone fit
     those cells' own noise, so cells outside the fit come out less spread along them; axes fitted on every cell
-    given to fit (the default) treat the reference and the query alike."""
+    given to fit treat the reference and the query alike."""
     from jae.datasets import simulate
 
     m = simulate(360, kind="multiome", n_genes=300, n_peaks=500, n_cell_types=3, n_batches=2, seed=4)
@@ -186,9 +186,9 @@ def test_axes_from_the_reference_alone_leave_new_cells_less_spread_than_the_refe
     m.obs["ct_ref"] = m.obs["cell_type"].astype(object).where(ref)
     cfg = replace(CFG, readout="components", n_svd=40, n_principal=30, max_epochs=2)
     spread = {}
-    for everyone in (True, False):
-        model = JAE(replace(cfg, principal_all_cells=everyone, type_cycle_shrink=everyone), seed=0, device="cpu").fit(
-            m, cell_type_key="ct_ref", progress_bar=False)
+    for everyone in (True, False):  # forced on, or off with round 38's small-reference rule turned off too
+        model = JAE(replace(cfg, principal_all_cells=everyone, type_cycle_shrink=everyone, axes_carry_min=0.0),
+                    seed=0, device="cpu").fit(m, cell_type_key="ct_ref", progress_bar=False)
         assert (model.readout.cycle_axes is not None) == everyone  # the opt-in shrink is fitted only when asked
         pcs = model.embed(m, key_added=None)[:, model.layout.n_cell_type:]
         spread[everyone] = pcs[~ref].var(axis=0).sum() / pcs[ref].var(axis=0).sum()
@@ -249,3 +249,68 @@ def test_a_type_part_the_cell_cycle_does_not_predict_is_left_alone():
     nan_scores = np.full((n, 2), np.nan)  # too few cell-cycle genes: no scores, no shrink
     assert _cycle_readout(nan_scores, logits, codes, X)[0].cycle_axes is None
 
+
+
+def _low_rank(n, rng, d=60, rank=5):
+    signal = rng.normal(size=(n, rank)) @ (3.0 * rng.normal(size=(rank, d)) / np.sqrt(d))
+    return (signal + rng.normal(size=(n, d))).astype(np.float32)
+
+
+def test_axes_carry_is_low_when_the_axes_fit_their_own_rows_noise_and_near_one_for_many_rows():
+    """Round 38: the cross-fitted share of captured variance that top axes keep on rows outside their fit."""
+    rng = np.random.default_rng(5)
+    few, many = _low_rank(80, rng), _low_rank(6000, rng)
+    low = axes_carry(few, 30, rows=np.ones(80, bool), seed=0)
+    high = axes_carry(many, 30, rows=np.ones(6000, bool), seed=0)
+    assert 0 < low < 0.75 and 0.95 < high <= 1.0
+    assert axes_carry(few, 30, rows=np.arange(80), seed=0) == low  # index rows and masks agree; seeded
+    assert axes_carry(few, 30, rows=np.arange(80), seed=1) != low
+    assert np.isnan(axes_carry(few, 3, rows=np.arange(3)))
+
+
+def test_within_batch_axes_ignore_a_shift_between_batch_means():
+    rng = np.random.default_rng(6)
+    X = _low_rank(400, rng, d=20, rank=3)
+    groups = np.repeat([0, 1], 200)
+    shifted = X + 8.0 * np.outer(groups, np.eye(20)[19]).astype(np.float32)  # batch 1 moved along feature 19
+    plain_mean, plain = principal_axes(shifted, 3)
+    mean, axes = principal_axes(shifted, 3, groups=groups)
+    assert abs(plain[0, 19]) > 0.8  # the shift is the top axis of the plain covariance
+    np.testing.assert_allclose(mean, shifted.mean(0), rtol=1e-5)  # the projection keeps the mean of every row
+    # the within-batch axes are those of the data before the shift
+    np.testing.assert_allclose(np.abs(axes @ principal_axes(X, 3)[1].T), np.eye(3), atol=0.05)
+    one = principal_axes(shifted, 3, groups=np.zeros(400, int))  # one group: the plain covariance
+    np.testing.assert_allclose(one[1], plain, atol=1e-6)
+    np.testing.assert_allclose(one[0], plain_mean, atol=1e-6)
+
+
+def test_small_reference_rule_fits_the_axes_on_every_cell_only_when_the_reference_axes_do_not_carry():
+    """Round 38: with a few reference cells and unlabelled cells in the fit, the axes come from every cell (within-
+    batch covariance) and the type part's cycle is shrunk; with many reference cells, with every cell labelled or
+    with the rule off, nothing changes."""
+    from jae.datasets import simulate
+
+    m = simulate(400, kind="multiome", n_genes=300, n_peaks=500, n_cell_types=3, n_batches=2, seed=4)
+    rng = np.random.default_rng(0)
+    cfg = replace(CFG, readout="components", n_svd=40, n_principal=30, max_epochs=2)
+    fits, few = {}, rng.random(m.n_obs) < 0.2
+    for share, rule in ((0.2, 0.85), (0.2, 0.0), (1.0, 0.85)):
+        ref = few if share < 1 else np.ones(m.n_obs, bool)
+        m.obs["ct_ref"] = m.obs["cell_type"].astype(object).where(ref)
+        model = JAE(replace(cfg, axes_carry_min=rule), seed=0, device="cpu").fit(
+            m, cell_type_key="ct_ref", progress_bar=False)
+        fits[share, rule] = model, ref
+    small, ref = fits[0.2, 0.85]
+    assert small.axes_carry is not None and small.axes_carry < 0.85
+    assert small.readout.cycle_axes is not None  # the cycle shrink is on
+    X, _ = small._features(m, layer="counts")
+    batch = m.obs["batch"].astype(str).to_numpy()
+    mean, axes = principal_axes(X, 30, groups=np.unique(batch, return_inverse=True)[1])
+    pcs = small.embed(m, key_added=None)[:, small.layout.n_cell_type:]
+    np.testing.assert_allclose(np.abs(pcs), np.abs((X - mean) @ axes.T), atol=2e-3)
+    off, _ = fits[0.2, 0.0]
+    assert off.axes_carry is None and off.readout.cycle_axes is None
+    np.testing.assert_allclose(np.abs(off.embed(m, key_added=None)[:, off.layout.n_cell_type:]),
+                               np.abs(_principal_components(X, ref, 0, 30)), atol=2e-3)
+    everyone, _ = fits[1.0, 0.85]  # no unlabelled cell: no query to squeeze, the rule is not measured
+    assert everyone.axes_carry is None and everyone.readout.cycle_axes is None

@@ -64,17 +64,23 @@ class JAEConfig:
     readout_unsupervised: ReadoutKind = "components"
     #: jae: columns of the principal part of the readout (principal components, or free units + components).
     n_principal: int = 50
-    #: jae, opt-in: fit the principal axes (the PCA start and the readout's principal part) on every cell given to
-    #: ``fit``, the unlabelled query cells too, not on the reference cells alone. On a few hundred reference cells
-    #: the top axes fit those cells' own noise, so new cells' principal parts come out about half as spread as the
-    #: reference cells' (tuning.md, round 33). With ``type_cycle_shrink`` it raised the eight selection sets' mean
-    #: validation margin (+0.0167 -> +0.0235, worst -0.0081 -> -0.0033) but lowered the 150,000-cell simulated
-    #: Multiome shape (-0.0148 -> -0.0220, the worst of the ten sets), so it is not the default.
+    #: jae: fit the principal axes (the PCA start and the readout's principal part) on every cell given to ``fit``,
+    #: the unlabelled query cells too (from the within-batch covariance, so no batch's mean defines an axis), not on
+    #: the reference cells alone. On a few hundred reference cells the top axes fit those cells' own noise, so new
+    #: cells' principal parts come out about half as spread as the reference cells' (tuning.md, round 33). False
+    #: leaves it to the small-reference rule below (the default); True forces it.
     principal_all_cells: bool = False
-    #: jae, opt-in: shrink the readout's cell-type part along the directions the reference cells' S/G2M scores
-    #: predict, each keeping the share of its variance the scores do not explain (:class:`jae.model.readout.Readout`),
-    #: so the cell cycle is counted once, in the principal part (round 33; not the default, see above).
+    #: jae: shrink the readout's cell-type part along the directions the reference cells' S/G2M scores predict, each
+    #: keeping the share of its variance the scores do not explain (:class:`jae.model.readout.Readout`), so the cell
+    #: cycle is counted once, in the principal part (round 33). False leaves it to the rule below; True forces it.
     type_cycle_shrink: bool = False
+    #: jae: the small-reference rule (tuning.md, round 38). When a fit has unlabelled cells and the reference cells'
+    #: top principal axes keep less than this share of their variance on reference cells outside their fit
+    #: (:func:`jae.model.readout.axes_carry`, a seeded 2-fold cross-fit), both settings above are on for that fit
+    #: (:func:`jae.model.readout.fit_principal_axes`). Validation margin over the eight selection sets +0.0167 ->
+    #: +0.0281, worst -0.0081 -> -0.0034; references of a few thousand cells (carry 0.87-0.96) and the 150,000-cell
+    #: shapes (0.99) are unchanged. 0 turns the rule off.
+    axes_carry_min: float = 0.85
     # --- pretraining -------------------------------------------------------------------------------------------
     lr: float = 1e-4  # seed
     batch_size: int = 32  # seed
@@ -118,6 +124,8 @@ class JAEConfig:
             raise ValueError(f"dropout must be in [0, 1), not {self.dropout}")
         if not 0 <= self.round_tolerance < 1:
             raise ValueError(f"round_tolerance must be in [0, 1), not {self.round_tolerance}")
+        if not 0 <= self.axes_carry_min <= 1:
+            raise ValueError(f"axes_carry_min must be in [0, 1], not {self.axes_carry_min}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
         for name in ("readout", "readout_unsupervised"):

@@ -20,7 +20,7 @@ from .query import query_features
 from .labels import fit_calibration
 from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
-from .model.readout import Readout, principal_axes
+from .model.readout import Readout, fit_principal_axes, principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import infer_organism
 from .train import Stage, resolve_device, split_validation, train_network
@@ -63,6 +63,7 @@ class JAE:
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
         self.calibration: LabelCalibration | None = None  # supervised models: calibrated confidence, unknown call
         self.voters = None  # supervised models: reference cells of the label-transfer vote (jae.model.voters)
+        self.axes_carry = None  # fit: the reference axes' cross-fitted carry (the small-reference rule), when measured
         self.adapter: QueryAdapter | None = None  # models made by map_query: input shifts of the query batches
         self.moments: FeatureMoments | None = None  # reference input's mean/covariance: fills in missing query input
         self.history = pd.DataFrame()
@@ -233,9 +234,11 @@ class JAE:
             phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
         principal_readout = cfg.readout_for() in ("principal", "components")
         principal = None  # one PCA of the reference features serves the PCA start and the readout
+        cycle_shrink, self.axes_carry = cfg.type_cycle_shrink, None
         if cfg.pca_init or principal_readout:
             n_axes = max(self.layout.n_free, cfg.n_principal if principal_readout else 0)
-            principal = principal_axes(X, n_axes, rows=None if cfg.principal_all_cells else ref)
+            principal, cycle_shrink, self.axes_carry = fit_principal_axes(
+                X, n_axes, ref=ref, batch=pd.factorize(batch)[0], config=cfg, seed=self.seed)
         with torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(self.seed)
             self.network = JAENetwork.from_config(cfg, preprocessor.n_output, self.layout).to(self.device)
@@ -262,7 +265,7 @@ class JAE:
             self.readout = Readout.fit(
                 X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
                 principal=principal, free_units=cfg.readout_for() == "principal",
-                phase=None if phase is None or not cfg.type_cycle_shrink else phase[ref],
+                phase=None if phase is None or not cycle_shrink else phase[ref],
             )
         self.moments = FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
         # label transfer (jae.labels): the calibrated head and the reference voters

@@ -22,6 +22,9 @@ The readout keeps the input's variance structure and lets cell type weigh exactl
   never more, whatever the sharpness of the softmax (which depends on when early stopping ended training); a head
   that has barely left the uniform guess (a few hundred reference cells, early stopping after a few epochs) gets
   almost nothing, instead of its noise blown up to the full between-type variance (tuning.md, round 27).
+- **small references** (:func:`fit_principal_axes`): the axes are the reference cells', unless their top axes do not
+  carry to reference cells outside their fit (:func:`axes_carry`): then they come from every cell given to ``fit``
+  (within-batch covariance) and the type part's cell-cycle directions are shrunk (tuning.md, round 38).
 - The batch units (trained towards a uniform guess, they hold no biology) and the phase units (a 2-d regression of
   the S/G2M scores, already present in the principal part) are left out; :meth:`jae.JAE.latent` still returns the
   whole latent vector.
@@ -31,11 +34,14 @@ Everything here is numpy; the readout's arrays are saved with the model's weight
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Readout", "softmax", "principal_axes", "between_type_variance"]
+__all__ = ["Readout", "softmax", "principal_axes", "axes_carry", "fit_principal_axes", "between_type_variance"]
+
+logger = logging.getLogger(__name__)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -46,28 +52,95 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def principal_axes(
-    X: np.ndarray, k: int, *, rows: np.ndarray | None = None, chunk: int = 65536
+    X: np.ndarray, k: int, *, rows: np.ndarray | None = None, groups: np.ndarray | None = None, chunk: int = 65536
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean ``(n_features,)`` and top ``k`` principal axes ``(k', n_features)`` of the rows ``rows`` of ``X``.
 
     The axes are the leading eigenvectors of the covariance, accumulated over row chunks in float64 (memory: one
     chunk plus a ``(n_features, n_features)`` matrix however many cells there are); ``k' = min(k, n_features,
     n_rows - 1)``; each axis's largest loading is positive, so the result does not depend on the solver's signs.
+    With ``groups`` (one integer code per row of ``X``, e.g. the batch) the covariance is the within-group one, each
+    row centred on its group's mean, so that no difference between group means defines an axis; the returned mean
+    is still the mean of all the rows used.
     """
     idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
     d = X.shape[1]
-    mean = np.zeros(d)
+    codes = np.zeros(len(idx), dtype=np.int64) if groups is None else np.asarray(groups)[idx].astype(np.int64)
+    n_groups = int(codes.max()) + 1 if len(codes) else 1
+    sums, counts = np.zeros((n_groups, d)), np.bincount(codes, minlength=n_groups).astype(np.float64)
     for start in range(0, len(idx), chunk):
-        mean += X[idx[start:start + chunk]].sum(axis=0, dtype=np.float64)
-    mean /= max(len(idx), 1)
+        block, block_codes = X[idx[start:start + chunk]], codes[start:start + chunk]
+        for g in np.unique(block_codes):
+            sums[g] += (block if n_groups == 1 else block[block_codes == g]).sum(axis=0, dtype=np.float64)
+    mean = sums.sum(axis=0) / max(len(idx), 1)
+    centres = sums / np.maximum(counts, 1.0)[:, None]
     cov = np.zeros((d, d))
     for start in range(0, len(idx), chunk):
-        centred = X[idx[start:start + chunk]].astype(np.float64) - mean
+        centred = X[idx[start:start + chunk]].astype(np.float64) - centres[codes[start:start + chunk]]
         cov += centred.T @ centred
     values, vectors = np.linalg.eigh(cov)  # ascending
     axes = vectors[:, ::-1][:, : max(min(k, d, len(idx) - 1), 0)].T
     signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
     return mean, axes * np.where(signs == 0, 1.0, signs)[:, None]
+
+
+def axes_carry(X: np.ndarray, k: int, *, rows: np.ndarray, seed: int = 0, chunk: int = 65536) -> float:
+    """How much of the variance that top-``k`` principal axes capture of the cells they were fitted on they also
+    capture of other cells like them: a seeded 2-fold cross-fit over the rows ``rows`` of ``X``, each half's axes
+    (and mean) applied to the other half, the captured variance divided by the half's own, averaged over the two
+    folds; clipped to [0, 1]. Near 1 when the axes are the population's; low when there are so few rows for the
+    features that the top axes fit the rows' own noise, so that new cells' principal parts come out squeezed next
+    to the fitted cells' (tuning.md, rounds 33 and 38). NaN with fewer than four rows.
+    """
+    idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+    if len(idx) < 4:
+        return float("nan")
+    perm = np.random.default_rng(seed).permutation(idx)
+    halves = (np.sort(perm[: len(perm) // 2]), np.sort(perm[len(perm) // 2:]))
+    ratios = []
+    for own, other in (halves, halves[::-1]):
+        mean, axes = principal_axes(X, k, rows=own, chunk=chunk)
+        mine, theirs = (_captured(X, r, mean, axes, chunk) for r in (own, other))
+        ratios.append(theirs / mine if mine > 0 else 1.0)
+    return float(np.clip(np.mean(ratios), 0.0, 1.0))
+
+
+def _captured(X: np.ndarray, idx: np.ndarray, mean: np.ndarray, axes: np.ndarray, chunk: int) -> float:
+    """Mean squared length of the rows ``idx`` of ``X``, centred on ``mean``, projected on ``axes`` (row chunks)."""
+    total = 0.0
+    for start in range(0, len(idx), chunk):
+        total += float((((X[idx[start:start + chunk]].astype(np.float64) - mean) @ axes.T) ** 2).sum())
+    return total / len(idx)
+
+
+def fit_principal_axes(
+    X: np.ndarray, k: int, *, ref: np.ndarray, batch: np.ndarray, config, seed: int
+) -> tuple[tuple[np.ndarray, np.ndarray], bool, float | None]:
+    """The principal axes of a fit (its PCA start and its readout's principal part), whether the readout shrinks the
+    type part's cell cycle, and the reference axes' carry (None when not measured); the small-reference rule.
+
+    The axes are the reference cells' (``ref``), unless the config forces them from every cell
+    (``principal_all_cells``) or the rule applies: the fit has unlabelled cells and the reference cells' top axes keep
+    less than ``config.axes_carry_min`` of their variance on reference cells outside their fit (:func:`axes_carry`).
+    Such axes hold the reference cells' own noise, so new cells' principal parts would come out squeezed beside the
+    reference cells' (a batch effect of the model's own making) and the type part, scaled on the reference cells,
+    would weigh on them more than its design; the rule then fits the axes on every cell and shrinks the type part's
+    cell-cycle directions (``type_cycle_shrink``). Axes from every cell come from the within-batch covariance
+    (``batch``: one code per row), so that no batch's mean, a query batch's shift above all, defines an axis
+    (tuning.md, rounds 33 and 38).
+    """
+    all_cells, shrink, carry = config.principal_all_cells, config.type_cycle_shrink, None
+    if not ref.all() and config.axes_carry_min > 0 and not (all_cells and shrink):
+        carry = axes_carry(X, k, rows=ref, seed=seed)
+        small = not carry >= config.axes_carry_min  # NaN (under four reference cells) counts as small
+        logger.info(
+            "principal axes from %s: the reference cells' top %d axes keep %.2f of their variance on reference "
+            "cells outside their fit (%s axes_carry_min %.2f)", "every cell" if small else "the reference cells",
+            k, carry, "below" if small else "at or above", config.axes_carry_min,
+        )
+        all_cells, shrink = all_cells or small, shrink or small
+    axes = principal_axes(X, k, rows=None if all_cells else ref, groups=batch if all_cells else None)
+    return axes, shrink, carry
 
 
 def _centroids(X: np.ndarray, codes: np.ndarray, n_types: int, *, rows: np.ndarray | None = None,
