@@ -157,3 +157,23 @@ def test_cli_map_writes_a_new_model_and_refuses_to_replace(reference, split, tmp
     assert main(["-q", *args]) == 1  # exists, no --overwrite
     assert main(["-q", *args[:5], "--out", str(ref_dir), *args[7:], "--overwrite"]) == 1  # never the reference
     assert {p.name: p.read_bytes() for p in ref_dir.iterdir()} == before
+
+
+def test_map_query_warns_when_the_reference_axes_do_not_carry_to_new_cells(reference, split, tmp_path, caplog):
+    """Round 38: fit keeps the reference axes' cross-fitted carry (saved with the model); map_query says when it is
+    below axes_carry_min, since mapped cells are then squeezed beside the reference's, and is silent otherwise."""
+    from dataclasses import replace
+
+    ref, query, _ = split
+    assert reference.axes_carry is not None and reference.axes_carry >= reference.config.axes_carry_min
+    caplog.set_level("WARNING", logger="jae.mapping")
+    reference.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
+    assert "few cells" not in caplog.text
+    few = ref[np.random.default_rng(0).random(ref.n_obs) < 0.25].copy()  # about 80 cells for 80 input columns
+    small = JAE(replace(CFG, n_svd=40, n_principal=30, max_epochs=2), seed=0, device="cpu").fit(few, progress_bar=False)
+    assert small.axes_carry < small.config.axes_carry_min
+    small.save(tmp_path / "small")
+    back = JAE.load(tmp_path / "small", device="cpu")
+    assert back.axes_carry == pytest.approx(small.axes_carry)
+    back.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
+    assert caplog.text.count("few cells for its input's width") == 1

@@ -43,10 +43,22 @@ def test_cell_type_part_carries_the_between_type_variance_the_head_resolves(fitt
     assert type_var < E[ref, n_ct:].var(axis=0).sum()  # a minority of the total: within-type structure stays
 
 
-def _principal_components(X, ref, start, stop):
+def _principal_components(X, ref, start, stop, batch=None):
+    """Components start..stop of the rows ``ref`` of ``X``: of the within-batch covariance when ``batch`` is given
+    (unsupervised fits and the small-reference rule, ``principal_within_batch``), each row centred on its batch's
+    mean for the fit only; of the plain covariance otherwise (a supervised fit's reference cells)."""
     Xr = X[ref].astype(np.float64)
-    _, _, vt = np.linalg.svd(Xr - Xr.mean(0), full_matrices=False)
+    centred = Xr - Xr.mean(0)
+    if batch is not None:
+        b = np.asarray(batch)[ref]
+        for g in np.unique(b):
+            centred[b == g] = Xr[b == g] - Xr[b == g].mean(0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
     return (X - Xr.mean(0)) @ vt[start:stop].T
+
+
+def _batch(mdata):
+    return mdata.obs["batch"].astype(str).to_numpy()
 
 
 def test_components_kind_reads_the_top_principal_components(query_mdata):
@@ -111,7 +123,13 @@ def test_unsupervised_mode_reads_the_principal_components_unless_asked(query_mda
     n = min(CFG.n_principal, 2 * CFG.n_svd)
     assert E.shape[1] == n and model.column_names[0] == "pc:0"
     everyone = np.ones(len(X), dtype=bool)
-    np.testing.assert_allclose(np.abs(E), np.abs(_principal_components(X, everyone, 0, n)), atol=2e-3)
+    np.testing.assert_allclose(np.abs(E), np.abs(_principal_components(X, everyone, 0, n, _batch(query_mdata))),
+                               atol=2e-3)
+    assert len(np.unique(_batch(query_mdata))) > 1  # so the two kinds of axes differ
+    plain = JAE(replace(cfg, principal_within_batch=False), seed=0, device="cpu").fit(
+        query_mdata, cell_type_key=None, progress_bar=False).embed(query_mdata, key_added=None)
+    np.testing.assert_allclose(np.abs(plain), np.abs(_principal_components(X, everyone, 0, n)), atol=2e-3)
+    assert not np.allclose(np.abs(plain), np.abs(E), atol=1e-2)
     kept = JAE(replace(cfg, readout_unsupervised="principal"), seed=0, device="cpu").fit(
         query_mdata, cell_type_key=None, progress_bar=False
     )  # round 22's readout: the free units first
@@ -312,5 +330,7 @@ def test_small_reference_rule_fits_the_axes_on_every_cell_only_when_the_referenc
     assert off.axes_carry is None and off.readout.cycle_axes is None
     np.testing.assert_allclose(np.abs(off.embed(m, key_added=None)[:, off.layout.n_cell_type:]),
                                np.abs(_principal_components(X, ref, 0, 30)), atol=2e-3)
-    everyone, _ = fits[1.0, 0.85]  # no unlabelled cell: no query to squeeze, the rule is not measured
-    assert everyone.axes_carry is None and everyone.readout.cycle_axes is None
+    everyone, _ = fits[1.0, 0.85]  # no unlabelled cell: no query to squeeze; the carry is kept for map_query
+    assert everyone.axes_carry is not None and everyone.readout.cycle_axes is None
+    np.testing.assert_allclose(np.abs(everyone.embed(m, key_added=None)[:, everyone.layout.n_cell_type:]),
+                               np.abs(_principal_components(X, np.ones(m.n_obs, bool), 0, 30)), atol=2e-3)

@@ -138,6 +138,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "adapter": None if getattr(model, "adapter", None) is None else {
             "batch_key": model.adapter.batch_key, "batches": list(model.adapter.batches)},
         "moments": getattr(model, "moments", None) is not None,  # the reference features' mean and covariance
+        # round 38 (optional): the reference axes' cross-fitted carry, read by map_query's small-reference warning
+        "axes_carry": _finite_or_none(getattr(model, "axes_carry", None)),
         "voters": None if getattr(model, "voters", None) is None else model.voters.describe(),
         "history": model.history.to_dict(orient="list"),
     }
@@ -254,6 +256,10 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     return model
 
 
+def _finite_or_none(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
 def _saved(tensors: dict, prefix: str, keys, error: str) -> dict:
     """``{key: tensors['<prefix>.<key>']}`` for ``keys``; ``ValueError(error)`` when any of them is missing."""
     parts = {k: tensors.get(f"{prefix}.{k}") for k in keys}
@@ -274,6 +280,7 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         parts = _saved(tensors, "calibration", ("centroids", "spreads"), damaged % "calibration")
         model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
     model.voters = None
+    model.axes_carry = d.get("axes_carry")  # round 38; files before it: None (map_query does not warn)
     if d.get("voters") is not None:
         parts = _saved(tensors, "voters", ("features", "codes"), damaged % "voters")
         try:

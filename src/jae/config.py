@@ -81,6 +81,11 @@ class JAEConfig:
     #: +0.0281, worst -0.0081 -> -0.0034; references of a few thousand cells (carry 0.87-0.96) and the 150,000-cell
     #: shapes (0.99) are unchanged. 0 turns the rule off.
     axes_carry_min: float = 0.85
+    #: jae: principal axes fitted on every cell (unsupervised fits, and the small-reference rule above) come from the
+    #: within-batch covariance, each cell centred on its batch's mean for the fit only (the projection keeps every
+    #: cell's position), so that no difference between batch means defines an axis (tuning.md, rounds 38-39). A
+    #: supervised fit's reference-cell axes keep the plain covariance. False: the plain covariance everywhere.
+    principal_within_batch: bool = True
     # --- pretraining -------------------------------------------------------------------------------------------
     lr: float = 1e-4  # seed
     batch_size: int = 32  # seed

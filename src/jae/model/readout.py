@@ -117,7 +117,7 @@ def fit_principal_axes(
     X: np.ndarray, k: int, *, ref: np.ndarray, batch: np.ndarray, config, seed: int
 ) -> tuple[tuple[np.ndarray, np.ndarray], bool, float | None]:
     """The principal axes of a fit (its PCA start and its readout's principal part), whether the readout shrinks the
-    type part's cell cycle, and the reference axes' carry (None when not measured); the small-reference rule.
+    type part's cell cycle, and the reference axes' carry (None with the rule off); the small-reference rule.
 
     The axes are the reference cells' (``ref``), unless the config forces them from every cell
     (``principal_all_cells``) or the rule applies: the fit has unlabelled cells and the reference cells' top axes keep
@@ -125,13 +125,14 @@ def fit_principal_axes(
     Such axes hold the reference cells' own noise, so new cells' principal parts would come out squeezed beside the
     reference cells' (a batch effect of the model's own making) and the type part, scaled on the reference cells,
     would weigh on them more than its design; the rule then fits the axes on every cell and shrinks the type part's
-    cell-cycle directions (``type_cycle_shrink``). Axes from every cell come from the within-batch covariance
-    (``batch``: one code per row), so that no batch's mean, a query batch's shift above all, defines an axis
-    (tuning.md, rounds 33 and 38).
+    cell-cycle directions (``type_cycle_shrink``). Axes from every cell, and the axes of an unsupervised fit, come
+    from the within-batch covariance (``batch``: one code per row; ``config.principal_within_batch``), so that no
+    batch's mean, a query batch's shift above all, defines an axis (tuning.md, rounds 33, 38 and 39); a supervised
+    fit's reference cells keep the plain covariance.
     """
-    all_cells, shrink, carry = config.principal_all_cells, config.type_cycle_shrink, None
-    if not ref.all() and config.axes_carry_min > 0 and not (all_cells and shrink):
-        carry = axes_carry(X, k, rows=ref, seed=seed)
+    all_cells, shrink = config.principal_all_cells, config.type_cycle_shrink
+    carry = axes_carry(X, k, rows=ref, seed=seed) if config.axes_carry_min > 0 else None  # kept for map_query
+    if carry is not None and not ref.all() and not (all_cells and shrink):
         small = not carry >= config.axes_carry_min  # NaN (under four reference cells) counts as small
         logger.info(
             "principal axes from %s: the reference cells' top %d axes keep %.2f of their variance on reference "
@@ -139,7 +140,8 @@ def fit_principal_axes(
             k, carry, "below" if small else "at or above", config.axes_carry_min,
         )
         all_cells, shrink = all_cells or small, shrink or small
-    axes = principal_axes(X, k, rows=None if all_cells else ref, groups=batch if all_cells else None)
+    within = config.principal_within_batch and (all_cells or config.mode == "unsupervised")
+    axes = principal_axes(X, k, rows=None if all_cells else ref, groups=batch if within else None)
     return axes, shrink, carry
 
 
