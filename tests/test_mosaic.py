@@ -283,7 +283,7 @@ def test_streamed_mosaic_fit_equals_in_memory_fit(cite, tmp_path, monkeypatch, c
     monkeypatch.setattr(pipeline, "BLOCK_ROWS", 256)  # several row blocks per modality
     in_memory = JAE(fast, seed=2, device="cpu").fit(mos, progress_bar=False)
 
-    with monkeypatch.context() as mp, caplog.at_level(logging.INFO, logger="jae.io.paired_files"):
+    with monkeypatch.context() as mp, caplog.at_level(logging.INFO, logger="jae.io"):
         _refuse_whole_reads(mp)
         streamed = JAE(fast, seed=2, device="cpu").fit(str(path), memory_budget=1, progress_bar=False)
     assert "streaming path: reading MosaicFiles(mosaic.h5mu: 1200 cells" in caplog.text
@@ -374,3 +374,46 @@ def test_mosaic_file_with_another_protein_panel_embeds_as_in_memory(cite, tmp_pa
     got = model.embed(str(tmp_path / "panel.h5mu"), key_added=None)
     assert np.isfinite(got).all() and int(prot_only.sum()) > 0
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_competition_files_with_different_cells_are_mosaic_data(cite, tmp_path, monkeypatch, caplog):
+    """Two competition .h5ad files whose cells differ: read into memory (jae.read_competition) or streamed
+    (open_competition(mosaic=True), the CLI's --mod1/--mod2), every cell is placed, a cell in one file only with
+    that modality alone, and both give the same model; without mosaic=True the files are refused in one line."""
+    from jae.cli import main
+    from jae.io import open_competition, read_competition
+    from jae.io.paired_files import DifferentCellsError
+    from jae.preprocess import pipeline
+
+    m, mos, model, rna_only, prot_only = cite
+    for name in ("rna", "prot"):
+        a = mos[name].copy()
+        a.obs = a.obs.join(mos.obs[["batch", "cell_type"]].astype(str))
+        a.write_h5ad(tmp_path / f"{name}.h5ad")
+    mod1, mod2 = tmp_path / "rna.h5ad", tmp_path / "prot.h5ad"
+    with pytest.raises(DifferentCellsError, match="hold different cells .*subset both to the shared cells"):
+        open_competition(mod1, mod2)
+    opened = open_competition(mod1, mod2, mosaic=True)
+    in_memory_data = read_competition(mod1, mod2)
+    assert opened.obs_names.equals(in_memory_data.obs_names) and opened.n_obs == mos.n_obs
+    assert opened.summary().startswith(f"1200 cells: {int((~rna_only & ~prot_only).sum())} with both modalities")
+    fast = JAEConfig(max_epochs=3, n_svd=20)
+    monkeypatch.setattr(pipeline, "BLOCK_ROWS", 256)
+    in_memory = JAE(fast, seed=2, device="cpu").fit(in_memory_data, progress_bar=False)
+    with monkeypatch.context() as mp:
+        _refuse_whole_reads(mp)
+        streamed = JAE(fast, seed=2, device="cpu").fit(opened, memory_budget=1, progress_bar=False)
+    np.testing.assert_allclose(in_memory.embed(in_memory_data, key_added=None),
+                               streamed.embed(in_memory_data, key_added=None), atol=1e-5)
+    with caplog.at_level(logging.INFO, logger="jae.io"):
+        assert main(["-q", "fit", "--mod1", str(mod1), "--mod2", str(mod2), "--max-epochs", "2", "--set", "n_svd=20",
+                     "--out", str(tmp_path / "model")]) == 0
+    assert "rna.h5ad and prot.h5ad hold mosaic data (rna.h5ad and prot.h5ad hold different cells" in caplog.text
+    fitted = JAE.load(tmp_path / "model", device="cpu")
+    assert main(["-q", "embed", "--mod1", str(mod1), "--mod2", str(mod2), "--model", str(tmp_path / "model"),
+                 "--finetune-epochs", "0", "--out", str(tmp_path / "emb.h5ad")]) == 0
+    import anndata as ad
+
+    emb = ad.read_h5ad(tmp_path / "emb.h5ad")
+    assert emb.obs_names.equals(in_memory_data.obs_names)
+    np.testing.assert_allclose(emb.X, fitted.embed(in_memory_data, key_added=None), atol=1e-5)

@@ -14,7 +14,8 @@ from jae.cli import main
 from jae.datasets import write_simulated
 from jae.io import read_competition
 from jae.io.chunked import BackedCounts
-from jae.io.paired_files import PairedFiles, open_competition, open_h5mu, parse_bytes, plan_input
+from jae.io.paired_files import PairedFiles, open_competition, open_h5mu
+from jae.io.plan import parse_bytes, plan_input
 from jae.preprocess.cell_cycle import CellCycleScorer, score_cell_cycle
 from jae.preprocess.normalize import log_normalize
 from jae.preprocess import pipeline
@@ -52,7 +53,7 @@ def _fit_both(files, monkeypatch, caplog, **fit_kwargs):
     in_memory = JAE(FAST, seed=2, device="cpu").fit(read_competition(*files[:2], annotations=files[2:] or None),
                                                     progress_bar=False, **fit_kwargs)
     opened = open_competition(*files[:2], annotations=files[2:] or None)
-    with monkeypatch.context() as m, caplog.at_level(logging.INFO, logger="jae.io.paired_files"):
+    with monkeypatch.context() as m, caplog.at_level(logging.INFO, logger="jae.io"):
         _no_load(m)
         streamed = JAE(FAST, seed=2, device="cpu").fit(opened, memory_budget=1, progress_bar=False, **fit_kwargs)
     assert "streaming path" in caplog.text and "over the memory budget" in caplog.text
@@ -102,7 +103,7 @@ def test_csc_files_are_read_whole_with_a_warning_and_give_the_same_features(data
     mdata = read_competition(*files)
     counts = [mdata[m].layers["counts"] for m in ("rna", "atac")]
     opened = open_competition(*files)
-    with caplog.at_level(logging.WARNING, logger="jae.io.paired_files"):
+    with caplog.at_level(logging.WARNING, logger="jae.io"):
         sources = opened.sources()
     assert "stored CSC" in caplog.text and ".tocsr()" in caplog.text
     pre_a, xa, sa = preprocess(counts, ("GEX", "ATAC"), opened.var_names, n_components=10, organism="human")
@@ -163,7 +164,7 @@ def test_plan_input_chooses_by_budget_and_says_why(sim_files, caplog):
     opened = open_competition(*sim_files)
     need_memory, need_stream = opened.memory_needed(in_memory=True), opened.memory_needed(in_memory=False)
     assert need_memory > need_stream > 0
-    with caplog.at_level(logging.INFO, logger="jae.io.paired_files"):
+    with caplog.at_level(logging.INFO, logger="jae.io"):
         assert plan_input(opened, memory_budget="100G") .__class__.__name__ == "MuData"
         assert "in-memory path" in caplog.text
         assert plan_input(opened, memory_budget=need_memory - 1) is opened

@@ -83,7 +83,7 @@ def test_fit_files_saves_the_fitted_model(data):
 def test_fit_files_streams_when_over_the_budget(data, tmp_path, caplog):
     import logging
 
-    with caplog.at_level(logging.INFO, logger="jae.io.paired_files"):
+    with caplog.at_level(logging.INFO, logger="jae.io"):
         result = jae.fit_files(data["h5mu"], tmp_path / "m", config=FAST, memory_budget=1, progress_bar=False)
     assert "streaming path" in caplog.text
     assert result.model.is_fitted

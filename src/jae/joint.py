@@ -144,7 +144,8 @@ class JAE:
         self, fitted. ``self.history`` holds the per-epoch losses.
         """
         from .io.mosaic_files import MosaicFiles
-        from .io.paired_files import PairedFiles, plan_input
+        from .io.paired_files import PairedFiles
+        from .io.plan import plan_input
         from .preprocess.pipeline import preprocess
 
         data = plan_input(data, memory_budget=memory_budget, modalities=modalities)

@@ -59,7 +59,7 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     ``data``: MuData, ``{name: AnnData}``, an AnnData of the RNA modality alone, or data on disk
     (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`, streamed in row blocks).
     """
-    from .io.paired_files import _as_files
+    from .io.plan import _as_files
 
     model._require_fitted()
     files = _as_files(data, None)

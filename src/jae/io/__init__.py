@@ -6,7 +6,8 @@ from .inputs import InputFiles
 from .modality import KINDS, MOD_NAMES, detect_kind, normalize_kind
 from .paired import PairedCounts, check_batches, get_annotation, get_paired
 from .mosaic_files import MosaicFiles, open_mosaic_h5mu
-from .paired_files import PairedFiles, open_competition, open_h5mu, plan_input
+from .paired_files import PairedFiles, open_competition, open_h5mu
+from .plan import plan_input
 from .readers import join_annotations, make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs
 from .validate import check_fit_annotations, validate_counts
 from .write import write_atomic, write_embedding_h5ad

@@ -27,6 +27,20 @@ def examples(values, n: int = 3) -> str:
     return shown + (", ..." if len(values) > n else "")
 
 
+def unique_cells(index, what: str) -> pd.Index:
+    """``index`` as a :class:`pandas.Index` after checking its cell names are unique; ``what`` names the modality or
+    file in the one-line error, which names the fix."""
+    index = pd.Index(index)
+    if not index.is_unique:
+        dup = index[index.duplicated()].unique()
+        raise ValueError(
+            f"{what} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be unique to match "
+            "cells between modalities: make them unique in both modalities the same way, e.g. by appending the "
+            "sample or batch"
+        )
+    return index
+
+
 def feature_indexer(var_names, expected: pd.Index, *, name: str, reference: str = "the model") -> np.ndarray | None:
     """Columns taking ``var_names`` to the ``expected`` order; None when already in it.
 

@@ -138,10 +138,11 @@ class InputFiles:
         Returns
         -------
         :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, or :class:`jae.io.MosaicFiles`
-        for an ``.h5mu`` whose modalities hold different cells. A Cell Ranger file and RNA-only files are always
+        for an ``.h5mu`` whose modalities, or two competition files that, hold different cells. A Cell Ranger file and RNA-only files are always
         read whole.
         """
-        from .paired_files import open_competition, open_h5mu, plan_input
+        from .paired_files import open_competition, open_h5mu
+        from .plan import plan_input
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only and not plan:
@@ -156,5 +157,5 @@ class InputFiles:
                 files = files.with_annotations(joined, replace_existing=True)
         else:
             files = open_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
-                                     mod2_kind=self.mod2_kind)
+                                     mod2_kind=self.mod2_kind, mosaic=True)
         return plan_input(files, memory_budget=memory_budget, what=what) if plan else files

@@ -25,7 +25,7 @@ from .modality import MOD_NAMES
 from .mosaic import MosaicCells, mosaic_union
 from .paired_files import FilesOnDisk, H5muParts, read_h5mu_parts
 
-__all__ = ["MosaicFiles", "open_mosaic_h5mu", "mosaic_files"]
+__all__ = ["MosaicFiles", "open_mosaic_h5mu", "mosaic_files", "competition_mosaic_files"]
 
 
 @dataclass(frozen=True)
@@ -87,20 +87,11 @@ def open_mosaic_h5mu(
 
 def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFiles:
     """:class:`MosaicFiles` from what :func:`jae.io.paired_files.read_h5mu_parts` read of the file."""
-    from .features import examples
+    from .features import unique_cells
     from .readers import read_h5mu
 
     names = (parts.rna, parts.other)
-    indexes = []
-    for m in names:
-        index = pd.Index(parts.mods[m][0].index)
-        if not index.is_unique:
-            dup = index[index.duplicated()].unique()
-            raise ValueError(
-                f"modality {m!r} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
-                "unique to match cells between modalities: make them unique, e.g. by appending the sample"
-            )
-        indexes.append(index)
+    indexes = [unique_cells(parts.mods[m][0].index, f"modality {m!r}") for m in names]
     union, observed = mosaic_union(indexes, pd.Index(parts.global_obs.index), names)
     prefixed = {f"{m}:{c}" for m in parts.available for c in (parts.mods[m][0].columns if m in parts.mods else [])}
     columns = {}
@@ -122,4 +113,31 @@ def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFi
         rows=tuple(indexes),
         uns={k: parts.uns[k] for k in ("dataset_id", "organism") if k in parts.uns},
         loader=(read_h5mu, dict(path=parts.path, rna=parts.rna, other=parts.other, other_kind=other_kind)),
+    )
+
+
+def competition_mosaic_files(paths, frames, kinds, *, uns: dict, loader: tuple) -> MosaicFiles:
+    """:class:`MosaicFiles` over two competition-layout ``.h5ad`` files holding different cells (RNA first):
+    ``frames`` are each file's ``(obs, var, uns, counts location)`` as :func:`jae.io.open_competition` read them.
+    The cells are the RNA file's, then the other file's others, the order :func:`jae.io.read_competition` gives
+    them in memory; ``obs`` holds the RNA file's columns, then the other file's missing ones."""
+    from .features import unique_cells
+
+    indexes = [unique_cells(frame[0].index, p.name) for p, frame in zip(paths, frames)]
+    names = tuple(MOD_NAMES[k] for k in kinds)
+    union, observed = mosaic_union(indexes, None, names)
+    columns = {}
+    for frame in frames:
+        for c in frame[0].columns:
+            columns.setdefault(c, frame[0][c].reindex(union))
+    return MosaicFiles(
+        obs=pd.DataFrame(columns, index=union),
+        names=names,
+        kinds=tuple(kinds),
+        var_names=tuple(frame[1].index.astype(str) for frame in frames),
+        observed=observed,
+        counts=tuple(BackedCounts(p, layer=frame[3]) for p, frame in zip(paths, frames)),
+        rows=tuple(indexes),
+        uns=uns,
+        loader=loader,
     )

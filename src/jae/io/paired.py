@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .features import examples
+from .features import examples, unique_cells
 from .modality import detect_kind, normalize_kind
 from .validate import validate_counts
 
@@ -168,14 +168,7 @@ def get_paired(
     names, kind_pair = _choose(mods, modalities, kinds)
 
     for name in names:
-        index = mods[name].obs_names
-        if not index.is_unique:
-            dup = index[index.duplicated()].unique()
-            raise ValueError(
-                f"modality {name!r} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
-                "unique to pair modalities: make them unique in both modalities the same way, e.g. by appending "
-                "the sample or batch"
-            )
+        unique_cells(mods[name].obs_names, f"modality {name!r}")
     index_rna, index_other = (mods[n].obs_names for n in names)
     if not index_rna.equals(index_other):
         only_rna = index_rna.difference(index_other, sort=False)

@@ -2,8 +2,8 @@
 
 :func:`open_competition` and :func:`open_h5mu` are the lazy twins of :func:`jae.io.read_competition` and
 :func:`jae.io.read_h5mu`: they read ``obs``, ``var`` and ``uns`` (small) and leave the count matrices in the file.
-:func:`plan_input` decides, from the files' metadata and a memory budget, whether to read the data into memory
-(:meth:`PairedFiles.load`) or to stream it; :class:`jae.JAE` accepts either.
+:func:`jae.io.plan.plan_input` decides, from the files' metadata and a memory budget, whether to read the data
+into memory (:meth:`PairedFiles.load`) or to stream it; :class:`jae.JAE` accepts either.
 """
 
 from __future__ import annotations
@@ -15,21 +15,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import h5py
-import numpy as np
 import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
 from .modality import MOD_NAMES, detect_kind, normalize_kind
 from .readers import pair_kinds, pick_other_modality
 
-__all__ = ["PairedFiles", "open_competition", "open_h5mu", "plan_input", "default_memory_budget", "parse_bytes"]
+__all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
 
 logger = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike
 
-#: Share of the machine's available memory used as the default budget (others may share the machine).
-BUDGET_SHARE = 0.5
 #: Bytes of a fitting process before any data: Python, numpy/scipy, torch, anndata (measured about 0.4-0.5 GB).
 PROCESS_BYTES = 500_000_000
 
@@ -228,18 +225,23 @@ def _kind(var: pd.DataFrame, name: str | None) -> str | None:
 
 def open_competition(
     mod1: PathLike, mod2: PathLike, *, annotations: PathLike | Sequence[PathLike] | None = None,
-    layer: str | None = "counts", mod2_kind: str | None = None,
-) -> PairedFiles:
+    layer: str | None = "counts", mod2_kind: str | None = None, mosaic: bool = False,
+):
     """Open paired data in the competition layout without reading the counts (see :func:`jae.io.read_competition`).
 
     Parameters
     ----------
     mod1, mod2, annotations, layer, mod2_kind
         As for :func:`jae.io.read_competition`.
+    mosaic
+        Files holding different cells raise :class:`DifferentCellsError`, or with ``mosaic=True`` are opened as
+        :class:`jae.io.MosaicFiles` over the union of their cells (a cell in one file only has that modality
+        alone), as :func:`jae.io.read_competition` reads them into memory.
 
     Returns
     -------
-    :class:`PairedFiles`; ``obs`` holds mod1's (GEX's) per-cell columns, then the annotation columns.
+    :class:`PairedFiles` (or :class:`jae.io.MosaicFiles`); ``obs`` holds mod1's (GEX's) per-cell columns (then, for
+    mosaic files, mod2's other columns), then the annotation columns.
     """
     from .readers import _check_file, _readable, read_competition
 
@@ -261,13 +263,26 @@ def open_competition(
     if inferred:
         mod2_kind = kinds[1]
     obs = frames[order[0]][0]
-    misordered = _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order])
     uns = {}
     for key in ("dataset_id", "organism"):
         for i in order:
             if key in frames[i][2]:
                 uns[key] = frames[i][2][key]
                 break
+    loader = (read_competition, dict(mod1=paths[0], mod2=paths[1], layer=layer)
+              | ({} if mod2_kind is None else {"mod2_kind": mod2_kind}))
+    try:
+        misordered = _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order],
+                                       fix="subset both to the shared cells")
+    except DifferentCellsError as err:
+        if not mosaic:
+            raise
+        from .mosaic_files import competition_mosaic_files
+
+        logger.info("%s and %s hold mosaic data (%s)", paths[0].name, paths[1].name, err.summary)
+        data = competition_mosaic_files([paths[i] for i in order], [frames[i] for i in order],
+                                        [kinds[i] for i in order], uns=uns, loader=loader)
+        return data.with_annotations(annotations) if annotations is not None else data
     data = PairedFiles(
         counts=tuple(BackedCounts(paths[i], layer=frames[i][3]) for i in order),
         names=tuple(MOD_NAMES[kinds[i]] for i in order),
@@ -275,8 +290,7 @@ def open_competition(
         var_names=tuple(frames[i][1].index.astype(str) for i in order),
         obs=obs,
         uns=uns,
-        loader=(read_competition, dict(mod1=paths[0], mod2=paths[1], layer=layer)
-                | ({} if mod2_kind is None else {"mod2_kind": mod2_kind})),
+        loader=loader,
         misordered=misordered,
     )
     return data.with_annotations(annotations) if annotations is not None else data
@@ -390,7 +404,9 @@ class DifferentCellsError(ValueError):
         self.summary = summary
 
 
-def _check_same_cells(first: pd.Index, second: pd.Index, names) -> str | None:
+def _check_same_cells(
+    first: pd.Index, second: pd.Index, names, *, fix: str = "subset both to the shared cells"
+) -> str | None:
     """None when both modalities hold the same cells in the same order; the reason streaming must refuse them when
     they hold the same cells in another order (read whole, they are paired by name); raises when the cells differ."""
     if first.equals(second):
@@ -404,96 +420,5 @@ def _check_same_cells(first: pd.Index, second: pd.Index, names) -> str | None:
     only_first, only_second = first.difference(second), second.difference(first)
     raise DifferentCellsError(
         f"{names[0]} and {names[1]} hold different cells ({len(only_first)} only in {names[0]}, {len(only_second)} "
-        f"only in {names[1]})", "subset both to the shared cells"
+        f"only in {names[1]})", fix
     )
-
-
-# ------------------------------------------------------------------------------------------------ memory budget
-def parse_bytes(value) -> int:
-    """``'8G'``, ``'512M'``, ``'2.5GB'``, ``'1e9'`` or a number of bytes -> bytes."""
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return int(value)
-    text = str(value).strip().upper().removesuffix("B").removesuffix("I")
-    units = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
-    try:
-        if text and text[-1] in units:
-            return int(float(text[:-1]) * units[text[-1]])
-        return int(float(text))
-    except ValueError:
-        raise ValueError(f"memory budget {value!r} is not a size; write e.g. '8G', '512M' or a number of bytes") from None
-
-
-def default_memory_budget() -> int:
-    """Half of the memory available now (``MemAvailable`` in ``/proc/meminfo``; 4 GB when that is unknown)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(int(line.split()[1]) * 1024 * BUDGET_SHARE)
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * BUDGET_SHARE)
-    except (ValueError, OSError, AttributeError):
-        return 4 * 10**9
-
-
-def _as_files(data, modalities):
-    """``data`` as :class:`PairedFiles` (or :class:`jae.io.MosaicFiles` when its modalities hold different cells)
-    when it lives on disk (PairedFiles, MosaicFiles, a path, a backed MuData), else None."""
-    if isinstance(data, FilesOnDisk):
-        return data
-    if isinstance(data, (str, os.PathLike)):
-        path = data
-        rna, other = modalities if modalities is not None else ("rna", None)
-    elif getattr(data, "isbacked", False) and getattr(data, "filename", None) and hasattr(data, "mod"):
-        names = list(data.mod)
-        path = data.filename
-        rna, other = modalities if modalities is not None else (
-            next((n for n in names if n in ("rna", "gex", "RNA", "GEX")), "rna"), None
-        )
-    else:
-        return None
-    return open_h5mu(path, rna=rna, other=other, mosaic=True)
-
-
-def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
-    """Choose how to read ``data``: into memory when the estimate fits ``memory_budget``, else stream it.
-
-    Parameters
-    ----------
-    data
-        :class:`PairedFiles`, :class:`jae.io.MosaicFiles`, the path of an ``.h5mu`` file, a backed MuData, or data
-        already in memory (MuData or ``{name: AnnData}``, returned as it is).
-    memory_budget
-        Bytes (or a string like ``'8G'``) the in-memory path may use; by default half the available memory.
-    modalities
-        ``(rna_name, other_name)`` for an ``.h5mu`` path or a backed MuData.
-    what
-        The calling step, for the log line.
-
-    Returns
-    -------
-    The in-memory data (MuData) or the files to stream (:class:`PairedFiles`, or :class:`jae.io.MosaicFiles` for
-    an ``.h5mu`` whose modalities hold different cells); one log line says which and why.
-    """
-    files = _as_files(data, modalities)
-    if files is None:
-        logger.info("%s: data already in memory; preprocessing in row blocks", what)
-        return data
-    budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
-    need = files.memory_needed(in_memory=True)
-    if need <= budget:
-        logger.info(
-            "%s: in-memory path: reading %s needs about %.2f GB, within the memory budget of %.2f GB",
-            what, files, need / 1e9, budget / 1e9,
-        )
-        return files.load()
-    if getattr(files, "misordered", None):
-        raise ValueError(f"{files.misordered} (about {need / 1e9:.1f} GB; the budget is {budget / 1e9:.1f} GB)")
-    logger.info(
-        "%s: streaming path: reading %s into memory would need about %.2f GB, over the memory budget of %.2f GB; "
-        "streaming row blocks from disk (about %.2f GB)",
-        what, files, need / 1e9, budget / 1e9, files.memory_needed(in_memory=False) / 1e9,
-    )
-    return files

@@ -1,0 +1,112 @@
+"""Whether data on disk is read into memory or streamed from it: the memory budget.
+
+:func:`plan_input` compares the files' estimated in-memory size (:meth:`jae.io.PairedFiles.memory_needed`) with a
+budget (by default half the available memory) and returns the data read whole, or the files to stream in row blocks;
+one log line says which and why.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+
+from .paired_files import FilesOnDisk, open_h5mu
+
+__all__ = ["plan_input", "default_memory_budget", "parse_bytes"]
+
+logger = logging.getLogger(__name__)
+
+#: Share of the machine's available memory used as the default budget (others may share the machine).
+BUDGET_SHARE = 0.5
+
+
+def parse_bytes(value) -> int:
+    """``'8G'``, ``'512M'``, ``'2.5GB'``, ``'1e9'`` or a number of bytes -> bytes."""
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return int(value)
+    text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+    units = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(float(text))
+    except ValueError:
+        raise ValueError(f"memory budget {value!r} is not a size; write e.g. '8G', '512M' or a number of bytes") from None
+
+
+def default_memory_budget() -> int:
+    """Half of the memory available now (``MemAvailable`` in ``/proc/meminfo``; 4 GB when that is unknown)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(int(line.split()[1]) * 1024 * BUDGET_SHARE)
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * BUDGET_SHARE)
+    except (ValueError, OSError, AttributeError):
+        return 4 * 10**9
+
+
+def _as_files(data, modalities):
+    """``data`` as :class:`PairedFiles` (or :class:`jae.io.MosaicFiles` when its modalities hold different cells)
+    when it lives on disk (PairedFiles, MosaicFiles, a path, a backed MuData), else None."""
+    if isinstance(data, FilesOnDisk):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        path = data
+        rna, other = modalities if modalities is not None else ("rna", None)
+    elif getattr(data, "isbacked", False) and getattr(data, "filename", None) and hasattr(data, "mod"):
+        names = list(data.mod)
+        path = data.filename
+        rna, other = modalities if modalities is not None else (
+            next((n for n in names if n in ("rna", "gex", "RNA", "GEX")), "rna"), None
+        )
+    else:
+        return None
+    return open_h5mu(path, rna=rna, other=other, mosaic=True)
+
+
+def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
+    """Choose how to read ``data``: into memory when the estimate fits ``memory_budget``, else stream it.
+
+    Parameters
+    ----------
+    data
+        :class:`PairedFiles`, :class:`jae.io.MosaicFiles`, the path of an ``.h5mu`` file, a backed MuData, or data
+        already in memory (MuData or ``{name: AnnData}``, returned as it is).
+    memory_budget
+        Bytes (or a string like ``'8G'``) the in-memory path may use; by default half the available memory.
+    modalities
+        ``(rna_name, other_name)`` for an ``.h5mu`` path or a backed MuData.
+    what
+        The calling step, for the log line.
+
+    Returns
+    -------
+    The in-memory data (MuData) or the files to stream (:class:`PairedFiles`, or :class:`jae.io.MosaicFiles` for
+    an ``.h5mu`` whose modalities hold different cells); one log line says which and why.
+    """
+    files = _as_files(data, modalities)
+    if files is None:
+        logger.info("%s: data already in memory; preprocessing in row blocks", what)
+        return data
+    budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
+    need = files.memory_needed(in_memory=True)
+    if need <= budget:
+        logger.info(
+            "%s: in-memory path: reading %s needs about %.2f GB, within the memory budget of %.2f GB",
+            what, files, need / 1e9, budget / 1e9,
+        )
+        return files.load()
+    if getattr(files, "misordered", None):
+        raise ValueError(f"{files.misordered} (about {need / 1e9:.1f} GB; the budget is {budget / 1e9:.1f} GB)")
+    logger.info(
+        "%s: streaming path: reading %s into memory would need about %.2f GB, over the memory budget of %.2f GB; "
+        "streaming row blocks from disk (about %.2f GB)",
+        what, files, need / 1e9, budget / 1e9, files.memory_needed(in_memory=False) / 1e9,
+    )
+    return files
