@@ -138,8 +138,8 @@ class InputFiles:
         Returns
         -------
         :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, or :class:`jae.io.MosaicFiles`
-        for an ``.h5mu`` whose modalities, or two competition files that, hold different cells. A Cell Ranger file and RNA-only files are always
-        read whole.
+        when the modalities (of an ``.h5mu``, or the two competition files) hold different cells. A Cell Ranger file
+        and RNA-only files are always read whole.
         """
         from .paired_files import open_competition, open_h5mu
         from .plan import plan_input

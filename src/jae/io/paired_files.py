@@ -272,8 +272,7 @@ def open_competition(
     loader = (read_competition, dict(mod1=paths[0], mod2=paths[1], layer=layer)
               | ({} if mod2_kind is None else {"mod2_kind": mod2_kind}))
     try:
-        misordered = _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order],
-                                       fix="subset both to the shared cells")
+        misordered = _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order])
     except DifferentCellsError as err:
         if not mosaic:
             raise
@@ -282,17 +281,17 @@ def open_competition(
         logger.info("%s and %s hold mosaic data (%s)", paths[0].name, paths[1].name, err.summary)
         data = competition_mosaic_files([paths[i] for i in order], [frames[i] for i in order],
                                         [kinds[i] for i in order], uns=uns, loader=loader)
-        return data.with_annotations(annotations) if annotations is not None else data
-    data = PairedFiles(
-        counts=tuple(BackedCounts(paths[i], layer=frames[i][3]) for i in order),
-        names=tuple(MOD_NAMES[kinds[i]] for i in order),
-        kinds=tuple(kinds[i] for i in order),
-        var_names=tuple(frames[i][1].index.astype(str) for i in order),
-        obs=obs,
-        uns=uns,
-        loader=loader,
-        misordered=misordered,
-    )
+    else:
+        data = PairedFiles(
+            counts=tuple(BackedCounts(paths[i], layer=frames[i][3]) for i in order),
+            names=tuple(MOD_NAMES[kinds[i]] for i in order),
+            kinds=tuple(kinds[i] for i in order),
+            var_names=tuple(frames[i][1].index.astype(str) for i in order),
+            obs=obs,
+            uns=uns,
+            loader=loader,
+            misordered=misordered,
+        )
     return data.with_annotations(annotations) if annotations is not None else data
 
 
@@ -404,9 +403,7 @@ class DifferentCellsError(ValueError):
         self.summary = summary
 
 
-def _check_same_cells(
-    first: pd.Index, second: pd.Index, names, *, fix: str = "subset both to the shared cells"
-) -> str | None:
+def _check_same_cells(first: pd.Index, second: pd.Index, names) -> str | None:
     """None when both modalities hold the same cells in the same order; the reason streaming must refuse them when
     they hold the same cells in another order (read whole, they are paired by name); raises when the cells differ."""
     if first.equals(second):
@@ -420,5 +417,5 @@ def _check_same_cells(
     only_first, only_second = first.difference(second), second.difference(first)
     raise DifferentCellsError(
         f"{names[0]} and {names[1]} hold different cells ({len(only_first)} only in {names[0]}, {len(only_second)} "
-        f"only in {names[1]})", fix
+        f"only in {names[1]})", "subset both to the shared cells"
     )
