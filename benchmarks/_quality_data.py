@@ -52,7 +52,11 @@ SIMULATED = {
 }
 #: real shapes for the selection protocol (never in the quality table): name -> (real set, cells kept). A seeded
 #: subsample of PBMC10k has the shape of the unseen sets where cc_cons collapsed (about 1.3k cells, one batch).
-SUBSAMPLED = {"pbmc10k_small": ("pbmc10k_cite", 1300)}
+SUBSAMPLED = {"pbmc10k_small": ("pbmc10k_cite", 1300),
+              # round 40: twice that size, so that the validation split's pseudo-reference (650 cells) has the size of
+              # the unseen 1.3k-cell set's reference half; and the same pseudo-reference size on two other sets
+              "pbmc10k_2600": ("pbmc10k_cite", 2600), "reapseq_2600": ("reapseq_pbmc", 2600),
+              "snare_1300": ("snare_mouse_cortex", 1300)}
 
 
 @dataclass
