@@ -44,6 +44,11 @@ SIMULATED = {
     "sim_cite_small": dict(n_cells=1300, kind="cite", n_genes=1500, n_proteins=14, n_cell_types=10, n_batches=1),
     # a Multiome-like set with three batches
     "sim_multiome": dict(n_cells=3000, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=6, n_batches=3),
+    # session 16: the other two unseen shapes of issue 12 (800 CITE-seq cells in two batches; 2,600 RNA+ATAC cells
+    # in three batches), for a check of their query rows (never used to choose)
+    "sim_cite_800": dict(n_cells=800, kind="cite", n_genes=1500, n_proteins=14, n_cell_types=8, n_batches=2),
+    "sim_multiome_2600": dict(n_cells=2600, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=6,
+                              n_batches=3),
     # atlas-sized shapes for rules that act only on large references (batch size): the validation split's
     # pseudo-reference holds a quarter of the cells, about 34,000 training cells; too slow for routine rounds
     "sim_multiome_150k": dict(n_cells=150_000, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=12,
