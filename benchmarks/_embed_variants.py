@@ -432,6 +432,17 @@ def run(name, seeds, out_path, settings):
                     embs = variants_pretrained(model, X, Z, inner_ref, labels, batch, true_phase=tp)
                 embs["library"] = E_lib
                 embs["svd_baseline"] = base
+                if os.environ.get("JAE_VARIANTS_T"):  # session 16: the type part as the predicted type centroid
+                    # (P @ M in the span of the reference types' input centroids) instead of the simplex
+                    K = model.layout.n_cell_type
+                    P = model.readout.probabilities(E_lib, model.layout).astype(np.float64)
+                    yl = np.asarray(labels).astype(str)
+                    M = np.stack([X[inner_ref & (yl == t)].mean(0) for t in model.cell_types])
+                    w = np.array([(yl[inner_ref] == t).mean() for t in model.cell_types])
+                    mu = w @ M
+                    Ub, _ = _pca_basis(np.sqrt(w)[:, None] * (M - mu), K)
+                    T = (P @ M - mu) @ Ub
+                    embs["lib_T"] = np.hstack([T, np.zeros((len(T), K - T.shape[1])), E_lib[:, K:]])
                 # session 13: the library's type part beside the top 50 PCs fitted on the reference cells, on every
                 # cell, or on every cell after removing each batch's mean (the projection keeps the global mean)
                 K = model.layout.n_cell_type
