@@ -134,6 +134,8 @@ def test_calibration_is_the_mixtures_on_heldout_cells_and_is_logged(few, caplog)
     with caplog.at_level(logging.INFO, logger="jae.labels"):
         m = JAE(CFG, seed=0, device="cpu").fit(ref, progress_bar=False)
     assert any("expected calibration error of the head + 15-NN vote mixture" in r.getMessage() for r in caplog.records)
+    # 12 held-out cells cannot set a 5% quantile: the fit says so once
+    assert sum("fewer than the 20 its 5% quantile needs" in r.getMessage() for r in caplog.records) == 1
     cal = m.calibration
     assert cal.mixed and 0 <= cal.ece <= 1 and np.isfinite(cal.knn_threshold)
     _, val_idx = split_validation(ref.n_obs, CFG.val_fraction, seed=m.seed)
@@ -284,3 +286,12 @@ def test_files_without_the_head_threshold_keep_the_knn_call():
     scores = unknown_scores(m, m.embed(mdata, key_added=None))
     assert "head" not in scores
     assert (m.predict_cell_type(mdata)["unknown"].to_numpy() == (scores["knn"] > 1)).all()
+
+
+def test_no_small_threshold_warning_with_enough_heldout_cells(caplog):
+    """400 reference cells hold out 40 for calibration: enough for the unknown call's 5% quantile, so no warning."""
+    m = simulate(400, kind="multiome", n_genes=300, n_peaks=400, n_cell_types=4, n_batches=2, seed=6)
+    with caplog.at_level(logging.WARNING, logger="jae.labels"):
+        model = JAE(JAEConfig(max_epochs=2, n_svd=20), seed=0, device="cpu").fit(m, progress_bar=False)
+    assert model.calibration.n_heldout >= 20
+    assert not any("quantile needs" in r.getMessage() for r in caplog.records)

@@ -21,7 +21,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .model.calibration import LabelCalibration
+from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.readout import softmax
 from .model.voters import K_VOTE, Voters, mixture, nearest
 
@@ -147,6 +147,13 @@ def fit_calibration(
         "calibration error of the head + %d-NN vote mixture %.4f (at temperature 1: %.4f)",
         len(voters), cal.n_heldout, cal.temperature, K_VOTE, cal.ece, cal.ece_raw,
     )
+    if 0 < cal.n_heldout < round(1 / UNKNOWN_QUANTILE):
+        logger.warning(
+            "the 'unknown' call's threshold rests on %d held-out reference cells, fewer than the %d its %.0f%% quantile "
+            "needs, so it is their least confident one: expect known cells flagged unknown (BMMC starters: 16-31%%); "
+            "read the confidence instead, or fit a larger reference", cal.n_heldout, round(1 / UNKNOWN_QUANTILE),
+            100 * UNKNOWN_QUANTILE,
+        )
     return cal, voters
 
 
