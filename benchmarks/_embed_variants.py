@@ -432,9 +432,9 @@ def run(name, seeds, out_path, settings):
                     embs = variants_pretrained(model, X, Z, inner_ref, labels, batch, true_phase=tp)
                 embs["library"] = E_lib
                 embs["svd_baseline"] = base
+                K = model.layout.n_cell_type
                 if os.environ.get("JAE_VARIANTS_T"):  # session 16: the type part as the predicted type centroid
                     # (P @ M in the span of the reference types' input centroids) instead of the simplex
-                    K = model.layout.n_cell_type
                     P = model.readout.probabilities(E_lib, model.layout).astype(np.float64)
                     yl = np.asarray(labels).astype(str)
                     M = np.stack([X[inner_ref & (yl == t)].mean(0) for t in model.cell_types])
@@ -445,7 +445,6 @@ def run(name, seeds, out_path, settings):
                     embs["lib_T"] = np.hstack([T, np.zeros((len(T), K - T.shape[1])), E_lib[:, K:]])
                 # session 13: the library's type part beside the top 50 PCs fitted on the reference cells, on every
                 # cell, or on every cell after removing each batch's mean (the projection keeps the global mean)
-                K = model.layout.n_cell_type
                 for tag, rows, centre in (("ref", inner_ref, False), ("all", None, False), ("allbc", None, True)):
                     A = X if rows is None else X[rows]
                     mu = A.mean(0)

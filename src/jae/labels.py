@@ -147,12 +147,12 @@ def fit_calibration(
         "calibration error of the head + %d-NN vote mixture %.4f (at temperature 1: %.4f)",
         len(voters), cal.n_heldout, cal.temperature, K_VOTE, cal.ece, cal.ece_raw,
     )
-    if 0 < cal.n_heldout < round(1 / UNKNOWN_QUANTILE):
+    needed = round(1 / UNKNOWN_QUANTILE)  # cells a quantile at UNKNOWN_QUANTILE needs to be more than the minimum
+    if 0 < cal.n_heldout < needed:
         logger.warning(
             "the 'unknown' call's threshold rests on %d held-out reference cells, fewer than the %d its %.0f%% quantile "
             "needs, so it is their least confident one: expect known cells flagged unknown (BMMC starters: 16-31%%); "
-            "read the confidence instead, or fit a larger reference", cal.n_heldout, round(1 / UNKNOWN_QUANTILE),
-            100 * UNKNOWN_QUANTILE,
+            "read the confidence instead, or fit a larger reference", cal.n_heldout, needed, 100 * UNKNOWN_QUANTILE,
         )
     return cal, voters
 
