@@ -285,6 +285,10 @@ def h5mu_with_three_modalities(files, work):
     return ["fit", "--h5mu", "x.h5mu", "--out", "model"]
 
 
+def h5ad_holding_one_modality(files, work):
+    return ["fit", "--h5ad", files["mod1"], "--out", "model"]  # the RNA alone: no feature types, no obsm proteins
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -311,6 +315,7 @@ CASES = {
     mod2_without_feature_types: ["feature_types", "--mod2-kind"],
     h5mu_with_missing_layer: ["'raw'", "--layer"],
     h5mu_with_three_modalities: ["atac2", "--other-mod"],
+    h5ad_holding_one_modality: ["holds one modality", "--mod1 and --mod2", "--h5mu"],
 }
 
 

@@ -111,9 +111,9 @@ class JAE:
         ----------
         data
             MuData (or ``{name: AnnData}``) with an RNA modality and an ATAC or protein modality, raw counts in
-            ``layer``; or data on disk: :func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`, an ``.h5mu``
-            path or a backed MuData, read into memory when it fits ``memory_budget`` and streamed in row blocks
-            otherwise (same result either way).
+            ``layer``; one AnnData holding both (:func:`jae.io.split_anndata`); or data on disk:
+            :func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`, an ``.h5mu`` path or a backed MuData, read
+            into memory when it fits ``memory_budget`` and streamed in row blocks otherwise (same result either way).
         batch_key
             Column of ``obs`` with the batch of each cell; None treats all cells as one batch (e.g. one sample).
         cell_type_key
@@ -148,7 +148,7 @@ class JAE:
         from .io.plan import plan_input
         from .preprocess.pipeline import preprocess
 
-        data = plan_input(data, memory_budget=memory_budget, modalities=modalities)
+        data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
         streamed = isinstance(data, PairedFiles)
         if isinstance(data, MosaicFiles) or (not streamed and is_mosaic(data, modalities=modalities, layer=layer)):
             return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,

@@ -56,7 +56,8 @@ class QueryFeatures(NamedTuple):
 def query_features(model, data, *, layer: str | None = "counts") -> QueryFeatures:
     """The input features of ``data``'s cells for the fitted ``model`` (see the module docstring).
 
-    ``data``: MuData, ``{name: AnnData}``, an AnnData of the RNA modality alone, or data on disk
+    ``data``: MuData, ``{name: AnnData}``, one AnnData holding both modalities (:func:`jae.io.split_anndata`) or the
+    RNA modality alone, or data on disk
     (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`, streamed in row blocks).
     """
     from .io.plan import _as_files
@@ -65,7 +66,7 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     files = _as_files(data, None)
     if files is not None:
         return _from_files(model, files, data)
-    mods = _modalities(data)
+    mods = _modalities(data, layer=layer)
     names = _pick(model, mods)
     rna, other = (mods[n] if n is not None else None for n in names)
     if rna is not None and other is not None and not is_mosaic({n: mods[n] for n in names}, modalities=names,
@@ -84,14 +85,18 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
 
 
 # ----------------------------------------------------------------------------------------- finding the modalities
-def _modalities(data) -> dict:
+def _modalities(data, *, layer: str | None) -> dict:
+    """``{name: AnnData}`` of ``data``; one AnnData is both modalities when it holds both
+    (:func:`jae.io.split_anndata`), else the RNA modality alone."""
+    from .io.single import split_anndata
+
     if isinstance(data, Mapping):
         return dict(data)
     if hasattr(data, "mod"):
         return dict(data.mod)
-    if hasattr(data, "var_names") and hasattr(data, "X"):  # one AnnData: the RNA modality alone
-        return {"rna": data}
-    raise TypeError(f"expected a MuData, a dict of AnnData or an AnnData of RNA, got {type(data).__name__}")
+    if hasattr(data, "var_names") and hasattr(data, "X"):
+        return split_anndata(data, layer=layer) or {"rna": data}
+    raise TypeError(f"expected a MuData, a dict of AnnData or an AnnData, got {type(data).__name__}")
 
 
 def _pick(model, mods: dict) -> tuple[str, str | None]:

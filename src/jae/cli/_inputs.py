@@ -1,4 +1,5 @@
-"""Input options shared by the CLI verbs (competition files, a MuData file or a Cell Ranger file), parsed once into
+"""Input options shared by the CLI verbs (competition files, a MuData file, a Cell Ranger file or one .h5ad holding
+both modalities), parsed once into
 a :class:`jae.io.InputFiles`: the verbs hand that to their library call and never read files themselves."""
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ def batch_key(value: str | None) -> str | None:
 
 
 def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True) -> None:
-    g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x)")
+    g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x, --h5ad)")
     g.add_argument("--mod1", type=Path, help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
     g.add_argument("--mod2", type=Path, help="competition layout: ATAC or ADT .h5ad")
     g.add_argument("--h5mu", type=Path, help="MuData file with an RNA and an ATAC or protein modality")
     g.add_argument("--10x", dest="tenx", type=Path, help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
+    g.add_argument("--h5ad", type=Path,
+                   help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "
+                        "Antibody Capture (scanpy.read_10x_h5(..., gex_only=False)), or proteins in "
+                        "obsm['protein_expression'] (scvi-tools)")
     g.add_argument("--rna-mod", default="rna", help="RNA modality name in --h5mu (default: rna)")
     g.add_argument("--other-mod", default=None, help="second modality name in --h5mu (default: the other one)")
     g.add_argument("--layer", default="counts", help="layer with raw counts; 'X' for .X (default: counts)")
@@ -42,20 +47,20 @@ def add_memory_budget_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def input_files(args: argparse.Namespace, *, rna_only: bool = False):
-    """The input options as a :class:`jae.io.InputFiles`: the one reading of ``--mod1/--mod2/--h5mu/--10x``,
+    """The input options as a :class:`jae.io.InputFiles`: the one reading of ``--mod1/--mod2/--h5mu/--10x/--h5ad``,
     ``--annotations``, ``--rna-mod``, ``--other-mod``, ``--mod2-kind`` and ``--layer`` (``X`` or ``None``: ``.X``).
     ``rna_only``: ``--mod1`` may come alone (query cells with RNA only, for ``jae embed`` / ``jae map``)."""
     from ..io import InputFiles
 
-    given = [x for x in (args.mod1 or args.mod2, args.h5mu, args.tenx) if x]
+    given = [x for x in (args.mod1 or args.mod2, args.h5mu, args.tenx, args.h5ad) if x]
     if len(given) != 1:
-        raise ValueError("give exactly one input: --mod1 and --mod2, or --h5mu, or --10x")
+        raise ValueError("give exactly one input: --mod1 and --mod2, or --h5mu, or --10x, or --h5ad")
     if args.mod2 and not args.mod1:
         raise ValueError("the competition layout needs --mod1 (GEX) with --mod2 (ATAC or ADT)")
     if args.mod1 and not args.mod2 and not rna_only:
         raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
     return InputFiles(
-        mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, tenx=args.tenx, annotations=getattr(args, "annotations", []),
+        mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, tenx=args.tenx, h5ad=args.h5ad, annotations=getattr(args, "annotations", []),
         rna=args.rna_mod, other=args.other_mod, layer=None if args.layer in ("X", "None") else args.layer,
         mod2_kind=args.mod2_kind,
     )

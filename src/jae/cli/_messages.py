@@ -15,12 +15,12 @@ __all__ = ["cli_message"]
 
 # (pattern, replacement), applied in order; the most specific phrases come first.
 _PHRASES: tuple[tuple[str, str], ...] = (
-    (r"^(mod1|mod2|annotation|\.h5mu) file ", lambda m: f"--{m.group(1).lstrip('.').replace('annotation', 'annotations')} file "),
+    (r"^(mod1|mod2|annotation|\.h5mu|\.h5ad) file ", lambda m: f"--{m.group(1).lstrip('.').replace('annotation', 'annotations')} file "),
     (r"^(train_mod1|train_mod2|test_mod1) file ", lambda m: f"--{m.group(1).replace('_', '-')} file "),
     (r"^Cell Ranger \.h5 file ", "--10x file "),
     # the file workflows (jae.workflows) name their outputs by argument; each argument is the verb's flag
-    (r"^out \*\.h5mu writes a copy of an h5mu input; with mod1/mod2 or tenx inputs use out \*\.h5ad",
-     "--out *.h5mu writes a copy of an --h5mu input; with --mod1/--mod2 or --10x use --out *.h5ad"),
+    (r"^out \*\.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out \*\.h5ad",
+     "--out *.h5mu writes a copy of an --h5mu input; with --mod1/--mod2, --10x or --h5ad use --out *.h5ad"),
     (r"\bpass labels_out=None", "drop --labels-out"),
     (r"^(out|labels_out|output|save_model|epochs) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
     (r"\b(another|for|of|as) (out|labels_out|output|save_model)\b(?! path)",
@@ -40,6 +40,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"(?:mod2_kind|other_kind|kind)=['\"]?(ATAC|ADT)['\"]?(?: (?:or|/) (?:mod2_kind=|other_kind=|kind=)?['\"]?(ATAC|ADT)['\"]?)*",
      "--mod2-kind ATAC or ADT"),
     (r"kind=['\"]GEX['\"], ['\"]ATAC['\"] or ['\"]ADT['\"]", "--mod2-kind ATAC or ADT"),
+    (r"\bmod1= and mod2= \(two \.h5ad files\), or h5mu=", "--mod1 and --mod2 (two .h5ad files), or --h5mu"),
     (r"\bother=<name>", "--other-mod NAME"),
     (r"\brna=<name[^>]*>", "--rna-mod NAME"),
     (r"\blayer=None", "--layer X"),

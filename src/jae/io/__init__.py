@@ -8,7 +8,9 @@ from .paired import PairedCounts, check_batches, get_annotation, get_paired
 from .mosaic_files import MosaicFiles, open_mosaic_h5mu
 from .paired_files import PairedFiles, open_competition, open_h5mu
 from .plan import plan_input
-from .readers import join_annotations, make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs
+from .single import split_anndata
+from .readers import (join_annotations, make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs,
+                      read_paired_h5ad)
 from .validate import check_fit_annotations, validate_counts
 from .write import write_atomic, write_embedding_h5ad
 
@@ -31,6 +33,8 @@ __all__ = [
     "join_annotations",
     "make_mudata",
     "read_10x_h5",
+    "read_paired_h5ad",
+    "split_anndata",
     "read_competition",
     "read_h5ad",
     "read_h5mu",

@@ -1,7 +1,7 @@
 """Paired data named by its files: the one description of an input that the file workflows and the CLI share.
 
 :class:`InputFiles` names the competition layout (a GEX ``.h5ad`` and an ATAC/ADT ``.h5ad``), an ``.h5mu`` or a Cell
-Ranger ``.h5``, with annotation files joined by cell name and the layer holding raw counts. :meth:`InputFiles.open`
+Ranger ``.h5`` or one ``.h5ad`` holding both modalities, with annotation files joined by cell name and the layer holding raw counts. :meth:`InputFiles.open`
 reads it into memory when it fits a memory budget and otherwise leaves it on disk for streaming
 (:func:`jae.io.plan_input`); :meth:`InputFiles.read` always reads it.
 """
@@ -23,7 +23,7 @@ PathLike = str | os.PathLike
 
 @dataclass(frozen=True)
 class InputFiles:
-    """Paired single-cell data on disk: exactly one of ``mod1`` + ``mod2``, ``h5mu`` or ``tenx``.
+    """Paired single-cell data on disk: exactly one of ``mod1`` + ``mod2``, ``h5mu``, ``tenx`` or ``h5ad``.
 
     Parameters
     ----------
@@ -33,6 +33,10 @@ class InputFiles:
         A MuData file with an RNA modality and an ATAC or protein modality (:func:`jae.io.read_h5mu`).
     tenx
         A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`); always read whole.
+    h5ad
+        One ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`: ``var['feature_types']`` as
+        ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
+        scvi-tools keeps them); always read whole.
     annotations
         ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined by cell name.
     rna, other
@@ -52,6 +56,7 @@ class InputFiles:
     mod2: PathLike | None = None
     h5mu: PathLike | None = None
     tenx: PathLike | None = None
+    h5ad: PathLike | None = None
     annotations: Sequence[PathLike] = field(default=())
     rna: str = "rna"
     other: str | None = None
@@ -59,14 +64,14 @@ class InputFiles:
     mod2_kind: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("mod1", "mod2", "h5mu", "tenx"):
+        for name in ("mod1", "mod2", "h5mu", "tenx", "h5ad"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, Path(getattr(self, name)))
         annotations = [self.annotations] if isinstance(self.annotations, (str, os.PathLike)) else self.annotations
         object.__setattr__(self, "annotations", tuple(Path(p) for p in annotations or ()))
-        given = [x for x in (self.mod1 or self.mod2, self.h5mu, self.tenx) if x is not None]
+        given = [x for x in (self.mod1 or self.mod2, self.h5mu, self.tenx, self.h5ad) if x is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one input: mod1= and mod2=, or h5mu=, or tenx=")
+            raise ValueError("give exactly one input: mod1= and mod2=, or h5mu=, or tenx=, or h5ad=")
         if self.mod1 is None and self.mod2 is not None:
             raise ValueError("the competition layout needs mod1= (GEX), with mod2= (ATAC or ADT) or alone (RNA only)")
 
@@ -79,11 +84,14 @@ class InputFiles:
     @property
     def paths(self) -> list[Path]:
         """Every file named (outputs must never be written over these)."""
-        return [p for p in (self.mod1, self.mod2, self.h5mu, self.tenx, *self.annotations) if p is not None]
+        return [p for p in (self.mod1, self.mod2, self.h5mu, self.tenx, self.h5ad, *self.annotations)
+                if p is not None]
 
     @property
     def source(self) -> str:
-        """``'competition'``, ``'h5mu'`` or ``'10x'``."""
+        """``'competition'``, ``'h5mu'``, ``'10x'`` or ``'h5ad'``."""
+        if self.h5ad is not None:
+            return "h5ad"
         return "h5mu" if self.h5mu is not None else "10x" if self.tenx is not None else "competition"
 
     def read(self, *, annotations: bool = True):
@@ -91,11 +99,11 @@ class InputFiles:
 
         Returns
         -------
-        :class:`mudata.MuData` as :func:`jae.io.read_competition`, :func:`jae.io.read_h5mu` or
-        :func:`jae.io.read_10x_h5` give it, with the annotation files' columns in ``obs`` (unless
+        :class:`mudata.MuData` as :func:`jae.io.read_competition`, :func:`jae.io.read_h5mu`,
+        :func:`jae.io.read_10x_h5` or :func:`jae.io.read_paired_h5ad` give it, with the annotation files' columns in ``obs`` (unless
         ``annotations=False``).
         """
-        from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu
+        from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu, read_paired_h5ad
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only:
@@ -113,6 +121,8 @@ class InputFiles:
                                     mod2_kind=self.mod2_kind)
         if self.source == "h5mu":
             mdata = read_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind)
+        elif self.source == "h5ad":
+            mdata = read_paired_h5ad(self.h5ad, layer=self.layer)
         else:
             mdata = read_10x_h5(self.tenx)
         if joined:
@@ -138,8 +148,8 @@ class InputFiles:
         Returns
         -------
         :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, or :class:`jae.io.MosaicFiles`
-        when the modalities (of an ``.h5mu``, or the two competition files) hold different cells. A Cell Ranger file
-        and RNA-only files are always read whole.
+        when the modalities (of an ``.h5mu``, or the two competition files) hold different cells. A Cell Ranger file,
+        one ``.h5ad`` holding both modalities and RNA-only files are always read whole.
         """
         from .paired_files import open_competition, open_h5mu
         from .plan import plan_input
@@ -148,7 +158,7 @@ class InputFiles:
         if self.rna_only and not plan:
             raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
                              "or mapped with a fitted model (jae embed / jae map)")
-        if self.source == "10x" or self.rna_only:  # RNA only: always read whole
+        if self.source in ("10x", "h5ad") or self.rna_only:  # always read whole
             return self.read(annotations=annotations)
         if self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
             files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer,

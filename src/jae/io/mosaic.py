@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from .features import examples
 from .paired import _as_csr, _choose, _joint_obs, _matrix
+from .single import modalities_of
 from .validate import validate_counts
 
 __all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "MosaicCells"]
@@ -99,20 +100,12 @@ def missing_rows(X) -> np.ndarray:
     return np.isnan(X).all(axis=1) if X.shape[1] else np.zeros(X.shape[0], dtype=bool)
 
 
-def _mods(data) -> tuple[dict, pd.DataFrame | None]:
-    if isinstance(data, Mapping):
-        return dict(data), None
-    if hasattr(data, "mod"):
-        return dict(data.mod), data.obs
-    raise TypeError(f"expected a MuData or a dict of two AnnData objects, got {type(data).__name__}")
-
-
 def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | None = "counts",
               kinds: Sequence[str] | Mapping[str, str] | None = None) -> bool:
     """Whether some cell of ``data`` (MuData or ``{name: AnnData}``) lacks one of the two modalities: the modalities
     hold different cells, or a modality's row is entirely NaN. False for anything else (data on disk, one AnnData)."""
     try:
-        mods, _ = _mods(data)
+        mods, _ = modalities_of(data, layer=layer)
         names, _ = _choose(mods, modalities, kinds)
     except (TypeError, ValueError, KeyError):
         return False  # not two modalities: get_paired gives the message
@@ -166,7 +159,7 @@ def get_mosaic(
         For duplicated cell names, a cell measured in neither modality, a partly-NaN row, or counts failing
         :func:`jae.io.validate_counts`; every message names the problem and the fix.
     """
-    mods, global_obs = _mods(data)
+    mods, global_obs = modalities_of(data, layer=layer)
     names, kind_pair = _choose(mods, modalities, kinds)
     indexes, matrices = [], []
     for name in names:

@@ -12,6 +12,7 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .modality import detect_kind, normalize_kind
+from .single import modalities_of
 from .validate import validate_counts
 
 __all__ = ["PairedCounts", "get_paired", "get_annotation", "check_batches"]
@@ -135,7 +136,8 @@ def get_paired(
     Parameters
     ----------
     data
-        A :class:`mudata.MuData`, or a dict ``{name: AnnData}``.
+        A :class:`mudata.MuData`, a dict ``{name: AnnData}``, or one AnnData holding both modalities
+        (:func:`jae.io.split_anndata`: ``var['feature_types']``, or proteins in ``obsm['protein_expression']``).
     modalities
         ``(rna_name, other_name)``; by default the two modalities of ``data`` (an error when there are not
         exactly two). They are returned RNA first whatever the order given.
@@ -159,12 +161,7 @@ def get_paired(
         For cells that differ between the modalities, duplicated cell names, an unknown or repeated modality kind,
         or counts that fail :func:`jae.io.validate_counts`.
     """
-    if isinstance(data, Mapping):
-        mods, global_obs = dict(data), None
-    elif hasattr(data, "mod"):
-        mods, global_obs = dict(data.mod), data.obs
-    else:
-        raise TypeError(f"get_paired needs a MuData or a dict of two AnnData objects, got {type(data).__name__}")
+    mods, global_obs = modalities_of(data, layer=layer)
     names, kind_pair = _choose(mods, modalities, kinds)
 
     for name in names:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import os
 
+import anndata as ad
 import numpy as np
 
 from .paired_files import FilesOnDisk, open_h5mu
+from .single import modalities_of
 
 __all__ = ["plan_input", "default_memory_budget", "parse_bytes"]
 
@@ -70,20 +72,23 @@ def _as_files(data, modalities):
     return open_h5mu(path, rna=rna, other=other, mosaic=True)
 
 
-def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
+def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", layer: str | None = "counts"):
     """Choose how to read ``data``: into memory when the estimate fits ``memory_budget``, else stream it.
 
     Parameters
     ----------
     data
         :class:`PairedFiles`, :class:`jae.io.MosaicFiles`, the path of an ``.h5mu`` file, a backed MuData, or data
-        already in memory (MuData or ``{name: AnnData}``, returned as it is).
+        already in memory (MuData or ``{name: AnnData}``, returned as it is; one AnnData holding both modalities is
+        split into ``{name: AnnData}`` here, once: :func:`jae.io.split_anndata`).
     memory_budget
         Bytes (or a string like ``'8G'``) the in-memory path may use; by default half the available memory.
     modalities
         ``(rna_name, other_name)`` for an ``.h5mu`` path or a backed MuData.
     what
         The calling step, for the log line.
+    layer
+        The layer holding raw counts, for an AnnData to split.
 
     Returns
     -------
@@ -93,7 +98,7 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit"):
     files = _as_files(data, modalities)
     if files is None:
         logger.info("%s: data already in memory; preprocessing in row blocks", what)
-        return data
+        return modalities_of(data, layer=layer)[0] if isinstance(data, ad.AnnData) else data
     budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
     need = files.memory_needed(in_memory=True)
     if need <= budget:

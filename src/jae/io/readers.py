@@ -21,7 +21,7 @@ import pandas as pd
 
 from .modality import MOD_NAMES, detect_kind, normalize_kind, pair_from_names
 
-__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_h5ad", "read_obs", "join_annotations", "make_mudata"]
+__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs", "join_annotations", "make_mudata"]
 
 logger = logging.getLogger(__name__)
 
@@ -293,6 +293,50 @@ def read_h5mu(
     return mdata
 
 
+def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuData:
+    """Read one ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`).
+
+    Parameters
+    ----------
+    path
+        The ``.h5ad``: ``var['feature_types']`` marking Gene Expression and Peaks or Antibody Capture (as
+        ``scanpy.read_10x_h5(..., gex_only=False)`` reads a Cell Ranger file), or RNA with protein counts in
+        ``obsm['protein_expression']`` (scvi-tools' CITE-seq layout).
+    layer
+        Layer holding raw counts; None: ``.X``.
+
+    Returns
+    -------
+    MuData with modalities ``'rna'`` and ``'atac'`` / ``'prot'``, raw counts in ``.layers['counts']``, the file's
+    ``obs`` columns in ``mdata.obs``, its other ``obsm`` entries and ``uns``.
+
+    Raises
+    ------
+    ValueError
+        For a file holding one modality, naming the two layouts.
+    """
+    from .single import PROTEIN_KEY, split_anndata
+
+    path = _check_file(path, what=".h5ad")
+    source = read_h5ad(path, what=".h5ad")
+    mods = split_anndata(source, layer=layer)
+    if mods is None:
+        raise ValueError(
+            f"{path.name} holds one modality ({source.n_vars} features, no var['feature_types'] with two kinds, no "
+            f"obsm[{PROTEIN_KEY!r}]); give the second modality: mod1= and mod2= (two .h5ad files), or h5mu="
+        )
+    for name, adata in mods.items():
+        adata.obs = pd.DataFrame(index=adata.obs_names)
+        _counts_layer(adata, where=f"{path.name} ({name})", layer=layer)
+    mdata = make_mudata(mods)
+    _add_obs_columns(mdata, source.obs, what=path.name)
+    for key in source.obsm:
+        if key != PROTEIN_KEY:
+            mdata.obsm[key] = source.obsm[key]
+    mdata.uns.update(source.uns)
+    return mdata
+
+
 def _decode(values: np.ndarray) -> np.ndarray:
     return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values], dtype=object)
 
@@ -347,22 +391,16 @@ def read_10x_h5(path: PathLike) -> md.MuData:
         raise ValueError(
             f"{path.name} holds only Gene Expression features; jae needs a second modality (Peaks or Antibody Capture)"
         )
-    obs = pd.DataFrame(index=pd.Index(barcodes, name=None))
-    mods = {}
-    for kind in ("GEX", "ATAC", "ADT"):
-        mask = kinds == kind
-        if not mask.any():
-            continue
-        var_names = pd.Index(names[mask])
-        if not var_names.is_unique:
-            var_names = pd.Index(ad.utils.make_index_unique(var_names))
-        var = pd.DataFrame(
-            {"gene_ids": ids[mask], "feature_types": kind, "genome": genome[mask]}, index=var_names
-        )
-        Xk = X[:, np.flatnonzero(mask)]
-        adata = ad.AnnData(X=Xk, obs=obs.copy(), var=var)
+    from .single import split_anndata
+
+    var = pd.DataFrame({"gene_ids": ids, "feature_types": kinds, "genome": genome}, index=pd.Index(names))
+    with warnings.catch_warnings():  # names repeated across feature types (a protein and its gene) are split apart
+        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
+        mods = split_anndata(ad.AnnData(X=X, obs=pd.DataFrame(index=pd.Index(barcodes, name=None)), var=var),
+                             layer=None)
+    for adata in mods.values():
+        adata.var_names_make_unique()
         adata.layers["counts"] = adata.X
-        mods[MOD_NAMES[kind]] = adata
     logger.info("read %s: %d cells, modalities %s", path.name, n_cells, {k: v.n_vars for k, v in mods.items()})
     return make_mudata(mods)
 

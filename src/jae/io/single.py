@@ -1,0 +1,135 @@
+"""One AnnData holding both modalities: the layouts scanpy and scvi-tools users keep paired data in.
+
+- **Feature types in one matrix**: ``scanpy.read_10x_h5(path, gex_only=False)`` (or ``read_10x_mtx``) keeps a Cell
+  Ranger file's Gene Expression, Peaks and Antibody Capture features side by side, marked by ``var['feature_types']``.
+- **Proteins in ``obsm``** (scvi-tools' CITE-seq layout, as totalVI reads it): RNA counts in ``.X`` or a layer, the
+  protein counts in ``obsm['protein_expression']``, a DataFrame whose columns name the proteins (or an array, whose
+  names then come from ``uns['protein_expression_names']`` when present).
+
+:func:`split_anndata` turns either into ``{'rna': AnnData, 'atac' | 'prot': AnnData}``, which every part of jae takes
+as it takes a MuData; :func:`modalities_of` is the one place where the inputs held in memory (MuData, a dict of
+AnnData, or such an AnnData) are unpacked into modalities.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from .modality import MOD_NAMES, normalize_kind
+
+__all__ = ["split_anndata", "modalities_of", "PROTEIN_KEY"]
+
+logger = logging.getLogger(__name__)
+
+#: The ``obsm`` key of scvi-tools' CITE-seq layout (``protein_expression_obsm_key`` in its tutorials and datasets).
+PROTEIN_KEY = "protein_expression"
+
+
+def _is_anndata(data) -> bool:
+    return isinstance(data, ad.AnnData)
+
+
+def _columns(adata: ad.AnnData, cols: np.ndarray, *, layer: str | None, obs: pd.DataFrame) -> ad.AnnData:
+    """The columns ``cols`` of ``adata`` as a new AnnData holding ``.X`` and the counts ``layer`` only (``adata`` itself
+    is not touched)."""
+    X = adata.X[:, cols] if adata.X is not None else None
+    layers = {layer: adata.layers[layer][:, cols]} if layer is not None and layer in adata.layers else {}
+    return ad.AnnData(X=X, obs=obs, var=adata.var.iloc[cols].copy(), layers=layers)
+
+
+def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
+                  protein_key: str = PROTEIN_KEY) -> dict[str, ad.AnnData] | None:
+    """The two modalities held in one AnnData, or None when it holds one.
+
+    Parameters
+    ----------
+    adata
+        Cells x features. Not modified; the modalities are new AnnData objects holding its column slices.
+    layer
+        The layer holding raw counts (None: ``.X``); only it and ``.X`` are carried into the modalities.
+    protein_key
+        The ``obsm`` key holding protein counts (scvi-tools' default ``'protein_expression'``).
+
+    Returns
+    -------
+    ``{'rna': AnnData, 'atac' | 'prot': AnnData}`` (RNA first; all three when Peaks and Antibody Capture are both
+    there, for the caller's ``modalities`` to choose), with the cells of ``adata``; the RNA modality
+    keeps a copy of ``adata.obs`` (batches, cell types), the other an empty ``obs``. Protein counts from ``obsm`` sit in the
+    second modality's ``.X`` and, when ``layer`` is set, in that layer too. None when ``adata`` holds one modality.
+
+    Raises
+    ------
+    ValueError
+        For feature types jae does not know, several feature types without RNA among them, or an
+        ``obsm`` protein matrix of the wrong shape; each message names the fix.
+    """
+    empty = pd.DataFrame(index=adata.obs_names.copy())
+    if "feature_types" in adata.var.columns:
+        values = np.asarray(adata.var["feature_types"]).astype(str)
+        uniq, inverse = np.unique(values, return_inverse=True)
+        kinds = np.array([normalize_kind(v) for v in uniq], dtype=object)[inverse]
+        present = [k for k in ("GEX", "ATAC", "ADT") if (kinds == k).any()]
+        if len(present) > 1:
+            if "GEX" not in present:
+                raise ValueError(
+                    f"the AnnData holds the feature types {sorted(set(values))} and no Gene Expression; jae pairs RNA "
+                    "with Peaks or Antibody Capture"
+                )
+            mods = {}
+            for kind in present:
+                cols = np.flatnonzero(kinds == kind)
+                obs = adata.obs.copy() if kind == "GEX" else empty
+                mods[MOD_NAMES[kind]] = _columns(adata, cols, layer=layer, obs=obs)
+            logger.info("one AnnData split by var['feature_types']: %s",
+                        {name: m.n_vars for name, m in mods.items()})
+            return mods
+    if protein_key in adata.obsm:
+        prot = adata.obsm[protein_key]
+        if prot.shape[0] != adata.n_obs:
+            raise ValueError(f"obsm[{protein_key!r}] has {prot.shape[0]} rows but the AnnData has {adata.n_obs} cells")
+        if isinstance(prot, pd.DataFrame):
+            names, values = pd.Index(prot.columns.astype(str)), prot.to_numpy()
+        else:
+            stored = adata.uns.get(f"{protein_key}_names")
+            names = pd.Index(np.asarray(stored).astype(str)) if stored is not None and len(stored) == prot.shape[1] \
+                else pd.Index([f"protein_{i}" for i in range(prot.shape[1])])
+            values = prot
+        var = pd.DataFrame({"feature_types": "ADT"}, index=names)
+        other = ad.AnnData(X=values, obs=empty, var=var, layers={layer: values} if layer is not None else {})
+        rna = _columns(adata, np.arange(adata.n_vars), layer=layer, obs=adata.obs.copy())
+        logger.info("one AnnData with proteins in obsm[%r]: %d genes, %d proteins", protein_key, rna.n_vars,
+                    other.n_vars)
+        return {"rna": rna, "prot": other}
+    return None
+
+
+def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataFrame | None]:
+    """``({name: AnnData}, global obs or None)`` of paired data held in memory: a MuData, a dict of AnnData, or one
+    AnnData holding both modalities (:func:`split_anndata`).
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+    ValueError
+        For an AnnData holding one modality, naming the layouts jae reads.
+    """
+    if isinstance(data, Mapping):
+        return dict(data), None
+    if hasattr(data, "mod"):
+        return dict(data.mod), data.obs
+    if _is_anndata(data):
+        mods = split_anndata(data, layer=layer)
+        if mods is None:
+            raise ValueError(
+                f"the AnnData holds one modality ({data.n_vars} features); jae needs RNA and a second modality: pass a "
+                f"MuData, or one AnnData whose var['feature_types'] marks Gene Expression and Peaks or Antibody "
+                f"Capture (scanpy.read_10x_h5(..., gex_only=False)), or with protein counts in obsm[{PROTEIN_KEY!r}]"
+            )
+        return mods, None
+    raise TypeError(f"expected a MuData, a dict of two AnnData objects or an AnnData, got {type(data).__name__}")

@@ -1,0 +1,96 @@
+"""One AnnData holding both modalities (scanpy's feature types in one matrix, scvi-tools' proteins in obsm): read as
+the MuData of the same cells, in the Python API and the CLI."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import jae
+from jae import JAEConfig
+from jae.cli import main
+from jae.datasets import simulate
+from jae.io import get_paired, split_anndata
+
+CELL_RANGER_NAMES = {"GEX": "Gene Expression", "ATAC": "Peaks", "ADT": "Antibody Capture"}
+
+
+def _one_matrix(mdata) -> ad.AnnData:
+    """The MuData's two modalities side by side, marked by Cell Ranger's feature-type names (scanpy's layout)."""
+    rna, other = (mdata.mod[n] for n in mdata.mod)
+    var = pd.concat([rna.var, other.var])
+    var["feature_types"] = [CELL_RANGER_NAMES[k] for k in var["feature_types"]]
+    X = sp.hstack([rna.layers["counts"], other.layers["counts"]]).tocsr()
+    adata = ad.AnnData(X=X, obs=mdata.obs.copy(), var=var)
+    adata.layers["counts"] = X.copy()
+    return adata
+
+
+def _totalvi(mdata) -> ad.AnnData:
+    """scvi-tools' CITE-seq layout: RNA counts in the AnnData, protein counts in obsm['protein_expression']."""
+    rna, prot = mdata.mod["rna"], mdata.mod["prot"]
+    adata = ad.AnnData(X=rna.layers["counts"].copy(), obs=mdata.obs.copy(), var=rna.var.copy())
+    adata.layers["counts"] = adata.X.copy()
+    adata.obsm["protein_expression"] = pd.DataFrame(prot.layers["counts"].toarray(), index=adata.obs_names,
+                                                    columns=prot.var_names)
+    return adata
+
+
+@pytest.mark.parametrize("kind", ["multiome", "cite"])
+def test_one_matrix_with_feature_types_fits_as_the_mudata(kind):
+    mdata = simulate(300, kind=kind, n_genes=300, n_peaks=400, n_proteins=20, n_cell_types=3, n_batches=2, seed=4)
+    one = _one_matrix(mdata)
+    before = one.X.copy()
+    config = JAEConfig(max_epochs=2)
+    expected = jae.JAE(config, seed=1).fit(mdata, progress_bar=False).embed(mdata, key_added=None)
+    model = jae.JAE(config, seed=1).fit(one, progress_bar=False)
+    np.testing.assert_array_equal(model.embed(one), expected)  # the same cells, the same seed: the same embedding
+    assert one.obsm["X_jae"].shape == expected.shape  # stored where scanpy users look for it
+    assert (one.X != before).nnz == 0 and list(one.var["feature_types"].unique()) == [
+        "Gene Expression", CELL_RANGER_NAMES["ATAC" if kind == "multiome" else "ADT"]]  # the input is not modified
+    labels = model.predict_cell_type(one)
+    assert list(labels.index) == list(one.obs_names) and labels["cell_type"].notna().all()
+
+
+def test_totalvi_layout_fits_as_the_mudata_and_array_names_come_from_uns():
+    mdata = simulate(300, kind="cite", n_genes=300, n_proteins=20, n_cell_types=3, n_batches=2, seed=5)
+    config = JAEConfig(max_epochs=2)
+    expected = jae.JAE(config, seed=0).fit(mdata, progress_bar=False).embed(mdata, key_added=None)
+    adata = _totalvi(mdata)
+    got = jae.JAE(config, seed=0).fit(adata, progress_bar=False).embed(adata, key_added=None)
+    np.testing.assert_array_equal(got, expected)
+
+    as_array = _totalvi(mdata)
+    as_array.obsm["protein_expression"] = as_array.obsm["protein_expression"].to_numpy()
+    as_array.uns["protein_expression_names"] = np.asarray(mdata.mod["prot"].var_names)
+    mods = split_anndata(as_array)
+    assert list(mods) == ["rna", "prot"] and list(mods["prot"].var_names) == list(mdata.mod["prot"].var_names)
+    paired = get_paired(as_array)
+    assert paired.kinds == ("GEX", "ADT") and list(paired.obs["batch"]) == list(mdata.obs["batch"])
+    np.testing.assert_array_equal(paired.counts[1].toarray(), mdata.mod["prot"].layers["counts"].toarray())
+
+
+def test_one_modality_anndata_gets_one_line_naming_the_layouts():
+    mdata = simulate(120, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=1, seed=0)
+    assert split_anndata(mdata.mod["rna"]) is None
+    with pytest.raises(ValueError, match=r"holds one modality.*feature_types.*obsm\['protein_expression'\]"):
+        jae.JAE(JAEConfig(max_epochs=1)).fit(mdata.mod["rna"], progress_bar=False)
+    one = _one_matrix(mdata)
+    one.var["feature_types"] = ["Peaks"] * 200 + ["Antibody Capture"] * 10  # two kinds, no RNA
+    with pytest.raises(ValueError, match="no Gene Expression"):
+        get_paired(one)
+
+
+def test_cli_reads_one_h5ad_holding_both_modalities(tmp_path):
+    mdata = simulate(300, kind="multiome", n_genes=250, n_peaks=300, n_cell_types=3, n_batches=2, seed=2)
+    src = tmp_path / "both.h5ad"
+    _one_matrix(mdata).write_h5ad(src)
+    model, out = tmp_path / "model", tmp_path / "emb.h5ad"
+    assert main(["-q", "fit", "--h5ad", str(src), "--max-epochs", "2", "--out", str(model)]) == 0
+    assert main(["-q", "embed", "--model", str(model), "--h5ad", str(src), "--out", str(out)]) == 0
+    emb = ad.read_h5ad(out)
+    assert emb.shape == (300, 3 + JAEConfig().n_principal) and emb.obs["jae_cell_type"].notna().all()
+    assert "X_jae" not in ad.read_h5ad(src).obsm  # the input is untouched (a file holding one modality: hostile CLI)
