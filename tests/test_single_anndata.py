@@ -53,6 +53,8 @@ def test_one_matrix_with_feature_types_fits_as_the_mudata(kind):
         "Gene Expression", CELL_RANGER_NAMES["ATAC" if kind == "multiome" else "ADT"]]  # the input is not modified
     labels = model.predict_cell_type(one)
     assert list(labels.index) == list(one.obs_names) and labels["cell_type"].notna().all()
+    table = jae.evaluate(one, ["X_jae"], baseline=True, report=False, progress_bar=False)
+    assert {"X_jae", "svd_baseline"} <= set(table.index) and table.loc["X_jae", "nmi"] > 0
 
 
 def test_totalvi_layout_fits_as_the_mudata_and_array_names_come_from_uns():

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -176,7 +177,8 @@ def evaluate(
         the same opened lazily (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`): then only the
         annotations, the embeddings and the RNA (in row blocks) are read, and each batch's cc_cons GEX variance
         share is measured on a seeded sample of at most 10,000 of its cells
-        (:func:`jae.metrics.cell_cycle_reference_blocks`); ``baseline=True`` reads the data whole.
+        (:func:`jae.metrics.cell_cycle_reference_blocks`); ``baseline=True`` reads the data whole. One AnnData
+        holding both modalities (:func:`jae.io.split_anndata`) is read as its MuData (:func:`jae.io.to_mudata`).
     embeddings
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
         array in the data's cell order, an obsm key, or the path of a competition embedding ``.h5ad``.
@@ -224,6 +226,10 @@ def evaluate(
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array}, and/or baseline=True")
     resolve_knn(knn, 0)  # a bad value fails before any reading
+    if isinstance(data, ad.AnnData):  # one AnnData holding both modalities
+        from .io.single import to_mudata
+
+        data = to_mudata(data, layer=layer)
     files = _is_files(data)
     if files and baseline:
         logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)

@@ -8,7 +8,7 @@ from .paired import PairedCounts, check_batches, get_annotation, get_paired
 from .mosaic_files import MosaicFiles, open_mosaic_h5mu
 from .paired_files import PairedFiles, open_competition, open_h5mu
 from .plan import plan_input
-from .single import split_anndata
+from .single import split_anndata, to_mudata
 from .readers import (join_annotations, make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs,
                       read_paired_h5ad)
 from .validate import check_fit_annotations, validate_counts
@@ -35,6 +35,7 @@ __all__ = [
     "read_10x_h5",
     "read_paired_h5ad",
     "split_anndata",
+    "to_mudata",
     "read_competition",
     "read_h5ad",
     "read_h5mu",

@@ -315,7 +315,7 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuDa
     ValueError
         For a file holding one modality, naming the two layouts.
     """
-    from .single import PROTEIN_KEY, split_anndata
+    from .single import PROTEIN_KEY, split_anndata, to_mudata
 
     path = _check_file(path, what=".h5ad")
     source = read_h5ad(path, what=".h5ad")
@@ -325,15 +325,9 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuDa
             f"{path.name} holds one modality ({source.n_vars} features, no var['feature_types'] with two kinds, no "
             f"obsm[{PROTEIN_KEY!r}]); give the second modality: mod1= and mod2= (two .h5ad files), or h5mu="
         )
-    for name, adata in mods.items():
-        adata.obs = pd.DataFrame(index=adata.obs_names)
-        _counts_layer(adata, where=f"{path.name} ({name})", layer=layer)
-    mdata = make_mudata(mods)
-    _add_obs_columns(mdata, source.obs, what=path.name)
-    for key in source.obsm:
-        if key != PROTEIN_KEY:
-            mdata.obsm[key] = source.obsm[key]
-    mdata.uns.update(source.uns)
+    mdata = to_mudata(source, layer=layer, mods=mods)
+    for name, mod in mdata.mod.items():
+        _counts_layer(mod, where=f"{path.name} ({name})", layer=layer)
     return mdata
 
 

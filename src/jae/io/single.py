@@ -8,7 +8,8 @@
 
 :func:`split_anndata` turns either into ``{'rna': AnnData, 'atac' | 'prot': AnnData}``, which every part of jae takes
 as it takes a MuData; :func:`modalities_of` is the one place where the inputs held in memory (MuData, a dict of
-AnnData, or such an AnnData) are unpacked into modalities.
+AnnData, or such an AnnData) are unpacked into modalities, and :func:`to_mudata` makes the MuData of such an AnnData
+for the steps that need one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pandas as pd
 
 from .modality import MOD_NAMES, normalize_kind
 
-__all__ = ["split_anndata", "modalities_of", "PROTEIN_KEY"]
+__all__ = ["split_anndata", "modalities_of", "to_mudata", "PROTEIN_KEY"]
 
 logger = logging.getLogger(__name__)
 
@@ -133,3 +134,29 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
             )
         return mods, None
     raise TypeError(f"expected a MuData, a dict of two AnnData objects or an AnnData, got {type(data).__name__}")
+
+
+def to_mudata(adata: ad.AnnData, *, layer: str | None = "counts", mods: dict[str, ad.AnnData] | None = None):
+    """The MuData of one AnnData holding both modalities: its modalities (``mods``, by default
+    :func:`split_anndata`'s), its ``obs`` columns in ``mdata.obs``, its other ``obsm`` entries (an embedding to
+    score, ``X_jae``) and ``uns``. ``adata`` is not modified.
+
+    Raises
+    ------
+    ValueError
+        For an AnnData holding one modality (:func:`modalities_of`'s message).
+    """
+    from .readers import make_mudata
+
+    if mods is None:
+        mods, _ = modalities_of(adata, layer=layer)
+    for mod in mods.values():
+        mod.obs = pd.DataFrame(index=mod.obs_names)
+    mdata = make_mudata(mods)
+    for column in adata.obs.columns:
+        mdata.obs[column] = adata.obs[column].to_numpy()
+    for key in adata.obsm:
+        if key != PROTEIN_KEY:
+            mdata.obsm[key] = adata.obsm[key]
+    mdata.uns.update(adata.uns)
+    return mdata
