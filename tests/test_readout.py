@@ -45,8 +45,8 @@ def test_cell_type_part_carries_the_between_type_variance_the_head_resolves(fitt
 
 def _principal_components(X, ref, start, stop, batch=None):
     """Components start..stop of the rows ``ref`` of ``X``: of the within-batch covariance when ``batch`` is given
-    (unsupervised fits and the small-reference rule, ``principal_within_batch``), each row centred on its batch's
-    mean for the fit only; of the plain covariance otherwise (a supervised fit's reference cells)."""
+    (every fit, ``principal_within_batch``), each row centred on its batch's mean for the fit only; of the plain
+    covariance otherwise (``principal_within_batch=False``)."""
     Xr = X[ref].astype(np.float64)
     centred = Xr - Xr.mean(0)
     if batch is not None:
@@ -71,7 +71,9 @@ def test_components_kind_reads_the_top_principal_components(query_mdata):
     pcs = E[:, n_ct:]
     assert pcs.shape[1] == min(CFG.n_principal, 2 * CFG.n_svd) and not fitted.readout.free_units
     ref = _reference(query_mdata)  # the axes are fitted on the reference cells (principal_all_cells: every cell)
-    np.testing.assert_allclose(np.abs(pcs), np.abs(_principal_components(X, ref, 0, pcs.shape[1])), atol=2e-3)
+    assert len(np.unique(_batch(query_mdata)[ref])) > 1  # several reference batches: within-batch axes (round 43)
+    np.testing.assert_allclose(np.abs(pcs), np.abs(_principal_components(X, ref, 0, pcs.shape[1], _batch(query_mdata))),
+                               atol=2e-3)
     assert fitted.column_names[n_ct] == "pc:0" and fitted.column_names[-1] == f"pc:{pcs.shape[1] - 1}"
     # a fitted network's free units are not its principal components, so they are not what is read
     Z = fitted.latent(query_mdata)[:, fitted.layout.block("free")]
@@ -87,7 +89,7 @@ def test_default_principal_kind_reads_free_units_then_the_next_principal_compone
     n_ct, n_free = model.layout.n_cell_type, model.layout.n_free
     np.testing.assert_array_equal(E[:, n_ct:n_ct + n_free], Z[:, model.layout.block("free")])
     tail = E[:, n_ct + n_free:]
-    expected = _principal_components(X, _reference(query_mdata), n_free, n_free + tail.shape[1])
+    expected = _principal_components(X, _reference(query_mdata), n_free, n_free + tail.shape[1], _batch(query_mdata))
     np.testing.assert_allclose(np.abs(tail), np.abs(expected), atol=2e-3)  # up to each axis's sign
     assert model.column_names[n_ct] == "free:0" and model.column_names[-1] == f"pc:{n_free + tail.shape[1] - 1}"
 
@@ -329,8 +331,22 @@ def test_small_reference_rule_fits_the_axes_on_every_cell_only_when_the_referenc
     off, _ = fits[0.2, 0.0]
     assert off.axes_carry is None and off.readout.cycle_axes is None
     np.testing.assert_allclose(np.abs(off.embed(m, key_added=None)[:, off.layout.n_cell_type:]),
-                               np.abs(_principal_components(X, ref, 0, 30)), atol=2e-3)
+                               np.abs(_principal_components(X, ref, 0, 30, batch)), atol=2e-3)
     everyone, _ = fits[1.0, 0.85]  # no unlabelled cell: no query to squeeze; the carry is kept for map_query
     assert everyone.axes_carry is not None and everyone.readout.cycle_axes is None
     np.testing.assert_allclose(np.abs(everyone.embed(m, key_added=None)[:, everyone.layout.n_cell_type:]),
-                               np.abs(_principal_components(X, np.ones(m.n_obs, bool), 0, 30)), atol=2e-3)
+                               np.abs(_principal_components(X, np.ones(m.n_obs, bool), 0, 30, batch)), atol=2e-3)
+
+
+def test_a_one_batch_reference_gets_the_plain_axes_bit_for_bit():
+    """Round 43: the reference cells' axes come from the within-batch covariance; with one reference batch (the
+    query's batch may differ) that is the plain covariance, so such fits are unchanged to the last bit."""
+    from jae.datasets import simulate
+
+    m = simulate(300, kind="cite", n_genes=200, n_proteins=12, n_cell_types=3, n_batches=2, seed=1)
+    first = (m.obs["batch"] == sorted(m.obs["batch"].unique())[1]).to_numpy()  # factorised second: code 1
+    m.obs["ct_ref"] = m.obs["cell_type"].astype(object).where(first)
+    cfg = replace(CFG, max_epochs=2, axes_carry_min=0.0)
+    within, plain = (JAE(replace(cfg, principal_within_batch=flag), seed=0, device="cpu").fit(
+        m, cell_type_key="ct_ref", progress_bar=False).embed(m, key_added=None) for flag in (True, False))
+    np.testing.assert_array_equal(within, plain)

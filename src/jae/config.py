@@ -82,10 +82,11 @@ class JAEConfig:
     #: 0.85 was placed in: shapes at 0.84-0.88 gain with the rule (2,600 PBMC cells +0.032, REAP-seq +0.004), the
     #: PBMC10k reference at 0.92 loses (-0.016), so 0.90. The 150,000-cell shapes (0.99) are unchanged. 0: rule off.
     axes_carry_min: float = 0.90
-    #: jae: principal axes fitted on every cell (unsupervised fits, and the small-reference rule above) come from the
-    #: within-batch covariance, each cell centred on its batch's mean for the fit only (the projection keeps every
-    #: cell's position), so that no difference between batch means defines an axis (tuning.md, rounds 38-39). A
-    #: supervised fit's reference-cell axes keep the plain covariance. False: the plain covariance everywhere.
+    #: jae: every fit's principal axes (the PCA start and the readout's principal part: a supervised fit's reference
+    #: cells, every cell of an unsupervised fit or under the small-reference rule above) come from the within-batch
+    #: covariance, each cell centred on its batch's mean for the fit only (the projection keeps every cell's
+    #: position), so that no difference between batch means defines an axis (tuning.md, rounds 38, 39 and 43). A
+    #: reference of one batch gets the plain covariance, bit for bit. False: the plain covariance everywhere.
     principal_within_batch: bool = True
     # --- pretraining -------------------------------------------------------------------------------------------
     lr: float = 1e-4  # seed

@@ -125,10 +125,9 @@ def fit_principal_axes(
     Such axes hold the reference cells' own noise, so new cells' principal parts would come out squeezed beside the
     reference cells' (a batch effect of the model's own making) and the type part, scaled on the reference cells,
     would weigh on them more than its design; the rule then fits the axes on every cell and shrinks the type part's
-    cell-cycle directions (``type_cycle_shrink``). Axes from every cell, and the axes of an unsupervised fit, come
-    from the within-batch covariance (``batch``: one code per row; ``config.principal_within_batch``), so that no
-    batch's mean, a query batch's shift above all, defines an axis (tuning.md, rounds 33, 38 and 39); a supervised
-    fit's reference cells keep the plain covariance.
+    cell-cycle directions (``type_cycle_shrink``). Whichever cells they are fitted on, the axes come from the
+    within-batch covariance (``batch``: one code per row; ``config.principal_within_batch``), so that no batch's mean,
+    a query batch's shift above all, defines an axis (tuning.md, rounds 33, 38, 39 and 43).
     """
     all_cells, shrink = config.principal_all_cells, config.type_cycle_shrink
     carry = axes_carry(X, k, rows=ref, seed=seed) if config.axes_carry_min > 0 else None  # kept for map_query
@@ -140,8 +139,8 @@ def fit_principal_axes(
             k, carry, "below" if small else "at or above", config.axes_carry_min,
         )
         all_cells, shrink = all_cells or small, shrink or small
-    within = config.principal_within_batch and (all_cells or config.mode == "unsupervised")
-    axes = principal_axes(X, k, rows=None if all_cells else ref, groups=batch if within else None)
+    groups = batch if config.principal_within_batch else None
+    axes = principal_axes(X, k, rows=None if all_cells else ref, groups=groups)
     return axes, shrink, carry
 
 
