@@ -60,7 +60,8 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
     if args.mod1 and not args.mod2 and not rna_only:
         raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
     return InputFiles(
-        mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, tenx=args.tenx, h5ad=args.h5ad, annotations=getattr(args, "annotations", []),
+        mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, tenx=args.tenx, h5ad=args.h5ad,
+        annotations=getattr(args, "annotations", []),
         rna=args.rna_mod, other=args.other_mod, layer=None if args.layer in ("X", "None") else args.layer,
         mod2_kind=args.mod2_kind,
     )

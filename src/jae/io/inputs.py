@@ -1,9 +1,9 @@
 """Paired data named by its files: the one description of an input that the file workflows and the CLI share.
 
 :class:`InputFiles` names the competition layout (a GEX ``.h5ad`` and an ATAC/ADT ``.h5ad``), an ``.h5mu`` or a Cell
-Ranger ``.h5`` or one ``.h5ad`` holding both modalities, with annotation files joined by cell name and the layer holding raw counts. :meth:`InputFiles.open`
-reads it into memory when it fits a memory budget and otherwise leaves it on disk for streaming
-(:func:`jae.io.plan_input`); :meth:`InputFiles.read` always reads it.
+Ranger ``.h5`` or one ``.h5ad`` holding both modalities, with annotation files joined by cell name and the layer
+holding raw counts. :meth:`InputFiles.open` reads it into memory when it fits a memory budget and otherwise leaves it
+on disk for streaming (:func:`jae.io.plan_input`); :meth:`InputFiles.read` always reads it.
 """
 
 from __future__ import annotations
@@ -100,8 +100,8 @@ class InputFiles:
         Returns
         -------
         :class:`mudata.MuData` as :func:`jae.io.read_competition`, :func:`jae.io.read_h5mu`,
-        :func:`jae.io.read_10x_h5` or :func:`jae.io.read_paired_h5ad` give it, with the annotation files' columns in ``obs`` (unless
-        ``annotations=False``).
+        :func:`jae.io.read_10x_h5` or :func:`jae.io.read_paired_h5ad` give it, with the annotation files' columns
+        in ``obs`` (unless ``annotations=False``).
         """
         from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu, read_paired_h5ad
 

@@ -103,7 +103,8 @@ def missing_rows(X) -> np.ndarray:
 def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | None = "counts",
               kinds: Sequence[str] | Mapping[str, str] | None = None) -> bool:
     """Whether some cell of ``data`` (MuData or ``{name: AnnData}``) lacks one of the two modalities: the modalities
-    hold different cells, or a modality's row is entirely NaN. False for anything else (data on disk, one AnnData)."""
+    hold different cells, or a modality's row is entirely NaN. False for anything else (data on disk, an AnnData of one
+    modality)."""
     try:
         mods, _ = modalities_of(data, layer=layer)
         names, _ = _choose(mods, modalities, kinds)

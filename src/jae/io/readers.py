@@ -21,7 +21,8 @@ import pandas as pd
 
 from .modality import MOD_NAMES, detect_kind, normalize_kind, pair_from_names
 
-__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs", "join_annotations", "make_mudata"]
+__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs",
+           "join_annotations", "make_mudata"]
 
 logger = logging.getLogger(__name__)
 

@@ -59,9 +59,9 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
     Returns
     -------
     ``{'rna': AnnData, 'atac' | 'prot': AnnData}`` (RNA first; all three when Peaks and Antibody Capture are both
-    there, for the caller's ``modalities`` to choose), with the cells of ``adata``; the RNA modality
-    keeps a copy of ``adata.obs`` (batches, cell types), the other an empty ``obs``. Protein counts from ``obsm`` sit in the
-    second modality's ``.X`` and, when ``layer`` is set, in that layer too. None when ``adata`` holds one modality.
+    there, for the caller's ``modalities`` to choose), with the cells of ``adata``; the RNA modality keeps a copy of
+    ``adata.obs`` (batches, cell types), the other an empty ``obs``. Protein counts from ``obsm`` sit in the second
+    modality's ``.X`` and, when ``layer`` is set, in that layer too. None when ``adata`` holds one modality.
 
     Raises
     ------

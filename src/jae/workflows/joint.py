@@ -265,7 +265,8 @@ def embed_files(
         suffixes={"out": (".h5ad", ".h5mu"), "labels_out": (".csv",), "impute_out": (".h5ad",)},
     )
     if out.suffix == ".h5mu" and inputs.h5mu is None:
-        raise ValueError("out *.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out *.h5ad")
+        raise ValueError(
+            "out *.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out *.h5ad")
     model, folder = _model_and_path(model, device=device)
     if labels_out is not None and not model.layout.n_cell_type:
         raise ValueError(
