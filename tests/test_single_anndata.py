@@ -81,6 +81,8 @@ def test_one_modality_anndata_gets_one_line_naming_the_layouts():
     with pytest.raises(ValueError, match=r"holds one modality.*feature_types.*obsm\['protein_expression'\]"):
         jae.JAE(JAEConfig(max_epochs=1)).fit(mdata.mod["rna"], progress_bar=False)
     one = _one_matrix(mdata)
+    with pytest.raises(KeyError, match=r"no layer 'raw' \(layers: \['counts'\]\)"):
+        get_paired(one, layer="raw")
     one.var["feature_types"] = ["Peaks"] * 200 + ["Antibody Capture"] * 10  # two kinds, no RNA
     with pytest.raises(ValueError, match="no Gene Expression"):
         get_paired(one)
@@ -89,7 +91,9 @@ def test_one_modality_anndata_gets_one_line_naming_the_layouts():
 def test_cli_reads_one_h5ad_holding_both_modalities(tmp_path):
     mdata = simulate(300, kind="multiome", n_genes=250, n_peaks=300, n_cell_types=3, n_batches=2, seed=2)
     src = tmp_path / "both.h5ad"
-    _one_matrix(mdata).write_h5ad(src)
+    one = _one_matrix(mdata)
+    del one.layers["counts"]  # raw counts in .X, as scanpy.read_10x_h5 leaves them: the default layer falls back
+    one.write_h5ad(src)
     model, out = tmp_path / "model", tmp_path / "emb.h5ad"
     assert main(["-q", "fit", "--h5ad", str(src), "--max-epochs", "2", "--out", str(model)]) == 0
     assert main(["-q", "embed", "--model", str(model), "--h5ad", str(src), "--out", str(out)]) == 0

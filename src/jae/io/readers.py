@@ -320,6 +320,9 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuDa
 
     path = _check_file(path, what=".h5ad")
     source = read_h5ad(path, what=".h5ad")
+    if layer == "counts" and layer not in source.layers:  # as the other readers: the default falls back to .X
+        logger.info("%s has no layer 'counts'; using .X as the raw counts", path.name)
+        layer = None
     mods = split_anndata(source, layer=layer)
     if mods is None:
         raise ValueError(

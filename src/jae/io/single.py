@@ -68,7 +68,16 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
     ValueError
         For feature types jae does not know, several feature types without RNA among them, or an
         ``obsm`` protein matrix of the wrong shape; each message names the fix.
+    KeyError
+        For a ``layer`` the AnnData does not have (when it holds two modalities).
     """
+    typed = "feature_types" in adata.var.columns and adata.var["feature_types"].nunique() > 1
+    two = typed or protein_key in adata.obsm
+    if two and layer is not None and layer not in adata.layers:
+        raise KeyError(
+            f"the AnnData has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... naming the layer with "
+            "raw counts, or layer=None when .X holds them"
+        )
     empty = pd.DataFrame(index=adata.obs_names.copy())
     if "feature_types" in adata.var.columns:
         values = np.asarray(adata.var["feature_types"]).astype(str)
