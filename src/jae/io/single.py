@@ -35,12 +35,15 @@ def _is_anndata(data) -> bool:
     return isinstance(data, ad.AnnData)
 
 
-def _columns(adata: ad.AnnData, cols: np.ndarray, *, layer: str | None, obs: pd.DataFrame) -> ad.AnnData:
-    """The columns ``cols`` of ``adata`` as a new AnnData holding ``.X`` and the counts ``layer`` only (``adata`` itself
-    is not touched)."""
-    X = adata.X[:, cols] if adata.X is not None else None
-    layers = {layer: adata.layers[layer][:, cols]} if layer is not None and layer in adata.layers else {}
-    return ad.AnnData(X=X, obs=obs, var=adata.var.iloc[cols].copy(), layers=layers)
+def _columns(adata: ad.AnnData, cols: np.ndarray | None, *, layer: str | None, obs: pd.DataFrame) -> ad.AnnData:
+    """The columns ``cols`` of ``adata`` (None: all, sharing its matrices rather than copying them) as a new AnnData
+    holding ``.X`` and the counts ``layer`` only (``adata`` itself is not touched)."""
+    def take(M):
+        return M if cols is None or M is None else M[:, cols]
+
+    layers = {layer: take(adata.layers[layer])} if layer is not None and layer in adata.layers else {}
+    var = adata.var.copy() if cols is None else adata.var.iloc[cols].copy()
+    return ad.AnnData(X=take(adata.X), obs=obs, var=var, layers=layers)
 
 
 def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
@@ -111,7 +114,7 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             values = prot
         var = pd.DataFrame({"feature_types": "ADT"}, index=names)
         other = ad.AnnData(X=values, obs=empty, var=var, layers={layer: values} if layer is not None else {})
-        rna = _columns(adata, np.arange(adata.n_vars), layer=layer, obs=adata.obs.copy())
+        rna = _columns(adata, None, layer=layer, obs=adata.obs.copy())
         logger.info("one AnnData with proteins in obsm[%r]: %d genes, %d proteins", protein_key, rna.n_vars,
                     other.n_vars)
         return {"rna": rna, "prot": other}
