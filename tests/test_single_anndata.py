@@ -65,7 +65,8 @@ def test_totalvi_layout_fits_as_the_mudata_and_array_names_come_from_uns():
     before = adata.copy()
     got = jae.JAE(config, seed=0).fit(adata, progress_bar=False).embed(adata, key_added=None)
     np.testing.assert_array_equal(got, expected)
-    assert (adata.X != before.X).nnz == 0 and list(adata.layers) == ["counts"]  # the RNA's matrices are shared, unmodified
+    # the RNA's matrices are shared with the modality jae reads, and stay unmodified
+    assert (adata.X != before.X).nnz == 0 and list(adata.layers) == ["counts"]
     assert list(adata.obs.columns) == list(before.obs.columns) and list(adata.obsm) == ["protein_expression"]
 
     as_array = _totalvi(mdata)
