@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Mapping
 from typing import NamedTuple
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -86,17 +86,13 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
 
 # ----------------------------------------------------------------------------------------- finding the modalities
 def _modalities(data, *, layer: str | None) -> dict:
-    """``{name: AnnData}`` of ``data``; one AnnData is both modalities when it holds both
-    (:func:`jae.io.split_anndata`), else the RNA modality alone."""
-    from .io.single import split_anndata
+    """``{name: AnnData}`` of ``data`` (:func:`jae.io.single.modalities_of`), except that one AnnData holding a single
+    modality is the RNA alone (cells to embed or map from RNA)."""
+    from .io.single import modalities_of, split_anndata
 
-    if isinstance(data, Mapping):
-        return dict(data)
-    if hasattr(data, "mod"):
-        return dict(data.mod)
-    if hasattr(data, "var_names") and hasattr(data, "X"):
+    if isinstance(data, ad.AnnData):
         return split_anndata(data, layer=layer) or {"rna": data}
-    raise TypeError(f"expected a MuData, a dict of AnnData or an AnnData, got {type(data).__name__}")
+    return modalities_of(data, layer=layer)[0]
 
 
 def _pick(model, mods: dict) -> tuple[str, str | None]:

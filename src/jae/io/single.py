@@ -31,10 +31,6 @@ logger = logging.getLogger(__name__)
 PROTEIN_KEY = "protein_expression"
 
 
-def _is_anndata(data) -> bool:
-    return isinstance(data, ad.AnnData)
-
-
 def _columns(adata: ad.AnnData, cols: np.ndarray | None, *, layer: str | None, obs: pd.DataFrame) -> ad.AnnData:
     """The columns ``cols`` of ``adata`` (None: all, sharing its matrices rather than copying them) as a new AnnData
     holding ``.X`` and the counts ``layer`` only (``adata`` itself is not touched)."""
@@ -136,7 +132,7 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
         return dict(data), None
     if hasattr(data, "mod"):
         return dict(data.mod), data.obs
-    if _is_anndata(data):
+    if isinstance(data, ad.AnnData):
         mods = split_anndata(data, layer=layer)
         if mods is None:
             raise ValueError(
@@ -158,15 +154,14 @@ def to_mudata(adata: ad.AnnData, *, layer: str | None = "counts", mods: dict[str
     ValueError
         For an AnnData holding one modality (:func:`modalities_of`'s message).
     """
-    from .readers import make_mudata
+    from .readers import _add_obs_columns, make_mudata
 
     if mods is None:
         mods, _ = modalities_of(adata, layer=layer)
     for mod in mods.values():
         mod.obs = pd.DataFrame(index=mod.obs_names)
     mdata = make_mudata(mods)
-    for column in adata.obs.columns:
-        mdata.obs[column] = adata.obs[column].to_numpy()
+    _add_obs_columns(mdata, adata.obs, what="the AnnData")
     for key in adata.obsm:
         if key != PROTEIN_KEY:
             mdata.obsm[key] = adata.obsm[key]
