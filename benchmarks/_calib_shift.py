@@ -27,8 +27,8 @@ from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
 from jae.labels import vote  # noqa: E402
-from jae.model.calibration import _log_softmax, expected_calibration_error  # noqa: E402
-from jae.model.voters import mixture  # noqa: E402
+from jae.model.calibration import _log_softmax, expected_calibration_error, fit_temperature  # noqa: E402
+from jae.model.voters import Voters, mixture  # noqa: E402
 from jae.train import split_validation  # noqa: E402
 
 log = logging.getLogger("calib_shift")
@@ -63,6 +63,20 @@ def shift_weights(E_held, E_query, *, clip=20.0, seed=0):
     return w / w.mean()
 
 
+def ece_floor(prob, seed, draws=200):
+    """Mean ECE (10 bins) when each cell's prediction is right with exactly its confidence: what a perfectly
+    calibrated classifier scores on this many cells with these confidences (the estimate's own bias)."""
+    prob = np.asarray(prob, np.float64)
+    conf, pred = prob.max(1), prob.argmax(1)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(draws):
+        right = rng.random(len(conf)) < conf
+        codes = np.where(right, pred, (pred + 1) % prob.shape[1])
+        out.append(expected_calibration_error(prob, codes))
+    return float(np.mean(out))
+
+
 def run(name, seed, config):
     qset, query, labelled, label, ref_rows, _ = _setup(name, seed)
     b = qset.obs["batch"].astype(str).to_numpy()
@@ -94,6 +108,21 @@ def run(name, seed, config):
     # the query cells the classifier sees: all pseudo-query cells (labels unused)
     E_all_q = mapped.embed(qset.mdata[pq].copy(), key_added=None)
     cands = {"current": model.calibration.temperature}
+    # session 18: the held-out cells' vote among voters of other batches only (the query is always a new batch to
+    # the voters); the voters are every training cell of the pseudo-reference (below MAX_VOTERS), in row order
+    train_idx = np.setdiff1d(np.arange(int(pr.sum())), val_idx)
+    b_vote = b[np.flatnonzero(pr)[train_idx]]
+    b_held = b[held_rows][keep]
+    V_emb = model.embed_transformed(model.voters.features)
+    V_hx = V_h.copy()  # a batch without voters of another batch keeps its vote
+    if len(b_vote) == len(model.voters) and len(np.unique(b_vote)) > 1:
+        for bb in np.unique(b_held):
+            other = b_vote != bb
+            sub = Voters(features=model.voters.features[other], codes=model.voters.codes[other])
+            V_hx[b_held == bb] = sub.vote(V_emb[other], E_h[b_held == bb], K)
+        cands["xbatch"] = fit_temperature(L_h, c_h, V_hx)
+        log.info("%s %d: refitted current temperature %.4f (stored %.4f)", name, seed,
+                 fit_temperature(L_h, c_h, V_h), model.calibration.temperature)
     for tag, cols in (("w_rest", slice(K, None)), ("w_all", slice(None))):
         w = shift_weights(E_h[:, cols], E_all_q[:, cols], seed=seed)
         cands[tag] = weighted_temperature(L_h, c_h, V_h, w)
@@ -103,11 +132,17 @@ def run(name, seed, config):
     for tag, T in cands.items():
         pq_prob = mixture(np.exp(_log_softmax(L_q / T)), V_q)
         ph_prob = mixture(np.exp(_log_softmax(L_h / T)), V_h)
+        phx_prob = mixture(np.exp(_log_softmax(L_h / T)), V_hx)
         row = {"set": name, "seed": seed, "candidate": tag, "T": T,
                "ece_pq": expected_calibration_error(pq_prob, c_q), "ece_held": expected_calibration_error(ph_prob, c_h),
+               "ece_heldx": expected_calibration_error(phx_prob, c_h), "acc_heldx": float((phx_prob.argmax(1) == c_h).mean()),
                "acc_pq": float((pq_prob.argmax(1) == c_q).mean()), "conf_pq": float(pq_prob.max(1).mean()),
                "acc_held": float((ph_prob.argmax(1) == c_h).mean()), "conf_held": float(ph_prob.max(1).mean()),
-               "n_pq": int(len(c_q)), "n_held": int(len(c_h))}
+               "n_pq": int(len(c_q)), "n_held": int(len(c_h)),
+               # session 18: ECE of labels drawn from these very confidences (perfect calibration), mean of 200 draws
+               "ece_floor_pq": ece_floor(pq_prob, seed), "ece_floor_held": ece_floor(ph_prob, seed),
+               "agree_pq": float((L_q.argmax(1) == V_q.argmax(1)).mean()),
+               "agree_held": float((L_h.argmax(1) == V_h.argmax(1)).mean())}
         log.info("%s", row)
         rows.append(row)
     return rows

@@ -43,7 +43,7 @@ from _quality_data import load_set  # noqa: E402
 from _quality_score import Scorer  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
-from jae.model.calibration import expected_calibration_error  # noqa: E402
+from jae.model.calibration import calibration_error_floor, expected_calibration_error  # noqa: E402
 
 log = logging.getLogger("mapping")
 
@@ -108,6 +108,7 @@ def run_set(name: str, config: JAEConfig, seed: int) -> dict:
     out["query accuracy"] = float((prob.argmax(1) == codes).mean())
     out["ECE query calibrated"] = expected_calibration_error(prob, codes)
     out["ECE query raw"] = expected_calibration_error(raw, codes)
+    out["ECE floor query calibrated"] = calibration_error_floor(prob)
     out["ECE held-out ref"] = mapped.calibration.ece
     out["temperature"] = mapped.calibration.temperature
     del emb
@@ -172,7 +173,10 @@ def run_labels(name: str, config: JAEConfig, seed: int) -> dict:
     out["query accuracy mixture"] = float(mix.mean())
     out["ECE query head (T=1)"] = expected_calibration_error(softmax(logits), codes)
     out["ECE query mixture"] = expected_calibration_error(mixture(head, votes), codes)
+    # what perfectly calibrated probabilities would score on these cells (the binned estimate's own bias)
+    out["ECE floor query mixture"] = calibration_error_floor(mixture(head, votes))
     out["ECE held-out ref mixture"] = mapped.calibration.ece
+    out["ECE floor held-out ref"] = mapped.calibration.ece_floor
     out["ECE held-out ref mixture T=1"] = mapped.calibration.ece_raw
     out["temperature"] = mapped.calibration.temperature
     # is the query's ECE shift? the same confidence against accuracy on the held-out reference cells and the query
@@ -385,7 +389,8 @@ def main(argv=None) -> int:
             "confidence: 1 - the mixture's; centroid: distance to the nearest type centroid; knn: mean distance to "
             "the 15 nearest voters), and call rates at each score's held-out threshold (5% of the held-out reference "
             "cells). Held-out ref accuracy / mean confidence against the query's: whether the query's ECE is shift. "
-            "Targets: ECE <= 0.02, AUROC >= 0.85.\n\n" + text + "\n")
+            "ECE floor: what perfectly calibrated probabilities with the same confidences would score on as many cells "
+            "(jae.model.calibration.calibration_error_floor). Targets: ECE <= 0.02, AUROC >= 0.85.\n\n" + text + "\n")
     elif args.out is not None:
         args.out.write_text(
             "# Reference mapping benchmark (issue 15)\n\n"

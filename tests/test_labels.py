@@ -11,7 +11,7 @@ import pytest
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
 from jae.labels import vote
-from jae.model.calibration import TEMPERATURE_PRIOR_SD, expected_calibration_error
+from jae.model.calibration import TEMPERATURE_PRIOR_SD, calibration_error_floor, expected_calibration_error
 from jae.model.voters import Voters, mixture, nearest
 from jae.train.loop import split_validation
 
@@ -143,6 +143,8 @@ def test_calibration_is_the_mixtures_on_heldout_cells_and_is_logged(few, caplog)
     prob = mixture(_head(m, held), vote(m, m.embed(held, key_added=None)))
     codes = np.searchsorted(m.cell_types, held.obs["cell_type"].astype(str).to_numpy())
     assert cal.ece == pytest.approx(expected_calibration_error(prob, codes), abs=1e-3)
+    assert cal.ece_floor == pytest.approx(calibration_error_floor(prob), abs=1e-3) and cal.ece_floor > 0
+    assert any(f"would score about {cal.ece_floor:.4f}" in r.getMessage() for r in caplog.records)
     # the temperature minimises the mixture's negative log-likelihood on those cells, plus the prior on log T
     logits = m.latent(held)[:, m.layout.block("cell_type")]
 
@@ -281,7 +283,7 @@ def test_files_without_the_head_threshold_keep_the_knn_call():
 
     folder = Path(__file__).parent / "fixtures" / "model_v3"
     m = JAE.load(folder / "model", device="cpu")
-    assert np.isnan(m.calibration.head_threshold)
+    assert np.isnan(m.calibration.head_threshold) and np.isnan(m.calibration.ece_floor)
     mdata = _fixture_input(folder, m)
     scores = unknown_scores(m, m.embed(mdata, key_added=None))
     assert "head" not in scores

@@ -7,7 +7,7 @@ import pytest
 
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
-from jae.model.calibration import expected_calibration_error, fit_temperature
+from jae.model.calibration import calibration_error_floor, expected_calibration_error, fit_temperature
 
 CFG = JAEConfig(max_epochs=40, n_svd=20)
 
@@ -133,6 +133,23 @@ def test_temperature_and_ece_on_hand_made_logits():
     fixed = np.exp(logits * 5 / t) / np.exp(logits * 5 / t).sum(1, keepdims=True)
     assert expected_calibration_error(fixed, codes) < expected_calibration_error(sharp, codes)
     assert expected_calibration_error(np.eye(3)[codes], codes) == 0.0  # right and sure: perfectly calibrated
+
+
+def test_the_ece_floor_is_what_perfectly_calibrated_probabilities_score():
+    """Labels drawn from the probabilities themselves (calibrated by construction) still score an ECE above 0 on a
+    finite sample: the floor is its expectation (exact per bin; the normal approximation for large bins), and it
+    falls as one over the square root of the cells."""
+    rng = np.random.default_rng(3)
+    for n in (40, 850, 5000):
+        top = rng.uniform(0.4, 1.0, n)
+        prob = np.c_[top, (1 - top) / 2, (1 - top) / 2]
+        drawn = [expected_calibration_error(prob, np.where(rng.random(n) < top, 0, 1)) for _ in range(400)]
+        assert calibration_error_floor(prob) == pytest.approx(np.mean(drawn), rel=0.05)
+    top = rng.uniform(0.4, 1.0, 850)
+    small, large = (calibration_error_floor(np.c_[np.tile(top, r), 1 - np.tile(top, r)]) for r in (1, 16))
+    assert large == pytest.approx(small / 4, rel=0.05)  # 16x the cells: a quarter of the floor
+    assert calibration_error_floor(np.eye(3)[rng.integers(0, 3, 50)]) == 0.0  # every confidence 1: no noise
+    assert calibration_error_floor(np.empty((0, 3))) == 0.0
 
 
 def test_temperature_prior_keeps_few_or_separable_heldout_cells_near_one():

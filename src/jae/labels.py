@@ -144,8 +144,9 @@ def fit_calibration(
     )
     logger.info(
         "label transfer: %d voters; calibration on %d held-out reference cells: temperature %.3g, expected "
-        "calibration error of the head + %d-NN vote mixture %.4f (at temperature 1: %.4f)",
-        len(voters), cal.n_heldout, cal.temperature, K_VOTE, cal.ece, cal.ece_raw,
+        "calibration error of the head + %d-NN vote mixture %.4f (at temperature 1: %.4f; perfectly calibrated "
+        "probabilities would score about %.4f on this many cells)",
+        len(voters), cal.n_heldout, cal.temperature, K_VOTE, cal.ece, cal.ece_raw, cal.ece_floor,
     )
     needed = round(1 / UNKNOWN_QUANTILE)  # cells a quantile at UNKNOWN_QUANTILE needs to be more than the minimum
     if 0 < cal.n_heldout < needed:

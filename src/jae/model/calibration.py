@@ -10,7 +10,8 @@ Both are fitted on the reference cells that pretraining held out for early stopp
   vote, and ``T`` minimises the *mixture's* negative log-likelihood (the held-out cells are never voters, so their
   vote is an honest out-of-sample one); ``mixed`` records which. The expected calibration error (ECE, 10
   equal-width bins of the confidence) of the final probabilities on the held-out cells is kept at ``T = 1`` and at
-  the fitted ``T``.
+  the fitted ``T``, beside its floor (:func:`calibration_error_floor`): the error a perfectly calibrated classifier
+  would show on that many cells, since the binned estimate is biased upwards by the sampling noise of each bin.
 - **unknown**: thresholds on the held-out cells for each candidate score, each at the share ``UNKNOWN_QUANTILE`` of
   them: the calibrated head's top probability (:attr:`LabelCalibration.head_threshold`, :meth:`head_score`: the
   call, see :data:`jae.labels.UNKNOWN_SCORE` for the choice and its mechanism), the mixture's top probability
@@ -30,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "LabelCalibration", "expected_calibration_error", "fit_temperature", "UNKNOWN_QUANTILE", "TEMPERATURE_PRIOR_SD",
+    "LabelCalibration", "expected_calibration_error", "calibration_error_floor", "fit_temperature",
+    "UNKNOWN_QUANTILE", "TEMPERATURE_PRIOR_SD",
 ]
 
 #: Share of held-out reference cells the unknown thresholds are set at (each test): at most this share of reference
@@ -69,6 +71,44 @@ def expected_calibration_error(prob: np.ndarray, codes: np.ndarray, *, n_bins: i
     for b in np.unique(bins):
         inside = bins == b
         total += inside.sum() * abs(right[inside].mean() - conf[inside].mean())
+    return float(total / len(prob))
+
+
+#: Bins of at most this many cells get the exact floor (the Poisson-binomial distribution of their right answers,
+#: quadratic in the bin's cells); larger bins the normal approximation, which agrees with it to 4 decimals from a few
+#: hundred cells on.
+FLOOR_EXACT_CELLS = 2000
+
+
+def calibration_error_floor(prob: np.ndarray, *, n_bins: int = ECE_BINS) -> float:
+    """The expected calibration error that perfectly calibrated ``(n, k)`` probabilities would score against labels
+    drawn from themselves: the bias of :func:`expected_calibration_error`'s estimate on this many cells.
+
+    Each cell is right with probability its confidence (the top probability), independently; in a bin of cells with
+    confidences ``c_i`` the number right is then Poisson-binomial with mean ``sum(c_i)``, and the bin adds
+    ``E|right - sum(c_i)| / n``: computed exactly for bins of up to :data:`FLOOR_EXACT_CELLS` cells, as
+    ``sqrt(2 / pi) * sqrt(sum(c_i (1 - c_i))) / n`` (the normal approximation) above. Deterministic. On 850 cells
+    with confidences of 0.5-1 it is about 0.02 (SNARE-seq's query batch: 0.024-0.026, benchmarks/results/
+    mapping_labels.md, session 18), so a measured ECE there says little below that; it falls as one over the square
+    root of the cells. 0 for no cells, or when every confidence is 0 or 1.
+    """
+    prob = np.asarray(prob, dtype=np.float64)
+    if not len(prob):
+        return 0.0
+    conf = prob.max(axis=1)
+    bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
+    total = 0.0
+    for b in np.unique(bins):
+        c = conf[bins == b]
+        if len(c) > FLOOR_EXACT_CELLS:
+            total += np.sqrt(2.0 / np.pi) * np.sqrt(float((c * (1.0 - c)).sum()))
+            continue
+        dist = np.zeros(len(c) + 1)  # P(k right) after each cell
+        dist[0] = 1.0
+        for i, ci in enumerate(c, start=1):
+            dist[1 : i + 1] = dist[1 : i + 1] * (1.0 - ci) + dist[:i] * ci
+            dist[0] *= 1.0 - ci
+        total += float((dist * np.abs(np.arange(len(c) + 1) - c.sum())).sum())
     return float(total / len(prob))
 
 
@@ -117,6 +157,9 @@ class LabelCalibration:
         Divides the cell-type logits before the softmax.
     ece_raw, ece
         Expected calibration error on the held-out reference cells before and after temperature scaling.
+    ece_floor
+        :func:`calibration_error_floor` of the calibrated probabilities on those cells: what a perfectly calibrated
+        classifier would score there (NaN in files written before it).
     n_heldout
         Held-out reference cells it was fitted on.
     confidence_threshold
@@ -154,6 +197,7 @@ class LabelCalibration:
     mixed: bool = False
     knn_threshold: float = float("nan")
     head_threshold: float = float("nan")
+    ece_floor: float = float("nan")
 
     @classmethod
     def fit(
@@ -195,6 +239,7 @@ class LabelCalibration:
             centroids=centroids.astype(np.float32), spreads=spreads.astype(np.float32),
             mixed=heldout_vote is not None, knn_threshold=knn,
             head_threshold=float(np.quantile(scaled_head.max(axis=1), quantile)) if len(heldout_codes) else np.nan,
+            ece_floor=calibration_error_floor(scaled),
         )
         if not len(heldout_codes):
             return out
@@ -257,7 +302,8 @@ class LabelCalibration:
                 ("temperature", "ece_raw", "ece", "confidence_threshold", "distance_threshold", "score_threshold")} | {
                     "n_heldout": self.n_heldout, "mixed": self.mixed,
                     "knn_threshold": None if np.isnan(self.knn_threshold) else float(self.knn_threshold),
-                    "head_threshold": None if np.isnan(self.head_threshold) else float(self.head_threshold)}
+                    "head_threshold": None if np.isnan(self.head_threshold) else float(self.head_threshold),
+                    "ece_floor": None if np.isnan(self.ece_floor) else float(self.ece_floor)}
 
     def to_tensors(self) -> dict[str, np.ndarray]:
         return {"centroids": self.centroids, "spreads": self.spreads}
@@ -271,4 +317,5 @@ class LabelCalibration:
                        description["knn_threshold"]),
                    head_threshold=float("nan") if description.get("head_threshold") is None else float(
                        description["head_threshold"]),
+                   ece_floor=float("nan") if description.get("ece_floor") is None else float(description["ece_floor"]),
                    centroids=np.asarray(tensors["centroids"], np.float32), spreads=np.asarray(tensors["spreads"], np.float32))
