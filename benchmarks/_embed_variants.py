@@ -443,6 +443,15 @@ def run(name, seeds, out_path, settings):
                     Ub, _ = _pca_basis(np.sqrt(w)[:, None] * (M - mu), K)
                     T = (P @ M - mu) @ Ub
                     embs["lib_T"] = np.hstack([T, np.zeros((len(T), K - T.shape[1])), E_lib[:, K:]])
+                if os.environ.get("JAE_VARIANTS_S18"):  # session 18: where the batch-ASW deficit sits
+                    P = model.readout.probabilities(E_lib, model.layout).astype(np.float64)
+                    T_lib = E_lib[:, :K].astype(np.float64)
+                    tv = T_lib[inner_ref].var(0).sum()
+                    embs["lib_notype"] = E_lib[:, K:]
+                    H = np.eye(K)[P.argmax(1)]
+                    H = H - H[inner_ref].mean(0)
+                    embs["lib_onehot"] = np.hstack([H * np.sqrt(tv / max(H[inner_ref].var(0).sum(), 1e-12)),
+                                                    E_lib[:, K:]])
                 # session 13: the library's type part beside the top 50 PCs fitted on the reference cells, on every
                 # cell, or on every cell after removing each batch's mean (the projection keeps the global mean)
                 for tag, rows, centre in (("ref", inner_ref, False), ("all", None, False), ("allbc", None, True)):

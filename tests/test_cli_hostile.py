@@ -274,7 +274,7 @@ def h5mu_with_missing_layer(files, work):
 
     mods = {"rna": ad.read_h5ad(files["mod1"]), "atac": ad.read_h5ad(files["mod2"])}
     write_atomic(make_mudata(mods), work / "x.h5mu")
-    return ["fit", "--h5mu", "x.h5mu", "--layer", "raw", "--mode", "unsupervised", "--out", "model"]
+    return ["fit", "--h5mu", "x.h5mu", "--layer", "umi", "--mode", "unsupervised", "--out", "model"]
 
 
 def h5mu_with_three_modalities(files, work):
@@ -313,7 +313,7 @@ CASES = {
     no_labels_at_all: ["0 labelled cells", "--mode unsupervised"],
     one_labelled_cell_type: ["all one cell type ('B cell')", "--mode unsupervised"],
     mod2_without_feature_types: ["feature_types", "--mod2-kind"],
-    h5mu_with_missing_layer: ["'raw'", "--layer"],
+    h5mu_with_missing_layer: ["'umi'", "--layer"],
     h5mu_with_three_modalities: ["atac2", "--other-mod"],
     h5ad_holding_one_modality: ["holds one modality", "--mod1 and --mod2", "--h5mu"],
 }

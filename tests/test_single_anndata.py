@@ -85,8 +85,8 @@ def test_one_modality_anndata_gets_one_line_naming_the_layouts():
     with pytest.raises(ValueError, match=r"holds one modality.*feature_types.*obsm\['protein_expression'\]"):
         jae.JAE(JAEConfig(max_epochs=1)).fit(mdata.mod["rna"], progress_bar=False)
     one = _one_matrix(mdata)
-    with pytest.raises(KeyError, match=r"no layer 'raw' \(layers: \['counts'\]\)"):
-        get_paired(one, layer="raw")
+    with pytest.raises(KeyError, match=r"no layer 'umi' \(layers: \['counts'\]\)"):
+        get_paired(one, layer="umi")
     one.var["feature_types"] = ["Peaks"] * 200 + ["Antibody Capture"] * 10  # two kinds, no RNA
     with pytest.raises(ValueError, match="no Gene Expression"):
         get_paired(one)

@@ -88,10 +88,11 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
 def _modalities(data, *, layer: str | None) -> dict:
     """``{name: AnnData}`` of ``data`` (:func:`jae.io.single.modalities_of`), except that one AnnData holding a single
     modality is the RNA alone (cells to embed or map from RNA)."""
+    from .io.raw import resolve_raw
     from .io.single import modalities_of, split_anndata
 
     if isinstance(data, ad.AnnData):
-        return split_anndata(data, layer=layer) or {"rna": data}
+        return split_anndata(data, layer=layer) or {"rna": resolve_raw(data, layer, where="the AnnData")}
     return modalities_of(data, layer=layer)[0]
 
 

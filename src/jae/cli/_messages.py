@@ -45,6 +45,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\brna=<name[^>]*>", "--rna-mod NAME"),
     (r"\blayer=None", "--layer X"),
     (r"\blayer=['\"]counts['\"]", "--layer counts"),
+    (r"\blayer=['\"]raw['\"]", "--layer raw"),
     (r"\blayer=\.\.\.", "--layer NAME"),
     (r"\bbatch_key=None", "--batch-key none"),
     (r"\bbatch_key=<column>", "--batch-key COLUMN"),

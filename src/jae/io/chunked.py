@@ -17,6 +17,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pandas as pd
+
+from .raw import RAW_GROUP
 import scipy.sparse as sp
 
 __all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead"]
@@ -42,7 +44,8 @@ class BackedCounts:
     modality
         Modality of an ``.h5mu`` file (``'rna'``, ``'atac'``, ``'prot'``).
     layer
-        Layer holding raw counts; ``None`` reads ``.X``.
+        Layer holding raw counts; ``None`` reads ``.X``, :data:`jae.io.raw.RAW_GROUP` (``'.raw'``) the ``raw`` group's
+        matrix (and its features).
 
     Attributes
     ----------
@@ -70,6 +73,8 @@ class BackedCounts:
         what = f"{self.path.name}"
         if self.modality is not None:
             what += f" modality {self.modality!r}"
+        if self.layer == RAW_GROUP:
+            return what + " .raw"
         return what + (f" layer {self.layer!r}" if self.layer is not None else " .X")
 
     def _adata_group(self, f: h5py.File):
@@ -83,6 +88,10 @@ class BackedCounts:
         return f["mod"][self.modality]
 
     def _matrix_elem(self, group):
+        if self.layer == RAW_GROUP:  # jae.io.raw: the AnnData's .raw
+            if "raw" not in group or "X" not in group["raw"]:
+                raise KeyError(f"{self._where()} is missing; pass layer=... naming the layer with raw counts")
+            return group["raw"]["X"]
         if self.layer is None:
             if "X" not in group:
                 raise KeyError(f"{self._where()} is missing; pass layer=... naming the layer with raw counts")
@@ -96,7 +105,8 @@ class BackedCounts:
 
     def _index(self, axis: str) -> pd.Index:
         with h5py.File(self.path, "r") as f:
-            df = self._adata_group(f)[axis]
+            group = self._adata_group(f)
+            df = (group["raw"] if axis == "var" and self.layer == RAW_GROUP else group)[axis]
             key = df.attrs.get("_index", "_index")
             return pd.Index(_decode(df[key][()]))
 

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from .features import examples, unique_cells
 from .modality import detect_kind, normalize_kind
 from .single import modalities_of
+from .raw import raw_hint
 from .validate import validate_counts
 
 __all__ = ["PairedCounts", "get_paired", "get_annotation", "check_batches"]
@@ -113,7 +114,7 @@ def _matrix(adata, *, name: str, layer: str | None):
     if layer not in adata.layers:
         raise KeyError(
             f"modality {name!r} has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... or store raw "
-            f"counts there (layer=None uses .X)"
+            f"counts there (layer=None uses .X){raw_hint(adata)}"
         )
     return adata.layers[layer]
 

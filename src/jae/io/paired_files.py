@@ -19,6 +19,7 @@ import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
 from .modality import MOD_NAMES, detect_kind, normalize_kind
+from .raw import RAW, RAW_GROUP
 from .readers import pair_kinds, pick_other_modality
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
@@ -199,17 +200,32 @@ def _read_frames(f: h5py.Group) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     return obs, var, uns
 
 
+def _raw_var(f: h5py.Group) -> pd.DataFrame:
+    """The features of an AnnData group's ``.raw``."""
+    from anndata.io import read_elem
+
+    return read_elem(f["raw"]["var"])
+
+
 def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | None:
-    """Layer holding raw counts, as :func:`jae.io.read_competition` picks it (None: ``.X``)."""
+    """Layer holding raw counts, as :func:`jae.io.read_competition` picks it (None: ``.X``; :data:`jae.io.raw.RAW_GROUP`:
+    the ``raw`` group, for ``layer='raw'``)."""
     if layer is None:
         return None
     if "layers" in f and layer in f["layers"]:
         return layer
+    if layer == RAW:  # jae.io.raw: the AnnData's .raw, else .X
+        if "raw" in f and "X" in f["raw"]:
+            logger.info("%s: counts from .raw", where)
+            return RAW_GROUP
+        logger.info("%s has no .raw; using .X as the raw counts", where)
+        return None
     if layer != "counts":
         have = list(f["layers"]) if "layers" in f else []
+        hint = "; its .raw may hold them: pass layer='raw'" if "raw" in f else ""
         raise KeyError(
             f"{where} has no layer {layer!r} (layers: {have}); pass layer=... naming the layer with raw counts, or "
-            "layer=None when .X holds them"
+            f"layer=None when .X holds them{hint}"
         )
     logger.info("%s has no layer 'counts'; using .X as the raw counts", where)
     return None
@@ -251,6 +267,8 @@ def open_competition(
         with _readable(p, what=what, fmt=".h5ad"), h5py.File(p, "r") as f:
             obs, var, uns = _read_frames(f)
             loc = _counts_location(f, layer, where=p.name)
+            if loc == RAW_GROUP:  # the features of .raw go with its matrix
+                var = _raw_var(f)
         if len(obs) == 0 or len(var) == 0:  # before the kind is read from the (empty) features
             raise ValueError(
                 f"{p} is empty ({len(obs)} cells x {len(var)} features); jae needs at least one cell and one feature "
@@ -327,6 +345,9 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         global_obs, _, uns = _read_frames(f)
         mods = {m: _read_frames(f["mod"][m]) for m in (rna, other)}
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
+        for m in (rna, other):
+            if locs[m] == RAW_GROUP:  # the features of .raw go with its matrix
+                mods[m] = (mods[m][0], _raw_var(f["mod"][m]), mods[m][2])
     rna_kind = _kind(mods[rna][1], rna)
     if rna_kind != "GEX":
         raise ValueError(

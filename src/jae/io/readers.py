@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .modality import MOD_NAMES, detect_kind, normalize_kind, pair_from_names
+from .raw import raw_hint, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs",
            "join_annotations", "make_mudata"]
@@ -69,7 +70,7 @@ def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts"
         if layer not in adata.layers:
             raise KeyError(
                 f"{where} has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... naming the layer "
-                "with raw counts, or layer=None when .X holds them"
+                f"with raw counts, or layer=None when .X holds them{raw_hint(adata)}"
             )
         adata.layers["counts"] = adata.layers[layer]
     elif "counts" not in adata.layers:
@@ -162,7 +163,8 @@ def read_competition(
         win); cells absent from a file get NaN, extra cells are ignored. Only ``obs`` is read.
     layer
         Layer of the files holding raw counts; stored as ``.layers['counts']`` (``.X`` is used when the files
-        have no such layer and ``layer='counts'``, and always when ``layer=None``).
+        have no such layer and ``layer='counts'``, and always when ``layer=None``; ``'raw'``: each file's ``.raw``,
+        matrix and features, as :mod:`jae.io.raw` explains).
     mod2_kind
         ``'ATAC'`` or ``'ADT'``: the kind of mod2 when its ``var`` has no ``'feature_types'`` column (overrides the
         column when given).
@@ -186,6 +188,7 @@ def read_competition(
     mods = {}
     for i in order:
         name = MOD_NAMES[kinds[i]]
+        adatas[i] = resolve_raw(adatas[i], layer, where=paths[i].name)  # layer='raw': the file's .raw
         _counts_layer(adatas[i], where=f"{paths[i].name}", layer=layer)
         mods[name] = adatas[i]
     mdata = make_mudata(mods)

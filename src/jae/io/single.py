@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .modality import MOD_NAMES, normalize_kind
+from .raw import raw_hint, resolve_raw
 
 __all__ = ["split_anndata", "modalities_of", "to_mudata", "PROTEIN_KEY"]
 
@@ -70,12 +71,13 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
     KeyError
         For a ``layer`` the AnnData does not have (when it holds two modalities).
     """
+    adata = resolve_raw(adata, layer, where="the AnnData")  # layer='raw': its .raw (jae.io.raw)
     typed = "feature_types" in adata.var.columns and adata.var["feature_types"].nunique() > 1
     two = typed or protein_key in adata.obsm
     if two and layer is not None and layer not in adata.layers:
         raise KeyError(
             f"the AnnData has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... naming the layer with "
-            "raw counts, or layer=None when .X holds them"
+            f"raw counts, or layer=None when .X holds them{raw_hint(adata)}"
         )
     empty = pd.DataFrame(index=adata.obs_names.copy())
     if "feature_types" in adata.var.columns:
@@ -129,9 +131,9 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
         For an AnnData holding one modality, naming the layouts jae reads.
     """
     if isinstance(data, Mapping):
-        return dict(data), None
+        return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.items()}, None
     if hasattr(data, "mod"):
-        return dict(data.mod), data.obs
+        return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.mod.items()}, data.obs
     if isinstance(data, ad.AnnData):
         mods = split_anndata(data, layer=layer)
         if mods is None:

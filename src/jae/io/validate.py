@@ -8,7 +8,7 @@ import scipy.sparse as sp
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "PYTHON_FIXES"]
 
 _CHUNK = 1 << 22
-_RAW_HINT = "jae needs raw counts; pass layer='counts' or the raw matrix"
+_RAW_HINT = "jae needs raw counts; pass layer='counts' or the raw matrix (layer='raw' reads an AnnData's .raw)"
 
 
 def _values(X) -> np.ndarray:

@@ -1,0 +1,58 @@
+"""Counts kept in an AnnData's ``.raw``: ``layer='raw'``.
+
+scanpy keeps the unprocessed matrix in ``adata.raw`` (``adata.raw = adata`` before normalising), and CELLxGENE's
+schema puts a dataset's raw counts in ``raw.X`` whenever ``.X`` holds normalised values. With ``layer='raw'`` jae
+reads each modality's counts from there: a layer actually named ``'raw'`` wins; otherwise the modality's ``.raw``
+(its matrix *and* its features: all the genes stored there, also when ``.X`` was cut to highly variable genes); a
+modality without either (proteins or peaks kept as counts in ``.X`` beside RNA whose counts sit in ``.raw``) is read
+from ``.X``. Whatever is read is still checked to be counts (:func:`jae.io.validate_counts`). The user's AnnData is
+never modified: :func:`from_raw` builds a new one sharing its matrices.
+
+Data on disk follows the same rule (:func:`raw_location`): the ``raw`` group of an ``.h5ad`` or of an ``.h5mu``
+modality, streamed like any layer (:class:`jae.io.chunked.BackedCounts` with the location :data:`RAW_GROUP`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import anndata as ad
+
+__all__ = ["RAW", "RAW_GROUP", "from_raw", "raw_hint", "resolve_raw"]
+
+logger = logging.getLogger(__name__)
+
+#: The ``layer`` value that reads ``.raw``.
+RAW = "raw"
+#: Where the counts of data on disk are when they come from the ``raw`` group (not a layer's name: a layer may be
+#: called ``'raw'``).
+RAW_GROUP = ".raw"
+
+
+def from_raw(adata: ad.AnnData, *, where: str) -> ad.AnnData:
+    """A new AnnData over ``adata``'s cells whose ``.X`` and ``layers['raw']`` are ``adata.raw.X`` (shared, not
+    copied) and whose features are ``adata.raw.var``; ``obs``, ``obsm`` and ``uns`` are ``adata``'s."""
+    raw = adata.raw
+    logger.info("%s: counts from .raw (%d features; .X has %d)", where, raw.n_vars, adata.n_vars)
+    return ad.AnnData(X=raw.X, obs=adata.obs, var=raw.var.copy(), obsm=dict(adata.obsm), uns=adata.uns,
+                      layers={RAW: raw.X})
+
+
+def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnData:
+    """``adata`` as jae reads it for ``layer``: unchanged unless ``layer == 'raw'`` and ``adata`` has no layer of that
+    name; then :func:`from_raw` when it has a ``.raw``, else a new AnnData sharing ``.X`` as ``layers['raw']``."""
+    if layer != RAW or RAW in adata.layers:
+        return adata
+    if adata.raw is not None:
+        return from_raw(adata, where=where)
+    logger.info("%s has no .raw; using .X as the raw counts", where)
+    return ad.AnnData(X=adata.X, obs=adata.obs, var=adata.var, obsm=dict(adata.obsm), uns=adata.uns,
+                      layers={RAW: adata.X})
+
+
+def raw_hint(adata) -> str:
+    """The end of a message about a missing counts layer: where ``.raw`` may hold them (empty without one)."""
+    raw = getattr(adata, "raw", None)
+    if raw is None:
+        return ""
+    return f"; its .raw holds {raw.n_vars} features: pass layer='raw' if those are the raw counts"

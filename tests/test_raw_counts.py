@@ -1,0 +1,107 @@
+"""Counts kept in an AnnData's ``.raw`` (scanpy's slot, CELLxGENE's layout): ``layer='raw'`` reads them in memory,
+from files read whole and from files streamed, as a counts layer would be read."""
+
+from __future__ import annotations
+
+import anndata as ad
+import mudata as md
+import numpy as np
+import pytest
+
+import jae
+from jae import JAEConfig
+from jae.cli import main
+from jae.datasets import simulate
+from jae.preprocess import log_normalize
+
+CONFIG = JAEConfig(max_epochs=2)
+
+
+@pytest.fixture(scope="module")
+def cite():
+    return simulate(300, kind="cite", n_genes=200, n_proteins=20, n_cell_types=3, n_batches=2, seed=5)
+
+
+def _scanpy_layout(mdata, genes=None) -> md.MuData:
+    """RNA as scanpy leaves it: ``.raw`` the counts of every gene, ``.X`` log-normalised (of ``genes`` only, when
+    given: highly variable genes), no counts layer; the proteins' counts in ``.X``."""
+    rna, prot = mdata.mod["rna"], mdata.mod["prot"]
+    full = ad.AnnData(X=rna.layers["counts"].copy(), obs=rna.obs.copy(), var=rna.var.copy())
+    norm = full.copy()
+    norm.X = log_normalize(full.X)
+    norm.raw = full
+    if genes is not None:
+        norm = norm[:, genes].copy()
+    out = md.MuData({"rna": norm, "prot": ad.AnnData(X=prot.layers["counts"].copy(), obs=prot.obs.copy(),
+                                                     var=prot.var.copy())})
+    out.obs = mdata.obs.copy()
+    return out
+
+
+def _fit_embed(data, **kwargs):
+    model = jae.JAE(CONFIG, seed=0).fit(data, progress_bar=False, **kwargs)
+    return model, model.embed(data, key_added=None, layer=kwargs.get("layer", "counts"))
+
+
+def test_layer_raw_fits_as_a_counts_layer_and_leaves_the_input_alone(cite):
+    _, expected = _fit_embed(cite)
+    user = _scanpy_layout(cite)
+    x_before = user.mod["rna"].X.copy()
+    model, emb = _fit_embed(user, layer="raw")
+    np.testing.assert_array_equal(emb, expected)  # the same counts: the same embedding, bit for bit
+    assert list(user.mod["rna"].layers) == [] and list(user.mod["prot"].layers) == []  # nothing added
+    assert (user.mod["rna"].X != x_before).nnz == 0
+    labels = model.predict_cell_type(user, layer="raw")
+    assert labels["cell_type"].notna().all()
+
+
+def test_raw_with_more_genes_than_x_reads_every_gene_of_raw(cite):
+    _, expected = _fit_embed(cite)
+    user = _scanpy_layout(cite, genes=cite.mod["rna"].var_names[::2])  # .X cut to half the genes
+    assert user.mod["rna"].n_vars == 100 and user.mod["rna"].raw.n_vars == 200
+    model, emb = _fit_embed(user, layer="raw")
+    assert len(model.preprocessor.var_names[0]) == 200
+    np.testing.assert_array_equal(emb, expected)
+
+
+def test_a_missing_counts_layer_points_to_raw(cite):
+    with pytest.raises(KeyError, match=r"its \.raw holds 200 features: pass layer='raw'"):
+        jae.JAE(CONFIG, seed=0).fit(_scanpy_layout(cite), progress_bar=False)
+
+
+def test_files_with_raw_read_whole_and_streamed_give_the_same_embedding(cite, tmp_path):
+    _, expected = _fit_embed(cite)
+    user = _scanpy_layout(cite, genes=cite.mod["rna"].var_names[::2])
+    rna, adt = tmp_path / "rna.h5ad", tmp_path / "adt.h5ad"
+    rna_ad = user.mod["rna"].copy()
+    rna_ad.obs = cite.obs.copy()
+    rna_ad.write_h5ad(rna)
+    user.mod["prot"].write_h5ad(adt)
+    whole = jae.read_competition(rna, adt, layer="raw")
+    assert whole.mod["rna"].n_vars == 200  # the features of .raw
+    _, emb = _fit_embed(whole, layer="raw")
+    np.testing.assert_array_equal(emb, expected)
+    files = jae.io.open_competition(rna, adt, layer="raw")
+    assert len(files.var_names[0]) == 200
+    streamed = jae.JAE(CONFIG, seed=0).fit(files, memory_budget=1, progress_bar=False)
+    np.testing.assert_array_equal(streamed.embed(whole, key_added=None, layer="raw"), expected)
+    h5mu = tmp_path / "x.h5mu"
+    user.write(h5mu)
+    files = jae.io.open_h5mu(h5mu, layer="raw")
+    streamed = jae.JAE(CONFIG, seed=0).fit(files, memory_budget=1, progress_bar=False)
+    np.testing.assert_array_equal(streamed.embed(whole, key_added=None, layer="raw"), expected)
+
+
+def test_cli_layer_raw(cite, tmp_path):
+    user = _scanpy_layout(cite)
+    rna, adt = tmp_path / "rna.h5ad", tmp_path / "adt.h5ad"
+    rna_ad = user.mod["rna"].copy()
+    rna_ad.obs = cite.obs.copy()
+    rna_ad.write_h5ad(rna)
+    user.mod["prot"].write_h5ad(adt)
+    model, out = tmp_path / "model", tmp_path / "emb.h5ad"
+    args = ["--mod1", str(rna), "--mod2", str(adt)]
+    assert main(["-q", "fit", *args, "--max-epochs", "2", "--out", str(model)]) != 0  # .X is normalised
+    assert main(["-q", "fit", *args, "--layer", "raw", "--max-epochs", "2", "--out", str(model)]) == 0
+    assert main(["-q", "embed", "--model", str(model), *args, "--layer", "raw", "--out", str(out)]) == 0
+    assert ad.read_h5ad(out).shape[0] == 300
