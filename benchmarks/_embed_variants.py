@@ -332,6 +332,29 @@ def knn_label_transfer(embs, ref, labels, scored, model, k=15):
             for w in (0.5,):
                 mix = w * head + (1 - w) * vote
                 out[f"mix{w}"] = float(np.mean(np.asarray(classes)[mix[scored].argmax(1)] == y[scored]))
+    if os.environ.get("JAE_LR") and "library" in embs:  # session 18: a linear classifier on the input features
+        from sklearn.linear_model import LogisticRegression
+
+        X = embs["svd100"]
+        lr = LogisticRegression(C=0.1, max_iter=2000).fit(X[ref], y[ref])
+        classes = list(lr.classes_)
+        p_lr = lr.predict_proba(X)
+        vote = KNeighborsClassifier(n_neighbors=k).fit(embs["library"][ref], y[ref])
+        p_vote = vote.predict_proba(embs["library"])[:, [list(vote.classes_).index(c) for c in classes]]
+        head = softmax_np(embs["latent"][:, model.layout.block("cell_type")])
+        head = head[:, [model.cell_types.index(c) for c in classes]]
+        pick = np.asarray(classes)
+        out["lr_input"] = float(np.mean(pick[p_lr[scored].argmax(1)] == y[scored]))
+        out["mix_head_vote"] = float(np.mean(pick[(head + p_vote)[scored].argmax(1)] == y[scored]))
+        out["mix_head_vote_lr"] = float(np.mean(pick[(head + p_vote + p_lr)[scored].argmax(1)] == y[scored]))
+        out["mix_head_lr"] = float(np.mean(pick[(head + p_lr)[scored].argmax(1)] == y[scored]))
+        out["mix_vote_lr"] = float(np.mean(pick[(p_vote + p_lr)[scored].argmax(1)] == y[scored]))
+        K = model.layout.n_cell_type
+        for tag, E in (("emb", embs["library"]), ("rest", embs["library"][:, K:])):
+            lr_e = LogisticRegression(C=0.1, max_iter=2000).fit(E[ref], y[ref])
+            p_e = lr_e.predict_proba(E)[:, [list(lr_e.classes_).index(c) for c in classes]]
+            out[f"lr_{tag}"] = float(np.mean(pick[p_e[scored].argmax(1)] == y[scored]))
+            out[f"mix_vote_lr_{tag}"] = float(np.mean(pick[(p_vote + p_e)[scored].argmax(1)] == y[scored]))
     return out
 
 

@@ -148,7 +148,7 @@ def run_labels(name: str, config: JAEConfig, seed: int) -> dict:
     candidate score (:func:`jae.labels.unknown_scores`), with one type left out of the reference (as in ``map``)."""
     from sklearn.metrics import roc_auc_score
 
-    from jae.labels import unknown_scores, vote
+    from jae.labels import _linear, _mixed, unknown_scores, vote
     from jae.model.readout import softmax
     from jae.model.voters import mixture
 
@@ -172,13 +172,17 @@ def run_labels(name: str, config: JAEConfig, seed: int) -> dict:
     out["query accuracy 15-NN vote"] = float((votes.argmax(1) == codes).mean())
     out["query accuracy mixture"] = float(mix.mean())
     out["ECE query head (T=1)"] = expected_calibration_error(softmax(logits), codes)
-    out["ECE query mixture"] = expected_calibration_error(mixture(head, votes), codes)
+    # the returned probabilities (round 45: the linear classifier's mixture with the vote; files before it: the head's)
+    returned = _mixed(mapped, head, emb, None, _linear(mapped, None))
+    out["ECE query mixture"] = expected_calibration_error(returned, codes)
     # what perfectly calibrated probabilities would score on these cells (the binned estimate's own bias)
-    out["ECE floor query mixture"] = calibration_error_floor(mixture(head, votes))
+    out["ECE floor query mixture"] = calibration_error_floor(returned)
+    out["ECE query head + vote (before round 45)"] = expected_calibration_error(mixture(head, votes), codes)
     out["ECE held-out ref mixture"] = mapped.calibration.ece
     out["ECE floor held-out ref"] = mapped.calibration.ece_floor
     out["ECE held-out ref mixture T=1"] = mapped.calibration.ece_raw
     out["temperature"] = mapped.calibration.temperature
+    out["linear temperature"] = mapped.calibration.linear_temperature
     # is the query's ECE shift? the same confidence against accuracy on the held-out reference cells and the query
     from jae.train import split_validation
 

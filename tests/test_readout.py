@@ -100,11 +100,15 @@ def test_label_transfer_reads_the_same_probabilities_from_the_embedding(fitted, 
     via = fitted.predict_cell_type(query_mdata, embedding=E)
     assert (direct["cell_type"] == via["cell_type"]).all()
     np.testing.assert_allclose(direct["confidence"], via["confidence"], atol=1e-5)
-    P = fitted.calibration.probabilities(fitted.latent(query_mdata)[:, fitted.layout.block("cell_type")])
     from jae.labels import vote
+    from jae.model.linear import LinearClassifier
     from jae.model.voters import mixture
 
-    # the calibrated softmax mixed with the voters' 15-NN vote (jae.labels)
+    # the calibrated linear classifier on the embedding's columns after the type part, mixed with the voters'
+    # 15-NN vote (jae.labels)
+    K = fitted.layout.n_cell_type
+    V = fitted.embed_transformed(fitted.voters.features)
+    P = fitted.calibration.linear_probabilities(LinearClassifier.fit(V[:, K:], fitted.voters.codes, K).logits(E[:, K:]))
     np.testing.assert_allclose(direct["confidence"], mixture(P, vote(fitted, E)).max(axis=1), atol=1e-6)
 
 

@@ -445,11 +445,12 @@ class JAE:
     ) -> pd.DataFrame:
         """Label transfer: the most probable cell type of each cell, its calibrated probability and an unknown call.
 
-        The probability is an equal mixture of the cell-type head (softmax of the logits at a temperature fitted on
-        held-out reference cells) and a 15-nearest-neighbour vote among stored reference cells in the embedding
-        (:mod:`jae.labels`, :mod:`jae.model.voters`); ``unknown`` is True for cells farther from their nearest
-        reference cells than 95 % of the held-out reference cells (:mod:`jae.model.calibration`). Format-2 models
-        (no stored reference cells) use the head alone; models saved before calibration existed give the plain
+        The probability is an equal mixture of a linear classifier of the stored reference cells' labels on the
+        embedding (:mod:`jae.model.linear`; its softmax at a temperature fitted on held-out reference cells) and a
+        15-nearest-neighbour vote among the same cells in the embedding (:mod:`jae.labels`, :mod:`jae.model.voters`);
+        ``unknown`` is True for cells of which the calibrated cell-type head is less sure than of 95 % of the
+        held-out reference cells (:data:`jae.labels.UNKNOWN_SCORE`). Models saved before the linear classifier mix
+        the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before calibration existed give the plain
         softmax and never call unknown.
 
         ``embedding``: this model's :meth:`embed` of the same cells, to save computing it again. ``key_added``: also

@@ -2,15 +2,18 @@
 
 The probabilities are the equal mixture of two classifiers with different errors (issue 12):
 
-- the network's cell-type head: the softmax of the latent's cell-type logits at a temperature ``T``;
+- a regularised linear classifier (:mod:`jae.model.linear`) of the voters' labels on their embedding's columns
+  after the cell-type part, refitted whenever labels are predicted, its softmax at a temperature
+  ``model.calibration.linear_temperature`` (round 45; files saved before it mix the network's cell-type head, the
+  softmax of the latent's cell-type logits at the temperature ``T``, instead);
 - the 15-NN vote among the model's reference voters (:mod:`jae.model.voters`: a seeded sample of the training
   reference cells, kept as input features) in jae's embedding, the voters embedded by the current network.
 
-``T`` is fitted on the held-out reference cells (never voters) to minimise the mixture's negative log-likelihood,
-so the final probabilities are the calibrated ones; the expected calibration error of the mixture on those cells is
-``model.calibration.ece``. A cell is called unknown when the calibrated head alone is less sure of it than of all but
-5% of the held-out reference cells (:data:`UNKNOWN_SCORE`, chosen by leaving one type out inside references).
-Models saved without voters (format 2) give the head alone. Everything is fitted at the end of
+Each temperature is fitted on the held-out reference cells (never voters) to minimise its mixture's negative
+log-likelihood, so the final probabilities are the calibrated ones; the expected calibration error of the returned
+mixture on those cells is ``model.calibration.ece``. A cell is called unknown when the calibrated head (at ``T``)
+alone is less sure of it than of all but 5% of the held-out reference cells (:data:`UNKNOWN_SCORE`, chosen by
+leaving one type out inside references). Models saved without voters (format 2) give the head alone. Everything is fitted at the end of
 :meth:`jae.JAE.fit_transformed` by :func:`fit_calibration`.
 """
 
@@ -22,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
+from .model.linear import LinearClassifier
 from .model.readout import softmax
 from .model.voters import K_VOTE, Voters, mixture, nearest
 
@@ -77,7 +81,7 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     if voters is not None and voter_embedding is None:
         voter_embedding = model.embed_transformed(voters.features)
     head = _head_probabilities(model, embedding)
-    prob = _mixed(model, head, embedding, voter_embedding)
+    prob = _mixed(model, head, embedding, voter_embedding, _linear(model, voter_embedding))
     rest = embedding[:, model.layout.n_cell_type:]
     out = {"confidence": cal.confidence_score(prob.max(axis=1)),
            "centroid": cal.unknown_score(None, rest) / max(cal.score_threshold, 1e-12)}
@@ -88,11 +92,30 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     return out
 
 
-def _mixed(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.ndarray | None) -> np.ndarray:
-    """The returned probabilities: the calibrated ``head``'s equal mixture with the voters' vote (the head alone for
-    a model without voters)."""
+def _linear(model, voter_embedding: np.ndarray | None) -> LinearClassifier | None:
+    """The voters' linear classifier (:mod:`jae.model.linear`), refitted on their embedding as the network is now;
+    None for a model whose probabilities mix the head instead (no voters, or a file saved before it)."""
+    cal, voters = model.calibration, getattr(model, "voters", None)
+    if voters is None or cal is None or not cal.linear or not len(voters):
+        return None
+    if voter_embedding is None:
+        voter_embedding = model.embed_transformed(voters.features)
+    n_ct = model.layout.n_cell_type
+    return LinearClassifier.fit(voter_embedding[:, n_ct:], voters.codes, n_ct)
+
+
+def _mixed(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.ndarray | None,
+           linear: LinearClassifier | None = None) -> np.ndarray:
+    """The returned probabilities: the voters' vote mixed in equal parts with the calibrated linear classifier
+    (``linear``, :func:`_linear`) or, for files saved before it, with the calibrated ``head`` (the head alone for a
+    model without voters)."""
     votes = vote(model, embedding, voter_embedding)
-    return head if votes is None else mixture(head, votes)
+    if votes is None:
+        return head
+    if linear is not None:
+        rest = np.asarray(embedding)[:, model.layout.n_cell_type:]
+        return mixture(model.calibration.linear_probabilities(linear.logits(rest)), votes)
+    return mixture(head, votes)
 
 
 def _unknown_call(model, head: np.ndarray, confidence: np.ndarray, embedding: np.ndarray,
@@ -133,6 +156,7 @@ def fit_calibration(
     Z_val = model.latent_transformed(X_val)
     E_val = model._readout(X_val, Z_val)
     V = model.embed_transformed(voters.features)
+    linear = LinearClassifier.fit(V[:, n_ct:], voters.codes, n_ct) if len(voters) else None
     cal = LabelCalibration.fit(
         heldout_logits=Z_val[:, model.layout.block("cell_type")], heldout_codes=codes[val_idx],
         heldout_rest=E_val[:, n_ct:],
@@ -141,12 +165,14 @@ def fit_calibration(
         train_rest=V[:, n_ct:], train_codes=voters.codes, n_types=n_ct,
         heldout_vote=voters.vote(V, E_val, n_ct) if len(voters) else None,
         heldout_knn=_knn_distance(model, E_val, V) if len(voters) else None,
+        heldout_linear=None if linear is None else linear.logits(E_val[:, n_ct:]),
     )
     logger.info(
         "label transfer: %d voters; calibration on %d held-out reference cells: temperature %.3g, expected "
-        "calibration error of the head + %d-NN vote mixture %.4f (at temperature 1: %.4f; perfectly calibrated "
+        "calibration error of the %s + %d-NN vote mixture %.4f (at temperature 1: %.4f; perfectly calibrated "
         "probabilities would score about %.4f on this many cells)",
-        len(voters), cal.n_heldout, cal.temperature, K_VOTE, cal.ece, cal.ece_raw, cal.ece_floor,
+        len(voters), cal.n_heldout, cal.linear_temperature if cal.linear else cal.temperature,
+        "linear classifier" if cal.linear else "head", K_VOTE, cal.ece, cal.ece_raw, cal.ece_floor,
     )
     needed = round(1 / UNKNOWN_QUANTILE)  # cells a quantile at UNKNOWN_QUANTILE needs to be more than the minimum
     if 0 < cal.n_heldout < needed:
@@ -167,6 +193,7 @@ def predict_cell_type(
         raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
     cal, voters = model.calibration, getattr(model, "voters", None)
     V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
+    linear = _linear(model, V)  # fitted once for every chunk
     if embedding is None:
         X, cells = model._features(data, layer=layer)
         batch = model._adapter_batches(data, cells)
@@ -182,7 +209,7 @@ def predict_cell_type(
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]
         part_head = _head_probabilities(model, part) if head is None else head[s : s + LABEL_CHUNK]
-        prob = _mixed(model, part_head, part, V)
+        prob = _mixed(model, part_head, part, V, linear)
         best = prob.argmax(axis=1)
         confidence = prob[np.arange(len(best)), best]
         parts.append((best, confidence, _unknown_call(model, part_head, confidence, part, V)))

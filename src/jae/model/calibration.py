@@ -160,6 +160,10 @@ class LabelCalibration:
     ece_floor
         :func:`calibration_error_floor` of the calibrated probabilities on those cells: what a perfectly calibrated
         classifier would score there (NaN in files written before it).
+    linear_temperature
+        Divides the linear classifier's logits (:mod:`jae.model.linear`) before their softmax, which is mixed with
+        the vote into the returned probabilities; NaN in files written before it, whose probabilities are the
+        head's mixture with the vote.
     n_heldout
         Held-out reference cells it was fitted on.
     confidence_threshold
@@ -198,19 +202,25 @@ class LabelCalibration:
     knn_threshold: float = float("nan")
     head_threshold: float = float("nan")
     ece_floor: float = float("nan")
+    linear_temperature: float = float("nan")
 
     @classmethod
     def fit(
         cls, *, heldout_logits: np.ndarray, heldout_codes: np.ndarray, heldout_rest: np.ndarray,
         train_rest: np.ndarray, train_codes: np.ndarray, n_types: int, quantile: float = UNKNOWN_QUANTILE,
         heldout_vote: np.ndarray | None = None, heldout_knn: np.ndarray | None = None,
+        heldout_linear: np.ndarray | None = None,
     ) -> "LabelCalibration":
         """Fit on held-out reference cells (logits ``(m, n_types)``, labels, embedding columns after the cell-type
         part ``(m, d)``) and on the training reference cells' embedding columns ``(n, d)`` and labels.
 
         ``heldout_vote``: the held-out cells' vote shares among the voters ``(m, n_types)`` (the voters exclude
         them): the temperature is then fitted on the mixture, and the ECEs are the mixture's. ``heldout_knn``: their
-        mean distance to the nearest voters ``(m,)``, which sets :attr:`knn_threshold`."""
+        mean distance to the nearest voters ``(m,)``, which sets :attr:`knn_threshold`. ``heldout_linear``: their
+        logits ``(m, n_types)`` from the voters' linear classifier (:mod:`jae.model.linear`); with a vote, the
+        returned probabilities are then its mixture with the vote, at :attr:`linear_temperature` (fitted the same
+        way), and the ECEs and the confidence threshold are theirs; the head's temperature is fitted as before (the
+        unknown call reads the head)."""
         from .voters import mixture
 
         train_codes = np.asarray(train_codes)
@@ -227,6 +237,11 @@ class LabelCalibration:
         temperature = fit_temperature(heldout_logits, heldout_codes, heldout_vote)
         raw = np.exp(_log_softmax(heldout_logits))
         scaled = scaled_head = np.exp(_log_softmax(np.asarray(heldout_logits, dtype=np.float64) / temperature))
+        linear_temperature = np.nan
+        if heldout_linear is not None and heldout_vote is not None:  # the returned probabilities: linear + vote
+            linear_temperature = fit_temperature(heldout_linear, heldout_codes, heldout_vote)
+            raw = np.exp(_log_softmax(heldout_linear))
+            scaled = np.exp(_log_softmax(np.asarray(heldout_linear, dtype=np.float64) / linear_temperature))
         if heldout_vote is not None:
             raw, scaled = mixture(raw, heldout_vote), mixture(scaled, heldout_vote)
         knn = np.nan if heldout_knn is None or not len(heldout_knn) else float(np.quantile(heldout_knn, 1 - quantile))
@@ -239,7 +254,7 @@ class LabelCalibration:
             centroids=centroids.astype(np.float32), spreads=spreads.astype(np.float32),
             mixed=heldout_vote is not None, knn_threshold=knn,
             head_threshold=float(np.quantile(scaled_head.max(axis=1), quantile)) if len(heldout_codes) else np.nan,
-            ece_floor=calibration_error_floor(scaled),
+            ece_floor=calibration_error_floor(scaled), linear_temperature=float(linear_temperature),
         )
         if not len(heldout_codes):
             return out
@@ -249,6 +264,15 @@ class LabelCalibration:
                      "distance_threshold": float(np.quantile(dist, 1.0 - quantile))})
         score = out.unknown_score(conf, heldout_rest)
         return cls(**{**out.__dict__, "score_threshold": float(np.quantile(score, 1.0 - quantile))})
+
+    @property
+    def linear(self) -> bool:
+        """Whether the returned probabilities mix the linear classifier (rather than the head) with the vote."""
+        return bool(np.isfinite(self.linear_temperature))
+
+    def linear_probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated ``(n, n_types)`` float32 probabilities from the linear classifier's logits."""
+        return np.exp(_log_softmax(np.asarray(logits, dtype=np.float64) / self.linear_temperature)).astype(np.float32)
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated ``(n, n_types)`` float32 probabilities from cell-type logits."""
@@ -303,7 +327,8 @@ class LabelCalibration:
                     "n_heldout": self.n_heldout, "mixed": self.mixed,
                     "knn_threshold": None if np.isnan(self.knn_threshold) else float(self.knn_threshold),
                     "head_threshold": None if np.isnan(self.head_threshold) else float(self.head_threshold),
-                    "ece_floor": None if np.isnan(self.ece_floor) else float(self.ece_floor)}
+                    "ece_floor": None if np.isnan(self.ece_floor) else float(self.ece_floor),
+                    "linear_temperature": None if np.isnan(self.linear_temperature) else float(self.linear_temperature)}
 
     def to_tensors(self) -> dict[str, np.ndarray]:
         return {"centroids": self.centroids, "spreads": self.spreads}
@@ -318,4 +343,6 @@ class LabelCalibration:
                    head_threshold=float("nan") if description.get("head_threshold") is None else float(
                        description["head_threshold"]),
                    ece_floor=float("nan") if description.get("ece_floor") is None else float(description["ece_floor"]),
+                   linear_temperature=float("nan") if description.get("linear_temperature") is None else float(
+                       description["linear_temperature"]),
                    centroids=np.asarray(tensors["centroids"], np.float32), spreads=np.asarray(tensors["spreads"], np.float32))

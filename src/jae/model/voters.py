@@ -10,7 +10,9 @@ Why a vote at all: the cell-type head is a parametric classifier trained with ea
 few cells per type, so it underfits rare types; the 15-NN vote among reference cells in jae's own embedding uses
 every voter directly and makes different errors. :func:`mixture` averages the two with equal weight (the un-tuned
 equal ensemble, :data:`VOTE_WEIGHT`), which lowers the variance of either alone (validation splits of the reference
-cells, benchmarks/results/tuning.md: BMMC Multiome 0.326 -> 0.421, BMMC CITE 0.553 -> 0.589).
+cells, benchmarks/results/tuning.md: BMMC Multiome 0.326 -> 0.421, BMMC CITE 0.553 -> 0.589). Since round 45 the
+parametric half is a linear classifier fitted on the voters themselves (:mod:`jae.model.linear`), which, unlike the
+early-stopped head, is fitted to convergence.
 
 Neighbours are exact (Euclidean, float64 distances, ties to the lower voter index; :func:`nearest`), found in row
 blocks of the queries so that memory stays at one float32 ``(block, n_voters)`` score matrix of at most
