@@ -6,7 +6,7 @@ together with the reconstruction and stopped early on the combined validation lo
 hundred cells it stops before it fits the types (BMMC CITE validation splits, 41 types on about 270 cells: head +
 vote 0.58); a linear classifier on the same columns, fitted to convergence under an L2 penalty, is the classical
 choice there, and it makes different errors from the vote, which reads the same columns locally. Validation splits of
-the reference cells, eleven shapes, seeds 0-4 (benchmarks/results/tuning.md, round 45): label transfer 0.847 -> 0.867
+the reference cells, eleven shapes, seeds 0-4 (benchmarks/results/tuning.md, round 45): label transfer 0.847 -> 0.864
 on average, higher on every set but PBMC10k (0.9935 -> 0.9929, at its ceiling).
 
 It is refitted from the voters whenever labels are predicted, as the vote is, so it follows the network after
