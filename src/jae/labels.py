@@ -13,8 +13,8 @@ Each temperature is fitted on the held-out reference cells (never voters) to min
 log-likelihood, so the final probabilities are the calibrated ones; the expected calibration error of the returned
 mixture on those cells is ``model.calibration.ece``. A cell is called unknown when the calibrated head (at ``T``)
 alone is less sure of it than of all but 5% of the held-out reference cells (:data:`UNKNOWN_SCORE`, chosen by
-leaving one type out inside references). Models saved without voters (format 2) give the head alone. Everything is fitted at the end of
-:meth:`jae.JAE.fit_transformed` by :func:`fit_calibration`.
+leaving one type out inside references). Models saved without voters (format 2) give the head alone. Everything
+is fitted at the end of :meth:`jae.JAE.fit_transformed` by :func:`fit_calibration`.
 """
 
 from __future__ import annotations

@@ -335,14 +335,12 @@ class LabelCalibration:
 
     @classmethod
     def from_saved(cls, description: dict, tensors: dict[str, np.ndarray]) -> "LabelCalibration":
+        def optional(key: str) -> float:  # fields added after the first calibrated files: NaN when absent
+            return float("nan") if description.get(key) is None else float(description[key])
+
         return cls(**{k: float(description[k]) for k in
                       ("temperature", "ece_raw", "ece", "confidence_threshold", "distance_threshold", "score_threshold")},
                    n_heldout=int(description["n_heldout"]), mixed=bool(description.get("mixed", False)),
-                   knn_threshold=float("nan") if description.get("knn_threshold") is None else float(
-                       description["knn_threshold"]),
-                   head_threshold=float("nan") if description.get("head_threshold") is None else float(
-                       description["head_threshold"]),
-                   ece_floor=float("nan") if description.get("ece_floor") is None else float(description["ece_floor"]),
-                   linear_temperature=float("nan") if description.get("linear_temperature") is None else float(
-                       description["linear_temperature"]),
-                   centroids=np.asarray(tensors["centroids"], np.float32), spreads=np.asarray(tensors["spreads"], np.float32))
+                   **{k: optional(k) for k in ("knn_threshold", "head_threshold", "ece_floor", "linear_temperature")},
+                   centroids=np.asarray(tensors["centroids"], np.float32),
+                   spreads=np.asarray(tensors["spreads"], np.float32))
