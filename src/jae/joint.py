@@ -450,8 +450,8 @@ class JAE:
         15-nearest-neighbour vote among the same cells in the embedding (:mod:`jae.labels`, :mod:`jae.model.voters`);
         ``unknown`` is True for cells of which the calibrated cell-type head is less sure than of 95 % of the
         held-out reference cells (:data:`jae.labels.UNKNOWN_SCORE`). Models saved before the linear classifier mix
-        the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before calibration existed give the plain
-        softmax and never call unknown.
+        the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
+        calibration existed give the plain softmax and never call unknown.
 
         ``embedding``: this model's :meth:`embed` of the same cells, to save computing it again. ``key_added``: also
         store the labels in ``data.obs[f'{key_added}_cell_type']`` and the probabilities in

@@ -27,7 +27,8 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                         "obsm['protein_expression'] (scvi-tools)")
     g.add_argument("--rna-mod", default="rna", help="RNA modality name in --h5mu (default: rna)")
     g.add_argument("--other-mod", default=None, help="second modality name in --h5mu (default: the other one)")
-    g.add_argument("--layer", default="counts", help="layer with raw counts; 'X' for .X, 'raw' for the AnnData's .raw (scanpy, CELLxGENE) "
+    g.add_argument("--layer", default="counts",
+                   help="layer with raw counts; 'X' for .X, 'raw' for the AnnData's .raw (scanpy, CELLxGENE) "
                         "(default: counts)")
     g.add_argument("--mod2-kind", choices=("ATAC", "ADT"), type=str.upper, default=None,
                    help="kind of the second modality when its var has no 'feature_types' (default: "

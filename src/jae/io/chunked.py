@@ -17,9 +17,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .raw import RAW_GROUP
-import scipy.sparse as sp
 
 __all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead"]
 

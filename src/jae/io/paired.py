@@ -12,8 +12,8 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .modality import detect_kind, normalize_kind
-from .single import modalities_of
 from .raw import raw_hint
+from .single import modalities_of
 from .validate import validate_counts
 
 __all__ = ["PairedCounts", "get_paired", "get_annotation", "check_batches"]

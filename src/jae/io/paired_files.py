@@ -191,20 +191,15 @@ def _stored_bytes(path: Path, modality: str | None) -> int:
     return total
 
 
-def _read_frames(f: h5py.Group) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def _read_frames(f: h5py.Group, loc: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """``(obs, var, uns)`` of an AnnData group; ``var`` of its ``.raw`` when the counts' location ``loc`` is it
+    (:data:`jae.io.raw.RAW_GROUP`: the features go with the matrix)."""
     from anndata.io import read_elem
 
     obs = read_elem(f["obs"])
-    var = read_elem(f["var"])
+    var = read_elem(f["raw"]["var"] if loc == RAW_GROUP else f["var"])
     uns = read_elem(f["uns"]) if "uns" in f else {}
     return obs, var, uns
-
-
-def _raw_var(f: h5py.Group) -> pd.DataFrame:
-    """The features of an AnnData group's ``.raw``."""
-    from anndata.io import read_elem
-
-    return read_elem(f["raw"]["var"])
 
 
 def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | None:
@@ -265,10 +260,8 @@ def open_competition(
     frames, kinds = [], []
     for p, what in zip(paths, ("mod1", "mod2")):
         with _readable(p, what=what, fmt=".h5ad"), h5py.File(p, "r") as f:
-            obs, var, uns = _read_frames(f)
             loc = _counts_location(f, layer, where=p.name)
-            if loc == RAW_GROUP:  # the features of .raw go with its matrix
-                var = _raw_var(f)
+            obs, var, uns = _read_frames(f, loc)
         if len(obs) == 0 or len(var) == 0:  # before the kind is read from the (empty) features
             raise ValueError(
                 f"{p} is empty ({len(obs)} cells x {len(var)} features); jae needs at least one cell and one feature "
@@ -343,11 +336,8 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         available = list(f["mod"])
         other = pick_other_modality(path.name, available, rna, other)
         global_obs, _, uns = _read_frames(f)
-        mods = {m: _read_frames(f["mod"][m]) for m in (rna, other)}
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
-        for m in (rna, other):
-            if locs[m] == RAW_GROUP:  # the features of .raw go with its matrix
-                mods[m] = (mods[m][0], _raw_var(f["mod"][m]), mods[m][2])
+        mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
     rna_kind = _kind(mods[rna][1], rna)
     if rna_kind != "GEX":
         raise ValueError(

@@ -6,10 +6,11 @@ reads each modality's counts from there: a layer actually named ``'raw'`` wins; 
 (its matrix *and* its features: all the genes stored there, also when ``.X`` was cut to highly variable genes); a
 modality without either (proteins or peaks kept as counts in ``.X`` beside RNA whose counts sit in ``.raw``) is read
 from ``.X``. Whatever is read is still checked to be counts (:func:`jae.io.validate_counts`). The user's AnnData is
-never modified: :func:`from_raw` builds a new one sharing its matrices.
+never modified: :func:`resolve_raw` builds a new one sharing its matrices.
 
-Data on disk follows the same rule (:func:`raw_location`): the ``raw`` group of an ``.h5ad`` or of an ``.h5mu``
-modality, streamed like any layer (:class:`jae.io.chunked.BackedCounts` with the location :data:`RAW_GROUP`).
+Data on disk follows the same rule (``jae.io.paired_files._counts_location``): the ``raw`` group of an ``.h5ad`` or
+of an ``.h5mu`` modality, streamed like any layer (:class:`jae.io.chunked.BackedCounts` with the location
+:data:`RAW_GROUP`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 
 import anndata as ad
 
-__all__ = ["RAW", "RAW_GROUP", "from_raw", "raw_hint", "resolve_raw"]
+__all__ = ["RAW", "RAW_GROUP", "raw_hint", "resolve_raw"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,25 +30,20 @@ RAW = "raw"
 RAW_GROUP = ".raw"
 
 
-def from_raw(adata: ad.AnnData, *, where: str) -> ad.AnnData:
-    """A new AnnData over ``adata``'s cells whose ``.X`` and ``layers['raw']`` are ``adata.raw.X`` (shared, not
-    copied) and whose features are ``adata.raw.var``; ``obs``, ``obsm`` and ``uns`` are ``adata``'s."""
-    raw = adata.raw
-    logger.info("%s: counts from .raw (%d features; .X has %d)", where, raw.n_vars, adata.n_vars)
-    return ad.AnnData(X=raw.X, obs=adata.obs, var=raw.var.copy(), obsm=dict(adata.obsm), uns=adata.uns,
-                      layers={RAW: raw.X})
-
-
 def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnData:
     """``adata`` as jae reads it for ``layer``: unchanged unless ``layer == 'raw'`` and ``adata`` has no layer of that
-    name; then :func:`from_raw` when it has a ``.raw``, else a new AnnData sharing ``.X`` as ``layers['raw']``."""
+    name; then a new AnnData over ``adata``'s cells (its ``obs``, ``obsm`` and ``uns``) whose ``.X`` and
+    ``layers['raw']`` are ``adata.raw.X`` and whose features are ``adata.raw.var`` (shared, not copied), or
+    ``adata.X`` and ``adata.var`` when it has no ``.raw``."""
     if layer != RAW or RAW in adata.layers:
         return adata
-    if adata.raw is not None:
-        return from_raw(adata, where=where)
-    logger.info("%s has no .raw; using .X as the raw counts", where)
-    return ad.AnnData(X=adata.X, obs=adata.obs, var=adata.var, obsm=dict(adata.obsm), uns=adata.uns,
-                      layers={RAW: adata.X})
+    source = adata if adata.raw is None else adata.raw
+    if adata.raw is None:
+        logger.info("%s has no .raw; using .X as the raw counts", where)
+    else:
+        logger.info("%s: counts from .raw (%d features; .X has %d)", where, source.n_vars, adata.n_vars)
+    return ad.AnnData(X=source.X, obs=adata.obs, var=source.var.copy(), obsm=dict(adata.obsm), uns=adata.uns,
+                      layers={RAW: source.X})
 
 
 def raw_hint(adata) -> str:

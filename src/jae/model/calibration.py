@@ -55,6 +55,11 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
+def _softmax_at(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """``softmax(logits / temperature)`` in float64."""
+    return np.exp(_log_softmax(np.asarray(logits, dtype=np.float64) / temperature))
+
+
 def expected_calibration_error(prob: np.ndarray, codes: np.ndarray, *, n_bins: int = ECE_BINS) -> float:
     """Expected calibration error of ``(n, k)`` probabilities against int labels ``codes`` ``(n,)``.
 
@@ -147,6 +152,10 @@ def fit_temperature(
     return float(np.exp(res.x))
 
 
+#: The fields added after the first calibrated model files: None in ``model.json`` when NaN, NaN when absent.
+_OPTIONAL = ("knn_threshold", "head_threshold", "ece_floor", "linear_temperature")
+
+
 @dataclass(frozen=True)
 class LabelCalibration:
     """Temperature, unknown-call thresholds and type centroids of a supervised model.
@@ -235,13 +244,13 @@ class LabelCalibration:
                 spread = float(np.median(np.linalg.norm(rows - centroids[t], axis=1)))
                 spreads[t] = spread if spread > 0 else 1.0
         temperature = fit_temperature(heldout_logits, heldout_codes, heldout_vote)
-        raw = np.exp(_log_softmax(heldout_logits))
-        scaled = scaled_head = np.exp(_log_softmax(np.asarray(heldout_logits, dtype=np.float64) / temperature))
+        scaled_head = _softmax_at(heldout_logits, temperature)
         linear_temperature = np.nan
         if heldout_linear is not None and heldout_vote is not None:  # the returned probabilities: linear + vote
             linear_temperature = fit_temperature(heldout_linear, heldout_codes, heldout_vote)
-            raw = np.exp(_log_softmax(heldout_linear))
-            scaled = np.exp(_log_softmax(np.asarray(heldout_linear, dtype=np.float64) / linear_temperature))
+            raw, scaled = _softmax_at(heldout_linear, 1.0), _softmax_at(heldout_linear, linear_temperature)
+        else:
+            raw, scaled = _softmax_at(heldout_logits, 1.0), scaled_head
         if heldout_vote is not None:
             raw, scaled = mixture(raw, heldout_vote), mixture(scaled, heldout_vote)
         knn = np.nan if heldout_knn is None or not len(heldout_knn) else float(np.quantile(heldout_knn, 1 - quantile))
@@ -272,11 +281,11 @@ class LabelCalibration:
 
     def linear_probabilities(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated ``(n, n_types)`` float32 probabilities from the linear classifier's logits."""
-        return np.exp(_log_softmax(np.asarray(logits, dtype=np.float64) / self.linear_temperature)).astype(np.float32)
+        return _softmax_at(logits, self.linear_temperature).astype(np.float32)
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated ``(n, n_types)`` float32 probabilities from cell-type logits."""
-        return np.exp(_log_softmax(np.asarray(logits, dtype=np.float64) / self.temperature)).astype(np.float32)
+        return _softmax_at(logits, self.temperature).astype(np.float32)
 
     def rescale(self, prob: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from uncalibrated softmax probabilities ``(n, n_types)`` (``p ** (1/T)``,
@@ -324,11 +333,8 @@ class LabelCalibration:
         """The scalars, for ``model.json``."""
         return {k: float(getattr(self, k)) for k in
                 ("temperature", "ece_raw", "ece", "confidence_threshold", "distance_threshold", "score_threshold")} | {
-                    "n_heldout": self.n_heldout, "mixed": self.mixed,
-                    "knn_threshold": None if np.isnan(self.knn_threshold) else float(self.knn_threshold),
-                    "head_threshold": None if np.isnan(self.head_threshold) else float(self.head_threshold),
-                    "ece_floor": None if np.isnan(self.ece_floor) else float(self.ece_floor),
-                    "linear_temperature": None if np.isnan(self.linear_temperature) else float(self.linear_temperature)}
+                    "n_heldout": self.n_heldout, "mixed": self.mixed} | {
+                    k: None if np.isnan(getattr(self, k)) else float(getattr(self, k)) for k in _OPTIONAL}
 
     def to_tensors(self) -> dict[str, np.ndarray]:
         return {"centroids": self.centroids, "spreads": self.spreads}
@@ -341,6 +347,6 @@ class LabelCalibration:
         return cls(**{k: float(description[k]) for k in
                       ("temperature", "ece_raw", "ece", "confidence_threshold", "distance_threshold", "score_threshold")},
                    n_heldout=int(description["n_heldout"]), mixed=bool(description.get("mixed", False)),
-                   **{k: optional(k) for k in ("knn_threshold", "head_threshold", "ece_floor", "linear_temperature")},
+                   **{k: optional(k) for k in _OPTIONAL},
                    centroids=np.asarray(tensors["centroids"], np.float32),
                    spreads=np.asarray(tensors["spreads"], np.float32))
