@@ -4,6 +4,7 @@ from files read whole and from files streamed, as a counts layer would be read."
 from __future__ import annotations
 
 import anndata as ad
+import h5py
 import mudata as md
 import numpy as np
 import pytest
@@ -77,6 +78,11 @@ def test_files_with_raw_read_whole_and_streamed_give_the_same_embedding(cite, tm
     rna_ad.obs = cite.obs.copy()
     rna_ad.write_h5ad(rna)
     user.mod["prot"].write_h5ad(adt)
+    from jae.io.chunked import matrix_bytes
+    from jae.io.paired_files import _stored_bytes
+
+    with h5py.File(rna, "r") as f:  # reading the file whole holds .raw too: the memory plan counts it
+        assert _stored_bytes(rna, None) == matrix_bytes(f["X"]) + matrix_bytes(f["raw"]["X"])
     whole = jae.read_competition(rna, adt, layer="raw")
     assert whole.mod["rna"].n_vars == 200  # the features of .raw
     _, emb = _fit_embed(whole, layer="raw")

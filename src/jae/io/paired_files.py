@@ -179,7 +179,8 @@ def memory_needed(n_obs: int, counts, kinds, *, in_memory: bool) -> int:
 
 
 def _stored_bytes(path: Path, modality: str | None) -> int:
-    """Bytes of every matrix in ``X`` and ``layers`` of one AnnData (or one modality of an ``.h5mu``)."""
+    """Bytes of every matrix in ``X``, ``layers`` and ``raw`` of one AnnData (or one modality of an ``.h5mu``): what
+    reading it whole holds (anndata reads ``.raw`` too)."""
     total = 0
     with h5py.File(path, "r") as f:
         groups = [f["mod"][modality]] if modality is not None else [f]
@@ -188,6 +189,8 @@ def _stored_bytes(path: Path, modality: str | None) -> int:
                 total += matrix_bytes(g["X"])
             if "layers" in g:
                 total += sum(matrix_bytes(g["layers"][k]) for k in g["layers"])
+            if "raw" in g and "X" in g["raw"]:
+                total += matrix_bytes(g["raw"]["X"])
     return total
 
 
