@@ -61,6 +61,7 @@ def _own_knn(points: np.ndarray) -> np.ndarray:
 def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Every candidate score of cells with input features ``X`` under ``model``, and the mixture's predicted type."""
     from jae.labels import vote
+    from jae.model.linear import LinearClassifier
     from jae.model.voters import mixture
 
     n_ct = model.layout.n_cell_type
@@ -86,6 +87,23 @@ def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
     out["1-conf"] = 1.0 - prob.max(axis=1)
     out["entropy"] = -(prob * np.log(np.clip(prob, 1e-12, None))).sum(axis=1)
     out["1-conf head"] = 1.0 - head.max(axis=1)
+    # session 19: the linear classifier of round 45 (what label transfer now mixes with the vote), and the three
+    # classifiers' disagreement (ensemble disagreement as a sign of a cell unlike the training data)
+    linear = model.calibration.linear_probabilities(
+        LinearClassifier.fit(V[:, n_ct:], model.voters.codes, n_ct).logits(E[:, n_ct:]))
+    lin_mix = mixture(linear, votes)
+    out["1-conf linmix"] = 1.0 - lin_mix.max(axis=1)
+    out["1-conf linear"] = 1.0 - linear.max(axis=1)
+    out["tv head-linear"] = 0.5 * np.abs(head - linear).sum(axis=1)
+    three = (head + linear + votes) / 3
+    out["1-conf three"] = 1.0 - three.max(axis=1)
+
+    def _entropy(p):
+        return -(p * np.log(np.clip(p, 1e-12, None))).sum(axis=1)
+    out["mutual info three"] = _entropy(three) - (_entropy(head) + _entropy(linear) + _entropy(votes)) / 3
+    hl = (head + linear) / 2
+    out["1-conf head+linear"] = 1.0 - hl.max(axis=1)
+    out["mutual info head+linear"] = _entropy(hl) - (_entropy(head) + _entropy(linear)) / 2
     # session 14: the head's logits before the softmax (Liu et al. 2020's energy; Hendrycks et al. 2022's max logit):
     # the softmax cannot tell "no type fires" from "one type fires a little more than another", the logits can
     logits = np.asarray(Z[:, model.layout.block("cell_type")], dtype=np.float64) / model.calibration.temperature
@@ -133,9 +151,10 @@ COMBOS = (("lof", "disagree"), ("knn", "disagree"), ("lof", "1-conf"), ("lof_inp
           ("knn_all", "1-conf"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "lof"),
           ("1-conf head", "knn_all"), ("1-conf head", "maha"), ("1-conf head", "rmaha"),
           ("1-conf head", "maha_input"), ("1-conf head", "rmaha_input"), ("1-conf head", "energy"),
-          ("1-conf head", "-max logit"))
+          ("1-conf head", "-max logit"), ("1-conf head", "1-conf linear"), ("1-conf head", "tv head-linear"),
+          ("1-conf head", "1-conf linmix"))
 #: Pairs also combined by the larger of the two ranks (either signal alone can call a cell).
-MAX_COMBOS = (("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
+MAX_COMBOS = (("1-conf head", "1-conf linear"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
 
 
 def _ranks(ref: np.ndarray, x: np.ndarray) -> np.ndarray:
