@@ -116,3 +116,47 @@ def test_a_v4_file_with_misshapen_cell_cycle_tensors_is_refused_with_the_fix(tmp
     torch.save(tensors, folder / "weights.pt")
     with pytest.raises(ValueError, match="readout tensors are misshapen.*copy it again or refit"):
         JAE.load(folder, device="cpu")
+
+
+def test_format_v5_model_loads_embeds_and_predicts_identically():
+    folder = FIXTURES / "model_v5"
+    model = JAE.load(folder / "model", device="cpu")
+    assert model.calibration.linear and len(model.calibration_cells) == model.calibration.n_heldout  # format 5
+    data = _input(folder, model)
+    np.testing.assert_allclose(model.embed(data, key_added=None), np.load(folder / "expected_embedding.npy"),
+                               rtol=1e-5, atol=1e-5)
+    expected = np.load(folder / "expected_labels.npz")
+    pred = model.predict_cell_type(data)
+    assert (pred["cell_type"].to_numpy().astype(str) == expected["cell_type"]).all()
+    np.testing.assert_allclose(pred["confidence"].to_numpy(), expected["confidence"], atol=1e-5)
+
+
+def test_a_v5_file_missing_its_calibration_cells_is_refused_with_the_fix(tmp_path):
+    import shutil
+
+    import pytest
+    import torch
+
+    folder = tmp_path / "model"
+    shutil.copytree(FIXTURES / "model_v5" / "model", folder)
+    tensors = torch.load(folder / "weights.pt", weights_only=True)
+    del tensors["calibration_cells.codes"]
+    torch.save(tensors, folder / "weights.pt")
+    with pytest.raises(ValueError, match="lacks the calibration cells tensors.*damaged"):
+        JAE.load(folder, device="cpu")
+
+
+def test_finetuning_a_v4_model_keeps_its_calibration_and_says_why(caplog):
+    """Format 4 files keep no held-out reference cells, so finetune cannot fit their calibration again: it is kept
+    as it was, with a warning naming the fix."""
+    import logging
+
+    folder = FIXTURES / "model_v4"
+    model = JAE.load(folder / "model", device="cpu")
+    assert model.calibration_cells is None
+    kept = model.calibration.describe()
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model.finetune(_input(folder, model), epochs=1, progress_bar=False)
+    assert model.calibration.describe() == kept
+    assert any("keeps no held-out reference cells" in r.getMessage() and "refit the model" in r.getMessage()
+               for r in caplog.records)

@@ -59,7 +59,7 @@ def test_same_seed_same_embedding_and_global_rng_untouched(mdata):
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
     path = fitted.save(tmp_path / "model")
     desc = json.loads((path / "model.json").read_text())
-    assert desc["format_version"] == FORMAT_VERSION == 4 and desc["categories"]["cell_type"] == fitted.cell_types
+    assert desc["format_version"] == FORMAT_VERSION == 5 and desc["categories"]["cell_type"] == fitted.cell_types
     assert desc["readout"]["type_scale"] == fitted.readout.type_scale
     loaded = JAE.load(path, device="cpu")
     assert np.array_equal(loaded.embed(mdata, key_added=None), fitted.embed(mdata, key_added=None))
@@ -167,7 +167,7 @@ def test_pca_start_accumulated_in_chunks_matches_a_direct_pca():
     model = JAE(JAEConfig(), seed=0, device="cpu")
     model.layout = LatentLayout(n_cell_type=2, n_batch=1, n_phase=0, n_free=4)
     model.network = JAENetwork(9, model.layout.dim, hidden=(8,), dropout=0.0, batch_norm=False, linear_path=True)
-    model._start_at_pca(X, rows, chunk=7)
+    model.network.start_at_pca_of(X, rows, model.layout.block("free"), chunk=7)
     Xr = X[rows].astype(np.float64)
     _, _, vt = np.linalg.svd(Xr - Xr.mean(0), full_matrices=False)
     got = model.network.encoder_linear.weight.detach().numpy()[model.layout.block("free")]

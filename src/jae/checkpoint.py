@@ -40,8 +40,11 @@ logger = logging.getLogger(__name__)
 #: :mod:`jae.model.voters`); files without them predict cell types with the calibrated head alone.
 #: 4 added the readout's cell-cycle shrink of the type part (``cycle_directions`` in ``readout``, ``readout.cycle_axes``
 #: / ``readout.cycle_keep`` tensors); files without them read the type part unshrunk, as they were fitted.
-FORMAT_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)
+#: 5 added the calibration cells (``calibration_cells`` in model.json, ``calibration_cells.features`` / ``.codes``
+#: tensors, :class:`jae.model.voters.CalibrationCells`): :meth:`jae.JAE.finetune` fits the label calibration again
+#: on them; files without them keep their calibration after a fine-tuning, with a warning.
+FORMAT_VERSION = 5
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
@@ -141,6 +144,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         # round 38 (optional): the reference axes' cross-fitted carry, read by map_query's small-reference warning
         "axes_carry": _finite_or_none(getattr(model, "axes_carry", None)),
         "voters": None if getattr(model, "voters", None) is None else model.voters.describe(),
+        "calibration_cells": None if getattr(model, "calibration_cells", None) is None
+        else model.calibration_cells.describe(),
         "history": model.history.to_dict(orient="list"),
     }
     tensors = {f"network.{k}": v.detach().cpu() for k, v in model.network.state_dict().items()}
@@ -154,8 +159,9 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
                         for k, v in model.calibration.to_tensors().items()})
     if description["adapter"] is not None:
         tensors["adapter.shift"] = torch.from_numpy(np.ascontiguousarray(model.adapter.shift))
-    if description["voters"] is not None:
-        tensors.update({f"voters.{k}": torch.from_numpy(v) for k, v in model.voters.to_tensors().items()})
+    for part in ("voters", "calibration_cells"):
+        if description[part] is not None:
+            tensors.update({f"{part}.{k}": torch.from_numpy(v) for k, v in getattr(model, part).to_tensors().items()})
     if description["moments"]:
         tensors.update({f"moments.{k}": torch.from_numpy(np.ascontiguousarray(v))
                         for k, v in model.moments.to_tensors().items()})
@@ -273,20 +279,23 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     from .mapping import QueryAdapter
     from .model.calibration import LabelCalibration
     from .model.moments import FeatureMoments
-    from .model.voters import Voters
+    from .model.voters import CalibrationCells, Voters
 
     damaged = f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; the model folder is damaged"
     if d.get("calibration") is not None:
         parts = _saved(tensors, "calibration", ("centroids", "spreads"), damaged % "calibration")
         model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
-    model.voters = None
     model.axes_carry = d.get("axes_carry")  # round 38; files before it: None (map_query does not warn)
-    if d.get("voters") is not None:
-        parts = _saved(tensors, "voters", ("features", "codes"), damaged % "voters")
-        try:
-            model.voters = Voters.from_saved(d["voters"], {k: v.numpy() for k, v in parts.items()}, d["n_input"])
-        except ValueError:
-            raise ValueError(f"{path}: voters tensors are misshapen; the model folder is damaged") from None
+    # format 3: voters; format 5: calibration cells (files without them are not recalibrated by finetune)
+    for part, kind in (("voters", Voters), ("calibration_cells", CalibrationCells)):
+        setattr(model, part, None)
+        if d.get(part) is not None:
+            parts = _saved(tensors, part, ("features", "codes"), damaged % part.replace("_", " "))
+            try:
+                setattr(model, part, kind.from_saved(d[part], {k: v.numpy() for k, v in parts.items()}, d["n_input"]))
+            except ValueError:
+                raise ValueError(f"{path}: {part.replace('_', ' ')} tensors are misshapen; the model folder is "
+                                 "damaged") from None
     if d.get("adapter") is not None:
         shift = tensors.get("adapter.shift")
         batches = tuple(str(b) for b in d["adapter"]["batches"])

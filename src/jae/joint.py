@@ -17,10 +17,10 @@ from .mapping import QueryAdapter
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
 from .query import query_features
-from .labels import fit_calibration
+from .labels import fit_calibration, recalibrate
 from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
-from .model.readout import Readout, fit_principal_axes, principal_axes
+from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import infer_organism
 from .train import Stage, resolve_device, split_validation, train_network
@@ -63,6 +63,7 @@ class JAE:
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
         self.calibration: LabelCalibration | None = None  # supervised models: calibrated confidence, unknown call
         self.voters = None  # supervised models: reference cells of the label-transfer vote (jae.model.voters)
+        self.calibration_cells = None  # supervised models: held-out reference cells the calibration is fitted on
         self.axes_carry = None  # fit: the reference axes' cross-fitted carry (the small-reference rule), when measured
         self.adapter: QueryAdapter | None = None  # models made by map_query: input shifts of the query batches
         self.moments: FeatureMoments | None = None  # reference input's mean/covariance: fills in missing query input
@@ -206,6 +207,7 @@ class JAE:
                 "(one row per obs row, preprocessor.n_output columns)"
             )
         cfg = self.config
+        self.calibration = self.voters = self.calibration_cells = None  # a refit starts without the last fit's
         if batch_key is None:  # one batch: all cells
             batch = pd.Series("all", index=obs.index, name="batch")
         else:
@@ -244,7 +246,7 @@ class JAE:
             torch.manual_seed(self.seed)
             self.network = JAENetwork.from_config(cfg, preprocessor.n_output, self.layout).to(self.device)
             if cfg.pca_init:
-                self._start_at_pca(X, ref, principal=principal)
+                self.network.start_at_pca_of(X, ref, self.layout.block("free"), principal=principal)
             codes = None
             if supervised:
                 codes = pd.Categorical(labels[ref].astype(str), categories=self.cell_types).codes.astype(np.int64)
@@ -270,7 +272,9 @@ class JAE:
             )
         self.moments = FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
         # label transfer (jae.labels): the calibrated head and the reference voters
-        self.calibration, self.voters = fit_calibration(self, X, np.flatnonzero(ref), codes, val_idx) if supervised else (None, None)
+        if supervised:
+            self.calibration, self.voters, self.calibration_cells = fit_calibration(
+                self, X, np.flatnonzero(ref), codes, val_idx)
         return self
 
     def map_query(
@@ -296,21 +300,6 @@ class JAE:
 
         return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, progress_bar=progress_bar)
 
-    def _start_at_pca(self, X: np.ndarray, rows: np.ndarray, *, chunk: int = 65536, principal=None) -> None:
-        """Start the network at a PCA of ``X[rows]`` (``JAEConfig.pca_init``); the free units get the top axes.
-
-        The axes come from the eigenvectors of the features' covariance, accumulated over row chunks, so memory
-        stays at one chunk plus a ``(n_features, n_features)`` matrix however many cells there are; ``principal``:
-        :func:`jae.model.readout.principal_axes` of the same rows already computed (at least as many axes).
-        """
-        units = self.layout.block("free")
-        n_units = units.stop - units.start
-        mean, top = principal if principal is not None else principal_axes(X, n_units, rows=rows, chunk=chunk)
-        top = top[:n_units]
-        axes = np.zeros((n_units, X.shape[1]))
-        axes[: len(top)] = top
-        self.network.start_at_pca(self._tensor(mean.astype(np.float32)), self._tensor(axes.astype(np.float32)), units)
-
     def _batch_codes(self, batch) -> np.ndarray:
         """int64 codes of batch labels in ``self.batches``; -1 for a batch the model was not pretrained on."""
         return pd.Categorical(np.asarray(batch).astype(str), categories=self.batches).codes.astype(np.int64)
@@ -325,6 +314,10 @@ class JAE:
         ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT). ``batch_key`` names the
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
         pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None).
+
+        The model changes in place (:meth:`map_query` leaves the reference as it is). A model with label transfer
+        then fits its calibration again on the held-out reference cells it keeps (:func:`jae.labels.calibrate`), so
+        confidences and the unknown call describe the fine-tuned network.
         """
         self._require_fitted()
         X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
@@ -359,6 +352,7 @@ class JAE:
                 progress_bar=progress_bar,
             )
         self.history = pd.concat([self.history, hist], ignore_index=True)
+        recalibrate(self)  # label transfer: the calibration describes the network as it is now
         return self
 
     def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:

@@ -11,10 +11,13 @@ The probabilities are the equal mixture of two classifiers with different errors
 
 Each temperature is fitted on the held-out reference cells (never voters) to minimise its mixture's negative
 log-likelihood, so the final probabilities are the calibrated ones; the expected calibration error of the returned
-mixture on those cells is ``model.calibration.ece``. A cell is called unknown when the calibrated head (at ``T``)
+mixture on those cells is ``model.calibration.ece``. A sample of those cells is kept with the model
+(:class:`jae.model.voters.CalibrationCells`), and :meth:`jae.JAE.finetune` fits the calibration again on them, so it
+describes the network as it is after fine-tuning. A cell is called unknown when the calibrated head (at ``T``)
 alone is less sure of it than of all but 5% of the held-out reference cells (:data:`UNKNOWN_SCORE`, chosen by
 leaving one type out inside references). Models saved without voters (format 2) give the head alone. Everything
-is fitted at the end of :meth:`jae.JAE.fit_transformed` by :func:`fit_calibration`.
+is fitted at the end of :meth:`jae.JAE.fit_transformed` by :func:`fit_calibration` (:func:`calibrate` after a
+fine-tuning).
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ import pandas as pd
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
-from .model.voters import K_VOTE, Voters, mixture, nearest
+from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 
-__all__ = ["predict_cell_type", "fit_calibration", "vote", "unknown_scores", "UNKNOWN_SCORE"]
+__all__ = ["predict_cell_type", "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE"]
 
 logger = logging.getLogger(__name__)
 
@@ -144,21 +147,31 @@ def _head_probabilities(model, embedding: np.ndarray) -> np.ndarray:
 
 def fit_calibration(
     model, X: np.ndarray, ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray
-) -> tuple[LabelCalibration, Voters]:
-    """Voters, temperature and unknown thresholds of ``model`` on the held-out reference cells (positions ``val_idx``
-    in the reference rows ``ref`` of the features ``X``, the pretraining's validation split; ``codes``: the reference
-    cells' labels); voters (a sample seeded by the model's seed) and type centroids from the other reference cells;
-    fitted after fine-tuning, so they describe the final network."""
+) -> tuple[LabelCalibration, Voters, CalibrationCells]:
+    """Voters, calibration cells, temperature and unknown thresholds of ``model``: the voters are a sample (seeded by
+    the model's seed) of the training reference cells, the calibration cells one of the held-out reference cells
+    (positions ``val_idx`` in the reference rows ``ref`` of the features ``X``, the pretraining's validation split;
+    ``codes``: the reference cells' labels), and :func:`calibrate` fits the calibration on them. Called after
+    fine-tuning, so they describe the final network."""
     train = np.setdiff1d(np.arange(len(ref)), val_idx)
-    n_ct = model.layout.n_cell_type
     voters = Voters.sample(X, codes[train], seed=model.seed, rows=ref[train])  # reads only the sampled rows
-    X_val = X[ref[val_idx]]
+    cells = CalibrationCells.sample(X, codes[val_idx], seed=model.seed, rows=ref[val_idx],
+                                    max_voters=MAX_CALIBRATION_CELLS)
+    return calibrate(model, voters, cells), voters, cells
+
+
+def calibrate(model, voters: Voters, cells: CalibrationCells) -> LabelCalibration:
+    """The label calibration of ``model``'s network as it is now, fitted on the held-out reference ``cells`` with the
+    reference ``voters`` (:func:`fit_calibration` at the end of a fit; :meth:`jae.JAE.finetune` again after it
+    changes the network)."""
+    n_ct = model.layout.n_cell_type
+    X_val = cells.features
     Z_val = model.latent_transformed(X_val)
     E_val = model._readout(X_val, Z_val)
     V = model.embed_transformed(voters.features)
     linear = LinearClassifier.fit(V[:, n_ct:], voters.codes, n_ct) if len(voters) else None
     cal = LabelCalibration.fit(
-        heldout_logits=Z_val[:, model.layout.block("cell_type")], heldout_codes=codes[val_idx],
+        heldout_logits=Z_val[:, model.layout.block("cell_type")], heldout_codes=cells.codes,
         heldout_rest=E_val[:, n_ct:],
         # type centroids and spreads from the voters: every training cell up to MAX_VOTERS, a seeded sample above
         # (at a million cells, embedding all of them cost 180 s and 1.3 GB for the same statistics)
@@ -181,7 +194,23 @@ def fit_calibration(
             "needs, so it is their least confident one: expect known cells flagged unknown (BMMC starters: 16-31%%); "
             "read the confidence instead, or fit a larger reference", cal.n_heldout, needed, 100 * UNKNOWN_QUANTILE,
         )
-    return cal, voters
+    return cal
+
+
+def recalibrate(model) -> None:
+    """Fit ``model``'s label calibration again for its network as it is now, on the calibration cells it keeps (after
+    :meth:`jae.JAE.finetune`); a model without calibration (unsupervised, or inside ``fit``, which calibrates after
+    its fine-tuning) is left alone; a file without calibration cells (format < 5) keeps its calibration, with a
+    warning."""
+    if model.calibration is None:
+        return
+    if getattr(model, "calibration_cells", None) is None or getattr(model, "voters", None) is None:
+        logger.warning(
+            "this model's file keeps no held-out reference cells (saved before jae kept them, model format < 5), so "
+            "its label calibration (confidence temperature, unknown-call threshold) still describes the network "
+            "before this fine-tuning; refit the model with this jae version to have it recalibrated")
+        return
+    model.calibration = calibrate(model, model.voters, model.calibration_cells)
 
 
 def predict_cell_type(

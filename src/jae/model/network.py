@@ -107,6 +107,25 @@ class JAENetwork(nn.Module):
         self.decoder_linear.weight[:, units] = axes.T
         self.decoder_linear.bias.copy_(mean)
 
+    def start_at_pca_of(self, X, rows, units: slice, *, chunk: int = 65536, principal=None) -> None:
+        """:meth:`start_at_pca` at the top principal axes of ``X[rows]`` (``JAEConfig.pca_init``), given to ``units``.
+
+        The axes come from the eigenvectors of the features' covariance, accumulated over row chunks, so memory
+        stays at one chunk plus a ``(n_features, n_features)`` matrix however many cells there are; ``principal``:
+        :func:`jae.model.readout.principal_axes` of the same rows already computed (at least as many axes).
+        """
+        import numpy as np
+
+        from .readout import principal_axes
+
+        n_units = units.stop - units.start
+        mean, top = principal if principal is not None else principal_axes(X, n_units, rows=rows, chunk=chunk)
+        axes = np.zeros((n_units, X.shape[1]))
+        axes[: len(top[:n_units])] = top[:n_units]
+        device = self.encoder_linear.weight.device
+        self.start_at_pca(torch.as_tensor(mean.astype(np.float32), device=device),
+                          torch.as_tensor(axes.astype(np.float32), device=device), units)
+
     def decode(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         """Reconstruct the input from the latent (and the condition; zeros when it is None)."""
         if not self.n_condition:

@@ -33,10 +33,12 @@ from .._threads import compute_threads
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Voters", "MAX_VOTERS", "K_VOTE", "VOTE_WEIGHT", "mixture", "nearest"]
+__all__ = ["Voters", "CalibrationCells", "MAX_VOTERS", "MAX_CALIBRATION_CELLS", "K_VOTE", "VOTE_WEIGHT", "mixture", "nearest"]
 
 #: Most training reference cells kept as voters (a seeded sample above it).
 MAX_VOTERS = 20_000
+#: Most held-out reference cells kept for the label calibration (:class:`CalibrationCells`; a seeded sample above it).
+MAX_CALIBRATION_CELLS = 20_000
 #: Neighbours of the vote (the 15-NN vote of the issue-12 comparison).
 K_VOTE = 15
 #: Weight of the vote in the mixture with the calibrated head: the equal ensemble, not tuned.
@@ -251,7 +253,26 @@ class Voters:
     @classmethod
     def from_saved(cls, description: dict, tensors: dict[str, np.ndarray], n_input: int) -> "Voters":
         features, codes = np.asarray(tensors["features"], np.float32), np.asarray(tensors["codes"], np.int64)
-        n = int(description["n_voters"])
+        n = int(description[cls._COUNT])
         if features.shape != (n, n_input) or codes.shape != (n,):
-            raise ValueError("voters tensors are misshapen")
+            raise ValueError(f"{cls.__name__} tensors are misshapen")
         return cls(features=features, codes=codes)
+
+    _COUNT = "n_voters"  # the count's key in model.json
+
+
+@dataclass(frozen=True)
+class CalibrationCells(Voters):
+    """The held-out reference cells the label calibration is fitted on (the pretraining's early-stopping split, never
+    voters): input features and label codes, a seeded sample of at most :data:`MAX_CALIBRATION_CELLS`. Kept with the
+    model, as the voters are, so that :meth:`jae.JAE.finetune` can fit the calibration again for the network it
+    leaves (issue 15: calibration that holds as the model changes)."""
+
+    _COUNT = "n_cells"
+
+    def describe(self) -> dict:
+        """For ``model.json``."""
+        return {"n_cells": len(self),
+                "what": "seeded sample of the held-out reference cells (the early-stopping split, never voters): "
+                        "input features and label codes; the label calibration is fitted on their embedding by the "
+                        "current network"}
