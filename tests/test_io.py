@@ -362,6 +362,28 @@ def test_h5mu_round_trip_non_canonical_names(tmp_path):
     np.testing.assert_array_equal(paired.counts[1].toarray(), peaks.X.toarray())
 
 
+@pytest.mark.parametrize("name", ["RNA", "GEX", "gex", "mRNA"])
+def test_an_rna_modality_named_otherwise_is_found_in_memory_and_streamed(tmp_path, caplog, name):
+    """Seurat files converted to MuData name it 'RNA' (with 'ADT'), the competition 'GEX': the default rna='rna'
+    takes the one modality named like RNA, and says so; two such names are ambiguous and name the fix."""
+    from jae.io import open_h5mu
+
+    gex, adt = _modality("GEX", seed=1), _modality("ADT", seed=2)
+    path = write_atomic(make_mudata({name: gex, "ADT": adt}), tmp_path / "seurat.h5mu")
+    with caplog.at_level(logging.INFO, logger="jae"):
+        mdata = read_h5mu(path)
+    assert list(mdata.mod) == ["rna", "prot"]
+    np.testing.assert_array_equal(mdata["rna"].layers["counts"].toarray(), gex.layers["counts"].toarray())
+    assert any(f"reading {name!r} as the RNA" in r.getMessage() for r in caplog.records)
+    files = open_h5mu(path)  # the streaming reader
+    assert tuple(files.names) == ("rna", "prot") and tuple(files.kinds) == ("GEX", "ADT")
+    np.testing.assert_array_equal(files.counts[0].read().toarray(), gex.layers["counts"].toarray())
+    both = write_atomic(make_mudata({name: gex, "GEX" if name == "RNA" else "RNA": _modality("GEX", seed=3),
+                                     "ADT": adt}), tmp_path / "two.h5mu")
+    with pytest.raises(KeyError, match="no modality 'rna'.*pass rna=<name>"):
+        read_h5mu(both)
+
+
 def _write_10x(path, X_cells_by_features: np.ndarray, names, ftypes, barcodes):
     csc = sp.csc_matrix(X_cells_by_features.T.astype(np.int32))  # features x cells, CSC as Cell Ranger stores it
     with h5py.File(path, "w") as f:

@@ -25,7 +25,8 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                    help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "
                         "Antibody Capture (scanpy.read_10x_h5(..., gex_only=False)), or proteins in "
                         "obsm['protein_expression'] (scvi-tools)")
-    g.add_argument("--rna-mod", default="rna", help="RNA modality name in --h5mu (default: rna)")
+    g.add_argument("--rna-mod", default="rna", help="RNA modality name in --h5mu (default: rna, else the one "
+                   "modality named RNA, GEX or mRNA in any case)")
     g.add_argument("--other-mod", default=None, help="second modality name in --h5mu (default: the other one)")
     g.add_argument("--layer", default="counts",
                    help="layer with raw counts; 'X' for .X, 'raw' for the AnnData's .raw (scanpy, CELLxGENE) "

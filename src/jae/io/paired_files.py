@@ -20,7 +20,7 @@ import pandas as pd
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
 from .modality import MOD_NAMES, detect_kind, normalize_kind
 from .raw import RAW, RAW_GROUP
-from .readers import pair_kinds, pick_other_modality
+from .readers import pair_kinds, pick_modalities
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
 
@@ -337,7 +337,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         if "mod" not in f:
             raise ValueError(f"{path.name} is not a MuData file (no 'mod' group); use --mod1/--mod2 for .h5ad files")
         available = list(f["mod"])
-        other = pick_other_modality(path.name, available, rna, other)
+        rna, other = pick_modalities(path.name, available, rna, other)
         global_obs, _, uns = _read_frames(f)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}

@@ -264,7 +264,7 @@ def read_h5mu(
     with _quiet_mudata(), _readable(path, what=".h5mu", fmt=".h5mu"):
         source = md.read_h5mu(path)
     available = list(source.mod)
-    other = pick_other_modality(path.name, available, rna, other)
+    rna, other = pick_modalities(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
     if "feature_types" in rna_ad.var and detect_kind(rna_ad, name=rna) != "GEX":
         raise ValueError(
@@ -435,9 +435,22 @@ def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None)
     return kinds, ([0, 1] if kinds[0] == "GEX" else [1, 0])
 
 
-def pick_other_modality(file_name: str, available: list[str], rna: str, other: str | None) -> str:
-    """The modality of an ``.h5mu`` file to pair with ``rna``: ``other``, or the only one left when it is None;
-    raises naming the available modalities when ``rna`` or ``other`` is missing or the choice is ambiguous."""
+#: Names an RNA modality goes by (compared case-insensitively): muon / scanpy ('rna'), Seurat converted by
+#: MuDataSeurat or SeuratDisk ('RNA'), the NeurIPS 2021 competition ('GEX').
+RNA_NAMES = ("rna", "gex", "mrna", "gene expression", "gene_expression")
+
+
+def pick_modalities(file_name: str, available: list[str], rna: str, other: str | None) -> tuple[str, str]:
+    """The RNA modality of an ``.h5mu`` file and the one to pair with it: ``rna`` (when it is the default 'rna' and the
+    file has no such modality, the one modality named like RNA in another way, e.g. 'RNA' or 'GEX'), and ``other``,
+    or the only one left when it is None; raises naming the available modalities when either is missing or the
+    choice is ambiguous."""
+    if rna not in available and rna == "rna":
+        named = [m for m in available if m.lower() in RNA_NAMES]
+        if len(named) == 1:
+            logger.info("%s has no modality 'rna'; reading %r as the RNA (rna=<name> chooses another)",
+                        file_name, named[0])
+            rna = named[0]
     if rna not in available:
         raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
     if other is None:
@@ -446,7 +459,7 @@ def pick_other_modality(file_name: str, available: list[str], rna: str, other: s
             raise ValueError(
                 f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
             )
-        return others[0]
+        return rna, others[0]
     if other not in available:
         raise KeyError(f"{file_name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
-    return other
+    return rna, other
