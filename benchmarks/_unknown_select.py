@@ -101,6 +101,9 @@ def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
     def _entropy(p):
         return -(p * np.log(np.clip(p, 1e-12, None))).sum(axis=1)
     out["mutual info three"] = _entropy(three) - (_entropy(head) + _entropy(linear) + _entropy(votes)) / 3
+    # one-vs-rest logistic regressions (CellTypist's "unassigned" rule): each type's classifier may reject a cell of a
+    # type the reference lacks, where the multinomial softmax must give some type the probability
+    out["1-max ovr"] = 1.0 - _ovr(V[:, n_ct:], model.voters.codes, E[:, n_ct:]).max(axis=1)
     hl = (head + linear) / 2
     out["1-conf head+linear"] = 1.0 - hl.max(axis=1)
     out["mutual info head+linear"] = _entropy(hl) - (_entropy(head) + _entropy(linear)) / 2
@@ -119,6 +122,18 @@ def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
         out["maha_pred" + name] = d_pred
         out["rmaha" + name] = d_min - d0
     return out, pred
+
+
+def _ovr(ref, codes, q):
+    """``(n, types present)`` sigmoid scores of one-vs-rest L2 logistic regressions (C = 0.1, as the linear
+    classifier) fitted on ``ref`` labelled ``codes``."""
+    from sklearn.linear_model import LogisticRegression
+
+    cols = []
+    for t in np.unique(codes):
+        lr = LogisticRegression(C=0.1, max_iter=2000).fit(np.asarray(ref, np.float64), codes == t)
+        cols.append(lr.predict_proba(np.asarray(q, np.float64))[:, 1])
+    return np.column_stack(cols)
 
 
 def _mahalanobis(ref, codes, q, pred, n_types):
@@ -152,9 +167,9 @@ COMBOS = (("lof", "disagree"), ("knn", "disagree"), ("lof", "1-conf"), ("lof_inp
           ("1-conf head", "knn_all"), ("1-conf head", "maha"), ("1-conf head", "rmaha"),
           ("1-conf head", "maha_input"), ("1-conf head", "rmaha_input"), ("1-conf head", "energy"),
           ("1-conf head", "-max logit"), ("1-conf head", "1-conf linear"), ("1-conf head", "tv head-linear"),
-          ("1-conf head", "1-conf linmix"))
+          ("1-conf head", "1-conf linmix"), ("1-conf head", "1-max ovr"))
 #: Pairs also combined by the larger of the two ranks (either signal alone can call a cell).
-MAX_COMBOS = (("1-conf head", "1-conf linear"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
+MAX_COMBOS = (("1-conf head", "1-max ovr"), ("1-conf head", "1-conf linear"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
 
 
 def _ranks(ref: np.ndarray, x: np.ndarray) -> np.ndarray:
