@@ -358,6 +358,42 @@ def knn_label_transfer(embs, ref, labels, scored, model, k=15):
     return out
 
 
+def _linear_type_parts(model, X, E_lib, ref, labels, phase):
+    """Session 19: the type part rebuilt from round 45's linear classifier (L2 logistic regression, C = 0.1, of the
+    reference cells' labels on their embedding columns after the type part) instead of the early-stopped head:
+    ``lib_lin`` its probabilities, ``lib_linhead`` the equal mixture with the head's; each centred and scaled on the
+    reference cells by the readout's own rule (sqrt of the variance of the input centroids they predict over their
+    own spread), with the readout's cell-cycle shrink refitted on them when the library's readout has one."""
+    from sklearn.linear_model import LogisticRegression
+
+    from jae.model.readout import _centroids, _CycleMoments
+
+    K = model.layout.n_cell_type
+    rest = E_lib[:, K:].astype(np.float64)
+    codes = pd.Categorical(np.asarray(labels).astype(str), categories=model.cell_types).codes
+    r = np.flatnonzero(ref & (codes >= 0))
+    lr = LogisticRegression(C=0.1, max_iter=2000).fit(rest[r], codes[r])
+    P_lin = np.zeros((len(rest), K))
+    P_lin[:, lr.classes_] = lr.predict_proba(rest)
+    P_head = model.readout.probabilities(E_lib, model.layout).astype(np.float64)
+    M, _ = _centroids(X, codes[r], K, rows=r)
+    out = {}
+    for tag, P in (("lib_lin", P_lin), ("lib_linhead", 0.5 * (P_lin + P_head))):
+        c = P[r].mean(0)
+        spread = (P[r] ** 2).sum(1).mean() - (c ** 2).sum()
+        pred = P[r] @ M
+        pv = ((pred - pred.mean(0)) ** 2).sum(1).mean()
+        T = np.sqrt(max(pv, 0.0) / spread) * (P - c)
+        if model.readout.cycle_axes is not None and phase is not None:
+            cm = _CycleMoments(K)
+            cm.add(P[r], phase[r])
+            A, keep = cm.directions()
+            if A is not None and len(A):
+                T = T - ((T @ A.T) * (1.0 - keep)) @ A
+        out[tag] = np.hstack([T, E_lib[:, K:]]).astype(np.float32)
+    return out
+
+
 def softmax_np(z):
     z = np.exp(z - z.max(1, keepdims=True))
     return z / z.sum(1, keepdims=True)
@@ -475,6 +511,8 @@ def run(name, seeds, out_path, settings):
                     H = H - H[inner_ref].mean(0)
                     embs["lib_onehot"] = np.hstack([H * np.sqrt(tv / max(H[inner_ref].var(0).sum(), 1e-12)),
                                                     E_lib[:, K:]])
+                if os.environ.get("JAE_VARIANTS_S19"):  # session 19: the type part from the linear classifier
+                    embs.update(_linear_type_parts(model, X, E_lib, inner_ref, labels, tp))
                 # session 13: the library's type part beside the top 50 PCs fitted on the reference cells, on every
                 # cell, or on every cell after removing each batch's mean (the projection keeps the global mean)
                 for tag, rows, centre in (("ref", inner_ref, False), ("all", None, False), ("allbc", None, True)):

@@ -76,6 +76,7 @@ def test_format_v3_model_predicts_identically():
 def test_format_v4_model_loads_embeds_and_predicts_identically():
     folder = FIXTURES / "model_v4"
     model = JAE.load(folder / "model", device="cpu")
+    assert model.readout.type_coef is None and not model.config.type_linear  # the head's type part (before round 46)
     assert model.readout.free_units and model.readout.cycle_axes.shape == (2, 3)  # the cell-cycle shrink (round 33)
     assert (0 < model.readout.cycle_keep).all() and (model.readout.cycle_keep <= 1).all()
     data = _input(folder, model)
@@ -122,6 +123,7 @@ def test_format_v5_model_loads_embeds_and_predicts_identically():
     folder = FIXTURES / "model_v5"
     model = JAE.load(folder / "model", device="cpu")
     assert model.calibration.linear and len(model.calibration_cells) == model.calibration.n_heldout  # format 5
+    assert model.config.type_linear and model.readout.type_coef.shape == (3, model.readout.dim(model.layout) - 3)
     data = _input(folder, model)
     np.testing.assert_allclose(model.embed(data, key_added=None), np.load(folder / "expected_embedding.npy"),
                                rtol=1e-5, atol=1e-5)
@@ -143,6 +145,12 @@ def test_a_v5_file_missing_its_calibration_cells_is_refused_with_the_fix(tmp_pat
     del tensors["calibration_cells.codes"]
     torch.save(tensors, folder / "weights.pt")
     with pytest.raises(ValueError, match="lacks the calibration cells tensors.*damaged"):
+        JAE.load(folder, device="cpu")
+    shutil.copytree(FIXTURES / "model_v5" / "model", folder, dirs_exist_ok=True)
+    tensors = torch.load(folder / "weights.pt", weights_only=True)
+    del tensors["readout.type_coef"]  # round 46's classifier of the type part
+    torch.save(tensors, folder / "weights.pt")
+    with pytest.raises(ValueError, match="lacks the readout's classifier tensors.*damaged"):
         JAE.load(folder, device="cpu")
 
 

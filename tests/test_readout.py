@@ -34,7 +34,13 @@ def test_cell_type_part_carries_the_between_type_variance_the_head_resolves(fitt
     E = fitted.embed(query_mdata, key_added=None)
     n_ct = fitted.layout.n_cell_type
     codes = np.array([fitted.cell_types.index(c) for c in query_mdata.obs["ct_ref"][ref].astype(str)])
-    P = fitted.readout.probabilities(E[ref], fitted.layout)
+    P = fitted.readout.type_probabilities(E[ref], fitted.layout)
+    # round 46: the equal mixture of the head's softmax and the readout's linear classifier of the other columns
+    head = softmax(fitted.latent(query_mdata)[ref][:, fitted.layout.block("cell_type")])
+    ro = fitted.readout
+    e = np.exp(E[ref, n_ct:].astype(np.float64) @ ro.type_coef.T.astype(np.float64) + ro.type_intercept)
+    np.testing.assert_allclose(P, 0.5 * head + 0.5 * e / e.sum(1, keepdims=True), atol=1e-5)
+    np.testing.assert_allclose(ro.probabilities(E[ref], fitted.layout), head, atol=1e-5)  # the head, back
     unshrunk = (fitted.readout.type_scale * (P - fitted.readout.type_center)).var(axis=0).sum()
     np.testing.assert_allclose(unshrunk, _predicted_centroid_variance(P, X[ref], codes, n_ct), rtol=1e-3)
     type_var = E[ref, :n_ct].var(axis=0).sum()  # after the opt-in cell-cycle shrink (round 33): never more

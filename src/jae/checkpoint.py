@@ -40,7 +40,9 @@ logger = logging.getLogger(__name__)
 #: :mod:`jae.model.voters`); files without them predict cell types with the calibrated head alone.
 #: 4 added the readout's cell-cycle shrink of the type part (``cycle_directions`` in ``readout``, ``readout.cycle_axes``
 #: / ``readout.cycle_keep`` tensors); files without them read the type part unshrunk, as they were fitted.
-#: 5 added the calibration cells (``calibration_cells`` in model.json, ``calibration_cells.features`` / ``.codes``
+#: 5 added the readout's linear classifier (``type_linear`` in ``readout``, ``readout.type_coef`` /
+#: ``readout.type_intercept`` tensors): the type part mixes it with the head; files without it read the head alone.
+#: 5 also added the calibration cells (``calibration_cells`` in model.json, ``calibration_cells.features`` / ``.codes``
 #: tensors, :class:`jae.model.voters.CalibrationCells`): :meth:`jae.JAE.finetune` fits the label calibration again
 #: on them; files without them keep their calibration after a fine-tuning, with a warning.
 FORMAT_VERSION = 5
@@ -135,7 +137,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "n_input": pre.n_output,
         "readout": None if model.readout is None else {
             "type_scale": model.readout.type_scale, "free_units": model.readout.free_units,
-            "cycle_directions": None if model.readout.cycle_axes is None else len(model.readout.cycle_axes)},
+            "cycle_directions": None if model.readout.cycle_axes is None else len(model.readout.cycle_axes),
+            "type_linear": model.readout.type_coef is not None},
         # issue 15 (both optional: files without them load with the plain softmax and no query adapter)
         "calibration": None if getattr(model, "calibration", None) is None else model.calibration.describe(),
         "adapter": None if getattr(model, "adapter", None) is None else {
@@ -212,6 +215,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
     config.setdefault("readout_unsupervised", "latent")
+    config.setdefault("type_linear", False)  # files before round 46: the type part is the head's alone
     model = cls(JAEConfig.from_dict(config), seed=d["seed"], device=device)
     model.layout = LatentLayout(**d["layout"])
     model.cell_types = list(d["categories"]["cell_type"])
@@ -250,11 +254,16 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         parts = _saved(tensors, "readout", ("mean", "tail_axes", "type_center"), damaged % "readout")
         if d["readout"].get("cycle_directions") is not None:  # format 4
             parts.update(_saved(tensors, "readout", ("cycle_axes", "cycle_keep"), damaged % "readout's cell-cycle"))
+        if d["readout"].get("type_linear"):  # format 5
+            parts.update(_saved(tensors, "readout", ("type_coef", "type_intercept"), damaged % "readout's classifier"))
         model.readout = Readout(**{k: v.numpy() for k, v in parts.items()}, type_scale=float(d["readout"]["type_scale"]),
                                 free_units=bool(d["readout"].get("free_units", True)))  # format 2: always read
         ro, m = model.readout, d["readout"].get("cycle_directions")
+        K = model.layout.n_cell_type
         if (ro.mean.shape != (d["n_input"],) or ro.tail_axes.shape[1:] != (d["n_input"],)
-                or (m is not None and (ro.cycle_axes.shape != (m, model.layout.n_cell_type) or ro.cycle_keep.shape != (m,)))):
+                or (m is not None and (ro.cycle_axes.shape != (m, K) or ro.cycle_keep.shape != (m,)))
+                or (ro.type_coef is not None and (ro.type_coef.shape != (K, ro.dim(model.layout) - K)
+                                                  or ro.type_intercept.shape != (K,)))):
             raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged: copy it again or "
                              "refit the model")
     model.history = pd.DataFrame(d.get("history") or {})

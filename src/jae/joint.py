@@ -268,7 +268,7 @@ class JAE:
             self.readout = Readout.fit(
                 X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
                 principal=principal, free_units=cfg.readout_for() == "principal",
-                phase=None if phase is None or not cycle_shrink else phase[ref],
+                phase=None if phase is None or not cycle_shrink else phase[ref], linear=cfg.type_linear, seed=self.seed,
             )
         self.moments = FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
         # label transfer (jae.labels): the calibrated head and the reference voters

@@ -21,7 +21,11 @@ The readout keeps the input's variance structure and lets cell type weigh exactl
   A confident, correct head gets all of it, so cell type weighs as much in the embedding as it does in the data and
   never more, whatever the sharpness of the softmax (which depends on when early stopping ended training); a head
   that has barely left the uniform guess (a few hundred reference cells, early stopping after a few epochs) gets
-  almost nothing, instead of its noise blown up to the full between-type variance (tuning.md, round 27).
+  almost nothing, instead of its noise blown up to the full between-type variance (tuning.md, round 27). Since
+  round 46 the probabilities are the equal mixture of the head's softmax and a linear classifier (an L2 logistic
+  regression, :mod:`jae.model.linear`) of the reference cells' labels on the embedding's other columns, fitted here:
+  the early-stopped head underfits a small reference's types, the classifier is fitted to convergence and errs
+  differently, and the head's probabilities can be recovered from the embedding (:meth:`Readout.probabilities`).
 - **small references** (:func:`fit_principal_axes`): the axes are the reference cells', unless their top axes do not
   carry to reference cells outside their fit (:func:`axes_carry`): then they come from every cell given to ``fit``
   (within-batch covariance) and the type part's cell-cycle directions are shrunk (tuning.md, round 38).
@@ -195,6 +199,11 @@ class Readout:
     cycle_keep
         ``(m,)`` factor kept along each: ``sqrt(1 - R^2)``, R^2 the share of the reference cells' variance along the
         direction that their scores explain (the type part keeps the variance the cell cycle does not explain).
+    type_coef, type_intercept
+        ``(n_cell_type, dim - n_cell_type)`` and ``(n_cell_type,)``: the linear classifier of the reference cells'
+        labels on the embedding's other columns (``-inf`` intercept: a type it was not fitted on); the type part's
+        probabilities are then the equal mixture of the head's softmax and this classifier's (None: the head's alone,
+        files of format 4 and earlier).
     """
 
     mean: np.ndarray
@@ -204,12 +213,14 @@ class Readout:
     free_units: bool = True
     cycle_axes: np.ndarray | None = None
     cycle_keep: np.ndarray | None = None
+    type_coef: np.ndarray | None = None
+    type_intercept: np.ndarray | None = None
 
     @classmethod
     def fit(
         cls, X: np.ndarray, latent, *, layout, n_principal: int, rows: np.ndarray | None = None,
         codes: np.ndarray | None = None, chunk: int = 65536, principal: tuple[np.ndarray, np.ndarray] | None = None,
-        free_units: bool = True, phase: np.ndarray | None = None,
+        free_units: bool = True, phase: np.ndarray | None = None, linear: bool = False, seed: int = 0,
     ) -> "Readout":
         """Fit on the reference cells ``rows`` (bool or int; all when None) of the features ``X`` ``(n, n_input)``.
 
@@ -219,7 +230,9 @@ class Readout:
         one chunk however many cells there are. ``principal``: :func:`principal_axes` of the same rows, already
         computed with at least ``n_principal`` (and ``layout.n_free``) axes. ``free_units``: see the class.
         ``phase``: ``(n_reference, 2)`` S and G2/M scores of the reference cells (as ``codes``), which set
-        ``cycle_axes`` (None: no cell-cycle shrink).
+        ``cycle_axes`` (None: no cell-cycle shrink). ``linear``: fit ``type_coef`` / ``type_intercept`` on the labelled
+        reference cells (a sample seeded by ``seed`` above :data:`MAX_TYPE_FIT`) and mix their classifier into the
+        type part.
         """
         idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
         skip = layout.n_free if free_units else 0
@@ -230,10 +243,14 @@ class Readout:
         axes = axes[skip:skip + n_tail]
         center, scale = np.zeros(layout.n_cell_type, np.float32), 0.0
         cycle = None
+        coef = intercept = None
         if layout.n_cell_type and codes is not None:
             codes = np.asarray(codes)
             known = np.flatnonzero(codes >= 0)
             centroids, _ = _centroids(X, codes[known], layout.n_cell_type, rows=idx[known], chunk=chunk)
+            rest_of = _RestColumns(mean.astype(np.float32), axes.astype(np.float32), free_units, layout)
+            if linear and len(known):
+                coef, intercept = _fit_linear(X, latent, rest_of, idx, codes, known, layout.n_cell_type, seed)
             # first and second moments of the probabilities and of the centroids they predict, chunk by chunk
             p_sum, p_sq = np.zeros(layout.n_cell_type), 0.0
             m_sum, m_sq = np.zeros(X.shape[1]), 0.0
@@ -241,7 +258,8 @@ class Readout:
             phase = None if phase is None else np.asarray(phase)
             for start in range(0, len(known), chunk):
                 feats = np.asarray(X[idx[known[start:start + chunk]]], dtype=np.float32)
-                P = softmax(latent(feats)[:, layout.block("cell_type")]).astype(np.float64)
+                Z = latent(feats)
+                P = _type_probabilities(Z, rest_of(feats, Z), layout, coef, intercept).astype(np.float64)
                 p_sum += P.sum(axis=0)
                 p_sq += float((P ** 2).sum())
                 predicted = P @ centroids
@@ -260,7 +278,7 @@ class Readout:
             scale = float(np.sqrt(max(predicted_var, 0.0) / spread)) if spread > 0 else 0.0
         cycle_axes, cycle_keep = (None, None) if cycle is None else cycle.directions()
         return cls(mean.astype(np.float32), axes.astype(np.float32), center.astype(np.float32), scale, bool(free_units),
-                   cycle_axes, cycle_keep)
+                   cycle_axes, cycle_keep, coef, intercept)
 
     @property
     def n_tail(self) -> int:
@@ -282,22 +300,28 @@ class Readout:
 
     def __call__(self, X: np.ndarray, Z: np.ndarray, layout) -> np.ndarray:
         """``(n, dim)`` float32 embedding of features ``X`` ``(n, n_input)`` with latent ``Z`` ``(n, layout.dim)``."""
-        parts = []
-        if layout.n_cell_type:
-            typed = self.type_scale * (softmax(Z[:, layout.block("cell_type")]) - self.type_center)
-            parts.append(self._along_cycle(typed))
-        if self.free_units:
-            parts.append(np.asarray(Z[:, layout.block("free")], dtype=np.float32))
-        if self.n_tail:
-            parts.append((np.asarray(X, dtype=np.float32) - self.mean) @ self.tail_axes.T)
-        return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+        rest = _RestColumns(self.mean, self.tail_axes, self.free_units, layout)(X, Z)
+        if not layout.n_cell_type:
+            return rest
+        P = _type_probabilities(Z, rest, layout, self.type_coef, self.type_intercept)
+        typed = self._along_cycle(self.type_scale * (P - self.type_center))
+        return np.ascontiguousarray(np.hstack([typed, rest]), dtype=np.float32)
 
-    def probabilities(self, embedding: np.ndarray, layout) -> np.ndarray:
-        """The cell-type probabilities back from an embedding's cell-type part."""
+    def type_probabilities(self, embedding: np.ndarray, layout) -> np.ndarray:
+        """The probabilities the cell-type part shows, back from an embedding (the head's mixed with the linear
+        classifier's when the readout has one)."""
         if not layout.n_cell_type or self.type_scale <= 0:
             raise ValueError("this readout has no cell-type part")
         typed = self._along_cycle(embedding[:, : layout.n_cell_type], inverse=True)
         return typed / self.type_scale + self.type_center
+
+    def probabilities(self, embedding: np.ndarray, layout) -> np.ndarray:
+        """The cell-type head's probabilities back from an embedding's cell-type part (the linear classifier's half
+        of the mixture, computed from the other columns, taken off)."""
+        P = self.type_probabilities(embedding, layout)
+        if self.type_coef is None:
+            return P
+        return 2.0 * P - _linear_softmax(embedding[:, layout.n_cell_type:], self.type_coef, self.type_intercept)
 
     def _along_cycle(self, typed: np.ndarray, *, inverse: bool = False) -> np.ndarray:
         """``typed`` ``(n, n_cell_type)`` with its components along ``cycle_axes`` multiplied by ``cycle_keep`` (or
@@ -312,7 +336,64 @@ class Readout:
         out = {"mean": self.mean, "tail_axes": self.tail_axes, "type_center": self.type_center}
         if self.cycle_axes is not None:
             out.update(cycle_axes=self.cycle_axes, cycle_keep=self.cycle_keep)
+        if self.type_coef is not None:
+            out.update(type_coef=self.type_coef, type_intercept=self.type_intercept)
         return out
+
+
+#: Most labelled reference cells the readout's linear classifier is fitted on (a seeded sample above it), as many as
+#: label transfer's voters (:data:`jae.model.voters.MAX_VOTERS`).
+MAX_TYPE_FIT = 20_000
+
+
+@dataclass(frozen=True)
+class _RestColumns:
+    """The embedding's columns after the cell-type part: the free units (``free_units``), then ``(X - mean) @
+    axes.T``."""
+
+    mean: np.ndarray
+    axes: np.ndarray
+    free_units: bool
+    layout: object
+
+    def __call__(self, X: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        parts = []
+        if self.free_units:
+            parts.append(np.asarray(Z[:, self.layout.block("free")], dtype=np.float32))
+        if len(self.axes):
+            parts.append((np.asarray(X, dtype=np.float32) - self.mean) @ self.axes.T)
+        if not parts:
+            return np.zeros((len(X), 0), np.float32)
+        return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+
+
+def _linear_softmax(rest: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """The linear classifier's ``(n, n_types)`` probabilities of the embedding's other columns ``rest``."""
+    return softmax(np.asarray(rest, np.float64) @ np.asarray(coef, np.float64).T + intercept)
+
+
+def _type_probabilities(Z: np.ndarray, rest: np.ndarray, layout, coef, intercept) -> np.ndarray:
+    """The type part's probabilities: the head's softmax of ``Z``'s cell-type logits, mixed in equal parts with the
+    linear classifier's of ``rest`` when there is one (round 46)."""
+    head = softmax(Z[:, layout.block("cell_type")])
+    if coef is None:
+        return head
+    return (0.5 * (head.astype(np.float64) + _linear_softmax(rest, coef, intercept))).astype(np.float32)
+
+
+def _fit_linear(X, latent, rest_of, idx, codes, known, n_types: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The readout's linear classifier (:class:`jae.model.linear.LinearClassifier`) fitted on the labelled reference
+    cells ``idx[known]`` (a seeded :data:`MAX_TYPE_FIT` of them above it): ``coef`` and ``intercept`` (``-inf`` for
+    types without a cell in the fit), float32."""
+    from .linear import LinearClassifier
+
+    pick = known
+    if len(pick) > MAX_TYPE_FIT:
+        pick = np.sort(np.random.default_rng(seed).choice(known, MAX_TYPE_FIT, replace=False))
+    feats = np.asarray(X[idx[pick]], dtype=np.float32)
+    fitted = LinearClassifier.fit(rest_of(feats, latent(feats)), codes[pick], n_types)
+    intercept = np.where(fitted.known, fitted.intercept, -np.inf)
+    return fitted.coef.astype(np.float32), intercept.astype(np.float32)
 
 
 class _CycleMoments:
