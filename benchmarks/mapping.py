@@ -29,7 +29,9 @@ are the reference:
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import sys
 import time
 from dataclasses import replace
@@ -333,6 +335,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     config = JAEConfig() if args.max_epochs is None else replace(JAEConfig(), max_epochs=args.max_epochs)
+    # an experiment's config fields, e.g. JAE_VARIANT_CONFIG='{"type_linear": false}' (as benchmarks/_embed_variants.py)
+    config = replace(config, **json.loads(os.environ.get("JAE_VARIANT_CONFIG", "{}")))
     if args.modality_dropout is not None:
         import jae.mosaic
 

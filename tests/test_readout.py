@@ -41,6 +41,14 @@ def test_cell_type_part_carries_the_between_type_variance_the_head_resolves(fitt
     e = np.exp(E[ref, n_ct:].astype(np.float64) @ ro.type_coef.T.astype(np.float64) + ro.type_intercept)
     np.testing.assert_allclose(P, 0.5 * head + 0.5 * e / e.sum(1, keepdims=True), atol=1e-5)
     np.testing.assert_allclose(ro.probabilities(E[ref], fitted.layout), head, atol=1e-5)  # the head, back
+    # the classifier is fitted on the reference cells outside the early-stopping split, which the label calibration
+    # is fitted on: they stay as new to it as query cells
+    from jae.model.linear import LinearClassifier
+    from jae.train.loop import split_validation
+
+    train, _ = split_validation(int(ref.sum()), CFG.val_fraction, seed=fitted.seed)
+    refit = LinearClassifier.fit(E[ref][train, n_ct:], codes[train], n_ct)
+    np.testing.assert_allclose(ro.type_coef, refit.coef, atol=1e-4)
     unshrunk = (fitted.readout.type_scale * (P - fitted.readout.type_center)).var(axis=0).sum()
     np.testing.assert_allclose(unshrunk, _predicted_centroid_variance(P, X[ref], codes, n_ct), rtol=1e-3)
     type_var = E[ref, :n_ct].var(axis=0).sum()  # after the opt-in cell-cycle shrink (round 33): never more

@@ -91,7 +91,8 @@ class JAEConfig:
     #: jae: the readout's cell-type probabilities are the equal mixture of the network's cell-type head and a linear
     #: classifier (an L2 logistic regression, :mod:`jae.model.linear`) of the reference cells' labels on the
     #: embedding's other columns, fitted with the readout; the head alone when False (files before round 46).
-    #: Validation margin over the eleven selection shapes +0.0280 -> +0.0317, worst -0.0039 -> -0.0004 (round 46).
+    #: The classifier never sees the held-out cells the label calibration is fitted on. Validation margin over the
+    #: eleven selection shapes +0.0280 -> +0.0312, worst -0.0039 -> -0.0015 (tuning.md, round 46).
     type_linear: bool = True
     # --- pretraining -------------------------------------------------------------------------------------------
     lr: float = 1e-4  # seed

@@ -269,6 +269,7 @@ class JAE:
                 X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
                 principal=principal, free_units=cfg.readout_for() == "principal",
                 phase=None if phase is None or not cycle_shrink else phase[ref], linear=cfg.type_linear, seed=self.seed,
+                heldout=val_idx,  # the calibration's cells stay unseen by the type part's classifier
             )
         self.moments = FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
         # label transfer (jae.labels): the calibrated head and the reference voters

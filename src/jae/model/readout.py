@@ -221,6 +221,7 @@ class Readout:
         cls, X: np.ndarray, latent, *, layout, n_principal: int, rows: np.ndarray | None = None,
         codes: np.ndarray | None = None, chunk: int = 65536, principal: tuple[np.ndarray, np.ndarray] | None = None,
         free_units: bool = True, phase: np.ndarray | None = None, linear: bool = False, seed: int = 0,
+        heldout: np.ndarray | None = None,
     ) -> "Readout":
         """Fit on the reference cells ``rows`` (bool or int; all when None) of the features ``X`` ``(n, n_input)``.
 
@@ -232,7 +233,8 @@ class Readout:
         ``phase``: ``(n_reference, 2)`` S and G2/M scores of the reference cells (as ``codes``), which set
         ``cycle_axes`` (None: no cell-cycle shrink). ``linear``: fit ``type_coef`` / ``type_intercept`` on the labelled
         reference cells (a sample seeded by ``seed`` above :data:`MAX_TYPE_FIT`) and mix their classifier into the
-        type part.
+        type part; ``heldout``: positions among the reference cells (as ``codes``) the classifier must not see (the
+        cells the label calibration is fitted on, so that they stay as new to it as query cells).
         """
         idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
         skip = layout.n_free if free_units else 0
@@ -249,8 +251,9 @@ class Readout:
             known = np.flatnonzero(codes >= 0)
             centroids, _ = _centroids(X, codes[known], layout.n_cell_type, rows=idx[known], chunk=chunk)
             rest_of = _RestColumns(mean.astype(np.float32), axes.astype(np.float32), free_units, layout)
-            if linear and len(known):
-                coef, intercept = _fit_linear(X, latent, rest_of, idx, codes, known, layout.n_cell_type, seed)
+            train = known if heldout is None else np.setdiff1d(known, heldout)
+            if linear and len(train):
+                coef, intercept = _fit_linear(X, latent, rest_of, idx, codes, train, layout.n_cell_type, seed)
             # first and second moments of the probabilities and of the centroids they predict, chunk by chunk
             p_sum, p_sq = np.zeros(layout.n_cell_type), 0.0
             m_sum, m_sq = np.zeros(X.shape[1]), 0.0
@@ -383,8 +386,8 @@ def _type_probabilities(Z: np.ndarray, rest: np.ndarray, layout, coef, intercept
 
 def _fit_linear(X, latent, rest_of, idx, codes, known, n_types: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The readout's linear classifier (:class:`jae.model.linear.LinearClassifier`) fitted on the labelled reference
-    cells ``idx[known]`` (a seeded :data:`MAX_TYPE_FIT` of them above it): ``coef`` and ``intercept`` (``-inf`` for
-    types without a cell in the fit), float32."""
+    cells ``idx[known]`` (a seeded :data:`MAX_TYPE_FIT` of them above it; the held-out ones already left out):
+    ``coef`` and ``intercept`` (``-inf`` for types without a cell in the fit), float32."""
     from .linear import LinearClassifier
 
     pick = known
