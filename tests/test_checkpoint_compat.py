@@ -24,6 +24,33 @@ def _input(folder: Path, model: JAE) -> dict[str, ad.AnnData]:
     return mods
 
 
+def _embeds_and_predicts_as_saved(folder: Path, model: JAE) -> None:
+    """The fixture's 40 cells embed and get the labels and confidences the fixture was saved with."""
+    data = _input(folder, model)
+    np.testing.assert_allclose(model.embed(data, key_added=None), np.load(folder / "expected_embedding.npy"),
+                               rtol=1e-5, atol=1e-5)
+    expected = np.load(folder / "expected_labels.npz")
+    pred = model.predict_cell_type(data)
+    assert (pred["cell_type"].to_numpy().astype(str) == expected["cell_type"]).all()
+    np.testing.assert_allclose(pred["confidence"].to_numpy(), expected["confidence"], atol=1e-5)
+
+
+def _refused_once_edited(tmp_path: Path, version: int, edit, match: str) -> None:
+    """A copy of the format-``version`` fixture whose tensors ``edit`` changes (in place) is refused, naming the fix."""
+    import shutil
+
+    import pytest
+    import torch
+
+    folder = tmp_path / f"model_v{version}"
+    shutil.copytree(FIXTURES / f"model_v{version}" / "model", folder)
+    tensors = torch.load(folder / "weights.pt", weights_only=True)
+    edit(tensors)
+    torch.save(tensors, folder / "weights.pt")
+    with pytest.raises(ValueError, match=match):
+        JAE.load(folder, device="cpu")
+
+
 def test_format_v1_model_loads_and_embeds_identically():
     folder = FIXTURES / "model_v1"
     model = JAE.load(folder / "model", device="cpu")
@@ -79,44 +106,20 @@ def test_format_v4_model_loads_embeds_and_predicts_identically():
     assert model.readout.type_coef is None and not model.config.type_linear  # the head's type part (before round 46)
     assert model.readout.free_units and model.readout.cycle_axes.shape == (2, 3)  # the cell-cycle shrink (round 33)
     assert (0 < model.readout.cycle_keep).all() and (model.readout.cycle_keep <= 1).all()
-    data = _input(folder, model)
-    np.testing.assert_allclose(model.embed(data, key_added=None), np.load(folder / "expected_embedding.npy"),
-                               rtol=1e-5, atol=1e-5)
-    expected = np.load(folder / "expected_labels.npz")
-    pred = model.predict_cell_type(data)
-    assert (pred["cell_type"].to_numpy().astype(str) == expected["cell_type"]).all()
-    np.testing.assert_allclose(pred["confidence"].to_numpy(), expected["confidence"], atol=1e-5)
+    _embeds_and_predicts_as_saved(folder, model)
 
 
 def test_a_v4_file_missing_its_cell_cycle_tensors_is_refused_with_the_fix(tmp_path):
-    import shutil
-
-    import pytest
-    import torch
-
-    folder = tmp_path / "model"
-    shutil.copytree(FIXTURES / "model_v4" / "model", folder)
-    tensors = torch.load(folder / "weights.pt", weights_only=True)
-    del tensors["readout.cycle_axes"]
-    torch.save(tensors, folder / "weights.pt")
-    with pytest.raises(ValueError, match="cell-cycle tensors.*copy it again or refit"):
-        JAE.load(folder, device="cpu")
+    _refused_once_edited(tmp_path, 4, lambda t: t.pop("readout.cycle_axes"),
+                         "cell-cycle tensors.*copy it again or refit")
 
 
 def test_a_v4_file_with_misshapen_cell_cycle_tensors_is_refused_with_the_fix(tmp_path):
-    import shutil
+    def one_type_too_few(tensors):
+        assert tensors["readout.cycle_axes"].shape[1] > 1
+        tensors["readout.cycle_axes"] = tensors["readout.cycle_axes"][:, :-1]
 
-    import pytest
-    import torch
-
-    folder = tmp_path / "model"
-    shutil.copytree(FIXTURES / "model_v4" / "model", folder)
-    tensors = torch.load(folder / "weights.pt", weights_only=True)
-    assert tensors["readout.cycle_axes"].shape[1] > 1
-    tensors["readout.cycle_axes"] = tensors["readout.cycle_axes"][:, :-1]  # one cell type too few
-    torch.save(tensors, folder / "weights.pt")
-    with pytest.raises(ValueError, match="readout tensors are misshapen.*copy it again or refit"):
-        JAE.load(folder, device="cpu")
+    _refused_once_edited(tmp_path, 4, one_type_too_few, "readout tensors are misshapen.*copy it again or refit")
 
 
 def test_format_v5_model_loads_embeds_and_predicts_identically():
@@ -124,34 +127,14 @@ def test_format_v5_model_loads_embeds_and_predicts_identically():
     model = JAE.load(folder / "model", device="cpu")
     assert model.calibration.linear and len(model.calibration_cells) == model.calibration.n_heldout  # format 5
     assert model.config.type_linear and model.readout.type_coef.shape == (3, model.readout.dim(model.layout) - 3)
-    data = _input(folder, model)
-    np.testing.assert_allclose(model.embed(data, key_added=None), np.load(folder / "expected_embedding.npy"),
-                               rtol=1e-5, atol=1e-5)
-    expected = np.load(folder / "expected_labels.npz")
-    pred = model.predict_cell_type(data)
-    assert (pred["cell_type"].to_numpy().astype(str) == expected["cell_type"]).all()
-    np.testing.assert_allclose(pred["confidence"].to_numpy(), expected["confidence"], atol=1e-5)
+    _embeds_and_predicts_as_saved(folder, model)
 
 
-def test_a_v5_file_missing_its_calibration_cells_is_refused_with_the_fix(tmp_path):
-    import shutil
-
-    import pytest
-    import torch
-
-    folder = tmp_path / "model"
-    shutil.copytree(FIXTURES / "model_v5" / "model", folder)
-    tensors = torch.load(folder / "weights.pt", weights_only=True)
-    del tensors["calibration_cells.codes"]
-    torch.save(tensors, folder / "weights.pt")
-    with pytest.raises(ValueError, match="lacks the calibration cells tensors.*damaged"):
-        JAE.load(folder, device="cpu")
-    shutil.copytree(FIXTURES / "model_v5" / "model", folder, dirs_exist_ok=True)
-    tensors = torch.load(folder / "weights.pt", weights_only=True)
-    del tensors["readout.type_coef"]  # round 46's classifier of the type part
-    torch.save(tensors, folder / "weights.pt")
-    with pytest.raises(ValueError, match="lacks the readout's classifier tensors.*damaged"):
-        JAE.load(folder, device="cpu")
+def test_a_v5_file_missing_its_calibration_cells_or_type_classifier_is_refused_with_the_fix(tmp_path):
+    _refused_once_edited(tmp_path / "a", 5, lambda t: t.pop("calibration_cells.codes"),
+                         "lacks the calibration cells tensors.*damaged")
+    _refused_once_edited(tmp_path / "b", 5, lambda t: t.pop("readout.type_coef"),  # round 46's classifier
+                         "lacks the readout's classifier tensors.*damaged")
 
 
 def test_finetuning_a_v4_model_keeps_its_calibration_and_says_why(caplog):
