@@ -371,8 +371,13 @@ class _RestColumns:
 
 
 def _linear_softmax(rest: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    """The linear classifier's ``(n, n_types)`` probabilities of the embedding's other columns ``rest``."""
-    return softmax(np.asarray(rest, np.float64) @ np.asarray(coef, np.float64).T + intercept)
+    """The linear classifier's ``(n, n_types)`` probabilities of the embedding's other columns ``rest`` (its logits
+    by :meth:`jae.model.linear.LinearClassifier.logits`; a ``-inf`` intercept marks a type it was not fitted on)."""
+    from .linear import LinearClassifier
+
+    known = np.isfinite(intercept)
+    fitted = LinearClassifier(coef=np.asarray(coef, np.float64), intercept=np.where(known, intercept, 0.0), known=known)
+    return softmax(fitted.logits(rest))
 
 
 def _type_probabilities(Z: np.ndarray, rest: np.ndarray, layout, coef, intercept) -> np.ndarray:
