@@ -75,7 +75,7 @@ def variants(Z, model, train_Z, train_X, train_phase, train_batch):
             Zf = Z.copy(); Zf[:, L.block("cell_type")] *= f; out[f"type_x{f}"] = Zf
     if train_phase is not None and L.n_phase:
         c, before = phase_scale(train_Z, L, train_X, train_phase, train_batch)
-        Zp = Z.copy(); Zp[:, L.block("phase")] *= c; out[f"phase_cal"] = Zp
+        Zp = Z.copy(); Zp[:, L.block("phase")] *= c; out["phase_cal"] = Zp
         Zb = Zc.copy(); Zb[:, L.block("phase")] *= c; out["phase_cal+centered"] = Zb
         log.warning("phase scale %.4g, GEX cell-cycle share %.4f", c, before.mean())
     return out
