@@ -120,8 +120,9 @@ class JAENetwork(nn.Module):
 
         n_units = units.stop - units.start
         mean, top = principal if principal is not None else principal_axes(X, n_units, rows=rows, chunk=chunk)
+        top = top[:n_units]
         axes = np.zeros((n_units, X.shape[1]))
-        axes[: len(top[:n_units])] = top[:n_units]
+        axes[: len(top)] = top
         device = self.encoder_linear.weight.device
         self.start_at_pca(torch.as_tensor(mean.astype(np.float32), device=device),
                           torch.as_tensor(axes.astype(np.float32), device=device), units)

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .voters import MAX_VOTERS
+
 __all__ = ["Readout", "softmax", "principal_axes", "axes_carry", "fit_principal_axes", "between_type_variance"]
 
 logger = logging.getLogger(__name__)
@@ -345,8 +347,8 @@ class Readout:
 
 
 #: Most labelled reference cells the readout's linear classifier is fitted on (a seeded sample above it), as many as
-#: label transfer's voters (:data:`jae.model.voters.MAX_VOTERS`).
-MAX_TYPE_FIT = 20_000
+#: label transfer's voters.
+MAX_TYPE_FIT = MAX_VOTERS
 
 
 @dataclass(frozen=True)
