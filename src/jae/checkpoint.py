@@ -234,8 +234,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
             raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen")
         bases.append(SVDBasis(components=comp.numpy().astype(np.float32)))
     model.preprocessor = Preprocessor.from_bases(
-        [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases,
-        protein_norm=model.config.protein_norm,
+        [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases
     )
     model.modality_names = tuple(m["name"] for m in mods)
     model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)

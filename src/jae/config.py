@@ -12,8 +12,6 @@ __all__ = ["JAEConfig"]
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-#: Integer fields that may also be None (written "none" in FIELD=VALUE overrides).
-_OPTIONAL_INTS = ("n_top_genes",)
 
 
 @dataclass(frozen=True)
@@ -29,11 +27,6 @@ class JAEConfig:
     mode: Mode = "supervised"
     # --- preprocessing ---------------------------------------------------------------------------------------
     n_svd: int = 100  # seed: TruncatedSVD to 100 dims per modality (proteins are kept without SVD)
-    #: jae: fit the RNA SVD on this many most variable genes (jae.preprocess.variable_genes); None: every gene (seed).
-    n_top_genes: int | None = None
-    #: seed / jae: protein counts normalised as every modality ("log": L1 x 1e4, log10(1 + x)) or by their centred
-    #: log-ratio per cell ("clr", the competition's normalised proteins; jae.preprocess.normalize.clr).
-    protein_norm: str = "log"
     # --- network -------------------------------------------------------------------------------------------------
     hidden: tuple[int, ...] = (150, 120, 100)  # seed (scDEC-derived encoder widths); decoder mirrors them
     dropout: float = 0.1  # seed
@@ -148,10 +141,6 @@ class JAEConfig:
             raise ValueError(f"axes_carry_min must be in [0, 1], not {self.axes_carry_min}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
-        if self.n_top_genes is not None and self.n_top_genes < self.n_svd:
-            raise ValueError(f"n_top_genes must be None or at least n_svd ({self.n_svd}), not {self.n_top_genes}")
-        if self.protein_norm not in ("log", "clr"):
-            raise ValueError(f"protein_norm must be 'log' or 'clr', not {self.protein_norm!r}")
         for name in ("readout", "readout_unsupervised"):
             if getattr(self, name) not in ("components", "principal", "latent"):
                 raise ValueError(f"{name} must be 'components', 'principal' or 'latent', not {getattr(self, name)!r}")
@@ -188,8 +177,6 @@ class JAEConfig:
             try:
                 if isinstance(current, list):
                     out[key] = tuple(int(v) for v in value.split(",") if v.strip())
-                elif key in _OPTIONAL_INTS:
-                    out[key] = None if value.strip().lower() == "none" else int(value)
                 elif isinstance(current, bool):
                     if value.strip().lower() not in _BOOLEANS:
                         raise ValueError(value)
@@ -197,7 +184,7 @@ class JAEConfig:
                 else:
                     out[key] = type(current)(value)
             except ValueError as err:
-                raise ValueError(f"{item!r}: {value!r} is not a valid {'int or none' if key in _OPTIONAL_INTS else type(current).__name__} for {key}") from err
+                raise ValueError(f"{item!r}: {value!r} is not a valid {type(current).__name__} for {key}") from err
         return replace(self, **out)
 
     def to_dict(self) -> dict:

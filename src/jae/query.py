@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from .io.features import FeatureOverlap, examples, feature_overlap
 from .io.mosaic import get_mosaic, is_mosaic
-from .preprocess.normalize import SCALE
+from .preprocess.normalize import SCALE, log_normalize
 
 __all__ = ["QueryFeatures", "query_features"]
 
@@ -273,7 +273,7 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
         identity = len(overlap.columns) == block.shape[1] and np.array_equal(overlap.columns, np.arange(block.shape[1]))
         sub = block if identity else block[:, overlap.columns]
         if overlap.complete:
-            out.append(pre._features_of(i, pre.normalise(i, sub)))
+            out.append(pre._features_of(i, log_normalize(sub)))
         elif pre.bases[i] is not None:
             out.append(_svd_partial(model, i, sub, overlap, blocks[i]))
         else:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..io.chunked import read_ahead
 from ..io.features import feature_indexer
-from .normalize import clr, log_normalize
+from .normalize import log_normalize
 from .svd import SVDBasis
 
 __all__ = ["Preprocessor", "preprocess", "transform_blocks", "BLOCK_ROWS", "SVD_FIT_CELLS"]
@@ -48,24 +48,9 @@ def _as_sources(counts) -> list:
     return [c if hasattr(c, "blocks") else InMemoryCounts(c) for c in counts]
 
 
-def _keep_variable_genes(pieces: list, n_genes: int, n_top: int) -> None:
-    """Zero, in place, every gene of the SVD sample's blocks but the ``n_top`` most variable (:mod:`.variable_genes`)."""
-    from .variable_genes import top_genes
-
-    sums, sums_sq, n_cells = np.zeros(n_genes), np.zeros(n_genes), 0
-    for piece in pieces:
-        linear = np.power(10.0, piece.data.astype(np.float64)) - 1.0  # log10(1 + x) undone
-        sums += np.bincount(piece.indices, weights=linear, minlength=n_genes)
-        sums_sq += np.bincount(piece.indices, weights=linear**2, minlength=n_genes)
-        n_cells += piece.shape[0]
-    keep = top_genes(sums, sums_sq, n_cells, n_top)
-    for piece in pieces:
-        piece.data[~keep[piece.indices]] = 0.0
-
-
 def _fit_bases(
     sources, kinds, *, names, n_components: int, seed: int, svd_fit_cells: int | None, cell_cycle=None,
-    tick: Callable[[], None] = lambda: None, n_top_genes: int | None = None,
+    tick: Callable[[], None] = lambda: None,
 ) -> list[SVDBasis | None]:
     """Pass 1 (normalise each block, keep the SVD sample, gene means for ``cell_cycle``) and the SVD fits."""
     from ..io.chunked import BackedCounts
@@ -101,8 +86,6 @@ def _fit_bases(
         if kind == "ADT":
             bases.append(None)
             continue
-        if kind == "GEX" and n_top_genes is not None and n_top_genes < src.shape[1]:
-            _keep_variable_genes(pieces, src.shape[1], n_top_genes)
         logger.info("fitting %d-component SVD of %s (%d x %d)", n_components, kind, n_cells, src.shape[1])
         bases.append(
             fit_svd_streaming(
@@ -126,16 +109,11 @@ class Preprocessor:
         Features of each modality, in the order the bases expect.
     bases
         Fitted SVD basis per modality; None for ADT (normalised values are used directly).
-    protein_norm
-        How protein counts are normalised: ``"log"`` (the seed's log normalisation, as every modality) or ``"clr"``
-        (centred log-ratio per cell, :func:`jae.preprocess.normalize.clr`, the competition's normalised proteins).
     """
 
     kinds: tuple[str, ...]
     var_names: tuple[pd.Index, ...]
     bases: tuple[SVDBasis | None, ...]
-    protein_norm: str = "log"
-    protein_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if not (len(self.kinds) == len(self.var_names) == len(self.bases)):
@@ -147,7 +125,7 @@ class Preprocessor:
     @classmethod
     def fit(
         cls, counts, kinds, var_names, *, n_components: int = 100, seed: int = 0,
-        svd_fit_cells: int | None = SVD_FIT_CELLS, n_top_genes: int | None = None,
+        svd_fit_cells: int | None = SVD_FIT_CELLS,
     ) -> "Preprocessor":
         """Fit on raw counts of all cells given (reference and query together, as the seed did).
 
@@ -166,27 +144,17 @@ class Preprocessor:
             Seed of the randomised SVD and of its cell sample.
         svd_fit_cells
             Cells the SVD bases are fitted on (a seeded sample when there are more; None: all cells).
-        n_top_genes
-            Fit the RNA basis on this many most variable genes (:mod:`jae.preprocess.variable_genes`); None: all.
         """
         sources = _as_sources(counts)
         bases = _fit_bases(
             sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
-            n_top_genes=n_top_genes,
         )
         return cls.from_bases(kinds, var_names, bases)
 
     @classmethod
-    def from_bases(cls, kinds, var_names, bases, *, protein_norm: str = "log") -> "Preprocessor":
+    def from_bases(cls, kinds, var_names, bases) -> "Preprocessor":
         """Build from bases fitted elsewhere (e.g. :func:`jae.preprocess.streaming.fit_svd_streaming`)."""
-        return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm)
-
-    def normalise(self, i: int, X, *, copy: bool = True):
-        """Modality ``i``'s raw counts normalised (``copy=False``: a float32 CSR block may be normalised in place)."""
-        if self.kinds[i] == "ADT" and self.protein_norm == "clr":
-            out = clr(X)
-            return out if self.protein_scale == 1.0 else out * np.float32(self.protein_scale)
-        return log_normalize(X, copy=copy)
+        return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases))
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -200,7 +168,7 @@ class Preprocessor:
 
     def transform_one(self, i: int, X) -> np.ndarray:
         """Features of modality ``i`` from its raw counts (columns already in the fitted order)."""
-        return self._features_of(i, self.normalise(i, X))
+        return self._features_of(i, log_normalize(X))
 
     def _features_of(self, i: int, normed) -> np.ndarray:
         if self.bases[i] is None:
@@ -257,7 +225,7 @@ def transform_blocks(
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # the next block is read while this one is processed
             if idx is not None:
                 block = block[:, idx]
-            normed = pre.normalise(i, block, copy=False)  # a fresh copy of the rows (sources' blocks are)
+            normed = log_normalize(block, copy=False)  # a fresh copy of the rows (sources' blocks are)
             X[pos : pos + block.shape[0], col : col + width] = pre._features_of(i, normed)
             if cell_cycle is not None and pre.kinds[i] == "GEX":
                 phase[pos : pos + block.shape[0]] = cell_cycle.score(normed)
@@ -270,7 +238,6 @@ def transform_blocks(
 def preprocess(
     counts, kinds, var_names, *, names=None, n_components: int = 100, seed: int = 0,
     svd_fit_cells: int | None = SVD_FIT_CELLS, organism: str | None = None, progress_bar: bool = False,
-    n_top_genes: int | None = None, protein_norm: str = "log",
 ) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
     """Fit the preprocessing and transform every cell, in two passes over row blocks of the counts.
 
@@ -278,7 +245,7 @@ def preprocess(
     ----------
     counts
         One raw count matrix or row-block source (:class:`jae.io.chunked.BackedCounts`) per modality.
-    kinds, var_names, n_components, seed, svd_fit_cells, n_top_genes
+    kinds, var_names, n_components, seed, svd_fit_cells
         As for :meth:`Preprocessor.fit`.
     names
         Modality names, for messages.
@@ -286,8 +253,6 @@ def preprocess(
         Score the cell cycle from the RNA modality with this organism's genes; None: no scores.
     progress_bar
         One progress bar over the blocks and SVD passes.
-    protein_norm
-        As :class:`Preprocessor`'s.
 
     Returns
     -------
@@ -314,18 +279,8 @@ def preprocess(
     with tqdm(total=total, disable=not progress_bar, desc="preprocessing", unit="step") as bar:
         bases = _fit_bases(
             sources, kinds, names=names, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
-            cell_cycle=scorer, tick=bar.update, n_top_genes=n_top_genes,
+            cell_cycle=scorer, tick=bar.update,
         )
-        pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm)
-        import os
-        if protein_norm == "clr" and "ADT" in kinds and os.environ.get("JAE_CLR_MATCH"):
-            from dataclasses import replace as _replace
-            src = sources[list(kinds).index("ADT")]
-            v = []
-            for fn in (log_normalize, clr):
-                parts = [np.asarray(fn(b).toarray() if hasattr(fn(b), "toarray") else fn(b), np.float64) for b in src.blocks(BLOCK_ROWS)]
-                v.append(np.concatenate(parts).var(0).sum())
-            pre = _replace(pre, protein_scale=float(np.sqrt(v[0] / v[1])))
-            logger.warning("CLR scale %.4f", pre.protein_scale)
+        pre = Preprocessor.from_bases(kinds, var_names, bases)
         X, phase = transform_blocks(pre, sources, names=names, cell_cycle=scorer, tick=bar.update)
     return pre, X, phase if phase_nan is None else phase_nan
