@@ -216,6 +216,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
     config.setdefault("readout_unsupervised", "latent")
     config.setdefault("type_linear", False)  # files before round 46: the type part is the head's alone
+    config.setdefault("protein_norm_unsupervised", "log")  # files before round 47 log-normalised proteins in every mode
     model = cls(JAEConfig.from_dict(config), seed=d["seed"], device=device)
     model.layout = LatentLayout(**d["layout"])
     model.cell_types = list(d["categories"]["cell_type"])
@@ -234,7 +235,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
             raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen")
         bases.append(SVDBasis(components=comp.numpy().astype(np.float32)))
     model.preprocessor = Preprocessor.from_bases(
-        [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases
+        [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases,
+        protein_norm=model.config.protein_norm_for(),
     )
     model.modality_names = tuple(m["name"] for m in mods)
     model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)

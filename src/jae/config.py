@@ -11,6 +11,7 @@ __all__ = ["JAEConfig"]
 
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
+ProteinNorm = Literal["log", "clr"]
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -27,6 +28,14 @@ class JAEConfig:
     mode: Mode = "supervised"
     # --- preprocessing ---------------------------------------------------------------------------------------
     n_svd: int = 100  # seed: TruncatedSVD to 100 dims per modality (proteins are kept without SVD)
+    #: seed: protein (ADT) counts normalised as every modality, "log" (L1 x 1e4, log10(1 + x)); "clr": their centred
+    #: log-ratio per cell (jae.preprocess.normalize.clr), as the competition's and Seurat's normalised proteins.
+    protein_norm: ProteinNorm = "log"
+    #: jae: the same in unsupervised mode: "clr" (benchmarks/results/tuning.md, round 47: the log normalisation's
+    #: 1e4 scale turns a protein's stray single counts into large values on narrow panels; the CLR keeps them near
+    #: 0, and the unsupervised embedding, the input's principal components, separates the cell types better:
+    #: validation margin +0.003 -> +0.022 over the CITE-seq shapes; with labels it did not pass, round 47).
+    protein_norm_unsupervised: ProteinNorm = "clr"
     # --- network -------------------------------------------------------------------------------------------------
     hidden: tuple[int, ...] = (150, 120, 100)  # seed (scDEC-derived encoder widths); decoder mirrors them
     dropout: float = 0.1  # seed
@@ -141,6 +150,9 @@ class JAEConfig:
             raise ValueError(f"axes_carry_min must be in [0, 1], not {self.axes_carry_min}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
+        for name in ("protein_norm", "protein_norm_unsupervised"):
+            if getattr(self, name) not in ("log", "clr"):
+                raise ValueError(f"{name} must be 'log' or 'clr', not {getattr(self, name)!r}")
         for name in ("readout", "readout_unsupervised"):
             if getattr(self, name) not in ("components", "principal", "latent"):
                 raise ValueError(f"{name} must be 'components', 'principal' or 'latent', not {getattr(self, name)!r}")
@@ -154,6 +166,10 @@ class JAEConfig:
     def readout_for(self, mode: str | None = None) -> str:
         """The readout used in ``mode`` (default: this config's mode)."""
         return self.readout if (mode or self.mode) == "supervised" else self.readout_unsupervised
+
+    def protein_norm_for(self, mode: str | None = None) -> str:
+        """The protein normalisation used in ``mode`` (default: this config's mode)."""
+        return self.protein_norm if (mode or self.mode) == "supervised" else self.protein_norm_unsupervised
 
     def finetune_epochs(self, kind: str) -> int:
         """Seed default fine-tuning epochs for the second modality's kind ('ATAC' or 'ADT')."""

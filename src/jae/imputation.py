@@ -2,7 +2,8 @@
 
 For the cells of the data that lack a modality (RNA-only cells' proteins or peaks, protein- or peak-only cells'
 RNA), the values that modality's features would have, in jae's normalised scale ``log10(1 + 1e4 * count / total)``
-(what :func:`jae.preprocess.normalize.log_normalize` gives measured counts). Two predictions:
+(what :func:`jae.preprocess.normalize.log_normalize` gives measured counts; proteins of a model that normalises them
+by their centred log-ratio, :func:`jae.preprocess.normalize.clr`, in that scale). Two predictions:
 
 - ``'decoder'`` (default): the autoencoder's reconstruction of the modality from the cell's latent. A model fitted
   on mosaic data was trained with modality dropout (:mod:`jae.mosaic`) to reconstruct a dropped modality's
@@ -93,7 +94,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     out = ad.AnnData(X=values, obs=obs, var=pd.DataFrame(index=pd.Index(pre.var_names[i], name=None)))
     out.uns["jae_imputed"] = {
         "modality": names[i], "kind": pre.kinds[i], "method": method,
-        "scale": "log10(1 + 1e4 * count / total count)", "from": names[1 - i],
+        "scale": pre.scale_of(i), "from": names[1 - i],
     }
     logger.info("imputed %s (%s, %d features) for %d of %d cells by the %s", names[i], pre.kinds[i],
                 values.shape[1], len(rows), len(cells), method)

@@ -131,7 +131,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         pre_i, X_i, phase_i = preprocess(
             [sources[i]], (m.kinds[i],), (m.var_names[i],), names=(m.names[i],), n_components=model.config.n_svd,
             seed=model.seed, organism=model.organism if score_phase and m.kinds[i] == "GEX" else None,
-            progress_bar=progress_bar,
+            progress_bar=progress_bar, protein_norm=model.config.protein_norm_for(),
         )
         bases.append(pre_i.bases[0])
         block = np.zeros((m.n_obs, X_i.shape[1]), np.float32)
@@ -140,7 +140,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         blocks.append(block)
         if phase_i is not None:
             phase[rows] = phase_i
-    preprocessor = Preprocessor.from_bases(m.kinds, m.var_names, bases)
+    preprocessor = Preprocessor.from_bases(m.kinds, m.var_names, bases, protein_norm=model.config.protein_norm_for())
     X = np.hstack(blocks)
     widths = preprocessor.widths
     moments = FeatureMoments.fit(X, m.paired)

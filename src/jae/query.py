@@ -12,7 +12,9 @@ cells embed exactly as before. Otherwise, per modality:
   under the reference cells' distribution, :meth:`jae.model.moments.FeatureMoments.block_posterior`), and missing
   protein columns get their regression on the observed columns over the reference cells (the conditional mean,
   :meth:`~jae.model.moments.FeatureMoments.conditional_mean`). A cell's library size is its total over the present
-  features divided by the share they hold in the reference cells' mean profile.
+  features divided by the share they hold in the reference cells' mean profile; proteins normalised by their
+  centred log-ratio take the geometric mean over the present proteins (on the shared sets, a quarter of the panel
+  left out moves the present proteins' values by 0.01-0.09 on average, against a spread of about 1).
 - **cells without the second modality** (a MuData or AnnData with RNA only, or a second modality measured in part of
   the cells): that modality's columns get their regression on the cell's RNA columns over the reference cells. The
   network and every paired cell's embedding are untouched; RNA-only cells land in the same space.
@@ -34,7 +36,7 @@ import scipy.sparse as sp
 
 from .io.features import FeatureOverlap, examples, feature_overlap
 from .io.mosaic import get_mosaic, is_mosaic
-from .preprocess.normalize import SCALE, log_normalize
+from .preprocess.normalize import SCALE, clr
 
 __all__ = ["QueryFeatures", "query_features"]
 
@@ -273,7 +275,7 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
         identity = len(overlap.columns) == block.shape[1] and np.array_equal(overlap.columns, np.arange(block.shape[1]))
         sub = block if identity else block[:, overlap.columns]
         if overlap.complete:
-            out.append(pre._features_of(i, log_normalize(sub)))
+            out.append(pre._features_of(i, pre.normalise(i, sub)))
         elif pre.bases[i] is not None:
             out.append(_svd_partial(model, i, sub, overlap, blocks[i]))
         else:
@@ -317,8 +319,10 @@ def _values_partial(model, i: int, sub, overlap: FeatureOverlap, blocks, rna_X: 
     present = cols[blocks[i]][overlap.present]
     observed = present if rna_X is None else np.concatenate([cols[blocks[0]], present])
     missing = cols[blocks[i]][overlap.missing]
-    share = _reference_share(model.moments.mean[missing])
-    normed = np.asarray(_normalise(sub, share).toarray(), dtype=np.float32)
+    if model.preprocessor.protein_norm == "clr":  # the geometric mean over the present proteins
+        normed = clr(sub)
+    else:
+        normed = np.asarray(_normalise(sub, _reference_share(model.moments.mean[missing])).toarray(), dtype=np.float32)
     out = np.empty((sub.shape[0], blocks[i].stop - blocks[i].start), dtype=np.float32)
     out[:, overlap.present] = normed
     given = normed if rna_X is None else np.hstack([rna_X, normed])

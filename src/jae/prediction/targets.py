@@ -18,6 +18,8 @@ import logging
 import numpy as np
 import scipy.sparse as sp
 
+from ..preprocess.normalize import clr
+
 __all__ = ["TARGET_SCALE", "lognorm_natural", "clr", "binarize", "from_counts", "is_integer_valued", "target_matrix"]
 
 logger = logging.getLogger(__name__)
@@ -45,18 +47,6 @@ def lognorm_natural(X, *, scale: float = TARGET_SCALE):
     _check_totals(totals, "GEX")
     X *= (scale / totals).astype(np.float32)[:, None]
     return np.log1p(X, out=X)
-
-
-def clr(X) -> np.ndarray:
-    """Centred log-ratio per cell, as the competition normalised proteins: ``log1p(x / exp(mean_j log1p(x_j)))``.
-
-    Returns
-    -------
-    ``(n_cells, n_features)`` dense float32 array (protein panels are narrow).
-    """
-    X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
-    geo = np.exp(np.log1p(X).mean(axis=1, keepdims=True))
-    return np.log1p(X / geo).astype(np.float32)
 
 
 def binarize(X) -> sp.csr_matrix:

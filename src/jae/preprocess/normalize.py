@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from .._threads import numba_threads
 
-__all__ = ["log_normalize", "SCALE", "TABLE_COUNTS"]
+__all__ = ["log_normalize", "clr", "SCALE", "TABLE_COUNTS"]
 
 #: Target total per cell after L1 normalisation (seed slide "Data preprocessing", step 2).
 SCALE = 1e4
@@ -66,6 +66,21 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     np.log1p(X, out=X)
     X /= dtype(np.log(10.0))
     return X
+
+
+def clr(X) -> np.ndarray:
+    """Centred log-ratio per cell, as the competition normalised proteins: ``log1p(x / exp(mean_j log1p(x_j)))``.
+
+    Each cell's counts are divided by their geometric mean (of ``1 + x``, over the cell's proteins) instead of their
+    total, so a few abundant proteins do not set every other protein's value. The input is not modified.
+
+    Returns
+    -------
+    ``(n_cells, n_features)`` dense float32 array (protein panels are narrow).
+    """
+    X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
+    geo = np.exp(np.log1p(X).mean(axis=1, keepdims=True))
+    return np.log1p(X / geo).astype(np.float32)
 
 
 def _log_scale_in_place(X, factor: np.ndarray, dtype) -> None:

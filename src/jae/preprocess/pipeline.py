@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..io.chunked import read_ahead
 from ..io.features import feature_indexer
-from .normalize import log_normalize
+from .normalize import clr, log_normalize
 from .svd import SVDBasis
 
 __all__ = ["Preprocessor", "preprocess", "transform_blocks", "BLOCK_ROWS", "SVD_FIT_CELLS"]
@@ -99,7 +99,7 @@ def _fit_bases(
 
 @dataclass(frozen=True)
 class Preprocessor:
-    """Per-modality log normalisation and truncated SVD (none for proteins), concatenated.
+    """Per-modality normalisation and truncated SVD (none for proteins, log- or CLR-normalised), concatenated.
 
     Attributes
     ----------
@@ -109,11 +109,15 @@ class Preprocessor:
         Features of each modality, in the order the bases expect.
     bases
         Fitted SVD basis per modality; None for ADT (normalised values are used directly).
+    protein_norm
+        How protein (ADT) counts are normalised: ``"log"``, as every other modality (:func:`.log_normalize`), or
+        ``"clr"``, their centred log-ratio per cell (:func:`.clr`; ``JAEConfig.protein_norm``).
     """
 
     kinds: tuple[str, ...]
     var_names: tuple[pd.Index, ...]
     bases: tuple[SVDBasis | None, ...]
+    protein_norm: str = "log"
 
     def __post_init__(self) -> None:
         if not (len(self.kinds) == len(self.var_names) == len(self.bases)):
@@ -152,9 +156,21 @@ class Preprocessor:
         return cls.from_bases(kinds, var_names, bases)
 
     @classmethod
-    def from_bases(cls, kinds, var_names, bases) -> "Preprocessor":
+    def from_bases(cls, kinds, var_names, bases, *, protein_norm: str = "log") -> "Preprocessor":
         """Build from bases fitted elsewhere (e.g. :func:`jae.preprocess.streaming.fit_svd_streaming`)."""
-        return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases))
+        return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm)
+
+    def scale_of(self, i: int) -> str:
+        """The scale of modality ``i``'s normalised values, in words (e.g. for an imputed layer's description)."""
+        if self.kinds[i] == "ADT" and self.protein_norm == "clr":
+            return "log1p(count / geometric mean of (1 + count) over the cell's proteins)"
+        return "log10(1 + 1e4 * count / total count)"
+
+    def normalise(self, i: int, X, *, copy: bool = True):
+        """Modality ``i``'s raw counts normalised (``copy=False``: a float32 CSR block may be normalised in place)."""
+        if self.kinds[i] == "ADT" and self.protein_norm == "clr":
+            return clr(X)
+        return log_normalize(X, copy=copy)
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -168,7 +184,7 @@ class Preprocessor:
 
     def transform_one(self, i: int, X) -> np.ndarray:
         """Features of modality ``i`` from its raw counts (columns already in the fitted order)."""
-        return self._features_of(i, log_normalize(X))
+        return self._features_of(i, self.normalise(i, X))
 
     def _features_of(self, i: int, normed) -> np.ndarray:
         if self.bases[i] is None:
@@ -225,7 +241,7 @@ def transform_blocks(
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # the next block is read while this one is processed
             if idx is not None:
                 block = block[:, idx]
-            normed = log_normalize(block, copy=False)  # a fresh copy of the rows (sources' blocks are)
+            normed = pre.normalise(i, block, copy=False)  # a fresh copy of the rows (sources' blocks are)
             X[pos : pos + block.shape[0], col : col + width] = pre._features_of(i, normed)
             if cell_cycle is not None and pre.kinds[i] == "GEX":
                 phase[pos : pos + block.shape[0]] = cell_cycle.score(normed)
@@ -238,6 +254,7 @@ def transform_blocks(
 def preprocess(
     counts, kinds, var_names, *, names=None, n_components: int = 100, seed: int = 0,
     svd_fit_cells: int | None = SVD_FIT_CELLS, organism: str | None = None, progress_bar: bool = False,
+    protein_norm: str = "log",
 ) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
     """Fit the preprocessing and transform every cell, in two passes over row blocks of the counts.
 
@@ -253,6 +270,8 @@ def preprocess(
         Score the cell cycle from the RNA modality with this organism's genes; None: no scores.
     progress_bar
         One progress bar over the blocks and SVD passes.
+    protein_norm
+        As :class:`Preprocessor`'s.
 
     Returns
     -------
@@ -281,6 +300,6 @@ def preprocess(
             sources, kinds, names=names, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
             cell_cycle=scorer, tick=bar.update,
         )
-        pre = Preprocessor.from_bases(kinds, var_names, bases)
+        pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm)
         X, phase = transform_blocks(pre, sources, names=names, cell_cycle=scorer, tick=bar.update)
     return pre, X, phase if phase_nan is None else phase_nan

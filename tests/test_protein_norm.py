@@ -1,0 +1,96 @@
+"""Protein counts normalised by their centred log-ratio (``JAEConfig.protein_norm``; tuning.md, round 47)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import jae
+from jae import JAE, JAEConfig
+from jae.datasets import simulate
+from jae.preprocess import log_normalize
+from jae.preprocess.normalize import clr
+
+FAST = JAEConfig(max_epochs=3, n_svd=20)
+
+
+@pytest.fixture(scope="module")
+def cite():
+    return simulate(400, kind="cite", n_genes=300, n_proteins=14, n_cell_types=4, n_batches=2, seed=5)
+
+
+def _unsupervised(cfg: JAEConfig = FAST) -> JAE:
+    return JAE(replace(cfg, mode="unsupervised"), seed=0, device="cpu")
+
+
+def test_clr_is_the_log_ratio_to_the_cells_geometric_mean_and_leaves_the_input_alone():
+    counts = np.array([[0.0, 1.0, 3.0, 7.0], [10.0, 0.0, 0.0, 53.0]])
+    kept = counts.copy()
+    geo = np.exp(np.log1p(counts).mean(axis=1, keepdims=True))
+    np.testing.assert_allclose(clr(counts), np.log1p(counts / geo), rtol=1e-6)
+    np.testing.assert_array_equal(counts, kept)
+
+
+def test_one_abundant_protein_moves_the_others_less_under_clr_than_under_the_log_normalisation():
+    """The mechanism of round 47: dividing by the total lets one protein's counts set every other protein's value;
+    the geometric mean spreads that over the panel."""
+    rng = np.random.default_rng(0)
+    cell = rng.poisson(20, size=(1, 14)).astype(np.float64) + 1
+    boosted = cell.copy()
+    boosted[0, 0] *= 20  # e.g. a lineage marker far above the rest of a narrow panel
+    others = slice(1, None)
+    log_shift = np.abs(log_normalize(boosted)[0, others] - log_normalize(cell)[0, others]).mean()
+    clr_shift = np.abs(clr(boosted)[0, others] - clr(cell)[0, others]).mean()
+    assert clr_shift < 0.5 * log_shift
+
+
+def test_unsupervised_fits_read_proteins_by_clr_and_supervised_fits_by_the_log(cite):
+    pre_unsup = _unsupervised().fit(cite, cell_type_key=None, progress_bar=False).preprocessor
+    pre_sup = JAE(FAST, seed=0, device="cpu").fit(cite, progress_bar=False).preprocessor
+    assert (pre_unsup.protein_norm, pre_sup.protein_norm) == ("clr", "log")
+    counts = cite["prot"].layers["counts"]
+    n_rna = pre_unsup.widths[0]
+    X = pre_unsup.transform([cite["rna"].layers["counts"], counts])
+    np.testing.assert_allclose(X[:, n_rna:], clr(counts), rtol=1e-6)
+    assert "geometric mean" in pre_unsup.scale_of(1) and "1e4" in pre_sup.scale_of(1)
+    assert "1e4" in pre_unsup.scale_of(0)  # the RNA keeps the seed's normalisation
+
+
+def test_a_clr_model_saves_and_loads_with_its_normalisation(cite, tmp_path):
+    model = _unsupervised().fit(cite, cell_type_key=None, progress_bar=False)
+    model.save(tmp_path / "m")
+    loaded = JAE.load(tmp_path / "m", device="cpu")
+    assert loaded.preprocessor.protein_norm == "clr"
+    np.testing.assert_allclose(loaded.embed(cite, key_added=None), model.embed(cite, key_added=None), atol=1e-5)
+
+
+def test_files_from_before_the_option_keep_the_log_normalisation(cite, tmp_path):
+    """An unsupervised model saved before round 47 log-normalised its proteins: it loads and embeds as fitted."""
+    model = _unsupervised(replace(FAST, protein_norm_unsupervised="log")).fit(cite, cell_type_key=None,
+                                                                               progress_bar=False)
+    model.save(tmp_path / "old")
+    desc = json.loads((tmp_path / "old" / "model.json").read_text())
+    for key in ("protein_norm", "protein_norm_unsupervised"):
+        desc["config"].pop(key)
+    (tmp_path / "old" / "model.json").write_text(json.dumps(desc))
+    loaded = JAE.load(tmp_path / "old", device="cpu")
+    assert loaded.preprocessor.protein_norm == "log"
+    np.testing.assert_allclose(loaded.embed(cite, key_added=None), model.embed(cite, key_added=None), atol=1e-5)
+
+
+def test_a_clr_model_embeds_a_query_with_part_of_the_panel_near_its_full_embedding(cite):
+    model = _unsupervised(replace(FAST, max_epochs=20)).fit(cite, cell_type_key=None, progress_bar=False)
+    full = model.embed(cite, key_added=None)
+    keep = np.sort(np.random.default_rng(1).choice(14, 11, replace=False))
+    query = {"rna": cite["rna"], "prot": cite["prot"][:, keep].copy()}
+    part = model.embed(query, key_added=None)
+    assert np.corrcoef(part.ravel(), full.ravel())[0, 1] > 0.98
+
+
+def test_an_unknown_protein_normalisation_is_refused():
+    with pytest.raises(ValueError, match="protein_norm must be 'log' or 'clr'"):
+        JAEConfig(protein_norm="tfidf")
+    assert jae.JAEConfig().with_overrides(["protein_norm=clr"]).protein_norm_for("supervised") == "clr"
