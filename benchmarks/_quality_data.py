@@ -49,6 +49,10 @@ SIMULATED = {
     "sim_cite_800": dict(n_cells=800, kind="cite", n_genes=1500, n_proteins=14, n_cell_types=8, n_batches=2),
     "sim_multiome_2600": dict(n_cells=2600, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=6,
                               n_batches=3),
+    # session 20: a cell-line-like Multiome shape (the unseen 2,600-cell RNA+ATAC cell line with three time points):
+    # three types, most cells cycling; a check shape, never used to choose
+    "sim_cellline": dict(n_cells=2600, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=3, n_batches=3,
+                         params=jae.datasets.SimulationParams(cycling_fraction=0.6)),
     # atlas-sized shapes for rules that act only on large references (batch size): the validation split's
     # pseudo-reference holds a quarter of the cells, about 34,000 training cells; too slow for routine rounds
     "sim_multiome_150k": dict(n_cells=150_000, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=12,
