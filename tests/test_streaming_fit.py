@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import anndata as ad
 import numpy as np
@@ -80,6 +81,21 @@ def _assert_same_model(a: JAE, b: JAE, data_a, data_b, monkeypatch) -> None:
 def test_streamed_fit_equals_in_memory_fit_on_simulated_data(sim_files, monkeypatch, caplog):
     a, b, opened = _fit_both(sim_files, monkeypatch, caplog, cell_type_key="cell_type")
     _assert_same_model(a, b, read_competition(*sim_files), opened, monkeypatch)
+
+
+def test_streamed_unsupervised_cite_fit_equals_the_in_memory_one_with_clr_proteins(tmp_path, monkeypatch, caplog):
+    files = write_simulated(tmp_path / "cite", n_cells=1300, kind="cite", preset=None, seed=4, progress_bar=False,
+                            **SIZES)
+    cfg = replace(FAST, mode="unsupervised")
+    in_memory = JAE(cfg, seed=2, device="cpu").fit(read_competition(*files[:2]), cell_type_key=None,
+                                                   progress_bar=False)
+    opened = open_competition(*files[:2])
+    with monkeypatch.context() as m, caplog.at_level(logging.INFO, logger="jae.io"):
+        _no_load(m)
+        streamed = JAE(cfg, seed=2, device="cpu").fit(opened, memory_budget=1, cell_type_key=None, progress_bar=False)
+    assert "streaming path" in caplog.text
+    assert in_memory.preprocessor.protein_norm == streamed.preprocessor.protein_norm == "clr"
+    _assert_same_model(in_memory, streamed, read_competition(*files[:2]), opened, monkeypatch)
 
 
 def test_streamed_fit_equals_in_memory_fit_on_the_bmmc_starter(data_dir, tmp_path, monkeypatch, caplog):
