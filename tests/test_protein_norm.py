@@ -94,3 +94,5 @@ def test_an_unknown_protein_normalisation_is_refused():
     with pytest.raises(ValueError, match="protein_norm must be 'log' or 'clr'"):
         JAEConfig(protein_norm="tfidf")
     assert jae.JAEConfig().with_overrides(["protein_norm=clr"]).protein_norm_for("supervised") == "clr"
+    with pytest.raises(ValueError, match="protein_norm must be 'log' or 'clr'"):
+        jae.Preprocessor.from_bases(["GEX", "ADT"], [["g1", "g2"], ["p1"]], [None, None], protein_norm="CLR")

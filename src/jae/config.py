@@ -34,7 +34,8 @@ class JAEConfig:
     #: jae: the same in unsupervised mode: "clr" (benchmarks/results/tuning.md, round 47: the log normalisation's
     #: 1e4 scale turns a protein's stray single counts into large values on narrow panels; the CLR keeps them near
     #: 0, and the unsupervised embedding, the input's principal components, separates the cell types better:
-    #: validation margin +0.003 -> +0.022 over the CITE-seq shapes; with labels it did not pass, round 47).
+    #: validation margin +0.003 -> +0.022 over the CITE-seq shapes, +0.008 -> +0.019 over all eleven; with labels
+    #: it did not pass, round 47).
     protein_norm_unsupervised: ProteinNorm = "clr"
     # --- network -------------------------------------------------------------------------------------------------
     hidden: tuple[int, ...] = (150, 120, 100)  # seed (scDEC-derived encoder widths); decoder mirrors them

@@ -29,8 +29,9 @@ def add_parser(sub) -> None:
     p.add_argument("--labels-out", type=Path, default=None, help="CSV of predicted cell types and confidences")
     p.add_argument("--impute-out", type=Path, default=None,
                    help=".h5ad of the modality the cells lack (RNA-only input, or a mosaic .h5mu), predicted by the "
-                   "model: cells x features, normalised as the model's input (log10(1 + 1e4 count / total); proteins of an "
-                   "unsupervised model: centred log-ratio; the scale is in uns['jae_imputed']) (jae.impute)")
+                   "model: cells x features, normalised as the model's input (log10(1 + 1e4 count / total); "
+                   "proteins of an unsupervised model: centred log-ratio; the scale is in uns['jae_imputed']) "
+                   "(jae.impute)")
     p.add_argument("--method-id", default="jae", help="uns['method_id'] of the output (default: jae)")
     p.add_argument("--device", default="auto")
     p.set_defaults(func=run)

@@ -5,8 +5,9 @@ components, fitted on the training cells). ADT: the proteins normalised per cell
 no SVD. The encoder is plain arrays, so it saves without pickle.
 
 ADT sources stay CLR-normalised although the joint model's :class:`jae.preprocess.Preprocessor` log-normalises
-proteins by default when it has labels (``JAEConfig.protein_norm``; issue 14): the predictor's tuned defaults and its benchmark (``benchmarks/results/predict*.md``) were
-measured with CLR, and no run has shown log-normalisation at least as good on RMSE; change it only with such a run.
+proteins by default when it has labels (``JAEConfig.protein_norm``; issue 14): the predictor's tuned defaults and
+its benchmark (``benchmarks/results/predict*.md``) were measured with CLR, and no run has shown log-normalisation at
+least as good on RMSE; change it only with such a run.
 """
 
 from __future__ import annotations

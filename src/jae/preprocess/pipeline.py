@@ -122,6 +122,8 @@ class Preprocessor:
     def __post_init__(self) -> None:
         if not (len(self.kinds) == len(self.var_names) == len(self.bases)):
             raise ValueError("Preprocessor: kinds, var_names and bases must have one entry per modality")
+        if self.protein_norm not in ("log", "clr"):
+            raise ValueError(f"Preprocessor: protein_norm must be 'log' or 'clr', not {self.protein_norm!r}")
         for kind, names, basis in zip(self.kinds, self.var_names, self.bases):
             if basis is not None and basis.n_features != len(names):
                 raise ValueError(f"{kind}: SVD basis has {basis.n_features} features but {len(names)} names are given")
