@@ -62,8 +62,18 @@ def make_mudata(mods: dict[str, ad.AnnData]) -> md.MuData:
         return md.MuData(mods)
 
 
+def _counts_or_x(adata: ad.AnnData, layer: str | None, *, where: str) -> str | None:
+    """``layer``, or None (``.X``) when it is the default ``'counts'`` and ``adata`` has no such layer, with a log line:
+    the readers' one rule for files that keep their raw counts in ``.X``."""
+    if layer == "counts" and "counts" not in adata.layers:
+        logger.info("%s has no layer 'counts'; using .X as the raw counts", where)
+        return None
+    return layer
+
+
 def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts") -> None:
     """Make sure raw counts sit in ``adata.layers['counts']``: copy the reference of ``.X`` when needed."""
+    layer = _counts_or_x(adata, layer, where=where)
     if layer is None:
         adata.layers["counts"] = adata.X
     elif layer != "counts":
@@ -73,9 +83,6 @@ def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts"
                 f"with raw counts, or layer=None when .X holds them{raw_hint(adata)}"
             )
         adata.layers["counts"] = adata.layers[layer]
-    elif "counts" not in adata.layers:
-        logger.info("%s has no layer 'counts'; using .X as the raw counts", where)
-        adata.layers["counts"] = adata.X
 
 
 def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, replace_existing: bool = False) -> None:
@@ -323,9 +330,7 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuDa
 
     path = _check_file(path, what=".h5ad")
     source = read_h5ad(path, what=".h5ad")
-    if layer == "counts" and layer not in source.layers:  # as the other readers: the default falls back to .X
-        logger.info("%s has no layer 'counts'; using .X as the raw counts", path.name)
-        layer = None
+    layer = _counts_or_x(source, layer, where=path.name)
     mods = split_anndata(source, layer=layer)
     if mods is None:
         raise ValueError(
