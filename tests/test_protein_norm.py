@@ -90,6 +90,16 @@ def test_a_clr_model_embeds_a_query_with_part_of_the_panel_near_its_full_embeddi
     assert np.corrcoef(part.ravel(), full.ravel())[0, 1] > 0.98
 
 
+def test_imputed_proteins_of_a_clr_model_come_in_its_scale_and_say_so(cite):
+    model = _unsupervised().fit(cite, cell_type_key=None, progress_bar=False)
+    out = jae.impute(model, cite["rna"].copy(), method="regression")  # RNA alone: the proteins are imputed
+    scale = out.uns["jae_imputed"]["scale"]
+    assert scale == model.preprocessor.scale_of(1) and "geometric mean" in scale
+    measured = clr(cite["prot"].layers["counts"])
+    assert np.corrcoef(out.X.ravel(), measured.ravel())[0, 1] > 0.8  # the CLR values, not the log-normalised ones
+    assert np.abs(out.X.mean() - measured.mean()) < 0.2 * measured.std()
+
+
 def test_an_unknown_protein_normalisation_is_refused():
     with pytest.raises(ValueError, match="protein_norm must be 'log' or 'clr'"):
         JAEConfig(protein_norm="tfidf")
