@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 
 import numpy as np
@@ -47,8 +48,10 @@ def test_one_abundant_protein_moves_the_others_less_under_clr_than_under_the_log
     assert clr_shift < 0.5 * log_shift
 
 
-def test_unsupervised_fits_read_proteins_by_clr_and_supervised_fits_by_the_log(cite):
-    pre_unsup = _unsupervised().fit(cite, cell_type_key=None, progress_bar=False).preprocessor
+def test_unsupervised_fits_read_proteins_by_clr_and_supervised_fits_by_the_log(cite, caplog):
+    with caplog.at_level(logging.INFO, logger="jae.preprocess"):
+        pre_unsup = _unsupervised().fit(cite, cell_type_key=None, progress_bar=False).preprocessor
+    assert "proteins normalised by their centred log-ratio per cell" in caplog.text
     pre_sup = JAE(FAST, seed=0, device="cpu").fit(cite, progress_bar=False).preprocessor
     assert (pre_unsup.protein_norm, pre_sup.protein_norm) == ("clr", "log")
     counts = cite["prot"].layers["counts"]

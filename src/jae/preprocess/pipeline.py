@@ -295,6 +295,9 @@ def preprocess(
         except ValueError as err:
             logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
             phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
+    if "ADT" in kinds:
+        logger.info("proteins normalised %s", "by their centred log-ratio per cell (protein_norm 'clr')"
+                    if protein_norm == "clr" else "as counts per 1e4, log10(1 + x) (protein_norm 'log')")
     n_blocks = len(sources) * -(-n_cells // BLOCK_ROWS)
     total = 2 * n_blocks + sum(SVD_N_ITER + 1 for k in kinds if k != "ADT")
     with tqdm(total=total, disable=not progress_bar, desc="preprocessing", unit="step") as bar:
