@@ -36,7 +36,7 @@ import scipy.sparse as sp
 
 from .io.features import FeatureOverlap, examples, feature_overlap
 from .io.mosaic import get_mosaic, is_mosaic
-from .preprocess.normalize import SCALE, clr
+from .preprocess.normalize import SCALE
 
 __all__ = ["QueryFeatures", "query_features"]
 
@@ -319,8 +319,8 @@ def _values_partial(model, i: int, sub, overlap: FeatureOverlap, blocks, rna_X: 
     present = cols[blocks[i]][overlap.present]
     observed = present if rna_X is None else np.concatenate([cols[blocks[0]], present])
     missing = cols[blocks[i]][overlap.missing]
-    if model.preprocessor.protein_norm == "clr":  # the geometric mean over the present proteins
-        normed = clr(sub)
+    if model.preprocessor.by_clr(i):  # the preprocessing's own CLR: the geometric mean over the present proteins
+        normed = model.preprocessor.normalise(i, sub)
     else:
         normed = np.asarray(_normalise(sub, _reference_share(model.moments.mean[missing])).toarray(), dtype=np.float32)
     out = np.empty((sub.shape[0], blocks[i].stop - blocks[i].start), dtype=np.float32)

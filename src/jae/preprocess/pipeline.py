@@ -162,17 +162,19 @@ class Preprocessor:
         """Build from bases fitted elsewhere (e.g. :func:`jae.preprocess.streaming.fit_svd_streaming`)."""
         return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm)
 
+    def by_clr(self, i: int) -> bool:
+        """Whether modality ``i`` is normalised by its centred log-ratio (proteins of a ``"clr"`` preprocessor)."""
+        return self.kinds[i] == "ADT" and self.protein_norm == "clr"
+
     def scale_of(self, i: int) -> str:
         """The scale of modality ``i``'s normalised values, in words (e.g. for an imputed layer's description)."""
-        if self.kinds[i] == "ADT" and self.protein_norm == "clr":
+        if self.by_clr(i):
             return "log1p(count / geometric mean of (1 + count) over the cell's proteins)"
         return "log10(1 + 1e4 * count / total count)"
 
     def normalise(self, i: int, X, *, copy: bool = True):
         """Modality ``i``'s raw counts normalised (``copy=False``: a float32 CSR block may be normalised in place)."""
-        if self.kinds[i] == "ADT" and self.protein_norm == "clr":
-            return clr(X)
-        return log_normalize(X, copy=copy)
+        return clr(X) if self.by_clr(i) else log_normalize(X, copy=copy)
 
     @property
     def widths(self) -> tuple[int, ...]:
