@@ -286,6 +286,7 @@ def main(argv=None) -> int:
     p.add_argument("--csv", type=Path, default=None, help="append the raw rows here (resumable runs)")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--report", type=Path, default=None, help="only write the report of rows saved with --csv")
+    p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides (a candidate)")
     args = p.parse_args(argv)
     if args.report is not None:
         text = report(pd.read_csv(args.report))
@@ -295,7 +296,7 @@ def main(argv=None) -> int:
         return 0
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore", category=FutureWarning)
-    config = replace(JAEConfig(), max_epochs=args.max_epochs)
+    config = replace(JAEConfig(), max_epochs=args.max_epochs).with_overrides(args.set)
     frames = []
     for name in args.sets:
         for seed in args.seeds:

@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def _input(folder: Path, model: JAE) -> dict[str, ad.AnnData]:
     z = np.load(folder / "input.npz")
     mods = {}
-    for i, name in enumerate(("rna", "atac")):
+    for i, name in enumerate(z["modalities"] if "modalities" in z else ("rna", "atac")):  # named from format 6 on
         X = sp.csr_matrix((z[f"{name}_data"], z[f"{name}_indices"], z[f"{name}_indptr"]), shape=tuple(z[f"{name}_shape"]))
         var = pd.DataFrame({"feature_types": model.preprocessor.kinds[i]}, index=model.preprocessor.var_names[i])
         mods[name] = ad.AnnData(X=X, obs=pd.DataFrame(index=z["obs_names"]), var=var, layers={"counts": X})
@@ -135,6 +135,29 @@ def test_a_v5_file_missing_its_calibration_cells_or_type_classifier_is_refused_w
                          "lacks the calibration cells tensors.*damaged")
     _refused_once_edited(tmp_path / "b", 5, lambda t: t.pop("readout.type_coef"),  # round 46's classifier
                          "lacks the readout's classifier tensors.*damaged")
+
+
+def test_format_v6_model_loads_embeds_and_predicts_identically():
+    folder = FIXTURES / "model_v6"
+    model = JAE.load(folder / "model", device="cpu")
+    pre = model.preprocessor
+    assert pre.kinds == ("GEX", "ADT") and pre.protein_norm == "clr_depth" and pre.protein_depth > 0  # format 6
+    _embeds_and_predicts_as_saved(folder, model)
+
+
+def test_a_v6_file_without_its_median_protein_count_is_refused_with_the_fix(tmp_path):
+    import json
+    import shutil
+
+    import pytest
+
+    folder = tmp_path / "model_v6"
+    shutil.copytree(FIXTURES / "model_v6" / "model", folder)
+    desc = json.loads((folder / "model.json").read_text())
+    desc["modalities"][1].pop("median_count")
+    (folder / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match="lacks the median protein count.*damaged"):
+        JAE.load(folder, device="cpu")
 
 
 def test_finetuning_a_v4_model_keeps_its_calibration_and_says_why(caplog):

@@ -59,7 +59,7 @@ def test_same_seed_same_embedding_and_global_rng_untouched(mdata):
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
     path = fitted.save(tmp_path / "model")
     desc = json.loads((path / "model.json").read_text())
-    assert desc["format_version"] == FORMAT_VERSION == 5 and desc["categories"]["cell_type"] == fitted.cell_types
+    assert desc["format_version"] == FORMAT_VERSION == 6 and desc["categories"]["cell_type"] == fitted.cell_types
     assert desc["readout"]["type_scale"] == fitted.readout.type_scale
     loaded = JAE.load(path, device="cpu")
     assert np.array_equal(loaded.embed(mdata, key_added=None), fitted.embed(mdata, key_added=None))

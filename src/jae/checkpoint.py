@@ -45,8 +45,11 @@ logger = logging.getLogger(__name__)
 #: 5 also added the calibration cells (``calibration_cells`` in model.json, ``calibration_cells.features`` / ``.codes``
 #: tensors, :class:`jae.model.voters.CalibrationCells`): :meth:`jae.JAE.finetune` fits the label calibration again
 #: on them; files without them keep their calibration after a fine-tuning, with a warning.
-FORMAT_VERSION = 5
-READABLE_VERSIONS = (1, 2, 3, 4, 5)
+#: 6 added proteins normalised by their centred log-ratio at a common depth (config ``protein_norm="clr_depth"``, the
+#: default with labels since round 48; the fitted median protein count as ``median_count`` in the ADT modality's
+#: entry); files before it load with the normalisation their config names (``"log"`` when it names none).
+FORMAT_VERSION = 6
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
@@ -131,6 +134,7 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
                 "kind": kind,
                 "svd_components": None if basis is None else basis.n_components,
                 "var_names": [str(v) for v in names],
+                **({"median_count": pre.protein_depth} if kind == "ADT" and pre.protein_depth is not None else {}),
             }
             for name, kind, names, basis in zip(model.modality_names, pre.kinds, pre.var_names, pre.bases)
         ],
@@ -216,7 +220,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
     config.setdefault("readout_unsupervised", "latent")
     config.setdefault("type_linear", False)  # files before round 46: the type part is the head's alone
-    config.setdefault("protein_norm_unsupervised", "log")  # files before round 47 log-normalised proteins in every mode
+    config.setdefault("protein_norm", "log")  # files before round 47 log-normalised proteins in every mode
+    config.setdefault("protein_norm_unsupervised", "log")
     model = cls(JAEConfig.from_dict(config), seed=d["seed"], device=device)
     model.layout = LatentLayout(**d["layout"])
     model.cell_types = list(d["categories"]["cell_type"])
@@ -234,9 +239,13 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         if comp is None or tuple(comp.shape) != (m["svd_components"], len(m["var_names"])):
             raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen")
         bases.append(SVDBasis(components=comp.numpy().astype(np.float32)))
+    depth = next((m["median_count"] for m in mods if m.get("median_count") is not None), None)
+    if model.config.protein_norm_for() == "clr_depth" and depth is None and any(m["kind"] == "ADT" for m in mods):
+        raise ValueError(f"{path / DESCRIPTION} lacks the median protein count ('median_count') its proteins are "
+                         "normalised with; the model folder is damaged: copy it again or refit the model")
     model.preprocessor = Preprocessor.from_bases(
         [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases,
-        protein_norm=model.config.protein_norm_for(),
+        protein_norm=model.config.protein_norm_for(), protein_depth=depth,
     )
     model.modality_names = tuple(m["name"] for m in mods)
     model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)

@@ -123,7 +123,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     model.organism = organism or infer_organism(data, m.var_names[0])
     score_phase = phase_keys is None and bool(model.config.n_phase)
     logger.info("fitting preprocessing per modality on the cells measured in it (%s)", m.summary())
-    bases, X = [], np.zeros((m.n_obs, 0), np.float32)
+    bases, depth = [], None
     phase = np.full((m.n_obs, 2), np.nan, dtype=np.float32)
     blocks = []
     sources = m.sources() if streamed else m.counts
@@ -134,13 +134,15 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
             progress_bar=progress_bar, protein_norm=model.config.protein_norm_for(),
         )
         bases.append(pre_i.bases[0])
+        depth = pre_i.protein_depth if pre_i.protein_depth is not None else depth  # of the cells with proteins
         block = np.zeros((m.n_obs, X_i.shape[1]), np.float32)
         rows = m.positions(i)  # the rows of counts[i] among all cells
         block[rows] = X_i
         blocks.append(block)
         if phase_i is not None:
             phase[rows] = phase_i
-    preprocessor = Preprocessor.from_bases(m.kinds, m.var_names, bases, protein_norm=model.config.protein_norm_for())
+    preprocessor = Preprocessor.from_bases(m.kinds, m.var_names, bases, protein_norm=model.config.protein_norm_for(),
+                                           protein_depth=depth)
     X = np.hstack(blocks)
     widths = preprocessor.widths
     moments = FeatureMoments.fit(X, m.paired)

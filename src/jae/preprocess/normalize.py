@@ -68,17 +68,29 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     return X
 
 
-def clr(X) -> np.ndarray:
+def clr(X, depth: float | None = None) -> np.ndarray:
     """Centred log-ratio per cell, as the competition normalised proteins: ``log1p(x / exp(mean_j log1p(x_j)))``.
 
     Each cell's counts are divided by their geometric mean (of ``1 + x``, over the cell's proteins) instead of their
     total, so a few abundant proteins do not set every other protein's value. The input is not modified.
+
+    Parameters
+    ----------
+    X
+        ``(n_cells, n_features)`` raw counts.
+    depth
+        If given, each cell's counts are first scaled to this total (cells without counts stay zero): the pseudocount
+        1 then weighs the same in every cell, so two runs sequenced to different depths get the same values (the
+        plain CLR's ``1 + x`` keeps part of the depth; ``Preprocessor``'s ``"clr_depth"``).
 
     Returns
     -------
     ``(n_cells, n_features)`` dense float32 array (protein panels are narrow).
     """
     X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
+    if depth is not None:
+        totals = X.sum(axis=1, keepdims=True)
+        X = X * (depth / np.where(totals > 0, totals, depth))
     geo = np.exp(np.log1p(X).mean(axis=1, keepdims=True))
     return np.log1p(X / geo).astype(np.float32)
 

@@ -33,6 +33,13 @@ BLOCK_ROWS = 4096
 SVD_FIT_CELLS = 20_000
 #: Power iterations of the randomized SVD (scikit-learn's default, as the seed used).
 SVD_N_ITER = 5
+#: How protein (ADT) counts may be normalised (``Preprocessor.protein_norm``), in words for the fit's log line.
+_PROTEIN_NORM_WORDS = {
+    "log": "as counts per 1e4, log10(1 + x)",
+    "clr": "by their centred log-ratio per cell",
+    "clr_depth": "by their centred log-ratio per cell after scaling each cell to the median protein count",
+}
+PROTEIN_NORMS = tuple(_PROTEIN_NORM_WORDS)
 
 
 def _sample_rows(n_cells: int, n_fit: int | None, seed: int) -> np.ndarray | None:
@@ -51,8 +58,11 @@ def _as_sources(counts) -> list:
 def _fit_bases(
     sources, kinds, *, names, n_components: int, seed: int, svd_fit_cells: int | None, cell_cycle=None,
     tick: Callable[[], None] = lambda: None,
-) -> list[SVDBasis | None]:
-    """Pass 1 (normalise each block, keep the SVD sample, gene means for ``cell_cycle``) and the SVD fits."""
+) -> tuple[list[SVDBasis | None], float | None]:
+    """Pass 1 (normalise each block, keep the SVD sample, gene means for ``cell_cycle``) and the SVD fits.
+
+    Returns the bases and the median protein (ADT) count per cell over every cell given (None without proteins;
+    ``Preprocessor.protein_depth``)."""
     from ..io.chunked import BackedCounts
     from ..io.validate import validate_counts
     from ._sparse import tiled
@@ -62,10 +72,10 @@ def _fit_bases(
     rows = _sample_rows(n_cells, svd_fit_cells, seed)
     if rows is not None:
         logger.info("SVD bases fitted on a seeded sample of %d of %d cells", len(rows), n_cells)
-    bases = []
+    bases, depth = [], None
     for src, kind, name in zip(sources, kinds, names):
         check = isinstance(src, BackedCounts)  # counts in memory were checked when paired (jae.io.get_paired)
-        pieces, pos = [], 0
+        pieces, pos, totals = [], 0, []
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # reading overlaps the checks and normalisation
             if check:
                 validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})")
@@ -74,6 +84,8 @@ def _fit_bases(
             else:
                 picked = rows[slice(*np.searchsorted(rows, [pos, pos + block.shape[0]]))] - pos
             keep = kind != "ADT" and (rows is None or len(picked) > 0)
+            if kind == "ADT":  # every cell's protein total: a narrow panel, one number per cell
+                totals.append(np.asarray(block.sum(axis=1), dtype=np.float64).ravel())
             if cell_cycle is not None and kind == "GEX":  # gene means need every cell
                 normed = log_normalize(block, copy=False)  # blocks are fresh copies: normalised in place
                 cell_cycle.add(normed)
@@ -85,6 +97,7 @@ def _fit_bases(
             tick()
         if kind == "ADT":
             bases.append(None)
+            depth = float(np.median(np.concatenate(totals))) if totals else None
             continue
         logger.info("fitting %d-component SVD of %s (%d x %d)", n_components, kind, n_cells, src.shape[1])
         bases.append(
@@ -94,7 +107,7 @@ def _fit_bases(
             )
         )
         pieces.clear()  # the sample's blocks are freed before the next modality is read
-    return bases
+    return bases, depth
 
 
 @dataclass(frozen=True)
@@ -110,20 +123,28 @@ class Preprocessor:
     bases
         Fitted SVD basis per modality; None for ADT (normalised values are used directly).
     protein_norm
-        How protein (ADT) counts are normalised: ``"log"``, as every other modality (:func:`.log_normalize`), or
-        ``"clr"``, their centred log-ratio per cell (:func:`.clr`; ``JAEConfig.protein_norm``).
+        How protein (ADT) counts are normalised: ``"log"``, as every other modality (:func:`.log_normalize`);
+        ``"clr"``, their centred log-ratio per cell (:func:`.clr`; ``JAEConfig.protein_norm``); ``"clr_depth"``, the
+        same after scaling each cell's proteins to ``protein_depth`` counts.
+    protein_depth
+        The fitted cells' median protein count per cell (``"clr_depth"``'s common total; None without proteins).
     """
 
     kinds: tuple[str, ...]
     var_names: tuple[pd.Index, ...]
     bases: tuple[SVDBasis | None, ...]
     protein_norm: str = "log"
+    protein_depth: float | None = None
 
     def __post_init__(self) -> None:
         if not (len(self.kinds) == len(self.var_names) == len(self.bases)):
             raise ValueError("Preprocessor: kinds, var_names and bases must have one entry per modality")
-        if self.protein_norm not in ("log", "clr"):
-            raise ValueError(f"Preprocessor: protein_norm must be 'log' or 'clr', not {self.protein_norm!r}")
+        if self.protein_norm not in PROTEIN_NORMS:
+            raise ValueError(f"Preprocessor: protein_norm must be one of {PROTEIN_NORMS}, not {self.protein_norm!r}")
+        if self.protein_norm == "clr_depth" and "ADT" in self.kinds and not (self.protein_depth or 0) > 0:
+            raise ValueError(f"Preprocessor: protein_norm 'clr_depth' needs a positive protein_depth (the median "
+                             f"protein count per cell), not {self.protein_depth!r}: if most cells have no protein "
+                             "counts, remove them first")
         for kind, names, basis in zip(self.kinds, self.var_names, self.bases):
             if basis is not None and basis.n_features != len(names):
                 raise ValueError(f"{kind}: SVD basis has {basis.n_features} features but {len(names)} names are given")
@@ -131,7 +152,7 @@ class Preprocessor:
     @classmethod
     def fit(
         cls, counts, kinds, var_names, *, n_components: int = 100, seed: int = 0,
-        svd_fit_cells: int | None = SVD_FIT_CELLS,
+        svd_fit_cells: int | None = SVD_FIT_CELLS, protein_norm: str = "log",
     ) -> "Preprocessor":
         """Fit on raw counts of all cells given (reference and query together, as the seed did).
 
@@ -150,31 +171,40 @@ class Preprocessor:
             Seed of the randomised SVD and of its cell sample.
         svd_fit_cells
             Cells the SVD bases are fitted on (a seeded sample when there are more; None: all cells).
+        protein_norm
+            As the attribute.
         """
         sources = _as_sources(counts)
-        bases = _fit_bases(
+        bases, depth = _fit_bases(
             sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
         )
-        return cls.from_bases(kinds, var_names, bases)
+        return cls.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
 
     @classmethod
-    def from_bases(cls, kinds, var_names, bases, *, protein_norm: str = "log") -> "Preprocessor":
+    def from_bases(
+        cls, kinds, var_names, bases, *, protein_norm: str = "log", protein_depth: float | None = None,
+    ) -> "Preprocessor":
         """Build from bases fitted elsewhere (e.g. :func:`jae.preprocess.streaming.fit_svd_streaming`)."""
-        return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm)
+        return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm,
+                   protein_depth)
 
     def by_clr(self, i: int) -> bool:
-        """Whether modality ``i`` is normalised by its centred log-ratio (proteins of a ``"clr"`` preprocessor)."""
-        return self.kinds[i] == "ADT" and self.protein_norm == "clr"
+        """Whether modality ``i`` is normalised by its centred log-ratio (proteins of a ``"clr"`` or ``"clr_depth"``
+        preprocessor)."""
+        return self.kinds[i] == "ADT" and self.protein_norm != "log"
 
     def scale_of(self, i: int) -> str:
         """The scale of modality ``i``'s normalised values, in words (e.g. for an imputed layer's description)."""
         if self.by_clr(i):
-            return "log1p(count / geometric mean of (1 + count) over the cell's proteins)"
+            scaled = f"count scaled to {self.protein_depth:g} per cell" if self.protein_norm == "clr_depth" else "count"
+            return f"log1p({scaled} / geometric mean of (1 + it) over the cell's proteins)"
         return "log10(1 + 1e4 * count / total count)"
 
     def normalise(self, i: int, X, *, copy: bool = True):
         """Modality ``i``'s raw counts normalised (``copy=False``: a float32 CSR block may be normalised in place)."""
-        return clr(X) if self.by_clr(i) else log_normalize(X, copy=copy)
+        if not self.by_clr(i):
+            return log_normalize(X, copy=copy)
+        return clr(X, self.protein_depth if self.protein_norm == "clr_depth" else None)
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -297,16 +327,17 @@ def preprocess(
         except ValueError as err:
             logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
             phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
+    if protein_norm not in PROTEIN_NORMS:
+        raise ValueError(f"preprocess: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
     if "ADT" in kinds:
-        logger.info("proteins normalised %s", "by their centred log-ratio per cell (protein_norm 'clr')"
-                    if protein_norm == "clr" else "as counts per 1e4, log10(1 + x) (protein_norm 'log')")
+        logger.info("proteins normalised %s (protein_norm %r)", _PROTEIN_NORM_WORDS[protein_norm], protein_norm)
     n_blocks = len(sources) * -(-n_cells // BLOCK_ROWS)
     total = 2 * n_blocks + sum(SVD_N_ITER + 1 for k in kinds if k != "ADT")
     with tqdm(total=total, disable=not progress_bar, desc="preprocessing", unit="step") as bar:
-        bases = _fit_bases(
+        bases, depth = _fit_bases(
             sources, kinds, names=names, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
             cell_cycle=scorer, tick=bar.update,
         )
-        pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm)
+        pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
         X, phase = transform_blocks(pre, sources, names=names, cell_cycle=scorer, tick=bar.update)
     return pre, X, phase if phase_nan is None else phase_nan
