@@ -13,8 +13,10 @@ cells embed exactly as before. Otherwise, per modality:
   protein columns get their regression on the observed columns over the reference cells (the conditional mean,
   :meth:`~jae.model.moments.FeatureMoments.conditional_mean`). A cell's library size is its total over the present
   features divided by the share they hold in the reference cells' mean profile; proteins normalised by their
-  centred log-ratio take the geometric mean over the present proteins (on the shared sets, a quarter of the panel
-  left out moves the present proteins' values by 0.01-0.09 on average, against a spread of about 1).
+  centred log-ratio take the geometric mean over the present proteins, scaled first to the model's median count
+  under ``"clr_depth"`` (on the shared sets, a quarter of the panel left out moves the present proteins' values by
+  0.01-0.16 on average with the plain CLR and 0.03-0.18 at the common depth, against a spread of 0.8-1.0; scaling to
+  the present proteins' share of the reference's mean counts instead took 0.00-0.05 off that: not kept).
 - **cells without the second modality** (a MuData or AnnData with RNA only, or a second modality measured in part of
   the cells): that modality's columns get their regression on the cell's RNA columns over the reference cells. The
   network and every paired cell's embedding are untouched; RNA-only cells land in the same space.

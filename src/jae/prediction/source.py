@@ -4,10 +4,10 @@ GEX and ATAC: the seed's preprocessing (:func:`jae.preprocess.log_normalize` the
 components, fitted on the training cells). ADT: the proteins normalised per cell (CLR, as the competition did),
 no SVD. The encoder is plain arrays, so it saves without pickle.
 
-ADT sources stay CLR-normalised although the joint model's :class:`jae.preprocess.Preprocessor` log-normalises
-proteins by default when it has labels (``JAEConfig.protein_norm``; issue 14): the predictor's tuned defaults and
-its benchmark (``benchmarks/results/predict*.md``) were measured with CLR, and no run has shown log-normalisation at
-least as good on RMSE; change it only with such a run.
+ADT sources take the plain CLR although the joint model's :class:`jae.preprocess.Preprocessor` scales each cell's
+proteins to a common count first when it has labels (``JAEConfig.protein_norm``, round 48): the predictor's tuned
+defaults and its benchmark (``benchmarks/results/predict*.md``) were measured with the plain CLR; change it only with
+a run on RMSE.
 """
 
 from __future__ import annotations
