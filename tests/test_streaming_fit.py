@@ -95,6 +95,7 @@ def test_streamed_unsupervised_cite_fit_equals_the_in_memory_one_with_clr_protei
         streamed = JAE(cfg, seed=2, device="cpu").fit(opened, memory_budget=1, cell_type_key=None, progress_bar=False)
     assert "streaming path" in caplog.text
     assert in_memory.preprocessor.protein_norm == streamed.preprocessor.protein_norm == "clr"
+    assert in_memory.preprocessor.protein_depth == streamed.preprocessor.protein_depth > 0  # the median over blocks
     _assert_same_model(in_memory, streamed, read_competition(*files[:2]), opened, monkeypatch)
 
 
