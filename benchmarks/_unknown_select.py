@@ -113,6 +113,14 @@ def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
     top = logits.max(axis=1)
     out["energy"] = -(top + np.log(np.exp(logits - top[:, None]).sum(axis=1)))
     out["-max logit"] = -top
+    # session 21: Monte-Carlo dropout on the encoder (Gal & Ghahramani 2016): the head's probabilities averaged over
+    # MC_PASSES dropout masks (batch norm kept in eval mode); a cell unlike the training cells gets masks that disagree
+    # (epistemic uncertainty), which one deterministic softmax cannot show
+    mc = _mc_dropout_probabilities(model, X)
+    mean_mc = mc.mean(axis=0)
+    out["1-conf mc"] = 1.0 - mean_mc.max(axis=1)
+    out["mutual info mc"] = _entropy(mean_mc) - np.mean([_entropy(p) for p in mc], axis=0)
+    out["var mc"] = mc[:, np.arange(len(X)), head.argmax(axis=1)].std(axis=0)
     # session 13: class-conditional Gaussians with one shared (Ledoit-Wolf) within-type covariance, fitted on the
     # voters (Lee et al. 2018); relative: minus the distance under one Gaussian of all voters (Ren et al. 2021)
     codes = model.voters.codes
@@ -122,6 +130,32 @@ def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
         out["maha_pred" + name] = d_pred
         out["rmaha" + name] = d_min - d0
     return out, pred
+
+
+MC_PASSES = 30
+
+
+def _mc_dropout_probabilities(model, X: np.ndarray) -> np.ndarray:
+    """``(MC_PASSES, n, n_types)`` calibrated head probabilities, each pass with its own dropout mask (seeded)."""
+    import torch
+
+    net = model.network
+    net.eval()
+    for m in net.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.train()
+    block = model.layout.block("cell_type")
+    torch.manual_seed(0)
+    out = []
+    try:
+        with torch.no_grad():
+            x = model._tensor(X)
+            for _ in range(MC_PASSES):
+                Z = net.encode(x).float().cpu().numpy()
+                out.append(model.calibration.probabilities(Z[:, block]))
+    finally:
+        net.eval()
+    return np.stack(out)
 
 
 def _ovr(ref, codes, q):
@@ -167,7 +201,8 @@ COMBOS = (("lof", "disagree"), ("knn", "disagree"), ("lof", "1-conf"), ("lof_inp
           ("1-conf head", "knn_all"), ("1-conf head", "maha"), ("1-conf head", "rmaha"),
           ("1-conf head", "maha_input"), ("1-conf head", "rmaha_input"), ("1-conf head", "energy"),
           ("1-conf head", "-max logit"), ("1-conf head", "1-conf linear"), ("1-conf head", "tv head-linear"),
-          ("1-conf head", "1-conf linmix"), ("1-conf head", "1-max ovr"))
+          ("1-conf head", "1-conf linmix"), ("1-conf head", "1-max ovr"), ("1-conf head", "mutual info mc"),
+          ("1-conf mc", "mutual info mc"))
 #: Pairs also combined by the larger of the two ranks (either signal alone can call a cell).
 MAX_COMBOS = (("1-conf head", "1-max ovr"), ("1-conf head", "1-conf linear"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
 
