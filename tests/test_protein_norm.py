@@ -115,8 +115,14 @@ def test_files_from_before_the_option_keep_the_log_normalisation(cite, tmp_path)
     np.testing.assert_allclose(loaded.embed(cite, key_added=None), model.embed(cite, key_added=None), atol=1e-5)
 
 
-def test_a_clr_model_embeds_a_query_with_part_of_the_panel_near_its_full_embedding(cite):
-    model = _unsupervised(replace(FAST, max_epochs=20)).fit(cite, cell_type_key=None, progress_bar=False)
+@pytest.mark.parametrize("supervised", [False, True], ids=["clr", "clr_depth"])
+def test_a_clr_model_embeds_a_query_with_part_of_the_panel_near_its_full_embedding(cite, supervised):
+    cfg = replace(FAST, max_epochs=20)
+    if supervised:  # the present proteins are scaled to the model's median count before their CLR
+        model = JAE(cfg, seed=0, device="cpu").fit(cite, progress_bar=False)
+    else:
+        model = _unsupervised(cfg).fit(cite, cell_type_key=None, progress_bar=False)
+    assert model.preprocessor.protein_norm == ("clr_depth" if supervised else "clr")
     full = model.embed(cite, key_added=None)
     keep = np.sort(np.random.default_rng(1).choice(14, 11, replace=False))
     query = {"rna": cite["rna"], "prot": cite["prot"][:, keep].copy()}
