@@ -63,10 +63,12 @@ def test_clr_at_a_common_depth_removes_the_depth_a_plain_clr_keeps():
     assert not np.any(clr(np.zeros((1, 4)), depth))  # a cell without protein counts stays at zero
 
 
-def test_a_clr_depth_preprocessor_keeps_the_fitted_median_count_through_save_and_load(cite, tmp_path):
+def test_a_clr_depth_preprocessor_keeps_the_fitted_median_count_through_save_and_load(cite, tmp_path, caplog):
     cfg = replace(FAST, protein_norm="clr_depth")
-    model = JAE(cfg, seed=0, device="cpu").fit(cite, progress_bar=False)
+    with caplog.at_level(logging.INFO, logger="jae.preprocess"):
+        model = JAE(cfg, seed=0, device="cpu").fit(cite, progress_bar=False)
     pre = model.preprocessor
+    assert f"median protein count per cell: {pre.protein_depth:g}" in caplog.text
     counts = cite["prot"].layers["counts"]
     assert pre.protein_norm == "clr_depth" and pre.protein_depth == np.median(np.asarray(counts.sum(axis=1)))
     X = pre.transform([cite["rna"].layers["counts"], counts])

@@ -339,5 +339,7 @@ def preprocess(
             cell_cycle=scorer, tick=bar.update,
         )
         pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
+        if protein_norm == "clr_depth" and depth is not None:
+            logger.info("median protein count per cell: %g (every cell's proteins are scaled to it)", depth)
         X, phase = transform_blocks(pre, sources, names=names, cell_cycle=scorer, tick=bar.update)
     return pre, X, phase if phase_nan is None else phase_nan
