@@ -99,6 +99,19 @@ def test_streamed_unsupervised_cite_fit_equals_the_in_memory_one_with_clr_protei
     _assert_same_model(in_memory, streamed, read_competition(*files[:2]), opened, monkeypatch)
 
 
+def test_streamed_supervised_cite_fit_equals_the_in_memory_one_with_proteins_at_a_common_depth(
+        tmp_path, monkeypatch, caplog):
+    """With labels, proteins are scaled to the fitted cells' median protein count before the CLR (round 48)."""
+    files = write_simulated(tmp_path / "cite", n_cells=1300, kind="cite", preset=None, seed=5, progress_bar=False,
+                            **SIZES)
+    a, b, opened = _fit_both(files, monkeypatch, caplog, cell_type_key="cell_type")
+    assert a.preprocessor.protein_norm == b.preprocessor.protein_norm == "clr_depth"
+    counts = read_competition(*files[:2])["prot"].layers["counts"]
+    median = float(np.median(np.asarray(counts.sum(axis=1)).ravel()))
+    assert a.preprocessor.protein_depth == b.preprocessor.protein_depth == pytest.approx(median)
+    _assert_same_model(a, b, read_competition(*files), opened, monkeypatch)
+
+
 def test_streamed_fit_equals_in_memory_fit_on_the_bmmc_starter(data_dir, tmp_path, monkeypatch, caplog):
     """Real counts, rewritten CSR (the starter files store them CSC, which cannot be read by rows)."""
     prefix = data_dir / STARTER
