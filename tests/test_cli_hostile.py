@@ -289,6 +289,32 @@ def h5ad_holding_one_modality(files, work):
     return ["fit", "--h5ad", files["mod1"], "--out", "model"]  # the RNA alone: no feature types, no obsm proteins
 
 
+def _h5mu(files, work) -> Path:
+    from jae.io import make_mudata, write_atomic
+
+    write_atomic(make_mudata({"rna": ad.read_h5ad(files["mod1"]), "atac": ad.read_h5ad(files["mod2"])}),
+                 work / "x.h5mu")
+    return work / "x.h5mu"
+
+
+def h5mu_given_as_h5ad(files, work):
+    return ["fit", "--h5ad", _h5mu(files, work), "--out", "model"]
+
+
+def h5mu_given_as_mod1(files, work):
+    return ["fit", "--mod1", _h5mu(files, work), "--mod2", files["mod2"], "--out", "model"]
+
+
+def h5mu_given_to_predict(files, work):
+    return ["predict", "--train-mod1", _h5mu(files, work), "--train-mod2", files["train_mod2"],
+            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "pred.h5ad"]
+
+
+def h5mu_embedding_given_to_evaluate(files, work):
+    return ["evaluate", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--prediction", f"jae={_h5mu(files, work)}", "--out", "report"]
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -316,6 +342,10 @@ CASES = {
     h5mu_with_missing_layer: ["'umi'", "--layer"],
     h5mu_with_three_modalities: ["atac2", "--other-mod"],
     h5ad_holding_one_modality: ["holds one modality", "--mod1 and --mod2", "--h5mu"],
+    h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
+    h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
+    h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],
+    h5mu_embedding_given_to_evaluate: ["--prediction file", "is a MuData file", "jae embed --out FILE.h5ad"],
 }
 
 

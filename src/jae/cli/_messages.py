@@ -41,6 +41,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "--mod2-kind ATAC or ADT"),
     (r"kind=['\"]GEX['\"], ['\"]ATAC['\"] or ['\"]ADT['\"]", "--mod2-kind ATAC or ADT"),
     (r"\bmod1= and mod2= \(two \.h5ad files\), or h5mu=", "--mod1 and --mod2 (two .h5ad files), or --h5mu"),
+    (r"\bh5mu=FILE\b", "--h5mu FILE"),
     (r"\bother=<name>", "--other-mod NAME"),
     (r"\brna=<name[^>]*>", "--rna-mod NAME"),
     (r"\blayer=None", "--layer X"),

@@ -257,12 +257,13 @@ def open_competition(
     :class:`PairedFiles` (or :class:`jae.io.MosaicFiles`); ``obs`` holds mod1's (GEX's) per-cell columns (then, for
     mosaic files, mod2's other columns), then the annotation columns.
     """
-    from .readers import _check_file, _readable, read_competition
+    from .readers import _check_file, _readable, check_not_mudata, read_competition
 
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     frames, kinds = [], []
     for p, what in zip(paths, ("mod1", "mod2")):
         with _readable(p, what=what, fmt=".h5ad"), h5py.File(p, "r") as f:
+            check_not_mudata(f, p, what=what)
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
         if len(obs) == 0 or len(var) == 0:  # before the kind is read from the (empty) features

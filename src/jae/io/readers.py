@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import anndata as ad
+import h5py
 import mudata as md
 import numpy as np
 import pandas as pd
@@ -101,14 +102,18 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, repla
         mdata.obs[col] = series if source.index.equals(mdata.obs_names) else series.reindex(mdata.obs_names)
 
 
-def read_h5ad(path: PathLike, *, what: str = "input", **kwargs) -> ad.AnnData:
-    """``anndata.read_h5ad`` with a clear error for a missing file and without old-format warnings.
+def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = None, **kwargs) -> ad.AnnData:
+    """``anndata.read_h5ad`` with a clear error for a missing file or a MuData file, and without old-format warnings.
 
     The competition's files were written by an old anndata; reading them is fine and warns for nothing.
-    ``what`` names the file in the error (e.g. ``'--prediction'``); ``kwargs`` go to ``anndata.read_h5ad``.
+    ``what`` names the file in the error (e.g. ``'--prediction'``); ``mudata_fix`` the fix when the file is an
+    ``.h5mu`` (:func:`check_not_mudata`; ``{save}`` in it stands for saving a modality as ``.h5ad``); ``kwargs`` go to
+    ``anndata.read_h5ad``.
     """
     path = _check_file(path, what=what)
     with warnings.catch_warnings(), _readable(path, what=what, fmt=".h5ad"):
+        with h5py.File(path, "r") as f:
+            check_not_mudata(f, path, what=what, fix=mudata_fix)
         warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
         warnings.simplefilter("ignore", ad.OldFormatWarning)
         return ad.read_h5ad(path, **kwargs)
@@ -121,6 +126,17 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
         return adata.obs.copy()
     finally:
         adata.file.close()
+
+
+def check_not_mudata(f: h5py.File, path: Path, *, what: str, fix: str | None = None) -> None:
+    """Refuse a MuData file (``.h5mu``) opened where an ``.h5ad`` is read, naming its modalities and ``fix`` (by
+    default: pass it as an ``.h5mu`` input, or save a modality as ``.h5ad``)."""
+    if f.attrs.get("encoding-type") != "MuData" and "mod" not in f:
+        return
+    mods = list(f["mod"]) if "mod" in f else []
+    save = f"save each modality as an .h5ad first (mdata.mod[{(mods or ['rna'])[0]!r}].write_h5ad(...))"
+    fix = (fix or "pass it as h5mu=FILE, or {save}").replace("{save}", save)
+    raise ValueError(f"{what} file {path} is a MuData file (modalities {mods}), not an .h5ad; {fix}")
 
 
 def _check_file(path: PathLike, *, what: str) -> Path:
