@@ -315,6 +315,32 @@ def h5mu_embedding_given_to_evaluate(files, work):
             "--prediction", f"jae={_h5mu(files, work)}", "--out", "report"]
 
 
+def _unwritable(work) -> Path:
+    """A folder no file can be created in: a read-only one, or /proc for root (who may write anywhere else)."""
+    if os.geteuid() == 0:
+        return Path("/proc")
+    folder = work / "read_only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+def fit_into_unwritable_folder(files, work):
+    return _fit(files)[:-1] + [_unwritable(work) / "model"]
+
+
+def embed_labels_into_unwritable_folder(files, work):  # the embedding must not be written either
+    return _embed(files, files["model"], "--labels-out", _unwritable(work) / "labels.csv")
+
+
+def simulate_into_unwritable_folder(files, work):
+    return ["simulate", _unwritable(work) / "sim", "--n-cells", "100", "--preset", "none"]
+
+
+def fit_out_inside_a_file(files, work):
+    return _fit(files)[:-1] + [files["mod1"] / "model"]
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -342,6 +368,10 @@ CASES = {
     h5mu_with_missing_layer: ["'umi'", "--layer"],
     h5mu_with_three_modalities: ["atac2", "--other-mod"],
     h5ad_holding_one_modality: ["holds one modality", "--mod1 and --mod2", "--h5mu"],
+    fit_into_unwritable_folder: ["--out", "is not writable", "choose another --out"],
+    embed_labels_into_unwritable_folder: ["--labels-out", "is not writable"],
+    simulate_into_unwritable_folder: ["sim.mod1.h5ad", "is not writable"],
+    fit_out_inside_a_file: ["--out", "is a file"],
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],
