@@ -170,3 +170,15 @@ def test_files_on_disk_with_other_features_stream_through_the_same_path(multiome
         a.write_h5ad(paths[-1])
     from_files = model.embed(open_competition(*paths), key_added=None)
     assert np.allclose(from_files, model.embed(query, key_added=None), atol=1e-5)
+
+
+def test_a_query_modality_named_otherwise_is_matched_by_its_features(cite, caplog):
+    """A query whose protein modality is called 'antibody' (no var['feature_types']): its proteins are used, not
+    dropped for an RNA-only embedding (before: 'no ADT measurements ... imputed from their RNA')."""
+    m, model, full = cite
+    prot = m["prot"].copy()
+    del prot.var["feature_types"]
+    with caplog.at_level(logging.INFO, logger="jae.query"):
+        emb = model.embed({"rna": m["rna"], "antibody": prot}, key_added=None)
+    assert "no ADT measurements" not in caplog.text
+    np.testing.assert_allclose(emb, full, rtol=1e-5, atol=1e-5)

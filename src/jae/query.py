@@ -102,7 +102,7 @@ def _modalities(data, *, layer: str | None) -> dict:
 
 def _pick(model, mods: dict) -> tuple[str, str | None]:
     """The data's names of the model's RNA and second modality (None when the data lacks the second)."""
-    from .io.modality import detect_kind
+    from .io.modality import detect_kind, kind_from_names
 
     found = []
     for name, kind in zip(model.modality_names, model.preprocessor.kinds):
@@ -112,10 +112,11 @@ def _pick(model, mods: dict) -> tuple[str, str | None]:
         same = []
         for n, adata in mods.items():
             try:
-                if detect_kind(adata, name=n) == kind:
-                    same.append(n)
-            except ValueError:
-                continue
+                detected = detect_kind(adata, name=n)
+            except ValueError:  # no feature types, a name jae does not know: ATAC / ADT by its feature names
+                detected = kind_from_names(adata.var_names) if kind != "GEX" and n not in found else None
+            if detected == kind:
+                same.append(n)
         if len(same) > 1:
             raise ValueError(f"the data has {len(same)} {kind} modalities ({examples(same)}); keep the one to embed")
         found.append(same[0] if same else None)

@@ -18,7 +18,7 @@ import h5py
 import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
-from .modality import MOD_NAMES, detect_kind, normalize_kind
+from .modality import MOD_NAMES, detect_kind, modality_kinds
 from .raw import RAW, RAW_GROUP
 from .readers import pair_kinds, pick_modalities
 
@@ -342,13 +342,15 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         global_obs, _, uns = _read_frames(f)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
-    rna_kind = _kind(mods[rna][1], rna)
+    rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
+        (rna, other), (mods[rna][1], mods[other][1]),
+        given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),
+        fix=", or pass other_kind='ATAC' or 'ADT'")
     if rna_kind != "GEX":
         raise ValueError(
             f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> "
             f"(available: {available})"
         )
-    kind = normalize_kind(other_kind) if other_kind is not None else _kind(mods[other][1], other)
     if kind == "GEX":
         raise ValueError(
             f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "

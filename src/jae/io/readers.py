@@ -20,7 +20,7 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .modality import MOD_NAMES, detect_kind, normalize_kind, pair_from_names
+from .modality import MOD_NAMES, detect_kind, modality_kinds, normalize_kind, pair_from_names
 from .raw import raw_hint, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs",
@@ -289,12 +289,14 @@ def read_h5mu(
     available = list(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
-    if "feature_types" in rna_ad.var and detect_kind(rna_ad, name=rna) != "GEX":
+    rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
+        (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
+        fix=", or pass other_kind='ATAC' or 'ADT'")
+    if rna_kind != "GEX":
         raise ValueError(
-            f"modality {rna!r} holds {detect_kind(rna_ad, name=rna)} features, not RNA; pass rna=<name of the RNA "
-            f"modality> (available: {available})"
+            f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> (available: "
+            f"{available})"
         )
-    kind = normalize_kind(other_kind) if other_kind is not None else detect_kind(other_ad, name=other)
     if kind == "GEX":
         raise ValueError(
             f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
