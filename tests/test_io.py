@@ -69,7 +69,7 @@ def test_validate_counts_accepts_raw_counts_sparse_and_dense():
         (lambda X: X.__setitem__((0, 0), -1.0), ["negative", "raw counts", "layer='counts'"]),
         (lambda X: X.__setitem__((1, 1), np.nan), ["NaN", "raw counts"]),
         (lambda X: X.__setitem__((1, 1), np.inf), ["infinite", "raw counts"]),
-        (lambda X: X.__setitem__((2, 2), 0.5), ["non-integer", "jae needs raw counts; pass layer='counts'"]),
+        (lambda X: X.__setitem__((2, 2), 0.5), ["non-integer", "jae needs raw counts: pass layer=... naming where they are"]),
         (lambda X: X.__setitem__((slice(3, 5), slice(None)), 0.0), ["2 of 10 cells have zero total counts",
                                                                       "sc.pp.filter_cells(adata, min_counts=1)"]),
     ],
@@ -107,6 +107,18 @@ def test_validate_counts_counts_across_blocks(monkeypatch):
     X.data[[1, 9, len(X.data) - 1]] = 0.25
     with pytest.raises(ValueError, match="has 3 non-integer values"):
         validate_counts(X, name="x")
+
+
+def test_normalised_values_in_the_counts_layer_are_refused_without_pointing_back_at_it():
+    """layers['counts'] stored after normalising (e.g. adata.layers['counts'] = adata.X.copy() too late): the fix
+    must not be "pass layer='counts'", the layer that was just read."""
+    mods = _pair()
+    mods["rna"].layers["counts"] = mods["rna"].layers["counts"] * 0.5
+    with pytest.raises(ValueError, match="non-integer values") as err:
+        get_paired(mods)
+    message = str(err.value)
+    assert "layer 'counts'" in message and "pass layer='counts'" not in message
+    assert "pass layer=... naming where they are" in message
 
 
 # --------------------------------------------------------------------------------------------- get_paired

@@ -8,7 +8,9 @@ import scipy.sparse as sp
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "PYTHON_FIXES"]
 
 _CHUNK = 1 << 22
-_RAW_HINT = "jae needs raw counts; pass layer='counts' or the raw matrix (layer='raw' reads an AnnData's .raw)"
+#: Right whichever layer was read: the default 'counts' may hold normalised values too (stored after normalising).
+_RAW_HINT = ("jae needs raw counts: pass layer=... naming where they are (the default layer='counts'; layer=None for "
+             ".X; layer='raw' for an AnnData's .raw)")
 
 
 def _values(X) -> np.ndarray:
