@@ -341,6 +341,14 @@ def fit_out_inside_a_file(files, work):
     return _fit(files)[:-1] + [files["mod1"] / "model"]
 
 
+def duplicated_gene_names(files, work):
+    rna = ad.read_h5ad(files["mod1"])
+    rna.var_names = [rna.var_names[0], *rna.var_names[1:-1], rna.var_names[0]]
+    rna.write_h5ad(work / "dup.mod1.h5ad")
+    return ["fit", "--mod1", "dup.mod1.h5ad", "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--out", "model"]
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -372,6 +380,7 @@ CASES = {
     embed_labels_into_unwritable_folder: ["--labels-out", "is not writable"],
     simulate_into_unwritable_folder: ["sim.mod1.h5ad", "is not writable"],
     fit_out_inside_a_file: ["--out", "is a file"],
+    duplicated_gene_names: ["modality 'rna' has 1 duplicated feature names", "var_names_make_unique()"],
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],

@@ -182,3 +182,18 @@ def test_a_query_modality_named_otherwise_is_matched_by_its_features(cite, caplo
         emb = model.embed({"rna": m["rna"], "antibody": prot}, key_added=None)
     assert "no ADT measurements" not in caplog.text
     np.testing.assert_allclose(emb, full, rtol=1e-5, atol=1e-5)
+
+
+def test_duplicated_feature_names_are_refused_at_fit_not_first_at_the_query(cite):
+    """A reference with a gene name twice used to fit and save fine, and only its queries with other features were
+    refused ('make var_names unique first'); fit now refuses first, naming the names and the fix."""
+    m, model, _ = cite
+    rna = m["rna"].copy()
+    rna.obs = m.obs.copy()
+    rna.var_names = [rna.var_names[0], *rna.var_names[:-1]]
+    data = {"rna": rna, "prot": m["prot"]}
+    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature names \(e.g. '.+'\).*"
+                       r"var_names_make_unique\(\)"):
+        JAE(CFG, seed=0, device="cpu").fit(data, progress_bar=False)
+    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature names.*var_names_make_unique"):
+        model.embed(data, key_added=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -234,7 +235,9 @@ def _kind(var: pd.DataFrame, name: str | None) -> str | None:
 
     if "feature_types" not in var.columns and name is None:
         return None
-    return detect_kind(ad.AnnData(var=var), name=name)
+    with warnings.catch_warnings():  # duplicated names: named by jae's own check (jae.io.features.unique_features)
+        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
+        return detect_kind(ad.AnnData(var=var), name=name)
 
 
 def open_competition(

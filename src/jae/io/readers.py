@@ -116,6 +116,8 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
             check_not_mudata(f, path, what=what, fix=mudata_fix)
         warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
         warnings.simplefilter("ignore", ad.OldFormatWarning)
+        # duplicated cell or feature names: jae's own checks name them and the fix (unique_cells, unique_features)
+        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
         return ad.read_h5ad(path, **kwargs)
 
 
