@@ -349,6 +349,16 @@ def duplicated_gene_names(files, work):
             "--out", "model"]
 
 
+def predict_from_the_wrong_test_file(files, work):  # the test proteins given as --test-mod1
+    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["train_mod2"],
+            "--test-mod1", files["train_mod2"], "--method", "mean", "--output", "pred.h5ad"]
+
+
+def predict_from_unpaired_training_files(files, work):
+    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["test_mod1"],
+            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "pred.h5ad"]
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -381,6 +391,8 @@ CASES = {
     simulate_into_unwritable_folder: ["sim.mod1.h5ad", "is not writable"],
     fit_out_inside_a_file: ["--out", "is a file"],
     duplicated_gene_names: ["modality 'rna' has 1 duplicated feature names", "var_names_make_unique()"],
+    predict_from_the_wrong_test_file: ["--test-mod1 features differ from --train-mod1's"],
+    predict_from_unpaired_training_files: ["of --train-mod1's", "missing from --train-mod2"],
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],

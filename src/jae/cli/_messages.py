@@ -57,6 +57,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bcell_type_key\b", "--cell-type-key"),
     (r"\boverwrite=True", "--overwrite"),
     (r"\bmemory_budget=<bytes>", "--memory-budget SIZE"),
+    # jae.predict's arguments, as jae predict's flags
+    (r"\btrain_source\b", "--train-mod1"),
+    (r"\btrain_target\b", "--train-mod2"),
+    (r"\bquery_source\b", "--test-mod1"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 
