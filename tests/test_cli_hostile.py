@@ -359,6 +359,10 @@ def predict_from_unpaired_training_files(files, work):
             "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "pred.h5ad"]
 
 
+def h5ad_given_as_h5mu(files, work):
+    return ["fit", "--h5mu", files["mod1"], "--out", "model"]
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -393,6 +397,8 @@ CASES = {
     duplicated_gene_names: ["modality 'rna' has 1 duplicated feature names", "var_names_make_unique()"],
     predict_from_the_wrong_test_file: ["--test-mod1 features differ from --train-mod1's"],
     predict_from_unpaired_training_files: ["of --train-mod1's", "missing from --train-mod2"],
+    h5ad_given_as_h5mu: ["--h5mu file", "is not a MuData file", "--mod1 and --mod2, one per modality",
+                         "--h5ad, one holding both"],
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],

@@ -546,6 +546,18 @@ def test_make_mudata_restores_user_mudata_options():
     assert list(mdata.obs.columns) == []
 
 
+def test_an_h5ad_read_as_h5mu_names_the_readers_of_h5ad(tmp_path):
+    """jae.read_h5mu on an .h5ad used to fail inside mudata (TypeError: ... unexpected keyword argument 'X')."""
+    from jae.io import open_h5mu
+
+    path = tmp_path / "x.h5ad"
+    _modality("GEX").write_h5ad(path)
+    for read in (read_h5mu, open_h5mu):
+        with pytest.raises(ValueError, match=r"x.h5ad is not a MuData file.*jae.read_competition\(mod1, mod2\).*"
+                           r"jae.io.read_paired_h5ad\(path\)"):
+            read(path)
+
+
 def test_read_h5ad_names_a_missing_file_and_read_obs_closes_the_file(tmp_path):
     from jae.io import read_h5ad, read_obs
 

@@ -334,12 +334,11 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
                     layer: str | None = "counts") -> H5muParts:
     """Read an ``.h5mu``'s annotations, feature names and counts' locations (not the counts), checking that it pairs
     RNA with ATAC or ADT; parameters as :func:`open_h5mu`."""
-    from .readers import _check_file, _readable
+    from .readers import _check_file, _readable, check_is_mudata
 
     path = _check_file(path, what=".h5mu")
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
-        if "mod" not in f:
-            raise ValueError(f"{path.name} is not a MuData file (no 'mod' group); use --mod1/--mod2 for .h5ad files")
+        check_is_mudata(f, path, what=".h5mu")
         available = list(f["mod"])
         rna, other = pick_modalities(path.name, available, rna, other)
         global_obs, _, uns = _read_frames(f)

@@ -141,6 +141,15 @@ def check_not_mudata(f: h5py.File, path: Path, *, what: str, fix: str | None = N
     raise ValueError(f"{what} file {path} is a MuData file (modalities {mods}), not an .h5ad; {fix}")
 
 
+def check_is_mudata(f: h5py.File, path: Path, *, what: str) -> None:
+    """Refuse an ``.h5ad`` (or other HDF5 file) opened where an ``.h5mu`` is read, naming the readers of ``.h5ad``."""
+    if "mod" not in f:
+        raise ValueError(
+            f"{what} file {path} is not a MuData file (no 'mod' group); read .h5ad files with "
+            "jae.read_competition(mod1, mod2), one per modality, or jae.io.read_paired_h5ad(path), one holding both"
+        )
+
+
 def _check_file(path: PathLike, *, what: str) -> Path:
     path = Path(path)
     if not path.is_file():
@@ -287,6 +296,8 @@ def read_h5mu(
     """
     path = _check_file(path, what=".h5mu")
     with _quiet_mudata(), _readable(path, what=".h5mu", fmt=".h5mu"):
+        with h5py.File(path, "r") as f:
+            check_is_mudata(f, path, what=".h5mu")
         source = md.read_h5mu(path)
     available = list(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other)
