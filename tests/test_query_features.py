@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import mudata as md
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -197,3 +198,21 @@ def test_duplicated_feature_names_are_refused_at_fit_not_first_at_the_query(cite
         JAE(CFG, seed=0, device="cpu").fit(data, progress_bar=False)
     with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature names.*var_names_make_unique"):
         model.embed(data, key_added=None)
+
+
+def test_data_whose_second_modality_is_another_kind_is_refused_in_memory_as_when_streamed(cite, multiome, tmp_path):
+    """A Multiome MuData given to a CITE-seq model was embedded from its RNA alone, ATAC dropped with an info line,
+    while the same data streamed from disk was refused; both now refuse with one line naming the kinds."""
+    from jae.io import open_h5mu, write_atomic
+
+    m, model, _ = cite
+    rna = m["rna"].copy()
+    atac = multiome[0]["atac"][: rna.n_obs].copy()
+    atac.obs_names = rna.obs_names
+    data = {"rna": rna, "atac": atac}
+    with pytest.raises(ValueError, match=r"the data holds GEX \+ ATAC, the model was fitted on GEX \+ ADT; give "
+                       r"GEX \+ ADT data \(or RNA alone\), or use a model fitted on GEX \+ ATAC"):
+        model.embed(data, key_added=None)
+    path = write_atomic(md.MuData(data), tmp_path / "multiome.h5mu")
+    with pytest.raises(ValueError, match=r"the data holds GEX \+ ATAC, the model was fitted on GEX \+ ADT"):
+        model.embed(open_h5mu(path), key_added=None)
