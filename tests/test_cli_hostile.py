@@ -363,6 +363,11 @@ def h5ad_given_as_h5mu(files, work):
     return ["fit", "--h5mu", files["mod1"], "--out", "model"]
 
 
+def map_without_batches(files, work):  # fit's "all cells one batch" does not apply: each new batch gets a shift
+    return ["map", "--model", files["model"], "--mod1", files["mod1"], "--mod2", files["mod2"], "--batch-key", "none",
+            "--out", "mapped"]
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -399,6 +404,7 @@ CASES = {
     predict_from_unpaired_training_files: ["of --train-mod1's", "missing from --train-mod2"],
     h5ad_given_as_h5mu: ["--h5mu file", "is not a MuData file", "--mod1 and --mod2, one per modality",
                          "--h5ad, one holding both"],
+    map_without_batches: ["needs --batch-key", "--annotations FILE"],
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],
