@@ -260,7 +260,8 @@ def open_competition(
     :class:`PairedFiles` (or :class:`jae.io.MosaicFiles`); ``obs`` holds mod1's (GEX's) per-cell columns (then, for
     mosaic files, mod2's other columns), then the annotation columns.
     """
-    from .readers import _check_file, _readable, check_not_mudata, read_competition
+    from .files import _check_file, _readable, check_not_mudata
+    from .readers import read_competition
 
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     frames, kinds = [], []
@@ -334,7 +335,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
                     layer: str | None = "counts") -> H5muParts:
     """Read an ``.h5mu``'s annotations, feature names and counts' locations (not the counts), checking that it pairs
     RNA with ATAC or ADT; parameters as :func:`open_h5mu`."""
-    from .readers import _check_file, _readable, check_is_mudata
+    from .files import _check_file, _readable, check_is_mudata
 
     path = _check_file(path, what=".h5mu")
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
