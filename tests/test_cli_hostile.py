@@ -289,6 +289,85 @@ def h5ad_holding_one_modality(files, work):
     return ["fit", "--h5ad", files["mod1"], "--out", "model"]  # the RNA alone: no feature types, no obsm proteins
 
 
+def _h5mu(files, work) -> Path:
+    from jae.io import make_mudata, write_atomic
+
+    write_atomic(make_mudata({"rna": ad.read_h5ad(files["mod1"]), "atac": ad.read_h5ad(files["mod2"])}),
+                 work / "x.h5mu")
+    return work / "x.h5mu"
+
+
+def h5mu_given_as_h5ad(files, work):
+    return ["fit", "--h5ad", _h5mu(files, work), "--out", "model"]
+
+
+def h5mu_given_as_mod1(files, work):
+    return ["fit", "--mod1", _h5mu(files, work), "--mod2", files["mod2"], "--out", "model"]
+
+
+def h5mu_given_to_predict(files, work):
+    return ["predict", "--train-mod1", _h5mu(files, work), "--train-mod2", files["train_mod2"],
+            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "pred.h5ad"]
+
+
+def h5mu_embedding_given_to_evaluate(files, work):
+    return ["evaluate", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--prediction", f"jae={_h5mu(files, work)}", "--out", "report"]
+
+
+def _unwritable(work) -> Path:
+    """A folder no file can be created in: a read-only one, or /proc for root (who may write anywhere else)."""
+    if os.geteuid() == 0:
+        return Path("/proc")
+    folder = work / "read_only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+def fit_into_unwritable_folder(files, work):
+    return _fit(files)[:-1] + [_unwritable(work) / "model"]
+
+
+def embed_labels_into_unwritable_folder(files, work):  # the embedding must not be written either
+    return _embed(files, files["model"], "--labels-out", _unwritable(work) / "labels.csv")
+
+
+def simulate_into_unwritable_folder(files, work):
+    return ["simulate", _unwritable(work) / "sim", "--n-cells", "100", "--preset", "none"]
+
+
+def fit_out_inside_a_file(files, work):
+    return _fit(files)[:-1] + [files["mod1"] / "model"]
+
+
+def duplicated_gene_names(files, work):
+    rna = ad.read_h5ad(files["mod1"])
+    rna.var_names = [rna.var_names[0], *rna.var_names[1:-1], rna.var_names[0]]
+    rna.write_h5ad(work / "dup.mod1.h5ad")
+    return ["fit", "--mod1", "dup.mod1.h5ad", "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--out", "model"]
+
+
+def predict_from_the_wrong_test_file(files, work):  # the test proteins given as --test-mod1
+    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["train_mod2"],
+            "--test-mod1", files["train_mod2"], "--method", "mean", "--output", "pred.h5ad"]
+
+
+def predict_from_unpaired_training_files(files, work):
+    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["test_mod1"],
+            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "pred.h5ad"]
+
+
+def h5ad_given_as_h5mu(files, work):
+    return ["fit", "--h5mu", files["mod1"], "--out", "model"]
+
+
+def map_without_batches(files, work):  # fit's "all cells one batch" does not apply: each new batch gets a shift
+    return ["map", "--model", files["model"], "--mod1", files["mod1"], "--mod2", files["mod2"], "--batch-key", "none",
+            "--out", "mapped"]
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -316,6 +395,20 @@ CASES = {
     h5mu_with_missing_layer: ["'umi'", "--layer"],
     h5mu_with_three_modalities: ["atac2", "--other-mod"],
     h5ad_holding_one_modality: ["holds one modality", "--mod1 and --mod2", "--h5mu"],
+    fit_into_unwritable_folder: ["--out", "is not writable", "choose another --out"],
+    embed_labels_into_unwritable_folder: ["--labels-out", "is not writable"],
+    simulate_into_unwritable_folder: ["sim.mod1.h5ad", "is not writable"],
+    fit_out_inside_a_file: ["--out", "is a file"],
+    duplicated_gene_names: ["modality 'rna' has 1 duplicated feature names", "var_names_make_unique()"],
+    predict_from_the_wrong_test_file: ["--test-mod1 features differ from --train-mod1's"],
+    predict_from_unpaired_training_files: ["of --train-mod1's", "missing from --train-mod2"],
+    h5ad_given_as_h5mu: ["--h5mu file", "is not a MuData file", "--mod1 and --mod2, one per modality",
+                         "--h5ad, one holding both"],
+    map_without_batches: ["needs --batch-key", "--annotations FILE"],
+    h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
+    h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
+    h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],
+    h5mu_embedding_given_to_evaluate: ["--prediction file", "is a MuData file", "jae embed --out FILE.h5ad"],
 }
 
 

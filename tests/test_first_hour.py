@@ -120,7 +120,8 @@ MESSAGES = {
     "layer": "modality 'rna' has no layer 'raw' (layers: []); pass layer=... or store raw counts there (layer=None "
              "uses .X)",
     "raw hint": "modality 'rna' (X) has 3 non-integer values (e.g. 0.5), so it looks normalised; jae needs raw "
-                "counts; pass layer='counts' or the raw matrix (layer='raw' reads an AnnData's .raw)",
+                "counts: pass layer=... naming where they are (the default layer='counts'; layer=None for .X; "
+                "layer='raw' for an AnnData's .raw)",
     "layer in raw": "modality 'rna' has no layer 'counts' (layers: []); pass layer=... or store raw counts there "
                     "(layer=None uses .X); its .raw holds 30 features: pass layer='raw' if those are the raw counts",
     "modalities": "the data holds 3 modalities ['a', 'b', 'c']; jae pairs exactly two: choose them with "
@@ -152,7 +153,7 @@ def test_library_messages_reach_the_cli_translated():
     """The messages in MESSAGES are the library's own: guard against them drifting apart."""
     sources = "".join(p.read_text() for p in (REPO / "src" / "jae").rglob("*.py"))
     for fragment in ("pass other=<name>", "pass rna=<name>", "other_kind='ATAC' / 'ADT'", "pass layer=... or store",
-                     "pass layer='counts' or the raw matrix", "pass layer='raw' if those are", "modalities=('rna', 'atac')", "kind='ATAC'",
+                     "pass layer=... naming where they are (the default layer='counts'", "pass layer='raw' if those are", "modalities=('rna', 'atac')", "kind='ATAC'",
                      "mod2_kind='ATAC'", "JAEConfig(mode='unsupervised')", "kinds=('GEX', 'ATAC') / ('GEX', 'ADT')",
                      "memory_budget=<bytes> large enough", "pass {arg}='GEX', 'ATAC' or 'ADT'"):
         assert fragment in sources, fragment

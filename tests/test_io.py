@@ -69,7 +69,7 @@ def test_validate_counts_accepts_raw_counts_sparse_and_dense():
         (lambda X: X.__setitem__((0, 0), -1.0), ["negative", "raw counts", "layer='counts'"]),
         (lambda X: X.__setitem__((1, 1), np.nan), ["NaN", "raw counts"]),
         (lambda X: X.__setitem__((1, 1), np.inf), ["infinite", "raw counts"]),
-        (lambda X: X.__setitem__((2, 2), 0.5), ["non-integer", "jae needs raw counts; pass layer='counts'"]),
+        (lambda X: X.__setitem__((2, 2), 0.5), ["non-integer", "jae needs raw counts: pass layer=... naming where they are"]),
         (lambda X: X.__setitem__((slice(3, 5), slice(None)), 0.0), ["2 of 10 cells have zero total counts",
                                                                       "sc.pp.filter_cells(adata, min_counts=1)"]),
     ],
@@ -107,6 +107,18 @@ def test_validate_counts_counts_across_blocks(monkeypatch):
     X.data[[1, 9, len(X.data) - 1]] = 0.25
     with pytest.raises(ValueError, match="has 3 non-integer values"):
         validate_counts(X, name="x")
+
+
+def test_normalised_values_in_the_counts_layer_are_refused_without_pointing_back_at_it():
+    """layers['counts'] stored after normalising (e.g. adata.layers['counts'] = adata.X.copy() too late): the fix
+    must not be "pass layer='counts'", the layer that was just read."""
+    mods = _pair()
+    mods["rna"].layers["counts"] = mods["rna"].layers["counts"] * 0.5
+    with pytest.raises(ValueError, match="non-integer values") as err:
+        get_paired(mods)
+    message = str(err.value)
+    assert "layer 'counts'" in message and "pass layer='counts'" not in message
+    assert "pass layer=... naming where they are" in message
 
 
 # --------------------------------------------------------------------------------------------- get_paired
@@ -340,6 +352,7 @@ def test_h5mu_round_trip_non_canonical_names(tmp_path):
     gex, peaks = _modality("GEX", seed=1), _modality("ATAC", seed=2)
     del gex.var["feature_types"], peaks.var["feature_types"]
     del peaks.layers["counts"]
+    peaks.var_names = [f"chr1-{j}00-{j}50" if j % 2 else f"region{j}" for j in range(peaks.n_vars)]  # half intervals
     src = make_mudata({"gene_expr": gex, "chromatin": peaks, "extra": _modality("GEX", seed=5)})
     src.obs["cell_type"] = pd.Categorical(["T", "B"] * 10)
     src.obsm["X_umap"] = np.arange(40, dtype=np.float32).reshape(20, 2)
@@ -349,8 +362,9 @@ def test_h5mu_round_trip_non_canonical_names(tmp_path):
         read_h5mu(path)
     with pytest.raises(ValueError, match="pass other=<name>"):
         read_h5mu(path, rna="gene_expr")
-    with pytest.raises(ValueError, match="unknown modality 'chromatin'"):
-        read_h5mu(path, rna="gene_expr", other="chromatin")
+    with pytest.raises(ValueError, match=r"cannot tell what modality 'chromatin' holds.*var\['feature_types'\] of "
+                       r"'chromatin'.*other_kind='ATAC' or 'ADT'"):
+        read_h5mu(path, rna="gene_expr", other="chromatin")  # neither its name nor its feature names tell
     mdata = read_h5mu(path, rna="gene_expr", other="chromatin", other_kind="peaks")
     assert list(mdata.mod) == ["rna", "atac"]
     assert {"cell_type", "batch"} <= set(mdata.obs.columns)
@@ -382,6 +396,36 @@ def test_an_rna_modality_named_otherwise_is_found_in_memory_and_streamed(tmp_pat
                                      "ADT": adt}), tmp_path / "two.h5mu")
     with pytest.raises(KeyError, match="no modality 'rna'.*pass rna=<name>"):
         read_h5mu(both)
+
+
+@pytest.mark.parametrize("names", [("mRNA", "antibody"), ("gene_expression", "CITE"), ("rna", "chromatin")])
+def test_modalities_named_otherwise_without_feature_types_are_read_by_name_or_features(tmp_path, names):
+    """A MuData whose modalities carry no var['feature_types']: a known name ('mRNA', documented for .h5mu files)
+    gives the kind, else the feature names do (genomic intervals: ATAC, a small panel: ADT), in memory, read whole
+    and streamed; before, fit and the readers refused 'mRNA' and 'antibody' with a fix fit has no argument for."""
+    from jae.io import open_h5mu
+
+    rna, other = names
+    second = "ATAC" if other == "chromatin" else "ADT"
+    gex, mod2 = _modality("GEX", seed=1), _modality(second, seed=2)
+    del gex.var["feature_types"], mod2.var["feature_types"]
+    if second == "ATAC":
+        mod2.var_names = [f"chr1:{j}00-{j}50" for j in range(mod2.n_vars)]
+    else:
+        mod2.var_names = [f"CD{j}" for j in range(mod2.n_vars)]
+    mods = {rna: gex, other: mod2}
+    assert get_paired(mods).kinds == ("GEX", second)
+    path = write_atomic(make_mudata(mods), tmp_path / "x.h5mu")
+    assert list(read_h5mu(path, rna=rna).mod) == ["rna", "atac" if second == "ATAC" else "prot"]
+    assert tuple(open_h5mu(path, rna=rna).kinds) == ("GEX", second)
+
+
+def test_modalities_whose_names_and_features_do_not_tell_are_refused_naming_feature_types():
+    gex, prot = _modality("GEX", seed=1, n_vars=8), _modality("ADT", seed=2)
+    del gex.var["feature_types"], prot.var["feature_types"]  # 'rna_subset': 8 genes, read as a panel like 'prot'
+    with pytest.raises(ValueError, match=r"cannot tell what modality 'rna_subset' holds.*set var\['feature_types'\] "
+                       r"of 'rna_subset' to 'GEX', 'ATAC' or 'ADT', or rename the modality$"):
+        get_paired({"rna_subset": gex, "protein_x": prot})
 
 
 def _write_10x(path, X_cells_by_features: np.ndarray, names, ftypes, barcodes):
@@ -500,6 +544,18 @@ def test_make_mudata_restores_user_mudata_options():
         md.set_options(pull_on_update=None)
     assert isinstance(mdata, md.MuData)
     assert list(mdata.obs.columns) == []
+
+
+def test_an_h5ad_read_as_h5mu_names_the_readers_of_h5ad(tmp_path):
+    """jae.read_h5mu on an .h5ad used to fail inside mudata (TypeError: ... unexpected keyword argument 'X')."""
+    from jae.io import open_h5mu
+
+    path = tmp_path / "x.h5ad"
+    _modality("GEX").write_h5ad(path)
+    for read in (read_h5mu, open_h5mu):
+        with pytest.raises(ValueError, match=r"x.h5ad is not a MuData file.*jae.read_competition\(mod1, mod2\).*"
+                           r"jae.io.read_paired_h5ad\(path\)"):
+            read(path)
 
 
 def test_read_h5ad_names_a_missing_file_and_read_obs_closes_the_file(tmp_path):

@@ -111,6 +111,33 @@ def test_reference_cells_without_labels_are_rejected(mdata):
         JAE(FAST).fit(mdata, cell_type_key="ct_ref", reference=ref, progress_bar=False)
 
 
+@pytest.mark.parametrize("text", ["nan", "", "None"])
+def test_missing_labels_written_as_text_are_refused_before_preprocessing(mdata, monkeypatch, text):
+    """obs['ct'].astype(str) turns the query's NaN into 'nan': fit learnt 'nan' as a cell type and had no query."""
+    import jae.preprocess.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "preprocess", lambda *a, **k: pytest.fail("preprocessing ran first"))
+    m = mdata.copy()
+    m.obs["ct_text"] = m.obs["ct_ref"].astype(object).where(m.obs["ct_ref"].notna(), text)
+    with pytest.raises(ValueError, match=rf"cells have the cell-type label '{text}' in 'ct_text', the text of a "
+                       r"missing value.*\.replace\(\['nan', ''\], np\.nan\)"):
+        JAE(FAST).fit(m, cell_type_key="ct_text", progress_bar=False)
+
+
+def test_a_reference_column_of_text_is_refused_not_read_as_all_true(mdata):
+    """np.asarray(['True', 'False'], dtype=bool) is all True: every cell became a reference cell."""
+    m = mdata.copy()
+    labelled = m.obs["ct_ref"].notna()
+    m.obs["is_ref"] = labelled.astype(str)
+    with pytest.raises(ValueError, match=r"reference mask holds .*'True'.*not True / False"):
+        JAE(FAST).fit(m, cell_type_key="ct_ref", reference="is_ref", progress_bar=False)
+    m.obs["is_ref"] = labelled.astype(int)  # 0 / 1 is a mask
+    from jae.io.validate import reference_mask
+
+    assert np.array_equal(reference_mask(m.obs, "is_ref", m.obs["ct_ref"], cell_type_key="ct_ref"),
+                          labelled.to_numpy())
+
+
 def test_missing_keys_and_labels_are_explained(mdata):
     with pytest.raises(KeyError, match="celltype"):
         JAE(FAST).fit(mdata, cell_type_key="celltype", progress_bar=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import mudata as md
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -170,3 +171,48 @@ def test_files_on_disk_with_other_features_stream_through_the_same_path(multiome
         a.write_h5ad(paths[-1])
     from_files = model.embed(open_competition(*paths), key_added=None)
     assert np.allclose(from_files, model.embed(query, key_added=None), atol=1e-5)
+
+
+def test_a_query_modality_named_otherwise_is_matched_by_its_features(cite, caplog):
+    """A query whose protein modality is called 'antibody' (no var['feature_types']): its proteins are used, not
+    dropped for an RNA-only embedding (before: 'no ADT measurements ... imputed from their RNA')."""
+    m, model, full = cite
+    prot = m["prot"].copy()
+    del prot.var["feature_types"]
+    with caplog.at_level(logging.INFO, logger="jae.query"):
+        emb = model.embed({"rna": m["rna"], "antibody": prot}, key_added=None)
+    assert "no ADT measurements" not in caplog.text
+    np.testing.assert_allclose(emb, full, rtol=1e-5, atol=1e-5)
+
+
+def test_duplicated_feature_names_are_refused_at_fit_not_first_at_the_query(cite):
+    """A reference with a gene name twice used to fit and save fine, and only its queries with other features were
+    refused ('make var_names unique first'); fit now refuses first, naming the names and the fix."""
+    m, model, _ = cite
+    rna = m["rna"].copy()
+    rna.obs = m.obs.copy()
+    rna.var_names = [rna.var_names[0], *rna.var_names[:-1]]
+    data = {"rna": rna, "prot": m["prot"]}
+    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature names \(e.g. '.+'\).*"
+                       r"var_names_make_unique\(\)"):
+        JAE(CFG, seed=0, device="cpu").fit(data, progress_bar=False)
+    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature names.*var_names_make_unique"):
+        model.embed(data, key_added=None)
+
+
+def test_data_whose_second_modality_is_another_kind_is_refused_in_memory_as_when_streamed(cite, multiome, tmp_path):
+    """A Multiome MuData given to a CITE-seq model was embedded from its RNA alone, ATAC dropped with an info line,
+    while the same data streamed from disk was refused; both now refuse with one line naming the kinds."""
+    from jae.io import open_h5mu, write_atomic
+
+    m, model, _ = cite
+    rna = m["rna"].copy()
+    atac = multiome[0]["atac"][: rna.n_obs].copy()
+    atac.obs_names = rna.obs_names
+    data = {"rna": rna, "atac": atac}
+    with pytest.raises(ValueError, match=r"the data holds GEX \+ ATAC, the model was fitted on GEX \+ ADT; give "
+                       r"GEX \+ ADT data \(or RNA alone\), or use a model fitted on GEX \+ ATAC"):
+        model.embed(data, key_added=None)
+    path = write_atomic(md.MuData(data), tmp_path / "multiome.h5mu")
+    with pytest.raises(ValueError, match=r"the data holds GEX \+ ATAC, the model was fitted on GEX \+ ADT"):
+        model.embed(open_h5mu(path), key_added=None)

@@ -34,7 +34,8 @@ def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | 
     from .io import read_h5ad
 
     path = Path(path)
-    pred = read_h5ad(path, what="--prediction")
+    pred = read_h5ad(path, what="--prediction", mudata_fix="score the competition-format .h5ad (X = embedding) "
+                     "that jae embed --out FILE.h5ad writes (jae.embed_files(..., 'FILE.h5ad') in Python)")
     label = name or str(pred.uns.get("method_id", path.name.split(".")[0]))
     missing = pd.Index(obs_names).difference(pred.obs_names)
     if len(missing):

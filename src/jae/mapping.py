@@ -131,6 +131,14 @@ def _measured(model, observed: np.ndarray) -> np.ndarray | None:
     return np.repeat(observed, model.preprocessor.widths, axis=1).astype(np.float32)
 
 
+def check_batch_key(batch_key) -> None:
+    """Refuse a missing ``batch_key`` (None, e.g. ``jae map --batch-key none``): each new batch gets its own shift."""
+    if not isinstance(batch_key, str) or not batch_key:
+        raise ValueError("map_query needs batch_key, the obs column with each query cell's batch; add one (e.g. "
+                         "mdata.obs['batch'] = 'sample1', one value for a single sample, or annotations=FILE holding it) and "
+                         "pass its name")
+
+
 def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
               progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
@@ -138,9 +146,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     from .query import query_features
 
     reference._require_fitted()
-    if not isinstance(batch_key, str) or not batch_key:
-        raise ValueError("map_query needs batch_key, the obs column with each query cell's batch; add one (e.g. "
-                         "mdata.obs['batch'] = 'sample1') and pass its name")
+    check_batch_key(batch_key)
     obs = getattr(data, "obs", None)
     if obs is None:
         raise ValueError("map_query needs data with an .obs frame (MuData, or data opened with jae.io.open_*)")

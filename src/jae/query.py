@@ -79,13 +79,19 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
 
         paired = get_paired({n: mods[n] for n in names}, modalities=names, layer=layer)
         if paired.kinds != model.preprocessor.kinds:
-            raise ValueError(
-                f"data has modalities of kinds {paired.kinds}, the model was fitted on {model.preprocessor.kinds}")
+            raise ValueError(_other_kinds(paired.kinds, model))
         cells, counts = _cell_order(data, paired.obs_names), list(paired.counts)
         if not cells.equals(paired.obs_names):
             counts = [c[paired.obs_names.get_indexer(cells)] for c in counts]
         return _transform(model, counts, [paired.var_names[0], paired.var_names[1]], names, cells, None)
     return _mosaic(model, data, names, rna, other, layer=layer)
+
+
+def _other_kinds(kinds, model) -> str:
+    """The error for data whose second modality is not the model's kind (a Multiome file given to a CITE-seq model)."""
+    want = " + ".join(model.preprocessor.kinds)
+    return (f"the data holds {' + '.join(kinds)}, the model was fitted on {want}; give {want} data (or RNA alone), "
+            f"or use a model fitted on {' + '.join(kinds)}")
 
 
 # ----------------------------------------------------------------------------------------- finding the modalities
@@ -102,7 +108,7 @@ def _modalities(data, *, layer: str | None) -> dict:
 
 def _pick(model, mods: dict) -> tuple[str, str | None]:
     """The data's names of the model's RNA and second modality (None when the data lacks the second)."""
-    from .io.modality import detect_kind
+    from .io.modality import detect_kind, kind_from_names
 
     found = []
     for name, kind in zip(model.modality_names, model.preprocessor.kinds):
@@ -112,13 +118,24 @@ def _pick(model, mods: dict) -> tuple[str, str | None]:
         same = []
         for n, adata in mods.items():
             try:
-                if detect_kind(adata, name=n) == kind:
-                    same.append(n)
-            except ValueError:
-                continue
+                detected = detect_kind(adata, name=n)
+            except ValueError:  # no feature types, a name jae does not know: ATAC / ADT by its feature names
+                detected = kind_from_names(adata.var_names) if kind != "GEX" and n not in found else None
+            if detected == kind:
+                same.append(n)
         if len(same) > 1:
             raise ValueError(f"the data has {len(same)} {kind} modalities ({examples(same)}); keep the one to embed")
         found.append(same[0] if same else None)
+        if kind != "GEX" and not same:  # a second modality of another kind is a mix-up, not RNA-only cells
+            for n, adata in mods.items():
+                if n in found:
+                    continue
+                try:
+                    other = detect_kind(adata, name=n)
+                except ValueError:  # neither feature types nor a known name: not taken for a mix-up
+                    continue
+                if other in ("ATAC", "ADT"):
+                    raise ValueError(_other_kinds((model.preprocessor.kinds[0], other), model))
     if found[0] is None and found[1] is None:
         raise ValueError(
             f"the data has neither of the model's modalities (its {model.preprocessor.kinds[0]} is named "
@@ -197,7 +214,7 @@ def _from_files(model, files, data) -> QueryFeatures:
     from .io.mosaic_files import MosaicFiles
 
     if files.kinds != model.preprocessor.kinds:
-        raise ValueError(f"data has modalities of kinds {files.kinds}, the model was fitted on {model.preprocessor.kinds}")
+        raise ValueError(_other_kinds(files.kinds, model))
     mosaic = isinstance(files, MosaicFiles)
     observed = files.observed if mosaic else np.ones((files.n_obs, 2), dtype=bool)
     cached = getattr(model, "_files_features", None)

@@ -41,6 +41,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "--mod2-kind ATAC or ADT"),
     (r"kind=['\"]GEX['\"], ['\"]ATAC['\"] or ['\"]ADT['\"]", "--mod2-kind ATAC or ADT"),
     (r"\bmod1= and mod2= \(two \.h5ad files\), or h5mu=", "--mod1 and --mod2 (two .h5ad files), or --h5mu"),
+    (r"\bh5mu=FILE\b", "--h5mu FILE"),
+    (r"\bjae\.read_competition\(mod1, mod2\)", "--mod1 and --mod2"),
+    (r"\bjae\.io\.read_paired_h5ad\(path\)", "--h5ad"),
     (r"\bother=<name>", "--other-mod NAME"),
     (r"\brna=<name[^>]*>", "--rna-mod NAME"),
     (r"\blayer=None", "--layer X"),
@@ -56,6 +59,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bcell_type_key\b", "--cell-type-key"),
     (r"\boverwrite=True", "--overwrite"),
     (r"\bmemory_budget=<bytes>", "--memory-budget SIZE"),
+    # jae.predict's arguments, as jae predict's flags
+    (r"\btrain_source\b", "--train-mod1"),
+    (r"\btrain_target\b", "--train-mod2"),
+    (r"\bquery_source\b", "--test-mod1"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, input_files
+from ._inputs import add_input_args, add_memory_budget_arg, batch_key, input_files
 
 
 def add_parser(sub) -> None:
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import map_files
 
     result = map_files(
-        input_files(args, rna_only=True), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs, device=args.device,
+        input_files(args, rna_only=True), args.model, args.out, batch_key=batch_key(args.batch_key), epochs=args.epochs, device=args.device,
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
     )
     new = [] if result.model.adapter is None else list(result.model.adapter.batches)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.atomic import atomic_path
+from ..io.outputs import check_outputs
 from .design import BLOCK_CELLS, Design, SimulationParams, make_design
 from .sampling import sample_block
 from .simulate import dataset_uns, modality_var
@@ -149,9 +150,11 @@ def write_simulated(
     sizes.update({k: v for k, v in given.items() if v is not None})
     design = make_design(n_cells, kind=kind, organism=organism, seed=seed, params=params or SimulationParams(), **sizes)
     targets = _targets(Path(path), design, format)
-    for target in targets:
-        if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} exists; pass overwrite=True (jae simulate --overwrite) or choose another path")
+    try:  # missing folders are created, as atomic_path does; one that cannot be is named by check_outputs
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    check_outputs([("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
     obs = design.obs()
     with ExitStack() as stack:  # each file is moved into place when all are written, or removed on failure

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["examples", "feature_indexer", "feature_overlap", "FeatureOverlap", "MIN_FEATURE_FRACTION"]
+__all__ = ["examples", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap", "MIN_FEATURE_FRACTION"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,20 @@ def unique_cells(index, what: str) -> pd.Index:
             f"{what} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be unique to match "
             "cells between modalities: make them unique in both modalities the same way, e.g. by appending the "
             "sample or batch"
+        )
+    return index
+
+
+def unique_features(index, what: str) -> pd.Index:
+    """``index`` as a :class:`pandas.Index` of strings after checking its feature names are unique; ``what`` names the
+    modality in the one-line error, which names the fix. A model matches features by name (new data whose features
+    are a subset, superset or reordering of the reference's), which duplicated names make ambiguous."""
+    index = pd.Index(index).astype(str)
+    if index.has_duplicates:
+        dup = index[index.duplicated()].unique()
+        raise ValueError(
+            f"{what} has {len(dup)} duplicated feature names (e.g. {examples(dup)}); jae matches features by name, so "
+            "they must be unique: make them unique first, e.g. adata.var_names_make_unique() on that modality"
         )
     return index
 
@@ -75,8 +89,7 @@ def feature_indexer(var_names, expected: pd.Index, *, name: str, reference: str 
             "features the model was fitted on (data[:, model_var_names]), or refit after subsetting both to their "
             "shared features"
         )
-    if var_names.has_duplicates:
-        raise ValueError(f"{name} has duplicated feature names; make var_names unique first")
+    unique_features(var_names, name)
     logger.info("%s has %s's features in another order; reordering them", name, reference)
     return var_names.get_indexer(expected)
 
@@ -122,8 +135,7 @@ def feature_overlap(
         data's feature names are duplicated.
     """
     var_names, expected = pd.Index(var_names).astype(str), pd.Index(expected).astype(str)
-    if var_names.has_duplicates:
-        raise ValueError(f"{name} has duplicated feature names; make var_names unique first")
+    unique_features(var_names, name)
     pos = var_names.get_indexer(expected)
     present = np.flatnonzero(pos >= 0)
     missing = np.flatnonzero(pos < 0)

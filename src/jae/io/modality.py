@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Literal
 
@@ -9,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "normalize_kind", "kind_from_names", "pair_from_names",
-           "MAX_ADT_FEATURES"]
+           "modality_kinds", "MAX_ADT_FEATURES"]
+
+logger = logging.getLogger(__name__)
 
 Kind = Literal["GEX", "ATAC", "ADT"]
 KINDS: tuple[str, ...] = ("GEX", "ATAC", "ADT")
@@ -19,7 +22,7 @@ MOD_NAMES: dict[str, str] = {"GEX": "rna", "ATAC": "atac", "ADT": "prot"}
 
 # Spellings seen in the competition files, Cell Ranger (ARC) and MuData objects.
 _ALIASES: dict[str, str] = {
-    "gex": "GEX", "gene expression": "GEX", "rna": "GEX", "gene": "GEX",
+    "gex": "GEX", "gene expression": "GEX", "gene_expression": "GEX", "rna": "GEX", "mrna": "GEX", "gene": "GEX",
     "atac": "ATAC", "peaks": "ATAC", "peak": "ATAC", "chromatin accessibility": "ATAC",
     "adt": "ADT", "antibody capture": "ADT", "prot": "ADT", "protein": "ADT", "cite": "ADT",
 }
@@ -123,3 +126,43 @@ def pair_from_names(kinds, var_names) -> list:
         elif named[i] is None and other in ("ATAC", "ADT"):
             out[i] = "GEX"
     return out
+
+
+def modality_kinds(names, var, *, given=(None, None), fix: str = "") -> list[str]:
+    """The kinds of two modalities of a MuData (or ``.h5mu``), ``names`` RNA first where known.
+
+    Each side's kind is ``given`` (e.g. ``other_kind``), else its ``var['feature_types']`` (``var``: two frames), else
+    its name when jae knows it (``'rna'``, ``'RNA'``, ``'mRNA'``, ``'atac'``, ``'prot'``, ...); a side still unknown
+    is read off the pair's feature names (:func:`pair_from_names`: genomic intervals are ATAC, a small panel ADT, the
+    partner of either GEX). Raises one line naming the modality and the fix (``fix`` adds the caller's own) when a
+    side stays unknown.
+    """
+    kinds = []
+    for name, frame, kind in zip(names, var, given):
+        if kind is not None:
+            kinds.append(normalize_kind(kind))
+        elif "feature_types" in frame.columns:
+            kinds.append(detect_kind(_Var(frame), name=name))
+        else:
+            kinds.append(normalize_kind(name) if str(name).strip().lower() in _ALIASES else None)
+    if None not in kinds:
+        return kinds
+    completed = pair_from_names(kinds, [frame.index for frame in var])
+    for name, kind, was, frame in zip(names, completed, kinds, var):
+        if kind is None:
+            raise ValueError(
+                f"cannot tell what modality {name!r} holds: its var has no 'feature_types' column, jae does not know "
+                f"the name {name!r} (it knows e.g. rna, gex, atac, prot, adt, protein) and its feature names do not "
+                f"tell; set var['feature_types'] of {name!r} to 'GEX', 'ATAC' or 'ADT', or rename the modality{fix}"
+            )
+        if was is None:
+            logger.info("modality %r has no var['feature_types'] and its name is not a modality's; read as %s from "
+                        "its %d feature names", name, kind, len(frame))
+    return completed
+
+
+class _Var:
+    """An AnnData's ``var`` alone, as :func:`detect_kind` reads it."""
+
+    def __init__(self, var: pd.DataFrame) -> None:
+        self.var, self.n_vars = var, len(var)

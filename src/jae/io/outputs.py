@@ -1,7 +1,7 @@
 """One overwrite rule for every output: each output path is checked before any work is done.
 
 :func:`check_outputs` refuses an output that would replace an input, an existing result (unless overwriting is
-allowed), a path of the wrong kind, or one in a folder that does not exist. The file workflows
+allowed), a path of the wrong kind, or one in a folder that does not exist or cannot be written. The file workflows
 (:mod:`jae.workflows`) call it with their argument names before reading any data, the CLI with its flags; the
 write itself then goes through :func:`jae.io.atomic.atomic_path`.
 """
@@ -9,6 +9,7 @@ write itself then goes through :func:`jae.io.atomic.atomic_path`.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +20,16 @@ def _same(a: Path, b: Path) -> bool:
     if a.exists() and b.exists():
         return os.path.samefile(a, b)
     return a.resolve() == b.resolve()
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (tried, not guessed from permission bits: root, read-only mounts,
+    ACLs); the trial file is anonymous or removed at once."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 def check_outputs(
@@ -32,7 +43,7 @@ def check_outputs(
     overwrite_fix: str = "pass overwrite=True",
 ) -> None:
     """Refuse, before any work, an output path that would replace an input, an existing file (unless
-    ``overwrite``), or that lies in a folder that does not exist.
+    ``overwrite``), or that lies in a folder that does not exist or cannot be written.
 
     Parameters
     ----------
@@ -56,7 +67,7 @@ def check_outputs(
 
     Raises
     ------
-    ValueError, FileExistsError, FileNotFoundError
+    ValueError, FileExistsError, FileNotFoundError, PermissionError
         With one line naming the output and the fix.
     """
     inputs = [Path(p) for p in inputs]
@@ -78,8 +89,15 @@ def check_outputs(
         seen[key] = flag
         parent = path.resolve().parent
         if not parent.is_dir():
+            if parent.exists():
+                raise ValueError(f"{parent}, the folder of {flag} {path}, is a file; choose another {flag}")
             raise FileNotFoundError(
                 f"the folder {parent} of {flag} {path} does not exist; create it first or choose another {flag}"
+            )
+        if not _writable(parent):
+            raise PermissionError(
+                f"the folder {parent} of {flag} {path} is not writable; choose another {flag} in a folder you can "
+                "write to"
             )
         if flag in (models or {}):
             marker = models[flag]

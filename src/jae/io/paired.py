@@ -11,7 +11,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .features import examples, unique_cells
-from .modality import detect_kind, normalize_kind
+from .modality import modality_kinds
 from .raw import raw_hint
 from .single import modalities_of
 from .validate import validate_counts
@@ -57,19 +57,17 @@ class PairedCounts:
 
 def _resolve_kinds(mods: Mapping, names: Sequence[str], kinds) -> dict[str, str]:
     if kinds is None:
-        return {name: detect_kind(mods[name], name=name) for name in names}
-    if isinstance(kinds, Mapping):
-        out = {}
-        for name in names:
-            out[name] = normalize_kind(kinds[name]) if name in kinds else detect_kind(mods[name], name=name)
-        return out
-    kinds = list(kinds)
-    if len(kinds) != len(names):
-        raise ValueError(
-            f"kinds={kinds!r} gives {len(kinds)} kinds for the modalities {list(names)}; give one kind per modality, "
-            "e.g. kinds=('GEX', 'ATAC')"
-        )
-    return {name: normalize_kind(kind) for name, kind in zip(names, kinds)}
+        given = [None] * len(names)
+    elif isinstance(kinds, Mapping):
+        given = [kinds.get(name) for name in names]
+    else:
+        given = list(kinds)
+        if len(given) != len(names):
+            raise ValueError(
+                f"kinds={kinds!r} gives {len(given)} kinds for the modalities {list(names)}; give one kind per "
+                "modality, e.g. kinds=('GEX', 'ATAC')"
+            )
+    return dict(zip(names, modality_kinds(names, [mods[name].var for name in names], given=given)))
 
 
 def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ import h5py
 import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
-from .modality import MOD_NAMES, detect_kind, normalize_kind
+from .modality import MOD_NAMES, detect_kind, modality_kinds
 from .raw import RAW, RAW_GROUP
 from .readers import pair_kinds, pick_modalities
 
@@ -234,7 +235,9 @@ def _kind(var: pd.DataFrame, name: str | None) -> str | None:
 
     if "feature_types" not in var.columns and name is None:
         return None
-    return detect_kind(ad.AnnData(var=var), name=name)
+    with warnings.catch_warnings():  # duplicated names: named by jae's own check (jae.io.features.unique_features)
+        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
+        return detect_kind(ad.AnnData(var=var), name=name)
 
 
 def open_competition(
@@ -257,12 +260,14 @@ def open_competition(
     :class:`PairedFiles` (or :class:`jae.io.MosaicFiles`); ``obs`` holds mod1's (GEX's) per-cell columns (then, for
     mosaic files, mod2's other columns), then the annotation columns.
     """
-    from .readers import _check_file, _readable, read_competition
+    from .files import _check_file, _readable, check_not_mudata
+    from .readers import read_competition
 
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     frames, kinds = [], []
     for p, what in zip(paths, ("mod1", "mod2")):
         with _readable(p, what=what, fmt=".h5ad"), h5py.File(p, "r") as f:
+            check_not_mudata(f, p, what=what)
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
         if len(obs) == 0 or len(var) == 0:  # before the kind is read from the (empty) features
@@ -330,24 +335,25 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
                     layer: str | None = "counts") -> H5muParts:
     """Read an ``.h5mu``'s annotations, feature names and counts' locations (not the counts), checking that it pairs
     RNA with ATAC or ADT; parameters as :func:`open_h5mu`."""
-    from .readers import _check_file, _readable
+    from .files import _check_file, _readable, check_is_mudata
 
     path = _check_file(path, what=".h5mu")
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
-        if "mod" not in f:
-            raise ValueError(f"{path.name} is not a MuData file (no 'mod' group); use --mod1/--mod2 for .h5ad files")
+        check_is_mudata(f, path, what=".h5mu")
         available = list(f["mod"])
         rna, other = pick_modalities(path.name, available, rna, other)
         global_obs, _, uns = _read_frames(f)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
-    rna_kind = _kind(mods[rna][1], rna)
+    rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
+        (rna, other), (mods[rna][1], mods[other][1]),
+        given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),
+        fix=", or pass other_kind='ATAC' or 'ADT'")
     if rna_kind != "GEX":
         raise ValueError(
             f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> "
             f"(available: {available})"
         )
-    kind = normalize_kind(other_kind) if other_kind is not None else _kind(mods[other][1], other)
     if kind == "GEX":
         raise ValueError(
             f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "

@@ -15,11 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import anndata as ad
+import h5py
 import mudata as md
 import numpy as np
 import pandas as pd
 
-from .modality import MOD_NAMES, detect_kind, normalize_kind, pair_from_names
+from .files import _check_file, _readable, check_is_mudata, check_not_mudata
+from .modality import MOD_NAMES, detect_kind, modality_kinds, normalize_kind, pair_from_names
 from .raw import raw_hint, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs",
@@ -101,16 +103,22 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, repla
         mdata.obs[col] = series if source.index.equals(mdata.obs_names) else series.reindex(mdata.obs_names)
 
 
-def read_h5ad(path: PathLike, *, what: str = "input", **kwargs) -> ad.AnnData:
-    """``anndata.read_h5ad`` with a clear error for a missing file and without old-format warnings.
+def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = None, **kwargs) -> ad.AnnData:
+    """``anndata.read_h5ad`` with a clear error for a missing file or a MuData file, and without old-format warnings.
 
     The competition's files were written by an old anndata; reading them is fine and warns for nothing.
-    ``what`` names the file in the error (e.g. ``'--prediction'``); ``kwargs`` go to ``anndata.read_h5ad``.
+    ``what`` names the file in the error (e.g. ``'--prediction'``); ``mudata_fix`` the fix when the file is an
+    ``.h5mu`` (:func:`check_not_mudata`; ``{save}`` in it stands for saving a modality as ``.h5ad``); ``kwargs`` go to
+    ``anndata.read_h5ad``.
     """
     path = _check_file(path, what=what)
     with warnings.catch_warnings(), _readable(path, what=what, fmt=".h5ad"):
+        with h5py.File(path, "r") as f:
+            check_not_mudata(f, path, what=what, fix=mudata_fix)
         warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
         warnings.simplefilter("ignore", ad.OldFormatWarning)
+        # duplicated cell or feature names: jae's own checks name them and the fix (unique_cells, unique_features)
+        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
         return ad.read_h5ad(path, **kwargs)
 
 
@@ -121,30 +129,6 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
         return adata.obs.copy()
     finally:
         adata.file.close()
-
-
-def _check_file(path: PathLike, *, what: str) -> Path:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{what} file {path} does not exist; check the path")
-    return path
-
-
-@contextmanager
-def _readable(path: Path, *, what: str, fmt: str):
-    """Turn the errors of opening a damaged file (truncated, not HDF5) into one ValueError naming the file."""
-    try:
-        yield
-    except OSError as err:  # h5py: "Unable to synchronously open file (truncated file ...)", "file signature ..."
-        text = str(err)
-        reason = (
-            "it is truncated" if "truncated" in text
-            else "it is not an HDF5 file" if "signature" in text
-            else text.splitlines()[0][:120] if text else type(err).__name__
-        )
-        raise ValueError(
-            f"{what} file {path} cannot be read as {fmt}: {reason}; check the file (copy or download it again)"
-        ) from None
 
 
 def read_competition(
@@ -269,16 +253,20 @@ def read_h5mu(
     """
     path = _check_file(path, what=".h5mu")
     with _quiet_mudata(), _readable(path, what=".h5mu", fmt=".h5mu"):
+        with h5py.File(path, "r") as f:
+            check_is_mudata(f, path, what=".h5mu")
         source = md.read_h5mu(path)
     available = list(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
-    if "feature_types" in rna_ad.var and detect_kind(rna_ad, name=rna) != "GEX":
+    rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
+        (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
+        fix=", or pass other_kind='ATAC' or 'ADT'")
+    if rna_kind != "GEX":
         raise ValueError(
-            f"modality {rna!r} holds {detect_kind(rna_ad, name=rna)} features, not RNA; pass rna=<name of the RNA "
-            f"modality> (available: {available})"
+            f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> (available: "
+            f"{available})"
         )
-    kind = normalize_kind(other_kind) if other_kind is not None else detect_kind(other_ad, name=other)
     if kind == "GEX":
         raise ValueError(
             f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "PYTHON_FIXES"]
 
 _CHUNK = 1 << 22
-_RAW_HINT = "jae needs raw counts; pass layer='counts' or the raw matrix (layer='raw' reads an AnnData's .raw)"
+#: Right whichever layer was read: the default 'counts' may hold normalised values too (stored after normalising).
+_RAW_HINT = ("jae needs raw counts: pass layer=... naming where they are (the default layer='counts'; layer=None for "
+             ".X; layer='raw' for an AnnData's .raw)")
 
 
 def _values(X) -> np.ndarray:
@@ -177,11 +180,14 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
 
     ``reference``: a boolean mask or the name of a boolean ``obs`` column; None takes the labelled cells (``labels``,
     NaN for query cells, from the column ``cell_type_key``), or every cell when there are no labels. Raises when the
-    mask is misshapen, a reference cell has no label, or fewer than 2 cells remain; ``fixes`` as for
+    mask is misshapen or not boolean, a reference cell has no label, a label is the text of a missing value ('nan'),
+    or fewer than 2 cells remain; ``fixes`` as for
     :func:`check_fit_annotations`.
     """
     fix = {**PYTHON_FIXES, **(fixes or {})}
     n = len(obs)
+    if labels is not None:
+        _check_missing_as_text(labels, cell_type_key)
     if reference is not None:
         if isinstance(reference, str):
             if reference not in obs.columns:
@@ -189,7 +195,7 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
                     f"no reference column {reference!r} in obs (columns: {_columns(obs)}); pass {fix['reference']}"
                 )
             reference = obs[reference]
-        ref = np.asarray(reference, dtype=bool)
+        ref = _as_mask(reference)
         if ref.shape != (n,):
             raise ValueError(f"reference mask has shape {ref.shape}, expected ({n},): one entry per cell")
         if labels is not None and labels[ref].isna().any():
@@ -216,3 +222,37 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
                 f"of other types too, or use {fix['unsupervised']}"
             )
     return ref
+
+
+#: Label texts that mean "no label": what ``.astype(str)`` makes of NaN / None / pd.NA, and an empty string.
+_MISSING_TEXT = ("nan", "none", "<na>", "")
+
+
+def _check_missing_as_text(labels, cell_type_key) -> None:
+    """Refuse cell-type labels that spell a missing value ('nan' after ``.astype(str)``): they would be learnt as a
+    cell type of their own, and those cells not treated as the unlabelled query."""
+    present = labels[labels.notna()]
+    text = pd.Series(present.astype(str).str.strip().str.lower().to_numpy())
+    missing = text.isin(_MISSING_TEXT).to_numpy()
+    if missing.any():
+        found = sorted({repr(str(v)) for v in present[missing]})
+        raise ValueError(
+            f"{int(missing.sum())} cells have the cell-type label {', '.join(found)} in {cell_type_key!r}, the text of "
+            "a missing value (e.g. after .astype(str)), which would be learnt as a cell type; make them real missing "
+            f"values so they are fitted as unlabelled query cells: obs[{cell_type_key!r}] = obs[{cell_type_key!r}]"
+            ".replace(['nan', ''], np.nan)"
+        )
+
+
+def _as_mask(reference) -> np.ndarray:
+    """``reference`` as a boolean array; refuses text or other non-0/1 values, which ``bool`` would read as True."""
+    values = np.asarray(reference)
+    if values.dtype == bool:
+        return values
+    if np.issubdtype(values.dtype, np.number) and np.isin(values, (0, 1)).all():
+        return values.astype(bool)
+    shown = ", ".join(repr(v) for v in pd.unique(values.ravel())[:3])
+    raise ValueError(
+        f"the reference mask holds {shown}, not True / False: give booleans, e.g. reference=obs['is_ref'] == 'True' "
+        "for a column of text"
+    )

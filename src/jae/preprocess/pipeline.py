@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.chunked import read_ahead
-from ..io.features import feature_indexer
+from ..io.features import feature_indexer, unique_features
 from .normalize import clr, log_normalize
 from .svd import SVDBasis
 
@@ -319,6 +319,8 @@ def preprocess(
 
     sources = _as_sources(counts)
     names = tuple(names or kinds)
+    for features, name in zip(var_names, names):  # before any pass: a fitted model matches features by name
+        unique_features(features, f"modality {name!r}")
     n_cells = sources[0].shape[0]
     scorer, phase_nan = None, None
     if organism is not None and "GEX" in kinds:

@@ -117,6 +117,7 @@ def run_demo(
     from ..config import JAEConfig
     from ..datasets import simulate
     from ..io import write_atomic, write_embedding_h5ad
+    from ..io.outputs import check_outputs
     from ..joint import JAE
     from ..report import write_report
 
@@ -128,8 +129,7 @@ def run_demo(
         raise FileExistsError(f"{out} already holds demo output; pass overwrite=True or choose another out")
     if out.exists() and not out.is_dir():
         raise ValueError(f"out {out} exists and is not a folder; choose a folder path for out")
-    if not out.resolve().parent.is_dir():
-        raise FileNotFoundError(f"the folder {out.resolve().parent} of out {out} does not exist; create it first")
+    check_outputs([("out", out)], inputs=(), overwrite=True, folders=("out",))  # its folder exists, is writable
     mdata = simulate(n_cells, kind=kind, seed=seed)
     batches = sorted(mdata.obs["batch"].unique())
     query = (mdata.obs["batch"] == batches[-1]).to_numpy()

@@ -20,6 +20,7 @@ import pandas as pd
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
+from ..mapping import check_batch_key
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
 
@@ -193,6 +194,7 @@ def map_files(
                   models={"out": "model.json"})
     if epochs is not None and epochs < 0:
         raise ValueError(f"epochs must be >= 0, not {epochs}")
+    check_batch_key(batch_key)
     reference, _ = _model_and_path(model, device=device)
     data = inputs.open(memory_budget=memory_budget, what="map")
     if batch_key not in data.obs.columns:

@@ -69,7 +69,8 @@ def predict_files(
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite, folders=("save_model",),
         suffixes={"output": (".h5ad",)},
     )
-    train_source, train_target, test_source = (read_h5ad(p, what=n) for p, n in zip(inputs, names))
+    one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
+    train_source, train_target, test_source = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs, names))
     model = ModalityPredictor(method, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)

@@ -1,0 +1,59 @@
+"""The input files themselves, before their contents: present, readable HDF5 (not truncated, not text), and the
+kind of file the option expects (an ``.h5ad`` is no ``.h5mu`` and the other way round), each refused in one line
+naming the file and the fix."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import h5py
+
+__all__ = ["check_not_mudata", "check_is_mudata"]
+
+PathLike = str | os.PathLike
+
+
+def check_not_mudata(f: h5py.File, path: Path, *, what: str, fix: str | None = None) -> None:
+    """Refuse a MuData file (``.h5mu``) opened where an ``.h5ad`` is read, naming its modalities and ``fix`` (by
+    default: pass it as an ``.h5mu`` input, or save a modality as ``.h5ad``)."""
+    if f.attrs.get("encoding-type") != "MuData" and "mod" not in f:
+        return
+    mods = list(f["mod"]) if "mod" in f else []
+    save = f"save each modality as an .h5ad first (mdata.mod[{(mods or ['rna'])[0]!r}].write_h5ad(...))"
+    fix = (fix or "pass it as h5mu=FILE, or {save}").replace("{save}", save)
+    raise ValueError(f"{what} file {path} is a MuData file (modalities {mods}), not an .h5ad; {fix}")
+
+
+def check_is_mudata(f: h5py.File, path: Path, *, what: str) -> None:
+    """Refuse an ``.h5ad`` (or other HDF5 file) opened where an ``.h5mu`` is read, naming the readers of ``.h5ad``."""
+    if "mod" not in f:
+        raise ValueError(
+            f"{what} file {path} is not a MuData file (no 'mod' group); read .h5ad files with "
+            "jae.read_competition(mod1, mod2), one per modality, or jae.io.read_paired_h5ad(path), one holding both"
+        )
+
+
+def _check_file(path: PathLike, *, what: str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} file {path} does not exist; check the path")
+    return path
+
+
+@contextmanager
+def _readable(path: Path, *, what: str, fmt: str):
+    """Turn the errors of opening a damaged file (truncated, not HDF5) into one ValueError naming the file."""
+    try:
+        yield
+    except OSError as err:  # h5py: "Unable to synchronously open file (truncated file ...)", "file signature ..."
+        text = str(err)
+        reason = (
+            "it is truncated" if "truncated" in text
+            else "it is not an HDF5 file" if "signature" in text
+            else text.splitlines()[0][:120] if text else type(err).__name__
+        )
+        raise ValueError(
+            f"{what} file {path} cannot be read as {fmt}: {reason}; check the file (copy or download it again)"
+        ) from None
