@@ -112,6 +112,22 @@ def test_embed_files_writes_the_embedding_and_labels(data, tmp_path):
     assert written.uns["jae"]["obsm_key"] == "X_jae" and "X_jae" not in md.read_h5mu(files.h5mu).obsm
 
 
+def test_predicted_labels_are_categoricals_over_the_models_types(data, tmp_path):
+    """scanpy users colour by obs columns: labels come back (and are stored and written) as a categorical whose
+    categories are every type the model knows, in its order, not as object strings."""
+    model, m = data["fitted"].model, data["mdata"].copy()
+    pred = model.predict_cell_type(m, key_added="jae")
+    for column in (pred["cell_type"], m.obs["jae_cell_type"]):
+        assert isinstance(column.dtype, pd.CategoricalDtype)
+        assert list(column.cat.categories) == model.cell_types
+    assert m.obs["jae_confidence"].dtype == np.float32 and m.obs["jae_unknown"].dtype == bool
+    out = tmp_path / "emb.h5ad"
+    jae.embed_files(data["h5mu"], model, out, finetune_epochs=0, progress_bar=False)
+    written = ad.read_h5ad(out).obs["jae_cell_type"]
+    assert list(written.cat.categories) == model.cell_types
+    np.testing.assert_array_equal(written.astype(str).to_numpy(), pred["cell_type"].astype(str).to_numpy())
+
+
 def test_embed_files_fine_tunes_a_copy_of_a_model_object(data, tmp_path):
     model = data["fitted"].model
     weights = {k: v.clone() for k, v in model.network.state_dict().items()}

@@ -455,7 +455,8 @@ class JAE:
 
         Returns
         -------
-        DataFrame indexed by ``obs_names`` with columns ``'cell_type'``, ``'confidence'`` and ``'unknown'`` (bool).
+        DataFrame indexed by ``obs_names`` with columns ``'cell_type'`` (categorical over :attr:`cell_types`),
+        ``'confidence'`` (float32) and ``'unknown'`` (bool).
         """
         from .labels import predict_cell_type
 

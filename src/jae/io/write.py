@@ -130,7 +130,8 @@ def write_embedding_h5ad(
         raise ValueError("cell names are duplicated; pass unique obs_names")
     if not np.isfinite(embedding).all():
         raise ValueError("embedding has NaN or infinite values; it cannot be written (check the model's training)")
-    columns = {} if obs is None else {str(k): np.asarray(v) for k, v in dict(obs).items()}
+    columns = {} if obs is None else {  # categorical labels keep their categories
+        str(k): v if isinstance(v, pd.Categorical) else np.asarray(v) for k, v in dict(obs).items()}
     for key, values in columns.items():
         if len(values) != len(obs_index):
             raise ValueError(f"obs column {key!r} has {len(values)} values for {len(obs_index)} cells; pass one per cell")

@@ -143,7 +143,7 @@ def run_demo(
     Z = model.embed(mdata)
     mdata.obsm["X_svd_baseline"] = svd_baseline_from(mdata, seed=seed)
     pred = model.predict_cell_type(mdata, embedding=Z)
-    mdata.obs["jae_cell_type"] = pred["cell_type"].to_numpy()
+    mdata.obs["jae_cell_type"] = pred["cell_type"].values
     mdata.obs["jae_confidence"] = pred["confidence"].to_numpy()
     acc = float(np.mean(pred["cell_type"].to_numpy()[query] == mdata.obs["cell_type"].astype(str).to_numpy()[query]))
     table = _scores(mdata, Z, seed=seed)

@@ -284,7 +284,7 @@ def embed_files(
     labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
     imputed = None if impute_out is None else jae_impute(model, data, layer=inputs.layer)
     cells = pd.Index(data.obs_names)
-    columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].to_numpy() for k in LABEL_COLUMNS}
+    columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
     _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
