@@ -182,6 +182,27 @@ def test_evaluate_files_scores_an_embedding_file(data, tmp_path):
         jae.evaluate_files(data["h5mu"], [], tmp_path / "eval2")
 
 
+def test_evaluate_files_overwrite_replaces_the_whole_report(data, tmp_path, monkeypatch):
+    """--overwrite of a report folder leaves no file of the report before it (a UMAP of an embedding no longer
+    scored, an index.html with the old numbers), keeps the user's other files, and a failing run changes nothing."""
+    import jae.report
+
+    emb = jae.embed_files(data["h5mu"], data["model"], tmp_path / "emb.h5ad", finetune_epochs=0).written[0]
+    out = tmp_path / "eval"
+    jae.evaluate_files(data["h5mu"], {"a": emb, "b": emb}, out, umap_max_cells=200, progress_bar=False)
+    assert {"umap_a.png", "umap_b.png", "index.html"} <= {p.name for p in out.iterdir()}
+    (out / "notes.txt").write_text("mine")
+    before = _digests(out.iterdir())
+    monkeypatch.setattr(jae.report, "plot_metric_bars", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        jae.evaluate_files(data["h5mu"], {"c": emb}, out, overwrite=True, umap_max_cells=200, progress_bar=False)
+    assert _digests(out.iterdir()) == before and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    monkeypatch.undo()
+    table = jae.evaluate_files(data["h5mu"], {"c": emb}, out, overwrite=True, report=False, progress_bar=False)
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "metrics.md", "notes.txt"]
+    assert table.attrs["report"] == out / "metrics.md" and list(pd.read_csv(out / "metrics.csv", index_col=0).index) == ["c"]
+
+
 def test_run_demo_writes_every_file_and_summarises(tmp_path):
     result = jae.run_demo(tmp_path / "demo", n_cells=300, max_epochs=2, progress_bar=False)
     assert set(result.files) == {"data", "model", "embedding", "report"}

@@ -18,6 +18,7 @@ from ..io.atomic import atomic_write
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
 __all__ = [
+    "REPORT_FILES",
     "write_report",
     "metrics_table",
     "diagnostics_table",
@@ -31,6 +32,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: The files a report folder holds (glob patterns): what a replaced report removes of the one before.
+REPORT_FILES: tuple[str, ...] = (
+    "index.html", "metrics.csv", "metrics.md", "metrics.png", "diagnostics.csv", "umap_*.png",
+)
 
 
 def _slug(name: str) -> str:
