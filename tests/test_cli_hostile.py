@@ -289,6 +289,10 @@ def h5ad_holding_one_modality(files, work):
     return ["fit", "--h5ad", files["mod1"], "--out", "model"]  # the RNA alone: no feature types, no obsm proteins
 
 
+def embed_with_negative_finetune_epochs(files, work):
+    return _embed(files, files["model"], "--finetune-epochs", "-1")  # was read as 0: embedded without fine-tuning
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -301,6 +305,7 @@ CASES = {
     embed_labels_onto_an_input: ["--labels-out", "is an input file"],
     embed_labels_over_existing_csv: ["--labels-out", "exists", "--overwrite"],
     embed_into_missing_folder: ["--out", "does not exist"],
+    embed_with_negative_finetune_epochs: ["--finetune-epochs", ">= 0", "-1"],
     predict_over_existing_output: ["--output", "exists", "--overwrite"],
     predict_into_missing_folder: ["--output", "does not exist"],
     evaluate_over_earlier_report: ["--out", "exists", "--overwrite"],

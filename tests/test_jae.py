@@ -56,6 +56,11 @@ def test_same_seed_same_embedding_and_global_rng_untouched(mdata):
     assert not np.allclose(a, c)
 
 
+def test_finetune_refuses_negative_epochs(fitted, mdata):
+    with pytest.raises(ValueError, match="epochs must be >= 0"):  # was silently no fine-tuning at all
+        fitted.finetune(mdata, epochs=-1, progress_bar=False)
+
+
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
     path = fitted.save(tmp_path / "model")
     desc = json.loads((path / "model.json").read_text())

@@ -340,7 +340,9 @@ class JAE:
         """
         self._require_fitted()
         epochs = self.config.finetune_epochs(self.second_kind) if epochs is None else int(epochs)
-        if epochs <= 0 or len(X) < 2:
+        if epochs < 0:
+            raise ValueError(f"epochs must be >= 0 (0 skips fine-tuning), not {epochs}")
+        if epochs == 0 or len(X) < 2:
             return self
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")

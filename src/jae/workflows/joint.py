@@ -267,6 +267,8 @@ def embed_files(
     if out.suffix == ".h5mu" and inputs.h5mu is None:
         raise ValueError(
             "out *.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out *.h5ad")
+    if finetune_epochs is not None and finetune_epochs < 0:
+        raise ValueError(f"finetune_epochs must be >= 0 (0 skips fine-tuning), not {finetune_epochs}")
     model, folder = _model_and_path(model, device=device)
     if labels_out is not None and not model.layout.n_cell_type:
         raise ValueError(
