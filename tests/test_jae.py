@@ -85,6 +85,21 @@ def test_load_rejects_other_format_versions(fitted, tmp_path):
         JAE.load(tmp_path / "nothing")
 
 
+@pytest.mark.parametrize("edit", [
+    lambda d: d["config"].update(hidden="abc"), lambda d: d.update(seed="s"), lambda d: d.update(history=5),
+    lambda d: d["layout"].update(n_free="x"), lambda d: d.pop("modalities"),
+])
+def test_load_names_the_damaged_description_for_any_bad_value(fitted, tmp_path, edit):
+    """A hand-edited model.json with a value of the wrong type gave "invalid literal for int() with base 10: 's'" or
+    "DataFrame constructor not properly called!": now one line names the file and the fix."""
+    path = fitted.save(tmp_path / "m")
+    desc = json.loads((path / "model.json").read_text())
+    edit(desc)
+    (path / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match=r"model\.json (has a malformed entry|lacks the key).*damaged: copy it again"):
+        JAE.load(path, device="cpu")
+
+
 def test_label_transfer_beats_chance(fitted, mdata):
     pred = fitted.predict_cell_type(mdata)
     assert list(pred.columns) == ["cell_type", "confidence", "unknown"] and pred.index.equals(mdata.obs_names)
