@@ -110,6 +110,10 @@ def write_report(
         overall = table.loc[name, "overall"] if name in table.index else np.nan
         score = f"overall {overall:.3f}" if np.isfinite(overall) else "overall n/a"
         png = f"umap_{_slug(name)}.png"
+        for i in range(2, len(umaps) + 2):  # names that differ only in other characters ('jae v1', 'jae_v1')
+            if png not in umaps.values():
+                break
+            png = f"umap_{_slug(name)}_{i}.png"
         plot_umaps(coords, cell_type[subset], None if batch is None else batch[subset], out_dir / png,
                    title=f"{name} ({E.shape[1]} dims, {score})", seed=seed, protect=protect)
         umaps[name] = png
