@@ -2,7 +2,9 @@
 
 Every file and folder jae writes (data files, embeddings, model folders, reports, label tables, simulated
 datasets) goes through :func:`atomic_path`, so a reader never sees a half-written result, a failure leaves no
-temporary behind, and an input file is never overwritten.
+temporary behind, and an input file is never overwritten. A set of files sharing a folder with the user's other
+files (an evaluation report) is written whole beside it first and then moved in, replacing the earlier set
+(:func:`atomic_files`).
 """
 
 from __future__ import annotations
