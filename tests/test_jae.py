@@ -210,3 +210,15 @@ def test_embed_records_its_provenance_and_labels_go_to_documented_obs_columns(fi
     assert "jae_cell_type" not in mdata.obs  # predict_cell_type stores nothing by default
     m.write(tmp_path / "m.h5mu")  # the record is writable
     assert md.read_h5mu(tmp_path / "m.h5mu").uns["jae"]["obsm_key"] == "X_jae"
+
+
+def test_each_stored_representation_keeps_its_own_record(fitted, mdata):
+    """model.latent(m, key_added='X_jae_latent') after model.embed(m) replaced uns['jae'], the record of
+    obsm['X_jae'], with the latent's (38 columns listed for a 54-column embedding); as scanpy keeps obsm['X_umap']'s
+    parameters in uns['umap'], each record now sits under its key without 'X_'."""
+    m = mdata.copy()
+    fitted.embed(m)
+    fitted.latent(m, key_added="X_jae_latent")
+    assert m.uns["jae"]["obsm_key"] == "X_jae" and len(m.uns["jae"]["columns"]) == m.obsm["X_jae"].shape[1]
+    assert m.uns["jae_latent"]["obsm_key"] == "X_jae_latent"
+    assert len(m.uns["jae_latent"]["columns"]) == m.obsm["X_jae_latent"].shape[1]

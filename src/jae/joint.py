@@ -23,6 +23,7 @@ from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import infer_organism
+from .provenance import uns_key
 from .train import Stage, resolve_device, split_validation, train_network
 
 __all__ = ["JAE"]
@@ -365,7 +366,7 @@ class JAE:
         Returns
         -------
         ``(n_cells, len(self.column_names))`` float32 array aligned to the data's ``obs_names``; also stored in
-        ``data.obsm[key_added]`` (with ``data.uns['jae']``, its provenance) unless ``key_added`` is None.
+        ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``) unless ``key_added`` is None.
         """
         X, cells = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=self._adapter_batches(data, cells))
@@ -394,11 +395,11 @@ class JAE:
         if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
             data.obsm[key_added] = Z
             if hasattr(data, "uns"):
-                data.uns["jae"] = self.provenance(key_added, columns=columns)
+                data.uns[uns_key(key_added)] = self.provenance(key_added, columns=columns)
         return Z
 
     def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
-        """What made an embedding, as :meth:`embed` records it in ``data.uns['jae']`` (see :func:`jae.provenance.record`)."""
+        """What made an embedding, as :meth:`embed` records it in ``data.uns`` (see :func:`jae.provenance.record`)."""
         from .provenance import record
 
         return record(self, key_added, columns=columns)
