@@ -203,6 +203,16 @@ def evaluate_over_earlier_report(files, work):
             "--baseline", "--out", "report"]
 
 
+def evaluate_two_predictions_of_one_name(files, work):  # the first was silently dropped
+    return ["evaluate", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--prediction", f"jae={files['mod1']}", "--prediction", f"jae={files['mod2']}", "--out", "report"]
+
+
+def evaluate_prediction_named_as_the_baseline(files, work):  # it was silently replaced by the baseline
+    return ["evaluate", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--prediction", f"svd_baseline={files['mod1']}", "--baseline", "--out", "report"]
+
+
 def fit_out_is_an_input(files, work):
     return _fit(files)[:-1] + [files["solution"]]
 
@@ -309,6 +319,8 @@ CASES = {
     predict_over_existing_output: ["--output", "exists", "--overwrite"],
     predict_into_missing_folder: ["--output", "does not exist"],
     evaluate_over_earlier_report: ["--out", "exists", "--overwrite"],
+    evaluate_two_predictions_of_one_name: ["'jae'", "--prediction", "NAME=FILE"],
+    evaluate_prediction_named_as_the_baseline: ["'svd_baseline'", "--prediction NAME=FILE"],
     fit_out_is_an_input: ["--out", "is an input file"],
     tenx_supervised: ["Cell Ranger", "--mode unsupervised", "--annotations"],
     tenx_no_batch_column: ["'batch'", "--batch-key none"],

@@ -227,6 +227,9 @@ def evaluate(
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array}, and/or baseline=True")
+    if baseline and "svd_baseline" in items:  # it would be replaced by the baseline
+        raise ValueError("an embedding is named 'svd_baseline', the name of the SVD baseline's row; rename it "
+                         "(CLI: --prediction NAME=FILE)")
     resolve_knn(knn, 0)  # a bad value fails before any reading
     if isinstance(data, ad.AnnData):  # one AnnData holding both modalities
         from .io.single import to_mudata
