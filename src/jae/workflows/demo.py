@@ -150,7 +150,7 @@ def run_demo(
     model.save(files["model"], overwrite=overwrite)
     write_atomic(mdata, files["data"], overwrite=overwrite)
     write_embedding_h5ad(Z, mdata.obs_names, files["embedding"], dataset_id="jae_demo", method_id="jae",
-                         overwrite=overwrite)
+                         var_names=model.column_names, overwrite=overwrite)
     index = write_report(
         table, {"jae": Z, "svd_baseline": mdata.obsm["X_svd_baseline"]}, files["report"],
         cell_type=mdata.obs["cell_type"], batch=mdata.obs["batch"], title="jae demo: jae vs the SVD baseline",

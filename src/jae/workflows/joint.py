@@ -312,7 +312,7 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
     protect = inputs.paths
     if out.suffix == ".h5ad":
         write_embedding_h5ad(Z, cells, out, dataset_id=dataset_id, method_id=method_id, protect=protect,
-                             obs=columns, overwrite=overwrite)
+                             obs=columns, overwrite=overwrite, var_names=model.column_names)
         return
     source = _read_untouched(inputs.h5mu)  # the copy written is the file as the user gave it
     order = cells.get_indexer(source.obs_names)
