@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import subprocess
+import sys
 
 import anndata as ad
 import numpy as np
@@ -101,3 +104,19 @@ def test_python_dash_m_runs_the_cli(module):
     out = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "jae" in out.stdout + out.stderr
+
+
+def test_verbose_shows_jaes_debug_messages_not_every_librarys(tmp_path):
+    """'jae -v evaluate ...' printed ~10,700 lines, 99% numba and matplotlib debug output, burying jae's own."""
+    code = (
+        "import logging, sys\n"
+        "from jae.cli import main\n"
+        f"assert main(['-v', 'simulate', {str(tmp_path / 'sim')!r}, '--n-cells', '50', '--preset', 'none']) == 0\n"
+        "import matplotlib.pyplot\n"
+        "print(logging.getLogger('jae.io').getEffectiveLevel(), logging.getLogger('numba.core').getEffectiveLevel(),"
+        " logging.getLogger('matplotlib.font_manager').getEffectiveLevel())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    jae_level, numba_level, mpl_level = map(int, out.stdout.split()[-3:])
+    assert jae_level == logging.DEBUG and numba_level > logging.DEBUG and mpl_level > logging.DEBUG
+    assert "DEBUG matplotlib" not in out.stderr and "DEBUG numba" not in out.stderr

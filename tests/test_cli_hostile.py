@@ -203,6 +203,16 @@ def evaluate_over_earlier_report(files, work):
             "--baseline", "--out", "report"]
 
 
+def evaluate_two_predictions_of_one_name(files, work):  # the first was silently dropped
+    return ["evaluate", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--prediction", f"jae={files['mod1']}", "--prediction", f"jae={files['mod2']}", "--out", "report"]
+
+
+def evaluate_prediction_named_as_the_baseline(files, work):  # it was silently replaced by the baseline
+    return ["evaluate", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--prediction", f"svd_baseline={files['mod1']}", "--baseline", "--out", "report"]
+
+
 def fit_out_is_an_input(files, work):
     return _fit(files)[:-1] + [files["solution"]]
 
@@ -368,6 +378,10 @@ def map_without_batches(files, work):  # fit's "all cells one batch" does not ap
             "--out", "mapped"]
 
 
+def embed_with_negative_finetune_epochs(files, work):
+    return _embed(files, files["model"], "--finetune-epochs", "-1")  # was read as 0: embedded without fine-tuning
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
@@ -380,9 +394,12 @@ CASES = {
     embed_labels_onto_an_input: ["--labels-out", "is an input file"],
     embed_labels_over_existing_csv: ["--labels-out", "exists", "--overwrite"],
     embed_into_missing_folder: ["--out", "does not exist"],
+    embed_with_negative_finetune_epochs: ["--finetune-epochs", ">= 0", "-1"],
     predict_over_existing_output: ["--output", "exists", "--overwrite"],
     predict_into_missing_folder: ["--output", "does not exist"],
     evaluate_over_earlier_report: ["--out", "exists", "--overwrite"],
+    evaluate_two_predictions_of_one_name: ["'jae'", "--prediction", "NAME=FILE"],
+    evaluate_prediction_named_as_the_baseline: ["'svd_baseline'", "--prediction NAME=FILE"],
     fit_out_is_an_input: ["--out", "is an input file"],
     tenx_supervised: ["Cell Ranger", "--mode unsupervised", "--annotations"],
     tenx_no_batch_column: ["'batch'", "--batch-key none"],

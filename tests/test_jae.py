@@ -56,6 +56,11 @@ def test_same_seed_same_embedding_and_global_rng_untouched(mdata):
     assert not np.allclose(a, c)
 
 
+def test_finetune_refuses_negative_epochs(fitted, mdata):
+    with pytest.raises(ValueError, match="epochs must be >= 0"):  # was silently no fine-tuning at all
+        fitted.finetune(mdata, epochs=-1, progress_bar=False)
+
+
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
     path = fitted.save(tmp_path / "model")
     desc = json.loads((path / "model.json").read_text())
@@ -78,6 +83,21 @@ def test_load_rejects_other_format_versions(fitted, tmp_path):
         JAE.load(path)
     with pytest.raises(FileNotFoundError, match="not a jae model folder"):
         JAE.load(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d["config"].update(hidden="abc"), lambda d: d.update(seed="s"), lambda d: d.update(history=5),
+    lambda d: d["layout"].update(n_free="x"), lambda d: d.pop("modalities"),
+])
+def test_load_names_the_damaged_description_for_any_bad_value(fitted, tmp_path, edit):
+    """A hand-edited model.json with a value of the wrong type gave "invalid literal for int() with base 10: 's'" or
+    "DataFrame constructor not properly called!": now one line names the file and the fix."""
+    path = fitted.save(tmp_path / "m")
+    desc = json.loads((path / "model.json").read_text())
+    edit(desc)
+    (path / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match=r"model\.json (has a malformed entry|lacks the key).*damaged: copy it again"):
+        JAE.load(path, device="cpu")
 
 
 def test_label_transfer_beats_chance(fitted, mdata):
@@ -217,3 +237,15 @@ def test_embed_records_its_provenance_and_labels_go_to_documented_obs_columns(fi
     assert "jae_cell_type" not in mdata.obs  # predict_cell_type stores nothing by default
     m.write(tmp_path / "m.h5mu")  # the record is writable
     assert md.read_h5mu(tmp_path / "m.h5mu").uns["jae"]["obsm_key"] == "X_jae"
+
+
+def test_each_stored_representation_keeps_its_own_record(fitted, mdata):
+    """model.latent(m, key_added='X_jae_latent') after model.embed(m) replaced uns['jae'], the record of
+    obsm['X_jae'], with the latent's (38 columns listed for a 54-column embedding); as scanpy keeps obsm['X_umap']'s
+    parameters in uns['umap'], each record now sits under its key without 'X_'."""
+    m = mdata.copy()
+    fitted.embed(m)
+    fitted.latent(m, key_added="X_jae_latent")
+    assert m.uns["jae"]["obsm_key"] == "X_jae" and len(m.uns["jae"]["columns"]) == m.obsm["X_jae"].shape[1]
+    assert m.uns["jae_latent"]["obsm_key"] == "X_jae_latent"
+    assert len(m.uns["jae_latent"]["columns"]) == m.obsm["X_jae_latent"].shape[1]

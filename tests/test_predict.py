@@ -241,6 +241,20 @@ def test_load_rejects_another_format_version(cite, tmp_path):
         ModalityPredictor.load(tmp_path / "m")
 
 
+def test_load_names_the_damaged_description(cite, tmp_path):
+    import json
+
+    train_src, train_tgt, _, _ = cite
+    ModalityPredictor("mean").fit(train_src, train_tgt).save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    for edit, match in ((lambda d: d.pop("method"), "lacks the key 'method'"), (lambda d: d.update(seed="s"), "has a malformed entry")):
+        bad = dict(meta)
+        edit(bad)
+        (tmp_path / "m" / "model.json").write_text(json.dumps(bad))
+        with pytest.raises(ValueError, match=rf"model\.json {match}.*damaged"):  # was KeyError 'method', int('s')
+            ModalityPredictor.load(tmp_path / "m")
+
+
 def test_predictor_and_joint_model_share_the_model_format_and_name_the_right_loader(cite, tmp_path):
     from jae import JAE
 

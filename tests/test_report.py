@@ -68,6 +68,19 @@ def test_write_report_files_and_pictures(tmp_path):
                      protect=[tmp_path / "rep" / "metrics.csv"])
 
 
+def test_embeddings_whose_names_share_a_file_name_get_one_umap_each(tmp_path):
+    """'jae v1' and 'jae_v1' both made umap_jae_v1.png: the second overwrote the first, and the report showed the
+    second embedding's UMAP under both names."""
+    embs, types, batch = _blobs()
+    embs = {"jae v1": embs["good"], "jae_v1": embs["noisy"]}
+    table = metrics_table({n: evaluate_embedding(E, cell_type=types, batch=batch, progress_bar=False)
+                           for n, E in embs.items()})
+    index = write_report(table, embs, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False)
+    images = re.findall(r'<img src="(umap_[^"]+)"', index.read_text())
+    assert images == ["umap_jae_v1.png", "umap_jae_v1_2.png"]
+    assert all((tmp_path / "rep" / png).is_file() for png in images)
+
+
 def test_report_shows_the_diagnostics_table(tmp_path):
     embs, types, batch = _blobs()
     mixed = embs["good"].copy()

@@ -101,6 +101,8 @@ def test_embed_files_writes_the_embedding_and_labels(data, tmp_path):
     np.testing.assert_array_equal(emb.X, expected)
     assert emb.uns["method_id"] == "mine" and emb.uns["dataset_id"] == "jae_simulated_multiome_seed2"
     assert list(emb.obs.columns) == ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    # the columns are named as the model names them (were '0', '1', ...: which part is the cell types?)
+    assert list(emb.var_names) == JAE.load(model_dir).column_names and emb.var_names[0].startswith("cell_type:")
     labels = pd.read_csv(labels_out, index_col=0)
     assert list(labels.columns) == ["cell_type", "confidence", "unknown"]
     assert (labels["cell_type"].to_numpy() == result.labels["cell_type"].to_numpy()).all()
@@ -110,6 +112,22 @@ def test_embed_files_writes_the_embedding_and_labels(data, tmp_path):
     written = md.read_h5mu(copy.written[0])
     np.testing.assert_array_equal(written.obsm["X_jae"], expected)
     assert written.uns["jae"]["obsm_key"] == "X_jae" and "X_jae" not in md.read_h5mu(files.h5mu).obsm
+
+
+def test_predicted_labels_are_categoricals_over_the_models_types(data, tmp_path):
+    """scanpy users colour by obs columns: labels come back (and are stored and written) as a categorical whose
+    categories are every type the model knows, in its order, not as object strings."""
+    model, m = data["fitted"].model, data["mdata"].copy()
+    pred = model.predict_cell_type(m, key_added="jae")
+    for column in (pred["cell_type"], m.obs["jae_cell_type"]):
+        assert isinstance(column.dtype, pd.CategoricalDtype)
+        assert list(column.cat.categories) == model.cell_types
+    assert m.obs["jae_confidence"].dtype == np.float32 and m.obs["jae_unknown"].dtype == bool
+    out = tmp_path / "emb.h5ad"
+    jae.embed_files(data["h5mu"], model, out, finetune_epochs=0, progress_bar=False)
+    written = ad.read_h5ad(out).obs["jae_cell_type"]
+    assert list(written.cat.categories) == model.cell_types
+    np.testing.assert_array_equal(written.astype(str).to_numpy(), pred["cell_type"].astype(str).to_numpy())
 
 
 def test_embed_files_fine_tunes_a_copy_of_a_model_object(data, tmp_path):
@@ -164,6 +182,27 @@ def test_evaluate_files_scores_an_embedding_file(data, tmp_path):
         jae.evaluate_files(data["h5mu"], {"jae": emb}, tmp_path / "eval", report=False)
     with pytest.raises(ValueError, match="nothing to evaluate"):
         jae.evaluate_files(data["h5mu"], [], tmp_path / "eval2")
+
+
+def test_evaluate_files_overwrite_replaces_the_whole_report(data, tmp_path, monkeypatch):
+    """--overwrite of a report folder leaves no file of the report before it (a UMAP of an embedding no longer
+    scored, an index.html with the old numbers), keeps the user's other files, and a failing run changes nothing."""
+    import jae.report
+
+    emb = jae.embed_files(data["h5mu"], data["model"], tmp_path / "emb.h5ad", finetune_epochs=0).written[0]
+    out = tmp_path / "eval"
+    jae.evaluate_files(data["h5mu"], {"a": emb, "b": emb}, out, umap_max_cells=200, progress_bar=False)
+    assert {"umap_a.png", "umap_b.png", "index.html"} <= {p.name for p in out.iterdir()}
+    (out / "notes.txt").write_text("mine")
+    before = _digests(out.iterdir())
+    monkeypatch.setattr(jae.report, "plot_metric_bars", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        jae.evaluate_files(data["h5mu"], {"c": emb}, out, overwrite=True, umap_max_cells=200, progress_bar=False)
+    assert _digests(out.iterdir()) == before and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    monkeypatch.undo()
+    table = jae.evaluate_files(data["h5mu"], {"c": emb}, out, overwrite=True, report=False, progress_bar=False)
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "metrics.md", "notes.txt"]
+    assert table.attrs["report"] == out / "metrics.md" and list(pd.read_csv(out / "metrics.csv", index_col=0).index) == ["c"]
 
 
 def test_run_demo_writes_every_file_and_summarises(tmp_path):

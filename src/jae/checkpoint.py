@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -202,15 +203,26 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
     """Rebuild a joint model saved by :func:`save_model`; validates the description and the tensors."""
     path = Path(path)
     d, tensors = read_model_folder(path, kind="jae")
-    try:
+    with damaged_description(path):
         return _build(cls, path, d, tensors, device=device)
+
+
+@contextmanager
+def damaged_description(path: Path):
+    """Errors of rebuilding a model from its folder's description, as one line naming ``model.json`` and the fix
+    (a value of the wrong type would otherwise surface as e.g. "invalid literal for int() with base 10")."""
+    try:
+        yield
     except KeyError as err:
         raise ValueError(
             f"{path / DESCRIPTION} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or "
             "refit the model"
         ) from None
-    except (TypeError, AttributeError) as err:
-        raise ValueError(f"{path / DESCRIPTION} has a malformed entry ({err}); the model folder is damaged") from None
+    except (TypeError, AttributeError, ValueError) as err:
+        if str(path) in str(err):  # jae's own checks name the folder and the fix already
+            raise
+        raise ValueError(f"{path / DESCRIPTION} has a malformed entry ({err}); the model folder is damaged: copy it "
+                         "again or refit the model") from None
 
 
 def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):

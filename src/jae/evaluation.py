@@ -198,8 +198,9 @@ def evaluate(
     seed, device
         Seed of clustering, the baseline's SVD and UMAPs; torch device of the distances (None: CUDA if available).
     report_dir
-        When given, ``metrics.csv`` and ``metrics.md`` are written there (atomically), and with ``report=True`` the
-        UMAPs, bar chart and ``index.html`` too.
+        When given, ``metrics.csv`` and ``metrics.md`` are written there, and with ``report=True`` the UMAPs, bar
+        chart and ``index.html`` too: all of them beside it first, then moved in, replacing every file of an earlier
+        report there (:data:`jae.report.REPORT_FILES`; other files are left alone).
     umap_max_cells
         The report's UMAPs use a seeded subset of at most this many cells.
     protect
@@ -219,13 +220,17 @@ def evaluate(
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import infer_organism, organism_from_uns
-    from .report import metrics_table, write_report, write_table
+    from .io.atomic import atomic_files
+    from .report import REPORT_FILES, metrics_table, write_report, write_table
 
     if isinstance(embeddings, (str, bytes)):
         raise TypeError("embeddings must be a list of obsm keys or a {name: array, key or path} mapping, not a string")
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array}, and/or baseline=True")
+    if baseline and "svd_baseline" in items:  # it would be replaced by the baseline
+        raise ValueError("an embedding is named 'svd_baseline', the name of the SVD baseline's row; rename it "
+                         "(CLI: --prediction NAME=FILE)")
     resolve_knn(knn, 0)  # a bad value fails before any reading
     if isinstance(data, ad.AnnData):  # one AnnData holding both modalities
         from .io.single import to_mudata
@@ -311,13 +316,15 @@ def evaluate(
         f"{'no' if batch is None else len(pd.unique(batch_l))} batches, "
         f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}."
     )
-    if report_dir is not None:
-        if report:
-            table.attrs["report"] = write_report(
-                table, {k: v[labelled] for k, v in arrays.items()}, report_dir, cell_type=cell_type_l, batch=batch_l,
-                title="jae evaluation", description=table.attrs["description"], max_cells=umap_max_cells,
-                seed=seed, device=device, protect=protect, progress_bar=progress_bar,
-            )
-        else:
-            table.attrs["report"] = write_table(table, Path(report_dir), protect=protect)[1]
+    if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
+        with atomic_files(report_dir, REPORT_FILES, protect=protect) as staging:
+            if report:
+                written = write_report(
+                    table, {k: v[labelled] for k, v in arrays.items()}, staging, cell_type=cell_type_l,
+                    batch=batch_l, title="jae evaluation", description=table.attrs["description"],
+                    max_cells=umap_max_cells, seed=seed, device=device, protect=protect, progress_bar=progress_bar,
+                )
+            else:
+                written = write_table(table, staging, protect=protect)[1]
+        table.attrs["report"] = Path(report_dir) / written.name
     return table

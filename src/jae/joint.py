@@ -23,6 +23,7 @@ from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import infer_organism
+from .provenance import uns_key
 from .train import Stage, resolve_device, split_validation, train_network
 
 __all__ = ["JAE"]
@@ -340,7 +341,9 @@ class JAE:
         """
         self._require_fitted()
         epochs = self.config.finetune_epochs(self.second_kind) if epochs is None else int(epochs)
-        if epochs <= 0 or len(X) < 2:
+        if epochs < 0:
+            raise ValueError(f"epochs must be >= 0 (0 skips fine-tuning), not {epochs}")
+        if epochs == 0 or len(X) < 2:
             return self
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
@@ -363,7 +366,7 @@ class JAE:
         Returns
         -------
         ``(n_cells, len(self.column_names))`` float32 array aligned to the data's ``obs_names``; also stored in
-        ``data.obsm[key_added]`` (with ``data.uns['jae']``, its provenance) unless ``key_added`` is None.
+        ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``) unless ``key_added`` is None.
         """
         X, cells = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=self._adapter_batches(data, cells))
@@ -392,11 +395,11 @@ class JAE:
         if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
             data.obsm[key_added] = Z
             if hasattr(data, "uns"):
-                data.uns["jae"] = self.provenance(key_added, columns=columns)
+                data.uns[uns_key(key_added)] = self.provenance(key_added, columns=columns)
         return Z
 
     def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
-        """What made an embedding, as :meth:`embed` records it in ``data.uns['jae']`` (see :func:`jae.provenance.record`)."""
+        """What made an embedding, as :meth:`embed` records it in ``data.uns`` (see :func:`jae.provenance.record`)."""
         from .provenance import record
 
         return record(self, key_added, columns=columns)
@@ -455,7 +458,8 @@ class JAE:
 
         Returns
         -------
-        DataFrame indexed by ``obs_names`` with columns ``'cell_type'``, ``'confidence'`` and ``'unknown'`` (bool).
+        DataFrame indexed by ``obs_names`` with columns ``'cell_type'`` (categorical over :attr:`cell_types`),
+        ``'confidence'`` (float32) and ``'unknown'`` (bool).
         """
         from .labels import predict_cell_type
 

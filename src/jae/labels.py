@@ -247,9 +247,10 @@ def predict_cell_type(
     names = getattr(data, "obs_names", None)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
     labels = pd.DataFrame(
-        {"cell_type": np.asarray(model.cell_types)[best], "confidence": confidence, "unknown": unknown}, index=index
+        {"cell_type": pd.Categorical.from_codes(best, categories=pd.Index(model.cell_types)),  # every known type,
+         "confidence": confidence, "unknown": unknown}, index=index,  # in the model's order, as scanpy keeps labels
     )
     if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
         for column, values in labels.items():
-            data.obs[f"{key_added}_{column}"] = values.to_numpy()
+            data.obs[f"{key_added}_{column}"] = values.values
     return labels

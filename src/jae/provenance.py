@@ -1,9 +1,10 @@
-"""The record of what made an embedding, stored beside it in ``data.uns['jae']`` (as scanpy records
-``uns[key]['params']``)."""
+"""The record of what made an embedding, stored beside it in ``data.uns``: under ``key_added`` without its ``X_``
+(``uns['jae']`` for ``obsm['X_jae']``), as scanpy keeps ``obsm['X_umap']``'s parameters in ``uns['umap']``, so
+each stored embedding keeps its own record."""
 
 from __future__ import annotations
 
-__all__ = ["record"]
+__all__ = ["record", "uns_key"]
 
 
 def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
@@ -27,3 +28,9 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
         "organism": str(model.organism or "unknown"),
         "params": model.config.to_dict(),
     }
+
+
+def uns_key(key_added: str) -> str:
+    """The ``uns`` key of the record of ``obsm[key_added]``: ``'X_jae'`` -> ``'jae'``, ``'X_jae_2'`` -> ``'jae_2'``."""
+    key = str(key_added)
+    return key[2:] if key.startswith("X_") and len(key) > 2 else key

@@ -37,8 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb is None:
         parser.print_help()
         return 2
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    level = logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    # --verbose: jae's debug messages, not those of every library it imports (numba, matplotlib: ~10,000 lines)
+    logging.getLogger("jae").setLevel(logging.DEBUG if args.verbose else level)
     from ._messages import cli_message
 
     try:

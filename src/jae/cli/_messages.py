@@ -22,7 +22,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^out \*\.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out \*\.h5ad",
      "--out *.h5mu writes a copy of an --h5mu input; with --mod1/--mod2, --10x or --h5ad use --out *.h5ad"),
     (r"\bpass labels_out=None", "drop --labels-out"),
-    (r"^(out|labels_out|output|save_model|epochs) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
+    (r"^(out|labels_out|output|save_model|epochs|finetune_epochs) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
     (r"\b(another|for|of|as) (out|labels_out|output|save_model)\b(?! path)",
      lambda m: f"{m.group(1)} --{m.group(2).replace('_', '-')}"),
     (r"\blabels_out\b", "--labels-out"),

@@ -61,8 +61,13 @@ def run(args: argparse.Namespace) -> int:
 
     if not (args.obsm or args.prediction or args.baseline):
         raise ValueError("nothing to evaluate: give --obsm KEY, --prediction FILE and/or --baseline")
-    embeddings = {key: key for key in args.obsm}
-    embeddings.update({name or str(path): path for name, path in map(_prediction_arg, args.prediction)})
+    pairs = [(key, key) for key in args.obsm] + [(name or str(path), path) for name, path in
+                                                 map(_prediction_arg, args.prediction)]
+    names = [name for name, _ in pairs]
+    twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if twice:  # a dict would keep only the last of them
+        raise ValueError(f"two embeddings are named {twice[0]!r}; give each --prediction its own NAME=FILE")
+    embeddings = dict(pairs)
     table = evaluate_files(
         input_files(args), embeddings, args.out, baseline=args.baseline, cell_type_key=args.cell_type_key,
         batch_key=args.batch_key, pseudotime_keys=args.pseudotime_key, organism=args.organism, seed=args.seed,

@@ -2,7 +2,9 @@
 
 Every file and folder jae writes (data files, embeddings, model folders, reports, label tables, simulated
 datasets) goes through :func:`atomic_path`, so a reader never sees a half-written result, a failure leaves no
-temporary behind, and an input file is never overwritten.
+temporary behind, and an input file is never overwritten. A set of files sharing a folder with the user's other
+files (an evaluation report) is written whole beside it first and then moved in, replacing the earlier set
+(:func:`atomic_files`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write", "check_not_input"]
+__all__ = ["atomic_files", "atomic_path", "atomic_write", "check_not_input"]
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -107,3 +109,38 @@ def atomic_write(
     with atomic_path(path, protect=protect, overwrite=overwrite) as tmp:
         write(tmp)
     return path
+
+
+@contextmanager
+def atomic_files(
+    folder: str | os.PathLike, owned: Iterable[str], *, protect: Iterable[str | os.PathLike] = ()
+) -> Iterator[Path]:
+    """Yield a hidden staging folder beside ``folder``; when the block ends without error, the files written there
+    replace the earlier set in ``folder``.
+
+    The earlier set is every file of ``folder`` matching one of the glob patterns ``owned`` (e.g. a report's
+    ``umap_*.png``): those the new set lacks are removed, so a replaced result never keeps files of the one before;
+    other files of ``folder`` are left alone. On any error ``folder`` is left as it was and the staging folder is
+    removed. In a data-parallel run only process 0 moves its files into place.
+    """
+    from ..train.distributed import is_writer
+
+    folder = Path(folder)
+    protect = list(protect)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
+    staging.mkdir()
+    try:
+        yield staging
+        if is_writer():
+            new = sorted(p.name for p in staging.iterdir() if p.is_file())
+            stale = sorted({p for pattern in owned for p in folder.glob(pattern) if p.is_file() and p.name not in new})
+            for path in [folder / name for name in new] + stale:
+                check_not_input(path, protect)
+            folder.mkdir(exist_ok=True)
+            for path in stale:
+                path.unlink()
+            for name in new:
+                os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

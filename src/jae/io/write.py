@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import anndata as ad
@@ -83,6 +83,7 @@ def write_embedding_h5ad(
     protect: Iterable[str | os.PathLike] = (),
     obs: dict | pd.DataFrame | None = None,
     overwrite: bool = True,
+    var_names: Sequence[str] | None = None,
 ) -> Path:
     """Write a joint embedding in the NeurIPS 2021 competition's output format.
 
@@ -105,6 +106,9 @@ def write_embedding_h5ad(
         predicted cell type; none by default, as the competition's format.
     overwrite
         Whether an existing file at ``path`` may be replaced.
+    var_names
+        Names of the embedding's columns (e.g. :attr:`jae.JAE.column_names`:
+        ``'cell_type:<name>'``, ``'free:<i>'``, ``'pc:<i>'``); None: ``'0'``, ``'1'``, ...
 
     Returns
     -------
@@ -118,6 +122,7 @@ def write_embedding_h5ad(
         For an embedding that is not 2-D, has non-finite values, or whose rows do not match ``obs_names``.
     """
     embedding = np.asarray(embedding)
+    names = None if var_names is None else [str(c) for c in var_names]
     obs_index = pd.Index(np.asarray(obs_names).astype(str))
     if embedding.ndim != 2:
         raise ValueError(f"embedding must be 2-D (cells x dims), got shape {embedding.shape}")
@@ -130,13 +135,17 @@ def write_embedding_h5ad(
         raise ValueError("cell names are duplicated; pass unique obs_names")
     if not np.isfinite(embedding).all():
         raise ValueError("embedding has NaN or infinite values; it cannot be written (check the model's training)")
-    columns = {} if obs is None else {str(k): np.asarray(v) for k, v in dict(obs).items()}
+    columns = {} if obs is None else {  # categorical labels keep their categories
+        str(k): v if isinstance(v, pd.Categorical) else np.asarray(v) for k, v in dict(obs).items()}
     for key, values in columns.items():
         if len(values) != len(obs_index):
             raise ValueError(f"obs column {key!r} has {len(values)} values for {len(obs_index)} cells; pass one per cell")
+    if names is not None and len(names) != embedding.shape[1]:
+        raise ValueError(f"{len(names)} column names for an embedding of {embedding.shape[1]} columns")
     adata = ad.AnnData(
         X=embedding.astype(np.float32),
         obs=pd.DataFrame(columns, index=obs_index),
+        var=None if names is None else pd.DataFrame(index=pd.Index(names)),
         uns={"dataset_id": str(dataset_id), "method_id": str(method_id)},
     )
     return write_atomic(adata, path, protect=protect, overwrite=overwrite)

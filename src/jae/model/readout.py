@@ -282,8 +282,9 @@ class Readout:
             predicted_var = m_sq / n_known - float(np.sum((m_sum / n_known) ** 2))
             scale = float(np.sqrt(max(predicted_var, 0.0) / spread)) if spread > 0 else 0.0
         cycle_axes, cycle_keep = (None, None) if cycle is None else cycle.directions()
-        return cls(mean.astype(np.float32), axes.astype(np.float32), center.astype(np.float32), scale, bool(free_units),
-                   cycle_axes, cycle_keep, coef, intercept)
+        # C order, as a saved model loads them: a transposed view would sum the products in another order
+        return cls(mean.astype(np.float32), np.ascontiguousarray(axes, np.float32), center.astype(np.float32), scale,
+                   bool(free_units), cycle_axes, cycle_keep, coef, intercept)
 
     @property
     def n_tail(self) -> int:

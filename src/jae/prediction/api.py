@@ -252,7 +252,7 @@ class ModalityPredictor:
         -------
         The fitted :class:`ModalityPredictor`.
         """
-        from ..checkpoint import load_tensors, read_model_folder
+        from ..checkpoint import damaged_description, load_tensors, read_model_folder
 
         path = Path(path)
         if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
@@ -260,6 +260,12 @@ class ModalityPredictor:
             tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
         else:
             meta, tensors = read_model_folder(path, kind="predictor")
+        with damaged_description(path):
+            return cls._build(meta, tensors, device=device)
+
+    @classmethod
+    def _build(cls, meta: dict, tensors: dict, *, device: str) -> ModalityPredictor:
+        """The predictor described by ``meta`` with the weights ``tensors`` (:meth:`load`)."""
         model = cls(meta["method"], config=PredictConfig.from_dict(meta["config"]), seed=meta.get("seed", 0),
                     device=device)  # fmt: skip
         model.source_kind, model.target_kind = meta["source_kind"], meta["target_kind"]

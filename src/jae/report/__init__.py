@@ -18,6 +18,7 @@ from ..io.atomic import atomic_write
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
 __all__ = [
+    "REPORT_FILES",
     "write_report",
     "metrics_table",
     "diagnostics_table",
@@ -31,6 +32,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: The files a report folder holds (glob patterns): what a replaced report removes of the one before.
+REPORT_FILES: tuple[str, ...] = (
+    "index.html", "metrics.csv", "metrics.md", "metrics.png", "diagnostics.csv", "umap_*.png",
+)
 
 
 def _slug(name: str) -> str:
@@ -104,6 +110,10 @@ def write_report(
         overall = table.loc[name, "overall"] if name in table.index else np.nan
         score = f"overall {overall:.3f}" if np.isfinite(overall) else "overall n/a"
         png = f"umap_{_slug(name)}.png"
+        for i in range(2, len(umaps) + 2):  # names that differ only in other characters ('jae v1', 'jae_v1')
+            if png not in umaps.values():
+                break
+            png = f"umap_{_slug(name)}_{i}.png"
         plot_umaps(coords, cell_type[subset], None if batch is None else batch[subset], out_dir / png,
                    title=f"{name} ({E.shape[1]} dims, {score})", seed=seed, protect=protect)
         umaps[name] = png

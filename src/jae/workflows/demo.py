@@ -143,14 +143,14 @@ def run_demo(
     Z = model.embed(mdata)
     mdata.obsm["X_svd_baseline"] = svd_baseline_from(mdata, seed=seed)
     pred = model.predict_cell_type(mdata, embedding=Z)
-    mdata.obs["jae_cell_type"] = pred["cell_type"].to_numpy()
+    mdata.obs["jae_cell_type"] = pred["cell_type"].values
     mdata.obs["jae_confidence"] = pred["confidence"].to_numpy()
     acc = float(np.mean(pred["cell_type"].to_numpy()[query] == mdata.obs["cell_type"].astype(str).to_numpy()[query]))
     table = _scores(mdata, Z, seed=seed)
     model.save(files["model"], overwrite=overwrite)
     write_atomic(mdata, files["data"], overwrite=overwrite)
     write_embedding_h5ad(Z, mdata.obs_names, files["embedding"], dataset_id="jae_demo", method_id="jae",
-                         overwrite=overwrite)
+                         var_names=model.column_names, overwrite=overwrite)
     index = write_report(
         table, {"jae": Z, "svd_baseline": mdata.obsm["X_svd_baseline"]}, files["report"],
         cell_type=mdata.obs["cell_type"], batch=mdata.obs["batch"], title="jae demo: jae vs the SVD baseline",

@@ -269,6 +269,8 @@ def embed_files(
     if out.suffix == ".h5mu" and inputs.h5mu is None:
         raise ValueError(
             "out *.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out *.h5ad")
+    if finetune_epochs is not None and finetune_epochs < 0:
+        raise ValueError(f"finetune_epochs must be >= 0 (0 skips fine-tuning), not {finetune_epochs}")
     model, folder = _model_and_path(model, device=device)
     if labels_out is not None and not model.layout.n_cell_type:
         raise ValueError(
@@ -286,7 +288,7 @@ def embed_files(
     labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
     imputed = None if impute_out is None else jae_impute(model, data, layer=inputs.layer)
     cells = pd.Index(data.obs_names)
-    columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].to_numpy() for k in LABEL_COLUMNS}
+    columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
     _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
@@ -312,7 +314,7 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
     protect = inputs.paths
     if out.suffix == ".h5ad":
         write_embedding_h5ad(Z, cells, out, dataset_id=dataset_id, method_id=method_id, protect=protect,
-                             obs=columns, overwrite=overwrite)
+                             obs=columns, overwrite=overwrite, var_names=model.column_names)
         return
     source = _read_untouched(inputs.h5mu)  # the copy written is the file as the user gave it
     order = cells.get_indexer(source.obs_names)
