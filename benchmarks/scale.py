@@ -184,10 +184,10 @@ def render_cli(runs: dict) -> list[str]:
         "with the machine otherwise idle and 8-9 ms CPU with two other busy processes on its 2 cores.",
         "",
     ]
-    machines = {json.dumps(r["machine"], sort_keys=True): r["machine"] for r in runs.values()}
-    for m in machines.values():
-        lines.append(f"- Machine: {m['cpu']}, {m['cores']} cores, {_fmt(m['ram_gb'])} GB RAM, torch {m['torch']}, "
-                     f"GPU: {m['gpu'] or 'none (GPU not measured)'}, Python {m['python']}")
+    machines = [f"- Machine: {m['cpu']}, {m['cores']} cores, {_fmt(m['ram_gb'])} GB RAM, torch {m['torch']}, "
+                f"GPU: {m['gpu'] or 'none (GPU not measured)'}, Python {m['python']}"
+                for m in (r["machine"] for r in runs.values())]
+    lines += list(dict.fromkeys(machines))  # one line per machine as printed (the OS string may differ)
     lines += [
         "",
         "| run | cells | input CSR (GB) | threads | fit path | fit wall / CPU s | of which preprocessing wall s "

@@ -80,5 +80,5 @@ def test_cli_names_mismatched_features(cite_files, tmp_path, caplog):
             str(cite_files["train_mod2"]), "--test-mod1", str(multiome), "--method", "mean",
             "--output", str(tmp_path / "p.h5ad")]  # fmt: skip
     assert main(args) == 1
-    assert "query_source features differ from train_source's" in caplog.text
+    assert "--test-mod1 features differ from --train-mod1's" in caplog.text
     assert not (tmp_path / "p.h5ad").exists()
