@@ -196,17 +196,23 @@ def test_get_paired_duplicated_obs_names():
         get_paired({"rna": rna, "atac": atac})
 
 
-def test_get_paired_missing_layer_and_layer_none():
+def test_get_paired_missing_layer_and_layer_none(caplog):
     mods = _pair()
-    del mods["atac"].layers["counts"]
-    mods["atac"].layers["raw"] = mods["atac"].X
+    mods["atac"].layers["raw"] = mods["atac"].layers["counts"].copy()
     with pytest.raises(KeyError) as err:
-        get_paired(mods)
+        get_paired(mods, layer="umi")
     msg = str(err.value)
-    assert "'atac'" in msg and "'counts'" in msg and "['raw']" in msg and "pass layer=" in msg
+    assert "'rna'" in msg and "'umi'" in msg and "['counts']" in msg and "pass layer=" in msg
     assert "store raw counts there" in msg
-    paired = get_paired(mods, layer=None)
-    assert paired.counts[1] is mods["atac"].X
+    del mods["atac"].layers["counts"]
+    with caplog.at_level(logging.INFO, logger="jae.io"):
+        paired = get_paired(mods)  # the default layer 'counts' is missing: .X, as the file readers do
+    assert paired.counts[1] is mods["atac"].X and "counts" not in mods["atac"].layers
+    assert "modality 'atac' has no layer 'counts'; using .X as the raw counts (its layers ['raw']" in caplog.text
+    assert get_paired(mods, layer=None).counts[1] is mods["atac"].X
+    mods["atac"].X = mods["atac"].X.multiply(0.37).tocsr()  # normalised .X and no counts layer: refused with the fix
+    with pytest.raises(ValueError, match=r"'atac'.*looks normalised.*pass layer=\.\.\. naming where they are"):
+        get_paired(mods)
 
 
 def test_get_paired_rejects_normalised_layer():

@@ -249,3 +249,20 @@ def test_each_stored_representation_keeps_its_own_record(fitted, mdata):
     assert m.uns["jae"]["obsm_key"] == "X_jae" and len(m.uns["jae"]["columns"]) == m.obsm["X_jae"].shape[1]
     assert m.uns["jae_latent"]["obsm_key"] == "X_jae_latent"
     assert len(m.uns["jae_latent"]["columns"]) == m.obsm["X_jae_latent"].shape[1]
+
+
+def test_counts_kept_in_x_fit_and_embed_with_the_default_layer(mdata, fitted):
+    """A MuData whose raw counts sit in .X (no 'counts' layer, as muon and many files keep them) needs no layer=..."""
+    import mudata as md
+
+    mods = {}
+    for name, adata in mdata.mod.items():
+        a = adata.copy()
+        a.X = a.layers["counts"].copy()
+        del a.layers["counts"]
+        mods[name] = a
+    in_x = md.MuData(mods)
+    in_x.obs = mdata.obs.copy()
+    model = JAE(TRAINED, seed=3, device="cpu").fit(in_x, cell_type_key="ct_ref", progress_bar=False)
+    np.testing.assert_array_equal(model.embed(in_x, key_added=None), fitted.embed(mdata, key_added=None))
+    assert all("counts" not in a.layers for a in in_x.mod.values())  # the user's object is not filled in

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .modality import modality_kinds
-from .raw import raw_hint
+from .raw import counts_or_x, raw_hint
 from .single import modalities_of
 from .validate import validate_counts
 
@@ -107,6 +107,7 @@ def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[st
 
 
 def _matrix(adata, *, name: str, layer: str | None):
+    layer = counts_or_x(adata, layer, where=f"modality {name!r}")
     if layer is None:
         return adata.X
     if layer not in adata.layers:

@@ -19,7 +19,7 @@ import logging
 
 import anndata as ad
 
-__all__ = ["RAW", "RAW_GROUP", "raw_hint", "resolve_raw"]
+__all__ = ["RAW", "RAW_GROUP", "counts_or_x", "raw_hint", "resolve_raw"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +52,14 @@ def raw_hint(adata) -> str:
     if raw is None:
         return ""
     return f"; its .raw holds {raw.n_vars} features: pass layer='raw' if those are the raw counts"
+
+
+def counts_or_x(adata, layer: str | None, *, where: str) -> str | None:
+    """``layer``, or None (``.X``) when it is the default ``'counts'`` and ``adata`` has no such layer, with a log line:
+    jae's one rule for data that keep their raw counts in ``.X``, read whole or from files. What is read is still
+    checked to be counts, so a normalised ``.X`` is refused with the fix (:func:`jae.io.validate_counts`)."""
+    if layer == "counts" and "counts" not in adata.layers:
+        others = f" (its layers {list(adata.layers)}: pass layer=... to read one)" if len(adata.layers) else ""
+        logger.info("%s has no layer 'counts'; using .X as the raw counts%s", where, others)
+        return None
+    return layer

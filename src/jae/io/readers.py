@@ -22,7 +22,7 @@ import pandas as pd
 
 from .files import _check_file, _readable, check_is_mudata, check_not_mudata
 from .modality import MOD_NAMES, detect_kind, modality_kinds, normalize_kind, pair_from_names
-from .raw import raw_hint, resolve_raw
+from .raw import counts_or_x, raw_hint, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs",
            "join_annotations", "make_mudata"]
@@ -64,18 +64,9 @@ def make_mudata(mods: dict[str, ad.AnnData]) -> md.MuData:
         return md.MuData(mods)
 
 
-def _counts_or_x(adata: ad.AnnData, layer: str | None, *, where: str) -> str | None:
-    """``layer``, or None (``.X``) when it is the default ``'counts'`` and ``adata`` has no such layer, with a log line:
-    the readers' one rule for files that keep their raw counts in ``.X``."""
-    if layer == "counts" and "counts" not in adata.layers:
-        logger.info("%s has no layer 'counts'; using .X as the raw counts", where)
-        return None
-    return layer
-
-
 def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts") -> None:
     """Make sure raw counts sit in ``adata.layers['counts']``: copy the reference of ``.X`` when needed."""
-    layer = _counts_or_x(adata, layer, where=where)
+    layer = counts_or_x(adata, layer, where=where)
     if layer is None:
         adata.layers["counts"] = adata.X
     elif layer != "counts":
@@ -318,7 +309,7 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuDa
 
     path = _check_file(path, what=".h5ad")
     source = read_h5ad(path, what=".h5ad")
-    layer = _counts_or_x(source, layer, where=path.name)
+    layer = counts_or_x(source, layer, where=path.name)
     mods = split_anndata(source, layer=layer)
     if mods is None:
         raise ValueError(
