@@ -216,3 +216,23 @@ def test_data_whose_second_modality_is_another_kind_is_refused_in_memory_as_when
     path = write_atomic(md.MuData(data), tmp_path / "multiome.h5mu")
     with pytest.raises(ValueError, match=r"the data holds GEX \+ ATAC, the model was fitted on GEX \+ ADT"):
         model.embed(open_h5mu(path), key_added=None)
+
+
+def test_too_small_an_overlap_names_how_the_features_are_named():
+    """Genes named another way (case, Ensembl IDs) are told apart from other genes in the refusal's fix."""
+    import pandas as pd
+
+    from jae.io.features import feature_overlap
+
+    model = pd.Index([f"GENE{i}" for i in range(40)])
+    with pytest.raises(ValueError, match=r"0 of the model's 40 .*named like 'gene0'.*40 of them match when case is "
+                                         r"ignored: give the features in the model's spelling"):
+        feature_overlap(model.str.lower(), model, name="modality 'rna'")
+    ids = pd.Index([f"ENSG{i:011d}" for i in range(40)])
+    with pytest.raises(ValueError, match="the data names genes by Ensembl ID and the model by symbol"):
+        feature_overlap(ids, model, name="modality 'rna'")
+    with pytest.raises(ValueError, match="the data names genes by symbol and the model by Ensembl ID"):
+        feature_overlap(model, ids, name="modality 'rna'")
+    with pytest.raises(ValueError, match="subset both to the shared features, then refit"):
+        feature_overlap(pd.Index([f"OTHER{i}" for i in range(40)]), model, name="modality 'rna'")
+    assert feature_overlap(model[:30], model, name="modality 'rna'").missing.size == 10  # 75%: placed, not refused

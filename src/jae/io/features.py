@@ -120,6 +120,20 @@ class FeatureOverlap:
         return not len(self.missing)
 
 
+def _naming_fix(var_names: pd.Index, expected: pd.Index) -> str:
+    """The fix for too small an overlap: the same features named another way, or really other features."""
+    folded = len(pd.Index(var_names.str.upper()).intersection(expected.str.upper()))
+    if folded >= MIN_FEATURE_FRACTION * len(expected):
+        return (f"{folded} of them match when case is ignored: give the features in the model's spelling "
+                "(e.g. rename var_names to the model's, matched case-insensitively)")
+    ensembl = [bool(pd.Series(ix).str.match(r"ENS[A-Z]*G\d").mean() > 0.5) for ix in (var_names, expected)]
+    if ensembl[0] != ensembl[1]:
+        which = ("the data names genes by Ensembl ID and the model by symbol" if ensembl[0]
+                 else "the data names genes by symbol and the model by Ensembl ID")
+        return f"{which}: give the data in the model's naming (e.g. var_names from var['gene_ids'] or var['gene_symbols'])"
+    return "fit a reference on features this data shares with it (subset both to the shared features, then refit)"
+
+
 def feature_overlap(
     var_names, expected: pd.Index, *, name: str, reference: str = "the model", min_fraction: float = MIN_FEATURE_FRACTION
 ) -> FeatureOverlap:
@@ -144,8 +158,8 @@ def feature_overlap(
     if len(present) < min_fraction * n:
         raise ValueError(
             f"{name} has {len(present)} of {reference}'s {n} features ({len(present) / max(n, 1):.0%}; "
-            f"e.g. missing {examples(expected[missing])}), below the {min_fraction:.0%} jae needs to place its cells: "
-            f"fit a reference on features this data shares with it (subset both to the shared features, then refit)"
+            f"e.g. missing {examples(expected[missing])}; its own are named like {examples(var_names)}), below the "
+            f"{min_fraction:.0%} jae needs to place its cells: {_naming_fix(var_names, expected)}"
         )
     if len(missing) or n_extra:
         logger.info(
