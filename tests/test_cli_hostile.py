@@ -425,7 +425,8 @@ CASES = {
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],
-    h5mu_embedding_given_to_evaluate: ["--prediction file", "is a MuData file", "jae embed --out FILE.h5ad"],
+    h5mu_embedding_given_to_evaluate: ["--prediction file", "is a MuData file without obsm['X_jae']",
+                                       "--obsm KEY"],
 }
 
 

@@ -31,3 +31,27 @@ def test_evaluate_names_a_missing_embedding_and_a_missing_label_column(data):
         jae.evaluate(data, ["X_nope"], progress_bar=False)
     with pytest.raises(KeyError, match="cell_type_key"):
         jae.evaluate(data, ["X_pca_like"], cell_type_key="nope", progress_bar=False)
+
+
+def test_a_prediction_file_may_be_the_h5mu_jae_embed_writes(data, tmp_path):
+    """``jae evaluate --prediction`` reads an embedding from the competition's .h5ad or from jae embed's .h5mu."""
+    import anndata as ad
+
+    from jae.evaluation import read_embedding
+    from jae.io import make_mudata, write_atomic
+
+    rng = np.random.default_rng(0)
+    mdata = make_mudata({name: data.mod[name].copy() for name in data.mod})
+    mdata.obsm["X_jae"] = rng.normal(size=(mdata.n_obs, 7)).astype(np.float32)
+    write_atomic(mdata, tmp_path / "emb.h5mu")
+    ad.AnnData(X=mdata.obsm["X_jae"], obs=mdata.obs[[]]).write_h5ad(tmp_path / "emb.h5ad")
+    order = mdata.obs_names[::-1]  # rows come back in the order asked for
+    _, from_h5mu = read_embedding(tmp_path / "emb.h5mu", order)
+    _, from_h5ad = read_embedding(tmp_path / "emb.h5ad", order)
+    np.testing.assert_array_equal(from_h5mu, mdata.obsm["X_jae"][::-1])
+    np.testing.assert_array_equal(from_h5mu, from_h5ad)
+    del mdata.obsm["X_jae"]
+    write_atomic(mdata, tmp_path / "plain.h5mu")
+    with pytest.raises(ValueError, match=r"MuData file without obsm\['X_jae'\] \(its obsm: \[\]\); score one of those "
+                                         r"with --h5mu .*plain.h5mu --obsm KEY"):
+        read_embedding(tmp_path / "plain.h5mu", order)

@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 
 def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | None = None) -> tuple[str, np.ndarray]:
-    """A competition embedding file (``.h5ad``: ``X`` = embedding, ``obs_names`` = cells) in ``obs_names`` order.
+    """A competition embedding file (``.h5ad``: ``X`` = embedding, ``obs_names`` = cells), or the ``.h5mu`` that
+    ``jae embed`` writes (its ``obsm['X_jae']``), in ``obs_names`` order.
 
     Returns
     -------
@@ -34,8 +35,12 @@ def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | 
     from .io import read_h5ad
 
     path = Path(path)
-    pred = read_h5ad(path, what="--prediction", mudata_fix="score the competition-format .h5ad (X = embedding) "
-                     "that jae embed --out FILE.h5ad writes (jae.embed_files(..., 'FILE.h5ad') in Python)")
+    mudata_obsm = _mudata_embedding(path)
+    if mudata_obsm is not None:  # the .h5mu jae embed --out FILE.h5mu writes: its obsm['X_jae']
+        cells, X = mudata_obsm
+        pred = ad.AnnData(X=X, obs=pd.DataFrame(index=cells))
+    else:
+        pred = read_h5ad(path, what="--prediction")
     label = name or str(pred.uns.get("method_id", path.name.split(".")[0]))
     missing = pd.Index(obs_names).difference(pred.obs_names)
     if len(missing):
@@ -45,6 +50,26 @@ def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | 
         )
     X = pred.X.toarray() if sp.issparse(pred.X) else np.asarray(pred.X)
     return label, X[pred.obs_names.get_indexer(obs_names)]
+
+
+def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndarray] | None:
+    """``(cells, obsm[key])`` of a MuData file (None for any other file; one line naming its embeddings when it has
+    no ``key``)."""
+    import h5py
+    from anndata.io import read_elem
+
+    try:
+        with h5py.File(path, "r") as f:
+            if "mod" not in f:
+                return None
+            have = [k for k in (f["obsm"] if "obsm" in f else []) if k not in f["mod"]]  # not the modality masks
+            if key not in have:
+                raise ValueError(f"--prediction file {path} is a MuData file without obsm[{key!r}] (its obsm: {have}); "
+                                 f"score one of those with --h5mu {path} --obsm KEY")
+            E, cells = read_elem(f["obsm"][key]), pd.Index(read_elem(f["obs"]).index)
+    except OSError:  # not HDF5: read_h5ad says what it is
+        return None
+    return cells, (E.toarray() if sp.issparse(E) else np.asarray(E))
 
 
 def _is_files(data) -> bool:

@@ -23,7 +23,8 @@ def add_parser(sub) -> None:
     e.add_argument("--obsm", action="append", default=[], metavar="KEY",
                    help="embedding stored in the --h5mu's obsm (or a modality's obsm); repeatable")
     e.add_argument("--prediction", action="append", default=[], metavar="[NAME=]FILE",
-                   help="competition output .h5ad (X = embedding, obs_names = cells); repeatable")
+                   help="competition output .h5ad (X = embedding, obs_names = cells), or the .h5mu jae embed "
+                   "writes (its obsm['X_jae']); repeatable")
     e.add_argument("--baseline", action="store_true",
                    help="also score the seed's SVD-concat baseline (per-modality SVD, at most 100 dims)")
     a = p.add_argument_group("annotations")
