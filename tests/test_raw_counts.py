@@ -91,6 +91,9 @@ def test_files_with_raw_read_whole_and_streamed_give_the_same_embedding(cite, tm
     assert len(files.var_names[0]) == 200
     streamed = jae.JAE(CONFIG, seed=0).fit(files, memory_budget=1, progress_bar=False)
     np.testing.assert_array_equal(streamed.embed(whole, key_added=None, layer="raw"), expected)
+    for read in (jae.read_competition, jae.io.open_competition):  # the default layer is missing and .raw is there
+        with pytest.raises(KeyError, match=r"rna.h5ad has no layer 'counts' .*its \.raw .*pass layer='raw'"):
+            read(rna, adt)
     h5mu = tmp_path / "x.h5mu"
     user.write(h5mu)
     files = jae.io.open_h5mu(h5mu, layer="raw")

@@ -219,7 +219,7 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
             return RAW_GROUP
         logger.info("%s has no .raw; using .X as the raw counts", where)
         return None
-    if layer != "counts":
+    if layer != "counts" or "raw" in f:  # with a .raw the counts may be there (jae.io.raw.counts_or_x)
         have = list(f["layers"]) if "layers" in f else []
         hint = "; its .raw may hold them: pass layer='raw'" if "raw" in f else ""
         raise KeyError(

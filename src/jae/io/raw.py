@@ -55,10 +55,12 @@ def raw_hint(adata) -> str:
 
 
 def counts_or_x(adata, layer: str | None, *, where: str) -> str | None:
-    """``layer``, or None (``.X``) when it is the default ``'counts'`` and ``adata`` has no such layer, with a log line:
-    jae's one rule for data that keep their raw counts in ``.X``, read whole or from files. What is read is still
+    """``layer``, or None (``.X``) when it is the default ``'counts'`` and ``adata`` has no such layer and no ``.raw``,
+    with a log line: jae's one rule for data that keep their raw counts in ``.X``, read whole or from files
+    (:func:`jae.io.paired_files._counts_location`). With a ``.raw`` (scanpy's layout: normalised ``.X``, counts in
+    ``.raw``) the missing layer is reported instead, naming ``layer='raw'`` (:func:`raw_hint`). What is read is still
     checked to be counts, so a normalised ``.X`` is refused with the fix (:func:`jae.io.validate_counts`)."""
-    if layer == "counts" and "counts" not in adata.layers:
+    if layer == "counts" and "counts" not in adata.layers and getattr(adata, "raw", None) is None:
         others = f" (its layers {list(adata.layers)}: pass layer=... to read one)" if len(adata.layers) else ""
         logger.info("%s has no layer 'counts'; using .X as the raw counts%s", where, others)
         return None

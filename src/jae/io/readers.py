@@ -69,12 +69,12 @@ def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts"
     layer = counts_or_x(adata, layer, where=where)
     if layer is None:
         adata.layers["counts"] = adata.X
+    elif layer not in adata.layers:
+        raise KeyError(
+            f"{where} has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... naming the layer "
+            f"with raw counts, or layer=None when .X holds them{raw_hint(adata)}"
+        )
     elif layer != "counts":
-        if layer not in adata.layers:
-            raise KeyError(
-                f"{where} has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... naming the layer "
-                f"with raw counts, or layer=None when .X holds them{raw_hint(adata)}"
-            )
         adata.layers["counts"] = adata.layers[layer]
 
 
