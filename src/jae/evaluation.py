@@ -226,10 +226,14 @@ def evaluate(
         When given, ``metrics.csv`` and ``metrics.md`` are written there, and with ``report=True`` the UMAPs, bar
         chart and ``index.html`` too: all of them beside it first, then moved in, replacing every file of an earlier
         report there (:data:`jae.report.REPORT_FILES`; other files are left alone).
+    report
+        With ``report_dir``: also draw the UMAPs, bar chart and ``index.html`` (False: only the two tables).
     umap_max_cells
         The report's UMAPs use a seeded subset of at most this many cells.
     protect
         Paths the report must never write over (the inputs).
+    progress_bar
+        Show progress bars (metrics per embedding, UMAPs).
     knn
         Neighbour graph of the metrics: ``'exact'``, ``'approximate'`` (pynndescent, sampled silhouettes) or
         ``'auto'`` (exact up to 100,000 cells); see :func:`jae.metrics.evaluate_embedding`.

@@ -245,6 +245,8 @@ class ModalityPredictor:
 
         Parameters
         ----------
+        path
+            The model folder (``model.json`` + ``weights.pt``).
         device
             Where the networks run (``'auto'``: CUDA when available).
 
