@@ -37,7 +37,7 @@ class JAE:
     Parameters
     ----------
     config
-        Hyper-parameters; the seed's defaults when None.
+        Hyper-parameters; :class:`JAEConfig`'s defaults (the seed's or tuned, noted there) when None.
     seed
         Seeds every random step (SVD, validation split, initialisation, dropout, minibatch order). The same
         seed gives the same embedding on the same machine.
