@@ -277,7 +277,9 @@ def evaluate(
         )
     cell_type = get_annotation(obs, cell_type_key, what="cell type")
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
-    if batch is None:
+    if batch_key is None:
+        logger.info("batch_key=None: all cells are one batch (asw_batch is n/a)")
+    elif batch is None:
         logger.warning("no obs column %r: asw_batch is n/a and cc_cons treats all cells as one batch", batch_key)
     pt_keys = list(pseudotime_keys) if pseudotime_keys else [c for c in obs.columns if str(c).startswith("pseudotime_order_")]
     for key in pt_keys:
