@@ -93,3 +93,8 @@ def test_parameters_sections_name_every_parameter():
             problems.append(f"{name}: undocumented {sorted(actual - documented)}, "
                             f"not in the signature {sorted(documented - actual)}")
     assert not problems, "\n".join(problems)
+
+
+def test_public_methods_are_documented():
+    undocumented = [name for name, obj in _public_callables() if not inspect.getdoc(obj)]
+    assert not undocumented, f"public functions and methods without a docstring: {undocumented}"
