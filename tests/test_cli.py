@@ -96,6 +96,24 @@ def test_help_lists_the_verbs(capsys):
         assert verb in printed
 
 
+def test_every_flag_with_a_default_states_it_in_its_help():
+    """``jae VERB --help`` says each flag's real default: a flag whose default is a value (not None, off or an
+    empty list) must have help text containing ``default: <that value>``."""
+    import argparse
+
+    from jae.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for verb, parser in sub.choices.items():
+        for action in parser._actions:
+            if not action.option_strings or action.default in (None, False, [], argparse.SUPPRESS):
+                continue
+            if f"default: {action.default}" not in (action.help or ""):
+                missing.append(f"jae {verb} {action.option_strings[-1]} (default {action.default!r}): {action.help!r}")
+    assert not missing, "\n".join(missing)
+
+
 @pytest.mark.parametrize("module", ["jae", "jae.cli"])
 def test_python_dash_m_runs_the_cli(module):
     import subprocess

@@ -55,3 +55,27 @@ def test_a_prediction_file_may_be_the_h5mu_jae_embed_writes(data, tmp_path):
     with pytest.raises(ValueError, match=r"MuData file without obsm\['X_jae'\] \(its obsm: \[\]\); score one of those "
                                          r"with --h5mu .*plain.h5mu --obsm KEY"):
         read_embedding(tmp_path / "plain.h5mu", order)
+
+
+def test_batch_key_none_is_one_batch_without_a_missing_column_warning(data, caplog, monkeypatch):
+    """``batch_key=None`` (CLI ``--batch-key none``, as for jae fit) scores all cells as one batch; only a column that
+    is not there is warned about."""
+    with caplog.at_level("WARNING", logger="jae.evaluation"):
+        table = jae.evaluate(data, ["X_pca_like"], batch_key=None, progress_bar=False)
+    assert np.isnan(table.loc["X_pca_like", "asw_batch"])
+    assert not [r for r in caplog.records if "no obs column" in r.getMessage()]
+    with caplog.at_level("WARNING", logger="jae.evaluation"):
+        jae.evaluate(data, ["X_pca_like"], batch_key="btch", progress_bar=False)
+    assert any("no obs column 'btch'" in r.getMessage() for r in caplog.records)
+
+    from jae.cli import main
+
+    seen = {}
+
+    def evaluate_files(*args, **kwargs):
+        seen.update(kwargs)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(jae, "evaluate_files", evaluate_files)
+    assert main(["evaluate", "--h5mu", "x.h5mu", "--obsm", "X", "--batch-key", "none", "--out", "r"]) == 1
+    assert seen["batch_key"] is None

@@ -6,6 +6,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,50 @@ def test_every_module_imports_and_has_a_docstring():
     for name in _public_modules():
         module = importlib.import_module(name)
         assert module.__doc__, f"{name} has no module docstring"
+
+
+_SECTION = re.compile(r"^Parameters\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", re.S | re.M)
+_SUBPACKAGES = ("datasets", "io", "preprocess", "workflows", "metrics", "baseline", "report", "prediction")
+
+
+def _public_callables():
+    """(name, function) of every public function, class and public method in ``__all__`` of jae and its subpackages."""
+    seen = set()
+    for module in [jae] + [importlib.import_module(f"jae.{name}") for name in _SUBPACKAGES]:
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            if id(obj) in seen or not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            seen.add(id(obj))
+            yield f"{module.__name__}.{name}", obj
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    member = getattr(member, "__func__", member)
+                    if not attr.startswith("_") and inspect.isfunction(member):
+                        yield f"{module.__name__}.{name}.{attr}", member
+
+
+def test_parameters_sections_name_every_parameter():
+    """A numpydoc Parameters section names each parameter of the signature (``a, b`` lines count) and no other."""
+    problems = []
+    for name, obj in _public_callables():
+        section = _SECTION.search(inspect.getdoc(obj) or "")
+        if section is None:
+            continue
+        documented = {part.strip().lstrip("*") for line in section.group(1).splitlines()
+                      if line and not line[0].isspace() for part in line.split(":")[0].split(",")}
+        try:
+            parameters = inspect.signature(obj).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        actual = {p.name for p in parameters if p.name not in ("self", "cls")
+                  and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        if actual - documented or documented - actual - {"args", "kwargs"}:
+            problems.append(f"{name}: undocumented {sorted(actual - documented)}, "
+                            f"not in the signature {sorted(documented - actual)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_public_methods_are_documented():
+    undocumented = [name for name, obj in _public_callables() if not inspect.getdoc(obj)]
+    assert not undocumented, f"public functions and methods without a docstring: {undocumented}"

@@ -209,12 +209,14 @@ class JAEConfig:
         return replace(self, **out)
 
     def to_dict(self) -> dict:
+        """Every field as a JSON-ready ``{name: value}`` dict (``hidden`` as a list), as ``model.json`` stores it."""
         d = asdict(self)
         d["hidden"] = list(self.hidden)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "JAEConfig":
+        """The config of a :meth:`to_dict` dict ``d``; missing fields take today's defaults, unknown ones raise."""
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
@@ -225,4 +227,5 @@ class JAEConfig:
         return cls(**d)
 
     def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON text."""
         return json.dumps(self.to_dict(), indent=2)

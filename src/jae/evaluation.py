@@ -226,10 +226,14 @@ def evaluate(
         When given, ``metrics.csv`` and ``metrics.md`` are written there, and with ``report=True`` the UMAPs, bar
         chart and ``index.html`` too: all of them beside it first, then moved in, replacing every file of an earlier
         report there (:data:`jae.report.REPORT_FILES`; other files are left alone).
+    report
+        With ``report_dir``: also draw the UMAPs, bar chart and ``index.html`` (False: only the two tables).
     umap_max_cells
         The report's UMAPs use a seeded subset of at most this many cells.
     protect
         Paths the report must never write over (the inputs).
+    progress_bar
+        Show progress bars (metrics per embedding, UMAPs).
     knn
         Neighbour graph of the metrics: ``'exact'``, ``'approximate'`` (pynndescent, sampled silhouettes) or
         ``'auto'`` (exact up to 100,000 cells); see :func:`jae.metrics.evaluate_embedding`.
@@ -273,7 +277,9 @@ def evaluate(
         )
     cell_type = get_annotation(obs, cell_type_key, what="cell type")
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
-    if batch is None:
+    if batch_key is None:
+        logger.info("batch_key=None: all cells are one batch (asw_batch is n/a)")
+    elif batch is None:
         logger.warning("no obs column %r: asw_batch is n/a and cc_cons treats all cells as one batch", batch_key)
     pt_keys = list(pseudotime_keys) if pseudotime_keys else [c for c in obs.columns if str(c).startswith("pseudotime_order_")]
     for key in pt_keys:

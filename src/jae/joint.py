@@ -37,7 +37,7 @@ class JAE:
     Parameters
     ----------
     config
-        Hyper-parameters; the seed's defaults when None.
+        Hyper-parameters; :class:`JAEConfig`'s defaults (the seed's or tuned, noted there) when None.
     seed
         Seeds every random step (SVD, validation split, initialisation, dropout, minibatch order). The same
         seed gives the same embedding on the same machine.
@@ -279,10 +279,8 @@ class JAE:
                 self, X, np.flatnonzero(ref), codes, val_idx)
         return self
 
-    def map_query(
-        self, query, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
-        progress_bar: bool = True,
-    ) -> "JAE":
+    def map_query(self, query, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
+                  progress_bar: bool = True) -> "JAE":
         """Map new samples onto this reference: a new model that places the query in this model's space.
 
         The copy's network, preprocessing, readout and calibration are frozen; each query batch this model does not
@@ -292,7 +290,8 @@ class JAE:
 
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
         the query batches' ``obs`` column, read again by the new model's :meth:`embed`; ``epochs``: passes over the
-        query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding); ``layer``: raw counts.
+        query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding); ``layer``: raw counts;
+        ``progress_bar``: one bar over the epochs.
 
         Returns
         -------
@@ -307,15 +306,14 @@ class JAE:
         return pd.Categorical(np.asarray(batch).astype(str), categories=self.batches).codes.astype(np.int64)
 
     # ----------------------------------------------------------------------------------- fine-tune / embed
-    def finetune(
-        self, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
-        progress_bar: bool = True,
-    ) -> "JAE":
+    def finetune(self, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
+                 progress_bar: bool = True) -> "JAE":
         """Fine-tune on new, unannotated cells with the reconstruction loss only (the seed's online step).
 
         ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT). ``batch_key`` names the
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
-        pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None).
+        pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None). ``data`` and ``layer``:
+        as for :meth:`embed`; ``progress_bar``: one bar over the epochs.
 
         The model changes in place (:meth:`map_query` leaves the reference as it is). A model with label transfer
         then fits its calibration again on the held-out reference cells it keeps (:func:`jae.labels.calibrate`), so
@@ -361,7 +359,8 @@ class JAE:
 
     def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:
         """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout); data with
-        other features than the model's, or RNA alone, is filled in as :mod:`jae.query` explains.
+        other features than the model's, or RNA alone, is filled in as :mod:`jae.query` explains. ``layer``: the raw
+        counts' layer, as for :meth:`fit` (``'raw'``: ``.raw``; None: ``.X``).
 
         Returns
         -------
@@ -376,7 +375,8 @@ class JAE:
         return None if self.adapter is None else self.adapter.batches_of(data, cells)
 
     def latent(self, data, *, key_added: str | None = None, layer: str | None = "counts") -> np.ndarray:
-        """The network's raw latent vector of every cell: cell-type logits | batch | phase | free units.
+        """The network's raw latent vector of every cell: cell-type logits | batch | phase | free units (``layer``
+        as for :meth:`embed`).
 
         Returns
         -------
@@ -399,7 +399,7 @@ class JAE:
         return Z
 
     def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
-        """What made an embedding, as :meth:`embed` records it in ``data.uns`` (see :func:`jae.provenance.record`)."""
+        """What made ``obsm[key_added]`` (``columns``: its names), as :meth:`embed` records it (``uns``)."""
         from .provenance import record
 
         return record(self, key_added, columns=columns)
@@ -451,10 +451,10 @@ class JAE:
         the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
         calibration existed give the plain softmax and never call unknown.
 
-        ``embedding``: this model's :meth:`embed` of the same cells, to save computing it again. ``key_added``: also
-        store the labels in ``data.obs[f'{key_added}_cell_type']`` and the probabilities in
-        ``data.obs[f'{key_added}_confidence']`` (``'jae'``: ``jae_cell_type``, ``jae_confidence``, the columns
-        ``jae embed`` writes); None stores nothing.
+        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells, to save computing
+        it again. ``key_added``: also store the three columns in ``data.obs[f'{key_added}_cell_type']``,
+        ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']`` (``'jae'``: ``jae_cell_type``,
+        ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes); None stores nothing.
 
         Returns
         -------
@@ -467,7 +467,7 @@ class JAE:
 
     # -------------------------------------------------------------------------------------- save / load
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write ``model.json`` (description) and ``weights.pt`` (tensors only) into the folder ``path``."""
+        """Write ``model.json`` and ``weights.pt`` (tensors only) into the folder ``path`` (``overwrite``: replace)."""
         from .checkpoint import save_model
 
         self._require_fitted()
@@ -475,7 +475,7 @@ class JAE:
 
     @classmethod
     def load(cls, path: str | Path, *, device: str = "auto") -> "JAE":
-        """Rebuild a saved model; never unpickles arbitrary objects."""
+        """Rebuild the model saved in the folder ``path``, on ``device``; never unpickles arbitrary objects."""
         from .checkpoint import load_model
 
         return load_model(cls, path, device=device)

@@ -25,8 +25,11 @@ def add_parser(sub) -> None:
     p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
     p.add_argument("--out", type=Path, required=True, help="output .h5ad (competition format) or .h5mu")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    p.add_argument("--finetune-epochs", type=int, default=None, help="0 to skip fine-tuning (default: the seed's)")
-    p.add_argument("--labels-out", type=Path, default=None, help="CSV of predicted cell types and confidences")
+    p.add_argument("--finetune-epochs", type=int, default=None,
+                   help="0 to skip fine-tuning (default: the seed's, 2 for ATAC and 1 for ADT; 0 for a model "
+                   "written by 'jae map')")
+    p.add_argument("--labels-out", type=Path, default=None,
+                   help="CSV of predicted labels: cell, cell_type, confidence, unknown (needs a model with cell types)")
     p.add_argument("--impute-out", type=Path, default=None,
                    help=".h5ad of the modality the cells lack (RNA-only input, or a mosaic .h5mu), predicted by the "
                    "model: cells x features, normalised as the model's input (log10(1 + 1e4 count / total); "
@@ -34,7 +37,7 @@ def add_parser(sub) -> None:
                    "the scale is in uns['jae_imputed']) "
                    "(jae.impute)")
     p.add_argument("--method-id", default="jae", help="uns['method_id'] of the output (default: jae)")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.set_defaults(func=run)
 
 

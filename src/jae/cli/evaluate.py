@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, input_files
+from ._inputs import add_input_args, batch_key, input_files
 
 
 def add_parser(sub) -> None:
@@ -29,7 +29,8 @@ def add_parser(sub) -> None:
                    help="also score the seed's SVD-concat baseline (per-modality SVD, at most 100 dims)")
     a = p.add_argument_group("annotations")
     a.add_argument("--cell-type-key", default="cell_type", help="obs column of cell types (default: cell_type)")
-    a.add_argument("--batch-key", default="batch", help="obs column of batches (default: batch)")
+    a.add_argument("--batch-key", default="batch",
+                   help="obs column of batches; 'none': all cells are one batch, asw_batch n/a (default: batch)")
     a.add_argument("--pseudotime-key", action="append", default=None, metavar="KEY",
                    help="obs column(s) of reference pseudotime (default: every 'pseudotime_order_*' column)")
     a.add_argument("--organism", choices=("human", "mouse"), default=None,
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     embeddings = dict(pairs)
     table = evaluate_files(
         input_files(args), embeddings, args.out, baseline=args.baseline, cell_type_key=args.cell_type_key,
-        batch_key=args.batch_key, pseudotime_keys=args.pseudotime_key, organism=args.organism, seed=args.seed,
+        batch_key=batch_key(args.batch_key), pseudotime_keys=args.pseudotime_key, organism=args.organism, seed=args.seed,
         device=args.device, report=not args.no_report, umap_max_cells=args.umap_max_cells, overwrite=args.overwrite,
         progress_bar=not args.quiet, knn=args.knn,
     )

@@ -21,14 +21,15 @@ def add_parser(sub) -> None:
     p.add_argument("--batch-key", default="batch",
                    help="obs column with batches; 'none': all cells are one batch, e.g. one sample (default: batch)")
     p.add_argument("--cell-type-key", default="cell_type", help="obs column with cell types (default: cell_type)")
-    p.add_argument("--mode", choices=("supervised", "unsupervised"), default="supervised")
+    p.add_argument("--mode", choices=("supervised", "unsupervised"), default="supervised",
+                   help="unsupervised: no cell-type labels, no label transfer (default: supervised)")
     p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")
     p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs (default: the seed's 500)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
         help="any JAEConfig field, repeatable, e.g. --set lr=3e-4 --set decoder_batch=true",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.set_defaults(func=run)
 

@@ -16,17 +16,20 @@ def add_parser(sub) -> None:
     )
     p.add_argument("out", type=Path, help="file prefix for --format h5ad-pair (writes OUT.mod1.h5ad and "
                    "OUT.mod2.h5ad), or a .h5mu path for --format h5mu")
-    p.add_argument("--n-cells", type=int, required=True)
-    p.add_argument("--kind", choices=("multiome", "cite"), default="multiome")
+    p.add_argument("--n-cells", type=int, required=True, help="number of cells to write")
+    p.add_argument("--kind", choices=("multiome", "cite"), default="multiome",
+                   help="multiome: RNA + ATAC; cite: RNA + protein (default: multiome)")
     p.add_argument("--preset", choices=("competition", "none"), default="competition",
                    help="competition: 13,431 genes + 116,490 peaks (multiome) or 13,953 genes + 134 proteins (cite); "
-                   "none: the small defaults of jae.datasets.simulate")
-    p.add_argument("--format", choices=("h5ad-pair", "h5mu"), default="h5ad-pair")
+                   "none: the small defaults of jae.datasets.simulate (default: competition)")
+    p.add_argument("--format", choices=("h5ad-pair", "h5mu"), default="h5ad-pair", help="(default: h5ad-pair)")
     for name in ("n-genes", "n-peaks", "n-proteins", "n-cell-types", "n-batches"):
         p.add_argument(f"--{name}", type=int, default=None, help="override the preset")
-    p.add_argument("--organism", choices=("human", "mouse"), default="human")
-    p.add_argument("--chunk-size", type=int, default=4096, help="cells generated and written at a time")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--organism", choices=("human", "mouse"), default="human",
+                   help="gene symbols' organism, for the cell-cycle genes (default: human)")
+    p.add_argument("--chunk-size", type=int, default=4096,
+                   help="cells generated and written at a time, rounded up to a multiple of 1024 (default: 4096)")
+    p.add_argument("--seed", type=int, default=0, help="(default: 0)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.set_defaults(func=run)
 

@@ -126,6 +126,8 @@ def write_simulated(
         ``'h5ad-pair'`` or ``'h5mu'``.
     chunk_size
         Cells generated and written at a time (rounded up to a multiple of 1024).
+    n_genes, n_peaks, n_proteins, n_cell_types, n_batches
+        Sizes that override the preset's (None: the preset's, or :func:`simulate`'s defaults without one).
     seed, organism, params
         As in :func:`simulate`.
     overwrite

@@ -202,6 +202,10 @@ def join_annotations(
         Replace columns ``mdata.obs`` already has (default: keep them, e.g. the data files' own ``batch``).
     what
         How errors name the files (e.g. ``'--annotations'``).
+
+    Returns
+    -------
+    ``mdata`` itself, annotated.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]

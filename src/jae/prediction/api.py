@@ -156,8 +156,9 @@ class ModalityPredictor:
         return RidgeBaseline(self.target_kind, rel_alphas=tuple(cfg.ridge_rel_alphas), val_fraction=cfg.val_fraction)
 
     def predict_blocks(self, query_source: ad.AnnData):
-        """Predictions for the query cells as an iterator of ``(rows, n_target_features)`` row blocks (dense or
-        CSR), in query order; wide targets are never materialised whole."""
+        """Predictions for the cells of ``query_source`` (as for :meth:`predict`) as an iterator of
+        ``(rows, n_target_features)`` row blocks (dense or CSR), in query order; wide targets are never materialised
+        whole."""
         self._check_fitted()
         idx = feature_indexer(query_source.var_names, self.source_features, name="query_source", reference="train_source")
         query_source = query_source if idx is None else query_source[:, idx]
@@ -203,7 +204,8 @@ class ModalityPredictor:
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Save the fitted model to the folder ``path`` in jae's model format (:mod:`jae.checkpoint`):
         ``model.json`` (format version, ``model_kind`` ``"predictor"``, method, config, kinds, feature names) and
-        ``weights.pt`` (tensors only, loaded with ``weights_only=True``), written atomically as one folder.
+        ``weights.pt`` (tensors only, loaded with ``weights_only=True``), written atomically as one folder;
+        ``overwrite=True`` replaces an existing one (otherwise it raises).
 
         Returns
         -------
@@ -245,6 +247,8 @@ class ModalityPredictor:
 
         Parameters
         ----------
+        path
+            The model folder (``model.json`` + ``weights.pt``).
         device
             Where the networks run (``'auto'``: CUDA when available).
 

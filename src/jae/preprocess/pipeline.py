@@ -172,7 +172,12 @@ class Preprocessor:
         svd_fit_cells
             Cells the SVD bases are fitted on (a seeded sample when there are more; None: all cells).
         protein_norm
-            As the attribute.
+            How proteins are normalised: ``'log'`` (the default, the seed's: as every modality), ``'clr'`` or
+            ``'clr_depth'`` (see :class:`jae.JAEConfig`; ``JAE.fit`` passes the config's).
+
+        Returns
+        -------
+        A new fitted :class:`Preprocessor` (the class is called as ``Preprocessor.fit(...)``).
         """
         sources = _as_sources(counts)
         bases, depth = _fit_bases(

@@ -108,6 +108,8 @@ def run_demo(
         Seed of every step; torch device.
     overwrite
         Replace the files of an earlier demo in ``out``.
+    progress_bar
+        Progress bars of training and evaluation (``jae demo --quiet`` turns them off).
 
     Returns
     -------

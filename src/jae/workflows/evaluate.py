@@ -51,8 +51,8 @@ def evaluate_files(
     out
         Folder for ``metrics.csv``, ``metrics.md`` and (``report=True``) the UMAPs, bar chart and ``index.html``;
         None writes nothing.
-    baseline, cell_type_key, batch_key, pseudotime_keys, organism, seed, device, umap_max_cells, progress_bar, knn
-        As for :func:`jae.evaluate`.
+    baseline, cell_type_key, batch_key, pseudotime_keys, organism, seed, device, report, umap_max_cells, progress_bar, knn
+        As for :func:`jae.evaluate` (``report=False``: only ``metrics.csv`` and ``metrics.md``, as ``--no-report``).
     overwrite
         Replace the files of an earlier evaluation in ``out``.
 

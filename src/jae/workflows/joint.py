@@ -249,6 +249,8 @@ def embed_files(
         Bytes (or ``'8G'``) reading the inputs whole may take; larger inputs are streamed.
     overwrite
         Replace existing files at ``out``, ``labels_out`` and ``impute_out``.
+    progress_bar
+        One tqdm bar per stage (fine-tuning, reading in row blocks).
     impute_out
         Also write the modality the input's cells lack (RNA-only ``inputs``, or a mosaic ``.h5mu``), predicted by
         :func:`jae.impute`, to this ``.h5ad`` (cells lacking it x the model's features of it).

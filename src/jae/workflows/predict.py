@@ -50,6 +50,8 @@ def predict_files(
         Also save the fitted predictor to this folder.
     overwrite
         Replace existing files at ``output`` and ``save_model``.
+    progress_bar
+        One tqdm bar over the training epochs.
     source_kind, target_kind
         ``'GEX'``, ``'ATAC'`` or ``'ADT'`` when the files' ``var`` has no ``'feature_types'`` and the feature names do
         not tell (as for :meth:`jae.ModalityPredictor.fit`).
