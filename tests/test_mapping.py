@@ -216,3 +216,15 @@ def test_map_query_warns_when_the_reference_axes_do_not_carry_to_new_cells(refer
     assert back.axes_carry == pytest.approx(small.axes_carry)
     back.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
     assert caplog.text.count("few cells for its input's width") == 1
+
+
+def test_map_query_refuses_cells_without_a_batch(reference, split):
+    """A query whose batch column has NaN (e.g. cells of a sample not yet annotated) was mapped with the missing
+    cells as a new batch named 'nan'; it is refused in one line, before any work, as fit refuses it."""
+    query = split[1].copy()
+    batch = query.obs["batch"].astype(object)
+    batch.iloc[:5] = np.nan
+    for column in (batch, batch.astype("category")):
+        query.obs["batch"] = column
+        with pytest.raises(ValueError, match=r"5 of \d+ cells have no batch label in 'batch'; fill"):
+            reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)

@@ -142,7 +142,7 @@ def check_batch_key(batch_key) -> None:
 def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
               progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
-    from .io.paired import get_annotation
+    from .io.paired import check_batches, get_annotation
     from .query import query_features
 
     reference._require_fitted()
@@ -153,7 +153,9 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     adapter = reference.adapter
     if adapter is not None and adapter.batch_key != batch_key:
         raise ValueError(f"this model maps batches by obs[{adapter.batch_key!r}]; pass batch_key={adapter.batch_key!r}")
-    batch_all = get_annotation(obs, batch_key, what="batch labels").astype(str)  # checked before the projection
+    batch_all = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
+    check_batches(batch_all, min_cells=1)  # a cell without a batch is refused, as by fit (not mapped as 'nan')
+    batch_all = batch_all.astype(str)
     epochs = ADAPTER_EPOCHS if epochs is None else int(epochs)
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, not {epochs}")
