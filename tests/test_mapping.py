@@ -228,3 +228,18 @@ def test_map_query_refuses_cells_without_a_batch(reference, split):
         query.obs["batch"] = column
         with pytest.raises(ValueError, match=r"5 of \d+ cells have no batch label in 'batch'; fill"):
             reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+
+
+def test_map_query_warns_when_query_batches_reuse_reference_batch_names(reference, split, caplog):
+    """A query sample named like a reference batch (both 'sample1', say) was silently left unmapped (an info line,
+    'nothing to train'); the warning names the batches and the renaming that maps them."""
+    query = split[1].copy()
+    query.obs["batch"] = reference.batches[0]
+    caplog.set_level("WARNING", logger="jae.mapping")
+    mapped = reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+    assert mapped.adapter is None
+    assert f"query batches ['{reference.batches[0]}'] have the names of reference batches" in caplog.text
+    assert "obs['batch'] = 'query_' + obs['batch'].astype(str)" in caplog.text
+    caplog.clear()
+    reference.map_query(split[1], batch_key="batch", epochs=0, progress_bar=False)
+    assert "names of reference batches" not in caplog.text

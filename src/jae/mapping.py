@@ -171,6 +171,13 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     batch = batch_all.reindex(cells).to_numpy()
     known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     new = sorted(set(batch) - known)
+    clash = sorted(set(batch) & set(reference.batches))
+    if clash:  # scArches-style mapping takes a query batch as new; a reused name (e.g. 'sample1') is not
+        logger.warning(
+            "query batches %s have the names of reference batches: their %d cells get no shift and embed as that "
+            "reference batch's cells; if they are new samples, rename them (e.g. obs[%r] = 'query_' + "
+            "obs[%r].astype(str)) and map again", clash, int(np.isin(batch, clash).sum()), batch_key, batch_key,
+        )
     mapped = copy.deepcopy(reference)
     mapped._files_features = None
     if not new:
