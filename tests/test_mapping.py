@@ -243,3 +243,19 @@ def test_map_query_warns_when_query_batches_reuse_reference_batch_names(referenc
     caplog.clear()
     reference.map_query(split[1], batch_key="batch", epochs=0, progress_bar=False)
     assert "names of reference batches" not in caplog.text
+
+
+def test_map_query_refuses_unusable_data_before_the_reference_warning(reference, split, caplog):
+    """A small reference's warning (fit reference and query together) came before the error on data it cannot map
+    (the other modality pair, features named otherwise): two lines, the first advice that does not apply."""
+    import copy
+
+    small = copy.deepcopy(reference)
+    small.axes_carry = 0.1
+    query = split[1].copy()
+    query.mod["rna"].var_names = [f"other{i}" for i in range(query.mod["rna"].n_vars)]
+    query.update()
+    caplog.set_level("WARNING", logger="jae.mapping")
+    with pytest.raises(ValueError, match="features"):
+        small.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+    assert "few cells" not in caplog.text

@@ -159,6 +159,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     epochs = ADAPTER_EPOCHS if epochs is None else int(epochs)
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, not {epochs}")
+    X, cells, observed = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
     carry = getattr(reference, "axes_carry", None)
     if carry is not None and carry < reference.config.axes_carry_min:
         logger.warning(
@@ -167,7 +168,6 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
             "fitting the reference and these cells together (fit with them unlabelled) places them better",
             carry,
         )
-    X, cells, observed = query_features(reference, data, layer=layer)
     batch = batch_all.reindex(cells).to_numpy()
     known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     new = sorted(set(batch) - known)
