@@ -195,6 +195,7 @@ def test_cli_map_writes_a_new_model_and_refuses_to_replace(reference, split, tmp
     assert JAE.load(out, device="cpu").adapter is not None
     assert main(["-q", *args]) == 1  # exists, no --overwrite
     assert main(["-q", *args[:5], "--out", str(ref_dir), *args[7:], "--overwrite"]) == 1  # never the reference
+    assert main(["-q", *args[:5], "--out", str(ref_dir / "mapped"), *args[7:]]) == 1  # nor a folder inside it
     assert {p.name: p.read_bytes() for p in ref_dir.iterdir()} == before
 
 

@@ -190,6 +190,9 @@ def map_files(
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; map_query never changes the reference: choose another out")
+    if folder is not None and folder.resolve() in out.resolve().parents:
+        raise ValueError(f"out {out} lies inside the reference model folder {folder}, which map_query never changes: "
+                         "choose an out outside it")
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"})
     if epochs is not None and epochs < 0:
