@@ -281,6 +281,11 @@ def embed_files(
             "(JAEConfig(mode='unsupervised')): pass labels_out=None"
         )
     data = inputs.open(memory_budget=memory_budget, annotations=False, what="embed")
+    if impute_out is not None:  # nothing to impute (every cell paired) is said before fine-tuning, not after
+        from ..imputation import modality_to_impute
+        from ..query import query_features
+
+        modality_to_impute(model, query_features(model, data, layer=inputs.layer).observed)
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
         logger.info("model made by 'jae map' (map_query): embedding without fine-tuning")
