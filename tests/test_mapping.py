@@ -260,3 +260,34 @@ def test_map_query_refuses_unusable_data_before_the_reference_warning(reference,
     with pytest.raises(ValueError, match="features"):
         small.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
     assert "few cells" not in caplog.text
+
+
+def test_cli_embeds_with_a_mapped_model_whose_batches_come_from_annotations(reference, split, tmp_path, caplog):
+    """Competition files whose batches sit in the solution file: 'jae map --annotations sol.h5ad' mapped them, but
+    'jae embed --model MAPPED' had no --annotations, so it stopped at 'the data has no such column'."""
+    import anndata as ad
+
+    from jae.cli import main
+
+    query = split[1]
+    paths = {}
+    for flag, name in (("--mod1", "rna"), ("--mod2", "atac")):
+        part = query.mod[name].copy()
+        part.obs = part.obs[[]]
+        paths[flag] = tmp_path / f"q.{flag[2:]}.h5ad"
+        part.write_h5ad(paths[flag])
+    ad.AnnData(obs=query.obs[["batch"]].copy()).write_h5ad(tmp_path / "sol.h5ad")
+    files = ["--mod1", str(paths["--mod1"]), "--mod2", str(paths["--mod2"])]
+    reference.save(tmp_path / "ref")
+    assert main(["-q", "map", "--model", str(tmp_path / "ref"), *files, "--annotations", str(tmp_path / "sol.h5ad"),
+                 "--epochs", "1", "--out", str(tmp_path / "mapped"), "--device", "cpu"]) == 0
+    embed = ["-q", "embed", "--model", str(tmp_path / "mapped"), *files, "--device", "cpu"]
+    caplog.clear()
+    assert main([*embed, "--out", str(tmp_path / "e0.h5ad")]) == 1
+    assert "--annotations FILE" in caplog.text
+    assert main([*embed, "--annotations", str(tmp_path / "sol.h5ad"), "--out", str(tmp_path / "e.h5ad")]) == 0
+    mapped = JAE.load(tmp_path / "mapped", device="cpu")
+    got = ad.read_h5ad(tmp_path / "e.h5ad")
+    want = mapped.embed(query, key_added=None)[query.obs_names.get_indexer(got.obs_names)]
+    np.testing.assert_allclose(got.X, want, atol=1e-5)
+    assert not np.allclose(got.X, reference.embed(query, key_added=None)[query.obs_names.get_indexer(got.obs_names)])

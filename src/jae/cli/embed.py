@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
         "('jae_confidence', the softmax probability calibrated on held-out reference cells) and whether the cell is "
         "unlike every reference type ('jae_unknown').",
     )
-    add_input_args(p, annotations=False)
+    add_input_args(p)  # --annotations: e.g. the batch column a mapped model reads
     p.epilog = ("--mod1 may come alone (cells with RNA only): the second modality's input is filled in from RNA; "
                 "--impute-out writes that modality, predicted.")
     add_memory_budget_arg(p)

@@ -231,7 +231,8 @@ def embed_files(
     Parameters
     ----------
     inputs
-        The cells to embed (:class:`jae.io.InputFiles`; annotation files are not read).
+        The cells to embed (:class:`jae.io.InputFiles`; the annotation files' columns are joined into ``obs``, where
+        a model made by :meth:`jae.JAE.map_query` reads its batch column).
     model
         A fitted :class:`jae.JAE` (fine-tuned on a copy, never in place), or the folder of a saved one.
     out
@@ -280,7 +281,7 @@ def embed_files(
             f"labels_out needs a model fitted with cell types; {folder or 'the model'} was fitted without "
             "(JAEConfig(mode='unsupervised')): pass labels_out=None"
         )
-    data = inputs.open(memory_budget=memory_budget, annotations=False, what="embed")
+    data = inputs.open(memory_budget=memory_budget, what="embed")  # annotations: a mapped model's batch column
     if impute_out is not None:  # nothing to impute (every cell paired) is said before fine-tuning, not after
         from ..imputation import modality_to_impute
         from ..query import query_features
