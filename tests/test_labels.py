@@ -370,3 +370,13 @@ def test_an_embedding_of_another_shape_is_refused_in_one_line(model, few):
     assert "jae_cell_type" not in query.obs
     labels = model.predict_cell_type(None, embedding=embedding[:10])  # no data: any number of cells
     assert len(labels) == 10
+
+
+def test_labels_of_a_file_path_are_indexed_by_cell_name(model, few, tmp_path):
+    """model.predict_cell_type('query.h5mu') (embed takes a path too) returned labels indexed 0..n-1, so they could
+    not be joined to the cells; they are indexed by the file's cell names, as for the MuData read from it."""
+    query = few[1]
+    query.write(tmp_path / "q.h5mu")
+    from_file = model.predict_cell_type(str(tmp_path / "q.h5mu"))
+    pd.testing.assert_frame_equal(from_file.loc[query.obs_names], model.predict_cell_type(query), check_exact=False)
+    assert list(from_file.index) == list(query.obs_names)

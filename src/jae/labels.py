@@ -249,7 +249,7 @@ def predict_cell_type(
         head = softmax(logits) if cal is None else cal.probabilities(logits)
         embedding = model._store(data, model._readout(X, Z), cells, None)
     else:
-        embedding, head = _given_embedding(model, data, embedding), None
+        embedding, head, cells = _given_embedding(model, data, embedding), None, None
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]
@@ -260,7 +260,7 @@ def predict_cell_type(
         parts.append((best, confidence, _unknown_call(model, part_head, confidence, part, V)))
     best, confidence, unknown = (np.concatenate(x) for x in zip(*parts)) if parts else (
         np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, bool))
-    names = getattr(data, "obs_names", None)
+    names = getattr(data, "obs_names", cells)  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
     labels = pd.DataFrame(
         {"cell_type": pd.Categorical.from_codes(best, categories=pd.Index(model.cell_types)),  # every known type,
