@@ -291,3 +291,13 @@ def test_cli_embeds_with_a_mapped_model_whose_batches_come_from_annotations(refe
     want = mapped.embed(query, key_added=None)[query.obs_names.get_indexer(got.obs_names)]
     np.testing.assert_allclose(got.X, want, atol=1e-5)
     assert not np.allclose(got.X, reference.embed(query, key_added=None)[query.obs_names.get_indexer(got.obs_names)])
+
+
+def test_map_query_takes_the_path_of_an_h5mu_file(reference, split, tmp_path):
+    """embed and predict_cell_type take 'query.h5mu'; map_query refused it ('needs data with an .obs frame')."""
+    query = split[1]
+    query.write(tmp_path / "q.h5mu")
+    from_file = reference.map_query(str(tmp_path / "q.h5mu"), batch_key="batch", epochs=1, progress_bar=False)
+    in_memory = reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+    assert from_file.adapter.batches == in_memory.adapter.batches
+    np.testing.assert_allclose(from_file.adapter.shift, in_memory.adapter.shift, atol=1e-5)

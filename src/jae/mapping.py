@@ -147,6 +147,10 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
 
     reference._require_fitted()
     check_batch_key(batch_key)
+    from .io.plan import _as_files
+
+    files = _as_files(data, None)  # a path of an .h5mu file, as embed and predict_cell_type take
+    data = data if files is None else files
     obs = getattr(data, "obs", None)
     if obs is None:
         raise ValueError("map_query needs data with an .obs frame (MuData, or data opened with jae.io.open_*)")
