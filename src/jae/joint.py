@@ -452,9 +452,8 @@ class JAE:
         calibration existed give the plain softmax and never call unknown.
 
         ``embedding``: this model's :meth:`embed` of the same cells, to save computing it again. ``key_added``: also
-        store the labels in ``data.obs[f'{key_added}_cell_type']`` and the probabilities in
-        ``data.obs[f'{key_added}_confidence']`` (``'jae'``: ``jae_cell_type``, ``jae_confidence``, the columns
-        ``jae embed`` writes); None stores nothing.
+        store the columns ``data.obs[f'{key_added}_cell_type']``, ``f'{key_added}_confidence'`` and
+        ``f'{key_added}_unknown'`` (``'jae'``: the columns ``jae embed`` writes); None stores nothing.
 
         Returns
         -------
