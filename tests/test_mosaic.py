@@ -194,6 +194,8 @@ def test_imputation_on_request(cite):
     assert r2["decoder"] > 0.5 and r2["regression"] > 0.5, r2
     rna = impute(model, mos, modality="rna")
     assert rna.shape == (int(prot_only.sum()), 600)
+    # an SVD reconstruction can fall below 0 although its scale, log10(1 + ...), cannot: uns says so
+    assert "can fall below 0" in rna.uns["jae_imputed"]["values"] and "values" not in out.uns["jae_imputed"]
     with pytest.raises(ValueError, match="nothing to impute"):
         impute(model, m)
     assert "jae_imputed" not in mos.uns and mos["prot"].n_obs == int((~rna_only).sum())  # the input is untouched

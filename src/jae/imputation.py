@@ -12,7 +12,8 @@ by their centred log-ratio, :func:`jae.preprocess.normalize.clr`, in that scale)
   cells (:mod:`jae.query`, the input the encoder receives).
 
 An SVD modality is predicted as its ``n_svd`` coordinates mapped back through the basis (``coords @ components``),
-so every feature gets a value: a smooth, low-rank estimate, not counts. The input data is never changed.
+so every feature gets a value: a smooth, low-rank estimate, not counts, which can fall below 0 (said in
+``uns['jae_imputed']['values']``). The input data is never changed.
 """
 
 from __future__ import annotations
@@ -83,6 +84,10 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
         "modality": names[i], "kind": pre.kinds[i], "method": method,
         "scale": pre.scale_of(i), "from": names[1 - i],
     }
+    if basis is not None:  # the scale above is >= 0; a reconstruction through the basis is not held to it
+        out.uns["jae_imputed"]["values"] = (
+            f"low-rank reconstruction through the model's {basis.n_components}-component SVD basis: smooth, not "
+            "counts; it can fall below 0 (min %.3g here)" % float(values.min(initial=0.0)))
     logger.info("imputed %s (%s, %d features) for %d of %d cells by the %s", names[i], pre.kinds[i],
                 values.shape[1], len(rows), len(cells), method)
     return out
