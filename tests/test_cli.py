@@ -138,3 +138,17 @@ def test_verbose_shows_jaes_debug_messages_not_every_librarys(tmp_path):
     jae_level, numba_level, mpl_level = map(int, out.stdout.split()[-3:])
     assert jae_level == logging.DEBUG and numba_level > logging.DEBUG and mpl_level > logging.DEBUG
     assert "DEBUG matplotlib" not in out.stderr and "DEBUG numba" not in out.stderr
+
+
+def test_quiet_and_verbose_are_accepted_after_the_verb(tmp_path):
+    """'jae map ... -q' stopped at 'unrecognized arguments: -q' (the flag was accepted before the verb only)."""
+    from jae.cli import build_parser
+
+    parser = build_parser()
+    verb = ["simulate", "s", "--n-cells", "50"]
+    for argv in (["-q", *verb], [*verb, "-q"], [*verb, "--quiet"]):
+        args = parser.parse_args(argv)
+        assert args.quiet is True and args.verbose is False
+    assert parser.parse_args([*verb, "-v"]).verbose is True
+    assert parser.parse_args(verb).quiet is False
+    assert main(["simulate", str(tmp_path / "sim"), "--n-cells", "50", "--preset", "none", "-q"]) == 0

@@ -420,7 +420,7 @@ CASES = {
     predict_from_the_wrong_test_file: ["--test-mod1 features differ from --train-mod1's"],
     predict_from_unpaired_training_files: ["of --train-mod1's", "missing from --train-mod2"],
     h5ad_given_as_h5mu: ["--h5mu file", "is not a MuData file", "--mod1 and --mod2, one per modality",
-                         "--h5ad, one holding both"],
+                         "--h5ad, one holding both", "RNA alone (cells to embed, map or impute from): --mod1 alone"],
     map_without_batches: ["needs --batch-key", "--annotations FILE"],
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],

@@ -356,3 +356,27 @@ def test_no_small_threshold_warning_with_enough_heldout_cells(caplog):
         model = JAE(JAEConfig(max_epochs=2, n_svd=20), seed=0, device="cpu").fit(m, progress_bar=False)
     assert model.calibration.n_heldout >= 20
     assert not any("quantile needs" in r.getMessage() for r in caplog.records)
+
+
+def test_an_embedding_of_another_shape_is_refused_in_one_line(model, few):
+    """predict_cell_type(data, embedding=E) with E of fewer rows than data's cells returned labels for those rows
+    alone, indexed 0..n-1; E of other columns failed inside numpy's matmul. Both are refused naming the shape."""
+    query = few[1]
+    embedding = model.embed(query, key_added=None)
+    width = embedding.shape[1]
+    for bad in (embedding[:10], embedding[:, :5], embedding[0]):
+        with pytest.raises(ValueError, match=rf"embedding has shape .*, not \({query.n_obs}, {width}\): pass"):
+            model.predict_cell_type(query, embedding=bad)
+    assert "jae_cell_type" not in query.obs
+    labels = model.predict_cell_type(None, embedding=embedding[:10])  # no data: any number of cells
+    assert len(labels) == 10
+
+
+def test_labels_of_a_file_path_are_indexed_by_cell_name(model, few, tmp_path):
+    """model.predict_cell_type('query.h5mu') (embed takes a path too) returned labels indexed 0..n-1, so they could
+    not be joined to the cells; they are indexed by the file's cell names, as for the MuData read from it."""
+    query = few[1]
+    query.write(tmp_path / "q.h5mu")
+    from_file = model.predict_cell_type(str(tmp_path / "q.h5mu"))
+    pd.testing.assert_frame_equal(from_file.loc[query.obs_names], model.predict_cell_type(query), check_exact=False)
+    assert list(from_file.index) == list(query.obs_names)

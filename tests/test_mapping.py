@@ -195,6 +195,7 @@ def test_cli_map_writes_a_new_model_and_refuses_to_replace(reference, split, tmp
     assert JAE.load(out, device="cpu").adapter is not None
     assert main(["-q", *args]) == 1  # exists, no --overwrite
     assert main(["-q", *args[:5], "--out", str(ref_dir), *args[7:], "--overwrite"]) == 1  # never the reference
+    assert main(["-q", *args[:5], "--out", str(ref_dir / "mapped"), *args[7:]]) == 1  # nor a folder inside it
     assert {p.name: p.read_bytes() for p in ref_dir.iterdir()} == before
 
 
@@ -216,3 +217,87 @@ def test_map_query_warns_when_the_reference_axes_do_not_carry_to_new_cells(refer
     assert back.axes_carry == pytest.approx(small.axes_carry)
     back.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
     assert caplog.text.count("few cells for its input's width") == 1
+
+
+def test_map_query_refuses_cells_without_a_batch(reference, split):
+    """A query whose batch column has NaN (e.g. cells of a sample not yet annotated) was mapped with the missing
+    cells as a new batch named 'nan'; it is refused in one line, before any work, as fit refuses it."""
+    query = split[1].copy()
+    batch = query.obs["batch"].astype(object)
+    batch.iloc[:5] = np.nan
+    for column in (batch, batch.astype("category")):
+        query.obs["batch"] = column
+        with pytest.raises(ValueError, match=r"5 of \d+ cells have no batch label in 'batch'; fill"):
+            reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+
+
+def test_map_query_warns_when_query_batches_reuse_reference_batch_names(reference, split, caplog):
+    """A query sample named like a reference batch (both 'sample1', say) was silently left unmapped (an info line,
+    'nothing to train'); the warning names the batches and the renaming that maps them."""
+    query = split[1].copy()
+    query.obs["batch"] = reference.batches[0]
+    caplog.set_level("WARNING", logger="jae.mapping")
+    mapped = reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+    assert mapped.adapter is None
+    assert f"query batches ['{reference.batches[0]}'] have the names of reference batches" in caplog.text
+    assert "obs['batch'] = 'query_' + obs['batch'].astype(str)" in caplog.text
+    caplog.clear()
+    reference.map_query(split[1], batch_key="batch", epochs=0, progress_bar=False)
+    assert "names of reference batches" not in caplog.text
+
+
+def test_map_query_refuses_unusable_data_before_the_reference_warning(reference, split, caplog):
+    """A small reference's warning (fit reference and query together) came before the error on data it cannot map
+    (the other modality pair, features named otherwise): two lines, the first advice that does not apply."""
+    import copy
+
+    small = copy.deepcopy(reference)
+    small.axes_carry = 0.1
+    query = split[1].copy()
+    query.mod["rna"].var_names = [f"other{i}" for i in range(query.mod["rna"].n_vars)]
+    query.update()
+    caplog.set_level("WARNING", logger="jae.mapping")
+    with pytest.raises(ValueError, match="features"):
+        small.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+    assert "few cells" not in caplog.text
+
+
+def test_cli_embeds_with_a_mapped_model_whose_batches_come_from_annotations(reference, split, tmp_path, caplog):
+    """Competition files whose batches sit in the solution file: 'jae map --annotations sol.h5ad' mapped them, but
+    'jae embed --model MAPPED' had no --annotations, so it stopped at 'the data has no such column'."""
+    import anndata as ad
+
+    from jae.cli import main
+
+    query = split[1]
+    paths = {}
+    for flag, name in (("--mod1", "rna"), ("--mod2", "atac")):
+        part = query.mod[name].copy()
+        part.obs = part.obs[[]]
+        paths[flag] = tmp_path / f"q.{flag[2:]}.h5ad"
+        part.write_h5ad(paths[flag])
+    ad.AnnData(obs=query.obs[["batch"]].copy()).write_h5ad(tmp_path / "sol.h5ad")
+    files = ["--mod1", str(paths["--mod1"]), "--mod2", str(paths["--mod2"])]
+    reference.save(tmp_path / "ref")
+    assert main(["-q", "map", "--model", str(tmp_path / "ref"), *files, "--annotations", str(tmp_path / "sol.h5ad"),
+                 "--epochs", "1", "--out", str(tmp_path / "mapped"), "--device", "cpu"]) == 0
+    embed = ["-q", "embed", "--model", str(tmp_path / "mapped"), *files, "--device", "cpu"]
+    caplog.clear()
+    assert main([*embed, "--out", str(tmp_path / "e0.h5ad")]) == 1
+    assert "--annotations FILE" in caplog.text
+    assert main([*embed, "--annotations", str(tmp_path / "sol.h5ad"), "--out", str(tmp_path / "e.h5ad")]) == 0
+    mapped = JAE.load(tmp_path / "mapped", device="cpu")
+    got = ad.read_h5ad(tmp_path / "e.h5ad")
+    want = mapped.embed(query, key_added=None)[query.obs_names.get_indexer(got.obs_names)]
+    np.testing.assert_allclose(got.X, want, atol=1e-5)
+    assert not np.allclose(got.X, reference.embed(query, key_added=None)[query.obs_names.get_indexer(got.obs_names)])
+
+
+def test_map_query_takes_the_path_of_an_h5mu_file(reference, split, tmp_path):
+    """embed and predict_cell_type take 'query.h5mu'; map_query refused it ('needs data with an .obs frame')."""
+    query = split[1]
+    query.write(tmp_path / "q.h5mu")
+    from_file = reference.map_query(str(tmp_path / "q.h5mu"), batch_key="batch", epochs=1, progress_bar=False)
+    in_memory = reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+    assert from_file.adapter.batches == in_memory.adapter.batches
+    np.testing.assert_allclose(from_file.adapter.shift, in_memory.adapter.shift, atol=1e-5)

@@ -194,6 +194,8 @@ def test_imputation_on_request(cite):
     assert r2["decoder"] > 0.5 and r2["regression"] > 0.5, r2
     rna = impute(model, mos, modality="rna")
     assert rna.shape == (int(prot_only.sum()), 600)
+    # an SVD reconstruction can fall below 0 although its scale, log10(1 + ...), cannot: uns says so
+    assert "can fall below 0" in rna.uns["jae_imputed"]["values"] and "values" not in out.uns["jae_imputed"]
     with pytest.raises(ValueError, match="nothing to impute"):
         impute(model, m)
     assert "jae_imputed" not in mos.uns and mos["prot"].n_obs == int((~rna_only).sum())  # the input is untouched
@@ -418,3 +420,24 @@ def test_competition_files_with_different_cells_are_mosaic_data(cite, tmp_path, 
     emb = ad.read_h5ad(tmp_path / "emb.h5ad")
     assert emb.obs_names.equals(in_memory_data.obs_names)
     np.testing.assert_allclose(emb.X, fitted.embed(in_memory_data, key_added=None), atol=1e-5)
+
+
+def test_impute_out_with_nothing_to_impute_is_refused_before_finetuning(cite, tmp_path, monkeypatch, caplog):
+    """'jae embed --h5mu paired.h5mu --impute-out imp.h5ad' fine-tuned, embedded and labelled every cell, then said
+    'every cell has both modalities: nothing to impute'; it is now said before any of that work."""
+    from jae.cli import main
+
+    m, _, model, _, _ = cite
+    model.save(tmp_path / "model")
+    m[:200].copy().write(tmp_path / "paired.h5mu")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("fine-tuned or embedded before the impute check")
+
+    monkeypatch.setattr(JAE, "finetune", refuse)
+    monkeypatch.setattr(JAE, "embed", refuse)
+    caplog.clear()
+    assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(tmp_path / "paired.h5mu"),
+                 "--out", str(tmp_path / "emb.h5ad"), "--impute-out", str(tmp_path / "imp.h5ad")]) == 1
+    assert "every cell has both modalities: nothing to impute" in caplog.text
+    assert not (tmp_path / "emb.h5ad").exists() and not (tmp_path / "imp.h5ad").exists()

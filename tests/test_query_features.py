@@ -236,3 +236,17 @@ def test_too_small_an_overlap_names_how_the_features_are_named():
     with pytest.raises(ValueError, match="subset both to the shared features, then refit"):
         feature_overlap(pd.Index([f"OTHER{i}" for i in range(40)]), model, name="modality 'rna'")
     assert feature_overlap(model[:30], model, name="modality 'rna'").missing.size == 10  # 75%: placed, not refused
+
+
+def test_a_feature_mismatch_lists_examples_only_of_what_there_is():
+    """'jae predict --test-mod1' with a subset of the training genes said '... and 0 are extra (e.g. ); ...'."""
+    from jae.io.features import feature_indexer
+
+    expected = [f"g{i}" for i in range(10)]
+    with pytest.raises(ValueError) as err:
+        feature_indexer(expected[:6], expected, name="--test-mod1", reference="--train-mod1")
+    text = str(err.value)
+    assert "4 of --train-mod1's 10 features are missing (e.g. 'g6', 'g7', 'g8', ...) and 0 are extra;" in text
+    assert "(e.g. )" not in text
+    with pytest.raises(ValueError, match=r"0 of the model's 10 features are missing and 1 are extra \(e.g. 'x'\)"):
+        feature_indexer([*expected, "x"], expected, name="data")

@@ -12,7 +12,8 @@ by their centred log-ratio, :func:`jae.preprocess.normalize.clr`, in that scale)
   cells (:mod:`jae.query`, the input the encoder receives).
 
 An SVD modality is predicted as its ``n_svd`` coordinates mapped back through the basis (``coords @ components``),
-so every feature gets a value: a smooth, low-rank estimate, not counts. The input data is never changed.
+so every feature gets a value: a smooth, low-rank estimate, not counts, which can fall below 0 (said in
+``uns['jae_imputed']['values']``). The input data is never changed.
 """
 
 from __future__ import annotations
@@ -61,21 +62,8 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
         raise ValueError(f"method={method!r}; pass one of {list(IMPUTE_METHODS)}")
     X, cells, observed = query_features(model, data, layer=layer)
     names = list(model.modality_names)
-    if modality is None:
-        lacking = [i for i in (0, 1) if not observed[:, i].all()]
-        if len(lacking) != 1:
-            raise ValueError(
-                "every cell has both modalities: nothing to impute" if not lacking else
-                f"cells lack {names[0]!r} and cells lack {names[1]!r}; pass modality= to choose which to impute"
-            )
-        i = lacking[0]
-    elif modality in names:
-        i = names.index(modality)
-    else:
-        raise ValueError(f"modality={modality!r} is not one of the model's modalities {names}; pass one of them")
+    i = modality_to_impute(model, observed, modality)
     rows = np.flatnonzero(~observed[:, i])
-    if not len(rows):
-        raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are there)")
     pre = model.preprocessor
     widths = pre.widths
     block = slice(0, widths[0]) if i == 0 else slice(widths[0], widths[0] + widths[1])
@@ -96,9 +84,34 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
         "modality": names[i], "kind": pre.kinds[i], "method": method,
         "scale": pre.scale_of(i), "from": names[1 - i],
     }
+    if basis is not None:  # the scale above is >= 0; a reconstruction through the basis is not held to it
+        out.uns["jae_imputed"]["values"] = (
+            f"low-rank reconstruction through the model's {basis.n_components}-component SVD basis: smooth, not "
+            "counts; it can fall below 0 (min %.3g here)" % float(values.min(initial=0.0)))
     logger.info("imputed %s (%s, %d features) for %d of %d cells by the %s", names[i], pre.kinds[i],
                 values.shape[1], len(rows), len(cells), method)
     return out
+
+
+def modality_to_impute(model, observed: np.ndarray, modality: str | None = None) -> int:
+    """The index of the modality :func:`impute` predicts, given ``observed`` ``(n_cells, 2)`` (whether each cell has
+    each modality); one line naming the fix when there is nothing to impute. ``jae embed --impute-out`` asks it
+    before fine-tuning and embedding."""
+    names = list(model.modality_names)
+    if modality is None:
+        lacking = [i for i in (0, 1) if not observed[:, i].all()]
+        if len(lacking) != 1:
+            raise ValueError(
+                "every cell has both modalities: nothing to impute" if not lacking else
+                f"cells lack {names[0]!r} and cells lack {names[1]!r}; pass modality= to choose which to impute"
+            )
+        return lacking[0]
+    if modality not in names:
+        raise ValueError(f"modality={modality!r} is not one of the model's modalities {names}; pass one of them")
+    i = names.index(modality)
+    if observed[:, i].all():
+        raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are there)")
+    return i
 
 
 @torch.no_grad()

@@ -213,6 +213,22 @@ def recalibrate(model) -> None:
     model.calibration = calibrate(model, model.voters, model.calibration_cells)
 
 
+def _given_embedding(model, data, embedding) -> np.ndarray:
+    """``embedding`` as an array, refused in one line unless it is ``(data's cells, the model's columns)``: another
+    shape was read as it came (too few rows: labels for those alone, indexed 0..n-1; other columns: numpy's error)."""
+    embedding = np.asarray(embedding)
+    names = getattr(data, "obs_names", None)
+    width = len(model.column_names)
+    rows = embedding.shape[0] if embedding.ndim else 0
+    if embedding.ndim != 2 or embedding.shape[1] != width or (names is not None and rows != len(names)):
+        cells = "n_cells" if names is None else str(len(names))
+        raise ValueError(
+            f"embedding has shape {embedding.shape}, not ({cells}, {width}): pass this model's embed() of the same "
+            "cells, in their order (e.g. data.obsm['X_jae'] written by model.embed(data)), or embedding=None"
+        )
+    return embedding
+
+
 def predict_cell_type(
     model, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
 ) -> pd.DataFrame:
@@ -233,7 +249,7 @@ def predict_cell_type(
         head = softmax(logits) if cal is None else cal.probabilities(logits)
         embedding = model._store(data, model._readout(X, Z), cells, None)
     else:
-        embedding, head = np.asarray(embedding), None
+        embedding, head, cells = _given_embedding(model, data, embedding), None, None
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]
@@ -244,7 +260,7 @@ def predict_cell_type(
         parts.append((best, confidence, _unknown_call(model, part_head, confidence, part, V)))
     best, confidence, unknown = (np.concatenate(x) for x in zip(*parts)) if parts else (
         np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, bool))
-    names = getattr(data, "obs_names", None)
+    names = getattr(data, "obs_names", cells)  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
     labels = pd.DataFrame(
         {"cell_type": pd.Categorical.from_codes(best, categories=pd.Index(model.cell_types)),  # every known type,

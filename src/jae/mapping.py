@@ -69,8 +69,8 @@ class QueryAdapter:
         if obs is None or self.batch_key not in obs.columns:
             raise ValueError(
                 f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
-                f"obs[{self.batch_key!r}]; the data has no such column: add it (cells of other batches are embedded "
-                "as the reference model embeds them)"
+                f"obs[{self.batch_key!r}]; the data has no such column: add it, or pass annotations=FILE holding it "
+                "(cells of other batches are embedded as the reference model embeds them)"
             )
         return get_annotation(obs, self.batch_key, what="batch labels").astype(str).reindex(cells).to_numpy()
 
@@ -142,21 +142,28 @@ def check_batch_key(batch_key) -> None:
 def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
               progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
-    from .io.paired import get_annotation
+    from .io.paired import check_batches, get_annotation
     from .query import query_features
 
     reference._require_fitted()
     check_batch_key(batch_key)
+    from .io.plan import _as_files
+
+    files = _as_files(data, None)  # a path of an .h5mu file, as embed and predict_cell_type take
+    data = data if files is None else files
     obs = getattr(data, "obs", None)
     if obs is None:
         raise ValueError("map_query needs data with an .obs frame (MuData, or data opened with jae.io.open_*)")
     adapter = reference.adapter
     if adapter is not None and adapter.batch_key != batch_key:
         raise ValueError(f"this model maps batches by obs[{adapter.batch_key!r}]; pass batch_key={adapter.batch_key!r}")
-    batch_all = get_annotation(obs, batch_key, what="batch labels").astype(str)  # checked before the projection
+    batch_all = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
+    check_batches(batch_all, min_cells=1)  # a cell without a batch is refused, as by fit (not mapped as 'nan')
+    batch_all = batch_all.astype(str)
     epochs = ADAPTER_EPOCHS if epochs is None else int(epochs)
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, not {epochs}")
+    X, cells, observed = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
     carry = getattr(reference, "axes_carry", None)
     if carry is not None and carry < reference.config.axes_carry_min:
         logger.warning(
@@ -165,10 +172,16 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
             "fitting the reference and these cells together (fit with them unlabelled) places them better",
             carry,
         )
-    X, cells, observed = query_features(reference, data, layer=layer)
     batch = batch_all.reindex(cells).to_numpy()
     known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     new = sorted(set(batch) - known)
+    clash = sorted(set(batch) & set(reference.batches))
+    if clash:  # scArches-style mapping takes a query batch as new; a reused name (e.g. 'sample1') is not
+        logger.warning(
+            "query batches %s have the names of reference batches: their %d cells get no shift and embed as that "
+            "reference batch's cells; if they are new samples, rename them (e.g. obs[%r] = 'query_' + "
+            "obs[%r].astype(str)) and map again", clash, int(np.isin(batch, clash).sum()), batch_key, batch_key,
+        )
     mapped = copy.deepcopy(reference)
     mapped._files_features = None
     if not new:

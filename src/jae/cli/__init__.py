@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for verb in VERBS:
         importlib.import_module(f".{verb}", __name__).add_parser(sub)
+    for verb_parser in sub.choices.values():  # also after the verb (jae map ... -q), where users put flags
+        verb_parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="log debug messages (as jae -v VERB)")
+        verb_parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                                 help="log warnings only, no progress bars (as jae -q VERB)")
     return parser
 
 

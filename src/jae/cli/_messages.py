@@ -44,6 +44,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bh5mu=FILE\b", "--h5mu FILE"),
     (r"\bjae\.read_competition\(mod1, mod2\)", "--mod1 and --mod2"),
     (r"\bjae\.io\.read_paired_h5ad\(path\)", "--h5ad"),
+    (r"\bpass anndata\.read_h5ad\(path\)", "--mod1 alone"),
     (r"\bother=<name>", "--other-mod NAME"),
     (r"\brna=<name[^>]*>", "--rna-mod NAME"),
     (r"\blayer=None", "--layer X"),

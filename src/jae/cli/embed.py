@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
         "('jae_confidence', the softmax probability calibrated on held-out reference cells) and whether the cell is "
         "unlike every reference type ('jae_unknown').",
     )
-    add_input_args(p, annotations=False)
+    add_input_args(p)  # --annotations: e.g. the batch column a mapped model reads
     p.epilog = ("--mod1 may come alone (cells with RNA only): the second modality's input is filled in from RNA; "
                 "--impute-out writes that modality, predicted.")
     add_memory_budget_arg(p)
@@ -34,7 +34,7 @@ def add_parser(sub) -> None:
                    help=".h5ad of the modality the cells lack (RNA-only input, or a mosaic .h5mu), predicted by the "
                    "model: cells x features, normalised as the model's input (log10(1 + 1e4 count / total); "
                    "proteins: centred log-ratio, with labels after scaling each cell to the reference's median count; "
-                   "the scale is in uns['jae_imputed']) "
+                   "the scale is in uns['jae_imputed']; genes and peaks: a low-rank reconstruction, which can fall below 0) "
                    "(jae.impute)")
     p.add_argument("--method-id", default="jae", help="uns['method_id'] of the output (default: jae)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")

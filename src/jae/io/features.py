@@ -83,9 +83,12 @@ def feature_indexer(var_names, expected: pd.Index, *, name: str, reference: str 
         return None
     missing, extra = expected.difference(var_names), var_names.difference(expected)
     if len(missing) or len(extra):
+        def some(values) -> str:  # no '(e.g. )' for none
+            return f" (e.g. {examples(values)})" if len(values) else ""
+
         raise ValueError(
             f"{name} features differ from {reference}'s: {len(missing)} of {reference}'s {len(expected)} features "
-            f"are missing (e.g. {examples(missing)}) and {len(extra)} are extra (e.g. {examples(extra)}); pass the "
+            f"are missing{some(missing)} and {len(extra)} are extra{some(extra)}; pass the "
             "features the model was fitted on (data[:, model_var_names]), or refit after subsetting both to their "
             "shared features"
         )

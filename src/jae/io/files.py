@@ -31,7 +31,8 @@ def check_is_mudata(f: h5py.File, path: Path, *, what: str) -> None:
     if "mod" not in f:
         raise ValueError(
             f"{what} file {path} is not a MuData file (no 'mod' group); read .h5ad files with "
-            "jae.read_competition(mod1, mod2), one per modality, or jae.io.read_paired_h5ad(path), one holding both"
+            "jae.read_competition(mod1, mod2), one per modality, or jae.io.read_paired_h5ad(path), one holding both; "
+            "RNA alone (cells to embed, map or impute from): pass anndata.read_h5ad(path)"
         )
 
 

@@ -190,6 +190,9 @@ def map_files(
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; map_query never changes the reference: choose another out")
+    if folder is not None and folder.resolve() in out.resolve().parents:
+        raise ValueError(f"out {out} lies inside the reference model folder {folder}, which map_query never changes: "
+                         "choose an out outside it")
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"})
     if epochs is not None and epochs < 0:
@@ -228,7 +231,8 @@ def embed_files(
     Parameters
     ----------
     inputs
-        The cells to embed (:class:`jae.io.InputFiles`; annotation files are not read).
+        The cells to embed (:class:`jae.io.InputFiles`; the annotation files' columns are joined into ``obs``, where
+        a model made by :meth:`jae.JAE.map_query` reads its batch column).
     model
         A fitted :class:`jae.JAE` (fine-tuned on a copy, never in place), or the folder of a saved one.
     out
@@ -279,7 +283,12 @@ def embed_files(
             f"labels_out needs a model fitted with cell types; {folder or 'the model'} was fitted without "
             "(JAEConfig(mode='unsupervised')): pass labels_out=None"
         )
-    data = inputs.open(memory_budget=memory_budget, annotations=False, what="embed")
+    data = inputs.open(memory_budget=memory_budget, what="embed")  # annotations: a mapped model's batch column
+    if impute_out is not None:  # nothing to impute (every cell paired) is said before fine-tuning, not after
+        from ..imputation import modality_to_impute
+        from ..query import query_features
+
+        modality_to_impute(model, query_features(model, data, layer=inputs.layer).observed)
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
         logger.info("model made by 'jae map' (map_query): embedding without fine-tuning")
