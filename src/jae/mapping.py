@@ -106,7 +106,9 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
             order = torch.randperm(len(X), generator=gen).to(model.device)
             for start in range(0, len(X), ADAPTER_BATCH):
                 idx = order[start:start + ADAPTER_BATCH]
-                x = Xt[idx] + shift[ct[idx]]
+                # the shift's rows picked by a one-hot product, not by indexing: the gradient of an index is a
+                # scatter-add whose order varies between CPU threads, so mapping was not reproducible bit for bit
+                x = Xt[idx] + torch.nn.functional.one_hot(ct[idx], n_new).to(Xt.dtype) @ shift
                 cond = None if not n_cond else x.new_zeros(len(idx), n_cond)  # a new batch: no reference condition
                 recon = net.decode(net.encode(x), cond)
                 if Wt is None:
