@@ -105,6 +105,13 @@ def _embed(files, model, *extra):
             "--out", "emb.h5ad", *extra]
 
 
+def _predict(files, *, train_mod1=None, train_mod2=None, test_mod1=None, output="pred.h5ad"):
+    """jae predict on the starter's files, any of them replaced."""
+    return ["predict", "--train-mod1", train_mod1 or files["train_mod1"], "--train-mod2",
+            train_mod2 or files["train_mod2"], "--test-mod1", test_mod1 or files["test_mod1"], "--method", "mean",
+            "--output", output]
+
+
 def truncated_input(files, work):
     data = files["mod1"].read_bytes()
     (work / "cut.mod1.h5ad").write_bytes(data[: len(data) // 2])
@@ -187,13 +194,11 @@ def embed_into_missing_folder(files, work):
 
 def predict_over_existing_output(files, work):
     (work / "pred.h5ad").write_text("an earlier result")
-    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["train_mod2"],
-            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "pred.h5ad"]
+    return _predict(files)
 
 
 def predict_into_missing_folder(files, work):
-    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["train_mod2"],
-            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "missing/pred.h5ad"]
+    return _predict(files, output="missing/pred.h5ad")
 
 
 def evaluate_over_earlier_report(files, work):
@@ -316,8 +321,7 @@ def h5mu_given_as_mod1(files, work):
 
 
 def h5mu_given_to_predict(files, work):
-    return ["predict", "--train-mod1", _h5mu(files, work), "--train-mod2", files["train_mod2"],
-            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "pred.h5ad"]
+    return _predict(files, train_mod1=_h5mu(files, work))
 
 
 def h5mu_embedding_given_to_evaluate(files, work):
@@ -360,13 +364,11 @@ def duplicated_gene_names(files, work):
 
 
 def predict_from_the_wrong_test_file(files, work):  # the test proteins given as --test-mod1
-    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["train_mod2"],
-            "--test-mod1", files["train_mod2"], "--method", "mean", "--output", "pred.h5ad"]
+    return _predict(files, test_mod1=files["train_mod2"])
 
 
 def predict_from_unpaired_training_files(files, work):
-    return ["predict", "--train-mod1", files["train_mod1"], "--train-mod2", files["test_mod1"],
-            "--test-mod1", files["test_mod1"], "--method", "mean", "--output", "pred.h5ad"]
+    return _predict(files, train_mod2=files["test_mod1"])
 
 
 def h5ad_given_as_h5mu(files, work):
