@@ -145,12 +145,11 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
               progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
     from .io.paired import check_batches, get_annotation
+    from .io.plan import _as_files
     from .query import query_features
 
     reference._require_fitted()
     check_batch_key(batch_key)
-    from .io.plan import _as_files
-
     files = _as_files(data, None)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
     obs = getattr(data, "obs", None)
