@@ -117,13 +117,14 @@ MESSAGES = {
     "read_h5mu rna": "x.h5mu has no modality 'gex'; available modalities: ['a']; pass rna=<name>",
     "read_h5mu kind": "modality 'b' is GEX like 'rna'; jae pairs RNA with ATAC or ADT: pass other=<name> or "
                       "other_kind='ATAC' / 'ADT'",
-    "layer": "modality 'rna' has no layer 'raw' (layers: []); pass layer=... or store raw counts there (layer=None "
-             "uses .X)",
+    "layer": "modality 'rna' has no layer 'umi' (layers: []); pass layer=... naming the layer with raw counts, or "
+             "layer=None when .X holds them",
     "raw hint": "modality 'rna' (X) has 3 non-integer values (e.g. 0.5), so it looks normalised; jae needs raw "
                 "counts: pass layer=... naming where they are (the default layer='counts'; layer=None for .X; "
                 "layer='raw' for an AnnData's .raw)",
-    "layer in raw": "modality 'rna' has no layer 'counts' (layers: []); pass layer=... or store raw counts there "
-                    "(layer=None uses .X); its .raw holds 30 features: pass layer='raw' if those are the raw counts",
+    "layer in raw": "modality 'rna' has no layer 'counts' (layers: []); pass layer=... naming the layer with raw "
+                    "counts, or layer=None when .X holds them; its .raw may hold them: pass layer='raw' if those are "
+                    "the raw counts",
     "modalities": "the data holds 3 modalities ['a', 'b', 'c']; jae pairs exactly two: choose them with "
                   "modalities=('rna', 'atac')",
     "kinds": "modalities 'a' and 'b' are both GEX; jae pairs RNA (GEX) with ATAC or ADT: choose two different "
@@ -152,7 +153,7 @@ def test_cli_messages_name_flags_not_python_arguments(key):
 def test_library_messages_reach_the_cli_translated():
     """The messages in MESSAGES are the library's own: guard against them drifting apart."""
     sources = "".join(p.read_text() for p in (REPO / "src" / "jae").rglob("*.py"))
-    for fragment in ("pass other=<name>", "pass rna=<name>", "other_kind='ATAC' / 'ADT'", "pass layer=... or store",
+    for fragment in ("pass other=<name>", "pass rna=<name>", "other_kind='ATAC' / 'ADT'", "pass layer=... naming the layer with raw counts",
                      "pass layer=... naming where they are (the default layer='counts'", "pass layer='raw' if those are", "modalities=('rna', 'atac')", "kind='ATAC'",
                      "mod2_kind='ATAC'", "JAEConfig(mode='unsupervised')", "kinds=('GEX', 'ATAC') / ('GEX', 'ADT')",
                      "memory_budget=<bytes> large enough", "pass {arg}='GEX', 'ATAC' or 'ADT'"):

@@ -203,7 +203,7 @@ def test_get_paired_missing_layer_and_layer_none(caplog):
         get_paired(mods, layer="umi")
     msg = str(err.value)
     assert "'rna'" in msg and "'umi'" in msg and "['counts']" in msg and "pass layer=" in msg
-    assert "store raw counts there" in msg
+    assert "naming the layer with raw counts" in msg
     del mods["atac"].layers["counts"]
     with caplog.at_level(logging.INFO, logger="jae.io"):
         paired = get_paired(mods)  # the default layer 'counts' is missing: .X, as the file readers do

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .modality import modality_kinds
-from .raw import counts_or_x, raw_hint
+from .raw import counts_or_x
 from .single import modalities_of
 from .validate import validate_counts
 
@@ -108,14 +108,7 @@ def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[st
 
 def _matrix(adata, *, name: str, layer: str | None):
     layer = counts_or_x(adata, layer, where=f"modality {name!r}")
-    if layer is None:
-        return adata.X
-    if layer not in adata.layers:
-        raise KeyError(
-            f"modality {name!r} has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... or store raw "
-            f"counts there (layer=None uses .X){raw_hint(adata)}"
-        )
-    return adata.layers[layer]
+    return adata.X if layer is None else adata.layers[layer]
 
 
 def _as_csr(X) -> sp.csr_matrix:

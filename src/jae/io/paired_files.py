@@ -20,7 +20,7 @@ import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
 from .modality import MOD_NAMES, detect_kind, modality_kinds
-from .raw import RAW, RAW_GROUP
+from .raw import RAW, RAW_GROUP, counts_location
 from .readers import pair_kinds, pick_modalities
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
@@ -219,15 +219,11 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
             return RAW_GROUP
         logger.info("%s has no .raw; using .X as the raw counts", where)
         return None
-    if layer != "counts" or "raw" in f:  # with a .raw the counts may be there (jae.io.raw.counts_or_x)
-        have = list(f["layers"]) if "layers" in f else []
-        hint = "; its .raw may hold them: pass layer='raw'" if "raw" in f else ""
-        raise KeyError(
-            f"{where} has no layer {layer!r} (layers: {have}); pass layer=... naming the layer with raw counts, or "
-            f"layer=None when .X holds them{hint}"
-        )
-    logger.info("%s has no layer 'counts'; using .X as the raw counts", where)
-    return None
+    layers = list(f["layers"]) if "layers" in f else []
+    found = counts_location(layer, layers, has_raw="raw" in f, where=where)  # jae.io.raw's rule, as in memory
+    if found is None:
+        logger.info("%s has no layer 'counts'; using .X as the raw counts", where)
+    return found
 
 
 def _kind(var: pd.DataFrame, name: str | None) -> str | None:

@@ -19,7 +19,7 @@ import logging
 
 import anndata as ad
 
-__all__ = ["RAW", "RAW_GROUP", "counts_or_x", "raw_hint", "resolve_raw"]
+__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "resolve_raw"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,22 +46,29 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDa
                       layers={RAW: source.X})
 
 
-def raw_hint(adata) -> str:
-    """The end of a message about a missing counts layer: where ``.raw`` may hold them (empty without one)."""
-    raw = getattr(adata, "raw", None)
-    if raw is None:
-        return ""
-    return f"; its .raw holds {raw.n_vars} features: pass layer='raw' if those are the raw counts"
+def counts_location(layer: str | None, layers, *, has_raw: bool, where: str) -> str | None:
+    """jae's one rule for where a modality's raw counts are, for an AnnData and for a file's group alike: ``layer``
+    when it is None (``.X``) or among ``layers``; None (``.X``) when it is the default ``'counts'`` and there is no
+    ``.raw`` (data that keep their counts in ``.X``); otherwise a KeyError naming the layers there are and, with a
+    ``.raw`` (scanpy's layout: normalised ``.X``, counts in ``.raw``), ``layer='raw'``. What is read is still checked
+    to be counts, so a normalised ``.X`` is refused with the fix (:func:`jae.io.validate_counts`)."""
+    if layer is None or layer in layers:
+        return layer
+    if layer == "counts" and not has_raw:
+        return None
+    hint = "; its .raw may hold them: pass layer='raw' if those are the raw counts" if has_raw else ""
+    raise KeyError(
+        f"{where} has no layer {layer!r} (layers: {list(layers)}); pass layer=... naming the layer with raw counts, "
+        f"or layer=None when .X holds them{hint}"
+    )
 
 
 def counts_or_x(adata, layer: str | None, *, where: str) -> str | None:
-    """``layer``, or None (``.X``) when it is the default ``'counts'`` and ``adata`` has no such layer and no ``.raw``,
-    with a log line: jae's one rule for data that keep their raw counts in ``.X``, read whole or from files
-    (:func:`jae.io.paired_files._counts_location`). With a ``.raw`` (scanpy's layout: normalised ``.X``, counts in
-    ``.raw``) the missing layer is reported instead, naming ``layer='raw'`` (:func:`raw_hint`). What is read is still
-    checked to be counts, so a normalised ``.X`` is refused with the fix (:func:`jae.io.validate_counts`)."""
-    if layer == "counts" and "counts" not in adata.layers and getattr(adata, "raw", None) is None:
+    """:func:`counts_location` for an AnnData (``layer``, or None for ``.X``), with a log line when the counts are
+    read from ``.X`` because there is no ``'counts'`` layer; :func:`jae.io.paired_files._counts_location` applies the
+    same rule to a file's group."""
+    found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where=where)
+    if found is None and layer is not None:
         others = f" (its layers {list(adata.layers)}: pass layer=... to read one)" if len(adata.layers) else ""
         logger.info("%s has no layer 'counts'; using .X as the raw counts%s", where, others)
-        return None
-    return layer
+    return found

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .files import _check_file, _readable, check_is_mudata, check_not_mudata
 from .modality import MOD_NAMES, detect_kind, modality_kinds, normalize_kind, pair_from_names
-from .raw import counts_or_x, raw_hint, resolve_raw
+from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs",
            "join_annotations", "make_mudata"]
@@ -69,11 +69,6 @@ def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts"
     layer = counts_or_x(adata, layer, where=where)
     if layer is None:
         adata.layers["counts"] = adata.X
-    elif layer not in adata.layers:
-        raise KeyError(
-            f"{where} has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... naming the layer "
-            f"with raw counts, or layer=None when .X holds them{raw_hint(adata)}"
-        )
     elif layer != "counts":
         adata.layers["counts"] = adata.layers[layer]
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .modality import MOD_NAMES, normalize_kind
-from .raw import raw_hint, resolve_raw
+from .raw import counts_location, resolve_raw
 
 __all__ = ["split_anndata", "modalities_of", "to_mudata", "PROTEIN_KEY"]
 
@@ -74,11 +74,8 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
     adata = resolve_raw(adata, layer, where="the AnnData")  # layer='raw': its .raw (jae.io.raw)
     typed = "feature_types" in adata.var.columns and adata.var["feature_types"].nunique() > 1
     two = typed or protein_key in adata.obsm
-    if two and layer is not None and layer not in adata.layers:
-        raise KeyError(
-            f"the AnnData has no layer {layer!r} (layers: {list(adata.layers)}); pass layer=... naming the layer with "
-            f"raw counts, or layer=None when .X holds them{raw_hint(adata)}"
-        )
+    if two:  # a missing counts layer is named here, before any splitting (jae.io.raw's rule)
+        counts_location(layer, adata.layers, has_raw=adata.raw is not None, where="the AnnData")
     empty = pd.DataFrame(index=adata.obs_names.copy())
     if "feature_types" in adata.var.columns:
         values = np.asarray(adata.var["feature_types"]).astype(str)
