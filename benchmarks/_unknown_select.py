@@ -58,7 +58,40 @@ def _own_knn(points: np.ndarray) -> np.ndarray:
     return nearest(points, points, K_VOTE + 1)[1][:, 1:].mean(axis=1)
 
 
-def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def residual_fractions(model, mdata) -> dict[str, np.ndarray]:
+    """Per SVD modality, each cell's share of its normalised profile's squared norm that the reference's SVD basis
+    does not hold (``1 - |projection|^2 / |x|^2``; the basis rows are orthonormal), rows in ``mdata``'s cell order."""
+    from jae.io.paired import get_paired
+
+    names = model.modality_names
+    paired = get_paired({n: mdata.mod[n] for n in names}, modalities=names, layer="counts")
+    order = paired.obs_names.get_indexer(mdata.obs_names)
+    out = {}
+    for i, basis in enumerate(model.preprocessor.bases):
+        if basis is None:
+            continue
+        cols = paired.var_names[i].get_indexer(model.preprocessor.var_names[i])
+        assert (cols >= 0).all()
+        normed = model.preprocessor.normalise(i, paired.counts[i][order][:, cols])
+        total = np.asarray(normed.multiply(normed).sum(axis=1)).ravel()
+        kept = (basis.transform(normed).astype(np.float64) ** 2).sum(axis=1)
+        out[model.preprocessor.kinds[i]] = 1.0 - kept / np.maximum(total, 1e-12)
+        out["depth " + model.preprocessor.kinds[i]] = np.log1p(np.diff(normed.indptr))
+    return out
+
+
+def depth_free(fit: dict[str, np.ndarray], new: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The residual shares of ``new`` minus what a quadratic in log detected features predicts for them, fitted on
+    ``fit`` (a shallow cell leaves more sampling noise outside any basis)."""
+    out = {}
+    for kind in [k for k in fit if not k.startswith("depth ")]:
+        coef = np.polyfit(fit["depth " + kind], fit[kind], 2)
+        out[kind] = new[kind] - np.polyval(coef, new["depth " + kind])
+    return out
+
+
+def candidate_scores(model, X: np.ndarray, resid: dict[str, np.ndarray] | None = None
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Every candidate score of cells with input features ``X`` under ``model``, and the mixture's predicted type."""
     from jae.labels import vote
     from jae.model.linear import LinearClassifier
@@ -129,6 +162,14 @@ def candidate_scores(model, X: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
         out["maha" + name] = d_min
         out["maha_pred" + name] = d_pred
         out["rmaha" + name] = d_min - d0
+    # session 23: the profile outside the reference's SVD basis (a type the reference lacks expresses programs its top
+    # components were not fitted to hold); per modality and the mean of the two
+    if resid is not None:
+        for kind, r in resid.items():
+            out[f"resid {kind}"] = r
+        kinds = [k for k in resid if not k.startswith("depth ") and not k.startswith("dz ")]
+        out["resid"] = np.mean([resid[k] for k in kinds], axis=0)
+        out["resid dz"] = np.mean([resid["dz " + k] for k in kinds], axis=0)
     return out, pred
 
 
@@ -202,9 +243,10 @@ COMBOS = (("lof", "disagree"), ("knn", "disagree"), ("lof", "1-conf"), ("lof_inp
           ("1-conf head", "maha_input"), ("1-conf head", "rmaha_input"), ("1-conf head", "energy"),
           ("1-conf head", "-max logit"), ("1-conf head", "1-conf linear"), ("1-conf head", "tv head-linear"),
           ("1-conf head", "1-conf linmix"), ("1-conf head", "1-max ovr"), ("1-conf head", "mutual info mc"),
-          ("1-conf mc", "mutual info mc"))
+          ("1-conf mc", "mutual info mc"), ("1-conf head", "resid"), ("1-conf head", "resid GEX"),
+          ("1-conf head", "resid dz"))
 #: Pairs also combined by the larger of the two ranks (either signal alone can call a cell).
-MAX_COMBOS = (("1-conf head", "1-max ovr"), ("1-conf head", "1-conf linear"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
+MAX_COMBOS = (("1-conf head", "resid"), ("1-conf head", "1-max ovr"), ("1-conf head", "1-conf linear"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
 
 
 def _ranks(ref: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -233,14 +275,21 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
     model = JAE(config, seed=seed, device="cpu").fit(_with(qset, label.where(fit_rows))[fit_rows].copy(),
                                                      cell_type_key="ct", progress_bar=False)
     fit_s = time.perf_counter() - t
-    X_fit = model._features(qset.mdata[fit_rows].copy(), layer="counts")[0]
+    fit_data = qset.mdata[fit_rows].copy()
+    X_fit = model._features(fit_data, layer="counts")[0]
     _, val_idx = split_validation(int(fit_rows.sum()), config.val_fraction, seed=seed)
     pos = ref_rows & (lab == novel)
     neg = ref_rows & test & (lab != novel)
-    X_eval = model._features(qset.mdata[pos | neg].copy(), layer="counts")[0]
+    eval_data = qset.mdata[pos | neg].copy()
+    X_eval = model._features(eval_data, layer="counts")[0]
     is_new = pos[pos | neg]
-    val_sc, val_pred = candidate_scores(model, X_fit[val_idx])
-    sc, pred = candidate_scores(model, X_eval)
+    r_fit = residual_fractions(model, fit_data)
+    r_eval = residual_fractions(model, eval_data)
+    r_val = {k: v[val_idx] for k, v in r_fit.items()}
+    for r in (r_val, r_eval):
+        r.update({"dz " + k: v for k, v in depth_free(r_fit, r).items()})
+    val_sc, val_pred = candidate_scores(model, X_fit[val_idx], r_val)
+    sc, pred = candidate_scores(model, X_eval, r_eval)
     for a, b in COMBOS:
         name = f"rank({a}+{b})"
         val_sc[name] = (_ranks(val_sc[a], val_sc[a]) + _ranks(val_sc[b], val_sc[b])) / 2
