@@ -58,15 +58,20 @@ def test_a_prediction_file_may_be_the_h5mu_jae_embed_writes(data, tmp_path):
 
 
 def test_batch_key_none_is_one_batch_without_a_missing_column_warning(data, caplog, monkeypatch):
-    """``batch_key=None`` (CLI ``--batch-key none``, as for jae fit) scores all cells as one batch; only a column that
-    is not there is warned about."""
+    """``batch_key=None`` (CLI ``--batch-key none``, as for jae fit) scores all cells as one batch; the default column
+    missing is warned about, another named column missing (a typo) is refused."""
     with caplog.at_level("WARNING", logger="jae.evaluation"):
         table = jae.evaluate(data, ["X_pca_like"], batch_key=None, progress_bar=False)
     assert np.isnan(table.loc["X_pca_like", "asw_batch"])
     assert not [r for r in caplog.records if "no obs column" in r.getMessage()]
-    with caplog.at_level("WARNING", logger="jae.evaluation"):
-        jae.evaluate(data, ["X_pca_like"], batch_key="btch", progress_bar=False)
-    assert any("no obs column 'btch'" in r.getMessage() for r in caplog.records)
+    with pytest.raises(KeyError, match=r"no batch column 'btch' in obs .*pass batch_key=<column>, or batch_key=None "):
+        jae.evaluate(data, ["X_pca_like"], batch_key="btch", progress_bar=False)  # a typo is not one batch
+    without = data.copy()
+    del without.obs["batch"]
+    with caplog.at_level("WARNING", logger="jae.evaluation"):  # the default column may be absent: one batch
+        table = jae.evaluate(without, ["X_pca_like"], progress_bar=False)
+    assert any("no obs column 'batch'" in r.getMessage() for r in caplog.records)
+    assert np.isnan(table.loc["X_pca_like", "asw_batch"])
 
     from jae.cli import main
 
@@ -79,3 +84,21 @@ def test_batch_key_none_is_one_batch_without_a_missing_column_warning(data, capl
     monkeypatch.setattr(jae, "evaluate_files", evaluate_files)
     assert main(["evaluate", "--h5mu", "x.h5mu", "--obsm", "X", "--batch-key", "none", "--out", "r"]) == 1
     assert seen["batch_key"] is None
+
+
+def test_a_wrong_column_fails_before_the_baseline_reads_the_files_whole(data, tmp_path, monkeypatch):
+    """``baseline=True`` on data opened from disk reads every modality's counts; a missing batch or pseudotime column
+    must be refused first, not after that read."""
+    from jae.io import open_h5mu, write_atomic
+
+    write_atomic(data, tmp_path / "d.h5mu")
+    files = open_h5mu(tmp_path / "d.h5mu")
+
+    def no_read(self):
+        raise AssertionError("read whole before the column checks")
+
+    monkeypatch.setattr(type(files), "load", no_read)
+    with pytest.raises(KeyError, match="no batch column 'donor'"):
+        jae.evaluate(files, ["X_pca_like"], batch_key="donor", baseline=True, progress_bar=False)
+    with pytest.raises(KeyError, match="pseudotime key 'pt' is not an obs column"):
+        jae.evaluate(files, ["X_pca_like"], pseudotime_keys=["pt"], baseline=True, progress_bar=False)

@@ -209,7 +209,8 @@ def evaluate(
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
         array in the data's cell order, an obsm key, or the path of a competition embedding ``.h5ad``.
     cell_type_key, batch_key
-        obs columns of cell types (required) and batches (None or missing: one batch; asw_batch is n/a).
+        obs columns of cell types (required) and batches (None: one batch, asw_batch is n/a; so is the default
+        ``'batch'`` when obs has no such column, with a warning; any other missing column is refused).
     pseudotime_keys
         obs columns of reference pseudotimes; None: every ``pseudotime_order_*`` column.
     organism
@@ -266,9 +267,6 @@ def evaluate(
 
         data = to_mudata(data, layer=layer)
     files = _is_files(data)
-    if files and baseline:
-        logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
-        data, files = data.load(), False
     obs = data.obs
     if cell_type_key not in obs.columns:
         raise KeyError(
@@ -279,6 +277,11 @@ def evaluate(
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
     if batch_key is None:
         logger.info("batch_key=None: all cells are one batch (asw_batch is n/a)")
+    elif batch is None and batch_key != "batch":  # a column the user named: a typo must not score one batch
+        raise KeyError(
+            f"no batch column {batch_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); pass "
+            "batch_key=<column>, or batch_key=None to score all cells as one batch"
+        )
     elif batch is None:
         logger.warning("no obs column %r: asw_batch is n/a and cc_cons treats all cells as one batch", batch_key)
     pt_keys = list(pseudotime_keys) if pseudotime_keys else [c for c in obs.columns if str(c).startswith("pseudotime_order_")]
@@ -286,6 +289,9 @@ def evaluate(
         if key not in obs.columns:
             raise KeyError(f"pseudotime key {key!r} is not an obs column; available: {list(obs.columns)}")
     pseudotime = obs[pt_keys].astype(float) if pt_keys else None
+    if files and baseline:  # after the column checks: a wrong name fails before this read
+        logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
+        data, files = data.load(), False
     if files:
         rna = "rna" if "GEX" in data.kinds else None
         rna_genes = data.var_names[data.kinds.index("GEX")] if rna is not None else None
