@@ -79,3 +79,16 @@ def test_batch_key_none_is_one_batch_without_a_missing_column_warning(data, capl
     monkeypatch.setattr(jae, "evaluate_files", evaluate_files)
     assert main(["evaluate", "--h5mu", "x.h5mu", "--obsm", "X", "--batch-key", "none", "--out", "r"]) == 1
     assert seen["batch_key"] is None
+
+
+def test_an_embedding_given_as_a_dataframe_is_read_by_its_cell_names(data):
+    """A DataFrame indexed by obs_names (another cell order) is aligned by name, not read row by row."""
+    import pandas as pd
+
+    arr = np.asarray(data.obsm["X_pca_like"])
+    order = np.random.default_rng(2).permutation(data.n_obs)
+    frame = pd.DataFrame(arr[order], index=data.obs_names[order])
+    table = jae.evaluate(data, {"array": arr, "frame": frame}, seed=0, progress_bar=False)
+    np.testing.assert_allclose(table.loc["frame"].to_numpy(float), table.loc["array"].to_numpy(float), equal_nan=True)
+    with pytest.raises(ValueError, match="index.*lacks 1 of the 300 cells"):
+        jae.evaluate(data, {"frame": frame.iloc[1:]}, progress_bar=False)

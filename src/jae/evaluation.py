@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .io.features import by_cell_names
+
 __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", "lognormalized_gex_blocks"]
 
 logger = logging.getLogger(__name__)
@@ -207,7 +209,8 @@ def evaluate(
         holding both modalities (:func:`jae.io.split_anndata`) is read as its MuData (:func:`jae.io.to_mudata`).
     embeddings
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
-        array in the data's cell order, an obsm key, or the path of a competition embedding ``.h5ad``.
+        array in the data's cell order (a DataFrame indexed by ``obs_names``: in any order), an obsm key, or the
+        path of a competition embedding ``.h5ad``.
     cell_type_key, batch_key
         obs columns of cell types (required) and batches (None or missing: one batch; asw_batch is n/a).
     pseudotime_keys
@@ -305,7 +308,7 @@ def evaluate(
         elif isinstance(value, str):
             E = obsm_embedding(data, value)
         else:
-            E = np.asarray(value)
+            E = np.asarray(by_cell_names(value, data.obs_names, what=f"embedding {name!r}"))
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         arrays[name] = E

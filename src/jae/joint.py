@@ -451,8 +451,8 @@ class JAE:
         the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
         calibration existed give the plain softmax and never call unknown.
 
-        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells, to save computing
-        it again. ``key_added``: also store the three columns in ``data.obs[f'{key_added}_cell_type']``,
+        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in the data's order,
+        or a DataFrame indexed by ``obs_names``), to save computing it again. ``key_added``: also store the three columns in ``data.obs[f'{key_added}_cell_type']``,
         ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']`` (``'jae'``: ``jae_cell_type``,
         ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes); None stores nothing.
 
