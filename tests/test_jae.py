@@ -158,6 +158,18 @@ def test_a_reference_column_of_text_is_refused_not_read_as_all_true(mdata):
                           labelled.to_numpy())
 
 
+def test_a_reference_mask_given_as_a_series_is_read_by_its_cell_names(mdata):
+    """reference=<boolean Series> in another cell order (e.g. from a modality's obs) picks the cells it names."""
+    from jae.io.validate import reference_mask
+
+    labelled = mdata.obs["ct_ref"].notna()
+    reordered = labelled.iloc[::-1]
+    assert np.array_equal(reference_mask(mdata.obs, reordered, mdata.obs["ct_ref"], cell_type_key="ct_ref"),
+                          labelled.to_numpy())
+    with pytest.raises(ValueError, match="reference's index lacks 1 of the 400 cells"):
+        JAE(FAST).fit(mdata, cell_type_key="ct_ref", reference=reordered.iloc[1:], progress_bar=False)
+
+
 def test_missing_keys_and_labels_are_explained(mdata):
     with pytest.raises(KeyError, match="celltype"):
         JAE(FAST).fit(mdata, cell_type_key="celltype", progress_bar=False)

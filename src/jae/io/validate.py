@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .features import by_cell_names
+
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "PYTHON_FIXES"]
 
 _CHUNK = 1 << 22
@@ -178,10 +180,10 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
                    ) -> np.ndarray:
     """``(n_cells,)`` bool: the reference cells of :meth:`jae.JAE.fit`.
 
-    ``reference``: a boolean mask or the name of a boolean ``obs`` column; None takes the labelled cells (``labels``,
-    NaN for query cells, from the column ``cell_type_key``), or every cell when there are no labels. Raises when the
-    mask is misshapen or not boolean, a reference cell has no label, a label is the text of a missing value ('nan'),
-    or fewer than 2 cells remain; ``fixes`` as for
+    ``reference``: a boolean mask (a Series indexed by cell names: in any order) or the name of a boolean ``obs``
+    column; None takes the labelled cells (``labels``, NaN for query cells, from the column ``cell_type_key``), or
+    every cell when there are no labels. Raises when the mask is misshapen or not boolean, a reference cell has no
+    label, a label is the text of a missing value ('nan'), or fewer than 2 cells remain; ``fixes`` as for
     :func:`check_fit_annotations`.
     """
     fix = {**PYTHON_FIXES, **(fixes or {})}
@@ -195,7 +197,7 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
                     f"no reference column {reference!r} in obs (columns: {_columns(obs)}); pass {fix['reference']}"
                 )
             reference = obs[reference]
-        ref = _as_mask(reference)
+        ref = _as_mask(by_cell_names(reference, obs.index, what="reference"))
         if ref.shape != (n,):
             raise ValueError(f"reference mask has shape {ref.shape}, expected ({n},): one entry per cell")
         if labels is not None and labels[ref].isna().any():
