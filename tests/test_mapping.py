@@ -321,3 +321,25 @@ def test_map_query_is_reproducible_on_several_cpu_threads():
     finally:
         torch.set_num_threads(threads)
     assert all(np.array_equal(shifts[0], s) for s in shifts[1:])
+
+
+def test_batches_kept_in_a_modality_obs_are_read_as_fit_reads_them(reference, split):
+    """A MuData built from AnnData objects (``mu.MuData({'rna': a, 'atac': b})``) keeps the batch in the modalities'
+    obs ('rna:batch' globally): fit finds obs['batch'] there, and so do map_query, finetune and the mapped model's
+    embed; a dict of AnnData, which fit takes, is taken too."""
+    import copy
+
+    import mudata as mu
+
+    query = split[1]
+    mods = {name: query.mod[name].copy() for name in query.mod}
+    mods["rna"].obs = query.obs.copy()
+    built = mu.MuData(mods)
+    assert "batch" not in built.obs.columns and "rna:batch" in built.obs.columns
+    expected = reference.map_query(query, epochs=2, progress_bar=False)
+    for data in (built, mods):
+        mapped = reference.map_query(data, batch_key="batch", epochs=2, progress_bar=False)
+        np.testing.assert_array_equal(mapped.adapter.shift, expected.adapter.shift)
+        np.testing.assert_array_equal(mapped.embed(data, key_added=None), expected.embed(query, key_added=None))
+    tuned = copy.deepcopy(reference).finetune(built, batch_key="batch", epochs=1, progress_bar=False)
+    assert len(tuned.history) == len(reference.history) + 1

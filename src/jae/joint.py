@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 
 from .config import JAEConfig
-from .io.paired import check_batches, get_annotation, get_paired
+from .io.paired import cell_obs, check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
 from .mapping import QueryAdapter
@@ -320,14 +320,14 @@ class JAE:
         confidences and the unknown call describe the fine-tuned network.
         """
         self._require_fitted()
-        X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
-        mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
-        batch = None
+        labels, obs = None, cell_obs(data)  # fit's annotations: the global obs and the modalities' own columns
         if batch_key is not None:
-            obs = getattr(data, "obs", None)
             if obs is None:
                 raise ValueError("batch_key needs data with an .obs frame (AnnData or MuData)")
-            batch = get_annotation(obs, batch_key, what="batch labels").reindex(cells).astype(str).to_numpy()
+            labels = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
+        X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
+        mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
+        batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
         return self.finetune_transformed(X, batch=batch, epochs=epochs, progress_bar=progress_bar, mosaic=mosaic)
 
     def finetune_transformed(
@@ -451,10 +451,11 @@ class JAE:
         the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
         calibration existed give the plain softmax and never call unknown.
 
-        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in the data's order,
-        or a DataFrame indexed by ``obs_names``), to save computing it again. ``key_added``: also store the three columns in ``data.obs[f'{key_added}_cell_type']``,
-        ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']`` (``'jae'``: ``jae_cell_type``,
-        ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes); None stores nothing.
+        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, or
+        a DataFrame indexed by ``obs_names``). ``key_added``: also store the three columns in
+        ``data.obs[f'{key_added}_cell_type']``, ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']``
+        (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes); None
+        stores nothing.
 
         Returns
         -------
