@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import jae
 from jae import JAE, JAEConfig
@@ -278,3 +279,21 @@ def test_counts_kept_in_x_fit_and_embed_with_the_default_layer(mdata, fitted):
     model = JAE(TRAINED, seed=3, device="cpu").fit(in_x, cell_type_key="ct_ref", progress_bar=False)
     np.testing.assert_array_equal(model.embed(in_x, key_added=None), fitted.embed(mdata, key_added=None))
     assert all("counts" not in a.layers for a in in_x.mod.values())  # the user's object is not filled in
+
+
+def test_an_unusable_device_is_refused_when_the_model_is_made(monkeypatch):
+    """device='gpu' (torch's long list of device types), or 'cuda' where torch sees no GPU (an assertion deep in
+    torch after the preprocessing), is refused in one line by the constructor."""
+    from jae.prediction import ModalityPredictor
+
+    for make in (JAE, ModalityPredictor):
+        with pytest.raises(ValueError, match=r"device='gpu' is not a device torch knows; pass 'auto', 'cpu', 'cuda'"):
+            make(device="gpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"device='cuda', but torch sees no CUDA GPU here.*device='cpu'"):
+        JAE(device="cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    with pytest.raises(ValueError, match=r"device='cuda:2', but torch sees 2 CUDA GPUs \(cuda:0 to cuda:1\)"):
+        JAE(device="cuda:2")
+    assert JAE(device="cpu").device == torch.device("cpu")

@@ -24,7 +24,7 @@ from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import infer_organism
 from .provenance import uns_key
-from .train import Stage, resolve_device, split_validation, train_network
+from .train import Stage, split_validation, train_network, usable_device
 
 __all__ = ["JAE"]
 
@@ -53,7 +53,7 @@ class JAE:
     def __init__(self, config: JAEConfig | None = None, *, seed: int = 0, device: str = "auto") -> None:
         self.config = config or JAEConfig()
         self.seed = int(seed)
-        self.device = resolve_device(device)
+        self.device = usable_device(device)
         self.network: JAENetwork | None = None
         self.layout: LatentLayout | None = None
         self.preprocessor: Preprocessor | None = None

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._device import resolve_device
+from .._device import usable_device
 from ..io import detect_kind, normalize_kind
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
 from ..io.features import feature_indexer
@@ -68,7 +68,7 @@ class ModalityPredictor:
         self.method = method
         self.config = config or PredictConfig()
         self.seed = int(seed)
-        self.device = resolve_device(device)
+        self.device = usable_device(device)
         self.history: list[list[dict[str, float]]] = []
         self._fitted = False
 
