@@ -297,3 +297,21 @@ def test_an_unusable_device_is_refused_when_the_model_is_made(monkeypatch):
     with pytest.raises(ValueError, match=r"device='cuda:2', but torch sees 2 CUDA GPUs \(cuda:0 to cuda:1\)"):
         JAE(device="cuda:2")
     assert JAE(device="cpu").device == torch.device("cpu")
+
+
+def test_a_config_or_seed_of_the_wrong_type_is_refused_when_the_model_is_made(mdata):
+    """JAE({'max_epochs': 2}) was kept as the config and failed in fit with "'dict' object has no attribute 'mode'";
+    a seed of text failed with int()'s message, and 1.5 was taken as 1."""
+    from jae.prediction import ModalityPredictor, PredictConfig
+
+    with pytest.raises(TypeError, match=r"config must be a jae.JAEConfig, not dict \(a dict of settings: "
+                                        r"JAEConfig\(\*\*settings\)\)"):
+        JAE({"max_epochs": 2})
+    with pytest.raises(TypeError, match="config must be a jae.JAEConfig, not PredictConfig"):
+        JAE(PredictConfig())
+    for make in (JAE, ModalityPredictor):
+        for seed in ("a", 1.5, None, True):
+            with pytest.raises(TypeError, match=rf"seed must be an integer, not {seed!r}"):
+                make(seed=seed)
+    assert JAE(seed=np.int64(3)).seed == 3 and type(JAE(seed=np.int64(3)).seed) is int
+    assert ModalityPredictor(seed=np.int32(2)).seed == 2

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .config import JAEConfig
+from .config import JAEConfig, as_seed
 from .io.paired import cell_obs, check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
@@ -51,8 +51,8 @@ class JAE:
     """
 
     def __init__(self, config: JAEConfig | None = None, *, seed: int = 0, device: str = "auto") -> None:
-        self.config = config or JAEConfig()
-        self.seed = int(seed)
+        self.config = JAEConfig.given(config)
+        self.seed = as_seed(seed)
         self.device = usable_device(device)
         self.network: JAENetwork | None = None
         self.layout: LatentLayout | None = None

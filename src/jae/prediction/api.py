@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from .._device import usable_device
+from ..config import as_seed
 from ..io import detect_kind, normalize_kind
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
 from ..io.features import feature_indexer
@@ -67,7 +68,7 @@ class ModalityPredictor:
             raise TypeError(f"config must be a jae.prediction.PredictConfig, not {type(config).__name__}")
         self.method = method
         self.config = config or PredictConfig()
-        self.seed = int(seed)
+        self.seed = as_seed(seed)
         self.device = usable_device(device)
         self.history: list[list[dict[str, float]]] = []
         self._fitted = False
@@ -114,7 +115,7 @@ class ModalityPredictor:
         self.dataset_id = str(train_source.uns.get("dataset_id", train_target.uns.get("dataset_id", "unknown")))
         cfg = self.config
         if seed is not None:
-            self.seed = int(seed)
+            self.seed = as_seed(seed)
         seed = self.seed
 
         counts = source_counts(train_source, name="train_source")
