@@ -315,3 +315,24 @@ def test_a_config_or_seed_of_the_wrong_type_is_refused_when_the_model_is_made(md
                 make(seed=seed)
     assert JAE(seed=np.int64(3)).seed == 3 and type(JAE(seed=np.int64(3)).seed) is int
     assert ModalityPredictor(seed=np.int32(2)).seed == 2
+
+
+def test_an_unknown_organism_is_refused_before_the_preprocessing(mdata, monkeypatch):
+    """organism='humna' only logged a warning, and the model trained without its cell-cycle block."""
+    import jae.preprocess.pipeline as pipeline
+
+    def never(*args, **kwargs):
+        raise AssertionError("preprocessing ran")
+
+    monkeypatch.setattr(pipeline, "preprocess", never)
+    with pytest.raises(ValueError, match=r"organism='humna': jae has the cell-cycle genes of human and mouse only; "
+                                         r"pass one of them, organism=None.*JAEConfig\(n_phase=0\)"):
+        JAE(FAST).fit(mdata, cell_type_key="ct_ref", organism="humna", progress_bar=False)
+    with pytest.raises(ValueError, match=r"organism='humna'"):
+        jae.evaluate(mdata, {"x": np.zeros((mdata.n_obs, 2))}, organism="humna", progress_bar=False)
+    monkeypatch.undo()
+    model = JAE(replace(FAST, n_phase=0, max_epochs=1)).fit(mdata, cell_type_key="ct_ref", organism="Zebrafish",
+                                                            progress_bar=False)  # no cell-cycle block: not needed
+    assert model.organism == "Zebrafish"
+    assert JAE(replace(FAST, max_epochs=1)).fit(mdata, cell_type_key="ct_ref", organism="Homo sapiens",
+                                                progress_bar=False).organism == "human"

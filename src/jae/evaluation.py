@@ -251,7 +251,7 @@ def evaluate(
     from .io import get_annotation
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
-    from .preprocess.organism import infer_organism, organism_from_uns
+    from .preprocess.organism import given_organism, infer_organism, organism_from_uns
     from .io.atomic import atomic_files
     from .report import REPORT_FILES, metrics_table, write_report, write_table
 
@@ -295,7 +295,8 @@ def evaluate(
     else:
         rna = next((m for m in ("rna", rna) if m in data.mod), None)  # read_h5mu names the RNA modality "rna"
         rna_genes = data.mod[rna].var_names if rna is not None else None
-    organism = organism or (infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
+    organism = given_organism(organism, needed=rna is not None) or (
+        infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
     labelled = np.asarray(~pd.isna(cell_type))
     if not labelled.all():
         logger.warning("%d cells have no cell type and are left out of the evaluation", int((~labelled).sum()))

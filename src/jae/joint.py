@@ -22,7 +22,7 @@ from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
-from .preprocess.organism import infer_organism
+from .preprocess.organism import given_organism, infer_organism
 from .provenance import uns_key
 from .train import Stage, split_validation, train_network, usable_device
 
@@ -163,12 +163,12 @@ class JAE:
             reference=reference, phase_keys=phase_keys,
         )
         self.modality_names = paired.names
-        self.organism = organism or infer_organism(data, paired.var_names[0])
+        score_phase = phase_keys is None and bool(self.config.n_phase)
+        self.organism = given_organism(organism, needed=score_phase) or infer_organism(data, paired.var_names[0])
         logger.info(
             "fitting preprocessing on %d cells: %s", len(obs),
             ", ".join(f"{n} ({k}, {X.shape[1]} features)" for n, k, X in zip(paired.names, paired.kinds, paired.counts)),
         )
-        score_phase = phase_keys is None and bool(self.config.n_phase)
         preprocessor, X, phase = preprocess(
             paired.sources() if streamed else paired.counts, paired.kinds, paired.var_names, names=paired.names,
             n_components=self.config.n_svd, seed=self.seed, organism=self.organism if score_phase else None,
