@@ -145,6 +145,7 @@ def check_fit_annotations(
     """
     from .paired import check_batches
 
+    _check_key_types(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys)
     fix = {**PYTHON_FIXES, **(fixes or {})}
     if batch_key is not None and batch_key not in obs.columns:
         raise KeyError(
@@ -174,6 +175,20 @@ def check_fit_annotations(
     for key in phase_keys or ():
         if key not in obs.columns:
             raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")
+
+
+def _check_key_types(*, batch_key, cell_type_key, phase_keys) -> None:
+    """Refuse column names of the wrong shape in one line naming the argument (a list is unhashable to pandas; a string
+    given as ``phase_keys`` would be read letter by letter)."""
+    for name, key in (("batch_key", batch_key), ("cell_type_key", cell_type_key)):
+        if key is not None and not isinstance(key, str):
+            raise TypeError(f"{name} must name one obs column (a string) or be None, not {key!r}")
+    if phase_keys is not None and (isinstance(phase_keys, str) or not isinstance(phase_keys, (tuple, list))
+                                   or len(phase_keys) != 2 or not all(isinstance(k, str) for k in phase_keys)):
+        raise TypeError(
+            "phase_keys must name two obs columns, the S and G2M scores (e.g. phase_keys=('S_score', 'G2M_score')), or "
+            f"be None to score them from RNA, not {phase_keys!r}"
+        )
 
 
 def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, fixes: dict[str, str] | None = None
