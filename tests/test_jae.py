@@ -351,3 +351,13 @@ def test_keys_of_the_wrong_shape_are_refused_naming_the_argument(mdata, kwargs, 
     kwargs = {"cell_type_key": "ct_ref", **kwargs}
     with pytest.raises(TypeError, match=message):
         JAE(FAST).fit(mdata, progress_bar=False, **kwargs)
+
+
+def test_data_of_another_type_is_refused_naming_what_jae_reads(fitted, mdata):
+    """A DataFrame (its .mod is a method) failed with "'function' object has no attribute 'items'"."""
+    frame = pd.DataFrame(mdata["rna"].layers["counts"][:5].toarray(), index=mdata.obs_names[:5])
+    for call in (lambda: fitted.embed(frame), lambda: JAE(FAST).fit(frame, progress_bar=False),
+                 lambda: fitted.predict_cell_type(np.zeros((5, 3)))):
+        with pytest.raises(TypeError, match=r"expected a MuData, a dict of two AnnData objects or an AnnData, got "
+                                            r"(DataFrame|ndarray)"):
+            call()
