@@ -414,3 +414,23 @@ def test_cli_predicts_from_files_without_feature_types(data_dir, tmp_path, caplo
     assert main([*argv, "--target-kind", "GEX", "--output", str(tmp_path / "x.h5ad")]) == 1
     assert "pass --source-kind GEX, ATAC or ADT" in caplog.text
     assert not (tmp_path / "x.h5ad").exists()
+
+
+def test_data_that_is_not_one_modality_is_refused_naming_the_argument(cite):
+    """A MuData as train_source failed with "cannot tell the source modality's kind", as query_source with "0 of
+    train_source's features are missing and 20 are extra"; a path failed with "'str' object has no attribute 'n_obs'"."""
+    import mudata as md
+
+    src, tgt = cite[0], cite[1]
+    both = md.MuData({"rna": src, "prot": tgt})
+    with pytest.raises(TypeError, match=r"train_source must be one modality's AnnData, not a MuData; pass "
+                                        r"mdata\['rna'\]"):
+        ModalityPredictor("mean").fit(both, tgt)
+    with pytest.raises(TypeError, match=r"train_target must be one modality's AnnData, not a MuData"):
+        ModalityPredictor("mean").fit(src, both)
+    model = ModalityPredictor("mean").fit(src, tgt)
+    with pytest.raises(TypeError, match=r"query_source must be one modality's AnnData, not a MuData"):
+        model.predict(both)
+    with pytest.raises(TypeError, match=r"query_source must be an AnnData .*not str; read the file first, e.g. "
+                                        r"anndata.read_h5ad\('q.h5ad'\)"):
+        model.predict("q.h5ad")

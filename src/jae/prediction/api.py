@@ -18,7 +18,7 @@ from ..config import as_seed
 from ..io import detect_kind, normalize_kind
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
 from ..io.features import feature_indexer
-from .checks import check_target, pair_cells, source_counts
+from .checks import check_target, one_modality, pair_cells, source_counts
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
 from .source import SourceEncoder, fit_source_encoder
@@ -107,7 +107,8 @@ class ModalityPredictor:
         -------
         ``self``, fitted.
         """
-        check_target(train_target, name="train_target")
+        one_modality(train_source, name="train_source")
+        check_target(one_modality(train_target, name="train_target"), name="train_target")
         train_target = pair_cells(train_source, train_target)
         self.source_kind, self.target_kind = _pair_kinds(train_source, train_target, source_kind, target_kind)
         self.source_features = pd.Index(train_source.var_names.astype(str))
@@ -161,6 +162,7 @@ class ModalityPredictor:
         ``(rows, n_target_features)`` row blocks (dense or CSR), in query order; wide targets are never materialised
         whole."""
         self._check_fitted()
+        one_modality(query_source, name="query_source")
         idx = feature_indexer(query_source.var_names, self.source_features, name="query_source", reference="train_source")
         query_source = query_source if idx is None else query_source[:, idx]
         counts = source_counts(query_source, name="query_source")
@@ -191,6 +193,7 @@ class ModalityPredictor:
         if output not in ("auto", "dense", "sparse"):
             raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
         self._check_fitted()
+        one_modality(query_source, name="query_source")
         if output == "auto":
             big = query_source.n_obs * len(self.target_features) > self.config.dense_limit
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"
