@@ -340,9 +340,10 @@ def test_an_unknown_organism_is_refused_before_the_preprocessing(mdata, monkeypa
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(batch_key=["batch"]), r"batch_key must name one obs column \(a string\) or be None, not \['batch'\]"),
-    (dict(cell_type_key=("ct_ref",)), r"cell_type_key must name one obs column \(a string\) or be None, not \('ct_ref',\)"),
-    (dict(phase_keys="phase"), r"phase_keys must name two obs columns, the S and G2M scores \(e.g. phase_keys=\('S_score', "
-                               r"'G2M_score'\)\), or be None to score them from RNA, not 'phase'"),
+    (dict(cell_type_key=("ct_ref",)),
+     r"cell_type_key must name one obs column \(a string\) or be None, not \('ct_ref',\)"),
+    (dict(phase_keys="phase"), r"phase_keys must name two obs columns, the S and G2M scores \(e.g. "
+                               r"phase_keys=\('S_score', 'G2M_score'\)\), or be None to score them from RNA, not 'phase'"),
     (dict(phase_keys=("S_score",)), r"phase_keys must name two obs columns.*not \('S_score',\)"),
 ])
 def test_keys_of_the_wrong_shape_are_refused_naming_the_argument(mdata, kwargs, message):

@@ -32,12 +32,13 @@ def usable_device(device: str | torch.device | None = "auto") -> torch.device:
     try:
         resolved = resolve_device(device)
     except (RuntimeError, TypeError, ValueError):
-        raise ValueError(f"device={device!r} is not a device torch knows; pass 'auto', 'cpu', 'cuda' or 'cuda:N'") from None
+        raise ValueError(
+            f"device={device!r} is not a device torch knows; pass 'auto', 'cpu', 'cuda' or 'cuda:N'") from None
     if resolved.type == "cuda":
         n = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if n == 0:
-            raise ValueError(f"device={device!r}, but torch sees no CUDA GPU here (torch.cuda.is_available() is False); "
-                             "pass device='cpu', or 'auto' to use a GPU only where there is one")
+            raise ValueError(f"device={device!r}, but torch sees no CUDA GPU here (torch.cuda.is_available() is "
+                             "False); pass device='cpu', or 'auto' to use a GPU only where there is one")
         if resolved.index is not None and resolved.index >= n:
             raise ValueError(f"device={device!r}, but torch sees {n} CUDA GPU{'s' if n > 1 else ''} (cuda:0 to "
                              f"cuda:{n - 1}); pass one of those, 'cuda' or 'auto'")

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["examples", "by_cell_names", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap", "MIN_FEATURE_FRACTION"]
+__all__ = ["examples", "by_cell_names", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap",
+           "MIN_FEATURE_FRACTION"]
 
 logger = logging.getLogger(__name__)
 

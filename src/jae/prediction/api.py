@@ -398,6 +398,10 @@ def predict(
     AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR),
     ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
     """
+    one_modality(train_source, name="train_source")  # the query is checked before the training, not after
+    query_names = one_modality(query_source, name="query_source").var_names
+    feature_indexer(query_names, pd.Index(train_source.var_names.astype(str)), name="query_source",
+                    reference="train_source")
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
     )  # fmt: skip
