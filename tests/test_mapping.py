@@ -343,3 +343,12 @@ def test_batches_kept_in_a_modality_obs_are_read_as_fit_reads_them(reference, sp
         np.testing.assert_array_equal(mapped.embed(data, key_added=None), expected.embed(query, key_added=None))
     tuned = copy.deepcopy(reference).finetune(built, batch_key="batch", epochs=1, progress_bar=False)
     assert len(tuned.history) == len(reference.history) + 1
+
+
+def test_repr_says_a_model_is_mapped_and_what_it_gives(reference, mapped):
+    """A mapped model printed exactly as its reference; neither said the width of its embedding."""
+    ref, new = repr(reference), repr(mapped)
+    assert ref.startswith("JAE(GEX+ATAC, latent ") and f"embedding {len(reference.column_names)} columns" in ref
+    assert "mapped" not in ref and ref.endswith(f"seed={reference.seed})")
+    assert f"mapped: 1 query batch ({mapped.adapter.batches[0]!r}) by obs['batch']" in new
+    assert repr(JAE(CFG)) == "JAE(unfitted, mode='supervised', seed=0)"

@@ -492,9 +492,6 @@ class JAE:
         return [self.device] if self.device.type == "cuda" else []
 
     def __repr__(self) -> str:
-        if not self.is_fitted:
-            return f"JAE(unfitted, mode={self.config.mode!r}, seed={self.seed})"
-        return (
-            f"JAE({'+'.join(self.preprocessor.kinds)}, latent {self.layout.dim} = {self.layout.n_cell_type} cell types"
-            f" + {self.layout.n_batch} batches + {self.layout.n_phase} phase + {self.layout.n_free} free, seed={self.seed})"
-        )
+        from .provenance import describe
+
+        return describe(self)
