@@ -448,3 +448,11 @@ def test_predict_checks_its_query_before_training(cite, monkeypatch):
     with pytest.raises(ValueError, match=r"query_source features differ from train_source's: 10 of train_source's 40 "
                                          r"features are missing"):
         predict_fn(src, tgt, q[:, :30], method="mean")
+
+
+def test_repr_says_what_the_predictor_is(cite, tmp_path):
+    """A ModalityPredictor printed as <jae.prediction.api.ModalityPredictor object at 0x...>."""
+    assert repr(ModalityPredictor("ridge", seed=3)) == "ModalityPredictor(method='ridge', unfitted, seed=3)"
+    model = ModalityPredictor("mean").fit(cite[0], cite[1])
+    assert repr(model) == "ModalityPredictor(GEX -> ADT, method='mean', 40 -> 6 features, seed=0)"
+    assert repr(ModalityPredictor.load(model.save(tmp_path / "m"))) == repr(model)

@@ -301,6 +301,12 @@ class ModalityPredictor:
         model._fitted = True
         return model
 
+    def __repr__(self) -> str:
+        if not self._fitted:
+            return f"ModalityPredictor(method={self.method!r}, unfitted, seed={self.seed})"
+        return (f"ModalityPredictor({self.source_kind} -> {self.target_kind}, method={self.method!r}, "
+                f"{len(self.source_features)} -> {len(self.target_features)} features, seed={self.seed})")
+
     @property
     def method_id(self) -> str:
         """Identifier written to ``uns['method_id']``: ``'jae'`` or ``'jae_<baseline>'``."""
