@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .modality import modality_kinds
-from .raw import counts_or_x, raw_hint
+from .raw import counts_or_x, counts_read, raw_hint
 from .single import modalities_of
 from .validate import validate_counts
 
@@ -192,8 +192,7 @@ def get_paired(
             logger.info("aligning the cells of modality %r to the shared cell order by name", name)
             X = X[adata.obs_names.get_indexer(obs_names)]
         X = _as_csr(X)
-        where = "X" if layer is None else f"layer {layer!r}"
-        validate_counts(X, name=f"modality {name!r} ({where})")
+        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})")
         counts.append(X)
         var_names.append(adata.var_names)
 

@@ -19,7 +19,7 @@ import logging
 
 import anndata as ad
 
-__all__ = ["RAW", "RAW_GROUP", "counts_or_x", "raw_hint", "resolve_raw"]
+__all__ = ["RAW", "RAW_GROUP", "counts_or_x", "counts_read", "raw_hint", "resolve_raw"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,15 @@ def counts_or_x(adata, layer: str | None, *, where: str) -> str | None:
     (:func:`jae.io.paired_files._counts_location`). With a ``.raw`` (scanpy's layout: normalised ``.X``, counts in
     ``.raw``) the missing layer is reported instead, naming ``layer='raw'`` (:func:`raw_hint`). What is read is still
     checked to be counts, so a normalised ``.X`` is refused with the fix (:func:`jae.io.validate_counts`)."""
-    if layer == "counts" and "counts" not in adata.layers and getattr(adata, "raw", None) is None:
+    if layer is not None and counts_read(adata, layer) == "X":
         others = f" (its layers {list(adata.layers)}: pass layer=... to read one)" if len(adata.layers) else ""
         logger.info("%s has no layer 'counts'; using .X as the raw counts%s", where, others)
         return None
     return layer
+
+
+def counts_read(adata, layer: str | None) -> str:
+    """Where :func:`counts_or_x` reads ``adata``'s counts, as messages name it: ``'X'``, or ``"layer 'name'"``."""
+    if layer is None or (layer == "counts" and "counts" not in adata.layers and getattr(adata, "raw", None) is None):
+        return "X"
+    return f"layer {layer!r}"
