@@ -74,6 +74,21 @@ def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndar
     return cells, (E.toarray() if sp.issparse(E) else np.asarray(E))
 
 
+def _check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_keys) -> None:
+    """Refuse in one line, naming the argument, what would be read element by element (one array as embeddings: its
+    rows as obsm keys; one string as pseudotime_keys: its letters) or fail in pandas (a list as a column name)."""
+    if isinstance(embeddings, (np.ndarray, pd.DataFrame)) or sp.issparse(embeddings):
+        raise TypeError("embeddings must be obsm keys or a {name: value} mapping, not one array; pass {'jae': Z} to "
+                        "score the array Z")
+    if not isinstance(cell_type_key, str):
+        raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
+    if batch_key is not None and not isinstance(batch_key, str):
+        raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
+    if isinstance(pseudotime_keys, str):
+        raise TypeError(f"pseudotime_keys must be a list of obs columns, not one string; pass "
+                        f"pseudotime_keys=[{pseudotime_keys!r}]")
+
+
 def _is_files(data) -> bool:
     from .io.paired_files import PairedFiles
 
@@ -257,6 +272,8 @@ def evaluate(
 
     if isinstance(embeddings, (str, bytes)):
         raise TypeError("embeddings must be a list of obsm keys or a {name: array, key or path} mapping, not a string")
+    _check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key,
+                           pseudotime_keys=pseudotime_keys)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array}, and/or baseline=True")
