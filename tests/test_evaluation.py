@@ -109,3 +109,19 @@ def test_evaluate_refuses_arguments_of_the_wrong_shape_naming_them(data, kwargs,
     kwargs = {"embeddings": ["X_pca_like"], **kwargs}
     with pytest.raises(error, match=message):
         jae.evaluate(data, progress_bar=False, **kwargs)
+
+
+def test_evaluate_reads_columns_kept_in_a_modality_obs_as_fit_does(data):
+    """mu.MuData({'rna': a, 'atac': b}) keeps the annotations as 'rna:cell_type' globally: fit found 'cell_type'
+    there, evaluate refused it (and found no pseudotime column)."""
+    import mudata as md
+
+    mods = {name: data.mod[name].copy() for name in data.mod}
+    mods["rna"].obs = data.obs.copy()
+    built = md.MuData(mods)
+    assert "cell_type" not in built.obs.columns
+    arr = np.asarray(data.obsm["X_pca_like"])
+    expected = jae.evaluate(data, {"a": arr}, seed=0, progress_bar=False)
+    table = jae.evaluate(built, {"a": arr}, seed=0, progress_bar=False)
+    np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), equal_nan=True)
+    assert np.isfinite(table["ti_cons"]).all()

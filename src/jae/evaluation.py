@@ -264,6 +264,7 @@ def evaluate(
     """
     from .baseline import svd_baseline_from
     from .io import get_annotation
+    from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
@@ -289,7 +290,7 @@ def evaluate(
     if files and baseline:
         logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
         data, files = data.load(), False
-    obs = data.obs
+    obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if cell_type_key not in obs.columns:
         raise KeyError(
             f"no cell-type column {cell_type_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); "
