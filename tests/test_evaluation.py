@@ -96,12 +96,14 @@ def test_an_embedding_given_as_a_dataframe_is_read_by_its_cell_names(data):
 
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(embeddings=np.zeros((300, 4))), TypeError,
-     r"embeddings must be obsm keys or a \{name: value\} mapping, not one array; pass \{'jae': Z\} to score the array Z"),
+     r"embeddings must be obsm keys or a \{name: value\} mapping, not one array; pass \{'jae': Z\} to score the "
+     r"array Z"),
     (dict(pseudotime_keys="pseudotime_order_GEX"), TypeError,
      r"pseudotime_keys must be a list of obs columns, not one string; pass pseudotime_keys=\['pseudotime_order_GEX'\]"),
     (dict(cell_type_key=["cell_type"]), TypeError,
      r"cell_type_key must name one obs column \(a string\), not \['cell_type'\]"),
-    (dict(batch_key=["batch"]), TypeError, r"batch_key must name one obs column \(a string\) or be None, not \['batch'\]"),
+    (dict(batch_key=["batch"]), TypeError,
+     r"batch_key must name one obs column \(a string\) or be None, not \['batch'\]"),
 ])
 def test_evaluate_refuses_arguments_of_the_wrong_shape_naming_them(data, kwargs, error, message):
     """An array as embeddings was read row by row as obsm keys ("embedding '[ 0.1 ...]' not found"); one pseudotime

@@ -171,6 +171,22 @@ def test_a_reference_mask_given_as_a_series_is_read_by_its_cell_names(mdata):
         JAE(FAST).fit(mdata, cell_type_key="ct_ref", reference=reordered.iloc[1:], progress_bar=False)
 
 
+def test_a_reference_mask_of_python_booleans_or_with_missing_values(mdata):
+    """A column of True / False held as objects was refused as "holds True, False, not True / False"; a nullable
+    boolean column with <NA> is refused naming the missing values and the fix."""
+    from jae.io.validate import reference_mask
+
+    labelled = mdata.obs["ct_ref"].notna()
+    as_objects = labelled.astype(object)
+    assert np.array_equal(reference_mask(mdata.obs, as_objects, mdata.obs["ct_ref"], cell_type_key="ct_ref"),
+                          labelled.to_numpy())
+    nullable = labelled.astype("boolean")
+    nullable.iloc[:3] = pd.NA
+    with pytest.raises(ValueError, match=r"the reference mask has 3 missing values; fill them, e.g. "
+                                         r"reference=mask.fillna\(False\)"):
+        reference_mask(mdata.obs, nullable, mdata.obs["ct_ref"], cell_type_key="ct_ref")
+
+
 def test_missing_keys_and_labels_are_explained(mdata):
     with pytest.raises(KeyError, match="celltype"):
         JAE(FAST).fit(mdata, cell_type_key="celltype", progress_bar=False)
@@ -343,7 +359,8 @@ def test_an_unknown_organism_is_refused_before_the_preprocessing(mdata, monkeypa
     (dict(cell_type_key=("ct_ref",)),
      r"cell_type_key must name one obs column \(a string\) or be None, not \('ct_ref',\)"),
     (dict(phase_keys="phase"), r"phase_keys must name two obs columns, the S and G2M scores \(e.g. "
-                               r"phase_keys=\('S_score', 'G2M_score'\)\), or be None to score them from RNA, not 'phase'"),
+                               r"phase_keys=\('S_score', 'G2M_score'\)\), or be None to score them from RNA, "
+                               r"not 'phase'"),
     (dict(phase_keys=("S_score",)), r"phase_keys must name two obs columns.*not \('S_score',\)"),
 ])
 def test_keys_of_the_wrong_shape_are_refused_naming_the_argument(mdata, kwargs, message):

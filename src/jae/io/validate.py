@@ -263,7 +263,13 @@ def _check_missing_as_text(labels, cell_type_key) -> None:
 
 def _as_mask(reference) -> np.ndarray:
     """``reference`` as a boolean array; refuses text or other non-0/1 values, which ``bool`` would read as True."""
+    missing = int(pd.isna(pd.Series(np.asarray(reference, dtype=object).ravel())).sum())
+    if missing:
+        raise ValueError(f"the reference mask has {missing} missing values; fill them, e.g. "
+                         "reference=mask.fillna(False) to fit those cells as query cells")
     values = np.asarray(reference)
+    if values.dtype == object and all(isinstance(v, (bool, np.bool_)) for v in values.ravel()):
+        values = values.astype(bool)  # True / False held as Python objects
     if values.dtype == bool:
         return values
     if np.issubdtype(values.dtype, np.number) and np.isin(values, (0, 1)).all():
