@@ -352,3 +352,17 @@ def test_repr_says_a_model_is_mapped_and_what_it_gives(reference, mapped):
     assert "mapped" not in ref and ref.endswith(f"seed={reference.seed})")
     assert f"mapped: 1 query batch ({mapped.adapter.batches[0]!r}) by obs['batch']" in new
     assert repr(JAE(CFG)) == "JAE(unfitted, mode='supervised', seed=0)"
+
+
+def test_refitting_a_mapped_model_drops_its_query_shifts(split):
+    """mapped.fit(data) kept the old map_query shifts: the refitted model still shifted that batch's cells (a batch
+    it was now fitted on) by a shift trained for the old network."""
+    import copy
+
+    fast = JAEConfig(max_epochs=2, n_svd=10)
+    small = JAE(fast, seed=0, device="cpu").fit(split[0], progress_bar=False)
+    mapped = small.map_query(split[1], epochs=1, progress_bar=False)
+    refit = copy.deepcopy(mapped).fit(split[1], progress_bar=False)
+    fresh = JAE(fast, seed=0, device="cpu").fit(split[1], progress_bar=False)
+    assert refit.adapter is None and "mapped" not in repr(refit)
+    np.testing.assert_array_equal(refit.embed(split[1], key_added=None), fresh.embed(split[1], key_added=None))

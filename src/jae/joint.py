@@ -208,7 +208,7 @@ class JAE:
                 "(one row per obs row, preprocessor.n_output columns)"
             )
         cfg = self.config
-        self.calibration = self.voters = self.calibration_cells = None  # a refit starts without the last fit's
+        self.calibration = self.voters = self.calibration_cells = self.adapter = None  # nothing of the last fit
         if batch_key is None:  # one batch: all cells
             batch = pd.Series("all", index=obs.index, name="batch")
         else:
