@@ -57,9 +57,18 @@ def test_same_seed_same_embedding_and_global_rng_untouched(mdata):
     assert not np.allclose(a, c)
 
 
-def test_finetune_refuses_negative_epochs(fitted, mdata):
+def test_finetune_refuses_negative_epochs(fitted, mdata, monkeypatch):
     with pytest.raises(ValueError, match="epochs must be >= 0"):  # was silently no fine-tuning at all
         fitted.finetune(mdata, epochs=-1, progress_bar=False)
+    import jae.joint
+
+    def never(*args, **kwargs):
+        raise AssertionError("the cells were projected before the arguments were checked")
+
+    monkeypatch.setattr(jae.joint, "query_features", never)
+    for epochs, error in ((-1, ValueError), ("2", TypeError), (1.5, TypeError)):
+        with pytest.raises(error, match="epochs must be"):
+            fitted.finetune(mdata, epochs=epochs, progress_bar=False)
 
 
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):

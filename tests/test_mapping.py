@@ -366,3 +366,10 @@ def test_refitting_a_mapped_model_drops_its_query_shifts(split):
     fresh = JAE(fast, seed=0, device="cpu").fit(split[1], progress_bar=False)
     assert refit.adapter is None and "mapped" not in repr(refit)
     np.testing.assert_array_equal(refit.embed(split[1], key_added=None), fresh.embed(split[1], key_added=None))
+
+
+def test_map_query_refuses_epochs_that_are_no_whole_number(reference, split):
+    """epochs='3' was taken as 3 and 1.5 as 1."""
+    for epochs, error in (("3", TypeError), (1.5, TypeError), (-1, ValueError)):
+        with pytest.raises(error, match=r"epochs must be (a whole number )?>= 0 \(0: the reference model's own"):
+            reference.map_query(split[1], epochs=epochs, progress_bar=False)

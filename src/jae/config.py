@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
-__all__ = ["JAEConfig", "as_seed"]
+__all__ = ["JAEConfig", "as_epochs", "as_seed"]
 
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
@@ -250,3 +250,13 @@ def as_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an integer, not {seed!r}; e.g. seed=0")
     return int(seed)
+
+
+def as_epochs(epochs, *, zero: str = "0 skips it") -> int:
+    """A user's ``epochs=`` as an int >= 0 (numpy integers too), refused in one line otherwise (text, a float that
+    ``int`` would cut, a negative number); ``zero`` says what 0 does."""
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
+        raise TypeError(f"epochs must be a whole number >= 0 ({zero}), not {epochs!r}")
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0 ({zero}), not {epochs}")
+    return int(epochs)

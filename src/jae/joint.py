@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .config import JAEConfig, as_seed
+from .config import JAEConfig, as_epochs, as_seed
 from .io.paired import cell_obs, check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
@@ -320,6 +320,7 @@ class JAE:
         confidences and the unknown call describe the fine-tuned network.
         """
         self._require_fitted()
+        epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         labels, obs = None, cell_obs(data)  # fit's annotations: the global obs and the modalities' own columns
         if batch_key is not None:
             if obs is None:
@@ -338,9 +339,8 @@ class JAE:
         ``batch``: the cells' batch labels (``(n_cells,)``) or None; ``mosaic``: as for :meth:`fit_transformed`.
         """
         self._require_fitted()
-        epochs = self.config.finetune_epochs(self.second_kind) if epochs is None else int(epochs)
-        if epochs < 0:
-            raise ValueError(f"epochs must be >= 0 (0 skips fine-tuning), not {epochs}")
+        kind = self.second_kind
+        epochs = self.config.finetune_epochs(kind) if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")
         if epochs == 0 or len(X) < 2:
             return self
         if batch is not None and len(batch) != len(X):

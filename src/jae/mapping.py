@@ -145,6 +145,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
               progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
     from .io.paired import cell_obs, check_batches, get_annotation
+    from .config import as_epochs
     from .io.plan import _as_files
     from .query import query_features
 
@@ -161,9 +162,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     batch_all = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
     check_batches(batch_all, min_cells=1)  # a cell without a batch is refused, as by fit (not mapped as 'nan')
     batch_all = batch_all.astype(str)
-    epochs = ADAPTER_EPOCHS if epochs is None else int(epochs)
-    if epochs < 0:
-        raise ValueError(f"epochs must be >= 0, not {epochs}")
+    epochs = ADAPTER_EPOCHS if epochs is None else as_epochs(epochs, zero="0: the reference model's own embedding")
     X, cells, observed = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
     carry = getattr(reference, "axes_carry", None)
     if carry is not None and carry < reference.config.axes_carry_min:
