@@ -102,3 +102,51 @@ def test_a_wrong_column_fails_before_the_baseline_reads_the_files_whole(data, tm
         jae.evaluate(files, ["X_pca_like"], batch_key="donor", baseline=True, progress_bar=False)
     with pytest.raises(KeyError, match="pseudotime key 'pt' is not an obs column"):
         jae.evaluate(files, ["X_pca_like"], pseudotime_keys=["pt"], baseline=True, progress_bar=False)
+
+
+def test_an_embedding_given_as_a_dataframe_is_read_by_its_cell_names(data):
+    """A DataFrame indexed by obs_names (another cell order) is aligned by name, not read row by row."""
+    import pandas as pd
+
+    arr = np.asarray(data.obsm["X_pca_like"])
+    order = np.random.default_rng(2).permutation(data.n_obs)
+    frame = pd.DataFrame(arr[order], index=data.obs_names[order])
+    table = jae.evaluate(data, {"array": arr, "frame": frame}, seed=0, progress_bar=False)
+    np.testing.assert_allclose(table.loc["frame"].to_numpy(float), table.loc["array"].to_numpy(float), equal_nan=True)
+    with pytest.raises(ValueError, match="index.*lacks 1 of the 300 cells"):
+        jae.evaluate(data, {"frame": frame.iloc[1:]}, progress_bar=False)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(embeddings=np.zeros((300, 4))), TypeError,
+     r"embeddings must be obsm keys or a \{name: value\} mapping, not one array; pass \{'jae': Z\} to score the "
+     r"array Z"),
+    (dict(pseudotime_keys="pseudotime_order_GEX"), TypeError,
+     r"pseudotime_keys must be a list of obs columns, not one string; pass pseudotime_keys=\['pseudotime_order_GEX'\]"),
+    (dict(cell_type_key=["cell_type"]), TypeError,
+     r"cell_type_key must name one obs column \(a string\), not \['cell_type'\]"),
+    (dict(batch_key=["batch"]), TypeError,
+     r"batch_key must name one obs column \(a string\) or be None, not \['batch'\]"),
+])
+def test_evaluate_refuses_arguments_of_the_wrong_shape_naming_them(data, kwargs, error, message):
+    """An array as embeddings was read row by row as obsm keys ("embedding '[ 0.1 ...]' not found"); one pseudotime
+    column as a string letter by letter ("pseudotime key 'p'"); a list as a key failed in pandas (unhashable)."""
+    kwargs = {"embeddings": ["X_pca_like"], **kwargs}
+    with pytest.raises(error, match=message):
+        jae.evaluate(data, progress_bar=False, **kwargs)
+
+
+def test_evaluate_reads_columns_kept_in_a_modality_obs_as_fit_does(data):
+    """mu.MuData({'rna': a, 'atac': b}) keeps the annotations as 'rna:cell_type' globally: fit found 'cell_type'
+    there, evaluate refused it (and found no pseudotime column)."""
+    import mudata as md
+
+    mods = {name: data.mod[name].copy() for name in data.mod}
+    mods["rna"].obs = data.obs.copy()
+    built = md.MuData(mods)
+    assert "cell_type" not in built.obs.columns
+    arr = np.asarray(data.obsm["X_pca_like"])
+    expected = jae.evaluate(data, {"a": arr}, seed=0, progress_bar=False)
+    table = jae.evaluate(built, {"a": arr}, seed=0, progress_bar=False)
+    np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), equal_nan=True)
+    assert np.isfinite(table["ti_cons"]).all()

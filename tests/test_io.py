@@ -27,6 +27,7 @@ from jae.io import (
     write_atomic,
     write_embedding_h5ad,
 )
+from jae.io.mosaic import get_mosaic
 
 STARTER = "neurips2021_starter"
 
@@ -213,6 +214,10 @@ def test_get_paired_missing_layer_and_layer_none(caplog):
     mods["atac"].X = mods["atac"].X.multiply(0.37).tocsr()  # normalised .X and no counts layer: refused with the fix
     with pytest.raises(ValueError, match=r"'atac'.*looks normalised.*pass layer=\.\.\. naming where they are"):
         get_paired(mods)
+    for mosaic in (False, True):  # the message names what was read (.X), not the layer 'counts' the data lacks
+        data = mods if not mosaic else {"rna": mods["rna"], "atac": mods["atac"][1:].copy()}
+        with pytest.raises(ValueError, match=r"modality 'atac' \(X[,)].*looks normalised"):
+            (get_mosaic if mosaic else get_paired)(data)
 
 
 def test_get_paired_rejects_normalised_layer():

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import jae
 from jae import JAE, JAEConfig
@@ -56,9 +57,18 @@ def test_same_seed_same_embedding_and_global_rng_untouched(mdata):
     assert not np.allclose(a, c)
 
 
-def test_finetune_refuses_negative_epochs(fitted, mdata):
+def test_finetune_refuses_negative_epochs(fitted, mdata, monkeypatch):
     with pytest.raises(ValueError, match="epochs must be >= 0"):  # was silently no fine-tuning at all
         fitted.finetune(mdata, epochs=-1, progress_bar=False)
+    import jae.joint
+
+    def never(*args, **kwargs):
+        raise AssertionError("the cells were projected before the arguments were checked")
+
+    monkeypatch.setattr(jae.joint, "query_features", never)
+    for epochs, error in ((-1, ValueError), ("2", TypeError), (1.5, TypeError)):
+        with pytest.raises(error, match="epochs must be"):
+            fitted.finetune(mdata, epochs=epochs, progress_bar=False)
 
 
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
@@ -156,6 +166,34 @@ def test_a_reference_column_of_text_is_refused_not_read_as_all_true(mdata):
 
     assert np.array_equal(reference_mask(m.obs, "is_ref", m.obs["ct_ref"], cell_type_key="ct_ref"),
                           labelled.to_numpy())
+
+
+def test_a_reference_mask_given_as_a_series_is_read_by_its_cell_names(mdata):
+    """reference=<boolean Series> in another cell order (e.g. from a modality's obs) picks the cells it names."""
+    from jae.io.validate import reference_mask
+
+    labelled = mdata.obs["ct_ref"].notna()
+    reordered = labelled.iloc[::-1]
+    assert np.array_equal(reference_mask(mdata.obs, reordered, mdata.obs["ct_ref"], cell_type_key="ct_ref"),
+                          labelled.to_numpy())
+    with pytest.raises(ValueError, match="reference's index lacks 1 of the 400 cells"):
+        JAE(FAST).fit(mdata, cell_type_key="ct_ref", reference=reordered.iloc[1:], progress_bar=False)
+
+
+def test_a_reference_mask_of_python_booleans_or_with_missing_values(mdata):
+    """A column of True / False held as objects was refused as "holds True, False, not True / False"; a nullable
+    boolean column with <NA> is refused naming the missing values and the fix."""
+    from jae.io.validate import reference_mask
+
+    labelled = mdata.obs["ct_ref"].notna()
+    as_objects = labelled.astype(object)
+    assert np.array_equal(reference_mask(mdata.obs, as_objects, mdata.obs["ct_ref"], cell_type_key="ct_ref"),
+                          labelled.to_numpy())
+    nullable = labelled.astype("boolean")
+    nullable.iloc[:3] = pd.NA
+    with pytest.raises(ValueError, match=r"the reference mask has 3 missing values; fill them, e.g. "
+                                         r"reference=mask.fillna\(False\)"):
+        reference_mask(mdata.obs, nullable, mdata.obs["ct_ref"], cell_type_key="ct_ref")
 
 
 def test_missing_keys_and_labels_are_explained(mdata):
@@ -266,3 +304,87 @@ def test_counts_kept_in_x_fit_and_embed_with_the_default_layer(mdata, fitted):
     model = JAE(TRAINED, seed=3, device="cpu").fit(in_x, cell_type_key="ct_ref", progress_bar=False)
     np.testing.assert_array_equal(model.embed(in_x, key_added=None), fitted.embed(mdata, key_added=None))
     assert all("counts" not in a.layers for a in in_x.mod.values())  # the user's object is not filled in
+
+
+def test_an_unusable_device_is_refused_when_the_model_is_made(monkeypatch):
+    """device='gpu' (torch's long list of device types), or 'cuda' where torch sees no GPU (an assertion deep in
+    torch after the preprocessing), is refused in one line by the constructor."""
+    from jae.prediction import ModalityPredictor
+
+    for make in (JAE, ModalityPredictor):
+        with pytest.raises(ValueError, match=r"device='gpu' is not a device torch knows; pass 'auto', 'cpu', 'cuda'"):
+            make(device="gpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"device='cuda', but torch sees no CUDA GPU here.*device='cpu'"):
+        JAE(device="cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    with pytest.raises(ValueError, match=r"device='cuda:2', but torch sees 2 CUDA GPUs \(cuda:0 to cuda:1\)"):
+        JAE(device="cuda:2")
+    assert JAE(device="cpu").device == torch.device("cpu")
+
+
+def test_a_config_or_seed_of_the_wrong_type_is_refused_when_the_model_is_made(mdata):
+    """JAE({'max_epochs': 2}) was kept as the config and failed in fit with "'dict' object has no attribute 'mode'";
+    a seed of text failed with int()'s message, and 1.5 was taken as 1."""
+    from jae.prediction import ModalityPredictor, PredictConfig
+
+    with pytest.raises(TypeError, match=r"config must be a jae.JAEConfig, not dict \(a dict of settings: "
+                                        r"JAEConfig\(\*\*settings\)\)"):
+        JAE({"max_epochs": 2})
+    with pytest.raises(TypeError, match="config must be a jae.JAEConfig, not PredictConfig"):
+        JAE(PredictConfig())
+    for make in (JAE, ModalityPredictor):
+        for seed in ("a", 1.5, None, True):
+            with pytest.raises(TypeError, match=rf"seed must be an integer, not {seed!r}"):
+                make(seed=seed)
+    assert JAE(seed=np.int64(3)).seed == 3 and type(JAE(seed=np.int64(3)).seed) is int
+    assert ModalityPredictor(seed=np.int32(2)).seed == 2
+
+
+def test_an_unknown_organism_is_refused_before_the_preprocessing(mdata, monkeypatch):
+    """organism='humna' only logged a warning, and the model trained without its cell-cycle block."""
+    import jae.preprocess.pipeline as pipeline
+
+    def never(*args, **kwargs):
+        raise AssertionError("preprocessing ran")
+
+    monkeypatch.setattr(pipeline, "preprocess", never)
+    with pytest.raises(ValueError, match=r"organism='humna': jae has the cell-cycle genes of human and mouse only; "
+                                         r"pass one of them, organism=None.*JAEConfig\(n_phase=0\)"):
+        JAE(FAST).fit(mdata, cell_type_key="ct_ref", organism="humna", progress_bar=False)
+    with pytest.raises(ValueError, match=r"organism='humna'"):
+        jae.evaluate(mdata, {"x": np.zeros((mdata.n_obs, 2))}, organism="humna", progress_bar=False)
+    monkeypatch.undo()
+    model = JAE(replace(FAST, n_phase=0, max_epochs=1)).fit(mdata, cell_type_key="ct_ref", organism="Zebrafish",
+                                                            progress_bar=False)  # no cell-cycle block: not needed
+    assert model.organism == "Zebrafish"
+    assert JAE(replace(FAST, max_epochs=1)).fit(mdata, cell_type_key="ct_ref", organism="Homo sapiens",
+                                                progress_bar=False).organism == "human"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(batch_key=["batch"]), r"batch_key must name one obs column \(a string\) or be None, not \['batch'\]"),
+    (dict(cell_type_key=("ct_ref",)),
+     r"cell_type_key must name one obs column \(a string\) or be None, not \('ct_ref',\)"),
+    (dict(phase_keys="phase"), r"phase_keys must name two obs columns, the S and G2M scores \(e.g. "
+                               r"phase_keys=\('S_score', 'G2M_score'\)\), or be None to score them from RNA, "
+                               r"not 'phase'"),
+    (dict(phase_keys=("S_score",)), r"phase_keys must name two obs columns.*not \('S_score',\)"),
+])
+def test_keys_of_the_wrong_shape_are_refused_naming_the_argument(mdata, kwargs, message):
+    """phase_keys='phase' was read letter by letter ("no cell-cycle score column 'p'"); batch_key=['batch'] failed in
+    pandas ("unhashable type: 'list'")."""
+    kwargs = {"cell_type_key": "ct_ref", **kwargs}
+    with pytest.raises(TypeError, match=message):
+        JAE(FAST).fit(mdata, progress_bar=False, **kwargs)
+
+
+def test_data_of_another_type_is_refused_naming_what_jae_reads(fitted, mdata):
+    """A DataFrame (its .mod is a method) failed with "'function' object has no attribute 'items'"."""
+    frame = pd.DataFrame(mdata["rna"].layers["counts"][:5].toarray(), index=mdata.obs_names[:5])
+    for call in (lambda: fitted.embed(frame), lambda: JAE(FAST).fit(frame, progress_bar=False),
+                 lambda: fitted.predict_cell_type(np.zeros((5, 3)))):
+        with pytest.raises(TypeError, match=r"expected a MuData, a dict of two AnnData objects or an AnnData, got "
+                                            r"(DataFrame|ndarray)"):
+            call()

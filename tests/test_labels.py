@@ -380,3 +380,13 @@ def test_labels_of_a_file_path_are_indexed_by_cell_name(model, few, tmp_path):
     from_file = model.predict_cell_type(str(tmp_path / "q.h5mu"))
     pd.testing.assert_frame_equal(from_file.loc[query.obs_names], model.predict_cell_type(query), check_exact=False)
     assert list(from_file.index) == list(query.obs_names)
+
+
+def test_a_given_embedding_as_a_dataframe_is_read_by_its_cell_names(model, few):
+    """predict_cell_type(embedding=DataFrame indexed by obs_names in another order): aligned by name."""
+    query = few[1][:200].copy()
+    emb = model.embed(query, key_added=None)
+    order = np.random.default_rng(1).permutation(query.n_obs)
+    frame = pd.DataFrame(emb[order], index=query.obs_names[order])
+    pd.testing.assert_frame_equal(model.predict_cell_type(query, embedding=frame),
+                                  model.predict_cell_type(query, embedding=emb))

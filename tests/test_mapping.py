@@ -321,3 +321,55 @@ def test_map_query_is_reproducible_on_several_cpu_threads():
     finally:
         torch.set_num_threads(threads)
     assert all(np.array_equal(shifts[0], s) for s in shifts[1:])
+
+
+def test_batches_kept_in_a_modality_obs_are_read_as_fit_reads_them(reference, split):
+    """A MuData built from AnnData objects (``mu.MuData({'rna': a, 'atac': b})``) keeps the batch in the modalities'
+    obs ('rna:batch' globally): fit finds obs['batch'] there, and so do map_query, finetune and the mapped model's
+    embed; a dict of AnnData, which fit takes, is taken too."""
+    import copy
+
+    import mudata as mu
+
+    query = split[1]
+    mods = {name: query.mod[name].copy() for name in query.mod}
+    mods["rna"].obs = query.obs.copy()
+    built = mu.MuData(mods)
+    assert "batch" not in built.obs.columns and "rna:batch" in built.obs.columns
+    expected = reference.map_query(query, epochs=2, progress_bar=False)
+    for data in (built, mods):
+        mapped = reference.map_query(data, batch_key="batch", epochs=2, progress_bar=False)
+        np.testing.assert_array_equal(mapped.adapter.shift, expected.adapter.shift)
+        np.testing.assert_array_equal(mapped.embed(data, key_added=None), expected.embed(query, key_added=None))
+    tuned = copy.deepcopy(reference).finetune(built, batch_key="batch", epochs=1, progress_bar=False)
+    assert len(tuned.history) == len(reference.history) + 1
+
+
+def test_repr_says_a_model_is_mapped_and_what_it_gives(reference, mapped):
+    """A mapped model printed exactly as its reference; neither said the width of its embedding."""
+    ref, new = repr(reference), repr(mapped)
+    assert ref.startswith("JAE(GEX+ATAC, latent ") and f"embedding {len(reference.column_names)} columns" in ref
+    assert "mapped" not in ref and ref.endswith(f"seed={reference.seed})")
+    assert f"mapped: 1 query batch ({mapped.adapter.batches[0]!r}) by obs['batch']" in new
+    assert repr(JAE(CFG)) == "JAE(unfitted, mode='supervised', seed=0)"
+
+
+def test_refitting_a_mapped_model_drops_its_query_shifts(split):
+    """mapped.fit(data) kept the old map_query shifts: the refitted model still shifted that batch's cells (a batch
+    it was now fitted on) by a shift trained for the old network."""
+    import copy
+
+    fast = JAEConfig(max_epochs=2, n_svd=10)
+    small = JAE(fast, seed=0, device="cpu").fit(split[0], progress_bar=False)
+    mapped = small.map_query(split[1], epochs=1, progress_bar=False)
+    refit = copy.deepcopy(mapped).fit(split[1], progress_bar=False)
+    fresh = JAE(fast, seed=0, device="cpu").fit(split[1], progress_bar=False)
+    assert refit.adapter is None and "mapped" not in repr(refit)
+    np.testing.assert_array_equal(refit.embed(split[1], key_added=None), fresh.embed(split[1], key_added=None))
+
+
+def test_map_query_refuses_epochs_that_are_no_whole_number(reference, split):
+    """epochs='3' was taken as 3 and 1.5 as 1."""
+    for epochs, error in (("3", TypeError), (1.5, TypeError), (-1, ValueError)):
+        with pytest.raises(error, match=r"epochs must be (a whole number )?>= 0 \(0: the reference model's own"):
+            reference.map_query(split[1], epochs=epochs, progress_bar=False)

@@ -414,3 +414,45 @@ def test_cli_predicts_from_files_without_feature_types(data_dir, tmp_path, caplo
     assert main([*argv, "--target-kind", "GEX", "--output", str(tmp_path / "x.h5ad")]) == 1
     assert "pass --source-kind GEX, ATAC or ADT" in caplog.text
     assert not (tmp_path / "x.h5ad").exists()
+
+
+def test_data_that_is_not_one_modality_is_refused_naming_the_argument(cite):
+    """A MuData as train_source failed with "cannot tell the source modality's kind", as query_source with "0 of
+    train_source's features are missing and 20 are extra"; a path failed with "'str' object has no attribute
+    'n_obs'"."""
+    import mudata as md
+
+    src, tgt = cite[0], cite[1]
+    both = md.MuData({"rna": src, "prot": tgt})
+    with pytest.raises(TypeError, match=r"train_source must be one modality's AnnData, not a MuData; pass "
+                                        r"mdata\['rna'\]"):
+        ModalityPredictor("mean").fit(both, tgt)
+    with pytest.raises(TypeError, match=r"train_target must be one modality's AnnData, not a MuData"):
+        ModalityPredictor("mean").fit(src, both)
+    model = ModalityPredictor("mean").fit(src, tgt)
+    with pytest.raises(TypeError, match=r"query_source must be one modality's AnnData, not a MuData"):
+        model.predict(both)
+    with pytest.raises(TypeError, match=r"query_source must be an AnnData .*not str; read the file first, e.g. "
+                                        r"anndata.read_h5ad\('q.h5ad'\)"):
+        model.predict("q.h5ad")
+
+
+def test_predict_checks_its_query_before_training(cite, monkeypatch):
+    """jae.predict trained the model, then found the query unusable (another feature list, or not an AnnData)."""
+    import jae.prediction.api as api
+
+    src, tgt, q, _ = cite
+    monkeypatch.setattr(api.ModalityPredictor, "fit", lambda *a, **k: pytest.fail("trained before checking the query"))
+    with pytest.raises(TypeError, match="query_source must be an AnnData"):
+        predict_fn(src, tgt, "q.h5ad", method="mean")
+    with pytest.raises(ValueError, match=r"query_source features differ from train_source's: 10 of train_source's 40 "
+                                         r"features are missing"):
+        predict_fn(src, tgt, q[:, :30], method="mean")
+
+
+def test_repr_says_what_the_predictor_is(cite, tmp_path):
+    """A ModalityPredictor printed as <jae.prediction.api.ModalityPredictor object at 0x...>."""
+    assert repr(ModalityPredictor("ridge", seed=3)) == "ModalityPredictor(method='ridge', unfitted, seed=3)"
+    model = ModalityPredictor("mean").fit(cite[0], cite[1])
+    assert repr(model) == "ModalityPredictor(GEX -> ADT, method='mean', 40 -> 6 features, seed=0)"
+    assert repr(ModalityPredictor.load(model.save(tmp_path / "m"))) == repr(model)

@@ -250,3 +250,13 @@ def test_a_feature_mismatch_lists_examples_only_of_what_there_is():
     assert "(e.g. )" not in text
     with pytest.raises(ValueError, match=r"0 of the model's 10 features are missing and 1 are extra \(e.g. 'x'\)"):
         feature_indexer([*expected, "x"], expected, name="data")
+
+
+def test_one_anndata_of_the_second_modality_alone_is_read_as_that_modality(multiome, cite):
+    """mdata['atac'] given alone was taken for RNA: "modalities 'rna' and 'rna' are both ATAC"; it is embedded as the
+    same cells given as {'atac': ...}, and a protein AnnData given to a Multiome model is named as the mix-up it is."""
+    m, model, _ = multiome
+    atac = m["atac"][:100].copy()
+    np.testing.assert_array_equal(model.embed(atac, key_added=None), model.embed({"atac": atac}, key_added=None))
+    with pytest.raises(ValueError, match=r"the data holds GEX \+ ADT, the model was fitted on GEX \+ ATAC"):
+        model.embed(cite[0]["prot"][:50].copy(), key_added=None)

@@ -304,3 +304,11 @@ def test_each_verb_makes_one_public_call(verb):
     assert called.count(ONE_CALL[verb]) == 1, called
     helpers = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)} - {"add_parser", "run"}
     assert helpers <= {"_prediction_arg"}, helpers  # argument parsing only
+
+
+def test_fit_files_refuses_a_config_or_device_it_cannot_use_before_reading(data, tmp_path, no_reading):
+    """config={'max_epochs': 2} failed after opening the files with "'dict' object has no attribute 'mode'"."""
+    with pytest.raises(TypeError, match=r"config must be a jae.JAEConfig, not dict"):
+        jae.fit_files(data["h5mu"], tmp_path / "m", config={"max_epochs": 2})
+    with pytest.raises(ValueError, match=r"device='gpu' is not a device torch knows"):
+        jae.fit_files(data["h5mu"], tmp_path / "m", device="gpu")

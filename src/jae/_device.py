@@ -6,7 +6,7 @@ import os
 
 import torch
 
-__all__ = ["resolve_device"]
+__all__ = ["resolve_device", "usable_device"]
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
@@ -23,3 +23,25 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
         if local is not None:
             return torch.device("cuda", int(local))
     return device
+
+
+def usable_device(device: str | torch.device | None = "auto") -> torch.device:
+    """:func:`resolve_device` of a user's ``device=`` argument, refused in one line (naming the fix) when torch does not
+    know it or cannot use it here (``'cuda'`` without a GPU, an index past the last GPU, ``'mps'`` off Apple silicon);
+    a model checks its device when it is made, not in the middle of its first training."""
+    try:
+        resolved = resolve_device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(
+            f"device={device!r} is not a device torch knows; pass 'auto', 'cpu', 'cuda' or 'cuda:N'") from None
+    if resolved.type == "cuda":
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0:
+            raise ValueError(f"device={device!r}, but torch sees no CUDA GPU here (torch.cuda.is_available() is "
+                             "False); pass device='cpu', or 'auto' to use a GPU only where there is one")
+        if resolved.index is not None and resolved.index >= n:
+            raise ValueError(f"device={device!r}, but torch sees {n} CUDA GPU{'s' if n > 1 else ''} (cuda:0 to "
+                             f"cuda:{n - 1}); pass one of those, 'cuda' or 'auto'")
+    elif resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device={device!r}, but torch cannot use Apple's MPS here; pass device='cpu' or 'auto'")
+    return resolved

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import numbers
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
-__all__ = ["JAEConfig"]
+__all__ = ["JAEConfig", "as_epochs", "as_seed"]
 
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
@@ -229,3 +230,33 @@ class JAEConfig:
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON text."""
         return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def given(cls, config) -> "JAEConfig":
+        """A user's ``config=`` argument: the defaults for None, a JAEConfig as it is; anything else (a dict of
+        settings) refused in one line naming the fix, not kept to fail in ``fit``."""
+        if config is None:
+            return cls()
+        if not isinstance(config, cls):
+            hint = " (a dict of settings: JAEConfig(**settings))" if isinstance(config, Mapping) else ""
+            raise TypeError(f"config must be a jae.JAEConfig, not {type(config).__name__}{hint}; e.g. "
+                            "JAE(JAEConfig(max_epochs=50)), or None for the defaults")
+        return config
+
+
+def as_seed(seed) -> int:
+    """A user's ``seed=`` as an int (numpy integers too), refused in one line when it is no integer (text, a float
+    that ``int`` would cut, None, a bool)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an integer, not {seed!r}; e.g. seed=0")
+    return int(seed)
+
+
+def as_epochs(epochs, *, zero: str = "0 skips it") -> int:
+    """A user's ``epochs=`` as an int >= 0 (numpy integers too), refused in one line otherwise (text, a float that
+    ``int`` would cut, a negative number); ``zero`` says what 0 does."""
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
+        raise TypeError(f"epochs must be a whole number >= 0 ({zero}), not {epochs!r}")
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0 ({zero}), not {epochs}")
+    return int(epochs)

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .io.features import by_cell_names
+
 __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", "lognormalized_gex_blocks"]
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,21 @@ def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndar
     except OSError:  # not HDF5: read_h5ad says what it is
         return None
     return cells, (E.toarray() if sp.issparse(E) else np.asarray(E))
+
+
+def _check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_keys) -> None:
+    """Refuse in one line, naming the argument, what would be read element by element (one array as embeddings: its
+    rows as obsm keys; one string as pseudotime_keys: its letters) or fail in pandas (a list as a column name)."""
+    if isinstance(embeddings, (np.ndarray, pd.DataFrame)) or sp.issparse(embeddings):
+        raise TypeError("embeddings must be obsm keys or a {name: value} mapping, not one array; pass {'jae': Z} to "
+                        "score the array Z")
+    if not isinstance(cell_type_key, str):
+        raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
+    if batch_key is not None and not isinstance(batch_key, str):
+        raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
+    if isinstance(pseudotime_keys, str):
+        raise TypeError(f"pseudotime_keys must be a list of obs columns, not one string; pass "
+                        f"pseudotime_keys=[{pseudotime_keys!r}]")
 
 
 def _is_files(data) -> bool:
@@ -207,7 +224,8 @@ def evaluate(
         holding both modalities (:func:`jae.io.split_anndata`) is read as its MuData (:func:`jae.io.to_mudata`).
     embeddings
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
-        array in the data's cell order, an obsm key, or the path of a competition embedding ``.h5ad``.
+        array in the data's cell order (a DataFrame indexed by ``obs_names``: in any order), an obsm key, or the
+        path of a competition embedding ``.h5ad``.
     cell_type_key, batch_key
         obs columns of cell types (required) and batches (None: one batch, asw_batch is n/a; so is the default
         ``'batch'`` when obs has no such column, with a warning; any other missing column is refused).
@@ -247,14 +265,17 @@ def evaluate(
     """
     from .baseline import svd_baseline_from
     from .io import get_annotation
+    from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
-    from .preprocess.organism import infer_organism, organism_from_uns
+    from .preprocess.organism import given_organism, infer_organism, organism_from_uns
     from .io.atomic import atomic_files
     from .report import REPORT_FILES, metrics_table, write_report, write_table
 
     if isinstance(embeddings, (str, bytes)):
         raise TypeError("embeddings must be a list of obsm keys or a {name: array, key or path} mapping, not a string")
+    _check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key,
+                           pseudotime_keys=pseudotime_keys)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array}, and/or baseline=True")
@@ -267,7 +288,7 @@ def evaluate(
 
         data = to_mudata(data, layer=layer)
     files = _is_files(data)
-    obs = data.obs
+    obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if cell_type_key not in obs.columns:
         raise KeyError(
             f"no cell-type column {cell_type_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); "
@@ -298,7 +319,8 @@ def evaluate(
     else:
         rna = next((m for m in ("rna", rna) if m in data.mod), None)  # read_h5mu names the RNA modality "rna"
         rna_genes = data.mod[rna].var_names if rna is not None else None
-    organism = organism or (infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
+    organism = given_organism(organism, needed=rna is not None) or (
+        infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
     labelled = np.asarray(~pd.isna(cell_type))
     if not labelled.all():
         logger.warning("%d cells have no cell type and are left out of the evaluation", int((~labelled).sum()))
@@ -311,7 +333,7 @@ def evaluate(
         elif isinstance(value, str):
             E = obsm_embedding(data, value)
         else:
-            E = np.asarray(value)
+            E = np.asarray(by_cell_names(value, data.obs_names, what=f"embedding {name!r}"))
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         arrays[name] = E

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .config import JAEConfig
-from .io.paired import check_batches, get_annotation, get_paired
+from .config import JAEConfig, as_epochs, as_seed
+from .io.paired import cell_obs, check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
 from .mapping import QueryAdapter
@@ -22,9 +22,9 @@ from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
-from .preprocess.organism import infer_organism
+from .preprocess.organism import given_organism, infer_organism
 from .provenance import uns_key
-from .train import Stage, resolve_device, split_validation, train_network
+from .train import Stage, split_validation, train_network, usable_device
 
 __all__ = ["JAE"]
 
@@ -51,9 +51,9 @@ class JAE:
     """
 
     def __init__(self, config: JAEConfig | None = None, *, seed: int = 0, device: str = "auto") -> None:
-        self.config = config or JAEConfig()
-        self.seed = int(seed)
-        self.device = resolve_device(device)
+        self.config = JAEConfig.given(config)
+        self.seed = as_seed(seed)
+        self.device = usable_device(device)
         self.network: JAENetwork | None = None
         self.layout: LatentLayout | None = None
         self.preprocessor: Preprocessor | None = None
@@ -163,12 +163,12 @@ class JAE:
             reference=reference, phase_keys=phase_keys,
         )
         self.modality_names = paired.names
-        self.organism = organism or infer_organism(data, paired.var_names[0])
+        score_phase = phase_keys is None and bool(self.config.n_phase)
+        self.organism = given_organism(organism, needed=score_phase) or infer_organism(data, paired.var_names[0])
         logger.info(
             "fitting preprocessing on %d cells: %s", len(obs),
             ", ".join(f"{n} ({k}, {X.shape[1]} features)" for n, k, X in zip(paired.names, paired.kinds, paired.counts)),
         )
-        score_phase = phase_keys is None and bool(self.config.n_phase)
         preprocessor, X, phase = preprocess(
             paired.sources() if streamed else paired.counts, paired.kinds, paired.var_names, names=paired.names,
             n_components=self.config.n_svd, seed=self.seed, organism=self.organism if score_phase else None,
@@ -208,7 +208,7 @@ class JAE:
                 "(one row per obs row, preprocessor.n_output columns)"
             )
         cfg = self.config
-        self.calibration = self.voters = self.calibration_cells = None  # a refit starts without the last fit's
+        self.calibration = self.voters = self.calibration_cells = self.adapter = None  # nothing of the last fit
         if batch_key is None:  # one batch: all cells
             batch = pd.Series("all", index=obs.index, name="batch")
         else:
@@ -320,14 +320,15 @@ class JAE:
         confidences and the unknown call describe the fine-tuned network.
         """
         self._require_fitted()
-        X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
-        mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
-        batch = None
+        epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
+        labels, obs = None, cell_obs(data)  # fit's annotations: the global obs and the modalities' own columns
         if batch_key is not None:
-            obs = getattr(data, "obs", None)
             if obs is None:
                 raise ValueError("batch_key needs data with an .obs frame (AnnData or MuData)")
-            batch = get_annotation(obs, batch_key, what="batch labels").reindex(cells).astype(str).to_numpy()
+            labels = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
+        X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
+        mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
+        batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
         return self.finetune_transformed(X, batch=batch, epochs=epochs, progress_bar=progress_bar, mosaic=mosaic)
 
     def finetune_transformed(
@@ -338,9 +339,8 @@ class JAE:
         ``batch``: the cells' batch labels (``(n_cells,)``) or None; ``mosaic``: as for :meth:`fit_transformed`.
         """
         self._require_fitted()
-        epochs = self.config.finetune_epochs(self.second_kind) if epochs is None else int(epochs)
-        if epochs < 0:
-            raise ValueError(f"epochs must be >= 0 (0 skips fine-tuning), not {epochs}")
+        kind = self.second_kind
+        epochs = self.config.finetune_epochs(kind) if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")
         if epochs == 0 or len(X) < 2:
             return self
         if batch is not None and len(batch) != len(X):
@@ -451,10 +451,11 @@ class JAE:
         the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
         calibration existed give the plain softmax and never call unknown.
 
-        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells, to save computing
-        it again. ``key_added``: also store the three columns in ``data.obs[f'{key_added}_cell_type']``,
-        ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']`` (``'jae'``: ``jae_cell_type``,
-        ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes); None stores nothing.
+        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, or
+        a DataFrame indexed by ``obs_names``). ``key_added``: also store the three columns in
+        ``data.obs[f'{key_added}_cell_type']``, ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']``
+        (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes); None
+        stores nothing.
 
         Returns
         -------
@@ -491,9 +492,6 @@ class JAE:
         return [self.device] if self.device.type == "cuda" else []
 
     def __repr__(self) -> str:
-        if not self.is_fitted:
-            return f"JAE(unfitted, mode={self.config.mode!r}, seed={self.seed})"
-        return (
-            f"JAE({'+'.join(self.preprocessor.kinds)}, latent {self.layout.dim} = {self.layout.n_cell_type} cell types"
-            f" + {self.layout.n_batch} batches + {self.layout.n_phase} phase + {self.layout.n_free} free, seed={self.seed})"
-        )
+        from .provenance import describe
+
+        return describe(self)

@@ -27,6 +27,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
@@ -216,8 +217,8 @@ def recalibrate(model) -> None:
 def _given_embedding(model, data, embedding) -> np.ndarray:
     """``embedding`` as an array, refused in one line unless it is ``(data's cells, the model's columns)``: another
     shape was read as it came (too few rows: labels for those alone, indexed 0..n-1; other columns: numpy's error)."""
-    embedding = np.asarray(embedding)
     names = getattr(data, "obs_names", None)
+    embedding = np.asarray(by_cell_names(embedding, names, what="embedding"))
     width = len(model.column_names)
     rows = embedding.shape[0] if embedding.ndim else 0
     if embedding.ndim != 2 or embedding.shape[1] != width or (names is not None and rows != len(names)):

@@ -63,9 +63,9 @@ class QueryAdapter:
 
     def batches_of(self, data, cells: pd.Index) -> np.ndarray:
         """The batches of ``data``'s cells ``cells``, from the ``obs`` column this adapter reads."""
-        from .io.paired import get_annotation
+        from .io.paired import cell_obs, get_annotation
 
-        obs = getattr(data, "obs", None)
+        obs = cell_obs(data)  # as fit reads them: a modality's own columns too
         if obs is None or self.batch_key not in obs.columns:
             raise ValueError(
                 f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
@@ -144,7 +144,8 @@ def check_batch_key(batch_key) -> None:
 def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
               progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
-    from .io.paired import check_batches, get_annotation
+    from .io.paired import cell_obs, check_batches, get_annotation
+    from .config import as_epochs
     from .io.plan import _as_files
     from .query import query_features
 
@@ -152,7 +153,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     check_batch_key(batch_key)
     files = _as_files(data, None)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
-    obs = getattr(data, "obs", None)
+    obs = cell_obs(data)  # the annotations fit reads: the global obs and each modality's own columns
     if obs is None:
         raise ValueError("map_query needs data with an .obs frame (MuData, or data opened with jae.io.open_*)")
     adapter = reference.adapter
@@ -161,9 +162,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     batch_all = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
     check_batches(batch_all, min_cells=1)  # a cell without a batch is refused, as by fit (not mapped as 'nan')
     batch_all = batch_all.astype(str)
-    epochs = ADAPTER_EPOCHS if epochs is None else int(epochs)
-    if epochs < 0:
-        raise ValueError(f"epochs must be >= 0, not {epochs}")
+    epochs = ADAPTER_EPOCHS if epochs is None else as_epochs(epochs, zero="0: the reference model's own embedding")
     X, cells, observed = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
     carry = getattr(reference, "axes_carry", None)
     if carry is not None and carry < reference.config.axes_carry_min:

@@ -100,7 +100,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     from .io.validate import check_fit_annotations
     from .model.moments import FeatureMoments
     from .preprocess import Preprocessor
-    from .preprocess.organism import infer_organism
+    from .preprocess.organism import given_organism, infer_organism
     from .preprocess.pipeline import preprocess
 
     from .io.mosaic_files import MosaicFiles
@@ -120,8 +120,8 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         reference=reference, phase_keys=phase_keys,
     )
     model.modality_names = m.names
-    model.organism = organism or infer_organism(data, m.var_names[0])
     score_phase = phase_keys is None and bool(model.config.n_phase)
+    model.organism = given_organism(organism, needed=score_phase) or infer_organism(data, m.var_names[0])
     logger.info("fitting preprocessing per modality on the cells measured in it (%s)", m.summary())
     bases, depth = [], None
     phase = np.full((m.n_obs, 2), np.nan, dtype=np.float32)

@@ -4,7 +4,7 @@ each stored embedding keeps its own record."""
 
 from __future__ import annotations
 
-__all__ = ["record", "uns_key"]
+__all__ = ["describe", "record", "uns_key"]
 
 
 def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
@@ -34,3 +34,23 @@ def uns_key(key_added: str) -> str:
     """The ``uns`` key of the record of ``obsm[key_added]``: ``'X_jae'`` -> ``'jae'``, ``'X_jae_2'`` -> ``'jae_2'``."""
     key = str(key_added)
     return key[2:] if key.startswith("X_") and len(key) > 2 else key
+
+
+def describe(model) -> str:
+    """What ``model`` is, in one line (``repr(model)``): its modalities, latent layout and embedding width, and for a
+    model made by :meth:`jae.JAE.map_query` the query batches it shifts."""
+    if not model.is_fitted:
+        return f"JAE(unfitted, mode={model.config.mode!r}, seed={model.seed})"
+    lay = model.layout
+    parts = [
+        "+".join(model.preprocessor.kinds),
+        f"latent {lay.dim} = {lay.n_cell_type} cell types + {lay.n_batch} batches + {lay.n_phase} phase + {lay.n_free} "
+        "free",
+        f"embedding {len(model.column_names)} columns",
+    ]
+    adapter = getattr(model, "adapter", None)
+    if adapter is not None:
+        n = len(adapter.batches)
+        shown = ", ".join(repr(b) for b in adapter.batches[:3]) + (", ..." if n > 3 else "")
+        parts.append(f"mapped: {n} query batch{'es' if n > 1 else ''} ({shown}) by obs[{adapter.batch_key!r}]")
+    return f"JAE({', '.join(parts)}, seed={model.seed})"

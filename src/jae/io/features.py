@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["examples", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap", "MIN_FEATURE_FRACTION"]
+__all__ = ["examples", "by_cell_names", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap",
+           "MIN_FEATURE_FRACTION"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,28 @@ def unique_cells(index, what: str) -> pd.Index:
             "sample or batch"
         )
     return index
+
+
+def by_cell_names(value, obs_names, *, what: str):
+    """``value`` with its rows in ``obs_names``' order when it is a pandas object indexed by cell names (a DataFrame
+    of an embedding, a Series of a mask), so a table in another cell order is read by name, not row by row; anything
+    else (an array, a frame with the default 0..n-1 index) is returned as it is, its rows taken in the data's order.
+    ``what`` names the argument in the one-line error for an index lacking some of the cells."""
+    if obs_names is None or not isinstance(value, (pd.DataFrame, pd.Series)):
+        return value
+    names = pd.Index(obs_names)
+    index = value.index
+    if index.equals(names) or (isinstance(index, pd.RangeIndex) and not names.isin(index).any()):
+        return value
+    missing = names[~names.isin(index)]
+    if len(missing) or not index.is_unique:
+        problem = (f"lacks {len(missing)} of the {len(names)} cells (e.g. {examples(missing)})" if len(missing)
+                   else "repeats cell names")
+        raise ValueError(
+            f"{what}'s index {problem}; index it by the data's obs_names (one row per cell), or pass an array in the "
+            "data's cell order"
+        )
+    return value.loc[names]
 
 
 def unique_features(index, what: str) -> pd.Index:

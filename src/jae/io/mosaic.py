@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from .features import examples
 from .paired import _as_csr, _choose, _joint_obs, _matrix
+from .raw import counts_read
 from .single import modalities_of
 from .validate import validate_counts
 
@@ -185,8 +186,7 @@ def get_mosaic(
         rows = index.get_indexer(union[has])
         if not np.array_equal(rows, np.arange(len(index))):
             X = X[rows]
-        where = "X" if layer is None else f"layer {layer!r}"
-        validate_counts(X, name=f"modality {name!r} ({where}, the cells measured in it)")
+        validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)")
         counts.append(X)
     obs = _joint_obs(union, global_obs, [mods[n] for n in names])
     out = MosaicCounts(

@@ -12,11 +12,11 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .modality import modality_kinds
-from .raw import counts_or_x
+from .raw import counts_or_x, counts_read
 from .single import modalities_of
 from .validate import validate_counts
 
-__all__ = ["PairedCounts", "get_paired", "get_annotation", "check_batches"]
+__all__ = ["PairedCounts", "get_paired", "cell_obs", "get_annotation", "check_batches"]
 
 logger = logging.getLogger(__name__)
 
@@ -185,8 +185,7 @@ def get_paired(
             logger.info("aligning the cells of modality %r to the shared cell order by name", name)
             X = X[adata.obs_names.get_indexer(obs_names)]
         X = _as_csr(X)
-        where = "X" if layer is None else f"layer {layer!r}"
-        validate_counts(X, name=f"modality {name!r} ({where})")
+        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})")
         counts.append(X)
         var_names.append(adata.var_names)
 
@@ -216,6 +215,28 @@ def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas) -> 
                 columns[col] = series if mod_obs.index.equals(obs_names) else series.reindex(obs_names)
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
     return obs
+
+
+def cell_obs(data) -> pd.DataFrame | None:
+    """The per-cell annotations of ``data`` as :meth:`jae.JAE.fit` reads them: a MuData's global ``obs`` plus the
+    columns kept only in a modality's ``obs`` (unprefixed, first modality wins), those of a dict of AnnData, an
+    AnnData's or opened files' ``obs``; None for data without annotations."""
+    mods = getattr(data, "mod", None)
+    if isinstance(data, Mapping) or isinstance(mods, Mapping):
+        adatas = list((data if isinstance(data, Mapping) else mods).values())
+        if not all(hasattr(a, "obs") for a in adatas):
+            return None
+        global_obs = None if isinstance(data, Mapping) else data.obs
+        if global_obs is not None:
+            names = global_obs.index
+        else:  # the union of the modalities' cells, in the order they come
+            names = pd.Index([]).append([pd.Index(a.obs_names) for a in adatas]).drop_duplicates() if adatas \
+                else pd.Index([])
+        if not names.is_unique or not all(a.obs_names.is_unique for a in adatas):
+            return global_obs  # duplicated names cannot be matched (fit refuses them)
+        return _joint_obs(names, global_obs, adatas)
+    obs = getattr(data, "obs", None)
+    return obs if isinstance(obs, pd.DataFrame) else None
 
 
 def get_annotation(obs: pd.DataFrame, key: str, *, what: str) -> pd.Series:

@@ -19,7 +19,7 @@ import logging
 
 import anndata as ad
 
-__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "resolve_raw"]
+__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "resolve_raw"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +72,9 @@ def counts_or_x(adata, layer: str | None, *, where: str) -> str | None:
         others = f" (its layers {list(adata.layers)}: pass layer=... to read one)" if len(adata.layers) else ""
         logger.info("%s has no layer 'counts'; using .X as the raw counts%s", where, others)
     return found
+
+
+def counts_read(adata, layer: str | None) -> str:
+    """Where :func:`counts_or_x` reads ``adata``'s counts, as messages name it: ``'X'``, or ``"layer 'name'"``."""
+    found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where="the data")
+    return "X" if found is None else f"layer {found!r}"

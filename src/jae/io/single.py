@@ -129,7 +129,7 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
     """
     if isinstance(data, Mapping):
         return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.items()}, None
-    if hasattr(data, "mod"):
+    if isinstance(getattr(data, "mod", None), Mapping):  # a MuData (a DataFrame's .mod is a method)
         return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.mod.items()}, data.obs
     if isinstance(data, ad.AnnData):
         mods = split_anndata(data, layer=layer)

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .features import by_cell_names
+
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "PYTHON_FIXES"]
 
 _CHUNK = 1 << 22
@@ -143,6 +145,7 @@ def check_fit_annotations(
     """
     from .paired import check_batches
 
+    _check_key_types(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys)
     fix = {**PYTHON_FIXES, **(fixes or {})}
     if batch_key is not None and batch_key not in obs.columns:
         raise KeyError(
@@ -174,14 +177,28 @@ def check_fit_annotations(
             raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")
 
 
+def _check_key_types(*, batch_key, cell_type_key, phase_keys) -> None:
+    """Refuse column names of the wrong shape in one line naming the argument (a list is unhashable to pandas; a string
+    given as ``phase_keys`` would be read letter by letter)."""
+    for name, key in (("batch_key", batch_key), ("cell_type_key", cell_type_key)):
+        if key is not None and not isinstance(key, str):
+            raise TypeError(f"{name} must name one obs column (a string) or be None, not {key!r}")
+    if phase_keys is not None and (isinstance(phase_keys, str) or not isinstance(phase_keys, (tuple, list))
+                                   or len(phase_keys) != 2 or not all(isinstance(k, str) for k in phase_keys)):
+        raise TypeError(
+            "phase_keys must name two obs columns, the S and G2M scores (e.g. phase_keys=('S_score', 'G2M_score')), or "
+            f"be None to score them from RNA, not {phase_keys!r}"
+        )
+
+
 def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, fixes: dict[str, str] | None = None
                    ) -> np.ndarray:
     """``(n_cells,)`` bool: the reference cells of :meth:`jae.JAE.fit`.
 
-    ``reference``: a boolean mask or the name of a boolean ``obs`` column; None takes the labelled cells (``labels``,
-    NaN for query cells, from the column ``cell_type_key``), or every cell when there are no labels. Raises when the
-    mask is misshapen or not boolean, a reference cell has no label, a label is the text of a missing value ('nan'),
-    or fewer than 2 cells remain; ``fixes`` as for
+    ``reference``: a boolean mask (a Series indexed by cell names: in any order) or the name of a boolean ``obs``
+    column; None takes the labelled cells (``labels``, NaN for query cells, from the column ``cell_type_key``), or
+    every cell when there are no labels. Raises when the mask is misshapen or not boolean, a reference cell has no
+    label, a label is the text of a missing value ('nan'), or fewer than 2 cells remain; ``fixes`` as for
     :func:`check_fit_annotations`.
     """
     fix = {**PYTHON_FIXES, **(fixes or {})}
@@ -195,7 +212,7 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
                     f"no reference column {reference!r} in obs (columns: {_columns(obs)}); pass {fix['reference']}"
                 )
             reference = obs[reference]
-        ref = _as_mask(reference)
+        ref = _as_mask(by_cell_names(reference, obs.index, what="reference"))
         if ref.shape != (n,):
             raise ValueError(f"reference mask has shape {ref.shape}, expected ({n},): one entry per cell")
         if labels is not None and labels[ref].isna().any():
@@ -246,7 +263,13 @@ def _check_missing_as_text(labels, cell_type_key) -> None:
 
 def _as_mask(reference) -> np.ndarray:
     """``reference`` as a boolean array; refuses text or other non-0/1 values, which ``bool`` would read as True."""
+    missing = int(pd.isna(pd.Series(np.asarray(reference, dtype=object).ravel())).sum())
+    if missing:
+        raise ValueError(f"the reference mask has {missing} missing values; fill them, e.g. "
+                         "reference=mask.fillna(False) to fit those cells as query cells")
     values = np.asarray(reference)
+    if values.dtype == object and all(isinstance(v, (bool, np.bool_)) for v in values.ravel()):
+        values = values.astype(bool)  # True / False held as Python objects
     if values.dtype == bool:
         return values
     if np.issubdtype(values.dtype, np.number) and np.isin(values, (0, 1)).all():

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._device import resolve_device
+from .._device import usable_device
+from ..config import as_seed
 from ..io import detect_kind, normalize_kind
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
 from ..io.features import feature_indexer
-from .checks import check_target, pair_cells, source_counts
+from .checks import check_target, one_modality, pair_cells, source_counts
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
 from .source import SourceEncoder, fit_source_encoder
@@ -67,8 +68,8 @@ class ModalityPredictor:
             raise TypeError(f"config must be a jae.prediction.PredictConfig, not {type(config).__name__}")
         self.method = method
         self.config = config or PredictConfig()
-        self.seed = int(seed)
-        self.device = resolve_device(device)
+        self.seed = as_seed(seed)
+        self.device = usable_device(device)
         self.history: list[list[dict[str, float]]] = []
         self._fitted = False
 
@@ -106,7 +107,8 @@ class ModalityPredictor:
         -------
         ``self``, fitted.
         """
-        check_target(train_target, name="train_target")
+        one_modality(train_source, name="train_source")
+        check_target(one_modality(train_target, name="train_target"), name="train_target")
         train_target = pair_cells(train_source, train_target)
         self.source_kind, self.target_kind = _pair_kinds(train_source, train_target, source_kind, target_kind)
         self.source_features = pd.Index(train_source.var_names.astype(str))
@@ -114,7 +116,7 @@ class ModalityPredictor:
         self.dataset_id = str(train_source.uns.get("dataset_id", train_target.uns.get("dataset_id", "unknown")))
         cfg = self.config
         if seed is not None:
-            self.seed = int(seed)
+            self.seed = as_seed(seed)
         seed = self.seed
 
         counts = source_counts(train_source, name="train_source")
@@ -160,6 +162,7 @@ class ModalityPredictor:
         ``(rows, n_target_features)`` row blocks (dense or CSR), in query order; wide targets are never materialised
         whole."""
         self._check_fitted()
+        one_modality(query_source, name="query_source")
         idx = feature_indexer(query_source.var_names, self.source_features, name="query_source", reference="train_source")
         query_source = query_source if idx is None else query_source[:, idx]
         counts = source_counts(query_source, name="query_source")
@@ -190,6 +193,7 @@ class ModalityPredictor:
         if output not in ("auto", "dense", "sparse"):
             raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
         self._check_fitted()
+        one_modality(query_source, name="query_source")
         if output == "auto":
             big = query_source.n_obs * len(self.target_features) > self.config.dense_limit
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"
@@ -297,6 +301,12 @@ class ModalityPredictor:
         model._fitted = True
         return model
 
+    def __repr__(self) -> str:
+        if not self._fitted:
+            return f"ModalityPredictor(method={self.method!r}, unfitted, seed={self.seed})"
+        return (f"ModalityPredictor({self.source_kind} -> {self.target_kind}, method={self.method!r}, "
+                f"{len(self.source_features)} -> {len(self.target_features)} features, seed={self.seed})")
+
     @property
     def method_id(self) -> str:
         """Identifier written to ``uns['method_id']``: ``'jae'`` or ``'jae_<baseline>'``."""
@@ -394,6 +404,10 @@ def predict(
     AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR),
     ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
     """
+    one_modality(train_source, name="train_source")  # the query is checked before the training, not after
+    query_names = one_modality(query_source, name="query_source").var_names
+    feature_indexer(query_names, pd.Index(train_source.var_names.astype(str)), name="query_source",
+                    reference="train_source")
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
     )  # fmt: skip

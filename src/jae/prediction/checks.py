@@ -14,9 +14,29 @@ import scipy.sparse as sp
 from ..io import validate_counts
 from ..io.features import examples
 
-__all__ = ["source_counts", "pair_cells", "check_target"]
+__all__ = ["one_modality", "source_counts", "pair_cells", "check_target"]
 
 logger = logging.getLogger(__name__)
+
+
+def one_modality(adata, *, name: str):
+    """``adata`` when it is one modality's AnnData; a MuData, a path or anything else is refused in one line naming
+    the argument ``name`` and the fix."""
+    import os
+    from collections.abc import Mapping
+
+    import anndata as ad
+
+    mods = getattr(adata, "mod", None)
+    if isinstance(mods, Mapping):
+        raise TypeError(f"{name} must be one modality's AnnData, not a MuData; pass mdata[{next(iter(mods), 'rna')!r}]"
+                        " (the modality it holds)")
+    if not isinstance(adata, ad.AnnData):
+        fix = (f"; read the file first, e.g. anndata.read_h5ad({str(adata)!r})" if isinstance(adata, (str, os.PathLike))
+               else "")
+        raise TypeError(f"{name} must be an AnnData (one modality, counts in layers['counts'] or .X), not "
+                        f"{type(adata).__name__}{fix}")
+    return adata
 
 
 def source_counts(adata, *, name: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["infer_organism", "organism_from_uns", "organism_from_genes"]
+__all__ = ["given_organism", "infer_organism", "organism_from_uns", "organism_from_genes"]
 
 _NAMES = {"human": "human", "homo_sapiens": "human", "homo sapiens": "human",
           "mouse": "mouse", "mus_musculus": "mouse", "mus musculus": "mouse"}
@@ -43,3 +43,21 @@ def infer_organism(data, gene_names) -> str:
     ``'human'`` or ``'mouse'``.
     """
     return organism_from_uns(data) or organism_from_genes(gene_names)
+
+
+def given_organism(organism: str | None, *, needed: bool = True) -> str | None:
+    """A user's ``organism=`` as ``'human'`` / ``'mouse'`` (None stays None: read from the data). When the cell-cycle
+    genes are ``needed``, a name jae has no gene lists for (a typo, another species) is refused in one line naming
+    the fix, instead of a warning and a model without its cell-cycle block; otherwise it is kept as given."""
+    from .cell_cycle import ORGANISMS
+
+    if organism is None:
+        return None
+    key = ORGANISMS.get(str(organism).strip().lower())
+    if key is None and needed:
+        raise ValueError(
+            f"organism={organism!r}: jae has the cell-cycle genes of human and mouse only; pass one of them, "
+            "organism=None to read uns['organism'] or tell it from the gene names, or JAEConfig(n_phase=0) to fit "
+            "another organism without the cell-cycle block"
+        )
+    return key or organism

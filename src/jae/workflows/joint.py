@@ -125,7 +125,8 @@ def fit_files(
 
     out = Path(out)
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
-    config = JAEConfig() if config is None else config
+    model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
+    config = model.config
     data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
     supervised = config.mode == "supervised"
     annotations_fix = "InputFiles(..., annotations=FILE)"
@@ -141,7 +142,7 @@ def fit_files(
         data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
         fixes={"annotations": annotations_fix},
     )
-    model = JAE(config, seed=seed, device=device).fit(
+    model.fit(
         data, batch_key=batch_key, cell_type_key=cell_type_key, organism=organism, layer=inputs.layer,
         memory_budget=memory_budget, progress_bar=progress_bar,
     )
