@@ -318,7 +318,7 @@ def open_competition(
 class H5muParts:
     """What :func:`open_h5mu` reads of an ``.h5mu`` (everything but the counts): the two modalities' names (RNA
     first) and the second's kind, the global ``obs`` and ``uns``, each modality's ``(obs, var, uns)``, and where
-    each modality's counts are (a layer's name, None: ``.X``)."""
+    each modality's counts are (a layer's name, None: ``.X``) for the ``layer`` asked for."""
 
     path: Path
     available: list
@@ -329,6 +329,7 @@ class H5muParts:
     uns: dict
     mods: dict
     locs: dict
+    layer: str | None = "counts"
 
 
 def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
@@ -359,7 +360,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
             f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
             "other_kind='ATAC' / 'ADT'"
         )
-    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs)
+    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer)
 
 
 def open_h5mu(
@@ -409,7 +410,7 @@ def open_h5mu(
         var_names=(mods[rna][1].index.astype(str), mods[other][1].index.astype(str)),
         obs=obs,
         uns={k: uns[k] for k in ("dataset_id", "organism") if k in uns},
-        loader=(read_h5mu, dict(path=path, rna=rna, other=other, other_kind=other_kind)),
+        loader=(read_h5mu, dict(path=path, rna=rna, other=other, other_kind=other_kind, layer=layer)),
         misordered=misordered,
     )
 

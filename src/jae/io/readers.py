@@ -226,6 +226,7 @@ def read_h5mu(
     rna: str = "rna",
     other: str | None = None,
     other_kind: str | None = None,
+    layer: str | None = "counts",
 ) -> md.MuData:
     """Read a MuData ``.h5mu`` with an RNA modality and an ATAC or protein modality.
 
@@ -239,6 +240,9 @@ def read_h5mu(
         Name of the ATAC or protein modality; by default the only other modality.
     other_kind
         ``'ATAC'`` or ``'ADT'``; detected from ``var['feature_types']`` or the modality name when not given.
+    layer
+        Layer of each modality holding raw counts, stored as ``.layers['counts']``, as for :func:`read_competition`
+        (``'raw'``: each modality's ``.raw``, matrix and features, as :mod:`jae.io.raw` explains).
 
     Returns
     -------
@@ -271,15 +275,16 @@ def read_h5mu(
     if dropped:
         logger.info("%s: ignoring modalities %s", path.name, dropped)
     names = {rna: "rna", other: MOD_NAMES[kind]}
-    for old, new in names.items():
-        _counts_layer(source.mod[old], where=f"modality {old!r}")
-    mdata = make_mudata({new: source.mod[old] for old, new in names.items()})
+    chosen = {old: resolve_raw(source.mod[old], layer, where=f"modality {old!r}") for old in names}  # 'raw': .raw
+    for old, adata in chosen.items():
+        _counts_layer(adata, where=f"modality {old!r}", layer=layer)
+    mdata = make_mudata({new: chosen[old] for old, new in names.items()})
     # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch')
     prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
     global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
     _add_obs_columns(mdata, global_obs, what=path.name)
     for old in names:
-        _add_obs_columns(mdata, source.mod[old].obs, what=f"modality {old!r}")
+        _add_obs_columns(mdata, chosen[old].obs, what=f"modality {old!r}")
     for key in source.obsm:
         if source.obsm[key].shape[0] == mdata.n_obs and source.obs_names.equals(mdata.obs_names):
             mdata.obsm[key] = source.obsm[key]

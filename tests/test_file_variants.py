@@ -1,0 +1,79 @@
+"""The file variants users have (counts in ``.raw`` or a named layer, obs columns of every dtype, Cell Ranger files
+with more feature types, damaged files, folders): read in memory and streamed from disk, each gives the numbers of
+the canonical file, or one line naming the problem and the fix; the user's file is never modified."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import anndata as ad
+import mudata as md
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from jae.datasets import simulate
+from jae.io import InputFiles, get_paired, read_h5mu
+from jae.io.readers import _quiet_mudata
+
+
+@pytest.fixture(scope="module")
+def sim():
+    """A small simulated Multiome MuData (integer counts in ``.X``)."""
+    return simulate(90, kind="multiome", n_genes=200, n_peaks=150, n_cell_types=3, n_batches=2, seed=3)
+
+
+def _fingerprint(path) -> tuple[str, int]:
+    """The file's bytes (hashed) and modification time: equal before and after a read when the file is untouched."""
+    with open(path, "rb") as fh:
+        return hashlib.sha1(fh.read()).hexdigest(), os.stat(path).st_mtime_ns
+
+
+def _lognorm(X) -> sp.csr_matrix:
+    X = X.toarray()
+    return sp.csr_matrix(np.log1p(X / np.maximum(X.sum(axis=1, keepdims=True), 1) * 1e4).astype(np.float32))
+
+
+def _write_h5mu(path, sim, edit=lambda a: a, obs=None):
+    """``sim`` as an ``.h5mu``: each modality's counts in ``.X`` (then ``edit``ed), the annotations (or ``obs``) in the
+    global ``obs``."""
+    mods = {k: edit(ad.AnnData(X=sim[k].X.copy(), obs=pd.DataFrame(index=sim.obs_names), var=sim[k].var.copy()))
+            for k in ("rna", "atac")}
+    with _quiet_mudata():
+        mdata = md.MuData(mods)
+    obs = sim.obs if obs is None else obs
+    for column in obs.columns:
+        mdata.obs[column] = obs[column]
+    mdata.write(path)
+    return path
+
+
+def _streamed(files) -> list[np.ndarray]:
+    """Each modality's counts as the streaming path reads them: row blocks from the file, stacked."""
+    return [sp.vstack(list(source.blocks(32))).toarray() for source in files.sources()]
+
+
+def _counts_in_raw(adata: ad.AnnData) -> ad.AnnData:
+    """scanpy's layout: counts kept in ``.raw``, ``.X`` log-normalised."""
+    adata.raw = adata.copy()
+    adata.X = _lognorm(adata.X)
+    return adata
+
+
+def test_an_h5mu_with_counts_in_raw_reads_the_same_in_memory_and_streamed(sim, tmp_path):
+    path = _write_h5mu(tmp_path / "raw.h5mu", sim, _counts_in_raw)
+    before = _fingerprint(path)
+    inputs = InputFiles(h5mu=path, layer="raw")
+    expected = [sim[k].X.toarray() for k in ("rna", "atac")]
+    in_memory = get_paired(inputs.read(), layer="raw")  # jae fit --h5mu FILE --layer raw, within the memory budget
+    loaded = get_paired(inputs.open(plan=False).load(), layer="raw")
+    direct = get_paired(read_h5mu(path, layer="raw"), layer="raw")
+    for paired in (in_memory, loaded, direct):
+        assert paired.obs_names.equals(sim.obs_names)
+        for counts, want in zip(paired.counts, expected):
+            np.testing.assert_array_equal(counts.toarray(), want)
+    for counts, want in zip(_streamed(inputs.open(plan=False)), expected):
+        np.testing.assert_array_equal(counts, want)
+    assert _fingerprint(path) == before
