@@ -77,3 +77,31 @@ def test_an_h5mu_with_counts_in_raw_reads_the_same_in_memory_and_streamed(sim, t
     for counts, want in zip(_streamed(inputs.open(plan=False)), expected):
         np.testing.assert_array_equal(counts, want)
     assert _fingerprint(path) == before
+
+
+def test_h5mu_obs_columns_keep_the_file_dtypes_in_memory_as_streamed(sim, tmp_path):
+    """Whole-number floats stay floats (MuData's reader makes them int64, or Int64 with missing values), so batch and
+    cell-type names are the same ('1.0') read whole and streamed."""
+    from anndata.io import read_elem
+    import h5py
+
+    from jae.io import open_h5mu
+
+    n = sim.n_obs
+    codes = sim.obs["cell_type"].cat.codes.to_numpy()
+    obs = sim.obs.assign(
+        batch_id=sim.obs["batch"].cat.codes.to_numpy() + 1.0,
+        cluster=pd.Series(codes + 1.0).where(np.arange(n) % 5 != 0).to_numpy(),
+        score=np.linspace(0, 1, n),
+        flag=np.arange(n) % 2 == 0,
+    )
+    path = _write_h5mu(tmp_path / "obs.h5mu", sim, obs=obs)
+    before = _fingerprint(path)
+    with h5py.File(path, "r") as f:
+        stored = read_elem(f["obs"])
+    in_memory, streamed = read_h5mu(path).obs, open_h5mu(path).obs
+    for column in obs.columns:
+        assert in_memory[column].dtype == streamed[column].dtype == stored[column].dtype, column
+        pd.testing.assert_series_equal(in_memory[column], streamed[column])
+    assert sorted(in_memory["batch_id"].astype(str).unique()) == ["1.0", "2.0"]  # the batch names a model learns
+    assert _fingerprint(path) == before

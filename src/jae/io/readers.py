@@ -250,10 +250,15 @@ def read_h5mu(
     raw counts in ``.layers['counts']`` (the reference of ``.X`` when the file has no such layer), the file's
     global ``obs``, ``obsm`` and ``uns``, and modality-level per-cell columns added unprefixed to ``mdata.obs``.
     """
+    from anndata.io import read_elem
+
     path = _check_file(path, what=".h5mu")
     with _quiet_mudata(), _readable(path, what=".h5mu", fmt=".h5mu"):
         with h5py.File(path, "r") as f:
             check_is_mudata(f, path, what=".h5mu")
+            # the global obs as stored, as the streaming reader has it: MuData's reader converts its dtypes (whole-number
+            # floats to int64 or Int64), which would rename batches and cell types ('1.0' -> '1')
+            stored_obs = read_elem(f["obs"]) if "obs" in f else None
         source = md.read_h5mu(path)
     available = list(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other)
@@ -281,7 +286,8 @@ def read_h5mu(
     mdata = make_mudata({new: chosen[old] for old, new in names.items()})
     # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch')
     prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
-    global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
+    global_obs = source.obs if stored_obs is None else stored_obs
+    global_obs = global_obs.drop(columns=[c for c in global_obs.columns if c in prefixed])
     _add_obs_columns(mdata, global_obs, what=path.name)
     for old in names:
         _add_obs_columns(mdata, chosen[old].obs, what=f"modality {old!r}")
