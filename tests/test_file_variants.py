@@ -105,3 +105,50 @@ def test_h5mu_obs_columns_keep_the_file_dtypes_in_memory_as_streamed(sim, tmp_pa
         pd.testing.assert_series_equal(in_memory[column], streamed[column])
     assert sorted(in_memory["batch_id"].astype(str).unique()) == ["1.0", "2.0"]  # the batch names a model learns
     assert _fingerprint(path) == before
+
+
+def _write_10x(path, X, names, feature_types):
+    """A Cell Ranger >= 3 ``filtered_feature_bc_matrix.h5`` of cells x features ``X`` (stored features x cells CSC,
+    int32 counts, byte strings, as Cell Ranger writes it)."""
+    import h5py
+
+    csc = sp.csc_matrix(X.T.astype(np.int32))
+    with h5py.File(path, "w") as f:
+        g = f.create_group("matrix")
+        g["data"], g["indices"], g["indptr"] = csc.data, csc.indices.astype(np.int64), csc.indptr.astype(np.int64)
+        g["shape"] = np.array(csc.shape, dtype=np.int32)
+        g["barcodes"] = np.array([f"AAACCTGAGC{i:06d}-1" for i in range(X.shape[0])], dtype="S")
+        feats = g.create_group("features")
+        feats["id"] = np.array([f"ID{i}" for i in range(len(names))], dtype="S")
+        feats["name"] = np.array(names, dtype="S")
+        feats["feature_type"] = np.array(feature_types, dtype="S")
+        feats["genome"] = np.array(["GRCh38"] * len(names), dtype="S")
+        feats["_all_tag_keys"] = np.array([b"genome"])
+    return path
+
+
+@pytest.mark.parametrize("extra", ["Multiplexing Capture", "CRISPR Guide Capture", "Custom"])
+def test_a_cell_ranger_file_with_another_feature_type_reads_rna_and_proteins_without_it(tmp_path, extra, caplog):
+    """CellPlex (Multiplexing Capture), Perturb-seq (CRISPR Guide Capture) and custom features sit beside Gene
+    Expression and Antibody Capture in one file; jae reads the two modalities it pairs and says what it left out."""
+    import logging
+
+    from jae.io import read_10x_h5
+
+    rng = np.random.default_rng(5)
+    X = rng.poisson(2.0, size=(12, 10))
+    types = ["Gene Expression"] * 5 + [extra] * 2 + ["Antibody Capture"] * 3
+    names = [f"G{i}" for i in range(5)] + ["CMO301", "CMO302"] + ["CD3", "CD4", "CD8"]
+    path = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
+    before = _fingerprint(path)
+    with caplog.at_level(logging.INFO, logger="jae.io"):
+        mdata = read_10x_h5(path)
+    assert list(mdata.mod) == ["rna", "prot"]
+    np.testing.assert_array_equal(mdata["rna"].layers["counts"].toarray(), X[:, :5])
+    np.testing.assert_array_equal(mdata["prot"].layers["counts"].toarray(), X[:, 7:])
+    assert list(mdata["prot"].var_names) == ["CD3", "CD4", "CD8"]
+    assert f"2 {extra} features" in caplog.text
+    only = _write_10x(tmp_path / "gex_only.h5", X[:, :7], names[:7], types[:7])
+    with pytest.raises(ValueError, match=f"only Gene Expression features.*{extra}.*Peaks or Antibody Capture"):
+        read_10x_h5(only)
+    assert _fingerprint(path) == before

@@ -341,6 +341,14 @@ def _decode(values: np.ndarray) -> np.ndarray:
     return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values], dtype=object)
 
 
+def _kind_or_none(feature_type: str) -> str | None:
+    """The kind of a Cell Ranger feature type, None for one jae does not pair (e.g. 'Multiplexing Capture')."""
+    try:
+        return normalize_kind(feature_type)
+    except ValueError:
+        return None
+
+
 def read_10x_h5(path: PathLike) -> md.MuData:
     """Read a Cell Ranger / Cell Ranger ARC ``filtered_feature_bc_matrix.h5``.
 
@@ -353,14 +361,15 @@ def read_10x_h5(path: PathLike) -> md.MuData:
     Returns
     -------
     MuData with one modality per feature type: ``'rna'`` (Gene Expression) and ``'atac'`` (Peaks) and/or
-    ``'prot'`` (Antibody Capture). Each holds float32 counts, cells x features CSR, in ``.X`` and
+    ``'prot'`` (Antibody Capture); other feature types (Multiplexing Capture, CRISPR Guide Capture, Custom) are left out,
+    with a log line. Each holds float32 counts, cells x features CSR, in ``.X`` and
     ``.layers['counts']`` (the same matrix); ``var_names`` are the feature names (made unique),
     ``var['gene_ids']`` the feature ids, ``var['feature_types']`` the kind, ``var['genome']``.
 
     Raises
     ------
     ValueError
-        For a file without the ``matrix`` group, an unknown feature type, or no Gene Expression features.
+        For a file without the ``matrix`` group, or without Gene Expression features and Peaks or Antibody Capture.
     """
     import h5py
     import scipy.sparse as sp
@@ -384,12 +393,21 @@ def read_10x_h5(path: PathLike) -> md.MuData:
         names = _decode(feats["name"][()])
         ftypes = _decode(feats["feature_type"][()])
         genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
-    kinds = np.array([normalize_kind(t) for t in ftypes], dtype=object)
+    kinds = np.array([_kind_or_none(t) for t in ftypes], dtype=object)
+    used = np.array([k is not None for k in kinds], dtype=bool)
+    ignored = dict(zip(*np.unique(ftypes[~used], return_counts=True)))
+    if ignored:  # CellPlex's Multiplexing Capture, CRISPR Guide Capture, Custom: no modality jae pairs
+        logger.info("%s: leaving out %s (jae reads Gene Expression, Peaks and Antibody Capture)", path.name,
+                    ", ".join(f"{n} {t} features" for t, n in ignored.items()))
+        keep = np.flatnonzero(used)
+        X, ids, names, genome, kinds = X[:, keep], ids[keep], names[keep], genome[keep], kinds[keep]
     if "GEX" not in set(kinds):
         raise ValueError(f"{path.name} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
     if len(set(kinds)) < 2:
+        also = f" (and {', '.join(ignored)}, which jae does not use)" if ignored else ""
         raise ValueError(
-            f"{path.name} holds only Gene Expression features; jae needs a second modality (Peaks or Antibody Capture)"
+            f"{path.name} holds only Gene Expression features{also}; jae needs a second modality (Peaks or Antibody "
+            "Capture)"
         )
     from .single import split_anndata
 
