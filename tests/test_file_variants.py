@@ -152,3 +152,23 @@ def test_a_cell_ranger_file_with_another_feature_type_reads_rna_and_proteins_wit
     with pytest.raises(ValueError, match=f"only Gene Expression features.*{extra}.*Peaks or Antibody Capture"):
         read_10x_h5(only)
     assert _fingerprint(path) == before
+
+
+@pytest.mark.parametrize(("inside", "fix"), [
+    (["matrix.mtx.gz", "barcodes.tsv.gz", "features.tsv.gz"], r"Cell Ranger matrix folder.*filtered_feature_bc_matrix\.h5"),
+    ([".zgroup", "obs"], r"zarr store.*read_zarr"),
+    (["pbmc.mod1.h5ad", "pbmc.mod2.h5ad"], r"one of the files in it \(pbmc\.mod1\.h5ad, pbmc\.mod2\.h5ad\)"),
+])
+def test_a_folder_given_as_a_file_is_named_as_a_folder_with_what_to_pass(tmp_path, inside, fix):
+    from jae.io import open_competition, open_h5mu, read_10x_h5, read_competition
+
+    folder = tmp_path / "outs"
+    folder.mkdir()
+    for name in inside:
+        (folder / name).write_bytes(b"")
+    calls = [lambda: read_10x_h5(folder), lambda: read_h5mu(folder), lambda: open_h5mu(folder),
+             lambda: read_competition(folder, folder), lambda: open_competition(folder, folder)]
+    for call in calls:
+        with pytest.raises(IsADirectoryError, match=f"is a folder, not a file; .*{fix}"):
+            call()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(inside)

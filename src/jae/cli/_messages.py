@@ -42,6 +42,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"kind=['\"]GEX['\"], ['\"]ATAC['\"] or ['\"]ADT['\"]", "--mod2-kind ATAC or ADT"),
     (r"\bmod1= and mod2= \(two \.h5ad files\), or h5mu=", "--mod1 and --mod2 (two .h5ad files), or --h5mu"),
     (r"\bh5mu=FILE\b", "--h5mu FILE"),
+    (r"\btenx=FILE\b", "--10x FILE"),
     (r"\bjae\.read_competition\(mod1, mod2\)", "--mod1 and --mod2"),
     (r"\bjae\.io\.read_paired_h5ad\(path\)", "--h5ad"),
     (r"\bpass anndata\.read_h5ad\(path\)", "--mod1 alone"),

@@ -12,13 +12,13 @@ import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .files import _check_file
 from .raw import RAW_GROUP
 
 __all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead"]
@@ -54,9 +54,7 @@ class BackedCounts:
     """
 
     def __init__(self, path: str | os.PathLike, *, modality: str | None = None, layer: str | None = "counts") -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise FileNotFoundError(f"{self.path} does not exist; check the path")
+        self.path = _check_file(path, what="counts")
         self.modality = modality
         self.layer = layer
         with h5py.File(self.path, "r") as f:

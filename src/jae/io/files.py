@@ -38,9 +38,25 @@ def check_is_mudata(f: h5py.File, path: Path, *, what: str) -> None:
 
 def _check_file(path: PathLike, *, what: str) -> Path:
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{what} file {path} is a folder, not a file; {_folder_fix(path)}")
     if not path.is_file():
         raise FileNotFoundError(f"{what} file {path} does not exist; check the path")
     return path
+
+
+def _folder_fix(path: Path) -> str:
+    """What to pass instead of the folder ``path``: the Cell Ranger ``.h5`` beside a matrix folder, a zarr store written
+    as ``.h5ad`` / ``.h5mu``, or one of the files the folder holds."""
+    names = {p.name for p in path.iterdir()}
+    if names & {"matrix.mtx", "matrix.mtx.gz"}:
+        return ("it is a Cell Ranger matrix folder (matrix.mtx), which jae does not read: pass the "
+                "filtered_feature_bc_matrix.h5 beside it (tenx=FILE)")
+    if names & {".zgroup", ".zattrs", "zarr.json"}:
+        return ("it is a zarr store: write it as one file first, e.g. anndata.read_zarr(path).write_h5ad(...) or "
+                "mudata.read_zarr(path).write(...) for an .h5mu")
+    files = sorted(n for n in names if n.endswith((".h5ad", ".h5mu", ".h5")))
+    return f"pass one of the files in it ({', '.join(files[:4])})" if files else "pass the file itself"
 
 
 @contextmanager
