@@ -172,3 +172,47 @@ def test_a_folder_given_as_a_file_is_named_as_a_folder_with_what_to_pass(tmp_pat
         with pytest.raises(IsADirectoryError, match=f"is a folder, not a file; .*{fix}"):
             call()
     assert sorted(p.name for p in folder.iterdir()) == sorted(inside)
+
+
+def test_an_hdf5_file_of_another_kind_is_named_with_the_input_that_reads_it(sim, tmp_path):
+    """A Cell Ranger .h5 given as an .h5ad, an .h5mu or .h5ad given as a Cell Ranger file, a Cell Ranger 2 matrix, a
+    loom file or an HDF5 file holding something else: one line saying what the file is and what reads it."""
+    import h5py
+
+    from jae.io import open_competition, open_h5mu, read_10x_h5, read_competition
+    from jae.io.readers import read_obs
+
+    rng = np.random.default_rng(0)
+    tenx = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", rng.poisson(1.0, size=(4, 3)), ["A", "B", "C"],
+                      ["Gene Expression", "Gene Expression", "Peaks"])
+    rna = tmp_path / "rna.h5ad"
+    ad.AnnData(X=sim["rna"].X, obs=sim.obs, var=sim["rna"].var).write_h5ad(rna)
+    mu = _write_h5mu(tmp_path / "both.h5mu", sim)
+    v2, loom, other = tmp_path / "v2.h5", tmp_path / "cells.loom", tmp_path / "weights.h5"
+    with h5py.File(v2, "w") as f:
+        for key in ("barcodes", "data", "indices", "indptr", "shape", "genes", "gene_names"):
+            f[f"GRCh38/{key}"] = np.zeros(2)
+    with h5py.File(loom, "w") as f:
+        f.create_group("row_attrs"), f.create_group("col_attrs")
+        f["matrix"] = np.zeros((2, 2))
+    with h5py.File(other, "w") as f:
+        f["layer1/kernel"] = np.zeros(3)
+    before = {p: _fingerprint(p) for p in (tenx, rna, mu, v2, loom, other)}
+    as_h5ad = [lambda p: read_competition(rna, p), lambda p: open_competition(rna, p), lambda p: read_obs(p)]
+    for call in as_h5ad:
+        with pytest.raises(ValueError, match=r"is a Cell Ranger feature-barcode matrix .*not an \.h5ad; .*tenx=FILE"):
+            call(tenx)
+        with pytest.raises(ValueError, match=r"is a loom file, not an \.h5ad; .*read_loom"):
+            call(loom)
+        with pytest.raises(ValueError, match=r"no \.h5ad \(no 'obs' and 'var'; it holds \['layer1'\]\)"):
+            call(other)
+    for call in (read_h5mu, open_h5mu):
+        with pytest.raises(ValueError, match=r"is a Cell Ranger feature-barcode matrix .*not a MuData file; .*tenx="):
+            call(tenx)
+    with pytest.raises(ValueError, match=r"is a MuData file, not a Cell Ranger >= 3 matrix; pass it as h5mu=FILE"):
+        read_10x_h5(mu)
+    with pytest.raises(ValueError, match=r"is an AnnData \.h5ad, not a Cell Ranger >= 3 matrix; pass it as mod1="):
+        read_10x_h5(rna)
+    with pytest.raises(ValueError, match=r"Cell Ranger 2 matrix \(genome 'GRCh38'\), which holds Gene Expression only"):
+        read_10x_h5(v2)
+    assert {p: _fingerprint(p) for p in before} == before

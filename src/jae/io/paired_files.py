@@ -260,7 +260,7 @@ def open_competition(
     :class:`PairedFiles` (or :class:`jae.io.MosaicFiles`); ``obs`` holds mod1's (GEX's) per-cell columns (then, for
     mosaic files, mod2's other columns), then the annotation columns.
     """
-    from .files import _check_file, _readable, check_not_mudata
+    from .files import _check_file, _readable, check_is_anndata, check_not_mudata
     from .readers import read_competition
 
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
@@ -268,6 +268,7 @@ def open_competition(
     for p, what in zip(paths, ("mod1", "mod2")):
         with _readable(p, what=what, fmt=".h5ad"), h5py.File(p, "r") as f:
             check_not_mudata(f, p, what=what)
+            check_is_anndata(f, p, what=what)
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
         if len(obs) == 0 or len(var) == 0:  # before the kind is read from the (empty) features

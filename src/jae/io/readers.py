@@ -20,7 +20,7 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .files import _check_file, _readable, check_is_mudata, check_not_mudata
+from .files import _check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_mudata
 from .modality import MOD_NAMES, detect_kind, modality_kinds, normalize_kind, pair_from_names
 from .raw import counts_or_x, raw_hint, resolve_raw
 
@@ -106,6 +106,7 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
     with warnings.catch_warnings(), _readable(path, what=what, fmt=".h5ad"):
         with h5py.File(path, "r") as f:
             check_not_mudata(f, path, what=what, fix=mudata_fix)
+            check_is_anndata(f, path, what=what)
         warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
         warnings.simplefilter("ignore", ad.OldFormatWarning)
         # duplicated cell or feature names: jae's own checks name them and the fix (unique_cells, unique_features)
@@ -376,11 +377,7 @@ def read_10x_h5(path: PathLike) -> md.MuData:
 
     path = _check_file(path, what="Cell Ranger .h5")
     with _readable(path, what="Cell Ranger .h5", fmt="a Cell Ranger .h5"), h5py.File(path, "r") as f:
-        if "matrix" not in f or "features" not in f["matrix"]:
-            raise ValueError(
-                f"{path.name} is not a Cell Ranger >= 3 feature-barcode matrix (no group 'matrix/features'); pass "
-                "filtered_feature_bc_matrix.h5 from Cell Ranger or Cell Ranger ARC"
-            )
+        check_is_10x(f, path, what="Cell Ranger .h5")
         g = f["matrix"]
         n_features, n_cells = (int(v) for v in g["shape"][()])
         # stored features x cells in CSC, which is cells x features in CSR
