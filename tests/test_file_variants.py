@@ -216,3 +216,53 @@ def test_an_hdf5_file_of_another_kind_is_named_with_the_input_that_reads_it(sim,
     with pytest.raises(ValueError, match=r"Cell Ranger 2 matrix \(genome 'GRCh38'\), which holds Gene Expression only"):
         read_10x_h5(v2)
     assert {p: _fingerprint(p) for p in before} == before
+
+
+def _write_anndata_06(path, adata: ad.AnnData, fmt: str = "csr"):
+    """``adata`` as anndata 0.6 (2018-2019) wrote it: ``obs`` and ``var`` as compound datasets whose first field is
+    the index, categoricals as codes with their categories in ``uns['<column>_categories']``, and the sparse ``X`` as
+    an ``h5sparse`` group."""
+    import h5py
+
+    def records(frame: pd.DataFrame, uns: dict):
+        fields = {"index": np.array(frame.index.astype(str), dtype="S")}
+        for column in frame.columns:
+            values = frame[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                uns[f"{column}_categories"] = np.array(values.cat.categories.astype(str), dtype="S")
+                values = values.cat.codes.astype(np.int8)
+            fields[column] = np.array(values, dtype="S") if values.dtype == object else np.asarray(values)
+        out = np.zeros(len(frame), dtype=[(k, v.dtype) for k, v in fields.items()])
+        for k, v in fields.items():
+            out[k] = v
+        return out
+
+    X = adata.X.tocsr() if fmt == "csr" else adata.X.tocsc()
+    with h5py.File(path, "w") as f:
+        uns: dict = {}
+        f["obs"], f["var"] = records(adata.obs, uns), records(adata.var, uns)
+        for key, value in uns.items():
+            f[f"uns/{key}"] = value
+        g = f.create_group("X")
+        g.attrs["h5sparse_format"], g.attrs["h5sparse_shape"] = fmt, X.shape
+        g["data"], g["indices"], g["indptr"] = X.data, X.indices, X.indptr
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_files_written_by_anndata_06_stream_as_they_read_in_memory(sim, tmp_path, fmt):
+    from jae.io import open_competition, read_competition
+
+    obs = sim.obs[["batch", "cell_type"]].assign(n_counts=np.asarray(sim["rna"].X.sum(axis=1)).ravel())
+    paths = [_write_anndata_06(tmp_path / f"old.mod{i}.h5ad", ad.AnnData(
+        X=sim[k].X, obs=obs, var=sim[k].var[["feature_types"]].astype(str)), fmt) for i, k in ((1, "rna"), (2, "atac"))]
+    before = [_fingerprint(p) for p in paths]
+    in_memory = get_paired(read_competition(*paths))
+    opened = open_competition(*paths)
+    assert opened.kinds == ("GEX", "ATAC") and opened.obs_names.equals(sim.obs_names)
+    pd.testing.assert_frame_equal(opened.obs, in_memory.obs)
+    assert list(opened.obs["batch"].cat.categories) == list(sim.obs["batch"].cat.categories)
+    for counts, streamed, want in zip(in_memory.counts, _streamed(opened), ("rna", "atac")):
+        np.testing.assert_array_equal(counts.toarray(), sim[want].X.toarray())
+        np.testing.assert_array_equal(streamed, sim[want].X.toarray())
+    assert [_fingerprint(p) for p in paths] == before

@@ -60,11 +60,11 @@ class BackedCounts:
         with h5py.File(self.path, "r") as f:
             group = self._adata_group(f)
             elem = self._matrix_elem(group)
-            enc = elem.attrs.get("encoding-type", "array") if isinstance(elem, h5py.Group) else "array"
+            enc, shape = _encoding(elem)
             if enc not in ("csr_matrix", "csc_matrix", "array"):
                 raise ValueError(f"{self._where()} is stored as {enc}, not a count matrix jae can read")
             self.encoding = enc
-            self.shape = tuple(int(s) for s in (elem.attrs["shape"] if enc != "array" else elem.shape))
+            self.shape = shape
             self.nbytes = matrix_bytes(elem)
 
     def _where(self) -> str:
@@ -105,6 +105,8 @@ class BackedCounts:
         with h5py.File(self.path, "r") as f:
             group = self._adata_group(f)
             df = (group["raw"] if axis == "var" and self.layer == RAW_GROUP else group)[axis]
+            if isinstance(df, h5py.Dataset):  # anndata < 0.7: a compound dataset whose first field is the index
+                return pd.Index(_decode(df.fields(df.dtype.names[0])[()]))
             key = df.attrs.get("_index", "_index")
             return pd.Index(_decode(df[key][()]))
 
@@ -129,7 +131,12 @@ class BackedCounts:
         from anndata.io import read_elem
 
         with h5py.File(self.path, "r") as f:
-            X = read_elem(self._matrix_elem(self._adata_group(f)))
+            elem = self._matrix_elem(self._adata_group(f))
+            if isinstance(elem, h5py.Group) and "encoding-type" not in elem.attrs:  # anndata < 0.7's h5sparse group
+                build = sp.csr_matrix if self.encoding == "csr_matrix" else sp.csc_matrix
+                X = build((elem["data"][()], elem["indices"][()], elem["indptr"][()]), shape=self.shape)
+            else:
+                X = read_elem(elem)
         return X.tocsr() if sp.issparse(X) else sp.csr_matrix(np.asarray(X))
 
     def blocks(
@@ -243,6 +250,21 @@ class InMemoryCounts:
         for s in range(start, stop, block_rows):
             block = self.X[s : min(s + block_rows, stop)]  # scipy copies a row slice, except one of every row
             yield sp.csr_matrix(block, dtype=dtype, copy=np.may_share_memory(block.data, self.X.data))
+
+
+def _encoding(elem) -> tuple[str, tuple[int, int]]:
+    """How a stored matrix is encoded (``'csr_matrix'``, ``'csc_matrix'``, ``'array'``, or what the file says) and its
+    shape, for anndata's encodings and anndata < 0.7's (``h5sparse_format``, ``h5sparse_shape``)."""
+    if isinstance(elem, h5py.Dataset):
+        return "array", tuple(int(s) for s in elem.shape)
+    attrs = elem.attrs
+    if "encoding-type" not in attrs and "h5sparse_format" in attrs:
+        fmt = attrs["h5sparse_format"]
+        fmt = fmt.decode() if isinstance(fmt, bytes) else str(fmt)
+        return f"{fmt}_matrix", tuple(int(s) for s in attrs["h5sparse_shape"])
+    enc = attrs.get("encoding-type", "an unknown group")
+    shape = attrs.get("shape")
+    return str(enc), (tuple(int(s) for s in shape) if shape is not None else (0, 0))
 
 
 def matrix_bytes(elem) -> int:

@@ -200,6 +200,15 @@ def _read_frames(f: h5py.Group, loc: str | None = None) -> tuple[pd.DataFrame, p
     (:data:`jae.io.raw.RAW_GROUP`: the features go with the matrix)."""
     from anndata.io import read_elem
 
+    if isinstance(f.get("obs"), h5py.Dataset):  # written by anndata < 0.7: compound datasets, read by anndata itself
+        from .readers import read_h5ad
+
+        adata = read_h5ad(f.filename, backed="r")
+        try:
+            var = adata.raw.var if loc == RAW_GROUP and adata.raw is not None else adata.var
+            return adata.obs.copy(), var.copy(), dict(adata.uns)
+        finally:
+            adata.file.close()
     obs = read_elem(f["obs"])
     var = read_elem(f["raw"]["var"] if loc == RAW_GROUP else f["var"])
     uns = read_elem(f["uns"]) if "uns" in f else {}
