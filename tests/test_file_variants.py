@@ -266,3 +266,30 @@ def test_files_written_by_anndata_06_stream_as_they_read_in_memory(sim, tmp_path
         np.testing.assert_array_equal(counts.toarray(), sim[want].X.toarray())
         np.testing.assert_array_equal(streamed, sim[want].X.toarray())
     assert [_fingerprint(p) for p in paths] == before
+
+
+def test_a_damaged_chunk_met_while_streaming_names_the_file_and_the_fix(sim, tmp_path):
+    """A file whose header is intact but one compressed chunk is damaged opens fine; reading that chunk fails with
+    the file named (read whole, it already was: jae.io.files._readable)."""
+    import h5py
+
+    from jae import JAE, JAEConfig
+    from jae.io import open_competition
+
+    paths = []
+    for i, k in ((1, "rna"), (2, "atac")):
+        path = tmp_path / f"gz.mod{i}.h5ad"
+        ad.AnnData(X=sim[k].X, obs=sim.obs, var=sim[k].var).write_h5ad(path, compression="gzip")
+        paths.append(path)
+    with h5py.File(paths[1], "r") as f:
+        chunk = f["X/data"].id.get_chunk_info(0)
+    data = bytearray(paths[1].read_bytes())
+    data[chunk.byte_offset + 8: chunk.byte_offset + 40] = bytes(32)
+    paths[1].write_bytes(bytes(data))
+    before = _fingerprint(paths[1])
+    opened = open_competition(*paths)
+    with pytest.raises(ValueError, match=r"^gz\.mod2\.h5ad \.X cannot be read: .*; check the file .*gz\.mod2\.h5ad \(copy"):
+        _streamed(opened)
+    with pytest.raises(ValueError, match=r"^gz\.mod2\.h5ad \.X cannot be read: .*; check the file"):
+        JAE(JAEConfig(max_epochs=1, n_svd=5), device="cpu").fit(opened, memory_budget=1, progress_bar=False)
+    assert _fingerprint(paths[1]) == before

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .files import _check_file
+from .files import _check_file, damaged
 from .raw import RAW_GROUP
 
 __all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead"]
@@ -130,7 +130,7 @@ class BackedCounts:
         """The whole matrix as CSR (in memory; for a CSC-stored matrix, which cannot be read by rows)."""
         from anndata.io import read_elem
 
-        with h5py.File(self.path, "r") as f:
+        with h5py.File(self.path, "r") as f, damaged(self.path, self._where()):
             elem = self._matrix_elem(self._adata_group(f))
             if isinstance(elem, h5py.Group) and "encoding-type" not in elem.attrs:  # anndata < 0.7's h5sparse group
                 build = sp.csr_matrix if self.encoding == "csr_matrix" else sp.csc_matrix
@@ -156,7 +156,7 @@ class BackedCounts:
                 "adata.layers['counts'] = adata.layers['counts'].tocsr() then adata.write_h5ad(...), or read() it whole"
             )
         stop = self.shape[0] if stop is None else min(stop, self.shape[0])
-        with h5py.File(self.path, "r") as f:
+        with h5py.File(self.path, "r") as f, damaged(self.path, self._where()):
             elem = self._matrix_elem(self._adata_group(f))
             if self.encoding == "array":
                 for s in range(start, stop, block_rows):

@@ -113,12 +113,28 @@ def _readable(path: Path, *, what: str, fmt: str):
     try:
         yield
     except OSError as err:  # h5py: "Unable to synchronously open file (truncated file ...)", "file signature ..."
-        text = str(err)
-        reason = (
-            "it is truncated" if "truncated" in text
-            else "it is not an HDF5 file" if "signature" in text
-            else text.splitlines()[0][:120] if text else type(err).__name__
-        )
         raise ValueError(
-            f"{what} file {path} cannot be read as {fmt}: {reason}; check the file (copy or download it again)"
+            f"{what} file {path} cannot be read as {fmt}: {_reason(err)}; check the file (copy or download it again)"
+        ) from None
+
+
+def _reason(err: OSError) -> str:
+    """Why h5py could not read a file, in a few words."""
+    text = str(err)
+    return (
+        "it is truncated" if "truncated" in text
+        else "it is not an HDF5 file" if "signature" in text
+        else text.splitlines()[0][:120] if text else type(err).__name__
+    )
+
+
+@contextmanager
+def damaged(path: Path, what: str):
+    """Turn an error met while reading the counts ``what`` (e.g. ``"x.h5ad layer 'counts'"``) of the file ``path``,
+    opened fine before (a damaged chunk), into one ValueError naming them and the fix."""
+    try:
+        yield
+    except OSError as err:
+        raise ValueError(
+            f"{what} cannot be read: {_reason(err)}; check the file {path} (copy or download it again)"
         ) from None
