@@ -293,3 +293,24 @@ def test_a_damaged_chunk_met_while_streaming_names_the_file_and_the_fix(sim, tmp
     with pytest.raises(ValueError, match=r"^gz\.mod2\.h5ad \.X cannot be read: .*; check the file"):
         JAE(JAEConfig(max_epochs=1, n_svd=5), device="cpu").fit(opened, memory_budget=1, progress_bar=False)
     assert _fingerprint(paths[1]) == before
+
+
+def test_one_anndata_with_a_multiplexing_capture_feature_type_splits_into_rna_and_proteins(tmp_path):
+    """As scanpy.read_10x_h5(path, gex_only=False) reads a CellPlex + CITE-seq file: Gene Expression, Multiplexing
+    Capture and Antibody Capture side by side."""
+    from jae.io import read_paired_h5ad, split_anndata
+
+    rng = np.random.default_rng(2)
+    X = sp.csr_matrix(rng.poisson(2.0, size=(15, 10)).astype(np.float32))
+    types = ["Gene Expression"] * 5 + ["Multiplexing Capture"] * 2 + ["Antibody Capture"] * 3
+    adata = ad.AnnData(X=X, var=pd.DataFrame({"feature_types": types}, index=[f"F{i}" for i in range(10)]))
+    path = tmp_path / "cellplex.h5ad"
+    adata.write_h5ad(path)
+    before = _fingerprint(path)
+    mods = split_anndata(adata, layer=None)
+    assert list(mods) == ["rna", "prot"]
+    np.testing.assert_array_equal(mods["prot"].X.toarray(), X[:, 7:].toarray())
+    mdata = read_paired_h5ad(path, layer=None)
+    np.testing.assert_array_equal(mdata["rna"].layers["counts"].toarray(), X[:, :5].toarray())
+    assert list(mdata["prot"].var_names) == ["F7", "F8", "F9"]
+    assert _fingerprint(path) == before

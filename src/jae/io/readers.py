@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .files import _check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_mudata
-from .modality import MOD_NAMES, detect_kind, modality_kinds, normalize_kind, pair_from_names
+from .modality import MOD_NAMES, detect_kind, known_kind, modality_kinds, normalize_kind, pair_from_names
 from .raw import counts_or_x, raw_hint, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs",
@@ -342,14 +342,6 @@ def _decode(values: np.ndarray) -> np.ndarray:
     return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values], dtype=object)
 
 
-def _kind_or_none(feature_type: str) -> str | None:
-    """The kind of a Cell Ranger feature type, None for one jae does not pair (e.g. 'Multiplexing Capture')."""
-    try:
-        return normalize_kind(feature_type)
-    except ValueError:
-        return None
-
-
 def read_10x_h5(path: PathLike) -> md.MuData:
     """Read a Cell Ranger / Cell Ranger ARC ``filtered_feature_bc_matrix.h5``.
 
@@ -390,7 +382,7 @@ def read_10x_h5(path: PathLike) -> md.MuData:
         names = _decode(feats["name"][()])
         ftypes = _decode(feats["feature_type"][()])
         genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
-    kinds = np.array([_kind_or_none(t) for t in ftypes], dtype=object)
+    kinds = np.array([known_kind(t) for t in ftypes], dtype=object)
     used = np.array([k is not None for k in kinds], dtype=bool)
     ignored = dict(zip(*np.unique(ftypes[~used], return_counts=True)))
     if ignored:  # CellPlex's Multiplexing Capture, CRISPR Guide Capture, Custom: no modality jae pairs
