@@ -314,3 +314,24 @@ def test_one_anndata_with_a_multiplexing_capture_feature_type_splits_into_rna_an
     np.testing.assert_array_equal(mdata["rna"].layers["counts"].toarray(), X[:, :5].toarray())
     assert list(mdata["prot"].var_names) == ["F7", "F8", "F9"]
     assert _fingerprint(path) == before
+
+
+def test_an_h5mu_whose_modalities_hold_the_cells_in_other_orders_names_the_h5mu_fix(sim, tmp_path):
+    """Read whole the cells are paired by name; streamed the refusal names how to rewrite the .h5mu (not an .h5ad)."""
+    from jae.io import open_h5mu, plan_input
+
+    reverse = np.arange(sim.n_obs)[::-1]
+    path = tmp_path / "reordered.h5mu"
+    mods = {k: ad.AnnData(X=sim[k].X.copy(), var=sim[k].var.copy(), obs=pd.DataFrame(index=sim.obs_names))
+            for k in ("rna", "atac")}
+    mods["atac"] = mods["atac"][reverse].copy()
+    with _quiet_mudata():
+        md.MuData(mods).write(path)
+    before = _fingerprint(path)
+    paired = get_paired(read_h5mu(path))
+    assert paired.obs_names.equals(sim.obs_names)
+    np.testing.assert_array_equal(paired.counts[1].toarray(), sim["atac"].X.toarray())
+    with pytest.raises(ValueError, match=r"different orders.*mdata\.mod\['atac'\] = mdata\['atac'\]\[mdata\['rna'\]"
+                                         r"\.obs_names\]\.copy\(\); mdata\.write\(\.\.\.\).*memory_budget="):
+        plan_input(open_h5mu(path), memory_budget=1)
+    assert _fingerprint(path) == before

@@ -394,7 +394,9 @@ def open_h5mu(
     path, available, rna, other, kind = parts.path, parts.available, parts.rna, parts.other, parts.kind
     global_obs, uns, mods, locs = parts.global_obs, parts.uns, parts.mods, parts.locs
     try:
-        misordered = _check_same_cells(mods[rna][0].index, mods[other][0].index, [rna, other])
+        misordered = _check_same_cells(  # an .h5mu is written again with one modality reordered
+            mods[rna][0].index, mods[other][0].index, [rna, other],
+            rewrite=f"mdata.mod[{other!r}] = mdata[{other!r}][mdata[{rna!r}].obs_names].copy(); mdata.write(...)")
     except DifferentCellsError as err:
         if not mosaic:
             raise
@@ -434,16 +436,18 @@ class DifferentCellsError(ValueError):
         self.summary = summary
 
 
-def _check_same_cells(first: pd.Index, second: pd.Index, names) -> str | None:
+def _check_same_cells(first: pd.Index, second: pd.Index, names, *,
+                      rewrite: str = "other[rna.obs_names].write_h5ad(...)") -> str | None:
     """None when both modalities hold the same cells in the same order; the reason streaming must refuse them when
-    they hold the same cells in another order (read whole, they are paired by name); raises when the cells differ."""
+    they hold the same cells in another order (read whole, they are paired by name), with ``rewrite`` the example of
+    writing them in one order; raises when the cells differ."""
     if first.equals(second):
         return None
     if len(first) == len(second) and first.sort_values().equals(second.sort_values()):
         return (
             f"{names[0]} and {names[1]} hold the same cells in different orders, and streaming reads rows in file "
-            f"order: write both in one cell order (e.g. other[rna.obs_names].write_h5ad(...)), or pass "
-            "memory_budget=<bytes> large enough to read them whole"
+            f"order: write both in one cell order (e.g. {rewrite}), or pass memory_budget=<bytes> large enough to "
+            "read them whole"
         )
     only_first, only_second = first.difference(second), second.difference(first)
     raise DifferentCellsError(
