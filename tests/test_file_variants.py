@@ -335,3 +335,26 @@ def test_an_h5mu_whose_modalities_hold_the_cells_in_other_orders_names_the_h5mu_
                                          r"\.obs_names\]\.copy\(\); mdata\.write\(\.\.\.\).*memory_budget="):
         plan_input(open_h5mu(path), memory_budget=1)
     assert _fingerprint(path) == before
+
+
+def test_files_with_no_cells_are_refused_as_empty_before_any_check_of_their_annotations(sim, tmp_path):
+    """A Cell Ranger run that called no cells, an .h5mu of 0 cells: 'is empty', not '0 reference cells ... use
+    --mode unsupervised' (said also in unsupervised mode) or a missing batch column."""
+    from jae import JAEConfig, fit_files
+    from jae.io import open_h5mu, read_10x_h5
+
+    tenx = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", np.zeros((0, 4), dtype=int), list("abcd"),
+                      ["Gene Expression"] * 2 + ["Peaks"] * 2)
+    mods = {k: ad.AnnData(X=sim[k].X[:0], obs=pd.DataFrame(index=sim.obs_names[:0]), var=sim[k].var)
+            for k in ("rna", "atac")}
+    path = tmp_path / "empty.h5mu"
+    with _quiet_mudata():
+        md.MuData(mods).write(path)
+    with pytest.raises(ValueError, match=r"filtered_feature_bc_matrix\.h5 is empty \(0 cells x 4 features\)"):
+        read_10x_h5(tenx)
+    with pytest.raises(ValueError, match=r"filtered_feature_bc_matrix\.h5 is empty \(0 cells"):
+        fit_files(InputFiles(tenx=tenx), tmp_path / "model", config=JAEConfig(mode="unsupervised"), batch_key=None)
+    for call in (read_h5mu, open_h5mu, lambda p: fit_files(InputFiles(h5mu=p), tmp_path / "model")):
+        with pytest.raises(ValueError, match=r"empty\.h5mu modality 'rna' is empty \(0 cells x 200 features\)"):
+            call(path)
+    assert not (tmp_path / "model").exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import h5py
 
-__all__ = ["check_not_mudata", "check_is_mudata", "check_is_anndata", "check_is_10x", "other_kind"]
+__all__ = ["check_not_mudata", "check_is_mudata", "check_is_anndata", "check_is_10x", "check_not_empty", "other_kind"]
 
 PathLike = str | os.PathLike
 
@@ -81,6 +81,16 @@ def check_is_mudata(f: h5py.File, path: Path, *, what: str) -> None:
             f"{what} file {path} is not a MuData file (no 'mod' group); read .h5ad files with "
             "jae.read_competition(mod1, mod2), one per modality, or jae.io.read_paired_h5ad(path), one holding both; "
             "RNA alone (cells to embed, map or impute from): pass anndata.read_h5ad(path)"
+        )
+
+
+def check_not_empty(where: str, n_obs: int, n_vars: int) -> None:
+    """Refuse a modality read from a file (``where``: the file, and the modality in it) with no cells or no features,
+    before anything is computed on it."""
+    if n_obs == 0 or n_vars == 0:
+        raise ValueError(
+            f"{where} is empty ({n_obs} cells x {n_vars} features); jae needs at least one cell and one feature in "
+            "each modality: check the file"
         )
 
 

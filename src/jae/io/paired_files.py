@@ -269,7 +269,7 @@ def open_competition(
     :class:`PairedFiles` (or :class:`jae.io.MosaicFiles`); ``obs`` holds mod1's (GEX's) per-cell columns (then, for
     mosaic files, mod2's other columns), then the annotation columns.
     """
-    from .files import _check_file, _readable, check_is_anndata, check_not_mudata
+    from .files import _check_file, _readable, check_is_anndata, check_not_empty, check_not_mudata
     from .readers import read_competition
 
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
@@ -280,11 +280,7 @@ def open_competition(
             check_is_anndata(f, p, what=what)
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
-        if len(obs) == 0 or len(var) == 0:  # before the kind is read from the (empty) features
-            raise ValueError(
-                f"{p} is empty ({len(obs)} cells x {len(var)} features); jae needs at least one cell and one feature "
-                "in each modality: check the file"
-            )
+        check_not_empty(str(p), len(obs), len(var))  # before the kind is read from the (empty) features
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None))
     inferred = mod2_kind is None and kinds[1] is None  # read off mod2's feature names (logged once, here)
@@ -346,7 +342,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
                     layer: str | None = "counts") -> H5muParts:
     """Read an ``.h5mu``'s annotations, feature names and counts' locations (not the counts), checking that it pairs
     RNA with ATAC or ADT; parameters as :func:`open_h5mu`."""
-    from .files import _check_file, _readable, check_is_mudata
+    from .files import _check_file, _readable, check_is_mudata, check_not_empty
 
     path = _check_file(path, what=".h5mu")
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
@@ -356,6 +352,8 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         global_obs, _, uns = _read_frames(f)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
+    for m in (rna, other):
+        check_not_empty(f"{path} modality {m!r}", len(mods[m][0]), len(mods[m][1]))
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (mods[rna][1], mods[other][1]),
         given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),

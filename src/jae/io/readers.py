@@ -20,7 +20,8 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .files import _check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_mudata
+from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
+                    check_not_mudata)
 from .modality import MOD_NAMES, detect_kind, known_kind, modality_kinds, normalize_kind, pair_from_names
 from .raw import counts_or_x, raw_hint, resolve_raw
 
@@ -161,11 +162,7 @@ def read_competition(
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
     for path, adata in zip(paths, adatas):
-        if adata.n_obs == 0 or adata.n_vars == 0:
-            raise ValueError(
-                f"{path} is empty ({adata.n_obs} cells x {adata.n_vars} features); jae needs at least one cell and "
-                "one feature in each modality: check the file"
-            )
+        check_not_empty(str(path), adata.n_obs, adata.n_vars)
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names)
     mods = {}
@@ -264,6 +261,8 @@ def read_h5mu(
     available = list(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
+    for name, adata in ((rna, rna_ad), (other, other_ad)):
+        check_not_empty(f"{path} modality {name!r}", adata.n_obs, adata.n_vars)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
         fix=", or pass other_kind='ATAC' or 'ADT'")
@@ -372,6 +371,7 @@ def read_10x_h5(path: PathLike) -> md.MuData:
         check_is_10x(f, path, what="Cell Ranger .h5")
         g = f["matrix"]
         n_features, n_cells = (int(v) for v in g["shape"][()])
+        check_not_empty(str(path), n_cells, n_features)
         # stored features x cells in CSC, which is cells x features in CSR
         X = sp.csr_matrix(
             (g["data"][()].astype(np.float32), g["indices"][()], g["indptr"][()]), shape=(n_cells, n_features)
