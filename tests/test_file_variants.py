@@ -358,3 +358,26 @@ def test_files_with_no_cells_are_refused_as_empty_before_any_check_of_their_anno
         with pytest.raises(ValueError, match=r"empty\.h5mu modality 'rna' is empty \(0 cells x 200 features\)"):
             call(path)
     assert not (tmp_path / "model").exists()
+
+
+def test_duplicated_cell_names_in_a_file_are_refused_streamed_as_in_memory(sim, tmp_path):
+    """Read whole they were refused; streamed they were fitted and embedded under repeated names."""
+    from jae import JAE, JAEConfig
+    from jae.io import open_competition, read_competition
+
+    names = list(sim.obs_names[:-1]) + [sim.obs_names[0]]
+    paths = []
+    for i, k in ((1, "rna"), (2, "atac")):
+        with pytest.warns(UserWarning, match="names are not unique"):
+            adata = ad.AnnData(X=sim[k].X, obs=pd.DataFrame(index=names), var=sim[k].var)
+        adata.write_h5ad(tmp_path / f"dup.mod{i}.h5ad")
+        paths.append(tmp_path / f"dup.mod{i}.h5ad")
+    message = r"dup\.mod1\.h5ad has 1 duplicated cell names \(e\.g\. '.*'\); cell names must be unique"
+    with pytest.raises(ValueError, match=message):
+        open_competition(*paths)
+    with pytest.raises(ValueError, match=message):
+        JAE(JAEConfig(max_epochs=1, n_svd=5), device="cpu").fit(
+            InputFiles(mod1=paths[0], mod2=paths[1]).open(plan=False), memory_budget=1, batch_key=None,
+            cell_type_key=None, progress_bar=False)
+    with pytest.raises(ValueError, match=message):
+        read_competition(*paths)

@@ -19,6 +19,7 @@ import h5py
 import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
+from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
 from .raw import RAW, RAW_GROUP
 from .readers import pair_kinds, pick_modalities
@@ -281,6 +282,7 @@ def open_competition(
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
         check_not_empty(str(p), len(obs), len(var))  # before the kind is read from the (empty) features
+        unique_cells(obs.index, str(p))
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None))
     inferred = mod2_kind is None and kinds[1] is None  # read off mod2's feature names (logged once, here)
@@ -354,6 +356,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
     for m in (rna, other):
         check_not_empty(f"{path} modality {m!r}", len(mods[m][0]), len(mods[m][1]))
+        unique_cells(mods[m][0].index, f"{path} modality {m!r}")
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (mods[rna][1], mods[other][1]),
         given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),

@@ -20,6 +20,7 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
+from .features import unique_cells
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata)
 from .modality import MOD_NAMES, detect_kind, known_kind, modality_kinds, normalize_kind, pair_from_names
@@ -163,6 +164,7 @@ def read_competition(
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
     for path, adata in zip(paths, adatas):
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
+        unique_cells(adata.obs_names, str(path))
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names)
     mods = {}
@@ -263,6 +265,7 @@ def read_h5mu(
     rna_ad, other_ad = source.mod[rna], source.mod[other]
     for name, adata in ((rna, rna_ad), (other, other_ad)):
         check_not_empty(f"{path} modality {name!r}", adata.n_obs, adata.n_vars)
+        unique_cells(adata.obs_names, f"{path} modality {name!r}")
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
         fix=", or pass other_kind='ATAC' or 'ADT'")
