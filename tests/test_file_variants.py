@@ -381,3 +381,24 @@ def test_duplicated_cell_names_in_a_file_are_refused_streamed_as_in_memory(sim, 
             cell_type_key=None, progress_bar=False)
     with pytest.raises(ValueError, match=message):
         read_competition(*paths)
+
+
+def test_an_h5mu_copy_written_by_embed_keeps_the_users_obs_dtypes(sim, tmp_path):
+    """jae embed --out x.h5mu writes the input "as stored" plus X_jae: MuData's reader turned whole-number floats into
+    int64 (Int64 with missing values) in that copy."""
+    import h5py
+    from anndata.io import read_elem
+
+    from jae import JAE, JAEConfig, embed_files
+
+    n = sim.n_obs
+    obs = sim.obs.assign(size=np.arange(n) % 4 + 1.0, donor=pd.Series(np.arange(n) % 3 + 1.0).where(
+        np.arange(n) % 7 != 0).to_numpy())
+    path = _write_h5mu(tmp_path / "in.h5mu", sim, obs=obs)
+    model = JAE(JAEConfig(max_epochs=1, n_svd=5, mode="unsupervised"), device="cpu").fit(
+        read_h5mu(path), cell_type_key=None, progress_bar=False)
+    embed_files(InputFiles(h5mu=path), model, tmp_path / "out.h5mu", finetune_epochs=0, progress_bar=False)
+    with h5py.File(path, "r") as f, h5py.File(tmp_path / "out.h5mu", "r") as g:
+        given, written = read_elem(f["obs"]), read_elem(g["obs"])
+        assert "X_jae" in g["obsm"]
+    pd.testing.assert_frame_equal(written[given.columns], given)

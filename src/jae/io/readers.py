@@ -26,8 +26,8 @@ from .files import (_check_file, _readable, check_is_10x, check_is_anndata, chec
 from .modality import MOD_NAMES, detect_kind, known_kind, modality_kinds, normalize_kind, pair_from_names
 from .raw import counts_or_x, raw_hint, resolve_raw
 
-__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs",
-           "join_annotations", "make_mudata"]
+__all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_paired_h5ad", "read_h5ad",
+           "read_obs", "join_annotations", "make_mudata"]
 
 logger = logging.getLogger(__name__)
 
@@ -250,16 +250,11 @@ def read_h5mu(
     raw counts in ``.layers['counts']`` (the reference of ``.X`` when the file has no such layer), the file's
     global ``obs``, ``obsm`` and ``uns``, and modality-level per-cell columns added unprefixed to ``mdata.obs``.
     """
-    from anndata.io import read_elem
-
     path = _check_file(path, what=".h5mu")
-    with _quiet_mudata(), _readable(path, what=".h5mu", fmt=".h5mu"):
+    with _readable(path, what=".h5mu", fmt=".h5mu"):
         with h5py.File(path, "r") as f:
             check_is_mudata(f, path, what=".h5mu")
-            # the global obs as stored, as the streaming reader has it: MuData's reader converts its dtypes (whole-number
-            # floats to int64 or Int64), which would rename batches and cell types ('1.0' -> '1')
-            stored_obs = read_elem(f["obs"]) if "obs" in f else None
-        source = md.read_h5mu(path)
+        source = read_h5mu_as_stored(path)
     available = list(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
@@ -289,8 +284,7 @@ def read_h5mu(
     mdata = make_mudata({new: chosen[old] for old, new in names.items()})
     # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch')
     prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
-    global_obs = source.obs if stored_obs is None else stored_obs
-    global_obs = global_obs.drop(columns=[c for c in global_obs.columns if c in prefixed])
+    global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
     _add_obs_columns(mdata, global_obs, what=path.name)
     for old in names:
         _add_obs_columns(mdata, chosen[old].obs, what=f"modality {old!r}")
@@ -298,6 +292,22 @@ def read_h5mu(
         if source.obsm[key].shape[0] == mdata.n_obs and source.obs_names.equals(mdata.obs_names):
             mdata.obsm[key] = source.obsm[key]
     mdata.uns.update(source.uns)
+    return mdata
+
+
+def read_h5mu_as_stored(path: PathLike) -> md.MuData:
+    """``mudata.read_h5mu`` with the global ``obs`` as the file stores it, as the streaming reader and anndata have it:
+    MuData's reader converts its dtypes (whole-number floats to int64, or Int64 with missing values), which would
+    rename batches and cell types ('1.0' -> '1') and change the user's columns in a copy of the file."""
+    from anndata.io import read_elem
+
+    with _quiet_mudata():
+        mdata = md.read_h5mu(path)
+    with h5py.File(path, "r") as f:
+        stored = read_elem(f["obs"]) if "obs" in f else None
+    if stored is not None and len(stored.columns) and stored.index.is_unique and len(stored) == mdata.n_obs \
+            and stored.index.isin(mdata.obs_names).all():
+        mdata.obs = stored if stored.index.equals(mdata.obs_names) else stored.reindex(mdata.obs_names)
     return mdata
 
 
