@@ -402,3 +402,44 @@ def test_an_h5mu_copy_written_by_embed_keeps_the_users_obs_dtypes(sim, tmp_path)
         given, written = read_elem(f["obs"]), read_elem(g["obs"])
         assert "X_jae" in g["obsm"]
     pd.testing.assert_frame_equal(written[given.columns], given)
+
+
+def _with_duplicate_entries(X) -> sp.csr_matrix:
+    """``X`` (CSR) with each count of 2 or more stored as two entries of one column, which sum to it (scipy's meaning of
+    repeated entries; files assembled from triplets can hold them)."""
+    X = sp.csr_matrix(X)
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    first = np.ceil(X.data / 2)
+    second = X.data - first
+    again = second > 0
+    rows = np.concatenate([rows, rows[again]])
+    order = np.argsort(rows, kind="stable")
+    cols = np.concatenate([X.indices, X.indices[again]])[order]
+    data = np.concatenate([first, second[again]])[order].astype(np.float32)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=X.shape[0]))])
+    out = sp.csr_matrix((data, cols, indptr), shape=X.shape)
+    assert out.nnz > X.nnz and not out.has_canonical_format
+    return out
+
+
+def test_counts_stored_with_repeated_entries_are_summed_in_memory_and_streamed(sim, tmp_path):
+    """The same counts written with repeated (i, j) entries give the embedding of the canonical file, read whole and
+    streamed (each entry was log-normalised on its own: embeddings 10 apart)."""
+    from jae import JAE, JAEConfig
+
+    config = JAEConfig(max_epochs=1, n_svd=5)
+    paths = {"canonical": [], "repeated": []}
+    for variant, edit in (("canonical", lambda X: X), ("repeated", _with_duplicate_entries)):
+        for i, k in ((1, "rna"), (2, "atac")):
+            path = tmp_path / f"{variant}.mod{i}.h5ad"
+            ad.AnnData(X=edit(sim[k].X), obs=sim.obs, var=sim[k].var).write_h5ad(path)
+            paths[variant].append(path)
+    before = [_fingerprint(p) for p in paths["repeated"]]
+    files = InputFiles(mod1=paths["canonical"][0], mod2=paths["canonical"][1])
+    expected = JAE(config, device="cpu").fit(files.read(), progress_bar=False).embed(files.read(), key_added=None)
+    repeated = InputFiles(mod1=paths["repeated"][0], mod2=paths["repeated"][1])
+    for budget in ("100G", 1):  # read whole, streamed
+        model = JAE(config, device="cpu").fit(repeated.open(plan=False), memory_budget=budget, progress_bar=False)
+        np.testing.assert_allclose(model.embed(repeated.open(plan=False), key_added=None),
+                                   expected, rtol=0, atol=1e-5)
+    assert [_fingerprint(p) for p in paths["repeated"]] == before

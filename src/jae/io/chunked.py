@@ -176,7 +176,7 @@ class BackedCounts:
                 if indices.dtype != np.int32 and self.shape[1] < 2**31:
                     indices = indices.astype(np.int32)
                 ptr -= lo
-                yield sp.csr_matrix((data, indices, ptr.astype(indices.dtype)), shape=(e - s, self.shape[1]))
+                yield _summed(sp.csr_matrix((data, indices, ptr.astype(indices.dtype)), shape=(e - s, self.shape[1])))
 
 
 def read_ahead(blocks: Iterable) -> Iterator:
@@ -249,7 +249,16 @@ class InMemoryCounts:
         stop = self.shape[0] if stop is None else min(stop, self.shape[0])
         for s in range(start, stop, block_rows):
             block = self.X[s : min(s + block_rows, stop)]  # scipy copies a row slice, except one of every row
-            yield sp.csr_matrix(block, dtype=dtype, copy=np.may_share_memory(block.data, self.X.data))
+            yield _summed(sp.csr_matrix(block, dtype=dtype, copy=np.may_share_memory(block.data, self.X.data)))
+
+
+def _summed(block: sp.csr_matrix) -> sp.csr_matrix:
+    """``block`` (a copy jae owns) with repeated entries of a cell and feature summed in place, as scipy reads them
+    (files assembled from triplets can hold them; normalised one by one they would be wrong). Canonical blocks, what
+    anndata and scipy write, are returned as they are."""
+    if not block.has_canonical_format:
+        block.sum_duplicates()
+    return block
 
 
 def _encoding(elem) -> tuple[str, tuple[int, int]]:
