@@ -384,9 +384,29 @@ def embed_with_negative_finetune_epochs(files, work):
     return _embed(files, files["model"], "--finetune-epochs", "-1")  # was read as 0: embedded without fine-tuning
 
 
+def matrix_folder_as_10x(files, work):  # Cell Ranger's outs/ holds the .mtx folder beside the .h5
+    folder = work / "filtered_feature_bc_matrix"
+    folder.mkdir()
+    for name in ("matrix.mtx.gz", "barcodes.tsv.gz", "features.tsv.gz"):
+        (folder / name).write_bytes(b"")
+    return ["fit", "--10x", "filtered_feature_bc_matrix", "--mode", "unsupervised", "--out", "model"]
+
+
+def tenx_given_as_mod1(files, work):
+    return ["fit", "--mod1", files["tenx"], "--mod2", files["mod2"], "--out", "model"]
+
+
+def h5mu_given_as_10x(files, work):
+    return ["fit", "--10x", _h5mu(files, work), "--mode", "unsupervised", "--out", "model"]
+
+
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
     text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
+    tenx_given_as_mod1: ["--mod1 file", "is a Cell Ranger feature-barcode matrix", "not an .h5ad", "--10x FILE"],
+    h5mu_given_as_10x: ["--10x file", "is a MuData file", "--h5mu FILE"],
+    matrix_folder_as_10x: ["--10x file filtered_feature_bc_matrix is a folder", "filtered_feature_bc_matrix.h5",
+                           "--10x FILE"],
     weights_of_another_model: ["weights.pt", "does not match", "model.json", "jae fit"],
     truncated_weights: ["weights.pt", "not a valid jae weights file", "jae fit"],
     pickle_as_weights: ["weights.pt", "not a valid jae weights file"],

@@ -12,13 +12,13 @@ import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .files import _check_file, damaged
 from .raw import RAW_GROUP
 
 __all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead"]
@@ -54,19 +54,17 @@ class BackedCounts:
     """
 
     def __init__(self, path: str | os.PathLike, *, modality: str | None = None, layer: str | None = "counts") -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise FileNotFoundError(f"{self.path} does not exist; check the path")
+        self.path = _check_file(path, what="counts")
         self.modality = modality
         self.layer = layer
         with h5py.File(self.path, "r") as f:
             group = self._adata_group(f)
             elem = self._matrix_elem(group)
-            enc = elem.attrs.get("encoding-type", "array") if isinstance(elem, h5py.Group) else "array"
+            enc, shape = _encoding(elem)
             if enc not in ("csr_matrix", "csc_matrix", "array"):
                 raise ValueError(f"{self._where()} is stored as {enc}, not a count matrix jae can read")
             self.encoding = enc
-            self.shape = tuple(int(s) for s in (elem.attrs["shape"] if enc != "array" else elem.shape))
+            self.shape = shape
             self.nbytes = matrix_bytes(elem)
 
     def _where(self) -> str:
@@ -107,6 +105,8 @@ class BackedCounts:
         with h5py.File(self.path, "r") as f:
             group = self._adata_group(f)
             df = (group["raw"] if axis == "var" and self.layer == RAW_GROUP else group)[axis]
+            if isinstance(df, h5py.Dataset):  # anndata < 0.7: a compound dataset whose first field is the index
+                return pd.Index(_decode(df.fields(df.dtype.names[0])[()]))
             key = df.attrs.get("_index", "_index")
             return pd.Index(_decode(df[key][()]))
 
@@ -130,8 +130,13 @@ class BackedCounts:
         """The whole matrix as CSR (in memory; for a CSC-stored matrix, which cannot be read by rows)."""
         from anndata.io import read_elem
 
-        with h5py.File(self.path, "r") as f:
-            X = read_elem(self._matrix_elem(self._adata_group(f)))
+        with h5py.File(self.path, "r") as f, damaged(self.path, self._where()):
+            elem = self._matrix_elem(self._adata_group(f))
+            if isinstance(elem, h5py.Group) and "encoding-type" not in elem.attrs:  # anndata < 0.7's h5sparse group
+                build = sp.csr_matrix if self.encoding == "csr_matrix" else sp.csc_matrix
+                X = build((elem["data"][()], elem["indices"][()], elem["indptr"][()]), shape=self.shape)
+            else:
+                X = read_elem(elem)
         return X.tocsr() if sp.issparse(X) else sp.csr_matrix(np.asarray(X))
 
     def blocks(
@@ -151,7 +156,7 @@ class BackedCounts:
                 "adata.layers['counts'] = adata.layers['counts'].tocsr() then adata.write_h5ad(...), or read() it whole"
             )
         stop = self.shape[0] if stop is None else min(stop, self.shape[0])
-        with h5py.File(self.path, "r") as f:
+        with h5py.File(self.path, "r") as f, damaged(self.path, self._where()):
             elem = self._matrix_elem(self._adata_group(f))
             if self.encoding == "array":
                 for s in range(start, stop, block_rows):
@@ -171,7 +176,7 @@ class BackedCounts:
                 if indices.dtype != np.int32 and self.shape[1] < 2**31:
                     indices = indices.astype(np.int32)
                 ptr -= lo
-                yield sp.csr_matrix((data, indices, ptr.astype(indices.dtype)), shape=(e - s, self.shape[1]))
+                yield _summed(sp.csr_matrix((data, indices, ptr.astype(indices.dtype)), shape=(e - s, self.shape[1])))
 
 
 def read_ahead(blocks: Iterable) -> Iterator:
@@ -244,7 +249,31 @@ class InMemoryCounts:
         stop = self.shape[0] if stop is None else min(stop, self.shape[0])
         for s in range(start, stop, block_rows):
             block = self.X[s : min(s + block_rows, stop)]  # scipy copies a row slice, except one of every row
-            yield sp.csr_matrix(block, dtype=dtype, copy=np.may_share_memory(block.data, self.X.data))
+            yield _summed(sp.csr_matrix(block, dtype=dtype, copy=np.may_share_memory(block.data, self.X.data)))
+
+
+def _summed(block: sp.csr_matrix) -> sp.csr_matrix:
+    """``block`` (a copy jae owns) with repeated entries of a cell and feature summed in place, as scipy reads them
+    (files assembled from triplets can hold them; normalised one by one they would be wrong). Canonical blocks, what
+    anndata and scipy write, are returned as they are."""
+    if not block.has_canonical_format:
+        block.sum_duplicates()
+    return block
+
+
+def _encoding(elem) -> tuple[str, tuple[int, int]]:
+    """How a stored matrix is encoded (``'csr_matrix'``, ``'csc_matrix'``, ``'array'``, or what the file says) and its
+    shape, for anndata's encodings and anndata < 0.7's (``h5sparse_format``, ``h5sparse_shape``)."""
+    if isinstance(elem, h5py.Dataset):
+        return "array", tuple(int(s) for s in elem.shape)
+    attrs = elem.attrs
+    if "encoding-type" not in attrs and "h5sparse_format" in attrs:
+        fmt = attrs["h5sparse_format"]
+        fmt = fmt.decode() if isinstance(fmt, bytes) else str(fmt)
+        return f"{fmt}_matrix", tuple(int(s) for s in attrs["h5sparse_shape"])
+    enc = attrs.get("encoding-type", "an unknown group")
+    shape = attrs.get("shape")
+    return str(enc), (tuple(int(s) for s in shape) if shape is not None else (0, 0))
 
 
 def matrix_bytes(elem) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import h5py
 
-__all__ = ["check_not_mudata", "check_is_mudata"]
+__all__ = ["check_not_mudata", "check_is_mudata", "check_is_anndata", "check_is_10x", "check_not_empty", "other_kind"]
 
 PathLike = str | os.PathLike
 
@@ -26,9 +26,57 @@ def check_not_mudata(f: h5py.File, path: Path, *, what: str, fix: str | None = N
     raise ValueError(f"{what} file {path} is a MuData file (modalities {mods}), not an .h5ad; {fix}")
 
 
+def other_kind(f: h5py.File) -> tuple[str, str] | None:
+    """What an HDF5 file that is neither an AnnData nor a MuData is, and how to read it: ``(description, fix)``, or
+    None when it is neither of the kinds named here."""
+    if "matrix" in f and isinstance(f["matrix"], h5py.Group) and "barcodes" in f["matrix"]:
+        return "a Cell Ranger feature-barcode matrix (group 'matrix')", "pass it as tenx=FILE"
+    groups = [k for k in f if isinstance(f[k], h5py.Group)]
+    if groups and all({"barcodes", "data", "indptr"} <= set(f[k]) for k in groups):  # one group per genome
+        return (f"a Cell Ranger 2 matrix (genome {groups[0]!r}), which holds Gene Expression only",
+                "jae needs a second modality: pass Cell Ranger >= 3's filtered_feature_bc_matrix.h5 (tenx=FILE) with "
+                "Peaks or Antibody Capture, or RNA and the other modality as two .h5ad files")
+    if "row_attrs" in f and "col_attrs" in f:
+        return "a loom file", "convert it first: anndata.read_loom(path).write_h5ad(...)"
+    return None
+
+
+def check_is_anndata(f: h5py.File, path: Path, *, what: str) -> None:
+    """Refuse an HDF5 file that is no AnnData (no ``obs`` and ``var``), e.g. a Cell Ranger ``.h5`` given as an
+    ``.h5ad``, naming what it is and how to read it."""
+    if "obs" in f and "var" in f:
+        return
+    kind = other_kind(f)
+    if kind is not None:
+        raise ValueError(f"{what} file {path} is {kind[0]}, not an .h5ad; {kind[1]}")
+    raise ValueError(
+        f"{what} file {path} is an HDF5 file but no .h5ad (no 'obs' and 'var'; it holds {sorted(f)[:6]}); check the "
+        "file, or write it with anndata (adata.write_h5ad(...))"
+    )
+
+
+def check_is_10x(f: h5py.File, path: Path, *, what: str) -> None:
+    """Refuse a file that is no Cell Ranger >= 3 feature-barcode matrix (group ``matrix/features``), naming what it is
+    (a MuData, an AnnData, a Cell Ranger 2 matrix, ...) and the input that reads it."""
+    if "matrix" in f and "features" in f["matrix"]:
+        return
+    kind = (("a MuData file", "pass it as h5mu=FILE") if "mod" in f
+            else ("an AnnData .h5ad", "pass it as mod1= (RNA) with mod2=, or as h5ad= when it holds both modalities")
+            if "obs" in f and "var" in f else other_kind(f))
+    if kind is None or "matrix" in f:
+        raise ValueError(
+            f"{path.name} is not a Cell Ranger >= 3 feature-barcode matrix (no group 'matrix/features'); pass "
+            "filtered_feature_bc_matrix.h5 from Cell Ranger or Cell Ranger ARC"
+        )
+    raise ValueError(f"{what} file {path} is {kind[0]}, not a Cell Ranger >= 3 matrix; {kind[1]}")
+
+
 def check_is_mudata(f: h5py.File, path: Path, *, what: str) -> None:
     """Refuse an ``.h5ad`` (or other HDF5 file) opened where an ``.h5mu`` is read, naming the readers of ``.h5ad``."""
     if "mod" not in f:
+        kind = other_kind(f)
+        if kind is not None:
+            raise ValueError(f"{what} file {path} is {kind[0]}, not a MuData file; {kind[1]}")
         raise ValueError(
             f"{what} file {path} is not a MuData file (no 'mod' group); read .h5ad files with "
             "jae.read_competition(mod1, mod2), one per modality, or jae.io.read_paired_h5ad(path), one holding both; "
@@ -36,25 +84,70 @@ def check_is_mudata(f: h5py.File, path: Path, *, what: str) -> None:
         )
 
 
+def check_not_empty(where: str, n_obs: int, n_vars: int) -> None:
+    """Refuse a modality read from a file (``where``: the file, and the modality in it) with no cells or no features,
+    before anything is computed on it."""
+    if n_obs == 0 or n_vars == 0:
+        raise ValueError(
+            f"{where} is empty ({n_obs} cells x {n_vars} features); jae needs at least one cell and one feature in "
+            "each modality: check the file"
+        )
+
+
 def _check_file(path: PathLike, *, what: str) -> Path:
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{what} file {path} is a folder, not a file; {_folder_fix(path)}")
     if not path.is_file():
         raise FileNotFoundError(f"{what} file {path} does not exist; check the path")
     return path
 
 
+def _folder_fix(path: Path) -> str:
+    """What to pass instead of the folder ``path``: the Cell Ranger ``.h5`` beside a matrix folder, a zarr store written
+    as ``.h5ad`` / ``.h5mu``, or one of the files the folder holds."""
+    names = {p.name for p in path.iterdir()}
+    if names & {"matrix.mtx", "matrix.mtx.gz"}:
+        return ("it is a Cell Ranger matrix folder (matrix.mtx), which jae does not read: pass the "
+                "filtered_feature_bc_matrix.h5 beside it (tenx=FILE)")
+    if names & {".zgroup", ".zattrs", "zarr.json"}:
+        return ("it is a zarr store: write it as one file first, e.g. anndata.read_zarr(path).write_h5ad(...) or "
+                "mudata.read_zarr(path).write(...) for an .h5mu")
+    files = sorted(n for n in names if n.endswith((".h5ad", ".h5mu", ".h5")))
+    return f"pass one of the files in it ({', '.join(files[:4])})" if files else "pass the file itself"
+
+
 @contextmanager
 def _readable(path: Path, *, what: str, fmt: str):
-    """Turn the errors of opening a damaged file (truncated, not HDF5) into one ValueError naming the file."""
+    """Turn the errors of opening a damaged file (truncated, not HDF5) or one locked by a writer into one ValueError
+    naming the file and the fix."""
     try:
         yield
     except OSError as err:  # h5py: "Unable to synchronously open file (truncated file ...)", "file signature ..."
-        text = str(err)
-        reason = (
-            "it is truncated" if "truncated" in text
-            else "it is not an HDF5 file" if "signature" in text
-            else text.splitlines()[0][:120] if text else type(err).__name__
-        )
-        raise ValueError(
-            f"{what} file {path} cannot be read as {fmt}: {reason}; check the file (copy or download it again)"
-        ) from None
+        reason, fix = _reason(err)
+        raise ValueError(f"{what} file {path} cannot be read as {fmt}: {reason}; {fix}") from None
+
+
+def _reason(err: OSError) -> tuple[str, str]:
+    """Why h5py could not read a file, in a few words, and the fix."""
+    text = str(err)
+    if "lock" in text or "already open for write" in text:  # HDF5's file locking: a writer holds the file
+        return ("another process has it open for writing (e.g. a notebook holding it backed in 'r+' mode, or a write "
+                "still running)", "close it there or let the write finish, then run again")
+    reason = (
+        "it is truncated" if "truncated" in text
+        else "it is not an HDF5 file" if "signature" in text
+        else text.splitlines()[0][:120] if text else type(err).__name__
+    )
+    return reason, "check the file (copy or download it again)"
+
+
+@contextmanager
+def damaged(path: Path, what: str):
+    """Turn an error met while reading the counts ``what`` (e.g. ``"x.h5ad layer 'counts'"``) of the file ``path``,
+    opened fine before (a damaged chunk), into one ValueError naming them and the fix."""
+    try:
+        yield
+    except OSError as err:
+        reason, fix = _reason(err)
+        raise ValueError(f"{what} cannot be read: {reason}; {fix.replace('the file', f'the file {path}')}") from None

@@ -120,7 +120,7 @@ class InputFiles:
             return read_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
                                     mod2_kind=self.mod2_kind)
         if self.source == "h5mu":
-            mdata = read_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind)
+            mdata = read_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer)
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer)
         else:

@@ -47,6 +47,15 @@ def normalize_kind(value: str) -> str:
     )
 
 
+def known_kind(feature_type: str) -> str | None:
+    """The kind of a feature type (:func:`normalize_kind`), None for one jae does not pair (Cell Ranger's Multiplexing
+    Capture, CRISPR Guide Capture, Custom)."""
+    try:
+        return normalize_kind(feature_type)
+    except ValueError:
+        return None
+
+
 def detect_kind(adata, *, name: str | None = None) -> str:
     """Detect the kind of one modality from ``var['feature_types']``, falling back to its modality name.
 

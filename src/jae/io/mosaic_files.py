@@ -112,7 +112,8 @@ def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFi
         counts=tuple(BackedCounts(parts.path, modality=m, layer=parts.locs[m]) for m in names),
         rows=tuple(indexes),
         uns={k: parts.uns[k] for k in ("dataset_id", "organism") if k in parts.uns},
-        loader=(read_h5mu, dict(path=parts.path, rna=parts.rna, other=parts.other, other_kind=other_kind)),
+        loader=(read_h5mu, dict(path=parts.path, rna=parts.rna, other=parts.other, other_kind=other_kind,
+                                layer=parts.layer)),
     )
 
 

@@ -19,6 +19,7 @@ import h5py
 import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
+from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
 from .raw import RAW, RAW_GROUP, counts_location
 from .readers import pair_kinds, pick_modalities
@@ -200,6 +201,15 @@ def _read_frames(f: h5py.Group, loc: str | None = None) -> tuple[pd.DataFrame, p
     (:data:`jae.io.raw.RAW_GROUP`: the features go with the matrix)."""
     from anndata.io import read_elem
 
+    if isinstance(f.get("obs"), h5py.Dataset):  # written by anndata < 0.7: compound datasets, read by anndata itself
+        from .readers import read_h5ad
+
+        adata = read_h5ad(f.filename, backed="r")
+        try:
+            var = adata.raw.var if loc == RAW_GROUP and adata.raw is not None else adata.var
+            return adata.obs.copy(), var.copy(), dict(adata.uns)
+        finally:
+            adata.file.close()
     obs = read_elem(f["obs"])
     var = read_elem(f["raw"]["var"] if loc == RAW_GROUP else f["var"])
     uns = read_elem(f["uns"]) if "uns" in f else {}
@@ -256,7 +266,7 @@ def open_competition(
     :class:`PairedFiles` (or :class:`jae.io.MosaicFiles`); ``obs`` holds mod1's (GEX's) per-cell columns (then, for
     mosaic files, mod2's other columns), then the annotation columns.
     """
-    from .files import _check_file, _readable, check_not_mudata
+    from .files import _check_file, _readable, check_is_anndata, check_not_empty, check_not_mudata
     from .readers import read_competition
 
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
@@ -264,13 +274,11 @@ def open_competition(
     for p, what in zip(paths, ("mod1", "mod2")):
         with _readable(p, what=what, fmt=".h5ad"), h5py.File(p, "r") as f:
             check_not_mudata(f, p, what=what)
+            check_is_anndata(f, p, what=what)
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
-        if len(obs) == 0 or len(var) == 0:  # before the kind is read from the (empty) features
-            raise ValueError(
-                f"{p} is empty ({len(obs)} cells x {len(var)} features); jae needs at least one cell and one feature "
-                "in each modality: check the file"
-            )
+        check_not_empty(str(p), len(obs), len(var))  # before the kind is read from the (empty) features
+        unique_cells(obs.index, str(p))
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None))
     inferred = mod2_kind is None and kinds[1] is None  # read off mod2's feature names (logged once, here)
@@ -314,7 +322,7 @@ def open_competition(
 class H5muParts:
     """What :func:`open_h5mu` reads of an ``.h5mu`` (everything but the counts): the two modalities' names (RNA
     first) and the second's kind, the global ``obs`` and ``uns``, each modality's ``(obs, var, uns)``, and where
-    each modality's counts are (a layer's name, None: ``.X``)."""
+    each modality's counts are (a layer's name, None: ``.X``) for the ``layer`` asked for."""
 
     path: Path
     available: list
@@ -325,13 +333,14 @@ class H5muParts:
     uns: dict
     mods: dict
     locs: dict
+    layer: str | None = "counts"
 
 
 def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
                     layer: str | None = "counts") -> H5muParts:
     """Read an ``.h5mu``'s annotations, feature names and counts' locations (not the counts), checking that it pairs
     RNA with ATAC or ADT; parameters as :func:`open_h5mu`."""
-    from .files import _check_file, _readable, check_is_mudata
+    from .files import _check_file, _readable, check_is_mudata, check_not_empty
 
     path = _check_file(path, what=".h5mu")
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
@@ -341,6 +350,9 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         global_obs, _, uns = _read_frames(f)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
+    for m in (rna, other):
+        check_not_empty(f"{path} modality {m!r}", len(mods[m][0]), len(mods[m][1]))
+        unique_cells(mods[m][0].index, f"{path} modality {m!r}")
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (mods[rna][1], mods[other][1]),
         given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),
@@ -355,7 +367,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
             f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
             "other_kind='ATAC' / 'ADT'"
         )
-    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs)
+    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer)
 
 
 def open_h5mu(
@@ -379,7 +391,9 @@ def open_h5mu(
     path, available, rna, other, kind = parts.path, parts.available, parts.rna, parts.other, parts.kind
     global_obs, uns, mods, locs = parts.global_obs, parts.uns, parts.mods, parts.locs
     try:
-        misordered = _check_same_cells(mods[rna][0].index, mods[other][0].index, [rna, other])
+        misordered = _check_same_cells(  # an .h5mu is written again with one modality reordered
+            mods[rna][0].index, mods[other][0].index, [rna, other],
+            rewrite=f"mdata.mod[{other!r}] = mdata[{other!r}][mdata[{rna!r}].obs_names].copy(); mdata.write(...)")
     except DifferentCellsError as err:
         if not mosaic:
             raise
@@ -405,7 +419,7 @@ def open_h5mu(
         var_names=(mods[rna][1].index.astype(str), mods[other][1].index.astype(str)),
         obs=obs,
         uns={k: uns[k] for k in ("dataset_id", "organism") if k in uns},
-        loader=(read_h5mu, dict(path=path, rna=rna, other=other, other_kind=other_kind)),
+        loader=(read_h5mu, dict(path=path, rna=rna, other=other, other_kind=other_kind, layer=layer)),
         misordered=misordered,
     )
 
@@ -419,16 +433,18 @@ class DifferentCellsError(ValueError):
         self.summary = summary
 
 
-def _check_same_cells(first: pd.Index, second: pd.Index, names) -> str | None:
+def _check_same_cells(first: pd.Index, second: pd.Index, names, *,
+                      rewrite: str = "other[rna.obs_names].write_h5ad(...)") -> str | None:
     """None when both modalities hold the same cells in the same order; the reason streaming must refuse them when
-    they hold the same cells in another order (read whole, they are paired by name); raises when the cells differ."""
+    they hold the same cells in another order (read whole, they are paired by name), with ``rewrite`` the example of
+    writing them in one order; raises when the cells differ."""
     if first.equals(second):
         return None
     if len(first) == len(second) and first.sort_values().equals(second.sort_values()):
         return (
             f"{names[0]} and {names[1]} hold the same cells in different orders, and streaming reads rows in file "
-            f"order: write both in one cell order (e.g. other[rna.obs_names].write_h5ad(...)), or pass "
-            "memory_budget=<bytes> large enough to read them whole"
+            f"order: write both in one cell order (e.g. {rewrite}), or pass memory_budget=<bytes> large enough to "
+            "read them whole"
         )
     only_first, only_second = first.difference(second), second.difference(first)
     raise DifferentCellsError(

@@ -20,12 +20,14 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .files import _check_file, _readable, check_is_mudata, check_not_mudata
-from .modality import MOD_NAMES, detect_kind, modality_kinds, normalize_kind, pair_from_names
+from .features import unique_cells
+from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
+                    check_not_mudata)
+from .modality import MOD_NAMES, detect_kind, known_kind, modality_kinds, normalize_kind, pair_from_names
 from .raw import counts_or_x, resolve_raw
 
-__all__ = ["read_competition", "read_h5mu", "read_10x_h5", "read_paired_h5ad", "read_h5ad", "read_obs",
-           "join_annotations", "make_mudata"]
+__all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_paired_h5ad", "read_h5ad",
+           "read_obs", "join_annotations", "make_mudata"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,7 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
     with warnings.catch_warnings(), _readable(path, what=what, fmt=".h5ad"):
         with h5py.File(path, "r") as f:
             check_not_mudata(f, path, what=what, fix=mudata_fix)
+            check_is_anndata(f, path, what=what)
         warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
         warnings.simplefilter("ignore", ad.OldFormatWarning)
         # duplicated cell or feature names: jae's own checks name them and the fix (unique_cells, unique_features)
@@ -155,11 +158,8 @@ def read_competition(
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
     for path, adata in zip(paths, adatas):
-        if adata.n_obs == 0 or adata.n_vars == 0:
-            raise ValueError(
-                f"{path} is empty ({adata.n_obs} cells x {adata.n_vars} features); jae needs at least one cell and "
-                "one feature in each modality: check the file"
-            )
+        check_not_empty(str(path), adata.n_obs, adata.n_vars)
+        unique_cells(adata.obs_names, str(path))
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names)
     mods = {}
@@ -221,6 +221,7 @@ def read_h5mu(
     rna: str = "rna",
     other: str | None = None,
     other_kind: str | None = None,
+    layer: str | None = "counts",
 ) -> md.MuData:
     """Read a MuData ``.h5mu`` with an RNA modality and an ATAC or protein modality.
 
@@ -234,6 +235,9 @@ def read_h5mu(
         Name of the ATAC or protein modality; by default the only other modality.
     other_kind
         ``'ATAC'`` or ``'ADT'``; detected from ``var['feature_types']`` or the modality name when not given.
+    layer
+        Layer of each modality holding raw counts, stored as ``.layers['counts']``, as for :func:`read_competition`
+        (``'raw'``: each modality's ``.raw``, matrix and features, as :mod:`jae.io.raw` explains).
 
     Returns
     -------
@@ -242,13 +246,16 @@ def read_h5mu(
     global ``obs``, ``obsm`` and ``uns``, and modality-level per-cell columns added unprefixed to ``mdata.obs``.
     """
     path = _check_file(path, what=".h5mu")
-    with _quiet_mudata(), _readable(path, what=".h5mu", fmt=".h5mu"):
+    with _readable(path, what=".h5mu", fmt=".h5mu"):
         with h5py.File(path, "r") as f:
             check_is_mudata(f, path, what=".h5mu")
-        source = md.read_h5mu(path)
+        source = read_h5mu_as_stored(path)
     available = list(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
+    for name, adata in ((rna, rna_ad), (other, other_ad)):
+        check_not_empty(f"{path} modality {name!r}", adata.n_obs, adata.n_vars)
+        unique_cells(adata.obs_names, f"{path} modality {name!r}")
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
         fix=", or pass other_kind='ATAC' or 'ADT'")
@@ -266,19 +273,36 @@ def read_h5mu(
     if dropped:
         logger.info("%s: ignoring modalities %s", path.name, dropped)
     names = {rna: "rna", other: MOD_NAMES[kind]}
-    for old, new in names.items():
-        _counts_layer(source.mod[old], where=f"modality {old!r}")
-    mdata = make_mudata({new: source.mod[old] for old, new in names.items()})
+    chosen = {old: resolve_raw(source.mod[old], layer, where=f"modality {old!r}") for old in names}  # 'raw': .raw
+    for old, adata in chosen.items():
+        _counts_layer(adata, where=f"modality {old!r}", layer=layer)
+    mdata = make_mudata({new: chosen[old] for old, new in names.items()})
     # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch')
     prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
     global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
     _add_obs_columns(mdata, global_obs, what=path.name)
     for old in names:
-        _add_obs_columns(mdata, source.mod[old].obs, what=f"modality {old!r}")
+        _add_obs_columns(mdata, chosen[old].obs, what=f"modality {old!r}")
     for key in source.obsm:
         if source.obsm[key].shape[0] == mdata.n_obs and source.obs_names.equals(mdata.obs_names):
             mdata.obsm[key] = source.obsm[key]
     mdata.uns.update(source.uns)
+    return mdata
+
+
+def read_h5mu_as_stored(path: PathLike) -> md.MuData:
+    """``mudata.read_h5mu`` with the global ``obs`` as the file stores it, as the streaming reader and anndata have it:
+    MuData's reader converts its dtypes (whole-number floats to int64, or Int64 with missing values), which would
+    rename batches and cell types ('1.0' -> '1') and change the user's columns in a copy of the file."""
+    from anndata.io import read_elem
+
+    with _quiet_mudata():
+        mdata = md.read_h5mu(path)
+    with h5py.File(path, "r") as f:
+        stored = read_elem(f["obs"]) if "obs" in f else None
+    if stored is not None and len(stored.columns) and stored.index.is_unique and len(stored) == mdata.n_obs \
+            and stored.index.isin(mdata.obs_names).all():
+        mdata.obs = stored if stored.index.equals(mdata.obs_names) else stored.reindex(mdata.obs_names)
     return mdata
 
 
@@ -337,27 +361,25 @@ def read_10x_h5(path: PathLike) -> md.MuData:
     Returns
     -------
     MuData with one modality per feature type: ``'rna'`` (Gene Expression) and ``'atac'`` (Peaks) and/or
-    ``'prot'`` (Antibody Capture). Each holds float32 counts, cells x features CSR, in ``.X`` and
+    ``'prot'`` (Antibody Capture); other feature types (Multiplexing Capture, CRISPR Guide Capture, Custom) are left out,
+    with a log line. Each holds float32 counts, cells x features CSR, in ``.X`` and
     ``.layers['counts']`` (the same matrix); ``var_names`` are the feature names (made unique),
     ``var['gene_ids']`` the feature ids, ``var['feature_types']`` the kind, ``var['genome']``.
 
     Raises
     ------
     ValueError
-        For a file without the ``matrix`` group, an unknown feature type, or no Gene Expression features.
+        For a file without the ``matrix`` group, or without Gene Expression features and Peaks or Antibody Capture.
     """
     import h5py
     import scipy.sparse as sp
 
     path = _check_file(path, what="Cell Ranger .h5")
     with _readable(path, what="Cell Ranger .h5", fmt="a Cell Ranger .h5"), h5py.File(path, "r") as f:
-        if "matrix" not in f or "features" not in f["matrix"]:
-            raise ValueError(
-                f"{path.name} is not a Cell Ranger >= 3 feature-barcode matrix (no group 'matrix/features'); pass "
-                "filtered_feature_bc_matrix.h5 from Cell Ranger or Cell Ranger ARC"
-            )
+        check_is_10x(f, path, what="Cell Ranger .h5")
         g = f["matrix"]
         n_features, n_cells = (int(v) for v in g["shape"][()])
+        check_not_empty(str(path), n_cells, n_features)
         # stored features x cells in CSC, which is cells x features in CSR
         X = sp.csr_matrix(
             (g["data"][()].astype(np.float32), g["indices"][()], g["indptr"][()]), shape=(n_cells, n_features)
@@ -368,12 +390,21 @@ def read_10x_h5(path: PathLike) -> md.MuData:
         names = _decode(feats["name"][()])
         ftypes = _decode(feats["feature_type"][()])
         genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
-    kinds = np.array([normalize_kind(t) for t in ftypes], dtype=object)
+    kinds = np.array([known_kind(t) for t in ftypes], dtype=object)
+    used = np.array([k is not None for k in kinds], dtype=bool)
+    ignored = dict(zip(*np.unique(ftypes[~used], return_counts=True)))
+    if ignored:  # CellPlex's Multiplexing Capture, CRISPR Guide Capture, Custom: no modality jae pairs
+        logger.info("%s: leaving out %s (jae reads Gene Expression, Peaks and Antibody Capture)", path.name,
+                    ", ".join(f"{n} {t} features" for t, n in ignored.items()))
+        keep = np.flatnonzero(used)
+        X, ids, names, genome, kinds = X[:, keep], ids[keep], names[keep], genome[keep], kinds[keep]
     if "GEX" not in set(kinds):
         raise ValueError(f"{path.name} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
     if len(set(kinds)) < 2:
+        also = f" (and {', '.join(ignored)}, which jae does not use)" if ignored else ""
         raise ValueError(
-            f"{path.name} holds only Gene Expression features; jae needs a second modality (Peaks or Antibody Capture)"
+            f"{path.name} holds only Gene Expression features{also}; jae needs a second modality (Peaks or Antibody "
+            "Capture)"
         )
     from .single import split_anndata
 

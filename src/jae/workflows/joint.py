@@ -338,13 +338,10 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
 
 
 def _read_untouched(path: Path):
-    """The MuData in ``path`` exactly as stored: the user's modality names and obs, nothing added."""
-    import mudata as md
+    """The MuData in ``path`` exactly as stored: the user's modality names and obs (with its dtypes), nothing added."""
+    from ..io.readers import read_h5mu_as_stored
 
-    from ..io.readers import _quiet_mudata
-
-    with _quiet_mudata():
-        return md.read_h5mu(path)
+    return read_h5mu_as_stored(path)
 
 
 def _dataset_id(data, default: str = "jae") -> str:
