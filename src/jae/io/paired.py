@@ -208,20 +208,34 @@ def get_paired(
 
 
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas) -> pd.DataFrame:
-    """Global obs columns, then modality-level columns missing globally (first modality wins), on ``obs_names``."""
+    """Global obs columns, then modality-level columns missing globally, on ``obs_names``: the first modality's
+    value wins, and a cell it lacks (mosaic data: a cell measured only in a later modality) takes a later one's."""
     columns: dict[str, pd.Series] = {}
     if global_obs is not None:
         aligned = global_obs if global_obs.index.equals(obs_names) else global_obs.reindex(obs_names)
         for col in aligned.columns:
             columns[col] = aligned[col]
+    from_mods: set = set()
     for adata in adatas:
         mod_obs = adata.obs
         for col in mod_obs.columns:
-            if col not in columns:
-                series = mod_obs[col]
-                columns[col] = series if mod_obs.index.equals(obs_names) else series.reindex(obs_names)
+            if col in columns and (col not in from_mods or not columns[col].isna().any()):
+                continue
+            series = mod_obs[col]
+            series = series if mod_obs.index.equals(obs_names) else series.reindex(obs_names)
+            columns[col] = series if col not in columns else _filled(columns[col], series)
+            from_mods.add(col)
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
     return obs
+
+
+def _filled(first: pd.Series, later: pd.Series) -> pd.Series:
+    """``first`` with its missing values taken from ``later`` (categories united when both are categorical)."""
+    if isinstance(first.dtype, pd.CategoricalDtype) and isinstance(later.dtype, pd.CategoricalDtype):
+        categories = first.cat.categories.union(later.cat.categories, sort=False)
+        first, later = first.cat.set_categories(categories), later.cat.set_categories(categories)
+        return first.where(first.notna(), later)
+    return first.astype(object).where(first.notna(), later.astype(object)).infer_objects()
 
 
 def cell_obs(data) -> pd.DataFrame | None:
