@@ -140,6 +140,16 @@ class JAEConfig:
     finetune_epochs_adt: int = 1  # seed: CITE-seq fine-tuned for 1 epoch
 
     def __post_init__(self) -> None:
+        for f in fields(self):  # a wrong type named by its field, not by the comparison it breaks below
+            value, number = getattr(self, f.name), f.type in ("int", "float")
+            if number and (isinstance(value, bool) or not isinstance(value, numbers.Integral if f.type == "int"
+                                                                       else numbers.Real)):
+                raise TypeError(f"{f.name} must be {'a whole number' if f.type == 'int' else 'a number'}, not "
+                                f"{value!r}")
+            if number:  # numpy scalars as Python numbers, which model.json stores
+                object.__setattr__(self, f.name, int(value) if f.type == "int" else float(value))
+        if isinstance(self.hidden, (str, bytes)) or not isinstance(self.hidden, Sequence):
+            raise TypeError(f"hidden must be a sequence of layer widths, e.g. hidden=(256, 128), not {self.hidden!r}")
         if self.mode not in ("supervised", "unsupervised"):
             raise ValueError(f"mode must be 'supervised' or 'unsupervised', not {self.mode!r}")
         if not self.hidden or any(int(h) < 1 for h in self.hidden):
