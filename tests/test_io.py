@@ -623,3 +623,15 @@ def test_cells_measured_in_one_modality_keep_the_annotations_of_its_obs():
         assert obs["batch"].notna().all() and obs["label"].notna().all()
         assert obs["label"].astype(str).to_dict() == expected  # the first modality's value wins where both have one
         assert cell_obs(data)["label"].astype(str).to_dict() == expected
+
+
+def test_a_missing_value_a_modality_holds_is_not_filled_from_another():
+    """Paired cells whose label the first modality's obs leaves missing (a query masked there) stay unlabelled, even
+    when the second modality's obs still holds a label of the same name."""
+    from jae.io.paired import cell_obs
+
+    mods = _pair()
+    mods["rna"].obs["cell_type"] = pd.Series(["t1", None] * 10, index=mods["rna"].obs_names, dtype=object)
+    mods["atac"].obs["cell_type"] = pd.Series(["t1", "t2"] * 10, index=mods["atac"].obs_names, dtype=object)
+    assert get_paired(mods).obs["cell_type"].isna().sum() == 10
+    assert cell_obs(md.MuData(mods))["cell_type"].isna().sum() == 10
