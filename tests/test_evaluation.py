@@ -140,3 +140,13 @@ def test_evaluate_scores_an_embedding_of_one_modality_anndata(data):
     expected = jae.evaluate(data, ["X_pca_like"], seed=0, progress_bar=False)
     np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), equal_nan=True)
     assert rna.obs.equals(before.obs) and list(rna.obsm) == ["X_pca_like"] and rna.uns.keys() == before.uns.keys()
+
+
+def test_evaluate_takes_a_dict_of_anndata_as_fit_does(data):
+    """{'rna': a, 'atac': b}, which fit takes, failed with "'dict' object has no attribute 'mod'"."""
+    mods = {name: data.mod[name].copy() for name in data.mod}
+    mods["rna"].obs = data.obs.copy()
+    arr = np.asarray(data.obsm["X_pca_like"])
+    table = jae.evaluate(mods, {"a": arr}, seed=0, progress_bar=False)
+    expected = jae.evaluate(data, {"a": arr}, seed=0, progress_bar=False)
+    np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), equal_nan=True)

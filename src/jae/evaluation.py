@@ -231,7 +231,8 @@ def evaluate(
     Parameters
     ----------
     data
-        MuData with the annotations in ``obs`` and an RNA modality (for the cell-cycle reference of cc_cons), or
+        MuData (or ``{name: AnnData}``) with the annotations in ``obs`` (or a modality's) and an RNA modality (for
+        the cell-cycle reference of cc_cons), or
         the same opened lazily (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`): then only the
         annotations, the embeddings and the RNA (in row blocks) are read, and each batch's cc_cons GEX variance
         share is measured on a seeded sample of at most 10,000 of its cells
@@ -300,6 +301,10 @@ def evaluate(
     resolve_knn(knn, 0)  # a bad value fails before any reading
     if isinstance(data, ad.AnnData):  # one AnnData holding both modalities, or one modality alone
         data = _as_mudata(data, layer=layer)
+    elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it
+        from .io import make_mudata
+
+        data = make_mudata(dict(data))
     files = _is_files(data)
     if files and baseline:
         logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
