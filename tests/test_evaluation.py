@@ -150,3 +150,26 @@ def test_evaluate_reads_columns_kept_in_a_modality_obs_as_fit_does(data):
     table = jae.evaluate(built, {"a": arr}, seed=0, progress_bar=False)
     np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), equal_nan=True)
     assert np.isfinite(table["ti_cons"]).all()
+
+
+def test_evaluate_scores_an_embedding_of_one_modality_anndata(data):
+    """An AnnData of RNA alone (cells embedded from RNA, or any scanpy AnnData with an embedding) was refused with
+    "jae needs RNA and a second modality", though the metrics read only the annotations, the embedding and the RNA."""
+    rna = data["rna"].copy()
+    rna.obs = data.obs.copy()
+    rna.obsm["X_pca_like"] = np.asarray(data.obsm["X_pca_like"])
+    before = rna.copy()
+    table = jae.evaluate(rna, ["X_pca_like"], seed=0, progress_bar=False)
+    expected = jae.evaluate(data, ["X_pca_like"], seed=0, progress_bar=False)
+    np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), equal_nan=True)
+    assert rna.obs.equals(before.obs) and list(rna.obsm) == ["X_pca_like"] and rna.uns.keys() == before.uns.keys()
+
+
+def test_evaluate_takes_a_dict_of_anndata_as_fit_does(data):
+    """{'rna': a, 'atac': b}, which fit takes, failed with "'dict' object has no attribute 'mod'"."""
+    mods = {name: data.mod[name].copy() for name in data.mod}
+    mods["rna"].obs = data.obs.copy()
+    arr = np.asarray(data.obsm["X_pca_like"])
+    table = jae.evaluate(mods, {"a": arr}, seed=0, progress_bar=False)
+    expected = jae.evaluate(data, {"a": arr}, seed=0, progress_bar=False)
+    np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), equal_nan=True)

@@ -605,3 +605,33 @@ def test_join_annotations_keeps_or_replaces_existing_columns(tmp_path):
             join_annotations(mdata, tmp_path / "dup.h5ad")
     with pytest.raises(FileNotFoundError, match="--annotations file .* does not exist"):
         join_annotations(mdata, tmp_path / "nope.h5ad", what="--annotations")
+
+
+def test_cells_measured_in_one_modality_keep_the_annotations_of_its_obs():
+    """Mosaic data whose modalities each hold 'batch' for their own cells: the joint obs took the first modality's
+    column alone, so cells measured only in the second had no batch (and no label: fitted as unlabelled query)."""
+    from jae.io.paired import cell_obs
+
+    rna = _modality("GEX", cells=[f"c{i}" for i in range(0, 16)], seed=1)
+    atac = _modality("ATAC", cells=[f"c{i}" for i in range(4, 20)], seed=2)
+    rna.obs["label"] = pd.Categorical(["t1", "t2"] * 8)
+    atac.obs["label"] = pd.Categorical(["t2", "t3"] * 8)
+    expected = {f"c{i}": lab for i, lab in enumerate(["t1", "t2"] * 8)}
+    expected.update({f"c{i + 4}": lab for i, lab in enumerate(["t2", "t3"] * 8) if i + 4 >= 16})
+    for data in ({"rna": rna, "atac": atac}, md.MuData({"rna": rna, "atac": atac})):
+        obs = get_mosaic(data).obs
+        assert obs["batch"].notna().all() and obs["label"].notna().all()
+        assert obs["label"].astype(str).to_dict() == expected  # the first modality's value wins where both have one
+        assert cell_obs(data)["label"].astype(str).to_dict() == expected
+
+
+def test_a_missing_value_a_modality_holds_is_not_filled_from_another():
+    """Paired cells whose label the first modality's obs leaves missing (a query masked there) stay unlabelled, even
+    when the second modality's obs still holds a label of the same name."""
+    from jae.io.paired import cell_obs
+
+    mods = _pair()
+    mods["rna"].obs["cell_type"] = pd.Series(["t1", None] * 10, index=mods["rna"].obs_names, dtype=object)
+    mods["atac"].obs["cell_type"] = pd.Series(["t1", "t2"] * 10, index=mods["atac"].obs_names, dtype=object)
+    assert get_paired(mods).obs["cell_type"].isna().sum() == 10
+    assert cell_obs(md.MuData(mods))["cell_type"].isna().sum() == 10

@@ -390,3 +390,12 @@ def test_a_given_embedding_as_a_dataframe_is_read_by_its_cell_names(model, few):
     frame = pd.DataFrame(emb[order], index=query.obs_names[order])
     pd.testing.assert_frame_equal(model.predict_cell_type(query, embedding=frame),
                                   model.predict_cell_type(query, embedding=emb))
+
+
+def test_labels_of_a_dict_of_anndata_with_a_given_embedding_are_indexed_by_cell(model, few):
+    """With embedding= given, a dict of AnnData got labels indexed 0..n-1 instead of by its cells."""
+    query = few[1][:100].copy()
+    mods = {name: query.mod[name] for name in query.mod}
+    emb = model.embed(mods, key_added=None)
+    pd.testing.assert_frame_equal(model.predict_cell_type(mods, embedding=emb), model.predict_cell_type(mods))
+    assert list(model.predict_cell_type(mods).index) == list(query["rna"].obs_names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -97,6 +98,22 @@ def test_config_validates_and_round_trips():
         JAEConfig.from_dict({"learning_rate": 1})
     assert JAEConfig().finetune_epochs("ATAC") == 2 and JAEConfig().finetune_epochs("ADT") == 1
     assert np.isclose(sum([cfg.w_reconstruction, cfg.w_cell_type, cfg.w_batch, cfg.w_phase]), 1.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(max_epochs="10"), r"max_epochs must be a whole number, not '10'"),
+    (dict(n_svd=20.5), r"n_svd must be a whole number, not 20.5"),
+    (dict(lr="1e-3"), r"lr must be a number, not '1e-3'"),
+    (dict(hidden=256), r"hidden must be a sequence of layer widths, e.g. hidden=\(256, 128\), not 256"),
+])
+def test_config_values_of_the_wrong_type_name_the_field(kwargs, message):
+    """max_epochs='10' failed with "'<' not supported between instances of 'str' and 'int'", hidden=256 with "'int'
+    object is not iterable": neither named the setting."""
+    with pytest.raises(TypeError, match=message):
+        JAEConfig(**kwargs)
+    numpy_numbers = JAEConfig(max_epochs=np.int64(3), lr=np.float32(1e-3), dropout=0)
+    assert type(numpy_numbers.max_epochs) is int and type(numpy_numbers.lr) is float
+    assert JAEConfig.from_dict(json.loads(numpy_numbers.to_json())) == numpy_numbers  # model.json can hold it
 
 
 def test_config_overrides_from_strings_are_typed_and_checked():

@@ -201,6 +201,20 @@ def test_imputation_on_request(cite):
     assert "jae_imputed" not in mos.uns and mos["prot"].n_obs == int((~rna_only).sum())  # the input is untouched
 
 
+def test_imputed_cells_keep_the_annotations_kept_in_a_modality_obs(cite):
+    """The imputed AnnData's obs had no annotations for RNA given as {'rna': adata} (and 'rna:batch' for a MuData
+    built from it); they are read as fit reads them."""
+    from jae import impute
+
+    m, _, model, rna_only, _ = cite
+    rna = m["rna"][rna_only].copy()
+    rna.obs = m.obs.loc[rna.obs_names, ["batch", "cell_type"]]
+    for data in ({"rna": rna}, md.MuData({"rna": rna})):
+        out = impute(model, data, modality="prot", method="regression")
+        assert list(out.obs_names) == list(rna.obs_names)
+        assert out.obs["batch"].astype(str).tolist() == rna.obs["batch"].astype(str).tolist()
+
+
 def test_mosaic_training_reduces_to_the_paired_trainer():
     """train_mosaic with every cell paired and no modality dropout is train_network: the masking machinery adds
     nothing when nothing is missing."""

@@ -456,3 +456,12 @@ def test_repr_says_what_the_predictor_is(cite, tmp_path):
     model = ModalityPredictor("mean").fit(cite[0], cite[1])
     assert repr(model) == "ModalityPredictor(GEX -> ADT, method='mean', 40 -> 6 features, seed=0)"
     assert repr(ModalityPredictor.load(model.save(tmp_path / "m"))) == repr(model)
+
+
+def test_predict_config_values_of_the_wrong_type_name_the_field():
+    """PredictConfig(max_epochs='10') was accepted and failed in the training."""
+    with pytest.raises(TypeError, match=r"max_epochs must be a whole number, not '10'"):
+        PredictConfig(max_epochs="10")
+    with pytest.raises(TypeError, match=r"learning_rate must be a number, not None"):
+        PredictConfig(learning_rate=None)
+    assert type(PredictConfig(latent=np.int64(8)).latent) is int

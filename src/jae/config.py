@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
-__all__ = ["JAEConfig", "as_epochs", "as_seed"]
+__all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers"]
 
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
@@ -140,6 +140,9 @@ class JAEConfig:
     finetune_epochs_adt: int = 1  # seed: CITE-seq fine-tuned for 1 epoch
 
     def __post_init__(self) -> None:
+        typed_numbers(self)
+        if isinstance(self.hidden, (str, bytes)) or not isinstance(self.hidden, Sequence):
+            raise TypeError(f"hidden must be a sequence of layer widths, e.g. hidden=(256, 128), not {self.hidden!r}")
         if self.mode not in ("supervised", "unsupervised"):
             raise ValueError(f"mode must be 'supervised' or 'unsupervised', not {self.mode!r}")
         if not self.hidden or any(int(h) < 1 for h in self.hidden):
@@ -260,3 +263,16 @@ def as_epochs(epochs, *, zero: str = "0 skips it") -> int:
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0 ({zero}), not {epochs}")
     return int(epochs)
+
+
+def typed_numbers(config) -> None:
+    """Check the ``int`` and ``float`` fields of the frozen dataclass ``config`` (a wrong type is named by its field,
+    not by the comparison it would break later) and store numpy scalars as Python numbers, which ``model.json``
+    holds."""
+    for f in fields(config):
+        if f.type not in ("int", "float"):
+            continue
+        value, whole = getattr(config, f.name), f.type == "int"
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral if whole else numbers.Real):
+            raise TypeError(f"{f.name} must be {'a whole number' if whole else 'a number'}, not {value!r}")
+        object.__setattr__(config, f.name, int(value) if whole else float(value))

@@ -89,6 +89,21 @@ def _check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_k
                         f"pseudotime_keys=[{pseudotime_keys!r}]")
 
 
+def _as_mudata(adata: ad.AnnData, *, layer: str | None):
+    """The MuData of one AnnData (:func:`jae.io.to_mudata`): both modalities it holds, or the one modality it is
+    (named by its ``var['feature_types']``, RNA without them), whose annotations and embeddings are all the metrics
+    read besides the RNA. ``adata`` is not modified."""
+    from .io.modality import MOD_NAMES, detect_kind
+    from .io.single import split_anndata, to_mudata
+
+    mods = split_anndata(adata, layer=layer)
+    if mods is None:
+        kind = detect_kind(adata) if "feature_types" in adata.var.columns and adata.n_vars else "GEX"
+        alone = ad.AnnData(X=adata.X, obs=pd.DataFrame(index=adata.obs_names), var=adata.var, layers=dict(adata.layers))
+        mods = {MOD_NAMES[kind]: alone}
+    return to_mudata(adata, layer=layer, mods=mods)
+
+
 def _is_files(data) -> bool:
     from .io.paired_files import PairedFiles
 
@@ -216,12 +231,14 @@ def evaluate(
     Parameters
     ----------
     data
-        MuData with the annotations in ``obs`` and an RNA modality (for the cell-cycle reference of cc_cons), or
+        MuData (or ``{name: AnnData}``) with the annotations in ``obs`` (or a modality's) and an RNA modality (for
+        the cell-cycle reference of cc_cons), or
         the same opened lazily (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`): then only the
         annotations, the embeddings and the RNA (in row blocks) are read, and each batch's cc_cons GEX variance
         share is measured on a seeded sample of at most 10,000 of its cells
         (:func:`jae.metrics.cell_cycle_reference_blocks`); ``baseline=True`` reads the data whole. One AnnData
-        holding both modalities (:func:`jae.io.split_anndata`) is read as its MuData (:func:`jae.io.to_mudata`).
+        holding both modalities (:func:`jae.io.split_anndata`) is read as its MuData (:func:`jae.io.to_mudata`); one
+        AnnData of RNA alone (or of one other modality: no cc_cons) as a MuData of that modality.
     embeddings
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
         array in the data's cell order (a DataFrame indexed by ``obs_names``: in any order), an obsm key, or the
@@ -283,10 +300,12 @@ def evaluate(
         raise ValueError("an embedding is named 'svd_baseline', the name of the SVD baseline's row; rename it "
                          "(CLI: --prediction NAME=FILE)")
     resolve_knn(knn, 0)  # a bad value fails before any reading
-    if isinstance(data, ad.AnnData):  # one AnnData holding both modalities
-        from .io.single import to_mudata
+    if isinstance(data, ad.AnnData):  # one AnnData holding both modalities, or one modality alone
+        data = _as_mudata(data, layer=layer)
+    elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it
+        from .io import make_mudata
 
-        data = to_mudata(data, layer=layer)
+        data = make_mudata(dict(data))
     files = _is_files(data)
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if cell_type_key not in obs.columns:

@@ -56,6 +56,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     """
     import anndata as ad
 
+    from .io.paired import cell_obs
     from .query import query_features
 
     if method not in IMPUTE_METHODS:
@@ -76,7 +77,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     values = np.asarray(values, dtype=np.float32)
     if basis is None:
         np.clip(values, 0.0, None, out=values)  # normalised protein values are never negative
-    obs = getattr(data, "obs", None)
+    obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     obs = pd.DataFrame(index=cells[rows]) if obs is None else obs.reindex(cells[rows]).copy()
     obs["jae_imputed"] = True
     out = ad.AnnData(X=values, obs=obs, var=pd.DataFrame(index=pd.Index(pre.var_names[i], name=None)))

@@ -321,8 +321,9 @@ class JAE:
         """
         self._require_fitted()
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
-        labels, obs = None, cell_obs(data)  # fit's annotations: the global obs and the modalities' own columns
+        labels = None
         if batch_key is not None:
+            obs = cell_obs(data)  # fit's annotations: the global obs and the modalities' own columns
             if obs is None:
                 raise ValueError("batch_key needs data with an .obs frame (AnnData or MuData)")
             labels = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection

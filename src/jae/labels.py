@@ -23,6 +23,7 @@ fine-tuning).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -214,10 +215,22 @@ def recalibrate(model) -> None:
     model.calibration = calibrate(model, model.voters, model.calibration_cells)
 
 
+def _cell_names(data) -> pd.Index | None:
+    """The cells of ``data`` in the order the model reads them: its ``obs_names``, or for a dict of AnnData the
+    modalities' cells (the first's, then the others' new ones); None for data given as a path."""
+    from .io.paired import cell_obs
+
+    names = getattr(data, "obs_names", None)
+    if names is None and isinstance(data, Mapping):
+        obs = cell_obs(data)
+        names = None if obs is None else obs.index
+    return names
+
+
 def _given_embedding(model, data, embedding) -> np.ndarray:
     """``embedding`` as an array, refused in one line unless it is ``(data's cells, the model's columns)``: another
     shape was read as it came (too few rows: labels for those alone, indexed 0..n-1; other columns: numpy's error)."""
-    names = getattr(data, "obs_names", None)
+    names = _cell_names(data)
     embedding = np.asarray(by_cell_names(embedding, names, what="embedding"))
     width = len(model.column_names)
     rows = embedding.shape[0] if embedding.ndim else 0
@@ -261,7 +274,8 @@ def predict_cell_type(
         parts.append((best, confidence, _unknown_call(model, part_head, confidence, part, V)))
     best, confidence, unknown = (np.concatenate(x) for x in zip(*parts)) if parts else (
         np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, bool))
-    names = getattr(data, "obs_names", cells)  # data given as a file path: the cells as read (the embedding's order)
+    names = _cell_names(data)
+    names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
     labels = pd.DataFrame(
         {"cell_type": pd.Categorical.from_codes(best, categories=pd.Index(model.cell_types)),  # every known type,

@@ -201,20 +201,39 @@ def get_paired(
 
 
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas) -> pd.DataFrame:
-    """Global obs columns, then modality-level columns missing globally (first modality wins), on ``obs_names``."""
+    """Global obs columns, then modality-level columns missing globally, on ``obs_names``: the first modality's
+    values, and for a cell it does not hold (mosaic data: a cell measured only in a later modality) a later one's
+    (a value the first modality holds, even a missing one, is never replaced)."""
     columns: dict[str, pd.Series] = {}
     if global_obs is not None:
         aligned = global_obs if global_obs.index.equals(obs_names) else global_obs.reindex(obs_names)
         for col in aligned.columns:
             columns[col] = aligned[col]
+    held: dict[str, np.ndarray] = {}  # modality-level columns: the cells whose value a modality holding them gave
     for adata in adatas:
         mod_obs = adata.obs
+        same = mod_obs.index.equals(obs_names)
+        here = np.ones(len(obs_names), dtype=bool) if same else np.asarray(obs_names.isin(mod_obs.index))
         for col in mod_obs.columns:
-            if col not in columns:
-                series = mod_obs[col]
-                columns[col] = series if mod_obs.index.equals(obs_names) else series.reindex(obs_names)
+            if col in columns and (col not in held or held[col].all() or not (here & ~held[col]).any()):
+                continue
+            series = mod_obs[col] if same else mod_obs[col].reindex(obs_names)
+            if col in columns:
+                columns[col], held[col] = _filled(columns[col], series, here & ~held[col]), held[col] | here
+            else:
+                columns[col], held[col] = series, here
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
     return obs
+
+
+def _filled(first: pd.Series, later: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``first`` with the values of ``rows`` taken from ``later`` (categories united when both are categorical)."""
+    keep = ~rows
+    if isinstance(first.dtype, pd.CategoricalDtype) and isinstance(later.dtype, pd.CategoricalDtype):
+        categories = first.cat.categories.union(later.cat.categories, sort=False)
+        first, later = first.cat.set_categories(categories), later.cat.set_categories(categories)
+        return first.where(keep, later)
+    return first.astype(object).where(keep, later.astype(object)).infer_objects()
 
 
 def cell_obs(data) -> pd.DataFrame | None:

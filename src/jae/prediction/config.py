@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
+from ..config import typed_numbers
+
 __all__ = ["PredictConfig"]
 
 
@@ -56,6 +58,7 @@ class PredictConfig:
 
     def __post_init__(self) -> None:
         """Check every setting (as :class:`jae.JAEConfig` does): a bad value raises one line naming the field."""
+        typed_numbers(self)
         for name in ("hidden", "knn_ks", "ridge_rel_alphas"):  # lists (e.g. from JSON) become tuples
             if isinstance(getattr(self, name), list):
                 object.__setattr__(self, name, tuple(getattr(self, name)))

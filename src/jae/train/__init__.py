@@ -6,5 +6,5 @@ from .._device import resolve_device, usable_device
 from .loop import cpu_threads, make_optimizer, run_epochs, split_validation
 from .trainer import Stage, batch_scale, train_network
 
-__all__ = ["Stage", "batch_scale", "cpu_threads", "make_optimizer", "resolve_device", "run_epochs", "split_validation", "train_network",
-           "usable_device"]
+__all__ = ["Stage", "batch_scale", "cpu_threads", "make_optimizer", "resolve_device", "run_epochs", "split_validation",
+           "train_network", "usable_device"]
