@@ -443,3 +443,33 @@ def test_counts_stored_with_repeated_entries_are_summed_in_memory_and_streamed(s
         np.testing.assert_allclose(model.embed(repeated.open(plan=False), key_added=None),
                                    expected, rtol=0, atol=1e-5)
     assert [_fingerprint(p) for p in paths["repeated"]] == before
+
+
+def test_a_file_another_process_holds_open_for_writing_is_named_with_that_fix(sim, tmp_path):
+    """HDF5 locks a file a writer holds (a notebook with it backed in 'r+' mode): the fix is to close it there, not to
+    download the file again."""
+    import subprocess
+    import sys
+
+    from jae.io import open_competition, read_competition
+
+    paths = []
+    for i, k in ((1, "rna"), (2, "atac")):
+        ad.AnnData(X=sim[k].X, obs=sim.obs, var=sim[k].var).write_h5ad(tmp_path / f"x.mod{i}.h5ad")
+        paths.append(tmp_path / f"x.mod{i}.h5ad")
+    writer = subprocess.Popen(  # holds mod2 open for writing until its stdin closes
+        [sys.executable, "-c", f"import h5py, sys; f = h5py.File({str(paths[1])!r}, 'a'); print('open', flush=True); "
+         "sys.stdin.read()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        for call in (read_competition, open_competition):
+            with pytest.raises(ValueError, match=r"mod2 file .*x\.mod2\.h5ad cannot be read as \.h5ad: another process "
+                                                 r"has it open for writing .*; close it there"):
+                call(*paths)
+    finally:
+        writer.communicate("")
+    assert get_paired(read_competition(*paths)).n_obs == sim.n_obs  # once closed, read as usual
+    cut = tmp_path / "cut.mod2.h5ad"  # h5py's message for it names 'sblock', which holds no lock
+    cut.write_bytes(paths[1].read_bytes()[:2000])
+    with pytest.raises(ValueError, match=r"cut\.mod2\.h5ad cannot be read as \.h5ad: it is truncated; check the file"):
+        read_competition(paths[0], cut)

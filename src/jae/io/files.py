@@ -119,23 +119,27 @@ def _folder_fix(path: Path) -> str:
 
 @contextmanager
 def _readable(path: Path, *, what: str, fmt: str):
-    """Turn the errors of opening a damaged file (truncated, not HDF5) into one ValueError naming the file."""
+    """Turn the errors of opening a damaged file (truncated, not HDF5) or one locked by a writer into one ValueError
+    naming the file and the fix."""
     try:
         yield
     except OSError as err:  # h5py: "Unable to synchronously open file (truncated file ...)", "file signature ..."
-        raise ValueError(
-            f"{what} file {path} cannot be read as {fmt}: {_reason(err)}; check the file (copy or download it again)"
-        ) from None
+        reason, fix = _reason(err)
+        raise ValueError(f"{what} file {path} cannot be read as {fmt}: {reason}; {fix}") from None
 
 
-def _reason(err: OSError) -> str:
-    """Why h5py could not read a file, in a few words."""
+def _reason(err: OSError) -> tuple[str, str]:
+    """Why h5py could not read a file, in a few words, and the fix."""
     text = str(err)
-    return (
+    if "unable to lock file" in text or "already open for write" in text:  # HDF5's file locking: a writer holds it
+        return ("another process has it open for writing (e.g. a notebook holding it backed in 'r+' mode, or a write "
+                "still running)", "close it there or let the write finish, then run again")
+    reason = (
         "it is truncated" if "truncated" in text
         else "it is not an HDF5 file" if "signature" in text
         else text.splitlines()[0][:120] if text else type(err).__name__
     )
+    return reason, "check the file (copy or download it again)"
 
 
 @contextmanager
@@ -145,6 +149,5 @@ def damaged(path: Path, what: str):
     try:
         yield
     except OSError as err:
-        raise ValueError(
-            f"{what} cannot be read: {_reason(err)}; check the file {path} (copy or download it again)"
-        ) from None
+        reason, fix = _reason(err)
+        raise ValueError(f"{what} cannot be read: {reason}; {fix.replace('the file', f'the file {path}')}") from None
