@@ -16,7 +16,7 @@ from .raw import counts_or_x, raw_hint
 from .single import modalities_of
 from .validate import validate_counts
 
-__all__ = ["PairedCounts", "get_paired", "get_annotation", "check_batches"]
+__all__ = ["PairedCounts", "get_paired", "get_annotation", "check_batches", "modality_obs"]
 
 logger = logging.getLogger(__name__)
 
@@ -209,20 +209,48 @@ def get_paired(
 
 
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas) -> pd.DataFrame:
-    """Global obs columns, then modality-level columns missing globally (first modality wins), on ``obs_names``."""
+    """Global obs columns, then modality-level columns missing globally (:func:`modality_obs`), on ``obs_names``."""
     columns: dict[str, pd.Series] = {}
     if global_obs is not None:
         aligned = global_obs if global_obs.index.equals(obs_names) else global_obs.reindex(obs_names)
         for col in aligned.columns:
             columns[col] = aligned[col]
-    for adata in adatas:
-        mod_obs = adata.obs
-        for col in mod_obs.columns:
-            if col not in columns:
-                series = mod_obs[col]
-                columns[col] = series if mod_obs.index.equals(obs_names) else series.reindex(obs_names)
+    mod_obs = modality_obs([adata.obs for adata in adatas], obs_names)
+    for col in mod_obs.columns:
+        columns.setdefault(col, mod_obs[col])
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
     return obs
+
+
+def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index) -> pd.DataFrame:
+    """The per-cell columns of several modalities' ``obs`` on ``cells``: each column from the first frame holding it,
+    and, for cells that frame lacks (measured in a later modality only: mosaic data), from the next frames holding
+    them, so such a cell keeps its own annotations. Cells in no frame get NaN. Frames of the same cells give the
+    first frame's columns unchanged (dtype included)."""
+    from pandas.api.types import union_categoricals
+
+    parts: dict[str, list[pd.Series]] = {}
+    covered: dict[str, pd.Index] = {}
+    for frame in frames:
+        for col in frame.columns:
+            if col not in parts:
+                parts[col], covered[col] = [frame[col]], frame.index
+                continue
+            extra = frame.index.difference(covered[col], sort=False)
+            if len(extra):
+                parts[col].append(frame[col].loc[extra])
+                covered[col] = covered[col].append(extra)
+    columns = {}
+    for col, pieces in parts.items():
+        if len(pieces) == 1:
+            series = pieces[0]
+        elif all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):  # categories of both, not object
+            index = pieces[0].index.append([p.index for p in pieces[1:]])
+            series = pd.Series(union_categoricals([p.values for p in pieces]), index=index, name=col)
+        else:
+            series = pd.concat(pieces)
+        columns[col] = series if series.index.equals(cells) else series.reindex(cells)
+    return pd.DataFrame(columns, index=cells)
 
 
 def get_annotation(obs: pd.DataFrame, key: str, *, what: str) -> pd.Series:
