@@ -469,3 +469,37 @@ def test_a_file_another_process_holds_open_for_writing_is_named_with_that_fix(si
     finally:
         writer.communicate("")
     assert get_paired(read_competition(*paths)).n_obs == sim.n_obs  # once closed, read as usual
+    cut = tmp_path / "cut.mod2.h5ad"  # h5py's message for it names 'sblock', which holds no lock
+    cut.write_bytes(paths[1].read_bytes()[:2000])
+    with pytest.raises(ValueError, match=r"cut\.mod2\.h5ad cannot be read as \.h5ad: it is truncated; check the file"):
+        read_competition(paths[0], cut)
+
+
+def test_cells_measured_in_the_second_modality_only_keep_their_annotations_in_memory_and_streamed(sim, tmp_path):
+    """Mosaic data whose second file (or modality) annotates its own cells: those annotations were dropped for the
+    cells the first lacks (batch NaN, labels lost), and the second file's own columns were kept when streamed only."""
+    from jae.io import open_competition, open_h5mu, read_competition
+
+    first, second = slice(0, 70), slice(20, 90)  # 20 cells in RNA only, 20 in ATAC only
+    obs = sim.obs[["batch", "cell_type"]]
+    paths = []
+    for i, k, cells in ((1, "rna", first), (2, "atac", second)):
+        frame = obs.iloc[cells].copy()
+        if k == "atac":
+            frame["tss_enrichment"] = np.linspace(1, 2, len(frame))
+        ad.AnnData(X=sim[k].X[cells], obs=frame, var=sim[k].var).write_h5ad(tmp_path / f"m.mod{i}.h5ad")
+        paths.append(tmp_path / f"m.mod{i}.h5ad")
+    mods = {k: ad.AnnData(X=sim[k].X[cells], obs=obs.iloc[cells].copy(), var=sim[k].var)
+            for k, cells in (("rna", first), ("atac", second))}
+    h5mu = tmp_path / "m.h5mu"
+    with _quiet_mudata():
+        md.MuData(mods).write(h5mu)  # the annotations in each modality's obs only
+    for in_memory, streamed in ((read_competition(*paths).obs, open_competition(*paths, mosaic=True).obs),
+                                (read_h5mu(h5mu).obs, open_h5mu(h5mu, mosaic=True).obs)):
+        for frame in (in_memory, streamed):
+            cells = frame.index
+            assert cells.isin(sim.obs_names).all() and len(cells) == sim.n_obs
+            for column in ("batch", "cell_type"):
+                assert frame[column].astype(str).equals(sim.obs[column].reindex(cells).astype(str)), column
+        pd.testing.assert_frame_equal(in_memory[streamed.columns], streamed)
+    assert list(read_competition(*paths).obs.columns) == ["batch", "cell_type", "tss_enrichment"]

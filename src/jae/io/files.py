@@ -131,7 +131,7 @@ def _readable(path: Path, *, what: str, fmt: str):
 def _reason(err: OSError) -> tuple[str, str]:
     """Why h5py could not read a file, in a few words, and the fix."""
     text = str(err)
-    if "lock" in text or "already open for write" in text:  # HDF5's file locking: a writer holds the file
+    if "unable to lock file" in text or "already open for write" in text:  # HDF5's file locking: a writer holds it
         return ("another process has it open for writing (e.g. a notebook holding it backed in 'r+' mode, or a write "
                 "still running)", "close it there or let the write finish, then run again")
     reason = (

@@ -23,6 +23,7 @@ import pandas as pd
 from .chunked import BackedCounts
 from .modality import MOD_NAMES
 from .mosaic import MosaicCells, mosaic_union
+from .paired import modality_obs
 from .paired_files import FilesOnDisk, H5muParts, read_h5mu_parts
 
 __all__ = ["MosaicFiles", "open_mosaic_h5mu", "mosaic_files", "competition_mosaic_files"]
@@ -98,10 +99,9 @@ def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFi
     if len(parts.global_obs.columns):
         aligned = parts.global_obs.reindex(union)
         columns = {c: aligned[c] for c in aligned.columns if c not in prefixed and ":" not in c}
-    for m in names:
-        for c in parts.mods[m][0].columns:
-            if c not in columns:
-                columns[c] = parts.mods[m][0][c].reindex(union)
+    mod_obs = modality_obs([parts.mods[m][0] for m in names], union)  # a cell keeps its own modality's annotations
+    for c in mod_obs.columns:
+        columns.setdefault(c, mod_obs[c])
     obs = pd.DataFrame(columns, index=union)
     return MosaicFiles(
         obs=obs,
@@ -127,12 +127,8 @@ def competition_mosaic_files(paths, frames, kinds, *, uns: dict, loader: tuple) 
     indexes = [unique_cells(frame[0].index, p.name) for p, frame in zip(paths, frames)]
     names = tuple(MOD_NAMES[k] for k in kinds)
     union, observed = mosaic_union(indexes, None, names)
-    columns = {}
-    for frame in frames:
-        for c in frame[0].columns:
-            columns.setdefault(c, frame[0][c].reindex(union))
     return MosaicFiles(
-        obs=pd.DataFrame(columns, index=union),
+        obs=modality_obs([frame[0] for frame in frames], union),
         names=names,
         kinds=tuple(kinds),
         var_names=tuple(frame[1].index.astype(str) for frame in frames),

@@ -16,7 +16,7 @@ from .raw import counts_or_x, counts_read
 from .single import modalities_of
 from .validate import validate_counts
 
-__all__ = ["PairedCounts", "get_paired", "cell_obs", "get_annotation", "check_batches"]
+__all__ = ["PairedCounts", "get_paired", "cell_obs", "get_annotation", "check_batches", "modality_obs"]
 
 logger = logging.getLogger(__name__)
 
@@ -201,39 +201,17 @@ def get_paired(
 
 
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas) -> pd.DataFrame:
-    """Global obs columns, then modality-level columns missing globally, on ``obs_names``: the first modality's
-    values, and for a cell it does not hold (mosaic data: a cell measured only in a later modality) a later one's
-    (a value the first modality holds, even a missing one, is never replaced)."""
+    """Global obs columns, then modality-level columns missing globally (:func:`modality_obs`), on ``obs_names``."""
     columns: dict[str, pd.Series] = {}
     if global_obs is not None:
         aligned = global_obs if global_obs.index.equals(obs_names) else global_obs.reindex(obs_names)
         for col in aligned.columns:
             columns[col] = aligned[col]
-    held: dict[str, np.ndarray] = {}  # modality-level columns: the cells whose value a modality holding them gave
-    for adata in adatas:
-        mod_obs = adata.obs
-        same = mod_obs.index.equals(obs_names)
-        here = np.ones(len(obs_names), dtype=bool) if same else np.asarray(obs_names.isin(mod_obs.index))
-        for col in mod_obs.columns:
-            if col in columns and (col not in held or held[col].all() or not (here & ~held[col]).any()):
-                continue
-            series = mod_obs[col] if same else mod_obs[col].reindex(obs_names)
-            if col in columns:
-                columns[col], held[col] = _filled(columns[col], series, here & ~held[col]), held[col] | here
-            else:
-                columns[col], held[col] = series, here
+    mod_obs = modality_obs([adata.obs for adata in adatas], obs_names)
+    for col in mod_obs.columns:
+        columns.setdefault(col, mod_obs[col])
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
     return obs
-
-
-def _filled(first: pd.Series, later: pd.Series, rows: np.ndarray) -> pd.Series:
-    """``first`` with the values of ``rows`` taken from ``later`` (categories united when both are categorical)."""
-    keep = ~rows
-    if isinstance(first.dtype, pd.CategoricalDtype) and isinstance(later.dtype, pd.CategoricalDtype):
-        categories = first.cat.categories.union(later.cat.categories, sort=False)
-        first, later = first.cat.set_categories(categories), later.cat.set_categories(categories)
-        return first.where(keep, later)
-    return first.astype(object).where(keep, later.astype(object)).infer_objects()
 
 
 def cell_obs(data) -> pd.DataFrame | None:
@@ -256,6 +234,37 @@ def cell_obs(data) -> pd.DataFrame | None:
         return _joint_obs(names, global_obs, adatas)
     obs = getattr(data, "obs", None)
     return obs if isinstance(obs, pd.DataFrame) else None
+
+
+def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index) -> pd.DataFrame:
+    """The per-cell columns of several modalities' ``obs`` on ``cells``: each column from the first frame holding it,
+    and, for cells that frame lacks (measured in a later modality only: mosaic data), from the next frames holding
+    them, so such a cell keeps its own annotations. Cells in no frame get NaN. Frames of the same cells give the
+    first frame's columns unchanged (dtype included)."""
+    from pandas.api.types import union_categoricals
+
+    parts: dict[str, list[pd.Series]] = {}
+    covered: dict[str, pd.Index] = {}
+    for frame in frames:
+        for col in frame.columns:
+            if col not in parts:
+                parts[col], covered[col] = [frame[col]], frame.index
+                continue
+            extra = frame.index.difference(covered[col], sort=False)
+            if len(extra):
+                parts[col].append(frame[col].loc[extra])
+                covered[col] = covered[col].append(extra)
+    columns = {}
+    for col, pieces in parts.items():
+        if len(pieces) == 1:
+            series = pieces[0]
+        elif all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):  # categories of both, not object
+            index = pieces[0].index.append([p.index for p in pieces[1:]])
+            series = pd.Series(union_categoricals([p.values for p in pieces]), index=index, name=col)
+        else:
+            series = pd.concat(pieces)
+        columns[col] = series if series.index.equals(cells) else series.reindex(cells)
+    return pd.DataFrame(columns, index=cells)
 
 
 def get_annotation(obs: pd.DataFrame, key: str, *, what: str) -> pd.Series:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .features import unique_cells
+from .paired import modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata)
 from .modality import MOD_NAMES, detect_kind, known_kind, modality_kinds, normalize_kind, pair_from_names
@@ -170,7 +171,12 @@ def read_competition(
         mods[name] = adatas[i]
     mdata = make_mudata(mods)
     rna = adatas[order[0]]
-    _add_obs_columns(mdata, rna.obs, what=str(paths[order[0]]))
+    other = adatas[order[1]]
+    same_cells = rna.obs_names.equals(other.obs_names) or (len(rna.obs_names) == len(other.obs_names)
+                                                             and rna.obs_names.isin(other.obs_names).all())
+    # files holding different cells (mosaic): the other file's columns too, and its cells' own annotations
+    _add_obs_columns(mdata, rna.obs if same_cells else modality_obs([rna.obs, other.obs], mdata.obs_names),
+                     what=str(paths[order[0]]))
     for key in ("dataset_id", "organism"):
         for a in (rna, adatas[order[1]]):
             if key in a.uns:
@@ -281,8 +287,7 @@ def read_h5mu(
     prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
     global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
     _add_obs_columns(mdata, global_obs, what=path.name)
-    for old in names:
-        _add_obs_columns(mdata, chosen[old].obs, what=f"modality {old!r}")
+    _add_obs_columns(mdata, modality_obs([chosen[old].obs for old in names], mdata.obs_names), what=path.name)
     for key in source.obsm:
         if source.obsm[key].shape[0] == mdata.n_obs and source.obs_names.equals(mdata.obs_names):
             mdata.obsm[key] = source.obsm[key]
