@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._threads import start_numba_pool
 from ..metrics import neighbor_graph
 from ..io.atomic import atomic_write
 from .table import COLUMNS
@@ -55,6 +56,7 @@ def umap_coordinates(embedding, *, seed: int = 0, device: str | None = None) -> 
         "params": {"n_neighbors": graph.indices.shape[1], "method": "umap", "metric": "euclidean",
                    "use_rep": "X_emb", "random_state": seed},
     }
+    start_numba_pool()  # UMAP's kernels would start it, resetting torch's thread count
     sc.tl.umap(adata, random_state=seed)
     return adata.obsm["X_umap"].astype(np.float32)
 
