@@ -255,6 +255,44 @@ def test_load_names_the_damaged_description(cite, tmp_path):
             ModalityPredictor.load(tmp_path / "m")
 
 
+def _damaged_copies(folder: Path, tmp_path: Path):
+    """Copies of the predictor folder ``folder`` whose weights.pt lacks, or has a misshapen, tensor: one per tensor."""
+    import shutil
+
+    import torch
+
+    tensors = torch.load(folder / "weights.pt", weights_only=True)
+    for i, (name, value) in enumerate(tensors.items()):
+        for j, edit in enumerate(("drop", "misshape")):
+            if name.endswith("num_batches_tracked"):
+                continue  # torch itself accepts a batch norm without its counter
+            bad = dict(tensors)
+            if edit == "drop":
+                bad.pop(name)
+            else:
+                bad[name] = value.reshape(-1)[:-1] if value.numel() > 1 else torch.zeros(2)
+            copy = tmp_path / f"{i}_{j}"
+            shutil.copytree(folder, copy)
+            torch.save(bad, copy / "weights.pt")
+            yield f"{edit} {name}", copy
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_weights_that_do_not_match_the_description_are_refused_in_one_line(cite, tmp_path, method):
+    """A weights.pt missing a tensor, or with one of another shape, raised torch's many-line RuntimeError
+    ("Error(s) in loading state_dict for PredictionNet: ..."), said "model.json lacks the key 'codec.mean'" about a
+    tensor, or (the baselines) loaded and failed later or predicted from the wrong numbers."""
+    train_src, train_tgt, query_src, _ = cite
+    config = PredictConfig(max_epochs=2, n_members=1, hidden=(8,), latent=4, n_source_components=10)
+    ModalityPredictor(method, config=config).fit(train_src, train_tgt, progress_bar=False).save(tmp_path / "m")
+    for edit, copy in _damaged_copies(tmp_path / "m", tmp_path / "bad"):
+        with pytest.raises(ValueError) as err:
+            ModalityPredictor.load(copy, device="cpu")
+        message = str(err.value)
+        assert "\n" not in message and "weights.pt does not match" in message and "model.json" in message, (edit, message)
+        assert "refit" in message, (edit, message)
+
+
 def test_predictor_and_joint_model_share_the_model_format_and_name_the_right_loader(cite, tmp_path):
     from jae import JAE
 
