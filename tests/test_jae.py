@@ -100,6 +100,18 @@ def test_load_names_the_damaged_description_for_any_bad_value(fitted, tmp_path, 
         JAE.load(path, device="cpu")
 
 
+@pytest.mark.parametrize("key", ["readout", "calibration", "adapter", "moments", "voters", "calibration_cells"])
+def test_load_refuses_a_description_without_a_part_its_format_version_writes(fitted, mdata, tmp_path, key):
+    """A format-6 model.json without e.g. 'readout' loaded as a format-1 file would: the raw latent as embedding (other
+    columns, other numbers), labels without voters or calibration, silently."""
+    path = fitted.save(tmp_path / "m")
+    desc = json.loads((path / "model.json").read_text())
+    del desc[key]
+    (path / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match=rf"model\.json lacks the key '{key}'.*damaged: copy it again"):
+        JAE.load(path, device="cpu")
+
+
 def test_label_transfer_beats_chance(fitted, mdata):
     pred = fitted.predict_cell_type(mdata)
     assert list(pred.columns) == ["cell_type", "confidence", "unknown"] and pred.index.equals(mdata.obs_names)

@@ -51,6 +51,9 @@ logger = logging.getLogger(__name__)
 #: entry); files before it load with the normalisation their config names (``"log"`` when it names none).
 FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
+#: Parts of a joint model's description (each None when the model has none) that every file of a format version
+#: writes, from the version whose files all have them: a later file without one is damaged, not an old file.
+_PARTS_SINCE = {2: ("readout",), 3: ("calibration", "adapter", "moments", "voters"), 5: ("calibration_cells",)}
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
@@ -227,6 +230,10 @@ def damaged_description(path: Path):
 
 def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     """The model described by ``d`` with the weights ``tensors`` (a KeyError names a missing description key)."""
+    for version, keys in _PARTS_SINCE.items():
+        missing = [k for k in keys if k not in d] if d["format_version"] >= version else []
+        if missing:  # loaded as an older file's, the model would embed and label cells otherwise
+            raise KeyError(missing[0])
     config = dict(d["config"])
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
