@@ -317,6 +317,25 @@ def test_predictor_folder_of_the_old_format_loads_and_predicts_as_before(tmp_pat
     np.testing.assert_array_equal(again.predict(query).X, got)
 
 
+@pytest.mark.parametrize("method", ["jae", "knn"])
+def test_predictor_folder_of_format_6_loads_and_predicts_as_before(tmp_path, method):
+    """tests/fixtures/predictor_v6 (model.json + weights.pt, written by tests/fixtures/make_predictor.py): the network
+    with an SVD-coded target and the kNN baseline predict what they predicted when saved."""
+    import json
+
+    folder = Path(__file__).parent / "fixtures" / "predictor_v6"
+    assert json.loads((folder / method / "model.json").read_text())["format_version"] == 6
+    model = ModalityPredictor.load(folder / method, device="cpu")
+    assert model.method == method and model.seed == 3
+    assert method != "jae" or model.codec.components.shape == (5, 30)
+    query = ad.read_h5ad(folder / "query.h5ad")
+    got = model.predict(query).X
+    # to float32 rounding: another CPU's BLAS may round the last bit differently (as for predictor_v1)
+    np.testing.assert_allclose(got, np.load(folder / "expected.npz")[method], rtol=1e-6, atol=1e-6)
+    model.save(tmp_path / "m")
+    np.testing.assert_array_equal(ModalityPredictor.load(tmp_path / "m", device="cpu").predict(query).X, got)
+
+
 def test_predict_config_is_validated():
     with pytest.raises(ValueError, match="dropout must be"):
         PredictConfig(dropout=(0.2, 1.5))
