@@ -6,6 +6,7 @@ from pathlib import Path
 
 import anndata as ad
 import numpy as np
+import pytest
 import pandas as pd
 import scipy.sparse as sp
 
@@ -135,6 +136,18 @@ def test_a_v5_file_missing_its_calibration_cells_or_type_classifier_is_refused_w
                          "lacks the calibration cells tensors.*damaged")
     _refused_once_edited(tmp_path / "b", 5, lambda t: t.pop("readout.type_coef"),  # round 46's classifier
                          "lacks the readout's classifier tensors.*damaged")
+
+
+@pytest.mark.parametrize("name, edit", [
+    ("readout.type_center", lambda t: t.update({"readout.type_center": t["readout.type_center"][:-1]})),
+    ("calibration.centroids", lambda t: t.update({"calibration.centroids": t["calibration.centroids"][:-1]})),
+    ("calibration.spreads", lambda t: t.update({"calibration.spreads": t["calibration.spreads"][:-1]})),
+    ("svd.0", lambda t: t.pop("svd.0")),
+])
+def test_a_v6_file_with_a_missing_or_misshapen_tensor_is_refused_with_the_fix(tmp_path, name, edit):
+    """A misshapen type centre loaded and then failed every embed with "operands could not be broadcast together";
+    misshapen calibration centroids or spreads loaded silently; missing SVD components were refused without a fix."""
+    _refused_once_edited(tmp_path, 6, edit, "(misshapen|missing).*damaged: copy it again or refit")
 
 
 def test_format_v6_model_loads_embeds_and_predicts_identically():

@@ -256,7 +256,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
             continue
         comp = tensors.get(f"svd.{i}")
         if comp is None or tuple(comp.shape) != (m["svd_components"], len(m["var_names"])):
-            raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen")
+            raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen; the model "
+                             "folder is damaged: copy it again or refit the model")
         bases.append(SVDBasis(components=comp.numpy().astype(np.float32)))
     depth = next((m["median_count"] for m in mods if m.get("median_count") is not None), None)
     if model.config.protein_norm_for() == "clr_depth" and depth is None and any(m["kind"] == "ADT" for m in mods):
@@ -290,7 +291,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
                                 free_units=bool(d["readout"].get("free_units", True)))  # format 2: always read
         ro, m = model.readout, d["readout"].get("cycle_directions")
         K = model.layout.n_cell_type
-        if (ro.mean.shape != (d["n_input"],) or ro.tail_axes.shape[1:] != (d["n_input"],)
+        if (ro.mean.shape != (d["n_input"],) or ro.tail_axes.shape[1:] != (d["n_input"],) or ro.type_center.shape != (K,)
                 or (m is not None and (ro.cycle_axes.shape != (m, K) or ro.cycle_keep.shape != (m,)))
                 or (ro.type_coef is not None and (ro.type_coef.shape != (K, ro.dim(model.layout) - K)
                                                   or ro.type_intercept.shape != (K,)))):
@@ -324,6 +325,11 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     if d.get("calibration") is not None:
         parts = _saved(tensors, "calibration", ("centroids", "spreads"), damaged % "calibration")
         model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
+        K = model.layout.n_cell_type
+        if model.calibration.centroids.ndim != 2 or len(model.calibration.centroids) != K or \
+                model.calibration.spreads.shape != (K,):
+            raise ValueError(f"{path}: calibration tensors are misshapen; the model folder is damaged: copy it again "
+                             "or refit the model")
     model.axes_carry = d.get("axes_carry")  # round 38; files before it: None (map_query does not warn)
     # format 3: voters; format 5: calibration cells (files without them are not recalibrated by finetune)
     for part, kind in (("voters", Voters), ("calibration_cells", CalibrationCells)):
