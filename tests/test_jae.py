@@ -85,6 +85,16 @@ def test_load_rejects_other_format_versions(fitted, tmp_path):
         JAE.load(tmp_path / "nothing")
 
 
+def test_load_of_a_newer_format_names_the_jae_that_wrote_it_and_says_to_upgrade(fitted, tmp_path):
+    """A file of a newer jae said "refit the model or use the jae version that wrote it" without naming that version
+    (model.json records it) or saying that this jae is the older one."""
+    path = fitted.save(tmp_path / "m")
+    desc = json.loads((path / "model.json").read_text())
+    (path / "model.json").write_text(json.dumps({**desc, "format_version": FORMAT_VERSION + 1, "jae_version": "9.1.0"}))
+    with pytest.raises(ValueError, match=rf"format_version {FORMAT_VERSION + 1}.*written by jae 9\.1\.0.*newer.*upgrade jae"):
+        JAE.load(path, device="cpu")
+
+
 @pytest.mark.parametrize("edit", [
     lambda d: d["config"].update(hidden="abc"), lambda d: d.update(seed="s"), lambda d: d.update(history=5),
     lambda d: d["layout"].update(n_free="x"), lambda d: d.pop("modalities"),

@@ -108,6 +108,12 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
             "does not describe a jae model (not a JSON object); the model folder is damaged"
         )
     version = d.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: model format_version {version}, written by jae {d.get('jae_version', '(unknown)')}, is newer than "
+            f"jae {__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae (pip install -U jae) or "
+            "refit the model"
+        )
     if version not in READABLE_VERSIONS:
         raise ValueError(
             f"{path}: model format_version {version!r} is not supported by jae {__version__} "
