@@ -122,6 +122,32 @@ def test_block_sse_equals_dense_computation(pred_sparse, truth_sparse):
     assert block_sse(iter(blocks), Y) == pytest.approx(np.sum((pred - truth) ** 2), rel=1e-10)
 
 
+_SVD_DIGEST = """
+import hashlib, numpy as np
+from jae.datasets import simulate
+from jae.prediction.codec import fit_codec
+atac = simulate(400, kind="multiome", n_genes=200, n_peaks=2000, n_batches=2, seed=1)["atac"].layers["counts"]
+Y = (atac > 0).astype(np.float32)  # the competition's binarised ATAC target
+codec = fit_codec(Y, "ATAC", representation="svd", n_components=100, seed=0)
+print(hashlib.sha256(codec.components.tobytes()).hexdigest())
+"""
+
+
+def test_wide_target_svd_is_the_same_on_any_number_of_blas_threads():
+    """The randomised SVD of a wide target ran its QR and products on every BLAS thread, so a prediction differed in
+    the 7th digit between OMP_NUM_THREADS=1 and 2 (as on cluster nodes of other sizes); jae's own SVD does not."""
+    import os
+    import subprocess
+    import sys
+
+    digests = set()
+    for threads in ("1", "2"):
+        env = {**os.environ, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        digests.add(subprocess.run([sys.executable, "-c", _SVD_DIGEST], env=env, capture_output=True, text=True,
+                                   check=True).stdout.strip())
+    assert len(digests) == 1
+
+
 def test_validation_split_is_seeded_and_disjoint():
     a_fit, a_val = validation_split(100, 0.2, seed=3)
     b_fit, b_val = validation_split(100, 0.2, seed=3)
