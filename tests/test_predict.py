@@ -254,6 +254,26 @@ def test_save_load_round_trip(cite, tmp_path, method):
         model.save(tmp_path / "m")
 
 
+@pytest.mark.parametrize("existing", ["empty folder", "folder of data", "file"])
+def test_save_onto_something_not_a_model_folder_names_the_fix_that_works(cite, tmp_path, existing):
+    """Saving onto a folder or file that is no model folder said "exists; pass overwrite=True", and with overwrite=True
+    then refused it ("exists and is not a jae model folder"): the first message sent the user round in a circle."""
+    train_src, train_tgt, _, _ = cite
+    model = ModalityPredictor("mean").fit(train_src, train_tgt)
+    target = tmp_path / "out"
+    if existing == "file":
+        target.write_text("notes")
+    else:
+        target.mkdir()
+        if existing == "folder of data":
+            (target / "cells.csv").write_text("a,b")
+    for overwrite in (False, True):
+        with pytest.raises(FileExistsError, match="is not a jae model folder.*choose another folder") as err:
+            model.save(target, overwrite=overwrite)
+        assert "overwrite" not in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing written beside it either
+
+
 def test_load_rejects_another_format_version(cite, tmp_path):
     import json
 

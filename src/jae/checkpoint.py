@@ -73,10 +73,12 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     path = Path(path)
     if not is_writer():  # a data-parallel run (torchrun): process 0 writes the folder, the others nothing
         return path
+    if path.exists() and not any((path / name).is_file() for name in (DESCRIPTION, "predictor.json")):
+        # first: overwrite=True would not help (only a model folder is ever replaced)
+        raise FileExistsError(f"{path} exists and is not a jae model folder, which is never replaced; choose another "
+                              "folder")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another folder")
-    if path.exists() and not any((path / name).is_file() for name in (DESCRIPTION, "predictor.json")):
-        raise FileExistsError(f"{path} exists and is not a jae model folder; refusing to replace it")
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
     with atomic_path(path) as tmp:
         tmp.mkdir()
