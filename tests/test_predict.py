@@ -382,6 +382,15 @@ def test_predictor_folder_of_format_6_loads_and_predicts_as_before(tmp_path, met
     np.testing.assert_array_equal(ModalityPredictor.load(tmp_path / "m", device="cpu").predict(query).X, got)
 
 
+def test_old_predictor_folder_given_to_jae_load_names_the_predictor_loader():
+    """JAE.load of a predictor folder of the old layout (predictor.json) said it "is not a jae model folder: expected
+    model.json and weights.pt", though jae wrote it; a predictor folder of today's layout names its loader."""
+    from jae import JAE
+
+    with pytest.raises(ValueError, match="holds a 'predictor' model.*ModalityPredictor.load"):
+        JAE.load(Path(__file__).parent / "fixtures" / "predictor_v1", device="cpu")
+
+
 def test_predict_config_is_validated():
     with pytest.raises(ValueError, match="dropout must be"):
         PredictConfig(dropout=(0.2, 1.5))
