@@ -74,6 +74,19 @@ def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path)
     fitted.save(path, overwrite=True)
 
 
+def test_load_leaves_the_global_torch_rng_alone(fitted, tmp_path):
+    """JAE.load drew the network's throw-away initial weights from torch's global generator, so a script seeding torch
+    got other random numbers after loading a model (embed_files and map_files, which load one, too)."""
+    import torch
+
+    path = fitted.save(tmp_path / "m")
+    torch.manual_seed(11)
+    expected = torch.rand(3)
+    torch.manual_seed(11)
+    JAE.load(path, device="cpu")
+    assert torch.equal(torch.rand(3), expected)
+
+
 def test_load_rejects_other_format_versions(fitted, tmp_path):
     path = fitted.save(tmp_path / "m")
     desc = json.loads((path / "model.json").read_text())

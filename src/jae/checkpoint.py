@@ -279,7 +279,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         protein_norm=model.config.protein_norm_for(), protein_depth=depth,
     )
     model.modality_names = tuple(m["name"] for m in mods)
-    model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
+    with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
+        model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     try:
         model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises
