@@ -33,7 +33,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Version of the on-disk layout; bump when it changes and keep a frozen checkpoint of each in tests/fixtures.
+#: Version of the on-disk layout; bump when it changes and keep a frozen checkpoint of each in tests/fixtures
+#: (model_v<N>: make_model.py; from 6 on also mapped_v<N> and predictor_v<N>: make_mapped_model.py, make_predictor.py).
 #: 2 added the readout (``readout`` in model.json, ``readout.*`` tensors); version 1 files load with the raw latent.
 #: ``model_kind`` came with the predictor's move to these files; a description without it is a joint model.
 #: 3 added ``free_units`` to ``readout`` (the "components" readout reads no free units); version 2 files read them.
