@@ -6,6 +6,7 @@ from pathlib import Path
 
 import anndata as ad
 import numpy as np
+import pytest
 import pandas as pd
 import scipy.sparse as sp
 
@@ -24,9 +25,10 @@ def _input(folder: Path, model: JAE) -> dict[str, ad.AnnData]:
     return mods
 
 
-def _embeds_and_predicts_as_saved(folder: Path, model: JAE) -> None:
-    """The fixture's 40 cells embed and get the labels and confidences the fixture was saved with."""
-    data = _input(folder, model)
+def _embeds_and_predicts_as_saved(folder: Path, model: JAE, data=None) -> None:
+    """The fixture's cells (``data``, else read from its input.npz) embed and get the labels and confidences the
+    fixture was saved with."""
+    data = _input(folder, model) if data is None else data
     np.testing.assert_allclose(model.embed(data, key_added=None), np.load(folder / "expected_embedding.npy"),
                                rtol=1e-5, atol=1e-5)
     expected = np.load(folder / "expected_labels.npz")
@@ -137,12 +139,38 @@ def test_a_v5_file_missing_its_calibration_cells_or_type_classifier_is_refused_w
                          "lacks the readout's classifier tensors.*damaged")
 
 
+@pytest.mark.parametrize("name, edit", [
+    ("readout.type_center", lambda t: t.update({"readout.type_center": t["readout.type_center"][:-1]})),
+    ("calibration.centroids", lambda t: t.update({"calibration.centroids": t["calibration.centroids"][:-1]})),
+    ("calibration.spreads", lambda t: t.update({"calibration.spreads": t["calibration.spreads"][:-1]})),
+    ("svd.0", lambda t: t.pop("svd.0")),
+])
+def test_a_v6_file_with_a_missing_or_misshapen_tensor_is_refused_with_the_fix(tmp_path, name, edit):
+    """A misshapen type centre loaded and then failed every embed with "operands could not be broadcast together";
+    misshapen calibration centroids or spreads loaded silently; missing SVD components were refused without a fix."""
+    _refused_once_edited(tmp_path, 6, edit, "(misshapen|missing).*damaged: copy it again or refit")
+
+
 def test_format_v6_model_loads_embeds_and_predicts_identically():
     folder = FIXTURES / "model_v6"
     model = JAE.load(folder / "model", device="cpu")
     pre = model.preprocessor
     assert pre.kinds == ("GEX", "ADT") and pre.protein_norm == "clr_depth" and pre.protein_depth > 0  # format 6
     _embeds_and_predicts_as_saved(folder, model)
+
+
+def test_format_v6_mapped_model_loads_embeds_and_predicts_identically():
+    """tests/fixtures/mapped_v6: a model written by map_query, whose query adapter shifts its batch's cells."""
+    import mudata as md
+
+    folder = FIXTURES / "mapped_v6"
+    model = JAE.load(folder / "model", device="cpu")
+    assert model.adapter.batch_key == "batch" and model.adapter.shift.shape == (1, model.preprocessor.n_output)
+    data = md.MuData(_input(folder, model))
+    data.obs["batch"] = np.load(folder / "input.npz")["batch"]
+    _embeds_and_predicts_as_saved(folder, model, data)
+    data.obs["batch"] = model.batches[0]  # as a reference batch's cells: unshifted, so another embedding
+    assert not np.allclose(model.embed(data, key_added=None), np.load(folder / "expected_embedding.npy"), atol=1e-3)
 
 
 def test_a_v6_file_without_its_median_protein_count_is_refused_with_the_fix(tmp_path):

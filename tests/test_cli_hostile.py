@@ -127,6 +127,14 @@ def _model_copy(files, work) -> Path:
     return Path(shutil.copytree(files["model"], work / "m"))
 
 
+def predictor_given_as_model(files, work):
+    """A folder written by jae predict --save-model (its model.json says model_kind 'predictor')."""
+    model = _model_copy(files, work)
+    description = json.loads((model / "model.json").read_text())
+    (model / "model.json").write_text(json.dumps({**description, "model_kind": "predictor"}))
+    return _embed(files, model)
+
+
 def weights_of_another_model(files, work):
     import torch
 
@@ -408,6 +416,7 @@ CASES = {
     matrix_folder_as_10x: ["--10x file filtered_feature_bc_matrix is a folder", "filtered_feature_bc_matrix.h5",
                            "--10x FILE"],
     weights_of_another_model: ["weights.pt", "does not match", "model.json", "jae fit"],
+    predictor_given_as_model: ["'predictor' model", "jae predict --save-model", "written by jae fit or jae map"],
     truncated_weights: ["weights.pt", "not a valid jae weights file", "jae fit"],
     pickle_as_weights: ["weights.pt", "not a valid jae weights file"],
     model_json_without_layout: ["model.json", "'layout'", "jae fit"],

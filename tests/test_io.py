@@ -528,6 +528,18 @@ def test_write_atomic_cleans_temp_on_failure(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.h5ad"]
 
 
+@pytest.mark.parametrize("inside", ["notes.txt/out", "notes.txt/sub/out"])
+def test_atomic_write_under_a_file_names_that_file(tmp_path, inside):
+    """A path under a file (a typo'd folder) raised "[Errno 17] File exists: '.../notes.txt'" from mkdir, or "Not a
+    directory": now one line saying which part is a file and to choose another path."""
+    from jae.io.atomic import atomic_write
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(NotADirectoryError, match=r"notes\.txt, a folder of .*out, is a file; choose another path"):
+        atomic_write(tmp_path / inside, lambda p: p.write_text("x"))
+    assert (tmp_path / "notes.txt").read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 def test_write_embedding_h5ad(tmp_path):
     emb = np.random.default_rng(0).normal(size=(5, 3))
     cells = [f"c{i}" for i in range(5)]

@@ -84,6 +84,19 @@ def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path)
     fitted.save(path, overwrite=True)
 
 
+def test_load_leaves_the_global_torch_rng_alone(fitted, tmp_path):
+    """JAE.load drew the network's throw-away initial weights from torch's global generator, so a script seeding torch
+    got other random numbers after loading a model (embed_files and map_files, which load one, too)."""
+    import torch
+
+    path = fitted.save(tmp_path / "m")
+    torch.manual_seed(11)
+    expected = torch.rand(3)
+    torch.manual_seed(11)
+    JAE.load(path, device="cpu")
+    assert torch.equal(torch.rand(3), expected)
+
+
 def test_load_rejects_other_format_versions(fitted, tmp_path):
     path = fitted.save(tmp_path / "m")
     desc = json.loads((path / "model.json").read_text())
@@ -93,6 +106,16 @@ def test_load_rejects_other_format_versions(fitted, tmp_path):
         JAE.load(path)
     with pytest.raises(FileNotFoundError, match="not a jae model folder"):
         JAE.load(tmp_path / "nothing")
+
+
+def test_load_of_a_newer_format_names_the_jae_that_wrote_it_and_says_to_upgrade(fitted, tmp_path):
+    """A file of a newer jae said "refit the model or use the jae version that wrote it" without naming that version
+    (model.json records it) or saying that this jae is the older one."""
+    path = fitted.save(tmp_path / "m")
+    desc = json.loads((path / "model.json").read_text())
+    (path / "model.json").write_text(json.dumps({**desc, "format_version": FORMAT_VERSION + 1, "jae_version": "9.1.0"}))
+    with pytest.raises(ValueError, match=rf"format_version {FORMAT_VERSION + 1}.*written by jae 9\.1\.0.*newer.*upgrade jae"):
+        JAE.load(path, device="cpu")
 
 
 @pytest.mark.parametrize("edit", [
@@ -107,6 +130,18 @@ def test_load_names_the_damaged_description_for_any_bad_value(fitted, tmp_path, 
     edit(desc)
     (path / "model.json").write_text(json.dumps(desc))
     with pytest.raises(ValueError, match=r"model\.json (has a malformed entry|lacks the key).*damaged: copy it again"):
+        JAE.load(path, device="cpu")
+
+
+@pytest.mark.parametrize("key", ["readout", "calibration", "adapter", "moments", "voters", "calibration_cells"])
+def test_load_refuses_a_description_without_a_part_its_format_version_writes(fitted, mdata, tmp_path, key):
+    """A format-6 model.json without e.g. 'readout' loaded as a format-1 file would: the raw latent as embedding (other
+    columns, other numbers), labels without voters or calibration, silently."""
+    path = fitted.save(tmp_path / "m")
+    desc = json.loads((path / "model.json").read_text())
+    del desc[key]
+    (path / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match=rf"model\.json lacks the key '{key}'.*damaged: copy it again"):
         JAE.load(path, device="cpu")
 
 

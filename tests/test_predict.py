@@ -122,6 +122,32 @@ def test_block_sse_equals_dense_computation(pred_sparse, truth_sparse):
     assert block_sse(iter(blocks), Y) == pytest.approx(np.sum((pred - truth) ** 2), rel=1e-10)
 
 
+_SVD_DIGEST = """
+import hashlib, numpy as np
+from jae.datasets import simulate
+from jae.prediction.codec import fit_codec
+atac = simulate(400, kind="multiome", n_genes=200, n_peaks=2000, n_batches=2, seed=1)["atac"].layers["counts"]
+Y = (atac > 0).astype(np.float32)  # the competition's binarised ATAC target
+codec = fit_codec(Y, "ATAC", representation="svd", n_components=100, seed=0)
+print(hashlib.sha256(codec.components.tobytes()).hexdigest())
+"""
+
+
+def test_wide_target_svd_is_the_same_on_any_number_of_blas_threads():
+    """The randomised SVD of a wide target ran its QR and products on every BLAS thread, so a prediction differed in
+    the 7th digit between OMP_NUM_THREADS=1 and 2 (as on cluster nodes of other sizes); jae's own SVD does not."""
+    import os
+    import subprocess
+    import sys
+
+    digests = set()
+    for threads in ("1", "2"):
+        env = {**os.environ, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        digests.add(subprocess.run([sys.executable, "-c", _SVD_DIGEST], env=env, capture_output=True, text=True,
+                                   check=True).stdout.strip())
+    assert len(digests) == 1
+
+
 def test_validation_split_is_seeded_and_disjoint():
     a_fit, a_val = validation_split(100, 0.2, seed=3)
     b_fit, b_val = validation_split(100, 0.2, seed=3)
@@ -228,6 +254,26 @@ def test_save_load_round_trip(cite, tmp_path, method):
         model.save(tmp_path / "m")
 
 
+@pytest.mark.parametrize("existing", ["empty folder", "folder of data", "file"])
+def test_save_onto_something_not_a_model_folder_names_the_fix_that_works(cite, tmp_path, existing):
+    """Saving onto a folder or file that is no model folder said "exists; pass overwrite=True", and with overwrite=True
+    then refused it ("exists and is not a jae model folder"): the first message sent the user round in a circle."""
+    train_src, train_tgt, _, _ = cite
+    model = ModalityPredictor("mean").fit(train_src, train_tgt)
+    target = tmp_path / "out"
+    if existing == "file":
+        target.write_text("notes")
+    else:
+        target.mkdir()
+        if existing == "folder of data":
+            (target / "cells.csv").write_text("a,b")
+    for overwrite in (False, True):
+        with pytest.raises(FileExistsError, match="is not a jae model folder.*choose another folder") as err:
+            model.save(target, overwrite=overwrite)
+        assert "overwrite" not in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing written beside it either
+
+
 def test_load_rejects_another_format_version(cite, tmp_path):
     import json
 
@@ -255,6 +301,44 @@ def test_load_names_the_damaged_description(cite, tmp_path):
             ModalityPredictor.load(tmp_path / "m")
 
 
+def _damaged_copies(folder: Path, tmp_path: Path):
+    """Copies of the predictor folder ``folder`` whose weights.pt lacks, or has a misshapen, tensor: one per tensor."""
+    import shutil
+
+    import torch
+
+    tensors = torch.load(folder / "weights.pt", weights_only=True)
+    for i, (name, value) in enumerate(tensors.items()):
+        for j, edit in enumerate(("drop", "misshape")):
+            if name.endswith("num_batches_tracked"):
+                continue  # torch itself accepts a batch norm without its counter
+            bad = dict(tensors)
+            if edit == "drop":
+                bad.pop(name)
+            else:
+                bad[name] = value.reshape(-1)[:-1] if value.numel() > 1 else torch.zeros(2)
+            copy = tmp_path / f"{i}_{j}"
+            shutil.copytree(folder, copy)
+            torch.save(bad, copy / "weights.pt")
+            yield f"{edit} {name}", copy
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_weights_that_do_not_match_the_description_are_refused_in_one_line(cite, tmp_path, method):
+    """A weights.pt missing a tensor, or with one of another shape, raised torch's many-line RuntimeError
+    ("Error(s) in loading state_dict for PredictionNet: ..."), said "model.json lacks the key 'codec.mean'" about a
+    tensor, or (the baselines) loaded and failed later or predicted from the wrong numbers."""
+    train_src, train_tgt, query_src, _ = cite
+    config = PredictConfig(max_epochs=2, n_members=1, hidden=(8,), latent=4, n_source_components=10)
+    ModalityPredictor(method, config=config).fit(train_src, train_tgt, progress_bar=False).save(tmp_path / "m")
+    for edit, copy in _damaged_copies(tmp_path / "m", tmp_path / "bad"):
+        with pytest.raises(ValueError) as err:
+            ModalityPredictor.load(copy, device="cpu")
+        message = str(err.value)
+        assert "\n" not in message and "weights.pt does not match" in message and "model.json" in message, (edit, message)
+        assert "refit" in message, (edit, message)
+
+
 def test_predictor_and_joint_model_share_the_model_format_and_name_the_right_loader(cite, tmp_path):
     from jae import JAE
 
@@ -277,6 +361,34 @@ def test_predictor_folder_of_the_old_format_loads_and_predicts_as_before(tmp_pat
     model.save(tmp_path / "m")  # saved again in today's format, it predicts the same, bit for bit on this machine
     again = ModalityPredictor.load(tmp_path / "m", device="cpu")
     np.testing.assert_array_equal(again.predict(query).X, got)
+
+
+@pytest.mark.parametrize("method", ["jae", "knn"])
+def test_predictor_folder_of_format_6_loads_and_predicts_as_before(tmp_path, method):
+    """tests/fixtures/predictor_v6 (model.json + weights.pt, written by tests/fixtures/make_predictor.py): the network
+    with an SVD-coded target and the kNN baseline predict what they predicted when saved."""
+    import json
+
+    folder = Path(__file__).parent / "fixtures" / "predictor_v6"
+    assert json.loads((folder / method / "model.json").read_text())["format_version"] == 6
+    model = ModalityPredictor.load(folder / method, device="cpu")
+    assert model.method == method and model.seed == 3
+    assert method != "jae" or model.codec.components.shape == (5, 30)
+    query = ad.read_h5ad(folder / "query.h5ad")
+    got = model.predict(query).X
+    # to float32 rounding: another CPU's BLAS may round the last bit differently (as for predictor_v1)
+    np.testing.assert_allclose(got, np.load(folder / "expected.npz")[method], rtol=1e-6, atol=1e-6)
+    model.save(tmp_path / "m")
+    np.testing.assert_array_equal(ModalityPredictor.load(tmp_path / "m", device="cpu").predict(query).X, got)
+
+
+def test_old_predictor_folder_given_to_jae_load_names_the_predictor_loader():
+    """JAE.load of a predictor folder of the old layout (predictor.json) said it "is not a jae model folder: expected
+    model.json and weights.pt", though jae wrote it; a predictor folder of today's layout names its loader."""
+    from jae import JAE
+
+    with pytest.raises(ValueError, match="holds a 'predictor' model.*ModalityPredictor.load"):
+        JAE.load(Path(__file__).parent / "fixtures" / "predictor_v1", device="cpu")
 
 
 def test_predict_config_is_validated():

@@ -68,6 +68,28 @@ def test_write_report_files_and_pictures(tmp_path):
                      protect=[tmp_path / "rep" / "metrics.csv"])
 
 
+def test_report_figures_leave_the_callers_matplotlib_backend_and_figures_alone(tmp_path):
+    """The figures switched matplotlib to "Agg" for the whole session (matplotlib.use), so after jae.evaluate with a
+    report a notebook's or a Qt session's plt.show() showed nothing."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from jae.report.figures import plot_metric_bars, plot_umaps
+
+    embs, types, batch = _blobs(n_per=10)
+    table = metrics_table({"good": evaluate_embedding(embs["good"], cell_type=types, batch=batch, progress_bar=False)})
+    previous = matplotlib.get_backend()
+    plt.switch_backend("pdf")  # a backend other than the figures' own, as an interactive session's would be
+    try:
+        figures = plt.get_fignums()
+        plot_metric_bars(table, tmp_path / "bars.png")
+        plot_umaps(embs["good"][:, :2], types, batch, tmp_path / "umap.png", title="good")
+        assert matplotlib.get_backend() == "pdf" and plt.get_fignums() == figures
+        assert imread(tmp_path / "bars.png").ndim == 3 and imread(tmp_path / "umap.png").ndim == 3
+    finally:
+        plt.switch_backend(previous)
+
+
 def test_embeddings_whose_names_share_a_file_name_get_one_umap_each(tmp_path):
     """'jae v1' and 'jae_v1' both made umap_jae_v1.png: the second overwrote the first, and the report showed the
     second embedding's UMAP under both names."""

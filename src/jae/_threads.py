@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import numba
 
-__all__ = ["compute_threads", "numba_threads"]
+__all__ = ["compute_threads", "numba_threads", "start_numba_pool"]
 
 
 def compute_threads() -> int:
@@ -24,10 +24,26 @@ def compute_threads() -> int:
     return max(1, min(n, numba.config.NUMBA_NUM_THREADS)) if n > 0 else numba.config.NUMBA_NUM_THREADS
 
 
+def start_numba_pool() -> None:
+    """Start numba's thread pool (once per process; a no-op after) keeping the caller's torch thread count.
+
+    numba's OpenMP layer sets the process's OpenMP thread count to numba's own (every core unless
+    ``NUMBA_NUM_THREADS`` says otherwise) when its pool starts, and torch reads that count: without this, the first
+    parallel kernel (jae's, pynndescent's or UMAP's) undid ``OMP_NUM_THREADS=1`` or ``torch.set_num_threads(1)``.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    numba.get_num_threads()  # starts the pool
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
 @contextmanager
 def numba_threads() -> Iterator[int]:
     """Run numba's parallel kernels on :func:`compute_threads` threads inside the block (yielding that count),
     restoring the caller's setting afterwards."""
+    start_numba_pool()
     previous = numba.get_num_threads()
     threads = compute_threads()
     numba.set_num_threads(threads)

@@ -33,7 +33,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Version of the on-disk layout; bump when it changes and keep a frozen checkpoint of each in tests/fixtures.
+#: Version of the on-disk layout; bump when it changes and keep a frozen checkpoint of each in tests/fixtures
+#: (model_v<N>: make_model.py; from 6 on also mapped_v<N> and predictor_v<N>: make_mapped_model.py, make_predictor.py).
 #: 2 added the readout (``readout`` in model.json, ``readout.*`` tensors); version 1 files load with the raw latent.
 #: ``model_kind`` came with the predictor's move to these files; a description without it is a joint model.
 #: 3 added ``free_units`` to ``readout`` (the "components" readout reads no free units); version 2 files read them.
@@ -51,6 +52,9 @@ logger = logging.getLogger(__name__)
 #: entry); files before it load with the normalisation their config names (``"log"`` when it names none).
 FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
+#: Parts of a joint model's description (each None when the model has none) that every file of a format version
+#: writes, from the version whose files all have them: a later file without one is damaged, not an old file.
+_PARTS_SINCE = {2: ("readout",), 3: ("calibration", "adapter", "moments", "voters"), 5: ("calibration_cells",)}
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
@@ -70,10 +74,12 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     path = Path(path)
     if not is_writer():  # a data-parallel run (torchrun): process 0 writes the folder, the others nothing
         return path
+    if path.exists() and not any((path / name).is_file() for name in (DESCRIPTION, "predictor.json")):
+        # first: overwrite=True would not help (only a model folder is ever replaced)
+        raise FileExistsError(f"{path} exists and is not a jae model folder, which is never replaced; choose another "
+                              "folder")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another folder")
-    if path.exists() and not any((path / name).is_file() for name in (DESCRIPTION, "predictor.json")):
-        raise FileExistsError(f"{path} exists and is not a jae model folder; refusing to replace it")
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
     with atomic_path(path) as tmp:
         tmp.mkdir()
@@ -93,6 +99,9 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         With one line naming the problem and the fix.
     """
     path = Path(path)
+    legacy = path / "predictor.json"  # a predictor folder of the layout before this one (jae.prediction.api)
+    if kind != "predictor" and legacy.is_file() and not (path / DESCRIPTION).is_file():
+        raise ValueError(f"{path} holds a 'predictor' model, not a {kind!r} one; load it with {MODEL_KINDS['predictor']}")
     if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
         raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
     try:
@@ -105,6 +114,12 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
             "does not describe a jae model (not a JSON object); the model folder is damaged"
         )
     version = d.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: model format_version {version}, written by jae {d.get('jae_version', '(unknown)')}, is newer than "
+            f"jae {__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae (pip install -U jae) or "
+            "refit the model"
+        )
     if version not in READABLE_VERSIONS:
         raise ValueError(
             f"{path}: model format_version {version!r} is not supported by jae {__version__} "
@@ -227,6 +242,10 @@ def damaged_description(path: Path):
 
 def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     """The model described by ``d`` with the weights ``tensors`` (a KeyError names a missing description key)."""
+    for version, keys in _PARTS_SINCE.items():
+        missing = [k for k in keys if k not in d] if d["format_version"] >= version else []
+        if missing:  # loaded as an older file's, the model would embed and label cells otherwise
+            raise KeyError(missing[0])
     config = dict(d["config"])
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
@@ -249,7 +268,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
             continue
         comp = tensors.get(f"svd.{i}")
         if comp is None or tuple(comp.shape) != (m["svd_components"], len(m["var_names"])):
-            raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen")
+            raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen; the model "
+                             "folder is damaged: copy it again or refit the model")
         bases.append(SVDBasis(components=comp.numpy().astype(np.float32)))
     depth = next((m["median_count"] for m in mods if m.get("median_count") is not None), None)
     if model.config.protein_norm_for() == "clr_depth" and depth is None and any(m["kind"] == "ADT" for m in mods):
@@ -260,7 +280,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         protein_norm=model.config.protein_norm_for(), protein_depth=depth,
     )
     model.modality_names = tuple(m["name"] for m in mods)
-    model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
+    with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
+        model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     try:
         model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises
@@ -283,7 +304,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
                                 free_units=bool(d["readout"].get("free_units", True)))  # format 2: always read
         ro, m = model.readout, d["readout"].get("cycle_directions")
         K = model.layout.n_cell_type
-        if (ro.mean.shape != (d["n_input"],) or ro.tail_axes.shape[1:] != (d["n_input"],)
+        if (ro.mean.shape != (d["n_input"],) or ro.tail_axes.shape[1:] != (d["n_input"],) or ro.type_center.shape != (K,)
                 or (m is not None and (ro.cycle_axes.shape != (m, K) or ro.cycle_keep.shape != (m,)))
                 or (ro.type_coef is not None and (ro.type_coef.shape != (K, ro.dim(model.layout) - K)
                                                   or ro.type_intercept.shape != (K,)))):
@@ -317,6 +338,11 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     if d.get("calibration") is not None:
         parts = _saved(tensors, "calibration", ("centroids", "spreads"), damaged % "calibration")
         model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
+        K = model.layout.n_cell_type
+        if model.calibration.centroids.ndim != 2 or len(model.calibration.centroids) != K or \
+                model.calibration.spreads.shape != (K,):
+            raise ValueError(f"{path}: calibration tensors are misshapen; the model folder is damaged: copy it again "
+                             "or refit the model")
     model.axes_carry = d.get("axes_carry")  # round 38; files before it: None (map_query does not warn)
     # format 3: voters; format 5: calibration cells (files without them are not recalibrated by finetune)
     for part, kind in (("voters", Voters), ("calibration_cells", CalibrationCells)):

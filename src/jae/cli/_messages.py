@@ -28,6 +28,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\blabels_out\b", "--labels-out"),
     (r"InputFiles\(\.\.\., annotations=[^)]*\)", "--annotations FILE"),
     (r"\bconfig=JAEConfig\(", "JAEConfig("),
+    (r"\bload it with jae\.prediction\.ModalityPredictor\.load\b",
+     "it was written by jae predict --save-model; pass a model folder written by jae fit or jae map"),
     (r"\brefit the model\b", "refit it with jae fit"),
     (r"JAEConfig\(mode=['\"]unsupervised['\"]\)", "--mode unsupervised"),
     (r"jae\.io\.get_paired\(\.\.\., kinds=\([^)]*\)\)", "--mod2-kind ATAC or ADT"),

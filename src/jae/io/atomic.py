@@ -40,6 +40,14 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def _make_parents(path: Path) -> None:
+    """Create the missing folders above ``path``; a file in their place is named (mkdir said "File exists")."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            raise NotADirectoryError(f"{parent}, a folder of {path}, is a file; choose another path")
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
 @contextmanager
 def atomic_path(
     path: str | os.PathLike, *, protect: Iterable[str | os.PathLike] = (), overwrite: bool = True
@@ -74,7 +82,7 @@ def atomic_path(
     writer = is_writer()  # in a data-parallel run only process 0 writes; the others' temporaries are removed
     if writer and path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another output path")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_parents(path)
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}"
     try:
         yield tmp

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._threads import start_numba_pool
 from ._graph import N_NEIGHBORS, _as_float_matrix
 
 __all__ = ["approximate_knn", "MIN_CELLS"]
@@ -48,6 +49,7 @@ def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tupl
         from ._graph import knn
 
         return knn(X, n_neighbors=k, device="cpu")
+    start_numba_pool()  # pynndescent's kernels would start it, resetting torch's thread count
     n_trees = min(64, 5 + int(round(n**0.5 / 20.0)))
     n_iters = max(5, int(round(np.log2(n))))
     index = NNDescent(X, n_neighbors=k, metric="euclidean", random_state=seed, n_trees=n_trees, n_iters=n_iters,

@@ -269,11 +269,11 @@ class ModalityPredictor:
         else:
             meta, tensors = read_model_folder(path, kind="predictor")
         with damaged_description(path):
-            return cls._build(meta, tensors, device=device)
+            return cls._build(meta, tensors, device=device, path=path)
 
     @classmethod
-    def _build(cls, meta: dict, tensors: dict, *, device: str) -> ModalityPredictor:
-        """The predictor described by ``meta`` with the weights ``tensors`` (:meth:`load`)."""
+    def _build(cls, meta: dict, tensors: dict, *, device: str, path: Path) -> ModalityPredictor:
+        """The predictor described by ``meta`` with the weights ``tensors`` (:meth:`load` of the folder ``path``)."""
         model = cls(meta["method"], config=PredictConfig.from_dict(meta["config"]), seed=meta.get("seed", 0),
                     device=device)  # fmt: skip
         model.source_kind, model.target_kind = meta["source_kind"], meta["target_kind"]
@@ -281,11 +281,14 @@ class ModalityPredictor:
         model.source_features = pd.Index(meta["source_features"])
         model.target_features = pd.Index(meta["target_features"])
         arrays = {k: v.numpy() for k, v in tensors.items() if not k.startswith("net")}
-        model.encoder = SourceEncoder(
-            kind=model.source_kind, n_features=len(model.source_features), components=arrays.get("encoder.components")
-        )
+        n_source, n_target = len(model.source_features), len(model.target_features)
+        take = _tensor_taker(arrays, path)
+        components = take("encoder.components", (None, n_source)) if model.source_kind != "ADT" else None
+        model.encoder = SourceEncoder(kind=model.source_kind, n_features=n_source, components=components)
         if model.method == "jae":
-            model.codec = TargetCodec(model.target_kind, arrays["codec.mean"], arrays.get("codec.components"))
+            optional = "codec.components" in arrays  # the 'svd' representation of a wide target
+            model.codec = TargetCodec(model.target_kind, take("codec.mean", (n_target,)),
+                                      take("codec.components", (None, n_target)) if optional else None)
             model.nets, model.dropout_ = [], meta["dropout_selected"]
             for i in range(meta["n_members"]):
                 state = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(f"net{i}.")}
@@ -293,10 +296,16 @@ class ModalityPredictor:
                     model.encoder.n_dims + model.config.source_depth, model.codec.n_dims, model.config,
                     dropout=model.dropout_,
                 )
-                net.load_state_dict(state)
+                try:
+                    net.load_state_dict(state)  # strict: a missing, unexpected or misshapen tensor raises
+                except RuntimeError:
+                    raise _mismatch(path, f"network {i}'s tensors are missing or misshapen") from None
                 model.nets.append(net.to(model.device).eval())
         else:
-            state = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("baseline.")}
+            shapes = _BASELINE_SHAPES[model.method](model.encoder.n_dims, n_target)
+            state = {k: take(f"baseline.{k}", shape) for k, shape in shapes.items()}
+            if model.method == "knn":
+                state.update(_knn_targets(take, arrays, len(state["train_S"]), n_target, path))
             model.baseline = model._make_baseline().load_state(state)
         model._fitted = True
         return model
@@ -342,6 +351,46 @@ def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind
             logger.info("the %s has no var['feature_types']; read as %s from the feature names (%s overrides this)",
                         what, kinds[i], arg)
     return kinds[0], kinds[1]
+
+
+#: Tensors of each baseline and their shapes, given the source encoding's width and the number of target features.
+_BASELINE_SHAPES = {
+    "mean": lambda n_dims, n_target: {"mean": (n_target,)},
+    "knn": lambda n_dims, n_target: {"train_S": (None, n_dims), "k": ()},
+    "ridge": lambda n_dims, n_target: {"coef": (n_dims, n_target), "intercept": (n_target,)},
+}
+
+
+def _mismatch(path: Path, detail: str) -> ValueError:
+    return ValueError(f"{path / 'weights.pt'} does not match {path / 'model.json'} ({detail}); the two files come from "
+                      "different models or one is damaged: copy both from one model folder or refit the model")
+
+
+def _tensor_taker(arrays: dict, path: Path):
+    """``take(name, shape)``: the saved array ``name``, checked against ``shape`` (None: any length), or a ValueError
+    naming both files."""
+    def take(name: str, shape: tuple) -> np.ndarray:
+        value = arrays.get(name)
+        if value is None:
+            raise _mismatch(path, f"no tensor {name!r}")
+        if value.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, value.shape)):
+            want = "x".join("any" if s is None else str(s) for s in shape) or "a scalar"
+            raise _mismatch(path, f"tensor {name!r} has shape {'x'.join(map(str, value.shape)) or 'scalar'}, not {want}")
+        return value
+
+    return take
+
+
+def _knn_targets(take, arrays: dict, n_cells: int, n_target: int, path: Path) -> dict:
+    """The kNN baseline's training targets: dense (``Y_dense``) or CSR (``Y_data``, ``Y_indices``, ``Y_indptr``,
+    ``Y_shape``), checked against its ``n_cells`` training cells and the ``n_target`` features."""
+    if "baseline.Y_dense" in arrays:
+        return {"Y_dense": take("baseline.Y_dense", (n_cells, n_target))}
+    parts = {k: take(f"baseline.{k}", (None,)) for k in ("Y_data", "Y_indices", "Y_indptr", "Y_shape")}
+    if (list(parts["Y_shape"]) != [n_cells, n_target] or len(parts["Y_indptr"]) != n_cells + 1
+            or len(parts["Y_data"]) != len(parts["Y_indices"])):
+        raise _mismatch(path, f"the kNN baseline's sparse targets are not {n_cells} cells x {n_target} features")
+    return parts
 
 
 def _read_legacy(path: Path) -> dict:

@@ -158,7 +158,19 @@ def centered_svd(Y, n_components: int, *, seed: int = 0, n_iter: int = 5, oversa
     Returns
     -------
     ``(k, n_features)`` float32 array with orthonormal rows (the leading right singular vectors, largest first).
+
+    Runs on one BLAS thread, so the basis (and every prediction decoded through it) is the same bit for bit whatever
+    the machine's thread count (``OMP_NUM_THREADS``); several threads changed it in the 9th digit. The heavy products
+    are scipy's sparse ones, single-threaded anyway.
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _centered_svd(Y, n_components, seed=seed, n_iter=n_iter, oversample=oversample)
+
+
+def _centered_svd(Y, n_components: int, *, seed: int, n_iter: int, oversample: int) -> np.ndarray:
+    """:func:`centered_svd` on the caller's BLAS threads."""
     n, p = Y.shape
     k = max(1, min(n_components, min(n, p) - 1))
     width = min(k + oversample, min(n, p))

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._threads import start_numba_pool
 from ..metrics import neighbor_graph
 from ..io.atomic import atomic_write
 from .table import COLUMNS
@@ -55,6 +56,7 @@ def umap_coordinates(embedding, *, seed: int = 0, device: str | None = None) -> 
         "params": {"n_neighbors": graph.indices.shape[1], "method": "umap", "metric": "euclidean",
                    "use_rep": "X_emb", "random_state": seed},
     }
+    start_numba_pool()  # UMAP's kernels would start it, resetting torch's thread count
     sc.tl.umap(adata, random_state=seed)
     return adata.obsm["X_umap"].astype(np.float32)
 
@@ -121,22 +123,17 @@ def plot_umaps(
     -------
     ``path``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
 
     rng = np.random.default_rng(seed)
     panels = [("cell type", cell_type)] + ([("batch", batch)] if batch is not None else [])
-    fig, axes = plt.subplots(1, len(panels), figsize=(7.2 * len(panels), 5.4), squeeze=False)
+    fig = Figure(figsize=(7.2 * len(panels), 5.4))
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (what, labels) in zip(axes[0], panels):
         _scatter(ax, coords, labels, f"coloured by {what}", rng)
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
-    try:
-        return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
-    finally:
-        plt.close(fig)
+    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
 
 
 def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ()) -> Path:
@@ -155,16 +152,14 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     -------
     ``path``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
 
     cols = [c for c in COLUMNS if c in table.columns]
     n_emb = len(table)
     width = 0.8 / n_emb
     colours = _palette(n_emb) if n_emb > 2 else ["#4C72B0", "#DD8452"][:n_emb]
-    fig, ax = plt.subplots(figsize=(max(8.0, 1.3 * len(cols) * max(1, n_emb / 2)), 4.8))
+    fig = Figure(figsize=(max(8.0, 1.3 * len(cols) * max(1, n_emb / 2)), 4.8))
+    ax = fig.subplots()
     x = np.arange(len(cols))
     for i, (name, row) in enumerate(table.iterrows()):
         pos = x - 0.4 + width * (i + 0.5)
@@ -184,7 +179,4 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     ax.set_title("Joint-embedding metrics (NeurIPS 2021 competition, scib definitions)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     fig.tight_layout()
-    try:
-        return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
-    finally:
-        plt.close(fig)
+    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
