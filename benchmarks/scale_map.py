@@ -44,9 +44,12 @@ RESULTS = HERE / "results" / "scale_map.json"
 STAGES = ("fit", "map", "embed", "embed_rna", "predict")
 
 
-def timed(name: str, argv: list[str], log: Path, *, threads: int) -> dict:
-    """Run ``jae <argv>`` under ``/usr/bin/time -v``; wall, CPU (user + system) and peak RSS of that process."""
+def timed(name: str, argv: list[str], log: Path, *, threads: int, source: str | None = None) -> dict:
+    """Run ``jae <argv>`` under ``/usr/bin/time -v``; wall, CPU (user + system) and peak RSS of that process
+    (``source``: a ``src`` folder of another jae version put first on ``PYTHONPATH``, e.g. the code before a fix)."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    if source:
+        env["PYTHONPATH"] = source
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "jae.cli", *argv]
     print(f"[scale_map] {name}: jae {' '.join(argv)}", flush=True)
     load0 = os.getloadavg()[0]
@@ -54,21 +57,22 @@ def timed(name: str, argv: list[str], log: Path, *, threads: int) -> dict:
     with open(log, "w") as err:
         code = subprocess.call(cmd, stdout=err, stderr=subprocess.STDOUT, env=env)
     wall = time.perf_counter() - t0
-    text = log.read_text(errors="replace")
-
-    def field(label: str) -> float:
-        hit = re.findall(rf"{re.escape(label)}: ([\d.:]+)", text)
-        return float(hit[-1]) if hit else float("nan")
-
-    row = {
-        "stage": name, "argv": argv, "wall_s": wall, "cpu_s": field("User time (seconds)") + field("System time (seconds)"),
-        "peak_rss_gb": field("Maximum resident set size (kbytes)") / 1e6, "exit": code,
-        "load_avg_start": load0, "load_avg_end": os.getloadavg()[0],
-    }
+    row = {"stage": name, "argv": argv, "wall_s": wall, **time_fields(log.read_text(errors="replace")), "exit": code,
+           "load_avg_start": load0, "load_avg_end": os.getloadavg()[0], "source": source}
     print("[scale_map] " + json.dumps({k: v for k, v in row.items() if k != "argv"}), flush=True)
     if code != 0:
         raise RuntimeError(f"jae {' '.join(argv)} failed with exit status {code}; see {log}")
     return row
+
+
+def time_fields(text: str) -> dict:
+    """CPU seconds (user + system) and peak RSS GB from ``/usr/bin/time -v``'s report."""
+    def field(label: str) -> float:
+        hit = re.findall(rf"{re.escape(label)}: ([\d.:]+)", text)
+        return float(hit[-1]) if hit else float("nan")
+
+    return {"cpu_s": field("User time (seconds)") + field("System time (seconds)"),
+            "peak_rss_gb": field("Maximum resident set size (kbytes)") / 1e6}
 
 
 def simulate(prefix: Path, n: int, args, seed: int, log: Path) -> dict | None:
@@ -100,9 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, default=Path("/tmp/jae_scale_map"))
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-epochs", type=int, default=5, help="pretraining cap of the reference fit (default: 5)")
+    p.add_argument("--map-epochs", type=int, default=None,
+                   help="jae map --epochs (default: its own, 20); the shift training's cost is per epoch")
     p.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
     p.add_argument("--label", default="run")
     p.add_argument("--note", default=None)
+    p.add_argument("--source", default=None, help="a jae 'src' folder to run instead of the installed one (e.g. "
+                   "'git archive BASE src | tar -x -C /tmp/base' for the figures before a fix)")
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--delete-data", action="store_true", help="remove the data directory at the end")
     args = p.parse_args(argv)
@@ -124,18 +132,20 @@ def main(argv: list[str] | None = None) -> int:
         "fit": ["fit", "--mod1", r1, "--mod2", r2, "--out", str(d / "ref_model"), "--overwrite", "--seed", "0",
                 "--max-epochs", str(args.max_epochs), "--device", "cpu"],
         "map": ["map", "--mod1", q1, "--mod2", q2, *qargs, "--batch-key", "query_batch", "--model",
-                str(d / "ref_model"), "--out", str(d / "mapped_model"), "--overwrite", "--device", "cpu"],
+                str(d / "ref_model"), "--out", str(d / "mapped_model"), "--overwrite", "--device", "cpu",
+                *([] if args.map_epochs is None else ["--epochs", str(args.map_epochs)])],
         "embed": ["embed", "--mod1", q1, "--mod2", q2, *qargs, "--model", str(d / "mapped_model"), "--out",
-                  str(d / "query_embedding.h5ad"), "--overwrite", "--device", "cpu"],
+                  str(d / f"query_embedding_{args.label}.h5ad"), "--overwrite", "--device", "cpu"],
         "embed_rna": ["embed", "--mod1", q1, *qargs, "--model", str(d / "mapped_model"), "--out",
-                      str(d / "query_rna_embedding.h5ad"), "--impute-out", str(d / "query_imputed.h5ad"),
+                      str(d / f"query_rna_embedding_{args.label}.h5ad"), "--impute-out", str(d / f"query_imputed_{args.label}.h5ad"),
                       "--overwrite", "--device", "cpu"],
         "predict": ["predict", "--train-mod1", f"{small}.mod1.h5ad", "--train-mod2", f"{small}.mod2.h5ad", "--test-mod1", q1, "--output",
-                    str(d / "query_prediction.h5ad"), "--overwrite", "--device", "cpu"],
+                    str(d / f"query_prediction_{args.label}.h5ad"), "--overwrite", "--device", "cpu"],
     }
     for stage in STAGES:
         if stage in args.stages:
-            rows.append(timed(stage, plan[stage], d / f"{stage}.log", threads=args.threads))
+            log = d / f"{stage}{'_' + args.label if args.label else ''}.log"
+            rows.append(timed(stage, plan[stage], log, threads=args.threads, source=args.source))
     runs = json.loads(args.results.read_text()) if args.results.exists() else {}
     entry = runs.get(args.label, {"stages": []})
     ran = {r["stage"] for r in rows}
