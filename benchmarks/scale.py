@@ -261,6 +261,9 @@ def render(cli_runs: dict, block_runs: dict, path: Path) -> None:
     vote = path.with_name("scale_vote.md")  # benchmarks/vote_speed.py's figures, kept as their own section
     if vote.exists():
         lines += ["", "## Label-transfer vote", ""] + vote.read_text().splitlines()[2:]
+    mapping = path.with_name("scale_map.md")  # benchmarks/scale_map.py's figures (jae map / embed / predict)
+    if mapping.exists():
+        lines += ["", "## Reference mapping and modality prediction at scale", ""] + mapping.read_text().splitlines()[2:]
     metrics = path.with_name("scale_metrics.md")  # benchmarks/metrics_scale.py's figures, kept as their own section
     if metrics.exists():
         lines += ["", "## Metrics at scale", ""] + metrics.read_text().splitlines()[2:]

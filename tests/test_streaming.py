@@ -307,3 +307,35 @@ def test_read_ahead_yields_the_same_blocks_in_order_and_stops_cleanly(tmp_path):
 
     with pytest.raises(OSError, match="disk gone"):
         list(read_ahead(failing()))
+
+
+def test_in_memory_row_blocks_copy_only_their_rows():
+    """anndata reads a CSR with int64 ``indptr`` and int32 ``indices``; scipy's row slice of such a matrix converts
+    the whole ``indices`` to int64 first (at 300,000 cells: 4 GB and about 20 s per block of 4,096 rows). The
+    blocks are the rows' values, as float32 copies, each costing only its own rows."""
+    import tracemalloc
+
+    from jae.io.chunked import InMemoryCounts
+
+    rng = np.random.default_rng(0)
+    X = sp.random(20_000, 300, density=0.1, format="csr", dtype=np.float64, random_state=rng)
+    X.data = np.ceil(X.data * 20)
+    X = sp.csr_matrix((X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64)), shape=X.shape)
+    X.indptr = X.indptr.astype(np.int64)  # (the constructor narrows it)
+    assert X.indptr.dtype == np.int64 and X.indices.dtype == np.int32
+    before = X.copy()
+    source = InMemoryCounts(X)
+    tracemalloc.start()
+    for block in source.blocks(1000, start=500, stop=19_800):  # one block at a time: a block's worth of memory
+        del block
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < X.indices.nbytes / 2  # not a copy of the whole matrix's indices
+    blocks = list(source.blocks(1000, start=500, stop=19_800))
+    assert [b.shape for b in blocks] == [(1000, 300)] * 19 + [(300, 300)]
+    got = sp.vstack(blocks)
+    assert got.dtype == np.float32 and (got != X[500:19_800].astype(np.float32)).nnz == 0
+    for b in blocks:
+        assert not np.may_share_memory(b.data, X.data) and not np.may_share_memory(b.indices, X.indices)
+        b.data[:] = -1  # normalised in place downstream: the caller's matrix stays as it was
+    assert (X != before).nnz == 0

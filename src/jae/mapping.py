@@ -97,7 +97,7 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
         p.requires_grad_(False)
     shift = torch.zeros(n_new, X.shape[1], device=model.device, requires_grad=True)
     opt = torch.optim.Adam([shift], lr=ADAPTER_LR)
-    Xt, ct = model._tensor(X.astype(np.float32)), model._tensor(codes.astype(np.int64))
+    Xt, ct = model._tensor(X.astype(np.float32, copy=False)), model._tensor(codes.astype(np.int64))
     Wt = None if weight is None else model._tensor(weight.astype(np.float32))
     gen = torch.Generator().manual_seed(seed)
     n_cond = net.n_condition
@@ -182,15 +182,18 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
             "reference batch's cells; if they are new samples, rename them (e.g. obs[%r] = 'query_' + "
             "obs[%r].astype(str)) and map again", clash, int(np.isin(batch, clash).sum()), batch_key, batch_key,
         )
-    mapped = copy.deepcopy(reference)
+    cache = getattr(reference, "_files_features", None)  # the query's features, kept on the reference: not copied
+    mapped = copy.deepcopy(reference, None if cache is None else {id(cache): None})
     mapped._files_features = None
     if not new:
         logger.info("every query batch is already known to the model (%s); nothing to train", ", ".join(sorted(set(batch))))
         return mapped
     rows = np.isin(batch, new)
+    n_rows = int(rows.sum())
+    rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
     codes = pd.Categorical(batch[rows], categories=new).codes
     logger.info("mapping %d query cells of %d new batches (%s) onto the reference: %d epochs of input shifts, the "
-                "network frozen", int(rows.sum()), len(new), ", ".join(new), epochs)
+                "network frozen", n_rows, len(new), ", ".join(new), epochs)
     with torch.random.fork_rng(devices=mapped._rng_devices()):
         torch.manual_seed(reference.seed + 2)
         shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=reference.seed + 2,

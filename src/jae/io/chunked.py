@@ -247,9 +247,16 @@ class InMemoryCounts:
         if block_rows < 1:
             raise ValueError(f"block_rows={block_rows}: must be at least 1")
         stop = self.shape[0] if stop is None else min(stop, self.shape[0])
+        X = self.X
         for s in range(start, stop, block_rows):
-            block = self.X[s : min(s + block_rows, stop)]  # scipy copies a row slice, except one of every row
-            yield _summed(sp.csr_matrix(block, dtype=dtype, copy=np.may_share_memory(block.data, self.X.data)))
+            # the rows' own slices of the arrays, copied (not scipy's row slice: with int64 indptr and int32
+            # indices, as anndata reads them, it first converts the whole matrix's indices to int64, every block)
+            e = min(s + block_rows, stop)
+            a, b = int(X.indptr[s]), int(X.indptr[e])
+            yield _summed(sp.csr_matrix(
+                (np.array(X.data[a:b], dtype=dtype), X.indices[a:b].copy(), X.indptr[s : e + 1] - a),
+                shape=(e - s, self.shape[1]),
+            ))
 
 
 def _summed(block: sp.csr_matrix) -> sp.csr_matrix:

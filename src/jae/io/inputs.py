@@ -130,7 +130,7 @@ class InputFiles:
         return mdata
 
     def open(self, *, memory_budget: int | str | None = None, plan: bool = True, annotations: bool = True,
-             what: str = "input"):
+             what: str = "input", once: bool = False):
         """The data, read into memory when it fits ``memory_budget``, else left on disk to stream.
 
         Parameters
@@ -144,6 +144,8 @@ class InputFiles:
             Join the annotation files' columns into ``obs``.
         what
             The calling step, for the log line of :func:`jae.io.plan_input`.
+        once
+            The caller reads the counts once: files are streamed whatever the budget (:func:`jae.io.plan_input`).
 
         Returns
         -------
@@ -168,4 +170,4 @@ class InputFiles:
         else:
             files = open_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
                                      mod2_kind=self.mod2_kind, mosaic=True)
-        return plan_input(files, memory_budget=memory_budget, what=what) if plan else files
+        return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files

@@ -72,7 +72,8 @@ def _as_files(data, modalities):
     return open_h5mu(path, rna=rna, other=other, mosaic=True)
 
 
-def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", layer: str | None = "counts"):
+def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", layer: str | None = "counts",
+               once: bool = False):
     """Choose how to read ``data``: into memory when the estimate fits ``memory_budget``, else stream it.
 
     Parameters
@@ -89,6 +90,10 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
         The calling step, for the log line.
     layer
         The layer holding raw counts, for an AnnData to split.
+    once
+        The caller reads the counts once (``embed``, ``map``: a query's features are computed in one pass and kept):
+        files that can be streamed are, whatever the budget, since reading them whole would only cost memory; only
+        files whose cells must be paired by name are read whole (within the budget).
 
     Returns
     -------
@@ -101,6 +106,13 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
         return modalities_of(data, layer=layer)[0] if isinstance(data, ad.AnnData) else data
     budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
     need = files.memory_needed(in_memory=True)
+    if once and not getattr(files, "misordered", None):
+        logger.info(
+            "%s: streaming path: reading %s once, in row blocks (about %.2f GB; reading it whole, about %.2f GB, would "
+            "save no time: the features are computed in one pass)", what, files,
+            files.memory_needed(in_memory=False) / 1e9, need / 1e9,
+        )
+        return files
     if need <= budget:
         logger.info(
             "%s: in-memory path: reading %s needs about %.2f GB, within the memory budget of %.2f GB",

@@ -22,6 +22,7 @@ from .checks import check_target, one_modality, pair_cells, source_counts
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
 from .source import SourceEncoder, fit_source_encoder
+from .streamed import SourceFile, open_source
 from .targets import target_matrix
 from .train import build_network, predict_codes, train_ensemble
 
@@ -157,28 +158,39 @@ class ModalityPredictor:
             return KNNBaseline(self.target_kind, ks=tuple(cfg.knn_ks), val_fraction=cfg.val_fraction)
         return RidgeBaseline(self.target_kind, rel_alphas=tuple(cfg.ridge_rel_alphas), val_fraction=cfg.val_fraction)
 
-    def predict_blocks(self, query_source: ad.AnnData):
+    def predict_blocks(self, query_source):
         """Predictions for the cells of ``query_source`` (as for :meth:`predict`) as an iterator of
         ``(rows, n_target_features)`` row blocks (dense or CSR), in query order; wide targets are never materialised
         whole."""
         self._check_fitted()
-        one_modality(query_source, name="query_source")
+        if isinstance(query_source, (str, os.PathLike)):  # an .h5ad path: read in row blocks
+            query_source = open_source(query_source)
+        elif not isinstance(query_source, SourceFile):
+            one_modality(query_source, name="query_source")
         idx = feature_indexer(query_source.var_names, self.source_features, name="query_source", reference="train_source")
-        query_source = query_source if idx is None else query_source[:, idx]
-        counts = source_counts(query_source, name="query_source")
-        S = self.encoder.transform(counts)
-        if self.method == "jae":
-            return self.codec.decode_blocks(predict_codes(self.nets, self._net_input(S, counts)))
+        net = self.method == "jae"
+        if isinstance(query_source, SourceFile):  # encoded one row block at a time: the same numbers, row by row
+            width = self.encoder.n_dims + int(net and self.config.source_depth)
+            S = query_source.encode(lambda counts: self._net_input(self.encoder.transform(counts), counts) if net
+                                    else self.encoder.transform(counts), width, columns=idx)
+        else:
+            query_source = query_source if idx is None else query_source[:, idx]
+            counts = source_counts(query_source, name="query_source")
+            S = self.encoder.transform(counts)
+            S = self._net_input(S, counts) if net else S
+        if net:
+            return self.codec.decode_blocks(predict_codes(self.nets, S))
         return self.baseline.predict_blocks(S)
 
-    def predict(self, query_source: ad.AnnData, *, output: Literal["auto", "dense", "sparse"] = "auto") -> ad.AnnData:
+    def predict(self, query_source, *, output: Literal["auto", "dense", "sparse"] = "auto") -> ad.AnnData:
         """Predict the target modality for cells measured with the source modality only.
 
         Parameters
         ----------
         query_source
             Source modality of the query cells, with the training source's features (same names; another order
-            is realigned), raw counts in ``layers['counts']`` (or ``.X``).
+            is realigned), raw counts in ``layers['counts']`` (or ``.X``): an AnnData, or the path of an ``.h5ad``
+            file, whose counts are then read in row blocks (never whole; :mod:`jae.prediction.streamed`).
         output
             ``'dense'``: float32 ndarray. ``'sparse'``: CSR, predictions below ``config.sparse_below`` dropped
             (meant for ATAC, whose predictions are accessibilities in [0, 1]). ``'auto'``: dense unless the
@@ -193,7 +205,10 @@ class ModalityPredictor:
         if output not in ("auto", "dense", "sparse"):
             raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
         self._check_fitted()
-        one_modality(query_source, name="query_source")
+        if isinstance(query_source, (str, os.PathLike)):  # an .h5ad path: read in row blocks
+            query_source = open_source(query_source)
+        elif not isinstance(query_source, SourceFile):
+            one_modality(query_source, name="query_source")
         if output == "auto":
             big = query_source.n_obs * len(self.target_features) > self.config.dense_limit
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"

@@ -178,7 +178,8 @@ def map_files(
     device
         Where a saved reference is loaded (as for :meth:`jae.JAE.load`).
     memory_budget
-        Bytes (or ``'8G'``) reading the query whole may take; larger queries are streamed.
+        Bytes (or ``'8G'``) reading files whose cells are in different orders (paired by name) may take; other
+        files are streamed once in row blocks whatever the budget (the features are computed in one pass).
     overwrite
         Replace an existing model folder at ``out``.
 
@@ -200,7 +201,7 @@ def map_files(
         raise ValueError(f"epochs must be >= 0, not {epochs}")
     check_batch_key(batch_key)
     reference, _ = _model_and_path(model, device=device)
-    data = inputs.open(memory_budget=memory_budget, what="map")
+    data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
     if batch_key not in data.obs.columns:
         raise ValueError(f"the query has no obs column {batch_key!r} for batch_key; pass batch_key=<column> or "
                          "InputFiles(..., annotations=FILE) with that column")
@@ -251,7 +252,9 @@ def embed_files(
     device
         Where a saved model is loaded.
     memory_budget
-        Bytes (or ``'8G'``) reading the inputs whole may take; larger inputs are streamed.
+        Bytes (or ``'8G'``) reading files whose cells are in different orders (paired by name) may take; other
+        files are streamed once in row blocks whatever the budget (the features are computed in one pass and kept
+        for fine-tuning, embedding and labels).
     overwrite
         Replace existing files at ``out``, ``labels_out`` and ``impute_out``.
     progress_bar
@@ -284,7 +287,8 @@ def embed_files(
             f"labels_out needs a model fitted with cell types; {folder or 'the model'} was fitted without "
             "(JAEConfig(mode='unsupervised')): pass labels_out=None"
         )
-    data = inputs.open(memory_budget=memory_budget, what="embed")  # annotations: a mapped model's batch column
+    # annotations: a mapped model's batch column; one pass over the counts (the features are kept for every step)
+    data = inputs.open(memory_budget=memory_budget, what="embed", once=True)
     if impute_out is not None:  # nothing to impute (every cell paired) is said before fine-tuning, not after
         from ..imputation import modality_to_impute
         from ..query import query_features

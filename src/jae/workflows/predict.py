@@ -63,6 +63,7 @@ def predict_files(
     """
     from ..io import read_h5ad, write_atomic
     from ..prediction import ModalityPredictor
+    from ..prediction.streamed import open_source
 
     out = Path(output)
     names = ("train_mod1", "train_mod2", "test_mod1")
@@ -72,7 +73,8 @@ def predict_files(
         suffixes={"output": (".h5ad",)},
     )
     one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
-    train_source, train_target, test_source = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs, names))
+    train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
+    test_source = open_source(inputs[2], what=names[2], mudata_fix=one_file)  # CSR counts: read in row blocks
     model = ModalityPredictor(method, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)
