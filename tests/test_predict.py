@@ -531,7 +531,7 @@ def test_cli_predicts_from_files_without_feature_types(data_dir, tmp_path, caplo
 def test_data_that_is_not_one_modality_is_refused_naming_the_argument(cite):
     """A MuData as train_source failed with "cannot tell the source modality's kind", as query_source with "0 of
     train_source's features are missing and 20 are extra"; a path failed with "'str' object has no attribute
-    'n_obs'"."""
+    'n_obs'" (predict now reads an .h5ad path in row blocks)."""
     import mudata as md
 
     src, tgt = cite[0], cite[1]
@@ -544,8 +544,9 @@ def test_data_that_is_not_one_modality_is_refused_naming_the_argument(cite):
     model = ModalityPredictor("mean").fit(src, tgt)
     with pytest.raises(TypeError, match=r"query_source must be one modality's AnnData, not a MuData"):
         model.predict(both)
-    with pytest.raises(TypeError, match=r"query_source must be an AnnData .*not str; read the file first, e.g. "
-                                        r"anndata.read_h5ad\('q.h5ad'\)"):
+    with pytest.raises(TypeError, match=r"query_source must be an AnnData .*not int"):
+        model.predict(3)
+    with pytest.raises(FileNotFoundError, match=r"query_source file q.h5ad does not exist"):  # a path is read from disk
         model.predict("q.h5ad")
 
 
