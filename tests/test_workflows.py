@@ -173,6 +173,23 @@ def test_predict_files_writes_the_prediction(tmp_path):
         jae.predict_files(*paths, tmp_path / "pred.h5ad", method="mean")
 
 
+def test_predict_files_checks_the_test_cells_features_before_training(tmp_path, monkeypatch):
+    """jae predict trained the model for minutes, then found --test-mod1 holding other features."""
+    from jae.prediction import ModalityPredictor
+
+    m = simulate(240, kind="cite", n_genes=200, n_cell_types=3, n_batches=2, seed=4)
+    rna, prot = m.mod["rna"], m.mod["prot"]
+    paths = [tmp_path / f for f in ("train.mod1.h5ad", "train.mod2.h5ad", "test.mod1.h5ad")]
+    rna[:200].copy().write_h5ad(paths[0])
+    prot[:200].copy().write_h5ad(paths[1])
+    rna[200:, :150].copy().write_h5ad(paths[2])  # 50 of the training genes missing
+    monkeypatch.setattr(ModalityPredictor, "fit", lambda *a, **k: pytest.fail("trained before checking the test cells"))
+    with pytest.raises(ValueError, match=r"query_source features differ from train_source's: 50 of train_source's "
+                                         r"200 features are missing"):
+        jae.predict_files(*paths, tmp_path / "pred.h5ad", method="mean")
+    assert not (tmp_path / "pred.h5ad").exists()
+
+
 def test_evaluate_files_scores_an_embedding_file(data, tmp_path):
     emb = jae.embed_files(data["h5mu"], data["model"], tmp_path / "emb.h5ad", finetune_epochs=0).written[0]
     table = jae.evaluate_files(data["h5mu"], {"jae": emb}, tmp_path / "eval", report=False, progress_bar=False)
