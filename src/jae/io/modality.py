@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "normalize_kind", "kind_from_names", "pair_from_names",
+__all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "feature_kinds", "normalize_kind", "kind_from_names", "pair_from_names",
            "modality_kinds", "MAX_ADT_FEATURES"]
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,20 @@ def known_kind(feature_type: str) -> str | None:
         return normalize_kind(feature_type)
     except ValueError:
         return None
+
+
+def feature_kinds(feature_types, *, where: str) -> tuple[np.ndarray, list[str]]:
+    """Each feature's kind (:func:`known_kind`) as an object array, None for a feature type jae does not pair (Cell
+    Ranger's Multiplexing Capture, CRISPR Guide Capture, Custom), and those feature types, left out with one log line
+    naming them and their counts (``where``: the file or AnnData)."""
+    values = np.asarray(feature_types).astype(str)
+    uniq, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    known = [known_kind(v) for v in uniq]
+    left_out = [(str(v), int(n)) for v, k, n in zip(uniq, known, counts) if k is None]
+    if left_out:
+        logger.info("%s: leaving out %s (jae reads Gene Expression, Peaks and Antibody Capture)", where,
+                    ", ".join(f"{n} {v} features" for v, n in left_out))
+    return np.array(known, dtype=object)[inverse.ravel()], [v for v, _ in left_out]
 
 
 def detect_kind(adata, *, name: str | None = None) -> str:

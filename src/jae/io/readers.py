@@ -24,7 +24,7 @@ from .features import unique_cells
 from .paired import modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata)
-from .modality import MOD_NAMES, detect_kind, known_kind, modality_kinds, normalize_kind, pair_from_names
+from .modality import MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names
 from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_paired_h5ad", "read_h5ad",
@@ -395,13 +395,9 @@ def read_10x_h5(path: PathLike) -> md.MuData:
         names = _decode(feats["name"][()])
         ftypes = _decode(feats["feature_type"][()])
         genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
-    kinds = np.array([known_kind(t) for t in ftypes], dtype=object)
-    used = np.array([k is not None for k in kinds], dtype=bool)
-    ignored = dict(zip(*np.unique(ftypes[~used], return_counts=True)))
-    if ignored:  # CellPlex's Multiplexing Capture, CRISPR Guide Capture, Custom: no modality jae pairs
-        logger.info("%s: leaving out %s (jae reads Gene Expression, Peaks and Antibody Capture)", path.name,
-                    ", ".join(f"{n} {t} features" for t, n in ignored.items()))
-        keep = np.flatnonzero(used)
+    kinds, ignored = feature_kinds(ftypes, where=path.name)  # CellPlex, CRISPR, Custom: no modality jae pairs
+    if ignored:
+        keep = np.flatnonzero(pd.notna(kinds))
         X, ids, names, genome, kinds = X[:, keep], ids[keep], names[keep], genome[keep], kinds[keep]
     if "GEX" not in set(kinds):
         raise ValueError(f"{path.name} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")

@@ -21,7 +21,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
-from .modality import MOD_NAMES, known_kind
+from .modality import MOD_NAMES, feature_kinds
 from .raw import counts_location, resolve_raw
 
 __all__ = ["split_anndata", "modalities_of", "to_mudata", "PROTEIN_KEY"]
@@ -79,13 +79,8 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
     empty = pd.DataFrame(index=adata.obs_names.copy())
     if "feature_types" in adata.var.columns:
         values = np.asarray(adata.var["feature_types"]).astype(str)
-        uniq, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-        known = [known_kind(v) for v in uniq]
-        unknown = [(str(v), int(n)) for v, k, n in zip(uniq, known, counts) if k is None]
-        if unknown:  # a CellPlex or CRISPR screen read by scanpy.read_10x_h5(..., gex_only=False)
-            logger.info("leaving out %s (jae reads Gene Expression, Peaks and Antibody Capture)",
-                        ", ".join(f"{n} {v} features" for v, n in unknown))
-        kinds = np.array(known, dtype=object)[inverse]
+        # a CellPlex or CRISPR screen read by scanpy.read_10x_h5(..., gex_only=False): those features left out
+        kinds, _ = feature_kinds(values, where="the AnnData")
         present = [k for k in ("GEX", "ATAC", "ADT") if (kinds == k).any()]
         if len(present) > 1:
             if "GEX" not in present:
