@@ -163,10 +163,7 @@ class ModalityPredictor:
         ``(rows, n_target_features)`` row blocks (dense or CSR), in query order; wide targets are never materialised
         whole."""
         self._check_fitted()
-        if isinstance(query_source, (str, os.PathLike)):  # an .h5ad path: read in row blocks
-            query_source = open_source(query_source)
-        elif not isinstance(query_source, SourceFile):
-            one_modality(query_source, name="query_source")
+        query_source = _query(query_source)
         idx = feature_indexer(query_source.var_names, self.source_features, name="query_source", reference="train_source")
         net = self.method == "jae"
         if isinstance(query_source, SourceFile):  # encoded one row block at a time: the same numbers, row by row
@@ -205,10 +202,7 @@ class ModalityPredictor:
         if output not in ("auto", "dense", "sparse"):
             raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
         self._check_fitted()
-        if isinstance(query_source, (str, os.PathLike)):  # an .h5ad path: read in row blocks
-            query_source = open_source(query_source)
-        elif not isinstance(query_source, SourceFile):
-            one_modality(query_source, name="query_source")
+        query_source = _query(query_source)
         if output == "auto":
             big = query_source.n_obs * len(self.target_features) > self.config.dense_limit
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"
@@ -366,6 +360,15 @@ def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind
             logger.info("the %s has no var['feature_types']; read as %s from the feature names (%s overrides this)",
                         what, kinds[i], arg)
     return kinds[0], kinds[1]
+
+
+def _query(query_source):
+    """A query's source modality as :meth:`ModalityPredictor.predict` reads it: an AnnData (refused in one line when it
+    is anything else), or an ``.h5ad`` path opened to be read in row blocks (:func:`jae.prediction.streamed.open_source`);
+    one already opened is kept."""
+    if isinstance(query_source, (str, os.PathLike)):
+        return open_source(query_source)
+    return query_source if isinstance(query_source, SourceFile) else one_modality(query_source, name="query_source")
 
 
 #: Tensors of each baseline and their shapes, given the source encoding's width and the number of target features.
