@@ -18,7 +18,7 @@ from ..config import as_seed
 from ..io import detect_kind, normalize_kind
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
 from ..io.features import feature_indexer
-from .checks import check_target, one_modality, pair_cells, source_counts
+from .checks import check_target, one_modality, pair_cells, query_features_match, source_counts
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
 from .source import SourceEncoder, fit_source_encoder
@@ -472,9 +472,7 @@ def predict(
     ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
     """
     one_modality(train_source, name="train_source")  # the query is checked before the training, not after
-    query_names = one_modality(query_source, name="query_source").var_names
-    feature_indexer(query_names, pd.Index(train_source.var_names.astype(str)), name="query_source",
-                    reference="train_source")
+    query_features_match(one_modality(query_source, name="query_source"), train_source)
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
     )  # fmt: skip

@@ -12,9 +12,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..io import validate_counts
-from ..io.features import examples
+from ..io.features import examples, feature_indexer
 
-__all__ = ["one_modality", "source_counts", "pair_cells", "check_target"]
+__all__ = ["one_modality", "query_features_match", "source_counts", "pair_cells", "check_target"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,13 @@ def one_modality(adata, *, name: str):
         raise TypeError(f"{name} must be an AnnData (one modality, counts in layers['counts'] or .X), not "
                         f"{type(adata).__name__}{fix}")
     return adata
+
+
+def query_features_match(query_source, train_source) -> None:
+    """Refuse, before any training, query cells whose features differ from the training source's (the check
+    :meth:`jae.ModalityPredictor.predict` makes after training), in one line naming both and the fix."""
+    feature_indexer(query_source.var_names, pd.Index(train_source.var_names.astype(str)), name="query_source",
+                    reference="train_source")
 
 
 def source_counts(adata, *, name: str):

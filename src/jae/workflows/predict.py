@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import pandas as pd
-
 from ..io.outputs import check_outputs
 from .joint import FilesResult
 
@@ -64,8 +62,8 @@ def predict_files(
     :class:`jae.ModalityPredictor`, ``written`` (``output``, then ``save_model``).
     """
     from ..io import read_h5ad, write_atomic
-    from ..io.features import feature_indexer
     from ..prediction import ModalityPredictor
+    from ..prediction.checks import query_features_match
     from ..prediction.streamed import open_source
 
     out = Path(output)
@@ -78,8 +76,7 @@ def predict_files(
     one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
     train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
     test_source = open_source(inputs[2], what=names[2], mudata_fix=one_file)  # CSR counts: read in row blocks
-    feature_indexer(test_source.var_names, pd.Index(train_source.var_names.astype(str)), name="query_source",
-                    reference="train_source")  # the test cells' features, before the training (as jae.predict)
+    query_features_match(test_source, train_source)  # before the training, as jae.predict
     model = ModalityPredictor(method, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)
