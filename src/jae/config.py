@@ -255,13 +255,13 @@ def as_seed(seed) -> int:
     return int(seed)
 
 
-def as_epochs(epochs, *, zero: str = "0 skips it") -> int:
-    """A user's ``epochs=`` as an int >= 0 (numpy integers too), refused in one line otherwise (text, a float that
-    ``int`` would cut, a negative number); ``zero`` says what 0 does."""
+def as_epochs(epochs, *, zero: str = "0 skips it", name: str = "epochs") -> int:
+    """A user's ``epochs=`` (the argument ``name``) as an int >= 0 (numpy integers too), refused in one line otherwise
+    (text, a float that ``int`` would cut, a negative number); ``zero`` says what 0 does."""
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-        raise TypeError(f"epochs must be a whole number >= 0 ({zero}), not {epochs!r}")
+        raise TypeError(f"{name} must be a whole number >= 0 ({zero}), not {epochs!r}")
     if epochs < 0:
-        raise ValueError(f"epochs must be >= 0 ({zero}), not {epochs}")
+        raise ValueError(f"{name} must be >= 0 ({zero}), not {epochs}")
     return int(epochs)
 
 

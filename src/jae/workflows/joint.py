@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..config import as_epochs
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
@@ -197,8 +198,8 @@ def map_files(
                          "choose an out outside it")
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"})
-    if epochs is not None and epochs < 0:
-        raise ValueError(f"epochs must be >= 0, not {epochs}")
+    if epochs is not None:  # before the reference is loaded and the query read (map_query checks it the same way)
+        as_epochs(epochs, zero="0: the reference model's own embedding")
     check_batch_key(batch_key)
     reference, _ = _model_and_path(model, device=device)
     data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
@@ -279,8 +280,8 @@ def embed_files(
     if out.suffix == ".h5mu" and inputs.h5mu is None:
         raise ValueError(
             "out *.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out *.h5ad")
-    if finetune_epochs is not None and finetune_epochs < 0:
-        raise ValueError(f"finetune_epochs must be >= 0 (0 skips fine-tuning), not {finetune_epochs}")
+    if finetune_epochs is not None:  # before the model is loaded and the cells read
+        as_epochs(finetune_epochs, zero="0 skips fine-tuning", name="finetune_epochs")
     model, folder = _model_and_path(model, device=device)
     if labels_out is not None and not model.layout.n_cell_type:
         raise ValueError(
