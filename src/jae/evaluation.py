@@ -93,14 +93,12 @@ def _as_mudata(adata: ad.AnnData, *, layer: str | None):
     """The MuData of one AnnData (:func:`jae.io.to_mudata`): both modalities it holds, or the one modality it is
     (named by its ``var['feature_types']``, RNA without them), whose annotations and embeddings are all the metrics
     read besides the RNA. ``adata`` is not modified."""
-    from .io.modality import MOD_NAMES, detect_kind
-    from .io.single import split_anndata, to_mudata
+    from .io.single import alone_name, split_anndata, to_mudata
 
     mods = split_anndata(adata, layer=layer)
     if mods is None:
-        kind = detect_kind(adata) if "feature_types" in adata.var.columns and adata.n_vars else "GEX"
         alone = ad.AnnData(X=adata.X, obs=pd.DataFrame(index=adata.obs_names), var=adata.var, layers=dict(adata.layers))
-        mods = {MOD_NAMES[kind]: alone}
+        mods = {alone_name(adata): alone}
     return to_mudata(adata, layer=layer, mods=mods)
 
 

@@ -99,16 +99,11 @@ def _modalities(data, *, layer: str | None) -> dict:
     """``{name: AnnData}`` of ``data`` (:func:`jae.io.single.modalities_of`), except that one AnnData holding a single
     modality is that modality alone: the RNA (cells to embed or map from RNA), or the kind its ``var['feature_types']``
     names (``mdata['atac']`` given alone)."""
-    from .io.modality import MOD_NAMES, detect_kind
     from .io.raw import resolve_raw
-    from .io.single import modalities_of, split_anndata
+    from .io.single import alone_name, modalities_of, split_anndata
 
     if isinstance(data, ad.AnnData):
-        mods = split_anndata(data, layer=layer)
-        if mods:
-            return mods
-        kind = detect_kind(data) if "feature_types" in data.var.columns and data.n_vars else "GEX"
-        return {MOD_NAMES[kind]: resolve_raw(data, layer, where="the AnnData")}
+        return split_anndata(data, layer=layer) or {alone_name(data): resolve_raw(data, layer, where="the AnnData")}
     return modalities_of(data, layer=layer)[0]
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 from .modality import MOD_NAMES, feature_kinds
 from .raw import counts_location, resolve_raw
 
-__all__ = ["split_anndata", "modalities_of", "to_mudata", "PROTEIN_KEY"]
+__all__ = ["split_anndata", "modalities_of", "to_mudata", "alone_name", "PROTEIN_KEY"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +114,14 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
                     other.n_vars)
         return {"rna": rna, "prot": other}
     return None
+
+
+def alone_name(adata: ad.AnnData) -> str:
+    """The modality name (``'rna'``, ``'atac'``, ``'prot'``) of an AnnData that holds one modality alone (what
+    :func:`split_anndata` returns None for): the kind its ``var['feature_types']`` names, RNA without them."""
+    from .modality import detect_kind
+
+    return MOD_NAMES[detect_kind(adata) if "feature_types" in adata.var.columns and adata.n_vars else "GEX"]
 
 
 def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataFrame | None]:
