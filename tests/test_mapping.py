@@ -373,3 +373,34 @@ def test_map_query_refuses_epochs_that_are_no_whole_number(reference, split):
     for epochs, error in (("3", TypeError), (1.5, TypeError), (-1, ValueError)):
         with pytest.raises(error, match=r"epochs must be (a whole number )?>= 0 \(0: the reference model's own"):
             reference.map_query(split[1], epochs=epochs, progress_bar=False)
+
+
+def test_map_query_trains_a_large_query_for_the_steps_of_the_cap(reference, split, monkeypatch):
+    """A query of more than ADAPTER_CELLS cells is trained for the steps `epochs` passes over ADAPTER_CELLS cells
+    take, drawing from all its cells; a query within the cap is trained exactly as before (whole passes)."""
+    import torch
+
+    import jae.mapping as mapping
+
+    query = split[1]
+    per_pass = -(-query.n_obs // 16)
+    steps = []
+    real_step = torch.optim.Adam.step
+
+    def counted(self, *args, **kwargs):
+        steps.append(1)
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", counted)
+    monkeypatch.setattr(mapping, "ADAPTER_BATCH", 16)
+    whole = reference.map_query(query, batch_key="batch", epochs=3, progress_bar=False)
+    assert len(steps) == 3 * per_pass == mapping.adapter_steps(query.n_obs, 3)
+    steps.clear()
+    monkeypatch.setattr(mapping, "ADAPTER_CELLS", 64)  # 4 steps a pass over 64 cells
+    capped = reference.map_query(query, batch_key="batch", epochs=3, progress_bar=False)
+    assert len(steps) == 3 * 4 == mapping.adapter_steps(query.n_obs, 3)
+    assert np.abs(capped.adapter.shift).max() > 0 and not np.array_equal(capped.adapter.shift, whole.adapter.shift)
+    monkeypatch.setattr(mapping, "ADAPTER_CELLS", 10_000)  # above the query: whole passes, as before the cap
+    steps.clear()
+    again = reference.map_query(query, batch_key="batch", epochs=3, progress_bar=False)
+    assert len(steps) == 3 * per_pass and np.array_equal(again.adapter.shift, whole.adapter.shift)

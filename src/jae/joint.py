@@ -290,8 +290,9 @@ class JAE:
 
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
         the query batches' ``obs`` column, read again by the new model's :meth:`embed`; ``epochs``: passes over the
-        query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding); ``layer``: raw counts;
-        ``progress_bar``: one bar over the epochs.
+        query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
+        :data:`jae.mapping.ADAPTER_CELLS` cells is trained for the steps of that many passes over that many cells);
+        ``layer``: raw counts; ``progress_bar``: one bar over the training steps.
 
         Returns
         -------
