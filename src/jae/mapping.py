@@ -210,8 +210,9 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
     codes = pd.Categorical(batch[rows], categories=new).codes
-    logger.info("mapping %d query cells of %d new batches (%s) onto the reference: %d steps of input shifts (%s), the "
-                "network frozen", n_rows, len(new), ", ".join(new), adapter_steps(n_rows, epochs),
+    logger.info("mapping %d query cells of %d new batch%s (%s) onto the reference: %d steps of input shifts (%s), the "
+                "network frozen", n_rows, len(new), "" if len(new) == 1 else "es", ", ".join(new),
+                adapter_steps(n_rows, epochs),
                 f"{epochs} epochs" if n_rows <= ADAPTER_CELLS else f"{epochs} epochs' worth of {ADAPTER_CELLS:,} cells")
     with torch.random.fork_rng(devices=mapped._rng_devices()):
         torch.manual_seed(reference.seed + 2)
