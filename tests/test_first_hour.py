@@ -197,3 +197,24 @@ def test_predict_progress_bar_counts_real_epochs(capsys):
     last = [line for line in bar if "predict: training" in line][-1]
     assert f"{trained}epoch" in last.replace(" ", ""), last
     assert f"/{2 * config.max_epochs}" not in last, last  # no fake total, so no false ETA
+
+
+def test_library_warnings_reach_a_python_user_who_configured_no_logging(tmp_path):
+    """In a notebook or script without logging.basicConfig, jae's warnings (here: an annotations file that shares no
+    cell with the data) are shown on stderr, as scanpy's are; informational lines stay quiet."""
+    import subprocess
+    import sys
+
+    m = simulate(40, kind="cite", n_genes=200, n_proteins=10, n_batches=1, seed=0)
+    paths = [tmp_path / "a.mod1.h5ad", tmp_path / "a.mod2.h5ad", tmp_path / "other.h5ad"]
+    m.mod["rna"].write_h5ad(paths[0])
+    prot = m.mod["prot"].copy()
+    del prot.var["feature_types"]  # read as ADT from its names, with an informational line
+    prot.write_h5ad(paths[1])
+    other = ad.AnnData(obs=pd.DataFrame({"cell_type": ["x"] * 3}, index=["c1", "c2", "c3"]))
+    other.write_h5ad(paths[2])
+    code = "import sys, jae; jae.read_competition(sys.argv[1], sys.argv[2], annotations=sys.argv[3])"
+    run = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "other.h5ad share no cell names with the data" in run.stderr
+    assert "has no var['feature_types']" not in run.stderr  # an INFO line: not shown without a configured level

@@ -6,11 +6,11 @@ competition.
 
 from __future__ import annotations
 
-import logging
-
 __version__ = "0.1.0"
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# No handler of jae's own (not even a NullHandler): without any logging configuration, Python's last-resort handler
+# shows jae's warnings on stderr, as scanpy shows its own, and hides informational lines; an application's logging
+# configuration (the CLI's, or logging.basicConfig in a notebook) takes over the moment it exists.
 
 from . import datasets, io, preprocess  # noqa: E402
 from .config import JAEConfig  # noqa: E402
