@@ -280,7 +280,7 @@ class JAE:
         return self
 
     def map_query(self, query, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
-                  progress_bar: bool = True) -> "JAE":
+                  seed: int | None = None, progress_bar: bool = True) -> "JAE":
         """Map new samples onto this reference: a new model that places the query in this model's space.
 
         The copy's network, preprocessing, readout and calibration are frozen; each query batch this model does not
@@ -291,7 +291,7 @@ class JAE:
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
         the query batches' ``obs`` column, read again by the new model's :meth:`embed`; ``epochs``: passes over the
         query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding); ``layer``: raw counts;
-        ``progress_bar``: one bar over the epochs.
+        ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2``); ``progress_bar``: one bar.
 
         Returns
         -------
@@ -299,7 +299,7 @@ class JAE:
         """
         from .mapping import map_query
 
-        return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, progress_bar=progress_bar)
+        return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, seed=seed, progress_bar=progress_bar)
 
     def _batch_codes(self, batch) -> np.ndarray:
         """int64 codes of batch labels in ``self.batches``; -1 for a batch the model was not pretrained on."""
@@ -307,13 +307,14 @@ class JAE:
 
     # ----------------------------------------------------------------------------------- fine-tune / embed
     def finetune(self, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
-                 progress_bar: bool = True) -> "JAE":
+                 seed: int | None = None, progress_bar: bool = True) -> "JAE":
         """Fine-tune on new, unannotated cells with the reconstruction loss only (the seed's online step).
 
         ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT). ``batch_key`` names the
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
         pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None). ``data`` and ``layer``:
-        as for :meth:`embed`; ``progress_bar``: one bar over the epochs.
+        as for :meth:`embed`; ``seed``: of the minibatch order and dropout (None: the model's ``seed + 1``);
+        ``progress_bar``: one bar over the epochs.
 
         The model changes in place (:meth:`map_query` leaves the reference as it is). A model with label transfer
         then fits its calibration again on the held-out reference cells it keeps (:func:`jae.labels.calibrate`), so
@@ -321,6 +322,7 @@ class JAE:
         """
         self._require_fitted()
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
+        seed = None if seed is None else as_seed(seed)
         labels = None
         if batch_key is not None:
             obs = cell_obs(data)  # fit's annotations: the global obs and the modalities' own columns
@@ -330,11 +332,10 @@ class JAE:
         X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
         mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
         batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
-        return self.finetune_transformed(X, batch=batch, epochs=epochs, progress_bar=progress_bar, mosaic=mosaic)
+        return self.finetune_transformed(X, batch=batch, epochs=epochs, seed=seed, progress_bar=progress_bar, mosaic=mosaic)
 
-    def finetune_transformed(
-        self, X: np.ndarray, *, batch=None, epochs: int | None = None, progress_bar: bool = True, mosaic=None
-    ) -> "JAE":
+    def finetune_transformed(self, X: np.ndarray, *, batch=None, epochs: int | None = None, seed: int | None = None,
+                             progress_bar: bool = True, mosaic=None) -> "JAE":
         """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.
 
         ``batch``: the cells' batch labels (``(n_cells,)``) or None; ``mosaic``: as for :meth:`fit_transformed`.
@@ -342,16 +343,17 @@ class JAE:
         self._require_fitted()
         kind = self.second_kind
         epochs = self.config.finetune_epochs(kind) if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")
+        seed = self.seed + 1 if seed is None else as_seed(seed)
         if epochs == 0 or len(X) < 2:
             return self
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
         stage = Stage.finetuning(self.config, epochs, len(X))
         with torch.random.fork_rng(devices=self._rng_devices()):
-            torch.manual_seed(self.seed + 1)
+            torch.manual_seed(seed)
             hist = (train_network if mosaic is None else mosaic.train)(
                 self.network, self._tensor(X), layout=self.layout, config=self.config, stage=stage,
-                seed=self.seed + 1, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
+                seed=seed, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
                 progress_bar=progress_bar,
             )
         self.history = pd.concat([self.history, hist], ignore_index=True)
