@@ -73,3 +73,26 @@ def test_cli_map_and_embed_take_a_seed(reference, split, tmp_path):
 
     a, b = (ad.read_h5ad(tmp_path / f"{n}.h5ad").X for n in "ab")
     assert not np.allclose(a, b)
+
+
+# ------------------------------------------------------------------------------------ where results go
+def test_key_added_stores_into_each_anndata_of_a_dict(reference, split):
+    """embed / predict_cell_type given {name: AnnData} returned the result but stored nothing under key_added."""
+    query = split[1]
+    mods = {name: query.mod[name].copy() for name in query.mod}
+    mods["atac"] = mods["atac"][::-1].copy()  # another cell order: each AnnData gets its own cells' rows
+    Z = reference.embed(mods, key_added="X_mine")
+    want = reference.embed(query, key_added=None)
+    for adata in mods.values():
+        rows = query.obs_names.get_indexer(adata.obs_names)
+        np.testing.assert_array_equal(adata.obsm["X_mine"], want[rows])
+        assert adata.uns["mine"]["columns"] == reference.column_names
+    assert Z.shape == want.shape
+    labels = reference.predict_cell_type(mods, key_added="jae")
+    for adata in mods.values():
+        assert list(adata.obs["jae_cell_type"]) == list(labels.loc[adata.obs_names, "cell_type"])
+        np.testing.assert_array_equal(adata.obs["jae_confidence"].to_numpy(),
+                                      labels.loc[adata.obs_names, "confidence"].to_numpy())
+    in_mudata = query.copy()
+    reference.embed(in_mudata, key_added="X_mine")
+    np.testing.assert_array_equal(in_mudata.obsm["X_mine"], want)

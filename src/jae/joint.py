@@ -23,7 +23,7 @@ from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import given_organism, infer_organism
-from .provenance import uns_key
+from .storage import store_obsm
 from .train import Stage, split_validation, train_network, usable_device
 
 __all__ = ["JAE"]
@@ -368,7 +368,8 @@ class JAE:
         Returns
         -------
         ``(n_cells, len(self.column_names))`` float32 array aligned to the data's ``obs_names``; also stored in
-        ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``) unless ``key_added`` is None.
+        ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``; a dict of AnnData: in each
+        AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
         X, cells = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=self._adapter_batches(data, cells))
@@ -395,10 +396,9 @@ class JAE:
         target = getattr(data, "obs_names", None)
         if target is not None and not cells.equals(pd.Index(target)):
             Z = Z[cells.get_indexer(pd.Index(target))]
-        if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
-            data.obsm[key_added] = Z
-            if hasattr(data, "uns"):
-                data.uns[uns_key(key_added)] = self.provenance(key_added, columns=columns)
+        if key_added is not None:  # jae.storage: into the data's obsm, or each AnnData's of a dict; never into files
+            store_obsm(data, Z, cells if target is None else pd.Index(target), key_added,
+                       record=self.provenance(key_added, columns=columns))
         return Z
 
     def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
@@ -457,8 +457,8 @@ class JAE:
         ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, or
         a DataFrame indexed by ``obs_names``). ``key_added``: also store the three columns in
         ``data.obs[f'{key_added}_cell_type']``, ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']``
-        (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes); None
-        stores nothing.
+        (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes; a dict of
+        AnnData: each AnnData's ``obs``); None stores nothing.
 
         Returns
         -------

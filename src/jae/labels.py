@@ -32,6 +32,7 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
+from .storage import store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 
 __all__ = ["predict_cell_type", "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE"]
@@ -281,7 +282,6 @@ def predict_cell_type(
         {"cell_type": pd.Categorical.from_codes(best, categories=pd.Index(model.cell_types)),  # every known type,
          "confidence": confidence, "unknown": unknown}, index=index,  # in the model's order, as scanpy keeps labels
     )
-    if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
-        for column, values in labels.items():
-            data.obs[f"{key_added}_{column}"] = values.values
+    if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
+        store_obs(data, labels, key_added)
     return labels
