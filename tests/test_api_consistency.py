@@ -96,3 +96,35 @@ def test_key_added_stores_into_each_anndata_of_a_dict(reference, split):
     in_mudata = query.copy()
     reference.embed(in_mudata, key_added="X_mine")
     np.testing.assert_array_equal(in_mudata.obsm["X_mine"], want)
+
+
+# ------------------------------------------------------------------------------------------ label dtypes
+@pytest.mark.parametrize("as_labels", [
+    lambda codes: codes.astype(np.int64),  # plain integers
+    lambda codes: codes.astype(object),  # integers in an object column (e.g. after .where(...))
+    lambda codes: __import__("pandas").Categorical(codes),  # a categorical of integers
+], ids=["int64", "object", "categorical"])
+def test_integer_cell_type_labels_come_back_as_integers(split, tmp_path, as_labels):
+    """Labels given as integers came back as strings ('2', '10', '30'), in text order."""
+    ref, query = split[0].copy(), split[1]
+    codes = np.array([2, 10, 30])[ref.obs["cell_type"].cat.codes.to_numpy()]
+    ref.obs["ct"] = as_labels(codes)
+    ref.obs["ct_text"] = codes.astype(str)
+    by_int = JAE(SMALL, seed=0, device="cpu").fit(ref, cell_type_key="ct", progress_bar=False)
+    by_text = JAE(SMALL, seed=0, device="cpu").fit(ref, cell_type_key="ct_text", progress_bar=False)
+    got, text = by_int.predict_cell_type(query), by_text.predict_cell_type(query)
+    assert list(got["cell_type"].cat.categories) == [2, 10, 30]
+    assert got["cell_type"].cat.categories.dtype.kind == "i"
+    assert list(got["cell_type"].astype(int).astype(str)) == list(text["cell_type"].astype(str))  # same model
+    np.testing.assert_array_equal(got["confidence"], text["confidence"])
+    loaded = JAE.load(by_int.save(tmp_path / "m"), device="cpu")
+    assert loaded.predict_cell_type(query)["cell_type"].equals(got["cell_type"])
+    assert by_text.predict_cell_type(query)["cell_type"].cat.categories.dtype == object  # text stays text
+
+
+def test_float_labels_keep_the_reference_dtype(split):
+    """Integers with NaN for unlabelled cells are floats in pandas; they come back as the same floats."""
+    ref = split[0].copy()
+    ref.obs["ct"] = ref.obs["cell_type"].cat.codes.to_numpy().astype(float)
+    got = JAE(SMALL, seed=0, device="cpu").fit(ref, cell_type_key="ct", progress_bar=False).predict_cell_type(split[1])
+    assert list(got["cell_type"].cat.categories) == [0.0, 1.0, 2.0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import numbers
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 #: 6 added proteins normalised by their centred log-ratio at a common depth (config ``protein_norm="clr_depth"``, the
 #: default with labels since round 48; the fitted median protein count as ``median_count`` in the ADT modality's
 #: entry); files before it load with the normalisation their config names (``"log"`` when it names none).
+#: Optional in any version: ``cell_type_values`` in ``categories``, the reference's labels when they are numbers
+#: (predictions come back as those); files without it give the names (text), as jae before it did.
 FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 #: Parts of a joint model's description (each None when the model has none) that every file of a format version
@@ -142,7 +145,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "config": model.config.to_dict(),
         "seed": model.seed,
         "layout": model.layout.to_dict(),
-        "categories": {"cell_type": list(model.cell_types), "batch": list(model.batches)},
+        "categories": {"cell_type": list(model.cell_types), "batch": list(model.batches),
+                       **_label_values(getattr(model, "cell_type_values", None))},
         "organism": model.organism,
         "modalities": [
             {
@@ -259,6 +263,11 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.batches = list(d["categories"]["batch"])
     if (len(model.cell_types), len(model.batches)) != (model.layout.n_cell_type, model.layout.n_batch):
         raise ValueError(f"{path}: category lists do not match the latent layout; the model folder is damaged")
+    values = d["categories"].get("cell_type_values")  # numeric labels' own values; files without them: the names
+    if values is not None and (not isinstance(values, list) or [str(v) for v in values] != model.cell_types
+                               or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+        raise ValueError(f"{path}: categories.cell_type_values do not match the cell types; the model folder is damaged")
+    model.cell_type_values = values
     model.organism = d.get("organism")
     mods = d["modalities"]
     bases = []
@@ -313,6 +322,14 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.history = pd.DataFrame(d.get("history") or {})
     _build_mapping_parts(model, path, d, tensors)
     return model
+
+
+def _label_values(values) -> dict:
+    """``{"cell_type_values": [...]}`` for a model whose labels are numbers (:func:`jae.labels.label_categories`):
+    predictions come back as those values; ``{}`` for text labels (the names are the labels)."""
+    if values is None:
+        return {}
+    return {"cell_type_values": [int(v) if isinstance(v, numbers.Integral) else float(v) for v in values]}
 
 
 def _finite_or_none(value) -> float | None:

@@ -17,7 +17,7 @@ from .mapping import QueryAdapter
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
 from .query import query_features
-from .labels import fit_calibration, recalibrate
+from .labels import fit_calibration, label_categories, recalibrate
 from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
@@ -58,7 +58,7 @@ class JAE:
         self.layout: LatentLayout | None = None
         self.preprocessor: Preprocessor | None = None
         self.modality_names: tuple[str, ...] = ()
-        self.cell_types: list[str] = []
+        self.cell_types, self.cell_type_values = [], None  # label names as text; numeric labels' own values (jae.labels)
         self.batches: list[str] = []
         self.organism: str | None = None
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
@@ -223,7 +223,7 @@ class JAE:
         check_batches(batch[ref])
         self.preprocessor = preprocessor
         self.batches = sorted(pd.unique(batch[ref]))
-        self.cell_types = sorted(pd.unique(labels[ref].astype(str))) if supervised else []
+        self.cell_types, self.cell_type_values = label_categories(labels[ref]) if supervised else ([], None)
         self.layout = LatentLayout(
             n_cell_type=len(self.cell_types), n_batch=len(self.batches), n_phase=cfg.n_phase,
             n_free=cfg.n_free if supervised else cfg.n_free_unsupervised,
