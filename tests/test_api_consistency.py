@@ -128,3 +128,22 @@ def test_float_labels_keep_the_reference_dtype(split):
     ref.obs["ct"] = ref.obs["cell_type"].cat.codes.to_numpy().astype(float)
     got = JAE(SMALL, seed=0, device="cpu").fit(ref, cell_type_key="ct", progress_bar=False).predict_cell_type(split[1])
     assert list(got["cell_type"].cat.categories) == [0.0, 1.0, 2.0]
+
+
+# ---------------------------------------------------------------------------------------------- paths
+def test_save_and_load_expand_the_home_folder(reference, split, tmp_path, monkeypatch):
+    """model.save('~/m') wrote a folder named '~' in the working directory, and load('~/m') did not find the model."""
+    from jae.prediction import ModalityPredictor
+
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir(), cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(cwd)
+    assert reference.save("~/m") == home / "m"
+    assert (home / "m" / "model.json").is_file() and not (cwd / "~").exists()
+    np.testing.assert_array_equal(JAE.load("~/m", device="cpu").embed(split[1], key_added=None),
+                                  reference.embed(split[1], key_added=None))
+    rna, atac = split[0].mod["rna"], split[0].mod["atac"]
+    predictor = ModalityPredictor("mean", seed=0, device="cpu").fit(rna, atac, progress_bar=False)
+    assert predictor.save("~/p") == home / "p" and not (cwd / "~").exists()
+    assert ModalityPredictor.load("~/p", device="cpu").target_features.equals(predictor.target_features)

@@ -74,7 +74,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     FileExistsError
         When ``path`` exists and ``overwrite=False``, or exists and is not a model folder.
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # '~/models/m': the home folder, as a shell would read it
     if not is_writer():  # a data-parallel run (torchrun): process 0 writes the folder, the others nothing
         return path
     if path.exists() and not any((path / name).is_file() for name in (DESCRIPTION, "predictor.json")):
@@ -101,7 +101,7 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
     FileNotFoundError, ValueError
         With one line naming the problem and the fix.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     legacy = path / "predictor.json"  # a predictor folder of the layout before this one (jae.prediction.api)
     if kind != "predictor" and legacy.is_file() and not (path / DESCRIPTION).is_file():
         raise ValueError(f"{path} holds a 'predictor' model, not a {kind!r} one; load it with {MODEL_KINDS['predictor']}")
@@ -220,7 +220,7 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 def load_model(cls, path: str | Path, *, device: str = "auto"):
     """Rebuild a joint model saved by :func:`save_model`; validates the description and the tensors."""
-    path = Path(path)
+    path = Path(path).expanduser()
     d, tensors = read_model_folder(path, kind="jae")
     with damaged_description(path):
         return _build(cls, path, d, tensors, device=device)

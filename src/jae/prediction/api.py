@@ -271,7 +271,7 @@ class ModalityPredictor:
         """
         from ..checkpoint import damaged_description, load_tensors, read_model_folder
 
-        path = Path(path)
+        path = Path(path).expanduser()
         if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
             meta = _read_legacy(path)
             tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
