@@ -147,3 +147,21 @@ def test_save_and_load_expand_the_home_folder(reference, split, tmp_path, monkey
     predictor = ModalityPredictor("mean", seed=0, device="cpu").fit(rna, atac, progress_bar=False)
     assert predictor.save("~/p") == home / "p" and not (cwd / "~").exists()
     assert ModalityPredictor.load("~/p", device="cpu").target_features.equals(predictor.target_features)
+
+
+# ------------------------------------------------------------------------------------------- simulator
+@pytest.mark.parametrize("bad", [{"n_cells": "1000"}, {"n_cells": "1k"}, {"n_cells": 100.5}, {"n_genes": "300"},
+                                 {"n_batches": 2.0}, {"seed": "0"}])
+def test_simulate_refuses_sizes_that_are_no_whole_number_in_one_line(bad, tmp_path):
+    from jae.datasets import write_simulated
+
+    args = {"n_cells": 100, "n_genes": 250, "n_peaks": 50, "n_cell_types": 3, "n_batches": 2, "seed": 0} | bad
+    name = next(iter(bad))
+    with pytest.raises(TypeError, match=rf"^{name} must be (a whole number|an integer).*not {bad[name]!r}") as info:
+        simulate(args.pop("n_cells"), **args)
+    assert "\n" not in str(info.value)
+    args = {"n_cells": 100, "n_genes": 250, "n_peaks": 50, "n_cell_types": 3, "n_batches": 2, "seed": 0} | bad
+    with pytest.raises(TypeError, match=rf"^{name} must be (a whole number|an integer)"):
+        write_simulated(tmp_path / "sim", preset=None, **args)
+    assert not list(tmp_path.iterdir())
+    assert simulate(np.int64(20), n_genes=np.int64(250), n_peaks=50, n_cell_types=2, seed=np.int64(1)).n_obs == 20
