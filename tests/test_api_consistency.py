@@ -165,3 +165,19 @@ def test_simulate_refuses_sizes_that_are_no_whole_number_in_one_line(bad, tmp_pa
         write_simulated(tmp_path / "sim", preset=None, **args)
     assert not list(tmp_path.iterdir())
     assert simulate(np.int64(20), n_genes=np.int64(250), n_peaks=50, n_cell_types=2, seed=np.int64(1)).n_obs == 20
+
+
+# --------------------------------------------------------------------------------------- phase columns
+def test_a_phase_column_of_text_is_named_with_the_fix_before_the_preprocessing(split, monkeypatch):
+    """phase_keys naming the phase labels ('G1', 'S', 'G2M') failed after the SVD with numpy's "could not convert
+    string to float: 'G1'", naming neither the column nor the fix."""
+    import jae.preprocess.pipeline as pipeline
+
+    ref = split[0].copy()
+    ref.obs["S_score"], ref.obs["G2M_score"] = 0.1, 0.2
+    monkeypatch.setattr(pipeline, "preprocess", lambda *a, **k: pytest.fail("preprocessed before checking phase_keys"))
+    for keys in (("phase", "G2M_score"), ("S_score", "phase")):
+        with pytest.raises(ValueError, match=r"phase_keys column 'phase' holds text \(e.g. '(G1|S|G2M)'\), not "
+                                             r"scores.*phase_keys=None") as info:
+            JAE(SMALL, device="cpu").fit(ref, phase_keys=keys, progress_bar=False)
+        assert "\n" not in str(info.value)
