@@ -181,3 +181,75 @@ def test_a_phase_column_of_text_is_named_with_the_fix_before_the_preprocessing(s
                                              r"scores.*phase_keys=None") as info:
             JAE(SMALL, device="cpu").fit(ref, phase_keys=keys, progress_bar=False)
         assert "\n" not in str(info.value)
+
+
+# ------------------------------------------------------------------------------------- jae predict refusals
+@pytest.fixture
+def predict_paths(split, tmp_path):
+    paths = [tmp_path / f for f in ("train.mod1.h5ad", "train.mod2.h5ad", "test.mod1.h5ad")]
+    split[0].mod["rna"].write_h5ad(paths[0])
+    split[0].mod["atac"].write_h5ad(paths[1])
+    split[1].mod["rna"].write_h5ad(paths[2])
+    return paths
+
+
+def _folder_bytes(path):
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
+
+
+def test_predict_files_refuses_a_save_model_folder_before_any_work(reference, predict_paths, tmp_path, monkeypatch):
+    """jae predict wrote --output, then refused --save-model; with --overwrite it replaced a joint model's folder."""
+    import jae
+    from jae.cli._messages import cli_message
+    from jae.prediction import ModalityPredictor
+
+    joint, empty, other = tmp_path / "joint", tmp_path / "empty", tmp_path / "other"
+    reference.save(joint)
+    empty.mkdir(), other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    before = {p: _folder_bytes(p) for p in (joint, other)}
+    monkeypatch.setattr(ModalityPredictor, "fit", lambda *a, **k: pytest.fail("trained before checking save_model"))
+    out = tmp_path / "pred.h5ad"
+    for folder, overwrite, match in ((joint, True, "holds a 'jae' model"), (empty, False, "not a jae model folder"),
+                                     (other, True, "not a jae model folder")):
+        with pytest.raises((ValueError, FileExistsError), match=match) as info:
+            jae.predict_files(*predict_paths, out, method="mean", save_model=folder, overwrite=overwrite)
+        assert not out.exists()
+        assert cli_message(str(info.value)).startswith("--save-model ")
+    assert {p: _folder_bytes(p) for p in (joint, other)} == before
+
+
+def test_a_model_folder_is_only_replaced_by_a_model_of_its_kind(reference, split, tmp_path):
+    from jae.prediction import ModalityPredictor
+
+    predictor = ModalityPredictor("mean", seed=0, device="cpu").fit(split[0].mod["rna"], split[0].mod["atac"],
+                                                                   progress_bar=False)
+    reference.save(tmp_path / "joint")
+    predictor.save(tmp_path / "pred")
+    with pytest.raises(ValueError, match=r"holds a 'jae' model.*overwrite=True replaces only a 'predictor' model"):
+        predictor.save(tmp_path / "joint", overwrite=True)
+    with pytest.raises(ValueError, match=r"holds a 'predictor' model.*overwrite=True replaces only a 'jae' model"):
+        reference.save(tmp_path / "pred", overwrite=True)
+    assert JAE.load(tmp_path / "joint", device="cpu").column_names == reference.column_names
+    predictor.save(tmp_path / "pred", overwrite=True)  # the same kind: replaced
+    reference.save(tmp_path / "joint", overwrite=True)
+
+
+def test_fit_and_map_files_refuse_to_replace_a_predictor_before_any_work(reference, split, tmp_path, monkeypatch):
+    import jae
+    from jae.io import InputFiles
+    from jae.prediction import ModalityPredictor
+
+    ModalityPredictor("mean", seed=0, device="cpu").fit(split[0].mod["rna"], split[0].mod["atac"],
+                                                        progress_bar=False).save(tmp_path / "pred")
+    reference.save(tmp_path / "ref")
+    split[1].write(tmp_path / "q.h5mu")
+    before = _folder_bytes(tmp_path / "pred")
+    monkeypatch.setattr(JAE, "fit", lambda *a, **k: pytest.fail("fitted before checking out"))
+    monkeypatch.setattr(JAE, "map_query", lambda *a, **k: pytest.fail("mapped before checking out"))
+    files = InputFiles(h5mu=tmp_path / "q.h5mu")
+    for call in (lambda: jae.fit_files(files, tmp_path / "pred", overwrite=True),
+                 lambda: jae.map_files(files, tmp_path / "ref", tmp_path / "pred", overwrite=True)):
+        with pytest.raises(ValueError, match="out .* holds a 'predictor' model"):
+            call()
+    assert _folder_bytes(tmp_path / "pred") == before

@@ -28,8 +28,8 @@ from .train import resolve_device
 from .train.distributed import is_writer
 
 __all__ = [
-    "FORMAT_VERSION", "MODEL_KINDS", "save_model", "load_model", "load_tensors", "read_model_folder",
-    "write_model_folder",
+    "FORMAT_VERSION", "MODEL_KINDS", "check_model_folder", "save_model", "load_model", "load_tensors",
+    "read_model_folder", "write_model_folder",
 ]
 
 logger = logging.getLogger(__name__)
@@ -77,12 +77,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     path = Path(path).expanduser()  # '~/models/m': the home folder, as a shell would read it
     if not is_writer():  # a data-parallel run (torchrun): process 0 writes the folder, the others nothing
         return path
-    if path.exists() and not any((path / name).is_file() for name in (DESCRIPTION, "predictor.json")):
-        # first: overwrite=True would not help (only a model folder is ever replaced)
-        raise FileExistsError(f"{path} exists and is not a jae model folder, which is never replaced; choose another "
-                              "folder")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another folder")
+    check_model_folder(path, kind=kind, overwrite=overwrite)
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
     with atomic_path(path) as tmp:
         tmp.mkdir()
@@ -90,6 +85,43 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
     logger.info("saved %s model to %s", kind, path)
     return path
+
+
+def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: str | None = None) -> None:
+    """Refuse, before any work, a folder :func:`write_model_folder` would not write a ``kind`` model to: an existing
+    path that is not a model folder (never replaced), a model folder without ``overwrite``, or one holding another
+    kind of model (``overwrite`` replaces a model by one of its kind only). ``name``: how messages call the path
+    (an argument, e.g. ``'save_model'``); the CLI names the flag.
+
+    Raises
+    ------
+    FileExistsError, ValueError
+        With one line naming the path and the fix.
+    """
+    path = Path(path).expanduser()
+    where = str(path) if name is None else f"{name} {path}"
+    other = "choose another folder" if name is None else f"choose another {name}"
+    if not path.exists():
+        return
+    if not any((path / marker).is_file() for marker in (DESCRIPTION, "predictor.json")):
+        # first: overwrite=True would not help (only a model folder is ever replaced)
+        raise FileExistsError(f"{where} exists and is not a jae model folder, which is never replaced; {other}")
+    if not overwrite:
+        fix = "pass overwrite=True (CLI: --overwrite)" if name is None else "pass overwrite=True"
+        raise FileExistsError(f"{where} exists; {fix} or {other}")
+    found = "predictor" if not (path / DESCRIPTION).is_file() else _kind_of(path / DESCRIPTION)
+    if found is not None and found != kind:
+        raise ValueError(f"{where} holds a {found!r} model; overwrite=True replaces only a {kind!r} model: {other}")
+
+
+def _kind_of(description: Path) -> str | None:
+    """The ``model_kind`` a ``model.json`` names (``'jae'`` when it names none, as :func:`read_model_folder` reads it);
+    None for a damaged file, whose kind cannot be told (replaced as before)."""
+    try:
+        d = json.loads(description.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return str(d.get("model_kind", "jae")) if isinstance(d, dict) else None
 
 
 def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, torch.Tensor]]:

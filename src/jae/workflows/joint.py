@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..checkpoint import check_model_folder
 from ..config import as_epochs, as_seed
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
@@ -126,6 +127,7 @@ def fit_files(
 
     out = Path(out)
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
+    check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
     config = model.config
     data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
@@ -199,6 +201,7 @@ def map_files(
                          "choose an out outside it")
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"})
+    check_model_folder(out, kind="jae", overwrite=overwrite, name="out")
     if epochs is not None:  # before the reference is loaded and the query read (map_query checks it the same way)
         as_epochs(epochs, zero="0: the reference model's own embedding")
     if seed is not None:

@@ -47,7 +47,8 @@ def predict_files(
     output_format
         ``'dense'``, ``'sparse'`` or ``'auto'``, the ``output`` of :meth:`jae.ModalityPredictor.predict`.
     save_model
-        Also save the fitted predictor to this folder.
+        Also save the fitted predictor to this folder; an existing path is replaced only when it holds a predictor
+        and ``overwrite`` is given (never another folder, nor a joint model's folder).
     overwrite
         Replace existing files at ``output`` and ``save_model``.
     progress_bar
@@ -61,6 +62,7 @@ def predict_files(
     :class:`FilesResult`: ``prediction`` the AnnData written (test cells x target features), ``model`` the fitted
     :class:`jae.ModalityPredictor`, ``written`` (``output``, then ``save_model``).
     """
+    from ..checkpoint import check_model_folder
     from ..io import read_h5ad, write_atomic
     from ..prediction import ModalityPredictor
     from ..prediction.checks import query_features_match
@@ -73,6 +75,8 @@ def predict_files(
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite, folders=("save_model",),
         suffixes={"output": (".h5ad",)},
     )
+    if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
+        check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
     train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
     test_source = open_source(inputs[2], what=names[2], mudata_fix=one_file)  # CSR counts: read in row blocks
