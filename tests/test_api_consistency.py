@@ -253,3 +253,21 @@ def test_fit_and_map_files_refuse_to_replace_a_predictor_before_any_work(referen
         with pytest.raises(ValueError, match="out .* holds a 'predictor' model"):
             call()
     assert _folder_bytes(tmp_path / "pred") == before
+
+
+# --------------------------------------------------------------------------------- jae.predict's query
+def test_predict_takes_the_query_as_an_h5ad_path_as_the_predictor_does(split, tmp_path):
+    """ModalityPredictor.predict took an .h5ad path; jae.predict refused one ('read the file first')."""
+    from jae.prediction import ModalityPredictor, predict
+
+    rna, atac, query = split[0].mod["rna"], split[0].mod["atac"], split[1].mod["rna"]
+    query.write_h5ad(tmp_path / "q.h5ad")
+    by_path = predict(rna, atac, tmp_path / "q.h5ad", method="ridge", seed=0, device="cpu", progress_bar=False)
+    by_str = predict(rna, atac, str(tmp_path / "q.h5ad"), method="ridge", seed=0, device="cpu", progress_bar=False)
+    in_memory = predict(rna, atac, query, method="ridge", seed=0, device="cpu", progress_bar=False)
+    model = ModalityPredictor("ridge", seed=0, device="cpu").fit(rna, atac, progress_bar=False)
+    for got in (by_path, by_str, model.predict(tmp_path / "q.h5ad")):
+        assert got.obs_names.equals(in_memory.obs_names) and got.var_names.equals(in_memory.var_names)
+        np.testing.assert_array_equal(np.asarray(got.X), np.asarray(in_memory.X))
+    with pytest.raises(FileNotFoundError, match="query_source file"):
+        predict(rna, atac, tmp_path / "missing.h5ad", method="mean", progress_bar=False)

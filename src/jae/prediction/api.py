@@ -431,7 +431,7 @@ def _read_legacy(path: Path) -> dict:
 def predict(
     train_source: ad.AnnData,
     train_target: ad.AnnData,
-    query_source: ad.AnnData,
+    query_source: ad.AnnData | str | os.PathLike,
     *,
     method: Method = "jae",
     seed: int = 0,
@@ -450,7 +450,8 @@ def predict(
         Paired training cells (matched by ``obs_names``): source raw counts in ``layers['counts']`` (or ``.X``);
         target ``.X`` in the competition's normalised convention, or raw counts from which it is built.
     query_source
-        Query cells' source modality, with the training source's features.
+        Query cells' source modality, with the training source's features: an AnnData, or the path of an ``.h5ad``
+        file, read in row blocks (as for :meth:`ModalityPredictor.predict`).
     method
         ``'jae'`` (the network) or a baseline, ``'mean'``, ``'knn'``, ``'ridge'``.
     seed
@@ -472,7 +473,8 @@ def predict(
     ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
     """
     one_modality(train_source, name="train_source")  # the query is checked before the training, not after
-    query_features_match(one_modality(query_source, name="query_source"), train_source)
+    query_source = _query(query_source)  # a path: opened (names only) as ModalityPredictor.predict opens it
+    query_features_match(query_source, train_source)
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
     )  # fmt: skip
