@@ -271,3 +271,27 @@ def test_predict_takes_the_query_as_an_h5ad_path_as_the_predictor_does(split, tm
         np.testing.assert_array_equal(np.asarray(got.X), np.asarray(in_memory.X))
     with pytest.raises(FileNotFoundError, match="query_source file"):
         predict(rna, atac, tmp_path / "missing.h5ad", method="mean", progress_bar=False)
+
+
+# ------------------------------------------------------------------------------------------- log lines
+def test_counts_read_from_x_are_logged_once_per_modality(split, tmp_path, caplog):
+    """Fitting an .h5mu path without a 'counts' layer said "has no layer 'counts'; using .X" twice per modality:
+    when the file was opened and again when it was read into memory."""
+    import logging
+
+    from jae.io import open_competition, plan_input
+
+    m = split[0].copy()
+    for mod in m.mod.values():
+        del mod.layers["counts"]
+    m.write(tmp_path / "x.h5mu")
+    m.mod["rna"].write_h5ad(tmp_path / "rna.h5ad")
+    m.mod["atac"].write_h5ad(tmp_path / "atac.h5ad")
+    for data, names in ((lambda: tmp_path / "x.h5mu", ("modality 'rna'", "modality 'atac'")),
+                        (lambda: open_competition(tmp_path / "rna.h5ad", tmp_path / "atac.h5ad"),
+                         ("rna.h5ad", "atac.h5ad"))):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="jae"):
+            assert hasattr(plan_input(data(), memory_budget="8G"), "mod")  # small: opened, then read into memory
+        said = [r.getMessage() for r in caplog.records if "has no layer 'counts'" in r.getMessage()]
+        assert sorted(said) == sorted(f"{n} has no layer 'counts'; using .X as the raw counts" for n in names), said
