@@ -295,3 +295,31 @@ def test_counts_read_from_x_are_logged_once_per_modality(split, tmp_path, caplog
             assert hasattr(plan_input(data(), memory_budget="8G"), "mod")  # small: opened, then read into memory
         said = [r.getMessage() for r in caplog.records if "has no layer 'counts'" in r.getMessage()]
         assert sorted(said) == sorted(f"{n} has no layer 'counts'; using .X as the raw counts" for n in names), said
+
+
+# ------------------------------------------------------------------------------------------- baseline
+def test_svd_baseline_sums_repeated_entries_as_the_rest_of_jae(split):
+    """A CSR matrix holding a cell's count of a feature in two entries (files assembled from triplets) was normalised
+    entry by entry: log(1 + a) + log(1 + b), not log(1 + a + b)."""
+    import scipy.sparse as sp
+
+    from jae.baseline import svd_baseline
+
+    rna, atac = (split[0].mod[m].layers["counts"].tocsr() for m in ("rna", "atac"))
+
+    def split_entries(X):
+        """``X`` with every count above 1 stored as two entries (1 and the rest): not canonical, the same matrix."""
+        X = X.tocoo()
+        big = X.data > 1
+        rows, cols = np.r_[X.row, X.row[big]], np.r_[X.col, X.col[big]]
+        data = np.r_[np.where(big, 1, X.data), X.data[big] - 1].astype(np.float32)
+        order = np.lexsort((cols, rows))
+        indptr = np.searchsorted(rows[order], np.arange(X.shape[0] + 1))
+        return sp.csr_matrix((data[order], cols[order], indptr), shape=X.shape)
+
+    doubled = split_entries(rna)
+    assert np.array_equal(doubled.toarray(), rna.toarray()) and not doubled.has_canonical_format
+    kept = (doubled.data.copy(), doubled.indices.copy())
+    want = svd_baseline([rna, atac], ["GEX", "ATAC"], n_dims=20, seed=0)
+    np.testing.assert_array_equal(svd_baseline([doubled, atac], ["GEX", "ATAC"], n_dims=20, seed=0), want)
+    assert np.array_equal(doubled.data, kept[0]) and np.array_equal(doubled.indices, kept[1])  # the input untouched
