@@ -323,3 +323,17 @@ def test_svd_baseline_sums_repeated_entries_as_the_rest_of_jae(split):
     want = svd_baseline([rna, atac], ["GEX", "ATAC"], n_dims=20, seed=0)
     np.testing.assert_array_equal(svd_baseline([doubled, atac], ["GEX", "ATAC"], n_dims=20, seed=0), want)
     assert np.array_equal(doubled.data, kept[0]) and np.array_equal(doubled.indices, kept[1])  # the input untouched
+
+
+def test_predict_files_refuses_bad_arguments_before_reading_or_training(predict_paths, tmp_path, monkeypatch):
+    """A bad output_format was refused after the training; a bad method, seed or kind after reading the files."""
+    import jae
+    import jae.io
+
+    monkeypatch.setattr(jae.io, "read_h5ad", lambda *a, **k: pytest.fail("read the files before checking arguments"))
+    out = tmp_path / "pred.h5ad"
+    for bad, match in (({"output_format": "csr"}, "output_format"), ({"method": "lasso"}, "method"),
+                       ({"seed": "0"}, "seed must be an integer"), ({"target_kind": "spatial"}, "target_kind='spatial'")):
+        with pytest.raises((ValueError, TypeError), match=match):
+            jae.predict_files(*predict_paths, out, **bad)
+        assert not out.exists()

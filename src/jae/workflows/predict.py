@@ -63,7 +63,7 @@ def predict_files(
     :class:`jae.ModalityPredictor`, ``written`` (``output``, then ``save_model``).
     """
     from ..checkpoint import check_model_folder
-    from ..io import read_h5ad, write_atomic
+    from ..io import normalize_kind, read_h5ad, write_atomic
     from ..prediction import ModalityPredictor
     from ..prediction.checks import query_features_match
     from ..prediction.streamed import open_source
@@ -77,12 +77,20 @@ def predict_files(
     )
     if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
         check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
+    if output_format not in ("auto", "dense", "sparse"):  # checked by predict, after the training
+        raise ValueError(f"unknown output_format {output_format!r}; use 'auto', 'dense' or 'sparse'")
+    for name, kind in (("source_kind", source_kind), ("target_kind", target_kind)):
+        try:
+            None if kind is None else normalize_kind(kind)
+        except ValueError:
+            raise ValueError(f"{name}={kind!r} is no modality kind; pass {name}='GEX', 'ATAC' or 'ADT', or None to "
+                             "tell it from the features") from None
+    model = ModalityPredictor(method, seed=seed, device=device)  # method, seed and device refused before reading
     one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
     train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
     test_source = open_source(inputs[2], what=names[2], mudata_fix=one_file)  # CSR counts: read in row blocks
     query_features_match(test_source, train_source)  # before the training, as jae.predict
-    model = ModalityPredictor(method, seed=seed, device=device).fit(
-        train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
+    model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)
     written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
     if save_model is not None:
