@@ -337,3 +337,12 @@ def test_predict_files_refuses_bad_arguments_before_reading_or_training(predict_
         with pytest.raises((ValueError, TypeError), match=match):
             jae.predict_files(*predict_paths, out, **bad)
         assert not out.exists()
+
+
+def test_predict_refuses_a_bad_output_before_training(split, monkeypatch):
+    import jae.prediction.api as api
+
+    monkeypatch.setattr(api.ModalityPredictor, "fit", lambda *a, **k: pytest.fail("trained before checking output"))
+    rna, atac = split[0].mod["rna"], split[0].mod["atac"]
+    with pytest.raises(ValueError, match="unknown output 'csr'"):
+        api.predict(rna, atac, split[1].mod["rna"], method="mean", output="csr")

@@ -199,8 +199,7 @@ class ModalityPredictor:
         normalised convention, ``obs_names`` the query cells, ``var_names`` the target features
         (``var['feature_types']`` the target kind), ``uns['method_id']``, ``uns['dataset_id']``.
         """
-        if output not in ("auto", "dense", "sparse"):
-            raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
+        _check_output(output)
         self._check_fitted()
         query_source = _query(query_source)
         if output == "auto":
@@ -362,6 +361,11 @@ def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind
     return kinds[0], kinds[1]
 
 
+def _check_output(output) -> None:
+    if output not in ("auto", "dense", "sparse"):
+        raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
+
+
 def _query(query_source):
     """A query's source modality as :meth:`ModalityPredictor.predict` reads it: an AnnData (refused in one line when it
     is anything else), or an ``.h5ad`` path opened to be read in row blocks (:func:`jae.prediction.streamed.open_source`);
@@ -472,7 +476,8 @@ def predict(
     AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR),
     ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
     """
-    one_modality(train_source, name="train_source")  # the query is checked before the training, not after
+    one_modality(train_source, name="train_source")  # the query and output are checked before the training
+    _check_output(output)
     query_source = _query(query_source)  # a path: opened (names only) as ModalityPredictor.predict opens it
     query_features_match(query_source, train_source)
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
