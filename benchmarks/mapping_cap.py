@@ -77,17 +77,16 @@ def shared(name: str, seed: int):
 
 
 def mapped(ref: JAE, query, cap: int | None, seed: int):
-    """``ref.map_query`` with ``jae.mapping.ADAPTER_CELLS = cap`` (None: no cap) and the shifts' seed
-    ``seed`` (the reference's seed + 2 is what map_query uses)."""
-    old_cap, old_seed = jae.mapping.ADAPTER_CELLS, ref.seed
+    """``ref.map_query`` with ``jae.mapping.ADAPTER_CELLS = cap`` (None: no cap) and the shifts' seed ``seed`` (the
+    default, the reference's seed + 2, for the first run)."""
+    old_cap = jae.mapping.ADAPTER_CELLS
     jae.mapping.ADAPTER_CELLS = cap if cap is not None else 1 << 62
-    ref.seed = seed - 2
     try:
         t = time.perf_counter()
-        out = ref.map_query(query, batch_key="batch", progress_bar=False)
+        out = ref.map_query(query, batch_key="batch", seed=seed, progress_bar=False)
         return out, time.perf_counter() - t
     finally:
-        jae.mapping.ADAPTER_CELLS, ref.seed = old_cap, old_seed
+        jae.mapping.ADAPTER_CELLS = old_cap
 
 
 def steps(n_cells: int, cap: int | None, epochs: int) -> int:

@@ -557,6 +557,8 @@ def test_predict_checks_its_query_before_training(cite, monkeypatch):
     src, tgt, q, _ = cite
     monkeypatch.setattr(api.ModalityPredictor, "fit", lambda *a, **k: pytest.fail("trained before checking the query"))
     with pytest.raises(TypeError, match="query_source must be an AnnData"):
+        predict_fn(src, tgt, 3, method="mean")
+    with pytest.raises(FileNotFoundError, match="query_source file q.h5ad does not exist"):  # a path is read from disk
         predict_fn(src, tgt, "q.h5ad", method="mean")
     with pytest.raises(ValueError, match=r"query_source features differ from train_source's: 10 of train_source's 40 "
                                          r"features are missing"):

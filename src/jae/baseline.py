@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from .io import get_paired, normalize_kind
 from .preprocess import fit_svd, log_normalize
@@ -39,6 +40,18 @@ def _budgets(n_features: Sequence[int], kinds: Sequence[str], n_dims: int) -> li
         budgets[i] = share
         remaining -= share
     return budgets
+
+
+def _summed(X):
+    """``X`` as a float32 CSR copy with repeated entries of a cell and feature summed (files assembled from triplets can
+    hold them; normalised one by one they would be wrong), as jae's preprocessing reads counts
+    (:class:`jae.io.chunked.InMemoryCounts`); dense input as it is. The input is never changed."""
+    if not sp.issparse(X):
+        return X
+    X = sp.csr_matrix(X, dtype=np.float32, copy=True)
+    if not X.has_canonical_format:
+        X.sum_duplicates()
+    return X
 
 
 def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DIMS, seed: int = 0) -> np.ndarray:
@@ -71,7 +84,7 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
     budgets = _budgets([X.shape[1] for X in counts], kinds, n_dims)
     blocks = []
     for X, kind, k in zip(counts, kinds, budgets):
-        Xn = log_normalize(X)
+        Xn = log_normalize(_summed(X), copy=False)
         if k is None:
             log.info("svd_baseline: %s used as is (%d features)", kind, X.shape[1])
             blocks.append(Xn.toarray() if hasattr(Xn, "toarray") else np.asarray(Xn))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import numbers
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,8 +28,8 @@ from .train import resolve_device
 from .train.distributed import is_writer
 
 __all__ = [
-    "FORMAT_VERSION", "MODEL_KINDS", "save_model", "load_model", "load_tensors", "read_model_folder",
-    "write_model_folder",
+    "FORMAT_VERSION", "MODEL_KINDS", "check_model_folder", "save_model", "load_model", "load_tensors",
+    "read_model_folder", "write_model_folder",
 ]
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 #: 6 added proteins normalised by their centred log-ratio at a common depth (config ``protein_norm="clr_depth"``, the
 #: default with labels since round 48; the fitted median protein count as ``median_count`` in the ADT modality's
 #: entry); files before it load with the normalisation their config names (``"log"`` when it names none).
+#: Optional in any version: ``cell_type_values`` in ``categories``, the reference's labels when they are numbers
+#: (predictions come back as those); files without it give the names (text), as jae before it did.
 FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 #: Parts of a joint model's description (each None when the model has none) that every file of a format version
@@ -71,15 +74,10 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     FileExistsError
         When ``path`` exists and ``overwrite=False``, or exists and is not a model folder.
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # '~/models/m': the home folder, as a shell would read it
     if not is_writer():  # a data-parallel run (torchrun): process 0 writes the folder, the others nothing
         return path
-    if path.exists() and not any((path / name).is_file() for name in (DESCRIPTION, "predictor.json")):
-        # first: overwrite=True would not help (only a model folder is ever replaced)
-        raise FileExistsError(f"{path} exists and is not a jae model folder, which is never replaced; choose another "
-                              "folder")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another folder")
+    check_model_folder(path, kind=kind, overwrite=overwrite)
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
     with atomic_path(path) as tmp:
         tmp.mkdir()
@@ -87,6 +85,43 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
     logger.info("saved %s model to %s", kind, path)
     return path
+
+
+def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: str | None = None) -> None:
+    """Refuse, before any work, a folder :func:`write_model_folder` would not write a ``kind`` model to: an existing
+    path that is not a model folder (never replaced), a model folder without ``overwrite``, or one holding another
+    kind of model (``overwrite`` replaces a model by one of its kind only). ``name``: how messages call the path
+    (an argument, e.g. ``'save_model'``); the CLI names the flag.
+
+    Raises
+    ------
+    FileExistsError, ValueError
+        With one line naming the path and the fix.
+    """
+    path = Path(path).expanduser()
+    where = str(path) if name is None else f"{name} {path}"
+    other = "choose another folder" if name is None else f"choose another {name}"
+    if not path.exists():
+        return
+    if not any((path / marker).is_file() for marker in (DESCRIPTION, "predictor.json")):
+        # first: overwrite=True would not help (only a model folder is ever replaced)
+        raise FileExistsError(f"{where} exists and is not a jae model folder, which is never replaced; {other}")
+    if not overwrite:
+        fix = "pass overwrite=True (CLI: --overwrite)" if name is None else "pass overwrite=True"
+        raise FileExistsError(f"{where} exists; {fix} or {other}")
+    found = "predictor" if not (path / DESCRIPTION).is_file() else _kind_of(path / DESCRIPTION)
+    if found is not None and found != kind:
+        raise ValueError(f"{where} holds a {found!r} model; overwrite=True replaces only a {kind!r} model: {other}")
+
+
+def _kind_of(description: Path) -> str | None:
+    """The ``model_kind`` a ``model.json`` names (``'jae'`` when it names none, as :func:`read_model_folder` reads it);
+    None for a damaged file, whose kind cannot be told (replaced as before)."""
+    try:
+        d = json.loads(description.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return str(d.get("model_kind", "jae")) if isinstance(d, dict) else None
 
 
 def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, torch.Tensor]]:
@@ -98,7 +133,7 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
     FileNotFoundError, ValueError
         With one line naming the problem and the fix.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     legacy = path / "predictor.json"  # a predictor folder of the layout before this one (jae.prediction.api)
     if kind != "predictor" and legacy.is_file() and not (path / DESCRIPTION).is_file():
         raise ValueError(f"{path} holds a 'predictor' model, not a {kind!r} one; load it with {MODEL_KINDS['predictor']}")
@@ -142,7 +177,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "config": model.config.to_dict(),
         "seed": model.seed,
         "layout": model.layout.to_dict(),
-        "categories": {"cell_type": list(model.cell_types), "batch": list(model.batches)},
+        "categories": {"cell_type": list(model.cell_types), "batch": list(model.batches),
+                       **_label_values(getattr(model, "cell_type_values", None))},
         "organism": model.organism,
         "modalities": [
             {
@@ -216,7 +252,7 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 def load_model(cls, path: str | Path, *, device: str = "auto"):
     """Rebuild a joint model saved by :func:`save_model`; validates the description and the tensors."""
-    path = Path(path)
+    path = Path(path).expanduser()
     d, tensors = read_model_folder(path, kind="jae")
     with damaged_description(path):
         return _build(cls, path, d, tensors, device=device)
@@ -259,6 +295,11 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.batches = list(d["categories"]["batch"])
     if (len(model.cell_types), len(model.batches)) != (model.layout.n_cell_type, model.layout.n_batch):
         raise ValueError(f"{path}: category lists do not match the latent layout; the model folder is damaged")
+    values = d["categories"].get("cell_type_values")  # numeric labels' own values; files without them: the names
+    if values is not None and (not isinstance(values, list) or [str(v) for v in values] != model.cell_types
+                               or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+        raise ValueError(f"{path}: categories.cell_type_values do not match the cell types; the model folder is damaged")
+    model.cell_type_values = values
     model.organism = d.get("organism")
     mods = d["modalities"]
     bases = []
@@ -313,6 +354,14 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.history = pd.DataFrame(d.get("history") or {})
     _build_mapping_parts(model, path, d, tensors)
     return model
+
+
+def _label_values(values) -> dict:
+    """``{"cell_type_values": [...]}`` for a model whose labels are numbers (:func:`jae.labels.label_categories`):
+    predictions come back as those values; ``{}`` for text labels (the names are the labels)."""
+    if values is None:
+        return {}
+    return {"cell_type_values": [int(v) if isinstance(v, numbers.Integral) else float(v) for v in values]}
 
 
 def _finite_or_none(value) -> float | None:

@@ -17,13 +17,13 @@ from .mapping import QueryAdapter
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
 from .query import query_features
-from .labels import fit_calibration, recalibrate
+from .labels import fit_calibration, label_categories, recalibrate
 from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import given_organism, infer_organism
-from .provenance import uns_key
+from .storage import store_obsm
 from .train import Stage, split_validation, train_network, usable_device
 
 __all__ = ["JAE"]
@@ -58,7 +58,7 @@ class JAE:
         self.layout: LatentLayout | None = None
         self.preprocessor: Preprocessor | None = None
         self.modality_names: tuple[str, ...] = ()
-        self.cell_types: list[str] = []
+        self.cell_types, self.cell_type_values = [], None  # label names as text; numeric labels' own values (jae.labels)
         self.batches: list[str] = []
         self.organism: str | None = None
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
@@ -223,7 +223,7 @@ class JAE:
         check_batches(batch[ref])
         self.preprocessor = preprocessor
         self.batches = sorted(pd.unique(batch[ref]))
-        self.cell_types = sorted(pd.unique(labels[ref].astype(str))) if supervised else []
+        self.cell_types, self.cell_type_values = label_categories(labels[ref]) if supervised else ([], None)
         self.layout = LatentLayout(
             n_cell_type=len(self.cell_types), n_batch=len(self.batches), n_phase=cfg.n_phase,
             n_free=cfg.n_free if supervised else cfg.n_free_unsupervised,
@@ -280,7 +280,7 @@ class JAE:
         return self
 
     def map_query(self, query, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
-                  progress_bar: bool = True) -> "JAE":
+                  seed: int | None = None, progress_bar: bool = True) -> "JAE":
         """Map new samples onto this reference: a new model that places the query in this model's space.
 
         The copy's network, preprocessing, readout and calibration are frozen; each query batch this model does not
@@ -291,16 +291,13 @@ class JAE:
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
         the query batches' ``obs`` column, read again by the new model's :meth:`embed`; ``epochs``: passes over the
         query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
-        :data:`jae.mapping.ADAPTER_CELLS` cells is trained for the steps of that many passes over that many cells);
-        ``layer``: raw counts; ``progress_bar``: one bar over the training steps.
-
-        Returns
-        -------
-        A new fitted :class:`JAE` with ``adapter`` (:class:`jae.mapping.QueryAdapter`); saved like any model.
+        :data:`jae.mapping.ADAPTER_CELLS` cells gets the steps of that many passes over that many cells); ``layer``:
+        raw counts; ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2``); ``progress_bar``: one bar.
+        Returns a new fitted :class:`JAE` with ``adapter`` (:class:`jae.mapping.QueryAdapter`); saved like any model.
         """
         from .mapping import map_query
 
-        return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, progress_bar=progress_bar)
+        return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, seed=seed, progress_bar=progress_bar)
 
     def _batch_codes(self, batch) -> np.ndarray:
         """int64 codes of batch labels in ``self.batches``; -1 for a batch the model was not pretrained on."""
@@ -308,13 +305,14 @@ class JAE:
 
     # ----------------------------------------------------------------------------------- fine-tune / embed
     def finetune(self, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
-                 progress_bar: bool = True) -> "JAE":
+                 seed: int | None = None, progress_bar: bool = True) -> "JAE":
         """Fine-tune on new, unannotated cells with the reconstruction loss only (the seed's online step).
 
         ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT). ``batch_key`` names the
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
         pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None). ``data`` and ``layer``:
-        as for :meth:`embed`; ``progress_bar``: one bar over the epochs.
+        as for :meth:`embed`; ``seed``: of the minibatch order and dropout (None: the model's ``seed + 1``);
+        ``progress_bar``: one bar over the epochs.
 
         The model changes in place (:meth:`map_query` leaves the reference as it is). A model with label transfer
         then fits its calibration again on the held-out reference cells it keeps (:func:`jae.labels.calibrate`), so
@@ -322,6 +320,7 @@ class JAE:
         """
         self._require_fitted()
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
+        seed = None if seed is None else as_seed(seed)
         labels = None
         if batch_key is not None:
             obs = cell_obs(data)  # fit's annotations: the global obs and the modalities' own columns
@@ -331,11 +330,10 @@ class JAE:
         X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
         mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
         batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
-        return self.finetune_transformed(X, batch=batch, epochs=epochs, progress_bar=progress_bar, mosaic=mosaic)
+        return self.finetune_transformed(X, batch=batch, epochs=epochs, seed=seed, progress_bar=progress_bar, mosaic=mosaic)
 
-    def finetune_transformed(
-        self, X: np.ndarray, *, batch=None, epochs: int | None = None, progress_bar: bool = True, mosaic=None
-    ) -> "JAE":
+    def finetune_transformed(self, X: np.ndarray, *, batch=None, epochs: int | None = None, seed: int | None = None,
+                             progress_bar: bool = True, mosaic=None) -> "JAE":
         """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.
 
         ``batch``: the cells' batch labels (``(n_cells,)``) or None; ``mosaic``: as for :meth:`fit_transformed`.
@@ -343,16 +341,17 @@ class JAE:
         self._require_fitted()
         kind = self.second_kind
         epochs = self.config.finetune_epochs(kind) if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")
+        seed = self.seed + 1 if seed is None else as_seed(seed)
         if epochs == 0 or len(X) < 2:
             return self
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
         stage = Stage.finetuning(self.config, epochs, len(X))
         with torch.random.fork_rng(devices=self._rng_devices()):
-            torch.manual_seed(self.seed + 1)
+            torch.manual_seed(seed)
             hist = (train_network if mosaic is None else mosaic.train)(
                 self.network, self._tensor(X), layout=self.layout, config=self.config, stage=stage,
-                seed=self.seed + 1, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
+                seed=seed, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
                 progress_bar=progress_bar,
             )
         self.history = pd.concat([self.history, hist], ignore_index=True)
@@ -367,7 +366,8 @@ class JAE:
         Returns
         -------
         ``(n_cells, len(self.column_names))`` float32 array aligned to the data's ``obs_names``; also stored in
-        ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``) unless ``key_added`` is None.
+        ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``; a dict of AnnData: in each
+        AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
         X, cells = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=self._adapter_batches(data, cells))
@@ -394,10 +394,9 @@ class JAE:
         target = getattr(data, "obs_names", None)
         if target is not None and not cells.equals(pd.Index(target)):
             Z = Z[cells.get_indexer(pd.Index(target))]
-        if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
-            data.obsm[key_added] = Z
-            if hasattr(data, "uns"):
-                data.uns[uns_key(key_added)] = self.provenance(key_added, columns=columns)
+        if key_added is not None:  # jae.storage: into the data's obsm, or each AnnData's of a dict; never into files
+            store_obsm(data, Z, cells if target is None else pd.Index(target), key_added,
+                       record=self.provenance(key_added, columns=columns))
         return Z
 
     def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
@@ -456,8 +455,8 @@ class JAE:
         ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, or
         a DataFrame indexed by ``obs_names``). ``key_added``: also store the three columns in
         ``data.obs[f'{key_added}_cell_type']``, ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']``
-        (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes); None
-        stores nothing.
+        (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes; a dict of
+        AnnData: each AnnData's ``obs``); None stores nothing.
 
         Returns
         -------

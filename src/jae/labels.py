@@ -23,6 +23,7 @@ fine-tuning).
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Mapping
 
 import numpy as np
@@ -32,9 +33,10 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
+from .storage import store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 
-__all__ = ["predict_cell_type", "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE"]
+__all__ = ["predict_cell_type", "label_categories", "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,29 @@ logger = logging.getLogger(__name__)
 UNKNOWN_SCORE = "head"
 #: Cells per chunk of :func:`predict_cell_type`'s per-cell steps (head probabilities, vote, mixture, unknown call).
 LABEL_CHUNK = 65_536
+
+
+def label_categories(labels: pd.Series) -> tuple[list[str], list | None]:
+    """The cell types of the reference's ``labels`` (no NaN): their names as text, sorted (the model's
+    ``cell_types``, the embedding's column names), and for labels that are numbers (integers such as cluster ids, or
+    floats) the reference's own value of each name, which :func:`predict_cell_type` returns (None for text labels)."""
+    names = sorted(pd.unique(labels.astype(str)))
+    values = pd.unique(np.asarray(labels, dtype=object))
+    nums = [v for v in values if isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))]
+    if len(nums) != len(values):
+        return names, None
+    kind = int if all(isinstance(v, numbers.Integral) for v in nums) else float
+    own = {str(v): kind(v) for v in nums}  # the text astype(str) made of each value
+    return names, ([own[n] for n in names] if set(own) == set(names) else None)
+
+
+def _categorical(model, codes: np.ndarray) -> pd.Categorical:
+    """Predicted ``codes`` (positions in ``model.cell_types``) as labels: every known type, in the model's order, as
+    scanpy keeps labels; numeric labels as the reference's values (:func:`label_categories`), in numeric order."""
+    values = getattr(model, "cell_type_values", None)
+    if values is None:
+        return pd.Categorical.from_codes(codes, categories=pd.Index(model.cell_types))
+    return pd.Categorical(np.asarray(values)[codes], categories=sorted(values))
 
 
 def vote(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None) -> np.ndarray | None:
@@ -278,10 +303,7 @@ def predict_cell_type(
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
     labels = pd.DataFrame(
-        {"cell_type": pd.Categorical.from_codes(best, categories=pd.Index(model.cell_types)),  # every known type,
-         "confidence": confidence, "unknown": unknown}, index=index,  # in the model's order, as scanpy keeps labels
-    )
-    if key_added is not None and hasattr(data, "obsm"):  # data on disk (jae.io.open_*) is never written to
-        for column, values in labels.items():
-            data.obs[f"{key_added}_{column}"] = values.values
+        {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": unknown}, index=index)
+    if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
+        store_obs(data, labels, key_added)
     return labels

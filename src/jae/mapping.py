@@ -160,15 +160,16 @@ def check_batch_key(batch_key) -> None:
 
 
 def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
-              progress_bar: bool = True):
+              seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
     from .io.paired import cell_obs, check_batches, get_annotation
-    from .config import as_epochs
+    from .config import as_epochs, as_seed
     from .io.plan import _as_files
     from .query import query_features
 
     reference._require_fitted()
     check_batch_key(batch_key)
+    seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
     files = _as_files(data, None)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
     obs = cell_obs(data)  # the annotations fit reads: the global obs and each modality's own columns
@@ -215,8 +216,8 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
                 adapter_steps(n_rows, epochs),
                 f"{epochs} epochs" if n_rows <= ADAPTER_CELLS else f"{epochs} epochs' worth of {ADAPTER_CELLS:,} cells")
     with torch.random.fork_rng(devices=mapped._rng_devices()):
-        torch.manual_seed(reference.seed + 2)
-        shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=reference.seed + 2,
+        torch.manual_seed(seed)
+        shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=seed,
                               progress_bar=progress_bar, weight=_measured(mapped, observed[rows]))
     new_adapter = QueryAdapter(batch_key, tuple(new), shift)
     mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift)

@@ -28,6 +28,8 @@ def add_parser(sub) -> None:
     p.add_argument("--finetune-epochs", type=int, default=None,
                    help="0 to skip fine-tuning (default: the seed's, 2 for ATAC and 1 for ADT; 0 for a model "
                    "written by 'jae map')")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the fine-tuning (default: the model's seed + 1)")
     p.add_argument("--labels-out", type=Path, default=None,
                    help="CSV of predicted labels: cell, cell_type, confidence, unknown (needs a model with cell types)")
     p.add_argument("--impute-out", type=Path, default=None,
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = embed_files(
         input_files(args, rna_only=True), args.model, args.out, labels_out=args.labels_out,
-        finetune_epochs=args.finetune_epochs, method_id=args.method_id, device=args.device,
+        finetune_epochs=args.finetune_epochs, seed=args.seed, method_id=args.method_id, device=args.device,
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
         impute_out=args.impute_out,
     )

@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
     p.add_argument("--batch-key", default="batch", help="obs column with the query cells' batches (default: batch)")
     p.add_argument("--epochs", type=int, default=None, help="passes over the query cells (default: 20; 0: no training)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the shifts' training (default: the reference model's seed + 2)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.set_defaults(func=run)
 
@@ -32,8 +34,9 @@ def run(args: argparse.Namespace) -> int:
     from .. import map_files
 
     result = map_files(
-        input_files(args, rna_only=True), args.model, args.out, batch_key=batch_key(args.batch_key), epochs=args.epochs, device=args.device,
-        memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
+        input_files(args, rna_only=True), args.model, args.out, batch_key=batch_key(args.batch_key), epochs=args.epochs,
+        seed=args.seed, device=args.device, memory_budget=args.memory_budget, overwrite=args.overwrite,
+        progress_bar=not args.quiet,
     )
     new = [] if result.model.adapter is None else list(result.model.adapter.batches)
     print(f"mapped {result.n_cells} cells onto {args.model} (new batches: {', '.join(new) or 'none'})\n"

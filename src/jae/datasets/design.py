@@ -15,11 +15,14 @@ so a design for a million cells fits in memory; the counts themselves are sample
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from ..config import as_seed
 
 __all__ = ["SimulationParams", "Design", "make_design", "BATCH_NAMES", "CELL_TYPE_NAMES"]
 
@@ -209,6 +212,14 @@ def _sparse_loadings(rng: np.random.Generator, n_factors: int, n_features: int, 
     return np.where(mask, rng.normal(0.0, sd, size=(n_factors, n_features)), 0.0)
 
 
+def _whole(name: str, value) -> int:
+    """A size given to the simulator as an int (numpy integers too), refused in one line when it is text ('1000',
+    '1k'), a fraction, None or a bool, which would otherwise fail deep inside the simulation."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number, not {value!r}; e.g. {name}=1000 (an int, not text)")
+    return int(value)
+
+
 def make_design(
     n_cells: int,
     *,
@@ -230,6 +241,10 @@ def make_design(
     """
     if kind not in ("multiome", "cite"):
         raise ValueError(f"unknown kind {kind!r}; use kind='multiome' (RNA + ATAC) or kind='cite' (RNA + protein)")
+    sizes = dict(n_cells=n_cells, n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types,
+                 n_batches=n_batches)
+    n_cells, n_genes, n_peaks, n_proteins, n_cell_types, n_batches = (_whole(k, v) for k, v in sizes.items())
+    seed = as_seed(seed)
     organism = str(organism).strip().lower()
     if organism not in _CHROMS:
         raise ValueError(f"unknown organism {organism!r}; use organism='human' or 'mouse'")

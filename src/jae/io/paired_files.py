@@ -21,7 +21,7 @@ import pandas as pd
 from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
-from .raw import RAW, RAW_GROUP, counts_location
+from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x
 from .readers import pair_kinds, pick_modalities
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
@@ -58,7 +58,8 @@ class FilesOnDisk:
         from .readers import join_annotations
 
         func, kwargs = self.loader
-        mdata = func(**kwargs)
+        with counts_noted():  # where the counts are was said when the files were opened
+            mdata = func(**kwargs)
         for paths, replace_existing, what in self.joins:
             join_annotations(mdata, paths, replace_existing=replace_existing, what=what)
         return mdata
@@ -232,7 +233,7 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
     layers = list(f["layers"]) if "layers" in f else []
     found = counts_location(layer, layers, has_raw="raw" in f, where=where)  # jae.io.raw's rule, as in memory
     if found is None:
-        logger.info("%s has no layer 'counts'; using .X as the raw counts", where)
+        note_counts_from_x(where)
     return found
 
 

@@ -16,10 +16,13 @@ of an ``.h5mu`` modality, streamed like any layer (:class:`jae.io.chunked.Backed
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import anndata as ad
 
-__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "resolve_raw"]
+__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "note_counts_from_x", "resolve_raw",
+           "counts_noted"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,28 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDa
                       layers={RAW: source.X})
 
 
+#: True while data whose opening already said where its counts are is read into memory (:func:`counts_noted`).
+_NOTED: ContextVar[bool] = ContextVar("jae_counts_noted", default=False)
+
+
+def note_counts_from_x(where: str, detail: str = "") -> None:
+    """The log line saying that ``where`` has no ``'counts'`` layer and its ``.X`` is read as the raw counts (once per
+    read: not again while :func:`counts_noted` reads files whose opening said it)."""
+    if not _NOTED.get():
+        logger.info("%s has no layer 'counts'; using .X as the raw counts%s", where, detail)
+
+
+@contextmanager
+def counts_noted():
+    """Read, inside this block, data whose opening (:func:`jae.io.paired_files._counts_location`) already logged where
+    each modality's counts are: :func:`note_counts_from_x` says nothing again."""
+    token = _NOTED.set(True)
+    try:
+        yield
+    finally:
+        _NOTED.reset(token)
+
+
 def counts_location(layer: str | None, layers, *, has_raw: bool, where: str) -> str | None:
     """jae's one rule for where a modality's raw counts are, for an AnnData and for a file's group alike: ``layer``
     when it is None (``.X``) or among ``layers``; None (``.X``) when it is the default ``'counts'`` and there is no
@@ -69,8 +94,8 @@ def counts_or_x(adata, layer: str | None, *, where: str) -> str | None:
     same rule to a file's group."""
     found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where=where)
     if found is None and layer is not None:
-        others = f" (its layers {list(adata.layers)}: pass layer=... to read one)" if len(adata.layers) else ""
-        logger.info("%s has no layer 'counts'; using .X as the raw counts%s", where, others)
+        note_counts_from_x(where, f" (its layers {list(adata.layers)}: pass layer=... to read one)"
+                           if len(adata.layers) else "")
     return found
 
 

@@ -175,6 +175,22 @@ def check_fit_annotations(
     for key in phase_keys or ():
         if key not in obs.columns:
             raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")
+        _check_scores(obs[key], key)
+
+
+def _check_scores(column: pd.Series, key: str) -> None:
+    """Refuse a ``phase_keys`` column holding text, e.g. the phase labels 'G1' / 'S' / 'G2M' instead of the S and
+    G2M scores (numbers; numbers stored as objects pass), naming the column and the fix."""
+    if pd.api.types.is_numeric_dtype(column):
+        return
+    values = pd.Series(np.asarray(column, dtype=object), index=column.index)
+    text = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
+    if len(text):
+        raise ValueError(
+            f"phase_keys column {key!r} holds text (e.g. {text.iloc[0]!r}), not scores: phase_keys names the S and G2M "
+            "score columns (numbers, e.g. 'S_score' and 'G2M_score' of scanpy.tl.score_genes_cell_cycle); pass those "
+            "columns, or phase_keys=None to score the cells from RNA"
+        )
 
 
 def _check_key_types(*, batch_key, cell_type_key, phase_keys) -> None:

@@ -199,8 +199,7 @@ class ModalityPredictor:
         normalised convention, ``obs_names`` the query cells, ``var_names`` the target features
         (``var['feature_types']`` the target kind), ``uns['method_id']``, ``uns['dataset_id']``.
         """
-        if output not in ("auto", "dense", "sparse"):
-            raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
+        _check_output(output)
         self._check_fitted()
         query_source = _query(query_source)
         if output == "auto":
@@ -271,7 +270,7 @@ class ModalityPredictor:
         """
         from ..checkpoint import damaged_description, load_tensors, read_model_folder
 
-        path = Path(path)
+        path = Path(path).expanduser()
         if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
             meta = _read_legacy(path)
             tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
@@ -362,6 +361,11 @@ def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind
     return kinds[0], kinds[1]
 
 
+def _check_output(output) -> None:
+    if output not in ("auto", "dense", "sparse"):
+        raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
+
+
 def _query(query_source):
     """A query's source modality as :meth:`ModalityPredictor.predict` reads it: an AnnData (refused in one line when it
     is anything else), or an ``.h5ad`` path opened to be read in row blocks (:func:`jae.prediction.streamed.open_source`);
@@ -431,7 +435,7 @@ def _read_legacy(path: Path) -> dict:
 def predict(
     train_source: ad.AnnData,
     train_target: ad.AnnData,
-    query_source: ad.AnnData,
+    query_source: ad.AnnData | str | os.PathLike,
     *,
     method: Method = "jae",
     seed: int = 0,
@@ -450,7 +454,8 @@ def predict(
         Paired training cells (matched by ``obs_names``): source raw counts in ``layers['counts']`` (or ``.X``);
         target ``.X`` in the competition's normalised convention, or raw counts from which it is built.
     query_source
-        Query cells' source modality, with the training source's features.
+        Query cells' source modality, with the training source's features: an AnnData, or the path of an ``.h5ad``
+        file, read in row blocks (as for :meth:`ModalityPredictor.predict`).
     method
         ``'jae'`` (the network) or a baseline, ``'mean'``, ``'knn'``, ``'ridge'``.
     seed
@@ -471,8 +476,10 @@ def predict(
     AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR),
     ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
     """
-    one_modality(train_source, name="train_source")  # the query is checked before the training, not after
-    query_features_match(one_modality(query_source, name="query_source"), train_source)
+    one_modality(train_source, name="train_source")  # the query and output are checked before the training
+    _check_output(output)
+    query_source = _query(query_source)  # a path: opened (names only) as ModalityPredictor.predict opens it
+    query_features_match(query_source, train_source)
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
     )  # fmt: skip

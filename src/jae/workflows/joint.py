@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import as_epochs
+from ..checkpoint import check_model_folder
+from ..config import as_epochs, as_seed
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
@@ -126,6 +127,7 @@ def fit_files(
 
     out = Path(out)
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
+    check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
     config = model.config
     data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
@@ -158,6 +160,7 @@ def map_files(
     *,
     batch_key: str = "batch",
     epochs: int | None = None,
+    seed: int | None = None,
     device: str = "auto",
     memory_budget: int | str | None = None,
     overwrite: bool = False,
@@ -174,7 +177,7 @@ def map_files(
         The reference: a fitted :class:`jae.JAE`, or the folder of a saved one (never changed).
     out
         Folder of the mapped model; never the reference's folder or an input.
-    batch_key, epochs, progress_bar
+    batch_key, epochs, seed, progress_bar
         As for :meth:`jae.JAE.map_query`.
     device
         Where a saved reference is loaded (as for :meth:`jae.JAE.load`).
@@ -198,15 +201,18 @@ def map_files(
                          "choose an out outside it")
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"})
+    check_model_folder(out, kind="jae", overwrite=overwrite, name="out")
     if epochs is not None:  # before the reference is loaded and the query read (map_query checks it the same way)
         as_epochs(epochs, zero="0: the reference model's own embedding")
+    if seed is not None:
+        as_seed(seed)
     check_batch_key(batch_key)
     reference, _ = _model_and_path(model, device=device)
     data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
     if batch_key not in data.obs.columns:
         raise ValueError(f"the query has no obs column {batch_key!r} for batch_key; pass batch_key=<column> or "
                          "InputFiles(..., annotations=FILE) with that column")
-    mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer,
+    mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
                                  progress_bar=progress_bar)
     mapped.save(out, overwrite=overwrite)
     return FilesResult(model=mapped, written=(out,), n_cells=int(data.n_obs))
@@ -219,6 +225,7 @@ def embed_files(
     *,
     labels_out: PathLike | None = None,
     finetune_epochs: int | None = None,
+    seed: int | None = None,
     method_id: str = "jae",
     device: str = "auto",
     memory_budget: int | str | None = None,
@@ -248,6 +255,8 @@ def embed_files(
         needs a model fitted with cell types.
     finetune_epochs
         Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model).
+    seed
+        Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1).
     method_id
         ``uns['method_id']`` of an ``.h5ad`` output.
     device
@@ -282,6 +291,8 @@ def embed_files(
             "out *.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out *.h5ad")
     if finetune_epochs is not None:  # before the model is loaded and the cells read
         as_epochs(finetune_epochs, zero="0 skips fine-tuning", name="finetune_epochs")
+    if seed is not None:
+        as_seed(seed)
     model, folder = _model_and_path(model, device=device)
     if labels_out is not None and not model.layout.n_cell_type:
         raise ValueError(
@@ -300,7 +311,7 @@ def embed_files(
         logger.info("model made by 'jae map' (map_query): embedding without fine-tuning")
     if finetune_epochs != 0:
         model = model if folder is not None else copy.deepcopy(model)
-        model.finetune(data, epochs=finetune_epochs, layer=inputs.layer, progress_bar=progress_bar)
+        model.finetune(data, epochs=finetune_epochs, layer=inputs.layer, seed=seed, progress_bar=progress_bar)
     Z = model.embed(data, key_added=None, layer=inputs.layer)
     labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
     imputed = None if impute_out is None else jae_impute(model, data, layer=inputs.layer)

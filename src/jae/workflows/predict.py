@@ -47,7 +47,8 @@ def predict_files(
     output_format
         ``'dense'``, ``'sparse'`` or ``'auto'``, the ``output`` of :meth:`jae.ModalityPredictor.predict`.
     save_model
-        Also save the fitted predictor to this folder.
+        Also save the fitted predictor to this folder; an existing path is replaced only when it holds a predictor
+        and ``overwrite`` is given (never another folder, nor a joint model's folder).
     overwrite
         Replace existing files at ``output`` and ``save_model``.
     progress_bar
@@ -61,7 +62,8 @@ def predict_files(
     :class:`FilesResult`: ``prediction`` the AnnData written (test cells x target features), ``model`` the fitted
     :class:`jae.ModalityPredictor`, ``written`` (``output``, then ``save_model``).
     """
-    from ..io import read_h5ad, write_atomic
+    from ..checkpoint import check_model_folder
+    from ..io import normalize_kind, read_h5ad, write_atomic
     from ..prediction import ModalityPredictor
     from ..prediction.checks import query_features_match
     from ..prediction.streamed import open_source
@@ -73,12 +75,22 @@ def predict_files(
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite, folders=("save_model",),
         suffixes={"output": (".h5ad",)},
     )
+    if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
+        check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
+    if output_format not in ("auto", "dense", "sparse"):  # checked by predict, after the training
+        raise ValueError(f"unknown output_format {output_format!r}; use 'auto', 'dense' or 'sparse'")
+    for name, kind in (("source_kind", source_kind), ("target_kind", target_kind)):
+        try:
+            None if kind is None else normalize_kind(kind)
+        except ValueError:
+            raise ValueError(f"{name}={kind!r} is no modality kind; pass {name}='GEX', 'ATAC' or 'ADT', or None to "
+                             "tell it from the features") from None
+    model = ModalityPredictor(method, seed=seed, device=device)  # method, seed and device refused before reading
     one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
     train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
     test_source = open_source(inputs[2], what=names[2], mudata_fix=one_file)  # CSR counts: read in row blocks
     query_features_match(test_source, train_source)  # before the training, as jae.predict
-    model = ModalityPredictor(method, seed=seed, device=device).fit(
-        train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
+    model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)
     written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
     if save_model is not None:

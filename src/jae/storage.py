@@ -1,0 +1,47 @@
+"""Where ``key_added=`` puts per-cell results in the user's data (scanpy's convention).
+
+An AnnData or a MuData gets them in its own ``obsm`` / ``obs`` (rows in its ``obs_names`` order); a dict of AnnData
+(``{name: AnnData}``, as :meth:`jae.JAE.fit` takes) has no frame of its own, so each AnnData gets the rows of its
+own cells. Data on disk (a path, or files opened with ``jae.io.open_*``) is never written to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["store_obsm", "store_obs"]
+
+
+def _targets(data, cells: pd.Index) -> list[tuple[object, np.ndarray | slice]]:
+    """``(object, rows)`` pairs: each object to store into and the rows of ``cells``-ordered values it takes."""
+    if isinstance(data, Mapping) and not hasattr(data, "obsm"):
+        out = []
+        for adata in data.values():
+            names = getattr(adata, "obs_names", None)
+            if names is not None and hasattr(adata, "obsm"):
+                rows = pd.Index(cells).get_indexer(pd.Index(names))
+                if (rows >= 0).all():
+                    out.append((adata, rows))
+        return out
+    return [(data, slice(None))] if hasattr(data, "obsm") else []
+
+
+def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: dict | None = None) -> None:
+    """Store ``values`` (one row per cell of ``cells``, in that order; for an AnnData or MuData, its ``obs_names``)
+    in ``obsm[key]`` and, when given, its provenance ``record`` in ``uns`` (:func:`jae.provenance.uns_key`)."""
+    from .provenance import uns_key
+
+    for target, rows in _targets(data, cells):
+        target.obsm[key] = values if isinstance(rows, slice) else values[rows]
+        if record is not None and hasattr(target, "uns"):
+            target.uns[uns_key(key)] = record
+
+
+def store_obs(data, frame: pd.DataFrame, prefix: str) -> None:
+    """Store each column of ``frame`` (indexed by the cells, in the data's order) as ``obs[f'{prefix}_{column}']``."""
+    for target, rows in _targets(data, pd.Index(frame.index)):
+        for column, values in frame.items():
+            target.obs[f"{prefix}_{column}"] = values.iloc[rows].values  # categories kept
