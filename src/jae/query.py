@@ -210,24 +210,60 @@ def _reorder(target: pd.Index, cells: pd.Index, observed: np.ndarray, counts: li
 
 
 def _from_files(model, files, data) -> QueryFeatures:
-    """Features of data on disk (:class:`jae.io.PairedFiles` or :class:`jae.io.MosaicFiles`), each modality's counts
-    read in row blocks; mosaic rows are placed among the union of the cells by :meth:`~jae.io.MosaicFiles.positions`."""
+    """Features of data on disk (:class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles` or :class:`jae.io.RnaFiles`),
+    each modality's counts read in row blocks; mosaic rows are placed among the union of the cells by
+    :meth:`~jae.io.MosaicFiles.positions`, and RNA alone is a mosaic whose second modality every cell lacks."""
     from .io.mosaic_files import MosaicFiles
+    from .io.rna_files import RnaFiles
 
-    if files.kinds != model.preprocessor.kinds:
+    rna_only = isinstance(files, RnaFiles)
+    if files.kinds != model.preprocessor.kinds[:len(files.kinds)]:
         raise ValueError(_other_kinds(files.kinds, model))
-    mosaic = isinstance(files, MosaicFiles)
+    mosaic = isinstance(files, (MosaicFiles, RnaFiles))
     observed = files.observed if mosaic else np.ones((files.n_obs, 2), dtype=bool)
     cached = getattr(model, "_files_features", None)
     if cached is not None and cached[0]() is files and cached[1] is model.preprocessor:
         return QueryFeatures(cached[2], files.obs_names, observed)  # the same files again (jae embed: fine-tune, embed)
     if mosaic:
         _log_missing(model, observed)
-    X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names,
-                   observed if mosaic else None, [files.positions(i) for i in (0, 1)] if mosaic else None).X
+    sources, var_names, names = files.sources(), list(files.var_names), files.names
+    if rna_only:
+        sources, var_names, names = [sources[0], None], [var_names[0], None], (names[0], model.modality_names[1])
+    sources = _checked(sources, names) if rna_only else sources  # checked as the RNA read whole is
+    X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
+                   [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
         model._files_features = (weakref.ref(files), model.preprocessor, X)
     return QueryFeatures(X, files.obs_names, observed)
+
+
+def _checked(sources, names) -> list:
+    """Row-block sources of files whose blocks are checked to hold raw counts (:func:`jae.io.validate_counts`) as they
+    are read, as counts read into memory are checked whole (None: a modality the data lacks)."""
+    return [None if s is None else _CheckedCounts(s, n) for s, n in zip(sources, names)]
+
+
+class _CheckedCounts:
+    """A row-block source (:class:`jae.io.chunked.BackedCounts`) whose blocks are checked to hold raw counts."""
+
+    def __init__(self, source, name: str) -> None:
+        self.source, self.name, self.shape = source, name, source.shape
+
+    def blocks(self, block_rows: int, *, start: int = 0, **kwargs):
+        from .io.validate import validate_counts
+
+        pos = start
+        for block in self.source.blocks(block_rows, start=start, **kwargs):
+            validate_counts(block, name=f"modality {self.name!r} (cells {pos}-{pos + block.shape[0] - 1})")
+            pos += block.shape[0]
+            yield block
+
+    def read(self):
+        from .io.validate import validate_counts
+
+        X = self.source.read() if hasattr(self.source, "read") else self.source.X  # (InMemoryCounts: a CSC file)
+        validate_counts(X, name=f"modality {self.name!r}")
+        return X
 
 
 # --------------------------------------------------------------------------------------------- the features
