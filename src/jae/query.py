@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import logging
 import weakref
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NamedTuple
 
 import anndata as ad
@@ -40,7 +42,7 @@ from .io.features import FeatureOverlap, examples, feature_overlap
 from .io.mosaic import get_mosaic, is_mosaic
 from .preprocess.normalize import SCALE
 
-__all__ = ["QueryFeatures", "query_features"]
+__all__ = ["QueryFeatures", "query_features", "features_kept"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,36 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     files = _as_files(data, None)
     if files is not None:
         return _from_files(model, files, data)
+    kept = _KEPT.get()
+    if kept is None or kept[0] is not data:
+        return _in_memory(model, data, layer=layer)
+    moments = getattr(model, "moments", None)
+    for pre, mom, lay, features in kept[1]:
+        if pre is model.preprocessor and mom is moments and lay == layer:
+            return features
+    features = _in_memory(model, data, layer=layer)
+    kept[1].append((model.preprocessor, moments, layer, features))
+    return features
+
+
+#: The data of :func:`features_kept`'s block and its features: ``(data, [(preprocessor, moments, layer, features)])``.
+_KEPT: ContextVar = ContextVar("jae_query_kept", default=None)
+
+
+@contextmanager
+def features_kept(data):
+    """Within the block, :func:`query_features` computes the features of ``data`` (this object, held in memory) once
+    per model preprocessing and layer and hands the same arrays back: for a command that owns ``data`` and never
+    changes it (``jae embed``: the impute check, fine-tuning, embedding, labels and imputation read the same cells).
+    Data on disk is kept by the model already (``JAE._files_features``)."""
+    token = _KEPT.set((data, []))
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
+def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
     mods = _modalities(data, layer=layer)
     names = _pick(model, mods)
     rna, other = (mods[n] if n is not None else None for n in names)
