@@ -81,13 +81,20 @@ def test_rna_only_files_stream_once_and_match_memory(setup, tmp_path, monkeypatc
     np.testing.assert_array_equal(got_map.model.adapter.shift, mapped.adapter.shift)
 
 
-def test_rna_only_files_refuse_what_memory_refuses(setup, tmp_path):
-    """Counts that are no raw counts are refused as the RNA read whole is, before anything is written."""
+@pytest.mark.parametrize("paired", [False, True])
+def test_streamed_query_files_refuse_what_memory_refuses(setup, tmp_path, paired):
+    """Counts that are no raw counts (here halved: normalised) are refused as the same files read whole are, before
+    anything is written: RNA alone, and paired files (streamed whatever the budget, they were embedded unchecked)."""
     model, mod1, _ = setup
     adata = ad.read_h5ad(mod1)
     adata.layers["counts"] = sp.csr_matrix(adata.layers["counts"] * 0.5)
     bad = tmp_path / "bad.h5ad"
     adata.write_h5ad(bad)
+    inputs = InputFiles(mod1=bad, mod2=str(mod1).replace("mod1", "mod2") if paired else None)
     with pytest.raises(ValueError, match="non-integer values"):
-        jae.embed_files(InputFiles(mod1=bad), model, tmp_path / "emb.h5ad", progress_bar=False)
-    assert not (tmp_path / "emb.h5ad").exists()
+        model.embed(inputs.read(), key_added=None)  # the same files read whole
+    with pytest.raises(ValueError, match="non-integer values"):
+        jae.embed_files(inputs, model, tmp_path / "emb.h5ad", progress_bar=False)
+    with pytest.raises(ValueError, match="non-integer values"):
+        jae.map_files(inputs, model, tmp_path / "mapped", epochs=1, progress_bar=False)
+    assert not (tmp_path / "emb.h5ad").exists() and not (tmp_path / "mapped").exists()

@@ -261,7 +261,7 @@ def _from_files(model, files, data) -> QueryFeatures:
     sources, var_names, names = files.sources(), list(files.var_names), files.names
     if rna_only:
         sources, var_names, names = [sources[0], None], [var_names[0], None], (names[0], model.modality_names[1])
-    sources = _checked(sources, names) if rna_only else sources  # checked as the RNA read whole is
+    sources = _checked(sources, names)  # raw counts, as data read whole is checked to hold
     X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
                    [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
