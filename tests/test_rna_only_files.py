@@ -4,6 +4,7 @@ whole, and give the same embedding, labels, imputation and mapped model as the s
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from collections import Counter
 
 import anndata as ad
@@ -98,3 +99,35 @@ def test_streamed_query_files_refuse_what_memory_refuses(setup, tmp_path, paired
     with pytest.raises(ValueError, match="non-integer values"):
         jae.map_files(inputs, model, tmp_path / "mapped", epochs=1, progress_bar=False)
     assert not (tmp_path / "emb.h5ad").exists() and not (tmp_path / "mapped").exists()
+
+
+def test_cells_without_proteins_are_refused_with_the_count_and_the_mosaic_fix(setup, tmp_path):
+    """Query cells whose protein counts are all zero (antibodies stained in part of the query) are refused, in memory
+    and streamed, by one line naming how many and how to have them placed from RNA: leaving them out of the protein
+    modality only, which then embeds them as RNA-only cells (and every other cell as before)."""
+    model, mod1, _ = setup
+    mod2 = Path(str(mod1).replace("mod1", "mod2"))
+    prot = ad.read_h5ad(mod2)
+    counts = prot.layers["counts"].toarray()
+    counts[:40] = 0  # 40 cells never stained
+    prot.layers["counts"] = sp.csr_matrix(counts)
+    prot.X = prot.layers["counts"].copy()
+    unstained = tmp_path / "unstained.mod2.h5ad"
+    prot.write_h5ad(unstained)
+    inputs = InputFiles(mod1=mod1, mod2=unstained)
+    for embed in (lambda: model.embed(inputs.read(), key_added=None),
+                  lambda: jae.embed_files(inputs, model, tmp_path / "emb.h5ad", progress_bar=False)):
+        with pytest.raises(ValueError) as err:
+            embed()
+        message = str(err.value)
+        assert "40 of" in message and "'prot' only" in message and "places them from the other modality" in message
+    # the fix the message gives: the protein file without them; those cells are then embedded from RNA alone
+    keep = prot[np.asarray(prot.layers["counts"].sum(axis=1)).ravel() > 0].copy()
+    keep.write_h5ad(tmp_path / "stained.mod2.h5ad")
+    fixed = InputFiles(mod1=mod1, mod2=tmp_path / "stained.mod2.h5ad")
+    got = jae.embed_files(fixed, model, tmp_path / "emb.h5ad", finetune_epochs=0, progress_bar=False)
+    paired = jae.embed_files(InputFiles(mod1=mod1, mod2=mod2), model, tmp_path / "paired.h5ad", finetune_epochs=0,
+                             progress_bar=False)
+    assert list(got.obs_names) == list(paired.obs_names) and np.isfinite(got.embedding).all()
+    np.testing.assert_array_equal(got.embedding[40:], paired.embedding[40:])  # stained cells: unchanged
+    assert not np.allclose(got.embedding[:40], paired.embedding[:40])  # the 40: from RNA alone
