@@ -64,7 +64,8 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
 
     ``data``: MuData, ``{name: AnnData}``, one AnnData holding both modalities (:func:`jae.io.split_anndata`) or the
     RNA modality alone, or data on disk
-    (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`, streamed in row blocks).
+    (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu` / :func:`jae.io.open_rna`, streamed in row blocks,
+    each block checked to hold raw counts). Within :func:`features_kept`, the features of its data are computed once.
     """
     from .io.plan import _as_files
 
