@@ -131,3 +131,13 @@ def test_cells_without_proteins_are_refused_with_the_count_and_the_mosaic_fix(se
     assert list(got.obs_names) == list(paired.obs_names) and np.isfinite(got.embedding).all()
     np.testing.assert_array_equal(got.embedding[40:], paired.embedding[40:])  # stained cells: unchanged
     assert not np.allclose(got.embedding[:40], paired.embedding[:40])  # the 40: from RNA alone
+
+
+def test_rna_only_file_with_duplicated_cells_is_refused_in_one_line(setup, tmp_path):
+    model, mod1, _ = setup
+    adata = ad.read_h5ad(mod1)[:50].copy()
+    adata.obs_names = ["cell"] * 2 + [f"c{i}" for i in range(48)]
+    adata.write_h5ad(tmp_path / "dup.h5ad")
+    with pytest.raises(ValueError, match=r"mod1 file .*dup.h5ad has 1 duplicated cell names \(e.g. 'cell'\); cell "
+                                         r"names must be unique: make them unique"):
+        jae.embed_files(InputFiles(mod1=tmp_path / "dup.h5ad"), model, tmp_path / "emb.h5ad", progress_bar=False)

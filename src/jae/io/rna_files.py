@@ -82,7 +82,7 @@ def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | Non
     """Open an RNA ``.h5ad`` without reading its counts; ``annotations``: ``.h5ad`` files whose ``obs`` columns are
     joined by cell name (replacing the file's own columns of the same name, as :meth:`jae.io.InputFiles.read` does);
     ``layer``: raw counts (``.X`` when it is None, or ``'counts'`` and absent; ``'raw'``: ``.raw``)."""
-    from .features import unique_cells
+    from .features import examples
     from .files import _check_file, _readable, check_is_anndata, check_not_empty, check_not_mudata
     from .paired_files import _counts_location, _read_frames
 
@@ -93,7 +93,10 @@ def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | Non
         loc = _counts_location(f, layer, where=path.name)
         obs, var, uns = _read_frames(f, loc)
     check_not_empty(str(path), len(obs), len(var))
-    unique_cells(obs.index, str(path))
+    if not obs.index.is_unique:  # (unique_cells' message speaks of two modalities)
+        dup = obs.index[obs.index.duplicated()].unique()
+        raise ValueError(f"mod1 file {path} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
+                         "unique: make them unique, e.g. by appending the sample or batch, and write the file again")
     with _readable(path, what="mod1", fmt=".h5ad"):
         counts = BackedCounts(path, layer=loc)
     files = RnaFiles(
