@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import logging
 import weakref
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NamedTuple
 
 import anndata as ad
@@ -40,7 +42,7 @@ from .io.features import FeatureOverlap, examples, feature_overlap
 from .io.mosaic import get_mosaic, is_mosaic
 from .preprocess.normalize import SCALE
 
-__all__ = ["QueryFeatures", "query_features"]
+__all__ = ["QueryFeatures", "query_features", "features_kept"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,8 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
 
     ``data``: MuData, ``{name: AnnData}``, one AnnData holding both modalities (:func:`jae.io.split_anndata`) or the
     RNA modality alone, or data on disk
-    (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`, streamed in row blocks).
+    (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu` / :func:`jae.io.open_rna`, streamed in row blocks,
+    each block checked to hold raw counts). Within :func:`features_kept`, the features of its data are computed once.
     """
     from .io.plan import _as_files
 
@@ -70,6 +73,36 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     files = _as_files(data, None)
     if files is not None:
         return _from_files(model, files, data)
+    kept = _KEPT.get()
+    if kept is None or kept[0] is not data:
+        return _in_memory(model, data, layer=layer)
+    moments = getattr(model, "moments", None)
+    for pre, mom, lay, features in kept[1]:
+        if pre is model.preprocessor and mom is moments and lay == layer:
+            return features
+    features = _in_memory(model, data, layer=layer)
+    kept[1].append((model.preprocessor, moments, layer, features))
+    return features
+
+
+#: The data of :func:`features_kept`'s block and its features: ``(data, [(preprocessor, moments, layer, features)])``.
+_KEPT: ContextVar = ContextVar("jae_query_kept", default=None)
+
+
+@contextmanager
+def features_kept(data):
+    """Within the block, :func:`query_features` computes the features of ``data`` (this object, held in memory) once
+    per model preprocessing and layer and hands the same arrays back: for a command that owns ``data`` and never
+    changes it (``jae embed``: the impute check, fine-tuning, embedding, labels and imputation read the same cells).
+    Data on disk is kept by the model already (``JAE._files_features``)."""
+    token = _KEPT.set((data, []))
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
+def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
     mods = _modalities(data, layer=layer)
     names = _pick(model, mods)
     rna, other = (mods[n] if n is not None else None for n in names)
@@ -210,24 +243,63 @@ def _reorder(target: pd.Index, cells: pd.Index, observed: np.ndarray, counts: li
 
 
 def _from_files(model, files, data) -> QueryFeatures:
-    """Features of data on disk (:class:`jae.io.PairedFiles` or :class:`jae.io.MosaicFiles`), each modality's counts
-    read in row blocks; mosaic rows are placed among the union of the cells by :meth:`~jae.io.MosaicFiles.positions`."""
+    """Features of data on disk (:class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles` or :class:`jae.io.RnaFiles`),
+    each modality's counts read in row blocks; mosaic rows are placed among the union of the cells by
+    :meth:`~jae.io.MosaicFiles.positions`, and RNA alone is a mosaic whose second modality every cell lacks."""
     from .io.mosaic_files import MosaicFiles
+    from .io.rna_files import RnaFiles
 
-    if files.kinds != model.preprocessor.kinds:
+    rna_only = isinstance(files, RnaFiles)
+    if files.kinds != model.preprocessor.kinds[:len(files.kinds)]:
         raise ValueError(_other_kinds(files.kinds, model))
-    mosaic = isinstance(files, MosaicFiles)
+    mosaic = isinstance(files, (MosaicFiles, RnaFiles))
     observed = files.observed if mosaic else np.ones((files.n_obs, 2), dtype=bool)
     cached = getattr(model, "_files_features", None)
     if cached is not None and cached[0]() is files and cached[1] is model.preprocessor:
         return QueryFeatures(cached[2], files.obs_names, observed)  # the same files again (jae embed: fine-tune, embed)
     if mosaic:
         _log_missing(model, observed)
-    X = _transform(model, files.sources(), list(files.var_names), files.names, files.obs_names,
-                   observed if mosaic else None, [files.positions(i) for i in (0, 1)] if mosaic else None).X
+    sources, var_names, names = files.sources(), list(files.var_names), files.names
+    if rna_only:
+        sources, var_names, names = [sources[0], None], [var_names[0], None], (names[0], model.modality_names[1])
+    sources = _checked(sources, names, paired=not rna_only)  # raw counts, as data read whole is checked to hold
+    X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
+                   [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
         model._files_features = (weakref.ref(files), model.preprocessor, X)
     return QueryFeatures(X, files.obs_names, observed)
+
+
+def _checked(sources, names, *, paired: bool = True) -> list:
+    """Row-block sources of files whose blocks are checked to hold raw counts (:func:`jae.io.validate_counts`) as they
+    are read, as counts read into memory are checked whole (None: a modality the data lacks). ``paired``: the data
+    has both modalities (cells without counts in one may be left out of it: the message says so)."""
+    return [None if s is None else _CheckedCounts(s, n, paired) for s, n in zip(sources, names)]
+
+
+class _CheckedCounts:
+    """A row-block source (:class:`jae.io.chunked.BackedCounts`) whose blocks are checked to hold raw counts."""
+
+    def __init__(self, source, name: str, paired: bool = True) -> None:
+        self.source, self.name, self.shape = source, name, source.shape
+        self.modality = name if paired else None
+
+    def blocks(self, block_rows: int, *, start: int = 0, **kwargs):
+        from .io.validate import validate_counts
+
+        pos = start
+        for block in self.source.blocks(block_rows, start=start, **kwargs):
+            validate_counts(block, name=f"modality {self.name!r} (cells {pos}-{pos + block.shape[0] - 1})",
+                            modality=self.modality)
+            pos += block.shape[0]
+            yield block
+
+    def read(self):
+        from .io.validate import validate_counts
+
+        X = self.source.read() if hasattr(self.source, "read") else self.source.X  # (InMemoryCounts: a CSC file)
+        validate_counts(X, name=f"modality {self.name!r}", modality=self.modality)
+        return X
 
 
 # --------------------------------------------------------------------------------------------- the features

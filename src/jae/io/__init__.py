@@ -8,6 +8,7 @@ from .paired import PairedCounts, check_batches, get_annotation, get_paired
 from .mosaic_files import MosaicFiles, open_mosaic_h5mu
 from .paired_files import PairedFiles, open_competition, open_h5mu
 from .plan import plan_input
+from .rna_files import RnaFiles, open_rna
 from .single import split_anndata, to_mudata
 from .readers import (join_annotations, make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs,
                       read_paired_h5ad)
@@ -29,6 +30,8 @@ __all__ = [
     "open_h5mu",
     "MosaicFiles",
     "open_mosaic_h5mu",
+    "RnaFiles",
+    "open_rna",
     "plan_input",
     "join_annotations",
     "make_mudata",

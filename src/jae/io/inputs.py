@@ -107,12 +107,9 @@ class InputFiles:
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only:
-            from .readers import make_mudata, read_h5ad
+            from .rna_files import read_rna
 
-            rna = read_h5ad(self.mod1, what="mod1")
-            mdata = make_mudata({"rna": rna})
-            for column in rna.obs.columns:  # the cells' annotations (batch, ...) as read_competition keeps them
-                mdata.obs[column] = rna.obs[column].to_numpy()
+            mdata = read_rna(self.mod1)  # the cells' annotations (batch, ...) as read_competition keeps them
             if joined:
                 join_annotations(mdata, joined, replace_existing=True)
             return mdata
@@ -149,20 +146,24 @@ class InputFiles:
 
         Returns
         -------
-        :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, or :class:`jae.io.MosaicFiles`
-        when the modalities (of an ``.h5mu``, or the two competition files) hold different cells. A Cell Ranger file,
-        one ``.h5ad`` holding both modalities and RNA-only files are always read whole.
+        :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles`
+        when the modalities (of an ``.h5mu``, or the two competition files) hold different cells, or
+        :class:`jae.io.RnaFiles` for RNA alone. A Cell Ranger file and one ``.h5ad`` holding both modalities are
+        always read whole.
         """
         from .paired_files import open_competition, open_h5mu
         from .plan import plan_input
+        from .rna_files import open_rna
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only and not plan:
             raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
                              "or mapped with a fitted model (jae embed / jae map)")
-        if self.source in ("10x", "h5ad") or self.rna_only:  # always read whole
+        if self.source in ("10x", "h5ad"):  # always read whole
             return self.read(annotations=annotations)
-        if self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
+        if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
+            files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
+        elif self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
             files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer,
                               mosaic=True)
             if joined:

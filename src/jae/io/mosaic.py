@@ -186,7 +186,8 @@ def get_mosaic(
         rows = index.get_indexer(union[has])
         if not np.array_equal(rows, np.arange(len(index))):
             X = X[rows]
-        validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)")
+        validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)",
+                        modality=name)
         counts.append(X)
     obs = _joint_obs(union, global_obs, [mods[n] for n in names])
     out = MosaicCounts(

@@ -185,7 +185,7 @@ def get_paired(
             logger.info("aligning the cells of modality %r to the shared cell order by name", name)
             X = X[adata.obs_names.get_indexer(obs_names)]
         X = _as_csr(X)
-        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})")
+        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name)
         counts.append(X)
         var_names.append(adata.var_names)
 

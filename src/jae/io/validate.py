@@ -23,7 +23,7 @@ def _values(X) -> np.ndarray:
     return np.asarray(X).ravel()
 
 
-def validate_counts(X, *, name: str) -> None:
+def validate_counts(X, *, name: str, modality: str | None = None) -> None:
     """Check that ``X`` (cells x features) holds raw counts.
 
     Only the stored values are scanned for sparse matrices (``X.data``), so the check is linear in the number of
@@ -35,6 +35,10 @@ def validate_counts(X, *, name: str) -> None:
         Count matrix, cells x features: scipy sparse or dense array.
     name
         What ``X`` is (e.g. ``"mdata['atac'] layer 'counts'"``), used in error messages.
+    modality
+        The name of the modality ``X`` is, in paired data: cells with no counts in it may be cells it was not
+        measured in (a query stained with antibodies in part), which jae places from the other modality when they
+        are left out of this one only (mosaic data); the message then says so.
 
     Returns
     -------
@@ -81,9 +85,14 @@ def validate_counts(X, *, name: str) -> None:
     totals = np.asarray(X.sum(axis=1)).ravel()
     n_zero = int(np.count_nonzero(totals == 0))
     if n_zero:
+        alone = "" if modality is None else (
+            f"if {modality!r} was not measured in them (e.g. cells without antibody staining), leave them out of "
+            f"{modality!r} only and jae places them from the other modality (cells lacking a modality: mosaic data), "
+            "e.g. adata = adata[np.asarray(adata.layers['counts'].sum(axis=1)).ravel() > 0].copy() for that "
+            "modality's AnnData, put back in the MuData or written to its own .h5ad; if they are empty droplets, ")
         raise ValueError(
-            f"{n_zero} of {n_obs} cells have zero total counts in {name}; remove them from both modalities first, "
-            "e.g. sc.pp.filter_cells(adata, min_counts=1) on each modality then mu.pp.intersect_obs(mdata)"
+            f"{n_zero} of {n_obs} cells have zero total counts in {name}; {alone}remove them from both modalities "
+            "first, e.g. sc.pp.filter_cells(adata, min_counts=1) on each modality then mu.pp.intersect_obs(mdata)"
         )
 
 

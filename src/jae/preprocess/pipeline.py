@@ -78,7 +78,8 @@ def _fit_bases(
         pieces, pos, totals = [], 0, []
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # reading overlaps the checks and normalisation
             if check:
-                validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})")
+                validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})",
+                                modality=name)
             if rows is None:
                 picked = slice(None)
             else:

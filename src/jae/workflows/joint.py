@@ -23,6 +23,7 @@ from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
 from ..mapping import check_batch_key
+from ..query import features_kept, query_features
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
 
@@ -301,20 +302,21 @@ def embed_files(
         )
     # annotations: a mapped model's batch column; one pass over the counts (the features are kept for every step)
     data = inputs.open(memory_budget=memory_budget, what="embed", once=True)
-    if impute_out is not None:  # nothing to impute (every cell paired) is said before fine-tuning, not after
-        from ..imputation import modality_to_impute
-        from ..query import query_features
-
-        modality_to_impute(model, query_features(model, data, layer=inputs.layer).observed)
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
         logger.info("model made by 'jae map' (map_query): embedding without fine-tuning")
     if finetune_epochs != 0:
         model = model if folder is not None else copy.deepcopy(model)
-        model.finetune(data, epochs=finetune_epochs, layer=inputs.layer, seed=seed, progress_bar=progress_bar)
-    Z = model.embed(data, key_added=None, layer=inputs.layer)
-    labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
-    imputed = None if impute_out is None else jae_impute(model, data, layer=inputs.layer)
+    with features_kept(data):  # the features are computed once, whether data is on disk or in memory
+        if impute_out is not None:  # nothing to impute (every cell paired) is said before fine-tuning, not after
+            from ..imputation import modality_to_impute
+
+            modality_to_impute(model, query_features(model, data, layer=inputs.layer).observed)
+        if finetune_epochs != 0:
+            model.finetune(data, epochs=finetune_epochs, layer=inputs.layer, seed=seed, progress_bar=progress_bar)
+        Z = model.embed(data, key_added=None, layer=inputs.layer)
+        labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
+        imputed = None if impute_out is None else jae_impute(model, data, layer=inputs.layer)
     cells = pd.Index(data.obs_names)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
     dataset_id = _dataset_id(data)

@@ -1,0 +1,108 @@
+"""RNA alone on disk: query cells whose second modality was not measured (``jae embed`` / ``jae map`` given
+``--mod1`` alone), counts read in row blocks.
+
+Read whole, anndata loads ``.X`` and ``layers['counts']`` both (10.2 GB at 300,000 cells), though only the counts are
+used. :func:`open_rna` reads the cell annotations, feature names and ``uns`` and leaves the counts in the file, as
+:func:`jae.io.open_competition` does for paired files; :func:`jae.query.query_features` then treats every cell as
+lacking the second modality (a mosaic whose second modality is absent for every cell), exactly as it treats the same
+RNA read into memory (:func:`read_rna`), so the features, embedding, labels and imputation are the same.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from .chunked import BackedCounts
+from .paired_files import FilesOnDisk
+
+__all__ = ["RnaFiles", "open_rna", "read_rna"]
+
+PathLike = str | os.PathLike
+
+
+@dataclass(frozen=True)
+class RnaFiles(FilesOnDisk):
+    """The RNA modality alone, counts on disk (see :func:`open_rna`).
+
+    Attributes
+    ----------
+    counts
+        One :class:`~jae.io.chunked.BackedCounts`, rows in ``obs_names`` order.
+    names, kinds, var_names
+        ``('rna',)``, ``('GEX',)`` and the genes, as :class:`jae.io.PairedFiles` holds them for two modalities.
+    obs, uns, loader, joins
+        As :class:`jae.io.PairedFiles`.
+    """
+
+    counts: tuple[BackedCounts]
+    names: tuple[str]
+    kinds: tuple[str]
+    var_names: tuple[pd.Index]
+    obs: pd.DataFrame
+    uns: dict = field(default_factory=dict)
+    loader: tuple = ()
+    joins: tuple = ()
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.obs)
+
+    @property
+    def observed(self) -> np.ndarray:
+        """``(n_obs, 2)`` bool: every cell has RNA, none the second modality."""
+        out = np.zeros((self.n_obs, 2), dtype=bool)
+        out[:, 0] = True
+        return out
+
+    def __repr__(self) -> str:
+        return f"RnaFiles({self.counts[0].path.name}: {self.n_obs} cells, RNA only)"
+
+
+def read_rna(path: PathLike):
+    """The RNA ``.h5ad`` read whole, as a MuData with one modality ``'rna'`` whose cells' annotations are also in
+    the global ``obs`` (as :func:`jae.io.read_competition` keeps them)."""
+    from .readers import make_mudata, read_h5ad
+
+    rna = read_h5ad(path, what="mod1")
+    mdata = make_mudata({"rna": rna})
+    for column in rna.obs.columns:
+        mdata.obs[column] = rna.obs[column].to_numpy()
+    return mdata
+
+
+def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | None = None,
+             layer: str | None = "counts") -> RnaFiles:
+    """Open an RNA ``.h5ad`` without reading its counts; ``annotations``: ``.h5ad`` files whose ``obs`` columns are
+    joined by cell name (replacing the file's own columns of the same name, as :meth:`jae.io.InputFiles.read` does);
+    ``layer``: raw counts (``.X`` when it is None, or ``'counts'`` and absent; ``'raw'``: ``.raw``)."""
+    from .features import examples
+    from .files import _check_file, _readable, check_is_anndata, check_not_empty, check_not_mudata
+    from .paired_files import _counts_location, _read_frames
+
+    path = _check_file(path, what="mod1")
+    with _readable(path, what="mod1", fmt=".h5ad"), h5py.File(path, "r") as f:
+        check_not_mudata(f, path, what="mod1")
+        check_is_anndata(f, path, what="mod1")
+        loc = _counts_location(f, layer, where=path.name)
+        obs, var, uns = _read_frames(f, loc)
+    check_not_empty(str(path), len(obs), len(var))
+    if not obs.index.is_unique:  # (unique_cells' message speaks of two modalities)
+        dup = obs.index[obs.index.duplicated()].unique()
+        raise ValueError(f"mod1 file {path} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
+                         "unique: make them unique, e.g. by appending the sample or batch, and write the file again")
+    with _readable(path, what="mod1", fmt=".h5ad"):
+        counts = BackedCounts(path, layer=loc)
+    files = RnaFiles(
+        counts=(counts,), names=("rna",), kinds=("GEX",), var_names=(var.index.astype(str),), obs=obs,
+        uns={k: uns[k] for k in ("dataset_id", "organism") if k in uns}, loader=(read_rna, dict(path=Path(path))),
+    )
+    if annotations is None:
+        return files
+    return files.with_annotations(annotations, replace_existing=True)

@@ -1,0 +1,143 @@
+"""RNA-only query files (``jae embed`` / ``jae map`` given ``--mod1`` alone) are streamed in row blocks, never read
+whole, and give the same embedding, labels, imputation and mapped model as the same RNA read into memory."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from collections import Counter
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import jae
+from jae import JAE, JAEConfig
+from jae.datasets import write_simulated
+from jae.io import InputFiles, RnaFiles, read_competition
+from jae.io.chunked import BackedCounts
+from jae.preprocess import pipeline
+
+FAST = JAEConfig(max_epochs=3, n_svd=20)
+SIZES = dict(n_genes=400, n_proteins=20, n_cell_types=4, n_batches=2)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """A reference fitted in memory (seed 1) and an RNA-only query file (seed 2) with its batches renamed
+    ``q_<batch>`` in an annotations file."""
+    d = tmp_path_factory.mktemp("rna_only")
+    ref = write_simulated(d / "ref", n_cells=600, kind="cite", preset=None, seed=1, progress_bar=False, **SIZES)
+    query = write_simulated(d / "q", n_cells=900, kind="cite", preset=None, seed=2, progress_bar=False, **SIZES)
+    obs = ad.read_h5ad(query[0]).obs
+    samples = d / "q.samples.h5ad"
+    ad.AnnData(obs=pd.DataFrame({"sample": ("q_" + obs["batch"].astype(str)).to_numpy()}, index=obs.index)
+               ).write_h5ad(samples)
+    model = JAE(FAST, seed=0, device="cpu").fit(read_competition(*ref), progress_bar=False)
+    return model, query[0], samples
+
+
+def _passes(monkeypatch) -> Counter:
+    """Count the passes over each file's counts; refuse any read of the whole file or matrix."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the RNA file was read whole into memory")
+
+    monkeypatch.setattr(RnaFiles, "load", refuse)
+    monkeypatch.setattr(InputFiles, "read", refuse)
+    monkeypatch.setattr(BackedCounts, "read", refuse)
+    passes, blocks = Counter(), BackedCounts.blocks
+
+    def counted(self, *args, **kwargs):
+        passes[self.path.name] += 1
+        return blocks(self, *args, **kwargs)
+
+    monkeypatch.setattr(BackedCounts, "blocks", counted)
+    return passes
+
+
+def test_rna_only_files_stream_once_and_match_memory(setup, tmp_path, monkeypatch):
+    model, mod1, samples = setup
+    monkeypatch.setattr(pipeline, "BLOCK_ROWS", 256)  # several row blocks
+    inputs = InputFiles(mod1=mod1, annotations=[samples])
+    in_memory = inputs.read()  # the MuData the RNA-only input was read as
+    tuned = copy.deepcopy(model).finetune(in_memory, epochs=1, progress_bar=False)
+    mapped = model.map_query(in_memory, batch_key="sample", epochs=2, progress_bar=False)
+    with monkeypatch.context() as m:
+        passes = _passes(m)
+        got = jae.embed_files(inputs, model, tmp_path / "emb.h5ad", finetune_epochs=1, impute_out=tmp_path / "imp.h5ad",
+                              progress_bar=False)
+        assert passes == {mod1.name: 1}
+        passes.clear()
+        got_map = jae.map_files(inputs, model, tmp_path / "mapped", batch_key="sample", epochs=2, progress_bar=False)
+        assert passes == {mod1.name: 1}
+    # the same blocks through the same arithmetic: equal, not close
+    np.testing.assert_array_equal(got.embedding, tuned.embed(in_memory, key_added=None))
+    pd.testing.assert_frame_equal(got.labels, tuned.predict_cell_type(in_memory))
+    imputed = ad.read_h5ad(tmp_path / "imp.h5ad")
+    expected = jae.impute(tuned, in_memory)
+    np.testing.assert_array_equal(imputed.X, expected.X)
+    assert list(imputed.obs_names) == list(expected.obs_names)
+    np.testing.assert_array_equal(got_map.model.adapter.shift, mapped.adapter.shift)
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_streamed_query_files_refuse_what_memory_refuses(setup, tmp_path, paired):
+    """Counts that are no raw counts (here halved: normalised) are refused as the same files read whole are, before
+    anything is written: RNA alone, and paired files (streamed whatever the budget, they were embedded unchecked)."""
+    model, mod1, _ = setup
+    adata = ad.read_h5ad(mod1)
+    adata.layers["counts"] = sp.csr_matrix(adata.layers["counts"] * 0.5)
+    bad = tmp_path / "bad.h5ad"
+    adata.write_h5ad(bad)
+    inputs = InputFiles(mod1=bad, mod2=str(mod1).replace("mod1", "mod2") if paired else None)
+    with pytest.raises(ValueError, match="non-integer values"):
+        model.embed(inputs.read(), key_added=None)  # the same files read whole
+    with pytest.raises(ValueError, match="non-integer values"):
+        jae.embed_files(inputs, model, tmp_path / "emb.h5ad", progress_bar=False)
+    with pytest.raises(ValueError, match="non-integer values"):
+        jae.map_files(inputs, model, tmp_path / "mapped", epochs=1, progress_bar=False)
+    assert not (tmp_path / "emb.h5ad").exists() and not (tmp_path / "mapped").exists()
+
+
+def test_cells_without_proteins_are_refused_with_the_count_and_the_mosaic_fix(setup, tmp_path):
+    """Query cells whose protein counts are all zero (antibodies stained in part of the query) are refused, in memory
+    and streamed, by one line naming how many and how to have them placed from RNA: leaving them out of the protein
+    modality only, which then embeds them as RNA-only cells (and every other cell as before)."""
+    model, mod1, _ = setup
+    mod2 = Path(str(mod1).replace("mod1", "mod2"))
+    prot = ad.read_h5ad(mod2)
+    counts = prot.layers["counts"].toarray()
+    counts[:40] = 0  # 40 cells never stained
+    prot.layers["counts"] = sp.csr_matrix(counts)
+    prot.X = prot.layers["counts"].copy()
+    unstained = tmp_path / "unstained.mod2.h5ad"
+    prot.write_h5ad(unstained)
+    inputs = InputFiles(mod1=mod1, mod2=unstained)
+    for embed in (lambda: model.embed(inputs.read(), key_added=None),
+                  lambda: jae.embed_files(inputs, model, tmp_path / "emb.h5ad", progress_bar=False)):
+        with pytest.raises(ValueError) as err:
+            embed()
+        message = str(err.value)
+        assert "40 of" in message and "'prot' only" in message and "places them from the other modality" in message
+    # the fix the message gives: the protein file without them; those cells are then embedded from RNA alone
+    keep = prot[np.asarray(prot.layers["counts"].sum(axis=1)).ravel() > 0].copy()
+    keep.write_h5ad(tmp_path / "stained.mod2.h5ad")
+    fixed = InputFiles(mod1=mod1, mod2=tmp_path / "stained.mod2.h5ad")
+    got = jae.embed_files(fixed, model, tmp_path / "emb.h5ad", finetune_epochs=0, progress_bar=False)
+    paired = jae.embed_files(InputFiles(mod1=mod1, mod2=mod2), model, tmp_path / "paired.h5ad", finetune_epochs=0,
+                             progress_bar=False)
+    assert list(got.obs_names) == list(paired.obs_names) and np.isfinite(got.embedding).all()
+    np.testing.assert_array_equal(got.embedding[40:], paired.embedding[40:])  # stained cells: unchanged
+    assert not np.allclose(got.embedding[:40], paired.embedding[:40])  # the 40: from RNA alone
+
+
+def test_rna_only_file_with_duplicated_cells_is_refused_in_one_line(setup, tmp_path):
+    model, mod1, _ = setup
+    adata = ad.read_h5ad(mod1)[:50].copy()
+    adata.obs_names = ["cell"] * 2 + [f"c{i}" for i in range(48)]
+    adata.write_h5ad(tmp_path / "dup.h5ad")
+    with pytest.raises(ValueError, match=r"mod1 file .*dup.h5ad has 1 duplicated cell names \(e.g. 'cell'\); cell "
+                                         r"names must be unique: make them unique"):
+        jae.embed_files(InputFiles(mod1=tmp_path / "dup.h5ad"), model, tmp_path / "emb.h5ad", progress_bar=False)
