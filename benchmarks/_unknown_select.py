@@ -90,8 +90,8 @@ def depth_free(fit: dict[str, np.ndarray], new: dict[str, np.ndarray]) -> dict[s
     return out
 
 
-def candidate_scores(model, X: np.ndarray, resid: dict[str, np.ndarray] | None = None
-                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def candidate_scores(model, X: np.ndarray, resid: dict[str, np.ndarray] | None = None,
+                     X_rna: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Every candidate score of cells with input features ``X`` under ``model``, and the mixture's predicted type."""
     from jae.labels import vote
     from jae.model.linear import LinearClassifier
@@ -170,6 +170,15 @@ def candidate_scores(model, X: np.ndarray, resid: dict[str, np.ndarray] | None =
         kinds = [k for k in resid if not k.startswith("depth ") and not k.startswith("dz ")]
         out["resid"] = np.mean([resid[k] for k in kinds], axis=0)
         out["resid dz"] = np.mean([resid["dz " + k] for k in kinds], axis=0)
+    # session 24: the two modalities' disagreement. X_rna: the same cells' features from their RNA alone (the second
+    # modality's inputs filled in from RNA, jae.query). A known type is recognised from RNA as from both; a type the
+    # reference lacks is put next to the nearest known type, and which type is nearest need not be the same in the RNA
+    # view as in the joint one
+    if X_rna is not None:
+        Z_rna = model.latent_transformed(X_rna)
+        head_rna = model.calibration.probabilities(Z_rna[:, model.layout.block("cell_type")])
+        out["xmod tv"] = 0.5 * np.abs(head - head_rna).sum(axis=1)
+        out["xmod 1-agree"] = 1.0 - head_rna[np.arange(len(X)), head.argmax(axis=1)]
     return out, pred
 
 
@@ -244,9 +253,9 @@ COMBOS = (("lof", "disagree"), ("knn", "disagree"), ("lof", "1-conf"), ("lof_inp
           ("1-conf head", "-max logit"), ("1-conf head", "1-conf linear"), ("1-conf head", "tv head-linear"),
           ("1-conf head", "1-conf linmix"), ("1-conf head", "1-max ovr"), ("1-conf head", "mutual info mc"),
           ("1-conf mc", "mutual info mc"), ("1-conf head", "resid"), ("1-conf head", "resid GEX"),
-          ("1-conf head", "resid dz"))
+          ("1-conf head", "resid dz"), ("1-conf head", "xmod tv"), ("1-conf head", "xmod 1-agree"))
 #: Pairs also combined by the larger of the two ranks (either signal alone can call a cell).
-MAX_COMBOS = (("1-conf head", "resid"), ("1-conf head", "1-max ovr"), ("1-conf head", "1-conf linear"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
+MAX_COMBOS = (("1-conf head", "xmod tv"), ("1-conf head", "resid"), ("1-conf head", "1-max ovr"), ("1-conf head", "1-conf linear"), ("1-conf head", "centroid"), ("1-conf head", "knn"), ("1-conf head", "maha"), ("1-conf head", "rmaha"))
 
 
 def _ranks(ref: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -288,8 +297,12 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
     r_val = {k: v[val_idx] for k, v in r_fit.items()}
     for r in (r_val, r_eval):
         r.update({"dz " + k: v for k, v in depth_free(r_fit, r).items()})
-    val_sc, val_pred = candidate_scores(model, X_fit[val_idx], r_val)
-    sc, pred = candidate_scores(model, X_eval, r_eval)
+    from jae.query import query_features
+
+    X_val_rna = query_features(model, fit_data.mod["rna"][val_idx].copy(), layer="counts").X
+    X_eval_rna = query_features(model, eval_data.mod["rna"].copy(), layer="counts").X
+    val_sc, val_pred = candidate_scores(model, X_fit[val_idx], r_val, X_val_rna)
+    sc, pred = candidate_scores(model, X_eval, r_eval, X_eval_rna)
     for a, b in COMBOS:
         name = f"rank({a}+{b})"
         val_sc[name] = (_ranks(val_sc[a], val_sc[a]) + _ranks(val_sc[b], val_sc[b])) / 2
