@@ -17,8 +17,9 @@ import jae
 from jae import JAE, JAEConfig
 from jae.datasets import write_simulated
 from jae.io import InputFiles, RnaFiles, read_competition
-from jae.io.chunked import BackedCounts
 from jae.preprocess import pipeline
+
+from _passes import count_passes  # noqa: E402  (tests/ is on sys.path)
 
 FAST = JAEConfig(max_epochs=3, n_svd=20)
 SIZES = dict(n_genes=400, n_proteins=20, n_cell_types=4, n_batches=2)
@@ -41,20 +42,7 @@ def setup(tmp_path_factory):
 
 def _passes(monkeypatch) -> Counter:
     """Count the passes over each file's counts; refuse any read of the whole file or matrix."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("the RNA file was read whole into memory")
-
-    monkeypatch.setattr(RnaFiles, "load", refuse)
-    monkeypatch.setattr(InputFiles, "read", refuse)
-    monkeypatch.setattr(BackedCounts, "read", refuse)
-    passes, blocks = Counter(), BackedCounts.blocks
-
-    def counted(self, *args, **kwargs):
-        passes[self.path.name] += 1
-        return blocks(self, *args, **kwargs)
-
-    monkeypatch.setattr(BackedCounts, "blocks", counted)
-    return passes
+    return count_passes(monkeypatch, [(RnaFiles, "load"), (InputFiles, "read")], what="the RNA file")
 
 
 def test_rna_only_files_stream_once_and_match_memory(setup, tmp_path, monkeypatch):

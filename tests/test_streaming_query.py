@@ -16,8 +16,9 @@ import jae
 from jae import JAE, JAEConfig
 from jae.datasets import write_simulated
 from jae.io import InputFiles, MosaicFiles, PairedFiles, read_competition
-from jae.io.chunked import BackedCounts
 from jae.preprocess import pipeline
+
+from _passes import count_passes  # noqa: E402  (tests/ is on sys.path)
 
 FAST = JAEConfig(max_epochs=3, n_svd=20)
 SIZES = dict(n_genes=400, n_proteins=20, n_cell_types=4, n_batches=2)
@@ -43,20 +44,7 @@ def setup(tmp_path_factory):
 
 def _reads(monkeypatch) -> Counter:
     """Count the passes over each file's counts; refuse any read of a whole matrix."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("a count matrix was read whole into memory")
-
-    for cls in (PairedFiles, MosaicFiles):
-        monkeypatch.setattr(cls, "load", refuse)
-    monkeypatch.setattr(BackedCounts, "read", refuse)
-    passes, blocks = Counter(), BackedCounts.blocks
-
-    def counted(self, *args, **kwargs):
-        passes[self.path.name] += 1
-        return blocks(self, *args, **kwargs)
-
-    monkeypatch.setattr(BackedCounts, "blocks", counted)
-    return passes
+    return count_passes(monkeypatch, [(PairedFiles, "load"), (MosaicFiles, "load")])
 
 
 @pytest.mark.parametrize("seed", [1, 2])
