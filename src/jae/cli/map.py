@@ -23,7 +23,9 @@ def add_parser(sub) -> None:
     p.add_argument("--out", type=Path, required=True, help="mapped model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
     p.add_argument("--batch-key", default="batch", help="obs column with the query cells' batches (default: batch)")
-    p.add_argument("--epochs", type=int, default=None, help="passes over the query cells (default: 20; 0: no training)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="passes over the query cells, each at most 10 minibatches of 256 cells (default: 20, so at most "
+                   "200 steps; 0: no training)")
     p.add_argument("--seed", type=int, default=None,
                    help="seed of the shifts' training (default: the reference model's seed + 2)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
