@@ -173,3 +173,29 @@ def test_evaluate_takes_a_dict_of_anndata_as_fit_does(data):
     table = jae.evaluate(mods, {"a": arr}, seed=0, progress_bar=False)
     expected = jae.evaluate(data, {"a": arr}, seed=0, progress_bar=False)
     np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), equal_nan=True)
+
+
+def test_an_embedding_with_nan_rows_is_refused_by_name_before_any_scoring(data, monkeypatch):
+    """A NaN row in one of several embeddings: one line naming that embedding, its bad cells and the fix, raised
+    before the cell-cycle reference is built; NaN rows of cells left out (no cell type) are fine."""
+    import jae.metrics
+
+    rng = np.random.default_rng(0)
+    good = rng.normal(size=(data.n_obs, 5))
+    bad = good.copy()
+    bad[[3, 7]] = np.nan
+    bad[11, 0] = np.inf
+
+    def no_reference(*args, **kwargs):
+        raise AssertionError("the cell-cycle reference was built before the embeddings were checked")
+
+    with monkeypatch.context() as m:
+        m.setattr(jae.metrics, "cell_cycle_reference", no_reference)
+        with pytest.raises(ValueError, match=r"embedding 'other_tool' has NaN or infinite values in 3 of 300 cells "
+                                             r"\(e\.g\. \['" + data.obs_names[3] + "'.*impute"):
+            jae.evaluate(data, {"fine": good, "other_tool": bad}, progress_bar=False)
+    left_out = data.copy()
+    left_out.obs["cell_type"] = left_out.obs["cell_type"].astype(object)
+    left_out.obs.iloc[[3, 7, 11], left_out.obs.columns.get_loc("cell_type")] = np.nan
+    table = jae.evaluate(left_out, {"other_tool": bad}, progress_bar=False)
+    assert np.isfinite(table.loc["other_tool", "overall"])

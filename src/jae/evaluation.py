@@ -74,6 +74,21 @@ def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndar
     return cells, (E.toarray() if sp.issparse(E) else np.asarray(E))
 
 
+def _check_finite(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarray) -> None:
+    """Refuse, naming the embedding and its first bad cells, NaN or infinite rows among the cells to be scored
+    (before anything is computed; cells without a cell type are left out, so their rows may hold anything)."""
+    try:
+        bad = scored & ~np.isfinite(E.astype(np.float64, copy=False)).all(axis=1)
+    except (TypeError, ValueError):  # not numbers: the metrics say so
+        return
+    if bad.any():
+        raise ValueError(
+            f"embedding {name!r} has NaN or infinite values in {int(bad.sum())} of {len(E)} cells (e.g. "
+            f"{[str(c) for c in obs_names[bad][:3]]}); impute them, or leave those cells out by setting their cell "
+            "type to NaN"
+        )
+
+
 def _check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_keys) -> None:
     """Refuse in one line, naming the argument, what would be read element by element (one array as embeddings: its
     rows as obsm keys; one string as pseudotime_keys: its letters) or fail in pandas (a list as a column name)."""
@@ -353,6 +368,7 @@ def evaluate(
             E = np.asarray(by_cell_names(value, data.obs_names, what=f"embedding {name!r}"))
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
+        _check_finite(name, E, data.obs_names, labelled)
         arrays[name] = E
     if baseline:
         arrays["svd_baseline"] = svd_baseline_from(data, seed=seed, layer=layer)
