@@ -187,3 +187,17 @@ def test_evaluate_cli_obsm_of_an_h5mu(data_dir, tmp_path):
     for metric in ("nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn", "overall"):
         assert row[metric] == pytest.approx(expected[metric], abs=0.01), metric
     assert main(["-q", "evaluate", "--h5mu", str(path), "--obsm", "X_nope", "--out", str(out)]) == 1
+
+
+def test_the_bar_chart_of_twenty_embeddings_stays_readable(tmp_path):
+    """The chart grew ~9 inches wider per embedding pair: 20 embeddings gave a 10,000 x 530 pixel strip whose bars
+    and labels could not be read on any screen."""
+    from jae.report import COLUMNS
+    from jae.report.figures import plot_metric_bars
+
+    rng = np.random.default_rng(0)
+    names = [f"method_{i:02d}" + ("_with_a_long_descriptive_benchmark_name" if i % 3 == 0 else "") for i in range(20)]
+    table = pd.DataFrame(rng.uniform(0.2, 0.9, size=(20, len(COLUMNS))), index=names, columns=list(COLUMNS))
+    img = imread(plot_metric_bars(table, tmp_path / "bars.png"))
+    height, width = img.shape[:2]
+    assert width <= 3000 and width <= 4 * height, img.shape

@@ -158,7 +158,8 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     n_emb = len(table)
     width = 0.8 / n_emb
     colours = _palette(n_emb) if n_emb > 2 else ["#4C72B0", "#DD8452"][:n_emb]
-    fig = Figure(figsize=(max(8.0, 1.3 * len(cols) * max(1, n_emb / 2)), 4.8))
+    # wider with more bars, up to a screen's width (20 embeddings: 2,200 x 660 pixels, not a 10,000-pixel strip)
+    fig = Figure(figsize=(min(20.0, max(8.0, 1.3 * len(cols) * max(1, n_emb / 2))), 4.8 if n_emb <= 8 else 6.0))
     ax = fig.subplots()
     x = np.arange(len(cols))
     for i, (name, row) in enumerate(table.iterrows()):
