@@ -199,3 +199,16 @@ def test_an_embedding_with_nan_rows_is_refused_by_name_before_any_scoring(data, 
     left_out.obs.iloc[[3, 7, 11], left_out.obs.columns.get_loc("cell_type")] = np.nan
     table = jae.evaluate(left_out, {"other_tool": bad}, progress_bar=False)
     assert np.isfinite(table.loc["other_tool", "overall"])
+
+
+def test_a_batch_of_one_cell_scores_without_numpy_warnings(data):
+    """A batch holding a single cell: its cell-cycle variance share is undefined (left out of cc_cons, as a batch
+    without variance) instead of a numpy divide-by-zero RuntimeWarning, an error under warnings-as-errors."""
+    one = data.copy()
+    batch = one.obs["batch"].astype(str).to_numpy()
+    batch[0] = "lonely"
+    one.obs["batch"] = batch
+    Z = np.asarray(data.obsm["X_pca_like"])
+    table = jae.evaluate(one, {"z": Z}, progress_bar=False)  # warnings are errors in the test run
+    assert np.isfinite(table.loc["z", ["cc_cons", "asw_batch", "overall"]].to_numpy(float)).all()
+    assert table.attrs["description"].startswith(f"{one.n_obs} cells") and "3 batches" in table.attrs["description"]
