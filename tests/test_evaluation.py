@@ -212,3 +212,21 @@ def test_a_batch_of_one_cell_scores_without_numpy_warnings(data):
     table = jae.evaluate(one, {"z": Z}, progress_bar=False)  # warnings are errors in the test run
     assert np.isfinite(table.loc["z", ["cc_cons", "asw_batch", "overall"]].to_numpy(float)).all()
     assert table.attrs["description"].startswith(f"{one.n_obs} cells") and "3 batches" in table.attrs["description"]
+
+
+def test_cells_without_a_batch_are_named_in_one_line_before_any_scoring(data, monkeypatch):
+    """A batch column with missing entries crashed after the cell-cycle reference was built, in the middle of the
+    scoring, with a message naming neither the column nor batch_key=None."""
+    import jae.metrics
+
+    holes = data.copy()
+    batch = holes.obs["batch"].astype(object).to_numpy()
+    batch[:4] = np.nan
+    holes.obs["batch"] = batch
+
+    def no_reference(*args, **kwargs):
+        raise AssertionError("the cell-cycle reference was built before the batch labels were checked")
+
+    monkeypatch.setattr(jae.metrics, "cell_cycle_reference", no_reference)
+    with pytest.raises(ValueError, match=r"4 of the 300 cells have no batch in obs\['batch'\].*batch_key=None"):
+        jae.evaluate(holes, ["X_pca_like"], progress_bar=False)

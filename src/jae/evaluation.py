@@ -337,6 +337,13 @@ def evaluate(
         )
     elif batch is None:
         logger.warning("no obs column %r: asw_batch is n/a and cc_cons treats all cells as one batch", batch_key)
+    if batch is not None:  # among the cells scored (those with a cell type)
+        no_batch = int((pd.isna(np.asarray(batch)) & ~pd.isna(np.asarray(cell_type))).sum())
+        if no_batch:
+            raise ValueError(
+                f"{no_batch} of the {len(batch)} cells have no batch in obs[{batch_key!r}]; fill those cells' batch "
+                "(e.g. 'unknown'), or pass batch_key=None (CLI: --batch-key none) to score all cells as one batch"
+            )
     pt_keys = list(pseudotime_keys) if pseudotime_keys else [c for c in obs.columns if str(c).startswith("pseudotime_order_")]
     for key in pt_keys:
         if key not in obs.columns:
