@@ -121,6 +121,8 @@ def test_an_embedding_given_as_a_dataframe_is_read_by_its_cell_names(data):
     (dict(embeddings=np.zeros((300, 4))), TypeError,
      r"embeddings must be obsm keys or a \{name: value\} mapping, not one array; pass \{'jae': Z\} to score the "
      r"array Z"),
+    (dict(embeddings=[np.zeros((300, 4)), "X_pca_like"]), TypeError,
+     r"^embeddings as a list must hold obsm keys \(strings\), not a ndarray; pass \{'name': Z\} to score an array Z$"),
     (dict(pseudotime_keys="pseudotime_order_GEX"), TypeError,
      r"pseudotime_keys must be a list of obs columns, not one string; pass pseudotime_keys=\['pseudotime_order_GEX'\]"),
     (dict(cell_type_key=["cell_type"]), TypeError,

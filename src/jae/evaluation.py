@@ -95,6 +95,11 @@ def _check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_k
     if isinstance(embeddings, (np.ndarray, pd.DataFrame)) or sp.issparse(embeddings):
         raise TypeError("embeddings must be obsm keys or a {name: value} mapping, not one array; pass {'jae': Z} to "
                         "score the array Z")
+    if not isinstance(embeddings, Mapping):
+        for item in embeddings:
+            if not isinstance(item, (str, os.PathLike)):
+                raise TypeError(f"embeddings as a list must hold obsm keys (strings), not a {type(item).__name__}; "
+                                "pass {'name': Z} to score an array Z")
     if not isinstance(cell_type_key, str):
         raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
     if batch_key is not None and not isinstance(batch_key, str):
