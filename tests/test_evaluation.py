@@ -232,3 +232,17 @@ def test_cells_without_a_batch_are_named_in_one_line_before_any_scoring(data, mo
     monkeypatch.setattr(jae.metrics, "cell_cycle_reference", no_reference)
     with pytest.raises(ValueError, match=r"4 of the 300 cells have no batch in obs\['batch'\].*batch_key=None"):
         jae.evaluate(holes, ["X_pca_like"], progress_bar=False)
+
+
+def test_a_sparse_embedding_scores_as_its_dense_values(data):
+    """A scipy sparse matrix (in obsm or passed in) was read as a 0-d object array: "has shape (); pass one row per
+    cell"."""
+    import scipy.sparse as sp
+
+    dense = np.asarray(data.obsm["X_pca_like"])
+    held = data.copy()
+    held.obsm["X_sparse"] = sp.csr_matrix(dense)
+    table = jae.evaluate(held, {"dense": dense, "given": sp.csr_matrix(dense), "stored": "X_sparse"},
+                         progress_bar=False)
+    for name in ("given", "stored"):
+        np.testing.assert_allclose(table.loc[name].to_numpy(float), table.loc["dense"].to_numpy(float), equal_nan=True)

@@ -162,6 +162,7 @@ def obsm_embedding(data, key: str) -> np.ndarray:
     for holder in holders:
         if key in holder.obsm:
             E = holder.obsm[key]
+            E = E.toarray() if sp.issparse(E) else np.asarray(E)
             if holder is not data and not holder.obs_names.equals(data.obs_names):
                 E = np.asarray(E)[holder.obs_names.get_indexer(data.obs_names)]
             return np.asarray(E)
@@ -377,7 +378,8 @@ def evaluate(
         elif isinstance(value, str):
             E = obsm_embedding(data, value)
         else:
-            E = np.asarray(by_cell_names(value, data.obs_names, what=f"embedding {name!r}"))
+            E = by_cell_names(value, data.obs_names, what=f"embedding {name!r}")
+            E = E.toarray() if sp.issparse(E) else np.asarray(E)
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         _check_finite(name, E, data.obs_names, labelled)
