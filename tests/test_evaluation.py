@@ -246,3 +246,25 @@ def test_a_sparse_embedding_scores_as_its_dense_values(data):
                          progress_bar=False)
     for name in ("given", "stored"):
         np.testing.assert_allclose(table.loc[name].to_numpy(float), table.loc["dense"].to_numpy(float), equal_nan=True)
+
+
+@pytest.mark.parametrize("change, kwargs, flags", [
+    ("batch_holes", {}, ["--batch-key none"]),
+    (None, {"pseudotime_keys": ["pt_nope"]}, ["--pseudotime-key COLUMN"]),
+])
+def test_evaluate_errors_name_the_fix_in_cli_flags_for_the_cli(data, change, kwargs, flags):
+    """jae evaluate prints the library's message through jae.cli's translation: each fix must read as a flag, once,
+    with no Python argument left over."""
+    from jae.cli._messages import cli_message
+
+    held = data.copy()
+    if change == "batch_holes":
+        batch = held.obs["batch"].astype(object).to_numpy()
+        batch[:2] = None
+        held.obs["batch"] = batch
+    with pytest.raises((KeyError, ValueError)) as err:
+        jae.evaluate(held, ["X_pca_like"], progress_bar=False, **kwargs)
+    text = cli_message(str(err.value.args[0]))
+    for flag in flags:
+        assert text.count(flag) == 1, text
+    assert "_key" not in text and "CLI:" not in text, text

@@ -348,12 +348,13 @@ def evaluate(
         if no_batch:
             raise ValueError(
                 f"{no_batch} of the {len(batch)} cells have no batch in obs[{batch_key!r}]; fill those cells' batch "
-                "(e.g. 'unknown'), or pass batch_key=None (CLI: --batch-key none) to score all cells as one batch"
+                "(e.g. 'unknown'), or pass batch_key=None to score all cells as one batch"
             )
     pt_keys = list(pseudotime_keys) if pseudotime_keys else [c for c in obs.columns if str(c).startswith("pseudotime_order_")]
     for key in pt_keys:
         if key not in obs.columns:
-            raise KeyError(f"pseudotime key {key!r} is not an obs column; available: {list(obs.columns)}")
+            raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {[str(c) for c in obs.columns][:20]}); "
+                           "pass pseudotime_keys=[<column>, ...] naming the reference pseudotime columns")
     pseudotime = obs[pt_keys].astype(float) if pt_keys else None
     if files and baseline:  # after the column checks: a wrong name fails before this read
         logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)

@@ -55,6 +55,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\blayer=['\"]counts['\"]", "--layer counts"),
     (r"\blayer=['\"]raw['\"]", "--layer raw"),
     (r"\blayer=\.\.\.", "--layer NAME"),
+    (r"\bpseudotime_keys=\[<column>, \.\.\.\]", "--pseudotime-key COLUMN (repeatable)"),
     (r"\bbatch_key=None", "--batch-key none"),
     (r"\bbatch_key=<column>", "--batch-key COLUMN"),
     (r"\bcell_type_key=<column>", "--cell-type-key COLUMN"),
