@@ -268,3 +268,19 @@ def test_evaluate_errors_name_the_fix_in_cli_flags_for_the_cli(data, change, kwa
     for flag in flags:
         assert text.count(flag) == 1, text
     assert "_key" not in text and "CLI:" not in text, text
+
+
+def test_an_embedding_file_path_given_as_a_string_is_read_or_named_as_missing(data, tmp_path):
+    """A string path to jae embed's .h5mu was looked up as an obsm key, and a mistyped .h5ad path was reported as
+    "embedding 'x.h5ad' not found in the data's obsm" instead of as a missing file."""
+    from jae.io import make_mudata, write_atomic
+
+    mdata = make_mudata({name: data.mod[name].copy() for name in data.mod})
+    mdata.obsm["X_jae"] = np.asarray(data.obsm["X_pca_like"])
+    write_atomic(mdata, tmp_path / "emb.h5mu")
+    table = jae.evaluate(data, {"from_file": str(tmp_path / "emb.h5mu"), "stored": "X_pca_like"}, progress_bar=False)
+    np.testing.assert_allclose(table.loc["from_file"].to_numpy(float), table.loc["stored"].to_numpy(float),
+                               equal_nan=True)
+    with pytest.raises(FileNotFoundError, match=r"embedding 'typo': no file .*emb_v2\.h5ad \(nor an obsm key of that "
+                                                r"name\); check the path"):
+        jae.evaluate(data, {"typo": str(tmp_path / "emb_v2.h5ad")}, progress_bar=False)

@@ -74,6 +74,11 @@ def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndar
     return cells, (E.toarray() if sp.issparse(E) else np.asarray(E))
 
 
+def _is_file_name(value: str) -> bool:
+    """Whether an embedding given as a string names a file (a competition ``.h5ad`` or jae embed's ``.h5mu``)."""
+    return value.endswith((".h5ad", ".h5mu"))
+
+
 def _check_finite(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarray) -> None:
     """Refuse, naming the embedding and its first bad cells, NaN or infinite rows among the cells to be scored
     (before anything is computed; cells without a cell type are left out, so their rows may hold anything)."""
@@ -261,7 +266,7 @@ def evaluate(
     embeddings
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
         array in the data's cell order (a DataFrame indexed by ``obs_names``: in any order), an obsm key, or the
-        path of a competition embedding ``.h5ad``.
+        path of a competition embedding ``.h5ad`` or of the ``.h5mu`` ``jae embed`` writes (:func:`read_embedding`).
     cell_type_key, batch_key
         obs columns of cell types (required) and batches (None: one batch, asw_batch is n/a; so is the default
         ``'batch'`` when obs has no such column, with a warning; any other missing column is refused).
@@ -373,11 +378,17 @@ def evaluate(
 
     arrays: dict[str, np.ndarray] = {}
     for name, value in items.items():
-        if isinstance(value, Path) or (isinstance(value, str) and value.endswith(".h5ad") and Path(value).is_file()):
+        if isinstance(value, Path) or (isinstance(value, str) and _is_file_name(value) and Path(value).is_file()):
             label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name)
             name = label if label not in arrays else f"{label} ({Path(value).name})"
         elif isinstance(value, str):
-            E = obsm_embedding(data, value)
+            try:
+                E = obsm_embedding(data, value)
+            except KeyError:
+                if _is_file_name(value):  # a mistyped path, not an obsm key
+                    raise FileNotFoundError(f"embedding {name!r}: no file {value} (nor an obsm key of that name); "
+                                            "check the path") from None
+                raise
         else:
             E = by_cell_names(value, data.obs_names, what=f"embedding {name!r}")
             E = E.toarray() if sp.issparse(E) else np.asarray(E)
