@@ -284,3 +284,15 @@ def test_an_embedding_file_path_given_as_a_string_is_read_or_named_as_missing(da
     with pytest.raises(FileNotFoundError, match=r"embedding 'typo': no file .*emb_v2\.h5ad \(nor an obsm key of that "
                                                 r"name\); check the path"):
         jae.evaluate(data, {"typo": str(tmp_path / "emb_v2.h5ad")}, progress_bar=False)
+
+
+def test_the_modality_masks_mudata_keeps_in_obsm_are_not_embeddings(data, tmp_path):
+    """MuData keeps a boolean mask per modality in obsm ('rna', 'atac'): they were listed as available embeddings and
+    obsm key 'rna' scored the mask as a one-column embedding."""
+    from jae.io import open_h5mu, write_atomic
+
+    write_atomic(data, tmp_path / "data.h5mu")
+    for held in (data, open_h5mu(tmp_path / "data.h5mu")):
+        with pytest.raises(KeyError) as err:
+            jae.evaluate(held, ["rna"], progress_bar=False)
+        assert err.value.args[0].endswith("available: ['X_pca_like']"), err.value.args[0]

@@ -146,8 +146,9 @@ def _files_obsm(files, key: str) -> np.ndarray:
             for g in groups:
                 if "obsm" not in g:
                     continue
-                available.update(str(k) for k in g["obsm"])
-                if key in g["obsm"]:
+                masks = set(g["mod"]) if "mod" in g else set()  # MuData's per-modality masks, not embeddings
+                available.update(str(k) for k in g["obsm"] if k not in masks)
+                if key in g["obsm"] and key not in masks:
                     E = read_elem(g["obsm"][key])
                     E = E.toarray() if sp.issparse(E) else np.asarray(E)
                     index = read_elem(g["obs"]).index
@@ -164,14 +165,19 @@ def obsm_embedding(data, key: str) -> np.ndarray:
     if _is_files(data):
         return _files_obsm(data, key)
     holders = (data, *getattr(data, "mod", {}).values())
+    masks = set(getattr(data, "mod", {}))  # MuData keeps a mask per modality in its obsm: not embeddings
+
+    def keys(holder):
+        return [k for k in holder.obsm if holder is not data or k not in masks]
+
     for holder in holders:
-        if key in holder.obsm:
+        if key in keys(holder):
             E = holder.obsm[key]
             E = E.toarray() if sp.issparse(E) else np.asarray(E)
             if holder is not data and not holder.obs_names.equals(data.obs_names):
                 E = np.asarray(E)[holder.obs_names.get_indexer(data.obs_names)]
             return np.asarray(E)
-    available = sorted({str(k) for h in holders for k in h.obsm})
+    available = sorted({str(k) for h in holders for k in keys(h)})
     raise KeyError(f"embedding {key!r} not found in the data's obsm (nor in a modality's obsm); available: {available}")
 
 
