@@ -2,8 +2,8 @@
 
 Biology conservation: ``nmi``, ``asw_label``, ``cc_cons``, ``ti_cons``; batch removal: ``asw_batch``,
 ``graph_conn``. ``overall`` is the mean of the metrics that are defined on the data. A metric that cannot be
-computed (no batch labels or a single batch for ``asw_batch``; no pseudotime for ``ti_cons``; no GEX or too few
-cell-cycle genes for ``cc_cons``) is NaN, left out of the mean, and named with its reason in the result's
+computed (no batch labels or a single batch for ``asw_batch``; a single cell type for ``nmi`` and ``asw_label``; no
+pseudotime for ``ti_cons``; no GEX or too few cell-cycle genes for ``cc_cons``) is NaN, left out of the mean, and named with its reason in the result's
 ``attrs['skipped']`` and in a log line. The kNN graph is computed once and shared.
 
 Scale: ``knn='exact'`` computes all pairwise distances (O(n^2); ~20 s CPU at 70k cells); ``knn='approximate'``
@@ -176,7 +176,10 @@ def evaluate_embedding(
     now, cpu = time.perf_counter(), time.process_time()
     seconds["neighbors"], cpu_seconds["neighbors"] = now - clock[0], cpu - clock[1]
     clock[0], clock[1] = now, cpu
-    done("nmi", nmi(None, types, graph=graph, seed=seed))
+    if len(type_names) >= 2:
+        done("nmi", nmi(None, types, graph=graph, seed=seed))
+    else:  # the best NMI against one label is 1 if some resolution gives one cluster, else 0: chance, not quality
+        done("nmi", np.nan, "a single cell type")
     if 2 <= len(type_names) <= n - 1:
         widths = (silhouette_from_sums(sums, type_codes) if sums is not None else
                   _silhouette_codes(E, type_codes, len(type_names), device=device, max_cells=ASW_MAX_CELLS, seed=seed))
