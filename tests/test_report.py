@@ -201,3 +201,18 @@ def test_the_bar_chart_of_twenty_embeddings_stays_readable(tmp_path):
     img = imread(plot_metric_bars(table, tmp_path / "bars.png"))
     height, width = img.shape[:2]
     assert width <= 3000 and width <= 4 * height, img.shape
+
+
+def test_an_embedding_name_with_a_pipe_keeps_the_markdown_tables_intact():
+    """An embedding named 'scVI|harmony' split its row of metrics.md (and the CLI's printed table) into one cell
+    too many, shifting every value under the wrong metric."""
+    embs, types, batch = _blobs(n_per=20)
+    table = metrics_table({"scVI|harmony": evaluate_embedding(embs["good"], cell_type=types, batch=batch,
+                                                              progress_bar=False)})
+    rows = [line for line in table_markdown(table).splitlines() if line.startswith("|")]
+    header, diag_header = rows[0], next(r for r in rows[1:] if r.startswith("| embedding"))
+    for row in rows:
+        cells = re.split(r"(?<!\\)\|", row)
+        expected = header if rows.index(row) < rows.index(diag_header) else diag_header
+        assert len(cells) == len(expected.split("|")), row
+    assert "scVI\\|harmony" in rows[2]
