@@ -296,3 +296,20 @@ def test_the_modality_masks_mudata_keeps_in_obsm_are_not_embeddings(data, tmp_pa
         with pytest.raises(KeyError) as err:
             jae.evaluate(held, ["rna"], progress_bar=False)
         assert err.value.args[0].endswith("available: ['X_pca_like']"), err.value.args[0]
+
+
+def test_a_cell_type_column_without_values_is_named_with_the_fix(data, monkeypatch):
+    """A column with no (or one) labelled cell failed inside the metrics with "embedding must be a 2-D array ... got
+    shape (0, 8)", after the cell-cycle reference was built."""
+    import jae.metrics
+
+    empty = data.copy()
+    empty.obs["cell_type"] = np.nan
+
+    def no_reference(*args, **kwargs):
+        raise AssertionError("the cell-cycle reference was built before the cell types were checked")
+
+    monkeypatch.setattr(jae.metrics, "cell_cycle_reference", no_reference)
+    with pytest.raises(ValueError, match=r"obs\['cell_type'\] gives a cell type to 0 of the 300 cells; at least 2 are "
+                                         r"needed: pass cell_type_key=<column>"):
+        jae.evaluate(empty, ["X_pca_like"], progress_bar=False)

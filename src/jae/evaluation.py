@@ -344,6 +344,12 @@ def evaluate(
             "pass cell_type_key=COLUMN (CLI: --cell-type-key), or join annotations (CLI: --annotations FILE)"
         )
     cell_type = get_annotation(obs, cell_type_key, what="cell type")
+    labelled = np.asarray(~pd.isna(cell_type))
+    if labelled.sum() < 2:
+        raise ValueError(
+            f"obs[{cell_type_key!r}] gives a cell type to {int(labelled.sum())} of the {len(labelled)} cells; at least "
+            "2 are needed: pass cell_type_key=<column> naming the column of cell types, or fill that column"
+        )
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
     if batch_key is None:
         logger.info("batch_key=None: all cells are one batch (asw_batch is n/a)")
@@ -378,7 +384,6 @@ def evaluate(
         rna_genes = data.mod[rna].var_names if rna is not None else None
     organism = given_organism(organism, needed=rna is not None) or (
         infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
-    labelled = np.asarray(~pd.isna(cell_type))
     if not labelled.all():
         logger.warning("%d cells have no cell type and are left out of the evaluation", int((~labelled).sum()))
 
