@@ -313,3 +313,16 @@ def test_a_cell_type_column_without_values_is_named_with_the_fix(data, monkeypat
     with pytest.raises(ValueError, match=r"obs\['cell_type'\] gives a cell type to 0 of the 300 cells; at least 2 are "
                                          r"needed: pass cell_type_key=<column>"):
         jae.evaluate(empty, ["X_pca_like"], progress_bar=False)
+
+
+@pytest.mark.parametrize("shape, what", [((300, 0), "has no columns"), ((300, 6), "is the same point for every cell")])
+def test_an_embedding_without_information_is_refused_not_scored(data, shape, what):
+    """An all-zero embedding (a failed method's output) or one of 0 columns scored overall ~0.56 with asw_batch 1.0
+    (all distances 0), above many real embeddings."""
+    from jae.metrics import evaluate_embedding
+
+    Z = np.zeros(shape)
+    with pytest.raises(ValueError, match=f"embedding 'collapsed' {what}"):
+        jae.evaluate(data, {"fine": np.asarray(data.obsm["X_pca_like"]), "collapsed": Z}, progress_bar=False)
+    with pytest.raises(ValueError, match=f"embedding {what}"):
+        evaluate_embedding(Z, cell_type=data.obs["cell_type"], progress_bar=False)

@@ -79,13 +79,19 @@ def _is_file_name(value: str) -> bool:
     return value.endswith((".h5ad", ".h5mu"))
 
 
-def _check_finite(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarray) -> None:
-    """Refuse, naming the embedding and its first bad cells, NaN or infinite rows among the cells to be scored
-    (before anything is computed; cells without a cell type are left out, so their rows may hold anything)."""
+def _check_values(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarray) -> None:
+    """Refuse, naming the embedding (and its first bad cells), NaN or infinite rows among the cells to be scored, no
+    columns, or one point for every cell (before anything is computed; cells without a cell type are left out, so
+    their rows may hold anything)."""
+    from .metrics.suite import _uninformative
+
     try:
         bad = scored & ~np.isfinite(E.astype(np.float64, copy=False)).all(axis=1)
     except (TypeError, ValueError):  # not numbers: the metrics say so
         return
+    uninformative = _uninformative(E[scored]) if E.ndim == 2 and not bad.any() else None
+    if uninformative:
+        raise ValueError(f"embedding {name!r} {uninformative}")
     if bad.any():
         raise ValueError(
             f"embedding {name!r} has NaN or infinite values in {int(bad.sum())} of {len(E)} cells (e.g. "
@@ -405,7 +411,7 @@ def evaluate(
             E = E.toarray() if sp.issparse(E) else np.asarray(E)
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
-        _check_finite(name, E, data.obs_names, labelled)
+        _check_values(name, E, data.obs_names, labelled)
         arrays[name] = E
     if baseline:
         arrays["svd_baseline"] = svd_baseline_from(data, seed=seed, layer=layer)

@@ -67,6 +67,17 @@ def _pseudotime_columns(pseudotime) -> dict[str, np.ndarray]:
     return {"pseudotime": np.asarray(pseudotime, dtype=np.float64).ravel()}
 
 
+def _uninformative(E: np.ndarray) -> str | None:
+    """Why ``E`` carries no information to score (all distances 0: every silhouette 0, asw_batch a perfect 1), or
+    None."""
+    if E.shape[1] == 0:
+        return "has no columns; pass an (n_cells, n_dims) array with n_dims >= 1"
+    if (E == E[0]).all():
+        return ("is the same point for every cell: there is nothing to score (all distances are 0); check the method "
+                "that made it (a failed run often writes zeros)")
+    return None
+
+
 def evaluate_embedding(
     embedding,
     *,
@@ -134,6 +145,9 @@ def evaluate_embedding(
     ``column_names``.
     """
     E = _as_float_matrix(embedding)
+    uninformative = _uninformative(E)
+    if uninformative:
+        raise ValueError(f"embedding {uninformative}")
     n = E.shape[0]
     mode = resolve_knn(knn, n)
     types = as_labels(cell_type, name="cell_type", n_cells=n)
