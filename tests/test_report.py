@@ -216,3 +216,17 @@ def test_an_embedding_name_with_a_pipe_keeps_the_markdown_tables_intact():
         expected = header if rows.index(row) < rows.index(diag_header) else diag_header
         assert len(cells) == len(expected.split("|")), row
     assert "scVI\\|harmony" in rows[2]
+
+
+def test_a_very_long_embedding_name_gets_a_umap_file_the_file_system_accepts(tmp_path):
+    """A 300-character name (a benchmark's parameter string) made umap_<name>.png longer than the 255 bytes a file
+    name may have: the report failed with OSError "File name too long" after every metric was computed."""
+    embs, types, batch = _blobs(n_per=15)
+    long_a, long_b = "scvi_" + "n_latent=30,gene_likelihood=nb," * 10, "scvi_" + "n_latent=30,gene_likelihood=nb," * 11
+    embs = {long_a: embs["good"], long_b: embs["noisy"]}
+    table = metrics_table({n: evaluate_embedding(E, cell_type=types, batch=batch, progress_bar=False,
+                                                 diagnostics=False) for n, E in embs.items()})
+    index = write_report(table, embs, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False)
+    images = re.findall(r'<img src="(umap_[^"]+)"', index.read_text())
+    assert len(set(images)) == 2 and all(len(png) <= 120 and (tmp_path / "rep" / png).is_file() for png in images)
+    assert long_a in index.read_text()
