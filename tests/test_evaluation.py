@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import jae
@@ -326,3 +327,19 @@ def test_an_embedding_without_information_is_refused_not_scored(data, shape, wha
         jae.evaluate(data, {"fine": np.asarray(data.obsm["X_pca_like"]), "collapsed": Z}, progress_bar=False)
     with pytest.raises(ValueError, match=f"embedding {what}"):
         evaluate_embedding(Z, cell_type=data.obs["cell_type"], progress_bar=False)
+
+
+@pytest.mark.filterwarnings("ignore:Observation names are not unique:UserWarning")
+def test_an_embedding_file_that_repeats_a_cell_is_refused_naming_it(data, tmp_path):
+    """A prediction file with a cell twice (a concatenation gone wrong) failed in pandas: "Reindexing only valid with
+    uniquely valued Index objects"."""
+    import anndata as ad
+
+    from jae.evaluation import read_embedding
+
+    Z = np.asarray(data.obsm["X_pca_like"])
+    cells = list(data.obs_names) + [data.obs_names[5]]
+    ad.AnnData(X=np.vstack([Z, Z[5:6]]), obs=pd.DataFrame(index=cells)).write_h5ad(tmp_path / "twice.h5ad")
+    with pytest.raises(ValueError, match=rf"embedding file .*twice\.h5ad repeats 1 cell name \(e\.g\. \['"
+                                         rf"{data.obs_names[5]}'\]\); write one row per cell"):
+        read_embedding(tmp_path / "twice.h5ad", data.obs_names)

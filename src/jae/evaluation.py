@@ -44,6 +44,10 @@ def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | 
     else:
         pred = read_h5ad(path, what="--prediction")
     label = name or str(pred.uns.get("method_id", path.name.split(".")[0]))
+    if not pred.obs_names.is_unique:
+        twice = pred.obs_names[pred.obs_names.duplicated()].unique()
+        raise ValueError(f"embedding file {path} repeats {len(twice)} cell name{'s' if len(twice) > 1 else ''} (e.g. "
+                         f"{[str(c) for c in twice[:3]]}); write one row per cell")
     missing = pd.Index(obs_names).difference(pred.obs_names)
     if len(missing):
         raise ValueError(
