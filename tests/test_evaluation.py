@@ -343,3 +343,17 @@ def test_an_embedding_file_that_repeats_a_cell_is_refused_naming_it(data, tmp_pa
     with pytest.raises(ValueError, match=rf"embedding file .*twice\.h5ad repeats 1 cell name \(e\.g\. \['"
                                          rf"{data.obs_names[5]}'\]\); write one row per cell"):
         read_embedding(tmp_path / "twice.h5ad", data.obs_names)
+
+
+def test_an_obsm_key_of_data_without_embeddings_names_where_to_give_them(data):
+    """--obsm X_pca on the competition's files (no obsm) said only "available: []"."""
+    from jae.cli._messages import cli_message
+
+    bare = data.copy()
+    del bare.obsm["X_pca_like"]
+    with pytest.raises(KeyError) as err:
+        jae.evaluate(bare, ["X_pca"], progress_bar=False)
+    text = err.value.args[0]
+    assert text.endswith("the data holds no embeddings: pass embeddings={name: array or path of an embedding file}")
+    assert cli_message(text).endswith("the data holds no embeddings: give them as --prediction FILE (an .h5ad: X = "
+                                      "embedding, obs_names = cells)")

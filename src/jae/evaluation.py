@@ -166,8 +166,7 @@ def _files_obsm(files, key: str) -> np.ndarray:
                     if (at < 0).any():
                         raise ValueError(f"obsm {key!r} of {c.path.name} lacks {int((at < 0).sum())} of the cells")
                     return E if np.array_equal(at, np.arange(len(at))) else E[at]
-    raise KeyError(f"embedding {key!r} not found in the data's obsm (nor in a modality's obsm); available: "
-                   f"{sorted(available)}")
+    raise _not_in_obsm(key, sorted(available))
 
 
 def obsm_embedding(data, key: str) -> np.ndarray:
@@ -188,7 +187,15 @@ def obsm_embedding(data, key: str) -> np.ndarray:
                 E = np.asarray(E)[holder.obs_names.get_indexer(data.obs_names)]
             return np.asarray(E)
     available = sorted({str(k) for h in holders for k in keys(h)})
-    raise KeyError(f"embedding {key!r} not found in the data's obsm (nor in a modality's obsm); available: {available}")
+    raise _not_in_obsm(key, available)
+
+
+def _not_in_obsm(key: str, available: list[str]) -> KeyError:
+    """The error for an obsm key the data lacks, naming the keys it has, or where else embeddings may come from."""
+    fix = ("" if available else
+           "; the data holds no embeddings: pass embeddings={name: array or path of an embedding file}")
+    return KeyError(f"embedding {key!r} not found in the data's obsm (nor in a modality's obsm); available: "
+                    f"{available}{fix}")
 
 
 def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):

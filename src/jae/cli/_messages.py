@@ -56,6 +56,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\blayer=['\"]raw['\"]", "--layer raw"),
     (r"\blayer=\.\.\.", "--layer NAME"),
     (r"\bpseudotime_keys=\[<column>, \.\.\.\]", "--pseudotime-key COLUMN (repeatable)"),
+    (r"\bpass embeddings=\{name: array or path of an embedding file\}",
+     "give them as --prediction FILE (an .h5ad: X = embedding, obs_names = cells)"),
     (r"\bbatch_key=None", "--batch-key none"),
     (r"\bbatch_key=<column>", "--batch-key COLUMN"),
     (r"\bcell_type_key=<column>", "--cell-type-key COLUMN"),
