@@ -357,3 +357,20 @@ def test_an_obsm_key_of_data_without_embeddings_names_where_to_give_them(data):
     assert text.endswith("the data holds no embeddings: pass embeddings={name: array or path of an embedding file}")
     assert cli_message(text).endswith("the data holds no embeddings: give them as --prediction FILE (an .h5ad: X = "
                                       "embedding, obs_names = cells)")
+
+
+def test_a_modality_without_some_cells_is_never_read_as_another_cells_rows(data):
+    """A MuData whose RNA lacks some of its cells: the RNA's obsm embedding and log-normalised GEX were indexed with
+    -1 for those cells, silently giving them the last cell's row."""
+    import mudata as md
+
+    rna = data.mod["rna"][:250].copy()
+    rna.obsm["X_part"] = np.random.default_rng(0).normal(size=(250, 5))
+    partial = md.MuData({"rna": rna, "atac": data.mod["atac"].copy()})
+    for column in ("cell_type", "batch"):
+        partial.obs[column] = data.obs[column].reindex(partial.obs_names).to_numpy()
+    with pytest.raises(ValueError, match=r"obsm\['X_part'\] of modality 'rna' lacks 50 of the data's 300 cells"):
+        jae.evaluate(partial, ["X_part"], progress_bar=False)
+    Z = np.random.default_rng(1).normal(size=(partial.n_obs, 5))
+    table = jae.evaluate(partial, {"z": Z}, progress_bar=False)
+    assert np.isnan(table.loc["z", "cc_cons"]) and "lacks 50" in table.attrs["skipped"]["z"]["cc_cons"]

@@ -184,7 +184,12 @@ def obsm_embedding(data, key: str) -> np.ndarray:
             E = holder.obsm[key]
             E = E.toarray() if sp.issparse(E) else np.asarray(E)
             if holder is not data and not holder.obs_names.equals(data.obs_names):
-                E = np.asarray(E)[holder.obs_names.get_indexer(data.obs_names)]
+                at = holder.obs_names.get_indexer(data.obs_names)
+                if (at < 0).any():
+                    mod = next(m for m, a in data.mod.items() if a is holder)
+                    raise ValueError(f"obsm[{key!r}] of modality {mod!r} lacks {int((at < 0).sum())} of the data's "
+                                     f"{len(at)} cells; store the embedding in the global obsm (one row per cell)")
+                E = np.asarray(E)[at]
             return np.asarray(E)
     available = sorted({str(k) for h in holders for k in keys(h)})
     raise _not_in_obsm(key, available)
@@ -206,6 +211,11 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
     Returns
     -------
     ``(X, var_names)``.
+
+    Raises
+    ------
+    ValueError
+        When the RNA modality lacks some of the data's cells (cc_cons is then n/a).
     """
     from .preprocess import log_normalize
 
@@ -218,7 +228,10 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
         logger.info("cc_cons: %s.X looks like raw counts; using log_normalize(counts)", rna)
         X = log_normalize(counts)
     if not adata.obs_names.equals(data.obs_names):
-        X = X[adata.obs_names.get_indexer(data.obs_names)]
+        at = adata.obs_names.get_indexer(data.obs_names)
+        if (at < 0).any():
+            raise ValueError(f"the {rna!r} modality lacks {int((at < 0).sum())} of the data's {len(at)} cells")
+        X = X[at]
     return X, adata.var_names
 
 
