@@ -374,3 +374,11 @@ def test_a_modality_without_some_cells_is_never_read_as_another_cells_rows(data)
     Z = np.random.default_rng(1).normal(size=(partial.n_obs, 5))
     table = jae.evaluate(partial, {"z": Z}, progress_bar=False)
     assert np.isnan(table.loc["z", "cc_cons"]) and "lacks 50" in table.attrs["skipped"]["z"]["cc_cons"]
+
+
+def test_an_empty_list_of_pseudotime_keys_scores_no_trajectory(data):
+    """pseudotime_keys=[] (no trajectory to score) was read as None: every pseudotime_order_* column was used."""
+    Z = np.asarray(data.obsm["X_pca_like"])
+    table = jae.evaluate(data, {"z": Z}, pseudotime_keys=[], progress_bar=False)
+    assert np.isnan(table.loc["z", "ti_cons"]) and "pseudotimes: none" in table.attrs["description"]
+    assert np.isfinite(jae.evaluate(data, {"z": Z}, progress_bar=False).loc["z", "ti_cons"])

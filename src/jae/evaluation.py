@@ -307,7 +307,7 @@ def evaluate(
         obs columns of cell types (required) and batches (None: one batch, asw_batch is n/a; so is the default
         ``'batch'`` when obs has no such column, with a warning; any other missing column is refused).
     pseudotime_keys
-        obs columns of reference pseudotimes; None: every ``pseudotime_order_*`` column.
+        obs columns of reference pseudotimes; None: every ``pseudotime_order_*`` column; ``[]``: none (ti_cons n/a).
     organism
         ``'human'`` or ``'mouse'`` for the cell-cycle genes; None: ``uns['organism']``, else detected from the
         gene symbols' case.
@@ -397,7 +397,8 @@ def evaluate(
                 f"{no_batch} of the {len(batch)} cells have no batch in obs[{batch_key!r}]; fill those cells' batch "
                 "(e.g. 'unknown'), or pass batch_key=None to score all cells as one batch"
             )
-    pt_keys = list(pseudotime_keys) if pseudotime_keys else [c for c in obs.columns if str(c).startswith("pseudotime_order_")]
+    pt_keys = (list(pseudotime_keys) if pseudotime_keys is not None else  # []: no trajectory to score
+               [c for c in obs.columns if str(c).startswith("pseudotime_order_")])
     for key in pt_keys:
         if key not in obs.columns:
             raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {[str(c) for c in obs.columns][:20]}); "
