@@ -382,3 +382,16 @@ def test_an_empty_list_of_pseudotime_keys_scores_no_trajectory(data):
     table = jae.evaluate(data, {"z": Z}, pseudotime_keys=[], progress_bar=False)
     assert np.isnan(table.loc["z", "ti_cons"]) and "pseudotimes: none" in table.attrs["description"]
     assert np.isfinite(jae.evaluate(data, {"z": Z}, progress_bar=False).loc["z", "ti_cons"])
+
+
+@pytest.mark.parametrize("value", [0, -5, 3])
+def test_too_few_umap_cells_are_refused_before_any_scoring(data, tmp_path, value):
+    """--umap-max-cells 0 failed after every metric was computed, with "embedding must be a 2-D array ... with at
+    least 2 cells; got shape (0, 8)" and no report."""
+    from jae.cli._messages import cli_message
+
+    with pytest.raises(ValueError) as err:
+        jae.evaluate(data, ["X_pca_like"], report_dir=tmp_path / "r", umap_max_cells=value, progress_bar=False)
+    assert err.value.args[0] == f"umap_max_cells={value}: the UMAPs need at least 10 cells; pass a larger number"
+    assert cli_message(err.value.args[0]).startswith(f"--umap-max-cells {value}: ")
+    assert not (tmp_path / "r").exists()

@@ -360,6 +360,8 @@ def evaluate(
         raise ValueError("an embedding is named 'svd_baseline', the name of the SVD baseline's row; rename it "
                          "(CLI: --prediction NAME=FILE)")
     resolve_knn(knn, 0)  # a bad value fails before any reading
+    if report_dir is not None and report and umap_max_cells < 10:
+        raise ValueError(f"umap_max_cells={umap_max_cells}: the UMAPs need at least 10 cells; pass a larger number")
     if isinstance(data, ad.AnnData):  # one AnnData holding both modalities, or one modality alone
         data = _as_mudata(data, layer=layer)
     elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it

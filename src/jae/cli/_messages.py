@@ -58,6 +58,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpseudotime_keys=\[<column>, \.\.\.\]", "--pseudotime-key COLUMN (repeatable)"),
     (r"\bpass embeddings=\{name: array or path of an embedding file\}",
      "give them as --prediction FILE (an .h5ad: X = embedding, obs_names = cells)"),
+    (r"\bumap_max_cells=", "--umap-max-cells "),
     (r"\bbatch_key=None", "--batch-key none"),
     (r"\bbatch_key=<column>", "--batch-key COLUMN"),
     (r"\bcell_type_key=<column>", "--cell-type-key COLUMN"),
