@@ -395,3 +395,21 @@ def test_too_few_umap_cells_are_refused_before_any_scoring(data, tmp_path, value
     assert err.value.args[0] == f"umap_max_cells={value}: the UMAPs need at least 10 cells; pass a larger number"
     assert cli_message(err.value.args[0]).startswith(f"--umap-max-cells {value}: ")
     assert not (tmp_path / "r").exists()
+
+
+def test_a_scanpy_file_given_as_a_prediction_is_not_scored_by_its_expression(data, tmp_path):
+    """A scanpy/scvi-tools .h5ad (X = expression, the embeddings in obsm['X_scVI'], ...) given as --prediction had its
+    expression matrix scored as if it were the embedding, silently."""
+    from jae.evaluation import read_embedding
+    from jae.io import write_embedding_h5ad
+
+    rna = data.mod["rna"].copy()
+    rna.obsm["X_scVI"] = np.asarray(data.obsm["X_pca_like"])
+    rna.write_h5ad(tmp_path / "scvi.h5ad")
+    with pytest.raises(ValueError, match=r"embedding file .*scvi\.h5ad looks like a data file: its X has 250 columns "
+                                         r"\(var: .*\) and its obsm holds \['X_scVI'\]; a prediction file's X is the "
+                                         r"embedding: write one with anndata\.AnnData\(X=adata\.obsm\['X_scVI'\]"):
+        read_embedding(tmp_path / "scvi.h5ad", data.obs_names)
+    # the competition's format, and jae's own, keep reading
+    write_embedding_h5ad(np.asarray(data.obsm["X_pca_like"]), data.obs_names, tmp_path / "pred.h5ad", dataset_id="d")
+    assert read_embedding(tmp_path / "pred.h5ad", data.obs_names)[1].shape == (data.n_obs, 8)

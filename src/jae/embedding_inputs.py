@@ -33,6 +33,7 @@ def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | 
     else:
         pred = read_h5ad(path, what="--prediction")
     label = name or str(pred.uns.get("method_id", path.name.split(".")[0]))
+    _refuse_data_file(path, pred)
     if not pred.obs_names.is_unique:
         twice = pred.obs_names[pred.obs_names.duplicated()].unique()
         raise ValueError(f"embedding file {path} repeats {len(twice)} cell name{'s' if len(twice) > 1 else ''} (e.g. "
@@ -136,3 +137,18 @@ def _not_in_obsm(key: str, available: list[str]) -> KeyError:
            "; the data holds no embeddings: pass embeddings={name: array or path of an embedding file}")
     return KeyError(f"embedding {key!r} not found in the data's obsm (nor in a modality's obsm); available: "
                     f"{available}{fix}")
+
+
+def _refuse_data_file(path: Path, pred: ad.AnnData) -> None:
+    """A scanpy / scvi-tools data file (``X`` = expression described by ``var`` columns, embeddings in
+    ``obsm['X_...']``) given as a prediction file: its ``X`` is not an embedding, so refuse rather than score it."""
+    embeddings = [str(k) for k in pred.obsm if str(k).startswith("X_")]
+    if embeddings and (len(pred.var.columns) or pred.n_vars > 1000):
+        key = embeddings[0]
+        var = f"var: {[str(c) for c in pred.var.columns][:5]}" if len(pred.var.columns) else "no var columns"
+        raise ValueError(
+            f"embedding file {path} looks like a data file: its X has {pred.n_vars} columns ({var}) and its obsm "
+            f"holds {embeddings}; a prediction file's X is the embedding: write one with anndata.AnnData(X=adata.obsm"
+            f"[{key!r}], obs=adata.obs[[]]).write_h5ad(FILE), or give this file as the data and score its obsm key "
+            f"{key!r} (CLI: --obsm {key})"
+        )
