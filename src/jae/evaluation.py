@@ -281,8 +281,9 @@ def evaluate(
                [c for c in obs.columns if str(c).startswith("pseudotime_order_")])
     for key in pt_keys:
         if key not in obs.columns:
-            raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {[str(c) for c in obs.columns][:20]}); "
-                           "pass pseudotime_keys=[<column>, ...] naming the reference pseudotime columns")
+            columns = [str(c) for c in obs.columns][:20]
+            raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {columns}); pass "
+                           "pseudotime_keys=[<column>, ...] naming the reference pseudotime columns")
     pseudotime = obs[pt_keys].astype(float) if pt_keys else None
     if files and baseline:  # after the column checks: a wrong name fails before this read
         logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
