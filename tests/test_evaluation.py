@@ -413,3 +413,20 @@ def test_a_scanpy_file_given_as_a_prediction_is_not_scored_by_its_expression(dat
     # the competition's format, and jae's own, keep reading
     write_embedding_h5ad(np.asarray(data.obsm["X_pca_like"]), data.obs_names, tmp_path / "pred.h5ad", dataset_id="d")
     assert read_embedding(tmp_path / "pred.h5ad", data.obs_names)[1].shape == (data.n_obs, 8)
+
+
+def test_a_pseudotime_column_of_text_is_named_with_the_fix(data):
+    """A pseudotime column exported from R with 'NA' strings off the trajectory failed in pandas: "could not convert
+    string to float: 'NA'", naming no column."""
+    held = data.copy()
+    values = held.obs["pseudotime_order_GEX"].astype(object).to_numpy()
+    values[::3] = "NA"
+    held.obs["pseudotime_order_GEX"] = values.astype(str)  # 'nan' strings too, which still read as NaN
+    assert (held.obs["pseudotime_order_GEX"] == "nan").any()
+    with pytest.raises(ValueError, match=r"pseudotime column 'pseudotime_order_GEX' holds values that are not numbers "
+                                         r"\(e\.g\. 'NA'\); store numbers \(NaN off the trajectory\)"):
+        jae.evaluate(held, ["X_pca_like"], progress_bar=False)
+    held.obs["pseudotime_order_GEX"] = data.obs["pseudotime_order_GEX"].astype(str)  # 'nan' off the trajectory
+    Z = np.asarray(data.obsm["X_pca_like"])
+    np.testing.assert_allclose(jae.evaluate(held, {"z": Z}, progress_bar=False).loc["z", "ti_cons"],
+                               jae.evaluate(data, {"z": Z}, progress_bar=False).loc["z", "ti_cons"])

@@ -284,7 +284,18 @@ def evaluate(
             columns = [str(c) for c in obs.columns][:20]
             raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {columns}); pass "
                            "pseudotime_keys=[<column>, ...] naming the reference pseudotime columns")
-    pseudotime = obs[pt_keys].astype(float) if pt_keys else None
+    try:
+        pseudotime = obs[pt_keys].astype(float) if pt_keys else None
+    except (TypeError, ValueError):  # text: name the column and a value
+        for key in pt_keys:
+            column = obs[key].astype(object)
+            text = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
+            text = text[~text.astype(str).str.lower().isin(("nan", "none", ""))]  # what astype(float) reads as NaN
+            if len(text):
+                raise ValueError(f"pseudotime column {key!r} holds values that are not numbers (e.g. "
+                                 f"{str(text.iloc[0])!r}); store numbers (NaN off the trajectory), or pass "
+                                 "pseudotime_keys=[<column>, ...]") from None
+        raise
     if files and baseline:  # after the column checks: a wrong name fails before this read
         logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
         data, files = data.load(), False
