@@ -243,6 +243,19 @@ def test_suite_reports_undefined_metrics_as_nan_and_averages_the_rest():
     assert result["nmi"] == pytest.approx(1.0) and result["graph_conn"] == 1.0
 
 
+def test_one_cell_type_makes_nmi_na_not_a_chance_zero_or_one():
+    """Against a single cell type, the best NMI over the Louvain resolutions is 1 when some resolution happens to
+    give one cluster and 0 otherwise: it was 1.0 for random noise and 0.0 for well separated blobs, and entered
+    overall. Like asw_label, it is n/a with the reason."""
+    X, _ = _blobs(k=4, spread=0.3)
+    noise = np.random.default_rng(0).normal(size=X.shape)
+    for E in (X, noise):
+        result = metrics.evaluate_embedding(E, cell_type=["T"] * len(E), progress_bar=False, diagnostics=False)
+        assert np.isnan(result["nmi"]) and result.attrs["skipped"]["nmi"] == "a single cell type"
+        assert "nmi" not in result.attrs["averaged"]
+        assert result["overall"] == pytest.approx(result[result.attrs["averaged"]].mean())
+
+
 def test_suite_with_every_input():
     X, names, batch = _gex_with_cycle()
     rng = np.random.default_rng(0)

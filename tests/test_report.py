@@ -187,3 +187,46 @@ def test_evaluate_cli_obsm_of_an_h5mu(data_dir, tmp_path):
     for metric in ("nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn", "overall"):
         assert row[metric] == pytest.approx(expected[metric], abs=0.01), metric
     assert main(["-q", "evaluate", "--h5mu", str(path), "--obsm", "X_nope", "--out", str(out)]) == 1
+
+
+def test_the_bar_chart_of_twenty_embeddings_stays_readable(tmp_path):
+    """The chart grew ~9 inches wider per embedding pair: 20 embeddings gave a 10,000 x 530 pixel strip whose bars
+    and labels could not be read on any screen."""
+    from jae.report import COLUMNS
+    from jae.report.figures import plot_metric_bars
+
+    rng = np.random.default_rng(0)
+    names = [f"method_{i:02d}" + ("_with_a_long_descriptive_benchmark_name" if i % 3 == 0 else "") for i in range(20)]
+    table = pd.DataFrame(rng.uniform(0.2, 0.9, size=(20, len(COLUMNS))), index=names, columns=list(COLUMNS))
+    img = imread(plot_metric_bars(table, tmp_path / "bars.png"))
+    height, width = img.shape[:2]
+    assert width <= 3000 and width <= 4 * height, img.shape
+
+
+def test_an_embedding_name_with_a_pipe_keeps_the_markdown_tables_intact():
+    """An embedding named 'scVI|harmony' split its row of metrics.md (and the CLI's printed table) into one cell
+    too many, shifting every value under the wrong metric."""
+    embs, types, batch = _blobs(n_per=20)
+    table = metrics_table({"scVI|harmony": evaluate_embedding(embs["good"], cell_type=types, batch=batch,
+                                                              progress_bar=False)})
+    rows = [line for line in table_markdown(table).splitlines() if line.startswith("|")]
+    header, diag_header = rows[0], next(r for r in rows[1:] if r.startswith("| embedding"))
+    for row in rows:
+        cells = re.split(r"(?<!\\)\|", row)
+        expected = header if rows.index(row) < rows.index(diag_header) else diag_header
+        assert len(cells) == len(expected.split("|")), row
+    assert "scVI\\|harmony" in rows[2]
+
+
+def test_a_very_long_embedding_name_gets_a_umap_file_the_file_system_accepts(tmp_path):
+    """A 300-character name (a benchmark's parameter string) made umap_<name>.png longer than the 255 bytes a file
+    name may have: the report failed with OSError "File name too long" after every metric was computed."""
+    embs, types, batch = _blobs(n_per=15)
+    long_a, long_b = "scvi_" + "n_latent=30,gene_likelihood=nb," * 10, "scvi_" + "n_latent=30,gene_likelihood=nb," * 11
+    embs = {long_a: embs["good"], long_b: embs["noisy"]}
+    table = metrics_table({n: evaluate_embedding(E, cell_type=types, batch=batch, progress_bar=False,
+                                                 diagnostics=False) for n, E in embs.items()})
+    index = write_report(table, embs, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False)
+    images = re.findall(r'<img src="(umap_[^"]+)"', index.read_text())
+    assert len(set(images)) == 2 and all(len(png) <= 120 and (tmp_path / "rep" / png).is_file() for png in images)
+    assert long_a in index.read_text()

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .embedding_inputs import _is_file_name, _is_files, obsm_embedding, read_embedding
 from .io.features import by_cell_names
 
 __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", "lognormalized_gex_blocks"]
@@ -26,52 +27,25 @@ __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", 
 logger = logging.getLogger(__name__)
 
 
-def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | None = None) -> tuple[str, np.ndarray]:
-    """A competition embedding file (``.h5ad``: ``X`` = embedding, ``obs_names`` = cells), or the ``.h5mu`` that
-    ``jae embed`` writes (its ``obsm['X_jae']``), in ``obs_names`` order.
-
-    Returns
-    -------
-    ``(label, embedding)``: ``name``, else the file's ``uns['method_id']``, else its name; ``(n_cells, n_dims)``.
-    """
-    from .io import read_h5ad
-
-    path = Path(path)
-    mudata_obsm = _mudata_embedding(path)
-    if mudata_obsm is not None:  # the .h5mu jae embed --out FILE.h5mu writes: its obsm['X_jae']
-        cells, X = mudata_obsm
-        pred = ad.AnnData(X=X, obs=pd.DataFrame(index=cells))
-    else:
-        pred = read_h5ad(path, what="--prediction")
-    label = name or str(pred.uns.get("method_id", path.name.split(".")[0]))
-    missing = pd.Index(obs_names).difference(pred.obs_names)
-    if len(missing):
-        raise ValueError(
-            f"embedding file {path} lacks {len(missing)} of the {len(obs_names)} cells (e.g. {list(missing[:3])}); "
-            "embed every cell of the data"
-        )
-    X = pred.X.toarray() if sp.issparse(pred.X) else np.asarray(pred.X)
-    return label, X[pred.obs_names.get_indexer(obs_names)]
-
-
-def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndarray] | None:
-    """``(cells, obsm[key])`` of a MuData file (None for any other file; one line naming its embeddings when it has
-    no ``key``)."""
-    import h5py
-    from anndata.io import read_elem
+def _check_values(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarray) -> None:
+    """Refuse, naming the embedding (and its first bad cells), NaN or infinite rows among the cells to be scored, no
+    columns, or one point for every cell (before anything is computed; cells without a cell type are left out, so
+    their rows may hold anything)."""
+    from .metrics.suite import _uninformative
 
     try:
-        with h5py.File(path, "r") as f:
-            if "mod" not in f:
-                return None
-            have = [k for k in (f["obsm"] if "obsm" in f else []) if k not in f["mod"]]  # not the modality masks
-            if key not in have:
-                raise ValueError(f"--prediction file {path} is a MuData file without obsm[{key!r}] (its obsm: {have}); "
-                                 f"score one of those with --h5mu {path} --obsm KEY")
-            E, cells = read_elem(f["obsm"][key]), pd.Index(read_elem(f["obs"]).index)
-    except OSError:  # not HDF5: read_h5ad says what it is
-        return None
-    return cells, (E.toarray() if sp.issparse(E) else np.asarray(E))
+        bad = scored & ~np.isfinite(E.astype(np.float64, copy=False)).all(axis=1)
+    except (TypeError, ValueError):  # not numbers: the metrics say so
+        return
+    uninformative = _uninformative(E[scored]) if E.ndim == 2 and not bad.any() else None
+    if uninformative:
+        raise ValueError(f"embedding {name!r} {uninformative}")
+    if bad.any():
+        raise ValueError(
+            f"embedding {name!r} has NaN or infinite values in {int(bad.sum())} of {len(E)} cells (e.g. "
+            f"{[str(c) for c in obs_names[bad][:3]]}); impute them, or leave those cells out by setting their cell "
+            "type to NaN"
+        )
 
 
 def _check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_keys) -> None:
@@ -80,6 +54,11 @@ def _check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_k
     if isinstance(embeddings, (np.ndarray, pd.DataFrame)) or sp.issparse(embeddings):
         raise TypeError("embeddings must be obsm keys or a {name: value} mapping, not one array; pass {'jae': Z} to "
                         "score the array Z")
+    if not isinstance(embeddings, Mapping):
+        for item in embeddings:
+            if not isinstance(item, (str, os.PathLike)):
+                raise TypeError(f"embeddings as a list must hold obsm keys (strings), not a {type(item).__name__}; "
+                                "pass {'name': Z} to score an array Z")
     if not isinstance(cell_type_key, str):
         raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
     if batch_key is not None and not isinstance(batch_key, str):
@@ -102,53 +81,6 @@ def _as_mudata(adata: ad.AnnData, *, layer: str | None):
     return to_mudata(adata, layer=layer, mods=mods)
 
 
-def _is_files(data) -> bool:
-    from .io.paired_files import PairedFiles
-
-    return isinstance(data, PairedFiles)
-
-
-def _files_obsm(files, key: str) -> np.ndarray:
-    """``obsm[key]`` of lazily opened files (an ``.h5mu``'s global obsm, else a modality's or an ``.h5ad``'s), read
-    alone, in the files' cell order."""
-    import h5py
-    from anndata.io import read_elem
-
-    available = set()
-    for c in files.counts:
-        with h5py.File(c.path, "r") as f:
-            groups = ([f] if c.modality is not None else []) + [f["mod"][c.modality] if c.modality is not None else f]
-            for g in groups:
-                if "obsm" not in g:
-                    continue
-                available.update(str(k) for k in g["obsm"])
-                if key in g["obsm"]:
-                    E = read_elem(g["obsm"][key])
-                    E = E.toarray() if sp.issparse(E) else np.asarray(E)
-                    index = read_elem(g["obs"]).index
-                    at = pd.Index(index).get_indexer(files.obs_names)
-                    if (at < 0).any():
-                        raise ValueError(f"obsm {key!r} of {c.path.name} lacks {int((at < 0).sum())} of the cells")
-                    return E if np.array_equal(at, np.arange(len(at))) else E[at]
-    raise KeyError(f"embedding {key!r} not found in the data's obsm (nor in a modality's obsm); available: "
-                   f"{sorted(available)}")
-
-
-def obsm_embedding(data, key: str) -> np.ndarray:
-    """``data.obsm[key]``, or a modality's ``obsm[key]`` in the data's cell order (data in memory or opened lazily)."""
-    if _is_files(data):
-        return _files_obsm(data, key)
-    holders = (data, *getattr(data, "mod", {}).values())
-    for holder in holders:
-        if key in holder.obsm:
-            E = holder.obsm[key]
-            if holder is not data and not holder.obs_names.equals(data.obs_names):
-                E = np.asarray(E)[holder.obs_names.get_indexer(data.obs_names)]
-            return np.asarray(E)
-    available = sorted({str(k) for h in holders for k in h.obsm})
-    raise KeyError(f"embedding {key!r} not found in the data's obsm (nor in a modality's obsm); available: {available}")
-
-
 def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
     """The unintegrated log-normalised GEX (for cc_cons) in the data's cell order: the modality's ``.X`` when it is
     already normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of its counts (``layer``,
@@ -157,6 +89,11 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
     Returns
     -------
     ``(X, var_names)``.
+
+    Raises
+    ------
+    ValueError
+        When the RNA modality lacks some of the data's cells (cc_cons is then n/a).
     """
     from .preprocess import log_normalize
 
@@ -169,7 +106,10 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
         logger.info("cc_cons: %s.X looks like raw counts; using log_normalize(counts)", rna)
         X = log_normalize(counts)
     if not adata.obs_names.equals(data.obs_names):
-        X = X[adata.obs_names.get_indexer(data.obs_names)]
+        at = adata.obs_names.get_indexer(data.obs_names)
+        if (at < 0).any():
+            raise ValueError(f"the {rna!r} modality lacks {int((at < 0).sum())} of the data's {len(at)} cells")
+        X = X[at]
     return X, adata.var_names
 
 
@@ -240,12 +180,12 @@ def evaluate(
     embeddings
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
         array in the data's cell order (a DataFrame indexed by ``obs_names``: in any order), an obsm key, or the
-        path of a competition embedding ``.h5ad``.
+        path of a competition embedding ``.h5ad`` or of the ``.h5mu`` ``jae embed`` writes (:func:`read_embedding`).
     cell_type_key, batch_key
         obs columns of cell types (required) and batches (None: one batch, asw_batch is n/a; so is the default
         ``'batch'`` when obs has no such column, with a warning; any other missing column is refused).
     pseudotime_keys
-        obs columns of reference pseudotimes; None: every ``pseudotime_order_*`` column.
+        obs columns of reference pseudotimes; None: every ``pseudotime_order_*`` column; ``[]``: none (ti_cons n/a).
     organism
         ``'human'`` or ``'mouse'`` for the cell-cycle genes; None: ``uns['organism']``, else detected from the
         gene symbols' case.
@@ -298,6 +238,8 @@ def evaluate(
         raise ValueError("an embedding is named 'svd_baseline', the name of the SVD baseline's row; rename it "
                          "(CLI: --prediction NAME=FILE)")
     resolve_knn(knn, 0)  # a bad value fails before any reading
+    if report_dir is not None and report and umap_max_cells < 10:
+        raise ValueError(f"umap_max_cells={umap_max_cells}: the UMAPs need at least 10 cells; pass a larger number")
     if isinstance(data, ad.AnnData):  # one AnnData holding both modalities, or one modality alone
         data = _as_mudata(data, layer=layer)
     elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it
@@ -312,6 +254,12 @@ def evaluate(
             "pass cell_type_key=COLUMN (CLI: --cell-type-key), or join annotations (CLI: --annotations FILE)"
         )
     cell_type = get_annotation(obs, cell_type_key, what="cell type")
+    labelled = np.asarray(~pd.isna(cell_type))
+    if labelled.sum() < 2:
+        raise ValueError(
+            f"obs[{cell_type_key!r}] gives a cell type to {int(labelled.sum())} of the {len(labelled)} cells; at least "
+            "2 are needed: pass cell_type_key=<column> naming the column of cell types, or fill that column"
+        )
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
     if batch_key is None:
         logger.info("batch_key=None: all cells are one batch (asw_batch is n/a)")
@@ -322,11 +270,32 @@ def evaluate(
         )
     elif batch is None:
         logger.warning("no obs column %r: asw_batch is n/a and cc_cons treats all cells as one batch", batch_key)
-    pt_keys = list(pseudotime_keys) if pseudotime_keys else [c for c in obs.columns if str(c).startswith("pseudotime_order_")]
+    if batch is not None:  # among the cells scored (those with a cell type)
+        no_batch = int((pd.isna(np.asarray(batch)) & ~pd.isna(np.asarray(cell_type))).sum())
+        if no_batch:
+            raise ValueError(
+                f"{no_batch} of the {len(batch)} cells have no batch in obs[{batch_key!r}]; fill those cells' batch "
+                "(e.g. 'unknown'), or pass batch_key=None to score all cells as one batch"
+            )
+    pt_keys = (list(pseudotime_keys) if pseudotime_keys is not None else  # []: no trajectory to score
+               [c for c in obs.columns if str(c).startswith("pseudotime_order_")])
     for key in pt_keys:
         if key not in obs.columns:
-            raise KeyError(f"pseudotime key {key!r} is not an obs column; available: {list(obs.columns)}")
-    pseudotime = obs[pt_keys].astype(float) if pt_keys else None
+            columns = [str(c) for c in obs.columns][:20]
+            raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {columns}); pass "
+                           "pseudotime_keys=[<column>, ...] naming the reference pseudotime columns")
+    try:
+        pseudotime = obs[pt_keys].astype(float) if pt_keys else None
+    except (TypeError, ValueError):  # text: name the column and a value
+        for key in pt_keys:
+            column = obs[key].astype(object)
+            text = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
+            text = text[~text.astype(str).str.lower().isin(("nan", "none", ""))]  # what astype(float) reads as NaN
+            if len(text):
+                raise ValueError(f"pseudotime column {key!r} holds values that are not numbers (e.g. "
+                                 f"{str(text.iloc[0])!r}); store numbers (NaN off the trajectory), or pass "
+                                 "pseudotime_keys=[<column>, ...]") from None
+        raise
     if files and baseline:  # after the column checks: a wrong name fails before this read
         logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
         data, files = data.load(), False
@@ -338,21 +307,28 @@ def evaluate(
         rna_genes = data.mod[rna].var_names if rna is not None else None
     organism = given_organism(organism, needed=rna is not None) or (
         infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
-    labelled = np.asarray(~pd.isna(cell_type))
     if not labelled.all():
         logger.warning("%d cells have no cell type and are left out of the evaluation", int((~labelled).sum()))
 
     arrays: dict[str, np.ndarray] = {}
     for name, value in items.items():
-        if isinstance(value, Path) or (isinstance(value, str) and value.endswith(".h5ad") and Path(value).is_file()):
+        if isinstance(value, Path) or (isinstance(value, str) and _is_file_name(value) and Path(value).is_file()):
             label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name)
             name = label if label not in arrays else f"{label} ({Path(value).name})"
         elif isinstance(value, str):
-            E = obsm_embedding(data, value)
+            try:
+                E = obsm_embedding(data, value)
+            except KeyError:
+                if _is_file_name(value):  # a mistyped path, not an obsm key
+                    raise FileNotFoundError(f"embedding {name!r}: no file {value} (nor an obsm key of that name); "
+                                            "check the path") from None
+                raise
         else:
-            E = np.asarray(by_cell_names(value, data.obs_names, what=f"embedding {name!r}"))
+            E = by_cell_names(value, data.obs_names, what=f"embedding {name!r}")
+            E = E.toarray() if sp.issparse(E) else np.asarray(E)
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
+        _check_values(name, E, data.obs_names, labelled)
         arrays[name] = E
     if baseline:
         arrays["svd_baseline"] = svd_baseline_from(data, seed=seed, layer=layer)

@@ -55,6 +55,8 @@ def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
     from threadpoolctl import threadpool_limits
 
     n, p = X.shape
+    if n < 2:  # one cell (a batch of one): no variance, and n - 1 = 0 below
+        return np.zeros((n, 0)), np.zeros(0)
     k = min(n_comps, n, p)
     mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
     if min(n, p) <= _EXACT_MAX or k >= min(n, p) - 1:

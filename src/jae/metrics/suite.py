@@ -2,8 +2,8 @@
 
 Biology conservation: ``nmi``, ``asw_label``, ``cc_cons``, ``ti_cons``; batch removal: ``asw_batch``,
 ``graph_conn``. ``overall`` is the mean of the metrics that are defined on the data. A metric that cannot be
-computed (no batch labels or a single batch for ``asw_batch``; no pseudotime for ``ti_cons``; no GEX or too few
-cell-cycle genes for ``cc_cons``) is NaN, left out of the mean, and named with its reason in the result's
+computed (no batch labels or a single batch for ``asw_batch``; a single cell type for ``nmi`` and ``asw_label``; no
+pseudotime for ``ti_cons``; no GEX or too few cell-cycle genes for ``cc_cons``) is NaN, left out of the mean, and named with its reason in the result's
 ``attrs['skipped']`` and in a log line. The kNN graph is computed once and shared.
 
 Scale: ``knn='exact'`` computes all pairwise distances (O(n^2); ~20 s CPU at 70k cells); ``knn='approximate'``
@@ -65,6 +65,17 @@ def _pseudotime_columns(pseudotime) -> dict[str, np.ndarray]:
     if isinstance(pseudotime, Mapping):
         return {str(k): np.asarray(v, dtype=np.float64).ravel() for k, v in pseudotime.items()}
     return {"pseudotime": np.asarray(pseudotime, dtype=np.float64).ravel()}
+
+
+def _uninformative(E: np.ndarray) -> str | None:
+    """Why ``E`` carries no information to score (all distances 0: every silhouette 0, asw_batch a perfect 1), or
+    None."""
+    if E.shape[1] == 0:
+        return "has no columns; pass an (n_cells, n_dims) array with n_dims >= 1"
+    if (E == E[0]).all():
+        return ("is the same point for every cell: there is nothing to score (all distances are 0); check the method "
+                "that made it (a failed run often writes zeros)")
+    return None
 
 
 def evaluate_embedding(
@@ -134,6 +145,9 @@ def evaluate_embedding(
     ``column_names``.
     """
     E = _as_float_matrix(embedding)
+    uninformative = _uninformative(E)
+    if uninformative:
+        raise ValueError(f"embedding {uninformative}")
     n = E.shape[0]
     mode = resolve_knn(knn, n)
     types = as_labels(cell_type, name="cell_type", n_cells=n)
@@ -176,7 +190,10 @@ def evaluate_embedding(
     now, cpu = time.perf_counter(), time.process_time()
     seconds["neighbors"], cpu_seconds["neighbors"] = now - clock[0], cpu - clock[1]
     clock[0], clock[1] = now, cpu
-    done("nmi", nmi(None, types, graph=graph, seed=seed))
+    if len(type_names) >= 2:
+        done("nmi", nmi(None, types, graph=graph, seed=seed))
+    else:  # the best NMI against one label is 1 if some resolution gives one cluster, else 0: chance, not quality
+        done("nmi", np.nan, "a single cell type")
     if 2 <= len(type_names) <= n - 1:
         widths = (silhouette_from_sums(sums, type_codes) if sums is not None else
                   _silhouette_codes(E, type_codes, len(type_names), device=device, max_cells=ASW_MAX_CELLS, seed=seed))

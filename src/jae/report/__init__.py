@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .figures import plot_metric_bars, plot_umaps, umap_coordinates
+from .figures import _short, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
 from ..io.atomic import atomic_write
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
@@ -40,7 +40,8 @@ REPORT_FILES: tuple[str, ...] = (
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("_") or "embedding"
+    # at most 100 characters: a file name may have 255 bytes (names cut to the same start get _2, _3 in write_report)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name))[:100].strip("_") or "embedding"
 
 
 def write_report(
@@ -115,7 +116,7 @@ def write_report(
                 break
             png = f"umap_{_slug(name)}_{i}.png"
         plot_umaps(coords, cell_type[subset], None if batch is None else batch[subset], out_dir / png,
-                   title=f"{name} ({E.shape[1]} dims, {score})", seed=seed, protect=protect)
+                   title=f"{_short(name, 80)} ({E.shape[1]} dims, {score})", seed=seed, protect=protect)
         umaps[name] = png
     plot_metric_bars(table, out_dir / "metrics.png", protect=protect)
     return write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,

@@ -61,6 +61,13 @@ def umap_coordinates(embedding, *, seed: int = 0, device: str | None = None) -> 
     return adata.obsm["X_umap"].astype(np.float32)
 
 
+def _short(name, limit: int = 60) -> str:
+    """A name cut to ``limit`` characters for a legend or title (the report's tables show it whole): a longer one
+    leaves no room for the axes."""
+    text = " ".join(str(name).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def _palette(n: int) -> list:
     import matplotlib
 
@@ -158,14 +165,15 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     n_emb = len(table)
     width = 0.8 / n_emb
     colours = _palette(n_emb) if n_emb > 2 else ["#4C72B0", "#DD8452"][:n_emb]
-    fig = Figure(figsize=(max(8.0, 1.3 * len(cols) * max(1, n_emb / 2)), 4.8))
+    # wider with more bars, up to a screen's width (20 embeddings: 2,200 x 660 pixels, not a 10,000-pixel strip)
+    fig = Figure(figsize=(min(20.0, max(8.0, 1.3 * len(cols) * max(1, n_emb / 2))), 4.8 if n_emb <= 8 else 6.0))
     ax = fig.subplots()
     x = np.arange(len(cols))
     for i, (name, row) in enumerate(table.iterrows()):
         pos = x - 0.4 + width * (i + 0.5)
         values = row[cols].to_numpy(dtype=float)
         ok = np.isfinite(values)
-        bars = ax.bar(pos[ok], values[ok], width * 0.92, label=name, color=colours[i])
+        bars = ax.bar(pos[ok], values[ok], width * 0.92, label=_short(name), color=colours[i])
         for b, v in zip(bars, values[ok]):
             ax.text(b.get_x() + b.get_width() / 2, v + 0.01, f"{v:.2f}", ha="center", va="bottom", fontsize=7,
                     rotation=90 if n_emb > 3 else 0)

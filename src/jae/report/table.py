@@ -99,6 +99,11 @@ def notes(table: pd.DataFrame) -> list[str]:
     return out
 
 
+def _md_name(name) -> str:
+    """An embedding's name as one Markdown table cell (a '|' would split it; a line break would end the row)."""
+    return " ".join(str(name).split()).replace("|", "\\|")
+
+
 def table_markdown(table: pd.DataFrame, *, digits: int = 4) -> str:
     """The table as GitHub Markdown (best value per column in bold, n/a for undefined), the notes, then the
     diagnostics table when there is one."""
@@ -114,7 +119,7 @@ def table_markdown(table: pd.DataFrame, *, digits: int = 4) -> str:
             else:
                 text = f"{v:.{digits}f}"
                 cells.append(f"**{text}**" if len(table) > 1 and v == best[c] else text)
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_md_name(name)} | " + " | ".join(cells) + " |")
     lines += ["", *[f"- {n}" for n in notes(table)]]
     diag = diagnostics_table(table)
     if diag is not None:
@@ -122,7 +127,7 @@ def table_markdown(table: pd.DataFrame, *, digits: int = 4) -> str:
                   "| embedding | " + " | ".join(diag.columns) + " |", "|---|" + "---:|" * len(diag.columns)]
         for name, row in diag.iterrows():
             cells = [f"{v:.{digits}f}" if np.isfinite(v) else "n/a" for v in row]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append(f"| {_md_name(name)} | " + " | ".join(cells) + " |")
         lines += ["", DIAGNOSTICS_NOTE]
     return "\n".join(lines) + "\n"
 

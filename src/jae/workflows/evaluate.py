@@ -67,7 +67,7 @@ def evaluate_files(
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array or file}, and/or "
                          "baseline=True")
-    files = [Path(v) for v in items.values() if isinstance(v, Path) or (isinstance(v, str) and v.endswith(".h5ad"))]
+    files = [Path(v) for v in items.values() if isinstance(v, Path) or (isinstance(v, str) and v.endswith((".h5ad", ".h5mu")))]
     protect = inputs.paths + files
     if out is not None:
         check_outputs([("out", out)], inputs=protect, overwrite=overwrite, folders=("out",))

@@ -1,0 +1,154 @@
+"""Embeddings to score, read from where other tools keep them: an obsm key of the data (or of a modality, in the
+data's cell order; in memory or opened lazily), a competition prediction ``.h5ad`` (``X`` = embedding), or the
+``.h5mu`` ``jae embed`` writes. Used by :func:`jae.evaluate`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["read_embedding", "obsm_embedding"]
+
+
+def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | None = None) -> tuple[str, np.ndarray]:
+    """A competition embedding file (``.h5ad``: ``X`` = embedding, ``obs_names`` = cells), or the ``.h5mu`` that
+    ``jae embed`` writes (its ``obsm['X_jae']``), in ``obs_names`` order.
+
+    Returns
+    -------
+    ``(label, embedding)``: ``name``, else the file's ``uns['method_id']``, else its name; ``(n_cells, n_dims)``.
+    """
+    from .io import read_h5ad
+
+    path = Path(path)
+    mudata_obsm = _mudata_embedding(path)
+    if mudata_obsm is not None:  # the .h5mu jae embed --out FILE.h5mu writes: its obsm['X_jae']
+        cells, X = mudata_obsm
+        pred = ad.AnnData(X=X, obs=pd.DataFrame(index=cells))
+    else:
+        pred = read_h5ad(path, what="--prediction")
+    label = name or str(pred.uns.get("method_id", path.name.split(".")[0]))
+    _refuse_data_file(path, pred)
+    if not pred.obs_names.is_unique:
+        twice = pred.obs_names[pred.obs_names.duplicated()].unique()
+        raise ValueError(f"embedding file {path} repeats {len(twice)} cell name{'s' if len(twice) > 1 else ''} (e.g. "
+                         f"{[str(c) for c in twice[:3]]}); write one row per cell")
+    missing = pd.Index(obs_names).difference(pred.obs_names)
+    if len(missing):
+        raise ValueError(
+            f"embedding file {path} lacks {len(missing)} of the {len(obs_names)} cells (e.g. {list(missing[:3])}); "
+            "embed every cell of the data"
+        )
+    X = pred.X.toarray() if sp.issparse(pred.X) else np.asarray(pred.X)
+    return label, X[pred.obs_names.get_indexer(obs_names)]
+
+
+def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndarray] | None:
+    """``(cells, obsm[key])`` of a MuData file (None for any other file; one line naming its embeddings when it has
+    no ``key``)."""
+    import h5py
+    from anndata.io import read_elem
+
+    try:
+        with h5py.File(path, "r") as f:
+            if "mod" not in f:
+                return None
+            have = [k for k in (f["obsm"] if "obsm" in f else []) if k not in f["mod"]]  # not the modality masks
+            if key not in have:
+                raise ValueError(f"--prediction file {path} is a MuData file without obsm[{key!r}] (its obsm: {have}); "
+                                 f"score one of those with --h5mu {path} --obsm KEY")
+            E, cells = read_elem(f["obsm"][key]), pd.Index(read_elem(f["obs"]).index)
+    except OSError:  # not HDF5: read_h5ad says what it is
+        return None
+    return cells, (E.toarray() if sp.issparse(E) else np.asarray(E))
+
+
+def _is_file_name(value: str) -> bool:
+    """Whether an embedding given as a string names a file (a competition ``.h5ad`` or jae embed's ``.h5mu``)."""
+    return value.endswith((".h5ad", ".h5mu"))
+
+
+def _is_files(data) -> bool:
+    from .io.paired_files import PairedFiles
+
+    return isinstance(data, PairedFiles)
+
+
+def _files_obsm(files, key: str) -> np.ndarray:
+    """``obsm[key]`` of lazily opened files (an ``.h5mu``'s global obsm, else a modality's or an ``.h5ad``'s), read
+    alone, in the files' cell order."""
+    import h5py
+    from anndata.io import read_elem
+
+    available = set()
+    for c in files.counts:
+        with h5py.File(c.path, "r") as f:
+            groups = ([f] if c.modality is not None else []) + [f["mod"][c.modality] if c.modality is not None else f]
+            for g in groups:
+                if "obsm" not in g:
+                    continue
+                masks = set(g["mod"]) if "mod" in g else set()  # MuData's per-modality masks, not embeddings
+                available.update(str(k) for k in g["obsm"] if k not in masks)
+                if key in g["obsm"] and key not in masks:
+                    E = read_elem(g["obsm"][key])
+                    E = E.toarray() if sp.issparse(E) else np.asarray(E)
+                    index = read_elem(g["obs"]).index
+                    at = pd.Index(index).get_indexer(files.obs_names)
+                    if (at < 0).any():
+                        raise ValueError(f"obsm {key!r} of {c.path.name} lacks {int((at < 0).sum())} of the cells")
+                    return E if np.array_equal(at, np.arange(len(at))) else E[at]
+    raise _not_in_obsm(key, sorted(available))
+
+
+def obsm_embedding(data, key: str) -> np.ndarray:
+    """``data.obsm[key]``, or a modality's ``obsm[key]`` in the data's cell order (data in memory or opened lazily)."""
+    if _is_files(data):
+        return _files_obsm(data, key)
+    holders = (data, *getattr(data, "mod", {}).values())
+    masks = set(getattr(data, "mod", {}))  # MuData keeps a mask per modality in its obsm: not embeddings
+
+    def keys(holder):
+        return [k for k in holder.obsm if holder is not data or k not in masks]
+
+    for holder in holders:
+        if key in keys(holder):
+            E = holder.obsm[key]
+            E = E.toarray() if sp.issparse(E) else np.asarray(E)
+            if holder is not data and not holder.obs_names.equals(data.obs_names):
+                at = holder.obs_names.get_indexer(data.obs_names)
+                if (at < 0).any():
+                    mod = next(m for m, a in data.mod.items() if a is holder)
+                    raise ValueError(f"obsm[{key!r}] of modality {mod!r} lacks {int((at < 0).sum())} of the data's "
+                                     f"{len(at)} cells; store the embedding in the global obsm (one row per cell)")
+                E = np.asarray(E)[at]
+            return np.asarray(E)
+    available = sorted({str(k) for h in holders for k in keys(h)})
+    raise _not_in_obsm(key, available)
+
+
+def _not_in_obsm(key: str, available: list[str]) -> KeyError:
+    """The error for an obsm key the data lacks, naming the keys it has, or where else embeddings may come from."""
+    fix = ("" if available else
+           "; the data holds no embeddings: pass embeddings={name: array or path of an embedding file}")
+    return KeyError(f"embedding {key!r} not found in the data's obsm (nor in a modality's obsm); available: "
+                    f"{available}{fix}")
+
+
+def _refuse_data_file(path: Path, pred: ad.AnnData) -> None:
+    """A scanpy / scvi-tools data file (``X`` = expression described by ``var`` columns, embeddings in
+    ``obsm['X_...']``) given as a prediction file: its ``X`` is not an embedding, so refuse rather than score it."""
+    embeddings = [str(k) for k in pred.obsm if str(k).startswith("X_")]
+    if embeddings and (len(pred.var.columns) or pred.n_vars > 1000):
+        key = embeddings[0]
+        var = f"var: {[str(c) for c in pred.var.columns][:5]}" if len(pred.var.columns) else "no var columns"
+        raise ValueError(
+            f"embedding file {path} looks like a data file: its X has {pred.n_vars} columns ({var}) and its obsm "
+            f"holds {embeddings}; a prediction file's X is the embedding: write one with anndata.AnnData(X=adata.obsm"
+            f"[{key!r}], obs=adata.obs[[]]).write_h5ad(FILE), or give this file as the data and score its obsm key "
+            f"{key!r} (CLI: --obsm {key})"
+        )
