@@ -247,10 +247,11 @@ def embed_files(
     model
         A fitted :class:`jae.JAE` (fine-tuned on a copy, never in place), or the folder of a saved one.
     out
-        ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells,
-        ``uns['dataset_id']``, ``uns['method_id']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
+        ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells
+        with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
         file as stored, with ``obsm['X_jae']`` and its provenance ``uns['jae']``. When the model has cell types,
-        ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``).
+        ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``), which replace
+        input columns of the same names (with a log line).
     labels_out
         Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``) to this ``.csv``;
         needs a model fitted with cell types.
@@ -319,6 +320,8 @@ def embed_files(
         imputed = None if impute_out is None else jae_impute(model, data, layer=inputs.layer)
     cells = pd.Index(data.obs_names)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
+    if out.suffix == ".h5ad":  # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy
+        columns = _with_input_obs(data.obs, cells, columns)
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
     _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
@@ -353,6 +356,20 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
     for key, values in (columns or {}).items():
         source.obs[key] = values[order]
     write_atomic(source, out, protect=protect, overwrite=overwrite)
+
+
+def _with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) -> pd.DataFrame:
+    """The input's ``obs`` columns in ``cells`` order, then jae's label ``columns``; a label column replaces an
+    input column of the same name, with a log line."""
+    frame = obs.reindex(cells) if not obs.index.equals(cells) else obs
+    frame = pd.DataFrame({str(k): frame[k].array for k in frame.columns}, index=cells)
+    for key, values in (columns or {}).items():
+        if key in frame.columns:
+            logger.info("the input's obs column %r is replaced in the output by jae's predicted %s", key,
+                        key.removeprefix("jae_").replace("_", " "))
+            frame = frame.drop(columns=key)
+        frame[key] = values
+    return frame
 
 
 def _read_untouched(path: Path):
