@@ -470,6 +470,10 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
         raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
     if other is None:
         others = [m for m in available if m != rna]
+        if not others:
+            from .paired import one_modality_message
+
+            raise ValueError(one_modality_message(f"{file_name} holds one modality {available}"))
         if len(others) != 1:
             raise ValueError(
                 f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
