@@ -50,3 +50,38 @@ def test_fit_on_rna_alone_says_it_needs_a_second_modality(cite, rna_files, how):
     assert "some" in message  # a mosaic fit needs it for some cells only
     cli = cli_message(message)
     assert not PYTHON_FIX.search(cli), cli
+
+
+# -------------------------------------------------------------------- cells with no counts in one modality
+
+
+def _zero_cells(m, name: str, n: int = 3):
+    m = m.copy()
+    for key in ("counts",):
+        X = m.mod[name].layers[key].tolil()
+        X[:n] = 0
+        m.mod[name].layers[key] = X.tocsr()
+    m.mod[name].X = m.mod[name].layers["counts"].copy()
+    return m
+
+
+@pytest.mark.parametrize("kind, other, said", [("multiome", "atac", "chromatin"), ("cite", "prot", "antibod")])
+def test_cells_without_counts_in_one_modality_are_described_by_its_kind(kind, other, said, tmp_path):
+    """The refusal always spoke of 'cells without antibody staining', odd for ATAC."""
+    m = _zero_cells(simulate(80, kind=kind, n_genes=200, n_peaks=150, n_cell_types=2, n_batches=1, seed=1), other)
+    messages = []
+    with pytest.raises(ValueError) as info:
+        jae.io.get_paired(m)
+    messages.append(str(info.value))
+    rna = m.mod["rna"].copy()
+    rna.obs = m.obs[["batch", "cell_type"]].copy()
+    rna.write_h5ad(tmp_path / "a.h5ad")
+    m.mod[other].write_h5ad(tmp_path / "b.h5ad")
+    files = jae.io.open_competition(tmp_path / "a.h5ad", tmp_path / "b.h5ad")  # streamed: checked block by block
+    with pytest.raises(ValueError) as info:
+        JAE(JAEConfig(max_epochs=1)).fit(files, memory_budget=1, progress_bar=False)
+    messages.append(str(info.value))
+    for message in messages:
+        assert "3 of 80 cells have zero total counts" in message
+        assert said in message
+        assert ("antibod" in message) == (kind == "cite"), message

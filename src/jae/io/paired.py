@@ -191,14 +191,14 @@ def get_paired(
         obs_names = index_rna
 
     counts, var_names = [], []
-    for name in names:
+    for name, kind in zip(names, kind_pair):
         adata = mods[name]
         X = _matrix(adata, name=name, layer=layer)
         if not adata.obs_names.equals(obs_names):
             logger.info("aligning the cells of modality %r to the shared cell order by name", name)
             X = X[adata.obs_names.get_indexer(obs_names)]
         X = _as_csr(X)
-        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name)
+        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name, kind=kind)
         counts.append(X)
         var_names.append(adata.var_names)
 
