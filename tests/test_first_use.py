@@ -85,3 +85,51 @@ def test_cells_without_counts_in_one_modality_are_described_by_its_kind(kind, ot
         assert "3 of 80 cells have zero total counts" in message
         assert said in message
         assert ("antibod" in message) == (kind == "cite"), message
+
+
+# ------------------------------------------------------------------------------------ '~' in a path
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A home folder holding the user's files, and a working folder elsewhere (where a literal '~' would land)."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir(), work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    return home
+
+
+def test_paths_with_a_tilde_are_read_from_the_home_folder(cite, home):
+    write_atomic(cite, home / "x.h5mu")
+    cite.mod["rna"].write_h5ad(home / "x.mod1.h5ad")
+    cite.mod["prot"].write_h5ad(home / "x.mod2.h5ad")
+    assert jae.read_h5mu("~/x.h5mu").n_obs == cite.n_obs
+    assert jae.read_competition("~/x.mod1.h5ad", "~/x.mod2.h5ad").n_obs == cite.n_obs
+    assert jae.io.open_competition("~/x.mod1.h5ad", "~/x.mod2.h5ad").n_obs == cite.n_obs
+    assert jae.io.open_rna("~/x.mod1.h5ad").n_obs == cite.n_obs
+    files = jae.io.InputFiles(mod1="~/x.mod1.h5ad", mod2="~/x.mod2.h5ad", annotations="~/x.mod1.h5ad")
+    assert files.paths == [home / "x.mod1.h5ad", home / "x.mod2.h5ad", home / "x.mod1.h5ad"]
+    assert files.read().n_obs == cite.n_obs
+
+
+def test_file_workflows_write_outputs_given_with_a_tilde_in_the_home_folder(cite, home):
+    write_atomic(cite, home / "x.h5mu")
+    files = jae.io.InputFiles(h5mu="~/x.h5mu")
+    fitted = jae.fit_files(files, "~/model", config=JAEConfig(max_epochs=1), progress_bar=False)
+    assert (home / "model" / "model.json").is_file() and fitted.written == (home / "model",)
+    embedded = jae.embed_files(files, "~/model", "~/emb.h5ad", labels_out="~/labels.csv", finetune_epochs=0,
+                               progress_bar=False)
+    assert embedded.written == (home / "emb.h5ad", home / "labels.csv")
+    assert (home / "emb.h5ad").is_file() and (home / "labels.csv").is_file()
+    query = jae.io.InputFiles(h5mu="~/x.h5mu")
+    mapped = jae.map_files(query, "~/model", "~/mapped", epochs=1, progress_bar=False)
+    assert (home / "mapped" / "model.json").is_file() and mapped.written == (home / "mapped",)
+    with pytest.raises(FileExistsError):  # the existing output is found through the '~'
+        jae.embed_files(files, "~/model", "~/emb.h5ad", finetune_epochs=0, progress_bar=False)
+    cite.mod["rna"].write_h5ad(home / "x.mod1.h5ad")
+    cite.mod["prot"].write_h5ad(home / "x.mod2.h5ad")
+    predicted = jae.predict_files("~/x.mod1.h5ad", "~/x.mod2.h5ad", "~/x.mod1.h5ad", "~/pred.h5ad", method="mean",
+                                  save_model="~/predictor")
+    assert predicted.written == (home / "pred.h5ad", home / "predictor") and (home / "pred.h5ad").is_file()
+    assert not Path("~").exists()  # nothing written to a folder literally named '~'

@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .paths import user_path
+
 __all__ = ["check_outputs"]
 
 
@@ -70,13 +72,13 @@ def check_outputs(
     ValueError, FileExistsError, FileNotFoundError, PermissionError
         With one line naming the output and the fix.
     """
-    inputs = [Path(p) for p in inputs]
+    inputs = [user_path(p) for p in inputs]
     folders = set(folders)
     seen: dict[Path, str] = {}
     for flag, path in outputs:
         if path is None:
             continue
-        path = Path(path)
+        path = user_path(path)
         for p in inputs:
             if _same(path, p):
                 raise ValueError(f"{flag} {path} is an input file; choose another path for {flag}")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .atomic import atomic_path
+from .paths import user_path
 
 __all__ = ["write_atomic", "write_embedding_h5ad"]
 
@@ -52,7 +53,7 @@ def write_atomic(
     FileExistsError
         When ``path`` exists and ``overwrite=False``.
     """
-    path = Path(path)
+    path = user_path(path)
     if isinstance(obj, ad.AnnData):
         suffix = ".h5ad"
     elif type(obj).__name__ == "MuData":

@@ -22,6 +22,7 @@ from ..config import as_epochs, as_seed
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
+from ..io.paths import user_path
 from ..mapping import check_batch_key
 from ..query import features_kept, query_features
 
@@ -73,13 +74,13 @@ def _model_and_path(model, *, device: str):
 
     if isinstance(model, JAE):
         return model, None
-    return JAE.load(model, device=device), Path(model)
+    return JAE.load(model, device=device), user_path(model)
 
 
 def _model_folder(model) -> Path | None:
     from ..joint import JAE
 
-    return None if isinstance(model, JAE) else Path(model)
+    return None if isinstance(model, JAE) else user_path(model)
 
 
 def fit_files(
@@ -126,7 +127,7 @@ def fit_files(
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
 
-    out = Path(out)
+    out = user_path(out)
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
@@ -193,7 +194,7 @@ def map_files(
     :class:`FilesResult`: ``model`` the mapped :class:`jae.JAE` (its ``adapter`` lists the new batches),
     ``written`` ``(out,)``, ``n_cells`` the query cells.
     """
-    out = Path(out)
+    out = user_path(out)
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; map_query never changes the reference: choose another out")
@@ -280,7 +281,7 @@ def embed_files(
     :class:`FilesResult`: ``embedding`` ``(n_cells, n_dims)``, ``obs_names``, ``labels`` (None without cell types),
     ``model``, ``written`` (``out``, then ``labels_out``, then ``impute_out``).
     """
-    out = Path(out)
+    out = user_path(out)
     folder = _model_folder(model)
     protect = inputs.paths
     check_outputs(

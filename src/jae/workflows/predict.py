@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Literal
 
 from ..io.outputs import check_outputs
@@ -64,13 +63,15 @@ def predict_files(
     """
     from ..checkpoint import check_model_folder
     from ..io import normalize_kind, read_h5ad, write_atomic
+    from ..io.paths import user_path
     from ..prediction import ModalityPredictor
     from ..prediction.checks import query_features_match
     from ..prediction.streamed import open_source
 
-    out = Path(output)
+    out = user_path(output)
     names = ("train_mod1", "train_mod2", "test_mod1")
-    inputs = [Path(train_mod1), Path(train_mod2), Path(test_mod1)]
+    inputs = [user_path(train_mod1), user_path(train_mod2), user_path(test_mod1)]
+    save_model = None if save_model is None else user_path(save_model)
     check_outputs(  # before any file is read
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite, folders=("save_model",),
         suffixes={"output": (".h5ad",)},

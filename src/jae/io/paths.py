@@ -1,0 +1,17 @@
+"""Paths as a user types them: a leading ``~`` is the home folder, as a shell reads it.
+
+A shell expands ``~`` before a program sees it, but not inside quotes, and Python never does; every path a user
+passes to jae (inputs, outputs, model folders; in Python and on the command line) goes through :func:`user_path`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["user_path"]
+
+
+def user_path(path: str | os.PathLike) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, with a leading ``~`` (or ``~user``) expanded to the home folder."""
+    return Path(path).expanduser()
