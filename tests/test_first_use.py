@@ -133,3 +133,34 @@ def test_file_workflows_write_outputs_given_with_a_tilde_in_the_home_folder(cite
                                   save_model="~/predictor")
     assert predicted.written == (home / "pred.h5ad", home / "predictor") and (home / "pred.h5ad").is_file()
     assert not Path("~").exists()  # nothing written to a folder literally named '~'
+
+
+# ------------------------------------------------------------------------- an empty folder as model output
+
+
+def test_an_existing_empty_folder_is_accepted_as_a_model_output(cite, tmp_path):
+    """`mkdir models/ref && jae fit --out models/ref` was refused as 'not a jae model folder': an empty folder holds
+    nothing to lose."""
+    write_atomic(cite, tmp_path / "x.h5mu")
+    files = jae.io.InputFiles(h5mu=tmp_path / "x.h5mu")
+    for name in ("fit", "save", "map", "predictor"):
+        (tmp_path / name).mkdir()
+    fitted = jae.fit_files(files, tmp_path / "fit", config=JAEConfig(max_epochs=1), progress_bar=False)
+    assert (tmp_path / "fit" / "model.json").is_file()
+    fitted.model.save(tmp_path / "save")
+    assert (tmp_path / "save" / "weights.pt").is_file()
+    jae.map_files(files, tmp_path / "fit", tmp_path / "map", epochs=1, progress_bar=False)
+    assert (tmp_path / "map" / "model.json").is_file()
+    cite.mod["rna"].write_h5ad(tmp_path / "a.h5ad")
+    cite.mod["prot"].write_h5ad(tmp_path / "b.h5ad")
+    jae.predict_files(tmp_path / "a.h5ad", tmp_path / "b.h5ad", tmp_path / "a.h5ad", tmp_path / "p.h5ad",
+                      method="mean", save_model=tmp_path / "predictor")
+    assert (tmp_path / "predictor" / "model.json").is_file()
+    # a folder holding anything else is still never replaced
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not a jae model folder"):
+        fitted.model.save(tmp_path / "busy")
+    with pytest.raises(FileExistsError, match="not a jae model folder"):
+        jae.fit_files(files, tmp_path / "busy", config=JAEConfig(max_epochs=1), progress_bar=False)
+    assert (tmp_path / "busy" / "notes.txt").read_text() == "mine"

@@ -278,6 +278,7 @@ def _refusals(data, tmp_path):
     (tmp_path / "taken.h5ad").write_text("earlier")
     (tmp_path / "taken.csv").write_text("earlier")
     (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "notes.txt").write_text("mine")  # (an empty folder holds nothing to lose: accepted)
     return [
         (lambda: jae.fit_files(files, files.h5mu), "--out"),
         (lambda: jae.fit_files(files, tmp_path / "folder"), "--out"),  # exists, no model.json: never replaced

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .paths import user_path
+from .paths import is_empty_folder, user_path
 
 __all__ = ["check_outputs"]
 
@@ -103,6 +103,8 @@ def check_outputs(
             )
         if flag in (models or {}):
             marker = models[flag]
+            if is_empty_folder(path):  # holds nothing to lose: written into as a new folder
+                continue
             if path.exists() and not (path / marker).is_file():
                 raise FileExistsError(
                     f"{flag} {path} exists and is not a jae model folder (no {marker}); choose another {flag}"
