@@ -72,12 +72,13 @@ def predict_files(
     names = ("train_mod1", "train_mod2", "test_mod1")
     inputs = [user_path(train_mod1), user_path(train_mod2), user_path(test_mod1)]
     save_model = None if save_model is None else user_path(save_model)
+    if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output;
+        # first: a folder that is no model folder is never replaced, so 'pass overwrite=True' would not help
+        check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     check_outputs(  # before any file is read
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite, folders=("save_model",),
         suffixes={"output": (".h5ad",)},
     )
-    if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
-        check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     if output_format not in ("auto", "dense", "sparse"):  # checked by predict, after the training
         raise ValueError(f"unknown output_format {output_format!r}; use 'auto', 'dense' or 'sparse'")
     for name, kind in (("source_kind", source_kind), ("target_kind", target_kind)):
