@@ -164,3 +164,25 @@ def test_an_existing_empty_folder_is_accepted_as_a_model_output(cite, tmp_path):
     with pytest.raises(FileExistsError, match="not a jae model folder"):
         jae.fit_files(files, tmp_path / "busy", config=JAEConfig(max_epochs=1), progress_bar=False)
     assert (tmp_path / "busy" / "notes.txt").read_text() == "mine"
+
+
+# ------------------------------------------------------------------ jae predict keeps the test cells' obs
+
+
+def test_predict_files_output_keeps_the_test_cells_obs(cite, tmp_path):
+    """jae predict wrote obs = cell names only: the test cells' batch (and other columns) were lost, so the prediction
+    could not be split or coloured by them without joining files by hand."""
+    rna = cite.mod["rna"].copy()
+    rna.obs = cite.obs[["batch", "cell_type"]].copy()
+    rna[:80].copy().write_h5ad(tmp_path / "train_rna.h5ad")
+    cite.mod["prot"][:80].copy().write_h5ad(tmp_path / "train_prot.h5ad")
+    rna[80:].copy().write_h5ad(tmp_path / "test_rna.h5ad")
+    result = jae.predict_files(tmp_path / "train_rna.h5ad", tmp_path / "train_prot.h5ad", tmp_path / "test_rna.h5ad",
+                               tmp_path / "pred.h5ad", method="mean")
+    import anndata as ad
+
+    pred = ad.read_h5ad(tmp_path / "pred.h5ad")
+    assert list(pred.obs.columns) == ["batch", "cell_type"]
+    expected = rna.obs.iloc[80:]
+    assert (pred.obs["batch"].astype(str).to_numpy() == expected["batch"].astype(str).to_numpy()).all()
+    assert list(result.prediction.obs.columns) == ["batch", "cell_type"]

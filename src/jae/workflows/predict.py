@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+import pandas as pd
+
 from ..io.outputs import check_outputs
 from .joint import FilesResult
 
@@ -94,7 +96,20 @@ def predict_files(
     query_features_match(test_source, train_source)  # before the training, as jae.predict
     model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)
+    pred.obs = _test_obs(inputs[2], pred.obs_names)  # the test cells' batch etc., to split or colour by
     written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
     if save_model is not None:
         written.append(model.save(save_model, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
+
+
+def _test_obs(path, cells: pd.Index) -> pd.DataFrame:
+    """The ``obs`` columns of the test cells' file ``path`` (read without its counts), in the rows' order ``cells``."""
+    import h5py
+
+    from ..io.paired_files import _read_frames
+
+    with h5py.File(path, "r") as f:  # obs alone: the counts stay on disk (read in row blocks by the prediction)
+        obs = _read_frames(f)[0]
+    obs.index = obs.index.astype(str)
+    return obs.reindex(cells) if not obs.index.equals(cells) else obs
