@@ -186,3 +186,24 @@ def test_predict_files_output_keeps_the_test_cells_obs(cite, tmp_path):
     expected = rna.obs.iloc[80:]
     assert (pred.obs["batch"].astype(str).to_numpy() == expected["batch"].astype(str).to_numpy()).all()
     assert list(result.prediction.obs.columns) == ["batch", "cell_type"]
+
+
+# ----------------------------------------------------------------------------- mod1 and mod2 swapped
+
+
+@pytest.mark.parametrize("reader", ["read_competition", "open_competition"])
+def test_swapped_mod1_and_mod2_are_named_as_swapped(tmp_path, reader):
+    """--mod1 ADT --mod2 RNA (files without feature_types) said 'cannot tell ATAC from ADT; pass mod2_kind=...', a fix
+    that does not help: the files were swapped."""
+    cite = simulate(60, kind="cite", n_genes=600, n_cell_types=2, n_batches=1, seed=3)  # more genes than a panel
+    rna, prot = cite.mod["rna"].copy(), cite.mod["prot"].copy()
+    for a in (rna, prot):
+        del a.var["feature_types"]
+    rna.write_h5ad(tmp_path / "rna.h5ad")
+    prot.write_h5ad(tmp_path / "prot.h5ad")
+    with pytest.raises(ValueError) as info:
+        getattr(jae.io, reader)(tmp_path / "prot.h5ad", tmp_path / "rna.h5ad")
+    message = str(info.value)
+    assert "swapped" in message and "prot.h5ad" in message and "rna.h5ad" in message, message
+    assert "mod2_kind" not in message
+    assert "--mod1" in cli_message(message) and not PYTHON_FIX.search(cli_message(message))

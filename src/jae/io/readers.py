@@ -24,7 +24,8 @@ from .features import unique_cells
 from .paired import modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata)
-from .modality import MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names
+from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names,
+                       swapped_pair)
 from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_paired_h5ad", "read_h5ad",
@@ -162,7 +163,8 @@ def read_competition(
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
         unique_cells(adata.obs_names, str(path))
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
-    kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names)
+    kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names,
+                              mod1_names=adatas[0].var_names)
     mods = {}
     for i in order:
         name = MOD_NAMES[kinds[i]]
@@ -421,11 +423,16 @@ def read_10x_h5(path: PathLike) -> md.MuData:
     return make_mudata(mods)
 
 
-def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None) -> tuple[list[str], list[int]]:
+def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None,
+               mod1_names=None) -> tuple[list[str], list[int]]:
     """The kinds of a competition file pair (mod1 without ``feature_types`` is GEX; ``mod2_kind`` overrides mod2's;
     without either, mod2's feature names ``mod2_names`` decide when they can: :func:`jae.io.modality.kind_from_names`)
     and the order that puts GEX first; raises when mod2's kind is unknown or the pair is not GEX + ATAC/ADT."""
     kinds = list(kinds)
+    if kinds == [None, None] and mod2_kind is None and mod1_names is not None and mod2_names is not None:
+        swapped = swapped_pair(paths, mod1_names, mod2_names)  # before mod1 is taken for GEX
+        if swapped:
+            raise ValueError(swapped)
     if kinds[0] is None:
         kinds[0] = "GEX"
     if mod2_kind is not None:
