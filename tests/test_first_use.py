@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import mudata as md
+import numpy as np
 import pytest
 
 import jae
@@ -207,3 +208,21 @@ def test_swapped_mod1_and_mod2_are_named_as_swapped(tmp_path, reader):
     assert "swapped" in message and "prot.h5ad" in message and "rna.h5ad" in message, message
     assert "mod2_kind" not in message
     assert "--mod1" in cli_message(message) and not PYTHON_FIX.search(cli_message(message))
+
+
+# ------------------------------------------------------------- read_h5mu leaves no stale modality masks
+
+
+def test_read_h5mu_keeps_no_mask_of_a_renamed_or_dropped_modality(cite, tmp_path):
+    """A file with modalities 'rna' and 'adt' came back with 'adt' renamed 'prot' but obsm['adt'] (MuData's boolean
+    mask of the old modality) still there, listed beside the embeddings and written back into the user's files."""
+    hto = cite.mod["prot"][:, :3].copy()
+    hto.var_names = ["hto1", "hto2", "hto3"]
+    src = make_mudata({"rna": cite.mod["rna"].copy(), "adt": cite.mod["prot"].copy(), "hto": hto})
+    src.obsm["X_umap"] = np.zeros((src.n_obs, 2))
+    write_atomic(src, tmp_path / "x.h5mu")
+    assert {"adt", "hto"} <= set(md.read_h5mu(tmp_path / "x.h5mu").obsm)  # (as mudata stores them)
+    mdata = jae.read_h5mu(tmp_path / "x.h5mu", other="adt")
+    assert list(mdata.mod) == ["rna", "prot"]
+    assert "adt" not in mdata.obsm and "hto" not in mdata.obsm
+    assert "X_umap" in mdata.obsm  # the user's own obsm is kept

@@ -290,7 +290,9 @@ def read_h5mu(
     global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
     _add_obs_columns(mdata, global_obs, what=path.name)
     _add_obs_columns(mdata, modality_obs([chosen[old].obs for old in names], mdata.obs_names), what=path.name)
-    for key in source.obsm:
+    for key in source.obsm:  # not MuData's masks of the file's modalities (renamed or dropped here)
+        if key in available:
+            continue
         if source.obsm[key].shape[0] == mdata.n_obs and source.obs_names.equals(mdata.obs_names):
             mdata.obsm[key] = source.obsm[key]
     mdata.uns.update(source.uns)
