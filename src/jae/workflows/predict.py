@@ -41,8 +41,8 @@ def predict_files(
     test_mod1
         ``.h5ad`` of the cells to predict, source modality only, with the training source's features.
     output
-        Prediction ``.h5ad`` to write, in the competition's format (:meth:`jae.ModalityPredictor.predict`); never
-        an input.
+        Prediction ``.h5ad`` to write, in the competition's format (:meth:`jae.ModalityPredictor.predict`), with
+        ``test_mod1``'s ``obs`` columns (batch, ...); never an input.
     method, seed, device
         As for :class:`jae.ModalityPredictor`.
     output_format
