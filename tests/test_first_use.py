@@ -226,3 +226,18 @@ def test_read_h5mu_keeps_no_mask_of_a_renamed_or_dropped_modality(cite, tmp_path
     assert list(mdata.mod) == ["rna", "prot"]
     assert "adt" not in mdata.obsm and "hto" not in mdata.obsm
     assert "X_umap" in mdata.obsm  # the user's own obsm is kept
+
+
+def test_predict_writes_its_feature_types_without_anndata_converting_them(cite, tmp_path, caplog):
+    """jae predict printed anndata's "... storing 'feature_types' as categorical" while writing its output."""
+    import logging
+
+    cite.mod["rna"][:80].copy().write_h5ad(tmp_path / "a.h5ad")
+    cite.mod["prot"][:80].copy().write_h5ad(tmp_path / "b.h5ad")
+    cite.mod["rna"][80:].copy().write_h5ad(tmp_path / "c.h5ad")
+    with caplog.at_level(logging.INFO):
+        result = jae.predict_files(tmp_path / "a.h5ad", tmp_path / "b.h5ad", tmp_path / "c.h5ad",
+                                   tmp_path / "p.h5ad", method="mean")
+    assert "storing 'feature_types' as categorical" not in caplog.text
+    assert isinstance(result.prediction.var["feature_types"].dtype, __import__("pandas").CategoricalDtype)
+    assert set(result.prediction.var["feature_types"]) == {"ADT"}
