@@ -203,14 +203,15 @@ def test_predict_files_refuses_a_save_model_folder_before_any_work(reference, pr
     from jae.cli._messages import cli_message
     from jae.prediction import ModalityPredictor
 
-    joint, empty, other = tmp_path / "joint", tmp_path / "empty", tmp_path / "other"
+    joint, other = tmp_path / "joint", tmp_path / "other"
     reference.save(joint)
-    empty.mkdir(), other.mkdir()
+    other.mkdir()  # (an empty folder holds nothing to lose: accepted, tests/test_first_use.py)
     (other / "notes.txt").write_text("mine")
     before = {p: _folder_bytes(p) for p in (joint, other)}
     monkeypatch.setattr(ModalityPredictor, "fit", lambda *a, **k: pytest.fail("trained before checking save_model"))
     out = tmp_path / "pred.h5ad"
-    for folder, overwrite, match in ((joint, True, "holds a 'jae' model"), (empty, False, "not a jae model folder"),
+    # (other, False): said "exists; pass overwrite=True", then with it "not a jae model folder": round in a circle
+    for folder, overwrite, match in ((joint, True, "holds a 'jae' model"), (other, False, "not a jae model folder"),
                                      (other, True, "not a jae model folder")):
         with pytest.raises((ValueError, FileExistsError), match=match) as info:
             jae.predict_files(*predict_paths, out, method="mean", save_model=folder, overwrite=overwrite)

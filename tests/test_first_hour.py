@@ -83,7 +83,8 @@ def test_embed_h5mu_keeps_the_users_file_and_adds_the_documented_keys(cli, tmp_p
     # the competition format carries the same two columns, as `embed --help` says
     _ok(cli, ["embed", "--model", "model", "--h5mu", "in.h5mu", "--out", "emb.h5ad"], tmp_path)
     emb = ad.read_h5ad(tmp_path / "emb.h5ad")
-    assert list(emb.obs.columns) == ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    assert list(emb.obs.columns)[-3:] == ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    assert {"batch", "cell_type"} <= set(emb.obs.columns)  # and the input's own columns, to colour by
     np.testing.assert_array_equal(emb.obs["jae_cell_type"].astype(str), after.obs["jae_cell_type"].astype(str))
     rc, out, _ = cli(["embed", "--help"], cwd=tmp_path, logs=tmp_path / ".help")
     assert rc == 0 and "'jae_cell_type'" in out and "'jae_confidence'" in out

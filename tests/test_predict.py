@@ -254,7 +254,7 @@ def test_save_load_round_trip(cite, tmp_path, method):
         model.save(tmp_path / "m")
 
 
-@pytest.mark.parametrize("existing", ["empty folder", "folder of data", "file"])
+@pytest.mark.parametrize("existing", ["folder of data", "file"])  # an empty folder is accepted (test_first_use.py)
 def test_save_onto_something_not_a_model_folder_names_the_fix_that_works(cite, tmp_path, existing):
     """Saving onto a folder or file that is no model folder said "exists; pass overwrite=True", and with overwrite=True
     then refused it ("exists and is not a jae model folder"): the first message sent the user round in a circle."""

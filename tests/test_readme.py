@@ -61,7 +61,8 @@ def test_readme_command_line_quick_start(cli, data_dir, tmp_path):
     emb = ad.read_h5ad(tmp_path / "embedding.h5ad")
     labels = pd.read_csv(tmp_path / "labels.csv", index_col=0)
     assert emb.n_obs == len(labels) == 500
-    assert list(emb.obs.columns) == ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    assert list(emb.obs.columns)[-3:] == ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    assert "batch" in emb.obs.columns  # the input file's own obs columns are kept, to colour by
     assert (tmp_path / "jae_model" / "model.json").is_file() and (tmp_path / "jae_model_tuned" / "model.json").is_file()
 
 

@@ -100,7 +100,7 @@ def test_embed_files_writes_the_embedding_and_labels(data, tmp_path):
     emb = ad.read_h5ad(out)
     np.testing.assert_array_equal(emb.X, expected)
     assert emb.uns["method_id"] == "mine" and emb.uns["dataset_id"] == "jae_simulated_multiome_seed2"
-    assert list(emb.obs.columns) == ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    assert list(emb.obs.columns)[-3:] == ["jae_cell_type", "jae_confidence", "jae_unknown"]
     # the columns are named as the model names them (were '0', '1', ...: which part is the cell types?)
     assert list(emb.var_names) == JAE.load(model_dir).column_names and emb.var_names[0].startswith("cell_type:")
     labels = pd.read_csv(labels_out, index_col=0)
@@ -112,6 +112,32 @@ def test_embed_files_writes_the_embedding_and_labels(data, tmp_path):
     written = md.read_h5mu(copy.written[0])
     np.testing.assert_array_equal(written.obsm["X_jae"], expected)
     assert written.uns["jae"]["obsm_key"] == "X_jae" and "X_jae" not in md.read_h5mu(files.h5mu).obsm
+
+
+def test_embed_files_keeps_the_inputs_obs_columns(data, tmp_path, caplog):
+    """A scanpy user colours the embedding by batch and by the annotations: the .h5ad output keeps the input's obs
+    columns (the annotation files' joined in), and jae's label columns win a name clash, with a log line."""
+    import logging
+
+    root, m = data["root"], data["mdata"]
+    clash = ad.AnnData(obs=m.obs[["cell_type"]].assign(jae_cell_type="mine", note=np.arange(m.n_obs)))
+    clash.write_h5ad(root / "clash.h5ad")
+    files = InputFiles(mod1=root / "x.mod1.h5ad", mod2=root / "x.mod2.h5ad",
+                       annotations=[root / "x.solution.h5ad", root / "clash.h5ad"])
+    out = tmp_path / "emb.h5ad"
+    with caplog.at_level(logging.INFO, logger="jae.workflows"):
+        result = jae.embed_files(files, data["model"], out, finetune_epochs=0, progress_bar=False)
+    emb = ad.read_h5ad(out)
+    assert {"batch", "cell_type", "note"} <= set(emb.obs.columns)
+    truth = m.obs.loc[emb.obs_names]
+    assert (emb.obs["batch"].astype(str).to_numpy() == truth["batch"].astype(str).to_numpy()).all()
+    assert (emb.obs["cell_type"].astype(str).to_numpy() == truth["cell_type"].astype(str).to_numpy()).all()
+    np.testing.assert_array_equal(emb.obs["note"].to_numpy(), np.arange(m.n_obs)[m.obs_names.get_indexer(emb.obs_names)])
+    assert (emb.obs["jae_cell_type"].astype(str).to_numpy() == result.labels["cell_type"].astype(str).to_numpy()).all()
+    assert "jae_cell_type" in caplog.text and "replace" in caplog.text
+    # jae evaluate still reads the file
+    table = jae.evaluate_files(files, {"jae": out}, None, report=False, progress_bar=False)
+    assert len(table) == 1 and np.isfinite(table.select_dtypes("number").to_numpy()).any()
 
 
 def test_predicted_labels_are_categoricals_over_the_models_types(data, tmp_path):
@@ -252,6 +278,7 @@ def _refusals(data, tmp_path):
     (tmp_path / "taken.h5ad").write_text("earlier")
     (tmp_path / "taken.csv").write_text("earlier")
     (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "notes.txt").write_text("mine")  # (an empty folder holds nothing to lose: accepted)
     return [
         (lambda: jae.fit_files(files, files.h5mu), "--out"),
         (lambda: jae.fit_files(files, tmp_path / "folder"), "--out"),  # exists, no model.json: never replaced

@@ -21,6 +21,7 @@ import torch
 from . import __version__
 from .config import JAEConfig
 from .io.atomic import atomic_path
+from .io.paths import is_empty_folder
 from .model import JAENetwork, LatentLayout
 from .model.readout import Readout
 from .preprocess import Preprocessor, SVDBasis
@@ -101,7 +102,7 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
     path = Path(path).expanduser()
     where = str(path) if name is None else f"{name} {path}"
     other = "choose another folder" if name is None else f"choose another {name}"
-    if not path.exists():
+    if not path.exists() or is_empty_folder(path):  # an empty folder holds nothing to lose
         return
     if not any((path / marker).is_file() for marker in (DESCRIPTION, "predictor.json")):
         # first: overwrite=True would not help (only a model folder is ever replaced)

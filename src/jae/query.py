@@ -262,7 +262,7 @@ def _from_files(model, files, data) -> QueryFeatures:
     sources, var_names, names = files.sources(), list(files.var_names), files.names
     if rna_only:
         sources, var_names, names = [sources[0], None], [var_names[0], None], (names[0], model.modality_names[1])
-    sources = _checked(sources, names, paired=not rna_only)  # raw counts, as data read whole is checked to hold
+    sources = _checked(sources, names, paired=not rna_only, kinds=files.kinds)  # raw counts, as data read whole is checked to hold
     X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
                    [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
@@ -270,18 +270,19 @@ def _from_files(model, files, data) -> QueryFeatures:
     return QueryFeatures(X, files.obs_names, observed)
 
 
-def _checked(sources, names, *, paired: bool = True) -> list:
+def _checked(sources, names, *, paired: bool = True, kinds=()) -> list:
     """Row-block sources of files whose blocks are checked to hold raw counts (:func:`jae.io.validate_counts`) as they
     are read, as counts read into memory are checked whole (None: a modality the data lacks). ``paired``: the data
     has both modalities (cells without counts in one may be left out of it: the message says so)."""
-    return [None if s is None else _CheckedCounts(s, n, paired) for s, n in zip(sources, names)]
+    kinds = list(kinds) + [None] * (len(names) - len(kinds))
+    return [None if s is None else _CheckedCounts(s, n, paired, k) for s, n, k in zip(sources, names, kinds)]
 
 
 class _CheckedCounts:
     """A row-block source (:class:`jae.io.chunked.BackedCounts`) whose blocks are checked to hold raw counts."""
 
-    def __init__(self, source, name: str, paired: bool = True) -> None:
-        self.source, self.name, self.shape = source, name, source.shape
+    def __init__(self, source, name: str, paired: bool = True, kind: str | None = None) -> None:
+        self.source, self.name, self.shape, self.kind = source, name, source.shape, kind
         self.modality = name if paired else None
 
     def blocks(self, block_rows: int, *, start: int = 0, **kwargs):
@@ -290,7 +291,7 @@ class _CheckedCounts:
         pos = start
         for block in self.source.blocks(block_rows, start=start, **kwargs):
             validate_counts(block, name=f"modality {self.name!r} (cells {pos}-{pos + block.shape[0] - 1})",
-                            modality=self.modality)
+                            modality=self.modality, kind=self.kind)
             pos += block.shape[0]
             yield block
 
@@ -298,7 +299,7 @@ class _CheckedCounts:
         from .io.validate import validate_counts
 
         X = self.source.read() if hasattr(self.source, "read") else self.source.X  # (InMemoryCounts: a CSC file)
-        validate_counts(X, name=f"modality {self.name!r}", modality=self.modality)
+        validate_counts(X, name=f"modality {self.name!r}", modality=self.modality, kind=self.kind)
         return X
 
 

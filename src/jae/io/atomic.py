@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .paths import user_path
+
 __all__ = ["atomic_files", "atomic_path", "atomic_write", "check_not_input"]
 
 
@@ -27,9 +29,9 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def check_not_input(path: str | os.PathLike, protect: Iterable[str | os.PathLike]) -> None:
     """Raise a ValueError when ``path`` is (or links to) one of the protected input files."""
-    path = Path(path)
+    path = user_path(path)
     for p in protect:
-        if _same_file(path, Path(p)):
+        if _same_file(path, user_path(p)):
             raise ValueError(f"refusing to overwrite input file {path}; choose another output path")
 
 
@@ -77,7 +79,7 @@ def atomic_path(
     """
     from ..train.distributed import is_writer
 
-    path = Path(path)
+    path = user_path(path)
     check_not_input(path, protect)
     writer = is_writer()  # in a data-parallel run only process 0 writes; the others' temporaries are removed
     if writer and path.exists() and not overwrite:
@@ -113,7 +115,7 @@ def atomic_write(
     -------
     ``path`` as a :class:`~pathlib.Path`.
     """
-    path = Path(path)
+    path = user_path(path)
     with atomic_path(path, protect=protect, overwrite=overwrite) as tmp:
         write(tmp)
     return path
@@ -133,7 +135,7 @@ def atomic_files(
     """
     from ..train.distributed import is_writer
 
-    folder = Path(folder)
+    folder = user_path(folder)
     protect = list(protect)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .paths import user_path
+
 __all__ = ["InputFiles"]
 
 logger = logging.getLogger(__name__)
@@ -66,9 +68,9 @@ class InputFiles:
     def __post_init__(self) -> None:
         for name in ("mod1", "mod2", "h5mu", "tenx", "h5ad"):
             if getattr(self, name) is not None:
-                object.__setattr__(self, name, Path(getattr(self, name)))
+                object.__setattr__(self, name, user_path(getattr(self, name)))
         annotations = [self.annotations] if isinstance(self.annotations, (str, os.PathLike)) else self.annotations
-        object.__setattr__(self, "annotations", tuple(Path(p) for p in annotations or ()))
+        object.__setattr__(self, "annotations", tuple(user_path(p) for p in annotations or ()))
         given = [x for x in (self.mod1 or self.mod2, self.h5mu, self.tenx, self.h5ad) if x is not None]
         if len(given) != 1:
             raise ValueError("give exactly one input: mod1= and mod2=, or h5mu=, or tenx=, or h5ad=")

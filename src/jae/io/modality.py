@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -189,3 +190,18 @@ class _Var:
 
     def __init__(self, var: pd.DataFrame) -> None:
         self.var, self.n_vars = var, len(var)
+
+
+def swapped_pair(paths, mod1_names, mod2_names) -> str | None:
+    """The refusal of a competition pair given the wrong way round, read off the feature names of files without
+    ``feature_types``: mod1's names are genomic intervals or a small panel while mod2's are neither (a gene list);
+    None when the names do not say so."""
+    mod1_kind, mod2_kind = kind_from_names(mod1_names), kind_from_names(mod2_names)
+    if mod1_kind not in ("ATAC", "ADT") or mod2_kind is not None:
+        return None
+    what = "genomic intervals (ATAC)" if mod1_kind == "ATAC" else "a small panel without genomic intervals (ADT)"
+    return (
+        f"mod1 and mod2 look swapped: mod1 {Path(paths[0]).name}'s {len(mod1_names)} feature names are {what}, and "
+        f"mod2 {Path(paths[1]).name}'s {len(mod2_names)} are neither (genes); pass the GEX file as mod1 and the "
+        f"{mod1_kind} file as mod2"
+    )

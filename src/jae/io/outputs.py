@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .paths import is_empty_folder, user_path
+
 __all__ = ["check_outputs"]
 
 
@@ -70,13 +72,13 @@ def check_outputs(
     ValueError, FileExistsError, FileNotFoundError, PermissionError
         With one line naming the output and the fix.
     """
-    inputs = [Path(p) for p in inputs]
+    inputs = [user_path(p) for p in inputs]
     folders = set(folders)
     seen: dict[Path, str] = {}
     for flag, path in outputs:
         if path is None:
             continue
-        path = Path(path)
+        path = user_path(path)
         for p in inputs:
             if _same(path, p):
                 raise ValueError(f"{flag} {path} is an input file; choose another path for {flag}")
@@ -101,6 +103,8 @@ def check_outputs(
             )
         if flag in (models or {}):
             marker = models[flag]
+            if is_empty_folder(path):  # holds nothing to lose: written into as a new folder
+                continue
             if path.exists() and not (path / marker).is_file():
                 raise FileExistsError(
                     f"{flag} {path} exists and is not a jae model folder (no {marker}); choose another {flag}"

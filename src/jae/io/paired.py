@@ -73,6 +73,8 @@ def _resolve_kinds(mods: Mapping, names: Sequence[str], kinds) -> dict[str, str]
 def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[str, str]]:
     available = list(mods)
     if modalities is None:
+        if len(available) < 2:
+            raise ValueError(one_modality_message(f"the data holds {len(available)} modality {available}"))
         if len(available) != 2:
             raise ValueError(
                 f"the data holds {len(available)} modalities {available}; jae pairs exactly two: choose them with "
@@ -104,6 +106,17 @@ def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[st
     if by_name[second] == "GEX":
         first, second = second, first
     return (first, second), (by_name[first], by_name[second])
+
+
+def one_modality_message(what: str) -> str:
+    """The refusal of data holding RNA alone where a second modality is needed (fitting): ``what`` says what the
+    data holds."""
+    return (
+        f"{what}; jae learns from RNA paired with a second modality (ATAC or ADT), so fitting needs that second "
+        "modality measured in at least some of the cells (50 paired): pass both, e.g. jae.read_competition(mod1, "
+        "mod2) or a MuData with an 'atac' or 'prot' modality; cells with RNA alone can then be embedded or mapped "
+        "with the fitted model (from files: the RNA .h5ad as mod1 alone)"
+    )
 
 
 def _matrix(adata, *, name: str, layer: str | None):
@@ -178,14 +191,14 @@ def get_paired(
         obs_names = index_rna
 
     counts, var_names = [], []
-    for name in names:
+    for name, kind in zip(names, kind_pair):
         adata = mods[name]
         X = _matrix(adata, name=name, layer=layer)
         if not adata.obs_names.equals(obs_names):
             logger.info("aligning the cells of modality %r to the shared cell order by name", name)
             X = X[adata.obs_names.get_indexer(obs_names)]
         X = _as_csr(X)
-        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name)
+        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name, kind=kind)
         counts.append(X)
         var_names.append(adata.var_names)
 

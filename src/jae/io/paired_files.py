@@ -283,7 +283,8 @@ def open_competition(
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None))
     inferred = mod2_kind is None and kinds[1] is None  # read off mod2's feature names (logged once, here)
-    kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=frames[1][1].index)
+    kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=frames[1][1].index,
+                              mod1_names=frames[0][1].index)
     if inferred:
         mod2_kind = kinds[1]
     obs = frames[order[0]][0]

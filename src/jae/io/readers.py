@@ -24,7 +24,8 @@ from .features import unique_cells
 from .paired import modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata)
-from .modality import MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names
+from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names,
+                       swapped_pair)
 from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_paired_h5ad", "read_h5ad",
@@ -162,7 +163,8 @@ def read_competition(
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
         unique_cells(adata.obs_names, str(path))
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
-    kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names)
+    kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names,
+                              mod1_names=adatas[0].var_names)
     mods = {}
     for i in order:
         name = MOD_NAMES[kinds[i]]
@@ -288,7 +290,9 @@ def read_h5mu(
     global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
     _add_obs_columns(mdata, global_obs, what=path.name)
     _add_obs_columns(mdata, modality_obs([chosen[old].obs for old in names], mdata.obs_names), what=path.name)
-    for key in source.obsm:
+    for key in source.obsm:  # not MuData's masks of the file's modalities (renamed or dropped here)
+        if key in available:
+            continue
         if source.obsm[key].shape[0] == mdata.n_obs and source.obs_names.equals(mdata.obs_names):
             mdata.obsm[key] = source.obsm[key]
     mdata.uns.update(source.uns)
@@ -421,11 +425,16 @@ def read_10x_h5(path: PathLike) -> md.MuData:
     return make_mudata(mods)
 
 
-def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None) -> tuple[list[str], list[int]]:
+def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None,
+               mod1_names=None) -> tuple[list[str], list[int]]:
     """The kinds of a competition file pair (mod1 without ``feature_types`` is GEX; ``mod2_kind`` overrides mod2's;
     without either, mod2's feature names ``mod2_names`` decide when they can: :func:`jae.io.modality.kind_from_names`)
     and the order that puts GEX first; raises when mod2's kind is unknown or the pair is not GEX + ATAC/ADT."""
     kinds = list(kinds)
+    if kinds == [None, None] and mod2_kind is None and mod1_names is not None and mod2_names is not None:
+        swapped = swapped_pair(paths, mod1_names, mod2_names)  # before mod1 is taken for GEX
+        if swapped:
+            raise ValueError(swapped)
     if kinds[0] is None:
         kinds[0] = "GEX"
     if mod2_kind is not None:
@@ -470,6 +479,10 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
         raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
     if other is None:
         others = [m for m in available if m != rna]
+        if not others:
+            from .paired import one_modality_message
+
+            raise ValueError(one_modality_message(f"{file_name} holds one modality {available}"))
         if len(others) != 1:
             raise ValueError(
                 f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"

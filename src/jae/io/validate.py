@@ -23,7 +23,15 @@ def _values(X) -> np.ndarray:
     return np.asarray(X).ravel()
 
 
-def validate_counts(X, *, name: str, modality: str | None = None) -> None:
+#: What leaving a modality out of some cells means, by the modality's kind (the message on cells without counts).
+_NOT_MEASURED = {
+    "ADT": "cells without antibody staining",
+    "ATAC": "cells whose chromatin accessibility was not profiled",
+    "GEX": "cells whose RNA was not sequenced",
+}
+
+
+def validate_counts(X, *, name: str, modality: str | None = None, kind: str | None = None) -> None:
     """Check that ``X`` (cells x features) holds raw counts.
 
     Only the stored values are scanned for sparse matrices (``X.data``), so the check is linear in the number of
@@ -39,6 +47,8 @@ def validate_counts(X, *, name: str, modality: str | None = None) -> None:
         The name of the modality ``X`` is, in paired data: cells with no counts in it may be cells it was not
         measured in (a query stained with antibodies in part), which jae places from the other modality when they
         are left out of this one only (mosaic data); the message then says so.
+    kind
+        ``'GEX'``, ``'ATAC'`` or ``'ADT'``: the modality's kind, for the example of such cells in that message.
 
     Returns
     -------
@@ -85,8 +95,9 @@ def validate_counts(X, *, name: str, modality: str | None = None) -> None:
     totals = np.asarray(X.sum(axis=1)).ravel()
     n_zero = int(np.count_nonzero(totals == 0))
     if n_zero:
+        unmeasured = _NOT_MEASURED.get(kind, "cells the assay was not run on")
         alone = "" if modality is None else (
-            f"if {modality!r} was not measured in them (e.g. cells without antibody staining), leave them out of "
+            f"if {modality!r} was not measured in them (e.g. {unmeasured}), leave them out of "
             f"{modality!r} only and jae places them from the other modality (cells lacking a modality: mosaic data), "
             "e.g. adata = adata[np.asarray(adata.layers['counts'].sum(axis=1)).ravel() > 0].copy() for that "
             "modality's AnnData, put back in the MuData or written to its own .h5ad; if they are empty droplets, ")

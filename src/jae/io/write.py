@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .atomic import atomic_path
+from .paths import user_path
 
 __all__ = ["write_atomic", "write_embedding_h5ad"]
 
@@ -52,7 +53,7 @@ def write_atomic(
     FileExistsError
         When ``path`` exists and ``overwrite=False``.
     """
-    path = Path(path)
+    path = user_path(path)
     if isinstance(obj, ad.AnnData):
         suffix = ".h5ad"
     elif type(obj).__name__ == "MuData":
@@ -102,8 +103,8 @@ def write_embedding_h5ad(
     protect
         Paths that must not be written, typically the input files.
     obs
-        Per-cell columns for the file's ``obs`` (``{name: (n_obs,) values}``, in the rows' order), e.g. the
-        predicted cell type; none by default, as the competition's format.
+        Per-cell columns for the file's ``obs`` (``{name: (n_obs,) values}`` or a DataFrame, in the rows' order),
+        e.g. the input's annotations and the predicted cell type; none by default, as the competition's format.
     overwrite
         Whether an existing file at ``path`` may be replaced.
     var_names
@@ -135,8 +136,8 @@ def write_embedding_h5ad(
         raise ValueError("cell names are duplicated; pass unique obs_names")
     if not np.isfinite(embedding).all():
         raise ValueError("embedding has NaN or infinite values; it cannot be written (check the model's training)")
-    columns = {} if obs is None else {  # categorical labels keep their categories
-        str(k): v if isinstance(v, pd.Categorical) else np.asarray(v) for k, v in dict(obs).items()}
+    columns = {} if obs is None else {  # categorical labels (and a DataFrame's dtypes) keep their categories
+        str(k): _column(v) for k, v in dict(obs).items()}
     for key, values in columns.items():
         if len(values) != len(obs_index):
             raise ValueError(f"obs column {key!r} has {len(values)} values for {len(obs_index)} cells; pass one per cell")
@@ -149,3 +150,13 @@ def write_embedding_h5ad(
         uns={"dataset_id": str(dataset_id), "method_id": str(method_id)},
     )
     return write_atomic(adata, path, protect=protect, overwrite=overwrite)
+
+
+def _column(values):
+    """One obs column's values, positionally: a categorical or pandas extension array kept as it is (a Series's
+    index is dropped), anything else as a numpy array."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    if isinstance(values, pd.api.extensions.ExtensionArray) and not isinstance(values, pd.arrays.NumpyExtensionArray):
+        return values
+    return np.asarray(values)

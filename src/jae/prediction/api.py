@@ -207,7 +207,8 @@ class ModalityPredictor:
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"
         sparse_below = self.config.sparse_below if output == "sparse" else None
         X = assemble(self.predict_blocks(query_source), sparse_below=sparse_below)
-        var = pd.DataFrame({"feature_types": self.target_kind}, index=self.target_features)
+        var = pd.DataFrame({"feature_types": pd.Categorical([self.target_kind] * len(self.target_features))},
+                           index=self.target_features)  # categorical, as anndata would store it (with a log line)
         obs = pd.DataFrame(index=pd.Index(query_source.obs_names.astype(str)))
         uns = {"dataset_id": str(query_source.uns.get("dataset_id", self.dataset_id)), "method_id": self.method_id}
         return ad.AnnData(X=X, obs=obs, var=var, uns=uns)

@@ -79,7 +79,7 @@ def _fit_bases(
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # reading overlaps the checks and normalisation
             if check:
                 validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})",
-                                modality=name)
+                                modality=name, kind=kind)
             if rows is None:
                 picked = slice(None)
             else:

@@ -120,11 +120,12 @@ def run_demo(
     from ..datasets import simulate
     from ..io import write_atomic, write_embedding_h5ad
     from ..io.outputs import check_outputs
+    from ..io.paths import user_path
     from ..joint import JAE
     from ..report import write_report
 
     t0 = time.perf_counter()
-    out = Path(out)
+    out = user_path(out)
     files = {"data": out / "demo.h5mu", "model": out / "model", "embedding": out / "embedding.h5ad",
              "report": out / "report"}
     if not overwrite and any(f.exists() for f in files.values()):

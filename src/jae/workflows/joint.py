@@ -22,6 +22,7 @@ from ..config import as_epochs, as_seed
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
+from ..io.paths import user_path
 from ..mapping import check_batch_key
 from ..query import features_kept, query_features
 
@@ -73,13 +74,13 @@ def _model_and_path(model, *, device: str):
 
     if isinstance(model, JAE):
         return model, None
-    return JAE.load(model, device=device), Path(model)
+    return JAE.load(model, device=device), user_path(model)
 
 
 def _model_folder(model) -> Path | None:
     from ..joint import JAE
 
-    return None if isinstance(model, JAE) else Path(model)
+    return None if isinstance(model, JAE) else user_path(model)
 
 
 def fit_files(
@@ -126,7 +127,7 @@ def fit_files(
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
 
-    out = Path(out)
+    out = user_path(out)
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
@@ -193,7 +194,7 @@ def map_files(
     :class:`FilesResult`: ``model`` the mapped :class:`jae.JAE` (its ``adapter`` lists the new batches),
     ``written`` ``(out,)``, ``n_cells`` the query cells.
     """
-    out = Path(out)
+    out = user_path(out)
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; map_query never changes the reference: choose another out")
@@ -247,10 +248,11 @@ def embed_files(
     model
         A fitted :class:`jae.JAE` (fine-tuned on a copy, never in place), or the folder of a saved one.
     out
-        ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells,
-        ``uns['dataset_id']``, ``uns['method_id']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
+        ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells
+        with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
         file as stored, with ``obsm['X_jae']`` and its provenance ``uns['jae']``. When the model has cell types,
-        ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``).
+        ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``), which replace
+        input columns of the same names (with a log line).
     labels_out
         Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``) to this ``.csv``;
         needs a model fitted with cell types.
@@ -279,7 +281,7 @@ def embed_files(
     :class:`FilesResult`: ``embedding`` ``(n_cells, n_dims)``, ``obs_names``, ``labels`` (None without cell types),
     ``model``, ``written`` (``out``, then ``labels_out``, then ``impute_out``).
     """
-    out = Path(out)
+    out = user_path(out)
     folder = _model_folder(model)
     protect = inputs.paths
     check_outputs(
@@ -319,6 +321,8 @@ def embed_files(
         imputed = None if impute_out is None else jae_impute(model, data, layer=inputs.layer)
     cells = pd.Index(data.obs_names)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
+    if out.suffix == ".h5ad":  # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy
+        columns = _with_input_obs(data.obs, cells, columns)
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
     _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
@@ -353,6 +357,20 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
     for key, values in (columns or {}).items():
         source.obs[key] = values[order]
     write_atomic(source, out, protect=protect, overwrite=overwrite)
+
+
+def _with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) -> pd.DataFrame:
+    """The input's ``obs`` columns in ``cells`` order, then jae's label ``columns``; a label column replaces an
+    input column of the same name, with a log line."""
+    frame = obs.reindex(cells) if not obs.index.equals(cells) else obs
+    frame = pd.DataFrame({str(k): frame[k].array for k in frame.columns}, index=cells)
+    for key, values in (columns or {}).items():
+        if key in frame.columns:
+            logger.info("the input's obs column %r is replaced in the output by jae's predicted %s", key,
+                        key.removeprefix("jae_").replace("_", " "))
+            frame = frame.drop(columns=key)
+        frame[key] = values
+    return frame
 
 
 def _read_untouched(path: Path):

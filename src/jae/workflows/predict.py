@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Literal
+
+import pandas as pd
 
 from ..io.outputs import check_outputs
 from .joint import FilesResult
@@ -40,8 +41,8 @@ def predict_files(
     test_mod1
         ``.h5ad`` of the cells to predict, source modality only, with the training source's features.
     output
-        Prediction ``.h5ad`` to write, in the competition's format (:meth:`jae.ModalityPredictor.predict`); never
-        an input.
+        Prediction ``.h5ad`` to write, in the competition's format (:meth:`jae.ModalityPredictor.predict`), with
+        ``test_mod1``'s ``obs`` columns (batch, ...); never an input.
     method, seed, device
         As for :class:`jae.ModalityPredictor`.
     output_format
@@ -64,19 +65,22 @@ def predict_files(
     """
     from ..checkpoint import check_model_folder
     from ..io import normalize_kind, read_h5ad, write_atomic
+    from ..io.paths import user_path
     from ..prediction import ModalityPredictor
     from ..prediction.checks import query_features_match
     from ..prediction.streamed import open_source
 
-    out = Path(output)
+    out = user_path(output)
     names = ("train_mod1", "train_mod2", "test_mod1")
-    inputs = [Path(train_mod1), Path(train_mod2), Path(test_mod1)]
+    inputs = [user_path(train_mod1), user_path(train_mod2), user_path(test_mod1)]
+    save_model = None if save_model is None else user_path(save_model)
+    if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output;
+        # first: a folder that is no model folder is never replaced, so 'pass overwrite=True' would not help
+        check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     check_outputs(  # before any file is read
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite, folders=("save_model",),
         suffixes={"output": (".h5ad",)},
     )
-    if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
-        check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     if output_format not in ("auto", "dense", "sparse"):  # checked by predict, after the training
         raise ValueError(f"unknown output_format {output_format!r}; use 'auto', 'dense' or 'sparse'")
     for name, kind in (("source_kind", source_kind), ("target_kind", target_kind)):
@@ -92,7 +96,20 @@ def predict_files(
     query_features_match(test_source, train_source)  # before the training, as jae.predict
     model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)
+    pred.obs = _test_obs(inputs[2], pred.obs_names)  # the test cells' batch etc., to split or colour by
     written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
     if save_model is not None:
         written.append(model.save(save_model, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
+
+
+def _test_obs(path, cells: pd.Index) -> pd.DataFrame:
+    """The ``obs`` columns of the test cells' file ``path`` (read without its counts), in the rows' order ``cells``."""
+    import h5py
+
+    from ..io.paired_files import _read_frames
+
+    with h5py.File(path, "r") as f:  # obs alone: the counts stay on disk (read in row blocks by the prediction)
+        obs = _read_frames(f)[0]
+    obs.index = obs.index.astype(str)
+    return obs.reindex(cells) if not obs.index.equals(cells) else obs

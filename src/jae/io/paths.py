@@ -1,0 +1,24 @@
+"""Paths as a user types them: a leading ``~`` is the home folder, as a shell reads it.
+
+A shell expands ``~`` before a program sees it, but not inside quotes, and Python never does; every path a user
+passes to jae (inputs, outputs, model folders; in Python and on the command line) goes through :func:`user_path`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["user_path", "is_empty_folder"]
+
+
+def user_path(path: str | os.PathLike) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, with a leading ``~`` (or ``~user``) expanded to the home folder."""
+    return Path(path).expanduser()
+
+
+def is_empty_folder(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is an existing folder holding nothing: a model output may take its place, as nothing is lost
+    (``mkdir models/ref`` before ``jae fit --out models/ref``)."""
+    path = user_path(path)
+    return path.is_dir() and not path.is_symlink() and next(path.iterdir(), None) is None
