@@ -44,6 +44,22 @@ def _center(A, batch):
     return A
 
 
+def axis_reproducibility(X, rows, batch, k, seed):
+    """Session 25: per principal axis, the share of its variance that reproduces on cells outside its fit: the top k
+    within-batch axes fitted on one seeded half of ``rows``, the other half's within-batch variance along axis j over
+    the own half's, both ways, averaged; clipped to [0, 1]."""
+    idx = np.flatnonzero(rows) if rows is not None else np.arange(len(X))
+    perm = np.random.default_rng(seed).permutation(idx)
+    halves = (np.sort(perm[: len(perm) // 2]), np.sort(perm[len(perm) // 2:]))
+    ratios = []
+    for a, b in (halves, halves[::-1]):
+        A, B = _center(X[a].astype(np.float64), batch[a]), _center(X[b].astype(np.float64), batch[b])
+        U, va = _pca_basis(A - A.mean(0), k)
+        vb = ((B - B.mean(0)) @ U).var(0, ddof=1)
+        ratios.append(vb / np.maximum(va, 1e-12))
+    return np.clip(np.mean(ratios, 0), 0.0, 1.0)
+
+
 def mnn_shift(E, batch, k=20):
     """Session 8: one translation per batch, the median difference over mutual-nearest-neighbour pairs between the
     batch and the batches merged before it (largest first); a batch with under 5 pairs moves by its mean offset."""
@@ -492,6 +508,17 @@ def run(name, seeds, out_path, settings):
                 embs["library"] = E_lib
                 embs["svd_baseline"] = base
                 K = model.layout.n_cell_type
+                if os.environ.get("JAE_VARIANTS_S25"):  # session 25: principal part weighted by reproducibility
+                    small = getattr(model, "axes_carry", None) is not None and not model.axes_carry >= 0.90
+                    r = axis_reproducibility(X, None if small else inner_ref, batch, E_lib.shape[1] - K, seed)
+                    log.info("reproducibility %s", np.round(r, 2))
+                    nf = model.layout.n_free
+                    E_t = E_lib.copy()
+                    E_t[:, K + nf:] *= np.sqrt(r[nf:])[None, :]
+                    embs["lib_shr_tail"] = E_t
+                    E_a = E_lib.copy()
+                    E_a[:, K:] *= np.sqrt(r)[None, :]
+                    embs["lib_shr"] = E_a
                 if os.environ.get("JAE_VARIANTS_T"):  # session 16: the type part as the predicted type centroid
                     # (P @ M in the span of the reference types' input centroids) instead of the simplex
                     P = model.readout.probabilities(E_lib, model.layout).astype(np.float64)
@@ -570,6 +597,11 @@ def run(name, seeds, out_path, settings):
             else:
                 embs = variants_online(model, X, Z, batch)
                 embs["library"] = E_lib
+                if os.environ.get("JAE_VARIANTS_S25"):  # session 25: components weighted by their reproducibility
+                    r = axis_reproducibility(X, None, batch, E_lib.shape[1], seed)
+                    log.info("reproducibility %s", np.round(r, 2))
+                    embs["lib_shr"] = E_lib * np.sqrt(r)[None, :]
+                    embs["lib_shr1"] = E_lib * r[None, :]
                 embs["svd_baseline"] = base
                 acc = None
                 acc_extra = {}
