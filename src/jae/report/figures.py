@@ -39,6 +39,9 @@ def umap_coordinates(embedding, *, seed: int = 0, device: str | None = None) -> 
     import scanpy as sc
     import scipy.sparse as sp
 
+    from ..metrics._args import check_seed
+
+    seed = check_seed(seed)
     E = np.asarray(embedding, dtype=np.float32)
     graph = neighbor_graph(E, device=device)
     n = E.shape[0]
