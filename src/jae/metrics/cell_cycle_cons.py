@@ -45,6 +45,38 @@ _EXACT_MAX = 200  # exact eigendecomposition up to this min(n_cells, n_features)
 CC_MAX_CELLS = 10_000
 
 
+class _EachLineOnce(logging.Filter):
+    """Drops a record whose message was already let through (the cell-cycle gene lines of
+    :mod:`jae.preprocess.cell_cycle`, written once per batch scored and again for the gene counts)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in self.seen:
+            return False
+        self.seen.add(message)
+        return True
+
+
+def _gene_lines_once(func):
+    """``func`` with the gene lines ('cell-cycle S genes: 2 of 43 present in var_names') logged once per call."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        source, once = logging.getLogger("jae.preprocess.cell_cycle"), _EachLineOnce()
+        source.addFilter(once)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            source.removeFilter(once)
+
+    return wrapper
+
+
 def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Scores ``(n, k)`` and variances ``(k,)`` of the top ``k = min(n_comps, min(X.shape))`` centred PCs.
 
@@ -165,6 +197,7 @@ class CellCycleReference:
         return int(sum(len(c) for c in self.cells))
 
 
+@_gene_lines_once
 def cell_cycle_reference(
     gex_lognorm,
     var_names: Sequence[str],
@@ -218,6 +251,7 @@ def cell_cycle_reference(
     return CellCycleReference(tuple(names), tuple(cells), tuple(covs), np.asarray(before), n_comps, n_genes)
 
 
+@_gene_lines_once
 def cell_cycle_reference_blocks(
     blocks,
     var_names: Sequence[str],
