@@ -330,4 +330,32 @@ def test_python_errors_name_arguments_and_cli_errors_name_flags(data):
     with renamed as err:
         jae.evaluate(data, {"svd_baseline": "X_e"}, baseline=True, progress_bar=False)
     assert "--" not in str(err.value) and "CLI" not in str(err.value)
-    assert "give that --prediction another NAME=FILE" in cli_message(str(err.value))
+    assert "give it another name: --prediction NAME=FILE" in cli_message(str(err.value))
+
+
+def test_on_the_bmmc_starter_each_cell_cycle_line_appears_once(data_dir, caplog):
+    """The BMMC starter's 600 genes hold 2 S and 3 G2/M markers: the gene lines were logged once per batch and again
+    for the counts (3x), and the few-genes caveat once per embedding."""
+    base = data_dir / "neurips2021_starter" / "joint_embedding" / "multiome" / "openproblems_bmmc_multiome_starter"
+    mdata = jae.read_competition(f"{base}.mod1.h5ad", f"{base}.mod2.h5ad", annotations=f"{base}.solution.h5ad")
+    Z = np.random.default_rng(0).normal(size=(mdata.n_obs, 6))
+    with caplog.at_level(logging.INFO, logger="jae"):
+        table = jae.evaluate(mdata, {"a": Z, "b": Z[:, :4]}, progress_bar=False)
+    assert np.isfinite(table["cc_cons"]).all()
+    messages = [r.getMessage() for r in caplog.records]
+    genes = [m for m in messages if m.startswith("cell-cycle ")]
+    assert len(genes) == 2 and len(set(genes)) == 2, genes
+    assert len([m for m in messages if m.startswith("cc_cons rests on only 2 S-phase and 3 G2/M")]) == 1
+    assert len([m for m in messages if m.startswith("scoring 500 of 500 cells")]) == 1
+
+
+def test_competition_rna_alone_is_scored_from_the_cli(data, tmp_path):
+    """``jae evaluate --mod1 RNA.h5ad`` without --mod2 was refused ("the competition layout needs both")."""
+    rna = data.mod["rna"].copy()
+    rna.obs = data.obs.copy()
+    rna.write_h5ad(tmp_path / "rna.h5ad")
+    _write_prediction(tmp_path / "emb.h5ad", np.asarray(data.obsm["X_e"]), data.obs_names)
+    assert main(["-q", "evaluate", "--mod1", str(tmp_path / "rna.h5ad"), "--prediction", str(tmp_path / "emb.h5ad"),
+                 "--out", str(tmp_path / "r"), "--no-report"]) == 0
+    got = pd.read_csv(tmp_path / "r" / "metrics.csv", index_col=0)
+    assert np.isfinite(got.loc["emb", "cc_cons"])

@@ -86,7 +86,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bgive it as the data and score one of those: embeddings=\[KEY\]", "score one of those with --h5mu FILE --obsm KEY"),
     (r"\bgive this file as the data and score", "give this file as --h5mu and score"),
     (r"\(embeddings=\['([^']*)'\]\)", lambda m: f"(--obsm {m.group(1)})"),
-    (r"\brename it in embeddings=", "give that --prediction another NAME=FILE"),
+    (r"\brename it in embeddings=", "give it another name: --prediction NAME=FILE"),
     (r"\bpass baseline=False\b", "drop --baseline"),
     (r", or None for no cap\b", ", or 'all' for no cap"),
     (r"\breport_dir\b", "--out"),

@@ -14,8 +14,10 @@ row blocks of the GEX (data on disk, never held whole): the scores of every cell
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,33 +48,41 @@ CC_MAX_CELLS = 10_000
 
 
 class _EachLineOnce(logging.Filter):
-    """Drops a record whose message was already let through (the cell-cycle gene lines of
-    :mod:`jae.preprocess.cell_cycle`, written once per batch scored and again for the gene counts)."""
+    """Drops a record whose message (starting with ``prefix``) was already let through."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
         super().__init__()
-        self.seen: set[str] = set()
+        self.prefix, self.seen = prefix, set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if not message.startswith(self.prefix):
+            return True
         if message in self.seen:
             return False
         self.seen.add(message)
         return True
 
 
+@contextmanager
+def lines_once(logger: str, prefix: str = ""):
+    """Within the block, each message of ``logger`` that starts with ``prefix`` is logged once (e.g. the cell-cycle
+    gene lines, written once per batch scored, or cc_cons's few-genes caveat, once per embedding)."""
+    source, once = logging.getLogger(logger), _EachLineOnce(prefix)
+    source.addFilter(once)
+    try:
+        yield
+    finally:
+        source.removeFilter(once)
+
+
 def _gene_lines_once(func):
     """``func`` with the gene lines ('cell-cycle S genes: 2 of 43 present in var_names') logged once per call."""
-    import functools
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        source, once = logging.getLogger("jae.preprocess.cell_cycle"), _EachLineOnce()
-        source.addFilter(once)
-        try:
+        with lines_once("jae.preprocess.cell_cycle"):
             return func(*args, **kwargs)
-        finally:
-            source.removeFilter(once)
 
     return wrapper
 
