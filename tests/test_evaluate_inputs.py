@@ -173,6 +173,11 @@ def test_prediction_cells_the_data_lacks_are_left_out_with_a_warning_and_no_over
     np.testing.assert_array_equal(got, E)
     assert [r.getMessage() for r in caplog.records if "the data lacks" in r.getMessage()] == [
         "embedding file more.h5ad holds 5 cells that the data lacks (e.g. ['x0', 'x1', 'x2']); they are left out"]
+    caplog.clear()
+    frame = pd.DataFrame(np.vstack([E, E[:2]]), index=[*data.obs_names, "x0", "x1"])
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        jae.evaluate(data, {"frame": frame}, progress_bar=False)  # a DataFrame indexed by cell names: the same
+    assert any(r.getMessage().startswith("embedding 'frame' holds 2 cells that the data lacks") for r in caplog.records)
     _write_prediction(tmp_path / "other.h5ad", E, [f"y{i}" for i in range(300)])
     with pytest.raises(ValueError, match=r"shares no cell with the data: its 300 cells .* and the data's 300 .*have "
                                          r"different names"):

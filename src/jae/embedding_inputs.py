@@ -63,11 +63,18 @@ def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | 
             f"embedding file {path} lacks {len(missing)} of the {len(obs_names)} cells (e.g. {list(missing[:3])}); "
             "embed every cell of the data"
         )
-    if shared < pred.n_obs:
-        logger.warning("embedding file %s holds %d cells that the data lacks (e.g. %s); they are left out",
-                       path.name, pred.n_obs - shared, [str(c) for c in pred.obs_names[~pred.obs_names.isin(obs_names)][:3]])
+    warn_extra_cells(f"embedding file {path.name}", pred.obs_names, obs_names)
     X = pred.X.toarray() if sp.issparse(pred.X) else np.asarray(pred.X)
     return label, X[pred.obs_names.get_indexer(obs_names)]
+
+
+def warn_extra_cells(what: str, cells: pd.Index, obs_names: pd.Index) -> None:
+    """One warning giving the number of ``cells`` (an embedding's) that ``obs_names`` (the data's) lacks: they are
+    left out of the scores."""
+    extra = ~pd.Index(cells).isin(obs_names)
+    if extra.any():
+        logger.warning("%s holds %d cells that the data lacks (e.g. %s); they are left out", what, int(extra.sum()),
+                       [str(c) for c in pd.Index(cells)[extra][:3]])
 
 
 def _refuse_other_formats(path: Path) -> None:

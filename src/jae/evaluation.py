@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .embedding_inputs import _is_file_name, _is_files, obsm_embedding, read_embedding
+from .embedding_inputs import _is_file_name, _is_files, obsm_embedding, read_embedding, warn_extra_cells
 from .evaluation_checks import (
     cell_type_labels,
     check_argument_shapes,
@@ -281,6 +281,8 @@ def evaluate(
                                             "check the path") from None
                 raise
         else:
+            if isinstance(value, pd.DataFrame) and not isinstance(value.index, pd.RangeIndex):
+                warn_extra_cells(f"embedding {name!r}", value.index, data.obs_names)
             E = by_cell_names(value, data.obs_names, what=f"embedding {name!r}")
             E = E.toarray() if sp.issparse(E) else np.asarray(E)
         if E.ndim != 2 or E.shape[0] != data.n_obs:
