@@ -364,3 +364,13 @@ def test_competition_rna_alone_is_scored_from_the_cli(data, tmp_path):
                  "--out", str(tmp_path / "r"), "--no-report"]) == 0
     got = pd.read_csv(tmp_path / "r" / "metrics.csv", index_col=0)
     assert np.isfinite(got.loc["emb", "cc_cons"])
+
+
+def test_cli_umap_max_cells_all_is_no_cap():
+    from jae.cli import build_parser
+
+    def parsed(value):
+        return build_parser().parse_args(["evaluate", "--h5mu", "x.h5mu", "--obsm", "X", "--out", "r",
+                                          "--umap-max-cells", value]).umap_max_cells
+
+    assert parsed("all") is None and parsed("500") == 500

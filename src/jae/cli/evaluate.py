@@ -9,6 +9,15 @@ from ._inputs import add_input_args, batch_key, input_files
 
 
 def add_parser(sub) -> None:
+    def _max_cells(text: str) -> int | None:
+        """``--umap-max-cells``: a number of cells, or 'all' (no cap)."""
+        if text.strip().lower() in ("all", "none"):
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of cells or 'all', not {text!r}") from None
+
     p = sub.add_parser(
         "evaluate", help="score embeddings with the competition's metrics; write a table and a report",
         description="Score one or more joint embeddings with the NeurIPS 2021 joint-embedding metrics (scib 1.1.7 "
@@ -51,16 +60,6 @@ def add_parser(sub) -> None:
                    help="neighbour graph of the metrics: exact (O(n^2)), approximate (pynndescent, seeded; sampled "
                    "silhouettes), or auto: exact up to 100,000 cells (default: auto)")
     p.set_defaults(func=run)
-
-
-def _max_cells(text: str) -> int | None:
-    """``--umap-max-cells``: a number of cells, or 'all' (no cap)."""
-    if text.strip().lower() in ("all", "none"):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of cells or 'all', not {text!r}") from None
 
 
 def _prediction_arg(text: str) -> tuple[str | None, Path]:
