@@ -80,9 +80,11 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
     if key not in obs.columns:
         columns = [str(c) for c in obs.columns]
         shown = f"{columns[:20]}{' and %d more' % (len(columns) - 20) if len(columns) > 20 else ''}"
+        prefixed = [c for c in columns if c.endswith(f":{key}")]  # muon keeps a modality's column as 'rna:cell_type'
+        hint = f" (a modality's column, as MuData names it: {prefixed[0]!r})" if prefixed else ""
         raise KeyError(
             f"no cell-type column {key!r} in obs (its columns: {shown}); pass cell_type_key=<column> naming the "
-            "column of cell types, or add the cell types to obs (e.g. read_competition(..., annotations=FILE))"
+            f"column of cell types{hint}, or add the cell types to obs (e.g. read_competition(..., annotations=FILE))"
         )
     column = obs[key]
     values = np.asarray(column.astype(object) if isinstance(column.dtype, pd.CategoricalDtype) else column,

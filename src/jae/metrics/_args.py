@@ -1,5 +1,5 @@
 """Checks of the arguments the evaluation functions share (:func:`jae.evaluate`, :func:`jae.metrics.evaluate_embedding`,
-:func:`jae.svd_baseline`, the report), made before any work: one line naming the argument and the fix."""
+:func:`jae.baseline.svd_baseline`, the report), made before any work: one line naming the argument and the fix."""
 
 from __future__ import annotations
 
