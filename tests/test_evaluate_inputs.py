@@ -374,3 +374,15 @@ def test_cli_umap_max_cells_all_is_no_cap():
                                           "--umap-max-cells", value]).umap_max_cells
 
     assert parsed("all") is None and parsed("500") == 500
+
+
+def test_pbmc10k_int64_clusters_with_missing_values_are_the_cell_types(data_dir, no_scoring, caplog):
+    """PBMC10k's obs['scmdc_cluster'] is Int64 with <NA> for 861 of 6,855 cells: those are unlabelled, the others
+    score as 7 types."""
+    rna = ad.read_h5ad(data_dir / "pbmc10k_cite" / "rna.h5ad")
+    Z = np.random.default_rng(0).normal(size=(rna.n_obs, 5))
+    with caplog.at_level(logging.INFO, logger="jae.evaluation"):
+        table = jae.evaluate(rna, {"z": Z}, cell_type_key="scmdc_cluster", progress_bar=False)
+    assert len(no_scoring[0]["cell_type"]) == 5994 and len(set(no_scoring[0]["cell_type"])) == 7
+    assert table.attrs["description"].startswith("5994 cells, 7 cell types, 1 batches")
+    assert "scoring 5994 of 6855 cells; 861 without a cell type in obs['scmdc_cluster'] are left out" in caplog.text
