@@ -42,8 +42,8 @@ def evaluate_files(
     ----------
     inputs
         The data with its annotations (:class:`jae.io.InputFiles`); ``inputs.rna`` and ``inputs.layer`` name the
-        RNA modality and its raw counts. RNA alone (an ``.h5mu`` of one modality, or ``mod1`` without ``mod2``) is
-        read whole and scored: only cc_cons reads the RNA (``baseline=True`` needs both modalities). The files are opened, not read: only the annotations, the embeddings and
+        RNA modality and its raw counts. RNA alone (an ``.h5mu`` of one modality, read whole, or ``mod1`` without
+        ``mod2``) is scored: only cc_cons reads the RNA (``baseline=True`` needs both modalities). The files are opened, not read: only the annotations, the embeddings and
         the RNA (in row blocks, for the cell-cycle reference) are read (``baseline=True`` and a Cell Ranger file
         read the data whole).
     embeddings
@@ -98,13 +98,15 @@ def _is_path(value: str) -> bool:
 
 
 def _rna_alone(inputs: InputFiles):
-    """An ``.h5mu`` holding one modality (RNA alone), or ``mod1`` alone, read into memory, with the annotation files
-    joined: scoring a stored embedding needs only the RNA (for cc_cons), not the second modality that
-    :meth:`InputFiles.open` pairs it with. None for any other input."""
+    """RNA alone, with the annotation files joined: ``mod1`` alone opened on disk (:func:`jae.io.open_rna`), an
+    ``.h5mu`` holding one modality read into memory. Scoring a stored embedding needs only the RNA (for cc_cons), not
+    the second modality that :meth:`InputFiles.open` pairs it with. None for any other input."""
     import h5py
 
-    if inputs.rna_only:  # mod1 alone: the RNA .h5ad, its annotations joined
-        return inputs.read()
+    if inputs.rna_only:  # mod1 alone: the RNA .h5ad opened, not read (its counts streamed for cc_cons)
+        from ..io.rna_files import open_rna
+
+        return open_rna(inputs.mod1, annotations=list(inputs.annotations) or None, layer=inputs.layer)
     if inputs.source != "h5mu" or not inputs.h5mu.is_file():
         return None
     try:
