@@ -280,7 +280,7 @@ def test_an_existing_report_dir_is_kept_unless_overwrite(data, tmp_path, monkeyp
     assert "other" in (tmp_path / "r" / "metrics.csv").read_text()
 
 
-def test_umap_max_cells_none_draws_every_cell(data, tmp_path, monkeypatch):
+def test_umap_max_cells_none_draws_every_cell(data, tmp_path, monkeypatch, no_scoring):
     import jae.report
 
     sizes = []
@@ -297,6 +297,8 @@ def test_umap_max_cells_none_draws_every_cell(data, tmp_path, monkeypatch):
     jae.report.write_report(table, {"e": E}, tmp_path / "some", cell_type=data.obs["cell_type"], max_cells=100,
                             progress_bar=False)
     assert sizes == [300, 100]
+    jae.evaluate(data, ["X_e"], report_dir=tmp_path / "ev", umap_max_cells=None, progress_bar=False)  # was a TypeError
+    assert sizes[-1] == 300
 
 
 def test_cell_cycle_gene_lines_are_logged_once_not_once_per_batch(data, caplog):
