@@ -158,7 +158,7 @@ def test_other_formats_given_as_a_prediction_are_named_with_what_to_pass(data, t
     assert "--annotations FILE" in cli_message(str(err.value))
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "model.json").write_text("{}")
-    with pytest.raises(ValueError, match=r"is a jae model folder, not an embedding; embed the data with it first") as err:
+    with pytest.raises(ValueError, match=r"is a jae model folder, not an embedding; embed the data with it") as err:
         jae.evaluate(data, {"m": str(tmp_path / "model")}, progress_bar=False)
     assert "jae embed --model" in cli_message(str(err.value))
 

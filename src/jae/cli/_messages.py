@@ -83,7 +83,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r", index_col=0\)\}\)",
      lambda m: f"convert it: python -c \"import anndata, pandas; anndata.AnnData(pandas.read_csv({m.group(1)}, "
                "index_col=0)).write_h5ad('emb.h5ad')\" and pass emb.h5ad"),
-    (r"\bgive it as the data and score one of those: embeddings=\[KEY\]", "score one of those with --h5mu FILE --obsm KEY"),
+    (r"\bgive it as the data and score one of those: embeddings=\[KEY\]",
+     "score one of those with --h5mu FILE --obsm KEY"),
     (r"\bgive this file as the data and score", "give this file as --h5mu and score"),
     (r"\(embeddings=\['([^']*)'\]\)", lambda m: f"(--obsm {m.group(1)})"),
     (r"\brename it in embeddings=", "give it another name: --prediction NAME=FILE"),

@@ -87,10 +87,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"two embeddings are named {twice[0]!r}; give each --prediction its own NAME=FILE")
     embeddings = dict(pairs)
     table = evaluate_files(
-        input_files(args, rna_only=True), embeddings, args.out, baseline=args.baseline, cell_type_key=args.cell_type_key,
-        batch_key=batch_key(args.batch_key), pseudotime_keys=args.pseudotime_key, organism=args.organism, seed=args.seed,
-        device=args.device, report=not args.no_report, umap_max_cells=args.umap_max_cells, overwrite=args.overwrite,
-        progress_bar=not args.quiet, knn=args.knn,
+        input_files(args, rna_only=True), embeddings, args.out, baseline=args.baseline,
+        cell_type_key=args.cell_type_key, batch_key=batch_key(args.batch_key), pseudotime_keys=args.pseudotime_key,
+        organism=args.organism, seed=args.seed, device=args.device, report=not args.no_report,
+        umap_max_cells=args.umap_max_cells, overwrite=args.overwrite, progress_bar=not args.quiet, knn=args.knn,
     )
     print(table_markdown(table), end="")
     print(f"written to {args.out.expanduser()}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))

@@ -42,10 +42,10 @@ def evaluate_files(
     ----------
     inputs
         The data with its annotations (:class:`jae.io.InputFiles`); ``inputs.rna`` and ``inputs.layer`` name the
-        RNA modality and its raw counts. RNA alone (an ``.h5mu`` of one modality, read whole, or ``mod1`` without
-        ``mod2``) is scored: only cc_cons reads the RNA (``baseline=True`` needs both modalities). The files are opened, not read: only the annotations, the embeddings and
+        RNA modality and its raw counts. The files are opened, not read: only the annotations, the embeddings and
         the RNA (in row blocks, for the cell-cycle reference) are read (``baseline=True`` and a Cell Ranger file
-        read the data whole).
+        read the data whole). RNA alone (``mod1`` without ``mod2``, or an ``.h5mu`` of one modality, read whole)
+        is scored too: only cc_cons reads the RNA (``baseline=True`` needs both modalities).
     embeddings
         As for :func:`jae.evaluate`: obsm keys, or ``{name: array, obsm key or path of a competition embedding
         .h5ad}``; embedding files are never written to.
