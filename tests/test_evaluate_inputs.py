@@ -156,6 +156,11 @@ def test_other_formats_given_as_a_prediction_are_named_with_what_to_pass(data, t
     with pytest.raises(ValueError, match=r"is a data file, not an embedding: its X holds 250 GEX features") as err:
         read_embedding(tmp_path / "x.solution.h5ad", data.obs_names)
     assert "--annotations FILE" in cli_message(str(err.value))
+    ad.AnnData(obs=data.obs.copy()).write_h5ad(tmp_path / "annotations.h5ad")  # obs only
+    with pytest.raises(ValueError, match=r"holds annotations, not an embedding: its X has no columns and its obs "
+                                         r"\['batch', 'cell_type'") as err:
+        read_embedding(tmp_path / "annotations.h5ad", data.obs_names)
+    assert "--annotations FILE" in cli_message(str(err.value))
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "model.json").write_text("{}")
     with pytest.raises(ValueError, match=r"is a jae model folder, not an embedding; embed the data with it") as err:

@@ -202,6 +202,12 @@ def _refuse_data_file(path: Path, pred: ad.AnnData) -> None:
             f"[{key!r}], obs=adata.obs[[]]).write_h5ad(FILE), or give this file as the data and score its obsm key "
             f"{key!r} (embeddings=[{key!r}])"
         )
+    if pred.n_vars == 0 and len(pred.obs.columns):  # obs only: annotations (cell types, batches), no embedding
+        raise ValueError(
+            f"embedding file {path} holds annotations, not an embedding: its X has no columns and its obs "
+            f"{[str(c) for c in pred.obs.columns][:5]}; join it to the data (read_competition(..., annotations=FILE)) "
+            "and give the method's output (X = the embedding) as the embedding file"
+        )
     if "feature_types" in pred.var.columns and pred.n_vars:
         kinds = sorted({str(k) for k in pd.unique(pred.var["feature_types"].astype(str))})
         columns = [str(c) for c in pred.obs.columns][:5]
