@@ -393,3 +393,20 @@ def test_pbmc10k_int64_clusters_with_missing_values_are_the_cell_types(data_dir,
     assert len(no_scoring[0]["cell_type"]) == 5994 and len(set(no_scoring[0]["cell_type"])) == 7
     assert table.attrs["description"].startswith("5994 cells, 7 cell types, 1 batches")
     assert "scoring 5994 of 6855 cells; 861 without a cell type in obs['scmdc_cluster'] are left out" in caplog.text
+
+
+def test_cc_cons_without_a_cycling_signal_is_na_with_its_reason(data, caplog):
+    """A reference whose scores explain none of the GEX variance gave cc_cons NaN with only 'undefined on this data'."""
+    import dataclasses
+
+    from jae.metrics import cell_cycle_reference
+
+    gex = np.log1p(data.mod["rna"].layers["counts"].toarray())
+    ref = cell_cycle_reference(gex, data.mod["rna"].var_names, data.obs["batch"].to_numpy())
+    flat = dataclasses.replace(ref, before=np.zeros_like(ref.before))
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        result = jae.metrics.evaluate_embedding(np.asarray(data.obsm["X_e"]), cell_type=data.obs["cell_type"],
+                                                batch=data.obs["batch"], cell_cycle=flat, progress_bar=False)
+    assert np.isnan(result["cc_cons"]) and "cc_cons" not in result.attrs["averaged"]
+    assert result.attrs["skipped"]["cc_cons"].startswith("the cell-cycle scores explain none of the GEX variance")
+    assert len([r for r in caplog.records if r.getMessage().startswith("cc_cons is n/a")]) == 1
