@@ -410,3 +410,14 @@ def test_cc_cons_without_a_cycling_signal_is_na_with_its_reason(data, caplog):
     assert np.isnan(result["cc_cons"]) and "cc_cons" not in result.attrs["averaged"]
     assert result.attrs["skipped"]["cc_cons"].startswith("the cell-cycle scores explain none of the GEX variance")
     assert len([r for r in caplog.records if r.getMessage().startswith("cc_cons is n/a")]) == 1
+
+
+def test_batches_written_as_missing_values_are_no_batch(data, monkeypatch):
+    """'nan' / 'NA' text in the batch column was scored as a batch named 'nan'; it is refused as a missing batch."""
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _never)
+    held = data.copy()
+    batch = held.obs["batch"].astype(str).to_numpy().astype(object)
+    batch[:3], batch[3:5] = "nan", "NA"
+    held.obs["batch"] = batch
+    with pytest.raises(ValueError, match=r"^5 of the 300 cells have no batch in obs\['batch'\]"):
+        jae.evaluate(held, ["X_e"], progress_bar=False)

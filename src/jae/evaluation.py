@@ -27,6 +27,7 @@ from .evaluation_checks import (
     check_run_args,
     check_scored_cells,
     check_values,
+    missing_text,
     rna_modality,
     unique_pseudotime_keys,
 )
@@ -249,7 +250,8 @@ def evaluate(
     elif batch is None:
         logger.warning("no obs column %r: asw_batch is n/a and cc_cons treats all cells as one batch", batch_key)
     if batch is not None:  # among the cells scored (those with a cell type)
-        no_batch = int((pd.isna(np.asarray(batch)) & labelled).sum())
+        values = np.asarray(batch, dtype=object)  # 'nan' / 'NA' text is no batch either, as for the cell types
+        no_batch = int(((pd.isna(values) | missing_text(values)) & labelled).sum())
         if no_batch:
             raise ValueError(
                 f"{no_batch} of the {len(batch)} cells have no batch in obs[{batch_key!r}]; fill those cells' batch "

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data", "check_run_args"]
+__all__ = ["MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data", "check_run_args", "missing_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def check_run_args(*, seed, device, umap_max_cells, report: bool) -> tuple[int, 
     return seed, device
 
 
-def _missing_text(values: np.ndarray) -> np.ndarray:
+def missing_text(values: np.ndarray) -> np.ndarray:
     """``(n,)`` bool: the entries that are text reading as a missing value ('nan', '', 'NA', 'None', ...)."""
     out = np.zeros(len(values), dtype=bool)
     for i, v in enumerate(values):
@@ -89,7 +89,7 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
     column = obs[key]
     values = np.asarray(column.astype(object) if isinstance(column.dtype, pd.CategoricalDtype) else column,
                         dtype=object)
-    labelled = ~(pd.isna(values) | _missing_text(values))
+    labelled = ~(pd.isna(values) | missing_text(values))
     if pd.api.types.is_float_dtype(column.dtype):
         numbers = np.asarray(column, dtype=np.float64)[labelled]
         distinct = np.unique(numbers)
