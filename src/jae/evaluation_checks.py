@@ -39,7 +39,7 @@ def check_data(data) -> None:
 
 def check_run_args(*, seed, device, umap_max_cells, report: bool) -> tuple[int, object]:
     """``seed`` (an integer >= 0), ``device`` (one torch knows and can use here) and ``umap_max_cells`` (None or at
-    least 10) checked before any reading; returns ``(seed, device)``, the device resolved."""
+    least 10) checked before any reading; returns ``(seed, device)``: the seed as an int, the device as given."""
     from ._device import usable_device
     from .metrics._args import check_seed
 
@@ -107,7 +107,7 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
 
 
 def check_scored_cells(labelled: np.ndarray, key: str) -> None:
-    """Refuse fewer than :data:`MINIMUM <MIN_SCORED_CELLS>` cells with a cell type, giving the count and the fix."""
+    """Refuse fewer than :data:`MIN_SCORED_CELLS` cells with a cell type, giving the count and the fix."""
     n = int(labelled.sum())
     if n < MIN_SCORED_CELLS:
         raise ValueError(
