@@ -224,13 +224,14 @@ def test_seed_and_device_are_checked_before_any_work(data, monkeypatch, kwargs, 
 
 def test_every_evaluation_function_refuses_a_negative_seed_by_name(data, tmp_path):
     from jae.baseline import svd_baseline
-    from jae.report import umap_coordinates, write_report
+    from jae.report import plot_umaps, umap_coordinates, write_report
 
     E = np.asarray(data.obsm["X_e"])
     calls = [
         lambda: jae.metrics.evaluate_embedding(E, cell_type=data.obs["cell_type"], seed=-2, progress_bar=False),
         lambda: svd_baseline([data.mod["rna"].layers["counts"]], ["GEX"], seed=-2),
         lambda: umap_coordinates(E, seed=-2),
+        lambda: plot_umaps(E[:, :2], data.obs["cell_type"], None, tmp_path / "u.png", title="t", seed=-2),
         lambda: write_report(pd.DataFrame(), {}, tmp_path / "r", cell_type=[], seed=-2),
     ]
     for call in calls:
