@@ -25,7 +25,8 @@ def add_parser(sub) -> None:
         "metrics.csv, metrics.md, UMAPs by cell type and batch, a bar chart and index.html into --out. "
         "Embeddings: --obsm keys of an --h5mu, competition prediction files (--prediction), and the built-in "
         "SVD baseline (--baseline). Annotations (cell type, batch, pseudotimes) come from the data's obs or from "
-        "--annotations files (e.g. the competition's *.solution.h5ad).",
+        "--annotations files (e.g. the competition's *.solution.h5ad). Scoring stored embeddings needs only the RNA "
+        "(for cc_cons): --mod1 alone or an --h5mu of RNA alone will do; cells without a cell type are left out.",
     )
     add_input_args(p)
     e = p.add_argument_group("embeddings (at least one)")
