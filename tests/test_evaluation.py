@@ -53,9 +53,13 @@ def test_a_prediction_file_may_be_the_h5mu_jae_embed_writes(data, tmp_path):
     np.testing.assert_array_equal(from_h5mu, from_h5ad)
     del mdata.obsm["X_jae"]
     write_atomic(mdata, tmp_path / "plain.h5mu")
-    with pytest.raises(ValueError, match=r"MuData file without obsm\['X_jae'\] \(its obsm: \[\]\); score one of those "
-                                         r"with --h5mu .*plain.h5mu --obsm KEY"):
+    from jae.cli._messages import cli_message
+
+    with pytest.raises(ValueError, match=r"MuData file without obsm\['X_jae'\] \(its obsm: \[\]\); give it as the data "
+                                         r"and score one of those: embeddings=\[KEY\]") as err:
         read_embedding(tmp_path / "plain.h5mu", order)
+    assert cli_message(str(err.value)).startswith("--prediction file ")  # the CLI names its flags
+    assert cli_message(str(err.value)).endswith("score one of those with --h5mu FILE --obsm KEY")
 
 
 def test_batch_key_none_is_one_batch_without_a_missing_column_warning(data, caplog, monkeypatch):
@@ -311,8 +315,8 @@ def test_a_cell_type_column_without_values_is_named_with_the_fix(data, monkeypat
         raise AssertionError("the cell-cycle reference was built before the cell types were checked")
 
     monkeypatch.setattr(jae.metrics, "cell_cycle_reference", no_reference)
-    with pytest.raises(ValueError, match=r"obs\['cell_type'\] gives a cell type to 0 of the 300 cells; at least 2 are "
-                                         r"needed: pass cell_type_key=<column>"):
+    with pytest.raises(ValueError, match=r"obs\['cell_type'\] gives a cell type to 0 of the 300 cells; at least 16 are "
+                                         r"needed to score an embedding .*: pass cell_type_key=<column>"):
         jae.evaluate(empty, ["X_pca_like"], progress_bar=False)
 
 
@@ -392,8 +396,10 @@ def test_too_few_umap_cells_are_refused_before_any_scoring(data, tmp_path, value
 
     with pytest.raises(ValueError) as err:
         jae.evaluate(data, ["X_pca_like"], report_dir=tmp_path / "r", umap_max_cells=value, progress_bar=False)
-    assert err.value.args[0] == f"umap_max_cells={value}: the UMAPs need at least 10 cells; pass a larger number"
+    assert err.value.args[0] == (f"umap_max_cells={value}: the UMAPs need at least 10 cells; pass a larger number, "
+                                 "or None for no cap")
     assert cli_message(err.value.args[0]).startswith(f"--umap-max-cells {value}: ")
+    assert cli_message(err.value.args[0]).endswith(", or 'all' for no cap")
     assert not (tmp_path / "r").exists()
 
 

@@ -7,17 +7,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import logging
+
 import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .io.paths import user_path
+
 __all__ = ["read_embedding", "obsm_embedding"]
+
+logger = logging.getLogger(__name__)
 
 
 def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | None = None) -> tuple[str, np.ndarray]:
     """A competition embedding file (``.h5ad``: ``X`` = embedding, ``obs_names`` = cells), or the ``.h5mu`` that
     ``jae embed`` writes (its ``obsm['X_jae']``), in ``obs_names`` order.
+
+    Cells of the file that ``obs_names`` lacks are left out with a warning giving their number; a file sharing no
+    cell with ``obs_names``, one lacking some of them, a text file (CSV), a jae model folder and a data file (e.g. the
+    competition's ``*.solution.h5ad``: ``X`` = expression, ``var['feature_types']``) are refused in one line.
 
     Returns
     -------
@@ -25,27 +35,66 @@ def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | 
     """
     from .io import read_h5ad
 
-    path = Path(path)
+    path = user_path(path)
+    _refuse_other_formats(path)
     mudata_obsm = _mudata_embedding(path)
     if mudata_obsm is not None:  # the .h5mu jae embed --out FILE.h5mu writes: its obsm['X_jae']
         cells, X = mudata_obsm
         pred = ad.AnnData(X=X, obs=pd.DataFrame(index=cells))
     else:
-        pred = read_h5ad(path, what="--prediction")
+        pred = read_h5ad(path, what="embedding")
     label = name or str(pred.uns.get("method_id", path.name.split(".")[0]))
     _refuse_data_file(path, pred)
     if not pred.obs_names.is_unique:
         twice = pred.obs_names[pred.obs_names.duplicated()].unique()
         raise ValueError(f"embedding file {path} repeats {len(twice)} cell name{'s' if len(twice) > 1 else ''} (e.g. "
                          f"{[str(c) for c in twice[:3]]}); write one row per cell")
-    missing = pd.Index(obs_names).difference(pred.obs_names)
+    obs_names = pd.Index(obs_names)
+    shared = int(pred.obs_names.isin(obs_names).sum())
+    if not shared:
+        raise ValueError(
+            f"embedding file {path} shares no cell with the data: its {pred.n_obs} cells (e.g. "
+            f"{[str(c) for c in pred.obs_names[:2]]}) and the data's {len(obs_names)} (e.g. "
+            f"{[str(c) for c in obs_names[:2]]}) have different names; pass the embedding of this data"
+        )
+    missing = obs_names.difference(pred.obs_names)
     if len(missing):
         raise ValueError(
             f"embedding file {path} lacks {len(missing)} of the {len(obs_names)} cells (e.g. {list(missing[:3])}); "
             "embed every cell of the data"
         )
+    warn_extra_cells(f"embedding file {path.name}", pred.obs_names, obs_names)
     X = pred.X.toarray() if sp.issparse(pred.X) else np.asarray(pred.X)
     return label, X[pred.obs_names.get_indexer(obs_names)]
+
+
+def warn_extra_cells(what: str, cells: pd.Index, obs_names: pd.Index) -> None:
+    """One warning giving the number of ``cells`` (an embedding's) that ``obs_names`` (the data's) lacks: they are
+    left out of the scores."""
+    extra = ~pd.Index(cells).isin(obs_names)
+    if extra.any():
+        logger.warning("%s holds %d cells that the data lacks (e.g. %s); they are left out", what, int(extra.sum()),
+                       [str(c) for c in pd.Index(cells)[extra][:3]])
+
+
+def _refuse_other_formats(path: Path) -> None:
+    """Refuse, naming what it is and what to pass instead, a jae model folder or a file that is not HDF5 (a CSV)."""
+    import h5py
+
+    if path.is_dir() and (path / "model.json").is_file():
+        raise ValueError(
+            f"embedding file {path} is a jae model folder, not an embedding; embed the data with it first "
+            f"(jae.JAE.load({str(path)!r}).embed(mdata) stores obsm['X_jae']) and score that embedding"
+        )
+    if not path.is_file() or h5py.is_hdf5(path):
+        return  # a missing file or a folder: read_h5ad names it
+    kind = {".csv": "a CSV file", ".tsv": "a TSV file", ".txt": "a text file"}.get(path.suffix.lower(),
+                                                                              "not an HDF5 file")
+    raise ValueError(
+        f"embedding file {path} is {kind}; accepted: an .h5ad (X = embedding, obs_names = cells) or the .h5mu jae "
+        f"embed writes; pass its values as a DataFrame indexed by cell name instead ({{'name': "
+        f"pandas.read_csv({str(path)!r}, index_col=0)}})"
+    )
 
 
 def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndarray] | None:
@@ -60,8 +109,8 @@ def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndar
                 return None
             have = [k for k in (f["obsm"] if "obsm" in f else []) if k not in f["mod"]]  # not the modality masks
             if key not in have:
-                raise ValueError(f"--prediction file {path} is a MuData file without obsm[{key!r}] (its obsm: {have}); "
-                                 f"score one of those with --h5mu {path} --obsm KEY")
+                raise ValueError(f"embedding file {path} is a MuData file without obsm[{key!r}] (its obsm: {have}); "
+                                 f"give it as the data and score one of those: embeddings=[KEY]")
             E, cells = read_elem(f["obsm"][key]), pd.Index(read_elem(f["obs"]).index)
     except OSError:  # not HDF5: read_h5ad says what it is
         return None
@@ -74,9 +123,10 @@ def _is_file_name(value: str) -> bool:
 
 
 def _is_files(data) -> bool:
-    from .io.paired_files import PairedFiles
+    """Whether ``data`` is opened lazily: paired (:class:`jae.io.PairedFiles`), mosaic or RNA-only files on disk."""
+    from .io.paired_files import FilesOnDisk
 
-    return isinstance(data, PairedFiles)
+    return isinstance(data, FilesOnDisk)
 
 
 def _files_obsm(files, key: str) -> np.ndarray:
@@ -150,5 +200,20 @@ def _refuse_data_file(path: Path, pred: ad.AnnData) -> None:
             f"embedding file {path} looks like a data file: its X has {pred.n_vars} columns ({var}) and its obsm "
             f"holds {embeddings}; a prediction file's X is the embedding: write one with anndata.AnnData(X=adata.obsm"
             f"[{key!r}], obs=adata.obs[[]]).write_h5ad(FILE), or give this file as the data and score its obsm key "
-            f"{key!r} (CLI: --obsm {key})"
+            f"{key!r} (embeddings=[{key!r}])"
+        )
+    if pred.n_vars == 0 and len(pred.obs.columns):  # obs only: annotations (cell types, batches), no embedding
+        raise ValueError(
+            f"embedding file {path} holds annotations, not an embedding: its X has no columns and its obs "
+            f"{[str(c) for c in pred.obs.columns][:5]}; join it to the data (read_competition(..., annotations=FILE)) "
+            "and give the method's output (X = the embedding) as the embedding file"
+        )
+    if "feature_types" in pred.var.columns and pred.n_vars:
+        kinds = sorted({str(k) for k in pd.unique(pred.var["feature_types"].astype(str))})
+        columns = [str(c) for c in pred.obs.columns][:5]
+        raise ValueError(
+            f"embedding file {path} is a data file, not an embedding: its X holds {pred.n_vars} {'/'.join(kinds)} "
+            f"features (var['feature_types']; obs columns: {columns}); a *.solution.h5ad holds the annotations: join "
+            "them to the data (read_competition(..., annotations=FILE)), and give the method's output (X = the "
+            "embedding) as the embedding file"
         )

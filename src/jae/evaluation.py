@@ -19,53 +19,24 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .embedding_inputs import _is_file_name, _is_files, obsm_embedding, read_embedding
+from .embedding_inputs import _is_file_name, _is_files, obsm_embedding, read_embedding, warn_extra_cells
+from .evaluation_checks import (
+    cell_type_labels,
+    check_argument_shapes,
+    check_data,
+    check_run_args,
+    check_scored_cells,
+    check_values,
+    missing_text,
+    rna_modality,
+    unique_pseudotime_keys,
+)
 from .io.features import by_cell_names
+from .io.paths import user_path
 
 __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", "lognormalized_gex_blocks"]
 
 logger = logging.getLogger(__name__)
-
-
-def _check_values(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarray) -> None:
-    """Refuse, naming the embedding (and its first bad cells), NaN or infinite rows among the cells to be scored, no
-    columns, or one point for every cell (before anything is computed; cells without a cell type are left out, so
-    their rows may hold anything)."""
-    from .metrics.suite import _uninformative
-
-    try:
-        bad = scored & ~np.isfinite(E.astype(np.float64, copy=False)).all(axis=1)
-    except (TypeError, ValueError):  # not numbers: the metrics say so
-        return
-    uninformative = _uninformative(E[scored]) if E.ndim == 2 and not bad.any() else None
-    if uninformative:
-        raise ValueError(f"embedding {name!r} {uninformative}")
-    if bad.any():
-        raise ValueError(
-            f"embedding {name!r} has NaN or infinite values in {int(bad.sum())} of {len(E)} cells (e.g. "
-            f"{[str(c) for c in obs_names[bad][:3]]}); impute them, or leave those cells out by setting their cell "
-            "type to NaN"
-        )
-
-
-def _check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_keys) -> None:
-    """Refuse in one line, naming the argument, what would be read element by element (one array as embeddings: its
-    rows as obsm keys; one string as pseudotime_keys: its letters) or fail in pandas (a list as a column name)."""
-    if isinstance(embeddings, (np.ndarray, pd.DataFrame)) or sp.issparse(embeddings):
-        raise TypeError("embeddings must be obsm keys or a {name: value} mapping, not one array; pass {'jae': Z} to "
-                        "score the array Z")
-    if not isinstance(embeddings, Mapping):
-        for item in embeddings:
-            if not isinstance(item, (str, os.PathLike)):
-                raise TypeError(f"embeddings as a list must hold obsm keys (strings), not a {type(item).__name__}; "
-                                "pass {'name': Z} to score an array Z")
-    if not isinstance(cell_type_key, str):
-        raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
-    if batch_key is not None and not isinstance(batch_key, str):
-        raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
-    if isinstance(pseudotime_keys, str):
-        raise TypeError(f"pseudotime_keys must be a list of obs columns, not one string; pass "
-                        f"pseudotime_keys=[{pseudotime_keys!r}]")
 
 
 def _as_mudata(adata: ad.AnnData, *, layer: str | None):
@@ -159,7 +130,8 @@ def evaluate(
     device: str | None = None,
     report_dir: str | os.PathLike | None = None,
     report: bool = True,
-    umap_max_cells: int = 50_000,
+    umap_max_cells: int | None = 50_000,
+    overwrite: bool = False,
     protect: Iterable[str | os.PathLike] = (),
     progress_bar: bool = True,
     knn: str = "auto",
@@ -170,40 +142,51 @@ def evaluate(
     ----------
     data
         MuData (or ``{name: AnnData}``) with the annotations in ``obs`` (or a modality's) and an RNA modality (for
-        the cell-cycle reference of cc_cons), or
+        the cell-cycle reference of cc_cons; a MuData of RNA alone is enough: scoring an embedding needs no second
+        modality), or
         the same opened lazily (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`): then only the
         annotations, the embeddings and the RNA (in row blocks) are read, and each batch's cc_cons GEX variance
         share is measured on a seeded sample of at most 10,000 of its cells
         (:func:`jae.metrics.cell_cycle_reference_blocks`); ``baseline=True`` reads the data whole. One AnnData
         holding both modalities (:func:`jae.io.split_anndata`) is read as its MuData (:func:`jae.io.to_mudata`); one
-        AnnData of RNA alone (or of one other modality: no cc_cons) as a MuData of that modality.
+        AnnData of RNA alone (or of one other modality: no cc_cons) as a MuData of that modality. Mosaic data
+        (some cells lack a modality) is scored on every cell; cc_cons is then n/a. Not a path: read the file first
+        (:func:`jae.read_h5mu`), or use ``jae evaluate``.
     embeddings
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
         array in the data's cell order (a DataFrame indexed by ``obs_names``: in any order), an obsm key, or the
-        path of a competition embedding ``.h5ad`` or of the ``.h5mu`` ``jae embed`` writes (:func:`read_embedding`).
+        path of a competition embedding ``.h5ad`` or of the ``.h5mu`` ``jae embed`` writes (:func:`read_embedding`;
+        cells of the file that the data lacks are left out with a warning).
     cell_type_key, batch_key
         obs columns of cell types (required) and batches (None: one batch, asw_batch is n/a; so is the default
-        ``'batch'`` when obs has no such column, with a warning; any other missing column is refused).
+        ``'batch'`` when obs has no such column, with a warning; any other missing column is refused). Cells
+        without a cell type (NaN, or text such as ``'nan'``, ``''``, ``'NA'``, ``'None'``) are not scored; at least
+        16 must have one. Integer labels are cell types; a column of continuous numbers is refused.
     pseudotime_keys
         obs columns of reference pseudotimes; None: every ``pseudotime_order_*`` column; ``[]``: none (ti_cons n/a).
     organism
         ``'human'`` or ``'mouse'`` for the cell-cycle genes; None: ``uns['organism']``, else detected from the
         gene symbols' case.
     baseline
-        Also score the seed's SVD-concat baseline (``'svd_baseline'``).
+        Also score the seed's SVD-concat baseline (``'svd_baseline'``; needs both modalities of every cell).
     rna, layer
-        The RNA modality's name, and the layer of raw counts (None: ``.X``) for the baseline and, when the RNA
-        ``.X`` holds counts, for the log-normalised GEX.
+        The RNA modality's name (absent: the one named 'rna', RNA, GEX or mRNA, or whose ``var['feature_types']``
+        say Gene Expression, or the only modality), and the layer of raw counts (None: ``.X``) for the baseline
+        and, when the RNA ``.X`` holds counts, for the log-normalised GEX.
     seed, device
-        Seed of clustering, the baseline's SVD and UMAPs; torch device of the distances (None: CUDA if available).
+        Seed of clustering, the baseline's SVD and UMAPs (an integer >= 0); torch device of the distances
+        (None or ``'auto'``: CUDA if available; ``'cpu'``, ``'cuda'``, ``'cuda:N'``). Both are checked first.
     report_dir
         When given, ``metrics.csv`` and ``metrics.md`` are written there, and with ``report=True`` the UMAPs, bar
-        chart and ``index.html`` too: all of them beside it first, then moved in, replacing every file of an earlier
-        report there (:data:`jae.report.REPORT_FILES`; other files are left alone).
+        chart and ``index.html`` too: all of them beside it first, then moved in. A folder that is not empty is
+        refused before any work unless ``overwrite=True``, which replaces every file of an earlier report there
+        (:data:`jae.report.REPORT_FILES`; other files are left alone).
     report
         With ``report_dir``: also draw the UMAPs, bar chart and ``index.html`` (False: only the two tables).
     umap_max_cells
-        The report's UMAPs use a seeded subset of at most this many cells.
+        The report's UMAPs use a seeded subset of at most this many cells (at least 10); None: every scored cell.
+    overwrite
+        Replace an earlier report in ``report_dir`` (CLI ``--overwrite``).
     protect
         Paths the report must never write over (the inputs).
     progress_bar
@@ -219,27 +202,31 @@ def evaluate(
     Cells without a cell type are left out.
     """
     from .baseline import svd_baseline_from
-    from .io import get_annotation
+    from .io.atomic import atomic_files
+    from .io.outputs import check_outputs
     from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
+    from .metrics.cell_cycle_cons import lines_once
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .io.atomic import atomic_files
     from .report import REPORT_FILES, metrics_table, write_report, write_table
 
-    if isinstance(embeddings, (str, bytes)):
-        raise TypeError("embeddings must be a list of obsm keys or a {name: array, key or path} mapping, not a string")
-    _check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key,
-                           pseudotime_keys=pseudotime_keys)
+    check_data(data)
+    check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key,
+                          pseudotime_keys=pseudotime_keys)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array}, and/or baseline=True")
     if baseline and "svd_baseline" in items:  # it would be replaced by the baseline
-        raise ValueError("an embedding is named 'svd_baseline', the name of the SVD baseline's row; rename it "
-                         "(CLI: --prediction NAME=FILE)")
+        raise ValueError("an embedding is named 'svd_baseline', the name of the SVD baseline's row; rename it in "
+                         "embeddings=")
     resolve_knn(knn, 0)  # a bad value fails before any reading
-    if report_dir is not None and report and umap_max_cells < 10:
-        raise ValueError(f"umap_max_cells={umap_max_cells}: the UMAPs need at least 10 cells; pass a larger number")
+    seed, _ = check_run_args(seed=seed, device=device, umap_max_cells=umap_max_cells,
+                             report=report_dir is not None and report)
+    protect = [user_path(p) for p in protect]
+    if report_dir is not None:  # an earlier report is kept unless overwrite=True, checked before any work
+        report_dir = user_path(report_dir)
+        check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite, folders=("report_dir",))
     if isinstance(data, ad.AnnData):  # one AnnData holding both modalities, or one modality alone
         data = _as_mudata(data, layer=layer)
     elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it
@@ -248,18 +235,10 @@ def evaluate(
         data = make_mudata(dict(data))
     files = _is_files(data)
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
-    if cell_type_key not in obs.columns:
-        raise KeyError(
-            f"no cell-type column {cell_type_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); "
-            "pass cell_type_key=COLUMN (CLI: --cell-type-key), or join annotations (CLI: --annotations FILE)"
-        )
-    cell_type = get_annotation(obs, cell_type_key, what="cell type")
-    labelled = np.asarray(~pd.isna(cell_type))
-    if labelled.sum() < 2:
-        raise ValueError(
-            f"obs[{cell_type_key!r}] gives a cell type to {int(labelled.sum())} of the {len(labelled)} cells; at least "
-            "2 are needed: pass cell_type_key=<column> naming the column of cell types, or fill that column"
-        )
+    if obs is None:
+        raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
+    cell_type, labelled = cell_type_labels(obs, cell_type_key)
+    check_scored_cells(labelled, cell_type_key)
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
     if batch_key is None:
         logger.info("batch_key=None: all cells are one batch (asw_batch is n/a)")
@@ -271,48 +250,28 @@ def evaluate(
     elif batch is None:
         logger.warning("no obs column %r: asw_batch is n/a and cc_cons treats all cells as one batch", batch_key)
     if batch is not None:  # among the cells scored (those with a cell type)
-        no_batch = int((pd.isna(np.asarray(batch)) & ~pd.isna(np.asarray(cell_type))).sum())
+        values = np.asarray(batch, dtype=object)  # 'nan' / 'NA' text is no batch either, as for the cell types
+        no_batch = int(((pd.isna(values) | missing_text(values)) & labelled).sum())
         if no_batch:
             raise ValueError(
                 f"{no_batch} of the {len(batch)} cells have no batch in obs[{batch_key!r}]; fill those cells' batch "
                 "(e.g. 'unknown'), or pass batch_key=None to score all cells as one batch"
             )
-    pt_keys = (list(pseudotime_keys) if pseudotime_keys is not None else  # []: no trajectory to score
+    pt_keys = (unique_pseudotime_keys(list(pseudotime_keys)) if pseudotime_keys is not None else  # []: none
                [c for c in obs.columns if str(c).startswith("pseudotime_order_")])
-    for key in pt_keys:
-        if key not in obs.columns:
-            columns = [str(c) for c in obs.columns][:20]
-            raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {columns}); pass "
-                           "pseudotime_keys=[<column>, ...] naming the reference pseudotime columns")
-    try:
-        pseudotime = obs[pt_keys].astype(float) if pt_keys else None
-    except (TypeError, ValueError):  # text: name the column and a value
-        for key in pt_keys:
-            column = obs[key].astype(object)
-            text = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
-            text = text[~text.astype(str).str.lower().isin(("nan", "none", ""))]  # what astype(float) reads as NaN
-            if len(text):
-                raise ValueError(f"pseudotime column {key!r} holds values that are not numbers (e.g. "
-                                 f"{str(text.iloc[0])!r}); store numbers (NaN off the trajectory), or pass "
-                                 "pseudotime_keys=[<column>, ...]") from None
-        raise
-    if files and baseline:  # after the column checks: a wrong name fails before this read
-        logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
-        data, files = data.load(), False
-    if files:
-        rna = "rna" if "GEX" in data.kinds else None
-        rna_genes = data.var_names[data.kinds.index("GEX")] if rna is not None else None
-    else:
-        rna = next((m for m in ("rna", rna) if m in data.mod), None)  # read_h5mu names the RNA modality "rna"
-        rna_genes = data.mod[rna].var_names if rna is not None else None
+    pseudotime = _pseudotime(obs, pt_keys)
+    rna, rna_genes, cc_reason = _rna_source(data, rna, files)
+    if baseline:  # after the column checks: a wrong name fails before this read
+        _check_baseline(data, files)
+        if files:
+            logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
+            data, files = data.load(), False
     organism = given_organism(organism, needed=rna is not None) or (
         infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
-    if not labelled.all():
-        logger.warning("%d cells have no cell type and are left out of the evaluation", int((~labelled).sum()))
 
     arrays: dict[str, np.ndarray] = {}
     for name, value in items.items():
-        if isinstance(value, Path) or (isinstance(value, str) and _is_file_name(value) and Path(value).is_file()):
+        if isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
             label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name)
             name = label if label not in arrays else f"{label} ({Path(value).name})"
         elif isinstance(value, str):
@@ -324,18 +283,23 @@ def evaluate(
                                             "check the path") from None
                 raise
         else:
+            if isinstance(value, pd.DataFrame) and not isinstance(value.index, pd.RangeIndex):
+                warn_extra_cells(f"embedding {name!r}", value.index, data.obs_names)
             E = by_cell_names(value, data.obs_names, what=f"embedding {name!r}")
             E = E.toarray() if sp.issparse(E) else np.asarray(E)
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
-        _check_values(name, E, data.obs_names, labelled)
+        check_values(name, E, data.obs_names, labelled)
         arrays[name] = E
     if baseline:
         arrays["svd_baseline"] = svd_baseline_from(data, seed=seed, layer=layer)
+    n_scored = int(labelled.sum())
+    logger.info("scoring %d of %d cells%s", n_scored, len(labelled), "" if labelled.all() else
+                f"; {len(labelled) - n_scored} without a cell type in obs[{cell_type_key!r}] are left out")
 
-    cc_ref, cc_reason = None, "no RNA modality in the data"
+    cc_ref = None
     if rna is not None:
-        batch_cc = np.asarray(batch)[labelled] if batch is not None else np.zeros(labelled.sum())
+        batch_cc = np.asarray(batch)[labelled] if batch is not None else np.zeros(n_scored)
         try:
             if files:
                 blocks, var_names = lognormalized_gex_blocks(data)
@@ -347,24 +311,24 @@ def evaluate(
                 del gex
         except ValueError as err:
             cc_reason = f"cell-cycle scores unavailable: {err}"
-            logger.warning("cc_cons is n/a: %s", err)
+    if cc_ref is None:
+        logger.warning("cc_cons is n/a: %s", cc_reason)
 
     cell_type_l = np.asarray(cell_type)[labelled]
     batch_l = None if batch is None else np.asarray(batch)[labelled]
     results = {}
-    for name, E in arrays.items():
-        logger.info("evaluating %s (%d cells x %d dims)", name, E.shape[0], E.shape[1])
-        result = evaluate_embedding(
-            E[labelled], cell_type=cell_type_l, batch=batch_l,
-            pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
-            organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
-        )
-        if cc_ref is None:
-            result.attrs["skipped"]["cc_cons"] = cc_reason
-        results[name] = result
+    with lines_once("jae.metrics.suite", prefix="cc_cons rests on only"):  # a caveat of the data: said once
+        for name, E in arrays.items():
+            logger.info("evaluating %s (%d cells x %d dims)", name, n_scored, E.shape[1])
+            results[name] = evaluate_embedding(
+                E[labelled], cell_type=cell_type_l, batch=batch_l,
+                pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
+                organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
+                no_cell_cycle=None if cc_ref is not None else cc_reason,
+            )
     table = metrics_table(results)
     table.attrs["description"] = (
-        f"{int(labelled.sum())} cells, {len(np.unique(cell_type_l))} cell types, "
+        f"{n_scored} cells, {len(pd.unique(cell_type_l))} cell types, "
         f"{'no' if batch is None else len(pd.unique(batch_l))} batches, "
         f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}."
     )
@@ -378,5 +342,64 @@ def evaluate(
                 )
             else:
                 written = write_table(table, staging, protect=protect)[1]
-        table.attrs["report"] = Path(report_dir) / written.name
+        table.attrs["report"] = report_dir / written.name
     return table
+
+
+def _names_path(value: str) -> bool:
+    """Whether an embedding given as text is a path (an existing file, or a folder named as a path) to read, not an
+    obsm key."""
+    path = user_path(value)
+    return path.is_file() or (path.is_dir() and (os.sep in value or value.startswith("~")))
+
+
+def _pseudotime(obs: pd.DataFrame, pt_keys: list) -> pd.DataFrame | None:
+    """The reference pseudotime columns as floats (None without any), refusing a missing column or one of text."""
+    for key in pt_keys:
+        if key not in obs.columns:
+            columns = [str(c) for c in obs.columns][:20]
+            raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {columns}); pass "
+                           "pseudotime_keys=[<column>, ...] naming the reference pseudotime columns")
+    try:
+        return obs[pt_keys].astype(float) if pt_keys else None
+    except (TypeError, ValueError):  # text: name the column and a value
+        for key in pt_keys:
+            column = obs[key].astype(object)
+            text = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
+            text = text[~text.astype(str).str.lower().isin(("nan", "none", ""))]  # what astype(float) reads as NaN
+            if len(text):
+                raise ValueError(f"pseudotime column {key!r} holds values that are not numbers (e.g. "
+                                 f"{str(text.iloc[0])!r}); store numbers (NaN off the trajectory), or pass "
+                                 "pseudotime_keys=[<column>, ...]") from None
+        raise
+
+
+def _rna_source(data, rna: str, files: bool) -> tuple[str | None, pd.Index | None, str]:
+    """``(name, genes, why not)`` of the RNA read for the cell-cycle reference: its modality name (``'rna'`` for
+    files) and genes, or None and the reason cc_cons is n/a (no RNA, or RNA lacking some cells: mosaic data)."""
+    if files:
+        if "GEX" not in data.kinds:
+            return None, None, "no RNA modality in the data"
+        i = data.kinds.index("GEX")
+        observed = getattr(data, "observed", None)
+        if observed is not None and not np.asarray(observed)[:, i].all():
+            lacking = int((~np.asarray(observed)[:, i]).sum())
+            return None, None, f"mosaic data: {lacking} of the {data.n_obs} cells have no RNA"
+        return "rna", data.var_names[i], ""
+    name, why = rna_modality(data.mod, rna)
+    return name, (data.mod[name].var_names if name is not None else None), why
+
+
+def _check_baseline(data, files: bool) -> None:
+    """Refuse ``baseline=True`` on data without both modalities for every cell, before anything is read whole."""
+    kinds = data.kinds if files else list(data.mod)
+    observed = getattr(data, "observed", None) if files else None
+    if files and observed is not None:
+        lacking = int((~np.asarray(observed).all(axis=1)).sum())
+    else:
+        lacking = 0 if files else max((data.n_obs - a.n_obs for a in data.mod.values()), default=0)
+    if len(kinds) < 2 or lacking:
+        what = (f"the data holds one modality ({', '.join(map(str, kinds))})" if len(kinds) < 2 else
+                f"{lacking} of the {data.n_obs} cells lack a modality")
+        raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
+                         "to score the given embeddings alone")

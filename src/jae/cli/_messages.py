@@ -75,6 +75,25 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\btrain_source\b", "--train-mod1"),
     (r"\btrain_target\b", "--train-mod2"),
     (r"\bquery_source\b", "--test-mod1"),
+    # jae.evaluate's arguments, as jae evaluate's flags
+    (r"^embedding file ", "--prediction file "),
+    (r"\(jae\.JAE\.load\('([^']*)'\)\.embed\(mdata\) stores obsm\['X_jae'\]\) and score that embedding",
+     lambda m: f"(jae embed --model {m.group(1)} ... --out emb.h5mu) and pass that file as --prediction"),
+    (r"pass its values as a DataFrame indexed by cell name instead \(\{'name': pandas\.read_csv\(('[^']*')"
+     r", index_col=0\)\}\)",
+     lambda m: f"convert it: python -c \"import anndata, pandas; anndata.AnnData(pandas.read_csv({m.group(1)}, "
+               "index_col=0)).write_h5ad('emb.h5ad')\" and pass emb.h5ad"),
+    (r"\bgive it as the data and score one of those: embeddings=\[KEY\]",
+     "score one of those with --h5mu FILE --obsm KEY"),
+    (r"\bgive this file as the data and score", "give this file as --h5mu and score"),
+    (r"\(embeddings=\['([^']*)'\]\)", lambda m: f"(--obsm {m.group(1)})"),
+    (r"\brename it in embeddings=", "give it another name: --prediction NAME=FILE"),
+    (r"\bpass baseline=False\b", "drop --baseline"),
+    (r", or None for no cap\b", ", or 'all' for no cap"),
+    (r"\breport_dir\b", "--out"),
+    (r"^seed must be\b", "--seed must be"),
+    (r"\be\.g\. seed=(\d+)", lambda m: f"e.g. --seed {m.group(1)}"),
+    (r"\bdevice=(['\"]?)([^'\"\s,;]+)\1", lambda m: f"--device {m.group(2)}"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 

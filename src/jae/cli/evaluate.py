@@ -9,6 +9,15 @@ from ._inputs import add_input_args, batch_key, input_files
 
 
 def add_parser(sub) -> None:
+    def _max_cells(text: str) -> int | None:
+        """``--umap-max-cells``: a number of cells, or 'all' (no cap)."""
+        if text.strip().lower() in ("all", "none"):
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of cells or 'all', not {text!r}") from None
+
     p = sub.add_parser(
         "evaluate", help="score embeddings with the competition's metrics; write a table and a report",
         description="Score one or more joint embeddings with the NeurIPS 2021 joint-embedding metrics (scib 1.1.7 "
@@ -16,7 +25,8 @@ def add_parser(sub) -> None:
         "metrics.csv, metrics.md, UMAPs by cell type and batch, a bar chart and index.html into --out. "
         "Embeddings: --obsm keys of an --h5mu, competition prediction files (--prediction), and the built-in "
         "SVD baseline (--baseline). Annotations (cell type, batch, pseudotimes) come from the data's obs or from "
-        "--annotations files (e.g. the competition's *.solution.h5ad).",
+        "--annotations files (e.g. the competition's *.solution.h5ad). Scoring stored embeddings needs only the RNA "
+        "(for cc_cons): --mod1 alone or an --h5mu of RNA alone will do; cells without a cell type are left out.",
     )
     add_input_args(p)
     e = p.add_argument_group("embeddings (at least one)")
@@ -40,10 +50,13 @@ def add_parser(sub) -> None:
     o.add_argument("--out", type=Path, required=True, help="output folder (created; files replaced atomically)")
     o.add_argument("--overwrite", action="store_true", help="replace the files of an earlier evaluation in --out")
     o.add_argument("--no-report", action="store_true", help="write only metrics.csv and metrics.md")
-    o.add_argument("--umap-max-cells", type=int, default=50_000,
-                   help="UMAPs of a seeded random subset of at most this many cells (default: 50000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of clustering, baseline SVD and UMAPs (default: 0)")
-    p.add_argument("--device", default=None, help="torch device for distances (default: cuda if available)")
+    o.add_argument("--umap-max-cells", type=_max_cells, default=50_000, metavar="N",
+                   help="UMAPs of a seeded random subset of at most this many cells; 'all': every scored cell "
+                   "(default: 50000)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of clustering, baseline SVD and UMAPs, from 0 to 2**32 - 1 (default: 0)")
+    p.add_argument("--device", default=None,
+                   help="torch device for distances: auto, cpu, cuda or cuda:N (default: auto, cuda if available)")
     p.add_argument("--knn", choices=("auto", "exact", "approximate"), default="auto",
                    help="neighbour graph of the metrics: exact (O(n^2)), approximate (pynndescent, seeded; sampled "
                    "silhouettes), or auto: exact up to 100,000 cells (default: auto)")
@@ -51,10 +64,14 @@ def add_parser(sub) -> None:
 
 
 def _prediction_arg(text: str) -> tuple[str | None, Path]:
-    if "=" in text and not Path(text).exists():
+    """``--prediction [NAME=]FILE``, with a leading ``~`` in FILE expanded (a shell leaves it in quotes and after
+    ``NAME=``)."""
+    from ..io.paths import user_path
+
+    if "=" in text and not user_path(text).exists():
         name, path = text.split("=", 1)
-        return name, Path(path)
-    return None, Path(text)
+        return name, user_path(path)
+    return None, user_path(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,11 +88,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"two embeddings are named {twice[0]!r}; give each --prediction its own NAME=FILE")
     embeddings = dict(pairs)
     table = evaluate_files(
-        input_files(args), embeddings, args.out, baseline=args.baseline, cell_type_key=args.cell_type_key,
-        batch_key=batch_key(args.batch_key), pseudotime_keys=args.pseudotime_key, organism=args.organism, seed=args.seed,
-        device=args.device, report=not args.no_report, umap_max_cells=args.umap_max_cells, overwrite=args.overwrite,
-        progress_bar=not args.quiet, knn=args.knn,
+        input_files(args, rna_only=True), embeddings, args.out, baseline=args.baseline,
+        cell_type_key=args.cell_type_key, batch_key=batch_key(args.batch_key), pseudotime_keys=args.pseudotime_key,
+        organism=args.organism, seed=args.seed, device=args.device, report=not args.no_report,
+        umap_max_cells=args.umap_max_cells, overwrite=args.overwrite, progress_bar=not args.quiet, knn=args.knn,
     )
     print(table_markdown(table), end="")
-    print(f"written to {args.out}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))
+    print(f"written to {args.out.expanduser()}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))
     return 0

@@ -14,8 +14,10 @@ row blocks of the GEX (data on disk, never held whole): the scores of every cell
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +45,46 @@ _EXACT_MAX = 200  # exact eigendecomposition up to this min(n_cells, n_features)
 #: :func:`cell_cycle_reference_blocks` measures a batch's GEX variance share on at most this many of its cells (a
 #: seeded sample; 10 batches of 10,000 cells of competition-shaped GEX hold about 1.2 GB).
 CC_MAX_CELLS = 10_000
+
+
+class _EachLineOnce(logging.Filter):
+    """Drops a record whose message (starting with ``prefix``) was already let through."""
+
+    def __init__(self, prefix: str = "") -> None:
+        super().__init__()
+        self.prefix, self.seen = prefix, set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith(self.prefix):
+            return True
+        if message in self.seen:
+            return False
+        self.seen.add(message)
+        return True
+
+
+@contextmanager
+def lines_once(logger: str, prefix: str = ""):
+    """Within the block, each message of ``logger`` that starts with ``prefix`` is logged once (e.g. the cell-cycle
+    gene lines, written once per batch scored, or cc_cons's few-genes caveat, once per embedding)."""
+    source, once = logging.getLogger(logger), _EachLineOnce(prefix)
+    source.addFilter(once)
+    try:
+        yield
+    finally:
+        source.removeFilter(once)
+
+
+def _gene_lines_once(func):
+    """``func`` with the gene lines ('cell-cycle S genes: 2 of 43 present in var_names') logged once per call."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with lines_once("jae.preprocess.cell_cycle"):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -165,6 +207,7 @@ class CellCycleReference:
         return int(sum(len(c) for c in self.cells))
 
 
+@_gene_lines_once
 def cell_cycle_reference(
     gex_lognorm,
     var_names: Sequence[str],
@@ -218,6 +261,7 @@ def cell_cycle_reference(
     return CellCycleReference(tuple(names), tuple(cells), tuple(covs), np.asarray(before), n_comps, n_genes)
 
 
+@_gene_lines_once
 def cell_cycle_reference_blocks(
     blocks,
     var_names: Sequence[str],

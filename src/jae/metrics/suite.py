@@ -94,6 +94,7 @@ def evaluate_embedding(
     diagnostics: bool = True,
     column_names: Sequence[str] | None = None,
     knn: KnnMode = "auto",
+    no_cell_cycle: str | None = None,
 ) -> pd.Series:
     """Score a joint embedding with the competition's six metrics and their mean.
 
@@ -131,6 +132,8 @@ def evaluate_embedding(
     knn
         ``'exact'`` (all pairwise distances), ``'approximate'`` (pynndescent graph, sampled silhouettes) or
         ``'auto'`` (default: exact up to 100,000 cells, approximate above); see the module docstring.
+    no_cell_cycle
+        Why there is neither ``cell_cycle`` nor ``gex`` (e.g. the data has no RNA): the reason cc_cons is n/a.
 
     Returns
     -------
@@ -144,6 +147,9 @@ def evaluate_embedding(
     NaN where undefined (no batch labels, a single batch, no cell-cycle reference); the shares only with
     ``column_names``.
     """
+    from ._args import check_seed
+
+    seed = check_seed(seed)
     E = _as_float_matrix(embedding)
     uninformative = _uninformative(E)
     if uninformative:
@@ -214,10 +220,15 @@ def evaluate_embedding(
     cc_details = None
     if "cc_cons" not in results:
         if cell_cycle is None:
-            done("cc_cons", np.nan, "no GEX given (pass gex= and gex_var_names=, or cell_cycle=)")
+            done("cc_cons", np.nan, no_cell_cycle or "no GEX given (pass gex= and gex_var_names=, or cell_cycle=)")
         else:
             cc_details = cc_cons_details(E, cell_cycle)
-            done("cc_cons", _mean_score(cc_details))
+            value = _mean_score(cc_details)
+            why = None if np.isfinite(value) else (  # 1 - |after - before| / before needs a share before
+                "the cell-cycle scores explain none of the GEX variance in any batch (no cycling signal to conserve)")
+            if why:
+                log.warning("cc_cons is n/a: %s", why)
+            done("cc_cons", value, why)
             few = cell_cycle.n_genes is not None and min(cell_cycle.n_genes) < MIN_CELL_CYCLE_GENES
             if few:
                 n_s, n_g2m = cell_cycle.n_genes

@@ -74,7 +74,8 @@ def write_report(
     title, description
         Heading and a line about the data for ``index.html``.
     max_cells
-        UMAPs use a seeded random subset of at most this many cells (the same for every embedding); ``None``: all.
+        UMAPs use a seeded random subset of at most this many cells (the same for every embedding); ``None``: every
+        cell (no cap).
     seed
         Seed of the subset and the UMAP layouts.
     device
@@ -89,7 +90,14 @@ def write_report(
     Path of ``index.html``. Also written: ``metrics.csv``, ``metrics.md``, ``metrics.png``, ``umap_<name>.png``,
     and ``diagnostics.csv`` when the results carry diagnostics (:func:`diagnostics_table`).
     """
-    out_dir = Path(out_dir)
+    from ..io.paths import user_path
+    from ..metrics._args import check_seed
+
+    seed = check_seed(seed)
+    if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
+                                  or max_cells < 1):
+        raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")
+    out_dir = user_path(out_dir)
     write_table(table, out_dir, protect=protect)
     diag = diagnostics_table(table)
     if diag is not None:

@@ -44,7 +44,8 @@ def evaluate_files(
         The data with its annotations (:class:`jae.io.InputFiles`); ``inputs.rna`` and ``inputs.layer`` name the
         RNA modality and its raw counts. The files are opened, not read: only the annotations, the embeddings and
         the RNA (in row blocks, for the cell-cycle reference) are read (``baseline=True`` and a Cell Ranger file
-        read the data whole).
+        read the data whole). RNA alone (``mod1`` without ``mod2``, or an ``.h5mu`` of one modality, read whole)
+        is scored too: only cc_cons reads the RNA (``baseline=True`` needs both modalities).
     embeddings
         As for :func:`jae.evaluate`: obsm keys, or ``{name: array, obsm key or path of a competition embedding
         .h5ad}``; embedding files are never written to.
@@ -62,19 +63,63 @@ def evaluate_files(
     one was written).
     """
     from ..evaluation import evaluate
+    from ..evaluation_checks import check_run_args
+    from ..io.paths import user_path
 
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array or file}, and/or "
                          "baseline=True")
-    files = [Path(v) for v in items.values() if isinstance(v, Path) or (isinstance(v, str) and v.endswith((".h5ad", ".h5mu")))]
+    check_run_args(seed=seed, device=device, umap_max_cells=umap_max_cells, report=out is not None and report)
+    items = {k: user_path(v) if isinstance(v, os.PathLike) or (isinstance(v, str) and _is_path(v)) else v
+             for k, v in items.items()}
+    files = [v for v in items.values() if isinstance(v, Path)]
     protect = inputs.paths + files
     if out is not None:
+        out = user_path(out)
         check_outputs([("out", out)], inputs=protect, overwrite=overwrite, folders=("out",))
-    data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
+    data = _rna_alone(inputs)
+    if data is None:
+        data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
     return evaluate(
         data, items, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys,
         organism=organism, baseline=baseline, rna=inputs.rna, layer=inputs.layer, seed=seed, device=device,
-        report_dir=out, report=report, umap_max_cells=umap_max_cells, protect=protect, progress_bar=progress_bar,
-        knn=knn,
+        report_dir=out, report=report, umap_max_cells=umap_max_cells, overwrite=overwrite, protect=protect,
+        progress_bar=progress_bar, knn=knn,
     )
+
+
+def _is_path(value: str) -> bool:
+    """Whether an embedding given as text names a file (an existing one, or a name ending like one) rather than an
+    obsm key."""
+    from ..embedding_inputs import _is_file_name
+
+    return _is_file_name(value) or value.startswith("~") or Path(value).expanduser().is_file()
+
+
+def _rna_alone(inputs: InputFiles):
+    """RNA alone, with the annotation files joined: ``mod1`` alone opened on disk (:func:`jae.io.open_rna`), an
+    ``.h5mu`` holding one modality read into memory. Scoring a stored embedding needs only the RNA (for cc_cons), not
+    the second modality that :meth:`InputFiles.open` pairs it with. None for any other input."""
+    import h5py
+
+    if inputs.rna_only:  # mod1 alone: the RNA .h5ad opened, not read (its counts streamed for cc_cons)
+        from ..io.rna_files import open_rna
+
+        return open_rna(inputs.mod1, annotations=list(inputs.annotations) or None, layer=inputs.layer)
+    if inputs.source != "h5mu" or not inputs.h5mu.is_file():
+        return None
+    try:
+        with h5py.File(inputs.h5mu, "r") as f:
+            if "mod" not in f or len(f["mod"]) != 1:
+                return None
+    except OSError:  # not HDF5: InputFiles.open says what it is
+        return None
+    import mudata
+
+    from ..io.readers import join_annotations
+
+    mdata = mudata.read_h5mu(inputs.h5mu)
+    if inputs.annotations:
+        join_annotations(mdata, list(inputs.annotations), replace_existing=True)
+    return mdata

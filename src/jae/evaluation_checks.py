@@ -1,0 +1,200 @@
+"""Checks of :func:`jae.evaluate`'s arguments and annotations, made before anything is read whole or computed: each
+refusal is one line naming the argument (or column) and the fix. The CLI prints them through
+:func:`jae.cli._messages.cli_message`, which turns the Python arguments into its flags."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data", "check_run_args", "missing_text"]
+
+logger = logging.getLogger(__name__)
+
+#: Fewest cells with a cell type that are scored: the metrics' neighbour graph has 15 neighbours per cell, so fewer
+#: cells give a graph of every cell and scores that say nothing.
+MIN_SCORED_CELLS = 16
+#: Labels that mark a cell without a cell type, compared case-insensitively after stripping blanks: what pandas,
+#: R and spreadsheets write for a missing value once it has been turned into text.
+MISSING_LABELS = frozenset({"", "nan", "none", "na", "n/a", "<na>", "null"})
+#: A float column with more distinct values than this (and values that are not whole numbers) holds measurements,
+#: not cell types.
+MAX_FLOAT_TYPES = 50
+
+
+def check_data(data) -> None:
+    """Refuse a path (or text) given as the data, naming what to pass instead."""
+    if isinstance(data, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"data must be the data itself (a MuData, an AnnData or {{name: AnnData}}), not the path {str(data)!r}; "
+            "read it first, e.g. jae.read_h5mu(path), or open it lazily with jae.io.open_h5mu(path) (only what the "
+            "metrics need is read), or score files with the CLI: jae evaluate --h5mu FILE --obsm KEY --out DIR"
+        )
+
+
+def check_run_args(*, seed, device, umap_max_cells, report: bool) -> tuple[int, object]:
+    """``seed`` (an integer >= 0), ``device`` (one torch knows and can use here) and ``umap_max_cells`` (None or at
+    least 10) checked before any reading; returns ``(seed, device)``: the seed as an int, the device as given."""
+    from ._device import usable_device
+    from .metrics._args import check_seed
+
+    seed = check_seed(seed)
+    usable_device(device)  # 'gpu', 'cuda' without a GPU: one line now, not a torch error after the reading
+    if umap_max_cells is not None and report:
+        if isinstance(umap_max_cells, bool) or not isinstance(umap_max_cells, (int, np.integer)):
+            raise TypeError(f"umap_max_cells must be a whole number of cells (>= 10) or None for no cap, not "
+                            f"{umap_max_cells!r}")
+        if umap_max_cells < 10:
+            raise ValueError(f"umap_max_cells={umap_max_cells}: the UMAPs need at least 10 cells; pass a larger "
+                             "number, or None for no cap")
+    return seed, device
+
+
+def missing_text(values: np.ndarray) -> np.ndarray:
+    """``(n,)`` bool: the entries that are text reading as a missing value ('nan', '', 'NA', 'None', ...)."""
+    out = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        if isinstance(v, (str, bytes)):
+            text = v.decode(errors="replace") if isinstance(v, bytes) else v
+            out[i] = text.strip().lower() in MISSING_LABELS
+    return out
+
+
+def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """The cell types of ``obs[key]`` and which cells have one.
+
+    Missing values (NaN, None, pandas' NA) and text that writes one ('nan', '', 'NaN', 'None', 'NA': see
+    :data:`MISSING_LABELS`) mark unlabelled cells, which are not scored. Integer columns (``Int64`` too) are labels;
+    a float column of many distinct fractional values is refused (a measurement, not a cell type), as is a missing
+    column (naming the columns there are).
+
+    Returns
+    -------
+    ``(labels, labelled)``: ``(n_cells,)`` object array (NaN where unlabelled) and ``(n_cells,)`` bool.
+    """
+    if key not in obs.columns:
+        columns = [str(c) for c in obs.columns]
+        shown = f"{columns[:20]}{' and %d more' % (len(columns) - 20) if len(columns) > 20 else ''}"
+        prefixed = [c for c in columns if c.endswith(f":{key}")]  # muon keeps a modality's column as 'rna:cell_type'
+        hint = f" (a modality's column, as MuData names it: {prefixed[0]!r})" if prefixed else ""
+        raise KeyError(
+            f"no cell-type column {key!r} in obs (its columns: {shown}); pass cell_type_key=<column> naming the "
+            f"column of cell types{hint}, or add the cell types to obs (e.g. read_competition(..., annotations=FILE))"
+        )
+    column = obs[key]
+    values = np.asarray(column.astype(object) if isinstance(column.dtype, pd.CategoricalDtype) else column,
+                        dtype=object)
+    labelled = ~(pd.isna(values) | missing_text(values))
+    if pd.api.types.is_float_dtype(column.dtype):
+        numbers = np.asarray(column, dtype=np.float64)[labelled]
+        distinct = np.unique(numbers)
+        if len(distinct) > MAX_FLOAT_TYPES and not np.allclose(distinct, np.round(distinct)):
+            raise ValueError(
+                f"obs[{key!r}] holds continuous numbers ({len(distinct)} distinct values, e.g. "
+                f"{[float(f'{x:.4g}') for x in distinct[:3]]}), not cell types; pass cell_type_key=<column> naming "
+                "the column of cell-type labels"
+            )
+        # whole numbers stored as floats (an integer column with NaN): the label 1, not '1.0'
+        values = np.array([int(x) if ok and float(x).is_integer() else v
+                           for x, ok, v in zip(np.asarray(column, dtype=np.float64), labelled, values)], dtype=object)
+    labels = np.where(labelled, values, np.nan).astype(object)
+    return labels, np.asarray(labelled, dtype=bool)
+
+
+def check_scored_cells(labelled: np.ndarray, key: str) -> None:
+    """Refuse fewer than :data:`MIN_SCORED_CELLS` cells with a cell type, giving the count and the fix."""
+    n = int(labelled.sum())
+    if n < MIN_SCORED_CELLS:
+        raise ValueError(
+            f"obs[{key!r}] gives a cell type to {n} of the {len(labelled)} cells; at least {MIN_SCORED_CELLS} are "
+            "needed to score an embedding (the metrics compare each cell with its 15 nearest neighbours): pass "
+            "cell_type_key=<column> naming the column of cell types, or label more cells"
+        )
+
+
+def check_values(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarray) -> None:
+    """Refuse, naming the embedding (and its first bad cells), NaN or infinite rows among the cells to be scored, no
+    columns, or one point for every cell (before anything is computed; cells without a cell type are left out, so
+    their rows may hold anything)."""
+    from .metrics.suite import _uninformative
+
+    try:
+        bad = scored & ~np.isfinite(E.astype(np.float64, copy=False)).all(axis=1)
+    except (TypeError, ValueError):  # not numbers: the metrics say so
+        return
+    uninformative = _uninformative(E[scored]) if E.ndim == 2 and not bad.any() else None
+    if uninformative:
+        raise ValueError(f"embedding {name!r} {uninformative}")
+    if bad.any():
+        raise ValueError(
+            f"embedding {name!r} has NaN or infinite values in {int(bad.sum())} of {len(E)} cells (e.g. "
+            f"{[str(c) for c in obs_names[bad][:3]]}); impute them, or leave those cells out by setting their cell "
+            "type to NaN"
+        )
+
+
+def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_keys) -> None:
+    """Refuse in one line, naming the argument, what would be read element by element (one array as embeddings: its
+    rows as obsm keys; one string as pseudotime_keys: its letters) or fail in pandas (a list as a column name)."""
+    if isinstance(embeddings, (str, bytes)):
+        raise TypeError("embeddings must be a list of obsm keys or a {name: array, key or path} mapping, not a string")
+    if isinstance(embeddings, (np.ndarray, pd.DataFrame)) or sp.issparse(embeddings):
+        raise TypeError("embeddings must be obsm keys or a {name: value} mapping, not one array; pass {'jae': Z} to "
+                        "score the array Z")
+    if not isinstance(embeddings, Mapping):
+        for item in embeddings:
+            if not isinstance(item, (str, os.PathLike)):
+                raise TypeError(f"embeddings as a list must hold obsm keys (strings), not a {type(item).__name__}; "
+                                "pass {'name': Z} to score an array Z")
+    if not isinstance(cell_type_key, str):
+        raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
+    if batch_key is not None and not isinstance(batch_key, str):
+        raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
+    if isinstance(pseudotime_keys, str):
+        raise TypeError(f"pseudotime_keys must be a list of obs columns, not one string; pass "
+                        f"pseudotime_keys=[{pseudotime_keys!r}]")
+
+
+def unique_pseudotime_keys(keys: list) -> list:
+    """``keys`` with each column once (``--pseudotime-key A --pseudotime-key A``), saying so in one log line."""
+    once = list(dict.fromkeys(keys))
+    if len(once) < len(keys):
+        twice = [k for k in once if keys.count(k) > 1]
+        logger.warning("pseudotime column%s %s named more than once: scored once", "s" if len(twice) > 1 else "",
+                       ", ".join(map(repr, twice)))
+    return once
+
+
+def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
+    """The modality holding the RNA (for the cell-cycle genes of cc_cons): ``rna``, else the one named 'rna', or
+    named like RNA in another way ('RNA', 'GEX', 'mRNA'), or whose ``var['feature_types']`` say Gene Expression, or the
+    only modality when it has no feature types; ``(None, why)`` when there is none."""
+    from .io.modality import known_kind
+    from .io.readers import RNA_NAMES
+
+    names = [str(m) for m in mods]
+    for candidate in (rna, "rna"):
+        if candidate in mods:
+            return candidate, ""
+
+    def kind(m):
+        types = mods[m].var["feature_types"] if "feature_types" in mods[m].var.columns else None
+        return None if types is None or not len(types) else known_kind(str(types.iloc[0]))
+
+    named = [m for m in names if m.lower() in RNA_NAMES and kind(m) in (None, "GEX")]
+    typed = [m for m in names if kind(m) == "GEX"]
+    for found, how in ((named, "is named like RNA"), (typed, "holds Gene Expression features")):
+        if len(found) == 1:
+            logger.info("cc_cons: modality %r %s: its genes give the cell-cycle scores (rna=<name> chooses another)",
+                        found[0], how)
+            return found[0], ""
+    if len(names) == 1 and kind(names[0]) is None:
+        logger.info("cc_cons: reading the one modality %r as the RNA for the cell-cycle genes", names[0])
+        return names[0], ""
+    return None, (f"no RNA modality among {names} (none named 'rna', RNA, GEX or mRNA, none with var['feature_types'] "
+                  "Gene Expression); pass rna=<name> naming it")
