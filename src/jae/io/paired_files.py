@@ -18,7 +18,7 @@ from pathlib import Path
 import h5py
 import pandas as pd
 
-from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
+from .chunked import BackedCounts, InMemoryCounts, format_bytes, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x
@@ -32,6 +32,9 @@ PathLike = str | os.PathLike
 
 #: Bytes of a fitting process before any data: Python, numpy/scipy, torch, anndata (measured about 0.4-0.5 GB).
 PROCESS_BYTES = 500_000_000
+#: Counts stored CSC of at least this many bytes are worth a warning when they are read whole instead of streamed:
+#: below it reading them whole costs less memory than the process itself (a log line at INFO level says so).
+CSC_WARN_BYTES = 250_000_000
 
 
 class FilesOnDisk:
@@ -150,14 +153,17 @@ class PairedFiles(FilesOnDisk):
 
 def row_sources(names, counts) -> list:
     """Row-block sources of each modality's :class:`~jae.io.chunked.BackedCounts`: the file itself, or the matrix
-    read whole (with a warning naming the fix) when it is stored CSC."""
+    read whole when it is stored CSC (a warning naming the size and the fix from :data:`CSC_WARN_BYTES` on, an INFO
+    line below it, where reading it whole costs little)."""
     out = []
     for name, c in zip(names, counts):
         if c.encoding == "csc_matrix":
-            logger.warning(
-                "%s: counts stored CSC cannot be read by rows; reading the matrix whole (%.2f GB). Store it CSR "
-                "to stream it: adata.layers['counts'] = adata.layers['counts'].tocsr(); adata.write_h5ad(...)",
-                name, c.nbytes / 1e9,
+            log = logger.warning if c.nbytes >= CSC_WARN_BYTES else logger.info
+            log(
+                "%s: counts stored CSC (column by column, %s) cannot be read in row blocks, so the whole matrix is "
+                "read into memory; to stream it, store it CSR: adata.layers['counts'] = "
+                "adata.layers['counts'].tocsr(); adata.write_h5ad(...) (or .X for counts in .X)",
+                name, format_bytes(c.nbytes),
             )
             out.append(InMemoryCounts(c.read()))
         else:
