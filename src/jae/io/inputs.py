@@ -150,12 +150,13 @@ class InputFiles:
         -------
         :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles`
         when the modalities (of an ``.h5mu``, or the two competition files) hold different cells, or
-        :class:`jae.io.RnaFiles` for RNA alone. A Cell Ranger file and one ``.h5ad`` holding both modalities are
+        :class:`jae.io.RnaFiles` for RNA alone (``mod1`` alone, or an ``.h5mu`` holding RNA alone: a query to embed or
+        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). A Cell Ranger file and one ``.h5ad`` holding both modalities are
         always read whole.
         """
         from .paired_files import open_competition, open_h5mu
         from .plan import plan_input
-        from .rna_files import open_rna
+        from .rna_files import h5mu_rna_alone, open_rna
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only and not plan:
@@ -165,6 +166,8 @@ class InputFiles:
             return self.read(annotations=annotations)
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
+        elif self.source == "h5mu" and plan and (alone := h5mu_rna_alone(self.h5mu, rna=self.rna, other=self.other)):
+            files = open_rna(self.h5mu, annotations=joined or None, layer=self.layer, modality=alone)  # RNA alone
         elif self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
             files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer,
                               mosaic=True)

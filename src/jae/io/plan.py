@@ -53,9 +53,10 @@ def default_memory_budget() -> int:
         return 4 * 10**9
 
 
-def _as_files(data, modalities):
+def _as_files(data, modalities, *, rna_only: bool = False):
     """``data`` as :class:`PairedFiles` (or :class:`jae.io.MosaicFiles` when its modalities hold different cells)
-    when it lives on disk (PairedFiles, MosaicFiles, a path, a backed MuData), else None."""
+    when it lives on disk (PairedFiles, MosaicFiles, a path, a backed MuData), else None. ``rna_only`` (embedding,
+    mapping, label transfer: not fitting): an ``.h5mu`` holding RNA alone is opened as :class:`jae.io.RnaFiles`."""
     if isinstance(data, FilesOnDisk):
         return data
     if isinstance(data, (str, os.PathLike)):
@@ -69,6 +70,12 @@ def _as_files(data, modalities):
         )
     else:
         return None
+    if rna_only:
+        from .rna_files import h5mu_rna_alone, open_rna
+
+        alone = h5mu_rna_alone(path, rna=rna, other=other)
+        if alone is not None:
+            return open_rna(path, modality=alone)
     return open_h5mu(path, rna=rna, other=other, mosaic=True)
 
 

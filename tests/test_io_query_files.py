@@ -1,0 +1,71 @@
+"""Query files in the shapes users bring them to ``jae embed`` / ``jae map`` (``jae.embed_files`` /
+``jae.map_files``): an ``.h5mu`` holding RNA alone."""
+
+from __future__ import annotations
+
+import anndata as ad
+import mudata as md
+import numpy as np
+import pytest
+
+import jae
+from jae import JAE, JAEConfig
+from jae.cli import main
+from jae.io import InputFiles
+
+FAST = JAEConfig(max_epochs=2, n_svd=10)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """A CITE-seq reference fitted in memory and saved; the query: another simulation's cells (batches renamed
+    ``q_<batch>``) as an RNA ``.h5ad`` and as an ``.h5mu`` holding RNA alone (the batch in the global ``obs``)."""
+    from jae.datasets import simulate
+
+    d = tmp_path_factory.mktemp("query_files")
+    ref = simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=1)
+    model = JAE(FAST, seed=0, device="cpu").fit(ref, progress_bar=False)
+    model.save(d / "model")
+    q = simulate(200, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    rna = q["rna"].copy()
+    rna.obs["batch"] = ("q_" + q.obs["batch"].astype(str)).to_numpy()
+    rna.write_h5ad(d / "q.rna.h5ad")
+    alone = md.MuData({"rna": ad.AnnData(X=rna.X, layers=dict(rna.layers), var=rna.var)})
+    alone.obs["batch"] = rna.obs["batch"].to_numpy()
+    alone.write(d / "q.rna.h5mu")
+    return model, d
+
+
+def test_an_h5mu_holding_rna_alone_embeds_and_maps_as_the_rna_file_alone(setup, tmp_path):
+    model, d = setup
+    h5mu, h5ad = InputFiles(h5mu=d / "q.rna.h5mu"), InputFiles(mod1=d / "q.rna.h5ad")
+    got = jae.embed_files(h5mu, d / "model", tmp_path / "a.h5mu", finetune_epochs=1, progress_bar=False)
+    want = jae.embed_files(h5ad, d / "model", tmp_path / "b.h5ad", finetune_epochs=1, progress_bar=False)
+    np.testing.assert_array_equal(got.embedding, want.embedding)
+    written = md.read_h5mu(tmp_path / "a.h5mu")
+    assert list(written.mod) == ["rna"] and written.obsm["X_jae"].shape == got.embedding.shape
+    mapped = jae.map_files(h5mu, model, tmp_path / "mapped", epochs=1, progress_bar=False)
+    assert len(mapped.model.adapter.batches) == 2 and all(b.startswith("q_") for b in mapped.model.adapter.batches)
+    np.testing.assert_array_equal(
+        mapped.model.adapter.shift,
+        jae.map_files(h5ad, model, tmp_path / "mapped2", epochs=1, progress_bar=False).model.adapter.shift)
+    # in Python, the path itself
+    np.testing.assert_array_equal(model.embed(str(d / "q.rna.h5mu"), key_added=None),
+                                  model.embed(md.read_h5mu(d / "q.rna.h5mu"), key_added=None))
+
+
+def test_fitting_an_h5mu_holding_rna_alone_is_still_refused(setup, tmp_path, caplog):
+    _, d = setup
+    assert main(["fit", "--h5mu", str(d / "q.rna.h5mu"), "--out", str(tmp_path / "m"), "--mode", "unsupervised"]) == 1
+    assert "holds one modality" in caplog.text and "second modality" in caplog.text
+    assert not (tmp_path / "m").exists()
+
+
+def test_jae_embed_and_map_take_an_h5mu_holding_rna_alone(setup, tmp_path, capsys):
+    _, d = setup
+    assert main(["embed", "--model", str(d / "model"), "--h5mu", str(d / "q.rna.h5mu"), "--out",
+                 str(tmp_path / "e.h5ad"), "--finetune-epochs", "0", "-q"]) == 0
+    assert ad.read_h5ad(tmp_path / "e.h5ad").n_obs == 200
+    assert main(["map", "--model", str(d / "model"), "--h5mu", str(d / "q.rna.h5mu"), "--out",
+                 str(tmp_path / "mapped"), "--epochs", "1", "-q"]) == 0
+    assert "new batches: q_" in capsys.readouterr().out
