@@ -21,6 +21,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^mod1 and mod2 look swapped: mod1 (.*), and mod2 (.*) as mod1 and the (\w+) file as mod2$",
      lambda m: f"--mod1 and --mod2 look swapped: --mod1 {m.group(1)}, and --mod2 {m.group(2)} as --mod1 and the "
                f"{m.group(3)} file as --mod2"),
+    (r"\balone, mod1 must be the RNA \(GEX\) file; pass the RNA file as mod1=, with this one as mod2=",
+     "alone, --mod1 must be the RNA (GEX) file; pass the RNA file as --mod1, with this one as --mod2"),
     # the file workflows (jae.workflows) name their outputs by argument; each argument is the verb's flag
     (r"^out \*\.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out \*\.h5ad",
      "--out *.h5mu writes a copy of an --h5mu input; with --mod1/--mod2, --10x or --h5ad use --out *.h5ad"),

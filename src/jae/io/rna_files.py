@@ -73,6 +73,7 @@ def read_rna(path: PathLike, *, modality: str | None = None):
 
     if modality is None:
         rna, extra = read_h5ad(path, what="mod1"), None
+        check_rna_alone(rna.var, path)
     else:
         stored = read_h5mu_as_stored(path)
         rna, extra = stored[modality].copy(), stored.obs
@@ -83,6 +84,17 @@ def read_rna(path: PathLike, *, modality: str | None = None):
         for column in _global_columns(extra, rna.obs):
             mdata.obs[column] = extra[column].reindex(mdata.obs_names).to_numpy()
     return mdata
+
+
+def check_rna_alone(var: pd.DataFrame, path) -> None:
+    """Refuse a file given alone as RNA (``mod1`` without ``mod2``) whose ``feature_types`` or feature names say it
+    holds ATAC or ADT (:func:`jae.io.modality.not_rna_alone`): most likely the second file of a pair."""
+    from .modality import not_rna_alone
+
+    holds = not_rna_alone(var)
+    if holds is not None:
+        raise ValueError(f"mod1 file {path} holds {holds}, not RNA: alone, mod1 must be the RNA (GEX) file; pass the "
+                         "RNA file as mod1=, with this one as mod2=")
 
 
 def _global_columns(global_obs: pd.DataFrame, obs: pd.DataFrame) -> list:
@@ -138,6 +150,8 @@ def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | Non
             for column in _global_columns(global_obs, obs):
                 obs[column] = global_obs[column].reindex(obs.index)
     check_not_empty(str(path), len(obs), len(var))
+    if modality is None:
+        check_rna_alone(var, path)
     if not obs.index.is_unique:  # (unique_cells' message speaks of two modalities)
         dup = obs.index[obs.index.duplicated()].unique()
         raise ValueError(f"{what} file {path} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
