@@ -15,7 +15,9 @@ Query cells without the second modality (:mod:`jae.query` fills in its columns f
 measured columns: the imputed ones are left out of the reconstruction loss.
 
 The mapped model remembers the ``obs`` column of the batches; :meth:`jae.JAE.embed` reads it to shift the cells
-of mapped batches and leaves every other cell as the reference model embeds it.
+of mapped batches and leaves every other cell as the reference model embeds it. It also keeps a record of each
+mapping done (:func:`mappings_of`: the batches added, their cells, the seed, epochs and steps), saved in
+``model.json`` (``"mappings"``) and written with every embedding it makes (``uns['jae']['mapping']``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["QueryAdapter", "map_query"]
+__all__ = ["QueryAdapter", "map_query", "mappings_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +153,20 @@ def _measured(model, observed: np.ndarray) -> np.ndarray | None:
     return np.repeat(observed, model.preprocessor.widths, axis=1).astype(np.float32)
 
 
+def mappings_of(model) -> list[dict]:
+    """The mappings that made ``model``, oldest first: one dict per :func:`map_query` call that trained shifts, with
+    ``batch_key``, ``batches`` (the batches it added), ``n_cells`` (their cells), ``seed``, ``epochs`` and ``steps``.
+    A model saved before jae kept these records (format 6 files without ``"mappings"``) gets one record of its
+    adapter's batches without the rest; a model never mapped, an empty list."""
+    records = getattr(model, "mappings", None)
+    if records:
+        return [dict(r) for r in records]
+    adapter = getattr(model, "adapter", None)
+    if adapter is None:
+        return []
+    return [{"batch_key": adapter.batch_key, "batches": list(adapter.batches)}]
+
+
 def check_batch_key(batch_key) -> None:
     """Refuse a missing ``batch_key`` (None, e.g. ``jae map --batch-key none``): each new batch gets its own shift."""
     if not isinstance(batch_key, str) or not batch_key:
@@ -220,5 +236,8 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
         shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=seed,
                               progress_bar=progress_bar, weight=_measured(mapped, observed[rows]))
     new_adapter = QueryAdapter(batch_key, tuple(new), shift)
+    mapped.mappings = mappings_of(reference) + [{  # what rebuilds this mapping: saved in model.json
+        "batch_key": batch_key, "batches": list(new), "n_cells": n_rows, "seed": int(seed), "epochs": int(epochs),
+        "steps": int(adapter_steps(n_rows, epochs))}]
     mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift)
     return mapped

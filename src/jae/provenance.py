@@ -14,12 +14,14 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
     -------
     A dict of strings, numbers and lists (writable to .h5ad / .h5mu): ``jae_version``, ``obsm_key``, ``columns``
     (the embedding's column names, :attr:`jae.JAE.column_names` unless given), ``modalities``, ``seed``,
-    ``organism`` and ``params`` (the :class:`jae.JAEConfig` as a dict).
+    ``organism`` and ``params`` (the :class:`jae.JAEConfig` as a dict); for a model made by :meth:`jae.JAE.map_query`,
+    ``mapping`` (:func:`jae.mapping.mappings_of`, keyed ``'1'``, ``'2'``, ... in the order they were done).
     """
     from . import __version__
+    from .mapping import mappings_of
 
     model._require_fitted()
-    return {
+    out = {
         "jae_version": __version__,
         "obsm_key": str(key_added),
         "columns": list(model.column_names if columns is None else columns),
@@ -28,6 +30,10 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
         "organism": str(model.organism or "unknown"),
         "params": model.config.to_dict(),
     }
+    mappings = mappings_of(model)
+    if mappings:  # a model made by map_query: each mapping's batches, cells, seed, epochs, steps ('1' the first)
+        out["mapping"] = {str(i): {k: v for k, v in m.items() if v is not None} for i, m in enumerate(mappings, 1)}
+    return out
 
 
 def uns_key(key_added: str) -> str:

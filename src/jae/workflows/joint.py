@@ -249,7 +249,8 @@ def embed_files(
         A fitted :class:`jae.JAE` (fine-tuned on a copy, never in place), or the folder of a saved one.
     out
         ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells
-        with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
+        with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``,
+        and the provenance ``uns['jae']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
         file as stored, with ``obsm['X_jae']`` and its provenance ``uns['jae']``. When the model has cell types,
         ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``), which replace
         input columns of the same names (with a log line).
@@ -348,7 +349,8 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
     protect = inputs.paths
     if out.suffix == ".h5ad":
         write_embedding_h5ad(Z, cells, out, dataset_id=dataset_id, method_id=method_id, protect=protect,
-                             obs=columns, overwrite=overwrite, var_names=model.column_names)
+                             obs=columns, overwrite=overwrite, var_names=model.column_names,
+                             uns={"jae": model.provenance("X")})  # what made it: seeds, a mapped model's mappings
         return
     source = _read_untouched(inputs.h5mu)  # the copy written is the file as the user gave it
     order = cells.get_indexer(source.obs_names)
