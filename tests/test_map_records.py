@@ -86,3 +86,28 @@ def test_damaged_mapping_records_are_refused(data, tmp_path):
     (tmp_path / "m" / "model.json").write_text(json.dumps(desc))
     with pytest.raises(ValueError, match="'mappings' is not a list of mapping records; the model folder is damaged"):
         JAE.load(tmp_path / "m", device="cpu")
+
+
+def test_jae_map_names_only_the_batches_it_added(data, tmp_path, capsys, caplog):
+    from jae.cli import main
+
+    model, query = data
+    model.save(tmp_path / "ref")
+    q1 = query[query.obs["batch"] == "q1"].copy()
+    q1.write(tmp_path / "q1.h5mu")
+    query.write(tmp_path / "q.h5mu")
+    assert main(["map", "--model", str(tmp_path / "ref"), "--h5mu", str(tmp_path / "q1.h5mu"), "--out",
+                 str(tmp_path / "m1"), "--epochs", "1", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["map", "--model", str(tmp_path / "m1"), "--h5mu", str(tmp_path / "q.h5mu"), "--out",
+                 str(tmp_path / "m2"), "--epochs", "1", "-q"]) == 0
+    out = capsys.readouterr().out
+    n2 = int((query.obs["batch"] == "q2").sum())
+    assert out.startswith(f"mapped {n2} cells of 1 new batch (q2) onto ") and "q1" not in out.split("\n")[0].split(":")[0]
+    assert f"{query.n_obs - n2} cells of batches the model already knew are placed as before" in out
+    # nothing new: one line, nothing written
+    assert main(["map", "--model", str(tmp_path / "m2"), "--h5mu", str(tmp_path / "q.h5mu"), "--out",
+                 str(tmp_path / "m3"), "-q"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= 40]
+    assert len(errors) == 1 and "every query batch in obs['batch'] ('q1', 'q2') is already known" in errors[0]
+    assert "jae embed --model MODEL --finetune-epochs 0" in errors[0] and not (tmp_path / "m3").exists()

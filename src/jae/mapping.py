@@ -167,6 +167,21 @@ def mappings_of(model) -> list[dict]:
     return [{"batch_key": adapter.batch_key, "batches": list(adapter.batches)}]
 
 
+def check_new_batches(batch, known, batch_key: str) -> None:
+    """Refuse a query none of whose batches is new to the model (all reference batches, or mapped before): map_query
+    trains shifts for new batches only, so it would return the model unchanged; one line with the two fixes."""
+    present = sorted(set(np.asarray(batch).astype(str)))
+    if set(present) - set(known):
+        return
+    shown = ", ".join(repr(str(b)) for b in present[:5]) + (", ..." if len(present) > 5 else "")
+    raise ValueError(
+        f"every query batch in obs[{batch_key!r}] ({shown}) is already known to the model (a reference batch, or "
+        "mapped before), so there is nothing to map: embed these cells with the model as it is (jae embed --model "
+        f"MODEL --finetune-epochs 0; JAE.embed), or, if they are new samples named like known batches, rename them "
+        f"(obs[{batch_key!r}] = 'query_' + obs[{batch_key!r}].astype(str)) and map again"
+    )
+
+
 def check_batch_key(batch_key) -> None:
     """Refuse a missing ``batch_key`` (None, e.g. ``jae map --batch-key none``): each new batch gets its own shift."""
     if not isinstance(batch_key, str) or not batch_key:
@@ -197,6 +212,8 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     batch_all = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
     check_batches(batch_all, min_cells=1)  # a cell without a batch is refused, as by fit (not mapped as 'nan')
     batch_all = batch_all.astype(str)
+    known = set(reference.batches) | set(() if adapter is None else adapter.batches)
+    check_new_batches(batch_all, known, batch_key)  # before the counts are read
     epochs = ADAPTER_EPOCHS if epochs is None else as_epochs(epochs, zero="0: the reference model's own embedding")
     X, cells, observed = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
     carry = getattr(reference, "axes_carry", None)
@@ -208,7 +225,6 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
             carry,
         )
     batch = batch_all.reindex(cells).to_numpy()
-    known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     new = sorted(set(batch) - known)
     clash = sorted(set(batch) & set(reference.batches))
     if clash:  # scArches-style mapping takes a query batch as new; a reused name (e.g. 'sample1') is not
@@ -220,9 +236,8 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     cache = getattr(reference, "_files_features", None)  # the query's features, kept on the reference: not copied
     mapped = copy.deepcopy(reference, None if cache is None else {id(cache): None})
     mapped._files_features = None
-    if not new:
-        logger.info("every query batch is already known to the model (%s); nothing to train", ", ".join(sorted(set(batch))))
-        return mapped
+    if not new:  # the query's cells with features hold no new batch (check_new_batches saw every cell's)
+        check_new_batches(batch, known, batch_key)
     rows = np.isin(batch, new)
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
