@@ -150,7 +150,11 @@ def test_an_existing_empty_folder_is_accepted_as_a_model_output(cite, tmp_path):
     assert (tmp_path / "fit" / "model.json").is_file()
     fitted.model.save(tmp_path / "save")
     assert (tmp_path / "save" / "weights.pt").is_file()
-    jae.map_files(files, tmp_path / "fit", tmp_path / "map", epochs=1, progress_bar=False)
+    query = cite.copy()
+    query.obs["batch"] = ("query_" + cite.obs["batch"].astype(str)).to_numpy()  # new batches: a mapping to do
+    write_atomic(query, tmp_path / "q.h5mu")
+    jae.map_files(jae.io.InputFiles(h5mu=tmp_path / "q.h5mu"), tmp_path / "fit", tmp_path / "map", epochs=1,
+                  progress_bar=False)
     assert (tmp_path / "map" / "model.json").is_file()
     cite.mod["rna"].write_h5ad(tmp_path / "a.h5ad")
     cite.mod["prot"].write_h5ad(tmp_path / "b.h5ad")
