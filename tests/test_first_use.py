@@ -123,7 +123,10 @@ def test_file_workflows_write_outputs_given_with_a_tilde_in_the_home_folder(cite
                                progress_bar=False)
     assert embedded.written == (home / "emb.h5ad", home / "labels.csv")
     assert (home / "emb.h5ad").is_file() and (home / "labels.csv").is_file()
-    query = jae.io.InputFiles(h5mu="~/x.h5mu")
+    renamed = cite.copy()
+    renamed.obs["batch"] = ("query_" + cite.obs["batch"].astype(str)).to_numpy()  # new batches: a mapping to do
+    write_atomic(renamed, home / "q.h5mu")
+    query = jae.io.InputFiles(h5mu="~/q.h5mu")
     mapped = jae.map_files(query, "~/model", "~/mapped", epochs=1, progress_bar=False)
     assert (home / "mapped" / "model.json").is_file() and mapped.written == (home / "mapped",)
     with pytest.raises(FileExistsError):  # the existing output is found through the '~'
