@@ -69,3 +69,21 @@ def test_jae_embed_and_map_take_an_h5mu_holding_rna_alone(setup, tmp_path, capsy
     assert main(["map", "--model", str(d / "model"), "--h5mu", str(d / "q.rna.h5mu"), "--out",
                  str(tmp_path / "mapped"), "--epochs", "1", "-q"]) == 0
     assert "new batches: q_" in capsys.readouterr().out
+
+
+def test_finetune_seeds_are_recorded_in_the_history_and_the_output(setup, tmp_path):
+    model, d = setup
+    inputs = InputFiles(h5mu=d / "q.rna.h5mu")
+    got = jae.embed_files(inputs, d / "model", tmp_path / "a.h5ad", finetune_epochs=1, seed=7, progress_bar=False)
+    tuned = got.model.history[got.model.history["stage"] == "finetune"]
+    assert len(tuned) == 1 and tuned["seed"].tolist() == [7]
+    assert list(ad.read_h5ad(tmp_path / "a.h5ad").uns["jae"]["finetune_seeds"]) == [7]
+    # default seed (the model's + 1), a second fine-tuning after it, and the record kept through save / load
+    again = got.model.finetune(md.read_h5mu(d / "q.rna.h5mu"), epochs=1, progress_bar=False)
+    assert again.provenance()["finetune_seeds"] == [7, model.seed + 1]
+    again.save(tmp_path / "m")
+    assert JAE.load(tmp_path / "m", device="cpu").provenance()["finetune_seeds"] == [7, model.seed + 1]
+    assert model.provenance()["finetune_seeds"] == []  # fitted without query cells: never fine-tuned
+    out = jae.embed_files(inputs, d / "model", tmp_path / "b.h5mu", finetune_epochs=0, progress_bar=False)
+    assert out.model.provenance()["finetune_seeds"] == []
+    assert len(md.read_h5mu(tmp_path / "b.h5mu").uns["jae"]["finetune_seeds"]) == 0

@@ -354,7 +354,7 @@ class JAE:
                 seed=seed, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
                 progress_bar=progress_bar,
             )
-        self.history = pd.concat([self.history, hist], ignore_index=True)
+        self.history = pd.concat([self.history, hist.assign(seed=seed)], ignore_index=True)  # seed: to rebuild it
         recalibrate(self)  # label transfer: the calibration describes the network as it is now
         return self
 
