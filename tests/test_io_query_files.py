@@ -87,3 +87,24 @@ def test_finetune_seeds_are_recorded_in_the_history_and_the_output(setup, tmp_pa
     out = jae.embed_files(inputs, d / "model", tmp_path / "b.h5mu", finetune_epochs=0, progress_bar=False)
     assert out.model.provenance()["finetune_seeds"] == []
     assert len(md.read_h5mu(tmp_path / "b.h5mu").uns["jae"]["finetune_seeds"]) == 0
+
+
+@pytest.mark.parametrize("suffix", [".h5mu", ".h5ad"])
+def test_replaced_label_columns_are_named_in_one_log_line(setup, tmp_path, caplog, suffix):
+    """An .h5mu input already holding jae's columns (embedded before) had them replaced in the .h5mu output without
+    a word (the .h5ad output said so, one line per column)."""
+    import logging
+
+    model, d = setup
+    first = tmp_path / "first.h5mu"
+    jae.embed_files(InputFiles(h5mu=d / "q.rna.h5mu"), model, first, finetune_epochs=0, progress_bar=False)
+    before = md.read_h5mu(first)
+    assert {"jae_cell_type", "jae_confidence", "jae_unknown"} <= set(before.obs.columns)
+    with caplog.at_level(logging.INFO, logger="jae.workflows"):
+        jae.embed_files(InputFiles(h5mu=first), model, tmp_path / f"second{suffix}", finetune_epochs=0,
+                        progress_bar=False)
+    lines = [r.getMessage() for r in caplog.records if "replaced in the output" in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert "obs columns 'jae_cell_type', 'jae_confidence', 'jae_unknown'" in lines[0]
+    assert ("obsm['X_jae']" in lines[0]) == (suffix == ".h5mu") and "the input file is unchanged" in lines[0]
+    assert md.read_h5mu(first).obs.equals(before.obs)  # the input is never modified

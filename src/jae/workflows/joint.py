@@ -354,6 +354,8 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
         return
     source = _read_untouched(inputs.h5mu)  # the copy written is the file as the user gave it
     order = cells.get_indexer(source.obs_names)
+    _log_replaced([k for k in (columns or {}) if k in source.obs.columns], out,
+                  also=["obsm['X_jae']"] if "X_jae" in source.obsm else [])
     source.obsm["X_jae"] = Z[order]
     source.uns["jae"] = model.provenance("X_jae")  # as JAE.embed records it
     for key, values in (columns or {}).items():
@@ -366,13 +368,23 @@ def _with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) ->
     input column of the same name, with a log line."""
     frame = obs.reindex(cells) if not obs.index.equals(cells) else obs
     frame = pd.DataFrame({str(k): frame[k].array for k in frame.columns}, index=cells)
+    replaced = [k for k in (columns or {}) if k in frame.columns]
+    _log_replaced(replaced)
+    frame = frame.drop(columns=replaced)
     for key, values in (columns or {}).items():
-        if key in frame.columns:
-            logger.info("the input's obs column %r is replaced in the output by jae's predicted %s", key,
-                        key.removeprefix("jae_").replace("_", " "))
-            frame = frame.drop(columns=key)
         frame[key] = values
     return frame
+
+
+def _log_replaced(replaced: list, out: Path | None = None, *, also=()) -> None:
+    """One log line naming the input's ``obs`` columns (and ``also``, e.g. an existing ``obsm['X_jae']``) that the
+    output holds jae's values in instead (the input file itself is never changed)."""
+    if not replaced and not also:
+        return
+    what = ([f"obs column{'s' if len(replaced) > 1 else ''} {', '.join(repr(k) for k in replaced)}"] if replaced
+            else []) + list(also)
+    logger.info("the input's %s %s replaced in the output%s by jae's; the input file is unchanged", " and ".join(what),
+                "is" if len(replaced) + len(also) == 1 else "are", "" if out is None else f" {out.name}")
 
 
 def _read_untouched(path: Path):
