@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import anndata as ad
 import mudata as md
 import numpy as np
@@ -108,3 +110,50 @@ def test_replaced_label_columns_are_named_in_one_log_line(setup, tmp_path, caplo
     assert "obs columns 'jae_cell_type', 'jae_confidence', 'jae_unknown'" in lines[0]
     assert ("obsm['X_jae']" in lines[0]) == (suffix == ".h5mu") and "the input file is unchanged" in lines[0]
     assert md.read_h5mu(first).obs.equals(before.obs)  # the input is never modified
+
+
+@pytest.fixture(scope="module")
+def duplicated(setup):
+    """The query's RNA (200 cells) with cells 0-4 renamed as cells 5-9: 5 names held by 10 cells; and its proteins."""
+    from jae.datasets import simulate
+
+    _, d = setup
+    q = simulate(200, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    names = np.array(q.obs_names)
+    names[:5] = names[5:10]
+    rna, prot = q["rna"].copy(), q["prot"].copy()
+    for a in (rna, prot):
+        a.obs_names = names
+        a.obs["batch"] = "q_new"
+    rna.write_h5ad(d / "dup.rna.h5ad")
+    prot.write_h5ad(d / "dup.prot.h5ad")
+    return rna, prot
+
+
+@pytest.mark.parametrize("case", ["mudata", "rna_anndata", "map_rna", "files", "rna_file", "h5mu_file"])
+def test_duplicated_cell_names_are_refused_with_the_count_and_the_fix(setup, duplicated, tmp_path, case):
+    model, d = setup
+    rna, prot = duplicated
+    with warnings.catch_warnings():  # mudata warns of the duplicated names: the user's data as given
+        warnings.simplefilter("ignore", UserWarning)
+        paired, alone = md.MuData({"rna": rna, "prot": prot}), md.MuData({"rna": rna})
+        if case == "h5mu_file":
+            paired.write(tmp_path / "dup.h5mu")
+    run = {
+        "mudata": lambda: model.embed(paired, key_added=None),
+        "rna_anndata": lambda: model.embed(rna, key_added=None),
+        "map_rna": lambda: model.map_query(alone, epochs=1, progress_bar=False),
+        "files": lambda: jae.embed_files(InputFiles(mod1=d / "dup.rna.h5ad", mod2=d / "dup.prot.h5ad"), model,
+                                         tmp_path / "e.h5ad", progress_bar=False),
+        "rna_file": lambda: jae.map_files(InputFiles(mod1=d / "dup.rna.h5ad"), model, tmp_path / "m",
+                                          progress_bar=False),
+        "h5mu_file": lambda: jae.embed_files(InputFiles(h5mu=tmp_path / "dup.h5mu"), model, tmp_path / "e.h5ad",
+                                             progress_bar=False),
+    }[case]
+    with pytest.raises(ValueError) as info:
+        run()
+    message = str(info.value)
+    assert "has 5 duplicated cell names (e.g. " in message and "(10 cells carry them)" in message, message
+    assert "obs_names_make_unique()" in message and "\n" not in message
+    assert ("write the file again" in message) == case.endswith(("file", "files"))
+    assert not (tmp_path / "e.h5ad").exists() and not (tmp_path / "m").exists()

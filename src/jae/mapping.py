@@ -167,6 +167,20 @@ def mappings_of(model) -> list[dict]:
     return [{"batch_key": adapter.batch_key, "batches": list(adapter.batches)}]
 
 
+def _unique_cells(data) -> None:
+    """Refuse in-memory data whose modalities repeat cell names (files are checked when opened)."""
+    from collections.abc import Mapping
+
+    from .io.features import unique_cells
+
+    mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
+    if isinstance(mods, Mapping):
+        for name, adata in mods.items():
+            unique_cells(adata.obs_names, f"modality {name!r}", paired=len(mods) > 1)
+    elif hasattr(data, "obs_names") and not hasattr(data, "counts"):
+        unique_cells(data.obs_names, "the data", paired=False)
+
+
 def check_new_batches(batch, known, batch_key: str) -> None:
     """Refuse a query none of whose batches is new to the model (all reference batches, or mapped before): map_query
     trains shifts for new batches only, so it would return the model unchanged; one line with the two fixes."""
@@ -203,6 +217,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
     files = _as_files(data, None, rna_only=True)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
+    _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
     obs = cell_obs(data)  # the annotations fit reads: the global obs and each modality's own columns
     if obs is None:
         raise ValueError("map_query needs data with an .obs frame (MuData, or data opened with jae.io.open_*)")

@@ -285,7 +285,7 @@ def open_competition(
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
         check_not_empty(str(p), len(obs), len(var))  # before the kind is read from the (empty) features
-        unique_cells(obs.index, str(p))
+        unique_cells(obs.index, str(p), written=True)
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None))
     inferred = mod2_kind is None and kinds[1] is None  # read off mod2's feature names (logged once, here)
@@ -360,7 +360,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
     for m in (rna, other):
         check_not_empty(f"{path} modality {m!r}", len(mods[m][0]), len(mods[m][1]))
-        unique_cells(mods[m][0].index, f"{path} modality {m!r}")
+        unique_cells(mods[m][0].index, f"{path} modality {m!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (mods[rna][1], mods[other][1]),
         given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),

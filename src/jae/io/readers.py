@@ -161,7 +161,7 @@ def read_competition(
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
     for path, adata in zip(paths, adatas):
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
-        unique_cells(adata.obs_names, str(path))
+        unique_cells(adata.obs_names, str(path), written=True)
     kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names,
                               mod1_names=adatas[0].var_names)
@@ -263,7 +263,7 @@ def read_h5mu(
     rna_ad, other_ad = source.mod[rna], source.mod[other]
     for name, adata in ((rna, rna_ad), (other, other_ad)):
         check_not_empty(f"{path} modality {name!r}", adata.n_obs, adata.n_vars)
-        unique_cells(adata.obs_names, f"{path} modality {name!r}")
+        unique_cells(adata.obs_names, f"{path} modality {name!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
         fix=", or pass other_kind='ATAC' or 'ADT'")

@@ -128,7 +128,7 @@ def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | Non
     ``layer``: raw counts (``.X`` when it is None, or ``'counts'`` and absent; ``'raw'``: ``.raw``); ``modality``: the
     RNA modality of an ``.h5mu`` holding RNA alone (:func:`h5mu_rna_alone`), whose global ``obs`` columns are read
     too."""
-    from .features import examples
+    from .features import unique_cells
     from .files import _check_file, _readable, check_is_anndata, check_is_mudata, check_not_empty, check_not_mudata
     from .paired_files import _counts_location, _read_frames
 
@@ -152,10 +152,7 @@ def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | Non
     check_not_empty(str(path), len(obs), len(var))
     if modality is None:
         check_rna_alone(var, path)
-    if not obs.index.is_unique:  # (unique_cells' message speaks of two modalities)
-        dup = obs.index[obs.index.duplicated()].unique()
-        raise ValueError(f"{what} file {path} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
-                         "unique: make them unique, e.g. by appending the sample or batch, and write the file again")
+    unique_cells(obs.index, f"{what} file {path}", paired=False, written=True)
     with _readable(path, what=what, fmt=fmt):
         counts = BackedCounts(path, layer=loc, modality=modality)
     loader = (read_rna, dict(path=Path(path)) | ({} if modality is None else {"modality": modality}))
