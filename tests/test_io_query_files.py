@@ -157,3 +157,32 @@ def test_duplicated_cell_names_are_refused_with_the_count_and_the_fix(setup, dup
     assert "obs_names_make_unique()" in message and "\n" not in message
     assert ("write the file again" in message) == case.endswith(("file", "files"))
     assert not (tmp_path / "e.h5ad").exists() and not (tmp_path / "m").exists()
+
+
+def test_layer_is_honoured_for_h5mu_paths(setup, tmp_path):
+    """model.embed('x.h5mu', layer=None) read layers['counts'] all the same (only in-memory data read the layer
+    asked for), and its refusal told the user to pass the layer= they had passed."""
+    import scipy.sparse as sp
+    from jae.datasets import simulate
+
+    model, _ = setup
+    q = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=5)
+    q.obs["batch"] = np.where(np.arange(q.n_obs) % 2 == 0, "q_a", "q_b")  # new batches, two to fit on
+    for k in q.mod:
+        q[k].X = q[k].layers["counts"].copy()
+        q[k].layers["other"] = q[k].layers["counts"].copy()
+        q[k].layers["counts"] = sp.csr_matrix(q[k].layers["counts"] * 0.5)  # no raw counts there
+    path = tmp_path / "layers.h5mu"
+    q.write(path)
+    for layer in (None, "other"):
+        np.testing.assert_array_equal(model.embed(str(path), key_added=None, layer=layer),
+                                      model.embed(q, key_added=None, layer=layer))
+        np.testing.assert_array_equal(
+            model.map_query(str(path), epochs=1, layer=layer, progress_bar=False).adapter.shift,
+            model.map_query(q, epochs=1, layer=layer, progress_bar=False).adapter.shift)
+    fitted = JAE(FAST, seed=0, device="cpu").fit(str(path), layer="other", progress_bar=False)
+    expected = JAE(FAST, seed=0, device="cpu").fit(q, layer="other", progress_bar=False)
+    np.testing.assert_array_equal(fitted.embed(q, key_added=None, layer="other"),
+                                  expected.embed(q, key_added=None, layer="other"))
+    with pytest.raises(ValueError, match="non-integer values"):  # the layer asked for is read: here no counts
+        model.embed(str(path), key_added=None, layer="counts")

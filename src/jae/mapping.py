@@ -215,7 +215,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     reference._require_fitted()
     check_batch_key(batch_key)
     seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
-    files = _as_files(data, None, rna_only=True)  # a path of an .h5mu file, as embed and predict_cell_type take
+    files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
     _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
     obs = cell_obs(data)  # the annotations fit reads: the global obs and each modality's own columns

@@ -70,7 +70,7 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     from .io.plan import _as_files
 
     model._require_fitted()
-    files = _as_files(data, None, rna_only=True)
+    files = _as_files(data, None, rna_only=True, layer=layer)
     if files is not None:
         return _from_files(model, files, data)
     kept = _KEPT.get()
