@@ -20,7 +20,15 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)  # --annotations: e.g. the batch column a mapped model reads
     p.epilog = ("--mod1 may come alone (cells with RNA only): the second modality's input is filled in from RNA; "
-                "--impute-out writes that modality, predicted.")
+                "--impute-out writes that modality, predicted. "
+                "jae_confidence (0 to 1) is the probability the model gives the cell's predicted type: the equal "
+                "mixture of a linear classifier on the embedding and a vote of the 15 nearest reference cells, its "
+                "temperature fitted on reference cells held out of training, so that of the cells given 0.8, about "
+                "80% were right on those reference cells (the model's calibration error there is logged when "
+                "labels are predicted). It describes cells like the reference's; cells of a type the reference "
+                "lacks may still get a high confidence in a related type, which is what jae_unknown flags: True "
+                "when the network's cell-type head is less sure of the cell than of all but 5% of the held-out "
+                "reference cells.")
     add_memory_budget_arg(p)
     p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
     p.add_argument("--out", type=Path, required=True, help="output .h5ad (competition format) or .h5mu")
