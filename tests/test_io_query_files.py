@@ -70,7 +70,7 @@ def test_jae_embed_and_map_take_an_h5mu_holding_rna_alone(setup, tmp_path, capsy
     assert ad.read_h5ad(tmp_path / "e.h5ad").n_obs == 200
     assert main(["map", "--model", str(d / "model"), "--h5mu", str(d / "q.rna.h5mu"), "--out",
                  str(tmp_path / "mapped"), "--epochs", "1", "-q"]) == 0
-    assert "new batches: q_" in capsys.readouterr().out
+    assert "of 2 new batches (q_" in capsys.readouterr().out
 
 
 def test_finetune_seeds_are_recorded_in_the_history_and_the_output(setup, tmp_path):

@@ -50,6 +50,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bmod1= and mod2= \(two \.h5ad files\), or h5mu=", "--mod1 and --mod2 (two .h5ad files), or --h5mu"),
     (r"\bh5mu=FILE\b", "--h5mu FILE"),
     (r"\btenx=FILE\b", "--10x FILE"),
+    (r"\bh5ad=FILE\b", "--h5ad FILE"),
     (r"\bmod1= \(RNA\) with mod2=, or as h5ad=", "--mod1 (RNA) with --mod2, or as --h5ad"),
     (r"\bjae\.read_competition\(mod1, mod2\)", "--mod1 and --mod2"),
     (r"\bjae\.io\.read_paired_h5ad\(path\)", "--h5ad"),

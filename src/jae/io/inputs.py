@@ -46,7 +46,8 @@ class InputFiles:
     layer
         Layer holding raw counts; None: ``.X``. The one setting every step reading counts from these files uses.
     mod2_kind
-        ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``.
+        ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``; for ``h5ad``, the one
+        paired with RNA when it holds Peaks and Antibody Capture both.
 
     Examples
     --------
@@ -121,7 +122,7 @@ class InputFiles:
         if self.source == "h5mu":
             mdata = read_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer)
         elif self.source == "h5ad":
-            mdata = read_paired_h5ad(self.h5ad, layer=self.layer)
+            mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         else:
             mdata = read_10x_h5(self.tenx)
         if joined:

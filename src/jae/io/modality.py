@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "feature_kinds", "normalize_kind", "kind_from_names", "pair_from_names",
-           "modality_kinds", "MAX_ADT_FEATURES", "content_kind"]
+           "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,15 @@ def feature_kinds(feature_types, *, where: str) -> tuple[np.ndarray, list[str]]:
     return np.array(known, dtype=object)[inverse.ravel()], [v for v, _ in left_out]
 
 
-def detect_kind(adata, *, name: str | None = None) -> str:
+def describe_types(feature_types) -> str:
+    """The feature types of a ``var['feature_types']`` column and their counts, for messages:
+    ``"'Gene Expression' (300 features), 'Antibody Capture' (30)"``, most features first."""
+    uniq, counts = np.unique(np.asarray(feature_types).astype(str), return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return ", ".join(f"{str(uniq[i])!r} ({int(counts[i])}{' features' if j == 0 else ''})" for j, i in enumerate(order))
+
+
+def detect_kind(adata, *, name: str | None = None, where: str | None = None) -> str:
     """Detect the kind of one modality from ``var['feature_types']``, falling back to its modality name.
 
     Parameters
@@ -81,6 +89,8 @@ def detect_kind(adata, *, name: str | None = None) -> str:
     name
         The modality's name in a MuData (``'rna'``, ``'atac'``, ``'prot'``), used when the features carry no
         ``feature_types`` column.
+    where
+        How messages name it (e.g. ``'mod1 file x.h5ad'``); None: by ``name``.
 
     Returns
     -------
@@ -95,9 +105,14 @@ def detect_kind(adata, *, name: str | None = None) -> str:
         values = pd.unique(np.asarray(adata.var["feature_types"]).astype(str))
         kinds = {normalize_kind(v) for v in values}
         if len(kinds) > 1:
+            found = describe_types(adata.var["feature_types"])
+            if where is not None:  # a file of the competition layout: it holds both modalities, as a 10x file does
+                raise ValueError(f"{where} mixes the feature types {found}: it holds both modalities in one matrix, "
+                                 "as Cell Ranger writes them; pass it alone as h5ad=FILE, which splits it by "
+                                 "var['feature_types']")
             raise ValueError(
-                f"modality {name or ''!r} mixes feature types {sorted(values)}; split it into one modality per "
-                "feature type (e.g. jae.io.read_10x_h5 does this for Cell Ranger files)"
+                f"{f'modality {name!r}' if name else 'the AnnData'} mixes the feature types {found}; split it into one "
+                "modality per feature type (jae.io.split_anndata does, as jae.io.read_10x_h5 does for Cell Ranger files)"
             )
         return kinds.pop()
     if name is not None:
@@ -279,6 +294,8 @@ def not_rna_alone(var: pd.DataFrame) -> str | None:
     ADT, :func:`content_kind`)."""
     if "feature_types" in var.columns:
         kinds = {normalize_kind(k) for k in pd.unique(var["feature_types"].astype(str)) if str(k).strip().lower() in _ALIASES}
+        if len(kinds) > 1:  # a Cell Ranger-like matrix of both modalities: alone as RNA, its other one is lost
+            return f"the feature types {describe_types(var['feature_types'])}, both modalities in one matrix"
         kind = None if not kinds or "GEX" in kinds else sorted(kinds)[0]
     else:
         kind = content_kind(var.index)

@@ -243,14 +243,14 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
     return found
 
 
-def _kind(var: pd.DataFrame, name: str | None) -> str | None:
+def _kind(var: pd.DataFrame, name: str | None, *, where: str | None = None) -> str | None:
     import anndata as ad
 
     if "feature_types" not in var.columns and name is None:
         return None
     with warnings.catch_warnings():  # duplicated names: named by jae's own check (jae.io.features.unique_features)
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
-        return detect_kind(ad.AnnData(var=var), name=name)
+        return detect_kind(ad.AnnData(var=var), name=name, where=where)
 
 
 def open_competition(
@@ -287,7 +287,7 @@ def open_competition(
         check_not_empty(str(p), len(obs), len(var))  # before the kind is read from the (empty) features
         unique_cells(obs.index, str(p), written=True)
         frames.append((obs, var, uns, loc))
-        kinds.append(_kind(var, None))
+        kinds.append(_kind(var, None, where=f"{what} file {p.name}"))
     inferred = mod2_kind is None and kinds[1] is None  # read off mod2's feature names (logged once, here)
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=frames[1][1].index,
                               mod1_names=frames[0][1].index)

@@ -162,7 +162,8 @@ def read_competition(
     for path, adata in zip(paths, adatas):
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
         unique_cells(adata.obs_names, str(path), written=True)
-    kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
+    kinds = [detect_kind(a, name=None, where=f"{w} file {p.name}") if "feature_types" in a.var else None
+             for a, p, w in zip(adatas, paths, ("mod1", "mod2"))]
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names,
                               mod1_names=adatas[0].var_names)
     mods = {}
@@ -315,7 +316,7 @@ def read_h5mu_as_stored(path: PathLike) -> md.MuData:
     return mdata
 
 
-def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuData:
+def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts", mod2_kind: str | None = None) -> md.MuData:
     """Read one ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`).
 
     Parameters
@@ -326,6 +327,9 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuDa
         ``obsm['protein_expression']`` (scvi-tools' CITE-seq layout).
     layer
         Layer holding raw counts; None: ``.X``.
+    mod2_kind
+        ``'ATAC'`` or ``'ADT'``: the modality paired with RNA when the file holds Peaks and Antibody Capture both
+        (which is refused without it, naming the feature types found).
 
     Returns
     -------
@@ -348,10 +352,30 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuDa
             f"{path.name} holds one modality ({source.n_vars} features, no var['feature_types'] with two kinds, no "
             f"obsm[{PROTEIN_KEY!r}]); give the second modality: mod1= and mod2= (two .h5ad files), or h5mu="
         )
+    if len(mods) > 2 or mod2_kind is not None:
+        mods = _second_modality(mods, mod2_kind, path, source)
     mdata = to_mudata(source, layer=layer, mods=mods)
     for name, mod in mdata.mod.items():
         _counts_layer(mod, where=f"{path.name} ({name})", layer=layer)
     return mdata
+
+
+def _second_modality(mods: dict, mod2_kind: str | None, path: Path, source) -> dict:
+    """RNA and the modality ``mod2_kind`` of a file split by ``var['feature_types']``; refused, naming the feature
+    types found and the argument to choose, when it holds Peaks and Antibody Capture both and ``mod2_kind`` is None."""
+    from .modality import MOD_NAMES, describe_types, normalize_kind
+
+    found = describe_types(source.var["feature_types"]) if "feature_types" in source.var.columns else None
+    if mod2_kind is None:
+        raise ValueError(f".h5ad file {path.name} holds the feature types {found}; jae pairs RNA with one other "
+                         "modality: choose it with mod2_kind='ATAC' or mod2_kind='ADT'")
+    keep = MOD_NAMES[normalize_kind(mod2_kind)]
+    if keep not in mods:
+        raise ValueError(f".h5ad file {path.name} holds no {normalize_kind(mod2_kind)} features "
+                         f"({found or 'proteins in obsm'}); pass the right mod2_kind='ATAC' or 'ADT', or none")
+    logger.info("%s: pairing RNA with %s (mod2_kind); leaving out %s", path.name, keep,
+                [m for m in mods if m not in ("rna", keep)])
+    return {"rna": mods["rna"], keep: mods[keep]}
 
 
 def _decode(values: np.ndarray) -> np.ndarray:

@@ -92,6 +92,9 @@ def check_rna_alone(var: pd.DataFrame, path) -> None:
     from .modality import not_rna_alone
 
     holds = not_rna_alone(var)
+    if holds is not None and holds.startswith("the feature types"):
+        raise ValueError(f"mod1 file {path} holds {holds}; pass it alone as h5ad=FILE, which splits it by "
+                         "var['feature_types'], so both modalities are used")
     if holds is not None:
         raise ValueError(f"mod1 file {path} holds {holds}, not RNA: alone, mod1 must be the RNA (GEX) file; pass the "
                          "RNA file as mod1=, with this one as mod2=")
