@@ -46,6 +46,12 @@ def add_parser(sub) -> None:
                    "proteins: centred log-ratio, with labels after scaling each cell to the reference's median count; "
                    "the scale is in uns['jae_imputed']; genes and peaks: a low-rank reconstruction, which can fall below 0) "
                    "(jae.impute)")
+    p.add_argument("--impute-modality", default=None, metavar="NAME",
+                   help="the model's name of the modality to impute for the cells lacking it (e.g. prot, atac, rna; "
+                   "needed when cells lack each); without --impute-out it is written as layers['jae_imputed'] of "
+                   "that modality in the --out .h5mu copy of an --h5mu input (NaN for measured cells; a modality "
+                   "the input lacks, e.g. the proteins of RNA alone, is added holding the imputed cells) (default: "
+                   "none, or the one --impute-out writes)")
     p.add_argument("--method-id", default="jae", help="uns['method_id'] of the output (default: jae)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.set_defaults(func=run)
@@ -58,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         input_files(args, rna_only=True), args.model, args.out, labels_out=args.labels_out,
         finetune_epochs=args.finetune_epochs, seed=args.seed, method_id=args.method_id, device=args.device,
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
-        impute_out=args.impute_out,
+        impute_out=args.impute_out, impute_modality=args.impute_modality,
     )
     Z = result.embedding
     print(f"embedded {Z.shape[0]} cells into {Z.shape[1]} dimensions with {result.model}\nwritten to {args.out}"
