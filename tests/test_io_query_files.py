@@ -186,3 +186,30 @@ def test_layer_is_honoured_for_h5mu_paths(setup, tmp_path):
                                   expected.embed(q, key_added=None, layer="other"))
     with pytest.raises(ValueError, match="non-integer values"):  # the layer asked for is read: here no counts
         model.embed(str(path), key_added=None, layer="counts")
+
+
+def test_an_h5mu_with_all_nan_rows_says_how_to_stream_it(setup, tmp_path):
+    """jae's in-memory mosaic layout (unmeasured cells as all-NaN rows) in an .h5mu file was refused while streamed
+    with 'NaN or infinite values; ... pass layer=...', a fix that does not apply; the message now names the cells and
+    the rewrite that streams, and that rewrite embeds as the same data in memory does."""
+    import scipy.sparse as sp
+    from jae.datasets import simulate
+
+    model, _ = setup
+    q = simulate(100, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=6)
+    X = q["prot"].layers["counts"].toarray().astype(np.float32)
+    X[:30] = np.nan
+    q["prot"].layers["counts"] = sp.csr_matrix(X)
+    q["prot"].X = q["prot"].layers["counts"].copy()
+    q.write(tmp_path / "nan.h5mu")
+    with pytest.raises(ValueError, match=r"modality 'prot' \(cells 0-99\) has 30 cells whose row is all NaN .*"
+                                         r"dropped from 'prot' only"):
+        jae.embed_files(InputFiles(h5mu=tmp_path / "nan.h5mu"), model, tmp_path / "e.h5ad", finetune_epochs=0,
+                        progress_bar=False)
+    unmeasured = np.isnan(X).all(axis=1)
+    q.mod["prot"] = q["prot"][~unmeasured].copy()
+    q.update()
+    q.write(tmp_path / "dropped.h5mu")
+    got = jae.embed_files(InputFiles(h5mu=tmp_path / "dropped.h5mu"), model, tmp_path / "e.h5ad", finetune_epochs=0,
+                          progress_bar=False)
+    assert got.embedding.shape[0] == 100 and np.isfinite(got.embedding).all()
