@@ -106,7 +106,8 @@ class InputFiles:
         :func:`jae.io.read_10x_h5` or :func:`jae.io.read_paired_h5ad` give it, with the annotation files' columns
         in ``obs`` (unless ``annotations=False``).
         """
-        from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu, read_paired_h5ad
+        from .paired_h5ad import read_paired_h5ad
+        from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only:
