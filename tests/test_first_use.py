@@ -123,7 +123,10 @@ def test_file_workflows_write_outputs_given_with_a_tilde_in_the_home_folder(cite
                                progress_bar=False)
     assert embedded.written == (home / "emb.h5ad", home / "labels.csv")
     assert (home / "emb.h5ad").is_file() and (home / "labels.csv").is_file()
-    query = jae.io.InputFiles(h5mu="~/x.h5mu")
+    renamed = cite.copy()
+    renamed.obs["batch"] = ("query_" + cite.obs["batch"].astype(str)).to_numpy()  # new batches: a mapping to do
+    write_atomic(renamed, home / "q.h5mu")
+    query = jae.io.InputFiles(h5mu="~/q.h5mu")
     mapped = jae.map_files(query, "~/model", "~/mapped", epochs=1, progress_bar=False)
     assert (home / "mapped" / "model.json").is_file() and mapped.written == (home / "mapped",)
     with pytest.raises(FileExistsError):  # the existing output is found through the '~'
@@ -150,7 +153,11 @@ def test_an_existing_empty_folder_is_accepted_as_a_model_output(cite, tmp_path):
     assert (tmp_path / "fit" / "model.json").is_file()
     fitted.model.save(tmp_path / "save")
     assert (tmp_path / "save" / "weights.pt").is_file()
-    jae.map_files(files, tmp_path / "fit", tmp_path / "map", epochs=1, progress_bar=False)
+    query = cite.copy()
+    query.obs["batch"] = ("query_" + cite.obs["batch"].astype(str)).to_numpy()  # new batches: a mapping to do
+    write_atomic(query, tmp_path / "q.h5mu")
+    jae.map_files(jae.io.InputFiles(h5mu=tmp_path / "q.h5mu"), tmp_path / "fit", tmp_path / "map", epochs=1,
+                  progress_bar=False)
     assert (tmp_path / "map" / "model.json").is_file()
     cite.mod["rna"].write_h5ad(tmp_path / "a.h5ad")
     cite.mod["prot"].write_h5ad(tmp_path / "b.h5ad")

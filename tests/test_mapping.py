@@ -235,15 +235,35 @@ def test_map_query_warns_when_query_batches_reuse_reference_batch_names(referenc
     """A query sample named like a reference batch (both 'sample1', say) was silently left unmapped (an info line,
     'nothing to train'); the warning names the batches and the renaming that maps them."""
     query = split[1].copy()
-    query.obs["batch"] = reference.batches[0]
+    query.obs["batch"] = np.where(np.arange(query.n_obs) < 10, "new_sample", reference.batches[0])
     caplog.set_level("WARNING", logger="jae.mapping")
     mapped = reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
-    assert mapped.adapter is None
+    assert mapped.adapter.batches == ("new_sample",)
     assert f"query batches ['{reference.batches[0]}'] have the names of reference batches" in caplog.text
     assert "obs['batch'] = 'query_' + obs['batch'].astype(str)" in caplog.text
     caplog.clear()
     reference.map_query(split[1], batch_key="batch", epochs=0, progress_bar=False)
     assert "names of reference batches" not in caplog.text
+
+
+def test_map_query_refuses_a_query_without_a_new_batch_in_one_line(reference, mapped, split, monkeypatch):
+    """A query whose batches the model knows (all reference batches, or mapped before) returned an unchanged copy
+    after an INFO line ('nothing to train'), and 'jae map' wrote it as a mapped model: refused now, before the counts
+    are read, naming both fixes (embed with the model as it is; rename new samples)."""
+    import jae.query
+
+    def never(*args, **kwargs):
+        raise AssertionError("the counts were read")
+
+    query = split[1].copy()
+    query.obs["batch"] = reference.batches[0]
+    monkeypatch.setattr(jae.query, "query_features", never)
+    with pytest.raises(ValueError, match=r"^every query batch in obs\['batch'\] \('.*'\) is already known to the model"
+                       r".*nothing to map: embed these cells with the model as it is \(jae embed --model MODEL "
+                       r"--finetune-epochs 0; JAE.embed\), or.*rename them"):
+        reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
+    with pytest.raises(ValueError, match="already known to the model"):  # batches mapped before
+        mapped.map_query(split[1], batch_key="batch", epochs=1, progress_bar=False)
 
 
 def test_map_query_refuses_unusable_data_before_the_reference_warning(reference, split, caplog):

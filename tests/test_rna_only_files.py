@@ -74,7 +74,7 @@ def test_rna_only_files_stream_once_and_match_memory(setup, tmp_path, monkeypatc
 def test_streamed_query_files_refuse_what_memory_refuses(setup, tmp_path, paired):
     """Counts that are no raw counts (here halved: normalised) are refused as the same files read whole are, before
     anything is written: RNA alone, and paired files (streamed whatever the budget, they were embedded unchecked)."""
-    model, mod1, _ = setup
+    model, mod1, samples = setup
     adata = ad.read_h5ad(mod1)
     adata.layers["counts"] = sp.csr_matrix(adata.layers["counts"] * 0.5)
     bad = tmp_path / "bad.h5ad"
@@ -85,7 +85,8 @@ def test_streamed_query_files_refuse_what_memory_refuses(setup, tmp_path, paired
     with pytest.raises(ValueError, match="non-integer values"):
         jae.embed_files(inputs, model, tmp_path / "emb.h5ad", progress_bar=False)
     with pytest.raises(ValueError, match="non-integer values"):
-        jae.map_files(inputs, model, tmp_path / "mapped", epochs=1, progress_bar=False)
+        jae.map_files(InputFiles(mod1=inputs.mod1, mod2=inputs.mod2, annotations=[samples]), model,
+                      tmp_path / "mapped", batch_key="sample", epochs=1, progress_bar=False)  # new batches
     assert not (tmp_path / "emb.h5ad").exists() and not (tmp_path / "mapped").exists()
 
 

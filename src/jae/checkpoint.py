@@ -173,6 +173,8 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
 
 def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a fitted :class:`jae.JAE` to the folder ``path`` atomically (a temp folder renamed into place)."""
+    from .mapping import mappings_of
+
     pre = model.preprocessor
     description = {
         "config": model.config.to_dict(),
@@ -200,6 +202,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "calibration": None if getattr(model, "calibration", None) is None else model.calibration.describe(),
         "adapter": None if getattr(model, "adapter", None) is None else {
             "batch_key": model.adapter.batch_key, "batches": list(model.adapter.batches)},
+        # optional (format 6 files without it load): each map_query's batches, cells, seed, epochs and steps
+        "mappings": mappings_of(model),
         "moments": getattr(model, "moments", None) is not None,  # the reference features' mean and covariance
         # round 38 (optional): the reference axes' cross-fitted carry, read by map_query's small-reference warning
         "axes_carry": _finite_or_none(getattr(model, "axes_carry", None)),
@@ -377,6 +381,17 @@ def _saved(tensors: dict, prefix: str, keys, error: str) -> dict:
     return parts
 
 
+def _mappings(path: Path, records) -> list[dict]:
+    """The ``"mappings"`` of a description (None: written before jae kept them, or never mapped), checked."""
+    if records is None:
+        return []
+    if not isinstance(records, list) or not all(isinstance(r, dict) and isinstance(r.get("batches"), list)
+                                                for r in records):
+        raise ValueError(f"{path / DESCRIPTION}: 'mappings' is not a list of mapping records; the model folder is "
+                         "damaged: copy it again or map the query again")
+    return records
+
+
 def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     """The label calibration, query adapter and reference feature moments (issue 15), when the description has them."""
     from .mapping import QueryAdapter
@@ -410,6 +425,7 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         if shift is None or tuple(shift.shape) != (len(batches), d["n_input"]):
             raise ValueError(damaged % "query adapter")
         model.adapter = QueryAdapter(str(d["adapter"]["batch_key"]), batches, shift.numpy().astype(np.float32))
+    model.mappings = _mappings(path, d.get("mappings"))
     if d.get("moments"):
         mean, cov = tensors.get("moments.mean"), tensors.get("moments.cov")
         n = d["n_input"]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["impute", "IMPUTE_METHODS"]
+__all__ = ["impute", "IMPUTE_METHODS", "add_imputed_layer"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,25 +94,84 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     return out
 
 
-def modality_to_impute(model, observed: np.ndarray, modality: str | None = None) -> int:
+def modality_to_impute(model, observed: np.ndarray, modality: str | None = None, *, arg: str = "modality") -> int:
     """The index of the modality :func:`impute` predicts, given ``observed`` ``(n_cells, 2)`` (whether each cell has
     each modality); one line naming the fix when there is nothing to impute. ``jae embed --impute-out`` asks it
-    before fine-tuning and embedding."""
+    before fine-tuning and embedding; ``arg``: how messages name the argument choosing the modality."""
     names = list(model.modality_names)
     if modality is None:
         lacking = [i for i in (0, 1) if not observed[:, i].all()]
         if len(lacking) != 1:
             raise ValueError(
                 "every cell has both modalities: nothing to impute" if not lacking else
-                f"cells lack {names[0]!r} and cells lack {names[1]!r}; pass modality= to choose which to impute"
+                f"cells lack {names[0]!r} and cells lack {names[1]!r}; pass {arg}= to choose which to impute"
             )
         return lacking[0]
-    if modality not in names:
-        raise ValueError(f"modality={modality!r} is not one of the model's modalities {names}; pass one of them")
+    check_modality_name(model, modality, arg=arg)
     i = names.index(modality)
     if observed[:, i].all():
         raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are there)")
     return i
+
+
+def check_modality_name(model, modality: str, *, arg: str = "modality") -> None:
+    """Refuse a ``modality`` that is not one of the model's modality names, listing them."""
+    names = list(model.modality_names)
+    if modality not in names:
+        raise ValueError(f"{arg}={modality!r} is not one of the model's modalities {names}; pass one of them")
+
+
+def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None, index: int, cells,
+                   model) -> str:
+    """The name, in the output's copy of the ``.h5mu`` file ``path``, of the modality whose ``layers['jae_imputed']``
+    takes the prediction of the model's modality ``index`` (0: RNA, 1: the other) for the cells ``cells`` lacking
+    it: the file's modality when those cells are rows of it (unmeasured rows all NaN), or, when the file has no such
+    modality (RNA alone), a new one of the model's name holding those cells; else (the modality holds other cells)
+    one line naming the fix, ``impute_out``."""
+    import h5py
+
+    from .io.paired_files import read_h5mu_parts
+    from .io.rna_files import h5mu_rna_alone
+
+    if index == 1 and h5mu_rna_alone(path, rna=rna, other=other) is not None:
+        with h5py.File(path, "r") as f:
+            if model.modality_names[1] not in f["mod"]:
+                return model.modality_names[1]  # added to the copy: the cells lacking it, the prediction alone
+    parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=None)
+    name = (parts.rna, parts.other)[index]
+    if not pd.Index(cells).isin(parts.mods[name][0].index).all():
+        raise ValueError(
+            f"modality {name!r} of the .h5mu file holds other cells than those lacking it, so their prediction cannot "
+            "be written as a layer of it in the output's copy: pass impute_out=FILE.h5ad to write it to its own file")
+    return name
+
+
+def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -> None:
+    """Write :func:`impute`'s prediction ``imputed`` into ``mdata[modality].layers[key]`` (float32, NaN where nothing
+    was imputed: measured cells, and features the model does not have), matched by cell and feature name; a
+    ``modality`` ``mdata`` lacks is added, holding the imputed cells with the prediction as its only matrix (no
+    ``.X``: nothing in it is a count)."""
+    import anndata as ad
+
+    info = dict(imputed.uns["jae_imputed"])
+    if modality not in mdata.mod:
+        values = np.asarray(imputed.X, dtype=np.float32)
+        mdata.mod[modality] = ad.AnnData(obs=pd.DataFrame(index=imputed.obs_names.copy()), var=imputed.var.copy(),
+                                         layers={key: values}, uns={key: info})
+        mdata.update()
+        logger.info("imputed %s written as layers[%r] of a new modality %r (%d cells x %d features)",
+                    info["modality"], key, modality, *values.shape)
+        return
+    adata = mdata.mod[modality]
+    layer = np.full(adata.shape, np.nan, dtype=np.float32)
+    rows = adata.obs_names.get_indexer(imputed.obs_names)
+    cols = adata.var_names.get_indexer(imputed.var_names)
+    keep = cols >= 0
+    layer[np.ix_(rows, cols[keep])] = np.asarray(imputed.X, dtype=np.float32)[:, keep]
+    adata.layers[key] = layer
+    adata.uns[key] = info
+    logger.info("imputed %s written as layers[%r] of modality %r (%d cells, %d of its %d features; NaN elsewhere)",
+                info["modality"], key, modality, len(rows), int(keep.sum()), adata.n_vars)
 
 
 @torch.no_grad()

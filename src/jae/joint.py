@@ -286,14 +286,15 @@ class JAE:
         The copy's network, preprocessing, readout and calibration are frozen; each query batch this model does not
         know gets a shift of its input features, trained on the query cells with the reconstruction loss (only
         query-specific parameters are trained; :mod:`jae.mapping` explains the mechanism). Cells of reference
-        batches embed bit-identically; this model and its files are never changed.
+        batches embed bit-identically; this model and its files are never changed. A query without a new batch is refused.
 
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
         the query batches' ``obs`` column, read again by the new model's :meth:`embed`; ``epochs``: passes over the
         query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
         :data:`jae.mapping.ADAPTER_CELLS` cells gets the steps of that many passes over that many cells); ``layer``:
         raw counts; ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2``); ``progress_bar``: one bar.
-        Returns a new fitted :class:`JAE` with ``adapter`` (:class:`jae.mapping.QueryAdapter`); saved like any model.
+        Returns a new fitted :class:`JAE` with ``adapter`` (:class:`jae.mapping.QueryAdapter`) and ``mappings`` (each
+        mapping's batches, cells, seed, epochs, steps; saved in model.json), saved like any model.
         """
         from .mapping import map_query
 
@@ -354,7 +355,7 @@ class JAE:
                 seed=seed, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
                 progress_bar=progress_bar,
             )
-        self.history = pd.concat([self.history, hist], ignore_index=True)
+        self.history = pd.concat([self.history, hist.assign(seed=seed)], ignore_index=True)  # seed: to rebuild it
         recalibrate(self)  # label transfer: the calibration describes the network as it is now
         return self
 

@@ -15,7 +15,9 @@ Query cells without the second modality (:mod:`jae.query` fills in its columns f
 measured columns: the imputed ones are left out of the reconstruction loss.
 
 The mapped model remembers the ``obs`` column of the batches; :meth:`jae.JAE.embed` reads it to shift the cells
-of mapped batches and leaves every other cell as the reference model embeds it.
+of mapped batches and leaves every other cell as the reference model embeds it. It also keeps a record of each
+mapping done (:func:`mappings_of`: the batches added, their cells, the seed, epochs and steps), saved in
+``model.json`` (``"mappings"``) and written with every embedding it makes (``uns['jae']['mapping']``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["QueryAdapter", "map_query"]
+__all__ = ["QueryAdapter", "map_query", "mappings_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +153,49 @@ def _measured(model, observed: np.ndarray) -> np.ndarray | None:
     return np.repeat(observed, model.preprocessor.widths, axis=1).astype(np.float32)
 
 
+def mappings_of(model) -> list[dict]:
+    """The mappings that made ``model``, oldest first: one dict per :func:`map_query` call that trained shifts, with
+    ``batch_key``, ``batches`` (the batches it added), ``n_cells`` (their cells), ``seed``, ``epochs`` and ``steps``.
+    A model saved before jae kept these records (format 6 files without ``"mappings"``) gets one record of its
+    adapter's batches without the rest; a model never mapped, an empty list."""
+    records = getattr(model, "mappings", None)
+    if records:
+        return [dict(r) for r in records]
+    adapter = getattr(model, "adapter", None)
+    if adapter is None:
+        return []
+    return [{"batch_key": adapter.batch_key, "batches": list(adapter.batches)}]
+
+
+def _unique_cells(data) -> None:
+    """Refuse in-memory data whose modalities repeat cell names (files are checked when opened)."""
+    from collections.abc import Mapping
+
+    from .io.features import unique_cells
+
+    mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
+    if isinstance(mods, Mapping):
+        for name, adata in mods.items():
+            unique_cells(adata.obs_names, f"modality {name!r}", paired=len(mods) > 1)
+    elif hasattr(data, "obs_names") and not hasattr(data, "counts"):
+        unique_cells(data.obs_names, "the data", paired=False)
+
+
+def check_new_batches(batch, known, batch_key: str) -> None:
+    """Refuse a query none of whose batches is new to the model (all reference batches, or mapped before): map_query
+    trains shifts for new batches only, so it would return the model unchanged; one line with the two fixes."""
+    present = sorted(set(np.asarray(batch).astype(str)))
+    if set(present) - set(known):
+        return
+    shown = ", ".join(repr(str(b)) for b in present[:5]) + (", ..." if len(present) > 5 else "")
+    raise ValueError(
+        f"every query batch in obs[{batch_key!r}] ({shown}) is already known to the model (a reference batch, or "
+        "mapped before), so there is nothing to map: embed these cells with the model as it is (jae embed --model "
+        f"MODEL --finetune-epochs 0; JAE.embed), or, if they are new samples named like known batches, rename them "
+        f"(obs[{batch_key!r}] = 'query_' + obs[{batch_key!r}].astype(str)) and map again"
+    )
+
+
 def check_batch_key(batch_key) -> None:
     """Refuse a missing ``batch_key`` (None, e.g. ``jae map --batch-key none``): each new batch gets its own shift."""
     if not isinstance(batch_key, str) or not batch_key:
@@ -170,8 +215,9 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     reference._require_fitted()
     check_batch_key(batch_key)
     seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
-    files = _as_files(data, None)  # a path of an .h5mu file, as embed and predict_cell_type take
+    files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
+    _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
     obs = cell_obs(data)  # the annotations fit reads: the global obs and each modality's own columns
     if obs is None:
         raise ValueError("map_query needs data with an .obs frame (MuData, or data opened with jae.io.open_*)")
@@ -181,6 +227,8 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     batch_all = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
     check_batches(batch_all, min_cells=1)  # a cell without a batch is refused, as by fit (not mapped as 'nan')
     batch_all = batch_all.astype(str)
+    known = set(reference.batches) | set(() if adapter is None else adapter.batches)
+    check_new_batches(batch_all, known, batch_key)  # before the counts are read
     epochs = ADAPTER_EPOCHS if epochs is None else as_epochs(epochs, zero="0: the reference model's own embedding")
     X, cells, observed = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
     carry = getattr(reference, "axes_carry", None)
@@ -192,7 +240,6 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
             carry,
         )
     batch = batch_all.reindex(cells).to_numpy()
-    known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     new = sorted(set(batch) - known)
     clash = sorted(set(batch) & set(reference.batches))
     if clash:  # scArches-style mapping takes a query batch as new; a reused name (e.g. 'sample1') is not
@@ -204,9 +251,8 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     cache = getattr(reference, "_files_features", None)  # the query's features, kept on the reference: not copied
     mapped = copy.deepcopy(reference, None if cache is None else {id(cache): None})
     mapped._files_features = None
-    if not new:
-        logger.info("every query batch is already known to the model (%s); nothing to train", ", ".join(sorted(set(batch))))
-        return mapped
+    if not new:  # the query's cells with features hold no new batch (check_new_batches saw every cell's)
+        check_new_batches(batch, known, batch_key)
     rows = np.isin(batch, new)
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
@@ -220,5 +266,8 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
         shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=seed,
                               progress_bar=progress_bar, weight=_measured(mapped, observed[rows]))
     new_adapter = QueryAdapter(batch_key, tuple(new), shift)
+    mapped.mappings = mappings_of(reference) + [{  # what rebuilds this mapping: saved in model.json
+        "batch_key": batch_key, "batches": list(new), "n_cells": n_rows, "seed": int(seed), "epochs": int(epochs),
+        "steps": int(adapter_steps(n_rows, epochs))}]
     mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift)
     return mapped

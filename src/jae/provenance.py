@@ -4,7 +4,7 @@ each stored embedding keeps its own record."""
 
 from __future__ import annotations
 
-__all__ = ["describe", "record", "uns_key"]
+__all__ = ["describe", "record", "uns_key", "finetune_seeds"]
 
 
 def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
@@ -14,12 +14,15 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
     -------
     A dict of strings, numbers and lists (writable to .h5ad / .h5mu): ``jae_version``, ``obsm_key``, ``columns``
     (the embedding's column names, :attr:`jae.JAE.column_names` unless given), ``modalities``, ``seed``,
-    ``organism`` and ``params`` (the :class:`jae.JAEConfig` as a dict).
+    ``organism``, ``params`` (the :class:`jae.JAEConfig` as a dict), ``finetune_seeds`` (:func:`finetune_seeds`, the
+    seed of each fine-tuning, in order; empty when none); for a model made by :meth:`jae.JAE.map_query`,
+    ``mapping`` (:func:`jae.mapping.mappings_of`, keyed ``'1'``, ``'2'``, ... in the order they were done).
     """
     from . import __version__
+    from .mapping import mappings_of
 
     model._require_fitted()
-    return {
+    out = {
         "jae_version": __version__,
         "obsm_key": str(key_added),
         "columns": list(model.column_names if columns is None else columns),
@@ -28,6 +31,21 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
         "organism": str(model.organism or "unknown"),
         "params": model.config.to_dict(),
     }
+    out["finetune_seeds"] = finetune_seeds(model.history)
+    mappings = mappings_of(model)
+    if mappings:  # a model made by map_query: each mapping's batches, cells, seed, epochs, steps ('1' the first)
+        out["mapping"] = {str(i): {k: v for k, v in m.items() if v is not None} for i, m in enumerate(mappings, 1)}
+    return out
+
+
+def finetune_seeds(history) -> list[int]:
+    """The seed of each fine-tuning the model had (:meth:`jae.JAE.finetune`, the query stage of ``fit``), in order,
+    read from its history's ``seed`` column (one fine-tuning: the rows of stage ``'finetune'`` from epoch 1 on); a
+    fine-tuning saved before jae kept its seed is left out."""
+    if history is None or "seed" not in getattr(history, "columns", ()) or "stage" not in history.columns:
+        return []
+    starts = history[(history["stage"] == "finetune") & (history["epoch"] == 1)]["seed"].dropna()
+    return [int(s) for s in starts]
 
 
 def uns_key(key_added: str) -> str:

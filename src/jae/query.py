@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .io.features import FeatureOverlap, examples, feature_overlap
+from .io.features import FeatureOverlap, examples, feature_overlap, unique_cells
 from .io.mosaic import get_mosaic, is_mosaic
 from .preprocess.normalize import SCALE
 
@@ -70,7 +70,7 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     from .io.plan import _as_files
 
     model._require_fitted()
-    files = _as_files(data, None)
+    files = _as_files(data, None, rna_only=True, layer=layer)
     if files is not None:
         return _from_files(model, files, data)
     kept = _KEPT.get()
@@ -204,8 +204,7 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
         i = 0 if rna is not None else 1
         adata = rna if rna is not None else other
         cells = pd.Index(adata.obs_names)
-        if not cells.is_unique:
-            raise ValueError(f"modality {names[i]!r} has duplicated cell names; make obs_names unique first")
+        unique_cells(cells, f"modality {names[i]!r}", paired=False)
         X = _as_csr(_matrix(adata, name=names[i], layer=layer))
         validate_counts(X, name=f"modality {names[i]!r}")
         observed = np.zeros((len(cells), 2), dtype=bool)

@@ -33,7 +33,9 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                         "(default: counts)")
     g.add_argument("--mod2-kind", choices=("ATAC", "ADT"), type=str.upper, default=None,
                    help="kind of the second modality when its var has no 'feature_types' (default: "
-                        "from its feature names: genomic intervals are ATAC, up to 500 other names ADT)")
+                        "from its feature names: genomic intervals are ATAC, up to 500 other names ADT); given, "
+                        "--mod1 is taken as GEX and --mod2 as this kind without guessing, which also skips the check "
+                        "that --mod1 and --mod2 look swapped (CD markers or intervals in --mod1, genes in --mod2)")
     if annotations:
         g.add_argument(
             "--annotations", type=Path, action="append", default=[],

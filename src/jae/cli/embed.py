@@ -20,7 +20,15 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)  # --annotations: e.g. the batch column a mapped model reads
     p.epilog = ("--mod1 may come alone (cells with RNA only): the second modality's input is filled in from RNA; "
-                "--impute-out writes that modality, predicted.")
+                "--impute-out writes that modality, predicted. "
+                "jae_confidence (0 to 1) is the probability the model gives the cell's predicted type: the equal "
+                "mixture of a linear classifier on the embedding and a vote of the 15 nearest reference cells, its "
+                "temperature fitted on reference cells held out of training, so that of the cells given 0.8, about "
+                "80% were right on those reference cells (the model's calibration error there is logged when "
+                "labels are predicted). It describes cells like the reference's; cells of a type the reference "
+                "lacks may still get a high confidence in a related type, which is what jae_unknown flags: True "
+                "when the network's cell-type head is less sure of the cell than of all but 5% of the held-out "
+                "reference cells.")
     add_memory_budget_arg(p)
     p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
     p.add_argument("--out", type=Path, required=True, help="output .h5ad (competition format) or .h5mu")
@@ -38,6 +46,12 @@ def add_parser(sub) -> None:
                    "proteins: centred log-ratio, with labels after scaling each cell to the reference's median count; "
                    "the scale is in uns['jae_imputed']; genes and peaks: a low-rank reconstruction, which can fall below 0) "
                    "(jae.impute)")
+    p.add_argument("--impute-modality", default=None, metavar="NAME",
+                   help="the model's name of the modality to impute for the cells lacking it (e.g. prot, atac, rna; "
+                   "needed when cells lack each); without --impute-out it is written as layers['jae_imputed'] of "
+                   "that modality in the --out .h5mu copy of an --h5mu input (NaN for measured cells; a modality "
+                   "the input lacks, e.g. the proteins of RNA alone, is added holding the imputed cells) (default: "
+                   "none, or the one --impute-out writes)")
     p.add_argument("--method-id", default="jae", help="uns['method_id'] of the output (default: jae)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.set_defaults(func=run)
@@ -50,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         input_files(args, rna_only=True), args.model, args.out, labels_out=args.labels_out,
         finetune_epochs=args.finetune_epochs, seed=args.seed, method_id=args.method_id, device=args.device,
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
-        impute_out=args.impute_out,
+        impute_out=args.impute_out, impute_modality=args.impute_modality,
     )
     Z = result.embedding
     print(f"embedded {Z.shape[0]} cells into {Z.shape[1]} dimensions with {result.model}\nwritten to {args.out}"

@@ -15,7 +15,9 @@ def add_parser(sub) -> None:
         "readout and label calibration are the reference's, frozen, plus one input shift per new query batch trained "
         "on these cells. Reference cells embed bit-identically with it; the reference model folder is never changed. "
         "Embed the query with 'jae embed --model NEW --finetune-epochs 0'. Query cells may have RNA only (--mod1 "
-        "alone); the second modality's input is then filled in from RNA and left out of the training loss.",
+        "alone); the second modality's input is then filled in from RNA and left out of the training loss. A query "
+        "whose batches the model already knows (reference batches, or mapped before) is refused: embed it with "
+        "'jae embed --model MODEL --finetune-epochs 0', or rename new samples that reuse a known batch's name.",
     )
     add_input_args(p)
     add_memory_budget_arg(p)
@@ -40,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, device=args.device, memory_budget=args.memory_budget, overwrite=args.overwrite,
         progress_bar=not args.quiet,
     )
-    new = [] if result.model.adapter is None else list(result.model.adapter.batches)
-    print(f"mapped {result.n_cells} cells onto {args.model} (new batches: {', '.join(new) or 'none'})\n"
-          f"model written to {args.out}")
+    done = result.model.mappings[-1]  # this mapping (map_query refuses a query without a new batch)
+    rest = result.n_cells - done["n_cells"]
+    print(f"mapped {done['n_cells']} cells of {len(done['batches'])} new batch{'es' if len(done['batches']) > 1 else ''} "
+          f"({', '.join(done['batches'])}) onto {args.model}: {done['steps']} steps, seed {done['seed']}"
+          + (f"; {rest} cells of batches the model already knew are placed as before" if rest else "")
+          + f"\nmodel written to {args.out}")
     return 0

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from .files import _check_file, damaged
 from .raw import RAW_GROUP
 
-__all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead"]
+__all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
 
 logger = logging.getLogger(__name__)
 
@@ -293,6 +293,15 @@ def matrix_bytes(elem) -> int:
     if {"data", "indices", "indptr"} <= set(elem.keys()):
         return sum(int(elem[k].size) * elem[k].dtype.itemsize for k in ("data", "indices", "indptr"))
     return 0
+
+
+def format_bytes(n: float) -> str:
+    """``n`` bytes for a message, with units: ``'840 kB'``, ``'312 MB'``, ``'2.4 GB'``."""
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            value = n / size
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{int(n)} bytes"
 
 
 def iter_row_blocks(

@@ -28,16 +28,22 @@ def examples(values, n: int = 3) -> str:
     return shown + (", ..." if len(values) > n else "")
 
 
-def unique_cells(index, what: str) -> pd.Index:
+def unique_cells(index, what: str, *, paired: bool = True, written: bool = False) -> pd.Index:
     """``index`` as a :class:`pandas.Index` after checking its cell names are unique; ``what`` names the modality or
-    file in the one-line error, which names the fix."""
+    file in the one-line error, which gives the count and the fix (``adata.obs_names_make_unique()``). ``paired``:
+    the names match cells between modalities (made unique the same way in both); ``written``: a file, to write
+    again."""
     index = pd.Index(index)
     if not index.is_unique:
         dup = index[index.duplicated()].unique()
+        n = int(index.duplicated(keep=False).sum())
         raise ValueError(
-            f"{what} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be unique to match "
-            "cells between modalities: make them unique in both modalities the same way, e.g. by appending the "
-            "sample or batch"
+            f"{what} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be unique"
+            + (" to match cells between modalities: make them unique the same way in both modalities, e.g. "
+               "adata.obs_names_make_unique() on each (cells in the same order)" if paired else
+               ": make them unique, e.g. adata.obs_names_make_unique()")
+            + f" or by appending the sample or batch ({n} cells carry them)"
+            + (", and write the file again" if written else "")
         )
     return index
 

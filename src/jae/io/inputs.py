@@ -46,7 +46,8 @@ class InputFiles:
     layer
         Layer holding raw counts; None: ``.X``. The one setting every step reading counts from these files uses.
     mod2_kind
-        ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``.
+        ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``; for ``h5ad``, the one
+        paired with RNA when it holds Peaks and Antibody Capture both.
 
     Examples
     --------
@@ -105,7 +106,8 @@ class InputFiles:
         :func:`jae.io.read_10x_h5` or :func:`jae.io.read_paired_h5ad` give it, with the annotation files' columns
         in ``obs`` (unless ``annotations=False``).
         """
-        from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu, read_paired_h5ad
+        from .paired_h5ad import read_paired_h5ad
+        from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only:
@@ -121,7 +123,7 @@ class InputFiles:
         if self.source == "h5mu":
             mdata = read_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer)
         elif self.source == "h5ad":
-            mdata = read_paired_h5ad(self.h5ad, layer=self.layer)
+            mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         else:
             mdata = read_10x_h5(self.tenx)
         if joined:
@@ -150,12 +152,13 @@ class InputFiles:
         -------
         :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles`
         when the modalities (of an ``.h5mu``, or the two competition files) hold different cells, or
-        :class:`jae.io.RnaFiles` for RNA alone. A Cell Ranger file and one ``.h5ad`` holding both modalities are
+        :class:`jae.io.RnaFiles` for RNA alone (``mod1`` alone, or an ``.h5mu`` holding RNA alone: a query to embed or
+        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). A Cell Ranger file and one ``.h5ad`` holding both modalities are
         always read whole.
         """
         from .paired_files import open_competition, open_h5mu
         from .plan import plan_input
-        from .rna_files import open_rna
+        from .rna_files import h5mu_rna_alone, open_rna
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only and not plan:
@@ -165,6 +168,8 @@ class InputFiles:
             return self.read(annotations=annotations)
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
+        elif self.source == "h5mu" and plan and (alone := h5mu_rna_alone(self.h5mu, rna=self.rna, other=self.other)):
+            files = open_rna(self.h5mu, annotations=joined or None, layer=self.layer, modality=alone)  # RNA alone
         elif self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
             files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer,
                               mosaic=True)

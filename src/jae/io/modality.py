@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "feature_kinds", "normalize_kind", "kind_from_names", "pair_from_names",
-           "modality_kinds", "MAX_ADT_FEATURES"]
+           "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,15 @@ def feature_kinds(feature_types, *, where: str) -> tuple[np.ndarray, list[str]]:
     return np.array(known, dtype=object)[inverse.ravel()], [v for v, _ in left_out]
 
 
-def detect_kind(adata, *, name: str | None = None) -> str:
+def describe_types(feature_types) -> str:
+    """The feature types of a ``var['feature_types']`` column and their counts, for messages:
+    ``"'Gene Expression' (300 features), 'Antibody Capture' (30)"``, most features first."""
+    uniq, counts = np.unique(np.asarray(feature_types).astype(str), return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return ", ".join(f"{str(uniq[i])!r} ({int(counts[i])}{' features' if j == 0 else ''})" for j, i in enumerate(order))
+
+
+def detect_kind(adata, *, name: str | None = None, where: str | None = None) -> str:
     """Detect the kind of one modality from ``var['feature_types']``, falling back to its modality name.
 
     Parameters
@@ -81,6 +89,8 @@ def detect_kind(adata, *, name: str | None = None) -> str:
     name
         The modality's name in a MuData (``'rna'``, ``'atac'``, ``'prot'``), used when the features carry no
         ``feature_types`` column.
+    where
+        How messages name it (e.g. ``'mod1 file x.h5ad'``); None: by ``name``.
 
     Returns
     -------
@@ -95,9 +105,14 @@ def detect_kind(adata, *, name: str | None = None) -> str:
         values = pd.unique(np.asarray(adata.var["feature_types"]).astype(str))
         kinds = {normalize_kind(v) for v in values}
         if len(kinds) > 1:
+            found = describe_types(adata.var["feature_types"])
+            if where is not None:  # a file of the competition layout: it holds both modalities, as a 10x file does
+                raise ValueError(f"{where} mixes the feature types {found}: it holds both modalities in one matrix, "
+                                 "as Cell Ranger writes them; pass it alone as h5ad=FILE, which splits it by "
+                                 "var['feature_types']")
             raise ValueError(
-                f"modality {name or ''!r} mixes feature types {sorted(values)}; split it into one modality per "
-                "feature type (e.g. jae.io.read_10x_h5 does this for Cell Ranger files)"
+                f"{f'modality {name!r}' if name else 'the AnnData'} mixes the feature types {found}; split it into one "
+                "modality per feature type (jae.io.split_anndata does, as jae.io.read_10x_h5 does for Cell Ranger files)"
             )
         return kinds.pop()
     if name is not None:
@@ -192,16 +207,98 @@ class _Var:
         self.var, self.n_vars = var, len(var)
 
 
+#: Signs that a feature name is a gene: an Ensembl gene ID, a mitochondrial or ribosomal-protein gene, a clone-based
+#: or long non-coding RNA name (GENCODE: AC012345.1, RP11-34P13.7, LINC00115); no antibody panel names its antibodies
+#: so. Cell-cycle genes (jae.resources, :func:`_cell_cycle_symbols`) count too.
+_GENE_NAME = re.compile(r"^(?:ENS[A-Z]*G\d{6,}(?:\.\d+)?|MT-.+|RP[LS]\d+[A-Z]?\d*|(?:A[CLP]|BX|CR|FP|Z)\d{6}\.\d+"
+                        r"|RP\d+-\d+[A-Z]\d+\.\d+|LINC\d+)$", re.IGNORECASE)
+#: Signs that a feature name is an antibody: a CD marker (CD3, CD45RA, CD8a, with an optional anti-/species prefix
+#: and a suffix: CD3_TotalSeqB, CD4-UCHT1), a TotalSeq / ADT tag, an oligo barcode suffix (REAP-seq: CD3_AGGATCGA),
+#: an isotype control, HLA-DR.
+_PROTEIN_NAME = re.compile(r"^(?:anti[-_ ]?)?(?:(?:human|mouse|hu|mo)[-_. ])?(?:CD\d+[A-Za-z]{0,3}\d?(?:$|[-_. ])"
+                           r"|HLA-DR(?:$|[-_. ]))|TotalSeq|^ADT[-_]?|[-_]ADT$|[-_][ACGT]{8,}$|IgG|isotype",
+                           re.IGNORECASE)
+
+
+def _cell_cycle_symbols() -> frozenset:
+    """The human and mouse cell-cycle genes' symbols and Ensembl IDs (jae.resources), upper case."""
+    from ..preprocess.cell_cycle import _gene_table
+
+    return frozenset(str(v).upper() for o in ("human", "mouse") for c in ("gene_name", "gene_id")
+                     for v in _gene_table(o)[c])
+
+
+def _signs(names) -> tuple[list[str], list[str]]:
+    """The names among ``names`` that look like genes, and those that look like antibodies (a sample of 2,000)."""
+    names = np.asarray(names).astype(str)
+    if len(names) > 2000:
+        names = names[np.linspace(0, len(names) - 1, 2000).astype(int)]
+    cycle = _cell_cycle_symbols()
+    genes = [n for n in names if n.upper() in cycle or _GENE_NAME.match(n)]
+    proteins = [n for n in names if _PROTEIN_NAME.search(n) and n.upper() not in cycle]
+    return genes, proteins
+
+
+def content_kind(var_names) -> str | None:
+    """What a file's feature names say it holds, for files without ``feature_types``: ``'ATAC'`` (genomic intervals,
+    :func:`kind_from_names`), ``'GEX'`` (at least two gene signs, e.g. cell-cycle genes, Ensembl IDs, mitochondrial
+    or ribosomal genes, and more of them than antibody signs), ``'ADT'`` (CD markers, TotalSeq or oligo tags,
+    isotype controls on at least 30% of at most :data:`MAX_ADT_FEATURES` names, and fewer than two gene signs), or
+    None when the names do not tell."""
+    names = np.asarray(var_names).astype(str)
+    if not len(names):
+        return None
+    if kind_from_names(names) == "ATAC":
+        return "ATAC"
+    genes, proteins = _signs(names)
+    if len(genes) >= 2 and len(genes) > len(proteins):
+        return "GEX"
+    if len(genes) < 2 and len(names) <= MAX_ADT_FEATURES and len(proteins) >= max(2, 0.3 * len(names)):
+        return "ADT"
+    return None
+
+
+def _examples(names, k: int = 3) -> str:
+    return ", ".join(list(dict.fromkeys(map(str, names)))[:k])
+
+
 def swapped_pair(paths, mod1_names, mod2_names) -> str | None:
     """The refusal of a competition pair given the wrong way round, read off the feature names of files without
-    ``feature_types``: mod1's names are genomic intervals or a small panel while mod2's are neither (a gene list);
-    None when the names do not say so."""
-    mod1_kind, mod2_kind = kind_from_names(mod1_names), kind_from_names(mod2_names)
-    if mod1_kind not in ("ATAC", "ADT") or mod2_kind is not None:
+    ``feature_types``: mod1's names are genomic intervals or an antibody panel (by their content, or a small panel
+    without intervals) while mod2's look like genes (:func:`content_kind`; or, beyond a panel's size, are neither).
+    None when the names do not say so. ``mod2_kind`` skips this guess (the caller does not ask)."""
+    content1, content2 = content_kind(mod1_names), content_kind(mod2_names)
+    mod1_kind = content1 if content1 in ("ATAC", "ADT") else kind_from_names(mod1_names)
+    if content1 == "GEX" or mod1_kind not in ("ATAC", "ADT"):
         return None
-    what = "genomic intervals (ATAC)" if mod1_kind == "ATAC" else "a small panel without genomic intervals (ADT)"
+    if content2 != "GEX" and (content2 is not None or kind_from_names(mod2_names) is not None):
+        return None
+    if mod1_kind == "ATAC":
+        what = "are genomic intervals (ATAC)"
+    elif content1 == "ADT":
+        what = f"look like an antibody panel (ADT: {_examples(_signs(mod1_names)[1])})"
+    else:
+        what = "are a small panel without genomic intervals (ADT)"
+    genes = _signs(mod2_names)[0]
+    what2 = f"look like genes ({_examples(genes)})" if content2 == "GEX" else "are neither (genes)"
     return (
-        f"mod1 and mod2 look swapped: mod1 {Path(paths[0]).name}'s {len(mod1_names)} feature names are {what}, and "
-        f"mod2 {Path(paths[1]).name}'s {len(mod2_names)} are neither (genes); pass the GEX file as mod1 and the "
+        f"mod1 and mod2 look swapped: mod1 {Path(paths[0]).name}'s {len(mod1_names)} feature names {what}, and "
+        f"mod2 {Path(paths[1]).name}'s {len(mod2_names)} {what2}; pass the GEX file as mod1 and the "
         f"{mod1_kind} file as mod2"
     )
+
+
+def not_rna_alone(var: pd.DataFrame) -> str | None:
+    """What a file given alone as RNA (``mod1`` without ``mod2``) holds instead, e.g. ``'ADT (14 feature names such as
+    CD3_TotalSeqB, ...)'``; None when it may be RNA (its ``feature_types`` say GEX, or its names do not say ATAC or
+    ADT, :func:`content_kind`)."""
+    if "feature_types" in var.columns:
+        kinds = {normalize_kind(k) for k in pd.unique(var["feature_types"].astype(str)) if str(k).strip().lower() in _ALIASES}
+        if len(kinds) > 1:  # a Cell Ranger-like matrix of both modalities: alone as RNA, its other one is lost
+            return f"the feature types {describe_types(var['feature_types'])}, both modalities in one matrix"
+        kind = None if not kinds or "GEX" in kinds else sorted(kinds)[0]
+    else:
+        kind = content_kind(var.index)
+    if kind not in ("ATAC", "ADT"):
+        return None
+    return f"{kind} ({len(var)} feature names such as {_examples(var.index)})"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .features import examples
+from .features import examples, unique_cells
 from .paired import _as_csr, _choose, _joint_obs, _matrix
 from .raw import counts_read
 from .single import modalities_of
@@ -167,12 +167,7 @@ def get_mosaic(
     for name in names:
         adata = mods[name]
         index = pd.Index(adata.obs_names)
-        if not index.is_unique:
-            dup = index[index.duplicated()].unique()
-            raise ValueError(
-                f"modality {name!r} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
-                "unique to match cells between modalities: make them unique, e.g. by appending the sample"
-            )
+        unique_cells(index, f"modality {name!r}")
         X = _as_csr(_matrix(adata, name=name, layer=layer))
         gone = missing_rows(X)
         if gone.any():

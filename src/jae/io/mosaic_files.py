@@ -92,7 +92,7 @@ def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFi
     from .readers import read_h5mu
 
     names = (parts.rna, parts.other)
-    indexes = [unique_cells(parts.mods[m][0].index, f"modality {m!r}") for m in names]
+    indexes = [unique_cells(parts.mods[m][0].index, f"modality {m!r}", written=True) for m in names]
     union, observed = mosaic_union(indexes, pd.Index(parts.global_obs.index), names)
     prefixed = {f"{m}:{c}" for m in parts.available for c in (parts.mods[m][0].columns if m in parts.mods else [])}
     columns = {}
@@ -124,7 +124,7 @@ def competition_mosaic_files(paths, frames, kinds, *, uns: dict, loader: tuple) 
     them in memory; ``obs`` holds the RNA file's columns, then the other file's missing ones."""
     from .features import unique_cells
 
-    indexes = [unique_cells(frame[0].index, p.name) for p, frame in zip(paths, frames)]
+    indexes = [unique_cells(frame[0].index, p.name, written=True) for p, frame in zip(paths, frames)]
     names = tuple(MOD_NAMES[k] for k in kinds)
     union, observed = mosaic_union(indexes, None, names)
     return MosaicFiles(

@@ -18,7 +18,7 @@ from pathlib import Path
 import h5py
 import pandas as pd
 
-from .chunked import BackedCounts, InMemoryCounts, matrix_bytes
+from .chunked import BackedCounts, InMemoryCounts, format_bytes, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x
@@ -32,6 +32,9 @@ PathLike = str | os.PathLike
 
 #: Bytes of a fitting process before any data: Python, numpy/scipy, torch, anndata (measured about 0.4-0.5 GB).
 PROCESS_BYTES = 500_000_000
+#: Counts stored CSC of at least this many bytes are worth a warning when they are read whole instead of streamed:
+#: below it reading them whole costs less memory than the process itself (a log line at INFO level says so).
+CSC_WARN_BYTES = 250_000_000
 
 
 class FilesOnDisk:
@@ -150,14 +153,17 @@ class PairedFiles(FilesOnDisk):
 
 def row_sources(names, counts) -> list:
     """Row-block sources of each modality's :class:`~jae.io.chunked.BackedCounts`: the file itself, or the matrix
-    read whole (with a warning naming the fix) when it is stored CSC."""
+    read whole when it is stored CSC (a warning naming the size and the fix from :data:`CSC_WARN_BYTES` on, an INFO
+    line below it, where reading it whole costs little)."""
     out = []
     for name, c in zip(names, counts):
         if c.encoding == "csc_matrix":
-            logger.warning(
-                "%s: counts stored CSC cannot be read by rows; reading the matrix whole (%.2f GB). Store it CSR "
-                "to stream it: adata.layers['counts'] = adata.layers['counts'].tocsr(); adata.write_h5ad(...)",
-                name, c.nbytes / 1e9,
+            log = logger.warning if c.nbytes >= CSC_WARN_BYTES else logger.info
+            log(
+                "%s: counts stored CSC (column by column, %s) cannot be read in row blocks, so the whole matrix is "
+                "read into memory; to stream it, store it CSR: adata.layers['counts'] = "
+                "adata.layers['counts'].tocsr(); adata.write_h5ad(...) (or .X for counts in .X)",
+                name, format_bytes(c.nbytes),
             )
             out.append(InMemoryCounts(c.read()))
         else:
@@ -237,14 +243,14 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
     return found
 
 
-def _kind(var: pd.DataFrame, name: str | None) -> str | None:
+def _kind(var: pd.DataFrame, name: str | None, *, where: str | None = None) -> str | None:
     import anndata as ad
 
     if "feature_types" not in var.columns and name is None:
         return None
     with warnings.catch_warnings():  # duplicated names: named by jae's own check (jae.io.features.unique_features)
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
-        return detect_kind(ad.AnnData(var=var), name=name)
+        return detect_kind(ad.AnnData(var=var), name=name, where=where)
 
 
 def open_competition(
@@ -279,9 +285,9 @@ def open_competition(
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
         check_not_empty(str(p), len(obs), len(var))  # before the kind is read from the (empty) features
-        unique_cells(obs.index, str(p))
+        unique_cells(obs.index, str(p), written=True)
         frames.append((obs, var, uns, loc))
-        kinds.append(_kind(var, None))
+        kinds.append(_kind(var, None, where=f"{what} file {p.name}"))
     inferred = mod2_kind is None and kinds[1] is None  # read off mod2's feature names (logged once, here)
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=frames[1][1].index,
                               mod1_names=frames[0][1].index)
@@ -354,7 +360,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
     for m in (rna, other):
         check_not_empty(f"{path} modality {m!r}", len(mods[m][0]), len(mods[m][1]))
-        unique_cells(mods[m][0].index, f"{path} modality {m!r}")
+        unique_cells(mods[m][0].index, f"{path} modality {m!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (mods[rna][1], mods[other][1]),
         given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),

@@ -53,9 +53,12 @@ def default_memory_budget() -> int:
         return 4 * 10**9
 
 
-def _as_files(data, modalities):
+def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "counts"):
     """``data`` as :class:`PairedFiles` (or :class:`jae.io.MosaicFiles` when its modalities hold different cells)
-    when it lives on disk (PairedFiles, MosaicFiles, a path, a backed MuData), else None."""
+    when it lives on disk (PairedFiles, MosaicFiles, a path, a backed MuData), else None. ``rna_only`` (embedding,
+    mapping, label transfer: not fitting): an ``.h5mu`` holding RNA alone is opened as :class:`jae.io.RnaFiles`.
+    ``layer``: where a path's or backed MuData's counts are (files already opened keep the layer they were opened
+    with)."""
     if isinstance(data, FilesOnDisk):
         return data
     if isinstance(data, (str, os.PathLike)):
@@ -69,7 +72,13 @@ def _as_files(data, modalities):
         )
     else:
         return None
-    return open_h5mu(path, rna=rna, other=other, mosaic=True)
+    if rna_only:
+        from .rna_files import h5mu_rna_alone, open_rna
+
+        alone = h5mu_rna_alone(path, rna=rna, other=other)
+        if alone is not None:
+            return open_rna(path, modality=alone, layer=layer)
+    return open_h5mu(path, rna=rna, other=other, mosaic=True, layer=layer)
 
 
 def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", layer: str | None = "counts",
@@ -100,7 +109,7 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     The in-memory data (MuData) or the files to stream (:class:`PairedFiles`, or :class:`jae.io.MosaicFiles` for
     an ``.h5mu`` whose modalities hold different cells); one log line says which and why.
     """
-    files = _as_files(data, modalities)
+    files = _as_files(data, modalities, layer=layer)
     if files is None:
         logger.info("%s: data already in memory; preprocessing in row blocks", what)
         return modalities_of(data, layer=layer)[0] if isinstance(data, ad.AnnData) else data

@@ -28,7 +28,7 @@ from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, no
                        swapped_pair)
 from .raw import counts_or_x, resolve_raw
 
-__all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_paired_h5ad", "read_h5ad",
+__all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
            "read_obs", "join_annotations", "make_mudata"]
 
 logger = logging.getLogger(__name__)
@@ -161,8 +161,9 @@ def read_competition(
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
     for path, adata in zip(paths, adatas):
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
-        unique_cells(adata.obs_names, str(path))
-    kinds = [detect_kind(a, name=None) if "feature_types" in a.var else None for a in adatas]
+        unique_cells(adata.obs_names, str(path), written=True)
+    kinds = [detect_kind(a, name=None, where=f"{w} file {p.name}") if "feature_types" in a.var else None
+             for a, p, w in zip(adatas, paths, ("mod1", "mod2"))]
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names,
                               mod1_names=adatas[0].var_names)
     mods = {}
@@ -263,7 +264,7 @@ def read_h5mu(
     rna_ad, other_ad = source.mod[rna], source.mod[other]
     for name, adata in ((rna, rna_ad), (other, other_ad)):
         check_not_empty(f"{path} modality {name!r}", adata.n_obs, adata.n_vars)
-        unique_cells(adata.obs_names, f"{path} modality {name!r}")
+        unique_cells(adata.obs_names, f"{path} modality {name!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
         fix=", or pass other_kind='ATAC' or 'ADT'")
@@ -312,45 +313,6 @@ def read_h5mu_as_stored(path: PathLike) -> md.MuData:
     if stored is not None and len(stored.columns) and stored.index.is_unique and len(stored) == mdata.n_obs \
             and stored.index.isin(mdata.obs_names).all():
         mdata.obs = stored if stored.index.equals(mdata.obs_names) else stored.reindex(mdata.obs_names)
-    return mdata
-
-
-def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts") -> md.MuData:
-    """Read one ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`).
-
-    Parameters
-    ----------
-    path
-        The ``.h5ad``: ``var['feature_types']`` marking Gene Expression and Peaks or Antibody Capture (as
-        ``scanpy.read_10x_h5(..., gex_only=False)`` reads a Cell Ranger file), or RNA with protein counts in
-        ``obsm['protein_expression']`` (scvi-tools' CITE-seq layout).
-    layer
-        Layer holding raw counts; None: ``.X``.
-
-    Returns
-    -------
-    MuData with modalities ``'rna'`` and ``'atac'`` / ``'prot'``, raw counts in ``.layers['counts']``, the file's
-    ``obs`` columns in ``mdata.obs``, its other ``obsm`` entries and ``uns``.
-
-    Raises
-    ------
-    ValueError
-        For a file holding one modality, naming the two layouts.
-    """
-    from .single import PROTEIN_KEY, split_anndata, to_mudata
-
-    path = _check_file(path, what=".h5ad")
-    source = read_h5ad(path, what=".h5ad")
-    layer = counts_or_x(source, layer, where=path.name)
-    mods = split_anndata(source, layer=layer)
-    if mods is None:
-        raise ValueError(
-            f"{path.name} holds one modality ({source.n_vars} features, no var['feature_types'] with two kinds, no "
-            f"obsm[{PROTEIN_KEY!r}]); give the second modality: mod1= and mod2= (two .h5ad files), or h5mu="
-        )
-    mdata = to_mudata(source, layer=layer, mods=mods)
-    for name, mod in mdata.mod.items():
-        _counts_layer(mod, where=f"{path.name} ({name})", layer=layer)
     return mdata
 
 

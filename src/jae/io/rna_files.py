@@ -65,43 +65,103 @@ class RnaFiles(FilesOnDisk):
         return f"RnaFiles({self.counts[0].path.name}: {self.n_obs} cells, RNA only)"
 
 
-def read_rna(path: PathLike):
-    """The RNA ``.h5ad`` read whole, as a MuData with one modality ``'rna'`` whose cells' annotations are also in
-    the global ``obs`` (as :func:`jae.io.read_competition` keeps them)."""
-    from .readers import make_mudata, read_h5ad
+def read_rna(path: PathLike, *, modality: str | None = None):
+    """The RNA ``.h5ad`` (or the RNA ``modality`` of an ``.h5mu`` holding RNA alone) read whole, as a MuData with one
+    modality ``'rna'`` whose cells' annotations are also in the global ``obs`` (as :func:`jae.io.read_competition`
+    keeps them)."""
+    from .readers import make_mudata, read_h5ad, read_h5mu_as_stored
 
-    rna = read_h5ad(path, what="mod1")
+    if modality is None:
+        rna, extra = read_h5ad(path, what="mod1"), None
+        check_rna_alone(rna.var, path)
+    else:
+        stored = read_h5mu_as_stored(path)
+        rna, extra = stored[modality].copy(), stored.obs
     mdata = make_mudata({"rna": rna})
     for column in rna.obs.columns:
         mdata.obs[column] = rna.obs[column].to_numpy()
+    if extra is not None:  # the file's global columns (e.g. mdata.obs['batch']), as open_rna reads them
+        for column in _global_columns(extra, rna.obs):
+            mdata.obs[column] = extra[column].reindex(mdata.obs_names).to_numpy()
     return mdata
 
 
+def check_rna_alone(var: pd.DataFrame, path) -> None:
+    """Refuse a file given alone as RNA (``mod1`` without ``mod2``) whose ``feature_types`` or feature names say it
+    holds ATAC or ADT (:func:`jae.io.modality.not_rna_alone`): most likely the second file of a pair."""
+    from .modality import not_rna_alone
+
+    holds = not_rna_alone(var)
+    if holds is not None and holds.startswith("the feature types"):
+        raise ValueError(f"mod1 file {path} holds {holds}; pass it alone as h5ad=FILE, which splits it by "
+                         "var['feature_types'], so both modalities are used")
+    if holds is not None:
+        raise ValueError(f"mod1 file {path} holds {holds}, not RNA: alone, mod1 must be the RNA (GEX) file; pass the "
+                         "RNA file as mod1=, with this one as mod2=")
+
+
+def _global_columns(global_obs: pd.DataFrame, obs: pd.DataFrame) -> list:
+    """The columns of an ``.h5mu``'s global ``obs`` that its one modality's ``obs`` lacks (MuData's prefixed copies
+    ``'rna:column'`` left out)."""
+    return [c for c in global_obs.columns if ":" not in str(c) and c not in obs.columns]
+
+
+def h5mu_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None) -> str | None:
+    """The name of the RNA modality of an ``.h5mu`` that holds RNA alone (one modality, named ``rna`` or like RNA:
+    'RNA', 'GEX', ...), else None (also when the file cannot be read as one: its reader then says why)."""
+    from .readers import RNA_NAMES
+
+    if other is not None:
+        return None
+    try:
+        with h5py.File(path, "r") as f:
+            available = list(f["mod"]) if isinstance(f.get("mod"), h5py.Group) else []
+    except (OSError, TypeError, ValueError):
+        return None
+    if len(available) != 1:
+        return None
+    name = available[0]
+    return name if name == rna or name.lower() in RNA_NAMES else None
+
+
 def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | None = None,
-             layer: str | None = "counts") -> RnaFiles:
+             layer: str | None = "counts", modality: str | None = None) -> RnaFiles:
     """Open an RNA ``.h5ad`` without reading its counts; ``annotations``: ``.h5ad`` files whose ``obs`` columns are
     joined by cell name (replacing the file's own columns of the same name, as :meth:`jae.io.InputFiles.read` does);
-    ``layer``: raw counts (``.X`` when it is None, or ``'counts'`` and absent; ``'raw'``: ``.raw``)."""
-    from .features import examples
-    from .files import _check_file, _readable, check_is_anndata, check_not_empty, check_not_mudata
+    ``layer``: raw counts (``.X`` when it is None, or ``'counts'`` and absent; ``'raw'``: ``.raw``); ``modality``: the
+    RNA modality of an ``.h5mu`` holding RNA alone (:func:`h5mu_rna_alone`), whose global ``obs`` columns are read
+    too."""
+    from .features import unique_cells
+    from .files import _check_file, _readable, check_is_anndata, check_is_mudata, check_not_empty, check_not_mudata
     from .paired_files import _counts_location, _read_frames
 
-    path = _check_file(path, what="mod1")
-    with _readable(path, what="mod1", fmt=".h5ad"), h5py.File(path, "r") as f:
-        check_not_mudata(f, path, what="mod1")
-        check_is_anndata(f, path, what="mod1")
-        loc = _counts_location(f, layer, where=path.name)
-        obs, var, uns = _read_frames(f, loc)
+    what, fmt = ("mod1", ".h5ad") if modality is None else (".h5mu", ".h5mu")
+    path = _check_file(path, what=what)
+    with _readable(path, what=what, fmt=fmt), h5py.File(path, "r") as f:
+        if modality is None:
+            check_not_mudata(f, path, what=what)
+            check_is_anndata(f, path, what=what)
+            group, where = f, path.name
+        else:
+            check_is_mudata(f, path, what=what)
+            group, where = f["mod"][modality], f"modality {modality!r}"
+        loc = _counts_location(group, layer, where=where)
+        obs, var, uns = _read_frames(group, loc)
+        if modality is not None:
+            global_obs, _, global_uns = _read_frames(f)
+            uns = {**global_uns, **uns}
+            for column in _global_columns(global_obs, obs):
+                obs[column] = global_obs[column].reindex(obs.index)
     check_not_empty(str(path), len(obs), len(var))
-    if not obs.index.is_unique:  # (unique_cells' message speaks of two modalities)
-        dup = obs.index[obs.index.duplicated()].unique()
-        raise ValueError(f"mod1 file {path} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be "
-                         "unique: make them unique, e.g. by appending the sample or batch, and write the file again")
-    with _readable(path, what="mod1", fmt=".h5ad"):
-        counts = BackedCounts(path, layer=loc)
+    if modality is None:
+        check_rna_alone(var, path)
+    unique_cells(obs.index, f"{what} file {path}", paired=False, written=True)
+    with _readable(path, what=what, fmt=fmt):
+        counts = BackedCounts(path, layer=loc, modality=modality)
+    loader = (read_rna, dict(path=Path(path)) | ({} if modality is None else {"modality": modality}))
     files = RnaFiles(
         counts=(counts,), names=("rna",), kinds=("GEX",), var_names=(var.index.astype(str),), obs=obs,
-        uns={k: uns[k] for k in ("dataset_id", "organism") if k in uns}, loader=(read_rna, dict(path=Path(path))),
+        uns={k: uns[k] for k in ("dataset_id", "organism") if k in uns}, loader=loader,
     )
     if annotations is None:
         return files

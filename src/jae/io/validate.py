@@ -31,6 +31,17 @@ _NOT_MEASURED = {
 }
 
 
+def _nan_rows(X) -> int:
+    """The number of rows of ``X`` that are all NaN (every feature stored, and NaN)."""
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        full = np.flatnonzero(np.diff(X.indptr) == X.shape[1])
+        return int(sum(np.isnan(X.data[X.indptr[r]:X.indptr[r + 1]]).all() for r in full))
+    return int(np.isnan(np.asarray(X, dtype=float)).all(axis=1).sum())
+
+
 def validate_counts(X, *, name: str, modality: str | None = None, kind: str | None = None) -> None:
     """Check that ``X`` (cells x features) holds raw counts.
 
@@ -82,6 +93,13 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
                 example = block[frac][0]
             n_frac += n_frac_block
         if n_bad:
+            unmeasured = _nan_rows(X) if modality is not None else 0
+            if unmeasured:  # jae's in-memory mosaic layout, met where cells are streamed from a file
+                raise ValueError(
+                    f"{name} has {unmeasured} cells whose row is all NaN (cells not measured in it, the mosaic layout "
+                    "jae reads from data in memory); streamed from a file, a modality must leave such cells out: "
+                    f"write the file again with them dropped from {modality!r} only (e.g. mdata.mod[{modality!r}] = "
+                    f"mdata[{modality!r}][~unmeasured].copy()), and they are placed from the other modality")
             raise ValueError(f"{name} has {n_bad} NaN or infinite values; {_RAW_HINT}")
         if n_neg:
             raise ValueError(f"{name} has {n_neg} negative values; {_RAW_HINT}")

@@ -85,6 +85,7 @@ def write_embedding_h5ad(
     obs: dict | pd.DataFrame | None = None,
     overwrite: bool = True,
     var_names: Sequence[str] | None = None,
+    uns: dict | None = None,
 ) -> Path:
     """Write a joint embedding in the NeurIPS 2021 competition's output format.
 
@@ -110,6 +111,8 @@ def write_embedding_h5ad(
     var_names
         Names of the embedding's columns (e.g. :attr:`jae.JAE.column_names`:
         ``'cell_type:<name>'``, ``'free:<i>'``, ``'pc:<i>'``); None: ``'0'``, ``'1'``, ...
+    uns
+        More ``uns`` entries beside those two, e.g. ``{'jae': model.provenance('X')}`` (what made the embedding).
 
     Returns
     -------
@@ -147,7 +150,7 @@ def write_embedding_h5ad(
         X=embedding.astype(np.float32),
         obs=pd.DataFrame(columns, index=obs_index),
         var=None if names is None else pd.DataFrame(index=pd.Index(names)),
-        uns={"dataset_id": str(dataset_id), "method_id": str(method_id)},
+        uns={**(uns or {}), "dataset_id": str(dataset_id), "method_id": str(method_id)},
     )
     return write_atomic(adata, path, protect=protect, overwrite=overwrite)
 

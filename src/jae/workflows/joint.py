@@ -234,6 +234,7 @@ def embed_files(
     overwrite: bool = False,
     progress_bar: bool = True,
     impute_out: PathLike | None = None,
+    impute_modality: str | None = None,
 ) -> FilesResult:
     """Embed the cells in ``inputs`` with a model and write the embedding (``jae embed``).
 
@@ -249,7 +250,8 @@ def embed_files(
         A fitted :class:`jae.JAE` (fine-tuned on a copy, never in place), or the folder of a saved one.
     out
         ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells
-        with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
+        with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``,
+        and the provenance ``uns['jae']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
         file as stored, with ``obsm['X_jae']`` and its provenance ``uns['jae']``. When the model has cell types,
         ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``), which replace
         input columns of the same names (with a log line).
@@ -275,6 +277,11 @@ def embed_files(
     impute_out
         Also write the modality the input's cells lack (RNA-only ``inputs``, or a mosaic ``.h5mu``), predicted by
         :func:`jae.impute`, to this ``.h5ad`` (cells lacking it x the model's features of it).
+    impute_modality
+        The model's name of the modality to impute (``model.modality_names``) for the cells lacking it; needed when
+        cells lack each. Without ``impute_out`` the prediction is written as ``layers['jae_imputed']`` of that
+        modality in the ``.h5mu`` output's copy (NaN for measured cells; :func:`jae.imputation.add_imputed_layer`:
+        a modality the input lacks, e.g. proteins of RNA alone, is added holding the imputed cells).
 
     Returns
     -------
@@ -296,7 +303,14 @@ def embed_files(
         as_epochs(finetune_epochs, zero="0 skips fine-tuning", name="finetune_epochs")
     if seed is not None:
         as_seed(seed)
+    if impute_modality is not None and impute_out is None and out.suffix != ".h5mu":
+        raise ValueError("impute_modality writes the prediction as a layer of an .h5mu output (out *.h5mu, for an "
+                         "h5mu input); with out *.h5ad pass impute_out=FILE.h5ad too")
     model, folder = _model_and_path(model, device=device)
+    if impute_modality is not None:
+        from ..imputation import check_modality_name
+
+        check_modality_name(model, impute_modality, arg="impute_modality")
     if labels_out is not None and not model.layout.n_cell_type:
         raise ValueError(
             f"labels_out needs a model fitted with cell types; {folder or 'the model'} was fitted without "
@@ -310,15 +324,20 @@ def embed_files(
     if finetune_epochs != 0:
         model = model if folder is not None else copy.deepcopy(model)
     with features_kept(data):  # the features are computed once, whether data is on disk or in memory
-        if impute_out is not None:  # nothing to impute (every cell paired) is said before fine-tuning, not after
-            from ..imputation import modality_to_impute
+        impute = impute_out is not None or impute_modality is not None
+        if impute:  # nothing to impute (every cell paired) is said before fine-tuning, not after
+            from ..imputation import layer_modality, modality_to_impute
 
-            modality_to_impute(model, query_features(model, data, layer=inputs.layer).observed)
+            found = query_features(model, data, layer=inputs.layer)
+            i = modality_to_impute(model, found.observed, impute_modality, arg="impute_modality")
+            target = None if impute_out is not None else layer_modality(
+                inputs.h5mu, rna=inputs.rna, other=inputs.other, other_kind=inputs.mod2_kind, index=i,
+                cells=found.cells[~found.observed[:, i]], model=model)
         if finetune_epochs != 0:
             model.finetune(data, epochs=finetune_epochs, layer=inputs.layer, seed=seed, progress_bar=progress_bar)
         Z = model.embed(data, key_added=None, layer=inputs.layer)
         labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
-        imputed = None if impute_out is None else jae_impute(model, data, layer=inputs.layer)
+        imputed = jae_impute(model, data, modality=impute_modality, layer=inputs.layer) if impute else None
     cells = pd.Index(data.obs_names)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
     if out.suffix == ".h5ad":  # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy
@@ -326,14 +345,15 @@ def embed_files(
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
     _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
-                     columns=columns, overwrite=overwrite)
+                     columns=columns, overwrite=overwrite,
+                     imputed=None if impute_out is not None or not impute else (imputed, target))
     written = [out]
     if labels_out is not None:
         from ..io.atomic import atomic_write
 
         text = labels.to_csv(index_label="cell")
         written.append(atomic_write(labels_out, lambda p: p.write_text(text), protect=protect, overwrite=overwrite))
-    if imputed is not None:
+    if imputed is not None and impute_out is not None:
         from ..io import write_atomic
 
         written.append(write_atomic(imputed, impute_out, protect=protect, overwrite=overwrite))
@@ -342,20 +362,27 @@ def embed_files(
 
 
 def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles, dataset_id: str, method_id: str,
-                     columns, overwrite: bool) -> None:
+                     columns, overwrite: bool, imputed=None) -> None:
     from ..io import write_atomic, write_embedding_h5ad
 
     protect = inputs.paths
     if out.suffix == ".h5ad":
         write_embedding_h5ad(Z, cells, out, dataset_id=dataset_id, method_id=method_id, protect=protect,
-                             obs=columns, overwrite=overwrite, var_names=model.column_names)
+                             obs=columns, overwrite=overwrite, var_names=model.column_names,
+                             uns={"jae": model.provenance("X")})  # what made it: seeds, a mapped model's mappings
         return
     source = _read_untouched(inputs.h5mu)  # the copy written is the file as the user gave it
     order = cells.get_indexer(source.obs_names)
+    _log_replaced([k for k in (columns or {}) if k in source.obs.columns], out,
+                  also=["obsm['X_jae']"] if "X_jae" in source.obsm else [])
     source.obsm["X_jae"] = Z[order]
     source.uns["jae"] = model.provenance("X_jae")  # as JAE.embed records it
     for key, values in (columns or {}).items():
         source.obs[key] = values[order]
+    if imputed is not None:  # (prediction, the file's name of its modality): a layer of that modality
+        from ..imputation import add_imputed_layer
+
+        add_imputed_layer(source, *imputed)
     write_atomic(source, out, protect=protect, overwrite=overwrite)
 
 
@@ -364,13 +391,23 @@ def _with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) ->
     input column of the same name, with a log line."""
     frame = obs.reindex(cells) if not obs.index.equals(cells) else obs
     frame = pd.DataFrame({str(k): frame[k].array for k in frame.columns}, index=cells)
+    replaced = [k for k in (columns or {}) if k in frame.columns]
+    _log_replaced(replaced)
+    frame = frame.drop(columns=replaced)
     for key, values in (columns or {}).items():
-        if key in frame.columns:
-            logger.info("the input's obs column %r is replaced in the output by jae's predicted %s", key,
-                        key.removeprefix("jae_").replace("_", " "))
-            frame = frame.drop(columns=key)
         frame[key] = values
     return frame
+
+
+def _log_replaced(replaced: list, out: Path | None = None, *, also=()) -> None:
+    """One log line naming the input's ``obs`` columns (and ``also``, e.g. an existing ``obsm['X_jae']``) that the
+    output holds jae's values in instead (the input file itself is never changed)."""
+    if not replaced and not also:
+        return
+    what = ([f"obs column{'s' if len(replaced) > 1 else ''} {', '.join(repr(k) for k in replaced)}"] if replaced
+            else []) + list(also)
+    logger.info("the input's %s %s replaced in the output%s by jae's; the input file is unchanged", " and ".join(what),
+                "is" if len(replaced) + len(also) == 1 else "are", "" if out is None else f" {out.name}")
 
 
 def _read_untouched(path: Path):
