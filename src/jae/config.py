@@ -248,10 +248,13 @@ class JAEConfig:
 
 
 def as_seed(seed) -> int:
-    """A user's ``seed=`` as an int (numpy integers too), refused in one line when it is no integer (text, a float
-    that ``int`` would cut, None, a bool)."""
+    """A user's ``seed=`` as an int >= 0 (numpy integers too), refused in one line when it is no integer (text, a float
+    that ``int`` would cut, None, a bool) or negative (numpy's generators take none: their own message does not say
+    which argument was wrong)."""
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an integer, not {seed!r}; e.g. seed=0")
+    if seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, not {seed}; e.g. seed=0")
     return int(seed)
 
 

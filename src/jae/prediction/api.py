@@ -108,6 +108,7 @@ class ModalityPredictor:
         -------
         ``self``, fitted.
         """
+        seed = self.seed if seed is None else as_seed(seed)  # refused before the data is looked at
         one_modality(train_source, name="train_source")
         check_target(one_modality(train_target, name="train_target"), name="train_target")
         train_target = pair_cells(train_source, train_target)
@@ -116,9 +117,7 @@ class ModalityPredictor:
         self.target_features = pd.Index(train_target.var_names.astype(str))
         self.dataset_id = str(train_source.uns.get("dataset_id", train_target.uns.get("dataset_id", "unknown")))
         cfg = self.config
-        if seed is not None:
-            self.seed = as_seed(seed)
-        seed = self.seed
+        self.seed = seed
 
         counts = source_counts(train_source, name="train_source")
         self.encoder = fit_source_encoder(counts, self.source_kind, n_components=cfg.n_source_components, seed=seed)
