@@ -60,3 +60,48 @@ def test_cli_refuses_a_negative_seed_naming_the_flag(verb, small_files, tmp_path
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == ["--seed must be an integer >= 0, not -1; e.g. --seed 0"]
     assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------ simulate / demo / device / epoch messages
+@pytest.mark.parametrize("case", [
+    (["simulate", "sim", "--n-cells", "1", "--preset", "none"], "--n-cells 1: simulate at least 2 cells"),
+    (["simulate", "sim", "--n-cells", "50", "--preset", "none", "--n-genes", "0"], "pass --n-genes >= "),
+    (["simulate", "sim", "--n-cells", "50", "--preset", "none", "--n-batches", "0"], "--n-batches 0:"),
+    (["simulate", "sim", "--n-cells", "50", "--kind", "cite", "--preset", "none", "--n-proteins", "1"],
+     "--n-proteins 1:"),
+    (["demo", "--out", "demo", "--n-cells", "1"], "--n-cells 1: simulate at least 2 cells"),
+    (["demo", "--out", "demo", "--max-epochs", "0"], "--max-epochs must be >= 1, not 0"),
+    (["demo", "--out", "demo", "--device", "gpu"], "--device gpu is not a device torch knows; pass --device auto, cpu"),
+    (["fit", "MOD", "--out", "model", "--device", "gpu"], "--device gpu is not a device torch knows"),
+    (["fit", "MOD", "--out", "model", "--max-epochs", "-1"], "--max-epochs must be >= 1, not -1"),
+    (["predict", "PRED", "--output", "pred.h5ad", "--device", "gpu"], "--device gpu is not a device torch knows"),
+], ids=lambda c: " ".join(c[0][:1] + c[0][-2:]))
+def test_simulate_demo_device_and_epoch_messages_name_cli_flags(case, small_files, tmp_path, caplog, monkeypatch):
+    """These messages named the Python arguments (n_cells=1, max_epochs, device='gpu': pass 'auto', ...) in the CLI."""
+    import re
+
+    argv, expected = case
+    mod1, mod2 = str(small_files / "sim.mod1.h5ad"), str(small_files / "sim.mod2.h5ad")
+    expand = {"MOD": ["--mod1", mod1, "--mod2", mod2], "PRED": ["--train-mod1", mod1, "--train-mod2", mod2,
+                                                               "--test-mod1", mod1]}
+    argv = [part for a in argv for part in expand.get(a, [a])]
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", *argv]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and expected in errors[0], errors
+    assert not re.search(r"(?<!-)\b(n_[a-z_]+|max_epochs|device)(=| must)", errors[0]), errors[0]
+    assert not list(tmp_path.iterdir())
+
+
+def test_demo_checks_max_epochs_and_device_before_simulating(tmp_path, monkeypatch):
+    import jae
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("the demo simulated cells before its arguments were checked")
+
+    monkeypatch.setattr("jae.datasets.simulate", tripwire)
+    with pytest.raises(ValueError, match=r"^max_epochs must be >= 1, not 0$"):
+        jae.run_demo(tmp_path / "demo", max_epochs=0, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^device='gpu' is not a device torch knows; pass 'auto'"):
+        jae.run_demo(tmp_path / "demo", device="gpu", progress_bar=False)

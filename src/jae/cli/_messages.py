@@ -27,6 +27,17 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass labels_out=None", "drop --labels-out"),
     (r"^(out|labels_out|output|save_model|epochs|finetune_epochs|seed) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
     (r"\be\.g\. seed=(\d+)", lambda m: f"e.g. --seed {m.group(1)}"),
+    # jae.run_demo / jae.datasets.write_simulated: the sizes and epochs are jae demo's and jae simulate's flags
+    (r"^(max_epochs|chunk_size) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
+    (r"\b(pass |^)(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches)(=| >= )",
+     lambda m: f"{m.group(1)}--{m.group(2).replace('_', '-')}{' ' if m.group(3) == '=' else m.group(3)}"),
+    (r"\((n_peaks|n_genes)=\.\.\.\)", lambda m: f"(--{m.group(1).replace('_', '-')} N)"),
+    # jae._device.usable_device: the device= argument is --device
+    (r"\bdevice=(['\"])([^'\"]*)\1", lambda m: f"--device {m.group(2)}"),
+    (r"\bpass 'auto', 'cpu', 'cuda' or 'cuda:N'", "pass --device auto, cpu, cuda or cuda:N"),
+    (r"\bor 'auto' to use a GPU", "or --device auto to use a GPU"),
+    (r"\bpass one of those, 'cuda' or 'auto'", "pass one of those, cuda or auto as --device"),
+    (r"(--device cpu) or 'auto'", r"\1 or auto"),
     (r"\b(another|for|of|as) (out|labels_out|output|save_model)\b(?! path)",
      lambda m: f"{m.group(1)} --{m.group(2).replace('_', '-')}"),
     (r"\blabels_out\b", "--labels-out"),
