@@ -105,3 +105,43 @@ def test_demo_checks_max_epochs_and_device_before_simulating(tmp_path, monkeypat
         jae.run_demo(tmp_path / "demo", max_epochs=0, progress_bar=False)
     with pytest.raises(ValueError, match=r"^device='gpu' is not a device torch knows; pass 'auto'"):
         jae.run_demo(tmp_path / "demo", device="gpu", progress_bar=False)
+
+
+# ------------------------------------------------------------------------------------------------ key_added
+@pytest.fixture(scope="module")
+def cells():
+    """200 simulated Multiome cells, 3 types, 2 batches."""
+    return simulate(200, kind="multiome", n_genes=250, n_peaks=120, n_cell_types=3, n_batches=2, seed=3)
+
+
+@pytest.fixture(scope="module")
+def model(cells):
+    from jae import JAEConfig
+
+    return JAE(JAEConfig(max_epochs=3, n_svd=10), seed=0, device="cpu").fit(cells, progress_bar=False)
+
+
+@pytest.mark.parametrize("key", [5, ["X_a"], "", ("X_a",)])
+def test_key_added_of_the_wrong_type_is_refused_before_any_work(model, cells, key, monkeypatch):
+    """embed(key_added=5) stored obsm[5]; a list failed with pandas' 'unhashable type: list'; predict_cell_type stored
+    obs["['a']_cell_type"]."""
+    def tripwire(*args, **kwargs):
+        raise AssertionError("the cells were encoded before key_added was checked")
+
+    data = cells.copy()
+    before = (set(data.obsm), list(data.obs.columns), set(data.uns))
+    monkeypatch.setattr(model, "_features", tripwire)
+    error = ValueError if key == "" else TypeError
+    for method, example in ((model.embed, "X_jae"), (model.latent, "X_jae_latent"), (model.predict_cell_type, "jae")):
+        with pytest.raises(error, match=rf"^key_added must be a non-empty string \(e\.g\. key_added='{example}'\) or "
+                                        rf"None to store nothing, not "):
+            method(data, key_added=key)
+    assert (set(data.obsm), list(data.obs.columns), set(data.uns)) == before
+
+
+def test_key_added_given_as_text_still_stores(model, cells):
+    data = cells.copy()
+    Z = model.embed(data, key_added="X_mine")
+    assert np.array_equal(data.obsm["X_mine"], Z) and "mine" in data.uns
+    model.predict_cell_type(data, key_added="mine", embedding=Z)
+    assert {"mine_cell_type", "mine_confidence", "mine_unknown"} <= set(data.obs.columns)

@@ -23,7 +23,7 @@ from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import given_organism, infer_organism
-from .storage import store_obsm
+from .storage import checked_key, in_data_order, store_obsm
 from .train import Stage, split_validation, train_network, usable_device
 
 __all__ = ["JAE"]
@@ -369,6 +369,7 @@ class JAE:
         ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``; a dict of AnnData: in each
         AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
+        checked_key(key_added)  # before any work
         X, cells = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=self._adapter_batches(data, cells))
         return self._store(data, Z, cells, key_added)
@@ -385,18 +386,16 @@ class JAE:
         ``(n_cells, self.layout.dim)`` float32 array aligned to the data's ``obs_names``; also stored in
         ``data.obsm[key_added]`` when ``key_added`` is given. :meth:`embed` reads the embedding off it.
         """
+        checked_key(key_added, example="X_jae_latent")  # before any work
         X, cells = self._features(data, layer=layer)
         columns = self.layout.column_names(self.cell_types, self.batches)
         Z = self.latent_transformed(X, batch=self._adapter_batches(data, cells))
         return self._store(data, Z, cells, key_added, columns=columns)
 
     def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None, *, columns=None) -> np.ndarray:
-        target = getattr(data, "obs_names", None)
-        if target is not None and not cells.equals(pd.Index(target)):
-            Z = Z[cells.get_indexer(pd.Index(target))]
-        if key_added is not None:  # jae.storage: into the data's obsm, or each AnnData's of a dict; never into files
-            store_obsm(data, Z, cells if target is None else pd.Index(target), key_added,
-                       record=self.provenance(key_added, columns=columns))
+        Z, cells = in_data_order(data, Z, cells)  # jae.storage: rows in the data's obs_names order
+        if key_added is not None:  # into the data's obsm, or each AnnData's of a dict; never into files
+            store_obsm(data, Z, cells, key_added, record=self.provenance(key_added, columns=columns))
         return Z
 
     def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:

@@ -33,7 +33,7 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
-from .storage import store_obs
+from .storage import checked_key, store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 
 __all__ = ["predict_cell_type", "label_categories", "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE"]
@@ -272,6 +272,7 @@ def predict_cell_type(
     model, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
 ) -> pd.DataFrame:
     """:meth:`jae.JAE.predict_cell_type` (see there)."""
+    checked_key(key_added, example="jae")  # before any work
     model._require_fitted()
     if not model.layout.n_cell_type:
         raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["store_obsm", "store_obs"]
+__all__ = ["checked_key", "in_data_order", "store_obsm", "store_obs"]
 
 
 def _targets(data, cells: pd.Index) -> list[tuple[object, np.ndarray | slice]]:
@@ -27,6 +27,25 @@ def _targets(data, cells: pd.Index) -> list[tuple[object, np.ndarray | slice]]:
                     out.append((adata, rows))
         return out
     return [(data, slice(None))] if hasattr(data, "obsm") else []
+
+
+def checked_key(key_added, *, example: str = "X_jae") -> str | None:
+    """A user's ``key_added=``: None (store nothing) or a non-empty string, refused in one line otherwise, before any
+    work (a number or a list was stored as a key, or failed with pandas' 'unhashable type')."""
+    if key_added is None or (isinstance(key_added, str) and key_added.strip()):
+        return key_added
+    raise (ValueError if isinstance(key_added, str) else TypeError)(
+        f"key_added must be a non-empty string (e.g. key_added={example!r}) or None to store nothing, not {key_added!r}")
+
+
+def in_data_order(data, values: np.ndarray, cells: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """``values`` (one row per cell of ``cells``) and their cells in the order of the data's ``obs_names`` (as they
+    are for data without them: a dict of AnnData, data on disk)."""
+    target = getattr(data, "obs_names", None)
+    if target is None:
+        return values, cells
+    target = pd.Index(target)
+    return (values if cells.equals(target) else values[cells.get_indexer(target)]), target
 
 
 def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: dict | None = None) -> None:
