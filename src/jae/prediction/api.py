@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
@@ -24,6 +23,7 @@ from .config import PredictConfig
 from .source import SourceEncoder, fit_source_encoder
 from .streamed import SourceFile, open_source
 from .targets import target_matrix
+from .saved import BASELINE_SHAPES, LEGACY_DESCRIPTION, knn_targets, mismatch, read_legacy, tensor_taker
 from .train import build_network, predict_codes, train_ensemble
 
 __all__ = ["METHODS", "ModalityPredictor", "predict"]
@@ -33,9 +33,6 @@ logger = logging.getLogger(__name__)
 Method = Literal["jae", "mean", "knn", "ridge"]
 #: Prediction methods: the network and the three baselines.
 METHODS: tuple[str, ...] = ("jae", "mean", "knn", "ridge")
-#: The description file of predictor folders written before they moved to :mod:`jae.checkpoint`'s format
-#: (``model.json`` with ``model_kind`` ``"predictor"``); its ``format_version`` is 1. Such folders still load.
-LEGACY_DESCRIPTION = "predictor.json"
 
 
 class ModalityPredictor:
@@ -272,7 +269,7 @@ class ModalityPredictor:
 
         path = Path(path).expanduser()
         if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
-            meta = _read_legacy(path)
+            meta = read_legacy(path)
             tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
         else:
             meta, tensors = read_model_folder(path, kind="predictor")
@@ -290,7 +287,7 @@ class ModalityPredictor:
         model.target_features = pd.Index(meta["target_features"])
         arrays = {k: v.numpy() for k, v in tensors.items() if not k.startswith("net")}
         n_source, n_target = len(model.source_features), len(model.target_features)
-        take = _tensor_taker(arrays, path)
+        take = tensor_taker(arrays, path)
         components = take("encoder.components", (None, n_source)) if model.source_kind != "ADT" else None
         model.encoder = SourceEncoder(kind=model.source_kind, n_features=n_source, components=components)
         if model.method == "jae":
@@ -307,13 +304,13 @@ class ModalityPredictor:
                 try:
                     net.load_state_dict(state)  # strict: a missing, unexpected or misshapen tensor raises
                 except RuntimeError:
-                    raise _mismatch(path, f"network {i}'s tensors are missing or misshapen") from None
+                    raise mismatch(path, f"network {i}'s tensors are missing or misshapen") from None
                 model.nets.append(net.to(model.device).eval())
         else:
-            shapes = _BASELINE_SHAPES[model.method](model.encoder.n_dims, n_target)
+            shapes = BASELINE_SHAPES[model.method](model.encoder.n_dims, n_target)
             state = {k: take(f"baseline.{k}", shape) for k, shape in shapes.items()}
             if model.method == "knn":
-                state.update(_knn_targets(take, arrays, len(state["train_S"]), n_target, path))
+                state.update(knn_targets(take, arrays, len(state["train_S"]), n_target, path))
             model.baseline = model._make_baseline().load_state(state)
         model._fitted = True
         return model
@@ -373,63 +370,6 @@ def _query(query_source):
     if isinstance(query_source, (str, os.PathLike)):
         return open_source(query_source)
     return query_source if isinstance(query_source, SourceFile) else one_modality(query_source, name="query_source")
-
-
-#: Tensors of each baseline and their shapes, given the source encoding's width and the number of target features.
-_BASELINE_SHAPES = {
-    "mean": lambda n_dims, n_target: {"mean": (n_target,)},
-    "knn": lambda n_dims, n_target: {"train_S": (None, n_dims), "k": ()},
-    "ridge": lambda n_dims, n_target: {"coef": (n_dims, n_target), "intercept": (n_target,)},
-}
-
-
-def _mismatch(path: Path, detail: str) -> ValueError:
-    return ValueError(f"{path / 'weights.pt'} does not match {path / 'model.json'} ({detail}); the two files come from "
-                      "different models or one is damaged: copy both from one model folder or refit the model")
-
-
-def _tensor_taker(arrays: dict, path: Path):
-    """``take(name, shape)``: the saved array ``name``, checked against ``shape`` (None: any length), or a ValueError
-    naming both files."""
-    def take(name: str, shape: tuple) -> np.ndarray:
-        value = arrays.get(name)
-        if value is None:
-            raise _mismatch(path, f"no tensor {name!r}")
-        if value.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, value.shape)):
-            want = "x".join("any" if s is None else str(s) for s in shape) or "a scalar"
-            raise _mismatch(path, f"tensor {name!r} has shape {'x'.join(map(str, value.shape)) or 'scalar'}, not {want}")
-        return value
-
-    return take
-
-
-def _knn_targets(take, arrays: dict, n_cells: int, n_target: int, path: Path) -> dict:
-    """The kNN baseline's training targets: dense (``Y_dense``) or CSR (``Y_data``, ``Y_indices``, ``Y_indptr``,
-    ``Y_shape``), checked against its ``n_cells`` training cells and the ``n_target`` features."""
-    if "baseline.Y_dense" in arrays:
-        return {"Y_dense": take("baseline.Y_dense", (n_cells, n_target))}
-    parts = {k: take(f"baseline.{k}", (None,)) for k in ("Y_data", "Y_indices", "Y_indptr", "Y_shape")}
-    if (list(parts["Y_shape"]) != [n_cells, n_target] or len(parts["Y_indptr"]) != n_cells + 1
-            or len(parts["Y_data"]) != len(parts["Y_indices"])):
-        raise _mismatch(path, f"the kNN baseline's sparse targets are not {n_cells} cells x {n_target} features")
-    return parts
-
-
-def _read_legacy(path: Path) -> dict:
-    """The description of a predictor folder in the old layout (``predictor.json``, predictor format 1)."""
-    try:
-        meta = json.loads((path / LEGACY_DESCRIPTION).read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path / LEGACY_DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
-    if not isinstance(meta, dict) or meta.get("format_version") != 1:
-        version = meta.get("format_version") if isinstance(meta, dict) else None
-        raise ValueError(
-            f"{path} was saved with predictor format {version!r}, this jae reads predictor format 1 and model "
-            "format 2; refit the model with this version"
-        )
-    if not (path / "weights.pt").is_file():
-        raise FileNotFoundError(f"{path} holds no saved predictor (predictor.json + weights.pt); check the path")
-    return meta
 
 
 def predict(
