@@ -52,6 +52,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"modalities=\(rna_name, other_name\)", "--rna-mod NAME and --other-mod NAME"),
     (r"modalities=\([^)]*\)", "--rna-mod NAME and --other-mod NAME"),
     (r"\b(source|target)_kind='GEX', 'ATAC' or 'ADT'", lambda m: f"--{m.group(1)}-kind GEX, ATAC or ADT"),
+    (r"\b(source|target)_kind\b", lambda m: f"--{m.group(1)}-kind"),
     (r"kinds=\(['\"]GEX['\"], ['\"]ATAC['\"]\) / \(['\"]GEX['\"], ['\"]ADT['\"]\)", "--mod2-kind ATAC or ADT"),
     (r"kinds=\(?[^)\s;,]*\)?", "--mod2-kind"),
     (r"(?:mod2_kind|other_kind|kind)=['\"]?(ATAC|ADT)['\"]?(?: (?:or|/) (?:mod2_kind=|other_kind=|kind=)?['\"]?(ATAC|ADT)['\"]?)*",

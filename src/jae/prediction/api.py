@@ -16,10 +16,10 @@ from .._device import usable_device
 from ..config import as_seed
 from ..io import detect_kind, normalize_kind
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
-from ..io.features import feature_indexer
-from .checks import check_target, one_modality, pair_cells, query_features_match, source_counts
+from .checks import check_target, one_modality, pair_cells, query_columns, query_features_match, source_counts
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
+from .output import prediction_anndata, target_var, var_from_record, var_record
 from .source import SourceEncoder, fit_source_encoder
 from .streamed import SourceFile, open_source
 from .targets import target_matrix
@@ -109,9 +109,10 @@ class ModalityPredictor:
         one_modality(train_source, name="train_source")
         check_target(one_modality(train_target, name="train_target"), name="train_target")
         train_target = pair_cells(train_source, train_target)
-        self.source_kind, self.target_kind = _pair_kinds(train_source, train_target, source_kind, target_kind)
+        self.source_kind, self.target_kind = training_kinds(train_source, train_target, source_kind, target_kind)
         self.source_features = pd.Index(train_source.var_names.astype(str))
         self.target_features = pd.Index(train_target.var_names.astype(str))
+        self.target_var = target_var(train_target.var, self.target_kind)  # the predictions' var
         self.dataset_id = str(train_source.uns.get("dataset_id", train_target.uns.get("dataset_id", "unknown")))
         cfg = self.config
         self.seed = seed
@@ -160,7 +161,7 @@ class ModalityPredictor:
         whole."""
         self._check_fitted()
         query_source = _query(query_source)
-        idx = feature_indexer(query_source.var_names, self.source_features, name="query_source", reference="train_source")
+        idx = query_columns(query_source, self.source_features, kinds=(self.source_kind, self.target_kind))
         net = self.method == "jae"
         if isinstance(query_source, SourceFile):  # encoded one row block at a time: the same numbers, row by row
             width = self.encoder.n_dims + int(net and self.config.source_depth)
@@ -192,8 +193,9 @@ class ModalityPredictor:
         Returns
         -------
         AnnData of shape ``(n_query_cells, n_target_features)``: ``.X`` the predictions in the competition's
-        normalised convention, ``obs_names`` the query cells, ``var_names`` the target features
-        (``var['feature_types']`` the target kind), ``uns['method_id']``, ``uns['dataset_id']``.
+        normalised convention, ``obs`` the query cells' ``obs`` (an ``.h5ad`` path's too), ``var`` the training target's
+        ``var`` (``var['feature_types']`` the target kind; a loaded model: the columns it saved), ``uns['method_id']``,
+        ``uns['dataset_id']`` (:mod:`jae.prediction.output`).
         """
         _check_output(output)
         self._check_fitted()
@@ -203,11 +205,8 @@ class ModalityPredictor:
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"
         sparse_below = self.config.sparse_below if output == "sparse" else None
         X = assemble(self.predict_blocks(query_source), sparse_below=sparse_below)
-        var = pd.DataFrame({"feature_types": pd.Categorical([self.target_kind] * len(self.target_features))},
-                           index=self.target_features)  # categorical, as anndata would store it (with a log line)
-        obs = pd.DataFrame(index=pd.Index(query_source.obs_names.astype(str)))
         uns = {"dataset_id": str(query_source.uns.get("dataset_id", self.dataset_id)), "method_id": self.method_id}
-        return ad.AnnData(X=X, obs=obs, var=var, uns=uns)
+        return prediction_anndata(X, query_source, self.target_var, uns)  # the query's obs, the target's var
 
     # ------------------------------------------------------------------ save / load
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -246,6 +245,7 @@ class ModalityPredictor:
             "dropout_selected": self.dropout_ if self.method == "jae" else None,
             "source_features": list(self.source_features),
             "target_features": list(self.target_features),
+            "target_var": var_record(self.target_var),
         }
         return write_model_folder(path, meta, tensors, kind="predictor", overwrite=overwrite)
 
@@ -285,6 +285,7 @@ class ModalityPredictor:
         model.dataset_id = meta["dataset_id"]
         model.source_features = pd.Index(meta["source_features"])
         model.target_features = pd.Index(meta["target_features"])
+        model.target_var = var_from_record(meta.get("target_var"), model.target_features, model.target_kind)
         arrays = {k: v.numpy() for k, v in tensors.items() if not k.startswith("net")}
         n_source, n_target = len(model.source_features), len(model.target_features)
         take = tensor_taker(arrays, path)
@@ -338,7 +339,7 @@ def _kind(adata: ad.AnnData, given: str | None) -> str | None:
     return detect_kind(adata) if "feature_types" in adata.var.columns else None
 
 
-def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind) -> tuple[str, str]:
+def training_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind) -> tuple[str, str]:
     """Source and target kinds: given, from ``feature_types``, or, for a side that has neither, from the feature
     names when they tell (:func:`jae.io.modality.pair_from_names`). Raises naming the argument when a kind stays
     unknown."""
@@ -355,6 +356,10 @@ def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind
         if known[i] is None:
             logger.info("the %s has no var['feature_types']; read as %s from the feature names (%s overrides this)",
                         what, kinds[i], arg)
+    if kinds[0] == kinds[1]:
+        raise ValueError(
+            f"train_source and train_target are both {kinds[0]}: prediction maps one modality to another (e.g. GEX -> "
+            "ADT); pass the other modality as train_target (or fix source_kind / target_kind)")
     return kinds[0], kinds[1]
 
 
@@ -413,13 +418,16 @@ def predict(
 
     Returns
     -------
-    AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR),
-    ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
+    AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR), ``obs``
+    the query cells' ``obs``, ``var`` the training target's ``var``, ``uns['method_id']`` and ``uns['dataset_id']``
+    (as :meth:`ModalityPredictor.predict`'s).
     """
     one_modality(train_source, name="train_source")  # the query and output are checked before the training
+    one_modality(train_target, name="train_target")
     _check_output(output)
+    kinds = training_kinds(train_source, train_target, source_kind, target_kind)
     query_source = _query(query_source)  # a path: opened (names only) as ModalityPredictor.predict opens it
-    query_features_match(query_source, train_source)
+    query_features_match(query_source, train_source, kinds=kinds)
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
     )  # fmt: skip

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-import pandas as pd
-
 from ..io.outputs import check_outputs
 from .joint import FilesResult
 
@@ -67,6 +65,7 @@ def predict_files(
     from ..io import normalize_kind, read_h5ad, write_atomic
     from ..io.paths import user_path
     from ..prediction import ModalityPredictor
+    from ..prediction.api import training_kinds
     from ..prediction.checks import query_features_match
     from ..prediction.streamed import open_source
 
@@ -93,23 +92,12 @@ def predict_files(
     one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
     train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
     test_source = open_source(inputs[2], what=names[2], mudata_fix=one_file)  # CSR counts: read in row blocks
-    query_features_match(test_source, train_source)  # before the training, as jae.predict
+    kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training, as jae.predict
+    query_features_match(test_source, train_source, kinds=kinds)
     model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
-    pred = model.predict(test_source, output=output_format)
-    pred.obs = _test_obs(inputs[2], pred.obs_names)  # the test cells' batch etc., to split or colour by
+    pred = model.predict(test_source, output=output_format)  # the test cells' obs (batch etc.), the target's var
     written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
     if save_model is not None:
         written.append(model.save(save_model, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
 
-
-def _test_obs(path, cells: pd.Index) -> pd.DataFrame:
-    """The ``obs`` columns of the test cells' file ``path`` (read without its counts), in the rows' order ``cells``."""
-    import h5py
-
-    from ..io.paired_files import _read_frames
-
-    with h5py.File(path, "r") as f:  # obs alone: the counts stay on disk (read in row blocks by the prediction)
-        obs = _read_frames(f)[0]
-    obs.index = obs.index.astype(str)
-    return obs.reindex(cells) if not obs.index.equals(cells) else obs

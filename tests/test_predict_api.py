@@ -1,0 +1,89 @@
+"""The prediction API's result and its query checks: the returned AnnData carries the query's obs and the target's
+var (ModalityPredictor.predict, jae.predict and jae predict alike); a source equal to the target, a query of another
+modality and a query with duplicated feature names are refused in one line before any training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import jae
+from jae.prediction import ModalityPredictor, PredictConfig
+from test_predict import paired  # noqa: E402  (tests/ is on sys.path)
+
+FAST = PredictConfig(max_epochs=3, patience=2, n_members=1, hidden=(16,), latent=4)
+
+
+@pytest.fixture(scope="module")
+def data():
+    (src, tgt), (query, _) = paired(100, seed=0), paired(30, seed=1, prefix="q")
+    tgt.var["isotype"] = pd.Categorical(["IgG1", "IgG2"] * (tgt.n_vars // 2))
+    tgt.var["n_cells"] = np.arange(tgt.n_vars)
+    query.obs["batch"] = pd.Categorical(["b1", "b2"] * 15)
+    query.obs["depth"] = np.arange(30.0)
+    return src, tgt, query
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    return ModalityPredictor(config=FAST, seed=0, device="cpu").fit(data[0], data[1], progress_bar=False)
+
+
+def _check_frames(pred, query, target):
+    pd.testing.assert_frame_equal(pred.obs, query.obs)
+    assert list(pred.var_names) == list(target.var_names)
+    assert list(pred.var["isotype"].astype(str)) == list(target.var["isotype"].astype(str))
+    assert list(pred.var["n_cells"]) == list(range(target.n_vars))
+    assert isinstance(pred.var["feature_types"].dtype, pd.CategoricalDtype) and set(pred.var["feature_types"]) == {"ADT"}
+
+
+def test_predictions_carry_the_querys_obs_and_the_targets_var(data, fitted, tmp_path):
+    """predict returned an empty obs and only var['feature_types']; jae predict added the test obs itself."""
+    src, tgt, query = data
+    before = query.copy()
+    pred = fitted.predict(query)
+    _check_frames(pred, query, tgt)
+    pred.write_h5ad(tmp_path / "pred.h5ad")  # the frames are writable
+    pred.obs["batch"] = "changed"
+    assert (query.obs["batch"] == before.obs["batch"]).all()  # a copy, never the user's frame
+    one_call = jae.predict(src, tgt, query, config=FAST, seed=0, device="cpu", progress_bar=False)
+    _check_frames(one_call, query, tgt)
+    np.testing.assert_array_equal(one_call.X, pred.X)
+    loaded = ModalityPredictor.load(fitted.save(tmp_path / "model"))
+    _check_frames(loaded.predict(query), query, tgt)
+    query.write_h5ad(tmp_path / "query.h5ad")  # CSR counts: read in row blocks, obs read from the file
+    _check_frames(fitted.predict(tmp_path / "query.h5ad"), query, tgt)
+
+
+def test_source_and_target_of_one_modality_are_refused(data):
+    src = data[0]
+    for fit in (lambda: ModalityPredictor(config=FAST).fit(src, src.copy(), progress_bar=False),
+                lambda: jae.predict(src, src.copy(), src, config=FAST, progress_bar=False)):
+        with pytest.raises(ValueError, match=r"^train_source and train_target are both GEX: prediction maps one "
+                                             r"modality to another .*pass the other modality as train_target"):
+            fit()
+
+
+def test_a_query_of_another_modality_is_refused_naming_both(data, fitted, monkeypatch):
+    src, tgt, _ = data
+    with pytest.raises(ValueError, match=r"^query_source holds ADT features, but this model predicts ADT from GEX "
+                                         r"\(train_source's modality\): pass the query cells' GEX counts, not their ADT$"):
+        fitted.predict(tgt)
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(ValueError, match=r"^query_source holds ADT features, but this model predicts ADT from GEX"):
+        jae.predict(src, tgt, tgt, config=FAST, progress_bar=False)
+
+
+def test_a_query_with_duplicated_feature_names_is_refused_with_the_fix(data, fitted, monkeypatch):
+    """It was told that a feature was 'missing' and none 'extra'."""
+    src, tgt, query = data
+    dup = query.copy()
+    dup.var_names = [*dup.var_names[:-1], dup.var_names[0]]
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature names \(e\.g\. 'g0'\); .*"
+                                         r"adata\.var_names_make_unique\(\)"):
+        fitted.predict(dup)
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature names"):
+        jae.predict(src, tgt, dup, config=FAST, progress_bar=False)
+    assert list(query.var_names) != list(dup.var_names)  # the user's query is untouched
