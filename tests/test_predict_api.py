@@ -4,6 +4,7 @@ modality and a query with duplicated feature names are refused in one line befor
 
 from __future__ import annotations
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
@@ -87,3 +88,51 @@ def test_a_query_with_duplicated_feature_names_is_refused_with_the_fix(data, fit
     with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature names"):
         jae.predict(src, tgt, dup, config=FAST, progress_bar=False)
     assert list(query.var_names) != list(dup.var_names)  # the user's query is untouched
+
+
+# ------------------------------------------------------------------------------------------------ jae predict
+def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
+    """jae predict always trained: a model saved by --save-model could not be used again from the CLI."""
+    import logging
+
+    from jae.cli import main
+
+    src, tgt, query = data
+    for adata, name in ((src, "train.mod1"), (tgt, "train.mod2"), (query, "test.mod1")):
+        adata.write_h5ad(tmp_path / f"{name}.h5ad")
+    files = ["--train-mod1", tmp_path / "train.mod1.h5ad", "--train-mod2", tmp_path / "train.mod2.h5ad"]
+    test = ["--test-mod1", tmp_path / "test.mod1.h5ad"]
+    argv = ["-q", "predict", *files, *test, "--output", tmp_path / "trained.h5ad", "--method", "ridge",
+            "--save-model", tmp_path / "model"]
+    assert main(list(map(str, argv))) == 0
+    assert main(list(map(str, ["-q", "predict", "--model", tmp_path / "model", *test, "--output",
+                               tmp_path / "loaded.h5ad"]))) == 0
+    trained, loaded = (ad.read_h5ad(tmp_path / f"{n}.h5ad") for n in ("trained", "loaded"))
+    np.testing.assert_array_equal(loaded.X, trained.X)
+    _check_frames(loaded, query, tgt)
+    assert loaded.uns["method_id"] == "jae_ridge_baseline"
+    bad = {  # one line each, naming the flags
+        "both": (["--model", tmp_path / "model", *files[:2]], "pass --train-mod1 and --train-mod2 (paired cells to "
+                 "train on), or --model FOLDER (a predictor saved by --save-model) without them"),
+        "neither": ([], "pass --train-mod1 and --train-mod2"),
+        "save": (["--model", tmp_path / "model", "--save-model", tmp_path / "again"],
+                 "--save-model saves a predictor trained here; --model FOLDER is saved already: drop --save-model"),
+        "missing": (["--model", tmp_path / "nothere"], "does not exist; pass --model FOLDER"),
+    }
+    for extra, expected in bad.values():
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="jae"):
+            assert main(list(map(str, ["-q", "predict", *extra, *test, "--output", tmp_path / "x.h5ad"]))) == 1
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and expected in errors[0], errors
+    assert not (tmp_path / "x.h5ad").exists() and not (tmp_path / "again").exists()
+
+
+def test_predict_help_states_the_sparse_threshold():
+    import argparse
+
+    from jae.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    action = next(a for a in sub.choices["predict"]._actions if a.dest == "output_format")
+    assert f"below {PredictConfig().sparse_below}" in action.help and f"{PredictConfig().dense_limit:,}" in action.help

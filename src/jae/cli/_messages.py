@@ -85,6 +85,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\boverwrite=True", "--overwrite"),
     (r"\bmemory_budget=<bytes>", "--memory-budget SIZE"),
     # jae.predict's arguments, as jae predict's flags
+    (r"\bmodel=FOLDER\b", "--model FOLDER"),
+    (r"\b(train_mod1|train_mod2|test_mod1|save_model)\b", lambda m: f"--{m.group(1).replace('_', '-')}"),
     (r"\btrain_source\b", "--train-mod1"),
     (r"\btrain_target\b", "--train-mod2"),
     (r"\bquery_source\b", "--test-mod1"),
