@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from jae import JAE
@@ -145,3 +146,27 @@ def test_key_added_given_as_text_still_stores(model, cells):
     assert np.array_equal(data.obsm["X_mine"], Z) and "mine" in data.uns
     model.predict_cell_type(data, key_added="mine", embedding=Z)
     assert {"mine_cell_type", "mine_confidence", "mine_unknown"} <= set(data.obs.columns)
+
+
+# ------------------------------------------------------------------------------------ predict_cell_type(embedding=)
+def test_predict_cell_type_takes_an_obsm_key_as_the_embedding(model, cells):
+    """embedding='X_jae' was read as a 0-d array: 'embedding has shape (), not (200, ...)'."""
+    data = cells.copy()
+    Z = model.embed(data)
+    by_key = model.predict_cell_type(data, embedding="X_jae")
+    pd.testing.assert_frame_equal(by_key, model.predict_cell_type(data, embedding=Z))
+    with pytest.raises(KeyError, match=r"embedding='X_umap' is not a key of data.obsm \(its keys: .*'X_jae'\); pass "
+                                       r"the key model.embed\(data\) stored"):
+        model.predict_cell_type(data, embedding="X_umap")
+
+
+def test_predict_cell_type_refuses_an_embedding_with_nan_rows_with_their_count(model, cells):
+    """NaN rows failed deep in the vote with 'voters or cells hold NaN or infinite values: no neighbours to find'."""
+    data = cells.copy()
+    Z = model.embed(data, key_added=None)
+    Z[[3, 7], 1] = np.nan
+    Z[9, 0] = np.inf
+    first = data.obs_names[3]
+    with pytest.raises(ValueError, match=rf"^embedding has 3 of 200 rows with NaN or infinite values \(e\.g\. cell "
+                                         rf"'{first}'\); embed those cells again"):
+        model.predict_cell_type(data, embedding=Z)

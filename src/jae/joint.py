@@ -439,7 +439,8 @@ class JAE:
         return out
 
     def predict_cell_type(
-        self, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
+        self, data, *, layer: str | None = "counts", embedding: np.ndarray | str | None = None,
+        key_added: str | None = None,
     ) -> pd.DataFrame:
         """Label transfer: the most probable cell type of each cell, its calibrated probability and an unknown call.
 
@@ -451,8 +452,8 @@ class JAE:
         the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
         calibration existed give the plain softmax and never call unknown.
 
-        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, or
-        a DataFrame indexed by ``obs_names``). ``key_added``: also store the three columns in
+        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, a
+        DataFrame indexed by ``obs_names``, or the ``data.obsm`` key it was stored under, e.g. ``'X_jae'``). ``key_added``: also store the three columns in
         ``data.obs[f'{key_added}_cell_type']``, ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']``
         (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes; a dict of
         AnnData: each AnnData's ``obs``); None stores nothing.

@@ -253,9 +253,17 @@ def _cell_names(data) -> pd.Index | None:
 
 
 def _given_embedding(model, data, embedding) -> np.ndarray:
-    """``embedding`` as an array, refused in one line unless it is ``(data's cells, the model's columns)``: another
-    shape was read as it came (too few rows: labels for those alone, indexed 0..n-1; other columns: numpy's error)."""
+    """``embedding`` (an array, a DataFrame or a key of ``data.obsm``) as an array, refused in one line unless it is
+    ``(data's cells, the model's columns)`` of finite numbers: another shape was read as it came (too few rows: labels
+    for those alone, indexed 0..n-1; other columns: numpy's error), a NaN row failed in the vote."""
     names = _cell_names(data)
+    if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=
+        obsm = getattr(data, "obsm", None)
+        if obsm is None or embedding not in obsm:
+            keys = ", ".join(map(repr, obsm.keys())) if obsm is not None and len(obsm) else "none"
+            raise KeyError(f"embedding={embedding!r} is not a key of data.obsm (its keys: {keys}); pass the key "
+                           "model.embed(data) stored (key_added, e.g. 'X_jae'), an array, or embedding=None")
+        embedding = obsm[embedding]
     embedding = np.asarray(by_cell_names(embedding, names, what="embedding"))
     width = len(model.column_names)
     rows = embedding.shape[0] if embedding.ndim else 0
@@ -265,6 +273,12 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
             f"embedding has shape {embedding.shape}, not ({cells}, {width}): pass this model's embed() of the same "
             "cells, in their order (e.g. data.obsm['X_jae'] written by model.embed(data)), or embedding=None"
         )
+    bad = ~np.isfinite(embedding.astype(np.float64, copy=False)).all(axis=1)
+    if bad.any():
+        first = names[np.flatnonzero(bad)[0]] if names is not None else int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"embedding has {int(bad.sum())} of {rows} rows with NaN or infinite values (e.g. cell {first!r}); embed "
+            "those cells again (model.embed(data)) or drop them from data and embedding, or pass embedding=None")
     return embedding
 
 
