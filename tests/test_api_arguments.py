@@ -170,3 +170,51 @@ def test_predict_cell_type_refuses_an_embedding_with_nan_rows_with_their_count(m
     with pytest.raises(ValueError, match=rf"^embedding has 3 of 200 rows with NaN or infinite values \(e\.g\. cell "
                                          rf"'{first}'\); embed those cells again"):
         model.predict_cell_type(data, embedding=Z)
+
+
+# ------------------------------------------------------------------------------------------------ config
+def test_a_non_finite_number_in_any_config_field_is_refused_naming_it():
+    """JAEConfig(lr=nan) and PredictConfig(learning_rate=nan) were accepted (every comparison with nan is False) and
+    training produced NaN losses."""
+    from dataclasses import fields
+
+    from jae import JAEConfig, PredictConfig
+
+    checked = 0
+    for cls in (JAEConfig, PredictConfig):
+        for f in fields(cls):
+            default = getattr(cls(), f.name)
+            if isinstance(default, bool) or not isinstance(default, (float, tuple)):
+                continue
+            if isinstance(default, tuple) and not all(isinstance(v, float) for v in default):
+                continue
+            for bad in (float("nan"), float("inf"), -np.inf):
+                value = (*default[:-1], bad) if isinstance(default, tuple) else bad
+                with pytest.raises(ValueError, match=rf"^{f.name} must be (a )?finite numbers?, not "):
+                    cls(**{f.name: value})
+            checked += 1
+    assert checked >= 15
+    with pytest.raises(ValueError, match=r"^lr must be a finite number, not nan$"):
+        JAEConfig().with_overrides(["lr=nan"])
+
+
+@pytest.mark.parametrize("budget", ["8X", "-1", 0, -5, "nan", True, ""])
+def test_a_bad_memory_budget_is_refused_before_any_work(budget, cells, monkeypatch):
+    """memory_budget was read only for data on disk (an in-memory fit ignored 'abc'), and -1, 0 or True passed."""
+    import jae.preprocess.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "preprocess", lambda *a, **k: pytest.fail("preprocessed before the budget check"))
+    with pytest.raises(ValueError, match=rf"^memory_budget={budget!r} is not a size: pass a positive number of bytes "
+                                         r"or one with a unit \(K, M, G, T\), e\.g\. memory_budget='8G'$"):
+        JAE().fit(cells, memory_budget=budget, progress_bar=False)
+
+
+def test_cli_names_the_memory_budget_flag(small_files, tmp_path, caplog):
+    argv = ["-q", "fit", "--mod1", small_files / "sim.mod1.h5ad", "--mod2", small_files / "sim.mod2.h5ad", "--out",
+            tmp_path / "model", "--memory-budget", "-1"]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(list(map(str, argv))) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["--memory-budget -1 is not a size: pass a positive number of bytes or one with a unit (K, M, G, "
+                      "T), e.g. --memory-budget 8G"]
+    assert not list(tmp_path.iterdir())

@@ -84,6 +84,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bcell_type_key\b", "--cell-type-key"),
     (r"\boverwrite=True", "--overwrite"),
     (r"\bmemory_budget=<bytes>", "--memory-budget SIZE"),
+    (r"\bmemory_budget='?([^'\s]*)'?", lambda m: f"--memory-budget {m.group(1)}"),
     # jae.predict's arguments, as jae predict's flags
     (r"\bmodel=FOLDER\b", "--model FOLDER"),
     (r"\b(train_mod1|train_mod2|test_mod1|save_model)\b", lambda m: f"--{m.group(1).replace('_', '-')}"),

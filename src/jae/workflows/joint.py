@@ -22,6 +22,7 @@ from ..config import as_epochs, as_seed
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
+from ..io.plan import parse_bytes
 from ..io.paths import user_path
 from ..mapping import check_batch_key
 from ..query import features_kept, query_features
@@ -131,6 +132,7 @@ def fit_files(
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
+    None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     config = model.config
     data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
     supervised = config.mode == "supervised"
