@@ -218,3 +218,33 @@ def test_cli_names_the_memory_budget_flag(small_files, tmp_path, caplog):
     assert errors == ["--memory-budget -1 is not a size: pass a positive number of bytes or one with a unit (K, M, G, "
                       "T), e.g. --memory-budget 8G"]
     assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------------------------------------ paths
+@pytest.mark.parametrize("bad", [5, None, 1.5])
+def test_save_and_load_refuse_a_non_path_naming_the_argument(model, bad, tmp_path, monkeypatch):
+    """JAE.load(5) and model.save(None) failed with pathlib's 'expected str, bytes or os.PathLike object, not int'."""
+    from jae.prediction import ModalityPredictor
+
+    monkeypatch.chdir(tmp_path)
+    message = rf"^path must be a file or folder path \(str or pathlib\.Path\), not {type(bad).__name__} {bad!r}$"
+    for call in (lambda: model.save(bad), lambda: JAE.load(bad), lambda: ModalityPredictor.load(bad)):
+        with pytest.raises(TypeError, match=message):
+            call()
+    assert not list(tmp_path.iterdir())
+
+
+def test_impute_takes_a_model_folder_and_refuses_a_wrong_one_in_one_line(model, cells, tmp_path):
+    """jae.impute('folder', data) and jae.impute(5, data) failed with "'str' object has no attribute
+    '_require_fitted'"."""
+    import jae
+
+    rna = cells.mod["rna"][:20].copy()
+    folder = model.save(tmp_path / "model")
+    np.testing.assert_array_equal(jae.impute(folder, rna).X, jae.impute(model, rna).X)
+    with pytest.raises(FileNotFoundError, match=r"nothere is not a jae model folder: expected model.json"):
+        jae.impute(tmp_path / "nothere", rna)
+    with pytest.raises(TypeError, match=r"^model must be a fitted jae.JAE or the folder of a saved one, not int$"):
+        jae.impute(5, rna)
+    with pytest.raises(FileNotFoundError, match=r"nothere.h5mu does not exist; check the path$"):
+        jae.impute(model, tmp_path / "nothere.h5mu")

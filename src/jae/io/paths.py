@@ -12,8 +12,12 @@ from pathlib import Path
 __all__ = ["user_path", "is_empty_folder"]
 
 
-def user_path(path: str | os.PathLike) -> Path:
-    """``path`` as a :class:`~pathlib.Path`, with a leading ``~`` (or ``~user``) expanded to the home folder."""
+def user_path(path: str | os.PathLike, *, name: str = "path") -> Path:
+    """``path`` as a :class:`~pathlib.Path`, with a leading ``~`` (or ``~user``) expanded to the home folder; anything
+    but a path (a number, None, a model or data object) is refused in one line naming the argument ``name``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file or folder path (str or pathlib.Path), not {type(path).__name__} "
+                        f"{path!r}"[:300])
     return Path(path).expanduser()
 
 

@@ -15,6 +15,7 @@ import torch
 from .._device import usable_device
 from ..config import as_seed
 from ..io import detect_kind, normalize_kind
+from ..io.paths import user_path
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
 from .checks import check_target, one_modality, pair_cells, query_columns, query_features_match, source_counts
 from .codec import TargetCodec, assemble, fit_codec
@@ -267,7 +268,7 @@ class ModalityPredictor:
         """
         from ..checkpoint import damaged_description, load_tensors, read_model_folder
 
-        path = Path(path).expanduser()
+        path = user_path(path)
         if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
             meta = read_legacy(path)
             tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
