@@ -248,3 +248,61 @@ def test_impute_takes_a_model_folder_and_refuses_a_wrong_one_in_one_line(model, 
         jae.impute(5, rna)
     with pytest.raises(FileNotFoundError, match=r"nothere.h5mu does not exist; check the path$"):
         jae.impute(model, tmp_path / "nothere.h5mu")
+
+
+# -------------------------------------------------------------------------- one AnnData, views, backed AnnData
+def _one_anndata(cells):
+    """The cells as one AnnData holding both modalities (sc.read_10x_h5(..., gex_only=False)'s layout)."""
+    import anndata as ad
+
+    one = ad.concat([cells.mod["rna"], cells.mod["atac"]], axis=1, merge="same")
+    one.obs = cells.obs.copy()
+    return one
+
+
+def test_one_anndata_with_repeated_cell_names_is_refused_with_the_count_and_the_fix(model, cells, monkeypatch):
+    """The message spoke of modality 'rna' and told to rename cells 'in both modalities the same way'."""
+    import jae.preprocess.pipeline as pipeline
+
+    one = _one_anndata(cells)
+    names = list(one.obs_names)
+    names[1], names[5], names[6] = names[0], names[4], names[4]
+    one.obs_names = names
+    message = (rf"^the AnnData has 2 repeated cell names \(5 rows, e\.g\. '{names[0]}', '{names[4]}'\); jae matches "
+               r"cells by name: make them unique first, e\.g\. adata\.obs_names_make_unique\(\)$")
+    monkeypatch.setattr(pipeline, "preprocess", lambda *a, **k: pytest.fail("preprocessed before the check"))
+    for call in (lambda: JAE().fit(one, progress_bar=False), lambda: model.embed(one),
+                 lambda: model.predict_cell_type(one)):
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert list(one.obs_names) == names and "X_jae" not in one.obsm
+
+
+def test_a_view_takes_the_results_and_leaves_the_data_it_views_unchanged(model, cells):
+    """Storing into adata[cells] raised anndata's ImplicitModificationWarning (an error under -W error)."""
+    one = _one_anndata(cells)
+    for data in (one, cells.copy()):
+        view = data[:50]
+        Z = model.embed(view)
+        labels = model.predict_cell_type(view, key_added="jae", embedding=Z)
+        assert not view.is_view and np.array_equal(view.obsm["X_jae"], Z) and Z.shape[0] == 50
+        assert (view.obs["jae_cell_type"].astype(str).to_numpy() == labels["cell_type"].astype(str).to_numpy()).all()
+        assert "X_jae" not in data.obsm and "jae_cell_type" not in data.obs.columns
+
+
+def test_a_backed_anndata_takes_the_results_in_memory_and_its_file_is_unchanged(model, cells, tmp_path):
+    import hashlib
+
+    import anndata as ad
+
+    path = tmp_path / "one.h5ad"
+    _one_anndata(cells).write_h5ad(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    backed = ad.read_h5ad(path, backed="r")
+    try:
+        Z = model.embed(backed)
+        model.predict_cell_type(backed, key_added="jae", embedding="X_jae")
+        assert np.array_equal(backed.obsm["X_jae"], Z) and "jae_confidence" in backed.obs.columns
+    finally:
+        backed.file.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest

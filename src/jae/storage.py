@@ -7,12 +7,16 @@ own cells. Data on disk (a path, or files opened with ``jae.io.open_*``) is neve
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["checked_key", "in_data_order", "store_obsm", "store_obs"]
+
+logger = logging.getLogger(__name__)
 
 
 def _targets(data, cells: pd.Index) -> list[tuple[object, np.ndarray | slice]]:
@@ -27,6 +31,18 @@ def _targets(data, cells: pd.Index) -> list[tuple[object, np.ndarray | slice]]:
                     out.append((adata, rows))
         return out
     return [(data, slice(None))] if hasattr(data, "obsm") else []
+
+
+def _own(target) -> None:
+    """A view (``adata[cells]``, ``mdata[cells]``) made an object of its own before results are stored in it, as
+    anndata makes it on the first write, with a log line instead of anndata's warning; the object it views is left
+    as it was. (A backed AnnData holds the results in memory: its file is never written to.)"""
+    if getattr(target, "is_view", False):
+        logger.info("the data is a view (e.g. adata[cells]); it becomes a copy of its own to hold the results, "
+                    "leaving the data it views unchanged")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*view.*actual")
+            target._init_as_actual(target.copy())
 
 
 def checked_key(key_added, *, example: str = "X_jae") -> str | None:
@@ -54,6 +70,7 @@ def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: d
     from .provenance import uns_key
 
     for target, rows in _targets(data, cells):
+        _own(target)
         target.obsm[key] = values if isinstance(rows, slice) else values[rows]
         if record is not None and hasattr(target, "uns"):
             target.uns[uns_key(key)] = record
@@ -62,5 +79,6 @@ def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: d
 def store_obs(data, frame: pd.DataFrame, prefix: str) -> None:
     """Store each column of ``frame`` (indexed by the cells, in the data's order) as ``obs[f'{prefix}_{column}']``."""
     for target, rows in _targets(data, pd.Index(frame.index)):
+        _own(target)
         for column, values in frame.items():
             target.obs[f"{prefix}_{column}"] = values.iloc[rows].values  # categories kept

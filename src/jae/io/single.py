@@ -21,6 +21,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
+from .features import examples
 from .modality import MOD_NAMES, feature_kinds
 from .raw import counts_location, resolve_raw
 
@@ -76,6 +77,12 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
     two = typed or protein_key in adata.obsm
     if two:  # a missing counts layer is named here, before any splitting (jae.io.raw's rule)
         counts_location(layer, adata.layers, has_raw=adata.raw is not None, where="the AnnData")
+        if adata.obs_names.has_duplicates:  # the fix is on this one object (unique_cells speaks of two modalities)
+            repeated = adata.obs_names.duplicated(keep=False)
+            dup = adata.obs_names[repeated].unique()
+            raise ValueError(
+                f"the AnnData has {len(dup)} repeated cell names ({int(repeated.sum())} rows, e.g. {examples(dup)}); "
+                "jae matches cells by name: make them unique first, e.g. adata.obs_names_make_unique()")
     empty = pd.DataFrame(index=adata.obs_names.copy())
     if "feature_types" in adata.var.columns:
         values = np.asarray(adata.var["feature_types"]).astype(str)
