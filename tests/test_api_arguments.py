@@ -306,3 +306,46 @@ def test_a_backed_anndata_takes_the_results_in_memory_and_its_file_is_unchanged(
     finally:
         backed.file.close()
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+# ------------------------------------------------------------------------ scvi-tools' obsm['protein_expression']
+@pytest.fixture(scope="module")
+def scvi_style():
+    """CITE-seq cells as scvi-tools keeps them: RNA counts in the AnnData, protein counts in obsm."""
+    c = simulate(120, kind="cite", n_genes=250, n_proteins=12, n_cell_types=3, n_batches=2, seed=5)
+    adata = c.mod["rna"].copy()
+    adata.obs = c.obs.copy()
+    prot = c.mod["prot"]
+    adata.obsm["protein_expression"] = np.asarray(prot.layers["counts"].todense())
+    adata.uns["protein_expression_names"] = list(prot.var_names)
+    return adata
+
+
+def test_scvi_protein_names_of_the_wrong_count_are_refused(scvi_style):
+    """Names of another count were replaced by protein_0, protein_1, ... in silence."""
+    from jae.io import split_anndata
+
+    assert list(split_anndata(scvi_style)["prot"].var_names) == list(scvi_style.uns["protein_expression_names"])
+    adata = scvi_style.copy()
+    adata.uns["protein_expression_names"] = adata.uns["protein_expression_names"][:-2]
+    with pytest.raises(ValueError, match=r"^uns\['protein_expression_names'\] holds 10 protein names but "
+                                         r"obsm\['protein_expression'\] has 12 columns; store one name per column"):
+        split_anndata(adata)
+
+
+@pytest.mark.parametrize("how", ["log1p", "centred", "dataframe"])
+def test_scvi_proteins_that_are_not_counts_are_refused_naming_obsm(scvi_style, how, monkeypatch):
+    """Normalised proteins were refused as "modality 'prot' (layer 'counts') ...: pass layer=...", a layer the user
+    never made."""
+    import jae.preprocess.pipeline as pipeline
+
+    adata = scvi_style.copy()
+    counts = adata.obsm["protein_expression"]
+    values = {"log1p": np.log1p(counts), "centred": counts - counts.mean(),
+              "dataframe": pd.DataFrame(np.log1p(counts), index=adata.obs_names,
+                                        columns=adata.uns["protein_expression_names"])}[how]
+    adata.obsm["protein_expression"] = values
+    monkeypatch.setattr(pipeline, "preprocess", lambda *a, **k: pytest.fail("preprocessed before the check"))
+    with pytest.raises(ValueError, match=r"^obsm\['protein_expression'\] has \d+ (negative|non-integer) values.*; jae "
+                                         r"needs the raw antibody counts there, as scvi-tools keeps them"):
+        JAE().fit(adata, progress_bar=False)

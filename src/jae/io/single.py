@@ -24,6 +24,7 @@ import pandas as pd
 from .features import examples
 from .modality import MOD_NAMES, feature_kinds
 from .raw import counts_location, resolve_raw
+from .validate import validate_counts
 
 __all__ = ["split_anndata", "modalities_of", "to_mudata", "alone_name", "PROTEIN_KEY"]
 
@@ -111,9 +112,21 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             names, values = pd.Index(prot.columns.astype(str)), prot.to_numpy()
         else:
             stored = adata.uns.get(f"{protein_key}_names")
-            names = pd.Index(np.asarray(stored).astype(str)) if stored is not None and len(stored) == prot.shape[1] \
+            if stored is not None and len(stored) != prot.shape[1]:  # were replaced by protein_0, ... in silence
+                raise ValueError(
+                    f"uns['{protein_key}_names'] holds {len(stored)} protein names but obsm[{protein_key!r}] has "
+                    f"{prot.shape[1]} columns; store one name per column, e.g. obsm[{protein_key!r}] as a DataFrame "
+                    "whose columns are the proteins")
+            names = pd.Index(np.asarray(stored).astype(str)) if stored is not None \
                 else pd.Index([f"protein_{i}" for i in range(prot.shape[1])])
             values = prot
+        try:  # one line about this matrix, not about a layer of the modality made of it
+            validate_counts(values, name=f"obsm[{protein_key!r}]", hint=(
+                f"jae needs the raw antibody counts there, as scvi-tools keeps them: store those in "
+                f"obsm[{protein_key!r}] (e.g. from the Cell Ranger file), not normalised values"))
+        except ValueError as err:
+            if "zero total counts" not in str(err):  # cells without proteins: left to the paired data's own check
+                raise
         var = pd.DataFrame({"feature_types": "ADT"}, index=names)
         other = ad.AnnData(X=values, obs=empty, var=var, layers={layer: values} if layer is not None else {})
         rna = _columns(adata, None, layer=layer, obs=adata.obs.copy())
