@@ -227,7 +227,7 @@ def test_save_and_load_refuse_a_non_path_naming_the_argument(model, bad, tmp_pat
     from jae.prediction import ModalityPredictor
 
     monkeypatch.chdir(tmp_path)
-    message = rf"^path must be a file or folder path \(str or pathlib\.Path\), not {type(bad).__name__} {bad!r}$"
+    message = rf"^path must be a path \(str or pathlib\.Path\), not {type(bad).__name__} {bad!r}$"
     for call in (lambda: model.save(bad), lambda: JAE.load(bad), lambda: ModalityPredictor.load(bad)):
         with pytest.raises(TypeError, match=message):
             call()
@@ -349,3 +349,32 @@ def test_scvi_proteins_that_are_not_counts_are_refused_naming_obsm(scvi_style, h
     with pytest.raises(ValueError, match=r"^obsm\['protein_expression'\] has \d+ (negative|non-integer) values.*; jae "
                                          r"needs the raw antibody counts there, as scvi-tools keeps them"):
         JAE().fit(adata, progress_bar=False)
+
+
+# ---------------------------------------------------------------------------- data in memory given for a path
+def test_file_readers_given_data_in_memory_name_the_in_memory_alternative(cells, tmp_path):
+    """jae.read_competition(rna, atac) failed with pathlib's 'expected str, bytes or os.PathLike object, not
+    AnnData'."""
+    import jae
+    from jae.io import InputFiles, open_competition, open_h5mu, read_paired_h5ad
+
+    rna, atac = cells.mod["rna"], cells.mod["atac"]
+    calls = {
+        "the mod1 file": lambda: jae.read_competition(rna, atac),
+        "the .h5mu file": lambda: jae.read_h5mu(cells),
+        "the Cell Ranger .h5 file": lambda: jae.read_10x_h5(rna),
+        "the .h5ad file": lambda: read_paired_h5ad(rna),
+        "mod1": lambda: jae.fit_files(InputFiles(mod1=rna, mod2=atac), tmp_path / "model"),
+        "train_mod1": lambda: jae.predict_files(rna, atac, rna, tmp_path / "pred.h5ad"),
+        "out": lambda: jae.run_demo(cells),
+    }
+    calls["the mod1 file "] = lambda: open_competition(rna, atac)
+    calls["the .h5mu file "] = lambda: open_h5mu(cells)
+    for name, call in calls.items():
+        kind = type(cells).__name__ if "h5mu" in name or name == "out" else "AnnData"
+        with pytest.raises(TypeError) as err:
+            call()
+        text = str(err.value)
+        assert text.startswith(f"{name.strip()} must be a path (str or pathlib.Path), not an in-memory {kind}: ")
+        assert "jae.JAE().fit(data)" in text and "adata.write_h5ad(path)" in text and "\n" not in text
+    assert not list(tmp_path.iterdir())

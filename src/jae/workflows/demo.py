@@ -125,7 +125,7 @@ def run_demo(
     from ..report import write_report
 
     t0 = time.perf_counter()
-    out = user_path(out)
+    out = user_path(out, name="out")
     files = {"data": out / "demo.h5mu", "model": out / "model", "embedding": out / "embedding.h5ad",
              "report": out / "report"}
     if not overwrite and any(f.exists() for f in files.values()):

@@ -75,7 +75,7 @@ def _model_and_path(model, *, device: str):
 
     if isinstance(model, JAE):
         return model, None
-    return JAE.load(model, device=device), user_path(model)
+    return JAE.load(model, device=device), user_path(model, name="model")
 
 
 def _model_folder(model) -> Path | None:
@@ -128,7 +128,7 @@ def fit_files(
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
 
-    out = user_path(out)
+    out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
@@ -196,7 +196,7 @@ def map_files(
     :class:`FilesResult`: ``model`` the mapped :class:`jae.JAE` (its ``adapter`` lists the new batches),
     ``written`` ``(out,)``, ``n_cells`` the query cells.
     """
-    out = user_path(out)
+    out = user_path(out, name="out")
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; map_query never changes the reference: choose another out")
@@ -283,7 +283,7 @@ def embed_files(
     :class:`FilesResult`: ``embedding`` ``(n_cells, n_dims)``, ``obs_names``, ``labels`` (None without cell types),
     ``model``, ``written`` (``out``, then ``labels_out``, then ``impute_out``).
     """
-    out = user_path(out)
+    out = user_path(out, name="out")
     folder = _model_folder(model)
     protect = inputs.paths
     check_outputs(

@@ -81,10 +81,11 @@ def predict_files(
                          "saved by save_model) without them")
     if model is not None and save_model is not None:
         raise ValueError("save_model saves a predictor trained here; model=FOLDER is saved already: drop save_model")
-    out = user_path(output)
+    out = user_path(output, name="output")
     names = ("train_mod1", "train_mod2", "test_mod1")
-    folder = None if model is None or isinstance(model, ModalityPredictor) else user_path(model)
-    inputs = [user_path(p) for p in (train_mod1, train_mod2) if p is not None] + [user_path(test_mod1)]
+    folder = None if model is None or isinstance(model, ModalityPredictor) else user_path(model, name="model")
+    given = zip((train_mod1, train_mod2, test_mod1), names)
+    inputs = [user_path(p, name=n) for p, n in given if p is not None]  # an AnnData: told to call jae.predict
     inputs += [folder] if folder is not None else []
     save_model = None if save_model is None else user_path(save_model)
     if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output;
