@@ -378,3 +378,38 @@ def test_file_readers_given_data_in_memory_name_the_in_memory_alternative(cells,
         assert text.startswith(f"{name.strip()} must be a path (str or pathlib.Path), not an in-memory {kind}: ")
         assert "jae.JAE().fit(data)" in text and "adata.write_h5ad(path)" in text and "\n" not in text
     assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------------------- integer labels, end to end
+def test_integer_cluster_ids_work_end_to_end_and_obs_holds_them_as_text(cells, tmp_path):
+    """Cluster ids 0..n as labels were stored in obs as integer categories, and scanpy's rank_genes_groups(groups=[0])
+    failed with an IndexError, get.rank_genes_groups_df(group=0) with a KeyError."""
+    import anndata as ad
+    import scanpy as sc
+
+    import jae
+    from jae import JAEConfig
+
+    data = cells.copy()
+    data.obs["louvain"] = pd.factorize(data.obs["cell_type"])[0]  # 0, 1, 2
+    model = JAE(JAEConfig(max_epochs=3, n_svd=10), seed=0, device="cpu").fit(data, cell_type_key="louvain",
+                                                                            progress_bar=False)
+    labels = model.predict_cell_type(data, key_added="jae")
+    assert list(labels["cell_type"].cat.categories) == [0, 1, 2]  # the frame keeps the reference's values
+    stored = data.obs["jae_cell_type"]
+    assert list(stored.cat.categories) == ["0", "1", "2"]
+    assert list(stored.astype(str)) == list(labels["cell_type"].astype(str))
+    rna = data.mod["rna"].copy()
+    rna.obs["jae_cell_type"] = stored.to_numpy()
+    rna.obs["jae_cell_type"] = rna.obs["jae_cell_type"].astype(stored.dtype)
+    sc.pp.normalize_total(rna)
+    sc.pp.log1p(rna)
+    present = [c for c in stored.cat.categories if (stored == c).sum() > 1][:2]
+    sc.tl.rank_genes_groups(rna, "jae_cell_type", groups=present, method="t-test")
+    assert len(sc.get.rank_genes_groups_df(rna, group=present[0])) == rna.n_vars
+    data.write(tmp_path / "labels.h5mu")  # writable
+    model.save(tmp_path / "model")
+    data.write(tmp_path / "in.h5mu")
+    out = tmp_path / "emb.h5ad"
+    jae.embed_files(jae.io.InputFiles(h5mu=tmp_path / "in.h5mu"), tmp_path / "model", out, progress_bar=False)
+    assert list(ad.read_h5ad(out).obs["jae_cell_type"].cat.categories) == ["0", "1", "2"]  # jae embed's columns too

@@ -132,7 +132,7 @@ class JAE:
             ``'human'`` or ``'mouse'`` for the cell-cycle genes; from ``uns['organism']`` or guessed from gene
             symbols when None.
         layer
-            Layer holding raw counts (None: ``.X``).
+            Where the raw counts are: a layer (``'counts'``), ``'raw'`` (the AnnData's ``.raw``) or None (``.X``).
         modalities
             ``(rna_name, other_name)`` when the MuData holds more than two modalities.
         memory_budget
@@ -456,7 +456,7 @@ class JAE:
         DataFrame indexed by ``obs_names``, or the ``data.obsm`` key it was stored under, e.g. ``'X_jae'``). ``key_added``: also store the three columns in
         ``data.obs[f'{key_added}_cell_type']``, ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']``
         (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes; a dict of
-        AnnData: each AnnData's ``obs``); None stores nothing.
+        AnnData: each AnnData's ``obs``; numeric types as text, as scanpy keeps clusters); None stores nothing.
 
         Returns
         -------

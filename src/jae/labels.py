@@ -36,7 +36,8 @@ from .model.readout import softmax
 from .storage import checked_key, store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 
-__all__ = ["predict_cell_type", "label_categories", "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE"]
+__all__ = ["predict_cell_type", "label_categories", "obs_labels", "fit_calibration", "calibrate", "recalibrate", "vote",
+           "unknown_scores", "UNKNOWN_SCORE"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,19 @@ def _categorical(model, codes: np.ndarray) -> pd.Categorical:
     if values is None:
         return pd.Categorical.from_codes(codes, categories=pd.Index(model.cell_types))
     return pd.Categorical(np.asarray(values)[codes], categories=sorted(values))
+
+
+def obs_labels(labels: pd.DataFrame) -> pd.DataFrame:
+    """Predicted ``labels`` as ``obs`` columns hold them: numeric cell types (cluster ids 0..n) as text categories in
+    the same order, as scanpy stores its own clusters; its ``rank_genes_groups(groups=['0'])`` and
+    ``get.rank_genes_groups_df(group='0')`` take text names. The frame :func:`predict_cell_type` returns keeps the
+    reference's values."""
+    categories = labels["cell_type"].cat.categories
+    if categories.dtype == object:
+        return labels
+    out = labels.copy()
+    out["cell_type"] = pd.Categorical.from_codes(labels["cell_type"].cat.codes, categories=categories.astype(str))
+    return out
 
 
 def vote(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None) -> np.ndarray | None:
@@ -320,5 +334,5 @@ def predict_cell_type(
     labels = pd.DataFrame(
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": unknown}, index=index)
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
-        store_obs(data, labels, key_added)
+        store_obs(data, obs_labels(labels), key_added)  # numeric cell types as text, as scanpy keeps clusters
     return labels
