@@ -136,3 +136,15 @@ def test_predict_help_states_the_sparse_threshold():
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     action = next(a for a in sub.choices["predict"]._actions if a.dest == "output_format")
     assert f"below {PredictConfig().sparse_below}" in action.help and f"{PredictConfig().dense_limit:,}" in action.help
+
+
+def test_training_data_with_duplicated_feature_names_is_refused(data):
+    """They were trained on: a target's repeated names came back as the prediction's var_names (anndata's warning)."""
+    src, tgt, _ = data
+    for which in ("train_source", "train_target"):
+        pair = [src.copy(), tgt.copy()]
+        adata = pair[which == "train_target"]
+        adata.var_names = [*adata.var_names[:-1], adata.var_names[0]]
+        with pytest.raises(ValueError, match=rf"^{which} has 1 duplicated feature names \(e\.g\. '{adata.var_names[0]}'\)"
+                                             r".*adata\.var_names_make_unique\(\)"):
+            ModalityPredictor(config=FAST).fit(*pair, progress_bar=False)

@@ -15,6 +15,7 @@ import torch
 from .._device import usable_device
 from ..config import as_seed
 from ..io import detect_kind, normalize_kind
+from ..io.features import unique_features
 from ..io.paths import user_path
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
 from .checks import check_target, one_modality, pair_cells, query_columns, query_features_match, source_counts
@@ -109,6 +110,8 @@ class ModalityPredictor:
         seed = self.seed if seed is None else as_seed(seed)  # refused before the data is looked at
         one_modality(train_source, name="train_source")
         check_target(one_modality(train_target, name="train_target"), name="train_target")
+        for adata, name in ((train_source, "train_source"), (train_target, "train_target")):
+            unique_features(adata.var_names, name)  # queries are matched by name; predictions are named by them
         train_target = pair_cells(train_source, train_target)
         self.source_kind, self.target_kind = training_kinds(train_source, train_target, source_kind, target_kind)
         self.source_features = pd.Index(train_source.var_names.astype(str))
