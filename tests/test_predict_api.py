@@ -69,7 +69,7 @@ def test_source_and_target_of_one_modality_are_refused(data):
 def test_a_query_of_another_modality_is_refused_naming_both(data, fitted, monkeypatch):
     src, tgt, _ = data
     with pytest.raises(ValueError, match=r"^query_source holds ADT features, but this model predicts ADT from GEX "
-                                         r"\(train_source's modality\): pass the query cells' GEX counts, not their ADT$"):
+                                         r"\(the modality it was trained on\): pass the query cells' GEX counts, not their ADT$"):
         fitted.predict(tgt)
     monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
     with pytest.raises(ValueError, match=r"^query_source holds ADT features, but this model predicts ADT from GEX"):
@@ -118,6 +118,8 @@ def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
         "save": (["--model", tmp_path / "model", "--save-model", tmp_path / "again"],
                  "--save-model saves a predictor trained here; --model FOLDER is saved already: drop --save-model"),
         "missing": (["--model", tmp_path / "nothere"], "does not exist; pass --model FOLDER"),
+        "joint": (["--model", _joint_model(tmp_path / "joint")], "holds a 'jae' model, not a 'predictor' one; it was "
+                  "written by jae fit or jae map; pass a folder written by jae predict --save-model"),
     }
     for extra, expected in bad.values():
         caplog.clear()
@@ -126,6 +128,14 @@ def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert len(errors) == 1 and expected in errors[0], errors
     assert not (tmp_path / "x.h5ad").exists() and not (tmp_path / "again").exists()
+
+
+def _joint_model(folder):
+    from jae.datasets import simulate
+
+    cells = simulate(60, n_genes=200, n_peaks=80, n_cell_types=2, n_batches=1, seed=0)
+    config = jae.JAEConfig(max_epochs=1, n_svd=5)
+    return jae.JAE(config, device="cpu").fit(cells, batch_key=None, progress_bar=False).save(folder)
 
 
 def test_predict_help_states_the_sparse_threshold():

@@ -45,6 +45,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bconfig=JAEConfig\(", "JAEConfig("),
     (r"\bload it with jae\.prediction\.ModalityPredictor\.load\b",
      "it was written by jae predict --save-model; pass a model folder written by jae fit or jae map"),
+    (r"\bload it with jae\.JAE\.load\b",
+     "it was written by jae fit or jae map; pass a folder written by jae predict --save-model"),
     (r"\brefit the model\b", "refit it with jae fit"),
     (r"JAEConfig\(mode=['\"]unsupervised['\"]\)", "--mode unsupervised"),
     (r"jae\.io\.get_paired\(\.\.\., kinds=\([^)]*\)\)", "--mod2-kind ATAC or ADT"),

@@ -61,8 +61,8 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
         if kind is None or kind == kinds[0]:
             raise
         raise ValueError(
-            f"query_source holds {kind} features, but this model predicts {kinds[1]} from {kinds[0]} (train_source's "
-            f"modality): pass the query cells' {kinds[0]} counts, not their {kind}") from None
+            f"query_source holds {kind} features, but this model predicts {kinds[1]} from {kinds[0]} (the modality it "
+            f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}") from None
 
 
 def _query_kind(query_source) -> str | None:
