@@ -152,3 +152,35 @@ def test_quiet_and_verbose_are_accepted_after_the_verb(tmp_path):
     assert parser.parse_args([*verb, "-v"]).verbose is True
     assert parser.parse_args(verb).quiet is False
     assert main(["simulate", str(tmp_path / "sim"), "--n-cells", "50", "--preset", "none", "-q"]) == 0
+
+
+def test_every_flags_default_is_the_library_calls_default():
+    """The defaults that ``jae VERB --help`` states are the code's: each flag whose destination is an argument of the
+    library call the verb makes has that argument's default (the flags' help states them: the test above)."""
+    import argparse
+    import inspect
+
+    import jae
+    from jae.cli import build_parser
+    from jae.datasets import write_simulated
+
+    calls = {"fit": (jae.fit_files, jae.JAE), "predict": (jae.predict_files,), "simulate": (write_simulated,),
+             "demo": (jae.run_demo,)}
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    differ, compared = [], 0
+    for verb, functions in calls.items():
+        params = {}
+        for function in functions:
+            params.update(inspect.signature(function).parameters)
+        for action in sub.choices[verb]._actions:
+            param = params.get(action.dest)
+            if param is None or param.default is inspect.Parameter.empty or not action.option_strings:
+                continue
+            compared += 1
+            if str(action.default) != str(param.default):
+                differ.append(f"jae {verb} {action.option_strings[-1]}: {action.default!r}, code {param.default!r}")
+    assert compared >= 20 and not differ, "\n".join(differ)
+    epochs = f"{jae.JAEConfig().max_epochs}"
+    for verb in ("fit", "demo"):
+        action = next(a for a in sub.choices[verb]._actions if a.dest == "max_epochs")
+        assert epochs in action.help, action.help

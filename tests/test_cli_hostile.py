@@ -376,6 +376,13 @@ def predict_from_the_wrong_test_file(files, work):  # the test proteins given as
 
 
 def predict_from_unpaired_training_files(files, work):
+    target = ad.read_h5ad(files["train_mod2"])
+    target.obs_names = [f"other_{name}" for name in target.obs_names]  # the target's modality, other cells
+    target.write_h5ad(work / "other.mod2.h5ad")
+    return _predict(files, train_mod2=work / "other.mod2.h5ad")
+
+
+def predict_gex_from_gex(files, work):  # the test cells' GEX given as the training target
     return _predict(files, train_mod2=files["test_mod1"])
 
 
@@ -450,6 +457,7 @@ CASES = {
     duplicated_gene_names: ["modality 'rna' has 1 duplicated feature names", "var_names_make_unique()"],
     predict_from_the_wrong_test_file: ["--test-mod1 features differ from --train-mod1's"],
     predict_from_unpaired_training_files: ["of --train-mod1's", "missing from --train-mod2"],
+    predict_gex_from_gex: ["--train-mod1 and --train-mod2 are both GEX", "pass the other modality as --train-mod2"],
     h5ad_given_as_h5mu: ["--h5mu file", "is not a MuData file", "--mod1 and --mod2, one per modality",
                          "--h5ad, one holding both", "RNA alone (cells to embed, map or impute from): --mod1 alone"],
     map_without_batches: ["needs --batch-key", "--annotations FILE"],

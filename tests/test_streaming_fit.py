@@ -201,7 +201,7 @@ def test_plan_input_chooses_by_budget_and_says_why(sim_files, caplog):
         assert plan_input(opened, memory_budget=need_memory - 1) is opened
         assert "streaming path" in caplog.text
     assert parse_bytes("2.5G") == 2_500_000_000 and parse_bytes("512MB") == 512_000_000 and parse_bytes(10) == 10
-    with pytest.raises(ValueError, match="e.g. '8G'"):
+    with pytest.raises(ValueError, match="e.g. memory_budget='8G'"):
         parse_bytes("lots")
 
 
@@ -272,4 +272,4 @@ def test_cli_fit_and_embed_stream_with_a_small_memory_budget(sim_files, tmp_path
     np.testing.assert_allclose(out["memory"].X, out["stream"].X, rtol=0, atol=1e-5)
     assert main(["-q", "fit", "--mod1", mod1, "--mod2", mod2, "--out", str(tmp_path / "m"),
                  "--memory-budget", "lots"]) == 1
-    assert "memory budget 'lots' is not a size" in caplog.text
+    assert "--memory-budget lots is not a size" in caplog.text

@@ -21,7 +21,7 @@ import torch
 from . import __version__
 from .config import JAEConfig
 from .io.atomic import atomic_path
-from .io.paths import is_empty_folder
+from .io.paths import is_empty_folder, user_path
 from .model import JAENetwork, LatentLayout
 from .model.readout import Readout
 from .preprocess import Preprocessor, SVDBasis
@@ -75,7 +75,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     FileExistsError
         When ``path`` exists and ``overwrite=False``, or exists and is not a model folder.
     """
-    path = Path(path).expanduser()  # '~/models/m': the home folder, as a shell would read it
+    path = user_path(path)  # '~/models/m': the home folder, as a shell would read it; a non-path refused
     if not is_writer():  # a data-parallel run (torchrun): process 0 writes the folder, the others nothing
         return path
     check_model_folder(path, kind=kind, overwrite=overwrite)
@@ -99,7 +99,7 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
     FileExistsError, ValueError
         With one line naming the path and the fix.
     """
-    path = Path(path).expanduser()
+    path = user_path(path)
     where = str(path) if name is None else f"{name} {path}"
     other = "choose another folder" if name is None else f"choose another {name}"
     if not path.exists() or is_empty_folder(path):  # an empty folder holds nothing to lose
@@ -134,7 +134,7 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
     FileNotFoundError, ValueError
         With one line naming the problem and the fix.
     """
-    path = Path(path).expanduser()
+    path = user_path(path)
     legacy = path / "predictor.json"  # a predictor folder of the layout before this one (jae.prediction.api)
     if kind != "predictor" and legacy.is_file() and not (path / DESCRIPTION).is_file():
         raise ValueError(f"{path} holds a 'predictor' model, not a {kind!r} one; load it with {MODEL_KINDS['predictor']}")
@@ -257,7 +257,7 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 def load_model(cls, path: str | Path, *, device: str = "auto"):
     """Rebuild a joint model saved by :func:`save_model`; validates the description and the tensors."""
-    path = Path(path).expanduser()
+    path = user_path(path)
     d, tensors = read_model_folder(path, kind="jae")
     with damaged_description(path):
         return _build(cls, path, d, tensors, device=device)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -248,10 +249,13 @@ class JAEConfig:
 
 
 def as_seed(seed) -> int:
-    """A user's ``seed=`` as an int (numpy integers too), refused in one line when it is no integer (text, a float
-    that ``int`` would cut, None, a bool)."""
+    """A user's ``seed=`` as an int >= 0 (numpy integers too), refused in one line when it is no integer (text, a float
+    that ``int`` would cut, None, a bool) or negative (numpy's generators take none: their own message does not say
+    which argument was wrong)."""
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an integer, not {seed!r}; e.g. seed=0")
+    if seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, not {seed}; e.g. seed=0")
     return int(seed)
 
 
@@ -268,11 +272,17 @@ def as_epochs(epochs, *, zero: str = "0 skips it", name: str = "epochs") -> int:
 def typed_numbers(config) -> None:
     """Check the ``int`` and ``float`` fields of the frozen dataclass ``config`` (a wrong type is named by its field,
     not by the comparison it would break later) and store numpy scalars as Python numbers, which ``model.json``
-    holds."""
+    holds. A number that is not finite (nan, inf), in any field or tuple of numbers, is refused naming its field:
+    every comparison with nan is False, so range checks let it through to fail in training."""
     for f in fields(config):
+        value = getattr(config, f.name)
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        if any(isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v) for v in items):
+            what = "a finite number" if items is not value else "finite numbers"
+            raise ValueError(f"{f.name} must be {what}, not {value!r}")
         if f.type not in ("int", "float"):
             continue
-        value, whole = getattr(config, f.name), f.type == "int"
+        whole = f.type == "int"
         if isinstance(value, bool) or not isinstance(value, numbers.Integral if whole else numbers.Real):
             raise TypeError(f"{f.name} must be {'a whole number' if whole else 'a number'}, not {value!r}")
         object.__setattr__(config, f.name, int(value) if whole else float(value))

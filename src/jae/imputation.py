@@ -19,6 +19,7 @@ so every feature gets a value: a smooth, low-rank estimate, not counts, which ca
 from __future__ import annotations
 
 import logging
+import os
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     Parameters
     ----------
     model
-        A fitted :class:`jae.JAE` (with ``moments``: fitted by this jae version).
+        A fitted :class:`jae.JAE` (with ``moments``: fitted by this jae version), or the folder of a saved one.
     data
         As for :meth:`jae.JAE.embed`: a mosaic MuData, one modality alone, ...
     modality
@@ -59,8 +60,14 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     from .io.paired import cell_obs
     from .query import query_features
 
+    from .joint import JAE
+
     if method not in IMPUTE_METHODS:
         raise ValueError(f"method={method!r}; pass one of {list(IMPUTE_METHODS)}")
+    if isinstance(model, (str, os.PathLike)):
+        model = JAE.load(model)  # a model folder; a wrong path gets load's one line
+    elif not isinstance(model, JAE):
+        raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one, not {type(model).__name__}")
     X, cells, observed = query_features(model, data, layer=layer)
     names = list(model.modality_names)
     i = modality_to_impute(model, observed, modality)

@@ -23,7 +23,7 @@ from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
 from .preprocess.organism import given_organism, infer_organism
-from .storage import store_obsm
+from .storage import checked_key, in_data_order, store_obsm
 from .train import Stage, split_validation, train_network, usable_device
 
 __all__ = ["JAE"]
@@ -132,7 +132,7 @@ class JAE:
             ``'human'`` or ``'mouse'`` for the cell-cycle genes; from ``uns['organism']`` or guessed from gene
             symbols when None.
         layer
-            Layer holding raw counts (None: ``.X``).
+            Where the raw counts are: a layer (``'counts'``), ``'raw'`` (the AnnData's ``.raw``) or None (``.X``).
         modalities
             ``(rna_name, other_name)`` when the MuData holds more than two modalities.
         memory_budget
@@ -370,6 +370,7 @@ class JAE:
         ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``; a dict of AnnData: in each
         AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
+        checked_key(key_added)  # before any work
         X, cells = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=self._adapter_batches(data, cells))
         return self._store(data, Z, cells, key_added)
@@ -386,18 +387,16 @@ class JAE:
         ``(n_cells, self.layout.dim)`` float32 array aligned to the data's ``obs_names``; also stored in
         ``data.obsm[key_added]`` when ``key_added`` is given. :meth:`embed` reads the embedding off it.
         """
+        checked_key(key_added, example="X_jae_latent")  # before any work
         X, cells = self._features(data, layer=layer)
         columns = self.layout.column_names(self.cell_types, self.batches)
         Z = self.latent_transformed(X, batch=self._adapter_batches(data, cells))
         return self._store(data, Z, cells, key_added, columns=columns)
 
     def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None, *, columns=None) -> np.ndarray:
-        target = getattr(data, "obs_names", None)
-        if target is not None and not cells.equals(pd.Index(target)):
-            Z = Z[cells.get_indexer(pd.Index(target))]
-        if key_added is not None:  # jae.storage: into the data's obsm, or each AnnData's of a dict; never into files
-            store_obsm(data, Z, cells if target is None else pd.Index(target), key_added,
-                       record=self.provenance(key_added, columns=columns))
+        Z, cells = in_data_order(data, Z, cells)  # jae.storage: rows in the data's obs_names order
+        if key_added is not None:  # into the data's obsm, or each AnnData's of a dict; never into files
+            store_obsm(data, Z, cells, key_added, record=self.provenance(key_added, columns=columns))
         return Z
 
     def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
@@ -441,7 +440,8 @@ class JAE:
         return out
 
     def predict_cell_type(
-        self, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
+        self, data, *, layer: str | None = "counts", embedding: np.ndarray | str | None = None,
+        key_added: str | None = None,
     ) -> pd.DataFrame:
         """Label transfer: the most probable cell type of each cell, its calibrated probability and an unknown call.
 
@@ -453,11 +453,11 @@ class JAE:
         the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
         calibration existed give the plain softmax and never call unknown.
 
-        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, or
-        a DataFrame indexed by ``obs_names``). ``key_added``: also store the three columns in
+        ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, a
+        DataFrame indexed by ``obs_names``, or the ``data.obsm`` key it was stored under, e.g. ``'X_jae'``). ``key_added``: also store the three columns in
         ``data.obs[f'{key_added}_cell_type']``, ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']``
         (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes; a dict of
-        AnnData: each AnnData's ``obs``); None stores nothing.
+        AnnData: each AnnData's ``obs``; numeric types as text, as scanpy keeps clusters); None stores nothing.
 
         Returns
         -------

@@ -33,10 +33,11 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
-from .storage import store_obs
+from .storage import checked_key, store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 
-__all__ = ["predict_cell_type", "label_categories", "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE"]
+__all__ = ["predict_cell_type", "label_categories", "obs_labels", "fit_calibration", "calibrate", "recalibrate", "vote",
+           "unknown_scores", "UNKNOWN_SCORE"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,19 @@ def _categorical(model, codes: np.ndarray) -> pd.Categorical:
     if values is None:
         return pd.Categorical.from_codes(codes, categories=pd.Index(model.cell_types))
     return pd.Categorical(np.asarray(values)[codes], categories=sorted(values))
+
+
+def obs_labels(labels: pd.DataFrame) -> pd.DataFrame:
+    """Predicted ``labels`` as ``obs`` columns hold them: numeric cell types (cluster ids 0..n) as text categories in
+    the same order, as scanpy stores its own clusters; its ``rank_genes_groups(groups=['0'])`` and
+    ``get.rank_genes_groups_df(group='0')`` take text names. The frame :func:`predict_cell_type` returns keeps the
+    reference's values."""
+    categories = labels["cell_type"].cat.categories
+    if categories.dtype == object:
+        return labels
+    out = labels.copy()
+    out["cell_type"] = pd.Categorical.from_codes(labels["cell_type"].cat.codes, categories=categories.astype(str))
+    return out
 
 
 def vote(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None) -> np.ndarray | None:
@@ -253,9 +267,17 @@ def _cell_names(data) -> pd.Index | None:
 
 
 def _given_embedding(model, data, embedding) -> np.ndarray:
-    """``embedding`` as an array, refused in one line unless it is ``(data's cells, the model's columns)``: another
-    shape was read as it came (too few rows: labels for those alone, indexed 0..n-1; other columns: numpy's error)."""
+    """``embedding`` (an array, a DataFrame or a key of ``data.obsm``) as an array, refused in one line unless it is
+    ``(data's cells, the model's columns)`` of finite numbers: another shape was read as it came (too few rows: labels
+    for those alone, indexed 0..n-1; other columns: numpy's error), a NaN row failed in the vote."""
     names = _cell_names(data)
+    if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=
+        obsm = getattr(data, "obsm", None)
+        if obsm is None or embedding not in obsm:
+            keys = ", ".join(map(repr, obsm.keys())) if obsm is not None and len(obsm) else "none"
+            raise KeyError(f"embedding={embedding!r} is not a key of data.obsm (its keys: {keys}); pass the key "
+                           "model.embed(data) stored (key_added, e.g. 'X_jae'), an array, or embedding=None")
+        embedding = obsm[embedding]
     embedding = np.asarray(by_cell_names(embedding, names, what="embedding"))
     width = len(model.column_names)
     rows = embedding.shape[0] if embedding.ndim else 0
@@ -265,6 +287,12 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
             f"embedding has shape {embedding.shape}, not ({cells}, {width}): pass this model's embed() of the same "
             "cells, in their order (e.g. data.obsm['X_jae'] written by model.embed(data)), or embedding=None"
         )
+    bad = ~np.isfinite(embedding.astype(np.float64, copy=False)).all(axis=1)
+    if bad.any():
+        first = names[np.flatnonzero(bad)[0]] if names is not None else int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"embedding has {int(bad.sum())} of {rows} rows with NaN or infinite values (e.g. cell {first!r}); embed "
+            "those cells again (model.embed(data)) or drop them from data and embedding, or pass embedding=None")
     return embedding
 
 
@@ -272,6 +300,7 @@ def predict_cell_type(
     model, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
 ) -> pd.DataFrame:
     """:meth:`jae.JAE.predict_cell_type` (see there)."""
+    checked_key(key_added, example="jae")  # before any work
     model._require_fitted()
     if not model.layout.n_cell_type:
         raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
@@ -305,5 +334,5 @@ def predict_cell_type(
     labels = pd.DataFrame(
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": unknown}, index=index)
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
-        store_obs(data, labels, key_added)
+        store_obs(data, obs_labels(labels), key_added)  # numeric cell types as text, as scanpy keeps clusters
     return labels

@@ -7,12 +7,16 @@ own cells. Data on disk (a path, or files opened with ``jae.io.open_*``) is neve
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["store_obsm", "store_obs"]
+__all__ = ["checked_key", "in_data_order", "store_obsm", "store_obs"]
+
+logger = logging.getLogger(__name__)
 
 
 def _targets(data, cells: pd.Index) -> list[tuple[object, np.ndarray | slice]]:
@@ -29,12 +33,44 @@ def _targets(data, cells: pd.Index) -> list[tuple[object, np.ndarray | slice]]:
     return [(data, slice(None))] if hasattr(data, "obsm") else []
 
 
+def _own(target) -> None:
+    """A view (``adata[cells]``, ``mdata[cells]``) made an object of its own before results are stored in it, as
+    anndata makes it on the first write, with a log line instead of anndata's warning; the object it views is left
+    as it was. (A backed AnnData holds the results in memory: its file is never written to.)"""
+    if getattr(target, "is_view", False):
+        logger.info("the data is a view (e.g. adata[cells]); it becomes a copy of its own to hold the results, "
+                    "leaving the data it views unchanged")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*view.*actual")
+            target._init_as_actual(target.copy())
+
+
+def checked_key(key_added, *, example: str = "X_jae") -> str | None:
+    """A user's ``key_added=``: None (store nothing) or a non-empty string, refused in one line otherwise, before any
+    work (a number or a list was stored as a key, or failed with pandas' 'unhashable type')."""
+    if key_added is None or (isinstance(key_added, str) and key_added.strip()):
+        return key_added
+    raise (ValueError if isinstance(key_added, str) else TypeError)(
+        f"key_added must be a non-empty string (e.g. key_added={example!r}) or None to store nothing, not {key_added!r}")
+
+
+def in_data_order(data, values: np.ndarray, cells: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """``values`` (one row per cell of ``cells``) and their cells in the order of the data's ``obs_names`` (as they
+    are for data without them: a dict of AnnData, data on disk)."""
+    target = getattr(data, "obs_names", None)
+    if target is None:
+        return values, cells
+    target = pd.Index(target)
+    return (values if cells.equals(target) else values[cells.get_indexer(target)]), target
+
+
 def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: dict | None = None) -> None:
     """Store ``values`` (one row per cell of ``cells``, in that order; for an AnnData or MuData, its ``obs_names``)
     in ``obsm[key]`` and, when given, its provenance ``record`` in ``uns`` (:func:`jae.provenance.uns_key`)."""
     from .provenance import uns_key
 
     for target, rows in _targets(data, cells):
+        _own(target)
         target.obsm[key] = values if isinstance(rows, slice) else values[rows]
         if record is not None and hasattr(target, "uns"):
             target.uns[uns_key(key)] = record
@@ -43,5 +79,6 @@ def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: d
 def store_obs(data, frame: pd.DataFrame, prefix: str) -> None:
     """Store each column of ``frame`` (indexed by the cells, in the data's order) as ``obs[f'{prefix}_{column}']``."""
     for target, rows in _targets(data, pd.Index(frame.index)):
+        _own(target)
         for column, values in frame.items():
             target.obs[f"{prefix}_{column}"] = values.iloc[rows].values  # categories kept

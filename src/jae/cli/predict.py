@@ -7,22 +7,31 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
+    from ..prediction import PredictConfig
+
+    defaults = PredictConfig()
     p = sub.add_parser(
         "predict", help="predict one modality from another",
-        description="Train on the paired cells of --train-mod1 (source) and --train-mod2 (target), predict the target "
-        "modality of the cells in --test-mod1 and write the competition's prediction format (.h5ad: X = prediction "
-        "in the competition's normalised convention, obs = test cells, var = target features, uns['dataset_id'], "
-        "uns['method_id']). Source files need raw counts in layers['counts'] (or .X).",
+        description="Train on the paired cells of --train-mod1 (source) and --train-mod2 (target), or load a predictor "
+        "saved by --save-model (--model FOLDER), predict the target modality of the cells in --test-mod1 and write the "
+        "competition's prediction format (.h5ad: X = prediction in the competition's normalised convention, obs = the "
+        "test cells' obs, var = the target's var, uns['dataset_id'], uns['method_id']). Source files need raw counts "
+        "in layers['counts'] (or .X).",
     )  # fmt: skip
-    p.add_argument("--train-mod1", type=Path, required=True, help="source modality of the training cells (.h5ad)")
-    p.add_argument("--train-mod2", type=Path, required=True, help="target modality of the same cells (.h5ad)")
+    p.add_argument("--train-mod1", type=Path, help="source modality of the training cells (.h5ad)")
+    p.add_argument("--train-mod2", type=Path, help="target modality of the same cells (.h5ad)")
+    p.add_argument("--model", type=Path, default=None, metavar="FOLDER",
+                   help="predict with the predictor saved in FOLDER (by --save-model) instead of training: no "
+                        "--train-mod1/--train-mod2; --method, --seed and the kinds are the saved model's")
     p.add_argument("--test-mod1", type=Path, required=True, help="source modality of the cells to predict (.h5ad)")
     p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
     p.add_argument("--method", default="jae", choices=("jae", "mean", "knn", "ridge"), help="default: jae")
     p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when available), cpu, cuda (default: auto)")
     p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
-                   help="X as dense or CSR; auto: dense unless an ATAC prediction is very large (default: auto)")
+                   help=f"X as dense or CSR; sparse: predictions below {defaults.sparse_below} dropped (meant for "
+                        "ATAC, accessibilities in [0, 1]); auto: sparse for an ATAC prediction of more than "
+                        f"{defaults.dense_limit:,} values (cells x peaks), dense otherwise (default: auto)")
     p.add_argument("--save-model", type=Path, default=None, help="also save the fitted model to this folder")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output (and --save-model)")
     for side, flag in (("source", "--source-kind"), ("target", "--target-kind")):
@@ -36,13 +45,15 @@ def run(args: argparse.Namespace) -> int:
     from .. import predict_files
 
     result = predict_files(
-        args.train_mod1, args.train_mod2, args.test_mod1, args.output, method=args.method, seed=args.seed,
-        device=args.device, output_format=args.output_format, save_model=args.save_model, overwrite=args.overwrite,
-        progress_bar=not args.quiet, source_kind=args.source_kind, target_kind=args.target_kind,
+        args.train_mod1, args.train_mod2, args.test_mod1, args.output, model=args.model, method=args.method,
+        seed=args.seed, device=args.device, output_format=args.output_format, save_model=args.save_model,
+        overwrite=args.overwrite, progress_bar=not args.quiet, source_kind=args.source_kind,
+        target_kind=args.target_kind,
     )
     pred, model = result.prediction, result.model
     print(
         f"predicted {pred.n_vars} {model.target_kind} features for {pred.n_obs} cells from {model.source_kind} "
-        f"with {args.method}\nwritten to {args.output}"
+        f"with {model.method}{'' if args.model is None else f' (saved in {args.model})'}\n"
+        f"written to {args.output}"
     )
     return 0

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..io.atomic import atomic_path
 from ..io.outputs import check_outputs
+from ..io.paths import user_path
 from .design import BLOCK_CELLS, Design, SimulationParams, make_design
 from .sampling import sample_block
 from .simulate import dataset_uns, modality_var
@@ -150,10 +151,11 @@ def write_simulated(
         sizes.update(PRESETS[preset][kind] if kind in PRESETS[preset] else {})
     given = dict(n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types, n_batches=n_batches)
     sizes.update({k: v for k, v in given.items() if v is not None})
+    path = user_path(path)
     design = make_design(n_cells, kind=kind, organism=organism, seed=seed, params=params or SimulationParams(), **sizes)
-    targets = _targets(Path(path), design, format)
+    targets = _targets(path, design, format)
     try:  # missing folders are created, as atomic_path does; one that cannot be is named by check_outputs
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     except OSError:
         pass
     check_outputs([("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")

@@ -97,7 +97,7 @@ def check_not_empty(where: str, n_obs: int, n_vars: int) -> None:
 def _check_file(path: PathLike, *, what: str) -> Path:
     from .paths import user_path
 
-    path = user_path(path)
+    path = user_path(path, name=f"the {what} file")
     if path.is_dir():
         raise IsADirectoryError(f"{what} file {path} is a folder, not a file; {_folder_fix(path)}")
     if not path.is_file():

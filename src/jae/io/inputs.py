@@ -69,9 +69,9 @@ class InputFiles:
     def __post_init__(self) -> None:
         for name in ("mod1", "mod2", "h5mu", "tenx", "h5ad"):
             if getattr(self, name) is not None:
-                object.__setattr__(self, name, user_path(getattr(self, name)))
+                object.__setattr__(self, name, user_path(getattr(self, name), name=name))
         annotations = [self.annotations] if isinstance(self.annotations, (str, os.PathLike)) else self.annotations
-        object.__setattr__(self, "annotations", tuple(user_path(p) for p in annotations or ()))
+        object.__setattr__(self, "annotations", tuple(user_path(p, name="annotations") for p in annotations or ()))
         given = [x for x in (self.mod1 or self.mod2, self.h5mu, self.tenx, self.h5ad) if x is not None]
         if len(given) != 1:
             raise ValueError("give exactly one input: mod1= and mod2=, or h5mu=, or tenx=, or h5ad=")

@@ -25,17 +25,23 @@ BUDGET_SHARE = 0.5
 
 
 def parse_bytes(value) -> int:
-    """``'8G'``, ``'512M'``, ``'2.5GB'``, ``'1e9'`` or a number of bytes -> bytes."""
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return int(value)
-    text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+    """``'8G'``, ``'512M'``, ``'2.5GB'``, ``'1e9'`` or a number of bytes -> bytes; a user's ``memory_budget=``,
+    refused in one line unless it is a positive, finite size (text without a known unit, 0, -1, nan, a bool)."""
     units = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
-    try:
-        if text and text[-1] in units:
-            return int(float(text[:-1]) * units[text[-1]])
-        return int(float(text))
-    except ValueError:
-        raise ValueError(f"memory budget {value!r} is not a size; write e.g. '8G', '512M' or a number of bytes") from None
+    size = None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        size = float(value)
+    elif isinstance(value, str):
+        text = value.strip().upper().removesuffix("B").removesuffix("I")
+        scale = units.get(text[-1:], 1.0)
+        try:
+            size = float(text[:-1] if text[-1:] in units else text) * scale
+        except ValueError:
+            pass
+    if size is None or not np.isfinite(size) or size < 1:
+        raise ValueError(f"memory_budget={value!r} is not a size: pass a positive number of bytes or one with a unit "
+                         "(K, M, G, T), e.g. memory_budget='8G'")
+    return int(size)
 
 
 def default_memory_budget() -> int:
@@ -109,11 +115,11 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     The in-memory data (MuData) or the files to stream (:class:`PairedFiles`, or :class:`jae.io.MosaicFiles` for
     an ``.h5mu`` whose modalities hold different cells); one log line says which and why.
     """
+    budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)  # checked for any data
     files = _as_files(data, modalities, layer=layer)
     if files is None:
         logger.info("%s: data already in memory; preprocessing in row blocks", what)
         return modalities_of(data, layer=layer)[0] if isinstance(data, ad.AnnData) else data
-    budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
     need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
         logger.info(

@@ -21,8 +21,10 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
+from .features import examples
 from .modality import MOD_NAMES, feature_kinds
 from .raw import counts_location, resolve_raw
+from .validate import validate_counts
 
 __all__ = ["split_anndata", "modalities_of", "to_mudata", "alone_name", "PROTEIN_KEY"]
 
@@ -76,6 +78,12 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
     two = typed or protein_key in adata.obsm
     if two:  # a missing counts layer is named here, before any splitting (jae.io.raw's rule)
         counts_location(layer, adata.layers, has_raw=adata.raw is not None, where="the AnnData")
+        if adata.obs_names.has_duplicates:  # the fix is on this one object (unique_cells speaks of two modalities)
+            repeated = adata.obs_names.duplicated(keep=False)
+            dup = adata.obs_names[repeated].unique()
+            raise ValueError(
+                f"the AnnData has {len(dup)} repeated cell names ({int(repeated.sum())} rows, e.g. {examples(dup)}); "
+                "jae matches cells by name: make them unique first, e.g. adata.obs_names_make_unique()")
     empty = pd.DataFrame(index=adata.obs_names.copy())
     if "feature_types" in adata.var.columns:
         values = np.asarray(adata.var["feature_types"]).astype(str)
@@ -104,9 +112,21 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             names, values = pd.Index(prot.columns.astype(str)), prot.to_numpy()
         else:
             stored = adata.uns.get(f"{protein_key}_names")
-            names = pd.Index(np.asarray(stored).astype(str)) if stored is not None and len(stored) == prot.shape[1] \
+            if stored is not None and len(stored) != prot.shape[1]:  # were replaced by protein_0, ... in silence
+                raise ValueError(
+                    f"uns['{protein_key}_names'] holds {len(stored)} protein names but obsm[{protein_key!r}] has "
+                    f"{prot.shape[1]} columns; store one name per column, e.g. obsm[{protein_key!r}] as a DataFrame "
+                    "whose columns are the proteins")
+            names = pd.Index(np.asarray(stored).astype(str)) if stored is not None \
                 else pd.Index([f"protein_{i}" for i in range(prot.shape[1])])
             values = prot
+        try:  # one line about this matrix, not about a layer of the modality made of it
+            validate_counts(values, name=f"obsm[{protein_key!r}]", hint=(
+                f"jae needs the raw antibody counts there, as scvi-tools keeps them: store those in "
+                f"obsm[{protein_key!r}] (e.g. from the Cell Ranger file), not normalised values"))
+        except ValueError as err:
+            if "zero total counts" not in str(err):  # cells without proteins: left to the paired data's own check
+                raise
         var = pd.DataFrame({"feature_types": "ADT"}, index=names)
         other = ad.AnnData(X=values, obs=empty, var=var, layers={layer: values} if layer is not None else {})
         rna = _columns(adata, None, layer=layer, obs=adata.obs.copy())

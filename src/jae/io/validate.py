@@ -42,7 +42,8 @@ def _nan_rows(X) -> int:
     return int(np.isnan(np.asarray(X, dtype=float)).all(axis=1).sum())
 
 
-def validate_counts(X, *, name: str, modality: str | None = None, kind: str | None = None) -> None:
+def validate_counts(X, *, name: str, modality: str | None = None, kind: str | None = None,
+                    hint: str = _RAW_HINT) -> None:
     """Check that ``X`` (cells x features) holds raw counts.
 
     Only the stored values are scanned for sparse matrices (``X.data``), so the check is linear in the number of
@@ -60,6 +61,8 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
         are left out of this one only (mosaic data); the message then says so.
     kind
         ``'GEX'``, ``'ATAC'`` or ``'ADT'``: the modality's kind, for the example of such cells in that message.
+    hint
+        Where raw counts go, said after a matrix that holds other values (default: the ``layer=`` argument).
 
     Returns
     -------
@@ -79,7 +82,7 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
         )
     values = _values(X)
     if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
-        raise ValueError(f"{name} has dtype {values.dtype}, not numbers; {_RAW_HINT}")
+        raise ValueError(f"{name} has dtype {values.dtype}, not numbers; {hint}")
     if np.issubdtype(values.dtype, np.floating):
         n_bad = n_neg = n_frac = 0
         example = None
@@ -100,16 +103,16 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
                     "jae reads from data in memory); streamed from a file, a modality must leave such cells out: "
                     f"write the file again with them dropped from {modality!r} only (e.g. mdata.mod[{modality!r}] = "
                     f"mdata[{modality!r}][~unmeasured].copy()), and they are placed from the other modality")
-            raise ValueError(f"{name} has {n_bad} NaN or infinite values; {_RAW_HINT}")
+            raise ValueError(f"{name} has {n_bad} NaN or infinite values; {hint}")
         if n_neg:
-            raise ValueError(f"{name} has {n_neg} negative values; {_RAW_HINT}")
+            raise ValueError(f"{name} has {n_neg} negative values; {hint}")
         if n_frac:
             raise ValueError(
-                f"{name} has {n_frac} non-integer values (e.g. {example:g}), so it looks normalised; {_RAW_HINT}"
+                f"{name} has {n_frac} non-integer values (e.g. {example:g}), so it looks normalised; {hint}"
             )
     elif values.dtype != bool and values.size and values.min() < 0:
         n_neg = int(np.count_nonzero(values < 0))
-        raise ValueError(f"{name} has {n_neg} negative values; {_RAW_HINT}")
+        raise ValueError(f"{name} has {n_neg} negative values; {hint}")
     totals = np.asarray(X.sum(axis=1)).ravel()
     n_zero = int(np.count_nonzero(totals == 0))
     if n_zero:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
@@ -16,14 +15,17 @@ import torch
 from .._device import usable_device
 from ..config import as_seed
 from ..io import detect_kind, normalize_kind
+from ..io.features import unique_features
+from ..io.paths import user_path
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
-from ..io.features import feature_indexer
-from .checks import check_target, one_modality, pair_cells, query_features_match, source_counts
+from .checks import check_target, one_modality, pair_cells, query_columns, query_features_match, source_counts
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
+from .output import prediction_anndata, target_var, var_from_record, var_record
 from .source import SourceEncoder, fit_source_encoder
 from .streamed import SourceFile, open_source
 from .targets import target_matrix
+from .saved import BASELINE_SHAPES, LEGACY_DESCRIPTION, knn_targets, mismatch, read_legacy, tensor_taker
 from .train import build_network, predict_codes, train_ensemble
 
 __all__ = ["METHODS", "ModalityPredictor", "predict"]
@@ -33,9 +35,6 @@ logger = logging.getLogger(__name__)
 Method = Literal["jae", "mean", "knn", "ridge"]
 #: Prediction methods: the network and the three baselines.
 METHODS: tuple[str, ...] = ("jae", "mean", "knn", "ridge")
-#: The description file of predictor folders written before they moved to :mod:`jae.checkpoint`'s format
-#: (``model.json`` with ``model_kind`` ``"predictor"``); its ``format_version`` is 1. Such folders still load.
-LEGACY_DESCRIPTION = "predictor.json"
 
 
 class ModalityPredictor:
@@ -108,17 +107,19 @@ class ModalityPredictor:
         -------
         ``self``, fitted.
         """
+        seed = self.seed if seed is None else as_seed(seed)  # refused before the data is looked at
         one_modality(train_source, name="train_source")
         check_target(one_modality(train_target, name="train_target"), name="train_target")
+        for adata, name in ((train_source, "train_source"), (train_target, "train_target")):
+            unique_features(adata.var_names, name)  # queries are matched by name; predictions are named by them
         train_target = pair_cells(train_source, train_target)
-        self.source_kind, self.target_kind = _pair_kinds(train_source, train_target, source_kind, target_kind)
+        self.source_kind, self.target_kind = training_kinds(train_source, train_target, source_kind, target_kind)
         self.source_features = pd.Index(train_source.var_names.astype(str))
         self.target_features = pd.Index(train_target.var_names.astype(str))
+        self.target_var = target_var(train_target.var, self.target_kind)  # the predictions' var
         self.dataset_id = str(train_source.uns.get("dataset_id", train_target.uns.get("dataset_id", "unknown")))
         cfg = self.config
-        if seed is not None:
-            self.seed = as_seed(seed)
-        seed = self.seed
+        self.seed = seed
 
         counts = source_counts(train_source, name="train_source")
         self.encoder = fit_source_encoder(counts, self.source_kind, n_components=cfg.n_source_components, seed=seed)
@@ -164,7 +165,7 @@ class ModalityPredictor:
         whole."""
         self._check_fitted()
         query_source = _query(query_source)
-        idx = feature_indexer(query_source.var_names, self.source_features, name="query_source", reference="train_source")
+        idx = query_columns(query_source, self.source_features, kinds=(self.source_kind, self.target_kind))
         net = self.method == "jae"
         if isinstance(query_source, SourceFile):  # encoded one row block at a time: the same numbers, row by row
             width = self.encoder.n_dims + int(net and self.config.source_depth)
@@ -196,8 +197,9 @@ class ModalityPredictor:
         Returns
         -------
         AnnData of shape ``(n_query_cells, n_target_features)``: ``.X`` the predictions in the competition's
-        normalised convention, ``obs_names`` the query cells, ``var_names`` the target features
-        (``var['feature_types']`` the target kind), ``uns['method_id']``, ``uns['dataset_id']``.
+        normalised convention, ``obs`` the query cells' ``obs`` (an ``.h5ad`` path's too), ``var`` the training target's
+        ``var`` (``var['feature_types']`` the target kind; a loaded model: the columns it saved), ``uns['method_id']``,
+        ``uns['dataset_id']`` (:mod:`jae.prediction.output`).
         """
         _check_output(output)
         self._check_fitted()
@@ -207,11 +209,8 @@ class ModalityPredictor:
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"
         sparse_below = self.config.sparse_below if output == "sparse" else None
         X = assemble(self.predict_blocks(query_source), sparse_below=sparse_below)
-        var = pd.DataFrame({"feature_types": pd.Categorical([self.target_kind] * len(self.target_features))},
-                           index=self.target_features)  # categorical, as anndata would store it (with a log line)
-        obs = pd.DataFrame(index=pd.Index(query_source.obs_names.astype(str)))
         uns = {"dataset_id": str(query_source.uns.get("dataset_id", self.dataset_id)), "method_id": self.method_id}
-        return ad.AnnData(X=X, obs=obs, var=var, uns=uns)
+        return prediction_anndata(X, query_source, self.target_var, uns)  # the query's obs, the target's var
 
     # ------------------------------------------------------------------ save / load
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -250,6 +249,7 @@ class ModalityPredictor:
             "dropout_selected": self.dropout_ if self.method == "jae" else None,
             "source_features": list(self.source_features),
             "target_features": list(self.target_features),
+            "target_var": var_record(self.target_var),
         }
         return write_model_folder(path, meta, tensors, kind="predictor", overwrite=overwrite)
 
@@ -271,9 +271,9 @@ class ModalityPredictor:
         """
         from ..checkpoint import damaged_description, load_tensors, read_model_folder
 
-        path = Path(path).expanduser()
+        path = user_path(path)
         if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
-            meta = _read_legacy(path)
+            meta = read_legacy(path)
             tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
         else:
             meta, tensors = read_model_folder(path, kind="predictor")
@@ -289,9 +289,10 @@ class ModalityPredictor:
         model.dataset_id = meta["dataset_id"]
         model.source_features = pd.Index(meta["source_features"])
         model.target_features = pd.Index(meta["target_features"])
+        model.target_var = var_from_record(meta.get("target_var"), model.target_features, model.target_kind)
         arrays = {k: v.numpy() for k, v in tensors.items() if not k.startswith("net")}
         n_source, n_target = len(model.source_features), len(model.target_features)
-        take = _tensor_taker(arrays, path)
+        take = tensor_taker(arrays, path)
         components = take("encoder.components", (None, n_source)) if model.source_kind != "ADT" else None
         model.encoder = SourceEncoder(kind=model.source_kind, n_features=n_source, components=components)
         if model.method == "jae":
@@ -308,13 +309,13 @@ class ModalityPredictor:
                 try:
                     net.load_state_dict(state)  # strict: a missing, unexpected or misshapen tensor raises
                 except RuntimeError:
-                    raise _mismatch(path, f"network {i}'s tensors are missing or misshapen") from None
+                    raise mismatch(path, f"network {i}'s tensors are missing or misshapen") from None
                 model.nets.append(net.to(model.device).eval())
         else:
-            shapes = _BASELINE_SHAPES[model.method](model.encoder.n_dims, n_target)
+            shapes = BASELINE_SHAPES[model.method](model.encoder.n_dims, n_target)
             state = {k: take(f"baseline.{k}", shape) for k, shape in shapes.items()}
             if model.method == "knn":
-                state.update(_knn_targets(take, arrays, len(state["train_S"]), n_target, path))
+                state.update(knn_targets(take, arrays, len(state["train_S"]), n_target, path))
             model.baseline = model._make_baseline().load_state(state)
         model._fitted = True
         return model
@@ -342,7 +343,7 @@ def _kind(adata: ad.AnnData, given: str | None) -> str | None:
     return detect_kind(adata) if "feature_types" in adata.var.columns else None
 
 
-def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind) -> tuple[str, str]:
+def training_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind) -> tuple[str, str]:
     """Source and target kinds: given, from ``feature_types``, or, for a side that has neither, from the feature
     names when they tell (:func:`jae.io.modality.pair_from_names`). Raises naming the argument when a kind stays
     unknown."""
@@ -359,6 +360,10 @@ def _pair_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_kind
         if known[i] is None:
             logger.info("the %s has no var['feature_types']; read as %s from the feature names (%s overrides this)",
                         what, kinds[i], arg)
+    if kinds[0] == kinds[1]:
+        raise ValueError(
+            f"train_source and train_target are both {kinds[0]}: prediction maps one modality to another (e.g. GEX -> "
+            "ADT); pass the other modality as train_target (or fix source_kind / target_kind)")
     return kinds[0], kinds[1]
 
 
@@ -374,63 +379,6 @@ def _query(query_source):
     if isinstance(query_source, (str, os.PathLike)):
         return open_source(query_source)
     return query_source if isinstance(query_source, SourceFile) else one_modality(query_source, name="query_source")
-
-
-#: Tensors of each baseline and their shapes, given the source encoding's width and the number of target features.
-_BASELINE_SHAPES = {
-    "mean": lambda n_dims, n_target: {"mean": (n_target,)},
-    "knn": lambda n_dims, n_target: {"train_S": (None, n_dims), "k": ()},
-    "ridge": lambda n_dims, n_target: {"coef": (n_dims, n_target), "intercept": (n_target,)},
-}
-
-
-def _mismatch(path: Path, detail: str) -> ValueError:
-    return ValueError(f"{path / 'weights.pt'} does not match {path / 'model.json'} ({detail}); the two files come from "
-                      "different models or one is damaged: copy both from one model folder or refit the model")
-
-
-def _tensor_taker(arrays: dict, path: Path):
-    """``take(name, shape)``: the saved array ``name``, checked against ``shape`` (None: any length), or a ValueError
-    naming both files."""
-    def take(name: str, shape: tuple) -> np.ndarray:
-        value = arrays.get(name)
-        if value is None:
-            raise _mismatch(path, f"no tensor {name!r}")
-        if value.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, value.shape)):
-            want = "x".join("any" if s is None else str(s) for s in shape) or "a scalar"
-            raise _mismatch(path, f"tensor {name!r} has shape {'x'.join(map(str, value.shape)) or 'scalar'}, not {want}")
-        return value
-
-    return take
-
-
-def _knn_targets(take, arrays: dict, n_cells: int, n_target: int, path: Path) -> dict:
-    """The kNN baseline's training targets: dense (``Y_dense``) or CSR (``Y_data``, ``Y_indices``, ``Y_indptr``,
-    ``Y_shape``), checked against its ``n_cells`` training cells and the ``n_target`` features."""
-    if "baseline.Y_dense" in arrays:
-        return {"Y_dense": take("baseline.Y_dense", (n_cells, n_target))}
-    parts = {k: take(f"baseline.{k}", (None,)) for k in ("Y_data", "Y_indices", "Y_indptr", "Y_shape")}
-    if (list(parts["Y_shape"]) != [n_cells, n_target] or len(parts["Y_indptr"]) != n_cells + 1
-            or len(parts["Y_data"]) != len(parts["Y_indices"])):
-        raise _mismatch(path, f"the kNN baseline's sparse targets are not {n_cells} cells x {n_target} features")
-    return parts
-
-
-def _read_legacy(path: Path) -> dict:
-    """The description of a predictor folder in the old layout (``predictor.json``, predictor format 1)."""
-    try:
-        meta = json.loads((path / LEGACY_DESCRIPTION).read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path / LEGACY_DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
-    if not isinstance(meta, dict) or meta.get("format_version") != 1:
-        version = meta.get("format_version") if isinstance(meta, dict) else None
-        raise ValueError(
-            f"{path} was saved with predictor format {version!r}, this jae reads predictor format 1 and model "
-            "format 2; refit the model with this version"
-        )
-    if not (path / "weights.pt").is_file():
-        raise FileNotFoundError(f"{path} holds no saved predictor (predictor.json + weights.pt); check the path")
-    return meta
 
 
 def predict(
@@ -474,13 +422,16 @@ def predict(
 
     Returns
     -------
-    AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR),
-    ``obs_names`` = query cells, ``var_names`` = target features, ``uns['method_id']`` and ``uns['dataset_id']``.
+    AnnData ``(n_query_cells, n_target_features)`` with the predictions in ``.X`` (float32, dense or CSR), ``obs``
+    the query cells' ``obs``, ``var`` the training target's ``var``, ``uns['method_id']`` and ``uns['dataset_id']``
+    (as :meth:`ModalityPredictor.predict`'s).
     """
     one_modality(train_source, name="train_source")  # the query and output are checked before the training
+    one_modality(train_target, name="train_target")
     _check_output(output)
+    kinds = training_kinds(train_source, train_target, source_kind, target_kind)
     query_source = _query(query_source)  # a path: opened (names only) as ModalityPredictor.predict opens it
-    query_features_match(query_source, train_source)
+    query_features_match(query_source, train_source, kinds=kinds)
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
     )  # fmt: skip

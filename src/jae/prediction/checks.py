@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from ..io import validate_counts
 from ..io.features import examples, feature_indexer
 
-__all__ = ["one_modality", "query_features_match", "source_counts", "pair_cells", "check_target"]
+__all__ = ["one_modality", "query_columns", "query_features_match", "source_counts", "pair_cells", "check_target"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +39,45 @@ def one_modality(adata, *, name: str):
     return adata
 
 
-def query_features_match(query_source, train_source) -> None:
+def query_features_match(query_source, train_source, *, kinds: tuple[str, str] | None = None) -> None:
     """Refuse, before any training, query cells whose features differ from the training source's (the check
-    :meth:`jae.ModalityPredictor.predict` makes after training), in one line naming both and the fix."""
-    feature_indexer(query_source.var_names, pd.Index(train_source.var_names.astype(str)), name="query_source",
-                    reference="train_source")
+    :meth:`jae.ModalityPredictor.predict` makes after training: :func:`query_columns`) in one line naming both and
+    the fix; ``kinds``: the (source, target) kinds, named when the query holds another modality."""
+    query_columns(query_source, pd.Index(train_source.var_names.astype(str)), kinds=kinds)
+
+
+def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | None = None) -> np.ndarray | None:
+    """Columns taking the query's features to the training source's ``features`` (None: already in that order).
+    Duplicated feature names, and a query of another modality than the source (``kinds``: source, target), are
+    refused in one line naming the fix."""
+    from ..io.features import unique_features
+
+    unique_features(query_source.var_names, "query_source")  # else read as 'missing' features
+    try:
+        return feature_indexer(query_source.var_names, features, name="query_source", reference="train_source")
+    except ValueError:  # no feature in common: perhaps the other modality
+        shared = pd.Index(query_source.var_names.astype(str)).isin(features).any()
+        kind = None if kinds is None or shared else _query_kind(query_source)
+        if kind is None or kind == kinds[0]:
+            raise
+        raise ValueError(
+            f"query_source holds {kind} features, but this model predicts {kinds[1]} from {kinds[0]} (the modality it "
+            f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}") from None
+
+
+def _query_kind(query_source) -> str | None:
+    """The query's modality kind: from ``var['feature_types']``, else its feature names (genomic intervals: ATAC; a
+    small panel: ADT; more names that are not intervals: GEX); None when neither tells."""
+    from ..io.modality import MAX_ADT_FEATURES, detect_kind, kind_from_names
+
+    var = getattr(query_source, "var", None)
+    if var is not None and "feature_types" in var.columns:
+        try:
+            return detect_kind(query_source)
+        except ValueError:
+            return None
+    kind = kind_from_names(query_source.var_names)
+    return kind or ("GEX" if len(query_source.var_names) > MAX_ADT_FEATURES else None)
 
 
 def source_counts(adata, *, name: str):

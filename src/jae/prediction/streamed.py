@@ -58,6 +58,15 @@ class SourceFile:
         self.obs_names = pd.Index(self.counts.obs_names.astype(str))
         self.var_names = self.counts.var_names
 
+    def read_obs(self) -> pd.DataFrame:
+        """The file's ``obs`` frame (read without the counts), rows in :attr:`obs_names`' order."""
+        from ..io.paired_files import _read_frames
+
+        with _readable(self.path, what="query_source", fmt=".h5ad"), h5py.File(self.path, "r") as f:
+            obs = _read_frames(f)[0]
+        obs.index = pd.Index(obs.index.astype(str))
+        return obs if obs.index.equals(self.obs_names) else obs.reindex(self.obs_names)
+
     @property
     def n_obs(self) -> int:
         return self.counts.shape[0]

@@ -125,7 +125,7 @@ def run_demo(
     from ..report import write_report
 
     t0 = time.perf_counter()
-    out = user_path(out)
+    out = user_path(out, name="out")
     files = {"data": out / "demo.h5mu", "model": out / "model", "embedding": out / "embedding.h5ad",
              "report": out / "report"}
     if not overwrite and any(f.exists() for f in files.values()):
@@ -133,16 +133,15 @@ def run_demo(
     if out.exists() and not out.is_dir():
         raise ValueError(f"out {out} exists and is not a folder; choose a folder path for out")
     check_outputs([("out", out)], inputs=(), overwrite=True, folders=("out",))  # its folder exists, is writable
+    config = JAEConfig() if max_epochs is None else JAEConfig(max_epochs=max_epochs)
+    model = JAE(config, seed=seed, device=device)  # max_epochs, seed and device refused before simulating
     mdata = simulate(n_cells, kind=kind, seed=seed)
     batches = sorted(mdata.obs["batch"].unique())
     query = (mdata.obs["batch"] == batches[-1]).to_numpy()
     mdata.obs["cell_type_reference"] = mdata.obs["cell_type"].astype(object).where(~query)
     logger.info("demo: %d simulated %s cells; labels hidden for batch %s (%d query cells)", mdata.n_obs, kind,
                 batches[-1], int(query.sum()))
-    config = JAEConfig() if max_epochs is None else JAEConfig(max_epochs=max_epochs)
-    model = JAE(config, seed=seed, device=device).fit(
-        mdata, cell_type_key="cell_type_reference", progress_bar=progress_bar
-    )
+    model.fit(mdata, cell_type_key="cell_type_reference", progress_bar=progress_bar)
     Z = model.embed(mdata)
     mdata.obsm["X_svd_baseline"] = svd_baseline_from(mdata, seed=seed)
     pred = model.predict_cell_type(mdata, embedding=Z)

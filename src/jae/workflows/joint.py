@@ -22,6 +22,8 @@ from ..config import as_epochs, as_seed
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
+from ..io.plan import parse_bytes
+from ..labels import obs_labels
 from ..io.paths import user_path
 from ..mapping import check_batch_key
 from ..query import features_kept, query_features
@@ -74,7 +76,7 @@ def _model_and_path(model, *, device: str):
 
     if isinstance(model, JAE):
         return model, None
-    return JAE.load(model, device=device), user_path(model)
+    return JAE.load(model, device=device), user_path(model, name="model")
 
 
 def _model_folder(model) -> Path | None:
@@ -127,10 +129,11 @@ def fit_files(
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
 
-    out = user_path(out)
+    out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
+    None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     config = model.config
     data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
     supervised = config.mode == "supervised"
@@ -194,7 +197,7 @@ def map_files(
     :class:`FilesResult`: ``model`` the mapped :class:`jae.JAE` (its ``adapter`` lists the new batches),
     ``written`` ``(out,)``, ``n_cells`` the query cells.
     """
-    out = user_path(out)
+    out = user_path(out, name="out")
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; map_query never changes the reference: choose another out")
@@ -288,7 +291,7 @@ def embed_files(
     :class:`FilesResult`: ``embedding`` ``(n_cells, n_dims)``, ``obs_names``, ``labels`` (None without cell types),
     ``model``, ``written`` (``out``, then ``labels_out``, then ``impute_out``).
     """
-    out = user_path(out)
+    out = user_path(out, name="out")
     folder = _model_folder(model)
     protect = inputs.paths
     check_outputs(
@@ -339,7 +342,8 @@ def embed_files(
         labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
         imputed = jae_impute(model, data, modality=impute_modality, layer=inputs.layer) if impute else None
     cells = pd.Index(data.obs_names)
-    columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
+    stored = None if labels is None else obs_labels(labels)  # numeric cell types as text (jae.labels.obs_labels)
+    columns = None if labels is None else {LABEL_COLUMNS[k]: stored[k].values for k in LABEL_COLUMNS}
     if out.suffix == ".h5ad":  # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy
         columns = _with_input_obs(data.obs, cells, columns)
     dataset_id = _dataset_id(data)

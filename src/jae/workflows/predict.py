@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-import pandas as pd
-
 from ..io.outputs import check_outputs
+from ..prediction import ModalityPredictor
 from .joint import FilesResult
 
 __all__ = ["predict_files"]
@@ -16,11 +15,12 @@ PathLike = str | os.PathLike
 
 
 def predict_files(
-    train_mod1: PathLike,
-    train_mod2: PathLike,
+    train_mod1: PathLike | None,
+    train_mod2: PathLike | None,
     test_mod1: PathLike,
     output: PathLike,
     *,
+    model=None,
     method: Literal["jae", "mean", "knn", "ridge"] = "jae",
     seed: int = 0,
     device: str = "auto",
@@ -31,20 +31,25 @@ def predict_files(
     source_kind: str | None = None,
     target_kind: str | None = None,
 ) -> FilesResult:
-    """Train on paired cells in files and write the predicted second modality of the test cells (``jae predict``).
+    """Train on paired cells in files (or load a saved predictor) and write the predicted second modality of the
+    test cells (``jae predict``).
 
     Parameters
     ----------
     train_mod1, train_mod2
         ``.h5ad`` files of the training cells: the source modality (raw counts in ``layers['counts']`` or ``.X``)
-        and the target modality of the same cells.
+        and the target modality of the same cells; None with ``model``.
     test_mod1
         ``.h5ad`` of the cells to predict, source modality only, with the training source's features.
     output
         Prediction ``.h5ad`` to write, in the competition's format (:meth:`jae.ModalityPredictor.predict`), with
         ``test_mod1``'s ``obs`` columns (batch, ...); never an input.
+    model
+        Instead of training: a fitted :class:`jae.ModalityPredictor` or the folder of one saved by
+        :meth:`jae.ModalityPredictor.save` (``jae predict --save-model``); ``method``, ``seed``, the kinds and
+        ``save_model`` are then the saved model's.
     method, seed, device
-        As for :class:`jae.ModalityPredictor`.
+        As for :class:`jae.ModalityPredictor` (``device``: also where a loaded ``model`` runs).
     output_format
         ``'dense'``, ``'sparse'`` or ``'auto'``, the ``output`` of :meth:`jae.ModalityPredictor.predict`.
     save_model
@@ -66,13 +71,22 @@ def predict_files(
     from ..checkpoint import check_model_folder
     from ..io import normalize_kind, read_h5ad, write_atomic
     from ..io.paths import user_path
-    from ..prediction import ModalityPredictor
+    from ..prediction.api import training_kinds
     from ..prediction.checks import query_features_match
     from ..prediction.streamed import open_source
 
-    out = user_path(output)
+    trained = train_mod1 is not None or train_mod2 is not None
+    if (model is None) != trained or (trained and (train_mod1 is None or train_mod2 is None)):
+        raise ValueError("pass train_mod1 and train_mod2 (paired cells to train on), or model=FOLDER (a predictor "
+                         "saved by save_model) without them")
+    if model is not None and save_model is not None:
+        raise ValueError("save_model saves a predictor trained here; model=FOLDER is saved already: drop save_model")
+    out = user_path(output, name="output")
     names = ("train_mod1", "train_mod2", "test_mod1")
-    inputs = [user_path(train_mod1), user_path(train_mod2), user_path(test_mod1)]
+    folder = None if model is None or isinstance(model, ModalityPredictor) else user_path(model, name="model")
+    given = zip((train_mod1, train_mod2, test_mod1), names)
+    inputs = [user_path(p, name=n) for p, n in given if p is not None]  # an AnnData: told to call jae.predict
+    inputs += [folder] if folder is not None else []
     save_model = None if save_model is None else user_path(save_model)
     if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output;
         # first: a folder that is no model folder is never replaced, so 'pass overwrite=True' would not help
@@ -89,27 +103,24 @@ def predict_files(
         except ValueError:
             raise ValueError(f"{name}={kind!r} is no modality kind; pass {name}='GEX', 'ATAC' or 'ADT', or None to "
                              "tell it from the features") from None
-    model = ModalityPredictor(method, seed=seed, device=device)  # method, seed and device refused before reading
     one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
-    train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
-    test_source = open_source(inputs[2], what=names[2], mudata_fix=one_file)  # CSR counts: read in row blocks
-    query_features_match(test_source, train_source)  # before the training, as jae.predict
-    model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar)
-    pred = model.predict(test_source, output=output_format)
-    pred.obs = _test_obs(inputs[2], pred.obs_names)  # the test cells' batch etc., to split or colour by
+    if model is None:
+        model = ModalityPredictor(method, seed=seed, device=device)  # method, seed and device refused before reading
+        train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
+    elif folder is not None:
+        if not folder.exists():
+            raise FileNotFoundError(f"model folder {folder} does not exist; pass model=FOLDER, a folder written by "
+                                    "save_model")
+        model = ModalityPredictor.load(folder, device=device)  # a damaged or joint model's folder: one line
+    test_source = open_source(user_path(test_mod1), what=names[2], mudata_fix=one_file)  # read in row blocks
+    if trained:
+        kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
+        query_features_match(test_source, train_source, kinds=kinds)
+        model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind,
+                  progress_bar=progress_bar)
+    pred = model.predict(test_source, output=output_format)  # the test cells' obs (batch etc.), the target's var
     written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
     if save_model is not None:
         written.append(model.save(save_model, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
 
-
-def _test_obs(path, cells: pd.Index) -> pd.DataFrame:
-    """The ``obs`` columns of the test cells' file ``path`` (read without its counts), in the rows' order ``cells``."""
-    import h5py
-
-    from ..io.paired_files import _read_frames
-
-    with h5py.File(path, "r") as f:  # obs alone: the counts stay on disk (read in row blocks by the prediction)
-        obs = _read_frames(f)[0]
-    obs.index = obs.index.astype(str)
-    return obs.reindex(cells) if not obs.index.equals(cells) else obs

@@ -1,0 +1,72 @@
+"""Reading a saved predictor folder's parts (:meth:`jae.ModalityPredictor.load`): the tensors checked against their
+shapes, the kNN baseline's targets, and folders of the layout before :mod:`jae.checkpoint`'s (``predictor.json``).
+Each mismatch is one ValueError naming both files and the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["BASELINE_SHAPES", "LEGACY_DESCRIPTION", "knn_targets", "mismatch", "read_legacy", "tensor_taker"]
+
+#: The description file of predictor folders written before they moved to :mod:`jae.checkpoint`'s format
+#: (``model.json`` with ``model_kind`` ``"predictor"``); its ``format_version`` is 1. Such folders still load.
+LEGACY_DESCRIPTION = "predictor.json"
+
+#: Tensors of each baseline and their shapes, given the source encoding's width and the number of target features.
+BASELINE_SHAPES = {
+    "mean": lambda n_dims, n_target: {"mean": (n_target,)},
+    "knn": lambda n_dims, n_target: {"train_S": (None, n_dims), "k": ()},
+    "ridge": lambda n_dims, n_target: {"coef": (n_dims, n_target), "intercept": (n_target,)},
+}
+
+
+def mismatch(path: Path, detail: str) -> ValueError:
+    return ValueError(f"{path / 'weights.pt'} does not match {path / 'model.json'} ({detail}); the two files come from "
+                      "different models or one is damaged: copy both from one model folder or refit the model")
+
+
+def tensor_taker(arrays: dict, path: Path):
+    """``take(name, shape)``: the saved array ``name``, checked against ``shape`` (None: any length), or a ValueError
+    naming both files."""
+    def take(name: str, shape: tuple) -> np.ndarray:
+        value = arrays.get(name)
+        if value is None:
+            raise mismatch(path, f"no tensor {name!r}")
+        if value.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, value.shape)):
+            want = "x".join("any" if s is None else str(s) for s in shape) or "a scalar"
+            raise mismatch(path, f"tensor {name!r} has shape {'x'.join(map(str, value.shape)) or 'scalar'}, not {want}")
+        return value
+
+    return take
+
+
+def knn_targets(take, arrays: dict, n_cells: int, n_target: int, path: Path) -> dict:
+    """The kNN baseline's training targets: dense (``Y_dense``) or CSR (``Y_data``, ``Y_indices``, ``Y_indptr``,
+    ``Y_shape``), checked against its ``n_cells`` training cells and the ``n_target`` features."""
+    if "baseline.Y_dense" in arrays:
+        return {"Y_dense": take("baseline.Y_dense", (n_cells, n_target))}
+    parts = {k: take(f"baseline.{k}", (None,)) for k in ("Y_data", "Y_indices", "Y_indptr", "Y_shape")}
+    if (list(parts["Y_shape"]) != [n_cells, n_target] or len(parts["Y_indptr"]) != n_cells + 1
+            or len(parts["Y_data"]) != len(parts["Y_indices"])):
+        raise mismatch(path, f"the kNN baseline's sparse targets are not {n_cells} cells x {n_target} features")
+    return parts
+
+
+def read_legacy(path: Path) -> dict:
+    """The description of a predictor folder in the old layout (``predictor.json``, predictor format 1)."""
+    try:
+        meta = json.loads((path / LEGACY_DESCRIPTION).read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path / LEGACY_DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
+    if not isinstance(meta, dict) or meta.get("format_version") != 1:
+        version = meta.get("format_version") if isinstance(meta, dict) else None
+        raise ValueError(
+            f"{path} was saved with predictor format {version!r}, this jae reads predictor format 1 and model "
+            "format 2; refit the model with this version"
+        )
+    if not (path / "weights.pt").is_file():
+        raise FileNotFoundError(f"{path} holds no saved predictor (predictor.json + weights.pt); check the path")
+    return meta

@@ -1,0 +1,160 @@
+"""The prediction API's result and its query checks: the returned AnnData carries the query's obs and the target's
+var (ModalityPredictor.predict, jae.predict and jae predict alike); a source equal to the target, a query of another
+modality and a query with duplicated feature names are refused in one line before any training."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+import jae
+from jae.prediction import ModalityPredictor, PredictConfig
+from test_predict import paired  # noqa: E402  (tests/ is on sys.path)
+
+FAST = PredictConfig(max_epochs=3, patience=2, n_members=1, hidden=(16,), latent=4)
+
+
+@pytest.fixture(scope="module")
+def data():
+    (src, tgt), (query, _) = paired(100, seed=0), paired(30, seed=1, prefix="q")
+    tgt.var["isotype"] = pd.Categorical(["IgG1", "IgG2"] * (tgt.n_vars // 2))
+    tgt.var["n_cells"] = np.arange(tgt.n_vars)
+    query.obs["batch"] = pd.Categorical(["b1", "b2"] * 15)
+    query.obs["depth"] = np.arange(30.0)
+    return src, tgt, query
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    return ModalityPredictor(config=FAST, seed=0, device="cpu").fit(data[0], data[1], progress_bar=False)
+
+
+def _check_frames(pred, query, target):
+    pd.testing.assert_frame_equal(pred.obs, query.obs)
+    assert list(pred.var_names) == list(target.var_names)
+    assert list(pred.var["isotype"].astype(str)) == list(target.var["isotype"].astype(str))
+    assert list(pred.var["n_cells"]) == list(range(target.n_vars))
+    assert isinstance(pred.var["feature_types"].dtype, pd.CategoricalDtype) and set(pred.var["feature_types"]) == {"ADT"}
+
+
+def test_predictions_carry_the_querys_obs_and_the_targets_var(data, fitted, tmp_path):
+    """predict returned an empty obs and only var['feature_types']; jae predict added the test obs itself."""
+    src, tgt, query = data
+    before = query.copy()
+    pred = fitted.predict(query)
+    _check_frames(pred, query, tgt)
+    pred.write_h5ad(tmp_path / "pred.h5ad")  # the frames are writable
+    pred.obs["batch"] = "changed"
+    assert (query.obs["batch"] == before.obs["batch"]).all()  # a copy, never the user's frame
+    one_call = jae.predict(src, tgt, query, config=FAST, seed=0, device="cpu", progress_bar=False)
+    _check_frames(one_call, query, tgt)
+    np.testing.assert_array_equal(one_call.X, pred.X)
+    loaded = ModalityPredictor.load(fitted.save(tmp_path / "model"))
+    _check_frames(loaded.predict(query), query, tgt)
+    query.write_h5ad(tmp_path / "query.h5ad")  # CSR counts: read in row blocks, obs read from the file
+    _check_frames(fitted.predict(tmp_path / "query.h5ad"), query, tgt)
+
+
+def test_source_and_target_of_one_modality_are_refused(data):
+    src = data[0]
+    for fit in (lambda: ModalityPredictor(config=FAST).fit(src, src.copy(), progress_bar=False),
+                lambda: jae.predict(src, src.copy(), src, config=FAST, progress_bar=False)):
+        with pytest.raises(ValueError, match=r"^train_source and train_target are both GEX: prediction maps one "
+                                             r"modality to another .*pass the other modality as train_target"):
+            fit()
+
+
+def test_a_query_of_another_modality_is_refused_naming_both(data, fitted, monkeypatch):
+    src, tgt, _ = data
+    with pytest.raises(ValueError, match=r"^query_source holds ADT features, but this model predicts ADT from GEX "
+                                         r"\(the modality it was trained on\): pass the query cells' GEX counts, not their ADT$"):
+        fitted.predict(tgt)
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(ValueError, match=r"^query_source holds ADT features, but this model predicts ADT from GEX"):
+        jae.predict(src, tgt, tgt, config=FAST, progress_bar=False)
+
+
+def test_a_query_with_duplicated_feature_names_is_refused_with_the_fix(data, fitted, monkeypatch):
+    """It was told that a feature was 'missing' and none 'extra'."""
+    src, tgt, query = data
+    dup = query.copy()
+    dup.var_names = [*dup.var_names[:-1], dup.var_names[0]]
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature names \(e\.g\. 'g0'\); .*"
+                                         r"adata\.var_names_make_unique\(\)"):
+        fitted.predict(dup)
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature names"):
+        jae.predict(src, tgt, dup, config=FAST, progress_bar=False)
+    assert list(query.var_names) != list(dup.var_names)  # the user's query is untouched
+
+
+# ------------------------------------------------------------------------------------------------ jae predict
+def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
+    """jae predict always trained: a model saved by --save-model could not be used again from the CLI."""
+    import logging
+
+    from jae.cli import main
+
+    src, tgt, query = data
+    for adata, name in ((src, "train.mod1"), (tgt, "train.mod2"), (query, "test.mod1")):
+        adata.write_h5ad(tmp_path / f"{name}.h5ad")
+    files = ["--train-mod1", tmp_path / "train.mod1.h5ad", "--train-mod2", tmp_path / "train.mod2.h5ad"]
+    test = ["--test-mod1", tmp_path / "test.mod1.h5ad"]
+    argv = ["-q", "predict", *files, *test, "--output", tmp_path / "trained.h5ad", "--method", "ridge",
+            "--save-model", tmp_path / "model"]
+    assert main(list(map(str, argv))) == 0
+    assert main(list(map(str, ["-q", "predict", "--model", tmp_path / "model", *test, "--output",
+                               tmp_path / "loaded.h5ad"]))) == 0
+    trained, loaded = (ad.read_h5ad(tmp_path / f"{n}.h5ad") for n in ("trained", "loaded"))
+    np.testing.assert_array_equal(loaded.X, trained.X)
+    _check_frames(loaded, query, tgt)
+    assert loaded.uns["method_id"] == "jae_ridge_baseline"
+    bad = {  # one line each, naming the flags
+        "both": (["--model", tmp_path / "model", *files[:2]], "pass --train-mod1 and --train-mod2 (paired cells to "
+                 "train on), or --model FOLDER (a predictor saved by --save-model) without them"),
+        "neither": ([], "pass --train-mod1 and --train-mod2"),
+        "save": (["--model", tmp_path / "model", "--save-model", tmp_path / "again"],
+                 "--save-model saves a predictor trained here; --model FOLDER is saved already: drop --save-model"),
+        "missing": (["--model", tmp_path / "nothere"], "does not exist; pass --model FOLDER"),
+        "joint": (["--model", _joint_model(tmp_path / "joint")], "holds a 'jae' model, not a 'predictor' one; it was "
+                  "written by jae fit or jae map; pass a folder written by jae predict --save-model"),
+    }
+    for extra, expected in bad.values():
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="jae"):
+            assert main(list(map(str, ["-q", "predict", *extra, *test, "--output", tmp_path / "x.h5ad"]))) == 1
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and expected in errors[0], errors
+    assert not (tmp_path / "x.h5ad").exists() and not (tmp_path / "again").exists()
+
+
+def _joint_model(folder):
+    from jae.datasets import simulate
+
+    cells = simulate(60, n_genes=200, n_peaks=80, n_cell_types=2, n_batches=1, seed=0)
+    config = jae.JAEConfig(max_epochs=1, n_svd=5)
+    return jae.JAE(config, device="cpu").fit(cells, batch_key=None, progress_bar=False).save(folder)
+
+
+def test_predict_help_states_the_sparse_threshold():
+    import argparse
+
+    from jae.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    action = next(a for a in sub.choices["predict"]._actions if a.dest == "output_format")
+    assert f"below {PredictConfig().sparse_below}" in action.help and f"{PredictConfig().dense_limit:,}" in action.help
+
+
+def test_training_data_with_duplicated_feature_names_is_refused(data):
+    """They were trained on: a target's repeated names came back as the prediction's var_names (anndata's warning)."""
+    src, tgt, _ = data
+    for which in ("train_source", "train_target"):
+        pair = [src.copy(), tgt.copy()]
+        adata = pair[which == "train_target"]
+        adata.var_names = [*adata.var_names[:-1], adata.var_names[0]]
+        with pytest.raises(ValueError, match=rf"^{which} has 1 duplicated feature names \(e\.g\. '{adata.var_names[0]}'\)"
+                                             r".*adata\.var_names_make_unique\(\)"):
+            ModalityPredictor(config=FAST).fit(*pair, progress_bar=False)
