@@ -5,10 +5,19 @@ max_epochs=3`` added to the ``jae fit`` commands (the README's ``...`` takes the
 Python quick start is executed as written. The evaluate / predict / simulate commands below it are covered by
 tests/test_report.py, tests/test_predict_real.py and tests/test_streaming.py (the README's simulate command
 writes 70,000 cells).
+
+The rest checks the README's names mechanically, so that it cannot drift from the code: every command-line flag is
+in its verb's ``--help`` (and its value among the flag's choices), every ``jae.x.y`` name resolves and takes the
+keywords shown, every JAEConfig setting is a field with a valid value, the method section's figures are the
+config's defaults, every ``model.x`` a user is told to read exists, and every repository file named exists.
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
+import importlib
+import inspect
 import re
 import shlex
 from pathlib import Path
@@ -79,3 +88,203 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
     model, emb, labels = namespace["model"], namespace["emb"], namespace["labels"]
     assert emb.shape == (500, len(model.column_names)) and len(labels) == 500
     assert (tmp_path / "jae_model" / "model.json").is_file()
+
+
+# ------------------------------------------------------------------ the README's names, checked mechanically
+
+TEXT = README.read_text()
+REPO = README.parent
+SRC = REPO / "src" / "jae"
+
+
+def _spans() -> list[str]:
+    """Every piece of code the README shows: its inline code spans (line breaks inside one read as spaces) and the
+    lines of its code blocks (continuation lines joined, comments dropped)."""
+    prose = re.sub(r"```\w*\n.*?```", "", TEXT, flags=re.S)
+    spans = [" ".join(s.split()) for s in re.findall(r"`([^`]+)`", prose)]
+    for block in re.findall(r"```\w*\n(.*?)```", TEXT, re.S):
+        spans += [line.split("  #", 1)[0].strip() for line in block.replace("\\\n", " ").splitlines()]
+    return [s for s in spans if s]
+
+
+def _section(heading: str) -> str:
+    return TEXT.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+
+
+def _verb_parsers() -> dict:
+    from jae.cli import build_parser
+
+    parser = build_parser()
+    (verbs,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(verbs.choices)
+
+
+_VERB = re.compile(r"(?:^|\s|-m )jae (demo|fit|map|embed|predict|simulate|evaluate)\b")
+_FLAG = re.compile(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*)(?:[= ](?!-)([\w.=:,-]+))?")
+
+
+def test_every_command_line_flag_in_the_readme_exists_in_its_verbs_help():
+    """`jae VERB ... --flag VALUE`: the flag is in `jae VERB --help` and VALUE among its choices, if it has any; a
+    flag shown without a verb (`--layer raw`) is in some verb's help."""
+    parsers = _verb_parsers()
+    helps = {verb: p.format_help() for verb, p in parsers.items()}
+    problems, checked = [], 0
+    for span in _spans():
+        if span.startswith("torchrun"):
+            span = span.split(" -m ", 1)[1] if " -m " in span else ""  # torchrun's own flags come before -m jae
+        pieces = _VERB.split(span)
+        owners = [(None, pieces[0])] + list(zip(pieces[1::2], pieces[2::2]))
+        for verb, text in owners:
+            for flag, value in _FLAG.findall(text):
+                checked += 1
+                candidates = [verb] if verb else [v for v, h in helps.items() if re.search(rf"{flag}\b", h)]
+                if not candidates or not re.search(rf"(?<![\w-]){flag}(?![\w-])", helps[candidates[0]]):
+                    problems.append(f"{span!r}: {flag} is not in `jae {verb or 'VERB'} --help`")
+                    continue
+                action = parsers[candidates[0]]._option_string_actions.get(flag)
+                if action is not None and action.choices and value and value.isidentifier():
+                    if value not in action.choices:
+                        problems.append(f"{span!r}: {flag} {value} is not one of {sorted(action.choices)}")
+    assert checked > 40  # the scan found the README's flags
+    assert not problems, "\n".join(problems)
+
+
+def _resolve(dotted: str):
+    """The object `jae.a.b` names, as Python reads it: attributes first (`jae.datasets.simulate` is the function),
+    a submodule where no attribute has the name (`jae.train.distributed`)."""
+    parts = dotted.split(".")
+    obj = importlib.import_module(parts[0])
+    for i, name in enumerate(parts[1:], 2):
+        try:
+            obj = getattr(obj, name)
+        except AttributeError:
+            obj = importlib.import_module(".".join(parts[:i]))
+    return obj
+
+
+def test_every_jae_name_in_the_readme_resolves():
+    """`jae.io.open_competition`, `jae.JAE.map_query`, ...: each dotted name the README gives exists, and each
+    name it calls with keywords (`jae.metrics.evaluate_embedding(emb, cell_type=...)`) takes those keywords."""
+    names = set(re.findall(r"\bjae(?:\.[A-Za-z_]\w*)+", TEXT))
+    assert len(names) > 25
+    missing = []
+    for dotted in sorted(names):
+        try:
+            _resolve(dotted)
+        except (AttributeError, ImportError) as err:
+            missing.append(f"{dotted}: {err}")
+    assert not missing, "\n".join(missing)
+    bad = []
+    for dotted, args in re.findall(r"\b(jae(?:\.[A-Za-z_]\w*)+)\(([^()]*)\)", TEXT):
+        obj = _resolve(dotted)
+        params = inspect.signature(obj).parameters
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            continue
+        for keyword in re.findall(r"(?:^|,)\s*([a-z_]\w*)=", args):
+            if keyword not in params:
+                bad.append(f"{dotted}({args}): no argument {keyword!r}")
+    assert not bad, "\n".join(bad)
+
+
+def _config_settings() -> list[tuple[str, str, str]]:
+    """(where, field, value) of every setting the README writes: `JAEConfig(field=value, ...)`, `--set field=value`
+    and a code span `field=value` naming a JAEConfig field."""
+    from jae import JAEConfig
+
+    fields = set(JAEConfig().to_dict())
+    found = []
+    for args in re.findall(r"JAEConfig\(([^()]*)\)", TEXT):
+        found += [("JAEConfig", k, v) for k, v in re.findall(r"(\w+)=([^,)]+)", args)]
+    found += [("--set", k, v) for k, v in re.findall(r"--set (\w+)=([^\s`]+)", TEXT) if v != "..."]
+    found += [("span", k, v) for span in _spans() for k, v in [span.split("=", 1)] * bool(
+        re.fullmatch(r"[a-z_]+=\S+", span)) if k in fields]
+    return found
+
+
+def test_every_config_setting_in_the_readme_is_a_field_with_a_valid_value():
+    from jae import JAEConfig
+
+    found = _config_settings()
+    assert len(found) > 20
+    problems = []
+    for where, key, value in found:
+        try:
+            if where == "--set":
+                JAEConfig().with_overrides([f"{key}={value}"])
+            else:
+                JAEConfig(**{key: ast.literal_eval(value)})
+        except (KeyError, TypeError, ValueError) as err:
+            problems.append(f"{where} {key}={value}: {err}")
+    assert not problems, "\n".join(problems)
+
+
+# The method section's figures, each the default of a JAEConfig field: (pattern, fields its groups give).
+_METHOD_DEFAULTS = [
+    (r"TruncatedSVD to (\d+) dims", ["n_svd"]),
+    (r"encoder \((\d+)/(\d+)/(\d+), dropout ([\d.]+)", ["hidden", "hidden", "hidden", "dropout"]),
+    (r"free units \(the seed: 5; jae's default (\d+), and (\d+) in the unsupervised", ["n_free", "n_free_unsupervised"]),
+    (r"Loss = ([\d.]+) reconstruction MSE \+ ([\d.]+) cell-type cross-entropy \+ ([\d.]+) cross-entropy of the batch",
+     ["w_reconstruction", "w_cell_type", "w_batch"]),
+    (r"\+ ([\d.]+) phase-score MSE", ["w_phase"]),
+    (r"Adam, lr ([\de.-]+), batch (\d+), early stopping\s+\(patience (\d+)\) on a seeded (\d+)% validation",
+     ["lr", "batch_size", "patience", "val_fraction"]),
+    (r"reconstruction loss only, lr ([\de.-]+), (\d+) epochs \(ATAC\) or (\d+) \(ADT\)",
+     ["finetune_lr", "finetune_epochs_atac", "finetune_epochs_adt"]),
+    (r"Width: number of cell types \+ (\d+)", ["n_principal"]),
+]
+
+
+def test_the_method_section_states_the_configs_defaults():
+    """In "The method", `JAEConfig(field=value)` names a default, and the seed's figures (widths, loss weights,
+    learning rates, epochs) are the defaults of their fields."""
+    from jae import JAEConfig
+
+    defaults = JAEConfig().to_dict()
+    method = _section("The method")
+    problems = []
+    for args in re.findall(r"JAEConfig\(([^()]*)\)", method):
+        for key, value in re.findall(r"(\w+)=([^,)]+)", args):
+            if defaults[key] != ast.literal_eval(value):
+                problems.append(f"JAEConfig({key}={value}): the default is {defaults[key]!r}")
+    for pattern, keys in _METHOD_DEFAULTS:
+        match = re.search(pattern, " ".join(method.split()))
+        assert match, f"the method section no longer says {pattern!r}; update this test with it"
+        hidden = iter(defaults["hidden"])
+        for key, stated in zip(keys, match.groups()):
+            expected = next(hidden) if key == "hidden" else defaults[key] * (100 if key == "val_fraction" else 1)
+            if float(stated) != float(expected):
+                problems.append(f"{match.group(0)!r}: {key} is {expected} by default, not {stated}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_repository_file_the_readme_names_exists():
+    """Paths in code spans (`benchmarks/results/tuning.md`, `tests/test_distributed.py`, `.ci/run`; bare result
+    names such as `tuning.md` or `quality_s16_*.md` are benchmarks/results/'s, script names benchmarks/') and every
+    module and folder of the layout."""
+    roots = [REPO, REPO / "benchmarks" / "results", REPO / "benchmarks", SRC]
+    named = {s for s in _spans() if " " not in s and not s.startswith(("jae_demo_output", "..", "http"))
+             and (re.search(r"\.(py|md|sh)$", s) or s.startswith(("benchmarks/", "tests/", "src/", ".ci/"))
+                  or re.fullmatch(r"[a-z]\w*_\*", s))}  # `quality_s4_*`: result files of a session
+    layout = _section("Layout")
+    named |= set(re.findall(r"\b[\w/]+\.py\b", layout))
+    named |= {m + "/" for m in re.findall(r"^ {2}(\w+)/ ", layout, re.M)}
+    assert len(named) > 30
+    missing = [name for name in sorted(named) if not any(list(root.glob(name.rstrip("/"))) for root in roots)]
+    assert not missing, f"the README names files the repository lacks: {missing}"
+
+
+def test_every_model_attribute_in_the_readme_exists():
+    """`model.axes_carry`, `model.calibration.ece`, ...: what the README tells users to read off a fitted model is
+    a method or property of jae.JAE, an attribute its code sets, or a field of the label calibration."""
+    from dataclasses import fields
+
+    from jae import JAE
+    from jae.model.calibration import LabelCalibration
+
+    source = inspect.getsource(importlib.import_module("jae.joint"))
+    named = set(re.findall(r"(?<![\w.])model\.(\w+)(?:\.(\w+))?", TEXT)) - {("json", "")}
+    assert len(named) > 8
+    missing = [f"model.{a}" for a, _ in named if not hasattr(JAE, a) and not re.search(rf"self\.{a}\b[^=\n]*=", source)]
+    calibration = {f.name for f in fields(LabelCalibration)}
+    missing += [f"model.{a}.{b}" for a, b in named if a == "calibration" and b and b not in calibration]
+    assert not missing, f"the README names model attributes jae.JAE lacks: {missing}"
