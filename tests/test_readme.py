@@ -89,6 +89,14 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
     assert emb.shape == (500, len(model.column_names)) and len(labels) == 500
     assert (tmp_path / "jae_model" / "model.json").is_file()
 
+    # the scoring block below the command-line quick start runs on the quick start's mdata and emb as written
+    code = next(b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if "evaluate_embedding" in b)
+    exec(compile(code, "README.md (evaluate in Python)", "exec"), namespace)
+    table, scores = namespace["jae"].evaluate(namespace["mdata"], {"jae": emb}, progress_bar=False), namespace["scores"]
+    assert list(table.index) == ["jae"]
+    assert scores.notna().all(), scores.attrs["skipped"]  # every metric defined: pseudotime, gex and its genes given
+    pd.testing.assert_series_equal(scores, table.loc["jae"], check_names=False)  # "the same metrics"
+
 
 # ------------------------------------------------------------------ the README's names, checked mechanically
 
