@@ -171,8 +171,7 @@ def _resolve(dotted: str):
 
 
 def test_every_jae_name_in_the_readme_resolves():
-    """`jae.io.open_competition`, `jae.JAE.map_query`, ...: each dotted name the README gives exists, and each
-    name it calls with keywords (`jae.metrics.evaluate_embedding(emb, cell_type=...)`) takes those keywords."""
+    """`jae.io.open_competition`, `jae.JAE.map_query`, ...: each dotted name the README gives exists."""
     names = set(re.findall(r"\bjae(?:\.[A-Za-z_]\w*)+", TEXT))
     assert len(names) > 25
     missing = []
@@ -182,15 +181,49 @@ def test_every_jae_name_in_the_readme_resolves():
         except (AttributeError, ImportError) as err:
             missing.append(f"{dotted}: {err}")
     assert not missing, "\n".join(missing)
-    bad = []
-    for dotted, args in re.findall(r"\b(jae(?:\.[A-Za-z_]\w*)+)\(([^()]*)\)", TEXT):
-        obj = _resolve(dotted)
-        params = inspect.signature(obj).parameters
-        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+
+
+def _calls():
+    """(code, callable, n_positional, keywords) of every call the README's Python shows of a jae name (`jae.x.y(...)`,
+    `JAEConfig(...)`) or of a model's method (`model.embed(...)`, `jae.JAE(...).fit(...)`), from its code spans
+    that are Python, its python blocks and the calls of jae names anywhere (in comments too)."""
+    from jae import JAE
+
+    sources = [s for s in _spans() if s.count("(") == s.count(")")] + re.findall(r"```python\n(.*?)```", TEXT, re.S)
+    sources += re.findall(r"\bjae(?:\.\w+)+\((?:[^()]|\([^()]*\))*\)", TEXT)  # calls in comments and prose too
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
             continue
-        for keyword in re.findall(r"(?:^|,)\s*([a-z_]\w*)=", args):
-            if keyword not in params:
-                bad.append(f"{dotted}({args}): no argument {keyword!r}")
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
+                continue
+            func, target = ast.unparse(node.func), None
+            if re.fullmatch(r"jae(\.\w+)+", func):
+                target = _resolve(func)
+            elif func in ("JAEConfig", "JAE"):
+                target = _resolve(f"jae.{func}")
+            elif re.fullmatch(r"(model|mapped|jae\.JAE\(.*\))\.\w+", func):
+                method = getattr(JAE, func.rsplit(".", 1)[1])
+                yield ast.unparse(node), method, len(node.args) + 1, [k.arg for k in node.keywords]  # + self
+                continue
+            if callable(target):
+                yield ast.unparse(node), target, len(node.args), [k.arg for k in node.keywords]
+
+
+def test_every_call_in_the_readme_binds_to_its_signature():
+    """`jae.metrics.evaluate_embedding(emb, cell_type=..., ...)`, `jae.fit_files(files, "jae_model", config=...)`,
+    `model.map_query(query_mdata, batch_key="batch")`: each call the README shows passes arguments the function
+    takes, and every argument it requires."""
+    calls = list(_calls())
+    assert len(calls) > 30
+    bad = []
+    for code, target, n_positional, keywords in calls:
+        try:
+            inspect.signature(target).bind(*[None] * n_positional, **dict.fromkeys(keywords))
+        except TypeError as err:
+            bad.append(f"{code}: {err}")
     assert not bad, "\n".join(bad)
 
 
