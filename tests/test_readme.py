@@ -329,3 +329,37 @@ def test_every_model_attribute_in_the_readme_exists():
     calibration = {f.name for f in fields(LabelCalibration)}
     missing += [f"model.{a}.{b}" for a, b in named if a == "calibration" and b and b not in calibration]
     assert not missing, f"the README names model attributes jae.JAE lacks: {missing}"
+
+
+# ------------------------------------------------------------------------------------------- install.sh
+
+
+def _install(tmp_path, *, system: str, has_torch: bool) -> list[str]:
+    """The commands install.sh gives Python (a stand-in that records them, with `import torch` failing unless
+    ``has_torch``) on a machine whose `uname -s` says ``system``."""
+    import subprocess
+
+    calls, bin_dir = tmp_path / "calls", tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n'
+                                    f'[ "$*" = "-c import torch" ] && exit {0 if has_torch else 1}\nexit 0\n')
+    (bin_dir / "uname").write_text(f"#!/bin/sh\necho {system}\n")
+    for tool in ("python", "uname"):
+        (bin_dir / tool).chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "PYTHON": str(bin_dir / "python")}
+    run = subprocess.run(["bash", str(REPO / "install.sh")], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return calls.read_text().splitlines()
+
+
+def test_install_sh_installs_the_readmes_cpu_torch_where_torch_is_missing(tmp_path):
+    """PyPI's Linux torch is the CUDA build (its requirements include the nvidia-* CUDA libraries), so a plain
+    `pip install torch==2.13.0` there pulled gigabytes of CUDA: on Linux torch must come from PyTorch's CPU index."""
+    version = re.search(r"the CPU build of `torch==([\d.]+)`", " ".join(TEXT.split())).group(1)
+    linux = _install(tmp_path / "linux", system="Linux", has_torch=False)
+    assert linux[1] == f"-m pip install --quiet torch=={version} --index-url https://download.pytorch.org/whl/cpu"
+    assert linux[2] == "-m pip install --quiet -e .[dev]"  # torch>=2.1 is then met: pip keeps the CPU build
+    mac = _install(tmp_path / "mac", system="Darwin", has_torch=False)
+    assert mac[1] == f"-m pip install --quiet torch=={version}"  # PyPI's macOS / Windows wheels are CPU builds
+    kept = _install(tmp_path / "gpu", system="Linux", has_torch=True)
+    assert not any("torch==" in call for call in kept) and "-m pip install --quiet -e .[dev]" in kept
