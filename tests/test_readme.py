@@ -23,6 +23,7 @@ import shlex
 from pathlib import Path
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -85,9 +86,20 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
     files = _files(data_dir)
     namespace = {"new_mdata": jae.read_competition(files["x.mod1.h5ad"], files["x.mod2.h5ad"])}
     exec(compile(code, "README.md (Quick start, Python)", "exec"), namespace)
-    model, emb, labels = namespace["model"], namespace["emb"], namespace["labels"]
+    model, emb, labels, mdata = namespace["model"], namespace["emb"], namespace["labels"], namespace["mdata"]
     assert emb.shape == (500, len(model.column_names)) and len(labels) == 500
     assert (tmp_path / "jae_model" / "model.json").is_file()
+    # "What jae stores where": the table's keys, as the quick start left them in mdata
+    stores = {key: set(re.findall(r"`([\w:<>]+)`", held)) for key, held in
+              re.findall(r"^\| (`[^|]*`) \| (.*) \|$", TEXT.split("What jae stores where", 1)[1], re.M)}
+    table = {re.findall(r"\[\"(\w+)\"\]", key)[0] if key.count("[") == 1 else key: held for key, held in stores.items()}
+    assert np.array_equal(mdata.obsm["X_jae"], emb)
+    assert {name.split(":")[0] + ":<" for name in model.column_names} == {
+        name.split("<")[0] + "<" for name in table["X_jae"] if "<" in name}
+    assert set(mdata.uns["jae"]) == table["jae"] - {"JAEConfig"}
+    label_key = next(k for k in stores if "jae_cell_type" in k)
+    assert set(re.findall(r"\"(\w+)\"", label_key)) <= set(mdata.obs.columns)
+    assert (mdata.obs["jae_cell_type"].to_numpy() == labels["cell_type"].to_numpy()).all()
 
     # the scoring block below the command-line quick start runs on the quick start's mdata and emb as written
     code = next(b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if "evaluate_embedding" in b)
@@ -96,6 +108,26 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
     assert list(table.index) == ["jae"]
     assert scores.notna().all(), scores.attrs["skipped"]  # every metric defined: pseudotime, gex and its genes given
     pd.testing.assert_series_equal(scores, table.loc["jae"], check_names=False)  # "the same metrics"
+
+    # the mapping block, on the same cells as new samples (their batches renamed, so each gets its shift)
+    query = jae.read_competition(files["x.mod1.h5ad"], files["x.mod2.h5ad"])
+    for frame in (query.obs, query["rna"].obs):
+        frame["batch"] = "new_" + frame["batch"].astype(str)
+    saved = (tmp_path / "jae_model" / "weights.pt").read_bytes()
+    namespace["query_mdata"] = query
+    code = next(b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if "mapped = ref.map_query" in b)
+    exec(compile(code, "README.md (mapping in Python)", "exec"), namespace)
+    ref, mapped = namespace["ref"], namespace["mapped"]
+    assert mapped is not ref and ref.adapter is None and (tmp_path / "jae_model" / "weights.pt").read_bytes() == saved
+    assert np.array_equal(query.obsm["X_jae"], namespace["emb_q"]) and namespace["emb_q"].shape == emb.shape
+    assert not np.allclose(namespace["emb_q"], ref.embed(query, key_added=None))  # the shifts moved the query
+    assert "jae_cell_type" in query.obs and (tmp_path / "mapped_model" / "model.json").is_file()
+    assert namespace["emb_rna"].shape == emb.shape and np.isfinite(namespace["emb_rna"]).all()
+    import scanpy as sc  # "use it as any representation"
+
+    rna = query["rna"]
+    sc.pp.neighbors(rna, use_rep="X_jae")
+    assert rna.obsp["connectivities"].shape == (500, 500)
 
 
 # ------------------------------------------------------------------ the README's names, checked mechanically
