@@ -68,8 +68,13 @@ def test_readme_command_line_quick_start(cli, data_dir, tmp_path):
             command = command.replace(placeholder, path)
         rc, out, err = cli(shlex.split(command)[1:], cwd=tmp_path, logs=tmp_path / ".logs")
         assert rc == 0, (command, err)
+        if command.split()[:3] == ["jae", "fit", "--mod1"]:  # the first fit, not the tuned one
+            fitted = (tmp_path / "jae_model" / "weights.pt").read_bytes()
+    assert (tmp_path / "jae_model" / "weights.pt").read_bytes() == fitted  # embed fine-tunes in memory only
     emb = ad.read_h5ad(tmp_path / "embedding.h5ad")
-    labels = pd.read_csv(tmp_path / "labels.csv", index_col=0)
+    labels = pd.read_csv(tmp_path / "labels.csv")
+    assert list(labels.columns) == ["cell", "cell_type", "confidence", "unknown"]  # as the README lists them
+    assert emb.var_names[0].startswith("cell_type:") and emb.var_names[-1].startswith("pc:")  # the column names
     assert emb.n_obs == len(labels) == 500
     assert list(emb.obs.columns)[-3:] == ["jae_cell_type", "jae_confidence", "jae_unknown"]
     assert "batch" in emb.obs.columns  # the input file's own obs columns are kept, to colour by
