@@ -349,6 +349,9 @@ def test_every_repository_file_the_readme_names_exists():
     assert len(named) > 30
     missing = [name for name in sorted(named) if not any(list(root.glob(name.rstrip("/"))) for root in roots)]
     assert not missing, f"the README names files the repository lacks: {missing}"
+    unlisted = [p.name for p in SRC.glob("*.py") if p.name not in ("__init__.py", "__main__.py")
+                and not re.search(rf"\b{re.escape(p.name)}\b", layout)]
+    assert not unlisted, f"the README's layout does not say what these modules are: {unlisted}"
 
 
 def test_every_model_attribute_in_the_readme_exists():
