@@ -403,3 +403,44 @@ def test_install_sh_installs_the_readmes_cpu_torch_where_torch_is_missing(tmp_pa
     assert mac[1] == f"-m pip install --quiet torch=={version}"  # PyPI's macOS / Windows wheels are CPU builds
     kept = _install(tmp_path / "gpu", system="Linux", has_torch=True)
     assert not any("torch==" in call for call in kept) and "-m pip install --quiet -e .[dev]" in kept
+
+
+def _default(function, name: str):
+    return inspect.signature(function).parameters[name].default
+
+
+# The README's figures that are constants or defaults of the code: (pattern in the README, what each group is).
+_CODE_FIGURES = [
+    (r"`jae demo` simulates ([\d,]+) paired cells", [lambda: _default(_resolve("jae.run_demo"), "n_cells")]),
+    (r"streams them from disk in row blocks of\s+([\d,]+) cells", [lambda: _resolve("jae.preprocess.pipeline.BLOCK_ROWS")]),
+    (r"the SVD bases are fitted on a seeded\s+sample of ([\d,]+) cells", [lambda: _resolve("jae.preprocess.pipeline.SVD_FIT_CELLS")]),
+    (r"default (half) the available memory", [lambda: {0.5: "half"}[_resolve("jae.io.plan.BUDGET_SHARE")]]),
+    (r"for (\d+) passes of at most (\d+)\s+minibatches of (\d+) cells \((\d+) steps\)",
+     [lambda: _resolve("jae.mapping.ADAPTER_EPOCHS"),
+      lambda: _resolve("jae.mapping.ADAPTER_CELLS") // _resolve("jae.mapping.ADAPTER_BATCH"),
+      lambda: _resolve("jae.mapping.ADAPTER_BATCH"),
+      lambda: _resolve("jae.mapping.ADAPTER_EPOCHS") * _resolve("jae.mapping.ADAPTER_CELLS")
+      // _resolve("jae.mapping.ADAPTER_BATCH")]),
+    (r"a (\d+)-nearest-neighbour vote among up to ([\d,]+) stored reference cells",
+     [lambda: _resolve("jae.model.voters.K_VOTE"), lambda: _resolve("jae.model.voters.MAX_VOTERS")]),
+    (r"below (\d+)% of a modality's reference features it refuses",
+     [lambda: round(100 * _resolve("jae.io.features.MIN_FEATURE_FRACTION"))]),
+    (r"modality dropout \((\d+)% of the paired cells", [lambda: round(100 * _resolve("jae.mosaic.MODALITY_DROPOUT"))]),
+    (r"it needs\s+at least (\d+) paired cells", [lambda: _resolve("jae.mosaic.MIN_PAIRED_CELLS")]),
+    (r"above ([\d,]+) cells \(`--knn auto`", [lambda: _resolve("jae.metrics._graph.APPROXIMATE_MIN_CELLS")]),
+    (r"average a\s+seeded ([\d,]+)-cell sample per group", [lambda: _resolve("jae.metrics.silhouette.ASW_MAX_CELLS")]),
+]
+
+
+def test_the_readmes_figures_are_the_codes_constants():
+    """Numbers the README states about what the code does (the demo's cells, block sizes, the mapping's steps, the
+    vote's neighbours, thresholds) are the constants and defaults the code uses."""
+    text = " ".join(TEXT.split())
+    problems = []
+    for pattern, values in _CODE_FIGURES:
+        match = re.search(pattern, text)
+        assert match, f"the README no longer says {pattern!r}; update this test with it"
+        for stated, value in zip(match.groups(), values):
+            if stated.replace(",", "") != str(value()):
+                problems.append(f"{match.group(0)!r}: the code has {value()}, not {stated}")
+    assert not problems, "\n".join(problems)
