@@ -5,15 +5,25 @@ max_epochs=3`` added to the ``jae fit`` commands (the README's ``...`` takes the
 Python quick start is executed as written. The evaluate / predict / simulate commands below it are covered by
 tests/test_report.py, tests/test_predict_real.py and tests/test_streaming.py (the README's simulate command
 writes 70,000 cells).
+
+The rest checks the README's names mechanically, so that it cannot drift from the code: every command-line flag is
+in its verb's ``--help`` (and its value among the flag's choices), every ``jae.x.y`` name resolves and takes the
+keywords shown, every JAEConfig setting is a field with a valid value, the method section's figures are the
+config's defaults, every ``model.x`` a user is told to read exists, and every repository file named exists.
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
+import importlib
+import inspect
 import re
 import shlex
 from pathlib import Path
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -58,8 +68,13 @@ def test_readme_command_line_quick_start(cli, data_dir, tmp_path):
             command = command.replace(placeholder, path)
         rc, out, err = cli(shlex.split(command)[1:], cwd=tmp_path, logs=tmp_path / ".logs")
         assert rc == 0, (command, err)
+        if command.split()[:3] == ["jae", "fit", "--mod1"]:  # the first fit, not the tuned one
+            fitted = (tmp_path / "jae_model" / "weights.pt").read_bytes()
+    assert (tmp_path / "jae_model" / "weights.pt").read_bytes() == fitted  # embed fine-tunes in memory only
     emb = ad.read_h5ad(tmp_path / "embedding.h5ad")
-    labels = pd.read_csv(tmp_path / "labels.csv", index_col=0)
+    labels = pd.read_csv(tmp_path / "labels.csv")
+    assert list(labels.columns) == ["cell", "cell_type", "confidence", "unknown"]  # as the README lists them
+    assert emb.var_names[0].startswith("cell_type:") and emb.var_names[-1].startswith("pc:")  # the column names
     assert emb.n_obs == len(labels) == 500
     assert list(emb.obs.columns)[-3:] == ["jae_cell_type", "jae_confidence", "jae_unknown"]
     assert "batch" in emb.obs.columns  # the input file's own obs columns are kept, to colour by
@@ -76,6 +91,356 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
     files = _files(data_dir)
     namespace = {"new_mdata": jae.read_competition(files["x.mod1.h5ad"], files["x.mod2.h5ad"])}
     exec(compile(code, "README.md (Quick start, Python)", "exec"), namespace)
-    model, emb, labels = namespace["model"], namespace["emb"], namespace["labels"]
+    model, emb, labels, mdata = namespace["model"], namespace["emb"], namespace["labels"], namespace["mdata"]
     assert emb.shape == (500, len(model.column_names)) and len(labels) == 500
     assert (tmp_path / "jae_model" / "model.json").is_file()
+    # "What jae stores where": the table's keys, as the quick start left them in mdata
+    stores = {key: set(re.findall(r"`([\w:<>]+)`", held)) for key, held in
+              re.findall(r"^\| (`[^|]*`) \| (.*) \|$", TEXT.split("What jae stores where", 1)[1], re.M)}
+    table = {re.findall(r"\[\"(\w+)\"\]", key)[0] if key.count("[") == 1 else key: held for key, held in stores.items()}
+    assert np.array_equal(mdata.obsm["X_jae"], emb)
+    assert {name.split(":")[0] + ":<" for name in model.column_names} == {
+        name.split("<")[0] + "<" for name in table["X_jae"] if "<" in name}
+    assert set(mdata.uns["jae"]) == table["jae"] - {"JAEConfig"}
+    label_key = next(k for k in stores if "jae_cell_type" in k)
+    assert set(re.findall(r"\"(\w+)\"", label_key)) <= set(mdata.obs.columns)
+    assert (mdata.obs["jae_cell_type"].to_numpy() == labels["cell_type"].to_numpy()).all()
+
+    # the scoring block below the command-line quick start runs on the quick start's mdata and emb as written
+    code = next(b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if "evaluate_embedding" in b)
+    exec(compile(code, "README.md (evaluate in Python)", "exec"), namespace)
+    table, scores = namespace["jae"].evaluate(namespace["mdata"], {"jae": emb}, progress_bar=False), namespace["scores"]
+    assert list(table.index) == ["jae"]
+    assert scores.notna().all(), scores.attrs["skipped"]  # every metric defined: pseudotime, gex and its genes given
+    pd.testing.assert_series_equal(scores, table.loc["jae"], check_names=False)  # "the same metrics"
+
+    # the mapping block, on the same cells as new samples (their batches renamed, so each gets its shift)
+    query = jae.read_competition(files["x.mod1.h5ad"], files["x.mod2.h5ad"])
+    for frame in (query.obs, query["rna"].obs):
+        frame["batch"] = "new_" + frame["batch"].astype(str)
+    saved = (tmp_path / "jae_model" / "weights.pt").read_bytes()
+    namespace["query_mdata"] = query
+    code = next(b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if "mapped = ref.map_query" in b)
+    exec(compile(code, "README.md (mapping in Python)", "exec"), namespace)
+    ref, mapped = namespace["ref"], namespace["mapped"]
+    assert mapped is not ref and ref.adapter is None and (tmp_path / "jae_model" / "weights.pt").read_bytes() == saved
+    assert np.array_equal(query.obsm["X_jae"], namespace["emb_q"]) and namespace["emb_q"].shape == emb.shape
+    assert not np.allclose(namespace["emb_q"], ref.embed(query, key_added=None))  # the shifts moved the query
+    assert "jae_cell_type" in query.obs and (tmp_path / "mapped_model" / "model.json").is_file()
+    assert namespace["emb_rna"].shape == emb.shape and np.isfinite(namespace["emb_rna"]).all()
+    import scanpy as sc  # "use it as any representation"
+
+    rna = query["rna"]
+    sc.pp.neighbors(rna, use_rep="X_jae")
+    assert rna.obsp["connectivities"].shape == (500, 500)
+
+
+# ------------------------------------------------------------------ the README's names, checked mechanically
+
+TEXT = README.read_text()
+REPO = README.parent
+SRC = REPO / "src" / "jae"
+
+
+def _spans() -> list[str]:
+    """Every piece of code the README shows: its inline code spans (line breaks inside one read as spaces) and the
+    lines of its code blocks (continuation lines joined, comments dropped)."""
+    prose = re.sub(r"```\w*\n.*?```", "", TEXT, flags=re.S)
+    spans = [" ".join(s.split()) for s in re.findall(r"`([^`]+)`", prose)]
+    for block in re.findall(r"```\w*\n(.*?)```", TEXT, re.S):
+        spans += [line.split("  #", 1)[0].strip() for line in block.replace("\\\n", " ").splitlines()]
+    return [s for s in spans if s]
+
+
+def _section(heading: str) -> str:
+    return TEXT.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+
+
+def _verb_parsers() -> dict:
+    from jae.cli import build_parser
+
+    parser = build_parser()
+    (verbs,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(verbs.choices)
+
+
+_VERB = re.compile(r"(?:^|\s|-m )jae (demo|fit|map|embed|predict|simulate|evaluate)\b")
+_FLAG = re.compile(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*)(?:[= ](?!-)([\w.=:,-]+))?")
+
+
+def test_every_command_line_flag_in_the_readme_exists_in_its_verbs_help():
+    """`jae VERB ... --flag VALUE`: the flag is in `jae VERB --help` and VALUE among its choices, if it has any; a
+    flag shown without a verb (`--layer raw`) is in some verb's help."""
+    parsers = _verb_parsers()
+    helps = {verb: p.format_help() for verb, p in parsers.items()}
+    problems, checked = [], 0
+    for span in _spans():
+        if span.startswith("torchrun"):
+            span = span.split(" -m ", 1)[1] if " -m " in span else ""  # torchrun's own flags come before -m jae
+        pieces = _VERB.split(span)
+        owners = [(None, pieces[0])] + list(zip(pieces[1::2], pieces[2::2]))
+        for verb, text in owners:
+            for flag, value in _FLAG.findall(text):
+                checked += 1
+                candidates = [verb] if verb else [v for v, h in helps.items() if re.search(rf"{flag}\b", h)]
+                if not candidates or not re.search(rf"(?<![\w-]){flag}(?![\w-])", helps[candidates[0]]):
+                    problems.append(f"{span!r}: {flag} is not in `jae {verb or 'VERB'} --help`")
+                    continue
+                action = parsers[candidates[0]]._option_string_actions.get(flag)
+                if action is not None and action.choices and value and value.isidentifier():
+                    if value not in action.choices:
+                        problems.append(f"{span!r}: {flag} {value} is not one of {sorted(action.choices)}")
+    assert checked > 40  # the scan found the README's flags
+    assert not problems, "\n".join(problems)
+
+
+def _resolve(dotted: str):
+    """The object `jae.a.b` names, as Python reads it: attributes first (`jae.datasets.simulate` is the function),
+    a submodule where no attribute has the name (`jae.train.distributed`)."""
+    parts = dotted.split(".")
+    obj = importlib.import_module(parts[0])
+    for i, name in enumerate(parts[1:], 2):
+        try:
+            obj = getattr(obj, name)
+        except AttributeError:
+            obj = importlib.import_module(".".join(parts[:i]))
+    return obj
+
+
+def test_every_jae_name_in_the_readme_resolves():
+    """`jae.io.open_competition`, `jae.JAE.map_query`, ...: each dotted name the README gives exists."""
+    names = set(re.findall(r"\bjae(?:\.[A-Za-z_]\w*)+", TEXT))
+    assert len(names) > 25
+    missing = []
+    for dotted in sorted(names):
+        try:
+            _resolve(dotted)
+        except (AttributeError, ImportError) as err:
+            missing.append(f"{dotted}: {err}")
+    assert not missing, "\n".join(missing)
+
+
+def _calls():
+    """(code, callable, n_positional, keywords) of every call the README's Python shows of a jae name (`jae.x.y(...)`,
+    `JAEConfig(...)`) or of a model's method (`model.embed(...)`, `jae.JAE(...).fit(...)`), from its code spans
+    that are Python, its python blocks and the calls of jae names anywhere (in comments too)."""
+    from jae import JAE
+
+    sources = [s for s in _spans() if s.count("(") == s.count(")")] + re.findall(r"```python\n(.*?)```", TEXT, re.S)
+    sources += re.findall(r"\bjae(?:\.\w+)+\((?:[^()]|\([^()]*\))*\)", TEXT)  # calls in comments and prose too
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
+                continue
+            func, target = ast.unparse(node.func), None
+            if re.fullmatch(r"jae(\.\w+)+", func):
+                target = _resolve(func)
+            elif func in ("JAEConfig", "JAE"):
+                target = _resolve(f"jae.{func}")
+            elif re.fullmatch(r"(model|mapped|jae\.JAE\(.*\))\.\w+", func):
+                method = getattr(JAE, func.rsplit(".", 1)[1])
+                yield ast.unparse(node), method, len(node.args) + 1, [k.arg for k in node.keywords]  # + self
+                continue
+            if callable(target):
+                yield ast.unparse(node), target, len(node.args), [k.arg for k in node.keywords]
+
+
+def test_every_call_in_the_readme_binds_to_its_signature():
+    """`jae.metrics.evaluate_embedding(emb, cell_type=..., ...)`, `jae.fit_files(files, "jae_model", config=...)`,
+    `model.map_query(query_mdata, batch_key="batch")`: each call the README shows passes arguments the function
+    takes, and every argument it requires."""
+    calls = list(_calls())
+    assert len(calls) > 30
+    bad = []
+    for code, target, n_positional, keywords in calls:
+        try:
+            inspect.signature(target).bind(*[None] * n_positional, **dict.fromkeys(keywords))
+        except TypeError as err:
+            bad.append(f"{code}: {err}")
+    assert not bad, "\n".join(bad)
+
+
+def _config_settings() -> list[tuple[str, str, str]]:
+    """(where, field, value) of every setting the README writes: `JAEConfig(field=value, ...)`, `--set field=value`
+    and a code span `field=value` naming a JAEConfig field."""
+    from jae import JAEConfig
+
+    fields = set(JAEConfig().to_dict())
+    found = []
+    for args in re.findall(r"JAEConfig\(([^()]*)\)", TEXT):
+        found += [("JAEConfig", k, v) for k, v in re.findall(r"(\w+)=([^,)]+)", args)]
+    found += [("--set", k, v) for k, v in re.findall(r"--set (\w+)=([^\s`]+)", TEXT) if v != "..."]
+    found += [("span", k, v) for span in _spans() for k, v in [span.split("=", 1)] * bool(
+        re.fullmatch(r"[a-z_]+=\S+", span)) if k in fields]
+    return found
+
+
+def test_every_config_setting_in_the_readme_is_a_field_with_a_valid_value():
+    from jae import JAEConfig
+
+    found = _config_settings()
+    assert len(found) > 20
+    problems = []
+    for where, key, value in found:
+        try:
+            if where == "--set":
+                JAEConfig().with_overrides([f"{key}={value}"])
+            else:
+                JAEConfig(**{key: ast.literal_eval(value)})
+        except (KeyError, TypeError, ValueError) as err:
+            problems.append(f"{where} {key}={value}: {err}")
+    assert not problems, "\n".join(problems)
+
+
+# The method section's figures, each the default of a JAEConfig field: (pattern, fields its groups give).
+_METHOD_DEFAULTS = [
+    (r"TruncatedSVD to (\d+) dims", ["n_svd"]),
+    (r"encoder \((\d+)/(\d+)/(\d+), dropout ([\d.]+)", ["hidden", "hidden", "hidden", "dropout"]),
+    (r"free units \(the seed: 5; jae's default (\d+), and (\d+) in the unsupervised", ["n_free", "n_free_unsupervised"]),
+    (r"Loss = ([\d.]+) reconstruction MSE \+ ([\d.]+) cell-type cross-entropy \+ ([\d.]+) cross-entropy of the batch",
+     ["w_reconstruction", "w_cell_type", "w_batch"]),
+    (r"\+ ([\d.]+) phase-score MSE", ["w_phase"]),
+    (r"Adam, lr ([\de.-]+), batch (\d+), early stopping\s+\(patience (\d+)\) on a seeded (\d+)% validation",
+     ["lr", "batch_size", "patience", "val_fraction"]),
+    (r"reconstruction loss only, lr ([\de.-]+), (\d+) epochs \(ATAC\) or (\d+) \(ADT\)",
+     ["finetune_lr", "finetune_epochs_atac", "finetune_epochs_adt"]),
+    (r"Width: number of cell types \+ (\d+)", ["n_principal"]),
+]
+
+
+def test_the_method_section_states_the_configs_defaults():
+    """In "The method", `JAEConfig(field=value)` names a default, and the seed's figures (widths, loss weights,
+    learning rates, epochs) are the defaults of their fields."""
+    from jae import JAEConfig
+
+    defaults = JAEConfig().to_dict()
+    method = _section("The method")
+    problems = []
+    for args in re.findall(r"JAEConfig\(([^()]*)\)", method):
+        for key, value in re.findall(r"(\w+)=([^,)]+)", args):
+            if defaults[key] != ast.literal_eval(value):
+                problems.append(f"JAEConfig({key}={value}): the default is {defaults[key]!r}")
+    for pattern, keys in _METHOD_DEFAULTS:
+        match = re.search(pattern, " ".join(method.split()))
+        assert match, f"the method section no longer says {pattern!r}; update this test with it"
+        hidden = iter(defaults["hidden"])
+        for key, stated in zip(keys, match.groups()):
+            expected = next(hidden) if key == "hidden" else defaults[key] * (100 if key == "val_fraction" else 1)
+            if float(stated) != float(expected):
+                problems.append(f"{match.group(0)!r}: {key} is {expected} by default, not {stated}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_repository_file_the_readme_names_exists():
+    """Paths in code spans (`benchmarks/results/tuning.md`, `tests/test_distributed.py`, `.ci/run`; bare result
+    names such as `tuning.md` or `quality_s16_*.md` are benchmarks/results/'s, script names benchmarks/') and every
+    module and folder of the layout."""
+    roots = [REPO, REPO / "benchmarks" / "results", REPO / "benchmarks", SRC]
+    named = {s for s in _spans() if " " not in s and not s.startswith(("jae_demo_output", "..", "http"))
+             and (re.search(r"\.(py|md|sh)$", s) or s.startswith(("benchmarks/", "tests/", "src/", ".ci/"))
+                  or re.fullmatch(r"[a-z]\w*_\*", s))}  # `quality_s4_*`: result files of a session
+    layout = _section("Layout")
+    named |= set(re.findall(r"\b[\w/]+\.py\b", layout))
+    named |= {m + "/" for m in re.findall(r"^ {2}(\w+)/ ", layout, re.M)}
+    assert len(named) > 30
+    missing = [name for name in sorted(named) if not any(list(root.glob(name.rstrip("/"))) for root in roots)]
+    assert not missing, f"the README names files the repository lacks: {missing}"
+    unlisted = [p.name for p in SRC.glob("*.py") if p.name not in ("__init__.py", "__main__.py")
+                and not re.search(rf"\b{re.escape(p.name)}\b", layout)]
+    assert not unlisted, f"the README's layout does not say what these modules are: {unlisted}"
+
+
+def test_every_model_attribute_in_the_readme_exists():
+    """`model.axes_carry`, `model.calibration.ece`, ...: what the README tells users to read off a fitted model is
+    a method or property of jae.JAE, an attribute its code sets, or a field of the label calibration."""
+    from dataclasses import fields
+
+    from jae import JAE
+    from jae.model.calibration import LabelCalibration
+
+    source = inspect.getsource(importlib.import_module("jae.joint"))
+    named = set(re.findall(r"(?<![\w.])model\.(\w+)(?:\.(\w+))?", TEXT)) - {("json", "")}
+    assert len(named) > 8
+    missing = [f"model.{a}" for a, _ in named if not hasattr(JAE, a) and not re.search(rf"self\.{a}\b[^=\n]*=", source)]
+    calibration = {f.name for f in fields(LabelCalibration)}
+    missing += [f"model.{a}.{b}" for a, b in named if a == "calibration" and b and b not in calibration]
+    assert not missing, f"the README names model attributes jae.JAE lacks: {missing}"
+
+
+# ------------------------------------------------------------------------------------------- install.sh
+
+
+def _install(tmp_path, *, system: str, has_torch: bool) -> list[str]:
+    """The commands install.sh gives Python (a stand-in that records them, with `import torch` failing unless
+    ``has_torch``) on a machine whose `uname -s` says ``system``."""
+    import subprocess
+
+    calls, bin_dir = tmp_path / "calls", tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n'
+                                    f'[ "$*" = "-c import torch" ] && exit {0 if has_torch else 1}\nexit 0\n')
+    (bin_dir / "uname").write_text(f"#!/bin/sh\necho {system}\n")
+    for tool in ("python", "uname"):
+        (bin_dir / tool).chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "PYTHON": str(bin_dir / "python")}
+    run = subprocess.run(["bash", str(REPO / "install.sh")], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return calls.read_text().splitlines()
+
+
+def test_install_sh_installs_the_readmes_cpu_torch_where_torch_is_missing(tmp_path):
+    """PyPI's Linux torch is the CUDA build (its requirements include the nvidia-* CUDA libraries), so a plain
+    `pip install torch==2.13.0` there pulled gigabytes of CUDA: on Linux torch must come from PyTorch's CPU index."""
+    version = re.search(r"the CPU build of `torch==([\d.]+)`", " ".join(TEXT.split())).group(1)
+    linux = _install(tmp_path / "linux", system="Linux", has_torch=False)
+    assert linux[1] == f"-m pip install --quiet torch=={version} --index-url https://download.pytorch.org/whl/cpu"
+    assert linux[2] == "-m pip install --quiet -e .[dev]"  # torch>=2.1 is then met: pip keeps the CPU build
+    mac = _install(tmp_path / "mac", system="Darwin", has_torch=False)
+    assert mac[1] == f"-m pip install --quiet torch=={version}"  # PyPI's macOS / Windows wheels are CPU builds
+    kept = _install(tmp_path / "gpu", system="Linux", has_torch=True)
+    assert not any("torch==" in call for call in kept) and "-m pip install --quiet -e .[dev]" in kept
+
+
+def _default(function, name: str):
+    return inspect.signature(function).parameters[name].default
+
+
+# The README's figures that are constants or defaults of the code: (pattern in the README, what each group is).
+_CODE_FIGURES = [
+    (r"`jae demo` simulates ([\d,]+) paired cells", [lambda: _default(_resolve("jae.run_demo"), "n_cells")]),
+    (r"streams them from disk in row blocks of\s+([\d,]+) cells", [lambda: _resolve("jae.preprocess.pipeline.BLOCK_ROWS")]),
+    (r"the SVD bases are fitted on a seeded\s+sample of ([\d,]+) cells", [lambda: _resolve("jae.preprocess.pipeline.SVD_FIT_CELLS")]),
+    (r"default (half) the available memory", [lambda: {0.5: "half"}[_resolve("jae.io.plan.BUDGET_SHARE")]]),
+    (r"for (\d+) passes of at most (\d+)\s+minibatches of (\d+) cells \((\d+) steps\)",
+     [lambda: _resolve("jae.mapping.ADAPTER_EPOCHS"),
+      lambda: _resolve("jae.mapping.ADAPTER_CELLS") // _resolve("jae.mapping.ADAPTER_BATCH"),
+      lambda: _resolve("jae.mapping.ADAPTER_BATCH"),
+      lambda: _resolve("jae.mapping.ADAPTER_EPOCHS") * _resolve("jae.mapping.ADAPTER_CELLS")
+      // _resolve("jae.mapping.ADAPTER_BATCH")]),
+    (r"a (\d+)-nearest-neighbour vote among up to ([\d,]+) stored reference cells",
+     [lambda: _resolve("jae.model.voters.K_VOTE"), lambda: _resolve("jae.model.voters.MAX_VOTERS")]),
+    (r"below (\d+)% of a modality's reference features it refuses",
+     [lambda: round(100 * _resolve("jae.io.features.MIN_FEATURE_FRACTION"))]),
+    (r"modality dropout \((\d+)% of the paired cells", [lambda: round(100 * _resolve("jae.mosaic.MODALITY_DROPOUT"))]),
+    (r"it needs\s+at least (\d+) paired cells", [lambda: _resolve("jae.mosaic.MIN_PAIRED_CELLS")]),
+    (r"above ([\d,]+) cells \(`--knn auto`", [lambda: _resolve("jae.metrics._graph.APPROXIMATE_MIN_CELLS")]),
+    (r"average a\s+seeded ([\d,]+)-cell sample per group", [lambda: _resolve("jae.metrics.silhouette.ASW_MAX_CELLS")]),
+]
+
+
+def test_the_readmes_figures_are_the_codes_constants():
+    """Numbers the README states about what the code does (the demo's cells, block sizes, the mapping's steps, the
+    vote's neighbours, thresholds) are the constants and defaults the code uses."""
+    text = " ".join(TEXT.split())
+    problems = []
+    for pattern, values in _CODE_FIGURES:
+        match = re.search(pattern, text)
+        assert match, f"the README no longer says {pattern!r}; update this test with it"
+        for stated, value in zip(match.groups(), values):
+            if stated.replace(",", "") != str(value()):
+                problems.append(f"{match.group(0)!r}: the code has {value()}, not {stated}")
+    assert not problems, "\n".join(problems)
