@@ -356,3 +356,8 @@ def test_fit_files_refuses_a_config_or_device_it_cannot_use_before_reading(data,
         jae.fit_files(data["h5mu"], tmp_path / "m", config={"max_epochs": 2})
     with pytest.raises(ValueError, match=r"device='gpu' is not a device torch knows"):
         jae.fit_files(data["h5mu"], tmp_path / "m", device="gpu")
+
+
+def test_evaluate_files_given_data_in_memory_names_jae_evaluate(data):
+    with pytest.raises(TypeError, match=r"jae\.io\.InputFiles.*MuData.*jae\.evaluate\(mdata"):
+        jae.evaluate_files(data["mdata"], ["X_jae"])

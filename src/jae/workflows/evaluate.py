@@ -66,6 +66,9 @@ def evaluate_files(
     from ..evaluation_checks import check_run_args
     from ..io.paths import user_path
 
+    if not isinstance(inputs, InputFiles):
+        raise TypeError(f"inputs must be jae.io.InputFiles (the files to score), not {type(inputs).__name__}; for data "
+                        "in memory call jae.evaluate(mdata, ...)")
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array or file}, and/or "
