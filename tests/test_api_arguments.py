@@ -70,7 +70,7 @@ def test_cli_refuses_a_negative_seed_naming_the_flag(verb, small_files, tmp_path
     (["simulate", "sim", "--n-cells", "50", "--preset", "none", "--n-batches", "0"], "--n-batches 0:"),
     (["simulate", "sim", "--n-cells", "50", "--kind", "cite", "--preset", "none", "--n-proteins", "1"],
      "--n-proteins 1:"),
-    (["demo", "--out", "demo", "--n-cells", "1"], "--n-cells 1: simulate at least 2 cells"),
+    (["demo", "--out", "demo", "--n-cells", "1"], "--n-cells 1: the demo needs at least 200 cells"),
     (["demo", "--out", "demo", "--max-epochs", "0"], "--max-epochs must be >= 1, not 0"),
     (["demo", "--out", "demo", "--device", "gpu"], "--device gpu is not a device torch knows; pass --device auto, cpu"),
     (["fit", "MOD", "--out", "model", "--device", "gpu"], "--device gpu is not a device torch knows"),

@@ -361,3 +361,9 @@ def test_fit_files_refuses_a_config_or_device_it_cannot_use_before_reading(data,
 def test_evaluate_files_given_data_in_memory_names_jae_evaluate(data):
     with pytest.raises(TypeError, match=r"jae\.io\.InputFiles.*MuData.*jae\.evaluate\(mdata"):
         jae.evaluate_files(data["mdata"], ["X_jae"])
+
+
+def test_demo_refuses_too_few_cells_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match=r"n_cells=10: the demo needs at least 200 cells.*pass n_cells >= 200"):
+        jae.run_demo(tmp_path / "demo", n_cells=10, progress_bar=False)
+    assert not (tmp_path / "demo").exists() or not list((tmp_path / "demo").iterdir())

@@ -16,6 +16,9 @@ __all__ = ["DemoResult", "run_demo"]
 
 logger = logging.getLogger(__name__)
 
+#: fewest cells jae demo simulates: below it the hidden batch lacks types and the metrics rest on a handful of cells
+MIN_DEMO_CELLS = 200
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -133,6 +136,10 @@ def run_demo(
     if out.exists() and not out.is_dir():
         raise ValueError(f"out {out} exists and is not a folder; choose a folder path for out")
     check_outputs([("out", out)], inputs=(), overwrite=True, folders=("out",))  # its folder exists, is writable
+    if isinstance(n_cells, int) and not isinstance(n_cells, bool) and n_cells < MIN_DEMO_CELLS:
+        raise ValueError(f"n_cells={n_cells}: the demo needs at least {MIN_DEMO_CELLS} cells (a reference and a hidden "
+                         f"batch of every simulated cell type, and enough cells to score); pass n_cells >= "
+                         f"{MIN_DEMO_CELLS}")
     config = JAEConfig() if max_epochs is None else JAEConfig(max_epochs=max_epochs)
     model = JAE(config, seed=seed, device=device)  # max_epochs, seed and device refused before simulating
     mdata = simulate(n_cells, kind=kind, seed=seed)
