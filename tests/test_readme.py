@@ -101,7 +101,7 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
     assert np.array_equal(mdata.obsm["X_jae"], emb)
     assert {name.split(":")[0] + ":<" for name in model.column_names} == {
         name.split("<")[0] + "<" for name in table["X_jae"] if "<" in name}
-    assert set(mdata.uns["jae"]) == table["jae"] - {"JAEConfig"}
+    assert set(mdata.uns["jae"]) == table["jae"] - {"JAEConfig", "mapping"}  # the quick start maps no query
     label_key = next(k for k in stores if "jae_cell_type" in k)
     assert set(re.findall(r"\"(\w+)\"", label_key)) <= set(mdata.obs.columns)
     assert (mdata.obs["jae_cell_type"].to_numpy() == labels["cell_type"].to_numpy()).all()

@@ -367,3 +367,12 @@ def test_demo_refuses_too_few_cells_before_any_work(tmp_path):
     with pytest.raises(ValueError, match=r"n_cells=10: the demo needs at least 200 cells.*pass n_cells >= 200"):
         jae.run_demo(tmp_path / "demo", n_cells=10, progress_bar=False)
     assert not (tmp_path / "demo").exists() or not list((tmp_path / "demo").iterdir())
+
+
+def test_fit_files_lists_the_model_only_in_the_writing_process(data, tmp_path, monkeypatch):
+    import jae.train.distributed as distributed
+
+    monkeypatch.setattr(distributed, "is_writer", lambda: False)  # a torchrun process other than 0
+    config = jae.JAEConfig(max_epochs=1)
+    result = jae.fit_files(data["h5mu"], tmp_path / "m", config=config, progress_bar=False)
+    assert result.written == ()

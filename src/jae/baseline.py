@@ -73,9 +73,9 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
     -------
     ``(n_cells, <= n_dims)`` float32 array: the modality blocks side by side, in the order of ``counts``.
     """
-    from .metrics._args import check_seed
+    from .config import as_seed
 
-    seed = check_seed(seed)
+    seed = as_seed(seed)
     counts, kinds = list(counts), [normalize_kind(k) for k in kinds]
     if len(counts) != len(kinds) or not counts:
         raise ValueError(f"svd_baseline: got {len(counts)} count matrices and {len(kinds)} kinds; give one kind each")
@@ -114,8 +114,8 @@ def svd_baseline_from(data, *, n_dims: int = MAX_DIMS, seed: int = 0, layer: str
     -------
     ``(n_cells, <= n_dims)`` float32 array, rows in ``get_paired(data).obs_names`` order.
     """
-    from .metrics._args import check_seed
+    from .config import as_seed
 
-    seed = check_seed(seed)
+    seed = as_seed(seed)
     paired = get_paired(data, layer=layer)
     return svd_baseline(paired.counts, paired.kinds, n_dims=n_dims, seed=seed)

@@ -248,14 +248,20 @@ class JAEConfig:
         return config
 
 
-def as_seed(seed) -> int:
-    """A user's ``seed=`` as an int >= 0 (numpy integers too), refused in one line when it is no integer (text, a float
-    that ``int`` would cut, None, a bool) or negative (numpy's generators take none: their own message does not say
-    which argument was wrong)."""
+#: the largest seed: numpy's legacy generators (and scikit-learn's ``random_state``) take seeds in [0, 2**32).
+MAX_SEED = 2**32 - 1
+
+
+def as_seed(seed, *, name: str = "seed") -> int:
+    """A user's seed (the argument ``name``) as an int in ``[0, 2**32)`` (numpy integers too), refused in one line
+    naming ``name`` when it is no integer (text, a float that ``int`` would cut, None, a bool), negative or too large
+    (numpy's generators fail on those deep in the work, and their message does not say which argument was wrong)."""
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer, not {seed!r}; e.g. seed=0")
+        raise TypeError(f"{name} must be an integer, not {seed!r}; e.g. {name}=0")
     if seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, not {seed}; e.g. seed=0")
+        raise ValueError(f"{name} must be an integer >= 0, not {seed}; e.g. {name}=0")
+    if seed > MAX_SEED:
+        raise ValueError(f"{name} must be at most 2**32 - 1, not {seed}; e.g. {name}=0")
     return int(seed)
 
 

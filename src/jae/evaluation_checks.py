@@ -41,9 +41,9 @@ def check_run_args(*, seed, device, umap_max_cells, report: bool) -> tuple[int, 
     """``seed`` (an integer >= 0), ``device`` (one torch knows and can use here) and ``umap_max_cells`` (None or at
     least 10) checked before any reading; returns ``(seed, device)``: the seed as an int, the device as given."""
     from ._device import usable_device
-    from .metrics._args import check_seed
+    from .config import as_seed
 
-    seed = check_seed(seed)
+    seed = as_seed(seed)
     usable_device(device)  # 'gpu', 'cuda' without a GPU: one line now, not a torch error after the reading
     if umap_max_cells is not None and report:
         if isinstance(umap_max_cells, bool) or not isinstance(umap_max_cells, (int, np.integer)):

@@ -36,7 +36,6 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import JAEConfig, fit_files
-    from ..train.distributed import is_writer
 
     overrides = list(args.overrides) + ([] if args.max_epochs is None else [f"max_epochs={args.max_epochs}"])
     result = fit_files(
@@ -45,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
         organism=args.organism, memory_budget=args.memory_budget, overwrite=args.overwrite,
         progress_bar=not args.quiet,
     )
-    if is_writer():  # under torchrun, only the process that wrote the model says so
+    if result.written:  # under torchrun, only the process that wrote the model says so
         print(f"fitted {result.model}\nmodel written to {args.out}")
     return 0

@@ -147,9 +147,9 @@ def evaluate_embedding(
     NaN where undefined (no batch labels, a single batch, no cell-cycle reference); the shares only with
     ``column_names``.
     """
-    from ._args import check_seed
+    from ..config import as_seed
 
-    seed = check_seed(seed)
+    seed = as_seed(seed)
     E = _as_float_matrix(embedding)
     uninformative = _uninformative(E)
     if uninformative:

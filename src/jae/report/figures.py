@@ -39,9 +39,9 @@ def umap_coordinates(embedding, *, seed: int = 0, device: str | None = None) -> 
     import scanpy as sc
     import scipy.sparse as sp
 
-    from ..metrics._args import check_seed
+    from ..config import as_seed
 
-    seed = check_seed(seed)
+    seed = as_seed(seed)
     E = np.asarray(embedding, dtype=np.float32)
     graph = neighbor_graph(E, device=device)
     n = E.shape[0]
@@ -135,9 +135,9 @@ def plot_umaps(
     """
     from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
 
-    from ..metrics._args import check_seed
+    from ..config import as_seed
 
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(as_seed(seed))
     panels = [("cell type", cell_type)] + ([("batch", batch)] if batch is not None else [])
     fig = Figure(figsize=(7.2 * len(panels), 5.4))
     axes = fig.subplots(1, len(panels), squeeze=False)

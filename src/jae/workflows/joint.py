@@ -123,7 +123,7 @@ def fit_files(
 
     Returns
     -------
-    :class:`FilesResult`: ``model`` the fitted :class:`jae.JAE`, ``written`` ``(out,)``.
+    :class:`FilesResult`: ``model`` the fitted :class:`jae.JAE`, ``written`` ``(out,)`` (empty in the processes of a ``torchrun`` launch but process 0).
     """
     from ..config import JAEConfig
     from ..io.validate import check_fit_annotations
@@ -155,7 +155,10 @@ def fit_files(
         memory_budget=memory_budget, progress_bar=progress_bar,
     )
     model.save(out, overwrite=overwrite)
-    return FilesResult(model=model, written=(out,), n_cells=int(data.n_obs))
+    from ..train.distributed import is_writer
+
+    written = (out,) if is_writer() else ()  # under torchrun only process 0 writes the model
+    return FilesResult(model=model, written=written, n_cells=int(data.n_obs))
 
 
 def map_files(
