@@ -242,8 +242,11 @@ def test_impute_takes_a_model_folder_and_refuses_a_wrong_one_in_one_line(model, 
     rna = cells.mod["rna"][:20].copy()
     folder = model.save(tmp_path / "model")
     np.testing.assert_array_equal(jae.impute(folder, rna).X, jae.impute(model, rna).X)
-    with pytest.raises(FileNotFoundError, match=r"nothere is not a jae model folder: expected model.json"):
+    with pytest.raises(FileNotFoundError, match=r"nothere does not exist; pass the folder a model was saved to"):
         jae.impute(tmp_path / "nothere", rna)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match=r"empty is not a jae model folder: expected model.json"):
+        jae.impute(tmp_path / "empty", rna)
     with pytest.raises(TypeError, match=r"^model must be a fitted jae.JAE or the folder of a saved one, not int$"):
         jae.impute(5, rna)
     with pytest.raises(FileNotFoundError, match=r"nothere.h5mu does not exist; check the path$"):

@@ -104,8 +104,11 @@ def test_load_rejects_other_format_versions(fitted, tmp_path):
     (path / "model.json").write_text(json.dumps(desc))
     with pytest.raises(ValueError, match="format_version 99"):
         JAE.load(path)
-    with pytest.raises(FileNotFoundError, match="not a jae model folder"):
+    with pytest.raises(FileNotFoundError, match="nothing does not exist; pass the folder a model was saved to"):
         JAE.load(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="not a jae model folder"):
+        JAE.load(tmp_path / "empty")
 
 
 def test_load_of_a_newer_format_names_the_jae_that_wrote_it_and_says_to_upgrade(fitted, tmp_path):

@@ -138,6 +138,9 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
     legacy = path / "predictor.json"  # a predictor folder of the layout before this one (jae.prediction.api)
     if kind != "predictor" and legacy.is_file() and not (path / DESCRIPTION).is_file():
         raise ValueError(f"{path} holds a 'predictor' model, not a {kind!r} one; load it with {MODEL_KINDS['predictor']}")
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; pass the folder a model was saved to (written by jae fit, "
+                                "jae map or JAE.save)")
     if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
         raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
     try:
