@@ -41,7 +41,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      lambda m: f"{m.group(1)}--{m.group(2).replace('_', '-')}{' ' if m.group(3) == '=' else m.group(3)}"),
     (r"\((n_peaks|n_genes)=\.\.\.\)", lambda m: f"(--{m.group(1).replace('_', '-')} N)"),
     # jae._device.usable_device: the device= argument is --device
-    (r"\bdevice=(['\"])([^'\"]*)\1", lambda m: f"--device {m.group(2)}"),
+    (r"\bdevice=(['\"]?)([^'\"\s,;]+)\1", lambda m: f"--device {m.group(2)}"),
     (r"\bpass 'auto', 'cpu', 'cuda' or 'cuda:N'", "pass --device auto, cpu, cuda or cuda:N"),
     (r"\bor 'auto' to use a GPU", "or --device auto to use a GPU"),
     (r"\bpass one of those, 'cuda' or 'auto'", "pass one of those, cuda or auto as --device"),
@@ -118,9 +118,6 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass baseline=False\b", "drop --baseline"),
     (r", or None for no cap\b", ", or 'all' for no cap"),
     (r"\breport_dir\b", "--out"),
-    (r"^seed must be\b", "--seed must be"),
-    (r"\be\.g\. seed=(\d+)", lambda m: f"e.g. --seed {m.group(1)}"),
-    (r"\bdevice=(['\"]?)([^'\"\s,;]+)\1", lambda m: f"--device {m.group(2)}"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 
