@@ -406,7 +406,7 @@ def test_predict_config_is_validated():
 def test_seed_in_the_constructor_equals_seed_in_fit(cite):
     train_src, train_tgt, query_src, _ = cite
     a = ModalityPredictor("jae", config=FAST, seed=4, device="cpu").fit(train_src, train_tgt, progress_bar=False)
-    b = ModalityPredictor("jae", config=FAST).fit(train_src, train_tgt, seed=4, progress_bar=False)
+    b = ModalityPredictor("jae", config=FAST, device="cpu").fit(train_src, train_tgt, seed=4, progress_bar=False)
     np.testing.assert_array_equal(a.predict(query_src).X, b.predict(query_src).X)
     assert a.seed == b.seed == 4 and a.device.type == "cpu"
 
