@@ -106,3 +106,25 @@ def test_too_few_genes_is_a_clear_error():
         score_cell_cycle(X, names, organism="yeast")
     with pytest.raises(ValueError, match="one name per column"):
         score_cell_cycle(X, names[:-1])
+
+
+def test_genes_found_once_score_every_batch_as_a_fresh_lookup_does(caplog):
+    """cc_cons scores each batch with the genes looked up once: the same scores, and the lookup's log lines once."""
+    import logging
+
+    from jae.preprocess import CellCycleScorer
+    from jae.preprocess.cell_cycle import CellCycleGenes
+
+    X, names, _, _ = _synthetic("human", 3)
+    with caplog.at_level(logging.INFO, logger="jae.preprocess.cell_cycle"):
+        genes = CellCycleGenes.find(names, "human")
+        batches = [score_cell_cycle(X[rows], names, genes=genes).to_numpy() for rows in (slice(0, 150), slice(150, None))]
+    assert len([r for r in caplog.records if r.getMessage().startswith("cell-cycle ")]) == 2  # S and G2/M, once
+    for rows, scores in zip((slice(0, 150), slice(150, None)), batches):
+        np.testing.assert_array_equal(scores, score_cell_cycle(X[rows], names).to_numpy())
+    scorer = CellCycleScorer(names, genes=genes)
+    scorer.add(X[:150])
+    np.testing.assert_allclose(scorer.score(X[:150]), batches[0], atol=1e-6)  # up to the gene means' summation order
+    assert genes.counts == (len(genes.s), len(genes.g2m)) and min(genes.counts) > 0
+    with pytest.raises(ValueError, match=r"^score_cell_cycle: genes= was found in \d+ var_names, the data has \d+"):
+        score_cell_cycle(X[:, :-1], names[:-1], genes=genes)

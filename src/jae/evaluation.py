@@ -207,7 +207,6 @@ def evaluate(
     from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
-    from .metrics.cell_cycle_cons import lines_once
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
     from .report import REPORT_FILES, metrics_table, write_report, write_table
 
@@ -317,15 +316,14 @@ def evaluate(
     cell_type_l = np.asarray(cell_type)[labelled]
     batch_l = None if batch is None else np.asarray(batch)[labelled]
     results = {}
-    with lines_once("jae.metrics.suite", prefix="cc_cons rests on only"):  # a caveat of the data: said once
-        for name, E in arrays.items():
-            logger.info("evaluating %s (%d cells x %d dims)", name, n_scored, E.shape[1])
-            results[name] = evaluate_embedding(
-                E[labelled], cell_type=cell_type_l, batch=batch_l,
-                pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
-                organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
-                no_cell_cycle=None if cc_ref is not None else cc_reason,
-            )
+    for name, E in arrays.items():
+        logger.info("evaluating %s (%d cells x %d dims)", name, n_scored, E.shape[1])
+        results[name] = evaluate_embedding(
+            E[labelled], cell_type=cell_type_l, batch=batch_l,
+            pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
+            organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
+            no_cell_cycle=None if cc_ref is not None else cc_reason,
+        )
     table = metrics_table(results)
     table.attrs["description"] = (
         f"{n_scored} cells, {len(pd.unique(cell_type_l))} cell types, "

@@ -14,17 +14,15 @@ row blocks of the GEX (data on disk, never held whole): the scores of every cell
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..preprocess.cell_cycle import score_cell_cycle
+from ..preprocess.cell_cycle import CellCycleGenes, CellCycleScorer, score_cell_cycle
 from ._graph import _as_float_matrix
 from ._labels import as_labels
 
@@ -36,6 +34,7 @@ __all__ = [
     "cc_cons_details",
     "variance_explained",
     "CC_MAX_CELLS",
+    "MIN_CELL_CYCLE_GENES",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,46 +44,8 @@ _EXACT_MAX = 200  # exact eigendecomposition up to this min(n_cells, n_features)
 #: :func:`cell_cycle_reference_blocks` measures a batch's GEX variance share on at most this many of its cells (a
 #: seeded sample; 10 batches of 10,000 cells of competition-shaped GEX hold about 1.2 GB).
 CC_MAX_CELLS = 10_000
-
-
-class _EachLineOnce(logging.Filter):
-    """Drops a record whose message (starting with ``prefix``) was already let through."""
-
-    def __init__(self, prefix: str = "") -> None:
-        super().__init__()
-        self.prefix, self.seen = prefix, set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if not message.startswith(self.prefix):
-            return True
-        if message in self.seen:
-            return False
-        self.seen.add(message)
-        return True
-
-
-@contextmanager
-def lines_once(logger: str, prefix: str = ""):
-    """Within the block, each message of ``logger`` that starts with ``prefix`` is logged once (e.g. the cell-cycle
-    gene lines, written once per batch scored, or cc_cons's few-genes caveat, once per embedding)."""
-    source, once = logging.getLogger(logger), _EachLineOnce(prefix)
-    source.addFilter(once)
-    try:
-        yield
-    finally:
-        source.removeFilter(once)
-
-
-def _gene_lines_once(func):
-    """``func`` with the gene lines ('cell-cycle S genes: 2 of 43 present in var_names') logged once per call."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with lines_once("jae.preprocess.cell_cycle"):
-            return func(*args, **kwargs)
-
-    return wrapper
+#: Below this many S-phase or G2/M-phase marker genes in the data, cc_cons gets a caveat (:attr:`CellCycleReference.caveat`).
+MIN_CELL_CYCLE_GENES = 5
 
 
 def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -206,8 +167,24 @@ class CellCycleReference:
         """Number of cells covered."""
         return int(sum(len(c) for c in self.cells))
 
+    @property
+    def caveat(self) -> str | None:
+        """A warning about the data when the scores rest on fewer than :data:`MIN_CELL_CYCLE_GENES` genes of either
+        list (logged once when the reference is built, and kept in every scored embedding's notes), else None."""
+        if self.n_genes is None or min(self.n_genes) >= MIN_CELL_CYCLE_GENES:
+            return None
+        n_s, n_g2m = self.n_genes
+        return (f"cc_cons rests on only {n_s} S-phase and {n_g2m} G2/M-phase marker genes (fewer than "
+                f"{MIN_CELL_CYCLE_GENES} of each): read it with caution")
 
-@_gene_lines_once
+
+def _built(reference: CellCycleReference) -> CellCycleReference:
+    """``reference``, its caveat (if any) logged once, where the reference is made."""
+    if reference.caveat:
+        log.warning("%s", reference.caveat)
+    return reference
+
+
 def cell_cycle_reference(
     gex_lognorm,
     var_names: Sequence[str],
@@ -244,24 +221,21 @@ def cell_cycle_reference(
         When too few cell-cycle genes are present (see :func:`jae.preprocess.score_cell_cycle`).
     """
     batches = as_labels(batch, name="batch", n_cells=gex_lognorm.shape[0])
+    genes = CellCycleGenes.find(var_names, organism)  # once, for every batch
     X = sp.csr_matrix(gex_lognorm) if sp.issparse(gex_lognorm) else np.asarray(gex_lognorm)
     names, cells, covs, before = [], [], [], []
     for b in dict.fromkeys(batches):  # order of first appearance, as pandas' unique()
         idx = np.flatnonzero(batches == b)
         sub = X[idx]
-        cov = score_cell_cycle(sub, var_names, organism=organism, seed=seed).to_numpy()
+        cov = score_cell_cycle(sub, var_names, organism=organism, seed=seed, genes=genes).to_numpy()
         names.append(str(b))
         cells.append(idx)
         covs.append(cov)
         before.append(variance_explained(sub, cov, n_comps=n_comps, seed=seed))
-    from ..preprocess.cell_cycle import _gene_table, _present
-
-    table, genes = _gene_table(organism), pd.Index(np.asarray(var_names).astype(str))
-    n_genes = (len(_present(table, "S", genes)), len(_present(table, "G2/M", genes)))
-    return CellCycleReference(tuple(names), tuple(cells), tuple(covs), np.asarray(before), n_comps, n_genes)
+    return _built(CellCycleReference(tuple(names), tuple(cells), tuple(covs), np.asarray(before), n_comps,
+                                     genes.counts))
 
 
-@_gene_lines_once
 def cell_cycle_reference_blocks(
     blocks,
     var_names: Sequence[str],
@@ -307,8 +281,6 @@ def cell_cycle_reference_blocks(
     ValueError
         When too few cell-cycle genes are present.
     """
-    from ..preprocess.cell_cycle import CellCycleScorer, _gene_table, _present
-
     keep = np.ones(len(batch), dtype=bool) if keep is None else np.asarray(keep, dtype=bool).ravel()
     n_rows = len(keep)
     kept = np.flatnonzero(keep)
@@ -318,7 +290,8 @@ def cell_cycle_reference_blocks(
     code = np.full(n_rows, -1, dtype=np.int64)
     code[kept] = [position[b] for b in batches]
     cells = [np.flatnonzero(batches == b) for b in names]
-    scorers = [CellCycleScorer(var_names, organism=organism, seed=seed) for _ in names]
+    genes = CellCycleGenes.find(var_names, organism, who="CellCycleScorer")  # once, for every batch
+    scorers = [CellCycleScorer(var_names, seed=seed, genes=genes) for _ in names]
     rng = np.random.default_rng(seed)
     # the sampled rows of each batch, as global row numbers (sorted)
     sample_rows = [kept[c] if len(c) <= max_cells else kept[np.sort(rng.choice(c, size=max_cells, replace=False))]
@@ -360,10 +333,8 @@ def cell_cycle_reference_blocks(
         if len(sample_rows[b]) < len(cells[b]):
             log.info("cc_cons batch %s: GEX variance share on a seeded sample of %d of its %d cells", name,
                      len(sample_rows[b]), len(cells[b]))
-    table, genes = _gene_table(organism), pd.Index(np.asarray(var_names).astype(str))
-    n_genes = (len(_present(table, "S", genes)), len(_present(table, "G2/M", genes)))
-    return CellCycleReference(tuple(str(b) for b in names), tuple(cells), tuple(covs), np.asarray(before), n_comps,
-                              n_genes)
+    return _built(CellCycleReference(tuple(str(b) for b in names), tuple(cells), tuple(covs), np.asarray(before),
+                                     n_comps, genes.counts))
 
 
 def cc_cons_details(embedding, reference: CellCycleReference) -> pd.DataFrame:

@@ -53,8 +53,6 @@ BIO_METRICS = ("nmi", "asw_label", "cc_cons", "ti_cons")
 BATCH_METRICS = ("asw_batch", "graph_conn")
 #: The six competition metrics, in the order of the competition's tables.
 METRICS = BIO_METRICS + BATCH_METRICS
-#: Below this many S-phase or G2/M-phase marker genes in the data, cc_cons gets a caveat in ``attrs['notes']``.
-MIN_CELL_CYCLE_GENES = 5
 
 
 def _pseudotime_columns(pseudotime) -> dict[str, np.ndarray]:
@@ -229,13 +227,8 @@ def evaluate_embedding(
             if why:
                 log.warning("cc_cons is n/a: %s", why)
             done("cc_cons", value, why)
-            few = cell_cycle.n_genes is not None and min(cell_cycle.n_genes) < MIN_CELL_CYCLE_GENES
-            if few:
-                n_s, n_g2m = cell_cycle.n_genes
-                remark = (f"cc_cons rests on only {n_s} S-phase and {n_g2m} G2/M-phase marker genes (fewer than "
-                          f"{MIN_CELL_CYCLE_GENES} of each): read it with caution")
-                log.warning("%s", remark)
-                notes.append(remark)
+            if cell_cycle.caveat:  # logged once where the reference was made; a note of every embedding scored
+                notes.append(cell_cycle.caveat)
 
     if not pts:
         done("ti_cons", np.nan, "no pseudotime given")

@@ -8,12 +8,14 @@ bin ``min(#S, #G2M)`` genes), each set drawn from a fresh ``RandomState(seed)``.
 equal scanpy's, which is what scib's cell-cycle conservation uses.
 
 :class:`CellCycleScorer` gives the same scores over row blocks (two passes: gene means, then scores), for data
-read from disk in blocks.
+read from disk in blocks. :class:`CellCycleGenes` holds the marker genes found in one gene list, looked up once and
+passed to either when many batches of the same genes are scored.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["cell_cycle_genes", "score_cell_cycle", "CellCycleScorer", "ORGANISMS"]
+__all__ = ["cell_cycle_genes", "score_cell_cycle", "CellCycleGenes", "CellCycleScorer", "ORGANISMS"]
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +171,62 @@ def _score_set(X, genes: np.ndarray, gene_means: np.ndarray, *, ctrl_size: int, 
     return _row_means(X, genes) - _row_means(X, control)
 
 
+@dataclass(frozen=True)
+class CellCycleGenes:
+    """The S-phase and G2/M-phase marker genes found in one gene list, resolved once for every batch scored with it.
+
+    :meth:`find` looks the Tirosh genes up (by symbol or Ensembl ID, whichever matches more, as scib) and logs how
+    many of each list are present; :func:`score_cell_cycle` and :class:`CellCycleScorer` take the result as
+    ``genes=``, so scoring many batches of the same genes looks them up (and says so) once.
+
+    Attributes
+    ----------
+    n_var
+        Length of the gene list the indices refer to.
+    s, g2m
+        Column indices of the S-phase and G2/M-phase genes present.
+    """
+
+    n_var: int
+    s: np.ndarray
+    g2m: np.ndarray
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """``(n_s, n_g2m)``: how many genes of each list are present."""
+        return len(self.s), len(self.g2m)
+
+    @property
+    def ctrl_size(self) -> int:
+        """Control genes drawn per expression bin (scanpy: the smaller list's size)."""
+        return min(self.counts)
+
+    @classmethod
+    def find(cls, var_names, organism: str = "human", *, min_genes: int = 1,
+             who: str = "score_cell_cycle") -> "CellCycleGenes":
+        """The marker genes of ``organism`` in ``var_names``; ``who`` names the caller in the error raised when fewer
+        than ``min_genes`` (at least 1) of either list are present, or when ``var_names`` repeat a name."""
+        var_names = pd.Index(np.asarray(var_names).astype(str))
+        if not var_names.is_unique:
+            raise ValueError(f"{who}: var_names are not unique; make them unique first (var_names_make_unique)")
+        table = _gene_table(organism)
+        s_genes = _present(table, "S", var_names)
+        g2m_genes = _present(table, "G2/M", var_names)
+        if min(len(s_genes), len(g2m_genes)) < max(1, min_genes):
+            raise ValueError(
+                f"{who}: only {len(s_genes)} S-phase and {len(g2m_genes)} G2/M-phase {organism} marker genes "
+                f"are in var_names (need >= {max(1, min_genes)} each); check organism= and that var_names are gene "
+                "symbols or Ensembl IDs"
+            )
+        return cls(len(var_names), var_names.get_indexer(s_genes), var_names.get_indexer(g2m_genes))
+
+    def check(self, n_var: int, who: str) -> None:
+        """Refuse a gene list of another length than the one the genes were found in."""
+        if n_var != self.n_var:
+            raise ValueError(f"{who}: genes= was found in {self.n_var} var_names, the data has {n_var}; find them in "
+                             "these var_names (CellCycleGenes.find)")
+
+
 def score_cell_cycle(
     X_lognorm,
     var_names,
@@ -176,6 +234,7 @@ def score_cell_cycle(
     organism: str = "human",
     seed: int = 0,
     min_genes: int = 1,
+    genes: CellCycleGenes | None = None,
 ) -> pd.DataFrame:
     """S-phase and G2/M-phase scores per cell (scanpy's ``score_genes_cell_cycle``).
 
@@ -192,6 +251,9 @@ def score_cell_cycle(
         Seed of the control-gene draw; ``0`` reproduces scanpy (and scib).
     min_genes
         Fewest genes of each list that must be present. scib scores with as few as one.
+    genes
+        The marker genes already found in ``var_names`` (:meth:`CellCycleGenes.find`), e.g. when scoring many
+        batches; None looks them up here.
 
     Returns
     -------
@@ -204,30 +266,16 @@ def score_cell_cycle(
             f"score_cell_cycle: X_lognorm has shape {X_lognorm.shape} but {len(var_names)} var_names were given; "
             "pass one name per column"
         )
-    sets, ctrl_size = _gene_sets(var_names, organism, min_genes, who="score_cell_cycle")
+    if genes is None:
+        genes = CellCycleGenes.find(var_names, organism, min_genes=min_genes)
+    genes.check(len(var_names), "score_cell_cycle")
     means = _column_means(X_lognorm)  # on the input's own layout: float sums then match scanpy's bit for bit
     if sp.issparse(X_lognorm):
         X_lognorm = X_lognorm.tocsr()  # once: every gene-set mean reads rows (_row_means)
     scores = {}
-    for name, idx in zip(("S_score", "G2M_score"), sets):
-        scores[name] = _score_set(X_lognorm, idx, means, ctrl_size=ctrl_size, seed=seed)
+    for name, idx in zip(("S_score", "G2M_score"), (genes.s, genes.g2m)):
+        scores[name] = _score_set(X_lognorm, idx, means, ctrl_size=genes.ctrl_size, seed=seed)
     return pd.DataFrame(scores)
-
-
-def _gene_sets(var_names: pd.Index, organism: str, min_genes: int, *, who: str) -> tuple[list[np.ndarray], int]:
-    """Column indices of the S and G2/M genes present in ``var_names``, and the control-set size."""
-    if not var_names.is_unique:
-        raise ValueError(f"{who}: var_names are not unique; make them unique first (var_names_make_unique)")
-    table = _gene_table(organism)
-    s_genes = _present(table, "S", var_names)
-    g2m_genes = _present(table, "G2/M", var_names)
-    if min(len(s_genes), len(g2m_genes)) < max(1, min_genes):
-        raise ValueError(
-            f"{who}: only {len(s_genes)} S-phase and {len(g2m_genes)} G2/M-phase {organism} marker genes "
-            f"are in var_names (need >= {max(1, min_genes)} each); check organism= and that var_names are gene "
-            "symbols or Ensembl IDs"
-        )
-    return [var_names.get_indexer(g) for g in (s_genes, g2m_genes)], min(len(s_genes), len(g2m_genes))
 
 
 class CellCycleScorer:
@@ -239,7 +287,7 @@ class CellCycleScorer:
 
     Parameters
     ----------
-    var_names, organism, seed, min_genes
+    var_names, organism, seed, min_genes, genes
         As for :func:`score_cell_cycle`.
 
     Examples
@@ -249,9 +297,13 @@ class CellCycleScorer:
     >>> scores = np.concatenate([scorer.score(block) for block in blocks()])  # doctest: +SKIP
     """
 
-    def __init__(self, var_names, *, organism: str = "human", seed: int = 0, min_genes: int = 1) -> None:
+    def __init__(self, var_names, *, organism: str = "human", seed: int = 0, min_genes: int = 1,
+                 genes: CellCycleGenes | None = None) -> None:
         self.var_names = pd.Index(np.asarray(var_names).astype(str))
-        self.sets, self.ctrl_size = _gene_sets(self.var_names, organism, min_genes, who="CellCycleScorer")
+        if genes is None:
+            genes = CellCycleGenes.find(self.var_names, organism, min_genes=min_genes, who="CellCycleScorer")
+        genes.check(len(self.var_names), "CellCycleScorer")
+        self.sets, self.ctrl_size = [genes.s, genes.g2m], genes.ctrl_size
         self.seed = seed
         self._sums = np.zeros(len(self.var_names), dtype=np.float64)
         self._n = 0
