@@ -120,6 +120,13 @@ def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
         "missing": (["--model", tmp_path / "nothere"], "does not exist; pass --model FOLDER"),
         "joint": (["--model", _joint_model(tmp_path / "joint")], "holds a 'jae' model, not a 'predictor' one; it was "
                   "written by jae fit or jae map; pass a folder written by jae predict --save-model"),
+        # ignored before: the saved model predicted with its own method and seed (given equal to the default too)
+        "method": (["--model", tmp_path / "model", "--method", "knn"], "--method cannot change the predictor saved in "
+                   f"--model {tmp_path / 'model'} (it was trained with its own): drop --method, or train a new one "
+                   "with --train-mod1 and --train-mod2"),
+        "seed": (["--model", tmp_path / "model", "--seed", "0"], "--seed cannot change the predictor saved in"),
+        "method and seed": (["--seed", "3", "--model", tmp_path / "model", "--method", "ridge"],
+                 "--method and --seed cannot change the predictor saved in"),
     }
     for extra, expected in bad.values():
         caplog.clear()
