@@ -155,6 +155,19 @@ def test_predict_help_states_the_sparse_threshold():
     assert f"below {PredictConfig().sparse_below}" in action.help and f"{PredictConfig().dense_limit:,}" in action.help
 
 
+def test_predict_help_states_the_libraries_adt_panel_limit(monkeypatch):
+    """The help said 'up to 500 other names ADT' in its own words: it now takes the rule's constant."""
+    import argparse
+
+    import jae.io.modality
+    from jae.cli import build_parser
+
+    monkeypatch.setattr(jae.io.modality, "MAX_ADT_FEATURES", 321)  # the help follows the library's rule
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for dest in ("source_kind", "target_kind"):
+        action = next(a for a in sub.choices["predict"]._actions if a.dest == dest)
+        assert "up to 321 other names ADT" in action.help, action.help
+
 def test_training_data_with_duplicated_feature_names_is_refused(data):
     """They were trained on: a target's repeated names came back as the prediction's var_names (anndata's warning)."""
     src, tgt, _ = data

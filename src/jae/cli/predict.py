@@ -16,6 +16,7 @@ class _Given(argparse.Action):
 
 
 def add_parser(sub) -> None:
+    from ..io.modality import MAX_ADT_FEATURES
     from ..prediction import PredictConfig
 
     defaults = PredictConfig()
@@ -48,7 +49,8 @@ def add_parser(sub) -> None:
     for side, flag in (("source", "--source-kind"), ("target", "--target-kind")):
         p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None,
                        help=f"kind of the {side} modality when its var has no 'feature_types' (default: from the "
-                            "feature names: genomic intervals are ATAC, up to 500 other names ADT, the other side GEX)")
+                            f"feature names: genomic intervals are ATAC, up to {MAX_ADT_FEATURES} other names ADT, "
+                            "the other side GEX)")
     p.set_defaults(func=run)
 
 
