@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from jae import JAE, JAEConfig
@@ -104,30 +105,35 @@ def test_key_added_stores_into_each_anndata_of_a_dict(reference, split):
     lambda codes: codes.astype(object),  # integers in an object column (e.g. after .where(...))
     lambda codes: __import__("pandas").Categorical(codes),  # a categorical of integers
 ], ids=["int64", "object", "categorical"])
-def test_integer_cell_type_labels_come_back_as_integers(split, tmp_path, as_labels):
-    """Labels given as integers came back as strings ('2', '10', '30'), in text order."""
-    ref, query = split[0].copy(), split[1]
+def test_integer_cell_type_labels_come_back_as_obs_holds_them(split, tmp_path, as_labels):
+    """Integer labels came back as strings in text order ('10', '2', '30'); then as integers while key_added stored
+    them in obs as text (so the frame returned and the obs columns disagreed). Now both are text categories in
+    numeric order, as scanpy keeps cluster ids."""
+    ref, query = split[0].copy(), split[1].copy()
     codes = np.array([2, 10, 30])[ref.obs["cell_type"].cat.codes.to_numpy()]
     ref.obs["ct"] = as_labels(codes)
     ref.obs["ct_text"] = codes.astype(str)
     by_int = JAE(SMALL, seed=0, device="cpu").fit(ref, cell_type_key="ct", progress_bar=False)
     by_text = JAE(SMALL, seed=0, device="cpu").fit(ref, cell_type_key="ct_text", progress_bar=False)
-    got, text = by_int.predict_cell_type(query), by_text.predict_cell_type(query)
-    assert list(got["cell_type"].cat.categories) == [2, 10, 30]
-    assert got["cell_type"].cat.categories.dtype.kind == "i"
-    assert list(got["cell_type"].astype(int).astype(str)) == list(text["cell_type"].astype(str))  # same model
+    got, text = by_int.predict_cell_type(query, key_added="jae"), by_text.predict_cell_type(query)
+    assert list(got["cell_type"].cat.categories) == ["2", "10", "30"]  # numeric order
+    assert got["cell_type"].cat.categories.dtype == object
+    pd.testing.assert_series_equal(query.obs["jae_cell_type"], got["cell_type"], check_names=False)  # as in obs
+    assert list(got["cell_type"].astype(str)) == list(text["cell_type"].astype(str))  # same model
     np.testing.assert_array_equal(got["confidence"], text["confidence"])
     loaded = JAE.load(by_int.save(tmp_path / "m"), device="cpu")
     assert loaded.predict_cell_type(query)["cell_type"].equals(got["cell_type"])
-    assert by_text.predict_cell_type(query)["cell_type"].cat.categories.dtype == object  # text stays text
+    assert list(text["cell_type"].cat.categories) == ["10", "2", "30"]  # text labels keep their (text) order
 
 
-def test_float_labels_keep_the_reference_dtype(split):
-    """Integers with NaN for unlabelled cells are floats in pandas; they come back as the same floats."""
-    ref = split[0].copy()
+def test_float_labels_come_back_as_obs_holds_them(split):
+    """Integers with NaN for unlabelled cells are floats in pandas; they come back as their text, in numeric order."""
+    ref, query = split[0].copy(), split[1].copy()
     ref.obs["ct"] = ref.obs["cell_type"].cat.codes.to_numpy().astype(float)
-    got = JAE(SMALL, seed=0, device="cpu").fit(ref, cell_type_key="ct", progress_bar=False).predict_cell_type(split[1])
-    assert list(got["cell_type"].cat.categories) == [0.0, 1.0, 2.0]
+    got = JAE(SMALL, seed=0, device="cpu").fit(ref, cell_type_key="ct", progress_bar=False).predict_cell_type(
+        query, key_added="jae")
+    assert list(got["cell_type"].cat.categories) == ["0.0", "1.0", "2.0"]
+    pd.testing.assert_series_equal(query.obs["jae_cell_type"], got["cell_type"], check_names=False)
 
 
 # ---------------------------------------------------------------------------------------------- paths

@@ -120,6 +120,13 @@ def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
         "missing": (["--model", tmp_path / "nothere"], "does not exist; pass --model FOLDER"),
         "joint": (["--model", _joint_model(tmp_path / "joint")], "holds a 'jae' model, not a 'predictor' one; it was "
                   "written by jae fit or jae map; pass a folder written by jae predict --save-model"),
+        # ignored before: the saved model predicted with its own method and seed (given equal to the default too)
+        "method": (["--model", tmp_path / "model", "--method", "knn"], "--method cannot change the predictor saved in "
+                   f"--model {tmp_path / 'model'} (it was trained with its own): drop --method, or train a new one "
+                   "with --train-mod1 and --train-mod2"),
+        "seed": (["--model", tmp_path / "model", "--seed", "0"], "--seed cannot change the predictor saved in"),
+        "method and seed": (["--seed", "3", "--model", tmp_path / "model", "--method", "ridge"],
+                 "--method and --seed cannot change the predictor saved in"),
     }
     for extra, expected in bad.values():
         caplog.clear()
@@ -147,6 +154,19 @@ def test_predict_help_states_the_sparse_threshold():
     action = next(a for a in sub.choices["predict"]._actions if a.dest == "output_format")
     assert f"below {PredictConfig().sparse_below}" in action.help and f"{PredictConfig().dense_limit:,}" in action.help
 
+
+def test_predict_help_states_the_libraries_adt_panel_limit(monkeypatch):
+    """The help said 'up to 500 other names ADT' in its own words: it now takes the rule's constant."""
+    import argparse
+
+    import jae.io.modality
+    from jae.cli import build_parser
+
+    monkeypatch.setattr(jae.io.modality, "MAX_ADT_FEATURES", 321)  # the help follows the library's rule
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for dest in ("source_kind", "target_kind"):
+        action = next(a for a in sub.choices["predict"]._actions if a.dest == dest)
+        assert "up to 321 other names ADT" in action.help, action.help
 
 def test_training_data_with_duplicated_feature_names_is_refused(data):
     """They were trained on: a target's repeated names came back as the prediction's var_names (anndata's warning)."""

@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 
 from . import datasets, io, preprocess  # noqa: E402
 from .config import JAEConfig  # noqa: E402
+from .datasets import simulate  # noqa: E402
 from .evaluation import evaluate  # noqa: E402
 from .io import read_competition, read_h5mu, read_10x_h5  # noqa: E402
 from .joint import JAE  # noqa: E402
@@ -26,21 +27,25 @@ __all__ = [
     "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor", "evaluate",
     "read_competition", "read_h5mu", "read_10x_h5", "predict", "ModalityPredictor", "PredictConfig",
     "impute", "fit_files", "map_files", "embed_files", "predict_files", "evaluate_files", "run_demo", "workflows",
-    "metrics", "baseline", "report", "prediction",
+    "metrics", "baseline", "report", "prediction", "simulate", "svd_baseline",
 ]
 
 #: Subpackages imported on first use (``jae.metrics.evaluate_embedding(...)`` works after ``import jae``), so
 #: ``import jae`` and the CLI do not pay for numba and matplotlib until they are needed.
 _LAZY = ("metrics", "baseline", "report", "prediction")
+#: Functions of those subpackages at the top level, as scanpy users expect (``jae.svd_baseline(...)``), imported on
+#: first use like their subpackage: name -> subpackage.
+_LAZY_FUNCTIONS = {"svd_baseline": "baseline"}
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
+    if name in _LAZY or name in _LAZY_FUNCTIONS:
         import importlib
 
-        return importlib.import_module(f".{name}", __name__)
+        module = importlib.import_module(f".{_LAZY_FUNCTIONS.get(name, name)}", __name__)
+        return module if name in _LAZY else getattr(module, name)
     raise AttributeError(f"module 'jae' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_FUNCTIONS))

@@ -21,13 +21,17 @@ __all__ = ["read_embedding", "obsm_embedding"]
 logger = logging.getLogger(__name__)
 
 
-def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | None = None) -> tuple[str, np.ndarray]:
+def read_embedding(
+    path: str | os.PathLike, obs_names: pd.Index, *, name: str | None = None, scored: np.ndarray | None = None
+) -> tuple[str, np.ndarray]:
     """A competition embedding file (``.h5ad``: ``X`` = embedding, ``obs_names`` = cells), or the ``.h5mu`` that
     ``jae embed`` writes (its ``obsm['X_jae']``), in ``obs_names`` order.
 
-    Cells of the file that ``obs_names`` lacks are left out with a warning giving their number; a file sharing no
-    cell with ``obs_names``, one lacking some of them, a text file (CSV), a jae model folder and a data file (e.g. the
-    competition's ``*.solution.h5ad``: ``X`` = expression, ``var['feature_types']``) are refused in one line.
+    ``scored``: ``(n_cells,)`` bool, the cells that are scored (those with a cell type; None: every cell). The file
+    may lack the others: their rows are NaN (never scored). Cells of the file that ``obs_names`` lacks are left out
+    with a warning giving their number; a file sharing no cell with ``obs_names``, one lacking some scored cells, a
+    text file (CSV), a jae model folder and a data file (e.g. the competition's ``*.solution.h5ad``: ``X`` =
+    expression, ``var['feature_types']``) are refused in one line.
 
     Returns
     -------
@@ -57,15 +61,24 @@ def read_embedding(path: str | os.PathLike, obs_names: pd.Index, *, name: str | 
             f"{[str(c) for c in pred.obs_names[:2]]}) and the data's {len(obs_names)} (e.g. "
             f"{[str(c) for c in obs_names[:2]]}) have different names; pass the embedding of this data"
         )
-    missing = obs_names.difference(pred.obs_names)
+    scored = np.ones(len(obs_names), dtype=bool) if scored is None else np.asarray(scored, dtype=bool)
+    at = pred.obs_names.get_indexer(obs_names)
+    missing = obs_names[scored & (at < 0)]
     if len(missing):
+        which, fix = ("cells", "") if scored.all() else ("cells with a cell type, which are scored",
+                                                         ", or at least every one with a cell type")
         raise ValueError(
-            f"embedding file {path} lacks {len(missing)} of the {len(obs_names)} cells (e.g. {list(missing[:3])}); "
-            "embed every cell of the data"
+            f"embedding file {path} lacks {len(missing)} of the {int(scored.sum())} {which} (e.g. "
+            f"{[str(c) for c in missing[:3]]}); embed every cell of the data{fix}"
         )
     warn_extra_cells(f"embedding file {path.name}", pred.obs_names, obs_names)
     X = pred.X.toarray() if sp.issparse(pred.X) else np.asarray(pred.X)
-    return label, X[pred.obs_names.get_indexer(obs_names)]
+    if (at >= 0).all():
+        return label, X[at]
+    logger.info("embedding file %s lacks %d cells without a cell type (not scored)", path.name, int((at < 0).sum()))
+    out = np.full((len(at), X.shape[1]), np.nan, dtype=np.result_type(X.dtype, np.float32))
+    out[at >= 0] = X[at[at >= 0]]
+    return label, out
 
 
 def warn_extra_cells(what: str, cells: pd.Index, obs_names: pd.Index) -> None:

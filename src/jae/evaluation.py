@@ -156,7 +156,7 @@ def evaluate(
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
         array in the data's cell order (a DataFrame indexed by ``obs_names``: in any order), an obsm key, or the
         path of a competition embedding ``.h5ad`` or of the ``.h5mu`` ``jae embed`` writes (:func:`read_embedding`;
-        cells of the file that the data lacks are left out with a warning).
+        cells of the file that the data lacks are left out with a warning; it may lack cells without a cell type).
     cell_type_key, batch_key
         obs columns of cell types (required) and batches (None: one batch, asw_batch is n/a; so is the default
         ``'batch'`` when obs has no such column, with a warning; any other missing column is refused). Cells
@@ -271,7 +271,8 @@ def evaluate(
     arrays: dict[str, np.ndarray] = {}
     for name, value in items.items():
         if isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
-            label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name)
+            label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name,
+                                      scored=labelled)  # the file may lack cells without a cell type
             name = label if label not in arrays else f"{label} ({Path(value).name})"
         elif isinstance(value, str):
             try:

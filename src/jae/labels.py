@@ -62,7 +62,8 @@ LABEL_CHUNK = 65_536
 def label_categories(labels: pd.Series) -> tuple[list[str], list | None]:
     """The cell types of the reference's ``labels`` (no NaN): their names as text, sorted (the model's
     ``cell_types``, the embedding's column names), and for labels that are numbers (integers such as cluster ids, or
-    floats) the reference's own value of each name, which :func:`predict_cell_type` returns (None for text labels)."""
+    floats) the reference's own value of each name, which orders the names :func:`predict_cell_type` returns
+    numerically (None for text labels)."""
     names = sorted(pd.unique(labels.astype(str)))
     values = pd.unique(np.asarray(labels, dtype=object))
     nums = [v for v in values if isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))]
@@ -75,7 +76,8 @@ def label_categories(labels: pd.Series) -> tuple[list[str], list | None]:
 
 def _categorical(model, codes: np.ndarray) -> pd.Categorical:
     """Predicted ``codes`` (positions in ``model.cell_types``) as labels: every known type, in the model's order, as
-    scanpy keeps labels; numeric labels as the reference's values (:func:`label_categories`), in numeric order."""
+    scanpy keeps labels; numeric labels as the reference's values (:func:`label_categories`), in numeric order
+    (:func:`obs_labels` then gives them as text)."""
     values = getattr(model, "cell_type_values", None)
     if values is None:
         return pd.Categorical.from_codes(codes, categories=pd.Index(model.cell_types))
@@ -84,9 +86,9 @@ def _categorical(model, codes: np.ndarray) -> pd.Categorical:
 
 def obs_labels(labels: pd.DataFrame) -> pd.DataFrame:
     """Predicted ``labels`` as ``obs`` columns hold them: numeric cell types (cluster ids 0..n) as text categories in
-    the same order, as scanpy stores its own clusters; its ``rank_genes_groups(groups=['0'])`` and
-    ``get.rank_genes_groups_df(group='0')`` take text names. The frame :func:`predict_cell_type` returns keeps the
-    reference's values."""
+    the same (numeric) order, as scanpy stores its own clusters; its ``rank_genes_groups(groups=['0'])`` and
+    ``get.rank_genes_groups_df(group='0')`` take text names. :func:`predict_cell_type` returns its labels so, the
+    values it stores in ``obs`` with ``key_added``."""
     categories = labels["cell_type"].cat.categories
     if categories.dtype == object:
         return labels
@@ -331,8 +333,8 @@ def predict_cell_type(
     names = _cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
-    labels = pd.DataFrame(
-        {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": unknown}, index=index)
+    labels = obs_labels(pd.DataFrame(  # numeric cell types as text, as scanpy keeps clusters and obs stores them
+        {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": unknown}, index=index))
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
-        store_obs(data, obs_labels(labels), key_added)  # numeric cell types as text, as scanpy keeps clusters
+        store_obs(data, labels, key_added)
     return labels

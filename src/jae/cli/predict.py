@@ -6,7 +6,17 @@ import argparse
 from pathlib import Path
 
 
+class _Given(argparse.Action):
+    """Store the value and record the flag in ``namespace.given``: a flag given equal to its default is still
+    given (``--seed 0 --model FOLDER`` is refused like ``--seed 1``), and the defaults stay the library's."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given = [*getattr(namespace, "given", []), self.option_strings[0]]
+
+
 def add_parser(sub) -> None:
+    from ..io.modality import MAX_ADT_FEATURES
     from ..prediction import PredictConfig
 
     defaults = PredictConfig()
@@ -25,8 +35,10 @@ def add_parser(sub) -> None:
                         "--train-mod1/--train-mod2; --method, --seed and the kinds are the saved model's")
     p.add_argument("--test-mod1", type=Path, required=True, help="source modality of the cells to predict (.h5ad)")
     p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
-    p.add_argument("--method", default="jae", choices=("jae", "mean", "knn", "ridge"), help="default: jae")
-    p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
+    p.add_argument("--method", default="jae", choices=("jae", "mean", "knn", "ridge"), action=_Given,
+                   help="default: jae; not with --model (the saved model's)")
+    p.add_argument("--seed", type=int, default=0, action=_Given,
+                   help="seed of every random step (default: 0); not with --model (the saved model's)")
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when available), cpu, cuda (default: auto)")
     p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
                    help=f"X as dense or CSR; sparse: predictions below {defaults.sparse_below} dropped (meant for "
@@ -37,13 +49,19 @@ def add_parser(sub) -> None:
     for side, flag in (("source", "--source-kind"), ("target", "--target-kind")):
         p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None,
                        help=f"kind of the {side} modality when its var has no 'feature_types' (default: from the "
-                            "feature names: genomic intervals are ATAC, up to 500 other names ADT, the other side GEX)")
+                            f"feature names: genomic intervals are ATAC, up to {MAX_ADT_FEATURES} other names ADT, "
+                            "the other side GEX)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from .. import predict_files
 
+    fixed = sorted(set(getattr(args, "given", [])))  # what a saved model already fixed: refused, not ignored
+    if args.model is not None and fixed:
+        raise ValueError(f"{' and '.join(fixed)} cannot change the predictor saved in --model {args.model} (it was "
+                         f"trained with its own): drop {' and '.join(fixed)}, or train a new one with --train-mod1 "
+                         "and --train-mod2")
     result = predict_files(
         args.train_mod1, args.train_mod2, args.test_mod1, args.output, model=args.model, method=args.method,
         seed=args.seed, device=args.device, output_format=args.output_format, save_model=args.save_model,
