@@ -60,7 +60,28 @@ def test_fitting_an_h5mu_holding_rna_alone_is_still_refused(setup, tmp_path, cap
     _, d = setup
     assert main(["fit", "--h5mu", str(d / "q.rna.h5mu"), "--out", str(tmp_path / "m"), "--mode", "unsupervised"]) == 1
     assert "holds one modality" in caplog.text and "second modality" in caplog.text
+    # the fix names what takes this file as it is, not an RNA .h5ad it does not need
+    assert "embeds or maps this .h5mu as it is (jae embed / jae map" in caplog.text
+    assert "mod1 alone" not in caplog.text
     assert not (tmp_path / "m").exists()
+
+
+def test_open_h5mu_of_rna_alone_says_embed_and_map_take_the_file_as_it_is(setup):
+    _, d = setup
+    with pytest.raises(ValueError) as err:
+        jae.io.open_h5mu(d / "q.rna.h5mu")
+    assert "holds one modality ['rna']" in str(err.value)
+    assert "embeds or maps this .h5mu as it is" in str(err.value) and "model.embed(path)" in str(err.value)
+    assert "mod1 alone" not in str(err.value)
+
+
+@pytest.mark.parametrize("verb", ["fit", "embed", "map", "evaluate"])
+def test_h5mu_help_says_which_verbs_take_rna_alone(verb, capsys):
+    with pytest.raises(SystemExit):
+        main([verb, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--h5mu H5MU MuData file with an RNA and an ATAC or protein modality (jae fit needs both; embed, map and " \
+           "evaluate also take one holding RNA alone)" in text
 
 
 def test_jae_embed_and_map_take_an_h5mu_holding_rna_alone(setup, tmp_path, capsys):

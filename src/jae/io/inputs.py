@@ -32,7 +32,8 @@ class InputFiles:
     mod1, mod2
         Competition layout: the GEX ``.h5ad`` and the ATAC or ADT ``.h5ad`` (:func:`jae.io.read_competition`).
     h5mu
-        A MuData file with an RNA modality and an ATAC or protein modality (:func:`jae.io.read_h5mu`).
+        A MuData file with an RNA modality and an ATAC or protein modality (:func:`jae.io.read_h5mu`), or with RNA
+        alone (a query to embed or map with a fitted model; fitting needs both).
     tenx
         A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`); always read whole.
     h5ad

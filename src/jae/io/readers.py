@@ -444,7 +444,7 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
         if not others:
             from .paired import one_modality_message
 
-            raise ValueError(one_modality_message(f"{file_name} holds one modality {available}"))
+            raise ValueError(one_modality_message(f"{file_name} holds one modality {available}", h5mu=True))
         if len(others) != 1:
             raise ValueError(
                 f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
