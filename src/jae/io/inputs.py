@@ -116,7 +116,7 @@ class InputFiles:
 
             mdata = read_rna(self.mod1)  # the cells' annotations (batch, ...) as read_competition keeps them
             if joined:
-                join_annotations(mdata, joined, replace_existing=True)
+                join_annotations(mdata, joined, replace_existing=True, data=self.paths[0].name)
             return mdata
         if self.source == "competition":
             return read_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
@@ -128,7 +128,7 @@ class InputFiles:
         else:
             mdata = read_10x_h5(self.tenx)
         if joined:
-            join_annotations(mdata, joined, replace_existing=True)
+            join_annotations(mdata, joined, replace_existing=True, data=self.paths[0].name)
         return mdata
 
     def open(self, *, memory_budget: int | str | None = None, plan: bool = True, annotations: bool = True,

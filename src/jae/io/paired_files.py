@@ -64,22 +64,18 @@ class FilesOnDisk:
         with counts_noted():  # where the counts are was said when the files were opened
             mdata = func(**kwargs)
         for paths, replace_existing, what in self.joins:
-            join_annotations(mdata, paths, replace_existing=replace_existing, what=what)
+            join_annotations(mdata, paths, replace_existing=replace_existing, what=what, data=self.paths[0].name)
         return mdata
 
     def with_annotations(self, paths, *, replace_existing: bool = False, what: str = "annotation"):
         """A copy whose ``obs`` also holds the ``obs`` columns of annotation ``.h5ad`` files, joined by cell name."""
-        from .readers import read_obs
+        from .readers import annotation_obs
 
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         obs = self.obs.copy()
         for path in paths:
-            source = read_obs(path, what=what)
-            matched = int(obs.index.isin(source.index).sum())
-            logger.info("annotations %s: %d of %d cells matched", Path(path).name, matched, len(obs))
-            if matched == 0:
-                logger.warning("annotations %s share no cell names with the data", Path(path).name)
+            source = annotation_obs(path, obs.index, what=what, data=self.paths[0].name)
             if not source.index.is_unique:
                 raise ValueError(f"{what} {path} has duplicated cell names; make obs_names unique there")
             for col in source.columns:
