@@ -234,3 +234,27 @@ def test_an_h5mu_with_all_nan_rows_says_how_to_stream_it(setup, tmp_path):
     got = jae.embed_files(InputFiles(h5mu=tmp_path / "dropped.h5mu"), model, tmp_path / "e.h5ad", finetune_epochs=0,
                           progress_bar=False)
     assert got.embedding.shape[0] == 100 and np.isfinite(got.embedding).all()
+
+
+def test_a_modality_every_cell_has_gets_no_have_no_line(setup, tmp_path, caplog):
+    """Mosaic queries log how many cells lack each modality; a modality no cell lacks is not said ('0 of 200 cells
+    have no ADT measurements' was logged), in memory and from files alike."""
+    import logging
+
+    from jae.datasets import simulate
+    from jae.io import make_mudata, write_atomic
+
+    model, d = setup
+    q = simulate(200, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    mosaic = md.MuData({"rna": q["rna"][20:].copy(), "prot": q["prot"].copy()})  # 20 cells without RNA
+    write_atomic(make_mudata({"rna": q["rna"][20:].copy(), "prot": q["prot"].copy()}), tmp_path / "m.h5mu")
+    for data in (mosaic, str(tmp_path / "m.h5mu")):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="jae.query"):
+            model.embed(data, key_added=None)
+        assert "20 of 200 cells have no GEX measurements" in caplog.text
+        assert "have no ADT" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="jae.query"):
+        model.embed(ad.read_h5ad(d / "q.rna.h5ad"), key_added=None)  # RNA alone: every cell lacks ADT, said
+    assert "200 of 200 cells have no ADT measurements" in caplog.text

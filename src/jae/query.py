@@ -216,10 +216,10 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
 
 
 def _log_missing(model, observed: np.ndarray) -> None:
-    """One log line per modality that some cells lack (always one for the second modality)."""
+    """One log line per modality that some cells lack (none for a modality every cell has)."""
     for i in (1, 0):
         n_gone = int((~observed[:, i]).sum())
-        if n_gone or i == 1:
+        if n_gone:
             logger.info(
                 "%d of %d cells have no %s measurements (modality %r): its features are imputed from their %s by the "
                 "reference cells' regression", n_gone, len(observed), model.preprocessor.kinds[i],
