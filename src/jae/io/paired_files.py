@@ -18,10 +18,10 @@ from pathlib import Path
 import h5py
 import pandas as pd
 
-from .chunked import BackedCounts, InMemoryCounts, format_bytes, matrix_bytes
+from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
-from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x
+from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds, pick_modalities
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
@@ -228,9 +228,9 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
         return layer
     if layer == RAW:  # jae.io.raw: the AnnData's .raw, else .X
         if "raw" in f and "X" in f["raw"]:
-            logger.info("%s: counts from .raw", where)
+            note_raw(where, (_encoding(f["raw"]["X"])[1][1], _encoding(f["X"])[1][1] if "X" in f else 0))
             return RAW_GROUP
-        logger.info("%s has no .raw; using .X as the raw counts", where)
+        note_raw(where, None)
         return None
     layers = list(f["layers"]) if "layers" in f else []
     found = counts_location(layer, layers, has_raw="raw" in f, where=where)  # jae.io.raw's rule, as in memory
