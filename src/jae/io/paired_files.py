@@ -148,23 +148,26 @@ class PairedFiles(FilesOnDisk):
 
 
 def row_sources(names, counts) -> list:
-    """Row-block sources of each modality's :class:`~jae.io.chunked.BackedCounts`: the file itself, or the matrix
-    read whole when it is stored CSC (a warning naming the size and the fix from :data:`CSC_WARN_BYTES` on, an INFO
-    line below it, where reading it whole costs little)."""
-    out = []
-    for name, c in zip(names, counts):
-        if c.encoding == "csc_matrix":
-            log = logger.warning if c.nbytes >= CSC_WARN_BYTES else logger.info
-            log(
-                "%s: counts stored CSC (column by column, %s) cannot be read in row blocks, so the whole matrix is "
-                "read into memory; to stream it, store it CSR: adata.layers['counts'] = "
-                "adata.layers['counts'].tocsr(); adata.write_h5ad(...) (or .X for counts in .X)",
-                name, format_bytes(c.nbytes),
-            )
-            out.append(InMemoryCounts(c.read()))
-        else:
-            out.append(c)
-    return out
+    """Row-block sources of each modality's :class:`~jae.io.chunked.BackedCounts` (:func:`row_source`)."""
+    return [row_source(c, name) for name, c in zip(names, counts)]
+
+
+def row_source(counts: BackedCounts, name: str, *, what: str = "counts"):
+    """A row-block source of ``counts``: the file itself, or the matrix read whole when it is stored CSC, which
+    cannot be read by rows; a warning naming the size and the fix from :data:`CSC_WARN_BYTES` on, an INFO line below
+    it, where reading it whole costs little. The one CSC rule for every reader of stored matrices (the counts of
+    fitting and embedding, the RNA ``.X`` of :func:`jae.evaluate`); ``name`` and ``what`` say whose matrix it is."""
+    if counts.encoding != "csc_matrix":
+        return counts
+    if counts.layer == RAW_GROUP:
+        fix = "adata.raw = anndata.AnnData(adata.raw.X.tocsr(), var=adata.raw.var)"
+    else:
+        where = "X" if counts.layer is None else f"layers[{counts.layer!r}]"
+        fix = f"adata.{where} = adata.{where}.tocsr()"
+    log = logger.warning if counts.nbytes >= CSC_WARN_BYTES else logger.info
+    log("%s: %s stored CSC (column by column, %s) cannot be read in row blocks, so the whole matrix is read into "
+        "memory; to stream it, store it CSR: %s; adata.write_h5ad(...)", name, what, format_bytes(counts.nbytes), fix)
+    return InMemoryCounts(counts.read())
 
 
 def memory_needed(n_obs: int, counts, kinds, *, in_memory: bool) -> int:
