@@ -201,21 +201,33 @@ def test_predict_progress_bar_counts_real_epochs(capsys):
 
 
 def test_library_warnings_reach_a_python_user_who_configured_no_logging(tmp_path):
-    """In a notebook or script without logging.basicConfig, jae's warnings (here: an annotations file that shares no
-    cell with the data) are shown on stderr, as scanpy's are; informational lines stay quiet."""
+    """In a notebook or script without logging.basicConfig, jae's warnings (here: scoring data without a batch
+    column) are shown on stderr, as scanpy's are; informational lines stay quiet."""
     import subprocess
     import sys
 
     m = simulate(40, kind="cite", n_genes=200, n_proteins=10, n_batches=1, seed=0)
     paths = [tmp_path / "a.mod1.h5ad", tmp_path / "a.mod2.h5ad", tmp_path / "other.h5ad"]
-    m.mod["rna"].write_h5ad(paths[0])
+    rna = m.mod["rna"].copy()
+    rna.obs = pd.DataFrame({"cell_type": m.obs["cell_type"].to_numpy()}, index=rna.obs_names)  # no batch column
+    rna.write_h5ad(paths[0])
     prot = m.mod["prot"].copy()
     del prot.var["feature_types"]  # read as ADT from its names, with an informational line
+    prot.obs = pd.DataFrame(index=prot.obs_names)
     prot.write_h5ad(paths[1])
     other = ad.AnnData(obs=pd.DataFrame({"cell_type": ["x"] * 3}, index=["c1", "c2", "c3"]))
     other.write_h5ad(paths[2])
-    code = "import sys, jae; jae.read_competition(sys.argv[1], sys.argv[2], annotations=sys.argv[3])"
+    code = ("import sys, numpy as np, jae; m = jae.read_competition(sys.argv[1], sys.argv[2]); "
+            "m.obsm['X_e'] = np.random.default_rng(0).normal(size=(m.n_obs, 4)); "
+            "jae.evaluate(m, ['X_e'], progress_bar=False)")
     run = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert "other.h5ad share no cell names with the data" in run.stderr
+    assert "no obs column 'batch': asw_batch is n/a" in run.stderr
     assert "has no var['feature_types']" not in run.stderr  # an INFO line: not shown without a configured level
+    # an annotation file sharing no cell with the data: one error naming both's cell names and the fix
+    with pytest.raises(ValueError) as err:
+        jae.read_competition(paths[0], paths[1], annotations=paths[2])
+    text = str(err.value)
+    assert text.startswith(f"annotation file {paths[2]} shares no cell names with the data (a.mod1.h5ad): ")
+    assert "'c1', 'c2', 'c3'" in text and repr(str(m.obs_names[0])) in text
+    assert "give the annotation file of these cells" in text

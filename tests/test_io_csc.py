@@ -69,3 +69,27 @@ def test_the_threshold_is_250_megabytes():
     import jae.io.paired_files as pf
 
     assert pf.CSC_WARN_BYTES == 250_000_000
+
+
+def test_evaluate_reads_a_csc_rna_x_by_the_same_rule(tmp_path, caplog, monkeypatch):
+    """cc_cons reads the RNA .X in row blocks: stored CSC it is read whole under io's one rule (jae.io.paired_files
+    .row_source): an INFO line below CSC_WARN_BYTES, a warning with the size and the fix from it on (evaluate
+    warned of any size, in its own words)."""
+    import jae.io.paired_files as pf
+    from jae.evaluation import lognormalized_gex_blocks
+
+    opened = open_competition(*_files(tmp_path, "csc"))
+    size = format_bytes(opened.counts[0].nbytes)
+    with caplog.at_level(logging.INFO, logger="jae"):
+        lognormalized_gex_blocks(opened)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    said = [r.getMessage() for r in caplog.records if "stored CSC" in r.getMessage() and "cc_cons" in r.getMessage()]
+    assert said == [f"cc_cons: the RNA .X stored CSC (column by column, {size}) cannot be read in row blocks, so the "
+                    "whole matrix is read into memory; to stream it, store it CSR: adata.X = adata.X.tocsr(); "
+                    "adata.write_h5ad(...)"]  # (its counts, also CSC here, are then read by the same rule)
+    caplog.clear()
+    monkeypatch.setattr(pf, "CSC_WARN_BYTES", opened.counts[0].nbytes)
+    with caplog.at_level(logging.INFO, logger="jae"):
+        blocks, _ = lognormalized_gex_blocks(opened)
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING][:1] == said
+    assert sum(b.shape[0] for b in blocks()) == 30  # every cell, read whole

@@ -60,7 +60,28 @@ def test_fitting_an_h5mu_holding_rna_alone_is_still_refused(setup, tmp_path, cap
     _, d = setup
     assert main(["fit", "--h5mu", str(d / "q.rna.h5mu"), "--out", str(tmp_path / "m"), "--mode", "unsupervised"]) == 1
     assert "holds one modality" in caplog.text and "second modality" in caplog.text
+    # the fix names what takes this file as it is, not an RNA .h5ad it does not need
+    assert "embeds or maps this .h5mu as it is (jae embed / jae map" in caplog.text
+    assert "mod1 alone" not in caplog.text
     assert not (tmp_path / "m").exists()
+
+
+def test_open_h5mu_of_rna_alone_says_embed_and_map_take_the_file_as_it_is(setup):
+    _, d = setup
+    with pytest.raises(ValueError) as err:
+        jae.io.open_h5mu(d / "q.rna.h5mu")
+    assert "holds one modality ['rna']" in str(err.value)
+    assert "embeds or maps this .h5mu as it is" in str(err.value) and "model.embed(path)" in str(err.value)
+    assert "mod1 alone" not in str(err.value)
+
+
+@pytest.mark.parametrize("verb", ["fit", "embed", "map", "evaluate"])
+def test_h5mu_help_says_which_verbs_take_rna_alone(verb, capsys):
+    with pytest.raises(SystemExit):
+        main([verb, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--h5mu H5MU MuData file with an RNA and an ATAC or protein modality (jae fit needs both; embed, map and " \
+           "evaluate also take one holding RNA alone)" in text
 
 
 def test_jae_embed_and_map_take_an_h5mu_holding_rna_alone(setup, tmp_path, capsys):
@@ -213,3 +234,27 @@ def test_an_h5mu_with_all_nan_rows_says_how_to_stream_it(setup, tmp_path):
     got = jae.embed_files(InputFiles(h5mu=tmp_path / "dropped.h5mu"), model, tmp_path / "e.h5ad", finetune_epochs=0,
                           progress_bar=False)
     assert got.embedding.shape[0] == 100 and np.isfinite(got.embedding).all()
+
+
+def test_a_modality_every_cell_has_gets_no_have_no_line(setup, tmp_path, caplog):
+    """Mosaic queries log how many cells lack each modality; a modality no cell lacks is not said ('0 of 200 cells
+    have no ADT measurements' was logged), in memory and from files alike."""
+    import logging
+
+    from jae.datasets import simulate
+    from jae.io import make_mudata, write_atomic
+
+    model, d = setup
+    q = simulate(200, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    mosaic = md.MuData({"rna": q["rna"][20:].copy(), "prot": q["prot"].copy()})  # 20 cells without RNA
+    write_atomic(make_mudata({"rna": q["rna"][20:].copy(), "prot": q["prot"].copy()}), tmp_path / "m.h5mu")
+    for data in (mosaic, str(tmp_path / "m.h5mu")):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="jae.query"):
+            model.embed(data, key_added=None)
+        assert "20 of 200 cells have no GEX measurements" in caplog.text
+        assert "have no ADT" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="jae.query"):
+        model.embed(ad.read_h5ad(d / "q.rna.h5ad"), key_added=None)  # RNA alone: every cell lacks ADT, said
+    assert "200 of 200 cells have no ADT measurements" in caplog.text

@@ -93,19 +93,15 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     ``(blocks, var_names)``: ``blocks()`` returns a fresh iterator over ``(rows, n_genes)`` float32 CSR blocks of
     every cell, in ``files.obs_names`` order.
     """
-    from .io.chunked import BackedCounts, InMemoryCounts, read_ahead
-    from .io.paired_files import row_sources
+    from .io.chunked import BackedCounts, read_ahead
+    from .io.paired_files import row_source, row_sources
     from .preprocess import log_normalize
     from .preprocess.pipeline import BLOCK_ROWS
 
     rows = block_rows or BLOCK_ROWS
     i = files.kinds.index("GEX")
     counts = files.counts[i]
-    X = BackedCounts(counts.path, modality=counts.modality, layer=None)
-    if X.encoding == "csc_matrix":
-        logger.warning("cc_cons: the RNA .X is stored CSC and is read whole (%.2f GB); store it CSR to stream it",
-                       X.nbytes / 1e9)
-        X = InMemoryCounts(X.read())
+    X = row_source(BackedCounts(counts.path, modality=counts.modality, layer=None), "cc_cons", what="the RNA .X")
     sample = next(X.blocks(min(200, X.shape[0]), stop=min(200, X.shape[0])))
     if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
         return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]

@@ -485,6 +485,7 @@ class JAE:
 
     # ------------------------------------------------------------------------------------------ helpers
     def _features(self, data, *, layer: str | None) -> tuple[np.ndarray, pd.Index]:
+        self._adapter_batches(data, None)  # a mapped model's batch column: a cell without one refused before any work
         return query_features(self, data, layer=layer)[:2]  # missing features or a missing modality: jae.query
 
     def _tensor(self, a: np.ndarray) -> torch.Tensor:

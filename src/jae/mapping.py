@@ -70,9 +70,10 @@ class QueryAdapter:
     def extended(self, batches, shift: np.ndarray) -> "QueryAdapter":
         return QueryAdapter(self.batch_key, self.batches + tuple(batches), np.vstack([self.shift, shift]))
 
-    def batches_of(self, data, cells: pd.Index) -> np.ndarray:
-        """The batches of ``data``'s cells ``cells``, from the ``obs`` column this adapter reads."""
-        from .io.paired import cell_obs, get_annotation
+    def batches_of(self, data, cells: pd.Index | None) -> np.ndarray:
+        """The batches of ``data``'s cells ``cells`` (None: of every cell), from the ``obs`` column this adapter reads;
+        a cell without a batch is refused, as :func:`map_query` refuses it (:func:`jae.io.paired.check_batches`)."""
+        from .io.paired import cell_obs, check_batches, get_annotation
 
         obs = cell_obs(data)  # as fit reads them: a modality's own columns too
         if obs is None or self.batch_key not in obs.columns:
@@ -81,7 +82,14 @@ class QueryAdapter:
                 f"obs[{self.batch_key!r}]; the data has no such column: add it, or pass annotations=FILE holding it "
                 "(cells of other batches are embedded as the reference model embeds them)"
             )
-        return get_annotation(obs, self.batch_key, what="batch labels").astype(str).reindex(cells).to_numpy()
+        batch = get_annotation(obs, self.batch_key, what="batch labels")
+        try:
+            check_batches(batch, min_cells=1)  # not shifted as a batch 'nan'
+        except ValueError as err:
+            raise ValueError(f"this model was made by map_query and shifts cells by their batch in "
+                             f"obs[{self.batch_key!r}]: {err}") from None
+        batch = batch.astype(str)
+        return (batch if cells is None else batch.reindex(cells)).to_numpy()
 
     def apply(self, X: np.ndarray, batch) -> np.ndarray:
         """``X`` with each mapped batch's shift added (a new array; ``X`` itself is never changed)."""

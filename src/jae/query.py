@@ -31,6 +31,7 @@ import logging
 import weakref
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import partial
 from typing import NamedTuple
 
 import anndata as ad
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .io.features import FeatureOverlap, examples, feature_overlap, unique_cells
+from .io.features import FeatureOverlap, examples, feature_overlap, gene_symbols, unique_cells
 from .io.mosaic import get_mosaic, is_mosaic
 from .preprocess.normalize import SCALE
 
@@ -116,7 +117,8 @@ def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
         cells, counts = _cell_order(data, paired.obs_names), list(paired.counts)
         if not cells.equals(paired.obs_names):
             counts = [c[paired.obs_names.get_indexer(cells)] for c in counts]
-        return _transform(model, counts, [paired.var_names[0], paired.var_names[1]], names, cells, None)
+        return _transform(model, counts, [paired.var_names[0], paired.var_names[1]], names, cells, None,
+                          symbols=[gene_symbols(a.var) for a in (rna, other)])
     return _mosaic(model, data, names, rna, other, layer=layer)
 
 
@@ -212,14 +214,15 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
         counts, var_names = [None, None], [None, None]
         counts[i], var_names[i] = X, adata.var_names
     _log_missing(model, observed)
-    return _transform(model, counts, var_names, names, cells, observed)
+    return _transform(model, counts, var_names, names, cells, observed,
+                      symbols=[None if a is None else gene_symbols(a.var) for a in (rna, other)])
 
 
 def _log_missing(model, observed: np.ndarray) -> None:
-    """One log line per modality that some cells lack (always one for the second modality)."""
+    """One log line per modality that some cells lack (none for a modality every cell has)."""
     for i in (1, 0):
         n_gone = int((~observed[:, i]).sum())
-        if n_gone or i == 1:
+        if n_gone:
             logger.info(
                 "%d of %d cells have no %s measurements (modality %r): its features are imputed from their %s by the "
                 "reference cells' regression", n_gone, len(observed), model.preprocessor.kinds[i],
@@ -263,7 +266,8 @@ def _from_files(model, files, data) -> QueryFeatures:
         sources, var_names, names = [sources[0], None], [var_names[0], None], (names[0], model.modality_names[1])
     sources = _checked(sources, names, paired=not rna_only, kinds=files.kinds)  # raw counts, as data read whole is checked to hold
     X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
-                   [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None).X
+                   [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None,
+                   symbols=[partial(files.gene_symbols, i) for i in range(len(files.counts))] + [None]).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
         model._files_features = (weakref.ref(files), model.preprocessor, X)
     return QueryFeatures(X, files.obs_names, observed)
@@ -304,11 +308,12 @@ class _CheckedCounts:
 
 # --------------------------------------------------------------------------------------------- the features
 def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.ndarray | None = None,
-               rows: list | None = None) -> QueryFeatures:
+               rows: list | None = None, symbols=(None, None)) -> QueryFeatures:
     """Features of the cells ``cells``; ``observed`` ``(n_cells, 2)``: whether each cell has each modality
     (``counts[i]`` holds the cells ``observed[:, i]`` only; every cell both when None). ``counts[i]`` is a matrix or
     a row-block source; its rows are the cells ``rows[i]`` (positions in ``cells``), by default those measured in
-    it in ``cells``' order."""
+    it in ``cells``' order. ``symbols[i]``: the gene symbols in ``var['feature_name']`` (CELLxGENE), or a function
+    giving them, for the message when the features do not match (:func:`jae.io.features.feature_overlap`)."""
     pre = model.preprocessor
     full = observed is None
     observed = np.ones((len(cells), 2), dtype=bool) if full else observed
@@ -316,8 +321,8 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     if exact:  # the preprocessing's own path: paired cells embed exactly as they always did
         return QueryFeatures(pre.transform(counts, var_names, names=names), cells, observed)
     overlaps = [
-        None if v is None else feature_overlap(v, e, name=f"modality {n!r}")
-        for v, e, n in zip(var_names, pre.var_names, names)
+        None if v is None else feature_overlap(v, e, name=f"modality {n!r}", symbols=sym)
+        for v, e, n, sym in zip(var_names, pre.var_names, names, symbols)
     ]
     moments = getattr(model, "moments", None)
     needs = not observed.all() or any(o is not None and not o.complete for o in overlaps)

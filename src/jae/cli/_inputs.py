@@ -19,7 +19,8 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
     g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x, --h5ad)")
     g.add_argument("--mod1", type=Path, help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
     g.add_argument("--mod2", type=Path, help="competition layout: ATAC or ADT .h5ad")
-    g.add_argument("--h5mu", type=Path, help="MuData file with an RNA and an ATAC or protein modality")
+    g.add_argument("--h5mu", type=Path, help="MuData file with an RNA and an ATAC or protein modality (jae fit "
+                   "needs both; embed, map and evaluate also take one holding RNA alone)")
     g.add_argument("--10x", dest="tenx", type=Path, help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
     g.add_argument("--h5ad", type=Path,
                    help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["examples", "by_cell_names", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap",
-           "MIN_FEATURE_FRACTION"]
+           "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols"]
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 #: missing features would be more guess than measurement (a simulated query's embedding keeps 75% of its 15 nearest
 #: neighbours with 80% of the genes, 60% with 60%: ``tests/test_query_features.py``); a clear round line, not tuned.
 MIN_FEATURE_FRACTION = 0.5
+#: The ``var`` column where CELLxGENE keeps gene symbols (its var_names are Ensembl IDs).
+SYMBOLS = "feature_name"
 
 
 def examples(values, n: int = 3) -> str:
@@ -152,8 +154,25 @@ class FeatureOverlap:
         return not len(self.missing)
 
 
-def _naming_fix(var_names: pd.Index, expected: pd.Index) -> str:
-    """The fix for too small an overlap: the same features named another way, or really other features."""
+def gene_symbols(var) -> pd.Index | None:
+    """The gene symbols in ``var[SYMBOLS]`` (CELLxGENE's layout: Ensembl IDs as var_names, symbols beside them), or
+    None when ``var`` (a DataFrame, or None) has no such column."""
+    if var is None or SYMBOLS not in getattr(var, "columns", ()):
+        return None
+    return pd.Index(np.asarray(var[SYMBOLS]).astype(str))
+
+
+def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
+    """The fix for too small an overlap: the same features named another way (by the gene symbols the data keeps in
+    ``var['feature_name']``, ``symbols``: an Index, a function giving it or None, or in another case or naming
+    scheme), or really other features."""
+    symbols = symbols() if callable(symbols) else symbols
+    if symbols is not None and not pd.Index(symbols).astype(str).equals(var_names):
+        hits = len(pd.Index(symbols).astype(str).intersection(expected))
+        return (f"gene symbols are in var['{SYMBOLS}'] (CELLxGENE layout): {hits} of {reference}'s {len(expected)} "
+                f"features are among them; name the genes by them, e.g. adata.var_names = "
+                f"adata.var['{SYMBOLS}'].astype(str); adata.var_names_make_unique() (on a copy, or write the file "
+                "again so)")
     folded = len(pd.Index(var_names.str.upper()).intersection(expected.str.upper()))
     if folded >= MIN_FEATURE_FRACTION * len(expected):
         return (f"{folded} of them match when case is ignored: give the features in the model's spelling "
@@ -167,12 +186,14 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index) -> str:
 
 
 def feature_overlap(
-    var_names, expected: pd.Index, *, name: str, reference: str = "the model", min_fraction: float = MIN_FEATURE_FRACTION
+    var_names, expected: pd.Index, *, name: str, reference: str = "the model", min_fraction: float = MIN_FEATURE_FRACTION,
+    symbols=None,
 ) -> FeatureOverlap:
     """The model's features ``expected`` found in ``var_names``, with one log line on the overlap when they differ.
 
     Missing features are reported, never filled here (:mod:`jae.query` re-solves what they would have given); extra
-    features are ignored.
+    features are ignored. ``symbols``: the data's ``var['feature_name']`` (:func:`gene_symbols`; or a function giving
+    it, called only for the error), which the fix then names.
 
     Raises
     ------
@@ -191,7 +212,7 @@ def feature_overlap(
         raise ValueError(
             f"{name} has {len(present)} of {reference}'s {n} features ({len(present) / max(n, 1):.0%}; "
             f"e.g. missing {examples(expected[missing])}; its own are named like {examples(var_names)}), below the "
-            f"{min_fraction:.0%} jae needs to place its cells: {_naming_fix(var_names, expected)}"
+            f"{min_fraction:.0%} jae needs to place its cells: {_naming_fix(var_names, expected, symbols, reference)}"
         )
     if len(missing) or n_extra:
         logger.info(

@@ -32,7 +32,8 @@ class InputFiles:
     mod1, mod2
         Competition layout: the GEX ``.h5ad`` and the ATAC or ADT ``.h5ad`` (:func:`jae.io.read_competition`).
     h5mu
-        A MuData file with an RNA modality and an ATAC or protein modality (:func:`jae.io.read_h5mu`).
+        A MuData file with an RNA modality and an ATAC or protein modality (:func:`jae.io.read_h5mu`), or with RNA
+        alone (a query to embed or map with a fitted model; fitting needs both).
     tenx
         A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`); always read whole.
     h5ad
@@ -115,7 +116,7 @@ class InputFiles:
 
             mdata = read_rna(self.mod1)  # the cells' annotations (batch, ...) as read_competition keeps them
             if joined:
-                join_annotations(mdata, joined, replace_existing=True)
+                join_annotations(mdata, joined, replace_existing=True, data=self.paths[0].name)
             return mdata
         if self.source == "competition":
             return read_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
@@ -127,7 +128,7 @@ class InputFiles:
         else:
             mdata = read_10x_h5(self.tenx)
         if joined:
-            join_annotations(mdata, joined, replace_existing=True)
+            join_annotations(mdata, joined, replace_existing=True, data=self.paths[0].name)
         return mdata
 
     def open(self, *, memory_budget: int | str | None = None, plan: bool = True, annotations: bool = True,

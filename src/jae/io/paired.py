@@ -108,14 +108,17 @@ def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[st
     return (first, second), (by_name[first], by_name[second])
 
 
-def one_modality_message(what: str) -> str:
+def one_modality_message(what: str, *, h5mu: bool = False) -> str:
     """The refusal of data holding RNA alone where a second modality is needed (fitting): ``what`` says what the
-    data holds."""
+    data holds; ``h5mu``: it is an ``.h5mu`` file, which a fitted model embeds or maps as it is."""
+    alone = ("a fitted model embeds or maps this .h5mu as it is (jae embed / jae map; in Python model.embed(path) "
+             "or jae.embed_files / jae.map_files)" if h5mu else
+             "cells with RNA alone can then be embedded or mapped with the fitted model (from files: the RNA .h5ad "
+             "as mod1 alone, or an .h5mu holding RNA alone)")
     return (
         f"{what}; jae learns from RNA paired with a second modality (ATAC or ADT), so fitting needs that second "
         "modality measured in at least some of the cells (50 paired): pass both, e.g. jae.read_competition(mod1, "
-        "mod2) or a MuData with an 'atac' or 'prot' modality; cells with RNA alone can then be embedded or mapped "
-        "with the fitted model (from files: the RNA .h5ad as mod1 alone)"
+        f"mod2) or a MuData with an 'atac' or 'prot' modality; {alone}"
     )
 
 

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pandas as pd
 
-from .chunked import BackedCounts, InMemoryCounts, format_bytes, matrix_bytes
+from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
-from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x
+from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds, pick_modalities
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
@@ -51,6 +52,21 @@ class FilesOnDisk:
     def paths(self) -> list[Path]:
         return list(dict.fromkeys(c.path for c in self.counts))
 
+    def gene_symbols(self, i: int) -> pd.Index | None:
+        """The gene symbols of modality ``i`` in its ``var['feature_name']`` (CELLxGENE's layout), read from its file
+        (the ``var`` of ``.raw`` when the counts are there); None without that column."""
+        from anndata.io import read_elem
+
+        from .features import SYMBOLS
+
+        c = self.counts[i]
+        with h5py.File(c.path, "r") as f:
+            group = f["mod"][c.modality] if c.modality is not None else f
+            var = group["raw"]["var"] if c.layer == RAW_GROUP else group["var"]
+            if not isinstance(var, h5py.Group) or SYMBOLS not in var:
+                return None
+            return pd.Index(np.asarray(read_elem(var[SYMBOLS])).astype(str))
+
     def sources(self) -> list:
         """Row-block sources of the counts: the files themselves, or the matrix read whole when stored CSC."""
         return row_sources(self.names, self.counts)
@@ -64,22 +80,18 @@ class FilesOnDisk:
         with counts_noted():  # where the counts are was said when the files were opened
             mdata = func(**kwargs)
         for paths, replace_existing, what in self.joins:
-            join_annotations(mdata, paths, replace_existing=replace_existing, what=what)
+            join_annotations(mdata, paths, replace_existing=replace_existing, what=what, data=self.paths[0].name)
         return mdata
 
     def with_annotations(self, paths, *, replace_existing: bool = False, what: str = "annotation"):
         """A copy whose ``obs`` also holds the ``obs`` columns of annotation ``.h5ad`` files, joined by cell name."""
-        from .readers import read_obs
+        from .readers import annotation_obs
 
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         obs = self.obs.copy()
         for path in paths:
-            source = read_obs(path, what=what)
-            matched = int(obs.index.isin(source.index).sum())
-            logger.info("annotations %s: %d of %d cells matched", Path(path).name, matched, len(obs))
-            if matched == 0:
-                logger.warning("annotations %s share no cell names with the data", Path(path).name)
+            source = annotation_obs(path, obs.index, what=what, data=self.paths[0].name)
             if not source.index.is_unique:
                 raise ValueError(f"{what} {path} has duplicated cell names; make obs_names unique there")
             for col in source.columns:
@@ -152,23 +164,26 @@ class PairedFiles(FilesOnDisk):
 
 
 def row_sources(names, counts) -> list:
-    """Row-block sources of each modality's :class:`~jae.io.chunked.BackedCounts`: the file itself, or the matrix
-    read whole when it is stored CSC (a warning naming the size and the fix from :data:`CSC_WARN_BYTES` on, an INFO
-    line below it, where reading it whole costs little)."""
-    out = []
-    for name, c in zip(names, counts):
-        if c.encoding == "csc_matrix":
-            log = logger.warning if c.nbytes >= CSC_WARN_BYTES else logger.info
-            log(
-                "%s: counts stored CSC (column by column, %s) cannot be read in row blocks, so the whole matrix is "
-                "read into memory; to stream it, store it CSR: adata.layers['counts'] = "
-                "adata.layers['counts'].tocsr(); adata.write_h5ad(...) (or .X for counts in .X)",
-                name, format_bytes(c.nbytes),
-            )
-            out.append(InMemoryCounts(c.read()))
-        else:
-            out.append(c)
-    return out
+    """Row-block sources of each modality's :class:`~jae.io.chunked.BackedCounts` (:func:`row_source`)."""
+    return [row_source(c, name) for name, c in zip(names, counts)]
+
+
+def row_source(counts: BackedCounts, name: str, *, what: str = "counts"):
+    """A row-block source of ``counts``: the file itself, or the matrix read whole when it is stored CSC, which
+    cannot be read by rows; a warning naming the size and the fix from :data:`CSC_WARN_BYTES` on, an INFO line below
+    it, where reading it whole costs little. The one CSC rule for every reader of stored matrices (the counts of
+    fitting and embedding, the RNA ``.X`` of :func:`jae.evaluate`); ``name`` and ``what`` say whose matrix it is."""
+    if counts.encoding != "csc_matrix":
+        return counts
+    if counts.layer == RAW_GROUP:
+        fix = "adata.raw = anndata.AnnData(adata.raw.X.tocsr(), var=adata.raw.var)"
+    else:
+        where = "X" if counts.layer is None else f"layers[{counts.layer!r}]"
+        fix = f"adata.{where} = adata.{where}.tocsr()"
+    log = logger.warning if counts.nbytes >= CSC_WARN_BYTES else logger.info
+    log("%s: %s stored CSC (column by column, %s) cannot be read in row blocks, so the whole matrix is read into "
+        "memory; to stream it, store it CSR: %s; adata.write_h5ad(...)", name, what, format_bytes(counts.nbytes), fix)
+    return InMemoryCounts(counts.read())
 
 
 def memory_needed(n_obs: int, counts, kinds, *, in_memory: bool) -> int:
@@ -232,9 +247,9 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
         return layer
     if layer == RAW:  # jae.io.raw: the AnnData's .raw, else .X
         if "raw" in f and "X" in f["raw"]:
-            logger.info("%s: counts from .raw", where)
+            note_raw(where, (_encoding(f["raw"]["X"])[1][1], _encoding(f["X"])[1][1] if "X" in f else 0))
             return RAW_GROUP
-        logger.info("%s has no .raw; using .X as the raw counts", where)
+        note_raw(where, None)
         return None
     layers = list(f["layers"]) if "layers" in f else []
     found = counts_location(layer, layers, has_raw="raw" in f, where=where)  # jae.io.raw's rule, as in memory

@@ -16,13 +16,14 @@ of an ``.h5mu`` modality, streamed like any layer (:class:`jae.io.chunked.Backed
 from __future__ import annotations
 
 import logging
+import weakref
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 import anndata as ad
 
-__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "note_counts_from_x", "resolve_raw",
-           "counts_noted"]
+__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "note_counts_from_x", "note_raw",
+           "resolve_raw", "counts_noted"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +42,29 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDa
     if layer != RAW or RAW in adata.layers:
         return adata
     source = adata if adata.raw is None else adata.raw
-    if adata.raw is None:
-        logger.info("%s has no .raw; using .X as the raw counts", where)
-    else:
-        logger.info("%s: counts from .raw (%d features; .X has %d)", where, source.n_vars, adata.n_vars)
+    if not _said_before(source.X):  # data in memory: said once, not by every step reading it
+        note_raw(where, None if adata.raw is None else (source.n_vars, adata.n_vars))
     return ad.AnnData(X=source.X, obs=adata.obs, var=source.var.copy(), obsm=dict(adata.obsm), uns=adata.uns,
                       layers={RAW: source.X})
+
+
+#: The count matrices :func:`resolve_raw` has said the source of (``id`` -> weak reference, gone with the matrix): the
+#: steps of one call (checks, features) and later calls on the same AnnData read it again without a second line.
+_SAID: dict[int, weakref.ref] = {}
+
+
+def _said_before(matrix) -> bool:
+    """Whether the source of ``matrix`` was said before (a new matrix is remembered; one that takes no weak
+    reference is said every time)."""
+    key = id(matrix)
+    ref = _SAID.get(key)
+    if ref is not None and ref() is matrix:
+        return True
+    try:
+        _SAID[key] = weakref.ref(matrix, lambda _, key=key: _SAID.pop(key, None))
+    except TypeError:
+        pass
+    return False
 
 
 #: True while data whose opening already said where its counts are is read into memory (:func:`counts_noted`).
@@ -58,6 +76,18 @@ def note_counts_from_x(where: str, detail: str = "") -> None:
     read: not again while :func:`counts_noted` reads files whose opening said it)."""
     if not _NOTED.get():
         logger.info("%s has no layer 'counts'; using .X as the raw counts%s", where, detail)
+
+
+def note_raw(where: str, sizes: tuple[int, int] | None) -> None:
+    """The log line of ``layer='raw'``: ``where``'s counts come from its ``.raw`` (``sizes``: the features of ``.raw``
+    and of ``.X``), or from ``.X`` when it has none (``sizes`` None); for an AnnData and a file alike, once per read
+    (not again while :func:`counts_noted` reads files whose opening said it)."""
+    if _NOTED.get():
+        return
+    if sizes is None:
+        logger.info("%s has no .raw; using .X as the raw counts", where)
+    else:
+        logger.info("%s: counts from .raw (%d features; .X has %d)", where, *sizes)
 
 
 @contextmanager

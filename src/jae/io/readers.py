@@ -122,6 +122,28 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
         adata.file.close()
 
 
+def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation", data: str | None = None
+                   ) -> pd.DataFrame:
+    """The ``obs`` of an annotation file to join by cell name into data whose cells are ``cells`` (``data``: the
+    data's file name, for the message). A file sharing no cell name with the data is refused in one line naming
+    both's cell names and the fix; otherwise how many cells it matches is logged."""
+    obs = read_obs(path, what=what)
+    path = Path(path)
+    matched = int(pd.Index(cells).isin(obs.index).sum())
+    if matched == 0:
+        def like(names) -> str:
+            return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
+
+        raise ValueError(
+            f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
+            f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: give "
+            "the annotation file of these cells, or write one of the files again with the other's cell names "
+            "(obs_names)"
+        )
+    logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
+    return obs
+
+
 def read_competition(
     mod1: PathLike,
     mod2: PathLike,
@@ -186,12 +208,12 @@ def read_competition(
                 mdata.uns[key] = a.uns[key]
                 break
     if annotations is not None:
-        join_annotations(mdata, annotations)
+        join_annotations(mdata, annotations, data=Path(mod1).name)
     return mdata
 
 
 def join_annotations(
-    mdata: md.MuData, paths, *, replace_existing: bool = False, what: str = "annotation"
+    mdata: md.MuData, paths, *, replace_existing: bool = False, what: str = "annotation", data: str | None = None
 ) -> md.MuData:
     """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
     name, in place; cells a file lacks get NaN.
@@ -206,6 +228,8 @@ def join_annotations(
         Replace columns ``mdata.obs`` already has (default: keep them, e.g. the data files' own ``batch``).
     what
         How errors name the files (e.g. ``'--annotations'``).
+    data
+        The data's file name, for the error when a file shares no cell name with it (:func:`annotation_obs`).
 
     Returns
     -------
@@ -214,12 +238,7 @@ def join_annotations(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     for path in paths:
-        obs = read_obs(path, what=what)
-        path = Path(path)
-        matched = int(mdata.obs_names.isin(obs.index).sum())
-        logger.info("annotations %s: %d of %d cells matched", path.name, matched, mdata.n_obs)
-        if matched == 0:
-            logger.warning("annotations %s share no cell names with the data", path.name)
+        obs = annotation_obs(path, mdata.obs_names, what=what, data=data)
         _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
     return mdata
 
@@ -444,7 +463,7 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
         if not others:
             from .paired import one_modality_message
 
-            raise ValueError(one_modality_message(f"{file_name} holds one modality {available}"))
+            raise ValueError(one_modality_message(f"{file_name} holds one modality {available}", h5mu=True))
         if len(others) != 1:
             raise ValueError(
                 f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"

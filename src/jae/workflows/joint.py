@@ -324,6 +324,8 @@ def embed_files(
         )
     # annotations: a mapped model's batch column; one pass over the counts (the features are kept for every step)
     data = inputs.open(memory_budget=memory_budget, what="embed", once=True)
+    if model.adapter is not None:  # a mapped model reads each cell's batch: cells without one refused before any work
+        model.adapter.batches_of(data, None)
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
         logger.info("model made by 'jae map' (map_query): embedding without fine-tuning")
