@@ -250,7 +250,7 @@ class JAE:
                 self.network.start_at_pca_of(X, ref, self.layout.block("free"), principal=principal)
             codes = None
             if supervised:
-                codes = pd.Categorical(labels[ref].astype(str), categories=self.cell_types).codes.astype(np.int64)
+                codes = pd.Index(self.cell_types).get_indexer(labels[ref].astype(str)).astype(np.int64)
             _, val_idx = split_validation(int(ref.sum()), cfg.val_fraction, seed=self.seed)
             stage = Stage.pretraining(cfg, int(ref.sum()) - len(val_idx))
             train = train_network if mosaic is None else mosaic.subset(ref).train
@@ -302,7 +302,7 @@ class JAE:
 
     def _batch_codes(self, batch) -> np.ndarray:
         """int64 codes of batch labels in ``self.batches``; -1 for a batch the model was not pretrained on."""
-        return pd.Categorical(np.asarray(batch).astype(str), categories=self.batches).codes.astype(np.int64)
+        return pd.Index(self.batches).get_indexer(np.asarray(batch).astype(str)).astype(np.int64)
 
     # ----------------------------------------------------------------------------------- fine-tune / embed
     def finetune(self, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",

@@ -93,7 +93,7 @@ class QueryAdapter:
 
     def apply(self, X: np.ndarray, batch) -> np.ndarray:
         """``X`` with each mapped batch's shift added (a new array; ``X`` itself is never changed)."""
-        codes = pd.Categorical(np.asarray(batch).astype(str), categories=list(self.batches)).codes
+        codes = pd.Index(list(self.batches)).get_indexer(np.asarray(batch).astype(str))  # -1: not mapped
         if not (codes >= 0).any():
             return X
         out = np.array(X, dtype=np.float32, copy=True)
@@ -264,7 +264,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     rows = np.isin(batch, new)
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
-    codes = pd.Categorical(batch[rows], categories=new).codes
+    codes = pd.Index(new).get_indexer(batch[rows])
     logger.info("mapping %d query cells of %d new batch%s (%s) onto the reference: %d steps of input shifts (%s), the "
                 "network frozen", n_rows, len(new), "" if len(new) == 1 else "es", ", ".join(new),
                 adapter_steps(n_rows, epochs),
