@@ -1,10 +1,14 @@
 """Pretraining epochs capped at ``epoch_cells`` training cells (issue 16): rounds of a pass, same draws below it."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
 
+from jae import JAE
 from jae.config import JAEConfig
+from jae.datasets import simulate
 from jae.train import Stage
 from jae.train.loop import _Order, run_epochs
 
@@ -163,3 +167,20 @@ def test_batch_rule_trains_as_the_same_batch_and_learning_rate_set_by_hand(monke
     seed = JAE(JAEConfig(**fast, max_batch_scale=1), seed=0, device="cpu").fit(m, progress_bar=False)
     np.testing.assert_array_equal(ruled.embed(m, key_added=None), by_hand.embed(m, key_added=None))
     assert not np.allclose(ruled.embed(m, key_added=None), seed.embed(m, key_added=None), atol=1e-4)
+
+
+def test_the_stage_line_says_where_the_network_trained(monkeypatch, caplog):
+    """A user with a GPU can tell from the log whether it was used: 'pretrain: N epochs on cpu' here, and the GPU's
+    index and name when training ran on one."""
+    import logging
+
+    import jae.train.trainer as trainer
+
+    with caplog.at_level(logging.INFO, logger="jae.train.trainer"):
+        JAE(JAEConfig(max_epochs=2, n_svd=8, n_free=4), seed=0, device="cpu").fit(simulate(300, seed=1),
+                                                                                   progress_bar=False)
+    assert any(re.match(r"pretrain: \d+ epochs on cpu, ", r.getMessage()) for r in caplog.records), caplog.text
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i: f"GPU model {i}")
+    assert trainer._device_name(torch.device("cuda")) == "cuda:1 (GPU model 1)"
+    assert trainer._device_name(torch.device("cuda", 0)) == "cuda:0 (GPU model 0)"

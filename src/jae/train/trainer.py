@@ -190,10 +190,18 @@ def train_network(
     if history:
         last = history[-1]
         logger.info(
-            "%s: %d epochs, %s", stage.name, len(history),
+            "%s: %d epochs on %s, %s", stage.name, len(history), _device_name(device),
             ", ".join(f"{k} {v:.4f}" for k, v in last.items() if isinstance(v, float)),
         )
     return pd.DataFrame(history)
+
+
+def _device_name(device: torch.device) -> str:
+    """``'cpu'``, or the GPU's index and name (``'cuda:0 (NVIDIA H200)'``): where a fit ran, for its log."""
+    if device.type != "cuda":
+        return device.type
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
 
 
 @contextmanager
