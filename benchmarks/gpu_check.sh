@@ -4,7 +4,8 @@
 # taken from .whl/ (python3 -m pip download ... -d .whl, see the device tool's README). Each step has its own time
 # limit so that what ran comes back; results go to $OUT (default ./gpu_out).
 #
-#   bash benchmarks/gpu_check.sh            # tests on cuda, then the scale benchmark's Multiome 70,000 shape
+#   bash benchmarks/gpu_check.sh   # tests on cuda, step cost and profile, CUDA-graph step, the scale benchmark's Multiome
+#                                  # 70,000 shape (each step's time limit: TEST_S, STEP_S, GRAPH_S, SCALE_S, EVAL_S; 0 skips)
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 mkdir -p "$OUT"
@@ -32,7 +33,11 @@ python3 -c "import jae, anndata, mudata, scanpy" || exit 1  # a missing wheel: s
 [ "${STEP_S:-120}" = 0 ] || timeout "${STEP_S:-120}" python3 benchmarks/gpu_step.py --cells 20000 --epochs 3 2>&1 \
     | grep -v "^\s*$\|USDT\|profiler_st" | tail -40 | tee "$OUT/step.txt"
 
-# 3. the scale benchmark's Multiome 70,000 shape through the CLI, on the GPU: fit and embed, then evaluate (a second
+# 3. the same step captured in a CUDA graph against eager (GRAPH_S=0: skipped)
+[ "${GRAPH_S:-90}" = 0 ] || timeout "${GRAPH_S:-90}" python3 benchmarks/gpu_graph_step.py --steps 2000 --batch 32 64 128 \
+    2>&1 | tail -20 | tee "$OUT/graph.txt"
+
+# 4. the scale benchmark's Multiome 70,000 shape through the CLI, on the GPU: fit and embed, then evaluate (a second
 # call, so that a time limit in evaluate keeps the first figures)
 scale() {
     timeout "$1" python3 benchmarks/scale.py --sizes "${SIZE:-70000}" --kind "${KIND:-multiome}" --threads "${THREADS:-8}" \
