@@ -45,5 +45,6 @@ scale() {
 }
 { scale "${SCALE_S:-240}" fit embed; scale "${EVAL_S:-150}" evaluate; } | tee "$OUT/scale.txt"
 cp benchmarks/results/scale_cli.json "$OUT/" 2>/dev/null
-for f in /tmp/jae_scale/run_*/{fit,embed,evaluate}.log; do [ -f "$f" ] && tail -c 15000 "$f" > "$OUT/$(basename "$(dirname "$f")")_$(basename "$f")"; done
+for f in /tmp/jae_scale/run_*/{fit,evaluate}.log; do  # 8 files in all come back (the tool's limit)
+ [ -f "$f" ] && tail -c 15000 "$f" > "$OUT/$(basename "$(dirname "$f")")_$(basename "$f")"; done
 ls "$OUT" | head -8
