@@ -4,6 +4,8 @@ modality and a query with duplicated feature names are refused in one line befor
 
 from __future__ import annotations
 
+import re
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -135,6 +137,29 @@ def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert len(errors) == 1 and expected in errors[0], errors
     assert not (tmp_path / "x.h5ad").exists() and not (tmp_path / "again").exists()
+
+
+def test_predict_files_refuses_a_method_or_seed_the_saved_predictor_was_not_trained_with(data, fitted, tmp_path):
+    """jae.predict_files(model=FOLDER, method='knn', seed=5) predicted with the saved method and seed, silently."""
+    query = data[2]
+    query.write_h5ad(tmp_path / "query.h5ad")
+    folder = fitted.save(tmp_path / "model")  # method 'jae', seed 0, GEX -> ADT
+    out = tmp_path / "pred.h5ad"
+    for model in (folder, fitted):
+        for given, named in (({"method": "knn"}, "method='knn' cannot change the predictor in model, trained with "
+                                                 "method='jae': drop method (or pass the model's), or train a new "
+                                                 "predictor with train_mod1 and train_mod2 instead of model"),
+                             ({"seed": 5, "method": "ridge"}, "method='ridge', seed=5 cannot change the predictor in "
+                                                              "model, trained with method='jae', seed=0: drop method "
+                                                              "and seed"),
+                             ({"source_kind": "ADT"}, "source_kind='ADT' cannot change the predictor in model, "
+                                                      "trained with source_kind='GEX'")):
+            with pytest.raises(ValueError, match="^" + re.escape(named)):
+                jae.predict_files(None, None, tmp_path / "query.h5ad", out, model=model, device="cpu", **given)
+            assert not out.exists()
+    same = {"method": "jae", "seed": 0, "source_kind": "gex", "target_kind": "ADT"}  # the model's own: accepted
+    result = jae.predict_files(None, None, tmp_path / "query.h5ad", out, model=folder, device="cpu", **same)
+    np.testing.assert_allclose(result.prediction.X, fitted.predict(query).X, rtol=1e-5, atol=1e-6)
 
 
 def _joint_model(folder):

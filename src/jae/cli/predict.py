@@ -35,9 +35,9 @@ def add_parser(sub) -> None:
                         "--train-mod1/--train-mod2; --method, --seed and the kinds are the saved model's")
     p.add_argument("--test-mod1", type=Path, required=True, help="source modality of the cells to predict (.h5ad)")
     p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
-    p.add_argument("--method", default="jae", choices=("jae", "mean", "knn", "ridge"), action=_Given,
+    p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=_Given,
                    help="default: jae; not with --model (the saved model's)")
-    p.add_argument("--seed", type=int, default=0, action=_Given,
+    p.add_argument("--seed", type=int, default=None, action=_Given,
                    help="seed of every random step (default: 0); not with --model (the saved model's)")
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when available), cpu, cuda (default: auto)")
     p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
