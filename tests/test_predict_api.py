@@ -129,6 +129,14 @@ def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
         "seed": (["--model", tmp_path / "model", "--seed", "0"], "--seed cannot change the predictor saved in"),
         "method and seed": (["--seed", "3", "--model", tmp_path / "model", "--method", "ridge"],
                  "--method and --seed cannot change the predictor saved in"),
+        # ignored too: the saved model's kinds (GEX -> ADT), even typed equal to them
+        "kinds": (["--model", tmp_path / "model", "--source-kind", "gex", "--target-kind", "ADT"],
+                  "--source-kind and --target-kind cannot change the predictor saved in --model "
+                  f"{tmp_path / 'model'} (it was trained with its own): drop --source-kind and --target-kind, or "
+                  "train a new one with --train-mod1 and --train-mod2"),
+        "kind": (["--model", tmp_path / "model", "--target-kind", "atac"], "drop --target-kind, or train"),
+        "three": (["--model", tmp_path / "model", "--seed", "1", "--target-kind", "atac", "--method", "knn"],
+                  "--method, --seed and --target-kind cannot change the predictor"),
     }
     for extra, expected in bad.values():
         caplog.clear()
