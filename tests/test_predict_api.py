@@ -92,6 +92,40 @@ def test_a_query_with_duplicated_feature_names_is_refused_with_the_fix(data, fit
     assert list(query.var_names) != list(dup.var_names)  # the user's query is untouched
 
 
+def _cellxgene(query):
+    """``query`` in CELLxGENE's layout: Ensembl-like IDs as var_names, the symbols in var['feature_name'], no
+    var['feature_types']."""
+    cxg = query.copy()
+    cxg.var = pd.DataFrame({"feature_name": pd.Categorical(cxg.var_names)},
+                           index=[f"ENSG{j:011d}" for j in range(cxg.n_vars)])
+    return cxg
+
+
+def test_a_cellxgene_query_is_told_to_name_its_genes_by_their_symbols(data, fitted, tmp_path, monkeypatch):
+    """A query whose var_names are Ensembl IDs and whose symbols are in var['feature_name'] was told only that its
+    features differ (and, with no var['feature_types'], a small one that it held ADT), unlike jae embed's query."""
+    src, tgt, query = data
+    cxg = _cellxgene(query)
+    before = cxg.copy()
+    cxg.write_h5ad(tmp_path / "cxg.h5ad")  # CSR counts: read in row blocks, the symbols read from the file
+    told = (r"^query_source features differ from train_source's: 40 of train_source's 40 features are missing "
+            r"\(e\.g\. 'g0', .*; gene symbols are in var\['feature_name'\] \(CELLxGENE layout\): 40 of "
+            r"train_source's 40 features are among them; name the genes by them, e\.g\. adata\.var_names = "
+            r"adata\.var\['feature_name'\]\.astype\(str\); adata\.var_names_make_unique\(\)")
+    for query_source in (cxg, tmp_path / "cxg.h5ad"):
+        with pytest.raises(ValueError, match=told):
+            fitted.predict(query_source)
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(ValueError, match=told):
+        jae.predict(src, tgt, cxg, config=FAST, progress_bar=False)
+    pd.testing.assert_frame_equal(cxg.var, before.var)  # the user's query is untouched
+    renamed = cxg.copy()
+    renamed.var_names = renamed.var["feature_name"].astype(str)  # the fix it names works
+    np.testing.assert_array_equal(fitted.predict(renamed).X, fitted.predict(query).X)
+    with pytest.raises(ValueError, match=r"; pass the features the model was fitted on"):  # no symbols: as before
+        fitted.predict(query[:, 1:])
+
+
 # ------------------------------------------------------------------------------------------------ jae predict
 def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
     """jae predict always trained: a model saved by --save-model could not be used again from the CLI."""
