@@ -4,6 +4,8 @@ modality and a query with duplicated feature names are refused in one line befor
 
 from __future__ import annotations
 
+import re
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -90,6 +92,40 @@ def test_a_query_with_duplicated_feature_names_is_refused_with_the_fix(data, fit
     assert list(query.var_names) != list(dup.var_names)  # the user's query is untouched
 
 
+def _cellxgene(query):
+    """``query`` in CELLxGENE's layout: Ensembl-like IDs as var_names, the symbols in var['feature_name'], no
+    var['feature_types']."""
+    cxg = query.copy()
+    cxg.var = pd.DataFrame({"feature_name": pd.Categorical(cxg.var_names)},
+                           index=[f"ENSG{j:011d}" for j in range(cxg.n_vars)])
+    return cxg
+
+
+def test_a_cellxgene_query_is_told_to_name_its_genes_by_their_symbols(data, fitted, tmp_path, monkeypatch):
+    """A query whose var_names are Ensembl IDs and whose symbols are in var['feature_name'] was told only that its
+    features differ (and, with no var['feature_types'], a small one that it held ADT), unlike jae embed's query."""
+    src, tgt, query = data
+    cxg = _cellxgene(query)
+    before = cxg.copy()
+    cxg.write_h5ad(tmp_path / "cxg.h5ad")  # CSR counts: read in row blocks, the symbols read from the file
+    told = (r"^query_source features differ from train_source's: 40 of train_source's 40 features are missing "
+            r"\(e\.g\. 'g0', .*; gene symbols are in var\['feature_name'\] \(CELLxGENE layout\): 40 of "
+            r"train_source's 40 features are among them; name the genes by them, e\.g\. adata\.var_names = "
+            r"adata\.var\['feature_name'\]\.astype\(str\); adata\.var_names_make_unique\(\)")
+    for query_source in (cxg, tmp_path / "cxg.h5ad"):
+        with pytest.raises(ValueError, match=told):
+            fitted.predict(query_source)
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(ValueError, match=told):
+        jae.predict(src, tgt, cxg, config=FAST, progress_bar=False)
+    pd.testing.assert_frame_equal(cxg.var, before.var)  # the user's query is untouched
+    renamed = cxg.copy()
+    renamed.var_names = renamed.var["feature_name"].astype(str)  # the fix it names works
+    np.testing.assert_array_equal(fitted.predict(renamed).X, fitted.predict(query).X)
+    with pytest.raises(ValueError, match=r"; pass the features the model was fitted on"):  # no symbols: as before
+        fitted.predict(query[:, 1:])
+
+
 # ------------------------------------------------------------------------------------------------ jae predict
 def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
     """jae predict always trained: a model saved by --save-model could not be used again from the CLI."""
@@ -127,6 +163,14 @@ def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
         "seed": (["--model", tmp_path / "model", "--seed", "0"], "--seed cannot change the predictor saved in"),
         "method and seed": (["--seed", "3", "--model", tmp_path / "model", "--method", "ridge"],
                  "--method and --seed cannot change the predictor saved in"),
+        # ignored too: the saved model's kinds (GEX -> ADT), even typed equal to them
+        "kinds": (["--model", tmp_path / "model", "--source-kind", "gex", "--target-kind", "ADT"],
+                  "--source-kind and --target-kind cannot change the predictor saved in --model "
+                  f"{tmp_path / 'model'} (it was trained with its own): drop --source-kind and --target-kind, or "
+                  "train a new one with --train-mod1 and --train-mod2"),
+        "kind": (["--model", tmp_path / "model", "--target-kind", "atac"], "drop --target-kind, or train"),
+        "three": (["--model", tmp_path / "model", "--seed", "1", "--target-kind", "atac", "--method", "knn"],
+                  "--method, --seed and --target-kind cannot change the predictor"),
     }
     for extra, expected in bad.values():
         caplog.clear()
@@ -135,6 +179,29 @@ def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert len(errors) == 1 and expected in errors[0], errors
     assert not (tmp_path / "x.h5ad").exists() and not (tmp_path / "again").exists()
+
+
+def test_predict_files_refuses_a_method_or_seed_the_saved_predictor_was_not_trained_with(data, fitted, tmp_path):
+    """jae.predict_files(model=FOLDER, method='knn', seed=5) predicted with the saved method and seed, silently."""
+    query = data[2]
+    query.write_h5ad(tmp_path / "query.h5ad")
+    folder = fitted.save(tmp_path / "model")  # method 'jae', seed 0, GEX -> ADT
+    out = tmp_path / "pred.h5ad"
+    for model in (folder, fitted):
+        for given, named in (({"method": "knn"}, "method='knn' cannot change the predictor in model, trained with "
+                                                 "method='jae': drop method (or pass the model's), or train a new "
+                                                 "predictor with train_mod1 and train_mod2 instead of model"),
+                             ({"seed": 5, "method": "ridge"}, "method='ridge', seed=5 cannot change the predictor in "
+                                                              "model, trained with method='jae', seed=0: drop method "
+                                                              "and seed"),
+                             ({"source_kind": "ADT"}, "source_kind='ADT' cannot change the predictor in model, "
+                                                      "trained with source_kind='GEX'")):
+            with pytest.raises(ValueError, match="^" + re.escape(named)):
+                jae.predict_files(None, None, tmp_path / "query.h5ad", out, model=model, device="cpu", **given)
+            assert not out.exists()
+    same = {"method": "jae", "seed": 0, "source_kind": "gex", "target_kind": "ADT"}  # the model's own: accepted
+    result = jae.predict_files(None, None, tmp_path / "query.h5ad", out, model=folder, device="cpu", **same)
+    np.testing.assert_allclose(result.prediction.X, fitted.predict(query).X, rtol=1e-5, atol=1e-6)
 
 
 def _joint_model(folder):

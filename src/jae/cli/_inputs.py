@@ -16,6 +16,8 @@ def batch_key(value: str | None) -> str | None:
 
 
 def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True) -> None:
+    from ..io.modality import MAX_ADT_FEATURES
+
     g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x, --h5ad)")
     g.add_argument("--mod1", type=Path, help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
     g.add_argument("--mod2", type=Path, help="competition layout: ATAC or ADT .h5ad")
@@ -33,10 +35,10 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                    help="layer with raw counts; 'X' for .X, 'raw' for the AnnData's .raw (scanpy, CELLxGENE) "
                         "(default: counts)")
     g.add_argument("--mod2-kind", choices=("ATAC", "ADT"), type=str.upper, default=None,
-                   help="kind of the second modality when its var has no 'feature_types' (default: "
-                        "from its feature names: genomic intervals are ATAC, up to 500 other names ADT); given, "
-                        "--mod1 is taken as GEX and --mod2 as this kind without guessing, which also skips the check "
-                        "that --mod1 and --mod2 look swapped (CD markers or intervals in --mod1, genes in --mod2)")
+                   help="kind of the second modality when its var has no 'feature_types' (default: from its feature "
+                        f"names: genomic intervals are ATAC, up to {MAX_ADT_FEATURES} other names ADT); given, --mod1 "
+                        "is taken as GEX and --mod2 as this kind without guessing, which also skips the check that "
+                        "--mod1 and --mod2 look swapped (CD markers or intervals in --mod1, genes in --mod2)")
     if annotations:
         g.add_argument(
             "--annotations", type=Path, action="append", default=[],

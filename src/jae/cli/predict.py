@@ -32,12 +32,13 @@ def add_parser(sub) -> None:
     p.add_argument("--train-mod2", type=Path, help="target modality of the same cells (.h5ad)")
     p.add_argument("--model", type=Path, default=None, metavar="FOLDER",
                    help="predict with the predictor saved in FOLDER (by --save-model) instead of training: no "
-                        "--train-mod1/--train-mod2; --method, --seed and the kinds are the saved model's")
+                        "--train-mod1/--train-mod2; --method, --seed, --source-kind and --target-kind are the saved "
+                        "model's")
     p.add_argument("--test-mod1", type=Path, required=True, help="source modality of the cells to predict (.h5ad)")
     p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
-    p.add_argument("--method", default="jae", choices=("jae", "mean", "knn", "ridge"), action=_Given,
+    p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=_Given,
                    help="default: jae; not with --model (the saved model's)")
-    p.add_argument("--seed", type=int, default=0, action=_Given,
+    p.add_argument("--seed", type=int, default=None, action=_Given,
                    help="seed of every random step (default: 0); not with --model (the saved model's)")
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when available), cpu, cuda (default: auto)")
     p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
@@ -47,10 +48,10 @@ def add_parser(sub) -> None:
     p.add_argument("--save-model", type=Path, default=None, help="also save the fitted model to this folder")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output (and --save-model)")
     for side, flag in (("source", "--source-kind"), ("target", "--target-kind")):
-        p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None,
+        p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None, action=_Given,
                        help=f"kind of the {side} modality when its var has no 'feature_types' (default: from the "
                             f"feature names: genomic intervals are ATAC, up to {MAX_ADT_FEATURES} other names ADT, "
-                            "the other side GEX)")
+                            "the other side GEX); not with --model (the saved model's)")
     p.set_defaults(func=run)
 
 
@@ -58,10 +59,10 @@ def run(args: argparse.Namespace) -> int:
     from .. import predict_files
 
     fixed = sorted(set(getattr(args, "given", [])))  # what a saved model already fixed: refused, not ignored
-    if args.model is not None and fixed:
-        raise ValueError(f"{' and '.join(fixed)} cannot change the predictor saved in --model {args.model} (it was "
-                         f"trained with its own): drop {' and '.join(fixed)}, or train a new one with --train-mod1 "
-                         "and --train-mod2")
+    if args.model is not None and fixed:  # refused typed, whatever the value: the CLI never loads the model itself
+        flags = " and ".join([", ".join(fixed[:-1]), fixed[-1]] if len(fixed) > 1 else fixed)
+        raise ValueError(f"{flags} cannot change the predictor saved in --model {args.model} (it was trained with its "
+                         f"own): drop {flags}, or train a new one with --train-mod1 and --train-mod2")
     result = predict_files(
         args.train_mod1, args.train_mod2, args.test_mod1, args.output, model=args.model, method=args.method,
         seed=args.seed, device=args.device, output_format=args.output_format, save_model=args.save_model,

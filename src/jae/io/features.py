@@ -86,7 +86,9 @@ def unique_features(index, what: str) -> pd.Index:
     return index
 
 
-def feature_indexer(var_names, expected: pd.Index, *, name: str, reference: str = "the model") -> np.ndarray | None:
+def feature_indexer(
+    var_names, expected: pd.Index, *, name: str, reference: str = "the model", symbols=None,
+) -> np.ndarray | None:
     """Columns taking ``var_names`` to the ``expected`` order; None when already in it.
 
     Used wherever data meets a fitted model's features (the joint model's modalities, the predictor's source).
@@ -99,6 +101,10 @@ def feature_indexer(var_names, expected: pd.Index, *, name: str, reference: str 
         The features the model was fitted on, in its order.
     name, reference
         How the error and log messages call the data and the model (e.g. ``"modality 'rna'"``, ``"the model"``).
+    symbols
+        The data's gene symbols in ``var['feature_name']`` (CELLxGENE's layout, :func:`gene_symbols`; or a function
+        giving them, called only for the error): when they are not the var_names, the error's fix is to name the
+        genes by them, as :func:`feature_overlap`'s. None: the error names the model's features as the fix.
 
     Returns
     -------
@@ -117,11 +123,12 @@ def feature_indexer(var_names, expected: pd.Index, *, name: str, reference: str 
         def some(values) -> str:  # no '(e.g. )' for none
             return f" (e.g. {examples(values)})" if len(values) else ""
 
+        fix = _symbols_fix(var_names, expected, symbols, reference) or (
+            "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting both to "
+            "their shared features")
         raise ValueError(
             f"{name} features differ from {reference}'s: {len(missing)} of {reference}'s {len(expected)} features "
-            f"are missing{some(missing)} and {len(extra)} are extra{some(extra)}; pass the "
-            "features the model was fitted on (data[:, model_var_names]), or refit after subsetting both to their "
-            "shared features"
+            f"are missing{some(missing)} and {len(extra)} are extra{some(extra)}; {fix}"
         )
     unique_features(var_names, name)
     logger.info("%s has %s's features in another order; reordering them", name, reference)
@@ -162,17 +169,26 @@ def gene_symbols(var) -> pd.Index | None:
     return pd.Index(np.asarray(var[SYMBOLS]).astype(str))
 
 
+def _symbols_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:
+    """The fix naming the genes by the symbols the data keeps in ``var['feature_name']`` (``symbols``: an Index, a
+    function giving it, or None), when they are not its var_names (CELLxGENE's layout); None otherwise."""
+    symbols = symbols() if callable(symbols) else symbols
+    if symbols is None or pd.Index(symbols).astype(str).equals(pd.Index(var_names).astype(str)):
+        return None
+    hits = len(pd.Index(symbols).astype(str).intersection(pd.Index(expected).astype(str)))
+    return (f"gene symbols are in var['{SYMBOLS}'] (CELLxGENE layout): {hits} of {reference}'s {len(expected)} "
+            f"features are among them; name the genes by them, e.g. adata.var_names = "
+            f"adata.var['{SYMBOLS}'].astype(str); adata.var_names_make_unique() (on a copy, or write the file "
+            "again so)")
+
+
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
     """The fix for too small an overlap: the same features named another way (by the gene symbols the data keeps in
     ``var['feature_name']``, ``symbols``: an Index, a function giving it or None, or in another case or naming
     scheme), or really other features."""
-    symbols = symbols() if callable(symbols) else symbols
-    if symbols is not None and not pd.Index(symbols).astype(str).equals(var_names):
-        hits = len(pd.Index(symbols).astype(str).intersection(expected))
-        return (f"gene symbols are in var['{SYMBOLS}'] (CELLxGENE layout): {hits} of {reference}'s {len(expected)} "
-                f"features are among them; name the genes by them, e.g. adata.var_names = "
-                f"adata.var['{SYMBOLS}'].astype(str); adata.var_names_make_unique() (on a copy, or write the file "
-                "again so)")
+    by_symbols = _symbols_fix(var_names, expected, symbols, reference)
+    if by_symbols is not None:
+        return by_symbols
     folded = len(pd.Index(var_names.str.upper()).intersection(expected.str.upper()))
     if folded >= MIN_FEATURE_FRACTION * len(expected):
         return (f"{folded} of them match when case is ignored: give the features in the model's spelling "

@@ -50,13 +50,20 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     """Columns taking the query's features to the training source's ``features`` (None: already in that order).
     Duplicated feature names, and a query of another modality than the source (``kinds``: source, target), are
     refused in one line naming the fix."""
-    from ..io.features import unique_features
+    from functools import cache
+
+    from ..io.features import gene_symbols, unique_features
+    from .streamed import SourceFile
 
     unique_features(query_source.var_names, "query_source")  # else read as 'missing' features
+    symbols = cache(query_source.gene_symbols if isinstance(query_source, SourceFile) else  # read from its file
+                    lambda: gene_symbols(getattr(query_source, "var", None)))  # once, for the error only
     try:
-        return feature_indexer(query_source.var_names, features, name="query_source", reference="train_source")
+        return feature_indexer(query_source.var_names, features, name="query_source", reference="train_source",
+                               symbols=symbols)  # CELLxGENE's Ensembl IDs: the fix names the genes by var's symbols
     except ValueError:  # no feature in common: perhaps the other modality
-        shared = pd.Index(query_source.var_names.astype(str)).isin(features).any()
+        names = [query_source.var_names, *([] if symbols() is None else [symbols()])]
+        shared = any(pd.Index(n).astype(str).isin(features).any() for n in names)
         kind = None if kinds is None or shared else _query_kind(query_source)
         if kind is None or kind == kinds[0]:
             raise

@@ -67,6 +67,16 @@ class SourceFile:
         obs.index = pd.Index(obs.index.astype(str))
         return obs if obs.index.equals(self.obs_names) else obs.reindex(self.obs_names)
 
+    def gene_symbols(self) -> pd.Index | None:
+        """The gene symbols in the file's ``var['feature_name']`` (CELLxGENE's layout:
+        :func:`jae.io.features.gene_symbols` of its ``var``, read without the counts); None without that column."""
+        from anndata.io import read_elem
+
+        from ..io.features import gene_symbols
+
+        with _readable(self.path, what="query_source", fmt=".h5ad"), h5py.File(self.path, "r") as f:
+            return gene_symbols(read_elem(f["var"]) if isinstance(f.get("var"), h5py.Group) else None)
+
     @property
     def n_obs(self) -> int:
         return self.counts.shape[0]

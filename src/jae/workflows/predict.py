@@ -21,8 +21,8 @@ def predict_files(
     output: PathLike,
     *,
     model=None,
-    method: Literal["jae", "mean", "knn", "ridge"] = "jae",
-    seed: int = 0,
+    method: Literal["jae", "mean", "knn", "ridge"] | None = None,
+    seed: int | None = None,
     device: str = "auto",
     output_format: Literal["auto", "dense", "sparse"] = "auto",
     save_model: PathLike | None = None,
@@ -46,10 +46,11 @@ def predict_files(
         ``test_mod1``'s ``obs`` columns (batch, ...); never an input.
     model
         Instead of training: a fitted :class:`jae.ModalityPredictor` or the folder of one saved by
-        :meth:`jae.ModalityPredictor.save` (``jae predict --save-model``); ``method``, ``seed``, the kinds and
-        ``save_model`` are then the saved model's.
+        :meth:`jae.ModalityPredictor.save` (``jae predict --save-model``); ``method``, ``seed`` and the kinds are
+        then the saved model's (given, they must equal them) and ``save_model`` is refused.
     method, seed, device
-        As for :class:`jae.ModalityPredictor` (``device``: also where a loaded ``model`` runs).
+        As for :class:`jae.ModalityPredictor`; None: ``'jae'`` and ``0`` when training, the saved model's with
+        ``model`` (``device``: also where a loaded ``model`` runs).
     output_format
         ``'dense'``, ``'sparse'`` or ``'auto'``, the ``output`` of :meth:`jae.ModalityPredictor.predict`.
     save_model
@@ -105,13 +106,16 @@ def predict_files(
                              "tell it from the features") from None
     one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
     if model is None:
-        model = ModalityPredictor(method, seed=seed, device=device)  # method, seed and device refused before reading
+        model = ModalityPredictor("jae" if method is None else method, seed=0 if seed is None else seed,
+                                  device=device)  # method, seed and device refused before reading
         train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
     elif folder is not None:
         if not folder.exists():
             raise FileNotFoundError(f"model folder {folder} does not exist; pass model=FOLDER, a folder written by "
                                     "save_model")
         model = ModalityPredictor.load(folder, device=device)  # a damaged or joint model's folder: one line
+    if not trained:
+        _check_fixed(model, method=method, seed=seed, source_kind=source_kind, target_kind=target_kind)
     test_source = open_source(user_path(test_mod1), what=names[2], mudata_fix=one_file)  # read in row blocks
     if trained:
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
@@ -124,3 +128,19 @@ def predict_files(
         written.append(model.save(save_model, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
 
+
+
+def _check_fixed(model: ModalityPredictor, **given) -> None:
+    """Refuse the arguments given with a fitted or saved ``model`` that differ from what it was trained with (they
+    were ignored): one line naming them, the model's values and the fix."""
+    from ..io import normalize_kind
+
+    kinds = {"source_kind", "target_kind"}
+    differ = [(name, value, getattr(model, name, None)) for name, value in given.items() if value is not None
+              and (normalize_kind(value) if name in kinds else value) != getattr(model, name, None)]
+    if differ:
+        names = " and ".join(name for name, _, _ in differ)
+        asked = ", ".join(f"{name}={value!r}" for name, value, _ in differ)
+        own = ", ".join(f"{name}={saved!r}" for name, _, saved in differ)
+        raise ValueError(f"{asked} cannot change the predictor in model, trained with {own}: drop {names} (or pass "
+                         "the model's), or train a new predictor with train_mod1 and train_mod2 instead of model")
