@@ -10,10 +10,10 @@ import pandas as pd
 import torch
 
 from .config import JAEConfig, as_epochs, as_seed
-from .io.paired import cell_obs, check_batches, get_annotation, get_paired
+from .io.paired import check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
-from .mapping import QueryAdapter
+from .mapping import QueryAdapter, cell_batches
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
 from .query import query_features
@@ -322,12 +322,7 @@ class JAE:
         self._require_fitted()
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
-        labels = None
-        if batch_key is not None:
-            obs = cell_obs(data)  # fit's annotations: the global obs and the modalities' own columns
-            if obs is None:
-                raise ValueError("batch_key needs data with an .obs frame (AnnData or MuData)")
-            labels = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
+        labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune")  # before the projection
         X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
         mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
         batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
