@@ -311,7 +311,8 @@ class JAE:
 
         ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT). ``batch_key`` names the
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
-        pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None). ``data`` and ``layer``:
+        pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None); a cell without a batch is
+        refused before any work. ``data`` and ``layer``:
         as for :meth:`embed`; ``seed``: of the minibatch order and dropout (None: the model's ``seed + 1``);
         ``progress_bar``: one bar over the epochs.
 
