@@ -74,3 +74,24 @@ def test_a_prediction_lacking_scored_cells_is_refused_with_their_count(data, tmp
     assert len(errors) == 1 and errors[0].startswith(f"--prediction file {tmp_path / 'short.h5ad'} lacks 5 of the "
                                                      "260 cells with a cell type"), errors
     assert not scored_embeddings and not (tmp_path / "report").exists()
+
+
+def test_a_dataframe_without_the_unlabelled_cells_is_scored_as_a_file_is(data, scored_embeddings):
+    """An in-memory embedding indexed by cell names follows a prediction file's rule: it may lack the unlabelled
+    cells (it was refused: "lacks 40 of the 300 cells"), not a scored one; the frame is left as it was."""
+    E = np.random.default_rng(0).normal(size=(data.n_obs, 6)).astype(np.float32)
+    order = np.random.default_rng(1).permutation(np.arange(40, data.n_obs))  # labelled cells only, in another order
+    frame = pd.DataFrame(E[order], index=data.obs_names[order])
+    before = frame.copy()
+    table = jae.evaluate(data, {"p": frame}, progress_bar=False)
+    assert list(table.index) == ["p"]
+    np.testing.assert_array_equal(scored_embeddings[-1], E[40:])  # the scored cells' rows, in the data's order
+    pd.testing.assert_frame_equal(frame, before)
+    with pytest.raises(ValueError, match=r"^embedding 'p''s index lacks 5 of the 260 cells with a cell type, which are "
+                                         r"scored \(e\.g\. \[.*\]\); give it a row for each of the data's obs_names, or "
+                                         r"at least every one with a cell type$"):
+        jae.evaluate(data, {"p": frame.loc[data.obs_names[45:]]}, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^embedding 'p''s index repeats 1 cell name \(e\.g\. \[.*\]\); give one "
+                                         r"row per cell$"):
+        jae.evaluate(data, {"p": pd.concat([frame, frame.iloc[:1]])}, progress_bar=False)
+    assert len(scored_embeddings) == 1

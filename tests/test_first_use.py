@@ -53,6 +53,20 @@ def test_fit_on_rna_alone_says_it_needs_a_second_modality(cite, rna_files, how):
     assert not PYTHON_FIX.search(cli), cli
 
 
+def test_fit_on_an_rna_only_h5mu_names_the_verbs_that_take_it_in_the_cli(rna_files):
+    """The refusal names the calls that embed or map such a file; the CLI said 'in Python model.embed(path) or
+    jae.embed_files / jae.map_files' and 'a MuData' to its users too."""
+    with pytest.raises(ValueError) as info:
+        JAE(JAEConfig(max_epochs=1)).fit(str(rna_files / "rna_only.h5mu"), progress_bar=False)
+    message = str(info.value)
+    assert "model.embed(path)" in message and "jae.map_files" in message  # Python users keep the Python calls
+    cli = cli_message(message)
+    assert "embeds or maps this .h5mu as it is (jae embed / jae map --model MODEL --h5mu FILE --out OUT)" in cli, cli
+    assert "--mod1 and --mod2, or an --h5mu file with an 'atac' or 'prot' modality" in cli, cli
+    for python in ("model.embed", "jae.embed_files", "jae.map_files", "in Python", "MuData", "read_competition"):
+        assert python not in cli, cli
+
+
 # -------------------------------------------------------------------- cells with no counts in one modality
 
 

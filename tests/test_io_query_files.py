@@ -62,6 +62,7 @@ def test_fitting_an_h5mu_holding_rna_alone_is_still_refused(setup, tmp_path, cap
     assert "holds one modality" in caplog.text and "second modality" in caplog.text
     # the fix names what takes this file as it is, not an RNA .h5ad it does not need
     assert "embeds or maps this .h5mu as it is (jae embed / jae map" in caplog.text
+    assert "model.embed(path)" not in caplog.text and "jae.embed_files" not in caplog.text  # Python calls: not CLI
     assert "mod1 alone" not in caplog.text
     assert not (tmp_path / "m").exists()
 

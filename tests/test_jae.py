@@ -71,6 +71,28 @@ def test_finetune_refuses_negative_epochs(fitted, mdata, monkeypatch):
             fitted.finetune(mdata, epochs=epochs, progress_bar=False)
 
 
+def test_finetune_refuses_cells_without_a_batch_before_any_work(fitted, mdata, monkeypatch):
+    """finetune(batch_key=) took cells with a missing batch (NaN, None) as a batch 'nan' (zeros at the decoder); it
+    now refuses them as fit and map_query do (jae.io.paired.check_batches), before the cells are projected, and
+    leaves the model and the data as they were."""
+    import jae.joint
+
+    def never(*args, **kwargs):
+        raise AssertionError("the cells were projected before the batches were checked")
+
+    monkeypatch.setattr(jae.joint, "query_features", never)
+    history = fitted.history.copy()
+    for missing in (np.nan, None):
+        data = mdata.copy()
+        data.obs["batch"] = data.obs["batch"].astype(object)
+        data.obs.iloc[:3, data.obs.columns.get_loc("batch")] = missing
+        before = data.obs.copy()
+        with pytest.raises(ValueError, match=r"^3 of 400 cells have no batch label in 'batch'; fill the missing"):
+            fitted.finetune(data, batch_key="batch", epochs=1, progress_bar=False)
+        assert data.obs.equals(before)
+    pd.testing.assert_frame_equal(fitted.history, history)
+
+
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
     path = fitted.save(tmp_path / "model")
     desc = json.loads((path / "model.json").read_text())

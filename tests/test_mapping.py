@@ -424,3 +424,23 @@ def test_map_query_trains_a_large_query_for_the_steps_of_the_cap(reference, spli
     steps.clear()
     again = reference.map_query(query, batch_key="batch", epochs=3, progress_bar=False)
     assert len(steps) == 3 * per_pass and np.array_equal(again.adapter.shift, whole.adapter.shift)
+
+
+def test_map_query_and_finetune_read_the_batch_column_alike(reference, split):
+    """map_query and finetune read the cells' batches with one function (jae.mapping.cell_batches): data without
+    annotations is refused by both with the same line naming the call and the column (finetune said 'batch_key
+    needs data with an .obs frame', without the column)."""
+    import copy
+
+    import pandas as pd
+
+    from jae.mapping import cell_batches
+
+    cells = np.zeros((3, 4), np.float32)
+    for call, run in (("map_query", lambda: reference.map_query(cells, batch_key="sample", progress_bar=False)),
+                      ("finetune", lambda: copy.deepcopy(reference).finetune(cells, batch_key="sample",
+                                                                             progress_bar=False))):
+        with pytest.raises(ValueError, match=rf"^{call} needs data with an \.obs frame .* holding obs\['sample'\]$"):
+            run()
+    query = split[1]
+    pd.testing.assert_series_equal(cell_batches(query, "batch", caller="finetune"), query.obs["batch"])

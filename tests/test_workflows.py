@@ -156,6 +156,30 @@ def test_predicted_labels_are_categoricals_over_the_models_types(data, tmp_path)
     np.testing.assert_array_equal(written.astype(str).to_numpy(), pred["cell_type"].astype(str).to_numpy())
 
 
+def test_integer_cell_types_are_written_as_text_categories_in_numeric_order(data, tmp_path):
+    """Cluster ids as cell types: jae embed's obs column holds them as text categories in numeric order ('2', '10',
+    '30'; as predict_cell_type returns them, so embed_files stores its labels as they come), in an .h5ad and an .h5mu
+    output and in the labels CSV alike."""
+    from jae.labels import obs_labels
+
+    m = data["mdata"].copy()
+    m.obs["cluster"] = m.obs["cell_type"].cat.codes.map({0: 30, 1: 2, 2: 10}).astype(np.int64)
+    model = JAE(FAST, seed=0, device="cpu").fit(m, cell_type_key="cluster", progress_bar=False)
+    numeric = ["2", "10", "30"]
+    for out in (tmp_path / "emb.h5ad", tmp_path / "emb.h5mu"):
+        csv_path = tmp_path / f"labels_{out.suffix[1:]}.csv"
+        result = jae.embed_files(data["h5mu"], model, out, labels_out=csv_path, finetune_epochs=0, progress_bar=False)
+        pd.testing.assert_frame_equal(obs_labels(result.labels), result.labels)  # already in obs form
+        written = (ad.read_h5ad(out) if out.suffix == ".h5ad" else md.read_h5mu(out)).obs["jae_cell_type"]
+        assert isinstance(written.dtype, pd.CategoricalDtype) and list(written.cat.categories) == numeric
+        assert written.cat.categories.map(type).unique().tolist() == [str]
+        truth = result.labels["cell_type"].reindex(written.index)
+        np.testing.assert_array_equal(written.to_numpy(dtype=object), truth.to_numpy(dtype=object))
+        csv = pd.read_csv(csv_path, index_col=0, dtype={"cell_type": str})
+        np.testing.assert_array_equal(csv["cell_type"].to_numpy(dtype=object),
+                                      result.labels["cell_type"].to_numpy(dtype=object))
+
+
 def test_embed_files_fine_tunes_a_copy_of_a_model_object(data, tmp_path):
     model = data["fitted"].model
     weights = {k: v.clone() for k, v in model.network.state_dict().items()}

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from .io.paths import user_path
 
-__all__ = ["read_embedding", "obsm_embedding"]
+__all__ = ["read_embedding", "frame_embedding", "obsm_embedding"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,24 +61,55 @@ def read_embedding(
             f"{[str(c) for c in pred.obs_names[:2]]}) and the data's {len(obs_names)} (e.g. "
             f"{[str(c) for c in obs_names[:2]]}) have different names; pass the embedding of this data"
         )
-    scored = np.ones(len(obs_names), dtype=bool) if scored is None else np.asarray(scored, dtype=bool)
-    at = pred.obs_names.get_indexer(obs_names)
-    missing = obs_names[scored & (at < 0)]
-    if len(missing):
-        which, fix = ("cells", "") if scored.all() else ("cells with a cell type, which are scored",
-                                                         ", or at least every one with a cell type")
-        raise ValueError(
-            f"embedding file {path} lacks {len(missing)} of the {int(scored.sum())} {which} (e.g. "
-            f"{[str(c) for c in missing[:3]]}); embed every cell of the data{fix}"
-        )
+    at = _scored_rows(pred.obs_names, obs_names, scored, what=f"embedding file {path}",
+                      fix="embed every cell of the data")
     warn_extra_cells(f"embedding file {path.name}", pred.obs_names, obs_names)
     X = pred.X.toarray() if sp.issparse(pred.X) else np.asarray(pred.X)
+    return label, _rows(X, at, what=f"embedding file {path.name}")
+
+
+def frame_embedding(frame: pd.DataFrame, obs_names: pd.Index, *, name: str,
+                    scored: np.ndarray | None = None) -> np.ndarray:
+    """An embedding given as a DataFrame indexed by cell names, its rows in ``obs_names`` order (read by name, not row
+    by row), by the rule of an embedding file (:func:`read_embedding`): ``scored`` (None: every cell) are the cells
+    that are scored; the frame may lack the others (their rows are NaN, never scored). A frame lacking some scored
+    cells or repeating a cell name is refused in one line; its cells that ``obs_names`` lacks are left out with a
+    warning giving their number."""
+    obs_names = pd.Index(obs_names)
+    if frame.index.equals(obs_names):
+        return np.asarray(frame)
+    if not frame.index.is_unique:
+        twice = frame.index[frame.index.duplicated()].unique()
+        raise ValueError(f"embedding {name!r}'s index repeats {len(twice)} cell name{'s' if len(twice) > 1 else ''} "
+                         f"(e.g. {[str(c) for c in twice[:3]]}); give one row per cell")
+    what = f"embedding {name!r}'s index"
+    at = _scored_rows(frame.index, obs_names, scored, what=what, fix="give it a row for each of the data's obs_names")
+    warn_extra_cells(f"embedding {name!r}", frame.index, obs_names)
+    return _rows(np.asarray(frame), at, what=f"embedding {name!r}")
+
+
+def _scored_rows(cells: pd.Index, obs_names: pd.Index, scored: np.ndarray | None, *, what: str, fix: str) -> np.ndarray:
+    """Row of each of ``obs_names`` among ``cells`` (-1: absent), refusing in one line (``what`` lacks ..., ``fix``)
+    an embedding that lacks some of the ``scored`` cells (None: every cell)."""
+    scored = np.ones(len(obs_names), dtype=bool) if scored is None else np.asarray(scored, dtype=bool)
+    at = pd.Index(cells).get_indexer(obs_names)
+    missing = obs_names[scored & (at < 0)]
+    if len(missing):
+        which, also = ("cells", "") if scored.all() else ("cells with a cell type, which are scored",
+                                                          ", or at least every one with a cell type")
+        raise ValueError(f"{what} lacks {len(missing)} of the {int(scored.sum())} {which} (e.g. "
+                         f"{[str(c) for c in missing[:3]]}); {fix}{also}")
+    return at
+
+
+def _rows(X: np.ndarray, at: np.ndarray, *, what: str) -> np.ndarray:
+    """``X``'s rows ``at`` (:func:`_scored_rows`); a NaN row for each cell absent from the embedding (not scored)."""
     if (at >= 0).all():
-        return label, X[at]
-    logger.info("embedding file %s lacks %d cells without a cell type (not scored)", path.name, int((at < 0).sum()))
+        return X[at]
+    logger.info("%s lacks %d cells without a cell type (not scored)", what, int((at < 0).sum()))
     out = np.full((len(at), X.shape[1]), np.nan, dtype=np.result_type(X.dtype, np.float32))
     out[at >= 0] = X[at[at >= 0]]
-    return label, out
+    return out
 
 
 def warn_extra_cells(what: str, cells: pd.Index, obs_names: pd.Index) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .embedding_inputs import _is_file_name, _is_files, obsm_embedding, read_embedding, warn_extra_cells
+from .embedding_inputs import _is_file_name, _is_files, frame_embedding, obsm_embedding, read_embedding
 from .evaluation_checks import (
     cell_type_labels,
     check_argument_shapes,
@@ -150,9 +150,10 @@ def evaluate(
         (:func:`jae.read_h5mu`), or use ``jae evaluate``.
     embeddings
         Obsm keys (of the data or a modality), or ``{name: value}`` where a value is an ``(n_cells, n_dims)``
-        array in the data's cell order (a DataFrame indexed by ``obs_names``: in any order), an obsm key, or the
-        path of a competition embedding ``.h5ad`` or of the ``.h5mu`` ``jae embed`` writes (:func:`read_embedding`;
-        cells of the file that the data lacks are left out with a warning; it may lack cells without a cell type).
+        array in the data's cell order (a DataFrame indexed by ``obs_names``: in any order, read as a file is), an
+        obsm key, or the path of a competition embedding ``.h5ad`` or of the ``.h5mu`` ``jae embed`` writes
+        (:func:`read_embedding`; cells of the file that the data lacks are left out with a warning; it may lack cells
+        without a cell type).
     cell_type_key, batch_key
         obs columns of cell types (required) and batches (None: one batch, asw_batch is n/a; so is the default
         ``'batch'`` when obs has no such column, with a warning; any other missing column is refused). Cells
@@ -278,9 +279,9 @@ def evaluate(
                     raise FileNotFoundError(f"embedding {name!r}: no file {value} (nor an obsm key of that name); "
                                             "check the path") from None
                 raise
+        elif isinstance(value, pd.DataFrame) and not isinstance(value.index, pd.RangeIndex):  # indexed by cell names
+            E = frame_embedding(value, data.obs_names, name=name, scored=labelled)  # may lack unscored cells, as a file
         else:
-            if isinstance(value, pd.DataFrame) and not isinstance(value.index, pd.RangeIndex):
-                warn_extra_cells(f"embedding {name!r}", value.index, data.obs_names)
             E = by_cell_names(value, data.obs_names, what=f"embedding {name!r}")
             E = E.toarray() if sp.issparse(E) else np.asarray(E)
         if E.ndim != 2 or E.shape[0] != data.n_obs:

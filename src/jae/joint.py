@@ -10,10 +10,10 @@ import pandas as pd
 import torch
 
 from .config import JAEConfig, as_epochs, as_seed
-from .io.paired import cell_obs, check_batches, get_annotation, get_paired
+from .io.paired import check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
-from .mapping import QueryAdapter
+from .mapping import QueryAdapter, cell_batches
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
 from .query import query_features
@@ -311,7 +311,8 @@ class JAE:
 
         ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT). ``batch_key`` names the
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
-        pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None). ``data`` and ``layer``:
+        pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None); a cell without a batch is
+        refused before any work. ``data`` and ``layer``:
         as for :meth:`embed`; ``seed``: of the minibatch order and dropout (None: the model's ``seed + 1``);
         ``progress_bar``: one bar over the epochs.
 
@@ -322,12 +323,7 @@ class JAE:
         self._require_fitted()
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
-        labels = None
-        if batch_key is not None:
-            obs = cell_obs(data)  # fit's annotations: the global obs and the modalities' own columns
-            if obs is None:
-                raise ValueError("batch_key needs data with an .obs frame (AnnData or MuData)")
-            labels = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
+        labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune")  # before the projection
         X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
         mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
         batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["QueryAdapter", "map_query", "mappings_of"]
+__all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +189,23 @@ def _unique_cells(data) -> None:
         unique_cells(data.obs_names, "the data", paired=False)
 
 
+def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
+    """The batch label of each of ``data``'s cells, ``obs[batch_key]`` read as fit reads annotations (the global obs
+    and the modalities' own columns; :func:`jae.io.paired.cell_obs`), before any work on the counts: the batches of
+    the cells :func:`map_query` maps and :meth:`jae.JAE.finetune` fine-tunes. A cell without a batch (NaN, None) is
+    refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
+    call in the message for data without annotations."""
+    from .io.paired import cell_obs, check_batches, get_annotation
+
+    obs = cell_obs(data)
+    if obs is None:
+        raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
+                         f"holding obs[{batch_key!r}]")
+    batch = get_annotation(obs, batch_key, what="batch labels")
+    check_batches(batch, min_cells=1)
+    return batch
+
+
 def check_new_batches(batch, known, batch_key: str) -> None:
     """Refuse a query none of whose batches is new to the model (all reference batches, or mapped before): map_query
     trains shifts for new batches only, so it would return the model unchanged; one line with the two fixes."""
@@ -215,7 +232,6 @@ def check_batch_key(batch_key) -> None:
 def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
-    from .io.paired import cell_obs, check_batches, get_annotation
     from .config import as_epochs, as_seed
     from .io.plan import _as_files
     from .query import query_features
@@ -226,15 +242,10 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
     _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
-    obs = cell_obs(data)  # the annotations fit reads: the global obs and each modality's own columns
-    if obs is None:
-        raise ValueError("map_query needs data with an .obs frame (MuData, or data opened with jae.io.open_*)")
     adapter = reference.adapter
     if adapter is not None and adapter.batch_key != batch_key:
         raise ValueError(f"this model maps batches by obs[{adapter.batch_key!r}]; pass batch_key={adapter.batch_key!r}")
-    batch_all = get_annotation(obs, batch_key, what="batch labels")  # checked before the projection
-    check_batches(batch_all, min_cells=1)  # a cell without a batch is refused, as by fit (not mapped as 'nan')
-    batch_all = batch_all.astype(str)
+    batch_all = cell_batches(data, batch_key, caller="map_query").astype(str)  # checked before the projection
     known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     check_new_batches(batch_all, known, batch_key)  # before the counts are read
     epochs = ADAPTER_EPOCHS if epochs is None else as_epochs(epochs, zero="0: the reference model's own embedding")

@@ -74,6 +74,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bh5ad=FILE\b", "--h5ad FILE"),
     (r"\bmod1= \(RNA\) with mod2=, or as h5ad=", "--mod1 (RNA) with --mod2, or as --h5ad"),
     (r"\bjae\.read_competition\(mod1, mod2\)", "--mod1 and --mod2"),
+    # jae.io.paired.one_modality_message: an .h5mu of RNA alone given to fit; the calls that take it are verbs
+    (r" or a MuData with an 'atac' or 'prot' modality", ", or an --h5mu file with an 'atac' or 'prot' modality"),
+    (r"\(jae embed / jae map; in Python model\.embed\(path\) or jae\.embed_files / jae\.map_files\)",
+     "(jae embed / jae map --model MODEL --h5mu FILE --out OUT)"),
     (r"\bjae\.io\.read_paired_h5ad\(path\)", "--h5ad"),
     (r"\bpass anndata\.read_h5ad\(path\)", "--mod1 alone"),
     (r"\bother=<name>", "--other-mod NAME"),

@@ -23,7 +23,6 @@ from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
 from ..io.plan import parse_bytes
-from ..labels import obs_labels
 from ..io.paths import user_path
 from ..mapping import check_batch_key
 from ..query import features_kept, query_features
@@ -347,8 +346,8 @@ def embed_files(
         labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
         imputed = jae_impute(model, data, modality=impute_modality, layer=inputs.layer) if impute else None
     cells = pd.Index(data.obs_names)
-    stored = None if labels is None else obs_labels(labels)  # numeric cell types as text (jae.labels.obs_labels)
-    columns = None if labels is None else {LABEL_COLUMNS[k]: stored[k].values for k in LABEL_COLUMNS}
+    # numeric cell types come back as text categories, as obs stores them (jae.labels.obs_labels)
+    columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
     if out.suffix == ".h5ad":  # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy
         columns = _with_input_obs(data.obs, cells, columns)
     dataset_id = _dataset_id(data)
