@@ -93,3 +93,22 @@ def test_evaluate_reads_a_csc_rna_x_by_the_same_rule(tmp_path, caplog, monkeypat
         blocks, _ = lognormalized_gex_blocks(opened)
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING][:1] == said
     assert sum(b.shape[0] for b in blocks()) == 30  # every cell, read whole
+
+
+def test_an_h5mu_modality_stored_csc_is_named_as_mdata_modality(tmp_path, caplog):
+    """The fix is written for the object holding the matrix: an .h5mu file's modality, not a generic adata."""
+    import mudata as md
+
+    from jae.io import open_h5mu
+
+    mods = {}
+    for path, name in zip(_files(tmp_path, "csc"), ("rna", "prot")):
+        mods[name] = ad.read_h5ad(path)
+    md.MuData(mods).write(tmp_path / "x.h5mu")
+    opened = open_h5mu(tmp_path / "x.h5mu")
+    with caplog.at_level(logging.INFO, logger="jae.io"):
+        opened.sources()
+    lines = [r.getMessage() for r in caplog.records if "stored CSC" in r.getMessage()]
+    assert len(lines) == 2, lines
+    for line, name in zip(lines, ("rna", "prot")):
+        assert f"mdata[{name!r}].layers['counts'] = mdata[{name!r}].layers['counts'].tocsr(); mdata.write(...)" in line

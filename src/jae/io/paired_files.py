@@ -175,14 +175,17 @@ def row_source(counts: BackedCounts, name: str, *, what: str = "counts"):
     fitting and embedding, the RNA ``.X`` of :func:`jae.evaluate`); ``name`` and ``what`` say whose matrix it is."""
     if counts.encoding != "csc_matrix":
         return counts
+    # the AnnData holding the matrix: a file's own, or an .h5mu file's modality
+    adata, write = ("adata", "adata.write_h5ad(...)") if counts.modality is None else (
+        f"mdata[{counts.modality!r}]", "mdata.write(...)")
     if counts.layer == RAW_GROUP:
-        fix = "adata.raw = anndata.AnnData(adata.raw.X.tocsr(), var=adata.raw.var)"
+        fix = f"{adata}.raw = anndata.AnnData({adata}.raw.X.tocsr(), var={adata}.raw.var)"
     else:
         where = "X" if counts.layer is None else f"layers[{counts.layer!r}]"
-        fix = f"adata.{where} = adata.{where}.tocsr()"
+        fix = f"{adata}.{where} = {adata}.{where}.tocsr()"
     log = logger.warning if counts.nbytes >= CSC_WARN_BYTES else logger.info
     log("%s: %s stored CSC (column by column, %s) cannot be read in row blocks, so the whole matrix is read into "
-        "memory; to stream it, store it CSR: %s; adata.write_h5ad(...)", name, what, format_bytes(counts.nbytes), fix)
+        "memory; to stream it, store it CSR: %s; %s", name, what, format_bytes(counts.nbytes), fix, write)
     return InMemoryCounts(counts.read())
 
 
