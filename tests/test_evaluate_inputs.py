@@ -392,7 +392,7 @@ def test_pbmc10k_int64_clusters_with_missing_values_are_the_cell_types(data_dir,
     with caplog.at_level(logging.INFO, logger="jae.evaluation"):
         table = jae.evaluate(rna, {"z": Z}, cell_type_key="scmdc_cluster", progress_bar=False)
     assert len(no_scoring[0]["cell_type"]) == 5994 and len(set(no_scoring[0]["cell_type"])) == 7
-    assert table.attrs["description"].startswith("5994 cells, 7 cell types, 1 batches")
+    assert table.attrs["description"].startswith("5994 cells, 7 cell types, 1 batch,")
     assert "scoring 5994 of 6855 cells; 861 without a cell type in obs['scmdc_cluster'] are left out" in caplog.text
 
 

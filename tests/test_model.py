@@ -160,3 +160,12 @@ def test_start_at_pca_checks_its_input():
     net = JAENetwork(12, 7, hidden=(8,), dropout=0.0, batch_norm=False, linear_path=True)
     with pytest.raises(ValueError, match=r"expected \(4, 12\)"):
         net.start_at_pca(torch.zeros(12), torch.zeros(3, 12), slice(3, 7))
+
+
+def test_layout_describes_its_blocks_in_words():
+    from jae.model import LatentLayout
+
+    assert LatentLayout(n_cell_type=8, n_batch=1, n_phase=2, n_free=30).describe() == (
+        "8 cell types + 1 batch + 2 phase + 30 free")
+    assert LatentLayout(n_cell_type=1, n_batch=12, n_phase=2, n_free=20).describe() == (
+        "1 cell type + 12 batches + 2 phase + 20 free")

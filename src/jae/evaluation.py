@@ -324,8 +324,8 @@ def evaluate(
         )
     table = metrics_table(results)
     table.attrs["description"] = (
-        f"{n_scored} cells, {len(pd.unique(cell_type_l))} cell types, "
-        f"{'no' if batch is None else len(pd.unique(batch_l))} batches, "
+        f"{n_scored} cells, {_count(len(pd.unique(cell_type_l)), 'cell type', 'cell types')}, "
+        f"{'no batches' if batch is None else _count(len(pd.unique(batch_l)), 'batch', 'batches')}, "
         f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}."
     )
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
@@ -399,3 +399,8 @@ def _check_baseline(data, files: bool) -> None:
                 f"{lacking} of the {data.n_obs} cells lack a modality")
         raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
                          "to score the given embeddings alone")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """``'1 batch'``, ``'3 batches'``."""
+    return f"{n} {one if n == 1 else many}"

@@ -229,9 +229,8 @@ class JAE:
             n_free=cfg.n_free if supervised else cfg.n_free_unsupervised,
         )
         logger.info(
-            "latent layout: %d cell types + %d batches + %d phase + %d free = %d; %d reference, %d query cells",
-            self.layout.n_cell_type, self.layout.n_batch, self.layout.n_phase, self.layout.n_free,
-            self.layout.dim, int(ref.sum()), int((~ref).sum()),
+            "latent layout: %s = %d; %d reference, %d query cells", self.layout.describe(), self.layout.dim,
+            int(ref.sum()), int((~ref).sum()),
         )
         phase = None
         if phase_keys is not None and cfg.n_phase:

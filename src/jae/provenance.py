@@ -62,8 +62,7 @@ def describe(model) -> str:
     lay = model.layout
     parts = [
         "+".join(model.preprocessor.kinds),
-        f"latent {lay.dim} = {lay.n_cell_type} cell types + {lay.n_batch} batches + {lay.n_phase} phase + {lay.n_free} "
-        "free",
+        f"latent {lay.dim} = {lay.describe()}",
         f"embedding {len(model.column_names)} columns",
     ]
     adapter = getattr(model, "adapter", None)
