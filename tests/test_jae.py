@@ -82,7 +82,7 @@ def test_finetune_refuses_cells_without_a_batch_before_any_work(fitted, mdata, m
 
     monkeypatch.setattr(jae.joint, "query_features", never)
     history = fitted.history.copy()
-    for missing in (np.nan, None):
+    for missing in (np.nan, None, "nan", " NA "):  # the text of a missing value too, as jae.evaluate reads it
         data = mdata.copy()
         data.obs["batch"] = data.obs["batch"].astype(object)
         data.obs.iloc[:3, data.obs.columns.get_loc("batch")] = missing
@@ -201,7 +201,7 @@ def test_reference_cells_without_labels_are_rejected(mdata):
         JAE(FAST).fit(mdata, cell_type_key="ct_ref", reference=ref, progress_bar=False)
 
 
-@pytest.mark.parametrize("text", ["nan", "", "None"])
+@pytest.mark.parametrize("text", ["nan", "", "None", "NA", "null"])  # jae.evaluate's list of missing texts too
 def test_missing_labels_written_as_text_are_refused_before_preprocessing(mdata, monkeypatch, text):
     """obs['ct'].astype(str) turns the query's NaN into 'nan': fit learnt 'nan' as a cell type and had no query."""
     import jae.preprocess.pipeline as pipeline

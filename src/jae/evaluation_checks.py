@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .io.validate import MISSING_TEXT, missing_text
+
 __all__ = ["MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data", "check_run_args", "missing_text"]
 
 logger = logging.getLogger(__name__)
@@ -19,9 +21,8 @@ logger = logging.getLogger(__name__)
 #: Fewest cells with a cell type that are scored: the metrics' neighbour graph has 15 neighbours per cell, so fewer
 #: cells give a graph of every cell and scores that say nothing.
 MIN_SCORED_CELLS = 16
-#: Labels that mark a cell without a cell type, compared case-insensitively after stripping blanks: what pandas,
-#: R and spreadsheets write for a missing value once it has been turned into text.
-MISSING_LABELS = frozenset({"", "nan", "none", "na", "n/a", "<na>", "null"})
+#: Labels that mark a cell without a cell type: the texts of a missing value, as fit reads them (one list).
+MISSING_LABELS = MISSING_TEXT
 #: A float column with more distinct values than this (and values that are not whole numbers) holds measurements,
 #: not cell types.
 MAX_FLOAT_TYPES = 50
@@ -53,16 +54,6 @@ def check_run_args(*, seed, device, umap_max_cells, report: bool) -> tuple[int, 
             raise ValueError(f"umap_max_cells={umap_max_cells}: the UMAPs need at least 10 cells; pass a larger "
                              "number, or None for no cap")
     return seed, device
-
-
-def missing_text(values: np.ndarray) -> np.ndarray:
-    """``(n,)`` bool: the entries that are text reading as a missing value ('nan', '', 'NA', 'None', ...)."""
-    out = np.zeros(len(values), dtype=bool)
-    for i, v in enumerate(values):
-        if isinstance(v, (str, bytes)):
-            text = v.decode(errors="replace") if isinstance(v, bytes) else v
-            out[i] = text.strip().lower() in MISSING_LABELS
-    return out
 
 
 def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from .features import examples, unique_cells
 from .modality import modality_kinds
 from .raw import counts_or_x, counts_read
 from .single import modalities_of
-from .validate import validate_counts
+from .validate import missing_text, validate_counts
 
 __all__ = ["PairedCounts", "get_paired", "cell_obs", "get_annotation", "check_batches", "modality_obs"]
 
@@ -330,7 +330,7 @@ def check_batches(batch: pd.Series, *, min_cells: int = 2) -> None:
     ValueError
         For cells without a batch, or batches with fewer than ``min_cells`` cells.
     """
-    missing = int(batch.isna().sum())
+    missing = int((batch.isna().to_numpy() | missing_text(batch.to_numpy())).sum())  # 'nan' text too, as evaluate
     if missing:
         raise ValueError(
             f"{missing} of {len(batch)} cells have no batch label in {batch.name!r}; fill the missing labels "

@@ -298,16 +298,26 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
     return ref
 
 
-#: Label texts that mean "no label": what ``.astype(str)`` makes of NaN / None / pd.NA, and an empty string.
-_MISSING_TEXT = ("nan", "none", "<na>", "")
+#: Texts that mean "no value" in a label or batch column, compared case-insensitively after stripping blanks: what
+#: ``.astype(str)`` makes of NaN / None / pd.NA, an empty string, and what R and spreadsheets write for a missing value.
+MISSING_TEXT = frozenset({"", "nan", "none", "na", "n/a", "<na>", "null"})
+
+
+def missing_text(values) -> np.ndarray:
+    """``(n,)`` bool: the entries that are text reading as a missing value (:data:`MISSING_TEXT`)."""
+    out = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(np.asarray(values, dtype=object)):
+        if isinstance(v, (str, bytes)):
+            text = v.decode(errors="replace") if isinstance(v, bytes) else v
+            out[i] = text.strip().lower() in MISSING_TEXT
+    return out
 
 
 def _check_missing_as_text(labels, cell_type_key) -> None:
     """Refuse cell-type labels that spell a missing value ('nan' after ``.astype(str)``): they would be learnt as a
     cell type of their own, and those cells not treated as the unlabelled query."""
     present = labels[labels.notna()]
-    text = pd.Series(present.astype(str).str.strip().str.lower().to_numpy())
-    missing = text.isin(_MISSING_TEXT).to_numpy()
+    missing = missing_text(present.astype(str).to_numpy())
     if missing.any():
         found = sorted({repr(str(v)) for v in present[missing]})
         raise ValueError(
