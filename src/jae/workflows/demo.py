@@ -145,7 +145,8 @@ def run_demo(
     mdata = simulate(n_cells, kind=kind, seed=seed)
     batches = sorted(mdata.obs["batch"].unique())
     query = (mdata.obs["batch"] == batches[-1]).to_numpy()
-    mdata.obs["cell_type_reference"] = mdata.obs["cell_type"].astype(object).where(~query)
+    # categorical, as anndata writes text columns (it said '... storing 'cell_type_reference' as categorical')
+    mdata.obs["cell_type_reference"] = pd.Categorical(mdata.obs["cell_type"].astype(object).where(~query))
     logger.info("demo: %d simulated %s cells; labels hidden for batch %s (%d query cells)", mdata.n_obs, kind,
                 batches[-1], int(query.sum()))
     model.fit(mdata, cell_type_key="cell_type_reference", progress_bar=progress_bar)
