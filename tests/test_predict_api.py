@@ -108,15 +108,15 @@ def test_a_cellxgene_query_is_told_to_name_its_genes_by_their_symbols(data, fitt
     cxg = _cellxgene(query)
     before = cxg.copy()
     cxg.write_h5ad(tmp_path / "cxg.h5ad")  # CSR counts: read in row blocks, the symbols read from the file
-    told = (r"^query_source features differ from train_source's: 40 of train_source's 40 features are missing "
+    told = (r"^query_source features differ from {0}'s: 40 of {0}'s 40 features are missing "
             r"\(e\.g\. 'g0', .*; gene symbols are in var\['feature_name'\] \(CELLxGENE layout\): 40 of "
-            r"train_source's 40 features are among them; name the genes by them, e\.g\. adata\.var_names = "
+            r"{0}'s 40 features are among them; name the genes by them, e\.g\. adata\.var_names = "
             r"adata\.var\['feature_name'\]\.astype\(str\); adata\.var_names_make_unique\(\)")
-    for query_source in (cxg, tmp_path / "cxg.h5ad"):
-        with pytest.raises(ValueError, match=told):
+    for query_source in (cxg, tmp_path / "cxg.h5ad"):  # a fitted predictor's features
+        with pytest.raises(ValueError, match=told.format("the predictor")):
             fitted.predict(query_source)
     monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
-    with pytest.raises(ValueError, match=told):
+    with pytest.raises(ValueError, match=told.format("train_source")):  # before training: the training cells' own
         jae.predict(src, tgt, cxg, config=FAST, progress_bar=False)
     pd.testing.assert_frame_equal(cxg.var, before.var)  # the user's query is untouched
     renamed = cxg.copy()
@@ -179,6 +179,14 @@ def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert len(errors) == 1 and expected in errors[0], errors
     assert not (tmp_path / "x.h5ad").exists() and not (tmp_path / "again").exists()
+    query[:, :30].copy().write_h5ad(tmp_path / "fewer.h5ad")  # it said '--train-mod1's features', none given
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(list(map(str, ["-q", "predict", "--model", tmp_path / "model", "--test-mod1",
+                                   tmp_path / "fewer.h5ad", "--output", tmp_path / "x.h5ad"]))) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "--test-mod1 features differ from --model's:" in errors[0], errors
+    assert "--train-mod1" not in errors[0]
 
 
 def test_predict_files_refuses_a_method_or_seed_the_saved_predictor_was_not_trained_with(data, fitted, tmp_path):

@@ -103,6 +103,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.predict's arguments, as jae predict's flags
     (r"\bmodel=FOLDER\b", "--model FOLDER"),
     (r"\b(train_mod1|train_mod2|test_mod1|save_model)\b", lambda m: f"--{m.group(1).replace('_', '-')}"),
+    (r"\bthe predictor's\b", "--model's"),  # a saved predictor's features (jae predict --model)
     (r"\btrain_source\b", "--train-mod1"),
     (r"\btrain_target\b", "--train-mod2"),
     (r"\bquery_source\b", "--test-mod1"),

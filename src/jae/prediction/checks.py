@@ -43,13 +43,15 @@ def query_features_match(query_source, train_source, *, kinds: tuple[str, str] |
     """Refuse, before any training, query cells whose features differ from the training source's (the check
     :meth:`jae.ModalityPredictor.predict` makes after training: :func:`query_columns`) in one line naming both and
     the fix; ``kinds``: the (source, target) kinds, named when the query holds another modality."""
-    query_columns(query_source, pd.Index(train_source.var_names.astype(str)), kinds=kinds)
+    query_columns(query_source, pd.Index(train_source.var_names.astype(str)), kinds=kinds, reference="train_source")
 
 
-def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | None = None) -> np.ndarray | None:
+def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | None = None,
+                  reference: str = "the predictor") -> np.ndarray | None:
     """Columns taking the query's features to the training source's ``features`` (None: already in that order).
     Duplicated feature names, and a query of another modality than the source (``kinds``: source, target), are
-    refused in one line naming the fix."""
+    refused in one line naming the fix; ``reference`` names whose features they are in it (a fitted or loaded
+    predictor's, or ``train_source``'s before training)."""
     from functools import cache
 
     from ..io.features import gene_symbols, unique_features
@@ -59,7 +61,7 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     symbols = cache(query_source.gene_symbols if isinstance(query_source, SourceFile) else  # read from its file
                     lambda: gene_symbols(getattr(query_source, "var", None)))  # once, for the error only
     try:
-        return feature_indexer(query_source.var_names, features, name="query_source", reference="train_source",
+        return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
                                symbols=symbols)  # CELLxGENE's Ensembl IDs: the fix names the genes by var's symbols
     except ValueError:  # no feature in common: perhaps the other modality
         names = [query_source.var_names, *([] if symbols() is None else [symbols()])]
