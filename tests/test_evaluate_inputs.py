@@ -70,6 +70,19 @@ def test_rna_only_h5mu_scores_its_embedding_with_cc_cons_whatever_the_modality_n
     np.testing.assert_allclose(expr.loc["X_e", "cc_cons"], paired.loc["X_e", "cc_cons"], rtol=1e-6)
 
 
+def test_an_rna_only_h5mu_is_opened_not_read_whole(data, tmp_path, monkeypatch):
+    """jae evaluate read an .h5mu of RNA alone into memory (the whole count matrix), while the same RNA as mod1 alone
+    is opened and streamed: at atlas size that is the difference between fitting in memory or not."""
+    import mudata
+
+    paired = jae.evaluate(data, ["X_e"], progress_bar=False)
+    _rna_alone(data, "rna").write(tmp_path / "rna.h5mu")
+    monkeypatch.setattr(mudata, "read_h5mu", lambda *a, **k: pytest.fail("the .h5mu was read whole"))
+    table = jae.evaluate_files(jae.io.InputFiles(h5mu=tmp_path / "rna.h5mu"), ["X_e"], None, progress_bar=False)
+    for metric in ("cc_cons", "overall"):
+        np.testing.assert_allclose(table.loc["X_e", metric], paired.loc["X_e", metric], rtol=1e-6)
+
+
 def test_without_an_rna_modality_cc_cons_is_na_with_the_reason_once(data, caplog):
     prot = md.MuData({"prot": data.mod["atac"][:, :40].copy()})
     for column in ("cell_type", "batch"):

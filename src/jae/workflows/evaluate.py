@@ -44,8 +44,9 @@ def evaluate_files(
         The data with its annotations (:class:`jae.io.InputFiles`); ``inputs.rna`` and ``inputs.layer`` name the
         RNA modality and its raw counts. The files are opened, not read: only the annotations, the embeddings and
         the RNA (in row blocks, for the cell-cycle reference) are read (``baseline=True`` and a Cell Ranger file
-        read the data whole). RNA alone (``mod1`` without ``mod2``, or an ``.h5mu`` of one modality, read whole)
-        is scored too: only cc_cons reads the RNA (``baseline=True`` needs both modalities).
+        read the data whole). RNA alone (``mod1`` without ``mod2``, or an ``.h5mu`` of RNA alone, both opened
+        the same way; an ``.h5mu`` of one other modality is read whole) is scored too: only cc_cons reads the RNA
+        (``baseline=True`` needs both modalities).
     embeddings
         As for :func:`jae.evaluate`: obsm keys, or ``{name: array, obsm key or path of a competition embedding
         .h5ad}``; embedding files are never written to.
@@ -101,17 +102,21 @@ def _is_path(value: str) -> bool:
 
 
 def _rna_alone(inputs: InputFiles):
-    """RNA alone, with the annotation files joined: ``mod1`` alone opened on disk (:func:`jae.io.open_rna`), an
-    ``.h5mu`` holding one modality read into memory. Scoring a stored embedding needs only the RNA (for cc_cons), not
-    the second modality that :meth:`InputFiles.open` pairs it with. None for any other input."""
+    """RNA alone, with the annotation files joined: ``mod1`` alone, or an ``.h5mu`` whose one modality is RNA, opened
+    on disk (:func:`jae.io.open_rna`: its counts streamed for cc_cons); an ``.h5mu`` holding one other modality read
+    into memory. Scoring a stored embedding needs only the RNA (for cc_cons), not the second modality that
+    :meth:`InputFiles.open` pairs it with. None for any other input."""
     import h5py
 
-    if inputs.rna_only:  # mod1 alone: the RNA .h5ad opened, not read (its counts streamed for cc_cons)
-        from ..io.rna_files import open_rna
+    from ..io.rna_files import h5mu_rna_alone, open_rna
 
-        return open_rna(inputs.mod1, annotations=list(inputs.annotations) or None, layer=inputs.layer)
+    annotations = list(inputs.annotations) or None
+    if inputs.rna_only:  # mod1 alone: the RNA .h5ad opened, not read
+        return open_rna(inputs.mod1, annotations=annotations, layer=inputs.layer)
     if inputs.source != "h5mu" or not inputs.h5mu.is_file():
         return None
+    if rna := h5mu_rna_alone(inputs.h5mu, rna=inputs.rna, other=inputs.other):  # opened, as mod1 alone: not read
+        return open_rna(inputs.h5mu, annotations=annotations, layer=inputs.layer, modality=rna)
     try:
         with h5py.File(inputs.h5mu, "r") as f:
             if "mod" not in f or len(f["mod"]) != 1:
