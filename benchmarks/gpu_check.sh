@@ -5,7 +5,7 @@
 # limit so that what ran comes back; results go to $OUT (default ./gpu_out).
 #
 #   bash benchmarks/gpu_check.sh   # tests on cuda (100 s), the CUDA-graph step (90 s), the scale benchmark's Multiome
-#                                  # 70,000 shape (fit + embed 300 s, evaluate 150 s): about 11 minutes with the
+#                                  # 70,000 shape (fit + embed 280 s, evaluate 100 s): about 11 minutes with the
 #                                  # machine's start, inside a 15-minute device budget. Each step's limit: TEST_S,
 #                                  # STEP_S (step cost and profile, gpu_step.py; 0 by default: recorded in gpu.md),
 #                                  # GRAPH_S, SCALE_S, EVAL_S; 0 skips a step.
@@ -46,7 +46,7 @@ scale() {
     timeout "$1" python3 benchmarks/scale.py --sizes "${SIZE:-70000}" --kind "${KIND:-multiome}" --threads "${THREADS:-8}" \
         --data-dir /tmp/jae_scale --label-suffix " (${LABEL:-H200 GPU})" --stages "${@:2}" 2>&1 | grep -E "^\[scale\]|Error|rror:|Traceback" | tail -25
 }
-{ scale "${SCALE_S:-300}" fit embed; scale "${EVAL_S:-150}" evaluate; } | tee "$OUT/scale.txt"
+{ scale "${SCALE_S:-280}" fit embed; scale "${EVAL_S:-100}" evaluate; } | tee "$OUT/scale.txt"
 cp benchmarks/results/scale_cli.json "$OUT/" 2>/dev/null
 for f in /tmp/jae_scale/run_*/{fit,evaluate}.log; do  # 8 files in all come back (the tool's limit)
  [ -f "$f" ] && tail -c 15000 "$f" > "$OUT/$(basename "$(dirname "$f")")_$(basename "$f")"; done
