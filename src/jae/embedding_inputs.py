@@ -49,10 +49,7 @@ def read_embedding(
         pred = read_h5ad(path, what="embedding")
     label = name or str(pred.uns.get("method_id", path.name.split(".")[0]))
     _refuse_data_file(path, pred)
-    if not pred.obs_names.is_unique:
-        twice = pred.obs_names[pred.obs_names.duplicated()].unique()
-        raise ValueError(f"embedding file {path} repeats {len(twice)} cell name{'s' if len(twice) > 1 else ''} (e.g. "
-                         f"{[str(c) for c in twice[:3]]}); write one row per cell")
+    _unique_rows(pred.obs_names, f"embedding file {path}", fix="write one row per cell")
     obs_names = pd.Index(obs_names)
     shared = int(pred.obs_names.isin(obs_names).sum())
     if not shared:
@@ -78,14 +75,19 @@ def frame_embedding(frame: pd.DataFrame, obs_names: pd.Index, *, name: str,
     obs_names = pd.Index(obs_names)
     if frame.index.equals(obs_names):
         return np.asarray(frame)
-    if not frame.index.is_unique:
-        twice = frame.index[frame.index.duplicated()].unique()
-        raise ValueError(f"embedding {name!r}'s index repeats {len(twice)} cell name{'s' if len(twice) > 1 else ''} "
-                         f"(e.g. {[str(c) for c in twice[:3]]}); give one row per cell")
+    _unique_rows(frame.index, f"embedding {name!r}'s index", fix="give one row per cell")
     what = f"embedding {name!r}'s index"
     at = _scored_rows(frame.index, obs_names, scored, what=what, fix="give it a row for each of the data's obs_names")
     warn_extra_cells(f"embedding {name!r}", frame.index, obs_names)
     return _rows(np.asarray(frame), at, what=f"embedding {name!r}")
+
+
+def _unique_rows(cells: pd.Index, what: str, *, fix: str) -> None:
+    """Refuse an embedding whose cell names repeat (``what`` repeats ..., ``fix``): its rows could not be read by name."""
+    if not cells.is_unique:
+        twice = cells[cells.duplicated()].unique()
+        raise ValueError(f"{what} repeats {len(twice)} cell name{'s' if len(twice) > 1 else ''} (e.g. "
+                         f"{[str(c) for c in twice[:3]]}); {fix}")
 
 
 def _scored_rows(cells: pd.Index, obs_names: pd.Index, scored: np.ndarray | None, *, what: str, fix: str) -> np.ndarray:
