@@ -43,3 +43,18 @@ def query_mdata():
     query = (m.obs["batch"] == sorted(m.obs["batch"].unique())[-1]).to_numpy()
     m.obs["ct_ref"] = m.obs["cell_type"].astype(object).where(~query)
     return m
+
+
+@pytest.fixture(scope="session")
+def small_cite_model(tmp_path_factory) -> Path:
+    """The folder of a JAE fitted on 300 simulated CITE-seq cells (200 genes, 15 proteins, 3 types, 2 batches; 2
+    epochs, 10 SVD components): the reference of the tests of query files. Fitted once; each module copies the folder
+    into its own and loads it there, so no module sees another's changes."""
+    from jae import JAE, JAEConfig
+    from jae.datasets import simulate
+
+    ref = simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=1)
+    folder = tmp_path_factory.mktemp("small_cite_model") / "model"
+    JAE(JAEConfig(max_epochs=2, n_svd=10), seed=0, device="cpu").fit(ref, progress_bar=False).save(folder)
+    return folder
+

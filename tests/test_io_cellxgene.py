@@ -5,12 +5,13 @@ var_names from var['gene_ids'] or var['gene_symbols'], which such files lack).""
 from __future__ import annotations
 
 import logging
+import shutil
 
 import anndata as ad
 import pandas as pd
 import pytest
 
-from jae import JAE, JAEConfig
+from jae import JAE
 from jae.cli import main
 from jae.datasets import simulate
 
@@ -18,12 +19,11 @@ HINT = "gene symbols are in var['feature_name'] (CELLxGENE layout): 200 of the m
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, small_cite_model):
     """A CITE-seq reference fitted on gene symbols, and a query of its genes written as CELLxGENE writes them."""
     d = tmp_path_factory.mktemp("cellxgene")
-    ref = simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=1)
-    model = JAE(JAEConfig(max_epochs=2, n_svd=10), seed=0, device="cpu").fit(ref, progress_bar=False)
-    model.save(d / "model")
+    shutil.copytree(small_cite_model, d / "model")  # the shared reference (conftest), copied: this module's own
+    model = JAE.load(d / "model", device="cpu")
     q = simulate(150, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)["rna"]
     counts = q.layers["counts"] if "counts" in q.layers else q.X
     var = pd.DataFrame({"feature_name": q.var_names.to_numpy()},

@@ -5,26 +5,26 @@ cells lacking it, written as ``layers['jae_imputed']`` of that modality in the `
 from __future__ import annotations
 
 import logging
+import shutil
 
 import mudata as md
 import numpy as np
 import pytest
 
 import jae
-from jae import JAE, JAEConfig
+from jae import JAE
 from jae.cli import main
 from jae.datasets import simulate
 from jae.io import InputFiles
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, small_cite_model):
     """A reference fitted on paired CITE-seq cells; query .h5mu files: ``rna_alone`` (RNA only), and ``both``, whose
     modalities hold different cells (cells 0-39 lack proteins, 40-59 lack RNA)."""
     d = tmp_path_factory.mktemp("impute_modality")
-    ref = simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=1)
-    model = JAE(JAEConfig(max_epochs=2, n_svd=10), seed=0, device="cpu").fit(ref, progress_bar=False)
-    model.save(d / "model")
+    shutil.copytree(small_cite_model, d / "model")  # the shared reference (conftest), copied: this module's own
+    model = JAE.load(d / "model", device="cpu")
     q = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
     cells = np.arange(q.n_obs)
     both = md.MuData({"rna": q["rna"][(cells < 40) | (cells >= 60)].copy(), "prot": q["prot"][cells >= 40].copy()})
