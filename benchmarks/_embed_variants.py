@@ -490,7 +490,7 @@ def run(name, seeds, out_path, settings):
                                  seed=seed,
                                  reference=inner_ref)
             secs = time.perf_counter() - t0
-            X, _ = model._features(sub, layer="counts")
+            X = model._features(sub, layer="counts")[0]
             E_lib = Z
             Z = model.latent_transformed(X)
             if setting == "pretrained":

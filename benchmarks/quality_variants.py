@@ -98,7 +98,7 @@ def run(name, seed, settings, cfg):
         b = scorer(base[scored])
         t0 = time.time()
         Z, model = fit_embed(restricted, np.ones(int(ref.sum()), dtype=bool), config=cfg, seed=seed, reference=inner_ref)
-        X, _ = model._features(sub, layer="counts")
+        X = model._features(sub, layer="counts")[0]
         from jae.io.paired import get_paired
         paired = get_paired(sub, layer="counts")
         from jae.preprocess import log_normalize

@@ -63,7 +63,7 @@ def test_map_query_trains_only_the_query_shift_and_is_seeded(reference, mapped, 
     # the adapter lowers the frozen autoencoder's reconstruction error of the query (what it is trained for)
     import torch
 
-    X, _ = reference._features(query, layer="counts")
+    X = reference._features(query, layer="counts")[0]
     def err(model, X):
         with torch.no_grad():
             x = torch.as_tensor(X)

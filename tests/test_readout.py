@@ -30,7 +30,7 @@ def _predicted_centroid_variance(P, X, codes, n_types):
 
 def test_cell_type_part_carries_the_between_type_variance_the_head_resolves(fitted, query_mdata):
     ref = _reference(query_mdata)
-    X, _ = fitted._features(query_mdata, layer="counts")
+    X = fitted._features(query_mdata, layer="counts")[0]
     E = fitted.embed(query_mdata, key_added=None)
     n_ct = fitted.layout.n_cell_type
     codes = np.array([fitted.cell_types.index(c) for c in query_mdata.obs["ct_ref"][ref].astype(str)])
@@ -79,7 +79,7 @@ def test_components_kind_reads_the_top_principal_components(query_mdata):
     # the "components" readout: the free units are not read; the input's own top components are
     fitted = JAE(replace(CFG, readout="components"), seed=1, device="cpu").fit(
         query_mdata, cell_type_key="ct_ref", progress_bar=False)
-    X, _ = fitted._features(query_mdata, layer="counts")
+    X = fitted._features(query_mdata, layer="counts")[0]
     E = fitted.embed(query_mdata, key_added=None)
     n_ct = fitted.layout.n_cell_type
     pcs = E[:, n_ct:]
@@ -97,7 +97,7 @@ def test_components_kind_reads_the_top_principal_components(query_mdata):
 def test_default_principal_kind_reads_free_units_then_the_next_principal_components(fitted, query_mdata):
     model = fitted  # the default readout (round 28)
     assert JAEConfig().readout == "principal" and model.readout.free_units
-    X, _ = model._features(query_mdata, layer="counts")
+    X = model._features(query_mdata, layer="counts")[0]
     Z = model.latent(query_mdata)
     E = model.embed(query_mdata, key_added=None)
     n_ct, n_free = model.layout.n_cell_type, model.layout.n_free
@@ -138,7 +138,7 @@ def test_latent_readout_is_the_raw_latent(query_mdata):
 def test_unsupervised_mode_reads_the_principal_components_unless_asked(query_mdata):
     cfg = replace(CFG, mode="unsupervised")
     model = JAE(cfg, seed=0, device="cpu").fit(query_mdata, cell_type_key=None, progress_bar=False)
-    X, _ = model._features(query_mdata, layer="counts")
+    X = model._features(query_mdata, layer="counts")[0]
     E = model.embed(query_mdata, key_added=None)  # no cell-type part: the input's top principal components
     n = min(CFG.n_principal, 2 * CFG.n_svd)
     assert E.shape[1] == n and model.column_names[0] == "pc:0"
@@ -230,7 +230,7 @@ def test_axes_from_the_reference_alone_leave_new_cells_less_spread_than_the_refe
         assert (model.readout.cycle_axes is not None) == everyone  # the opt-in shrink is fitted only when asked
         pcs = model.embed(m, key_added=None)[:, model.layout.n_cell_type:]
         spread[everyone] = pcs[~ref].var(axis=0).sum() / pcs[ref].var(axis=0).sum()
-    X, _ = model._features(m, layer="counts")
+    X = model._features(m, layer="counts")[0]
     same = X[~ref].var(axis=0).sum() / X[ref].var(axis=0).sum()  # the input: equally spread
     assert 0.9 < same < 1.1
     assert spread[False] < 0.85 * same  # reference-only axes: the query is squeezed
@@ -341,7 +341,7 @@ def test_small_reference_rule_fits_the_axes_on_every_cell_only_when_the_referenc
     small, ref = fits[0.2, 0.85]
     assert small.axes_carry is not None and small.axes_carry < 0.85
     assert small.readout.cycle_axes is not None  # the cycle shrink is on
-    X, _ = small._features(m, layer="counts")
+    X = small._features(m, layer="counts")[0]
     batch = m.obs["batch"].astype(str).to_numpy()
     mean, axes = principal_axes(X, 30, groups=np.unique(batch, return_inverse=True)[1])
     pcs = small.embed(m, key_added=None)[:, small.layout.n_cell_type:]

@@ -366,12 +366,9 @@ class JAE:
         AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
         checked_key(key_added)  # before any work
-        X, cells = self._features(data, layer=layer)
-        Z = self.embed_transformed(X, batch=self._adapter_batches(data, cells))
+        X, cells, batch = self._features(data, layer=layer)
+        Z = self.embed_transformed(X, batch=batch)
         return self._store(data, Z, cells, key_added)
-
-    def _adapter_batches(self, data, cells: pd.Index) -> np.ndarray | None:
-        return None if self.adapter is None else self.adapter.batches_of(data, cells)
 
     def latent(self, data, *, key_added: str | None = None, layer: str | None = "counts") -> np.ndarray:
         """The network's raw latent vector of every cell: cell-type logits | batch | phase | free units (``layer``
@@ -383,9 +380,9 @@ class JAE:
         ``data.obsm[key_added]`` when ``key_added`` is given. :meth:`embed` reads the embedding off it.
         """
         checked_key(key_added, example="X_jae_latent")  # before any work
-        X, cells = self._features(data, layer=layer)
+        X, cells, batch = self._features(data, layer=layer)
         columns = self.layout.column_names(self.cell_types, self.batches)
-        Z = self.latent_transformed(X, batch=self._adapter_batches(data, cells))
+        Z = self.latent_transformed(X, batch=batch)
         return self._store(data, Z, cells, key_added, columns=columns)
 
     def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None, *, columns=None) -> np.ndarray:
@@ -479,9 +476,12 @@ class JAE:
         return load_model(cls, path, device=device)
 
     # ------------------------------------------------------------------------------------------ helpers
-    def _features(self, data, *, layer: str | None) -> tuple[np.ndarray, pd.Index]:
-        self._adapter_batches(data, None)  # a mapped model's batch column: a cell without one refused before any work
-        return query_features(self, data, layer=layer)[:2]  # missing features or a missing modality: jae.query
+    def _features(self, data, *, layer: str | None) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+        """The input features of ``data``'s cells (missing features or a missing modality: :mod:`jae.query`), the
+        cells, and a mapped model's batch of each (None otherwise), its column read and checked before any work."""
+        batch = None if self.adapter is None else self.adapter.batch_column(data)  # a cell without one: refused
+        X, cells = query_features(self, data, layer=layer)[:2]
+        return X, cells, None if batch is None else batch.reindex(cells).to_numpy()
 
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(a), device=self.device)

@@ -310,9 +310,8 @@ def predict_cell_type(
     V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
     linear = _linear(model, V)  # fitted once for every chunk
     if embedding is None:
-        X, cells = model._features(data, layer=layer)
-        batch = model._adapter_batches(data, cells)
-        if model.adapter is not None and batch is not None:
+        X, cells, batch = model._features(data, layer=layer)
+        if batch is not None:  # a mapped model's batches
             X = model.adapter.apply(X, batch)
         Z = model.latent_transformed(X)
         logits = model._store(data, Z[:, model.layout.block("cell_type")], cells, None)

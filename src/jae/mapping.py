@@ -71,7 +71,12 @@ class QueryAdapter:
         return QueryAdapter(self.batch_key, self.batches + tuple(batches), np.vstack([self.shift, shift]))
 
     def batches_of(self, data, cells: pd.Index | None) -> np.ndarray:
-        """The batches of ``data``'s cells ``cells`` (None: of every cell), from the ``obs`` column this adapter reads;
+        """The batches of ``data``'s cells ``cells`` (None: of every cell in ``obs`` order) (:meth:`batch_column`)."""
+        batch = self.batch_column(data)
+        return (batch if cells is None else batch.reindex(cells)).to_numpy()
+
+    def batch_column(self, data) -> pd.Series:
+        """The batch of each of ``data``'s cells (text, indexed by cell), from the ``obs`` column this adapter reads;
         a cell without a batch is refused, as :func:`map_query` refuses it (:func:`jae.io.paired.check_batches`)."""
         from .io.paired import cell_obs, check_batches, get_annotation
 
@@ -88,8 +93,7 @@ class QueryAdapter:
         except ValueError as err:
             raise ValueError(f"this model was made by map_query and shifts cells by their batch in "
                              f"obs[{self.batch_key!r}]: {err}") from None
-        batch = batch.astype(str)
-        return (batch if cells is None else batch.reindex(cells)).to_numpy()
+        return batch.astype(str)
 
     def apply(self, X: np.ndarray, batch) -> np.ndarray:
         """``X`` with each mapped batch's shift added (a new array; ``X`` itself is never changed)."""
