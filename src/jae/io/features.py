@@ -169,6 +169,20 @@ def gene_symbols(var) -> pd.Index | None:
     return pd.Index(np.asarray(var[SYMBOLS]).astype(str))
 
 
+def stored_gene_symbols(path, *, modality: str | None = None, raw: bool = False) -> pd.Index | None:
+    """:func:`gene_symbols` of an AnnData stored in ``path`` (an ``.h5mu`` file's ``modality``; the ``var`` of
+    ``.raw`` with ``raw``), that column read alone, without the counts or the rest of ``var``."""
+    import h5py
+    from anndata.io import read_elem
+
+    with h5py.File(path, "r") as f:
+        group = f["mod"][modality] if modality is not None else f
+        var = group["raw"]["var"] if raw else group.get("var")
+        if not isinstance(var, h5py.Group) or SYMBOLS not in var:
+            return None
+        return pd.Index(np.asarray(read_elem(var[SYMBOLS])).astype(str))
+
+
 def _symbols_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:
     """The fix naming the genes by the symbols the data keeps in ``var['feature_name']`` (``symbols``: an Index, a
     function giving it, or None), when they are not its var_names (CELLxGENE's layout); None otherwise."""

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import h5py
-import numpy as np
 import pandas as pd
 
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
@@ -55,17 +54,10 @@ class FilesOnDisk:
     def gene_symbols(self, i: int) -> pd.Index | None:
         """The gene symbols of modality ``i`` in its ``var['feature_name']`` (CELLxGENE's layout), read from its file
         (the ``var`` of ``.raw`` when the counts are there); None without that column."""
-        from anndata.io import read_elem
-
-        from .features import SYMBOLS
+        from .features import stored_gene_symbols
 
         c = self.counts[i]
-        with h5py.File(c.path, "r") as f:
-            group = f["mod"][c.modality] if c.modality is not None else f
-            var = group["raw"]["var"] if c.layer == RAW_GROUP else group["var"]
-            if not isinstance(var, h5py.Group) or SYMBOLS not in var:
-                return None
-            return pd.Index(np.asarray(read_elem(var[SYMBOLS])).astype(str))
+        return stored_gene_symbols(c.path, modality=c.modality, raw=c.layer == RAW_GROUP)
 
     def sources(self) -> list:
         """Row-block sources of the counts: the files themselves, or the matrix read whole when stored CSC."""

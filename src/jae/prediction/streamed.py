@@ -69,13 +69,11 @@ class SourceFile:
 
     def gene_symbols(self) -> pd.Index | None:
         """The gene symbols in the file's ``var['feature_name']`` (CELLxGENE's layout:
-        :func:`jae.io.features.gene_symbols` of its ``var``, read without the counts); None without that column."""
-        from anndata.io import read_elem
+        :func:`jae.io.features.stored_gene_symbols`, read without the counts); None without that column."""
+        from ..io.features import stored_gene_symbols
 
-        from ..io.features import gene_symbols
-
-        with _readable(self.path, what="query_source", fmt=".h5ad"), h5py.File(self.path, "r") as f:
-            return gene_symbols(read_elem(f["var"]) if isinstance(f.get("var"), h5py.Group) else None)
+        with _readable(self.path, what="query_source", fmt=".h5ad"):
+            return stored_gene_symbols(self.path)
 
     @property
     def n_obs(self) -> int:
