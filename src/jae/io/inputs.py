@@ -159,7 +159,7 @@ class InputFiles:
         """
         from .paired_files import open_competition, open_h5mu
         from .plan import plan_input
-        from .rna_files import h5mu_rna_alone, open_rna
+        from .rna_files import open_rna, open_rna_alone
 
         joined = list(self.annotations) if annotations else []
         if self.rna_only and not plan:
@@ -169,8 +169,9 @@ class InputFiles:
             return self.read(annotations=annotations)
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
-        elif self.source == "h5mu" and plan and (alone := h5mu_rna_alone(self.h5mu, rna=self.rna, other=self.other)):
-            files = open_rna(self.h5mu, annotations=joined or None, layer=self.layer, modality=alone)  # RNA alone
+        elif self.source == "h5mu" and plan and (alone := open_rna_alone(
+                self.h5mu, rna=self.rna, other=self.other, layer=self.layer, annotations=joined or None)) is not None:
+            files = alone  # an .h5mu holding RNA alone
         elif self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
             files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer,
                               mosaic=True)

@@ -79,11 +79,11 @@ def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "
     else:
         return None
     if rna_only:
-        from .rna_files import h5mu_rna_alone, open_rna
+        from .rna_files import open_rna_alone
 
-        alone = h5mu_rna_alone(path, rna=rna, other=other)
+        alone = open_rna_alone(path, rna=rna, other=other, layer=layer)
         if alone is not None:
-            return open_rna(path, modality=alone, layer=layer)
+            return alone
     return open_h5mu(path, rna=rna, other=other, mosaic=True, layer=layer)
 
 

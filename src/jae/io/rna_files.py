@@ -124,6 +124,14 @@ def h5mu_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None
     return name if name == rna or name.lower() in RNA_NAMES else None
 
 
+def open_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None, layer: str | None = "counts",
+                   annotations: PathLike | Sequence[PathLike] | None = None) -> RnaFiles | None:
+    """:func:`open_rna` of an ``.h5mu`` that holds RNA alone (:func:`h5mu_rna_alone`), else None (a paired or mosaic
+    file, opened as such by the caller)."""
+    alone = h5mu_rna_alone(path, rna=rna, other=other)
+    return None if alone is None else open_rna(path, annotations=annotations, layer=layer, modality=alone)
+
+
 def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | None = None,
              layer: str | None = "counts", modality: str | None = None) -> RnaFiles:
     """Open an RNA ``.h5ad`` without reading its counts; ``annotations``: ``.h5ad`` files whose ``obs`` columns are

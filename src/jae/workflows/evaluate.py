@@ -108,15 +108,16 @@ def _rna_alone(inputs: InputFiles):
     :meth:`InputFiles.open` pairs it with. None for any other input."""
     import h5py
 
-    from ..io.rna_files import h5mu_rna_alone, open_rna
+    from ..io.rna_files import open_rna, open_rna_alone
 
     annotations = list(inputs.annotations) or None
     if inputs.rna_only:  # mod1 alone: the RNA .h5ad opened, not read
         return open_rna(inputs.mod1, annotations=annotations, layer=inputs.layer)
     if inputs.source != "h5mu" or not inputs.h5mu.is_file():
         return None
-    if rna := h5mu_rna_alone(inputs.h5mu, rna=inputs.rna, other=inputs.other):  # opened, as mod1 alone: not read
-        return open_rna(inputs.h5mu, annotations=annotations, layer=inputs.layer, modality=rna)
+    alone = open_rna_alone(inputs.h5mu, rna=inputs.rna, other=inputs.other, layer=inputs.layer, annotations=annotations)
+    if alone is not None:  # opened, as mod1 alone: not read
+        return alone
     try:
         with h5py.File(inputs.h5mu, "r") as f:
             if "mod" not in f or len(f["mod"]) != 1:
