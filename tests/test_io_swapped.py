@@ -52,7 +52,8 @@ def test_content_kind_reads_real_feature_names(data_dir):
 def test_small_swapped_cite_files_are_named_swapped(small_cite, reader):
     rna, adt = small_cite
     assert getattr(jae.io, reader)(rna, adt)  # the right way round: read
-    with pytest.raises(ValueError, match=r"^mod1 and mod2 look swapped: .*CD127_TotalSeqB.*look like genes") as info:
+    swapped = r"^mod1 and mod2 look swapped: .*\(ADT: 'CD127_TotalSeqB', .*look like genes \('"
+    with pytest.raises(ValueError, match=swapped) as info:
         getattr(jae.io, reader)(adt, rna)
     text = cli_message(str(info.value))
     assert "pass the GEX file as --mod1 and the ADT file as --mod2" in text and "mod2_kind" not in text
@@ -92,7 +93,7 @@ def test_mod1_alone_holding_proteins_is_refused(small_cite, model_dir, tmp_path,
         a.var["feature_types"] = "Antibody Capture"
         adt = tmp_path / "typed.adt.h5ad"
         a.write_h5ad(adt)
-    with pytest.raises(ValueError, match=r"^mod1 file .* holds ADT \(14 feature names such as CD127_TotalSeqB"):
+    with pytest.raises(ValueError, match=r"^mod1 file .* holds ADT \(14 feature names such as 'CD127_TotalSeqB', '"):
         InputFiles(mod1=adt).open()
     with pytest.raises(ValueError, match="not RNA"):
         InputFiles(mod1=adt).read()

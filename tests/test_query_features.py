@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
-from jae.io.features import MIN_FEATURE_FRACTION
+from jae.io.features import MIN_FEATURE_FRACTION, examples
 
 CFG = JAEConfig(max_epochs=30, n_svd=30)
 
@@ -236,6 +236,15 @@ def test_too_small_an_overlap_names_how_the_features_are_named():
     with pytest.raises(ValueError, match="subset both to the shared features, then refit"):
         feature_overlap(pd.Index([f"OTHER{i}" for i in range(40)]), model, name="modality 'rna'")
     assert feature_overlap(model[:30], model, name="modality 'rna'").missing.size == 10  # 75%: placed, not refused
+
+
+def test_examples_quote_distinct_names_as_text():
+    """One helper words every message's examples: distinct values, quoted as plain text (numpy strings included),
+    with ', ...' only when more distinct values exist than are shown."""
+    assert examples(np.array(["CD3", "CD3", "CD4", "CD8", "CD19"])) == "'CD3', 'CD4', 'CD8', ..."
+    assert examples(["b", "a", "b"]) == "'b', 'a'"
+    assert examples(["x"] * 5, 1) == "'x'"
+    assert examples([]) == ""
 
 
 def test_a_feature_mismatch_lists_examples_only_of_what_there_is():

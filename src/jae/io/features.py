@@ -24,8 +24,9 @@ SYMBOLS = "feature_name"
 
 
 def examples(values, n: int = 3) -> str:
-    """The first ``n`` values, quoted and comma-separated, with ``', ...'`` when there are more."""
-    values = list(values)
+    """The first ``n`` distinct values as text, quoted and comma-separated, with ``', ...'`` when there are more, e.g.
+    ``"'CD3', 'CD4', ..."`` (numpy strings read as plain text, not ``np.str_('CD3')``)."""
+    values = list(dict.fromkeys(map(str, values)))
     shown = ", ".join(repr(v) for v in values[:n])
     return shown + (", ..." if len(values) > n else "")
 

@@ -10,6 +10,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .features import examples
+
 __all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "feature_kinds", "normalize_kind", "kind_from_names", "pair_from_names",
            "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types"]
 
@@ -258,10 +260,6 @@ def content_kind(var_names) -> str | None:
     return None
 
 
-def _examples(names, k: int = 3) -> str:
-    return ", ".join(list(dict.fromkeys(map(str, names)))[:k])
-
-
 def swapped_pair(paths, mod1_names, mod2_names) -> str | None:
     """The refusal of a competition pair given the wrong way round, read off the feature names of files without
     ``feature_types``: mod1's names are genomic intervals or an antibody panel (by their content, or a small panel
@@ -276,11 +274,11 @@ def swapped_pair(paths, mod1_names, mod2_names) -> str | None:
     if mod1_kind == "ATAC":
         what = "are genomic intervals (ATAC)"
     elif content1 == "ADT":
-        what = f"look like an antibody panel (ADT: {_examples(_signs(mod1_names)[1])})"
+        what = f"look like an antibody panel (ADT: {examples(_signs(mod1_names)[1])})"
     else:
         what = "are a small panel without genomic intervals (ADT)"
     genes = _signs(mod2_names)[0]
-    what2 = f"look like genes ({_examples(genes)})" if content2 == "GEX" else "are neither (genes)"
+    what2 = f"look like genes ({examples(genes)})" if content2 == "GEX" else "are neither (genes)"
     return (
         f"mod1 and mod2 look swapped: mod1 {Path(paths[0]).name}'s {len(mod1_names)} feature names {what}, and "
         f"mod2 {Path(paths[1]).name}'s {len(mod2_names)} {what2}; pass the GEX file as mod1 and the "
@@ -289,8 +287,8 @@ def swapped_pair(paths, mod1_names, mod2_names) -> str | None:
 
 
 def not_rna_alone(var: pd.DataFrame) -> str | None:
-    """What a file given alone as RNA (``mod1`` without ``mod2``) holds instead, e.g. ``'ADT (14 feature names such as
-    CD3_TotalSeqB, ...)'``; None when it may be RNA (its ``feature_types`` say GEX, or its names do not say ATAC or
+    """What a file given alone as RNA (``mod1`` without ``mod2``) holds instead, e.g. ``"ADT (14 feature names such as
+    'CD3_TotalSeqB', ...)"``; None when it may be RNA (its ``feature_types`` say GEX, or its names do not say ATAC or
     ADT, :func:`content_kind`)."""
     if "feature_types" in var.columns:
         kinds = {normalize_kind(k) for k in pd.unique(var["feature_types"].astype(str)) if str(k).strip().lower() in _ALIASES}
@@ -301,4 +299,4 @@ def not_rna_alone(var: pd.DataFrame) -> str | None:
         kind = content_kind(var.index)
     if kind not in ("ATAC", "ADT"):
         return None
-    return f"{kind} ({len(var)} feature names such as {_examples(var.index)})"
+    return f"{kind} ({len(var)} feature names such as {examples(var.index)})"
