@@ -421,18 +421,27 @@ def test_a_scanpy_file_given_as_a_prediction_is_not_scored_by_its_expression(dat
     assert read_embedding(tmp_path / "pred.h5ad", data.obs_names)[1].shape == (data.n_obs, 8)
 
 
-def test_a_pseudotime_column_of_text_is_named_with_the_fix(data):
+def test_a_pseudotime_column_of_text_reads_missing_spellings_as_nan_and_names_other_text(data):
     """A pseudotime column exported from R with 'NA' strings off the trajectory failed in pandas: "could not convert
-    string to float: 'NA'", naming no column."""
-    held = data.copy()
-    values = held.obs["pseudotime_order_GEX"].astype(object).to_numpy()
-    values[::3] = "NA"
-    held.obs["pseudotime_order_GEX"] = values.astype(str)  # 'nan' strings too, which still read as NaN
-    assert (held.obs["pseudotime_order_GEX"] == "nan").any()
-    with pytest.raises(ValueError, match=r"pseudotime column 'pseudotime_order_GEX' holds values that are not numbers "
-                                         r"\(e\.g\. 'NA'\); store numbers \(NaN off the trajectory\)"):
-        jae.evaluate(held, ["X_pca_like"], progress_bar=False)
-    held.obs["pseudotime_order_GEX"] = data.obs["pseudotime_order_GEX"].astype(str)  # 'nan' off the trajectory
+    string to float: 'NA'", naming no column. Text spelling a missing value ('NA', 'nan', '', 'None') now reads as
+    NaN, scoring as the NaN it stands for; other text is refused naming the column and the fix."""
     Z = np.asarray(data.obsm["X_pca_like"])
-    np.testing.assert_allclose(jae.evaluate(held, {"z": Z}, progress_bar=False).loc["z", "ti_cons"],
-                               jae.evaluate(data, {"z": Z}, progress_bar=False).loc["z", "ti_cons"])
+    original = data.obs["pseudotime_order_GEX"].to_numpy(dtype=float)
+    off = np.zeros(data.n_obs, dtype=bool)
+    off[::3] = True
+    off[1::7] = True
+    nan = data.copy()
+    nan.obs["pseudotime_order_GEX"] = np.where(off, np.nan, original)
+    expected = jae.evaluate(nan, {"z": Z}, progress_bar=False).loc["z", "ti_cons"]
+    assert np.isfinite(expected)
+    held = data.copy()
+    values = original.astype(str).astype(object)  # numbers as text, and 'nan' where the trajectory had none
+    values[::3] = "NA"
+    values[1::7] = ["", " None ", "<NA>", "nan"] * (len(values[1::7]) // 4) + ["NA"] * (len(values[1::7]) % 4)
+    held.obs["pseudotime_order_GEX"] = values
+    np.testing.assert_allclose(jae.evaluate(held, {"z": Z}, progress_bar=False).loc["z", "ti_cons"], expected)
+    values[2] = "early"
+    held.obs["pseudotime_order_GEX"] = values
+    with pytest.raises(ValueError, match=r"^pseudotime column 'pseudotime_order_GEX' holds values that are not "
+                                         r"numbers \(e\.g\. 'early'\); store numbers \(NaN off the trajectory\)"):
+        jae.evaluate(held, {"z": Z}, progress_bar=False)

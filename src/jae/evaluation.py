@@ -350,24 +350,31 @@ def _names_path(value: str) -> bool:
 
 
 def _pseudotime(obs: pd.DataFrame, pt_keys: list) -> pd.DataFrame | None:
-    """The reference pseudotime columns as floats (None without any), refusing a missing column or one of text."""
+    """The reference pseudotime columns as floats (None without any), refusing a missing column or one of text; text
+    spelling a missing value (:data:`jae.io.validate.MISSING_TEXT`, e.g. R's ``'NA'``) reads as NaN, off the
+    trajectory."""
     for key in pt_keys:
         if key not in obs.columns:
             columns = [str(c) for c in obs.columns][:20]
             raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {columns}); pass "
                            "pseudotime_keys=[<column>, ...] naming the reference pseudotime columns")
+    if not pt_keys:
+        return None
     try:
-        return obs[pt_keys].astype(float) if pt_keys else None
-    except (TypeError, ValueError):  # text: name the column and a value
-        for key in pt_keys:
-            column = obs[key].astype(object)
-            text = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
-            text = text[~text.astype(str).str.lower().isin(("nan", "none", ""))]  # what astype(float) reads as NaN
-            if len(text):
-                raise ValueError(f"pseudotime column {key!r} holds values that are not numbers (e.g. "
-                                 f"{str(text.iloc[0])!r}); store numbers (NaN off the trajectory), or pass "
-                                 "pseudotime_keys=[<column>, ...]") from None
-        raise
+        return obs[pt_keys].astype(float)
+    except (TypeError, ValueError):  # text: missing values spelt out, or a column to name with a value
+        pass
+    columns = []
+    for key in pt_keys:
+        column = obs[key].astype(object)
+        column = column.where(~missing_text(column.to_numpy()), np.nan)
+        text = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
+        if len(text):
+            raise ValueError(f"pseudotime column {key!r} holds values that are not numbers (e.g. "
+                             f"{str(text.iloc[0])!r}); store numbers (NaN off the trajectory), or pass "
+                             "pseudotime_keys=[<column>, ...]")
+        columns.append(column.astype(float))
+    return pd.concat(columns, axis=1)
 
 
 def _rna_source(data, rna: str, files: bool) -> tuple[str | None, pd.Index | None, str]:
