@@ -227,6 +227,38 @@ def test_open_h5mu_streams_like_the_pair(tmp_path, monkeypatch):
         open_h5mu(path, other="prot")
 
 
+@pytest.mark.parametrize("names", [("GEX",), ("mRNA",), ("GEX", "RNA")])
+def test_a_backed_mudata_finds_its_rna_modality_as_its_path_does(tmp_path, names, caplog):
+    """A backed MuData's RNA modality is found by the readers' one rule (jae.io.readers.RNA_NAMES), as its path's: the
+    one modality named like RNA, and two such names refused as ambiguous (plan_input had its own list and took the
+    first of 'GEX' and 'RNA' without a word)."""
+    import mudata as md
+
+    (path,) = write_simulated(tmp_path / "s.h5mu", n_cells=120, format="h5mu", preset=None, seed=3,
+                              progress_bar=False, **SIZES)
+    whole = md.read_h5mu(path)
+    renamed = tmp_path / "renamed.h5mu"
+    mods = {name: whole["rna"].copy() for name in names}
+    for i, name in enumerate(names[1:], 1):
+        mods[name].var_names = [f"{v}-{i}" for v in mods[name].var_names]  # var names unique across modalities
+    md.MuData({**mods, "atac": whole["atac"]}).write(renamed)
+    backed = _read_backed(renamed)
+    try:
+        if len(names) > 1:
+            for data in (backed, str(renamed)):
+                with pytest.raises(KeyError, match=r"renamed\.h5mu has no modality 'rna'; available modalities: "
+                                                   r"\['GEX', 'RNA', 'atac'\]; pass rna=<name>"):
+                    plan_input(data, once=True)
+            return
+        with caplog.at_level(logging.INFO, logger="jae.io"):
+            files = plan_input(backed, once=True)
+        assert files.kinds == plan_input(str(renamed), once=True).kinds == ("GEX", "ATAC")
+        assert files.counts[0].shape == (120, SIZES["n_genes"])
+        assert f"has no modality 'rna'; reading {names[0]!r} as the RNA" in caplog.text
+    finally:
+        backed.file.close()
+
+
 def _read_backed(path):
     import mudata as md
 

@@ -69,15 +69,12 @@ def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "
         return data
     if isinstance(data, (str, os.PathLike)):
         path = data
-        rna, other = modalities if modalities is not None else ("rna", None)
     elif getattr(data, "isbacked", False) and getattr(data, "filename", None) and hasattr(data, "mod"):
-        names = list(data.mod)
-        path = data.filename
-        rna, other = modalities if modalities is not None else (
-            next((n for n in names if n in ("rna", "gex", "RNA", "GEX")), "rna"), None
-        )
+        path = data.filename  # read from its file as its path would be
     else:
         return None
+    # 'rna' by default: the readers take the one modality named like RNA otherwise (jae.io.readers.RNA_NAMES)
+    rna, other = modalities if modalities is not None else ("rna", None)
     if rna_only:
         from .rna_files import open_rna_alone
 
