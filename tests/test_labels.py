@@ -10,7 +10,7 @@ import pytest
 
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
-from jae.labels import vote
+from jae.labels import obs_labels, vote
 from jae.model.calibration import TEMPERATURE_PRIOR_SD, calibration_error_floor, expected_calibration_error
 from jae.model.linear import LinearClassifier
 from jae.model.voters import Voters, mixture, nearest
@@ -44,6 +44,20 @@ def _linear(model, emb):
     V = model.embed_transformed(model.voters.features)
     lin = LinearClassifier.fit(V[:, K:], model.voters.codes, K)
     return model.calibration.linear_probabilities(lin.logits(emb[:, K:]))
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "str"])
+def test_obs_labels_turn_numeric_cell_types_into_text_and_return_text_ones_as_they_are(dtype):
+    """Cluster ids become text categories in their numeric order; labels already text (object, or pandas' string
+    dtype, the default of pandas 3: 'str') come back as the same frame, not a copy."""
+    numeric = pd.DataFrame({"cell_type": pd.Categorical([10, 2, 10], categories=[2, 10]), "confidence": [.9, .8, .7]})
+    out = obs_labels(numeric)
+    assert list(out["cell_type"].cat.categories) == ["2", "10"] and list(out["cell_type"]) == ["10", "2", "10"]
+    assert out["cell_type"].cat.categories.dtype == object and numeric["cell_type"].cat.categories.dtype != object
+    with pd.option_context("future.infer_string", dtype == "str"):
+        categories = pd.Index(["T", "B"], dtype=None if dtype == "str" else dtype)
+        text = pd.DataFrame({"cell_type": pd.Categorical(["B", "T"], categories=categories), "confidence": [.9, .8]})
+        assert obs_labels(text) is text
 
 
 def test_mixture_beats_the_head_alone_when_the_head_is_weak(model, few):

@@ -90,7 +90,7 @@ def obs_labels(labels: pd.DataFrame) -> pd.DataFrame:
     ``get.rank_genes_groups_df(group='0')`` take text names. :func:`predict_cell_type` returns its labels so, the
     values it stores in ``obs`` with ``key_added``."""
     categories = labels["cell_type"].cat.categories
-    if categories.dtype == object:
+    if categories.dtype == object or isinstance(categories.dtype, pd.StringDtype):  # text already (pandas 3: str)
         return labels
     out = labels.copy()
     out["cell_type"] = pd.Categorical.from_codes(labels["cell_type"].cat.codes, categories=categories.astype(str))
