@@ -427,6 +427,8 @@ _CODE_FIGURES = [
     (r"it needs\s+at least (\d+) paired cells", [lambda: _resolve("jae.mosaic.MIN_PAIRED_CELLS")]),
     (r"above ([\d,]+) cells \(`--knn auto`", [lambda: _resolve("jae.metrics._graph.APPROXIMATE_MIN_CELLS")]),
     (r"average a\s+seeded ([\d,]+)-cell sample per group", [lambda: _resolve("jae.metrics.silhouette.ASW_MAX_CELLS")]),
+    (r"a panel of at most ([\d,]+) other names: ADT", [lambda: _resolve("jae.io.modality.MAX_ADT_FEATURES")]),
+    (r"up to ([\d,]+) other names an antibody panel \(ADT\)", [lambda: _resolve("jae.io.modality.MAX_ADT_FEATURES")]),
 ]
 
 

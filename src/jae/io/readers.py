@@ -159,8 +159,9 @@ def read_competition(
     mod1, mod2
         Paths to the ``*.mod1.h5ad`` (GEX) and ``*.mod2.h5ad`` (ATAC or ADT) files. The kinds are detected from
         ``var['feature_types']``; without it mod1 is GEX and mod2's feature names decide where they can
-        (:func:`jae.io.modality.kind_from_names`: genomic intervals are ATAC, a panel of at most 500 other names
-        ADT), e.g. a plain ``rna.h5ad`` + ``adt.h5ad`` pair.
+        (:func:`jae.io.modality.kind_from_names`: genomic intervals are ATAC, a panel of at most
+        :data:`jae.io.modality.MAX_ADT_FEATURES` (500) other names ADT), e.g. a plain ``rna.h5ad`` + ``adt.h5ad``
+        pair.
     annotations
         Path(s) to ``.h5ad`` files whose ``obs`` holds cell annotations (e.g. ``*.solution.h5ad`` or
         ``*.output_rna.h5ad``). Their columns not yet in ``mdata.obs`` are joined by cell name (earlier files
