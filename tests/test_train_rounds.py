@@ -93,7 +93,7 @@ def test_config_checks_epoch_cells():
         JAEConfig(epoch_cells=0)
 
 
-def _creeping(epoch_cells, tolerance, *, n=1000):
+def _creeping(epoch_cells, tolerance, *, n=1000, epoch_tolerance=0.0):
     """A validation loss that falls by 0.01% per epoch; each step adds 1 to the weight, so the kept epoch is known."""
     net = torch.nn.Linear(1, 1, bias=False)
     torch.nn.init.zeros_(net.weight)
@@ -110,7 +110,7 @@ def _creeping(epoch_cells, tolerance, *, n=1000):
 
     history = run_epochs(net, step, n_train=n, batch_size=100, generator=torch.Generator().manual_seed(0),
                          max_epochs=12, validate=validate, patience=3, progress_bar=False, epoch_cells=epoch_cells,
-                         round_tolerance=tolerance)
+                         round_tolerance=tolerance, epoch_tolerance=epoch_tolerance)
     return history, float(net.weight.detach())
 
 
@@ -126,10 +126,28 @@ def test_round_tolerance_stops_a_creeping_loss_on_rounds_only():
     assert len(_creeping(1000, 1e-3)[0]) == 12
 
 
+def test_epoch_tolerance_stops_a_creeping_loss_on_whole_epochs():
+    history, weight = _creeping(None, 0.0, epoch_tolerance=1e-3)
+    assert len(history) == 4 and weight == 40.0  # 10 steps an epoch; the lowest loss is the last epoch's
+    # a loss falling by more than the bar keeps training
+    assert len(_creeping(None, 0.0, epoch_tolerance=1e-5)[0]) == 12
+    # on rounds the larger bar applies
+    assert len(_creeping(100, 1e-5, epoch_tolerance=1e-3)[0]) == 4
+
+
 def test_config_checks_round_tolerance():
     assert JAEConfig().round_tolerance == 1e-3
-    with pytest.raises(ValueError, match="round_tolerance"):
-        JAEConfig(round_tolerance=1.0)
+    for name in ("round_tolerance", "epoch_tolerance_unsupervised"):
+        with pytest.raises(ValueError, match=name):
+            JAEConfig(**{name: 1.0})
+
+
+def test_epoch_tolerance_applies_to_unsupervised_pretraining_only():
+    sup = JAEConfig(epoch_tolerance_unsupervised=0.02)
+    unsup = JAEConfig(mode="unsupervised", epoch_tolerance_unsupervised=0.02)
+    assert Stage.pretraining(sup, 9_000).epoch_tolerance == 0.0
+    assert Stage.pretraining(unsup, 9_000).epoch_tolerance == 0.02
+    assert Stage.finetuning(unsup, 2, 9_000).epoch_tolerance == 0.0
 
 
 def test_batch_rule_keeps_500_steps_per_epoch_and_leaves_small_references_alone():
@@ -184,3 +202,19 @@ def test_the_stage_line_says_where_the_network_trained(monkeypatch, caplog):
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda i: f"GPU model {i}")
     assert trainer._device_name(torch.device("cuda")) == "cuda:1 (GPU model 1)"
     assert trainer._device_name(torch.device("cuda", 0)) == "cuda:0 (GPU model 0)"
+
+
+@pytest.mark.parametrize("mosaic", [False, True])
+def test_unsupervised_fit_stops_by_the_epoch_tolerance(mosaic):
+    # a bar of 50% is never met, so an unsupervised fit stops after the first epoch plus `patience`, on the paired and
+    # the mosaic training path alike (the rule itself: the tests above)
+    import mudata as md
+
+    m = simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    if mosaic:  # the first 60 cells have RNA alone
+        mos = md.MuData({"rna": m["rna"].copy(), "prot": m["prot"][60:].copy()})
+        mos.obs = mos.obs.join(m.obs[["batch"]])
+        m = mos
+    cfg = JAEConfig(mode="unsupervised", max_epochs=12, patience=2, n_svd=20, epoch_tolerance_unsupervised=0.5)
+    model = JAE(cfg, seed=0, device="cpu").fit(m, cell_type_key=None, progress_bar=False)
+    assert model.history["val_total"].notna().sum() == 3

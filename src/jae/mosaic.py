@@ -247,7 +247,7 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
             generator=generator,
             max_epochs=stage.max_epochs, validate=None if val_t is None else validate, patience=stage.patience,
             min_batch=2, row={"stage": stage.name}, desc=f"jae {stage.name} (mosaic)", progress_bar=progress_bar,
-            epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance,
+            epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance, epoch_tolerance=stage.epoch_tolerance,
         )
     if history:
         logger.info("%s (mosaic): %d epochs, %s", stage.name, len(history),

@@ -118,6 +118,7 @@ def run_epochs(
     parallel=None,
     epoch_cells: int | None = None,
     round_tolerance: float = 0.0,
+    epoch_tolerance: float = 0.0,
 ) -> list[dict]:
     """Train ``network`` in place for up to ``max_epochs`` epochs; returns one history row per epoch.
 
@@ -163,8 +164,10 @@ def run_epochs(
     round_tolerance
         With ``patience``, when epochs are rounds: a round resets the patience count only when its validation loss is
         below that of the last such round by more than this fraction of it, so a loss that keeps falling by a few
-        hundredths of a percent per round stops. Whole epochs keep the any-decrease rule. The weights kept are
-        those of the lowest validation loss either way.
+        hundredths of a percent per round stops. The weights kept are those of the lowest validation loss either way.
+    epoch_tolerance
+        The same bar for whole epochs (0: the any-decrease rule); where epochs are rounds the larger of the two
+        applies.
 
     Returns
     -------
@@ -180,7 +183,7 @@ def run_epochs(
         bar = tqdm(total=max_epochs, desc=desc, disable=not shown, leave=False)
     history, best, best_state, bad_epochs = [], np.inf, None, 0
     order = _Order(n_train, epoch_cells, generator, device)
-    tolerance = round_tolerance if order.cells < n_train else 0.0
+    tolerance = max(round_tolerance if order.cells < n_train else 0.0, epoch_tolerance)
     mark = np.inf  # the validation loss of the last epoch that reset the patience count
     if order.cells < n_train:
         logger.info("%s: an epoch is a round of %d of the %d training cells (epoch_cells), so validation and early "

@@ -58,6 +58,7 @@ class Stage:
     patience: int | None = None  # early stopping on the validation loss when a validation set is given
     epoch_cells: int | None = None  # most training cells per epoch (a round; see jae.train.loop.run_epochs)
     round_tolerance: float = 0.0  # relative fall of the validation loss that resets the patience count (rounds only)
+    epoch_tolerance: float = 0.0  # the same for whole epochs (JAEConfig.epoch_tolerance_unsupervised)
     batch_size: int | None = None  # cells per optimiser step; None: the config's
 
     @classmethod
@@ -72,6 +73,7 @@ class Stage:
                         config.batch_size * k, config.lr * math.sqrt(k), k, MIN_STEPS_PER_EPOCH, config.batch_size)
         return cls("pretrain", config.lr * math.sqrt(k), config.max_epochs, reconstruction_only=False,
                    patience=config.patience, epoch_cells=config.epoch_cells, round_tolerance=config.round_tolerance,
+                   epoch_tolerance=config.epoch_tolerance_unsupervised if config.mode == "unsupervised" else 0.0,
                    batch_size=config.batch_size * k)
 
     @classmethod
@@ -265,5 +267,5 @@ def _epochs(
         generator=generator,
         max_epochs=stage.max_epochs, validate=validate, patience=stage.patience, min_batch=2,
         row={"stage": stage.name}, desc=f"jae {stage.name}", progress_bar=progress_bar, parallel=parallel,
-        epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance,
+        epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance, epoch_tolerance=stage.epoch_tolerance,
     )
