@@ -65,3 +65,24 @@ def test_jae_fit_says_it_in_one_line_naming_the_flag(files, tmp_path, caplog, ca
     assert said[0].getMessage().startswith("--annotations file ")
     _check(said[0].getMessage(), d, m)
     assert "labelled cells" not in caplog.text and "Traceback" not in capsys.readouterr().err
+
+
+def test_annotation_columns_replace_the_datas_own_for_every_source(files, tmp_path):
+    """--annotations (jae.io.InputFiles) replaces a column the data files already hold, whichever the source: the
+    competition files (--mod1/--mod2) kept the files' own column, so jae fit trained on a stale 'cell_type' of mod1
+    while jae evaluate and the --h5mu, --h5ad and --mod1-alone inputs scored and read the annotation's."""
+    import mudata as md
+
+    d, m = files
+    rna = m.mod["rna"].copy()
+    rna.obs["cell_type"] = "stale"
+    rna.write_h5ad(tmp_path / "x.mod1.h5ad")
+    md.MuData({"rna": rna, "prot": m.mod["prot"].copy()}).write(tmp_path / "x.h5mu")
+    truth = m.obs["cell_type"].astype(str).tolist()
+    ad.AnnData(obs=pd.DataFrame({"cell_type": truth}, index=m.obs_names)).write_h5ad(tmp_path / "sol.h5ad")
+    sol = [tmp_path / "sol.h5ad"]
+    for inputs in (InputFiles(mod1=tmp_path / "x.mod1.h5ad", mod2=d / "x.mod2.h5ad", annotations=sol),
+                   InputFiles(h5mu=tmp_path / "x.h5mu", annotations=sol),
+                   InputFiles(mod1=tmp_path / "x.mod1.h5ad", annotations=sol)):
+        for data in (inputs.read(), inputs.open()):
+            assert data.obs["cell_type"].astype(str).tolist() == truth, inputs.source
