@@ -5,6 +5,7 @@ error messages quote."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -197,6 +198,28 @@ def _symbols_fix(var_names, expected: pd.Index, symbols, reference: str) -> str 
             "again so)")
 
 
+#: A genomic interval as peak callers write it, with its separators: chr1:100-200 (10x, Signac), chr1-100-200,
+#: chr1_100_200 (:data:`jae.io.modality._PEAK_NAME` tells peaks apart by these forms).
+_INTERVAL = re.compile(r"^(.+?)([:_-])(\d+)([_-])(\d+)$")
+
+
+def _interval_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
+    """The fix when the data's peaks are the reference's, written with other separators (``chr1:100-200`` for
+    ``chr1_100_200``); None otherwise."""
+    def keys(names: pd.Index) -> pd.Index:
+        parts = pd.Series(names).str.extract(_INTERVAL).dropna()
+        return pd.Index(parts[0] + ":" + parts[2] + "-" + parts[4])
+
+    hits = len(keys(var_names).intersection(keys(expected)))
+    match = _INTERVAL.match(str(expected[0])) if len(expected) else None
+    if match is None or hits < MIN_FEATURE_FRACTION * len(expected):
+        return None
+    repl = rf"\1{match.group(2)}\2{match.group(4)}\3"
+    return (f"{hits} of them are {reference}'s peaks written with other separators ({reference}'s are like "
+            f"{str(expected[0])!r}): name them so, e.g. adata.var_names = adata.var_names.str.replace("
+            rf"r'^(.+?)[:_-](\d+)[_-](\d+)$', r'{repl}', regex=True) (on a copy, or write the file again so)")
+
+
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
     """The fix for too small an overlap: the same features named another way (by the gene symbols the data keeps in
     ``var['feature_name']``, ``symbols``: an Index, a function giving it or None, or in another case or naming
@@ -204,6 +227,9 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     by_symbols = _symbols_fix(var_names, expected, symbols, reference)
     if by_symbols is not None:
         return by_symbols
+    by_interval = _interval_fix(var_names, expected, reference)
+    if by_interval is not None:
+        return by_interval
     folded = len(pd.Index(var_names.str.upper()).intersection(expected.str.upper()))
     if folded >= MIN_FEATURE_FRACTION * len(expected):
         return (f"{folded} of them match when case is ignored: give the features in the model's spelling "
