@@ -245,7 +245,7 @@ def test_peaks_written_with_other_separators_are_told_and_renamed_by_the_fix():
 
     import pandas as pd
 
-    from jae.io.features import feature_overlap
+    from jae.io.features import feature_indexer, feature_overlap
 
     model = pd.Index([f"chr{c}_{1000 * i}_{1000 * i + 400}" for c in (1, 2) for i in range(20)])
     data = pd.Index([f"chr{c}:{1000 * i}-{1000 * i + 400}" for c in (1, 2) for i in range(20)])
@@ -255,6 +255,8 @@ def test_peaks_written_with_other_separators_are_told_and_renamed_by_the_fix():
     assert data.str.replace(pattern, repl, regex=True).equals(model)  # the fix as written gives the model's names
     with pytest.raises(ValueError, match="subset both to the shared features, then refit"):  # other peaks: refit
         feature_overlap(data.str.replace("chr", "chrX"), model, name="modality 'atac'")
+    with pytest.raises(ValueError, match=r"40 of them are train_source's peaks written with other separators"):
+        feature_indexer(data, model, name="query_source", reference="train_source")  # jae predict's ATAC source
 
 
 def test_examples_quote_distinct_names_as_text():

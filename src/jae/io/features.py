@@ -125,9 +125,9 @@ def feature_indexer(
         def some(values) -> str:  # no '(e.g. )' for none
             return f" (e.g. {examples(values)})" if len(values) else ""
 
-        fix = _symbols_fix(var_names, expected, symbols, reference) or (
-            "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting both to "
-            "their shared features")
+        fix = (_symbols_fix(var_names, expected, symbols, reference) or _interval_fix(var_names, expected, reference)
+               or "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting "
+               "both to their shared features")
         raise ValueError(
             f"{name} features differ from {reference}'s: {len(missing)} of {reference}'s {len(expected)} features "
             f"are missing{some(missing)} and {len(extra)} are extra{some(extra)}; {fix}"
