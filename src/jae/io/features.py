@@ -5,6 +5,7 @@ error messages quote."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 
@@ -126,7 +127,7 @@ def feature_indexer(
             return f" (e.g. {examples(values)})" if len(values) else ""
 
         fix = (_symbols_fix(var_names, expected, symbols, reference) or _interval_fix(var_names, expected, reference)
-               or "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting "
+               or _affix_fix(var_names, expected, reference) or "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting "
                "both to their shared features")
         raise ValueError(
             f"{name} features differ from {reference}'s: {len(missing)} of {reference}'s {len(expected)} features "
@@ -220,6 +221,42 @@ def _interval_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> st
             rf"r'^(.+?)[:_-](\d+)[_-](\d+)$', r'{repl}', regex=True) (on a copy, or write the file again so)")
 
 
+def _affixes(names: pd.Index) -> tuple[str, str]:
+    """The prefix and suffix every name shares, cut at a separator ('_', '-', '.', ':'): ``('', '_TotalSeqB')`` for
+    ``CD3_TotalSeqB``, ``CD4_TotalSeqB``; ``('', '')`` when they share none."""
+    names = [str(n) for n in names]
+    if len(names) < 2:
+        return "", ""
+    head = os.path.commonprefix(names)
+    tail = os.path.commonprefix([n[::-1] for n in names])[::-1]
+    cut = max((head.rfind(c) for c in "_-.:"), default=-1)
+    head = head[: cut + 1]
+    cut = [i for i in (tail.find(c) for c in "_-.:") if i >= 0]
+    tail = tail[min(cut):] if cut else ""
+    return head, tail
+
+
+def _affix_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
+    """The fix when the data's features are the reference's with another shared prefix or suffix (antibodies named
+    ``CD3`` for ``CD3_TotalSeqB``); None otherwise."""
+    (data_head, data_tail), (ref_head, ref_tail) = _affixes(var_names), _affixes(expected)
+    if (data_head, data_tail) == (ref_head, ref_tail):
+        return None
+
+    def bare(names, head, tail) -> pd.Index:
+        return pd.Index([str(n)[len(head): len(str(n)) - len(tail)] for n in names])
+
+    hits = len(bare(var_names, data_head, data_tail).intersection(bare(expected, ref_head, ref_tail)))
+    if hits < MIN_FEATURE_FRACTION * len(expected):
+        return None
+    name = "n" + (f".removeprefix({data_head!r})" if data_head else "") + (
+        f".removesuffix({data_tail!r})" if data_tail else "")
+    name = " + ".join([*([repr(ref_head)] if ref_head else []), name, *([repr(ref_tail)] if ref_tail else [])])
+    return (f"{hits} of them are {reference}'s named with another prefix or suffix ({reference}'s are like "
+            f"{str(expected[0])!r}): name them so, e.g. adata.var_names = [{name} for n in adata.var_names] (on a copy, "
+            "or write the file again so)")
+
+
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
     """The fix for too small an overlap: the same features named another way (by the gene symbols the data keeps in
     ``var['feature_name']``, ``symbols``: an Index, a function giving it or None, or in another case or naming
@@ -227,9 +264,9 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     by_symbols = _symbols_fix(var_names, expected, symbols, reference)
     if by_symbols is not None:
         return by_symbols
-    by_interval = _interval_fix(var_names, expected, reference)
-    if by_interval is not None:
-        return by_interval
+    by_name = _interval_fix(var_names, expected, reference) or _affix_fix(var_names, expected, reference)
+    if by_name is not None:
+        return by_name
     folded = len(pd.Index(var_names.str.upper()).intersection(expected.str.upper()))
     if folded >= MIN_FEATURE_FRACTION * len(expected):
         return (f"{folded} of them match when case is ignored: give the features in the model's spelling "
