@@ -86,3 +86,23 @@ def test_annotation_columns_replace_the_datas_own_for_every_source(files, tmp_pa
                    InputFiles(mod1=tmp_path / "x.mod1.h5ad", annotations=sol)):
         for data in (inputs.read(), inputs.open()):
             assert data.obs["cell_type"].astype(str).tolist() == truth, inputs.source
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_a_csv_of_annotations_is_refused_with_the_line_that_converts_it(files, tmp_path, sep, caplog, capsys):
+    """Cell annotations kept as a CSV / TSV (the usual metadata table) were refused as 'not an HDF5 file; check the
+    file (copy or download it again)': the file is fine, it is a table; the message now gives the conversion."""
+    d, m = files
+    table = tmp_path / ("meta.csv" if sep == "," else "meta.tsv")
+    m.obs[["cell_type"]].to_csv(table, sep=sep)
+    with pytest.raises(ValueError, match=r"is a text table \(CSV/TSV\), not an \.h5ad") as err:
+        InputFiles(mod1=d / "x.mod1.h5ad", mod2=d / "x.mod2.h5ad", annotations=[table]).read()
+    line = str(err.value).split("e.g. in Python ")[1].split(" (cell names")[0]
+    exec("import anndata, pandas; " + line)  # the conversion as written
+    converted = tmp_path / "meta.h5ad"
+    data = InputFiles(mod1=d / "x.mod1.h5ad", mod2=d / "x.mod2.h5ad", annotations=[converted]).read()
+    assert data.obs["cell_type"].astype(str).tolist() == m.obs["cell_type"].astype(str).tolist()
+    with caplog.at_level(logging.INFO, logger="jae"):
+        rc = main(["fit", "--mod1", str(d / "x.mod1.h5ad"), "--mod2", str(d / "x.mod2.h5ad"), "--annotations",
+                   str(table), "--out", str(tmp_path / "m")])
+    assert rc == 1 and "is a text table (CSV/TSV)" in caplog.text and "Traceback" not in capsys.readouterr().err

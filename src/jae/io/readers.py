@@ -114,7 +114,23 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
 
 
 def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
-    """The ``obs`` frame of an ``.h5ad`` file, read without loading its matrix (the file is closed again)."""
+    """The ``obs`` frame of an ``.h5ad`` file, read without loading its matrix (the file is closed again). A text
+    table (a CSV or TSV of cell annotations) is refused naming the line that writes it as an ``.h5ad``."""
+    path = _check_file(path, what=what)
+    if not h5py.is_hdf5(path):
+        with open(path, "rb") as f:
+            head = f.read(4096)
+        try:
+            first = head.decode("utf-8").splitlines()[0] if head and b"\0" not in head else None
+        except UnicodeDecodeError:
+            first = None
+        if first is not None:  # otherwise read_h5ad says the file is no HDF5
+            sep = ", sep='\\t'" if "\t" in first else ""
+            raise ValueError(
+                f"{what} file {path} is a text table (CSV/TSV), not an .h5ad; annotations are read from an .h5ad's "
+                f"obs: write it as one first, e.g. in Python anndata.AnnData(obs=pandas.read_csv({str(path)!r}, "
+                f"index_col=0{sep})).write_h5ad({str(path.with_suffix('.h5ad'))!r}) (cell names in its first "
+                "column), and pass that file")
     adata = read_h5ad(path, what=what, backed="r")
     try:
         return adata.obs.copy()
