@@ -23,7 +23,7 @@ import pandas as pd
 from .features import unique_cells
 from .paired import modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
-                    check_not_mudata)
+                    check_not_mudata, text_head)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names,
                        swapped_pair)
 from .raw import counts_or_x, resolve_raw
@@ -118,13 +118,8 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
     table (a CSV or TSV of cell annotations) is refused naming the line that writes it as an ``.h5ad``."""
     path = _check_file(path, what=what)
     if not h5py.is_hdf5(path):
-        with open(path, "rb") as f:
-            head = f.read(4096)
-        try:
-            first = head.decode("utf-8").splitlines()[0] if head and b"\0" not in head else None
-        except UnicodeDecodeError:
-            first = None
-        if first is not None:  # otherwise read_h5ad says the file is no HDF5
+        first = text_head(path)
+        if first is not None:  # otherwise read_h5ad says what the file is
             sep = ", sep='\\t'" if "\t" in first else ""
             raise ValueError(
                 f"{what} file {path} is a text table (CSV/TSV), not an .h5ad; annotations are read from an .h5ad's "
