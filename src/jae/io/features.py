@@ -221,40 +221,48 @@ def _interval_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> st
             rf"r'^(.+?)[:_-](\d+)[_-](\d+)$', r'{repl}', regex=True) (on a copy, or write the file again so)")
 
 
-def _affixes(names: pd.Index) -> tuple[str, str]:
-    """The prefix and suffix every name shares, cut at a separator ('_', '-', '.', ':'): ``('', '_TotalSeqB')`` for
+_SEPARATORS = "_-.:#"  # where a shared prefix or suffix of names ends: CD3_TotalSeqB, ADT-CD3, sample#AAAC-1
+
+
+def _affixes(names) -> tuple[str, str]:
+    """The prefix and suffix every name shares, cut at a separator (:data:`_SEPARATORS`): ``('', '_TotalSeqB')`` for
     ``CD3_TotalSeqB``, ``CD4_TotalSeqB``; ``('', '')`` when they share none."""
     names = [str(n) for n in names]
     if len(names) < 2:
         return "", ""
     head = os.path.commonprefix(names)
     tail = os.path.commonprefix([n[::-1] for n in names])[::-1]
-    cut = max((head.rfind(c) for c in "_-.:"), default=-1)
-    head = head[: cut + 1]
-    cut = [i for i in (tail.find(c) for c in "_-.:") if i >= 0]
-    tail = tail[min(cut):] if cut else ""
-    return head, tail
+    head = head[: max(head.rfind(c) for c in _SEPARATORS) + 1]
+    cut = [i for i in (tail.find(c) for c in _SEPARATORS) if i >= 0]
+    return head, (tail[min(cut):] if cut else "")
+
+
+def affix_rename(names, target) -> tuple[int, str] | None:
+    """How ``names`` become ``target``'s when they are the same names with another shared prefix or suffix (antibodies
+    ``CD3`` for ``CD3_TotalSeqB``, barcodes ``AAAC-1`` for ``AAAC``): how many then match, and a Python expression of
+    ``n`` (one of ``names``) giving its ``target`` form; None when the affixes are the same or few then match."""
+    (head, tail), (to_head, to_tail) = _affixes(names), _affixes(target)
+    if (head, tail) == (to_head, to_tail):
+        return None
+
+    def bare(values, h, t) -> pd.Index:
+        return pd.Index([str(v)[len(h): len(str(v)) - len(t)] for v in values])
+
+    hits = len(bare(names, head, tail).intersection(bare(target, to_head, to_tail)))
+    expr = "n" + (f".removeprefix({head!r})" if head else "") + (f".removesuffix({tail!r})" if tail else "")
+    expr = " + ".join([*([repr(to_head)] if to_head else []), expr, *([repr(to_tail)] if to_tail else [])])
+    return (hits, expr) if hits else None
 
 
 def _affix_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
     """The fix when the data's features are the reference's with another shared prefix or suffix (antibodies named
     ``CD3`` for ``CD3_TotalSeqB``); None otherwise."""
-    (data_head, data_tail), (ref_head, ref_tail) = _affixes(var_names), _affixes(expected)
-    if (data_head, data_tail) == (ref_head, ref_tail):
+    renamed = affix_rename(var_names, expected)
+    if renamed is None or renamed[0] < MIN_FEATURE_FRACTION * len(expected):
         return None
-
-    def bare(names, head, tail) -> pd.Index:
-        return pd.Index([str(n)[len(head): len(str(n)) - len(tail)] for n in names])
-
-    hits = len(bare(var_names, data_head, data_tail).intersection(bare(expected, ref_head, ref_tail)))
-    if hits < MIN_FEATURE_FRACTION * len(expected):
-        return None
-    name = "n" + (f".removeprefix({data_head!r})" if data_head else "") + (
-        f".removesuffix({data_tail!r})" if data_tail else "")
-    name = " + ".join([*([repr(ref_head)] if ref_head else []), name, *([repr(ref_tail)] if ref_tail else [])])
-    return (f"{hits} of them are {reference}'s named with another prefix or suffix ({reference}'s are like "
-            f"{str(expected[0])!r}): name them so, e.g. adata.var_names = [{name} for n in adata.var_names] (on a copy, "
-            "or write the file again so)")
+    return (f"{renamed[0]} of them are {reference}'s named with another prefix or suffix ({reference}'s are like "
+            f"{str(expected[0])!r}): name them so, e.g. adata.var_names = [{renamed[1]} for n in adata.var_names] (on "
+            "a copy, or write the file again so)")
 
 
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
