@@ -106,3 +106,21 @@ def test_a_csv_of_annotations_is_refused_with_the_line_that_converts_it(files, t
         rc = main(["fit", "--mod1", str(d / "x.mod1.h5ad"), "--mod2", str(d / "x.mod2.h5ad"), "--annotations",
                    str(table), "--out", str(tmp_path / "m")])
     assert rc == 1 and "is a text table (CSV/TSV)" in caplog.text and "Traceback" not in capsys.readouterr().err
+
+
+def test_an_annotation_file_of_the_same_cells_with_a_suffix_names_the_rename(files, tmp_path):
+    """Annotations whose barcodes carry a suffix the data's lack ('AAAC-1' / 'AAAC') share no cell name; the message
+    now says they are the data's cells and gives the rename, which then joins every cell."""
+    import re
+
+    d, m = files
+    ad.AnnData(obs=pd.DataFrame({"label": ["T"] * m.n_obs}, index=[f"{c}-1" for c in m.obs_names])).write_h5ad(
+        tmp_path / "sfx.h5ad")
+    with pytest.raises(ValueError, match=r"60 of them are the data's cells named with another prefix or suffix") as err:
+        open_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "sfx.h5ad")
+    expr = re.search(r"adata\.obs_names = \[(.+) for n in adata\.obs_names\]", str(err.value)).group(1)
+    fixed = ad.read_h5ad(tmp_path / "sfx.h5ad")
+    fixed.obs_names = [eval(expr, {"n": n}) for n in fixed.obs_names]
+    fixed.write_h5ad(tmp_path / "fixed.h5ad")
+    data = open_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "fixed.h5ad")
+    assert data.obs["label"].notna().all()

@@ -20,7 +20,7 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .features import unique_cells
+from .features import affix_rename, unique_cells
 from .paired import modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, text_head)
@@ -145,11 +145,15 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         def like(names) -> str:
             return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
 
+        renamed = affix_rename(obs.index, pd.Index(cells))
+        fix = ("give the annotation file of these cells, or write one of the files again with the other's cell names "
+               "(obs_names)") if renamed is None else (
+            f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
+            f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and write "
+            "it again")
         raise ValueError(
             f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
-            f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: give "
-            "the annotation file of these cells, or write one of the files again with the other's cell names "
-            "(obs_names)"
+            f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
         )
     logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
     return obs
