@@ -123,6 +123,14 @@ def text_as_input(files, work):
     return ["fit", "--mod1", files["mod1"], "--mod2", "notes.h5ad", "--out", "model"]
 
 
+def gzip_as_input(files, work):
+    """A gzip-compressed table (counts.csv.gz, as GEO serves counts) given as a data file."""
+    import gzip
+
+    (work / "counts.csv.gz").write_bytes(gzip.compress(b"cell,g1\nA,1\n"))
+    return ["fit", "--mod1", "counts.csv.gz", "--mod2", files["mod2"], "--out", "model"]
+
+
 def _model_copy(files, work) -> Path:
     return Path(shutil.copytree(files["model"], work / "m"))
 
@@ -417,7 +425,8 @@ def h5mu_given_as_10x(files, work):
 
 CASES = {
     truncated_input: ["--mod1 file cut.mod1.h5ad", "truncated", "copy"],
-    text_as_input: ["--mod2 file notes.h5ad", "not an HDF5 file"],
+    text_as_input: ["--mod2 file notes.h5ad", "is a text table (CSV/TSV), not an HDF5 .h5ad", "anndata.read_csv"],
+    gzip_as_input: ["--mod1 file counts.csv.gz", "is gzip-compressed", "read it into an AnnData first"],
     tenx_given_as_mod1: ["--mod1 file", "is a Cell Ranger feature-barcode matrix", "not an .h5ad", "--10x FILE"],
     h5mu_given_as_10x: ["--10x file", "is a MuData file", "--h5mu FILE"],
     matrix_folder_as_10x: ["--10x file filtered_feature_bc_matrix is a folder", "filtered_feature_bc_matrix.h5",

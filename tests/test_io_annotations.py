@@ -65,3 +65,62 @@ def test_jae_fit_says_it_in_one_line_naming_the_flag(files, tmp_path, caplog, ca
     assert said[0].getMessage().startswith("--annotations file ")
     _check(said[0].getMessage(), d, m)
     assert "labelled cells" not in caplog.text and "Traceback" not in capsys.readouterr().err
+
+
+def test_annotation_columns_replace_the_datas_own_for_every_source(files, tmp_path):
+    """--annotations (jae.io.InputFiles) replaces a column the data files already hold, whichever the source: the
+    competition files (--mod1/--mod2) kept the files' own column, so jae fit trained on a stale 'cell_type' of mod1
+    while jae evaluate and the --h5mu, --h5ad and --mod1-alone inputs scored and read the annotation's."""
+    import mudata as md
+
+    d, m = files
+    rna = m.mod["rna"].copy()
+    rna.obs["cell_type"] = "stale"
+    rna.write_h5ad(tmp_path / "x.mod1.h5ad")
+    md.MuData({"rna": rna, "prot": m.mod["prot"].copy()}).write(tmp_path / "x.h5mu")
+    truth = m.obs["cell_type"].astype(str).tolist()
+    ad.AnnData(obs=pd.DataFrame({"cell_type": truth}, index=m.obs_names)).write_h5ad(tmp_path / "sol.h5ad")
+    sol = [tmp_path / "sol.h5ad"]
+    for inputs in (InputFiles(mod1=tmp_path / "x.mod1.h5ad", mod2=d / "x.mod2.h5ad", annotations=sol),
+                   InputFiles(h5mu=tmp_path / "x.h5mu", annotations=sol),
+                   InputFiles(mod1=tmp_path / "x.mod1.h5ad", annotations=sol)):
+        for data in (inputs.read(), inputs.open()):
+            assert data.obs["cell_type"].astype(str).tolist() == truth, inputs.source
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_a_csv_of_annotations_is_refused_with_the_line_that_converts_it(files, tmp_path, sep, caplog, capsys):
+    """Cell annotations kept as a CSV / TSV (the usual metadata table) were refused as 'not an HDF5 file; check the
+    file (copy or download it again)': the file is fine, it is a table; the message now gives the conversion."""
+    d, m = files
+    table = tmp_path / ("meta.csv" if sep == "," else "meta.tsv")
+    m.obs[["cell_type"]].to_csv(table, sep=sep)
+    with pytest.raises(ValueError, match=r"is a text table \(CSV/TSV\), not an \.h5ad") as err:
+        InputFiles(mod1=d / "x.mod1.h5ad", mod2=d / "x.mod2.h5ad", annotations=[table]).read()
+    line = str(err.value).split("e.g. in Python ")[1].split(" (cell names")[0]
+    exec("import anndata, pandas; " + line)  # the conversion as written
+    converted = tmp_path / "meta.h5ad"
+    data = InputFiles(mod1=d / "x.mod1.h5ad", mod2=d / "x.mod2.h5ad", annotations=[converted]).read()
+    assert data.obs["cell_type"].astype(str).tolist() == m.obs["cell_type"].astype(str).tolist()
+    with caplog.at_level(logging.INFO, logger="jae"):
+        rc = main(["fit", "--mod1", str(d / "x.mod1.h5ad"), "--mod2", str(d / "x.mod2.h5ad"), "--annotations",
+                   str(table), "--out", str(tmp_path / "m")])
+    assert rc == 1 and "is a text table (CSV/TSV)" in caplog.text and "Traceback" not in capsys.readouterr().err
+
+
+def test_an_annotation_file_of_the_same_cells_with_a_suffix_names_the_rename(files, tmp_path):
+    """Annotations whose barcodes carry a suffix the data's lack ('AAAC-1' / 'AAAC') share no cell name; the message
+    now says they are the data's cells and gives the rename, which then joins every cell."""
+    import re
+
+    d, m = files
+    ad.AnnData(obs=pd.DataFrame({"label": ["T"] * m.n_obs}, index=[f"{c}-1" for c in m.obs_names])).write_h5ad(
+        tmp_path / "sfx.h5ad")
+    with pytest.raises(ValueError, match=r"60 of them are the data's cells named with another prefix or suffix") as err:
+        open_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "sfx.h5ad")
+    expr = re.search(r"adata\.obs_names = \[(.+) for n in adata\.obs_names\]", str(err.value)).group(1)
+    fixed = ad.read_h5ad(tmp_path / "sfx.h5ad")
+    fixed.obs_names = [eval(expr, {"n": n}) for n in fixed.obs_names]
+    fixed.write_h5ad(tmp_path / "fixed.h5ad")
+    data = open_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "fixed.h5ad")
+    assert data.obs["label"].notna().all()

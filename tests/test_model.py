@@ -127,8 +127,15 @@ def test_config_overrides_from_strings_are_typed_and_checked():
         JAEConfig().with_overrides(["lr"])
     with pytest.raises(ValueError, match="not a valid bool"):
         JAEConfig().with_overrides(["decoder_batch=maybe"])
-    with pytest.raises(ValueError, match="not a valid int"):
+    with pytest.raises(ValueError, match="not a valid int for n_free; write it as a whole number, e.g. n_free=30"):
         JAEConfig().with_overrides(["n_free=2.5"])
+    # a width list as Python writes it (the message gave no form, so users tried this and were refused)
+    assert JAEConfig().with_overrides(["hidden=[64, 32]"]).hidden == (64, 32)
+    assert JAEConfig().with_overrides(["hidden=(64,32)"]).hidden == (64, 32)
+    with pytest.raises(ValueError, match=r"write it as comma-separated whole numbers, e\.g\. hidden=150,120,100"):
+        JAEConfig().with_overrides(["hidden=64;32"])
+    with pytest.raises(ValueError, match="write it as true or false"):
+        JAEConfig().with_overrides(["pca_init=maybe"])
     with pytest.raises(ValueError, match="lr must be positive"):
         JAEConfig().with_overrides(["lr=-1"])
 

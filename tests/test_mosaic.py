@@ -126,6 +126,25 @@ def test_nan_rows_are_cells_without_that_modality(cite):
     assert np.allclose(emb_nan, emb_mos[order], atol=1e-5)
 
 
+def test_the_same_cells_named_with_another_suffix_are_told_with_the_rename():
+    """Files of the same cells whose barcodes carry a suffix in one modality only ('AAAC-1' / 'AAAC', ArchR's
+    'sample#' prefix) were refused with 'check that the cell names match (the same barcodes and suffixes)', naming
+    no cell: the message shows both modalities' names and the one-line rename, which then pairs every cell."""
+    import re
+
+    m = simulate(120, kind="cite", n_genes=200, n_proteins=8, n_batches=2, seed=0)
+    for affixed in ([f"{c}-1" for c in m.obs_names], [f"lib#{c}" for c in m.obs_names]):
+        prot = m["prot"].copy()
+        prot.obs_names = affixed
+        with pytest.raises(ValueError, match=r"^only 0 cells have both modalities .* 120 are the same cells named "
+                                             r"with another prefix or suffix; name the 'prot' cells so") as err:
+            JAE(CFG, seed=0, device="cpu").fit(md.MuData({"rna": m["rna"].copy(), "prot": prot}), batch_key=None,
+                                               cell_type_key=None, progress_bar=False)
+        assert repr(affixed[0]) in str(err.value) and repr(str(m.obs_names[0])) in str(err.value)
+        expr = re.search(r"adata\.obs_names = \[(.+) for n in adata\.obs_names\]", str(err.value)).group(1)
+        assert [eval(expr, {"n": n}) for n in prot.obs_names] == list(m.obs_names)  # the rename as written
+
+
 def test_bad_mosaic_input_gets_one_clear_line(cite):
     from jae.io.mosaic import get_mosaic
 

@@ -474,6 +474,22 @@ def test_source_that_is_not_counts(cite, bad, match):
         predict_fn(broken, train_tgt, query_src, method="mean")
 
 
+def test_normalised_source_names_a_fix_predict_has(cite):
+    """jae.predict takes no layer= (nor jae predict a --layer): the fix names where the predictor reads counts."""
+    from jae.cli._messages import cli_message
+
+    train_src, train_tgt, query_src, _ = cite
+    normalised = query_src.copy()
+    normalised.raw = normalised.copy()
+    del normalised.layers["counts"]
+    normalised.X = sp.csr_matrix(np.log1p(normalised.X.toarray()), dtype=np.float32)
+    with pytest.raises(ValueError, match="looks normalised") as err:
+        predict_fn(train_src, train_tgt, normalised, method="mean")
+    message = str(err.value)
+    assert "layer=" not in message and "--layer" not in cli_message(message)
+    assert "layers['counts']" in message and "adata.raw.to_adata()" in message
+
+
 def test_kinds_come_from_feature_types_arguments_or_feature_names(cite, caplog):
     import logging
 

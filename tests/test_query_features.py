@@ -8,6 +8,7 @@ peaks 0.79 / 0.99; 20% of proteins 0.93 / 0.995; RNA only, CITE 0.75 / 0.96 with
 from __future__ import annotations
 
 import logging
+import re
 
 import mudata as md
 import numpy as np
@@ -236,6 +237,44 @@ def test_too_small_an_overlap_names_how_the_features_are_named():
     with pytest.raises(ValueError, match="subset both to the shared features, then refit"):
         feature_overlap(pd.Index([f"OTHER{i}" for i in range(40)]), model, name="modality 'rna'")
     assert feature_overlap(model[:30], model, name="modality 'rna'").missing.size == 10  # 75%: placed, not refused
+
+
+def test_peaks_written_with_other_separators_are_told_and_renamed_by_the_fix():
+    """A query's peaks named chr1:100-200 (10x, Signac) against a model's chr1_100_200 were refused with 'fit a
+    reference on features this data shares with it ... then refit': they are the same peaks, renamed in one line."""
+    import pandas as pd
+
+    from jae.io.features import feature_indexer, feature_overlap
+
+    model = pd.Index([f"chr{c}_{1000 * i}_{1000 * i + 400}" for c in (1, 2) for i in range(20)])
+    data = pd.Index([f"chr{c}:{1000 * i}-{1000 * i + 400}" for c in (1, 2) for i in range(20)])
+    with pytest.raises(ValueError, match=r"40 of them are the model's peaks written with other separators") as err:
+        feature_overlap(data, model, name="modality 'atac'")
+    pattern, repl = re.search(r"str\.replace\(r'(.+?)', r'(.+?)', regex=True\)", str(err.value)).groups()
+    assert data.str.replace(pattern, repl, regex=True).equals(model)  # the fix as written gives the model's names
+    with pytest.raises(ValueError, match="subset both to the shared features, then refit"):  # other peaks: refit
+        feature_overlap(data.str.replace("chr", "chrX"), model, name="modality 'atac'")
+    with pytest.raises(ValueError, match=r"40 of them are train_source's peaks written with other separators"):
+        feature_indexer(data, model, name="query_source", reference="train_source")  # jae predict's ATAC source
+
+
+def test_antibodies_named_with_another_suffix_are_told_and_renamed_by_the_fix():
+    """A panel named CD3, CD4 against a model's CD3_TotalSeqB, CD4_TotalSeqB (10x's TotalSeq names, or ADT- prefixes)
+    was refused with 'fit a reference on features this data shares with it': the fix now renames them in one line."""
+    import pandas as pd
+
+    from jae.io.features import feature_indexer, feature_overlap
+
+    bare = pd.Index(["CD3", "CD4", "CD8a", "CD14", "PD-1", "TIGIT"])
+    for model, data in ((bare + "_TotalSeqB", bare), (bare, "ADT-" + bare), ("ADT-" + bare, bare + "_TotalSeqB")):
+        for check in (feature_overlap, feature_indexer):
+            with pytest.raises(ValueError, match=r"6 of them are the model's named with another prefix or suffix "
+                                                 r".* adata\.var_names = \[(.+) for n in adata\.var_names\]") as err:
+                check(data, model, name="modality 'prot'")
+        renamed = re.search(r"adata\.var_names = \[(.+) for n in adata\.var_names\]", str(err.value)).group(1)
+        assert pd.Index([eval(renamed, {"n": n}) for n in data]).equals(model)  # the fix as written
+    with pytest.raises(ValueError, match="subset both to the shared features, then refit"):  # another panel
+        feature_overlap(pd.Index(["CD19", "CD20", "CD56"]), bare + "_TotalSeqB", name="modality 'prot'")
 
 
 def test_examples_quote_distinct_names_as_text():

@@ -15,6 +15,15 @@ Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
 ProteinNorm = Literal["log", "clr", "clr_depth"]
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+#: How a FIELD=VALUE override writes a value of each field type (JAEConfig.with_overrides' error).
+_FORMS = {list: "comma-separated whole numbers", bool: "true or false", int: "a whole number", float: "a number"}
+
+
+def _example(default) -> str:
+    """A field's default as a FIELD=VALUE override writes it."""
+    if isinstance(default, list):
+        return ",".join(str(v) for v in default)
+    return str(default).lower() if isinstance(default, bool) else str(default)
 
 
 @dataclass(frozen=True)
@@ -210,8 +219,8 @@ class JAEConfig:
                 raise KeyError(f"{item!r}: JAEConfig has no field {key!r}; fields: {', '.join(sorted(defaults))}")
             current = defaults[key]
             try:
-                if isinstance(current, list):
-                    out[key] = tuple(int(v) for v in value.split(",") if v.strip())
+                if isinstance(current, list):  # 256,128; also as Python writes it: [256, 128] or (256, 128)
+                    out[key] = tuple(int(v) for v in value.strip().strip("[]()").split(",") if v.strip())
                 elif isinstance(current, bool):
                     if value.strip().lower() not in _BOOLEANS:
                         raise ValueError(value)
@@ -219,7 +228,8 @@ class JAEConfig:
                 else:
                     out[key] = type(current)(value)
             except ValueError as err:
-                raise ValueError(f"{item!r}: {value!r} is not a valid {type(current).__name__} for {key}") from err
+                raise ValueError(f"{item!r}: {value!r} is not a valid {type(current).__name__} for {key}; write it "
+                                 f"as {_FORMS[type(current)]}, e.g. {key}={_example(current)}") from err
         return replace(self, **out)
 
     def to_dict(self) -> dict:

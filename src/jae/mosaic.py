@@ -111,8 +111,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     if n_paired < MIN_PAIRED_CELLS:
         raise ValueError(
             f"only {n_paired} cells have both modalities ({m.summary()}); jae learns how {m.kinds[0]} and "
-            f"{m.kinds[1]} relate from cells measured in both and needs at least {MIN_PAIRED_CELLS}: check that the "
-            "cell names match between the modalities (the same barcodes and suffixes), or add paired cells"
+            f"{m.kinds[1]} relate from cells measured in both and needs at least {MIN_PAIRED_CELLS}: {m.pairing_fix()}"
         )
     obs = m.obs
     check_fit_annotations(

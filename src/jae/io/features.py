@@ -5,6 +5,8 @@ error messages quote."""
 from __future__ import annotations
 
 import logging
+import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,9 +126,9 @@ def feature_indexer(
         def some(values) -> str:  # no '(e.g. )' for none
             return f" (e.g. {examples(values)})" if len(values) else ""
 
-        fix = _symbols_fix(var_names, expected, symbols, reference) or (
-            "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting both to "
-            "their shared features")
+        fix = (_symbols_fix(var_names, expected, symbols, reference) or _interval_fix(var_names, expected, reference)
+               or _affix_fix(var_names, expected, reference) or "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting "
+               "both to their shared features")
         raise ValueError(
             f"{name} features differ from {reference}'s: {len(missing)} of {reference}'s {len(expected)} features "
             f"are missing{some(missing)} and {len(extra)} are extra{some(extra)}; {fix}"
@@ -197,6 +199,72 @@ def _symbols_fix(var_names, expected: pd.Index, symbols, reference: str) -> str 
             "again so)")
 
 
+#: A genomic interval as peak callers write it, with its separators: chr1:100-200 (10x, Signac), chr1-100-200,
+#: chr1_100_200 (:data:`jae.io.modality._PEAK_NAME` tells peaks apart by these forms).
+_INTERVAL = re.compile(r"^(.+?)([:_-])(\d+)([_-])(\d+)$")
+
+
+def _interval_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
+    """The fix when the data's peaks are the reference's, written with other separators (``chr1:100-200`` for
+    ``chr1_100_200``); None otherwise."""
+    def keys(names: pd.Index) -> pd.Index:
+        parts = pd.Series(names).str.extract(_INTERVAL).dropna()
+        return pd.Index(parts[0] + ":" + parts[2] + "-" + parts[4])
+
+    hits = len(keys(var_names).intersection(keys(expected)))
+    match = _INTERVAL.match(str(expected[0])) if len(expected) else None
+    if match is None or hits < MIN_FEATURE_FRACTION * len(expected):
+        return None
+    repl = rf"\1{match.group(2)}\2{match.group(4)}\3"
+    return (f"{hits} of them are {reference}'s peaks written with other separators ({reference}'s are like "
+            f"{str(expected[0])!r}): name them so, e.g. adata.var_names = adata.var_names.str.replace("
+            rf"r'^(.+?)[:_-](\d+)[_-](\d+)$', r'{repl}', regex=True) (on a copy, or write the file again so)")
+
+
+_SEPARATORS = "_-.:#"  # where a shared prefix or suffix of names ends: CD3_TotalSeqB, ADT-CD3, sample#AAAC-1
+
+
+def _affixes(names) -> tuple[str, str]:
+    """The prefix and suffix every name shares, cut at a separator (:data:`_SEPARATORS`): ``('', '_TotalSeqB')`` for
+    ``CD3_TotalSeqB``, ``CD4_TotalSeqB``; ``('', '')`` when they share none."""
+    names = [str(n) for n in names]
+    if len(names) < 2:
+        return "", ""
+    head = os.path.commonprefix(names)
+    tail = os.path.commonprefix([n[::-1] for n in names])[::-1]
+    head = head[: max(head.rfind(c) for c in _SEPARATORS) + 1]
+    cut = [i for i in (tail.find(c) for c in _SEPARATORS) if i >= 0]
+    return head, (tail[min(cut):] if cut else "")
+
+
+def affix_rename(names, target) -> tuple[int, str] | None:
+    """How ``names`` become ``target``'s when they are the same names with another shared prefix or suffix (antibodies
+    ``CD3`` for ``CD3_TotalSeqB``, barcodes ``AAAC-1`` for ``AAAC``): how many then match, and a Python expression of
+    ``n`` (one of ``names``) giving its ``target`` form; None when the affixes are the same or few then match."""
+    (head, tail), (to_head, to_tail) = _affixes(names), _affixes(target)
+    if (head, tail) == (to_head, to_tail):
+        return None
+
+    def bare(values, h, t) -> pd.Index:
+        return pd.Index([str(v)[len(h): len(str(v)) - len(t)] for v in values])
+
+    hits = len(bare(names, head, tail).intersection(bare(target, to_head, to_tail)))
+    expr = "n" + (f".removeprefix({head!r})" if head else "") + (f".removesuffix({tail!r})" if tail else "")
+    expr = " + ".join([*([repr(to_head)] if to_head else []), expr, *([repr(to_tail)] if to_tail else [])])
+    return (hits, expr) if hits else None
+
+
+def _affix_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
+    """The fix when the data's features are the reference's with another shared prefix or suffix (antibodies named
+    ``CD3`` for ``CD3_TotalSeqB``); None otherwise."""
+    renamed = affix_rename(var_names, expected)
+    if renamed is None or renamed[0] < MIN_FEATURE_FRACTION * len(expected):
+        return None
+    return (f"{renamed[0]} of them are {reference}'s named with another prefix or suffix ({reference}'s are like "
+            f"{str(expected[0])!r}): name them so, e.g. adata.var_names = [{renamed[1]} for n in adata.var_names] (on "
+            "a copy, or write the file again so)")
+
+
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
     """The fix for too small an overlap: the same features named another way (by the gene symbols the data keeps in
     ``var['feature_name']``, ``symbols``: an Index, a function giving it or None, or in another case or naming
@@ -204,6 +272,9 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     by_symbols = _symbols_fix(var_names, expected, symbols, reference)
     if by_symbols is not None:
         return by_symbols
+    by_name = _interval_fix(var_names, expected, reference) or _affix_fix(var_names, expected, reference)
+    if by_name is not None:
+        return by_name
     folded = len(pd.Index(var_names.str.upper()).intersection(expected.str.upper()))
     if folded >= MIN_FEATURE_FRACTION * len(expected):
         return (f"{folded} of them match when case is ignored: give the features in the model's spelling "

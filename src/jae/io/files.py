@@ -119,14 +119,46 @@ def _folder_fix(path: Path) -> str:
     return f"pass one of the files in it ({', '.join(files[:4])})" if files else "pass the file itself"
 
 
+def text_head(path: Path) -> str | None:
+    """The first line of ``path`` when it is text (a CSV / TSV table), else None (binary, or not a file)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+        lines = head.split(b"\n")[:-1] or [head]  # whole lines: a cut multi-byte character is no sign of binary
+        return lines[0].decode("utf-8").rstrip("\r") if head.strip() and b"\0" not in head else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _other_format(path: Path, fmt: str) -> str | None:
+    """What a file that is not HDF5 is, when it is a format single-cell data often comes in, with the fix."""
+    if text_head(path) is not None:
+        kind = "a text table (CSV/TSV)"
+    else:
+        try:
+            with open(path, "rb") as f:
+                magic = f.read(2)
+        except OSError:
+            return None
+        if magic != b"\x1f\x8b":
+            return None
+        kind = "gzip-compressed (e.g. a .csv.gz or .mtx.gz, or an R .rds)"
+    return (f"it is {kind}, not an HDF5 {fmt}; read it into an AnnData first (e.g. anndata.read_csv(path) for a "
+            "table with cells as rows, its .T when genes are rows; scanpy.read_10x_mtx for a matrix.mtx folder; "
+            f"an R object converted in R, e.g. with zellkonverter or MuDataSeurat) and write that as {fmt}")
+
+
 @contextmanager
 def _readable(path: Path, *, what: str, fmt: str):
     """Turn the errors of opening a damaged file (truncated, not HDF5) or one locked by a writer into one ValueError
-    naming the file and the fix."""
+    naming the file and the fix; a text table or gzip file is named as such, with how to convert it."""
     try:
         yield
     except OSError as err:  # h5py: "Unable to synchronously open file (truncated file ...)", "file signature ..."
         reason, fix = _reason(err)
+        other = _other_format(path, fmt) if "signature" in str(err) else None
+        if other is not None:
+            raise ValueError(f"{what} file {path} cannot be read as {fmt}: {other}") from None
         raise ValueError(f"{what} file {path} cannot be read as {fmt}: {reason}; {fix}") from None
 
 

@@ -41,7 +41,8 @@ class InputFiles:
         ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
         scvi-tools keeps them); always read whole.
     annotations
-        ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined by cell name.
+        ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined by cell name, replacing the data
+        files' own columns of the same name whatever the source (cells a file lacks get NaN there).
     rna, other
         Modality names in ``h5mu`` (``other`` None: the one that is not ``rna``).
     layer
@@ -118,10 +119,9 @@ class InputFiles:
             if joined:
                 join_annotations(mdata, joined, replace_existing=True, data=self.paths[0].name)
             return mdata
-        if self.source == "competition":
-            return read_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
-                                    mod2_kind=self.mod2_kind)
-        if self.source == "h5mu":
+        if self.source == "competition":  # its annotations joined below, replacing columns as for every source
+            mdata = read_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind)
+        elif self.source == "h5mu":
             mdata = read_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer)
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
@@ -177,7 +177,8 @@ class InputFiles:
                               mosaic=True)
             if joined:
                 files = files.with_annotations(joined, replace_existing=True)
-        else:
-            files = open_competition(self.mod1, self.mod2, annotations=joined or None, layer=self.layer,
-                                     mod2_kind=self.mod2_kind, mosaic=True)
+        else:  # the annotations replace the files' own columns, as for every source
+            files = open_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind, mosaic=True)
+            if joined:
+                files = files.with_annotations(joined, replace_existing=True)
         return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files

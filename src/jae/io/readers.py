@@ -20,10 +20,10 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .features import unique_cells
+from .features import affix_rename, unique_cells
 from .paired import modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
-                    check_not_mudata)
+                    check_not_mudata, text_head)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names,
                        swapped_pair)
 from .raw import counts_or_x, resolve_raw
@@ -114,7 +114,18 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
 
 
 def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
-    """The ``obs`` frame of an ``.h5ad`` file, read without loading its matrix (the file is closed again)."""
+    """The ``obs`` frame of an ``.h5ad`` file, read without loading its matrix (the file is closed again). A text
+    table (a CSV or TSV of cell annotations) is refused naming the line that writes it as an ``.h5ad``."""
+    path = _check_file(path, what=what)
+    if not h5py.is_hdf5(path):
+        first = text_head(path)
+        if first is not None:  # otherwise read_h5ad says what the file is
+            sep = ", sep='\\t'" if "\t" in first else ""
+            raise ValueError(
+                f"{what} file {path} is a text table (CSV/TSV), not an .h5ad; annotations are read from an .h5ad's "
+                f"obs: write it as one first, e.g. in Python anndata.AnnData(obs=pandas.read_csv({str(path)!r}, "
+                f"index_col=0{sep})).write_h5ad({str(path.with_suffix('.h5ad'))!r}) (cell names in its first "
+                "column), and pass that file")
     adata = read_h5ad(path, what=what, backed="r")
     try:
         return adata.obs.copy()
@@ -134,11 +145,15 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         def like(names) -> str:
             return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
 
+        renamed = affix_rename(obs.index, pd.Index(cells))
+        fix = ("give the annotation file of these cells, or write one of the files again with the other's cell names "
+               "(obs_names)") if renamed is None else (
+            f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
+            f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and write "
+            "it again")
         raise ValueError(
             f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
-            f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: give "
-            "the annotation file of these cells, or write one of the files again with the other's cell names "
-            "(obs_names)"
+            f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
         )
     logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
     return obs

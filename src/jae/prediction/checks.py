@@ -14,7 +14,14 @@ import scipy.sparse as sp
 from ..io import validate_counts
 from ..io.features import examples, feature_indexer
 
-__all__ = ["one_modality", "query_columns", "query_features_match", "source_counts", "pair_cells", "check_target"]
+__all__ = ["one_modality", "query_columns", "query_features_match", "source_counts", "pair_cells", "check_target",
+           "SOURCE_COUNTS_HINT"]
+
+#: The fix after a source matrix that holds no raw counts: the predictor reads ``layers['counts']``, else ``.X``, and
+#: takes no ``layer=`` (nor ``jae predict`` a ``--layer``), so the counts must be moved there.
+SOURCE_COUNTS_HINT = (
+    "jae's predictor needs raw counts and reads them from layers['counts'], else .X: store them there, e.g. "
+    "adata = adata.raw.to_adata() when .raw holds them, and pass that AnnData or write the file again")
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +111,7 @@ def source_counts(adata, *, name: str):
         X, where = adata.X, f"{name}.X"
     if X is None:
         raise ValueError(f"{name} has neither layers['counts'] nor .X; store the raw counts in layers['counts']")
-    validate_counts(X, name=where)
+    validate_counts(X, name=where, hint=SOURCE_COUNTS_HINT)
     return sp.csr_matrix(X, dtype=np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
 
 
@@ -115,7 +122,7 @@ def check_target(adata, *, name: str) -> None:
             f"{name} has no features, so there is nothing to predict; pass a target modality with features"
         )
     if "counts" in adata.layers:
-        validate_counts(adata.layers["counts"], name=f"{name}.layers['counts']")
+        validate_counts(adata.layers["counts"], name=f"{name}.layers['counts']", hint=SOURCE_COUNTS_HINT)
 
 
 def pair_cells(source, target, *, source_name: str = "train_source", target_name: str = "train_target"):

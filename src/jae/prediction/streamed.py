@@ -19,6 +19,7 @@ import pandas as pd
 from ..io.chunked import BLOCK_ROWS, BackedCounts
 from ..io.files import _check_file, _readable, check_not_mudata
 from ..io.validate import validate_counts
+from .checks import SOURCE_COUNTS_HINT
 
 __all__ = ["SourceFile", "open_source"]
 
@@ -92,7 +93,7 @@ class SourceFile:
         pos = 0
         for block in self.counts.blocks(BLOCK_ROWS):
             block = block if columns is None else block[:, columns]
-            validate_counts(block, name=self.where)
+            validate_counts(block, name=self.where, hint=SOURCE_COUNTS_HINT)
             out[pos : pos + block.shape[0]] = encode(block)
             pos += block.shape[0]
         if pos != self.n_obs:  # (a file changed while it was read)
