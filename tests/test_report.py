@@ -171,7 +171,7 @@ def test_evaluate_cli_on_the_multiome_starter(data_dir, tmp_path):
     assert before == {p: _digest(p) for p in (mod1, mod2, sol)}
 
 
-def test_evaluate_cli_obsm_of_an_h5mu(data_dir, tmp_path):
+def test_evaluate_cli_obsm_of_an_h5mu(data_dir, tmp_path, caplog):
     from jae.baseline import svd_baseline_from
     from jae.io import read_competition, write_atomic
 
@@ -187,6 +187,12 @@ def test_evaluate_cli_obsm_of_an_h5mu(data_dir, tmp_path):
     for metric in ("nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn", "overall"):
         assert row[metric] == pytest.approx(expected[metric], abs=0.01), metric
     assert main(["-q", "evaluate", "--h5mu", str(path), "--obsm", "X_nope", "--out", str(out)]) == 1
+    # no embedding named: the refusal names the file's embeddings in CLI words, and nothing is written
+    caplog.clear()
+    assert main(["-q", "evaluate", "--h5mu", str(path), "--out", str(tmp_path / "none")]) == 1
+    err = caplog.text
+    assert "nothing to evaluate: give --obsm KEY (the data's obsm holds 'X_svd'), --prediction FILE" in err
+    assert "embeddings=" not in err and not (tmp_path / "none").exists()
 
 
 def test_the_bar_chart_of_twenty_embeddings_stays_readable(tmp_path):

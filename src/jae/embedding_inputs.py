@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from .io.paths import user_path
 
-__all__ = ["read_embedding", "frame_embedding", "obsm_embedding"]
+__all__ = ["read_embedding", "frame_embedding", "obsm_embedding", "stored_obsm_keys"]
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndar
         with h5py.File(path, "r") as f:
             if "mod" not in f:
                 return None
-            have = [k for k in (f["obsm"] if "obsm" in f else []) if k not in f["mod"]]  # not the modality masks
+            have = _obsm_names(f)
             if key not in have:
                 raise ValueError(f"embedding file {path} is a MuData file without obsm[{key!r}] (its obsm: {have}); "
                                  f"give it as the data and score one of those: embeddings=[KEY]")
@@ -186,11 +186,9 @@ def _files_obsm(files, key: str) -> np.ndarray:
         with h5py.File(c.path, "r") as f:
             groups = ([f] if c.modality is not None else []) + [f["mod"][c.modality] if c.modality is not None else f]
             for g in groups:
-                if "obsm" not in g:
-                    continue
-                masks = set(g["mod"]) if "mod" in g else set()  # MuData's per-modality masks, not embeddings
-                available.update(str(k) for k in g["obsm"] if k not in masks)
-                if key in g["obsm"] and key not in masks:
+                names = _obsm_names(g)
+                available.update(names)
+                if key in names:
                     E = read_elem(g["obsm"][key])
                     E = E.toarray() if sp.issparse(E) else np.asarray(E)
                     index = read_elem(g["obs"]).index
@@ -199,6 +197,31 @@ def _files_obsm(files, key: str) -> np.ndarray:
                         raise ValueError(f"obsm {key!r} of {c.path.name} lacks {int((at < 0).sum())} of the cells")
                     return E if np.array_equal(at, np.arange(len(at))) else E[at]
     raise _not_in_obsm(key, sorted(available))
+
+
+def _obsm_names(group) -> list[str]:
+    """The keys of a stored AnnData's or MuData's ``obsm`` (an h5py group), without MuData's per-modality masks."""
+    if "obsm" not in group:
+        return []
+    masks = set(group["mod"]) if "mod" in group else set()
+    return [str(k) for k in group["obsm"] if k not in masks]
+
+
+def stored_obsm_keys(paths) -> list[str]:
+    """The embeddings stored in the ``.h5ad`` / ``.h5mu`` files ``paths`` (their ``obsm`` keys, an ``.h5mu``'s global
+    ones and its modalities'), for messages; files that are not HDF5 are skipped."""
+    import h5py
+
+    keys = {}
+    for path in paths:
+        try:
+            with h5py.File(path, "r") as f:
+                keys.update(dict.fromkeys(_obsm_names(f)))
+                for mod in (f["mod"].values() if "mod" in f else ()):
+                    keys.update(dict.fromkeys(_obsm_names(mod)))
+        except OSError:
+            continue
+    return list(keys)
 
 
 def obsm_embedding(data, key: str) -> np.ndarray:

@@ -26,6 +26,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # the file workflows (jae.workflows) name their outputs by argument; each argument is the verb's flag
     (r"^out \*\.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out \*\.h5ad",
      "--out *.h5mu writes a copy of an --h5mu input; with --mod1/--mod2, --10x or --h5ad use --out *.h5ad"),
+    (r"^nothing to evaluate: pass embeddings=\[obsm keys\]( \(the data's obsm holds [^)]*\))? or \{name: array or "
+     r"file\}, and/or baseline=True$",
+     lambda m: f"nothing to evaluate: give --obsm KEY{m.group(1) or ''}, --prediction FILE and/or --baseline"),
     (r"\bpass labels_out=None", "drop --labels-out"),
     (r"\bimpute_out=FILE\.h5ad", "--impute-out FILE.h5ad"),
     (r"\bpass impute_modality= to choose", "pass --impute-modality NAME to choose"),

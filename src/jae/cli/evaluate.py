@@ -78,8 +78,6 @@ def run(args: argparse.Namespace) -> int:
     from .. import evaluate_files
     from ..report import table_markdown
 
-    if not (args.obsm or args.prediction or args.baseline):
-        raise ValueError("nothing to evaluate: give --obsm KEY, --prediction FILE and/or --baseline")
     pairs = [(key, key) for key in args.obsm] + [(name or str(path), path) for name, path in
                                                  map(_prediction_arg, args.prediction)]
     names = [name for name, _ in pairs]

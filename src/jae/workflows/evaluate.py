@@ -72,8 +72,12 @@ def evaluate_files(
                         "in memory call jae.evaluate(mdata, ...)")
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
-        raise ValueError("nothing to evaluate: pass embeddings=[obsm keys] or {name: array or file}, and/or "
-                         "baseline=True")
+        from ..embedding_inputs import stored_obsm_keys
+
+        stored = stored_obsm_keys([p for p in inputs.paths if p.is_file()])
+        held = f" (the data's obsm holds {', '.join(map(repr, stored))})" if stored else ""
+        raise ValueError(f"nothing to evaluate: pass embeddings=[obsm keys]{held} or {{name: array or file}}, "
+                         "and/or baseline=True")
     check_run_args(seed=seed, device=device, umap_max_cells=umap_max_cells, report=out is not None and report)
     items = {k: user_path(v) if isinstance(v, os.PathLike) or (isinstance(v, str) and _is_path(v)) else v
              for k, v in items.items()}
