@@ -102,7 +102,8 @@ def test_impute_misuse_is_refused_in_one_line_before_any_work(setup, tmp_path, c
         "other_cells": ("both.h5mu", "e.h5mu", "prot", "modality 'prot' of the .h5mu file holds other cells than those "
                         "lacking it, so their prediction cannot be written as a layer of it in the output's copy: "
                         "pass --impute-out FILE.h5ad"),
-        "nothing_lacks": ("rna_alone.h5mu", "e.h5mu", "rna", "every cell of the data has 'rna': nothing to impute"),
+        "nothing_lacks": ("rna_alone.h5mu", "e.h5mu", "rna", "every cell of the data has 'rna': nothing to impute "
+                          "(the measured values are there); drop --impute-modality"),
     }[case]
     caplog.clear()
     assert main(["embed", "--model", str(d / "model"), "--h5mu", str(d / source), "--out", str(tmp_path / out),

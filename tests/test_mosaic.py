@@ -472,5 +472,5 @@ def test_impute_out_with_nothing_to_impute_is_refused_before_finetuning(cite, tm
     caplog.clear()
     assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(tmp_path / "paired.h5mu"),
                  "--out", str(tmp_path / "emb.h5ad"), "--impute-out", str(tmp_path / "imp.h5ad")]) == 1
-    assert "every cell has both modalities: nothing to impute" in caplog.text
+    assert "every cell has both modalities: nothing to impute; drop --impute-out" in caplog.text
     assert not (tmp_path / "emb.h5ad").exists() and not (tmp_path / "imp.h5ad").exists()

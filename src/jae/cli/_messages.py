@@ -30,6 +30,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"file\}, and/or baseline=True$",
      lambda m: f"nothing to evaluate: give --obsm KEY{m.group(1) or ''}, --prediction FILE and/or --baseline"),
     (r"\bpass labels_out=None", "drop --labels-out"),
+    (r"\bpass (impute_out|impute_modality)=None", lambda m: f"drop --{m.group(1).replace('_', '-')}"),
     (r"\bimpute_out=FILE\.h5ad", "--impute-out FILE.h5ad"),
     (r"\bpass impute_modality= to choose", "pass --impute-modality NAME to choose"),
     (r"\bimpute_modality=", "--impute-modality "),
