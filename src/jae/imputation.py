@@ -101,23 +101,27 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     return out
 
 
-def modality_to_impute(model, observed: np.ndarray, modality: str | None = None, *, arg: str = "modality") -> int:
+def modality_to_impute(model, observed: np.ndarray, modality: str | None = None, *, arg: str = "modality",
+                       nothing_fix: str | None = None) -> int:
     """The index of the modality :func:`impute` predicts, given ``observed`` ``(n_cells, 2)`` (whether each cell has
     each modality); one line naming the fix when there is nothing to impute. ``jae embed --impute-out`` asks it
-    before fine-tuning and embedding; ``arg``: how messages name the argument choosing the modality."""
+    before fine-tuning and embedding; ``arg``: how messages name the argument choosing the modality;
+    ``nothing_fix``: the fix added when there is nothing to impute (e.g. not asking for the imputation)."""
     names = list(model.modality_names)
+    fix = "" if nothing_fix is None else f"; {nothing_fix}"
     if modality is None:
         lacking = [i for i in (0, 1) if not observed[:, i].all()]
         if len(lacking) != 1:
             raise ValueError(
-                "every cell has both modalities: nothing to impute" if not lacking else
+                f"every cell has both modalities: nothing to impute{fix}" if not lacking else
                 f"cells lack {names[0]!r} and cells lack {names[1]!r}; pass {arg}= to choose which to impute"
             )
         return lacking[0]
     check_modality_name(model, modality, arg=arg)
     i = names.index(modality)
     if observed[:, i].all():
-        raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are there)")
+        raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are "
+                         f"there){fix}")
     return i
 
 

@@ -336,13 +336,9 @@ def embed_files(
             from ..imputation import layer_modality, modality_to_impute
 
             found = query_features(model, data, layer=inputs.layer)
-            try:
-                i = modality_to_impute(model, found.observed, impute_modality, arg="impute_modality")
-            except ValueError as err:  # nothing to impute: the fix is to ask for no imputation
-                if "nothing to impute" not in str(err):
-                    raise
-                asked = "impute_out" if impute_out is not None else "impute_modality"
-                raise ValueError(f"{err}; pass {asked}=None") from None
+            asked = "impute_out" if impute_out is not None else "impute_modality"
+            i = modality_to_impute(model, found.observed, impute_modality, arg="impute_modality",
+                                   nothing_fix=f"pass {asked}=None")  # nothing to impute: ask for no imputation
             target = None if impute_out is not None else layer_modality(
                 inputs.h5mu, rna=inputs.rna, other=inputs.other, other_kind=inputs.mod2_kind, index=i,
                 cells=found.cells[~found.observed[:, i]], model=model)
