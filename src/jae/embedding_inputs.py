@@ -75,8 +75,8 @@ def frame_embedding(frame: pd.DataFrame, obs_names: pd.Index, *, name: str,
     obs_names = pd.Index(obs_names)
     if frame.index.equals(obs_names):
         return np.asarray(frame)
-    _unique_rows(frame.index, f"embedding {name!r}'s index", fix="give one row per cell")
     what = f"embedding {name!r}'s index"
+    _unique_rows(frame.index, what, fix="give one row per cell")
     at = _scored_rows(frame.index, obs_names, scored, what=what, fix="give it a row for each of the data's obs_names")
     warn_extra_cells(f"embedding {name!r}", frame.index, obs_names)
     return _rows(np.asarray(frame), at, what=f"embedding {name!r}")

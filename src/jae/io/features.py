@@ -126,9 +126,9 @@ def feature_indexer(
         def some(values) -> str:  # no '(e.g. )' for none
             return f" (e.g. {examples(values)})" if len(values) else ""
 
-        fix = (_symbols_fix(var_names, expected, symbols, reference) or _interval_fix(var_names, expected, reference)
-               or _affix_fix(var_names, expected, reference) or "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting "
-               "both to their shared features")
+        fix = _renaming_fix(var_names, expected, symbols, reference) or (
+            "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting both to "
+            "their shared features")
         raise ValueError(
             f"{name} features differ from {reference}'s: {len(missing)} of {reference}'s {len(expected)} features "
             f"are missing{some(missing)} and {len(extra)} are extra{some(extra)}; {fix}"
@@ -265,16 +265,20 @@ def _affix_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str |
             "a copy, or write the file again so)")
 
 
+def _renaming_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:
+    """The fix when the data's features are the reference's named another way: by the gene symbols in
+    ``var['feature_name']``, with other interval separators, or with another shared prefix or suffix; else None."""
+    return (_symbols_fix(var_names, expected, symbols, reference) or _interval_fix(var_names, expected, reference)
+            or _affix_fix(var_names, expected, reference))
+
+
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
     """The fix for too small an overlap: the same features named another way (by the gene symbols the data keeps in
     ``var['feature_name']``, ``symbols``: an Index, a function giving it or None, or in another case or naming
     scheme), or really other features."""
-    by_symbols = _symbols_fix(var_names, expected, symbols, reference)
-    if by_symbols is not None:
-        return by_symbols
-    by_name = _interval_fix(var_names, expected, reference) or _affix_fix(var_names, expected, reference)
-    if by_name is not None:
-        return by_name
+    renamed = _renaming_fix(var_names, expected, symbols, reference)
+    if renamed is not None:
+        return renamed
     folded = len(pd.Index(var_names.str.upper()).intersection(expected.str.upper()))
     if folded >= MIN_FEATURE_FRACTION * len(expected):
         return (f"{folded} of them match when case is ignored: give the features in the model's spelling "
