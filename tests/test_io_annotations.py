@@ -124,3 +124,19 @@ def test_an_annotation_file_of_the_same_cells_with_a_suffix_names_the_rename(fil
     fixed.write_h5ad(tmp_path / "fixed.h5ad")
     data = open_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "fixed.h5ad")
     assert data.obs["label"].notna().all()
+
+
+def test_python_readers_replace_the_data_columns_as_the_cli_does(files, tmp_path):
+    """read_competition(annotations=...) kept the data files' own 'batch' where the CLI (--annotations) replaced it
+    with the annotation file's: the same files gave different batches in Python and on the command line."""
+    d, m = files
+    rna = m.mod["rna"].copy()
+    rna.obs["batch"] = m.obs["batch"].values  # the data file's own batch
+    rna.write_h5ad(tmp_path / "x.mod1.h5ad")
+    mod1, mod2, ann = tmp_path / "x.mod1.h5ad", d / "x.mod2.h5ad", tmp_path / "batches.h5ad"
+    ad.AnnData(obs=pd.DataFrame({"batch": ["from_file"] * m.n_obs}, index=m.obs_names)).write_h5ad(ann)
+    cli = InputFiles(mod1=mod1, mod2=mod2, annotations=[ann]).read()
+    python = read_competition(mod1, mod2, annotations=ann)
+    opened = open_competition(mod1, mod2, annotations=ann)
+    for obs in (cli.obs, python.obs, opened.obs, opened.load().obs):
+        assert obs["batch"].astype(str).tolist() == ["from_file"] * m.n_obs

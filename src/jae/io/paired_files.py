@@ -75,8 +75,10 @@ class FilesOnDisk:
             join_annotations(mdata, paths, replace_existing=replace_existing, what=what, data=self.paths[0].name)
         return mdata
 
-    def with_annotations(self, paths, *, replace_existing: bool = False, what: str = "annotation"):
-        """A copy whose ``obs`` also holds the ``obs`` columns of annotation ``.h5ad`` files, joined by cell name."""
+    def with_annotations(self, paths, *, replace_existing: bool = True, what: str = "annotation"):
+        """A copy whose ``obs`` also holds the ``obs`` columns of annotation ``.h5ad`` files, joined by cell name,
+        replacing the data's columns of the same name unless ``replace_existing=False`` (as
+        :func:`jae.io.join_annotations`)."""
         from .readers import annotation_obs
 
         if isinstance(paths, (str, os.PathLike)):

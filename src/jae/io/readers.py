@@ -179,8 +179,10 @@ def read_competition(
         pair.
     annotations
         Path(s) to ``.h5ad`` files whose ``obs`` holds cell annotations (e.g. ``*.solution.h5ad`` or
-        ``*.output_rna.h5ad``). Their columns not yet in ``mdata.obs`` are joined by cell name (earlier files
-        win); cells absent from a file get NaN, extra cells are ignored. Only ``obs`` is read.
+        ``*.output_rna.h5ad``). Their columns are joined by cell name, replacing the data files' own columns of
+        the same name (e.g. ``'batch'``; a later file's replace an earlier's), as ``jae fit --annotations`` and
+        :class:`jae.io.InputFiles` do; cells absent from a file get NaN, extra cells are ignored. Only ``obs`` is
+        read.
     layer
         Layer of the files holding raw counts; stored as ``.layers['counts']`` (``.X`` is used when the files
         have no such layer and ``layer='counts'``, and always when ``layer=None``; ``'raw'``: each file's ``.raw``,
@@ -192,8 +194,8 @@ def read_competition(
     Returns
     -------
     MuData with modalities ``'rna'`` and ``'atac'`` or ``'prot'`` (``.X`` as in the files, raw counts in
-    ``.layers['counts']``); ``mdata.obs`` holds mod1's per-cell columns (e.g. ``'batch'``) then the annotation
-    columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
+    ``.layers['counts']``); ``mdata.obs`` holds mod1's per-cell columns (e.g. ``'batch'``), those the annotation
+    files also hold replaced by theirs, then the annotation files' other columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
     """
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
@@ -229,7 +231,7 @@ def read_competition(
 
 
 def join_annotations(
-    mdata: md.MuData, paths, *, replace_existing: bool = False, what: str = "annotation", data: str | None = None
+    mdata: md.MuData, paths, *, replace_existing: bool = True, what: str = "annotation", data: str | None = None
 ) -> md.MuData:
     """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
     name, in place; cells a file lacks get NaN.
@@ -241,7 +243,8 @@ def join_annotations(
     paths
         One path or a list of paths.
     replace_existing
-        Replace columns ``mdata.obs`` already has (default: keep them, e.g. the data files' own ``batch``).
+        Replace columns ``mdata.obs`` already has (e.g. the data files' own ``batch``): the rule of every reader
+        taking annotation files and of the CLI's ``--annotations``; False keeps the data's columns.
     what
         How errors name the files (e.g. ``'--annotations'``).
     data
