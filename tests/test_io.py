@@ -283,7 +283,7 @@ def _starter(data_dir, task: str):
                          [("multiome", 500, ("GEX", "ATAC"), "atac"), ("cite", 600, ("GEX", "ADT"), "prot")])
 def test_read_competition_starter(data_dir, task, n_obs, kinds, other, caplog):
     mod1, mod2, solution = _starter(data_dir, task)
-    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+    with caplog.at_level(logging.INFO, logger="jae.io"):
         mdata = read_competition(mod1, mod2, annotations=solution)
     assert f"{n_obs} of {n_obs} cells matched" in caplog.text
     assert list(mdata.mod) == ["rna", other]
@@ -320,7 +320,7 @@ def test_a_second_modality_without_feature_types_is_read_by_its_feature_names(tm
     other.var_names = names
     rna.write_h5ad(tmp_path / "x.mod1.h5ad")
     other.write_h5ad(tmp_path / "x.mod2.h5ad")
-    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+    with caplog.at_level(logging.INFO, logger="jae.io"):
         mdata = read_competition(tmp_path / "x.mod1.h5ad", tmp_path / "x.mod2.h5ad")
     assert list(mdata.mod) == ["rna", {"ADT": "prot", "ATAC": "atac"}[kind]]
     assert f"so it is read as {kind}" in caplog.text
@@ -349,7 +349,7 @@ def test_read_competition_counts_from_x_and_partial_annotations(data_dir, tmp_pa
     rna.write_h5ad(tmp_path / "rna.h5ad")
     ann = ad.AnnData(obs=pd.DataFrame({"label": "T", "batch": "zz"}, index=list(rna.obs_names[:10]) + ["extra"]))
     ann.write_h5ad(tmp_path / "ann.h5ad")
-    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+    with caplog.at_level(logging.INFO, logger="jae.io"):
         mdata = read_competition(tmp_path / "rna.h5ad", mod2, annotations=[tmp_path / "ann.h5ad"])
     assert "10 of 500 cells matched" in caplog.text
     assert mdata["rna"].layers["counts"] is mdata["rna"].X

@@ -20,8 +20,8 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .features import affix_rename, unique_cells
-from .paired import modality_obs
+from .features import unique_cells
+from .paired import check_modalities_agree, modality_obs, replaced_by_annotations
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, text_head)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names,
@@ -29,7 +29,7 @@ from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, no
 from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
-           "read_obs", "join_annotations", "make_mudata"]
+           "read_obs", "make_mudata"]
 
 logger = logging.getLogger(__name__)
 
@@ -133,32 +133,6 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
         adata.file.close()
 
 
-def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation", data: str | None = None
-                   ) -> pd.DataFrame:
-    """The ``obs`` of an annotation file to join by cell name into data whose cells are ``cells`` (``data``: the
-    data's file name, for the message). A file sharing no cell name with the data is refused in one line naming
-    both's cell names and the fix; otherwise how many cells it matches is logged."""
-    obs = read_obs(path, what=what)
-    path = Path(path)
-    matched = int(pd.Index(cells).isin(obs.index).sum())
-    if matched == 0:
-        def like(names) -> str:
-            return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
-
-        renamed = affix_rename(obs.index, pd.Index(cells))
-        fix = ("give the annotation file of these cells, or write one of the files again with the other's cell names "
-               "(obs_names)") if renamed is None else (
-            f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
-            f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and write "
-            "it again")
-        raise ValueError(
-            f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
-            f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
-        )
-    logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
-    return obs
-
-
 def read_competition(
     mod1: PathLike,
     mod2: PathLike,
@@ -198,6 +172,16 @@ def read_competition(
     files also hold replaced by theirs, then the annotation files' other columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
     """
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
+    from .annotations import annotation_columns, join_annotations
+
+    with replaced_by_annotations(annotation_columns(annotations)):
+        mdata = _read_competition(paths, layer=layer, mod2_kind=mod2_kind)
+    if annotations is not None:
+        join_annotations(mdata, annotations, data=Path(mod1).name)
+    return mdata
+
+
+def _read_competition(paths, *, layer, mod2_kind) -> md.MuData:
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
     for path, adata in zip(paths, adatas):
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
@@ -218,47 +202,16 @@ def read_competition(
     same_cells = rna.obs_names.equals(other.obs_names) or (len(rna.obs_names) == len(other.obs_names)
                                                              and rna.obs_names.isin(other.obs_names).all())
     # files holding different cells (mosaic): the other file's columns too, and its cells' own annotations
-    _add_obs_columns(mdata, rna.obs if same_cells else modality_obs([rna.obs, other.obs], mdata.obs_names),
-                     what=str(paths[order[0]]))
+    files = [paths[i].name for i in order]
+    if same_cells:
+        check_modalities_agree([rna.obs, other.obs], files)
+    _add_obs_columns(mdata, rna.obs if same_cells else modality_obs([rna.obs, other.obs], mdata.obs_names,
+                                                                    names=files), what=str(paths[order[0]]))
     for key in ("dataset_id", "organism"):
         for a in (rna, adatas[order[1]]):
             if key in a.uns:
                 mdata.uns[key] = a.uns[key]
                 break
-    if annotations is not None:
-        join_annotations(mdata, annotations, data=Path(mod1).name)
-    return mdata
-
-
-def join_annotations(
-    mdata: md.MuData, paths, *, replace_existing: bool = True, what: str = "annotation", data: str | None = None
-) -> md.MuData:
-    """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
-    name, in place; cells a file lacks get NaN.
-
-    Parameters
-    ----------
-    mdata
-        The data to annotate.
-    paths
-        One path or a list of paths.
-    replace_existing
-        Replace columns ``mdata.obs`` already has (e.g. the data files' own ``batch``): the rule of every reader
-        taking annotation files and of the CLI's ``--annotations``; False keeps the data's columns.
-    what
-        How errors name the files (e.g. ``'--annotations'``).
-    data
-        The data's file name, for the error when a file shares no cell name with it (:func:`annotation_obs`).
-
-    Returns
-    -------
-    ``mdata`` itself, annotated.
-    """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    for path in paths:
-        obs = annotation_obs(path, mdata.obs_names, what=what, data=data)
-        _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
     return mdata
 
 
@@ -328,7 +281,9 @@ def read_h5mu(
     prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
     global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
     _add_obs_columns(mdata, global_obs, what=path.name)
-    _add_obs_columns(mdata, modality_obs([chosen[old].obs for old in names], mdata.obs_names), what=path.name)
+    _add_obs_columns(mdata, modality_obs([chosen[old].obs for old in names], mdata.obs_names,
+                                         names=[f"modality {old!r}" for old in names], skip=global_obs.columns),
+                     what=path.name)
     for key in source.obsm:  # not MuData's masks of the file's modalities (renamed or dropped here)
         if key in available:
             continue
