@@ -305,12 +305,15 @@ MISSING_TEXT = frozenset({"", "nan", "none", "na", "n/a", "<na>", "null"})
 
 def missing_text(values) -> np.ndarray:
     """``(n,)`` bool: the entries that are text reading as a missing value (:data:`MISSING_TEXT`)."""
-    out = np.zeros(len(values), dtype=bool)
-    for i, v in enumerate(np.asarray(values, dtype=object)):
-        if isinstance(v, (str, bytes)):
-            text = v.decode(errors="replace") if isinstance(v, bytes) else v
-            out[i] = text.strip().lower() in MISSING_TEXT
-    return out
+    codes, uniques = pd.factorize(pd.Series(values, copy=False) if isinstance(values, pd.Categorical) else
+                                  np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values)
+    uniques = pd.Series(np.asarray(uniques, dtype=object), dtype=object)  # each distinct value once (NaN: code -1)
+    if pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "empty"):
+        found = uniques.str.strip().str.lower().isin(MISSING_TEXT).to_numpy()
+    else:  # bytes or other objects among them
+        found = np.array([isinstance(v, (str, bytes)) and (v.decode(errors="replace") if isinstance(v, bytes) else v)
+                          .strip().lower() in MISSING_TEXT for v in uniques], dtype=bool)
+    return np.append(found, False)[codes]
 
 
 def _check_missing_as_text(labels, cell_type_key) -> None:
