@@ -54,6 +54,18 @@ def test_a_partial_match_is_joined_with_its_count(files, caplog):
     assert data.obs["label"].notna().sum() == 5
 
 
+def test_cells_a_partial_file_lacks_are_named_in_a_warning(files, caplog):
+    """A file lacking some cells left them unlabelled with only an INFO count: now a WARNING says how many, names
+    examples and what becomes of them; a file holding every cell stays an INFO line."""
+    d, m = files
+    with caplog.at_level(logging.INFO, logger="jae"):
+        read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=d / "some.h5ad")
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1
+    assert f"the other 55 (e.g. {m.obs_names[5]!r}, {m.obs_names[6]!r}, {m.obs_names[7]!r}) are not in it" in warned[0]
+    assert "columns ['label']" in warned[0] and "fitted as an unlabelled (query) cell" in warned[0]
+
+
 def test_jae_fit_says_it_in_one_line_naming_the_flag(files, tmp_path, caplog, capsys):
     d, m = files
     with caplog.at_level(logging.INFO, logger="jae"):

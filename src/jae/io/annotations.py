@@ -40,7 +40,15 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
             f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
             f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
         )
-    logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
+    if matched == len(cells):
+        logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
+        return obs
+    absent = pd.Index(cells)[~pd.Index(cells).isin(obs.index)]
+    logger.warning(
+        "annotations %s: %d of %d cells matched; the other %d (e.g. %s) are not in it and get missing values in its "
+        "columns %s: a cell without a cell type is fitted as an unlabelled (query) cell; add them to the file if they "
+        "have annotations", path.name, matched, len(cells), len(absent), ", ".join(repr(str(c)) for c in absent[:3]),
+        [str(c) for c in obs.columns])
     return obs
 
 
