@@ -397,8 +397,8 @@ def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None,
     if kinds[1] is None and mod2_names is not None:
         kinds[1] = pair_from_names(["GEX", None], (None, mod2_names))[1]  # mod2 as the partner of a GEX file
         if kinds[1] is not None:
-            logger.info("%s has no var['feature_types']; its %d feature names %s, so it is read as %s (mod2_kind "
-                        "overrides this)", Path(paths[1]).name, len(mod2_names),
+            logger.info("%s has no var['feature_types']; its %d feature names %s, so the second modality is read as "
+                        "%s (name its kind to override this: --mod2-kind, or mod2_kind= in Python)", Path(paths[1]).name, len(mod2_names),
                         "are genomic intervals" if kinds[1] == "ATAC" else "are few and no genomic intervals",
                         kinds[1])
     if kinds[1] is None:
@@ -427,7 +427,8 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
     if rna not in available and rna == "rna":
         named = [m for m in available if m.lower() in RNA_NAMES]
         if len(named) == 1:
-            logger.info("%s has no modality 'rna'; reading %r as the RNA (rna=<name> chooses another)",
+            logger.info("%s has no modality 'rna'; reading %r as the RNA (--rna-mod NAME, or rna= in Python, chooses "
+                        "another)",
                         file_name, named[0])
             rna = named[0]
     if rna not in available:
