@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._words import count
 from .embedding_inputs import _is_file_name, _is_files, frame_embedding, obsm_embedding, read_embedding
 from .evaluation_checks import (
     cell_type_labels,
@@ -325,8 +326,8 @@ def evaluate(
         )
     table = metrics_table(results)
     table.attrs["description"] = (
-        f"{n_scored} cells, {_count(len(pd.unique(cell_type_l)), 'cell type', 'cell types')}, "
-        f"{'no batches' if batch is None else _count(len(pd.unique(batch_l)), 'batch', 'batches')}, "
+        f"{n_scored} cells, {count(len(pd.unique(cell_type_l)), 'cell type')}, "
+        f"{'no batches' if batch is None else count(len(pd.unique(batch_l)), 'batch')}, "
         f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}."
     )
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
@@ -407,8 +408,3 @@ def _check_baseline(data, files: bool) -> None:
                 f"{lacking} of the {data.n_obs} cells lack a modality")
         raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
                          "to score the given embeddings alone")
-
-
-def _count(n: int, one: str, many: str) -> str:
-    """``'1 batch'``, ``'3 batches'``."""
-    return f"{n} {one if n == 1 else many}"
