@@ -78,11 +78,18 @@ def test_a_query_of_another_modality_is_refused_naming_both(data, fitted, monkey
         jae.predict(src, tgt, tgt, config=FAST, progress_bar=False)
 
 
+def _last_repeats_first(query, axis: str):
+    """A copy of ``query`` whose last cell (``'obs'``) or feature (``'var'``) is named as its first."""
+    dup = query.copy()
+    names = getattr(dup, f"{axis}_names")
+    setattr(dup, f"{axis}_names", [*names[:-1], names[0]])
+    return dup
+
+
 def test_a_query_with_duplicated_feature_names_is_refused_with_the_fix(data, fitted, monkeypatch):
     """It was told that a feature was 'missing' and none 'extra'."""
     src, tgt, query = data
-    dup = query.copy()
-    dup.var_names = [*dup.var_names[:-1], dup.var_names[0]]
+    dup = _last_repeats_first(query, "var")
     with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature names \(e\.g\. 'g0'\); .*"
                                          r"adata\.var_names_make_unique\(\)"):
         fitted.predict(dup)
@@ -137,8 +144,7 @@ def test_a_query_with_repeated_cell_names_is_refused_before_training(data, fitte
     from jae.cli import main
 
     src, tgt, query = data
-    dup = query.copy()
-    dup.obs_names = [*dup.obs_names[:-1], dup.obs_names[0]]
+    dup = _last_repeats_first(query, "obs")
     with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell names \(e\.g\. 'q0'\); .*"
                                          r"adata\.obs_names_make_unique\(\)"):
         fitted.predict(dup)
