@@ -109,10 +109,10 @@ class InputFiles:
         in ``obs`` (unless ``annotations=False``).
         """
         from .annotations import annotation_columns, join_annotations
-        from .paired import replaced_by_annotations
+        from .paired import columns_taken_elsewhere
 
         joined = list(self.annotations) if annotations else []
-        with replaced_by_annotations(annotation_columns(joined)):  # the modalities' batches need not agree then
+        with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then
             mdata = self._read()
         if joined:
             join_annotations(mdata, joined, data=self.paths[0].name)
@@ -163,7 +163,7 @@ class InputFiles:
         always read whole.
         """
         from .annotations import annotation_columns
-        from .paired import replaced_by_annotations
+        from .paired import columns_taken_elsewhere
         from .paired_files import open_competition, open_h5mu
         from .plan import plan_input
         from .rna_files import open_rna, open_rna_alone
@@ -180,7 +180,7 @@ class InputFiles:
                 self.h5mu, rna=self.rna, other=self.other, layer=self.layer, annotations=joined or None)) is not None:
             files = alone  # an .h5mu holding RNA alone
         elif self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
-            with replaced_by_annotations(annotation_columns(joined)):  # the modalities' batches need not agree then
+            with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then
                 files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind,
                                   layer=self.layer, mosaic=True)
             if joined:

@@ -30,9 +30,10 @@ _REPLACED: ContextVar[frozenset] = ContextVar("jae_annotated_columns", default=f
 
 
 @contextmanager
-def replaced_by_annotations(columns: Collection[str]):
-    """Within the block, the modalities' ``columns`` are not checked to agree (:func:`check_modalities_agree`):
-    annotation files joined after reading replace them."""
+def columns_taken_elsewhere(columns: Collection[str]):
+    """Within the block, the modalities' ``columns`` are not checked to agree (:func:`check_modalities_agree`): the
+    caller takes them from elsewhere (annotation files joined after reading, which replace them; or the data's own
+    global ``obs``, where only the counts are read)."""
     token = _REPLACED.set(_REPLACED.get() | frozenset(columns))
     try:
         yield

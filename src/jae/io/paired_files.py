@@ -22,7 +22,7 @@ from .annotations import annotation_columns
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
-from .paired import check_modalities_agree, modality_obs, replaced_by_annotations
+from .paired import check_modalities_agree, modality_obs, columns_taken_elsewhere
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds, pick_modalities
 
@@ -72,7 +72,7 @@ class FilesOnDisk:
 
         func, kwargs = self.loader
         joined = [p for paths, _, _ in self.joins for p in paths]  # replacing the modalities' own (batch) columns
-        with counts_noted(), replaced_by_annotations(annotation_columns(joined)):  # counts' place said when opened
+        with counts_noted(), columns_taken_elsewhere(annotation_columns(joined)):  # counts' place said when opened
             mdata = func(**kwargs)
         for paths, replace_existing, what in self.joins:
             join_annotations(mdata, paths, replace_existing=replace_existing, what=what, data=self.paths[0].name)
@@ -317,7 +317,7 @@ def open_competition(
                 break
     loader = (read_competition, dict(mod1=paths[0], mod2=paths[1], layer=layer)
               | ({} if mod2_kind is None else {"mod2_kind": mod2_kind}))
-    with replaced_by_annotations(annotation_columns(annotations)):
+    with columns_taken_elsewhere(annotation_columns(annotations)):
         data = _competition_files(paths, frames, kinds, order, obs, uns, loader, mosaic=mosaic)
     return data.with_annotations(annotations) if annotations is not None else data
 

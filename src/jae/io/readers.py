@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .features import unique_cells
-from .paired import check_modalities_agree, modality_obs, replaced_by_annotations
+from .paired import check_modalities_agree, modality_obs, columns_taken_elsewhere
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, text_head)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names,
@@ -174,7 +174,7 @@ def read_competition(
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     from .annotations import annotation_columns, join_annotations
 
-    with replaced_by_annotations(annotation_columns(annotations)):
+    with columns_taken_elsewhere(annotation_columns(annotations)):
         mdata = _read_competition(paths, layer=layer, mod2_kind=mod2_kind)
     if annotations is not None:
         join_annotations(mdata, annotations, data=Path(mod1).name)
