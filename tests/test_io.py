@@ -323,7 +323,7 @@ def test_a_second_modality_without_feature_types_is_read_by_its_feature_names(tm
     with caplog.at_level(logging.INFO, logger="jae.io"):
         mdata = read_competition(tmp_path / "x.mod1.h5ad", tmp_path / "x.mod2.h5ad")
     assert list(mdata.mod) == ["rna", {"ADT": "prot", "ATAC": "atac"}[kind]]
-    assert f"so it is read as {kind}" in caplog.text
+    assert f"so the second modality is read as {kind}" in caplog.text
     assert open_competition(tmp_path / "x.mod1.h5ad", tmp_path / "x.mod2.h5ad").kinds == ("GEX", kind)
     # an explicit kind wins over the names
     other_kind = "ATAC" if kind == "ADT" else "ADT"
