@@ -79,3 +79,24 @@ def test_jae_fit_says_it_in_one_line_naming_the_flag(files, tmp_path, caplog):
     assert rc != 0 and len(err) == 1 and "Traceback" not in caplog.text
     assert "in x.mod1.h5ad and in x.mod2.h5ad" in err[0] and "(--annotations FILE)" in err[0]
     assert not (tmp_path / "m").exists()
+
+
+def test_a_batch_only_the_second_modality_gives_is_used(files, tmp_path):
+    """The competition reader kept the RNA file's obs alone for files of the same cells: a batch only the second file
+    gave was dropped, and a cell whose RNA batch was missing kept no batch."""
+    d, rna, prot = files
+    bare = rna.copy()
+    del bare.obs["batch"]
+    bare.write_h5ad(tmp_path / "bare.mod1.h5ad")
+    part = rna.copy()
+    part.obs["batch"] = [None] * 3 + list(rna.obs["batch"][3:])
+    part.write_h5ad(tmp_path / "part.mod1.h5ad")
+    agreeing = prot.copy()
+    agreeing.obs["batch"] = rna.obs["batch"].to_numpy()
+    agreeing.write_h5ad(tmp_path / "x.mod2.h5ad")
+    for mod1 in ("bare", "part"):
+        paths = tmp_path / f"{mod1}.mod1.h5ad", tmp_path / "x.mod2.h5ad"
+        for data in (read_competition(*paths), open_competition(*paths), get_paired(read_competition(*paths))):
+            assert data.obs["batch"].astype(str).tolist() == rna.obs["batch"].tolist()
+    # a dict of modalities whose RNA lacks three cells' batch: taken from the proteins
+    assert get_paired({"rna": part, "prot": agreeing}).obs["batch"].astype(str).tolist() == rna.obs["batch"].tolist()

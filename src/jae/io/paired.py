@@ -19,7 +19,7 @@ from .single import modalities_of
 from .validate import missing_text, validate_counts
 
 __all__ = ["PairedCounts", "get_paired", "cell_obs", "get_annotation", "check_batches", "modality_obs",
-           "check_modalities_agree"]
+           "check_modalities_agree", "agreeing_obs"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,12 @@ def columns_taken_elsewhere(columns: Collection[str]):
         yield
     finally:
         _REPLACED.reset(token)
+
+
+def agreeing_obs(obs: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``obs`` that modalities must agree on (:data:`AGREEING_COLUMNS`): what a second modality of the
+    same cells adds to the first's ``obs`` (:func:`modality_obs`: checked against it, filling its missing values)."""
+    return obs[[c for c in AGREEING_COLUMNS if c in obs.columns]]
 
 
 def check_modalities_agree(frames: Sequence[pd.DataFrame], names: Sequence[str], *, skip: Collection[str] = ()
@@ -307,8 +313,9 @@ def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequ
     """The per-cell columns of several modalities' ``obs`` on ``cells``: each column from the first frame holding it,
     and, for cells that frame lacks (measured in a later modality only: mosaic data), from the next frames holding
     them, so such a cell keeps its own annotations. Cells in no frame get NaN. Frames of the same cells give the
-    first frame's columns unchanged (dtype included). Modalities disagreeing on a cell's batch are refused
-    (:func:`check_modalities_agree`, naming them by ``names``; ``skip``: columns taken from elsewhere)."""
+    first frame's columns unchanged (dtype included), but for a batch missing (NaN) in the first, taken from the
+    next. Modalities disagreeing on a cell's batch are refused (:func:`check_modalities_agree`, naming them by
+    ``names``; ``skip``: columns taken from elsewhere)."""
     from pandas.api.types import union_categoricals
 
     check_modalities_agree(frames, names or [f"modality {i + 1}" for i in range(len(frames))], skip=skip)
@@ -334,6 +341,13 @@ def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequ
         else:
             series = pd.concat(pieces)
         columns[col] = series if series.index.equals(cells) else series.reindex(cells)
+    for col in AGREEING_COLUMNS:  # a cell whose batch the first modality lacks (NaN) takes the next one's
+        later = [frame[col] for frame in frames if col in frame.columns][1:]
+        if col in columns and later and columns[col].isna().any():
+            filled = columns[col].astype(object)
+            for series in later:
+                filled = filled.fillna(series.astype(object).reindex(cells))
+            columns[col] = filled.astype("category") if isinstance(columns[col].dtype, pd.CategoricalDtype) else filled
     return pd.DataFrame(columns, index=cells)
 
 

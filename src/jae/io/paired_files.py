@@ -22,7 +22,7 @@ from .annotations import annotation_columns
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
-from .paired import check_modalities_agree, modality_obs, columns_taken_elsewhere
+from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds, pick_modalities
 
@@ -333,8 +333,8 @@ def _competition_files(paths, frames, kinds, order, obs, uns, loader, *, mosaic)
         logger.info("%s and %s hold mosaic data (%s)", paths[0].name, paths[1].name, err.summary)
         data = competition_mosaic_files([paths[i] for i in order], [frames[i] for i in order],
                                         [kinds[i] for i in order], uns=uns, loader=loader)
-    else:
-        check_modalities_agree([frames[i][0] for i in order], [paths[i].name for i in order])
+    else:  # the same cells: RNA's columns, with a batch only the other file gives
+        obs = modality_obs([obs, agreeing_obs(frames[order[1]][0])], obs.index, names=[paths[i].name for i in order])
         data = PairedFiles(
             counts=tuple(BackedCounts(paths[i], layer=frames[i][3]) for i in order),
             names=tuple(MOD_NAMES[kinds[i]] for i in order),

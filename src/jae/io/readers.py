@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .features import unique_cells
-from .paired import check_modalities_agree, modality_obs, columns_taken_elsewhere
+from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, text_head)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names,
@@ -202,11 +202,10 @@ def _read_competition(paths, *, layer, mod2_kind) -> md.MuData:
     same_cells = rna.obs_names.equals(other.obs_names) or (len(rna.obs_names) == len(other.obs_names)
                                                              and rna.obs_names.isin(other.obs_names).all())
     # files holding different cells (mosaic): the other file's columns too, and its cells' own annotations
-    files = [paths[i].name for i in order]
-    if same_cells:
-        check_modalities_agree([rna.obs, other.obs], files)
-    _add_obs_columns(mdata, rna.obs if same_cells else modality_obs([rna.obs, other.obs], mdata.obs_names,
-                                                                    names=files), what=str(paths[order[0]]))
+    # the same cells: RNA's columns, with a batch only the other file gives (agreeing_obs)
+    _add_obs_columns(mdata, modality_obs([rna.obs, agreeing_obs(other.obs) if same_cells else other.obs],
+                                         mdata.obs_names, names=[paths[i].name for i in order]),
+                     what=str(paths[order[0]]))
     for key in ("dataset_id", "organism"):
         for a in (rna, adatas[order[1]]):
             if key in a.uns:
