@@ -445,3 +445,19 @@ def test_a_pseudotime_column_of_text_reads_missing_spellings_as_nan_and_names_ot
     with pytest.raises(ValueError, match=r"^pseudotime column 'pseudotime_order_GEX' holds values that are not "
                                          r"numbers \(e\.g\. 'early'\); store numbers \(NaN off the trajectory\)"):
         jae.evaluate(held, {"z": Z}, progress_bar=False)
+
+
+def test_one_pluralisation_for_the_evaluation_and_the_latent_layout():
+    """evaluation._count took both forms from its caller and LatentLayout.describe spelt its own endings: one helper,
+    jae._words.count, now says both."""
+    from jae._words import count
+    from jae.model.layout import LatentLayout
+
+    assert [count(1, "batch"), count(3, "batch"), count(0, "cell type"), count(2, "cell type")] == [
+        "1 batch", "3 batches", "0 cell types", "2 cell types"]
+    assert count(2, "index", "indices") == "2 indices"
+    layout = LatentLayout(n_cell_type=1, n_batch=2, n_phase=2, n_free=4)
+    assert layout.describe() == "1 cell type + 2 batches + 2 phase + 4 free"
+    import jae.evaluation
+
+    assert not hasattr(jae.evaluation, "_count")

@@ -283,7 +283,7 @@ def _starter(data_dir, task: str):
                          [("multiome", 500, ("GEX", "ATAC"), "atac"), ("cite", 600, ("GEX", "ADT"), "prot")])
 def test_read_competition_starter(data_dir, task, n_obs, kinds, other, caplog):
     mod1, mod2, solution = _starter(data_dir, task)
-    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+    with caplog.at_level(logging.INFO, logger="jae.io"):
         mdata = read_competition(mod1, mod2, annotations=solution)
     assert f"{n_obs} of {n_obs} cells matched" in caplog.text
     assert list(mdata.mod) == ["rna", other]
@@ -320,10 +320,10 @@ def test_a_second_modality_without_feature_types_is_read_by_its_feature_names(tm
     other.var_names = names
     rna.write_h5ad(tmp_path / "x.mod1.h5ad")
     other.write_h5ad(tmp_path / "x.mod2.h5ad")
-    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+    with caplog.at_level(logging.INFO, logger="jae.io"):
         mdata = read_competition(tmp_path / "x.mod1.h5ad", tmp_path / "x.mod2.h5ad")
     assert list(mdata.mod) == ["rna", {"ADT": "prot", "ATAC": "atac"}[kind]]
-    assert f"so it is read as {kind}" in caplog.text
+    assert f"so the second modality is read as {kind}" in caplog.text
     assert open_competition(tmp_path / "x.mod1.h5ad", tmp_path / "x.mod2.h5ad").kinds == ("GEX", kind)
     # an explicit kind wins over the names
     other_kind = "ATAC" if kind == "ADT" else "ADT"
@@ -349,12 +349,13 @@ def test_read_competition_counts_from_x_and_partial_annotations(data_dir, tmp_pa
     rna.write_h5ad(tmp_path / "rna.h5ad")
     ann = ad.AnnData(obs=pd.DataFrame({"label": "T", "batch": "zz"}, index=list(rna.obs_names[:10]) + ["extra"]))
     ann.write_h5ad(tmp_path / "ann.h5ad")
-    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+    with caplog.at_level(logging.INFO, logger="jae.io"):
         mdata = read_competition(tmp_path / "rna.h5ad", mod2, annotations=[tmp_path / "ann.h5ad"])
     assert "10 of 500 cells matched" in caplog.text
     assert mdata["rna"].layers["counts"] is mdata["rna"].X
     assert mdata.obs["label"].notna().sum() == 10
-    assert (mdata.obs["batch"] != "zz").all()  # the file's batch wins over the annotation's
+    # the annotation file's batch replaces the data's, as --annotations does: its cells get it, the others NaN
+    assert (mdata.obs["batch"][:10] == "zz").all() and mdata.obs["batch"][10:].isna().all()
     with pytest.raises(ValueError, match="mod1 .* is ATAC and mod2 .* is ATAC"):
         read_competition(mod2, mod2)
     with pytest.raises(FileNotFoundError, match="does not exist"):
@@ -605,10 +606,10 @@ def test_join_annotations_keeps_or_replaces_existing_columns(tmp_path):
     mdata.obs["cell_type"] = ["old"] * 4
     ann = ad.AnnData(obs=pd.DataFrame({"cell_type": ["T", "B"], "score": [1.0, 2.0]}, index=["b", "d"]))
     ann.write_h5ad(tmp_path / "ann.h5ad")
-    join_annotations(mdata, tmp_path / "ann.h5ad")  # the default keeps what the data already has
+    join_annotations(mdata, tmp_path / "ann.h5ad", replace_existing=False)  # keeps what the data already has
     assert mdata.obs["cell_type"].tolist() == ["old"] * 4
     assert mdata.obs["score"].isna().tolist() == [True, False, True, False]
-    join_annotations(mdata, [tmp_path / "ann.h5ad"], replace_existing=True)  # the CLI's --annotations
+    join_annotations(mdata, [tmp_path / "ann.h5ad"])  # the default, as the CLI's --annotations: replaces
     assert mdata.obs["cell_type"].tolist()[1::2] == ["T", "B"] and mdata.obs["cell_type"].isna().sum() == 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # anndata warns about the duplicated names on purpose here

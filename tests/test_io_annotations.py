@@ -54,6 +54,18 @@ def test_a_partial_match_is_joined_with_its_count(files, caplog):
     assert data.obs["label"].notna().sum() == 5
 
 
+def test_cells_a_partial_file_lacks_are_named_in_a_warning(files, caplog):
+    """A file lacking some cells left them unlabelled with only an INFO count: now a WARNING says how many, names
+    examples and what becomes of them; a file holding every cell stays an INFO line."""
+    d, m = files
+    with caplog.at_level(logging.INFO, logger="jae"):
+        read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=d / "some.h5ad")
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1
+    assert f"the other 55 (e.g. {m.obs_names[5]!r}, {m.obs_names[6]!r}, {m.obs_names[7]!r}) are not in it" in warned[0]
+    assert "columns ['label']" in warned[0] and "fitted as an unlabelled (query) cell" in warned[0]
+
+
 def test_jae_fit_says_it_in_one_line_naming_the_flag(files, tmp_path, caplog, capsys):
     d, m = files
     with caplog.at_level(logging.INFO, logger="jae"):
@@ -124,3 +136,19 @@ def test_an_annotation_file_of_the_same_cells_with_a_suffix_names_the_rename(fil
     fixed.write_h5ad(tmp_path / "fixed.h5ad")
     data = open_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "fixed.h5ad")
     assert data.obs["label"].notna().all()
+
+
+def test_python_readers_replace_the_data_columns_as_the_cli_does(files, tmp_path):
+    """read_competition(annotations=...) kept the data files' own 'batch' where the CLI (--annotations) replaced it
+    with the annotation file's: the same files gave different batches in Python and on the command line."""
+    d, m = files
+    rna = m.mod["rna"].copy()
+    rna.obs["batch"] = m.obs["batch"].values  # the data file's own batch
+    rna.write_h5ad(tmp_path / "x.mod1.h5ad")
+    mod1, mod2, ann = tmp_path / "x.mod1.h5ad", d / "x.mod2.h5ad", tmp_path / "batches.h5ad"
+    ad.AnnData(obs=pd.DataFrame({"batch": ["from_file"] * m.n_obs}, index=m.obs_names)).write_h5ad(ann)
+    cli = InputFiles(mod1=mod1, mod2=mod2, annotations=[ann]).read()
+    python = read_competition(mod1, mod2, annotations=ann)
+    opened = open_competition(mod1, mod2, annotations=ann)
+    for obs in (cli.obs, python.obs, opened.obs, opened.load().obs):
+        assert obs["batch"].astype(str).tolist() == ["from_file"] * m.n_obs

@@ -65,3 +65,27 @@ def test_a_mixed_file_given_alone_as_rna_is_refused(files):
         InputFiles(mod1=files / "two.h5ad").open()
     assert "holds the feature types 'Gene Expression' (200 features), 'Antibody Capture' (15)" in str(info.value)
     assert "pass it alone as --h5ad FILE" in cli_message(str(info.value))
+
+
+def test_missing_text_is_vectorised_with_the_same_answers():
+    """missing_text looped over every entry in Python (0.2 s per million cells); it now works on the distinct values
+    (pandas.factorize), with the per-element rule's answers on a mixed column, a categorical and a plain array."""
+    import time
+
+    from jae.io.validate import MISSING_TEXT, missing_text
+
+    def per_element(values):
+        out = np.zeros(len(values), dtype=bool)
+        for i, v in enumerate(np.asarray(values, dtype=object)):
+            if isinstance(v, (str, bytes)):
+                out[i] = (v.decode(errors="replace") if isinstance(v, bytes) else v).strip().lower() in MISSING_TEXT
+        return out
+
+    mixed = ["T", " NaN ", "", None, np.nan, 1.0, 3, b"null", b"B", "n/a", "<NA>", "None", pd.NA, "x", "NULL "]
+    for values in (mixed, np.array(mixed, dtype=object), pd.Series(mixed), pd.Categorical(["a", "nan", None, "b"]),
+                   pd.Series(pd.Categorical(["a", " NA", None])), np.array(["a", "nan", ""]), [], np.arange(3.0)):
+        np.testing.assert_array_equal(missing_text(values), per_element(values))
+    labels = pd.Series(np.random.default_rng(0).choice(["T", "B", "nan", "NK"], 400_000)).astype("category")
+    start = time.perf_counter()
+    found = missing_text(labels)
+    assert time.perf_counter() - start < 0.08 and found.sum() == (labels == "nan").sum()

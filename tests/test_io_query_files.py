@@ -225,7 +225,7 @@ def test_an_h5mu_with_all_nan_rows_says_how_to_stream_it(setup, tmp_path):
     q["prot"].X = q["prot"].layers["counts"].copy()
     q.write(tmp_path / "nan.h5mu")
     with pytest.raises(ValueError, match=r"modality 'prot' \(cells 0-99\) has 30 cells whose row is all NaN .*"
-                                         r"dropped from 'prot' only"):
+                                         r"write the file again without them in 'prot'"):
         jae.embed_files(InputFiles(h5mu=tmp_path / "nan.h5mu"), model, tmp_path / "e.h5ad", finetune_epochs=0,
                         progress_bar=False)
     unmeasured = np.isnan(X).all(axis=1)

@@ -78,11 +78,18 @@ def test_a_query_of_another_modality_is_refused_naming_both(data, fitted, monkey
         jae.predict(src, tgt, tgt, config=FAST, progress_bar=False)
 
 
+def _last_repeats_first(query, axis: str):
+    """A copy of ``query`` whose last cell (``'obs'``) or feature (``'var'``) is named as its first."""
+    dup = query.copy()
+    names = getattr(dup, f"{axis}_names")
+    setattr(dup, f"{axis}_names", [*names[:-1], names[0]])
+    return dup
+
+
 def test_a_query_with_duplicated_feature_names_is_refused_with_the_fix(data, fitted, monkeypatch):
     """It was told that a feature was 'missing' and none 'extra'."""
     src, tgt, query = data
-    dup = query.copy()
-    dup.var_names = [*dup.var_names[:-1], dup.var_names[0]]
+    dup = _last_repeats_first(query, "var")
     with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature names \(e\.g\. 'g0'\); .*"
                                          r"adata\.var_names_make_unique\(\)"):
         fitted.predict(dup)
@@ -127,6 +134,43 @@ def test_a_cellxgene_query_is_told_to_name_its_genes_by_their_symbols(data, fitt
 
 
 # ------------------------------------------------------------------------------------------------ jae predict
+def test_a_query_with_repeated_cell_names_is_refused_before_training(data, fitted, tmp_path, monkeypatch, caplog):
+    """jae predict wrote the test cells' repeated names into the output (and ModalityPredictor.predict returned
+    them): the predictions could not be told apart by cell. Refused now in one line, before any training, also for
+    names repeated only once read as text (1 and '1')."""
+    import logging
+    import warnings
+
+    from jae.cli import main
+
+    src, tgt, query = data
+    dup = _last_repeats_first(query, "obs")
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell names \(e\.g\. 'q0'\); .*"
+                                         r"adata\.obs_names_make_unique\(\)"):
+        fitted.predict(dup)
+    mixed = query.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # anndata warns of names that are not text, on purpose here
+        mixed.obs_names = pd.Index([1, "1", *range(2, 30)], dtype=object)
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell names \(e\.g\. '1'\)"):
+        fitted.predict(mixed)
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell names"):
+        jae.predict(src, tgt, dup, config=FAST, progress_bar=False)
+    assert query.obs_names.is_unique  # the user's query is untouched
+    for adata, name in ((src, "train.mod1"), (tgt, "train.mod2"), (dup, "test.mod1")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # anndata warns of the repeated names, on purpose here
+            adata.write_h5ad(tmp_path / f"{name}.h5ad")
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(list(map(str, ["-q", "predict", "--train-mod1", tmp_path / "train.mod1.h5ad", "--train-mod2",
+                                   tmp_path / "train.mod2.h5ad", "--test-mod1", tmp_path / "test.mod1.h5ad",
+                                   "--output", tmp_path / "out.h5ad", "--method", "mean"]))) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].startswith("--test-mod1 has 1 duplicated cell names")
+    assert not (tmp_path / "out.h5ad").exists()
+
+
 def test_cli_predicts_with_a_saved_predictor(data, tmp_path, caplog):
     """jae predict always trained: a model saved by --save-model could not be used again from the CLI."""
     import logging

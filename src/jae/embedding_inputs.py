@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._words import count
 from .io.paths import user_path
 
 __all__ = ["read_embedding", "frame_embedding", "obsm_embedding", "stored_obsm_keys"]
@@ -86,7 +87,7 @@ def _unique_rows(cells: pd.Index, what: str, *, fix: str) -> None:
     """Refuse an embedding whose cell names repeat (``what`` repeats ..., ``fix``): its rows could not be read by name."""
     if not cells.is_unique:
         twice = cells[cells.duplicated()].unique()
-        raise ValueError(f"{what} repeats {len(twice)} cell name{'s' if len(twice) > 1 else ''} (e.g. "
+        raise ValueError(f"{what} repeats {count(len(twice), 'cell name')} (e.g. "
                          f"{[str(c) for c in twice[:3]]}); {fix}")
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._words import count
 from .embedding_inputs import _is_file_name, _is_files, frame_embedding, obsm_embedding, read_embedding
 from .evaluation_checks import (
     cell_type_labels,
@@ -74,7 +75,7 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
     values = sample.data if sp.issparse(sample) else np.asarray(sample).ravel()
     if values.size and np.allclose(values, np.round(values)):
         counts = adata.layers[layer] if layer is not None and layer in adata.layers else X
-        logger.info("cc_cons: %s.X looks like raw counts; using log_normalize(counts)", rna)
+        logger.info("cc_cons: %s.X looks like raw counts; log-normalising them for the cell-cycle scores", rna)
         X = log_normalize(counts)
     if not adata.obs_names.equals(data.obs_names):
         at = adata.obs_names.get_indexer(data.obs_names)
@@ -105,7 +106,8 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     sample = next(X.blocks(min(200, X.shape[0]), stop=min(200, X.shape[0])))
     if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
         return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]
-    logger.info("cc_cons: the RNA .X looks like raw counts; using log_normalize(counts), in row blocks")
+    logger.info("cc_cons: the RNA .X looks like raw counts; log-normalising them for the cell-cycle scores, in row "
+                "blocks")
     source = row_sources([files.names[i]], [counts])[0]  # the RNA alone: its rows are in obs order
     # the next block is read while this one is normalised and scored (jae.io.chunked.read_ahead)
     return (lambda: (log_normalize(b, copy=False) for b in read_ahead(source.blocks(rows)))), files.var_names[i]
@@ -237,7 +239,7 @@ def evaluate(
     check_scored_cells(labelled, cell_type_key)
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
     if batch_key is None:
-        logger.info("batch_key=None: all cells are one batch (asw_batch is n/a)")
+        logger.info("no batch column given: all cells are one batch (asw_batch is n/a)")
     elif batch is None and batch_key != "batch":  # a column the user named: a typo must not score one batch
         raise KeyError(
             f"no batch column {batch_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); pass "
@@ -324,8 +326,8 @@ def evaluate(
         )
     table = metrics_table(results)
     table.attrs["description"] = (
-        f"{n_scored} cells, {_count(len(pd.unique(cell_type_l)), 'cell type', 'cell types')}, "
-        f"{'no batches' if batch is None else _count(len(pd.unique(batch_l)), 'batch', 'batches')}, "
+        f"{n_scored} cells, {count(len(pd.unique(cell_type_l)), 'cell type')}, "
+        f"{'no batches' if batch is None else count(len(pd.unique(batch_l)), 'batch')}, "
         f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}."
     )
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
@@ -406,8 +408,3 @@ def _check_baseline(data, files: bool) -> None:
                 f"{lacking} of the {data.n_obs} cells lack a modality")
         raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
                          "to score the given embeddings alone")
-
-
-def _count(n: int, one: str, many: str) -> str:
-    """``'1 batch'``, ``'3 batches'``."""
-    return f"{n} {one if n == 1 else many}"

@@ -181,7 +181,7 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
     typed = [m for m in names if kind(m) == "GEX"]
     for found, how in ((named, "is named like RNA"), (typed, "holds Gene Expression features")):
         if len(found) == 1:
-            logger.info("cc_cons: modality %r %s: its genes give the cell-cycle scores (rna=<name> chooses another)",
+            logger.info("cc_cons: modality %r %s: its genes give the cell-cycle scores (in Python, rna=<name> chooses another)",
                         found[0], how)
             return found[0], ""
     if len(names) == 1 and kind(names[0]) is None:

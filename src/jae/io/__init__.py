@@ -10,7 +10,8 @@ from .paired_files import PairedFiles, open_competition, open_h5mu
 from .plan import plan_input
 from .rna_files import RnaFiles, open_rna
 from .single import split_anndata, to_mudata
-from .readers import join_annotations, make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs
+from .annotations import join_annotations
+from .readers import make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs
 from .paired_h5ad import read_paired_h5ad
 from .validate import check_fit_annotations, validate_counts
 from .write import write_atomic, write_embedding_h5ad

@@ -108,17 +108,24 @@ class InputFiles:
         :func:`jae.io.read_10x_h5` or :func:`jae.io.read_paired_h5ad` give it, with the annotation files' columns
         in ``obs`` (unless ``annotations=False``).
         """
-        from .paired_h5ad import read_paired_h5ad
-        from .readers import join_annotations, read_10x_h5, read_competition, read_h5mu
+        from .annotations import annotation_columns, join_annotations
+        from .paired import columns_taken_elsewhere
 
         joined = list(self.annotations) if annotations else []
+        with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then
+            mdata = self._read()
+        if joined:
+            join_annotations(mdata, joined, data=self.paths[0].name)
+        return mdata
+
+    def _read(self):
+        from .paired_h5ad import read_paired_h5ad
+        from .readers import read_10x_h5, read_competition, read_h5mu
+
         if self.rna_only:
             from .rna_files import read_rna
 
-            mdata = read_rna(self.mod1)  # the cells' annotations (batch, ...) as read_competition keeps them
-            if joined:
-                join_annotations(mdata, joined, replace_existing=True, data=self.paths[0].name)
-            return mdata
+            return read_rna(self.mod1)  # the cells' annotations (batch, ...) as read_competition keeps them
         if self.source == "competition":  # its annotations joined below, replacing columns as for every source
             mdata = read_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind)
         elif self.source == "h5mu":
@@ -127,8 +134,6 @@ class InputFiles:
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         else:
             mdata = read_10x_h5(self.tenx)
-        if joined:
-            join_annotations(mdata, joined, replace_existing=True, data=self.paths[0].name)
         return mdata
 
     def open(self, *, memory_budget: int | str | None = None, plan: bool = True, annotations: bool = True,
@@ -157,6 +162,8 @@ class InputFiles:
         map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). A Cell Ranger file and one ``.h5ad`` holding both modalities are
         always read whole.
         """
+        from .annotations import annotation_columns
+        from .paired import columns_taken_elsewhere
         from .paired_files import open_competition, open_h5mu
         from .plan import plan_input
         from .rna_files import open_rna, open_rna_alone
@@ -173,12 +180,12 @@ class InputFiles:
                 self.h5mu, rna=self.rna, other=self.other, layer=self.layer, annotations=joined or None)) is not None:
             files = alone  # an .h5mu holding RNA alone
         elif self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
-            files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer,
-                              mosaic=True)
+            with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then
+                files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind,
+                                  layer=self.layer, mosaic=True)
             if joined:
-                files = files.with_annotations(joined, replace_existing=True)
+                files = files.with_annotations(joined)
         else:  # the annotations replace the files' own columns, as for every source
-            files = open_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind, mosaic=True)
-            if joined:
-                files = files.with_annotations(joined, replace_existing=True)
+            files = open_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind, mosaic=True,
+                                     annotations=joined or None)
         return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files

@@ -202,7 +202,7 @@ def get_mosaic(
         validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)",
                         modality=name)
         counts.append(X)
-    obs = _joint_obs(union, global_obs, [mods[n] for n in names])
+    obs = _joint_obs(union, global_obs, [mods[n] for n in names], names)
     out = MosaicCounts(
         obs_names=union, obs=obs, names=tuple(names), kinds=kind_pair,
         var_names=(mods[names[0]].var_names, mods[names[1]].var_names), observed=observed, counts=tuple(counts),

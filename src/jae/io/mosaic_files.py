@@ -99,7 +99,8 @@ def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFi
     if len(parts.global_obs.columns):
         aligned = parts.global_obs.reindex(union)
         columns = {c: aligned[c] for c in aligned.columns if c not in prefixed and ":" not in c}
-    mod_obs = modality_obs([parts.mods[m][0] for m in names], union)  # a cell keeps its own modality's annotations
+    mod_obs = modality_obs([parts.mods[m][0] for m in names], union, names=[f"modality {m!r}" for m in names],
+                           skip=columns)  # a cell keeps its own modality's annotations
     for c in mod_obs.columns:
         columns.setdefault(c, mod_obs[c])
     obs = pd.DataFrame(columns, index=union)
@@ -128,7 +129,7 @@ def competition_mosaic_files(paths, frames, kinds, *, uns: dict, loader: tuple) 
     names = tuple(MOD_NAMES[k] for k in kinds)
     union, observed = mosaic_union(indexes, None, names)
     return MosaicFiles(
-        obs=modality_obs([frame[0] for frame in frames], union),
+        obs=modality_obs([frame[0] for frame in frames], union, names=[p.name for p in paths]),
         names=names,
         kinds=tuple(kinds),
         var_names=tuple(frame[1].index.astype(str) for frame in frames),

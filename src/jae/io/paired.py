@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +18,61 @@ from .raw import counts_or_x, counts_read
 from .single import modalities_of
 from .validate import missing_text, validate_counts
 
-__all__ = ["PairedCounts", "get_paired", "cell_obs", "get_annotation", "check_batches", "modality_obs"]
+__all__ = ["PairedCounts", "get_paired", "cell_obs", "get_annotation", "check_batches", "modality_obs",
+           "check_modalities_agree", "agreeing_obs"]
 
 logger = logging.getLogger(__name__)
+
+AGREEING_COLUMNS = ("batch",)
+"""Per-cell columns that two modalities holding them must agree on (a cell has one batch)."""
+
+_REPLACED: ContextVar[frozenset] = ContextVar("jae_annotated_columns", default=frozenset())
+
+
+@contextmanager
+def columns_taken_elsewhere(columns: Collection[str]):
+    """Within the block, the modalities' ``columns`` are not checked to agree (:func:`check_modalities_agree`): the
+    caller takes them from elsewhere (annotation files joined after reading, which replace them; or the data's own
+    global ``obs``, where only the counts are read)."""
+    token = _REPLACED.set(_REPLACED.get() | frozenset(columns))
+    try:
+        yield
+    finally:
+        _REPLACED.reset(token)
+
+
+def agreeing_obs(obs: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``obs`` that modalities must agree on (:data:`AGREEING_COLUMNS`): what a second modality of the
+    same cells adds to the first's ``obs`` (:func:`modality_obs`: checked against it, filling its missing values)."""
+    return obs[[c for c in AGREEING_COLUMNS if c in obs.columns]]
+
+
+def check_modalities_agree(frames: Sequence[pd.DataFrame], names: Sequence[str], *, skip: Collection[str] = ()
+                           ) -> None:
+    """Refuse cells whose modalities' ``obs`` (``frames``, named ``names``) hold different values in a column of
+    :data:`AGREEING_COLUMNS` (``'batch'``). A cell missing the value in one of them (NaN, empty) is no conflict, and
+    neither is a column only one holds; ``skip``: columns taken from elsewhere (the global ``obs``)."""
+    for col in AGREEING_COLUMNS:
+        held = [(frame[col], name) for frame, name in zip(frames, names) if col in frame.columns]
+        if col in skip or col in _REPLACED.get() or len(held) < 2:
+            continue
+        (first, one), (second, two) = held[:2]
+        shared = first.index.intersection(second.index, sort=False)
+        a, b = first.reindex(shared).astype(object), second.reindex(shared).astype(object)
+        a_text, b_text = a.astype(str).str.strip(), b.astype(str).str.strip()
+        both = (a.notna() & b.notna() & a_text.ne("") & b_text.ne("")).to_numpy()
+        try:  # numbers compared as numbers (1 and 1.0 agree)
+            differ = both & (pd.to_numeric(a).to_numpy() != pd.to_numeric(b).to_numpy())
+        except (TypeError, ValueError):
+            differ = both & (a_text != b_text).to_numpy()
+        if differ.any():
+            cell = shared[np.flatnonzero(differ)[0]]
+            raise ValueError(
+                f"{int(differ.sum())} of {len(shared)} cells have a different obs[{col!r}] in {one} and in {two} "
+                f"(e.g. cell {str(cell)!r}: {str(a[cell])!r} in the first, {str(b[cell])!r} in the second), and jae cannot tell "
+                f"which is right: make the two columns agree, drop {col!r} from one of them, or give each cell's "
+                f"{col} in an annotation file (annotations=FILE), whose columns replace the data's"
+            )
 
 
 @dataclass(frozen=True)
@@ -205,7 +259,7 @@ def get_paired(
         counts.append(X)
         var_names.append(adata.var_names)
 
-    obs = _joint_obs(obs_names, global_obs, [mods[n] for n in names])
+    obs = _joint_obs(obs_names, global_obs, [mods[n] for n in names], names)
     return PairedCounts(
         obs_names=obs_names,
         obs=obs,
@@ -216,14 +270,15 @@ def get_paired(
     )
 
 
-def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas) -> pd.DataFrame:
+def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, names) -> pd.DataFrame:
     """Global obs columns, then modality-level columns missing globally (:func:`modality_obs`), on ``obs_names``."""
     columns: dict[str, pd.Series] = {}
     if global_obs is not None:
         aligned = global_obs if global_obs.index.equals(obs_names) else global_obs.reindex(obs_names)
         for col in aligned.columns:
             columns[col] = aligned[col]
-    mod_obs = modality_obs([adata.obs for adata in adatas], obs_names)
+    mod_obs = modality_obs([adata.obs for adata in adatas], obs_names, names=[f"modality {n!r}" for n in names],
+                           skip=() if global_obs is None else global_obs.columns)
     for col in mod_obs.columns:
         columns.setdefault(col, mod_obs[col])
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
@@ -236,7 +291,8 @@ def cell_obs(data) -> pd.DataFrame | None:
     AnnData's or opened files' ``obs``; None for data without annotations."""
     mods = getattr(data, "mod", None)
     if isinstance(data, Mapping) or isinstance(mods, Mapping):
-        adatas = list((data if isinstance(data, Mapping) else mods).values())
+        named = data if isinstance(data, Mapping) else mods
+        adatas = list(named.values())
         if not all(hasattr(a, "obs") for a in adatas):
             return None
         global_obs = None if isinstance(data, Mapping) else data.obs
@@ -247,17 +303,22 @@ def cell_obs(data) -> pd.DataFrame | None:
                 else pd.Index([])
         if not names.is_unique or not all(a.obs_names.is_unique for a in adatas):
             return global_obs  # duplicated names cannot be matched (fit refuses them)
-        return _joint_obs(names, global_obs, adatas)
+        return _joint_obs(names, global_obs, adatas, list(named))
     obs = getattr(data, "obs", None)
     return obs if isinstance(obs, pd.DataFrame) else None
 
 
-def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index) -> pd.DataFrame:
+def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequence[str] | None = None,
+                 skip: Collection[str] = ()) -> pd.DataFrame:
     """The per-cell columns of several modalities' ``obs`` on ``cells``: each column from the first frame holding it,
     and, for cells that frame lacks (measured in a later modality only: mosaic data), from the next frames holding
     them, so such a cell keeps its own annotations. Cells in no frame get NaN. Frames of the same cells give the
-    first frame's columns unchanged (dtype included)."""
+    first frame's columns unchanged (dtype included), but for a batch missing (NaN) in the first, taken from the
+    next. Modalities disagreeing on a cell's batch are refused (:func:`check_modalities_agree`, naming them by
+    ``names``; ``skip``: columns taken from elsewhere)."""
     from pandas.api.types import union_categoricals
+
+    check_modalities_agree(frames, names or [f"modality {i + 1}" for i in range(len(frames))], skip=skip)
 
     parts: dict[str, list[pd.Series]] = {}
     covered: dict[str, pd.Index] = {}
@@ -280,6 +341,13 @@ def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index) -> pd.DataFram
         else:
             series = pd.concat(pieces)
         columns[col] = series if series.index.equals(cells) else series.reindex(cells)
+    for col in AGREEING_COLUMNS:  # a cell whose batch the first modality lacks (NaN) takes the next one's
+        later = [frame[col] for frame in frames if col in frame.columns][1:]
+        if col in columns and later and columns[col].isna().any():
+            filled = columns[col].astype(object)
+            for series in later:
+                filled = filled.fillna(series.astype(object).reindex(cells))
+            columns[col] = filled.astype("category") if isinstance(columns[col].dtype, pd.CategoricalDtype) else filled
     return pd.DataFrame(columns, index=cells)
 
 

@@ -18,9 +18,11 @@ from pathlib import Path
 import h5py
 import pandas as pd
 
+from .annotations import annotation_columns
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
+from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds, pick_modalities
 
@@ -66,18 +68,21 @@ class FilesOnDisk:
     def load(self):
         """Read the data into memory: the MuData :func:`jae.io.read_competition` / :func:`jae.io.read_h5mu` gives,
         with the annotation files of :meth:`with_annotations` joined again."""
-        from .readers import join_annotations
+        from .annotations import join_annotations
 
         func, kwargs = self.loader
-        with counts_noted():  # where the counts are was said when the files were opened
+        joined = [p for paths, _, _ in self.joins for p in paths]  # replacing the modalities' own (batch) columns
+        with counts_noted(), columns_taken_elsewhere(annotation_columns(joined)):  # counts' place said when opened
             mdata = func(**kwargs)
         for paths, replace_existing, what in self.joins:
             join_annotations(mdata, paths, replace_existing=replace_existing, what=what, data=self.paths[0].name)
         return mdata
 
-    def with_annotations(self, paths, *, replace_existing: bool = False, what: str = "annotation"):
-        """A copy whose ``obs`` also holds the ``obs`` columns of annotation ``.h5ad`` files, joined by cell name."""
-        from .readers import annotation_obs
+    def with_annotations(self, paths, *, replace_existing: bool = True, what: str = "annotation"):
+        """A copy whose ``obs`` also holds the ``obs`` columns of annotation ``.h5ad`` files, joined by cell name,
+        replacing the data's columns of the same name unless ``replace_existing=False`` (as
+        :func:`jae.io.join_annotations`)."""
+        from .annotations import annotation_obs
 
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
@@ -312,6 +317,12 @@ def open_competition(
                 break
     loader = (read_competition, dict(mod1=paths[0], mod2=paths[1], layer=layer)
               | ({} if mod2_kind is None else {"mod2_kind": mod2_kind}))
+    with columns_taken_elsewhere(annotation_columns(annotations)):
+        data = _competition_files(paths, frames, kinds, order, obs, uns, loader, mosaic=mosaic)
+    return data.with_annotations(annotations) if annotations is not None else data
+
+
+def _competition_files(paths, frames, kinds, order, obs, uns, loader, *, mosaic):
     try:
         misordered = _check_same_cells(obs.index, frames[order[1]][0].index, [paths[i].name for i in order])
     except DifferentCellsError as err:
@@ -322,7 +333,8 @@ def open_competition(
         logger.info("%s and %s hold mosaic data (%s)", paths[0].name, paths[1].name, err.summary)
         data = competition_mosaic_files([paths[i] for i in order], [frames[i] for i in order],
                                         [kinds[i] for i in order], uns=uns, loader=loader)
-    else:
+    else:  # the same cells: RNA's columns, with a batch only the other file gives
+        obs = modality_obs([obs, agreeing_obs(frames[order[1]][0])], obs.index, names=[paths[i].name for i in order])
         data = PairedFiles(
             counts=tuple(BackedCounts(paths[i], layer=frames[i][3]) for i in order),
             names=tuple(MOD_NAMES[kinds[i]] for i in order),
@@ -333,7 +345,7 @@ def open_competition(
             loader=loader,
             misordered=misordered,
         )
-    return data.with_annotations(annotations) if annotations is not None else data
+    return data
 
 
 @dataclass(frozen=True)
@@ -426,10 +438,9 @@ def open_h5mu(
         for c in global_obs.columns:
             if c not in prefixed and ":" not in c:
                 columns[c] = global_obs[c]
-    for m in (rna, other):
-        for c in mods[m][0].columns:
-            columns.setdefault(c, mods[m][0][c])
-    obs = pd.DataFrame(columns, index=index)
+    mod_obs = modality_obs([mods[m][0] for m in (rna, other)], index, names=[f"modality {m!r}" for m in (rna, other)],
+                           skip=columns)
+    obs = pd.DataFrame(columns | {c: mod_obs[c] for c in mod_obs.columns if c not in columns}, index=index)
     return PairedFiles(
         counts=(BackedCounts(path, modality=rna, layer=locs[rna]), BackedCounts(path, modality=other, layer=locs[other])),
         names=("rna", MOD_NAMES[kind]),

@@ -79,6 +79,6 @@ def _second_modality(mods: dict, mod2_kind: str | None, path: Path, source) -> d
     if keep not in mods:
         raise ValueError(f".h5ad file {path.name} holds no {normalize_kind(mod2_kind)} features "
                          f"({found or 'proteins in obsm'}); pass the right mod2_kind='ATAC' or 'ADT', or none")
-    logger.info("%s: pairing RNA with %s (mod2_kind); leaving out %s", path.name, keep,
-                [m for m in mods if m not in ("rna", keep)])
+    logger.info("%s: pairing RNA with its %s features as the second modality (the kind asked for); leaving out its %s",
+                path.name, normalize_kind(mod2_kind), [m for m in mods if m not in ("rna", keep)])
     return {"rna": mods["rna"], keep: mods[keep]}

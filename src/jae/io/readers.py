@@ -20,8 +20,8 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .features import affix_rename, unique_cells
-from .paired import modality_obs
+from .features import unique_cells
+from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, text_head)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names,
@@ -29,7 +29,7 @@ from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, no
 from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
-           "read_obs", "join_annotations", "make_mudata"]
+           "read_obs", "make_mudata"]
 
 logger = logging.getLogger(__name__)
 
@@ -133,32 +133,6 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
         adata.file.close()
 
 
-def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation", data: str | None = None
-                   ) -> pd.DataFrame:
-    """The ``obs`` of an annotation file to join by cell name into data whose cells are ``cells`` (``data``: the
-    data's file name, for the message). A file sharing no cell name with the data is refused in one line naming
-    both's cell names and the fix; otherwise how many cells it matches is logged."""
-    obs = read_obs(path, what=what)
-    path = Path(path)
-    matched = int(pd.Index(cells).isin(obs.index).sum())
-    if matched == 0:
-        def like(names) -> str:
-            return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
-
-        renamed = affix_rename(obs.index, pd.Index(cells))
-        fix = ("give the annotation file of these cells, or write one of the files again with the other's cell names "
-               "(obs_names)") if renamed is None else (
-            f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
-            f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and write "
-            "it again")
-        raise ValueError(
-            f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
-            f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
-        )
-    logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
-    return obs
-
-
 def read_competition(
     mod1: PathLike,
     mod2: PathLike,
@@ -179,8 +153,10 @@ def read_competition(
         pair.
     annotations
         Path(s) to ``.h5ad`` files whose ``obs`` holds cell annotations (e.g. ``*.solution.h5ad`` or
-        ``*.output_rna.h5ad``). Their columns not yet in ``mdata.obs`` are joined by cell name (earlier files
-        win); cells absent from a file get NaN, extra cells are ignored. Only ``obs`` is read.
+        ``*.output_rna.h5ad``). Their columns are joined by cell name, replacing the data files' own columns of
+        the same name (e.g. ``'batch'``; a later file's replace an earlier's), as ``jae fit --annotations`` and
+        :class:`jae.io.InputFiles` do; cells absent from a file get NaN, extra cells are ignored. Only ``obs`` is
+        read.
     layer
         Layer of the files holding raw counts; stored as ``.layers['counts']`` (``.X`` is used when the files
         have no such layer and ``layer='counts'``, and always when ``layer=None``; ``'raw'``: each file's ``.raw``,
@@ -192,10 +168,20 @@ def read_competition(
     Returns
     -------
     MuData with modalities ``'rna'`` and ``'atac'`` or ``'prot'`` (``.X`` as in the files, raw counts in
-    ``.layers['counts']``); ``mdata.obs`` holds mod1's per-cell columns (e.g. ``'batch'``) then the annotation
-    columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
+    ``.layers['counts']``); ``mdata.obs`` holds mod1's per-cell columns (e.g. ``'batch'``), those the annotation
+    files also hold replaced by theirs, then the annotation files' other columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
     """
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
+    from .annotations import annotation_columns, join_annotations
+
+    with columns_taken_elsewhere(annotation_columns(annotations)):
+        mdata = _read_competition(paths, layer=layer, mod2_kind=mod2_kind)
+    if annotations is not None:
+        join_annotations(mdata, annotations, data=Path(mod1).name)
+    return mdata
+
+
+def _read_competition(paths, *, layer, mod2_kind) -> md.MuData:
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
     for path, adata in zip(paths, adatas):
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
@@ -216,46 +202,15 @@ def read_competition(
     same_cells = rna.obs_names.equals(other.obs_names) or (len(rna.obs_names) == len(other.obs_names)
                                                              and rna.obs_names.isin(other.obs_names).all())
     # files holding different cells (mosaic): the other file's columns too, and its cells' own annotations
-    _add_obs_columns(mdata, rna.obs if same_cells else modality_obs([rna.obs, other.obs], mdata.obs_names),
+    # the same cells: RNA's columns, with a batch only the other file gives (agreeing_obs)
+    _add_obs_columns(mdata, modality_obs([rna.obs, agreeing_obs(other.obs) if same_cells else other.obs],
+                                         mdata.obs_names, names=[paths[i].name for i in order]),
                      what=str(paths[order[0]]))
     for key in ("dataset_id", "organism"):
         for a in (rna, adatas[order[1]]):
             if key in a.uns:
                 mdata.uns[key] = a.uns[key]
                 break
-    if annotations is not None:
-        join_annotations(mdata, annotations, data=Path(mod1).name)
-    return mdata
-
-
-def join_annotations(
-    mdata: md.MuData, paths, *, replace_existing: bool = False, what: str = "annotation", data: str | None = None
-) -> md.MuData:
-    """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
-    name, in place; cells a file lacks get NaN.
-
-    Parameters
-    ----------
-    mdata
-        The data to annotate.
-    paths
-        One path or a list of paths.
-    replace_existing
-        Replace columns ``mdata.obs`` already has (default: keep them, e.g. the data files' own ``batch``).
-    what
-        How errors name the files (e.g. ``'--annotations'``).
-    data
-        The data's file name, for the error when a file shares no cell name with it (:func:`annotation_obs`).
-
-    Returns
-    -------
-    ``mdata`` itself, annotated.
-    """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    for path in paths:
-        obs = annotation_obs(path, mdata.obs_names, what=what, data=data)
-        _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
     return mdata
 
 
@@ -325,7 +280,9 @@ def read_h5mu(
     prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
     global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
     _add_obs_columns(mdata, global_obs, what=path.name)
-    _add_obs_columns(mdata, modality_obs([chosen[old].obs for old in names], mdata.obs_names), what=path.name)
+    _add_obs_columns(mdata, modality_obs([chosen[old].obs for old in names], mdata.obs_names,
+                                         names=[f"modality {old!r}" for old in names], skip=global_obs.columns),
+                     what=path.name)
     for key in source.obsm:  # not MuData's masks of the file's modalities (renamed or dropped here)
         if key in available:
             continue
@@ -439,8 +396,8 @@ def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None,
     if kinds[1] is None and mod2_names is not None:
         kinds[1] = pair_from_names(["GEX", None], (None, mod2_names))[1]  # mod2 as the partner of a GEX file
         if kinds[1] is not None:
-            logger.info("%s has no var['feature_types']; its %d feature names %s, so it is read as %s (mod2_kind "
-                        "overrides this)", Path(paths[1]).name, len(mod2_names),
+            logger.info("%s has no var['feature_types']; its %d feature names %s, so the second modality is read as "
+                        "%s (name its kind to override this: --mod2-kind, or mod2_kind= in Python)", Path(paths[1]).name, len(mod2_names),
                         "are genomic intervals" if kinds[1] == "ATAC" else "are few and no genomic intervals",
                         kinds[1])
     if kinds[1] is None:
@@ -469,7 +426,8 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
     if rna not in available and rna == "rna":
         named = [m for m in available if m.lower() in RNA_NAMES]
         if len(named) == 1:
-            logger.info("%s has no modality 'rna'; reading %r as the RNA (rna=<name> chooses another)",
+            logger.info("%s has no modality 'rna'; reading %r as the RNA (--rna-mod NAME, or rna= in Python, chooses "
+                        "another)",
                         file_name, named[0])
             rna = named[0]
     if rna not in available:

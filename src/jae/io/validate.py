@@ -100,9 +100,12 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
             if unmeasured:  # jae's in-memory mosaic layout, met where cells are streamed from a file
                 raise ValueError(
                     f"{name} has {unmeasured} cells whose row is all NaN (cells not measured in it, the mosaic layout "
-                    "jae reads from data in memory); streamed from a file, a modality must leave such cells out: "
-                    f"write the file again with them dropped from {modality!r} only (e.g. mdata.mod[{modality!r}] = "
-                    f"mdata[{modality!r}][~unmeasured].copy()), and they are placed from the other modality")
+                    "jae reads from data in memory); streamed from a file, a modality must leave such cells out "
+                    f"instead (jae places them from the other modality): write the file again without them in "
+                    f"{modality!r}, e.g. in Python: from jae.io.mosaic import missing_rows; m = "
+                    f"mudata.read_h5mu(FILE); a = m[{modality!r}]; m.mod[{modality!r}] = a[~missing_rows(a.layers["
+                    "'counts'] if 'counts' in a.layers else a.X)].copy(); m.update(); m.write(NEW_FILE); or read it "
+                    "into memory: memory_budget=<bytes> above what it needs")
             raise ValueError(f"{name} has {n_bad} NaN or infinite values; {hint}")
         if n_neg:
             raise ValueError(f"{name} has {n_neg} negative values; {hint}")
@@ -305,12 +308,15 @@ MISSING_TEXT = frozenset({"", "nan", "none", "na", "n/a", "<na>", "null"})
 
 def missing_text(values) -> np.ndarray:
     """``(n,)`` bool: the entries that are text reading as a missing value (:data:`MISSING_TEXT`)."""
-    out = np.zeros(len(values), dtype=bool)
-    for i, v in enumerate(np.asarray(values, dtype=object)):
-        if isinstance(v, (str, bytes)):
-            text = v.decode(errors="replace") if isinstance(v, bytes) else v
-            out[i] = text.strip().lower() in MISSING_TEXT
-    return out
+    codes, uniques = pd.factorize(pd.Series(values, copy=False) if isinstance(values, pd.Categorical) else
+                                  np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values)
+    uniques = pd.Series(np.asarray(uniques, dtype=object), dtype=object)  # each distinct value once (NaN: code -1)
+    if pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "empty"):
+        found = uniques.str.strip().str.lower().isin(MISSING_TEXT).to_numpy()
+    else:  # bytes or other objects among them
+        found = np.array([isinstance(v, (str, bytes)) and (v.decode(errors="replace") if isinstance(v, bytes) else v)
+                          .strip().lower() in MISSING_TEXT for v in uniques], dtype=bool)
+    return np.append(found, False)[codes]
 
 
 def _check_missing_as_text(labels, cell_type_key) -> None:

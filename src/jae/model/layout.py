@@ -47,9 +47,10 @@ class LatentLayout:
 
     def describe(self) -> str:
         """The blocks' sizes in words, for logs and reprs: ``'8 cell types + 1 batch + 2 phase + 30 free'``."""
-        types = f"{self.n_cell_type} cell type{'' if self.n_cell_type == 1 else 's'}"
-        batches = f"{self.n_batch} batch{'' if self.n_batch == 1 else 'es'}"
-        return f"{types} + {batches} + {self.n_phase} phase + {self.n_free} free"
+        from .._words import count
+
+        return f"{count(self.n_cell_type, 'cell type')} + {count(self.n_batch, 'batch')} + {self.n_phase} phase + " \
+            f"{self.n_free} free"
 
     def slices(self) -> dict[str, slice]:
         """Block name -> slice into the latent vector, in layout order."""

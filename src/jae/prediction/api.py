@@ -358,8 +358,8 @@ def training_kinds(source: ad.AnnData, target: ad.AnnData, source_kind, target_k
                 f"not tell; pass {arg}='GEX', 'ATAC' or 'ADT'"
             )
         if known[i] is None:
-            logger.info("the %s has no var['feature_types']; read as %s from the feature names (%s overrides this)",
-                        what, kinds[i], arg)
+            logger.info("the %s modality has no var['feature_types']; read as %s from the feature names (to override "
+                        "this: --%s, or %s= in Python)", what, kinds[i], arg.replace("_", "-"), arg)
     if kinds[0] == kinds[1]:
         raise ValueError(
             f"train_source and train_target are both {kinds[0]}: prediction maps one modality to another (e.g. GEX -> "

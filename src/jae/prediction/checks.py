@@ -57,14 +57,18 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
                   reference: str = "the predictor") -> np.ndarray | None:
     """Columns taking the query's features to the training source's ``features`` (None: already in that order).
     Duplicated feature names, and a query of another modality than the source (``kinds``: source, target), are
-    refused in one line naming the fix; ``reference`` names whose features they are in it (a fitted or loaded
+    refused in one line naming the fix, and so are repeated cell names (the predictions are named by them);
+    ``reference`` names whose features they are in it (a fitted or loaded
     predictor's, or ``train_source``'s before training)."""
     from functools import cache
 
-    from ..io.features import gene_symbols, unique_features
+    from ..io.features import gene_symbols, unique_cells, unique_features
     from .streamed import SourceFile
 
     unique_features(query_source.var_names, "query_source")  # else read as 'missing' features
+    # the predictions are named by the query's cells (as text): names repeated there would be repeated in the output
+    unique_cells(pd.Index(query_source.obs_names).astype(str), "query_source", paired=False,
+                 written=isinstance(query_source, SourceFile))
     symbols = cache(query_source.gene_symbols if isinstance(query_source, SourceFile) else  # read from its file
                     lambda: gene_symbols(getattr(query_source, "var", None)))  # once, for the error only
     try:

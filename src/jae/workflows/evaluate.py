@@ -130,7 +130,7 @@ def _rna_alone(inputs: InputFiles):
         return None
     import mudata
 
-    from ..io.readers import join_annotations
+    from ..io.annotations import join_annotations
 
     mdata = mudata.read_h5mu(inputs.h5mu)
     if inputs.annotations:

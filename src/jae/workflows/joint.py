@@ -327,7 +327,7 @@ def embed_files(
         model.adapter.batches_of(data, None)
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
-        logger.info("model made by 'jae map' (map_query): embedding without fine-tuning")
+        logger.info("the model maps query cells onto a frozen reference (jae map): embedding without fine-tuning")
     if finetune_epochs != 0:
         model = model if folder is not None else copy.deepcopy(model)
     with features_kept(data):  # the features are computed once, whether data is on disk or in memory

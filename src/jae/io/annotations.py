@@ -1,0 +1,90 @@
+"""Annotation files: ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined into the data by
+cell name, replacing the data's own columns of the same name (the rule of every reader and of ``--annotations``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import mudata as md
+import pandas as pd
+
+from .features import affix_rename
+from .readers import PathLike, _add_obs_columns, read_obs
+
+__all__ = ["annotation_obs", "annotation_columns", "join_annotations"]
+
+logger = logging.getLogger(__name__)
+
+
+def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation", data: str | None = None
+                   ) -> pd.DataFrame:
+    """The ``obs`` of an annotation file to join by cell name into data whose cells are ``cells`` (``data``: the
+    data's file name, for the message). A file sharing no cell name with the data is refused in one line naming
+    both's cell names and the fix; otherwise how many cells it matches is logged."""
+    obs = read_obs(path, what=what)
+    path = Path(path)
+    matched = int(pd.Index(cells).isin(obs.index).sum())
+    if matched == 0:
+        def like(names) -> str:
+            return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
+
+        renamed = affix_rename(obs.index, pd.Index(cells))
+        fix = ("give the annotation file of these cells, or write one of the files again with the other's cell names "
+               "(obs_names)") if renamed is None else (
+            f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
+            f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and write "
+            "it again")
+        raise ValueError(
+            f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
+            f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
+        )
+    if matched == len(cells):
+        logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
+        return obs
+    absent = pd.Index(cells)[~pd.Index(cells).isin(obs.index)]
+    logger.warning(
+        "annotations %s: %d of %d cells matched; the other %d (e.g. %s) are not in it and get missing values in its "
+        "columns %s: a cell without a cell type is fitted as an unlabelled (query) cell; add them to the file if they "
+        "have annotations", path.name, matched, len(cells), len(absent), ", ".join(repr(str(c)) for c in absent[:3]),
+        [str(c) for c in obs.columns])
+    return obs
+
+
+def annotation_columns(paths) -> list[str]:
+    """The ``obs`` columns of annotation files (None: none), which replace the data's own."""
+    paths = [] if paths is None else [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    return [c for p in paths for c in read_obs(p).columns]
+
+
+def join_annotations(
+    mdata: md.MuData, paths, *, replace_existing: bool = True, what: str = "annotation", data: str | None = None
+) -> md.MuData:
+    """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
+    name, in place; cells a file lacks get NaN.
+
+    Parameters
+    ----------
+    mdata
+        The data to annotate.
+    paths
+        One path or a list of paths.
+    replace_existing
+        Replace columns ``mdata.obs`` already has (e.g. the data files' own ``batch``): the rule of every reader
+        taking annotation files and of the CLI's ``--annotations``; False keeps the data's columns.
+    what
+        How errors name the files (e.g. ``'--annotations'``).
+    data
+        The data's file name, for the error when a file shares no cell name with it (:func:`annotation_obs`).
+
+    Returns
+    -------
+    ``mdata`` itself, annotated.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    for path in paths:
+        obs = annotation_obs(path, mdata.obs_names, what=what, data=data)
+        _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
+    return mdata
