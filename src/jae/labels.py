@@ -59,12 +59,28 @@ UNKNOWN_SCORE = "head"
 LABEL_CHUNK = 65_536
 
 
-def label_categories(labels: pd.Series) -> tuple[list[str], list | None]:
+#: Labels that annotation tools write for cells without a type, compared case-insensitively: scvi-tools' scANVI
+#: marks its unlabelled cells with ``unlabeled_category="Unknown"``, and others write "Unassigned" or "Unlabeled".
+#: jae's unlabelled (query) cells are those with a missing label, so these would be learnt as a cell type.
+UNLABELLED_TEXT = frozenset({"unknown", "unlabeled", "unlabelled", "unassigned", "unannotated"})
+
+
+def label_categories(labels: pd.Series, *, key: str | None = None) -> tuple[list[str], list | None]:
     """The cell types of the reference's ``labels`` (no NaN): their names as text, sorted (the model's
     ``cell_types``, the embedding's column names), and for labels that are numbers (integers such as cluster ids, or
     floats) the reference's own value of each name, which orders the names :func:`predict_cell_type` returns
-    numerically (None for text labels)."""
+    numerically (None for text labels). ``key``: the labels' ``obs`` column; a label reading as "no type"
+    (:data:`UNLABELLED_TEXT`, scANVI's "Unknown") is then warned about, with the fix, as it is learnt as a type."""
     names = sorted(pd.unique(labels.astype(str)))
+    placeholders = [n for n in names if n.strip().lower() in UNLABELLED_TEXT]
+    if key is not None and placeholders:
+        n_cells = int(labels.astype(str).isin(placeholders).sum())
+        logger.warning(
+            "%d reference cells have the cell-type label %s in obs[%r], as scvi-tools (scANVI's unlabeled_category) "
+            "and other tools mark unlabelled cells; jae learns it as a cell type of its own and predicts it for "
+            "other cells; if these cells are unlabelled, make their labels missing so they are fitted as query "
+            "cells: obs[%r] = obs[%r].replace(%r, np.nan)", n_cells, " / ".join(map(repr, placeholders)), key, key,
+            key, placeholders[0] if len(placeholders) == 1 else placeholders)
     values = pd.unique(np.asarray(labels, dtype=object))
     nums = [v for v in values if isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))]
     if len(nums) != len(values):
