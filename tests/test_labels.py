@@ -432,3 +432,23 @@ def test_scanvi_unknown_labels_are_warned_about_with_the_fix(caplog):
     with caplog.at_level(logging.WARNING, logger="jae"):
         model = JAE(JAEConfig(max_epochs=2, n_svd=20), device="cpu").fit(m, cell_type_key="labels", progress_bar=False)
     assert "Unknown" not in model.cell_types and not [r for r in caplog.records if "scANVI" in r.getMessage()]
+
+
+def test_labels_of_a_dict_of_anndata_describe_their_own_cells(model, few):
+    """predict_cell_type({'atac': ..., 'rna': ...}) (or modalities in other cell orders) indexed its labels by the
+    first AnnData's cells but computed them in RNA's order: each cell got another cell's label, in the returned frame
+    and in each AnnData's obs; embed's rows followed RNA's order, so an embedding passed back did not match either."""
+    _, query = few
+    truth = model.predict_cell_type(query)
+    truth_embedding = model.embed(query, key_added=None)
+    perm = np.random.default_rng(0).permutation(query.n_obs)
+    data = {"atac": query["atac"][perm].copy(), "rna": query["rna"].copy()}
+    labels = model.predict_cell_type(data, key_added="jae")
+    assert list(labels.index) == list(query.obs_names[perm])  # the first AnnData's cells, as before
+    pd.testing.assert_frame_equal(labels.reindex(truth.index), truth)
+    for adata in data.values():
+        assert np.array_equal(adata.obs["jae_confidence"].to_numpy(), truth["confidence"].reindex(adata.obs_names))
+    embedding = model.embed(data)
+    np.testing.assert_allclose(embedding, truth_embedding[perm], atol=1e-5)  # rows in the labels' order
+    pd.testing.assert_frame_equal(model.predict_cell_type(data, embedding=embedding), labels)
+    np.testing.assert_allclose(data["rna"].obsm["X_jae"], truth_embedding, atol=1e-5)

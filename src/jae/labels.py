@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import numbers
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,7 +32,7 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
-from .storage import checked_key, store_obs
+from .storage import cell_names, checked_key, store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 
 __all__ = ["predict_cell_type", "label_categories", "obs_labels", "fit_calibration", "calibrate", "recalibrate", "vote",
@@ -272,23 +271,11 @@ def recalibrate(model) -> None:
     model.calibration = calibrate(model, model.voters, model.calibration_cells)
 
 
-def _cell_names(data) -> pd.Index | None:
-    """The cells of ``data`` in the order the model reads them: its ``obs_names``, or for a dict of AnnData the
-    modalities' cells (the first's, then the others' new ones); None for data given as a path."""
-    from .io.paired import cell_obs
-
-    names = getattr(data, "obs_names", None)
-    if names is None and isinstance(data, Mapping):
-        obs = cell_obs(data)
-        names = None if obs is None else obs.index
-    return names
-
-
 def _given_embedding(model, data, embedding) -> np.ndarray:
     """``embedding`` (an array, a DataFrame or a key of ``data.obsm``) as an array, refused in one line unless it is
     ``(data's cells, the model's columns)`` of finite numbers: another shape was read as it came (too few rows: labels
     for those alone, indexed 0..n-1; other columns: numpy's error), a NaN row failed in the vote."""
-    names = _cell_names(data)
+    names = cell_names(data)
     if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=
         obsm = getattr(data, "obsm", None)
         if obsm is None or embedding not in obsm:
@@ -345,7 +332,7 @@ def predict_cell_type(
         parts.append((best, confidence, _unknown_call(model, part_head, confidence, part, V)))
     best, confidence, unknown = (np.concatenate(x) for x in zip(*parts)) if parts else (
         np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, bool))
-    names = _cell_names(data)
+    names = cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
     labels = obs_labels(pd.DataFrame(  # numeric cell types as text, as scanpy keeps clusters and obs stores them
