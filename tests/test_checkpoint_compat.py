@@ -202,3 +202,18 @@ def test_finetuning_a_v4_model_keeps_its_calibration_and_says_why(caplog):
     assert model.calibration.describe() == kept
     assert any("keeps no held-out reference cells" in r.getMessage() and "refit the model" in r.getMessage()
                for r in caplog.records)
+
+
+@pytest.mark.parametrize("device, message", [
+    ("gpu", r"^device='gpu' is not a device torch knows; pass 'auto', 'cpu', 'cuda' or 'cuda:N'$"),
+    ("cuda", r"^device='cuda', but torch sees no CUDA GPU here"),
+])
+def test_load_names_a_device_torch_cannot_use_not_a_damaged_folder(small_cite_model, device, message, monkeypatch):
+    """JAE.load(folder, device='cuda') on a machine without a GPU said "model.json has a malformed entry (...); the
+    model folder is damaged: copy it again or refit the model": the folder was sound, the argument was not."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=message):
+        JAE.load(small_cite_model, device=device)
+    assert JAE.load(small_cite_model, device="cpu").device.type == "cpu"

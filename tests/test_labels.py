@@ -413,3 +413,42 @@ def test_labels_of_a_dict_of_anndata_with_a_given_embedding_are_indexed_by_cell(
     emb = model.embed(mods, key_added=None)
     pd.testing.assert_frame_equal(model.predict_cell_type(mods, embedding=emb), model.predict_cell_type(mods))
     assert list(model.predict_cell_type(mods).index) == list(query["rna"].obs_names)
+
+
+def test_scanvi_unknown_labels_are_warned_about_with_the_fix(caplog):
+    """scvi-tools users mark query cells with scANVI's unlabeled_category "Unknown": jae learnt it silently as a cell
+    type of its own (a column of the embedding, predicted for other cells); it now warns, naming the fix."""
+    m = simulate(300, kind="cite", n_genes=200, n_cell_types=4, n_batches=2, seed=1)
+    query = (m.obs["batch"].astype(str) == m.obs["batch"].cat.categories[1]).to_numpy()
+    m.obs["labels"] = np.where(query, "Unknown", m.obs["cell_type"].astype(str))
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model = JAE(JAEConfig(max_epochs=2, n_svd=20), device="cpu").fit(m, cell_type_key="labels", progress_bar=False)
+    warned = [r.getMessage() for r in caplog.records if "scANVI" in r.getMessage()]
+    assert "Unknown" in model.cell_types and len(warned) == 1
+    assert warned[0].startswith(f"{int(query.sum())} reference cells have the cell-type label 'Unknown' in obs['labels']")
+    assert warned[0].endswith("obs['labels'] = obs['labels'].replace('Unknown', np.nan)")
+    caplog.clear()
+    m.obs["labels"] = m.obs["labels"].replace("Unknown", np.nan)  # the fix: no warning, the cells are the query
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model = JAE(JAEConfig(max_epochs=2, n_svd=20), device="cpu").fit(m, cell_type_key="labels", progress_bar=False)
+    assert "Unknown" not in model.cell_types and not [r for r in caplog.records if "scANVI" in r.getMessage()]
+
+
+def test_labels_of_a_dict_of_anndata_describe_their_own_cells(model, few):
+    """predict_cell_type({'atac': ..., 'rna': ...}) (or modalities in other cell orders) indexed its labels by the
+    first AnnData's cells but computed them in RNA's order: each cell got another cell's label, in the returned frame
+    and in each AnnData's obs; embed's rows followed RNA's order, so an embedding passed back did not match either."""
+    _, query = few
+    truth = model.predict_cell_type(query)
+    truth_embedding = model.embed(query, key_added=None)
+    perm = np.random.default_rng(0).permutation(query.n_obs)
+    data = {"atac": query["atac"][perm].copy(), "rna": query["rna"].copy()}
+    labels = model.predict_cell_type(data, key_added="jae")
+    assert list(labels.index) == list(query.obs_names[perm])  # the first AnnData's cells, as before
+    pd.testing.assert_frame_equal(labels.reindex(truth.index), truth)
+    for adata in data.values():
+        assert np.array_equal(adata.obs["jae_confidence"].to_numpy(), truth["confidence"].reindex(adata.obs_names))
+    embedding = model.embed(data)
+    np.testing.assert_allclose(embedding, truth_embedding[perm], atol=1e-5)  # rows in the labels' order
+    pd.testing.assert_frame_equal(model.predict_cell_type(data, embedding=embedding), labels)
+    np.testing.assert_allclose(data["rna"].obsm["X_jae"], truth_embedding, atol=1e-5)

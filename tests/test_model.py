@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
+import pickle
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -114,6 +117,20 @@ def test_config_values_of_the_wrong_type_name_the_field(kwargs, message):
     numpy_numbers = JAEConfig(max_epochs=np.int64(3), lr=np.float32(1e-3), dropout=0)
     assert type(numpy_numbers.max_epochs) is int and type(numpy_numbers.lr) is float
     assert JAEConfig.from_dict(json.loads(numpy_numbers.to_json())) == numpy_numbers  # model.json can hold it
+
+
+def test_a_misspelt_config_field_is_named_with_the_closest_fields():
+    """JAEConfig(max_epoch=3) raised Python's bare "__init__() got an unexpected keyword argument 'max_epoch'": the
+    fix (max_epochs) was left to the reader; `--set max_epoch=3` listed all 38 fields."""
+    with pytest.raises(TypeError, match=r"^JAEConfig has no field 'max_epoch'; did you mean 'max_epochs'\?$"):
+        JAEConfig(max_epoch=3)
+    with pytest.raises(KeyError, match=r"no field 'finetune_epoch_adt'; did you mean 'finetune_epochs_adt'"):
+        JAEConfig().with_overrides(["finetune_epoch_adt=2"])
+    with pytest.raises(TypeError, match=r"^JAEConfig has no field 'zzz'; fields: axes_carry_min, batch_norm, "):
+        JAEConfig(lr=1e-3, zzz=1)
+    cfg = JAEConfig(max_epochs=4)  # the dataclass's own ways of making one still work
+    assert copy.deepcopy(cfg) == cfg and pickle.loads(pickle.dumps(cfg)) == cfg
+    assert replace(cfg, lr=1e-3) == JAEConfig(max_epochs=4, lr=1e-3) and JAEConfig("unsupervised").mode == "unsupervised"
 
 
 def test_config_overrides_from_strings_are_typed_and_checked():

@@ -220,6 +220,30 @@ def test_imputation_on_request(cite):
     assert "jae_imputed" not in mos.uns and mos["prot"].n_obs == int((~rna_only).sum())  # the input is untouched
 
 
+def test_impute_on_paired_cells_names_how_to_predict_from_one_modality(cite, monkeypatch):
+    """jae.impute(model, mdata) on paired cells said only 'every cell has both modalities: nothing to impute', and a
+    misspelt modality= was named only after every cell's features were computed."""
+    import jae.query
+    from jae import impute
+
+    m, mos, model, rna_only, prot_only = cite
+    with pytest.raises(ValueError, match=r"^every cell has both modalities: nothing to impute; to predict 'prot' from "
+                                         r"'rna' for these cells, pass 'rna' alone, e.g\. jae\.impute\(model, "
+                                         r"mdata\['rna'\]\)$"):
+        impute(model, m)
+    with pytest.raises(ValueError, match=r"^every cell of the data has 'rna': nothing to impute \(the measured values "
+                                         r"are there\); to predict 'rna' from 'prot' for these cells, pass 'prot' "):
+        impute(model, m, modality="rna")
+    assert impute(model, m["rna"]).shape == (m.n_obs, m["prot"].n_vars)  # the fix works
+
+    def no_features(*args, **kwargs):
+        raise AssertionError("features computed before the modality name was checked")
+
+    monkeypatch.setattr(jae.query, "query_features", no_features)
+    with pytest.raises(ValueError, match=r"^modality='protein' is not one of the model's modalities"):
+        impute(model, mos, modality="protein")
+
+
 def test_imputed_cells_keep_the_annotations_kept_in_a_modality_obs(cite):
     """The imputed AnnData's obs had no annotations for RNA given as {'rna': adata} (and 'rna:batch' for a MuData
     built from it); they are read as fit reads them."""

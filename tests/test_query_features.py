@@ -308,3 +308,24 @@ def test_one_anndata_of_the_second_modality_alone_is_read_as_that_modality(multi
     np.testing.assert_array_equal(model.embed(atac, key_added=None), model.embed({"atac": atac}, key_added=None))
     with pytest.raises(ValueError, match=r"the data holds GEX \+ ADT, the model was fitted on GEX \+ ATAC"):
         model.embed(cite[0]["prot"][:50].copy(), key_added=None)
+
+
+def test_a_query_whose_modalities_share_no_cell_names_is_warned_about_with_the_rename(cite, caplog):
+    """A MuData whose protein cells carry a suffix ('AAAC-1_adt') holds no cell with both modalities: embed and
+    predict_cell_type embedded every cell from one modality alone, the other imputed, with only an info line; fit
+    refuses such data naming the rename. Embedding it now warns with the same rename."""
+    m, model, full = cite
+    prot = m["prot"].copy()
+    prot.obs_names = [f"{n}_adt" for n in prot.obs_names]
+    renamed = md.MuData({"rna": m["rna"].copy(), "prot": prot})
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        emb = model.embed(renamed, key_added=None)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert emb.shape[0] == 2 * m.n_obs and len(warned) == 1
+    assert warned[0].startswith(f"no cell has both modalities ({2 * m.n_obs} cells: 0 with both modalities, ")
+    assert "adata.obs_names = [n.removesuffix('_adt') for n in adata.obs_names]" in warned[0]
+    caplog.clear()
+    some = md.MuData({"rna": m["rna"][:900].copy(), "prot": m["prot"][300:].copy()})  # a mosaic with paired cells
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model.embed(some, key_added=None)
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]

@@ -25,7 +25,7 @@ from .io.paths import is_empty_folder, user_path
 from .model import JAENetwork, LatentLayout
 from .model.readout import Readout
 from .preprocess import Preprocessor, SVDBasis
-from .train import resolve_device
+from .train import resolve_device, usable_device
 from .train.distributed import is_writer
 
 __all__ = [
@@ -261,6 +261,7 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
 def load_model(cls, path: str | Path, *, device: str = "auto"):
     """Rebuild a joint model saved by :func:`save_model`; validates the description and the tensors."""
     path = user_path(path)
+    device = usable_device(device)  # a device torch cannot use here is the argument's fault, not a damaged folder's
     d, tensors = read_model_folder(path, kind="jae")
     with damaged_description(path):
         return _build(cls, path, d, tensors, device=device)

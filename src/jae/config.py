@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import numbers
@@ -17,6 +18,15 @@ ProteinNorm = Literal["log", "clr", "clr_depth"]
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 #: How a FIELD=VALUE override writes a value of each field type (JAEConfig.with_overrides' error).
 _FORMS = {list: "comma-separated whole numbers", bool: "true or false", int: "a whole number", float: "a number"}
+
+
+def unknown_field(name: str, *, fix: str = "") -> str:
+    """The message for a setting ``name`` that is no JAEConfig field: the closest fields (a misspelt one: max_epoch
+    -> max_epochs) or, with none close, all of them; ``fix`` leads the suggestion (e.g. how to pass the field)."""
+    names = sorted(f.name for f in fields(JAEConfig))
+    close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"fields: {', '.join(names)}"
+    return f"JAEConfig has no field {name!r}; {fix}{hint}"
 
 
 def _example(default) -> str:
@@ -157,6 +167,13 @@ class JAEConfig:
     finetune_epochs_atac: int = 2  # seed: Multiome fine-tuned for 2 epochs
     finetune_epochs_adt: int = 1  # seed: CITE-seq fine-tuned for 1 epoch
 
+    def __new__(cls, *args, **settings):
+        # a misspelt field is named with the closest ones, not by Python's bare "unexpected keyword argument"
+        unknown = [name for name in settings if name not in {f.name for f in fields(cls)}]
+        if unknown:
+            raise TypeError(unknown_field(unknown[0]))
+        return super().__new__(cls)
+
     def __post_init__(self) -> None:
         typed_numbers(self)
         if isinstance(self.hidden, (str, bytes)) or not isinstance(self.hidden, Sequence):
@@ -216,7 +233,7 @@ class JAEConfig:
             if not sep:
                 raise ValueError(f"{item!r}: write config overrides as FIELD=VALUE, e.g. lr=3e-4")
             if key not in defaults:
-                raise KeyError(f"{item!r}: JAEConfig has no field {key!r}; fields: {', '.join(sorted(defaults))}")
+                raise KeyError(f"{item!r}: {unknown_field(key)}")
             current = defaults[key]
             try:
                 if isinstance(current, list):  # 256,128; also as Python writes it: [256, 128] or (256, 128)

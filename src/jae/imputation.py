@@ -68,9 +68,15 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
         model = JAE.load(model)  # a model folder; a wrong path gets load's one line
     elif not isinstance(model, JAE):
         raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one, not {type(model).__name__}")
-    X, cells, observed = query_features(model, data, layer=layer)
     names = list(model.modality_names)
-    i = modality_to_impute(model, observed, modality)
+    if modality is not None:
+        check_modality_name(model, modality)  # a misspelt name: said before the features are computed
+    target = names[1] if modality is None else modality
+    source = names[1 - names.index(target)]
+    X, cells, observed = query_features(model, data, layer=layer)
+    i = modality_to_impute(model, observed, modality, nothing_fix=(  # paired cells: predict from one modality alone
+        f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone, e.g. "
+        f"jae.impute(model, mdata[{source!r}])"))
     rows = np.flatnonzero(~observed[:, i])
     pre = model.preprocessor
     widths = pre.widths

@@ -223,7 +223,7 @@ class JAE:
         check_batches(batch[ref])
         self.preprocessor = preprocessor
         self.batches = sorted(pd.unique(batch[ref]))
-        self.cell_types, self.cell_type_values = label_categories(labels[ref]) if supervised else ([], None)
+        self.cell_types, self.cell_type_values = label_categories(labels[ref], key=cell_type_key) if supervised else ([], None)
         self.layout = LatentLayout(
             n_cell_type=len(self.cell_types), n_batch=len(self.batches), n_phase=cfg.n_phase,
             n_free=cfg.n_free if supervised else cfg.n_free_unsupervised,

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import numbers
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,7 +32,7 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
-from .storage import checked_key, store_obs
+from .storage import cell_names, checked_key, store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 
 __all__ = ["predict_cell_type", "label_categories", "obs_labels", "fit_calibration", "calibrate", "recalibrate", "vote",
@@ -59,12 +58,28 @@ UNKNOWN_SCORE = "head"
 LABEL_CHUNK = 65_536
 
 
-def label_categories(labels: pd.Series) -> tuple[list[str], list | None]:
+#: Labels that annotation tools write for cells without a type, compared case-insensitively: scvi-tools' scANVI
+#: marks its unlabelled cells with ``unlabeled_category="Unknown"``, and others write "Unassigned" or "Unlabeled".
+#: jae's unlabelled (query) cells are those with a missing label, so these would be learnt as a cell type.
+UNLABELLED_TEXT = frozenset({"unknown", "unlabeled", "unlabelled", "unassigned", "unannotated"})
+
+
+def label_categories(labels: pd.Series, *, key: str | None = None) -> tuple[list[str], list | None]:
     """The cell types of the reference's ``labels`` (no NaN): their names as text, sorted (the model's
     ``cell_types``, the embedding's column names), and for labels that are numbers (integers such as cluster ids, or
     floats) the reference's own value of each name, which orders the names :func:`predict_cell_type` returns
-    numerically (None for text labels)."""
+    numerically (None for text labels). ``key``: the labels' ``obs`` column; a label reading as "no type"
+    (:data:`UNLABELLED_TEXT`, scANVI's "Unknown") is then warned about, with the fix, as it is learnt as a type."""
     names = sorted(pd.unique(labels.astype(str)))
+    placeholders = [n for n in names if n.strip().lower() in UNLABELLED_TEXT]
+    if key is not None and placeholders:
+        n_cells = int(labels.astype(str).isin(placeholders).sum())
+        logger.warning(
+            "%d reference cells have the cell-type label %s in obs[%r], as scvi-tools (scANVI's unlabeled_category) "
+            "and other tools mark unlabelled cells; jae learns it as a cell type of its own and predicts it for "
+            "other cells; if these cells are unlabelled, make their labels missing so they are fitted as query "
+            "cells: obs[%r] = obs[%r].replace(%r, np.nan)", n_cells, " / ".join(map(repr, placeholders)), key, key,
+            key, placeholders[0] if len(placeholders) == 1 else placeholders)
     values = pd.unique(np.asarray(labels, dtype=object))
     nums = [v for v in values if isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))]
     if len(nums) != len(values):
@@ -256,23 +271,11 @@ def recalibrate(model) -> None:
     model.calibration = calibrate(model, model.voters, model.calibration_cells)
 
 
-def _cell_names(data) -> pd.Index | None:
-    """The cells of ``data`` in the order the model reads them: its ``obs_names``, or for a dict of AnnData the
-    modalities' cells (the first's, then the others' new ones); None for data given as a path."""
-    from .io.paired import cell_obs
-
-    names = getattr(data, "obs_names", None)
-    if names is None and isinstance(data, Mapping):
-        obs = cell_obs(data)
-        names = None if obs is None else obs.index
-    return names
-
-
 def _given_embedding(model, data, embedding) -> np.ndarray:
     """``embedding`` (an array, a DataFrame or a key of ``data.obsm``) as an array, refused in one line unless it is
     ``(data's cells, the model's columns)`` of finite numbers: another shape was read as it came (too few rows: labels
     for those alone, indexed 0..n-1; other columns: numpy's error), a NaN row failed in the vote."""
-    names = _cell_names(data)
+    names = cell_names(data)
     if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=
         obsm = getattr(data, "obsm", None)
         if obsm is None or embedding not in obsm:
@@ -329,7 +332,7 @@ def predict_cell_type(
         parts.append((best, confidence, _unknown_call(model, part_head, confidence, part, V)))
     best, confidence, unknown = (np.concatenate(x) for x in zip(*parts)) if parts else (
         np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, bool))
-    names = _cell_names(data)
+    names = cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
     labels = obs_labels(pd.DataFrame(  # numeric cell types as text, as scanpy keeps clusters and obs stores them

@@ -200,6 +200,9 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
         if m.kinds != model.preprocessor.kinds:
             raise ValueError(f"data has modalities of kinds {m.kinds}, the model was fitted on {model.preprocessor.kinds}")
         cells, observed, counts, var_names = m.obs_names, m.observed, list(m.counts), list(m.var_names)
+        if not m.paired.any():  # often the same cells named otherwise in one modality (AAAC-1 / AAAC-1_atac)
+            logger.warning("no cell has both modalities (%s), so each is embedded from one modality alone; %s",
+                           m.summary(), m.pairing_fix())
         target = getattr(data, "obs_names", None)
         if target is not None and len(target) == len(cells) and pd.Index(target).isin(cells).all():
             cells, observed, counts = _reorder(pd.Index(target), cells, observed, counts)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["checked_key", "in_data_order", "store_obsm", "store_obs"]
+__all__ = ["cell_names", "checked_key", "in_data_order", "store_obsm", "store_obs"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +54,27 @@ def checked_key(key_added, *, example: str = "X_jae") -> str | None:
         f"key_added must be a non-empty string (e.g. key_added={example!r}) or None to store nothing, not {key_added!r}")
 
 
+def cell_names(data) -> pd.Index | None:
+    """The cells of ``data`` in the order its per-cell results come in: its ``obs_names``, or for a dict of AnnData
+    the modalities' cells in the dict's order (the first's, then the others' new ones: :func:`jae.io.paired.cell_obs`);
+    None for data given as a path."""
+    from .io.paired import cell_obs
+
+    names = getattr(data, "obs_names", None)
+    if names is None and isinstance(data, Mapping):
+        obs = cell_obs(data)
+        names = None if obs is None else obs.index
+    return None if names is None else pd.Index(names)
+
+
 def in_data_order(data, values: np.ndarray, cells: pd.Index) -> tuple[np.ndarray, pd.Index]:
-    """``values`` (one row per cell of ``cells``) and their cells in the order of the data's ``obs_names`` (as they
-    are for data without them: a dict of AnnData, data on disk)."""
-    target = getattr(data, "obs_names", None)
-    if target is None:
+    """``values`` (one row per cell of ``cells``) and their cells in the order of the data's cells
+    (:func:`cell_names`; as they are for data on disk). A dict of AnnData is ordered as predict_cell_type indexes its
+    labels, so an embedding and the labels of one dict (e.g. ``{'prot': ..., 'rna': ...}``, or modalities in other
+    cell orders) describe the same cells row by row."""
+    target = cell_names(data)
+    if target is None or len(target) != len(cells) or not target.isin(cells).all():
         return values, cells
-    target = pd.Index(target)
     return (values if cells.equals(target) else values[cells.get_indexer(target)]), target
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_labels", "codes"]
+__all__ = ["as_labels", "by_cells", "codes"]
 
 
 def as_labels(values, *, name: str, n_cells: int | None = None) -> np.ndarray:
@@ -23,6 +23,27 @@ def as_labels(values, *, name: str, n_cells: int | None = None) -> np.ndarray:
     if missing:
         raise ValueError(f"{name} has {missing} missing labels; drop those cells or fill the labels first")
     return series.astype(str).to_numpy()
+
+
+def by_cells(embedding, values, name: str):
+    """``values`` (per-cell labels or pseudotimes) in the order of the cells of ``embedding``, as pandas aligns: when
+    the embedding is a DataFrame indexed by cell names (``pd.DataFrame(adata.obsm['X_jae'], index=adata.obs_names)``)
+    and ``values`` a Series or DataFrame indexed by the same names in another order, reordered to the embedding's;
+    values indexed by other names than all of the embedding's cells are refused (they were scored by position,
+    silently pairing each cell with another's label); an index of no cell name (0..n-1) or an array: by position."""
+    cells = embedding.index if isinstance(embedding, pd.DataFrame) else None
+    if cells is None or not isinstance(values, (pd.Series, pd.DataFrame)) or values.index.equals(cells):
+        return values
+    found = values.index.isin(cells)
+    if found.all() and len(values) == len(cells) and values.index.is_unique and cells.is_unique:
+        return values.reindex(cells)
+    if not found.any():
+        return values
+    unknown = values.index[~found]
+    which = (f"{len(unknown)} of its {len(values)} names are not among them, e.g. {unknown[0]!r}" if len(unknown)
+             else f"its {len(values)} names are not all the embedding's {len(cells)} cells, once each")
+    raise ValueError(f"{name} is indexed by other cells than the embedding's index ({which}); pass the values of the "
+                     f"embedding's cells, e.g. {name}=obs[...].reindex(embedding.index)")
 
 
 def codes(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.metrics import normalized_mutual_info_score
 
 from ._graph import NeighborGraph, neighbor_graph
-from ._labels import as_labels, codes
+from ._labels import as_labels, by_cells, codes
 from ._louvain import louvain_membership, louvain_memberships
 
 __all__ = ["nmi", "louvain", "RESOLUTIONS"]
@@ -81,7 +81,7 @@ def nmi(
     -------
     NMI (arithmetic normalisation) in [0, 1] at the best resolution.
     """
-    labels = as_labels(cell_type, name="cell_type")
+    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type")
     if graph is None:
         graph = neighbor_graph(embedding, device=device)
     if graph.n_cells != len(labels):

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from ._graph import NeighborGraph, neighbor_graph
-from ._labels import as_labels
+from ._labels import as_labels, by_cells
 
 __all__ = ["graph_connectivity"]
 
@@ -35,7 +35,7 @@ def graph_connectivity(
     -------
     Score in (0, 1]; 1 when every cell type forms one connected piece.
     """
-    labels = as_labels(cell_type, name="cell_type")
+    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type")
     if graph is None:
         graph = neighbor_graph(embedding, device=device)
     if graph.n_cells != len(labels):

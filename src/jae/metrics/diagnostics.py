@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
-from ._labels import as_labels
+from ._labels import as_labels, by_cells
 from .cell_cycle_cons import CellCycleReference, cc_cons_details
 from .mixing import _TOL, _Calibrated, _scaled_median, lisi_neighbors
 
@@ -147,8 +147,9 @@ def diagnose_embedding(
     """
     E = _as_float_matrix(embedding)
     n = E.shape[0]
-    batches = as_labels(batch, name="batch", n_cells=n) if batch is not None else None
-    types = as_labels(cell_type, name="cell_type", n_cells=n) if cell_type is not None else None
+    batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
+    types = (as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
+             if cell_type is not None else None)
     if graph is None:
         graph = neighbor_graph(E, device=device)
     elif graph.n_cells != n:

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from ._graph import NeighborGraph, _as_float_matrix, knn, neighbor_graph
-from ._labels import as_labels, codes
+from ._labels import as_labels, by_cells, codes
 
 __all__ = ["lisi", "ilisi", "clisi", "shortest_path_neighbors", "lisi_neighbors", "LISI_NEIGHBORS"]
 
@@ -407,7 +407,7 @@ def ilisi(
     Scaled score in [0, 1] (1: batches mixed in proportion to their number), or the median LISI in
     [1, n_batches]; NaN for a single batch when scaled.
     """
-    return _lisi_score(embedding, as_labels(batch, name="batch"), "ilisi", neighbors=neighbors,
+    return _lisi_score(embedding, as_labels(by_cells(embedding, batch, "batch"), name="batch"), "ilisi", neighbors=neighbors,
                        n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
                        device=device)
 
@@ -433,6 +433,6 @@ def clisi(
     Scaled score ``(n_types - median) / (n_types - 1)`` in [0, 1] (1: every neighbourhood holds one type), or the
     median LISI in [1, n_types]; NaN for a single cell type when scaled.
     """
-    return _lisi_score(embedding, as_labels(cell_type, name="cell_type"), "clisi", neighbors=neighbors,
+    return _lisi_score(embedding, as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type"), "clisi", neighbors=neighbors,
                        n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
                        device=device)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ._graph import _BLOCK_ENTRIES, FUSED_MIN_SUMS, _as_float_matrix, _knn_and_cluster_sums_fused, distance_blocks, resolve_device
-from ._labels import as_labels, codes
+from ._labels import as_labels, by_cells, codes
 
 __all__ = ["silhouette_samples", "silhouette_from_sums", "asw_label", "asw_batch", "ASW_MAX_CELLS"]
 
@@ -168,7 +168,7 @@ def asw_label(
     -------
     Score in [0, 1] (higher: cell types better separated); NaN when there is a single cell type.
     """
-    labels = as_labels(cell_type, name="cell_type")
+    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type")
     n_types = len(np.unique(labels))
     if n_types < 2 or n_types > len(labels) - 1:
         log.warning("asw_label is undefined for %d cell types in %d cells; reporting NaN", n_types, len(labels))
@@ -211,8 +211,8 @@ def asw_batch(
     Score in [0, 1] (higher: batches better mixed); NaN when no cell type has two batches (e.g. one batch).
     """
     X = _as_float_matrix(embedding)
-    _, batch_code = codes(as_labels(batch, name="batch", n_cells=X.shape[0]))
-    _, type_code = codes(as_labels(cell_type, name="cell_type", n_cells=X.shape[0]))
+    _, batch_code = codes(as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=X.shape[0]))
+    _, type_code = codes(as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=X.shape[0]))
     per_type = []
     for t in range(int(type_code.max()) + 1):
         mask = type_code == t

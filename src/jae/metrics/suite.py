@@ -37,7 +37,7 @@ from ._graph import (
     resolve_knn,
     umap_connectivities,
 )
-from ._labels import as_labels, codes
+from ._labels import as_labels, by_cells, codes
 from .cell_cycle_cons import CellCycleReference, _mean_score, cc_cons_details, cell_cycle_reference
 from .clustering import nmi
 from .connectivity import graph_connectivity
@@ -154,9 +154,9 @@ def evaluate_embedding(
         raise ValueError(f"embedding {uninformative}")
     n = E.shape[0]
     mode = resolve_knn(knn, n)
-    types = as_labels(cell_type, name="cell_type", n_cells=n)
-    batches = as_labels(batch, name="batch", n_cells=n) if batch is not None else None
-    pts = _pseudotime_columns(pseudotime)
+    types = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
+    batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
+    pts = _pseudotime_columns(by_cells(embedding, pseudotime, "pseudotime"))
     for name, values in pts.items():
         if len(values) != n:
             raise ValueError(f"pseudotime {name!r} has {len(values)} entries but the embedding has {n} cells")
