@@ -311,8 +311,23 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
         name = f"rankmax({a},{b})"
         val_sc[name] = np.maximum(_ranks(val_sc[a], val_sc[a]), _ranks(val_sc[b], val_sc[b]))
         sc[name] = np.maximum(_ranks(val_sc[a], sc[a]), _ranks(val_sc[b], sc[b]))
-    rows = []
     n_types = model.layout.n_cell_type
+    # session 29: the score averaged over each scored cell's neighbours among the cells scored with it (the query, in
+    # use); the held-out cells that set the threshold are smoothed among themselves
+    E_val = model.embed_transformed(X_fit[val_idx])[:, n_types:]
+    E_eval = model.embed_transformed(X_eval)[:, n_types:]
+    for base in SMOOTHED:
+        val_sc["smooth " + base] = _smooth(E_val, val_sc[base])
+        sc["smooth " + base] = _smooth(E_eval, sc[base])
+        # the same score called against the unsmoothed held-out threshold: a held-out split of a few dozen cells has
+        # too few cells for local neighbourhoods, so smoothing among them flattens their scores and lowers the quantile
+        val_sc["smooth@raw " + base], sc["smooth@raw " + base] = val_sc[base], sc["smooth " + base]
+        # or against the held-out cells' scores averaged per predicted type: a known query cell's neighbours are mostly
+        # of its own type, so its average is near its type's mean score; the quantile of those means is the smoothed
+        # score's threshold, and needs only a few held-out cells per type
+        typed = pd.Series(val_sc[base]).groupby(val_pred).transform("mean").to_numpy()
+        val_sc["smooth@type " + base], sc["smooth@type " + base] = typed, sc["smooth " + base]
+    rows = _rare_rows(E_eval, sc, is_new, novel, seed)
     for name, s in sc.items():
         glob, per = _thresholds(val_sc[name], val_pred, n_types)
         call_g, call_t = s > glob, s > per[pred]
@@ -323,6 +338,40 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
                      "call left-out per-type": float(call_t[is_new].mean()),
                      "call known per-type": float(call_t[~is_new].mean()), "fit s": fit_s,
                      "q95 held-out / q95 test known": glob / max(float(np.quantile(s[~is_new], QUANTILE)), 1e-12)})
+    return rows
+
+
+#: scores smoothed over the scored cells' kNN graph (session 29)
+SMOOTHED = ("1-conf head", "1-conf", "entropy", "knn")
+#: the left-out type's share of the scored cells in the "rare" rows: a new type a query holds few cells of
+RARE_SHARE = 0.05
+
+
+def _smooth(E: np.ndarray, score: np.ndarray, k: int = K_VOTE) -> np.ndarray:
+    """``score`` averaged over each cell and its ``k`` nearest neighbours among the same cells (rows of ``E``).
+
+    Mechanism: a cell's own confidence is noisy, while the cells of a type the reference lacks form a group of their
+    own in the query with confidences that are low together; averaging over the group keeps that shift and cuts the
+    cell-to-cell noise. The neighbours are the query's, not the reference's, so a new type's cells average with each
+    other rather than with the known type they sit next to.
+    """
+    idx, _ = nearest(E, E, min(k + 1, len(E)))
+    return score[idx].mean(axis=1)
+
+
+def _rare_rows(E: np.ndarray, sc: dict, is_new: np.ndarray, novel: str, seed: int) -> list[dict]:
+    """AUROC rows with the left-out type subsampled to ``RARE_SHARE`` of the scored cells (smoothing among those)."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(seed + 7)
+    pos, neg = np.flatnonzero(is_new), np.flatnonzero(~is_new)
+    n_pos = max(5, int(round(RARE_SHARE * len(neg) / (1 - RARE_SHARE))))
+    keep = np.sort(np.concatenate([neg, rng.choice(pos, min(n_pos, len(pos)), replace=False)]))
+    rows = []
+    for base in SMOOTHED:
+        for name, s in ((base, sc[base][keep]), ("smooth " + base, _smooth(E[keep], sc[base][keep]))):
+            rows.append({"score": "rare " + name, "left-out": novel, "n left-out": int(is_new[keep].sum()),
+                         "n known": len(neg), "AUROC": float(roc_auc_score(is_new[keep], s))})
     return rows
 
 

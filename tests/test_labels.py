@@ -283,23 +283,28 @@ def test_unknown_call_is_the_heads_confidence_below_its_heldout_threshold(model,
     query = few[1]
     emb = model.embed(query, key_added=None)
     scores = unknown_scores(model, emb)
-    assert set(scores) == {"head", "confidence", "centroid", "knn"}
+    assert set(scores) == {"head", "head_cell", "confidence", "centroid", "knn"}
     pred = model.predict_cell_type(query, embedding=emb)
     assert (pred["unknown"].to_numpy() == (scores["head"] > 1)).all()
+    # the call's score is each cell's own averaged with its 15 nearest query cells' (non-type columns)
+    n_ct = model.layout.n_cell_type
+    d = np.linalg.norm(emb[:, None, n_ct:] - emb[None, :, n_ct:], axis=2)
+    np.testing.assert_allclose(scores["head"], scores["head_cell"][np.argsort(d, axis=1, kind="stable")[:, :16]].mean(1),
+                               rtol=1e-6)
+    assert not np.allclose(scores["head"], scores["head_cell"])
     assert pred["unknown"].equals(model.predict_cell_type(query)["unknown"])  # the embedding path calls the same
     # every query type is in the reference; the threshold is 5% of 12 held-out cells of an underfitted head
     assert pred["unknown"].mean() <= 0.2
     # the score is 1 - the calibrated head's top probability (not the mixture's), over its held-out threshold ...
     cal = model.calibration
-    np.testing.assert_allclose(scores["head"], (1 - _head(model, query).max(1)) / (1 - cal.head_threshold), rtol=1e-4,
-                               atol=1e-4)
+    np.testing.assert_allclose(scores["head_cell"], (1 - _head(model, query).max(1)) / (1 - cal.head_threshold),
+                               rtol=1e-4, atol=1e-4)
     assert not np.allclose(scores["confidence"] * (1 - cal.confidence_threshold), 1 - _head(model, query).max(1))
     # ... which is the 5% quantile of the held-out reference cells' head confidence
     _, val_idx = split_validation(few[0].n_obs, CFG.val_fraction, seed=model.seed)
     held = few[0][val_idx].copy()
     assert cal.head_threshold == pytest.approx(np.quantile(_head(model, held).max(1), 0.05), abs=1e-4)
     # the kNN score is the mean distance to the 15 nearest voters (non-type columns) over the held-out threshold
-    n_ct = model.layout.n_cell_type
     V = model.embed_transformed(model.voters.features)
     d = np.linalg.norm(emb[:, None, n_ct:] - V[None, :, n_ct:], axis=2)
     np.testing.assert_allclose(scores["knn"], np.sort(d, axis=1)[:, :15].mean(1) / model.calibration.knn_threshold,
@@ -325,11 +330,43 @@ def test_a_type_missing_from_the_reference_is_called_unknown_more_often(left_out
     model, query, is_new = left_out
     pred = model.predict_cell_type(query)
     new_rate, known_rate = pred["unknown"][is_new].mean(), pred["unknown"][~is_new].mean()
-    # measured: 0.152 of the left-out type vs 0.010 of known types, AUROC 0.942 (with log-normalised proteins, before
-    # round 48: 0.303 vs 0.034, AUROC 0.933: the threshold, the 5% quantile of ~40 held-out cells, moves with the
-    # model; on the real sets, unknown_selection.md, round 48 raised the left-out rate 0.43 -> 0.55)
-    assert new_rate >= known_rate + 0.1 and known_rate <= 0.15, (new_rate, known_rate)
-    assert roc_auc_score(is_new, unknown_scores(model, model.embed(query, key_added=None))["head"]) > 0.8
+    scores = unknown_scores(model, model.embed(query, key_added=None))
+    # measured (session 29): the call's score, the head's averaged over each cell's 15 nearest query cells, ranks the
+    # left-out type's cells above the known ones with AUROC 0.955 (0.942 for each cell's own score, whose call flagged
+    # 0.152 of them and 0.010 of known cells); averaged, the left-out cells' scores sit at 0.47 of the threshold, so
+    # none is flagged here. On the real sets the averaged call flagged as many left-out cells as the cells' own
+    # (0.496 against 0.508) and fewer known ones (0.066 against 0.102): unknown_selection.md, session 29
+    assert roc_auc_score(is_new, scores["head"]) > 0.9
+    assert scores["head"][is_new].mean() > scores["head"][~is_new].mean() + 0.1
+    assert known_rate <= 0.05 and new_rate >= known_rate, (new_rate, known_rate)
+    assert roc_auc_score(is_new, scores["head_cell"]) > 0.8
+
+
+def test_the_unknown_score_is_averaged_over_query_cells_whatever_the_chunks_and_at_scale(left_out, monkeypatch):
+    """The call averages the head's score over each cell's 15 nearest query cells: the same with any chunking of the
+    per-cell steps; above SMOOTH_ANCHORS cells the neighbours are a seeded sample of them (checked by brute force);
+    and the average separates the left-out type better than the cell's own score (measured: AUROC 0.942 -> 0.955)."""
+    from sklearn.metrics import roc_auc_score
+
+    import jae.labels as labels
+
+    model, query, is_new = left_out
+    emb = model.embed(query, key_added=None)
+    scores = labels.unknown_scores(model, emb)
+    assert roc_auc_score(is_new, scores["head"]) > roc_auc_score(is_new, scores["head_cell"])
+    whole = model.predict_cell_type(query, embedding=emb)["unknown"].to_numpy()
+    monkeypatch.setattr(labels, "LABEL_CHUNK", 7)
+    assert (model.predict_cell_type(query, embedding=emb)["unknown"].to_numpy() == whole).all()
+    rng = np.random.default_rng(0)
+    rest, s = rng.normal(size=(400, 5)).astype(np.float32), rng.random(400)
+    got = labels.smooth_over_cells(rest, s, seed=3, k=4, anchors=60)
+    pool = np.sort(np.random.default_rng(3).choice(400, 60, replace=False))
+    d = np.linalg.norm(rest[:, None] - rest[pool][None], axis=2)
+    for i in range(400):
+        others = [pool[j] for j in np.argsort(d[i], kind="stable") if pool[j] != i][:4]
+        assert got[i] == pytest.approx((s[i] + s[others].sum()) / 5)
+    assert (labels.smooth_over_cells(rest, s, seed=3, k=4, anchors=60) == got).all()  # seeded
+    assert not np.allclose(labels.smooth_over_cells(rest, s, seed=4, k=4, anchors=60), got)
 
 
 def _fixture_input(folder, model) -> dict:
