@@ -394,6 +394,23 @@ def predict_gex_from_gex(files, work):  # the test cells' GEX given as the train
     return _predict(files, train_mod2=files["test_mod1"])
 
 
+def embed_on_an_unknown_device(files, work):  # the model folder was called damaged for the user's --device
+    return _embed(files, files["model"], "--device", "tpu9")
+
+
+def map_on_an_unknown_device(files, work):
+    return ["map", "--model", files["model"], "--mod1", files["test_mod1"], "--device", "tpu9", "--out", "mapped"]
+
+
+def predict_with_a_saved_predictor_on_an_unknown_device(files, work):
+    from jae import ModalityPredictor
+
+    source, target = ad.read_h5ad(files["train_mod1"]), ad.read_h5ad(files["train_mod2"])
+    ModalityPredictor("mean").fit(source, target, progress_bar=False).save(work / "predictor")
+    return ["predict", "--model", work / "predictor", "--test-mod1", files["test_mod1"], "--device", "tpu9",
+            "--output", "pred.h5ad"]
+
+
 def h5ad_given_as_h5mu(files, work):
     return ["fit", "--h5mu", files["mod1"], "--out", "model"]
 
@@ -475,6 +492,15 @@ CASES = {
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],
     h5mu_embedding_given_to_evaluate: ["--prediction file", "is a MuData file without obsm['X_jae']",
                                        "--obsm KEY"],
+    embed_on_an_unknown_device: ["--device tpu9", "not a device torch knows", "--device auto, cpu"],
+    map_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
+    predict_with_a_saved_predictor_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
+}
+# words a case's message must not hold (a wrong diagnosis beside the right words)
+NOT_IN = {
+    embed_on_an_unknown_device: ["model.json", "damaged"],
+    map_on_an_unknown_device: ["model.json", "damaged"],
+    predict_with_a_saved_predictor_on_an_unknown_device: ["model.json", "damaged"],
 }
 
 
@@ -494,6 +520,8 @@ def test_hostile_input_gets_one_line_naming_the_fix(case, cli, shared, tmp_path)
     assert "ERROR" in message, message
     for word in CASES[case]:
         assert word in message, (word, message)
+    for word in NOT_IN.get(case, ()):
+        assert word not in message, (word, message)
     assert not PYTHON_FIX.search(message), message
     assert out == ""
     assert _listing(work) == listing, "output or temporary files were left behind"

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._device import usable_device
 from ..checkpoint import check_model_folder
 from ..config import as_epochs, as_seed
 from ..io.inputs import InputFiles
@@ -75,6 +76,7 @@ def _model_and_path(model, *, device: str):
 
     if isinstance(model, JAE):
         return model, None
+    usable_device(device)  # the user's device refused as such, not as a malformed entry of the model's folder
     return JAE.load(model, device=device), user_path(model, name="model")
 
 

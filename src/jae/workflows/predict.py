@@ -69,6 +69,7 @@ def predict_files(
     :class:`FilesResult`: ``prediction`` the AnnData written (test cells x target features), ``model`` the fitted
     :class:`jae.ModalityPredictor`, ``written`` (``output``, then ``save_model``).
     """
+    from .._device import usable_device
     from ..checkpoint import check_model_folder
     from ..io import normalize_kind, read_h5ad, write_atomic
     from ..io.paths import user_path
@@ -113,6 +114,7 @@ def predict_files(
         if not folder.exists():
             raise FileNotFoundError(f"model folder {folder} does not exist; pass model=FOLDER, a folder written by "
                                     "save_model")
+        usable_device(device)  # the user's device refused as such, not as a malformed entry of the model's folder
         model = ModalityPredictor.load(folder, device=device)  # a damaged or joint model's folder: one line
     if not trained:
         _check_fixed(model, method=method, seed=seed, source_kind=source_kind, target_kind=target_kind)
