@@ -411,6 +411,11 @@ def predict_with_a_saved_predictor_on_an_unknown_device(files, work):
             "--output", "pred.h5ad"]
 
 
+def predict_output_named_like_a_competition_file(files, work):  # its name was printed as pred.--test-mod1.h5ad
+    (work / "pred.test_mod1.h5ad").write_text("an earlier prediction")
+    return _predict(files, output="pred.test_mod1.h5ad")
+
+
 def h5ad_given_as_h5mu(files, work):
     return ["fit", "--h5mu", files["mod1"], "--out", "model"]
 
@@ -495,6 +500,7 @@ CASES = {
     embed_on_an_unknown_device: ["--device tpu9", "not a device torch knows", "--device auto, cpu"],
     map_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
     predict_with_a_saved_predictor_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
+    predict_output_named_like_a_competition_file: ["--output pred.test_mod1.h5ad exists", "--overwrite"],
 }
 # words a case's message must not hold (a wrong diagnosis beside the right words)
 NOT_IN = {
