@@ -36,7 +36,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_N
 # Python-argument fixes that a CLI message must never give
 PYTHON_FIX = re.compile(
     r"\b(?:other|rna|layer|kind|kinds|mod2_kind|other_kind|modalities|batch_key|cell_type_key|gex|overwrite|"
-    r"annotations|weights_only)=|JAEConfig\("
+    r"annotations|weights_only|format)=|JAEConfig\("
 )
 
 @pytest.fixture(scope="module")
@@ -416,6 +416,10 @@ def predict_output_named_like_a_competition_file(files, work):  # its name was p
     return _predict(files, output="pred.test_mod1.h5ad")
 
 
+def simulate_pair_to_an_h5mu_path(files, work):  # the fix named format='h5ad-pair', a Python argument
+    return ["simulate", "sim.h5mu", "--n-cells", "100", "--preset", "none"]
+
+
 def h5ad_given_as_h5mu(files, work):
     return ["fit", "--h5mu", files["mod1"], "--out", "model"]
 
@@ -501,6 +505,7 @@ CASES = {
     map_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
     predict_with_a_saved_predictor_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
     predict_output_named_like_a_competition_file: ["--output pred.test_mod1.h5ad exists", "--overwrite"],
+    simulate_pair_to_an_h5mu_path: ["--format h5ad-pair", "sim.h5mu", "sim.mod1.h5ad"],
 }
 # words a case's message must not hold (a wrong diagnosis beside the right words)
 NOT_IN = {

@@ -44,6 +44,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(pass |^)(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches)(=| >= )",
      lambda m: f"{m.group(1)}--{m.group(2).replace('_', '-')}{' ' if m.group(3) == '=' else m.group(3)}"),
     (r"\((n_peaks|n_genes)=\.\.\.\)", lambda m: f"(--{m.group(1).replace('_', '-')} N)"),
+    (r"\bformat=['\"]?(h5ad-pair|h5mu)['\"]?", lambda m: f"--format {m.group(1)}"),
     # jae._device.usable_device: the device= argument is --device
     (r"\bdevice=(['\"]?)([^'\"\s,;]+)\1", lambda m: f"--device {m.group(2)}"),
     (r"\bpass 'auto', 'cpu', 'cuda' or 'cuda:N'", "pass --device auto, cpu, cuda or cuda:N"),
