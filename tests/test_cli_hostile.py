@@ -596,3 +596,42 @@ def test_ctrl_c_exits_130_with_one_line_and_no_output(data_dir, tmp_path):
     assert len(lines) == 1 and "interrupted" in lines[0], rest
     assert out == ""
     assert _listing(tmp_path) == before  # no model folder, no temporary folder
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 kB tmpfs: every output larger than that fails while it is written, after all the work (root only)."""
+    folder = tmp_path / "work" / "small"
+    folder.mkdir(parents=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=False)
+
+
+def _on_small_disk(files, work):
+    """Commands whose last output overflows the small disk; every output before it is on a disk with room."""
+    return {
+        "fit": _fit(files)[:-1] + ["small/model"],  # torch.save said only "unexpected pos ..." (a traceback)
+        "embed": _embed(files, files["model"])[:-1] + ["small/emb.h5ad"],  # h5py's RuntimeError (a traceback)
+        "predict": _predict(files)[:-1] + ["small/pred.h5ad"],
+        # refused before any file is made (an h5py traceback was printed while the first file failed)
+        "simulate": ["simulate", "small/sim", "--n-cells", "300", "--preset", "none"],
+    }
+
+
+def test_a_full_disk_late_in_the_run_gets_one_line(cli, shared, small_disk, tmp_path):
+    work = small_disk.parent
+    for verb, argv in _on_small_disk(shared, work).items():
+        before, listing = _digests([*(v for v in shared.values())]), _listing(work)
+        rc, out, err = cli(["-q", *argv], cwd=work, logs=tmp_path / f"logs_{verb}")
+        lines = [line for line in err.splitlines() if line.strip() and " WARNING " not in line]  # demo: few cells
+        assert rc == 1 and "Traceback" not in err and len(lines) == 1, (verb, rc, err)
+        said = ("need about", "are free on small") if verb == "simulate" else ("ran out of space", "nothing was written")
+        assert all(words in lines[0] for words in said), (verb, lines[0])
+        assert out == ""
+        assert _listing(work) == listing, (verb, "outputs or temporaries were left behind")
+        assert _digests([*(v for v in shared.values())]) == before

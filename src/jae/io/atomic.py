@@ -9,6 +9,7 @@ files (an evaluation report) is written whole beside it first and then moved in,
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import uuid
@@ -18,7 +19,30 @@ from pathlib import Path
 
 from .paths import user_path
 
-__all__ = ["atomic_files", "atomic_path", "atomic_write", "check_not_input"]
+__all__ = ["atomic_files", "atomic_path", "atomic_write", "check_not_input", "DiskFullError"]
+
+_LOW_SPACE = 16 << 20  # a write that failed with less free space than this on its disk ran out of it
+
+
+class DiskFullError(OSError):
+    """A write that ran out of disk space, said in one line naming the output and the fix."""
+
+
+def _disk_full(err: BaseException, path: Path) -> DiskFullError | None:
+    """``err``, raised while writing ``path``, as a :class:`DiskFullError` when the disk ran out of space (h5py and
+    torch say so in their own words, or not at all: torch's "unexpected pos"); None for any other error."""
+    if isinstance(err, DiskFullError) or not isinstance(err, (OSError, RuntimeError)):
+        return None
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return None
+    said = getattr(err, "errno", None) == errno.ENOSPC or "No space left on device" in str(err)
+    if not said and free >= _LOW_SPACE:
+        return None
+    return DiskFullError(f"the disk of {path.parent} ran out of space while {path.name} was written "
+                         f"({free / 2**20:.1f} MiB free); nothing was written: free some space or choose another "
+                         "output path on a disk with room")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -97,6 +121,11 @@ def atomic_path(
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
+    except Exception as err:
+        full = _disk_full(err, path)
+        if full is None:
+            raise
+        raise full from err
     finally:
         if tmp.exists() or tmp.is_symlink():
             _remove(tmp)
@@ -152,5 +181,10 @@ def atomic_files(
                 path.unlink()
             for name in new:
                 os.replace(staging / name, folder / name)
+    except Exception as err:
+        full = _disk_full(err, folder)
+        if full is None:
+            raise
+        raise full from err
     finally:
         shutil.rmtree(staging, ignore_errors=True)
