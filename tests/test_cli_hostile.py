@@ -617,13 +617,16 @@ def _on_small_disk(files, work):
     return {
         "fit": _fit(files)[:-1] + ["small/model"],  # torch.save said only "unexpected pos ..." (a traceback)
         "embed": _embed(files, files["model"])[:-1] + ["small/emb.h5ad"],  # h5py's RuntimeError (a traceback)
-        "predict": _predict(files)[:-1] + ["small/pred.h5ad"],
+        "predict": _predict(files) + ["--save-model", "small/predictor"],  # pred.h5ad was left behind
+        "impute": ["embed", "--model", files["model"], "--mod1", files["mod1"], "--finetune-epochs", "0", "--out",
+                   "emb.h5ad", "--labels-out", "labels.csv", "--impute-out", "small/imputed.h5ad"],
+        "demo": ["demo", "--out", "small/demo", "--n-cells", "200", "--max-epochs", "1"],  # an empty folder was left
         # refused before any file is made (an h5py traceback was printed while the first file failed)
         "simulate": ["simulate", "small/sim", "--n-cells", "300", "--preset", "none"],
     }
 
 
-def test_a_full_disk_late_in_the_run_gets_one_line(cli, shared, small_disk, tmp_path):
+def test_a_full_disk_late_in_the_run_gets_one_line_and_leaves_nothing(cli, shared, small_disk, tmp_path):
     work = small_disk.parent
     for verb, argv in _on_small_disk(shared, work).items():
         before, listing = _digests([*(v for v in shared.values())]), _listing(work)

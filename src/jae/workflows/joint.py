@@ -20,6 +20,7 @@ import pandas as pd
 from .._device import usable_device
 from ..checkpoint import check_model_folder
 from ..config import as_epochs, as_seed
+from ..io.atomic import atomic_outputs, atomic_write
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
@@ -356,19 +357,19 @@ def embed_files(
         columns = _with_input_obs(data.obs, cells, columns)
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
-    _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
-                     columns=columns, overwrite=overwrite,
-                     imputed=None if impute_out is not None or not impute else (imputed, target))
-    written = [out]
-    if labels_out is not None:
-        from ..io.atomic import atomic_write
+    with atomic_outputs():  # all of them or none: a failure writing the labels leaves no embedding behind
+        _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
+                         columns=columns, overwrite=overwrite,
+                         imputed=None if impute_out is not None or not impute else (imputed, target))
+        written = [out]
+        if labels_out is not None:
+            text = labels.to_csv(index_label="cell")
+            written.append(atomic_write(labels_out, lambda p: p.write_text(text), protect=protect,
+                                        overwrite=overwrite))
+        if imputed is not None and impute_out is not None:
+            from ..io import write_atomic
 
-        text = labels.to_csv(index_label="cell")
-        written.append(atomic_write(labels_out, lambda p: p.write_text(text), protect=protect, overwrite=overwrite))
-    if imputed is not None and impute_out is not None:
-        from ..io import write_atomic
-
-        written.append(write_atomic(imputed, impute_out, protect=protect, overwrite=overwrite))
+            written.append(write_atomic(imputed, impute_out, protect=protect, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=len(cells), embedding=Z, obs_names=cells,
                        labels=labels)
 

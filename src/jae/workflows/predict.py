@@ -72,6 +72,7 @@ def predict_files(
     from .._device import usable_device
     from ..checkpoint import check_model_folder
     from ..io import normalize_kind, read_h5ad, write_atomic
+    from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
     from ..prediction.api import training_kinds
     from ..prediction.checks import query_features_match
@@ -125,9 +126,10 @@ def predict_files(
         model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind,
                   progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)  # the test cells' obs (batch etc.), the target's var
-    written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
-    if save_model is not None:
-        written.append(model.save(save_model, overwrite=overwrite))
+    with atomic_outputs():  # a model that cannot be saved leaves no prediction behind either
+        written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
+        if save_model is not None:
+            written.append(model.save(save_model, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
 
 
