@@ -48,6 +48,18 @@ def _disk_full(err: BaseException, path: Path) -> DiskFullError | None:
                          "output path on a disk with room")
 
 
+@contextmanager
+def _said_when_disk_full(path: Path) -> Iterator[None]:
+    """An error of writing ``path`` that ran out of disk space, raised as a :class:`DiskFullError`."""
+    try:
+        yield
+    except Exception as err:
+        full = _disk_full(err, path)
+        if full is None:
+            raise
+        raise full from err
+
+
 def _same_file(a: Path, b: Path) -> bool:
     if a.exists() and b.exists():
         return os.path.samefile(a, b)
@@ -120,16 +132,12 @@ def atomic_path(
         pending.append((None, made, writer))
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}"
     try:
-        yield tmp
-        if pending is not None:  # moved into place with the other outputs of the atomic_outputs block
-            pending.append((tmp, path, writer))
-        else:
-            _place(tmp, path, writer)
-    except Exception as err:
-        full = _disk_full(err, path)
-        if full is None:
-            raise
-        raise full from err
+        with _said_when_disk_full(path):
+            yield tmp
+            if pending is not None:  # moved into place with the other outputs of the atomic_outputs block
+                pending.append((tmp, path, writer))
+            else:
+                _place(tmp, path, writer)
     finally:
         if pending is None or all(t != tmp for t, _, _ in pending):
             _remove_temporary(tmp)
@@ -223,7 +231,8 @@ def atomic_files(
     staging.mkdir()
     token = _PENDING.set(None)  # files written into the staging folder are there at once; the set moves below
     try:
-        yield staging
+        with _said_when_disk_full(folder):
+            yield staging
         _PENDING.reset(token)
         token = None
         if is_writer():
@@ -236,11 +245,6 @@ def atomic_files(
                 path.unlink()
             for name in new:
                 os.replace(staging / name, folder / name)
-    except Exception as err:
-        full = _disk_full(err, folder)
-        if full is None:
-            raise
-        raise full from err
     finally:
         if token is not None:
             _PENDING.reset(token)
