@@ -411,6 +411,16 @@ def predict_with_a_saved_predictor_on_an_unknown_device(files, work):
             "--output", "pred.h5ad"]
 
 
+def map_onto_its_own_reference(files, work):  # the message named map_query, a Python method
+    model = _model_copy(files, work)
+    return ["map", "--model", model, "--mod1", files["test_mod1"], "--out", model, "--overwrite"]
+
+
+def map_into_its_own_reference(files, work):
+    model = _model_copy(files, work)
+    return ["map", "--model", model, "--mod1", files["test_mod1"], "--out", model / "mapped"]
+
+
 def predict_output_named_like_a_competition_file(files, work):  # its name was printed as pred.--test-mod1.h5ad
     (work / "pred.test_mod1.h5ad").write_text("an earlier prediction")
     return _predict(files, output="pred.test_mod1.h5ad")
@@ -504,6 +514,8 @@ CASES = {
     embed_on_an_unknown_device: ["--device tpu9", "not a device torch knows", "--device auto, cpu"],
     map_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
     predict_with_a_saved_predictor_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
+    map_onto_its_own_reference: ["--out is the reference model folder", "choose another --out"],
+    map_into_its_own_reference: ["inside the reference model folder", "choose another --out outside it"],
     predict_output_named_like_a_competition_file: ["--output pred.test_mod1.h5ad exists", "--overwrite"],
     simulate_pair_to_an_h5mu_path: ["--format h5ad-pair", "sim.h5mu", "sim.mod1.h5ad"],
 }
@@ -512,6 +524,8 @@ NOT_IN = {
     embed_on_an_unknown_device: ["model.json", "damaged"],
     map_on_an_unknown_device: ["model.json", "damaged"],
     predict_with_a_saved_predictor_on_an_unknown_device: ["model.json", "damaged"],
+    map_onto_its_own_reference: ["map_query"],
+    map_into_its_own_reference: ["map_query"],
 }
 
 

@@ -205,10 +205,10 @@ def map_files(
     out = user_path(out, name="out")
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
-        raise ValueError("out is the reference model folder; map_query never changes the reference: choose another out")
+        raise ValueError("out is the reference model folder; mapping never changes the reference: choose another out")
     if folder is not None and folder.resolve() in out.resolve().parents:
-        raise ValueError(f"out {out} lies inside the reference model folder {folder}, which map_query never changes: "
-                         "choose an out outside it")
+        raise ValueError(f"out {out} lies inside the reference model folder {folder}, which mapping never changes: "
+                         "choose another out outside it")
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")
