@@ -430,6 +430,10 @@ def simulate_pair_to_an_h5mu_path(files, work):  # the fix named format='h5ad-pa
     return ["simulate", "sim.h5mu", "--n-cells", "100", "--preset", "none"]
 
 
+def simulate_cite_with_peaks(files, work):  # --n-peaks was ignored: the files held the preset's proteins
+    return ["simulate", "sim", "--kind", "cite", "--n-cells", "100", "--preset", "none", "--n-peaks", "10"]
+
+
 def h5ad_given_as_h5mu(files, work):
     return ["fit", "--h5mu", files["mod1"], "--out", "model"]
 
@@ -518,6 +522,7 @@ CASES = {
     map_into_its_own_reference: ["inside the reference model folder", "choose another --out outside it"],
     predict_output_named_like_a_competition_file: ["--output pred.test_mod1.h5ad exists", "--overwrite"],
     simulate_pair_to_an_h5mu_path: ["--format h5ad-pair", "sim.h5mu", "sim.mod1.h5ad"],
+    simulate_cite_with_peaks: ["--n-peaks does not apply to --kind cite", "--n-proteins N", "--kind multiome"],
 }
 # words a case's message must not hold (a wrong diagnosis beside the right words)
 NOT_IN = {
