@@ -36,7 +36,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_N
 # Python-argument fixes that a CLI message must never give
 PYTHON_FIX = re.compile(
     r"\b(?:other|rna|layer|kind|kinds|mod2_kind|other_kind|modalities|batch_key|cell_type_key|gex|overwrite|"
-    r"annotations|weights_only)=|JAEConfig\("
+    r"annotations|weights_only|format)=|JAEConfig\("
 )
 
 @pytest.fixture(scope="module")
@@ -394,6 +394,46 @@ def predict_gex_from_gex(files, work):  # the test cells' GEX given as the train
     return _predict(files, train_mod2=files["test_mod1"])
 
 
+def embed_on_an_unknown_device(files, work):  # the model folder was called damaged for the user's --device
+    return _embed(files, files["model"], "--device", "tpu9")
+
+
+def map_on_an_unknown_device(files, work):
+    return ["map", "--model", files["model"], "--mod1", files["test_mod1"], "--device", "tpu9", "--out", "mapped"]
+
+
+def predict_with_a_saved_predictor_on_an_unknown_device(files, work):
+    from jae import ModalityPredictor
+
+    source, target = ad.read_h5ad(files["train_mod1"]), ad.read_h5ad(files["train_mod2"])
+    ModalityPredictor("mean").fit(source, target, progress_bar=False).save(work / "predictor")
+    return ["predict", "--model", work / "predictor", "--test-mod1", files["test_mod1"], "--device", "tpu9",
+            "--output", "pred.h5ad"]
+
+
+def map_onto_its_own_reference(files, work):  # the message named map_query, a Python method
+    model = _model_copy(files, work)
+    return ["map", "--model", model, "--mod1", files["test_mod1"], "--out", model, "--overwrite"]
+
+
+def map_into_its_own_reference(files, work):
+    model = _model_copy(files, work)
+    return ["map", "--model", model, "--mod1", files["test_mod1"], "--out", model / "mapped"]
+
+
+def predict_output_named_like_a_competition_file(files, work):  # its name was printed as pred.--test-mod1.h5ad
+    (work / "pred.test_mod1.h5ad").write_text("an earlier prediction")
+    return _predict(files, output="pred.test_mod1.h5ad")
+
+
+def simulate_pair_to_an_h5mu_path(files, work):  # the fix named format='h5ad-pair', a Python argument
+    return ["simulate", "sim.h5mu", "--n-cells", "100", "--preset", "none"]
+
+
+def simulate_cite_with_peaks(files, work):  # --n-peaks was ignored: the files held the preset's proteins
+    return ["simulate", "sim", "--kind", "cite", "--n-cells", "100", "--preset", "none", "--n-peaks", "10"]
+
+
 def h5ad_given_as_h5mu(files, work):
     return ["fit", "--h5mu", files["mod1"], "--out", "model"]
 
@@ -475,6 +515,22 @@ CASES = {
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],
     h5mu_embedding_given_to_evaluate: ["--prediction file", "is a MuData file without obsm['X_jae']",
                                        "--obsm KEY"],
+    embed_on_an_unknown_device: ["--device tpu9", "not a device torch knows", "--device auto, cpu"],
+    map_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
+    predict_with_a_saved_predictor_on_an_unknown_device: ["--device tpu9", "not a device torch knows"],
+    map_onto_its_own_reference: ["--out is the reference model folder", "choose another --out"],
+    map_into_its_own_reference: ["inside the reference model folder", "choose another --out outside it"],
+    predict_output_named_like_a_competition_file: ["--output pred.test_mod1.h5ad exists", "--overwrite"],
+    simulate_pair_to_an_h5mu_path: ["--format h5ad-pair", "sim.h5mu", "sim.mod1.h5ad"],
+    simulate_cite_with_peaks: ["--n-peaks does not apply to --kind cite", "--n-proteins N", "--kind multiome"],
+}
+# words a case's message must not hold (a wrong diagnosis beside the right words)
+NOT_IN = {
+    embed_on_an_unknown_device: ["model.json", "damaged"],
+    map_on_an_unknown_device: ["model.json", "damaged"],
+    predict_with_a_saved_predictor_on_an_unknown_device: ["model.json", "damaged"],
+    map_onto_its_own_reference: ["map_query"],
+    map_into_its_own_reference: ["map_query"],
 }
 
 
@@ -494,6 +550,8 @@ def test_hostile_input_gets_one_line_naming_the_fix(case, cli, shared, tmp_path)
     assert "ERROR" in message, message
     for word in CASES[case]:
         assert word in message, (word, message)
+    for word in NOT_IN.get(case, ()):
+        assert word not in message, (word, message)
     assert not PYTHON_FIX.search(message), message
     assert out == ""
     assert _listing(work) == listing, "output or temporary files were left behind"
@@ -557,3 +615,45 @@ def test_ctrl_c_exits_130_with_one_line_and_no_output(data_dir, tmp_path):
     assert len(lines) == 1 and "interrupted" in lines[0], rest
     assert out == ""
     assert _listing(tmp_path) == before  # no model folder, no temporary folder
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 kB tmpfs: every output larger than that fails while it is written, after all the work (root only)."""
+    folder = tmp_path / "work" / "small"
+    folder.mkdir(parents=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=False)
+
+
+def _on_small_disk(files, work):
+    """Commands whose last output overflows the small disk; every output before it is on a disk with room."""
+    return {
+        "fit": _fit(files)[:-1] + ["small/model"],  # torch.save said only "unexpected pos ..." (a traceback)
+        "embed": _embed(files, files["model"])[:-1] + ["small/emb.h5ad"],  # h5py's RuntimeError (a traceback)
+        "predict": _predict(files) + ["--save-model", "small/predictor"],  # pred.h5ad was left behind
+        "impute": ["embed", "--model", files["model"], "--mod1", files["mod1"], "--finetune-epochs", "0", "--out",
+                   "emb.h5ad", "--labels-out", "labels.csv", "--impute-out", "small/imputed.h5ad"],
+        "demo": ["demo", "--out", "small/demo", "--n-cells", "200", "--max-epochs", "1"],  # an empty folder was left
+        # refused before any file is made (an h5py traceback was printed while the first file failed)
+        "simulate": ["simulate", "small/sim", "--n-cells", "300", "--preset", "none"],
+    }
+
+
+def test_a_full_disk_late_in_the_run_gets_one_line_and_leaves_nothing(cli, shared, small_disk, tmp_path):
+    work = small_disk.parent
+    for verb, argv in _on_small_disk(shared, work).items():
+        before, listing = _digests([*(v for v in shared.values())]), _listing(work)
+        rc, out, err = cli(["-q", *argv], cwd=work, logs=tmp_path / f"logs_{verb}")
+        lines = [line for line in err.splitlines() if line.strip() and " WARNING " not in line]  # demo: few cells
+        assert rc == 1 and "Traceback" not in err and len(lines) == 1, (verb, rc, err)
+        said = ("need about", "are free on small") if verb == "simulate" else ("ran out of space", "nothing was written")
+        assert all(words in lines[0] for words in said), (verb, lines[0])
+        assert out == ""
+        assert _listing(work) == listing, (verb, "outputs or temporaries were left behind")
+        assert _digests([*(v for v in shared.values())]) == before

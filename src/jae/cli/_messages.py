@@ -44,6 +44,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(pass |^)(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches)(=| >= )",
      lambda m: f"{m.group(1)}--{m.group(2).replace('_', '-')}{' ' if m.group(3) == '=' else m.group(3)}"),
     (r"\((n_peaks|n_genes)=\.\.\.\)", lambda m: f"(--{m.group(1).replace('_', '-')} N)"),
+    (r"\bformat=['\"]?(h5ad-pair|h5mu)['\"]?", lambda m: f"--format {m.group(1)}"),
     # jae._device.usable_device: the device= argument is --device
     (r"\bdevice=(['\"]?)([^'\"\s,;]+)\1", lambda m: f"--device {m.group(2)}"),
     (r"\bpass 'auto', 'cpu', 'cuda' or 'cuda:N'", "pass --device auto, cpu, cuda or cuda:N"),
@@ -129,10 +130,23 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\breport_dir\b", "--out"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
+# a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
+# as an argument name to translate
+_PATH = re.compile(r"(?<![^\s'\"(])[\w./~+@%-]+\.(?:h5ad|h5mu|h5|csv|tsv|txt|json|pt|md|html|png|gz|mtx|loom|zarr)"
+                   r"(?=[\s'\",;:.)]|$)")
 
 
 def cli_message(text: str) -> str:
-    """``text`` with its Python-argument fixes replaced by the CLI flags that do the same, on one line."""
+    """``text`` with its Python-argument fixes replaced by the CLI flags that do the same, on one line; the file
+    paths it names are left as they are."""
+    paths: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        paths.append(match.group(0))
+        return f"\0{len(paths) - 1}\0"
+
+    text = _PATH.sub(keep, str(text))
     for pattern, replacement in _COMPILED:
         text = pattern.sub(replacement, text)
-    return " ".join(str(text).split())
+    text = re.sub(r"\0(\d+)\0", lambda m: paths[int(m.group(1))], text)
+    return " ".join(text.split())

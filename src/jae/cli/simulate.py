@@ -37,6 +37,11 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..datasets import write_simulated
 
+    other = {"multiome": ("n_proteins", "peaks"), "cite": ("n_peaks", "proteins")}[args.kind]
+    if getattr(args, other[0]) is not None:  # it was ignored: the files had the preset's size
+        raise ValueError(f"--{other[0].replace('_', '-')} does not apply to --kind {args.kind}, which simulates "
+                         f"{other[1]}: pass --n-{other[1]} N instead, or --kind "
+                         f"{'cite' if args.kind == 'multiome' else 'multiome'}")
     t0 = time.perf_counter()
     paths = write_simulated(
         args.out, n_cells=args.n_cells, kind=args.kind, preset=None if args.preset == "none" else args.preset,

@@ -160,6 +160,8 @@ def write_simulated(
         pass
     check_outputs([("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
+    first = sample_block(design, 0, chunk)  # sized against the free disk before any file is made
+    _check_disk(targets, first, n_cells)
     obs = design.obs()
     with ExitStack() as stack:  # each file is moved into place when all are written, or removed on failure
         tmps = {t: stack.enter_context(atomic_path(t)) for t in targets}
@@ -188,12 +190,8 @@ def write_simulated(
                     if "X" in root:
                         del root["X"]  # MuData writes a null X for modalities without one
                     root["X"] = groups[m]  # hard link: X and layers['counts'] are the same data
-            checked = False
             for start in tqdm(range(0, n_cells, chunk), disable=not progress_bar, desc="simulate", unit="chunk"):
-                counts = sample_block(design, start, start + chunk)
-                if not checked:
-                    _check_disk(targets, counts, n_cells)
-                    checked = True
+                counts, first = (first, None) if start == 0 else (sample_block(design, start, start + chunk), None)
                 for m, block in counts.items():
                     _append_csr(groups[m], block)
             for f in files.values():
@@ -213,9 +211,14 @@ def _check_disk(targets: dict[Path, list[str]], first: dict, n_cells: int) -> No
     per_cell = sum(b.indptr[-1] for b in first.values()) * 8 / rows + 8 * len(first)
     need = per_cell * n_cells
     free = shutil.disk_usage(next(iter(targets)).parent).free
-    logger.info("simulated files need about %.1f GB (%.1f GB free)", need / 1e9, free / 1e9)
+    logger.info("simulated files need about %s (%s free)", _size(need), _size(free))
     if need > 0.95 * free:
         raise ValueError(
-            f"the simulated files need about {need / 1e9:.1f} GB but only {free / 1e9:.1f} GB are free on "
+            f"the simulated files need about {_size(need)} but only {_size(free)} are free on "
             f"{next(iter(targets)).parent}; write fewer cells, fewer features (n_peaks=...) or to another disk"
         )
+
+
+def _size(n: float) -> str:
+    """A number of bytes for people: GB from 1 GB, MB below."""
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB"

@@ -9,16 +9,55 @@ files (an evaluation report) is written whole beside it first and then moved in,
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from .paths import user_path
 
-__all__ = ["atomic_files", "atomic_path", "atomic_write", "check_not_input"]
+__all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "check_not_input", "DiskFullError"]
+
+#: the outputs of the current :func:`atomic_outputs` block still to move into place: ``(tmp, path, writer)``
+_PENDING: ContextVar[list | None] = ContextVar("jae_atomic_pending", default=None)
+_LOW_SPACE = 16 << 20  # a write that failed with less free space than this on its disk ran out of it
+
+
+class DiskFullError(OSError):
+    """A write that ran out of disk space, said in one line naming the output and the fix."""
+
+
+def _disk_full(err: BaseException, path: Path) -> DiskFullError | None:
+    """``err``, raised while writing ``path``, as a :class:`DiskFullError` when the disk ran out of space (h5py and
+    torch say so in their own words, or not at all: torch's "unexpected pos"); None for any other error."""
+    if isinstance(err, DiskFullError) or not isinstance(err, (OSError, RuntimeError)):
+        return None
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return None
+    said = getattr(err, "errno", None) == errno.ENOSPC or "No space left on device" in str(err)
+    if not said and free >= _LOW_SPACE:
+        return None
+    return DiskFullError(f"the disk of {path.parent} ran out of space while {path.name} was written "
+                         f"({free / 2**20:.1f} MiB free); nothing was written: free some space or choose another "
+                         "output path on a disk with room")
+
+
+@contextmanager
+def _said_when_disk_full(path: Path) -> Iterator[None]:
+    """An error of writing ``path`` that ran out of disk space, raised as a :class:`DiskFullError`."""
+    try:
+        yield
+    except Exception as err:
+        full = _disk_full(err, path)
+        if full is None:
+            raise
+        raise full from err
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -42,12 +81,15 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _make_parents(path: Path) -> None:
-    """Create the missing folders above ``path``; a file in their place is named (mkdir said "File exists")."""
+def _make_parents(path: Path) -> list[Path]:
+    """Create the missing folders above ``path``; a file in their place is named (mkdir said "File exists").
+    Returns the folders created, the outermost first."""
     for parent in reversed(path.parents):
         if parent.exists() and not parent.is_dir():
             raise NotADirectoryError(f"{parent}, a folder of {path}, is a file; choose another path")
+    made = [parent for parent in reversed(path.parents) if not parent.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
+    return made
 
 
 @contextmanager
@@ -84,22 +126,69 @@ def atomic_path(
     writer = is_writer()  # in a data-parallel run only process 0 writes; the others' temporaries are removed
     if writer and path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another output path")
-    _make_parents(path)
+    pending = _PENDING.get()
+    made = _make_parents(path)
+    if pending is not None:  # folders made for a failed block's outputs are removed with them
+        pending.append((None, made, writer))
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}"
     try:
-        yield tmp
-        if not writer:
-            pass
-        elif tmp.is_dir() and path.is_dir():
-            old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
+        with _said_when_disk_full(path):
+            yield tmp
+            if pending is not None:  # moved into place with the other outputs of the atomic_outputs block
+                pending.append((tmp, path, writer))
+            else:
+                _place(tmp, path, writer)
     finally:
-        if tmp.exists() or tmp.is_symlink():
-            _remove(tmp)
+        if pending is None or all(t != tmp for t, _, _ in pending):
+            _remove_temporary(tmp)
+
+
+def _remove_temporary(tmp: Path) -> None:
+    if tmp.exists() or tmp.is_symlink():
+        _remove(tmp)
+
+
+def _place(tmp: Path, path: Path, writer: bool) -> None:
+    """Move the written temporary ``tmp`` onto ``path`` (only in the writing process)."""
+    if not writer:
+        pass
+    elif tmp.is_dir() and path.is_dir():
+        old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
+        os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, path)
+
+
+@contextmanager
+def atomic_outputs() -> Iterator[None]:
+    """Every :func:`atomic_path` (and :func:`atomic_write`) result written in this block is moved into place when
+    the whole block ends without error, and none is when it fails: a call writing several outputs (an embedding and
+    its labels, a prediction and its model) never leaves some of them behind after a late failure. Nested blocks
+    belong to the outermost."""
+    if _PENDING.get() is not None:
+        yield
+        return
+    pending: list = []  # (temporary, path, writer) per output; (None, [folders made for it], writer) before it
+    token = _PENDING.set(pending)
+    try:
+        yield
+        _PENDING.reset(token)
+        token = None
+        for tmp, path, writer in pending:
+            if tmp is not None:
+                _place(tmp, path, writer)
+    finally:
+        if token is not None:
+            _PENDING.reset(token)
+        for tmp, _, _ in pending:
+            if tmp is not None:
+                _remove_temporary(tmp)
+        made = [folder for tmp, folders, _ in pending if tmp is None for folder in folders]
+        for folder in reversed(made) if token is not None else ():  # failed: the folders it made, if still empty
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
 
 def atomic_write(
@@ -140,8 +229,12 @@ def atomic_files(
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
     staging.mkdir()
+    token = _PENDING.set(None)  # files written into the staging folder are there at once; the set moves below
     try:
-        yield staging
+        with _said_when_disk_full(folder):
+            yield staging
+        _PENDING.reset(token)
+        token = None
         if is_writer():
             new = sorted(p.name for p in staging.iterdir() if p.is_file())
             stale = sorted({p for pattern in owned for p in folder.glob(pattern) if p.is_file() and p.name not in new})
@@ -153,4 +246,6 @@ def atomic_files(
             for name in new:
                 os.replace(staging / name, folder / name)
     finally:
+        if token is not None:
+            _PENDING.reset(token)
         shutil.rmtree(staging, ignore_errors=True)

@@ -122,6 +122,7 @@ def run_demo(
     from ..config import JAEConfig
     from ..datasets import simulate
     from ..io import write_atomic, write_embedding_h5ad
+    from ..io.atomic import atomic_outputs
     from ..io.outputs import check_outputs
     from ..io.paths import user_path
     from ..joint import JAE
@@ -157,16 +158,17 @@ def run_demo(
     mdata.obs["jae_confidence"] = pred["confidence"].to_numpy()
     acc = float(np.mean(pred["cell_type"].to_numpy()[query] == mdata.obs["cell_type"].astype(str).to_numpy()[query]))
     table = _scores(mdata, Z, seed=seed)
-    model.save(files["model"], overwrite=overwrite)
-    write_atomic(mdata, files["data"], overwrite=overwrite)
-    write_embedding_h5ad(Z, mdata.obs_names, files["embedding"], dataset_id="jae_demo", method_id="jae",
-                         var_names=model.column_names, overwrite=overwrite)
-    index = write_report(
-        table, {"jae": Z, "svd_baseline": mdata.obsm["X_svd_baseline"]}, files["report"],
-        cell_type=mdata.obs["cell_type"], batch=mdata.obs["batch"], title="jae demo: jae vs the SVD baseline",
-        description=f"{mdata.n_obs} simulated {kind} cells; labels hidden for batch {batches[-1]}.",
-        seed=seed, progress_bar=progress_bar,
-    )
+    with atomic_outputs():  # all of them or none (no half demo folder after a failure, e.g. a full disk)
+        model.save(files["model"], overwrite=overwrite)
+        write_atomic(mdata, files["data"], overwrite=overwrite)
+        write_embedding_h5ad(Z, mdata.obs_names, files["embedding"], dataset_id="jae_demo", method_id="jae",
+                             var_names=model.column_names, overwrite=overwrite)
+        index = write_report(
+            table, {"jae": Z, "svd_baseline": mdata.obsm["X_svd_baseline"]}, files["report"],
+            cell_type=mdata.obs["cell_type"], batch=mdata.obs["batch"], title="jae demo: jae vs the SVD baseline",
+            description=f"{mdata.n_obs} simulated {kind} cells; labels hidden for batch {batches[-1]}.",
+            seed=seed, progress_bar=progress_bar,
+        )
     return DemoResult(mdata=mdata, model=model, table=table, accuracy=acc, kind=kind, query_batch=str(batches[-1]), files=files,
                       report_index=Path(index), seconds=time.perf_counter() - t0)
 

@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._device import usable_device
 from ..checkpoint import check_model_folder
 from ..config import as_epochs, as_seed
+from ..io.atomic import atomic_outputs, atomic_write
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
@@ -75,6 +77,7 @@ def _model_and_path(model, *, device: str):
 
     if isinstance(model, JAE):
         return model, None
+    usable_device(device)  # the user's device refused as such, not as a malformed entry of the model's folder
     return JAE.load(model, device=device), user_path(model, name="model")
 
 
@@ -202,10 +205,10 @@ def map_files(
     out = user_path(out, name="out")
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
-        raise ValueError("out is the reference model folder; map_query never changes the reference: choose another out")
+        raise ValueError("out is the reference model folder; mapping never changes the reference: choose another out")
     if folder is not None and folder.resolve() in out.resolve().parents:
-        raise ValueError(f"out {out} lies inside the reference model folder {folder}, which map_query never changes: "
-                         "choose an out outside it")
+        raise ValueError(f"out {out} lies inside the reference model folder {folder}, which mapping never changes: "
+                         "choose another out outside it")
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")
@@ -354,19 +357,19 @@ def embed_files(
         columns = _with_input_obs(data.obs, cells, columns)
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
-    _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
-                     columns=columns, overwrite=overwrite,
-                     imputed=None if impute_out is not None or not impute else (imputed, target))
-    written = [out]
-    if labels_out is not None:
-        from ..io.atomic import atomic_write
+    with atomic_outputs():  # all of them or none: a failure writing the labels leaves no embedding behind
+        _write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
+                         columns=columns, overwrite=overwrite,
+                         imputed=None if impute_out is not None or not impute else (imputed, target))
+        written = [out]
+        if labels_out is not None:
+            text = labels.to_csv(index_label="cell")
+            written.append(atomic_write(labels_out, lambda p: p.write_text(text), protect=protect,
+                                        overwrite=overwrite))
+        if imputed is not None and impute_out is not None:
+            from ..io import write_atomic
 
-        text = labels.to_csv(index_label="cell")
-        written.append(atomic_write(labels_out, lambda p: p.write_text(text), protect=protect, overwrite=overwrite))
-    if imputed is not None and impute_out is not None:
-        from ..io import write_atomic
-
-        written.append(write_atomic(imputed, impute_out, protect=protect, overwrite=overwrite))
+            written.append(write_atomic(imputed, impute_out, protect=protect, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=len(cells), embedding=Z, obs_names=cells,
                        labels=labels)
 

@@ -69,8 +69,10 @@ def predict_files(
     :class:`FilesResult`: ``prediction`` the AnnData written (test cells x target features), ``model`` the fitted
     :class:`jae.ModalityPredictor`, ``written`` (``output``, then ``save_model``).
     """
+    from .._device import usable_device
     from ..checkpoint import check_model_folder
     from ..io import normalize_kind, read_h5ad, write_atomic
+    from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
     from ..prediction.api import training_kinds
     from ..prediction.checks import query_features_match
@@ -113,6 +115,7 @@ def predict_files(
         if not folder.exists():
             raise FileNotFoundError(f"model folder {folder} does not exist; pass model=FOLDER, a folder written by "
                                     "save_model")
+        usable_device(device)  # the user's device refused as such, not as a malformed entry of the model's folder
         model = ModalityPredictor.load(folder, device=device)  # a damaged or joint model's folder: one line
     if not trained:
         _check_fixed(model, method=method, seed=seed, source_kind=source_kind, target_kind=target_kind)
@@ -123,9 +126,10 @@ def predict_files(
         model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind,
                   progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)  # the test cells' obs (batch etc.), the target's var
-    written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
-    if save_model is not None:
-        written.append(model.save(save_model, overwrite=overwrite))
+    with atomic_outputs():  # a model that cannot be saved leaves no prediction behind either
+        written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
+        if save_model is not None:
+            written.append(model.save(save_model, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
 
 
