@@ -133,6 +133,17 @@ def test_a_misspelt_config_field_is_named_with_the_closest_fields():
     assert replace(cfg, lr=1e-3) == JAEConfig(max_epochs=4, lr=1e-3) and JAEConfig("unsupervised").mode == "unsupervised"
 
 
+def test_a_misspelt_predict_config_field_is_named_with_the_closest_fields():
+    """jae.PredictConfig(max_epoch=3) still raised Python's bare "unexpected keyword argument" after JAEConfig's fix."""
+    from jae import PredictConfig
+
+    with pytest.raises(TypeError, match=r"^PredictConfig has no field 'max_epoch'; did you mean 'max_epochs'\?$"):
+        PredictConfig(max_epoch=3)
+    cfg = PredictConfig(max_epochs=4, n_members=1)
+    assert copy.deepcopy(cfg) == cfg and pickle.loads(pickle.dumps(cfg)) == cfg
+    assert replace(cfg, patience=3).patience == 3 and PredictConfig.from_dict(cfg.to_dict()) == cfg
+
+
 def test_config_overrides_from_strings_are_typed_and_checked():
     cfg = JAEConfig().with_overrides(["lr=3e-4", "hidden=256,128", "decoder_batch=true", "n_free=8", "mode=unsupervised"])
     assert (cfg.lr, cfg.hidden, cfg.decoder_batch, cfg.n_free, cfg.mode) == (3e-4, (256, 128), True, 8, "unsupervised")

@@ -20,13 +20,23 @@ _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "
 _FORMS = {list: "comma-separated whole numbers", bool: "true or false", int: "a whole number", float: "a number"}
 
 
-def unknown_field(name: str, *, fix: str = "") -> str:
-    """The message for a setting ``name`` that is no JAEConfig field: the closest fields (a misspelt one: max_epoch
-    -> max_epochs) or, with none close, all of them; ``fix`` leads the suggestion (e.g. how to pass the field)."""
-    names = sorted(f.name for f in fields(JAEConfig))
+def unknown_field(name: str, *, fix: str = "", config: type | None = None) -> str:
+    """The message for a setting ``name`` that is no field of ``config`` (default :class:`JAEConfig`): the closest
+    fields (a misspelt one: max_epoch -> max_epochs) or, with none close, all of them; ``fix`` leads the suggestion
+    (e.g. how to pass the field)."""
+    config = JAEConfig if config is None else config
+    names = sorted(f.name for f in fields(config))
     close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"fields: {', '.join(names)}"
-    return f"JAEConfig has no field {name!r}; {fix}{hint}"
+    return f"{config.__name__} has no field {name!r}; {fix}{hint}"
+
+
+def named_fields(cls, settings: dict) -> None:
+    """Refuse a keyword that is no field of the dataclass ``cls``, naming the closest fields (:func:`unknown_field`),
+    before Python's bare "unexpected keyword argument" (the settings classes' ``__new__``)."""
+    unknown = [name for name in settings if name not in {f.name for f in fields(cls)}]
+    if unknown:
+        raise TypeError(unknown_field(unknown[0], config=cls))
 
 
 def _example(default) -> str:
@@ -168,10 +178,7 @@ class JAEConfig:
     finetune_epochs_adt: int = 1  # seed: CITE-seq fine-tuned for 1 epoch
 
     def __new__(cls, *args, **settings):
-        # a misspelt field is named with the closest ones, not by Python's bare "unexpected keyword argument"
-        unknown = [name for name in settings if name not in {f.name for f in fields(cls)}]
-        if unknown:
-            raise TypeError(unknown_field(unknown[0]))
+        named_fields(cls, settings)  # a misspelt field is named with the closest ones
         return super().__new__(cls)
 
     def __post_init__(self) -> None:

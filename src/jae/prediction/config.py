@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
-from ..config import typed_numbers
+from ..config import named_fields, typed_numbers
 
 __all__ = ["PredictConfig"]
 
@@ -55,6 +55,10 @@ class PredictConfig:
     # -- output
     dense_limit: int = 1 << 28  # 'auto' output: dense up to this many values (1 GiB of float32), else sparse
     sparse_below: float = 0.01  # sparse ATAC output drops predicted accessibilities below this
+
+    def __new__(cls, *args, **settings):
+        named_fields(cls, settings)  # a misspelt field is named with the closest ones
+        return super().__new__(cls)
 
     def __post_init__(self) -> None:
         """Check every setting (as :class:`jae.JAEConfig` does): a bad value raises one line naming the field."""
