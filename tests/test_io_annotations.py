@@ -66,6 +66,19 @@ def test_cells_a_partial_file_lacks_are_named_in_a_warning(files, caplog):
     assert "columns ['label']" in warned[0] and "fitted as an unlabelled (query) cell" in warned[0]
 
 
+def test_jae_fit_says_what_an_annotation_file_matched_once(files, tmp_path, caplog):
+    """jae fit opens the files (joining the annotations) and then reads them into memory (joining them again): the
+    match count, and a partial file's WARNING, were said twice."""
+    d, m = files
+    with caplog.at_level(logging.INFO, logger="jae"):
+        rc = main(["fit", "--mod1", str(d / "x.mod1.h5ad"), "--mod2", str(d / "x.mod2.h5ad"), "--annotations",
+                   str(d / "some.h5ad"), "--mode", "unsupervised", "--batch-key", "none", "--max-epochs", "1",
+                   "--out", str(tmp_path / "m")])
+    assert rc == 0
+    said = [r for r in caplog.records if "annotations some.h5ad: 5 of 60 cells matched" in r.getMessage()]
+    assert len(said) == 1 and said[0].levelno == logging.WARNING, [r.getMessage() for r in said]
+
+
 def test_jae_fit_says_it_in_one_line_naming_the_flag(files, tmp_path, caplog, capsys):
     d, m = files
     with caplog.at_level(logging.INFO, logger="jae"):

@@ -11,6 +11,7 @@ import mudata as md
 import pandas as pd
 
 from .features import affix_rename
+from .raw import noted
 from .readers import PathLike, _add_obs_columns, read_obs
 
 __all__ = ["annotation_obs", "annotation_columns", "join_annotations"]
@@ -40,6 +41,8 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
             f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
             f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
         )
+    if noted():  # joined again when opened files are read: said when they were opened
+        return obs
     if matched == len(cells):
         logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
         return obs

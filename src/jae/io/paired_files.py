@@ -72,10 +72,11 @@ class FilesOnDisk:
 
         func, kwargs = self.loader
         joined = [p for paths, _, _ in self.joins for p in paths]  # replacing the modalities' own (batch) columns
-        with counts_noted(), columns_taken_elsewhere(annotation_columns(joined)):  # counts' place said when opened
-            mdata = func(**kwargs)
-        for paths, replace_existing, what in self.joins:
-            join_annotations(mdata, paths, replace_existing=replace_existing, what=what, data=self.paths[0].name)
+        with counts_noted():  # where the counts are and what the annotations matched were said when opened
+            with columns_taken_elsewhere(annotation_columns(joined)):
+                mdata = func(**kwargs)
+            for paths, replace_existing, what in self.joins:
+                join_annotations(mdata, paths, replace_existing=replace_existing, what=what, data=self.paths[0].name)
         return mdata
 
     def with_annotations(self, paths, *, replace_existing: bool = True, what: str = "annotation"):

@@ -90,10 +90,16 @@ def note_raw(where: str, sizes: tuple[int, int] | None) -> None:
         logger.info("%s: counts from .raw (%d features; .X has %d)", where, *sizes)
 
 
+def noted() -> bool:
+    """Whether this runs inside :func:`counts_noted` (the data's opening already logged what reading it says)."""
+    return _NOTED.get()
+
+
 @contextmanager
 def counts_noted():
-    """Read, inside this block, data whose opening (:func:`jae.io.paired_files._counts_location`) already logged where
-    each modality's counts are: :func:`note_counts_from_x` says nothing again."""
+    """Read, inside this block, data whose opening already logged what reading it says: where each modality's counts
+    are (:func:`jae.io.paired_files._counts_location`; :func:`note_counts_from_x` says nothing again) and how many
+    cells each annotation file matched (:func:`jae.io.annotations.annotation_obs`, quiet inside it: :func:`noted`)."""
     token = _NOTED.set(True)
     try:
         yield
