@@ -47,7 +47,7 @@ def test_fit_then_embed_on_the_starter_sets(name, data_dir, tmp_path):
     assert emb.obs_names.equals(cells) and np.isfinite(emb.X).all()
     assert emb.uns["method_id"] == "jae" and emb.uns["dataset_id"].startswith("openproblems_bmmc")
     pred = pd.read_csv(labels, index_col=0)
-    assert list(pred.columns) == ["cell_type", "confidence", "unknown"] and len(pred) == len(cells)
+    assert list(pred.columns) == ["cell_type", "confidence", "unknown", "unknown_score"] and len(pred) == len(cells)
     assert emb.obs["jae_unknown"].dtype == bool  # issue 15: the unknown call next to label and confidence
     assert {p: _digest(p) for p in before} == before  # inputs untouched
     # the model folder is not replaced silently, and an input file is never an output

@@ -72,7 +72,8 @@ def test_embed_h5mu_keeps_the_users_file_and_adds_the_documented_keys(cli, tmp_p
     _ok(cli, ["embed", "--model", "model", "--h5mu", "in.h5mu", "--out", "out.h5mu"], tmp_path)
     before, after = md.read_h5mu(tmp_path / "in.h5mu"), md.read_h5mu(tmp_path / "out.h5mu")
     assert list(after.mod) == list(before.mod) == ["rna", "adt"]  # not renamed to 'prot'
-    assert list(after.obs.columns) == list(before.obs.columns) + ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    assert list(after.obs.columns) == list(before.obs.columns) + ["jae_cell_type", "jae_confidence", "jae_unknown",
+                                                                 "jae_unknown_score"]
     for name in before.mod:
         assert list(after.mod[name].obs.columns) == list(before.mod[name].obs.columns)
         assert list(after.mod[name].layers) == list(before.mod[name].layers)
@@ -83,7 +84,7 @@ def test_embed_h5mu_keeps_the_users_file_and_adds_the_documented_keys(cli, tmp_p
     # the competition format carries the same two columns, as `embed --help` says
     _ok(cli, ["embed", "--model", "model", "--h5mu", "in.h5mu", "--out", "emb.h5ad"], tmp_path)
     emb = ad.read_h5ad(tmp_path / "emb.h5ad")
-    assert list(emb.obs.columns)[-3:] == ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    assert list(emb.obs.columns)[-4:] == ["jae_cell_type", "jae_confidence", "jae_unknown", "jae_unknown_score"]
     assert {"batch", "cell_type"} <= set(emb.obs.columns)  # and the input's own columns, to colour by
     np.testing.assert_array_equal(emb.obs["jae_cell_type"].astype(str), after.obs["jae_cell_type"].astype(str))
     rc, out, _ = cli(["embed", "--help"], cwd=tmp_path, logs=tmp_path / ".help")

@@ -172,7 +172,7 @@ def test_load_refuses_a_description_without_a_part_its_format_version_writes(fit
 
 def test_label_transfer_beats_chance(fitted, mdata):
     pred = fitted.predict_cell_type(mdata)
-    assert list(pred.columns) == ["cell_type", "confidence", "unknown"] and pred.index.equals(mdata.obs_names)
+    assert list(pred.columns) == ["cell_type", "confidence", "unknown", "unknown_score"] and pred.index.equals(mdata.obs_names)
     assert ((pred["confidence"] > 0) & (pred["confidence"] <= 1)).all()
     query = mdata.obs["ct_ref"].isna().to_numpy()
     acc = np.mean(pred["cell_type"].to_numpy()[query] == mdata.obs["cell_type"].astype(str).to_numpy()[query])

@@ -286,6 +286,10 @@ def test_unknown_call_is_the_heads_confidence_below_its_heldout_threshold(model,
     assert set(scores) == {"head", "head_cell", "confidence", "centroid", "knn"}
     pred = model.predict_cell_type(query, embedding=emb)
     assert (pred["unknown"].to_numpy() == (scores["head"] > 1)).all()
+    # the score the call thresholds is returned too, to rank cells
+    assert pred["unknown_score"].dtype == np.float32
+    np.testing.assert_allclose(pred["unknown_score"], scores["head"], rtol=1e-5)
+    assert (pred["unknown"] == (pred["unknown_score"] > 1)).all()
     # the call's score is each cell's own averaged with its 15 nearest query cells' (non-type columns)
     n_ct = model.layout.n_cell_type
     d = np.linalg.norm(emb[:, None, n_ct:] - emb[None, :, n_ct:], axis=2)
@@ -397,7 +401,9 @@ def test_files_without_the_head_threshold_keep_the_knn_call():
     mdata = _fixture_input(folder, m)
     scores = unknown_scores(m, m.embed(mdata, key_added=None))
     assert "head" not in scores
-    assert (m.predict_cell_type(mdata)["unknown"].to_numpy() == (scores["knn"] > 1)).all()
+    pred = m.predict_cell_type(mdata)
+    assert (pred["unknown"].to_numpy() == (scores["knn"] > 1)).all()
+    np.testing.assert_allclose(pred["unknown_score"], scores["knn"], rtol=1e-5)  # the score that call thresholds
 
 
 def test_no_small_threshold_warning_with_enough_heldout_cells(caplog):

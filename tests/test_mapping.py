@@ -105,7 +105,7 @@ def test_calibration_is_fitted_on_heldout_reference_cells(reference):
 def test_predict_cell_type_flags_a_type_missing_from_the_reference(mapped, split):
     _, query, novel = split
     pred = mapped.predict_cell_type(query)
-    assert list(pred.columns) == ["cell_type", "confidence", "unknown"] and pred["unknown"].dtype == bool
+    assert list(pred.columns) == ["cell_type", "confidence", "unknown", "unknown_score"] and pred["unknown"].dtype == bool
     emb = mapped.embed(query, key_added=None)
     assert pred.equals(mapped.predict_cell_type(query, embedding=emb)) or np.allclose(
         pred["confidence"], mapped.predict_cell_type(query, embedding=emb)["confidence"], atol=1e-5)

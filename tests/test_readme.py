@@ -73,10 +73,10 @@ def test_readme_command_line_quick_start(cli, data_dir, tmp_path):
     assert (tmp_path / "jae_model" / "weights.pt").read_bytes() == fitted  # embed fine-tunes in memory only
     emb = ad.read_h5ad(tmp_path / "embedding.h5ad")
     labels = pd.read_csv(tmp_path / "labels.csv")
-    assert list(labels.columns) == ["cell", "cell_type", "confidence", "unknown"]  # as the README lists them
+    assert list(labels.columns) == ["cell", "cell_type", "confidence", "unknown", "unknown_score"]  # as the README lists them
     assert emb.var_names[0].startswith("cell_type:") and emb.var_names[-1].startswith("pc:")  # the column names
     assert emb.n_obs == len(labels) == 500
-    assert list(emb.obs.columns)[-3:] == ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    assert list(emb.obs.columns)[-4:] == ["jae_cell_type", "jae_confidence", "jae_unknown", "jae_unknown_score"]
     assert "batch" in emb.obs.columns  # the input file's own obs columns are kept, to colour by
     assert (tmp_path / "jae_model" / "model.json").is_file() and (tmp_path / "jae_model_tuned" / "model.json").is_file()
 

@@ -100,11 +100,11 @@ def test_embed_files_writes_the_embedding_and_labels(data, tmp_path):
     emb = ad.read_h5ad(out)
     np.testing.assert_array_equal(emb.X, expected)
     assert emb.uns["method_id"] == "mine" and emb.uns["dataset_id"] == "jae_simulated_multiome_seed2"
-    assert list(emb.obs.columns)[-3:] == ["jae_cell_type", "jae_confidence", "jae_unknown"]
+    assert list(emb.obs.columns)[-4:] == ["jae_cell_type", "jae_confidence", "jae_unknown", "jae_unknown_score"]
     # the columns are named as the model names them (were '0', '1', ...: which part is the cell types?)
     assert list(emb.var_names) == JAE.load(model_dir).column_names and emb.var_names[0].startswith("cell_type:")
     labels = pd.read_csv(labels_out, index_col=0)
-    assert list(labels.columns) == ["cell_type", "confidence", "unknown"]
+    assert list(labels.columns) == ["cell_type", "confidence", "unknown", "unknown_score"]
     assert (labels["cell_type"].to_numpy() == result.labels["cell_type"].to_numpy()).all()
     assert _digests(before) == before  # inputs and the model folder untouched
     # an .h5mu output: a copy of the input with obsm['X_jae'] and its provenance

@@ -440,21 +440,22 @@ class JAE:
         The probability is an equal mixture of a linear classifier of the stored reference cells' labels on the
         embedding (:mod:`jae.model.linear`; its softmax at a temperature fitted on held-out reference cells) and a
         15-nearest-neighbour vote among the same cells in the embedding (:mod:`jae.labels`, :mod:`jae.model.voters`);
-        ``unknown`` is True for cells of which the calibrated cell-type head is less sure than of 95 % of the
-        held-out reference cells (:data:`jae.labels.UNKNOWN_SCORE`). Models saved before the linear classifier mix
+        ``unknown`` is True for cells of which the calibrated cell-type head is less sure, on average over each cell's
+        15 nearest cells given with it, than of 95 % of the held-out reference cells (:data:`jae.labels.UNKNOWN_SCORE`);
+        ``unknown_score`` is that average in units of the threshold (> 1: unknown), to rank cells. Models saved before the linear classifier mix
         the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
         calibration existed give the plain softmax and never call unknown.
 
         ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, a
-        DataFrame indexed by ``obs_names``, or the ``data.obsm`` key it was stored under, e.g. ``'X_jae'``). ``key_added``: also store the three columns in
-        ``data.obs[f'{key_added}_cell_type']``, ``[f'{key_added}_confidence']`` and ``[f'{key_added}_unknown']``
-        (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``, the columns ``jae embed`` writes; a dict of
+        DataFrame indexed by ``obs_names``, or the ``data.obsm`` key it was stored under, e.g. ``'X_jae'``). ``key_added``: also store the columns as
+        ``data.obs[f'{key_added}_{column}']`` (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``,
+        ``jae_unknown_score``, the columns ``jae embed`` writes; a dict of
         AnnData: each AnnData's ``obs``; numeric types as text, as scanpy keeps clusters); None stores nothing.
 
         Returns
         -------
         DataFrame indexed by ``obs_names`` with columns ``'cell_type'`` (categorical over :attr:`cell_types`),
-        ``'confidence'`` (float32) and ``'unknown'`` (bool).
+        ``'confidence'`` (float32), ``'unknown'`` (bool) and ``'unknown_score'`` (float32).
         """
         from .labels import predict_cell_type
 

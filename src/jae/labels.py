@@ -218,18 +218,20 @@ def _mixed(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.n
 
 def _unknown_call(model, head: np.ndarray, confidence: np.ndarray, embedding: np.ndarray,
                   voter_embedding: np.ndarray | None) -> np.ndarray:
-    """``(n,)``: the unknown call of one chunk of cells. By :data:`UNKNOWN_SCORE` (:func:`_head_call`), each cell's
-    own float score, which :func:`predict_cell_type` averages over all the cells given before calling; else bool, by
-    the score the model's file has a threshold for (files saved before ``head_threshold``: the voter distance;
-    without voters: confidence and centroid)."""
+    """``(n,)`` float: the unknown score of one chunk of cells, in units of its threshold on the held-out reference
+    cells (> 1: unknown). By :data:`UNKNOWN_SCORE` (:func:`_head_call`) each cell's own, which
+    :func:`predict_cell_type` then averages over all the cells given; else the score the model's file has a threshold
+    for (files saved before ``head_threshold``: the voter distance; without voters: the centroid distance); 0
+    without a calibration (no call)."""
     cal = model.calibration
     if cal is None:
-        return np.zeros(len(head), dtype=bool)
+        return np.zeros(len(head))
     if _head_call(model):
         return cal.head_score(head.max(axis=1))
     if getattr(model, "voters", None) is not None and np.isfinite(cal.knn_threshold):
-        return cal.knn_score(_knn_distance(model, embedding, voter_embedding)) > 1.0
-    return cal.is_unknown(confidence, embedding[:, model.layout.n_cell_type:])
+        return cal.knn_score(_knn_distance(model, embedding, voter_embedding))
+    rest = embedding[:, model.layout.n_cell_type:]
+    return cal.unknown_score(confidence, rest) / max(cal.score_threshold, 1e-12)
 
 
 def _head_call(model) -> bool:
@@ -379,15 +381,16 @@ def predict_cell_type(
         best = prob.argmax(axis=1)
         confidence = prob[np.arange(len(best)), best]
         parts.append((best, confidence, _unknown_call(model, part_head, confidence, part, V)))
-    best, confidence, unknown = (np.concatenate(x) for x in zip(*parts)) if parts else (
-        np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, bool))
-    if _head_call(model):  # the head's scores, averaged over every cell given and then called
-        unknown = _smoothed(model, embedding[:, model.layout.n_cell_type:], unknown) > 1.0
+    best, confidence, score = (np.concatenate(x) for x in zip(*parts)) if parts else (
+        np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0))
+    if _head_call(model):  # the head's scores, averaged over every cell given
+        score = _smoothed(model, embedding[:, model.layout.n_cell_type:], score)
     names = cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
     labels = obs_labels(pd.DataFrame(  # numeric cell types as text, as scanpy keeps clusters and obs stores them
-        {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": unknown}, index=index))
+        {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": score > 1.0,
+         "unknown_score": score.astype(np.float32)}, index=index))
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
         store_obs(data, labels, key_added)
     return labels

@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=None,
                    help="seed of the fine-tuning (default: the model's seed + 1)")
     p.add_argument("--labels-out", type=Path, default=None,
-                   help="CSV of predicted labels: cell, cell_type, confidence, unknown (needs a model with cell types)")
+                   help="CSV of predicted labels: cell, cell_type, confidence, unknown, unknown_score (needs a model with cell types)")
     p.add_argument("--impute-out", type=Path, default=None,
                    help=".h5ad of the modality the cells lack (RNA-only input, or a mosaic .h5mu), predicted by the "
                    "model: cells x features, normalised as the model's input (log10(1 + 1e4 count / total); "

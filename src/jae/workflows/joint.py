@@ -35,9 +35,10 @@ logger = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike
 
-#: obs columns of :func:`embed_files`' output holding the predicted cell type, its confidence and the unknown call
-#: (those of ``JAE.predict_cell_type(..., key_added="jae")``).
-LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence", "unknown": "jae_unknown"}
+#: obs columns of :func:`embed_files`' output holding the predicted cell type, its confidence, the unknown call and
+#: its score (those of ``JAE.predict_cell_type(..., key_added="jae")``).
+LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence", "unknown": "jae_unknown",
+                 "unknown_score": "jae_unknown_score"}
 
 
 @dataclass(frozen=True)
@@ -261,8 +262,8 @@ def embed_files(
         with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``,
         and the provenance ``uns['jae']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
         file as stored, with ``obsm['X_jae']`` and its provenance ``uns['jae']``. When the model has cell types,
-        ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``), which replace
-        input columns of the same names (with a log line).
+        ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``,
+        ``jae_unknown_score``), which replace input columns of the same names (with a log line).
     labels_out
         Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``) to this ``.csv``;
         needs a model fitted with cell types.
