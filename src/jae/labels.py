@@ -63,10 +63,9 @@ UNKNOWN_SCORE = "head"
 #: types): AUROC 0.812 -> 0.842 mean over sets, higher on every set (BMMC CITE +0.004, BMMC Multiome +0.075, PBMC10k
 #: +0.010, REAP-seq +0.032, SNARE-seq +0.027) and for 26 of 30 types, also with the new type at 5% of the query
 #: (0.812 -> 0.843, every set); at the threshold known cells called unknown 10.2% -> 6.6%, left-out ones 50.8% ->
-#: 49.6%. So a cell is judged with the cells passed with it: predicting it alone gives its own score.
-UNKNOWN_SMOOTH = True
-#: At most this many cells (a seeded sample, the model's seed) are the neighbours the unknown score is averaged
-#: over, so a million-cell query costs one 15-NN search against 20,000 cells, as the vote does; all of a smaller query.
+#: 49.6%. So a cell is judged with the cells passed with it: predicting it alone gives its own score. At most
+#: SMOOTH_ANCHORS cells (a seeded sample, the model's seed) are the neighbours the score is averaged over, so a
+#: million-cell query costs one 15-NN search against 20,000 cells, as the vote does; all of a smaller query.
 SMOOTH_ANCHORS = 20_000
 #: Cells per chunk of :func:`predict_cell_type`'s per-cell steps (head probabilities, vote, mixture, unknown call).
 LABEL_CHUNK = 65_536
@@ -150,7 +149,7 @@ def smooth_over_cells(rest: np.ndarray, score: np.ndarray, *, seed: int, k: int 
                       anchors: int = SMOOTH_ANCHORS) -> np.ndarray:
     """``(n,)``: each cell's ``score`` averaged with those of its ``k`` nearest other cells (Euclidean, rows of
     ``rest``), the neighbours taken among all cells when there are at most ``anchors``, else among a seeded sample of
-    ``anchors`` of them (``seed``); the same for every cell whatever the chunking (:data:`UNKNOWN_SMOOTH`)."""
+    ``anchors`` of them (``seed``); the same for every cell whatever the chunking (:data:`SMOOTH_ANCHORS`)."""
     score = np.asarray(score, np.float64)
     n = len(score)
     if n < 2 or k < 1:
@@ -181,10 +180,10 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     prob = _mixed(model, head, embedding, voter_embedding, _linear(model, voter_embedding))
     rest = embedding[:, model.layout.n_cell_type:]
     out = {"confidence": cal.confidence_score(prob.max(axis=1)),
-           "centroid": cal.unknown_score(None, rest) / max(cal.score_threshold, 1e-12)}
+           "centroid": cal.centroid_score(rest)}
     if np.isfinite(cal.head_threshold):
         out["head_cell"] = cal.head_score(head.max(axis=1))
-        out["head"] = _smoothed(model, rest, out["head_cell"])
+        out["head"] = smooth_over_cells(rest, out["head_cell"], seed=model.seed)
     if voters is not None and np.isfinite(cal.knn_threshold):
         out["knn"] = cal.knn_score(_knn_distance(model, embedding, voter_embedding))
     return out
@@ -216,8 +215,7 @@ def _mixed(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.n
     return mixture(head, votes)
 
 
-def _unknown_call(model, head: np.ndarray, confidence: np.ndarray, embedding: np.ndarray,
-                  voter_embedding: np.ndarray | None) -> np.ndarray:
+def _unknown_call(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.ndarray | None) -> np.ndarray:
     """``(n,)`` float: the unknown score of one chunk of cells, in units of its threshold on the held-out reference
     cells (> 1: unknown). By :data:`UNKNOWN_SCORE` (:func:`_head_call`) each cell's own, which
     :func:`predict_cell_type` then averages over all the cells given; else the score the model's file has a threshold
@@ -230,18 +228,12 @@ def _unknown_call(model, head: np.ndarray, confidence: np.ndarray, embedding: np
         return cal.head_score(head.max(axis=1))
     if getattr(model, "voters", None) is not None and np.isfinite(cal.knn_threshold):
         return cal.knn_score(_knn_distance(model, embedding, voter_embedding))
-    rest = embedding[:, model.layout.n_cell_type:]
-    return cal.unknown_score(confidence, rest) / max(cal.score_threshold, 1e-12)
+    return cal.centroid_score(embedding[:, model.layout.n_cell_type:])
 
 
 def _head_call(model) -> bool:
     """Whether the unknown call is the head's (:data:`UNKNOWN_SCORE`, a model storing its threshold)."""
     return model.calibration is not None and UNKNOWN_SCORE == "head" and np.isfinite(model.calibration.head_threshold)
-
-
-def _smoothed(model, rest: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """The head's score as the call reads it: averaged over the cells given (:data:`UNKNOWN_SMOOTH`)."""
-    return smooth_over_cells(rest, score, seed=model.seed) if UNKNOWN_SMOOTH else score
 
 
 def _head_probabilities(model, embedding: np.ndarray) -> np.ndarray:
@@ -380,11 +372,11 @@ def predict_cell_type(
         prob = _mixed(model, part_head, part, V, linear)
         best = prob.argmax(axis=1)
         confidence = prob[np.arange(len(best)), best]
-        parts.append((best, confidence, _unknown_call(model, part_head, confidence, part, V)))
+        parts.append((best, confidence, _unknown_call(model, part_head, part, V)))
     best, confidence, score = (np.concatenate(x) for x in zip(*parts)) if parts else (
         np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0))
     if _head_call(model):  # the head's scores, averaged over every cell given
-        score = _smoothed(model, embedding[:, model.layout.n_cell_type:], score)
+        score = smooth_over_cells(embedding[:, model.layout.n_cell_type:], score, seed=model.seed)
     names = cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))

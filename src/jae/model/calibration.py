@@ -324,10 +324,10 @@ class LabelCalibration:
         cells than all but ``UNKNOWN_QUANTILE`` of the held-out reference cells)."""
         return np.asarray(knn_distance, np.float64) / max(self.knn_threshold, 1e-12)
 
-    def is_unknown(self, confidence: np.ndarray, rest: np.ndarray) -> np.ndarray:
-        """``(n,)`` bool: farther from every reference type than all but ``UNKNOWN_QUANTILE`` of the held-out
-        reference cells (score above threshold)."""
-        return self.unknown_score(confidence, rest) > self.score_threshold
+    def centroid_score(self, rest: np.ndarray) -> np.ndarray:
+        """:meth:`unknown_score` in units of :attr:`score_threshold` (> 1: farther from every reference type than all
+        but ``UNKNOWN_QUANTILE`` of the held-out reference cells; the call of models without voters)."""
+        return self.unknown_score(None, rest) / max(self.score_threshold, 1e-12)
 
     def describe(self) -> dict:
         """The scalars, for ``model.json``."""
