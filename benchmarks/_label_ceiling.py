@@ -32,6 +32,7 @@ from sklearn.preprocessing import StandardScaler
 
 import jae.baseline
 from _quality_data import SETS, load_set, reference_mask
+from quality import knn_vote_accuracy
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -44,7 +45,7 @@ def ceiling_row(qset, seed: int) -> dict:
     y = qset.obs["label"].astype(str).to_numpy()
     ref = reference_mask(qset.name, qset.obs, seed=seed)
     query = ~ref & qset.labelled
-    vote = KNeighborsClassifier(15).fit(base[ref], y[ref]).score(base[query], y[query])
+    vote = knn_vote_accuracy(base, ref, np.flatnonzero(query), y)  # the quality table's comparator
     linear = LogisticRegression(C=0.1, max_iter=2000).fit(concat[ref], y[ref]).score(concat[query], y[query])
     yq = y[query]
     types, counts = np.unique(yq, return_counts=True)

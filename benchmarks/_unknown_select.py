@@ -347,16 +347,14 @@ SMOOTHED = ("1-conf head", "1-conf", "entropy", "knn")
 RARE_SHARE = 0.05
 
 
-def _smooth(E: np.ndarray, score: np.ndarray, k: int = K_VOTE) -> np.ndarray:
-    """``score`` averaged over each cell and its ``k`` nearest neighbours among the same cells (rows of ``E``).
+def _smooth(E: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """``score`` averaged over each cell and its 15 nearest other cells among the same cells (rows of ``E``): the
+    library's rule, :func:`jae.labels.smooth_over_cells` (the scored sets here are below its 20,000 anchors, so the
+    seed draws nothing). Session 29's rows were made by this script's own copy (the cell and its 15 nearest in
+    ``nearest(E, E, 16)``), which differs from it only for exact duplicate cells."""
+    from jae.labels import smooth_over_cells
 
-    Mechanism: a cell's own confidence is noisy, while the cells of a type the reference lacks form a group of their
-    own in the query with confidences that are low together; averaging over the group keeps that shift and cuts the
-    cell-to-cell noise. The neighbours are the query's, not the reference's, so a new type's cells average with each
-    other rather than with the known type they sit next to.
-    """
-    idx, _ = nearest(E, E, min(k + 1, len(E)))
-    return score[idx].mean(axis=1)
+    return smooth_over_cells(E, score, seed=0)
 
 
 def _rare_rows(E: np.ndarray, sc: dict, is_new: np.ndarray, novel: str, seed: int) -> list[dict]:
