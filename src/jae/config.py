@@ -34,7 +34,8 @@ def unknown_field(name: str, *, fix: str = "", config: type | None = None) -> st
 def named_fields(cls, settings: dict) -> None:
     """Refuse a keyword that is no field of the dataclass ``cls``, naming the closest fields (:func:`unknown_field`),
     before Python's bare "unexpected keyword argument" (the settings classes' ``__new__``)."""
-    unknown = [name for name in settings if name not in {f.name for f in fields(cls)}]
+    names = {f.name for f in fields(cls)}
+    unknown = [name for name in settings if name not in names]
     if unknown:
         raise TypeError(unknown_field(unknown[0], config=cls))
 
