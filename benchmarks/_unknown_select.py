@@ -327,6 +327,12 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
         # score's threshold, and needs only a few held-out cells per type
         typed = pd.Series(val_sc[base]).groupby(val_pred).transform("mean").to_numpy()
         val_sc["smooth@type " + base], sc["smooth@type " + base] = typed, sc["smooth " + base]
+    # session 30: smaller neighbourhoods, and the cell's own score kept at half weight (the threshold is the cell's own,
+    # as adopted); a left-out type of a few dozen cells next to a known relative has fewer foreign cells among 5 or 10
+    # neighbours than among 15, and a cell in a mixed neighbourhood keeps more of its own evidence at half weight
+    for name, fn in VARIANTS.items():
+        val_sc[name + " 1-conf head"] = val_sc["1-conf head"]
+        sc[name + " 1-conf head"] = fn(E_eval, sc["1-conf head"])
     rows = _rare_rows(E_eval, sc, is_new, novel, seed)
     for name, s in sc.items():
         glob, per = _thresholds(val_sc[name], val_pred, n_types)
@@ -347,14 +353,20 @@ SMOOTHED = ("1-conf head", "1-conf", "entropy", "knn")
 RARE_SHARE = 0.05
 
 
-def _smooth(E: np.ndarray, score: np.ndarray) -> np.ndarray:
+def _smooth(E: np.ndarray, score: np.ndarray, k: int = 15) -> np.ndarray:
     """``score`` averaged over each cell and its 15 nearest other cells among the same cells (rows of ``E``): the
     library's rule, :func:`jae.labels.smooth_over_cells` (the scored sets here are below its 20,000 anchors, so the
     seed draws nothing). Session 29's rows were made by this script's own copy (the cell and its 15 nearest in
     ``nearest(E, E, 16)``), which differs from it only for exact duplicate cells."""
     from jae.labels import smooth_over_cells
 
-    return smooth_over_cells(E, score, seed=0)
+    return smooth_over_cells(E, score, seed=0, k=k)
+
+
+#: session 30's variants of the averaged head score (all against the cell's own held-out threshold)
+VARIANTS = {"smooth k5": lambda E, s: _smooth(E, s, k=5),
+            "smooth k10": lambda E, s: _smooth(E, s, k=10),
+            "half": lambda E, s: (s + _smooth(E, s)) / 2}
 
 
 def _rare_rows(E: np.ndarray, sc: dict, is_new: np.ndarray, novel: str, seed: int) -> list[dict]:
@@ -367,7 +379,10 @@ def _rare_rows(E: np.ndarray, sc: dict, is_new: np.ndarray, novel: str, seed: in
     keep = np.sort(np.concatenate([neg, rng.choice(pos, min(n_pos, len(pos)), replace=False)]))
     rows = []
     for base in SMOOTHED:
-        for name, s in ((base, sc[base][keep]), ("smooth " + base, _smooth(E[keep], sc[base][keep]))):
+        pairs = [(base, sc[base][keep]), ("smooth " + base, _smooth(E[keep], sc[base][keep]))]
+        if base == "1-conf head":
+            pairs += [(v + " " + base, fn(E[keep], sc[base][keep])) for v, fn in VARIANTS.items()]
+        for name, s in pairs:
             rows.append({"score": "rare " + name, "left-out": novel, "n left-out": int(is_new[keep].sum()),
                          "n known": len(neg), "AUROC": float(roc_auc_score(is_new[keep], s))})
     return rows

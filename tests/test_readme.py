@@ -421,6 +421,8 @@ _CODE_FIGURES = [
       // _resolve("jae.mapping.ADAPTER_BATCH")]),
     (r"a (\d+)-nearest-neighbour vote among up to ([\d,]+) stored reference cells",
      [lambda: _resolve("jae.model.voters.K_VOTE"), lambda: _resolve("jae.model.voters.MAX_VOTERS")]),
+    (r"on average over the\s+cell and its (\d+) nearest neighbours among the cells predicted with it",
+     [lambda: _resolve("jae.labels.SMOOTH_K")]),
     (r"below (\d+)% of a modality's reference features it refuses",
      [lambda: round(100 * _resolve("jae.io.features.MIN_FEATURE_FRACTION"))]),
     (r"modality dropout \((\d+)% of the paired cells", [lambda: round(100 * _resolve("jae.mosaic.MODALITY_DROPOUT"))]),

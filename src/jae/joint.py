@@ -441,7 +441,7 @@ class JAE:
         embedding (:mod:`jae.model.linear`; its softmax at a temperature fitted on held-out reference cells) and a
         15-nearest-neighbour vote among the same cells in the embedding (:mod:`jae.labels`, :mod:`jae.model.voters`);
         ``unknown`` is True for cells of which the calibrated cell-type head is less sure, on average over each cell's
-        15 nearest cells given with it, than of 95 % of the held-out reference cells (:data:`jae.labels.UNKNOWN_SCORE`);
+        10 nearest cells given with it, than of 95 % of the held-out reference cells (:data:`jae.labels.UNKNOWN_SCORE`);
         ``unknown_score`` is that average in units of the threshold (> 1: unknown), to rank cells. Models saved before the linear classifier mix
         the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
         calibration existed give the plain softmax and never call unknown.
