@@ -333,6 +333,13 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
     for name, fn in VARIANTS.items():
         val_sc[name + " 1-conf head"] = val_sc["1-conf head"]
         sc[name + " 1-conf head"] = fn(E_eval, sc["1-conf head"])
+    # ... and the neighbours found elsewhere: in the input features the encoder reads (which no label shaped, so a
+    # missing type's cells need not sit beside the known relative the trained encoder maps them next to), or in every
+    # column of the embedding (the type part included)
+    for name, space in (("input", np.asarray(X_eval, np.float32)), ("all", model.embed_transformed(X_eval))):
+        for k in (10, 15):
+            val_sc[f"smooth@{name} k{k} 1-conf head"] = val_sc["1-conf head"]
+            sc[f"smooth@{name} k{k} 1-conf head"] = _smooth(space, sc["1-conf head"], k=k)
     rows = _rare_rows(E_eval, sc, is_new, novel, seed)
     for name, s in sc.items():
         glob, per = _thresholds(val_sc[name], val_pred, n_types)
