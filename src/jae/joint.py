@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .config import JAEConfig, as_epochs, as_seed
+from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .io.paired import check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
@@ -50,6 +50,7 @@ class JAE:
     >>> emb = model.embed(mdata)  # also stored in mdata.obsm["X_jae"]  # doctest: +SKIP
     """
 
+    @model_arguments  # JAE(max_epochs=5): one line naming JAE(JAEConfig(max_epochs=5)), not a bare TypeError
     def __init__(self, config: JAEConfig | None = None, *, seed: int = 0, device: str = "auto") -> None:
         self.config = JAEConfig.given(config)
         self.seed = as_seed(seed)
