@@ -363,7 +363,8 @@ class JAE:
         Returns
         -------
         ``(n_cells, len(self.column_names))`` float32 array aligned to the data's ``obs_names``; also stored in
-        ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``; a dict of AnnData: in each
+        ``data.obsm[key_added]`` (its provenance in ``data.uns``, :func:`jae.provenance.uns_key`: ``'jae'`` for
+        ``'X_jae'``, ``'jae_umap'`` for ``'X_umap'``, never scanpy's own ``uns['umap']``; a dict of AnnData: in each
         AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
         checked_key(key_added)  # before any work
