@@ -60,7 +60,7 @@ class JAE:
         self.preprocessor: Preprocessor | None = None
         self.modality_names: tuple[str, ...] = ()
         self.cell_types, self.cell_type_values = [], None  # label names as text; numeric labels' own values (jae.labels)
-        self.batches: list[str] = []
+        self.batches, self.batch_key = [], None  # batch_key: fit's obs column (None: one batch, or unrecorded)
         self.organism: str | None = None
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
         self.calibration: LabelCalibration | None = None  # supervised models: calibrated confidence, unknown call
@@ -222,7 +222,7 @@ class JAE:
             labels = get_annotation(obs, cell_type_key, what="cell-type labels")
         ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key)
         check_batches(batch[ref])
-        self.preprocessor = preprocessor
+        self.preprocessor, self.batch_key = preprocessor, batch_key  # batch_key: map_query's default
         self.batches = sorted(pd.unique(batch[ref]))
         self.cell_types, self.cell_type_values = label_categories(labels[ref], key=cell_type_key) if supervised else ([], None)
         self.layout = LatentLayout(
@@ -279,7 +279,7 @@ class JAE:
                 self, X, np.flatnonzero(ref), codes, val_idx)
         return self
 
-    def map_query(self, query, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
+    def map_query(self, query, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
                   seed: int | None = None, progress_bar: bool = True) -> "JAE":
         """Map new samples onto this reference: a new model that places the query in this model's space.
 
@@ -289,7 +289,8 @@ class JAE:
         batches embed bit-identically; this model and its files are never changed. A query without a new batch is refused.
 
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
-        the query batches' ``obs`` column, read again by the new model's :meth:`embed`; ``epochs``: passes over the
+        the query batches' ``obs`` column, read again by the new model's :meth:`embed` (None: the column earlier
+        mappings read, else the one ``fit`` read, else ``'batch'``: :func:`jae.mapping.query_batch_key`); ``epochs``: passes over the
         query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
         :data:`jae.mapping.ADAPTER_CELLS` cells gets the steps of that many passes over that many cells); ``layer``:
         raw counts; ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2``); ``progress_bar``: one bar.

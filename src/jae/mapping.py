@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of"]
+__all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of", "query_batch_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -226,14 +226,33 @@ def check_new_batches(batch, known, batch_key: str) -> None:
 
 
 def check_batch_key(batch_key) -> None:
-    """Refuse a missing ``batch_key`` (None, e.g. ``jae map --batch-key none``): each new batch gets its own shift."""
-    if not isinstance(batch_key, str) or not batch_key:
-        raise ValueError("map_query needs batch_key, the obs column with each query cell's batch; add one (e.g. "
-                         "mdata.obs['batch'] = 'sample1', one value for a single sample, or annotations=FILE holding it) and "
-                         "pass its name")
+    """Refuse a ``batch_key`` that names no column ('', ``'none'`` as ``jae map --batch-key none`` gives it, a
+    number): mapping gives each new batch its own shift, so it cannot take all cells as one batch as ``fit`` can.
+    None is the reference's column (:func:`query_batch_key`), in Python as when ``jae map`` is given no --batch-key."""
+    if batch_key is None or (isinstance(batch_key, str) and batch_key.strip().lower() not in ("", "none")):
+        return
+    raise ValueError(f"mapping needs batch_key, the obs column with each query cell's batch (each new batch gets its "
+                     f"own shift), not {batch_key!r}: pass batch_key=<column> (one value in it for a single sample; "
+                     "annotations=FILE can hold it), or leave batch_key out to read the column the reference was "
+                     "fitted with")
 
 
-def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
+def query_batch_key(reference, batch_key: str | None) -> str:
+    """The query batches' ``obs`` column: ``batch_key`` checked (:func:`check_batch_key`), or for None the reference's:
+    the column its earlier mappings read, else the one ``fit`` read (``reference.batch_key``), else ``'batch'`` (a
+    reference fitted without batches, or saved before jae kept fit's column)."""
+    check_batch_key(batch_key)
+    if batch_key is not None:
+        return batch_key
+    adapter = reference.adapter
+    key = adapter.batch_key if adapter is not None else getattr(reference, "batch_key", None) or "batch"
+    logger.info("the query's batches are read from obs[%r], the column the reference %s", key,
+                "was mapped by" if adapter is not None else "was fitted with" if getattr(reference, "batch_key", None)
+                else "reads by default")
+    return key
+
+
+def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
     from .config import as_epochs, as_seed
@@ -241,7 +260,7 @@ def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None =
     from .query import query_features
 
     reference._require_fitted()
-    check_batch_key(batch_key)
+    batch_key = query_batch_key(reference, batch_key)  # None: the reference's column
     seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
     files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files

@@ -26,7 +26,7 @@ from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
-from ..mapping import check_batch_key
+from ..mapping import check_batch_key, query_batch_key
 from ..query import features_kept, query_features
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
@@ -169,7 +169,7 @@ def map_files(
     model,
     out: PathLike,
     *,
-    batch_key: str = "batch",
+    batch_key: str | None = None,
     epochs: int | None = None,
     seed: int | None = None,
     device: str = "auto",
@@ -219,10 +219,13 @@ def map_files(
         as_seed(seed)
     check_batch_key(batch_key)
     reference, _ = _model_and_path(model, device=device)
+    key = query_batch_key(reference, batch_key)  # None: the column the reference was fitted with
     data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
-    if batch_key not in data.obs.columns:
-        raise ValueError(f"the query has no obs column {batch_key!r} for batch_key; pass batch_key=<column> or "
-                         "InputFiles(..., annotations=FILE) with that column")
+    if key not in data.obs.columns:
+        raise ValueError(f"the query has no obs column {key!r} for batch_key"
+                         + (" (the column the reference was fitted with)" if batch_key is None else "")
+                         + "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column")
+    batch_key = key
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
                                  progress_bar=progress_bar)
     mapped.save(out, overwrite=overwrite)
