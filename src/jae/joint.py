@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
-from .io.paired import check_batches, get_annotation, get_paired
+from .io.paired import batch_column, check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
 from .mapping import QueryAdapter, cell_batches
@@ -151,13 +151,14 @@ class JAE:
         from .io.plan import plan_input
         from .preprocess.pipeline import preprocess
 
-        data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
-        streamed = isinstance(data, PairedFiles)
-        if isinstance(data, MosaicFiles) or (not streamed and is_mosaic(data, modalities=modalities, layer=layer)):
-            return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
-                              reference=reference, finetune=finetune, organism=organism, layer=layer,
-                              modalities=modalities, progress_bar=progress_bar)
-        paired = data if streamed else get_paired(data, modalities=modalities, layer=layer)
+        with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
+            data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
+            streamed = isinstance(data, PairedFiles)
+            if isinstance(data, MosaicFiles) or (not streamed and is_mosaic(data, modalities=modalities, layer=layer)):
+                return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
+                                  reference=reference, finetune=finetune, organism=organism, layer=layer,
+                                  modalities=modalities, progress_bar=progress_bar)
+            paired = data if streamed else get_paired(data, modalities=modalities, layer=layer)
         obs = paired.obs
         check_fit_annotations(  # cheap checks before the SVD
             obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=self.config.mode == "supervised",

@@ -199,9 +199,10 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
     the cells :func:`map_query` maps and :meth:`jae.JAE.finetune` fine-tunes. A cell without a batch (NaN, None) is
     refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
     call in the message for data without annotations."""
-    from .io.paired import cell_obs, check_batches, get_annotation
+    from .io.paired import batch_column, cell_obs, check_batches, get_annotation
 
-    obs = cell_obs(data)
+    with batch_column(batch_key):  # the modalities must agree on this column
+        obs = cell_obs(data)
     if obs is None:
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
@@ -256,13 +257,15 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
     from .config import as_epochs, as_seed
+    from .io.paired import batch_column
     from .io.plan import _as_files
     from .query import query_features
 
     reference._require_fitted()
     batch_key = query_batch_key(reference, batch_key)  # None: the reference's column
     seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
-    files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
+    with batch_column(batch_key):  # the modalities must agree on the query's batch column
+        files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
     _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
     adapter = reference.adapter

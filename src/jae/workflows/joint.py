@@ -24,6 +24,7 @@ from ..io.atomic import atomic_outputs, atomic_write
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
+from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
 from ..mapping import check_batch_key, query_batch_key
@@ -138,7 +139,8 @@ def fit_files(
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     config = model.config
-    data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
+    with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
+        data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
     supervised = config.mode == "supervised"
     annotations_fix = "InputFiles(..., annotations=FILE)"
     if inputs.source == "10x":  # a Cell Ranger file holds no labels and usually one sample
@@ -220,7 +222,8 @@ def map_files(
     check_batch_key(batch_key)
     reference, _ = _model_and_path(model, device=device)
     key = query_batch_key(reference, batch_key)  # None: the column the reference was fitted with
-    data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
+    with batch_column(key):  # the modalities must agree on the query's batch column
+        data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
     if key not in data.obs.columns:
         raise ValueError(f"the query has no obs column {key!r} for batch_key"
                          + (" (the column the reference was fitted with)" if batch_key is None else "")
