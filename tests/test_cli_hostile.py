@@ -430,6 +430,18 @@ def simulate_pair_to_an_h5mu_path(files, work):  # the fix named format='h5ad-pa
     return ["simulate", "sim.h5mu", "--n-cells", "100", "--preset", "none"]
 
 
+def simulate_into_a_missing_folder(files, work):  # the folders were made silently; every other verb refuses
+    return ["simulate", "new/sub/sim", "--n-cells", "100", "--preset", "none"]
+
+
+def simulate_more_cell_types_than_cells(files, work):  # written: most of the 500 types had no cell
+    return ["simulate", "sim", "--n-cells", "100", "--preset", "none", "--n-cell-types", "500"]
+
+
+def simulate_with_zero_chunk_size(files, work):  # --chunk-size 0 or -5 was taken as 1024 without a word
+    return ["simulate", "sim", "--n-cells", "100", "--preset", "none", "--chunk-size", "0"]
+
+
 def simulate_cite_with_peaks(files, work):  # --n-peaks was ignored: the files held the preset's proteins
     return ["simulate", "sim", "--kind", "cite", "--n-cells", "100", "--preset", "none", "--n-peaks", "10"]
 
@@ -522,6 +534,10 @@ CASES = {
     map_into_its_own_reference: ["inside the reference model folder", "choose another --out outside it"],
     predict_output_named_like_a_competition_file: ["--output pred.test_mod1.h5ad exists", "--overwrite"],
     simulate_pair_to_an_h5mu_path: ["--format h5ad-pair", "sim.h5mu", "sim.mod1.h5ad"],
+    simulate_into_a_missing_folder: ["the folder", "new/sub", "of OUT new/sub/sim.mod1.h5ad does not exist",
+                                     "create it first or choose another OUT"],
+    simulate_more_cell_types_than_cells: ["--n-cell-types 500 is more than --n-cells 100", "--n-cell-types <= 100"],
+    simulate_with_zero_chunk_size: ["--chunk-size 0 is no number of cells", "pass --chunk-size >= 1"],
     simulate_cite_with_peaks: ["--n-peaks does not apply to --kind cite", "--n-proteins N", "--kind multiome"],
 }
 # words a case's message must not hold (a wrong diagnosis beside the right words)

@@ -41,8 +41,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\be\.g\. seed=(\d+)", lambda m: f"e.g. --seed {m.group(1)}"),
     # jae.run_demo / jae.datasets.write_simulated: the sizes and epochs are jae demo's and jae simulate's flags
     (r"^(max_epochs|chunk_size) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
-    (r"\b(pass |^)(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches)(=| >= )",
+    (r"\b(pass |^|than )(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches|chunk_size)(=| >= | <= )",
      lambda m: f"{m.group(1)}--{m.group(2).replace('_', '-')}{' ' if m.group(3) == '=' else m.group(3)}"),
+    # jae.datasets.write_simulated's path is jae simulate's OUT
+    (r"\bof path (\S+) does not exist; create it first or choose another path\b",
+     r"of OUT \1 does not exist; create it first or choose another OUT"),
+    (r"^path (\S+) exists; (.*)another path\b", r"OUT \1 exists; \2another OUT"),
     (r"\((n_peaks|n_genes)=\.\.\.\)", lambda m: f"(--{m.group(1).replace('_', '-')} N)"),
     (r"\bformat=['\"]?(h5ad-pair|h5mu)['\"]?", lambda m: f"--format {m.group(1)}"),
     # jae._device.usable_device: the device= argument is --device
