@@ -455,6 +455,10 @@ def map_without_batches(files, work):  # fit's "all cells one batch" does not ap
             "--out", "mapped"]
 
 
+def map_a_query_of_known_batches(files, work):  # the fix read obs['batch'] = 'query_' + obs['batch'].astype(str)
+    return ["map", "--model", files["model"], "--mod1", files["mod1"], "--mod2", files["mod2"], "--out", "mapped"]
+
+
 def embed_with_negative_finetune_epochs(files, work):
     return _embed(files, files["model"], "--finetune-epochs", "-1")  # was read as 0: embedded without fine-tuning
 
@@ -521,6 +525,9 @@ CASES = {
     predict_gex_from_gex: ["--train-mod1 and --train-mod2 are both GEX", "pass the other modality as --train-mod2"],
     h5ad_given_as_h5mu: ["--h5mu file", "is not a MuData file", "--mod1 and --mod2, one per modality",
                          "--h5ad, one holding both", "RNA alone (cells to embed, map or impute from): --mod1 alone"],
+    map_a_query_of_known_batches: ["every query batch in the --batch-key column batch (", "is already known",
+                                   "(jae embed --model MODEL --finetune-epochs 0)", "new names in column batch",
+                                   "--annotations FILE"],
     map_without_batches: ["needs --batch-key", "--annotations FILE"],
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
@@ -542,6 +549,7 @@ CASES = {
 }
 # words a case's message must not hold (a wrong diagnosis beside the right words)
 NOT_IN = {
+    map_a_query_of_known_batches: ["obs[", "astype", "JAE.embed", "'"],
     embed_on_an_unknown_device: ["model.json", "damaged"],
     map_on_an_unknown_device: ["model.json", "damaged"],
     predict_with_a_saved_predictor_on_an_unknown_device: ["model.json", "damaged"],

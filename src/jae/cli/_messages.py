@@ -99,6 +99,13 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass embeddings=\{name: array or path of an embedding file\}",
      "give them as --prediction FILE (an .h5ad: X = embedding, obs_names = cells)"),
     (r"\bumap_max_cells=", "--umap-max-cells "),
+    # jae.mapping.check_new_batches: a query of known batches, in plain words with the flags that fix it
+    (r"^every query batch in obs\['([^']*)'\] \(([^)]*)\)",
+     lambda m: f"every query batch in the --batch-key column {m.group(1)} ({m.group(2).replace(chr(39), '')})"),
+    (r" \(jae embed --model MODEL --finetune-epochs 0; JAE\.embed\)", " (jae embed --model MODEL --finetune-epochs 0)"),
+    (r"\brename them \(obs\['([^']*)'\] = 'query_' \+ obs\['\1'\]\.astype\(str\)\) and map again",
+     lambda m: f"give them new names in column {m.group(1)} (e.g. query_ in front), in the data or in an "
+               "--annotations FILE, and map again"),
     (r"\bbatch_key=None", "--batch-key none"),
     (r"\bbatch_key=<column>", "--batch-key COLUMN"),
     (r"\bcell_type_key=<column>", "--cell-type-key COLUMN"),
