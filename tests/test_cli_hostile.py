@@ -345,6 +345,15 @@ def h5mu_embedding_given_to_evaluate(files, work):
             "--prediction", f"jae={_h5mu(files, work)}", "--out", "report"]
 
 
+def predict_output_given_to_evaluate(files, work):  # the hint was about a *.solution.h5ad and --annotations
+    import jae
+
+    jae.predict_files(files["train_mod1"], files["train_mod2"], files["test_mod1"], work / "pred.h5ad", method="mean",
+                      progress_bar=False)
+    return ["evaluate", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--prediction", "pred.h5ad", "--out", "report"]
+
+
 def _unwritable(work) -> Path:
     """A folder no file can be created in: a read-only one, or /proc for root (who may write anywhere else)."""
     if os.geteuid() == 0:
@@ -532,6 +541,9 @@ CASES = {
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],
+    predict_output_given_to_evaluate: ["--prediction file pred.h5ad is a modality prediction, not an embedding",
+                                       "as jae predict writes", "give --prediction an embedding of these cells",
+                                       "jae embed --out", "scored against the measured modality"],
     h5mu_embedding_given_to_evaluate: ["--prediction file", "is a MuData file without obsm['X_jae']",
                                        "--obsm KEY"],
     embed_on_an_unknown_device: ["--device tpu9", "not a device torch knows", "--device auto, cpu"],
@@ -549,6 +561,7 @@ CASES = {
 }
 # words a case's message must not hold (a wrong diagnosis beside the right words)
 NOT_IN = {
+    predict_output_given_to_evaluate: ["solution", "--annotations"],
     map_a_query_of_known_batches: ["obs[", "astype", "JAE.embed", "'"],
     embed_on_an_unknown_device: ["model.json", "damaged"],
     map_on_an_unknown_device: ["model.json", "damaged"],
