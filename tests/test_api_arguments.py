@@ -143,7 +143,7 @@ def test_key_added_of_the_wrong_type_is_refused_before_any_work(model, cells, ke
 def test_key_added_given_as_text_still_stores(model, cells):
     data = cells.copy()
     Z = model.embed(data, key_added="X_mine")
-    assert np.array_equal(data.obsm["X_mine"], Z) and "mine" in data.uns
+    assert np.array_equal(data.obsm["X_mine"], Z) and "jae_mine" in data.uns  # jae.provenance.uns_key
     model.predict_cell_type(data, key_added="mine", embedding=Z)
     assert {"mine_cell_type", "mine_confidence", "mine_unknown"} <= set(data.obs.columns)
 

@@ -87,7 +87,7 @@ def test_key_added_stores_into_each_anndata_of_a_dict(reference, split):
     for adata in mods.values():
         rows = query.obs_names.get_indexer(adata.obs_names)
         np.testing.assert_array_equal(adata.obsm["X_mine"], want[rows])
-        assert adata.uns["mine"]["columns"] == reference.column_names
+        assert adata.uns["jae_mine"]["columns"] == reference.column_names  # jae.provenance.uns_key
     assert Z.shape == want.shape
     labels = reference.predict_cell_type(mods, key_added="jae")
     for adata in mods.values():

@@ -345,6 +345,15 @@ def h5mu_embedding_given_to_evaluate(files, work):
             "--prediction", f"jae={_h5mu(files, work)}", "--out", "report"]
 
 
+def predict_output_given_to_evaluate(files, work):  # the hint was about a *.solution.h5ad and --annotations
+    import jae
+
+    jae.predict_files(files["train_mod1"], files["train_mod2"], files["test_mod1"], work / "pred.h5ad", method="mean",
+                      progress_bar=False)
+    return ["evaluate", "--mod1", files["mod1"], "--mod2", files["mod2"], "--annotations", files["solution"],
+            "--prediction", "pred.h5ad", "--out", "report"]
+
+
 def _unwritable(work) -> Path:
     """A folder no file can be created in: a read-only one, or /proc for root (who may write anywhere else)."""
     if os.geteuid() == 0:
@@ -430,6 +439,18 @@ def simulate_pair_to_an_h5mu_path(files, work):  # the fix named format='h5ad-pa
     return ["simulate", "sim.h5mu", "--n-cells", "100", "--preset", "none"]
 
 
+def simulate_into_a_missing_folder(files, work):  # the folders were made silently; every other verb refuses
+    return ["simulate", "new/sub/sim", "--n-cells", "100", "--preset", "none"]
+
+
+def simulate_more_cell_types_than_cells(files, work):  # written: most of the 500 types had no cell
+    return ["simulate", "sim", "--n-cells", "100", "--preset", "none", "--n-cell-types", "500"]
+
+
+def simulate_with_zero_chunk_size(files, work):  # --chunk-size 0 or -5 was taken as 1024 without a word
+    return ["simulate", "sim", "--n-cells", "100", "--preset", "none", "--chunk-size", "0"]
+
+
 def simulate_cite_with_peaks(files, work):  # --n-peaks was ignored: the files held the preset's proteins
     return ["simulate", "sim", "--kind", "cite", "--n-cells", "100", "--preset", "none", "--n-peaks", "10"]
 
@@ -441,6 +462,10 @@ def h5ad_given_as_h5mu(files, work):
 def map_without_batches(files, work):  # fit's "all cells one batch" does not apply: each new batch gets a shift
     return ["map", "--model", files["model"], "--mod1", files["mod1"], "--mod2", files["mod2"], "--batch-key", "none",
             "--out", "mapped"]
+
+
+def map_a_query_of_known_batches(files, work):  # the fix read obs['batch'] = 'query_' + obs['batch'].astype(str)
+    return ["map", "--model", files["model"], "--mod1", files["mod1"], "--mod2", files["mod2"], "--out", "mapped"]
 
 
 def embed_with_negative_finetune_epochs(files, work):
@@ -509,10 +534,16 @@ CASES = {
     predict_gex_from_gex: ["--train-mod1 and --train-mod2 are both GEX", "pass the other modality as --train-mod2"],
     h5ad_given_as_h5mu: ["--h5mu file", "is not a MuData file", "--mod1 and --mod2, one per modality",
                          "--h5ad, one holding both", "RNA alone (cells to embed, map or impute from): --mod1 alone"],
+    map_a_query_of_known_batches: ["every query batch in the --batch-key column batch (", "is already known",
+                                   "(jae embed --model MODEL --finetune-epochs 0)", "new names in column batch",
+                                   "--annotations FILE"],
     map_without_batches: ["needs --batch-key", "--annotations FILE"],
     h5mu_given_as_h5ad: ["--h5ad file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_as_mod1: ["--mod1 file", "is a MuData file", "--h5mu FILE"],
     h5mu_given_to_predict: ["--train-mod1 file", "is a MuData file", "one .h5ad per modality", "write_h5ad"],
+    predict_output_given_to_evaluate: ["--prediction file pred.h5ad is a modality prediction, not an embedding",
+                                       "as jae predict writes", "give --prediction an embedding of these cells",
+                                       "jae embed --out", "scored against the measured modality"],
     h5mu_embedding_given_to_evaluate: ["--prediction file", "is a MuData file without obsm['X_jae']",
                                        "--obsm KEY"],
     embed_on_an_unknown_device: ["--device tpu9", "not a device torch knows", "--device auto, cpu"],
@@ -522,10 +553,16 @@ CASES = {
     map_into_its_own_reference: ["inside the reference model folder", "choose another --out outside it"],
     predict_output_named_like_a_competition_file: ["--output pred.test_mod1.h5ad exists", "--overwrite"],
     simulate_pair_to_an_h5mu_path: ["--format h5ad-pair", "sim.h5mu", "sim.mod1.h5ad"],
+    simulate_into_a_missing_folder: ["the folder", "new/sub", "of OUT new/sub/sim.mod1.h5ad does not exist",
+                                     "create it first or choose another OUT"],
+    simulate_more_cell_types_than_cells: ["--n-cell-types 500 is more than --n-cells 100", "--n-cell-types <= 100"],
+    simulate_with_zero_chunk_size: ["--chunk-size 0 is no number of cells", "pass --chunk-size >= 1"],
     simulate_cite_with_peaks: ["--n-peaks does not apply to --kind cite", "--n-proteins N", "--kind multiome"],
 }
 # words a case's message must not hold (a wrong diagnosis beside the right words)
 NOT_IN = {
+    predict_output_given_to_evaluate: ["solution", "--annotations"],
+    map_a_query_of_known_batches: ["obs[", "astype", "JAE.embed", "'"],
     embed_on_an_unknown_device: ["model.json", "damaged"],
     map_on_an_unknown_device: ["model.json", "damaged"],
     predict_with_a_saved_predictor_on_an_unknown_device: ["model.json", "damaged"],

@@ -165,3 +165,17 @@ def test_python_readers_replace_the_data_columns_as_the_cli_does(files, tmp_path
     opened = open_competition(mod1, mod2, annotations=ann)
     for obs in (cli.obs, python.obs, opened.obs, opened.load().obs):
         assert obs["batch"].astype(str).tolist() == ["from_file"] * m.n_obs
+
+
+def test_loading_opened_files_reads_each_annotation_file_once(files, monkeypatch):
+    """PairedFiles.load read each annotation file's obs twice: once for its column names, once to join it."""
+    import jae.io.annotations as annotations
+
+    d, m = files
+    opened = open_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=[d / "some.h5ad"])
+    read, real = [], annotations.read_obs
+    monkeypatch.setattr(annotations, "read_obs", lambda path, **kw: read.append(str(path)) or real(path, **kw))
+    loaded = opened.load()
+    assert read == [str(d / "some.h5ad")]
+    assert list(loaded.obs["label"][:5]) == ["T"] * 5 and loaded.obs["label"][5:].isna().all()
+    assert list(loaded.obs_names) == list(opened.obs.index)

@@ -100,3 +100,27 @@ def test_a_batch_only_the_second_modality_gives_is_used(files, tmp_path):
             assert data.obs["batch"].astype(str).tolist() == rna.obs["batch"].tolist()
     # a dict of modalities whose RNA lacks three cells' batch: taken from the proteins
     assert get_paired({"rna": part, "prot": agreeing}).obs["batch"].astype(str).tolist() == rna.obs["batch"].tolist()
+
+
+def test_the_batch_column_fit_and_map_read_is_the_one_checked(files, tmp_path):
+    """Only obs['batch'] was checked: fit(batch_key='sample') with modalities disagreeing on 'sample' fitted on RNA's
+    values without a word, and a disagreeing 'batch' it never read was refused. Now the column the call reads is."""
+    from jae import JAE, JAEConfig, fit_files
+
+    _, rna, prot = files
+    rna, prot = rna.copy(), prot.copy()
+    rna.obs["sample"], prot.obs["sample"] = rna.obs["batch"], prot.obs["batch"]  # 3 cells disagree on both
+    model = JAE(JAEConfig(max_epochs=1, n_svd=5, mode="unsupervised"), device="cpu")
+    with pytest.raises(ValueError, match=r"^3 of 60 cells have a different obs\['sample'\] in modality 'rna' and in "
+                                         r"modality 'prot'"):
+        model.fit(md.MuData({"rna": rna, "prot": prot}), batch_key="sample", cell_type_key=None, progress_bar=False)
+    rna.write_h5ad(tmp_path / "x.mod1.h5ad")
+    prot.write_h5ad(tmp_path / "x.mod2.h5ad")
+    with pytest.raises(ValueError, match=r"^3 of 60 cells have a different obs\['sample'\] in x.mod1.h5ad"):
+        fit_files(InputFiles(mod1=tmp_path / "x.mod1.h5ad", mod2=tmp_path / "x.mod2.h5ad"), tmp_path / "m",
+                  config=JAEConfig(max_epochs=1, n_svd=5, mode="unsupervised"), batch_key="sample",
+                  cell_type_key=None, progress_bar=False)
+    assert not (tmp_path / "m").exists()
+    prot.obs["sample"] = rna.obs["sample"].to_numpy()  # 'sample' agrees; 'batch', not read, still differs
+    model.fit(md.MuData({"rna": rna, "prot": prot}), batch_key="sample", cell_type_key=None, progress_bar=False)
+    assert model.batches == sorted(rna.obs["sample"].astype(str).unique())

@@ -349,6 +349,24 @@ def test_each_stored_representation_keeps_its_own_record(fitted, mdata):
     assert len(m.uns["jae_latent"]["columns"]) == m.obsm["X_jae_latent"].shape[1]
 
 
+def test_an_embedding_stored_under_a_scanpy_key_keeps_scanpy_records(fitted, mdata):
+    """embed(m, key_added='X_umap') wrote its record over uns['umap'], the record scanpy keeps of its own UMAP (and
+    'X_pca' over uns['pca'], 'neighbors' over uns['neighbors']); a record now goes under jae_ + the key unless the
+    key already names jae."""
+    from jae.provenance import uns_key
+
+    m = mdata.copy()
+    m.uns["umap"] = {"params": {"a": 1.0}}
+    m.uns["neighbors"] = {"params": {"n_neighbors": 15}}
+    Z = fitted.embed(m, key_added="X_umap")
+    np.testing.assert_array_equal(m.obsm["X_umap"], Z)
+    assert m.uns["umap"] == {"params": {"a": 1.0}} and m.uns["jae_umap"]["obsm_key"] == "X_umap"
+    fitted.embed(m, key_added="neighbors")
+    assert m.uns["neighbors"] == {"params": {"n_neighbors": 15}} and m.uns["jae_neighbors"]["obsm_key"] == "neighbors"
+    assert [uns_key(k) for k in ("X_jae", "X_jae_2", "jae_latent", "X_pca", "pca", "X_")] == [
+        "jae", "jae_2", "jae_latent", "jae_pca", "jae_pca", "jae_X_"]
+
+
 def test_counts_kept_in_x_fit_and_embed_with_the_default_layer(mdata, fitted):
     """A MuData whose raw counts sit in .X (no 'counts' layer, as muon and many files keep them) needs no layer=..."""
     import mudata as md

@@ -109,5 +109,5 @@ def test_jae_map_names_only_the_batches_it_added(data, tmp_path, capsys, caplog)
     assert main(["map", "--model", str(tmp_path / "m2"), "--h5mu", str(tmp_path / "q.h5mu"), "--out",
                  str(tmp_path / "m3"), "-q"]) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= 40]
-    assert len(errors) == 1 and "every query batch in obs['batch'] ('q1', 'q2') is already known" in errors[0]
+    assert len(errors) == 1 and "every query batch in the --batch-key column batch (q1, q2) is already known" in errors[0]
     assert "jae embed --model MODEL --finetune-epochs 0" in errors[0] and not (tmp_path / "m3").exists()

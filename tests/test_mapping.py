@@ -87,12 +87,38 @@ def test_map_query_errors_are_one_line_and_early(reference, split):
     query = split[1].copy()
     with pytest.raises((KeyError, ValueError), match="'sample'"):
         reference.map_query(query, batch_key="sample", progress_bar=False)
-    with pytest.raises(ValueError, match="batch_key"):
-        reference.map_query(query, batch_key=None, progress_bar=False)
+    for no_column in ("none", "", 3):  # each new batch gets a shift: no 'all cells one batch' as fit has
+        with pytest.raises(ValueError, match=r"^mapping needs batch_key, .* or leave batch_key out to read the column"):
+            reference.map_query(query, batch_key=no_column, progress_bar=False)
     mapped = reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
     del query.obs["batch"]
     with pytest.raises(ValueError, match=r"obs\['batch'\]"):
         mapped.embed(query, key_added=None)
+
+
+def test_map_query_reads_the_batch_column_the_reference_was_fitted_with(split, tmp_path):
+    """A reference fitted with batch_key='sample' mapped a query by obs['batch'] unless told again (the default was
+    'batch', and the model kept no record of fit's column): the default is now the reference's column, kept in
+    model.json; a file saved before it was kept maps by obs['batch'] as before."""
+    import json
+
+    ref, query = (d.copy() for d in split[:2])
+    for d in (ref, query):
+        d.obs["sample"] = d.obs.pop("batch")
+    model = JAE(JAEConfig(max_epochs=2, n_svd=10), seed=0, device="cpu").fit(ref, batch_key="sample", progress_bar=False)
+    assert model.batch_key == "sample"
+    model.save(tmp_path / "ref")
+    loaded = JAE.load(tmp_path / "ref", device="cpu")
+    assert loaded.batch_key == "sample"
+    mapped = loaded.map_query(query, epochs=1, progress_bar=False)
+    assert mapped.adapter.batch_key == "sample" and list(mapped.adapter.batches) == sorted(query.obs["sample"].unique())
+    description = json.loads((tmp_path / "ref" / "model.json").read_text())
+    del description["batch_key"]  # as written before jae kept fit's column
+    (tmp_path / "ref" / "model.json").write_text(json.dumps(description))
+    old = JAE.load(tmp_path / "ref", device="cpu")
+    assert old.batch_key is None
+    with pytest.raises(KeyError, match=r"no batch labels column 'batch' in obs"):  # read as before
+        old.map_query(query, epochs=1, progress_bar=False)
 
 
 def test_calibration_is_fitted_on_heldout_reference_cells(reference):

@@ -133,6 +133,30 @@ def test_a_misspelt_config_field_is_named_with_the_closest_fields():
     assert replace(cfg, lr=1e-3) == JAEConfig(max_epochs=4, lr=1e-3) and JAEConfig("unsupervised").mode == "unsupervised"
 
 
+def test_a_config_field_given_to_jae_names_the_config_call():
+    """JAE(max_epochs=5) raised Python's bare "JAE.__init__() got an unexpected keyword argument 'max_epochs'", leaving
+    the reader to find that settings go in a JAEConfig."""
+    import inspect
+
+    from jae import JAE
+
+    with pytest.raises(TypeError, match=r"^max_epochs is a JAEConfig field, not an argument of JAE: pass "
+                                        r"JAE\(JAEConfig\(max_epochs=5\)\)$"):
+        JAE(max_epochs=5)
+    with pytest.raises(TypeError, match=r"^max_epochs, lr are JAEConfig fields, not arguments of JAE: pass "
+                                        r"JAE\(JAEConfig\(max_epochs=5, lr=0\.001\), seed=2\)$"):
+        JAE(max_epochs=5, lr=1e-3, seed=2)
+    with pytest.raises(TypeError, match=r"pass JAE\(dataclasses\.replace\(config, max_epochs=5\)\)$"):
+        JAE(JAEConfig(), max_epochs=5)
+    with pytest.raises(TypeError, match=r"^JAE has no argument 'max_epoch'; did you mean the JAEConfig field 'max_epochs'"):
+        JAE(max_epoch=5)
+    with pytest.raises(TypeError, match=r"^JAE has no argument 'seeds'; did you mean 'seed'\?$"):
+        JAE(seeds=1)
+    model = JAE(JAEConfig(max_epochs=3), seed=2, device="cpu")  # its own arguments still work
+    assert model.config.max_epochs == 3 and model.seed == 2
+    assert list(inspect.signature(JAE).parameters) == ["config", "seed", "device"]  # help() still shows them
+
+
 def test_a_misspelt_predict_config_field_is_named_with_the_closest_fields():
     """jae.PredictConfig(max_epoch=3) still raised Python's bare "unexpected keyword argument" after JAEConfig's fix."""
     from jae import PredictConfig

@@ -186,6 +186,7 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "categories": {"cell_type": list(model.cell_types), "batch": list(model.batches),
                        **_label_values(getattr(model, "cell_type_values", None))},
         "organism": model.organism,
+        "batch_key": getattr(model, "batch_key", None),  # fit's batch column, map_query's default (optional)
         "modalities": [
             {
                 "name": name,
@@ -310,6 +311,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         raise ValueError(f"{path}: categories.cell_type_values do not match the cell types; the model folder is damaged")
     model.cell_type_values = values
     model.organism = d.get("organism")
+    model.batch_key = d.get("batch_key")  # files before jae kept it: None (map_query then reads obs['batch'])
     mods = d["modalities"]
     bases = []
     for i, m in enumerate(mods):

@@ -40,6 +40,45 @@ def named_fields(cls, settings: dict) -> None:
         raise TypeError(unknown_field(unknown[0], config=cls))
 
 
+def model_arguments(init):
+    """Decorate ``__init__`` of :class:`jae.JAE` (its signature kept) to refuse a keyword that is no argument of it
+    in one line, before Python's bare "unexpected keyword argument": a :class:`JAEConfig` field
+    (``JAE(max_epochs=5)``) is named with the call that passes it (``JAE(JAEConfig(max_epochs=5))``), anything else
+    with the closest arguments or fields."""
+    import functools
+    import inspect
+
+    arguments = tuple(p for p in inspect.signature(init).parameters if p != "self")
+
+    @functools.wraps(init)
+    def checked(self, *args, **settings):
+        unknown = [k for k in settings if k not in arguments]
+        if unknown:
+            raise TypeError(_not_an_argument(type(self).__name__, arguments, args, settings, unknown))
+        return init(self, *args, **settings)
+
+    return checked
+
+
+def _not_an_argument(owner: str, arguments: tuple, args: tuple, settings: dict, unknown: list) -> str:
+    names = {f.name for f in fields(JAEConfig)}
+    moved = [k for k in unknown if k in names]
+    if moved:
+        given = ", ".join(f"{k}={settings[k]!r}" for k in moved)
+        has_config = (args and args[0] is not None) or settings.get("config") is not None
+        fix = f"dataclasses.replace(config, {given})" if has_config else f"JAEConfig({given})"
+        kept = "".join(f", {k}={settings[k]!r}" for k in arguments[1:] if k in settings)
+        return (f"{', '.join(moved)} {'is a JAEConfig field' if len(moved) == 1 else 'are JAEConfig fields'}, not "
+                f"{'an argument' if len(moved) == 1 else 'arguments'} of {owner}: pass {owner}({fix}{kept})")
+    name = unknown[0]
+    close = difflib.get_close_matches(str(name), arguments, n=1, cutoff=0.6)
+    field = difflib.get_close_matches(str(name), sorted(names), n=1, cutoff=0.6)
+    hint = (f"did you mean {close[0]!r}?" if close else
+            f"did you mean the JAEConfig field {field[0]!r}, passed as {owner}(JAEConfig({field[0]}=...))?" if field else
+            f"its arguments are {', '.join(arguments)}; settings go in {owner}(JAEConfig(...))")
+    return f"{owner} has no argument {name!r}; {hint}"
+
+
 def _example(default) -> str:
     """A field's default as a FIELD=VALUE override writes it."""
     if isinstance(default, list):

@@ -31,8 +31,9 @@ def read_embedding(
     ``scored``: ``(n_cells,)`` bool, the cells that are scored (those with a cell type; None: every cell). The file
     may lack the others: their rows are NaN (never scored). Cells of the file that ``obs_names`` lacks are left out
     with a warning giving their number; a file sharing no cell with ``obs_names``, one lacking some scored cells, a
-    text file (CSV), a jae model folder and a data file (e.g. the competition's ``*.solution.h5ad``: ``X`` =
-    expression, ``var['feature_types']``) are refused in one line.
+    text file (CSV), a jae model folder, a data file (e.g. the competition's ``*.solution.h5ad``: ``X`` =
+    expression, ``var['feature_types']``) and a modality prediction (``jae predict``'s output: predicted features in
+    ``X``, ``uns['method_id']``) are refused in one line.
 
     Returns
     -------
@@ -280,6 +281,14 @@ def _refuse_data_file(path: Path, pred: ad.AnnData) -> None:
         )
     if "feature_types" in pred.var.columns and pred.n_vars:
         kinds = sorted({str(k) for k in pd.unique(pred.var["feature_types"].astype(str))})
+        if "method_id" in pred.uns:  # a method's output of modality features: a modality prediction (jae predict's)
+            raise ValueError(
+                f"embedding file {path} is a modality prediction, not an embedding: its X holds {pred.n_vars} predicted "
+                f"{'/'.join(kinds)} features (var['feature_types']) made by {str(pred.uns['method_id'])!r}, as jae "
+                "predict writes; give an embedding of these cells instead (X = the embedding, e.g. the file jae embed "
+                "writes); a prediction is scored against the measured modality: jae.metrics.rmse(measured.X, "
+                "prediction.X)"
+            )
         columns = [str(c) for c in pred.obs.columns][:5]
         raise ValueError(
             f"embedding file {path} is a data file, not an embedding: its X holds {pred.n_vars} {'/'.join(kinds)} "

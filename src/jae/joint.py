@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .config import JAEConfig, as_epochs, as_seed
-from .io.paired import check_batches, get_annotation, get_paired
+from .config import JAEConfig, as_epochs, as_seed, model_arguments
+from .io.paired import batch_column, check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
 from .mapping import QueryAdapter, cell_batches
@@ -50,6 +50,7 @@ class JAE:
     >>> emb = model.embed(mdata)  # also stored in mdata.obsm["X_jae"]  # doctest: +SKIP
     """
 
+    @model_arguments  # JAE(max_epochs=5): one line naming JAE(JAEConfig(max_epochs=5)), not a bare TypeError
     def __init__(self, config: JAEConfig | None = None, *, seed: int = 0, device: str = "auto") -> None:
         self.config = JAEConfig.given(config)
         self.seed = as_seed(seed)
@@ -59,7 +60,7 @@ class JAE:
         self.preprocessor: Preprocessor | None = None
         self.modality_names: tuple[str, ...] = ()
         self.cell_types, self.cell_type_values = [], None  # label names as text; numeric labels' own values (jae.labels)
-        self.batches: list[str] = []
+        self.batches, self.batch_key = [], None  # batch_key: fit's obs column (None: one batch, or unrecorded)
         self.organism: str | None = None
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
         self.calibration: LabelCalibration | None = None  # supervised models: calibrated confidence, unknown call
@@ -150,13 +151,14 @@ class JAE:
         from .io.plan import plan_input
         from .preprocess.pipeline import preprocess
 
-        data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
-        streamed = isinstance(data, PairedFiles)
-        if isinstance(data, MosaicFiles) or (not streamed and is_mosaic(data, modalities=modalities, layer=layer)):
-            return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
-                              reference=reference, finetune=finetune, organism=organism, layer=layer,
-                              modalities=modalities, progress_bar=progress_bar)
-        paired = data if streamed else get_paired(data, modalities=modalities, layer=layer)
+        with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
+            data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
+            streamed = isinstance(data, PairedFiles)
+            if isinstance(data, MosaicFiles) or (not streamed and is_mosaic(data, modalities=modalities, layer=layer)):
+                return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
+                                  reference=reference, finetune=finetune, organism=organism, layer=layer,
+                                  modalities=modalities, progress_bar=progress_bar)
+            paired = data if streamed else get_paired(data, modalities=modalities, layer=layer)
         obs = paired.obs
         check_fit_annotations(  # cheap checks before the SVD
             obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=self.config.mode == "supervised",
@@ -221,7 +223,7 @@ class JAE:
             labels = get_annotation(obs, cell_type_key, what="cell-type labels")
         ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key)
         check_batches(batch[ref])
-        self.preprocessor = preprocessor
+        self.preprocessor, self.batch_key = preprocessor, batch_key  # batch_key: map_query's default
         self.batches = sorted(pd.unique(batch[ref]))
         self.cell_types, self.cell_type_values = label_categories(labels[ref], key=cell_type_key) if supervised else ([], None)
         self.layout = LatentLayout(
@@ -278,7 +280,7 @@ class JAE:
                 self, X, np.flatnonzero(ref), codes, val_idx)
         return self
 
-    def map_query(self, query, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
+    def map_query(self, query, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
                   seed: int | None = None, progress_bar: bool = True) -> "JAE":
         """Map new samples onto this reference: a new model that places the query in this model's space.
 
@@ -288,7 +290,8 @@ class JAE:
         batches embed bit-identically; this model and its files are never changed. A query without a new batch is refused.
 
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
-        the query batches' ``obs`` column, read again by the new model's :meth:`embed`; ``epochs``: passes over the
+        the query batches' ``obs`` column, read again by the new model's :meth:`embed` (None: the column earlier
+        mappings read, else the one ``fit`` read, else ``'batch'``: :func:`jae.mapping.query_batch_key`); ``epochs``: passes over the
         query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
         :data:`jae.mapping.ADAPTER_CELLS` cells gets the steps of that many passes over that many cells); ``layer``:
         raw counts; ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2``); ``progress_bar``: one bar.
@@ -362,7 +365,8 @@ class JAE:
         Returns
         -------
         ``(n_cells, len(self.column_names))`` float32 array aligned to the data's ``obs_names``; also stored in
-        ``data.obsm[key_added]`` (its provenance in ``data.uns[key_added without 'X_']``; a dict of AnnData: in each
+        ``data.obsm[key_added]`` (its provenance in ``data.uns``, :func:`jae.provenance.uns_key`: ``'jae'`` for
+        ``'X_jae'``, ``'jae_umap'`` for ``'X_umap'``, never scanpy's own ``uns['umap']``; a dict of AnnData: in each
         AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
         checked_key(key_added)  # before any work

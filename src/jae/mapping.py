@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of"]
+__all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of", "query_batch_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -199,9 +199,10 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
     the cells :func:`map_query` maps and :meth:`jae.JAE.finetune` fine-tunes. A cell without a batch (NaN, None) is
     refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
     call in the message for data without annotations."""
-    from .io.paired import cell_obs, check_batches, get_annotation
+    from .io.paired import batch_column, cell_obs, check_batches, get_annotation
 
-    obs = cell_obs(data)
+    with batch_column(batch_key):  # the modalities must agree on this column
+        obs = cell_obs(data)
     if obs is None:
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
@@ -226,24 +227,45 @@ def check_new_batches(batch, known, batch_key: str) -> None:
 
 
 def check_batch_key(batch_key) -> None:
-    """Refuse a missing ``batch_key`` (None, e.g. ``jae map --batch-key none``): each new batch gets its own shift."""
-    if not isinstance(batch_key, str) or not batch_key:
-        raise ValueError("map_query needs batch_key, the obs column with each query cell's batch; add one (e.g. "
-                         "mdata.obs['batch'] = 'sample1', one value for a single sample, or annotations=FILE holding it) and "
-                         "pass its name")
+    """Refuse a ``batch_key`` that names no column ('', ``'none'`` as ``jae map --batch-key none`` gives it, a
+    number): mapping gives each new batch its own shift, so it cannot take all cells as one batch as ``fit`` can.
+    None is the reference's column (:func:`query_batch_key`), in Python as when ``jae map`` is given no --batch-key."""
+    if batch_key is None or (isinstance(batch_key, str) and batch_key.strip().lower() not in ("", "none")):
+        return
+    raise ValueError(f"mapping needs batch_key, the obs column with each query cell's batch (each new batch gets its "
+                     f"own shift), not {batch_key!r}: pass batch_key=<column> (one value in it for a single sample; "
+                     "annotations=FILE can hold it), or leave batch_key out to read the column the reference was "
+                     "fitted with")
 
 
-def map_query(reference, data, *, batch_key: str = "batch", epochs: int | None = None, layer: str | None = "counts",
+def query_batch_key(reference, batch_key: str | None) -> str:
+    """The query batches' ``obs`` column: ``batch_key`` checked (:func:`check_batch_key`), or for None the reference's:
+    the column its earlier mappings read, else the one ``fit`` read (``reference.batch_key``), else ``'batch'`` (a
+    reference fitted without batches, or saved before jae kept fit's column)."""
+    check_batch_key(batch_key)
+    if batch_key is not None:
+        return batch_key
+    adapter = reference.adapter
+    key = adapter.batch_key if adapter is not None else getattr(reference, "batch_key", None) or "batch"
+    logger.info("the query's batches are read from obs[%r], the column the reference %s", key,
+                "was mapped by" if adapter is not None else "was fitted with" if getattr(reference, "batch_key", None)
+                else "reads by default")
+    return key
+
+
+def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
     from .config import as_epochs, as_seed
+    from .io.paired import batch_column
     from .io.plan import _as_files
     from .query import query_features
 
     reference._require_fitted()
-    check_batch_key(batch_key)
+    batch_key = query_batch_key(reference, batch_key)  # None: the reference's column
     seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
-    files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
+    with batch_column(batch_key):  # the modalities must agree on the query's batch column
+        files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
     _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
     adapter = reference.adapter

@@ -1,6 +1,8 @@
 """The record of what made an embedding, stored beside it in ``data.uns``: under ``key_added`` without its ``X_``
 (``uns['jae']`` for ``obsm['X_jae']``), as scanpy keeps ``obsm['X_umap']``'s parameters in ``uns['umap']``, so
-each stored embedding keeps its own record."""
+each stored embedding keeps its own record; a key not starting with ``jae`` gets ``jae_`` in front
+(``obsm['X_umap']`` -> ``uns['jae_umap']``), so a record never replaces scanpy's own ``uns['umap']``,
+``uns['pca']`` or ``uns['neighbors']`` (:func:`uns_key`)."""
 
 from __future__ import annotations
 
@@ -49,9 +51,13 @@ def finetune_seeds(history) -> list[int]:
 
 
 def uns_key(key_added: str) -> str:
-    """The ``uns`` key of the record of ``obsm[key_added]``: ``'X_jae'`` -> ``'jae'``, ``'X_jae_2'`` -> ``'jae_2'``."""
+    """The ``uns`` key of the record of ``obsm[key_added]``: the key without ``X_`` when it then starts with ``jae``
+    (``'X_jae'`` -> ``'jae'``, ``'X_jae_2'`` -> ``'jae_2'``, ``'jae_latent'`` -> ``'jae_latent'``), else that with
+    ``jae_`` in front (``'X_umap'`` -> ``'jae_umap'``, ``'pca'`` -> ``'jae_pca'``, ``'X_'`` -> ``'jae_X_'``): never
+    a key scanpy writes its own records under (``uns['umap']``, ``uns['pca']``, ``uns['neighbors']``, ...)."""
     key = str(key_added)
-    return key[2:] if key.startswith("X_") and len(key) > 2 else key
+    key = key[2:] if key.startswith("X_") and len(key) > 2 else key
+    return key if key.startswith("jae") else f"jae_{key}"
 
 
 def describe(model) -> str:

@@ -41,8 +41,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\be\.g\. seed=(\d+)", lambda m: f"e.g. --seed {m.group(1)}"),
     # jae.run_demo / jae.datasets.write_simulated: the sizes and epochs are jae demo's and jae simulate's flags
     (r"^(max_epochs|chunk_size) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
-    (r"\b(pass |^)(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches)(=| >= )",
+    (r"\b(pass |^|than )(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches|chunk_size)(=| >= | <= )",
      lambda m: f"{m.group(1)}--{m.group(2).replace('_', '-')}{' ' if m.group(3) == '=' else m.group(3)}"),
+    # jae.datasets.write_simulated's path is jae simulate's OUT
+    (r"\bof path (\S+) does not exist; create it first or choose another path\b",
+     r"of OUT \1 does not exist; create it first or choose another OUT"),
+    (r"^path (\S+) exists; (.*)another path\b", r"OUT \1 exists; \2another OUT"),
     (r"\((n_peaks|n_genes)=\.\.\.\)", lambda m: f"(--{m.group(1).replace('_', '-')} N)"),
     (r"\bformat=['\"]?(h5ad-pair|h5mu)['\"]?", lambda m: f"--format {m.group(1)}"),
     # jae._device.usable_device: the device= argument is --device
@@ -95,6 +99,13 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass embeddings=\{name: array or path of an embedding file\}",
      "give them as --prediction FILE (an .h5ad: X = embedding, obs_names = cells)"),
     (r"\bumap_max_cells=", "--umap-max-cells "),
+    # jae.mapping.check_new_batches: a query of known batches, in plain words with the flags that fix it
+    (r"^every query batch in obs\['([^']*)'\] \(([^)]*)\)",
+     lambda m: f"every query batch in the --batch-key column {m.group(1)} ({m.group(2).replace(chr(39), '')})"),
+    (r" \(jae embed --model MODEL --finetune-epochs 0; JAE\.embed\)", " (jae embed --model MODEL --finetune-epochs 0)"),
+    (r"\brename them \(obs\['([^']*)'\] = 'query_' \+ obs\['\1'\]\.astype\(str\)\) and map again",
+     lambda m: f"give them new names in column {m.group(1)} (e.g. query_ in front), in the data or in an "
+               "--annotations FILE, and map again"),
     (r"\bbatch_key=None", "--batch-key none"),
     (r"\bbatch_key=<column>", "--batch-key COLUMN"),
     (r"\bcell_type_key=<column>", "--cell-type-key COLUMN"),
@@ -123,6 +134,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bgive it as the data and score one of those: embeddings=\[KEY\]",
      "score one of those with --h5mu FILE --obsm KEY"),
     (r"\bgive this file as the data and score", "give this file as --h5mu and score"),
+    (r"\bgive an embedding of these cells instead \(X = the embedding, e\.g\. the file jae embed writes\)",
+     "give --prediction an embedding of these cells instead (X = the embedding, e.g. the file jae embed --out writes)"),
+    (r"\bjae\.metrics\.rmse\(measured\.X, prediction\.X\)",
+     "in Python jae.metrics.rmse(anndata.read_h5ad(MEASURED).X, anndata.read_h5ad(PREDICTION).X)"),
     (r"\(embeddings=\['([^']*)'\]\)", lambda m: f"(--obsm {m.group(1)})"),
     (r"\brename it in embeddings=", "give it another name: --prediction NAME=FILE"),
     (r"\bpass baseline=False\b", "drop --baseline"),

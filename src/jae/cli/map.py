@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, batch_key, input_files
+from ._inputs import add_input_args, add_memory_budget_arg, input_files
 
 
 def add_parser(sub) -> None:
@@ -24,7 +24,9 @@ def add_parser(sub) -> None:
     p.add_argument("--model", type=Path, required=True, help="reference model folder written by 'jae fit'")
     p.add_argument("--out", type=Path, required=True, help="mapped model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
-    p.add_argument("--batch-key", default="batch", help="obs column with the query cells' batches (default: batch)")
+    p.add_argument("--batch-key", default=None,
+                   help="obs column with the query cells' batches; each new batch gets its own shift, so 'none' is "
+                   "refused (default: the column the reference model was fitted with, else batch)")
     p.add_argument("--epochs", type=int, default=None,
                    help="passes over the query cells, each at most 10 minibatches of 256 cells (default: 20, so at most "
                    "200 steps; 0: no training)")
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import map_files
 
     result = map_files(
-        input_files(args, rna_only=True), args.model, args.out, batch_key=batch_key(args.batch_key), epochs=args.epochs,
+        input_files(args, rna_only=True), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs,
         seed=args.seed, device=args.device, memory_budget=args.memory_budget, overwrite=args.overwrite,
         progress_bar=not args.quiet,
     )

@@ -251,7 +251,10 @@ def make_design(
     if n_cells < 2:
         raise ValueError(f"n_cells={n_cells}: simulate at least 2 cells")
     if n_cell_types < 2:
-        raise ValueError(f"n_cell_types={n_cell_types}: simulate at least 2 cell types")
+        raise ValueError(f"n_cell_types={n_cell_types}: simulate at least 2 cell types; pass n_cell_types >= 2")
+    if n_cell_types > n_cells:
+        raise ValueError(f"n_cell_types={n_cell_types} is more than n_cells={n_cells}: most types would have no cell; "
+                         f"pass n_cell_types <= {n_cells}")
     if n_batches < 1:
         raise ValueError(f"n_batches={n_batches}: simulate at least 1 batch")
     second = "atac" if kind == "multiome" else "prot"

@@ -8,6 +8,7 @@ per-group feature distributions). Nothing dense and never the whole matrix.
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 import shutil
 from contextlib import ExitStack
@@ -114,7 +115,7 @@ def write_simulated(
     path
         For ``format='h5ad-pair'`` a prefix: writes ``<path>.mod1.h5ad`` (GEX) and ``<path>.mod2.h5ad`` (ATAC or
         ADT), the competition's layout, each with the annotations in ``obs``. For ``'h5mu'`` a ``.h5mu`` path
-        (annotations in the global ``obs``).
+        (annotations in the global ``obs``). Its folder must exist (it is not created).
     n_cells
         Number of cells (a million is fine: memory is bounded by ``chunk_size``).
     kind
@@ -126,7 +127,7 @@ def write_simulated(
     format
         ``'h5ad-pair'`` or ``'h5mu'``.
     chunk_size
-        Cells generated and written at a time (rounded up to a multiple of 1024).
+        Cells generated and written at a time (at least 1; rounded up to a multiple of 1024).
     n_genes, n_peaks, n_proteins, n_cell_types, n_batches
         Sizes that override the preset's (None: the preset's, or :func:`simulate`'s defaults without one).
     seed, organism, params
@@ -152,13 +153,13 @@ def write_simulated(
     given = dict(n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types, n_batches=n_batches)
     sizes.update({k: v for k, v in given.items() if v is not None})
     path = user_path(path)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
+        raise ValueError(f"chunk_size={chunk_size!r} is no number of cells: pass chunk_size >= 1 (cells generated and "
+                         "written at a time, rounded up to a multiple of 1024)")
     design = make_design(n_cells, kind=kind, organism=organism, seed=seed, params=params or SimulationParams(), **sizes)
     targets = _targets(path, design, format)
-    try:  # missing folders are created, as atomic_path does; one that cannot be is named by check_outputs
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass
-    check_outputs([("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
+    check_outputs(  # a missing folder is refused, as every verb's output: never created silently
+[("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
     first = sample_block(design, 0, chunk)  # sized against the free disk before any file is made
     _check_disk(targets, first, n_cells)

@@ -19,14 +19,28 @@ from .single import modalities_of
 from .validate import missing_text, validate_counts
 
 __all__ = ["PairedCounts", "get_paired", "cell_obs", "get_annotation", "check_batches", "modality_obs",
-           "check_modalities_agree", "agreeing_obs"]
+           "check_modalities_agree", "agreeing_obs", "batch_column"]
 
 logger = logging.getLogger(__name__)
 
 AGREEING_COLUMNS = ("batch",)
-"""Per-cell columns that two modalities holding them must agree on (a cell has one batch)."""
+"""Per-cell columns that two modalities holding them must agree on (a cell has one batch), unless the reading call
+names its batch column (:func:`batch_column`)."""
 
 _REPLACED: ContextVar[frozenset] = ContextVar("jae_annotated_columns", default=frozenset())
+_AGREEING: ContextVar[tuple] = ContextVar("jae_agreeing_columns", default=AGREEING_COLUMNS)
+
+
+@contextmanager
+def batch_column(batch_key: str | None):
+    """Within the block, the modalities must agree on the batch column the caller reads, ``batch_key`` (e.g.
+    ``'sample'`` for ``fit(batch_key='sample')``), instead of :data:`AGREEING_COLUMNS`; None: on no column (all cells
+    are one batch)."""
+    token = _AGREEING.set(() if batch_key is None else (str(batch_key),))
+    try:
+        yield
+    finally:
+        _AGREEING.reset(token)
 
 
 @contextmanager
@@ -41,18 +55,24 @@ def columns_taken_elsewhere(columns: Collection[str]):
         _REPLACED.reset(token)
 
 
+def agreeing_columns() -> tuple:
+    """The columns modalities must agree on here: :data:`AGREEING_COLUMNS`, or the one :func:`batch_column` names."""
+    return _AGREEING.get()
+
+
 def agreeing_obs(obs: pd.DataFrame) -> pd.DataFrame:
     """The columns of ``obs`` that modalities must agree on (:data:`AGREEING_COLUMNS`): what a second modality of the
     same cells adds to the first's ``obs`` (:func:`modality_obs`: checked against it, filling its missing values)."""
-    return obs[[c for c in AGREEING_COLUMNS if c in obs.columns]]
+    return obs[[c for c in _AGREEING.get() if c in obs.columns]]
 
 
 def check_modalities_agree(frames: Sequence[pd.DataFrame], names: Sequence[str], *, skip: Collection[str] = ()
                            ) -> None:
     """Refuse cells whose modalities' ``obs`` (``frames``, named ``names``) hold different values in a column of
-    :data:`AGREEING_COLUMNS` (``'batch'``). A cell missing the value in one of them (NaN, empty) is no conflict, and
+    :data:`AGREEING_COLUMNS` (``'batch'``; the caller's batch column within :func:`batch_column`). A cell missing the
+    value in one of them (NaN, empty) is no conflict, and
     neither is a column only one holds; ``skip``: columns taken from elsewhere (the global ``obs``)."""
-    for col in AGREEING_COLUMNS:
+    for col in _AGREEING.get():
         held = [(frame[col], name) for frame, name in zip(frames, names) if col in frame.columns]
         if col in skip or col in _REPLACED.get() or len(held) < 2:
             continue
@@ -341,7 +361,7 @@ def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequ
         else:
             series = pd.concat(pieces)
         columns[col] = series if series.index.equals(cells) else series.reindex(cells)
-    for col in AGREEING_COLUMNS:  # a cell whose batch the first modality lacks (NaN) takes the next one's
+    for col in _AGREEING.get():  # a cell whose batch the first modality lacks (NaN) takes the next one's
         later = [frame[col] for frame in frames if col in frame.columns][1:]
         if col in columns and later and columns[col].isna().any():
             filled = columns[col].astype(object)

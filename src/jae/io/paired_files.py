@@ -67,16 +67,18 @@ class FilesOnDisk:
 
     def load(self):
         """Read the data into memory: the MuData :func:`jae.io.read_competition` / :func:`jae.io.read_h5mu` gives,
-        with the annotation files of :meth:`with_annotations` joined again."""
-        from .annotations import join_annotations
+        with the annotation files of :meth:`with_annotations` joined again (each file's ``obs`` read once)."""
+        from .annotations import annotation_obs
+        from .readers import _add_obs_columns
 
         func, kwargs = self.loader
-        joined = [p for paths, _, _ in self.joins for p in paths]  # replacing the modalities' own (batch) columns
         with counts_noted():  # where the counts are and what the annotations matched were said when opened
-            with columns_taken_elsewhere(annotation_columns(joined)):
-                mdata = func(**kwargs)
-            for paths, replace_existing, what in self.joins:
-                join_annotations(mdata, paths, replace_existing=replace_existing, what=what, data=self.paths[0].name)
+            joins = [(annotation_obs(p, self.obs.index, what=what, data=self.paths[0].name), p, replace_existing)
+                     for paths, replace_existing, what in self.joins for p in paths]
+            with columns_taken_elsewhere([c for obs, _, _ in joins for c in obs.columns]):  # the modalities' own
+                mdata = func(**kwargs)  # (batch) columns, replaced by the files'
+            for obs, path, replace_existing in joins:
+                _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
         return mdata
 
     def with_annotations(self, paths, *, replace_existing: bool = True, what: str = "annotation"):

@@ -24,9 +24,10 @@ from ..io.atomic import atomic_outputs, atomic_write
 from ..io.inputs import InputFiles
 from ..imputation import impute as jae_impute
 from ..io.outputs import check_outputs
+from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
-from ..mapping import check_batch_key
+from ..mapping import check_batch_key, query_batch_key
 from ..query import features_kept, query_features
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
@@ -138,7 +139,8 @@ def fit_files(
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     config = model.config
-    data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
+    with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
+        data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
     supervised = config.mode == "supervised"
     annotations_fix = "InputFiles(..., annotations=FILE)"
     if inputs.source == "10x":  # a Cell Ranger file holds no labels and usually one sample
@@ -169,7 +171,7 @@ def map_files(
     model,
     out: PathLike,
     *,
-    batch_key: str = "batch",
+    batch_key: str | None = None,
     epochs: int | None = None,
     seed: int | None = None,
     device: str = "auto",
@@ -219,10 +221,14 @@ def map_files(
         as_seed(seed)
     check_batch_key(batch_key)
     reference, _ = _model_and_path(model, device=device)
-    data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
-    if batch_key not in data.obs.columns:
-        raise ValueError(f"the query has no obs column {batch_key!r} for batch_key; pass batch_key=<column> or "
-                         "InputFiles(..., annotations=FILE) with that column")
+    key = query_batch_key(reference, batch_key)  # None: the column the reference was fitted with
+    with batch_column(key):  # the modalities must agree on the query's batch column
+        data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
+    if key not in data.obs.columns:
+        raise ValueError(f"the query has no obs column {key!r} for batch_key"
+                         + (" (the column the reference was fitted with)" if batch_key is None else "")
+                         + "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column")
+    batch_key = key
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
                                  progress_bar=progress_bar)
     mapped.save(out, overwrite=overwrite)
