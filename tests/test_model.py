@@ -168,6 +168,22 @@ def test_a_misspelt_predict_config_field_is_named_with_the_closest_fields():
     assert replace(cfg, patience=3).patience == 3 and PredictConfig.from_dict(cfg.to_dict()) == cfg
 
 
+def test_help_on_the_settings_classes_lists_their_fields():
+    """inspect.signature (and so help()) showed JAEConfig(*args, **settings) and PredictConfig(*args, **settings), the
+    misspelling check's __new__, instead of the fields a user can set."""
+    import inspect
+    import pydoc
+    from dataclasses import MISSING, fields
+
+    from jae import PredictConfig
+
+    for cls in (JAEConfig, PredictConfig):
+        params = inspect.signature(cls).parameters
+        assert list(params) == [f.name for f in fields(cls)]
+        assert all(params[f.name].default == f.default for f in fields(cls) if f.default is not MISSING)
+    assert "max_epochs: 'int' = 500" in pydoc.render_doc(JAEConfig)
+
+
 def test_config_overrides_from_strings_are_typed_and_checked():
     cfg = JAEConfig().with_overrides(["lr=3e-4", "hidden=256,128", "decoder_batch=true", "n_free=8", "mode=unsupervised"])
     assert (cfg.lr, cfg.hidden, cfg.decoder_batch, cfg.n_free, cfg.mode) == (3e-4, (256, 128), True, 8, "unsupervised")

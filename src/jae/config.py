@@ -40,6 +40,17 @@ def named_fields(cls, settings: dict) -> None:
         raise TypeError(unknown_field(unknown[0], config=cls))
 
 
+def fields_signature(cls):
+    """Decorate a settings dataclass whose ``__new__`` takes ``(*args, **settings)`` (to name a misspelt field,
+    :func:`named_fields`) so that ``inspect.signature`` and ``help()`` show its fields, as ``__init__`` takes them,
+    instead of ``(*args, **settings)``."""
+    import inspect
+
+    init = inspect.signature(cls.__init__)
+    cls.__signature__ = init.replace(parameters=list(init.parameters.values())[1:])
+    return cls
+
+
 def model_arguments(init):
     """Decorate ``__init__`` of :class:`jae.JAE` (its signature kept) to refuse a keyword that is no argument of it
     in one line, before Python's bare "unexpected keyword argument": a :class:`JAEConfig` field
@@ -86,6 +97,7 @@ def _example(default) -> str:
     return str(default).lower() if isinstance(default, bool) else str(default)
 
 
+@fields_signature
 @dataclass(frozen=True)
 class JAEConfig:
     """Hyper-parameters of the joint-embedding autoencoder.

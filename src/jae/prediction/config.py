@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
-from ..config import named_fields, typed_numbers
+from ..config import fields_signature, named_fields, typed_numbers
 
 __all__ = ["PredictConfig"]
 
 
+@fields_signature
 @dataclass(frozen=True)
 class PredictConfig:
     """Settings of :func:`jae.predict` and :class:`jae.ModalityPredictor`.
