@@ -290,8 +290,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     if clash:  # scArches-style mapping takes a query batch as new; a reused name (e.g. 'sample1') is not
         logger.warning(
             "query batches %s have the names of reference batches: their %d cells get no shift and embed as that "
-            "reference batch's cells; if they are new samples, rename them (e.g. obs[%r] = 'query_' + "
-            "obs[%r].astype(str)) and map again", clash, int(np.isin(batch, clash).sum()), batch_key, batch_key,
+            "reference batch's cells; if they are new samples, give them new names in the batch column %s (e.g. "
+            "prefixed query_) and map again", ", ".join(map(str, clash)), int(np.isin(batch, clash).sum()), batch_key,
         )
     cache = getattr(reference, "_files_features", None)  # the query's features, kept on the reference: not copied
     mapped = copy.deepcopy(reference, None if cache is None else {id(cache): None})
