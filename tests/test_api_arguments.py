@@ -234,6 +234,19 @@ def test_save_and_load_refuse_a_non_path_naming_the_argument(model, bad, tmp_pat
     assert not list(tmp_path.iterdir())
 
 
+def test_loading_a_file_of_a_model_folder_names_the_folder(model, tmp_path):
+    """JAE.load('jae_model/model.json') (the file a user sees in the folder) said the file "is not a jae model folder:
+    expected model.json and weights.pt in it", while both were beside it; now it names the folder to pass."""
+    from jae import JAE
+
+    folder = model.save(tmp_path / "jae_model")
+    for name in ("model.json", "weights.pt"):
+        with pytest.raises(FileNotFoundError) as err:
+            JAE.load(folder / name)
+        assert str(err.value) == f"{folder / name} is a file of the model folder {folder}; pass the folder: {folder}"
+    assert JAE.load(folder).column_names == model.column_names
+
+
 def test_impute_takes_a_model_folder_and_refuses_a_wrong_one_in_one_line(model, cells, tmp_path):
     """jae.impute('folder', data) and jae.impute(5, data) failed with "'str' object has no attribute
     '_require_fitted'"."""

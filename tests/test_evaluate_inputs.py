@@ -109,6 +109,27 @@ def test_labels_written_as_missing_values_are_unlabelled_cells(data, no_scoring,
     assert table.attrs["description"].startswith("200 cells, ")
 
 
+def test_unknown_labels_of_unlabelled_cells_are_warned_about_with_the_fix(data, no_scoring, caplog):
+    """scANVI marks unlabelled cells 'Unknown': evaluate scored them as one cell type (nmi, asw_label reward keeping
+    them together) without a word, while fit warns about the same labels; now it warns once, naming the fix."""
+    held = data.copy()
+    labels = held.obs["cell_type"].astype(str).to_numpy().astype(object)
+    labels[:100] = "Unknown"
+    held.obs["cell_type"] = labels
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        jae.evaluate(held, {"a": "X_e", "b": "X_e"}, progress_bar=False)
+    assert "Unknown" in set(no_scoring[0]["cell_type"])  # still scored, as fit still learns it: the user decides
+    lines = [r.getMessage() for r in caplog.records if "'Unknown'" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith("100 cells have the cell-type label 'Unknown' in obs['cell_type']")
+    assert "obs['cell_type'] = obs['cell_type'].replace('Unknown', np.nan)" in lines[0]
+    caplog.clear()
+    held.obs["cell_type"] = held.obs["cell_type"].replace("Unknown", np.nan)  # the fix: left out, no warning
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        jae.evaluate(held, ["X_e"], progress_bar=False)
+    assert len(no_scoring[-1]["cell_type"]) == 200
+    assert not [r for r in caplog.records if "Unknown" in r.getMessage()]
+
+
 def test_nan_none_and_pandas_na_are_unlabelled_and_integer_labels_are_types(data, no_scoring):
     held = data.copy()
     codes = pd.array(held.obs["cell_type"].cat.codes.to_numpy(), dtype="Int64")

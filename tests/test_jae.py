@@ -93,6 +93,26 @@ def test_finetune_refuses_cells_without_a_batch_before_any_work(fitted, mdata, m
     pd.testing.assert_frame_equal(fitted.history, history)
 
 
+def test_fit_refuses_query_cells_without_a_batch_before_any_work(mdata, monkeypatch):
+    """fit checked the batch of the reference cells only: an unlabelled (query) cell with a missing batch was
+    fine-tuned as a batch 'nan' (and grouped as one by the small-reference rule's within-batch axes), the defect
+    finetune and map_query were cured of; fit now refuses it with their line, before the preprocessing."""
+    import jae.joint
+
+    def never(*args, **kwargs):
+        raise AssertionError("the counts were preprocessed before the batches were checked")
+
+    monkeypatch.setattr("jae.preprocess.pipeline.preprocess", never)
+    query = np.flatnonzero(mdata.obs["ct_ref"].isna().to_numpy())
+    for missing in (np.nan, None, "nan"):
+        data = mdata.copy()
+        data.obs["batch"] = data.obs["batch"].astype(object)
+        data.obs.iloc[query[:3], data.obs.columns.get_loc("batch")] = missing
+        with pytest.raises(ValueError, match=r"^3 of 400 cells have no batch label in 'batch'; fill the missing labels "
+                                             r".*; or pass batch_key=None to treat all cells as one batch$"):
+            jae.joint.JAE(TRAINED, seed=3, device="cpu").fit(data, cell_type_key="ct_ref", progress_bar=False)
+
+
 def test_save_load_round_trip_gives_identical_embedding(fitted, mdata, tmp_path):
     path = fitted.save(tmp_path / "model")
     desc = json.loads((path / "model.json").read_text())

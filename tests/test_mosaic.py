@@ -220,6 +220,33 @@ def test_imputation_on_request(cite):
     assert "jae_imputed" not in mos.uns and mos["prot"].n_obs == int((~rna_only).sum())  # the input is untouched
 
 
+def test_impute_on_paired_cells_names_the_modality_as_the_data_calls_it(cite):
+    """The fix for paired cells said jae.impute(model, mdata['rna']) in the model's names: on a MuData naming them
+    'gex' / 'adt' that is a KeyError, and one AnnData holding both (proteins in obsm, scvi-tools' layout) has no
+    mdata[...] at all. The example now uses the data's own names, and each works as written."""
+    import jae
+    from jae import impute
+
+    m, mos, model, rna_only, prot_only = cite
+    own = md.MuData({"gex": m["rna"], "adt": m["prot"]})
+    with pytest.raises(ValueError, match=r"pass 'rna' alone, e\.g\. jae\.impute\(model, mdata\['gex'\]\)$"):
+        impute(model, own)
+    with pytest.raises(ValueError, match=r"pass 'prot' alone, e\.g\. jae\.impute\(model, mdata\['adt'\]\)$"):
+        impute(model, own, modality="rna")
+    mdata = own  # the examples as written
+    assert impute(model, mdata["gex"]).shape == (m.n_obs, m["prot"].n_vars)
+    assert impute(model, mdata["adt"]).shape == (m.n_obs, m["rna"].n_vars)
+    import pandas as pd
+
+    adata = m["rna"].copy()  # scvi-tools' layout: RNA counts, protein counts in obsm
+    counts = m["prot"].layers["counts"] if "counts" in m["prot"].layers else m["prot"].X
+    counts = counts.toarray() if sp.issparse(counts) else np.asarray(counts)
+    adata.obsm["protein_expression"] = pd.DataFrame(counts, index=adata.obs_names, columns=m["prot"].var_names)
+    with pytest.raises(ValueError, match=r"e\.g\. jae\.impute\(model, jae\.io\.split_anndata\(adata\)\['rna'\]\)$"):
+        impute(model, adata)
+    np.testing.assert_array_equal(impute(model, jae.io.split_anndata(adata)["rna"]).X, impute(model, m["rna"]).X)
+
+
 def test_impute_on_paired_cells_names_how_to_predict_from_one_modality(cite, monkeypatch):
     """jae.impute(model, mdata) on paired cells said only 'every cell has both modalities: nothing to impute', and a
     misspelt modality= was named only after every cell's features were computed."""

@@ -141,6 +141,8 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist; pass the folder a model was saved to (written by jae fit, "
                                 "jae map or JAE.save)")
+    if path.is_file() and path.name in (DESCRIPTION, WEIGHTS) and (path.parent / DESCRIPTION).is_file():
+        raise FileNotFoundError(f"{path} is a file of the model folder {path.parent}; pass the folder: {path.parent}")
     if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
         raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
     try:

@@ -94,7 +94,26 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
         values = np.array([int(x) if ok and float(x).is_integer() else v
                            for x, ok, v in zip(np.asarray(column, dtype=np.float64), labelled, values)], dtype=object)
     labels = np.where(labelled, values, np.nan).astype(object)
+    _warn_placeholders(labels[labelled], key)
     return labels, np.asarray(labelled, dtype=bool)
+
+
+def _warn_placeholders(values: np.ndarray, key: str) -> None:
+    """Warn when labels read as "no type" (scANVI's 'Unknown', :data:`jae.labels.UNLABELLED_TEXT`): they are scored
+    as a cell type of their own, one cluster that nmi and asw_label reward keeping together, as fit learns them as a
+    type (with the same warning); the fix makes them missing, so those cells are left out."""
+    from .labels import UNLABELLED_TEXT
+
+    text = pd.Series(values, dtype=object)
+    text = text[text.map(lambda v: isinstance(v, str) and v.strip().lower() in UNLABELLED_TEXT)]
+    if not len(text):
+        return
+    names = sorted(text.unique())
+    logger.warning(
+        "%d cells have the cell-type label %s in obs[%r], as scvi-tools (scANVI's unlabeled_category) and other tools "
+        "mark unlabelled cells; they are scored as a cell type of their own (nmi, asw_label, ...); if these cells are "
+        "unlabelled, make their labels missing so they are left out: obs[%r] = obs[%r].replace(%r, np.nan)",
+        len(text), " / ".join(map(repr, names)), key, key, key, names[0] if len(names) == 1 else names)
 
 
 def check_scored_cells(labelled: np.ndarray, key: str) -> None:

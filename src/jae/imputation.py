@@ -74,9 +74,11 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     target = names[1] if modality is None else modality
     source = names[1 - names.index(target)]
     X, cells, observed = query_features(model, data, layer=layer)
-    i = modality_to_impute(model, observed, modality, nothing_fix=(  # paired cells: predict from one modality alone
-        f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone, e.g. "
-        f"jae.impute(model, mdata[{source!r}])"))
+    if observed.all():  # paired cells: predict from one modality alone, in the data's own name for it
+        modality_to_impute(model, observed, modality, nothing_fix=(
+            f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone, e.g. "
+            f"jae.impute(model, {_alone(model, data, source)})"))
+    i = modality_to_impute(model, observed, modality)
     rows = np.flatnonzero(~observed[:, i])
     pre = model.preprocessor
     widths = pre.widths
@@ -105,6 +107,25 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     logger.info("imputed %s (%s, %d features) for %d of %d cells by the %s", names[i], pre.kinds[i],
                 values.shape[1], len(rows), len(cells), method)
     return out
+
+
+def _alone(model, data, source: str) -> str:
+    """How to write the model's modality ``source`` of paired ``data`` alone: ``mdata[<the data's name of it>]`` (a
+    MuData or dict naming it 'gex' while the model says 'rna'), or, for one AnnData holding both,
+    ``jae.io.split_anndata(adata)[...]``."""
+    import anndata as ad
+
+    from .io.modality import MOD_NAMES
+    from .query import _modalities, _pick
+
+    index = list(model.modality_names).index(source)
+    if isinstance(data, ad.AnnData):
+        return f"jae.io.split_anndata(adata)[{MOD_NAMES[model.preprocessor.kinds[index]]!r}]"
+    try:
+        own = _pick(model, _modalities(data, layer=None))[index]
+    except (ValueError, KeyError, TypeError):
+        own = None
+    return f"mdata[{(own or source)!r}]"
 
 
 def modality_to_impute(model, observed: np.ndarray, modality: str | None = None, *, arg: str = "modality",

@@ -161,7 +161,7 @@ def _pick(model, mods: dict) -> tuple[str, str | None]:
             if detected == kind:
                 same.append(n)
         if len(same) > 1:
-            raise ValueError(f"the data has {len(same)} {kind} modalities ({examples(same)}); keep the one to embed")
+            raise ValueError(_several(model, kind, name, same, found))
         found.append(same[0] if same else None)
         if kind != "GEX" and not same:  # a second modality of another kind is a mix-up, not RNA-only cells
             for n, adata in mods.items():
@@ -180,6 +180,20 @@ def _pick(model, mods: dict) -> tuple[str, str | None]:
             f"{examples(list(mods), 5)}): jae places cells from either or both; name a modality as the model does"
         )
     return found[0], found[1]
+
+
+def _several(model, kind: str, name: str, same: list, found: list) -> str:
+    """The refusal of data holding several modalities of the model's ``kind`` (e.g. CITE-seq proteins and hashtags,
+    'adt' and 'hto'), none of them named ``name`` as in the model: the fix names the one to use as the model does
+    (a modality of the model's name is taken by its name), in a MuData of the two."""
+    rna, other = model.modality_names
+    if kind == "GEX":  # the second modality is looked for after the RNA
+        shown = f"{rna!r}: mdata[{same[0]!r}], {other!r}: <its {model.preprocessor.kinds[1]} modality>"
+    else:
+        shown = f"{rna!r}: mdata[{(found[0] or rna)!r}], {other!r}: mdata[{same[0]!r}]"
+    return (f"the data has {len(same)} {kind} modalities ({examples(same)}) and none named {name!r} as in the model, "
+            f"so jae cannot tell which to use: name it as the model does, e.g. mudata.MuData({{{shown}}}) with the "
+            f"one to use (the model's modalities: {rna!r}, {other!r})")
 
 
 def _cell_order(data, names: pd.Index) -> pd.Index:

@@ -160,8 +160,9 @@ def check_fit_annotations(
     """Check the per-cell annotations :meth:`jae.JAE.fit` needs, before any expensive step.
 
     Checks that the batch and cell-type columns exist, that supervised mode has at least two labelled reference
-    cells, that every reference cell has a batch and every batch at least two reference cells, and that the
-    phase columns exist. Linear in the number of cells.
+    cells, that every cell has a batch (query cells too: fine-tuning, :meth:`jae.JAE.finetune` and
+    :func:`jae.mapping.map_query` refuse a cell without one) and every batch at least two reference cells, and that
+    the phase columns exist. Linear in the number of cells.
 
     Parameters
     ----------
@@ -213,7 +214,8 @@ def check_fit_annotations(
     if batch_key is not None:
         batch = obs[batch_key]
         try:
-            check_batches(batch[ref])
+            check_batches(batch, min_cells=1)  # every cell: a query cell was fine-tuned as a batch 'nan'
+            check_batches(batch[ref])  # sizes: of the reference cells
         except ValueError as err:
             raise ValueError(f"{err}; or pass {fix['no_batch']} to treat all cells as one batch") from None
     for key in phase_keys or ():
