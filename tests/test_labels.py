@@ -496,3 +496,28 @@ def test_labels_of_a_dict_of_anndata_describe_their_own_cells(model, few):
     np.testing.assert_allclose(embedding, truth_embedding[perm], atol=1e-5)  # rows in the labels' order
     pd.testing.assert_frame_equal(model.predict_cell_type(data, embedding=embedding), labels)
     np.testing.assert_allclose(data["rna"].obsm["X_jae"], truth_embedding, atol=1e-5)
+
+
+def test_a_stored_embedding_from_another_state_of_the_model_is_refused(left_out, tmp_path):
+    """predict_cell_type(data, embedding='X_jae') took an embedding made before a finetune (confidences up to 0.035
+    off the model's own, no message): the embedding's record in uns says which model state made it."""
+    import copy
+
+    import mudata
+
+    model, query, _ = left_out
+    model, data = copy.deepcopy(model), query.copy()
+    model.embed(data)
+    fresh = model.predict_cell_type(data, embedding="X_jae")
+    data.write(tmp_path / "q.h5mu")  # a record read back holds numpy arrays: the same state still
+    back = model.predict_cell_type(mudata.read_h5mu(tmp_path / "q.h5mu"), embedding="X_jae")
+    pd.testing.assert_frame_equal(back, fresh)
+    model.finetune(data, epochs=1, seed=5, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^embedding='X_jae' was made by another state of this model: its record "
+                                         r"uns\['jae'\] differs in its fine-tunings \(seeds \[\] then, \[5\] now\); "
+                                         r"embed the cells again with this model"):
+        model.predict_cell_type(data, embedding="X_jae")
+    model.embed(data)  # embedded again by this state: accepted, and the same as without the embedding
+    pd.testing.assert_frame_equal(model.predict_cell_type(data, embedding="X_jae"), model.predict_cell_type(data))
+    data.obsm["mine"] = data.obsm["X_jae"]  # stored by hand: no record, nothing to compare
+    model.predict_cell_type(data, embedding="mine")
