@@ -93,6 +93,19 @@ def test_validate_counts_empty(shape):
         validate_counts(sp.csr_matrix(shape, dtype=np.float32), name="atac")
 
 
+def test_zero_count_cells_of_one_modality_alone_are_not_told_to_leave_both():
+    """A prediction's source or an RNA-only query (no modality named: one modality on its own) was told to "remove
+    them from both modalities ... then mu.pp.intersect_obs(mdata)", a fix for paired data; a modality of paired data
+    still is."""
+    X = _counts(10, 5, 0).toarray()
+    X[3] = 0
+    with pytest.raises(ValueError, match=r"zero total counts in x; remove them first, e.g. "
+                                         r"sc.pp.filter_cells\(adata, min_counts=1\) \(in a MuData"):
+        validate_counts(sp.csr_matrix(X), name="x")
+    with pytest.raises(ValueError, match=r"remove them from both modalities first"):
+        validate_counts(sp.csr_matrix(X), name="x", modality="rna", kind="GEX")
+
+
 def test_validate_counts_ignores_explicit_zeros_only_through_totals():
     # a stored explicit zero row is still a zero-count cell
     X = sp.csr_matrix((np.array([0.0, 3.0]), np.array([0, 1]), np.array([0, 1, 2])), shape=(2, 2))

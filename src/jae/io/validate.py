@@ -125,10 +125,12 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
             f"{modality!r} only and jae places them from the other modality (cells lacking a modality: mosaic data), "
             "e.g. adata = adata[np.asarray(adata.layers['counts'].sum(axis=1)).ravel() > 0].copy() for that "
             "modality's AnnData, put back in the MuData or written to its own .h5ad; if they are empty droplets, ")
-        raise ValueError(
-            f"{n_zero} of {n_obs} cells have zero total counts in {name}; {alone}remove them from both modalities "
-            "first, e.g. sc.pp.filter_cells(adata, min_counts=1) on each modality then mu.pp.intersect_obs(mdata)"
-        )
+        fix = ("remove them from both modalities first, e.g. sc.pp.filter_cells(adata, min_counts=1) on each "
+               "modality then mu.pp.intersect_obs(mdata)") if modality is not None else (
+            # one modality on its own (a prediction's source, an RNA-only query): no second modality to subset
+            "remove them first, e.g. sc.pp.filter_cells(adata, min_counts=1) (in a MuData: on each modality, then "
+            "mu.pp.intersect_obs(mdata))")
+        raise ValueError(f"{n_zero} of {n_obs} cells have zero total counts in {name}; {alone}{fix}")
 
 
 #: How :func:`check_fit_annotations` words each fix for a Python user; the CLI passes its flags instead.
