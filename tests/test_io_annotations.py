@@ -179,3 +179,27 @@ def test_loading_opened_files_reads_each_annotation_file_once(files, monkeypatch
     assert read == [str(d / "some.h5ad")]
     assert list(loaded.obs["label"][:5]) == ["T"] * 5 and loaded.obs["label"][5:].isna().all()
     assert list(loaded.obs_names) == list(opened.obs.index)
+
+
+def test_reading_and_opening_read_each_annotation_files_obs_once(files, monkeypatch):
+    """read_competition and open_competition read each annotation file's obs twice: in full for its column names
+    (which replace the data's own), then again to join it; the names now come from the file's header."""
+    import jae.io.annotations as annotations
+    import jae.io.readers as readers
+    from jae.io import read_competition
+
+    d, m = files
+    read, real = [], readers.read_obs
+
+    def counted(path, **kw):
+        read.append(str(path))
+        return real(path, **kw)
+
+    monkeypatch.setattr(annotations, "read_obs", counted)
+    monkeypatch.setattr(readers, "read_obs", counted)
+    mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=[d / "some.h5ad"])
+    assert read == [str(d / "some.h5ad")] and "label" in mdata.obs
+    read.clear()
+    open_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=[d / "some.h5ad"]).load()
+    assert read == [str(d / "some.h5ad")] * 2  # once when opened (the matched cells), once when loaded
+    assert readers.obs_columns(d / "some.h5ad") == list(real(d / "some.h5ad").columns)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .features import affix_rename
 from .raw import noted
-from .readers import PathLike, _add_obs_columns, read_obs
+from .readers import PathLike, _add_obs_columns, obs_columns, read_obs
 
 __all__ = ["annotation_obs", "annotation_columns", "join_annotations"]
 
@@ -56,9 +56,10 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
 
 
 def annotation_columns(paths) -> list[str]:
-    """The ``obs`` columns of annotation files (None: none), which replace the data's own."""
+    """The ``obs`` columns of annotation files (None: none), which replace the data's own: read from each file's
+    header (:func:`jae.io.readers.obs_columns`), as the files are read whole when they are joined."""
     paths = [] if paths is None else [paths] if isinstance(paths, (str, os.PathLike)) else paths
-    return [c for p in paths for c in read_obs(p).columns]
+    return [c for p in paths for c in obs_columns(p)]
 
 
 def join_annotations(

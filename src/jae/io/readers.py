@@ -133,6 +133,19 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
         adata.file.close()
 
 
+def obs_columns(path: PathLike, *, what: str = "annotation") -> list[str]:
+    """The ``obs`` column names of an ``.h5ad``, from the header anndata writes (the ``column-order`` attribute of
+    its ``obs`` group) without reading the columns; a file without it (or not HDF5) is read by :func:`read_obs`,
+    with its checks."""
+    path = _check_file(path, what=what)
+    if h5py.is_hdf5(path):
+        with h5py.File(path, "r") as f:
+            obs = f.get("obs")
+            if isinstance(obs, h5py.Group) and "column-order" in obs.attrs:
+                return [c.decode() if isinstance(c, bytes) else str(c) for c in np.atleast_1d(obs.attrs["column-order"])]
+    return [str(c) for c in read_obs(path, what=what).columns]
+
+
 def read_competition(
     mod1: PathLike,
     mod2: PathLike,
