@@ -472,3 +472,23 @@ def test_map_query_and_finetune_read_the_batch_column_alike(reference, split):
             run()
     query = split[1]
     pd.testing.assert_series_equal(cell_batches(query, "batch", caller="finetune"), query.obs["batch"])
+
+
+def test_cells_of_a_batch_the_mapped_model_does_not_know_are_named_in_a_warning(reference, mapped, split, caplog):
+    """A mapped model embedded cells of a batch it neither mapped nor was fitted on without a shift and without a word
+    (a query batch read back as 3.0 where it was mapped as 3, or a batch not mapped yet)."""
+    query = split[1].copy()
+    caplog.set_level("WARNING", logger="jae.mapping")
+    shifted = mapped.embed(query, key_added=None)
+    assert "neither mapped nor was fitted on" not in caplog.text  # the mapped batch, as mapped
+    query.obs["batch"] = query.obs["batch"].astype(str) + ".0"
+    for m in query.mod.values():
+        m.obs["batch"] = query.obs["batch"]
+    other = mapped.embed(query, key_added=None)
+    assert (f"{query.n_obs} cells are of batches in the column batch that this model neither mapped nor was fitted "
+            f"on ({query.obs['batch'].iloc[0]}; mapped: {mapped.adapter.batches[0]})") in caplog.text
+    np.testing.assert_allclose(other, reference.embed(query, key_added=None), rtol=1e-5, atol=1e-5)  # no shift
+    assert not np.allclose(other, shifted)
+    caplog.clear()
+    mapped.embed(split[0], key_added=None)  # the reference's own batches: no warning
+    assert "neither mapped" not in caplog.text

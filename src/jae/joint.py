@@ -484,7 +484,7 @@ class JAE:
     def _features(self, data, *, layer: str | None) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
         """The input features of ``data``'s cells (missing features or a missing modality: :mod:`jae.query`), the
         cells, and a mapped model's batch of each (None otherwise), its column read and checked before any work."""
-        batch = None if self.adapter is None else self.adapter.batch_column(data)  # a cell without one: refused
+        batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches)  # None: refused
         X, cells = query_features(self, data, layer=layer)[:2]
         return X, cells, None if batch is None else batch.reindex(cells).to_numpy()
 

@@ -75,9 +75,11 @@ class QueryAdapter:
         batch = self.batch_column(data)
         return (batch if cells is None else batch.reindex(cells)).to_numpy()
 
-    def batch_column(self, data) -> pd.Series:
+    def batch_column(self, data, reference_batches=None) -> pd.Series:
         """The batch of each of ``data``'s cells (text, indexed by cell), from the ``obs`` column this adapter reads;
-        a cell without a batch is refused, as :func:`map_query` refuses it (:func:`jae.io.paired.check_batches`)."""
+        a cell without a batch is refused, as :func:`map_query` refuses it (:func:`jae.io.paired.check_batches`).
+        Given the reference's batches, cells of a batch that is neither mapped nor the reference's are named in a
+        warning: they get no shift (a batch not mapped yet, or a mapped one written otherwise, e.g. 3.0 for 3)."""
         from .io.paired import cell_obs, check_batches, get_annotation
 
         obs = cell_obs(data)  # as fit reads them: a modality's own columns too
@@ -93,7 +95,17 @@ class QueryAdapter:
         except ValueError as err:
             raise ValueError(f"this model was made by map_query and shifts cells by their batch in "
                              f"obs[{self.batch_key!r}]: {err}") from None
-        return batch.astype(str)
+        batch = batch.astype(str)
+        if reference_batches is not None:
+            other = batch[~batch.isin(list(self.batches) + [str(b) for b in reference_batches])]
+            if len(other):
+                logger.warning(
+                    "%d cells are of batches in the column %s that this model neither mapped nor was fitted on (%s; "
+                    "mapped: %s): they are embedded without a shift, as the reference model embeds them; map them "
+                    "first (map_query, jae map), or, if they are a mapped batch, name it as it was named then",
+                    len(other), self.batch_key, ", ".join(sorted(map(str, other.unique()))[:5]),
+                    ", ".join(map(str, self.batches[:5])))
+        return batch
 
     def apply(self, X: np.ndarray, batch) -> np.ndarray:
         """``X`` with each mapped batch's shift added (a new array; ``X`` itself is never changed)."""
