@@ -333,6 +333,15 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
     for name, fn in VARIANTS.items():
         val_sc[name + " 1-conf head"] = val_sc["1-conf head"]
         sc[name + " 1-conf head"] = fn(E_eval, sc["1-conf head"])
+    # ... or the head's probability vectors averaged (each type's column), then 1 - the top of the average: a known
+    # type's cells agree on their type, so the average keeps its top; a missing type's cells may each lean to another
+    # known type, which the scalar confidence averages away and the vector average keeps as a flatter average
+    Z_eval = model.latent_transformed(X_eval)
+    head = model.calibration.probabilities(Z_eval[:, model.layout.block("cell_type")])
+    for k in (10, 15):
+        avg = np.column_stack([_smooth(E_eval, head[:, j], k=k) for j in range(head.shape[1])])
+        val_sc[f"smoothprob k{k} 1-conf head"] = val_sc["1-conf head"]
+        sc[f"smoothprob k{k} 1-conf head"] = 1.0 - avg.max(axis=1)
     # ... and the neighbours found elsewhere: in the input features the encoder reads (which no label shaped, so a
     # missing type's cells need not sit beside the known relative the trained encoder maps them next to), or in every
     # column of the embedding (the type part included)
