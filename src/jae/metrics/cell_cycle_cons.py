@@ -255,7 +255,9 @@ def cell_cycle_reference_blocks(
     per batch; pass 2 scores every cell. A batch's ``before`` share is measured on its sample, so it equals
     :func:`cell_cycle_reference`'s when the batch has at most ``max_cells`` cells, and otherwise estimates it (the
     R^2 of the top PCs on 10,000 cells); the scores (what the embedding is compared with) are those of all cells, as
-    in memory up to the summation order of the gene means.
+    in memory up to the summation order of the gene means. Each pass reads a block once for every batch; the batches'
+    shares (seeded ARPACK runs) are computed side by side on the compute threads (:func:`jae._threads.compute_threads`),
+    the same numbers as one at a time.
 
     Parameters
     ----------
