@@ -129,3 +129,36 @@ def test_genes_found_once_score_every_batch_as_a_fresh_lookup_does(caplog):
     assert genes.counts == (len(genes.s), len(genes.g2m)) and min(genes.counts) > 0
     with pytest.raises(ValueError, match=r"^score_cell_cycle: genes= was found in \d+ var_names, the data has \d+"):
         score_cell_cycle(X[:, :-1], names[:-1], genes=genes)
+
+
+def test_grouped_scorers_equal_one_scorer_per_group_bit_for_bit():
+    """add_grouped / score_grouped read a block once for every group's scorer: the gene sums, control genes and
+    scores are those of each group's own CellCycleScorer fed that group's rows, exactly."""
+    from jae.preprocess.cell_cycle import CellCycleGenes, CellCycleScorer, add_grouped, score_grouped
+
+    rng = np.random.default_rng(5)
+    s_genes, g2m_genes = cell_cycle_genes("human")
+    names = pd.Index(list(s_genes) + list(g2m_genes) + [f"G{i}" for i in range(700)])
+    counts = rng.poisson(rng.gamma(0.5, 1.0, size=len(names)), size=(900, len(names))).astype(np.float32)
+    counts[:, : len(s_genes)] += rng.poisson(1.5, size=(900, 1))  # a cycling signal
+    X = sp.csr_matrix(np.log1p(counts * (1e4 / counts.sum(axis=1, keepdims=True))).astype(np.float32))
+    group = rng.integers(-1, 3, 900)  # three groups and rows of none
+    genes = CellCycleGenes.find(names)
+    one = [CellCycleScorer(names, genes=genes) for _ in range(3)]
+    many = [CellCycleScorer(names, genes=genes) for _ in range(3)]
+    blocks = [slice(0, 350), slice(350, 900)]
+    for sl in blocks:
+        for g in range(3):
+            one[g].add(X[sl][group[sl] == g])
+        add_grouped(many, X[sl], group[sl])
+    for a, b in zip(one, many):
+        np.testing.assert_array_equal(a._sums, b._sums)
+        assert a._n == b._n
+    for sl in blocks:
+        got = score_grouped(many, X[sl], group[sl])
+        assert np.isnan(got[group[sl] < 0]).all()
+        for g in range(3):
+            np.testing.assert_array_equal(got[group[sl] == g], one[g].score(X[sl][group[sl] == g]))
+    assert len({tuple(s._control_sets()[0]) for s in many}) > 1  # the groups' control genes differ
+    with pytest.raises(RuntimeError, match="add"):
+        add_grouped(many, X[:10], np.zeros(10, dtype=np.int64))  # after scoring

@@ -155,6 +155,28 @@ def test_cell_cycle_reference_from_blocks_matches_memory():
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+def test_cell_cycle_shares_side_by_side_equal_one_at_a_time(monkeypatch):
+    """The batches' GEX variance shares (ARPACK above 200 cells) run on the compute threads: the same numbers, bit
+    for bit, as one batch at a time, whatever the thread count; and the in-memory reference's."""
+    import jae.metrics.cell_cycle_cons as ccc
+
+    rng = np.random.default_rng(7)
+    batches = np.repeat(np.array(["b0", "b1", "b2", "b3", "b4"]), [420, 380, 300, 450, 260])[rng.permutation(1810)]
+    gex, genes = _gex(1810, batches, seed=7)
+    blocks = lambda: (gex[s : s + 250] for s in range(0, 1810, 250))  # noqa: E731
+    got = {}
+    for threads in (1, 2, 5):
+        monkeypatch.setattr(ccc, "compute_threads", lambda threads=threads: threads)
+        got[threads] = ccc.cell_cycle_reference_blocks(blocks, genes, batches, max_cells=350)
+    np.testing.assert_array_equal(got[2].before, got[1].before)
+    np.testing.assert_array_equal(got[5].before, got[1].before)
+    assert got[1].batches == tuple(dict.fromkeys(batches)) and len(set(got[1].before)) == 5
+    full = cell_cycle_reference(gex, genes, batches)
+    for b, n in enumerate(len(c) for c in full.cells):  # batches within max_cells: the in-memory share exactly
+        if n <= 350:
+            assert got[5].before[b] == pytest.approx(full.before[b], rel=1e-10)
+
+
 def test_evaluate_files_on_disk_equals_in_memory(tmp_path):
     from jae.datasets.write import write_simulated
 

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["cell_cycle_genes", "score_cell_cycle", "CellCycleGenes", "CellCycleScorer", "ORGANISMS"]
+__all__ = ["cell_cycle_genes", "score_cell_cycle", "CellCycleGenes", "CellCycleScorer", "add_grouped", "score_grouped",
+           "ORGANISMS"]
 
 log = logging.getLogger(__name__)
 
@@ -106,21 +107,26 @@ def _row_means(X, columns: np.ndarray) -> np.ndarray:
     """
     if sp.issparse(X):
         X = X if X.format == "csr" else X.tocsr()
-        rank = np.full(X.shape[1], -1, dtype=np.int64)
-        rank[columns] = np.arange(len(columns))
-        sums = _csr_row_sums(X.indptr, X.indices, X.data, rank, len(columns))
+        rank = np.full((1, X.shape[1]), -1, dtype=np.int64)
+        rank[0, columns] = np.arange(len(columns))
+        sums = _csr_row_sums(X.indptr, X.indices, X.data, np.zeros(X.shape[0], dtype=np.int64), rank, len(columns))
         return sums.astype(np.float64) / len(columns)
     return np.nanmean(np.asarray(X[:, columns]), axis=1, dtype=np.float64)
 
 
 @numba.njit(cache=True, nogil=True)
-def _csr_row_sums(indptr, indices, data, rank, n_columns):
-    """Each CSR row's sum of its stored values in the ranked columns, in the data's dtype, added in rank order."""
+def _csr_row_sums(indptr, indices, data, group, ranks, n_columns):
+    """Each CSR row's sum of its stored values in the columns ranked by its group's row of ``ranks`` (-1: not
+    summed; ``n_columns`` the most ranked columns of a group), in the data's dtype, added in rank order; rows of
+    group -1 sum to 0."""
     out = np.zeros(indptr.shape[0] - 1, dtype=data.dtype)
     values = np.zeros(n_columns, dtype=data.dtype)
     touched = np.empty(n_columns, dtype=np.int64)
     seen = np.zeros(n_columns, dtype=np.bool_)
     for i in range(indptr.shape[0] - 1):
+        if group[i] < 0:
+            continue
+        rank = ranks[group[i]]
         n = 0
         for p in range(indptr[i], indptr[i + 1]):
             r = rank[indices[p]]
@@ -137,6 +143,19 @@ def _csr_row_sums(indptr, indices, data, rank, n_columns):
             values[order[j]] = 0
             seen[order[j]] = False
         out[i] = acc
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _csr_group_column_sums(indptr, indices, data, group, n_groups, n_columns):
+    """``(n_groups, n_columns)`` column sums of each group's CSR rows (group -1: none), in the data's dtype, added
+    in row order: each group's row equals scipy's ``X[rows].sum(axis=0)`` bit for bit."""
+    out = np.zeros((n_groups, n_columns), dtype=data.dtype)
+    for i in range(indptr.shape[0] - 1):
+        g = group[i]
+        if g >= 0:
+            for p in range(indptr[i], indptr[i + 1]):
+                out[g, indices[p]] += data[p]
     return out
 
 
@@ -324,15 +343,58 @@ class CellCycleScorer:
             self._sums += np.nansum(np.asarray(X_lognorm, dtype=np.float64), axis=0)
         self._n += X_lognorm.shape[0]
 
-    def score(self, X_lognorm) -> np.ndarray:
-        """``(rows, 2)`` float64 S and G2/M scores of one log-normalised block (second pass)."""
+    def _control_sets(self) -> list[np.ndarray]:
+        """The S and G2/M control genes, drawn once from the gene means of every block added."""
         if self._controls is None:
             if self._n == 0:
                 raise RuntimeError("CellCycleScorer: score() before any add(); add every block first")
             means = self._sums / self._n
             self._controls = [_control_genes(idx, means, ctrl_size=self.ctrl_size, seed=self.seed) for idx in self.sets]
+        return self._controls
+
+    def score(self, X_lognorm) -> np.ndarray:
+        """``(rows, 2)`` float64 S and G2/M scores of one log-normalised block (second pass)."""
+        controls = self._control_sets()
         if sp.issparse(X_lognorm):
             X_lognorm = X_lognorm.tocsr()  # once for the four gene-set means (no copy for CSR blocks)
         return np.column_stack(
-            [_row_means(X_lognorm, idx) - _row_means(X_lognorm, ctrl) for idx, ctrl in zip(self.sets, self._controls)]
+            [_row_means(X_lognorm, idx) - _row_means(X_lognorm, ctrl) for idx, ctrl in zip(self.sets, controls)]
         )
+
+
+def add_grouped(scorers: list[CellCycleScorer], X, group: np.ndarray) -> None:
+    """:meth:`CellCycleScorer.add` of each scorer's rows of one CSR block, read once: row ``i`` goes to
+    ``scorers[group[i]]`` (-1: to none); the sums are those of ``scorers[g].add(X[group == g])`` bit for bit."""
+    X = X.tocsr()
+    group = np.asarray(group, dtype=np.int64)
+    counts = np.bincount(group[group >= 0], minlength=len(scorers))
+    for g in np.flatnonzero(counts):
+        scorers[g].add(X[:0])  # add()'s checks (a block of other genes, add() after score()), adding nothing
+    sums = _csr_group_column_sums(X.indptr, X.indices, X.data, group, len(scorers), X.shape[1])
+    for g in np.flatnonzero(counts):
+        scorers[g]._sums += sums[g]
+        scorers[g]._n += int(counts[g])
+
+
+def score_grouped(scorers: list[CellCycleScorer], X, group: np.ndarray) -> np.ndarray:
+    """``(rows, 2)`` S and G2/M scores of one CSR block, row ``i`` by ``scorers[group[i]]`` (NaN for -1), read
+    once: each row's scores are those of ``scorers[group[i]].score`` bit for bit (the marker genes are the same for
+    every scorer, the control genes each scorer's own)."""
+    X = X.tocsr()
+    group = np.asarray(group, dtype=np.int64)
+    out = np.full((X.shape[0], 2), np.nan)
+    used = np.unique(group[group >= 0])
+    if not len(used):
+        return out
+    for k, idx in enumerate(scorers[used[0]].sets):
+        ranks = np.full((len(scorers), X.shape[1]), -1, dtype=np.int64)
+        sizes = np.ones(len(scorers), dtype=np.int64)
+        for g in used:
+            ctrl = scorers[g]._control_sets()[k]
+            ranks[g, ctrl] = np.arange(len(ctrl))
+            sizes[g] = len(ctrl)
+        ctrl_sums = _csr_row_sums(X.indptr, X.indices, X.data, group, ranks, int(sizes.max()))
+        mine = group >= 0
+        ctrl_means = ctrl_sums[mine].astype(np.float64) / sizes[group[mine]]
+        out[mine, k] = _row_means(X, idx)[mine] - ctrl_means
+    return out
