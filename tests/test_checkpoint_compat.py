@@ -217,3 +217,27 @@ def test_load_names_a_device_torch_cannot_use_not_a_damaged_folder(small_cite_mo
     with pytest.raises(ValueError, match=message):
         JAE.load(small_cite_model, device=device)
     assert JAE.load(small_cite_model, device="cpu").device.type == "cpu"
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda m: m[1].update(var_names=m[1]["var_names"][:-3]), "modalities give 17 input features, its network takes 20"),
+    (lambda m: m[1].update(kind="ATAC"), "modality 'prot' \\(ATAC\\) lacks SVD components"),
+    (lambda m: m.pop(), "not a list of two modalities"),
+    (lambda m: m[1].update(name="rna"), "both modalities are named 'rna'"),
+    (lambda m: m.reverse(), "the modalities are 'ADT' \\+ 'GEX'"),
+    (lambda m: m[0]["var_names"].__setitem__(1, m[0]["var_names"][0]), "features of modality 'rna' are not .* distinct"),
+])
+def test_a_description_whose_modalities_do_not_match_its_weights_is_refused_on_load(tmp_path, edit, match):
+    """A model.json whose modalities were edited (fewer proteins, ADT called ATAC, one modality, ...) loaded, then
+    every embed failed with "mat1 and mat2 shapes cannot be multiplied" or "list index out of range", or a duplicate
+    gene name embedded silently."""
+    import json
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(FIXTURES / "model_v6" / "model", folder)
+    desc = json.loads((folder / "model.json").read_text())
+    edit(desc["modalities"])
+    (folder / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match=f"^{folder / 'model.json'}: .*{match}.*damaged: copy it again or refit"):
+        JAE.load(folder, device="cpu")

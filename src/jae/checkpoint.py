@@ -315,6 +315,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.organism = d.get("organism")
     model.batch_key = d.get("batch_key")  # files before jae kept it: None (map_query then reads obs['batch'])
     mods = d["modalities"]
+    _check_modalities(path, mods)
     bases = []
     for i, m in enumerate(mods):
         if m["svd_components"] is None:
@@ -333,6 +334,9 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases,
         protein_norm=model.config.protein_norm_for(), protein_depth=depth,
     )
+    if model.preprocessor.n_output != d["n_input"]:
+        raise ValueError(f"{path / DESCRIPTION}: its modalities give {model.preprocessor.n_output} input features, its "
+                         f"network takes {d['n_input']}; the model folder is damaged: copy it again or refit the model")
     model.modality_names = tuple(m["name"] for m in mods)
     with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
         model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
@@ -367,6 +371,27 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.history = pd.DataFrame(d.get("history") or {})
     _build_mapping_parts(model, path, d, tensors)
     return model
+
+
+def _check_modalities(path: Path, mods) -> None:
+    """Refuse a description whose ``modalities`` no fit writes (hand-edited or mixed from two models): every joint
+    model has RNA (GEX, with an SVD basis) first and ATAC (with one) or ADT (proteins read as they are) second, two
+    different names and distinct feature names in each; such a file loaded and then failed every embed with a shape
+    error, or embedded proteins as peaks."""
+    damaged = f"{path / DESCRIPTION}: %s; the model folder is damaged: copy it again or refit the model"
+    if not isinstance(mods, list) or len(mods) != 2 or not all(isinstance(m, dict) for m in mods):
+        raise ValueError(damaged % "'modalities' is not a list of two modalities (RNA and ATAC or ADT)")
+    kinds = [m["kind"] for m in mods]
+    if kinds[0] != "GEX" or kinds[1] not in ("ATAC", "ADT"):
+        raise ValueError(damaged % f"the modalities are {kinds[0]!r} + {kinds[1]!r}, not GEX + ATAC or GEX + ADT")
+    names = [m["name"] for m in mods]
+    if names[0] == names[1]:
+        raise ValueError(damaged % f"both modalities are named {names[0]!r}")
+    for m, kind, name in zip(mods, kinds, names):
+        if (m["svd_components"] is None) != (kind == "ADT"):
+            raise ValueError(damaged % f"modality {name!r} ({kind}) {'has' if kind == 'ADT' else 'lacks'} SVD components")
+        if not isinstance(m["var_names"], list) or len(set(map(str, m["var_names"]))) != len(m["var_names"]):
+            raise ValueError(damaged % f"the features of modality {name!r} are not a list of distinct names")
 
 
 def _label_values(values) -> dict:
