@@ -241,3 +241,23 @@ def test_a_description_whose_modalities_do_not_match_its_weights_is_refused_on_l
     (folder / "model.json").write_text(json.dumps(desc))
     with pytest.raises(ValueError, match=f"^{folder / 'model.json'}: .*{match}.*damaged: copy it again or refit"):
         JAE.load(folder, device="cpu")
+
+
+def test_a_description_that_is_not_text_is_refused_naming_the_file_and_the_fix(tmp_path):
+    """weights.pt copied over model.json gave "'utf-8' codec can't decode byte 0x80 in position 64" (no file named,
+    no fix; the CLI printed the same line). A description saved with a byte-order mark by an editor loads."""
+    import json
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(FIXTURES / "model_v6" / "model", folder)
+    text = (folder / "model.json").read_text()
+    (folder / "model.json").write_bytes((folder / "weights.pt").read_bytes())
+    with pytest.raises(ValueError, match=f"^{folder / 'model.json'} is not UTF-8 text; the model folder is damaged: "
+                                         "copy it again or refit the model$"):
+        JAE.load(folder, device="cpu")
+    (folder / "model.json").write_text("{" + text[1:100])
+    with pytest.raises(ValueError, match=r"model\.json is not valid JSON \(.*\); the model folder is damaged: copy it"):
+        JAE.load(folder, device="cpu")
+    (folder / "model.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(json.loads(text)).encode())
+    assert JAE.load(folder, device="cpu").preprocessor.kinds == ("GEX", "ADT")

@@ -145,10 +145,12 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         raise FileNotFoundError(f"{path} is a file of the model folder {path.parent}; pass the folder: {path.parent}")
     if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
         raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
-    try:
-        d = json.loads((path / DESCRIPTION).read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path / DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
+    try:  # bytes that are not UTF-8 text (e.g. weights.pt copied over it) raise UnicodeDecodeError, not a JSON error
+        d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
+        raise ValueError(f"{path / DESCRIPTION} is {why}; the model folder is damaged: copy it again or refit the "
+                         "model") from None
     if not isinstance(d, dict):
         raise ValueError(
             f"{path / DESCRIPTION} "
