@@ -525,3 +525,27 @@ def test_impute_out_with_nothing_to_impute_is_refused_before_finetuning(cite, tm
                  "--out", str(tmp_path / "emb.h5ad"), "--impute-out", str(tmp_path / "imp.h5ad")]) == 1
     assert "every cell has both modalities: nothing to impute; drop --impute-out" in caplog.text
     assert not (tmp_path / "emb.h5ad").exists() and not (tmp_path / "imp.h5ad").exists()
+
+
+def test_an_h5mu_holding_the_second_modality_alone_names_what_places_its_cells(cite, tmp_path, caplog):
+    """An .h5mu of protein-only query cells was refused with "has no modality 'rna' ...; pass --rna-mod NAME": the
+    fix named reads the proteins as RNA (then refused for sharing 0% of the genes). It now says the file has no RNA,
+    and how such cells are placed: beside cells with RNA in one file, or read into memory (which embeds them)."""
+    from jae.cli import main
+
+    m, mos, model, rna_only, prot_only = cite
+    model.save(tmp_path / "model")
+    path = tmp_path / "prot.h5mu"
+    md.MuData({"prot": m["prot"][prot_only].copy()}).write(path)
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(path), "--finetune-epochs", "0",
+                     "--out", str(tmp_path / "emb.h5mu")]) == 1
+    assert ("prot.h5mu holds one modality, 'prot', and no RNA; jae reads an .h5mu holding RNA, alone or with ATAC or "
+            "ADT: if 'prot' is the RNA, pass --rna-mod NAME; to place cells measured in the second modality alone, put "
+            "them in one .h5mu with cells that have RNA (mosaic data), or embed them in Python: "
+            "model.embed(mudata.read_h5mu(FILE))") in caplog.text
+    assert not (tmp_path / "emb.h5mu").exists()
+    with pytest.raises(KeyError, match=r"holds one modality, 'prot', and no RNA.*model\.embed\(mudata\.read_h5mu\(path\)\)"):
+        model.embed(str(path), key_added=None)
+    emb = model.embed(md.read_h5mu(path), key_added=None)  # the fix as written
+    assert emb.shape == (int(prot_only.sum()), len(model.column_names)) and np.isfinite(emb).all()
