@@ -549,3 +549,27 @@ def test_an_h5mu_holding_the_second_modality_alone_names_what_places_its_cells(c
         model.embed(str(path), key_added=None)
     emb = model.embed(md.read_h5mu(path), key_added=None)  # the fix as written
     assert emb.shape == (int(prot_only.sum()), len(model.column_names)) and np.isfinite(emb).all()
+
+
+def test_cells_renamed_in_one_modality_only_in_part_are_named_with_the_rename(cite, caplog):
+    """Half of the protein cells named with a suffix ('-ADT') left 600 paired cells, enough to fit: each renamed cell
+    was fitted (and embedded) as two cells with one modality each, without a word. The rename is now named."""
+    m, mos, model, rna_only, prot_only = cite
+    prot = m["prot"].copy()
+    prot.obs_names = [f"{c}-ADT" if i % 2 else c for i, c in enumerate(prot.obs_names)]
+    renamed = md.MuData({"rna": m["rna"].copy(), "prot": prot})
+    assert renamed.n_obs == 1800
+    expected = ("cells measured in one modality alone look like the other's renamed (1800 cells: 600 with both "
+                "modalities, 600 with GEX only ('rna'), 600 with ADT only ('prot')): ")
+    fix = "600 are the same cells named with another prefix or suffix; name the 'prot' cells so, e.g. " \
+          "adata.obs_names = [n.removesuffix('-ADT') for n in adata.obs_names]"
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        JAE(JAEConfig(max_epochs=1, n_svd=30, mode="unsupervised"), seed=0, device="cpu").fit(
+            renamed, batch_key=None, cell_type_key=None, progress_bar=False)
+    assert expected in caplog.text and fix in caplog.text and "each is fitted as two cells" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model.embed(mos, key_added=None)  # true one-modality cells: no rename to name
+        assert "look like the other's renamed" not in caplog.text
+        model.embed(renamed, key_added=None)
+    assert expected in caplog.text and fix in caplog.text and "each is embedded as two cells" in caplog.text

@@ -217,6 +217,9 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
         if not m.paired.any():  # often the same cells named otherwise in one modality (AAAC-1 / AAAC-1_atac)
             logger.warning("no cell has both modalities (%s), so each is embedded from one modality alone; %s",
                            m.summary(), m.pairing_fix())
+        elif (misnamed := m.misnamed()) is not None:
+            logger.warning("cells measured in one modality alone look like the other's renamed (%s): %s; as they "
+                           "are, each is embedded as two cells with one modality", m.summary(), misnamed)
         target = getattr(data, "obs_names", None)
         if target is not None and len(target) == len(cells) and pd.Index(target).isin(cells).all():
             cells, observed, counts = _reorder(pd.Index(target), cells, observed, counts)
