@@ -573,3 +573,24 @@ def test_cells_renamed_in_one_modality_only_in_part_are_named_with_the_rename(ci
         assert "look like the other's renamed" not in caplog.text
         model.embed(renamed, key_added=None)
     assert expected in caplog.text and fix in caplog.text and "each is embedded as two cells" in caplog.text
+
+
+def test_cli_embed_of_a_mosaic_file_warns_as_in_memory_when_cells_do_not_pair(cite, tmp_path, caplog):
+    """jae embed / jae map of an .h5mu whose modalities' cells pair in part or not at all (one modality's names
+    suffixed) embedded them from the file without the warning the same MuData in memory gives: the streamed query
+    path never looked."""
+    from jae.cli import main
+
+    m, mos, model, rna_only, prot_only = cite
+    model.save(tmp_path / "model")
+    for every, expected in ((2, "look like the other's renamed (1800 cells: 600 with both modalities"),
+                            (1, "no cell has both modalities (2400 cells: 0 with both modalities")):
+        prot = m["prot"].copy()
+        prot.obs_names = [f"{c}-ADT" if i % every == every - 1 else c for i, c in enumerate(prot.obs_names)]
+        path = tmp_path / f"renamed{every}.h5mu"
+        md.MuData({"rna": m["rna"].copy(), "prot": prot}).write(path)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="jae"):
+            assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(path), "--finetune-epochs",
+                         "0", "--out", str(tmp_path / f"emb{every}.h5mu")]) == 0
+        assert expected in caplog.text and "removesuffix('-ADT')" in caplog.text
