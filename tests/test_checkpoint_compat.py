@@ -261,3 +261,21 @@ def test_a_description_that_is_not_text_is_refused_naming_the_file_and_the_fix(t
         JAE.load(folder, device="cpu")
     (folder / "model.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(json.loads(text)).encode())
     assert JAE.load(folder, device="cpu").preprocessor.kinds == ("GEX", "ADT")
+
+
+@pytest.mark.parametrize("part", ["readout", "calibration", "adapter", "moments", "voters", "calibration_cells"])
+def test_a_description_that_nulls_a_part_its_weights_hold_is_refused_on_load(tmp_path, part):
+    """A mapped model's model.json with e.g. "adapter": null (or "readout": null, "moments": false) loaded as another
+    model, silently: without the query shift, with the raw latent as embedding, or labels without calibration."""
+    import json
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(FIXTURES / "mapped_v6" / "model", folder)
+    desc = json.loads((folder / "model.json").read_text())
+    desc[part] = False if part == "moments" else None
+    (folder / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match=rf"^{folder / 'weights.pt'} holds {part} tensors that {folder / 'model.json'} "
+                                         rf"does not describe \('{part}' is missing, null or false\); the model folder "
+                                         "is damaged: copy it again or refit the model$"):
+        JAE.load(folder, device="cpu")

@@ -296,6 +296,11 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         missing = [k for k in keys if k not in d] if d["format_version"] >= version else []
         if missing:  # loaded as an older file's, the model would embed and label cells otherwise
             raise KeyError(missing[0])
+    described = {k.split(".", 1)[0] for k in tensors} & {"readout", "calibration", "adapter", "moments", "voters",
+                                                          "calibration_cells"}
+    for part in sorted(p for p in described if not d.get(p)):  # loaded without it, the model would embed otherwise
+        raise ValueError(f"{path / WEIGHTS} holds {part} tensors that {path / DESCRIPTION} does not describe ({part!r} "
+                         "is missing, null or false); the model folder is damaged: copy it again or refit the model")
     config = dict(d["config"])
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
