@@ -594,3 +594,27 @@ def test_cli_embed_of_a_mosaic_file_warns_as_in_memory_when_cells_do_not_pair(ci
             assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(path), "--finetune-epochs",
                          "0", "--out", str(tmp_path / f"emb{every}.h5mu")]) == 0
         assert expected in caplog.text and "removesuffix('-ADT')" in caplog.text
+
+
+def test_cli_given_the_second_modality_alone_names_how_to_embed_those_cells(cite, tmp_path, caplog):
+    """Protein-only query cells in the competition layout: --mod2 alone said it "needs --mod1 (GEX) with --mod2", and
+    the same file as --mod1 said to pass it "as --mod2": each fix led to the other. Both now name the one that embeds
+    such cells (in memory), which works as written."""
+    import anndata as ad
+
+    from jae.cli import main
+
+    m, mos, model, rna_only, prot_only = cite
+    model.save(tmp_path / "model")
+    path = tmp_path / "q.mod2.h5ad"
+    m["prot"][prot_only].copy().write_h5ad(path)
+    fix = f"cells measured in the second modality alone are embedded in Python: " \
+          f"model.embed(mudata.MuData({{'mod2': anndata.read_h5ad({str(path)!r})}}))"
+    for flag in ("--mod2", "--mod1"):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="jae"):
+            assert main(["-q", "embed", "--model", str(tmp_path / "model"), flag, str(path), "--out",
+                         str(tmp_path / "emb.h5ad")]) == 1
+        assert fix in caplog.text and not (tmp_path / "emb.h5ad").exists()
+    emb = model.embed(md.MuData({"mod2": ad.read_h5ad(path)}), key_added=None)  # the fix as written
+    assert emb.shape == (int(prot_only.sum()), len(model.column_names)) and np.isfinite(emb).all()
