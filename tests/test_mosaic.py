@@ -267,8 +267,8 @@ def test_impute_on_paired_cells_names_how_to_predict_from_one_modality(cite, mon
         raise AssertionError("features computed before the modality name was checked")
 
     monkeypatch.setattr(jae.query, "query_features", no_features)
-    with pytest.raises(ValueError, match=r"^modality='protein' is not one of the model's modalities"):
-        impute(model, mos, modality="protein")
+    with pytest.raises(ValueError, match=r"^modality='protien' is not one of the model's modalities"):
+        impute(model, mos, modality="protien")  # 'protein', a name of the modality's kind, is read as 'prot'
 
 
 def test_imputed_cells_keep_the_annotations_kept_in_a_modality_obs(cite):
@@ -618,3 +618,31 @@ def test_cli_given_the_second_modality_alone_names_how_to_embed_those_cells(cite
         assert fix in caplog.text and not (tmp_path / "emb.h5ad").exists()
     emb = model.embed(md.MuData({"mod2": ad.read_h5ad(path)}), key_added=None)  # the fix as written
     assert emb.shape == (int(prot_only.sum()), len(model.column_names)) and np.isfinite(emb).all()
+
+
+def test_impute_takes_the_modality_by_the_name_of_its_kind(cite, tmp_path):
+    """A model fitted from a file (jae fit --h5mu) names its modalities by kind ('rna', 'prot') whatever the file
+    calls them, so jae embed --impute-modality adt on that same file (modalities 'rna' and 'adt') was refused: "'adt'
+    is not one of the model's modalities ['rna', 'prot']". A name of the modality's kind is now read as it."""
+    from jae import impute
+    from jae.cli import main
+
+    m, mos, model, rna_only, prot_only = cite
+    expected = impute(model, mos, modality="prot")
+    for name in ("adt", "ADT", "protein"):
+        got = impute(model, mos, modality=name)
+        assert got.uns["jae_imputed"]["modality"] == "prot"
+        np.testing.assert_array_equal(got.X, expected.X)
+    with pytest.raises(ValueError, match=r"^modality='atac' is not one of the model's modalities \['rna', 'prot'\]"):
+        impute(model, mos, modality="atac")
+    adt = md.MuData({"rna": mos["rna"].copy(), "adt": mos["prot"].copy()})
+    path = tmp_path / "adt.h5mu"
+    adt.write(path)
+    model.save(tmp_path / "model")
+    assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(path), "--finetune-epochs", "0",
+                 "--impute-modality", "adt", "--impute-out", str(tmp_path / "imp.h5ad"),
+                 "--out", str(tmp_path / "emb.h5mu")]) == 0
+    import anndata as ad
+
+    written = ad.read_h5ad(tmp_path / "imp.h5ad")
+    assert written.n_obs == int(rna_only.sum()) and written.uns["jae_imputed"]["modality"] == "prot"
