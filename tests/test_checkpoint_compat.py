@@ -217,3 +217,65 @@ def test_load_names_a_device_torch_cannot_use_not_a_damaged_folder(small_cite_mo
     with pytest.raises(ValueError, match=message):
         JAE.load(small_cite_model, device=device)
     assert JAE.load(small_cite_model, device="cpu").device.type == "cpu"
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda m: m[1].update(var_names=m[1]["var_names"][:-3]), "modalities give 17 input features, its network takes 20"),
+    (lambda m: m[1].update(kind="ATAC"), "modality 'prot' \\(ATAC\\) lacks SVD components"),
+    (lambda m: m.pop(), "not a list of two modalities"),
+    (lambda m: m[1].update(name="rna"), "both modalities are named 'rna'"),
+    (lambda m: m.reverse(), "the modalities are 'ADT' \\+ 'GEX'"),
+    (lambda m: m[0]["var_names"].__setitem__(1, m[0]["var_names"][0]), "features of modality 'rna' are not .* distinct"),
+])
+def test_a_description_whose_modalities_do_not_match_its_weights_is_refused_on_load(tmp_path, edit, match):
+    """A model.json whose modalities were edited (fewer proteins, ADT called ATAC, one modality, ...) loaded, then
+    every embed failed with "mat1 and mat2 shapes cannot be multiplied" or "list index out of range", or a duplicate
+    gene name embedded silently."""
+    import json
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(FIXTURES / "model_v6" / "model", folder)
+    desc = json.loads((folder / "model.json").read_text())
+    edit(desc["modalities"])
+    (folder / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match=f"^{folder / 'model.json'}: .*{match}.*damaged: copy it again or refit"):
+        JAE.load(folder, device="cpu")
+
+
+def test_a_description_that_is_not_text_is_refused_naming_the_file_and_the_fix(tmp_path):
+    """weights.pt copied over model.json gave "'utf-8' codec can't decode byte 0x80 in position 64" (no file named,
+    no fix; the CLI printed the same line). A description saved with a byte-order mark by an editor loads."""
+    import json
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(FIXTURES / "model_v6" / "model", folder)
+    text = (folder / "model.json").read_text()
+    (folder / "model.json").write_bytes((folder / "weights.pt").read_bytes())
+    with pytest.raises(ValueError, match=f"^{folder / 'model.json'} is not UTF-8 text; the model folder is damaged: "
+                                         "copy it again or refit the model$"):
+        JAE.load(folder, device="cpu")
+    (folder / "model.json").write_text("{" + text[1:100])
+    with pytest.raises(ValueError, match=r"model\.json is not valid JSON \(.*\); the model folder is damaged: copy it"):
+        JAE.load(folder, device="cpu")
+    (folder / "model.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(json.loads(text)).encode())
+    assert JAE.load(folder, device="cpu").preprocessor.kinds == ("GEX", "ADT")
+
+
+@pytest.mark.parametrize("part", ["readout", "calibration", "adapter", "moments", "voters", "calibration_cells"])
+def test_a_description_that_nulls_a_part_its_weights_hold_is_refused_on_load(tmp_path, part):
+    """A mapped model's model.json with e.g. "adapter": null (or "readout": null, "moments": false) loaded as another
+    model, silently: without the query shift, with the raw latent as embedding, or labels without calibration."""
+    import json
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(FIXTURES / "mapped_v6" / "model", folder)
+    desc = json.loads((folder / "model.json").read_text())
+    desc[part] = False if part == "moments" else None
+    (folder / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match=rf"^{folder / 'weights.pt'} holds {part} tensors that {folder / 'model.json'} "
+                                         rf"does not describe \('{part}' is missing, null or false\); the model folder "
+                                         "is damaged: copy it again or refit the model$"):
+        JAE.load(folder, device="cpu")

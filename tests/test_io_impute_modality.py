@@ -97,8 +97,8 @@ def test_impute_misuse_is_refused_in_one_line_before_any_work(setup, tmp_path, c
         "h5ad_out": ("rna_alone.h5mu", "e.h5ad", "prot",
                      "--impute-modality writes the prediction as a layer of an .h5mu output (--out *.h5mu, for an "
                      "--h5mu input); with --out *.h5ad pass --impute-out FILE.h5ad too"),
-        "unknown_name": ("rna_alone.h5mu", "e.h5mu", "adt",
-                         "--impute-modality 'adt' is not one of the model's modalities ['rna', 'prot']"),
+        "unknown_name": ("rna_alone.h5mu", "e.h5mu", "atac",  # 'adt' is read as 'prot', the model's ADT modality
+                         "--impute-modality 'atac' is not one of the model's modalities ['rna', 'prot']"),
         "other_cells": ("both.h5mu", "e.h5mu", "prot", "modality 'prot' of the .h5mu file holds other cells than those "
                         "lacking it, so their prediction cannot be written as a layer of it in the output's copy: "
                         "pass --impute-out FILE.h5ad"),

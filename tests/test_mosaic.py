@@ -267,8 +267,8 @@ def test_impute_on_paired_cells_names_how_to_predict_from_one_modality(cite, mon
         raise AssertionError("features computed before the modality name was checked")
 
     monkeypatch.setattr(jae.query, "query_features", no_features)
-    with pytest.raises(ValueError, match=r"^modality='protein' is not one of the model's modalities"):
-        impute(model, mos, modality="protein")
+    with pytest.raises(ValueError, match=r"^modality='protien' is not one of the model's modalities"):
+        impute(model, mos, modality="protien")  # 'protein', a name of the modality's kind, is read as 'prot'
 
 
 def test_imputed_cells_keep_the_annotations_kept_in_a_modality_obs(cite):
@@ -525,3 +525,124 @@ def test_impute_out_with_nothing_to_impute_is_refused_before_finetuning(cite, tm
                  "--out", str(tmp_path / "emb.h5ad"), "--impute-out", str(tmp_path / "imp.h5ad")]) == 1
     assert "every cell has both modalities: nothing to impute; drop --impute-out" in caplog.text
     assert not (tmp_path / "emb.h5ad").exists() and not (tmp_path / "imp.h5ad").exists()
+
+
+def test_an_h5mu_holding_the_second_modality_alone_names_what_places_its_cells(cite, tmp_path, caplog):
+    """An .h5mu of protein-only query cells was refused with "has no modality 'rna' ...; pass --rna-mod NAME": the
+    fix named reads the proteins as RNA (then refused for sharing 0% of the genes). It now says the file has no RNA,
+    and how such cells are placed: beside cells with RNA in one file, or read into memory (which embeds them)."""
+    from jae.cli import main
+
+    m, mos, model, rna_only, prot_only = cite
+    model.save(tmp_path / "model")
+    path = tmp_path / "prot.h5mu"
+    md.MuData({"prot": m["prot"][prot_only].copy()}).write(path)
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(path), "--finetune-epochs", "0",
+                     "--out", str(tmp_path / "emb.h5mu")]) == 1
+    assert ("prot.h5mu holds one modality, 'prot', and no RNA; jae reads an .h5mu holding RNA, alone or with ATAC or "
+            "ADT: if 'prot' is the RNA, pass --rna-mod NAME; to place cells measured in the second modality alone, put "
+            "them in one .h5mu with cells that have RNA (mosaic data), or embed them in Python: "
+            "model.embed(mudata.read_h5mu(FILE))") in caplog.text
+    assert not (tmp_path / "emb.h5mu").exists()
+    with pytest.raises(KeyError, match=r"holds one modality, 'prot', and no RNA.*model\.embed\(mudata\.read_h5mu\(path\)\)"):
+        model.embed(str(path), key_added=None)
+    emb = model.embed(md.read_h5mu(path), key_added=None)  # the fix as written
+    assert emb.shape == (int(prot_only.sum()), len(model.column_names)) and np.isfinite(emb).all()
+
+
+def test_cells_renamed_in_one_modality_only_in_part_are_named_with_the_rename(cite, caplog):
+    """Half of the protein cells named with a suffix ('-ADT') left 600 paired cells, enough to fit: each renamed cell
+    was fitted (and embedded) as two cells with one modality each, without a word. The rename is now named."""
+    m, mos, model, rna_only, prot_only = cite
+    prot = m["prot"].copy()
+    prot.obs_names = [f"{c}-ADT" if i % 2 else c for i, c in enumerate(prot.obs_names)]
+    renamed = md.MuData({"rna": m["rna"].copy(), "prot": prot})
+    assert renamed.n_obs == 1800
+    expected = ("cells measured in one modality alone look like the other's renamed (1800 cells: 600 with both "
+                "modalities, 600 with GEX only ('rna'), 600 with ADT only ('prot')): ")
+    fix = "600 are the same cells named with another prefix or suffix; name the 'prot' cells so, e.g. " \
+          "adata.obs_names = [n.removesuffix('-ADT') for n in adata.obs_names]"
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        JAE(JAEConfig(max_epochs=1, n_svd=30, mode="unsupervised"), seed=0, device="cpu").fit(
+            renamed, batch_key=None, cell_type_key=None, progress_bar=False)
+    assert expected in caplog.text and fix in caplog.text and "each is fitted as two cells" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model.embed(mos, key_added=None)  # true one-modality cells: no rename to name
+        assert "look like the other's renamed" not in caplog.text
+        model.embed(renamed, key_added=None)
+    assert expected in caplog.text and fix in caplog.text and "each is embedded as two cells" in caplog.text
+
+
+def test_cli_embed_of_a_mosaic_file_warns_as_in_memory_when_cells_do_not_pair(cite, tmp_path, caplog):
+    """jae embed / jae map of an .h5mu whose modalities' cells pair in part or not at all (one modality's names
+    suffixed) embedded them from the file without the warning the same MuData in memory gives: the streamed query
+    path never looked."""
+    from jae.cli import main
+
+    m, mos, model, rna_only, prot_only = cite
+    model.save(tmp_path / "model")
+    for every, expected in ((2, "look like the other's renamed (1800 cells: 600 with both modalities"),
+                            (1, "no cell has both modalities (2400 cells: 0 with both modalities")):
+        prot = m["prot"].copy()
+        prot.obs_names = [f"{c}-ADT" if i % every == every - 1 else c for i, c in enumerate(prot.obs_names)]
+        path = tmp_path / f"renamed{every}.h5mu"
+        md.MuData({"rna": m["rna"].copy(), "prot": prot}).write(path)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="jae"):
+            assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(path), "--finetune-epochs",
+                         "0", "--out", str(tmp_path / f"emb{every}.h5mu")]) == 0
+        assert expected in caplog.text and "removesuffix('-ADT')" in caplog.text
+
+
+def test_cli_given_the_second_modality_alone_names_how_to_embed_those_cells(cite, tmp_path, caplog):
+    """Protein-only query cells in the competition layout: --mod2 alone said it "needs --mod1 (GEX) with --mod2", and
+    the same file as --mod1 said to pass it "as --mod2": each fix led to the other. Both now name the one that embeds
+    such cells (in memory), which works as written."""
+    import anndata as ad
+
+    from jae.cli import main
+
+    m, mos, model, rna_only, prot_only = cite
+    model.save(tmp_path / "model")
+    path = tmp_path / "q.mod2.h5ad"
+    m["prot"][prot_only].copy().write_h5ad(path)
+    fix = f"cells measured in the second modality alone are embedded in Python: " \
+          f"model.embed(mudata.MuData({{'mod2': anndata.read_h5ad({str(path)!r})}}))"
+    for flag in ("--mod2", "--mod1"):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="jae"):
+            assert main(["-q", "embed", "--model", str(tmp_path / "model"), flag, str(path), "--out",
+                         str(tmp_path / "emb.h5ad")]) == 1
+        assert fix in caplog.text and not (tmp_path / "emb.h5ad").exists()
+    emb = model.embed(md.MuData({"mod2": ad.read_h5ad(path)}), key_added=None)  # the fix as written
+    assert emb.shape == (int(prot_only.sum()), len(model.column_names)) and np.isfinite(emb).all()
+
+
+def test_impute_takes_the_modality_by_the_name_of_its_kind(cite, tmp_path):
+    """A model fitted from a file (jae fit --h5mu) names its modalities by kind ('rna', 'prot') whatever the file
+    calls them, so jae embed --impute-modality adt on that same file (modalities 'rna' and 'adt') was refused: "'adt'
+    is not one of the model's modalities ['rna', 'prot']". A name of the modality's kind is now read as it."""
+    from jae import impute
+    from jae.cli import main
+
+    m, mos, model, rna_only, prot_only = cite
+    expected = impute(model, mos, modality="prot")
+    for name in ("adt", "ADT", "protein"):
+        got = impute(model, mos, modality=name)
+        assert got.uns["jae_imputed"]["modality"] == "prot"
+        np.testing.assert_array_equal(got.X, expected.X)
+    with pytest.raises(ValueError, match=r"^modality='atac' is not one of the model's modalities \['rna', 'prot'\]"):
+        impute(model, mos, modality="atac")
+    adt = md.MuData({"rna": mos["rna"].copy(), "adt": mos["prot"].copy()})
+    path = tmp_path / "adt.h5mu"
+    adt.write(path)
+    model.save(tmp_path / "model")
+    assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(path), "--finetune-epochs", "0",
+                 "--impute-modality", "adt", "--impute-out", str(tmp_path / "imp.h5ad"),
+                 "--out", str(tmp_path / "emb.h5mu")]) == 0
+    import anndata as ad
+
+    written = ad.read_h5ad(tmp_path / "imp.h5ad")
+    assert written.n_obs == int(rna_only.sum()) and written.uns["jae_imputed"]["modality"] == "prot"

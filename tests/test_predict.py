@@ -382,6 +382,28 @@ def test_predictor_folder_of_format_6_loads_and_predicts_as_before(tmp_path, met
     np.testing.assert_array_equal(ModalityPredictor.load(tmp_path / "m", device="cpu").predict(query).X, got)
 
 
+@pytest.mark.parametrize("edit, match", [
+    (lambda d: d.update(n_members=d["n_members"] - 1), r"weights\.pt does not match .*model\.json \(it holds 2 networks, "
+                                                       r"model\.json's n_members says 1\)"),
+    (lambda d: d.update(target_kind="protein"), r"model\.json: it predicts 'protein' from 'GEX', kinds other than"),
+    (lambda d: d["source_features"].__setitem__(1, d["source_features"][0]),
+     r"model\.json: its source features are not a list of distinct names"),
+])
+def test_a_predictor_description_its_weights_disagree_with_is_refused_on_load(tmp_path, edit, match):
+    """n_members lowered by hand loaded the first networks alone and predicted other values, silently; a target kind
+    no fit writes loaded; a repeated source feature loaded and then blamed the query ("1 are extra")."""
+    import json
+    import shutil
+
+    folder = tmp_path / "jae"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "predictor_v6" / "jae", folder)
+    desc = json.loads((folder / "model.json").read_text())
+    edit(desc)
+    (folder / "model.json").write_text(json.dumps(desc))
+    with pytest.raises(ValueError, match=match + r".*(damaged|refit the model)"):
+        ModalityPredictor.load(folder, device="cpu")
+
+
 def test_old_predictor_folder_given_to_jae_load_names_the_predictor_loader():
     """JAE.load of a predictor folder of the old layout (predictor.json) said it "is not a jae model folder: expected
     model.json and weights.pt", though jae wrote it; a predictor folder of today's layout names its loader."""

@@ -145,10 +145,12 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         raise FileNotFoundError(f"{path} is a file of the model folder {path.parent}; pass the folder: {path.parent}")
     if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
         raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
-    try:
-        d = json.loads((path / DESCRIPTION).read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path / DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
+    try:  # bytes that are not UTF-8 text (e.g. weights.pt copied over it) raise UnicodeDecodeError, not a JSON error
+        d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
+        raise ValueError(f"{path / DESCRIPTION} is {why}; the model folder is damaged: copy it again or refit the "
+                         "model") from None
     if not isinstance(d, dict):
         raise ValueError(
             f"{path / DESCRIPTION} "
@@ -294,6 +296,11 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         missing = [k for k in keys if k not in d] if d["format_version"] >= version else []
         if missing:  # loaded as an older file's, the model would embed and label cells otherwise
             raise KeyError(missing[0])
+    described = {k.split(".", 1)[0] for k in tensors} & {"readout", "calibration", "adapter", "moments", "voters",
+                                                          "calibration_cells"}
+    for part in sorted(p for p in described if not d.get(p)):  # loaded without it, the model would embed otherwise
+        raise ValueError(f"{path / WEIGHTS} holds {part} tensors that {path / DESCRIPTION} does not describe ({part!r} "
+                         "is missing, null or false); the model folder is damaged: copy it again or refit the model")
     config = dict(d["config"])
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
@@ -315,6 +322,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.organism = d.get("organism")
     model.batch_key = d.get("batch_key")  # files before jae kept it: None (map_query then reads obs['batch'])
     mods = d["modalities"]
+    _check_modalities(path, mods)
     bases = []
     for i, m in enumerate(mods):
         if m["svd_components"] is None:
@@ -333,6 +341,9 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases,
         protein_norm=model.config.protein_norm_for(), protein_depth=depth,
     )
+    if model.preprocessor.n_output != d["n_input"]:
+        raise ValueError(f"{path / DESCRIPTION}: its modalities give {model.preprocessor.n_output} input features, its "
+                         f"network takes {d['n_input']}; the model folder is damaged: copy it again or refit the model")
     model.modality_names = tuple(m["name"] for m in mods)
     with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
         model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
@@ -367,6 +378,27 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.history = pd.DataFrame(d.get("history") or {})
     _build_mapping_parts(model, path, d, tensors)
     return model
+
+
+def _check_modalities(path: Path, mods) -> None:
+    """Refuse a description whose ``modalities`` no fit writes (hand-edited or mixed from two models): every joint
+    model has RNA (GEX, with an SVD basis) first and ATAC (with one) or ADT (proteins read as they are) second, two
+    different names and distinct feature names in each; such a file loaded and then failed every embed with a shape
+    error, or embedded proteins as peaks."""
+    damaged = f"{path / DESCRIPTION}: %s; the model folder is damaged: copy it again or refit the model"
+    if not isinstance(mods, list) or len(mods) != 2 or not all(isinstance(m, dict) for m in mods):
+        raise ValueError(damaged % "'modalities' is not a list of two modalities (RNA and ATAC or ADT)")
+    kinds = [m["kind"] for m in mods]
+    if kinds[0] != "GEX" or kinds[1] not in ("ATAC", "ADT"):
+        raise ValueError(damaged % f"the modalities are {kinds[0]!r} + {kinds[1]!r}, not GEX + ATAC or GEX + ADT")
+    names = [m["name"] for m in mods]
+    if names[0] == names[1]:
+        raise ValueError(damaged % f"both modalities are named {names[0]!r}")
+    for m, kind, name in zip(mods, kinds, names):
+        if (m["svd_components"] is None) != (kind == "ADT"):
+            raise ValueError(damaged % f"modality {name!r} ({kind}) {'has' if kind == 'ADT' else 'lacks'} SVD components")
+        if not isinstance(m["var_names"], list) or len(set(map(str, m["var_names"]))) != len(m["var_names"]):
+            raise ValueError(damaged % f"the features of modality {name!r} are not a list of distinct names")
 
 
 def _label_values(values) -> dict:

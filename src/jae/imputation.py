@@ -69,8 +69,8 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     elif not isinstance(model, JAE):
         raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one, not {type(model).__name__}")
     names = list(model.modality_names)
-    if modality is not None:
-        check_modality_name(model, modality)  # a misspelt name: said before the features are computed
+    if modality is not None:  # a misspelt name: said before the features are computed
+        modality = check_modality_name(model, modality)
     target = names[1] if modality is None else modality
     source = names[1 - names.index(target)]
     X, cells, observed = query_features(model, data, layer=layer)
@@ -144,19 +144,29 @@ def modality_to_impute(model, observed: np.ndarray, modality: str | None = None,
                 f"cells lack {names[0]!r} and cells lack {names[1]!r}; pass {arg}= to choose which to impute"
             )
         return lacking[0]
-    check_modality_name(model, modality, arg=arg)
-    i = names.index(modality)
+    i = names.index(check_modality_name(model, modality, arg=arg))
     if observed[:, i].all():
         raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are "
                          f"there){fix}")
     return i
 
 
-def check_modality_name(model, modality: str, *, arg: str = "modality") -> None:
-    """Refuse a ``modality`` that is not one of the model's modality names, listing them."""
+def check_modality_name(model, modality: str, *, arg: str = "modality") -> str:
+    """The model's name of ``modality``: one of its modality names, or a name of its kind (``'adt'``, ``'ADT'``,
+    ``'protein'`` for a model's ``'prot'``: files read by jae name their modalities by kind, ``rna`` / ``atac`` /
+    ``prot``, so a model fitted on a file calls ``'prot'`` what the file calls ``'adt'``); refuses any other,
+    listing the model's names."""
+    from .io.modality import _ALIASES
+
     names = list(model.modality_names)
-    if modality not in names:
+    if modality in names:
+        return modality
+    kind = _ALIASES.get(str(modality).lower(), str(modality).upper())
+    same = [n for n, k in zip(names, model.preprocessor.kinds) if k == kind]
+    if len(same) != 1:
         raise ValueError(f"{arg}={modality!r} is not one of the model's modalities {names}; pass one of them")
+    logger.info("%s %r read as the model's modality %r (%s)", arg, modality, same[0], kind)
+    return same[0]
 
 
 def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None, index: int, cells,

@@ -113,6 +113,9 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
             f"only {n_paired} cells have both modalities ({m.summary()}); jae learns how {m.kinds[0]} and "
             f"{m.kinds[1]} relate from cells measured in both and needs at least {MIN_PAIRED_CELLS}: {m.pairing_fix()}"
         )
+    if (misnamed := m.misnamed()) is not None:  # enough cells paired, but more would be under their own names
+        logger.warning("cells measured in one modality alone look like the other's renamed (%s): %s; as they are, "
+                       "each is fitted as two cells with one modality", m.summary(), misnamed)
     obs = m.obs
     check_fit_annotations(
         obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=model.config.mode == "supervised",

@@ -214,9 +214,7 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
         if m.kinds != model.preprocessor.kinds:
             raise ValueError(f"data has modalities of kinds {m.kinds}, the model was fitted on {model.preprocessor.kinds}")
         cells, observed, counts, var_names = m.obs_names, m.observed, list(m.counts), list(m.var_names)
-        if not m.paired.any():  # often the same cells named otherwise in one modality (AAAC-1 / AAAC-1_atac)
-            logger.warning("no cell has both modalities (%s), so each is embedded from one modality alone; %s",
-                           m.summary(), m.pairing_fix())
+        _warn_pairing(m)
         target = getattr(data, "obs_names", None)
         if target is not None and len(target) == len(cells) and pd.Index(target).isin(cells).all():
             cells, observed, counts = _reorder(pd.Index(target), cells, observed, counts)
@@ -234,6 +232,17 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
     _log_missing(model, observed)
     return _transform(model, counts, var_names, names, cells, observed,
                       symbols=[None if a is None else gene_symbols(a.var) for a in (rna, other)])
+
+
+def _warn_pairing(m) -> None:
+    """Warn when no cell of the mosaic data ``m`` (in memory or on disk) has both modalities, or when cells of one
+    modality alone look like the other's renamed: often the same cells named otherwise (AAAC-1 / AAAC-1_atac)."""
+    if not m.paired.any():
+        logger.warning("no cell has both modalities (%s), so each is embedded from one modality alone; %s",
+                       m.summary(), m.pairing_fix())
+    elif (misnamed := m.misnamed()) is not None:
+        logger.warning("cells measured in one modality alone look like the other's renamed (%s): %s; as they are, "
+                       "each is embedded as two cells with one modality", m.summary(), misnamed)
 
 
 def _log_missing(model, observed: np.ndarray) -> None:
@@ -279,6 +288,8 @@ def _from_files(model, files, data) -> QueryFeatures:
         return QueryFeatures(cached[2], files.obs_names, observed)  # the same files again (jae embed: fine-tune, embed)
     if mosaic:
         _log_missing(model, observed)
+    if isinstance(files, MosaicFiles):
+        _warn_pairing(files)
     sources, var_names, names = files.sources(), list(files.var_names), files.names
     if rna_only:
         sources, var_names, names = [sources[0], None], [var_names[0], None], (names[0], model.modality_names[1])

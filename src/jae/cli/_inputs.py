@@ -65,7 +65,9 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
     if len(given) != 1:
         raise ValueError("give exactly one input: --mod1 and --mod2, or --h5mu, or --10x, or --h5ad")
     if args.mod2 and not args.mod1:
-        raise ValueError("the competition layout needs --mod1 (GEX) with --mod2 (ATAC or ADT)")
+        raise ValueError("the competition layout needs --mod1 (GEX) with --mod2 (ATAC or ADT)" + (
+            ", or --mod1 alone (RNA only); cells measured in the second modality alone are embedded in Python: "
+            f"model.embed(mudata.MuData({{'mod2': anndata.read_h5ad({str(args.mod2)!r})}}))" if rna_only else ""))
     if args.mod1 and not args.mod2 and not rna_only:
         raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
     return InputFiles(

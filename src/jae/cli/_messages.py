@@ -143,6 +143,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass baseline=False\b", "drop --baseline"),
     (r", or None for no cap\b", ", or 'all' for no cap"),
     (r"\breport_dir\b", "--out"),
+    # jae.io.readers.pick_modalities: an .h5mu holding the second modality alone; the in-memory call is Python's
+    (r"\bor read the file into memory: model\.embed\(mudata\.read_h5mu\(path\)\)",
+     "or embed them in Python: model.embed(mudata.read_h5mu(FILE))"),
+    # jae.io.rna_files.check_rna_alone: the second modality given alone as mod1
+    (r"\bsecond modality alone are embedded from memory: model\.embed\(",
+     "second modality alone are embedded in Python: model.embed("),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -49,20 +49,33 @@ class MosaicCells:
     def pairing_fix(self) -> str:
         """The fix when too few cells have both modalities: each modality's cell names, and the rename when they are
         the same cells named with another prefix or suffix (barcodes ``AAAC-1`` in one file, ``AAAC`` in the other)."""
-        from .features import affix_rename, examples
+        from .features import examples
 
         names = pd.Index(self.obs.index).astype(str)
         only = [names[self.observed[:, i] & ~self.observed[:, 1 - i]] for i in (0, 1)]
         if not (len(only[0]) and len(only[1])):
             return "add cells measured in both modalities"
-        like = (f"{self.names[0]!r} names its cells like {examples(only[0])}, {self.names[1]!r} like "
-                f"{examples(only[1])}")
+        return self.misnamed() or (f"{self.names[0]!r} names its cells like {examples(only[0])}, {self.names[1]!r} "
+                                   f"like {examples(only[1])}: check that the cell names match between the modalities, "
+                                   "or add cells measured in both")
+
+    def misnamed(self) -> str | None:
+        """The rename, when the cells of one modality alone are mostly those of the other alone named with another
+        prefix or suffix (``AAAC-1`` / ``AAAC-1_atac``): a fit or embedding would take each such cell for two
+        one-modality cells; None otherwise."""
+        from .features import affix_rename, examples
+
+        names = pd.Index(self.obs.index).astype(str)
+        only = [names[self.observed[:, i] & ~self.observed[:, 1 - i]] for i in (0, 1)]
+        if not (len(only[0]) and len(only[1])):
+            return None
         renamed = affix_rename(only[1], only[0])
-        if renamed is not None and renamed[0] >= min(len(only[0]), len(only[1])) / 2:
-            return (f"{like}: {renamed[0]} are the same cells named with another prefix or suffix; name the "
-                    f"{self.names[1]!r} cells so, e.g. adata.obs_names = [{renamed[1]} for n in adata.obs_names] on "
-                    f"its AnnData (then write its file again)")
-        return f"{like}: check that the cell names match between the modalities, or add cells measured in both"
+        if renamed is None or renamed[0] < min(len(only[0]), len(only[1])) / 2:
+            return None
+        return (f"{self.names[0]!r} names its cells like {examples(only[0])}, {self.names[1]!r} like "
+                f"{examples(only[1])}: {renamed[0]} are the same cells named with another prefix or suffix; name the "
+                f"{self.names[1]!r} cells so, e.g. adata.obs_names = [{renamed[1]} for n in adata.obs_names] on its "
+                "AnnData (then write its file again)")
 
     def summary(self) -> str:
         """One phrase: how many cells have both modalities, and how many each alone."""

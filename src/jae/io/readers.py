@@ -443,6 +443,11 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
                         "another)",
                         file_name, named[0])
             rna = named[0]
+    if rna not in available and rna == "rna" and len(available) == 1:  # e.g. proteins alone: no RNA to name
+        raise KeyError(f"{file_name} holds one modality, {available[0]!r}, and no RNA; jae reads an .h5mu holding RNA, "
+                       f"alone or with ATAC or ADT: if {available[0]!r} is the RNA, pass rna=<name>; to place cells measured "
+                       "in the second modality alone, put them in one .h5mu with cells that have RNA (mosaic data), "
+                       "or read the file into memory: model.embed(mudata.read_h5mu(path))")
     if rna not in available:
         raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
     if other is None:

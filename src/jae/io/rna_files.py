@@ -97,7 +97,8 @@ def check_rna_alone(var: pd.DataFrame, path) -> None:
                          "var['feature_types'], so both modalities are used")
     if holds is not None:
         raise ValueError(f"mod1 file {path} holds {holds}, not RNA: alone, mod1 must be the RNA (GEX) file; pass the "
-                         "RNA file as mod1=, with this one as mod2=")
+                         "RNA file as mod1=, with this one as mod2=; cells measured in the second modality alone are "
+                         f"embedded from memory: model.embed(mudata.MuData({{'mod2': anndata.read_h5ad({str(path)!r})}}))")
 
 
 def _global_columns(global_obs: pd.DataFrame, obs: pd.DataFrame) -> list:

@@ -25,7 +25,7 @@ from .output import prediction_anndata, target_var, var_from_record, var_record
 from .source import SourceEncoder, fit_source_encoder
 from .streamed import SourceFile, open_source
 from .targets import target_matrix
-from .saved import BASELINE_SHAPES, LEGACY_DESCRIPTION, knn_targets, mismatch, read_legacy, tensor_taker
+from .saved import BASELINE_SHAPES, LEGACY_DESCRIPTION, check_description, knn_targets, mismatch, read_legacy, tensor_taker
 from .train import build_network, predict_codes, train_ensemble
 
 __all__ = ["METHODS", "ModalityPredictor", "predict"]
@@ -283,6 +283,7 @@ class ModalityPredictor:
     @classmethod
     def _build(cls, meta: dict, tensors: dict, *, device: str, path: Path) -> ModalityPredictor:
         """The predictor described by ``meta`` with the weights ``tensors`` (:meth:`load` of the folder ``path``)."""
+        check_description(meta, tensors, path)
         model = cls(meta["method"], config=PredictConfig.from_dict(meta["config"]), seed=meta.get("seed", 0),
                     device=device)  # fmt: skip
         model.source_kind, model.target_kind = meta["source_kind"], meta["target_kind"]

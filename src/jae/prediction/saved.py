@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["BASELINE_SHAPES", "LEGACY_DESCRIPTION", "knn_targets", "mismatch", "read_legacy", "tensor_taker"]
+__all__ = ["BASELINE_SHAPES", "LEGACY_DESCRIPTION", "check_description", "knn_targets", "mismatch", "read_legacy",
+           "tensor_taker"]
 
 #: The description file of predictor folders written before they moved to :mod:`jae.checkpoint`'s format
 #: (``model.json`` with ``model_kind`` ``"predictor"``); its ``format_version`` is 1. Such folders still load.
@@ -26,6 +27,26 @@ BASELINE_SHAPES = {
 def mismatch(path: Path, detail: str) -> ValueError:
     return ValueError(f"{path / 'weights.pt'} does not match {path / 'model.json'} ({detail}); the two files come from "
                       "different models or one is damaged: copy both from one model folder or refit the model")
+
+
+def check_description(meta: dict, tensors: dict, path: Path) -> None:
+    """Refuse, before any network is built, a description no fit writes or one its weights disagree with: two
+    kinds among GEX, ATAC and ADT, distinct feature names on each side, and (method ``'jae'``) as many
+    networks in the weights as ``n_members`` names (a smaller count loaded the first networks alone, leaving the
+    others' tensors unread: every prediction changed, silently)."""
+    damaged = f"{path / 'model.json'}: %s; the model folder is damaged: copy it again or refit the model"
+    source, target = meta["source_kind"], meta["target_kind"]
+    if source not in ("GEX", "ATAC", "ADT") or target not in ("GEX", "ATAC", "ADT"):
+        raise ValueError(damaged % f"it predicts {target!r} from {source!r}, kinds other than GEX, ATAC and ADT")
+    for side in ("source_features", "target_features"):
+        names = meta[side]
+        if not isinstance(names, list) or len(set(map(str, names))) != len(names):
+            raise ValueError(damaged % f"its {side.replace('_', ' ')} are not a list of distinct names")
+    if meta["method"] == "jae":
+        n = meta["n_members"]
+        saved = {k.split(".", 1)[0] for k in tensors if k.startswith("net")}
+        if not isinstance(n, int) or isinstance(n, bool) or saved != {f"net{i}" for i in range(n)}:
+            raise mismatch(path, f"it holds {len(saved)} networks, model.json's n_members says {n!r}")
 
 
 def tensor_taker(arrays: dict, path: Path):
