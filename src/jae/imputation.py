@@ -74,11 +74,10 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     target = names[1] if modality is None else modality
     source = names[1 - names.index(target)]
     X, cells, observed = query_features(model, data, layer=layer)
-    if observed.all():  # paired cells: predict from one modality alone, in the data's own name for it
-        modality_to_impute(model, observed, modality, nothing_fix=(
-            f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone, e.g. "
-            f"jae.impute(model, {_alone(model, data, source)})"))
-    i = modality_to_impute(model, observed, modality)
+    # paired cells (nothing to impute): the fix predicts from one modality alone, in the data's own name for it
+    i = modality_to_impute(model, observed, modality, nothing_fix=(
+        f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone, e.g. "
+        f"jae.impute(model, {_alone(model, data, source)})") if observed.all() else None)
     rows = np.flatnonzero(~observed[:, i])
     pre = model.preprocessor
     widths = pre.widths
