@@ -57,9 +57,9 @@ logger = logging.getLogger(__name__)
 UNKNOWN_SCORE = "head"
 #: The head's score is averaged over each cell and its :data:`SMOOTH_K` nearest neighbours among the cells predicted
 #: together (the query), in the embedding's columns after the cell-type part, and called against the same held-out
-#: threshold (session 29, `unknown_selection.md`): one cell's confidence is noisy, while the cells of a type the
-#: reference lacks form a group of their own in the query whose confidences are low together, so the average keeps
-#: that shift and cuts the cell-to-cell noise. Leaving one type out inside each reference (5 real sets, seeds 0-2, 30
+#: threshold (session 29, with 15 neighbours; `unknown_selection.md`): one cell's confidence is noisy, while the
+#: cells of a type the reference lacks form a group of their own in the query whose confidences are low together, so
+#: the average keeps that shift and cuts the cell-to-cell noise. Leaving one type out inside each reference (5 real sets, seeds 0-2, 30
 #: types): AUROC 0.812 -> 0.842 mean over sets, higher on every set (BMMC CITE +0.004, BMMC Multiome +0.075, PBMC10k
 #: +0.010, REAP-seq +0.032, SNARE-seq +0.027) and for 26 of 30 types, also with the new type at 5% of the query
 #: (0.812 -> 0.843, every set); at the threshold known cells called unknown 10.2% -> 6.6%, left-out ones 50.8% ->
@@ -360,7 +360,7 @@ STATE_FIELDS = ("seed", "modalities", "columns", "finetune_seeds", "mapping")
 
 def _plain(value):
     """``value`` as plain Python (a record read back from .h5ad / .h5mu holds numpy arrays and scalars)."""
-    if isinstance(value, dict) or hasattr(value, "items"):
+    if hasattr(value, "items"):  # a dict, or h5py's / anndata's mapping
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
         return [_plain(v) for v in value]
