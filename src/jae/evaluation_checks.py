@@ -102,18 +102,16 @@ def _warn_placeholders(values: np.ndarray, key: str) -> None:
     """Warn when labels read as "no type" (scANVI's 'Unknown', :data:`jae.labels.UNLABELLED_TEXT`): they are scored
     as a cell type of their own, one cluster that nmi and asw_label reward keeping together, as fit learns them as a
     type (with the same warning); the fix makes them missing, so those cells are left out."""
-    from .labels import UNLABELLED_TEXT
+    from .labels import unlabelled_placeholders
 
-    text = pd.Series(values, dtype=object)
-    text = text[text.map(lambda v: isinstance(v, str) and v.strip().lower() in UNLABELLED_TEXT)]
-    if not len(text):
+    names, n_cells = unlabelled_placeholders(values)
+    if not names:
         return
-    names = sorted(text.unique())
     logger.warning(
         "%d cells have the cell-type label %s in obs[%r], as scvi-tools (scANVI's unlabeled_category) and other tools "
         "mark unlabelled cells; they are scored as a cell type of their own (nmi, asw_label, ...); if these cells are "
         "unlabelled, make their labels missing so they are left out: obs[%r] = obs[%r].replace(%r, np.nan)",
-        len(text), " / ".join(map(repr, names)), key, key, key, names[0] if len(names) == 1 else names)
+        n_cells, " / ".join(map(repr, names)), key, key, key, names[0] if len(names) == 1 else names)
 
 
 def check_scored_cells(labelled: np.ndarray, key: str) -> None:

@@ -86,6 +86,14 @@ LABEL_CHUNK = 65_536
 UNLABELLED_TEXT = frozenset({"unknown", "unlabeled", "unlabelled", "unassigned", "unannotated"})
 
 
+def unlabelled_placeholders(values) -> tuple[list[str], int]:
+    """The labels among ``values`` that read as "no type" (:data:`UNLABELLED_TEXT`, compared case-insensitively),
+    sorted, and how many of ``values`` they are: what :func:`label_categories` (fit) and ``evaluate`` warn about."""
+    text = pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str)
+    hit = text.str.strip().str.lower().isin(UNLABELLED_TEXT)
+    return sorted(text[hit].unique()), int(hit.sum())
+
+
 def label_categories(labels: pd.Series, *, key: str | None = None) -> tuple[list[str], list | None]:
     """The cell types of the reference's ``labels`` (no NaN): their names as text, sorted (the model's
     ``cell_types``, the embedding's column names), and for labels that are numbers (integers such as cluster ids, or
@@ -93,9 +101,8 @@ def label_categories(labels: pd.Series, *, key: str | None = None) -> tuple[list
     numerically (None for text labels). ``key``: the labels' ``obs`` column; a label reading as "no type"
     (:data:`UNLABELLED_TEXT`, scANVI's "Unknown") is then warned about, with the fix, as it is learnt as a type."""
     names = sorted(pd.unique(labels.astype(str)))
-    placeholders = [n for n in names if n.strip().lower() in UNLABELLED_TEXT]
-    if key is not None and placeholders:
-        n_cells = int(labels.astype(str).isin(placeholders).sum())
+    placeholders, n_cells = unlabelled_placeholders(labels) if key is not None else ([], 0)
+    if placeholders:
         logger.warning(
             "%d reference cells have the cell-type label %s in obs[%r], as scvi-tools (scANVI's unlabeled_category) "
             "and other tools mark unlabelled cells; jae learns it as a cell type of its own and predicts it for "
