@@ -51,8 +51,7 @@ class MosaicCells:
         the same cells named with another prefix or suffix (barcodes ``AAAC-1`` in one file, ``AAAC`` in the other)."""
         from .features import examples
 
-        names = pd.Index(self.obs.index).astype(str)
-        only = [names[self.observed[:, i] & ~self.observed[:, 1 - i]] for i in (0, 1)]
+        only = self._alone()
         if not (len(only[0]) and len(only[1])):
             return "add cells measured in both modalities"
         return self.misnamed() or (f"{self.names[0]!r} names its cells like {examples(only[0])}, {self.names[1]!r} "
@@ -65,8 +64,7 @@ class MosaicCells:
         one-modality cells; None otherwise."""
         from .features import affix_rename, examples
 
-        names = pd.Index(self.obs.index).astype(str)
-        only = [names[self.observed[:, i] & ~self.observed[:, 1 - i]] for i in (0, 1)]
+        only = self._alone()
         if not (len(only[0]) and len(only[1])):
             return None
         renamed = affix_rename(only[1], only[0])
@@ -76,6 +74,11 @@ class MosaicCells:
                 f"{examples(only[1])}: {renamed[0]} are the same cells named with another prefix or suffix; name the "
                 f"{self.names[1]!r} cells so, e.g. adata.obs_names = [{renamed[1]} for n in adata.obs_names] on its "
                 "AnnData (then write its file again)")
+
+    def _alone(self) -> list[pd.Index]:
+        """The names of the cells measured in each modality alone."""
+        names = pd.Index(self.obs.index).astype(str)
+        return [names[self.observed[:, i] & ~self.observed[:, 1 - i]] for i in (0, 1)]
 
     def summary(self) -> str:
         """One phrase: how many cells have both modalities, and how many each alone."""
