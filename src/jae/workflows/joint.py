@@ -271,8 +271,8 @@ def embed_files(
         ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``,
         ``jae_unknown_score``), which replace input columns of the same names (with a log line).
     labels_out
-        Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``) to this ``.csv``;
-        needs a model fitted with cell types.
+        Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``, ``unknown_score``) to
+        this ``.csv``; needs a model fitted with cell types.
     finetune_epochs
         Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model).
     seed
