@@ -330,7 +330,7 @@ def cell_cycle_reference_blocks(
 
     def share(b: int) -> float:
         parts, picked[b] = picked[b], None  # the parts are freed once stacked
-        sub = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
+        sub = sp.vstack(parts, format="csr")  # pass 1 made every block CSR
         del parts
         at = np.searchsorted(kept[cells[b]], sample_rows[b])  # sampled rows' positions within the batch
         return variance_explained(sub, covs[b][at], n_comps=n_comps, seed=seed)
