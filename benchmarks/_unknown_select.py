@@ -382,7 +382,34 @@ def _smooth(E: np.ndarray, score: np.ndarray, k: int = 15) -> np.ndarray:
 #: session 30's variants of the averaged head score (all against the cell's own held-out threshold)
 VARIANTS = {"smooth k5": lambda E, s: _smooth(E, s, k=5),
             "smooth k10": lambda E, s: _smooth(E, s, k=10),
-            "half": lambda E, s: (s + _smooth(E, s)) / 2}
+            "half": lambda E, s: (s + _smooth(E, s)) / 2,
+            "snn k10": lambda E, s: _snn_smooth(E, s, k=10),
+            "snn k15": lambda E, s: _snn_smooth(E, s, k=15),
+            "snn k20": lambda E, s: _snn_smooth(E, s, k=20)}
+
+
+def _snn_smooth(E: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Session 31: ``score`` averaged over each cell and its ``k`` nearest other cells, each neighbour weighted by
+    the Jaccard overlap of the two cells' neighbour lists (self included; the cell's own weight 1), as Seurat's shared
+    nearest-neighbour graph weighs edges. A neighbour across a border (a known relative's cell beside a missing
+    type's group) shares few neighbours with the cell and weighs little; one inside the same group shares many."""
+    from jae.labels import nearest
+
+    score = np.asarray(score, np.float64)
+    n = len(score)
+    take = min(k, n - 1)
+    idx, _ = nearest(np.asarray(E), np.asarray(E), take + 1)
+    own = idx == np.arange(n)[:, None]
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), take)
+    keep = np.ones(idx.shape, dtype=bool)
+    keep[np.arange(n), drop] = False
+    nb = np.column_stack([np.arange(n), idx[keep].reshape(n, take)])  # self first
+    import scipy.sparse as sp
+
+    A = sp.csr_matrix((np.ones(nb.size), (np.repeat(np.arange(n), take + 1), nb.ravel())), shape=(n, n))
+    shared = np.asarray((A[np.repeat(np.arange(n), take)] .multiply(A[nb[:, 1:].ravel()])).sum(axis=1)).ravel()
+    jac = (shared / (2 * (take + 1) - shared)).reshape(n, take)
+    return (score + (jac * score[nb[:, 1:]]).sum(axis=1)) / (1.0 + jac.sum(axis=1))
 
 
 def _rare_rows(E: np.ndarray, sc: dict, is_new: np.ndarray, novel: str, seed: int) -> list[dict]:
