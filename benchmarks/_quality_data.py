@@ -65,6 +65,8 @@ SUBSAMPLED = {"pbmc10k_small": ("pbmc10k_cite", 1300),
               # round 40: twice that size, so that the validation split's pseudo-reference (650 cells) has the size of
               # the unseen 1.3k-cell set's reference half; and the same pseudo-reference size on two other sets
               "pbmc10k_2600": ("pbmc10k_cite", 2600), "reapseq_2600": ("reapseq_pbmc", 2600),
+              # session 31: the size of the unseen 800-cell, two-batch CITE-seq PBMC set (recorded, not for choosing)
+              "reapseq_800": ("reapseq_pbmc", 800),
               "snare_1300": ("snare_mouse_cortex", 1300)}
 
 
