@@ -349,6 +349,21 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
         for k in (10, 15):
             val_sc[f"smooth@{name} k{k} 1-conf head"] = val_sc["1-conf head"]
             sc[f"smooth@{name} k{k} 1-conf head"] = _smooth(space, sc["1-conf head"], k=k)
+    # session 31: the scored cells placed from their RNA alone (the second modality imputed from it, as for an RNA-only
+    # query), averaged over 10 neighbours among themselves as adopted; called against the held-out cells' threshold as
+    # they are (paired, the call today) or as the same held-out cells placed from RNA alone ("@rna")
+    from jae.labels import smooth_over_cells
+
+    def _head_rna(X_rna):
+        Z_rna = model.latent_transformed(X_rna)
+        return Z_rna, 1.0 - model.calibration.probabilities(Z_rna[:, model.layout.block("cell_type")]).max(axis=1)
+
+    Z_er, own_er = _head_rna(X_eval_rna)
+    E_er = model._readout(X_eval_rna, Z_er)[:, n_types:]
+    sc["rna-only smooth k10 1-conf head"] = smooth_over_cells(E_er, own_er, seed=0, k=10)
+    val_sc["rna-only smooth k10 1-conf head"] = val_sc["1-conf head"]
+    sc["rna-only@rna smooth k10 1-conf head"] = sc["rna-only smooth k10 1-conf head"]
+    val_sc["rna-only@rna smooth k10 1-conf head"] = _head_rna(X_val_rna)[1]
     rows = _rare_rows(E_eval, sc, is_new, novel, seed)
     for name, s in sc.items():
         glob, per = _thresholds(val_sc[name], val_pred, n_types)

@@ -370,7 +370,7 @@ class JAE:
         AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
         checked_key(key_added)  # before any work
-        X, cells, batch = self._features(data, layer=layer)
+        X, cells, batch, _ = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=batch)
         return self._store(data, Z, cells, key_added)
 
@@ -384,7 +384,7 @@ class JAE:
         ``data.obsm[key_added]`` when ``key_added`` is given. :meth:`embed` reads the embedding off it.
         """
         checked_key(key_added, example="X_jae_latent")  # before any work
-        X, cells, batch = self._features(data, layer=layer)
+        X, cells, batch, _ = self._features(data, layer=layer)
         columns = self.layout.column_names(self.cell_types, self.batches)
         Z = self.latent_transformed(X, batch=batch)
         return self._store(data, Z, cells, key_added, columns=columns)
@@ -481,12 +481,12 @@ class JAE:
         return load_model(cls, path, device=device)
 
     # ------------------------------------------------------------------------------------------ helpers
-    def _features(self, data, *, layer: str | None) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+    def _features(self, data, *, layer: str | None) -> tuple:
         """The input features of ``data``'s cells (missing features or a missing modality: :mod:`jae.query`), the
-        cells, and a mapped model's batch of each (None otherwise), its column read and checked before any work."""
+        cells, a mapped model's batch of each (None otherwise; its column checked before any work), the modalities."""
         batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches)  # None: refused
-        X, cells = query_features(self, data, layer=layer)[:2]
-        return X, cells, None if batch is None else batch.reindex(cells).to_numpy()
+        X, cells, observed = query_features(self, data, layer=layer)
+        return X, cells, None if batch is None else batch.reindex(cells).to_numpy(), observed
 
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(a), device=self.device)

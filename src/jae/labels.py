@@ -35,6 +35,7 @@ from .model.linear import LinearClassifier
 from .model.readout import softmax
 from .storage import cell_names, checked_key, store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
+from .query import measured
 
 __all__ = ["predict_cell_type", "label_categories", "obs_labels", "fit_calibration", "calibrate", "recalibrate", "vote",
            "unknown_scores", "UNKNOWN_SCORE"]
@@ -231,17 +232,18 @@ def _mixed(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.n
     return mixture(head, votes)
 
 
-def _unknown_call(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.ndarray | None) -> np.ndarray:
+def _unknown_call(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.ndarray | None,
+                  observed: np.ndarray | None = None) -> np.ndarray:
     """``(n,)`` float: the unknown score of one chunk of cells, in units of its threshold on the held-out reference
     cells (> 1: unknown). By :data:`UNKNOWN_SCORE` (:func:`_head_call`) each cell's own, which
     :func:`predict_cell_type` then averages over all the cells given; else the score the model's file has a threshold
     for (files saved before ``head_threshold``: the voter distance; without voters: the centroid distance); 0
-    without a calibration (no call)."""
+    without a calibration (no call). ``observed``: the cells' modalities (:meth:`LabelCalibration.head_score`)."""
     cal = model.calibration
     if cal is None:
         return np.zeros(len(head))
     if _head_call(model):
-        return cal.head_score(head.max(axis=1))
+        return cal.head_score(head.max(axis=1), observed)
     if getattr(model, "voters", None) is not None and np.isfinite(cal.knn_threshold):
         return cal.knn_score(_knn_distance(model, embedding, voter_embedding))
     return cal.centroid_score(embedding[:, model.layout.n_cell_type:])
@@ -296,6 +298,7 @@ def calibrate(model, voters: Voters, cells: CalibrationCells) -> LabelCalibratio
         heldout_vote=voters.vote(V, E_val, n_ct) if len(voters) else None,
         heldout_knn=_knn_distance(model, E_val, V) if len(voters) else None,
         heldout_linear=None if linear is None else linear.logits(E_val[:, n_ct:]),
+        heldout_logits_alone=_logits_alone(model, X_val),
     )
     logger.info(
         "label transfer: %d voters; calibration on %d held-out reference cells: temperature %.3g, expected "
@@ -312,6 +315,23 @@ def calibrate(model, voters: Voters, cells: CalibrationCells) -> LabelCalibratio
             "read the confidence instead, or fit a larger reference", cal.n_heldout, needed, 100 * UNKNOWN_QUANTILE,
         )
     return cal
+
+
+def _logits_alone(model, X: np.ndarray) -> tuple:
+    """The head's logits of the held-out cells ``X`` placed from their RNA alone and from the second modality alone
+    (the other block filled as for query cells measured in one modality); ``(None, None)`` without the reference's
+    feature moments (models saved before them), which such cells need."""
+    if getattr(model, "moments", None) is None or not len(X):
+        return None, None
+    from .query import fill_missing_blocks
+
+    out = []
+    for i in (0, 1):
+        observed = np.zeros((len(X), 2), dtype=bool)
+        observed[:, i] = True
+        Z = model.latent_transformed(fill_missing_blocks(model, np.array(X, dtype=np.float32), observed))
+        out.append(Z[:, model.layout.block("cell_type")])
+    return tuple(out)
 
 
 def recalibrate(model) -> None:
@@ -411,7 +431,7 @@ def predict_cell_type(
     V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
     linear = _linear(model, V)  # fitted once for every chunk
     if embedding is None:
-        X, cells, batch = model._features(data, layer=layer)
+        X, cells, batch, observed = model._features(data, layer=layer)
         if batch is not None:  # a mapped model's batches
             X = model.adapter.apply(X, batch)
         Z = model.latent_transformed(X)
@@ -420,6 +440,7 @@ def predict_cell_type(
         embedding = model._store(data, model._readout(X, Z), cells, None)
     else:
         embedding, head, cells = _given_embedding(model, data, embedding), None, None
+        observed = measured(model, data, layer=layer) if _head_call(model) else None
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]
@@ -427,7 +448,8 @@ def predict_cell_type(
         prob = _mixed(model, part_head, part, V, linear)
         best = prob.argmax(axis=1)
         confidence = prob[np.arange(len(best)), best]
-        parts.append((best, confidence, _unknown_call(model, part_head, part, V)))
+        part_obs = None if observed is None else observed[s : s + LABEL_CHUNK]
+        parts.append((best, confidence, _unknown_call(model, part_head, part, V, part_obs)))
     best, confidence, score = (np.concatenate(x) for x in zip(*parts)) if parts else (
         np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0))
     if _head_call(model):  # the head's scores, averaged over every cell given

@@ -43,7 +43,7 @@ from .io.features import FeatureOverlap, examples, feature_overlap, gene_symbols
 from .io.mosaic import get_mosaic, is_mosaic
 from .preprocess.normalize import SCALE
 
-__all__ = ["QueryFeatures", "query_features", "features_kept"]
+__all__ = ["QueryFeatures", "query_features", "features_kept", "fill_missing_blocks", "measured"]
 
 logger = logging.getLogger(__name__)
 
@@ -378,12 +378,44 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
                 if sel.any():
                     X[at[sel], blocks[1]] = _block(model, 1, matrix[np.flatnonzero(sel)], overlaps[1], blocks,
                                                    X[at[sel], blocks[0]] if sel is with_rna else None)
-    cols = np.arange(pre.n_output)
-    for i in (1, 0):  # a missing block: its regression on the cell's other block
+    return QueryFeatures(fill_missing_blocks(model, X, observed), cells, observed)
+
+
+def fill_missing_blocks(model, X: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """``X`` (changed in place and returned) with the block of each modality a cell lacks (``observed[:, i]`` False)
+    set to its regression on the cell's other block over the reference cells (``model.moments``): how cells measured
+    in one modality are placed, and how the label calibration places its held-out cells from one modality."""
+    widths = model.preprocessor.widths
+    blocks = [slice(0, widths[0]), slice(widths[0], widths[0] + widths[1])]
+    cols = np.arange(model.preprocessor.n_output)
+    for i in (1, 0):
         gone = np.flatnonzero(~observed[:, i])
         if len(gone):
-            X[gone, blocks[i]] = moments.conditional_mean(X[gone, blocks[1 - i]], cols[blocks[1 - i]], cols[blocks[i]])
-    return QueryFeatures(X, cells, observed)
+            X[gone, blocks[i]] = model.moments.conditional_mean(X[gone, blocks[1 - i]], cols[blocks[1 - i]],
+                                                                cols[blocks[i]])
+    return X
+
+
+def measured(model, data, *, layer: str | None = "counts") -> np.ndarray | None:
+    """``(n_cells, 2)`` bool: which of the model's modalities each cell of ``data`` has, in :func:`query_features`'
+    order of the cells; None when every cell has both. Paired data or one modality in memory is told by its
+    modalities alone, without computing features; mosaic data and data on disk by :func:`query_features` (once per
+    data within :func:`features_kept`); None for no data (an embedding given alone)."""
+    from .io.plan import _as_files
+
+    if data is None:
+        return None
+    if _as_files(data, None, rna_only=True, layer=layer) is None:
+        mods = _modalities(data, layer=layer)
+        names = _pick(model, mods)
+        if None in names:  # one modality: every cell has that one alone
+            observed = np.zeros((mods[names[0] or names[1]].n_obs, 2), dtype=bool)
+            observed[:, 0 if names[0] is not None else 1] = True
+            return observed
+        if not is_mosaic({n: mods[n] for n in names}, modalities=names, layer=layer):
+            return None
+    observed = query_features(model, data, layer=layer).observed
+    return None if observed.all() else observed
 
 
 def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.ndarray | None) -> np.ndarray:

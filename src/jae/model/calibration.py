@@ -153,7 +153,8 @@ def fit_temperature(
 
 
 #: The fields added after the first calibrated model files: None in ``model.json`` when NaN, NaN when absent.
-_OPTIONAL = ("knn_threshold", "head_threshold", "ece_floor", "linear_temperature")
+_OPTIONAL = ("knn_threshold", "head_threshold", "ece_floor", "linear_temperature", "head_threshold_rna_alone",
+             "head_threshold_other_alone")
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,13 @@ class LabelCalibration:
         The ``UNKNOWN_QUANTILE`` quantile of the held-out cells' calibrated *head* confidence (the top probability of
         the temperature-scaled head alone, before the mixture); the unit of :meth:`head_score`, the unknown call's
         score (:data:`jae.labels.UNKNOWN_SCORE`). NaN in files written before it (they keep the kNN call).
+    head_threshold_rna_alone, head_threshold_other_alone
+        The same quantile for the held-out cells placed from their RNA alone, or from the second modality alone (the
+        other block filled by its regression, as for query cells measured in one modality,
+        :func:`jae.query.fill_missing_blocks`): the unit of :meth:`head_score` for such cells. The head is less sure
+        of a cell missing a modality, so the paired cells' threshold flagged known cells measured in one modality
+        (PBMC10k from RNA alone: 17% against 6% paired). NaN in files written before them, and without the
+        reference's feature moments: such cells then take :attr:`head_threshold`.
     """
 
     temperature: float
@@ -212,13 +220,15 @@ class LabelCalibration:
     head_threshold: float = float("nan")
     ece_floor: float = float("nan")
     linear_temperature: float = float("nan")
+    head_threshold_rna_alone: float = float("nan")
+    head_threshold_other_alone: float = float("nan")
 
     @classmethod
     def fit(
         cls, *, heldout_logits: np.ndarray, heldout_codes: np.ndarray, heldout_rest: np.ndarray,
         train_rest: np.ndarray, train_codes: np.ndarray, n_types: int, quantile: float = UNKNOWN_QUANTILE,
         heldout_vote: np.ndarray | None = None, heldout_knn: np.ndarray | None = None,
-        heldout_linear: np.ndarray | None = None,
+        heldout_linear: np.ndarray | None = None, heldout_logits_alone: tuple = (None, None),
     ) -> "LabelCalibration":
         """Fit on held-out reference cells (logits ``(m, n_types)``, labels, embedding columns after the cell-type
         part ``(m, d)``) and on the training reference cells' embedding columns ``(n, d)`` and labels.
@@ -229,7 +239,8 @@ class LabelCalibration:
         logits ``(m, n_types)`` from the voters' linear classifier (:mod:`jae.model.linear`); with a vote, the
         returned probabilities are then its mixture with the vote, at :attr:`linear_temperature` (fitted the same
         way), and the ECEs and the confidence threshold are theirs; the head's temperature is fitted as before (the
-        unknown call reads the head)."""
+        unknown call reads the head). ``heldout_logits_alone``: the held-out cells' head logits when placed from their
+        RNA alone and from the second modality alone (None: not measured), which set the thresholds of such cells."""
         from .voters import mixture
 
         train_codes = np.asarray(train_codes)
@@ -263,6 +274,9 @@ class LabelCalibration:
             centroids=centroids.astype(np.float32), spreads=spreads.astype(np.float32),
             mixed=heldout_vote is not None, knn_threshold=knn,
             head_threshold=float(np.quantile(scaled_head.max(axis=1), quantile)) if len(heldout_codes) else np.nan,
+            **{f"head_threshold_{which}_alone": np.nan if logits is None or not len(logits) else
+               float(np.quantile(_softmax_at(logits, temperature).max(axis=1), quantile))
+               for which, logits in zip(("rna", "other"), heldout_logits_alone)},
             ece_floor=calibration_error_floor(scaled), linear_temperature=float(linear_temperature),
         )
         if not len(heldout_codes):
@@ -313,11 +327,18 @@ class LabelCalibration:
         ``UNKNOWN_QUANTILE`` of the held-out reference cells); ``confidence``: the calibrated top probability."""
         return (1.0 - np.asarray(confidence, np.float64)) / max(1.0 - self.confidence_threshold, 1e-12)
 
-    def head_score(self, head_confidence: np.ndarray) -> np.ndarray:
+    def head_score(self, head_confidence: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:
         """``1 - head_confidence`` in units of ``1 - head_threshold`` (> 1: the calibrated head is less sure than for
         all but ``UNKNOWN_QUANTILE`` of the held-out reference cells); ``head_confidence``: the top probability of the
-        temperature-scaled head alone."""
-        return (1.0 - np.asarray(head_confidence, np.float64)) / max(1.0 - self.head_threshold, 1e-12)
+        temperature-scaled head alone. ``observed``: ``(n, 2)`` bool, whether each cell has each modality (None:
+        all both); a cell with one modality is measured against the held-out cells placed from that modality alone
+        (:attr:`head_threshold_rna_alone`, :attr:`head_threshold_other_alone`; :attr:`head_threshold` where NaN)."""
+        threshold = np.full(len(head_confidence), self.head_threshold)
+        if observed is not None:
+            for i, alone in enumerate((self.head_threshold_rna_alone, self.head_threshold_other_alone)):
+                if np.isfinite(alone):
+                    threshold[observed[:, i] & ~observed[:, 1 - i]] = alone
+        return (1.0 - np.asarray(head_confidence, np.float64)) / np.maximum(1.0 - threshold, 1e-12)
 
     def knn_score(self, knn_distance: np.ndarray) -> np.ndarray:
         """Mean distance to the nearest voters in units of :attr:`knn_threshold` (> 1: farther from the reference
