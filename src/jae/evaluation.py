@@ -268,11 +268,13 @@ def evaluate(
         infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
 
     arrays: dict[str, np.ndarray] = {}
+    # every key (and the baseline's name) is kept: a file named by its label takes none of them, nor another's row
+    given = set(items) | ({"svd_baseline"} if baseline else set())
     for name, value in items.items():
         if isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
             label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name,
                                       scored=labelled)  # the file may lack cells without a cell type
-            name = label if label not in arrays else f"{label} ({Path(value).name})"
+            name = label if name != str(value) else _file_row_name(label, value, taken=(given - {name}) | set(arrays))
         elif isinstance(value, str):
             try:
                 E = obsm_embedding(data, value)
@@ -342,6 +344,15 @@ def evaluate(
                 written = write_table(table, staging, protect=protect)[1]
         table.attrs["report"] = report_dir / written.name
     return table
+
+
+def _file_row_name(label: str, path, *, taken: set) -> str:
+    """The row name of an embedding file named by its label (``uns['method_id']`` or its file name): the label, else
+    the label and the file's name, else the label and its path as given, else numbered; never a name in ``taken``
+    (files of several runs of one method, ``run1/embedding.h5ad``, ``run2/embedding.h5ad``, each keep their row)."""
+    candidates = [label, f"{label} ({Path(path).name})", f"{label} ({path})"]
+    candidates += [f"{label} ({path}) {i}" for i in range(2, len(taken) + 3)]
+    return next(c for c in candidates if c not in taken)
 
 
 def _names_path(value: str) -> bool:
