@@ -26,7 +26,8 @@ def add_parser(sub) -> None:
         "Embeddings: --obsm keys of an --h5mu, competition prediction files (--prediction), and the built-in "
         "SVD baseline (--baseline). Annotations (cell type, batch, pseudotimes) come from the data's obs or from "
         "--annotations files (e.g. the competition's *.solution.h5ad). Scoring stored embeddings needs only the RNA "
-        "(for cc_cons): --mod1 alone or an --h5mu of RNA alone will do; cells without a cell type are left out.",
+        "(for cc_cons): --mod1 alone, or an --h5mu or --h5ad of RNA alone, will do; cells without a cell type are "
+        "left out.",
     )
     add_input_args(p)
     e = p.add_argument_group("embeddings (at least one)")
