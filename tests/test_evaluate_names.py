@@ -48,3 +48,20 @@ def test_a_file_named_by_its_label_never_replaces_a_named_embedding(data, tmp_pa
         table.loc["jae"].to_numpy(float),
         jae.evaluate(data, {"jae": other}, device="cpu", progress_bar=False).loc["jae"].to_numpy(float),
         equal_nan=True)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--obsm", "X_a", "--obsm", "X_a"], "--obsm X_a is given more than once; give each obsm key once"),
+    (["--obsm", "X_a", "--prediction", "X_a=e.h5ad"], "two embeddings are named 'X_a'; give each --prediction its "
+                                                      "own NAME=FILE"),
+])
+def test_an_embedding_named_twice_on_the_command_line_is_named_with_its_fix(tmp_path, caplog, flags, message):
+    """A repeated --obsm was told to 'give each --prediction its own NAME=FILE', with no --prediction given."""
+    import logging
+
+    from jae.cli import main
+
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "evaluate", "--h5mu", str(tmp_path / "d.h5mu"), *flags, "--out", str(tmp_path / "r")]) == 1
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [message]
+    assert not (tmp_path / "r").exists()

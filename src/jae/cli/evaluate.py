@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
                                                  map(_prediction_arg, args.prediction)]
     names = [name for name, _ in pairs]
     twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if twice and args.obsm.count(twice[0]) > 1:  # the same key twice: there is no --prediction to rename
+        raise ValueError(f"--obsm {twice[0]} is given more than once; give each obsm key once")
     if twice:  # a dict would keep only the last of them
         raise ValueError(f"two embeddings are named {twice[0]!r}; give each --prediction its own NAME=FILE")
     embeddings = dict(pairs)
