@@ -179,7 +179,7 @@ def evaluate(
         When given, ``metrics.csv`` and ``metrics.md`` are written there, and with ``report=True`` the UMAPs, bar
         chart and ``index.html`` too: all of them beside it first, then moved in. A folder that is not empty is
         refused before any work unless ``overwrite=True``, which replaces every file of an earlier report there
-        (:data:`jae.report.REPORT_FILES`; other files are left alone).
+        (:func:`jae.report.report_files`; other files, such as scanpy's ``umap_<key>.png``, are left alone).
     report
         With ``report_dir``: also draw the UMAPs, bar chart and ``index.html`` (False: only the two tables).
     umap_max_cells
@@ -207,7 +207,7 @@ def evaluate(
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .report import REPORT_FILES, metrics_table, write_report, write_table
+    from .report import metrics_table, report_files, write_report, write_table
 
     check_data(data)
     check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key,
@@ -335,7 +335,7 @@ def evaluate(
         f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}."
     )
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
-        with atomic_files(report_dir, REPORT_FILES, protect=protect) as staging:
+        with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
             if report:
                 written = write_report(
                     table, {k: v[labelled] for k, v in arrays.items()}, staging, cell_type=cell_type_l,
