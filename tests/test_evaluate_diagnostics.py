@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import shutil
 
 import numpy as np
@@ -69,3 +70,24 @@ def test_an_embedding_without_block_names_gets_no_share_column(embedded):
     pca = pd.DataFrame(m.obsm["X_jae"][:, :5], index=m.obs_names, columns=[f"PC{i}" for i in range(5)])
     table = jae.evaluate(m, {"pca": pca}, device="cpu", progress_bar=False)
     assert not _shares(table.attrs["diagnostics"]["pca"])
+
+
+def test_na_diagnostics_say_why_in_the_table_and_the_report(tmp_path):
+    """Diagnostics n/a (ilisi of one batch, cc_before / cc_after without cell-cycle genes) showed 'n/a' with no reason
+    anywhere; the reason given for cc_before / cc_after, where kept, told jae evaluate's user to 'pass gex='."""
+    from jae.io import make_mudata
+
+    m = simulate(120, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=1)
+    rna = m.mod["rna"].copy()
+    rna.var_names = [f"g{i}" for i in range(rna.n_vars)]  # no cell-cycle gene among them
+    data = make_mudata({"rna": rna, "prot": m.mod["prot"].copy()})
+    data.obs = m.obs.copy()
+    E = m.obs["cell_type"].cat.codes.to_numpy()[:, None] + np.random.default_rng(0).normal(size=(m.n_obs, 4))
+    table = jae.evaluate(data, {"e": E}, batch_key=None, device="cpu", progress_bar=False, report_dir=tmp_path / "r",
+                         umap_max_cells=60)
+    cc_reason = table.attrs["skipped"]["e"]["cc_cons"]
+    assert table.attrs["diagnostics_skipped"]["e"] == {"ilisi": "no batch labels given", "cc_before": cc_reason,
+                                                       "cc_after": cc_reason}
+    line = f"e: n/a: ilisi (no batch labels given); cc_before, cc_after ({cc_reason})"
+    assert f"- {line}\n" in (tmp_path / "r" / "metrics.md").read_text()
+    assert f"<li>{html.escape(line)}</li>" in (tmp_path / "r" / "index.html").read_text()
