@@ -179,7 +179,7 @@ def evaluate(
         When given, ``metrics.csv`` and ``metrics.md`` are written there, and with ``report=True`` the UMAPs, bar
         chart and ``index.html`` too: all of them beside it first, then moved in. A folder that is not empty is
         refused before any work unless ``overwrite=True``, which replaces every file of an earlier report there
-        (:data:`jae.report.REPORT_FILES`; other files are left alone).
+        (:func:`jae.report.report_files`; other files, such as scanpy's ``umap_<key>.png``, are left alone).
     report
         With ``report_dir``: also draw the UMAPs, bar chart and ``index.html`` (False: only the two tables).
     umap_max_cells
@@ -207,7 +207,7 @@ def evaluate(
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .report import REPORT_FILES, metrics_table, write_report, write_table
+    from .report import metrics_table, report_files, write_report, write_table
 
     check_data(data)
     check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key,
@@ -268,11 +268,14 @@ def evaluate(
         infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
 
     arrays: dict[str, np.ndarray] = {}
+    columns: dict[str, list[str] | None] = {}  # jae's column names, for the share:<block> diagnostics
+    # every key (and the baseline's name) is kept: a file named by its label takes none of them, nor another's row
+    given = set(items) | ({"svd_baseline"} if baseline else set())
     for name, value in items.items():
         if isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
             label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name,
                                       scored=labelled)  # the file may lack cells without a cell type
-            name = label if label not in arrays else f"{label} ({Path(value).name})"
+            name = label if name != str(value) else _file_row_name(label, value, taken=(given - {name}) | set(arrays))
         elif isinstance(value, str):
             try:
                 E = obsm_embedding(data, value)
@@ -290,6 +293,7 @@ def evaluate(
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         check_values(name, E, data.obs_names, labelled)
         arrays[name] = E
+        columns[name] = _block_columns(data, value, E.shape[1])
     if baseline:
         arrays["svd_baseline"] = svd_baseline_from(data, seed=seed, layer=layer)
     n_scored = int(labelled.sum())
@@ -322,7 +326,7 @@ def evaluate(
             E[labelled], cell_type=cell_type_l, batch=batch_l,
             pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
             organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
-            no_cell_cycle=None if cc_ref is not None else cc_reason,
+            no_cell_cycle=None if cc_ref is not None else cc_reason, column_names=columns.get(name),
         )
     table = metrics_table(results)
     table.attrs["description"] = (
@@ -331,7 +335,7 @@ def evaluate(
         f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}."
     )
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
-        with atomic_files(report_dir, REPORT_FILES, protect=protect) as staging:
+        with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
             if report:
                 written = write_report(
                     table, {k: v[labelled] for k, v in arrays.items()}, staging, cell_type=cell_type_l,
@@ -342,6 +346,52 @@ def evaluate(
                 written = write_table(table, staging, protect=protect)[1]
         table.attrs["report"] = report_dir / written.name
     return table
+
+
+def _file_row_name(label: str, path, *, taken: set) -> str:
+    """The row name of an embedding file named by its label (``uns['method_id']`` or its file name): the label, else
+    the label and the file's name, else the label and its path as given, else numbered; never a name in ``taken``
+    (files of several runs of one method, ``run1/embedding.h5ad``, ``run2/embedding.h5ad``, each keep their row)."""
+    candidates = [label, f"{label} ({Path(path).name})", f"{label} ({path})"]
+    candidates += [f"{label} ({path}) {i}" for i in range(2, len(taken) + 3)]
+    return next(c for c in candidates if c not in taken)
+
+
+def _block_columns(data, value, n_dims: int) -> list[str] | None:
+    """The column names of an embedding when they name jae's blocks (``<block>:<name>``, :attr:`jae.JAE.column_names`),
+    for the ``share:<block>`` diagnostics: a DataFrame's columns, or the record jae keeps beside an embedding
+    (``uns[<key>]['columns']``, :func:`jae.provenance.record`): the data's (in memory, or in its files) for an obsm
+    key, the file's ``uns['jae']`` for a file ``jae embed`` wrote. None otherwise (an array, another tool's
+    embedding)."""
+    from .provenance import uns_key
+
+    names = None
+    if isinstance(value, pd.DataFrame):
+        names = list(value.columns)
+    elif isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
+        names = _recorded_columns(user_path(value), "jae")
+    elif isinstance(value, str) and _is_files(data):
+        paths = dict.fromkeys(c.path for c in getattr(data, "counts", ()))
+        names = next((n for n in (_recorded_columns(p, uns_key(value)) for p in paths) if n is not None), None)
+    elif isinstance(value, str):
+        record = (getattr(data, "uns", None) or {}).get(uns_key(value))
+        names = list(record["columns"]) if isinstance(record, Mapping) and "columns" in record else None
+    if names is None or len(names) != n_dims or not any(":" in str(c) for c in names):
+        return None
+    return [str(c) for c in names]
+
+
+def _recorded_columns(path: Path, key: str) -> list[str] | None:
+    """``uns[key]['columns']`` of a stored AnnData or MuData (jae's record of an embedding), read alone; None
+    without one."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            where = f"uns/{key}/columns"
+            return list(f[where].asstr()[()]) if where in f else None
+    except (OSError, TypeError, ValueError):  # not HDF5 (the readers say so), or not text
+        return None
 
 
 def _names_path(value: str) -> bool:

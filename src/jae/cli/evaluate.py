@@ -26,7 +26,8 @@ def add_parser(sub) -> None:
         "Embeddings: --obsm keys of an --h5mu, competition prediction files (--prediction), and the built-in "
         "SVD baseline (--baseline). Annotations (cell type, batch, pseudotimes) come from the data's obs or from "
         "--annotations files (e.g. the competition's *.solution.h5ad). Scoring stored embeddings needs only the RNA "
-        "(for cc_cons): --mod1 alone or an --h5mu of RNA alone will do; cells without a cell type are left out.",
+        "(for cc_cons): --mod1 alone, or an --h5mu or --h5ad of RNA alone, will do; cells without a cell type are "
+        "left out.",
     )
     add_input_args(p)
     e = p.add_argument_group("embeddings (at least one)")
@@ -82,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
                                                  map(_prediction_arg, args.prediction)]
     names = [name for name, _ in pairs]
     twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if twice and args.obsm.count(twice[0]) > 1:  # the same key twice: there is no --prediction to rename
+        raise ValueError(f"--obsm {twice[0]} is given more than once; give each obsm key once")
     if twice:  # a dict would keep only the last of them
         raise ValueError(f"two embeddings are named {twice[0]!r}; give each --prediction its own NAME=FILE")
     embeddings = dict(pairs)

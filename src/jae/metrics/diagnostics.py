@@ -80,8 +80,10 @@ def _diagnostics(
     graph: NeighborGraph,
     cc_details: pd.DataFrame | None,
     column_names: Sequence[str] | None,
+    no_cell_cycle: str | None = None,
 ) -> tuple[dict[str, float], dict[str, str]]:
-    """The diagnostics as ``({name: value}, {name: why undefined})``, from already computed parts."""
+    """The diagnostics as ``({name: value}, {name: why undefined})``, from already computed parts; ``no_cell_cycle``:
+    why there is no cell-cycle reference (cc_cons's reason), when the caller knows it."""
     values: dict[str, float] = {}
     skipped: dict[str, str] = {}
     n_batches = 0 if batches is None else len(np.unique(batches))
@@ -99,7 +101,7 @@ def _diagnostics(
         values["clisi"] = _scaled_median(weights.lisi(types), n_types, "clisi")
     if cc_details is None:
         values["cc_before"] = values["cc_after"] = np.nan
-        skipped["cc_before"] = skipped["cc_after"] = "no cell-cycle reference (pass gex= or cell_cycle=)"
+        skipped["cc_before"] = skipped["cc_after"] = no_cell_cycle or "no cell-cycle reference (pass gex= or cell_cycle=)"
     else:
         values["cc_before"] = float(cc_details["before"].mean())
         values["cc_after"] = float(cc_details["after"].mean())

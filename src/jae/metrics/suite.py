@@ -142,8 +142,8 @@ def evaluate_embedding(
     on the kNN graph and on each metric (and ``'diagnostics'``); ``attrs['knn']`` is ``'exact'`` or
     ``'approximate'``, the path taken. ``attrs['diagnostics']`` (with
     ``diagnostics=True``) is a dict ``{'ilisi', 'clisi', 'cc_before', 'cc_after', 'share:<block>'...: float}``,
-    NaN where undefined (no batch labels, a single batch, no cell-cycle reference); the shares only with
-    ``column_names``.
+    NaN where undefined (no batch labels, a single batch, no cell-cycle reference: ``attrs['diagnostics_skipped']``
+    maps each to the reason); the shares only with ``column_names``.
     """
     from ..config import as_seed
 
@@ -251,7 +251,7 @@ def evaluate_embedding(
     diagnosed: dict[str, float] | None = None
     if diagnostics:
         diagnosed, why = _diagnostics(E, batches=batches, types=types, graph=graph, cc_details=cc_details,
-                                      column_names=column_names)
+                                      column_names=column_names, no_cell_cycle=skipped.get("cc_cons"))
         for name, reason in why.items():
             log.debug("diagnostic %s is undefined: %s", name, reason)
         now, cpu = time.perf_counter(), time.process_time()
@@ -273,6 +273,7 @@ def evaluate_embedding(
     out.attrs["knn"] = mode
     if diagnosed is not None:
         out.attrs["diagnostics"] = diagnosed
+        out.attrs["diagnostics_skipped"] = why
     log.info(
         "overall %.4f = mean of %s%s",
         overall,

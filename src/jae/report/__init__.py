@@ -19,6 +19,7 @@ from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, wr
 
 __all__ = [
     "REPORT_FILES",
+    "report_files",
     "write_report",
     "metrics_table",
     "diagnostics_table",
@@ -33,10 +34,25 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The files a report folder holds (glob patterns): what a replaced report removes of the one before.
+#: The files a report folder holds (glob patterns): what a replaced report removes of the one before (its UMAPs,
+#: ``umap_<name>.png``, are those its ``index.html`` shows: :func:`report_files`).
 REPORT_FILES: tuple[str, ...] = (
     "index.html", "metrics.csv", "metrics.md", "metrics.png", "diagnostics.csv", "umap_*.png",
 )
+
+
+def report_files(folder: str | Path) -> list[str]:
+    """The files of an earlier report in ``folder``, which a new report replaces: the tables, the bar chart and
+    ``index.html`` (:data:`REPORT_FILES`), and the UMAP PNGs that ``index.html`` shows; never another file named like a
+    UMAP (scanpy saves its figures as ``umap_<key>.png``)."""
+    fixed = [p for p in REPORT_FILES if "*" not in p]
+    index = Path(folder) / "index.html"
+    try:
+        text = index.read_text(encoding="utf-8", errors="replace") if index.is_file() else ""
+    except OSError:
+        text = ""
+    shown = re.findall(r'<img src="(umap_[A-Za-z0-9_.-]+\.png)"', text)  # names as write_report makes them
+    return fixed + sorted(set(shown))
 
 
 def _slug(name: str) -> str:

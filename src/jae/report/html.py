@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.atomic import atomic_write
-from .table import COLUMNS, DIAGNOSTICS_NOTE, diagnostics_table, notes
+from .table import COLUMNS, DIAGNOSTICS_NOTE, diagnostics_notes, diagnostics_table, notes
 
 __all__ = ["write_index"]
 
@@ -50,8 +50,10 @@ def _diagnostics_html(table: pd.DataFrame) -> list[str]:
     for name, row in diag.iterrows():
         cells = "".join(f"<td>{v:.4f}</td>" if np.isfinite(v) else "<td>n/a</td>" for v in row)
         rows.append(f"<tr><td>{html.escape(str(name))}</td>{cells}</tr>")
+    why = diagnostics_notes(table)
     return ["<h2>Diagnostics</h2>", f'<p class="note">{html.escape(DIAGNOSTICS_NOTE)}</p>',
-            '<table class="diagnostics">\n' + "\n".join(rows) + "\n</table>"]
+            '<table class="diagnostics">\n' + "\n".join(rows) + "\n</table>",
+            *(['<ul class="note">' + "".join(f"<li>{html.escape(n)}</li>" for n in why) + "</ul>"] if why else [])]
 
 
 def write_index(

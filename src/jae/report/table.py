@@ -41,7 +41,8 @@ def metrics_table(results: Mapping[str, pd.Series]) -> pd.DataFrame:
     -------
     DataFrame ``(n_embeddings, 7)`` indexed by embedding name, columns :data:`COLUMNS` (NaN = n/a), with
     ``attrs['averaged']`` and ``attrs['skipped']`` holding each embedding's notes and ``attrs['diagnostics']``
-    each embedding's diagnostics ``{name: float}`` (for those evaluated with them; see :func:`diagnostics_table`).
+    each embedding's diagnostics ``{name: float}`` (for those evaluated with them; see :func:`diagnostics_table`),
+    ``attrs['diagnostics_skipped']`` why some are n/a ``{name: reason}``.
     """
     if not results:
         raise ValueError("metrics_table: no results given; evaluate at least one embedding")
@@ -53,6 +54,9 @@ def metrics_table(results: Mapping[str, pd.Series]) -> pd.DataFrame:
     table.attrs["diagnostics"] = {
         name: {k: float(v) for k, v in r.attrs["diagnostics"].items()}
         for name, r in results.items() if r.attrs.get("diagnostics")
+    }
+    table.attrs["diagnostics_skipped"] = {
+        name: dict(r.attrs.get("diagnostics_skipped", {})) for name, r in results.items() if r.attrs.get("diagnostics")
     }
     return table
 
@@ -99,6 +103,18 @@ def notes(table: pd.DataFrame) -> list[str]:
     return out
 
 
+def diagnostics_notes(table: pd.DataFrame) -> list[str]:
+    """One sentence per embedding with n/a diagnostics: which, and why (diagnostics sharing a reason named once)."""
+    out = []
+    for name, skipped in (table.attrs.get("diagnostics_skipped") or {}).items():
+        by_reason: dict[str, list[str]] = {}
+        for key, reason in skipped.items():
+            by_reason.setdefault(reason, []).append(key)
+        if by_reason:
+            out.append(f"{name}: n/a: " + "; ".join(f"{', '.join(keys)} ({why})" for why, keys in by_reason.items()))
+    return out
+
+
 def _md_name(name) -> str:
     """An embedding's name as one Markdown table cell (a '|' would split it; a line break would end the row)."""
     return " ".join(str(name).split()).replace("|", "\\|")
@@ -128,7 +144,8 @@ def table_markdown(table: pd.DataFrame, *, digits: int = 4) -> str:
         for name, row in diag.iterrows():
             cells = [f"{v:.{digits}f}" if np.isfinite(v) else "n/a" for v in row]
             lines.append(f"| {_md_name(name)} | " + " | ".join(cells) + " |")
-        lines += ["", DIAGNOSTICS_NOTE]
+        why = diagnostics_notes(table)
+        lines += ["", *[f"- {n}" for n in why], *([""] if why else []), DIAGNOSTICS_NOTE]
     return "\n".join(lines) + "\n"
 
 

@@ -45,8 +45,8 @@ def evaluate_files(
         RNA modality and its raw counts. The files are opened, not read: only the annotations, the embeddings and
         the RNA (in row blocks, for the cell-cycle reference) are read (``baseline=True`` and a Cell Ranger file
         read the data whole). RNA alone (``mod1`` without ``mod2``, or an ``.h5mu`` of RNA alone, both opened
-        the same way; an ``.h5mu`` of one other modality is read whole) is scored too: only cc_cons reads the RNA
-        (``baseline=True`` needs both modalities).
+        the same way; an ``.h5mu`` of one other modality and an ``.h5ad`` of one modality, e.g. scanpy's, are read
+        whole) is scored too: only cc_cons reads the RNA (``baseline=True`` needs both modalities).
     embeddings
         As for :func:`jae.evaluate`: obsm keys, or ``{name: array, obsm key or path of a competition embedding
         .h5ad}``; embedding files are never written to.
@@ -109,7 +109,8 @@ def _rna_alone(inputs: InputFiles):
     """RNA alone, with the annotation files joined: ``mod1`` alone, or an ``.h5mu`` whose one modality is RNA, opened
     on disk (:func:`jae.io.open_rna`: its counts streamed for cc_cons); an ``.h5mu`` holding one other modality read
     into memory. Scoring a stored embedding needs only the RNA (for cc_cons), not the second modality that
-    :meth:`InputFiles.open` pairs it with. None for any other input."""
+    :meth:`InputFiles.open` pairs it with; one ``.h5ad`` holding one modality (:func:`_h5ad_alone`). None for any
+    other input."""
     import h5py
 
     from ..io.rna_files import open_rna, open_rna_alone
@@ -117,6 +118,8 @@ def _rna_alone(inputs: InputFiles):
     annotations = list(inputs.annotations) or None
     if inputs.rna_only:  # mod1 alone: the RNA .h5ad opened, not read
         return open_rna(inputs.mod1, annotations=annotations, layer=inputs.layer)
+    if inputs.source == "h5ad":
+        return _h5ad_alone(inputs)
     if inputs.source != "h5mu" or not inputs.h5mu.is_file():
         return None
     alone = open_rna_alone(inputs.h5mu, rna=inputs.rna, other=inputs.other, layer=inputs.layer, annotations=annotations)
@@ -135,4 +138,32 @@ def _rna_alone(inputs: InputFiles):
     mdata = mudata.read_h5mu(inputs.h5mu)
     if inputs.annotations:
         join_annotations(mdata, list(inputs.annotations), replace_existing=True)
+    return mdata
+
+
+def _h5ad_alone(inputs: InputFiles):
+    """An ``.h5ad`` holding one modality (a scanpy file of RNA, its embeddings in obsm), read as :func:`jae.evaluate`
+    reads such an AnnData, with the annotation files joined; None for one holding two (split by
+    ``var['feature_types']`` or with ``obsm['protein_expression']``), which :meth:`InputFiles.open` reads, and for a
+    file that is not an AnnData (its reader says why)."""
+    import anndata as ad
+
+    from ..evaluation import _as_mudata
+    from ..io import read_h5ad
+    from ..io.annotations import join_annotations
+    from ..io.single import PROTEIN_KEY
+
+    try:  # obs, var and obsm only: the decision of jae.io.split_anndata, without reading X
+        backed = ad.read_h5ad(inputs.h5ad, backed="r")
+    except Exception:  # noqa: BLE001 - missing, not HDF5, not an AnnData: InputFiles.open names the problem
+        return None
+    try:
+        types = backed.var["feature_types"] if "feature_types" in backed.var.columns else None
+        if (types is not None and types.nunique() > 1) or PROTEIN_KEY in backed.obsm:
+            return None
+    finally:
+        backed.file.close()
+    mdata = _as_mudata(read_h5ad(inputs.h5ad, what=".h5ad"), layer=inputs.layer)
+    if inputs.annotations:
+        join_annotations(mdata, list(inputs.annotations), data=inputs.h5ad.name)
     return mdata
