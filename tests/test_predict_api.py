@@ -78,6 +78,26 @@ def test_a_query_of_another_modality_is_refused_naming_both(data, fitted, monkey
         jae.predict(src, tgt, tgt, config=FAST, progress_bar=False)
 
 
+def test_a_query_of_another_modality_sharing_a_name_is_refused_by_its_feature_types(data, fitted, tmp_path,
+                                                                                       monkeypatch):
+    """CITE-seq proteins are often named as their genes (CD4): a protein query sharing one name with the genes was
+    told that 39 of the 40 features were missing, fixed by data[:, model_var_names], not that it held proteins."""
+    src, tgt, _ = data
+    adt = tgt.copy()
+    adt.var_names = ["g0", *adt.var_names[1:]]  # a protein named as one of the source's genes
+    adt.write_h5ad(tmp_path / "adt.h5ad")  # CSR: read in row blocks, var['feature_types'] read from the file
+    told = (r"^query_source holds ADT features, but this model predicts ADT from GEX \(the modality it was trained "
+            r"on\): pass the query cells' GEX counts, not their ADT$")
+    for query in (adt, tmp_path / "adt.h5ad"):
+        with pytest.raises(ValueError, match=told):
+            fitted.predict(query)
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(ValueError, match=told):
+        jae.predict(src, tgt, adt, config=FAST, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^query_source features differ"):  # GEX with other genes: as before
+        fitted.predict(src[:, 1:])
+
+
 def _last_repeats_first(query, axis: str):
     """A copy of ``query`` whose last cell (``'obs'``) or feature (``'var'``) is named as its first."""
     dup = query.copy()

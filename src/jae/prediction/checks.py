@@ -74,10 +74,10 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     try:
         return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
                                symbols=symbols)  # CELLxGENE's Ensembl IDs: the fix names the genes by var's symbols
-    except ValueError:  # no feature in common: perhaps the other modality
+    except ValueError:  # perhaps the other modality: said by its feature_types, or by its names when none is shared
         names = [query_source.var_names, *([] if symbols() is None else [symbols()])]
-        shared = any(pd.Index(n).astype(str).isin(features).any() for n in names)
-        kind = None if kinds is None or shared else _query_kind(query_source)
+        shared = any(pd.Index(n).astype(str).isin(features).any() for n in names)  # CITE-seq: CD4 is both
+        kind = None if kinds is None else _query_kind(query_source, by_names=not shared)
         if kind is None or kind == kinds[0]:
             raise
         raise ValueError(
@@ -85,17 +85,23 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
             f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}") from None
 
 
-def _query_kind(query_source) -> str | None:
-    """The query's modality kind: from ``var['feature_types']``, else its feature names (genomic intervals: ATAC; a
-    small panel: ADT; more names that are not intervals: GEX); None when neither tells."""
-    from ..io.modality import MAX_ADT_FEATURES, detect_kind, kind_from_names
+def _query_kind(query_source, *, by_names: bool = True) -> str | None:
+    """The query's modality kind: from ``var['feature_types']`` (an AnnData's, or read from a
+    :class:`jae.prediction.streamed.SourceFile`'s file), else, with ``by_names``, its feature names (genomic intervals:
+    ATAC; a small panel: ADT; more names that are not intervals: GEX); None when neither tells."""
+    from ..io.modality import MAX_ADT_FEATURES, kind_from_names, known_kind
+    from .streamed import SourceFile
 
-    var = getattr(query_source, "var", None)
-    if var is not None and "feature_types" in var.columns:
-        try:
-            return detect_kind(query_source)
-        except ValueError:
-            return None
+    if isinstance(query_source, SourceFile):
+        types = query_source.feature_types()
+    else:
+        var = getattr(query_source, "var", None)
+        types = var["feature_types"] if var is not None and "feature_types" in var.columns else None
+    if types is not None:
+        found = {known_kind(t) for t in pd.unique(np.asarray(types).astype(str))}
+        return found.pop() if len(found) == 1 else None  # mixed or unknown types: not told
+    if not by_names:
+        return None
     kind = kind_from_names(query_source.var_names)
     return kind or ("GEX" if len(query_source.var_names) > MAX_ADT_FEATURES else None)
 
