@@ -317,3 +317,27 @@ def test_training_data_with_duplicated_feature_names_is_refused(data):
         with pytest.raises(ValueError, match=rf"^{which} has 1 duplicated feature names \(e\.g\. '{adata.var_names[0]}'\)"
                                              r".*adata\.var_names_make_unique\(\)"):
             ModalityPredictor(config=FAST).fit(*pair, progress_bar=False)
+
+
+def test_a_refit_that_fails_never_leaves_a_mix_of_two_fits(data, monkeypatch):
+    """A refit refused for its data (after the model had taken the new features) or interrupted during training (the
+    new encoding then fed the previous fit's networks) left a model that predicted other values, silently."""
+    src, tgt, query = data
+    model = ModalityPredictor(config=FAST, seed=0, device="cpu").fit(src, tgt, progress_bar=False)
+    before = model.predict(query).X.copy()
+    normalised = src[:, 1:].copy()  # other genes, values that are no counts
+    normalised.X = normalised.X.multiply(0.37).tocsr()
+    del normalised.layers["counts"]
+    with pytest.raises(ValueError, match=r"^train_source\.X has \d+ non-integer values"):
+        model.fit(normalised, tgt, progress_bar=False)
+    np.testing.assert_array_equal(model.predict(query).X, before)  # the data refused: the model as it was
+    other, other_target = paired(100, seed=7)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(other, other_target, progress_bar=False)
+    with pytest.raises(ValueError, match=r"not fitted yet; call \.fit\(train_source, train_target\) first"):
+        model.predict(query)
