@@ -78,6 +78,30 @@ def test_target_matrix_uses_normalised_X_or_builds_from_counts():
     np.testing.assert_allclose(target_matrix(counts, counts, "ADT"), clr(counts.toarray()), rtol=1e-6)
 
 
+def test_a_target_with_negative_values_is_built_from_counts_or_refused():
+    """A target .X scaled, or a CLR without log1p (Seurat's: half the values negative), was trained on as it was
+    while every prediction is clipped at 0: those values came out as 0, silently."""
+    src, tgt = paired(80, seed=0, n_target=6)
+    counts = tgt.layers["counts"].toarray() + 1
+    seurat = tgt.copy()
+    seurat.X = np.log(counts / np.exp(np.log(counts).mean(axis=1, keepdims=True))).astype(np.float32)
+    assert (seurat.X < 0).any()
+    np.testing.assert_allclose(target_matrix(seurat.X, tgt.layers["counts"], "ADT"), clr(tgt.layers["counts"]))
+    kept = seurat.X.copy()
+    from_counts = ModalityPredictor("mean").fit(src, seurat, progress_bar=False).predict(src).X
+    np.testing.assert_array_equal(from_counts, ModalityPredictor("mean").fit(src, tgt, progress_bar=False).predict(src).X)
+    np.testing.assert_array_equal(seurat.X, kept)  # the user's target untouched
+    del seurat.layers["counts"]
+    for kind in ("ADT", "GEX", "ATAC"):
+        with pytest.raises(ValueError, match=rf"^train_target\.X has negative values, so it holds no {kind} target in "
+                                             r"the competition's convention \(.*never below 0; predictions are clipped "
+                                             r"at 0\): store those values in train_target\.X, or the raw counts in "
+                                             r"train_target\.layers\['counts'\] to build them from$"):
+            target_matrix(seurat.X, None, kind, name="train_target")
+    with pytest.raises(ValueError, match=r"^train_target\.X has negative values"):
+        ModalityPredictor("mean").fit(src, seurat, progress_bar=False)
+
+
 # ---------------------------------------------------------------- codec and helpers
 def test_centered_svd_spans_the_top_principal_subspace():
     rng = np.random.default_rng(0)
