@@ -642,3 +642,21 @@ def test_predict_config_values_of_the_wrong_type_name_the_field():
     with pytest.raises(TypeError, match=r"learning_rate must be a number, not None"):
         PredictConfig(learning_rate=None)
     assert type(PredictConfig(latent=np.int64(8)).latent) is int
+
+
+def test_a_target_with_nan_values_is_refused_naming_the_cells():
+    """A NaN in the training target's .X (a mosaic MuData's cell not measured in it) was trained on: every
+    prediction of the network, and the ridge's whole column, came out NaN, silently."""
+    src, tgt = paired(80, seed=0, n_target=6)
+    tgt.X = clr(tgt.layers["counts"].toarray())
+    del tgt.layers["counts"]
+    for value, X in ((np.nan, tgt.X.copy()), (np.inf, sp.csr_matrix(tgt.X))):
+        bad = tgt.copy()
+        bad.X = X
+        bad.X[3, 2] = value
+        for fit in (lambda: ModalityPredictor("ridge").fit(src, bad, progress_bar=False),
+                    lambda: predict_fn(src, bad, src, config=FAST, device="cpu", progress_bar=False)):
+            with pytest.raises(ValueError, match=r"^train_target\.X has NaN or infinite values in 1 of its 80 cells "
+                                                 r"\(e\.g\. 'c3'\), which would make the predictions NaN; leave those "
+                                                 r"cells out of train_source and train_target"):
+                fit()

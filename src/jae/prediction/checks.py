@@ -126,11 +126,27 @@ def source_counts(adata, *, name: str):
 
 
 def check_target(adata, *, name: str) -> None:
-    """A training target needs features and cells."""
+    """A training target needs features and cells, and finite values in ``.X`` (a NaN there, e.g. a mosaic MuData's
+    unmeasured cell, made every prediction NaN)."""
     if adata.n_vars == 0:
         raise ValueError(
             f"{name} has no features, so there is nothing to predict; pass a target modality with features"
         )
+    if adata.X is not None:
+        X = adata.X
+        if sp.issparse(X):
+            X = sp.csr_matrix(X)
+            bad = np.zeros(X.shape[0], dtype=bool)
+            bad[np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[~np.isfinite(X.data)]] = True
+        else:
+            X = np.asarray(X)  # in row blocks: no temporary of the whole matrix
+            bad = np.concatenate([~np.isfinite(X[i:i + 4096]).all(axis=1) for i in range(0, X.shape[0], 4096)]
+                                 or [np.zeros(0, dtype=bool)])
+        if bad.any():
+            raise ValueError(
+                f"{name}.X has NaN or infinite values in {int(bad.sum())} of its {len(bad)} cells (e.g. "
+                f"{examples(adata.obs_names[bad])}), which would make the predictions NaN; leave those cells out of "
+                f"train_source and {name} (a mosaic MuData holds the cells not measured in a modality as NaN rows)")
     if "counts" in adata.layers:
         validate_counts(adata.layers["counts"], name=f"{name}.layers['counts']", hint=SOURCE_COUNTS_HINT)
 
