@@ -341,3 +341,30 @@ def test_a_refit_that_fails_never_leaves_a_mix_of_two_fits(data, monkeypatch):
         model.fit(other, other_target, progress_bar=False)
     with pytest.raises(ValueError, match=r"not fitted yet; call \.fit\(train_source, train_target\) first"):
         model.predict(query)
+
+
+def test_a_query_with_more_features_than_the_source_predicts_from_the_sources(data, fitted, tmp_path, monkeypatch,
+                                                                                caplog):
+    """Query cells measured on more genes than the training source (a model trained on the variable genes, a query
+    file with every gene) were refused, told to run data[:, model_var_names], which jae predict's user cannot."""
+    import logging
+
+    src, tgt, query = data
+    others = paired(30, seed=3, prefix="q")[0]
+    others.var_names = [f"x{j}" for j in range(others.n_vars)]
+    more = ad.concat([query, others], axis=1, merge="first")  # the 40 genes, then 40 others
+    more = more[:, np.random.default_rng(0).permutation(more.n_vars)].copy()  # and another order
+    more.layers["counts"] = more.X.copy()
+    more.write_h5ad(tmp_path / "more.h5ad")  # CSR: read in row blocks, the columns taken from each block
+    expected = fitted.predict(query).X
+    with caplog.at_level(logging.INFO, logger="jae"):
+        for given in (more, tmp_path / "more.h5ad"):
+            np.testing.assert_array_equal(fitted.predict(given).X, expected)
+    assert "the query cells have the 40 source features the predictor was trained on and 40 others, which the " \
+           "prediction ignores" in caplog.text
+    assert more.n_vars == 80  # the user's query untouched
+    one_call = jae.predict(src, tgt, more, config=FAST, seed=0, device="cpu", progress_bar=False)
+    np.testing.assert_array_equal(one_call.X, expected)
+    with pytest.raises(ValueError, match=r"^query_source features differ from the predictor's: 1 of the predictor's "
+                                         r"40 features are missing"):  # missing ones: refused, as before
+        fitted.predict(more[:, more.var_names != "g0"])

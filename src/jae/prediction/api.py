@@ -191,7 +191,7 @@ class ModalityPredictor:
         ----------
         query_source
             Source modality of the query cells, with the training source's features (same names; another order
-            is realigned), raw counts in ``layers['counts']`` (or ``.X``): an AnnData, or the path of an ``.h5ad``
+            is realigned, other features are ignored), raw counts in ``layers['counts']`` (or ``.X``): an AnnData, or the path of an ``.h5ad``
             file, whose counts are then read in row blocks (never whole; :mod:`jae.prediction.streamed`).
         output
             ``'dense'``: float32 ndarray. ``'sparse'``: CSR, predictions below ``config.sparse_below`` dropped
@@ -408,8 +408,8 @@ def predict(
         Paired training cells (matched by ``obs_names``): source raw counts in ``layers['counts']`` (or ``.X``);
         target ``.X`` in the competition's normalised convention, or raw counts from which it is built.
     query_source
-        Query cells' source modality, with the training source's features: an AnnData, or the path of an ``.h5ad``
-        file, read in row blocks (as for :meth:`ModalityPredictor.predict`).
+        Query cells' source modality, with the training source's features (others ignored): an AnnData, or the path
+        of an ``.h5ad`` file, read in row blocks (as for :meth:`ModalityPredictor.predict`).
     method
         ``'jae'`` (the network) or a baseline, ``'mean'``, ``'knn'``, ``'ridge'``.
     seed

@@ -55,7 +55,8 @@ def query_features_match(query_source, train_source, *, kinds: tuple[str, str] |
 
 def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | None = None,
                   reference: str = "the predictor") -> np.ndarray | None:
-    """Columns taking the query's features to the training source's ``features`` (None: already in that order).
+    """Columns taking the query's features to the training source's ``features`` (None: already in that order;
+    features besides them are left out, with a log line; missing ones are refused).
     Duplicated feature names, and a query of another modality than the source (``kinds``: source, target), are
     refused in one line naming the fix, and so are repeated cell names (the predictions are named by them);
     ``reference`` names whose features they are in it (a fitted or loaded
@@ -71,6 +72,12 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
                  written=isinstance(query_source, SourceFile))
     symbols = cache(query_source.gene_symbols if isinstance(query_source, SourceFile) else  # read from its file
                     lambda: gene_symbols(getattr(query_source, "var", None)))  # once, for the error only
+    names = pd.Index(query_source.var_names).astype(str)
+    if len(names) > len(features) and features.isin(names).all():  # every feature, and others: ignored, by name
+        if reference != "train_source":  # said once, when the prediction reads them (not by the check before training)
+            logger.info("the query cells have the %d source features the predictor was trained on and %d others, "
+                        "which the prediction ignores", len(features), len(names) - len(features))
+        return names.get_indexer(features)
     try:
         return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
                                symbols=symbols)  # CELLxGENE's Ensembl IDs: the fix names the genes by var's symbols
