@@ -660,3 +660,16 @@ def test_a_target_with_nan_values_is_refused_naming_the_cells():
                                                  r"\(e\.g\. 'c3'\), which would make the predictions NaN; leave those "
                                                  r"cells out of train_source and train_target"):
                 fit()
+
+
+def test_a_gex_target_of_counts_with_an_empty_cell_is_refused_naming_the_matrix():
+    """A GEX target whose .X held the counts (no layers['counts']) with a cell of none was told "1 cells have zero GEX
+    counts", naming neither argument nor matrix, its fix adata.X.sum(axis=1).A1 failing on a dense .X."""
+    gex, adt = paired(80, seed=0)  # proteins -> genes
+    del gex.layers["counts"]
+    X = gex.X.toarray()
+    X[4] = 0
+    gex.X = X
+    with pytest.raises(ValueError, match=r"^1 of 80 cells have zero total counts in train_target\.X; remove them "
+                                         r"first, e\.g\. sc\.pp\.filter_cells\(adata, min_counts=1\)"):
+        ModalityPredictor("mean").fit(adt, gex, progress_bar=False)

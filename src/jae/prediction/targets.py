@@ -140,6 +140,10 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
             return np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float32)
         return sp.csr_matrix(X, dtype=np.float32)
     source = X if counts is None else counts
+    if kind == "GEX" and counts is None:  # cells without counts cannot be normalised: said naming the matrix and the
+        from ..io import validate_counts  # fix (layers['counts'] is checked so with the target, check_target)
+
+        validate_counts(X, name=f"{name}.X")
     logger.info("%s: .X holds raw counts; building the %s target from counts (see jae.prediction.targets)", name, kind)
     return from_counts(source, kind)
 
