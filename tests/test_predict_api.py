@@ -368,3 +368,24 @@ def test_a_query_with_more_features_than_the_source_predicts_from_the_sources(da
     with pytest.raises(ValueError, match=r"^query_source features differ from the predictor's: 1 of the predictor's "
                                          r"40 features are missing"):  # missing ones: refused, as before
         fitted.predict(more[:, more.var_names != "g0"])
+
+
+def test_a_query_of_no_cells_is_refused_before_any_training(data, fitted, tmp_path, monkeypatch):
+    """A query file of no cells (a subset by a misspelt batch) failed with numpy's "need at least one array to
+    concatenate", and jae predict trained the model before refusing it."""
+    src, tgt, query = data
+    none = query[:0].copy()
+    none.write_h5ad(tmp_path / "none.h5ad")
+    told = r"^query_source has no cells \(0 cells x 40 features\), so there is nothing to predict: pass the cells to"
+    for given in (none, tmp_path / "none.h5ad"):
+        with pytest.raises(ValueError, match=told):
+            fitted.predict(given)
+    monkeypatch.setattr("jae.prediction.api.ModalityPredictor.fit", lambda *a, **k: pytest.fail("trained first"))
+    with pytest.raises(ValueError, match=told):
+        jae.predict(src, tgt, tmp_path / "none.h5ad", config=FAST, progress_bar=False)
+    src.write_h5ad(tmp_path / "src.h5ad")
+    tgt.write_h5ad(tmp_path / "tgt.h5ad")
+    with pytest.raises(ValueError, match=told):
+        jae.predict_files(tmp_path / "src.h5ad", tmp_path / "tgt.h5ad", tmp_path / "none.h5ad",
+                          tmp_path / "pred.h5ad", method="mean")
+    assert not (tmp_path / "pred.h5ad").exists()

@@ -66,6 +66,9 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     from ..io.features import gene_symbols, unique_cells, unique_features
     from .streamed import SourceFile
 
+    if query_source.n_obs == 0:  # a file of none failed after the training, in numpy's words
+        raise ValueError(f"query_source has no cells (0 cells x {query_source.n_vars} features), so there is nothing "
+                         "to predict: pass the cells to predict (check the file and any subsetting done before)")
     unique_features(query_source.var_names, "query_source")  # else read as 'missing' features
     # the predictions are named by the query's cells (as text): names repeated there would be repeated in the output
     unique_cells(pd.Index(query_source.obs_names).astype(str), "query_source", paired=False,
