@@ -389,3 +389,32 @@ def test_a_query_of_no_cells_is_refused_before_any_training(data, fitted, tmp_pa
         jae.predict_files(tmp_path / "src.h5ad", tmp_path / "tgt.h5ad", tmp_path / "none.h5ad",
                           tmp_path / "pred.h5ad", method="mean")
     assert not (tmp_path / "pred.h5ad").exists()
+
+
+def test_query_cells_without_counts_are_refused_before_any_training(data, tmp_path, monkeypatch):
+    """A test file of normalised values, or with a cell of no counts, was refused only after the training (minutes
+    to hours of jae predict on real data), when the prediction read it."""
+    import scipy.sparse as sp
+
+    src, tgt, query = data
+    normalised = query.copy()
+    del normalised.layers["counts"]
+    normalised.X = normalised.X.multiply(0.37).tocsr()
+    empty = query.copy()
+    X = empty.layers["counts"].toarray()
+    X[5] = 0
+    empty.layers["counts"] = sp.csr_matrix(X)
+    src.write_h5ad(tmp_path / "src.h5ad")
+    tgt.write_h5ad(tmp_path / "tgt.h5ad")
+    monkeypatch.setattr("jae.prediction.api.ModalityPredictor.fit", lambda *a, **k: pytest.fail("trained first"))
+    for bad, told in ((normalised, r"^query_source\.X has \d+ non-integer values \(e\.g\. [\d.]+\), so it looks "
+                                   r"normalised; jae's predictor needs raw counts"),
+                      (empty, r"^1 of 30 cells have zero total counts in query_source\.layers\['counts'\]")):
+        bad.write_h5ad(tmp_path / "bad.h5ad")  # CSR: read in row blocks
+        for given in (bad, tmp_path / "bad.h5ad"):
+            with pytest.raises(ValueError, match=told):
+                jae.predict(src, tgt, given, config=FAST, progress_bar=False)
+        with pytest.raises(ValueError, match=told):
+            jae.predict_files(tmp_path / "src.h5ad", tmp_path / "tgt.h5ad", tmp_path / "bad.h5ad",
+                              tmp_path / "pred.h5ad", method="mean")
+    assert not (tmp_path / "pred.h5ad").exists()

@@ -49,8 +49,16 @@ def one_modality(adata, *, name: str):
 def query_features_match(query_source, train_source, *, kinds: tuple[str, str] | None = None) -> None:
     """Refuse, before any training, query cells whose features differ from the training source's (the check
     :meth:`jae.ModalityPredictor.predict` makes after training: :func:`query_columns`) in one line naming both and
-    the fix; ``kinds``: the (source, target) kinds, named when the query holds another modality."""
-    query_columns(query_source, pd.Index(train_source.var_names.astype(str)), kinds=kinds, reference="train_source")
+    the fix, or whose matrix holds no raw counts (:func:`source_counts`' check); ``kinds``: the (source, target)
+    kinds, named when the query holds another modality."""
+    columns = query_columns(query_source, pd.Index(train_source.var_names.astype(str)), kinds=kinds,
+                            reference="train_source")
+    from .streamed import SourceFile
+
+    if isinstance(query_source, SourceFile):  # its counts checked block by block, as the prediction reads them
+        query_source.encode(lambda counts: np.empty((counts.shape[0], 0), dtype=np.float32), 0, columns=columns)
+    else:  # normalised values, or cells without counts: said before the training, not after it
+        _counts(query_source if columns is None else query_source[:, columns], name="query_source")
 
 
 def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | None = None,
@@ -123,6 +131,12 @@ def source_counts(adata, *, name: str):
     -------
     ``(n_cells, n_features)`` CSR float32 matrix or dense float32 array.
     """
+    X = _counts(adata, name=name)
+    return sp.csr_matrix(X, dtype=np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
+
+
+def _counts(adata, *, name: str):
+    """The matrix :func:`source_counts` reads, checked to hold raw counts, as it is stored."""
     if adata.n_vars == 0:
         raise ValueError(f"{name} has no features; pass the source modality with its features")
     if "counts" in adata.layers:
@@ -132,7 +146,7 @@ def source_counts(adata, *, name: str):
     if X is None:
         raise ValueError(f"{name} has neither layers['counts'] nor .X; store the raw counts in layers['counts']")
     validate_counts(X, name=where, hint=SOURCE_COUNTS_HINT)
-    return sp.csr_matrix(X, dtype=np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
+    return X
 
 
 def check_target(adata, *, name: str) -> None:
