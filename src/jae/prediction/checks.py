@@ -156,16 +156,16 @@ def check_target(adata, *, name: str) -> None:
         raise ValueError(
             f"{name} has no features, so there is nothing to predict; pass a target modality with features"
         )
-    if adata.X is not None:
-        X = adata.X
+    from .targets import _all_values
+
+    X = adata.X
+    if X is not None and not _all_values(X, np.isfinite):  # in chunks: no temporary of a wide target's size
         if sp.issparse(X):
             X = sp.csr_matrix(X)
             bad = np.zeros(X.shape[0], dtype=bool)
-            bad[np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[~np.isfinite(X.data)]] = True
+            bad[np.searchsorted(X.indptr, np.flatnonzero(~np.isfinite(X.data)), side="right") - 1] = True
         else:
-            X = np.asarray(X)  # in row blocks: no temporary of the whole matrix
-            bad = np.concatenate([~np.isfinite(X[i:i + 4096]).all(axis=1) for i in range(0, X.shape[0], 4096)]
-                                 or [np.zeros(0, dtype=bool)])
+            bad = ~np.isfinite(np.asarray(X)).all(axis=1)
         if bad.any():
             raise ValueError(
                 f"{name}.X has NaN or infinite values in {int(bad.sum())} of its {len(bad)} cells (e.g. "
