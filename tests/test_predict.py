@@ -673,3 +673,16 @@ def test_a_gex_target_of_counts_with_an_empty_cell_is_refused_naming_the_matrix(
     with pytest.raises(ValueError, match=r"^1 of 80 cells have zero total counts in train_target\.X; remove them "
                                          r"first, e\.g\. sc\.pp\.filter_cells\(adata, min_counts=1\)"):
         ModalityPredictor("mean").fit(adt, gex, progress_bar=False)
+
+
+def test_a_target_of_layers_alone_is_built_from_its_counts():
+    """A target AnnData with layers['counts'] and no .X (built from layers alone) failed with "TypeError: must be
+    real number, not NoneType"; the one with no matrix at all, the same."""
+    src, tgt = paired(80, seed=0)
+    layers_only = ad.AnnData(obs=tgt.obs, var=tgt.var, layers={"counts": tgt.layers["counts"]})
+    got = ModalityPredictor("mean").fit(src, layers_only, progress_bar=False).predict(src).X
+    np.testing.assert_array_equal(got, ModalityPredictor("mean").fit(src, tgt, progress_bar=False).predict(src).X)
+    with pytest.raises(ValueError, match=r"^train_target has neither \.X nor layers\['counts'\]; store the target's "
+                                         r"normalised values in train_target\.X, or its raw counts in "
+                                         r"train_target\.layers\['counts'\]$"):
+        ModalityPredictor("mean").fit(src, ad.AnnData(obs=tgt.obs, var=tgt.var), progress_bar=False)

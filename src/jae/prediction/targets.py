@@ -123,6 +123,12 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
     -------
     ``(n_cells, n_features)`` float32: CSR for GEX and ATAC, dense for ADT.
     """
+    if X is None:  # an AnnData of layers alone
+        if counts is None:
+            raise ValueError(f"{name} has neither .X nor layers['counts']; store the target's normalised values in "
+                             f"{name}.X, or its raw counts in {name}.layers['counts']")
+        logger.info("%s: no .X; building the %s target from layers['counts']", name, kind)
+        return from_counts(counts, kind)
     negative = not _all_values(X, lambda d: ~(d < 0))  # scaled, or a CLR / dsb without log1p: not the convention
     ready = _is_binary(X) if kind == "ATAC" else not negative and not is_integer_valued(X)
     if negative and counts is None:
