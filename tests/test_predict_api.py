@@ -418,3 +418,31 @@ def test_query_cells_without_counts_are_refused_before_any_training(data, tmp_pa
             jae.predict_files(tmp_path / "src.h5ad", tmp_path / "tgt.h5ad", tmp_path / "bad.h5ad",
                               tmp_path / "pred.h5ad", method="mean")
     assert not (tmp_path / "pred.h5ad").exists()
+
+
+def test_a_backed_anndata_is_refused_with_the_fix(data, fitted, tmp_path):
+    """An AnnData read with backed='r' was told its .X had "dtype object, not numbers" and to store raw counts (its
+    layers, read into memory, served: a counts layer still does)."""
+    src, tgt, query = data
+    with_layer = query.copy()
+    with_layer.write_h5ad(tmp_path / "with_layer.h5ad")
+    query = query.copy()
+    del query.layers["counts"]  # the counts in .X
+    src = src.copy()
+    del src.layers["counts"]
+    query.write_h5ad(tmp_path / "query.h5ad")
+    backed = ad.read_h5ad(tmp_path / "query.h5ad", backed="r")
+    path = re.escape(repr(str(tmp_path / "query.h5ad")))
+    with pytest.raises(ValueError, match=r"^query_source is a backed AnnData \(read_h5ad\(\.\.\., backed='r'\)\), whose "
+                                         rf"matrices stay in its file; pass the file's path instead, query_source={path}, "
+                                         r"whose counts are read in row blocks, or query_source\.to_memory\(\)$"):
+        fitted.predict(backed)
+    with pytest.raises(ValueError, match=r"backed AnnData .*; pass query_source\.to_memory\(\)$"):  # a subset: not
+        fitted.predict(backed[:10])  # its file's path, which holds every cell
+    src.write_h5ad(tmp_path / "src.h5ad")
+    with pytest.raises(ValueError, match=r"^train_source is a backed AnnData .*; pass train_source\.to_memory\(\)$"):
+        ModalityPredictor("mean").fit(ad.read_h5ad(tmp_path / "src.h5ad", backed="r"), tgt, progress_bar=False)
+    np.testing.assert_array_equal(fitted.predict(backed.to_memory()).X, fitted.predict(query).X)
+    np.testing.assert_array_equal(fitted.predict(tmp_path / "query.h5ad").X, fitted.predict(query).X)
+    np.testing.assert_array_equal(fitted.predict(ad.read_h5ad(tmp_path / "with_layer.h5ad", backed="r")).X,
+                                  fitted.predict(query).X)

@@ -43,6 +43,13 @@ def one_modality(adata, *, name: str):
                else "")
         raise TypeError(f"{name} must be an AnnData (one modality, counts in layers['counts'] or .X), not "
                         f"{type(adata).__name__}{fix}")
+    if adata.isbacked and (name == "train_target" or "counts" not in adata.layers):  # its .X, read here, is a handle
+        # on the file (refused as 'dtype object, not numbers'); its layers are in memory
+        path = f"{str(adata.filename)!r}"
+        fix = (f"pass the file's path instead, {name}={path}, whose counts are read in row blocks, or "
+               if name == "query_source" and not adata.is_view else "pass ")  # a subset's path: every cell
+        raise ValueError(f"{name} is a backed AnnData (read_h5ad(..., backed='r')), whose matrices stay in its file; "
+                         f"{fix}{name}.to_memory()")
     return adata
 
 
