@@ -78,6 +78,30 @@ def test_target_matrix_uses_normalised_X_or_builds_from_counts():
     np.testing.assert_allclose(target_matrix(counts, counts, "ADT"), clr(counts.toarray()), rtol=1e-6)
 
 
+def test_a_target_with_negative_values_is_built_from_counts_or_refused():
+    """A target .X scaled, or a CLR without log1p (Seurat's: half the values negative), was trained on as it was
+    while every prediction is clipped at 0: those values came out as 0, silently."""
+    src, tgt = paired(80, seed=0, n_target=6)
+    counts = tgt.layers["counts"].toarray() + 1
+    seurat = tgt.copy()
+    seurat.X = np.log(counts / np.exp(np.log(counts).mean(axis=1, keepdims=True))).astype(np.float32)
+    assert (seurat.X < 0).any()
+    np.testing.assert_allclose(target_matrix(seurat.X, tgt.layers["counts"], "ADT"), clr(tgt.layers["counts"]))
+    kept = seurat.X.copy()
+    from_counts = ModalityPredictor("mean").fit(src, seurat, progress_bar=False).predict(src).X
+    np.testing.assert_array_equal(from_counts, ModalityPredictor("mean").fit(src, tgt, progress_bar=False).predict(src).X)
+    np.testing.assert_array_equal(seurat.X, kept)  # the user's target untouched
+    del seurat.layers["counts"]
+    for kind in ("ADT", "GEX", "ATAC"):
+        with pytest.raises(ValueError, match=rf"^train_target\.X has negative values, so it holds no {kind} target in "
+                                             r"the competition's convention \(.*never below 0; predictions are clipped "
+                                             r"at 0\): store those values in train_target\.X, or the raw counts in "
+                                             r"train_target\.layers\['counts'\] to build them from$"):
+            target_matrix(seurat.X, None, kind, name="train_target")
+    with pytest.raises(ValueError, match=r"^train_target\.X has negative values"):
+        ModalityPredictor("mean").fit(src, seurat, progress_bar=False)
+
+
 # ---------------------------------------------------------------- codec and helpers
 def test_centered_svd_spans_the_top_principal_subspace():
     rng = np.random.default_rng(0)
@@ -618,3 +642,47 @@ def test_predict_config_values_of_the_wrong_type_name_the_field():
     with pytest.raises(TypeError, match=r"learning_rate must be a number, not None"):
         PredictConfig(learning_rate=None)
     assert type(PredictConfig(latent=np.int64(8)).latent) is int
+
+
+def test_a_target_with_nan_values_is_refused_naming_the_cells():
+    """A NaN in the training target's .X (a mosaic MuData's cell not measured in it) was trained on: every
+    prediction of the network, and the ridge's whole column, came out NaN, silently."""
+    src, tgt = paired(80, seed=0, n_target=6)
+    tgt.X = clr(tgt.layers["counts"].toarray())
+    del tgt.layers["counts"]
+    for value, X in ((np.nan, tgt.X.copy()), (np.inf, sp.csr_matrix(tgt.X))):
+        bad = tgt.copy()
+        bad.X = X
+        bad.X[3, 2] = value
+        for fit in (lambda: ModalityPredictor("ridge").fit(src, bad, progress_bar=False),
+                    lambda: predict_fn(src, bad, src, config=FAST, device="cpu", progress_bar=False)):
+            with pytest.raises(ValueError, match=r"^train_target\.X has NaN or infinite values in 1 of its 80 cells "
+                                                 r"\(e\.g\. 'c3'\), which would make the predictions NaN; leave those "
+                                                 r"cells out of train_source and train_target"):
+                fit()
+
+
+def test_a_gex_target_of_counts_with_an_empty_cell_is_refused_naming_the_matrix():
+    """A GEX target whose .X held the counts (no layers['counts']) with a cell of none was told "1 cells have zero GEX
+    counts", naming neither argument nor matrix, its fix adata.X.sum(axis=1).A1 failing on a dense .X."""
+    gex, adt = paired(80, seed=0)  # proteins -> genes
+    del gex.layers["counts"]
+    X = gex.X.toarray()
+    X[4] = 0
+    gex.X = X
+    with pytest.raises(ValueError, match=r"^1 of 80 cells have zero total counts in train_target\.X; remove them "
+                                         r"first, e\.g\. sc\.pp\.filter_cells\(adata, min_counts=1\)"):
+        ModalityPredictor("mean").fit(adt, gex, progress_bar=False)
+
+
+def test_a_target_of_layers_alone_is_built_from_its_counts():
+    """A target AnnData with layers['counts'] and no .X (built from layers alone) failed with "TypeError: must be
+    real number, not NoneType"; the one with no matrix at all, the same."""
+    src, tgt = paired(80, seed=0)
+    layers_only = ad.AnnData(obs=tgt.obs, var=tgt.var, layers={"counts": tgt.layers["counts"]})
+    got = ModalityPredictor("mean").fit(src, layers_only, progress_bar=False).predict(src).X
+    np.testing.assert_array_equal(got, ModalityPredictor("mean").fit(src, tgt, progress_bar=False).predict(src).X)
+    with pytest.raises(ValueError, match=r"^train_target has neither \.X nor layers\['counts'\]; store the target's "
+                                         r"normalised values in train_target\.X, or its raw counts in "
+                                         r"train_target\.layers\['counts'\]$"):
+        ModalityPredictor("mean").fit(src, ad.AnnData(obs=tgt.obs, var=tgt.var), progress_bar=False)

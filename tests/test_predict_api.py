@@ -78,6 +78,26 @@ def test_a_query_of_another_modality_is_refused_naming_both(data, fitted, monkey
         jae.predict(src, tgt, tgt, config=FAST, progress_bar=False)
 
 
+def test_a_query_of_another_modality_sharing_a_name_is_refused_by_its_feature_types(data, fitted, tmp_path,
+                                                                                       monkeypatch):
+    """CITE-seq proteins are often named as their genes (CD4): a protein query sharing one name with the genes was
+    told that 39 of the 40 features were missing, fixed by data[:, model_var_names], not that it held proteins."""
+    src, tgt, _ = data
+    adt = tgt.copy()
+    adt.var_names = ["g0", *adt.var_names[1:]]  # a protein named as one of the source's genes
+    adt.write_h5ad(tmp_path / "adt.h5ad")  # CSR: read in row blocks, var['feature_types'] read from the file
+    told = (r"^query_source holds ADT features, but this model predicts ADT from GEX \(the modality it was trained "
+            r"on\): pass the query cells' GEX counts, not their ADT$")
+    for query in (adt, tmp_path / "adt.h5ad"):
+        with pytest.raises(ValueError, match=told):
+            fitted.predict(query)
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(ValueError, match=told):
+        jae.predict(src, tgt, adt, config=FAST, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^query_source features differ"):  # GEX with other genes: as before
+        fitted.predict(src[:, 1:])
+
+
 def _last_repeats_first(query, axis: str):
     """A copy of ``query`` whose last cell (``'obs'``) or feature (``'var'``) is named as its first."""
     dup = query.copy()
@@ -297,3 +317,132 @@ def test_training_data_with_duplicated_feature_names_is_refused(data):
         with pytest.raises(ValueError, match=rf"^{which} has 1 duplicated feature names \(e\.g\. '{adata.var_names[0]}'\)"
                                              r".*adata\.var_names_make_unique\(\)"):
             ModalityPredictor(config=FAST).fit(*pair, progress_bar=False)
+
+
+def test_a_refit_that_fails_never_leaves_a_mix_of_two_fits(data, monkeypatch):
+    """A refit refused for its data (after the model had taken the new features) or interrupted during training (the
+    new encoding then fed the previous fit's networks) left a model that predicted other values, silently."""
+    src, tgt, query = data
+    model = ModalityPredictor(config=FAST, seed=0, device="cpu").fit(src, tgt, progress_bar=False)
+    before = model.predict(query).X.copy()
+    normalised = src[:, 1:].copy()  # other genes, values that are no counts
+    normalised.X = normalised.X.multiply(0.37).tocsr()
+    del normalised.layers["counts"]
+    with pytest.raises(ValueError, match=r"^train_source\.X has \d+ non-integer values"):
+        model.fit(normalised, tgt, progress_bar=False)
+    np.testing.assert_array_equal(model.predict(query).X, before)  # the data refused: the model as it was
+    other, other_target = paired(100, seed=7)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("jae.prediction.api.train_ensemble", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(other, other_target, progress_bar=False)
+    with pytest.raises(ValueError, match=r"not fitted yet; call \.fit\(train_source, train_target\) first"):
+        model.predict(query)
+
+
+def test_a_query_with_more_features_than_the_source_predicts_from_the_sources(data, fitted, tmp_path, monkeypatch,
+                                                                                caplog):
+    """Query cells measured on more genes than the training source (a model trained on the variable genes, a query
+    file with every gene) were refused, told to run data[:, model_var_names], which jae predict's user cannot."""
+    import logging
+
+    src, tgt, query = data
+    others = paired(30, seed=3, prefix="q")[0]
+    others.var_names = [f"x{j}" for j in range(others.n_vars)]
+    more = ad.concat([query, others], axis=1, merge="first")  # the 40 genes, then 40 others
+    more = more[:, np.random.default_rng(0).permutation(more.n_vars)].copy()  # and another order
+    more.layers["counts"] = more.X.copy()
+    more.write_h5ad(tmp_path / "more.h5ad")  # CSR: read in row blocks, the columns taken from each block
+    expected = fitted.predict(query).X
+    with caplog.at_level(logging.INFO, logger="jae"):
+        for given in (more, tmp_path / "more.h5ad"):
+            np.testing.assert_array_equal(fitted.predict(given).X, expected)
+    assert "the query cells have the 40 source features the predictor was trained on and 40 others, which the " \
+           "prediction ignores" in caplog.text
+    assert more.n_vars == 80  # the user's query untouched
+    one_call = jae.predict(src, tgt, more, config=FAST, seed=0, device="cpu", progress_bar=False)
+    np.testing.assert_array_equal(one_call.X, expected)
+    with pytest.raises(ValueError, match=r"^query_source features differ from the predictor's: 1 of the predictor's "
+                                         r"40 features are missing"):  # missing ones: refused, as before
+        fitted.predict(more[:, more.var_names != "g0"])
+
+
+def test_a_query_of_no_cells_is_refused_before_any_training(data, fitted, tmp_path, monkeypatch):
+    """A query file of no cells (a subset by a misspelt batch) failed with numpy's "need at least one array to
+    concatenate", and jae predict trained the model before refusing it."""
+    src, tgt, query = data
+    none = query[:0].copy()
+    none.write_h5ad(tmp_path / "none.h5ad")
+    told = r"^query_source has no cells \(0 cells x 40 features\), so there is nothing to predict: pass the cells to"
+    for given in (none, tmp_path / "none.h5ad"):
+        with pytest.raises(ValueError, match=told):
+            fitted.predict(given)
+    monkeypatch.setattr("jae.prediction.api.ModalityPredictor.fit", lambda *a, **k: pytest.fail("trained first"))
+    with pytest.raises(ValueError, match=told):
+        jae.predict(src, tgt, tmp_path / "none.h5ad", config=FAST, progress_bar=False)
+    src.write_h5ad(tmp_path / "src.h5ad")
+    tgt.write_h5ad(tmp_path / "tgt.h5ad")
+    with pytest.raises(ValueError, match=told):
+        jae.predict_files(tmp_path / "src.h5ad", tmp_path / "tgt.h5ad", tmp_path / "none.h5ad",
+                          tmp_path / "pred.h5ad", method="mean")
+    assert not (tmp_path / "pred.h5ad").exists()
+
+
+def test_query_cells_without_counts_are_refused_before_any_training(data, tmp_path, monkeypatch):
+    """A test file of normalised values, or with a cell of no counts, was refused only after the training (minutes
+    to hours of jae predict on real data), when the prediction read it."""
+    import scipy.sparse as sp
+
+    src, tgt, query = data
+    normalised = query.copy()
+    del normalised.layers["counts"]
+    normalised.X = normalised.X.multiply(0.37).tocsr()
+    empty = query.copy()
+    X = empty.layers["counts"].toarray()
+    X[5] = 0
+    empty.layers["counts"] = sp.csr_matrix(X)
+    src.write_h5ad(tmp_path / "src.h5ad")
+    tgt.write_h5ad(tmp_path / "tgt.h5ad")
+    monkeypatch.setattr("jae.prediction.api.ModalityPredictor.fit", lambda *a, **k: pytest.fail("trained first"))
+    for bad, told in ((normalised, r"^query_source\.X has \d+ non-integer values \(e\.g\. [\d.]+\), so it looks "
+                                   r"normalised; jae's predictor needs raw counts"),
+                      (empty, r"^1 of 30 cells have zero total counts in query_source\.layers\['counts'\]")):
+        bad.write_h5ad(tmp_path / "bad.h5ad")  # CSR: read in row blocks
+        for given in (bad, tmp_path / "bad.h5ad"):
+            with pytest.raises(ValueError, match=told):
+                jae.predict(src, tgt, given, config=FAST, progress_bar=False)
+        with pytest.raises(ValueError, match=told):
+            jae.predict_files(tmp_path / "src.h5ad", tmp_path / "tgt.h5ad", tmp_path / "bad.h5ad",
+                              tmp_path / "pred.h5ad", method="mean")
+    assert not (tmp_path / "pred.h5ad").exists()
+
+
+def test_a_backed_anndata_is_refused_with_the_fix(data, fitted, tmp_path):
+    """An AnnData read with backed='r' was told its .X had "dtype object, not numbers" and to store raw counts (its
+    layers, read into memory, served: a counts layer still does)."""
+    src, tgt, query = data
+    with_layer = query.copy()
+    with_layer.write_h5ad(tmp_path / "with_layer.h5ad")
+    query = query.copy()
+    del query.layers["counts"]  # the counts in .X
+    src = src.copy()
+    del src.layers["counts"]
+    query.write_h5ad(tmp_path / "query.h5ad")
+    backed = ad.read_h5ad(tmp_path / "query.h5ad", backed="r")
+    path = re.escape(repr(str(tmp_path / "query.h5ad")))
+    with pytest.raises(ValueError, match=r"^query_source is a backed AnnData \(read_h5ad\(\.\.\., backed='r'\)\), whose "
+                                         rf"matrices stay in its file; pass the file's path instead, query_source={path}, "
+                                         r"whose counts are read in row blocks, or query_source\.to_memory\(\)$"):
+        fitted.predict(backed)
+    with pytest.raises(ValueError, match=r"backed AnnData .*; pass query_source\.to_memory\(\)$"):  # a subset: not
+        fitted.predict(backed[:10])  # its file's path, which holds every cell
+    src.write_h5ad(tmp_path / "src.h5ad")
+    with pytest.raises(ValueError, match=r"^train_source is a backed AnnData .*; pass train_source\.to_memory\(\)$"):
+        ModalityPredictor("mean").fit(ad.read_h5ad(tmp_path / "src.h5ad", backed="r"), tgt, progress_bar=False)
+    np.testing.assert_array_equal(fitted.predict(backed.to_memory()).X, fitted.predict(query).X)
+    np.testing.assert_array_equal(fitted.predict(tmp_path / "query.h5ad").X, fitted.predict(query).X)
+    np.testing.assert_array_equal(fitted.predict(ad.read_h5ad(tmp_path / "with_layer.h5ad", backed="r")).X,
+                                  fitted.predict(query).X)

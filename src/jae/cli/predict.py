@@ -34,7 +34,8 @@ def add_parser(sub) -> None:
                    help="predict with the predictor saved in FOLDER (by --save-model) instead of training: no "
                         "--train-mod1/--train-mod2; --method, --seed, --source-kind and --target-kind are the saved "
                         "model's")
-    p.add_argument("--test-mod1", type=Path, required=True, help="source modality of the cells to predict (.h5ad)")
+    p.add_argument("--test-mod1", type=Path, required=True, help="source modality of the cells to predict (.h5ad): the training source's features, in any order "
+                        "(others are ignored)")
     p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
     p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=_Given,
                    help="default: jae; not with --model (the saved model's)")

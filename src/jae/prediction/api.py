@@ -113,7 +113,14 @@ class ModalityPredictor:
         for adata, name in ((train_source, "train_source"), (train_target, "train_target")):
             unique_features(adata.var_names, name)  # queries are matched by name; predictions are named by them
         train_target = pair_cells(train_source, train_target)
-        self.source_kind, self.target_kind = training_kinds(train_source, train_target, source_kind, target_kind)
+        kinds = training_kinds(train_source, train_target, source_kind, target_kind)
+        counts = source_counts(train_source, name="train_source")
+        tgt_counts = train_target.layers["counts"] if "counts" in train_target.layers else None
+        Y = target_matrix(train_target.X, tgt_counts, kinds[1], name="train_target")
+        # the data is refused above with a fitted model left as it was; a refit failing or interrupted (Ctrl-C) below
+        # leaves it unfitted, never the new encoding feeding the previous fit's networks
+        self._fitted = False
+        self.source_kind, self.target_kind = kinds
         self.source_features = pd.Index(train_source.var_names.astype(str))
         self.target_features = pd.Index(train_target.var_names.astype(str))
         self.target_var = target_var(train_target.var, self.target_kind)  # the predictions' var
@@ -121,11 +128,8 @@ class ModalityPredictor:
         cfg = self.config
         self.seed = seed
 
-        counts = source_counts(train_source, name="train_source")
         self.encoder = fit_source_encoder(counts, self.source_kind, n_components=cfg.n_source_components, seed=seed)
         S = self.encoder.transform(counts)
-        tgt_counts = train_target.layers["counts"] if "counts" in train_target.layers else None
-        Y = target_matrix(train_target.X, tgt_counts, self.target_kind, name="train_target")
         logger.info(
             "predict %s -> %s with %r: %d training cells, %d source features, %d target features",
             self.source_kind, self.target_kind, self.method, S.shape[0], counts.shape[1], Y.shape[1],
@@ -187,7 +191,7 @@ class ModalityPredictor:
         ----------
         query_source
             Source modality of the query cells, with the training source's features (same names; another order
-            is realigned), raw counts in ``layers['counts']`` (or ``.X``): an AnnData, or the path of an ``.h5ad``
+            is realigned, other features are ignored), raw counts in ``layers['counts']`` (or ``.X``): an AnnData, or the path of an ``.h5ad``
             file, whose counts are then read in row blocks (never whole; :mod:`jae.prediction.streamed`).
         output
             ``'dense'``: float32 ndarray. ``'sparse'``: CSR, predictions below ``config.sparse_below`` dropped
@@ -404,8 +408,8 @@ def predict(
         Paired training cells (matched by ``obs_names``): source raw counts in ``layers['counts']`` (or ``.X``);
         target ``.X`` in the competition's normalised convention, or raw counts from which it is built.
     query_source
-        Query cells' source modality, with the training source's features: an AnnData, or the path of an ``.h5ad``
-        file, read in row blocks (as for :meth:`ModalityPredictor.predict`).
+        Query cells' source modality, with the training source's features (others ignored): an AnnData, or the path
+        of an ``.h5ad`` file, read in row blocks (as for :meth:`ModalityPredictor.predict`).
     method
         ``'jae'`` (the network) or a baseline, ``'mean'``, ``'knn'``, ``'ridge'``.
     seed

@@ -43,19 +43,35 @@ def one_modality(adata, *, name: str):
                else "")
         raise TypeError(f"{name} must be an AnnData (one modality, counts in layers['counts'] or .X), not "
                         f"{type(adata).__name__}{fix}")
+    if adata.isbacked and (name == "train_target" or "counts" not in adata.layers):  # its .X, read here, is a handle
+        # on the file (refused as 'dtype object, not numbers'); its layers are in memory
+        path = f"{str(adata.filename)!r}"
+        fix = (f"pass the file's path instead, {name}={path}, whose counts are read in row blocks, or "
+               if name == "query_source" and not adata.is_view else "pass ")  # a subset's path: every cell
+        raise ValueError(f"{name} is a backed AnnData (read_h5ad(..., backed='r')), whose matrices stay in its file; "
+                         f"{fix}{name}.to_memory()")
     return adata
 
 
 def query_features_match(query_source, train_source, *, kinds: tuple[str, str] | None = None) -> None:
     """Refuse, before any training, query cells whose features differ from the training source's (the check
     :meth:`jae.ModalityPredictor.predict` makes after training: :func:`query_columns`) in one line naming both and
-    the fix; ``kinds``: the (source, target) kinds, named when the query holds another modality."""
-    query_columns(query_source, pd.Index(train_source.var_names.astype(str)), kinds=kinds, reference="train_source")
+    the fix, or whose matrix holds no raw counts (:func:`source_counts`' check); ``kinds``: the (source, target)
+    kinds, named when the query holds another modality."""
+    columns = query_columns(query_source, pd.Index(train_source.var_names.astype(str)), kinds=kinds,
+                            reference="train_source")
+    from .streamed import SourceFile
+
+    if isinstance(query_source, SourceFile):  # its counts checked block by block, as the prediction reads them
+        query_source.encode(lambda counts: np.empty((counts.shape[0], 0), dtype=np.float32), 0, columns=columns)
+    else:  # normalised values, or cells without counts: said before the training, not after it
+        _counts(query_source if columns is None else query_source[:, columns], name="query_source")
 
 
 def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | None = None,
                   reference: str = "the predictor") -> np.ndarray | None:
-    """Columns taking the query's features to the training source's ``features`` (None: already in that order).
+    """Columns taking the query's features to the training source's ``features`` (None: already in that order;
+    features besides them are left out, with a log line; missing ones are refused).
     Duplicated feature names, and a query of another modality than the source (``kinds``: source, target), are
     refused in one line naming the fix, and so are repeated cell names (the predictions are named by them);
     ``reference`` names whose features they are in it (a fitted or loaded
@@ -65,19 +81,28 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     from ..io.features import gene_symbols, unique_cells, unique_features
     from .streamed import SourceFile
 
+    if query_source.n_obs == 0:  # a file of none failed after the training, in numpy's words
+        raise ValueError(f"query_source has no cells (0 cells x {query_source.n_vars} features), so there is nothing "
+                         "to predict: pass the cells to predict (check the file and any subsetting done before)")
     unique_features(query_source.var_names, "query_source")  # else read as 'missing' features
     # the predictions are named by the query's cells (as text): names repeated there would be repeated in the output
     unique_cells(pd.Index(query_source.obs_names).astype(str), "query_source", paired=False,
                  written=isinstance(query_source, SourceFile))
     symbols = cache(query_source.gene_symbols if isinstance(query_source, SourceFile) else  # read from its file
                     lambda: gene_symbols(getattr(query_source, "var", None)))  # once, for the error only
+    names = pd.Index(query_source.var_names).astype(str)
+    if len(names) > len(features) and features.isin(names).all():  # every feature, and others: ignored, by name
+        if reference != "train_source":  # said once, when the prediction reads them (not by the check before training)
+            logger.info("the query cells have the %d source features the predictor was trained on and %d others, "
+                        "which the prediction ignores", len(features), len(names) - len(features))
+        return names.get_indexer(features)
     try:
         return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
                                symbols=symbols)  # CELLxGENE's Ensembl IDs: the fix names the genes by var's symbols
-    except ValueError:  # no feature in common: perhaps the other modality
+    except ValueError:  # perhaps the other modality: said by its feature_types, or by its names when none is shared
         names = [query_source.var_names, *([] if symbols() is None else [symbols()])]
-        shared = any(pd.Index(n).astype(str).isin(features).any() for n in names)
-        kind = None if kinds is None or shared else _query_kind(query_source)
+        shared = any(pd.Index(n).astype(str).isin(features).any() for n in names)  # CITE-seq: CD4 is both
+        kind = None if kinds is None else _query_kind(query_source, by_names=not shared)
         if kind is None or kind == kinds[0]:
             raise
         raise ValueError(
@@ -85,17 +110,23 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
             f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}") from None
 
 
-def _query_kind(query_source) -> str | None:
-    """The query's modality kind: from ``var['feature_types']``, else its feature names (genomic intervals: ATAC; a
-    small panel: ADT; more names that are not intervals: GEX); None when neither tells."""
-    from ..io.modality import MAX_ADT_FEATURES, detect_kind, kind_from_names
+def _query_kind(query_source, *, by_names: bool = True) -> str | None:
+    """The query's modality kind: from ``var['feature_types']`` (an AnnData's, or read from a
+    :class:`jae.prediction.streamed.SourceFile`'s file), else, with ``by_names``, its feature names (genomic intervals:
+    ATAC; a small panel: ADT; more names that are not intervals: GEX); None when neither tells."""
+    from ..io.modality import MAX_ADT_FEATURES, kind_from_names, known_kind
+    from .streamed import SourceFile
 
-    var = getattr(query_source, "var", None)
-    if var is not None and "feature_types" in var.columns:
-        try:
-            return detect_kind(query_source)
-        except ValueError:
-            return None
+    if isinstance(query_source, SourceFile):
+        types = query_source.feature_types()
+    else:
+        var = getattr(query_source, "var", None)
+        types = var["feature_types"] if var is not None and "feature_types" in var.columns else None
+    if types is not None:
+        found = {known_kind(t) for t in pd.unique(np.asarray(types).astype(str))}
+        return found.pop() if len(found) == 1 else None  # mixed or unknown types: not told
+    if not by_names:
+        return None
     kind = kind_from_names(query_source.var_names)
     return kind or ("GEX" if len(query_source.var_names) > MAX_ADT_FEATURES else None)
 
@@ -107,6 +138,12 @@ def source_counts(adata, *, name: str):
     -------
     ``(n_cells, n_features)`` CSR float32 matrix or dense float32 array.
     """
+    X = _counts(adata, name=name)
+    return sp.csr_matrix(X, dtype=np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
+
+
+def _counts(adata, *, name: str):
+    """The matrix :func:`source_counts` reads, checked to hold raw counts, as it is stored."""
     if adata.n_vars == 0:
         raise ValueError(f"{name} has no features; pass the source modality with its features")
     if "counts" in adata.layers:
@@ -116,15 +153,31 @@ def source_counts(adata, *, name: str):
     if X is None:
         raise ValueError(f"{name} has neither layers['counts'] nor .X; store the raw counts in layers['counts']")
     validate_counts(X, name=where, hint=SOURCE_COUNTS_HINT)
-    return sp.csr_matrix(X, dtype=np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
+    return X
 
 
 def check_target(adata, *, name: str) -> None:
-    """A training target needs features and cells."""
+    """A training target needs features and cells, and finite values in ``.X`` (a NaN there, e.g. a mosaic MuData's
+    unmeasured cell, made every prediction NaN)."""
     if adata.n_vars == 0:
         raise ValueError(
             f"{name} has no features, so there is nothing to predict; pass a target modality with features"
         )
+    from .targets import _all_values
+
+    X = adata.X
+    if X is not None and not _all_values(X, np.isfinite):  # in chunks: no temporary of a wide target's size
+        if sp.issparse(X):
+            X = sp.csr_matrix(X)
+            bad = np.zeros(X.shape[0], dtype=bool)
+            bad[np.searchsorted(X.indptr, np.flatnonzero(~np.isfinite(X.data)), side="right") - 1] = True
+        else:
+            bad = ~np.isfinite(np.asarray(X)).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{name}.X has NaN or infinite values in {int(bad.sum())} of its {len(bad)} cells (e.g. "
+                f"{examples(adata.obs_names[bad])}), which would make the predictions NaN; leave those cells out of "
+                f"train_source and {name} (a mosaic MuData holds the cells not measured in a modality as NaN rows)")
     if "counts" in adata.layers:
         validate_counts(adata.layers["counts"], name=f"{name}.layers['counts']", hint=SOURCE_COUNTS_HINT)
 

@@ -76,6 +76,17 @@ class SourceFile:
         with _readable(self.path, what="query_source", fmt=".h5ad"):
             return stored_gene_symbols(self.path)
 
+    def feature_types(self) -> np.ndarray | None:
+        """The file's ``var['feature_types']`` as text (that column read alone, without the counts); None without
+        it."""
+        from anndata.io import read_elem
+
+        with _readable(self.path, what="query_source", fmt=".h5ad"), h5py.File(self.path, "r") as f:
+            var = f.get("var")
+            if not isinstance(var, h5py.Group) or "feature_types" not in var:
+                return None
+            return np.asarray(read_elem(var["feature_types"])).astype(str)
+
     @property
     def n_obs(self) -> int:
         return self.counts.shape[0]

@@ -78,6 +78,9 @@ def from_counts(X, kind: str):
     raise ValueError(f"unknown target kind {kind!r}; use 'GEX', 'ATAC' or 'ADT'")
 
 
+#: The competition's normalised values of each kind, for messages.
+_CONVENTION = {"GEX": "log-normalised counts", "ADT": "CLR, log1p(x / geometric mean)", "ATAC": "binarised counts"}
+
 #: Values checked at a time, bounding temporaries on very large matrices.
 _CHUNK = 1 << 22
 
@@ -101,7 +104,9 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
 
     ``.X`` is taken as already normalised when it is not integer-valued (GEX, ADT) or is binary (ATAC, where
     binarising again changes nothing); otherwise the target is built from ``counts`` (or from ``.X`` itself when
-    ``counts`` is None) with :func:`from_counts`.
+    ``counts`` is None) with :func:`from_counts`. An ``.X`` with negative values (scaled, a CLR without ``log1p``)
+    is in no kind's convention, whose values are ``>= 0`` (predictions are clipped at 0): the target is built from
+    ``counts``, and refused without them.
 
     Parameters
     ----------
@@ -118,13 +123,33 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
     -------
     ``(n_cells, n_features)`` float32: CSR for GEX and ATAC, dense for ADT.
     """
-    ready = _is_binary(X) if kind == "ATAC" else not is_integer_valued(X)
+    if X is None:  # an AnnData of layers alone
+        if counts is None:
+            raise ValueError(f"{name} has neither .X nor layers['counts']; store the target's normalised values in "
+                             f"{name}.X, or its raw counts in {name}.layers['counts']")
+        logger.info("%s: no .X; building the %s target from layers['counts']", name, kind)
+        return from_counts(counts, kind)
+    negative = not _all_values(X, lambda d: ~(d < 0))  # scaled, or a CLR / dsb without log1p: not the convention
+    ready = _is_binary(X) if kind == "ATAC" else not negative and not is_integer_valued(X)
+    if negative and counts is None:
+        raise ValueError(
+            f"{name}.X has negative values, so it holds no {kind} target in the competition's convention ("
+            f"{_CONVENTION[kind]}, never below 0; predictions are clipped at 0): store those values in {name}.X, or "
+            f"the raw counts in {name}.layers['counts'] to build them from")
+    if negative:
+        logger.info("%s: .X has negative values (not the competition's %s); building the %s target from "
+                    "layers['counts']", name, _CONVENTION[kind], kind)
+        return from_counts(counts, kind)
     if ready:
         logger.info("%s: using .X as the normalised %s target (competition convention)", name, kind)
         if kind == "ADT":
             return np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float32)
         return sp.csr_matrix(X, dtype=np.float32)
     source = X if counts is None else counts
+    if kind == "GEX" and counts is None:  # cells without counts cannot be normalised: said naming the matrix and the
+        from ..io import validate_counts  # fix (layers['counts'] is checked so with the target, check_target)
+
+        validate_counts(X, name=f"{name}.X")
     logger.info("%s: .X holds raw counts; building the %s target from counts (see jae.prediction.targets)", name, kind)
     return from_counts(source, kind)
 

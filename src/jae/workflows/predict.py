@@ -40,7 +40,8 @@ def predict_files(
         ``.h5ad`` files of the training cells: the source modality (raw counts in ``layers['counts']`` or ``.X``)
         and the target modality of the same cells; None with ``model``.
     test_mod1
-        ``.h5ad`` of the cells to predict, source modality only, with the training source's features.
+        ``.h5ad`` of the cells to predict, source modality only, with the training source's features (any order;
+        others are ignored).
     output
         Prediction ``.h5ad`` to write, in the competition's format (:meth:`jae.ModalityPredictor.predict`), with
         ``test_mod1``'s ``obs`` columns (batch, ...); never an input.
