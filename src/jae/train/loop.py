@@ -119,6 +119,7 @@ def run_epochs(
     epoch_cells: int | None = None,
     round_tolerance: float = 0.0,
     epoch_tolerance: float = 0.0,
+    diverged: str = "lower the learning rate and train again",
 ) -> list[dict]:
     """Train ``network`` in place for up to ``max_epochs`` epochs; returns one history row per epoch.
 
@@ -168,6 +169,9 @@ def run_epochs(
     epoch_tolerance
         The same bar for whole epochs (0: the any-decrease rule); where epochs are rounds the larger of the two
         applies.
+    diverged
+        The fix named when an epoch's mean training (or validation) loss is not finite: the training diverged, so a
+        ``ValueError`` stops it there (its network would hold NaN weights), naming the epoch and this fix.
 
     Returns
     -------
@@ -208,6 +212,7 @@ def run_epochs(
                     entry["val_total"] = parallel.broadcast(float(validate()))
                 else:
                     entry["val_total"] = float(validate())
+            _check_finite(entry, desc, diverged)
             history.append(entry)
             bar.update(1)
             bar.set_postfix({**(postfix or {}), **{k: f"{v:.4g}" for k, v in entry.items() if k in ("total", "val_total")}})
@@ -231,6 +236,16 @@ def run_epochs(
         parallel.sync_buffers(network)
     network.eval()
     return history
+
+
+def _check_finite(entry: dict, desc: str, fix: str) -> None:
+    """Refuse an epoch whose mean training or validation loss is NaN or infinite (the same on every process)."""
+    for key in ("total", "val_total"):
+        value = entry.get(key)
+        if value is not None and not np.isfinite(value):
+            what = "training" if key == "total" else "validation"
+            raise ValueError(f"{desc}: the {what} loss is {value} at epoch {entry['epoch']}, so the training diverged "
+                             f"(its weights are no longer numbers); {fix}")
 
 
 def _sum_over_processes(parallel, sums: dict, n_seen: int, device) -> tuple[dict, int]:
