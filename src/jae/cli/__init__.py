@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb is None:
         parser.print_help()
         return 2
+    from ..train.distributed import is_writer
+
+    if not is_writer():  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
+        args.quiet = True
     level = logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     # --verbose: jae's debug messages, not those of every library it imports (numba, matplotlib: ~10,000 lines)

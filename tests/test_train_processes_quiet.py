@@ -1,0 +1,32 @@
+"""Under torchrun every process runs the same ``jae`` command line; only process 0 logs progress and shows bars."""
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+import jae
+from jae.cli import main
+
+
+@pytest.mark.parametrize("rank, shown", [("0", True), ("1", False)])
+def test_only_process_0_of_torchrun_logs_progress_and_shows_bars(monkeypatch, caplog, tmp_path, rank, shown):
+    # every process logged each INFO line and drew its own preprocessing bar over process 0's on the same terminal
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", rank)
+    monkeypatch.delenv("JAE_DISTRIBUTED", raising=False)
+    calls = []
+
+    def fit_files(*args, progress_bar, **kwargs):
+        calls.append(progress_bar)
+        logging.getLogger("jae.joint").info("fitting preprocessing")
+        logging.getLogger("jae.joint").warning("a warning every process gives")
+        return SimpleNamespace(written=(), model=None)
+
+    monkeypatch.setattr(jae, "fit_files", fit_files)
+    monkeypatch.setattr(logging.getLogger("jae"), "level", logging.getLogger("jae").level)  # main sets it
+    with caplog.at_level(logging.DEBUG):
+        assert main(["fit", "--mod1", "a.h5ad", "--mod2", "b.h5ad", "--out", str(tmp_path / "m")]) == 0
+    assert calls == [shown]
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("jae")]
+    assert said == (["fitting preprocessing"] if shown else []) + ["a warning every process gives"], said
