@@ -279,3 +279,21 @@ def test_a_description_that_nulls_a_part_its_weights_hold_is_refused_on_load(tmp
                                          rf"does not describe \('{part}' is missing, null or false\); the model folder "
                                          "is damaged: copy it again or refit the model$"):
         JAE.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("gone, kept", [("weights.pt", "model.json"), ("model.json", "weights.pt")])
+@pytest.mark.parametrize("kind", ["model_v6/model", "predictor_v6/jae"])
+def test_a_model_folder_missing_one_file_names_that_file(tmp_path, gone, kept, kind):
+    """A model folder that lost one of its two files (an interrupted copy) was "not a jae model folder: expected
+    model.json and weights.pt in it", as if the user had given the wrong folder."""
+    import shutil
+
+    from jae.checkpoint import read_model_folder
+
+    folder = tmp_path / "m"
+    shutil.copytree(FIXTURES / kind, folder)
+    (folder / gone).unlink()
+    with pytest.raises(FileNotFoundError) as err:
+        read_model_folder(folder, kind="jae" if kind.startswith("model") else "predictor")
+    assert str(err.value) == (f"{folder / gone} is missing (the folder holds only the other file of a model, {kept}); "
+                              "copy the whole model folder again"), err.value

@@ -143,7 +143,11 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
                                 "jae map or JAE.save)")
     if path.is_file() and path.name in (DESCRIPTION, WEIGHTS) and (path.parent / DESCRIPTION).is_file():
         raise FileNotFoundError(f"{path} is a file of the model folder {path.parent}; pass the folder: {path.parent}")
-    if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
+    missing = [name for name in (DESCRIPTION, WEIGHTS) if not (path / name).is_file()]
+    if len(missing) == 1:  # one file of a model folder: an interrupted copy, or one file deleted
+        raise FileNotFoundError(f"{path / missing[0]} is missing (the folder holds only the other file of a model, "
+                                f"{({DESCRIPTION, WEIGHTS} - set(missing)).pop()}); copy the whole model folder again")
+    if missing:
         raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
     try:  # bytes that are not UTF-8 text (e.g. weights.pt copied over it) raise UnicodeDecodeError, not a JSON error
         d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
