@@ -297,3 +297,26 @@ def test_a_model_folder_missing_one_file_names_that_file(tmp_path, gone, kept, k
         read_model_folder(folder, kind="jae" if kind.startswith("model") else "predictor")
     assert str(err.value) == (f"{folder / gone} is missing (the folder holds only the other file of a model, {kept}); "
                               "copy the whole model folder again"), err.value
+
+
+def test_model_json_is_json_any_reader_takes_and_loads_the_history_as_saved(tmp_path):
+    """A fit with query cells (fine-tuned, no validation loss) wrote its history's NaN as ``NaN``, which Python's json
+    alone reads: JavaScript's JSON.parse, R's jsonlite and every reader of the JSON standard refuse model.json."""
+    import json
+
+    import jae
+
+    m = jae.datasets.simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    query = (m.obs["batch"] == sorted(m.obs["batch"].unique())[-1]).to_numpy()
+    m.obs["ct"] = m.obs["cell_type"].astype(object).where(~query)
+    model = JAE(jae.JAEConfig(max_epochs=2, n_svd=20), seed=0, device="cpu").fit(m, cell_type_key="ct",
+                                                                                   progress_bar=False)
+    assert model.history["val_total"].isna().any()  # the fine-tuning epoch's
+    path = model.save(tmp_path / "m")
+
+    def refuse(constant):
+        raise AssertionError(f"model.json holds {constant}, which is not JSON")
+
+    description = json.loads((path / "model.json").read_text(), parse_constant=refuse)
+    assert description["history"]["val_total"][-1] is None
+    pd.testing.assert_frame_equal(JAE.load(path, device="cpu").history, model.history)

@@ -82,10 +82,22 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
     with atomic_path(path) as tmp:
         tmp.mkdir()
-        (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
+        (tmp / DESCRIPTION).write_text(json.dumps(_plain_json(description), indent=1, allow_nan=False))
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
     logger.info("saved %s model to %s", kind, path)
     return path
+
+
+def _plain_json(value):
+    """``value`` with every NaN or infinite float as None (JSON's null): Python's json writes them as ``NaN``, which
+    no other JSON reader accepts (a fit's history has NaN for the validation loss of its fine-tuning epochs)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_json(v) for v in value]
+    return value
 
 
 def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: str | None = None) -> None:
@@ -379,7 +391,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
                                                   or ro.type_intercept.shape != (K,)))):
             raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged: copy it again or "
                              "refit the model")
-    model.history = pd.DataFrame(d.get("history") or {})
+    history = pd.DataFrame(d.get("history") or {})  # NaN is saved as null: a column of nulls alone is NaN again
+    model.history = history.astype({c: float for c in history if history[c].isna().all()})
     _build_mapping_parts(model, path, d, tensors)
     return model
 
