@@ -320,3 +320,30 @@ def test_model_json_is_json_any_reader_takes_and_loads_the_history_as_saved(tmp_
     description = json.loads((path / "model.json").read_text(), parse_constant=refuse)
     assert description["history"]["val_total"][-1] is None
     pd.testing.assert_frame_equal(JAE.load(path, device="cpu").history, model.history)
+
+
+@pytest.mark.parametrize("damage", ["weights", "json", "newer"])
+@pytest.mark.parametrize("kind", ["model_v6/model", "predictor_v6/jae"])
+def test_a_damaged_folder_names_the_verb_that_refits_its_kind(tmp_path, damage, kind):
+    """jae predict --model of a damaged predictor folder said "copy it again or refit it with jae fit": jae fit makes
+    joint models, never predictors (those are jae predict --save-model's)."""
+    import json
+    import shutil
+
+    from jae.checkpoint import read_model_folder
+    from jae.cli._messages import cli_message
+
+    folder = tmp_path / "m"
+    shutil.copytree(FIXTURES / kind, folder)
+    if damage == "weights":
+        (folder / "weights.pt").write_bytes((folder / "weights.pt").read_bytes()[:100])
+    elif damage == "json":
+        (folder / "model.json").write_text("{")
+    else:
+        description = json.loads((folder / "model.json").read_text())
+        (folder / "model.json").write_text(json.dumps({**description, "format_version": 99}))
+    predictor = kind.startswith("predictor")
+    with pytest.raises(ValueError) as err:
+        read_model_folder(folder, kind="predictor" if predictor else "jae")
+    said = cli_message(str(err.value))
+    assert said.endswith("refit it with jae predict --save-model" if predictor else "refit it with jae fit"), said

@@ -62,6 +62,8 @@ _PARTS_SINCE = {2: ("readout",), 3: ("calibration", "adapter", "moments", "voter
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
+#: How the messages of a damaged or unreadable folder of each kind name its refit (the CLI names the verb for each).
+_REFIT = {"jae": "refit the model", "predictor": "refit the predictor"}
 
 
 def write_model_folder(path: str | Path, description: dict, tensors: dict[str, torch.Tensor], *, kind: str,
@@ -165,8 +167,8 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
-        raise ValueError(f"{path / DESCRIPTION} is {why}; the model folder is damaged: copy it again or refit the "
-                         "model") from None
+        raise ValueError(f"{path / DESCRIPTION} is {why}; the model folder is damaged: copy it again or "
+                         f"{_REFIT[kind]}") from None
     if not isinstance(d, dict):
         raise ValueError(
             f"{path / DESCRIPTION} "
@@ -177,12 +179,13 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         raise ValueError(
             f"{path}: model format_version {version}, written by jae {d.get('jae_version', '(unknown)')}, is newer than "
             f"jae {__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae (pip install -U jae) or "
-            "refit the model"
+            f"{_REFIT[kind]}"
         )
     if version not in READABLE_VERSIONS:
         raise ValueError(
             f"{path}: model format_version {version!r} is not supported by jae {__version__} "
-            f"(reads versions {', '.join(map(str, READABLE_VERSIONS))}); refit the model or use the jae version that wrote it"
+            f"(reads versions {', '.join(map(str, READABLE_VERSIONS))}); {_REFIT[kind]} or use the jae version that "
+            "wrote it"
         )
     found = d.get("model_kind", "jae")
     if found != kind:
@@ -191,7 +194,7 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
             f"{path} holds a {found!r} model, not a {kind!r} one; "
             + (f"load it with {loader}" if loader else "it was written by another jae version")
         )
-    return d, load_tensors(path / WEIGHTS)
+    return d, load_tensors(path / WEIGHTS, kind=kind)
 
 
 def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -256,8 +259,9 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     return write_model_folder(path, description, tensors, kind="jae", overwrite=overwrite)
 
 
-def load_tensors(path: Path) -> dict[str, torch.Tensor]:
-    """The ``{name: tensor}`` dict saved in ``path``, read with ``torch.load(weights_only=True)``.
+def load_tensors(path: Path, *, kind: str = "jae") -> dict[str, torch.Tensor]:
+    """The ``{name: tensor}`` dict saved in ``path`` (the weights of a ``kind`` model), read with
+    ``torch.load(weights_only=True)``.
 
     Raises
     ------
@@ -274,7 +278,7 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
     if not isinstance(tensors, dict) or not all(isinstance(v, torch.Tensor) for v in tensors.values()):
         raise ValueError(
             f"{path} is not a valid jae weights file (truncated, damaged or not written by jae); copy the model "
-            "folder again or refit the model"
+            f"folder again or {_REFIT[kind]}"
         ) from None
     return tensors
 
