@@ -30,3 +30,19 @@ def test_only_process_0_of_torchrun_logs_progress_and_shows_bars(monkeypatch, ca
     assert calls == [shown]
     said = [r.getMessage() for r in caplog.records if r.name.startswith("jae")]
     assert said == (["fitting preprocessing"] if shown else []) + ["a warning every process gives"], said
+
+
+@pytest.mark.parametrize("rank, shown", [("0", True), ("1", False)])
+def test_only_process_0_of_torchrun_says_what_it_wrote(monkeypatch, capsys, tmp_path, rank, shown):
+    # torchrun -m jae embed: both processes printed "embedded ... written to OUT", though process 1 writes nothing
+    import numpy as np
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", rank)
+    monkeypatch.delenv("JAE_DISTRIBUTED", raising=False)
+    monkeypatch.setattr(jae, "embed_files", lambda *a, **k: SimpleNamespace(embedding=np.zeros((3, 2)), model="JAE"))
+    monkeypatch.setattr(logging.getLogger("jae"), "level", logging.getLogger("jae").level)  # main sets it
+    out = tmp_path / "e.h5ad"
+    assert main(["embed", "--mod1", "a.h5ad", "--mod2", "b.h5ad", "--model", "m", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert said == (f"embedded 3 cells into 2 dimensions with JAE\nwritten to {out}\n" if shown else ""), said

@@ -7,7 +7,9 @@ sub-command and sets ``func``) so verbs stay independent.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import logging
 import os
 import sys
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from ..train.distributed import is_writer
 
-    if not is_writer():  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
+    writer = is_writer()
+    if not writer:  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
         args.quiet = True
     level = logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
@@ -52,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("jae").setLevel(logging.DEBUG if args.verbose else level)
     from ._messages import cli_message
 
-    try:
-        return int(args.func(args) or 0)
+    try:  # ... and says what it wrote: the others write nothing
+        with contextlib.nullcontext() if writer else contextlib.redirect_stdout(io.StringIO()):
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         # outputs are written to temporary names and moved into place, so nothing half-written is left
         logging.getLogger("jae").error("interrupted; no output was written (an earlier, complete output is kept)")
