@@ -320,6 +320,13 @@ def test_model_json_is_json_any_reader_takes_and_loads_the_history_as_saved(tmp_
     description = json.loads((path / "model.json").read_text(), parse_constant=refuse)
     assert description["history"]["val_total"][-1] is None
     pd.testing.assert_frame_equal(JAE.load(path, device="cpu").history, model.history)
+    # the calibration's thresholds are infinite when it has no held-out cells to set them: they load as they were
+    # (written as null they were lost: float(None) failed the load as a damaged folder)
+    import dataclasses
+
+    model.calibration = dataclasses.replace(model.calibration, distance_threshold=np.inf)
+    model.save(path, overwrite=True)
+    assert JAE.load(path, device="cpu").calibration.distance_threshold == np.inf
 
 
 @pytest.mark.parametrize("damage", ["weights", "json", "newer"])

@@ -84,7 +84,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
     with atomic_path(path) as tmp:
         tmp.mkdir()
-        (tmp / DESCRIPTION).write_text(json.dumps(_plain_json(description), indent=1, allow_nan=False))
+        (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
     logger.info("saved %s model to %s", kind, path)
     return path
@@ -92,7 +92,8 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
 
 def _plain_json(value):
     """``value`` with every NaN or infinite float as None (JSON's null): Python's json writes them as ``NaN``, which
-    no other JSON reader accepts (a fit's history has NaN for the validation loss of its fine-tuning epochs)."""
+    no other JSON reader accepts. For the history (NaN: the validation loss of fine-tuning epochs), whose load reads
+    null back as NaN; the other entries keep their numbers (a calibration threshold may be infinite)."""
     if isinstance(value, float) and not np.isfinite(value):
         return None
     if isinstance(value, dict):
@@ -237,7 +238,7 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "voters": None if getattr(model, "voters", None) is None else model.voters.describe(),
         "calibration_cells": None if getattr(model, "calibration_cells", None) is None
         else model.calibration_cells.describe(),
-        "history": model.history.to_dict(orient="list"),
+        "history": _plain_json(model.history.to_dict(orient="list")),
     }
     tensors = {f"network.{k}": v.detach().cpu() for k, v in model.network.state_dict().items()}
     for i, basis in enumerate(pre.bases):
