@@ -46,3 +46,26 @@ def test_only_process_0_of_torchrun_says_what_it_wrote(monkeypatch, capsys, tmp_
     assert main(["embed", "--mod1", "a.h5ad", "--mod2", "b.h5ad", "--model", "m", "--out", str(out)]) == 0
     said = capsys.readouterr().out
     assert said == (f"embedded 3 cells into 2 dimensions with JAE\nwritten to {out}\n" if shown else ""), said
+
+
+def test_a_summary_read_by_head_is_not_an_error(monkeypatch, caplog, tmp_path):
+    # jae embed ... | head -1 (or any reader that stops early): "ERROR jae: [Errno 32] Broken pipe" and status 1, after
+    # every output had been written
+    import sys
+
+    import numpy as np
+
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setattr(jae, "embed_files", lambda *a, **k: SimpleNamespace(embedding=np.zeros((3, 2)), model="JAE"))
+    monkeypatch.setattr(logging.getLogger("jae"), "level", logging.getLogger("jae").level)  # main sets it
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    with caplog.at_level(logging.ERROR):
+        status = main(["embed", "--mod1", "a.h5ad", "--mod2", "b.h5ad", "--model", "m", "--out", str(tmp_path / "e")])
+    assert status == 0 and not caplog.records, caplog.text

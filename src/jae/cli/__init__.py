@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     try:  # ... and says what it wrote: the others write nothing
         with contextlib.nullcontext() if writer else contextlib.redirect_stdout(io.StringIO()):
             return int(args.func(args) or 0)
+    except BrokenPipeError:  # stdout closed early (jae evaluate ... | head): the outputs are written, nothing failed
+        return 0
     except KeyboardInterrupt:
         # outputs are written to temporary names and moved into place, so nothing half-written is left
         logging.getLogger("jae").error("interrupted; no output was written (an earlier, complete output is kept)")
@@ -78,6 +80,10 @@ def run() -> None:
     the interrupt landed (seen as -2 instead of 130 in CI, reproduced here about once in ten tries).
     """
     code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader of stdout left (see main): the interpreter's last flush would report it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if code == 130:
         logging.shutdown()
         sys.stdout.flush()
