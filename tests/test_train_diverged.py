@@ -1,5 +1,7 @@
-"""A training whose loss stops being a number (too high a learning rate) stops there with one line naming the fix,
-instead of training on and saving NaN weights (unsupervised) or failing later in scikit-learn (supervised)."""
+"""The loop's epoch losses (jae.train.loop.run_epochs): a training whose loss stops being a number (too high a
+learning rate) stops there with one line naming the fix, instead of training on and saving NaN weights
+(unsupervised) or failing later in scikit-learn (supervised); a data-parallel history names its losses as one
+process's does."""
 
 import math
 
@@ -41,3 +43,22 @@ def test_a_diverging_fit_names_its_learning_rate_and_jae_fit_says_set():
         model.fit(m, cell_type_key=None, progress_bar=False)
     assert r"e.g. JAEConfig(lr=1e+03), and fit again" in str(err.value)
     assert "e.g. --set lr=1e+03, and fit again" in cli_message(str(err.value))
+
+
+def test_a_data_parallel_history_names_its_losses_in_the_order_of_one_process():
+    # two processes' history (and the stage's log line) had the loss columns sorted by name: batch, cell_type, phase,
+    # reconstruction, total; one process's: reconstruction, cell_type, batch, phase, total
+    from types import SimpleNamespace
+
+    parallel = SimpleNamespace(rank=0, world_size=1, share=lambda idx: idx, sum=lambda t: t.clone(),
+                               sync_buffers=lambda module: None)
+    net = torch.nn.Linear(2, 1)
+
+    def step(idx):
+        return {"reconstruction": torch.tensor(1.0), "cell_type": torch.tensor(2.0), "total": torch.tensor(3.0)}
+
+    for par in (None, parallel):
+        history = run_epochs(net, step, n_train=4, batch_size=4, generator=torch.Generator().manual_seed(0),
+                             max_epochs=1, progress_bar=False, parallel=par)
+        assert list(history[0]) == ["epoch", "reconstruction", "cell_type", "total"], (par, history)
+        assert history[0]["cell_type"] == 2.0

@@ -249,10 +249,11 @@ def _check_finite(entry: dict, desc: str, fix: str) -> None:
 
 
 def _sum_over_processes(parallel, sums: dict, n_seen: int, device) -> tuple[dict, int]:
-    """The epoch's loss sums and cell count over all processes (one collective; the same keys on every one)."""
+    """The epoch's loss sums and cell count over all processes (one collective; the same keys on every one), in the
+    order ``step`` named them, as one process's history has them."""
     keys = sorted(sums)
     local = torch.stack([torch.as_tensor(sums[k], dtype=torch.float64, device=device).reshape(()) for k in keys]
                         + [torch.tensor(float(n_seen), dtype=torch.float64, device=device)])
-    total = parallel.sum(local)
-    return dict(zip(keys, total[:-1])), int(round(float(total[-1])))
+    total = dict(zip(keys + [None], parallel.sum(local)))
+    return {k: total[k] for k in sums}, int(round(float(total[None])))
 
