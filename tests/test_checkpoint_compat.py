@@ -279,3 +279,78 @@ def test_a_description_that_nulls_a_part_its_weights_hold_is_refused_on_load(tmp
                                          rf"does not describe \('{part}' is missing, null or false\); the model folder "
                                          "is damaged: copy it again or refit the model$"):
         JAE.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("gone, kept", [("weights.pt", "model.json"), ("model.json", "weights.pt")])
+@pytest.mark.parametrize("kind", ["model_v6/model", "predictor_v6/jae"])
+def test_a_model_folder_missing_one_file_names_that_file(tmp_path, gone, kept, kind):
+    """A model folder that lost one of its two files (an interrupted copy) was "not a jae model folder: expected
+    model.json and weights.pt in it", as if the user had given the wrong folder."""
+    import shutil
+
+    from jae.checkpoint import read_model_folder
+
+    folder = tmp_path / "m"
+    shutil.copytree(FIXTURES / kind, folder)
+    (folder / gone).unlink()
+    with pytest.raises(FileNotFoundError) as err:
+        read_model_folder(folder, kind="jae" if kind.startswith("model") else "predictor")
+    assert str(err.value) == (f"{folder / gone} is missing (the folder holds only the other file of a model, {kept}); "
+                              "copy the whole model folder again"), err.value
+
+
+def test_model_json_is_json_any_reader_takes_and_loads_the_history_as_saved(tmp_path):
+    """A fit with query cells (fine-tuned, no validation loss) wrote its history's NaN as ``NaN``, which Python's json
+    alone reads: JavaScript's JSON.parse, R's jsonlite and every reader of the JSON standard refuse model.json."""
+    import json
+
+    import jae
+
+    m = jae.datasets.simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    query = (m.obs["batch"] == sorted(m.obs["batch"].unique())[-1]).to_numpy()
+    m.obs["ct"] = m.obs["cell_type"].astype(object).where(~query)
+    model = JAE(jae.JAEConfig(max_epochs=2, n_svd=20), seed=0, device="cpu").fit(m, cell_type_key="ct",
+                                                                                   progress_bar=False)
+    assert model.history["val_total"].isna().any()  # the fine-tuning epoch's
+    path = model.save(tmp_path / "m")
+
+    def refuse(constant):
+        raise AssertionError(f"model.json holds {constant}, which is not JSON")
+
+    description = json.loads((path / "model.json").read_text(), parse_constant=refuse)
+    assert description["history"]["val_total"][-1] is None
+    pd.testing.assert_frame_equal(JAE.load(path, device="cpu").history, model.history)
+    # the calibration's thresholds are infinite when it has no held-out cells to set them: they load as they were
+    # (written as null they were lost: float(None) failed the load as a damaged folder)
+    import dataclasses
+
+    model.calibration = dataclasses.replace(model.calibration, distance_threshold=np.inf)
+    model.save(path, overwrite=True)
+    assert JAE.load(path, device="cpu").calibration.distance_threshold == np.inf
+
+
+@pytest.mark.parametrize("damage", ["weights", "json", "newer"])
+@pytest.mark.parametrize("kind", ["model_v6/model", "predictor_v6/jae"])
+def test_a_damaged_folder_names_the_verb_that_refits_its_kind(tmp_path, damage, kind):
+    """jae predict --model of a damaged predictor folder said "copy it again or refit it with jae fit": jae fit makes
+    joint models, never predictors (those are jae predict --save-model's)."""
+    import json
+    import shutil
+
+    from jae.checkpoint import read_model_folder
+    from jae.cli._messages import cli_message
+
+    folder = tmp_path / "m"
+    shutil.copytree(FIXTURES / kind, folder)
+    if damage == "weights":
+        (folder / "weights.pt").write_bytes((folder / "weights.pt").read_bytes()[:100])
+    elif damage == "json":
+        (folder / "model.json").write_text("{")
+    else:
+        description = json.loads((folder / "model.json").read_text())
+        (folder / "model.json").write_text(json.dumps({**description, "format_version": 99}))
+    predictor = kind.startswith("predictor")
+    with pytest.raises(ValueError) as err:
+        read_model_folder(folder, kind="predictor" if predictor else "jae")
+    said = cli_message(str(err.value))
+    assert said.endswith("refit it with jae predict --save-model" if predictor else "refit it with jae fit"), said

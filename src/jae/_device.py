@@ -39,9 +39,20 @@ def usable_device(device: str | torch.device | None = "auto") -> torch.device:
         if n == 0:
             raise ValueError(f"device={device!r}, but torch sees no CUDA GPU here (torch.cuda.is_available() is "
                              "False); pass device='cpu', or 'auto' to use a GPU only where there is one")
+        if resolved.index is not None and resolved.index >= n and _given_index(device) is None:
+            raise ValueError(f"device={device!r} under torchrun gives each process of a machine its own GPU "
+                             f"(cuda:LOCAL_RANK), but this is process LOCAL_RANK={resolved.index} and torch sees {n} "
+                             f"CUDA GPU{'s' if n > 1 else ''} here; start at most {n} per machine (torchrun "
+                             f"--nproc-per-node={n}), or pass device='cpu'")
         if resolved.index is not None and resolved.index >= n:
             raise ValueError(f"device={device!r}, but torch sees {n} CUDA GPU{'s' if n > 1 else ''} (cuda:0 to "
                              f"cuda:{n - 1}); pass one of those, 'cuda' or 'auto'")
     elif resolved.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"device={device!r}, but torch cannot use Apple's MPS here; pass device='cpu' or 'auto'")
     return resolved
+
+
+def _given_index(device) -> int | None:
+    """The GPU index a ``device=`` argument names itself (``'cuda:1'``: 1); None for ``'auto'``, ``'cuda'`` or None,
+    whose index :func:`resolve_device` chooses (``LOCAL_RANK`` under torchrun)."""
+    return None if device is None or str(device) == "auto" else torch.device(device).index

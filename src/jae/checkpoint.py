@@ -62,6 +62,8 @@ _PARTS_SINCE = {2: ("readout",), 3: ("calibration", "adapter", "moments", "voter
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
+#: How the messages of a damaged or unreadable folder of each kind name its refit (the CLI names the verb for each).
+_REFIT = {"jae": "refit the model", "predictor": "refit the predictor"}
 
 
 def write_model_folder(path: str | Path, description: dict, tensors: dict[str, torch.Tensor], *, kind: str,
@@ -86,6 +88,19 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
     logger.info("saved %s model to %s", kind, path)
     return path
+
+
+def _plain_json(value):
+    """``value`` with every NaN or infinite float as None (JSON's null): Python's json writes them as ``NaN``, which
+    no other JSON reader accepts. For the history (NaN: the validation loss of fine-tuning epochs), whose load reads
+    null back as NaN; the other entries keep their numbers (a calibration threshold may be infinite)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_json(v) for v in value]
+    return value
 
 
 def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: str | None = None) -> None:
@@ -143,14 +158,18 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
                                 "jae map or JAE.save)")
     if path.is_file() and path.name in (DESCRIPTION, WEIGHTS) and (path.parent / DESCRIPTION).is_file():
         raise FileNotFoundError(f"{path} is a file of the model folder {path.parent}; pass the folder: {path.parent}")
-    if not (path / DESCRIPTION).is_file() or not (path / WEIGHTS).is_file():
+    missing = [name for name in (DESCRIPTION, WEIGHTS) if not (path / name).is_file()]
+    if len(missing) == 1:  # one file of a model folder: an interrupted copy, or one file deleted
+        raise FileNotFoundError(f"{path / missing[0]} is missing (the folder holds only the other file of a model, "
+                                f"{({DESCRIPTION, WEIGHTS} - set(missing)).pop()}); copy the whole model folder again")
+    if missing:
         raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
     try:  # bytes that are not UTF-8 text (e.g. weights.pt copied over it) raise UnicodeDecodeError, not a JSON error
         d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
-        raise ValueError(f"{path / DESCRIPTION} is {why}; the model folder is damaged: copy it again or refit the "
-                         "model") from None
+        raise ValueError(f"{path / DESCRIPTION} is {why}; the model folder is damaged: copy it again or "
+                         f"{_REFIT[kind]}") from None
     if not isinstance(d, dict):
         raise ValueError(
             f"{path / DESCRIPTION} "
@@ -161,12 +180,13 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         raise ValueError(
             f"{path}: model format_version {version}, written by jae {d.get('jae_version', '(unknown)')}, is newer than "
             f"jae {__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae (pip install -U jae) or "
-            "refit the model"
+            f"{_REFIT[kind]}"
         )
     if version not in READABLE_VERSIONS:
         raise ValueError(
             f"{path}: model format_version {version!r} is not supported by jae {__version__} "
-            f"(reads versions {', '.join(map(str, READABLE_VERSIONS))}); refit the model or use the jae version that wrote it"
+            f"(reads versions {', '.join(map(str, READABLE_VERSIONS))}); {_REFIT[kind]} or use the jae version that "
+            "wrote it"
         )
     found = d.get("model_kind", "jae")
     if found != kind:
@@ -175,7 +195,7 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
             f"{path} holds a {found!r} model, not a {kind!r} one; "
             + (f"load it with {loader}" if loader else "it was written by another jae version")
         )
-    return d, load_tensors(path / WEIGHTS)
+    return d, load_tensors(path / WEIGHTS, kind=kind)
 
 
 def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -218,7 +238,7 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "voters": None if getattr(model, "voters", None) is None else model.voters.describe(),
         "calibration_cells": None if getattr(model, "calibration_cells", None) is None
         else model.calibration_cells.describe(),
-        "history": model.history.to_dict(orient="list"),
+        "history": _plain_json(model.history.to_dict(orient="list")),
     }
     tensors = {f"network.{k}": v.detach().cpu() for k, v in model.network.state_dict().items()}
     for i, basis in enumerate(pre.bases):
@@ -240,8 +260,9 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     return write_model_folder(path, description, tensors, kind="jae", overwrite=overwrite)
 
 
-def load_tensors(path: Path) -> dict[str, torch.Tensor]:
-    """The ``{name: tensor}`` dict saved in ``path``, read with ``torch.load(weights_only=True)``.
+def load_tensors(path: Path, *, kind: str = "jae") -> dict[str, torch.Tensor]:
+    """The ``{name: tensor}`` dict saved in ``path`` (the weights of a ``kind`` model), read with
+    ``torch.load(weights_only=True)``.
 
     Raises
     ------
@@ -258,7 +279,7 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
     if not isinstance(tensors, dict) or not all(isinstance(v, torch.Tensor) for v in tensors.values()):
         raise ValueError(
             f"{path} is not a valid jae weights file (truncated, damaged or not written by jae); copy the model "
-            "folder again or refit the model"
+            f"folder again or {_REFIT[kind]}"
         ) from None
     return tensors
 
@@ -375,7 +396,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
                                                   or ro.type_intercept.shape != (K,)))):
             raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged: copy it again or "
                              "refit the model")
-    model.history = pd.DataFrame(d.get("history") or {})
+    history = pd.DataFrame(d.get("history") or {})  # NaN is saved as null: a column of nulls alone is NaN again
+    model.history = history.astype({c: float for c in history if history[c].isna().all()})
     _build_mapping_parts(model, path, d, tensors)
     return model
 

@@ -7,7 +7,9 @@ sub-command and sets ``func``) so verbs stay independent.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import logging
 import os
 import sys
@@ -42,14 +44,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb is None:
         parser.print_help()
         return 2
+    from ..train.distributed import is_writer
+
+    writer = is_writer()
+    if not writer:  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
+        args.quiet = True
     level = logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     # --verbose: jae's debug messages, not those of every library it imports (numba, matplotlib: ~10,000 lines)
     logging.getLogger("jae").setLevel(logging.DEBUG if args.verbose else level)
     from ._messages import cli_message
 
-    try:
-        return int(args.func(args) or 0)
+    try:  # ... and says what it wrote: the others write nothing
+        with contextlib.nullcontext() if writer else contextlib.redirect_stdout(io.StringIO()):
+            return int(args.func(args) or 0)
+    except BrokenPipeError:  # stdout closed early (jae evaluate ... | head): the outputs are written, nothing failed
+        return 0
     except KeyboardInterrupt:
         # outputs are written to temporary names and moved into place, so nothing half-written is left
         logging.getLogger("jae").error("interrupted; no output was written (an earlier, complete output is kept)")
@@ -70,6 +80,10 @@ def run() -> None:
     the interrupt landed (seen as -2 instead of 130 in CI, reproduced here about once in ten tries).
     """
     code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader of stdout left (see main): the interpreter's last flush would report it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if code == 130:
         logging.shutdown()
         sys.stdout.flush()

@@ -149,6 +149,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.io.rna_files.check_rna_alone: the second modality given alone as mod1
     (r"\bsecond modality alone are embedded from memory: model\.embed\(",
      "second modality alone are embedded in Python: model.embed("),
+    # jae.train.trainer: a diverged training names the learning rate's JAEConfig field, jae fit's --set
+    (r"\be\.g\. JAEConfig\((lr|finetune_lr)=([^)\s]+)\)", r"e.g. --set \1=\2"),
+    # jae.checkpoint: a damaged or unreadable predictor folder (its model.json or weights.pt); "refit the model" above
+    (r"\brefit the predictor\b", "refit it with jae predict --save-model"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

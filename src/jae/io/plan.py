@@ -45,18 +45,20 @@ def parse_bytes(value) -> int:
 
 
 def default_memory_budget() -> int:
-    """Half of the memory available now (``MemAvailable`` in ``/proc/meminfo``; 4 GB when that is unknown)."""
+    """Half of the memory available now (``MemAvailable`` in ``/proc/meminfo``; 4 GB when that is unknown), shared
+    by the processes ``torchrun`` started on this machine (``LOCAL_WORLD_SIZE``): each of them reads the inputs."""
+    share = BUDGET_SHARE / max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
-                    return int(int(line.split()[1]) * 1024 * BUDGET_SHARE)
+                    return int(int(line.split()[1]) * 1024 * share)
     except OSError:
         pass
     try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * BUDGET_SHARE)
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * share)
     except (ValueError, OSError, AttributeError):
-        return 4 * 10**9
+        return int(4 * 10**9 * share / BUDGET_SHARE)
 
 
 def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "counts"):

@@ -119,6 +119,7 @@ def run_epochs(
     epoch_cells: int | None = None,
     round_tolerance: float = 0.0,
     epoch_tolerance: float = 0.0,
+    diverged: str = "lower the learning rate and train again",
 ) -> list[dict]:
     """Train ``network`` in place for up to ``max_epochs`` epochs; returns one history row per epoch.
 
@@ -168,6 +169,9 @@ def run_epochs(
     epoch_tolerance
         The same bar for whole epochs (0: the any-decrease rule); where epochs are rounds the larger of the two
         applies.
+    diverged
+        The fix named when an epoch's mean training (or validation) loss is not finite: the training diverged, so a
+        ``ValueError`` stops it there (its network would hold NaN weights), naming the epoch and this fix.
 
     Returns
     -------
@@ -208,6 +212,7 @@ def run_epochs(
                     entry["val_total"] = parallel.broadcast(float(validate()))
                 else:
                     entry["val_total"] = float(validate())
+            _check_finite(entry, desc, diverged)
             history.append(entry)
             bar.update(1)
             bar.set_postfix({**(postfix or {}), **{k: f"{v:.4g}" for k, v in entry.items() if k in ("total", "val_total")}})
@@ -233,11 +238,22 @@ def run_epochs(
     return history
 
 
+def _check_finite(entry: dict, desc: str, fix: str) -> None:
+    """Refuse an epoch whose mean training or validation loss is NaN or infinite (the same on every process)."""
+    for key in ("total", "val_total"):
+        value = entry.get(key)
+        if value is not None and not np.isfinite(value):
+            what = "training" if key == "total" else "validation"
+            raise ValueError(f"{desc}: the {what} loss is {value} at epoch {entry['epoch']}, so the training diverged "
+                             f"(its weights are no longer numbers); {fix}")
+
+
 def _sum_over_processes(parallel, sums: dict, n_seen: int, device) -> tuple[dict, int]:
-    """The epoch's loss sums and cell count over all processes (one collective; the same keys on every one)."""
+    """The epoch's loss sums and cell count over all processes (one collective; the same keys on every one), in the
+    order ``step`` named them, as one process's history has them."""
     keys = sorted(sums)
     local = torch.stack([torch.as_tensor(sums[k], dtype=torch.float64, device=device).reshape(()) for k in keys]
                         + [torch.tensor(float(n_seen), dtype=torch.float64, device=device)])
-    total = parallel.sum(local)
-    return dict(zip(keys, total[:-1])), int(round(float(total[-1])))
+    total = dict(zip(keys + [None], parallel.sum(local)))
+    return {k: total[k] for k in sums}, int(round(float(total[None])))
 

@@ -268,4 +268,11 @@ def _epochs(
         max_epochs=stage.max_epochs, validate=validate, patience=stage.patience, min_batch=2,
         row={"stage": stage.name}, desc=f"jae {stage.name}", progress_bar=progress_bar, parallel=parallel,
         epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance, epoch_tolerance=stage.epoch_tolerance,
+        diverged=_lower_lr(config, stage),
     )
+
+
+def _lower_lr(config: JAEConfig, stage: Stage) -> str:
+    """The fix of a diverged stage: the config field of its learning rate, a tenth of it as the example."""
+    field = "finetune_lr" if stage.reconstruction_only else "lr"
+    return f"lower the learning rate, e.g. JAEConfig({field}={getattr(config, field) / 10:.3g}), and fit again"
