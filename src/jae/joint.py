@@ -22,9 +22,10 @@ from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .preprocess import Preprocessor
+from .provenance import describe
 from .preprocess.organism import given_organism, infer_organism
 from .storage import checked_key, in_data_order, store_obsm
-from .train import Stage, split_validation, train_network, usable_device
+from .train import Stage, split_validation, train_network, unchanged_on_failure, unfitted_on_failure, usable_device
 
 __all__ = ["JAE"]
 
@@ -185,6 +186,7 @@ class JAE:
             phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
         )
 
+    @unfitted_on_failure  # a fit that does not finish (an error, Ctrl-C) leaves no model
     def fit_transformed(
         self,
         X: np.ndarray,
@@ -331,6 +333,7 @@ class JAE:
         batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
         return self.finetune_transformed(X, batch=batch, epochs=epochs, seed=seed, progress_bar=progress_bar, mosaic=mosaic)
 
+    @unchanged_on_failure  # a fine-tuning that does not finish leaves the model as it was
     def finetune_transformed(self, X: np.ndarray, *, batch=None, epochs: int | None = None, seed: int | None = None,
                              progress_bar: bool = True, mosaic=None) -> "JAE":
         """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.
@@ -482,8 +485,7 @@ class JAE:
 
     # ------------------------------------------------------------------------------------------ helpers
     def _features(self, data, *, layer: str | None) -> tuple:
-        """The input features of ``data``'s cells (missing features or a missing modality: :mod:`jae.query`), the
-        cells, a mapped model's batch of each (None otherwise; its column checked before any work), the modalities."""
+        """(features, cells, a mapped model's batch of each or None, the modalities each cell has): :mod:`jae.query`."""
         batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches)  # None: refused
         X, cells, observed = query_features(self, data, layer=layer)
         return X, cells, None if batch is None else batch.reindex(cells).to_numpy(), observed
@@ -495,6 +497,4 @@ class JAE:
         return [self.device] if self.device.type == "cuda" else []
 
     def __repr__(self) -> str:
-        from .provenance import describe
-
         return describe(self)

@@ -4,6 +4,7 @@ under ``torchrun`` (:mod:`jae.train.distributed`)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from contextlib import ExitStack, contextmanager
@@ -18,7 +19,7 @@ from ..model import BatchAdversary, JAENetwork, LatentLayout, adversary_step_los
 from .distributed import data_parallel
 from .loop import cpu_threads, make_optimizer, run_epochs
 
-__all__ = ["MIN_STEPS_PER_EPOCH", "Stage", "batch_scale", "train_network"]
+__all__ = ["MIN_STEPS_PER_EPOCH", "Stage", "batch_scale", "train_network", "unchanged_on_failure", "unfitted_on_failure"]
 
 logger = logging.getLogger(__name__)
 
@@ -276,3 +277,41 @@ def _lower_lr(config: JAEConfig, stage: Stage) -> str:
     """The fix of a diverged stage: the config field of its learning rate, a tenth of it as the example."""
     field = "finetune_lr" if stage.reconstruction_only else "lr"
     return f"lower the learning rate, e.g. JAEConfig({field}={getattr(config, field) / 10:.3g}), and fit again"
+
+
+def unfitted_on_failure(method):
+    """:meth:`jae.JAE.fit_transformed`, leaving no model when it does not finish (an error, or Ctrl-C in a notebook):
+    the network it was training is dropped, so ``is_fitted`` is False and ``embed``, ``save`` and
+    ``predict_cell_type`` refuse the model with the fix (fit it), where they took a half-trained network without its
+    readout and calibration (or with the last fit's) for a fitted model."""
+
+    @functools.wraps(method)
+    def fit(model, *args, **kwargs):
+        try:
+            return method(model, *args, **kwargs)
+        except BaseException:
+            model.network = None
+            raise
+
+    return fit
+
+
+def unchanged_on_failure(method):
+    """:meth:`jae.JAE.finetune_transformed`, leaving the model as it was when it does not finish: the network's
+    weights, the history and the label calibration are put back (a fine-tuning stopped halfway left a network no
+    calibration described)."""
+
+    @functools.wraps(method)
+    def finetune(model, *args, **kwargs):
+        if model.network is None:
+            return method(model, *args, **kwargs)
+        weights = {k: v.detach().clone() for k, v in model.network.state_dict().items()}
+        history, calibration = model.history, model.calibration
+        try:
+            return method(model, *args, **kwargs)
+        except BaseException:
+            model.network.load_state_dict(weights)
+            model.history, model.calibration = history, calibration
+            raise
+
+    return finetune
