@@ -26,7 +26,7 @@ BASELINE_SHAPES = {
 
 def mismatch(path: Path, detail: str) -> ValueError:
     return ValueError(f"{path / 'weights.pt'} does not match {path / 'model.json'} ({detail}); the two files come from "
-                      "different models or one is damaged: copy both from one model folder or refit the model")
+                      "different models or one is damaged: copy both from one model folder or refit the predictor")
 
 
 def check_description(meta: dict, tensors: dict, path: Path) -> None:
@@ -34,7 +34,7 @@ def check_description(meta: dict, tensors: dict, path: Path) -> None:
     kinds among GEX, ATAC and ADT, distinct feature names on each side, and (method ``'jae'``) as many
     networks in the weights as ``n_members`` names (a smaller count loaded the first networks alone, leaving the
     others' tensors unread: every prediction changed, silently)."""
-    damaged = f"{path / 'model.json'}: %s; the model folder is damaged: copy it again or refit the model"
+    damaged = f"{path / 'model.json'}: %s; the model folder is damaged: copy it again or refit the predictor"
     source, target = meta["source_kind"], meta["target_kind"]
     if source not in ("GEX", "ATAC", "ADT") or target not in ("GEX", "ATAC", "ADT"):
         raise ValueError(damaged % f"it predicts {target!r} from {source!r}, kinds other than GEX, ATAC and ADT")
@@ -86,7 +86,7 @@ def read_legacy(path: Path) -> dict:
         version = meta.get("format_version") if isinstance(meta, dict) else None
         raise ValueError(
             f"{path} was saved with predictor format {version!r}, this jae reads predictor format 1 and model "
-            "format 2; refit the model with this version"
+            "format 2; refit the predictor with this version"
         )
     if not (path / "weights.pt").is_file():
         raise FileNotFoundError(f"{path} holds no saved predictor (predictor.json + weights.pt); check the path")
