@@ -364,6 +364,11 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
     val_sc["rna-only smooth k10 1-conf head"] = val_sc["1-conf head"]
     sc["rna-only@rna smooth k10 1-conf head"] = sc["rna-only smooth k10 1-conf head"]
     val_sc["rna-only@rna smooth k10 1-conf head"] = _head_rna(X_val_rna)[1]
+    # ... and every such call with its threshold capped at even odds: a cell is called only when the head is also less
+    # sure of its top type than of the rest together (confidence < 0.5); the 95% quantile of max(held-out score, 0.5)
+    # is max(the held-out threshold, 0.5), in 1 - confidence
+    for name in ("smooth k10 1-conf head", "rna-only@rna smooth k10 1-conf head"):
+        val_sc["even " + name], sc["even " + name] = np.maximum(val_sc[name], 0.5), sc[name]
     rows = _rare_rows(E_eval, sc, is_new, novel, seed)
     for name, s in sc.items():
         glob, per = _thresholds(val_sc[name], val_pred, n_types)
