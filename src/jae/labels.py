@@ -33,7 +33,7 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
-from .storage import cell_names, checked_key, store_obs
+from .storage import cell_names, checked_key, in_data_order, store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 from .query import measured
 
@@ -438,6 +438,7 @@ def predict_cell_type(
         logits = model._store(data, Z[:, model.layout.block("cell_type")], cells, None)
         head = softmax(logits) if cal is None else cal.probabilities(logits)
         embedding = model._store(data, model._readout(X, Z), cells, None)
+        observed = in_data_order(data, observed, cells)[0]  # in the embedding's (the data's) order of the cells
     else:
         embedding, head, cells = _given_embedding(model, data, embedding), None, None
         observed = measured(model, data, layer=layer) if _head_call(model) else None

@@ -397,8 +397,8 @@ def fill_missing_blocks(model, X: np.ndarray, observed: np.ndarray) -> np.ndarra
 
 
 def measured(model, data, *, layer: str | None = "counts") -> np.ndarray | None:
-    """``(n_cells, 2)`` bool: which of the model's modalities each cell of ``data`` has, in :func:`query_features`'
-    order of the cells; None when every cell has both. Paired data or one modality in memory is told by its
+    """``(n_cells, 2)`` bool: which of the model's modalities each cell of ``data`` has, in the data's order of its
+    cells (:func:`jae.storage.in_data_order`, as an embedding and labels are returned); None when every cell has both. Paired data or one modality in memory is told by its
     modalities alone, without computing features; mosaic data and data on disk by :func:`query_features` (once per
     data within :func:`features_kept`); None for no data (an embedding given alone)."""
     from .io.plan import _as_files
@@ -414,7 +414,10 @@ def measured(model, data, *, layer: str | None = "counts") -> np.ndarray | None:
             return observed
         if not is_mosaic({n: mods[n] for n in names}, modalities=names, layer=layer):
             return None
-    observed = query_features(model, data, layer=layer).observed
+    from .storage import in_data_order
+
+    features = query_features(model, data, layer=layer)
+    observed = in_data_order(data, features.observed, features.cells)[0]
     return None if observed.all() else observed
 
 
