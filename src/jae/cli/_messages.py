@@ -149,6 +149,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.io.rna_files.check_rna_alone: the second modality given alone as mod1
     (r"\bsecond modality alone are embedded from memory: model\.embed\(",
      "second modality alone are embedded in Python: model.embed("),
+    # jae.query._overlap: another antibody panel beside the RNA; the CLI places such cells from --mod1 alone
+    (r"\bpass the RNA without the second modality \(its AnnData, e\.g\. mdata\['rna'\], or jae\.io\.open_rna\(path\)\)",
+     "give --mod1 without --mod2"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
