@@ -161,3 +161,23 @@ def test_another_antibody_panel_is_refused_naming_the_rna_alone_fix_which_works(
     assert "or place these cells from their RNA alone: give --mod1 without --mod2" in caplog.text
     assert not (tmp_path / "emb.h5ad").exists()
     assert main(args) == 0 and (tmp_path / "emb.h5ad").exists()  # the CLI's fix as written
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_labels_of_files_with_their_embedding_given_read_no_counts(setup, monkeypatch, paired):
+    """predict_cell_type(files, embedding=E) made a whole pass over the files' counts (minutes for a large file) only
+    to learn which modalities its cells have, which the files tell: none now, with the same labels (RNA-only cells
+    still measured against the RNA-alone threshold)."""
+    from jae.io import open_competition, open_rna
+
+    model, mod1, _ = setup
+    def files():  # opened anew: the model keeps the features of the files it last read
+        return open_competition(mod1, str(mod1).replace("mod1", "mod2")) if paired else open_rna(mod1)
+
+    emb = model.embed(files(), key_added=None)
+    want = model.predict_cell_type(files())
+    with monkeypatch.context() as m:
+        passes = _passes(m)
+        got = model.predict_cell_type(files(), embedding=emb)
+        assert not passes
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-4, atol=1e-5)

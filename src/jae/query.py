@@ -408,23 +408,23 @@ def fill_missing_blocks(model, X: np.ndarray, observed: np.ndarray) -> np.ndarra
 
 
 def measured(model, data, *, layer: str | None = "counts") -> np.ndarray | None:
-    """``(n_cells, 2)`` bool: which of the model's modalities each cell of ``data`` has, in the data's order of its
-    cells (:func:`jae.storage.in_data_order`, as embeddings and labels come); None when every cell has both. Paired
-    data or one modality in memory is told by its modalities alone; mosaic data and data on disk by
-    :func:`query_features` (once per data within :func:`features_kept`); None for no data (an embedding alone)."""
+    """``(n_cells, 2)`` bool: which of the model's modalities each cell of ``data`` has, in the data's cell order (as
+    embeddings and labels come); None when every cell has both, or for no data. Told without reading counts, except
+    for mosaic data in memory: by :func:`query_features` (once per data within :func:`features_kept`)."""
     from .io.plan import _as_files
 
     if data is None:
         return None
-    if _as_files(data, None, rna_only=True, layer=layer) is None:
-        mods = _modalities(data, layer=layer)
-        names = _pick(model, mods)
-        if None in names:  # one modality: every cell has that one alone
-            observed = np.zeros((mods[names[0] or names[1]].n_obs, 2), dtype=bool)
-            observed[:, 0 if names[0] is not None else 1] = True
-            return observed
-        if not is_mosaic({n: mods[n] for n in names}, modalities=names, layer=layer):
-            return None
+    files = _as_files(data, None, rna_only=True, layer=layer)
+    if files is not None:  # told by the files (paired files: every cell both), not by a pass over their counts
+        return None if getattr(files, "observed", None) is None or files.observed.all() else np.asarray(files.observed)
+    names = _pick(model, mods := _modalities(data, layer=layer))
+    if None in names:  # one modality: every cell has that one alone
+        observed = np.zeros((mods[names[0] or names[1]].n_obs, 2), dtype=bool)
+        observed[:, 0 if names[0] is not None else 1] = True
+        return observed
+    if not is_mosaic({n: mods[n] for n in names}, modalities=names, layer=layer):
+        return None
     features = query_features(model, data, layer=layer)
     observed = in_data_order(data, features.observed, features.cells)[0]
     return None if observed.all() else observed
