@@ -612,3 +612,18 @@ def test_one_modality_thresholds_follow_the_cells_of_a_dict_in_another_order(lef
     np.testing.assert_allclose(got["unknown_score"], want, rtol=1e-4, atol=1e-5)
     given = model.predict_cell_type(data, embedding=emb)
     np.testing.assert_allclose(given["unknown_score"], want, rtol=1e-4, atol=1e-5)
+
+
+def test_the_obsm_key_embed_stored_in_a_dict_of_anndata_is_read_back(left_out):
+    """model.embed(dict) stores obsm['X_jae'] in each AnnData of the dict, but predict_cell_type(dict,
+    embedding='X_jae') refused it ('is not a key of data.obsm (its keys: none); pass the key model.embed(data)
+    stored'), the key it had just stored; it is now read from the AnnData holding it, cell by cell (here a mosaic
+    dict whose modalities hold different cells), and gives the labels computed without it."""
+    model, query, _ = left_out
+    n = query.n_obs
+    data = {"prot": query["prot"][: n // 2].copy(), "rna": query["rna"][n // 3:].copy()}
+    model.embed(data)
+    pd.testing.assert_frame_equal(model.predict_cell_type(data, embedding="X_jae"), model.predict_cell_type(data),
+                                  check_exact=False, rtol=1e-4, atol=1e-5)
+    with pytest.raises(KeyError, match=r"is not a key of data.obsm \(its keys: 'X_jae'\)"):
+        model.predict_cell_type(data, embedding="X_other")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -355,14 +356,17 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
     ``(data's cells, the model's columns)`` of finite numbers: another shape was read as it came (too few rows: labels
     for those alone, indexed 0..n-1; other columns: numpy's error), a NaN row failed in the vote."""
     names = cell_names(data)
-    if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=
-        obsm = getattr(data, "obsm", None)
-        if obsm is None or embedding not in obsm:
-            keys = ", ".join(map(repr, obsm.keys())) if obsm is not None and len(obsm) else "none"
+    if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=; a dict's: each AnnData's, as embed stores it
+        holders = [a for a in (data.values() if isinstance(data, Mapping) else [data]) if hasattr(a, "obsm")]
+        found = [a for a in holders if embedding in a.obsm]
+        if not found:
+            keys = ", ".join(sorted({repr(k) for a in holders for k in a.obsm.keys()})) or "none"
             raise KeyError(f"embedding={embedding!r} is not a key of data.obsm (its keys: {keys}); pass the key "
                            "model.embed(data) stored (key_added, e.g. 'X_jae'), an array, or embedding=None")
-        _check_record(model, data, embedding)
-        embedding = obsm[embedding]
+        for adata in found:
+            _check_record(model, adata, embedding)
+        embedding = found[0].obsm[embedding] if found[0] is data else pd.concat(
+            [pd.DataFrame(np.asarray(a.obsm[embedding]), index=a.obs_names) for a in found]).groupby(level=0).first()
     embedding = np.asarray(by_cell_names(embedding, names, what="embedding"))
     width = len(model.column_names)
     rows = embedding.shape[0] if embedding.ndim else 0
