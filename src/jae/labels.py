@@ -266,17 +266,18 @@ def _head_probabilities(model, embedding: np.ndarray) -> np.ndarray:
 
 
 def fit_calibration(
-    model, X: np.ndarray, ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray
+    model, X: np.ndarray, ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray, observed: np.ndarray | None = None
 ) -> tuple[LabelCalibration, Voters, CalibrationCells]:
     """Voters, calibration cells, temperature and unknown thresholds of ``model``: the voters are a sample (seeded by
     the model's seed) of the training reference cells, the calibration cells one of the held-out reference cells
     (positions ``val_idx`` in the reference rows ``ref`` of the features ``X``, the pretraining's validation split;
-    ``codes``: the reference cells' labels), and :func:`calibrate` fits the calibration on them. Called after
-    fine-tuning, so they describe the final network."""
+    ``codes``: the reference cells' labels; ``observed``: their modalities, a mosaic reference's, None: all paired),
+    and :func:`calibrate` fits the calibration on them. Called after fine-tuning, so they describe the final network."""
     train = np.setdiff1d(np.arange(len(ref)), val_idx)
     voters = Voters.sample(X, codes[train], seed=model.seed, rows=ref[train])  # reads only the sampled rows
     cells = CalibrationCells.sample(X, codes[val_idx], seed=model.seed, rows=ref[val_idx],
-                                    max_voters=MAX_CALIBRATION_CELLS)
+                                    max_voters=MAX_CALIBRATION_CELLS,
+                                    observed=None if observed is None else observed[val_idx])
     return calibrate(model, voters, cells), voters, cells
 
 
@@ -299,7 +300,8 @@ def calibrate(model, voters: Voters, cells: CalibrationCells) -> LabelCalibratio
         heldout_vote=voters.vote(V, E_val, n_ct) if len(voters) else None,
         heldout_knn=_knn_distance(model, E_val, V) if len(voters) else None,
         heldout_linear=None if linear is None else linear.logits(E_val[:, n_ct:]),
-        heldout_logits_alone=_logits_alone(model, X_val),
+        heldout_logits_alone=_logits_alone(model, X_val, cells.observed),
+        heldout_paired=None if cells.observed is None else cells.observed.all(axis=1),
     )
     logger.info(
         "label transfer: %d voters; calibration on %d held-out reference cells: temperature %.3g, expected "
@@ -318,19 +320,21 @@ def calibrate(model, voters: Voters, cells: CalibrationCells) -> LabelCalibratio
     return cal
 
 
-def _logits_alone(model, X: np.ndarray) -> tuple:
+def _logits_alone(model, X: np.ndarray, measured: np.ndarray | None = None) -> tuple:
     """The head's logits of the held-out cells ``X`` placed from their RNA alone and from the second modality alone
-    (the other block filled as for query cells measured in one modality); ``(None, None)`` without the reference's
-    feature moments (models saved before them), which such cells need."""
+    (the other block filled as for query cells measured in one modality), each of the cells measured in that modality
+    (``measured``: ``(n, 2)``, a mosaic reference's; None: all); ``(None, None)`` without the reference's feature
+    moments (models saved before them), which such cells need."""
     if getattr(model, "moments", None) is None or not len(X):
         return None, None
     from .query import fill_missing_blocks
 
     out = []
     for i in (0, 1):
-        observed = np.zeros((len(X), 2), dtype=bool)
+        rows = np.arange(len(X)) if measured is None else np.flatnonzero(measured[:, i])
+        observed = np.zeros((len(rows), 2), dtype=bool)
         observed[:, i] = True
-        Z = model.latent_transformed(fill_missing_blocks(model, np.array(X, dtype=np.float32), observed))
+        Z = model.latent_transformed(fill_missing_blocks(model, np.array(X[rows], dtype=np.float32), observed))
         out.append(Z[:, model.layout.block("cell_type")])
     return tuple(out)
 

@@ -229,6 +229,7 @@ class LabelCalibration:
         train_rest: np.ndarray, train_codes: np.ndarray, n_types: int, quantile: float = UNKNOWN_QUANTILE,
         heldout_vote: np.ndarray | None = None, heldout_knn: np.ndarray | None = None,
         heldout_linear: np.ndarray | None = None, heldout_logits_alone: tuple = (None, None),
+        heldout_paired: np.ndarray | None = None,
     ) -> "LabelCalibration":
         """Fit on held-out reference cells (logits ``(m, n_types)``, labels, embedding columns after the cell-type
         part ``(m, d)``) and on the training reference cells' embedding columns ``(n, d)`` and labels.
@@ -240,7 +241,9 @@ class LabelCalibration:
         returned probabilities are then its mixture with the vote, at :attr:`linear_temperature` (fitted the same
         way), and the ECEs and the confidence threshold are theirs; the head's temperature is fitted as before (the
         unknown call reads the head). ``heldout_logits_alone``: the held-out cells' head logits when placed from their
-        RNA alone and from the second modality alone (None: not measured), which set the thresholds of such cells."""
+        RNA alone and from the second modality alone (None: not measured), which set the thresholds of such cells.
+        ``heldout_paired``: ``(m,)`` bool, the held-out cells measured in both modalities (a mosaic reference's;
+        None: all), which alone set :attr:`head_threshold` (all cells when none is paired)."""
         from .voters import mixture
 
         train_codes = np.asarray(train_codes)
@@ -256,6 +259,7 @@ class LabelCalibration:
                 spreads[t] = spread if spread > 0 else 1.0
         temperature = fit_temperature(heldout_logits, heldout_codes, heldout_vote)
         scaled_head = _softmax_at(heldout_logits, temperature)
+        paired = slice(None) if heldout_paired is None or not np.any(heldout_paired) else np.asarray(heldout_paired)
         linear_temperature = np.nan
         if heldout_linear is not None and heldout_vote is not None:  # the returned probabilities: linear + vote
             linear_temperature = fit_temperature(heldout_linear, heldout_codes, heldout_vote)
@@ -273,7 +277,7 @@ class LabelCalibration:
             confidence_threshold=0.0, distance_threshold=np.inf, score_threshold=np.inf,
             centroids=centroids.astype(np.float32), spreads=spreads.astype(np.float32),
             mixed=heldout_vote is not None, knn_threshold=knn,
-            head_threshold=float(np.quantile(scaled_head.max(axis=1), quantile)) if len(heldout_codes) else np.nan,
+            head_threshold=float(np.quantile(scaled_head[paired].max(1), quantile)) if len(heldout_codes) else np.nan,
             **{f"head_threshold_{which}_alone": np.nan if logits is None or not len(logits) else
                float(np.quantile(_softmax_at(logits, temperature).max(axis=1), quantile))
                for which, logits in zip(("rna", "other"), heldout_logits_alone)},
