@@ -554,11 +554,13 @@ def test_cells_measured_in_one_modality_are_called_against_heldout_cells_placed_
     np.testing.assert_allclose(given["unknown_score"], pred["unknown_score"], rtol=1e-4, atol=1e-5)
     # against the paired cells' threshold (a file saved before these thresholds) known RNA-only cells are flagged
     # more: measured 0.030 against 0.003 here
+    # (a file without its calibration cells, which would give them back: format < 5)
     model.calibration = dataclasses.replace(cal, head_threshold_rna_alone=np.nan, head_threshold_other_alone=np.nan)
+    kept, model.calibration_cells = model.calibration_cells, None
     try:
         before = model.predict_cell_type(rna)
     finally:
-        model.calibration = cal
+        model.calibration, model.calibration_cells = cal, kept
     assert before["unknown"][~is_new].mean() > pred["unknown"][~is_new].mean()
     # mosaic data: each cell by what it has (the paired ones by the paired threshold)
     mosaic = query.copy()
@@ -627,3 +629,30 @@ def test_the_obsm_key_embed_stored_in_a_dict_of_anndata_is_read_back(left_out):
                                   check_exact=False, rtol=1e-4, atol=1e-5)
     with pytest.raises(KeyError, match=r"is not a key of data.obsm \(its keys: 'X_jae'\)"):
         model.predict_cell_type(data, embedding="X_other")
+
+
+def test_a_file_saved_before_the_one_modality_thresholds_gets_them_from_its_calibration_cells():
+    """A model saved before session 31 (format 5 or 6) keeps its held-out calibration cells and feature moments, yet
+    its cells measured in RNA alone were called against the paired cells' threshold, the defect the one-modality
+    thresholds fixed (PBMC10k: 17% of known RNA-only cells flagged against 6%) until the model was refitted; they now
+    get the RNA-alone threshold, computed from the file's own calibration cells as fit computes it."""
+    from pathlib import Path
+
+    from jae.labels import smooth_over_cells
+    from jae.query import fill_missing_blocks
+
+    folder = Path(__file__).parent / "fixtures" / "model_v5"
+    m = JAE.load(folder / "model", device="cpu")
+    assert np.isnan(m.calibration.head_threshold_rna_alone) and m.calibration_cells is not None
+    X = m.calibration_cells.features
+    observed = np.zeros((len(X), 2), dtype=bool)
+    observed[:, 0] = True
+    logits = m.latent_transformed(fill_missing_blocks(m, np.array(X), observed))[:, m.layout.block("cell_type")]
+    threshold = np.quantile(m.calibration.probabilities(logits).max(1), 0.05)
+    rna = _fixture_input(folder, m)["rna"]
+    pred = m.predict_cell_type(rna)
+    assert m.calibration.head_threshold_rna_alone == pytest.approx(threshold, abs=1e-6)
+    own = (1 - _head(m, rna).max(1)) / (1 - threshold)
+    emb = m.embed(rna, key_added=None)
+    np.testing.assert_allclose(pred["unknown_score"], smooth_over_cells(emb[:, m.layout.n_cell_type:], own, seed=m.seed),
+                               rtol=1e-4, atol=1e-5)

@@ -339,6 +339,17 @@ def _logits_alone(model, X: np.ndarray, measured: np.ndarray | None = None) -> t
     return tuple(out)
 
 
+def _alone_thresholds(model) -> None:
+    """Give a model loaded from a file saved before the one-modality thresholds (NaN) that keeps its calibration cells
+    and feature moments (format 5 on) those thresholds, as :func:`calibrate` sets them, for its network as it is:
+    without them cells measured in one modality were called against the paired cells' threshold."""
+    cal, cells = model.calibration, getattr(model, "calibration_cells", None)
+    if cells is None or getattr(model, "moments", None) is None or np.isfinite(
+            [cal.head_threshold_rna_alone, cal.head_threshold_other_alone]).any():
+        return
+    model.calibration = cal.with_alone_thresholds(_logits_alone(model, cells.features, cells.observed))
+
+
 def recalibrate(model) -> None:
     """Fit ``model``'s label calibration again for its network as it is now, on the calibration cells it keeps (after
     :meth:`jae.JAE.finetune`); a model without calibration (unsupervised, or inside ``fit``, which calibrates after
@@ -450,6 +461,8 @@ def predict_cell_type(
     else:
         embedding, head, cells = _given_embedding(model, data, embedding), None, None
         observed = measured(model, data, layer=layer) if _head_call(model) else None
+    if observed is not None and not observed.all():
+        _alone_thresholds(model)
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]
