@@ -656,3 +656,17 @@ def test_a_file_saved_before_the_one_modality_thresholds_gets_them_from_its_cali
     emb = m.embed(rna, key_added=None)
     np.testing.assert_allclose(pred["unknown_score"], smooth_over_cells(emb[:, m.layout.n_cell_type:], own, seed=m.seed),
                                rtol=1e-4, atol=1e-5)
+
+
+def test_labels_of_a_file_path_with_its_embedding_given_are_indexed_and_checked_by_cell(model, few, tmp_path):
+    """predict_cell_type('query.h5mu', embedding=E) returned labels indexed 0..n-1 (without E: by the file's cell
+    names), and took an E of other cells (too few rows) without a word, labelling those rows alone; the file's cells
+    now index the labels and E is checked against them, as for the MuData read from it."""
+    query = few[1][:150].copy()
+    path = str(tmp_path / "q.h5mu")
+    query.write(path)
+    emb = model.embed(path, key_added=None)
+    pd.testing.assert_frame_equal(model.predict_cell_type(path, embedding=emb), model.predict_cell_type(path),
+                                  check_exact=False, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match=r"embedding has shape \(100, \d+\), not \(150, \d+\)"):
+        model.predict_cell_type(path, embedding=emb[:100])

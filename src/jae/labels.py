@@ -459,8 +459,13 @@ def predict_cell_type(
         embedding = model._store(data, model._readout(X, Z), cells, None)
         observed = in_data_order(data, observed, cells)[0]  # in the embedding's (the data's) order of the cells
     else:
-        embedding, head, cells = _given_embedding(model, data, embedding), None, None
-        observed = measured(model, data, layer=layer) if _head_call(model) else None
+        from .io.plan import _as_files
+
+        # a path: its files, which name the cells (the labels' index; the embedding's rows are checked against them)
+        source = data if data is None or cell_names(data) is not None else _as_files(data, None, rna_only=True,
+                                                                                      layer=layer) or data
+        embedding, head, cells = _given_embedding(model, source, embedding), None, cell_names(source)
+        observed = measured(model, source, layer=layer) if _head_call(model) else None
     if observed is not None and not observed.all():
         _alone_thresholds(model)
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
