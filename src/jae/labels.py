@@ -466,7 +466,7 @@ def predict_cell_type(
                                                                                       layer=layer) or data
         embedding, head, cells = _given_embedding(model, source, embedding), None, cell_names(source)
         observed = measured(model, source, layer=layer) if _head_call(model) else None
-    if observed is not None and not observed.all():
+    if _head_call(model) and observed is not None and not observed.all():
         _alone_thresholds(model)
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
