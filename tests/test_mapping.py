@@ -492,3 +492,31 @@ def test_cells_of_a_batch_the_mapped_model_does_not_know_are_named_in_a_warning(
     caplog.clear()
     mapped.embed(split[0], key_added=None)  # the reference's own batches: no warning
     assert "neither mapped" not in caplog.text
+
+
+def test_jae_map_says_where_the_missing_batch_column_comes_from(reference, mapped, split, tmp_path, caplog):
+    """'jae map' of a query without the batch column read by default said '(the column the reference was fitted
+    with)' also for a reference fitted without batches (--batch-key none) and for a mapped model (its column is the
+    mapping's): each now says which it is."""
+    import logging
+
+    import anndata as ad
+
+    from jae.cli import main
+
+    fitted = JAE(JAEConfig(max_epochs=2, n_svd=10), seed=0, device="cpu").fit(split[0], batch_key=None,
+                                                                              progress_bar=False)
+    query = split[1]
+    for name in query.mod:
+        ad.AnnData(X=query[name].X, obs=query[name].obs[[]], var=query[name].var,
+                   layers=dict(query[name].layers)).write_h5ad(tmp_path / f"q.{name}.h5ad")
+    origins = [(reference, "the column the reference was fitted with"),
+               (fitted, "the default column, as the reference was fitted without one"),
+               (mapped, "the column the reference was mapped by")]
+    for i, (model, origin) in enumerate(origins):
+        folder = model.save(tmp_path / f"m{i}")
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="jae"):
+            assert main(["-q", "map", "--model", str(folder), "--mod1", str(tmp_path / "q.rna.h5ad"), "--mod2",
+                         str(tmp_path / "q.atac.h5ad"), "--out", str(tmp_path / "out")]) == 1
+        assert f"the query has no obs column 'batch' for --batch-key ({origin}); pass --batch-key COLUMN" in caplog.text

@@ -259,10 +259,18 @@ def query_batch_key(reference, batch_key: str | None) -> str:
         return batch_key
     adapter = reference.adapter
     key = adapter.batch_key if adapter is not None else getattr(reference, "batch_key", None) or "batch"
-    logger.info("the query's batches are read from obs[%r], the column the reference %s", key,
-                "was mapped by" if adapter is not None else "was fitted with" if getattr(reference, "batch_key", None)
-                else "reads by default")
+    logger.info("the query's batches are read from obs[%r], %s", key, batch_key_origin(reference))
     return key
+
+
+def batch_key_origin(reference) -> str:
+    """Why :func:`query_batch_key` reads its column for ``batch_key=None``, in words (its log line; the message of a
+    query lacking that column)."""
+    if reference.adapter is not None:
+        return "the column the reference was mapped by"
+    if getattr(reference, "batch_key", None):
+        return "the column the reference was fitted with"
+    return "the default column, as the reference was fitted without one"
 
 
 def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
