@@ -380,8 +380,11 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
                            "model.embed(data) stored (key_added, e.g. 'X_jae'), an array, or embedding=None")
         for adata in found:
             _check_record(model, adata, embedding)
-        embedding = found[0].obsm[embedding] if found[0] is data else pd.concat(
-            [pd.DataFrame(np.asarray(a.obsm[embedding]), index=a.obs_names) for a in found]).groupby(level=0).first()
+        if found[0] is not data:  # each cell's row from the first AnnData holding it
+            frame = pd.concat([pd.DataFrame(np.asarray(a.obsm[embedding]), index=a.obs_names) for a in found])
+            embedding = frame[~frame.index.duplicated()]
+        else:
+            embedding = data.obsm[embedding]
     embedding = np.asarray(by_cell_names(embedding, names, what="embedding"))
     width = len(model.column_names)
     rows = embedding.shape[0] if embedding.ndim else 0
