@@ -520,3 +520,17 @@ def test_jae_map_says_where_the_missing_batch_column_comes_from(reference, mappe
             assert main(["-q", "map", "--model", str(folder), "--mod1", str(tmp_path / "q.rna.h5ad"), "--mod2",
                          str(tmp_path / "q.atac.h5ad"), "--out", str(tmp_path / "out")]) == 1
         assert f"the query has no obs column 'batch' for --batch-key ({origin}); pass --batch-key COLUMN" in caplog.text
+
+
+def test_map_query_of_cells_without_a_batch_column_names_the_argument_and_the_one_sample_fix(reference, split):
+    """A single-sample query often has no batch column; map_query said 'pass the name of the column holding the batch
+    labels, or add it to mdata.obs (e.g. read_competition(..., annotations=solution_file))', naming no argument and a
+    MuData the user may not have (here an AnnData of RNA): it now names batch_key= and the one-line fix, which works."""
+    rna = split[1]["rna"].copy()
+    rna.obs = rna.obs.drop(columns=["batch"], errors="ignore")  # (the MuData keeps it in its global obs)
+    with pytest.raises(KeyError, match=r"no batch labels column 'batch' in obs \(its columns: none\), where map_query "
+                                       r"reads each cell's batch: pass batch_key=<column> holding them, or add it, "
+                                       r"e\.g\. data\.obs\['batch'\] = 'sample1' for cells of one sample"):
+        reference.map_query(rna, epochs=1, progress_bar=False)
+    rna.obs["batch"] = "sample1"  # the fix as written
+    assert reference.map_query(rna, epochs=1, progress_bar=False).adapter.batches == ("sample1",)

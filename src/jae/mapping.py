@@ -218,6 +218,13 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
     if obs is None:
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
+    if batch_key not in obs.columns and not any(str(c).endswith(f":{batch_key}") for c in obs.columns):
+        from .io.features import examples
+
+        columns = examples(list(obs.columns)) or "none"
+        raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}), where {caller} reads "
+                       "each cell's batch: pass batch_key=<column> holding them, or add it, e.g. "
+                       f"data.obs[{batch_key!r}] = 'sample1' for cells of one sample")
     batch = get_annotation(obs, batch_key, what="batch labels")
     check_batches(batch, min_cells=1)
     return batch
