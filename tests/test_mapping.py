@@ -534,3 +534,28 @@ def test_map_query_of_cells_without_a_batch_column_names_the_argument_and_the_on
         reference.map_query(rna, epochs=1, progress_bar=False)
     rna.obs["batch"] = "sample1"  # the fix as written
     assert reference.map_query(rna, epochs=1, progress_bar=False).adapter.batches == ("sample1",)
+
+
+def test_a_mapped_model_given_cells_without_its_batch_column_names_fixes_python_has(mapped, split, tmp_path):
+    """mapped.embed(data lacking the batch column) said 'add it, or pass annotations=FILE holding it', an argument
+    embed and predict_cell_type do not take; Python's line now names data.obs and the readers that take annotations=
+    (jae embed's keeps --annotations FILE), and the second fix works as written."""
+    import anndata as ad
+    import pandas as pd
+
+    from jae.io import open_rna
+
+    query = split[1]
+    rna = query["rna"].copy()
+    rna.obs = rna.obs.drop(columns=["batch"], errors="ignore")
+    with pytest.raises(ValueError, match=r"the data has no such column: add it \(data\.obs\['batch'\] = each cell's "
+                                         r"batch\), or read the files with annotations=FILE holding it \("
+                                         r"jae\.read_competition, jae\.io\.open_competition, jae\.io\.open_rna\)"):
+        mapped.embed(rna, key_added=None)
+    rna.write_h5ad(tmp_path / "q.rna.h5ad")
+    ad.AnnData(obs=pd.DataFrame({"batch": query.obs["batch"].astype(str).to_numpy()}, index=query.obs_names)
+               ).write_h5ad(tmp_path / "batches.h5ad")
+    files = open_rna(tmp_path / "q.rna.h5ad", annotations=tmp_path / "batches.h5ad")
+    with_batch = query["rna"].copy()
+    with_batch.obs["batch"] = query.obs["batch"].to_numpy()  # (the MuData keeps it in its global obs)
+    np.testing.assert_allclose(mapped.embed(files, key_added=None), mapped.embed(with_batch, key_added=None), atol=1e-5)

@@ -86,8 +86,10 @@ class QueryAdapter:
         if obs is None or self.batch_key not in obs.columns:
             raise ValueError(
                 f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
-                f"obs[{self.batch_key!r}]; the data has no such column: add it, or pass annotations=FILE holding it "
-                "(cells of other batches are embedded as the reference model embeds them)"
+                f"obs[{self.batch_key!r}]; the data has no such column: add it (data.obs[{self.batch_key!r}] = each "
+                "cell's batch), or read the files with annotations=FILE holding it (jae.read_competition, "
+                "jae.io.open_competition, jae.io.open_rna) (cells of other batches are embedded as the reference "
+                "model embeds them)"
             )
         batch = get_annotation(obs, self.batch_key, what="batch labels")
         try:
