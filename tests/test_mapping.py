@@ -492,3 +492,70 @@ def test_cells_of_a_batch_the_mapped_model_does_not_know_are_named_in_a_warning(
     caplog.clear()
     mapped.embed(split[0], key_added=None)  # the reference's own batches: no warning
     assert "neither mapped" not in caplog.text
+
+
+def test_jae_map_says_where_the_missing_batch_column_comes_from(reference, mapped, split, tmp_path, caplog):
+    """'jae map' of a query without the batch column read by default said '(the column the reference was fitted
+    with)' also for a reference fitted without batches (--batch-key none) and for a mapped model (its column is the
+    mapping's): each now says which it is."""
+    import logging
+
+    import anndata as ad
+
+    from jae.cli import main
+
+    fitted = JAE(JAEConfig(max_epochs=2, n_svd=10), seed=0, device="cpu").fit(split[0], batch_key=None,
+                                                                              progress_bar=False)
+    query = split[1]
+    for name in query.mod:
+        ad.AnnData(X=query[name].X, obs=query[name].obs[[]], var=query[name].var,
+                   layers=dict(query[name].layers)).write_h5ad(tmp_path / f"q.{name}.h5ad")
+    origins = [(reference, "the column the reference was fitted with"),
+               (fitted, "the default column, as the reference was fitted without one"),
+               (mapped, "the column the reference was mapped by")]
+    for i, (model, origin) in enumerate(origins):
+        folder = model.save(tmp_path / f"m{i}")
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="jae"):
+            assert main(["-q", "map", "--model", str(folder), "--mod1", str(tmp_path / "q.rna.h5ad"), "--mod2",
+                         str(tmp_path / "q.atac.h5ad"), "--out", str(tmp_path / "out")]) == 1
+        assert f"the query has no obs column 'batch' for --batch-key ({origin}); pass --batch-key COLUMN" in caplog.text
+
+
+def test_map_query_of_cells_without_a_batch_column_names_the_argument_and_the_one_sample_fix(reference, split):
+    """A single-sample query often has no batch column; map_query said 'pass the name of the column holding the batch
+    labels, or add it to mdata.obs (e.g. read_competition(..., annotations=solution_file))', naming no argument and a
+    MuData the user may not have (here an AnnData of RNA): it now names batch_key= and the one-line fix, which works."""
+    rna = split[1]["rna"].copy()
+    rna.obs = rna.obs.drop(columns=["batch"], errors="ignore")  # (the MuData keeps it in its global obs)
+    with pytest.raises(KeyError, match=r"no batch labels column 'batch' in obs \(its columns: none\), where map_query "
+                                       r"reads each cell's batch: pass batch_key=<column> holding them, or add it, "
+                                       r"e\.g\. data\.obs\['batch'\] = 'sample1' for cells of one sample"):
+        reference.map_query(rna, epochs=1, progress_bar=False)
+    rna.obs["batch"] = "sample1"  # the fix as written
+    assert reference.map_query(rna, epochs=1, progress_bar=False).adapter.batches == ("sample1",)
+
+
+def test_a_mapped_model_given_cells_without_its_batch_column_names_fixes_python_has(mapped, split, tmp_path):
+    """mapped.embed(data lacking the batch column) said 'add it, or pass annotations=FILE holding it', an argument
+    embed and predict_cell_type do not take; Python's line now names data.obs and the readers that take annotations=
+    (jae embed's keeps --annotations FILE), and the second fix works as written."""
+    import anndata as ad
+    import pandas as pd
+
+    from jae.io import open_rna
+
+    query = split[1]
+    rna = query["rna"].copy()
+    rna.obs = rna.obs.drop(columns=["batch"], errors="ignore")
+    with pytest.raises(ValueError, match=r"the data has no such column: add it \(data\.obs\['batch'\] = each cell's "
+                                         r"batch\), or read the files with annotations=FILE holding it \("
+                                         r"jae\.read_competition, jae\.io\.open_competition, jae\.io\.open_rna\)"):
+        mapped.embed(rna, key_added=None)
+    rna.write_h5ad(tmp_path / "q.rna.h5ad")
+    ad.AnnData(obs=pd.DataFrame({"batch": query.obs["batch"].astype(str).to_numpy()}, index=query.obs_names)
+               ).write_h5ad(tmp_path / "batches.h5ad")
+    files = open_rna(tmp_path / "q.rna.h5ad", annotations=tmp_path / "batches.h5ad")
+    with_batch = query["rna"].copy()
+    with_batch.obs["batch"] = query.obs["batch"].to_numpy()  # (the MuData keeps it in its global obs)
+    np.testing.assert_allclose(mapped.embed(files, key_added=None), mapped.embed(with_batch, key_added=None), atol=1e-5)

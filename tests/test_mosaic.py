@@ -646,3 +646,33 @@ def test_impute_takes_the_modality_by_the_name_of_its_kind(cite, tmp_path):
 
     written = ad.read_h5ad(tmp_path / "imp.h5ad")
     assert written.n_obs == int(rna_only.sum()) and written.uns["jae_imputed"]["modality"] == "prot"
+
+
+def test_a_mosaic_references_unknown_thresholds_are_each_over_the_cells_measured_so(cite, tmp_path):
+    """A mosaic reference's held-out cells include cells measured in one modality (their other block filled in): the
+    paired threshold was taken over all of them (0.76 here, against 0.80 over the paired ones), and 'placed from the
+    proteins alone' refilled an RNA-only cell's RNA from its own imputed proteins (0.67 against 0.72), so query
+    cells were measured against thresholds of cells unlike them, with no message. Each threshold is now taken over the
+    held-out cells that have what it describes, and the cells' modalities are kept with the model for finetune."""
+    from jae.query import fill_missing_blocks
+
+    _, _, model, _, _ = cite
+    cal, X, ct = model.calibration, model.calibration_cells.features, model.layout.block("cell_type")
+
+    def alone(i):
+        observed = np.zeros((len(X), 2), dtype=bool)
+        observed[:, i] = True
+        return fill_missing_blocks(model, np.array(X), observed)
+
+    def threshold(rows):
+        return np.quantile(cal.probabilities(model.latent_transformed(rows)[:, ct]).max(1), 0.05)
+
+    # a cell lacking a modality holds that block's regression on the other block (the reference's own moments)
+    lacks_prot, lacks_rna = (np.abs(alone(i) - X).max(1) < 1e-4 for i in (0, 1))
+    assert lacks_prot.any() and lacks_rna.any() and not (lacks_prot & lacks_rna).any()
+    assert cal.head_threshold == pytest.approx(threshold(X[~lacks_prot & ~lacks_rna]), abs=1e-5)
+    assert cal.head_threshold_rna_alone == pytest.approx(threshold(alone(0)[~lacks_rna]), abs=1e-5)
+    assert cal.head_threshold_other_alone == pytest.approx(threshold(alone(1)[~lacks_prot]), abs=1e-5)
+    loaded = JAE.load(model.save(tmp_path / "m"))  # kept with the model: a finetune recalibrates on the same cells
+    np.testing.assert_array_equal(loaded.calibration_cells.observed, model.calibration_cells.observed)
+    assert (~loaded.calibration_cells.observed).sum(0).tolist() == [int(lacks_rna.sum()), int(lacks_prot.sum())]

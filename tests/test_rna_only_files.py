@@ -130,3 +130,54 @@ def test_rna_only_file_with_duplicated_cells_is_refused_in_one_line(setup, tmp_p
     with pytest.raises(ValueError, match=r"mod1 file .*dup.h5ad has 1 duplicated cell names \(e.g. 'cell'\); cell "
                                          r"names must be unique: make them unique"):
         jae.embed_files(InputFiles(mod1=tmp_path / "dup.h5ad"), model, tmp_path / "emb.h5ad", progress_bar=False)
+
+
+def test_another_antibody_panel_is_refused_naming_the_rna_alone_fix_which_works(setup, tmp_path, caplog):
+    """A query stained with another antibody panel (a REAP-seq query of a PBMC10k reference: 0 of its 14 proteins)
+    was refused with 'fit a reference on features this data shares with it ... then refit' as the only fix, though
+    jae places such cells from their RNA alone: the line now names that too, in Python and as the CLI's flags, and
+    the fix works as written."""
+    import logging
+
+    import mudata as md
+
+    from jae.cli import main
+
+    model, mod1, _ = setup
+    prot = ad.read_h5ad(str(mod1).replace("mod1", "mod2"))
+    prot.var_names = [f"REAP{i}_tag" for i in range(prot.n_vars)]
+    other = tmp_path / "panel.mod2.h5ad"
+    prot.write_h5ad(other)
+    mdata = md.MuData({"rna": ad.read_h5ad(mod1), "prot": prot})
+    with pytest.raises(ValueError, match=r"then refit\); or place these cells from their RNA alone: pass the RNA "
+                                         r"without the second modality \(its AnnData, e\.g\. mdata\['rna'\]"):
+        model.embed(mdata, key_added=None)
+    assert model.embed(mdata["rna"], key_added=None).shape[0] == mdata.n_obs  # the fix as written
+    folder = model.save(tmp_path / "model")
+    args = ["-q", "embed", "--model", str(folder), "--mod1", str(mod1), "--out", str(tmp_path / "emb.h5ad"),
+            "--finetune-epochs", "0"]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(args + ["--mod2", str(other)]) == 1
+    assert "or place these cells from their RNA alone: give --mod1 without --mod2" in caplog.text
+    assert not (tmp_path / "emb.h5ad").exists()
+    assert main(args) == 0 and (tmp_path / "emb.h5ad").exists()  # the CLI's fix as written
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_labels_of_files_with_their_embedding_given_read_no_counts(setup, monkeypatch, paired):
+    """predict_cell_type(files, embedding=E) made a whole pass over the files' counts (minutes for a large file) only
+    to learn which modalities its cells have, which the files tell: none now, with the same labels (RNA-only cells
+    still measured against the RNA-alone threshold)."""
+    from jae.io import open_competition, open_rna
+
+    model, mod1, _ = setup
+    def files():  # opened anew: the model keeps the features of the files it last read
+        return open_competition(mod1, str(mod1).replace("mod1", "mod2")) if paired else open_rna(mod1)
+
+    emb = model.embed(files(), key_added=None)
+    want = model.predict_cell_type(files())
+    with monkeypatch.context() as m:
+        passes = _passes(m)
+        got = model.predict_cell_type(files(), embedding=emb)
+        assert not passes
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-4, atol=1e-5)

@@ -476,6 +476,7 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         setattr(model, part, None)
         if d.get(part) is not None:
             parts = _saved(tensors, part, ("features", "codes"), damaged % part.replace("_", " "))
+            parts.update({"observed": tensors[f"{part}.observed"]} if f"{part}.observed" in tensors else {})  # mosaic
             try:
                 setattr(model, part, kind.from_saved(d[part], {k: v.numpy() for k, v in parts.items()}, d["n_input"]))
             except ValueError:

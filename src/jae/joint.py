@@ -279,7 +279,7 @@ class JAE:
         # label transfer (jae.labels): the calibrated head and the reference voters
         if supervised:
             self.calibration, self.voters, self.calibration_cells = fit_calibration(
-                self, X, np.flatnonzero(ref), codes, val_idx)
+                self, X, np.flatnonzero(ref), codes, val_idx, None if mosaic is None else mosaic.observed[ref])
         return self
 
     def map_query(self, query, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",

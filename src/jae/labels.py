@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
-from .storage import cell_names, checked_key, store_obs
+from .storage import cell_names, checked_key, in_data_order, store_obs
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 from .query import measured
 
@@ -265,17 +266,18 @@ def _head_probabilities(model, embedding: np.ndarray) -> np.ndarray:
 
 
 def fit_calibration(
-    model, X: np.ndarray, ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray
+    model, X: np.ndarray, ref: np.ndarray, codes: np.ndarray, val_idx: np.ndarray, observed: np.ndarray | None = None
 ) -> tuple[LabelCalibration, Voters, CalibrationCells]:
     """Voters, calibration cells, temperature and unknown thresholds of ``model``: the voters are a sample (seeded by
     the model's seed) of the training reference cells, the calibration cells one of the held-out reference cells
     (positions ``val_idx`` in the reference rows ``ref`` of the features ``X``, the pretraining's validation split;
-    ``codes``: the reference cells' labels), and :func:`calibrate` fits the calibration on them. Called after
-    fine-tuning, so they describe the final network."""
+    ``codes``: the reference cells' labels; ``observed``: their modalities, a mosaic reference's, None: all paired),
+    and :func:`calibrate` fits the calibration on them. Called after fine-tuning, so they describe the final network."""
     train = np.setdiff1d(np.arange(len(ref)), val_idx)
     voters = Voters.sample(X, codes[train], seed=model.seed, rows=ref[train])  # reads only the sampled rows
     cells = CalibrationCells.sample(X, codes[val_idx], seed=model.seed, rows=ref[val_idx],
-                                    max_voters=MAX_CALIBRATION_CELLS)
+                                    max_voters=MAX_CALIBRATION_CELLS,
+                                    observed=None if observed is None else observed[val_idx])
     return calibrate(model, voters, cells), voters, cells
 
 
@@ -298,7 +300,8 @@ def calibrate(model, voters: Voters, cells: CalibrationCells) -> LabelCalibratio
         heldout_vote=voters.vote(V, E_val, n_ct) if len(voters) else None,
         heldout_knn=_knn_distance(model, E_val, V) if len(voters) else None,
         heldout_linear=None if linear is None else linear.logits(E_val[:, n_ct:]),
-        heldout_logits_alone=_logits_alone(model, X_val),
+        heldout_logits_alone=_logits_alone(model, X_val, cells.observed),
+        heldout_paired=None if cells.observed is None else cells.observed.all(axis=1),
     )
     logger.info(
         "label transfer: %d voters; calibration on %d held-out reference cells: temperature %.3g, expected "
@@ -317,21 +320,34 @@ def calibrate(model, voters: Voters, cells: CalibrationCells) -> LabelCalibratio
     return cal
 
 
-def _logits_alone(model, X: np.ndarray) -> tuple:
+def _logits_alone(model, X: np.ndarray, measured: np.ndarray | None = None) -> tuple:
     """The head's logits of the held-out cells ``X`` placed from their RNA alone and from the second modality alone
-    (the other block filled as for query cells measured in one modality); ``(None, None)`` without the reference's
-    feature moments (models saved before them), which such cells need."""
+    (the other block filled as for query cells measured in one modality), each of the cells measured in that modality
+    (``measured``: ``(n, 2)``, a mosaic reference's; None: all); ``(None, None)`` without the reference's feature
+    moments (models saved before them), which such cells need."""
     if getattr(model, "moments", None) is None or not len(X):
         return None, None
     from .query import fill_missing_blocks
 
     out = []
     for i in (0, 1):
-        observed = np.zeros((len(X), 2), dtype=bool)
+        rows = np.arange(len(X)) if measured is None else np.flatnonzero(measured[:, i])
+        observed = np.zeros((len(rows), 2), dtype=bool)
         observed[:, i] = True
-        Z = model.latent_transformed(fill_missing_blocks(model, np.array(X, dtype=np.float32), observed))
+        Z = model.latent_transformed(fill_missing_blocks(model, np.array(X[rows], dtype=np.float32), observed))
         out.append(Z[:, model.layout.block("cell_type")])
     return tuple(out)
+
+
+def _alone_thresholds(model) -> None:
+    """Give a model loaded from a file saved before the one-modality thresholds (NaN) that keeps its calibration cells
+    and feature moments (format 5 on) those thresholds, as :func:`calibrate` sets them, for its network as it is:
+    without them cells measured in one modality were called against the paired cells' threshold."""
+    cal, cells = model.calibration, getattr(model, "calibration_cells", None)
+    if cells is None or getattr(model, "moments", None) is None or np.isfinite(
+            [cal.head_threshold_rna_alone, cal.head_threshold_other_alone]).any():
+        return
+    model.calibration = cal.with_alone_thresholds(_logits_alone(model, cells.features, cells.observed))
 
 
 def recalibrate(model) -> None:
@@ -355,14 +371,20 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
     ``(data's cells, the model's columns)`` of finite numbers: another shape was read as it came (too few rows: labels
     for those alone, indexed 0..n-1; other columns: numpy's error), a NaN row failed in the vote."""
     names = cell_names(data)
-    if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=
-        obsm = getattr(data, "obsm", None)
-        if obsm is None or embedding not in obsm:
-            keys = ", ".join(map(repr, obsm.keys())) if obsm is not None and len(obsm) else "none"
+    if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=; a dict's: each AnnData's, as embed stores it
+        holders = [a for a in (data.values() if isinstance(data, Mapping) else [data]) if hasattr(a, "obsm")]
+        found = [a for a in holders if embedding in a.obsm]
+        if not found:
+            keys = ", ".join(sorted({repr(k) for a in holders for k in a.obsm.keys()})) or "none"
             raise KeyError(f"embedding={embedding!r} is not a key of data.obsm (its keys: {keys}); pass the key "
                            "model.embed(data) stored (key_added, e.g. 'X_jae'), an array, or embedding=None")
-        _check_record(model, data, embedding)
-        embedding = obsm[embedding]
+        for adata in found:
+            _check_record(model, adata, embedding)
+        if found[0] is not data:  # each cell's row from the first AnnData holding it
+            frame = pd.concat([pd.DataFrame(np.asarray(a.obsm[embedding]), index=a.obs_names) for a in found])
+            embedding = frame[~frame.index.duplicated()]
+        else:
+            embedding = data.obsm[embedding]
     embedding = np.asarray(by_cell_names(embedding, names, what="embedding"))
     width = len(model.column_names)
     rows = embedding.shape[0] if embedding.ndim else 0
@@ -438,9 +460,17 @@ def predict_cell_type(
         logits = model._store(data, Z[:, model.layout.block("cell_type")], cells, None)
         head = softmax(logits) if cal is None else cal.probabilities(logits)
         embedding = model._store(data, model._readout(X, Z), cells, None)
+        observed = in_data_order(data, observed, cells)[0]  # in the embedding's (the data's) order of the cells
     else:
-        embedding, head, cells = _given_embedding(model, data, embedding), None, None
-        observed = measured(model, data, layer=layer) if _head_call(model) else None
+        from .io.plan import _as_files
+
+        # a path: its files, which name the cells (the labels' index; the embedding's rows are checked against them)
+        source = data if data is None or cell_names(data) is not None else _as_files(data, None, rna_only=True,
+                                                                                      layer=layer) or data
+        embedding, head, cells = _given_embedding(model, source, embedding), None, cell_names(source)
+        observed = measured(model, source, layer=layer) if _head_call(model) else None
+    if _head_call(model) and observed is not None and not observed.all():
+        _alone_thresholds(model)
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]

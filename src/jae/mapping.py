@@ -86,8 +86,10 @@ class QueryAdapter:
         if obs is None or self.batch_key not in obs.columns:
             raise ValueError(
                 f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
-                f"obs[{self.batch_key!r}]; the data has no such column: add it, or pass annotations=FILE holding it "
-                "(cells of other batches are embedded as the reference model embeds them)"
+                f"obs[{self.batch_key!r}]; the data has no such column: add it (data.obs[{self.batch_key!r}] = each "
+                "cell's batch), or read the files with annotations=FILE holding it (jae.read_competition, "
+                "jae.io.open_competition, jae.io.open_rna) (cells of other batches are embedded as the reference "
+                "model embeds them)"
             )
         batch = get_annotation(obs, self.batch_key, what="batch labels")
         try:
@@ -218,6 +220,13 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
     if obs is None:
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
+    if batch_key not in obs.columns and not any(str(c).endswith(f":{batch_key}") for c in obs.columns):
+        from .io.features import examples
+
+        columns = examples(list(obs.columns)) or "none"
+        raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}), where {caller} reads "
+                       "each cell's batch: pass batch_key=<column> holding them, or add it, e.g. "
+                       f"data.obs[{batch_key!r}] = 'sample1' for cells of one sample")
     batch = get_annotation(obs, batch_key, what="batch labels")
     check_batches(batch, min_cells=1)
     return batch
@@ -259,10 +268,18 @@ def query_batch_key(reference, batch_key: str | None) -> str:
         return batch_key
     adapter = reference.adapter
     key = adapter.batch_key if adapter is not None else getattr(reference, "batch_key", None) or "batch"
-    logger.info("the query's batches are read from obs[%r], the column the reference %s", key,
-                "was mapped by" if adapter is not None else "was fitted with" if getattr(reference, "batch_key", None)
-                else "reads by default")
+    logger.info("the query's batches are read from obs[%r], %s", key, batch_key_origin(reference))
     return key
+
+
+def batch_key_origin(reference) -> str:
+    """Why :func:`query_batch_key` reads its column for ``batch_key=None``, in words (its log line; the message of a
+    query lacking that column)."""
+    if reference.adapter is not None:
+        return "the column the reference was mapped by"
+    if getattr(reference, "batch_key", None):
+        return "the column the reference was fitted with"
+    return "the default column, as the reference was fitted without one"
 
 
 def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",

@@ -42,6 +42,7 @@ import scipy.sparse as sp
 from .io.features import FeatureOverlap, examples, feature_overlap, gene_symbols, unique_cells
 from .io.mosaic import get_mosaic, is_mosaic
 from .preprocess.normalize import SCALE
+from .storage import in_data_order
 
 __all__ = ["QueryFeatures", "query_features", "features_kept", "fill_missing_blocks", "measured"]
 
@@ -349,10 +350,9 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     exact = full and all(pd.Index(v).astype(str).equals(e) for v, e in zip(var_names, pre.var_names))
     if exact:  # the preprocessing's own path: paired cells embed exactly as they always did
         return QueryFeatures(pre.transform(counts, var_names, names=names), cells, observed)
-    overlaps = [
-        None if v is None else feature_overlap(v, e, name=f"modality {n!r}", symbols=sym)
-        for v, e, n, sym in zip(var_names, pre.var_names, names, symbols)
-    ]
+    with_rna = var_names[0] is not None
+    overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna)
+                for i, (v, e, n, sym) in enumerate(zip(var_names, pre.var_names, names, symbols))]
     moments = getattr(model, "moments", None)
     needs = not observed.all() or any(o is not None and not o.complete for o in overlaps)
     if needs and moments is None:
@@ -381,6 +381,17 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     return QueryFeatures(fill_missing_blocks(model, X, observed), cells, observed)
 
 
+def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool) -> FeatureOverlap:
+    """:func:`feature_overlap`; a second modality beside the RNA with too few of its features: the RNA-alone fix too."""
+    try:
+        return feature_overlap(var_names, expected, name=name, symbols=symbols)
+    except ValueError as err:
+        if i == 0 or not with_rna or "jae needs to place its cells" not in str(err):
+            raise
+        raise ValueError(f"{err}; or place these cells from their RNA alone: pass the RNA without the second "
+                         "modality (its AnnData, e.g. mdata['rna'], or jae.io.open_rna(path))") from None
+
+
 def fill_missing_blocks(model, X: np.ndarray, observed: np.ndarray) -> np.ndarray:
     """``X`` (changed in place and returned) with the block of each modality a cell lacks (``observed[:, i]`` False)
     set to its regression on the cell's other block over the reference cells (``model.moments``): how cells measured
@@ -397,24 +408,25 @@ def fill_missing_blocks(model, X: np.ndarray, observed: np.ndarray) -> np.ndarra
 
 
 def measured(model, data, *, layer: str | None = "counts") -> np.ndarray | None:
-    """``(n_cells, 2)`` bool: which of the model's modalities each cell of ``data`` has, in :func:`query_features`'
-    order of the cells; None when every cell has both. Paired data or one modality in memory is told by its
-    modalities alone, without computing features; mosaic data and data on disk by :func:`query_features` (once per
-    data within :func:`features_kept`); None for no data (an embedding given alone)."""
+    """``(n_cells, 2)`` bool: which of the model's modalities each cell of ``data`` has, in the data's cell order (as
+    embeddings and labels come); None when every cell has both, or for no data. Told without reading counts, except
+    for mosaic data in memory: by :func:`query_features` (once per data within :func:`features_kept`)."""
     from .io.plan import _as_files
 
     if data is None:
         return None
-    if _as_files(data, None, rna_only=True, layer=layer) is None:
-        mods = _modalities(data, layer=layer)
-        names = _pick(model, mods)
-        if None in names:  # one modality: every cell has that one alone
-            observed = np.zeros((mods[names[0] or names[1]].n_obs, 2), dtype=bool)
-            observed[:, 0 if names[0] is not None else 1] = True
-            return observed
-        if not is_mosaic({n: mods[n] for n in names}, modalities=names, layer=layer):
-            return None
-    observed = query_features(model, data, layer=layer).observed
+    files = _as_files(data, None, rna_only=True, layer=layer)
+    if files is not None:  # told by the files (paired files: every cell both), not by a pass over their counts
+        return None if getattr(files, "observed", None) is None or files.observed.all() else np.asarray(files.observed)
+    names = _pick(model, mods := _modalities(data, layer=layer))
+    if None in names:  # one modality: every cell has that one alone
+        observed = np.zeros((mods[names[0] or names[1]].n_obs, 2), dtype=bool)
+        observed[:, 0 if names[0] is not None else 1] = True
+        return observed
+    if not is_mosaic({n: mods[n] for n in names}, modalities=names, layer=layer):
+        return None
+    features = query_features(model, data, layer=layer)
+    observed = in_data_order(data, features.observed, features.cells)[0]
     return None if observed.all() else observed
 
 

@@ -153,6 +153,13 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\be\.g\. JAEConfig\((lr|finetune_lr)=([^)\s]+)\)", r"e.g. --set \1=\2"),
     # jae.checkpoint: a damaged or unreadable predictor folder (its model.json or weights.pt); "refit the model" above
     (r"\brefit the predictor\b", "refit it with jae predict --save-model"),
+    # jae.query._overlap: another antibody panel beside the RNA; the CLI places such cells from --mod1 alone
+    (r"\bpass the RNA without the second modality \(its AnnData, e\.g\. mdata\['rna'\], or jae\.io\.open_rna\(path\)\)",
+     "give --mod1 without --mod2"),
+    # jae.mapping.QueryAdapter.batch_column: the files a mapped model embeds take the batch column from --annotations
+    (r"\badd it \(data\.obs\['([^']*)'\] = each cell's batch\), or read the files with --annotations FILE holding it "
+     r"\(jae\.read_competition, jae\.io\.open_competition, jae\.io\.open_rna\)",
+     "add it to the input, or pass --annotations FILE holding it"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -26,7 +26,7 @@ Everything here is numpy; the arrays are saved with the model's weights.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -202,8 +202,9 @@ class LabelCalibration:
         other block filled by its regression, as for query cells measured in one modality,
         :func:`jae.query.fill_missing_blocks`): the unit of :meth:`head_score` for such cells. The head is less sure
         of a cell missing a modality, so the paired cells' threshold flagged known cells measured in one modality
-        (PBMC10k from RNA alone: 17% against 6% paired). NaN in files written before them, and without the
-        reference's feature moments: such cells then take :attr:`head_threshold`.
+        (PBMC10k from RNA alone: 17% against 6% paired). NaN in files written before them (those that keep their
+        calibration cells get them when such cells are first predicted, :func:`jae.labels.predict_cell_type`), and
+        without the reference's feature moments: such cells then take :attr:`head_threshold`.
     """
 
     temperature: float
@@ -229,6 +230,7 @@ class LabelCalibration:
         train_rest: np.ndarray, train_codes: np.ndarray, n_types: int, quantile: float = UNKNOWN_QUANTILE,
         heldout_vote: np.ndarray | None = None, heldout_knn: np.ndarray | None = None,
         heldout_linear: np.ndarray | None = None, heldout_logits_alone: tuple = (None, None),
+        heldout_paired: np.ndarray | None = None,
     ) -> "LabelCalibration":
         """Fit on held-out reference cells (logits ``(m, n_types)``, labels, embedding columns after the cell-type
         part ``(m, d)``) and on the training reference cells' embedding columns ``(n, d)`` and labels.
@@ -240,7 +242,9 @@ class LabelCalibration:
         returned probabilities are then its mixture with the vote, at :attr:`linear_temperature` (fitted the same
         way), and the ECEs and the confidence threshold are theirs; the head's temperature is fitted as before (the
         unknown call reads the head). ``heldout_logits_alone``: the held-out cells' head logits when placed from their
-        RNA alone and from the second modality alone (None: not measured), which set the thresholds of such cells."""
+        RNA alone and from the second modality alone (None: not measured), which set the thresholds of such cells.
+        ``heldout_paired``: ``(m,)`` bool, the held-out cells measured in both modalities (a mosaic reference's;
+        None: all), which alone set :attr:`head_threshold` (all cells when none is paired)."""
         from .voters import mixture
 
         train_codes = np.asarray(train_codes)
@@ -256,6 +260,7 @@ class LabelCalibration:
                 spreads[t] = spread if spread > 0 else 1.0
         temperature = fit_temperature(heldout_logits, heldout_codes, heldout_vote)
         scaled_head = _softmax_at(heldout_logits, temperature)
+        paired = slice(None) if heldout_paired is None or not np.any(heldout_paired) else np.asarray(heldout_paired)
         linear_temperature = np.nan
         if heldout_linear is not None and heldout_vote is not None:  # the returned probabilities: linear + vote
             linear_temperature = fit_temperature(heldout_linear, heldout_codes, heldout_vote)
@@ -273,12 +278,9 @@ class LabelCalibration:
             confidence_threshold=0.0, distance_threshold=np.inf, score_threshold=np.inf,
             centroids=centroids.astype(np.float32), spreads=spreads.astype(np.float32),
             mixed=heldout_vote is not None, knn_threshold=knn,
-            head_threshold=float(np.quantile(scaled_head.max(axis=1), quantile)) if len(heldout_codes) else np.nan,
-            **{f"head_threshold_{which}_alone": np.nan if logits is None or not len(logits) else
-               float(np.quantile(_softmax_at(logits, temperature).max(axis=1), quantile))
-               for which, logits in zip(("rna", "other"), heldout_logits_alone)},
+            head_threshold=float(np.quantile(scaled_head[paired].max(1), quantile)) if len(heldout_codes) else np.nan,
             ece_floor=calibration_error_floor(scaled), linear_temperature=float(linear_temperature),
-        )
+        ).with_alone_thresholds(heldout_logits_alone, quantile)
         if not len(heldout_codes):
             return out
         dist = out.relative_distance(heldout_rest)
@@ -287,6 +289,13 @@ class LabelCalibration:
                      "distance_threshold": float(np.quantile(dist, 1.0 - quantile))})
         score = out.unknown_score(conf, heldout_rest)
         return cls(**{**out.__dict__, "score_threshold": float(np.quantile(score, 1.0 - quantile))})
+
+    def with_alone_thresholds(self, logits_alone: tuple, quantile: float = UNKNOWN_QUANTILE) -> "LabelCalibration":
+        """This calibration with :attr:`head_threshold_rna_alone` / :attr:`head_threshold_other_alone` set from the
+        held-out cells' head logits placed from their RNA alone / the second modality alone (None or no cells: NaN)."""
+        return replace(self, **{f"head_threshold_{which}_alone": np.nan if logits is None or not len(logits) else
+                                float(np.quantile(_softmax_at(logits, self.temperature).max(axis=1), quantile))
+                                for which, logits in zip(("rna", "other"), logits_alone)})
 
     @property
     def linear(self) -> bool:

@@ -223,9 +223,7 @@ class Voters:
         cell of ``rows``): a seeded sample without replacement, in row order. Only the sampled rows are read."""
         codes = np.asarray(codes, np.int64)
         rows = np.arange(len(codes)) if rows is None else np.asarray(rows)
-        pick = np.arange(len(codes))
-        if len(pick) > max_voters:
-            pick = np.sort(np.random.default_rng(seed).choice(len(pick), max_voters, replace=False))
+        pick = _picked(len(codes), max_voters, seed)
         return cls(features=np.asarray(X[rows[pick]], np.float32), codes=codes[pick])
 
     def __len__(self) -> int:
@@ -261,14 +259,44 @@ class Voters:
     _COUNT = "n_voters"  # the count's key in model.json
 
 
+def _picked(n: int, most: int, seed: int) -> np.ndarray:
+    """Positions of a seeded sample without replacement of at most ``most`` of ``n`` cells, in order."""
+    if n <= most:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, most, replace=False))
+
+
 @dataclass(frozen=True)
 class CalibrationCells(Voters):
     """The held-out reference cells the label calibration is fitted on (the pretraining's early-stopping split, never
     voters): input features and label codes, a seeded sample of at most :data:`MAX_CALIBRATION_CELLS`. Kept with the
     model, as the voters are, so that :meth:`jae.JAE.finetune` can fit the calibration again for the network it
-    leaves (issue 15: calibration that holds as the model changes)."""
+    leaves (issue 15: calibration that holds as the model changes). ``observed``: ``(n, 2)`` bool, which modalities
+    each cell was measured in (a mosaic reference's cells; their other block is filled in), None when all were paired:
+    the unknown call's thresholds are each taken over the cells that have what they describe."""
 
+    observed: np.ndarray | None = None
     _COUNT = "n_cells"
+
+    @classmethod
+    def sample(cls, X: np.ndarray, codes: np.ndarray, *, seed: int, max_voters: int = MAX_CALIBRATION_CELLS,
+               rows: np.ndarray | None = None, observed: np.ndarray | None = None) -> "CalibrationCells":
+        """:meth:`Voters.sample`, with ``observed`` (one row per cell of ``rows``; None: all paired) of those picked."""
+        cells = super().sample(X, codes, seed=seed, max_voters=max_voters, rows=rows)
+        if observed is None or np.asarray(observed).all():
+            return cells
+        return cls(cells.features, cells.codes, np.asarray(observed, bool)[_picked(len(codes), max_voters, seed)])
+
+    def to_tensors(self) -> dict[str, np.ndarray]:
+        extra = {} if self.observed is None else {"observed": np.ascontiguousarray(self.observed)}
+        return super().to_tensors() | extra
+
+    @classmethod
+    def from_saved(cls, description: dict, tensors: dict[str, np.ndarray], n_input: int) -> "CalibrationCells":
+        cells, observed = super().from_saved(description, tensors, n_input), tensors.get("observed")
+        if observed is not None and np.asarray(observed).shape != (len(cells), 2):
+            raise ValueError(f"{cls.__name__} tensors are misshapen")
+        return cells if observed is None else cls(cells.features, cells.codes, np.asarray(observed, bool))
 
     def describe(self) -> dict:
         """For ``model.json``."""

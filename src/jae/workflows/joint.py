@@ -27,7 +27,7 @@ from ..io.outputs import check_outputs
 from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
-from ..mapping import check_batch_key, query_batch_key
+from ..mapping import batch_key_origin, check_batch_key, query_batch_key
 from ..query import features_kept, query_features
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
@@ -221,12 +221,12 @@ def map_files(
         as_seed(seed)
     check_batch_key(batch_key)
     reference, _ = _model_and_path(model, device=device)
-    key = query_batch_key(reference, batch_key)  # None: the column the reference was fitted with
+    key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
     with batch_column(key):  # the modalities must agree on the query's batch column
         data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
     if key not in data.obs.columns:
         raise ValueError(f"the query has no obs column {key!r} for batch_key"
-                         + (" (the column the reference was fitted with)" if batch_key is None else "")
+                         + (f" ({batch_key_origin(reference)})" if batch_key is None else "")
                          + "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column")
     batch_key = key
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
