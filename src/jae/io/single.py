@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import anndata as ad
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .features import examples
 from .modality import MOD_NAMES, feature_kinds
@@ -36,9 +37,14 @@ PROTEIN_KEY = "protein_expression"
 
 def _columns(adata: ad.AnnData, cols: np.ndarray | None, *, layer: str | None, obs: pd.DataFrame) -> ad.AnnData:
     """The columns ``cols`` of ``adata`` (None: all, sharing its matrices rather than copying them) as a new AnnData
-    holding ``.X`` and the counts ``layer`` only (``adata`` itself is not touched)."""
+    holding ``.X`` and the counts ``layer`` only (``adata`` itself is not touched). The ``.X`` of a backed AnnData
+    (``read_h5ad(path, backed='r')``), a matrix on disk, is read into memory, as the files are."""
     def take(M):
-        return M if cols is None or M is None else M[:, cols]
+        if M is None:
+            return M
+        if not (isinstance(M, np.ndarray) or sp.issparse(M)):  # on disk: an h5py dataset or anndata's sparse one
+            M = M.to_memory() if hasattr(M, "to_memory") else M[()]
+        return M if cols is None else M[:, cols]
 
     layers = {layer: take(adata.layers[layer])} if layer is not None and layer in adata.layers else {}
     var = adata.var.copy() if cols is None else adata.var.iloc[cols].copy()
