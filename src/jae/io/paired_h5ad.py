@@ -12,7 +12,7 @@ from pathlib import Path
 import mudata as md
 
 from .files import _check_file
-from .raw import counts_or_x
+from .raw import counts_or_x, resolve_raw
 from .readers import _counts_layer, read_h5ad
 
 __all__ = ["read_paired_h5ad"]
@@ -32,7 +32,8 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts", mod2_kind:
         ``scanpy.read_10x_h5(..., gex_only=False)`` reads a Cell Ranger file), or RNA with protein counts in
         ``obsm['protein_expression']`` (scvi-tools' CITE-seq layout).
     layer
-        Layer holding raw counts; None: ``.X``.
+        Layer holding raw counts; None: ``.X``; ``'raw'``: the file's ``.raw``, matrix and features, as
+        :mod:`jae.io.raw` explains.
     mod2_kind
         ``'ATAC'`` or ``'ADT'``: the modality paired with RNA when the file holds Peaks and Antibody Capture both
         (which is refused without it, naming the feature types found).
@@ -50,7 +51,7 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts", mod2_kind:
     from .single import PROTEIN_KEY, split_anndata, to_mudata
 
     path = _check_file(path, what=".h5ad")
-    source = read_h5ad(path, what=".h5ad")
+    source = resolve_raw(read_h5ad(path, what=".h5ad"), layer, where=path.name)  # layer='raw': its .raw (jae.io.raw)
     layer = counts_or_x(source, layer, where=path.name)
     mods = split_anndata(source, layer=layer)
     if mods is None:
