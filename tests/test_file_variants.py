@@ -503,3 +503,29 @@ def test_cells_measured_in_the_second_modality_only_keep_their_annotations_in_me
                 assert frame[column].astype(str).equals(sim.obs[column].reindex(cells).astype(str)), column
         pd.testing.assert_frame_equal(in_memory[streamed.columns], streamed)
     assert list(read_competition(*paths).obs.columns) == ["batch", "cell_type", "tss_enrichment"]
+
+
+def test_a_cell_ranger_file_with_peaks_and_proteins_pairs_rna_with_the_kind_chosen(tmp_path, caplog):
+    """TEA-seq / DOGMA-seq: Gene Expression, Peaks and Antibody Capture in one Cell Ranger file. ``jae fit --10x`` was
+    refused at fitting with 'choose them with --rna-mod NAME and --other-mod NAME', flags --10x does not read;
+    now the file is refused when read, naming --mod2-kind, which chooses the second modality."""
+    from jae.cli import main
+
+    rng = np.random.default_rng(3)
+    X = rng.poisson(2.0, size=(12, 12))
+    types = ["Gene Expression"] * 5 + ["Peaks"] * 4 + ["Antibody Capture"] * 3
+    names = [f"G{i}" for i in range(5)] + [f"chr1:{100 * i}-{100 * i + 50}" for i in range(4)] + ["CD3", "CD4", "CD8"]
+    path = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
+    with pytest.raises(ValueError, match="mod2_kind='ATAC' or mod2_kind='ADT'"):
+        InputFiles(tenx=path).read()
+    for kind, name, cols in (("ADT", "prot", slice(9, 12)), ("atac", "atac", slice(5, 9))):
+        mdata = InputFiles(tenx=path, mod2_kind=kind).read()
+        assert list(mdata.mod) == ["rna", name]
+        np.testing.assert_array_equal(mdata[name].layers["counts"].toarray(), X[:, cols])
+    assert main(["fit", "--10x", str(path), "--out", str(tmp_path / "model"), "--batch-key", "none",
+                 "--mode", "unsupervised"]) == 1
+    import logging
+
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "choose it with --mod2-kind ATAC or ADT" in errors[0] and "--other-mod" not in errors[0]
+    assert not (tmp_path / "model").exists()

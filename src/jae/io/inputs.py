@@ -48,8 +48,8 @@ class InputFiles:
     layer
         Layer holding raw counts; None: ``.X``. The one setting every step reading counts from these files uses.
     mod2_kind
-        ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``; for ``h5ad``, the one
-        paired with RNA when it holds Peaks and Antibody Capture both.
+        ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``; for ``h5ad`` and
+        ``tenx``, the one paired with RNA when it holds Peaks and Antibody Capture both.
 
     Examples
     --------
@@ -133,7 +133,13 @@ class InputFiles:
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         else:
-            mdata = read_10x_h5(self.tenx)
+            mdata = read_10x_h5(self.tenx, mod2_kind=self.mod2_kind)
+            if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad
+                from .modality import describe_types
+                from .paired_h5ad import _second_modality
+
+                _second_modality(dict(mdata.mod), None, what=f"Cell Ranger file {self.tenx.name}", found=describe_types(
+                    [t for m in mdata.mod.values() for t in m.var["feature_types"]]))
         return mdata
 
     def open(self, *, memory_budget: int | str | None = None, plan: bool = True, annotations: bool = True,
