@@ -126,13 +126,7 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             names = pd.Index(np.asarray(stored).astype(str)) if stored is not None \
                 else pd.Index([f"protein_{i}" for i in range(prot.shape[1])])
             values = prot
-        try:  # one line about this matrix, not about a layer of the modality made of it
-            validate_counts(values, name=f"obsm[{protein_key!r}]", hint=(
-                f"jae needs the raw antibody counts there, as scvi-tools keeps them: store those in "
-                f"obsm[{protein_key!r}] (e.g. from the Cell Ranger file), not normalised values"))
-        except ValueError as err:
-            if "zero total counts" not in str(err):  # cells without proteins: left to the paired data's own check
-                raise
+        _check_proteins(values, protein_key)
         var = pd.DataFrame({"feature_types": "ADT"}, index=names)
         other = ad.AnnData(X=values, obs=empty, var=var, layers={layer: values} if layer is not None else {})
         rna = _columns(adata, None, layer=layer, obs=adata.obs.copy())
@@ -140,6 +134,29 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
                     other.n_vars)
         return {"rna": rna, "prot": other}
     return None
+
+
+def _check_proteins(values, protein_key: str) -> None:
+    """Refuse an ``obsm`` protein matrix that is no counts, in one line about that matrix. Rows all NaN are cells
+    whose proteins were not measured (jae's mosaic layout: placed from RNA); rows all zero, scvi-tools' mark of a
+    batch without proteins, are refused naming that fix, since zero counts would be read as measured."""
+    from .mosaic import missing_rows
+
+    unmeasured = missing_rows(values)
+    measured = values[~unmeasured] if unmeasured.any() else values
+    totals = np.asarray(measured.sum(axis=1)).ravel()
+    where = f"obsm[{protein_key!r}]"
+    validate_counts(measured[totals > 0] if (totals == 0).any() else measured, name=where, hint=(
+        f"jae needs the raw antibody counts there, as scvi-tools keeps them: store those in {where} (e.g. from the "
+        "Cell Ranger file), not normalised values"))
+    n_zero = int(np.count_nonzero(totals == 0))
+    if n_zero and n_zero < len(totals):  # none at all: the paired data's own check names the empty modality
+        raise ValueError(
+            f"{n_zero} of {values.shape[0]} cells have no protein counts (all zero) in {where}, as scvi-tools marks "
+            "cells whose batch measured no proteins; jae would read the zeros as measured: mark those cells' proteins "
+            f"as not measured with NaN (jae then places them from RNA), e.g. p = adata.obsm[{protein_key!r}]; "
+            f"adata.obsm[{protein_key!r}] = p.where(p.sum(axis=1) > 0) (a DataFrame), or remove them if they are "
+            "empty droplets")
 
 
 def alone_name(adata: ad.AnnData) -> str:
