@@ -529,3 +529,32 @@ def test_a_cell_ranger_file_with_peaks_and_proteins_pairs_rna_with_the_kind_chos
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "choose it with --mod2-kind ATAC or ADT" in errors[0] and "--other-mod" not in errors[0]
     assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.parametrize("name", ["raw_feature_bc_matrix.h5", "sample.h5"])
+def test_a_cell_ranger_matrix_of_every_barcode_names_the_filtered_file(tmp_path, name, caplog):
+    """Cell Ranger's raw_feature_bc_matrix.h5 (every barcode, mostly empty droplets) given to --10x: the empty
+    barcodes were refused with a fix for a MuData ('leave them out of 'rna' only ... mu.pp.intersect_obs(mdata)'),
+    which a --10x user has not, and low-count droplets were fitted as cells; the fix is the file of called cells."""
+    import logging
+
+    from jae.cli import main
+    from jae.io import read_10x_h5
+
+    rng = np.random.default_rng(2)
+    X = rng.poisson(2.0, size=(20, 8))
+    X[15:] = 0  # barcodes without a count
+    if name.startswith("raw"):
+        X[15:, 0] = 1  # a droplet's stray molecule: counts, but no cell
+    path = _write_10x(tmp_path / name, X, [f"G{i}" for i in range(5)] + ["CD3", "CD4", "CD8"],
+                      ["Gene Expression"] * 5 + ["Antibody Capture"] * 3)
+    with pytest.raises(ValueError, match="pass filtered_feature_bc_matrix.h5"):
+        InputFiles(tenx=path).read()
+    assert read_10x_h5(path).n_obs == 20  # Python reads every barcode, for the user to call the cells
+    out = tmp_path / "model"
+    assert main(["fit", "--10x", str(path), "--out", str(out), "--mode", "unsupervised", "--batch-key", "none"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "pass filtered_feature_bc_matrix.h5" in errors[0] and "intersect_obs" not in errors[0]
+    assert ("every barcode" in errors[0]) == name.startswith("raw") and not out.exists()
+    if not name.startswith("raw"):
+        assert "5 of 20 barcodes have no 'rna' counts, 5 of 20 barcodes have no 'prot' counts" in errors[0]
