@@ -627,7 +627,7 @@ def test_join_annotations_keeps_or_replaces_existing_columns(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # anndata warns about the duplicated names on purpose here
         ad.AnnData(obs=pd.DataFrame({"x": [1, 2]}, index=["a", "a"])).write_h5ad(tmp_path / "dup.h5ad")
-        with pytest.raises(ValueError, match="duplicated cell names"):
+        with pytest.raises(ValueError, match="repeated cell names.*one row per cell"):
             join_annotations(mdata, tmp_path / "dup.h5ad")
     with pytest.raises(FileNotFoundError, match="--annotations file .* does not exist"):
         join_annotations(mdata, tmp_path / "nope.h5ad", what="--annotations")
