@@ -130,3 +130,28 @@ def test_totalvi_cells_without_proteins_are_named_with_the_fix_that_places_them_
     adata.obsm["protein_expression"] = normalised
     with pytest.raises(ValueError, match=r"obsm\['protein_expression'\] has \d+ non-integer values"):
         split_anndata(adata)
+
+
+def test_feature_types_missing_for_the_genes_are_named_not_read_as_one_modality(tmp_path, caplog):
+    """RNA (no var['feature_types']) and proteins ('Antibody Capture') concatenated side by side leave the genes'
+    type missing: that was read as 'holds one modality (N features)', naming layouts the file already has."""
+    import logging
+
+    mdata = simulate(120, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=1, seed=0)
+    one = _one_matrix(mdata)
+    one.var["feature_types"] = [None] * 200 + ["Antibody Capture"] * 10
+    message = (r"var\['feature_types'\] is missing for 200 of 210 features \(e.g\. .*\), while the others are "
+               r"'Antibody Capture' \(10 features\).*fillna\('Gene Expression'\)")
+    with pytest.raises(ValueError, match=message):
+        split_anndata(one)
+    path = tmp_path / "both.h5ad"
+    one.write_h5ad(path)
+    with caplog.at_level(logging.ERROR):
+        assert main(["fit", "--h5ad", str(path), "--out", str(tmp_path / "m"), "--max-epochs", "1"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "is missing for 200 of 210 features" in errors[0] and "one modality" not in errors[0]
+    one.var["feature_types"] = one.var["feature_types"].astype(object).fillna("Gene Expression")  # the fix given
+    assert {k: m.n_vars for k, m in split_anndata(one).items()} == {"rna": 200, "prot": 10}
+    genes = _one_matrix(mdata)[:, :200].copy()  # genes marked, nothing else: one modality, as before
+    genes.var.iloc[:5, genes.var.columns.get_loc("feature_types")] = None
+    assert split_anndata(genes) is None

@@ -80,6 +80,7 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
         For a ``layer`` the AnnData does not have (when it holds two modalities).
     """
     adata = resolve_raw(adata, layer, where="the AnnData")  # layer='raw': its .raw (jae.io.raw)
+    _check_feature_types_complete(adata.var)
     typed = "feature_types" in adata.var.columns and adata.var["feature_types"].nunique() > 1
     two = typed or protein_key in adata.obsm
     if two:  # a missing counts layer is named here, before any splitting (jae.io.raw's rule)
@@ -134,6 +135,28 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
                     other.n_vars)
         return {"rna": rna, "prot": other}
     return None
+
+
+def _check_feature_types_complete(var: pd.DataFrame) -> None:
+    """Refuse a ``var['feature_types']`` that marks peaks or proteins but leaves other features without a type (RNA
+    and proteins concatenated, the RNA's AnnData having no such column): read as one modality, or those features left
+    out, the genes would be lost without a word."""
+    if "feature_types" not in var.columns:
+        return
+    missing = var["feature_types"].isna().to_numpy()
+    if not missing.any() or missing.all():
+        return
+    present = var["feature_types"][~missing]
+    kinds, _ = feature_kinds(present, where="the AnnData")
+    if set(kinds) <= {"GEX", None}:  # genes marked, the rest unmarked: no second modality it names
+        return
+    from .modality import describe_types
+
+    raise ValueError(
+        f"var['feature_types'] is missing for {int(missing.sum())} of {len(var)} features (e.g. "
+        f"{examples(var.index[missing])}), while the others are {describe_types(present)}: give every feature its "
+        "type, e.g. adata.var['feature_types'] = adata.var['feature_types'].astype(object).fillna('Gene Expression') "
+        "when the unmarked features are the genes")
 
 
 def _check_proteins(values, protein_key: str) -> None:
