@@ -211,7 +211,8 @@ def _check_called_cells(mdata, path: Path) -> None:
         return
     found = ", ".join(f"{n} of {mdata.n_obs} barcodes have no {name!r} counts" for name, n in empty.items() if n)
     what = "is the matrix of every barcode (mostly empty droplets)" if raw else "holds barcodes without counts"
+    called = "" if path.name.startswith("filtered_feature_bc_matrix") else (
+        "pass filtered_feature_bc_matrix.h5, the cells Cell Ranger called, or ")
     raise ValueError(
-        f"Cell Ranger file {path.name} {what}{f': {found}' if found else ''}; pass filtered_feature_bc_matrix.h5, the "
-        "cells Cell Ranger called, or call the cells in Python first (mdata = jae.read_10x_h5(path), then keep the "
-        "cells) and pass that MuData to model.fit or model.embed")
+        f"Cell Ranger file {path.name} {what}{f': {found}' if found else ''}; {called}call the cells in Python first "
+        "(mdata = jae.read_10x_h5(path), then keep the cells) and pass that MuData to model.fit or model.embed")
