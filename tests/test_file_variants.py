@@ -503,3 +503,60 @@ def test_cells_measured_in_the_second_modality_only_keep_their_annotations_in_me
                 assert frame[column].astype(str).equals(sim.obs[column].reindex(cells).astype(str)), column
         pd.testing.assert_frame_equal(in_memory[streamed.columns], streamed)
     assert list(read_competition(*paths).obs.columns) == ["batch", "cell_type", "tss_enrichment"]
+
+
+def test_a_cell_ranger_file_with_peaks_and_proteins_pairs_rna_with_the_kind_chosen(tmp_path, caplog):
+    """TEA-seq / DOGMA-seq: Gene Expression, Peaks and Antibody Capture in one Cell Ranger file. ``jae fit --10x`` was
+    refused at fitting with 'choose them with --rna-mod NAME and --other-mod NAME', flags --10x does not read;
+    now the file is refused when read, naming --mod2-kind, which chooses the second modality."""
+    from jae.cli import main
+
+    rng = np.random.default_rng(3)
+    X = rng.poisson(2.0, size=(12, 12))
+    types = ["Gene Expression"] * 5 + ["Peaks"] * 4 + ["Antibody Capture"] * 3
+    names = [f"G{i}" for i in range(5)] + [f"chr1:{100 * i}-{100 * i + 50}" for i in range(4)] + ["CD3", "CD4", "CD8"]
+    path = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
+    with pytest.raises(ValueError, match="mod2_kind='ATAC' or mod2_kind='ADT'"):
+        InputFiles(tenx=path).read()
+    for kind, name, cols in (("ADT", "prot", slice(9, 12)), ("atac", "atac", slice(5, 9))):
+        mdata = InputFiles(tenx=path, mod2_kind=kind).read()
+        assert list(mdata.mod) == ["rna", name]
+        np.testing.assert_array_equal(mdata[name].layers["counts"].toarray(), X[:, cols])
+    assert main(["fit", "--10x", str(path), "--out", str(tmp_path / "model"), "--batch-key", "none",
+                 "--mode", "unsupervised"]) == 1
+    import logging
+
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "choose it with --mod2-kind ATAC or ADT" in errors[0] and "--other-mod" not in errors[0]
+    assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.parametrize("name", ["raw_feature_bc_matrix.h5", "sample.h5", "filtered_feature_bc_matrix.h5"])
+def test_a_cell_ranger_matrix_of_every_barcode_names_the_filtered_file(tmp_path, name, caplog):
+    """Cell Ranger's raw_feature_bc_matrix.h5 (every barcode, mostly empty droplets) given to --10x: the empty
+    barcodes were refused with a fix for a MuData ('leave them out of 'rna' only ... mu.pp.intersect_obs(mdata)'),
+    which a --10x user has not, and low-count droplets were fitted as cells; the fix is the file of called cells."""
+    import logging
+
+    from jae.cli import main
+    from jae.io import read_10x_h5
+
+    rng = np.random.default_rng(2)
+    X = rng.poisson(2.0, size=(20, 8))
+    X[15:] = 0  # barcodes without a count
+    if name.startswith("raw"):
+        X[15:, 0] = 1  # a droplet's stray molecule: counts, but no cell
+    path = _write_10x(tmp_path / name, X, [f"G{i}" for i in range(5)] + ["CD3", "CD4", "CD8"],
+                      ["Gene Expression"] * 5 + ["Antibody Capture"] * 3)
+    filtered = name.startswith("filtered")  # the file of called cells already: not named as the fix
+    with pytest.raises(ValueError, match="call the cells in Python first") as err:
+        InputFiles(tenx=path).read()
+    assert ("pass filtered_feature_bc_matrix.h5" in str(err.value)) != filtered
+    assert read_10x_h5(path).n_obs == 20  # Python reads every barcode, for the user to call the cells
+    out = tmp_path / "model"
+    assert main(["fit", "--10x", str(path), "--out", str(out), "--mode", "unsupervised", "--batch-key", "none"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "call the cells in Python first" in errors[0] and "intersect_obs" not in errors[0]
+    assert ("every barcode" in errors[0]) == name.startswith("raw") and not out.exists()
+    if not name.startswith("raw"):
+        assert "5 of 20 barcodes have no 'rna' counts, 5 of 20 barcodes have no 'prot' counts" in errors[0]

@@ -627,7 +627,7 @@ def test_join_annotations_keeps_or_replaces_existing_columns(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # anndata warns about the duplicated names on purpose here
         ad.AnnData(obs=pd.DataFrame({"x": [1, 2]}, index=["a", "a"])).write_h5ad(tmp_path / "dup.h5ad")
-        with pytest.raises(ValueError, match="duplicated cell names"):
+        with pytest.raises(ValueError, match="repeated cell names.*one row per cell"):
             join_annotations(mdata, tmp_path / "dup.h5ad")
     with pytest.raises(FileNotFoundError, match="--annotations file .* does not exist"):
         join_annotations(mdata, tmp_path / "nope.h5ad", what="--annotations")
@@ -661,3 +661,27 @@ def test_a_missing_value_a_modality_holds_is_not_filled_from_another():
     mods["atac"].obs["cell_type"] = pd.Series(["t1", "t2"] * 10, index=mods["atac"].obs_names, dtype=object)
     assert get_paired(mods).obs["cell_type"].isna().sum() == 10
     assert cell_obs(md.MuData(mods))["cell_type"].isna().sum() == 10
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_counts_stored_with_rounding_error_are_shown_so_with_the_rounding_fix(dense):
+    """Counts a conversion left a float32 step below their whole number (5.9999995) were refused as 'non-integer
+    values (e.g. 6), so it looks normalised': the example read as a count. The value is now shown as stored, with the
+    fix that rounds; normalised values keep the plain message."""
+    rng = np.random.default_rng(0)
+    counts = sp.random(40, 30, density=0.3, format="csr", random_state=1, dtype=np.float32)
+    counts.data = np.round(counts.data * 10) + 1
+    stored = counts.copy()
+    stored.data = np.nextafter(stored.data, np.float32(0))  # one float32 step below each count
+    matrix = stored.toarray() if dense else stored
+    with pytest.raises(ValueError, match=r"non-integer values \(e\.g\. \d+\.9999\d*\).*all within 1e-06 of whole "
+                                         r"numbers.*numpy\.round"):
+        validate_counts(matrix, name="x")
+    fixed = np.round(matrix) if dense else matrix.copy()
+    if not dense:
+        fixed.data = np.round(fixed.data)
+    validate_counts(fixed, name="x")  # the fix given
+    normalised = counts.multiply(rng.uniform(0.3, 0.7, size=(40, 1))).tocsr()
+    with pytest.raises(ValueError, match=r"non-integer values \(e\.g\. \d\.\d+\), so it looks normalised") as err:
+        validate_counts(normalised, name="x")
+    assert "rounding error" not in str(err.value) and len(str(err.value).split("(e.g. ")[1].split(")")[0]) <= 8

@@ -6,6 +6,7 @@ empty columns with a fix that named --annotations again)."""
 from __future__ import annotations
 
 import logging
+import re
 
 import anndata as ad
 import pandas as pd
@@ -203,3 +204,27 @@ def test_reading_and_opening_read_each_annotation_files_obs_once(files, monkeypa
     open_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=[d / "some.h5ad"]).load()
     assert read == [str(d / "some.h5ad")] * 2  # once when opened (the matched cells), once when loaded
     assert readers.obs_columns(d / "some.h5ad") == list(real(d / "some.h5ad").columns)
+
+
+def test_an_annotation_file_naming_a_cell_twice_is_refused_with_a_fix_that_keeps_the_match(files, tmp_path, caplog):
+    """Repeated cell names in an annotation file were refused with 'make obs_names unique there', whose way
+    (obs_names_make_unique: 'AAAC-1-1') would no longer match the data's cells; the message now counts them and
+    gives the fix that keeps one row per cell."""
+    d, m = files
+    obs = pd.DataFrame({"cell_type": ["a", "b", "a"]}, index=[m.obs_names[0], m.obs_names[1], m.obs_names[0]])
+    path = tmp_path / "twice.h5ad"
+    with pytest.warns(UserWarning, match="not unique"):  # anndata's own warning, writing such a file
+        ad.AnnData(obs=obs).write_h5ad(path)
+    expected = (rf"file {re.escape(str(path))} names 2 rows by 1 repeated cell names \(e.g. '{m.obs_names[0]}'\).*"
+                r"a = a\[~a.obs_names.duplicated\(\)\].copy\(\)")
+    files_ = InputFiles(mod1=d / "x.mod1.h5ad", mod2=d / "x.mod2.h5ad", annotations=[path])
+    for read in (files_.read, lambda: files_.open(memory_budget=1),
+                 lambda: read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=path)):
+        with pytest.raises(ValueError, match=expected):
+            read()
+    with caplog.at_level(logging.ERROR):
+        assert main(["fit", "--mod1", str(d / "x.mod1.h5ad"), "--mod2", str(d / "x.mod2.h5ad"), "--annotations",
+                     str(path), "--out", str(tmp_path / "model")]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and errors[0].startswith(f"--annotations file {path} names 2 rows")
+    assert "make obs_names unique" not in errors[0]

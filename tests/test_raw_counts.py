@@ -114,3 +114,33 @@ def test_cli_layer_raw(cite, tmp_path):
     assert main(["-q", "fit", *args, "--layer", "raw", "--max-epochs", "2", "--out", str(model)]) == 0
     assert main(["-q", "embed", "--model", str(model), *args, "--layer", "raw", "--out", str(out)]) == 0
     assert ad.read_h5ad(out).shape[0] == 300
+
+
+@pytest.mark.parametrize("layout", ["feature_types", "protein_expression"])
+def test_one_h5ad_holding_both_modalities_reads_its_raw_as_in_memory(cite, tmp_path, layout):
+    """``--h5ad FILE --layer raw``: was refused with "FILE has no layer 'raw' ...: pass layer='raw'"."""
+    import pandas as pd
+    import scipy.sparse as sp
+
+    rna, prot = cite.mod["rna"], cite.mod["prot"]
+    if layout == "feature_types":  # scanpy.read_10x_h5(..., gex_only=False), then adata.raw = adata; normalised
+        var = pd.concat([rna.var, prot.var])
+        counts = ad.AnnData(X=sp.hstack([rna.layers["counts"], prot.layers["counts"]]).tocsr(), obs=cite.obs.copy(),
+                            var=var)
+    else:  # scvi-tools: proteins in obsm, RNA counts in .raw
+        counts = ad.AnnData(X=rna.layers["counts"].copy(), obs=cite.obs.copy(), var=rna.var.copy())
+        counts.obsm["protein_expression"] = pd.DataFrame(prot.layers["counts"].toarray(), index=counts.obs_names,
+                                                         columns=prot.var_names)
+    user = counts.copy()
+    user.X = log_normalize(counts.X)
+    user.raw = counts
+    path = tmp_path / "both.h5ad"
+    user.write_h5ad(path)
+    expected = jae.io.split_anndata(ad.read_h5ad(path), layer="raw")
+    mdata = jae.io.InputFiles(h5ad=path, layer="raw").read()
+    assert set(mdata.mod) == {"rna", "prot"} and list(mdata.obs.columns) == list(cite.obs.columns)
+    for name in ("rna", "prot"):
+        np.testing.assert_array_equal(sp.csr_matrix(mdata.mod[name].layers["counts"]).toarray(),
+                                      sp.csr_matrix(expected[name].layers["raw"]).toarray())
+        assert list(mdata.mod[name].var_names) == list(expected[name].var_names)
+    np.testing.assert_array_equal(mdata.mod["rna"].layers["counts"].toarray(), rna.layers["counts"].toarray())

@@ -104,3 +104,54 @@ def test_cli_reads_one_h5ad_holding_both_modalities(tmp_path):
     emb = ad.read_h5ad(out)
     assert emb.shape == (300, 3 + JAEConfig().n_principal) and emb.obs["jae_cell_type"].notna().all()
     assert "X_jae" not in ad.read_h5ad(src).obsm  # the input is untouched (a file holding one modality: hostile CLI)
+
+
+def test_totalvi_cells_without_proteins_are_named_with_the_fix_that_places_them_from_rna():
+    """scvi-tools marks cells of a batch that measured no proteins by zeros in obsm['protein_expression']. That was
+    refused with a fix for a MuData ('leave them out of 'prot' only ... that modality's AnnData'), which this layout
+    has not, and NaN rows, jae's mark of an unmeasured modality, were refused as 'NaN values ... not normalised'."""
+    mdata = simulate(300, kind="cite", n_genes=200, n_proteins=12, n_cell_types=3, n_batches=2, seed=3)
+    adata = _totalvi(mdata)
+    proteins = adata.obsm["protein_expression"].astype(float)
+    proteins.iloc[:40] = 0.0
+    adata.obsm["protein_expression"] = proteins
+    with pytest.raises(ValueError, match=r"40 of 300 cells have no protein counts \(all zero\) in "
+                                         r"obsm\['protein_expression'\].*with NaN"):
+        jae.JAE(JAEConfig(max_epochs=1), seed=0).fit(adata, progress_bar=False)
+    p = adata.obsm["protein_expression"]
+    adata.obsm["protein_expression"] = p.where(p.sum(axis=1) > 0)  # the fix the message gives
+    before = adata.obsm["protein_expression"].copy()
+    model = jae.JAE(JAEConfig(max_epochs=1), seed=0).fit(adata, progress_bar=False)
+    emb = model.embed(adata, key_added=None)
+    assert emb.shape[0] == 300 and np.isfinite(emb).all()  # the cells without proteins are placed from RNA
+    pd.testing.assert_frame_equal(adata.obsm["protein_expression"], before)  # the input is not modified
+    normalised = before.copy()
+    normalised.iloc[40:] = normalised.iloc[40:] / 3.0  # NaN rows do not hide values that are no counts
+    adata.obsm["protein_expression"] = normalised
+    with pytest.raises(ValueError, match=r"obsm\['protein_expression'\] has \d+ non-integer values"):
+        split_anndata(adata)
+
+
+def test_feature_types_missing_for_the_genes_are_named_not_read_as_one_modality(tmp_path, caplog):
+    """RNA (no var['feature_types']) and proteins ('Antibody Capture') concatenated side by side leave the genes'
+    type missing: that was read as 'holds one modality (N features)', naming layouts the file already has."""
+    import logging
+
+    mdata = simulate(120, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=1, seed=0)
+    one = _one_matrix(mdata)
+    one.var["feature_types"] = [None] * 200 + ["Antibody Capture"] * 10
+    message = (r"var\['feature_types'\] is missing for 200 of 210 features \(e.g\. .*\), while the others are "
+               r"'Antibody Capture' \(10 features\).*fillna\('Gene Expression'\)")
+    with pytest.raises(ValueError, match=message):
+        split_anndata(one)
+    path = tmp_path / "both.h5ad"
+    one.write_h5ad(path)
+    with caplog.at_level(logging.ERROR):
+        assert main(["fit", "--h5ad", str(path), "--out", str(tmp_path / "m"), "--max-epochs", "1"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "is missing for 200 of 210 features" in errors[0] and "one modality" not in errors[0]
+    one.var["feature_types"] = one.var["feature_types"].astype(object).fillna("Gene Expression")  # the fix given
+    assert {k: m.n_vars for k, m in split_anndata(one).items()} == {"rna": 200, "prot": 10}
+    genes = _one_matrix(mdata)[:, :200].copy()  # genes marked, nothing else: one modality, as before
+    genes.var.iloc[:5, genes.var.columns.get_loc("feature_types")] = None
+    assert split_anndata(genes) is None

@@ -107,12 +107,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
 
     streamed = isinstance(data, MosaicFiles)  # on disk: each modality's counts read in row blocks
     m = data if streamed else get_mosaic(data, modalities=modalities, layer=layer)
-    n_paired = int(m.paired.sum())
-    if n_paired < MIN_PAIRED_CELLS:
-        raise ValueError(
-            f"only {n_paired} cells have both modalities ({m.summary()}); jae learns how {m.kinds[0]} and "
-            f"{m.kinds[1]} relate from cells measured in both and needs at least {MIN_PAIRED_CELLS}: {m.pairing_fix()}"
-        )
+    m.check_paired(MIN_PAIRED_CELLS)
     if (misnamed := m.misnamed()) is not None:  # enough cells paired, but more would be under their own names
         logger.warning("cells measured in one modality alone look like the other's renamed (%s): %s; as they are, "
                        "each is fitted as two cells with one modality", m.summary(), misnamed)
@@ -153,7 +148,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     dropped = impute_blocks(X, moments, widths, [np.arange(m.n_obs)] * 2)
     logger.info("imputed %d cells' %s and %d cells' %s input from the other modality (regression over %d paired "
                 "cells); modality dropout %.0f%% of paired cells per minibatch", len(missing[1]), m.kinds[1],
-                len(missing[0]), m.kinds[0], n_paired, 100 * MODALITY_DROPOUT)
+                len(missing[0]), m.kinds[0], int(m.paired.sum()), 100 * MODALITY_DROPOUT)
     if score_phase:
         obs = obs.copy()
         phase_keys = ("S_score", "G2M_score")

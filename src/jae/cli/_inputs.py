@@ -38,7 +38,8 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                    help="kind of the second modality when its var has no 'feature_types' (default: from its feature "
                         f"names: genomic intervals are ATAC, up to {MAX_ADT_FEATURES} other names ADT); given, --mod1 "
                         "is taken as GEX and --mod2 as this kind without guessing, which also skips the check that "
-                        "--mod1 and --mod2 look swapped (CD markers or intervals in --mod1, genes in --mod2)")
+                        "--mod1 and --mod2 look swapped (CD markers or intervals in --mod1, genes in --mod2); for --h5ad "
+                        "or --10x holding Peaks and Antibody Capture both: the one paired with RNA")
     if annotations:
         g.add_argument(
             "--annotations", type=Path, action="append", default=[],

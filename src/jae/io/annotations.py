@@ -26,6 +26,15 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
     both's cell names and the fix; otherwise how many cells it matches is logged."""
     obs = read_obs(path, what=what)
     path = Path(path)
+    if obs.index.has_duplicates:  # which row's annotations a cell gets would be ambiguous
+        from .features import examples
+
+        repeated = obs.index.duplicated(keep=False)
+        raise ValueError(
+            f"{what} file {path} names {int(repeated.sum())} rows by {len(obs.index[repeated].unique())} repeated cell "
+            f"names (e.g. {examples(obs.index[repeated])}); annotations are joined by cell name, so each cell must have "
+            "one row: keep one row per cell (e.g. a = a[~a.obs_names.duplicated()].copy() on its AnnData), or, for "
+            "cells of several samples sharing barcodes, name them as the data names its cells; then write it again")
     matched = int(pd.Index(cells).isin(obs.index).sum())
     if matched == 0:
         def like(names) -> str:

@@ -48,8 +48,8 @@ class InputFiles:
     layer
         Layer holding raw counts; None: ``.X``. The one setting every step reading counts from these files uses.
     mod2_kind
-        ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``; for ``h5ad``, the one
-        paired with RNA when it holds Peaks and Antibody Capture both.
+        ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``; for ``h5ad`` and
+        ``tenx``, the one paired with RNA when it holds Peaks and Antibody Capture both.
 
     Examples
     --------
@@ -133,7 +133,14 @@ class InputFiles:
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         else:
-            mdata = read_10x_h5(self.tenx)
+            mdata = read_10x_h5(self.tenx, mod2_kind=self.mod2_kind)
+            if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad
+                from .modality import describe_types
+                from .paired_h5ad import _second_modality
+
+                _second_modality(dict(mdata.mod), None, what=f"Cell Ranger file {self.tenx.name}", found=describe_types(
+                    [t for m in mdata.mod.values() for t in m.var["feature_types"]]))
+            _check_called_cells(mdata, self.tenx)
         return mdata
 
     def open(self, *, memory_budget: int | str | None = None, plan: bool = True, annotations: bool = True,
@@ -189,3 +196,23 @@ class InputFiles:
             files = open_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind, mosaic=True,
                                      annotations=joined or None)
         return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
+
+
+def _check_called_cells(mdata, path: Path) -> None:
+    """Refuse a Cell Ranger file holding barcodes without counts in a modality, or named as Cell Ranger names its
+    matrix of every barcode (``raw_feature_bc_matrix.h5``): empty droplets, which the files' readers cannot remove,
+    would be fitted or embedded as cells; the fix is the file of called cells."""
+    import numpy as np
+
+    empty = {name: int(np.count_nonzero(np.asarray(mod.layers["counts"].sum(axis=1)).ravel() == 0))
+             for name, mod in mdata.mod.items()}
+    raw = path.name.startswith("raw_feature_bc_matrix")
+    if not raw and not any(empty.values()):
+        return
+    found = ", ".join(f"{n} of {mdata.n_obs} barcodes have no {name!r} counts" for name, n in empty.items() if n)
+    what = "is the matrix of every barcode (mostly empty droplets)" if raw else "holds barcodes without counts"
+    called = "" if path.name.startswith("filtered_feature_bc_matrix") else (
+        "pass filtered_feature_bc_matrix.h5, the cells Cell Ranger called, or ")
+    raise ValueError(
+        f"Cell Ranger file {path.name} {what}{f': {found}' if found else ''}; {called}call the cells in Python first "
+        "(mdata = jae.read_10x_h5(path), then keep the cells) and pass that MuData to model.fit or model.embed")

@@ -58,6 +58,16 @@ class MosaicCells:
                                    f"like {examples(only[1])}: check that the cell names match between the modalities, "
                                    "or add cells measured in both")
 
+    def check_paired(self, minimum: int) -> None:
+        """Refuse, in one line with :meth:`pairing_fix`, data with fewer than ``minimum`` cells measured in both
+        modalities (a fit learns how the modalities relate from those: :data:`jae.mosaic.MIN_PAIRED_CELLS`)."""
+        n_paired = int(self.paired.sum())
+        if n_paired < minimum:
+            raise ValueError(
+                f"only {n_paired} cells have both modalities ({self.summary()}); jae learns how {self.kinds[0]} and "
+                f"{self.kinds[1]} relate from cells measured in both and needs at least {minimum}: "
+                f"{self.pairing_fix()}")
+
     def misnamed(self) -> str | None:
         """The rename, when the cells of one modality alone are mostly those of the other alone named with another
         prefix or suffix (``AAAC-1`` / ``AAAC-1_atac``): a fit or embedding would take each such cell for two

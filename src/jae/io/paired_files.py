@@ -91,9 +91,7 @@ class FilesOnDisk:
             paths = [paths]
         obs = self.obs.copy()
         for path in paths:
-            source = annotation_obs(path, obs.index, what=what, data=self.paths[0].name)
-            if not source.index.is_unique:
-                raise ValueError(f"{what} {path} has duplicated cell names; make obs_names unique there")
+            source = annotation_obs(path, obs.index, what=what, data=self.paths[0].name)  # one row per cell name
             for col in source.columns:
                 if replace_existing or col not in obs.columns:
                     obs[col] = source[col].reindex(obs.index)

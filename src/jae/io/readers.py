@@ -325,7 +325,7 @@ def _decode(values: np.ndarray) -> np.ndarray:
     return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values], dtype=object)
 
 
-def read_10x_h5(path: PathLike) -> md.MuData:
+def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
     """Read a Cell Ranger / Cell Ranger ARC ``filtered_feature_bc_matrix.h5``.
 
     Parameters
@@ -333,6 +333,9 @@ def read_10x_h5(path: PathLike) -> md.MuData:
     path
         The HDF5 file, with group ``matrix`` holding ``data``, ``indices``, ``indptr``, ``shape``, ``barcodes``
         and ``features/{id, name, feature_type, genome}`` (Cell Ranger >= 3).
+    mod2_kind
+        ``'ATAC'`` or ``'ADT'``: keep RNA and this modality only (a file holding Peaks and Antibody Capture both, as
+        TEA-seq or DOGMA-seq data); None keeps every modality.
 
     Returns
     -------
@@ -385,6 +388,11 @@ def read_10x_h5(path: PathLike) -> md.MuData:
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
         mods = split_anndata(ad.AnnData(X=X, obs=pd.DataFrame(index=pd.Index(barcodes, name=None)), var=var),
                              layer=None)
+    if mod2_kind is not None:
+        from .modality import describe_types
+        from .paired_h5ad import _second_modality
+
+        mods = _second_modality(mods, mod2_kind, what=f"Cell Ranger file {path.name}", found=describe_types(ftypes))
     for adata in mods.values():
         adata.var_names_make_unique()
         adata.layers["counts"] = adata.X

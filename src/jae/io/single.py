@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import anndata as ad
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .features import examples
 from .modality import MOD_NAMES, feature_kinds
@@ -36,9 +37,14 @@ PROTEIN_KEY = "protein_expression"
 
 def _columns(adata: ad.AnnData, cols: np.ndarray | None, *, layer: str | None, obs: pd.DataFrame) -> ad.AnnData:
     """The columns ``cols`` of ``adata`` (None: all, sharing its matrices rather than copying them) as a new AnnData
-    holding ``.X`` and the counts ``layer`` only (``adata`` itself is not touched)."""
+    holding ``.X`` and the counts ``layer`` only (``adata`` itself is not touched). The ``.X`` of a backed AnnData
+    (``read_h5ad(path, backed='r')``), a matrix on disk, is read into memory, as the files are."""
     def take(M):
-        return M if cols is None or M is None else M[:, cols]
+        if M is None:
+            return M
+        if not (isinstance(M, np.ndarray) or sp.issparse(M)):  # on disk: an h5py dataset or anndata's sparse one
+            M = M.to_memory() if hasattr(M, "to_memory") else M[()]
+        return M if cols is None else M[:, cols]
 
     layers = {layer: take(adata.layers[layer])} if layer is not None and layer in adata.layers else {}
     var = adata.var.copy() if cols is None else adata.var.iloc[cols].copy()
@@ -74,6 +80,7 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
         For a ``layer`` the AnnData does not have (when it holds two modalities).
     """
     adata = resolve_raw(adata, layer, where="the AnnData")  # layer='raw': its .raw (jae.io.raw)
+    _check_feature_types_complete(adata.var)
     typed = "feature_types" in adata.var.columns and adata.var["feature_types"].nunique() > 1
     two = typed or protein_key in adata.obsm
     if two:  # a missing counts layer is named here, before any splitting (jae.io.raw's rule)
@@ -120,13 +127,7 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             names = pd.Index(np.asarray(stored).astype(str)) if stored is not None \
                 else pd.Index([f"protein_{i}" for i in range(prot.shape[1])])
             values = prot
-        try:  # one line about this matrix, not about a layer of the modality made of it
-            validate_counts(values, name=f"obsm[{protein_key!r}]", hint=(
-                f"jae needs the raw antibody counts there, as scvi-tools keeps them: store those in "
-                f"obsm[{protein_key!r}] (e.g. from the Cell Ranger file), not normalised values"))
-        except ValueError as err:
-            if "zero total counts" not in str(err):  # cells without proteins: left to the paired data's own check
-                raise
+        _check_proteins(values, protein_key)
         var = pd.DataFrame({"feature_types": "ADT"}, index=names)
         other = ad.AnnData(X=values, obs=empty, var=var, layers={layer: values} if layer is not None else {})
         rna = _columns(adata, None, layer=layer, obs=adata.obs.copy())
@@ -134,6 +135,51 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
                     other.n_vars)
         return {"rna": rna, "prot": other}
     return None
+
+
+def _check_feature_types_complete(var: pd.DataFrame) -> None:
+    """Refuse a ``var['feature_types']`` that marks peaks or proteins but leaves other features without a type (RNA
+    and proteins concatenated, the RNA's AnnData having no such column): read as one modality, or those features left
+    out, the genes would be lost without a word."""
+    if "feature_types" not in var.columns:
+        return
+    missing = var["feature_types"].isna().to_numpy()
+    if not missing.any() or missing.all():
+        return
+    present = var["feature_types"][~missing]
+    kinds, _ = feature_kinds(present, where="the AnnData")
+    if set(kinds) <= {"GEX", None}:  # genes marked, the rest unmarked: no second modality it names
+        return
+    from .modality import describe_types
+
+    raise ValueError(
+        f"var['feature_types'] is missing for {int(missing.sum())} of {len(var)} features (e.g. "
+        f"{examples(var.index[missing])}), while the others are {describe_types(present)}: give every feature its "
+        "type, e.g. adata.var['feature_types'] = adata.var['feature_types'].astype(object).fillna('Gene Expression') "
+        "when the unmarked features are the genes")
+
+
+def _check_proteins(values, protein_key: str) -> None:
+    """Refuse an ``obsm`` protein matrix that is no counts, in one line about that matrix. Rows all NaN are cells
+    whose proteins were not measured (jae's mosaic layout: placed from RNA); rows all zero, scvi-tools' mark of a
+    batch without proteins, are refused naming that fix, since zero counts would be read as measured."""
+    from .mosaic import missing_rows
+
+    unmeasured = missing_rows(values)
+    measured = values[~unmeasured] if unmeasured.any() else values
+    totals = np.asarray(measured.sum(axis=1)).ravel()
+    where = f"obsm[{protein_key!r}]"
+    validate_counts(measured[totals > 0] if (totals == 0).any() else measured, name=where, hint=(
+        f"jae needs the raw antibody counts there, as scvi-tools keeps them: store those in {where} (e.g. from the "
+        "Cell Ranger file), not normalised values"))
+    n_zero = int(np.count_nonzero(totals == 0))
+    if n_zero and n_zero < len(totals):  # none at all: the paired data's own check names the empty modality
+        raise ValueError(
+            f"{n_zero} of {values.shape[0]} cells have no protein counts (all zero) in {where}, as scvi-tools marks "
+            "cells whose batch measured no proteins; jae would read the zeros as measured: mark those cells' proteins "
+            f"as not measured with NaN (jae then places them from RNA), e.g. p = adata.obsm[{protein_key!r}]; "
+            f"adata.obsm[{protein_key!r}] = p.where(p.sum(axis=1) > 0) (a DataFrame), or remove them if they are "
+            "empty droplets")
 
 
 def alone_name(adata: ad.AnnData) -> str:

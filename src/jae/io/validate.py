@@ -16,6 +16,11 @@ _RAW_HINT = ("jae needs raw counts: pass layer=... naming where they are (the de
              ".X; layer='raw' for an AnnData's .raw)")
 
 
+#: Largest distance from a whole number that reads as a count stored with rounding error (float32 keeps about 7
+#: digits: 4,999,999.5 is no count, 5.9999995 is), said as such in the refusal.
+_ROUNDING = 1e-3
+
+
 def _values(X) -> np.ndarray:
     """The stored values of ``X`` (``.data`` for sparse matrices, so zeros are never scanned)."""
     if sp.issparse(X):
@@ -85,15 +90,18 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
         raise ValueError(f"{name} has dtype {values.dtype}, not numbers; {hint}")
     if np.issubdtype(values.dtype, np.floating):
         n_bad = n_neg = n_frac = 0
-        example = None
+        example, off = None, 0.0  # off: the largest distance of a non-integer value from its nearest whole number
         for start in range(0, values.size, _CHUNK):  # in blocks, to bound the temporary memory
             block = values[start : start + _CHUNK]
             n_bad += block.size - int(np.count_nonzero(np.isfinite(block)))
             n_neg += int(np.count_nonzero(block < 0))
             frac = block != np.floor(block)
             n_frac_block = int(np.count_nonzero(frac))
-            if n_frac_block and example is None:
-                example = block[frac][0]
+            if n_frac_block:
+                fractional = block[frac]
+                example = fractional[0] if example is None else example
+                with np.errstate(invalid="ignore"):  # NaN and inf: counted above
+                    off = max(off, float(np.nanmax(np.abs(fractional - np.round(fractional)), initial=0.0)))
             n_frac += n_frac_block
         if n_bad:
             unmeasured = _nan_rows(X) if modality is not None else 0
@@ -110,9 +118,13 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
         if n_neg:
             raise ValueError(f"{name} has {n_neg} negative values; {hint}")
         if n_frac:
+            near = off < _ROUNDING  # every one nearly whole: shown with the digits that tell it from a count
+            shown = f"{example:.10g}" if near else f"{example:g}"
+            rounding = (f"; if those are counts stored with rounding error (all within {off:.1g} of whole numbers, "
+                        "e.g. after a conversion), round them first, e.g. M.data = numpy.round(M.data) on that sparse "
+                        "matrix (numpy.round(M) for a dense one)") if near else ""
             raise ValueError(
-                f"{name} has {n_frac} non-integer values (e.g. {example:g}), so it looks normalised; {hint}"
-            )
+                f"{name} has {n_frac} non-integer values (e.g. {shown}), so it looks normalised; {hint}{rounding}")
     elif values.dtype != bool and values.size and values.min() < 0:
         n_neg = int(np.count_nonzero(values < 0))
         raise ValueError(f"{name} has {n_neg} negative values; {hint}")

@@ -130,8 +130,10 @@ def fit_files(
     :class:`FilesResult`: ``model`` the fitted :class:`jae.JAE`, ``written`` ``(out,)`` (empty in the processes of a ``torchrun`` launch but process 0).
     """
     from ..config import JAEConfig
+    from ..io.mosaic import MosaicCells
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
+    from ..mosaic import MIN_PAIRED_CELLS
 
     out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
@@ -151,6 +153,8 @@ def fit_files(
                 "cannot run: pass config=JAEConfig(mode='unsupervised') (and batch_key=None for a single sample), or "
                 f"InputFiles(..., annotations=FILE) with a {cell_type_key!r} column"
             )
+    if isinstance(data, MosaicCells):  # cells named otherwise in each file: said so, not as cells lacking a batch
+        data.check_paired(MIN_PAIRED_CELLS)
     check_fit_annotations(  # before the data is read (JAE.fit checks again on what it reads)
         data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
         fixes={"annotations": annotations_fix},
