@@ -71,6 +71,13 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
             f"model.embed(mudata.MuData({{'mod2': anndata.read_h5ad({str(args.mod2)!r})}}))" if rna_only else ""))
     if args.mod1 and not args.mod2 and not rna_only:
         raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
+    flag = "--mod1/--mod2" if args.mod1 else "--10x" if args.tenx else "--h5ad"
+    if not args.h5mu and (args.rna_mod != "rna" or args.other_mod is not None):  # else silently ignored
+        raise ValueError(f"--rna-mod and --other-mod name the modalities of an --h5mu file; {flag} has none to "
+                         "choose: leave them out")
+    if args.tenx and args.layer not in ("counts", "X", "None"):
+        raise ValueError(f"--layer {args.layer}: a Cell Ranger .h5 (--10x) holds one matrix of raw counts and no "
+                         "layers: leave --layer out")
     return InputFiles(
         mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, tenx=args.tenx, h5ad=args.h5ad,
         annotations=getattr(args, "annotations", []),
