@@ -79,6 +79,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"kind=['\"]GEX['\"], ['\"]ATAC['\"] or ['\"]ADT['\"]", "--mod2-kind ATAC or ADT"),
     (r"\bmod1= and mod2= \(two \.h5ad files\), or h5mu=", "--mod1 and --mod2 (two .h5ad files), or --h5mu"),
     (r"\bh5mu=FILE\b", "--h5mu FILE"),
+    # jae.io.files.other_kind: a Cell Ranger .h5 given where an .h5ad or .h5mu is read; the CLI reads it with --10x
+    (r"\bread it with jae\.read_10x_h5 \(tenx=FILE of jae\.io\.InputFiles\)", "pass it as --10x FILE"),
     (r"\btenx=FILE\b", "--10x FILE"),
     (r"\bh5ad=FILE\b", "--h5ad FILE"),
     (r"\bmod1= \(RNA\) with mod2=, or as h5ad=", "--mod1 (RNA) with --mod2, or as --h5ad"),

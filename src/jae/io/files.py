@@ -30,7 +30,8 @@ def other_kind(f: h5py.File) -> tuple[str, str] | None:
     """What an HDF5 file that is neither an AnnData nor a MuData is, and how to read it: ``(description, fix)``, or
     None when it is neither of the kinds named here."""
     if "matrix" in f and isinstance(f["matrix"], h5py.Group) and "barcodes" in f["matrix"]:
-        return "a Cell Ranger feature-barcode matrix (group 'matrix')", "pass it as tenx=FILE"
+        return ("a Cell Ranger feature-barcode matrix (group 'matrix')",
+                "read it with jae.read_10x_h5 (tenx=FILE of jae.io.InputFiles)")
     groups = [k for k in f if isinstance(f[k], h5py.Group)]
     if groups and all({"barcodes", "data", "indptr"} <= set(f[k]) for k in groups):  # one group per genome
         return (f"a Cell Ranger 2 matrix (genome {groups[0]!r}), which holds Gene Expression only",
