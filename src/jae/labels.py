@@ -375,7 +375,8 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
         holders = [a for a in (data.values() if isinstance(data, Mapping) else [data]) if hasattr(a, "obsm")]
         found = [a for a in holders if embedding in a.obsm]
         if not found:
-            keys = ", ".join(sorted({repr(k) for a in holders for k in a.obsm.keys()})) or "none"
+            keys = ", ".join(sorted({repr(k) for a in holders for k in a.obsm.keys()
+                                     if k not in getattr(a, "mod", {})})) or "none"  # not a MuData's modality masks
             raise KeyError(f"embedding={embedding!r} is not a key of data.obsm (its keys: {keys}); pass the key "
                            "model.embed(data) stored (key_added, e.g. 'X_jae'), an array, or embedding=None")
         for adata in found:
