@@ -201,7 +201,8 @@ def evaluate(
     ``asw_batch``, ``graph_conn`` and ``overall`` (their mean; NaN for a metric that is n/a). Nothing is stored in
     ``data``; with ``report_dir`` the table is also written there (``metrics.csv``, ``metrics.md``).
     ``attrs['report']`` is the report's ``index.html`` (or ``metrics.md``) path when one was written, and
-    ``attrs['description']`` describes the cells. Cells without a cell type are left out.
+    ``attrs['description']`` describes the cells; ``attrs['diagnostics']`` holds each embedding's diagnostics outside
+    the score (iLISI, cLISI, cell-cycle variance shares, block shares). Cells without a cell type are left out.
     """
     from .baseline import svd_baseline_from
     from .io.atomic import atomic_files
