@@ -8,7 +8,7 @@ from pathlib import Path
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "demo", help="run pretrain -> fine-tune -> embed on built-in simulated data",
+        "demo", help="run pretrain -> fine-tune -> embed -> evaluate on built-in simulated data, with a report",
         description="Simulate paired RNA+ATAC (or RNA+protein) counts with cell types, batch effects and cell "
         "cycle; hide the labels of the last batch; pretrain JAE on the labelled batches, fine-tune on the hidden "
         "one, embed every cell, score the embedding against the SVD baseline and write everything to --out, with an "
