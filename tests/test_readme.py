@@ -446,3 +446,18 @@ def test_the_readmes_figures_are_the_codes_constants():
             if stated.replace(",", "") != str(value()):
                 problems.append(f"{match.group(0)!r}: the code has {value()}, not {stated}")
     assert not problems, "\n".join(problems)
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation but hyphens dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_of_the_contents_leads_to_a_heading():
+    """The contents list links each section by its anchor; a renamed heading must not leave a dead link."""
+    prose = re.sub(r"```.*?```", "", TEXT, flags=re.S)
+    anchors = {_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", prose, re.M)}
+    links = re.findall(r"\]\(#([^)]+)\)", prose)
+    assert len(links) > 10
+    dead = sorted(set(links) - anchors)
+    assert not dead, f"README links to headings it lacks: {dead}"

@@ -196,9 +196,13 @@ def evaluate(
 
     Returns
     -------
-    The metrics table (:func:`jae.report.metrics_table`: one row per embedding); ``attrs['report']`` is the report's
-    ``index.html`` (or ``metrics.md``) path when one was written, and ``attrs['description']`` describes the cells.
-    Cells without a cell type are left out.
+    The metrics table, a DataFrame of shape ``(n_embeddings, 7)`` (:func:`jae.report.metrics_table`): one row per
+    embedding, indexed by its name (``'embedding'``), columns ``nmi``, ``asw_label``, ``cc_cons``, ``ti_cons``,
+    ``asw_batch``, ``graph_conn`` and ``overall`` (their mean; NaN for a metric that is n/a). Nothing is stored in
+    ``data``; with ``report_dir`` the table is also written there (``metrics.csv``, ``metrics.md``).
+    ``attrs['report']`` is the report's ``index.html`` (or ``metrics.md``) path when one was written, and
+    ``attrs['description']`` describes the cells; ``attrs['diagnostics']`` holds each embedding's diagnostics outside
+    the score (iLISI, cLISI, cell-cycle variance shares, block shares). Cells without a cell type are left out.
     """
     from .baseline import svd_baseline_from
     from .io.atomic import atomic_files

@@ -53,7 +53,8 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     -------
     :class:`anndata.AnnData`, cells missing the modality x the model's features of it: ``X`` float32 predicted
     normalised values, ``obs`` those cells' annotations (when the data has them) with ``jae_imputed`` = True,
-    ``uns['jae_imputed']`` what was predicted and how.
+    ``uns['jae_imputed']`` what was predicted and how. It is returned only: ``data`` is not changed (``jae embed
+    --impute-out`` writes it to a file, ``--impute-modality`` into the ``.h5mu`` copy).
     """
     import anndata as ad
 

@@ -126,13 +126,11 @@ class JAE:
         phase_keys
             Columns with S and G2M scores; computed from RNA with the standard gene lists when None.
         reference
-            Boolean mask (or name of a boolean ``obs`` column) choosing the reference cells explicitly; every
-            reference cell must then have a label.
+            Boolean mask (or a boolean ``obs`` column's name) choosing the reference cells; each needs a label.
         finetune
             Fine-tune on the query cells (reconstruction loss only, the seed's lr and epochs).
         organism
-            ``'human'`` or ``'mouse'`` for the cell-cycle genes; from ``uns['organism']`` or guessed from gene
-            symbols when None.
+            ``'human'`` or ``'mouse'`` for the cell-cycle genes; None: ``uns['organism']``, else guessed from gene symbols.
         layer
             Where the raw counts are: a layer (``'counts'``), ``'raw'`` (the AnnData's ``.raw``) or None (``.X``).
         modalities
@@ -297,8 +295,11 @@ class JAE:
         query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
         :data:`jae.mapping.ADAPTER_CELLS` cells gets the steps of that many passes over that many cells); ``layer``:
         raw counts; ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2``); ``progress_bar``: one bar.
-        Returns a new fitted :class:`JAE` with ``adapter`` (:class:`jae.mapping.QueryAdapter`) and ``mappings`` (each
-        mapping's batches, cells, seed, epochs, steps; saved in model.json), saved like any model.
+
+        Returns
+        -------
+        A new fitted :class:`JAE` (``adapter``: :class:`jae.mapping.QueryAdapter`; ``mappings``: each mapping's batches,
+        cells, seed, epochs, steps, saved in model.json); nothing is stored in ``query``: embed it with the new model.
         """
         from .mapping import map_query
 
@@ -316,9 +317,8 @@ class JAE:
         ``epochs`` defaults to the seed's (2 when the second modality is ATAC, 1 when ADT). ``batch_key`` names the
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
         pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None); a cell without a batch is
-        refused before any work. ``data`` and ``layer``:
-        as for :meth:`embed`; ``seed``: of the minibatch order and dropout (None: the model's ``seed + 1``);
-        ``progress_bar``: one bar over the epochs.
+        refused before any work. ``data`` and ``layer``: as for :meth:`embed`; ``seed``: of the minibatch order and
+        dropout (None: the model's ``seed + 1``); ``progress_bar``: one bar over the epochs.
 
         The model changes in place (:meth:`map_query` leaves the reference as it is). A model with label transfer
         then fits its calibration again on the held-out reference cells it keeps (:func:`jae.labels.calibrate`), so
@@ -461,8 +461,8 @@ class JAE:
 
         Returns
         -------
-        DataFrame indexed by ``obs_names`` with columns ``'cell_type'`` (categorical over :attr:`cell_types`),
-        ``'confidence'`` (float32), ``'unknown'`` (bool) and ``'unknown_score'`` (float32).
+        ``(n_cells, 4)`` DataFrame indexed by ``obs_names``: ``'cell_type'`` (categorical over :attr:`cell_types`),
+        ``'confidence'`` (float32), ``'unknown'`` (bool), ``'unknown_score'`` (float32); in ``data.obs`` too with ``key_added``.
         """
         from .labels import predict_cell_type
 

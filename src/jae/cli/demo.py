@@ -8,7 +8,7 @@ from pathlib import Path
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "demo", help="run pretrain -> fine-tune -> embed on built-in simulated data",
+        "demo", help="run pretrain -> fine-tune -> embed -> evaluate on built-in simulated data, with a report",
         description="Simulate paired RNA+ATAC (or RNA+protein) counts with cell types, batch effects and cell "
         "cycle; hide the labels of the last batch; pretrain JAE on the labelled batches, fine-tune on the hidden "
         "one, embed every cell, score the embedding against the SVD baseline and write everything to --out, with an "
@@ -18,7 +18,8 @@ def add_parser(sub) -> None:
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome",
                    help="multiome: RNA + ATAC; cite: RNA + protein (default: multiome)")
     p.add_argument("--n-cells", type=int, default=3000, help="cells to simulate, at least 200 (default: 3000)")
-    p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs (default: the seed's 500)")
+    p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
+                        "(JAEConfig.epoch_cells) (default: the seed's 500)")
     p.add_argument("--seed", type=int, default=0, help="seed of every step (default: 0)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier demo in --out")

@@ -15,8 +15,8 @@ def add_parser(sub) -> None:
         "the reconstruction loss (the seed's online step: 2 epochs for ATAC, 1 for ADT). Writes the competition "
         "format (.h5ad: X = embedding, obs = the input's cells with their obs and --annotations columns) or a copy of an .h5mu input with obsm['X_jae']. When the model "
         "has cell types, the output's obs also holds the predicted cell type ('jae_cell_type'), its confidence "
-        "('jae_confidence', the softmax probability calibrated on held-out reference cells) and whether the cell is "
-        "unlike every reference type ('jae_unknown').",
+        "('jae_confidence', the softmax probability calibrated on held-out reference cells), whether the cell may "
+        "be of a type the reference lacks ('jae_unknown') and the score that call thresholds ('jae_unknown_score').",
     )
     add_input_args(p)  # --annotations: e.g. the batch column a mapped model reads
     p.epilog = ("--mod1 may come alone (cells with RNA only): the second modality's input is filled in from RNA; "
@@ -27,8 +27,9 @@ def add_parser(sub) -> None:
                 "80% were right on those reference cells (the model's calibration error there is logged when "
                 "labels are predicted). It describes cells like the reference's; cells of a type the reference "
                 "lacks may still get a high confidence in a related type, which is what jae_unknown flags: True "
-                "when the network's cell-type head is less sure of the cell than of all but 5% of the held-out "
-                "reference cells.")
+                "when the network's cell-type head is less sure of the cell, on average over the cell and its 10 "
+                "nearest cells among those embedded with it, than of all but 5% of the held-out reference cells; "
+                "jae_unknown_score is that average in units of the threshold (> 1: unknown), to rank cells.")
     add_memory_budget_arg(p)
     p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
     p.add_argument("--out", type=Path, required=True, help="output .h5ad (competition format) or .h5mu")

@@ -24,7 +24,8 @@ def add_parser(sub) -> None:
     p.add_argument("--mode", choices=("supervised", "unsupervised"), default="supervised",
                    help="unsupervised: no cell-type labels, no label transfer (default: supervised)")
     p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")
-    p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs (default: the seed's 500)")
+    p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
+                        "(JAEConfig.epoch_cells) (default: the seed's 500)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
         help="any JAEConfig field, repeatable, e.g. --set lr=3e-4 --set decoder_batch=true",

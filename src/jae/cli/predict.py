@@ -38,7 +38,9 @@ def add_parser(sub) -> None:
                         "(others are ignored)")
     p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
     p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=_Given,
-                   help="default: jae; not with --model (the saved model's)")
+                   help="jae: the network; baselines: mean (per-feature training mean), knn (kNN regression on the "
+                        "source encoding), ridge (ridge regression on it) (default: jae); not with --model (the saved "
+                        "model's)")
     p.add_argument("--seed", type=int, default=None, action=_Given,
                    help="seed of every random step (default: 0); not with --model (the saved model's)")
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when available), cpu, cuda (default: auto)")

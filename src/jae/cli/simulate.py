@@ -22,14 +22,16 @@ def add_parser(sub) -> None:
     p.add_argument("--preset", choices=("competition", "none"), default="competition",
                    help="competition: 13,431 genes + 116,490 peaks (multiome) or 13,953 genes + 134 proteins (cite); "
                    "none: the small defaults of jae.datasets.simulate (default: competition)")
-    p.add_argument("--format", choices=("h5ad-pair", "h5mu"), default="h5ad-pair", help="(default: h5ad-pair)")
+    p.add_argument("--format", choices=("h5ad-pair", "h5mu"), default="h5ad-pair",
+                   help="h5ad-pair: OUT.mod1.h5ad + OUT.mod2.h5ad, the competition layout; h5mu: one MuData file "
+                        "at OUT (default: h5ad-pair)")
     for name in ("n-genes", "n-peaks", "n-proteins", "n-cell-types", "n-batches"):
-        p.add_argument(f"--{name}", type=int, default=None, help="override the preset")
+        p.add_argument(f"--{name}", type=int, default=None, help=f"number of {name[2:].replace('-', ' ')} (default: the --preset's)")
     p.add_argument("--organism", choices=("human", "mouse"), default="human",
                    help="gene symbols' organism, for the cell-cycle genes (default: human)")
     p.add_argument("--chunk-size", type=int, default=4096,
                    help="cells generated and written at a time, rounded up to a multiple of 1024 (default: 4096)")
-    p.add_argument("--seed", type=int, default=0, help="(default: 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulation (default: 0)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.set_defaults(func=run)
 
