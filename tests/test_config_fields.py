@@ -1,0 +1,23 @@
+"""JAEConfig's own checks of odd field values: one line naming the field, before any work."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jae import JAEConfig
+
+
+@pytest.mark.parametrize("name", ["batch_norm", "decoder_batch", "pca_init", "type_linear"])
+@pytest.mark.parametrize("value", ["false", "no", 0.0, None])
+def test_a_switch_given_as_text_or_a_number_is_refused_naming_it(name, value):
+    # "false" is truthy: it used to be kept and turn the setting on
+    with pytest.raises(TypeError, match=rf"^{name} must be True or False, not "):
+        JAEConfig(**{name: value})
+
+
+def test_a_switch_from_numpy_or_an_edited_model_json_is_stored_as_a_python_bool():
+    cfg = JAEConfig(batch_norm=np.bool_(False), decoder_batch=np.True_)
+    assert cfg.batch_norm is False and cfg.decoder_batch is True
+    with pytest.raises(TypeError, match=r"^decoder_batch must be True or False, not 'false'$"):
+        JAEConfig.from_dict({**JAEConfig().to_dict(), "decoder_batch": "false"})
