@@ -21,3 +21,12 @@ def test_a_switch_from_numpy_or_an_edited_model_json_is_stored_as_a_python_bool(
     assert cfg.batch_norm is False and cfg.decoder_batch is True
     with pytest.raises(TypeError, match=r"^decoder_batch must be True or False, not 'false'$"):
         JAEConfig.from_dict({**JAEConfig().to_dict(), "decoder_batch": "false"})
+
+
+@pytest.mark.parametrize("n_phase", [1, 3, -1])
+def test_a_phase_block_other_than_the_two_scores_is_refused_before_any_work(n_phase):
+    # the phase block is trained on the S and G2M scores: 3 units failed in torch's loss after the preprocessing,
+    # and 1 unit was trained on both scores by broadcasting, with no message
+    with pytest.raises(ValueError, match=rf"^n_phase must be 2 \(the S and G2M scores\) or 0 .*, not {n_phase}$"):
+        JAEConfig(n_phase=n_phase)
+    assert JAEConfig(n_phase=0).n_phase == 0
