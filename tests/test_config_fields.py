@@ -30,3 +30,21 @@ def test_a_phase_block_other_than_the_two_scores_is_refused_before_any_work(n_ph
     with pytest.raises(ValueError, match=rf"^n_phase must be 2 \(the S and G2M scores\) or 0 .*, not {n_phase}$"):
         JAEConfig(n_phase=n_phase)
     assert JAEConfig(n_phase=0).n_phase == 0
+
+
+@pytest.mark.parametrize("hidden", [(1.5,), (128, 64.9), ("256",), (None,), (True, 8)])
+def test_hidden_widths_that_are_no_whole_numbers_are_refused_naming_hidden(hidden):
+    # 64.9 was cut to 64 with no message; "256" and None failed with int()'s bare message
+    with pytest.raises(TypeError, match=r"^hidden must hold whole numbers \(layer widths\), e.g. hidden=\(256, 128\)"):
+        JAEConfig(hidden=hidden)
+
+
+def test_hidden_widths_from_numpy_or_a_json_list_are_kept():
+    assert JAEConfig(hidden=[np.int64(64), 32]).hidden == (64, 32)
+    assert JAEConfig.from_dict({"hidden": [64, 32]}).hidden == (64, 32)
+
+
+def test_hidden_edited_to_one_number_in_model_json_is_refused_naming_hidden():
+    # from_dict failed with tuple()'s bare "'int' object is not iterable"
+    with pytest.raises(TypeError, match=r"^hidden must be a sequence of layer widths, e.g. hidden=\(256, 128\), not 100$"):
+        JAEConfig.from_dict({**JAEConfig().to_dict(), "hidden": 100})

@@ -239,6 +239,8 @@ class JAEConfig:
             raise TypeError(f"hidden must be a sequence of layer widths, e.g. hidden=(256, 128), not {self.hidden!r}")
         if self.mode not in ("supervised", "unsupervised"):
             raise ValueError(f"mode must be 'supervised' or 'unsupervised', not {self.mode!r}")
+        if any(isinstance(h, bool) or not isinstance(h, numbers.Integral) for h in self.hidden):  # 1.5 was cut to 1
+            raise TypeError(f"hidden must hold whole numbers (layer widths), e.g. hidden=(256, 128), not {self.hidden!r}")
         if not self.hidden or any(int(h) < 1 for h in self.hidden):
             raise ValueError(f"hidden must be a non-empty tuple of positive widths, not {self.hidden!r}")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -324,7 +326,7 @@ class JAEConfig:
         if unknown:
             raise ValueError(f"unknown JAEConfig fields {sorted(unknown)}; this file was written by another jae version")
         d = dict(d)
-        if "hidden" in d:
+        if isinstance(d.get("hidden"), list):  # anything else is named by the field's own check
             d["hidden"] = tuple(d["hidden"])
         return cls(**d)
 
