@@ -49,6 +49,17 @@ def _sample_rows(n_cells: int, n_fit: int | None, seed: int) -> np.ndarray | Non
     return np.sort(np.random.default_rng(seed).choice(n_cells, size=n_fit, replace=False))
 
 
+def _kinds(kinds) -> tuple[str, ...]:
+    """A user's modality kinds as jae writes them (``'rna'``, ``'gex'`` -> ``'GEX'``, :func:`jae.io.modality.
+    normalize_kind`), one that is no kind refused in one line: a kind is matched as written (``'ADT'`` is not
+    reduced, ``'GEX'`` is scored for the cell cycle), so ``'adt'`` would have been reduced as if it were peaks."""
+    from ..io.modality import normalize_kind
+
+    if isinstance(kinds, str):
+        raise TypeError(f"kinds must be a list with one kind per modality, e.g. ['GEX', 'ATAC'], not {kinds!r}")
+    return tuple(normalize_kind(k) for k in kinds)
+
+
 def _as_sources(counts) -> list:
     from ..io.chunked import InMemoryCounts
 
@@ -140,6 +151,11 @@ class Preprocessor:
     def __post_init__(self) -> None:
         if not (len(self.kinds) == len(self.var_names) == len(self.bases)):
             raise ValueError("Preprocessor: kinds, var_names and bases must have one entry per modality")
+        from ..io.modality import KINDS
+
+        for kind in self.kinds:  # another spelling ('gex', 'adt') would be normalised as some other kind
+            if kind not in KINDS:
+                raise ValueError(f"Preprocessor: kind {kind!r} is none of {', '.join(KINDS)}; e.g. kinds=['GEX', 'ADT']")
         if self.protein_norm not in PROTEIN_NORMS:
             raise ValueError(f"Preprocessor: protein_norm must be one of {PROTEIN_NORMS}, not {self.protein_norm!r}")
         if self.protein_norm == "clr_depth" and "ADT" in self.kinds and not (self.protein_depth or 0) > 0:
@@ -180,6 +196,7 @@ class Preprocessor:
         -------
         A new fitted :class:`Preprocessor` (the class is called as ``Preprocessor.fit(...)``).
         """
+        kinds = _kinds(kinds)
         sources = _as_sources(counts)
         bases, depth = _fit_bases(
             sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
@@ -191,7 +208,7 @@ class Preprocessor:
         cls, kinds, var_names, bases, *, protein_norm: str = "log", protein_depth: float | None = None,
     ) -> "Preprocessor":
         """Build from bases fitted elsewhere (e.g. :func:`jae.preprocess.streaming.fit_svd_streaming`)."""
-        return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm,
+        return cls(_kinds(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm,
                    protein_depth)
 
     def by_clr(self, i: int) -> bool:
@@ -323,6 +340,7 @@ def preprocess(
 
     from .cell_cycle import CellCycleScorer
 
+    kinds = _kinds(kinds)
     sources = _as_sources(counts)
     names = tuple(names or kinds)
     for features, name in zip(var_names, names):  # before any pass: a fitted model matches features by name
