@@ -33,3 +33,28 @@ def test_a_kind_that_is_no_modality_is_refused_in_one_line(cite, kinds):
     counts, names = cite
     with pytest.raises((ValueError, TypeError), match=r"unknown modality 'RNA-seq'|^kinds must be a list"):
         Preprocessor.fit(counts, kinds, names, n_components=5)
+
+
+def test_modalities_of_different_cells_are_refused_before_any_pass(cite):
+    # a protein matrix of half the cells was fitted with no message (the SVD sample read the first modality's rows)
+    (rna, prot), names = cite
+    for fit in (Preprocessor.fit, preprocess):
+        with pytest.raises(ValueError, match=r"^modality 'ADT' has 40 cells, 'GEX' 80: give the same cells"):
+            fit([rna, prot[:40]], ["GEX", "ADT"], names, n_components=5)
+
+
+def test_var_names_of_another_length_are_refused_before_the_svd(cite, monkeypatch):
+    import jae.preprocess.pipeline as pipeline
+
+    (rna, prot), (genes, proteins) = cite
+    monkeypatch.setattr(pipeline, "_fit_bases", lambda *a, **k: pytest.fail("the SVD ran before the check"))
+    with pytest.raises(ValueError, match=r"^modality 'GEX' has 200 features but 10 var_names; give the names"):
+        Preprocessor.fit([rna, prot], ["GEX", "ADT"], [genes[:10], proteins], n_components=5)
+    with pytest.raises(ValueError, match=r"^got 2 count matrices, 1 kinds and 2 var_names: give one of each"):
+        Preprocessor.fit([rna, prot], ["GEX"], [genes, proteins], n_components=5)
+
+
+def test_counts_given_as_one_matrix_are_refused_naming_the_list(cite):
+    (rna, _), (genes, _) = cite
+    with pytest.raises(TypeError, match=r"^counts must be a list with one count matrix per modality"):
+        Preprocessor.fit(rna, ["GEX"], [genes], n_components=5)

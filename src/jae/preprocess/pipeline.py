@@ -60,6 +60,26 @@ def _kinds(kinds) -> tuple[str, ...]:
     return tuple(normalize_kind(k) for k in kinds)
 
 
+def _paired_sources(counts, kinds, var_names, names) -> list:
+    """Row-block sources of ``counts``, refused in one line before any pass unless there is one matrix, kind and
+    feature list per modality, each list as long as its matrix is wide and every matrix holding as many cells."""
+    if not isinstance(counts, (list, tuple)):
+        raise TypeError(f"counts must be a list with one count matrix per modality, e.g. [rna_counts, adt_counts], "
+                        f"not a {type(counts).__name__}")
+    if not len(counts) == len(kinds) == len(var_names):
+        raise ValueError(f"got {len(counts)} count matrices, {len(kinds)} kinds and {len(var_names)} var_names: give "
+                         "one of each per modality, in the same order")
+    sources = _as_sources(counts)
+    for src, features, name in zip(sources, var_names, names):
+        if src.shape[1] != len(features):
+            raise ValueError(f"modality {name!r} has {src.shape[1]} features but {len(features)} var_names; give the "
+                             "names of its columns, in order")
+        if src.shape[0] != sources[0].shape[0]:
+            raise ValueError(f"modality {name!r} has {src.shape[0]} cells, {names[0]!r} {sources[0].shape[0]}: give "
+                             "the same cells in the same order in every modality")
+    return sources
+
+
 def _as_sources(counts) -> list:
     from ..io.chunked import InMemoryCounts
 
@@ -197,7 +217,7 @@ class Preprocessor:
         A new fitted :class:`Preprocessor` (the class is called as ``Preprocessor.fit(...)``).
         """
         kinds = _kinds(kinds)
-        sources = _as_sources(counts)
+        sources = _paired_sources(counts, kinds, var_names, kinds)
         bases, depth = _fit_bases(
             sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
         )
@@ -341,8 +361,8 @@ def preprocess(
     from .cell_cycle import CellCycleScorer
 
     kinds = _kinds(kinds)
-    sources = _as_sources(counts)
     names = tuple(names or kinds)
+    sources = _paired_sources(counts, kinds, var_names, names)
     for features, name in zip(var_names, names):  # before any pass: a fitted model matches features by name
         unique_features(features, f"modality {name!r}")
     n_cells = sources[0].shape[0]
