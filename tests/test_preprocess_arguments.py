@@ -58,3 +58,21 @@ def test_counts_given_as_one_matrix_are_refused_naming_the_list(cite):
     (rna, _), (genes, _) = cite
     with pytest.raises(TypeError, match=r"^counts must be a list with one count matrix per modality"):
         Preprocessor.fit(rna, ["GEX"], [genes], n_components=5)
+
+
+@pytest.mark.parametrize("n_components", [0, 2.5, None, "10", True])
+def test_svd_dimensions_that_are_no_whole_number_above_zero_are_refused_naming_them(cite, n_components):
+    # 0 failed after the passes with "cannot fit an SVD to 80 cells x 200 features: need at least 2 of each", the
+    # others in numpy or Python ("'float' object cannot be interpreted as an integer")
+    counts, names = cite
+    for fit in (Preprocessor.fit, preprocess):
+        with pytest.raises(ValueError, match=r"^n_components must be a whole number >= 1 \(SVD dimensions per "):
+            fit(counts, ["GEX", "ADT"], names, n_components=n_components)
+
+
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (1.5, TypeError)])
+def test_a_seed_that_numpy_cannot_take_is_refused_naming_seed(cite, seed, error):
+    counts, names = cite
+    with pytest.raises(error, match=r"^seed must be an integer"):
+        Preprocessor.fit(counts, ["GEX", "ADT"], names, n_components=5, seed=seed)
+    assert Preprocessor.fit(counts, ["GEX", "ADT"], names, n_components=np.int64(5), seed=np.int64(3)).widths == (5, 6)
