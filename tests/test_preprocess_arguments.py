@@ -76,3 +76,22 @@ def test_a_seed_that_numpy_cannot_take_is_refused_naming_seed(cite, seed, error)
     with pytest.raises(error, match=r"^seed must be an integer"):
         Preprocessor.fit(counts, ["GEX", "ADT"], names, n_components=5, seed=seed)
     assert Preprocessor.fit(counts, ["GEX", "ADT"], names, n_components=np.int64(5), seed=np.int64(3)).widths == (5, 6)
+
+
+def test_matrices_that_are_no_counts_are_refused_naming_the_problem(cite):
+    # negative values failed with log_normalize's "some cells have zero total counts", NaN with numpy's
+    # "Eigenvalues did not converge"
+    (rna, prot), names = cite
+    dense = rna.toarray()
+    negative, nan = -dense, dense.copy()
+    nan[3, 4] = np.nan
+    for bad, problem in ((negative, r"has \d+ negative values"), (nan, r"has 1 NaN or infinite values"),
+                         (np.log1p(dense), r"has \d+ non-integer values")):
+        with pytest.raises(ValueError, match=rf"^modality 'GEX' \(cells 0-79\) {problem}.*Preprocessor.fit needs "
+                                             r"each modality's raw counts"):
+            Preprocessor.fit([bad, prot], ["GEX", "ADT"], names, n_components=5)
+    empty = rna.toarray()
+    empty[7] = 0
+    with pytest.raises(ValueError, match=r"^1 of 80 cells have zero total counts in modality 'GEX' \(cells 0-79\); "
+                                         r"remove them first"):
+        Preprocessor.fit([empty, prot], ["GEX", "ADT"], names, n_components=5)

@@ -100,9 +100,12 @@ def _as_sources(counts) -> list:
 
 def _fit_bases(
     sources, kinds, *, names, n_components: int, seed: int, svd_fit_cells: int | None, cell_cycle=None,
-    tick: Callable[[], None] = lambda: None,
+    tick: Callable[[], None] = lambda: None, hint: str | None = None,
 ) -> tuple[list[SVDBasis | None], float | None]:
     """Pass 1 (normalise each block, keep the SVD sample, gene means for ``cell_cycle``) and the SVD fits.
+
+    Blocks read from disk are checked to be counts (:func:`jae.io.validate.validate_counts`); given a ``hint`` (where
+    raw counts go, for the message), those in memory too.
 
     Returns the bases and the median protein (ADT) count per cell over every cell given (None without proteins;
     ``Preprocessor.protein_depth``)."""
@@ -117,12 +120,12 @@ def _fit_bases(
         logger.info("SVD bases fitted on a seeded sample of %d of %d cells", len(rows), n_cells)
     bases, depth = [], None
     for src, kind, name in zip(sources, kinds, names):
-        check = isinstance(src, BackedCounts)  # counts in memory were checked when paired (jae.io.get_paired)
+        check = hint is not None or isinstance(src, BackedCounts)  # JAE.fit's in memory were checked when paired
         pieces, pos, totals = [], 0, []
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # reading overlaps the checks and normalisation
             if check:
                 validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})",
-                                modality=name, kind=kind)
+                                kind=kind, **({"modality": name} if hint is None else {"hint": hint}))
             if rows is None:
                 picked = slice(None)
             else:
@@ -233,6 +236,7 @@ class Preprocessor:
         sources = _paired_sources(counts, kinds, var_names, kinds)
         bases, depth = _fit_bases(
             sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
+            hint="Preprocessor.fit needs each modality's raw counts (e.g. adata.layers['counts'])",
         )
         return cls.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
 
