@@ -31,12 +31,32 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
-    p.set_defaults(func=run)
+    flags = {a.dest: (max(a.option_strings, key=len), a.nargs != 0) for a in p._actions if a.option_strings}
+    p.set_defaults(func=run, fit_flags=flags)
+
+
+def check_set(overrides, flags: dict) -> None:
+    """Refuse a ``--set`` of a setting that is no JAEConfig field but a flag of jae fit (``--set seed=1``,
+    ``--set batch_key=sample``), naming the flag, before JAEConfig's unknown-field message (which lists the fields or
+    suggests a field of a like name, ``batch_size`` for ``batch_key``)."""
+    from dataclasses import fields
+
+    from .. import JAEConfig
+
+    names = {f.name for f in fields(JAEConfig)}
+    for item in overrides:
+        key, _, value = item.partition("=")
+        key = key.strip().lstrip("-").replace("-", "_")
+        if key not in names and key in flags:
+            flag, takes_value = flags[key]
+            given = f" {value.strip() or 'VALUE'}" if takes_value else ""
+            raise ValueError(f"{flag} is a flag of jae fit, not a JAEConfig field for --set: pass {flag}{given}")
 
 
 def run(args: argparse.Namespace) -> int:
     from .. import JAEConfig, fit_files
 
+    check_set(args.overrides, args.fit_flags)
     overrides = list(args.overrides) + ([] if args.max_epochs is None else [f"max_epochs={args.max_epochs}"])
     result = fit_files(
         input_files(args), args.out, config=JAEConfig(mode=args.mode).with_overrides(overrides), seed=args.seed,
