@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 
@@ -36,3 +37,25 @@ def test_a_field_and_a_misspelt_field_keep_their_own_handling(tmp_path, caplog, 
     with caplog.at_level(logging.ERROR, logger="jae"):
         assert main(args) == 1
     assert caplog.messages[-1].endswith("JAEConfig has no field 'max-epochs'; did you mean 'max_epochs'?")
+
+
+@pytest.mark.parametrize("mode, setting, read", [
+    ("unsupervised", "n_free=10", "n_free_unsupervised"),
+    ("unsupervised", "readout=latent", "readout_unsupervised"),
+    ("supervised", "protein_norm_unsupervised=log", "protein_norm"),
+])
+def test_a_field_the_mode_does_not_read_is_warned_of_naming_the_one_it_reads(mode, setting, read, tmp_path, caplog,
+                                                                              monkeypatch):
+    # the fit ignored it with no message: n_free=10 under --mode unsupervised left 20 free units
+    import jae
+
+    seen = {}
+    monkeypatch.setattr(jae, "fit_files",
+                        lambda *a, config, **k: seen.update(config=config) or SimpleNamespace(written=False))
+    args = ["fit", "--h5mu", str(tmp_path / "x.h5mu"), "--out", str(tmp_path / "m"), "--mode", mode, "--set", setting]
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        assert main(args) == 0
+    value = setting.split("=")[1]
+    assert caplog.messages == [f"--set {setting} is not read with --mode {mode}, which reads {read}: pass --set "
+                               f"{read}={value}"]
+    assert seen["config"].mode == mode
