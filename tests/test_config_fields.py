@@ -46,5 +46,6 @@ def test_hidden_widths_from_numpy_or_a_json_list_are_kept():
 
 def test_hidden_edited_to_one_number_in_model_json_is_refused_naming_hidden():
     # from_dict failed with tuple()'s bare "'int' object is not iterable"
-    with pytest.raises(TypeError, match=r"^hidden must be a sequence of layer widths, e.g. hidden=\(256, 128\), not 100$"):
+    with pytest.raises(TypeError, match=r"^hidden must be a sequence of layer widths, e.g. hidden=\(256, 128\), "
+                                        r"not 100$"):
         JAEConfig.from_dict({**JAEConfig().to_dict(), "hidden": 100})

@@ -240,7 +240,8 @@ class JAEConfig:
         if self.mode not in ("supervised", "unsupervised"):
             raise ValueError(f"mode must be 'supervised' or 'unsupervised', not {self.mode!r}")
         if any(isinstance(h, bool) or not isinstance(h, numbers.Integral) for h in self.hidden):  # 1.5 was cut to 1
-            raise TypeError(f"hidden must hold whole numbers (layer widths), e.g. hidden=(256, 128), not {self.hidden!r}")
+            raise TypeError(f"hidden must hold whole numbers (layer widths), e.g. hidden=(256, 128), not "
+                            f"{self.hidden!r}")
         if not self.hidden or any(int(h) < 1 for h in self.hidden):
             raise ValueError(f"hidden must be a non-empty tuple of positive widths, not {self.hidden!r}")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))

@@ -190,7 +190,8 @@ class Preprocessor:
 
         for kind in self.kinds:  # another spelling ('gex', 'adt') would be normalised as some other kind
             if kind not in KINDS:
-                raise ValueError(f"Preprocessor: kind {kind!r} is none of {', '.join(KINDS)}; e.g. kinds=['GEX', 'ADT']")
+                raise ValueError(f"Preprocessor: kind {kind!r} is none of {', '.join(KINDS)}; e.g. kinds=['GEX', "
+                                 "'ADT']")
         if self.protein_norm not in PROTEIN_NORMS:
             raise ValueError(f"Preprocessor: protein_norm must be one of {PROTEIN_NORMS}, not {self.protein_norm!r}")
         if self.protein_norm == "clr_depth" and "ADT" in self.kinds and not (self.protein_depth or 0) > 0:
