@@ -95,3 +95,17 @@ def test_matrices_that_are_no_counts_are_refused_naming_the_problem(cite):
     with pytest.raises(ValueError, match=r"^1 of 80 cells have zero total counts in modality 'GEX' \(cells 0-79\); "
                                          r"remove them first"):
         Preprocessor.fit([empty, prot], ["GEX", "ADT"], names, n_components=5)
+
+
+@pytest.mark.parametrize("kw, error, message", [
+    ({"n_components": 0}, ValueError, r"^n_components must be a whole number >= 1"),
+    ({"n_components": 2.5}, ValueError, r"^n_components must be a whole number >= 1"),
+    ({"seed": -1}, ValueError, r"^seed must be an integer >= 0"),  # was: "The 'random_state' parameter of ..."
+])
+def test_fit_svd_names_its_own_arguments(cite, kw, error, message):
+    from jae.preprocess import fit_svd, log_normalize
+
+    X = log_normalize(cite[0][0])
+    with pytest.raises(error, match=message):
+        fit_svd(X, **{"n_components": 5, **kw})
+    assert fit_svd(X, np.int64(5), seed=np.int64(0)).n_components == 5

@@ -10,7 +10,6 @@ there are fewer), kept in memory during the fit.
 from __future__ import annotations
 
 import logging
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ import pandas as pd
 from ..io.chunked import read_ahead
 from ..io.features import feature_indexer, unique_features
 from .normalize import clr, log_normalize
-from .svd import SVDBasis
+from .svd import SVDBasis, fit_numbers
 
 __all__ = ["Preprocessor", "preprocess", "transform_blocks", "BLOCK_ROWS", "SVD_FIT_CELLS"]
 
@@ -59,17 +58,6 @@ def _kinds(kinds) -> tuple[str, ...]:
     if isinstance(kinds, str):
         raise TypeError(f"kinds must be a list with one kind per modality, e.g. ['GEX', 'ATAC'], not {kinds!r}")
     return tuple(normalize_kind(k) for k in kinds)
-
-
-def _fit_numbers(n_components, seed) -> tuple[int, int]:
-    """A user's ``n_components`` (a whole number >= 1) and ``seed`` (:func:`jae.config.as_seed`), refused in one line
-    naming the argument instead of failing in numpy or with the SVD's "need at least 2 cells" after the passes."""
-    from ..config import as_seed
-
-    if isinstance(n_components, bool) or not isinstance(n_components, numbers.Integral) or n_components < 1:
-        raise ValueError(f"n_components must be a whole number >= 1 (SVD dimensions per modality), not "
-                         f"{n_components!r}; e.g. n_components=100")
-    return int(n_components), as_seed(seed)
 
 
 def _paired_sources(counts, kinds, var_names, names) -> list:
@@ -233,7 +221,7 @@ class Preprocessor:
         A new fitted :class:`Preprocessor` (the class is called as ``Preprocessor.fit(...)``).
         """
         kinds = _kinds(kinds)
-        n_components, seed = _fit_numbers(n_components, seed)
+        n_components, seed = fit_numbers(n_components, seed)
         sources = _paired_sources(counts, kinds, var_names, kinds)
         bases, depth = _fit_bases(
             sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
@@ -379,7 +367,7 @@ def preprocess(
     from .cell_cycle import CellCycleScorer
 
     kinds = _kinds(kinds)
-    n_components, seed = _fit_numbers(n_components, seed)
+    n_components, seed = fit_numbers(n_components, seed)
     names = tuple(names or kinds)
     sources = _paired_sources(counts, kinds, var_names, names)
     for features, name in zip(var_names, names):  # before any pass: a fitted model matches features by name
