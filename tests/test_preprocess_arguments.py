@@ -109,3 +109,19 @@ def test_fit_svd_names_its_own_arguments(cite, kw, error, message):
     with pytest.raises(error, match=message):
         fit_svd(X, **{"n_components": 5, **kw})
     assert fit_svd(X, np.int64(5), seed=np.int64(0)).n_components == 5
+
+
+def test_an_organism_whose_cell_cycle_genes_are_absent_but_the_others_present_is_refused_naming_it(cite, caplog):
+    # the fit went on without its cell-cycle block, one warning in its log ("the phase loss is skipped")
+    from jae.cli._messages import cli_message
+
+    counts, names = cite
+    with pytest.raises(ValueError, match=r"^organism is 'mouse' \(given, or read from uns\['organism'\]\), but none "
+                                         r"of its cell-cycle genes .* G2/M-phase genes of human are, as the names are "
+                                         r"written: pass organism='human' to score") as err:
+        preprocess(counts, ["GEX", "ADT"], names, n_components=5, organism="mouse")
+    assert "pass --organism human to score the cell cycle with those, or --set n_phase=0 to fit" in cli_message(
+        str(err.value))
+    other = [[f"GENE{i}" for i in range(200)], names[1]]  # neither organism's genes: a warning, no scores, as before
+    _, _, phase = preprocess(counts, ["GEX", "ADT"], other, n_components=5, organism="mouse")
+    assert np.isnan(phase).all() and "the phase loss is skipped" in caplog.text

@@ -334,6 +334,24 @@ def transform_blocks(
     return X, phase
 
 
+def _other_organism(genes, organism: str) -> None:
+    """Refuse ``organism`` when none of its cell-cycle genes are in ``genes`` but the other organism's are (mouse
+    data fitted as human: the fit would go on without its cell-cycle block, one warning in its log)."""
+    from .cell_cycle import ORGANISMS, CellCycleGenes
+
+    other = {"human": "mouse", "mouse": "human"}.get(ORGANISMS.get(str(organism).strip().lower(), ""))
+    if other is None:
+        return
+    try:
+        found = CellCycleGenes.find(genes, other)
+    except ValueError:  # neither organism's genes: a gene list of other names, warned of as before
+        return
+    raise ValueError(f"organism is {organism!r} (given, or read from uns['organism']), but none of its cell-cycle "
+                     f"genes are among the RNA's var_names, while {found.counts[0]} S-phase and {found.counts[1]} "
+                     f"G2/M-phase genes of {other} are, as the names are written: pass organism={other!r} to score "
+                     "the cell cycle with those, or JAEConfig(n_phase=0) to fit without it")
+
+
 def preprocess(
     counts, kinds, var_names, *, names=None, n_components: int = 100, seed: int = 0,
     svd_fit_cells: int | None = SVD_FIT_CELLS, organism: str | None = None, progress_bar: bool = False,
@@ -375,9 +393,11 @@ def preprocess(
     n_cells = sources[0].shape[0]
     scorer, phase_nan = None, None
     if organism is not None and "GEX" in kinds:
+        genes = var_names[list(kinds).index("GEX")]
         try:
-            scorer = CellCycleScorer(var_names[list(kinds).index("GEX")], organism=organism, seed=seed)
+            scorer = CellCycleScorer(genes, organism=organism, seed=seed)
         except ValueError as err:
+            _other_organism(genes, organism)
             logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
             phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
     if protein_norm not in PROTEIN_NORMS:
