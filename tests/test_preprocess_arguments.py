@@ -125,3 +125,18 @@ def test_an_organism_whose_cell_cycle_genes_are_absent_but_the_others_present_is
     other = [[f"GENE{i}" for i in range(200)], names[1]]  # neither organism's genes: a warning, no scores, as before
     _, _, phase = preprocess(counts, ["GEX", "ADT"], other, n_components=5, organism="mouse")
     assert np.isnan(phase).all() and "the phase loss is skipped" in caplog.text
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_log_normalize_refuses_negative_values_instead_of_returning_nan(sparse):
+    # a cell whose total stays positive (3 - 1 + 5) came back with NaN where the value was negative, with no message
+    import scipy.sparse as sps
+
+    from jae.preprocess import log_normalize
+
+    X = np.array([[3.0, -1.0, 5.0], [1.0, 2.0, 0.0]])
+    with pytest.raises(ValueError, match=r"^log_normalize: the matrix has 1 negative values, so it holds no raw "):
+        log_normalize(sps.csr_matrix(X) if sparse else X)
+    counts = np.abs(X)
+    out = log_normalize(sps.csr_matrix(counts) if sparse else counts)
+    assert np.isfinite(out.toarray() if sparse else out).all()
