@@ -49,3 +49,23 @@ def test_hidden_edited_to_one_number_in_model_json_is_refused_naming_hidden():
     with pytest.raises(TypeError, match=r"^hidden must be a sequence of layer widths, e.g. hidden=\(256, 128\), "
                                         r"not 100$"):
         JAEConfig.from_dict({**JAEConfig().to_dict(), "hidden": 100})
+
+
+def test_from_dict_of_a_whole_model_json_or_json_text_names_the_fix():
+    import json
+
+    settings = JAEConfig(max_epochs=3).to_dict()
+    whole = {"format_version": 5, "model_kind": "jae", "config": settings, "seed": 0}
+    # was: "unknown JAEConfig fields ['config', 'format_version', ...]; this file was written by another jae version"
+    with pytest.raises(ValueError, match=r"^this is a whole model.json .* JAEConfig.from_dict\(d\['config'\]\)$"):
+        JAEConfig.from_dict(whole)
+    # was: "unknown JAEConfig fields [' ', '"', ',', ...]", one per character of the text
+    with pytest.raises(TypeError, match=r"not a str; JSON text: JAEConfig.from_dict\(json.loads\(text\)\)$"):
+        JAEConfig.from_dict(json.dumps(settings))
+    assert JAEConfig.from_dict(json.loads(json.dumps(settings))) == JAEConfig(max_epochs=3)
+
+
+def test_from_dict_names_the_field_a_misspelt_key_is_close_to():
+    with pytest.raises(ValueError, match=r"^unknown JAEConfig fields \['max_epoch'\] \(misspelt\? 'max_epoch' -> "
+                                         r"'max_epochs'\); this file was written by another jae version or edited$"):
+        JAEConfig.from_dict({"max_epoch": 5})

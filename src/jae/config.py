@@ -322,10 +322,21 @@ class JAEConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "JAEConfig":
         """The config of a :meth:`to_dict` dict ``d``; missing fields take today's defaults, unknown ones raise."""
+        if not isinstance(d, Mapping):
+            text = "; JSON text: JAEConfig.from_dict(json.loads(text))" if isinstance(d, (str, bytes)) else ""
+            raise TypeError(f"JAEConfig.from_dict takes a dict of settings (as JAEConfig.to_dict() gives), not a "
+                            f"{type(d).__name__}{text}")
+        if isinstance(d.get("config"), Mapping) and "format_version" in d:  # a model folder's whole model.json
+            raise ValueError("this is a whole model.json (a model folder's description); its settings are its "
+                             "'config' entry: JAEConfig.from_dict(d['config'])")
         known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
+        unknown = sorted(set(d) - known, key=str)
         if unknown:
-            raise ValueError(f"unknown JAEConfig fields {sorted(unknown)}; this file was written by another jae version")
+            close = {str(k): difflib.get_close_matches(str(k), sorted(known), n=1, cutoff=0.6) for k in unknown}
+            hint = ", ".join(f"{k!r} -> {c[0]!r}" for k, c in close.items() if c)
+            hint = f" (misspelt? {hint})" if hint else ""
+            raise ValueError(f"unknown JAEConfig fields {unknown}{hint}; this file was written by another jae version "
+                             "or edited")
         d = dict(d)
         if isinstance(d.get("hidden"), list):  # anything else is named by the field's own check
             d["hidden"] = tuple(d["hidden"])
