@@ -140,3 +140,14 @@ def test_log_normalize_refuses_negative_values_instead_of_returning_nan(sparse):
     counts = np.abs(X)
     out = log_normalize(sps.csr_matrix(counts) if sparse else counts)
     assert np.isfinite(out.toarray() if sparse else out).all()
+
+
+@pytest.mark.parametrize("svd_fit_cells", [0, -5, 1, 1.5, "all"])
+def test_svd_fit_cells_that_cannot_fit_a_basis_is_refused_naming_it(cite, svd_fit_cells):
+    # 0 failed with "fit_svd_streaming: the blocks are empty; pass a callable yielding row blocks", -5 with numpy's
+    # "negative dimensions are not allowed", "all" with "'>=' not supported between instances of 'str' and 'int'"
+    counts, names = cite
+    for fit in (Preprocessor.fit, preprocess):
+        with pytest.raises(ValueError, match=r"^svd_fit_cells must be None \(every cell\) or a whole number >= 2"):
+            fit(counts, ["GEX", "ADT"], names, n_components=5, svd_fit_cells=svd_fit_cells)
+    assert Preprocessor.fit(counts, ["GEX", "ADT"], names, n_components=5, svd_fit_cells=np.int64(40)).widths == (5, 6)
