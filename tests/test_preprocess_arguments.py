@@ -151,3 +151,13 @@ def test_svd_fit_cells_that_cannot_fit_a_basis_is_refused_naming_it(cite, svd_fi
         with pytest.raises(ValueError, match=r"^svd_fit_cells must be None \(every cell\) or a whole number >= 2"):
             fit(counts, ["GEX", "ADT"], names, n_components=5, svd_fit_cells=svd_fit_cells)
     assert Preprocessor.fit(counts, ["GEX", "ADT"], names, n_components=5, svd_fit_cells=np.int64(40)).widths == (5, 6)
+
+
+def test_an_unknown_protein_norm_is_refused_before_the_passes(cite, monkeypatch):
+    import jae.preprocess.pipeline as pipeline
+
+    counts, names = cite
+    monkeypatch.setattr(pipeline, "_fit_bases", lambda *a, **k: pytest.fail("the passes ran before the check"))
+    with pytest.raises(ValueError, match=r"^Preprocessor: protein_norm must be one of \('log', 'clr', 'clr_depth'\), "
+                                         r"not 'CLR'$"):
+        Preprocessor.fit(counts, ["GEX", "ADT"], names, n_components=5, protein_norm="CLR")

@@ -228,6 +228,8 @@ class Preprocessor:
         """
         kinds = _kinds(kinds)
         n_components, seed = fit_numbers(n_components, seed)
+        if protein_norm not in PROTEIN_NORMS:  # before the passes, not when the fitted bases are put together
+            raise ValueError(f"Preprocessor: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
         sources = _paired_sources(counts, kinds, var_names, kinds)
         bases, depth = _fit_bases(
             sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
