@@ -239,6 +239,9 @@ class JAEConfig:
             raise TypeError(f"hidden must be a sequence of layer widths, e.g. hidden=(256, 128), not {self.hidden!r}")
         if self.mode not in ("supervised", "unsupervised"):
             raise ValueError(f"mode must be 'supervised' or 'unsupervised', not {self.mode!r}")
+        if any(isinstance(h, bool) or not isinstance(h, numbers.Integral) for h in self.hidden):  # 1.5 was cut to 1
+            raise TypeError(f"hidden must hold whole numbers (layer widths), e.g. hidden=(256, 128), not "
+                            f"{self.hidden!r}")
         if not self.hidden or any(int(h) < 1 for h in self.hidden):
             raise ValueError(f"hidden must be a non-empty tuple of positive widths, not {self.hidden!r}")
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -263,7 +266,9 @@ class JAEConfig:
         for name in ("batch_size", "max_epochs", "patience", "n_svd", "n_principal", "epoch_cells", "max_batch_scale"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
-        for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free", "n_phase"):
+        if self.n_phase not in (0, 2):  # the phase block holds the S and G2M scores, or nothing
+            raise ValueError(f"n_phase must be 2 (the S and G2M scores) or 0 (no cell-cycle units), not {self.n_phase}")
+        for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
 
@@ -317,12 +322,23 @@ class JAEConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "JAEConfig":
         """The config of a :meth:`to_dict` dict ``d``; missing fields take today's defaults, unknown ones raise."""
+        if not isinstance(d, Mapping):
+            text = "; JSON text: JAEConfig.from_dict(json.loads(text))" if isinstance(d, (str, bytes)) else ""
+            raise TypeError(f"JAEConfig.from_dict takes a dict of settings (as JAEConfig.to_dict() gives), not a "
+                            f"{type(d).__name__}{text}")
+        if isinstance(d.get("config"), Mapping) and "format_version" in d:  # a model folder's whole model.json
+            raise ValueError("this is a whole model.json (a model folder's description); its settings are its "
+                             "'config' entry: JAEConfig.from_dict(d['config'])")
         known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
+        unknown = sorted(set(d) - known, key=str)
         if unknown:
-            raise ValueError(f"unknown JAEConfig fields {sorted(unknown)}; this file was written by another jae version")
+            close = {str(k): difflib.get_close_matches(str(k), sorted(known), n=1, cutoff=0.6) for k in unknown}
+            hint = ", ".join(f"{k!r} -> {c[0]!r}" for k, c in close.items() if c)
+            hint = f" (misspelt? {hint})" if hint else ""
+            raise ValueError(f"unknown JAEConfig fields {unknown}{hint}; this file was written by another jae version "
+                             "or edited")
         d = dict(d)
-        if "hidden" in d:
+        if isinstance(d.get("hidden"), list):  # anything else is named by the field's own check
             d["hidden"] = tuple(d["hidden"])
         return cls(**d)
 
@@ -373,14 +389,20 @@ def as_epochs(epochs, *, zero: str = "0 skips it", name: str = "epochs") -> int:
 def typed_numbers(config) -> None:
     """Check the ``int`` and ``float`` fields of the frozen dataclass ``config`` (a wrong type is named by its field,
     not by the comparison it would break later) and store numpy scalars as Python numbers, which ``model.json``
-    holds. A number that is not finite (nan, inf), in any field or tuple of numbers, is refused naming its field:
+    holds; a ``bool`` field takes True or False only (numpy's too). A number that is not finite (nan, inf), in any field or tuple of numbers, is refused naming its field:
     every comparison with nan is False, so range checks let it through to fail in training."""
+    import numpy as np
+
     for f in fields(config):
         value = getattr(config, f.name)
         items = value if isinstance(value, (tuple, list)) else (value,)
         if any(isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v) for v in items):
             what = "a finite number" if items is not value else "finite numbers"
             raise ValueError(f"{f.name} must be {what}, not {value!r}")
+        if f.type == "bool":  # a text "false" is truthy: it would turn the setting on
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{f.name} must be True or False, not {value!r}")
+            object.__setattr__(config, f.name, bool(value))
         if f.type not in ("int", "float"):
             continue
         whole = f.type == "int"

@@ -162,6 +162,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\badd it \(data\.obs\['([^']*)'\] = each cell's batch\), or read the files with --annotations FILE holding it "
      r"\(jae\.read_competition, jae\.io\.open_competition, jae\.io\.open_rna\)",
      "add it to the input, or pass --annotations FILE holding it"),
+    # jae.preprocess.pipeline._other_organism: the cell-cycle genes of the other organism; jae fit's flags
+    (r"\bpass organism='(human|mouse)'", r"pass --organism \1"),
+    (r"\bJAEConfig\(n_phase=0\)", "--set n_phase=0"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

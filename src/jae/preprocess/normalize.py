@@ -38,7 +38,7 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     ----------
     X
         Raw counts, ``(n_cells, n_features)``, dense or scipy sparse. Cells with zero total counts must be
-        removed first (:func:`jae.io.validate_counts` rejects them).
+        removed first (:func:`jae.io.validate_counts` rejects them); negative values are refused.
     scale
         Total per cell after L1 normalisation.
     dtype
@@ -59,6 +59,8 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
         _log_scale_in_place(X, (scale / totals).astype(dtype), dtype)
         return X
     X = np.array(X, dtype=dtype, copy=True)
+    if np.any(X < 0):
+        raise ValueError(_negative(int(np.count_nonzero(X < 0))))
     totals = X.sum(axis=1, keepdims=True)
     if np.any(totals <= 0):
         raise ValueError("log_normalize: some cells have zero total counts; remove them first")
@@ -95,6 +97,11 @@ def clr(X, depth: float | None = None) -> np.ndarray:
     return np.log1p(X / geo).astype(np.float32)
 
 
+def _negative(n: int) -> str:
+    return (f"log_normalize: the matrix has {n} negative values, so it holds no raw counts (normalised or scaled "
+            "values?); pass raw counts, e.g. adata.layers['counts']")
+
+
 def _log_scale_in_place(X, factor: np.ndarray, dtype) -> None:
     """``X.data[p] = log1p(X.data[p] * factor[row]) / log(10)`` in the dtype, bit for bit numpy's (module docstring)."""
     dtype = np.dtype(dtype)
@@ -107,6 +114,9 @@ def _log_scale_in_place(X, factor: np.ndarray, dtype) -> None:
         missed = _look_up(X.indptr, X.data, table)
     missed = np.flatnonzero(missed)
     if len(missed):  # larger or fractional counts (flagged by the look-up): numpy, the same operations
+        negative = int(np.count_nonzero(X.data[missed] < 0))  # log1p of them: NaN or a value below 0, unsaid
+        if negative:
+            raise ValueError(_negative(negative))
         rows = np.searchsorted(X.indptr, missed, side="right") - 1
         values = X.data[missed] * factor[rows]
         np.log1p(values, out=values)

@@ -19,7 +19,7 @@ import pandas as pd
 from ..io.chunked import read_ahead
 from ..io.features import feature_indexer, unique_features
 from .normalize import clr, log_normalize
-from .svd import SVDBasis
+from .svd import SVDBasis, fit_numbers
 
 __all__ = ["Preprocessor", "preprocess", "transform_blocks", "BLOCK_ROWS", "SVD_FIT_CELLS"]
 
@@ -43,10 +43,47 @@ PROTEIN_NORMS = tuple(_PROTEIN_NORM_WORDS)
 
 
 def _sample_rows(n_cells: int, n_fit: int | None, seed: int) -> np.ndarray | None:
-    """Sorted seeded sample of ``n_fit`` rows; None (all rows) when ``n_fit`` is None or not below ``n_cells``."""
+    """Sorted seeded sample of ``n_fit`` rows; None (all rows) when ``n_fit`` is None or not below ``n_cells``; a user's
+    ``svd_fit_cells`` that is no whole number >= 2 refused in one line, before any pass."""
+    import numbers
+
+    if n_fit is not None and (isinstance(n_fit, bool) or not isinstance(n_fit, numbers.Integral) or n_fit < 2):
+        raise ValueError(f"svd_fit_cells must be None (every cell) or a whole number >= 2 (the cells the SVD bases are "
+                         f"fitted on), not {n_fit!r}; e.g. svd_fit_cells={SVD_FIT_CELLS}")
     if n_fit is None or n_fit >= n_cells:
         return None
     return np.sort(np.random.default_rng(seed).choice(n_cells, size=n_fit, replace=False))
+
+
+def _kinds(kinds) -> tuple[str, ...]:
+    """A user's modality kinds as jae writes them (``'rna'``, ``'gex'`` -> ``'GEX'``, :func:`jae.io.modality.
+    normalize_kind`), one that is no kind refused in one line: a kind is matched as written (``'ADT'`` is not
+    reduced, ``'GEX'`` is scored for the cell cycle), so ``'adt'`` would have been reduced as if it were peaks."""
+    from ..io.modality import normalize_kind
+
+    if isinstance(kinds, str):
+        raise TypeError(f"kinds must be a list with one kind per modality, e.g. ['GEX', 'ATAC'], not {kinds!r}")
+    return tuple(normalize_kind(k) for k in kinds)
+
+
+def _paired_sources(counts, kinds, var_names, names) -> list:
+    """Row-block sources of ``counts``, refused in one line before any pass unless there is one matrix, kind and
+    feature list per modality, each list as long as its matrix is wide and every matrix holding as many cells."""
+    if not isinstance(counts, (list, tuple)):
+        raise TypeError(f"counts must be a list with one count matrix per modality, e.g. [rna_counts, adt_counts], "
+                        f"not a {type(counts).__name__}")
+    if not len(counts) == len(kinds) == len(var_names):
+        raise ValueError(f"got {len(counts)} count matrices, {len(kinds)} kinds and {len(var_names)} var_names: give "
+                         "one of each per modality, in the same order")
+    sources = _as_sources(counts)
+    for src, features, name in zip(sources, var_names, names):
+        if src.shape[1] != len(features):
+            raise ValueError(f"modality {name!r} has {src.shape[1]} features but {len(features)} var_names; give the "
+                             "names of its columns, in order")
+        if src.shape[0] != sources[0].shape[0]:
+            raise ValueError(f"modality {name!r} has {src.shape[0]} cells, {names[0]!r} {sources[0].shape[0]}: give "
+                             "the same cells in the same order in every modality")
+    return sources
 
 
 def _as_sources(counts) -> list:
@@ -57,9 +94,12 @@ def _as_sources(counts) -> list:
 
 def _fit_bases(
     sources, kinds, *, names, n_components: int, seed: int, svd_fit_cells: int | None, cell_cycle=None,
-    tick: Callable[[], None] = lambda: None,
+    tick: Callable[[], None] = lambda: None, hint: str | None = None,
 ) -> tuple[list[SVDBasis | None], float | None]:
     """Pass 1 (normalise each block, keep the SVD sample, gene means for ``cell_cycle``) and the SVD fits.
+
+    Blocks read from disk are checked to be counts (:func:`jae.io.validate.validate_counts`); given a ``hint`` (where
+    raw counts go, for the message), those in memory too.
 
     Returns the bases and the median protein (ADT) count per cell over every cell given (None without proteins;
     ``Preprocessor.protein_depth``)."""
@@ -74,12 +114,12 @@ def _fit_bases(
         logger.info("SVD bases fitted on a seeded sample of %d of %d cells", len(rows), n_cells)
     bases, depth = [], None
     for src, kind, name in zip(sources, kinds, names):
-        check = isinstance(src, BackedCounts)  # counts in memory were checked when paired (jae.io.get_paired)
+        check = hint is not None or isinstance(src, BackedCounts)  # JAE.fit's in memory were checked when paired
         pieces, pos, totals = [], 0, []
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # reading overlaps the checks and normalisation
             if check:
                 validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})",
-                                modality=name, kind=kind)
+                                kind=kind, **({"modality": name} if hint is None else {"hint": hint}))
             if rows is None:
                 picked = slice(None)
             else:
@@ -140,6 +180,12 @@ class Preprocessor:
     def __post_init__(self) -> None:
         if not (len(self.kinds) == len(self.var_names) == len(self.bases)):
             raise ValueError("Preprocessor: kinds, var_names and bases must have one entry per modality")
+        from ..io.modality import KINDS
+
+        for kind in self.kinds:  # another spelling ('gex', 'adt') would be normalised as some other kind
+            if kind not in KINDS:
+                raise ValueError(f"Preprocessor: kind {kind!r} is none of {', '.join(KINDS)}; e.g. kinds=['GEX', "
+                                 "'ADT']")
         if self.protein_norm not in PROTEIN_NORMS:
             raise ValueError(f"Preprocessor: protein_norm must be one of {PROTEIN_NORMS}, not {self.protein_norm!r}")
         if self.protein_norm == "clr_depth" and "ADT" in self.kinds and not (self.protein_depth or 0) > 0:
@@ -180,9 +226,14 @@ class Preprocessor:
         -------
         A new fitted :class:`Preprocessor` (the class is called as ``Preprocessor.fit(...)``).
         """
-        sources = _as_sources(counts)
+        kinds = _kinds(kinds)
+        n_components, seed = fit_numbers(n_components, seed)
+        if protein_norm not in PROTEIN_NORMS:  # before the passes, not when the fitted bases are put together
+            raise ValueError(f"Preprocessor: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
+        sources = _paired_sources(counts, kinds, var_names, kinds)
         bases, depth = _fit_bases(
             sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
+            hint="Preprocessor.fit needs each modality's raw counts (e.g. adata.layers['counts'])",
         )
         return cls.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
 
@@ -191,7 +242,7 @@ class Preprocessor:
         cls, kinds, var_names, bases, *, protein_norm: str = "log", protein_depth: float | None = None,
     ) -> "Preprocessor":
         """Build from bases fitted elsewhere (e.g. :func:`jae.preprocess.streaming.fit_svd_streaming`)."""
-        return cls(tuple(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm,
+        return cls(_kinds(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm,
                    protein_depth)
 
     def by_clr(self, i: int) -> bool:
@@ -291,6 +342,24 @@ def transform_blocks(
     return X, phase
 
 
+def _other_organism(genes, organism: str) -> None:
+    """Refuse ``organism`` when none of its cell-cycle genes are in ``genes`` but the other organism's are (mouse
+    data fitted as human: the fit would go on without its cell-cycle block, one warning in its log)."""
+    from .cell_cycle import ORGANISMS, CellCycleGenes
+
+    other = {"human": "mouse", "mouse": "human"}.get(ORGANISMS.get(str(organism).strip().lower(), ""))
+    if other is None:
+        return
+    try:
+        found = CellCycleGenes.find(genes, other)
+    except ValueError:  # neither organism's genes: a gene list of other names, warned of as before
+        return
+    raise ValueError(f"organism is {organism!r} (given, or read from uns['organism']), but none of its cell-cycle "
+                     f"genes are among the RNA's var_names, while {found.counts[0]} S-phase and {found.counts[1]} "
+                     f"G2/M-phase genes of {other} are, as the names are written: pass organism={other!r} to score "
+                     "the cell cycle with those, or JAEConfig(n_phase=0) to fit without it")
+
+
 def preprocess(
     counts, kinds, var_names, *, names=None, n_components: int = 100, seed: int = 0,
     svd_fit_cells: int | None = SVD_FIT_CELLS, organism: str | None = None, progress_bar: bool = False,
@@ -323,16 +392,20 @@ def preprocess(
 
     from .cell_cycle import CellCycleScorer
 
-    sources = _as_sources(counts)
+    kinds = _kinds(kinds)
+    n_components, seed = fit_numbers(n_components, seed)
     names = tuple(names or kinds)
+    sources = _paired_sources(counts, kinds, var_names, names)
     for features, name in zip(var_names, names):  # before any pass: a fitted model matches features by name
         unique_features(features, f"modality {name!r}")
     n_cells = sources[0].shape[0]
     scorer, phase_nan = None, None
     if organism is not None and "GEX" in kinds:
+        genes = var_names[list(kinds).index("GEX")]
         try:
-            scorer = CellCycleScorer(var_names[list(kinds).index("GEX")], organism=organism, seed=seed)
+            scorer = CellCycleScorer(genes, organism=organism, seed=seed)
         except ValueError as err:
+            _other_organism(genes, organism)
             logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
             phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
     if protein_norm not in PROTEIN_NORMS:

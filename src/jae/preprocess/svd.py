@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,17 @@ class SVDBasis:
         return out
 
 
+def fit_numbers(n_components, seed) -> tuple[int, int]:
+    """A user's ``n_components`` (a whole number >= 1) and ``seed`` (:func:`jae.config.as_seed`), refused in one line
+    naming the argument instead of failing in numpy or with the SVD's "need at least 2 cells" after the passes."""
+    from ..config import as_seed
+
+    if isinstance(n_components, bool) or not isinstance(n_components, numbers.Integral) or n_components < 1:
+        raise ValueError(f"n_components must be a whole number >= 1 (SVD dimensions per modality), not "
+                         f"{n_components!r}; e.g. n_components=100")
+    return int(n_components), as_seed(seed)
+
+
 def fit_svd(X, n_components: int = 100, *, seed: int = 0, n_iter: int = 5) -> SVDBasis:
     """Fit a truncated SVD (randomised, seeded) to normalised data.
 
@@ -83,6 +95,7 @@ def fit_svd(X, n_components: int = 100, *, seed: int = 0, n_iter: int = 5) -> SV
     """
     from sklearn.decomposition import TruncatedSVD
 
+    n_components, seed = fit_numbers(n_components, seed)
     max_k = min(X.shape) - 1
     if max_k < 1:
         raise ValueError(f"cannot fit an SVD to data of shape {X.shape}: need at least 2 cells and 2 features")
