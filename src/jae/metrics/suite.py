@@ -43,7 +43,7 @@ from .clustering import nmi
 from .connectivity import graph_connectivity
 from .diagnostics import _diagnostics
 from .silhouette import ASW_MAX_CELLS, _silhouette_codes, asw_batch, silhouette_from_sums
-from .trajectory import _ti_cons
+from .trajectory import _pseudotime_columns, _ti_cons
 
 __all__ = ["evaluate_embedding", "METRICS", "BIO_METRICS", "BATCH_METRICS"]
 
@@ -53,16 +53,6 @@ BIO_METRICS = ("nmi", "asw_label", "cc_cons", "ti_cons")
 BATCH_METRICS = ("asw_batch", "graph_conn")
 #: The six competition metrics, in the order of the competition's tables.
 METRICS = BIO_METRICS + BATCH_METRICS
-
-
-def _pseudotime_columns(pseudotime) -> dict[str, np.ndarray]:
-    if pseudotime is None:
-        return {}
-    if isinstance(pseudotime, pd.DataFrame):
-        return {str(c): pseudotime[c].to_numpy(dtype=np.float64) for c in pseudotime.columns}
-    if isinstance(pseudotime, Mapping):
-        return {str(k): np.asarray(v, dtype=np.float64).ravel() for k, v in pseudotime.items()}
-    return {"pseudotime": np.asarray(pseudotime, dtype=np.float64).ravel()}
 
 
 def _uninformative(E: np.ndarray) -> str | None:
@@ -156,7 +146,7 @@ def evaluate_embedding(
     mode = resolve_knn(knn, n)
     types = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
-    pts = _pseudotime_columns(by_cells(embedding, pseudotime, "pseudotime"))
+    pts = _pseudotime_columns(pseudotime, embedding)
     for name, values in pts.items():
         if len(values) != n:
             raise ValueError(f"pseudotime {name!r} has {len(values)} entries but the embedding has {n} cells")

@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.stats import rankdata
 
 from ._graph import NeighborGraph, neighbor_graph
-from ._labels import as_labels
+from ._labels import as_labels, by_cells
 
 __all__ = ["ti_cons", "trajectory_conservation", "diffusion_pseudotime"]
 
@@ -104,6 +104,20 @@ def _root(evecs: np.ndarray, candidates: np.ndarray) -> int:
     return int(candidates[np.argmax(votes)])
 
 
+def _pseudotime_columns(pseudotime, embedding=None) -> dict[str, np.ndarray]:
+    """Reference pseudotime(s) by name, each a float64 array in the cells' order of ``embedding`` (Series and
+    DataFrames aligned by cell name as :func:`~jae.metrics._labels.by_cells`)."""
+    if pseudotime is None:
+        return {}
+    pseudotime = by_cells(embedding, pseudotime, "pseudotime")
+    if isinstance(pseudotime, pd.DataFrame):
+        return {str(c): pseudotime[c].to_numpy(dtype=np.float64) for c in pseudotime.columns}
+    if isinstance(pseudotime, Mapping):  # each Series of a dict in the embedding's cell order too
+        return {str(k): np.asarray(by_cells(embedding, v, f"pseudotime[{k!r}]"), dtype=np.float64).ravel()
+                for k, v in pseudotime.items()}
+    return {"pseudotime": np.asarray(pseudotime, dtype=np.float64).ravel()}
+
+
 def trajectory_conservation(
     embedding,
     cell_type: Sequence,
@@ -138,6 +152,8 @@ def trajectory_conservation(
     ``(r + 1) / 2`` in [0, 1] for the Spearman correlation ``r``; 0 when the root type is cut off from the largest
     component; NaN when no cell has a pseudotime.
     """
+    cell_type, pseudotime = by_cells(embedding, cell_type, "cell_type"), by_cells(embedding, pseudotime, "pseudotime")
+    batch = by_cells(embedding, batch, "batch") if batch is not None else None
     return _conservation(embedding, cell_type, pseudotime, batch=batch, graph=graph, seed=seed, device=device)[0]
 
 
@@ -208,7 +224,10 @@ def ti_cons(
     -------
     Mean of :func:`trajectory_conservation` over the pseudotimes, in [0, 1]; NaN when none is given.
     """
-    return _ti_cons(embedding, cell_type, pseudotimes, batch=batch, graph=graph, seed=seed, device=device)[0]
+    cell_type = by_cells(embedding, cell_type, "cell_type")
+    batch = by_cells(embedding, batch, "batch") if batch is not None else None
+    return _ti_cons(embedding, cell_type, _pseudotime_columns(pseudotimes, embedding), batch=batch, graph=graph,
+                    seed=seed, device=device)[0]
 
 
 def _ti_cons(embedding, cell_type, pseudotimes, *, batch, graph, seed, device) -> tuple[float, list[str]]:
