@@ -38,3 +38,20 @@ def test_trajectory_metrics_align_series_to_a_dataframe_embedding():
     result = metrics.evaluate_embedding(E, cell_type=shuffled["cell_type"], pseudotime={"GEX": shuffled["pt"]},
                                         progress_bar=False, diagnostics=False)
     assert result["ti_cons"] == pytest.approx(metrics.trajectory_conservation(X, types, t))
+
+
+def test_pseudotime_as_one_array_and_refused_shapes_and_text():
+    X, t, types = _line()
+    # ti_cons of a single (n_cells,) array, as evaluate_embedding takes it: the one pseudotime's conservation
+    assert metrics.ti_cons(X, types, t) == pytest.approx(metrics.trajectory_conservation(X, types, t))
+    # a 2-D array of two pseudotimes was flattened and refused for its length (2n "entries"); text failed in numpy
+    with pytest.raises(ValueError, match=r"pseudotime is an array of shape \(120, 2\).*DataFrame or \{name"):
+        metrics.evaluate_embedding(X, cell_type=types, pseudotime=np.column_stack([t, t]), progress_bar=False)
+    words = np.where(t < 0.5, "early", "late")
+    with pytest.raises(ValueError, match=r"pseudotime\['GEX'\] holds values that are not numbers \(e\.g\. 'early'\)"):
+        metrics.evaluate_embedding(X, cell_type=types, pseudotime={"GEX": words}, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^pseudotime holds values that are not numbers"):
+        metrics.trajectory_conservation(X, types, words)
+    # a column vector is one pseudotime
+    assert metrics.trajectory_conservation(X, types, t[:, None]) == pytest.approx(
+        metrics.trajectory_conservation(X, types, t))

@@ -104,6 +104,22 @@ def _root(evecs: np.ndarray, candidates: np.ndarray) -> int:
     return int(candidates[np.argmax(votes)])
 
 
+def _as_times(values, name: str) -> np.ndarray:
+    """One reference pseudotime as a flat float64 array, refused in one line naming ``name`` when it holds several
+    columns or values that are not numbers."""
+    arr = np.asarray(values)
+    if arr.ndim > 1 and sum(d > 1 for d in arr.shape) > 1:
+        raise ValueError(f"{name} is an array of shape {arr.shape}, several values per cell; pass one pseudotime per "
+                         "modality as a DataFrame or {name: (n_cells,) values}")
+    try:
+        return arr.astype(np.float64).ravel()
+    except (TypeError, ValueError):
+        first = next((v for v in arr.ravel() if not isinstance(v, (int, float, np.number))), arr.ravel()[0])
+        first = first.item() if isinstance(first, np.generic) else first
+        raise ValueError(f"{name} holds values that are not numbers (e.g. {first!r}); pass numeric pseudotimes, "
+                         "NaN for cells off the trajectory") from None
+
+
 def _pseudotime_columns(pseudotime, embedding=None) -> dict[str, np.ndarray]:
     """Reference pseudotime(s) by name, each a float64 array in the cells' order of ``embedding`` (Series and
     DataFrames aligned by cell name as :func:`~jae.metrics._labels.by_cells`)."""
@@ -111,11 +127,11 @@ def _pseudotime_columns(pseudotime, embedding=None) -> dict[str, np.ndarray]:
         return {}
     pseudotime = by_cells(embedding, pseudotime, "pseudotime")
     if isinstance(pseudotime, pd.DataFrame):
-        return {str(c): pseudotime[c].to_numpy(dtype=np.float64) for c in pseudotime.columns}
+        return {str(c): _as_times(pseudotime[c], f"pseudotime column {c!r}") for c in pseudotime.columns}
     if isinstance(pseudotime, Mapping):  # each Series of a dict in the embedding's cell order too
-        return {str(k): np.asarray(by_cells(embedding, v, f"pseudotime[{k!r}]"), dtype=np.float64).ravel()
+        return {str(k): _as_times(by_cells(embedding, v, f"pseudotime[{k!r}]"), f"pseudotime[{k!r}]")
                 for k, v in pseudotime.items()}
-    return {"pseudotime": np.asarray(pseudotime, dtype=np.float64).ravel()}
+    return {"pseudotime": _as_times(pseudotime, "pseudotime")}
 
 
 def trajectory_conservation(
@@ -163,7 +179,7 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
         graph = neighbor_graph(embedding, device=device)
     n = graph.n_cells
     types = as_labels(cell_type, name="cell_type", n_cells=n)
-    pt = np.asarray(pseudotime, dtype=np.float64).ravel()
+    pt = _as_times(pseudotime, "pseudotime")
     if len(pt) != n:
         raise ValueError(f"pseudotime has {len(pt)} entries but the embedding has {n} cells; align them by cell")
     on = np.flatnonzero(np.isfinite(pt))
@@ -197,7 +213,7 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
 def ti_cons(
     embedding,
     cell_type: Sequence,
-    pseudotimes: Mapping[str, Sequence[float]] | pd.DataFrame,
+    pseudotimes: Mapping[str, Sequence[float]] | pd.DataFrame | Sequence[float],
     *,
     batch: Sequence | None = None,
     graph: NeighborGraph | None = None,
@@ -214,7 +230,8 @@ def ti_cons(
         ``(n_cells,)`` labels.
     pseudotimes
         ``{name: (n_cells,) pseudotime}`` or a DataFrame with one column per modality (e.g.
-        ``pseudotime_order_GEX`` and ``pseudotime_order_ADT``), NaN off the trajectory.
+        ``pseudotime_order_GEX`` and ``pseudotime_order_ADT``), or a single ``(n_cells,)`` pseudotime; NaN off the
+        trajectory.
     batch
         ``(n_cells,)`` labels; per-batch correlation as the competition's ``ti_cons_batch_mean``.
     graph, seed, device
