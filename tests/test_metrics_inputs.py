@@ -55,3 +55,23 @@ def test_pseudotime_as_one_array_and_refused_shapes_and_text():
     # a column vector is one pseudotime
     assert metrics.trajectory_conservation(X, types, t[:, None]) == pytest.approx(
         metrics.trajectory_conservation(X, types, t))
+
+
+def test_prediction_metrics_take_coo_lists_and_name_an_anndata():
+    import anndata as ad
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    y = rng.poisson(1.0, size=(30, 6)).astype(np.float32)
+    p = y + rng.normal(scale=0.5, size=y.shape)
+    d = (y - p).ravel()
+    rmse, mae = np.sqrt(np.mean(d**2)), np.mean(np.abs(d))
+    # a COO target (scipy.io.mmread's output) failed with "'coo_matrix' object is not subscriptable", nested lists
+    # with "'list' object has no attribute 'shape'"
+    for truth, pred in [(sp.coo_matrix(y), p), (y.tolist(), p.tolist()), (sp.coo_array(y), sp.coo_matrix(p))]:
+        assert metrics.rmse(truth, pred) == pytest.approx(rmse)
+        assert metrics.mae(truth, pred) == pytest.approx(mae)
+        assert metrics.pearson(truth, pred) == pytest.approx(np.corrcoef(y.ravel(), np.asarray(p).ravel())[0, 1])
+    # an AnnData was read as a sequence of elements: "setting an array element with a sequence"
+    with pytest.raises(TypeError, match=r"^y_true is an AnnData; pass its normalised values, e\.g\. y_true=adata\.X"):
+        metrics.rmse(ad.AnnData(y), p)

@@ -18,7 +18,18 @@ __all__ = ["rmse", "mae", "pearson"]
 _BLOCK_ENTRIES = 1 << 24  # entries per dense block (~128 MiB of float64)
 
 
+def _rows(Y, name: str):
+    """``Y`` in a form sliced by rows without densifying: CSR/CSC as they are, other sparse formats (COO, as
+    ``scipy.io.mmread`` returns) as CSR, arrays, DataFrames and h5py datasets as they are, lists as arrays."""
+    if sp.issparse(Y):
+        return Y if Y.format in ("csr", "csc") else Y.tocsr()
+    if hasattr(Y, "obs_names") and hasattr(Y, "X"):
+        raise TypeError(f"{name} is an AnnData; pass its normalised values, e.g. {name}=adata.X (or a layer)")
+    return Y if hasattr(Y, "shape") and hasattr(Y, "__getitem__") else np.asarray(Y)
+
+
 def _blocks(y_true, y_pred) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    y_true, y_pred = _rows(y_true, "y_true"), _rows(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(
             f"y_true has shape {y_true.shape} but y_pred has {y_pred.shape}; predict every cell and feature of the "
