@@ -75,3 +75,12 @@ def test_prediction_metrics_take_coo_lists_and_name_an_anndata():
     # an AnnData was read as a sequence of elements: "setting an array element with a sequence"
     with pytest.raises(TypeError, match=r"^y_true is an AnnData; pass its normalised values, e\.g\. y_true=adata\.X"):
         metrics.rmse(ad.AnnData(y), p)
+
+
+def test_nmi_of_a_single_cell_type_is_nan_with_a_warning(caplog):
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    # nmi against one label was 1.0 (or 0.0, by whether a resolution gives one cluster) with no message, where
+    # evaluate_embedding reports it n/a
+    with caplog.at_level("WARNING", logger="jae.metrics.clustering"):
+        assert np.isnan(metrics.nmi(X, ["T"] * 40))
+    assert "nmi is undefined for a single cell type" in caplog.text

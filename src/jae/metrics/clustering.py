@@ -79,9 +79,14 @@ def nmi(
 
     Returns
     -------
-    NMI (arithmetic normalisation) in [0, 1] at the best resolution.
+    NMI (arithmetic normalisation) in [0, 1] at the best resolution; NaN (with a warning) for a single cell type,
+    as in :func:`jae.metrics.evaluate_embedding`.
     """
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type")
+    if len(np.unique(labels)) < 2:  # its best NMI is 1 if some resolution gives one cluster, else 0: chance
+        log.warning("nmi is undefined for a single cell type (the score would say whether some Louvain resolution "
+                    "gives one cluster, not how good the embedding is); reporting NaN")
+        return float("nan")
     if graph is None:
         graph = neighbor_graph(embedding, device=device)
     if graph.n_cells != len(labels):
