@@ -84,3 +84,15 @@ def test_nmi_of_a_single_cell_type_is_nan_with_a_warning(caplog):
     with caplog.at_level("WARNING", logger="jae.metrics.clustering"):
         assert np.isnan(metrics.nmi(X, ["T"] * 40))
     assert "nmi is undefined for a single cell type" in caplog.text
+
+
+def test_asw_label_skipped_for_one_cell_per_type_names_that_case():
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    # a label per cell (e.g. cell barcodes passed as cell_type): asw_label was skipped as "a single cell type"
+    result = metrics.evaluate_embedding(X, cell_type=[f"c{i}" for i in range(40)], progress_bar=False,
+                                        diagnostics=False)
+    assert np.isnan(result["asw_label"])
+    assert result.attrs["skipped"]["asw_label"] == ("each of the 40 cells is its own cell type (a silhouette needs a "
+                                                    "type of at least 2 cells)")
+    single = metrics.evaluate_embedding(X, cell_type=["T"] * 40, progress_bar=False, diagnostics=False)
+    assert single.attrs["skipped"]["asw_label"] == single.attrs["skipped"]["nmi"] == "a single cell type"

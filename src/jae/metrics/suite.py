@@ -192,8 +192,9 @@ def evaluate_embedding(
         widths = (silhouette_from_sums(sums, type_codes) if sums is not None else
                   _silhouette_codes(E, type_codes, len(type_names), device=device, max_cells=ASW_MAX_CELLS, seed=seed))
         done("asw_label", (widths.mean() + 1.0) / 2.0)
-    else:
-        done("asw_label", np.nan, "a single cell type")
+    else:  # a silhouette needs 2+ types and a type of 2+ cells
+        done("asw_label", np.nan, "a single cell type" if len(type_names) < 2 else
+             f"each of the {n} cells is its own cell type (a silhouette needs a type of at least 2 cells)")
 
     if cell_cycle is None and gex is not None:
         if gex_var_names is None:
