@@ -96,3 +96,24 @@ def test_asw_label_skipped_for_one_cell_per_type_names_that_case():
                                                     "type of at least 2 cells)")
     single = metrics.evaluate_embedding(X, cell_type=["T"] * 40, progress_bar=False, diagnostics=False)
     assert single.attrs["skipped"]["asw_label"] == single.attrs["skipped"]["nmi"] == "a single cell type"
+
+
+def test_undefined_trajectory_conservation_says_why(caplog):
+    X, t, types = _line()
+    # a constant reference pseudotime (e.g. a placeholder column of zeros) was NaN with no message, and
+    # evaluate_embedding skipped ti_cons as "undefined on this data"
+    with caplog.at_level("WARNING", logger="jae.metrics.trajectory"):
+        assert np.isnan(metrics.trajectory_conservation(X, types, np.zeros(len(t))))
+    assert "the reference pseudotime is 0 for every cell on the trajectory: no order to conserve" in caplog.text
+    result = metrics.evaluate_embedding(X, cell_type=types, pseudotime={"GEX": t, "ADT": np.full(len(t), np.nan)},
+                                        progress_bar=False, diagnostics=False)
+    assert np.isnan(result["ti_cons"]) and "ti_cons" not in result.attrs["averaged"]
+    assert result.attrs["skipped"]["ti_cons"] == "ADT: no cell has a pseudotime"
+    zeros = metrics.evaluate_embedding(X, cell_type=types, pseudotime=np.zeros(len(t)), progress_bar=False,
+                                       diagnostics=False)
+    assert zeros.attrs["skipped"]["ti_cons"].startswith("pseudotime: the reference pseudotime is 0 for every cell")
+    # one cell per batch on the trajectory: no batch has a correlation
+    pt = np.full(len(t), np.nan)
+    pt[:6] = t[:6]
+    assert np.isnan(metrics.trajectory_conservation(X, types, pt, batch=[f"b{i}" for i in range(len(t))]))
+    assert "no batch has two trajectory cells" in caplog.text

@@ -228,7 +228,7 @@ def evaluate_embedding(
     else:
         value, ti_notes = _ti_cons(None, types, pts, batch=batches, graph=graph, seed=seed, device=device)
         notes += [f"ti_cons {n}" for n in ti_notes]
-        done("ti_cons", value)
+        done("ti_cons", value, None if np.isfinite(value) else "; ".join(ti_notes) or None)
 
     if batches is None:
         done("asw_batch", np.nan, "no batch labels given")

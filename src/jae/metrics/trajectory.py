@@ -186,6 +186,10 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
     if len(on) < 3:
         log.warning("trajectory conservation needs cells with a pseudotime; %d found, reporting NaN", len(on))
         return float("nan"), "no cell has a pseudotime"
+    if np.ptp(pt[on]) == 0:
+        note = f"the reference pseudotime is {pt[on[0]]:g} for every cell on the trajectory: no order to conserve"
+        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        return float("nan"), note
     C = graph.connectivities.tocsr()[on][:, on]
     _, comp = connected_components(C, directed=False)
     largest = np.flatnonzero(comp == np.bincount(comp).argmax())
@@ -207,6 +211,11 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
         b_on = as_labels(batch, name="batch", n_cells=n)[on]
         rs = [_spearman(p_on[b_on == b], dpt[b_on == b]) for b in dict.fromkeys(b_on)]
         r = float(np.nanmean(rs)) if np.isfinite(rs).any() else float("nan")
+    if not np.isfinite(r):
+        note = ("no batch has two trajectory cells whose reference and diffusion pseudotimes both vary: no rank "
+                "correlation to take")
+        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        return float("nan"), note
     return (r + 1.0) / 2.0, None
 
 
