@@ -117,3 +117,19 @@ def test_undefined_trajectory_conservation_says_why(caplog):
     pt[:6] = t[:6]
     assert np.isnan(metrics.trajectory_conservation(X, types, pt, batch=[f"b{i}" for i in range(len(t))]))
     assert "no batch has two trajectory cells" in caplog.text
+
+
+def test_label_count_refused_naming_cell_type_before_the_graph(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    short = np.arange(39) % 3
+    # asw_label named the argument "labels"; nmi and graph_connectivity built the kNN graph (O(n^2)) before
+    # comparing the lengths
+    monkeypatch.setattr("jae.metrics.clustering.neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    monkeypatch.setattr("jae.metrics.connectivity.neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    expected = r"^cell_type has 39 entries but the embedding has 40 cells; align them by cell$"
+    for fn in (metrics.nmi, metrics.graph_connectivity, metrics.asw_label):
+        with pytest.raises(ValueError, match=expected):
+            fn(X, short)
+    graph = metrics.neighbor_graph(X)
+    with pytest.raises(ValueError, match=r"^nmi: the graph has 40 cells but cell_type has 39; align them$"):
+        metrics.nmi(None, short, graph=graph)
