@@ -133,3 +133,14 @@ def test_label_count_refused_naming_cell_type_before_the_graph(monkeypatch):
     graph = metrics.neighbor_graph(X)
     with pytest.raises(ValueError, match=r"^nmi: the graph has 40 cells but cell_type has 39; align them$"):
         metrics.nmi(None, short, graph=graph)
+
+
+def test_neighbor_graph_refuses_fewer_than_two_neighbours():
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    # 0 crashed with torch's "index 0 is out of bounds for dimension 1 with size 0"; 1 (the cell itself only)
+    # returned a graph without a single edge, every cell its own component
+    for bad in (0, 1, 2.5, None):
+        with pytest.raises(ValueError, match=rf"^n_neighbors must be a whole number >= 2 .*, not {bad!r}$"):
+            metrics.neighbor_graph(X, n_neighbors=bad)
+    graph = metrics.neighbor_graph(X, n_neighbors=np.int64(2))
+    assert graph.indices.shape == (30, 2) and graph.connectivities.nnz > 0
