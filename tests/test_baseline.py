@@ -61,3 +61,15 @@ def test_from_mudata_and_errors():
         svd_baseline([gex, atac[:10]], ["GEX", "ATAC"])
     with pytest.raises(ValueError, match="one kind each"):
         svd_baseline([gex, atac], ["GEX"])
+
+
+def test_n_dims_must_be_a_whole_number():
+    gex, atac = _counts(p=300, seed=1), _counts(p=400, seed=2)
+    # 2.5 failed in scikit-learn ("The 'n_components' parameter of TruncatedSVD must be an int ... Got 1.0"), None
+    # and "50" with "'<' not supported between instances"
+    for bad in (2.5, None, "50", True):
+        with pytest.raises(TypeError, match=rf"^svd_baseline: n_dims must be a whole number of columns, not {bad!r}"):
+            svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=bad)
+    assert svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=np.int64(6)).shape == (120, 6)
+    with pytest.raises(TypeError, match=r"^svd_baseline: n_dims must be a whole number of columns, not 2\.5"):
+        svd_baseline_from(None, n_dims=2.5)  # before the data are read

@@ -9,6 +9,7 @@ share (e.g. a small ADT panel) is used as is, and the unused share goes to the o
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,6 +41,14 @@ def _budgets(n_features: Sequence[int], kinds: Sequence[str], n_dims: int) -> li
         budgets[i] = share
         remaining -= share
     return budgets
+
+
+def _as_n_dims(n_dims) -> int:
+    """``n_dims`` as an int, refused in one line when it is no whole number (numpy integers are)."""
+    if isinstance(n_dims, bool) or not isinstance(n_dims, numbers.Integral):
+        raise TypeError(f"svd_baseline: n_dims must be a whole number of columns, not {n_dims!r}; "
+                        f"e.g. n_dims={MAX_DIMS}")
+    return int(n_dims)
 
 
 def _summed(X):
@@ -82,6 +91,7 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
     n_cells = {X.shape[0] for X in counts}
     if len(n_cells) != 1:
         raise ValueError(f"svd_baseline: the matrices have different numbers of cells {sorted(n_cells)}; pair them first")
+    n_dims = _as_n_dims(n_dims)
     if n_dims < len(counts):
         raise ValueError(f"svd_baseline: n_dims={n_dims} is fewer than one column per modality; raise n_dims")
     budgets = _budgets([X.shape[1] for X in counts], kinds, n_dims)
@@ -116,6 +126,6 @@ def svd_baseline_from(data, *, n_dims: int = MAX_DIMS, seed: int = 0, layer: str
     """
     from .config import as_seed
 
-    seed = as_seed(seed)
+    seed, n_dims = as_seed(seed), _as_n_dims(n_dims)  # checked before the data are read
     paired = get_paired(data, layer=layer)
     return svd_baseline(paired.counts, paired.kinds, n_dims=n_dims, seed=seed)
