@@ -73,3 +73,17 @@ def test_n_dims_must_be_a_whole_number():
     assert svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=np.int64(6)).shape == (120, 6)
     with pytest.raises(TypeError, match=r"^svd_baseline: n_dims must be a whole number of columns, not 2\.5"):
         svd_baseline_from(None, n_dims=2.5)  # before the data are read
+
+
+def test_anndata_and_mudata_are_pointed_to_svd_baseline_from():
+    gex, atac = _counts(p=300, seed=1), _counts(p=400, seed=2)
+    # a list of AnnData failed with numpy's "setting an array element with a sequence", a dict of them with
+    # "'str' object has no attribute 'shape'"
+    with pytest.raises(TypeError, match=r"^svd_baseline: counts\[0\] is an AnnData; pass its raw counts "):
+        svd_baseline([ad.AnnData(gex), ad.AnnData(atac)], ["GEX", "ATAC"])
+    mods = {"rna": ad.AnnData(gex), "atac": ad.AnnData(atac)}
+    for name, a in mods.items():
+        a.var_names = [f"{name}{j}" for j in range(a.n_vars)]
+    for data in (mods, md.MuData(mods)):
+        with pytest.raises(TypeError, match=r"^svd_baseline: counts is a (dict|MuData); .*svd_baseline_from\(data\)$"):
+            svd_baseline(data, ["GEX", "ATAC"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -85,7 +85,14 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
     from .config import as_seed
 
     seed = as_seed(seed)
+    if isinstance(counts, Mapping) or hasattr(counts, "obs_names"):  # a MuData, an AnnData or {name: AnnData}
+        raise TypeError(f"svd_baseline: counts is a {type(counts).__name__}; pass a list of count matrices, one per "
+                        "modality, or the MuData (or {name: AnnData}) to jae.baseline.svd_baseline_from(data)")
     counts, kinds = list(counts), [normalize_kind(k) for k in kinds]
+    for i, X in enumerate(counts):
+        if hasattr(X, "obs_names"):
+            raise TypeError(f"svd_baseline: counts[{i}] is an AnnData; pass its raw counts (adata.layers['counts'] or "
+                            "adata.X), or the modalities together to jae.baseline.svd_baseline_from(data)")
     if len(counts) != len(kinds) or not counts:
         raise ValueError(f"svd_baseline: got {len(counts)} count matrices and {len(kinds)} kinds; give one kind each")
     n_cells = {X.shape[0] for X in counts}
