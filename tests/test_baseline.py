@@ -87,3 +87,13 @@ def test_anndata_and_mudata_are_pointed_to_svd_baseline_from():
     for data in (mods, md.MuData(mods)):
         with pytest.raises(TypeError, match=r"^svd_baseline: counts is a (dict|MuData); .*svd_baseline_from\(data\)$"):
             svd_baseline(data, ["GEX", "ATAC"])
+
+
+def test_cells_without_counts_are_named_by_modality_and_row():
+    gex, atac = _counts(p=300, seed=1), _counts(p=400, seed=2).toarray()
+    atac[[7, 30]] = 0
+    # was "log_normalize: some cells have zero total counts; remove them first": no modality, count or row
+    with pytest.raises(ValueError, match=r"^svd_baseline: 2 of 120 cells have no ATAC counts \(e\.g\. row 7\), nothing "
+                                         r"to normalise; remove those rows from every matrix first$"):
+        svd_baseline([gex, atac], ["GEX", "ATAC"])
+    assert (atac[7] == 0).all() and gex.nnz == _counts(p=300, seed=1).nnz  # inputs untouched

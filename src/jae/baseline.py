@@ -101,6 +101,11 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
     n_dims = _as_n_dims(n_dims)
     if n_dims < len(counts):
         raise ValueError(f"svd_baseline: n_dims={n_dims} is fewer than one column per modality; raise n_dims")
+    for X, kind in zip(counts, kinds):  # before any SVD; log_normalize would not say which modality or cells
+        empty = np.flatnonzero(np.asarray(X.sum(axis=1)).ravel() <= 0)
+        if len(empty):
+            raise ValueError(f"svd_baseline: {len(empty)} of {X.shape[0]} cells have no {kind} counts (e.g. row "
+                             f"{empty[0]}), nothing to normalise; remove those rows from every matrix first")
     budgets = _budgets([X.shape[1] for X in counts], kinds, n_dims)
     blocks = []
     for X, kind, k in zip(counts, kinds, budgets):
