@@ -144,3 +144,14 @@ def test_neighbor_graph_refuses_fewer_than_two_neighbours():
             metrics.neighbor_graph(X, n_neighbors=bad)
     graph = metrics.neighbor_graph(X, n_neighbors=np.int64(2))
     assert graph.indices.shape == (30, 2) and graph.connectivities.nnz > 0
+
+
+def test_lisi_of_a_single_label_warns_before_the_neighbour_lists(caplog, monkeypatch):
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    # ilisi / clisi of one batch / one cell type were NaN with no message, after the shortest-path lists
+    monkeypatch.setattr("jae.metrics.mixing.lisi_neighbors", lambda *a, **k: pytest.fail("lists built"))
+    with caplog.at_level("WARNING", logger="jae.metrics.mixing"):
+        assert np.isnan(metrics.ilisi(X, ["b"] * 50))
+        assert np.isnan(metrics.clisi(X, ["T"] * 50))
+    assert "ilisi is undefined for a single batch" in caplog.text
+    assert "clisi is undefined for a single cell type" in caplog.text
