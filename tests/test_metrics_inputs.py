@@ -155,3 +155,12 @@ def test_lisi_of_a_single_label_warns_before_the_neighbour_lists(caplog, monkeyp
         assert np.isnan(metrics.clisi(X, ["T"] * 50))
     assert "ilisi is undefined for a single batch" in caplog.text
     assert "clisi is undefined for a single cell type" in caplog.text
+
+
+def test_pearson_of_a_constant_prediction_says_why(caplog):
+    y = np.random.default_rng(0).normal(size=(20, 5))
+    # a constant prediction (e.g. every cell predicted the mean) gave NaN with no message
+    with caplog.at_level("WARNING", logger="jae.metrics.prediction"):
+        assert np.isnan(metrics.pearson(y, np.ones_like(y)))
+    assert "pearson is undefined: y_pred is constant (no variance to correlate)" in caplog.text
+    assert metrics.pearson(y, 2 * y + 1) == pytest.approx(1.0)

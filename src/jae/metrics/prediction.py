@@ -8,12 +8,15 @@ densified at once. RMSE and MAE average over every entry (zeros included), as th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["rmse", "mae", "pearson"]
+
+log = logging.getLogger(__name__)
 
 _BLOCK_ENTRIES = 1 << 24  # entries per dense block (~128 MiB of float64)
 
@@ -118,5 +121,8 @@ def pearson(y_true, y_pred) -> float:
     vx = sxx - sx * sx / n
     vy = syy - sy * sy / n
     if vx <= 0 or vy <= 0:
+        constant = " and ".join(name for name, v in (("y_true", vx), ("y_pred", vy)) if v <= 0)
+        log.warning("pearson is undefined: %s %s constant (no variance to correlate); reporting NaN", constant,
+                    "are" if " and " in constant else "is")
         return float("nan")
     return float(cov / np.sqrt(vx * vy))
