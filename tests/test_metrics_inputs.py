@@ -164,3 +164,18 @@ def test_pearson_of_a_constant_prediction_says_why(caplog):
         assert np.isnan(metrics.pearson(y, np.ones_like(y)))
     assert "pearson is undefined: y_pred is constant (no variance to correlate)" in caplog.text
     assert metrics.pearson(y, 2 * y + 1) == pytest.approx(1.0)
+
+
+def test_cc_cons_without_a_cycling_signal_warns(caplog):
+    from jae.metrics import CellCycleReference
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6))
+    ref = CellCycleReference(("a", "b"), (np.arange(30), np.arange(30, 60)), (rng.normal(size=(30, 2)),) * 2,
+                             np.zeros(2), 50)
+    # cc_cons was NaN with no message (evaluate_embedding alone said why)
+    with caplog.at_level("WARNING", logger="jae.metrics.cell_cycle_cons"):
+        assert np.isnan(metrics.cc_cons(X, ref))
+    assert "cc_cons is n/a: the cell-cycle scores explain none of the GEX variance in any batch" in caplog.text
+    details = metrics.cc_cons_details(X, ref)
+    assert details["score"].isna().all() and (details["before"] == 0).all()

@@ -48,6 +48,9 @@ _EXACT_MAX = 200  # exact eigendecomposition up to this min(n_cells, n_features)
 CC_MAX_CELLS = 10_000
 #: Below this many S-phase or G2/M-phase marker genes in the data, cc_cons gets a caveat (:attr:`CellCycleReference.caveat`).
 MIN_CELL_CYCLE_GENES = 5
+#: Why cc_cons is NaN when no batch has a GEX share to conserve (``1 - |after - before| / before`` needs one).
+NO_CYCLING_SIGNAL = ("the cell-cycle scores explain none of the GEX variance in any batch (no cycling signal to "
+                     "conserve)")
 
 
 def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -403,9 +406,12 @@ def cc_cons(embedding, reference: CellCycleReference) -> float:
     Returns
     -------
     Mean over batches of ``max(0, 1 - |after - before| / before)``, in [0, 1]; the per-batch parts are
-    :func:`cc_cons_details`.
+    :func:`cc_cons_details`. NaN, with a warning, when no batch has a cell-cycle share in the GEX.
     """
-    return _mean_score(cc_cons_details(embedding, reference))
+    value = _mean_score(cc_cons_details(embedding, reference))
+    if not np.isfinite(value):
+        log.warning("cc_cons is n/a: %s", NO_CYCLING_SIGNAL)
+    return value
 
 
 def _mean_score(details: pd.DataFrame) -> float:

@@ -38,7 +38,7 @@ from ._graph import (
     umap_connectivities,
 )
 from ._labels import as_labels, by_cells, codes
-from .cell_cycle_cons import CellCycleReference, _mean_score, cc_cons_details, cell_cycle_reference
+from .cell_cycle_cons import NO_CYCLING_SIGNAL, CellCycleReference, _mean_score, cc_cons_details, cell_cycle_reference
 from .clustering import nmi
 from .connectivity import graph_connectivity
 from .diagnostics import _diagnostics
@@ -213,8 +213,7 @@ def evaluate_embedding(
         else:
             cc_details = cc_cons_details(E, cell_cycle)
             value = _mean_score(cc_details)
-            why = None if np.isfinite(value) else (  # 1 - |after - before| / before needs a share before
-                "the cell-cycle scores explain none of the GEX variance in any batch (no cycling signal to conserve)")
+            why = None if np.isfinite(value) else NO_CYCLING_SIGNAL  # 1 - |after - before| / before needs a share
             if why:
                 log.warning("cc_cons is n/a: %s", why)
             done("cc_cons", value, why)
