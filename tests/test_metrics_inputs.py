@@ -179,3 +179,18 @@ def test_cc_cons_without_a_cycling_signal_warns(caplog):
     assert "cc_cons is n/a: the cell-cycle scores explain none of the GEX variance in any batch" in caplog.text
     details = metrics.cc_cons_details(X, ref)
     assert details["score"].isna().all() and (details["before"] == 0).all()
+
+
+def test_too_few_trajectory_cells_are_counted_not_called_none(caplog):
+    X, t, types = _line()
+    pt = np.full(len(t), np.nan)
+    pt[[3, 50]] = t[[3, 50]]
+    # two cells with a pseudotime were reported as "no cell has a pseudotime"
+    with caplog.at_level("WARNING", logger="jae.metrics.trajectory"):
+        assert np.isnan(metrics.trajectory_conservation(X, types, pt))
+    assert "only 2 cell(s) have a pseudotime (3 or more needed)" in caplog.text
+    result = metrics.evaluate_embedding(X, cell_type=types, pseudotime=pt, progress_bar=False, diagnostics=False)
+    assert result.attrs["skipped"]["ti_cons"] == "only 2 cell(s) have a pseudotime (3 or more needed)"
+    none = metrics.evaluate_embedding(X, cell_type=types, pseudotime=np.full(len(t), np.nan), progress_bar=False,
+                                      diagnostics=False)
+    assert none.attrs["skipped"]["ti_cons"] == "no cell has a pseudotime"

@@ -43,7 +43,7 @@ from .clustering import nmi
 from .connectivity import graph_connectivity
 from .diagnostics import _diagnostics
 from .silhouette import ASW_MAX_CELLS, _silhouette_codes, asw_batch, silhouette_from_sums
-from .trajectory import _pseudotime_columns, _ti_cons
+from .trajectory import _pseudotime_columns, _ti_cons, _too_few_times
 
 __all__ = ["evaluate_embedding", "METRICS", "BIO_METRICS", "BATCH_METRICS"]
 
@@ -223,7 +223,7 @@ def evaluate_embedding(
     if not pts:
         done("ti_cons", np.nan, "no pseudotime given")
     elif not any(np.isfinite(v).sum() >= 3 for v in pts.values()):
-        done("ti_cons", np.nan, "no cell has a pseudotime")
+        done("ti_cons", np.nan, _too_few_times(max(int(np.isfinite(v).sum()) for v in pts.values())))
     else:
         value, ti_notes = _ti_cons(None, types, pts, batch=batches, graph=graph, seed=seed, device=device)
         notes += [f"ti_cons {n}" for n in ti_notes]

@@ -120,6 +120,11 @@ def _as_times(values, name: str) -> np.ndarray:
                          "NaN for cells off the trajectory") from None
 
 
+def _too_few_times(found: int) -> str:
+    """Why a pseudotime with ``found`` (< 3) cells on the trajectory cannot be scored."""
+    return "no cell has a pseudotime" if found == 0 else f"only {found} cell(s) have a pseudotime (3 or more needed)"
+
+
 def _pseudotime_columns(pseudotime, embedding=None) -> dict[str, np.ndarray]:
     """Reference pseudotime(s) by name, each a float64 array in the cells' order of ``embedding`` (Series and
     DataFrames aligned by cell name as :func:`~jae.metrics._labels.by_cells`)."""
@@ -184,8 +189,9 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
         raise ValueError(f"pseudotime has {len(pt)} entries but the embedding has {n} cells; align them by cell")
     on = np.flatnonzero(np.isfinite(pt))
     if len(on) < 3:
-        log.warning("trajectory conservation needs cells with a pseudotime; %d found, reporting NaN", len(on))
-        return float("nan"), "no cell has a pseudotime"
+        note = _too_few_times(len(on))
+        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        return float("nan"), note
     if np.ptp(pt[on]) == 0:
         note = f"the reference pseudotime is {pt[on[0]]:g} for every cell on the trajectory: no order to conserve"
         log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
