@@ -194,3 +194,20 @@ def test_too_few_trajectory_cells_are_counted_not_called_none(caplog):
     none = metrics.evaluate_embedding(X, cell_type=types, pseudotime=np.full(len(t), np.nan), progress_bar=False,
                                       diagnostics=False)
     assert none.attrs["skipped"]["ti_cons"] == "no cell has a pseudotime"
+
+
+def test_variance_explained_takes_one_covariate_and_refuses_bad_ones():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 10))
+    s = rng.normal(size=80)
+    X[:, 0] += 3 * s
+    # a single covariate (scib's pc_regression takes one) failed in numpy: "1-dimensional array given"
+    one = metrics.variance_explained(X, s)
+    assert one == metrics.variance_explained(X, s[:, None]) == metrics.variance_explained(X, pd.Series(s))
+    assert 0.3 < one < 1
+    with pytest.raises(ValueError, match=r"^variance_explained: covariates must be numbers; one-hot encode"):
+        metrics.variance_explained(X, np.array(["G1", "S"] * 40))
+    with pytest.raises(ValueError, match=r"^variance_explained: covariates hold NaN or infinite values"):
+        metrics.variance_explained(X, np.where(np.arange(80) == 0, np.nan, s))
+    with pytest.raises(ValueError, match=r"^variance_explained: covariates of shape \(79, 1\) for 80 cells"):
+        metrics.variance_explained(X, s[:79])

@@ -124,7 +124,7 @@ def variance_explained(X, covariates: np.ndarray, *, n_comps: int = N_COMPS, see
     X
         ``(n_cells, n_features)`` data, dense or sparse.
     covariates
-        ``(n_cells, n_covariates)`` numeric covariates.
+        ``(n_cells, n_covariates)`` numeric covariates, or ``(n_cells,)`` for one (e.g. ``obs['S_score']``).
     n_comps
         Number of principal components (capped at ``min(X.shape)``).
     seed
@@ -134,10 +134,30 @@ def variance_explained(X, covariates: np.ndarray, *, n_comps: int = N_COMPS, see
     -------
     ``sum_i R2_i var_i / sum_i var_i`` over the top PCs, in [0, 1].
     """
+    cov = _as_covariates(covariates, X.shape[0])
     scores, var = _top_pcs(X, n_comps, seed=seed)
     if var.sum() <= 0:
         return float("nan")
-    return float((_r2(scores, np.asarray(covariates, dtype=np.float64)) * var).sum() / var.sum())
+    return float((_r2(scores, cov) * var).sum() / var.sum())
+
+
+def _as_covariates(covariates, n_cells: int) -> np.ndarray:
+    """``covariates`` as a float64 ``(n_cells, n_covariates)`` array (one covariate as a column), refused in one
+    line when of another length, not numeric or not finite."""
+    cov = np.asarray(covariates)
+    cov = cov[:, None] if cov.ndim == 1 else cov
+    if cov.ndim != 2 or cov.shape[0] != n_cells:
+        raise ValueError(f"variance_explained: covariates of shape {cov.shape} for {n_cells} cells; pass "
+                         "(n_cells, n_covariates) values, or (n_cells,) for one covariate, in the cells' order")
+    try:
+        cov = cov.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("variance_explained: covariates must be numbers; one-hot encode categorical ones first, "
+                         "e.g. pd.get_dummies(labels).to_numpy(float)") from None
+    if not np.isfinite(cov).all():
+        raise ValueError("variance_explained: covariates hold NaN or infinite values; drop those cells or fill the "
+                         "values first")
+    return cov
 
 
 @dataclass(frozen=True)
