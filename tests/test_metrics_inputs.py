@@ -211,3 +211,11 @@ def test_variance_explained_takes_one_covariate_and_refuses_bad_ones():
         metrics.variance_explained(X, np.where(np.arange(80) == 0, np.nan, s))
     with pytest.raises(ValueError, match=r"^variance_explained: covariates of shape \(79, 1\) for 80 cells"):
         metrics.variance_explained(X, s[:79])
+
+
+def test_gex_without_gene_names_is_refused_before_the_graph(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    # refused only after the kNN graph, NMI's 20 Louvain runs and the silhouettes
+    monkeypatch.setattr("jae.metrics.suite.knn_and_cluster_sums", lambda *a, **k: pytest.fail("graph built"))
+    with pytest.raises(ValueError, match=r"^evaluate_embedding: gex was given without gex_var_names; pass the gene"):
+        metrics.evaluate_embedding(X, cell_type=np.arange(40) % 3, gex=np.ones((40, 5)), progress_bar=False)

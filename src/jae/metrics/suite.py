@@ -159,6 +159,8 @@ def evaluate_embedding(
     if column_names is not None and len(column_names) != E.shape[1]:
         raise ValueError(f"evaluate_embedding: {len(column_names)} column_names for an embedding of {E.shape[1]} "
                          "columns; pass one name per column")
+    if cell_cycle is None and gex is not None and gex_var_names is None:  # before the graph, not after it
+        raise ValueError("evaluate_embedding: gex was given without gex_var_names; pass the gene names too")
     bar = tqdm(total=len(METRICS) + int(diagnostics), desc="metrics", disable=not progress_bar, leave=False)
     clock = [time.perf_counter(), time.process_time()]
 
@@ -197,8 +199,6 @@ def evaluate_embedding(
              f"each of the {n} cells is its own cell type (a silhouette needs a type of at least 2 cells)")
 
     if cell_cycle is None and gex is not None:
-        if gex_var_names is None:
-            raise ValueError("evaluate_embedding: gex was given without gex_var_names; pass the gene names too")
         try:
             cell_cycle = cell_cycle_reference(
                 gex, gex_var_names, batches if batches is not None else np.zeros(n), organism=organism, seed=seed
