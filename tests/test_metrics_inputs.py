@@ -219,3 +219,24 @@ def test_gex_without_gene_names_is_refused_before_the_graph(monkeypatch):
     monkeypatch.setattr("jae.metrics.suite.knn_and_cluster_sums", lambda *a, **k: pytest.fail("graph built"))
     with pytest.raises(ValueError, match=r"^evaluate_embedding: gex was given without gex_var_names; pass the gene"):
         metrics.evaluate_embedding(X, cell_type=np.arange(40) % 3, gex=np.ones((40, 5)), progress_bar=False)
+
+
+def test_gex_as_an_anndata_is_refused_naming_adata_x():
+    import anndata as ad
+
+    from jae.preprocess import cell_cycle_genes
+
+    rng = np.random.default_rng(0)
+    s, g2m = cell_cycle_genes("human")
+    genes = list(s) + list(g2m) + [f"g{i}" for i in range(50)]
+    adata = ad.AnnData(np.log1p(rng.poisson(1.0, (60, len(genes))).astype(np.float32)))
+    adata.var_names = genes
+    # numpy read the AnnData as a sequence ("setting an array element with a sequence ... 64"); evaluate_embedding
+    # caught that and reported cc_cons n/a with numpy's text as the reason
+    with pytest.raises(TypeError, match=r"^gex_lognorm is an AnnData; pass its log-normalised values and its gene "
+                                        r"names, e\.g\. gex_lognorm=adata\.X with adata\.var_names$"):
+        metrics.cell_cycle_reference(adata, adata.var_names, np.zeros(60))
+    with pytest.raises(TypeError, match=r"^gex is an AnnData; .* gex=adata\.X with adata\.var_names$"):
+        metrics.evaluate_embedding(rng.normal(size=(60, 4)), cell_type=np.arange(60) % 3, gex=adata,
+                                   gex_var_names=adata.var_names, progress_bar=False)
+    assert np.isfinite(metrics.cell_cycle_reference(adata.X, adata.var_names, np.zeros(60)).before).all()

@@ -160,6 +160,13 @@ def _as_covariates(covariates, n_cells: int) -> np.ndarray:
     return cov
 
 
+def _refuse_anndata(gex, name: str) -> None:
+    """Refuse an AnnData passed as the GEX values (numpy read it as a sequence of objects and failed obscurely)."""
+    if hasattr(gex, "obs_names") and hasattr(gex, "X"):
+        raise TypeError(f"{name} is an AnnData; pass its log-normalised values and its gene names, e.g. {name}=adata.X "
+                        "with adata.var_names")
+
+
 @dataclass(frozen=True)
 class CellCycleReference:
     """Per-batch cell-cycle scores and the variance they explain in the unintegrated GEX.
@@ -245,6 +252,7 @@ def cell_cycle_reference(
     ValueError
         When too few cell-cycle genes are present (see :func:`jae.preprocess.score_cell_cycle`).
     """
+    _refuse_anndata(gex_lognorm, "gex_lognorm")
     batches = as_labels(batch, name="batch", n_cells=gex_lognorm.shape[0])
     genes = CellCycleGenes.find(var_names, organism)  # once, for every batch
     X = sp.csr_matrix(gex_lognorm) if sp.issparse(gex_lognorm) else np.asarray(gex_lognorm)

@@ -38,7 +38,14 @@ from ._graph import (
     umap_connectivities,
 )
 from ._labels import as_labels, by_cells, codes
-from .cell_cycle_cons import NO_CYCLING_SIGNAL, CellCycleReference, _mean_score, cc_cons_details, cell_cycle_reference
+from .cell_cycle_cons import (
+    NO_CYCLING_SIGNAL,
+    CellCycleReference,
+    _mean_score,
+    _refuse_anndata,
+    cc_cons_details,
+    cell_cycle_reference,
+)
 from .clustering import nmi
 from .connectivity import graph_connectivity
 from .diagnostics import _diagnostics
@@ -159,6 +166,8 @@ def evaluate_embedding(
     if column_names is not None and len(column_names) != E.shape[1]:
         raise ValueError(f"evaluate_embedding: {len(column_names)} column_names for an embedding of {E.shape[1]} "
                          "columns; pass one name per column")
+    if cell_cycle is None and gex is not None:
+        _refuse_anndata(gex, "gex")  # read as a sequence, it failed in numpy and cc_cons was skipped with that text
     if cell_cycle is None and gex is not None and gex_var_names is None:  # before the graph, not after it
         raise ValueError("evaluate_embedding: gex was given without gex_var_names; pass the gene names too")
     bar = tqdm(total=len(METRICS) + int(diagnostics), desc="metrics", disable=not progress_bar, leave=False)
