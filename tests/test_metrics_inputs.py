@@ -240,3 +240,16 @@ def test_gex_as_an_anndata_is_refused_naming_adata_x():
         metrics.evaluate_embedding(rng.normal(size=(60, 4)), cell_type=np.arange(60) % 3, gex=adata,
                                    gex_var_names=adata.var_names, progress_bar=False)
     assert np.isfinite(metrics.cell_cycle_reference(adata.X, adata.var_names, np.zeros(60)).before).all()
+
+
+def test_gex_of_other_cells_or_genes_is_refused_not_skipped():
+    rng = np.random.default_rng(0)
+    gex = np.log1p(rng.poisson(1.0, (60, 30)).astype(np.float32))
+    genes = [f"g{i}" for i in range(30)]
+    E, types = rng.normal(size=(60, 4)), np.arange(60) % 3
+    # both were caught as scoring errors: cc_cons n/a, "cell-cycle scores unavailable: batch has 60 entries but the
+    # embedding has 59 cells" (the GEX, not the batch, was short) or the gene-name count, and overall went on
+    with pytest.raises(ValueError, match=r"^evaluate_embedding: gex has 59 cells but the embedding has 60; pass the"):
+        metrics.evaluate_embedding(E, cell_type=types, gex=gex[:59], gex_var_names=genes, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^evaluate_embedding: gex has 30 genes but gex_var_names has 29 names"):
+        metrics.evaluate_embedding(E, cell_type=types, gex=gex, gex_var_names=genes[:29], progress_bar=False)

@@ -62,6 +62,20 @@ BATCH_METRICS = ("asw_batch", "graph_conn")
 METRICS = BIO_METRICS + BATCH_METRICS
 
 
+def _check_gex(gex, gex_var_names, n: int) -> None:
+    """Refuse GEX arguments that cannot be scored: they failed inside the cell-cycle scoring, whose errors make
+    cc_cons n/a (an AnnData's numpy error, another cell or gene count), or after the graph (no gene names)."""
+    _refuse_anndata(gex, "gex")
+    if gex_var_names is None:
+        raise ValueError("evaluate_embedding: gex was given without gex_var_names; pass the gene names too")
+    if gex.shape[0] != n:
+        raise ValueError(f"evaluate_embedding: gex has {gex.shape[0]} cells but the embedding has {n}; pass the GEX "
+                         "of the embedding's cells, in the same order")
+    if len(gex_var_names) != gex.shape[1]:
+        raise ValueError(f"evaluate_embedding: gex has {gex.shape[1]} genes but gex_var_names has "
+                         f"{len(gex_var_names)} names; pass one name per gex column")
+
+
 def _uninformative(E: np.ndarray) -> str | None:
     """Why ``E`` carries no information to score (all distances 0: every silhouette 0, asw_batch a perfect 1), or
     None."""
@@ -166,10 +180,8 @@ def evaluate_embedding(
     if column_names is not None and len(column_names) != E.shape[1]:
         raise ValueError(f"evaluate_embedding: {len(column_names)} column_names for an embedding of {E.shape[1]} "
                          "columns; pass one name per column")
-    if cell_cycle is None and gex is not None:
-        _refuse_anndata(gex, "gex")  # read as a sequence, it failed in numpy and cc_cons was skipped with that text
-    if cell_cycle is None and gex is not None and gex_var_names is None:  # before the graph, not after it
-        raise ValueError("evaluate_embedding: gex was given without gex_var_names; pass the gene names too")
+    if cell_cycle is None and gex is not None:  # before the graph, not after it
+        _check_gex(gex, gex_var_names, n)
     bar = tqdm(total=len(METRICS) + int(diagnostics), desc="metrics", disable=not progress_bar, leave=False)
     clock = [time.perf_counter(), time.process_time()]
 
