@@ -253,3 +253,16 @@ def test_gex_of_other_cells_or_genes_is_refused_not_skipped():
         metrics.evaluate_embedding(E, cell_type=types, gex=gex[:59], gex_var_names=genes, progress_bar=False)
     with pytest.raises(ValueError, match=r"^evaluate_embedding: gex has 30 genes but gex_var_names has 29 names"):
         metrics.evaluate_embedding(E, cell_type=types, gex=gex, gex_var_names=genes[:29], progress_bar=False)
+
+
+def test_cell_cycle_reference_of_other_cells_is_refused_before_the_graph(monkeypatch):
+    from jae.metrics import CellCycleReference
+
+    rng = np.random.default_rng(0)
+    ref = CellCycleReference(("a",), (np.arange(50),), (rng.normal(size=(50, 2)),), np.array([0.1]), 50)
+    # refused by cc_cons only after the graph, NMI and the silhouettes
+    monkeypatch.setattr("jae.metrics.suite.knn_and_cluster_sums", lambda *a, **k: pytest.fail("graph built"))
+    with pytest.raises(ValueError, match=r"^evaluate_embedding: the cell_cycle reference covers 50 cells but the "
+                                         r"embedding has 60; build the reference from the same cells$"):
+        metrics.evaluate_embedding(rng.normal(size=(60, 4)), cell_type=np.arange(60) % 3, cell_cycle=ref,
+                                   progress_bar=False)

@@ -182,6 +182,9 @@ def evaluate_embedding(
                          "columns; pass one name per column")
     if cell_cycle is None and gex is not None:  # before the graph, not after it
         _check_gex(gex, gex_var_names, n)
+    if cell_cycle is not None and cell_cycle.n_cells != n:  # before the graph, not after it
+        raise ValueError(f"evaluate_embedding: the cell_cycle reference covers {cell_cycle.n_cells} cells but the "
+                         f"embedding has {n}; build the reference from the same cells")
     bar = tqdm(total=len(METRICS) + int(diagnostics), desc="metrics", disable=not progress_bar, leave=False)
     clock = [time.perf_counter(), time.process_time()]
 
