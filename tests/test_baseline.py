@@ -97,3 +97,16 @@ def test_cells_without_counts_are_named_by_modality_and_row():
                                          r"to normalise; remove those rows from every matrix first$"):
         svd_baseline([gex, atac], ["GEX", "ATAC"])
     assert (atac[7] == 0).all() and gex.nnz == _counts(p=300, seed=1).nnz  # inputs untouched
+
+
+def test_a_narrow_modality_passes_its_unused_share_on():
+    gex, atac = _counts(p=20, seed=1), _counts(p=400, seed=2)
+    # a 20-gene panel gives at most 19 SVD components: its other 31 columns of the even split were lost (69 wide)
+    E = svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=100, seed=3)
+    assert E.shape == (120, 100)
+    for block, X, k in ((E[:, :19], gex, 19), (E[:, 19:], atac, 81)):
+        expected = fit_svd(log_normalize(X), k, seed=3).transform(log_normalize(X))
+        np.testing.assert_allclose(block, expected, rtol=1e-5, atol=1e-5)
+    assert _budgets([20, 400], ["GEX", "ATAC"], 100, n_cells=120) == [19, 81]
+    assert _budgets([5000, 300], ["GEX", "ATAC"], 101, n_cells=1000) == [50, 51]  # no short SVD: the split as it was
+    assert _budgets([5000, 300], ["GEX", "ATAC"], 100, n_cells=30) == [29, 29]  # both short: no one to give to

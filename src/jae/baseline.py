@@ -2,8 +2,9 @@
 
 Each modality is normalised with :func:`jae.preprocess.log_normalize` and reduced with a seeded truncated SVD
 (:func:`jae.preprocess.fit_svd`); the blocks are concatenated. The total stays within ``n_dims`` (the competition's
-format check allows at most 100), split evenly between the modalities; a modality with no more features than its
-share (e.g. a small ADT panel) is used as is, and the unused share goes to the others.
+format check allows at most 100), split evenly between the modalities; an ADT panel with no more features than its
+share is used as is, a modality whose SVD gives fewer components than its share (a narrow gene panel, or fewer cells
+than the share) gives those, and the unused share goes to the others.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ log = logging.getLogger(__name__)
 MAX_DIMS = 100
 
 
-def _budgets(n_features: Sequence[int], kinds: Sequence[str], n_dims: int) -> list[int | None]:
-    """Columns per modality; ``None`` marks an ADT block used without SVD."""
+def _budgets(n_features: Sequence[int], kinds: Sequence[str], n_dims: int,
+             n_cells: int | None = None) -> list[int | None]:
+    """Columns per modality; ``None`` marks an ADT block used without SVD. With ``n_cells``, a modality whose SVD
+    gives fewer components than its even share (``min(n_cells, n_features) - 1``, e.g. a narrow gene panel) gets
+    those, and the rest of its share goes to the others."""
     budgets: list[int | None] = [None] * len(kinds)
     remaining, todo = n_dims, list(range(len(kinds)))
     # ADT panels that fit into an even share are kept whole (no SVD); their leftover goes to the rest.
@@ -36,6 +40,15 @@ def _budgets(n_features: Sequence[int], kinds: Sequence[str], n_dims: int) -> li
             budgets[i] = None
             remaining -= n_features[i]
             todo.remove(i)
+    capped = n_cells is not None
+    while capped and todo:  # until no SVD falls short of its share (without a short one: the split as it was)
+        capped = False
+        for i in list(todo):
+            most = max(1, min(n_cells, n_features[i]) - 1)
+            if most < remaining // len(todo):
+                budgets[i], capped = most, True
+                remaining -= most
+                todo.remove(i)
     for j, i in enumerate(todo):
         share = remaining // (len(todo) - j)
         budgets[i] = share
@@ -106,7 +119,7 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
         if len(empty):
             raise ValueError(f"svd_baseline: {len(empty)} of {X.shape[0]} cells have no {kind} counts (e.g. row "
                              f"{empty[0]}), nothing to normalise; remove those rows from every matrix first")
-    budgets = _budgets([X.shape[1] for X in counts], kinds, n_dims)
+    budgets = _budgets([X.shape[1] for X in counts], kinds, n_dims, n_cells=counts[0].shape[0])
     blocks = []
     for X, kind, k in zip(counts, kinds, budgets):
         Xn = log_normalize(_summed(X), copy=False)
