@@ -266,3 +266,21 @@ def test_cell_cycle_reference_of_other_cells_is_refused_before_the_graph(monkeyp
                                          r"embedding has 60; build the reference from the same cells$"):
         metrics.evaluate_embedding(rng.normal(size=(60, 4)), cell_type=np.arange(60) % 3, cell_cycle=ref,
                                    progress_bar=False)
+
+
+def test_prediction_dataframes_are_compared_by_label():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=(12, 4))
+    p = y + rng.normal(scale=0.1, size=y.shape)
+    cells, proteins = [f"c{i}" for i in range(12)], ["CD3", "CD4", "CD8", "CD19"]
+    truth = pd.DataFrame(y, index=cells, columns=proteins)
+    pred = pd.DataFrame(p, index=cells, columns=proteins)
+    expected = np.sqrt(np.mean((y - p) ** 2))
+    # a prediction with its proteins (or cells) in another order was compared by position: a wrong RMSE
+    shuffled = pred.iloc[::-1, [2, 0, 3, 1]]
+    assert metrics.rmse(truth, shuffled) == pytest.approx(expected)
+    assert metrics.mae(truth, shuffled) == pytest.approx(np.mean(np.abs(y - p)))
+    assert metrics.pearson(truth, shuffled) == pytest.approx(np.corrcoef(y.ravel(), p.ravel())[0, 1])
+    with pytest.raises(ValueError, match=r"^y_true and y_pred are DataFrames of other features \(columns\)"):
+        metrics.rmse(truth, pred.rename(columns={"CD3": "CD3E"}))
+    assert metrics.rmse(truth, p) == pytest.approx(expected)  # an array: by position, as documented

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["rmse", "mae", "pearson"]
@@ -31,7 +32,24 @@ def _rows(Y, name: str):
     return Y if hasattr(Y, "shape") and hasattr(Y, "__getitem__") else np.asarray(Y)
 
 
+def _aligned(y_true, y_pred):
+    """``y_pred`` in ``y_true``'s cell and feature order when both are DataFrames labelled by the same names (they
+    were compared by position); refused in one line when their labels differ."""
+    if not (isinstance(y_true, pd.DataFrame) and isinstance(y_pred, pd.DataFrame)):
+        return y_pred
+    for axis, what in ((0, "cells (index)"), (1, "features (columns)")):
+        a, b = y_true.axes[axis], y_pred.axes[axis]
+        if a.equals(b):
+            continue
+        if not (a.is_unique and b.is_unique and len(a) == len(b) and b.isin(a).all()):
+            raise ValueError(f"y_true and y_pred are DataFrames of other {what}; predict every cell and feature of "
+                             "the target, labelled as in y_true")
+        y_pred = y_pred.reindex(a, axis=axis)
+    return y_pred
+
+
 def _blocks(y_true, y_pred) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    y_pred = _aligned(y_true, y_pred)
     y_true, y_pred = _rows(y_true, "y_true"), _rows(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(
@@ -59,7 +77,8 @@ def rmse(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true, y_pred
-        ``(n_cells, n_features)`` normalised target values, dense or sparse, same cell and feature order.
+        ``(n_cells, n_features)`` normalised target values, dense or sparse, same cell and feature order (two
+        DataFrames are aligned by their cell and feature labels).
 
     Returns
     -------
