@@ -52,6 +52,10 @@ def test_pseudotime_as_one_array_and_refused_shapes_and_text():
         metrics.evaluate_embedding(X, cell_type=types, pseudotime={"GEX": words}, progress_bar=False)
     with pytest.raises(ValueError, match=r"^pseudotime holds values that are not numbers"):
         metrics.trajectory_conservation(X, types, words)
+    # pandas' nullable dtypes (as read from h5ad or with dtype_backend) are numbers, their NA off the trajectory
+    nullable = pd.Series(np.round(t * 1000), dtype="Int64").mask(np.arange(len(t)) % 9 == 0)
+    assert metrics.ti_cons(X, types, {"GEX": nullable}) == pytest.approx(
+        metrics.trajectory_conservation(X, types, nullable.to_numpy(dtype=float, na_value=np.nan)))
     # a column vector is one pseudotime
     assert metrics.trajectory_conservation(X, types, t[:, None]) == pytest.approx(
         metrics.trajectory_conservation(X, types, t))

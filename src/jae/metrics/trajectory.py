@@ -107,17 +107,18 @@ def _root(evecs: np.ndarray, candidates: np.ndarray) -> int:
 def _as_times(values, name: str) -> np.ndarray:
     """One reference pseudotime as a flat float64 array, refused in one line naming ``name`` when it holds several
     columns or values that are not numbers."""
-    arr = np.asarray(values)
-    if arr.ndim > 1 and sum(d > 1 for d in arr.shape) > 1:
-        raise ValueError(f"{name} is an array of shape {arr.shape}, several values per cell; pass one pseudotime per "
-                         "modality as a DataFrame or {name: (n_cells,) values}")
     try:
-        return arr.astype(np.float64).ravel()
+        arr = np.asarray(values, dtype=np.float64)  # pandas' nullable floats and ints too (NA as NaN)
     except (TypeError, ValueError):
-        first = next((v for v in arr.ravel() if not isinstance(v, (int, float, np.number))), arr.ravel()[0])
+        raw = np.asarray(values).ravel()
+        first = next((v for v in raw if not isinstance(v, (int, float, np.number))), raw[0])
         first = first.item() if isinstance(first, np.generic) else first
         raise ValueError(f"{name} holds values that are not numbers (e.g. {first!r}); pass numeric pseudotimes, "
                          "NaN for cells off the trajectory") from None
+    if arr.ndim > 1 and sum(d > 1 for d in arr.shape) > 1:
+        raise ValueError(f"{name} is an array of shape {arr.shape}, several values per cell; pass one pseudotime per "
+                         "modality as a DataFrame or {name: (n_cells,) values}")
+    return arr.ravel()
 
 
 def _too_few_times(found: int) -> str:
