@@ -61,3 +61,52 @@ def test_from_mudata_and_errors():
         svd_baseline([gex, atac[:10]], ["GEX", "ATAC"])
     with pytest.raises(ValueError, match="one kind each"):
         svd_baseline([gex, atac], ["GEX"])
+
+
+def test_n_dims_must_be_a_whole_number():
+    gex, atac = _counts(p=300, seed=1), _counts(p=400, seed=2)
+    # 2.5 failed in scikit-learn ("The 'n_components' parameter of TruncatedSVD must be an int ... Got 1.0"), None
+    # and "50" with "'<' not supported between instances"
+    for bad in (2.5, None, "50", True):
+        with pytest.raises(TypeError, match=rf"^svd_baseline: n_dims must be a whole number of columns, not {bad!r}"):
+            svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=bad)
+    assert svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=np.int64(6)).shape == (120, 6)
+    with pytest.raises(TypeError, match=r"^svd_baseline: n_dims must be a whole number of columns, not 2\.5"):
+        svd_baseline_from(None, n_dims=2.5)  # before the data are read
+
+
+def test_anndata_and_mudata_are_pointed_to_svd_baseline_from():
+    gex, atac = _counts(p=300, seed=1), _counts(p=400, seed=2)
+    # a list of AnnData failed with numpy's "setting an array element with a sequence", a dict of them with
+    # "'str' object has no attribute 'shape'"
+    with pytest.raises(TypeError, match=r"^svd_baseline: counts\[0\] is an AnnData; pass its raw counts "):
+        svd_baseline([ad.AnnData(gex), ad.AnnData(atac)], ["GEX", "ATAC"])
+    mods = {"rna": ad.AnnData(gex), "atac": ad.AnnData(atac)}
+    for name, a in mods.items():
+        a.var_names = [f"{name}{j}" for j in range(a.n_vars)]
+    for data in (mods, md.MuData(mods)):
+        with pytest.raises(TypeError, match=r"^svd_baseline: counts is a (dict|MuData); .*svd_baseline_from\(data\)$"):
+            svd_baseline(data, ["GEX", "ATAC"])
+
+
+def test_cells_without_counts_are_named_by_modality_and_row():
+    gex, atac = _counts(p=300, seed=1), _counts(p=400, seed=2).toarray()
+    atac[[7, 30]] = 0
+    # was "log_normalize: some cells have zero total counts; remove them first": no modality, count or row
+    with pytest.raises(ValueError, match=r"^svd_baseline: 2 of 120 cells have no ATAC counts \(e\.g\. row 7\), nothing "
+                                         r"to normalise; remove those rows from every matrix first$"):
+        svd_baseline([gex, atac], ["GEX", "ATAC"])
+    assert (atac[7] == 0).all() and gex.nnz == _counts(p=300, seed=1).nnz  # inputs untouched
+
+
+def test_a_narrow_modality_passes_its_unused_share_on():
+    gex, atac = _counts(p=20, seed=1), _counts(p=400, seed=2)
+    # a 20-gene panel gives at most 19 SVD components: its other 31 columns of the even split were lost (69 wide)
+    E = svd_baseline([gex, atac], ["GEX", "ATAC"], n_dims=100, seed=3)
+    assert E.shape == (120, 100)
+    for block, X, k in ((E[:, :19], gex, 19), (E[:, 19:], atac, 81)):
+        expected = fit_svd(log_normalize(X), k, seed=3).transform(log_normalize(X))
+        np.testing.assert_allclose(block, expected, rtol=1e-5, atol=1e-5)
+    assert _budgets([20, 400], ["GEX", "ATAC"], 100, n_cells=120) == [19, 81]
+    assert _budgets([5000, 300], ["GEX", "ATAC"], 101, n_cells=1000) == [50, 51]  # no short SVD: the split as it was
+    assert _budgets([5000, 300], ["GEX", "ATAC"], 100, n_cells=30) == [29, 29]  # both short: no one to give to

@@ -2,14 +2,16 @@
 
 Each modality is normalised with :func:`jae.preprocess.log_normalize` and reduced with a seeded truncated SVD
 (:func:`jae.preprocess.fit_svd`); the blocks are concatenated. The total stays within ``n_dims`` (the competition's
-format check allows at most 100), split evenly between the modalities; a modality with no more features than its
-share (e.g. a small ADT panel) is used as is, and the unused share goes to the others.
+format check allows at most 100), split evenly between the modalities; an ADT panel with no more features than its
+share is used as is, a modality whose SVD gives fewer components than its share (a narrow gene panel, or fewer cells
+than the share) gives those, and the unused share goes to the others.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import numbers
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,8 +27,11 @@ log = logging.getLogger(__name__)
 MAX_DIMS = 100
 
 
-def _budgets(n_features: Sequence[int], kinds: Sequence[str], n_dims: int) -> list[int | None]:
-    """Columns per modality; ``None`` marks an ADT block used without SVD."""
+def _budgets(n_features: Sequence[int], kinds: Sequence[str], n_dims: int,
+             n_cells: int | None = None) -> list[int | None]:
+    """Columns per modality; ``None`` marks an ADT block used without SVD. With ``n_cells``, a modality whose SVD
+    gives fewer components than its even share (``min(n_cells, n_features) - 1``, e.g. a narrow gene panel) gets
+    those, and the rest of its share goes to the others."""
     budgets: list[int | None] = [None] * len(kinds)
     remaining, todo = n_dims, list(range(len(kinds)))
     # ADT panels that fit into an even share are kept whole (no SVD); their leftover goes to the rest.
@@ -35,11 +40,28 @@ def _budgets(n_features: Sequence[int], kinds: Sequence[str], n_dims: int) -> li
             budgets[i] = None
             remaining -= n_features[i]
             todo.remove(i)
+    capped = n_cells is not None
+    while capped and todo:  # until no SVD falls short of its share (without a short one: the split as it was)
+        capped = False
+        for i in list(todo):
+            most = max(1, min(n_cells, n_features[i]) - 1)
+            if most < remaining // len(todo):
+                budgets[i], capped = most, True
+                remaining -= most
+                todo.remove(i)
     for j, i in enumerate(todo):
         share = remaining // (len(todo) - j)
         budgets[i] = share
         remaining -= share
     return budgets
+
+
+def _as_n_dims(n_dims) -> int:
+    """``n_dims`` as an int, refused in one line when it is no whole number (numpy integers are)."""
+    if isinstance(n_dims, bool) or not isinstance(n_dims, numbers.Integral):
+        raise TypeError(f"svd_baseline: n_dims must be a whole number of columns, not {n_dims!r}; "
+                        f"e.g. n_dims={MAX_DIMS}")
+    return int(n_dims)
 
 
 def _summed(X):
@@ -76,15 +98,28 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
     from .config import as_seed
 
     seed = as_seed(seed)
+    if isinstance(counts, Mapping) or hasattr(counts, "obs_names"):  # a MuData, an AnnData or {name: AnnData}
+        raise TypeError(f"svd_baseline: counts is a {type(counts).__name__}; pass a list of count matrices, one per "
+                        "modality, or the MuData (or {name: AnnData}) to jae.baseline.svd_baseline_from(data)")
     counts, kinds = list(counts), [normalize_kind(k) for k in kinds]
+    for i, X in enumerate(counts):
+        if hasattr(X, "obs_names"):
+            raise TypeError(f"svd_baseline: counts[{i}] is an AnnData; pass its raw counts (adata.layers['counts'] or "
+                            "adata.X), or the modalities together to jae.baseline.svd_baseline_from(data)")
     if len(counts) != len(kinds) or not counts:
         raise ValueError(f"svd_baseline: got {len(counts)} count matrices and {len(kinds)} kinds; give one kind each")
     n_cells = {X.shape[0] for X in counts}
     if len(n_cells) != 1:
         raise ValueError(f"svd_baseline: the matrices have different numbers of cells {sorted(n_cells)}; pair them first")
+    n_dims = _as_n_dims(n_dims)
     if n_dims < len(counts):
         raise ValueError(f"svd_baseline: n_dims={n_dims} is fewer than one column per modality; raise n_dims")
-    budgets = _budgets([X.shape[1] for X in counts], kinds, n_dims)
+    for X, kind in zip(counts, kinds):  # before any SVD; log_normalize would not say which modality or cells
+        empty = np.flatnonzero(np.asarray(X.sum(axis=1)).ravel() <= 0)
+        if len(empty):
+            raise ValueError(f"svd_baseline: {len(empty)} of {X.shape[0]} cells have no {kind} counts (e.g. row "
+                             f"{empty[0]}), nothing to normalise; remove those rows from every matrix first")
+    budgets = _budgets([X.shape[1] for X in counts], kinds, n_dims, n_cells=counts[0].shape[0])
     blocks = []
     for X, kind, k in zip(counts, kinds, budgets):
         Xn = log_normalize(_summed(X), copy=False)
@@ -116,6 +151,6 @@ def svd_baseline_from(data, *, n_dims: int = MAX_DIMS, seed: int = 0, layer: str
     """
     from .config import as_seed
 
-    seed = as_seed(seed)
+    seed, n_dims = as_seed(seed), _as_n_dims(n_dims)  # checked before the data are read
     paired = get_paired(data, layer=layer)
     return svd_baseline(paired.counts, paired.kinds, n_dims=n_dims, seed=seed)

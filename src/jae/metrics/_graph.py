@@ -11,6 +11,7 @@ blocks in torch, on the GPU when there is one, or a cache-blocked CPU kernel) an
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -355,6 +356,9 @@ def neighbor_graph(
     -------
     :class:`NeighborGraph` with ``(n_cells, n_neighbors)`` lists and ``(n_cells, n_cells)`` connectivities.
     """
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 2:
+        raise ValueError(f"n_neighbors must be a whole number >= 2 (the cell itself and at least one neighbour; "
+                         f"scanpy's default is 15), not {n_neighbors!r}")
     E = _as_float_matrix(embedding)
     if resolve_knn(knn, E.shape[0]) == "approximate":
         log.info("neighbours: approximate (pynndescent, seed %d) for %d cells", seed, E.shape[0])

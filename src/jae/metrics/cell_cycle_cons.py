@@ -48,6 +48,9 @@ _EXACT_MAX = 200  # exact eigendecomposition up to this min(n_cells, n_features)
 CC_MAX_CELLS = 10_000
 #: Below this many S-phase or G2/M-phase marker genes in the data, cc_cons gets a caveat (:attr:`CellCycleReference.caveat`).
 MIN_CELL_CYCLE_GENES = 5
+#: Why cc_cons is NaN when no batch has a GEX share to conserve (``1 - |after - before| / before`` needs one).
+NO_CYCLING_SIGNAL = ("the cell-cycle scores explain none of the GEX variance in any batch (no cycling signal to "
+                     "conserve)")
 
 
 def _top_pcs(X, n_comps: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +124,7 @@ def variance_explained(X, covariates: np.ndarray, *, n_comps: int = N_COMPS, see
     X
         ``(n_cells, n_features)`` data, dense or sparse.
     covariates
-        ``(n_cells, n_covariates)`` numeric covariates.
+        ``(n_cells, n_covariates)`` numeric covariates, or ``(n_cells,)`` for one (e.g. ``obs['S_score']``).
     n_comps
         Number of principal components (capped at ``min(X.shape)``).
     seed
@@ -131,10 +134,37 @@ def variance_explained(X, covariates: np.ndarray, *, n_comps: int = N_COMPS, see
     -------
     ``sum_i R2_i var_i / sum_i var_i`` over the top PCs, in [0, 1].
     """
+    cov = _as_covariates(covariates, X.shape[0])
     scores, var = _top_pcs(X, n_comps, seed=seed)
     if var.sum() <= 0:
         return float("nan")
-    return float((_r2(scores, np.asarray(covariates, dtype=np.float64)) * var).sum() / var.sum())
+    return float((_r2(scores, cov) * var).sum() / var.sum())
+
+
+def _as_covariates(covariates, n_cells: int) -> np.ndarray:
+    """``covariates`` as a float64 ``(n_cells, n_covariates)`` array (one covariate as a column), refused in one
+    line when of another length, not numeric or not finite."""
+    cov = np.asarray(covariates)
+    cov = cov[:, None] if cov.ndim == 1 else cov
+    if cov.ndim != 2 or cov.shape[0] != n_cells:
+        raise ValueError(f"variance_explained: covariates of shape {cov.shape} for {n_cells} cells; pass "
+                         "(n_cells, n_covariates) values, or (n_cells,) for one covariate, in the cells' order")
+    try:
+        cov = cov.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("variance_explained: covariates must be numbers; one-hot encode categorical ones first, "
+                         "e.g. pd.get_dummies(labels).to_numpy(float)") from None
+    if not np.isfinite(cov).all():
+        raise ValueError("variance_explained: covariates hold NaN or infinite values; drop those cells or fill the "
+                         "values first")
+    return cov
+
+
+def _refuse_anndata(gex, name: str) -> None:
+    """Refuse an AnnData passed as the GEX values (numpy read it as a sequence of objects and failed obscurely)."""
+    if hasattr(gex, "obs_names") and hasattr(gex, "X"):
+        raise TypeError(f"{name} is an AnnData; pass its log-normalised values and its gene names, e.g. {name}=adata.X "
+                        "with adata.var_names")
 
 
 @dataclass(frozen=True)
@@ -222,6 +252,7 @@ def cell_cycle_reference(
     ValueError
         When too few cell-cycle genes are present (see :func:`jae.preprocess.score_cell_cycle`).
     """
+    _refuse_anndata(gex_lognorm, "gex_lognorm")
     batches = as_labels(batch, name="batch", n_cells=gex_lognorm.shape[0])
     genes = CellCycleGenes.find(var_names, organism)  # once, for every batch
     X = sp.csr_matrix(gex_lognorm) if sp.issparse(gex_lognorm) else np.asarray(gex_lognorm)
@@ -403,9 +434,12 @@ def cc_cons(embedding, reference: CellCycleReference) -> float:
     Returns
     -------
     Mean over batches of ``max(0, 1 - |after - before| / before)``, in [0, 1]; the per-batch parts are
-    :func:`cc_cons_details`.
+    :func:`cc_cons_details`. NaN, with a warning, when no batch has a cell-cycle share in the GEX.
     """
-    return _mean_score(cc_cons_details(embedding, reference))
+    value = _mean_score(cc_cons_details(embedding, reference))
+    if not np.isfinite(value):
+        log.warning("cc_cons is n/a: %s", NO_CYCLING_SIGNAL)
+    return value
 
 
 def _mean_score(details: pd.DataFrame) -> float:

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import normalized_mutual_info_score
 
-from ._graph import NeighborGraph, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 from ._louvain import louvain_membership, louvain_memberships
 
@@ -79,11 +79,18 @@ def nmi(
 
     Returns
     -------
-    NMI (arithmetic normalisation) in [0, 1] at the best resolution.
+    NMI (arithmetic normalisation) in [0, 1] at the best resolution; NaN (with a warning) for a single cell type,
+    as in :func:`jae.metrics.evaluate_embedding`.
     """
-    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type")
+    E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
+    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
+                       n_cells=None if E is None else E.shape[0])
+    if len(np.unique(labels)) < 2:  # its best NMI is 1 if some resolution gives one cluster, else 0: chance
+        log.warning("nmi is undefined for a single cell type (the score would say whether some Louvain resolution "
+                    "gives one cluster, not how good the embedding is); reporting NaN")
+        return float("nan")
     if graph is None:
-        graph = neighbor_graph(embedding, device=device)
+        graph = neighbor_graph(E, device=device)
     if graph.n_cells != len(labels):
         raise ValueError(f"nmi: the graph has {graph.n_cells} cells but cell_type has {len(labels)}; align them")
     _, label_codes = codes(labels)  # integer codes: same NMI, without sorting strings for every resolution

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
-from ._graph import NeighborGraph, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
 from ._labels import as_labels, by_cells
 
 __all__ = ["graph_connectivity"]
@@ -35,9 +35,11 @@ def graph_connectivity(
     -------
     Score in (0, 1]; 1 when every cell type forms one connected piece.
     """
-    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type")
+    E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
+    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
+                       n_cells=None if E is None else E.shape[0])
     if graph is None:
-        graph = neighbor_graph(embedding, device=device)
+        graph = neighbor_graph(E, device=device)
     if graph.n_cells != len(labels):
         raise ValueError(
             f"graph_connectivity: the graph has {graph.n_cells} cells but cell_type has {len(labels)}; align them"

@@ -361,6 +361,10 @@ def _scaled_median(values: np.ndarray, n_labels: int, kind: Literal["ilisi", "cl
 def _lisi_score(embedding, labels: np.ndarray, kind: Literal["ilisi", "clisi"], *, neighbors, n_neighbors: int,
                 perplexity: float | None, scale: bool, graph, lists, device) -> float:
     """:func:`ilisi` / :func:`clisi`: median per-cell LISI of ``labels``, scaled as ``kind`` when ``scale``."""
+    if scale and len(np.unique(labels)) < 2:  # checked before the neighbour lists: (n - 1) scales the score
+        log.warning("%s is undefined for a single %s (the score is scaled by their number - 1); reporting NaN", kind,
+                    "batch" if kind == "ilisi" else "cell type")
+        return float("nan")
     if lists is None:
         lists = lisi_neighbors(embedding, neighbors=neighbors, n_neighbors=n_neighbors, graph=graph, device=device)
     values = lisi(*lists, labels, perplexity=perplexity)

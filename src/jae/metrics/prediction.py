@@ -8,17 +8,49 @@ densified at once. RMSE and MAE average over every entry (zeros included), as th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["rmse", "mae", "pearson"]
 
+log = logging.getLogger(__name__)
+
 _BLOCK_ENTRIES = 1 << 24  # entries per dense block (~128 MiB of float64)
 
 
+def _rows(Y, name: str):
+    """``Y`` in a form sliced by rows without densifying: CSR/CSC as they are, other sparse formats (COO, as
+    ``scipy.io.mmread`` returns) as CSR, arrays, DataFrames and h5py datasets as they are, lists as arrays."""
+    if sp.issparse(Y):
+        return Y if Y.format in ("csr", "csc") else Y.tocsr()
+    if hasattr(Y, "obs_names") and hasattr(Y, "X"):
+        raise TypeError(f"{name} is an AnnData; pass its normalised values, e.g. {name}=adata.X (or a layer)")
+    return Y if hasattr(Y, "shape") and hasattr(Y, "__getitem__") else np.asarray(Y)
+
+
+def _aligned(y_true, y_pred):
+    """``y_pred`` in ``y_true``'s cell and feature order when both are DataFrames labelled by the same names (they
+    were compared by position); refused in one line when their labels differ."""
+    if not (isinstance(y_true, pd.DataFrame) and isinstance(y_pred, pd.DataFrame)):
+        return y_pred
+    for axis, what in ((0, "cells (index)"), (1, "features (columns)")):
+        a, b = y_true.axes[axis], y_pred.axes[axis]
+        if a.equals(b):
+            continue
+        if not (a.is_unique and b.is_unique and len(a) == len(b) and b.isin(a).all()):
+            raise ValueError(f"y_true and y_pred are DataFrames of other {what}; predict every cell and feature of "
+                             "the target, labelled as in y_true")
+        y_pred = y_pred.reindex(a, axis=axis)
+    return y_pred
+
+
 def _blocks(y_true, y_pred) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    y_pred = _aligned(y_true, y_pred)
+    y_true, y_pred = _rows(y_true, "y_true"), _rows(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(
             f"y_true has shape {y_true.shape} but y_pred has {y_pred.shape}; predict every cell and feature of the "
@@ -45,7 +77,8 @@ def rmse(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true, y_pred
-        ``(n_cells, n_features)`` normalised target values, dense or sparse, same cell and feature order.
+        ``(n_cells, n_features)`` normalised target values, dense or sparse, same cell and feature order (two
+        DataFrames are aligned by their cell and feature labels).
 
     Returns
     -------
@@ -107,5 +140,8 @@ def pearson(y_true, y_pred) -> float:
     vx = sxx - sx * sx / n
     vy = syy - sy * sy / n
     if vx <= 0 or vy <= 0:
+        constant = " and ".join(name for name, v in (("y_true", vx), ("y_pred", vy)) if v <= 0)
+        log.warning("pearson is undefined: %s %s constant (no variance to correlate); reporting NaN", constant,
+                    "are" if " and " in constant else "is")
         return float("nan")
     return float(cov / np.sqrt(vx * vy))

@@ -168,15 +168,15 @@ def asw_label(
     -------
     Score in [0, 1] (higher: cell types better separated); NaN when there is a single cell type.
     """
-    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type")
+    X = _as_float_matrix(embedding)
+    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=X.shape[0])
     n_types = len(np.unique(labels))
     if n_types < 2 or n_types > len(labels) - 1:
         log.warning("asw_label is undefined for %d cell types in %d cells; reporting NaN", n_types, len(labels))
         return float("nan")
     if max_cells is None:
-        return float((silhouette_samples(embedding, labels, device=device).mean() + 1.0) / 2.0)
-    X = _as_float_matrix(embedding)
-    _, code = codes(as_labels(labels, name="cell_type", n_cells=X.shape[0]))
+        return float((silhouette_samples(X, labels, device=device).mean() + 1.0) / 2.0)
+    _, code = codes(labels)
     s = _silhouette_codes(X, code, n_types, device=device, max_cells=max_cells, seed=seed)
     return float((s.mean() + 1.0) / 2.0)
 

@@ -38,12 +38,19 @@ from ._graph import (
     umap_connectivities,
 )
 from ._labels import as_labels, by_cells, codes
-from .cell_cycle_cons import CellCycleReference, _mean_score, cc_cons_details, cell_cycle_reference
+from .cell_cycle_cons import (
+    NO_CYCLING_SIGNAL,
+    CellCycleReference,
+    _mean_score,
+    _refuse_anndata,
+    cc_cons_details,
+    cell_cycle_reference,
+)
 from .clustering import nmi
 from .connectivity import graph_connectivity
 from .diagnostics import _diagnostics
 from .silhouette import ASW_MAX_CELLS, _silhouette_codes, asw_batch, silhouette_from_sums
-from .trajectory import _ti_cons
+from .trajectory import _pseudotime_columns, _ti_cons, _too_few_times
 
 __all__ = ["evaluate_embedding", "METRICS", "BIO_METRICS", "BATCH_METRICS"]
 
@@ -55,14 +62,18 @@ BATCH_METRICS = ("asw_batch", "graph_conn")
 METRICS = BIO_METRICS + BATCH_METRICS
 
 
-def _pseudotime_columns(pseudotime) -> dict[str, np.ndarray]:
-    if pseudotime is None:
-        return {}
-    if isinstance(pseudotime, pd.DataFrame):
-        return {str(c): pseudotime[c].to_numpy(dtype=np.float64) for c in pseudotime.columns}
-    if isinstance(pseudotime, Mapping):
-        return {str(k): np.asarray(v, dtype=np.float64).ravel() for k, v in pseudotime.items()}
-    return {"pseudotime": np.asarray(pseudotime, dtype=np.float64).ravel()}
+def _check_gex(gex, gex_var_names, n: int) -> None:
+    """Refuse GEX arguments that cannot be scored: they failed inside the cell-cycle scoring, whose errors make
+    cc_cons n/a (an AnnData's numpy error, another cell or gene count), or after the graph (no gene names)."""
+    _refuse_anndata(gex, "gex")
+    if gex_var_names is None:
+        raise ValueError("evaluate_embedding: gex was given without gex_var_names; pass the gene names too")
+    if gex.shape[0] != n:
+        raise ValueError(f"evaluate_embedding: gex has {gex.shape[0]} cells but the embedding has {n}; pass the GEX "
+                         "of the embedding's cells, in the same order")
+    if len(gex_var_names) != gex.shape[1]:
+        raise ValueError(f"evaluate_embedding: gex has {gex.shape[1]} genes but gex_var_names has "
+                         f"{len(gex_var_names)} names; pass one name per gex column")
 
 
 def _uninformative(E: np.ndarray) -> str | None:
@@ -156,7 +167,7 @@ def evaluate_embedding(
     mode = resolve_knn(knn, n)
     types = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
-    pts = _pseudotime_columns(by_cells(embedding, pseudotime, "pseudotime"))
+    pts = _pseudotime_columns(pseudotime, embedding)
     for name, values in pts.items():
         if len(values) != n:
             raise ValueError(f"pseudotime {name!r} has {len(values)} entries but the embedding has {n} cells")
@@ -169,6 +180,11 @@ def evaluate_embedding(
     if column_names is not None and len(column_names) != E.shape[1]:
         raise ValueError(f"evaluate_embedding: {len(column_names)} column_names for an embedding of {E.shape[1]} "
                          "columns; pass one name per column")
+    if cell_cycle is None and gex is not None:  # before the graph, not after it
+        _check_gex(gex, gex_var_names, n)
+    if cell_cycle is not None and cell_cycle.n_cells != n:  # before the graph, not after it
+        raise ValueError(f"evaluate_embedding: the cell_cycle reference covers {cell_cycle.n_cells} cells but the "
+                         f"embedding has {n}; build the reference from the same cells")
     bar = tqdm(total=len(METRICS) + int(diagnostics), desc="metrics", disable=not progress_bar, leave=False)
     clock = [time.perf_counter(), time.process_time()]
 
@@ -202,12 +218,11 @@ def evaluate_embedding(
         widths = (silhouette_from_sums(sums, type_codes) if sums is not None else
                   _silhouette_codes(E, type_codes, len(type_names), device=device, max_cells=ASW_MAX_CELLS, seed=seed))
         done("asw_label", (widths.mean() + 1.0) / 2.0)
-    else:
-        done("asw_label", np.nan, "a single cell type")
+    else:  # a silhouette needs 2+ types and a type of 2+ cells
+        done("asw_label", np.nan, "a single cell type" if len(type_names) < 2 else
+             f"each of the {n} cells is its own cell type (a silhouette needs a type of at least 2 cells)")
 
     if cell_cycle is None and gex is not None:
-        if gex_var_names is None:
-            raise ValueError("evaluate_embedding: gex was given without gex_var_names; pass the gene names too")
         try:
             cell_cycle = cell_cycle_reference(
                 gex, gex_var_names, batches if batches is not None else np.zeros(n), organism=organism, seed=seed
@@ -222,8 +237,7 @@ def evaluate_embedding(
         else:
             cc_details = cc_cons_details(E, cell_cycle)
             value = _mean_score(cc_details)
-            why = None if np.isfinite(value) else (  # 1 - |after - before| / before needs a share before
-                "the cell-cycle scores explain none of the GEX variance in any batch (no cycling signal to conserve)")
+            why = None if np.isfinite(value) else NO_CYCLING_SIGNAL  # 1 - |after - before| / before needs a share
             if why:
                 log.warning("cc_cons is n/a: %s", why)
             done("cc_cons", value, why)
@@ -233,11 +247,11 @@ def evaluate_embedding(
     if not pts:
         done("ti_cons", np.nan, "no pseudotime given")
     elif not any(np.isfinite(v).sum() >= 3 for v in pts.values()):
-        done("ti_cons", np.nan, "no cell has a pseudotime")
+        done("ti_cons", np.nan, _too_few_times(max(int(np.isfinite(v).sum()) for v in pts.values())))
     else:
         value, ti_notes = _ti_cons(None, types, pts, batch=batches, graph=graph, seed=seed, device=device)
         notes += [f"ti_cons {n}" for n in ti_notes]
-        done("ti_cons", value)
+        done("ti_cons", value, None if np.isfinite(value) else "; ".join(ti_notes) or None)
 
     if batches is None:
         done("asw_batch", np.nan, "no batch labels given")

@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.stats import rankdata
 
 from ._graph import NeighborGraph, neighbor_graph
-from ._labels import as_labels
+from ._labels import as_labels, by_cells
 
 __all__ = ["ti_cons", "trajectory_conservation", "diffusion_pseudotime"]
 
@@ -104,6 +104,42 @@ def _root(evecs: np.ndarray, candidates: np.ndarray) -> int:
     return int(candidates[np.argmax(votes)])
 
 
+def _as_times(values, name: str) -> np.ndarray:
+    """One reference pseudotime as a flat float64 array, refused in one line naming ``name`` when it holds several
+    columns or values that are not numbers."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)  # pandas' nullable floats and ints too (NA as NaN)
+    except (TypeError, ValueError):
+        raw = np.asarray(values).ravel()
+        first = next((v for v in raw if not isinstance(v, (int, float, np.number))), raw[0])
+        first = first.item() if isinstance(first, np.generic) else first
+        raise ValueError(f"{name} holds values that are not numbers (e.g. {first!r}); pass numeric pseudotimes, "
+                         "NaN for cells off the trajectory") from None
+    if arr.ndim > 1 and sum(d > 1 for d in arr.shape) > 1:
+        raise ValueError(f"{name} is an array of shape {arr.shape}, several values per cell; pass one pseudotime per "
+                         "modality as a DataFrame or {name: (n_cells,) values}")
+    return arr.ravel()
+
+
+def _too_few_times(found: int) -> str:
+    """Why a pseudotime with ``found`` (< 3) cells on the trajectory cannot be scored."""
+    return "no cell has a pseudotime" if found == 0 else f"only {found} cell(s) have a pseudotime (3 or more needed)"
+
+
+def _pseudotime_columns(pseudotime, embedding=None) -> dict[str, np.ndarray]:
+    """Reference pseudotime(s) by name, each a float64 array in the cells' order of ``embedding`` (Series and
+    DataFrames aligned by cell name as :func:`~jae.metrics._labels.by_cells`)."""
+    if pseudotime is None:
+        return {}
+    pseudotime = by_cells(embedding, pseudotime, "pseudotime")
+    if isinstance(pseudotime, pd.DataFrame):
+        return {str(c): _as_times(pseudotime[c], f"pseudotime column {c!r}") for c in pseudotime.columns}
+    if isinstance(pseudotime, Mapping):  # each Series of a dict in the embedding's cell order too
+        return {str(k): _as_times(by_cells(embedding, v, f"pseudotime[{k!r}]"), f"pseudotime[{k!r}]")
+                for k, v in pseudotime.items()}
+    return {"pseudotime": _as_times(pseudotime, "pseudotime")}
+
+
 def trajectory_conservation(
     embedding,
     cell_type: Sequence,
@@ -138,6 +174,8 @@ def trajectory_conservation(
     ``(r + 1) / 2`` in [0, 1] for the Spearman correlation ``r``; 0 when the root type is cut off from the largest
     component; NaN when no cell has a pseudotime.
     """
+    cell_type, pseudotime = by_cells(embedding, cell_type, "cell_type"), by_cells(embedding, pseudotime, "pseudotime")
+    batch = by_cells(embedding, batch, "batch") if batch is not None else None
     return _conservation(embedding, cell_type, pseudotime, batch=batch, graph=graph, seed=seed, device=device)[0]
 
 
@@ -147,13 +185,18 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
         graph = neighbor_graph(embedding, device=device)
     n = graph.n_cells
     types = as_labels(cell_type, name="cell_type", n_cells=n)
-    pt = np.asarray(pseudotime, dtype=np.float64).ravel()
+    pt = _as_times(pseudotime, "pseudotime")
     if len(pt) != n:
         raise ValueError(f"pseudotime has {len(pt)} entries but the embedding has {n} cells; align them by cell")
     on = np.flatnonzero(np.isfinite(pt))
     if len(on) < 3:
-        log.warning("trajectory conservation needs cells with a pseudotime; %d found, reporting NaN", len(on))
-        return float("nan"), "no cell has a pseudotime"
+        note = _too_few_times(len(on))
+        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        return float("nan"), note
+    if np.ptp(pt[on]) == 0:
+        note = f"the reference pseudotime is {pt[on[0]]:g} for every cell on the trajectory: no order to conserve"
+        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        return float("nan"), note
     C = graph.connectivities.tocsr()[on][:, on]
     _, comp = connected_components(C, directed=False)
     largest = np.flatnonzero(comp == np.bincount(comp).argmax())
@@ -175,13 +218,18 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
         b_on = as_labels(batch, name="batch", n_cells=n)[on]
         rs = [_spearman(p_on[b_on == b], dpt[b_on == b]) for b in dict.fromkeys(b_on)]
         r = float(np.nanmean(rs)) if np.isfinite(rs).any() else float("nan")
+    if not np.isfinite(r):
+        note = ("no batch has two trajectory cells whose reference and diffusion pseudotimes both vary: no rank "
+                "correlation to take")
+        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        return float("nan"), note
     return (r + 1.0) / 2.0, None
 
 
 def ti_cons(
     embedding,
     cell_type: Sequence,
-    pseudotimes: Mapping[str, Sequence[float]] | pd.DataFrame,
+    pseudotimes: Mapping[str, Sequence[float]] | pd.DataFrame | Sequence[float],
     *,
     batch: Sequence | None = None,
     graph: NeighborGraph | None = None,
@@ -198,7 +246,8 @@ def ti_cons(
         ``(n_cells,)`` labels.
     pseudotimes
         ``{name: (n_cells,) pseudotime}`` or a DataFrame with one column per modality (e.g.
-        ``pseudotime_order_GEX`` and ``pseudotime_order_ADT``), NaN off the trajectory.
+        ``pseudotime_order_GEX`` and ``pseudotime_order_ADT``), or a single ``(n_cells,)`` pseudotime; NaN off the
+        trajectory.
     batch
         ``(n_cells,)`` labels; per-batch correlation as the competition's ``ti_cons_batch_mean``.
     graph, seed, device
@@ -208,7 +257,10 @@ def ti_cons(
     -------
     Mean of :func:`trajectory_conservation` over the pseudotimes, in [0, 1]; NaN when none is given.
     """
-    return _ti_cons(embedding, cell_type, pseudotimes, batch=batch, graph=graph, seed=seed, device=device)[0]
+    cell_type = by_cells(embedding, cell_type, "cell_type")
+    batch = by_cells(embedding, batch, "batch") if batch is not None else None
+    return _ti_cons(embedding, cell_type, _pseudotime_columns(pseudotimes, embedding), batch=batch, graph=graph,
+                    seed=seed, device=device)[0]
 
 
 def _ti_cons(embedding, cell_type, pseudotimes, *, batch, graph, seed, device) -> tuple[float, list[str]]:
