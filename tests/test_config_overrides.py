@@ -56,6 +56,5 @@ def test_a_field_the_mode_does_not_read_is_warned_of_naming_the_one_it_reads(mod
     with caplog.at_level(logging.WARNING, logger="jae"):
         assert main(args) == 0
     value = setting.split("=")[1]
-    assert caplog.messages == [f"--set {setting} is not read with --mode {mode}, which reads {read}: pass --set "
-                               f"{read}={value}"]
+    assert caplog.messages == [f"{setting} is not read in {mode} mode, which reads {read}: set {read}={value}"]
     assert seen["config"].mode == mode

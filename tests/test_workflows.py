@@ -371,7 +371,7 @@ def test_each_verb_makes_one_public_call(verb):
     called = [n.func.id for n in ast.walk(run) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
     assert called.count(ONE_CALL[verb]) == 1, called
     helpers = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)} - {"add_parser", "run"}
-    assert helpers <= {"_prediction_arg"}, helpers  # argument parsing only
+    assert helpers <= {"_prediction_arg", "_set_arg"}, helpers  # argument parsing only
 
 
 def test_fit_files_refuses_a_config_or_device_it_cannot_use_before_reading(data, tmp_path, no_reading):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import math
 import numbers
 from collections.abc import Mapping, Sequence
@@ -15,6 +16,11 @@ __all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers"]
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
 ProteinNorm = Literal["log", "clr", "clr_depth"]
+logger = logging.getLogger(__name__)
+
+#: Fields read in supervised mode -> their counterparts read in unsupervised mode (with_overrides warns of the other).
+_MODE_FIELDS = {"n_free": "n_free_unsupervised", "readout": "readout_unsupervised",
+                "protein_norm": "protein_norm_unsupervised"}
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 #: How a FIELD=VALUE override writes a value of each field type (JAEConfig.with_overrides' error).
 _FORMS = {list: "comma-separated whole numbers", bool: "true or false", int: "a whole number", float: "a number"}
@@ -311,7 +317,15 @@ class JAEConfig:
             except ValueError as err:
                 raise ValueError(f"{item!r}: {value!r} is not a valid {type(current).__name__} for {key}; write it "
                                  f"as {_FORMS[type(current)]}, e.g. {key}={_example(current)}") from err
-        return replace(self, **out)
+        result = replace(self, **out)
+        pairs = _MODE_FIELDS if result.mode == "unsupervised" else {v: k for k, v in _MODE_FIELDS.items()}
+        for item in assignments:  # a field the mode does not read would be ignored unsaid
+            key, _, value = item.partition("=")
+            if key.strip() in pairs:
+                other = pairs[key.strip()]
+                logger.warning("%s is not read in %s mode, which reads %s: set %s=%s", item.strip(), result.mode, other,
+                               other, value.strip())
+        return result
 
     def to_dict(self) -> dict:
         """Every field as a JSON-ready ``{name: value}`` dict (``hidden`` as a list), as ``model.json`` stores it."""

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from ._inputs import add_input_args, add_memory_budget_arg, batch_key, input_files
-
-logger = logging.getLogger(__name__)
 
 
 def add_parser(sub) -> None:
@@ -39,24 +36,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run, fit_flags=flags)
 
 
-#: JAEConfig fields read in supervised mode -> their counterparts read in unsupervised mode.
-_MODE_FIELDS = {"n_free": "n_free_unsupervised", "readout": "readout_unsupervised",
-                "protein_norm": "protein_norm_unsupervised"}
-
-
-def warn_unread(overrides, mode: str) -> None:
-    """Warn, naming the field the mode reads, of a ``--set`` that the fit's ``mode`` does not read (``--set n_free=10``
-    with ``--mode unsupervised``, which reads ``n_free_unsupervised``): the fit would otherwise ignore it unsaid."""
-    pairs = _MODE_FIELDS if mode == "unsupervised" else {v: k for k, v in _MODE_FIELDS.items()}
-    for item in overrides:
-        key, _, value = item.partition("=")
-        if key.strip() in pairs:
-            other = pairs[key.strip()]
-            logger.warning("--set %s is not read with --mode %s, which reads %s: pass --set %s=%s", item.strip(), mode,
-                           other, other, value.strip())
-
-
-def check_set(overrides, flags: dict) -> None:
+def _set_arg(overrides, flags: dict) -> None:
     """Refuse a ``--set`` of a setting that is no JAEConfig field but a flag of jae fit (``--set seed=1``,
     ``--set batch_key=sample``), naming the flag, before JAEConfig's unknown-field message (which lists the fields or
     suggests a field of a like name, ``batch_size`` for ``batch_key``)."""
@@ -77,10 +57,9 @@ def check_set(overrides, flags: dict) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import JAEConfig, fit_files
 
-    check_set(args.overrides, args.fit_flags)
+    _set_arg(args.overrides, args.fit_flags)
     overrides = list(args.overrides) + ([] if args.max_epochs is None else [f"max_epochs={args.max_epochs}"])
     config = JAEConfig(mode=args.mode).with_overrides(overrides)
-    warn_unread(args.overrides, config.mode)
     result = fit_files(
         input_files(args), args.out, config=config, seed=args.seed,
         device=args.device, batch_key=batch_key(args.batch_key), cell_type_key=args.cell_type_key,
