@@ -161,3 +161,14 @@ def test_an_unknown_protein_norm_is_refused_before_the_passes(cite, monkeypatch)
     with pytest.raises(ValueError, match=r"^Preprocessor: protein_norm must be one of \('log', 'clr', 'clr_depth'\), "
                                          r"not 'CLR'$"):
         Preprocessor.fit(counts, ["GEX", "ADT"], names, n_components=5, protein_norm="CLR")
+
+
+@pytest.mark.parametrize("rank, drawn", [("0", True), ("1", False)])
+def test_under_torchrun_process_0_alone_draws_the_preprocessing_bar(cite, rank, drawn, monkeypatch, capsys):
+    """A Python script under torchrun drew every process's preprocessing bar over process 0's on one terminal (the
+    CLI ran the others as -q, and training's bar was process 0's alone); now only process 0 draws it."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", rank)
+    counts, names = cite
+    preprocess(counts, ["GEX", "ADT"], names, n_components=5, progress_bar=True)
+    assert ("preprocessing" in capsys.readouterr().err) == drawn

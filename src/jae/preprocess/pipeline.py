@@ -414,7 +414,9 @@ def preprocess(
         logger.info("proteins normalised %s (protein_norm %r)", _PROTEIN_NORM_WORDS[protein_norm], protein_norm)
     n_blocks = len(sources) * -(-n_cells // BLOCK_ROWS)
     total = 2 * n_blocks + sum(SVD_N_ITER + 1 for k in kinds if k != "ADT")
-    with tqdm(total=total, disable=not progress_bar, desc="preprocessing", unit="step") as bar:
+    from ..train.distributed import is_writer  # under torchrun, process 0 alone draws the bar (as training's)
+
+    with tqdm(total=total, disable=not progress_bar or not is_writer(), desc="preprocessing", unit="step") as bar:
         bases, depth = _fit_bases(
             sources, kinds, names=names, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
             cell_cycle=scorer, tick=bar.update,
