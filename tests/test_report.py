@@ -134,6 +134,7 @@ def test_report_shows_the_diagnostics_table(tmp_path):
     section = page[page.index("<h2>Diagnostics</h2>"):page.index("<h2>UMAPs</h2>")]
     assert "<th>ilisi</th>" in section and "<th>share:pc</th>" in section and "<td>apart</td>" in section
     assert "not part of overall" in section and "<td>plain</td>" not in section
+    assert '<a href="diagnostics.csv">' in section  # the table file is linked as the metrics' files are
 
 
 def _digest(path: Path) -> str:

@@ -51,7 +51,8 @@ def _diagnostics_html(table: pd.DataFrame) -> list[str]:
         cells = "".join(f"<td>{v:.4f}</td>" if np.isfinite(v) else "<td>n/a</td>" for v in row)
         rows.append(f"<tr><td>{html.escape(str(name))}</td>{cells}</tr>")
     why = diagnostics_notes(table)
-    return ["<h2>Diagnostics</h2>", f'<p class="note">{html.escape(DIAGNOSTICS_NOTE)}</p>',
+    return ["<h2>Diagnostics</h2>", f'<p class="note">{html.escape(DIAGNOSTICS_NOTE)} Table file: '
+            '<a href="diagnostics.csv">diagnostics.csv</a>.</p>',
             '<table class="diagnostics">\n' + "\n".join(rows) + "\n</table>",
             *(['<ul class="note">' + "".join(f"<li>{html.escape(n)}</li>" for n in why) + "</ul>"] if why else [])]
 
