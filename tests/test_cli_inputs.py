@@ -46,3 +46,27 @@ def test_input_flags_that_would_be_ignored_are_refused_naming_why():
             input_files(_args(**fine))
         except ValueError as err:  # the paths do not exist: what is refused then is the file, not the flags
             assert "--rna-mod" not in str(err) and "--layer" not in str(err), err
+
+
+def test_evaluate_takes_pseudotime_key_none_for_no_trajectory(monkeypatch, tmp_path):
+    """Python's evaluate takes pseudotime_keys=[] (no trajectory conservation); jae evaluate had no way to say it:
+    --pseudotime-key none was read as a column named 'none'. It now passes no pseudotime."""
+    from types import SimpleNamespace
+
+    import jae
+    from jae.cli import main
+
+    seen = {}
+    monkeypatch.setattr(jae, "evaluate_files", lambda *a, **k: seen.update(k) or SimpleNamespace())
+    args = ["evaluate", "--h5mu", str(tmp_path / "x.h5mu"), "--obsm", "X_jae", "--out", str(tmp_path / "r"), "--no-report"]
+    try:
+        main(args + ["--pseudotime-key", "none"])
+    except Exception:  # the stub's result is no table; what the verb passed is what is checked
+        pass
+    assert seen.get("pseudotime_keys") == []
+    seen.clear()
+    try:
+        main(args + ["--pseudotime-key", "pt"])
+    except Exception:
+        pass
+    assert seen.get("pseudotime_keys") == ["pt"]

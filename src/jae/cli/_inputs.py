@@ -15,6 +15,12 @@ def batch_key(value: str | None) -> str | None:
     return None if value is None or value.strip().lower() in ("", "none") else value
 
 
+def pseudotime_keys(values: list[str] | None) -> list[str] | None:
+    """``--pseudotime-key``: 'none' alone means no pseudotime (no trajectory conservation); None: every
+    ``pseudotime_order_*`` column."""
+    return [] if values and [v.strip().lower() for v in values] == ["none"] else values
+
+
 def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True) -> None:
     from ..io.modality import MAX_ADT_FEATURES
 

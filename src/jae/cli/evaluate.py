@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, batch_key, input_files
+from ._inputs import add_input_args, batch_key, input_files, pseudotime_keys
 
 
 def add_parser(sub) -> None:
@@ -43,7 +43,8 @@ def add_parser(sub) -> None:
     a.add_argument("--batch-key", default="batch",
                    help="obs column of batches; 'none': all cells are one batch, asw_batch n/a (default: batch)")
     a.add_argument("--pseudotime-key", action="append", default=None, metavar="KEY",
-                   help="obs column(s) of reference pseudotime (default: every 'pseudotime_order_*' column)")
+                   help="obs column(s) of reference pseudotime; 'none': no trajectory conservation (default: every "
+                        "'pseudotime_order_*' column)")
     a.add_argument("--organism", choices=("human", "mouse"), default=None,
                    help="for the cell-cycle genes (default: uns['organism'], else detected from the gene symbols' "
                    "case, as jae fit does)")
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     embeddings = dict(pairs)
     table = evaluate_files(
         input_files(args, rna_only=True), embeddings, args.out, baseline=args.baseline,
-        cell_type_key=args.cell_type_key, batch_key=batch_key(args.batch_key), pseudotime_keys=args.pseudotime_key,
+        cell_type_key=args.cell_type_key, batch_key=batch_key(args.batch_key), pseudotime_keys=pseudotime_keys(args.pseudotime_key),
         organism=args.organism, seed=args.seed, device=args.device, report=not args.no_report,
         umap_max_cells=args.umap_max_cells, overwrite=args.overwrite, progress_bar=not args.quiet, knn=args.knn,
     )
