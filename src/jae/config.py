@@ -319,12 +319,9 @@ class JAEConfig:
                                  f"as {_FORMS[type(current)]}, e.g. {key}={_example(current)}") from err
         result = replace(self, **out)
         pairs = _MODE_FIELDS if result.mode == "unsupervised" else {v: k for k, v in _MODE_FIELDS.items()}
-        for item in assignments:  # a field the mode does not read would be ignored unsaid
-            key, _, value = item.partition("=")
-            if key.strip() in pairs:
-                other = pairs[key.strip()]
-                logger.warning("%s is not read in %s mode, which reads %s: set %s=%s", item.strip(), result.mode, other,
-                               other, value.strip())
+        for key in [k for k in out if k in pairs]:  # a field the mode does not read would be ignored unsaid
+            logger.warning("%s=%s is not read in %s mode, which reads %s: set %s=%s", key, out[key], result.mode,
+                           pairs[key], pairs[key], out[key])
         return result
 
     def to_dict(self) -> dict:

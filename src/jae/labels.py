@@ -334,7 +334,7 @@ def _logits_alone(model, X: np.ndarray, measured: np.ndarray | None = None) -> t
         rows = np.arange(len(X)) if measured is None else np.flatnonzero(measured[:, i])
         observed = np.zeros((len(rows), 2), dtype=bool)
         observed[:, i] = True
-        Z = model.latent_transformed(fill_missing_blocks(model, np.array(X[rows], dtype=np.float32), observed))
+        Z = model.latent_transformed(fill_missing_blocks(model, np.asarray(X[rows], np.float32), observed))  # a copy
         out.append(Z[:, model.layout.block("cell_type")])
     return tuple(out)
 
