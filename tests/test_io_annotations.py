@@ -228,3 +228,21 @@ def test_an_annotation_file_naming_a_cell_twice_is_refused_with_a_fix_that_keeps
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and errors[0].startswith(f"--annotations file {path} names 2 rows")
     assert "make obs_names unique" not in errors[0]
+
+
+def test_a_file_of_some_cells_batches_keeps_the_other_cells_batches(files, tmp_path):
+    """An annotation file holding the batch of some cells wiped the batch of every other cell (NaN), whichever the
+    reader: the cells it lacks now keep the data's own batch (a column the data lacks still gets NaN for them)."""
+    d, m = files
+    rna = m.mod["rna"].copy()
+    rna.obs["batch"] = m.obs["batch"].values  # the data file's own batch
+    rna.write_h5ad(tmp_path / "x.mod1.h5ad")
+    mod1, mod2, ann = tmp_path / "x.mod1.h5ad", d / "x.mod2.h5ad", tmp_path / "part.h5ad"
+    ad.AnnData(obs=pd.DataFrame({"batch": ["fixed"] * 5, "label": ["T"] * 5}, index=m.obs_names[:5])).write_h5ad(ann)
+    expected = ["fixed"] * 5 + m.obs["batch"].astype(str).tolist()[5:]
+    opened = open_competition(mod1, mod2, annotations=ann)
+    for data in (read_competition(mod1, mod2, annotations=ann), opened, opened.load(),
+                 InputFiles(mod1=mod1, mod2=mod2, annotations=[ann]).read()):
+        assert data.obs["batch"].astype(str).tolist() == expected, type(data)
+        assert data.obs["label"].notna().sum() == 5
+    assert rna.obs["batch"].astype(str).tolist() == m.obs["batch"].astype(str).tolist()

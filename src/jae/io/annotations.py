@@ -1,5 +1,6 @@
 """Annotation files: ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined into the data by
-cell name, replacing the data's own columns of the same name (the rule of every reader and of ``--annotations``)."""
+cell name, replacing the data's own columns of the same name for the cells the file holds (the rule of every reader
+and of ``--annotations``); the data's other cells keep their values."""
 
 from __future__ import annotations
 
@@ -57,9 +58,9 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         return obs
     absent = pd.Index(cells)[~pd.Index(cells).isin(obs.index)]
     logger.warning(
-        "annotations %s: %d of %d cells matched; the other %d (e.g. %s) are not in it and get missing values in its "
-        "columns %s: a cell without a cell type is fitted as an unlabelled (query) cell; add them to the file if they "
-        "have annotations", path.name, matched, len(cells), len(absent), ", ".join(repr(str(c)) for c in absent[:3]),
+        "annotations %s: %d of %d cells matched; the other %d (e.g. %s) are not in it: in its columns %s they keep "
+        "the data's own values, or get missing values where the data has none: a cell without a cell type is "
+        "fitted as an unlabelled (query) cell; add them to the file if they have annotations", path.name, matched, len(cells), len(absent), ", ".join(repr(str(c)) for c in absent[:3]),
         [str(c) for c in obs.columns])
     return obs
 
@@ -75,7 +76,7 @@ def join_annotations(
     mdata: md.MuData, paths, *, replace_existing: bool = True, what: str = "annotation", data: str | None = None
 ) -> md.MuData:
     """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
-    name, in place; cells a file lacks get NaN.
+    name, in place; cells a file lacks keep the data's own value of a column it replaces, NaN in its other columns.
 
     Parameters
     ----------

@@ -42,7 +42,7 @@ class InputFiles:
         scvi-tools keeps them); always read whole.
     annotations
         ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined by cell name, replacing the data
-        files' own columns of the same name whatever the source (cells a file lacks get NaN there).
+        files' own columns of the same name whatever the source (for the cells a file holds; the others keep theirs).
     rna, other
         Modality names in ``h5mu`` (``other`` None: the one that is not ``rna``).
     layer

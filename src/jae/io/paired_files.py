@@ -24,7 +24,7 @@ from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
-from .readers import pair_kinds, pick_modalities
+from .readers import joined_column, pair_kinds, pick_modalities
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
 
@@ -94,7 +94,7 @@ class FilesOnDisk:
             source = annotation_obs(path, obs.index, what=what, data=self.paths[0].name)  # one row per cell name
             for col in source.columns:
                 if replace_existing or col not in obs.columns:
-                    obs[col] = source[col].reindex(obs.index)
+                    obs[col] = joined_column(source[col], obs.index, obs[col] if col in obs.columns else None)
         return replace(self, obs=obs, joins=self.joins + ((list(paths), replace_existing, what),))
 
     def memory_needed(self, *, in_memory: bool) -> int:

@@ -77,9 +77,26 @@ def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts"
         adata.layers["counts"] = adata.layers[layer]
 
 
+def joined_column(series: pd.Series, cells: pd.Index, existing: pd.Series | None = None) -> pd.Series:
+    """``series`` (a column of annotations) joined by cell name to ``cells``: the cells it lacks keep their value of
+    ``existing`` (the data's own column of that name, which it replaces), or get NaN where there is none."""
+    if series.index.equals(cells):
+        return series
+    joined = series.reindex(cells)
+    absent = ~cells.isin(series.index)
+    if existing is None or not absent.any():
+        return joined
+    kept = existing if existing.index.equals(cells) else existing.reindex(cells)
+    if isinstance(joined.dtype, pd.CategoricalDtype) or isinstance(kept.dtype, pd.CategoricalDtype):
+        values = np.where(absent, kept.astype(object).to_numpy(), joined.astype(object).to_numpy())
+        return pd.Series(values, index=cells).astype("category")
+    return joined.where(~absent, kept)
+
+
 def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, replace_existing: bool = False) -> None:
-    """Join the columns of ``source`` into ``mdata.obs`` by cell name (NaN for cells not in ``source``); columns
-    ``mdata.obs`` already has are kept unless ``replace_existing``."""
+    """Join the columns of ``source`` into ``mdata.obs`` by cell name; columns ``mdata.obs`` already has are kept
+    unless ``replace_existing``, and then only for the cells ``source`` holds (the others keep theirs: a file of
+    some cells' batches does not wipe the other cells'); cells not in ``source`` get NaN in its other columns."""
     new = [c for c in source.columns if replace_existing or c not in mdata.obs.columns]
     skipped = [c for c in source.columns if c not in new]
     if skipped:
@@ -90,7 +107,7 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, repla
         raise ValueError(f"{what} has duplicated cell names; make obs_names unique there")
     for col in new:
         series = source[col]
-        mdata.obs[col] = series if source.index.equals(mdata.obs_names) else series.reindex(mdata.obs_names)
+        mdata.obs[col] = joined_column(series, mdata.obs_names, mdata.obs[col] if col in mdata.obs.columns else None)
 
 
 def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = None, **kwargs) -> ad.AnnData:
@@ -182,7 +199,8 @@ def read_competition(
     -------
     MuData with modalities ``'rna'`` and ``'atac'`` or ``'prot'`` (``.X`` as in the files, raw counts in
     ``.layers['counts']``); ``mdata.obs`` holds mod1's per-cell columns (e.g. ``'batch'``), those the annotation
-    files also hold replaced by theirs, then the annotation files' other columns; ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
+    files also hold replaced by theirs for the cells the files hold, then the annotation files' other columns;
+    ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
     """
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     from .annotations import annotation_columns, join_annotations
