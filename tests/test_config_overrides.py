@@ -58,3 +58,29 @@ def test_a_field_the_mode_does_not_read_is_warned_of_naming_the_one_it_reads(mod
     value = setting.split("=")[1]
     assert caplog.messages == [f"{setting} is not read in {mode} mode, which reads {read}: set {read}={value}"]
     assert seen["config"].mode == mode
+
+
+def test_a_python_config_setting_a_field_its_mode_does_not_read_is_warned_of(caplog):
+    """JAEConfig(mode='unsupervised', n_free=10) was silently fitted with n_free_unsupervised's 20 free units (only
+    the CLI's --set warned): the config now warns naming the field the mode reads; defaults, fields the mode reads,
+    a saved model's settings (from_dict) and --set (which says it once itself) stay quiet."""
+    from dataclasses import replace
+
+    from jae import JAEConfig
+
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        config = JAEConfig(mode="unsupervised", n_free=10)
+        assert caplog.messages == ["JAEConfig: n_free=10 is not read in unsupervised mode, which reads "
+                                   "n_free_unsupervised: set n_free_unsupervised=10"]
+        assert config.n_free == 10 and config.n_free_unsupervised == 20  # nothing changed but the warning
+        caplog.clear()
+        replace(JAEConfig(readout_unsupervised="latent"), readout_unsupervised="components")
+        assert caplog.messages == ["JAEConfig: readout_unsupervised='latent' is not read in supervised mode, which "
+                                   "reads readout: set readout='latent'"]
+        caplog.clear()
+        JAEConfig(), JAEConfig(mode="unsupervised"), JAEConfig(n_free=10), JAEConfig(mode="unsupervised", n_free=30)
+        JAEConfig(mode="unsupervised", n_free_unsupervised=5, readout_unsupervised="latent")
+        JAEConfig.from_dict(config.to_dict())
+        JAEConfig(mode="unsupervised").with_overrides(["n_free=10"])
+    assert caplog.messages == ["n_free=10 is not read in unsupervised mode, which reads n_free_unsupervised: set "
+                               "n_free_unsupervised=10"]

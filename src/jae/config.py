@@ -8,6 +8,8 @@ import logging
 import math
 import numbers
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
@@ -18,12 +20,28 @@ ReadoutKind = Literal["components", "principal", "latent"]
 ProteinNorm = Literal["log", "clr", "clr_depth"]
 logger = logging.getLogger(__name__)
 
-#: Fields read in supervised mode -> their counterparts read in unsupervised mode (with_overrides warns of the other).
+#: Fields read in supervised mode -> their counterparts read in unsupervised mode (a config warns of the other).
 _MODE_FIELDS = {"n_free": "n_free_unsupervised", "readout": "readout_unsupervised",
                 "protein_norm": "protein_norm_unsupervised"}
+#: True while JAEConfig's own methods build configs (from_dict: a saved model's; with_overrides, which says it).
+_QUIET_UNREAD: ContextVar[bool] = ContextVar("jae_config_quiet_unread", default=False)
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 #: How a FIELD=VALUE override writes a value of each field type (JAEConfig.with_overrides' error).
 _FORMS = {list: "comma-separated whole numbers", bool: "true or false", int: "a whole number", float: "a number"}
+
+
+def _unread_pairs(mode: str) -> dict:
+    """Fields ``mode`` does not read -> the ones it reads instead."""
+    return _MODE_FIELDS if mode == "unsupervised" else {v: k for k, v in _MODE_FIELDS.items()}
+
+
+@contextmanager
+def _quiet_unread():
+    token = _QUIET_UNREAD.set(True)
+    try:
+        yield
+    finally:
+        _QUIET_UNREAD.reset(token)
 
 
 def unknown_field(name: str, *, fix: str = "", config: type | None = None) -> str:
@@ -277,6 +295,12 @@ class JAEConfig:
         for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
+        if not _QUIET_UNREAD.get():  # JAEConfig(mode='unsupervised', n_free=10) would fit with n_free_unsupervised
+            defaults = {f.name: f.default for f in fields(self)}
+            for key, read in _unread_pairs(self.mode).items():
+                if getattr(self, key) != defaults[key]:
+                    logger.warning("JAEConfig: %s=%r is not read in %s mode, which reads %s: set %s=%r", key,
+                                   getattr(self, key), self.mode, read, read, getattr(self, key))
 
     def readout_for(self, mode: str | None = None) -> str:
         """The readout used in ``mode`` (default: this config's mode)."""
@@ -317,8 +341,9 @@ class JAEConfig:
             except ValueError as err:
                 raise ValueError(f"{item!r}: {value!r} is not a valid {type(current).__name__} for {key}; write it "
                                  f"as {_FORMS[type(current)]}, e.g. {key}={_example(current)}") from err
-        result = replace(self, **out)
-        pairs = _MODE_FIELDS if result.mode == "unsupervised" else {v: k for k, v in _MODE_FIELDS.items()}
+        with _quiet_unread():  # said here of the overrides alone, as FIELD=VALUE
+            result = replace(self, **out)
+        pairs = _unread_pairs(result.mode)
         for key in [k for k in out if k in pairs]:  # a field the mode does not read would be ignored unsaid
             logger.warning("%s=%s is not read in %s mode, which reads %s: set %s=%s", key, out[key], result.mode,
                            pairs[key], pairs[key], out[key])
@@ -351,7 +376,8 @@ class JAEConfig:
         d = dict(d)
         if isinstance(d.get("hidden"), list):  # anything else is named by the field's own check
             d["hidden"] = tuple(d["hidden"])
-        return cls(**d)
+        with _quiet_unread():  # a saved model's settings: said when they were set
+            return cls(**d)
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON text."""
