@@ -343,6 +343,10 @@ def _decode(values: np.ndarray) -> np.ndarray:
     return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values], dtype=object)
 
 
+#: the ``features`` datasets of a Cell Ranger file read into named columns (or not per feature: ``_all_tag_keys``)
+_10X_READ = frozenset({"id", "name", "feature_type", "genome", "_all_tag_keys"})
+
+
 def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
     """Read a Cell Ranger / Cell Ranger ARC ``filtered_feature_bc_matrix.h5``.
 
@@ -361,14 +365,14 @@ def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
     ``'prot'`` (Antibody Capture); other feature types (Multiplexing Capture, CRISPR Guide Capture, Custom) are left out,
     with a log line. Each holds float32 counts, cells x features CSR, in ``.X`` and
     ``.layers['counts']`` (the same matrix); ``var_names`` are the feature names (made unique),
-    ``var['gene_ids']`` the feature ids, ``var['feature_types']`` the kind, ``var['genome']``.
+    ``var['gene_ids']`` the feature ids, ``var['feature_types']`` the kind, ``var['genome']``, and the file's other
+    feature columns as scanpy keeps them (Cell Ranger ARC's ``var['interval']``: the peaks' genomic intervals).
 
     Raises
     ------
     ValueError
         For a file without the ``matrix`` group, or without Gene Expression features and Peaks or Antibody Capture.
     """
-    import h5py
     import scipy.sparse as sp
 
     path = _check_file(path, what="Cell Ranger .h5")
@@ -387,10 +391,13 @@ def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
         names = _decode(feats["name"][()])
         ftypes = _decode(feats["feature_type"][()])
         genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
+        tags = {k: _decode(v[()]) for k, v in feats.items()  # Cell Ranger ARC's peak and gene 'interval', ...
+                if k not in _10X_READ and isinstance(v, h5py.Dataset) and v.shape == (n_features,)}
     kinds, ignored = feature_kinds(ftypes, where=path.name)  # CellPlex, CRISPR, Custom: no modality jae pairs
     if ignored:
         keep = np.flatnonzero(pd.notna(kinds))
         X, ids, names, genome, kinds = X[:, keep], ids[keep], names[keep], genome[keep], kinds[keep]
+        tags = {k: v[keep] for k, v in tags.items()}
     if "GEX" not in set(kinds):
         raise ValueError(f"{path.name} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
     if len(set(kinds)) < 2:
@@ -401,7 +408,7 @@ def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
         )
     from .single import split_anndata
 
-    var = pd.DataFrame({"gene_ids": ids, "feature_types": kinds, "genome": genome}, index=pd.Index(names))
+    var = pd.DataFrame({"gene_ids": ids, "feature_types": kinds, "genome": genome, **tags}, index=pd.Index(names))
     with warnings.catch_warnings():  # names repeated across feature types (a protein and its gene) are split apart
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
         mods = split_anndata(ad.AnnData(X=X, obs=pd.DataFrame(index=pd.Index(barcodes, name=None)), var=var),
