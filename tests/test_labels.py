@@ -670,3 +670,26 @@ def test_labels_of_a_file_path_with_its_embedding_given_are_indexed_and_checked_
                                   check_exact=False, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match=r"embedding has shape \(100, \d+\), not \(150, \d+\)"):
         model.predict_cell_type(path, embedding=emb[:100])
+
+
+def test_unknown_scores_measure_one_modality_cells_as_predict_cell_type_does(left_out):
+    """jae.labels.unknown_scores measured every cell against the paired cells' threshold (it takes no data), so its
+    'head' score of RNA-only cells disagreed with predict_cell_type's unknown_score; observed= (jae.query.measured of
+    the data) now gives the same scores, and without it the scores are those of paired cells, as before."""
+    from jae.labels import unknown_scores
+    from jae.query import measured
+
+    model, query, _ = left_out
+    rna = query["rna"].copy()
+    emb = model.embed(rna, key_added=None)
+    observed = measured(model, rna)
+    assert observed[:, 0].all() and not observed[:, 1].any()
+    scores = unknown_scores(model, emb, observed=observed)
+    np.testing.assert_allclose(scores["head"], model.predict_cell_type(rna)["unknown_score"], rtol=1e-4, atol=1e-5)
+    paired = unknown_scores(model, emb)
+    cal = model.calibration
+    np.testing.assert_allclose(paired["head_cell"] * (1 - cal.head_threshold),
+                               scores["head_cell"] * (1 - cal.head_threshold_rna_alone), rtol=1e-6)
+    assert not np.allclose(paired["head"], scores["head"])
+    with pytest.raises(ValueError, match=r"observed has shape \(3, 2\), not \(\d+, 2\): pass jae.query.measured"):
+        unknown_scores(model, emb, observed=observed[:3])

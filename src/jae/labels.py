@@ -35,6 +35,7 @@ from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
 from .storage import cell_names, checked_key, in_data_order, store_obs
+from .embedding_record import check_record
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 from .query import measured
 
@@ -184,13 +185,19 @@ def smooth_over_cells(rest: np.ndarray, score: np.ndarray, *, seed: int, k: int 
     return (score + others.sum(axis=1)) / (take + 1)
 
 
-def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None, *,
+                   observed: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Every candidate unknown score of cells with this model's ``embedding``, each ``(n,)`` in units of its threshold
     on the held-out reference cells (> 1: called unknown by that score): ``"head"`` (the call's, see
     :data:`UNKNOWN_SCORE`: ``"head_cell"``, the cell's own, averaged over the cells given, :func:`smooth_over_cells`;
     for models that store its threshold), ``"confidence"`` (1 - the top probability of the returned mixture),
-    ``"centroid"`` and, for a model with voters, ``"knn"``."""
+    ``"centroid"`` and, for a model with voters, ``"knn"``. ``observed``: ``(n, 2)`` bool, the modalities each cell
+    was measured in (:func:`jae.query.measured` of its data; None: all both), whose one-modality cells the head's
+    scores measure against their own thresholds, as :func:`predict_cell_type` does."""
     cal, embedding = model.calibration, np.asarray(embedding)
+    if observed is not None and np.shape(observed) != (len(embedding), 2):
+        raise ValueError(f"observed has shape {np.shape(observed)}, not ({len(embedding)}, 2): pass "
+                         "jae.query.measured(model, data) of the embedding's cells, or None (every cell paired)")
     voters = getattr(model, "voters", None)
     if voters is not None and voter_embedding is None:
         voter_embedding = model.embed_transformed(voters.features)
@@ -200,7 +207,10 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     out = {"confidence": cal.confidence_score(prob.max(axis=1)),
            "centroid": cal.centroid_score(rest)}
     if np.isfinite(cal.head_threshold):
-        out["head_cell"] = cal.head_score(head.max(axis=1))
+        if observed is not None and not np.asarray(observed).all():
+            _alone_thresholds(model)
+            cal = model.calibration
+        out["head_cell"] = cal.head_score(head.max(axis=1), None if observed is None else np.asarray(observed, bool))
         out["head"] = smooth_over_cells(rest, out["head_cell"], seed=model.seed)
     if voters is not None and np.isfinite(cal.knn_threshold):
         out["knn"] = cal.knn_score(_knn_distance(model, embedding, voter_embedding))
@@ -380,7 +390,7 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
             raise KeyError(f"embedding={embedding!r} is not a key of data.obsm (its keys: {keys}); pass the key "
                            "model.embed(data) stored (key_added, e.g. 'X_jae'), an array, or embedding=None")
         for adata in found:
-            _check_record(model, adata, embedding)
+            check_record(model, adata, embedding)
         if found[0] is not data:  # each cell's row from the first AnnData holding it
             frame = pd.concat([pd.DataFrame(np.asarray(a.obsm[embedding]), index=a.obs_names) for a in found])
             embedding = frame[~frame.index.duplicated()]
@@ -402,44 +412,6 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
             f"embedding has {int(bad.sum())} of {rows} rows with NaN or infinite values (e.g. cell {first!r}); embed "
             "those cells again (model.embed(data)) or drop them from data and embedding, or pass embedding=None")
     return embedding
-
-
-#: Fields of an embedding's record (:func:`jae.provenance.record`) that tell the model state that made it.
-STATE_FIELDS = ("seed", "modalities", "columns", "finetune_seeds", "mapping")
-
-
-def _plain(value):
-    """``value`` as plain Python (a record read back from .h5ad / .h5mu holds numpy arrays and scalars)."""
-    if hasattr(value, "items"):  # a dict, or h5py's / anndata's mapping
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _check_record(model, data, key: str) -> None:
-    """Refuse ``obsm[key]`` when its record in ``uns`` (:mod:`jae.provenance`) says another state of the model made
-    it: a fine-tuning, a mapping, another seed or other columns since (an embedding from before ``finetune`` gave
-    confidences up to 0.035 off the model's own, with no message). No record (an array stored by hand, or by an
-    older jae): nothing to compare."""
-    from .provenance import record, uns_key
-
-    stored = getattr(data, "uns", {}).get(uns_key(key))
-    if not hasattr(stored, "items"):
-        return
-    stored, now = _plain(stored), _plain(record(model, key))
-
-    def get(rec, field):  # a record holds "mapping" only for a mapped model
-        return rec.get(field, {} if field == "mapping" else None)
-
-    changed = [f for f in STATE_FIELDS if (f in stored or f == "mapping") and get(stored, f) != get(now, f)]
-    if changed:
-        what = {"finetune_seeds": f"fine-tunings (seeds {stored.get('finetune_seeds')} then, "
-                                  f"{now.get('finetune_seeds')} now)", "mapping": "mappings (map_query)"}
-        raise ValueError(
-            f"embedding={key!r} was made by another state of this model: its record uns[{uns_key(key)!r}] differs "
-            f"in its {', '.join(what.get(f, f) for f in changed)}; embed the cells again with this "
-            f"model (model.embed(data, key_added={key!r})) or pass embedding=None")
 
 
 def predict_cell_type(

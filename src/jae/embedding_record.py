@@ -1,0 +1,47 @@
+"""The record a stored embedding carries (:mod:`jae.provenance`), checked against the model reading it back: an
+embedding another state of the model made is refused (:func:`check_record`, for
+:meth:`jae.JAE.predict_cell_type`'s ``embedding=KEY``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["STATE_FIELDS", "check_record"]
+
+
+#: Fields of an embedding's record (:func:`jae.provenance.record`) that tell the model state that made it.
+STATE_FIELDS = ("seed", "modalities", "columns", "finetune_seeds", "mapping")
+
+
+def _plain(value):
+    """``value`` as plain Python (a record read back from .h5ad / .h5mu holds numpy arrays and scalars)."""
+    if hasattr(value, "items"):  # a dict, or h5py's / anndata's mapping
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_record(model, data, key: str) -> None:
+    """Refuse ``obsm[key]`` when its record in ``uns`` (:mod:`jae.provenance`) says another state of the model made
+    it: a fine-tuning, a mapping, another seed or other columns since (an embedding from before ``finetune`` gave
+    confidences up to 0.035 off the model's own, with no message). No record (an array stored by hand, or by an
+    older jae): nothing to compare."""
+    from .provenance import record, uns_key
+
+    stored = getattr(data, "uns", {}).get(uns_key(key))
+    if not hasattr(stored, "items"):
+        return
+    stored, now = _plain(stored), _plain(record(model, key))
+
+    def get(rec, field):  # a record holds "mapping" only for a mapped model
+        return rec.get(field, {} if field == "mapping" else None)
+
+    changed = [f for f in STATE_FIELDS if (f in stored or f == "mapping") and get(stored, f) != get(now, f)]
+    if changed:
+        what = {"finetune_seeds": f"fine-tunings (seeds {stored.get('finetune_seeds')} then, "
+                                  f"{now.get('finetune_seeds')} now)", "mapping": "mappings (map_query)"}
+        raise ValueError(
+            f"embedding={key!r} was made by another state of this model: its record uns[{uns_key(key)!r}] differs "
+            f"in its {', '.join(what.get(f, f) for f in changed)}; embed the cells again with this "
+            f"model (model.embed(data, key_added={key!r})) or pass embedding=None")
