@@ -693,3 +693,28 @@ def test_unknown_scores_measure_one_modality_cells_as_predict_cell_type_does(lef
     assert not np.allclose(paired["head"], scores["head"])
     with pytest.raises(ValueError, match=r"observed has shape \(3, 2\), not \(\d+, 2\): pass jae.query.measured"):
         unknown_scores(model, emb, observed=observed[:3])
+
+
+def test_a_given_embedding_of_mosaic_data_in_memory_is_labelled_without_computing_its_features(left_out,
+                                                                                              monkeypatch):
+    """predict_cell_type(mosaic, embedding=emb) computed every cell's features (jae.query.measured through
+    query_features) only to learn which modalities each cell has; it now reads that from the cells each modality
+    holds, with the same mask, in the data's cell order, and the same labels."""
+    import jae.query as query_module
+    from jae.query import measured, query_features
+
+    model, query, _ = left_out
+    n = query.n_obs
+    data = {"prot": query["prot"][: n // 2].copy(), "rna": query["rna"][n // 3:].copy()}
+    emb = model.embed(data, key_added=None)
+    features = query_features(model, data)
+    want = pd.DataFrame(features.observed, index=features.cells)
+    labels = model.predict_cell_type(data, embedding=emb)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("features computed")
+
+    monkeypatch.setattr(query_module, "_transform", refused)
+    got = measured(model, data)
+    np.testing.assert_array_equal(got, want.loc[labels.index].to_numpy())
+    pd.testing.assert_frame_equal(model.predict_cell_type(data, embedding=emb), labels)

@@ -37,19 +37,16 @@ from typing import NamedTuple
 import anndata as ad
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .io.features import FeatureOverlap, examples, feature_overlap, gene_symbols, unique_cells
 from .io.mosaic import get_mosaic, is_mosaic
-from .preprocess.normalize import SCALE
+from .query_partial import _svd_partial, _values_partial
 from .storage import in_data_order
 
 __all__ = ["QueryFeatures", "query_features", "features_kept", "fill_missing_blocks", "measured"]
 
 logger = logging.getLogger(__name__)
 
-#: Largest share of the library the missing features may be estimated to hold.
-MAX_MISSING_SHARE = 0.9
 
 
 class QueryFeatures(NamedTuple):
@@ -410,7 +407,8 @@ def fill_missing_blocks(model, X: np.ndarray, observed: np.ndarray) -> np.ndarra
 def measured(model, data, *, layer: str | None = "counts") -> np.ndarray | None:
     """``(n_cells, 2)`` bool: which of the model's modalities each cell of ``data`` has, in the data's cell order (as
     embeddings and labels come); None when every cell has both, or for no data. Told without reading counts, except
-    for mosaic data in memory: by :func:`query_features` (once per data within :func:`features_kept`)."""
+    for mosaic data in memory: by :func:`jae.io.mosaic.get_mosaic` (:func:`query_features` within :func:`features_kept`,
+    where the features are computed once anyway)."""
     from .io.plan import _as_files
 
     if data is None:
@@ -425,8 +423,14 @@ def measured(model, data, *, layer: str | None = "counts") -> np.ndarray | None:
         return observed
     if not is_mosaic({n: mods[n] for n in names}, modalities=names, layer=layer):
         return None
-    features = query_features(model, data, layer=layer)
-    observed = in_data_order(data, features.observed, features.cells)[0]
+    kept = _KEPT.get()
+    if kept is not None and kept[0] is data:  # the features are computed once here anyway
+        found = query_features(model, data, layer=layer)
+        found = (found.observed, found.cells)
+    else:  # which cells each modality holds, without computing their features
+        found = get_mosaic({n: mods[n] for n in names}, modalities=names, layer=layer)
+        found = (found.observed, found.obs_names)
+    observed = in_data_order(data, *found)[0]
     return None if observed.all() else observed
 
 
@@ -452,49 +456,3 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
             out.append(_values_partial(model, i, sub, overlap, blocks, None if rna_X is None else rna_X[pos:pos + n]))
         pos += n
     return np.concatenate(out) if out else np.empty((0, blocks[i].stop - blocks[i].start), np.float32)
-
-
-def _normalise(sub, missing_share: float):
-    """log10(1 + 1e4 c / L) with ``L`` the total over the present features divided by ``1 - missing_share`` (the
-    share of the library the missing features hold in the reference cells' mean profile, so the present features
-    are normalised as with every feature present); a cell with no counts over them gives a row of zeros."""
-    X = sp.csr_matrix(sub, dtype=np.float32, copy=True)
-    totals = np.asarray(X.sum(axis=1)).ravel()
-    scale = (SCALE * (1.0 - missing_share) / np.maximum(totals, 1e-12)).astype(np.float32)
-    X.data *= np.repeat(scale, np.diff(X.indptr))
-    np.log1p(X.data, out=X.data)
-    X.data /= np.float32(np.log(10.0))
-    return X
-
-
-def _reference_share(missing_values: np.ndarray) -> float:
-    """Share of the library held by features whose log-normalised values are ``missing_values`` ``(m,)`` (the
-    reference cells' mean), one number for every cell."""
-    share = np.clip(10.0 ** np.asarray(missing_values, dtype=np.float64) - 1.0, 0.0, None).sum() / SCALE
-    return float(min(share, MAX_MISSING_SHARE))
-
-
-def _svd_partial(model, i: int, sub, overlap: FeatureOverlap, block: slice) -> np.ndarray:
-    comp = model.preprocessor.bases[i].components
-    V_obs = comp[:, overlap.present]
-    share = _reference_share(model.moments.mean[block] @ comp[:, overlap.missing])
-    normed = _normalise(sub, share)
-    proj = np.asarray(normed @ V_obs.T, dtype=np.float64)
-    sq = np.asarray(normed.multiply(normed).sum(axis=1), dtype=np.float64).ravel()
-    return model.moments.block_posterior(block, V_obs, proj, sq, len(overlap.present))
-
-
-def _values_partial(model, i: int, sub, overlap: FeatureOverlap, blocks, rna_X: np.ndarray) -> np.ndarray:
-    cols = np.arange(model.preprocessor.n_output)
-    present = cols[blocks[i]][overlap.present]
-    observed = present if rna_X is None else np.concatenate([cols[blocks[0]], present])
-    missing = cols[blocks[i]][overlap.missing]
-    if model.preprocessor.by_clr(i):  # the preprocessing's own CLR: the geometric mean over the present proteins
-        normed = model.preprocessor.normalise(i, sub)
-    else:
-        normed = np.asarray(_normalise(sub, _reference_share(model.moments.mean[missing])).toarray(), dtype=np.float32)
-    out = np.empty((sub.shape[0], blocks[i].stop - blocks[i].start), dtype=np.float32)
-    out[:, overlap.present] = normed
-    given = normed if rna_X is None else np.hstack([rna_X, normed])
-    out[:, overlap.missing] = model.moments.conditional_mean(given, observed, missing)
-    return out
