@@ -226,6 +226,8 @@ def run_epochs(
                     bad_epochs += 1
                     if bad_epochs >= patience:
                         logger.info("%s: early stop at epoch %d (best validation loss %.5g)", desc, epoch + 1, best)
+                        if own_bar:  # done, not cut short: tqdm's notebook bar left a bar short of its total red
+                            bar.total = bar.n
                         break
     finally:
         if own_bar:
