@@ -246,3 +246,18 @@ def test_a_file_of_some_cells_batches_keeps_the_other_cells_batches(files, tmp_p
         assert data.obs["batch"].astype(str).tolist() == expected, type(data)
         assert data.obs["label"].notna().sum() == 5
     assert rna.obs["batch"].astype(str).tolist() == m.obs["batch"].astype(str).tolist()
+
+
+def test_the_kept_batches_beside_the_files_text_ones_stay_writable(files, tmp_path):
+    """Numeric batches kept for the cells the file lacks, beside the file's text batches for the others, made a
+    column of numbers and text that anndata refuses to write ('Can't implicitly convert non-string objects'): they
+    are joined as text."""
+    d, m = files
+    rna = m.mod["rna"].copy()
+    rna.obs["batch"] = pd.Categorical(m.obs["batch"].cat.codes.to_numpy() + 1)  # the data's batches: 1, 2
+    rna.write_h5ad(tmp_path / "x.mod1.h5ad")
+    ann = tmp_path / "part.h5ad"
+    ad.AnnData(obs=pd.DataFrame({"batch": ["fixed"] * 5}, index=m.obs_names[:5])).write_h5ad(ann)
+    mdata = read_competition(tmp_path / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=ann)
+    assert list(mdata.obs["batch"]) == ["fixed"] * 5 + [str(c + 1) for c in m.obs["batch"].cat.codes[5:]]
+    ad.AnnData(obs=mdata.obs).write_h5ad(tmp_path / "obs.h5ad")

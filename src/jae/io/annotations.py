@@ -9,13 +9,14 @@ import os
 from pathlib import Path
 
 import mudata as md
+import numpy as np
 import pandas as pd
 
 from .features import affix_rename
 from .raw import noted
 from .readers import PathLike, _add_obs_columns, obs_columns, read_obs
 
-__all__ = ["annotation_obs", "annotation_columns", "join_annotations"]
+__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +103,24 @@ def join_annotations(
         obs = annotation_obs(path, mdata.obs_names, what=what, data=data)
         _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
     return mdata
+
+
+def joined_column(series: pd.Series, cells: pd.Index, existing: pd.Series | None = None) -> pd.Series:
+    """``series`` (a column of annotations) joined by cell name to ``cells``: the cells it lacks keep their value of
+    ``existing`` (the data's own column of that name, which it replaces), or get NaN where there is none."""
+    if series.index.equals(cells):
+        return series
+    joined = series.reindex(cells)
+    absent = ~cells.isin(series.index)
+    if existing is None or not absent.any():
+        return joined
+    kept = existing if existing.index.equals(cells) else existing.reindex(cells)
+    categorical = isinstance(joined.dtype, pd.CategoricalDtype) or isinstance(kept.dtype, pd.CategoricalDtype)
+    if not categorical and pd.api.types.is_numeric_dtype(joined) and pd.api.types.is_numeric_dtype(kept):
+        return joined.where(~absent, kept)
+    values = np.where(absent, kept.astype(object).to_numpy(), joined.astype(object).to_numpy())
+    present = pd.notna(values)
+    if len({isinstance(v, str) for v in values[present]}) > 1:  # numbers beside text: all text, as h5ad writes it
+        values[present] = values[present].astype(str)
+    out = pd.Series(values, index=cells)
+    return out.astype("category") if categorical else out

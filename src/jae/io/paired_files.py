@@ -18,13 +18,13 @@ from pathlib import Path
 import h5py
 import pandas as pd
 
-from .annotations import annotation_columns
+from .annotations import annotation_columns, joined_column
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
-from .readers import joined_column, pair_kinds, pick_modalities
+from .readers import pair_kinds, pick_modalities
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
 

@@ -77,22 +77,6 @@ def _counts_layer(adata: ad.AnnData, *, where: str, layer: str | None = "counts"
         adata.layers["counts"] = adata.layers[layer]
 
 
-def joined_column(series: pd.Series, cells: pd.Index, existing: pd.Series | None = None) -> pd.Series:
-    """``series`` (a column of annotations) joined by cell name to ``cells``: the cells it lacks keep their value of
-    ``existing`` (the data's own column of that name, which it replaces), or get NaN where there is none."""
-    if series.index.equals(cells):
-        return series
-    joined = series.reindex(cells)
-    absent = ~cells.isin(series.index)
-    if existing is None or not absent.any():
-        return joined
-    kept = existing if existing.index.equals(cells) else existing.reindex(cells)
-    if isinstance(joined.dtype, pd.CategoricalDtype) or isinstance(kept.dtype, pd.CategoricalDtype):
-        values = np.where(absent, kept.astype(object).to_numpy(), joined.astype(object).to_numpy())
-        return pd.Series(values, index=cells).astype("category")
-    return joined.where(~absent, kept)
-
-
 def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, replace_existing: bool = False) -> None:
     """Join the columns of ``source`` into ``mdata.obs`` by cell name; columns ``mdata.obs`` already has are kept
     unless ``replace_existing``, and then only for the cells ``source`` holds (the others keep theirs: a file of
@@ -105,6 +89,8 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, repla
         return
     if not source.index.is_unique:
         raise ValueError(f"{what} has duplicated cell names; make obs_names unique there")
+    from .annotations import joined_column
+
     for col in new:
         series = source[col]
         mdata.obs[col] = joined_column(series, mdata.obs_names, mdata.obs[col] if col in mdata.obs.columns else None)
