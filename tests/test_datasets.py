@@ -9,7 +9,7 @@ from scipy.stats import spearmanr
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-from jae.datasets import SimulationParams, simulate
+from jae.datasets import SimulationParams, simulate, write_simulated
 from jae.datasets.design import make_design
 from jae.datasets.sampling import BLOCK_CELLS, sample_block
 from jae.io import validate_counts
@@ -184,3 +184,14 @@ def test_appending_a_block_past_two_billion_stored_values_does_not_wrap():
     _append_csr(group, block)
     assert group["data"].shape == (already + block.nnz,) and already + block.nnz > 2**31
     assert group["indptr"].shape == (8,)
+
+
+@pytest.mark.parametrize("kind, kwargs, match", [
+    ("multiome", dict(n_proteins=50), "n_proteins=50 does not apply to kind='multiome'.*pass n_peaks=N"),
+    ("cite", dict(n_peaks=500), "n_peaks=500 does not apply to kind='cite'.*pass n_proteins=N"),
+])
+def test_write_simulated_refuses_the_other_kinds_size_instead_of_ignoring_it(tmp_path, kind, kwargs, match):
+    # the size was ignored: the files had the preset's features, not the ones asked for
+    with pytest.raises(ValueError, match=match):
+        write_simulated(tmp_path / "sim", n_cells=50, kind=kind, preset=None, progress_bar=False, **kwargs)
+    assert not list(tmp_path.iterdir())

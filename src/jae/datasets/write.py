@@ -152,6 +152,11 @@ def write_simulated(
         sizes.update(PRESETS[preset][kind] if kind in PRESETS[preset] else {})
     given = dict(n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types, n_batches=n_batches)
     sizes.update({k: v for k, v in given.items() if v is not None})
+    unused, used, simulated = {"multiome": ("n_proteins", "n_peaks", "peaks"), "cite": ("n_peaks", "n_proteins", "proteins")
+                               }.get(kind, (None, None, None))
+    if unused is not None and given[unused] is not None:  # it was ignored: the files had the preset's size
+        raise ValueError(f"{unused}={given[unused]!r} does not apply to kind={kind!r}, which simulates {simulated}: "
+                         f"pass {used}=N instead, or kind={'cite' if kind == 'multiome' else 'multiome'!r}")
     path = user_path(path)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
         raise ValueError(f"chunk_size={chunk_size!r} is no number of cells: pass chunk_size >= 1 (cells generated and "
