@@ -195,3 +195,27 @@ def test_write_simulated_refuses_the_other_kinds_size_instead_of_ignoring_it(tmp
     with pytest.raises(ValueError, match=match):
         write_simulated(tmp_path / "sim", n_cells=50, kind=kind, preset=None, progress_bar=False, **kwargs)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("given", ["out", "out/", "new/"])
+def test_write_simulated_refuses_a_folder_as_the_file_prefix(tmp_path, monkeypatch, given):
+    # the files landed beside the folder, as out.mod1.h5ad, not inside it
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(ValueError, match=r"takes a file prefix, got the folder .*pass e\.g\. .*sim to write"):
+        write_simulated(given, n_cells=50, preset=None, progress_bar=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and not list((tmp_path / "out").iterdir())
+
+
+def test_jae_simulate_refuses_a_folder_as_out_in_one_line(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from jae.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "simulate", "out", "--n-cells", "50", "--preset", "none"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "--format h5ad-pair takes a file prefix, got the folder out" in errors[0], errors
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

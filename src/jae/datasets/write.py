@@ -72,8 +72,13 @@ def _skeleton(design: Design, mod: str, obs: pd.DataFrame) -> ad.AnnData:
     return adata
 
 
-def _targets(path: Path, design: Design, fmt: str) -> dict[Path, list[str]]:
+def _targets(path: Path, design: Design, fmt: str, folder: bool = False) -> dict[Path, list[str]]:
     if fmt == "h5ad-pair":
+        if folder:  # the files would land beside the folder (<folder>.mod1.h5ad), not in it
+            raise ValueError(
+                f"format='h5ad-pair' takes a file prefix, got the folder {path}; pass e.g. {path / 'sim'} to write "
+                f"sim.mod1.h5ad and sim.mod2.h5ad inside it"
+            )
         if path.suffix in (".h5ad", ".h5mu"):
             raise ValueError(
                 f"format='h5ad-pair' takes a file prefix, got {path}; pass e.g. {path.with_suffix('')} to write "
@@ -157,12 +162,14 @@ def write_simulated(
     if unused is not None and given[unused] is not None:  # it was ignored: the files had the preset's size
         raise ValueError(f"{unused}={given[unused]!r} does not apply to kind={kind!r}, which simulates {simulated}: "
                          f"pass {used}=N instead, or kind={'cite' if kind == 'multiome' else 'multiome'!r}")
+    folder = isinstance(path, str) and path.endswith(("/", os.sep))
     path = user_path(path)
+    folder = folder or path.is_dir()
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
         raise ValueError(f"chunk_size={chunk_size!r} is no number of cells: pass chunk_size >= 1 (cells generated and "
                          "written at a time, rounded up to a multiple of 1024)")
     design = make_design(n_cells, kind=kind, organism=organism, seed=seed, params=params or SimulationParams(), **sizes)
-    targets = _targets(path, design, format)
+    targets = _targets(path, design, format, folder)
     check_outputs(  # a missing folder is refused, as every verb's output: never created silently
 [("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
