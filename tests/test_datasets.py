@@ -219,3 +219,30 @@ def test_jae_simulate_refuses_a_folder_as_out_in_one_line(tmp_path, monkeypatch,
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "--format h5ad-pair takes a file prefix, got the folder out" in errors[0], errors
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(depth_sd=-1), ValueError, "depth_sd=-1 is out of range: pass depth_sd >= 0"),  # numpy: 'scale < 0'
+    (dict(batch_strength=-0.5), ValueError, "batch_strength=-0.5 is out of range"),
+    (dict(rna_umis=float("nan")), TypeError, "rna_umis must be a finite number"),  # an IndexError deep inside
+    (dict(rna_umis=0), ValueError, "rna_umis=0: a median count per cell must be > 0"),  # silently 1 count a cell
+    (dict(n_bins=0), ValueError, "n_bins=0 is out of range: pass n_bins >= 2"),  # silently 2
+    (dict(cycling_fraction=1.5), ValueError, "cycling_fraction=1.5 is out of range"),
+    (dict(program_strength="1.5"), TypeError, "program_strength must be a finite number, not '1.5'"),
+])
+def test_simulation_params_refuse_bad_values_naming_the_field(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        SimulationParams(**kwargs)
+
+
+def test_simulate_refuses_params_that_are_no_simulation_params():
+    with pytest.raises(TypeError, match="params must be a jae.datasets.SimulationParams, not dict"):
+        simulate(50, params={"depth_sd": 0.1})  # AttributeError: 'dict' object has no attribute 'program_strength'
+
+
+def test_valid_simulation_params_are_accepted_unchanged():
+    p = SimulationParams(rna_umis=500, adt_counts=3, batch_strength=0.0, cycling_fraction=1, n_bins=2,
+                         program_strength=-1.0, cycle_strength=0)
+    assert (p.rna_umis, p.adt_counts, p.cycling_fraction, p.n_bins) == (500, 3, 1, 2)
+    m = simulate(60, n_genes=200, n_peaks=60, seed=1, params=p)
+    assert m.n_obs == 60

@@ -84,6 +84,26 @@ class SimulationParams:
     cycling_fraction: float = 0.3
     n_bins: int = 16
 
+    def __post_init__(self):
+        # refused here, in one line naming the field: numpy failed deep in the simulation ('scale < 0', an IndexError
+        # for a NaN depth) or the value was silently replaced (a depth of 0 by 1 count, n_bins=0 by 2)
+        for name in ("rna_umis", "atac_fragments", "adt_counts", "depth_sd", "batch_strength", "batch_depth_sd",
+                     "program_strength", "cycle_strength", "cycling_fraction", "n_bins"):
+            v = getattr(self, name)
+            if v is None and name.endswith(("umis", "fragments", "counts")):
+                continue
+            integral = name == "n_bins"
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral if integral else numbers.Real) or not np.isfinite(v):
+                raise TypeError(f"SimulationParams {name} must be a {'whole' if integral else 'finite'} number, not {v!r}")
+            low, high = {"n_bins": (2, None), "cycling_fraction": (0, 1), "program_strength": (None, None),
+                         "cycle_strength": (None, None)}.get(name, (0, None))
+            if name.endswith(("umis", "fragments", "counts")) and v <= 0:
+                raise ValueError(f"SimulationParams {name}={v!r}: a median count per cell must be > 0, or None for "
+                                 "the competition-like default")
+            if (low is not None and v < low) or (high is not None and v > high):
+                raise ValueError(f"SimulationParams {name}={v!r} is out of range: pass {name} >= {low}"
+                                 + (f" and <= {high}" if high is not None else ""))
+
 
 @dataclass
 class Design:
@@ -239,6 +259,9 @@ def make_design(
     -------
     The :class:`Design`; see :func:`jae.datasets.simulate` for the parameters.
     """
+    if not isinstance(params, SimulationParams):
+        raise TypeError(f"params must be a jae.datasets.SimulationParams, not {type(params).__name__}; e.g. "
+                        "params=jae.datasets.SimulationParams(depth_sd=0.3)")
     if kind not in ("multiome", "cite"):
         raise ValueError(f"unknown kind {kind!r}; use kind='multiome' (RNA + ATAC) or kind='cite' (RNA + protein)")
     sizes = dict(n_cells=n_cells, n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types,
