@@ -246,3 +246,15 @@ def test_valid_simulation_params_are_accepted_unchanged():
     assert (p.rna_umis, p.adt_counts, p.cycling_fraction, p.n_bins) == (500, 3, 1, 2)
     m = simulate(60, n_genes=200, n_peaks=60, seed=1, params=p)
     assert m.n_obs == 60
+
+
+def test_run_demo_refuses_too_few_cells_given_as_a_numpy_integer(tmp_path, monkeypatch):
+    import jae
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("the demo simulated cells below its minimum")
+
+    monkeypatch.setattr("jae.datasets.simulate", tripwire)
+    with pytest.raises(ValueError, match="n_cells=50: the demo needs at least 200 cells"):
+        jae.run_demo(tmp_path / "demo", n_cells=np.int64(50), progress_bar=False)
+    assert not list(tmp_path.iterdir())

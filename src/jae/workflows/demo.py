@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 import time
 from dataclasses import dataclass, field
@@ -137,7 +138,7 @@ def run_demo(
     if out.exists() and not out.is_dir():
         raise ValueError(f"out {out} exists and is not a folder; choose a folder path for out")
     check_outputs([("out", out)], inputs=(), overwrite=True, folders=("out",))  # its folder exists, is writable
-    if isinstance(n_cells, int) and not isinstance(n_cells, bool) and n_cells < MIN_DEMO_CELLS:
+    if isinstance(n_cells, numbers.Integral) and not isinstance(n_cells, bool) and n_cells < MIN_DEMO_CELLS:
         raise ValueError(f"n_cells={n_cells}: the demo needs at least {MIN_DEMO_CELLS} cells (a reference and a hidden "
                          f"batch of every simulated cell type, and enough cells to score); pass n_cells >= "
                          f"{MIN_DEMO_CELLS}")
