@@ -258,3 +258,20 @@ def test_run_demo_refuses_too_few_cells_given_as_a_numpy_integer(tmp_path, monke
     with pytest.raises(ValueError, match="n_cells=50: the demo needs at least 200 cells"):
         jae.run_demo(tmp_path / "demo", n_cells=np.int64(50), progress_bar=False)
     assert not list(tmp_path.iterdir())
+
+
+def test_more_batches_than_cells_is_refused_like_more_cell_types(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from jae.cli import main
+
+    # obs['batch'] had 30 categories, most of them without a cell
+    with pytest.raises(ValueError, match="n_batches=30 is more than n_cells=20: .*pass n_batches <= 20"):
+        simulate(20, n_batches=30, n_genes=200, n_peaks=50)
+    assert simulate(20, n_batches=20, n_genes=200, n_peaks=50).obs["batch"].cat.categories.size == 20
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "simulate", "sim", "--n-cells", "20", "--n-batches", "30", "--preset", "none"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["--n-batches 30 is more than --n-cells 20: some batches would have no cell; pass --n-batches <= 20"]
+    assert not list(tmp_path.iterdir())

@@ -280,6 +280,9 @@ def make_design(
                          f"pass n_cell_types <= {n_cells}")
     if n_batches < 1:
         raise ValueError(f"n_batches={n_batches}: simulate at least 1 batch")
+    if n_batches > n_cells:  # obs['batch'] held categories without a cell (an empty batch in every per-batch step)
+        raise ValueError(f"n_batches={n_batches} is more than n_cells={n_cells}: some batches would have no cell; "
+                         f"pass n_batches <= {n_cells}")
     second = "atac" if kind == "multiome" else "prot"
     n_second = n_peaks if kind == "multiome" else n_proteins
     if n_second < 2:
