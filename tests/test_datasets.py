@@ -275,3 +275,40 @@ def test_more_batches_than_cells_is_refused_like_more_cell_types(tmp_path, monke
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == ["--n-batches 30 is more than --n-cells 20: some batches would have no cell; pass --n-batches <= 20"]
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda out: (out / "model").mkdir() or (out / "model" / "notes.txt").write_text("mine"), FileExistsError,
+     r"model exists and is not a jae model folder \(no model.json\), which is never replaced; move it or choose "
+     "another out"),
+    (lambda out: (out / "demo.h5mu").mkdir(), ValueError, r"demo.h5mu is a folder, where the demo writes a file"),
+    (lambda out: (out / "report").write_text("x"), ValueError, r"report is a file, where the demo writes its report"),
+])
+def test_run_demo_overwrite_refuses_what_it_cannot_replace_before_training(tmp_path, monkeypatch, make, error, match):
+    import jae
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("the demo simulated and trained before refusing an output it cannot replace")
+
+    monkeypatch.setattr("jae.datasets.simulate", tripwire)
+    out = tmp_path / "demo"
+    out.mkdir()
+    make(out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    with pytest.raises(error, match=match):
+        jae.run_demo(out, overwrite=True, progress_bar=False)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+
+
+def test_jae_demo_overwrite_names_out_when_model_is_no_jae_model(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from jae.cli import main
+
+    monkeypatch.setattr("jae.datasets.simulate", lambda *a, **k: (_ for _ in ()).throw(AssertionError("trained")))
+    (tmp_path / "demo" / "model").mkdir(parents=True)
+    (tmp_path / "demo" / "model" / "notes.txt").write_text("mine")
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "demo", "--out", str(tmp_path / "demo"), "--overwrite"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].endswith("move it or choose another --out"), errors
