@@ -312,3 +312,25 @@ def test_jae_demo_overwrite_names_out_when_model_is_no_jae_model(tmp_path, monke
         assert main(["-q", "demo", "--out", str(tmp_path / "demo"), "--overwrite"]) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and errors[0].endswith("move it or choose another --out"), errors
+
+
+@pytest.mark.parametrize("setup, argv, expected", [
+    (lambda: __import__("os").mkdir("x.h5mu"), ["x.h5mu", "--format", "h5mu", "--overwrite"],
+     "OUT x.h5mu is a folder; give a file path for OUT"),
+    (lambda: open("afile", "w").close(), ["afile/sim"], "the folder of OUT afile/sim.mod1.h5ad, is a file; choose another OUT"),
+])
+def test_jae_simulate_output_refusals_name_out_not_the_python_path(tmp_path, monkeypatch, caplog, setup, argv, expected):
+    import logging
+
+    from jae.cli import main
+    from jae.cli._messages import cli_message
+
+    monkeypatch.chdir(tmp_path)
+    setup()
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "simulate", *argv, "--n-cells", "50", "--preset", "none"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].endswith(expected), errors  # said '... give a file path for path'
+    assert cli_message("the folder /x of path x/sim.mod1.h5ad is not writable; choose another path in a folder you "
+                       "can write to") == ("the folder /x of OUT x/sim.mod1.h5ad is not writable; choose another OUT "
+                                           "in a folder you can write to")
