@@ -334,3 +334,25 @@ def test_jae_simulate_output_refusals_name_out_not_the_python_path(tmp_path, mon
     assert cli_message("the folder /x of path x/sim.mod1.h5ad is not writable; choose another path in a folder you "
                        "can write to") == ("the folder /x of OUT x/sim.mod1.h5ad is not writable; choose another OUT "
                                            "in a folder you can write to")
+
+
+def test_more_cells_than_memory_holds_is_refused_in_one_line_not_a_memory_error(tmp_path, monkeypatch, caplog):
+    import logging
+
+    import jae.datasets.design as design
+    from jae.cli import main
+
+    monkeypatch.setattr(design, "_available_memory", lambda: 10**9)  # 1 GB: 2.5 million cells' design at most
+    with pytest.raises(ValueError, match=r"^n_cells=5000000: every cell's labels.* about 2\.0 GB, more than the 1\.0 GB "
+                                         r"available; simulate fewer cells$"):
+        simulate(5_000_000)
+    monkeypatch.setattr(design, "_available_memory", lambda: None)  # unknown: not checked
+    with pytest.raises(ValueError, match="n_genes"):
+        simulate(5_000_000, n_genes=10)
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.ERROR, logger="jae"):  # numpy's MemoryError came with a traceback
+        assert main(["-q", "simulate", "sim", "--n-cells", str(10**11), "--preset", "none"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].startswith(f"--n-cells {10**11}: every cell's labels"), errors
+    assert not list(tmp_path.iterdir())

@@ -16,6 +16,7 @@ so a design for a million cells fits in memory; the counts themselves are sample
 from __future__ import annotations
 
 import numbers
+import os
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -240,6 +241,35 @@ def _whole(name: str, value) -> int:
     return int(value)
 
 
+#: Peak bytes per cell of :func:`make_design` (labels, barcodes, depths; measured about 360).
+_DESIGN_BYTES_PER_CELL = 400
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available now (``MemAvailable``, else the free physical pages), None when unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(n_cells: int) -> None:
+    """Refuse in one line a number of cells whose per-cell design alone exceeds the memory available (numpy's
+    MemoryError came with a traceback, e.g. for an extra zero or two in n_cells)."""
+    need, available = n_cells * _DESIGN_BYTES_PER_CELL, _available_memory()
+    if available is not None and need > available:
+        raise ValueError(f"n_cells={n_cells}: every cell's labels, barcode and depth stay in memory (even when the "
+                         f"counts are streamed to disk), about {need / 1e9:.1f} GB, more than the "
+                         f"{available / 1e9:.1f} GB available; simulate fewer cells")
+
+
 def make_design(
     n_cells: int,
     *,
@@ -273,6 +303,7 @@ def make_design(
         raise ValueError(f"unknown organism {organism!r}; use organism='human' or 'mouse'")
     if n_cells < 2:
         raise ValueError(f"n_cells={n_cells}: simulate at least 2 cells")
+    _check_memory(n_cells)
     if n_cell_types < 2:
         raise ValueError(f"n_cell_types={n_cell_types}: simulate at least 2 cell types; pass n_cell_types >= 2")
     if n_cell_types > n_cells:
