@@ -343,9 +343,13 @@ def test_more_cells_than_memory_holds_is_refused_in_one_line_not_a_memory_error(
     from jae.cli import main
 
     monkeypatch.setattr(design, "_available_memory", lambda: 10**9)  # 1 GB: 2.5 million cells' design at most
-    with pytest.raises(ValueError, match=r"^n_cells=5000000: every cell's labels.* about 2\.0 GB, more than the 1\.0 GB "
-                                         r"available; simulate fewer cells$"):
+    with pytest.raises(ValueError, match=r"^n_cells=5000000: the simulation's design needs about 2\.0 GB of memory .*"
+                                         r"more than the 1\.0 GB available; simulate fewer cells, features"):
         simulate(5_000_000)
+    with pytest.raises(ValueError, match=r"^n_genes=20000000: the simulation's design needs about"):
+        simulate(100, n_genes=20_000_000)  # ran for minutes, building the names, before numpy ran out of memory
+    with pytest.raises(ValueError, match=r"^n_cell_types=2000: the simulation's design needs about"):
+        simulate(5000, n_cell_types=2000, n_genes=20_000)
     monkeypatch.setattr(design, "_available_memory", lambda: None)  # unknown: not checked
     with pytest.raises(ValueError, match="n_genes"):
         simulate(5_000_000, n_genes=10)
@@ -353,6 +357,8 @@ def test_more_cells_than_memory_holds_is_refused_in_one_line_not_a_memory_error(
     monkeypatch.chdir(tmp_path)
     with caplog.at_level(logging.ERROR, logger="jae"):  # numpy's MemoryError came with a traceback
         assert main(["-q", "simulate", "sim", "--n-cells", str(10**11), "--preset", "none"]) == 1
+        assert main(["-q", "simulate", "sim", "--n-cells", "100", "--preset", "none", "--n-peaks", str(10**12)]) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and errors[0].startswith(f"--n-cells {10**11}: every cell's labels"), errors
+    assert len(errors) == 2 and errors[0].startswith(f"--n-cells {10**11}: the simulation's design needs"), errors
+    assert errors[1].startswith(f"--n-peaks {10**12}: the simulation's design needs"), errors
     assert not list(tmp_path.iterdir())
