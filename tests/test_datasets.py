@@ -225,7 +225,9 @@ def test_jae_simulate_refuses_a_folder_as_out_in_one_line(tmp_path, monkeypatch,
     (dict(depth_sd=-1), ValueError, "depth_sd=-1 is out of range: pass depth_sd >= 0"),  # numpy: 'scale < 0'
     (dict(batch_strength=-0.5), ValueError, "batch_strength=-0.5 is out of range"),
     (dict(rna_umis=float("nan")), TypeError, "rna_umis must be a finite number"),  # an IndexError deep inside
-    (dict(rna_umis=0), ValueError, "rna_umis=0: a median count per cell must be > 0"),  # silently 1 count a cell
+    (dict(rna_umis=0), ValueError, "rna_umis=0: a median count per cell must be >= 1"),  # silently 1 count a cell
+    (dict(adt_counts=0.5), ValueError, r"adt_counts=0.5: a median count per cell must be >= 1 \(below, it was taken "
+                                       r"as 1\)"),
     (dict(n_bins=0), ValueError, "n_bins=0 is out of range: pass n_bins >= 2"),  # silently 2
     (dict(cycling_fraction=1.5), ValueError, "cycling_fraction=1.5 is out of range"),
     (dict(program_strength="1.5"), TypeError, "program_strength must be a finite number, not '1.5'"),

@@ -98,9 +98,9 @@ class SimulationParams:
                 raise TypeError(f"SimulationParams {name} must be a {'whole' if integral else 'finite'} number, not {v!r}")
             low, high = {"n_bins": (2, None), "cycling_fraction": (0, 1), "program_strength": (None, None),
                          "cycle_strength": (None, None)}.get(name, (0, None))
-            if name.endswith(("umis", "fragments", "counts")) and v <= 0:
-                raise ValueError(f"SimulationParams {name}={v!r}: a median count per cell must be > 0, or None for "
-                                 "the competition-like default")
+            if name.endswith(("umis", "fragments", "counts")) and v < 1:
+                raise ValueError(f"SimulationParams {name}={v!r}: a median count per cell must be >= 1 (below, it was "
+                                 "taken as 1), or None for the competition-like default")
             if (low is not None and v < low) or (high is not None and v > high):
                 raise ValueError(f"SimulationParams {name}={v!r} is out of range: pass {name} >= {low}"
                                  + (f" and <= {high}" if high is not None else ""))
