@@ -56,10 +56,10 @@ class SimulationParams:
     Attributes
     ----------
     rna_umis, atac_fragments, adt_counts
-        Median counts per cell; ``None`` scales with the number of features so that the fraction of detected
+        Median counts per cell (>= 1); ``None`` scales with the number of features so that the fraction of detected
         features matches the competition data (about 1.5k of 13,431 genes; about 7% of peaks).
     depth_sd
-        Standard deviation of log library size between cells.
+        Standard deviation of log library size between cells (>= 0, as every standard deviation here).
     batch_strength
         Standard deviation of the per-feature log fold change of each batch.
     batch_depth_sd
@@ -69,9 +69,11 @@ class SimulationParams:
     cycle_strength
         Log fold change of S genes in S-phase cells and of G2M genes in G2M cells.
     cycling_fraction
-        Mean fraction of cycling (S or G2M) cells per type.
+        Mean fraction of cycling (S or G2M) cells per type, in [0, 1].
     n_bins
-        Steps of the trajectory's program interpolation.
+        Steps of the trajectory's program interpolation (>= 2).
+
+    Values out of range are refused when the object is made.
     """
 
     rna_umis: float | None = None
