@@ -285,6 +285,25 @@ def _check_memory(sizes: dict[str, int], n_features: int) -> None:
                          "features, cell types or batches")
 
 
+def _check_block_memory(median: dict, params: SimulationParams, kind: str, n_cells: int, sizes: dict) -> None:
+    """Refuse in one line depths whose counts for one block of cells exceed the memory available (each count takes
+    about 64 bytes while it is drawn): numpy's MemoryError came with a traceback."""
+    available = _available_memory()
+    spread = float(np.exp((params.depth_sd**2 + params.batch_depth_sd**2) / 2))  # mean / median of a log-normal
+    fields = {"rna": ("rna_umis", "n_genes"), "atac": ("atac_fragments", "n_peaks")}
+    for mod in ("rna", "atac") if kind == "multiome" else ("rna",):
+        counts = min(n_cells, BLOCK_CELLS) * max(median[mod], 1.0) * spread
+        if available is not None and 64 * counts > available:
+            field, size = fields[mod]
+            given = getattr(params, field)
+            name = f"SimulationParams {field}={given!r}" if given is not None else f"{size}={sizes[size]}"
+            scaled = "" if given is not None else ", as the depth scales with the features"
+            raise ValueError(f"{name}: drawing the counts of {min(n_cells, BLOCK_CELLS)} cells at a time (about "
+                             f"{max(median[mod], 1.0):,.0f} a cell{scaled}) needs about {64 * counts / 1e9:.1f} GB of "
+                             f"memory, more than the {available / 1e9:.1f} GB available; simulate shallower cells or "
+                             "fewer features")
+
+
 def make_design(
     n_cells: int,
     *,
@@ -335,6 +354,12 @@ def make_design(
     second_name = "n_peaks" if kind == "multiome" else "n_proteins"
     _check_memory(dict(n_cells=n_cells, n_genes=n_genes, **{second_name: n_second}, n_cell_types=n_cell_types,
                        n_batches=n_batches), n_genes + n_second)
+    median = {
+        "rna": params.rna_umis if params.rna_umis is not None else 2200.0 * n_genes / 13431,
+        "atac": params.atac_fragments if params.atac_fragments is not None else 9000.0 * n_peaks / 116490,
+        "prot": params.adt_counts if params.adt_counts is not None else 2500.0 * n_proteins / 134,
+    }
+    _check_block_memory(median, params, kind, n_cells, dict(n_genes=n_genes, n_peaks=n_peaks))
     rng = np.random.default_rng(seed)
 
     # features
@@ -406,11 +431,6 @@ def make_design(
         pseudotime_mod[f"pseudotime_order_{mod_kind}"] = noisy
 
     # library sizes: per-cell log-normal, shifted per batch
-    median = {
-        "rna": params.rna_umis if params.rna_umis is not None else 2200.0 * n_genes / 13431,
-        "atac": params.atac_fragments if params.atac_fragments is not None else 9000.0 * n_peaks / 116490,
-        "prot": params.adt_counts if params.adt_counts is not None else 2500.0 * n_proteins / 134,
-    }
     depth = {}
     for mod in var_names:
         shift = rng.normal(0.0, params.batch_depth_sd, size=n_batches)
