@@ -388,3 +388,22 @@ def test_depths_whose_counts_exceed_memory_are_refused_in_one_line_not_a_memory_
     assert len(errors) == 1 and errors[0].startswith("--n-genes 2000000: drawing the counts of 100 cells at a time "
                                                      "(about 327,600 a cell, as the depth scales with the features)")
     assert not list(tmp_path.iterdir())
+
+
+def test_jae_simulate_help_gives_every_size_of_each_preset(capsys):
+    import re
+
+    from jae.cli import main
+    from jae.datasets import PRESETS
+    from jae.datasets.write import _DEFAULTS
+
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    preset = re.search(r"--preset \{competition,none\} (.*?)\(default: competition\)", text).group(1)
+    # it gave the genes and the peaks or proteins, not the cell types and batches that refused --n-cells 30
+    # ('--n-cell-types 45 is more than --n-cells 30') for a reason the help did not show
+    for kind, sizes in {**PRESETS["competition"], "none": _DEFAULTS}.items():
+        for key, value in sizes.items():
+            noun = key[2:].replace("_", " ")
+            assert f"{value:,} {noun}" in preset, (kind, key, preset)
