@@ -407,3 +407,18 @@ def test_jae_simulate_help_gives_every_size_of_each_preset(capsys):
         for key, value in sizes.items():
             noun = key[2:].replace("_", " ")
             assert f"{value:,} {noun}" in preset, (kind, key, preset)
+
+
+def test_jae_simulate_prints_the_size_of_small_files_in_mb(tmp_path, monkeypatch, capsys):
+    import re
+
+    from jae.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["-q", "simulate", "sim", "--n-cells", "50", "--preset", "none", "--n-genes", "200",
+                 "--n-peaks", "50"]) == 0
+    out = capsys.readouterr().out
+    sizes = re.findall(r"sim\.mod[12]\.h5ad \(([\d.]+) (MB|GB)\)", out)
+    assert len(sizes) == 2 and all(unit == "MB" and float(v) > 0 for v, unit in sizes), out  # said '(0.00 GB)'
+    assert [float(v) for v, _ in sizes] == [round((tmp_path / f"sim.mod{i}.h5ad").stat().st_size / 1e6, 1)
+                                             for i in (1, 2)]

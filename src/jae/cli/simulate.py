@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         n_genes=args.n_genes, n_peaks=args.n_peaks, n_proteins=args.n_proteins, n_cell_types=args.n_cell_types,
         n_batches=args.n_batches, overwrite=args.overwrite, progress_bar=not args.quiet,
     )
-    sizes = ", ".join(f"{p} ({p.stat().st_size / 1e9:.2f} GB)" for p in paths)
+    sizes = ", ".join(f"{p} ({b / 1e9:.2f} GB)" if (b := p.stat().st_size) >= 1e9 else f"{p} ({b / 1e6:.1f} MB)"
+                      for p in paths)  # a test file of 3 MB read '0.00 GB'
     print(f"wrote {args.n_cells} simulated {args.kind} cells (seed {args.seed}) in {time.perf_counter() - t0:.1f} s: {sizes}")
     return 0
