@@ -374,19 +374,19 @@ def test_depths_whose_counts_exceed_memory_are_refused_in_one_line_not_a_memory_
 
     monkeypatch.setattr(design, "_available_memory", lambda: 10**9)
     with pytest.raises(ValueError, match=r"^SimulationParams rna_umis=1000000.0: drawing the counts of 100 cells at a "
-                                         r"time \(about 1,000,000 a cell\) needs about 7\.\d GB of memory, more than the "
+                                         r"time \(about 1,000,000 a cell\) needs about 1\.8 GB of memory, more than the "
                                          r"1\.0 GB available; simulate shallower cells or fewer features$"):
         simulate(100, params=SimulationParams(rna_umis=1e6))  # numpy's MemoryError, with a traceback
     with pytest.raises(ValueError, match=r"^SimulationParams atac_fragments=1000000.0: drawing"):
         simulate(2000, params=SimulationParams(atac_fragments=1e6))
     simulate(100, kind="cite", n_genes=200, n_proteins=5, params=SimulationParams(atac_fragments=1e9))  # unused
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(design, "_available_memory", lambda: 2 * 10**9)  # the design fits, its counts do not
+    monkeypatch.setattr(design, "_available_memory", lambda: 5 * 10**9)  # the design fits, its counts do not
     with caplog.at_level(logging.ERROR, logger="jae"):
-        assert main(["-q", "simulate", "sim", "--n-cells", "100", "--preset", "none", "--n-genes", "2000000"]) == 1
+        assert main(["-q", "simulate", "sim", "--n-cells", "1024", "--preset", "none", "--n-genes", "8000000"]) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and errors[0].startswith("--n-genes 2000000: drawing the counts of 100 cells at a time "
-                                                     "(about 327,600 a cell, as the depth scales with the features)")
+    assert len(errors) == 1 and errors[0].startswith("--n-genes 8000000: drawing the counts of 1024 cells at a time "
+                                                     "(about 1,310,401 a cell, as the depth scales with the features)")
     assert not list(tmp_path.iterdir())
 
 
