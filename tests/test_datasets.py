@@ -186,17 +186,6 @@ def test_appending_a_block_past_two_billion_stored_values_does_not_wrap():
     assert group["indptr"].shape == (8,)
 
 
-@pytest.mark.parametrize("kind, kwargs, match", [
-    ("multiome", dict(n_proteins=50), "n_proteins=50 does not apply to kind='multiome'.*pass n_peaks=N"),
-    ("cite", dict(n_peaks=500), "n_peaks=500 does not apply to kind='cite'.*pass n_proteins=N"),
-])
-def test_write_simulated_refuses_the_other_kinds_size_instead_of_ignoring_it(tmp_path, kind, kwargs, match):
-    # the size was ignored: the files had the preset's features, not the ones asked for
-    with pytest.raises(ValueError, match=match):
-        write_simulated(tmp_path / "sim", n_cells=50, kind=kind, preset=None, progress_bar=False, **kwargs)
-    assert not list(tmp_path.iterdir())
-
-
 @pytest.mark.parametrize("given", ["out", "out/", "new/"])
 def test_write_simulated_refuses_a_folder_as_the_file_prefix(tmp_path, monkeypatch, given):
     # the files landed beside the folder, as out.mod1.h5ad, not inside it

@@ -134,7 +134,9 @@ def write_simulated(
     chunk_size
         Cells generated and written at a time (at least 1; rounded up to a multiple of 1024).
     n_genes, n_peaks, n_proteins, n_cell_types, n_batches
-        Sizes that override the preset's (None: the preset's, or :func:`simulate`'s defaults without one).
+        Sizes that override the preset's (None: the preset's, or :func:`simulate`'s defaults without one);
+        ``n_peaks`` applies only to multiome, ``n_proteins`` only to CITE, as in :func:`simulate` (so one dict of
+        sizes serves both kinds).
     seed, organism, params
         As in :func:`simulate`.
     overwrite
@@ -157,11 +159,6 @@ def write_simulated(
         sizes.update(PRESETS[preset][kind] if kind in PRESETS[preset] else {})
     given = dict(n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types, n_batches=n_batches)
     sizes.update({k: v for k, v in given.items() if v is not None})
-    unused, used, simulated = {"multiome": ("n_proteins", "n_peaks", "peaks"), "cite": ("n_peaks", "n_proteins", "proteins")
-                               }.get(kind, (None, None, None))
-    if unused is not None and given[unused] is not None:  # it was ignored: the files had the preset's size
-        raise ValueError(f"{unused}={given[unused]!r} does not apply to kind={kind!r}, which simulates {simulated}: "
-                         f"pass {used}=N instead, or kind={'cite' if kind == 'multiome' else 'multiome'!r}")
     folder = isinstance(path, str) and path.endswith(("/", os.sep))
     path = user_path(path)
     folder = folder or path.is_dir()
