@@ -411,3 +411,19 @@ def test_jae_simulate_prints_the_size_of_small_files_in_mb(tmp_path, monkeypatch
     assert len(sizes) == 2 and all(unit == "MB" and float(v) > 0 for v, unit in sizes), out  # said '(0.00 GB)'
     assert [float(v) for v, _ in sizes] == [round((tmp_path / f"sim.mod{i}.h5ad").stat().st_size / 1e6, 1)
                                              for i in (1, 2)]
+
+
+def test_jae_simulate_to_an_h5mu_path_names_format_h5mu(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from jae.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "simulate", "sim.h5mu", "--n-cells", "50", "--preset", "none"]) == 1
+        assert main(["-q", "simulate", "sim.h5ad", "--n-cells", "50", "--preset", "none"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    # it said only 'pass e.g. sim to write sim.mod1.h5ad and .mod2.h5ad': not how to get the .h5mu asked for
+    assert errors[0].endswith("sim.mod1.h5ad and .mod2.h5ad, or --format h5mu to write the one MuData file"), errors
+    assert errors[1].endswith("sim.mod1.h5ad and .mod2.h5ad"), errors
+    assert not list(tmp_path.iterdir())

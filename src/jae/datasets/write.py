@@ -83,6 +83,7 @@ def _targets(path: Path, design: Design, fmt: str, folder: bool = False) -> dict
             raise ValueError(
                 f"format='h5ad-pair' takes a file prefix, got {path}; pass e.g. {path.with_suffix('')} to write "
                 f"{path.with_suffix('').name}.mod1.h5ad and .mod2.h5ad"
+                + (", or format='h5mu' to write the one MuData file" if path.suffix == ".h5mu" else "")
             )
         return {path.parent / f"{path.name}.mod1.h5ad": ["rna"], path.parent / f"{path.name}.mod2.h5ad": design.mods[1:]}
     if fmt == "h5mu":
