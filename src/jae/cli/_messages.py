@@ -165,6 +165,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.preprocess.pipeline._other_organism: the cell-cycle genes of the other organism; jae fit's flags
     (r"\bpass organism='(human|mouse)'", r"pass --organism \1"),
     (r"\bJAEConfig\(n_phase=0\)", "--set n_phase=0"),
+    # jae.datasets.write_simulated's path (check_outputs' other refusals): jae simulate's OUT
+    (r"^path (\S+) is a folder; give a file path for path$", r"OUT \1 is a folder; give a file path for OUT"),
+    (r"\bthe folder of path (\S+), is a file; choose another path$", r"the folder of OUT \1, is a file; choose another OUT"),
+    (r"\bof path (\S+) is not writable; choose another path\b", r"of OUT \1 is not writable; choose another OUT"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -20,8 +20,10 @@ def add_parser(sub) -> None:
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome",
                    help="multiome: RNA + ATAC; cite: RNA + protein (default: multiome)")
     p.add_argument("--preset", choices=("competition", "none"), default="competition",
-                   help="competition: 13,431 genes + 116,490 peaks (multiome) or 13,953 genes + 134 proteins (cite); "
-                   "none: the small defaults of jae.datasets.simulate (default: competition)")
+                   help="competition: 13,431 genes + 116,490 peaks, 22 cell types, 13 batches (multiome) or 13,953 "
+                   "genes + 134 proteins, 45 cell types, 12 batches (cite), so at least 22 or 45 cells; none: the "
+                   "small defaults of jae.datasets.simulate (2,000 genes + 4,000 peaks or 30 proteins, 6 cell types, "
+                   "3 batches) (default: competition)")
     p.add_argument("--format", choices=("h5ad-pair", "h5mu"), default="h5ad-pair",
                    help="h5ad-pair: OUT.mod1.h5ad + OUT.mod2.h5ad, the competition layout; h5mu: one MuData file "
                         "at OUT (default: h5ad-pair)")
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         n_genes=args.n_genes, n_peaks=args.n_peaks, n_proteins=args.n_proteins, n_cell_types=args.n_cell_types,
         n_batches=args.n_batches, overwrite=args.overwrite, progress_bar=not args.quiet,
     )
-    sizes = ", ".join(f"{p} ({p.stat().st_size / 1e9:.2f} GB)" for p in paths)
+    sizes = ", ".join(f"{p} ({b / 1e9:.2f} GB)" if (b := p.stat().st_size) >= 1e9 else f"{p} ({b / 1e6:.1f} MB)"
+                      for p in paths)  # a test file of 3 MB read '0.00 GB'
     print(f"wrote {args.n_cells} simulated {args.kind} cells (seed {args.seed}) in {time.perf_counter() - t0:.1f} s: {sizes}")
     return 0

@@ -16,6 +16,7 @@ so a design for a million cells fits in memory; the counts themselves are sample
 from __future__ import annotations
 
 import numbers
+import os
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -55,10 +56,10 @@ class SimulationParams:
     Attributes
     ----------
     rna_umis, atac_fragments, adt_counts
-        Median counts per cell; ``None`` scales with the number of features so that the fraction of detected
+        Median counts per cell (>= 1); ``None`` scales with the number of features so that the fraction of detected
         features matches the competition data (about 1.5k of 13,431 genes; about 7% of peaks).
     depth_sd
-        Standard deviation of log library size between cells.
+        Standard deviation of log library size between cells (>= 0, as every standard deviation here).
     batch_strength
         Standard deviation of the per-feature log fold change of each batch.
     batch_depth_sd
@@ -68,9 +69,11 @@ class SimulationParams:
     cycle_strength
         Log fold change of S genes in S-phase cells and of G2M genes in G2M cells.
     cycling_fraction
-        Mean fraction of cycling (S or G2M) cells per type.
+        Mean fraction of cycling (S or G2M) cells per type, in [0, 1].
     n_bins
-        Steps of the trajectory's program interpolation.
+        Steps of the trajectory's program interpolation (>= 2).
+
+    Values out of range are refused when the object is made.
     """
 
     rna_umis: float | None = None
@@ -83,6 +86,26 @@ class SimulationParams:
     cycle_strength: float = 1.5
     cycling_fraction: float = 0.3
     n_bins: int = 16
+
+    def __post_init__(self):
+        # refused here, in one line naming the field: numpy failed deep in the simulation ('scale < 0', an IndexError
+        # for a NaN depth) or the value was silently replaced (a depth of 0 by 1 count, n_bins=0 by 2)
+        for name in ("rna_umis", "atac_fragments", "adt_counts", "depth_sd", "batch_strength", "batch_depth_sd",
+                     "program_strength", "cycle_strength", "cycling_fraction", "n_bins"):
+            v = getattr(self, name)
+            if v is None and name.endswith(("umis", "fragments", "counts")):
+                continue
+            integral = name == "n_bins"
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral if integral else numbers.Real) or not np.isfinite(v):
+                raise TypeError(f"SimulationParams {name} must be a {'whole' if integral else 'finite'} number, not {v!r}")
+            low, high = {"n_bins": (2, None), "cycling_fraction": (0, 1), "program_strength": (None, None),
+                         "cycle_strength": (None, None)}.get(name, (0, None))
+            if name.endswith(("umis", "fragments", "counts")) and v < 1:
+                raise ValueError(f"SimulationParams {name}={v!r}: a median count per cell must be >= 1 (below, it was "
+                                 "taken as 1), or None for the competition-like default")
+            if (low is not None and v < low) or (high is not None and v > high):
+                raise ValueError(f"SimulationParams {name}={v!r} is out of range: pass {name} >= {low}"
+                                 + (f" and <= {high}" if high is not None else ""))
 
 
 @dataclass
@@ -220,6 +243,72 @@ def _whole(name: str, value) -> int:
     return int(value)
 
 
+#: Peak bytes per cell of :func:`make_design` (labels, barcodes, depths; measured about 360).
+_DESIGN_BYTES_PER_CELL = 400
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available now (``MemAvailable``, else the free physical pages), None when unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(sizes: dict[str, int], n_features: int) -> None:
+    """Refuse in one line sizes whose design alone exceeds the memory available: numpy's MemoryError came with a
+    traceback (an extra zero or two in n_cells), and a huge n_genes or n_peaks ran for minutes before it. ``sizes``:
+    ``n_cells``, the feature counts, ``n_cell_types`` and ``n_batches``; ``n_features``: those of both modalities."""
+    available = _available_memory()
+    n_types = sizes["n_cell_types"]
+    # bytes: per cell its labels; per feature its name, then its row of every program (types, factors, the
+    # trajectory's steps) and of every batch effect
+    parts = {"n_cells": sizes["n_cells"] * _DESIGN_BYTES_PER_CELL,
+             "n_cell_types": 8 * n_features * (n_types + 3 * max(8, n_types) + n_types + 16),
+             "n_batches": 8 * n_features * sizes["n_batches"]}
+    parts.update({k: 100 * sizes[k] for k in ("n_genes", "n_peaks", "n_proteins") if k in sizes})
+    need = sum(parts.values())
+    if available is not None and need > available:
+        # named: the size furthest above a real dataset's (the competition's, rounded up)
+        typical = dict(n_cells=10**6, n_genes=20_000, n_peaks=200_000, n_proteins=200, n_cell_types=50, n_batches=15)
+        name = max(sizes, key=lambda k: sizes[k] / typical[k])
+        raise ValueError(f"{name}={sizes[name]}: the simulation's design needs about {need / 1e9:.1f} GB of memory (every "
+                         f"cell's labels, barcode and depth, even when the counts are streamed to disk; every feature's "
+                         f"name and programs), more than the {available / 1e9:.1f} GB available; simulate fewer cells, "
+                         "features, cell types or batches")
+
+
+#: Bytes a drawn count takes at least (see _check_block_memory): lenient, so no run that fits is refused.
+_BYTES_PER_COUNT = 16
+
+
+def _check_block_memory(median: dict, params: SimulationParams, kind: str, n_cells: int, sizes: dict) -> None:
+    """Refuse in one line depths whose counts for one block of cells exceed the memory available (each count takes
+    at least 16 bytes while it is drawn, measured about 14 for a block of mixed groups, up to 60 for a block of one):
+    numpy's MemoryError came with a traceback."""
+    available = _available_memory()
+    spread = float(np.exp((params.depth_sd**2 + params.batch_depth_sd**2) / 2))  # mean / median of a log-normal
+    fields = {"rna": ("rna_umis", "n_genes"), "atac": ("atac_fragments", "n_peaks")}
+    for mod in ("rna", "atac") if kind == "multiome" else ("rna",):
+        counts = min(n_cells, BLOCK_CELLS) * max(median[mod], 1.0) * spread
+        if available is not None and _BYTES_PER_COUNT * counts > available:
+            field, size = fields[mod]
+            given = getattr(params, field)
+            name = f"SimulationParams {field}={given!r}" if given is not None else f"{size}={sizes[size]}"
+            scaled = "" if given is not None else ", as the depth scales with the features"
+            raise ValueError(f"{name}: drawing the counts of {min(n_cells, BLOCK_CELLS)} cells at a time (about "
+                             f"{max(median[mod], 1.0):,.0f} a cell{scaled}) needs about {_BYTES_PER_COUNT * counts / 1e9:.1f} GB of "
+                             f"memory, more than the {available / 1e9:.1f} GB available; simulate shallower cells or "
+                             "fewer features")
+
+
 def make_design(
     n_cells: int,
     *,
@@ -239,6 +328,9 @@ def make_design(
     -------
     The :class:`Design`; see :func:`jae.datasets.simulate` for the parameters.
     """
+    if not isinstance(params, SimulationParams):
+        raise TypeError(f"params must be a jae.datasets.SimulationParams, not {type(params).__name__}; e.g. "
+                        "params=jae.datasets.SimulationParams(depth_sd=0.3)")
     if kind not in ("multiome", "cite"):
         raise ValueError(f"unknown kind {kind!r}; use kind='multiome' (RNA + ATAC) or kind='cite' (RNA + protein)")
     sizes = dict(n_cells=n_cells, n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types,
@@ -257,10 +349,22 @@ def make_design(
                          f"pass n_cell_types <= {n_cells}")
     if n_batches < 1:
         raise ValueError(f"n_batches={n_batches}: simulate at least 1 batch")
+    if n_batches > n_cells:  # obs['batch'] held categories without a cell (an empty batch in every per-batch step)
+        raise ValueError(f"n_batches={n_batches} is more than n_cells={n_cells}: some batches would have no cell; "
+                         f"pass n_batches <= {n_cells}")
     second = "atac" if kind == "multiome" else "prot"
     n_second = n_peaks if kind == "multiome" else n_proteins
     if n_second < 2:
         raise ValueError(f"{'n_peaks' if kind == 'multiome' else 'n_proteins'}={n_second}: need at least 2 features")
+    second_name = "n_peaks" if kind == "multiome" else "n_proteins"
+    _check_memory(dict(n_cells=n_cells, n_genes=n_genes, **{second_name: n_second}, n_cell_types=n_cell_types,
+                       n_batches=n_batches), n_genes + n_second)
+    median = {
+        "rna": params.rna_umis if params.rna_umis is not None else 2200.0 * n_genes / 13431,
+        "atac": params.atac_fragments if params.atac_fragments is not None else 9000.0 * n_peaks / 116490,
+        "prot": params.adt_counts if params.adt_counts is not None else 2500.0 * n_proteins / 134,
+    }
+    _check_block_memory(median, params, kind, n_cells, dict(n_genes=n_genes, n_peaks=n_peaks))
     rng = np.random.default_rng(seed)
 
     # features
@@ -332,11 +436,6 @@ def make_design(
         pseudotime_mod[f"pseudotime_order_{mod_kind}"] = noisy
 
     # library sizes: per-cell log-normal, shifted per batch
-    median = {
-        "rna": params.rna_umis if params.rna_umis is not None else 2200.0 * n_genes / 13431,
-        "atac": params.atac_fragments if params.atac_fragments is not None else 9000.0 * n_peaks / 116490,
-        "prot": params.adt_counts if params.adt_counts is not None else 2500.0 * n_proteins / 134,
-    }
     depth = {}
     for mod in var_names:
         shift = rng.normal(0.0, params.batch_depth_sd, size=n_batches)

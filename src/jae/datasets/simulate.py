@@ -61,7 +61,8 @@ def simulate(
         Feature counts (``n_peaks`` only for multiome, ``n_proteins`` only for CITE). ``n_genes`` includes the
         97 (human) cell-cycle genes and must be at least twice their number.
     n_cell_types, n_batches
-        Numbers of cell types (>= 2) and batches (named like the competition's, ``s1d1``, ``s1d2``, ...).
+        Numbers of cell types (>= 2) and batches (named like the competition's, ``s1d1``, ``s1d2``, ...), each at
+        most ``n_cells``.
     organism
         ``'human'`` or ``'mouse'``: cell-cycle gene symbols and peak chromosomes.
     seed

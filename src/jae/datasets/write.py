@@ -72,12 +72,18 @@ def _skeleton(design: Design, mod: str, obs: pd.DataFrame) -> ad.AnnData:
     return adata
 
 
-def _targets(path: Path, design: Design, fmt: str) -> dict[Path, list[str]]:
+def _targets(path: Path, design: Design, fmt: str, folder: bool = False) -> dict[Path, list[str]]:
     if fmt == "h5ad-pair":
+        if folder:  # the files would land beside the folder (<folder>.mod1.h5ad), not in it
+            raise ValueError(
+                f"format='h5ad-pair' takes a file prefix, got the folder {path}; pass e.g. {path / 'sim'} to write "
+                f"sim.mod1.h5ad and sim.mod2.h5ad inside it"
+            )
         if path.suffix in (".h5ad", ".h5mu"):
             raise ValueError(
                 f"format='h5ad-pair' takes a file prefix, got {path}; pass e.g. {path.with_suffix('')} to write "
                 f"{path.with_suffix('').name}.mod1.h5ad and .mod2.h5ad"
+                + (", or format='h5mu' to write the one MuData file" if path.suffix == ".h5mu" else "")
             )
         return {path.parent / f"{path.name}.mod1.h5ad": ["rna"], path.parent / f"{path.name}.mod2.h5ad": design.mods[1:]}
     if fmt == "h5mu":
@@ -129,7 +135,9 @@ def write_simulated(
     chunk_size
         Cells generated and written at a time (at least 1; rounded up to a multiple of 1024).
     n_genes, n_peaks, n_proteins, n_cell_types, n_batches
-        Sizes that override the preset's (None: the preset's, or :func:`simulate`'s defaults without one).
+        Sizes that override the preset's (None: the preset's, or :func:`simulate`'s defaults without one);
+        ``n_peaks`` applies only to multiome, ``n_proteins`` only to CITE, as in :func:`simulate` (so one dict of
+        sizes serves both kinds).
     seed, organism, params
         As in :func:`simulate`.
     overwrite
@@ -152,12 +160,14 @@ def write_simulated(
         sizes.update(PRESETS[preset][kind] if kind in PRESETS[preset] else {})
     given = dict(n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types, n_batches=n_batches)
     sizes.update({k: v for k, v in given.items() if v is not None})
+    folder = isinstance(path, str) and path.endswith(("/", os.sep))
     path = user_path(path)
+    folder = folder or path.is_dir()
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
         raise ValueError(f"chunk_size={chunk_size!r} is no number of cells: pass chunk_size >= 1 (cells generated and "
                          "written at a time, rounded up to a multiple of 1024)")
     design = make_design(n_cells, kind=kind, organism=organism, seed=seed, params=params or SimulationParams(), **sizes)
-    targets = _targets(path, design, format)
+    targets = _targets(path, design, format, folder)
     check_outputs(  # a missing folder is refused, as every verb's output: never created silently
 [("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)

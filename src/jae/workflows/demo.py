@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 import time
 from dataclasses import dataclass, field
@@ -137,7 +138,8 @@ def run_demo(
     if out.exists() and not out.is_dir():
         raise ValueError(f"out {out} exists and is not a folder; choose a folder path for out")
     check_outputs([("out", out)], inputs=(), overwrite=True, folders=("out",))  # its folder exists, is writable
-    if isinstance(n_cells, int) and not isinstance(n_cells, bool) and n_cells < MIN_DEMO_CELLS:
+    _check_replaceable(files)
+    if isinstance(n_cells, numbers.Integral) and not isinstance(n_cells, bool) and n_cells < MIN_DEMO_CELLS:
         raise ValueError(f"n_cells={n_cells}: the demo needs at least {MIN_DEMO_CELLS} cells (a reference and a hidden "
                          f"batch of every simulated cell type, and enough cells to score); pass n_cells >= "
                          f"{MIN_DEMO_CELLS}")
@@ -171,6 +173,23 @@ def run_demo(
         )
     return DemoResult(mdata=mdata, model=model, table=table, accuracy=acc, kind=kind, query_batch=str(batches[-1]), files=files,
                       report_index=Path(index), seconds=time.perf_counter() - t0)
+
+
+def _check_replaceable(files: dict[str, Path]) -> None:
+    """Refuse up front what ``overwrite=True`` would not replace (it failed only after training): a folder that is
+    no jae model where the model goes, a folder where a file goes, a file where the report folder goes."""
+    from ..io.paths import is_empty_folder
+
+    model = files["model"]
+    if model.exists() and not is_empty_folder(model) and not (model / "model.json").is_file():
+        raise FileExistsError(f"{model} exists and is not a jae model folder (no model.json), which is never "
+                              "replaced; move it or choose another out")
+    for key in ("data", "embedding"):
+        if files[key].is_dir():
+            raise ValueError(f"{files[key]} is a folder, where the demo writes a file; move it or choose another out")
+    if files["report"].exists() and not files["report"].is_dir():
+        raise ValueError(f"{files['report']} is a file, where the demo writes its report folder; move it or choose "
+                         "another out")
 
 
 def _scores(mdata, Z, *, seed: int) -> pd.DataFrame:
