@@ -279,6 +279,10 @@ def test_run_demo_writes_every_file_and_summarises(tmp_path):
     assert list(result.table.index) == ["jae", "svd_baseline"] and 0 <= result.accuracy <= 1
     text = result.summary()
     assert "label transfer accuracy on the query batch" in text and str(result.report_index) in text
+    # the report's diagnostics give each of jae's blocks its share of the embedding's variance (issue 12's item 3)
+    diag = pd.read_csv(result.files["report"] / "diagnostics.csv", index_col=0)
+    shares = diag.loc["jae", [c for c in diag.columns if c.startswith("share:")]]
+    assert len(shares) >= 2 and abs(shares.sum() - 1) < 1e-6
     with pytest.raises(FileExistsError, match="overwrite=True"):
         jae.run_demo(tmp_path / "demo", n_cells=300, max_epochs=2)
 

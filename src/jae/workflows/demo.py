@@ -159,7 +159,7 @@ def run_demo(
     mdata.obs["jae_cell_type"] = pred["cell_type"].values
     mdata.obs["jae_confidence"] = pred["confidence"].to_numpy()
     acc = float(np.mean(pred["cell_type"].to_numpy()[query] == mdata.obs["cell_type"].astype(str).to_numpy()[query]))
-    table = _scores(mdata, Z, seed=seed)
+    table = _scores(mdata, Z, seed=seed, columns=model.column_names)
     with atomic_outputs():  # all of them or none (no half demo folder after a failure, e.g. a full disk)
         model.save(files["model"], overwrite=overwrite)
         write_atomic(mdata, files["data"], overwrite=overwrite)
@@ -192,8 +192,9 @@ def _check_replaceable(files: dict[str, Path]) -> None:
                          "another out")
 
 
-def _scores(mdata, Z, *, seed: int) -> pd.DataFrame:
-    """The competition's metric suite for jae and the baseline, side by side (rows: embeddings)."""
+def _scores(mdata, Z, *, seed: int, columns=None) -> pd.DataFrame:
+    """The competition's metric suite for jae and the baseline, side by side (rows: embeddings); ``columns``, jae's
+    column names, add each block's share of its variance to the diagnostics."""
     from ..metrics import cell_cycle_reference, evaluate_embedding
     from ..preprocess import log_normalize
     from ..report import metrics_table
@@ -203,10 +204,10 @@ def _scores(mdata, Z, *, seed: int) -> pd.DataFrame:
     cc = cell_cycle_reference(log_normalize(rna.layers["counts"]), rna.var_names, obs["batch"], seed=seed)
     pseudotime = obs[[c for c in obs.columns if c.startswith("pseudotime_order_")]]
     rows = {}
-    for name, emb in (("jae", Z), ("svd_baseline", mdata.obsm["X_svd_baseline"])):
+    for name, emb, names in (("jae", Z, columns), ("svd_baseline", mdata.obsm["X_svd_baseline"], None)):
         rows[name] = evaluate_embedding(
             emb, cell_type=obs["cell_type"], batch=obs["batch"], pseudotime=pseudotime, cell_cycle=cc,
-            seed=seed, progress_bar=False,
+            seed=seed, progress_bar=False, column_names=names,
         )
     return metrics_table(rows)
 
