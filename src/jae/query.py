@@ -238,7 +238,7 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
 def _warn_pairing(m) -> None:
     """Warn when no cell of the mosaic data ``m`` (in memory or on disk) has both modalities, or when cells of one
     modality alone look like the other's renamed: often the same cells named otherwise (AAAC-1 / AAAC-1_atac)."""
-    if not m.paired.any():
+    if not m.paired.any() and m.observed.any(axis=0).all():  # (a modality measuring no cell: RNA alone, as such)
         logger.warning("no cell has both modalities (%s), so each is embedded from one modality alone; %s",
                        m.summary(), m.pairing_fix())
     elif (misnamed := m.misnamed()) is not None:

@@ -225,8 +225,9 @@ def get_mosaic(
         rows = index.get_indexer(union[has])
         if not np.array_equal(rows, np.arange(len(index))):
             X = X[rows]
-        validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)",
-                        modality=name)
+        if X.shape[0] or not X.shape[1]:  # a modality measuring no cell (mdata[rna_only_cells]): every cell lacks it
+            validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)",
+                            modality=name)
         counts.append(X)
     obs = _joint_obs(union, global_obs, [mods[n] for n in names], names)
     out = MosaicCounts(

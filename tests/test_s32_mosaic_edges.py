@@ -1,0 +1,45 @@
+"""Mosaic edge inputs (session 32): a modality measuring no cell, and writing an imputed layer."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import mudata as md
+import numpy as np
+import pytest
+
+import jae
+from jae import JAE
+from jae.datasets import simulate
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, small_cite_model):
+    d = tmp_path_factory.mktemp("s32_mosaic_edges")
+    shutil.copytree(small_cite_model, d / "model")
+    model = JAE.load(d / "model", device="cpu")
+    q = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    cells = np.arange(q.n_obs)
+    mos = md.MuData({"rna": q["rna"][cells < 80].copy(), "prot": q["prot"][cells >= 40].copy()})
+    return model, q, mos
+
+
+def test_a_modality_measuring_no_cell_is_the_cells_without_it(setup, caplog):
+    """Subsetting a mosaic MuData to its RNA-only cells (mdata[~mdata.obsm['prot']]) leaves 'prot' with 0 cells:
+    embed, predict_cell_type and impute refused it as 'modality 'prot' ... is empty ...: check the file'. Those
+    cells are now placed from their RNA, exactly as given as RNA alone, without the 'no cell has both' warning."""
+    model, q, mos = setup
+    sub = mos[~mos.obsm["prot"]].copy()
+    assert sub["prot"].n_obs == 0 and sub["rna"].n_obs == 40
+    alone = sub["rna"].copy()
+    with caplog.at_level(logging.WARNING):
+        emb = model.embed(sub, key_added=None)
+    assert "no cell has both" not in caplog.text
+    np.testing.assert_array_equal(emb, model.embed(alone, key_added=None))
+    assert model.predict_cell_type(sub).equals(model.predict_cell_type(alone))
+    np.testing.assert_array_equal(jae.impute(model, sub).X, jae.impute(model, alone).X)
+    # the second modality alone, RNA measuring no cell
+    prot_only = md.MuData({"rna": q["rna"][:0].copy(), "prot": q["prot"].copy()})
+    np.testing.assert_array_equal(model.embed(prot_only, key_added=None),
+                                  model.embed(md.MuData({"prot": q["prot"].copy()}), key_added=None))
