@@ -43,3 +43,17 @@ def test_a_modality_measuring_no_cell_is_the_cells_without_it(setup, caplog):
     prot_only = md.MuData({"rna": q["rna"][:0].copy(), "prot": q["prot"].copy()})
     np.testing.assert_array_equal(model.embed(prot_only, key_added=None),
                                   model.embed(md.MuData({"prot": q["prot"].copy()}), key_added=None))
+
+
+def test_an_imputed_layer_for_cells_the_modality_lacks_is_refused(setup):
+    """add_imputed_layer with cells the modality does not hold wrote their prediction into its last row (a measured
+    cell's, get_indexer's -1) and left the rest out silently; it now refuses in one line, the modality unchanged."""
+    from jae.imputation import add_imputed_layer
+
+    model, q, _ = setup
+    imputed = jae.impute(model, q["rna"][:40].copy(), modality="prot")
+    mdata = md.MuData({"rna": q["rna"].copy(), "prot": q["prot"][30:].copy()})  # holds cells 30-39 only of the 40
+    with pytest.raises(ValueError, match=r"^modality 'prot' lacks 30 of the 40 imputed cells \(e\.g\. .*write the "
+                                         r"prediction to its own file"):
+        add_imputed_layer(mdata, imputed, "prot")
+    assert "jae_imputed" not in mdata["prot"].layers

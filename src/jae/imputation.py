@@ -213,6 +213,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     adata = mdata.mod[modality]
     layer = np.full(adata.shape, np.nan, dtype=np.float32)
     rows = adata.obs_names.get_indexer(imputed.obs_names)
+    if (rows < 0).any():  # (-1 would write their prediction into the last row, another cell's)
+        gone = imputed.obs_names[rows < 0]
+        raise ValueError(f"modality {modality!r} lacks {len(gone)} of the {imputed.n_obs} imputed cells (e.g. "
+                         f"{[str(c) for c in gone[:3]]}); write the prediction to its own file (imputed.write_h5ad("
+                         "FILE)), or add those cells to the modality as rows of NaN")
     cols = adata.var_names.get_indexer(imputed.var_names)
     keep = cols >= 0
     layer[np.ix_(rows, cols[keep])] = np.asarray(imputed.X, dtype=np.float32)[:, keep]
