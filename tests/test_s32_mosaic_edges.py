@@ -57,3 +57,17 @@ def test_an_imputed_layer_for_cells_the_modality_lacks_is_refused(setup):
                                          r"prediction to its own file"):
         add_imputed_layer(mdata, imputed, "prot")
     assert "jae_imputed" not in mdata["prot"].layers
+
+
+def test_an_anndata_whose_obsm_proteins_are_all_nan_is_placed_from_rna(setup):
+    """scvi-tools' layout (RNA counts, proteins in obsm) for cells none of which had proteins measured (all rows NaN,
+    jae's mark of 'not measured', e.g. a batch without antibody staining) was refused as "obsm['protein_expression']
+    is empty ... check the file"; the cells are now placed from their RNA, as RNA alone."""
+    import pandas as pd
+
+    model, q, _ = setup
+    adata = q["rna"].copy()
+    adata.obsm["protein_expression"] = pd.DataFrame(np.nan, index=adata.obs_names, columns=q["prot"].var_names)
+    alone = q["rna"].copy()
+    np.testing.assert_array_equal(model.embed(adata, key_added=None), model.embed(alone, key_added=None))
+    np.testing.assert_array_equal(jae.impute(model, adata).X, jae.impute(model, alone).X)
