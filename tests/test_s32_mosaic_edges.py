@@ -71,3 +71,22 @@ def test_an_anndata_whose_obsm_proteins_are_all_nan_is_placed_from_rna(setup):
     alone = q["rna"].copy()
     np.testing.assert_array_equal(model.embed(adata, key_added=None), model.embed(alone, key_added=None))
     np.testing.assert_array_equal(jae.impute(model, adata).X, jae.impute(model, alone).X)
+
+
+def test_an_h5mu_whose_second_modality_measures_no_cell_embeds_from_rna(setup, tmp_path):
+    """The same data written to an .h5mu (a subset of mosaic data to its RNA-only cells) was refused (streamed, as
+    embedding reads files) as '... modality 'prot' is empty (0 cells x 15 features) ...: check the file'; it now embeds, in Python
+    and with jae embed, as RNA alone."""
+    from jae.cli import main
+
+    model, q, mos = setup
+    sub = mos[~mos.obsm["prot"]].copy()
+    path = tmp_path / "rna_only_cells.h5mu"
+    sub.write(path)
+    expected = model.embed(sub["rna"].copy(), key_added=None)
+    np.testing.assert_array_equal(model.embed(str(path), key_added=None), expected)
+    np.testing.assert_array_equal(model.embed(jae.io.open_mosaic_h5mu(path), key_added=None), expected)
+    model.save(tmp_path / "model")
+    assert main(["-q", "embed", "--h5mu", str(path), "--model", str(tmp_path / "model"), "--finetune-epochs", "0",
+                 "--out", str(tmp_path / "emb.h5mu")]) == 0
+    np.testing.assert_allclose(md.read_h5mu(tmp_path / "emb.h5mu").obsm["X_jae"], expected, atol=1e-6)
