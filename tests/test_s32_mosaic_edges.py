@@ -90,3 +90,22 @@ def test_an_h5mu_whose_second_modality_measures_no_cell_embeds_from_rna(setup, t
     assert main(["-q", "embed", "--h5mu", str(path), "--model", str(tmp_path / "model"), "--finetune-epochs", "0",
                  "--out", str(tmp_path / "emb.h5mu")]) == 0
     np.testing.assert_allclose(md.read_h5mu(tmp_path / "emb.h5mu").obsm["X_jae"], expected, atol=1e-6)
+
+
+def test_impute_modality_into_an_h5mu_whose_modality_measures_no_cell(setup, tmp_path):
+    """jae embed --impute-modality prot on an .h5mu whose 'prot' holds no cell refused with "modality 'prot' of the
+    .h5mu file holds other cells than those lacking it"; the copy's 'prot' now holds the imputed cells, as for a file
+    without 'prot'."""
+    from jae.cli import main
+
+    model, q, mos = setup
+    sub = mos[~mos.obsm["prot"]].copy()
+    path = tmp_path / "rna_only_cells.h5mu"
+    sub.write(path)
+    model.save(tmp_path / "model")
+    assert main(["-q", "embed", "--h5mu", str(path), "--model", str(tmp_path / "model"), "--finetune-epochs", "0",
+                 "--impute-modality", "prot", "--out", str(tmp_path / "emb.h5mu")]) == 0
+    written = md.read_h5mu(tmp_path / "emb.h5mu")
+    expected = jae.impute(model, sub["rna"].copy(), modality="prot")
+    assert list(written["prot"].obs_names) == list(expected.obs_names) == list(sub.obs_names)
+    np.testing.assert_allclose(written["prot"].layers["jae_imputed"], expected.X, atol=1e-6)

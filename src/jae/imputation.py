@@ -187,7 +187,7 @@ def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None,
                 return model.modality_names[1]  # added to the copy: the cells lacking it, the prediction alone
     parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=None)
     name = (parts.rna, parts.other)[index]
-    if not pd.Index(cells).isin(parts.mods[name][0].index).all():
+    if len(parts.mods[name][0]) and not pd.Index(cells).isin(parts.mods[name][0].index).all():  # (no cell: replaced)
         raise ValueError(
             f"modality {name!r} of the .h5mu file holds other cells than those lacking it, so their prediction cannot "
             "be written as a layer of it in the output's copy: pass impute_out=FILE.h5ad to write it to its own file")
@@ -197,12 +197,12 @@ def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None,
 def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -> None:
     """Write :func:`impute`'s prediction ``imputed`` into ``mdata[modality].layers[key]`` (float32, NaN where nothing
     was imputed: measured cells, and features the model does not have), matched by cell and feature name; a
-    ``modality`` ``mdata`` lacks is added, holding the imputed cells with the prediction as its only matrix (no
+    ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
     ``.X``: nothing in it is a count)."""
     import anndata as ad
 
     info = dict(imputed.uns["jae_imputed"])
-    if modality not in mdata.mod:
+    if modality not in mdata.mod or mdata.mod[modality].n_obs == 0:  # (a modality measuring no cell: replaced)
         values = np.asarray(imputed.X, dtype=np.float32)
         mdata.mod[modality] = ad.AnnData(obs=pd.DataFrame(index=imputed.obs_names.copy()), var=imputed.var.copy(),
                                          layers={key: values}, uns={key: info})
