@@ -109,3 +109,26 @@ def test_impute_modality_into_an_h5mu_whose_modality_measures_no_cell(setup, tmp
     expected = jae.impute(model, sub["rna"].copy(), modality="prot")
     assert list(written["prot"].obs_names) == list(expected.obs_names) == list(sub.obs_names)
     np.testing.assert_allclose(written["prot"].layers["jae_imputed"], expected.X, atol=1e-6)
+
+
+def test_a_modality_obsm_of_a_mosaic_file_lacking_cells_names_the_fix(setup, tmp_path, caplog):
+    """Scoring a mosaic .h5mu's embedding kept in one modality's obsm (its cells only) said "obsm 'X_pca' of FILE
+    lacks 59 of the cells", naming neither the modality nor a fix (in memory the same case names both); it now
+    names both, in Python's words for Python and jae evaluate's flags for the CLI."""
+    from jae.cli import main
+
+    _, q, mos = setup
+    d = mos.copy()
+    d.obs = d.obs.join(q.obs[["batch", "cell_type"]])
+    d["rna"].obsm["X_pca"] = np.random.default_rng(0).normal(size=(d["rna"].n_obs, 5))
+    path = tmp_path / "mos.h5mu"
+    d.write(path)
+    with pytest.raises(ValueError, match=r"^obsm\['X_pca'\] of modality 'rna' of mos\.h5mu lacks 40 of the data's 120 "
+                                         r"cells; store the embedding of every cell in the global obsm .*or pass it as "
+                                         r"an embedding file: embeddings=\{name: FILE\}$"):
+        jae.evaluate(jae.io.open_mosaic_h5mu(path), embeddings=["X_pca"], progress_bar=False)
+    with caplog.at_level(logging.ERROR):
+        assert main(["-q", "evaluate", "--h5mu", str(path), "--obsm", "X_pca", "--out", str(tmp_path / "ev")]) != 0
+    assert "of modality 'rna' of mos.h5mu lacks 40 of the data's 120 cells" in caplog.text
+    assert "or give it as --prediction NAME=FILE" in caplog.text and "embeddings=" not in caplog.text
+    assert not (tmp_path / "ev").exists()

@@ -165,6 +165,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.preprocess.pipeline._other_organism: the cell-cycle genes of the other organism; jae fit's flags
     (r"\bpass organism='(human|mouse)'", r"pass --organism \1"),
     (r"\bJAEConfig\(n_phase=0\)", "--set n_phase=0"),
+    # jae.embedding_inputs._files_obsm: a modality's obsm lacking the cells measured in the other modality only
+    (r"\bor pass it as an embedding file: embeddings=\{name: FILE\}", "or give it as --prediction NAME=FILE"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
