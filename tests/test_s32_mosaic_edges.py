@@ -132,3 +132,21 @@ def test_a_modality_obsm_of_a_mosaic_file_lacking_cells_names_the_fix(setup, tmp
     assert "of modality 'rna' of mos.h5mu lacks 40 of the data's 120 cells" in caplog.text
     assert "or give it as --prediction NAME=FILE" in caplog.text and "embeddings=" not in caplog.text
     assert not (tmp_path / "ev").exists()
+
+
+def test_impute_of_a_file_path_keeps_the_cells_annotations(setup, tmp_path):
+    """jae.impute(model, 'mosaic.h5mu') returned obs with 'jae_imputed' alone, the cells' batch and cell type lost,
+    while the same file opened (jae.io.open_mosaic_h5mu) or read kept them; a path now keeps them too."""
+    model, q, mos = setup
+    d = mos.copy()
+    d.obs = d.obs.join(q.obs[["batch", "cell_type"]])
+    path = tmp_path / "mos.h5mu"
+    d.write(path)
+    opened = jae.impute(model, jae.io.open_mosaic_h5mu(path), modality="prot")
+    model._files_features = None
+    for given in (str(path), path):
+        out = jae.impute(model, given, modality="prot")
+        assert list(out.obs.columns) == ["batch", "cell_type", "jae_imputed"]
+        assert out.obs["cell_type"].astype(str).tolist() == q.obs.loc[out.obs_names, "cell_type"].astype(str).tolist()
+        np.testing.assert_array_equal(out.X, opened.X)
+    assert model._files_features is None  # a path's features are not kept on the model (as for embed)

@@ -92,6 +92,10 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     values = np.asarray(values, dtype=np.float32)
     if basis is None:
         np.clip(values, 0.0, None, out=values)  # normalised protein values are never negative
+    if isinstance(data, (str, os.PathLike)):  # a file: its cells' annotations read from it opened (not its counts)
+        from .io.plan import _as_files
+
+        data = _as_files(data, None, rna_only=True, layer=layer)
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     obs = pd.DataFrame(index=cells[rows]) if obs is None else obs.reindex(cells[rows]).copy()
     obs["jae_imputed"] = True
