@@ -150,3 +150,22 @@ def test_impute_of_a_file_path_keeps_the_cells_annotations(setup, tmp_path):
         assert out.obs["cell_type"].astype(str).tolist() == q.obs.loc[out.obs_names, "cell_type"].astype(str).tolist()
         np.testing.assert_array_equal(out.X, opened.X)
     assert model._files_features is None  # a path's features are not kept on the model (as for embed)
+
+
+def test_an_h5mu_whose_modality_measures_no_cell_reads_whole_as_streamed(setup, tmp_path):
+    """jae.io.read_h5mu of such a file (and a fit reading it whole) still said "modality 'prot' is empty ...: check
+    the file" where streamed the cells are placed from RNA and a fit is told it has no paired cell: read whole, the
+    file now gives the same answers."""
+    from jae import JAEConfig
+
+    model, q, mos = setup
+    sub = mos[~mos.obsm["prot"]].copy()
+    path = tmp_path / "rna_only_cells.h5mu"
+    sub.write(path)
+    read = jae.io.read_h5mu(path)
+    assert read["prot"].n_obs == 0 and read["rna"].n_obs == 40
+    np.testing.assert_array_equal(model.embed(read, key_added=None), model.embed(sub["rna"].copy(), key_added=None))
+    for budget in (None, 1):  # read whole, streamed
+        with pytest.raises(ValueError, match=r"^only 0 cells have both modalities \(40 cells: 0 with both"):
+            JAE(JAEConfig(max_epochs=1, n_svd=5), seed=0, device="cpu").fit(str(path), memory_budget=budget,
+                                                                              progress_bar=False)
