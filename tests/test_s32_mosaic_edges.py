@@ -169,3 +169,24 @@ def test_an_h5mu_whose_modality_measures_no_cell_reads_whole_as_streamed(setup, 
         with pytest.raises(ValueError, match=r"^only 0 cells have both modalities \(40 cells: 0 with both"):
             JAE(JAEConfig(max_epochs=1, n_svd=5), seed=0, device="cpu").fit(str(path), memory_budget=budget,
                                                                               progress_bar=False)
+
+
+def test_impute_of_a_paired_file_names_a_fix_that_works_as_written(setup, tmp_path):
+    """jae.impute(model, 'paired.h5mu') said "pass 'rna' alone, e.g. jae.impute(model, mdata['rna'])": the user holds
+    a path, no mdata (and the file may call the modality 'gex'). The example now reads the modality from the file,
+    under the file's name for it, and runs as written."""
+    import re
+
+    import anndata
+    import mudata
+
+    model, q, _ = setup
+    path = tmp_path / "paired.h5mu"
+    md.MuData({"gex": q["rna"].copy(), "adt": q["prot"].copy()}).write(path)
+    for modality, shown, imputed in ((None, "gex", "prot"), ("rna", "adt", "rna")):
+        fix = r"e\.g\. jae\.impute\(model, mudata\.read_h5mu\(.*\)\[" + f"'{shown}'" + r"\]\)$"
+        with pytest.raises(ValueError, match=fix) as err:
+            jae.impute(model, str(path), modality=modality)
+        example = re.search(r"e\.g\. (jae\.impute\(model, .*\))$", str(err.value)).group(1)
+        out = eval(example, {"jae": jae, "model": model, "mudata": mudata, "anndata": anndata})
+        assert out.uns["jae_imputed"]["modality"] == imputed and out.n_obs == q.n_obs

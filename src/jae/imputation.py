@@ -115,14 +115,23 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
 
 def _alone(model, data, source: str) -> str:
     """How to write the model's modality ``source`` of paired ``data`` alone: ``mdata[<the data's name of it>]`` (a
-    MuData or dict naming it 'gex' while the model says 'rna'), or, for one AnnData holding both,
-    ``jae.io.split_anndata(adata)[...]``."""
+    MuData or dict naming it 'gex' while the model says 'rna'), for one AnnData holding both,
+    ``jae.io.split_anndata(adata)[...]``, or for a file, ``mudata.read_h5mu(PATH)[...]`` (``anndata.read_h5ad``)."""
     import anndata as ad
 
     from .io.modality import MOD_NAMES
+    from .io.paired_files import FilesOnDisk
     from .query import _modalities, _pick
 
     index = list(model.modality_names).index(source)
+    if isinstance(data, (str, os.PathLike)):  # a file: its modality read from it (the user has no mdata)
+        from .io.plan import _as_files
+
+        data = _as_files(data, None, rna_only=True)
+    if isinstance(data, FilesOnDisk) and index < len(data.counts):
+        c = data.counts[index]
+        return (f"mudata.read_h5mu({str(c.path)!r})[{c.modality!r}]" if c.modality is not None else
+                f"anndata.read_h5ad({str(c.path)!r})")
     if isinstance(data, ad.AnnData):
         return f"jae.io.split_anndata(adata)[{MOD_NAMES[model.preprocessor.kinds[index]]!r}]"
     try:
