@@ -190,3 +190,27 @@ def test_impute_of_a_paired_file_names_a_fix_that_works_as_written(setup, tmp_pa
         example = re.search(r"e\.g\. (jae\.impute\(model, .*\))$", str(err.value)).group(1)
         out = eval(example, {"jae": jae, "model": model, "mudata": mudata, "anndata": anndata})
         assert out.uns["jae_imputed"]["modality"] == imputed and out.n_obs == q.n_obs
+
+
+def test_one_modality_alone_with_nan_rows_names_those_cells_and_the_fix(setup):
+    """The RNA of NaN-layout mosaic data given alone (mdata['rna'], its protein-only cells' rows all NaN) was refused
+    as "modality 'rna' has 600 NaN or infinite values; jae needs raw counts: pass layer=...", a wrong fix (the counts
+    are there); the message now names the unmeasured cells and how to drop them, which then embeds the others."""
+    import re
+
+    import scipy.sparse as sp
+    from jae.io.mosaic import missing_rows
+
+    model, q, _ = setup
+    adata = q["rna"].copy()
+    X = adata.layers["counts"].toarray().astype(np.float32)
+    X[:3] = np.nan
+    adata.layers["counts"] = sp.csr_matrix(X)
+    for data in (adata, md.MuData({"rna": adata})):
+        with pytest.raises(ValueError, match=r"^modality 'rna' has 3 of 120 cells whose row is all NaN \(not measured "
+                                             r"in it\) and the data has no other modality .*; drop them, e\.g\. ") as err:
+            model.embed(data, key_added=None)
+    fix = re.search(r"; adata = (adata\[.*\]\.copy\(\))", str(err.value)).group(1)
+    kept = eval(fix, {"adata": adata, "missing_rows": missing_rows})
+    assert kept.n_obs == 117
+    np.testing.assert_array_equal(model.embed(kept, key_added=None), model.embed(q["rna"][3:].copy(), key_added=None))
