@@ -195,8 +195,12 @@ def _files_obsm(files, key: str) -> np.ndarray:
                     E = E.toarray() if sp.issparse(E) else np.asarray(E)
                     index = read_elem(g["obs"]).index
                     at = pd.Index(index).get_indexer(files.obs_names)
-                    if (at < 0).any():
-                        raise ValueError(f"obsm {key!r} of {c.path.name} lacks {int((at < 0).sum())} of the cells")
+                    if (at < 0).any():  # a modality's (or one file's) embedding of the cells measured in it only
+                        where = f"obsm[{key!r}] of {c.path.name}" if g is f else \
+                            f"obsm[{key!r}] of modality {c.modality!r} of {c.path.name}"
+                        raise ValueError(f"{where} lacks {int((at < 0).sum())} of the data's {len(at)} cells; store "
+                                         "the embedding of every cell in the global obsm of an .h5mu (one row per "
+                                         "cell), or pass it as an embedding file: embeddings={name: FILE}")
                     return E if np.array_equal(at, np.arange(len(at))) else E[at]
     raise _not_in_obsm(key, sorted(available))
 

@@ -92,6 +92,10 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     values = np.asarray(values, dtype=np.float32)
     if basis is None:
         np.clip(values, 0.0, None, out=values)  # normalised protein values are never negative
+    if isinstance(data, (str, os.PathLike)):  # a file: its cells' annotations read from it opened (not its counts)
+        from .io.plan import _as_files
+
+        data = _as_files(data, None, rna_only=True, layer=layer)
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     obs = pd.DataFrame(index=cells[rows]) if obs is None else obs.reindex(cells[rows]).copy()
     obs["jae_imputed"] = True
@@ -111,14 +115,23 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
 
 def _alone(model, data, source: str) -> str:
     """How to write the model's modality ``source`` of paired ``data`` alone: ``mdata[<the data's name of it>]`` (a
-    MuData or dict naming it 'gex' while the model says 'rna'), or, for one AnnData holding both,
-    ``jae.io.split_anndata(adata)[...]``."""
+    MuData or dict naming it 'gex' while the model says 'rna'), for one AnnData holding both,
+    ``jae.io.split_anndata(adata)[...]``, or for a file, ``mudata.read_h5mu(PATH)[...]`` (``anndata.read_h5ad``)."""
     import anndata as ad
 
     from .io.modality import MOD_NAMES
+    from .io.paired_files import FilesOnDisk
     from .query import _modalities, _pick
 
     index = list(model.modality_names).index(source)
+    if isinstance(data, (str, os.PathLike)):  # a file: its modality read from it (the user has no mdata)
+        from .io.plan import _as_files
+
+        data = _as_files(data, None, rna_only=True)
+    if isinstance(data, FilesOnDisk) and index < len(data.counts):
+        c = data.counts[index]
+        return (f"mudata.read_h5mu({str(c.path)!r})[{c.modality!r}]" if c.modality is not None else
+                f"anndata.read_h5ad({str(c.path)!r})")
     if isinstance(data, ad.AnnData):
         return f"jae.io.split_anndata(adata)[{MOD_NAMES[model.preprocessor.kinds[index]]!r}]"
     try:
@@ -187,7 +200,7 @@ def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None,
                 return model.modality_names[1]  # added to the copy: the cells lacking it, the prediction alone
     parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=None)
     name = (parts.rna, parts.other)[index]
-    if not pd.Index(cells).isin(parts.mods[name][0].index).all():
+    if len(parts.mods[name][0]) and not pd.Index(cells).isin(parts.mods[name][0].index).all():  # (no cell: replaced)
         raise ValueError(
             f"modality {name!r} of the .h5mu file holds other cells than those lacking it, so their prediction cannot "
             "be written as a layer of it in the output's copy: pass impute_out=FILE.h5ad to write it to its own file")
@@ -197,12 +210,12 @@ def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None,
 def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -> None:
     """Write :func:`impute`'s prediction ``imputed`` into ``mdata[modality].layers[key]`` (float32, NaN where nothing
     was imputed: measured cells, and features the model does not have), matched by cell and feature name; a
-    ``modality`` ``mdata`` lacks is added, holding the imputed cells with the prediction as its only matrix (no
+    ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
     ``.X``: nothing in it is a count)."""
     import anndata as ad
 
     info = dict(imputed.uns["jae_imputed"])
-    if modality not in mdata.mod:
+    if modality not in mdata.mod or mdata.mod[modality].n_obs == 0:  # (a modality measuring no cell: replaced)
         values = np.asarray(imputed.X, dtype=np.float32)
         mdata.mod[modality] = ad.AnnData(obs=pd.DataFrame(index=imputed.obs_names.copy()), var=imputed.var.copy(),
                                          layers={key: values}, uns={key: info})
@@ -213,6 +226,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     adata = mdata.mod[modality]
     layer = np.full(adata.shape, np.nan, dtype=np.float32)
     rows = adata.obs_names.get_indexer(imputed.obs_names)
+    if (rows < 0).any():  # (-1 would write their prediction into the last row, another cell's)
+        gone = imputed.obs_names[rows < 0]
+        raise ValueError(f"modality {modality!r} lacks {len(gone)} of the {imputed.n_obs} imputed cells (e.g. "
+                         f"{[str(c) for c in gone[:3]]}); write the prediction to its own file (imputed.write_h5ad("
+                         "FILE)), or add those cells to the modality as rows of NaN")
     cols = adata.var_names.get_indexer(imputed.var_names)
     keep = cols >= 0
     layer[np.ix_(rows, cols[keep])] = np.asarray(imputed.X, dtype=np.float32)[:, keep]

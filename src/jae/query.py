@@ -205,7 +205,7 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
     """Cells of which some lack a modality: both modalities read over the union of their cells
     (:func:`jae.io.mosaic.get_mosaic`), or the one modality the data has."""
     from .io.paired import _as_csr, _matrix
-    from .io.validate import validate_counts
+    from .io.mosaic import validate_alone
 
     if rna is not None and other is not None:
         m = get_mosaic({n: mods for n, mods in zip(names, (rna, other))}, modalities=names, layer=layer)
@@ -222,7 +222,7 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
         cells = pd.Index(adata.obs_names)
         unique_cells(cells, f"modality {names[i]!r}", paired=False)
         X = _as_csr(_matrix(adata, name=names[i], layer=layer))
-        validate_counts(X, name=f"modality {names[i]!r}")
+        validate_alone(X, name=f"modality {names[i]!r}")
         observed = np.zeros((len(cells), 2), dtype=bool)
         observed[:, i] = True
         counts, var_names = [None, None], [None, None]
@@ -235,7 +235,7 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
 def _warn_pairing(m) -> None:
     """Warn when no cell of the mosaic data ``m`` (in memory or on disk) has both modalities, or when cells of one
     modality alone look like the other's renamed: often the same cells named otherwise (AAAC-1 / AAAC-1_atac)."""
-    if not m.paired.any():
+    if not m.paired.any() and m.observed.any(axis=0).all():  # (a modality measuring no cell: RNA alone, as such)
         logger.warning("no cell has both modalities (%s), so each is embedded from one modality alone; %s",
                        m.summary(), m.pairing_fix())
     elif (misnamed := m.misnamed()) is not None:

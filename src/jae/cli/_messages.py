@@ -169,6 +169,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^path (\S+) is a folder; give a file path for path$", r"OUT \1 is a folder; give a file path for OUT"),
     (r"\bthe folder of path (\S+), is a file; choose another path$", r"the folder of OUT \1, is a file; choose another OUT"),
     (r"\bof path (\S+) is not writable; choose another path\b", r"of OUT \1 is not writable; choose another OUT"),
+    # jae.embedding_inputs._files_obsm: a modality's obsm lacking the cells measured in the other modality only
+    (r"\bor pass it as an embedding file: embeddings=\{name: FILE\}", "or give it as --prediction NAME=FILE"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -24,7 +24,7 @@ from .raw import counts_read
 from .single import modalities_of
 from .validate import validate_counts
 
-__all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "MosaicCells"]
+__all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "MosaicCells", "validate_alone"]
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +145,20 @@ def missing_rows(X) -> np.ndarray:
     return np.isnan(X).all(axis=1) if X.shape[1] else np.zeros(X.shape[0], dtype=bool)
 
 
+def validate_alone(X, *, name: str) -> None:
+    """:func:`jae.io.validate_counts` for the one modality of data without the other (``X``: CSR counts): rows all NaN
+    (cells not measured in it, the mosaic layout) are cells measured in no modality here, refused naming them and
+    how to drop them, not as values that are no counts."""
+    gone = missing_rows(X)
+    if gone.any() and not gone.all():
+        raise ValueError(
+            f"{name} has {int(gone.sum())} of {X.shape[0]} cells whose row is all NaN (not measured in it) and the data "
+            "has no other modality to place them from; drop them, e.g. from jae.io.mosaic import missing_rows; adata = "
+            "adata[~missing_rows(adata.layers['counts'] if 'counts' in adata.layers else adata.X)].copy(), or give "
+            "them with their other modality (mosaic data)")
+    validate_counts(X, name=name)
+
+
 def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | None = "counts",
               kinds: Sequence[str] | Mapping[str, str] | None = None) -> bool:
     """Whether some cell of ``data`` (MuData or ``{name: AnnData}``) lacks one of the two modalities: the modalities
@@ -225,8 +239,9 @@ def get_mosaic(
         rows = index.get_indexer(union[has])
         if not np.array_equal(rows, np.arange(len(index))):
             X = X[rows]
-        validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)",
-                        modality=name)
+        if X.shape[0] or not X.shape[1]:  # a modality measuring no cell (mdata[rna_only_cells]): every cell lacks it
+            validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)",
+                            modality=name)
         counts.append(X)
     obs = _joint_obs(union, global_obs, [mods[n] for n in names], names)
     out = MosaicCounts(

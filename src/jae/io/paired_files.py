@@ -382,7 +382,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
     for m in (rna, other):
-        check_not_empty(f"{path} modality {m!r}", len(mods[m][0]), len(mods[m][1]))
+        check_not_empty(f"{path} modality {m!r}", max(len(mods[n][0]) for n in (rna, other)), len(mods[m][1]))
         unique_cells(mods[m][0].index, f"{path} modality {m!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (mods[rna][1], mods[other][1]),

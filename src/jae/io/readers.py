@@ -270,7 +270,7 @@ def read_h5mu(
     rna, other = pick_modalities(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
     for name, adata in ((rna, rna_ad), (other, other_ad)):
-        check_not_empty(f"{path} modality {name!r}", adata.n_obs, adata.n_vars)
+        check_not_empty(f"{path} modality {name!r}", max(rna_ad.n_obs, other_ad.n_obs), adata.n_vars)
         unique_cells(adata.obs_names, f"{path} modality {name!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),

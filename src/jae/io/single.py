@@ -166,6 +166,8 @@ def _check_proteins(values, protein_key: str) -> None:
     from .mosaic import missing_rows
 
     unmeasured = missing_rows(values)
+    if unmeasured.all() and values.shape[1]:  # no cell's proteins measured: every cell is placed from its RNA
+        return
     measured = values[~unmeasured] if unmeasured.any() else values
     totals = np.asarray(measured.sum(axis=1)).ravel()
     where = f"obsm[{protein_key!r}]"
