@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from .files import _check_file, damaged
 from .raw import RAW_GROUP
 
-__all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
+__all__ = ["BackedCounts", "InMemoryCounts", "as_csr", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class BackedCounts:
                 X = build((elem["data"][()], elem["indices"][()], elem["indptr"][()]), shape=self.shape)
             else:
                 X = read_elem(elem)
-        return X.tocsr() if sp.issparse(X) else sp.csr_matrix(np.asarray(X))
+        return as_csr(X)
 
     def blocks(
         self, block_rows: int = BLOCK_ROWS, *, start: int = 0, stop: int | None = None, dtype=np.float32
@@ -177,6 +177,15 @@ class BackedCounts:
                     indices = indices.astype(np.int32)
                 ptr -= lo
                 yield _summed(sp.csr_matrix((data, indices, ptr.astype(indices.dtype)), shape=(e - s, self.shape[1])))
+
+
+def as_csr(X) -> sp.csr_matrix:
+    """``X`` (sparse in any format, or dense) as CSR; dense float16 values, which scipy.sparse cannot hold, as
+    float32 (exactly: the row blocks read from a file hold them so), not scipy's 'does not support dtype float16'."""
+    if sp.issparse(X):
+        return X if X.format == "csr" else X.tocsr()
+    X = np.asarray(X)
+    return sp.csr_matrix(X.astype(np.float32) if X.dtype == np.float16 else X)
 
 
 def read_ahead(blocks: Iterable) -> Iterator:
@@ -233,7 +242,7 @@ class InMemoryCounts:
     encoding = "memory"
 
     def __init__(self, X) -> None:
-        self.X = X if sp.issparse(X) and X.format == "csr" else sp.csr_matrix(X)
+        self.X = as_csr(X)
         self.shape = tuple(int(s) for s in self.X.shape)
 
     @property
