@@ -23,3 +23,11 @@ def test_each_of_four_torchrun_processes_may_read_an_eighth(sixteen_gb, monkeypa
     # --nproc-per-node=4) could take twice the memory there was, all measured before any had read
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "4")
     assert plan.default_memory_budget() == 16000000 * 1024 // 8
+
+
+def test_a_budget_in_binary_units_is_read_in_powers_of_1024():
+    # '8GiB' was read as 8 GB (8e9 bytes, 7% under 8 GiB), the 'i' dropped; '8I' as 8 bytes
+    assert plan.parse_bytes("8GiB") == 8 * 2**30 and plan.parse_bytes("512Mi") == 512 * 2**20
+    assert plan.parse_bytes("8G") == 8 * 10**9 and plan.parse_bytes("8 gb") == 8 * 10**9
+    with pytest.raises(ValueError, match="is not a size"):
+        plan.parse_bytes("8I")

@@ -25,14 +25,17 @@ BUDGET_SHARE = 0.5
 
 
 def parse_bytes(value) -> int:
-    """``'8G'``, ``'512M'``, ``'2.5GB'``, ``'1e9'`` or a number of bytes -> bytes; a user's ``memory_budget=``,
-    refused in one line unless it is a positive, finite size (text without a known unit, 0, -1, nan, a bool)."""
+    """``'8G'``, ``'512M'``, ``'2.5GB'``, ``'8GiB'`` (binary: 8 x 2**30), ``'1e9'`` or a number of bytes -> bytes; a
+    user's ``memory_budget=``, refused in one line unless it is a positive, finite size (text without a known unit,
+    0, -1, nan, a bool)."""
     units = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
     size = None
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
         size = float(value)
     elif isinstance(value, str):
-        text = value.strip().upper().removesuffix("B").removesuffix("I")
+        text = value.strip().upper().removesuffix("B")
+        if text.endswith("I") and text[-2:-1] in units:  # 'GiB', 'Gi': powers of 1024
+            text, units = text[:-1], {"K": 2.0**10, "M": 2.0**20, "G": 2.0**30, "T": 2.0**40}
         scale = units.get(text[-1:], 1.0)
         try:
             size = float(text[:-1] if text[-1:] in units else text) * scale
