@@ -120,7 +120,11 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)  # checked for any data
     files = _as_files(data, modalities, layer=layer)
     if files is None:
-        logger.info("%s: data already in memory; preprocessing in row blocks", what)
+        if getattr(data, "isbacked", False):  # an AnnData opened backed='r': jae.io.split_anndata reads its counts
+            logger.info("%s: an AnnData opened backed: its counts are read into memory whole, whatever the memory "
+                        "budget (streamed are the files of jae.io.open_competition and jae.io.open_h5mu)", what)
+        else:
+            logger.info("%s: data already in memory; preprocessing in row blocks", what)
         return modalities_of(data, layer=layer)[0] if isinstance(data, ad.AnnData) else data
     need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
