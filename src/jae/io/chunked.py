@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from .files import _check_file, damaged
 from .raw import RAW_GROUP
 
-__all__ = ["BackedCounts", "InMemoryCounts", "as_csr", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
+__all__ = ["BackedCounts", "InMemoryCounts", "as_csr", "summed", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +266,12 @@ class InMemoryCounts:
                 (np.array(X.data[a:b], dtype=dtype), X.indices[a:b].copy(), X.indptr[s : e + 1] - a),
                 shape=(e - s, self.shape[1]),
             ))
+
+
+def summed(X: sp.csr_matrix) -> sp.csr_matrix:
+    """``X`` with repeated entries of a cell and feature summed, as the row blocks hold them (:func:`_summed`): ``X``
+    itself when it holds none, else a summed copy (a user's matrix is never changed)."""
+    return X if X.has_canonical_format else _summed(X.copy())
 
 
 def _summed(block: sp.csr_matrix) -> sp.csr_matrix:
