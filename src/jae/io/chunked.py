@@ -67,6 +67,15 @@ class BackedCounts:
             self.shape = shape
             self.nbytes = matrix_bytes(elem)
 
+    @classmethod
+    def find(cls, path, *, modality: str | None = None, layer: str | None = "counts") -> BackedCounts | None:
+        """The matrix at ``layer`` (None: ``.X``) of ``path``, or None when the file has none there (anndata writes
+        no ``.X`` for ``X=None``)."""
+        try:
+            return cls(path, modality=modality, layer=layer)
+        except KeyError:
+            return None
+
     def _where(self) -> str:
         what = f"{self.path.name}"
         if self.modality is not None:
