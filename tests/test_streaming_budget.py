@@ -31,3 +31,20 @@ def test_a_budget_in_binary_units_is_read_in_powers_of_1024():
     assert plan.parse_bytes("8G") == 8 * 10**9 and plan.parse_bytes("8 gb") == 8 * 10**9
     with pytest.raises(ValueError, match="is not a size"):
         plan.parse_bytes("8I")
+
+
+def test_the_misordered_files_message_names_a_small_budget_in_its_own_unit(tmp_path):
+    # 'pass --memory-budget SIZE large enough ... (about 0.6 GB; the budget is 0.0 GB)' of --memory-budget 40M
+    import anndata as ad
+    import numpy as np
+
+    from jae.datasets import write_simulated
+    from jae.io.paired_files import open_competition
+
+    mod1, mod2 = write_simulated(tmp_path / "s", n_cells=60, kind="multiome", preset=None, seed=1, progress_bar=False,
+                                 n_genes=200, n_peaks=300, n_cell_types=3, n_batches=2)
+    other = ad.read_h5ad(mod2)
+    other[np.arange(other.n_obs)[::-1]].copy().write_h5ad(mod2)
+    with pytest.raises(ValueError, match=r"different orders.* the budget is 40 MB\)$"):
+        plan.plan_input(open_competition(mod1, mod2), memory_budget="40M")
+    assert plan.format_bytes(1) == "1 byte" and plan.format_bytes(12) == "12 bytes"

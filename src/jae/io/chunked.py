@@ -325,7 +325,7 @@ def format_bytes(n: float) -> str:
         if n >= size:
             value = n / size
             return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return f"{int(n)} bytes"
+    return f"{int(n)} byte" + ("" if int(n) == 1 else "s")
 
 
 def iter_row_blocks(

@@ -13,6 +13,7 @@ import os
 import anndata as ad
 import numpy as np
 
+from .chunked import format_bytes
 from .paired_files import FilesOnDisk, open_h5mu
 from .single import modalities_of
 
@@ -129,22 +130,22 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
         logger.info(
-            "%s: streaming path: reading %s once, in row blocks (about %.2f GB; reading it whole, about %.2f GB, would "
+            "%s: streaming path: reading %s once, in row blocks (about %s; reading it whole, about %s, would "
             "save no time: the features are computed in one pass)", what, files,
-            files.memory_needed(in_memory=False) / 1e9, need / 1e9,
+            format_bytes(files.memory_needed(in_memory=False)), format_bytes(need),
         )
         return files
     if need <= budget:
         logger.info(
-            "%s: in-memory path: reading %s needs about %.2f GB, within the memory budget of %.2f GB",
-            what, files, need / 1e9, budget / 1e9,
+            "%s: in-memory path: reading %s needs about %s, within the memory budget of %s",
+            what, files, format_bytes(need), format_bytes(budget),
         )
         return files.load()
     if getattr(files, "misordered", None):
-        raise ValueError(f"{files.misordered} (about {need / 1e9:.1f} GB; the budget is {budget / 1e9:.1f} GB)")
+        raise ValueError(f"{files.misordered} (about {format_bytes(need)}; the budget is {format_bytes(budget)})")
     logger.info(
-        "%s: streaming path: reading %s into memory would need about %.2f GB, over the memory budget of %.2f GB; "
-        "streaming row blocks from disk (about %.2f GB)",
-        what, files, need / 1e9, budget / 1e9, files.memory_needed(in_memory=False) / 1e9,
+        "%s: streaming path: reading %s into memory would need about %s, over the memory budget of %s; "
+        "streaming row blocks from disk (about %s)",
+        what, files, format_bytes(need), format_bytes(budget), format_bytes(files.memory_needed(in_memory=False)),
     )
     return files
