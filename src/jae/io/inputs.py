@@ -172,10 +172,11 @@ class InputFiles:
         from .annotations import annotation_columns
         from .paired import columns_taken_elsewhere
         from .paired_files import open_competition, open_h5mu
-        from .plan import plan_input
+        from .plan import parse_bytes, plan_input
         from .rna_files import open_rna, open_rna_alone
 
         joined = list(self.annotations) if annotations else []
+        None if memory_budget is None else parse_bytes(memory_budget)  # refused for every input, read whole too
         if self.rna_only and not plan:
             raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
                              "or mapped with a fitted model (jae embed / jae map)")
