@@ -48,3 +48,22 @@ def test_the_misordered_files_message_names_a_small_budget_in_its_own_unit(tmp_p
     with pytest.raises(ValueError, match=r"different orders.* the budget is 40 MB\)$"):
         plan.plan_input(open_competition(mod1, mod2), memory_budget="40M")
     assert plan.format_bytes(1) == "1 byte" and plan.format_bytes(12) == "12 bytes"
+
+
+def test_the_plan_names_both_files_of_a_mosaic_pair(tmp_path, caplog):
+    # 'streaming path: reading MosaicFiles(s.mod1.h5ad: 40 cells: ...)' named the first file alone
+    import logging
+
+    import anndata as ad
+
+    from jae.datasets import write_simulated
+    from jae.io.paired_files import open_competition
+
+    mod1, mod2 = write_simulated(tmp_path / "s", n_cells=50, kind="multiome", preset=None, seed=1, progress_bar=False,
+                                 n_genes=200, n_peaks=300, n_cell_types=3, n_batches=2)
+    rna = ad.read_h5ad(mod1)
+    rna[:40].copy().write_h5ad(mod1)  # ten cells with ATAC alone: mosaic
+    with caplog.at_level(logging.INFO, logger="jae.io.plan"):
+        files = plan.plan_input(open_competition(mod1, mod2, mosaic=True), memory_budget=1)
+    assert type(files).__name__ == "MosaicFiles"
+    assert "MosaicFiles(s.mod1.h5ad, s.mod2.h5ad: " in repr(files) and "s.mod2.h5ad" in caplog.text
