@@ -44,3 +44,23 @@ def test_a_backed_totalvi_anndata_fits_as_the_same_anndata_in_memory(tmp_path, d
     finally:
         backed.file.close()
     assert path.stat().st_mtime_ns == stamp  # the user's file is not written to
+
+
+def test_a_backed_anndata_is_not_logged_as_data_already_in_memory(tmp_path, caplog):
+    # the plan's log line said 'data already in memory' of a file opened backed='r', whose counts it then read whole
+    import logging
+
+    from jae.io.plan import plan_input
+
+    mdata = simulate(60, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=2)
+    path = tmp_path / "cite.h5ad"
+    _totalvi(mdata, dense=False).write_h5ad(path)
+    backed = ad.read_h5ad(path, backed="r")
+    try:
+        with caplog.at_level(logging.INFO, logger="jae.io.plan"):
+            mods = plan_input(backed, memory_budget="1G", layer=None)
+        assert set(mods) == {"rna", "prot"}
+        assert "opened backed" in caplog.text and "read into memory whole" in caplog.text
+        assert "already in memory" not in caplog.text
+    finally:
+        backed.file.close()

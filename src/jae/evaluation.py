@@ -70,7 +70,7 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
     from .preprocess import log_normalize
 
     adata = data.mod[rna]
-    X = adata.X
+    X = adata.X if adata.X is not None or layer not in adata.layers else adata.layers[layer]  # no .X: the counts
     sample = X[: min(200, X.shape[0])]
     values = sample.data if sp.issparse(sample) else np.asarray(sample).ravel()
     if values.size and np.allclose(values, np.round(values)):
@@ -102,7 +102,8 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     rows = block_rows or BLOCK_ROWS
     i = files.kinds.index("GEX")
     counts = files.counts[i]
-    X = row_source(BackedCounts(counts.path, modality=counts.modality, layer=None), "cc_cons", what="the RNA .X")
+    X = BackedCounts.find(counts.path, modality=counts.modality, layer=None) or counts  # no .X: the counts
+    X = row_source(X, "cc_cons", what="the RNA .X")
     sample = next(X.blocks(min(200, X.shape[0]), stop=min(200, X.shape[0])))
     if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
         return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]

@@ -42,6 +42,7 @@ def _own(target) -> None:
                     "leaving the data it views unchanged")
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*view.*actual")
+            warnings.filterwarnings("ignore", message=".*will not pull obs/var", category=FutureWarning)  # MuData's
             target._init_as_actual(target.copy())
 
 

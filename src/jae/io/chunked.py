@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from .files import _check_file, damaged
 from .raw import RAW_GROUP
 
-__all__ = ["BackedCounts", "InMemoryCounts", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
+__all__ = ["BackedCounts", "InMemoryCounts", "as_csr", "summed", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,15 @@ class BackedCounts:
             self.encoding = enc
             self.shape = shape
             self.nbytes = matrix_bytes(elem)
+
+    @classmethod
+    def find(cls, path, *, modality: str | None = None, layer: str | None = "counts") -> BackedCounts | None:
+        """The matrix at ``layer`` (None: ``.X``) of ``path``, or None when the file has none there (anndata writes
+        no ``.X`` for ``X=None``)."""
+        try:
+            return cls(path, modality=modality, layer=layer)
+        except KeyError:
+            return None
 
     def _where(self) -> str:
         what = f"{self.path.name}"
@@ -137,7 +146,7 @@ class BackedCounts:
                 X = build((elem["data"][()], elem["indices"][()], elem["indptr"][()]), shape=self.shape)
             else:
                 X = read_elem(elem)
-        return X.tocsr() if sp.issparse(X) else sp.csr_matrix(np.asarray(X))
+        return as_csr(X)
 
     def blocks(
         self, block_rows: int = BLOCK_ROWS, *, start: int = 0, stop: int | None = None, dtype=np.float32
@@ -177,6 +186,15 @@ class BackedCounts:
                     indices = indices.astype(np.int32)
                 ptr -= lo
                 yield _summed(sp.csr_matrix((data, indices, ptr.astype(indices.dtype)), shape=(e - s, self.shape[1])))
+
+
+def as_csr(X) -> sp.csr_matrix:
+    """``X`` (sparse in any format, or dense) as CSR; dense float16 values, which scipy.sparse cannot hold, as
+    float32 (exactly: the row blocks read from a file hold them so), not scipy's 'does not support dtype float16'."""
+    if sp.issparse(X):
+        return X if X.format == "csr" else X.tocsr()
+    X = np.asarray(X)
+    return sp.csr_matrix(X.astype(np.float32) if X.dtype == np.float16 else X)
 
 
 def read_ahead(blocks: Iterable) -> Iterator:
@@ -233,7 +251,7 @@ class InMemoryCounts:
     encoding = "memory"
 
     def __init__(self, X) -> None:
-        self.X = X if sp.issparse(X) and X.format == "csr" else sp.csr_matrix(X)
+        self.X = as_csr(X)
         self.shape = tuple(int(s) for s in self.X.shape)
 
     @property
@@ -257,6 +275,12 @@ class InMemoryCounts:
                 (np.array(X.data[a:b], dtype=dtype), X.indices[a:b].copy(), X.indptr[s : e + 1] - a),
                 shape=(e - s, self.shape[1]),
             ))
+
+
+def summed(X: sp.csr_matrix) -> sp.csr_matrix:
+    """``X`` with repeated entries of a cell and feature summed, as the row blocks hold them (:func:`_summed`): ``X``
+    itself when it holds none, else a summed copy (a user's matrix is never changed)."""
+    return X if X.has_canonical_format else _summed(X.copy())
 
 
 def _summed(block: sp.csr_matrix) -> sp.csr_matrix:
@@ -301,7 +325,7 @@ def format_bytes(n: float) -> str:
         if n >= size:
             value = n / size
             return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return f"{int(n)} bytes"
+    return f"{int(n)} byte" + ("" if int(n) == 1 else "s")
 
 
 def iter_row_blocks(

@@ -172,14 +172,17 @@ class InputFiles:
         from .annotations import annotation_columns
         from .paired import columns_taken_elsewhere
         from .paired_files import open_competition, open_h5mu
-        from .plan import plan_input
+        from .plan import parse_bytes, plan_input
         from .rna_files import open_rna, open_rna_alone
 
         joined = list(self.annotations) if annotations else []
+        None if memory_budget is None else parse_bytes(memory_budget)  # refused for every input, read whole too
         if self.rna_only and not plan:
             raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
                              "or mapped with a fitted model (jae embed / jae map)")
         if self.source in ("10x", "h5ad"):  # always read whole
+            logger.info("%s: %s is read into memory whole, whatever the memory budget (streamed are two .h5ad files, "
+                        "mod1 and mod2, and .h5mu files)", what, Path(self.tenx or self.h5ad).name)
             return self.read(annotations=annotations)
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -65,7 +64,7 @@ class MosaicFiles(MosaicCells, FilesOnDisk):
         return self.obs_names.get_indexer(self.rows[i])
 
     def __repr__(self) -> str:
-        return f"MosaicFiles({Path(self.counts[0].path).name}: {self.summary()})"
+        return f"MosaicFiles({', '.join(p.name for p in self.paths)}: {self.summary()})"  # each file, as PairedFiles
 
 
 def open_mosaic_h5mu(

@@ -202,9 +202,8 @@ def _matrix(adata, *, name: str, layer: str | None):
 
 
 def _as_csr(X) -> sp.csr_matrix:
-    if sp.issparse(X):
-        return X if X.format == "csr" else X.tocsr()
-    return sp.csr_matrix(np.asarray(X))
+    from .chunked import as_csr  # (dense float16 counts as float32, as streamed)
+    return as_csr(X)
 
 
 def get_paired(

@@ -13,6 +13,7 @@ import os
 import anndata as ad
 import numpy as np
 
+from .chunked import format_bytes
 from .paired_files import FilesOnDisk, open_h5mu
 from .single import modalities_of
 
@@ -25,14 +26,17 @@ BUDGET_SHARE = 0.5
 
 
 def parse_bytes(value) -> int:
-    """``'8G'``, ``'512M'``, ``'2.5GB'``, ``'1e9'`` or a number of bytes -> bytes; a user's ``memory_budget=``,
-    refused in one line unless it is a positive, finite size (text without a known unit, 0, -1, nan, a bool)."""
+    """``'8G'``, ``'512M'``, ``'2.5GB'``, ``'8GiB'`` (binary: 8 x 2**30), ``'1e9'`` or a number of bytes -> bytes; a
+    user's ``memory_budget=``, refused in one line unless it is a positive, finite size (text without a known unit,
+    0, -1, nan, a bool)."""
     units = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
     size = None
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
         size = float(value)
     elif isinstance(value, str):
-        text = value.strip().upper().removesuffix("B").removesuffix("I")
+        text = value.strip().upper().removesuffix("B")
+        if text.endswith("I") and text[-2:-1] in units:  # 'GiB', 'Gi': powers of 1024
+            text, units = text[:-1], {"K": 2.0**10, "M": 2.0**20, "G": 2.0**30, "T": 2.0**40}
         scale = units.get(text[-1:], 1.0)
         try:
             size = float(text[:-1] if text[-1:] in units else text) * scale
@@ -117,27 +121,31 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)  # checked for any data
     files = _as_files(data, modalities, layer=layer)
     if files is None:
-        logger.info("%s: data already in memory; preprocessing in row blocks", what)
+        if getattr(data, "isbacked", False):  # an AnnData opened backed='r': jae.io.split_anndata reads its counts
+            logger.info("%s: an AnnData opened backed: its counts are read into memory whole, whatever the memory "
+                        "budget (streamed are the files of jae.io.open_competition and jae.io.open_h5mu)", what)
+        else:
+            logger.info("%s: data already in memory; preprocessing in row blocks", what)
         return modalities_of(data, layer=layer)[0] if isinstance(data, ad.AnnData) else data
     need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
         logger.info(
-            "%s: streaming path: reading %s once, in row blocks (about %.2f GB; reading it whole, about %.2f GB, would "
+            "%s: streaming path: reading %s once, in row blocks (about %s; reading it whole, about %s, would "
             "save no time: the features are computed in one pass)", what, files,
-            files.memory_needed(in_memory=False) / 1e9, need / 1e9,
+            format_bytes(files.memory_needed(in_memory=False)), format_bytes(need),
         )
         return files
     if need <= budget:
         logger.info(
-            "%s: in-memory path: reading %s needs about %.2f GB, within the memory budget of %.2f GB",
-            what, files, need / 1e9, budget / 1e9,
+            "%s: in-memory path: reading %s needs about %s, within the memory budget of %s",
+            what, files, format_bytes(need), format_bytes(budget),
         )
         return files.load()
     if getattr(files, "misordered", None):
-        raise ValueError(f"{files.misordered} (about {need / 1e9:.1f} GB; the budget is {budget / 1e9:.1f} GB)")
+        raise ValueError(f"{files.misordered} (about {format_bytes(need)}; the budget is {format_bytes(budget)})")
     logger.info(
-        "%s: streaming path: reading %s into memory would need about %.2f GB, over the memory budget of %.2f GB; "
-        "streaming row blocks from disk (about %.2f GB)",
-        what, files, need / 1e9, budget / 1e9, files.memory_needed(in_memory=False) / 1e9,
+        "%s: streaming path: reading %s into memory would need about %s, over the memory budget of %s; "
+        "streaming row blocks from disk (about %s)",
+        what, files, format_bytes(need), format_bytes(budget), format_bytes(files.memory_needed(in_memory=False)),
     )
     return files

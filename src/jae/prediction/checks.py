@@ -12,6 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..io import validate_counts
+from ..io.chunked import summed
 from ..io.features import examples, feature_indexer
 
 __all__ = ["one_modality", "query_columns", "query_features_match", "source_counts", "pair_cells", "check_target",
@@ -139,7 +140,8 @@ def source_counts(adata, *, name: str):
     ``(n_cells, n_features)`` CSR float32 matrix or dense float32 array.
     """
     X = _counts(adata, name=name)
-    return sp.csr_matrix(X, dtype=np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
+    # repeated entries summed, as the row blocks of a file streamed hold them (jae.prediction.streamed)
+    return summed(sp.csr_matrix(X, dtype=np.float32)) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
 
 
 def _counts(adata, *, name: str):

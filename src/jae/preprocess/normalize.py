@@ -53,6 +53,7 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     if sp.issparse(X):
         in_place = not copy and X.format == "csr" and X.data.dtype == np.dtype(dtype)
         X = X if in_place else sp.csr_matrix(X, dtype=dtype, copy=True)
+        X.sum_duplicates()  # a cell's gene in two entries is one count, as row blocks of a file hold it (no-op if none)
         totals = np.asarray(X.sum(axis=1)).ravel()
         if np.any(totals <= 0):
             raise ValueError("log_normalize: some cells have zero total counts; remove them first")
