@@ -165,6 +165,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.preprocess.pipeline._other_organism: the cell-cycle genes of the other organism; jae fit's flags
     (r"\bpass organism='(human|mouse)'", r"pass --organism \1"),
     (r"\bJAEConfig\(n_phase=0\)", "--set n_phase=0"),
+    # jae.embed_files: a seed that no fine-tuning reads (finetune_epochs=0, or a mapped model)
+    (r"\bpass seed=None\b", "drop --seed"),
+    (r"\bmap_query\b", "jae map"),
+    (r"\bfinetune_epochs(=| >= )(\d+)", lambda m: f"--finetune-epochs {m.group(2)}"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

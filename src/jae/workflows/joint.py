@@ -280,7 +280,8 @@ def embed_files(
     finetune_epochs
         Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model).
     seed
-        Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1).
+        Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1); refused when no
+        fine-tuning runs (``finetune_epochs=0``, or a mapped model without ``finetune_epochs``).
     method_id
         ``uns['method_id']`` of an ``.h5ad`` output.
     device
@@ -326,6 +327,9 @@ def embed_files(
         raise ValueError("impute_modality writes the prediction as a layer of an .h5mu output (out *.h5mu, for an "
                          "h5mu input); with out *.h5ad pass impute_out=FILE.h5ad too")
     model, folder = _model_and_path(model, device=device)
+    if seed is not None and (finetune_epochs == 0 or finetune_epochs is None and model.adapter is not None):
+        raise ValueError("seed seeds the fine-tuning, which " + ("finetune_epochs=0 skips" if finetune_epochs == 0 else
+                         "a mapped model (map_query) never gets unless finetune_epochs >= 1 is given") + ": pass seed=None")
     if impute_modality is not None:
         from ..imputation import check_modality_name
 

@@ -1,0 +1,48 @@
+"""Flags of the CLI verbs that were accepted and then read by nothing, or contradicted another flag silently (s32)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import pytest
+
+from jae.cli import main
+
+
+@pytest.fixture(scope="module")
+def query(tmp_path_factory, small_cite_model):
+    """The shared small CITE-seq reference (conftest), copied, and a mapped copy of it; query cells with RNA alone
+    (batches renamed ``q_<batch>``), as one .h5ad."""
+    from jae.datasets import simulate
+
+    d = tmp_path_factory.mktemp("s32_cli")
+    shutil.copytree(small_cite_model, d / "model")
+    q = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    rna = q["rna"].copy()
+    rna.obs["batch"] = ("q_" + q.obs["batch"].astype(str)).to_numpy()
+    rna.write_h5ad(d / "q.rna.h5ad")
+    assert main(["map", "--model", str(d / "model"), "--mod1", str(d / "q.rna.h5ad"), "--out", str(d / "mapped"),
+                 "--epochs", "1", "--device", "cpu", "-q"]) == 0
+    return d
+
+
+@pytest.mark.parametrize("case", ["finetune_epochs_0", "mapped_model"])
+def test_embed_refuses_a_seed_that_no_fine_tuning_reads(query, tmp_path, caplog, case):
+    """jae embed --finetune-epochs 0 --seed 3 (or --seed 3 with a model written by jae map, which is never
+    fine-tuned) embedded as without --seed: the seed of a fine-tuning that did not run was read by nothing. It is
+    now refused in one line, before the cells are read, and nothing is written."""
+    model, extra = (query / "model", ["--finetune-epochs", "0"]) if case == "finetune_epochs_0" else (
+        query / "mapped", [])
+    argv = ["embed", "--model", str(model), "--mod1", str(query / "q.rna.h5ad"), "--out", str(tmp_path / "e.h5ad"),
+            "--seed", "3", "--device", "cpu", "-q", *extra]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(argv) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "--seed" in errors[0] and "drop --seed" in errors[0], errors
+    assert "seed=" not in errors[0] and "finetune_epochs" not in errors[0], errors
+    assert not (tmp_path / "e.h5ad").exists()
+    if case == "finetune_epochs_0":  # the seed of a fine-tuning that runs is still taken
+        argv[-1] = "1"
+        assert main(argv) == 0 and (tmp_path / "e.h5ad").exists()
+
