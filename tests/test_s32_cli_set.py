@@ -1,0 +1,45 @@
+"""jae fit's --set and the flags that set a JAEConfig field too (--max-epochs, --mode): each field set once (s32)."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+from jae.cli import main
+
+
+@pytest.mark.parametrize("sets, flags, words", [
+    (["max_epochs=3"], ["--max-epochs", "5"], "--max-epochs 5 and --set max_epochs=3 both set max_epochs"),
+    (["mode=supervised"], ["--mode", "unsupervised"], "--mode unsupervised and --set mode=supervised both set mode"),
+    (["lr=1e-3", "lr=3e-4"], [], "--set lr= is given more than once"),
+])
+def test_fit_refuses_a_config_field_set_twice(monkeypatch, tmp_path, caplog, sets, flags, words):
+    """jae fit --set max_epochs=3 --max-epochs 5 fitted 5 epochs (--max-epochs was appended last), --mode
+    unsupervised --set mode=supervised fitted a supervised model, and two --set of one field kept the last: one of
+    the settings asked for was dropped silently. Each is refused in one line, before any reading."""
+    import jae
+
+    called = []
+    monkeypatch.setattr(jae, "fit_files", lambda *a, **k: called.append(k))
+    argv = ["fit", "--mod1", str(tmp_path / "a.h5ad"), "--mod2", str(tmp_path / "b.h5ad"), "--out",
+            str(tmp_path / "m"), *[x for s in sets for x in ("--set", s)], *flags]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(argv) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and words in errors[0] and not called, errors
+
+
+def test_fit_set_and_its_flags_alone_still_configure_the_fit(monkeypatch, tmp_path):
+    import jae
+
+    called = []
+    monkeypatch.setattr(jae, "fit_files", lambda *a, **k: called.append(k["config"]) or SimpleNamespace(written=()))
+    base = ["-q", "fit", "--mod1", str(tmp_path / "a.h5ad"), "--mod2", str(tmp_path / "b.h5ad"), "--out",
+            str(tmp_path / "m")]
+    for extra in (["--set", "mode=unsupervised", "--max-epochs", "4"], ["--mode", "unsupervised", "--set",
+                                                                         "max_epochs=4"]):
+        assert main([*base, *extra]) == 0
+    assert [(c.mode, c.max_epochs) for c in called] == [("unsupervised", 4)] * 2
+    assert main(base) == 0 and called[-1].mode == "supervised"
