@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from types import SimpleNamespace
 
 import pytest
 
@@ -46,3 +47,20 @@ def test_embed_refuses_a_seed_that_no_fine_tuning_reads(query, tmp_path, caplog,
         argv[-1] = "1"
         assert main(argv) == 0 and (tmp_path / "e.h5ad").exists()
 
+
+
+def test_predict_takes_out_as_every_other_verb_does(monkeypatch, tmp_path):
+    """jae predict ... --out pred.h5ad (the output flag of fit, map, embed, evaluate and demo) stopped at "ambiguous
+    option: --out could match --output, --output-format"; --out is now --output's other name."""
+    import jae
+
+    seen = []
+    monkeypatch.setattr(jae, "predict_files", lambda *a, **k: seen.append(a[3]) or SimpleNamespace(
+        prediction=SimpleNamespace(n_vars=2, n_obs=3), model=SimpleNamespace(target_kind="ADT", source_kind="GEX",
+                                                                             method="mean")))
+    base = ["-q", "predict", "--train-mod1", "a.h5ad", "--train-mod2", "b.h5ad", "--test-mod1", "c.h5ad"]
+    for flag in ("--out", "--output"):
+        assert main([*base, flag, str(tmp_path / "p.h5ad")]) == 0
+    assert seen == [tmp_path / "p.h5ad"] * 2
+    with pytest.raises(SystemExit):  # --output-format is still its own flag, not a third name of --output
+        main([*base, "--out", str(tmp_path / "p.h5ad"), "--output-f", "bogus"])

@@ -36,7 +36,8 @@ def add_parser(sub) -> None:
                         "model's")
     p.add_argument("--test-mod1", type=Path, required=True, help="source modality of the cells to predict (.h5ad): the training source's features, in any order "
                         "(others are ignored)")
-    p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
+    p.add_argument("--output", "--out", dest="output", type=Path, required=True,  # --out: every other verb's name
+                   help="prediction .h5ad to write (never an input file)")
     p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=_Given,
                    help="jae: the network; baselines: mean (per-feature training mean), knn (kNN regression on the "
                         "source encoding), ridge (ridge regression on it) (default: jae); not with --model (the saved "
