@@ -169,6 +169,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass seed=None\b", "drop --seed"),
     (r"\bmap_query\b", "jae map"),
     (r"\bfinetune_epochs(=| >= )(\d+)", lambda m: f"--finetune-epochs {m.group(2)}"),
+    # jae.prediction.train: too few training cells for the network's ensemble; jae predict has no flag for its size
+    (r"\bpass more cells or config=PredictConfig\(n_members=1\)",
+     "give --train-mod1 and --train-mod2 more cells, or train a baseline without an ensemble: --method ridge, knn or "
+     "mean"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
