@@ -64,3 +64,20 @@ def test_predict_takes_out_as_every_other_verb_does(monkeypatch, tmp_path):
     assert seen == [tmp_path / "p.h5ad"] * 2
     with pytest.raises(SystemExit):  # --output-format is still its own flag, not a third name of --output
         main([*base, "--out", str(tmp_path / "p.h5ad"), "--output-f", "bogus"])
+
+
+def test_map_of_a_mapped_model_by_another_column_names_the_flag_as_written(query, tmp_path, caplog):
+    """jae map --model MAPPED --batch-key sample said "pass --batch-key='batch'" (the Python argument with its
+    quotes, which the shell would take as part of the flag); it now says "pass --batch-key batch"."""
+    import anndata as ad
+
+    rna = ad.read_h5ad(query / "q.rna.h5ad")
+    rna.obs["sample"] = "new_" + rna.obs["batch"].astype(str)
+    rna.write_h5ad(tmp_path / "q.h5ad")
+    argv = ["-q", "map", "--model", str(query / "mapped"), "--mod1", str(tmp_path / "q.h5ad"), "--out",
+            str(tmp_path / "again"), "--batch-key", "sample", "--device", "cpu"]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(argv) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].endswith("pass --batch-key batch"), errors
+    assert "=" not in errors[0] and not (tmp_path / "again").exists(), errors

@@ -173,6 +173,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass more cells or config=PredictConfig\(n_members=1\)",
      "give --train-mod1 and --train-mod2 more cells, or train a baseline without an ensemble: --method ridge, knn or "
      "mean"),
+    # jae.mapping.map_query: a mapped model mapped again by another column; batch_key above became --batch-key
+    (r"\bthis model maps batches by obs\['([^']*)'\]; pass --batch-key='\1'",
+     lambda m: f"this model maps batches by the column {m.group(1)}; pass --batch-key {m.group(1)}"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
