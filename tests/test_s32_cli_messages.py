@@ -30,3 +30,18 @@ def test_predict_with_too_few_training_cells_names_flags_not_predict_config(tmp_
     assert "PredictConfig" not in errors[0] and "n_members" not in errors[0], errors
     assert "--method ridge, knn or mean" in errors[0], errors
     assert not (tmp_path / "pred.h5ad").exists()
+
+
+def test_fit_warning_of_too_few_cell_cycle_genes_names_the_organism_flag(tmp_path, caplog):
+    """jae fit --organism human on RNA holding few cell-cycle genes logged "no cell-cycle scores (... check organism=
+    and that var_names are gene symbols ...)": a Python argument, in a warning the CLI cannot translate. The warning
+    (the error of jae.preprocess.cell_cycle.CellCycleGenes.find) now names --organism, and organism= for Python."""
+    import pytest
+
+    from jae.preprocess.cell_cycle import CellCycleGenes
+
+    with pytest.raises(ValueError) as info:
+        CellCycleGenes.find(["GENE1", "GENE2", "MCM5"], "human", who="CellCycleScorer")
+    text = str(info.value)
+    assert "only 1 S-phase and 0 G2/M-phase human marker genes" in text, text
+    assert "check the organism (--organism, or organism= in Python)" in text, text
