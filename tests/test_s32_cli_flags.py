@@ -81,3 +81,25 @@ def test_map_of_a_mapped_model_by_another_column_names_the_flag_as_written(query
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and errors[0].endswith("pass --batch-key batch"), errors
     assert "=" not in errors[0] and not (tmp_path / "again").exists(), errors
+
+
+def test_evaluate_refuses_umap_max_cells_with_no_report(monkeypatch, tmp_path, caplog):
+    """jae evaluate --no-report --umap-max-cells 5 ran (its check skipped, the value read by nothing: no UMAP is
+    drawn without the report); the two flags together are now refused in one line, before any reading."""
+    import jae
+
+    called = []
+    monkeypatch.setattr(jae, "evaluate_files", lambda *a, **k: called.append(k))
+    base = ["evaluate", "--mod1", str(tmp_path / "a.h5ad"), "--prediction", str(tmp_path / "e.h5ad"), "--out",
+            str(tmp_path / "r"), "--no-report"]
+    for value in ("5", "50000", "all"):  # the default's value given is given too
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="jae"):
+            assert main([*base, "--umap-max-cells", value]) == 1
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert errors == ["--umap-max-cells sizes the report's UMAPs, which --no-report leaves out: drop one of "
+                          "them"], errors
+    assert not called
+    parsed = jae.cli.build_parser().parse_args(["evaluate", "--mod1", "a.h5ad", "--out", "r", "--umap-max-cells",
+                                                "all"])
+    assert parsed.umap_max_cells is None and parsed.no_report is False  # with the report: taken as before

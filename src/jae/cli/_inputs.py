@@ -7,7 +7,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["add_input_args", "add_memory_budget_arg", "input_files", "batch_key"]
+__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "input_files", "batch_key"]
+
+
+class Given(argparse.Action):
+    """Store the value and record the flag in ``namespace.given``: a flag given equal to its default is still
+    given (``--seed 0 --model FOLDER`` is refused like ``--seed 1``), and the defaults stay the library's."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given = [*getattr(namespace, "given", []), self.option_strings[0]]
 
 
 def batch_key(value: str | None) -> str | None:

@@ -5,14 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-
-class _Given(argparse.Action):
-    """Store the value and record the flag in ``namespace.given``: a flag given equal to its default is still
-    given (``--seed 0 --model FOLDER`` is refused like ``--seed 1``), and the defaults stay the library's."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        namespace.given = [*getattr(namespace, "given", []), self.option_strings[0]]
+from ._inputs import Given
 
 
 def add_parser(sub) -> None:
@@ -38,11 +31,11 @@ def add_parser(sub) -> None:
                         "(others are ignored)")
     p.add_argument("--output", "--out", dest="output", type=Path, required=True,  # --out: every other verb's name
                    help="prediction .h5ad to write (never an input file)")
-    p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=_Given,
+    p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=Given,
                    help="jae: the network; baselines: mean (per-feature training mean), knn (kNN regression on the "
                         "source encoding), ridge (ridge regression on it) (default: jae); not with --model (the saved "
                         "model's)")
-    p.add_argument("--seed", type=int, default=None, action=_Given,
+    p.add_argument("--seed", type=int, default=None, action=Given,
                    help="seed of every random step (default: 0); not with --model (the saved model's)")
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when available), cpu, cuda (default: auto)")
     p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
@@ -52,7 +45,7 @@ def add_parser(sub) -> None:
     p.add_argument("--save-model", type=Path, default=None, help="also save the fitted model to this folder")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output (and --save-model)")
     for side, flag in (("source", "--source-kind"), ("target", "--target-kind")):
-        p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None, action=_Given,
+        p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None, action=Given,
                        help=f"kind of the {side} modality when its var has no 'feature_types' (default: from the "
                             f"feature names: genomic intervals are ATAC, up to {MAX_ADT_FEATURES} other names ADT, "
                             "the other side GEX); not with --model (the saved model's)")
