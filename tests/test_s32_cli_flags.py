@@ -103,3 +103,16 @@ def test_evaluate_refuses_umap_max_cells_with_no_report(monkeypatch, tmp_path, c
     parsed = jae.cli.build_parser().parse_args(["evaluate", "--mod1", "a.h5ad", "--out", "r", "--umap-max-cells",
                                                 "all"])
     assert parsed.umap_max_cells is None and parsed.no_report is False  # with the report: taken as before
+
+
+def test_map_refuses_a_seed_that_no_training_reads(query, tmp_path, caplog):
+    """jae map --epochs 0 --seed 5 wrote a mapping whose record says seed 5, though no step of training ran to read
+    it (the shifts stay zero); it is now refused in one line and nothing is written."""
+    argv = ["-q", "map", "--model", str(query / "model"), "--mod1", str(query / "q.rna.h5ad"), "--out",
+            str(tmp_path / "m0"), "--epochs", "0", "--seed", "5", "--device", "cpu"]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(argv) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["--seed seeds the training of the shifts, which --epochs 0 skips: drop --seed"], errors
+    assert not (tmp_path / "m0").exists()
+    assert main(argv[:-4] + ["--device", "cpu"]) == 0  # --epochs 0 alone: the reference's own embedding

@@ -176,6 +176,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.mapping.map_query: a mapped model mapped again by another column; batch_key above became --batch-key
     (r"\bthis model maps batches by obs\['([^']*)'\]; pass --batch-key='\1'",
      lambda m: f"this model maps batches by the column {m.group(1)}; pass --batch-key {m.group(1)}"),
+    # jae.mapping.map_query: a seed that no training reads (epochs=0); 'pass seed=None' above became 'drop --seed'
+    (r"\bwhich epochs=0 skips\b", "which --epochs 0 skips"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
