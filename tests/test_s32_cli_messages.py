@@ -45,3 +45,24 @@ def test_fit_warning_of_too_few_cell_cycle_genes_names_the_organism_flag(tmp_pat
     text = str(info.value)
     assert "only 1 S-phase and 0 G2/M-phase human marker genes" in text, text
     assert "check the organism (--organism, or organism= in Python)" in text, text
+
+
+def test_embed_refuses_method_id_with_an_h5mu_output(tmp_path, caplog, small_cite_model):
+    """jae embed --h5mu x.h5mu --out emb.h5mu --method-id mine wrote the .h5mu copy without any method id: the flag
+    (the competition .h5ad's uns['method_id']) was read by nothing. It is now refused in one line, before the model
+    is loaded, and nothing is written; an .h5ad output still takes it."""
+    import anndata as ad
+
+    from jae.datasets import simulate
+
+    simulate(60, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2).write(
+        tmp_path / "q.h5mu")
+    base = ["-q", "embed", "--model", str(small_cite_model), "--h5mu", str(tmp_path / "q.h5mu"), "--finetune-epochs",
+            "0", "--device", "cpu", "--method-id", "mine", "--out"]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main([*base, str(tmp_path / "e.h5mu")]) == 1
+    assert _errors(caplog) == ["--method-id mine is uns['method_id'] of an --out *.h5ad; the --out *.h5mu copy has "
+                               "none: drop --method-id"], _errors(caplog)
+    assert not (tmp_path / "e.h5mu").exists()
+    assert main([*base, str(tmp_path / "e.h5ad")]) == 0
+    assert ad.read_h5ad(tmp_path / "e.h5ad").uns["method_id"] == "mine"

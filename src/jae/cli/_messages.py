@@ -178,6 +178,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      lambda m: f"this model maps batches by the column {m.group(1)}; pass --batch-key {m.group(1)}"),
     # jae.mapping.map_query: a seed that no training reads (epochs=0); 'pass seed=None' above became 'drop --seed'
     (r"\bwhich epochs=0 skips\b", "which --epochs 0 skips"),
+    # jae.embed_files: method_id, the competition format's, with an .h5mu output
+    (r"^method_id=(['\"])(.*)\1 is uns\['method_id'\] of an out \*\.h5ad; the out \*\.h5mu copy has none: leave method_id out$",
+     lambda m: f"--method-id {m.group(2)} is uns['method_id'] of an --out *.h5ad; the --out *.h5mu copy has none: "
+               "drop --method-id"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -54,7 +54,7 @@ def add_parser(sub) -> None:
                    "that modality in the --out .h5mu copy of an --h5mu input (NaN for measured cells; a modality "
                    "the input lacks, e.g. the proteins of RNA alone, is added holding the imputed cells) (default: "
                    "none, or the one --impute-out writes)")
-    p.add_argument("--method-id", default="jae", help="uns['method_id'] of the output (default: jae)")
+    p.add_argument("--method-id", default="jae", help="uns['method_id'] of an .h5ad output (default: jae)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.set_defaults(func=run)
 
