@@ -58,3 +58,27 @@ def test_quiet_and_verbose_together_are_refused(tmp_path, capsys, flags):
     assert [line for line in err.splitlines() if "error:" in line] == [
         "jae: error: -q/--quiet (warnings only) and -v/--verbose (debug messages) contradict each other: give one"]
     assert not list(tmp_path.iterdir())
+
+
+def test_metavars_name_the_same_thing_alike_in_every_verb():
+    """jae VERB --help wrote one concept several ways: --batch-key BATCH_KEY beside --pseudotime-key KEY, --mod1 MOD1,
+    --annotations ANNOTATIONS, --save-model SAVE_MODEL beside --model FOLDER, while the error messages say
+    --batch-key COLUMN and --annotations FILE. Each obs-column flag now reads COLUMN, each file FILE, each folder
+    written FOLDER, in every verb the parser has."""
+    import argparse
+
+    from jae.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    want = {"batch_key": "COLUMN", "cell_type_key": "COLUMN", "pseudotime_key": "COLUMN", "mod1": "FILE",
+            "mod2": "FILE", "h5mu": "FILE", "tenx": "FILE", "h5ad": "FILE", "annotations": "FILE", "labels_out": "FILE",
+            "impute_out": "FILE", "train_mod1": "FILE", "train_mod2": "FILE", "test_mod1": "FILE", "output": "FILE",
+            "save_model": "FOLDER", "rna_mod": "NAME", "other_mod": "NAME", "impute_modality": "NAME"}
+    out = {"fit": "FOLDER", "map": "FOLDER", "evaluate": "FOLDER", "embed": "FILE"}
+    wrong = []
+    for verb, parser in sub.choices.items():
+        for action in parser._actions:
+            expected = out.get(verb) if action.dest == "out" else want.get(action.dest)
+            if expected and action.option_strings and action.metavar != expected:
+                wrong.append(f"jae {verb} {action.option_strings[0]} {action.metavar} (want {expected})")
+    assert not wrong, "\n".join(wrong)

@@ -34,18 +34,18 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
     from ..io.modality import MAX_ADT_FEATURES
 
     g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x, --h5ad)")
-    g.add_argument("--mod1", type=Path, help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
-    g.add_argument("--mod2", type=Path, help="competition layout: ATAC or ADT .h5ad")
-    g.add_argument("--h5mu", type=Path, help="MuData file with an RNA and an ATAC or protein modality (jae fit "
+    g.add_argument("--mod1", type=Path, metavar="FILE", help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
+    g.add_argument("--mod2", type=Path, metavar="FILE", help="competition layout: ATAC or ADT .h5ad")
+    g.add_argument("--h5mu", type=Path, metavar="FILE", help="MuData file with an RNA and an ATAC or protein modality (jae fit "
                    "needs both; embed, map and evaluate also take one holding RNA alone)")
-    g.add_argument("--10x", dest="tenx", type=Path, help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
-    g.add_argument("--h5ad", type=Path,
+    g.add_argument("--10x", dest="tenx", type=Path, metavar="FILE", help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
+    g.add_argument("--h5ad", type=Path, metavar="FILE",
                    help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "
                         "Antibody Capture (scanpy.read_10x_h5(..., gex_only=False)), or proteins in "
                         "obsm['protein_expression'] (scvi-tools)")
-    g.add_argument("--rna-mod", default="rna", help="RNA modality name in --h5mu (default: rna, else the one "
+    g.add_argument("--rna-mod", default="rna", metavar="NAME", help="RNA modality name in --h5mu (default: rna, else the one "
                    "modality named RNA, GEX or mRNA in any case)")
-    g.add_argument("--other-mod", default=None, help="second modality name in --h5mu (default: the other one)")
+    g.add_argument("--other-mod", default=None, metavar="NAME", help="second modality name in --h5mu (default: the other one)")
     g.add_argument("--layer", default="counts",
                    help="layer with raw counts; 'X' for .X, 'raw' for the AnnData's .raw (scanpy, CELLxGENE) "
                         "(default: counts)")
@@ -57,7 +57,7 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                         "or --10x holding Peaks and Antibody Capture both: the one paired with RNA")
     if annotations:
         g.add_argument(
-            "--annotations", type=Path, action="append", default=[],
+            "--annotations", type=Path, action="append", default=[], metavar="FILE",
             help=".h5ad whose obs holds cell annotations (e.g. *.solution.h5ad), joined by cell name; repeatable",
         )
 

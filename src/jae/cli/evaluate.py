@@ -39,17 +39,17 @@ def add_parser(sub) -> None:
     e.add_argument("--baseline", action="store_true",
                    help="also score the seed's SVD-concat baseline (per-modality SVD, at most 100 dims)")
     a = p.add_argument_group("annotations")
-    a.add_argument("--cell-type-key", default="cell_type", help="obs column of cell types (default: cell_type)")
-    a.add_argument("--batch-key", default="batch",
+    a.add_argument("--cell-type-key", default="cell_type", metavar="COLUMN", help="obs column of cell types (default: cell_type)")
+    a.add_argument("--batch-key", default="batch", metavar="COLUMN",
                    help="obs column of batches; 'none': all cells are one batch, asw_batch n/a (default: batch)")
-    a.add_argument("--pseudotime-key", action="append", default=None, metavar="KEY",
+    a.add_argument("--pseudotime-key", action="append", default=None, metavar="COLUMN",
                    help="obs column(s) of reference pseudotime; 'none': no trajectory conservation (default: every "
                         "'pseudotime_order_*' column)")
     a.add_argument("--organism", choices=("human", "mouse"), default=None,
                    help="for the cell-cycle genes (default: uns['organism'], else detected from the gene symbols' "
                    "case, as jae fit does)")
     o = p.add_argument_group("output")
-    o.add_argument("--out", type=Path, required=True, help="output folder (created; files replaced atomically)")
+    o.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="output folder (created; files replaced atomically)")
     o.add_argument("--overwrite", action="store_true", help="replace the files of an earlier evaluation in --out")
     o.add_argument("--no-report", action="store_true", help="write only metrics.csv and metrics.md")
     o.add_argument("--umap-max-cells", type=_max_cells, default=50_000, metavar="N", action=Given,

@@ -16,11 +16,11 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     add_memory_budget_arg(p)
-    p.add_argument("--out", type=Path, required=True, help="model folder to write")
+    p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
-    p.add_argument("--batch-key", default="batch",
+    p.add_argument("--batch-key", default="batch", metavar="COLUMN",
                    help="obs column with batches; 'none': all cells are one batch, e.g. one sample (default: batch)")
-    p.add_argument("--cell-type-key", default="cell_type", help="obs column with cell types (default: cell_type)")
+    p.add_argument("--cell-type-key", default="cell_type", metavar="COLUMN", help="obs column with cell types (default: cell_type)")
     p.add_argument("--mode", choices=("supervised", "unsupervised"), default=None,  # None: not given (--set mode=)
                    help="unsupervised: no cell-type labels, no label transfer (default: supervised)")
     p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")

@@ -22,9 +22,9 @@ def add_parser(sub) -> None:
     add_input_args(p)
     add_memory_budget_arg(p)
     p.add_argument("--model", type=Path, required=True, help="reference model folder written by 'jae fit'")
-    p.add_argument("--out", type=Path, required=True, help="mapped model folder to write")
+    p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="mapped model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
-    p.add_argument("--batch-key", default=None,
+    p.add_argument("--batch-key", default=None, metavar="COLUMN",
                    help="obs column with the query cells' batches; each new batch gets its own shift, so 'none' is "
                    "refused (default: the column the reference model was fitted with, else batch)")
     p.add_argument("--epochs", type=int, default=None,
