@@ -82,3 +82,25 @@ def test_metavars_name_the_same_thing_alike_in_every_verb():
             if expected and action.option_strings and action.metavar != expected:
                 wrong.append(f"jae {verb} {action.option_strings[0]} {action.metavar} (want {expected})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_evaluate_refuses_pseudotime_key_none_beside_columns(monkeypatch, tmp_path, caplog):
+    """jae evaluate --pseudotime-key none --pseudotime-key pseudotime_order_GEX said "pseudotime key 'none' is not
+    an obs column", though the help promises 'none' means no trajectory conservation: the two asks contradict each
+    other, and that is now what the one line says, before any reading."""
+    import jae
+
+    called = []
+    monkeypatch.setattr(jae, "evaluate_files", lambda *a, **k: called.append(k))
+    argv = ["evaluate", "--mod1", str(tmp_path / "a.h5ad"), "--prediction", str(tmp_path / "e.h5ad"), "--out",
+            str(tmp_path / "r"), "--pseudotime-key", "None", "--pseudotime-key", "pseudotime_order_GEX"]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(argv) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["--pseudotime-key none (no trajectory conservation) contradicts --pseudotime-key "
+                      "pseudotime_order_GEX: give none alone, or the pseudotime columns alone"], errors
+    assert not called
+    from jae.cli._inputs import pseudotime_keys
+
+    assert pseudotime_keys(["none"]) == [] and pseudotime_keys(None) is None
+    assert pseudotime_keys(["a", "b"]) == ["a", "b"]

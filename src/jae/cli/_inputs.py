@@ -26,8 +26,13 @@ def batch_key(value: str | None) -> str | None:
 
 def pseudotime_keys(values: list[str] | None) -> list[str] | None:
     """``--pseudotime-key``: 'none' alone means no pseudotime (no trajectory conservation); None: every
-    ``pseudotime_order_*`` column."""
-    return [] if values and [v.strip().lower() for v in values] == ["none"] else values
+    ``pseudotime_order_*`` column. 'none' beside columns contradicts them: refused."""
+    words = [v.strip().lower() for v in values or []]
+    if "none" in words and len(words) > 1:  # else read as a column named 'none', against the help's promise
+        columns = " ".join(v for v, w in zip(values, words) if w != "none")
+        raise ValueError(f"--pseudotime-key none (no trajectory conservation) contradicts --pseudotime-key {columns}: "
+                         "give none alone, or the pseudotime columns alone")
+    return [] if words == ["none"] else values
 
 
 def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True) -> None:

@@ -43,7 +43,7 @@ def add_parser(sub) -> None:
     a.add_argument("--batch-key", default="batch", metavar="COLUMN",
                    help="obs column of batches; 'none': all cells are one batch, asw_batch n/a (default: batch)")
     a.add_argument("--pseudotime-key", action="append", default=None, metavar="COLUMN",
-                   help="obs column(s) of reference pseudotime; 'none': no trajectory conservation (default: every "
+                   help="obs column(s) of reference pseudotime; 'none' alone: no trajectory conservation (default: every "
                         "'pseudotime_order_*' column)")
     a.add_argument("--organism", choices=("human", "mouse"), default=None,
                    help="for the cell-cycle genes (default: uns['organism'], else detected from the gene symbols' "
