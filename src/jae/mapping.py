@@ -291,6 +291,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     from .query import query_features
 
     reference._require_fitted()
+    if seed is not None and isinstance(epochs, (int, np.integer)) and epochs == 0:  # else read by nothing
+        raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
     batch_key = query_batch_key(reference, batch_key)  # None: the reference's column
     seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
     with batch_column(batch_key):  # the modalities must agree on the query's batch column

@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb is None:
         parser.print_help()
         return 2
+    if args.quiet and args.verbose:  # else -v's debug messages were logged although -q promises warnings only
+        parser.error("-q/--quiet (warnings only) and -v/--verbose (debug messages) contradict each other: give one")
     from ..train.distributed import is_writer
 
     writer = is_writer()

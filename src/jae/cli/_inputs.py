@@ -7,7 +7,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["add_input_args", "add_memory_budget_arg", "input_files", "batch_key"]
+__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "input_files", "batch_key"]
+
+
+class Given(argparse.Action):
+    """Store the value and record the flag in ``namespace.given``: a flag given equal to its default is still
+    given (``--seed 0 --model FOLDER`` is refused like ``--seed 1``), and the defaults stay the library's."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given = [*getattr(namespace, "given", []), self.option_strings[0]]
 
 
 def batch_key(value: str | None) -> str | None:
@@ -17,26 +26,31 @@ def batch_key(value: str | None) -> str | None:
 
 def pseudotime_keys(values: list[str] | None) -> list[str] | None:
     """``--pseudotime-key``: 'none' alone means no pseudotime (no trajectory conservation); None: every
-    ``pseudotime_order_*`` column."""
-    return [] if values and [v.strip().lower() for v in values] == ["none"] else values
+    ``pseudotime_order_*`` column. 'none' beside columns contradicts them: refused."""
+    words = [v.strip().lower() for v in values or []]
+    if "none" in words and len(words) > 1:  # else read as a column named 'none', against the help's promise
+        columns = " ".join(v for v, w in zip(values, words) if w != "none")
+        raise ValueError(f"--pseudotime-key none (no trajectory conservation) contradicts --pseudotime-key {columns}: "
+                         "give none alone, or the pseudotime columns alone")
+    return [] if words == ["none"] else values
 
 
 def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True) -> None:
     from ..io.modality import MAX_ADT_FEATURES
 
     g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x, --h5ad)")
-    g.add_argument("--mod1", type=Path, help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
-    g.add_argument("--mod2", type=Path, help="competition layout: ATAC or ADT .h5ad")
-    g.add_argument("--h5mu", type=Path, help="MuData file with an RNA and an ATAC or protein modality (jae fit "
+    g.add_argument("--mod1", type=Path, metavar="FILE", help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
+    g.add_argument("--mod2", type=Path, metavar="FILE", help="competition layout: ATAC or ADT .h5ad")
+    g.add_argument("--h5mu", type=Path, metavar="FILE", help="MuData file with an RNA and an ATAC or protein modality (jae fit "
                    "needs both; embed, map and evaluate also take one holding RNA alone)")
-    g.add_argument("--10x", dest="tenx", type=Path, help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
-    g.add_argument("--h5ad", type=Path,
+    g.add_argument("--10x", dest="tenx", type=Path, metavar="FILE", help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
+    g.add_argument("--h5ad", type=Path, metavar="FILE",
                    help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "
                         "Antibody Capture (scanpy.read_10x_h5(..., gex_only=False)), or proteins in "
                         "obsm['protein_expression'] (scvi-tools)")
-    g.add_argument("--rna-mod", default="rna", help="RNA modality name in --h5mu (default: rna, else the one "
+    g.add_argument("--rna-mod", default="rna", metavar="NAME", help="RNA modality name in --h5mu (default: rna, else the one "
                    "modality named RNA, GEX or mRNA in any case)")
-    g.add_argument("--other-mod", default=None, help="second modality name in --h5mu (default: the other one)")
+    g.add_argument("--other-mod", default=None, metavar="NAME", help="second modality name in --h5mu (default: the other one)")
     g.add_argument("--layer", default="counts",
                    help="layer with raw counts; 'X' for .X, 'raw' for the AnnData's .raw (scanpy, CELLxGENE) "
                         "(default: counts)")
@@ -48,7 +62,7 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                         "or --10x holding Peaks and Antibody Capture both: the one paired with RNA")
     if annotations:
         g.add_argument(
-            "--annotations", type=Path, action="append", default=[],
+            "--annotations", type=Path, action="append", default=[], metavar="FILE",
             help=".h5ad whose obs holds cell annotations (e.g. *.solution.h5ad), joined by cell name; repeatable",
         )
 

@@ -171,6 +171,23 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bof path (\S+) is not writable; choose another path\b", r"of OUT \1 is not writable; choose another OUT"),
     # jae.embedding_inputs._files_obsm: a modality's obsm lacking the cells measured in the other modality only
     (r"\bor pass it as an embedding file: embeddings=\{name: FILE\}", "or give it as --prediction NAME=FILE"),
+    # jae.embed_files: a seed that no fine-tuning reads (finetune_epochs=0, or a mapped model)
+    (r"\bpass seed=None\b", "drop --seed"),
+    (r"\bmap_query\b", "jae map"),
+    (r"\bfinetune_epochs(=| >= )(\d+)", lambda m: f"--finetune-epochs {m.group(2)}"),
+    # jae.prediction.train: too few training cells for the network's ensemble; jae predict has no flag for its size
+    (r"\bpass more cells or config=PredictConfig\(n_members=1\)",
+     "give --train-mod1 and --train-mod2 more cells, or train a baseline without an ensemble: --method ridge, knn or "
+     "mean"),
+    # jae.mapping.map_query: a mapped model mapped again by another column; batch_key above became --batch-key
+    (r"\bthis model maps batches by obs\['([^']*)'\]; pass --batch-key='\1'",
+     lambda m: f"this model maps batches by the column {m.group(1)}; pass --batch-key {m.group(1)}"),
+    # jae.mapping.map_query: a seed that no training reads (epochs=0); 'pass seed=None' above became 'drop --seed'
+    (r"\bwhich epochs=0 skips\b", "which --epochs 0 skips"),
+    # jae.embed_files: method_id, the competition format's, with an .h5mu output
+    (r"^method_id=(['\"])(.*)\1 is uns\['method_id'\] of an out \*\.h5ad; the out \*\.h5mu copy has none: leave method_id out$",
+     lambda m: f"--method-id {m.group(2)} is uns['method_id'] of an --out *.h5ad; the --out *.h5mu copy has none: "
+               "drop --method-id"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -32,16 +32,17 @@ def add_parser(sub) -> None:
                 "jae_unknown_score is that average in units of the threshold (> 1: unknown), to rank cells.")
     add_memory_budget_arg(p)
     p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
-    p.add_argument("--out", type=Path, required=True, help="output .h5ad (competition format) or .h5mu")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output .h5ad (competition format) or .h5mu")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--finetune-epochs", type=int, default=None,
                    help="0 to skip fine-tuning (default: the seed's, 2 for ATAC and 1 for ADT; 0 for a model "
                    "written by 'jae map')")
     p.add_argument("--seed", type=int, default=None,
-                   help="seed of the fine-tuning (default: the model's seed + 1)")
-    p.add_argument("--labels-out", type=Path, default=None,
+                   help="seed of the fine-tuning (default: the model's seed + 1); not with --finetune-epochs 0 or a "
+                   "model written by 'jae map', which are not fine-tuned")
+    p.add_argument("--labels-out", type=Path, default=None, metavar="FILE",
                    help="CSV of predicted labels: cell, cell_type, confidence, unknown, unknown_score (needs a model with cell types)")
-    p.add_argument("--impute-out", type=Path, default=None,
+    p.add_argument("--impute-out", type=Path, default=None, metavar="FILE",
                    help=".h5ad of the modality the cells lack (RNA-only input, or a mosaic .h5mu), predicted by the "
                    "model: cells x features, normalised as the model's input (log10(1 + 1e4 count / total); "
                    "proteins: centred log-ratio, with labels after scaling each cell to the reference's median count; "
@@ -53,7 +54,7 @@ def add_parser(sub) -> None:
                    "that modality in the --out .h5mu copy of an --h5mu input (NaN for measured cells; a modality "
                    "the input lacks, e.g. the proteins of RNA alone, is added holding the imputed cells) (default: "
                    "none, or the one --impute-out writes)")
-    p.add_argument("--method-id", default="jae", help="uns['method_id'] of the output (default: jae)")
+    p.add_argument("--method-id", default="jae", help="uns['method_id'] of an .h5ad output (default: jae)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.set_defaults(func=run)
 

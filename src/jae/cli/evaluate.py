@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, batch_key, input_files, pseudotime_keys
+from ._inputs import Given, add_input_args, batch_key, input_files, pseudotime_keys
 
 
 def add_parser(sub) -> None:
@@ -39,22 +39,22 @@ def add_parser(sub) -> None:
     e.add_argument("--baseline", action="store_true",
                    help="also score the seed's SVD-concat baseline (per-modality SVD, at most 100 dims)")
     a = p.add_argument_group("annotations")
-    a.add_argument("--cell-type-key", default="cell_type", help="obs column of cell types (default: cell_type)")
-    a.add_argument("--batch-key", default="batch",
+    a.add_argument("--cell-type-key", default="cell_type", metavar="COLUMN", help="obs column of cell types (default: cell_type)")
+    a.add_argument("--batch-key", default="batch", metavar="COLUMN",
                    help="obs column of batches; 'none': all cells are one batch, asw_batch n/a (default: batch)")
-    a.add_argument("--pseudotime-key", action="append", default=None, metavar="KEY",
-                   help="obs column(s) of reference pseudotime; 'none': no trajectory conservation (default: every "
+    a.add_argument("--pseudotime-key", action="append", default=None, metavar="COLUMN",
+                   help="obs column(s) of reference pseudotime; 'none' alone: no trajectory conservation (default: every "
                         "'pseudotime_order_*' column)")
     a.add_argument("--organism", choices=("human", "mouse"), default=None,
                    help="for the cell-cycle genes (default: uns['organism'], else detected from the gene symbols' "
                    "case, as jae fit does)")
     o = p.add_argument_group("output")
-    o.add_argument("--out", type=Path, required=True, help="output folder (created; files replaced atomically)")
+    o.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="output folder (created; files replaced atomically)")
     o.add_argument("--overwrite", action="store_true", help="replace the files of an earlier evaluation in --out")
     o.add_argument("--no-report", action="store_true", help="write only metrics.csv and metrics.md")
-    o.add_argument("--umap-max-cells", type=_max_cells, default=50_000, metavar="N",
-                   help="UMAPs of a seeded random subset of at most this many cells; 'all': every scored cell "
-                   "(default: 50000)")
+    o.add_argument("--umap-max-cells", type=_max_cells, default=50_000, metavar="N", action=Given,
+                   help="UMAPs of a seeded random subset of at most this many cells; 'all': every scored cell; not "
+                   "with --no-report (default: 50000)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of clustering, baseline SVD and UMAPs, from 0 to 2**32 - 1 (default: 0)")
     p.add_argument("--device", default=None,
@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     from .. import evaluate_files
     from ..report import table_markdown
 
+    if args.no_report and "--umap-max-cells" in getattr(args, "given", []):  # else read by nothing
+        raise ValueError("--umap-max-cells sizes the report's UMAPs, which --no-report leaves out: drop one of them")
     pairs = [(key, key) for key in args.obsm] + [(name or str(path), path) for name, path in
                                                  map(_prediction_arg, args.prediction)]
     names = [name for name, _ in pairs]

@@ -16,12 +16,12 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     add_memory_budget_arg(p)
-    p.add_argument("--out", type=Path, required=True, help="model folder to write")
+    p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
-    p.add_argument("--batch-key", default="batch",
+    p.add_argument("--batch-key", default="batch", metavar="COLUMN",
                    help="obs column with batches; 'none': all cells are one batch, e.g. one sample (default: batch)")
-    p.add_argument("--cell-type-key", default="cell_type", help="obs column with cell types (default: cell_type)")
-    p.add_argument("--mode", choices=("supervised", "unsupervised"), default="supervised",
+    p.add_argument("--cell-type-key", default="cell_type", metavar="COLUMN", help="obs column with cell types (default: cell_type)")
+    p.add_argument("--mode", choices=("supervised", "unsupervised"), default=None,  # None: not given (--set mode=)
                    help="unsupervised: no cell-type labels, no label transfer (default: supervised)")
     p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")
     p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
@@ -36,30 +36,40 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run, fit_flags=flags)
 
 
-def _set_arg(overrides, flags: dict) -> None:
+def _set_arg(overrides, flags: dict, given: dict | None = None) -> None:
     """Refuse a ``--set`` of a setting that is no JAEConfig field but a flag of jae fit (``--set seed=1``,
     ``--set batch_key=sample``), naming the flag, before JAEConfig's unknown-field message (which lists the fields or
-    suggests a field of a like name, ``batch_size`` for ``batch_key``)."""
+    suggests a field of a like name, ``batch_size`` for ``batch_key``). Refuse too a field set twice: by two ``--set``
+    or by ``--set`` and the flag of jae fit that sets it (``given``: field -> value of ``--max-epochs``, ``--mode``
+    where given), of which the last would win silently."""
     from dataclasses import fields
 
     from .. import JAEConfig
 
     names = {f.name for f in fields(JAEConfig)}
+    seen: set[str] = set()
     for item in overrides:
         key, _, value = item.partition("=")
         key = key.strip().lstrip("-").replace("-", "_")
         if key not in names and key in flags:
             flag, takes_value = flags[key]
-            given = f" {value.strip() or 'VALUE'}" if takes_value else ""
-            raise ValueError(f"{flag} is a flag of jae fit, not a JAEConfig field for --set: pass {flag}{given}")
+            given_value = f" {value.strip() or 'VALUE'}" if takes_value else ""
+            raise ValueError(f"{flag} is a flag of jae fit, not a JAEConfig field for --set: pass {flag}{given_value}")
+        if key in (given or {}):
+            flag = flags[key][0]
+            raise ValueError(f"{flag} {given[key]} and --set {item.strip()} both set {key}: give one of them")
+        if key in seen:
+            raise ValueError(f"--set {key}= is given more than once (the last would win): give each field once")
+        seen.add(key)
 
 
 def run(args: argparse.Namespace) -> int:
     from .. import JAEConfig, fit_files
 
-    _set_arg(args.overrides, args.fit_flags)
+    given = {k: v for k, v in (("max_epochs", args.max_epochs), ("mode", args.mode)) if v is not None}
+    _set_arg(args.overrides, args.fit_flags, given)
     overrides = list(args.overrides) + ([] if args.max_epochs is None else [f"max_epochs={args.max_epochs}"])
-    config = JAEConfig(mode=args.mode).with_overrides(overrides)
+    config = JAEConfig(mode=args.mode or "supervised").with_overrides(overrides)
     result = fit_files(
         input_files(args), args.out, config=config, seed=args.seed,
         device=args.device, batch_key=batch_key(args.batch_key), cell_type_key=args.cell_type_key,

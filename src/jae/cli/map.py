@@ -22,16 +22,16 @@ def add_parser(sub) -> None:
     add_input_args(p)
     add_memory_budget_arg(p)
     p.add_argument("--model", type=Path, required=True, help="reference model folder written by 'jae fit'")
-    p.add_argument("--out", type=Path, required=True, help="mapped model folder to write")
+    p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="mapped model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
-    p.add_argument("--batch-key", default=None,
+    p.add_argument("--batch-key", default=None, metavar="COLUMN",
                    help="obs column with the query cells' batches; each new batch gets its own shift, so 'none' is "
                    "refused (default: the column the reference model was fitted with, else batch)")
     p.add_argument("--epochs", type=int, default=None,
                    help="passes over the query cells, each at most 10 minibatches of 256 cells (default: 20, so at most "
                    "200 steps; 0: no training)")
     p.add_argument("--seed", type=int, default=None,
-                   help="seed of the shifts' training (default: the reference model's seed + 2)")
+                   help="seed of the shifts' training; not with --epochs 0 (default: the reference model's seed + 2)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     p.set_defaults(func=run)
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-
-class _Given(argparse.Action):
-    """Store the value and record the flag in ``namespace.given``: a flag given equal to its default is still
-    given (``--seed 0 --model FOLDER`` is refused like ``--seed 1``), and the defaults stay the library's."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        namespace.given = [*getattr(namespace, "given", []), self.option_strings[0]]
+from ._inputs import Given
 
 
 def add_parser(sub) -> None:
@@ -28,30 +21,31 @@ def add_parser(sub) -> None:
         "test cells' obs, var = the target's var, uns['dataset_id'], uns['method_id']). Source files need raw counts "
         "in layers['counts'] (or .X).",
     )  # fmt: skip
-    p.add_argument("--train-mod1", type=Path, help="source modality of the training cells (.h5ad)")
-    p.add_argument("--train-mod2", type=Path, help="target modality of the same cells (.h5ad)")
+    p.add_argument("--train-mod1", type=Path, metavar="FILE", help="source modality of the training cells (.h5ad)")
+    p.add_argument("--train-mod2", type=Path, metavar="FILE", help="target modality of the same cells (.h5ad)")
     p.add_argument("--model", type=Path, default=None, metavar="FOLDER",
                    help="predict with the predictor saved in FOLDER (by --save-model) instead of training: no "
                         "--train-mod1/--train-mod2; --method, --seed, --source-kind and --target-kind are the saved "
                         "model's")
-    p.add_argument("--test-mod1", type=Path, required=True, help="source modality of the cells to predict (.h5ad): the training source's features, in any order "
+    p.add_argument("--test-mod1", type=Path, required=True, metavar="FILE", help="source modality of the cells to predict (.h5ad): the training source's features, in any order "
                         "(others are ignored)")
-    p.add_argument("--output", type=Path, required=True, help="prediction .h5ad to write (never an input file)")
-    p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=_Given,
+    p.add_argument("--output", "--out", dest="output", type=Path, required=True, metavar="FILE",  # --out: every other verb's name
+                   help="prediction .h5ad to write (never an input file)")
+    p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=Given,
                    help="jae: the network; baselines: mean (per-feature training mean), knn (kNN regression on the "
                         "source encoding), ridge (ridge regression on it) (default: jae); not with --model (the saved "
                         "model's)")
-    p.add_argument("--seed", type=int, default=None, action=_Given,
+    p.add_argument("--seed", type=int, default=None, action=Given,
                    help="seed of every random step (default: 0); not with --model (the saved model's)")
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when available), cpu, cuda (default: auto)")
     p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
                    help=f"X as dense or CSR; sparse: predictions below {defaults.sparse_below} dropped (meant for "
                         "ATAC, accessibilities in [0, 1]); auto: sparse for an ATAC prediction of more than "
                         f"{defaults.dense_limit:,} values (cells x peaks), dense otherwise (default: auto)")
-    p.add_argument("--save-model", type=Path, default=None, help="also save the fitted model to this folder")
+    p.add_argument("--save-model", type=Path, default=None, metavar="FOLDER", help="also save the fitted model to this folder")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output (and --save-model)")
     for side, flag in (("source", "--source-kind"), ("target", "--target-kind")):
-        p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None, action=_Given,
+        p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None, action=Given,
                        help=f"kind of the {side} modality when its var has no 'feature_types' (default: from the "
                             f"feature names: genomic intervals are ATAC, up to {MAX_ADT_FEATURES} other names ADT, "
                             "the other side GEX); not with --model (the saved model's)")

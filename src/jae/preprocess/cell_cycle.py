@@ -234,8 +234,8 @@ class CellCycleGenes:
         if min(len(s_genes), len(g2m_genes)) < max(1, min_genes):
             raise ValueError(
                 f"{who}: only {len(s_genes)} S-phase and {len(g2m_genes)} G2/M-phase {organism} marker genes "
-                f"are in var_names (need >= {max(1, min_genes)} each); check organism= and that var_names are gene "
-                "symbols or Ensembl IDs"
+                f"are in var_names (need >= {max(1, min_genes)} each); check the organism (--organism, or organism= "
+                "in Python) and that var_names are gene symbols or Ensembl IDs"
             )
         return cls(len(var_names), var_names.get_indexer(s_genes), var_names.get_indexer(g2m_genes))
 

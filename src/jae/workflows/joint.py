@@ -280,7 +280,8 @@ def embed_files(
     finetune_epochs
         Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model).
     seed
-        Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1).
+        Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1); refused when no
+        fine-tuning runs (``finetune_epochs=0``, or a mapped model without ``finetune_epochs``).
     method_id
         ``uns['method_id']`` of an ``.h5ad`` output.
     device
@@ -318,6 +319,9 @@ def embed_files(
     if out.suffix == ".h5mu" and inputs.h5mu is None:
         raise ValueError(
             "out *.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out *.h5ad")
+    if out.suffix == ".h5mu" and method_id != "jae":  # else read by nothing: the .h5mu copy has no uns['method_id']
+        raise ValueError(f"method_id={method_id!r} is uns['method_id'] of an out *.h5ad; the out *.h5mu copy has none: "
+                         "leave method_id out")
     if finetune_epochs is not None:  # before the model is loaded and the cells read
         as_epochs(finetune_epochs, zero="0 skips fine-tuning", name="finetune_epochs")
     if seed is not None:
@@ -326,6 +330,9 @@ def embed_files(
         raise ValueError("impute_modality writes the prediction as a layer of an .h5mu output (out *.h5mu, for an "
                          "h5mu input); with out *.h5ad pass impute_out=FILE.h5ad too")
     model, folder = _model_and_path(model, device=device)
+    if seed is not None and (finetune_epochs == 0 or finetune_epochs is None and model.adapter is not None):
+        raise ValueError("seed seeds the fine-tuning, which " + ("finetune_epochs=0 skips" if finetune_epochs == 0 else
+                         "a mapped model (map_query) never gets unless finetune_epochs >= 1 is given") + ": pass seed=None")
     if impute_modality is not None:
         from ..imputation import check_modality_name
 

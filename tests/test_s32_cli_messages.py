@@ -1,0 +1,68 @@
+"""Library messages that reached jae's command line naming Python arguments it has no flag for (s32)."""
+
+from __future__ import annotations
+
+import logging
+
+from jae.cli import main
+
+
+def _errors(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_predict_with_too_few_training_cells_names_flags_not_predict_config(tmp_path, caplog):
+    """jae predict on 8 training cells said "pass more cells or config=PredictConfig(n_members=1)": jae predict has
+    no flag for the ensemble's size. It now names what the command line can do: more cells, or a baseline."""
+    from jae.datasets import simulate
+
+    m = simulate(40, kind="cite", n_genes=200, n_proteins=8, n_cell_types=2, n_batches=1, seed=3)
+    m["rna"][:8].copy().write_h5ad(tmp_path / "train.mod1.h5ad")
+    m["prot"][:8].copy().write_h5ad(tmp_path / "train.mod2.h5ad")
+    m["rna"][8:].copy().write_h5ad(tmp_path / "test.mod1.h5ad")
+    argv = ["-q", "predict", "--train-mod1", str(tmp_path / "train.mod1.h5ad"), "--train-mod2",
+            str(tmp_path / "train.mod2.h5ad"), "--test-mod1", str(tmp_path / "test.mod1.h5ad"), "--output",
+            str(tmp_path / "pred.h5ad"), "--device", "cpu"]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(argv) == 1
+    errors = _errors(caplog)
+    assert len(errors) == 1 and "too few for" in errors[0], errors
+    assert "PredictConfig" not in errors[0] and "n_members" not in errors[0], errors
+    assert "--method ridge, knn or mean" in errors[0], errors
+    assert not (tmp_path / "pred.h5ad").exists()
+
+
+def test_fit_warning_of_too_few_cell_cycle_genes_names_the_organism_flag(tmp_path, caplog):
+    """jae fit --organism human on RNA holding few cell-cycle genes logged "no cell-cycle scores (... check organism=
+    and that var_names are gene symbols ...)": a Python argument, in a warning the CLI cannot translate. The warning
+    (the error of jae.preprocess.cell_cycle.CellCycleGenes.find) now names --organism, and organism= for Python."""
+    import pytest
+
+    from jae.preprocess.cell_cycle import CellCycleGenes
+
+    with pytest.raises(ValueError) as info:
+        CellCycleGenes.find(["GENE1", "GENE2", "MCM5"], "human", who="CellCycleScorer")
+    text = str(info.value)
+    assert "only 1 S-phase and 0 G2/M-phase human marker genes" in text, text
+    assert "check the organism (--organism, or organism= in Python)" in text, text
+
+
+def test_embed_refuses_method_id_with_an_h5mu_output(tmp_path, caplog, small_cite_model):
+    """jae embed --h5mu x.h5mu --out emb.h5mu --method-id mine wrote the .h5mu copy without any method id: the flag
+    (the competition .h5ad's uns['method_id']) was read by nothing. It is now refused in one line, before the model
+    is loaded, and nothing is written; an .h5ad output still takes it."""
+    import anndata as ad
+
+    from jae.datasets import simulate
+
+    simulate(60, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2).write(
+        tmp_path / "q.h5mu")
+    base = ["-q", "embed", "--model", str(small_cite_model), "--h5mu", str(tmp_path / "q.h5mu"), "--finetune-epochs",
+            "0", "--device", "cpu", "--method-id", "mine", "--out"]
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main([*base, str(tmp_path / "e.h5mu")]) == 1
+    assert _errors(caplog) == ["--method-id mine is uns['method_id'] of an --out *.h5ad; the --out *.h5mu copy has "
+                               "none: drop --method-id"], _errors(caplog)
+    assert not (tmp_path / "e.h5mu").exists()
+    assert main([*base, str(tmp_path / "e.h5ad")]) == 0
+    assert ad.read_h5ad(tmp_path / "e.h5ad").uns["method_id"] == "mine"
