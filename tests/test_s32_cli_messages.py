@@ -66,3 +66,10 @@ def test_embed_refuses_method_id_with_an_h5mu_output(tmp_path, caplog, small_cit
     assert not (tmp_path / "e.h5mu").exists()
     assert main([*base, str(tmp_path / "e.h5ad")]) == 0
     assert ad.read_h5ad(tmp_path / "e.h5ad").uns["method_id"] == "mine"
+
+
+def test_a_message_naming_map_query_beside_jae_map_names_jae_map_once():
+    from jae.cli._messages import cli_message
+
+    text = cli_message("obs['batch'] holds batches this model has not mapped: map them first (map_query, jae map)")
+    assert text.endswith("map them first (jae map)")

@@ -173,6 +173,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bor pass it as an embedding file: embeddings=\{name: FILE\}", "or give it as --prediction NAME=FILE"),
     # jae.embed_files: a seed that no fine-tuning reads (finetune_epochs=0, or a mapped model)
     (r"\bpass seed=None\b", "drop --seed"),
+    (r"\(map_query, jae map\)", "(jae map)"),
     (r"\bmap_query\b", "jae map"),
     (r"\bfinetune_epochs(=| >= )(\d+)", lambda m: f"--finetune-epochs {m.group(2)}"),
     # jae.prediction.train: too few training cells for the network's ensemble; jae predict has no flag for its size
