@@ -81,7 +81,7 @@ def test_h5mu_help_says_which_verbs_take_rna_alone(verb, capsys):
     with pytest.raises(SystemExit):
         main([verb, "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "--h5mu H5MU MuData file with an RNA and an ATAC or protein modality (jae fit needs both; embed, map and " \
+    assert "--h5mu FILE MuData file with an RNA and an ATAC or protein modality (jae fit needs both; embed, map and " \
            "evaluate also take one holding RNA alone)" in text
 
 
