@@ -73,3 +73,21 @@ def test_a_message_naming_map_query_beside_jae_map_names_jae_map_once():
 
     text = cli_message("obs['batch'] holds batches this model has not mapped: map them first (map_query, jae map)")
     assert text.endswith("map them first (jae map)")
+
+
+def test_python_m_jae_cli_ends_as_the_jae_command_does(monkeypatch):
+    """``python -m jae.cli`` goes through run(), which fixes the exit status after Ctrl-C and a closed pipe, not
+    main() alone as before."""
+    import runpy
+
+    import jae.cli
+
+    called = []
+    monkeypatch.setattr(jae.cli, "run", lambda: called.append("run"))
+    monkeypatch.setattr(jae.cli, "main", lambda argv=None: called.append("main") or 0)
+    monkeypatch.delitem(__import__("sys").modules, "jae.cli.__main__", raising=False)
+    try:
+        runpy.run_module("jae.cli", run_name="__main__")
+    except SystemExit:
+        pass
+    assert called == ["run"]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-from . import main
+from . import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()  # as ``jae`` and ``python -m jae``: the exit status after Ctrl-C (130) and a closed pipe is run()'s
