@@ -91,3 +91,15 @@ def test_python_m_jae_cli_ends_as_the_jae_command_does(monkeypatch):
     except SystemExit:
         pass
     assert called == ["run"]
+
+
+def test_jae_simulate_takes_its_output_as_out_too(tmp_path, capsys):
+    """Every other verb names its output --out; jae simulate took only the positional OUT ('unrecognized
+    arguments: --out')."""
+    from jae.cli import main
+
+    assert main(["simulate", "--out", str(tmp_path / "a"), "--n-cells", "40", "--preset", "none", "-q"]) == 0
+    assert (tmp_path / "a.mod1.h5ad").is_file() and (tmp_path / "a.mod2.h5ad").is_file()
+    assert main(["simulate", str(tmp_path / "b"), "--out", str(tmp_path / "c"), "--n-cells", "40", "-q"]) == 1
+    assert "give the output once" in capsys.readouterr().err
+    assert not list(tmp_path.glob("[bc]*"))

@@ -14,8 +14,9 @@ def add_parser(sub) -> None:
         "with pseudotime, batch effects and cell-cycle phases, streamed to disk in chunks (a million cells fit in "
         "bounded memory). The competition preset copies the full NeurIPS 2021 data's shapes.",
     )
-    p.add_argument("out", type=Path, help="file prefix for --format h5ad-pair (writes OUT.mod1.h5ad and "
-                   "OUT.mod2.h5ad), or a .h5mu path for --format h5mu")
+    p.add_argument("out", type=Path, nargs="?", help="file prefix for --format h5ad-pair (writes OUT.mod1.h5ad and "
+                   "OUT.mod2.h5ad), or a .h5mu path for --format h5mu; or give it as --out, as the other verbs take it")
+    p.add_argument("--out", type=Path, dest="out_flag", metavar="OUT", default=None, help="the same as OUT")
     p.add_argument("--n-cells", type=int, required=True, help="number of cells to write")
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome",
                    help="multiome: RNA + ATAC; cite: RNA + protein (default: multiome)")
@@ -41,6 +42,10 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..datasets import write_simulated
 
+    if (args.out is None) == (args.out_flag is None):  # one output: the positional OUT or --out, as every verb takes
+        raise ValueError("give the output once: jae simulate OUT ... or jae simulate --out OUT ..."
+                         if args.out is not None else "the following arguments are required: OUT (or --out OUT)")
+    out = args.out if args.out is not None else args.out_flag
     other = {"multiome": ("n_proteins", "peaks"), "cite": ("n_peaks", "proteins")}[args.kind]
     if getattr(args, other[0]) is not None:  # it was ignored: the files had the preset's size
         raise ValueError(f"--{other[0].replace('_', '-')} does not apply to --kind {args.kind}, which simulates "
@@ -48,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{'cite' if args.kind == 'multiome' else 'multiome'}")
     t0 = time.perf_counter()
     paths = write_simulated(
-        args.out, n_cells=args.n_cells, kind=args.kind, preset=None if args.preset == "none" else args.preset,
+        out, n_cells=args.n_cells, kind=args.kind, preset=None if args.preset == "none" else args.preset,
         format=args.format, chunk_size=args.chunk_size, seed=args.seed, organism=args.organism,
         n_genes=args.n_genes, n_peaks=args.n_peaks, n_proteins=args.n_proteins, n_cell_types=args.n_cell_types,
         n_batches=args.n_batches, overwrite=args.overwrite, progress_bar=not args.quiet,
