@@ -93,7 +93,7 @@ def test_python_m_jae_cli_ends_as_the_jae_command_does(monkeypatch):
     assert called == ["run"]
 
 
-def test_jae_simulate_takes_its_output_as_out_too(tmp_path, capsys):
+def test_jae_simulate_takes_its_output_as_out_too(tmp_path, caplog):
     """Every other verb names its output --out; jae simulate took only the positional OUT ('unrecognized
     arguments: --out')."""
     from jae.cli import main
@@ -101,5 +101,5 @@ def test_jae_simulate_takes_its_output_as_out_too(tmp_path, capsys):
     assert main(["simulate", "--out", str(tmp_path / "a"), "--n-cells", "40", "--preset", "none", "-q"]) == 0
     assert (tmp_path / "a.mod1.h5ad").is_file() and (tmp_path / "a.mod2.h5ad").is_file()
     assert main(["simulate", str(tmp_path / "b"), "--out", str(tmp_path / "c"), "--n-cells", "40", "-q"]) == 1
-    assert "give the output once" in capsys.readouterr().err
+    assert "give the output once" in caplog.text
     assert not list(tmp_path.glob("[bc]*"))
