@@ -103,3 +103,14 @@ def test_jae_simulate_takes_its_output_as_out_too(tmp_path, caplog):
     assert main(["simulate", str(tmp_path / "b"), "--out", str(tmp_path / "c"), "--n-cells", "40", "-q"]) == 1
     assert "give the output once" in caplog.text
     assert not list(tmp_path.glob("[bc]*"))
+
+
+def test_every_verbs_device_help_names_the_same_choices():
+    """--device was 'auto, cpu or cuda' in four verbs and worded otherwise in two, though all take cuda:N."""
+    import jae.cli
+
+    sub = next(a for a in jae.cli.build_parser()._actions if a.dest == "verb")
+    helps = {verb: next(a.help for a in p._actions if "--device" in a.option_strings)
+             for verb, p in sub.choices.items() if any("--device" in a.option_strings for a in p._actions)}
+    assert set(helps) >= {"fit", "embed", "map", "evaluate", "predict", "demo"}
+    assert all("auto (cuda when available), cpu, cuda or cuda:N (default: auto)" in h for h in helps.values()), helps

@@ -21,7 +21,8 @@ def add_parser(sub) -> None:
     p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
                         "(JAEConfig.epoch_cells) (default: the seed's 500)")
     p.add_argument("--seed", type=int, default=0, help="seed of every step (default: 0)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.add_argument("--device", default="auto",
+                   help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier demo in --out")
     p.set_defaults(func=run)
 

@@ -55,7 +55,8 @@ def add_parser(sub) -> None:
                    "the input lacks, e.g. the proteins of RNA alone, is added holding the imputed cells) (default: "
                    "none, or the one --impute-out writes)")
     p.add_argument("--method-id", default="jae", help="uns['method_id'] of an .h5ad output (default: jae)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.add_argument("--device", default="auto",
+                   help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     p.set_defaults(func=run)
 
 

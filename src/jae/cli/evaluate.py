@@ -58,7 +58,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0,
                    help="seed of clustering, baseline SVD and UMAPs, from 0 to 2**32 - 1 (default: 0)")
     p.add_argument("--device", default=None,
-                   help="torch device for distances: auto, cpu, cuda or cuda:N (default: auto, cuda if available)")
+                   help="torch device for distances: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--knn", choices=("auto", "exact", "approximate"), default="auto",
                    help="neighbour graph of the metrics: exact (O(n^2)), approximate (pynndescent, seeded; sampled "
                    "silhouettes), or auto: exact up to 100,000 cells (default: auto)")

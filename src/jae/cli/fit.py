@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
         help="any JAEConfig field, repeatable, e.g. --set lr=3e-4 --set decoder_batch=true",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.add_argument("--device", default="auto",
+                   help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     flags = {a.dest: (max(a.option_strings, key=len), a.nargs != 0) for a in p._actions if a.option_strings}
     p.set_defaults(func=run, fit_flags=flags)
 

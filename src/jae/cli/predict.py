@@ -37,7 +37,8 @@ def add_parser(sub) -> None:
                         "model's)")
     p.add_argument("--seed", type=int, default=None, action=Given,
                    help="seed of every random step (default: 0); not with --model (the saved model's)")
-    p.add_argument("--device", default="auto", help="torch device: auto (CUDA when available), cpu, cuda (default: auto)")
+    p.add_argument("--device", default="auto",
+                   help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--output-format", default="auto", choices=("auto", "dense", "sparse"),
                    help=f"X as dense or CSR; sparse: predictions below {defaults.sparse_below} dropped (meant for "
                         "ATAC, accessibilities in [0, 1]); auto: sparse for an ATAC prediction of more than "
