@@ -67,8 +67,13 @@ def from_counts(X, kind: str):
 
     Returns
     -------
-    ``(n_cells, n_features)`` float32: CSR for GEX and ATAC, dense for ADT.
+    ``(n_cells, n_features)`` float32: CSR for GEX and ATAC, dense for ADT. Repeated entries of a cell and feature
+    (CSR assembled from triplets) are summed first, as the source counts and the streamed blocks are.
     """
+    if sp.issparse(X):
+        from ..io.chunked import summed
+
+        X = summed(sp.csr_matrix(X))
     if kind == "GEX":
         return lognorm_natural(sp.csr_matrix(X) if not sp.issparse(X) else X)
     if kind == "ADT":
