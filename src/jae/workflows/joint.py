@@ -83,6 +83,14 @@ def _model_and_path(model, *, device: str):
     return JAE.load(model, device=device), user_path(model, name="model")
 
 
+def _check_inputs(inputs, *, call: str) -> None:
+    """Refuse in one line anything but :class:`InputFiles` (a path, a MuData), naming the argument and the call for
+    data in memory, before any other argument is read."""
+    if not isinstance(inputs, InputFiles):
+        raise TypeError(f"inputs must be jae.io.InputFiles (the files to read, e.g. jae.io.InputFiles(mod1=..., "
+                        f"mod2=...)), not {type(inputs).__name__}; for data in memory call {call}")
+
+
 def _model_folder(model) -> Path | None:
     from ..joint import JAE
 
@@ -135,6 +143,7 @@ def fit_files(
     from ..joint import JAE
     from ..mosaic import MIN_PAIRED_CELLS
 
+    _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
     out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
@@ -209,6 +218,7 @@ def map_files(
     :class:`FilesResult`: ``model`` the mapped :class:`jae.JAE` (its ``adapter`` lists the new batches),
     ``written`` ``(out,)``, ``n_cells`` the query cells.
     """
+    _check_inputs(inputs, call="model.map_query(mdata) then mapped.save(out)")
     out = user_path(out, name="out")
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
@@ -307,6 +317,7 @@ def embed_files(
     :class:`FilesResult`: ``embedding`` ``(n_cells, n_dims)``, ``obs_names``, ``labels`` (None without cell types),
     ``model``, ``written`` (``out``, then ``labels_out``, then ``impute_out``).
     """
+    _check_inputs(inputs, call="model.embed(mdata)")
     out = user_path(out, name="out")
     folder = _model_folder(model)
     protect = inputs.paths

@@ -1,0 +1,22 @@
+"""The file workflows (jae.fit_files, map_files, embed_files, evaluate_files) given arguments of the wrong kind:
+one line naming the argument and the fix, before any file is read."""
+
+from __future__ import annotations
+
+import pytest
+
+import jae
+
+
+@pytest.mark.parametrize("verb", ["fit_files", "map_files", "embed_files"])
+@pytest.mark.parametrize("given", ["path", "mudata"])
+def test_workflows_refuse_inputs_that_are_no_input_files_naming_the_argument(verb, given, tmp_path):
+    inputs = str(tmp_path / "x.mod1.h5ad") if given == "path" else jae.simulate(40, n_genes=200, n_peaks=300)
+    call = {"fit_files": lambda: jae.fit_files(inputs, tmp_path / "out"),
+            "map_files": lambda: jae.map_files(inputs, str(tmp_path / "model"), tmp_path / "out"),
+            "embed_files": lambda: jae.embed_files(inputs, str(tmp_path / "model"), tmp_path / "out.h5ad")}[verb]
+    with pytest.raises(TypeError, match=r"^inputs must be jae\.io\.InputFiles .*, not (str|MuData); for data in "
+                                        r"memory call .*(fit|map_query|embed)\(mdata\)") as info:
+        call()
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.h5ad").exists()
