@@ -20,3 +20,13 @@ def test_workflows_refuse_inputs_that_are_no_input_files_naming_the_argument(ver
         call()
     assert "\n" not in str(info.value)
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.h5ad").exists()
+
+
+@pytest.mark.parametrize("verb", ["map_files", "embed_files"])
+def test_map_and_embed_files_name_the_model_argument_when_it_is_no_model(verb, tmp_path):
+    files = jae.io.InputFiles(mod1=tmp_path / "x.mod1.h5ad", mod2=tmp_path / "x.mod2.h5ad")
+    call = {"map_files": lambda: jae.map_files(files, 3, tmp_path / "out"),
+            "embed_files": lambda: jae.embed_files(files, 3, tmp_path / "out.h5ad")}[verb]
+    fix = r"^model must be a fitted jae\.JAE or the folder of a saved one \(str or pathlib\.Path\), not int$"
+    with pytest.raises(TypeError, match=fix):
+        call()

@@ -94,7 +94,12 @@ def _check_inputs(inputs, *, call: str) -> None:
 def _model_folder(model) -> Path | None:
     from ..joint import JAE
 
-    return None if isinstance(model, JAE) else user_path(model)
+    if isinstance(model, JAE):
+        return None
+    if not isinstance(model, (str, os.PathLike)):
+        raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one (str or pathlib.Path), not "
+                        f"{type(model).__name__}")
+    return user_path(model, name="model")
 
 
 def fit_files(
