@@ -30,3 +30,18 @@ def test_map_and_embed_files_name_the_model_argument_when_it_is_no_model(verb, t
     fix = r"^model must be a fitted jae\.JAE or the folder of a saved one \(str or pathlib\.Path\), not int$"
     with pytest.raises(TypeError, match=fix):
         call()
+
+
+@pytest.mark.parametrize("one", ["X_jae", "emb.h5ad", "path"])
+def test_evaluate_files_refuses_one_embedding_not_in_a_list_instead_of_reading_its_letters(one, tmp_path):
+    files = jae.io.InputFiles(mod1=tmp_path / "x.mod1.h5ad", mod2=tmp_path / "x.mod2.h5ad")
+    value = tmp_path / "emb.h5ad" if one == "path" else one
+    kind = "path" if one == "path" else "string"
+    with pytest.raises(TypeError, match=rf"^embeddings must be a list .*, not one {kind}; pass \['.*(emb\.h5ad|X_jae)'\]$"):
+        jae.evaluate_files(files, value, out=tmp_path / "report")
+    assert not (tmp_path / "report").exists()
+
+
+def test_evaluate_refuses_one_embedding_path_not_in_a_list_naming_the_argument(tmp_path):
+    with pytest.raises(TypeError, match=r"^embeddings must be a list .*, not one path; pass \['.*emb\.h5ad'\]$"):
+        jae.evaluate(jae.simulate(40, n_genes=200, n_peaks=300), tmp_path / "emb.h5ad")
