@@ -45,3 +45,15 @@ def test_evaluate_files_refuses_one_embedding_not_in_a_list_instead_of_reading_i
 def test_evaluate_refuses_one_embedding_path_not_in_a_list_naming_the_argument(tmp_path):
     with pytest.raises(TypeError, match=r"^embeddings must be a list .*, not one path; pass \['.*emb\.h5ad'\]$"):
         jae.evaluate(jae.simulate(40, n_genes=200, n_peaks=300), tmp_path / "emb.h5ad")
+
+
+def test_fit_files_refuses_an_organism_without_cell_cycle_genes_before_reading_the_files(tmp_path, monkeypatch):
+    files = jae.io.InputFiles(mod1=tmp_path / "x.mod1.h5ad", mod2=tmp_path / "x.mod2.h5ad")
+
+    def read(*args, **kwargs):
+        raise AssertionError("the files were opened before organism was checked")
+
+    monkeypatch.setattr(jae.io.InputFiles, "open", read)
+    with pytest.raises(ValueError, match=r"^organism='fish': jae has the cell-cycle genes of human and mouse only"):
+        jae.fit_files(files, tmp_path / "model", organism="fish")
+    assert not (tmp_path / "model").exists()

@@ -147,6 +147,7 @@ def fit_files(
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
     from ..mosaic import MIN_PAIRED_CELLS
+    from ..preprocess.organism import given_organism
 
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
     out = user_path(out, name="out")
@@ -154,6 +155,7 @@ def fit_files(
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
+    given_organism(organism, needed=bool(model.config.n_phase))  # and an organism without cell-cycle genes
     config = model.config
     with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
         data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
