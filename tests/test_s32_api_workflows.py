@@ -57,3 +57,13 @@ def test_fit_files_refuses_an_organism_without_cell_cycle_genes_before_reading_t
     with pytest.raises(ValueError, match=r"^organism='fish': jae has the cell-cycle genes of human and mouse only"):
         jae.fit_files(files, tmp_path / "model", organism="fish")
     assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.parametrize("model", [3, "joint"])
+def test_predict_files_names_what_model_takes_when_it_is_no_predictor(model, tmp_path):
+    if model == "joint":
+        model = jae.JAE()
+    tail = r"JAE; a joint model imputes a modality with jae\.impute\(model, data\)$" if model != 3 else r"int$"
+    with pytest.raises(TypeError, match=r"^model must be a fitted jae\.ModalityPredictor or the folder of a saved one "
+                                        r"\(str or pathlib\.Path\), not " + tail):
+        jae.predict_files(None, None, tmp_path / "test.h5ad", tmp_path / "prediction.h5ad", model=model)
