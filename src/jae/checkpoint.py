@@ -114,6 +114,8 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
     FileExistsError, ValueError
         With one line naming the path and the fix.
     """
+    if overwrite not in (True, False):  # a text 'False' is truthy: it replaced the model
+        raise TypeError(f"overwrite must be True or False, not {overwrite!r}")
     path = user_path(path)
     where = str(path) if name is None else f"{name} {path}"
     other = "choose another folder" if name is None else f"choose another {name}"

@@ -149,8 +149,9 @@ def check_values(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarr
 def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_keys) -> None:
     """Refuse in one line, naming the argument, what would be read element by element (one array as embeddings: its
     rows as obsm keys; one string as pseudotime_keys: its letters) or fail in pandas (a list as a column name)."""
-    if isinstance(embeddings, (str, bytes)):
-        raise TypeError("embeddings must be a list of obsm keys or a {name: array, key or path} mapping, not a string")
+    if isinstance(embeddings, (str, bytes, os.PathLike)):  # one key or file: its letters would be read as keys
+        raise TypeError("embeddings must be a list of obsm keys or a {name: array, key or path} mapping, not one "
+                        f"{'string' if isinstance(embeddings, (str, bytes)) else 'path'}; pass [{str(embeddings)!r}]")
     if isinstance(embeddings, (np.ndarray, pd.DataFrame)) or sp.issparse(embeddings):
         raise TypeError("embeddings must be obsm keys or a {name: value} mapping, not one array; pass {'jae': Z} to "
                         "score the array Z")

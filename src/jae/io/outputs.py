@@ -72,6 +72,8 @@ def check_outputs(
     ValueError, FileExistsError, FileNotFoundError, PermissionError
         With one line naming the output and the fix.
     """
+    if overwrite not in (True, False):  # a text 'False' is truthy: it replaced the outputs
+        raise TypeError(f"overwrite must be True or False, not {overwrite!r}")
     inputs = [user_path(p) for p in inputs]
     folders = set(folders)
     seen: dict[Path, str] = {}

@@ -24,8 +24,8 @@ from .features import unique_cells
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, text_head)
-from .modality import (MOD_NAMES, detect_kind, feature_kinds, modality_kinds, normalize_kind, pair_from_names,
-                       swapped_pair)
+from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, modality_kinds, normalize_kind,
+                       pair_from_names, swapped_pair)
 from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
@@ -424,6 +424,8 @@ def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None,
     if kinds[0] is None:
         kinds[0] = "GEX"
     if mod2_kind is not None:
+        if known_kind(mod2_kind) not in ("ATAC", "ADT"):  # 'GEX' was blamed on the files, 'bogus' named kind=
+            raise ValueError(f"mod2_kind={mod2_kind!r} is no kind of a second modality; pass mod2_kind='ATAC' or 'ADT', or None to tell it from the file")  # noqa: E501
         kinds[1] = normalize_kind(mod2_kind)
     if kinds[1] is None and mod2_names is not None:
         kinds[1] = pair_from_names(["GEX", None], (None, mod2_names))[1]  # mod2 as the partner of a GEX file

@@ -212,7 +212,7 @@ def pair_cells(source, target, *, source_name: str = "train_source", target_name
     missing, extra = src.difference(tgt), tgt.difference(src)
     raise ValueError(
         f"training cells are not paired: {len(missing)} of {source_name}'s {len(src)} cells are missing from "
-        f"{target_name} (e.g. {examples(missing)}) and {len(extra)} of {target_name}'s cells are not in "
-        f"{source_name} (e.g. {examples(extra)}); subset both to the shared cells, e.g. "
+        f"{target_name}{f' (e.g. {examples(missing)})' if len(missing) else ''} and {len(extra)} of {target_name}'s "
+        f"cells are not in {source_name}{f' (e.g. {examples(extra)})' if len(extra) else ''}; subset both to the shared cells, e.g. "
         "common = src.obs_names.intersection(tgt.obs_names); src, tgt = src[common], tgt[common]"
     )

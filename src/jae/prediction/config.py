@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
+import numpy as np
+
 from ..config import fields_signature, named_fields, typed_numbers
 
 __all__ = ["PredictConfig"]
@@ -64,11 +66,11 @@ class PredictConfig:
     def __post_init__(self) -> None:
         """Check every setting (as :class:`jae.JAEConfig` does): a bad value raises one line naming the field."""
         typed_numbers(self)
-        for name in ("hidden", "knn_ks", "ridge_rel_alphas"):  # lists (e.g. from JSON) become tuples
-            if isinstance(getattr(self, name), list):
-                object.__setattr__(self, name, tuple(getattr(self, name)))
-        if isinstance(self.dropout, list):
-            object.__setattr__(self, "dropout", tuple(self.dropout))
+        def plain(v):  # numpy numbers as Python's: the predictor's JSON holds them (np.int64 failed save, after training)
+            return v.item() if isinstance(v, np.generic) else v
+        for name in ("hidden", "knn_ks", "ridge_rel_alphas", "dropout"):  # lists (e.g. from JSON) become tuples
+            value = getattr(self, name)
+            object.__setattr__(self, name, tuple(map(plain, value)) if isinstance(value, (list, tuple)) else plain(value))
         if self.target_representation not in ("auto", "features", "svd"):
             raise ValueError(
                 f"target_representation must be 'auto', 'features' or 'svd', not {self.target_representation!r}"

@@ -64,12 +64,13 @@ def evaluate_files(
     one was written).
     """
     from ..evaluation import evaluate
-    from ..evaluation_checks import check_run_args
+    from ..evaluation_checks import check_argument_shapes, check_run_args
     from ..io.paths import user_path
 
     if not isinstance(inputs, InputFiles):
         raise TypeError(f"inputs must be jae.io.InputFiles (the files to score), not {type(inputs).__name__}; for data "
                         "in memory call jae.evaluate(mdata, ...)")
+    check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         from ..embedding_inputs import stored_obsm_keys

@@ -83,10 +83,23 @@ def _model_and_path(model, *, device: str):
     return JAE.load(model, device=device), user_path(model, name="model")
 
 
+def _check_inputs(inputs, *, call: str) -> None:
+    """Refuse in one line anything but :class:`InputFiles` (a path, a MuData), naming the argument and the call for
+    data in memory, before any other argument is read."""
+    if not isinstance(inputs, InputFiles):
+        raise TypeError(f"inputs must be jae.io.InputFiles (the files to read, e.g. jae.io.InputFiles(mod1=..., "
+                        f"mod2=...)), not {type(inputs).__name__}; for data in memory call {call}")
+
+
 def _model_folder(model) -> Path | None:
     from ..joint import JAE
 
-    return None if isinstance(model, JAE) else user_path(model)
+    if isinstance(model, JAE):
+        return None
+    if not isinstance(model, (str, os.PathLike)):
+        raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one (str or pathlib.Path), not "
+                        f"{type(model).__name__}")
+    return user_path(model, name="model")
 
 
 def fit_files(
@@ -134,12 +147,15 @@ def fit_files(
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
     from ..mosaic import MIN_PAIRED_CELLS
+    from ..preprocess.organism import given_organism
 
+    _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
     out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
+    given_organism(organism, needed=bool(model.config.n_phase))  # and an organism without cell-cycle genes
     config = model.config
     with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
         data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
@@ -209,6 +225,7 @@ def map_files(
     :class:`FilesResult`: ``model`` the mapped :class:`jae.JAE` (its ``adapter`` lists the new batches),
     ``written`` ``(out,)``, ``n_cells`` the query cells.
     """
+    _check_inputs(inputs, call="model.map_query(mdata) then mapped.save(out)")
     out = user_path(out, name="out")
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
@@ -308,6 +325,7 @@ def embed_files(
     :class:`FilesResult`: ``embedding`` ``(n_cells, n_dims)``, ``obs_names``, ``labels`` (None without cell types),
     ``model``, ``written`` (``out``, then ``labels_out``, then ``impute_out``).
     """
+    _check_inputs(inputs, call="model.embed(mdata)")
     out = user_path(out, name="out")
     folder = _model_folder(model)
     protect = inputs.paths

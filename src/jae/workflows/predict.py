@@ -85,6 +85,10 @@ def predict_files(
                          "saved by save_model) without them")
     if model is not None and save_model is not None:
         raise ValueError("save_model saves a predictor trained here; model=FOLDER is saved already: drop save_model")
+    if model is not None and not isinstance(model, (ModalityPredictor, str, os.PathLike)):
+        raise TypeError(f"model must be a fitted jae.ModalityPredictor or the folder of a saved one (str or "
+                        f"pathlib.Path), not {type(model).__name__}" + ("; a joint model imputes a modality with "
+                        "jae.impute(model, data)" if type(model).__name__ == "JAE" else ""))
     out = user_path(output, name="output")
     names = ("train_mod1", "train_mod2", "test_mod1")
     folder = None if model is None or isinstance(model, ModalityPredictor) else user_path(model, name="model")
