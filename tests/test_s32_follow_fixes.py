@@ -1,0 +1,67 @@
+"""Follow-up fixes (session 32): defects earlier audits noticed and left."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import anndata as ad
+import mudata as md
+import numpy as np
+import pandas as pd
+import pytest
+
+import jae
+from jae import JAE
+from jae.datasets import simulate
+from jae.io import InputFiles
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, small_cite_model):
+    d = tmp_path_factory.mktemp("s32_follow")
+    shutil.copytree(small_cite_model, d / "model")
+    model = JAE.load(d / "model", device="cpu")
+    q = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
+    return model, q, d
+
+
+def _imputed(cells, features):
+    out = ad.AnnData(X=np.ones((len(cells), len(features)), np.float32), obs=pd.DataFrame(index=cells),
+                     var=pd.DataFrame(index=features))
+    out.uns["jae_imputed"] = {"modality": "prot"}
+    return out
+
+
+def test_an_imputed_layer_sharing_no_feature_with_the_modality_is_refused():
+    """add_imputed_layer into a modality none of whose features the model predicts wrote an all-NaN layer without a
+    word; it now refuses in one line naming both feature sets and the fix, the modality unchanged."""
+    from jae.imputation import add_imputed_layer
+
+    cells = [f"c{i}" for i in range(6)]
+    prot = ad.AnnData(X=np.zeros((6, 4), np.float32), obs=pd.DataFrame(index=cells),
+                      var=pd.DataFrame(index=["w", "x", "y", "z"]))
+    mdata = md.MuData({"prot": prot})
+    with pytest.raises(ValueError, match=r"^none of the 4 features predicted \(e\.g\. \['a', 'b', 'c'\]\) is a feature "
+                                         r"of modality 'prot' \(e\.g\. \['w', 'x', 'y'\]\), so its layer would be all "
+                                         r"NaN: write the prediction to its own file"):
+        add_imputed_layer(mdata, _imputed(cells[:3], ["a", "b", "c", "d"]), "prot")
+    assert "jae_imputed" not in mdata["prot"].layers
+    add_imputed_layer(mdata, _imputed(cells[:3], ["a", "x"]), "prot")  # one shared feature: written
+    assert np.isfinite(mdata["prot"].layers["jae_imputed"]).sum() == 3
+
+
+def test_an_existing_imputed_layer_replaced_in_the_h5mu_copy_is_logged(setup, tmp_path, caplog):
+    """An input .h5mu whose modality already had layers['jae_imputed'] got it replaced in the output's copy without
+    a word (replaced obs columns and obsm['X_jae'] are logged); it is now named in the same log line."""
+    model, q, d = setup
+    prot = q["prot"][:0].copy()  # a modality measuring no cell (e.g. a subset to RNA-only cells), with an old layer
+    prot.layers["jae_imputed"] = np.zeros(prot.shape, np.float32)
+    path = tmp_path / "in.h5mu"
+    md.MuData({"rna": q["rna"].copy(), "prot": prot}).write(path)
+    with caplog.at_level(logging.INFO, logger="jae"):
+        jae.embed_files(InputFiles(h5mu=path), model, tmp_path / "out.h5mu", finetune_epochs=0,
+                        impute_modality="prot", progress_bar=False)
+    assert "mod['prot'].layers['jae_imputed'] is replaced in the output out.h5mu by jae's" in caplog.text
+    written = md.read_h5mu(tmp_path / "out.h5mu")["prot"].layers["jae_imputed"]
+    assert written.shape == (120, 15) and np.isfinite(written).all()
