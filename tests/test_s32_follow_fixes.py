@@ -65,3 +65,27 @@ def test_an_existing_imputed_layer_replaced_in_the_h5mu_copy_is_logged(setup, tm
     assert "mod['prot'].layers['jae_imputed'] is replaced in the output out.h5mu by jae's" in caplog.text
     written = md.read_h5mu(tmp_path / "out.h5mu")["prot"].layers["jae_imputed"]
     assert written.shape == (120, 15) and np.isfinite(written).all()
+
+
+@pytest.mark.parametrize("swapped", [False, True])
+def test_a_second_modality_file_of_no_cell_names_the_rna_file_alone(setup, tmp_path, caplog, swapped):
+    """jae embed --mod1 RNA --mod2 B with B holding 0 cells was refused as 'B is empty ...: check the file', without
+    the fix; it now names it (the RNA file alone as --mod1, without --mod2), also for files given swapped, and that
+    fix embeds."""
+    from jae.cli import main
+
+    model, q, d = setup
+    rna, prot = tmp_path / "rna.h5ad", tmp_path / "prot0.h5ad"
+    q["rna"].write_h5ad(rna)
+    q["prot"][:0].copy().write_h5ad(prot)
+    pair = [prot, rna] if swapped else [rna, prot]
+    with pytest.raises(ValueError, match=r"prot0\.h5ad is empty \(0 cells x 15 features\): no cell has that modality; "
+                                         r"to place the cells from their RNA, give the RNA file alone as mod1= \(.*"
+                                         r"rna\.h5ad\), without mod2=$"):
+        jae.io.open_competition(*pair)
+    out = tmp_path / "e.h5ad"
+    assert main(["embed", "--model", str(d / "model"), "--mod1", str(pair[0]), "--mod2", str(pair[1]), "--out",
+                 str(out), "--finetune-epochs", "0"]) == 1
+    assert f"give the RNA file alone: --mod1 {rna} without --mod2" in caplog.text and not out.exists()
+    assert main(["-q", "embed", "--model", str(d / "model"), "--mod1", str(rna), "--out", str(out),
+                 "--finetune-epochs", "0"]) == 0

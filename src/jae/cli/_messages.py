@@ -171,6 +171,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bof path (\S+) is not writable; choose another path\b", r"of OUT \1 is not writable; choose another OUT"),
     # jae.embedding_inputs._files_obsm: a modality's obsm lacking the cells measured in the other modality only
     (r"\bor pass it as an embedding file: embeddings=\{name: FILE\}", "or give it as --prediction NAME=FILE"),
+    # jae.io.paired_files._check_cells: the second modality's file holding no cell; the RNA file alone is --mod1
+    (r"\bgive the RNA file alone as mod1= \((\S+)\), without mod2=", r"give the RNA file alone: --mod1 \1 without --mod2"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -300,7 +300,8 @@ def open_competition(
             check_is_anndata(f, p, what=what)
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
-        check_not_empty(str(p), len(obs), len(var))  # before the kind is read from the (empty) features
+        if not len(var):  # before the kind is read from the (empty) features; no cell: said once the kinds are known
+            check_not_empty(str(p), len(obs), len(var))
         unique_cells(obs.index, str(p), written=True)
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None, where=f"{what} file {p.name}"))
@@ -309,6 +310,7 @@ def open_competition(
                               mod1_names=frames[0][1].index)
     if inferred:
         mod2_kind = kinds[1]
+    _check_cells(paths, frames, order)
     obs = frames[order[0]][0]
     uns = {}
     for key in ("dataset_id", "organism"):
@@ -321,6 +323,20 @@ def open_competition(
     with columns_taken_elsewhere(annotation_columns(annotations)):
         data = _competition_files(paths, frames, kinds, order, obs, uns, loader, mosaic=mosaic)
     return data.with_annotations(annotations) if annotations is not None else data
+
+
+def _check_cells(paths, frames, order) -> None:
+    """Refuse a file of the pair holding no cell; the second modality's, beside RNA with cells, with the fix: the
+    RNA file alone (its cells placed from their RNA)."""
+    from .files import check_not_empty
+
+    for i in order[::-1]:
+        if not len(frames[i][0]):
+            if i == order[1] and len(frames[order[0]][0]):
+                raise ValueError(f"{paths[i]} is empty (0 cells x {len(frames[i][1])} features): no cell has that "
+                                 f"modality; to place the cells from their RNA, give the RNA file alone as mod1= "
+                                 f"({paths[order[0]]}), without mod2=")
+            check_not_empty(str(paths[i]), 0, len(frames[i][1]))
 
 
 def _competition_files(paths, frames, kinds, order, obs, uns, loader, *, mosaic):
