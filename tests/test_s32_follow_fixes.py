@@ -89,3 +89,18 @@ def test_a_second_modality_file_of_no_cell_names_the_rna_file_alone(setup, tmp_p
     assert f"give the RNA file alone: --mod1 {rna} without --mod2" in caplog.text and not out.exists()
     assert main(["-q", "embed", "--model", str(d / "model"), "--mod1", str(rna), "--out", str(out),
                  "--finetune-epochs", "0"]) == 0
+
+
+def test_the_demo_summary_says_1_epoch():
+    """jae demo's summary printed 'pretrained 1 epochs ... fine-tuned 1 epochs'; one epoch is now '1 epoch'."""
+    from types import SimpleNamespace
+
+    from jae.workflows.demo import DemoResult
+
+    mdata = simulate(60, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=0)
+    mdata.obsm["X_jae"] = np.zeros((mdata.n_obs, 4), np.float32)
+    history = pd.DataFrame({"stage": ["pretrain", "finetune", "finetune"]})
+    result = DemoResult(mdata=mdata, model=SimpleNamespace(history=history), table=pd.DataFrame({"m": [0.5]}),
+                        accuracy=0.9, kind="cite", query_batch=str(mdata.obs["batch"].iloc[0]),
+                        files={k: "f" for k in ("data", "model", "embedding", "report")})
+    assert "pretrained 1 epoch on " in result.summary() and "fine-tuned 2 epochs on the query" in result.summary()
