@@ -104,3 +104,18 @@ def test_the_demo_summary_says_1_epoch():
                         accuracy=0.9, kind="cite", query_batch=str(mdata.obs["batch"].iloc[0]),
                         files={k: "f" for k in ("data", "model", "embedding", "report")})
     assert "pretrained 1 epoch on " in result.summary() and "fine-tuned 2 epochs on the query" in result.summary()
+
+
+@pytest.mark.parametrize("budget, said", [(" ", "--memory-budget ' ' is not a size"),
+                                          ("1 2", "--memory-budget '1 2' is not a size"),
+                                          ("abc", "--memory-budget abc is not a size")])
+def test_a_blank_memory_budget_is_quoted_in_the_cli_message(setup, tmp_path, caplog, budget, said):
+    """jae embed --memory-budget ' ' printed "--memory-budget ' is not a size" (the translation cut the value at the
+    blank); the value is now given whole, quoted when blank or spaced."""
+    from jae.cli import main
+
+    model, q, d = setup
+    q["rna"].write_h5ad(tmp_path / "rna.h5ad")
+    assert main(["embed", "--model", str(d / "model"), "--mod1", str(tmp_path / "rna.h5ad"), "--out",
+                 str(tmp_path / "e.h5ad"), "--memory-budget", budget]) == 1
+    assert said in caplog.text and not (tmp_path / "e.h5ad").exists()

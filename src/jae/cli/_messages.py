@@ -117,7 +117,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bcell_type_key\b", "--cell-type-key"),
     (r"\boverwrite=True", "--overwrite"),
     (r"\bmemory_budget=<bytes>", "--memory-budget SIZE"),
-    (r"\bmemory_budget='?([^'\s]*)'?", lambda m: f"--memory-budget {m.group(1)}"),
+    (r"\bmemory_budget=(?:'([^']*)'|\"([^\"]*)\"|([^\s'\",;:)]*))",  # a blank or spaced value: quoted, as typed
+     lambda m: "--memory-budget " + (m[3] if m[3] is not None else next(
+         v if re.fullmatch(r"[^\s'\"]+", v) else repr(v) for v in [m[1] if m[1] is not None else m[2]]))),
     # jae.predict's arguments, as jae predict's flags
     (r"\bmodel=FOLDER\b", "--model FOLDER"),
     (r"\b(train_mod1|train_mod2|test_mod1|save_model)\b", lambda m: f"--{m.group(1).replace('_', '-')}"),
