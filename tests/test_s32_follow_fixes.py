@@ -119,3 +119,22 @@ def test_a_blank_memory_budget_is_quoted_in_the_cli_message(setup, tmp_path, cap
     assert main(["embed", "--model", str(d / "model"), "--mod1", str(tmp_path / "rna.h5ad"), "--out",
                  str(tmp_path / "e.h5ad"), "--memory-budget", budget]) == 1
     assert said in caplog.text and not (tmp_path / "e.h5ad").exists()
+
+
+def test_a_non_numeric_local_world_size_is_named(setup, tmp_path, caplog, monkeypatch):
+    """LOCAL_WORLD_SIZE=abc in the environment made the memory budget fail with int()'s bare "invalid literal for
+    int() with base 10: 'abc'" (a traceback in Python); it is now one line naming the variable and the fix."""
+    from jae.cli import main
+    from jae.io.plan import default_memory_budget
+
+    model, q, d = setup
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "abc")
+    with pytest.raises(ValueError, match=r"^the environment variable LOCAL_WORLD_SIZE='abc' is not a number of "
+                                         r"processes: unset it, or set it to a whole number"):
+        default_memory_budget()
+    q["rna"].write_h5ad(tmp_path / "rna.h5ad")
+    assert main(["embed", "--model", str(d / "model"), "--mod1", str(tmp_path / "rna.h5ad"), "--out",
+                 str(tmp_path / "e.h5ad")]) == 1
+    assert "LOCAL_WORLD_SIZE='abc' is not a number of processes" in caplog.text
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    assert default_memory_budget() > 0
