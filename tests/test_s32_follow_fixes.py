@@ -138,3 +138,16 @@ def test_a_non_numeric_local_world_size_is_named(setup, tmp_path, caplog, monkey
     assert "LOCAL_WORLD_SIZE='abc' is not a number of processes" in caplog.text
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
     assert default_memory_budget() > 0
+
+
+@pytest.mark.parametrize("verb", ["fit", "embed", "map"])
+def test_the_memory_budget_help_says_which_inputs_are_streamed(capsys, verb):
+    """--memory-budget's help said 'larger inputs are streamed', but --h5ad and --10x inputs are always read whole
+    (jae.io.InputFiles.open); the help now says which inputs are streamed and which are read whole."""
+    from jae.cli import main
+
+    with pytest.raises(SystemExit):
+        main([verb, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert ("larger --mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (--h5ad "
+            "and --10x inputs are always read whole)") in text
