@@ -151,3 +151,42 @@ def test_the_memory_budget_help_says_which_inputs_are_streamed(capsys, verb):
     text = " ".join(capsys.readouterr().out.split())
     assert ("larger --mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (--h5ad "
             "and --10x inputs are always read whole)") in text
+
+
+def _predicted_only(q):
+    """What jae embed --impute-modality writes for RNA-only cells: 'prot' holding layers['jae_imputed'] alone."""
+    prot = ad.AnnData(obs=pd.DataFrame(index=q["rna"].obs_names.copy()), var=q["prot"].var[[]].copy(),
+                      layers={"jae_imputed": np.ones((q.n_obs, q["prot"].n_vars), np.float32)})
+    return md.MuData({"rna": q["rna"].copy(), "prot": prot})
+
+
+def test_a_modality_without_counts_in_memory_is_named(setup):
+    """Embedding data whose second modality has no .X (jae embed's .h5mu copy read back: a predicted modality alone)
+    crashed with numpy's 'IndexError: tuple index out of range' in is_mosaic, which read .X directly; is_mosaic now
+    reads the matrix get_mosaic reads, and a modality without one is refused in one line naming the fix."""
+    model, q, d = setup
+    with pytest.raises(ValueError, match=r"^modality 'prot' holds no counts: its \.X is empty \(its layers: "
+                                         r"\['jae_imputed'\]\), as in the \.h5mu copy jae embed writes"):
+        model.embed(_predicted_only(q), key_added=None)
+
+
+def test_is_mosaic_reads_the_counts_get_mosaic_reads():
+    """is_mosaic looked for rows of NaN in .X when the layer asked for was missing, while get_mosaic and get_paired
+    read the counts by jae.io.raw's rule (no 'counts' layer beside a .raw: no counts there, refused with the fix): a
+    normalised .X with NaN rows made it say 'mosaic' of data whose counts it never read; it now decides from the
+    same matrix (a layer of counts: its NaN rows), so both readers agree."""
+    from jae.io.mosaic import is_mosaic
+
+    q = simulate(60, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=0)
+    mods = {}
+    for name in ("rna", "prot"):
+        a = q[name].copy()
+        a.raw = a.copy()
+        a.X = np.log1p(np.asarray(a.layers.pop("counts").todense(), dtype=np.float32))
+        mods[name] = a
+    mods["prot"].X[:5] = np.nan  # normalised values; the counts (in .raw) have no row of NaN
+    assert not is_mosaic(mods, layer="counts") and not is_mosaic(mods, layer="raw")
+    for name in ("rna", "prot"):
+        mods[name].layers["counts"] = np.asarray(q[name].layers["counts"].todense(), dtype=np.float32)
+    mods["prot"].layers["counts"][:5] = np.nan
+    assert is_mosaic(mods, layer="counts")
