@@ -190,3 +190,19 @@ def test_is_mosaic_reads_the_counts_get_mosaic_reads():
         mods[name].layers["counts"] = np.asarray(q[name].layers["counts"].todense(), dtype=np.float32)
     mods["prot"].layers["counts"][:5] = np.nan
     assert is_mosaic(mods, layer="counts")
+
+
+def test_jae_embed_of_its_own_h5mu_copy_with_a_predicted_modality_is_one_line(setup, tmp_path, caplog):
+    """jae embed --h5mu of the .h5mu copy jae embed --impute-modality wrote (its predicted modality has no .X, stored
+    null) crashed with a traceback, "TypeError: 'NoneType' object is not iterable"; it is now one line naming the
+    fix, and no output is written."""
+    from jae.cli import main
+
+    model, q, d = setup
+    path = tmp_path / "copy.h5mu"
+    _predicted_only(q).write(path)
+    out = tmp_path / "e.h5ad"
+    assert main(["embed", "--model", str(d / "model"), "--h5mu", str(path), "--out", str(out),
+                 "--finetune-epochs", "0"]) == 1
+    assert ("modality 'prot' holds no counts: its .X is empty (its layers: ['jae_imputed']), as in the .h5mu copy "
+            "jae embed writes") in caplog.text and "pass --layer NAME" in caplog.text and not out.exists()

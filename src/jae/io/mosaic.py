@@ -186,6 +186,16 @@ def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | N
     return False
 
 
+def stored_x(group, where: str) -> None:
+    """None (the counts are ``.X``, as :func:`jae.io.paired_files._counts_location` says it) for a file's AnnData
+    ``group`` whose ``.X`` is stored; a missing or null one (h5py's empty dataspace: how mudata writes ``X=None``)
+    refused in one line, :func:`no_counts_message`."""
+    X = group.get("X")
+    if X is None or getattr(X, "shape", ()) is None:
+        raise ValueError(no_counts_message(where, list(group["layers"]) if "layers" in group else []))
+    return None
+
+
 def no_counts_message(where: str, layers) -> str:
     """The line refusing a modality (``where``) whose counts would be read from ``.X`` while it has none (null), as in
     the ``.h5mu`` copy ``jae embed --impute-modality`` writes: a predicted modality holding ``layers['jae_imputed']``
