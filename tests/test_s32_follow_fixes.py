@@ -206,3 +206,22 @@ def test_jae_embed_of_its_own_h5mu_copy_with_a_predicted_modality_is_one_line(se
                  "--finetune-epochs", "0"]) == 1
     assert ("modality 'prot' holds no counts: its .X is empty (its layers: ['jae_imputed']), as in the .h5mu copy "
             "jae embed writes") in caplog.text and "pass --layer NAME" in caplog.text and not out.exists()
+
+
+def test_the_nan_rows_refusal_of_embed_does_not_offer_a_memory_budget_that_cannot_help(setup, tmp_path):
+    """An .h5mu whose 'prot' holds unmeasured cells as rows of NaN, embedded, was refused with the fix 'or read it
+    into memory: memory_budget=<bytes> above what it needs', but embed (and map) stream files whatever the budget,
+    so that fix failed the same way; the line now says the budget is fit's and how embed reads it into memory."""
+    model, q, d = setup
+    prot = q["prot"].copy()
+    prot.layers["counts"] = np.asarray(prot.layers["counts"].todense(), dtype=np.float32)
+    prot.layers["counts"][:40] = np.nan
+    prot.X = prot.layers["counts"].copy()
+    path = tmp_path / "nan_rows.h5mu"
+    mdata = md.MuData({"rna": q["rna"].copy(), "prot": prot})
+    mdata.write(path)
+    with pytest.raises(ValueError, match=r"memory_budget=<bytes> above what it needs \(fit; embed and map stream files "
+                                         r"whatever the budget: in Python, model\.embed\(mudata\.read_h5mu\(FILE\)\)\)$"):
+        jae.embed_files(InputFiles(h5mu=path), model, tmp_path / "e.h5ad", finetune_epochs=0, memory_budget="100G",
+                        progress_bar=False)
+    assert model.embed(md.read_h5mu(path), key_added=None).shape[0] == 120  # the fix named works
