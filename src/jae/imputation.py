@@ -233,6 +233,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                          "FILE)), or add those cells to the modality as rows of NaN")
     cols = adata.var_names.get_indexer(imputed.var_names)
     keep = cols >= 0
+    if imputed.n_vars and not keep.any():  # the layer would be all NaN
+        raise ValueError(
+            f"none of the {imputed.n_vars} features predicted (e.g. {[str(v) for v in imputed.var_names[:3]]}) is a "
+            f"feature of modality {modality!r} (e.g. {[str(v) for v in adata.var_names[:3]]}), so its layer would be "
+            "all NaN: write the prediction to its own file (imputed.write_h5ad(FILE))")
     layer[np.ix_(rows, cols[keep])] = np.asarray(imputed.X, dtype=np.float32)[:, keep]
     adata.layers[key] = layer
     adata.uns[key] = info

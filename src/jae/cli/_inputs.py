@@ -70,9 +70,10 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
 def add_memory_budget_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory-budget", default=None, metavar="SIZE",
-        help="memory that reading the input files whole may take, e.g. 8G; larger inputs are streamed from disk in "
-        "row blocks, with the same result (default: half the available memory). embed and map read the counts once "
-        "and stream them whatever the budget; it applies there to files whose cells are in different orders",
+        help="memory that reading the input files whole may take, e.g. 8G (default: half the available memory); larger "
+        "--mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (--h5ad and --10x "
+        "inputs are always read whole). embed and map read the counts once and stream them whatever the budget; it "
+        "applies there to files whose cells are in different orders",
     )
 
 

@@ -117,7 +117,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bcell_type_key\b", "--cell-type-key"),
     (r"\boverwrite=True", "--overwrite"),
     (r"\bmemory_budget=<bytes>", "--memory-budget SIZE"),
-    (r"\bmemory_budget='?([^'\s]*)'?", lambda m: f"--memory-budget {m.group(1)}"),
+    (r"\bmemory_budget=(?:'([^']*)'|\"([^\"]*)\"|([^\s'\",;:)]*))",  # a blank or spaced value: quoted, as typed
+     lambda m: "--memory-budget " + (m[3] if m[3] is not None else next(
+         v if re.fullmatch(r"[^\s'\"]+", v) else repr(v) for v in [m[1] if m[1] is not None else m[2]]))),
     # jae.predict's arguments, as jae predict's flags
     (r"\bmodel=FOLDER\b", "--model FOLDER"),
     (r"\b(train_mod1|train_mod2|test_mod1|save_model)\b", lambda m: f"--{m.group(1).replace('_', '-')}"),
@@ -189,6 +191,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^method_id=(['\"])(.*)\1 is uns\['method_id'\] of an out \*\.h5ad; the out \*\.h5mu copy has none: leave method_id out$",
      lambda m: f"--method-id {m.group(2)} is uns['method_id'] of an --out *.h5ad; the --out *.h5mu copy has none: "
                "drop --method-id"),
+    # jae.io.paired_files._check_cells: the second modality's file holding no cell; the RNA file alone is --mod1
+    (r"\bgive the RNA file alone as mod1= \((\S+)\), without mod2=", r"give the RNA file alone: --mod1 \1 without --mod2"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

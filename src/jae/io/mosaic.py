@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .paired import _as_csr, _choose, _joint_obs, _matrix
-from .raw import counts_read
+from .raw import counts_location, counts_read
 from .single import modalities_of
 from .validate import validate_counts
 
@@ -174,10 +174,36 @@ def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | N
         return True
     for name in names:
         adata = mods[name]
-        X = adata.X if layer is None or layer not in adata.layers else adata.layers[layer]
+        try:  # the matrix get_mosaic reads (jae.io.raw's rule): not a normalised .X while the counts are elsewhere
+            found = counts_location(layer, adata.layers, has_raw=adata.raw is not None, where=f"modality {name!r}")
+        except KeyError:
+            return False  # no counts where asked: get_paired names the fix
+        X = adata.X if found is None else adata.layers[found]
+        if X is None:  # (said here, before the counts are read: fit, embed and impute ask this first)
+            raise ValueError(no_counts_message(f"modality {name!r}", adata.layers))
         if missing_rows(X).any():
             return True
     return False
+
+
+def stored_x(group, where: str) -> None:
+    """None (the counts are ``.X``, as :func:`jae.io.paired_files._counts_location` says it) for a file's AnnData
+    ``group`` whose ``.X`` is stored; a missing or null one (h5py's empty dataspace: how mudata writes ``X=None``)
+    refused in one line, :func:`no_counts_message`."""
+    X = group.get("X")
+    if X is None or getattr(X, "shape", ()) is None:
+        raise ValueError(no_counts_message(where, list(group["layers"]) if "layers" in group else []))
+    return None
+
+
+def no_counts_message(where: str, layers) -> str:
+    """The line refusing a modality (``where``) whose counts would be read from ``.X`` while it has none (null), as in
+    the ``.h5mu`` copy ``jae embed --impute-modality`` writes: a predicted modality holding ``layers['jae_imputed']``
+    alone."""
+    return (f"{where} holds no counts: its .X is empty (its layers: {list(layers)}), as in the .h5mu copy jae embed "
+            "writes with a predicted modality (layers['jae_imputed'] alone); give the data with its counts (for that "
+            "copy, the file jae embed was given), pass layer=... naming its layer of raw counts, or remove that "
+            "modality")
 
 
 def mosaic_union(indexes: Sequence[pd.Index], global_index: pd.Index | None, names) -> tuple[pd.Index, np.ndarray]:

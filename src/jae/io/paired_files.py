@@ -22,6 +22,7 @@ from .annotations import annotation_columns, joined_column
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
+from .mosaic import stored_x
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds, pick_modalities
@@ -243,7 +244,7 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
     """Layer holding raw counts, as :func:`jae.io.read_competition` picks it (None: ``.X``; :data:`jae.io.raw.RAW_GROUP`:
     the ``raw`` group, for ``layer='raw'``)."""
     if layer is None:
-        return None
+        return stored_x(f, where)
     if "layers" in f and layer in f["layers"]:
         return layer
     if layer == RAW:  # jae.io.raw: the AnnData's .raw, else .X
@@ -251,12 +252,12 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
             note_raw(where, (_encoding(f["raw"]["X"])[1][1], _encoding(f["X"])[1][1] if "X" in f else 0))
             return RAW_GROUP
         note_raw(where, None)
-        return None
+        return stored_x(f, where)
     layers = list(f["layers"]) if "layers" in f else []
     found = counts_location(layer, layers, has_raw="raw" in f, where=where)  # jae.io.raw's rule, as in memory
     if found is None:
         note_counts_from_x(where)
-    return found
+    return found if found is not None else stored_x(f, where)  # .X: refused when it holds nothing
 
 
 def _kind(var: pd.DataFrame, name: str | None, *, where: str | None = None) -> str | None:
@@ -300,7 +301,8 @@ def open_competition(
             check_is_anndata(f, p, what=what)
             loc = _counts_location(f, layer, where=p.name)
             obs, var, uns = _read_frames(f, loc)
-        check_not_empty(str(p), len(obs), len(var))  # before the kind is read from the (empty) features
+        if not len(var):  # before the kind is read from the (empty) features; no cell: said once the kinds are known
+            check_not_empty(str(p), len(obs), len(var))
         unique_cells(obs.index, str(p), written=True)
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None, where=f"{what} file {p.name}"))
@@ -309,6 +311,7 @@ def open_competition(
                               mod1_names=frames[0][1].index)
     if inferred:
         mod2_kind = kinds[1]
+    _check_cells(paths, frames, order)
     obs = frames[order[0]][0]
     uns = {}
     for key in ("dataset_id", "organism"):
@@ -321,6 +324,19 @@ def open_competition(
     with columns_taken_elsewhere(annotation_columns(annotations)):
         data = _competition_files(paths, frames, kinds, order, obs, uns, loader, mosaic=mosaic)
     return data.with_annotations(annotations) if annotations is not None else data
+
+
+def _check_cells(paths, frames, order) -> None:
+    """Refuse a file of the pair holding no cell; the second modality's, beside RNA with cells: use the RNA alone."""
+    from .files import check_not_empty
+
+    for i in order[::-1]:
+        if not len(frames[i][0]):
+            if i == order[1] and len(frames[order[0]][0]):
+                raise ValueError(f"{paths[i]} is empty (0 cells x {len(frames[i][1])} features): no cell has that "
+                                 f"modality; to place the cells from their RNA, give the RNA file alone as mod1= "
+                                 f"({paths[order[0]]}), without mod2=")
+            check_not_empty(str(paths[i]), 0, len(frames[i][1]))
 
 
 def _competition_files(paths, frames, kinds, order, obs, uns, loader, *, mosaic):

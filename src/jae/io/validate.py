@@ -113,7 +113,8 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
                     f"{modality!r}, e.g. in Python: from jae.io.mosaic import missing_rows; m = "
                     f"mudata.read_h5mu(FILE); a = m[{modality!r}]; m.mod[{modality!r}] = a[~missing_rows(a.layers["
                     "'counts'] if 'counts' in a.layers else a.X)].copy(); m.update(); m.write(NEW_FILE); or read it "
-                    "into memory: memory_budget=<bytes> above what it needs")
+                    "into memory: memory_budget=<bytes> above what it needs (fit; embed and map stream files whatever "
+                    "the budget: in Python, model.embed(mudata.read_h5mu(FILE)))")
             raise ValueError(f"{name} has {n_bad} NaN or infinite values; {hint}")
         if n_neg:
             raise ValueError(f"{name} has {n_neg} negative values; {hint}")

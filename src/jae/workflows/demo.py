@@ -69,7 +69,8 @@ class DemoResult:
             f"simulated {m.n_obs} cells ({self.kind}: {mods}), {m.obs['batch'].nunique()} batches, "
             f"{m.obs['cell_type'].nunique()} cell types; labels hidden for batch {self.query_batch} "
             f"({int(query.sum())} query cells)",
-            f"pretrained {n_pre} epochs on {int((~query).sum())} reference cells, fine-tuned {n_fine} epochs on the query",
+            f"pretrained {_epochs(n_pre)} on {int((~query).sum())} reference cells, fine-tuned {_epochs(n_fine)} on "
+            "the query",
             f"embedding: {Z.shape[0]} cells x {Z.shape[1]} dims ({model})",
             f"label transfer accuracy on the query batch: {self.accuracy:.3f}",
             "competition metrics on all cells (higher is better):",
@@ -80,6 +81,10 @@ class DemoResult:
             f"open {self.report_index}",
             f"done in {self.seconds:.1f} s",
         ])
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch{'' if n == 1 else 's'}"
 
 
 def run_demo(

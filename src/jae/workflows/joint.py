@@ -422,8 +422,9 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
         return
     source = _read_untouched(inputs.h5mu)  # the copy written is the file as the user gave it
     order = cells.get_indexer(source.obs_names)
-    _log_replaced([k for k in (columns or {}) if k in source.obs.columns], out,
-                  also=["obsm['X_jae']"] if "X_jae" in source.obsm else [])
+    had = imputed is not None and "jae_imputed" in getattr(source.mod.get(imputed[1]), "layers", {})  # replaced too
+    _log_replaced([k for k in (columns or {}) if k in source.obs.columns], out, also=(["obsm['X_jae']"] if "X_jae" in
+                  source.obsm else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []))
     source.obsm["X_jae"] = Z[order]
     source.uns["jae"] = model.provenance("X_jae")  # as JAE.embed records it
     for key, values in (columns or {}).items():
