@@ -27,3 +27,13 @@ def test_a_mod2_kind_that_is_no_second_modality_is_named_not_blamed_on_the_files
 
 def test_a_mod2_kind_alias_of_a_second_modality_is_still_taken(pair):
     assert set(jae.read_competition(*pair, mod2_kind="Antibody Capture").mod) == {"rna", "prot"}
+
+
+def test_an_h5mu_read_with_an_unknown_other_kind_names_other_kind(tmp_path):
+    """read_h5mu(other_kind='bogus') told the user to pass kind=, an argument it does not take."""
+    import jae
+
+    path = tmp_path / "x.h5mu"
+    jae.simulate(60, seed=0).write(path)
+    with pytest.raises(ValueError, match=r"unknown modality 'bogus'.*e\.g\. other_kind='ATAC'$"):
+        jae.read_h5mu(path, other_kind="bogus")

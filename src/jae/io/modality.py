@@ -31,8 +31,9 @@ _ALIASES: dict[str, str] = {
 }
 
 
-def normalize_kind(value: str) -> str:
-    """Map a user-given or file-given modality name (``'Gene Expression'``, ``'peaks'``, ``'adt'``) to a kind.
+def normalize_kind(value: str, *, argument: str = "kind") -> str:
+    """Map a user-given or file-given modality name (``'Gene Expression'``, ``'peaks'``, ``'adt'``) to a kind;
+    ``argument`` names the caller's argument that gave it, in the error.
 
     Raises
     ------
@@ -46,7 +47,7 @@ def normalize_kind(value: str) -> str:
         return _ALIASES[key]
     raise ValueError(
         f"unknown modality {value!r}: jae handles GEX (RNA), ATAC (peaks) and ADT (proteins); "
-        "pass the kind explicitly, e.g. kind='ATAC'"
+        f"pass the kind explicitly, e.g. {argument}='ATAC'"
     )
 
 
@@ -169,19 +170,19 @@ def pair_from_names(kinds, var_names) -> list:
     return out
 
 
-def modality_kinds(names, var, *, given=(None, None), fix: str = "") -> list[str]:
+def modality_kinds(names, var, *, given=(None, None), fix: str = "", argument: str = "kind") -> list[str]:
     """The kinds of two modalities of a MuData (or ``.h5mu``), ``names`` RNA first where known.
 
     Each side's kind is ``given`` (e.g. ``other_kind``), else its ``var['feature_types']`` (``var``: two frames), else
     its name when jae knows it (``'rna'``, ``'RNA'``, ``'mRNA'``, ``'atac'``, ``'prot'``, ...); a side still unknown
     is read off the pair's feature names (:func:`pair_from_names`: genomic intervals are ATAC, a small panel ADT, the
     partner of either GEX). Raises one line naming the modality and the fix (``fix`` adds the caller's own) when a
-    side stays unknown.
+    side stays unknown; ``argument``, the caller's argument of the second given kind, is named when it is no kind.
     """
     kinds = []
     for name, frame, kind in zip(names, var, given):
         if kind is not None:
-            kinds.append(normalize_kind(kind))
+            kinds.append(normalize_kind(kind, argument=argument if name == names[-1] else "kind"))
         elif "feature_types" in frame.columns:
             kinds.append(detect_kind(_Var(frame), name=name))
         else:

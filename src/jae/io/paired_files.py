@@ -403,7 +403,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (mods[rna][1], mods[other][1]),
         given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),
-        fix=", or pass other_kind='ATAC' or 'ADT'")
+        fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")
     if rna_kind != "GEX":
         raise ValueError(
             f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> "

@@ -274,7 +274,7 @@ def read_h5mu(
         unique_cells(adata.obs_names, f"{path} modality {name!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
-        fix=", or pass other_kind='ATAC' or 'ADT'")
+        fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")
     if rna_kind != "GEX":
         raise ValueError(
             f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> (available: "
