@@ -254,8 +254,9 @@ def get_paired(
         only_other = index_other.difference(index_rna, sort=False)
         if len(only_rna) or len(only_other):
             raise ValueError(
-                f"the modalities hold different cells: {len(only_rna)} only in {names[0]!r} "
-                f"(e.g. {examples(only_rna)}), {len(only_other)} only in {names[1]!r} (e.g. {examples(only_other)}); "
+                f"the modalities hold different cells: {len(only_rna)} only in {names[0]!r}"
+                + (f" (e.g. {examples(only_rna)})" if len(only_rna) else "") + f", {len(only_other)} only in {names[1]!r}"
+                + (f" (e.g. {examples(only_other)})" if len(only_other) else "") + "; "
                 "subset both modalities to the shared cells, e.g. mu.pp.intersect_obs(mdata)"
             )
 
