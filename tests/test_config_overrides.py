@@ -84,3 +84,16 @@ def test_a_python_config_setting_a_field_its_mode_does_not_read_is_warned_of(cap
         JAEConfig(mode="unsupervised").with_overrides(["n_free=10"])
     assert caplog.messages == ["n_free=10 is not read in unsupervised mode, which reads n_free_unsupervised: set "
                                "n_free_unsupervised=10"]
+
+
+def test_settings_given_by_position_are_refused_naming_the_keyword():
+    """JAEConfig('unsupervised', 50) silently set n_svd=50; settings after the mode are now taken by name only."""
+    import jae
+
+    with pytest.raises(TypeError, match=r"^JAEConfig takes its settings after the first \(mode\) by name, e\.g\. "
+                                        r"JAEConfig\(n_svd=50\); 2 given by position$"):
+        jae.JAEConfig("unsupervised", 50)
+    with pytest.raises(TypeError, match=r"^PredictConfig takes its settings by name, e\.g\. "
+                                        r"PredictConfig\(n_source_components=3\); 1 given by position$"):
+        jae.PredictConfig(3)
+    assert jae.JAEConfig("unsupervised") == jae.JAEConfig(mode="unsupervised")

@@ -55,9 +55,15 @@ def unknown_field(name: str, *, fix: str = "", config: type | None = None) -> st
     return f"{config.__name__} has no field {name!r}; {fix}{hint}"
 
 
-def named_fields(cls, settings: dict) -> None:
+def named_fields(cls, settings: dict, args: tuple = (), positional: int = 0) -> None:
     """Refuse a keyword that is no field of the dataclass ``cls``, naming the closest fields (:func:`unknown_field`),
-    before Python's bare "unexpected keyword argument" (the settings classes' ``__new__``)."""
+    before Python's bare "unexpected keyword argument" (the settings classes' ``__new__``), and settings by position
+    beyond the first ``positional`` fields (``JAEConfig("unsupervised", 50)`` had set ``n_svd``)."""
+    if len(args) > positional:
+        name, value = fields(cls)[positional].name, args[positional]
+        first = f"after the first ({fields(cls)[0].name}) " if positional else ""
+        raise TypeError(f"{cls.__name__} takes its settings {first}by name, e.g. {cls.__name__}({name}={value!r}); "
+                        f"{len(args)} given by position")
     names = {f.name for f in fields(cls)}
     unknown = [name for name in settings if name not in names]
     if unknown:
@@ -254,7 +260,7 @@ class JAEConfig:
     finetune_epochs_adt: int = 1  # seed: CITE-seq fine-tuned for 1 epoch
 
     def __new__(cls, *args, **settings):
-        named_fields(cls, settings)  # a misspelt field is named with the closest ones
+        named_fields(cls, settings, args, positional=1)  # the mode alone by position; a misspelt field is named
         return super().__new__(cls)
 
     def __post_init__(self) -> None:

@@ -13,7 +13,7 @@ __all__ = ["PredictConfig"]
 
 
 @fields_signature
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # every setting by name (PredictConfig(3) set n_source_components)
 class PredictConfig:
     """Settings of :func:`jae.predict` and :class:`jae.ModalityPredictor`.
 
@@ -60,7 +60,7 @@ class PredictConfig:
     sparse_below: float = 0.01  # sparse ATAC output drops predicted accessibilities below this
 
     def __new__(cls, *args, **settings):
-        named_fields(cls, settings)  # a misspelt field is named with the closest ones
+        named_fields(cls, settings, args)  # a misspelt field is named with the closest ones
         return super().__new__(cls)
 
     def __post_init__(self) -> None:
