@@ -1,0 +1,58 @@
+"""What ``jae embed`` writes, as scanpy users read it back: the input's cells, in its order, with its ``obs``."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from jae import JAE, JAEConfig, embed_files
+from jae.datasets import simulate
+from jae.io import InputFiles
+
+
+@pytest.fixture(scope="module")
+def cite():
+    sim = simulate(90, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=4)
+    model = JAE(JAEConfig(max_epochs=1, n_svd=5, mode="unsupervised"), device="cpu", seed=0).fit(
+        sim, cell_type_key=None, progress_bar=False)
+    return sim, model
+
+
+def _write_layouts(sim, folder, obs):
+    rna, prot = sim["rna"], sim["prot"]
+    ad.AnnData(X=rna.X.copy(), obs=obs, var=rna.var.copy()).write_h5ad(folder / "x.mod1.h5ad")
+    ad.AnnData(X=prot.X.copy(), obs=obs, var=prot.var.copy()).write_h5ad(folder / "x.mod2.h5ad")
+    one = ad.AnnData(X=rna.X.copy(), obs=obs, var=rna.var.copy())
+    one.obsm["protein_expression"] = pd.DataFrame(sp.csr_matrix(prot.X).toarray(), index=obs.index,
+                                                  columns=prot.var_names)
+    one.write_h5ad(folder / "x.h5ad")
+    return {"pair": InputFiles(mod1=folder / "x.mod1.h5ad", mod2=folder / "x.mod2.h5ad"),
+            "rna alone": InputFiles(mod1=folder / "x.mod1.h5ad"), "h5ad": InputFiles(h5ad=folder / "x.h5ad")}
+
+
+@pytest.mark.parametrize("budget", [None, 1])
+def test_the_embedding_file_keeps_the_name_of_the_inputs_cell_index(cite, tmp_path, budget):
+    """An .h5ad whose obs index is named (scanpy / Cell Ranger: 'barcode') gave an embedding file whose index had lost
+    the name, so obs.reset_index() made a column 'index' instead of 'barcode'."""
+    sim, model = cite
+    obs = sim.obs.copy()
+    obs.index.name = "barcode"
+    for layout, inputs in _write_layouts(sim, tmp_path, obs).items():
+        out = tmp_path / f"{layout}.h5ad"
+        embed_files(inputs, model, out, finetune_epochs=0, memory_budget=budget, progress_bar=False)
+        written = ad.read_h5ad(out)
+        assert written.obs.index.name == "barcode", layout
+        assert written.obs_names.equals(sim.obs_names), layout
+        if layout != "rna alone":  # the same cells with both modalities: the in-memory embedding
+            np.testing.assert_array_equal(written.X, model.embed(sim, key_added=None))
+
+    from jae.io import write_embedding_h5ad  # an index named as an obs column: written without its name
+
+    cells = pd.Index(sim.obs_names, name="batch")
+    out = write_embedding_h5ad(np.zeros((sim.n_obs, 2)), cells, tmp_path / "e.h5ad", dataset_id="d",
+                               obs={"batch": sim.obs["batch"]})
+    written = ad.read_h5ad(out)
+    assert written.obs.index.name is None and list(written.obs["batch"]) == list(sim.obs["batch"])
