@@ -56,3 +56,24 @@ def test_the_embedding_file_keeps_the_name_of_the_inputs_cell_index(cite, tmp_pa
                                obs={"batch": sim.obs["batch"]})
     written = ad.read_h5ad(out)
     assert written.obs.index.name is None and list(written.obs["batch"]) == list(sim.obs["batch"])
+
+
+def test_fit_overwrite_into_a_model_folder_holding_the_input_refuses_instead_of_deleting_it(cite, tmp_path):
+    """jae fit --h5mu model/data.h5mu --out model --overwrite replaced the model folder and deleted the input file
+    that lay in it; it is now refused before any work, and the input is left as it was."""
+    from jae import fit_files
+    from jae.cli import main
+
+    sim, model = cite
+    folder = tmp_path / "model"
+    model.save(folder)
+    data = folder / "data.h5mu"
+    sim.write(data)
+    before = data.read_bytes()
+    with pytest.raises(ValueError, match=r"out .*model holds the input .*data\.h5mu, which replacing the model folder "
+                                         r"would delete; move the input out of model or choose another out$"):
+        fit_files(InputFiles(h5mu=data), folder, config=JAEConfig(max_epochs=1, n_svd=5), overwrite=True,
+                  progress_bar=False)
+    assert main(["fit", "--h5mu", str(data), "--out", str(folder), "--overwrite"]) != 0
+    assert data.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["data.h5mu", "model.json", "weights.pt"]
