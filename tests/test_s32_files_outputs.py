@@ -77,3 +77,24 @@ def test_fit_overwrite_into_a_model_folder_holding_the_input_refuses_instead_of_
     assert main(["fit", "--h5mu", str(data), "--out", str(folder), "--overwrite"]) != 0
     assert data.read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["data.h5mu", "model.json", "weights.pt"]
+
+
+def test_rna_alone_read_into_memory_keeps_the_obs_dtypes_it_has_streamed(cite, tmp_path):
+    """InputFiles(mod1=FILE).read() (and RnaFiles.load(), the in-memory path of RNA alone) made categorical columns
+    object, nullable integers float64 and nullable booleans object, while the same file opened for streaming and a
+    pair of files read whole keep the file's dtypes."""
+    from jae.io import open_rna
+
+    sim, _ = cite
+    n = sim.n_obs
+    obs = sim.obs.assign(
+        donor=pd.array(np.where(np.arange(n) % 5 == 0, None, np.arange(n) % 3), dtype="Int64"),
+        passed=pd.array(np.where(np.arange(n) % 4 == 0, None, np.arange(n) % 2 == 0), dtype="boolean"),
+        level=pd.Categorical(np.array(["lo", "hi"])[np.arange(n) % 2], categories=["lo", "hi"], ordered=True))
+    inputs = _write_layouts(sim, tmp_path, obs)
+    streamed = open_rna(tmp_path / "x.mod1.h5ad").obs
+    paired = inputs["pair"].read().obs
+    for read in (inputs["rna alone"].read().obs, open_rna(tmp_path / "x.mod1.h5ad").load().obs):
+        for column in obs.columns:
+            assert read[column].dtype == streamed[column].dtype == paired[column].dtype, column
+            pd.testing.assert_series_equal(read[column], streamed[column], check_names=False)
