@@ -25,3 +25,19 @@ def test_asking_an_scvi_layout_file_for_atac_names_its_proteins_in_obsm(tmp_path
                                          r"obsm\['protein_expression'\]\); pass the right mod2_kind"):
         InputFiles(h5ad=tmp_path / "x.h5ad", mod2_kind="ATAC").read()
     assert list(InputFiles(h5ad=tmp_path / "x.h5ad", mod2_kind="ADT").read().mod) == ["rna", "prot"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    (dict(tenx="f.h5", layer="spliced"), r"^layer='spliced': a Cell Ranger \.h5 \(tenx=\) holds one matrix of raw "
+                                          r"counts and no layers: leave layer out$"),
+    (dict(h5ad="x.h5ad", rna="gex"), r"^rna= and other= name the modalities of an h5mu= file; h5ad= has none"),
+    (dict(tenx="f.h5", other="adt"), r"^rna= and other= name the modalities of an h5mu= file; tenx= has none"),
+    (dict(mod1="x.mod1.h5ad", mod2="x.mod2.h5ad", other="adt"), r"; mod1=/mod2= has none to choose: leave them out$"),
+])
+def test_input_options_that_do_not_apply_to_the_layout_are_refused_in_python_as_in_the_cli(kwargs, message):
+    """jae --10x FILE --layer L and --h5ad FILE --rna-mod M are refused by the CLI, but InputFiles(tenx=..., layer=L) or
+    InputFiles(h5ad=..., rna=M) ignored them in silence, reading .X and the modalities it chose itself."""
+    with pytest.raises(ValueError, match=message):
+        InputFiles(**kwargs)
+    for fine in (dict(tenx="f.h5", layer=None), dict(h5mu="x.h5mu", rna="gex", other="adt")):
+        assert InputFiles(**fine).source in ("10x", "h5mu")

@@ -44,7 +44,7 @@ class InputFiles:
         ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined by cell name, replacing the data
         files' own columns of the same name whatever the source (for the cells a file holds; the others keep theirs).
     rna, other
-        Modality names in ``h5mu`` (``other`` None: the one that is not ``rna``).
+        Modality names in ``h5mu`` (``other`` None: the one that is not ``rna``); refused for the other inputs.
     layer
         Layer holding raw counts; None: ``.X``. The one setting every step reading counts from these files uses.
     mod2_kind
@@ -79,6 +79,13 @@ class InputFiles:
             raise ValueError("give exactly one input: mod1= and mod2=, or h5mu=, or tenx=, or h5ad=")
         if self.mod1 is None and self.mod2 is not None:
             raise ValueError("the competition layout needs mod1= (GEX), with mod2= (ATAC or ADT) or alone (RNA only)")
+        given = "mod1=/mod2=" if self.mod1 is not None else "tenx=" if self.tenx is not None else "h5ad="
+        if self.h5mu is None and (self.rna != "rna" or self.other is not None):  # else silently ignored
+            raise ValueError(f"rna= and other= name the modalities of an h5mu= file; {given} has none to choose: leave "
+                             "them out")
+        if self.tenx is not None and self.layer not in ("counts", None):
+            raise ValueError(f"layer={self.layer!r}: a Cell Ranger .h5 (tenx=) holds one matrix of raw counts and no "
+                             "layers: leave layer out")
 
     @property
     def rna_only(self) -> bool:
