@@ -41,3 +41,23 @@ def test_input_options_that_do_not_apply_to_the_layout_are_refused_in_python_as_
         InputFiles(**kwargs)
     for fine in (dict(tenx="f.h5", layer=None), dict(h5mu="x.h5mu", rna="gex", other="adt")):
         assert InputFiles(**fine).source in ("10x", "h5mu")
+
+
+def test_rna_alone_reads_into_memory_from_an_h5mu_as_from_an_h5ad(tmp_path):
+    """InputFiles(mod1=rna.h5ad).read() read RNA alone, but the same cells as an .h5mu holding RNA alone were refused
+    by InputFiles(h5mu=...).read() ("fitting needs that second modality"), though open() and jae embed take them."""
+    import mudata as md
+
+    sim = simulate(40, kind="cite", n_genes=200, n_proteins=6, n_cell_types=2, n_batches=1, seed=0)
+    rna = ad.AnnData(X=sim["rna"].X.copy(), obs=sim.obs.copy(), var=sim["rna"].var.copy())
+    rna.write_h5ad(tmp_path / "rna.h5ad")
+    mdata = md.MuData({"rna": ad.AnnData(X=rna.X.copy(), obs=pd.DataFrame(index=rna.obs_names), var=rna.var.copy())})
+    for column in rna.obs.columns:
+        mdata.obs[column] = rna.obs[column]
+    mdata.write(tmp_path / "rna.h5mu")
+    from_h5ad = InputFiles(mod1=tmp_path / "rna.h5ad").read()
+    from_h5mu = InputFiles(h5mu=tmp_path / "rna.h5mu").read()
+    assert list(from_h5mu.mod) == list(from_h5ad.mod) == ["rna"]
+    assert from_h5mu.obs_names.equals(from_h5ad.obs_names)
+    np.testing.assert_array_equal(from_h5mu["rna"].X.toarray(), from_h5ad["rna"].X.toarray())
+    pd.testing.assert_frame_equal(from_h5mu.obs[rna.obs.columns], from_h5ad.obs[rna.obs.columns])

@@ -113,7 +113,8 @@ class InputFiles:
         -------
         :class:`mudata.MuData` as :func:`jae.io.read_competition`, :func:`jae.io.read_h5mu`,
         :func:`jae.io.read_10x_h5` or :func:`jae.io.read_paired_h5ad` give it, with the annotation files' columns
-        in ``obs`` (unless ``annotations=False``).
+        in ``obs`` (unless ``annotations=False``); RNA alone (``mod1`` alone, or an ``.h5mu`` holding RNA alone) as a
+        MuData of one modality ``'rna'``, as :meth:`open` reads it.
         """
         from .annotations import annotation_columns, join_annotations
         from .paired import columns_taken_elsewhere
@@ -129,10 +130,12 @@ class InputFiles:
         from .paired_h5ad import read_paired_h5ad
         from .readers import read_10x_h5, read_competition, read_h5mu
 
-        if self.rna_only:
-            from .rna_files import read_rna
+        from .rna_files import h5mu_rna_alone, read_rna
 
+        if self.rna_only:
             return read_rna(self.mod1)  # the cells' annotations (batch, ...) as read_competition keeps them
+        if self.source == "h5mu" and (alone := h5mu_rna_alone(self.h5mu, rna=self.rna, other=self.other)):
+            return read_rna(self.h5mu, modality=alone)  # RNA alone, as open() reads it (a query to embed or map)
         if self.source == "competition":  # its annotations joined below, replacing columns as for every source
             mdata = read_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind)
         elif self.source == "h5mu":
