@@ -61,3 +61,25 @@ def test_rna_alone_reads_into_memory_from_an_h5mu_as_from_an_h5ad(tmp_path):
     assert from_h5mu.obs_names.equals(from_h5ad.obs_names)
     np.testing.assert_array_equal(from_h5mu["rna"].X.toarray(), from_h5ad["rna"].X.toarray())
     pd.testing.assert_frame_equal(from_h5mu.obs[rna.obs.columns], from_h5ad.obs[rna.obs.columns])
+
+
+def test_an_h5mu_given_as_annotations_is_told_how_to_write_its_obs_as_an_h5ad(tmp_path, caplog):
+    """--annotations x.h5mu was told "pass it as --h5mu FILE, or save each modality as an .h5ad first": neither gives
+    the global obs where an .h5mu keeps its annotations."""
+    from jae.cli import main
+
+    sim = simulate(40, kind="cite", n_genes=200, n_proteins=6, n_cell_types=2, n_batches=1, seed=0)
+    sim.write(tmp_path / "x.h5mu")
+    for i, k in ((1, "rna"), (2, "prot")):
+        ad.AnnData(X=sim[k].X, obs=pd.DataFrame(index=sim.obs_names), var=sim[k].var).write_h5ad(
+            tmp_path / f"x.mod{i}.h5ad")
+    fix = (r"annotations are read from an \.h5ad's obs: write its obs as one, e\.g\. anndata\.AnnData\(obs=mudata\."
+           r"read_h5mu\('.*x\.h5mu'\)\.obs\)\.write_h5ad\(\.\.\.\), and pass that$")
+    inputs = InputFiles(mod1=tmp_path / "x.mod1.h5ad", mod2=tmp_path / "x.mod2.h5ad", annotations=[tmp_path / "x.h5mu"])
+    with pytest.raises(ValueError, match=r"annotation file .*x\.h5mu is a MuData file .*, not an \.h5ad; " + fix):
+        inputs.read()
+    assert main(["fit", "--mod1", str(tmp_path / "x.mod1.h5ad"), "--mod2", str(tmp_path / "x.mod2.h5ad"),
+                 "--annotations", str(tmp_path / "x.h5mu"), "--out", str(tmp_path / "m")]) != 0
+    assert "write its obs as one" in caplog.text
+    assert "--h5mu FILE" not in caplog.text and "each modality" not in caplog.text
+    assert not (tmp_path / "m").exists()

@@ -129,7 +129,9 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
                 f"obs: write it as one first, e.g. in Python anndata.AnnData(obs=pandas.read_csv({str(path)!r}, "
                 f"index_col=0{sep})).write_h5ad({str(path.with_suffix('.h5ad'))!r}) (cell names in its first "
                 "column), and pass that file")
-    adata = read_h5ad(path, what=what, backed="r")
+    fix = (f"annotations are read from an .h5ad's obs: write its obs as one, e.g. "
+           f"anndata.AnnData(obs=mudata.read_h5mu({str(path)!r}).obs).write_h5ad(...), and pass that")
+    adata = read_h5ad(path, what=what, backed="r", mudata_fix=fix)
     try:
         return adata.obs.copy()
     finally:
