@@ -98,3 +98,29 @@ def test_rna_alone_read_into_memory_keeps_the_obs_dtypes_it_has_streamed(cite, t
         for column in obs.columns:
             assert read[column].dtype == streamed[column].dtype == paired[column].dtype, column
             pd.testing.assert_series_equal(read[column], streamed[column], check_names=False)
+
+
+def test_predict_overwrite_into_a_predictor_folder_holding_the_training_file_refuses(tmp_path):
+    """jae predict --train-mod1 p/train.h5ad ... --save-model p --overwrite replaced the predictor folder p and
+    deleted the training file that lay in it; it is now refused before any training."""
+    import shutil
+
+    from jae import predict_files
+
+    sim = simulate(60, kind="cite", n_genes=200, n_proteins=6, n_cell_types=2, n_batches=1, seed=0)
+    paths = {}
+    for key, name in (("rna", "train_mod1"), ("prot", "train_mod2"), ("rna", "test_mod1")):
+        paths[name] = tmp_path / f"{name}.h5ad"
+        ad.AnnData(X=sim[key].X.copy(), obs=pd.DataFrame(index=sim.obs_names), var=sim[key].var.copy()).write_h5ad(
+            paths[name])
+    folder = tmp_path / "p"
+    predict_files(paths["train_mod1"], paths["train_mod2"], paths["test_mod1"], tmp_path / "first.h5ad",
+                  save_model=folder, method="mean")
+    inside = shutil.copy(paths["train_mod1"], folder / "train_mod1.h5ad")
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(ValueError, match=r"save_model .*p holds the input .*train_mod1\.h5ad, which replacing the "
+                                         r"model folder would delete"):
+        predict_files(inside, paths["train_mod2"], paths["test_mod1"], tmp_path / "out.h5ad", save_model=folder,
+                      overwrite=True, method="mean")
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert not (tmp_path / "out.h5ad").exists()
