@@ -83,3 +83,23 @@ def test_an_h5mu_given_as_annotations_is_told_how_to_write_its_obs_as_an_h5ad(tm
     assert "write its obs as one" in caplog.text
     assert "--h5mu FILE" not in caplog.text and "each modality" not in caplog.text
     assert not (tmp_path / "m").exists()
+
+
+def test_a_cell_ranger_file_with_repeated_gene_names_says_it_made_them_unique(tmp_path, caplog):
+    """read_10x_h5 (jae --10x) renamed the second of two genes of one name ('POLD3' -> 'POLD3-1') without a word, so
+    a model's features differed from the file's names in silence; it now says so, once, with an example."""
+    import logging
+
+    from jae.io import read_10x_h5
+    from test_file_variants import _write_10x
+
+    X = np.random.default_rng(0).poisson(2.0, size=(8, 6))
+    names = ["POLD3", "RFC2", "POLD3", "CD3", "CD4", "CD8"]
+    types = ["Gene Expression"] * 3 + ["Antibody Capture"] * 3
+    path = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
+    with caplog.at_level(logging.INFO, logger="jae.io"):
+        mdata = read_10x_h5(path)
+    assert list(mdata["rna"].var_names) == ["POLD3", "RFC2", "POLD3-1"]
+    assert ("filtered_feature_bc_matrix.h5: 1 repeated rna feature names made unique as anndata does: e.g. the second "
+            "'POLD3' is 'POLD3-1'") in caplog.text
+    assert "prot feature names made unique" not in caplog.text
