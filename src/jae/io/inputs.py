@@ -44,7 +44,7 @@ class InputFiles:
         ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined by cell name, replacing the data
         files' own columns of the same name whatever the source (for the cells a file holds; the others keep theirs).
     rna, other
-        Modality names in ``h5mu`` (``other`` None: the one that is not ``rna``).
+        Modality names in ``h5mu`` (``other`` None: the one that is not ``rna``); refused for the other inputs.
     layer
         Layer holding raw counts; None: ``.X``. The one setting every step reading counts from these files uses.
     mod2_kind
@@ -79,6 +79,13 @@ class InputFiles:
             raise ValueError("give exactly one input: mod1= and mod2=, or h5mu=, or tenx=, or h5ad=")
         if self.mod1 is None and self.mod2 is not None:
             raise ValueError("the competition layout needs mod1= (GEX), with mod2= (ATAC or ADT) or alone (RNA only)")
+        given = "mod1=/mod2=" if self.mod1 is not None else "tenx=" if self.tenx is not None else "h5ad="
+        if self.h5mu is None and (self.rna != "rna" or self.other is not None):  # else silently ignored
+            raise ValueError(f"rna= and other= name the modalities of an h5mu= file; {given} has none to choose: leave "
+                             "them out")
+        if self.tenx is not None and self.layer not in ("counts", None):
+            raise ValueError(f"layer={self.layer!r}: a Cell Ranger .h5 (tenx=) holds one matrix of raw counts and no "
+                             "layers: leave layer out")
 
     @property
     def rna_only(self) -> bool:
@@ -106,7 +113,8 @@ class InputFiles:
         -------
         :class:`mudata.MuData` as :func:`jae.io.read_competition`, :func:`jae.io.read_h5mu`,
         :func:`jae.io.read_10x_h5` or :func:`jae.io.read_paired_h5ad` give it, with the annotation files' columns
-        in ``obs`` (unless ``annotations=False``).
+        in ``obs`` (unless ``annotations=False``); RNA alone (``mod1`` alone, or an ``.h5mu`` holding RNA alone) as a
+        MuData of one modality ``'rna'``, as :meth:`open` reads it.
         """
         from .annotations import annotation_columns, join_annotations
         from .paired import columns_taken_elsewhere
@@ -122,10 +130,12 @@ class InputFiles:
         from .paired_h5ad import read_paired_h5ad
         from .readers import read_10x_h5, read_competition, read_h5mu
 
-        if self.rna_only:
-            from .rna_files import read_rna
+        from .rna_files import h5mu_rna_alone, read_rna
 
+        if self.rna_only:
             return read_rna(self.mod1)  # the cells' annotations (batch, ...) as read_competition keeps them
+        if self.source == "h5mu" and (alone := h5mu_rna_alone(self.h5mu, rna=self.rna, other=self.other)):
+            return read_rna(self.h5mu, modality=alone)  # RNA alone, as open() reads it (a query to embed or map)
         if self.source == "competition":  # its annotations joined below, replacing columns as for every source
             mdata = read_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind)
         elif self.source == "h5mu":

@@ -61,7 +61,8 @@ def check_outputs(
         is not empty).
     models
         ``{name: marker file}`` for model folders: any existing path counts as existing output, and one without
-        the marker file (e.g. ``model.json``) is never replaced, even with ``overwrite``.
+        the marker file (e.g. ``model.json``), or holding one of ``inputs``, is never replaced, even with
+        ``overwrite``.
     suffixes
         ``{name: (".h5ad", ...)}``: the endings allowed for that output's path.
     overwrite_fix
@@ -111,6 +112,11 @@ def check_outputs(
                 raise FileExistsError(
                     f"{flag} {path} exists and is not a jae model folder (no {marker}); choose another {flag}"
                 )
+            inside = [p for p in inputs if path.resolve() in p.resolve().parents]
+            if inside:  # replacing the folder would delete the user's input with it
+                raise ValueError(
+                    f"{flag} {path} holds the input {inside[0]}, which replacing the model folder would delete; "
+                    f"move the input out of {path.name} or choose another {flag}")
             exists = path.exists()
         elif flag in folders:
             if path.exists() and not path.is_dir():

@@ -61,7 +61,8 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts", mod2_kind:
     if len(mods) > 2 or mod2_kind is not None:
         from .modality import describe_types
 
-        found = describe_types(source.var["feature_types"]) if "feature_types" in source.var.columns else None
+        typed = "feature_types" in source.var.columns and source.var["feature_types"].nunique() > 1
+        found = describe_types(source.var["feature_types"]) if typed else f"RNA, and proteins in obsm[{PROTEIN_KEY!r}]"
         mods = _second_modality(mods, mod2_kind, what=f".h5ad file {path.name}", found=found)
     mdata = to_mudata(source, layer=layer, mods=mods)
     for name, mod in mdata.mod.items():

@@ -129,7 +129,9 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
                 f"obs: write it as one first, e.g. in Python anndata.AnnData(obs=pandas.read_csv({str(path)!r}, "
                 f"index_col=0{sep})).write_h5ad({str(path.with_suffix('.h5ad'))!r}) (cell names in its first "
                 "column), and pass that file")
-    adata = read_h5ad(path, what=what, backed="r")
+    fix = (f"annotations are read from an .h5ad's obs: write its obs as one, e.g. "
+           f"anndata.AnnData(obs=mudata.read_h5mu({str(path)!r}).obs).write_h5ad(...), and pass that")
+    adata = read_h5ad(path, what=what, backed="r", mudata_fix=fix)
     try:
         return adata.obs.copy()
     finally:
@@ -404,7 +406,10 @@ def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
         from .paired_h5ad import _second_modality
 
         mods = _second_modality(mods, mod2_kind, what=f"Cell Ranger file {path.name}", found=describe_types(ftypes))
-    for adata in mods.values():
+    for name, adata in mods.items():
+        if len(repeated := adata.var_names[adata.var_names.duplicated()].unique()):  # said, not silent
+            logger.info("%s: %d repeated %s feature names made unique as anndata does: e.g. the second %r is %r",
+                        path.name, len(repeated), name, repeated[0], f"{repeated[0]}-1")
         adata.var_names_make_unique()
         adata.layers["counts"] = adata.X
     logger.info("read %s: %d cells, modalities %s", path.name, n_cells, {k: v.n_vars for k, v in mods.items()})

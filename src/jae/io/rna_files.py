@@ -78,11 +78,11 @@ def read_rna(path: PathLike, *, modality: str | None = None):
         stored = read_h5mu_as_stored(path)
         rna, extra = stored[modality].copy(), stored.obs
     mdata = make_mudata({"rna": rna})
-    for column in rna.obs.columns:
-        mdata.obs[column] = rna.obs[column].to_numpy()
+    for column in rna.obs.columns:  # .array: categories, nullable integers and booleans kept, as open_rna reads them
+        mdata.obs[column] = rna.obs[column].reindex(mdata.obs_names).array
     if extra is not None:  # the file's global columns (e.g. mdata.obs['batch']), as open_rna reads them
         for column in _global_columns(extra, rna.obs):
-            mdata.obs[column] = extra[column].reindex(mdata.obs_names).to_numpy()
+            mdata.obs[column] = extra[column].reindex(mdata.obs_names).array
     return mdata
 
 

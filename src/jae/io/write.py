@@ -127,7 +127,8 @@ def write_embedding_h5ad(
     """
     embedding = np.asarray(embedding)
     names = None if var_names is None else [str(c) for c in var_names]
-    obs_index = pd.Index(np.asarray(obs_names).astype(str))
+    name = getattr(obs_names, "name", None)  # the index's name (e.g. 'barcode'), as scanpy users read it back
+    obs_index = pd.Index(np.asarray(obs_names).astype(str), name=name if isinstance(name, str) else None)
     if embedding.ndim != 2:
         raise ValueError(f"embedding must be 2-D (cells x dims), got shape {embedding.shape}")
     if embedding.shape[0] != len(obs_index):
@@ -146,6 +147,8 @@ def write_embedding_h5ad(
             raise ValueError(f"obs column {key!r} has {len(values)} values for {len(obs_index)} cells; pass one per cell")
     if names is not None and len(names) != embedding.shape[1]:
         raise ValueError(f"{len(names)} column names for an embedding of {embedding.shape[1]} columns")
+    if obs_index.name in columns:  # anndata cannot write an index named as one of the columns
+        obs_index = obs_index.rename(None)
     adata = ad.AnnData(
         X=embedding.astype(np.float32),
         obs=pd.DataFrame(columns, index=obs_index),

@@ -100,8 +100,8 @@ def predict_files(
         # first: a folder that is no model folder is never replaced, so 'pass overwrite=True' would not help
         check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     check_outputs(  # before any file is read
-        [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite, folders=("save_model",),
-        suffixes={"output": (".h5ad",)},
+        [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite,
+        models={"save_model": "model.json"}, suffixes={"output": (".h5ad",)},
     )
     if output_format not in ("auto", "dense", "sparse"):  # checked by predict, after the training
         raise ValueError(f"unknown output_format {output_format!r}; use 'auto', 'dense' or 'sparse'")
