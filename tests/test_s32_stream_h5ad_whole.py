@@ -23,7 +23,7 @@ def test_one_h5ad_of_both_modalities_says_it_is_read_whole_whatever_the_budget(t
     with caplog.at_level(logging.INFO, logger="jae.io"):
         data = InputFiles(h5ad=path, layer=None).open(memory_budget=1, what="fit")
     assert data.n_obs == 60  # read whole, a budget of one byte notwithstanding (was logged as 'already in memory')
-    assert "fit: both.h5ad is read into memory whole, whatever the memory budget" in caplog.text
+    assert "fit: read both.h5ad into memory whole, whatever the memory budget" in caplog.text
 
 
 def test_a_bad_memory_budget_is_refused_for_a_file_read_whole_too(tmp_path):
@@ -35,3 +35,14 @@ def test_a_bad_memory_budget_is_refused_for_a_file_read_whole_too(tmp_path):
     for budget in ("abc", -5, 0):
         with pytest.raises(ValueError, match=r"^memory_budget=.* is not a size"):
             InputFiles(h5ad=path).open(memory_budget=budget, what="embed", once=True)
+
+
+def test_a_file_refused_as_the_wrong_kind_is_not_first_said_to_be_read(tmp_path, caplog):
+    """--10x x.h5ad logged 'x.h5ad is read into memory whole' just before refusing the file as no Cell Ranger file."""
+    import pytest
+
+    path = tmp_path / "x.h5ad"
+    ad.AnnData(X=sp.csr_matrix((3, 2), dtype="float32")).write_h5ad(path)
+    with caplog.at_level(logging.INFO, logger="jae.io"), pytest.raises(ValueError):
+        InputFiles(tenx=path).open(what="embed", once=True)
+    assert "into memory whole" not in caplog.text

@@ -190,10 +190,11 @@ class InputFiles:
         if self.rna_only and not plan:
             raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
                              "or mapped with a fitted model (jae embed / jae map)")
-        if self.source in ("10x", "h5ad"):  # always read whole
-            logger.info("%s: %s is read into memory whole, whatever the memory budget (streamed are two .h5ad files, "
+        if self.source in ("10x", "h5ad"):  # always read whole; said once read (not before refusing a wrong file)
+            data = self.read(annotations=annotations)
+            logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad files, "
                         "mod1 and mod2, and .h5mu files)", what, Path(self.tenx or self.h5ad).name)
-            return self.read(annotations=annotations)
+            return data
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
         elif self.source == "h5mu" and plan and (alone := open_rna_alone(
