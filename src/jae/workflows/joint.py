@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._device import usable_device
+from .._flags import check_flags
 from ..checkpoint import check_model_folder
 from ..config import as_epochs, as_seed
 from ..io.atomic import atomic_outputs, atomic_write
@@ -150,6 +151,7 @@ def fit_files(
     from ..preprocess.organism import given_organism
 
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
+    check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
@@ -226,6 +228,7 @@ def map_files(
     ``written`` ``(out,)``, ``n_cells`` the query cells.
     """
     _check_inputs(inputs, call="model.map_query(mdata) then mapped.save(out)")
+    check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
@@ -326,6 +329,7 @@ def embed_files(
     ``model``, ``written`` (``out``, then ``labels_out``, then ``impute_out``).
     """
     _check_inputs(inputs, call="model.embed(mdata)")
+    check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
     folder = _model_folder(model)
     protect = inputs.paths
