@@ -10,6 +10,7 @@ files (an evaluation report) is written whole beside it first and then moved in,
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import shutil
 import uuid
@@ -19,6 +20,8 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from .paths import user_path
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "check_not_input", "DiskFullError"]
 
@@ -172,13 +175,13 @@ def atomic_outputs() -> Iterator[None]:
         return
     pending: list = []  # (temporary, path, writer) per output; (None, [folders made for it], writer) before it
     token = _PENDING.set(pending)
+    placed = False
     try:
         yield
         _PENDING.reset(token)
         token = None
-        for tmp, path, writer in pending:
-            if tmp is not None:
-                _place(tmp, path, writer)
+        _place_all([(tmp, path) for tmp, path, writer in pending if tmp is not None and writer])
+        placed = True
     finally:
         if token is not None:
             _PENDING.reset(token)
@@ -186,9 +189,37 @@ def atomic_outputs() -> Iterator[None]:
             if tmp is not None:
                 _remove_temporary(tmp)
         made = [folder for tmp, folders, _ in pending if tmp is None for folder in folders]
-        for folder in reversed(made) if token is not None else ():  # failed: the folders it made, if still empty
+        for folder in reversed(made) if not placed else ():  # failed: the folders it made, if still empty
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
+
+
+def _place_all(moves: list[tuple[Path, Path]]) -> None:
+    """Move each written temporary onto its path, all or none: the earlier outputs are first moved aside (renames
+    in their own folders), then the temporaries moved in; when a move fails, the outputs already moved in are removed
+    and the earlier ones moved back before the error is raised (one that cannot be is named in a warning)."""
+    aside: list[tuple[Path, Path]] = []  # (path, where its earlier output now is)
+    done: list[Path] = []
+    try:
+        for _, path in moves:
+            if path.exists() or path.is_symlink():
+                old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
+                os.replace(path, old)
+                aside.append((path, old))
+        for tmp, path in moves:
+            os.replace(tmp, path)
+            done.append(path)
+    except BaseException:
+        for path in done:
+            _remove(path)
+        for path, old in reversed(aside):
+            try:
+                os.replace(old, path)
+            except OSError as err:
+                logger.warning("could not put back the earlier %s (%s); it is kept as %s", path, err, old)
+        raise
+    for _, old in aside:
+        _remove(old)
 
 
 def atomic_write(
