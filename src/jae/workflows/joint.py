@@ -60,7 +60,8 @@ class FilesResult:
     obs_names
         :func:`embed_files`: the cells, in the embedding's row order.
     labels
-        :func:`embed_files`: ``cell_type``, ``confidence``, ``unknown`` per cell when the model has cell types.
+        :func:`embed_files`: ``cell_type``, ``confidence``, ``unknown``, ``unknown_score`` per cell (indexed by the
+        cells) when the model has cell types (:meth:`jae.JAE.predict_cell_type`).
     prediction
         :func:`jae.predict_files`: the prediction written (AnnData, test cells x target features).
     """
@@ -313,7 +314,7 @@ def embed_files(
     overwrite
         Replace existing files at ``out``, ``labels_out`` and ``impute_out``.
     progress_bar
-        One tqdm bar per stage (fine-tuning, reading in row blocks).
+        One tqdm bar over the fine-tuning's epochs (:meth:`jae.JAE.finetune`); reading, embedding and writing show none.
     impute_out
         Also write the modality the input's cells lack (RNA-only ``inputs``, or a mosaic ``.h5mu``), predicted by
         :func:`jae.impute`, to this ``.h5ad`` (cells lacking it x the model's features of it).
