@@ -4,6 +4,7 @@ argument, before any work (as overwrite='no' already was); numpy's bools (and 0/
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import jae
@@ -95,3 +96,17 @@ def test_run_demo_keeps_its_output_with_overwrite_as_text(tmp_path):
     with pytest.raises(TypeError, match=f"^overwrite {NOT_BOOL}"):
         jae.run_demo(tmp_path, overwrite="no", n_cells=5)
     assert (tmp_path / "demo.h5mu").read_bytes() == b"earlier demo"
+
+
+def test_subpackage_calls_refuse_text_flags(cite, tmp_path):
+    """jae.datasets.write_simulated, jae.metrics.evaluate_embedding and jae.report.write_report: the same rule."""
+    with pytest.raises(TypeError, match=f"^progress_bar {NOT_BOOL}"):
+        jae.datasets.write_simulated(tmp_path / "sim", n_cells=100, progress_bar="no")
+    Z = np.random.default_rng(0).normal(size=(cite.n_obs, 3))
+    labels = cite.obs["cell_type"].to_numpy()
+    for flag in ("progress_bar", "diagnostics"):
+        with pytest.raises(TypeError, match=f"^{flag} {NOT_BOOL}"):
+            jae.metrics.evaluate_embedding(Z, cell_type=labels, **{flag: "no"})
+    with pytest.raises(TypeError, match=f"^progress_bar {NOT_BOOL}"):
+        jae.report.write_report(pd.DataFrame(), {"Z": Z}, tmp_path / "rep", cell_type=labels, progress_bar="no")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
