@@ -62,3 +62,35 @@ def test_outputs_replace_the_earlier_ones_leaving_nothing_aside(tmp_path):
     assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["weights.pt"]
     assert (tmp_path / "b.txt").read_text() == "new b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "model"]
+
+
+def test_a_failed_rename_leaves_an_earlier_report_whole(tmp_path, monkeypatch):
+    """atomic_files (an evaluation report) removed the earlier set's stale files and moved the new files in one by
+    one: a rename failing partway left a report mixing both sets, with files of the earlier one gone."""
+    from jae.io.atomic import atomic_files
+
+    report = tmp_path / "report"
+    report.mkdir()
+    for name, text in (("metrics.csv", "old table"), ("umap_a.png", "old a"), ("notes.txt", "the user's")):
+        (report / name).write_text(text)
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if os.path.basename(os.fspath(src)) == "umap_b.png":
+            raise OSError(5, "Input/output error", os.fspath(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="Input/output error"):
+        with atomic_files(report, ["metrics.csv", "umap_*.png"]) as staging:
+            (staging / "metrics.csv").write_text("new table")
+            (staging / "umap_b.png").write_text("new b")
+    assert {p.name: p.read_text() for p in report.iterdir()} == {
+        "metrics.csv": "old table", "umap_a.png": "old a", "notes.txt": "the user's"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+    monkeypatch.setattr(os, "replace", real)
+    with atomic_files(report, ["metrics.csv", "umap_*.png"]) as staging:
+        (staging / "metrics.csv").write_text("new table")
+        (staging / "umap_b.png").write_text("new b")
+    assert {p.name: p.read_text() for p in report.iterdir()} == {
+        "metrics.csv": "new table", "umap_b.png": "new b", "notes.txt": "the user's"}

@@ -194,14 +194,15 @@ def atomic_outputs() -> Iterator[None]:
                 folder.rmdir()
 
 
-def _place_all(moves: list[tuple[Path, Path]]) -> None:
-    """Move each written temporary onto its path, all or none: the earlier outputs are first moved aside (renames
-    in their own folders), then the temporaries moved in; when a move fails, the outputs already moved in are removed
-    and the earlier ones moved back before the error is raised (one that cannot be is named in a warning)."""
+def _place_all(moves: list[tuple[Path, Path]], stale: Iterable[Path] = ()) -> None:
+    """Move each written temporary onto its path and remove the ``stale`` files, all or none: the earlier outputs
+    (and the stale files) are first moved aside (renames in their own folders), then the temporaries moved in; when a
+    move fails, the outputs already moved in are removed and the earlier ones moved back before the error is raised
+    (one that cannot be is named in a warning)."""
     aside: list[tuple[Path, Path]] = []  # (path, where its earlier output now is)
     done: list[Path] = []
     try:
-        for _, path in moves:
+        for path in [path for _, path in moves] + list(stale):
             if path.exists() or path.is_symlink():
                 old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
                 os.replace(path, old)
@@ -250,8 +251,8 @@ def atomic_files(
 
     The earlier set is every file of ``folder`` matching one of the glob patterns ``owned`` (e.g. a report's
     ``umap_*.png``): those the new set lacks are removed, so a replaced result never keeps files of the one before;
-    other files of ``folder`` are left alone. On any error ``folder`` is left as it was and the staging folder is
-    removed. In a data-parallel run only process 0 moves its files into place.
+    other files of ``folder`` are left alone. On any error (a failed rename too) ``folder`` is left as it was and the
+    staging folder is removed. In a data-parallel run only process 0 moves its files into place.
     """
     from ..train.distributed import is_writer
 
@@ -272,10 +273,7 @@ def atomic_files(
             for path in [folder / name for name in new] + stale:
                 check_not_input(path, protect)
             folder.mkdir(exist_ok=True)
-            for path in stale:
-                path.unlink()
-            for name in new:
-                os.replace(staging / name, folder / name)
+            _place_all([(staging / name, folder / name) for name in new], stale)  # all or none
     finally:
         if token is not None:
             _PENDING.reset(token)
