@@ -94,3 +94,34 @@ def test_a_failed_rename_leaves_an_earlier_report_whole(tmp_path, monkeypatch):
         (staging / "umap_b.png").write_text("new b")
     assert {p.name: p.read_text() for p in report.iterdir()} == {
         "metrics.csv": "new table", "umap_b.png": "new b", "notes.txt": "the user's"}
+
+
+def test_a_folder_whose_replacement_fails_is_kept(tmp_path, monkeypatch):
+    """atomic_path replacing a model folder moved the old folder aside, then moved the new one in: when that rename
+    failed, the old folder was left under a hidden name and the output path was gone."""
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "weights.pt").write_text("old model")
+    _failing_replace(monkeypatch, "model")
+    with pytest.raises(PermissionError):
+        with atomic_path(tmp_path / "model") as folder:
+            folder.mkdir()
+            (folder / "weights.pt").write_text("new model")
+    assert (tmp_path / "model" / "weights.pt").read_text() == "old model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_a_replaced_file_stays_in_place_until_the_new_one_replaces_it(tmp_path, monkeypatch):
+    """The earlier file is kept aside as a hard link, so a reader never finds the path missing while it is replaced."""
+    (tmp_path / "a.txt").write_text("old a")
+    real, seen = os.replace, []
+
+    def replace(src, dst, *args, **kwargs):
+        seen.append((tmp_path / "a.txt").exists())
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    atomic_write(tmp_path / "a.txt", lambda p: p.write_text("new a"))
+    with atomic_outputs():
+        atomic_write(tmp_path / "a.txt", lambda p: p.write_text("newer a"))
+    assert all(seen) and (tmp_path / "a.txt").read_text() == "newer a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]

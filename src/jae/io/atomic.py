@@ -152,16 +152,22 @@ def _remove_temporary(tmp: Path) -> None:
 
 
 def _place(tmp: Path, path: Path, writer: bool) -> None:
-    """Move the written temporary ``tmp`` onto ``path`` (only in the writing process)."""
-    if not writer:
-        pass
-    elif tmp.is_dir() and path.is_dir():
-        old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
-        os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, path)
+    """Move the written temporary ``tmp`` onto ``path`` (only in the writing process); a folder replacing a folder:
+    the old one is moved aside first, and back when the move in fails (:func:`_place_all`)."""
+    if writer:
+        _place_all([(tmp, path)])
+
+
+def _keep_aside(path: Path, old: Path, *, stale: bool) -> None:
+    """Keep the earlier output ``path`` at ``old``: a file (not a stale one, which must go) as a hard link, so that it
+    stays in place until it is replaced; anything else, or where links fail, moved."""
+    if not stale and path.is_file() and not path.is_symlink():
+        try:
+            os.link(path, old)
+            return
+        except OSError:  # a file system without hard links: moved aside instead
+            pass
+    os.replace(path, old)
 
 
 @contextmanager
@@ -196,16 +202,23 @@ def atomic_outputs() -> Iterator[None]:
 
 def _place_all(moves: list[tuple[Path, Path]], stale: Iterable[Path] = ()) -> None:
     """Move each written temporary onto its path and remove the ``stale`` files, all or none: the earlier outputs
-    (and the stale files) are first moved aside (renames in their own folders), then the temporaries moved in; when a
-    move fails, the outputs already moved in are removed and the earlier ones moved back before the error is raised
-    (one that cannot be is named in a warning)."""
+    (and the stale files) are first kept aside in their own folders (a hard link of a file, which a reader still
+    finds in place until the temporary replaces it in one rename; a folder, or a file where links fail, moved
+    aside), then the temporaries moved in; when a move fails, the outputs already moved in are removed and the
+    earlier ones moved back before the error is raised (one that cannot be is named in a warning)."""
+    stale = list(stale)
+    for tmp, path in moves:  # a file never replaces a folder, nor a folder a file (as one rename refuses)
+        if path.is_dir() != tmp.is_dir() and (path.exists() or path.is_symlink()):
+            raise (IsADirectoryError if path.is_dir() else NotADirectoryError)(
+                errno.EISDIR if path.is_dir() else errno.ENOTDIR, "cannot replace a folder by a file or a file by a "
+                "folder", str(path))
     aside: list[tuple[Path, Path]] = []  # (path, where its earlier output now is)
     done: list[Path] = []
     try:
-        for path in [path for _, path in moves] + list(stale):
+        for path in [path for _, path in moves] + stale:
             if path.exists() or path.is_symlink():
                 old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
-                os.replace(path, old)
+                _keep_aside(path, old, stale=path in stale)
                 aside.append((path, old))
         for tmp, path in moves:
             os.replace(tmp, path)
@@ -215,7 +228,10 @@ def _place_all(moves: list[tuple[Path, Path]], stale: Iterable[Path] = ()) -> No
             _remove(path)
         for path, old in reversed(aside):
             try:
-                os.replace(old, path)
+                if path.is_file() and not path.is_symlink() and os.path.samefile(path, old):
+                    old.unlink()  # a link of a file still in place (rename would leave both names)
+                else:
+                    os.replace(old, path)
             except OSError as err:
                 logger.warning("could not put back the earlier %s (%s); it is kept as %s", path, err, old)
         raise
