@@ -6,7 +6,7 @@ import os
 
 import torch
 
-__all__ = ["resolve_device", "usable_device"]
+__all__ = ["env_int", "resolve_device", "usable_device"]
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
@@ -18,17 +18,39 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     if device is None or str(device) == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(device)
-    if device.type == "cuda" and device.index is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        local = os.environ.get("LOCAL_RANK")
+    if device.type == "cuda" and device.index is None:
+        local = _local_rank()
         if local is not None:
-            return torch.device("cuda", int(local))
+            return torch.device("cuda", local)
     return device
+
+
+def env_int(name: str, default: int | None, what: str) -> int | None:
+    """The whole number in the environment variable ``name`` (``torchrun`` sets ``WORLD_SIZE``, ``RANK``,
+    ``LOCAL_RANK``); ``default`` when it is unset or empty. Any other text is refused in one line naming the variable,
+    ``what`` it should hold, and the fix (int()'s own error names neither)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"the environment variable {name}={os.environ[name]!r} is not {what}: unset it, or set it "
+                         "to a whole number (torchrun sets it)") from None
+
+
+def _local_rank() -> int | None:
+    """This process's ``LOCAL_RANK`` under ``torchrun`` with several processes (``WORLD_SIZE`` > 1), else None."""
+    if env_int("WORLD_SIZE", 1, "a number of processes") > 1:
+        return env_int("LOCAL_RANK", None, "a process's rank on this machine")
+    return None
 
 
 def usable_device(device: str | torch.device | None = "auto") -> torch.device:
     """:func:`resolve_device` of a user's ``device=`` argument, refused in one line (naming the fix) when torch does not
     know it or cannot use it here (``'cuda'`` without a GPU, an index past the last GPU, ``'mps'`` off Apple silicon);
     a model checks its device when it is made, not in the middle of its first training."""
+    _local_rank()  # a torchrun variable that is no number: named in its own words, not as a device torch does not know
     try:
         resolved = resolve_device(device)
     except (RuntimeError, TypeError, ValueError):

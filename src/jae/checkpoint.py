@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 
 from . import __version__
+from ._flags import check_flags
 from .config import JAEConfig
 from .io.atomic import atomic_path
 from .io.paths import is_empty_folder, user_path
@@ -114,8 +115,7 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
     FileExistsError, ValueError
         With one line naming the path and the fix.
     """
-    if overwrite not in (True, False):  # a text 'False' is truthy: it replaced the model
-        raise TypeError(f"overwrite must be True or False, not {overwrite!r}")
+    check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the model
     path = user_path(path)
     where = str(path) if name is None else f"{name} {path}"
     other = "choose another folder" if name is None else f"choose another {name}"

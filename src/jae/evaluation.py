@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._flags import check_flags
 from ._words import count
 from .embedding_inputs import _is_file_name, _is_files, frame_embedding, obsm_embedding, read_embedding
 from .evaluation_checks import (
@@ -215,6 +216,7 @@ def evaluate(
     from .report import metrics_table, report_files, write_report, write_table
 
     check_data(data)
+    check_flags(baseline=baseline, report=report, overwrite=overwrite, progress_bar=progress_bar)
     check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key,
                           pseudotime_keys=pseudotime_keys)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._flags import check_flags
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .io.paired import batch_column, check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
@@ -95,9 +96,7 @@ class JAE:
 
     # ----------------------------------------------------------------------------------------------- fit
     def fit(
-        self,
-        data,
-        *,
+        self, data, *,
         batch_key: str | None = "batch",
         cell_type_key: str | None = "cell_type",
         phase_keys: tuple[str, str] | None = None,
@@ -150,6 +149,7 @@ class JAE:
         from .io.plan import plan_input
         from .preprocess.pipeline import preprocess
 
+        check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
         with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
             data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
             streamed = isinstance(data, PairedFiles)
@@ -186,10 +186,7 @@ class JAE:
 
     @unfitted_on_failure  # a fit that does not finish (an error, Ctrl-C) leaves no model
     def fit_transformed(
-        self,
-        X: np.ndarray,
-        obs: pd.DataFrame,
-        *,
+        self, X: np.ndarray, obs: pd.DataFrame, *,
         preprocessor: Preprocessor,
         batch_key: str | None = "batch",
         cell_type_key: str | None = "cell_type",
@@ -209,6 +206,7 @@ class JAE:
                 f"features have shape {X.shape}, expected ({len(obs)}, {preprocessor.n_output}) "
                 "(one row per obs row, preprocessor.n_output columns)"
             )
+        check_flags(finetune=finetune, progress_bar=progress_bar)
         cfg = self.config
         self.calibration = self.voters = self.calibration_cells = self.adapter = None  # nothing of the last fit
         if batch_key is None:  # one batch: all cells
@@ -325,6 +323,7 @@ class JAE:
         confidences and the unknown call describe the fine-tuned network.
         """
         self._require_fitted()
+        check_flags(progress_bar=progress_bar)  # before the projection
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
         labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune")  # before the projection
@@ -341,6 +340,7 @@ class JAE:
         ``batch``: the cells' batch labels (``(n_cells,)``) or None; ``mosaic``: as for :meth:`fit_transformed`.
         """
         self._require_fitted()
+        check_flags(progress_bar=progress_bar)
         kind = self.second_kind
         epochs = self.config.finetune_epochs(kind) if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")
         seed = self.seed + 1 if seed is None else as_seed(seed)

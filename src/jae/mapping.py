@@ -285,12 +285,14 @@ def batch_key_origin(reference) -> str:
 def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
+    from ._flags import check_flags
     from .config import as_epochs, as_seed
     from .io.paired import batch_column
     from .io.plan import _as_files
     from .query import query_features
 
     reference._require_fitted()
+    check_flags(progress_bar=progress_bar)
     if seed is not None and isinstance(epochs, (int, np.integer)) and epochs == 0:  # else read by nothing
         raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
     batch_key = query_batch_key(reference, batch_key)  # None: the reference's column

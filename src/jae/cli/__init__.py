@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("-q/--quiet (warnings only) and -v/--verbose (debug messages) contradict each other: give one")
     from ..train.distributed import is_writer
 
-    writer = is_writer()
+    writer = is_writer(strict=False)  # a RANK that is no number: refused in one line by the verb
     if not writer:  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
         args.quiet = True
     level = logging.WARNING if args.quiet else logging.INFO

@@ -20,6 +20,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from .._flags import check_flags
 from ..io.atomic import atomic_path
 from ..io.outputs import check_outputs
 from ..io.paths import user_path
@@ -163,6 +164,7 @@ def write_simulated(
     folder = isinstance(path, str) and path.endswith(("/", os.sep))
     path = user_path(path)
     folder = folder or path.is_dir()
+    check_flags(overwrite=overwrite, progress_bar=progress_bar)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
         raise ValueError(f"chunk_size={chunk_size!r} is no number of cells: pass chunk_size >= 1 (cells generated and "
                          "written at a time, rounded up to a multiple of 1024)")

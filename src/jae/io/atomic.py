@@ -10,6 +10,7 @@ files (an evaluation report) is written whole beside it first and then moved in,
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import shutil
 import uuid
@@ -19,6 +20,8 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from .paths import user_path
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "check_not_input", "DiskFullError"]
 
@@ -149,16 +152,22 @@ def _remove_temporary(tmp: Path) -> None:
 
 
 def _place(tmp: Path, path: Path, writer: bool) -> None:
-    """Move the written temporary ``tmp`` onto ``path`` (only in the writing process)."""
-    if not writer:
-        pass
-    elif tmp.is_dir() and path.is_dir():
-        old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
-        os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, path)
+    """Move the written temporary ``tmp`` onto ``path`` (only in the writing process); a folder replacing a folder:
+    the old one is moved aside first, and back when the move in fails (:func:`_place_all`)."""
+    if writer:
+        _place_all([(tmp, path)])
+
+
+def _keep_aside(path: Path, old: Path, *, stale: bool) -> None:
+    """Keep the earlier output ``path`` at ``old``: a file (not a stale one, which must go) as a hard link, so that it
+    stays in place until it is replaced; anything else, or where links fail, moved."""
+    if not stale and path.is_file() and not path.is_symlink():
+        try:
+            os.link(path, old)
+            return
+        except OSError:  # a file system without hard links: moved aside instead
+            pass
+    os.replace(path, old)
 
 
 @contextmanager
@@ -172,13 +181,13 @@ def atomic_outputs() -> Iterator[None]:
         return
     pending: list = []  # (temporary, path, writer) per output; (None, [folders made for it], writer) before it
     token = _PENDING.set(pending)
+    placed = False
     try:
         yield
         _PENDING.reset(token)
         token = None
-        for tmp, path, writer in pending:
-            if tmp is not None:
-                _place(tmp, path, writer)
+        _place_all([(tmp, path) for tmp, path, writer in pending if tmp is not None and writer])
+        placed = True
     finally:
         if token is not None:
             _PENDING.reset(token)
@@ -186,9 +195,48 @@ def atomic_outputs() -> Iterator[None]:
             if tmp is not None:
                 _remove_temporary(tmp)
         made = [folder for tmp, folders, _ in pending if tmp is None for folder in folders]
-        for folder in reversed(made) if token is not None else ():  # failed: the folders it made, if still empty
+        for folder in reversed(made) if not placed else ():  # failed: the folders it made, if still empty
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
+
+
+def _place_all(moves: list[tuple[Path, Path]], stale: Iterable[Path] = ()) -> None:
+    """Move each written temporary onto its path and remove the ``stale`` files, all or none: the earlier outputs
+    (and the stale files) are first kept aside in their own folders (a hard link of a file, which a reader still
+    finds in place until the temporary replaces it in one rename; a folder, or a file where links fail, moved
+    aside), then the temporaries moved in; when a move fails, the outputs already moved in are removed and the
+    earlier ones moved back before the error is raised (one that cannot be is named in a warning)."""
+    stale = list(stale)
+    for tmp, path in moves:  # a file never replaces a folder, nor a folder a file (as one rename refuses)
+        if path.is_dir() != tmp.is_dir() and (path.exists() or path.is_symlink()):
+            raise (IsADirectoryError if path.is_dir() else NotADirectoryError)(
+                errno.EISDIR if path.is_dir() else errno.ENOTDIR, "cannot replace a folder by a file or a file by a "
+                "folder", str(path))
+    aside: list[tuple[Path, Path]] = []  # (path, where its earlier output now is)
+    done: list[Path] = []
+    try:
+        for path in [path for _, path in moves] + stale:
+            if path.exists() or path.is_symlink():
+                old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
+                _keep_aside(path, old, stale=path in stale)
+                aside.append((path, old))
+        for tmp, path in moves:
+            os.replace(tmp, path)
+            done.append(path)
+    except BaseException:
+        for path in done:
+            _remove(path)
+        for path, old in reversed(aside):
+            try:
+                if path.is_file() and not path.is_symlink() and os.path.samefile(path, old):
+                    old.unlink()  # a link of a file still in place (rename would leave both names)
+                else:
+                    os.replace(old, path)
+            except OSError as err:
+                logger.warning("could not put back the earlier %s (%s); it is kept as %s", path, err, old)
+        raise
+    for _, old in aside:
+        _remove(old)
 
 
 def atomic_write(
@@ -219,8 +267,8 @@ def atomic_files(
 
     The earlier set is every file of ``folder`` matching one of the glob patterns ``owned`` (e.g. a report's
     ``umap_*.png``): those the new set lacks are removed, so a replaced result never keeps files of the one before;
-    other files of ``folder`` are left alone. On any error ``folder`` is left as it was and the staging folder is
-    removed. In a data-parallel run only process 0 moves its files into place.
+    other files of ``folder`` are left alone. On any error (a failed rename too) ``folder`` is left as it was and the
+    staging folder is removed. In a data-parallel run only process 0 moves its files into place.
     """
     from ..train.distributed import is_writer
 
@@ -241,10 +289,7 @@ def atomic_files(
             for path in [folder / name for name in new] + stale:
                 check_not_input(path, protect)
             folder.mkdir(exist_ok=True)
-            for path in stale:
-                path.unlink()
-            for name in new:
-                os.replace(staging / name, folder / name)
+            _place_all([(staging / name, folder / name) for name in new], stale)  # all or none
     finally:
         if token is not None:
             _PENDING.reset(token)

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .._flags import check_flags
 from .paths import is_empty_folder, user_path
 
 __all__ = ["check_outputs"]
@@ -73,8 +74,7 @@ def check_outputs(
     ValueError, FileExistsError, FileNotFoundError, PermissionError
         With one line naming the output and the fix.
     """
-    if overwrite not in (True, False):  # a text 'False' is truthy: it replaced the outputs
-        raise TypeError(f"overwrite must be True or False, not {overwrite!r}")
+    check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the outputs
     inputs = [user_path(p) for p in inputs]
     folders = set(folders)
     seen: dict[Path, str] = {}

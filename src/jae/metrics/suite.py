@@ -156,9 +156,11 @@ def evaluate_embedding(
     NaN where undefined (no batch labels, a single batch, no cell-cycle reference: ``attrs['diagnostics_skipped']``
     maps each to the reason); the shares only with ``column_names``.
     """
+    from .._flags import check_flags
     from ..config import as_seed
 
     seed = as_seed(seed)
+    check_flags(progress_bar=progress_bar, diagnostics=diagnostics)
     E = _as_float_matrix(embedding)
     uninformative = _uninformative(E)
     if uninformative:

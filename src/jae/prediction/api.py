@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from .._device import usable_device
+from .._flags import check_flags
 from ..config import as_seed
 from ..io import detect_kind, normalize_kind
 from ..io.features import unique_features
@@ -108,6 +109,7 @@ class ModalityPredictor:
         ``self``, fitted.
         """
         seed = self.seed if seed is None else as_seed(seed)  # refused before the data is looked at
+        check_flags(progress_bar=progress_bar)
         one_modality(train_source, name="train_source")
         check_target(one_modality(train_target, name="train_target"), name="train_target")
         for adata, name in ((train_source, "train_source"), (train_target, "train_target")):

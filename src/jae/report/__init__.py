@@ -107,9 +107,11 @@ def write_report(
     and ``diagnostics.csv`` when the results carry diagnostics (:func:`diagnostics_table`).
     """
     from ..io.paths import user_path
+    from .._flags import check_flags
     from ..config import as_seed
 
     seed = as_seed(seed)
+    check_flags(progress_bar=progress_bar)
     if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
                                   or max_cells < 1):
         raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")

@@ -39,6 +39,8 @@ from functools import partial
 import torch
 import torch.distributed as dist
 
+from .._device import env_int
+
 __all__ = ["DataParallel", "data_parallel", "is_writer"]
 
 logger = logging.getLogger(__name__)
@@ -146,14 +148,21 @@ def _enabled() -> bool:
     return os.environ.get("JAE_DISTRIBUTED", "auto").strip().lower() not in _OFF and dist.is_available()
 
 
-def is_writer() -> bool:
+def is_writer(*, strict: bool = True) -> bool:
     """Whether this process writes files: process 0 of an initialised process group or of a ``torchrun`` launch
-    (``RANK``, ``WORLD_SIZE`` > 1), and any process when there is neither or ``JAE_DISTRIBUTED=0``."""
+    (``RANK``, ``WORLD_SIZE`` > 1), and any process when there is neither or ``JAE_DISTRIBUTED=0``. A ``RANK`` or
+    ``WORLD_SIZE`` that is no number is refused in one line; ``strict=False`` (the CLI, before its logging is set up)
+    reads it as process 0 instead, and the first step that needs it refuses it in one line."""
     if not _enabled():
         return True
     if dist.is_initialized():
         return dist.get_rank() == 0
-    return int(os.environ.get("WORLD_SIZE", "1")) < 2 or int(os.environ.get("RANK", "0")) == 0
+    try:
+        return env_int("WORLD_SIZE", 1, "a number of processes") < 2 or env_int("RANK", 0, "a process's rank") == 0
+    except ValueError:
+        if strict:
+            raise
+        return True
 
 
 def _destroy() -> None:
@@ -172,7 +181,7 @@ def data_parallel(device: torch.device) -> DataParallel | None:
     if not _enabled():
         return None
     if not dist.is_initialized():
-        if int(os.environ.get("WORLD_SIZE", "1")) < 2:
+        if env_int("WORLD_SIZE", 1, "a number of processes") < 2:
             return None
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda" and device.index is not None:

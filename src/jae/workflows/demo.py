@@ -124,6 +124,7 @@ def run_demo(
     -------
     :class:`DemoResult`; :meth:`DemoResult.summary` is the text ``jae demo`` prints.
     """
+    from .._flags import check_flags
     from ..baseline import svd_baseline_from
     from ..config import JAEConfig
     from ..datasets import simulate
@@ -135,6 +136,7 @@ def run_demo(
     from ..report import write_report
 
     t0 = time.perf_counter()
+    check_flags(overwrite=overwrite, progress_bar=progress_bar)  # a text 'no' is truthy: it replaced the demo output
     out = user_path(out, name="out")
     files = {"data": out / "demo.h5mu", "model": out / "model", "embedding": out / "embedding.h5ad",
              "report": out / "report"}

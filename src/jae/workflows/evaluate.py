@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._flags import check_flags
 from ..io.inputs import InputFiles
 from ..io.outputs import check_outputs
 
@@ -71,6 +72,7 @@ def evaluate_files(
         raise TypeError(f"inputs must be jae.io.InputFiles (the files to score), not {type(inputs).__name__}; for data "
                         "in memory call jae.evaluate(mdata, ...)")
     check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys)
+    check_flags(baseline=baseline, report=report, overwrite=overwrite, progress_bar=progress_bar)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
         from ..embedding_inputs import stored_obsm_keys

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._device import usable_device
+from .._flags import check_flags
 from ..checkpoint import check_model_folder
 from ..config import as_epochs, as_seed
 from ..io.atomic import atomic_outputs, atomic_write
@@ -59,7 +60,8 @@ class FilesResult:
     obs_names
         :func:`embed_files`: the cells, in the embedding's row order.
     labels
-        :func:`embed_files`: ``cell_type``, ``confidence``, ``unknown`` per cell when the model has cell types.
+        :func:`embed_files`: ``cell_type``, ``confidence``, ``unknown``, ``unknown_score`` per cell (indexed by the
+        cells) when the model has cell types (:meth:`jae.JAE.predict_cell_type`).
     prediction
         :func:`jae.predict_files`: the prediction written (AnnData, test cells x target features).
     """
@@ -150,6 +152,7 @@ def fit_files(
     from ..preprocess.organism import given_organism
 
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
+    check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
@@ -226,6 +229,7 @@ def map_files(
     ``written`` ``(out,)``, ``n_cells`` the query cells.
     """
     _check_inputs(inputs, call="model.map_query(mdata) then mapped.save(out)")
+    check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
@@ -310,7 +314,7 @@ def embed_files(
     overwrite
         Replace existing files at ``out``, ``labels_out`` and ``impute_out``.
     progress_bar
-        One tqdm bar per stage (fine-tuning, reading in row blocks).
+        One tqdm bar over the fine-tuning's epochs (:meth:`jae.JAE.finetune`); reading, embedding and writing show none.
     impute_out
         Also write the modality the input's cells lack (RNA-only ``inputs``, or a mosaic ``.h5mu``), predicted by
         :func:`jae.impute`, to this ``.h5ad`` (cells lacking it x the model's features of it).
@@ -326,6 +330,7 @@ def embed_files(
     ``model``, ``written`` (``out``, then ``labels_out``, then ``impute_out``).
     """
     _check_inputs(inputs, call="model.embed(mdata)")
+    check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
     folder = _model_folder(model)
     protect = inputs.paths

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+from .._flags import check_flags
 from ..io.outputs import check_outputs
 from ..prediction import ModalityPredictor
 from .joint import FilesResult
@@ -99,6 +100,7 @@ def predict_files(
     if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output;
         # first: a folder that is no model folder is never replaced, so 'pass overwrite=True' would not help
         check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
+    check_flags(progress_bar=progress_bar)
     check_outputs(  # before any file is read
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite,
         models={"save_model": "model.json"}, suffixes={"output": (".h5ad",)},
