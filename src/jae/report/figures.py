@@ -75,8 +75,8 @@ def _palette(n: int) -> list:
     import matplotlib
 
     colours = []
-    for name in ("tab20", "tab20b", "tab20c", "Set3", "Pastel1"):
-        colours += list(matplotlib.colormaps[name].colors)
+    for name in ("tab20", "tab20b", "tab20c", "Set3", "Pastel1"):  # a colour in two maps only once (79 distinct)
+        colours += [c for c in matplotlib.colormaps[name].colors if tuple(c) not in set(map(tuple, colours))]
     if n > len(colours):
         cmap = matplotlib.colormaps["hsv"]
         colours = [cmap(i / n) for i in range(n)]
