@@ -83,6 +83,12 @@ def _palette(n: int) -> list:
     return colours[:n]
 
 
+def _legend_layout(n: int) -> tuple[int, int]:
+    """Columns and font size of a legend of ``n`` labels: one column up to 20, 2 up to 44, then 3 (the CITE data's 45
+    cell types)."""
+    return (1 if n <= 20 else 2 if n <= 44 else 3), (6 if n > 20 else 7)
+
+
 def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Generator) -> None:
     labels = pd.Series(np.asarray(labels).astype(str))
     cats = sorted(labels.unique())
@@ -96,10 +102,14 @@ def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Ge
     ax.set_yticks([])
     ax.set_xlabel("UMAP 1", fontsize=8)
     ax.set_ylabel("UMAP 2", fontsize=8)
-    handles = [ax.scatter([], [], s=20, color=colours[c], label=c) for c in cats]
-    ncol = 1 if len(cats) <= 20 else 2 if len(cats) <= 44 else 3
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6 if len(cats) > 20 else 7,
+    handles = [ax.scatter([], [], s=20, color=colours[c], label=_short(c, _LABEL_CHARS)) for c in cats]
+    ncol, fontsize = _legend_layout(len(cats))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=fontsize,
               frameon=False, ncol=ncol, markerscale=1.0, handletextpad=0.2, columnspacing=0.6)
+
+
+#: Legend labels are cut to this many characters (the report's tables name every type whole).
+_LABEL_CHARS = 40
 
 
 def plot_umaps(
@@ -133,19 +143,32 @@ def plot_umaps(
     -------
     ``path``.
     """
-    from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
-
     from ..config import as_seed
 
     rng = np.random.default_rng(as_seed(seed))
     panels = [("cell type", cell_type)] + ([("batch", batch)] if batch is not None else [])
-    fig = Figure(figsize=(7.2 * len(panels), 5.4))
-    axes = fig.subplots(1, len(panels), squeeze=False)
-    for ax, (what, labels) in zip(axes[0], panels):
-        _scatter(ax, coords, labels, f"coloured by {what}", rng)
-    fig.suptitle(title, fontsize=13)
-    fig.tight_layout()
+    fig = _umap_figure(coords, panels, title, rng)
     return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+
+
+def _umap_figure(coords: np.ndarray, panels: list, title: str, rng: np.random.Generator):
+    """The UMAP figure, each panel as wide as its 5.4-inch plot and its legend (measured) need: 45 long cell-type
+    names make a 3-column legend, which a fixed width cut off or laid over the batch panel."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
+
+    widths = []
+    for what, labels in panels:  # each legend drawn once alone (no points) to measure it
+        scratch = Figure(figsize=(7.2, 5.4))
+        ax = scratch.subplots()
+        _scatter(ax, np.zeros((0, 2)), pd.unique(np.asarray(labels).astype(str)), what, np.random.default_rng(0))
+        widths.append(5.4 + ax.get_legend().get_window_extent(FigureCanvasAgg(scratch).get_renderer()).width
+                      / scratch.dpi + 0.3)
+    fig = Figure(figsize=(sum(widths), 5.4), layout="constrained")
+    for sub, (what, labels) in zip(fig.subfigures(1, len(panels), squeeze=False, width_ratios=widths)[0], panels):
+        _scatter(sub.subplots(), coords, labels, f"coloured by {what}", rng)
+    fig.suptitle(title, fontsize=13)
+    return fig
 
 
 def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ()) -> Path:
