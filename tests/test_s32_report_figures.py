@@ -55,3 +55,52 @@ def test_the_legend_of_45_long_cell_type_names_fits_beside_its_plot(tmp_path):
                 assert legend.x1 < other.get_tightbbox(renderer).x0  # beside, not over, the next panel
         texts = [t.get_text() for t in axes[0].get_legend().get_texts()]
         assert len(texts) == 45 and max(map(len, texts)) <= 40
+
+
+def test_cells_without_a_cell_type_are_grey_and_named_so_not_a_type_called_nan(tmp_path):
+    """Cells whose cell type is missing (NaN, as anndata reads an unlabelled query) were drawn as a cell type of
+    their own named 'nan', in a palette colour like any other type."""
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from jae.report.figures import _NO_LABEL, _NO_LABEL_COLOUR, _scatter
+
+    xy, types, _ = _cite_like_labels(n=400)
+    labels = pd.Series(pd.Categorical(types[:400]))
+    labels[:50] = np.nan
+    labels = labels.astype(object)
+    labels[50:60] = None
+    ax = Figure().subplots()
+    _scatter(ax, xy, labels, "cell type", np.random.default_rng(0))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "nan" not in texts and "None" not in texts and texts[-1] == _NO_LABEL
+    assert len(texts) == len(pd.unique(types[60:400])) + 1
+    colours = [tuple(h.get_facecolor()[0]) for h in ax.get_legend().legend_handles]
+    assert colours[-1] == _NO_LABEL_COLOUR and _NO_LABEL_COLOUR not in colours[:-1]
+    assert all(np.ptp(c[:3]) > 0.05 for c in colours[:-1])  # no other type in grey
+    drawn = ax.collections[0].get_facecolors()
+    assert (np.all(drawn[:60] == _NO_LABEL_COLOUR, axis=1)).all()  # the 60 unlabelled cells drawn first, beneath
+
+
+def test_write_report_keeps_missing_cell_types_missing(tmp_path, monkeypatch):
+    """write_report turned NaN cell types into the text 'nan' before the figures saw them."""
+    import pandas as pd
+
+    import jae.report as report
+    from jae.report import write_report
+
+    seen = {}
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    real = report.plot_umaps
+
+    def spy(coords, cell_type, batch, path, **kw):
+        seen["cell_type"] = cell_type
+        return real(coords, cell_type, batch, path, **kw)
+
+    monkeypatch.setattr(report, "plot_umaps", spy)
+    xy, types, batch = _cite_like_labels(n=100)
+    types = types.astype(object)
+    types[:5] = np.nan
+    table = pd.DataFrame({"nmi": [0.5], "overall": [0.5]}, index=["e"])
+    write_report(table, {"e": xy}, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False)
+    assert pd.isna(seen["cell_type"][:5]).all() and not pd.isna(seen["cell_type"][5:]).any()

@@ -119,8 +119,8 @@ def write_report(
     if diag is not None:
         atomic_write(out_dir / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
                      protect=protect)
-    cell_type = np.asarray(cell_type).astype(str)
-    batch = None if batch is None else np.asarray(batch).astype(str)
+    cell_type = np.asarray(cell_type, dtype=object)  # missing labels kept missing: the UMAPs show them in grey
+    batch = None if batch is None else np.asarray(batch, dtype=object)
     n = len(cell_type)
     subset = np.arange(n)
     if max_cells is not None and n > max_cells:

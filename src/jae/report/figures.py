@@ -71,12 +71,14 @@ def _short(name, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def _palette(n: int) -> list:
+def _palette(n: int, *, greys: bool = True) -> list:
+    """``n`` distinct colours; ``greys=False``: none grey (grey marks the cells without a label)."""
     import matplotlib
 
     colours = []
     for name in ("tab20", "tab20b", "tab20c", "Set3", "Pastel1"):  # a colour in two maps only once (79 distinct)
-        colours += [c for c in matplotlib.colormaps[name].colors if tuple(c) not in set(map(tuple, colours))]
+        colours += [c for c in matplotlib.colormaps[name].colors if tuple(c) not in set(map(tuple, colours))
+                    and (greys or np.ptp(c[:3]) > 0.05)]
     if n > len(colours):
         cmap = matplotlib.colormaps["hsv"]
         colours = [cmap(i / n) for i in range(n)]
@@ -90,10 +92,19 @@ def _legend_layout(n: int) -> tuple[int, int]:
 
 
 def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Generator) -> None:
-    labels = pd.Series(np.asarray(labels).astype(str))
-    cats = sorted(labels.unique())
-    colours = dict(zip(cats, _palette(len(cats))))
+    from ..io.validate import missing_text
+
+    raw = np.asarray(labels, dtype=object)
+    missing = np.asarray(pd.isna(raw), dtype=bool) | missing_text(raw)  # cells without a label: grey, named so
+    labels = pd.Series(raw.astype(str))
+    labels[missing] = _NO_LABEL
+    cats = sorted(labels[~missing].unique())
+    colours = dict(zip(cats, _palette(len(cats), greys=not missing.any())))
+    if missing.any():
+        cats.append(_NO_LABEL)
+        colours[_NO_LABEL] = _NO_LABEL_COLOUR
     order = rng.permutation(len(xy))  # random drawing order: no category hides the others
+    order = np.concatenate([order[missing[order]], order[~missing[order]]])  # the unlabelled beneath
     size = float(np.clip(4000 / max(len(xy), 1), 0.3, 12))
     ax.scatter(xy[order, 0], xy[order, 1], s=size, c=[colours[v] for v in labels.iloc[order]], linewidths=0,
                rasterized=True)
@@ -108,6 +119,9 @@ def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Ge
               frameon=False, ncol=ncol, markerscale=1.0, handletextpad=0.2, columnspacing=0.6)
 
 
+#: The legend entry and colour of cells without a label (NaN, None, '' or 'nan' text), drawn beneath the others.
+_NO_LABEL = "(no label)"
+_NO_LABEL_COLOUR = (0.85, 0.85, 0.85, 1.0)
 #: Legend labels are cut to this many characters (the report's tables name every type whole).
 _LABEL_CHARS = 40
 
