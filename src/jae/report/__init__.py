@@ -123,9 +123,11 @@ def write_report(
     batch = None if batch is None else np.asarray(batch, dtype=object)
     n = len(cell_type)
     subset = np.arange(n)
+    sampled = ""
     if max_cells is not None and n > max_cells:
         subset = np.sort(np.random.default_rng(seed).choice(n, size=max_cells, replace=False))
         log.info("report: UMAPs of a random %d of %d cells", max_cells, n)
+        sampled = f"random {max_cells:,} of {n:,} cells, seed {seed}"  # on each figure and the page
     umaps = {}
     for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
         E = np.asarray(E)
@@ -140,8 +142,12 @@ def write_report(
                 break
             png = f"umap_{_slug(name)}_{i}.png"
         plot_umaps(coords, cell_type[subset], None if batch is None else batch[subset], out_dir / png,
-                   title=f"{_short(name, 80)} ({E.shape[1]} dims, {score})", seed=seed, protect=protect)
+                   title=f"{_short(name, 80)} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
+                                                                                 else ""),
+                   seed=seed, protect=protect)
         umaps[name] = png
     plot_metric_bars(table, out_dir / "metrics.png", protect=protect)
     return write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
+                       umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
+                       "umap_max_cells= in Python; all: every cell)." if sampled else "",
                        protect=protect)

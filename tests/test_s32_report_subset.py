@@ -1,0 +1,37 @@
+"""The report says when its UMAPs show a random subset of the cells (session 32)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import jae.report as report
+from jae.report import write_report
+
+
+def _write(tmp_path, monkeypatch, max_cells):
+    titles = []
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    real = report.plot_umaps
+
+    def spy(coords, cell_type, batch, path, *, title, **kw):
+        titles.append(title)
+        return real(coords, cell_type, batch, path, title=title, **kw)
+
+    monkeypatch.setattr(report, "plot_umaps", spy)
+    rng = np.random.default_rng(0)
+    E = rng.normal(size=(240, 5))
+    table = pd.DataFrame({"nmi": [0.5], "overall": [0.5]}, index=["e"])
+    index = write_report(table, {"e": E}, tmp_path / str(max_cells), cell_type=np.repeat(list("abcd"), 60),
+                         batch=np.tile(["b1", "b2"], 120), max_cells=max_cells, seed=3, progress_bar=False)
+    return titles[0], index.read_text()
+
+
+def test_a_subsampled_umap_says_so_on_the_figure_and_the_page(tmp_path, monkeypatch):
+    """With more cells than --umap-max-cells the UMAPs showed a random subset, said only in a log line: a reader of
+    the figure or index.html took it for every cell."""
+    title, page = _write(tmp_path, monkeypatch, 100)
+    assert "random 100 of 240 cells, seed 3" in title
+    assert "random 100 of 240 cells, seed 3" in page[page.index("<h2>UMAPs</h2>"):]
+    title, page = _write(tmp_path, monkeypatch, None)
+    assert "random" not in title and "random" not in page
