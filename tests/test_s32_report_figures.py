@@ -104,3 +104,14 @@ def test_write_report_keeps_missing_cell_types_missing(tmp_path, monkeypatch):
     table = pd.DataFrame({"nmi": [0.5], "overall": [0.5]}, index=["e"])
     write_report(table, {"e": xy}, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False)
     assert pd.isna(seen["cell_type"][:5]).all() and not pd.isna(seen["cell_type"][5:]).any()
+
+
+def test_two_batches_or_a_few_cell_types_get_different_hues():
+    """The UMAP coloured 2 batches dark blue and light blue (tab20's pairs, in order), and 4 cell types as two
+    blues and two oranges: on a mixing plot of small points the two batches could hardly be told apart."""
+    import matplotlib
+
+    tab10 = [tuple(c) for c in matplotlib.colormaps["tab10"].colors]
+    assert [tuple(c) for c in _palette(10)] == tab10  # ten different hues, as scanpy's first ten
+    assert len({tuple(c) for c in _palette(20)}) == 20
+    assert [tuple(c) for c in _palette(20)[10:]] == [tuple(c) for c in matplotlib.colormaps["tab20"].colors[1::2]]

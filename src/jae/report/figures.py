@@ -76,9 +76,13 @@ def _palette(n: int, *, greys: bool = True) -> list:
     import matplotlib
 
     colours = []
-    for name in ("tab20", "tab20b", "tab20c", "Set3", "Pastel1"):  # a colour in two maps only once (79 distinct)
-        colours += [c for c in matplotlib.colormaps[name].colors if tuple(c) not in set(map(tuple, colours))
-                    and (greys or np.ptp(c[:3]) > 0.05)]
+    tab20 = matplotlib.colormaps["tab20"].colors
+    # tab20's dark hues (tab10) first, then their light partners: 2 batches or a few types get two hues, not a dark
+    # and a light blue; then tab20b, tab20c, Set3, Pastel1, a colour in two maps only once (79 distinct)
+    maps = [tab20[0::2] + tab20[1::2]] + [matplotlib.colormaps[m].colors for m in ("tab20b", "tab20c", "Set3",
+                                                                                    "Pastel1")]
+    for cmap in maps:
+        colours += [c for c in cmap if tuple(c) not in set(map(tuple, colours)) and (greys or np.ptp(c[:3]) > 0.05)]
     if n > len(colours):
         cmap = matplotlib.colormaps["hsv"]
         colours = [cmap(i / n) for i in range(n)]
