@@ -35,3 +35,26 @@ def test_a_subsampled_umap_says_so_on_the_figure_and_the_page(tmp_path, monkeypa
     assert "random 100 of 240 cells, seed 3" in page[page.index("<h2>UMAPs</h2>"):]
     title, page = _write(tmp_path, monkeypatch, None)
     assert "random" not in title and "random" not in page
+
+
+def test_bad_report_inputs_are_refused_before_any_file_is_written(tmp_path):
+    """A batch shorter than the cell types failed with IndexError 'index 100 is out of bounds' (a longer one was
+    silently misaligned and drawn); NaN rows failed in the kNN search without naming the embedding; and each left
+    metrics.csv and metrics.md behind in the report folder."""
+    import pytest
+
+    rng = np.random.default_rng(0)
+    E = rng.normal(size=(120, 5)).astype(np.float32)
+    table = pd.DataFrame({"nmi": [0.5], "overall": [0.5]}, index=["e"])
+    types = np.repeat(list("abcd"), 30)
+    nan_rows = E.copy()
+    nan_rows[:3, 1] = np.nan
+    cases = [({"e": E}, np.tile(["b1", "b2"], 50), "batch has 100 labels but cell_type has 120"),
+             ({"e": E}, np.tile(["b1", "b2"], 70), "batch has 140 labels but cell_type has 120"),
+             ({"e": nan_rows}, None, "embedding 'e' has 3 rows with NaN or infinite values"),
+             ({"ok": E, "e": E[:100]}, None, "embedding 'e' has 100 rows but there are 120 cell labels")]
+    for i, (embs, batch, message) in enumerate(cases):
+        out = tmp_path / f"rep{i}"
+        with pytest.raises(ValueError, match=message):
+            write_report(table, embs, out, cell_type=types, batch=batch, progress_bar=False)
+        assert not out.exists(), message

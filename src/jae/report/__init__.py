@@ -113,15 +113,27 @@ def write_report(
     if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
                                   or max_cells < 1):
         raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")
+    cell_type = np.asarray(cell_type, dtype=object)  # missing labels kept missing: the UMAPs show them in grey
+    batch = None if batch is None else np.asarray(batch, dtype=object)
+    n = len(cell_type)
+    if batch is not None and len(batch) != n:  # checked before any file is written (a half report stayed behind)
+        raise ValueError(f"batch has {len(batch)} labels but cell_type has {n}; pass one of each per cell")
+    for name, E in embeddings.items():
+        E = np.asarray(E)
+        if E.ndim != 2:
+            raise ValueError(f"embedding {name!r} must be a 2-D (cells x dims) array, not {E.ndim}-D")
+        if E.shape[0] != n:
+            raise ValueError(f"embedding {name!r} has {E.shape[0]} rows but there are {n} cell labels")
+        bad = int((~np.isfinite(E.astype(np.float64, copy=False))).any(axis=1).sum())
+        if bad:
+            raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
+                             "cells first")
     out_dir = user_path(out_dir)
     write_table(table, out_dir, protect=protect)
     diag = diagnostics_table(table)
     if diag is not None:
         atomic_write(out_dir / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
                      protect=protect)
-    cell_type = np.asarray(cell_type, dtype=object)  # missing labels kept missing: the UMAPs show them in grey
-    batch = None if batch is None else np.asarray(batch, dtype=object)
-    n = len(cell_type)
     subset = np.arange(n)
     sampled = ""
     if max_cells is not None and n > max_cells:
@@ -131,8 +143,6 @@ def write_report(
     umaps = {}
     for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
         E = np.asarray(E)
-        if E.shape[0] != n:
-            raise ValueError(f"embedding {name!r} has {E.shape[0]} rows but there are {n} cell labels")
         coords = umap_coordinates(E[subset], seed=seed, device=device)
         overall = table.loc[name, "overall"] if name in table.index else np.nan
         score = f"overall {overall:.3f}" if np.isfinite(overall) else "overall n/a"
