@@ -115,3 +115,24 @@ def test_two_batches_or_a_few_cell_types_get_different_hues():
     assert [tuple(c) for c in _palette(10)] == tab10  # ten different hues, as scanpy's first ten
     assert len({tuple(c) for c in _palette(20)}) == 20
     assert [tuple(c) for c in _palette(20)[10:]] == [tuple(c) for c in matplotlib.colormaps["tab20"].colors[1::2]]
+
+
+def test_names_with_dollar_signs_are_drawn_as_typed(tmp_path):
+    """A cell type or embedding name holding a '$' pair was read as a TeX formula: 'cost $5 vs $6' drawn as
+    'cost 5vs6' in italics, and 'a$^^$b' failed the whole report with matplotlib's ParseSyntaxException after
+    every metric was computed."""
+    import pandas as pd
+    from matplotlib.figure import Figure
+    from matplotlib.image import imread
+
+    from jae.report import COLUMNS
+    from jae.report.figures import _scatter, plot_metric_bars, plot_umaps
+
+    xy = np.random.default_rng(0).normal(size=(60, 2))
+    types = np.array(["a$^^$b", "cost $5 vs $6", "CD4$^+$"] * 20)
+    plot_umaps(xy, types, types[::-1], tmp_path / "u.png", title="scvi $^^$ run")
+    table = pd.DataFrame(np.full((2, len(COLUMNS)), 0.5), index=["a$^^$b", "scvi"], columns=list(COLUMNS))
+    assert imread(plot_metric_bars(table, tmp_path / "b.png")).ndim == 3
+    ax = Figure().subplots()
+    _scatter(ax, xy, types, "cell type", np.random.default_rng(0))
+    assert all(not t.get_parse_math() for t in ax.get_legend().get_texts())

@@ -119,8 +119,16 @@ def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Ge
     ax.set_ylabel("UMAP 2", fontsize=8)
     handles = [ax.scatter([], [], s=20, color=colours[c], label=_short(c, _LABEL_CHARS)) for c in cats]
     ncol, fontsize = _legend_layout(len(cats))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=fontsize,
-              frameon=False, ncol=ncol, markerscale=1.0, handletextpad=0.2, columnspacing=0.6)
+    legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=fontsize,
+                       frameon=False, ncol=ncol, markerscale=1.0, handletextpad=0.2, columnspacing=0.6)
+    _as_typed(legend.get_texts())
+
+
+def _as_typed(texts) -> None:
+    """Show names as typed: a '$' pair in a name ('cost $5 vs $6', 'CD4$^+$') is no TeX formula (mathtext drew it in
+    italics, or failed the whole report on one it could not parse)."""
+    for text in texts:
+        text.set_parse_math(False)
 
 
 #: The legend entry and colour of cells without a label (NaN, None, '' or 'nan' text), drawn beneath the others.
@@ -185,7 +193,7 @@ def _umap_figure(coords: np.ndarray, panels: list, title: str, rng: np.random.Ge
     fig = Figure(figsize=(sum(widths), 5.4), layout="constrained")
     for sub, (what, labels) in zip(fig.subfigures(1, len(panels), squeeze=False, width_ratios=widths)[0], panels):
         _scatter(sub.subplots(), coords, labels, f"coloured by {what}", rng)
-    fig.suptitle(title, fontsize=13)
+    _as_typed([fig.suptitle(title, fontsize=13)])
     return fig
 
 
@@ -231,6 +239,6 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("score (higher is better)")
     ax.set_title("Joint-embedding metrics (NeurIPS 2021 competition, scib definitions)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    _as_typed(ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8).get_texts())
     fig.tight_layout()
     return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
