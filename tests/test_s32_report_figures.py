@@ -136,3 +136,33 @@ def test_names_with_dollar_signs_are_drawn_as_typed(tmp_path):
     ax = Figure().subplots()
     _scatter(ax, xy, types, "cell type", np.random.default_rng(0))
     assert all(not t.get_parse_math() for t in ax.get_legend().get_texts())
+
+
+def test_long_names_alike_up_to_the_cut_stay_apart_in_legends_and_titles(tmp_path, monkeypatch):
+    """Two embeddings (or cell types) whose long names differ only after the cut (a benchmark's parameter strings)
+    got the same legend entry in the bar chart and the same UMAP title, so their bars could not be told apart."""
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    import jae.report as report
+    from jae.report.figures import _scatter, _shorts
+
+    long_a, long_b = "scvi_" + "n_latent=30,gene_likelihood=nb," * 10, "scvi_" + "n_latent=30,gene_likelihood=nb," * 11
+    for limit in (40, 60, 80):
+        labels = _shorts([long_a, long_b, "short"], limit)
+        assert len(set(labels)) == 3 and all(len(t) <= limit for t in labels) and labels[2] == "short", labels
+    middle = _shorts(["a" * 50 + "1" + "b" * 50, "a" * 50 + "2" + "b" * 50], 60)  # alike at both ends: numbered
+    assert len(set(middle)) == 2 and all(len(t) <= 60 for t in middle), middle
+    ax = Figure().subplots()
+    types = np.array(["memory B cell, " * 5 + "IgM+", "memory B cell, " * 5 + "IgG+"] * 10)
+    _scatter(ax, np.zeros((20, 2)), types, "cell type", np.random.default_rng(0))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(set(texts)) == 2 and texts[0].endswith("IgG+") and texts[1].endswith("IgM+")
+    titles = []
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    monkeypatch.setattr(report, "plot_umaps", lambda *a, title, **kw: titles.append(title))
+    monkeypatch.setattr(report, "plot_metric_bars", lambda *a, **kw: None)
+    E = np.random.default_rng(0).normal(size=(20, 3))
+    table = pd.DataFrame({"nmi": [0.5, 0.4], "overall": [0.5, 0.4]}, index=[long_a, long_b])
+    report.write_report(table, {long_a: E, long_b: E}, tmp_path / "rep", cell_type=types, progress_bar=False)
+    assert len({t.split(" (")[0] for t in titles}) == 2, titles

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .figures import _short, plot_metric_bars, plot_umaps, umap_coordinates
+from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
 from ..io.atomic import atomic_write
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
@@ -141,6 +141,7 @@ def write_report(
         log.info("report: UMAPs of a random %d of %d cells", max_cells, n)
         sampled = f"random {max_cells:,} of {n:,} cells, seed {seed}"  # on each figure and the page
     umaps = {}
+    titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
     for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
         E = np.asarray(E)
         coords = umap_coordinates(E[subset], seed=seed, device=device)
@@ -152,7 +153,7 @@ def write_report(
                 break
             png = f"umap_{_slug(name)}_{i}.png"
         plot_umaps(coords, cell_type[subset], None if batch is None else batch[subset], out_dir / png,
-                   title=f"{_short(name, 80)} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
+                   title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
                                                                                  else ""),
                    seed=seed, protect=protect)
         umaps[name] = png

@@ -71,6 +71,25 @@ def _short(name, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def _shorts(names, limit: int) -> list[str]:
+    """:func:`_short` of each name, but names that would read the same ('scvi_n_latent=30,...' differing only after
+    the cut) keep their start and end around the cut, then, if still the same, get a number: no two legend entries
+    read alike."""
+    names = [" ".join(str(n).split()) for n in names]
+    cut = [_short(n, limit) for n in names]
+    out = list(cut)
+    for i, n in enumerate(names):
+        if cut.count(cut[i]) > 1 and len(n) > limit:
+            head = (limit - 1) // 2
+            out[i] = n[:head] + "\u2026" + n[len(n) - (limit - 1 - head):]
+    seen: dict[str, int] = {}
+    for i, label in enumerate(out):
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            out[i] = f"{_short(label, limit - 4)} [{seen[label]}]"
+    return out
+
+
 def _palette(n: int, *, greys: bool = True) -> list:
     """``n`` distinct colours; ``greys=False``: none grey (grey marks the cells without a label)."""
     import matplotlib
@@ -117,7 +136,8 @@ def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Ge
     ax.set_yticks([])
     ax.set_xlabel("UMAP 1", fontsize=8)
     ax.set_ylabel("UMAP 2", fontsize=8)
-    handles = [ax.scatter([], [], s=20, color=colours[c], label=_short(c, _LABEL_CHARS)) for c in cats]
+    handles = [ax.scatter([], [], s=20, color=colours[c], label=label)
+               for c, label in zip(cats, _shorts(cats, _LABEL_CHARS))]
     ncol, fontsize = _legend_layout(len(cats))
     legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=fontsize,
                        frameon=False, ncol=ncol, markerscale=1.0, handletextpad=0.2, columnspacing=0.6)
@@ -223,11 +243,11 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     fig = Figure(figsize=(min(20.0, max(8.0, 1.3 * len(cols) * max(1, n_emb / 2))), 4.8 if n_emb <= 8 else 6.0))
     ax = fig.subplots()
     x = np.arange(len(cols))
-    for i, (name, row) in enumerate(table.iterrows()):
+    for i, ((name, row), label) in enumerate(zip(table.iterrows(), _shorts(table.index, 60))):
         pos = x - 0.4 + width * (i + 0.5)
         values = row[cols].to_numpy(dtype=float)
         ok = np.isfinite(values)
-        bars = ax.bar(pos[ok], values[ok], width * 0.92, label=_short(name), color=colours[i])
+        bars = ax.bar(pos[ok], values[ok], width * 0.92, label=label, color=colours[i])
         for b, v in zip(bars, values[ok]):
             ax.text(b.get_x() + b.get_width() / 2, v + 0.01, f"{v:.2f}", ha="center", va="bottom", fontsize=7,
                     rotation=90 if n_emb > 3 else 0)
