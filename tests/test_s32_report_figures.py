@@ -166,3 +166,28 @@ def test_long_names_alike_up_to_the_cut_stay_apart_in_legends_and_titles(tmp_pat
     table = pd.DataFrame({"nmi": [0.5, 0.4], "overall": [0.5, 0.4]}, index=[long_a, long_b])
     report.write_report(table, {long_a: E, long_b: E}, tmp_path / "rep", cell_type=types, progress_bar=False)
     assert len({t.split(" (")[0] for t in titles}) == 2, titles
+
+
+def test_the_legend_of_200_clusters_is_whole_and_leaves_the_plot_its_height(tmp_path):
+    """With more than ~100 cell types (fine clusters) the 3-column legend ran off the figure's foot (cluster 96 to
+    199 not shown), squashed the plot to a strip and matplotlib warned 'constrained_layout not applied'."""
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from jae.report.figures import _umap_figure, plot_umaps
+
+    rng = np.random.default_rng(0)
+    types = np.array([f"cluster {i}" for i in range(200)])[rng.permutation(np.arange(1000) % 200)]
+    xy = rng.normal(size=(1000, 2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plot_umaps(xy, types, None, tmp_path / "u.png", title="200")
+    assert not [str(w.message) for w in caught]
+    fig = _umap_figure(xy, [("cell type", types)], "200", np.random.default_rng(0))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ax = fig.get_axes()[0]
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.y0 >= fig.bbox.y0 and legend.x1 <= fig.bbox.x1 + 1, (legend, fig.bbox)
+    assert ax.get_window_extent(renderer).height > 0.6 * fig.bbox.height

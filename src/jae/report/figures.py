@@ -110,8 +110,12 @@ def _palette(n: int, *, greys: bool = True) -> list:
 
 def _legend_layout(n: int) -> tuple[int, int]:
     """Columns and font size of a legend of ``n`` labels: one column up to 20, 2 up to 44, then 3 (the CITE data's 45
-    cell types)."""
-    return (1 if n <= 20 else 2 if n <= 44 else 3), (6 if n > 20 else 7)
+    cell types), and more beyond 75, at most 25 rows each: a longer column ran off the figure's foot."""
+    return (1 if n <= 20 else 2 if n <= 44 else max(3, -(-n // _LEGEND_ROWS))), (6 if n > 20 else 7)
+
+
+#: The most rows of a legend column (at font size 6) that fit the figure's height.
+_LEGEND_ROWS = 25
 
 
 def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Generator) -> None:
