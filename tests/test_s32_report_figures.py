@@ -191,3 +191,17 @@ def test_the_legend_of_200_clusters_is_whole_and_leaves_the_plot_its_height(tmp_
     legend = ax.get_legend().get_window_extent(renderer)
     assert legend.y0 >= fig.bbox.y0 and legend.x1 <= fig.bbox.x1 + 1, (legend, fig.bbox)
     assert ax.get_window_extent(renderer).height > 0.6 * fig.bbox.height
+
+
+def test_numbered_clusters_are_listed_in_number_order():
+    """Leiden clusters '0'..'12' (or 'CD4 T' / 'CD14 Mono') were listed as text: 0, 1, 10, 11, 12, 2, ... so a
+    reader looked for cluster 2 after cluster 12."""
+    from matplotlib.figure import Figure
+
+    from jae.report.figures import _scatter
+
+    labels = np.array([str(i) for i in range(13)] * 3 + ["CD14 Mono", "CD4 T", "cluster 10", "cluster 9"])
+    ax = Figure().subplots()
+    _scatter(ax, np.zeros((len(labels), 2)), labels, "cell type", np.random.default_rng(0))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == [str(i) for i in range(13)] + ["CD4 T", "CD14 Mono", "cluster 9", "cluster 10"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -108,6 +109,11 @@ def _palette(n: int, *, greys: bool = True) -> list:
     return colours[:n]
 
 
+def _natural(label: str) -> list:
+    """Sort key reading the numbers in a label as numbers ('CD4 T' before 'CD14 Mono', cluster '2' before '10')."""
+    return [(0, int(part), part) if part.isdigit() else (1, 0, part.lower()) for part in re.split(r"(\d+)", label)]
+
+
 def _legend_layout(n: int) -> tuple[int, int]:
     """Columns and font size of a legend of ``n`` labels: one column up to 20, 2 up to 44, then 3 (the CITE data's 45
     cell types), and more beyond 75, at most 25 rows each: a longer column ran off the figure's foot."""
@@ -125,7 +131,7 @@ def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Ge
     missing = np.asarray(pd.isna(raw), dtype=bool) | missing_text(raw)  # cells without a label: grey, named so
     labels = pd.Series(raw.astype(str))
     labels[missing] = _NO_LABEL
-    cats = sorted(labels[~missing].unique())
+    cats = sorted(labels[~missing].unique(), key=_natural)  # clusters 0, 1, 2, ..., 10: not 0, 1, 10, 11, 2
     colours = dict(zip(cats, _palette(len(cats), greys=not missing.any())))
     if missing.any():
         cats.append(_NO_LABEL)
