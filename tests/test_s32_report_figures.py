@@ -205,3 +205,14 @@ def test_numbered_clusters_are_listed_in_number_order():
     _scatter(ax, np.zeros((len(labels), 2)), labels, "cell type", np.random.default_rng(0))
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts == [str(i) for i in range(13)] + ["CD4 T", "CD14 Mono", "cluster 9", "cluster 10"]
+
+
+def test_beyond_79_types_neighbouring_legend_entries_get_unlike_colours():
+    """Past the 79 qualitative colours the palette became an hsv ramp: with 200 clusters each one's neighbours in
+    the legend (and the first and the last) were drawn in nearly the same colour."""
+    for n in (80, 200):
+        rgb = np.array([c[:3] for c in _palette(n, greys=False)])
+        assert len({tuple(np.round(c, 6)) for c in rgb}) == n
+        steps = np.sqrt(((rgb[1:] - rgb[:-1]) ** 2).sum(axis=1))
+        assert steps.min() > 0.3 and np.sqrt(((rgb[0] - rgb[-1]) ** 2).sum()) > 0.3, (n, steps.min())
+        assert np.ptp(rgb, axis=1).min() > 0.05  # none grey: grey is the unlabelled cells'
