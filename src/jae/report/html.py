@@ -36,7 +36,7 @@ def _table_html(table: pd.DataFrame) -> str:
             if not np.isfinite(v):
                 cells.append("<td>n/a</td>")
             else:
-                cls = ' class="best"' if len(table) > 1 and v == best[c] else ""
+                cls = ' class="best"' if len(table) > 1 and f"{v:.4f}" == f"{best[c]:.4f}" else ""  # as shown
                 cells.append(f"<td{cls}>{v:.4f}</td>")
         rows.append(f"<tr><td>{html.escape(str(name))}</td>" + "".join(cells) + "</tr>")
     return "<table>\n" + "\n".join(rows) + "\n</table>"
