@@ -58,3 +58,25 @@ def test_bad_report_inputs_are_refused_before_any_file_is_written(tmp_path):
         with pytest.raises(ValueError, match=message):
             write_report(table, embs, out, cell_type=types, batch=batch, progress_bar=False)
         assert not out.exists(), message
+
+
+def test_write_report_keeps_an_earlier_report_unless_overwrite(tmp_path, monkeypatch):
+    """write_report into a folder holding a report replaced it silently (jae's outputs are replaced only with
+    overwrite=True)."""
+    import pytest
+
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    E = np.random.default_rng(0).normal(size=(40, 3))
+    table = pd.DataFrame({"nmi": [0.5], "overall": [0.5]}, index=["e"])
+    types = np.repeat(list("ab"), 20)
+    index = write_report(table, {"e": E}, tmp_path / "rep", cell_type=types, progress_bar=False)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "rep").iterdir()}
+    table2 = pd.DataFrame({"nmi": [0.9], "overall": [0.9]}, index=["e"])
+    with pytest.raises(FileExistsError, match=r"already holds a report \(index.html.*pass overwrite=True"):
+        write_report(table2, {"e": E}, tmp_path / "rep", cell_type=types, progress_bar=False)
+    assert before == {p.name: p.read_bytes() for p in (tmp_path / "rep").iterdir()}
+    write_report(table2, {"e": E}, tmp_path / "rep", cell_type=types, progress_bar=False, overwrite=True)
+    assert "0.9000" in index.read_text()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "umap_leiden.png").write_bytes(b"scanpy's")  # not a report's file: no refusal
+    write_report(table, {"e": E}, tmp_path / "other", cell_type=types, progress_bar=False)

@@ -74,6 +74,7 @@ def write_report(
     device: str | None = None,
     protect: Iterable = (),
     progress_bar: bool = True,
+    overwrite: bool = False,
 ) -> Path:
     """Write the metrics table, one UMAP figure per embedding, the bar chart and ``index.html`` into ``out_dir``.
 
@@ -100,6 +101,9 @@ def write_report(
         Input paths that must never be written.
     progress_bar
         One progress bar over the embeddings.
+    overwrite
+        Replace the files of an earlier report in ``out_dir`` (:func:`report_files`); refused otherwise, before any
+        work.
 
     Returns
     -------
@@ -129,6 +133,10 @@ def write_report(
             raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
                              "cells first")
     out_dir = user_path(out_dir)
+    earlier = [f for f in report_files(out_dir) if (out_dir / f).exists()]
+    if earlier and not overwrite:
+        raise FileExistsError(f"{out_dir} already holds a report ({', '.join(earlier[:3])}); pass overwrite=True to "
+                              "replace it, or choose another out_dir")
     write_table(table, out_dir, protect=protect)
     diag = diagnostics_table(table)
     if diag is not None:
