@@ -80,3 +80,20 @@ def test_write_report_keeps_an_earlier_report_unless_overwrite(tmp_path, monkeyp
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "umap_leiden.png").write_bytes(b"scanpy's")  # not a report's file: no refusal
     write_report(table, {"e": E}, tmp_path / "other", cell_type=types, progress_bar=False)
+
+
+def test_a_replaced_report_keeps_none_of_the_earlier_reports_files(tmp_path, monkeypatch):
+    """write_report(overwrite=True) left the earlier report's diagnostics.csv and the UMAP of an embedding it no
+    longer had beside the new files, as if they belonged to it."""
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    E = np.random.default_rng(0).normal(size=(40, 3))
+    types = np.repeat(list("ab"), 20)
+    old = pd.DataFrame({"nmi": [0.5, 0.4], "overall": [0.5, 0.4]}, index=["e", "dropped"])
+    old.attrs["diagnostics"] = {"e": {"ilisi": 0.5}}
+    write_report(old, {"e": E, "dropped": E}, tmp_path / "rep", cell_type=types, progress_bar=False)
+    (tmp_path / "rep" / "umap_leiden.png").write_bytes(b"scanpy's")  # the user's own file, not the report's
+    assert {"diagnostics.csv", "umap_dropped.png"} <= {p.name for p in (tmp_path / "rep").iterdir()}
+    new = pd.DataFrame({"nmi": [0.9], "overall": [0.9]}, index=["e"])
+    write_report(new, {"e": E}, tmp_path / "rep", cell_type=types, progress_bar=False, overwrite=True)
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [
+        "index.html", "metrics.csv", "metrics.md", "metrics.png", "umap_e.png", "umap_leiden.png"]

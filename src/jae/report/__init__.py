@@ -114,6 +114,7 @@ def write_report(
     from ..config import as_seed
 
     seed = as_seed(seed)
+    protect = list(protect)  # read by every file written
     if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
                                   or max_cells < 1):
         raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")
@@ -166,7 +167,14 @@ def write_report(
                    seed=seed, protect=protect)
         umaps[name] = png
     plot_metric_bars(table, out_dir / "metrics.png", protect=protect)
-    return write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
-                       umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
-                       "umap_max_cells= in Python; all: every cell)." if sampled else "",
-                       protect=protect)
+    index = write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
+                        umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
+                        "umap_max_cells= in Python; all: every cell)." if sampled else "",
+                        protect=protect)
+    written = {"metrics.csv", "metrics.md", "metrics.png", "index.html", *umaps.values(),
+               *(["diagnostics.csv"] if diag is not None else [])}
+    inputs = {Path(p).resolve() for p in protect}
+    for name in set(earlier) - written:  # the replaced report's files this one lacks (a dropped embedding's UMAP)
+        if (out_dir / name).resolve() not in inputs:
+            (out_dir / name).unlink(missing_ok=True)
+    return index
