@@ -216,3 +216,23 @@ def test_beyond_79_types_neighbouring_legend_entries_get_unlike_colours():
         steps = np.sqrt(((rgb[1:] - rgb[:-1]) ** 2).sum(axis=1))
         assert steps.min() > 0.3 and np.sqrt(((rgb[0] - rgb[-1]) ** 2).sum()) > 0.3, (n, steps.min())
         assert np.ptp(rgb, axis=1).min() > 0.05  # none grey: grey is the unlabelled cells'
+
+
+def test_a_long_title_is_not_cut_at_the_figures_sides(tmp_path):
+    """Without batches (one panel) an 80-character embedding name's title ran past both sides of the figure, so its
+    score ('overall 0.500') and the subset note could not be read."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from jae.report.figures import _umap_figure
+
+    xy = np.random.default_rng(0).normal(size=(50, 2))
+    title = ("scvi_n_latent=30,gene_likelihood=nb,dispersion=gene-batch,n_layers=2 (30 dims, overall 0.500)\n"
+             "UMAP of a random 50,000 of 90,261 cells, seed 0")
+    fig = _umap_figure(xy, [("cell type", np.array(list("ab") * 25))], title, np.random.default_rng(0))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    from matplotlib.text import Text
+
+    (heading,) = fig.findobj(lambda o: isinstance(o, Text) and o.get_text() == title)
+    box = heading.get_window_extent(renderer)
+    assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, (box, fig.bbox)

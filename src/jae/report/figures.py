@@ -223,6 +223,12 @@ def _umap_figure(coords: np.ndarray, panels: list, title: str, rng: np.random.Ge
         _scatter(ax, np.zeros((0, 2)), pd.unique(np.asarray(labels).astype(str)), what, np.random.default_rng(0))
         widths.append(5.4 + ax.get_legend().get_window_extent(FigureCanvasAgg(scratch).get_renderer()).width
                       / scratch.dpi + 0.3)
+    scratch = Figure(figsize=(sum(widths), 5.4))
+    heading = scratch.suptitle(title, fontsize=13)
+    _as_typed([heading])
+    need = heading.get_window_extent(FigureCanvasAgg(scratch).get_renderer()).width / scratch.dpi + 0.4
+    if need > sum(widths):  # a long name's title (one panel, no batch) was cut at both sides, its score lost
+        widths = [w * need / sum(widths) for w in widths]
     fig = Figure(figsize=(sum(widths), 5.4), layout="constrained")
     for sub, (what, labels) in zip(fig.subfigures(1, len(panels), squeeze=False, width_ratios=widths)[0], panels):
         _scatter(sub.subplots(), coords, labels, f"coloured by {what}", rng)
