@@ -65,7 +65,7 @@ def test_write_report_files_and_pictures(tmp_path):
     assert umap.shape[1] > 1.8 * umap.shape[0]  # two panels side by side
     with pytest.raises(ValueError, match="refusing to overwrite input"):
         write_report(table, embs, tmp_path / "rep", cell_type=types, batch=batch, progress_bar=False,
-                     protect=[tmp_path / "rep" / "metrics.csv"])
+                     protect=[tmp_path / "rep" / "metrics.csv"], overwrite=True)
 
 
 def test_report_figures_leave_the_callers_matplotlib_backend_and_figures_alone(tmp_path):

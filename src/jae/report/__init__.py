@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .figures import _short, plot_metric_bars, plot_umaps, umap_coordinates
+from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
 from ..io.atomic import atomic_write
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
@@ -74,6 +74,7 @@ def write_report(
     device: str | None = None,
     protect: Iterable = (),
     progress_bar: bool = True,
+    overwrite: bool = False,
 ) -> Path:
     """Write the metrics table, one UMAP figure per embedding, the bar chart and ``index.html`` into ``out_dir``.
 
@@ -100,6 +101,9 @@ def write_report(
         Input paths that must never be written.
     progress_bar
         One progress bar over the embeddings.
+    overwrite
+        Replace the files of an earlier report in ``out_dir`` (:func:`report_files`); refused otherwise, before any
+        work.
 
     Returns
     -------
@@ -111,28 +115,46 @@ def write_report(
     from ..config import as_seed
 
     seed = as_seed(seed)
-    check_flags(progress_bar=progress_bar)
+    check_flags(progress_bar=progress_bar, overwrite=overwrite)
+    protect = list(protect)  # read by every file written
     if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
                                   or max_cells < 1):
         raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")
+    cell_type = np.asarray(cell_type, dtype=object)  # missing labels kept missing: the UMAPs show them in grey
+    batch = None if batch is None else np.asarray(batch, dtype=object)
+    n = len(cell_type)
+    if batch is not None and len(batch) != n:  # checked before any file is written (a half report stayed behind)
+        raise ValueError(f"batch has {len(batch)} labels but cell_type has {n}; pass one of each per cell")
+    for name, E in embeddings.items():
+        E = np.asarray(E)
+        if E.ndim != 2:
+            raise ValueError(f"embedding {name!r} must be a 2-D (cells x dims) array, not {E.ndim}-D")
+        if E.shape[0] != n:
+            raise ValueError(f"embedding {name!r} has {E.shape[0]} rows but there are {n} cell labels")
+        bad = int((~np.isfinite(E.astype(np.float64, copy=False))).any(axis=1).sum())
+        if bad:
+            raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
+                             "cells first")
     out_dir = user_path(out_dir)
+    earlier = [f for f in report_files(out_dir) if (out_dir / f).exists()]
+    if earlier and not overwrite:
+        raise FileExistsError(f"{out_dir} already holds a report ({', '.join(earlier[:3])}); pass overwrite=True to "
+                              "replace it, or choose another out_dir")
     write_table(table, out_dir, protect=protect)
     diag = diagnostics_table(table)
     if diag is not None:
         atomic_write(out_dir / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
                      protect=protect)
-    cell_type = np.asarray(cell_type).astype(str)
-    batch = None if batch is None else np.asarray(batch).astype(str)
-    n = len(cell_type)
     subset = np.arange(n)
+    sampled = ""
     if max_cells is not None and n > max_cells:
         subset = np.sort(np.random.default_rng(seed).choice(n, size=max_cells, replace=False))
         log.info("report: UMAPs of a random %d of %d cells", max_cells, n)
+        sampled = f"random {max_cells:,} of {n:,} cells, seed {seed}"  # on each figure and the page
     umaps = {}
+    titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
     for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
         E = np.asarray(E)
-        if E.shape[0] != n:
-            raise ValueError(f"embedding {name!r} has {E.shape[0]} rows but there are {n} cell labels")
         coords = umap_coordinates(E[subset], seed=seed, device=device)
         overall = table.loc[name, "overall"] if name in table.index else np.nan
         score = f"overall {overall:.3f}" if np.isfinite(overall) else "overall n/a"
@@ -142,8 +164,19 @@ def write_report(
                 break
             png = f"umap_{_slug(name)}_{i}.png"
         plot_umaps(coords, cell_type[subset], None if batch is None else batch[subset], out_dir / png,
-                   title=f"{_short(name, 80)} ({E.shape[1]} dims, {score})", seed=seed, protect=protect)
+                   title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
+                                                                                 else ""),
+                   seed=seed, protect=protect)
         umaps[name] = png
     plot_metric_bars(table, out_dir / "metrics.png", protect=protect)
-    return write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
-                       protect=protect)
+    index = write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
+                        umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
+                        "umap_max_cells= in Python; all: every cell)." if sampled else "",
+                        protect=protect)
+    written = {"metrics.csv", "metrics.md", "metrics.png", "index.html", *umaps.values(),
+               *(["diagnostics.csv"] if diag is not None else [])}
+    inputs = {Path(p).resolve() for p in protect}
+    for name in set(earlier) - written:  # the replaced report's files this one lacks (a dropped embedding's UMAP)
+        if (out_dir / name).resolve() not in inputs:
+            (out_dir / name).unlink(missing_ok=True)
+    return index

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -71,23 +72,75 @@ def _short(name, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def _palette(n: int) -> list:
+def _shorts(names, limit: int) -> list[str]:
+    """:func:`_short` of each name, but names that would read the same ('scvi_n_latent=30,...' differing only after
+    the cut) keep their start and end around the cut, then, if still the same, get a number: no two legend entries
+    read alike."""
+    names = [" ".join(str(n).split()) for n in names]
+    cut = [_short(n, limit) for n in names]
+    out = list(cut)
+    for i, n in enumerate(names):
+        if cut.count(cut[i]) > 1 and len(n) > limit:
+            head = (limit - 1) // 2
+            out[i] = n[:head] + "\u2026" + n[len(n) - (limit - 1 - head):]
+    seen: dict[str, int] = {}
+    for i, label in enumerate(out):
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            out[i] = f"{_short(label, limit - 4)} [{seen[label]}]"
+    return out
+
+
+def _palette(n: int, *, greys: bool = True) -> list:
+    """``n`` distinct colours; ``greys=False``: none grey (grey marks the cells without a label)."""
     import matplotlib
 
     colours = []
-    for name in ("tab20", "tab20b", "tab20c", "Set3", "Pastel1"):
-        colours += list(matplotlib.colormaps[name].colors)
-    if n > len(colours):
-        cmap = matplotlib.colormaps["hsv"]
-        colours = [cmap(i / n) for i in range(n)]
+    tab20 = matplotlib.colormaps["tab20"].colors
+    # tab20's dark hues (tab10) first, then their light partners: 2 batches or a few types get two hues, not a dark
+    # and a light blue; then tab20b, tab20c, Set3, Pastel1, a colour in two maps only once (79 distinct)
+    maps = [tab20[0::2] + tab20[1::2]] + [matplotlib.colormaps[m].colors for m in ("tab20b", "tab20c", "Set3",
+                                                                                    "Pastel1")]
+    for cmap in maps:
+        colours += [c for c in cmap if tuple(c) not in set(map(tuple, colours)) and (greys or np.ptp(c[:3]) > 0.05)]
+    if n > len(colours):  # hues a golden-ratio turn apart, in three shades: neighbours in the legend look different
+        # (hsv's i / n ramp gave the 200 clusters of a fine clustering neighbours, and a first and last, alike)
+        from matplotlib.colors import hsv_to_rgb
+
+        shades = ((0.85, 0.9), (0.55, 0.75), (0.9, 0.55))
+        colours = [(*hsv_to_rgb(((i * 0.6180339887) % 1, *shades[i % 3])), 1.0) for i in range(n)]
     return colours[:n]
 
 
+def _natural(label: str) -> list:
+    """Sort key reading the numbers in a label as numbers ('CD4 T' before 'CD14 Mono', cluster '2' before '10')."""
+    return [(0, int(part), part) if part.isdigit() else (1, 0, part.lower()) for part in re.split(r"(\d+)", label)]
+
+
+def _legend_layout(n: int) -> tuple[int, int]:
+    """Columns and font size of a legend of ``n`` labels: one column up to 20, 2 up to 44, then 3 (the CITE data's 45
+    cell types), and more beyond 75, at most 25 rows each: a longer column ran off the figure's foot."""
+    return (1 if n <= 20 else 2 if n <= 44 else max(3, -(-n // _LEGEND_ROWS))), (6 if n > 20 else 7)
+
+
+#: The most rows of a legend column (at font size 6) that fit the figure's height.
+_LEGEND_ROWS = 25
+
+
 def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Generator) -> None:
-    labels = pd.Series(np.asarray(labels).astype(str))
-    cats = sorted(labels.unique())
-    colours = dict(zip(cats, _palette(len(cats))))
+    from ..io.validate import missing_text
+
+    raw = np.asarray(labels, dtype=object)
+    missing = np.asarray(pd.isna(raw), dtype=bool) | missing_text(raw)  # cells without a label: grey, named so
+    labels = pd.Series(raw.astype(str))
+    labels[missing] = _NO_LABEL
+    cats = sorted(labels[~missing].unique(), key=_natural)  # clusters 0, 1, 2, ..., 10: not 0, 1, 10, 11, 2
+    colours = dict(zip(cats, _palette(len(cats), greys=not missing.any())))
+    if missing.any():
+        cats.append(_NO_LABEL)
+        colours[_NO_LABEL] = _NO_LABEL_COLOUR
     order = rng.permutation(len(xy))  # random drawing order: no category hides the others
+    order = np.concatenate([order[missing[order]], order[~missing[order]]])  # the unlabelled beneath
     size = float(np.clip(4000 / max(len(xy), 1), 0.3, 12))
     ax.scatter(xy[order, 0], xy[order, 1], s=size, c=[colours[v] for v in labels.iloc[order]], linewidths=0,
                rasterized=True)
@@ -96,10 +149,26 @@ def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Ge
     ax.set_yticks([])
     ax.set_xlabel("UMAP 1", fontsize=8)
     ax.set_ylabel("UMAP 2", fontsize=8)
-    handles = [ax.scatter([], [], s=20, color=colours[c], label=c) for c in cats]
-    ncol = 1 if len(cats) <= 20 else 2 if len(cats) <= 44 else 3
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6 if len(cats) > 20 else 7,
-              frameon=False, ncol=ncol, markerscale=1.0, handletextpad=0.2, columnspacing=0.6)
+    handles = [ax.scatter([], [], s=20, color=colours[c], label=label)
+               for c, label in zip(cats, _shorts(cats, _LABEL_CHARS))]
+    ncol, fontsize = _legend_layout(len(cats))
+    legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=fontsize,
+                       frameon=False, ncol=ncol, markerscale=1.0, handletextpad=0.2, columnspacing=0.6)
+    _as_typed(legend.get_texts())
+
+
+def _as_typed(texts) -> None:
+    """Show names as typed: a '$' pair in a name ('cost $5 vs $6', 'CD4$^+$') is no TeX formula (mathtext drew it in
+    italics, or failed the whole report on one it could not parse)."""
+    for text in texts:
+        text.set_parse_math(False)
+
+
+#: The legend entry and colour of cells without a label (NaN, None, '' or 'nan' text), drawn beneath the others.
+_NO_LABEL = "(no label)"
+_NO_LABEL_COLOUR = (0.85, 0.85, 0.85, 1.0)
+#: Legend labels are cut to this many characters (the report's tables name every type whole).
+_LABEL_CHARS = 40
 
 
 def plot_umaps(
@@ -133,19 +202,38 @@ def plot_umaps(
     -------
     ``path``.
     """
-    from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
-
     from ..config import as_seed
 
     rng = np.random.default_rng(as_seed(seed))
     panels = [("cell type", cell_type)] + ([("batch", batch)] if batch is not None else [])
-    fig = Figure(figsize=(7.2 * len(panels), 5.4))
-    axes = fig.subplots(1, len(panels), squeeze=False)
-    for ax, (what, labels) in zip(axes[0], panels):
-        _scatter(ax, coords, labels, f"coloured by {what}", rng)
-    fig.suptitle(title, fontsize=13)
-    fig.tight_layout()
+    fig = _umap_figure(coords, panels, title, rng)
     return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+
+
+def _umap_figure(coords: np.ndarray, panels: list, title: str, rng: np.random.Generator):
+    """The UMAP figure, each panel as wide as its 5.4-inch plot and its legend (measured) need: 45 long cell-type
+    names make a 3-column legend, which a fixed width cut off or laid over the batch panel."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
+
+    widths = []
+    for what, labels in panels:  # each legend drawn once alone (no points) to measure it
+        scratch = Figure(figsize=(7.2, 5.4))
+        ax = scratch.subplots()
+        _scatter(ax, np.zeros((0, 2)), pd.unique(np.asarray(labels).astype(str)), what, np.random.default_rng(0))
+        widths.append(5.4 + ax.get_legend().get_window_extent(FigureCanvasAgg(scratch).get_renderer()).width
+                      / scratch.dpi + 0.3)
+    scratch = Figure(figsize=(sum(widths), 5.4))
+    heading = scratch.suptitle(title, fontsize=13)
+    _as_typed([heading])
+    need = heading.get_window_extent(FigureCanvasAgg(scratch).get_renderer()).width / scratch.dpi + 0.4
+    if need > sum(widths):  # a long name's title (one panel, no batch) was cut at both sides, its score lost
+        widths = [w * need / sum(widths) for w in widths]
+    fig = Figure(figsize=(sum(widths), 5.4), layout="constrained")
+    for sub, (what, labels) in zip(fig.subfigures(1, len(panels), squeeze=False, width_ratios=widths)[0], panels):
+        _scatter(sub.subplots(), coords, labels, f"coloured by {what}", rng)
+    _as_typed([fig.suptitle(title, fontsize=13)])
+    return fig
 
 
 def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ()) -> Path:
@@ -174,11 +262,11 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     fig = Figure(figsize=(min(20.0, max(8.0, 1.3 * len(cols) * max(1, n_emb / 2))), 4.8 if n_emb <= 8 else 6.0))
     ax = fig.subplots()
     x = np.arange(len(cols))
-    for i, (name, row) in enumerate(table.iterrows()):
+    for i, ((name, row), label) in enumerate(zip(table.iterrows(), _shorts(table.index, 60))):
         pos = x - 0.4 + width * (i + 0.5)
         values = row[cols].to_numpy(dtype=float)
         ok = np.isfinite(values)
-        bars = ax.bar(pos[ok], values[ok], width * 0.92, label=_short(name), color=colours[i])
+        bars = ax.bar(pos[ok], values[ok], width * 0.92, label=label, color=colours[i])
         for b, v in zip(bars, values[ok]):
             ax.text(b.get_x() + b.get_width() / 2, v + 0.01, f"{v:.2f}", ha="center", va="bottom", fontsize=7,
                     rotation=90 if n_emb > 3 else 0)
@@ -190,6 +278,6 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("score (higher is better)")
     ax.set_title("Joint-embedding metrics (NeurIPS 2021 competition, scib definitions)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    _as_typed(ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8).get_texts())
     fig.tight_layout()
     return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)

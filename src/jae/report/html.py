@@ -36,7 +36,7 @@ def _table_html(table: pd.DataFrame) -> str:
             if not np.isfinite(v):
                 cells.append("<td>n/a</td>")
             else:
-                cls = ' class="best"' if len(table) > 1 and v == best[c] else ""
+                cls = ' class="best"' if len(table) > 1 and f"{v:.4f}" == f"{best[c]:.4f}" else ""  # as shown
                 cells.append(f"<td{cls}>{v:.4f}</td>")
         rows.append(f"<tr><td>{html.escape(str(name))}</td>" + "".join(cells) + "</tr>")
     return "<table>\n" + "\n".join(rows) + "\n</table>"
@@ -65,6 +65,7 @@ def write_index(
     umaps: Mapping[str, str],
     title: str,
     description: str = "",
+    umap_note: str = "",
     protect: Iterable = (),
 ) -> Path:
     """Write ``out_dir/index.html`` (atomically) linking the figures by relative path.
@@ -81,6 +82,8 @@ def write_index(
         ``{embedding name: UMAP PNG file name}``.
     title, description
         Page heading and a line about the data.
+    umap_note
+        A line above the UMAPs (which cells they show, when a random subset).
     protect
         Paths that must not be written.
 
@@ -107,6 +110,7 @@ def write_index(
         f'<img src="{html.escape(bar_chart)}" alt="bar chart of the metrics per embedding">',
         *_diagnostics_html(table),
         "<h2>UMAPs</h2>",
+        *([f'<p class="note">{html.escape(umap_note)}</p>'] if umap_note else []),
     ]
     for name, png in umaps.items():
         parts += [f"<h3>{html.escape(str(name))}</h3>",

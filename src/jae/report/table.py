@@ -133,8 +133,8 @@ def table_markdown(table: pd.DataFrame, *, digits: int = 4) -> str:
             if not np.isfinite(v):
                 cells.append("n/a")
             else:
-                text = f"{v:.{digits}f}"
-                cells.append(f"**{text}**" if len(table) > 1 and v == best[c] else text)
+                text = f"{v:.{digits}f}"  # bold as shown: 0.99996 and 1.0 both read 1.0000, both the best
+                cells.append(f"**{text}**" if len(table) > 1 and text == f"{best[c]:.{digits}f}" else text)
         lines.append(f"| {_md_name(name)} | " + " | ".join(cells) + " |")
     lines += ["", *[f"- {n}" for n in notes(table)]]
     diag = diagnostics_table(table)

@@ -176,7 +176,7 @@ def run_demo(
             table, {"jae": Z, "svd_baseline": mdata.obsm["X_svd_baseline"]}, files["report"],
             cell_type=mdata.obs["cell_type"], batch=mdata.obs["batch"], title="jae demo: jae vs the SVD baseline",
             description=f"{mdata.n_obs} simulated {kind} cells; labels hidden for batch {batches[-1]}.",
-            seed=seed, progress_bar=progress_bar,
+            seed=seed, progress_bar=progress_bar, overwrite=True,  # an earlier demo's report: checked above
         )
     return DemoResult(mdata=mdata, model=model, table=table, accuracy=acc, kind=kind, query_batch=str(batches[-1]), files=files,
                       report_index=Path(index), seconds=time.perf_counter() - t0)
