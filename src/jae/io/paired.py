@@ -77,14 +77,7 @@ def check_modalities_agree(frames: Sequence[pd.DataFrame], names: Sequence[str],
         if col in skip or col in _REPLACED.get() or len(held) < 2:
             continue
         (first, one), (second, two) = held[:2]
-        shared = first.index.intersection(second.index, sort=False)
-        a, b = first.reindex(shared).astype(object), second.reindex(shared).astype(object)
-        a_text, b_text = a.astype(str).str.strip(), b.astype(str).str.strip()
-        both = (a.notna() & b.notna() & a_text.ne("") & b_text.ne("")).to_numpy()
-        try:  # numbers compared as numbers (1 and 1.0 agree)
-            differ = both & (pd.to_numeric(a).to_numpy() != pd.to_numeric(b).to_numpy())
-        except (TypeError, ValueError):
-            differ = both & (a_text != b_text).to_numpy()
+        shared, a, b, differ = _differing(first, second)
         if differ.any():
             cell = shared[np.flatnonzero(differ)[0]]
             raise ValueError(
@@ -93,6 +86,42 @@ def check_modalities_agree(frames: Sequence[pd.DataFrame], names: Sequence[str],
                 f"which is right: make the two columns agree, drop {col!r} from one of them, or give each cell's "
                 f"{col} in an annotation file (annotations=FILE), whose columns replace the data's"
             )
+
+
+def _differing(first: pd.Series, second: pd.Series):
+    """The cells both hold, the two columns on them (as objects), and which of them hold two different values (a
+    missing value, NaN or empty, is no difference; numbers compared as numbers: 1 and 1.0 agree)."""
+    shared = first.index.intersection(second.index, sort=False)
+    a, b = first.reindex(shared).astype(object), second.reindex(shared).astype(object)
+    a_text, b_text = a.astype(str).str.strip(), b.astype(str).str.strip()
+    both = (a.notna() & b.notna() & a_text.ne("") & b_text.ne("")).to_numpy()
+    try:  # numbers compared as numbers (1 and 1.0 agree)
+        differ = both & (pd.to_numeric(a).to_numpy() != pd.to_numeric(b).to_numpy())
+    except (TypeError, ValueError):
+        differ = both & (a_text != b_text).to_numpy()
+    return shared, a, b, differ
+
+
+def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame], names: Sequence[str]) -> None:
+    """Log one line per column and modality whose values are dropped when the obs become one table: a modality's
+    column holding other values than the same column of the global obs (which wins) or of an earlier modality (which
+    wins for the cells both hold)."""
+    held: dict[str, tuple[pd.Series, str]] = {}
+    if global_obs is not None and global_obs.index.is_unique:
+        held = {col: (global_obs[col], "the global obs") for col in global_obs.columns}
+    for frame, name in zip(frames, names):
+        if not frame.index.is_unique:  # cells that cannot be matched by name (refused where it matters)
+            continue
+        for col in frame.columns:
+            if col not in held:
+                held[col] = (frame[col], name)
+                continue
+            kept, where = held[col]
+            shared, _, _, differ = _differing(kept, frame[col])
+            if differ.any():
+                logger.warning("obs column %r holds other values in %s than in %s (%d of %d cells): the values of "
+                               "%s are kept and those of %s dropped; rename the column in one of them to keep both",
+                               str(col), name, where, int(differ.sum()), len(shared), where, name)
 
 
 @dataclass(frozen=True)
@@ -301,6 +330,7 @@ def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, nam
                            skip=() if global_obs is None else global_obs.columns)
     for col in mod_obs.columns:
         columns.setdefault(col, mod_obs[col])
+    _log_dropped(global_obs, [adata.obs for adata in adatas], [f"modality {n!r}" for n in names])
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
     return obs
 
