@@ -82,9 +82,15 @@ def unique_features(index, what: str) -> pd.Index:
     index = pd.Index(index).astype(str)
     if index.has_duplicates:
         dup = index[index.duplicated()].unique()
+        obsm = ("; for proteins in one AnnData's obsm['protein_expression'] (scvi-tools' layout), rename the repeated "
+                "columns of that DataFrame or entries of uns['protein_expression_names'], e.g. "
+                "p = adata.obsm['protein_expression']; p.columns = anndata.utils.make_index_unique(p.columns) "
+                "(a DataFrame), or adata.uns['protein_expression_names'] = anndata.utils.make_index_unique("
+                "pandas.Index(adata.uns['protein_expression_names'])).to_numpy() (an array)"
+                ) if what == "modality 'prot'" else ""  # the name jae.io.split_anndata gives those proteins
         raise ValueError(
             f"{what} has {len(dup)} duplicated feature names (e.g. {examples(dup)}); jae matches features by name, so "
-            "they must be unique: make them unique first, e.g. adata.var_names_make_unique() on that modality"
+            f"they must be unique: make them unique first, e.g. adata.var_names_make_unique() on that modality{obsm}"
         )
     return index
 
