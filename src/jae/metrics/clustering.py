@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import normalized_mutual_info_score
 
+from .._flags import check_flags
 from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 from ._louvain import louvain_membership, louvain_memberships
@@ -45,6 +46,7 @@ def louvain(connectivities: sp.spmatrix, *, resolution: float = 1.0, seed: int =
     -------
     ``(n_cells,)`` int cluster labels, 0 for the largest cluster.
     """
+    check_flags(weighted=weighted)  # a text such as 'no' would weight the edges
     return louvain_membership(connectivities, resolution=resolution, seed=seed, weighted=weighted)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
+from .._flags import check_flags
 from ._graph import NeighborGraph, _as_float_matrix, knn, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 
@@ -411,6 +412,7 @@ def ilisi(
     Scaled score in [0, 1] (1: batches mixed in proportion to their number), or the median LISI in
     [1, n_batches]; NaN for a single batch when scaled.
     """
+    check_flags(scale=scale)  # a text such as 'no' would scale the score
     return _lisi_score(embedding, as_labels(by_cells(embedding, batch, "batch"), name="batch"), "ilisi", neighbors=neighbors,
                        n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
                        device=device)
@@ -437,6 +439,7 @@ def clisi(
     Scaled score ``(n_types - median) / (n_types - 1)`` in [0, 1] (1: every neighbourhood holds one type), or the
     median LISI in [1, n_types]; NaN for a single cell type when scaled.
     """
+    check_flags(scale=scale)  # a text such as 'no' would scale the score
     return _lisi_score(embedding, as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type"), "clisi", neighbors=neighbors,
                        n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
                        device=device)

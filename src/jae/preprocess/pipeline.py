@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._flags import check_flags
 from ..io.chunked import read_ahead
 from ..io.features import feature_indexer, unique_features
 from .normalize import clr, log_normalize
@@ -259,6 +260,7 @@ class Preprocessor:
 
     def normalise(self, i: int, X, *, copy: bool = True):
         """Modality ``i``'s raw counts normalised (``copy=False``: a float32 CSR block may be normalised in place)."""
+        check_flags(copy=copy)
         if not self.by_clr(i):
             return log_normalize(X, copy=copy)
         return clr(X, self.protein_depth if self.protein_norm == "clr_depth" else None)
@@ -392,6 +394,7 @@ def preprocess(
 
     from .cell_cycle import CellCycleScorer
 
+    check_flags(progress_bar=progress_bar)  # a text such as 'no' would draw the bar
     kinds = _kinds(kinds)
     n_components, seed = fit_numbers(n_components, seed)
     names = tuple(names or kinds)
