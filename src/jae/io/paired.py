@@ -227,7 +227,12 @@ def one_modality_message(what: str, *, h5mu: bool = False) -> str:
 
 def _matrix(adata, *, name: str, layer: str | None):
     layer = counts_or_x(adata, layer, where=f"modality {name!r}")
-    return adata.X if layer is None else adata.layers[layer]
+    X = adata.X if layer is None else adata.layers[layer]
+    if X is None:  # a modality without counts (.X None): one line, as jae.io.mosaic.is_mosaic says it
+        from .mosaic import no_counts_message
+
+        raise ValueError(no_counts_message(f"modality {name!r}", adata.layers))
+    return X
 
 
 def _as_csr(X) -> sp.csr_matrix:
