@@ -1,0 +1,47 @@
+"""A direct jae.report.write_report call, its tables, page and figures (session 32, second report audit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import jae.report as report
+from jae.report import write_report
+
+
+def _inputs(n=40):
+    E = np.random.default_rng(0).normal(size=(n, 3))
+    return E, np.repeat(list("ab"), n // 2)
+
+
+def test_a_direct_write_report_that_fails_partway_leaves_nothing_behind(tmp_path, monkeypatch):
+    """A write_report call that failed in a UMAP left the metrics.csv and metrics.md it had already written in the
+    folder (and, replacing an earlier report, a mix of both reports); now it writes every file or none."""
+    E, types = _inputs()
+    table = pd.DataFrame({"nmi": [0.5], "overall": [0.5]}, index=["e"])
+    table.attrs["diagnostics"] = {"e": {"ilisi": 0.5}}
+
+    def boom(E, **kw):
+        raise RuntimeError("umap failed")
+
+    monkeypatch.setattr(report, "umap_coordinates", boom)
+    with pytest.raises(RuntimeError, match="umap failed"):
+        write_report(table, {"e": E}, tmp_path / "rep", cell_type=types, progress_bar=False)
+    assert not (tmp_path / "rep").exists()
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    write_report(table, {"e": E}, tmp_path / "rep", cell_type=types, progress_bar=False)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "rep").iterdir()}
+    calls = []
+
+    def second_fails(E, **kw):
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("umap failed")
+        return np.asarray(E)[:, :2]
+
+    monkeypatch.setattr(report, "umap_coordinates", second_fails)
+    new = pd.DataFrame({"nmi": [0.9, 0.8], "overall": [0.9, 0.8]}, index=["e", "f"])
+    with pytest.raises(RuntimeError, match="umap failed"):
+        write_report(new, {"e": E, "f": E}, tmp_path / "rep", cell_type=types, progress_bar=False, overwrite=True)
+    assert before == {p.name: p.read_bytes() for p in (tmp_path / "rep").iterdir()}
