@@ -45,3 +45,31 @@ def test_a_direct_write_report_that_fails_partway_leaves_nothing_behind(tmp_path
     with pytest.raises(RuntimeError, match="umap failed"):
         write_report(new, {"e": E, "f": E}, tmp_path / "rep", cell_type=types, progress_bar=False, overwrite=True)
     assert before == {p.name: p.read_bytes() for p in (tmp_path / "rep").iterdir()}
+
+
+def _named_table():
+    table = pd.DataFrame({"nmi": [0.5, 0.4], "overall": [0.5, 0.4]}, index=["scvi <v2>", "a*b* &amp; [x](y)"])
+    table.attrs["averaged"] = {"scvi <v2>": ["nmi"], "a*b* &amp; [x](y)": ["nmi"]}
+    table.attrs["diagnostics"] = {"scvi <v2>": {"ilisi": 0.5}}
+    return table
+
+
+def test_metrics_md_keeps_names_that_markdown_would_swallow_and_the_cli_prints_them_as_typed(tmp_path, monkeypatch,
+                                                                                         capsys):
+    """metrics.md escaped only '|': on GitHub 'scvi <v2>' read 'scvi' (an HTML tag), 'a*b*' was set in italics and
+    the diagnostics note's 'share:<block>' lost '<block>'. The file now escapes them; the table jae evaluate prints
+    to the terminal shows the names as typed, without backslashes."""
+    import jae
+    from jae.cli import main
+    from jae.report import table_markdown
+
+    md = table_markdown(_named_table())
+    assert "| scvi \\<v2> |" in md and "| a\\*b\\* \\&amp; \\[x](y) |" in md and "- scvi \\<v2>: overall" in md
+    assert "share:\\<block>" in md and "cc_before / cc_after" in md  # '_' inside a word: no emphasis, kept
+    assert "\\" not in table_markdown(_named_table(), escape=False)
+    monkeypatch.setattr(jae, "evaluate_files", lambda *a, **kw: _named_table())
+    (tmp_path / "x.h5ad").write_bytes(b"")
+    main(["evaluate", "--h5ad", str(tmp_path / "x.h5ad"), "--obsm", "X_a", "--out", str(tmp_path / "o"),
+          "--no-report"])
+    printed = capsys.readouterr().out
+    assert "| scvi <v2> |" in printed and "| a*b* &amp; [x](y) |" in printed and "\\" not in printed
