@@ -73,3 +73,16 @@ def test_metrics_md_keeps_names_that_markdown_would_swallow_and_the_cli_prints_t
           "--no-report"])
     printed = capsys.readouterr().out
     assert "| scvi <v2> |" in printed and "| a*b* &amp; [x](y) |" in printed and "\\" not in printed
+
+
+def test_the_umap_alt_text_names_a_batch_panel_only_when_there_is_one(tmp_path, monkeypatch):
+    """index.html described every UMAP as 'by cell type and batch', also when no batch was given and the figure had
+    the cell-type panel alone."""
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    E, types = _inputs()
+    table = pd.DataFrame({"nmi": [0.5], "overall": [0.5]}, index=["e"])
+    page = write_report(table, {"e": E}, tmp_path / "one", cell_type=types, progress_bar=False).read_text()
+    assert 'alt="UMAP of e by cell type"' in page
+    page = write_report(table, {"e": E}, tmp_path / "two", cell_type=types, batch=np.tile(["b1", "b2"], 20),
+                        progress_bar=False).read_text()
+    assert 'alt="UMAP of e by cell type and batch"' in page

@@ -173,7 +173,7 @@ def write_report(
         index = write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
                             umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
                             "umap_max_cells= in Python; all: every cell)." if sampled else "",
-                            protect=protect)
+                            umap_batch=batch is not None, protect=protect)
     written = {"metrics.csv", "metrics.md", "metrics.png", "index.html", *umaps.values(),
                *(["diagnostics.csv"] if diag is not None else [])}
     inputs = {Path(p).resolve() for p in protect}
