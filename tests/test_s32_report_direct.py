@@ -86,3 +86,17 @@ def test_the_umap_alt_text_names_a_batch_panel_only_when_there_is_one(tmp_path, 
     page = write_report(table, {"e": E}, tmp_path / "two", cell_type=types, batch=np.tile(["b1", "b2"], 20),
                         progress_bar=False).read_text()
     assert 'alt="UMAP of e by cell type and batch"' in page
+
+
+def test_a_umap_title_shows_overall_as_the_tables_do(tmp_path, monkeypatch):
+    """The UMAP title showed overall to 3 decimals ('overall 0.988') beside tables with 4 ('0.9877'): two embeddings
+    apart in the table read alike on their figures."""
+    titles = []
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    monkeypatch.setattr(report, "plot_umaps", lambda *a, title, **kw: titles.append(title))
+    E, types = _inputs()
+    table = pd.DataFrame({"nmi": [0.98765], "overall": [0.98765]}, index=["e"])
+    write_report(table, {"e": E}, tmp_path / "rep", cell_type=types, progress_bar=False)
+    shown = f"{0.98765:.4f}"
+    assert f"overall {shown})" in titles[0]
+    assert f"| e | {shown} | {shown} |" in report.table_markdown(table)

@@ -158,7 +158,7 @@ def write_report(
             E = np.asarray(E)
             coords = umap_coordinates(E[subset], seed=seed, device=device)
             overall = table.loc[name, "overall"] if name in table.index else np.nan
-            score = f"overall {overall:.3f}" if np.isfinite(overall) else "overall n/a"
+            score = f"overall {overall:.4f}" if np.isfinite(overall) else "overall n/a"  # as the tables show it
             png = f"umap_{_slug(name)}.png"
             for i in range(2, len(umaps) + 2):  # names that differ only in other characters ('jae v1', 'jae_v1')
                 if png not in umaps.values():
