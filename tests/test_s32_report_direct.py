@@ -100,3 +100,24 @@ def test_a_umap_title_shows_overall_as_the_tables_do(tmp_path, monkeypatch):
     shown = f"{0.98765:.4f}"
     assert f"overall {shown})" in titles[0]
     assert f"| e | {shown} | {shown} |" in report.table_markdown(table)
+
+
+def test_the_bar_charts_dashed_line_sets_off_overall_only_when_there_is_one(tmp_path, monkeypatch):
+    """plot_metric_bars drew its dashed separator before the last column also for a table without 'overall',
+    splitting two metrics as if the second were their mean."""
+    from matplotlib.figure import Figure
+
+    from jae.report import plot_metric_bars
+
+    saved = []
+    real = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **kw: (saved.append(self), real(self, *a, **kw))[1])
+
+    def dashed(columns):
+        table = pd.DataFrame({c: [0.5, 0.4] for c in columns}, index=["e", "f"])
+        plot_metric_bars(table, tmp_path / "bars.png")
+        return [line.get_xdata()[0] for line in saved[-1].get_axes()[0].get_lines() if line.get_linestyle() == "--"]
+
+    assert dashed(["nmi", "asw_label", "overall"]) == [1.5]
+    assert dashed(["nmi", "asw_label", "asw_batch"]) == []
+    assert dashed(["overall"]) == []

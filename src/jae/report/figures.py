@@ -252,6 +252,12 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     -------
     ``path``.
     """
+    fig = _metric_bars_figure(table)
+    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+
+
+def _metric_bars_figure(table: pd.DataFrame):
+    """The bar chart of :func:`plot_metric_bars`."""
     from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
 
     cols = [c for c in COLUMNS if c in table.columns]
@@ -272,7 +278,8 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
                     rotation=90 if n_emb > 3 else 0)
         for p in pos[~ok]:
             ax.text(p, 0.02, "n/a", ha="center", va="bottom", fontsize=7, rotation=90, color="0.4")
-    ax.axvline(len(cols) - 1.5, color="0.7", lw=0.8, ls="--")
+    if cols[-1:] == ["overall"] and len(cols) > 1:  # the metrics apart from their mean (none without it)
+        ax.axvline(len(cols) - 1.5, color="0.7", lw=0.8, ls="--")
     ax.set_xticks(x)
     ax.set_xticklabels(cols)
     ax.set_ylim(0, 1.12)
@@ -280,4 +287,4 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     ax.set_title("Joint-embedding metrics (NeurIPS 2021 competition, scib definitions)")
     _as_typed(ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8).get_texts())
     fig.tight_layout()
-    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+    return fig
