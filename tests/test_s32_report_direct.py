@@ -121,3 +121,30 @@ def test_the_bar_charts_dashed_line_sets_off_overall_only_when_there_is_one(tmp_
     assert dashed(["nmi", "asw_label", "overall"]) == [1.5]
     assert dashed(["nmi", "asw_label", "asw_batch"]) == []
     assert dashed(["overall"]) == []
+
+
+def test_umap_legends_keep_a_categoricals_own_order(tmp_path, monkeypatch):
+    """Cell types given as a pandas Categorical in lineage order (HSC, MK/E prog, Proerythroblast, ...) were listed
+    in the UMAP legends in natural sort order instead; plain arrays keep the natural order."""
+    from matplotlib.figure import Figure
+
+    saved = []
+    real = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **kw: (saved.append(self), real(self, *a, **kw))[1])
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    E, _ = _inputs(60)
+    order = ["HSC", "MK/E prog", "Proerythroblast", "CD14+ Mono"]
+    types = pd.Categorical(np.tile(order[::-1] + [None], 12), categories=order + ["unused"])
+    batch = pd.Series(np.tile(["s2", "s10", "s1"], 20), dtype=pd.CategoricalDtype(["s2", "s10", "s1"]))
+    table = pd.DataFrame({"nmi": [0.5], "overall": [0.5]}, index=["e"])
+
+    def legends(cell_type, batch):
+        write_report(table, {"e": E}, tmp_path / "rep", cell_type=cell_type, batch=batch, progress_bar=False,
+                     overwrite=True)
+        umap = next(f for f in saved if len(f.subfigs) == 2)
+        saved.clear()
+        return [[t.get_text() for t in sub.get_axes()[0].get_legend().get_texts()] for sub in umap.subfigs]
+
+    assert legends(types, batch) == [order + ["(no label)"], ["s2", "s10", "s1"]]
+    assert legends(np.asarray(types, dtype=object), batch.to_numpy(dtype=object)) == [
+        ["CD14+ Mono", "HSC", "MK/E prog", "Proerythroblast", "(no label)"], ["s1", "s2", "s10"]]

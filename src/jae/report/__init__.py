@@ -60,6 +60,17 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name))[:100].strip("_") or "embedding"
 
 
+def _categories(labels):
+    """The categories of labels given as a pandas Categorical (or a Series of one), else None."""
+    dtype = getattr(labels, "dtype", None)
+    return dtype.categories if isinstance(dtype, pd.CategoricalDtype) else None
+
+
+def _ordered(labels: np.ndarray, categories):
+    """``labels`` as a Categorical of ``categories`` (its legend order) when they came as one; else as they are."""
+    return labels if categories is None else pd.Categorical(labels, categories=categories)
+
+
 def write_report(
     table: pd.DataFrame,
     embeddings: Mapping[str, np.ndarray],
@@ -87,7 +98,8 @@ def write_report(
     out_dir
         Report folder (created); its files are written atomically, all or none (a failure leaves none).
     cell_type, batch
-        ``(n_cells,)`` labels for the colours.
+        ``(n_cells,)`` labels for the colours; a pandas Categorical (or a Series of one) is listed in the UMAP legends
+        in its categories' order, other labels in natural order (cluster 2 before 10).
     title, description
         Heading and a line about the data for ``index.html``.
     max_cells
@@ -120,6 +132,7 @@ def write_report(
     if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
                                   or max_cells < 1):
         raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")
+    orders = [_categories(cell_type), _categories(batch)]  # a Categorical's order: the UMAP legends keep it
     cell_type = np.asarray(cell_type, dtype=object)  # missing labels kept missing: the UMAPs show them in grey
     batch = None if batch is None else np.asarray(batch, dtype=object)
     n = len(cell_type)
@@ -164,7 +177,8 @@ def write_report(
                 if png not in umaps.values():
                     break
                 png = f"umap_{_slug(name)}_{i}.png"
-            plot_umaps(coords, cell_type[subset], None if batch is None else batch[subset], out_dir / png,
+            plot_umaps(coords, _ordered(cell_type[subset], orders[0]),
+                       None if batch is None else _ordered(batch[subset], orders[1]), out_dir / png,
                        title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
                                                                                      else ""),
                        seed=seed, protect=protect)

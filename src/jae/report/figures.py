@@ -130,11 +130,16 @@ _LEGEND_ROWS = 25
 def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Generator) -> None:
     from ..io.validate import missing_text
 
+    labels_in = labels
     raw = np.asarray(labels, dtype=object)
     missing = np.asarray(pd.isna(raw), dtype=bool) | missing_text(raw)  # cells without a label: grey, named so
     labels = pd.Series(raw.astype(str))
     labels[missing] = _NO_LABEL
     cats = sorted(labels[~missing].unique(), key=_natural)  # clusters 0, 1, 2, ..., 10: not 0, 1, 10, 11, 2
+    dtype = getattr(labels_in, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):  # a Categorical's own order (lineages, stages), as the user set it
+        rank = {str(c): i for i, c in enumerate(dtype.categories)}
+        cats.sort(key=lambda c: rank.get(c, len(rank)))  # stable: any other label after them, naturally sorted
     colours = dict(zip(cats, _palette(len(cats), greys=not missing.any())))
     if missing.any():
         cats.append(_NO_LABEL)
