@@ -97,6 +97,6 @@ def run(args: argparse.Namespace) -> int:
         organism=args.organism, seed=args.seed, device=args.device, report=not args.no_report,
         umap_max_cells=args.umap_max_cells, overwrite=args.overwrite, progress_bar=not args.quiet, knn=args.knn,
     )
-    print(table_markdown(table), end="")
+    print(table_markdown(table, escape=False), end="")  # a terminal: names as typed, no Markdown escapes
     print(f"written to {args.out.expanduser()}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))
     return 0

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_outputs, atomic_write
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
 __all__ = [
@@ -60,6 +60,17 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name))[:100].strip("_") or "embedding"
 
 
+def _categories(labels):
+    """The categories of labels given as a pandas Categorical (or a Series of one), else None."""
+    dtype = getattr(labels, "dtype", None)
+    return dtype.categories if isinstance(dtype, pd.CategoricalDtype) else None
+
+
+def _ordered(labels: np.ndarray, categories):
+    """``labels`` as a Categorical of ``categories`` (its legend order) when they came as one; else as they are."""
+    return labels if categories is None else pd.Categorical(labels, categories=categories)
+
+
 def write_report(
     table: pd.DataFrame,
     embeddings: Mapping[str, np.ndarray],
@@ -85,9 +96,10 @@ def write_report(
     embeddings
         ``{name: (n_cells, n_dims) array}``, rows aligned with ``cell_type``.
     out_dir
-        Report folder (created); every file is written atomically.
+        Report folder (created); its files are written atomically, all or none (a failure leaves none).
     cell_type, batch
-        ``(n_cells,)`` labels for the colours.
+        ``(n_cells,)`` labels for the colours; a pandas Categorical (or a Series of one) is listed in the UMAP legends
+        in its categories' order, other labels in natural order (cluster 2 before 10).
     title, description
         Heading and a line about the data for ``index.html``.
     max_cells
@@ -120,6 +132,7 @@ def write_report(
     if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
                                   or max_cells < 1):
         raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")
+    orders = [_categories(cell_type), _categories(batch)]  # a Categorical's order: the UMAP legends keep it
     cell_type = np.asarray(cell_type, dtype=object)  # missing labels kept missing: the UMAPs show them in grey
     batch = None if batch is None else np.asarray(batch, dtype=object)
     n = len(cell_type)
@@ -140,39 +153,41 @@ def write_report(
     if earlier and not overwrite:
         raise FileExistsError(f"{out_dir} already holds a report ({', '.join(earlier[:3])}); pass overwrite=True to "
                               "replace it, or choose another out_dir")
-    write_table(table, out_dir, protect=protect)
-    diag = diagnostics_table(table)
-    if diag is not None:
-        atomic_write(out_dir / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
-                     protect=protect)
-    subset = np.arange(n)
-    sampled = ""
-    if max_cells is not None and n > max_cells:
-        subset = np.sort(np.random.default_rng(seed).choice(n, size=max_cells, replace=False))
-        log.info("report: UMAPs of a random %d of %d cells", max_cells, n)
-        sampled = f"random {max_cells:,} of {n:,} cells, seed {seed}"  # on each figure and the page
-    umaps = {}
-    titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
-    for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
-        E = np.asarray(E)
-        coords = umap_coordinates(E[subset], seed=seed, device=device)
-        overall = table.loc[name, "overall"] if name in table.index else np.nan
-        score = f"overall {overall:.3f}" if np.isfinite(overall) else "overall n/a"
-        png = f"umap_{_slug(name)}.png"
-        for i in range(2, len(umaps) + 2):  # names that differ only in other characters ('jae v1', 'jae_v1')
-            if png not in umaps.values():
-                break
-            png = f"umap_{_slug(name)}_{i}.png"
-        plot_umaps(coords, cell_type[subset], None if batch is None else batch[subset], out_dir / png,
-                   title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
-                                                                                 else ""),
-                   seed=seed, protect=protect)
-        umaps[name] = png
-    plot_metric_bars(table, out_dir / "metrics.png", protect=protect)
-    index = write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
-                        umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
-                        "umap_max_cells= in Python; all: every cell)." if sampled else "",
-                        protect=protect)
+    with atomic_outputs():  # all files or none: a failed UMAP left the tables it had written behind
+        write_table(table, out_dir, protect=protect)
+        diag = diagnostics_table(table)
+        if diag is not None:
+            atomic_write(out_dir / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
+                         protect=protect)
+        subset = np.arange(n)
+        sampled = ""
+        if max_cells is not None and n > max_cells:
+            subset = np.sort(np.random.default_rng(seed).choice(n, size=max_cells, replace=False))
+            log.info("report: UMAPs of a random %d of %d cells", max_cells, n)
+            sampled = f"random {max_cells:,} of {n:,} cells, seed {seed}"  # on each figure and the page
+        umaps = {}
+        titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
+        for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
+            E = np.asarray(E)
+            coords = umap_coordinates(E[subset], seed=seed, device=device)
+            overall = table.loc[name, "overall"] if name in table.index else np.nan
+            score = f"overall {overall:.4f}" if np.isfinite(overall) else "overall n/a"  # as the tables show it
+            png = f"umap_{_slug(name)}.png"
+            for i in range(2, len(umaps) + 2):  # names that differ only in other characters ('jae v1', 'jae_v1')
+                if png not in umaps.values():
+                    break
+                png = f"umap_{_slug(name)}_{i}.png"
+            plot_umaps(coords, _ordered(cell_type[subset], orders[0]),
+                       None if batch is None else _ordered(batch[subset], orders[1]), out_dir / png,
+                       title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
+                                                                                     else ""),
+                       seed=seed, protect=protect)
+            umaps[name] = png
+        plot_metric_bars(table, out_dir / "metrics.png", protect=protect)
+        index = write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
+                            umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
+                            "umap_max_cells= in Python; all: every cell)." if sampled else "",
+                            umap_batch=batch is not None, protect=protect)
     written = {"metrics.csv", "metrics.md", "metrics.png", "index.html", *umaps.values(),
                *(["diagnostics.csv"] if diag is not None else [])}
     inputs = {Path(p).resolve() for p in protect}

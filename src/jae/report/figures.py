@@ -130,11 +130,16 @@ _LEGEND_ROWS = 25
 def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Generator) -> None:
     from ..io.validate import missing_text
 
+    labels_in = labels
     raw = np.asarray(labels, dtype=object)
     missing = np.asarray(pd.isna(raw), dtype=bool) | missing_text(raw)  # cells without a label: grey, named so
     labels = pd.Series(raw.astype(str))
     labels[missing] = _NO_LABEL
     cats = sorted(labels[~missing].unique(), key=_natural)  # clusters 0, 1, 2, ..., 10: not 0, 1, 10, 11, 2
+    dtype = getattr(labels_in, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):  # a Categorical's own order (lineages, stages), as the user set it
+        rank = {str(c): i for i, c in enumerate(dtype.categories)}
+        cats.sort(key=lambda c: rank.get(c, len(rank)))  # stable: any other label after them, naturally sorted
     colours = dict(zip(cats, _palette(len(cats), greys=not missing.any())))
     if missing.any():
         cats.append(_NO_LABEL)
@@ -252,6 +257,12 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     -------
     ``path``.
     """
+    fig = _metric_bars_figure(table)
+    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+
+
+def _metric_bars_figure(table: pd.DataFrame):
+    """The bar chart of :func:`plot_metric_bars`."""
     from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
 
     cols = [c for c in COLUMNS if c in table.columns]
@@ -272,7 +283,8 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
                     rotation=90 if n_emb > 3 else 0)
         for p in pos[~ok]:
             ax.text(p, 0.02, "n/a", ha="center", va="bottom", fontsize=7, rotation=90, color="0.4")
-    ax.axvline(len(cols) - 1.5, color="0.7", lw=0.8, ls="--")
+    if cols[-1:] == ["overall"] and len(cols) > 1:  # the metrics apart from their mean (none without it)
+        ax.axvline(len(cols) - 1.5, color="0.7", lw=0.8, ls="--")
     ax.set_xticks(x)
     ax.set_xticklabels(cols)
     ax.set_ylim(0, 1.12)
@@ -280,4 +292,4 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     ax.set_title("Joint-embedding metrics (NeurIPS 2021 competition, scib definitions)")
     _as_typed(ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8).get_texts())
     fig.tight_layout()
-    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+    return fig

@@ -66,6 +66,7 @@ def write_index(
     title: str,
     description: str = "",
     umap_note: str = "",
+    umap_batch: bool = True,
     protect: Iterable = (),
 ) -> Path:
     """Write ``out_dir/index.html`` (atomically) linking the figures by relative path.
@@ -84,6 +85,8 @@ def write_index(
         Page heading and a line about the data.
     umap_note
         A line above the UMAPs (which cells they show, when a random subset).
+    umap_batch
+        Whether the UMAPs have a panel coloured by batch (their alt text says what they show).
     protect
         Paths that must not be written.
 
@@ -112,9 +115,10 @@ def write_index(
         "<h2>UMAPs</h2>",
         *([f'<p class="note">{html.escape(umap_note)}</p>'] if umap_note else []),
     ]
+    by = "cell type and batch" if umap_batch else "cell type"  # no batch panel: none said
     for name, png in umaps.items():
         parts += [f"<h3>{html.escape(str(name))}</h3>",
-                  f'<img src="{html.escape(png)}" alt="UMAP of {html.escape(str(name))} by cell type and batch">']
+                  f'<img src="{html.escape(png)}" alt="UMAP of {html.escape(str(name))} by {by}">']
     parts.append("</body></html>")
     text = "\n".join(parts) + "\n"
     return atomic_write(Path(out_dir) / "index.html", lambda p: p.write_text(text, encoding="utf-8"), protect=protect)

@@ -6,6 +6,7 @@ variance shares): explanations of the scores that do not enter ``overall``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -115,14 +116,30 @@ def diagnostics_notes(table: pd.DataFrame) -> list[str]:
     return out
 
 
-def _md_name(name) -> str:
-    """An embedding's name as one Markdown table cell (a '|' would split it; a line break would end the row)."""
-    return " ".join(str(name).split()).replace("|", "\\|")
+#: What GitHub's Markdown would swallow or reinterpret in a name or note: an HTML tag ('scvi <v2>' lost '<v2>') or
+#: entity, emphasis ('a*b*', '_x_'; not the '_' inside 'asw_label'), strikethrough, code, a link ('[x](y)'); a '>'
+#: or '[' that opens nothing ('>= 1', '[0, 1]') is left as it is.
+_MD_SPECIAL = re.compile(r"[\\`*~]|<(?=[A-Za-z/!?])|&(?=#?\w+;)|\[(?=[^\]]*\]\()|(?<!\w)_|_(?!\w)")
 
 
-def table_markdown(table: pd.DataFrame, *, digits: int = 4) -> str:
+def _md_text(text, *, escape: bool = True) -> str:
+    """Text of metrics.md with what Markdown would swallow backslash-escaped; ``escape=False`` (the table the CLI
+    prints to a terminal): as it is."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), str(text)) if escape else str(text)
+
+
+def _md_name(name, *, escape: bool = True) -> str:
+    """A name as one Markdown table cell (a '|' would split it, in a terminal too; a line break would end the row)."""
+    return _md_text(" ".join(str(name).split()), escape=escape).replace("|", "\\|")
+
+
+def table_markdown(table: pd.DataFrame, *, digits: int = 4, escape: bool = True) -> str:
     """The table as GitHub Markdown (best value per column in bold, n/a for undefined), the notes, then the
-    diagnostics table when there is one."""
+    diagnostics table when there is one.
+
+    ``escape=False``: names and notes as they are (for a terminal; only a '|' in a name stays escaped), not what
+    GitHub shows of them ('scvi <v2>' as 'scvi', 'a*b*' in italics).
+    """
     cols = [c for c in COLUMNS if c in table.columns]
     lines = ["| embedding | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
     best = {c: table[c].max(skipna=True) for c in cols}
@@ -135,17 +152,19 @@ def table_markdown(table: pd.DataFrame, *, digits: int = 4) -> str:
             else:
                 text = f"{v:.{digits}f}"  # bold as shown: 0.99996 and 1.0 both read 1.0000, both the best
                 cells.append(f"**{text}**" if len(table) > 1 and text == f"{best[c]:.{digits}f}" else text)
-        lines.append(f"| {_md_name(name)} | " + " | ".join(cells) + " |")
-    lines += ["", *[f"- {n}" for n in notes(table)]]
+        lines.append(f"| {_md_name(name, escape=escape)} | " + " | ".join(cells) + " |")
+    lines += ["", *[f"- {_md_text(n, escape=escape)}" for n in notes(table)]]
     diag = diagnostics_table(table)
     if diag is not None:
         lines += ["", "Diagnostics (not in overall):", "",
-                  "| embedding | " + " | ".join(diag.columns) + " |", "|---|" + "---:|" * len(diag.columns)]
+                  "| embedding | " + " | ".join(_md_name(c, escape=escape) for c in diag.columns) + " |",
+                  "|---|" + "---:|" * len(diag.columns)]
         for name, row in diag.iterrows():
             cells = [f"{v:.{digits}f}" if np.isfinite(v) else "n/a" for v in row]
-            lines.append(f"| {_md_name(name)} | " + " | ".join(cells) + " |")
+            lines.append(f"| {_md_name(name, escape=escape)} | " + " | ".join(cells) + " |")
         why = diagnostics_notes(table)
-        lines += ["", *[f"- {n}" for n in why], *([""] if why else []), DIAGNOSTICS_NOTE]
+        lines += ["", *[f"- {_md_text(n, escape=escape)}" for n in why], *([""] if why else []),
+                  _md_text(DIAGNOSTICS_NOTE, escape=escape)]
     return "\n".join(lines) + "\n"
 
 
