@@ -13,6 +13,7 @@ import os
 import anndata as ad
 import numpy as np
 
+from .._device import env_int
 from .chunked import format_bytes
 from .paired_files import FilesOnDisk, open_h5mu
 from .single import modalities_of
@@ -51,11 +52,7 @@ def parse_bytes(value) -> int:
 def default_memory_budget() -> int:
     """Half of the memory available now (``MemAvailable`` in ``/proc/meminfo``; 4 GB when that is unknown), shared
     by the processes ``torchrun`` started on this machine (``LOCAL_WORLD_SIZE``): each of them reads the inputs."""
-    try:
-        share = BUDGET_SHARE / max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
-    except ValueError:  # (torchrun sets it: its processes on this machine)
-        raise ValueError(f"the environment variable LOCAL_WORLD_SIZE={os.environ['LOCAL_WORLD_SIZE']!r} is not a number "
-                         "of processes: unset it, or set it to a whole number (torchrun sets it)") from None
+    share = BUDGET_SHARE / max(1, env_int("LOCAL_WORLD_SIZE", 1, "a number of processes"))  # torchrun's, per machine
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
