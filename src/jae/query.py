@@ -40,7 +40,7 @@ import pandas as pd
 
 from .io.features import FeatureOverlap, examples, feature_overlap, gene_symbols, unique_cells
 from .io.mosaic import get_mosaic, is_mosaic
-from .query_partial import _svd_partial, _values_partial
+from .query_partial import svd_partial, values_partial
 from .storage import in_data_order
 
 __all__ = ["QueryFeatures", "query_features", "features_kept", "fill_missing_blocks", "measured"]
@@ -451,8 +451,8 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
         if overlap.complete:
             out.append(pre._features_of(i, pre.normalise(i, sub)))
         elif pre.bases[i] is not None:
-            out.append(_svd_partial(model, i, sub, overlap, blocks[i]))
+            out.append(svd_partial(model, i, sub, overlap, blocks[i]))
         else:
-            out.append(_values_partial(model, i, sub, overlap, blocks, None if rna_X is None else rna_X[pos:pos + n]))
+            out.append(values_partial(model, i, sub, overlap, blocks, None if rna_X is None else rna_X[pos:pos + n]))
         pos += n
     return np.concatenate(out) if out else np.empty((0, blocks[i].stop - blocks[i].start), np.float32)

@@ -10,6 +10,8 @@ import scipy.sparse as sp
 from .io.features import FeatureOverlap
 from .preprocess.normalize import SCALE
 
+__all__ = ["svd_partial", "values_partial"]
+
 #: Largest share of the library the missing features may be estimated to hold.
 MAX_MISSING_SHARE = 0.9
 
@@ -34,7 +36,9 @@ def _reference_share(missing_values: np.ndarray) -> float:
     return float(min(share, MAX_MISSING_SHARE))
 
 
-def _svd_partial(model, i: int, sub, overlap: FeatureOverlap, block: slice) -> np.ndarray:
+def svd_partial(model, i: int, sub, overlap: FeatureOverlap, block: slice) -> np.ndarray:
+    """SVD block ``block`` of modality ``i`` for cells ``sub`` measured in ``overlap.present`` alone: the posterior mean of
+    its coordinates given the present features' projection."""
     comp = model.preprocessor.bases[i].components
     V_obs = comp[:, overlap.present]
     share = _reference_share(model.moments.mean[block] @ comp[:, overlap.missing])
@@ -44,7 +48,9 @@ def _svd_partial(model, i: int, sub, overlap: FeatureOverlap, block: slice) -> n
     return model.moments.block_posterior(block, V_obs, proj, sq, len(overlap.present))
 
 
-def _values_partial(model, i: int, sub, overlap: FeatureOverlap, blocks, rna_X: np.ndarray) -> np.ndarray:
+def values_partial(model, i: int, sub, overlap: FeatureOverlap, blocks, rna_X: np.ndarray) -> np.ndarray:
+    """Values block of modality ``i`` (proteins kept as values) for cells ``sub`` measured in ``overlap.present`` alone:
+    the missing columns are the reference's conditional mean given the present ones (and the RNA block ``rna_X``)."""
     cols = np.arange(model.preprocessor.n_output)
     present = cols[blocks[i]][overlap.present]
     observed = present if rna_X is None else np.concatenate([cols[blocks[0]], present])
