@@ -19,7 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .features import examples, unique_cells
-from .paired import _as_csr, _choose, _joint_obs, _matrix
+from .paired import _as_csr, _choose, _joint_obs, _matrix, _stored
 from .raw import counts_location, counts_read
 from .single import modalities_of
 from .validate import validate_counts
@@ -178,9 +178,7 @@ def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | N
             found = counts_location(layer, adata.layers, has_raw=adata.raw is not None, where=f"modality {name!r}")
         except KeyError:
             return False  # no counts where asked: get_paired names the fix
-        X = adata.X if found is None else adata.layers[found]
-        if X is None:  # (said here, before the counts are read: fit, embed and impute ask this first)
-            raise ValueError(no_counts_message(f"modality {name!r}", adata.layers))
+        X = _stored(adata, found, name=name)  # no counts: said here, before reading (fit, embed, impute ask first)
         if missing_rows(X).any():
             return True
     return False

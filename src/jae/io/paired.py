@@ -226,9 +226,14 @@ def one_modality_message(what: str, *, h5mu: bool = False) -> str:
 
 
 def _matrix(adata, *, name: str, layer: str | None):
-    layer = counts_or_x(adata, layer, where=f"modality {name!r}")
+    return _stored(adata, counts_or_x(adata, layer, where=f"modality {name!r}"), name=name)
+
+
+def _stored(adata, layer: str | None, *, name: str):
+    """``adata``'s matrix at ``layer`` (None: ``.X``), where the counts were found; a modality without counts (``.X``
+    None) refused in one line (:func:`jae.io.mosaic.no_counts_message`)."""
     X = adata.X if layer is None else adata.layers[layer]
-    if X is None:  # a modality without counts (.X None): one line, as jae.io.mosaic.is_mosaic says it
+    if X is None:
         from .mosaic import no_counts_message
 
         raise ValueError(no_counts_message(f"modality {name!r}", adata.layers))
