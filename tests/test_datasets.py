@@ -333,7 +333,7 @@ def test_more_cells_than_memory_holds_is_refused_in_one_line_not_a_memory_error(
     import jae.datasets.design as design
     from jae.cli import main
 
-    monkeypatch.setattr(design, "_available_memory", lambda: 10**9)  # 1 GB: 2.5 million cells' design at most
+    monkeypatch.setattr(design, "available_memory", lambda: 10**9)  # 1 GB: 2.5 million cells' design at most
     with pytest.raises(ValueError, match=r"^n_cells=5000000: the simulation's design needs about 2\.0 GB of memory .*"
                                          r"more than the 1\.0 GB available; simulate fewer cells, features"):
         simulate(5_000_000)
@@ -341,7 +341,7 @@ def test_more_cells_than_memory_holds_is_refused_in_one_line_not_a_memory_error(
         simulate(100, n_genes=20_000_000)  # ran for minutes, building the names, before numpy ran out of memory
     with pytest.raises(ValueError, match=r"^n_cell_types=2000: the simulation's design needs about"):
         simulate(5000, n_cell_types=2000, n_genes=20_000)
-    monkeypatch.setattr(design, "_available_memory", lambda: None)  # unknown: not checked
+    monkeypatch.setattr(design, "available_memory", lambda: None)  # unknown: not checked
     with pytest.raises(ValueError, match="n_genes"):
         simulate(5_000_000, n_genes=10)
     monkeypatch.undo()
@@ -361,7 +361,7 @@ def test_depths_whose_counts_exceed_memory_are_refused_in_one_line_not_a_memory_
     import jae.datasets.design as design
     from jae.cli import main
 
-    monkeypatch.setattr(design, "_available_memory", lambda: 10**9)
+    monkeypatch.setattr(design, "available_memory", lambda: 10**9)
     with pytest.raises(ValueError, match=r"^SimulationParams rna_umis=1000000.0: drawing the counts of 100 cells at a "
                                          r"time \(about 1,000,000 a cell\) needs about 1\.8 GB of memory, more than the "
                                          r"1\.0 GB available; simulate shallower cells or fewer features$"):
@@ -370,7 +370,7 @@ def test_depths_whose_counts_exceed_memory_are_refused_in_one_line_not_a_memory_
         simulate(2000, params=SimulationParams(atac_fragments=1e6))
     simulate(100, kind="cite", n_genes=200, n_proteins=5, params=SimulationParams(atac_fragments=1e9))  # unused
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(design, "_available_memory", lambda: 5 * 10**9)  # the design fits, its counts do not
+    monkeypatch.setattr(design, "available_memory", lambda: 5 * 10**9)  # the design fits, its counts do not
     with caplog.at_level(logging.ERROR, logger="jae"):
         assert main(["-q", "simulate", "sim", "--n-cells", "1024", "--preset", "none", "--n-genes", "8000000"]) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]

@@ -16,7 +16,6 @@ so a design for a million cells fits in memory; the counts themselves are sample
 from __future__ import annotations
 
 import numbers
-import os
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import as_seed
+from ..io.plan import available_memory
 
 __all__ = ["SimulationParams", "Design", "make_design", "BATCH_NAMES", "CELL_TYPE_NAMES"]
 
@@ -247,26 +247,11 @@ def _whole(name: str, value) -> int:
 _DESIGN_BYTES_PER_CELL = 400
 
 
-def _available_memory() -> int | None:
-    """Bytes of memory available now (``MemAvailable``, else the free physical pages), None when unknown."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def _check_memory(sizes: dict[str, int], n_features: int) -> None:
     """Refuse in one line sizes whose design alone exceeds the memory available: numpy's MemoryError came with a
     traceback (an extra zero or two in n_cells), and a huge n_genes or n_peaks ran for minutes before it. ``sizes``:
     ``n_cells``, the feature counts, ``n_cell_types`` and ``n_batches``; ``n_features``: those of both modalities."""
-    available = _available_memory()
+    available = available_memory()
     n_types = sizes["n_cell_types"]
     # bytes: per cell its labels; per feature its name, then its row of every program (types, factors, the
     # trajectory's steps) and of every batch effect
@@ -293,7 +278,7 @@ def _check_block_memory(median: dict, params: SimulationParams, kind: str, n_cel
     """Refuse in one line depths whose counts for one block of cells exceed the memory available (each count takes
     at least 16 bytes while it is drawn, measured about 14 for a block of mixed groups, up to 60 for a block of one):
     numpy's MemoryError came with a traceback."""
-    available = _available_memory()
+    available = available_memory()
     spread = float(np.exp((params.depth_sd**2 + params.batch_depth_sd**2) / 2))  # mean / median of a log-normal
     fields = {"rna": ("rna_umis", "n_genes"), "atac": ("atac_fragments", "n_peaks")}
     for mod in ("rna", "atac") if kind == "multiome" else ("rna",):

@@ -53,17 +53,24 @@ def default_memory_budget() -> int:
     """Half of the memory available now (``MemAvailable`` in ``/proc/meminfo``; 4 GB when that is unknown), shared
     by the processes ``torchrun`` started on this machine (``LOCAL_WORLD_SIZE``): each of them reads the inputs."""
     share = BUDGET_SHARE / max(1, env_int("LOCAL_WORLD_SIZE", 1, "a number of processes"))  # torchrun's, per machine
+    available = available_memory()
+    return int(4 * 10**9 * share / BUDGET_SHARE) if available is None else int(available * share)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (``MemAvailable`` in ``/proc/meminfo``, else the free physical pages), None when
+    unknown."""
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
-                    return int(int(line.split()[1]) * 1024 * share)
+                    return int(line.split()[1]) * 1024
     except OSError:
         pass
     try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * share)
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
-        return int(4 * 10**9 * share / BUDGET_SHARE)
+        return None
 
 
 def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "counts"):
