@@ -6,6 +6,7 @@ reference, so the unknown rate is a false-positive rate, nominally at most 5%). 
 
     OMP_NUM_THREADS=1 python benchmarks/_recalibration.py reapseq_pbmc 0 5   # set, seed, finetune epochs
 """
+import argparse
 import copy
 import json
 import logging
@@ -19,7 +20,12 @@ from mapping import _setup, _with  # noqa: E402
 from jae import JAE, JAEConfig  # noqa: E402
 
 logging.basicConfig(level=logging.WARNING)
-name, seed, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+_args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+_args.add_argument("set", help="a shared set's name, e.g. reapseq_pbmc")
+_args.add_argument("seed", type=int)
+_args.add_argument("epochs", type=int, help="finetune epochs")
+_parsed = _args.parse_args()
+name, seed, epochs = _parsed.set, _parsed.seed, _parsed.epochs
 qset, query, labelled, label, ref_rows, _ = _setup(name, seed)
 cfg = JAEConfig(max_epochs=30)
 model = JAE(cfg, seed=seed, device="cpu").fit(_with(qset, label.where(ref_rows))[ref_rows].copy(), cell_type_key="ct",

@@ -12,7 +12,6 @@ those of the competition's metric scripts (see tests/fixtures/scib/README.md).
 from __future__ import annotations
 
 import json
-import sys
 import time
 import warnings
 
@@ -80,4 +79,9 @@ def main(data_path: str, embedding_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data", help="the solution-layout .h5ad (log-normalised GEX in .X)")
+    ap.add_argument("embedding", help="the embedding as .npy, rows in the data's obs order")
+    args = ap.parse_args()
+    main(args.data, args.embedding)

@@ -119,9 +119,18 @@ def run(name, seed, settings, cfg):
     return rows
 
 if __name__ == "__main__":
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("sets", help="comma-separated set names, e.g. bmmc_cite,bmmc_multiome")
+    ap.add_argument("seeds", help="comma-separated seeds, e.g. 0,1")
+    ap.add_argument("settings", help="comma-separated settings: pretrained, online")
+    ap.add_argument("config", nargs="?", default="{}", help="JSON of JAEConfig fields to override")
+    ap.add_argument("tag", nargs="?", default="run", help="the CSV is written to /tmp/jae_variants_<tag>.csv")
+    args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    sets = sys.argv[1].split(","); seeds = [int(x) for x in sys.argv[2].split(",")]; settings = sys.argv[3].split(",")
-    over = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
+    sets, settings = args.sets.split(","), args.settings.split(",")
+    seeds = [int(x) for x in args.seeds.split(",")]
+    over = json.loads(args.config)
     cfg = replace(JAEConfig(), **{k: tuple(v) if isinstance(v, list) else v for k, v in over.items()})
     rows = []
     for n in sets:
@@ -129,5 +138,4 @@ if __name__ == "__main__":
             rows += run(n, s, settings, cfg)
     df = pd.DataFrame(rows)
     print(df.groupby(["set", "setting", "variant"])[["cc_cons", "asw_batch", "overall", "margin"]].mean().round(4).to_string())
-    tag = sys.argv[5] if len(sys.argv) > 5 else "run"
-    df.to_csv(f"/tmp/jae_variants_{tag}.csv", index=False)
+    df.to_csv(f"/tmp/jae_variants_{args.tag}.csv", index=False)

@@ -85,3 +85,18 @@ def test_margins_take_the_better_comparator_seed_by_seed():
     np.testing.assert_allclose(m["cc_ratio_min"], 0.4 / 0.9)
     np.testing.assert_allclose(m["label_gain"], 0.05)
     assert not m["met"]  # margin below +0.02 and a cc ratio below 0.5
+
+
+def test_every_benchmark_script_reads_its_arguments_with_argparse():
+    """``python benchmarks/X.py --help`` must print usage, not an IndexError from a bare ``sys.argv[1]``: a script
+    run as a program parses its command line with argparse (``sys.argv[1:]`` handed to argparse is fine)."""
+    import ast
+    bare = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "benchmarks").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "argv" and isinstance(node.value.value, ast.Name)
+                    and node.value.value.id == "sys" and not isinstance(node.slice, ast.Slice)):
+                bare.append(f"{path.name}:{node.lineno}")
+    assert not bare, f"sys.argv read by hand (no --help, traceback on a missing argument): {bare}"
