@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import numbers
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,8 @@ import pandas as pd
 import torch
 
 from . import __version__
+from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _check_modalities, _finite_or_none, _label_values, _mappings,
+                                 _saved)
 from ._flags import check_flags
 from .config import JAEConfig
 from .io.atomic import atomic_path
@@ -60,7 +61,6 @@ READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 #: Parts of a joint model's description (each None when the model has none) that every file of a format version
 #: writes, from the version whose files all have them: a later file without one is damaged, not an old file.
 _PARTS_SINCE = {2: ("readout",), 3: ("calibration", "adapter", "moments", "voters"), 5: ("calibration_cells",)}
-DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
 #: How the messages of a damaged or unreadable folder of each kind name its refit (the CLI names the verb for each).
@@ -402,58 +402,6 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.history = history.astype({c: float for c in history if history[c].isna().all()})
     _build_mapping_parts(model, path, d, tensors)
     return model
-
-
-def _check_modalities(path: Path, mods) -> None:
-    """Refuse a description whose ``modalities`` no fit writes (hand-edited or mixed from two models): every joint
-    model has RNA (GEX, with an SVD basis) first and ATAC (with one) or ADT (proteins read as they are) second, two
-    different names and distinct feature names in each; such a file loaded and then failed every embed with a shape
-    error, or embedded proteins as peaks."""
-    damaged = f"{path / DESCRIPTION}: %s; the model folder is damaged: copy it again or refit the model"
-    if not isinstance(mods, list) or len(mods) != 2 or not all(isinstance(m, dict) for m in mods):
-        raise ValueError(damaged % "'modalities' is not a list of two modalities (RNA and ATAC or ADT)")
-    kinds = [m["kind"] for m in mods]
-    if kinds[0] != "GEX" or kinds[1] not in ("ATAC", "ADT"):
-        raise ValueError(damaged % f"the modalities are {kinds[0]!r} + {kinds[1]!r}, not GEX + ATAC or GEX + ADT")
-    names = [m["name"] for m in mods]
-    if names[0] == names[1]:
-        raise ValueError(damaged % f"both modalities are named {names[0]!r}")
-    for m, kind, name in zip(mods, kinds, names):
-        if (m["svd_components"] is None) != (kind == "ADT"):
-            raise ValueError(damaged % f"modality {name!r} ({kind}) {'has' if kind == 'ADT' else 'lacks'} SVD components")
-        if not isinstance(m["var_names"], list) or len(set(map(str, m["var_names"]))) != len(m["var_names"]):
-            raise ValueError(damaged % f"the features of modality {name!r} are not a list of distinct names")
-
-
-def _label_values(values) -> dict:
-    """``{"cell_type_values": [...]}`` for a model whose labels are numbers (:func:`jae.labels.label_categories`):
-    predictions come back as those values; ``{}`` for text labels (the names are the labels)."""
-    if values is None:
-        return {}
-    return {"cell_type_values": [int(v) if isinstance(v, numbers.Integral) else float(v) for v in values]}
-
-
-def _finite_or_none(value) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
-
-
-def _saved(tensors: dict, prefix: str, keys, error: str) -> dict:
-    """``{key: tensors['<prefix>.<key>']}`` for ``keys``; ``ValueError(error)`` when any of them is missing."""
-    parts = {k: tensors.get(f"{prefix}.{k}") for k in keys}
-    if any(v is None for v in parts.values()):
-        raise ValueError(error)
-    return parts
-
-
-def _mappings(path: Path, records) -> list[dict]:
-    """The ``"mappings"`` of a description (None: written before jae kept them, or never mapped), checked."""
-    if records is None:
-        return []
-    if not isinstance(records, list) or not all(isinstance(r, dict) and isinstance(r.get("batches"), list)
-                                                for r in records):
-        raise ValueError(f"{path / DESCRIPTION}: 'mappings' is not a list of mapping records; the model folder is "
-                         "damaged: copy it again or map the query again")
-    return records
 
 
 def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
