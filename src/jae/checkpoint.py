@@ -184,13 +184,16 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
             f"jae {__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae (pip install -U jae) or "
             f"{_REFIT[kind]}"
         )
-    if version not in READABLE_VERSIONS:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:  # true == 1: read as a format 1 file
         raise ValueError(
             f"{path}: model format_version {version!r} is not supported by jae {__version__} "
             f"(reads versions {', '.join(map(str, READABLE_VERSIONS))}); {_REFIT[kind]} or use the jae version that "
             "wrote it"
         )
     found = d.get("model_kind", "jae")
+    if not isinstance(found, str):  # a list or object: MODEL_KINDS.get raised "unhashable type"
+        raise ValueError(f"{path / DESCRIPTION}: model_kind {found!r} is not a kind of jae model (one of "
+                         f"{', '.join(map(repr, MODEL_KINDS))}); the model folder is damaged: copy it again or {_REFIT[kind]}")
     if found != kind:
         loader = MODEL_KINDS.get(found)
         raise ValueError(
