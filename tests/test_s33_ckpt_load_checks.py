@@ -35,3 +35,12 @@ def test_format_version_true_is_not_read_as_format_1(tmp_path):
     folder = _edited(tmp_path, lambda d: d.__setitem__("format_version", True))
     with pytest.raises(ValueError, match="format_version True is not supported"):
         JAE.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("key, value", [("cell_type", "abc"), ("cell_type", ["A", "A", "B"]), ("batch", ["x", "x"]),
+                                        ("cell_type", [1, 2, 3])])
+def test_categories_that_are_not_distinct_names_are_refused(tmp_path, key, value):
+    """A text "abc" loaded as the three cell types 'a', 'b', 'c'; a repeated name loaded and every prediction failed."""
+    folder = _edited(tmp_path, lambda d: d["categories"].__setitem__(key, value))
+    with pytest.raises(ValueError, match=rf"model\.json: categories\.{key} is not a list of distinct names"):
+        JAE.load(folder, device="cpu")

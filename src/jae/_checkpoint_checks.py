@@ -64,3 +64,17 @@ def _mappings(path: Path, records) -> list[dict]:
         raise ValueError(f"{path / DESCRIPTION}: 'mappings' is not a list of mapping records; the model folder is "
                          "damaged: copy it again or map the query again")
     return records
+
+
+def _categories(path: Path, categories) -> tuple[list[str], list[str]]:
+    """The cell types and batches of a description's ``categories``, each a list of distinct names as every fit writes
+    them; a hand-edited text (``"abc"``: read letter by letter as three cell types) or a name given twice (predictions
+    then failed with pandas' "Categorical categories must be unique") is refused in one line."""
+    out = []
+    for key in ("cell_type", "batch"):
+        names = categories[key]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
+            raise ValueError(f"{path / DESCRIPTION}: categories.{key} is not a list of distinct names ({names!r:.80}); "
+                             "the model folder is damaged: copy it again or refit the model")
+        out.append(list(names))
+    return out[0], out[1]

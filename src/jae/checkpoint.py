@@ -18,8 +18,8 @@ import pandas as pd
 import torch
 
 from . import __version__
-from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _check_modalities, _finite_or_none, _label_values, _mappings,
-                                 _saved)
+from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_modalities, _finite_or_none, _label_values,
+                                 _mappings, _saved)
 from ._flags import check_flags
 from .config import JAEConfig
 from .io.atomic import atomic_path
@@ -336,8 +336,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     config.setdefault("protein_norm_unsupervised", "log")
     model = cls(JAEConfig.from_dict(config), seed=d["seed"], device=device)
     model.layout = LatentLayout(**d["layout"])
-    model.cell_types = list(d["categories"]["cell_type"])
-    model.batches = list(d["categories"]["batch"])
+    model.cell_types, model.batches = _categories(path, d["categories"])
     if (len(model.cell_types), len(model.batches)) != (model.layout.n_cell_type, model.layout.n_batch):
         raise ValueError(f"{path}: category lists do not match the latent layout; the model folder is damaged")
     values = d["categories"].get("cell_type_values")  # numeric labels' own values; files without them: the names
