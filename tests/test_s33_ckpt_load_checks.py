@@ -44,3 +44,39 @@ def test_categories_that_are_not_distinct_names_are_refused(tmp_path, key, value
     folder = _edited(tmp_path, lambda d: d["categories"].__setitem__(key, value))
     with pytest.raises(ValueError, match=rf"model\.json: categories\.{key} is not a list of distinct names"):
         JAE.load(folder, device="cpu")
+
+
+def _weights_edited(tmp_path: Path, edit) -> Path:
+    """A copy of the format 6 fixture whose weights.pt ``edit`` changes in place."""
+    import torch
+
+    folder = _edited(tmp_path, lambda d: None)
+    tensors = torch.load(folder / "weights.pt", weights_only=True)
+    edit(tensors)
+    torch.save(tensors, folder / "weights.pt")
+    return folder
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_type_scale_is_refused(tmp_path, value):
+    """It loaded, and every embedding was NaN (or its type part NaN and predictions failed)."""
+    folder = _edited(tmp_path, lambda d: d["readout"].__setitem__("type_scale", value))
+    with pytest.raises(ValueError, match=r"model\.json: readout\.type_scale is (nan|inf), not a finite number"):
+        JAE.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("prefix", ["network.", "svd.", "readout.mean"])
+def test_nan_weights_are_refused(tmp_path, prefix):
+    def edit(tensors):
+        name = next(k for k, v in tensors.items() if k.startswith(prefix) and v.is_floating_point() and v.numel())
+        tensors[name].view(-1)[0] = float("nan")
+
+    folder = _weights_edited(tmp_path, edit)
+    with pytest.raises(ValueError, match=r"weights\.pt: tensor .* holds NaN or infinite values"):
+        JAE.load(folder, device="cpu")
+
+
+def test_minus_infinite_classifier_intercept_still_loads(tmp_path):
+    """-inf marks a type the readout's linear classifier was not fitted on: a valid file."""
+    folder = _weights_edited(tmp_path, lambda t: t["readout.type_intercept"].__setitem__(0, float("-inf")))
+    assert JAE.load(folder, device="cpu").readout is not None

@@ -78,3 +78,26 @@ def _categories(path: Path, categories) -> tuple[list[str], list[str]]:
                              "the model folder is damaged: copy it again or refit the model")
         out.append(list(names))
     return out[0], out[1]
+
+
+#: Tensors the embedding is computed from; a NaN or infinite value in one (a damaged or hand-edited file: no fit
+#: writes one) made every embedding NaN, silently. ``readout.type_intercept`` may hold -inf: a type the linear
+#: classifier was not fitted on.
+_EMBEDDING_TENSORS = ("network.", "svd.", "readout.", "adapter.")
+
+
+def _check_finite(path: Path, d: dict, tensors: dict) -> None:
+    """Refuse NaN or infinite values where the embedding reads them: the tensors of :data:`_EMBEDDING_TENSORS` and the
+    readout's ``type_scale`` (model.json reads ``NaN`` and ``Infinity``)."""
+    readout = d.get("readout")
+    scale = readout.get("type_scale") if isinstance(readout, dict) else None
+    if isinstance(scale, float) and not np.isfinite(scale):
+        raise ValueError(f"{path / DESCRIPTION}: readout.type_scale is {scale}, not a finite number; the model folder is "
+                         "damaged: copy it again or refit the model")
+    for name, value in tensors.items():
+        if not name.startswith(_EMBEDDING_TENSORS) or not value.is_floating_point():
+            continue
+        bad = value.isnan() | (value == np.inf) if name == "readout.type_intercept" else ~value.isfinite()
+        if bool(bad.any()):
+            raise ValueError(f"{path / WEIGHTS}: tensor {name!r} holds NaN or infinite values, which no fit writes; the "
+                             "model folder is damaged: copy it again or refit the model")
