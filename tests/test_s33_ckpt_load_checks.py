@@ -80,3 +80,11 @@ def test_minus_infinite_classifier_intercept_still_loads(tmp_path):
     """-inf marks a type the readout's linear classifier was not fitted on: a valid file."""
     folder = _weights_edited(tmp_path, lambda t: t["readout.type_intercept"].__setitem__(0, float("-inf")))
     assert JAE.load(folder, device="cpu").readout is not None
+
+
+@pytest.mark.parametrize("part, code", [("voters", 99), ("voters", -1), ("calibration_cells", 3)])
+def test_label_codes_outside_the_cell_types_are_refused(tmp_path, part, code):
+    """Voters' code 99 loaded and every prediction failed with an IndexError; -1 voted silently for the last type."""
+    folder = _weights_edited(tmp_path, lambda t: t[f"{part}.codes"].__setitem__(0, code))
+    with pytest.raises(ValueError, match=rf"weights\.pt: tensor '{part}\.codes' holds label codes that are not "):
+        JAE.load(folder, device="cpu")

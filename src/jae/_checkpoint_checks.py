@@ -101,3 +101,13 @@ def _check_finite(path: Path, d: dict, tensors: dict) -> None:
         if bool(bad.any()):
             raise ValueError(f"{path / WEIGHTS}: tensor {name!r} holds NaN or infinite values, which no fit writes; the "
                              "model folder is damaged: copy it again or refit the model")
+
+
+def _check_codes(path: Path, part: str, codes, n_cell_type: int) -> None:
+    """Refuse label codes of the voters or calibration cells (``part``) that are not positions in the model's cell
+    types: a code past them failed every prediction with numpy's "index 99 is out of bounds", a negative one voted
+    silently for the last type."""
+    codes = np.asarray(codes)
+    if codes.size and (codes.dtype.kind not in "iu" or codes.min() < 0 or codes.max() >= n_cell_type):
+        raise ValueError(f"{path / WEIGHTS}: tensor '{part}.codes' holds label codes that are not positions in the "
+                         f"model's {n_cell_type} cell types; the model folder is damaged: copy it again or refit the model")

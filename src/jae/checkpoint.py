@@ -18,8 +18,8 @@ import pandas as pd
 import torch
 
 from . import __version__
-from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_finite, _check_modalities, _finite_or_none,
-                                 _label_values, _mappings, _saved)
+from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
+                                 _finite_or_none, _label_values, _mappings, _saved)
 from ._flags import check_flags
 from .config import JAEConfig
 from .io.atomic import atomic_path
@@ -429,6 +429,7 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         setattr(model, part, None)
         if d.get(part) is not None:
             parts = _saved(tensors, part, ("features", "codes"), damaged % part.replace("_", " "))
+            _check_codes(path, part, parts["codes"].numpy(), model.layout.n_cell_type)
             parts.update({"observed": tensors[f"{part}.observed"]} if f"{part}.observed" in tensors else {})  # mosaic
             try:
                 setattr(model, part, kind.from_saved(d[part], {k: v.numpy() for k, v in parts.items()}, d["n_input"]))
