@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,3 +23,31 @@ def test_an_unusable_device_is_blamed_on_the_argument_not_the_folder(device):
     with pytest.raises(ValueError, match=r"^device=") as err:
         ModalityPredictor.load(FIXTURE / "knn", device=device)
     assert "model.json" not in str(err.value) and "damaged" not in str(err.value)
+
+
+def _edited(tmp_path: Path, which: str, edit_json=None, edit_tensors=None) -> Path:
+    """A copy of the format 6 ``which`` predictor fixture with its model.json and/or weights.pt edited in place."""
+    import torch
+
+    folder = tmp_path / which
+    shutil.copytree(FIXTURE / which, folder)
+    if edit_json is not None:
+        d = json.loads((folder / "model.json").read_text())
+        edit_json(d)
+        (folder / "model.json").write_text(json.dumps(d))
+    if edit_tensors is not None:
+        tensors = torch.load(folder / "weights.pt", weights_only=True)
+        edit_tensors(tensors)
+        torch.save(tensors, folder / "weights.pt")
+    return folder
+
+
+def test_a_jae_predictor_of_no_network_is_refused(tmp_path):
+    """n_members 0 (and its networks' tensors removed) loaded; every predict failed with 'list index out of range'."""
+    def drop(tensors):
+        for name in [k for k in tensors if k.startswith("net")]:
+            del tensors[name]
+
+    folder = _edited(tmp_path, "jae", lambda d: d.__setitem__("n_members", 0), drop)
+    with pytest.raises(ValueError, match=r"holds 0 networks, model\.json's n_members says 0"):
+        ModalityPredictor.load(folder, device="cpu")
