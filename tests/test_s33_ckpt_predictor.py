@@ -51,3 +51,16 @@ def test_a_jae_predictor_of_no_network_is_refused(tmp_path):
     folder = _edited(tmp_path, "jae", lambda d: d.__setitem__("n_members", 0), drop)
     with pytest.raises(ValueError, match=r"holds 0 networks, model\.json's n_members says 0"):
         ModalityPredictor.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("which, name", [("jae", "codec.mean"), ("knn", "baseline.train_S"),
+                                         ("jae", "net0.")])
+def test_nan_in_a_predictors_weights_is_refused(tmp_path, which, name):
+    """codec.mean NaN loaded and every prediction came back NaN, silently."""
+    def poison(tensors):
+        key = next(k for k, v in tensors.items() if k.startswith(name) and v.is_floating_point() and v.numel())
+        tensors[key].view(-1)[0] = float("nan")
+
+    folder = _edited(tmp_path, which, edit_tensors=poison)
+    with pytest.raises(ValueError, match=r"weights\.pt does not match .*holds NaN or infinite values"):
+        ModalityPredictor.load(folder, device="cpu")

@@ -48,6 +48,9 @@ def check_description(meta: dict, tensors: dict, path: Path) -> None:
         if not isinstance(n, int) or isinstance(n, bool) or n < 1 or saved != {f"net{i}" for i in range(n)}:
             # n_members 0 loaded a predictor of no network, which failed every predict with "list index out of range"
             raise mismatch(path, f"it holds {len(saved)} networks, model.json's n_members says {n!r}")
+    for name, value in tensors.items():  # no fit writes NaN or infinity: every prediction came back NaN, silently
+        if value.is_floating_point() and not bool(value.isfinite().all()):
+            raise mismatch(path, f"tensor {name!r} holds NaN or infinite values")
 
 
 def tensor_taker(arrays: dict, path: Path):
