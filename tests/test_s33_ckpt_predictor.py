@@ -64,3 +64,13 @@ def test_nan_in_a_predictors_weights_is_refused(tmp_path, which, name):
     folder = _edited(tmp_path, which, edit_tensors=poison)
     with pytest.raises(ValueError, match=r"weights\.pt does not match .*holds NaN or infinite values"):
         ModalityPredictor.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("k", [0, 10**6, 2.5])
+def test_a_knn_predictor_with_an_impossible_k_is_refused(tmp_path, k):
+    """k 0 or past its training cells loaded, and every predict failed in scikit-learn's words."""
+    import torch
+
+    folder = _edited(tmp_path, "knn", edit_tensors=lambda t: t.__setitem__("baseline.k", torch.tensor(k)))
+    with pytest.raises(ValueError, match=r"the kNN baseline's k .* is not a whole number from 1 to its 150 training"):
+        ModalityPredictor.load(folder, device="cpu")

@@ -71,6 +71,9 @@ def tensor_taker(arrays: dict, path: Path):
 def knn_targets(take, arrays: dict, n_cells: int, n_target: int, path: Path) -> dict:
     """The kNN baseline's training targets: dense (``Y_dense``) or CSR (``Y_data``, ``Y_indices``, ``Y_indptr``,
     ``Y_shape``), checked against its ``n_cells`` training cells and the ``n_target`` features."""
+    k = arrays.get("baseline.k")
+    if k is None or k.dtype.kind not in "iu" or not 1 <= int(k) <= n_cells:  # sklearn refused it at each predict
+        raise mismatch(path, f"the kNN baseline's k {None if k is None else k.tolist()!r} is not a whole number from 1 to its {n_cells} training cells")
     if "baseline.Y_dense" in arrays:
         return {"Y_dense": take("baseline.Y_dense", (n_cells, n_target))}
     parts = {k: take(f"baseline.{k}", (None,)) for k in ("Y_data", "Y_indices", "Y_indptr", "Y_shape")}
