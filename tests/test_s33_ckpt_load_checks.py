@@ -88,3 +88,13 @@ def test_label_codes_outside_the_cell_types_are_refused(tmp_path, part, code):
     folder = _weights_edited(tmp_path, lambda t: t[f"{part}.codes"].__setitem__(0, code))
     with pytest.raises(ValueError, match=rf"weights\.pt: tensor '{part}\.codes' holds label codes that are not "):
         JAE.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("value", ["25", 25.0])
+def test_n_input_that_is_not_a_whole_number_is_named_as_such(tmp_path, value):
+    """'25' was refused as "its modalities give 25 input features, its network takes 25", a contradiction; 25.0 in
+    torch's words ("empty(): argument 'size' failed to unpack")."""
+    n = json.loads((FIXTURE / "model.json").read_text())["n_input"]
+    folder = _edited(tmp_path, lambda d: d.__setitem__("n_input", type(value)(n)))
+    with pytest.raises(ValueError, match=rf"give {n} input features, its network takes {type(value)(n)!r}; "):
+        JAE.load(folder, device="cpu")

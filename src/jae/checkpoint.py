@@ -367,9 +367,9 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases,
         protein_norm=model.config.protein_norm_for(), protein_depth=depth,
     )
-    if model.preprocessor.n_output != d["n_input"]:
+    if type(d["n_input"]) is not int or model.preprocessor.n_output != d["n_input"]:  # '25': "give 25, takes 25"
         raise ValueError(f"{path / DESCRIPTION}: its modalities give {model.preprocessor.n_output} input features, its "
-                         f"network takes {d['n_input']}; the model folder is damaged: copy it again or refit the model")
+                         f"network takes {d['n_input']!r}; the model folder is damaged: copy it again or refit the model")
     model.modality_names = tuple(m["name"] for m in mods)
     with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
         model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
