@@ -74,3 +74,27 @@ def test_a_knn_predictor_with_an_impossible_k_is_refused(tmp_path, k):
     folder = _edited(tmp_path, "knn", edit_tensors=lambda t: t.__setitem__("baseline.k", torch.tensor(k)))
     with pytest.raises(ValueError, match=r"the kNN baseline's k .* is not a whole number from 1 to its 150 training"):
         ModalityPredictor.load(folder, device="cpu")
+
+
+def _legacy(tmp_path: Path, text: bytes) -> Path:
+    """A copy of the predictor format 1 fixture (predictor.json + weights.pt) whose predictor.json holds ``text``."""
+    legacy = Path(__file__).parent / "fixtures" / "predictor_v1"
+    folder = tmp_path / "legacy"
+    folder.mkdir()
+    shutil.copy(legacy / "weights.pt", folder / "weights.pt")
+    (folder / "predictor.json").write_bytes(text)
+    return folder
+
+
+def test_a_legacy_predictor_json_that_is_not_text_is_refused_in_one_line(tmp_path):
+    """It failed with Python's "'utf-8' codec can't decode byte 0xff", naming no file."""
+    folder = _legacy(tmp_path, b"\xff\xfe\x00 not text")
+    with pytest.raises(ValueError, match=r"predictor\.json is not UTF-8 text; the model folder is damaged"):
+        ModalityPredictor.load(folder, device="cpu")
+
+
+def test_a_legacy_predictor_json_with_a_bom_loads_as_model_json_does(tmp_path):
+    """An editor's byte-order mark was refused as "not valid JSON (Unexpected UTF-8 BOM)"; model.json reads it."""
+    text = (Path(__file__).parent / "fixtures" / "predictor_v1" / "predictor.json").read_bytes()
+    model = ModalityPredictor.load(_legacy(tmp_path, b"\xef\xbb\xbf" + text), device="cpu")
+    assert model.method == "jae" and len(model.nets) >= 1

@@ -85,10 +85,12 @@ def knn_targets(take, arrays: dict, n_cells: int, n_target: int, path: Path) -> 
 
 def read_legacy(path: Path) -> dict:
     """The description of a predictor folder in the old layout (``predictor.json``, predictor format 1)."""
-    try:
-        meta = json.loads((path / LEGACY_DESCRIPTION).read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path / LEGACY_DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
+    try:  # as model.json is read: bytes that are not UTF-8 text named, a BOM (saved by an editor) skipped
+        meta = json.loads((path / LEGACY_DESCRIPTION).read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
+        raise ValueError(f"{path / LEGACY_DESCRIPTION} is {why}; the model folder is damaged: copy it again or refit "
+                         "the predictor") from None
     if not isinstance(meta, dict) or meta.get("format_version") != 1:
         version = meta.get("format_version") if isinstance(meta, dict) else None
         raise ValueError(
