@@ -98,3 +98,18 @@ def test_a_legacy_predictor_json_with_a_bom_loads_as_model_json_does(tmp_path):
     text = (Path(__file__).parent / "fixtures" / "predictor_v1" / "predictor.json").read_bytes()
     model = ModalityPredictor.load(_legacy(tmp_path, b"\xef\xbb\xbf" + text), device="cpu")
     assert model.method == "jae" and len(model.nets) >= 1
+
+
+def test_a_damaged_predictor_description_names_its_file_and_the_predictors_refit(tmp_path):
+    """A key missing from a predictor's model.json said "refit the model", which the CLI gives as "refit it with jae
+    fit" (a predictor is refit with jae predict --save-model); an old folder's was blamed on a model.json it lacks."""
+    from jae.cli._messages import cli_message
+
+    folder = _edited(tmp_path, "knn", lambda d: d.pop("source_kind"))
+    with pytest.raises(ValueError, match=r"model\.json lacks the key 'source_kind'; .*or refit the predictor$") as err:
+        ModalityPredictor.load(folder, device="cpu")
+    assert "jae predict --save-model" in cli_message(str(err.value)) and "jae fit" not in cli_message(str(err.value))
+    meta = json.loads((Path(__file__).parent / "fixtures" / "predictor_v1" / "predictor.json").read_text())
+    meta.pop("source_kind")
+    with pytest.raises(ValueError, match=r"/legacy/predictor\.json lacks the key 'source_kind'; .*refit the predictor$"):
+        ModalityPredictor.load(_legacy(tmp_path, json.dumps(meta).encode()), device="cpu")

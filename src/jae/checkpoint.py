@@ -299,21 +299,24 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
 
 
 @contextmanager
-def damaged_description(path: Path):
-    """Errors of rebuilding a model from its folder's description, as one line naming ``model.json`` and the fix
-    (a value of the wrong type would otherwise surface as e.g. "invalid literal for int() with base 10")."""
+def damaged_description(path: Path, *, kind: str = "jae"):
+    """Errors of rebuilding a ``kind`` model from its folder's description, as one line naming ``model.json`` (a
+    predictor folder of the old layout: ``predictor.json``) and the fix (a value of the wrong type would otherwise
+    surface as e.g. "invalid literal for int() with base 10"); a predictor's fix is to refit the predictor, which the
+    CLI names as ``jae predict --save-model``, not ``jae fit``."""
+    legacy = kind == "predictor" and (path / "predictor.json").is_file() and not (path / DESCRIPTION).is_file()
+    description = path / ("predictor.json" if legacy else DESCRIPTION)
     try:
         yield
     except KeyError as err:
         raise ValueError(
-            f"{path / DESCRIPTION} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or "
-            "refit the model"
+            f"{description} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or {_REFIT[kind]}"
         ) from None
     except (TypeError, AttributeError, ValueError) as err:
         if str(path) in str(err):  # jae's own checks name the folder and the fix already
             raise
-        raise ValueError(f"{path / DESCRIPTION} has a malformed entry ({err}); the model folder is damaged: copy it "
-                         "again or refit the model") from None
+        raise ValueError(f"{description} has a malformed entry ({err}); the model folder is damaged: copy it "
+                         f"again or {_REFIT[kind]}") from None
 
 
 def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):

@@ -283,7 +283,7 @@ class ModalityPredictor:
             tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
         else:
             meta, tensors = read_model_folder(path, kind="predictor")
-        with damaged_description(path):
+        with damaged_description(path, kind="predictor"):
             return cls._build(meta, tensors, device=device, path=path)
 
     @classmethod
