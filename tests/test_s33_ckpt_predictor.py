@@ -113,3 +113,14 @@ def test_a_damaged_predictor_description_names_its_file_and_the_predictors_refit
     meta.pop("source_kind")
     with pytest.raises(ValueError, match=r"/legacy/predictor\.json lacks the key 'source_kind'; .*refit the predictor$"):
         ModalityPredictor.load(_legacy(tmp_path, json.dumps(meta).encode()), device="cpu")
+
+
+def test_a_legacy_predictor_of_an_unknown_format_names_the_formats_this_jae_reads(tmp_path):
+    """It said "this jae reads predictor format 1 and model format 2", stale since model format 3."""
+    from jae.checkpoint import FORMAT_VERSION
+
+    meta = json.loads((Path(__file__).parent / "fixtures" / "predictor_v1" / "predictor.json").read_text())
+    meta["format_version"] = 2
+    with pytest.raises(ValueError, match=rf"predictor format 2; this jae reads predictor\.json of format 1 and "
+                                         rf"model\.json of formats 1 to {FORMAT_VERSION}: refit the predictor"):
+        ModalityPredictor.load(_legacy(tmp_path, json.dumps(meta).encode()), device="cpu")

@@ -93,9 +93,11 @@ def read_legacy(path: Path) -> dict:
                          "the predictor") from None
     if not isinstance(meta, dict) or meta.get("format_version") != 1:
         version = meta.get("format_version") if isinstance(meta, dict) else None
+        from ..checkpoint import READABLE_VERSIONS  # "and model format 2": unchanged since model format 2
+
         raise ValueError(
-            f"{path} was saved with predictor format {version!r}, this jae reads predictor format 1 and model "
-            "format 2; refit the predictor with this version"
+            f"{path} was saved with predictor format {version!r}; this jae reads predictor.json of format 1 and "
+            f"model.json of formats {READABLE_VERSIONS[0]} to {READABLE_VERSIONS[-1]}: refit the predictor with this version"
         )
     if not (path / "weights.pt").is_file():
         raise FileNotFoundError(f"{path} holds no saved predictor (predictor.json + weights.pt); check the path")
