@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -119,6 +120,9 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
     path = user_path(path)
     where = str(path) if name is None else f"{name} {path}"
     other = "choose another folder" if name is None else f"choose another {name}"
+    if path.name in ("", ".", ".."):  # '.' (an empty working folder): renaming it failed "Device or resource busy"
+        raise ValueError(f"{where} ends in '.' or '..', a folder in use that is never replaced by a model; pass a "
+                         f"folder of its own, e.g. {Path(os.path.normpath(path)) / 'jae_model'}")
     if not path.exists() or is_empty_folder(path):  # an empty folder holds nothing to lose
         return
     if not any((path / marker).is_file() for marker in (DESCRIPTION, "predictor.json")):
