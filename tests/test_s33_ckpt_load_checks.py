@@ -98,3 +98,12 @@ def test_n_input_that_is_not_a_whole_number_is_named_as_such(tmp_path, value):
     folder = _edited(tmp_path, lambda d: d.__setitem__("n_input", type(value)(n)))
     with pytest.raises(ValueError, match=rf"give {n} input features, its network takes {type(value)(n)!r}; "):
         JAE.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("key", ["protein_norm", "pca_init", "type_linear"])
+def test_a_format_6_config_without_a_field_every_such_file_has_is_refused(tmp_path, key):
+    """Without protein_norm a format 6 file loaded with the 'log' normalisation of files before it and embedded its
+    proteins otherwise, silently; without pca_init its weights were said to come from another model."""
+    folder = _edited(tmp_path, lambda d: d["config"].pop(key))
+    with pytest.raises(ValueError, match=rf"model\.json lacks the key 'config\.{key}'; the model folder is damaged"):
+        JAE.load(folder, device="cpu")

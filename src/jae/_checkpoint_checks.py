@@ -111,3 +111,22 @@ def _check_codes(path: Path, part: str, codes, n_cell_type: int) -> None:
     if codes.size and (codes.dtype.kind not in "iu" or codes.min() < 0 or codes.max() >= n_cell_type):
         raise ValueError(f"{path / WEIGHTS}: tensor '{part}.codes' holds label codes that are not positions in the "
                          f"model's {n_cell_type} cell types; the model folder is damaged: copy it again or refit the model")
+
+
+#: Config fields that :mod:`jae.checkpoint` fills in for files written before them (their values then), by the
+#: format version whose files all have them: a later file without one is damaged (a format 6 file without
+#: ``protein_norm`` loaded with ``'log'`` and embedded its proteins otherwise, silently; without ``pca_init`` its
+#: weights were said to come from another model).
+_CONFIG_SINCE = {2: ("pca_init", "readout"), 3: ("readout_unsupervised",), 5: ("type_linear",),
+                 6: ("protein_norm", "protein_norm_unsupervised")}
+
+
+def _missing_config(d: dict) -> str | None:
+    """The first of :data:`_CONFIG_SINCE`'s fields that the description's config lacks for its format version, as
+    ``'config.<field>'``; None when it has them all."""
+    config = d["config"]
+    for version, keys in _CONFIG_SINCE.items():
+        for key in keys if d["format_version"] >= version and isinstance(config, dict) else ():
+            if key not in config:
+                return f"config.{key}"
+    return None

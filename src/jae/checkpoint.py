@@ -20,7 +20,7 @@ import torch
 
 from . import __version__
 from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
-                                 _finite_or_none, _label_values, _mappings, _saved)
+                                 _finite_or_none, _label_values, _mappings, _missing_config, _saved)
 from ._flags import check_flags
 from .config import JAEConfig
 from .io.atomic import atomic_path
@@ -335,6 +335,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         raise ValueError(f"{path / WEIGHTS} holds {part} tensors that {path / DESCRIPTION} does not describe ({part!r} "
                          "is missing, null or false); the model folder is damaged: copy it again or refit the model")
     _check_finite(path, d, tensors)
+    if (missing := _missing_config(d)) is not None:  # filled in below as for a file before it: another embedding
+        raise KeyError(missing)
     config = dict(d["config"])
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
