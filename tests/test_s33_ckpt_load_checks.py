@@ -107,3 +107,12 @@ def test_a_format_6_config_without_a_field_every_such_file_has_is_refused(tmp_pa
     folder = _edited(tmp_path, lambda d: d["config"].pop(key))
     with pytest.raises(ValueError, match=rf"model\.json lacks the key 'config\.{key}'; the model folder is damaged"):
         JAE.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("key, value", [("temperature", float("nan")), ("temperature", 0.0), ("temperature", -1.0),
+                                        ("linear_temperature", -0.5)])
+def test_a_calibration_temperature_no_fit_makes_is_refused(tmp_path, key, value):
+    """They loaded and changed every confidence and unknown call, silently."""
+    folder = _edited(tmp_path, lambda d: d["calibration"].__setitem__(key, value))
+    with pytest.raises(ValueError, match=rf"model\.json: calibration\.{key} is {value}, not a positive number"):
+        JAE.load(folder, device="cpu")

@@ -130,3 +130,14 @@ def _missing_config(d: dict) -> str | None:
             if key not in config:
                 return f"config.{key}"
     return None
+
+
+def _check_temperatures(path: Path, calibration) -> None:
+    """Refuse a label calibration whose temperatures no fit makes (every fitted one is finite and positive; the linear
+    classifier's is NaN when there is none): NaN, 0 or a negative temperature loaded and changed every confidence and
+    unknown call, silently."""
+    for name in ("temperature", "linear_temperature"):
+        value = getattr(calibration, name)
+        if not (np.isfinite(value) and value > 0) and not (name == "linear_temperature" and np.isnan(value)):
+            raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, not a positive number; the model "
+                             "folder is damaged: copy it again or refit the model")

@@ -20,7 +20,8 @@ import torch
 
 from . import __version__
 from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
-                                 _finite_or_none, _label_values, _mappings, _missing_config, _saved)
+                                 _check_temperatures, _finite_or_none, _label_values, _mappings, _missing_config,
+                                 _saved)
 from ._flags import check_flags
 from .config import JAEConfig
 from .io.atomic import atomic_path
@@ -427,6 +428,7 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     if d.get("calibration") is not None:
         parts = _saved(tensors, "calibration", ("centroids", "spreads"), damaged % "calibration")
         model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
+        _check_temperatures(path, model.calibration)
         K = model.layout.n_cell_type
         if model.calibration.centroids.ndim != 2 or len(model.calibration.centroids) != K or \
                 model.calibration.spreads.shape != (K,):
