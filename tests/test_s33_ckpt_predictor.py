@@ -124,3 +124,14 @@ def test_a_legacy_predictor_of_an_unknown_format_names_the_formats_this_jae_read
     with pytest.raises(ValueError, match=rf"predictor format 2; this jae reads predictor\.json of format 1 and "
                                          rf"model\.json of formats 1 to {FORMAT_VERSION}: refit the predictor"):
         ModalityPredictor.load(_legacy(tmp_path, json.dumps(meta).encode()), device="cpu")
+
+
+@pytest.mark.parametrize("key", ["source_kind", "target_kind"])
+def test_the_cli_names_a_missing_description_key_as_the_file_holds_it(tmp_path, key):
+    """jae predict --model said "model.json lacks the key '--source-kind'", a flag no model.json holds."""
+    from jae.cli._messages import cli_message
+
+    folder = _edited(tmp_path, "knn", lambda d: d.pop(key))
+    with pytest.raises(ValueError) as err:
+        ModalityPredictor.load(folder, device="cpu")
+    assert f"model.json lacks the key '{key}';" in cli_message(str(err.value))
