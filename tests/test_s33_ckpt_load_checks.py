@@ -116,3 +116,17 @@ def test_a_calibration_temperature_no_fit_makes_is_refused(tmp_path, key, value)
     folder = _edited(tmp_path, lambda d: d["calibration"].__setitem__(key, value))
     with pytest.raises(ValueError, match=rf"model\.json: calibration\.{key} is {value}, not a positive number"):
         JAE.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("prefix", ["network.", "svd.", "readout.mean"])
+def test_integer_weights_where_jae_writes_floats_are_refused(tmp_path, prefix):
+    """Weights converted to integers loaded as they were: every embedding changed, silently."""
+    import torch
+
+    def to_int(tensors):
+        name = next(k for k, v in tensors.items() if k.startswith(prefix) and v.is_floating_point())
+        tensors[name] = tensors[name].to(torch.int64)
+
+    folder = _weights_edited(tmp_path, to_int)
+    with pytest.raises(ValueError, match=r"weights\.pt: tensor .* holds int64 values where jae writes floating-point"):
+        JAE.load(folder, device="cpu")

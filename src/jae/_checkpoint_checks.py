@@ -95,8 +95,12 @@ def _check_finite(path: Path, d: dict, tensors: dict) -> None:
         raise ValueError(f"{path / DESCRIPTION}: readout.type_scale is {scale}, not a finite number; the model folder is "
                          "damaged: copy it again or refit the model")
     for name, value in tensors.items():
-        if not name.startswith(_EMBEDDING_TENSORS) or not value.is_floating_point():
+        if not name.startswith(_EMBEDDING_TENSORS) or name.endswith("num_batches_tracked"):  # a count: int64
             continue
+        if not value.is_floating_point():  # integers (weights rounded by whoever converted them) loaded as they were
+            raise ValueError(f"{path / WEIGHTS}: tensor {name!r} holds {str(value.dtype).replace('torch.', '')} "
+                             "values where jae writes floating-point weights; the model folder is damaged: copy it "
+                             "again or refit the model")
         bad = value.isnan() | (value == np.inf) if name == "readout.type_intercept" else ~value.isfinite()
         if bool(bad.any()):
             raise ValueError(f"{path / WEIGHTS}: tensor {name!r} holds NaN or infinite values, which no fit writes; the "
