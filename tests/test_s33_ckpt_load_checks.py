@@ -130,3 +130,15 @@ def test_integer_weights_where_jae_writes_floats_are_refused(tmp_path, prefix):
     folder = _weights_edited(tmp_path, to_int)
     with pytest.raises(ValueError, match=r"weights\.pt: tensor .* holds int64 values where jae writes floating-point"):
         JAE.load(folder, device="cpu")
+
+
+def test_a_format_5_config_without_type_linear_still_loads(tmp_path):
+    """The first format 5 files were written before JAEConfig.type_linear (round 46): they load without it."""
+    import shutil as sh
+
+    folder = tmp_path / "v5"
+    sh.copytree(FIXTURE.parent.parent / "model_v5" / "model", folder)
+    d = json.loads((folder / "model.json").read_text())
+    d["config"].pop("type_linear")
+    (folder / "model.json").write_text(json.dumps(d))
+    assert JAE.load(folder, device="cpu").config.type_linear is False

@@ -121,8 +121,8 @@ def _check_codes(path: Path, part: str, codes, n_cell_type: int) -> None:
 #: format version whose files all have them: a later file without one is damaged (a format 6 file without
 #: ``protein_norm`` loaded with ``'log'`` and embedded its proteins otherwise, silently; without ``pca_init`` its
 #: weights were said to come from another model).
-_CONFIG_SINCE = {2: ("pca_init", "readout"), 3: ("readout_unsupervised",), 5: ("type_linear",),
-                 6: ("protein_norm", "protein_norm_unsupervised")}
+_CONFIG_SINCE = {2: ("pca_init", "readout"), 3: ("readout_unsupervised",),  # type_linear: from round 46, after the
+                 6: ("type_linear", "protein_norm", "protein_norm_unsupervised")}  # first format 5 files
 
 
 def _missing_config(d: dict) -> str | None:
