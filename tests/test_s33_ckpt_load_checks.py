@@ -142,3 +142,11 @@ def test_a_format_5_config_without_type_linear_still_loads(tmp_path):
     d["config"].pop("type_linear")
     (folder / "model.json").write_text(json.dumps(d))
     assert JAE.load(folder, device="cpu").config.type_linear is False
+
+
+@pytest.mark.parametrize("value", ["0.5", [1.0], True])
+def test_axes_carry_that_is_not_a_number_is_refused(tmp_path, value):
+    """It loaded, and map_query (jae map) then failed with a traceback: "'<' not supported between 'str' and 'float'"."""
+    folder = _edited(tmp_path, lambda d: d.__setitem__("axes_carry", value))
+    with pytest.raises(ValueError, match=r"model\.json: axes_carry is .*, not a number; the model folder is damaged"):
+        JAE.load(folder, device="cpu")

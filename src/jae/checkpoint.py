@@ -434,7 +434,10 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
                 model.calibration.spreads.shape != (K,):
             raise ValueError(f"{path}: calibration tensors are misshapen; the model folder is damaged: copy it again "
                              "or refit the model")
-    model.axes_carry = d.get("axes_carry")  # round 38; files before it: None (map_query does not warn)
+    model.axes_carry = carry = d.get("axes_carry")  # round 38; files before it: None (map_query does not warn)
+    if carry is not None and (isinstance(carry, bool) or not isinstance(carry, float | int)):  # map_query: TypeError
+        raise ValueError(f"{path / DESCRIPTION}: axes_carry is {carry!r}, not a number; the model folder is damaged: "
+                         "copy it again or refit the model")
     # format 3: voters; format 5: calibration cells (files without them are not recalibrated by finetune)
     for part, kind in (("voters", Voters), ("calibration_cells", CalibrationCells)):
         setattr(model, part, None)
