@@ -111,6 +111,7 @@ def test_files_from_before_the_option_keep_the_log_normalisation(cite, tmp_path)
     desc = json.loads((tmp_path / "old" / "model.json").read_text())
     for key in ("protein_norm", "protein_norm_unsupervised"):
         desc["config"].pop(key)
+    desc["format_version"] = 5  # as such files are: every format 6 file names its protein_norm
     (tmp_path / "old" / "model.json").write_text(json.dumps(desc))
     loaded = JAE.load(tmp_path / "old", device="cpu")
     assert loaded.preprocessor.protein_norm == "log"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import numbers
+import os
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +19,9 @@ import pandas as pd
 import torch
 
 from . import __version__
+from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
+                                 _check_temperatures, _finite_or_none, _label_values, _mappings, _missing_config,
+                                 _saved)
 from ._flags import check_flags
 from .config import JAEConfig
 from .io.atomic import atomic_path
@@ -60,7 +63,6 @@ READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 #: Parts of a joint model's description (each None when the model has none) that every file of a format version
 #: writes, from the version whose files all have them: a later file without one is damaged, not an old file.
 _PARTS_SINCE = {2: ("readout",), 3: ("calibration", "adapter", "moments", "voters"), 5: ("calibration_cells",)}
-DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
 #: How the messages of a damaged or unreadable folder of each kind name its refit (the CLI names the verb for each).
@@ -119,6 +121,9 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
     path = user_path(path)
     where = str(path) if name is None else f"{name} {path}"
     other = "choose another folder" if name is None else f"choose another {name}"
+    if path.name in ("", ".", ".."):  # '.' (an empty working folder): renaming it failed "Device or resource busy"
+        raise ValueError(f"{where} ends in '.' or '..', a folder in use that is never replaced by a model; pass a "
+                         f"folder of its own, e.g. {Path(os.path.normpath(path)) / 'jae_model'}")
     if not path.exists() or is_empty_folder(path):  # an empty folder holds nothing to lose
         return
     if not any((path / marker).is_file() for marker in (DESCRIPTION, "predictor.json")):
@@ -184,13 +189,16 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
             f"jae {__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae (pip install -U jae) or "
             f"{_REFIT[kind]}"
         )
-    if version not in READABLE_VERSIONS:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:  # true == 1: read as a format 1 file
         raise ValueError(
             f"{path}: model format_version {version!r} is not supported by jae {__version__} "
             f"(reads versions {', '.join(map(str, READABLE_VERSIONS))}); {_REFIT[kind]} or use the jae version that "
             "wrote it"
         )
     found = d.get("model_kind", "jae")
+    if not isinstance(found, str):  # a list or object: MODEL_KINDS.get raised "unhashable type"
+        raise ValueError(f"{path / DESCRIPTION}: model_kind {found!r} is not a kind of jae model (one of "
+                         f"{', '.join(map(repr, MODEL_KINDS))}); the model folder is damaged: copy it again or {_REFIT[kind]}")
     if found != kind:
         loader = MODEL_KINDS.get(found)
         raise ValueError(
@@ -296,21 +304,24 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
 
 
 @contextmanager
-def damaged_description(path: Path):
-    """Errors of rebuilding a model from its folder's description, as one line naming ``model.json`` and the fix
-    (a value of the wrong type would otherwise surface as e.g. "invalid literal for int() with base 10")."""
+def damaged_description(path: Path, *, kind: str = "jae"):
+    """Errors of rebuilding a ``kind`` model from its folder's description, as one line naming ``model.json`` (a
+    predictor folder of the old layout: ``predictor.json``) and the fix (a value of the wrong type would otherwise
+    surface as e.g. "invalid literal for int() with base 10"); a predictor's fix is to refit the predictor, which the
+    CLI names as ``jae predict --save-model``, not ``jae fit``."""
+    legacy = kind == "predictor" and (path / "predictor.json").is_file() and not (path / DESCRIPTION).is_file()
+    description = path / ("predictor.json" if legacy else DESCRIPTION)
     try:
         yield
     except KeyError as err:
         raise ValueError(
-            f"{path / DESCRIPTION} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or "
-            "refit the model"
+            f"{description} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or {_REFIT[kind]}"
         ) from None
     except (TypeError, AttributeError, ValueError) as err:
         if str(path) in str(err):  # jae's own checks name the folder and the fix already
             raise
-        raise ValueError(f"{path / DESCRIPTION} has a malformed entry ({err}); the model folder is damaged: copy it "
-                         "again or refit the model") from None
+        raise ValueError(f"{description} has a malformed entry ({err}); the model folder is damaged: copy it "
+                         f"again or {_REFIT[kind]}") from None
 
 
 def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
@@ -324,6 +335,9 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     for part in sorted(p for p in described if not d.get(p)):  # loaded without it, the model would embed otherwise
         raise ValueError(f"{path / WEIGHTS} holds {part} tensors that {path / DESCRIPTION} does not describe ({part!r} "
                          "is missing, null or false); the model folder is damaged: copy it again or refit the model")
+    _check_finite(path, d, tensors)
+    if (missing := _missing_config(d)) is not None:  # filled in below as for a file before it: another embedding
+        raise KeyError(missing)
     config = dict(d["config"])
     config.setdefault("pca_init", False)  # files from before the option were trained without the linear path
     config.setdefault("readout", "latent")  # format 1: the embedding was the raw latent
@@ -333,8 +347,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     config.setdefault("protein_norm_unsupervised", "log")
     model = cls(JAEConfig.from_dict(config), seed=d["seed"], device=device)
     model.layout = LatentLayout(**d["layout"])
-    model.cell_types = list(d["categories"]["cell_type"])
-    model.batches = list(d["categories"]["batch"])
+    model.cell_types, model.batches = _categories(path, d["categories"])
     if (len(model.cell_types), len(model.batches)) != (model.layout.n_cell_type, model.layout.n_batch):
         raise ValueError(f"{path}: category lists do not match the latent layout; the model folder is damaged")
     values = d["categories"].get("cell_type_values")  # numeric labels' own values; files without them: the names
@@ -364,9 +377,9 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases,
         protein_norm=model.config.protein_norm_for(), protein_depth=depth,
     )
-    if model.preprocessor.n_output != d["n_input"]:
+    if type(d["n_input"]) is not int or model.preprocessor.n_output != d["n_input"]:  # '25': "give 25, takes 25"
         raise ValueError(f"{path / DESCRIPTION}: its modalities give {model.preprocessor.n_output} input features, its "
-                         f"network takes {d['n_input']}; the model folder is damaged: copy it again or refit the model")
+                         f"network takes {d['n_input']!r}; the model folder is damaged: copy it again or refit the model")
     model.modality_names = tuple(m["name"] for m in mods)
     with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
         model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
@@ -404,58 +417,6 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     return model
 
 
-def _check_modalities(path: Path, mods) -> None:
-    """Refuse a description whose ``modalities`` no fit writes (hand-edited or mixed from two models): every joint
-    model has RNA (GEX, with an SVD basis) first and ATAC (with one) or ADT (proteins read as they are) second, two
-    different names and distinct feature names in each; such a file loaded and then failed every embed with a shape
-    error, or embedded proteins as peaks."""
-    damaged = f"{path / DESCRIPTION}: %s; the model folder is damaged: copy it again or refit the model"
-    if not isinstance(mods, list) or len(mods) != 2 or not all(isinstance(m, dict) for m in mods):
-        raise ValueError(damaged % "'modalities' is not a list of two modalities (RNA and ATAC or ADT)")
-    kinds = [m["kind"] for m in mods]
-    if kinds[0] != "GEX" or kinds[1] not in ("ATAC", "ADT"):
-        raise ValueError(damaged % f"the modalities are {kinds[0]!r} + {kinds[1]!r}, not GEX + ATAC or GEX + ADT")
-    names = [m["name"] for m in mods]
-    if names[0] == names[1]:
-        raise ValueError(damaged % f"both modalities are named {names[0]!r}")
-    for m, kind, name in zip(mods, kinds, names):
-        if (m["svd_components"] is None) != (kind == "ADT"):
-            raise ValueError(damaged % f"modality {name!r} ({kind}) {'has' if kind == 'ADT' else 'lacks'} SVD components")
-        if not isinstance(m["var_names"], list) or len(set(map(str, m["var_names"]))) != len(m["var_names"]):
-            raise ValueError(damaged % f"the features of modality {name!r} are not a list of distinct names")
-
-
-def _label_values(values) -> dict:
-    """``{"cell_type_values": [...]}`` for a model whose labels are numbers (:func:`jae.labels.label_categories`):
-    predictions come back as those values; ``{}`` for text labels (the names are the labels)."""
-    if values is None:
-        return {}
-    return {"cell_type_values": [int(v) if isinstance(v, numbers.Integral) else float(v) for v in values]}
-
-
-def _finite_or_none(value) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
-
-
-def _saved(tensors: dict, prefix: str, keys, error: str) -> dict:
-    """``{key: tensors['<prefix>.<key>']}`` for ``keys``; ``ValueError(error)`` when any of them is missing."""
-    parts = {k: tensors.get(f"{prefix}.{k}") for k in keys}
-    if any(v is None for v in parts.values()):
-        raise ValueError(error)
-    return parts
-
-
-def _mappings(path: Path, records) -> list[dict]:
-    """The ``"mappings"`` of a description (None: written before jae kept them, or never mapped), checked."""
-    if records is None:
-        return []
-    if not isinstance(records, list) or not all(isinstance(r, dict) and isinstance(r.get("batches"), list)
-                                                for r in records):
-        raise ValueError(f"{path / DESCRIPTION}: 'mappings' is not a list of mapping records; the model folder is "
-                         "damaged: copy it again or map the query again")
-    return records
-
-
 def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     """The label calibration, query adapter and reference feature moments (issue 15), when the description has them."""
     from .mapping import QueryAdapter
@@ -467,17 +428,22 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     if d.get("calibration") is not None:
         parts = _saved(tensors, "calibration", ("centroids", "spreads"), damaged % "calibration")
         model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
+        _check_temperatures(path, model.calibration)
         K = model.layout.n_cell_type
         if model.calibration.centroids.ndim != 2 or len(model.calibration.centroids) != K or \
                 model.calibration.spreads.shape != (K,):
             raise ValueError(f"{path}: calibration tensors are misshapen; the model folder is damaged: copy it again "
                              "or refit the model")
-    model.axes_carry = d.get("axes_carry")  # round 38; files before it: None (map_query does not warn)
+    model.axes_carry = carry = d.get("axes_carry")  # round 38; files before it: None (map_query does not warn)
+    if carry is not None and (isinstance(carry, bool) or not isinstance(carry, float | int)):  # map_query: TypeError
+        raise ValueError(f"{path / DESCRIPTION}: axes_carry is {carry!r}, not a number; the model folder is damaged: "
+                         "copy it again or refit the model")
     # format 3: voters; format 5: calibration cells (files without them are not recalibrated by finetune)
     for part, kind in (("voters", Voters), ("calibration_cells", CalibrationCells)):
         setattr(model, part, None)
         if d.get(part) is not None:
             parts = _saved(tensors, part, ("features", "codes"), damaged % part.replace("_", " "))
+            _check_codes(path, part, parts["codes"].numpy(), model.layout.n_cell_type)
             parts.update({"observed": tensors[f"{part}.observed"]} if f"{part}.observed" in tensors else {})  # mosaic
             try:
                 setattr(model, part, kind.from_saved(d[part], {k: v.numpy() for k, v in parts.items()}, d["n_input"]))

@@ -193,6 +193,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
                "drop --method-id"),
     # jae.io.paired_files._check_cells: the second modality's file holding no cell; the RNA file alone is --mod1
     (r"\bgive the RNA file alone as mod1= \((\S+)\), without mod2=", r"give the RNA file alone: --mod1 \1 without --mod2"),
+    # jae.checkpoint.damaged_description: a model folder's own keys (source_kind, batch_key), which the argument
+    # phrases above gave as flags ("lacks the key '--source-kind'"), named as model.json / predictor.json holds them
+    (r"\b(lacks the key '|has a malformed entry \()--([a-z][a-z-]*)\b",
+     lambda m: f"{m.group(1)}{m.group(2).replace('-', '_')}"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -277,13 +277,13 @@ class ModalityPredictor:
         """
         from ..checkpoint import damaged_description, load_tensors, read_model_folder
 
-        path = user_path(path)
+        path, device = user_path(path), usable_device(device)  # a device torch cannot use: not a damaged folder's fault
         if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
             meta = read_legacy(path)
             tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
         else:
             meta, tensors = read_model_folder(path, kind="predictor")
-        with damaged_description(path):
+        with damaged_description(path, kind="predictor"):
             return cls._build(meta, tensors, device=device, path=path)
 
     @classmethod

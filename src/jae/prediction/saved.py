@@ -45,8 +45,12 @@ def check_description(meta: dict, tensors: dict, path: Path) -> None:
     if meta["method"] == "jae":
         n = meta["n_members"]
         saved = {k.split(".", 1)[0] for k in tensors if k.startswith("net")}
-        if not isinstance(n, int) or isinstance(n, bool) or saved != {f"net{i}" for i in range(n)}:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1 or saved != {f"net{i}" for i in range(n)}:
+            # n_members 0 loaded a predictor of no network, which failed every predict with "list index out of range"
             raise mismatch(path, f"it holds {len(saved)} networks, model.json's n_members says {n!r}")
+    for name, value in tensors.items():  # no fit writes NaN or infinity: every prediction came back NaN, silently
+        if value.is_floating_point() and not bool(value.isfinite().all()):
+            raise mismatch(path, f"tensor {name!r} holds NaN or infinite values")
 
 
 def tensor_taker(arrays: dict, path: Path):
@@ -67,6 +71,9 @@ def tensor_taker(arrays: dict, path: Path):
 def knn_targets(take, arrays: dict, n_cells: int, n_target: int, path: Path) -> dict:
     """The kNN baseline's training targets: dense (``Y_dense``) or CSR (``Y_data``, ``Y_indices``, ``Y_indptr``,
     ``Y_shape``), checked against its ``n_cells`` training cells and the ``n_target`` features."""
+    k = arrays.get("baseline.k")
+    if k is None or k.dtype.kind not in "iu" or not 1 <= int(k) <= n_cells:  # sklearn refused it at each predict
+        raise mismatch(path, f"the kNN baseline's k {None if k is None else k.tolist()!r} is not a whole number from 1 to its {n_cells} training cells")
     if "baseline.Y_dense" in arrays:
         return {"Y_dense": take("baseline.Y_dense", (n_cells, n_target))}
     parts = {k: take(f"baseline.{k}", (None,)) for k in ("Y_data", "Y_indices", "Y_indptr", "Y_shape")}
@@ -78,15 +85,19 @@ def knn_targets(take, arrays: dict, n_cells: int, n_target: int, path: Path) -> 
 
 def read_legacy(path: Path) -> dict:
     """The description of a predictor folder in the old layout (``predictor.json``, predictor format 1)."""
-    try:
-        meta = json.loads((path / LEGACY_DESCRIPTION).read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path / LEGACY_DESCRIPTION} is not valid JSON ({err}); the model folder is damaged") from err
+    try:  # as model.json is read: bytes that are not UTF-8 text named, a BOM (saved by an editor) skipped
+        meta = json.loads((path / LEGACY_DESCRIPTION).read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
+        raise ValueError(f"{path / LEGACY_DESCRIPTION} is {why}; the model folder is damaged: copy it again or refit "
+                         "the predictor") from None
     if not isinstance(meta, dict) or meta.get("format_version") != 1:
         version = meta.get("format_version") if isinstance(meta, dict) else None
+        from ..checkpoint import READABLE_VERSIONS  # "and model format 2": unchanged since model format 2
+
         raise ValueError(
-            f"{path} was saved with predictor format {version!r}, this jae reads predictor format 1 and model "
-            "format 2; refit the predictor with this version"
+            f"{path} was saved with predictor format {version!r}; this jae reads predictor.json of format 1 and "
+            f"model.json of formats {READABLE_VERSIONS[0]} to {READABLE_VERSIONS[-1]}: refit the predictor with this version"
         )
     if not (path / "weights.pt").is_file():
         raise FileNotFoundError(f"{path} holds no saved predictor (predictor.json + weights.pt); check the path")

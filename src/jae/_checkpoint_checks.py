@@ -1,0 +1,147 @@
+"""Checks and small helpers of :mod:`jae.checkpoint`'s reading and writing of model folders, kept apart so that
+module stays small: the file names of a model folder, and the validation of a description's parts (modalities,
+mapping records, saved tensors) that a hand-edited or damaged ``model.json`` would otherwise load with."""
+
+from __future__ import annotations
+
+import numbers
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["DESCRIPTION", "WEIGHTS"]
+
+DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
+
+
+def _check_modalities(path: Path, mods) -> None:
+    """Refuse a description whose ``modalities`` no fit writes (hand-edited or mixed from two models): every joint
+    model has RNA (GEX, with an SVD basis) first and ATAC (with one) or ADT (proteins read as they are) second, two
+    different names and distinct feature names in each; such a file loaded and then failed every embed with a shape
+    error, or embedded proteins as peaks."""
+    damaged = f"{path / DESCRIPTION}: %s; the model folder is damaged: copy it again or refit the model"
+    if not isinstance(mods, list) or len(mods) != 2 or not all(isinstance(m, dict) for m in mods):
+        raise ValueError(damaged % "'modalities' is not a list of two modalities (RNA and ATAC or ADT)")
+    kinds = [m["kind"] for m in mods]
+    if kinds[0] != "GEX" or kinds[1] not in ("ATAC", "ADT"):
+        raise ValueError(damaged % f"the modalities are {kinds[0]!r} + {kinds[1]!r}, not GEX + ATAC or GEX + ADT")
+    names = [m["name"] for m in mods]
+    if names[0] == names[1]:
+        raise ValueError(damaged % f"both modalities are named {names[0]!r}")
+    for m, kind, name in zip(mods, kinds, names):
+        if (m["svd_components"] is None) != (kind == "ADT"):
+            raise ValueError(damaged % f"modality {name!r} ({kind}) {'has' if kind == 'ADT' else 'lacks'} SVD components")
+        if not isinstance(m["var_names"], list) or len(set(map(str, m["var_names"]))) != len(m["var_names"]):
+            raise ValueError(damaged % f"the features of modality {name!r} are not a list of distinct names")
+
+
+def _label_values(values) -> dict:
+    """``{"cell_type_values": [...]}`` for a model whose labels are numbers (:func:`jae.labels.label_categories`):
+    predictions come back as those values; ``{}`` for text labels (the names are the labels)."""
+    if values is None:
+        return {}
+    return {"cell_type_values": [int(v) if isinstance(v, numbers.Integral) else float(v) for v in values]}
+
+
+def _finite_or_none(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _saved(tensors: dict, prefix: str, keys, error: str) -> dict:
+    """``{key: tensors['<prefix>.<key>']}`` for ``keys``; ``ValueError(error)`` when any of them is missing."""
+    parts = {k: tensors.get(f"{prefix}.{k}") for k in keys}
+    if any(v is None for v in parts.values()):
+        raise ValueError(error)
+    return parts
+
+
+def _mappings(path: Path, records) -> list[dict]:
+    """The ``"mappings"`` of a description (None: written before jae kept them, or never mapped), checked."""
+    if records is None:
+        return []
+    if not isinstance(records, list) or not all(isinstance(r, dict) and isinstance(r.get("batches"), list)
+                                                for r in records):
+        raise ValueError(f"{path / DESCRIPTION}: 'mappings' is not a list of mapping records; the model folder is "
+                         "damaged: copy it again or map the query again")
+    return records
+
+
+def _categories(path: Path, categories) -> tuple[list[str], list[str]]:
+    """The cell types and batches of a description's ``categories``, each a list of distinct names as every fit writes
+    them; a hand-edited text (``"abc"``: read letter by letter as three cell types) or a name given twice (predictions
+    then failed with pandas' "Categorical categories must be unique") is refused in one line."""
+    out = []
+    for key in ("cell_type", "batch"):
+        names = categories[key]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
+            raise ValueError(f"{path / DESCRIPTION}: categories.{key} is not a list of distinct names ({names!r:.80}); "
+                             "the model folder is damaged: copy it again or refit the model")
+        out.append(list(names))
+    return out[0], out[1]
+
+
+#: Tensors the embedding is computed from; a NaN or infinite value in one (a damaged or hand-edited file: no fit
+#: writes one) made every embedding NaN, silently. ``readout.type_intercept`` may hold -inf: a type the linear
+#: classifier was not fitted on.
+_EMBEDDING_TENSORS = ("network.", "svd.", "readout.", "adapter.")
+
+
+def _check_finite(path: Path, d: dict, tensors: dict) -> None:
+    """Refuse NaN or infinite values where the embedding reads them: the tensors of :data:`_EMBEDDING_TENSORS` and the
+    readout's ``type_scale`` (model.json reads ``NaN`` and ``Infinity``)."""
+    readout = d.get("readout")
+    scale = readout.get("type_scale") if isinstance(readout, dict) else None
+    if isinstance(scale, float) and not np.isfinite(scale):
+        raise ValueError(f"{path / DESCRIPTION}: readout.type_scale is {scale}, not a finite number; the model folder is "
+                         "damaged: copy it again or refit the model")
+    for name, value in tensors.items():
+        if not name.startswith(_EMBEDDING_TENSORS) or name.endswith("num_batches_tracked"):  # a count: int64
+            continue
+        if not value.is_floating_point():  # integers (weights rounded by whoever converted them) loaded as they were
+            raise ValueError(f"{path / WEIGHTS}: tensor {name!r} holds {str(value.dtype).replace('torch.', '')} "
+                             "values where jae writes floating-point weights; the model folder is damaged: copy it "
+                             "again or refit the model")
+        bad = value.isnan() | (value == np.inf) if name == "readout.type_intercept" else ~value.isfinite()
+        if bool(bad.any()):
+            raise ValueError(f"{path / WEIGHTS}: tensor {name!r} holds NaN or infinite values, which no fit writes; the "
+                             "model folder is damaged: copy it again or refit the model")
+
+
+def _check_codes(path: Path, part: str, codes, n_cell_type: int) -> None:
+    """Refuse label codes of the voters or calibration cells (``part``) that are not positions in the model's cell
+    types: a code past them failed every prediction with numpy's "index 99 is out of bounds", a negative one voted
+    silently for the last type."""
+    codes = np.asarray(codes)
+    if codes.size and (codes.dtype.kind not in "iu" or codes.min() < 0 or codes.max() >= n_cell_type):
+        raise ValueError(f"{path / WEIGHTS}: tensor '{part}.codes' holds label codes that are not positions in the "
+                         f"model's {n_cell_type} cell types; the model folder is damaged: copy it again or refit the model")
+
+
+#: Config fields that :mod:`jae.checkpoint` fills in for files written before them (their values then), by the
+#: format version whose files all have them: a later file without one is damaged (a format 6 file without
+#: ``protein_norm`` loaded with ``'log'`` and embedded its proteins otherwise, silently; without ``pca_init`` its
+#: weights were said to come from another model).
+_CONFIG_SINCE = {2: ("pca_init", "readout"), 3: ("readout_unsupervised",),  # type_linear: from round 46, after the
+                 6: ("type_linear", "protein_norm", "protein_norm_unsupervised")}  # first format 5 files
+
+
+def _missing_config(d: dict) -> str | None:
+    """The first of :data:`_CONFIG_SINCE`'s fields that the description's config lacks for its format version, as
+    ``'config.<field>'``; None when it has them all."""
+    config = d["config"]
+    for version, keys in _CONFIG_SINCE.items():
+        for key in keys if d["format_version"] >= version and isinstance(config, dict) else ():
+            if key not in config:
+                return f"config.{key}"
+    return None
+
+
+def _check_temperatures(path: Path, calibration) -> None:
+    """Refuse a label calibration whose temperatures no fit makes (every fitted one is finite and positive; the linear
+    classifier's is NaN when there is none): NaN, 0 or a negative temperature loaded and changed every confidence and
+    unknown call, silently."""
+    for name in ("temperature", "linear_temperature"):
+        value = getattr(calibration, name)
+        if not (np.isfinite(value) and value > 0) and not (name == "linear_temperature" and np.isnan(value)):
+            raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, not a positive number; the model "
+                             "folder is damaged: copy it again or refit the model")
