@@ -17,6 +17,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from .._flags import check_flags
 from .._threads import numba_threads
 
 __all__ = ["log_normalize", "clr", "SCALE", "TABLE_COUNTS"]
@@ -50,6 +51,7 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     -------
     ``(n_cells, n_features)`` CSR matrix for sparse input, ndarray for dense input, of ``dtype``.
     """
+    check_flags(copy=copy)  # a text 'no' is truthy (a copy), an empty text falsy (the caller's matrix changed)
     if sp.issparse(X):
         in_place = not copy and X.format == "csr" and X.data.dtype == np.dtype(dtype)
         X = X if in_place else sp.csr_matrix(X, dtype=dtype, copy=True)

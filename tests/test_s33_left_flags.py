@@ -1,0 +1,23 @@
+"""Session 33 (left): True/False arguments refused when given as text."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from jae.preprocess.normalize import log_normalize
+
+
+@pytest.mark.parametrize("copy", ["no", "", None])
+def test_log_normalize_refuses_copy_not_true_or_false(copy):
+    X = sp.csr_matrix(np.array([[1.0, 2.0], [3.0, 0.0]], dtype=np.float32))
+    before = X.data.copy()
+    with pytest.raises(TypeError, match=r"copy must be True or False, not "):
+        log_normalize(X, copy=copy)
+    np.testing.assert_array_equal(X.data, before)  # the caller's matrix untouched
+
+
+def test_log_normalize_copy_false_still_in_place():
+    X = sp.csr_matrix(np.array([[1.0, 2.0], [3.0, 0.0]], dtype=np.float32))
+    out = log_normalize(X, copy=False)
+    assert out is X
+    assert log_normalize(np.array([[1.0, 1.0]]), copy=np.True_).shape == (1, 2)
