@@ -21,3 +21,15 @@ def test_log_normalize_copy_false_still_in_place():
     out = log_normalize(X, copy=False)
     assert out is X
     assert log_normalize(np.array([[1.0, 1.0]]), copy=np.True_).shape == (1, 2)
+
+
+def test_fit_refuses_bad_organism_before_reading_the_data(tmp_path, monkeypatch):
+    import jae
+    import jae.io.plan
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("the data was read before organism= was checked")
+
+    monkeypatch.setattr(jae.io.plan, "plan_input", no_read)
+    with pytest.raises(ValueError, match=r"organism='zebrafsh': jae has the cell-cycle genes of human and mouse"):
+        jae.JAE(seed=0).fit(tmp_path / "data.h5mu", organism="zebrafsh")
