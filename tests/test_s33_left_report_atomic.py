@@ -1,0 +1,67 @@
+"""Session 33 (left): a report written inside an atomic_outputs block (as jae demo writes its report) replaces the
+earlier report all or none, when the whole block ends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jae.io.atomic import atomic_files, atomic_outputs, atomic_write
+from jae.metrics import evaluate_embedding
+from jae.report import metrics_table, write_report
+
+
+def test_atomic_files_inside_atomic_outputs_moves_in_with_the_block(tmp_path):
+    folder = tmp_path / "rep"
+    folder.mkdir()
+    (folder / "old.txt").write_text("earlier")
+    (folder / "keep.txt").write_text("mine")
+    with pytest.raises(RuntimeError, match="late failure"):
+        with atomic_outputs():
+            with atomic_files(folder, ["*.txt"]) as staging:
+                (staging / "new.txt").write_text("new")
+            assert not (folder / "new.txt").exists() and (folder / "old.txt").exists()  # not yet: with the block
+            raise RuntimeError("late failure")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]  # no staging folder left behind
+    assert sorted(p.name for p in folder.iterdir()) == ["keep.txt", "old.txt"]
+    with atomic_outputs():
+        atomic_write(tmp_path / "other.txt", lambda p: p.write_text("x"))
+        with atomic_files(folder, ["old.txt", "new.txt"]) as staging:
+            (staging / "new.txt").write_text("new")
+    assert sorted(p.name for p in folder.iterdir()) == ["keep.txt", "new.txt"]  # the earlier set replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.txt", "rep"]
+
+
+def test_atomic_files_inside_a_failed_block_removes_the_folders_it_made(tmp_path):
+    with pytest.raises(RuntimeError):
+        with atomic_outputs():
+            with atomic_files(tmp_path / "a" / "rep", ["*"]) as staging:
+                (staging / "x.txt").write_text("x")
+            raise RuntimeError("late failure")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_replaced_inside_a_failed_block_keeps_the_earlier_report(tmp_path):
+    """jae demo writes its report inside atomic_outputs: write_report unlinked the earlier report's UMAP of an
+    embedding it no longer has at once, so a failure after it left a report whose page showed a missing figure."""
+    rng = np.random.default_rng(0)
+    types = np.repeat(["x", "y", "z"], 20)
+    codes = np.repeat([0, 1, 2], 20)[:, None].astype(float)
+    embs = {"a": codes + rng.normal(scale=0.3, size=(60, 3)), "b": codes + rng.normal(scale=1.0, size=(60, 3))}
+    results = {k: evaluate_embedding(v, cell_type=types, progress_bar=False) for k, v in embs.items()}
+    out = tmp_path / "rep"
+    write_report(metrics_table(results), embs, out, cell_type=types, progress_bar=False, device="cpu")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert "umap_b.png" in before
+    with pytest.raises(RuntimeError, match="late failure"):
+        with atomic_outputs():
+            write_report(metrics_table({"a": results["a"]}), {"a": embs["a"]}, out, cell_type=types,
+                         progress_bar=False, device="cpu", overwrite=True)
+            raise RuntimeError("late failure")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+    with atomic_outputs():
+        index = write_report(metrics_table({"a": results["a"]}), {"a": embs["a"]}, out, cell_type=types,
+                             progress_bar=False, device="cpu", overwrite=True)
+    assert index == out / "index.html" and index.is_file()
+    assert "umap_b.png" not in {p.name for p in out.iterdir()} and (out / "umap_a.png").is_file()
