@@ -35,6 +35,17 @@ def _unread_pairs(mode: str) -> dict:
     return _MODE_FIELDS if mode == "unsupervised" else {v: k for k, v in _MODE_FIELDS.items()}
 
 
+def _warn_unread(mode: str, values: Mapping, *, python: bool) -> None:
+    """Warn of each field of ``values`` (name -> value) that ``mode`` does not read, naming the one it reads instead:
+    written as Python writes it (``JAEConfig: n_free=10``, a text in quotes) when ``python``, else as the
+    ``FIELD=VALUE`` override it came as."""
+    pairs = _unread_pairs(mode)
+    for key in [k for k in values if k in pairs]:
+        value = repr(values[key]) if python else values[key]
+        logger.warning("%s%s=%s is not read in %s mode, which reads %s: set %s=%s", "JAEConfig: " if python else "",
+                       key, value, mode, pairs[key], pairs[key], value)
+
+
 @contextmanager
 def _quiet_unread():
     token = _QUIET_UNREAD.set(True)
@@ -303,10 +314,8 @@ class JAEConfig:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
         if not _QUIET_UNREAD.get():  # JAEConfig(mode='unsupervised', n_free=10) would fit with n_free_unsupervised
             defaults = {f.name: f.default for f in fields(self)}
-            for key, read in _unread_pairs(self.mode).items():
-                if getattr(self, key) != defaults[key]:
-                    logger.warning("JAEConfig: %s=%r is not read in %s mode, which reads %s: set %s=%r", key,
-                                   getattr(self, key), self.mode, read, read, getattr(self, key))
+            _warn_unread(self.mode, {k: getattr(self, k) for k in _unread_pairs(self.mode)
+                                     if getattr(self, k) != defaults[k]}, python=True)
 
     def readout_for(self, mode: str | None = None) -> str:
         """The readout used in ``mode`` (default: this config's mode)."""
@@ -349,10 +358,7 @@ class JAEConfig:
                                  f"as {_FORMS[type(current)]}, e.g. {key}={_example(current)}") from err
         with _quiet_unread():  # said here of the overrides alone, as FIELD=VALUE
             result = replace(self, **out)
-        pairs = _unread_pairs(result.mode)
-        for key in [k for k in out if k in pairs]:  # a field the mode does not read would be ignored unsaid
-            logger.warning("%s=%s is not read in %s mode, which reads %s: set %s=%s", key, out[key], result.mode,
-                           pairs[key], pairs[key], out[key])
+        _warn_unread(result.mode, out, python=False)  # a field the mode does not read would be ignored unsaid
         return result
 
     def to_dict(self) -> dict:
