@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
+from ._flags import as_flag
+
 __all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers"]
 
 Mode = Literal["supervised", "unsupervised"]
@@ -440,18 +442,14 @@ def typed_numbers(config) -> None:
     not by the comparison it would break later) and store numpy scalars as Python numbers, which ``model.json``
     holds; a ``bool`` field takes True or False only (numpy's too). A number that is not finite (nan, inf), in any field or tuple of numbers, is refused naming its field:
     every comparison with nan is False, so range checks let it through to fail in training."""
-    import numpy as np
-
     for f in fields(config):
         value = getattr(config, f.name)
         items = value if isinstance(value, (tuple, list)) else (value,)
         if any(isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v) for v in items):
             what = "a finite number" if items is not value else "finite numbers"
             raise ValueError(f"{f.name} must be {what}, not {value!r}")
-        if f.type == "bool":  # a text "false" is truthy: it would turn the setting on
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{f.name} must be True or False, not {value!r}")
-            object.__setattr__(config, f.name, bool(value))
+        if f.type == "bool":  # a text "false" is truthy: it would turn the setting on; a field takes no 0 or 1
+            object.__setattr__(config, f.name, as_flag(f.name, value, numbers_too=False))
         if f.type not in ("int", "float"):
             continue
         whole = f.type == "int"
