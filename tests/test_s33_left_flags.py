@@ -33,3 +33,15 @@ def test_fit_refuses_bad_organism_before_reading_the_data(tmp_path, monkeypatch)
     monkeypatch.setattr(jae.io.plan, "plan_input", no_read)
     with pytest.raises(ValueError, match=r"organism='zebrafsh': jae has the cell-cycle genes of human and mouse"):
         jae.JAE(seed=0).fit(tmp_path / "data.h5mu", organism="zebrafsh")
+
+
+@pytest.mark.parametrize("argv", [[], ["-q"], ["-v"]])
+def test_bare_jae_prints_its_help_to_stderr_with_status_2(argv, capsys):
+    """Bare ``jae`` printed its help to stdout but exited 2, a usage error: ``jae > out.txt`` wrote the help into the
+    file and a script read it as output. The help of a usage error goes to stderr (as argparse's own errors)."""
+    from jae.cli import main
+
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("usage: jae") and "demo" in err and "evaluate" in err
