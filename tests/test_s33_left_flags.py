@@ -45,3 +45,14 @@ def test_bare_jae_prints_its_help_to_stderr_with_status_2(argv, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith("usage: jae") and "demo" in err and "evaluate" in err
+
+
+def test_with_overrides_takes_one_assignment_given_as_a_string():
+    """with_overrides('lr=3e-4') read the string's characters as overrides: "'l': write config overrides as
+    FIELD=VALUE"."""
+    from jae import JAEConfig
+
+    assert JAEConfig().with_overrides("lr=3e-4") == JAEConfig(lr=3e-4)
+    assert JAEConfig().with_overrides("hidden=256,128").hidden == (256, 128)
+    with pytest.raises(ValueError, match=r"^'lr': write config overrides as FIELD=VALUE"):
+        JAEConfig().with_overrides("lr")

@@ -335,8 +335,11 @@ class JAEConfig:
         """A copy with ``FIELD=VALUE`` strings applied, e.g. ``['lr=3e-4', 'hidden=256,128', 'decoder_batch=true']``.
 
         Values are parsed by the field's type (tuples as comma-separated ints, booleans as true/false/1/0/yes/no).
+        One ``FIELD=VALUE`` string alone is one override (not a sequence of its characters).
         """
         defaults = self.to_dict()
+        if isinstance(assignments, str):  # its characters were read as overrides: "'l': write ... as FIELD=VALUE"
+            assignments = [assignments]
         out = {}
         for item in assignments:
             key, sep, value = item.partition("=")
