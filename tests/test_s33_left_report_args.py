@@ -1,0 +1,33 @@
+"""Session 33 (left): arguments of the report helpers checked, in one line naming them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jae.report import table_markdown
+
+
+def _table():
+    return pd.DataFrame({"nmi": [0.5, 0.25], "overall": [0.5, np.nan]}, index=["a*b*", "c"])
+
+
+@pytest.mark.parametrize("escape", ["no", "", None])
+def test_table_markdown_refuses_escape_not_true_or_false(escape):
+    """escape='no' (truthy) escaped the names, escape='' left them as they are."""
+    with pytest.raises(TypeError, match=r"^escape must be True or False, not "):
+        table_markdown(_table(), escape=escape)
+
+
+@pytest.mark.parametrize("digits", [-1, 1.5, "4", True])
+def test_table_markdown_refuses_digits_not_a_count(digits):
+    """digits=-1 failed in the format string ("Format specifier missing precision")."""
+    with pytest.raises(ValueError, match=r"^digits must be a whole number >= 0"):
+        table_markdown(_table(), digits=digits)
+
+
+def test_table_markdown_valid_arguments_unchanged():
+    text = table_markdown(_table(), digits=np.int64(2), escape=False)
+    assert "| a*b* | **0.50** | **0.50** |" in text and "| c | 0.25 | n/a |" in text
+    assert "a\\*b\\*" in table_markdown(_table(), digits=0)
