@@ -31,3 +31,15 @@ def test_table_markdown_valid_arguments_unchanged():
     text = table_markdown(_table(), digits=np.int64(2), escape=False)
     assert "| a*b* | **0.50** | **0.50** |" in text and "| c | 0.25 | n/a |" in text
     assert "a\\*b\\*" in table_markdown(_table(), digits=0)
+
+
+@pytest.mark.parametrize("bad", [{"title": None}, {"description": 3}, {"embeddings": [np.zeros((4, 2))]}])
+def test_write_report_refuses_bad_texts_before_any_file(bad, tmp_path, monkeypatch):
+    """title=None crashed in html.escape after every UMAP was drawn; a list of embeddings had no .items()."""
+    import jae.report as report
+
+    monkeypatch.setattr(report, "umap_coordinates", lambda *a, **k: pytest.fail("a UMAP was drawn first"))
+    kwargs = dict(embeddings={"a": np.zeros((4, 2))}, cell_type=["x", "x", "y", "y"], progress_bar=False) | bad
+    with pytest.raises(TypeError, match=r"^(title|description) must be a text|^embeddings must be a mapping"):
+        report.write_report(_table(), out_dir=tmp_path / "rep", **kwargs)
+    assert not (tmp_path / "rep").exists()

@@ -129,6 +129,12 @@ def write_report(
     seed = as_seed(seed)
     check_flags(progress_bar=progress_bar, overwrite=overwrite)
     protect = list(protect)  # read by every file written
+    for name, text in (("title", title), ("description", description)):  # else a crash after every UMAP was drawn
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a text (str), not {text!r}")
+    if not isinstance(embeddings, Mapping):
+        raise TypeError(f"embeddings must be a mapping of names to arrays, e.g. {{'jae': Z}}, not a "
+                        f"{type(embeddings).__name__}")
     if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
                                   or max_cells < 1):
         raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")
