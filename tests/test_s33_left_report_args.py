@@ -43,3 +43,19 @@ def test_write_report_refuses_bad_texts_before_any_file(bad, tmp_path, monkeypat
     with pytest.raises(TypeError, match=r"^(title|description) must be a text|^embeddings must be a mapping"):
         report.write_report(_table(), out_dir=tmp_path / "rep", **kwargs)
     assert not (tmp_path / "rep").exists()
+
+
+def test_write_report_refuses_an_unusable_device_before_any_umap(tmp_path, monkeypatch):
+    """device='cuda' on a machine without a GPU failed in the first UMAP's kNN search with torch's assertion
+    ("Torch not compiled with CUDA enabled"); device='gpu' with torch's own words."""
+    import torch
+
+    import jae.report as report
+
+    monkeypatch.setattr(report, "umap_coordinates", lambda *a, **k: pytest.fail("a UMAP was drawn first"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for device, said in (("cuda", r"device='cuda', but torch sees no CUDA GPU"), ("gpu", r"device='gpu' is not a")):
+        with pytest.raises(ValueError, match=said):
+            report.write_report(_table(), {"a": np.zeros((4, 2))}, tmp_path / "rep", cell_type=list("xxyy"),
+                                device=device, progress_bar=False)
+    assert not (tmp_path / "rep").exists()

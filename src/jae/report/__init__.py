@@ -123,11 +123,13 @@ def write_report(
     and ``diagnostics.csv`` when the results carry diagnostics (:func:`diagnostics_table`).
     """
     from ..io.paths import user_path
+    from .._device import usable_device
     from .._flags import check_flags
     from ..config import as_seed
 
     seed = as_seed(seed)
     check_flags(progress_bar=progress_bar, overwrite=overwrite)
+    usable_device(device)  # 'cuda' without a GPU failed in the first UMAP: "Torch not compiled with CUDA enabled"
     protect = list(protect)  # read by every file written
     for name, text in (("title", title), ("description", description)):  # else a crash after every UMAP was drawn
         if not isinstance(text, str):
