@@ -56,3 +56,13 @@ def test_with_overrides_takes_one_assignment_given_as_a_string():
     assert JAEConfig().with_overrides("hidden=256,128").hidden == (256, 128)
     with pytest.raises(ValueError, match=r"^'lr': write config overrides as FIELD=VALUE"):
         JAEConfig().with_overrides("lr")
+
+
+@pytest.mark.parametrize("scale", [0, -1.0, float("nan"), float("inf"), "1e4", True])
+def test_log_normalize_refuses_a_scale_not_positive(scale):
+    """scale=-1 gave log10 of values below 1 (negative 'normalised' values), scale=0 all zeros, unsaid."""
+    X = np.array([[1.0, 2.0], [3.0, 1.0]])
+    for data in (X, sp.csr_matrix(X)):
+        with pytest.raises(ValueError, match=r"^log_normalize: scale must be a positive number"):
+            log_normalize(data, scale=scale)
+    assert np.array_equal(log_normalize(X, scale=np.float32(1e4)), log_normalize(X))
