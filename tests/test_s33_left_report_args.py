@@ -59,3 +59,19 @@ def test_write_report_refuses_an_unusable_device_before_any_umap(tmp_path, monke
             report.write_report(_table(), {"a": np.zeros((4, 2))}, tmp_path / "rep", cell_type=list("xxyy"),
                                 device=device, progress_bar=False)
     assert not (tmp_path / "rep").exists()
+
+
+def test_evaluate_protects_one_path_given_alone(tmp_path):
+    """jae.evaluate(..., protect='metrics.csv') read the path as its characters and wrote over the protected file."""
+    import jae
+    from jae.datasets import simulate
+
+    m = simulate(60, kind="cite", n_genes=200, n_proteins=5, n_cell_types=2, n_batches=2, seed=0)
+    inp = tmp_path / "rep" / "metrics.csv"
+    inp.parent.mkdir()
+    inp.write_text("the user's file")
+    E = np.random.default_rng(0).normal(size=(m.n_obs, 3))
+    with pytest.raises(ValueError, match="refusing to overwrite input file"):
+        jae.evaluate(m, {"e": E}, report_dir=inp.parent, report=False, overwrite=True, protect=str(inp),
+                     device="cpu", progress_bar=False)
+    assert inp.read_text() == "the user's file"

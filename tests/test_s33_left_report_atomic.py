@@ -65,3 +65,27 @@ def test_report_replaced_inside_a_failed_block_keeps_the_earlier_report(tmp_path
                              progress_bar=False, device="cpu", overwrite=True)
     assert index == out / "index.html" and index.is_file()
     assert "umap_b.png" not in {p.name for p in out.iterdir()} and (out / "umap_a.png").is_file()
+
+
+@pytest.mark.parametrize("as_text", [True, False])
+def test_one_protected_path_alone_is_protected(tmp_path, as_text):
+    """protect='in.h5mu' (one path, not a list) was read as its characters, so the input was overwritten."""
+    inp = tmp_path / "in.txt"
+    inp.write_text("input")
+    protect = str(inp) if as_text else inp
+    with pytest.raises(ValueError, match="refusing to overwrite input file"):
+        atomic_write(inp, lambda p: p.write_text("over"), protect=protect)
+    with pytest.raises(ValueError, match="refusing to overwrite input file"):
+        with atomic_files(tmp_path, ["*.txt"], protect=protect) as staging:
+            (staging / "in.txt").write_text("over")
+    assert inp.read_text() == "input"
+
+
+def test_atomic_files_takes_one_owned_pattern_as_one(tmp_path):
+    """owned='umap_*.png' (one pattern, not a list) was read as its characters: the '*' among them matched every
+    file of the folder, which the new set removed."""
+    (tmp_path / "umap_a.png").write_text("old")
+    (tmp_path / "data.h5mu").write_text("the user's data")
+    with atomic_files(tmp_path, "umap_*.png") as staging:
+        (staging / "umap_b.png").write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.h5mu", "umap_b.png"]

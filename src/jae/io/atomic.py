@@ -23,7 +23,8 @@ from .paths import user_path
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "check_not_input", "DiskFullError"]
+__all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "check_not_input", "protected",
+           "DiskFullError"]
 
 #: the outputs of the current :func:`atomic_outputs` block still to move into place (:class:`_Block`)
 _PENDING: ContextVar["_Block | None"] = ContextVar("jae_atomic_pending", default=None)
@@ -82,10 +83,17 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+def protected(protect: Iterable[str | os.PathLike] | str | os.PathLike) -> list:
+    """The paths of a ``protect=`` argument as a list: one path given alone (a text or a :class:`~pathlib.Path`) is
+    one path, not its characters (which protected nothing: the input was overwritten)."""
+    return [protect] if isinstance(protect, (str, os.PathLike)) else list(protect)
+
+
 def check_not_input(path: str | os.PathLike, protect: Iterable[str | os.PathLike]) -> None:
-    """Raise a ValueError when ``path`` is (or links to) one of the protected input files."""
+    """Raise a ValueError when ``path`` is (or links to) one of the protected input files (``protect``: paths, or one
+    path, :func:`protected`)."""
     path = user_path(path)
-    for p in protect:
+    for p in protected(protect):
         if _same_file(path, user_path(p)):
             raise ValueError(f"refusing to overwrite input file {path}; choose another output path")
 
@@ -288,7 +296,8 @@ def atomic_files(
     from ..train.distributed import is_writer
 
     folder = user_path(folder)
-    protect = list(protect)
+    protect = protected(protect)
+    owned = [owned] if isinstance(owned, str) else list(owned)  # one pattern, not its characters ('*' took all)
     outer = _PENDING.get()
     made = _make_parents(folder)
     if outer is not None:  # folders made for a failed block's outputs are removed with them

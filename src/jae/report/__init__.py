@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
-from ..io.atomic import atomic_files, atomic_write, check_not_input
+from ..io.atomic import atomic_files, atomic_write, check_not_input, protected
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
 __all__ = [
@@ -130,7 +130,7 @@ def write_report(
     seed = as_seed(seed)
     check_flags(progress_bar=progress_bar, overwrite=overwrite)
     usable_device(device)  # 'cuda' without a GPU failed in the first UMAP: "Torch not compiled with CUDA enabled"
-    protect = list(protect)  # read by every file written
+    protect = protected(protect)  # read by every file written; one path alone is one, not its characters
     for name, text in (("title", title), ("description", description)):  # else a crash after every UMAP was drawn
         if not isinstance(text, str):
             raise TypeError(f"{name} must be a text (str), not {text!r}")
