@@ -75,3 +75,15 @@ def test_evaluate_protects_one_path_given_alone(tmp_path):
         jae.evaluate(m, {"e": E}, report_dir=inp.parent, report=False, overwrite=True, protect=str(inp),
                      device="cpu", progress_bar=False)
     assert inp.read_text() == "the user's file"
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_umap_of_two_or_three_cells_is_drawn(n):
+    """umap_coordinates (and so write_report) of 2 or 3 cells failed in scipy: "Cannot use scipy.linalg.eigh for
+    sparse A with k >= N"; its own check lets 2 cells through."""
+    from jae.report import umap_coordinates
+
+    E = np.random.default_rng(0).normal(size=(n, 3))
+    xy = umap_coordinates(E, device="cpu", seed=1)
+    assert xy.shape == (n, 2) and np.isfinite(xy).all()
+    assert np.array_equal(xy, umap_coordinates(E, device="cpu", seed=1))  # seeded
