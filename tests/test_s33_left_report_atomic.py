@@ -89,3 +89,19 @@ def test_atomic_files_takes_one_owned_pattern_as_one(tmp_path):
     with atomic_files(tmp_path, "umap_*.png") as staging:
         (staging / "umap_b.png").write_text("new")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.h5mu", "umap_b.png"]
+
+
+@pytest.mark.parametrize("overwrite", ["False", "", None])
+def test_writers_refuse_overwrite_not_true_or_false(tmp_path, overwrite):
+    """jae.io.write_atomic(adata, path, overwrite='False') replaced the file (a truthy text)."""
+    import anndata as ad
+
+    from jae.io import write_atomic
+
+    path = tmp_path / "x.h5ad"
+    ad.AnnData(np.zeros((2, 2))).write_h5ad(path)
+    with pytest.raises(TypeError, match=r"^overwrite must be True or False, not "):
+        write_atomic(ad.AnnData(np.ones((3, 2))), path, overwrite=overwrite)
+    with pytest.raises(TypeError, match=r"^overwrite must be True or False, not "):
+        atomic_write(tmp_path / "new.txt", lambda p: p.write_text("x"), overwrite=overwrite)
+    assert ad.read_h5ad(path).shape == (2, 2) and sorted(p.name for p in tmp_path.iterdir()) == ["x.h5ad"]

@@ -143,8 +143,10 @@ def atomic_path(
     FileExistsError
         When ``path`` exists and ``overwrite=False``.
     """
+    from .._flags import check_flags
     from ..train.distributed import is_writer
 
+    check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the file (jae.io.write_atomic)
     path = user_path(path)
     check_not_input(path, protect)
     writer = is_writer()  # in a data-parallel run only process 0 writes; the others' temporaries are removed
