@@ -105,3 +105,17 @@ def test_writers_refuse_overwrite_not_true_or_false(tmp_path, overwrite):
     with pytest.raises(TypeError, match=r"^overwrite must be True or False, not "):
         atomic_write(tmp_path / "new.txt", lambda p: p.write_text("x"), overwrite=overwrite)
     assert ad.read_h5ad(path).shape == (2, 2) and sorted(p.name for p in tmp_path.iterdir()) == ["x.h5ad"]
+
+
+def test_report_into_a_file_is_refused_before_any_umap(tmp_path, monkeypatch):
+    """A report folder that is a file was refused only after every UMAP was drawn (mkdir's 'File exists')."""
+    import jae.report as report
+
+    monkeypatch.setattr(report, "umap_coordinates", lambda *a, **k: pytest.fail("a UMAP was drawn first"))
+    out = tmp_path / "rep"
+    out.write_text("a file")
+    table = metrics_table({"a": evaluate_embedding(np.eye(6)[:, :3] + np.arange(6)[:, None], cell_type=list("xxxyyy"),
+                                                   progress_bar=False)})
+    with pytest.raises(NotADirectoryError, match=r"rep is a file, where a folder of results goes"):
+        report.write_report(table, {"a": np.zeros((6, 2))}, out, cell_type=list("xxxyyy"), progress_bar=False)
+    assert out.read_text() == "a file" and sorted(p.name for p in tmp_path.iterdir()) == ["rep"]

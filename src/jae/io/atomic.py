@@ -302,6 +302,8 @@ def atomic_files(
     owned = [owned] if isinstance(owned, str) else list(owned)  # one pattern, not its characters ('*' took all)
     outer = _PENDING.get()
     made = _make_parents(folder)
+    if folder.exists() and not folder.is_dir():  # found before the work, not when the set is moved in
+        raise NotADirectoryError(f"{folder} is a file, where a folder of results goes; choose another path")
     if outer is not None:  # folders made for a failed block's outputs are removed with them
         outer.made.extend(made)
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
