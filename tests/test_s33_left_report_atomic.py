@@ -119,3 +119,21 @@ def test_report_into_a_file_is_refused_before_any_umap(tmp_path, monkeypatch):
     with pytest.raises(NotADirectoryError, match=r"rep is a file, where a folder of results goes"):
         report.write_report(table, {"a": np.zeros((6, 2))}, out, cell_type=list("xxxyyy"), progress_bar=False)
     assert out.read_text() == "a file" and sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+
+
+def test_report_into_a_folder_not_writable_is_refused_before_any_umap(tmp_path, monkeypatch):
+    """The report is staged beside its folder (atomic_files): a folder that cannot be written (a read-only mount;
+    simulated here, as root writes anywhere) failed only when the files were moved in, after every UMAP."""
+    import jae.io.outputs
+    import jae.report as report
+
+    out = tmp_path / "rep"
+    out.mkdir()
+    real = jae.io.outputs._writable
+    monkeypatch.setattr(jae.io.outputs, "_writable", lambda folder: folder != out and real(folder))
+    monkeypatch.setattr(report, "umap_coordinates", lambda *a, **k: pytest.fail("a UMAP was drawn first"))
+    table = metrics_table({"a": evaluate_embedding(np.eye(6)[:, :3] + np.arange(6)[:, None], cell_type=list("xxxyyy"),
+                                                   progress_bar=False)})
+    with pytest.raises(PermissionError, match=r"rep is not writable; choose a folder you can write to"):
+        report.write_report(table, {"a": np.zeros((6, 2))}, out, cell_type=list("xxxyyy"), progress_bar=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]

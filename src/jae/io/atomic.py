@@ -304,6 +304,10 @@ def atomic_files(
     made = _make_parents(folder)
     if folder.exists() and not folder.is_dir():  # found before the work, not when the set is moved in
         raise NotADirectoryError(f"{folder} is a file, where a folder of results goes; choose another path")
+    from .outputs import _writable
+
+    if folder.is_dir() and not _writable(folder):  # staged beside it: it failed only when the set was moved in
+        raise PermissionError(f"the folder {folder} is not writable; choose a folder you can write to")
     if outer is not None:  # folders made for a failed block's outputs are removed with them
         outer.made.extend(made)
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
