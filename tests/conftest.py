@@ -48,8 +48,8 @@ def query_mdata():
 @pytest.fixture(scope="session")
 def small_cite_model(tmp_path_factory) -> Path:
     """The folder of a JAE fitted on 300 simulated CITE-seq cells (200 genes, 15 proteins, 3 types, 2 batches; 2
-    epochs, 10 SVD components): the reference of the tests of query files. Fitted once; each module copies the folder
-    into its own and loads it there, so no module sees another's changes."""
+    epochs, 10 SVD components): the reference of the tests of query files. Fitted once; each module takes its own copy
+    (:func:`own_cite_model`), so no module sees another's changes."""
     from jae import JAE, JAEConfig
     from jae.datasets import simulate
 
@@ -57,4 +57,20 @@ def small_cite_model(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("small_cite_model") / "model"
     JAE(JAEConfig(max_epochs=2, n_svd=10), seed=0, device="cpu").fit(ref, progress_bar=False).save(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def own_cite_model(small_cite_model, tmp_path_factory):
+    """``own_cite_model(name)`` -> ``(folder, model)``: a module's own copy of :func:`small_cite_model`, at ``model``
+    in a fresh folder named after ``name`` (which holds the module's other files), loaded on the CPU."""
+    import shutil
+
+    from jae import JAE
+
+    def copy(name: str):
+        folder = tmp_path_factory.mktemp(name)
+        shutil.copytree(small_cite_model, folder / "model")
+        return folder, JAE.load(folder / "model", device="cpu")
+
+    return copy
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -15,12 +14,11 @@ from jae.metrics import embedding_variance_shares
 
 
 @pytest.fixture(scope="module")
-def embedded(small_cite_model, tmp_path_factory):
+def embedded(own_cite_model):
     """Cells like the model's reference, embedded by it (obsm['X_jae'], its record in uns['jae']), and the same
     cells' embedding file as jae embed writes it."""
-    folder = tmp_path_factory.mktemp("diag") / "model"
-    shutil.copytree(small_cite_model, folder)
-    model = jae.JAE.load(folder, device="cpu")
+    d, model = own_cite_model("diag")  # the shared reference (conftest), copied: this module's own
+    folder = d / "model"
     m = simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=1)
     model.embed(m)
     files = jae.io.InputFiles(h5mu=_h5mu(m, folder.parent))

@@ -5,13 +5,11 @@ var_names from var['gene_ids'] or var['gene_symbols'], which such files lack).""
 from __future__ import annotations
 
 import logging
-import shutil
 
 import anndata as ad
 import pandas as pd
 import pytest
 
-from jae import JAE
 from jae.cli import main
 from jae.datasets import simulate
 
@@ -19,11 +17,9 @@ HINT = "gene symbols are in var['feature_name'] (CELLxGENE layout): 200 of the m
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, small_cite_model):
+def setup(own_cite_model):
     """A CITE-seq reference fitted on gene symbols, and a query of its genes written as CELLxGENE writes them."""
-    d = tmp_path_factory.mktemp("cellxgene")
-    shutil.copytree(small_cite_model, d / "model")  # the shared reference (conftest), copied: this module's own
-    model = JAE.load(d / "model", device="cpu")
+    d, model = own_cite_model("cellxgene")  # the shared reference (conftest), copied: this module's own
     q = simulate(150, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)["rna"]
     counts = q.layers["counts"] if "counts" in q.layers else q.X
     var = pd.DataFrame({"feature_name": q.var_names.to_numpy()},

@@ -5,7 +5,6 @@ cells lacking it, written as ``layers['jae_imputed']`` of that modality in the `
 from __future__ import annotations
 
 import logging
-import shutil
 
 import mudata as md
 import numpy as np
@@ -19,12 +18,10 @@ from jae.io import InputFiles
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, small_cite_model):
+def setup(own_cite_model):
     """A reference fitted on paired CITE-seq cells; query .h5mu files: ``rna_alone`` (RNA only), and ``both``, whose
     modalities hold different cells (cells 0-39 lack proteins, 40-59 lack RNA)."""
-    d = tmp_path_factory.mktemp("impute_modality")
-    shutil.copytree(small_cite_model, d / "model")  # the shared reference (conftest), copied: this module's own
-    model = JAE.load(d / "model", device="cpu")
+    d, model = own_cite_model("impute_modality")  # the shared reference (conftest), copied: this module's own
     q = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
     cells = np.arange(q.n_obs)
     both = md.MuData({"rna": q["rna"][(cells < 40) | (cells >= 60)].copy(), "prot": q["prot"][cells >= 40].copy()})

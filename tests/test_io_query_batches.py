@@ -6,25 +6,21 @@ batch 'nan', unshifted, without a word)."""
 from __future__ import annotations
 
 import logging
-import shutil
 
 import numpy as np
 import pytest
 
-from jae import JAE
 from jae.cli import main
 
 MISSING = "5 of 200 cells have no batch label in 'batch'; fill the missing labels"
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, small_cite_model):
+def setup(own_cite_model):
     """A fitted CITE-seq reference, a model mapped onto a query, and that query's RNA with 5 cells' batch missing."""
     from jae.datasets import simulate
 
-    d = tmp_path_factory.mktemp("query_batches")
-    shutil.copytree(small_cite_model, d / "model")  # the shared reference (conftest), copied: this module's own
-    model = JAE.load(d / "model", device="cpu")
+    d, model = own_cite_model("query_batches")  # the shared reference (conftest), copied: this module's own
     q = simulate(200, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
     q.obs["batch"] = ("q_" + q.obs["batch"].astype(str)).to_numpy()
     mapped = model.map_query(q, epochs=1, progress_bar=False)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 import warnings
 
 import anndata as ad
@@ -20,14 +19,12 @@ FAST = JAEConfig(max_epochs=2, n_svd=10)
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, small_cite_model):
+def setup(own_cite_model):
     """A CITE-seq reference fitted in memory and saved; the query: another simulation's cells (batches renamed
     ``q_<batch>``) as an RNA ``.h5ad`` and as an ``.h5mu`` holding RNA alone (the batch in the global ``obs``)."""
     from jae.datasets import simulate
 
-    d = tmp_path_factory.mktemp("query_files")
-    shutil.copytree(small_cite_model, d / "model")  # the shared reference (conftest), copied: this module's own
-    model = JAE.load(d / "model", device="cpu")
+    d, model = own_cite_model("query_files")  # the shared reference (conftest), copied: this module's own
     q = simulate(200, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
     rna = q["rna"].copy()
     rna.obs["batch"] = ("q_" + q.obs["batch"].astype(str)).to_numpy()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -12,13 +11,12 @@ from jae.cli import main
 
 
 @pytest.fixture(scope="module")
-def query(tmp_path_factory, small_cite_model):
+def query(own_cite_model):
     """The shared small CITE-seq reference (conftest), copied, and a mapped copy of it; query cells with RNA alone
     (batches renamed ``q_<batch>``), as one .h5ad."""
     from jae.datasets import simulate
 
-    d = tmp_path_factory.mktemp("s32_cli")
-    shutil.copytree(small_cite_model, d / "model")
+    d, _ = own_cite_model("s32_cli")  # the shared reference (conftest), copied: this module's own
     q = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
     rna = q["rna"].copy()
     rna.obs["batch"] = ("q_" + q.obs["batch"].astype(str)).to_numpy()

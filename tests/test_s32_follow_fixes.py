@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 
 import anndata as ad
 import mudata as md
@@ -12,16 +11,13 @@ import pandas as pd
 import pytest
 
 import jae
-from jae import JAE
 from jae.datasets import simulate
 from jae.io import InputFiles
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, small_cite_model):
-    d = tmp_path_factory.mktemp("s32_follow")
-    shutil.copytree(small_cite_model, d / "model")
-    model = JAE.load(d / "model", device="cpu")
+def setup(own_cite_model):
+    d, model = own_cite_model("s32_follow")  # the shared reference (conftest), copied: this module's own
     q = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
     return model, q, d
 

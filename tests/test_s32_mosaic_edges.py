@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 
 import mudata as md
 import numpy as np
@@ -15,10 +14,8 @@ from jae.datasets import simulate
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, small_cite_model):
-    d = tmp_path_factory.mktemp("s32_mosaic_edges")
-    shutil.copytree(small_cite_model, d / "model")
-    model = JAE.load(d / "model", device="cpu")
+def setup(own_cite_model):
+    d, model = own_cite_model("s32_mosaic_edges")  # the shared reference (conftest), copied: this module's own
     q = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=2)
     cells = np.arange(q.n_obs)
     mos = md.MuData({"rna": q["rna"][cells < 80].copy(), "prot": q["prot"][cells >= 40].copy()})

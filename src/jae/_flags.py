@@ -1,16 +1,17 @@
 """One check of the True/False arguments of jae's public calls (``progress_bar``, ``overwrite``, ``finetune``,
-``report``, ``baseline``): a text such as ``'no'`` or ``'False'`` is truthy, so it would turn the setting on."""
+``report``, ``baseline``) and of the ``bool`` fields of its settings: a text such as ``'no'`` or ``'False'`` is
+truthy, so it would turn the setting on."""
 
 from __future__ import annotations
 
 import numbers
 
-__all__ = ["check_flags"]
+__all__ = ["check_flags", "as_flag"]
 
 
-def check_flags(**flags) -> None:
-    """Refuse, in one line naming the argument, a value of ``flags`` (argument name -> value) that is not True or
-    False: a bool, numpy's bool, or a number equal to 0 or 1 (what ``value in (True, False)`` takes).
+def as_flag(name: str, value, *, numbers_too: bool = True) -> bool:
+    """``value`` of the True/False argument (or field) ``name`` as a bool: a bool, numpy's bool, or (``numbers_too``)
+    a number equal to 0 or 1 (what ``value in (True, False)`` takes).
 
     Raises
     ------
@@ -19,9 +20,19 @@ def check_flags(**flags) -> None:
     """
     import numpy as np
 
+    if isinstance(value, (bool, np.bool_)) or (numbers_too and isinstance(value, numbers.Number) and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, not {value!r}")
+
+
+def check_flags(**flags) -> None:
+    """Refuse, in one line naming the argument, a value of ``flags`` (argument name -> value) that is not True or
+    False (:func:`as_flag`).
+
+    Raises
+    ------
+    TypeError
+        ``"<name> must be True or False, not <value!r>"``.
+    """
     for name, value in flags.items():
-        if isinstance(value, (bool, np.bool_)):
-            continue
-        if isinstance(value, numbers.Number) and value in (0, 1):
-            continue
-        raise TypeError(f"{name} must be True or False, not {value!r}")
+        as_flag(name, value)

@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
+from ._flags import as_flag
+
 __all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers"]
 
 Mode = Literal["supervised", "unsupervised"]
@@ -33,6 +35,17 @@ _FORMS = {list: "comma-separated whole numbers", bool: "true or false", int: "a 
 def _unread_pairs(mode: str) -> dict:
     """Fields ``mode`` does not read -> the ones it reads instead."""
     return _MODE_FIELDS if mode == "unsupervised" else {v: k for k, v in _MODE_FIELDS.items()}
+
+
+def _warn_unread(mode: str, values: Mapping, *, python: bool) -> None:
+    """Warn of each field of ``values`` (name -> value) that ``mode`` does not read, naming the one it reads instead:
+    written as Python writes it (``JAEConfig: n_free=10``, a text in quotes) when ``python``, else as the
+    ``FIELD=VALUE`` override it came as."""
+    pairs = _unread_pairs(mode)
+    for key in [k for k in values if k in pairs]:
+        value = repr(values[key]) if python else values[key]
+        logger.warning("%s%s=%s is not read in %s mode, which reads %s: set %s=%s", "JAEConfig: " if python else "",
+                       key, value, mode, pairs[key], pairs[key], value)
 
 
 @contextmanager
@@ -303,10 +316,8 @@ class JAEConfig:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
         if not _QUIET_UNREAD.get():  # JAEConfig(mode='unsupervised', n_free=10) would fit with n_free_unsupervised
             defaults = {f.name: f.default for f in fields(self)}
-            for key, read in _unread_pairs(self.mode).items():
-                if getattr(self, key) != defaults[key]:
-                    logger.warning("JAEConfig: %s=%r is not read in %s mode, which reads %s: set %s=%r", key,
-                                   getattr(self, key), self.mode, read, read, getattr(self, key))
+            _warn_unread(self.mode, {k: getattr(self, k) for k in _unread_pairs(self.mode)
+                                     if getattr(self, k) != defaults[k]}, python=True)
 
     def readout_for(self, mode: str | None = None) -> str:
         """The readout used in ``mode`` (default: this config's mode)."""
@@ -324,8 +335,11 @@ class JAEConfig:
         """A copy with ``FIELD=VALUE`` strings applied, e.g. ``['lr=3e-4', 'hidden=256,128', 'decoder_batch=true']``.
 
         Values are parsed by the field's type (tuples as comma-separated ints, booleans as true/false/1/0/yes/no).
+        One ``FIELD=VALUE`` string alone is one override (not a sequence of its characters).
         """
         defaults = self.to_dict()
+        if isinstance(assignments, str):  # its characters were read as overrides: "'l': write ... as FIELD=VALUE"
+            assignments = [assignments]
         out = {}
         for item in assignments:
             key, sep, value = item.partition("=")
@@ -349,10 +363,7 @@ class JAEConfig:
                                  f"as {_FORMS[type(current)]}, e.g. {key}={_example(current)}") from err
         with _quiet_unread():  # said here of the overrides alone, as FIELD=VALUE
             result = replace(self, **out)
-        pairs = _unread_pairs(result.mode)
-        for key in [k for k in out if k in pairs]:  # a field the mode does not read would be ignored unsaid
-            logger.warning("%s=%s is not read in %s mode, which reads %s: set %s=%s", key, out[key], result.mode,
-                           pairs[key], pairs[key], out[key])
+        _warn_unread(result.mode, out, python=False)  # a field the mode does not read would be ignored unsaid
         return result
 
     def to_dict(self) -> dict:
@@ -434,18 +445,14 @@ def typed_numbers(config) -> None:
     not by the comparison it would break later) and store numpy scalars as Python numbers, which ``model.json``
     holds; a ``bool`` field takes True or False only (numpy's too). A number that is not finite (nan, inf), in any field or tuple of numbers, is refused naming its field:
     every comparison with nan is False, so range checks let it through to fail in training."""
-    import numpy as np
-
     for f in fields(config):
         value = getattr(config, f.name)
         items = value if isinstance(value, (tuple, list)) else (value,)
         if any(isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v) for v in items):
             what = "a finite number" if items is not value else "finite numbers"
             raise ValueError(f"{f.name} must be {what}, not {value!r}")
-        if f.type == "bool":  # a text "false" is truthy: it would turn the setting on
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{f.name} must be True or False, not {value!r}")
-            object.__setattr__(config, f.name, bool(value))
+        if f.type == "bool":  # a text "false" is truthy: it would turn the setting on; a field takes no 0 or 1
+            object.__setattr__(config, f.name, as_flag(f.name, value, numbers_too=False))
         if f.type not in ("int", "float"):
             continue
         whole = f.type == "int"

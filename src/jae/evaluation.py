@@ -207,7 +207,7 @@ def evaluate(
     the score (iLISI, cLISI, cell-cycle variance shares, block shares). Cells without a cell type are left out.
     """
     from .baseline import svd_baseline_from
-    from .io.atomic import atomic_files
+    from .io.atomic import atomic_files, protected
     from .io.outputs import check_outputs
     from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
@@ -228,7 +228,7 @@ def evaluate(
     resolve_knn(knn, 0)  # a bad value fails before any reading
     seed, _ = check_run_args(seed=seed, device=device, umap_max_cells=umap_max_cells,
                              report=report_dir is not None and report)
-    protect = [user_path(p) for p in protect]
+    protect = [user_path(p) for p in protected(protect)]  # one path alone: one, not its characters
     if report_dir is not None:  # an earlier report is kept unless overwrite=True, checked before any work
         report_dir = user_path(report_dir)
         check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite, folders=("report_dir",))

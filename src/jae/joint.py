@@ -150,6 +150,7 @@ class JAE:
         from .preprocess.pipeline import preprocess
 
         check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
+        organism = given_organism(organism, needed=(score_phase := phase_keys is None and bool(self.config.n_phase)))
         with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
             data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
             streamed = isinstance(data, PairedFiles)
@@ -164,8 +165,7 @@ class JAE:
             reference=reference, phase_keys=phase_keys,
         )
         self.modality_names = paired.names
-        score_phase = phase_keys is None and bool(self.config.n_phase)
-        self.organism = given_organism(organism, needed=score_phase) or infer_organism(data, paired.var_names[0])
+        self.organism = organism or infer_organism(data, paired.var_names[0])  # organism= checked above
         logger.info(
             "fitting preprocessing on %d cells: %s", len(obs),
             ", ".join(f"{n} ({k}, {X.shape[1]} features)" for n, k, X in zip(paired.names, paired.kinds, paired.counts)),

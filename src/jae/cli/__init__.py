@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.verb is None:
-        parser.print_help()
+    if args.verb is None:  # a usage error (argparse's status 2), as a missing argument: its help goes to stderr
+        parser.print_help(sys.stderr)
         return 2
     if args.quiet and args.verbose:  # else -v's debug messages were logged although -q promises warnings only
         parser.error("-q/--quiet (warnings only) and -v/--verbose (debug messages) contradict each other: give one")

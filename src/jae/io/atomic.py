@@ -23,11 +23,25 @@ from .paths import user_path
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "check_not_input", "DiskFullError"]
+__all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "check_not_input", "protected",
+           "DiskFullError"]
 
-#: the outputs of the current :func:`atomic_outputs` block still to move into place: ``(tmp, path, writer)``
-_PENDING: ContextVar[list | None] = ContextVar("jae_atomic_pending", default=None)
+#: the outputs of the current :func:`atomic_outputs` block still to move into place (:class:`_Block`)
+_PENDING: ContextVar["_Block | None"] = ContextVar("jae_atomic_pending", default=None)
 _LOW_SPACE = 16 << 20  # a write that failed with less free space than this on its disk ran out of it
+
+
+class _Block:
+    """What an :func:`atomic_outputs` block has written so far: ``moves``, ``(tmp, path)`` per output (of the
+    writing process) to move into place; ``temporaries`` to remove at its end (moved or not); ``stale``, earlier
+    files to remove with the moves (:func:`atomic_files`); ``made``, the folders made for its outputs, the outermost
+    first, removed (when empty) after a failure."""
+
+    def __init__(self) -> None:
+        self.moves: list[tuple[Path, Path]] = []
+        self.temporaries: list[Path] = []
+        self.stale: list[Path] = []
+        self.made: list[Path] = []
 
 
 class DiskFullError(OSError):
@@ -69,10 +83,17 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+def protected(protect: Iterable[str | os.PathLike] | str | os.PathLike) -> list:
+    """The paths of a ``protect=`` argument as a list: one path given alone (a text or a :class:`~pathlib.Path`) is
+    one path, not its characters (which protected nothing: the input was overwritten)."""
+    return [protect] if isinstance(protect, (str, os.PathLike)) else list(protect)
+
+
 def check_not_input(path: str | os.PathLike, protect: Iterable[str | os.PathLike]) -> None:
-    """Raise a ValueError when ``path`` is (or links to) one of the protected input files."""
+    """Raise a ValueError when ``path`` is (or links to) one of the protected input files (``protect``: paths, or one
+    path, :func:`protected`)."""
     path = user_path(path)
-    for p in protect:
+    for p in protected(protect):
         if _same_file(path, user_path(p)):
             raise ValueError(f"refusing to overwrite input file {path}; choose another output path")
 
@@ -122,8 +143,10 @@ def atomic_path(
     FileExistsError
         When ``path`` exists and ``overwrite=False``.
     """
+    from .._flags import check_flags
     from ..train.distributed import is_writer
 
+    check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the file (jae.io.write_atomic)
     path = user_path(path)
     check_not_input(path, protect)
     writer = is_writer()  # in a data-parallel run only process 0 writes; the others' temporaries are removed
@@ -132,17 +155,19 @@ def atomic_path(
     pending = _PENDING.get()
     made = _make_parents(path)
     if pending is not None:  # folders made for a failed block's outputs are removed with them
-        pending.append((None, made, writer))
+        pending.made.extend(made)
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}"
     try:
         with _said_when_disk_full(path):
             yield tmp
             if pending is not None:  # moved into place with the other outputs of the atomic_outputs block
-                pending.append((tmp, path, writer))
+                pending.temporaries.append(tmp)
+                if writer:
+                    pending.moves.append((tmp, path))
             else:
                 _place(tmp, path, writer)
     finally:
-        if pending is None or all(t != tmp for t, _, _ in pending):
+        if pending is None or tmp not in pending.temporaries:
             _remove_temporary(tmp)
 
 
@@ -179,23 +204,21 @@ def atomic_outputs() -> Iterator[None]:
     if _PENDING.get() is not None:
         yield
         return
-    pending: list = []  # (temporary, path, writer) per output; (None, [folders made for it], writer) before it
+    pending = _Block()
     token = _PENDING.set(pending)
     placed = False
     try:
         yield
         _PENDING.reset(token)
         token = None
-        _place_all([(tmp, path) for tmp, path, writer in pending if tmp is not None and writer])
+        _place_all(pending.moves, pending.stale)
         placed = True
     finally:
         if token is not None:
             _PENDING.reset(token)
-        for tmp, _, _ in pending:
-            if tmp is not None:
-                _remove_temporary(tmp)
-        made = [folder for tmp, folders, _ in pending if tmp is None for folder in folders]
-        for folder in reversed(made) if not placed else ():  # failed: the folders it made, if still empty
+        for tmp in pending.temporaries:
+            _remove_temporary(tmp)
+        for folder in reversed(pending.made) if not placed else ():  # failed: the folders it made, if still empty
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
 
@@ -268,13 +291,25 @@ def atomic_files(
     The earlier set is every file of ``folder`` matching one of the glob patterns ``owned`` (e.g. a report's
     ``umap_*.png``): those the new set lacks are removed, so a replaced result never keeps files of the one before;
     other files of ``folder`` are left alone. On any error (a failed rename too) ``folder`` is left as it was and the
-    staging folder is removed. In a data-parallel run only process 0 moves its files into place.
+    staging folder is removed. In a data-parallel run only process 0 moves its files into place. Inside an
+    :func:`atomic_outputs` block the set is moved in (and the earlier one removed) with the block's other outputs,
+    when the whole block ends without error.
     """
     from ..train.distributed import is_writer
 
     folder = user_path(folder)
-    protect = list(protect)
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    protect = protected(protect)
+    owned = [owned] if isinstance(owned, str) else list(owned)  # one pattern, not its characters ('*' took all)
+    outer = _PENDING.get()
+    made = _make_parents(folder)
+    if folder.exists() and not folder.is_dir():  # found before the work, not when the set is moved in
+        raise NotADirectoryError(f"{folder} is a file, where a folder of results goes; choose another path")
+    from .outputs import _writable
+
+    if folder.is_dir() and not _writable(folder):  # staged beside it: it failed only when the set was moved in
+        raise PermissionError(f"the folder {folder} is not writable; choose a folder you can write to")
+    if outer is not None:  # folders made for a failed block's outputs are removed with them
+        outer.made.extend(made)
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
     staging.mkdir()
     token = _PENDING.set(None)  # files written into the staging folder are there at once; the set moves below
@@ -288,9 +323,20 @@ def atomic_files(
             stale = sorted({p for pattern in owned for p in folder.glob(pattern) if p.is_file() and p.name not in new})
             for path in [folder / name for name in new] + stale:
                 check_not_input(path, protect)
-            folder.mkdir(exist_ok=True)
-            _place_all([(staging / name, folder / name) for name in new], stale)  # all or none
+            if not folder.is_dir():
+                folder.mkdir()
+                if outer is not None:
+                    outer.made.append(folder)
+            moves = [(staging / name, folder / name) for name in new]
+            if outer is None:
+                _place_all(moves, stale)  # all or none
+            else:  # moved in with the other outputs of the enclosing block, all or none
+                outer.moves.extend(moves)
+                outer.stale.extend(stale)
+                outer.temporaries.append(staging)
+                staging = None
     finally:
         if token is not None:
             _PENDING.reset(token)
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -13,10 +13,13 @@ value on one core, a third of a 300,000-cell Multiome pass).
 
 from __future__ import annotations
 
+import numbers
+
 import numba
 import numpy as np
 import scipy.sparse as sp
 
+from .._flags import check_flags
 from .._threads import numba_threads
 
 __all__ = ["log_normalize", "clr", "SCALE", "TABLE_COUNTS"]
@@ -50,6 +53,9 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     -------
     ``(n_cells, n_features)`` CSR matrix for sparse input, ndarray for dense input, of ``dtype``.
     """
+    check_flags(copy=copy)  # a text 'no' is truthy (a copy), an empty text falsy (the caller's matrix changed)
+    if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not 0 < scale < np.inf:  # -1: log of < 1
+        raise ValueError(f"log_normalize: scale must be a positive number (the total per cell), not {scale!r}")
     if sp.issparse(X):
         in_place = not copy and X.format == "csr" and X.data.dtype == np.dtype(dtype)
         X = X if in_place else sp.csr_matrix(X, dtype=dtype, copy=True)

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
-from ..io.atomic import atomic_outputs, atomic_write
+from ..io.atomic import atomic_files, atomic_write, check_not_input, protected
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
 __all__ = [
@@ -123,12 +123,20 @@ def write_report(
     and ``diagnostics.csv`` when the results carry diagnostics (:func:`diagnostics_table`).
     """
     from ..io.paths import user_path
+    from .._device import usable_device
     from .._flags import check_flags
     from ..config import as_seed
 
     seed = as_seed(seed)
     check_flags(progress_bar=progress_bar, overwrite=overwrite)
-    protect = list(protect)  # read by every file written
+    usable_device(device)  # 'cuda' without a GPU failed in the first UMAP: "Torch not compiled with CUDA enabled"
+    protect = protected(protect)  # read by every file written; one path alone is one, not its characters
+    for name, text in (("title", title), ("description", description)):  # else a crash after every UMAP was drawn
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a text (str), not {text!r}")
+    if not isinstance(embeddings, Mapping):
+        raise TypeError(f"embeddings must be a mapping of names to arrays, e.g. {{'jae': Z}}, not a "
+                        f"{type(embeddings).__name__}")
     if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
                                   or max_cells < 1):
         raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")
@@ -153,11 +161,14 @@ def write_report(
     if earlier and not overwrite:
         raise FileExistsError(f"{out_dir} already holds a report ({', '.join(earlier[:3])}); pass overwrite=True to "
                               "replace it, or choose another out_dir")
-    with atomic_outputs():  # all files or none: a failed UMAP left the tables it had written behind
-        write_table(table, out_dir, protect=protect)
+    for name in sorted({*(p for p in REPORT_FILES if "*" not in p), *earlier}):  # an input among them: refused first
+        check_not_input(out_dir / name, protect)
+    # all files or none, replacing the earlier report's (its files this one lacks removed: a dropped embedding's UMAP)
+    with atomic_files(out_dir, earlier, protect=protect) as staging:
+        write_table(table, staging, protect=protect)
         diag = diagnostics_table(table)
         if diag is not None:
-            atomic_write(out_dir / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
+            atomic_write(staging / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
                          protect=protect)
         subset = np.arange(n)
         sampled = ""
@@ -178,20 +189,14 @@ def write_report(
                     break
                 png = f"umap_{_slug(name)}_{i}.png"
             plot_umaps(coords, _ordered(cell_type[subset], orders[0]),
-                       None if batch is None else _ordered(batch[subset], orders[1]), out_dir / png,
+                       None if batch is None else _ordered(batch[subset], orders[1]), staging / png,
                        title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
                                                                                      else ""),
                        seed=seed, protect=protect)
             umaps[name] = png
-        plot_metric_bars(table, out_dir / "metrics.png", protect=protect)
-        index = write_index(out_dir, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
+        plot_metric_bars(table, staging / "metrics.png", protect=protect)
+        index = write_index(staging, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
                             umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
                             "umap_max_cells= in Python; all: every cell)." if sampled else "",
                             umap_batch=batch is not None, protect=protect)
-    written = {"metrics.csv", "metrics.md", "metrics.png", "index.html", *umaps.values(),
-               *(["diagnostics.csv"] if diag is not None else [])}
-    inputs = {Path(p).resolve() for p in protect}
-    for name in set(earlier) - written:  # the replaced report's files this one lacks (a dropped embedding's UMAP)
-        if (out_dir / name).resolve() not in inputs:
-            (out_dir / name).unlink(missing_ok=True)
-    return index
+    return out_dir / index.name

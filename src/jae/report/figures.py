@@ -61,7 +61,8 @@ def umap_coordinates(embedding, *, seed: int = 0, device: str | None = None) -> 
                    "use_rep": "X_emb", "random_state": seed},
     }
     start_numba_pool()  # UMAP's kernels would start it, resetting torch's thread count
-    sc.tl.umap(adata, random_state=seed)
+    # the spectral start needs 4 cells (2 or 3 failed in scipy's eigsh: "k >= N"); fewer start at seeded random places
+    sc.tl.umap(adata, random_state=seed, **({"init_pos": "random"} if n < 4 else {}))
     return adata.obsm["X_umap"].astype(np.float32)
 
 
