@@ -65,6 +65,9 @@ READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 _PARTS_SINCE = {2: ("readout",), 3: ("calibration", "adapter", "moments", "voters"), 5: ("calibration_cells",)}
 #: What a model folder may hold, and the call that loads each.
 MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredictor.load"}
+#: The files of a model folder (a predictor folder of the old layout: ``predictor.json`` + ``weights.pt``); anything
+#: else in it is the user's, and a folder holding such files is never replaced.
+_MODEL_FILES = frozenset({DESCRIPTION, WEIGHTS, "predictor.json"})
 #: How the messages of a damaged or unreadable folder of each kind name its refit (the CLI names the verb for each).
 _REFIT = {"jae": "refit the model", "predictor": "refit the predictor"}
 
@@ -135,6 +138,11 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
     found = "predictor" if not (path / DESCRIPTION).is_file() else _kind_of(path / DESCRIPTION)
     if found is not None and found != kind:
         raise ValueError(f"{where} holds a {found!r} model; overwrite=True replaces only a {kind!r} model: {other}")
+    extra = sorted(entry.name for entry in path.iterdir() if entry.name not in _MODEL_FILES)
+    if extra:  # the folder is replaced whole: an embedding or notes kept beside the model went with it, unsaid
+        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        raise FileExistsError(f"{where} holds {shown} besides the model, which replacing the model folder would "
+                              f"delete; move {'it' if len(extra) == 1 else 'them'} out of the folder or {other}")
 
 
 def _kind_of(description: Path) -> str | None:
