@@ -24,6 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._threads import compute_threads
+from ..config import as_seed
 from ..preprocess.cell_cycle import CellCycleGenes, CellCycleScorer, add_grouped, score_cell_cycle, score_grouped
 from ._graph import _as_float_matrix
 from ._labels import as_labels
@@ -252,6 +253,7 @@ def cell_cycle_reference(
     ValueError
         When too few cell-cycle genes are present (see :func:`jae.preprocess.score_cell_cycle`).
     """
+    seed = as_seed(seed)
     _refuse_anndata(gex_lognorm, "gex_lognorm")
     batches = as_labels(batch, name="batch", n_cells=gex_lognorm.shape[0])
     genes = CellCycleGenes.find(var_names, organism)  # once, for every batch
@@ -316,6 +318,7 @@ def cell_cycle_reference_blocks(
     ValueError
         When too few cell-cycle genes are present.
     """
+    seed = as_seed(seed)
     keep = np.ones(len(batch), dtype=bool) if keep is None else np.asarray(keep, dtype=bool).ravel()
     n_rows = len(keep)
     kept = np.flatnonzero(keep)

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.metrics import normalized_mutual_info_score
 
 from .._flags import check_flags
+from ..config import as_seed
 from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 from ._louvain import louvain_membership, louvain_memberships
@@ -47,7 +48,7 @@ def louvain(connectivities: sp.spmatrix, *, resolution: float = 1.0, seed: int =
     ``(n_cells,)`` int cluster labels, 0 for the largest cluster.
     """
     check_flags(weighted=weighted)  # a text such as 'no' would weight the edges
-    return louvain_membership(connectivities, resolution=resolution, seed=seed, weighted=weighted)
+    return louvain_membership(connectivities, resolution=resolution, seed=as_seed(seed), weighted=weighted)
 
 
 def nmi(
@@ -84,6 +85,7 @@ def nmi(
     NMI (arithmetic normalisation) in [0, 1] at the best resolution; NaN (with a warning) for a single cell type,
     as in :func:`jae.metrics.evaluate_embedding`.
     """
+    seed = as_seed(seed)  # 1.5 ran as seed 1, -1 as some other seed
     E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
                        n_cells=None if E is None else E.shape[0])

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..config import as_seed
 from ._graph import _BLOCK_ENTRIES, FUSED_MIN_SUMS, _as_float_matrix, _knn_and_cluster_sums_fused, distance_blocks, resolve_device
 from ._labels import as_labels, by_cells, codes
 
@@ -168,6 +169,7 @@ def asw_label(
     -------
     Score in [0, 1] (higher: cell types better separated); NaN when there is a single cell type.
     """
+    seed = as_seed(seed)  # numpy's refusal came only when a sample was drawn, naming no argument
     X = _as_float_matrix(embedding)
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=X.shape[0])
     n_types = len(np.unique(labels))
@@ -210,6 +212,7 @@ def asw_batch(
     -------
     Score in [0, 1] (higher: batches better mixed); NaN when no cell type has two batches (e.g. one batch).
     """
+    seed = as_seed(seed)
     X = _as_float_matrix(embedding)
     _, batch_code = codes(as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=X.shape[0]))
     _, type_code = codes(as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=X.shape[0]))

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import rankdata
 
+from ..config import as_seed
 from ._graph import NeighborGraph, neighbor_graph
 from ._labels import as_labels, by_cells
 
@@ -174,6 +175,7 @@ def trajectory_conservation(
     ``(r + 1) / 2`` in [0, 1] for the Spearman correlation ``r``; 0 when the root type is cut off from the largest
     component; NaN when no cell has a pseudotime.
     """
+    seed = as_seed(seed)  # numpy's refusal came after the graph, naming no argument
     cell_type, pseudotime = by_cells(embedding, cell_type, "cell_type"), by_cells(embedding, pseudotime, "pseudotime")
     batch = by_cells(embedding, batch, "batch") if batch is not None else None
     return _conservation(embedding, cell_type, pseudotime, batch=batch, graph=graph, seed=seed, device=device)[0]
@@ -257,6 +259,7 @@ def ti_cons(
     -------
     Mean of :func:`trajectory_conservation` over the pseudotimes, in [0, 1]; NaN when none is given.
     """
+    seed = as_seed(seed)
     cell_type = by_cells(embedding, cell_type, "cell_type")
     batch = by_cells(embedding, batch, "batch") if batch is not None else None
     return _ti_cons(embedding, cell_type, _pseudotime_columns(pseudotimes, embedding), batch=batch, graph=graph,
