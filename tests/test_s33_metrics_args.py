@@ -35,3 +35,20 @@ def test_metric_seeds_are_checked_like_evaluate_embeddings(seed, monkeypatch):
     for call in calls:
         with pytest.raises((TypeError, ValueError), match="seed must be an integer"):
             call()
+
+
+@pytest.mark.parametrize("resolutions", [[], 1.0, [-1.0], [0.5, float("nan")], "1.0", [True]])
+def test_nmi_refuses_resolutions_that_are_no_list_of_positive_numbers(resolutions, monkeypatch):
+    # [] raised IndexError, 1.0 "'float' object is not subscriptable", [-1.0] scored a silent 0.0
+    X, types, _ = _blobs()
+    monkeypatch.setattr(metrics.clustering, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    with pytest.raises(ValueError, match="resolutions must be a non-empty list of positive numbers"):
+        metrics.nmi(X, types, resolutions=resolutions)
+
+
+def test_nmi_takes_resolutions_as_any_sequence_of_positive_numbers():
+    X, types, _ = _blobs()
+    graph = metrics.neighbor_graph(X)
+    one = metrics.nmi(None, types, graph=graph, resolutions=[1.0])
+    assert metrics.nmi(None, types, graph=graph, resolutions=np.array([1.0])) == one
+    assert metrics.nmi(None, types, graph=graph, resolutions=(1,)) == one

@@ -9,6 +9,7 @@ clustering exactly (the ``louvain`` package itself needs igraph < 0.12).
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,6 +28,23 @@ log = logging.getLogger(__name__)
 
 #: scib's opt_louvain resolutions: 0.1 to 2.0 in steps of 0.1.
 RESOLUTIONS = tuple(2 * x / 20 for x in range(1, 21))
+
+
+def _resolutions(resolutions) -> tuple[float, ...]:
+    """``resolutions`` as a tuple of floats, refused in one line unless a non-empty list of positive numbers (none:
+    an IndexError; one number: a TypeError; a negative one: one cluster per cell, an NMI of 0 that looks like a
+    score)."""
+    values = [resolutions] if isinstance(resolutions, (str, bytes)) else resolutions
+    try:
+        values = list(values)
+    except TypeError:
+        values = None
+    if values is None or not values or not all(
+        isinstance(r, numbers.Real) and not isinstance(r, bool) and np.isfinite(r) and r > 0 for r in values
+    ):
+        raise ValueError(f"resolutions must be a non-empty list of positive numbers (scib: 0.1, 0.2, ..., 2.0), not "
+                         f"{resolutions!r}; e.g. resolutions=[1.0]")
+    return tuple(float(r) for r in values)
 
 
 def louvain(connectivities: sp.spmatrix, *, resolution: float = 1.0, seed: int = 0, weighted: bool = False) -> np.ndarray:
@@ -86,6 +104,7 @@ def nmi(
     as in :func:`jae.metrics.evaluate_embedding`.
     """
     seed = as_seed(seed)  # 1.5 ran as seed 1, -1 as some other seed
+    resolutions = _resolutions(resolutions)
     E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
                        n_cells=None if E is None else E.shape[0])
