@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from jae import metrics
 
@@ -52,3 +53,23 @@ def test_nmi_takes_resolutions_as_any_sequence_of_positive_numbers():
     one = metrics.nmi(None, types, graph=graph, resolutions=[1.0])
     assert metrics.nmi(None, types, graph=graph, resolutions=np.array([1.0])) == one
     assert metrics.nmi(None, types, graph=graph, resolutions=(1,)) == one
+
+
+@pytest.mark.parametrize("bad", [{"n_neighbors": -3}, {"n_neighbors": 2.5}, {"n_neighbors": True},
+                                 {"n_neighbors": 0}, {"perplexity": "10"}, {"perplexity": -1}, {"perplexity": True}])
+@pytest.mark.parametrize("neighbors", ["graph", "knn"])
+def test_lisi_refuses_bad_list_lengths_and_perplexities_before_the_lists(bad, neighbors, monkeypatch):
+    # n_neighbors=-3 failed with numpy's "negative dimensions not allowed", 2.5 in a range, True built lists of one
+    # neighbour; perplexity=-1 or 'a' was refused only after the neighbour lists (or in a comparison)
+    X, types, batch = _blobs()
+    monkeypatch.setattr(metrics.mixing, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    monkeypatch.setattr(metrics.mixing, "knn", lambda *a, **k: pytest.fail("lists built"))
+    name = next(iter(bad))
+    for call in (metrics.ilisi, metrics.clisi):
+        with pytest.raises(ValueError, match=f"^{name} must be"):
+            call(X, batch if call is metrics.ilisi else types, neighbors=neighbors, **bad)
+    if name == "n_neighbors":
+        with pytest.raises(ValueError, match="^n_neighbors must be"):
+            metrics.lisi_neighbors(X, neighbors=neighbors, **bad)
+        with pytest.raises(ValueError, match="^n_neighbors must be"):
+            metrics.shortest_path_neighbors(sp.eye(5, format="csr"), **bad)

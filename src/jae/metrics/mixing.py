@@ -19,6 +19,7 @@ Two neighbourhoods, two definitions:
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Sequence
 from typing import Literal
 
@@ -138,6 +139,18 @@ def _shortest_path_knn(indptr, nbrs, lengths, k, heap_size):
     return out_idx, out_dist
 
 
+def _check_lists_args(n_neighbors, perplexity=None) -> None:
+    """Refuse in one line, before any neighbour list is built, ``n_neighbors`` that is no whole number >= 1 (-3
+    failed in numpy, 2.5 in a range, True made lists of one) and ``perplexity`` that is no positive number."""
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 1:
+        raise ValueError(f"n_neighbors must be a whole number >= 1 of neighbours per cell (scib: {LISI_NEIGHBORS}), "
+                         f"not {n_neighbors!r}")
+    if perplexity is not None and (isinstance(perplexity, bool) or not isinstance(perplexity, numbers.Real)
+                                   or not perplexity > 0 or not np.isfinite(perplexity)):
+        raise ValueError(f"perplexity must be a positive number (the effective neighbours per cell) or None for a "
+                         f"third of n_neighbors, not {perplexity!r}")
+
+
 def shortest_path_neighbors(
     connectivities: sp.spmatrix, *, n_neighbors: int = LISI_NEIGHBORS
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -158,6 +171,7 @@ def shortest_path_neighbors(
     ``(indices, distances)``: ``(n_cells, n_neighbors)`` int64 and float64 arrays sorted by path length; a cell that
     reaches fewer others has its list padded with -1 and ``inf``.
     """
+    _check_lists_args(n_neighbors)
     C = sp.csr_matrix(connectivities, dtype=np.float64, copy=True)
     if C.shape[0] != C.shape[1]:
         raise ValueError(f"connectivities must be square (n_cells, n_cells); got shape {C.shape}")
@@ -336,6 +350,7 @@ def lisi_neighbors(
     -------
     ``(indices, distances)``, ``(n_cells, n_neighbors)`` each, for :func:`lisi`.
     """
+    _check_lists_args(n_neighbors)
     if neighbors == "graph":
         if graph is None:
             if embedding is None:
@@ -362,6 +377,7 @@ def _scaled_median(values: np.ndarray, n_labels: int, kind: Literal["ilisi", "cl
 def _lisi_score(embedding, labels: np.ndarray, kind: Literal["ilisi", "clisi"], *, neighbors, n_neighbors: int,
                 perplexity: float | None, scale: bool, graph, lists, device) -> float:
     """:func:`ilisi` / :func:`clisi`: median per-cell LISI of ``labels``, scaled as ``kind`` when ``scale``."""
+    _check_lists_args(n_neighbors, perplexity)
     if scale and len(np.unique(labels)) < 2:  # checked before the neighbour lists: (n - 1) scales the score
         log.warning("%s is undefined for a single %s (the score is scaled by their number - 1); reporting NaN", kind,
                     "batch" if kind == "ilisi" else "cell type")
