@@ -73,3 +73,17 @@ def test_lisi_refuses_bad_list_lengths_and_perplexities_before_the_lists(bad, ne
             metrics.lisi_neighbors(X, neighbors=neighbors, **bad)
         with pytest.raises(ValueError, match="^n_neighbors must be"):
             metrics.shortest_path_neighbors(sp.eye(5, format="csr"), **bad)
+
+
+def test_lisi_labels_of_other_length_are_named_before_the_lists(monkeypatch):
+    # ilisi(X, batch[:50]) built the 90-neighbour lists, then said "labels has 50 entries"
+    X, types, batch = _blobs()
+    graph = metrics.neighbor_graph(X)
+    lists = metrics.lisi_neighbors(X, graph=graph)
+    monkeypatch.setattr(metrics.mixing, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    monkeypatch.setattr(metrics.mixing, "shortest_path_neighbors", lambda *a, **k: pytest.fail("lists built"))
+    for given in ({"embedding": X}, {"embedding": None, "graph": graph}, {"embedding": None, "lists": lists}):
+        with pytest.raises(ValueError, match="^batch has 50 entries but the embedding has 60 cells"):
+            metrics.ilisi(given.pop("embedding"), batch[:50], **given)
+    with pytest.raises(ValueError, match="^cell_type has 59 entries but the embedding has 60 cells"):
+        metrics.clisi(X, types[1:])

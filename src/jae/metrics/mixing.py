@@ -365,6 +365,17 @@ def lisi_neighbors(
     raise ValueError(f"neighbors must be 'graph' or 'knn'; got {neighbors!r}")
 
 
+def _n_cells(embedding, neighbors, graph, lists) -> int | None:
+    """The number of cells the neighbour lists will have (None when unknown): the labels are checked against it
+    before the lists are built, naming the argument."""
+    if lists is not None:
+        return int(np.shape(lists[0])[0])
+    if graph is not None and neighbors == "graph":
+        return graph.n_cells
+    shape = getattr(embedding, "shape", None) if embedding is not None else None
+    return int(shape[0]) if shape is not None and len(shape) else None
+
+
 def _scaled_median(values: np.ndarray, n_labels: int, kind: Literal["ilisi", "clisi"]) -> float:
     median = float(np.nanmedian(values))
     if n_labels < 2:
@@ -429,7 +440,9 @@ def ilisi(
     [1, n_batches]; NaN for a single batch when scaled.
     """
     check_flags(scale=scale)  # a text such as 'no' would scale the score
-    return _lisi_score(embedding, as_labels(by_cells(embedding, batch, "batch"), name="batch"), "ilisi", neighbors=neighbors,
+    labels = as_labels(by_cells(embedding, batch, "batch"), name="batch",
+                       n_cells=_n_cells(embedding, neighbors, graph, lists))  # before the lists, naming it
+    return _lisi_score(embedding, labels, "ilisi", neighbors=neighbors,
                        n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
                        device=device)
 
@@ -456,6 +469,8 @@ def clisi(
     median LISI in [1, n_types]; NaN for a single cell type when scaled.
     """
     check_flags(scale=scale)  # a text such as 'no' would scale the score
-    return _lisi_score(embedding, as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type"), "clisi", neighbors=neighbors,
+    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
+                       n_cells=_n_cells(embedding, neighbors, graph, lists))  # before the lists, naming it
+    return _lisi_score(embedding, labels, "clisi", neighbors=neighbors,
                        n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
                        device=device)
