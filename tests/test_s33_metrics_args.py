@@ -87,3 +87,18 @@ def test_lisi_labels_of_other_length_are_named_before_the_lists(monkeypatch):
             metrics.ilisi(given.pop("embedding"), batch[:50], **given)
     with pytest.raises(ValueError, match="^cell_type has 59 entries but the embedding has 60 cells"):
         metrics.clisi(X, types[1:])
+
+
+@pytest.mark.parametrize("max_cells", [True, "10", 2.5, 0, -5])
+def test_silhouettes_refuse_a_max_cells_that_is_no_whole_number(max_cells):
+    # True and 2.5 failed in numpy (after the labels were read), "10" in a comparison, 0 only once a group was larger
+    X, types, batch = _blobs()
+    with pytest.raises(ValueError, match="^max_cells must be a whole number >= 1"):
+        metrics.asw_label(X, types, max_cells=max_cells)
+    with pytest.raises(ValueError, match="^max_cells must be a whole number >= 1"):
+        metrics.asw_batch(X, batch, types, max_cells=max_cells)
+
+
+def test_silhouettes_take_max_cells_as_a_numpy_integer():
+    X, types, batch = _blobs()
+    assert metrics.asw_label(X, types, max_cells=np.int64(30)) == metrics.asw_label(X, types, max_cells=30)
