@@ -102,3 +102,24 @@ def test_silhouettes_refuse_a_max_cells_that_is_no_whole_number(max_cells):
 def test_silhouettes_take_max_cells_as_a_numpy_integer():
     X, types, batch = _blobs()
     assert metrics.asw_label(X, types, max_cells=np.int64(30)) == metrics.asw_label(X, types, max_cells=30)
+
+
+def test_graph_arguments_refuse_scanpys_connectivity_matrix_in_one_line():
+    # graph=adata.obsp['connectivities'] failed with "'csr_matrix' object has no attribute 'n_cells'"
+    X, types, batch = _blobs()
+    C = metrics.neighbor_graph(X).connectivities
+    t = np.linspace(0, 1, len(X))
+    calls = [
+        lambda: metrics.nmi(None, types, graph=C),
+        lambda: metrics.graph_connectivity(None, types, graph=C),
+        lambda: metrics.trajectory_conservation(None, types, t, graph=C),
+        lambda: metrics.ti_cons(None, types, {"GEX": t}, graph=C),
+        lambda: metrics.ilisi(None, batch, graph=C),
+        lambda: metrics.clisi(None, types, graph=C),
+        lambda: metrics.lisi_neighbors(graph=C),
+        lambda: metrics.diagnose_embedding(X, batch=batch, cell_type=types, graph=C),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError, match=r"^graph must be a jae.metrics.NeighborGraph, not a csr_matrix; pass "
+                                            r"graph=jae.metrics.neighbor_graph\(embedding\)"):
+            call()

@@ -34,6 +34,7 @@ __all__ = [
     "resolve_knn",
     "KNN_MODES",
     "APPROXIMATE_MIN_CELLS",
+    "check_graph",
 ]
 
 log = logging.getLogger(__name__)
@@ -323,6 +324,15 @@ class NeighborGraph:
     def n_cells(self) -> int:
         """Number of cells."""
         return self.indices.shape[0]
+
+
+def check_graph(graph) -> None:
+    """Refuse, in one line, a ``graph=`` that is neither None nor a :class:`NeighborGraph` (scanpy's
+    ``obsp['connectivities']`` failed with "'csr_matrix' object has no attribute 'n_cells'")."""
+    if graph is not None and not isinstance(graph, NeighborGraph):
+        raise TypeError(f"graph must be a jae.metrics.NeighborGraph, not a {type(graph).__name__}; pass "
+                        "graph=jae.metrics.neighbor_graph(embedding) (scanpy's pp.neighbors graph, its defaults), or "
+                        "graph=None to build it from the embedding")
 
 
 from ._knn_approx import approximate_knn  # noqa: E402  (it uses _as_float_matrix above)

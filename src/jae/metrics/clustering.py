@@ -18,7 +18,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from .._flags import check_flags
 from ..config import as_seed
-from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 from ._louvain import louvain_membership, louvain_memberships
 
@@ -105,6 +105,7 @@ def nmi(
     """
     seed = as_seed(seed)  # 1.5 ran as seed 1, -1 as some other seed
     resolutions = _resolutions(resolutions)
+    check_graph(graph)
     E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
                        n_cells=None if E is None else E.shape[0])

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
 from ._labels import as_labels, by_cells
 from .cell_cycle_cons import CellCycleReference, cc_cons_details
 from .mixing import _TOL, _Calibrated, _scaled_median, lisi_neighbors
@@ -147,6 +147,7 @@ def diagnose_embedding(
     ``column_names`` is given); NaN when undefined, with the reason in ``attrs['skipped']``. The per-batch
     before/after shares are :func:`jae.metrics.cc_cons_details`.
     """
+    check_graph(graph)
     E = _as_float_matrix(embedding)
     n = E.shape[0]
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None

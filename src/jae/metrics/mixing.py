@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from .._flags import check_flags
-from ._graph import NeighborGraph, _as_float_matrix, knn, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, knn, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 
 __all__ = ["lisi", "ilisi", "clisi", "shortest_path_neighbors", "lisi_neighbors", "LISI_NEIGHBORS"]
@@ -351,6 +351,7 @@ def lisi_neighbors(
     ``(indices, distances)``, ``(n_cells, n_neighbors)`` each, for :func:`lisi`.
     """
     _check_lists_args(n_neighbors)
+    check_graph(graph)
     if neighbors == "graph":
         if graph is None:
             if embedding is None:
@@ -368,6 +369,7 @@ def lisi_neighbors(
 def _n_cells(embedding, neighbors, graph, lists) -> int | None:
     """The number of cells the neighbour lists will have (None when unknown): the labels are checked against it
     before the lists are built, naming the argument."""
+    check_graph(graph)
     if lists is not None:
         return int(np.shape(lists[0])[0])
     if graph is not None and neighbors == "graph":

@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.stats import rankdata
 
 from ..config import as_seed
-from ._graph import NeighborGraph, neighbor_graph
+from ._graph import NeighborGraph, check_graph, neighbor_graph
 from ._labels import as_labels, by_cells
 
 __all__ = ["ti_cons", "trajectory_conservation", "diffusion_pseudotime"]
@@ -176,6 +176,7 @@ def trajectory_conservation(
     component; NaN when no cell has a pseudotime.
     """
     seed = as_seed(seed)  # numpy's refusal came after the graph, naming no argument
+    check_graph(graph)
     cell_type, pseudotime = by_cells(embedding, cell_type, "cell_type"), by_cells(embedding, pseudotime, "pseudotime")
     batch = by_cells(embedding, batch, "batch") if batch is not None else None
     return _conservation(embedding, cell_type, pseudotime, batch=batch, graph=graph, seed=seed, device=device)[0]
@@ -260,6 +261,7 @@ def ti_cons(
     Mean of :func:`trajectory_conservation` over the pseudotimes, in [0, 1]; NaN when none is given.
     """
     seed = as_seed(seed)
+    check_graph(graph)
     cell_type = by_cells(embedding, cell_type, "cell_type")
     batch = by_cells(embedding, batch, "batch") if batch is not None else None
     return _ti_cons(embedding, cell_type, _pseudotime_columns(pseudotimes, embedding), batch=batch, graph=graph,
