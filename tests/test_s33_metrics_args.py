@@ -123,3 +123,13 @@ def test_graph_arguments_refuse_scanpys_connectivity_matrix_in_one_line():
         with pytest.raises(TypeError, match=r"^graph must be a jae.metrics.NeighborGraph, not a csr_matrix; pass "
                                             r"graph=jae.metrics.neighbor_graph\(embedding\)"):
             call()
+
+
+@pytest.mark.parametrize("seed", [None, 1.5, -1, "a"])
+def test_approximate_neighbour_search_refuses_a_seed_that_is_no_integer(seed):
+    # seed=None ran pynndescent unseeded; 1.5, -1 and 'a' failed in numpy's RandomState check naming no argument
+    X = np.random.default_rng(0).normal(size=(300, 4)).astype(np.float32)
+    with pytest.raises((TypeError, ValueError), match="^seed must be an integer"):
+        metrics.neighbor_graph(X, knn="approximate", seed=seed)
+    with pytest.raises((TypeError, ValueError), match="^seed must be an integer"):
+        metrics._graph.approximate_knn(X, seed=seed)

@@ -369,6 +369,9 @@ def neighbor_graph(
     if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 2:
         raise ValueError(f"n_neighbors must be a whole number >= 2 (the cell itself and at least one neighbour; "
                          f"scanpy's default is 15), not {n_neighbors!r}")
+    from ..config import as_seed
+
+    seed = as_seed(seed)  # None searched unseeded, 1.5 or -1 failed in the search's own check
     E = _as_float_matrix(embedding)
     if resolve_knn(knn, E.shape[0]) == "approximate":
         log.info("neighbours: approximate (pynndescent, seed %d) for %d cells", seed, E.shape[0])
