@@ -133,3 +133,22 @@ def test_approximate_neighbour_search_refuses_a_seed_that_is_no_integer(seed):
         metrics.neighbor_graph(X, knn="approximate", seed=seed)
     with pytest.raises((TypeError, ValueError), match="^seed must be an integer"):
         metrics._graph.approximate_knn(X, seed=seed)
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="needs a machine without a CUDA GPU")
+@pytest.mark.parametrize("device", ["gpu", "cuda"])
+def test_metric_devices_torch_cannot_use_are_named_in_one_line(device):
+    # device='gpu' failed with torch's list of twenty device types, 'cuda' without a GPU with an AssertionError
+    X, types, batch = _blobs()
+    calls = [
+        lambda: metrics.nmi(X, types, device=device),
+        lambda: metrics.asw_label(X, types, device=device),
+        lambda: metrics.asw_batch(X, batch, types, device=device),
+        lambda: metrics.silhouette_samples(X, types, device=device),
+        lambda: metrics.graph_connectivity(X, types, device=device),
+        lambda: metrics.ilisi(X, batch, neighbors="knn", device=device),
+        lambda: metrics.evaluate_embedding(X, cell_type=types, device=device, progress_bar=False),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=f"^device={device!r}"):
+            call()

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from .._device import resolve_device
+from .._device import usable_device as resolve_device  # a device torch cannot use here: one line naming the fix
 
 __all__ = [
     "NeighborGraph",
