@@ -43,7 +43,7 @@ def test_nmi_refuses_resolutions_that_are_no_list_of_positive_numbers(resolution
     # [] raised IndexError, 1.0 "'float' object is not subscriptable", [-1.0] scored a silent 0.0
     X, types, _ = _blobs()
     monkeypatch.setattr(metrics.clustering, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
-    with pytest.raises(ValueError, match="resolutions must be a non-empty list of positive numbers"):
+    with pytest.raises(ValueError, match="resolutions must be a non-empty list of numbers >= 0"):
         metrics.nmi(X, types, resolutions=resolutions)
 
 
@@ -53,6 +53,7 @@ def test_nmi_takes_resolutions_as_any_sequence_of_positive_numbers():
     one = metrics.nmi(None, types, graph=graph, resolutions=[1.0])
     assert metrics.nmi(None, types, graph=graph, resolutions=np.array([1.0])) == one
     assert metrics.nmi(None, types, graph=graph, resolutions=(1,)) == one
+    assert metrics.nmi(None, types, graph=graph, resolutions=[0.0, 1.0]) == one  # 0: one cluster, an NMI of 0
 
 
 @pytest.mark.parametrize("bad", [{"n_neighbors": -3}, {"n_neighbors": 2.5}, {"n_neighbors": True},
@@ -152,3 +153,11 @@ def test_metric_devices_torch_cannot_use_are_named_in_one_line(device):
     for call in calls:
         with pytest.raises(ValueError, match=f"^device={device!r}"):
             call()
+
+
+@pytest.mark.parametrize("resolution", ["1", -1.0, float("inf"), None, True])
+def test_louvain_refuses_a_resolution_that_is_no_number_from_zero(resolution):
+    # resolution='1' and -1.0 clustered without a word
+    X, _, _ = _blobs()
+    with pytest.raises(ValueError, match="^resolution must be a number >= 0"):
+        metrics.louvain(metrics.neighbor_graph(X).connectivities, resolution=resolution)

@@ -31,18 +31,17 @@ RESOLUTIONS = tuple(2 * x / 20 for x in range(1, 21))
 
 
 def _resolutions(resolutions) -> tuple[float, ...]:
-    """``resolutions`` as a tuple of floats, refused in one line unless a non-empty list of positive numbers (none:
-    an IndexError; one number: a TypeError; a negative one: one cluster per cell, an NMI of 0 that looks like a
-    score)."""
+    """``resolutions`` as a tuple of floats, refused in one line unless a non-empty list of numbers >= 0 (none: an
+    IndexError; one number: a TypeError; a negative one: a clustering that looks like one; 0 is one cluster)."""
     values = [resolutions] if isinstance(resolutions, (str, bytes)) else resolutions
     try:
         values = list(values)
     except TypeError:
         values = None
     if values is None or not values or not all(
-        isinstance(r, numbers.Real) and not isinstance(r, bool) and np.isfinite(r) and r > 0 for r in values
+        isinstance(r, numbers.Real) and not isinstance(r, bool) and np.isfinite(r) and r >= 0 for r in values
     ):
-        raise ValueError(f"resolutions must be a non-empty list of positive numbers (scib: 0.1, 0.2, ..., 2.0), not "
+        raise ValueError(f"resolutions must be a non-empty list of numbers >= 0 (scib: 0.1, 0.2, ..., 2.0), not "
                          f"{resolutions!r}; e.g. resolutions=[1.0]")
     return tuple(float(r) for r in values)
 
@@ -66,6 +65,9 @@ def louvain(connectivities: sp.spmatrix, *, resolution: float = 1.0, seed: int =
     ``(n_cells,)`` int cluster labels, 0 for the largest cluster.
     """
     check_flags(weighted=weighted)  # a text such as 'no' would weight the edges
+    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Real) or not resolution >= 0 or not np.isfinite(
+            resolution):  # '1' ran in numba's arithmetic, -1 gave a clustering that looks like one
+        raise ValueError(f"resolution must be a number >= 0 (scanpy's default 1.0), not {resolution!r}")
     return louvain_membership(connectivities, resolution=resolution, seed=as_seed(seed), weighted=weighted)
 
 
