@@ -161,3 +161,13 @@ def test_louvain_refuses_a_resolution_that_is_no_number_from_zero(resolution):
     X, _, _ = _blobs()
     with pytest.raises(ValueError, match="^resolution must be a number >= 0"):
         metrics.louvain(metrics.neighbor_graph(X).connectivities, resolution=resolution)
+
+
+def test_a_complex_embedding_is_refused_not_cast_to_its_real_part():
+    # torch dropped the imaginary part with a warning and the metrics scored the real part
+    X, types, _ = _blobs()
+    Z = X + 1j * np.random.default_rng(1).normal(size=X.shape)
+    for call in (lambda: metrics.asw_label(Z, types), lambda: metrics.graph_connectivity(Z, types),
+                 lambda: metrics.evaluate_embedding(Z, cell_type=types, progress_bar=False)):
+        with pytest.raises(ValueError, match=r"^embedding must be numeric \(real numbers\); got dtype complex128"):
+            call()

@@ -78,8 +78,8 @@ def _as_float_matrix(X, name: str = "embedding") -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] < 2:
         raise ValueError(f"{name} must be a 2-D array (n_cells, n_dims) with at least 2 cells; got shape {X.shape}")
-    if not np.issubdtype(X.dtype, np.number):
-        raise ValueError(f"{name} must be numeric; got dtype {X.dtype}")
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):  # complex: cast to real
+        raise ValueError(f"{name} must be numeric (real numbers); got dtype {X.dtype}")
     if not np.isfinite(X).all():
         raise ValueError(f"{name} contains NaN or infinite values; remove or impute those cells first")
     return X
