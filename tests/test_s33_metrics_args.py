@@ -171,3 +171,24 @@ def test_a_complex_embedding_is_refused_not_cast_to_its_real_part():
                  lambda: metrics.evaluate_embedding(Z, cell_type=types, progress_bar=False)):
         with pytest.raises(ValueError, match=r"^embedding must be numeric \(real numbers\); got dtype complex128"):
             call()
+
+
+def test_diagnose_embedding_checks_column_names_and_reference_before_the_graph(monkeypatch):
+    # 4 column_names for 5 columns, or a cell-cycle reference of other cells, were refused only after the graph
+    # (and, for the names, after the LISI path search)
+    from jae.metrics import diagnostics
+
+    rng = np.random.default_rng(0)
+    X, types, batch = _blobs()
+    X = np.column_stack([X, rng.normal(size=len(X))])
+    genes = ["MCM5", "PCNA", "TYMS", "FEN1", "MCM2", "MCM4", "RRM1", "UNG", "GINS2", "MCM6", "CDCA7", "DTL", "PRIM1",
+             "UHRF1", "HMGB2", "CDK1", "NUSAP1", "UBE2C", "BIRC5", "TPX2", "TOP2A", "NDC80", "CKS2", "NUF2", "CKS1B"]
+    gex = rng.poisson(1.0, size=(40, len(genes) + 30)).astype(float)
+    names = genes + [f"G{i}" for i in range(30)]
+    reference = metrics.cell_cycle_reference(np.log1p(gex), names, np.zeros(40))
+    monkeypatch.setattr(diagnostics, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    with pytest.raises(ValueError, match="^diagnose_embedding: 4 column_names for an embedding of 5 columns"):
+        metrics.diagnose_embedding(X, batch=batch, cell_type=types, column_names=["a:1", "a:2", "b:1", "b:2"])
+    with pytest.raises(ValueError, match="^diagnose_embedding: the cell_cycle reference covers 40 cells but the "
+                                         "embedding has 60"):
+        metrics.diagnose_embedding(X, batch=batch, cell_cycle=reference)

@@ -153,6 +153,12 @@ def diagnose_embedding(
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
     types = (as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
              if cell_type is not None else None)
+    if column_names is not None and len(column_names) != E.shape[1]:  # refused by the shares after the LISIs
+        raise ValueError(f"diagnose_embedding: {len(column_names)} column_names for an embedding of {E.shape[1]} "
+                         "columns; pass one name per column (e.g. JAE.column_names)")
+    if cell_cycle is not None and cell_cycle.n_cells != n:  # refused by cc_cons_details after the graph
+        raise ValueError(f"diagnose_embedding: the cell_cycle reference covers {cell_cycle.n_cells} cells but the "
+                         f"embedding has {n}; build the reference from the same cells")
     if graph is None:
         graph = neighbor_graph(E, device=device)
     elif graph.n_cells != n:
