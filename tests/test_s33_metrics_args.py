@@ -192,3 +192,22 @@ def test_diagnose_embedding_checks_column_names_and_reference_before_the_graph(m
     with pytest.raises(ValueError, match="^diagnose_embedding: the cell_cycle reference covers 40 cells but the "
                                          "embedding has 60"):
         metrics.diagnose_embedding(X, batch=batch, cell_cycle=reference)
+
+
+def test_trajectory_inputs_of_other_lengths_are_refused_before_the_graph(monkeypatch):
+    # cell_type, pseudotime or batch of another length (or a missing cell type) were refused after the kNN graph
+    X, types, batch = _blobs()
+    t = np.linspace(0, 1, len(X))
+    monkeypatch.setattr(metrics.trajectory, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    cases = [
+        (lambda: metrics.trajectory_conservation(X, types[:50], t), "^cell_type has 50 entries"),
+        (lambda: metrics.trajectory_conservation(X, types, t[:50]), "^pseudotime has 50 entries"),
+        (lambda: metrics.trajectory_conservation(X, types, t, batch=batch[:10]), "^batch has 10 entries"),
+        (lambda: metrics.trajectory_conservation(X, np.where(t == 0, None, types), t), "^cell_type has 1 missing"),
+        (lambda: metrics.ti_cons(X, types[:50], {"GEX": t}), "^cell_type has 50 entries"),
+        (lambda: metrics.ti_cons(X, types, {"GEX": t, "ADT": t[:5]}), "^pseudotime 'ADT' has 5 entries"),
+        (lambda: metrics.ti_cons(X, types, {"GEX": t}, batch=batch[:10]), "^batch has 10 entries"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()
