@@ -25,3 +25,14 @@ def test_an_embedding_of_no_real_numbers_is_refused_by_name_before_any_scoring(d
     monkeypatch.setattr(jae.metrics, "cell_cycle_reference", lambda *a, **k: pytest.fail("reference built"))
     with pytest.raises(ValueError, match=r"^embedding 'odd' holds \S+ values, not real numbers; pass its "):
         jae.evaluate(data, {"fine": good, "odd": odd}, progress_bar=False)
+
+
+def test_a_one_dimensional_embedding_is_told_how_to_make_it_a_column(data):
+    # {'z': values} with one value per cell said "has shape (120,); pass one row per cell (120 cells)": it has one
+    # entry per cell, so the fix was not in the message
+    values = np.random.default_rng(0).normal(size=data.n_obs)
+    with pytest.raises(ValueError, match=r"^embedding 'z' has shape \(120,\), one value per cell; pass an "
+                                         r"\(n_cells, n_dims\) array, e\.g\. np\.reshape\(values, \(-1, 1\)\)"):
+        jae.evaluate(data, {"z": values}, progress_bar=False)
+    table = jae.evaluate(data, {"z": np.reshape(values, (-1, 1))}, progress_bar=False)
+    assert 0 <= table.loc["z", "overall"] <= 1
