@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -211,3 +212,16 @@ def test_trajectory_inputs_of_other_lengths_are_refused_before_the_graph(monkeyp
     for call, message in cases:
         with pytest.raises(ValueError, match=message):
             call()
+
+
+def test_labels_of_several_columns_are_refused_not_read_row_by_row():
+    # obs[['batch', 'cell_type']] as batch was read row by row: "batch has 120 entries but the embedding has 60
+    # cells", and an (n/2, 2) array was taken as n labels, pairing cells with other cells' labels
+    X, types, batch = _blobs()
+    frame = pd.DataFrame({"batch": batch, "cell_type": types})
+    with pytest.raises(ValueError, match=r"^batch has shape \(60, 2\), several values per cell; pass one label"):
+        metrics.asw_batch(X, frame, types)
+    with pytest.raises(ValueError, match=r"^batch has shape \(30, 2\), several values per cell"):
+        metrics.ilisi(X, batch.reshape(30, 2))
+    one_column = metrics.asw_label(X, frame[["cell_type"]])
+    assert one_column == metrics.asw_label(X, types)
