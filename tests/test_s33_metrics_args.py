@@ -225,3 +225,18 @@ def test_labels_of_several_columns_are_refused_not_read_row_by_row():
         metrics.ilisi(X, batch.reshape(30, 2))
     one_column = metrics.asw_label(X, frame[["cell_type"]])
     assert one_column == metrics.asw_label(X, types)
+
+
+def test_a_cell_cycle_reference_that_is_no_reference_is_refused_in_one_line(monkeypatch):
+    # cc_cons(X, gex) or cell_cycle=None-like values failed with "'numpy.ndarray' object has no attribute 'n_cells'"
+    X, types, batch = _blobs()
+    gex = np.ones((len(X), 5))
+    with pytest.raises(TypeError, match="^reference must be a jae.metrics.CellCycleReference, not a ndarray; build"):
+        metrics.cc_cons(X, gex)
+    with pytest.raises(TypeError, match="^reference must be a jae.metrics.CellCycleReference, not a NoneType"):
+        metrics.cc_cons_details(X, None)
+    monkeypatch.setattr(metrics.suite, "knn_and_cluster_sums", lambda *a, **k: pytest.fail("graph built"))
+    with pytest.raises(TypeError, match="^cell_cycle must be a jae.metrics.CellCycleReference, not a ndarray"):
+        metrics.evaluate_embedding(X, cell_type=types, cell_cycle=gex, progress_bar=False)
+    with pytest.raises(TypeError, match="^cell_cycle must be a jae.metrics.CellCycleReference, not a str"):
+        metrics.diagnose_embedding(X, batch=batch, cell_cycle="cc")

@@ -36,6 +36,7 @@ __all__ = [
     "cc_cons",
     "cc_cons_details",
     "variance_explained",
+    "check_reference",
     "CC_MAX_CELLS",
     "MIN_CELL_CYCLE_GENES",
 ]
@@ -209,6 +210,14 @@ class CellCycleReference:
         n_s, n_g2m = self.n_genes
         return (f"cc_cons rests on only {n_s} S-phase and {n_g2m} G2/M-phase marker genes (fewer than "
                 f"{MIN_CELL_CYCLE_GENES} of each): read it with caution")
+
+
+def check_reference(reference, name: str = "reference") -> None:
+    """Refuse, in one line, a ``reference`` that is no :class:`CellCycleReference` (the GEX itself, None: they failed
+    with "'ndarray' object has no attribute 'n_cells'")."""
+    if not isinstance(reference, CellCycleReference):
+        raise TypeError(f"{name} must be a jae.metrics.CellCycleReference, not a {type(reference).__name__}; build it "
+                        "with jae.metrics.cell_cycle_reference(gex, gene_names, batch) from the unintegrated GEX")
 
 
 def _built(reference: CellCycleReference) -> CellCycleReference:
@@ -405,6 +414,7 @@ def cc_cons_details(embedding, reference: CellCycleReference) -> pd.DataFrame:
     in [0, 1]), ``ratio`` (after / before) and ``score`` (in [0, 1], NaN where ``before`` is 0 or undefined).
     ``score.mean()`` (NaN skipped) is :func:`cc_cons`; ``before.mean()`` and ``after.mean()`` average the shares.
     """
+    check_reference(reference)
     E = _as_float_matrix(embedding)
     if E.shape[0] != reference.n_cells:
         raise ValueError(

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
 from ._labels import as_labels, by_cells
-from .cell_cycle_cons import CellCycleReference, cc_cons_details
+from .cell_cycle_cons import CellCycleReference, cc_cons_details, check_reference
 from .mixing import _TOL, _Calibrated, _scaled_median, lisi_neighbors
 
 __all__ = ["embedding_variance_shares", "diagnose_embedding", "DIAGNOSTICS", "block_of"]
@@ -156,6 +156,8 @@ def diagnose_embedding(
     if column_names is not None and len(column_names) != E.shape[1]:  # refused by the shares after the LISIs
         raise ValueError(f"diagnose_embedding: {len(column_names)} column_names for an embedding of {E.shape[1]} "
                          "columns; pass one name per column (e.g. JAE.column_names)")
+    if cell_cycle is not None:
+        check_reference(cell_cycle, "cell_cycle")
     if cell_cycle is not None and cell_cycle.n_cells != n:  # refused by cc_cons_details after the graph
         raise ValueError(f"diagnose_embedding: the cell_cycle reference covers {cell_cycle.n_cells} cells but the "
                          f"embedding has {n}; build the reference from the same cells")
