@@ -36,3 +36,15 @@ def test_a_one_dimensional_embedding_is_told_how_to_make_it_a_column(data):
         jae.evaluate(data, {"z": values}, progress_bar=False)
     table = jae.evaluate(data, {"z": np.reshape(values, (-1, 1))}, progress_bar=False)
     assert 0 <= table.loc["z", "overall"] <= 1
+
+
+def test_the_cli_says_how_to_store_an_embedding_of_no_real_numbers(data):
+    # the CLI passed on the Python fix "np.asarray(Z, dtype=np.float32)" for an obsm of bool values
+    from jae.cli._messages import cli_message
+
+    with_bools = data.copy()
+    with_bools.obsm["X_bits"] = np.random.default_rng(0).normal(size=(data.n_obs, 3)) > 0
+    with pytest.raises(ValueError) as err:
+        jae.evaluate(with_bools, ["X_bits"], progress_bar=False)
+    assert cli_message(str(err.value)) == ("embedding 'X_bits' holds bool values, not real numbers; store its "
+                                           "coordinates as numbers (e.g. float32) in the file")

@@ -193,6 +193,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
                "drop --method-id"),
     # jae.io.paired_files._check_cells: the second modality's file holding no cell; the RNA file alone is --mod1
     (r"\bgive the RNA file alone as mod1= \((\S+)\), without mod2=", r"give the RNA file alone: --mod1 \1 without --mod2"),
+    # jae.evaluation_checks.check_values: an embedding of bool, complex or text values (an obsm of the --h5mu)
+    (r"; pass its coordinates as numbers, e\.g\. np\.asarray\(Z, dtype=np\.float32\)$",
+     "; store its coordinates as numbers (e.g. float32) in the file"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
