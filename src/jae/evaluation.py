@@ -296,6 +296,9 @@ def evaluate(
         else:
             E = by_cell_names(value, data.obs_names, what=f"embedding {name!r}")
             E = E.toarray() if sp.issparse(E) else np.asarray(E)
+        if E.ndim == 1 and len(E) == data.n_obs:  # one value per cell: "pass one row per cell" was no help
+            raise ValueError(f"embedding {name!r} has shape {E.shape}, one value per cell; pass an (n_cells, n_dims) "
+                             "array, e.g. np.reshape(values, (-1, 1)) for one dimension")
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         check_values(name, E, data.obs_names, labelled)

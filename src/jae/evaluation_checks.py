@@ -126,15 +126,16 @@ def check_scored_cells(labelled: np.ndarray, key: str) -> None:
 
 
 def check_values(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarray) -> None:
-    """Refuse, naming the embedding (and its first bad cells), NaN or infinite rows among the cells to be scored, no
-    columns, or one point for every cell (before anything is computed; cells without a cell type are left out, so
+    """Refuse, naming the embedding (and its first bad cells), values that are no real numbers (bool, complex, text,
+    objects), NaN or infinite rows among the cells to be scored, no columns, or one point for every cell (before anything is computed; cells without a cell type are left out, so
     their rows may hold anything)."""
     from .metrics.suite import _uninformative
 
-    try:
-        bad = scored & ~np.isfinite(E.astype(np.float64, copy=False)).all(axis=1)
-    except (TypeError, ValueError):  # not numbers: the metrics say so
-        return
+    if E.dtype.kind not in "iuf":  # bool, complex, text, objects: the metrics refused them naming no embedding,
+        # after the cell-cycle reference and the scoring of the embeddings before it
+        raise ValueError(f"embedding {name!r} holds {E.dtype} values, not real numbers; pass its coordinates as "
+                         "numbers, e.g. np.asarray(Z, dtype=np.float32)")
+    bad = scored & ~np.isfinite(E.astype(np.float64, copy=False)).all(axis=1)
     uninformative = _uninformative(E[scored]) if E.ndim == 2 and not bad.any() else None
     if uninformative:
         raise ValueError(f"embedding {name!r} {uninformative}")

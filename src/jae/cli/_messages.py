@@ -197,6 +197,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # phrases above gave as flags ("lacks the key '--source-kind'"), named as model.json / predictor.json holds them
     (r"\b(lacks the key '|has a malformed entry \()--([a-z][a-z-]*)\b",
      lambda m: f"{m.group(1)}{m.group(2).replace('-', '_')}"),
+    # jae.evaluation_checks.check_values: an embedding of bool, complex or text values (an obsm of the --h5mu)
+    (r"; pass its coordinates as numbers, e\.g\. np\.asarray\(Z, dtype=np\.float32\)$",
+     "; store its coordinates as numbers (e.g. float32) in the file"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

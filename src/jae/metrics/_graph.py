@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from .._device import resolve_device
+from .._device import usable_device as resolve_device  # a device torch cannot use here: one line naming the fix
 
 __all__ = [
     "NeighborGraph",
@@ -34,6 +34,7 @@ __all__ = [
     "resolve_knn",
     "KNN_MODES",
     "APPROXIMATE_MIN_CELLS",
+    "check_graph",
 ]
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,8 @@ def _as_float_matrix(X, name: str = "embedding") -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] < 2:
         raise ValueError(f"{name} must be a 2-D array (n_cells, n_dims) with at least 2 cells; got shape {X.shape}")
-    if not np.issubdtype(X.dtype, np.number):
-        raise ValueError(f"{name} must be numeric; got dtype {X.dtype}")
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):  # complex: cast to real
+        raise ValueError(f"{name} must be numeric (real numbers); got dtype {X.dtype}")
     if not np.isfinite(X).all():
         raise ValueError(f"{name} contains NaN or infinite values; remove or impute those cells first")
     return X
@@ -325,6 +326,15 @@ class NeighborGraph:
         return self.indices.shape[0]
 
 
+def check_graph(graph) -> None:
+    """Refuse, in one line, a ``graph=`` that is neither None nor a :class:`NeighborGraph` (scanpy's
+    ``obsp['connectivities']`` failed with "'csr_matrix' object has no attribute 'n_cells'")."""
+    if graph is not None and not isinstance(graph, NeighborGraph):
+        raise TypeError(f"graph must be a jae.metrics.NeighborGraph, not a {type(graph).__name__}; pass "
+                        "graph=jae.metrics.neighbor_graph(embedding) (scanpy's pp.neighbors graph, its defaults), or "
+                        "graph=None to build it from the embedding")
+
+
 from ._knn_approx import approximate_knn  # noqa: E402  (it uses _as_float_matrix above)
 
 
@@ -359,6 +369,9 @@ def neighbor_graph(
     if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 2:
         raise ValueError(f"n_neighbors must be a whole number >= 2 (the cell itself and at least one neighbour; "
                          f"scanpy's default is 15), not {n_neighbors!r}")
+    from ..config import as_seed
+
+    seed = as_seed(seed)  # None searched unseeded, 1.5 or -1 failed in the search's own check
     E = _as_float_matrix(embedding)
     if resolve_knn(knn, E.shape[0]) == "approximate":
         log.info("neighbours: approximate (pynndescent, seed %d) for %d cells", seed, E.shape[0])

@@ -42,6 +42,9 @@ def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tupl
     except ImportError as err:  # a dependency of jae (and of scanpy); only a broken install lacks it
         raise ImportError("approximate neighbours need pynndescent: pip install 'pynndescent>=0.5'") from err
 
+    from ..config import as_seed
+
+    seed = as_seed(seed)
     X = np.ascontiguousarray(_as_float_matrix(X), dtype=np.float32)
     n = X.shape[0]
     k = min(n_neighbors, n)

@@ -16,6 +16,11 @@ def as_labels(values, *, name: str, n_cells: int | None = None) -> np.ndarray:
     ValueError
         When the length differs from ``n_cells`` or a label is missing.
     """
+    if not isinstance(values, pd.Series):
+        shape = np.shape(values)
+        if len(shape) > 1 and sum(d > 1 for d in shape[1:]):  # several columns: read row by row as 2n labels
+            raise ValueError(f"{name} has shape {shape}, several values per cell; pass one label per cell, e.g. "
+                             f"obs[{name!r}]")
     series = pd.Series(np.asarray(values, dtype=object).ravel() if not isinstance(values, pd.Series) else values)
     if n_cells is not None and len(series) != n_cells:
         raise ValueError(f"{name} has {len(series)} entries but the embedding has {n_cells} cells; align them by cell")

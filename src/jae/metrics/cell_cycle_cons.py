@@ -24,6 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._threads import compute_threads
+from ..config import as_seed
 from ..preprocess.cell_cycle import CellCycleGenes, CellCycleScorer, add_grouped, score_cell_cycle, score_grouped
 from ._graph import _as_float_matrix
 from ._labels import as_labels
@@ -35,6 +36,7 @@ __all__ = [
     "cc_cons",
     "cc_cons_details",
     "variance_explained",
+    "check_reference",
     "CC_MAX_CELLS",
     "MIN_CELL_CYCLE_GENES",
 ]
@@ -210,6 +212,14 @@ class CellCycleReference:
                 f"{MIN_CELL_CYCLE_GENES} of each): read it with caution")
 
 
+def check_reference(reference, name: str = "reference") -> None:
+    """Refuse, in one line, a ``reference`` that is no :class:`CellCycleReference` (the GEX itself, None: they failed
+    with "'ndarray' object has no attribute 'n_cells'")."""
+    if not isinstance(reference, CellCycleReference):
+        raise TypeError(f"{name} must be a jae.metrics.CellCycleReference, not a {type(reference).__name__}; build it "
+                        "with jae.metrics.cell_cycle_reference(gex, gene_names, batch) from the unintegrated GEX")
+
+
 def _built(reference: CellCycleReference) -> CellCycleReference:
     """``reference``, its caveat (if any) logged once, where the reference is made."""
     if reference.caveat:
@@ -252,6 +262,7 @@ def cell_cycle_reference(
     ValueError
         When too few cell-cycle genes are present (see :func:`jae.preprocess.score_cell_cycle`).
     """
+    seed = as_seed(seed)
     _refuse_anndata(gex_lognorm, "gex_lognorm")
     batches = as_labels(batch, name="batch", n_cells=gex_lognorm.shape[0])
     genes = CellCycleGenes.find(var_names, organism)  # once, for every batch
@@ -316,6 +327,7 @@ def cell_cycle_reference_blocks(
     ValueError
         When too few cell-cycle genes are present.
     """
+    seed = as_seed(seed)
     keep = np.ones(len(batch), dtype=bool) if keep is None else np.asarray(keep, dtype=bool).ravel()
     n_rows = len(keep)
     kept = np.flatnonzero(keep)
@@ -402,6 +414,7 @@ def cc_cons_details(embedding, reference: CellCycleReference) -> pd.DataFrame:
     in [0, 1]), ``ratio`` (after / before) and ``score`` (in [0, 1], NaN where ``before`` is 0 or undefined).
     ``score.mean()`` (NaN skipped) is :func:`cc_cons`; ``before.mean()`` and ``after.mean()`` average the shares.
     """
+    check_reference(reference)
     E = _as_float_matrix(embedding)
     if E.shape[0] != reference.n_cells:
         raise ValueError(

@@ -9,6 +9,7 @@ clustering exactly (the ``louvain`` package itself needs igraph < 0.12).
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,7 +17,8 @@ import scipy.sparse as sp
 from sklearn.metrics import normalized_mutual_info_score
 
 from .._flags import check_flags
-from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
+from ..config import as_seed
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 from ._louvain import louvain_membership, louvain_memberships
 
@@ -26,6 +28,22 @@ log = logging.getLogger(__name__)
 
 #: scib's opt_louvain resolutions: 0.1 to 2.0 in steps of 0.1.
 RESOLUTIONS = tuple(2 * x / 20 for x in range(1, 21))
+
+
+def _resolutions(resolutions) -> tuple[float, ...]:
+    """``resolutions`` as a tuple of floats, refused in one line unless a non-empty list of numbers >= 0 (none: an
+    IndexError; one number: a TypeError; a negative one: a clustering that looks like one; 0 is one cluster)."""
+    values = [resolutions] if isinstance(resolutions, (str, bytes)) else resolutions
+    try:
+        values = list(values)
+    except TypeError:
+        values = None
+    if values is None or not values or not all(
+        isinstance(r, numbers.Real) and not isinstance(r, bool) and np.isfinite(r) and r >= 0 for r in values
+    ):
+        raise ValueError(f"resolutions must be a non-empty list of numbers >= 0 (scib: 0.1, 0.2, ..., 2.0), not "
+                         f"{resolutions!r}; e.g. resolutions=[1.0]")
+    return tuple(float(r) for r in values)
 
 
 def louvain(connectivities: sp.spmatrix, *, resolution: float = 1.0, seed: int = 0, weighted: bool = False) -> np.ndarray:
@@ -47,7 +65,10 @@ def louvain(connectivities: sp.spmatrix, *, resolution: float = 1.0, seed: int =
     ``(n_cells,)`` int cluster labels, 0 for the largest cluster.
     """
     check_flags(weighted=weighted)  # a text such as 'no' would weight the edges
-    return louvain_membership(connectivities, resolution=resolution, seed=seed, weighted=weighted)
+    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Real) or not resolution >= 0 or not np.isfinite(
+            resolution):  # '1' ran in numba's arithmetic, -1 gave a clustering that looks like one
+        raise ValueError(f"resolution must be a number >= 0 (scanpy's default 1.0), not {resolution!r}")
+    return louvain_membership(connectivities, resolution=resolution, seed=as_seed(seed), weighted=weighted)
 
 
 def nmi(
@@ -84,6 +105,9 @@ def nmi(
     NMI (arithmetic normalisation) in [0, 1] at the best resolution; NaN (with a warning) for a single cell type,
     as in :func:`jae.metrics.evaluate_embedding`.
     """
+    seed = as_seed(seed)  # 1.5 ran as seed 1, -1 as some other seed
+    resolutions = _resolutions(resolutions)
+    check_graph(graph)
     E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
                        n_cells=None if E is None else E.shape[0])

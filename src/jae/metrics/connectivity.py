@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
-from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
 from ._labels import as_labels, by_cells
 
 __all__ = ["graph_connectivity"]
@@ -35,6 +35,7 @@ def graph_connectivity(
     -------
     Score in (0, 1]; 1 when every cell type forms one connected piece.
     """
+    check_graph(graph)
     E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
                        n_cells=None if E is None else E.shape[0])

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._graph import NeighborGraph, _as_float_matrix, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
 from ._labels import as_labels, by_cells
-from .cell_cycle_cons import CellCycleReference, cc_cons_details
+from .cell_cycle_cons import CellCycleReference, cc_cons_details, check_reference
 from .mixing import _TOL, _Calibrated, _scaled_median, lisi_neighbors
 
 __all__ = ["embedding_variance_shares", "diagnose_embedding", "DIAGNOSTICS", "block_of"]
@@ -147,11 +147,20 @@ def diagnose_embedding(
     ``column_names`` is given); NaN when undefined, with the reason in ``attrs['skipped']``. The per-batch
     before/after shares are :func:`jae.metrics.cc_cons_details`.
     """
+    check_graph(graph)
     E = _as_float_matrix(embedding)
     n = E.shape[0]
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
     types = (as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
              if cell_type is not None else None)
+    if column_names is not None and len(column_names) != E.shape[1]:  # refused by the shares after the LISIs
+        raise ValueError(f"diagnose_embedding: {len(column_names)} column_names for an embedding of {E.shape[1]} "
+                         "columns; pass one name per column (e.g. JAE.column_names)")
+    if cell_cycle is not None:
+        check_reference(cell_cycle, "cell_cycle")
+    if cell_cycle is not None and cell_cycle.n_cells != n:  # refused by cc_cons_details after the graph
+        raise ValueError(f"diagnose_embedding: the cell_cycle reference covers {cell_cycle.n_cells} cells but the "
+                         f"embedding has {n}; build the reference from the same cells")
     if graph is None:
         graph = neighbor_graph(E, device=device)
     elif graph.n_cells != n:

@@ -19,6 +19,7 @@ Two neighbourhoods, two definitions:
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Sequence
 from typing import Literal
 
@@ -28,7 +29,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from .._flags import check_flags
-from ._graph import NeighborGraph, _as_float_matrix, knn, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, knn, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 
 __all__ = ["lisi", "ilisi", "clisi", "shortest_path_neighbors", "lisi_neighbors", "LISI_NEIGHBORS"]
@@ -138,6 +139,18 @@ def _shortest_path_knn(indptr, nbrs, lengths, k, heap_size):
     return out_idx, out_dist
 
 
+def _check_lists_args(n_neighbors, perplexity=None) -> None:
+    """Refuse in one line, before any neighbour list is built, ``n_neighbors`` that is no whole number >= 1 (-3
+    failed in numpy, 2.5 in a range, True made lists of one) and ``perplexity`` that is no positive number."""
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 1:
+        raise ValueError(f"n_neighbors must be a whole number >= 1 of neighbours per cell (scib: {LISI_NEIGHBORS}), "
+                         f"not {n_neighbors!r}")
+    if perplexity is not None and (isinstance(perplexity, bool) or not isinstance(perplexity, numbers.Real)
+                                   or not perplexity > 0 or not np.isfinite(perplexity)):
+        raise ValueError(f"perplexity must be a positive number (the effective neighbours per cell) or None for a "
+                         f"third of n_neighbors, not {perplexity!r}")
+
+
 def shortest_path_neighbors(
     connectivities: sp.spmatrix, *, n_neighbors: int = LISI_NEIGHBORS
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -158,6 +171,7 @@ def shortest_path_neighbors(
     ``(indices, distances)``: ``(n_cells, n_neighbors)`` int64 and float64 arrays sorted by path length; a cell that
     reaches fewer others has its list padded with -1 and ``inf``.
     """
+    _check_lists_args(n_neighbors)
     C = sp.csr_matrix(connectivities, dtype=np.float64, copy=True)
     if C.shape[0] != C.shape[1]:
         raise ValueError(f"connectivities must be square (n_cells, n_cells); got shape {C.shape}")
@@ -336,6 +350,8 @@ def lisi_neighbors(
     -------
     ``(indices, distances)``, ``(n_cells, n_neighbors)`` each, for :func:`lisi`.
     """
+    _check_lists_args(n_neighbors)
+    check_graph(graph)
     if neighbors == "graph":
         if graph is None:
             if embedding is None:
@@ -350,6 +366,18 @@ def lisi_neighbors(
     raise ValueError(f"neighbors must be 'graph' or 'knn'; got {neighbors!r}")
 
 
+def _n_cells(embedding, neighbors, graph, lists) -> int | None:
+    """The number of cells the neighbour lists will have (None when unknown): the labels are checked against it
+    before the lists are built, naming the argument."""
+    check_graph(graph)
+    if lists is not None:
+        return int(np.shape(lists[0])[0])
+    if graph is not None and neighbors == "graph":
+        return graph.n_cells
+    shape = getattr(embedding, "shape", None) if embedding is not None else None
+    return int(shape[0]) if shape is not None and len(shape) else None
+
+
 def _scaled_median(values: np.ndarray, n_labels: int, kind: Literal["ilisi", "clisi"]) -> float:
     median = float(np.nanmedian(values))
     if n_labels < 2:
@@ -362,6 +390,7 @@ def _scaled_median(values: np.ndarray, n_labels: int, kind: Literal["ilisi", "cl
 def _lisi_score(embedding, labels: np.ndarray, kind: Literal["ilisi", "clisi"], *, neighbors, n_neighbors: int,
                 perplexity: float | None, scale: bool, graph, lists, device) -> float:
     """:func:`ilisi` / :func:`clisi`: median per-cell LISI of ``labels``, scaled as ``kind`` when ``scale``."""
+    _check_lists_args(n_neighbors, perplexity)
     if scale and len(np.unique(labels)) < 2:  # checked before the neighbour lists: (n - 1) scales the score
         log.warning("%s is undefined for a single %s (the score is scaled by their number - 1); reporting NaN", kind,
                     "batch" if kind == "ilisi" else "cell type")
@@ -413,7 +442,9 @@ def ilisi(
     [1, n_batches]; NaN for a single batch when scaled.
     """
     check_flags(scale=scale)  # a text such as 'no' would scale the score
-    return _lisi_score(embedding, as_labels(by_cells(embedding, batch, "batch"), name="batch"), "ilisi", neighbors=neighbors,
+    labels = as_labels(by_cells(embedding, batch, "batch"), name="batch",
+                       n_cells=_n_cells(embedding, neighbors, graph, lists))  # before the lists, naming it
+    return _lisi_score(embedding, labels, "ilisi", neighbors=neighbors,
                        n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
                        device=device)
 
@@ -440,6 +471,8 @@ def clisi(
     median LISI in [1, n_types]; NaN for a single cell type when scaled.
     """
     check_flags(scale=scale)  # a text such as 'no' would scale the score
-    return _lisi_score(embedding, as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type"), "clisi", neighbors=neighbors,
+    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
+                       n_cells=_n_cells(embedding, neighbors, graph, lists))  # before the lists, naming it
+    return _lisi_score(embedding, labels, "clisi", neighbors=neighbors,
                        n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
                        device=device)

@@ -16,11 +16,13 @@ of ``max_cells`` of its cells, each sampled cell's silhouette still exact (its d
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 
+from ..config import as_seed
 from ._graph import _BLOCK_ENTRIES, FUSED_MIN_SUMS, _as_float_matrix, _knn_and_cluster_sums_fused, distance_blocks, resolve_device
 from ._labels import as_labels, by_cells, codes
 
@@ -31,6 +33,15 @@ log = logging.getLogger(__name__)
 #: Cells whose silhouettes are averaged per group on the approximate path (see the module docstring).
 ASW_MAX_CELLS = 10_000
 _ROW_BLOCK = 2048  # sampled cells per distance block
+
+
+def _check_max_cells(max_cells) -> None:
+    """Refuse, in one line, a ``max_cells`` that is neither None nor a whole number >= 1 (True and
+    2.5 failed in numpy, '10' in a comparison)."""
+    if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, numbers.Integral)
+                                  or max_cells < 1):
+        raise ValueError(f"max_cells must be a whole number >= 1 of cells (e.g. {ASW_MAX_CELLS}) or None for every "
+                         f"cell, not {max_cells!r}")
 
 
 def _sample_rows(n: int, max_cells: int | None, seed) -> np.ndarray | None:
@@ -168,6 +179,8 @@ def asw_label(
     -------
     Score in [0, 1] (higher: cell types better separated); NaN when there is a single cell type.
     """
+    seed = as_seed(seed)  # numpy's refusal came only when a sample was drawn, naming no argument
+    _check_max_cells(max_cells)
     X = _as_float_matrix(embedding)
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=X.shape[0])
     n_types = len(np.unique(labels))
@@ -210,6 +223,8 @@ def asw_batch(
     -------
     Score in [0, 1] (higher: batches better mixed); NaN when no cell type has two batches (e.g. one batch).
     """
+    seed = as_seed(seed)
+    _check_max_cells(max_cells)
     X = _as_float_matrix(embedding)
     _, batch_code = codes(as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=X.shape[0]))
     _, type_code = codes(as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=X.shape[0]))

@@ -45,6 +45,7 @@ from .cell_cycle_cons import (
     _refuse_anndata,
     cc_cons_details,
     cell_cycle_reference,
+    check_reference,
 )
 from .clustering import nmi
 from .connectivity import graph_connectivity
@@ -184,6 +185,8 @@ def evaluate_embedding(
                          "columns; pass one name per column")
     if cell_cycle is None and gex is not None:  # before the graph, not after it
         _check_gex(gex, gex_var_names, n)
+    if cell_cycle is not None:
+        check_reference(cell_cycle, "cell_cycle")
     if cell_cycle is not None and cell_cycle.n_cells != n:  # before the graph, not after it
         raise ValueError(f"evaluate_embedding: the cell_cycle reference covers {cell_cycle.n_cells} cells but the "
                          f"embedding has {n}; build the reference from the same cells")

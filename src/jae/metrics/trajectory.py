@@ -22,7 +22,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import rankdata
 
-from ._graph import NeighborGraph, neighbor_graph
+from ..config import as_seed
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
 from ._labels import as_labels, by_cells
 
 __all__ = ["ti_cons", "trajectory_conservation", "diffusion_pseudotime"]
@@ -174,6 +175,8 @@ def trajectory_conservation(
     ``(r + 1) / 2`` in [0, 1] for the Spearman correlation ``r``; 0 when the root type is cut off from the largest
     component; NaN when no cell has a pseudotime.
     """
+    seed = as_seed(seed)  # numpy's refusal came after the graph, naming no argument
+    check_graph(graph)
     cell_type, pseudotime = by_cells(embedding, cell_type, "cell_type"), by_cells(embedding, pseudotime, "pseudotime")
     batch = by_cells(embedding, batch, "batch") if batch is not None else None
     return _conservation(embedding, cell_type, pseudotime, batch=batch, graph=graph, seed=seed, device=device)[0]
@@ -181,13 +184,14 @@ def trajectory_conservation(
 
 def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, device) -> tuple[float, str | None]:
     """:func:`trajectory_conservation` and a note when the score is 0 or NaN for a structural reason."""
-    if graph is None:
-        graph = neighbor_graph(embedding, device=device)
-    n = graph.n_cells
+    n = graph.n_cells if graph is not None else _as_float_matrix(embedding).shape[0]  # labels checked first
     types = as_labels(cell_type, name="cell_type", n_cells=n)
     pt = _as_times(pseudotime, "pseudotime")
     if len(pt) != n:
         raise ValueError(f"pseudotime has {len(pt)} entries but the embedding has {n} cells; align them by cell")
+    batches = as_labels(batch, name="batch", n_cells=n) if batch is not None else None
+    if graph is None:
+        graph = neighbor_graph(embedding, device=device)
     on = np.flatnonzero(np.isfinite(pt))
     if len(on) < 3:
         note = _too_few_times(len(on))
@@ -215,7 +219,7 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
     if batch is None:
         r = _spearman(p_on, dpt)
     else:
-        b_on = as_labels(batch, name="batch", n_cells=n)[on]
+        b_on = batches[on]
         rs = [_spearman(p_on[b_on == b], dpt[b_on == b]) for b in dict.fromkeys(b_on)]
         r = float(np.nanmean(rs)) if np.isfinite(rs).any() else float("nan")
     if not np.isfinite(r):
@@ -257,6 +261,8 @@ def ti_cons(
     -------
     Mean of :func:`trajectory_conservation` over the pseudotimes, in [0, 1]; NaN when none is given.
     """
+    seed = as_seed(seed)
+    check_graph(graph)
     cell_type = by_cells(embedding, cell_type, "cell_type")
     batch = by_cells(embedding, batch, "batch") if batch is not None else None
     return _ti_cons(embedding, cell_type, _pseudotime_columns(pseudotimes, embedding), batch=batch, graph=graph,
@@ -268,6 +274,14 @@ def _ti_cons(embedding, cell_type, pseudotimes, *, batch, graph, seed, device) -
     items = list(pseudotimes.items())
     if not items:
         return float("nan"), ["no pseudotime given"]
+    n = graph.n_cells if graph is not None else _as_float_matrix(embedding).shape[0]  # checked before the graph
+    as_labels(cell_type, name="cell_type", n_cells=n)
+    if batch is not None:
+        as_labels(batch, name="batch", n_cells=n)
+    for name, values in items:
+        if len(values) != n:
+            raise ValueError(f"pseudotime {name!r} has {len(values)} entries but the embedding has {n} cells; align "
+                             "them by cell")
     if graph is None:
         graph = neighbor_graph(embedding, device=device)
     scores, notes = [], []
