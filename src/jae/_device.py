@@ -50,7 +50,10 @@ def usable_device(device: str | torch.device | None = "auto") -> torch.device:
     """:func:`resolve_device` of a user's ``device=`` argument, refused in one line (naming the fix) when torch does not
     know it or cannot use it here (``'cuda'`` without a GPU, an index past the last GPU, ``'mps'`` off Apple silicon);
     a model checks its device when it is made, not in the middle of its first training."""
+    from .train.distributed import check_environment
+
     _local_rank()  # a torchrun variable that is no number: named in its own words, not as a device torch does not know
+    check_environment()  # WORLD_SIZE and RANK too, before any work (a bad RANK was first read when writing)
     try:
         resolved = resolve_device(device)
     except (RuntimeError, TypeError, ValueError):
