@@ -104,7 +104,10 @@ class SourceFile:
         pos = 0
         for block in self.counts.blocks(BLOCK_ROWS):
             block = block if columns is None else block[:, columns]
-            validate_counts(block, name=self.where, hint=SOURCE_COUNTS_HINT)
+            # a block's figures ('3 of 16384 cells') say which rows of the file they count, not the file's size
+            rows = "" if block.shape[0] == self.n_obs else (
+                f" (rows {pos} to {pos + block.shape[0] - 1} of its {self.n_obs} cells, read in blocks)")
+            validate_counts(block, name=self.where + rows, hint=SOURCE_COUNTS_HINT)
             out[pos : pos + block.shape[0]] = encode(block)
             pos += block.shape[0]
         if pos != self.n_obs:  # (a file changed while it was read)
