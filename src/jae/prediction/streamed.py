@@ -18,8 +18,7 @@ import pandas as pd
 
 from ..io.chunked import BLOCK_ROWS, BackedCounts
 from ..io.files import _check_file, _readable, check_not_mudata
-from ..io.validate import validate_counts
-from .checks import SOURCE_COUNTS_HINT
+from .checks import checked_counts
 
 __all__ = ["SourceFile", "open_source"]
 
@@ -107,7 +106,7 @@ class SourceFile:
             # a block's figures ('3 of 16384 cells') say which rows of the file they count, not the file's size
             rows = "" if block.shape[0] == self.n_obs else (
                 f" (rows {pos} to {pos + block.shape[0] - 1} of its {self.n_obs} cells, read in blocks)")
-            validate_counts(block, name=self.where + rows, hint=SOURCE_COUNTS_HINT)
+            checked_counts(block, name=self.where + rows, cells=self.obs_names[pos : pos + block.shape[0]])
             out[pos : pos + block.shape[0]] = encode(block)
             pos += block.shape[0]
         if pos != self.n_obs:  # (a file changed while it was read)
