@@ -88,3 +88,19 @@ def test_jae_predict_says_why_it_writes_nothing(monkeypatch, files, tmp_path, ca
     err = caplog.text + capsys.readouterr().err
     assert "RANK=2 is not a process's rank among WORLD_SIZE=2 processes" in err and "Traceback" not in err
     assert not (tmp_path / "p.h5ad").exists()
+
+
+def test_a_negative_local_rank_is_named_not_blamed_on_the_device(monkeypatch):
+    # resolve_device('cuda') raised torch's 'Device index must not be negative'; usable_device said
+    # "device='cuda' is not a device torch knows"
+    from jae._device import resolve_device
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("LOCAL_RANK", "-1")
+    said = r"^the environment variable LOCAL_RANK=-1 is not a process's rank on this machine \(0 or more\)"
+    for call in (lambda: resolve_device("cuda"), lambda: usable_device("cuda"), lambda: usable_device("cpu")):
+        with pytest.raises(ValueError, match=said):
+            call()
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert resolve_device("cuda") == torch.device("cuda", 1)

@@ -42,7 +42,11 @@ def env_int(name: str, default: int | None, what: str) -> int | None:
 def _local_rank() -> int | None:
     """This process's ``LOCAL_RANK`` under ``torchrun`` with several processes (``WORLD_SIZE`` > 1), else None."""
     if env_int("WORLD_SIZE", 1, "a number of processes") > 1:
-        return env_int("LOCAL_RANK", None, "a process's rank on this machine")
+        local = env_int("LOCAL_RANK", None, "a process's rank on this machine")
+        if local is not None and local < 0:  # else torch's 'Device index must not be negative', blamed on device=
+            raise ValueError(f"the environment variable LOCAL_RANK={local} is not a process's rank on this machine "
+                             "(0 or more): unset it, or launch with torchrun, which sets it")
+        return local
     return None
 
 
