@@ -10,6 +10,7 @@ a time. Every step of the encoding is row by row, so the predictions are bit for
 
 from __future__ import annotations
 
+import logging
 import os
 
 import h5py
@@ -22,6 +23,8 @@ from .checks import checked_counts
 
 __all__ = ["SourceFile", "open_source"]
 
+logger = logging.getLogger(__name__)
+
 
 def open_source(path: str | os.PathLike, *, what: str = "query_source", mudata_fix: str | None = None):
     """The query source in ``path``: a :class:`SourceFile` when its counts are stored CSR, else (a dense or CSC
@@ -29,7 +32,25 @@ def open_source(path: str | os.PathLike, *, what: str = "query_source", mudata_f
     from ..io.readers import read_h5ad
 
     source = SourceFile(path, what=what, mudata_fix=mudata_fix)
-    return source if source.counts.encoding == "csr_matrix" else read_h5ad(path, what=what, mudata_fix=mudata_fix)
+    if source.counts.encoding == "csr_matrix":
+        return source
+    _said_read_whole(source, what)
+    return read_h5ad(path, what=what, mudata_fix=mudata_fix)
+
+
+def _said_read_whole(source: SourceFile, what: str) -> None:
+    """Say that ``source``'s counts, stored dense or CSC, are read whole with the file, not in row blocks (a warning
+    from :data:`jae.io.paired_files.CSC_WARN_BYTES` on, an INFO line below it: the CSC rule of the other readers)."""
+    from ..io.chunked import format_bytes
+    from ..io.paired_files import CSC_WARN_BYTES
+
+    stored = {"csc_matrix": "CSC (column by column)", "array": "dense"}.get(source.counts.encoding,
+                                                                           source.counts.encoding)
+    where = source.where.split(".", 1)[1]
+    (logger.warning if source.counts.nbytes >= CSC_WARN_BYTES else logger.info)(
+        "%s: %s is stored %s (%s), so the whole file is read into memory, not in row blocks (which need it stored "
+        "CSR); to stream it, store it CSR: adata.%s = scipy.sparse.csr_matrix(adata.%s); adata.write_h5ad(...)", what, where, stored,
+        format_bytes(source.counts.nbytes), where, where)
 
 
 class SourceFile:
