@@ -42,7 +42,11 @@ def env_int(name: str, default: int | None, what: str) -> int | None:
 def _local_rank() -> int | None:
     """This process's ``LOCAL_RANK`` under ``torchrun`` with several processes (``WORLD_SIZE`` > 1), else None."""
     if env_int("WORLD_SIZE", 1, "a number of processes") > 1:
-        return env_int("LOCAL_RANK", None, "a process's rank on this machine")
+        local = env_int("LOCAL_RANK", None, "a process's rank on this machine")
+        if local is not None and local < 0:  # else torch's 'Device index must not be negative', blamed on device=
+            raise ValueError(f"the environment variable LOCAL_RANK={local} is not a process's rank on this machine "
+                             "(0 or more): unset it, or launch with torchrun, which sets it")
+        return local
     return None
 
 
@@ -50,7 +54,10 @@ def usable_device(device: str | torch.device | None = "auto") -> torch.device:
     """:func:`resolve_device` of a user's ``device=`` argument, refused in one line (naming the fix) when torch does not
     know it or cannot use it here (``'cuda'`` without a GPU, an index past the last GPU, ``'mps'`` off Apple silicon);
     a model checks its device when it is made, not in the middle of its first training."""
+    from .train.distributed import check_environment
+
     _local_rank()  # a torchrun variable that is no number: named in its own words, not as a device torch does not know
+    check_environment()  # WORLD_SIZE and RANK too, before any work (a bad RANK was first read when writing)
     try:
         resolved = resolve_device(device)
     except (RuntimeError, TypeError, ValueError):

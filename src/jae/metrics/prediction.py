@@ -66,8 +66,11 @@ def _blocks(y_true, y_pred) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             B = Y[start : start + rows]
             B = B.toarray() if sp.issparse(B) else np.asarray(B)
             blocks.append(B.astype(np.float64, copy=False))
-        if not (np.isfinite(blocks[0]).all() and np.isfinite(blocks[1]).all()):
-            raise ValueError("prediction metrics: NaN or infinite values; predict finite values for every entry")
+        for name, B in zip(("y_true", "y_pred"), blocks):  # a NaN in y_true (an unmeasured cell) is no prediction's
+            if not np.isfinite(B).all():
+                raise ValueError(f"prediction metrics: {name} has NaN or infinite values; " + (
+                    "predict finite values for every entry" if name == "y_pred" else
+                    "score only the cells measured in every feature (leave the others out of y_true and y_pred)"))
         yield blocks[0], blocks[1]
 
 

@@ -154,8 +154,30 @@ def _counts(adata, *, name: str):
         X, where = adata.X, f"{name}.X"
     if X is None:
         raise ValueError(f"{name} has neither layers['counts'] nor .X; store the raw counts in layers['counts']")
-    validate_counts(X, name=where, hint=SOURCE_COUNTS_HINT)
+    checked_counts(X, name=where, cells=adata.obs_names)
     return X
+
+
+def checked_counts(X, *, name: str, cells) -> None:
+    """:func:`jae.io.validate_counts` of a source matrix ``X`` (``name``: where it is; ``cells``: its rows' names),
+    whose rows all NaN (cells not measured in the source modality: a mosaic MuData's layout) are refused as such,
+    not as values that are no raw counts."""
+    try:
+        validate_counts(X, name=name, hint=SOURCE_COUNTS_HINT)
+    except ValueError:
+        from ..io.mosaic import missing_rows
+
+        missing = missing_rows(X)
+        if not missing.any():
+            raise
+        arg = name.split(".", 1)[0]
+        both = " and train_target" if arg == "train_source" else ""
+        raise ValueError(
+            f"{name} has {int(missing.sum())} of {len(missing)} cells whose row is all NaN (e.g. "
+            f"{examples(pd.Index(cells)[missing])}): cells not measured in the source modality (a mosaic MuData holds "
+            f"them so), so there is nothing to predict from; leave them out of {arg}{both}, e.g. adata = adata["
+            "~jae.io.mosaic.missing_rows(adata.layers['counts'] if 'counts' in adata.layers else adata.X)].copy()"
+        ) from None
 
 
 def check_target(adata, *, name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
@@ -10,6 +11,16 @@ import numpy as np
 from ..config import fields_signature, named_fields, typed_numbers
 
 __all__ = ["PredictConfig"]
+
+
+def _whole(value) -> bool:
+    """A whole number (numpy's too), not a bool: a width or neighbour count (5.5, True or '5' failed in training)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _real(value) -> bool:
+    """A number (numpy's too), not a bool nor text."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 @fields_signature
@@ -75,10 +86,10 @@ class PredictConfig:
             raise ValueError(
                 f"target_representation must be 'auto', 'features' or 'svd', not {self.target_representation!r}"
             )
-        if not isinstance(self.hidden, tuple) or not self.hidden or any(int(h) < 1 for h in self.hidden):
+        if not isinstance(self.hidden, tuple) or not self.hidden or any(not _whole(h) or h < 1 for h in self.hidden):
             raise ValueError(f"hidden must be a non-empty tuple of positive widths, not {self.hidden!r}")
         rates = self.dropout if isinstance(self.dropout, tuple) else (self.dropout,)
-        if not rates or any(not 0 <= float(r) < 1 for r in rates):
+        if not rates or any(not _real(r) or not 0 <= r < 1 for r in rates):
             raise ValueError(f"dropout must be a rate in [0, 1) or a non-empty tuple of them, not {self.dropout!r}")
         for name in ("n_source_components", "max_feature_targets", "n_target_components", "latent", "batch_size",
                      "max_epochs", "patience", "n_members", "dense_limit"):  # fmt: skip
@@ -91,9 +102,10 @@ class PredictConfig:
             raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
-        if not self.knn_ks or any(int(k) < 1 for k in self.knn_ks):
+        if not isinstance(self.knn_ks, tuple) or not self.knn_ks or any(not _whole(k) or k < 1 for k in self.knn_ks):
             raise ValueError(f"knn_ks must be a non-empty tuple of positive neighbour counts, not {self.knn_ks!r}")
-        if not self.ridge_rel_alphas or any(a <= 0 for a in self.ridge_rel_alphas):
+        alphas = self.ridge_rel_alphas
+        if not isinstance(alphas, tuple) or not alphas or any(not _real(a) or a <= 0 for a in alphas):
             raise ValueError(f"ridge_rel_alphas must be a non-empty tuple of positive values, not {self.ridge_rel_alphas!r}")
 
     def to_dict(self) -> dict:

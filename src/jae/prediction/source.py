@@ -93,5 +93,10 @@ def fit_source_encoder(counts, kind: str, *, n_components: int = 100, seed: int 
     """
     if kind == "ADT":
         return SourceEncoder(kind=kind, n_features=int(counts.shape[1]), components=None)
+    n_cells, n_features = counts.shape
+    if n_cells < 2 or n_features < 2:  # else 'cannot fit an SVD to data of shape (1, 200)', naming neither input nor fix
+        fix = "pass more paired training cells" if n_cells < 2 else "pass the source modality with more features"
+        raise ValueError(f"train_source has {n_cells} cell{'s' * (n_cells != 1)} x {n_features} feature"
+                         f"{'s' * (n_features != 1)}: its {kind} encoding (an SVD) needs at least 2 of each; {fix}")
     basis = fit_svd(log_normalize(counts), n_components=n_components, seed=seed)
     return SourceEncoder(kind=kind, n_features=int(counts.shape[1]), components=basis.components)

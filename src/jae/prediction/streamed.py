@@ -10,6 +10,7 @@ a time. Every step of the encoding is row by row, so the predictions are bit for
 
 from __future__ import annotations
 
+import logging
 import os
 
 import h5py
@@ -18,10 +19,11 @@ import pandas as pd
 
 from ..io.chunked import BLOCK_ROWS, BackedCounts
 from ..io.files import _check_file, _readable, check_not_mudata
-from ..io.validate import validate_counts
-from .checks import SOURCE_COUNTS_HINT
+from .checks import checked_counts
 
 __all__ = ["SourceFile", "open_source"]
+
+logger = logging.getLogger(__name__)
 
 
 def open_source(path: str | os.PathLike, *, what: str = "query_source", mudata_fix: str | None = None):
@@ -30,7 +32,25 @@ def open_source(path: str | os.PathLike, *, what: str = "query_source", mudata_f
     from ..io.readers import read_h5ad
 
     source = SourceFile(path, what=what, mudata_fix=mudata_fix)
-    return source if source.counts.encoding == "csr_matrix" else read_h5ad(path, what=what, mudata_fix=mudata_fix)
+    if source.counts.encoding == "csr_matrix":
+        return source
+    _said_read_whole(source, what)
+    return read_h5ad(path, what=what, mudata_fix=mudata_fix)
+
+
+def _said_read_whole(source: SourceFile, what: str) -> None:
+    """Say that ``source``'s counts, stored dense or CSC, are read whole with the file, not in row blocks (a warning
+    from :data:`jae.io.paired_files.CSC_WARN_BYTES` on, an INFO line below it: the CSC rule of the other readers)."""
+    from ..io.chunked import format_bytes
+    from ..io.paired_files import CSC_WARN_BYTES
+
+    stored = {"csc_matrix": "CSC (column by column)", "array": "dense"}.get(source.counts.encoding,
+                                                                           source.counts.encoding)
+    where = source.where.split(".", 1)[1]
+    (logger.warning if source.counts.nbytes >= CSC_WARN_BYTES else logger.info)(
+        "%s: %s is stored %s (%s), so the whole file is read into memory, not in row blocks (which need it stored "
+        "CSR); to stream it, store it CSR: adata.%s = scipy.sparse.csr_matrix(adata.%s); adata.write_h5ad(...)", what, where, stored,
+        format_bytes(source.counts.nbytes), where, where)
 
 
 class SourceFile:
@@ -104,7 +124,10 @@ class SourceFile:
         pos = 0
         for block in self.counts.blocks(BLOCK_ROWS):
             block = block if columns is None else block[:, columns]
-            validate_counts(block, name=self.where, hint=SOURCE_COUNTS_HINT)
+            # a block's figures ('3 of 16384 cells') say which rows of the file they count, not the file's size
+            rows = "" if block.shape[0] == self.n_obs else (
+                f" (rows {pos} to {pos + block.shape[0] - 1} of its {self.n_obs} cells, read in blocks)")
+            checked_counts(block, name=self.where + rows, cells=self.obs_names[pos : pos + block.shape[0]])
             out[pos : pos + block.shape[0]] = encode(block)
             pos += block.shape[0]
         if pos != self.n_obs:  # (a file changed while it was read)

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .._device import resolve_device
+from ..train.distributed import is_writer
 from ..train.loop import cpu_threads, make_optimizer, run_epochs
 from .config import PredictConfig
 from .model import PredictionNet
@@ -105,7 +106,7 @@ def train_ensemble(
     device
         Where to train (``'auto'``: CUDA when available); the returned networks are on it.
     progress_bar
-        Show one tqdm bar over all members' epochs.
+        Show one tqdm bar over all members' epochs (under torchrun, on process 0 only).
 
     Returns
     -------
@@ -119,8 +120,9 @@ def train_ensemble(
     results: dict[float, Ensemble] = {}
     oof: dict[float, float] = {}
     # no total: early stopping ends most members long before max_epochs, so a total would only give a false ETA
+    # under torchrun every process trains the whole predictor; process 0 alone draws the bar (as the joint model's)
     bar = tqdm(desc=f"predict: training {len(rates) * len(splits)} networks", unit="epoch",
-               disable=not progress_bar, leave=False)  # fmt: skip
+               disable=not progress_bar or not is_writer(), leave=False)  # fmt: skip
     with cpu_threads(device), bar:
         for rate in rates:
             nets, histories, sse, n_val = [], [], 0.0, 0

@@ -41,11 +41,12 @@ import torch.distributed as dist
 
 from .._device import env_int
 
-__all__ = ["DataParallel", "data_parallel", "is_writer"]
+__all__ = ["DataParallel", "check_environment", "data_parallel", "is_writer"]
 
 logger = logging.getLogger(__name__)
 
 _OFF = ("0", "off", "false", "no")
+_ON = ("1", "on", "true", "yes", "auto", "")
 _groups: dict[str, object] = {}  # a gloo group for CPU tensors when the default group is NCCL
 
 
@@ -145,7 +146,13 @@ def _synced_batch_norm(norm: torch.nn.BatchNorm1d, own_forward, group, x: torch.
 
 
 def _enabled() -> bool:
-    return os.environ.get("JAE_DISTRIBUTED", "auto").strip().lower() not in _OFF and dist.is_available()
+    """Whether ``JAE_DISTRIBUTED`` leaves data-parallel training on; a value that says neither on nor off (e.g.
+    'disabled', read as on before) is refused in one line."""
+    value = os.environ.get("JAE_DISTRIBUTED", "auto").strip().lower()
+    if value not in _OFF + _ON:
+        raise ValueError(f"the environment variable JAE_DISTRIBUTED={os.environ['JAE_DISTRIBUTED']!r} says neither "
+                         "on nor off: set it to 0 (every process trains alone) or 1, or unset it")
+    return value not in _OFF and dist.is_available()
 
 
 def is_writer(*, strict: bool = True) -> bool:
@@ -153,16 +160,41 @@ def is_writer(*, strict: bool = True) -> bool:
     (``RANK``, ``WORLD_SIZE`` > 1), and any process when there is neither or ``JAE_DISTRIBUTED=0``. A ``RANK`` or
     ``WORLD_SIZE`` that is no number is refused in one line; ``strict=False`` (the CLI, before its logging is set up)
     reads it as process 0 instead, and the first step that needs it refuses it in one line."""
-    if not _enabled():
-        return True
-    if dist.is_initialized():
-        return dist.get_rank() == 0
     try:
-        return env_int("WORLD_SIZE", 1, "a number of processes") < 2 or env_int("RANK", 0, "a process's rank") == 0
+        if not _enabled():
+            return True
+        if dist.is_initialized():
+            return dist.get_rank() == 0
+        world, rank = _launch()
+        return world < 2 or rank == 0
     except ValueError:
         if strict:
             raise
         return True
+
+
+def _launch() -> tuple[int, int]:
+    """``WORLD_SIZE`` and ``RANK`` of a ``torchrun`` launch (1 and 0 when unset), refused in one line when they are
+    not what torchrun sets: a number of processes below 1, or a rank outside 0 to ``WORLD_SIZE - 1`` (such a process
+    was no process 0, so it wrote nothing and said nothing); with one process ``RANK`` is not read."""
+    world = env_int("WORLD_SIZE", 1, "a number of processes")
+    if world < 1:
+        raise ValueError(f"the environment variable WORLD_SIZE={world} is not a number of processes: unset it, or set "
+                         "it to 1 or more (torchrun sets it)")
+    rank = 0 if world < 2 else env_int("RANK", 0, "a process's rank")
+    if not 0 <= rank < world:
+        raise ValueError(f"the environment variable RANK={rank} is not a process's rank among WORLD_SIZE={world} "
+                         f"processes (0 to {world - 1}): unset both, or launch with torchrun, which sets them")
+    return world, rank
+
+
+def check_environment() -> None:
+    """Refuse, in one line, ``torchrun`` variables (``WORLD_SIZE``, ``RANK``) that are no numbers or out of range
+    (:func:`_launch`), and a ``JAE_DISTRIBUTED`` that says neither on nor off, before any work: checked when a device is chosen (:func:`jae._device.usable_device`), not
+    first when the outputs are written. Nothing is read with ``JAE_DISTRIBUTED=0`` or in an initialised process
+    group (whose own ranks count)."""
+    if _enabled() and not dist.is_initialized():
+        _launch()
 
 
 def _destroy() -> None:
@@ -181,7 +213,7 @@ def data_parallel(device: torch.device) -> DataParallel | None:
     if not _enabled():
         return None
     if not dist.is_initialized():
-        if env_int("WORLD_SIZE", 1, "a number of processes") < 2:
+        if _launch()[0] < 2:
             return None
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda" and device.index is not None:

@@ -69,7 +69,8 @@ def predict_files(
     Returns
     -------
     :class:`FilesResult`: ``prediction`` the AnnData written (test cells x target features), ``model`` the fitted
-    :class:`jae.ModalityPredictor`, ``written`` (``output``, then ``save_model``).
+    :class:`jae.ModalityPredictor`, ``written`` (``output``, then ``save_model``; empty in the processes of a
+    ``torchrun`` launch but process 0, which alone writes).
     """
     from .._device import usable_device
     from ..checkpoint import check_model_folder
@@ -79,6 +80,7 @@ def predict_files(
     from ..prediction.api import training_kinds
     from ..prediction.checks import query_features_match
     from ..prediction.streamed import open_source
+    from ..train.distributed import is_writer
 
     trained = train_mod1 is not None or train_mod2 is not None
     if (model is None) != trained or (trained and (train_mod1 is None or train_mod2 is None)):
@@ -137,6 +139,7 @@ def predict_files(
         written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
         if save_model is not None:
             written.append(model.save(save_model, overwrite=overwrite))
+    written = written if is_writer() else []  # under torchrun only process 0 writes (as fit_files says)
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
 
 
