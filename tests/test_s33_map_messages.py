@@ -17,3 +17,23 @@ def test_overlap_just_below_the_threshold_is_not_shown_as_the_threshold():
     with pytest.raises(ValueError, match=r"has 10 of the model's 300 features \(3%;"):  # far below: whole percent
         feature_overlap(expected[:10], expected, name="modality 'rna'")
     assert len(feature_overlap(expected[:150], expected, name="modality 'rna'").missing) == 150  # at it: accepted
+
+
+def test_jae_map_refuses_seed_with_epochs_0_before_loading_the_reference(tmp_path, monkeypatch, caplog):
+    """jae map --epochs 0 --seed 3 loaded the reference and opened the query before refusing the seed; it is now
+    refused first (the reference is never read), with the same one line."""
+    import jae.workflows.joint as workflows
+    from jae import simulate
+    from jae.cli import main
+
+    simulate(40, kind="multiome", n_genes=200, n_peaks=60, seed=0).write(tmp_path / "q.h5mu")
+
+    def never(*args, **kwargs):
+        raise AssertionError("the reference was loaded")
+
+    monkeypatch.setattr(workflows, "_model_and_path", never)
+    assert main(["map", "--model", str(tmp_path / "ref"), "--h5mu", str(tmp_path / "q.h5mu"), "--out",
+                 str(tmp_path / "m"), "--epochs", "0", "--seed", "3", "-q"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= 40]
+    assert len(errors) == 1 and "--seed seeds the training of the shifts, which --epochs 0 skips" in errors[0]
+    assert not (tmp_path / "m").exists()

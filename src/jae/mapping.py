@@ -259,6 +259,12 @@ def check_batch_key(batch_key) -> None:
                      "fitted with")
 
 
+def check_seed_epochs(seed, epochs) -> None:
+    """Refuse a seed with ``epochs=0``: it seeds the training of the shifts, which then does not run."""
+    if seed is not None and isinstance(epochs, (int, np.integer)) and epochs == 0:  # else read by nothing
+        raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
+
+
 def query_batch_key(reference, batch_key: str | None) -> str:
     """The query batches' ``obs`` column: ``batch_key`` checked (:func:`check_batch_key`), or for None the reference's:
     the column its earlier mappings read, else the one ``fit`` read (``reference.batch_key``), else ``'batch'`` (a
@@ -293,8 +299,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
 
     reference._require_fitted()
     check_flags(progress_bar=progress_bar)
-    if seed is not None and isinstance(epochs, (int, np.integer)) and epochs == 0:  # else read by nothing
-        raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
+    check_seed_epochs(seed, epochs)
     batch_key = query_batch_key(reference, batch_key)  # None: the reference's column
     seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
     with batch_column(batch_key):  # the modalities must agree on the query's batch column
