@@ -37,3 +37,15 @@ def test_jae_map_refuses_seed_with_epochs_0_before_loading_the_reference(tmp_pat
     errors = [r.getMessage() for r in caplog.records if r.levelno >= 40]
     assert len(errors) == 1 and "--seed seeds the training of the shifts, which --epochs 0 skips" in errors[0]
     assert not (tmp_path / "m").exists()
+
+
+def test_map_query_of_no_cells_says_so():
+    """map_query of a query with 0 cells was refused as 'every query batch in obs['batch'] () is already known to the
+    model ... rename them'; it now says the query holds no cells."""
+    from jae import JAE, JAEConfig, simulate
+
+    m = simulate(120, kind="multiome", n_genes=200, n_peaks=60, n_batches=2, seed=0)
+    ref = m[(m.obs["batch"] == m.obs["batch"].iloc[0]).to_numpy()].copy()
+    model = JAE(JAEConfig(max_epochs=1, n_svd=8), seed=0, device="cpu").fit(ref, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^the query holds no cells \(0 rows\), so there is nothing to map"):
+        model.map_query(m[:0].copy(), batch_key="batch", progress_bar=False)

@@ -238,6 +238,9 @@ def check_new_batches(batch, known, batch_key: str) -> None:
     present = sorted(set(np.asarray(batch).astype(str)))
     if set(present) - set(known):
         return
+    if not present:  # not 'every query batch (none) is already known'
+        raise ValueError("the query holds no cells (0 rows), so there is nothing to map: check the data and any "
+                         "subsetting done before")
     shown = ", ".join(repr(str(b)) for b in present[:5]) + (", ..." if len(present) > 5 else "")
     raise ValueError(
         f"every query batch in obs[{batch_key!r}] ({shown}) is already known to the model (a reference batch, or "
