@@ -49,3 +49,41 @@ def test_map_query_of_no_cells_says_so():
     model = JAE(JAEConfig(max_epochs=1, n_svd=8), seed=0, device="cpu").fit(ref, progress_bar=False)
     with pytest.raises(ValueError, match=r"^the query holds no cells \(0 rows\), so there is nothing to map"):
         model.map_query(m[:0].copy(), batch_key="batch", progress_bar=False)
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A 1-epoch reference (one batch) and a query of another batch, both simulated Multiome."""
+    from jae import JAE, JAEConfig, simulate
+
+    m = simulate(160, kind="multiome", n_genes=200, n_peaks=80, n_batches=2, seed=1)
+    first = (m.obs["batch"] == m.obs["batch"].iloc[0]).to_numpy()
+    model = JAE(JAEConfig(max_epochs=1, n_svd=8), seed=0, device="cpu").fit(m[first].copy(), progress_bar=False)
+    return model, m[~first].copy()
+
+
+@pytest.mark.parametrize("kept", [200, 150])
+def test_cells_with_counts_only_in_unknown_features_are_refused_in_one_line(small, kept):
+    """Query cells whose RNA counts all lay in genes the model does not know failed with 'log_normalize: some cells
+    have zero total counts; remove them first' (every model gene present) or were silently placed at the reference's
+    mean (some missing); both now refuse with the count, the modality and the fix."""
+    import anndata as ad
+    import mudata as md
+    import numpy as np
+    import scipy.sparse as sp
+
+    model, query = small
+    rna = query["rna"]
+    X = rna.layers["counts"].toarray()[:, :kept]
+    X[[2, 5]] = 0
+    extra = np.full((rna.n_obs, 4), 2.0)
+    var = pd.DataFrame(index=list(rna.var_names[:kept]) + [f"NEW{i}" for i in range(4)])
+    counts = sp.csr_matrix(np.hstack([X, extra]).astype(np.float32))
+    genes = ad.AnnData(X=counts.copy(), obs=rna.obs.copy(), var=var, layers={"counts": counts})
+    data = md.MuData({"rna": genes, "atac": query["atac"].copy()})
+    data.obs["batch"] = query.obs["batch"].to_numpy()
+    with pytest.raises(ValueError, match=rf"^2 cells of modality 'rna' \(the first at its row 2\) have no counts in the "
+                                         rf"{kept} of its features the model knows .*the 4 features it does not know"):
+        model.map_query(data, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^2 cells of modality 'rna'"):
+        model.embed(data, key_added=None)
