@@ -87,3 +87,21 @@ def test_cells_with_counts_only_in_unknown_features_are_refused_in_one_line(smal
         model.map_query(data, progress_bar=False)
     with pytest.raises(ValueError, match=r"^2 cells of modality 'rna'"):
         model.embed(data, key_added=None)
+
+
+def test_jae_map_refuses_a_bad_memory_budget_before_loading_the_reference(tmp_path, monkeypatch, caplog):
+    """jae map --memory-budget banana loaded the reference before refusing the size; it is now refused first."""
+    import jae.workflows.joint as workflows
+    from jae import simulate
+    from jae.cli import main
+
+    simulate(40, kind="multiome", n_genes=200, n_peaks=60, seed=0).write(tmp_path / "q.h5mu")
+
+    def never(*args, **kwargs):
+        raise AssertionError("the reference was loaded")
+
+    monkeypatch.setattr(workflows, "_model_and_path", never)
+    assert main(["map", "--model", str(tmp_path / "ref"), "--h5mu", str(tmp_path / "q.h5mu"), "--out",
+                 str(tmp_path / "m"), "--memory-budget", "banana", "-q"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= 40]
+    assert len(errors) == 1 and errors[0].startswith("--memory-budget banana is not a size")

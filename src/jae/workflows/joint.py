@@ -246,6 +246,7 @@ def map_files(
         as_seed(seed)
     check_batch_key(batch_key)
     check_seed_epochs(seed, epochs)  # before the reference is loaded and the query opened
+    None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     reference, _ = _model_and_path(model, device=device)
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
     with batch_column(key):  # the modalities must agree on the query's batch column
