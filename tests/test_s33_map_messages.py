@@ -105,3 +105,21 @@ def test_jae_map_refuses_a_bad_memory_budget_before_loading_the_reference(tmp_pa
                  str(tmp_path / "m"), "--memory-budget", "banana", "-q"]) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= 40]
     assert len(errors) == 1 and errors[0].startswith("--memory-budget banana is not a size")
+
+
+def test_jae_map_of_one_cell_says_one_cell(small, tmp_path, capsys, caplog):
+    """jae map of a one-cell query printed 'mapped 1 cells of 1 new batch ...' and logged 'mapping 1 query cells';
+    the count now takes the noun in the number it needs."""
+    import logging
+
+    from jae.cli import main
+
+    model, query = small
+    model.save(tmp_path / "ref")
+    query[:1].copy().write(tmp_path / "q.h5mu")
+    with caplog.at_level(logging.INFO, logger="jae.mapping"):
+        assert main(["map", "--model", str(tmp_path / "ref"), "--h5mu", str(tmp_path / "q.h5mu"), "--out",
+                     str(tmp_path / "m"), "--epochs", "1", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("mapped 1 cell of 1 new batch (") and ": 1 step, seed 2\n" in out, out
+    assert any(r.getMessage().startswith("mapping 1 query cell of 1 new batch (") for r in caplog.records)

@@ -295,6 +295,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
     from ._flags import check_flags
+    from ._words import count
     from .config import as_epochs, as_seed
     from .io.paired import batch_column
     from .io.plan import _as_files
@@ -343,8 +344,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
     codes = pd.Index(new).get_indexer(batch[rows])
-    logger.info("mapping %d query cells of %d new batch%s (%s) onto the reference: %d steps of input shifts (%s), the "
-                "network frozen", n_rows, len(new), "" if len(new) == 1 else "es", ", ".join(new),
+    logger.info("mapping %s of %s (%s) onto the reference: %d steps of input shifts (%s), the network frozen",
+                count(n_rows, "query cell"), count(len(new), "new batch"), ", ".join(new),
                 adapter_steps(n_rows, epochs),
                 f"{epochs} epochs" if n_rows <= ADAPTER_CELLS else f"{epochs} epochs' worth of {ADAPTER_CELLS:,} cells")
     with torch.random.fork_rng(devices=mapped._rng_devices()):

@@ -39,6 +39,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import map_files
+    from .._words import count
 
     result = map_files(
         input_files(args, rna_only=True), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs,
@@ -47,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     )
     done = result.model.mappings[-1]  # this mapping (map_query refuses a query without a new batch)
     rest = result.n_cells - done["n_cells"]
-    print(f"mapped {done['n_cells']} cells of {len(done['batches'])} new batch{'es' if len(done['batches']) > 1 else ''} "
-          f"({', '.join(done['batches'])}) onto {args.model}: {done['steps']} steps, seed {done['seed']}"
-          + (f"; {rest} cells of batches the model already knew are placed as before" if rest else "")
+    print(f"mapped {count(done['n_cells'], 'cell')} of {count(len(done['batches']), 'new batch')} "
+          f"({', '.join(done['batches'])}) onto {args.model}: {count(done['steps'], 'step')}, seed {done['seed']}"
+          + (f"; {count(rest, 'cell')} of batches the model already knew {'is' if rest == 1 else 'are'} placed as "
+             "before" if rest else "")
           + f"\nmodel written to {args.out}")
     return 0
