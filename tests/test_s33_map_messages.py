@@ -123,3 +123,13 @@ def test_jae_map_of_one_cell_says_one_cell(small, tmp_path, capsys, caplog):
     out = capsys.readouterr().out
     assert out.startswith("mapped 1 cell of 1 new batch (") and ": 1 step, seed 2\n" in out, out
     assert any(r.getMessage().startswith("mapping 1 query cell of 1 new batch (") for r in caplog.records)
+
+
+def test_map_query_with_epochs_0_draws_no_empty_bar(small, capsys):
+    """map_query(epochs=0) drew an empty 'mapping query: 0step' bar (twice on a terminal); with no step it draws none,
+    and a bar is still drawn when there are steps."""
+    model, query = small
+    model.map_query(query, batch_key="batch", epochs=0, progress_bar=True)
+    assert "mapping query" not in capsys.readouterr().err
+    model.map_query(query, batch_key="batch", epochs=1, progress_bar=True)
+    assert "mapping query" in capsys.readouterr().err

@@ -143,7 +143,7 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
     gen = torch.Generator().manual_seed(seed)
     n_cond = net.n_condition
     steps, done = adapter_steps(len(X), epochs), 0
-    bar = tqdm(total=steps, desc="mapping query", unit="step", disable=not progress_bar)
+    bar = tqdm(total=steps, desc="mapping query", unit="step", disable=not progress_bar or not steps)  # epochs=0: none
     try:
         while done < steps:  # epochs over the cells; the last one partial when the cap stops it
             order = torch.randperm(len(X), generator=gen).to(model.device)
