@@ -133,3 +133,18 @@ def test_map_query_with_epochs_0_draws_no_empty_bar(small, capsys):
     assert "mapping query" not in capsys.readouterr().err
     model.map_query(query, batch_key="batch", epochs=1, progress_bar=True)
     assert "mapping query" in capsys.readouterr().err
+
+
+def test_map_query_of_many_batches_names_five_in_its_log_line(small, caplog):
+    """A query of a batch per donor was named batch by batch in the mapping's log line (2,500 characters for 217
+    batches) and in jae map's summary; five are named now, then how many there are in all."""
+    import logging
+
+    model, query = small
+    q = query.copy()
+    q.obs["batch"] = [f"donor_{i:02d}" for i in range(q.n_obs)]
+    with caplog.at_level(logging.INFO, logger="jae.mapping"):
+        mapped = model.map_query(q, batch_key="batch", epochs=1, progress_bar=False)
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("mapping "))
+    assert f"(donor_00, donor_01, donor_02, donor_03, donor_04, ... ({q.n_obs} in all))" in line and "donor_05" not in line
+    assert len(mapped.adapter.batches) == q.n_obs  # every batch still mapped

@@ -120,6 +120,13 @@ class QueryAdapter:
         return out
 
 
+def batch_names(names, n: int = 5) -> str:
+    """The first ``n`` of ``names``, comma-separated, then how many there are in all: a query of a batch per donor
+    (hundreds) is named in a line of the log, not a page."""
+    names = [str(b) for b in names]
+    return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
+
+
 def adapter_steps(n_cells: int, epochs: int) -> int:
     """Optimizer steps of the shifts' training: ``epochs`` passes over ``n_cells`` cells in minibatches of
     ``ADAPTER_BATCH``, capped at the steps of ``epochs`` passes over ``ADAPTER_CELLS`` cells."""
@@ -333,7 +340,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
         logger.warning(
             "query batches %s have the names of reference batches: their %d cells get no shift and embed as that "
             "reference batch's cells; if they are new samples, give them new names in the batch column %s (e.g. "
-            "prefixed query_) and map again", ", ".join(map(str, clash)), int(np.isin(batch, clash).sum()), batch_key,
+            "prefixed query_) and map again", batch_names(clash), int(np.isin(batch, clash).sum()), batch_key,
         )
     cache = getattr(reference, "_files_features", None)  # the query's features, kept on the reference: not copied
     mapped = copy.deepcopy(reference, None if cache is None else {id(cache): None})
@@ -345,7 +352,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
     codes = pd.Index(new).get_indexer(batch[rows])
     logger.info("mapping %s of %s (%s) onto the reference: %d steps of input shifts (%s), the network frozen",
-                count(n_rows, "query cell"), count(len(new), "new batch"), ", ".join(new),
+                count(n_rows, "query cell"), count(len(new), "new batch"), batch_names(new),
                 adapter_steps(n_rows, epochs),
                 f"{epochs} epochs" if n_rows <= ADAPTER_CELLS else f"{epochs} epochs' worth of {ADAPTER_CELLS:,} cells")
     with torch.random.fork_rng(devices=mapped._rng_devices()):

@@ -40,6 +40,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import map_files
     from .._words import count
+    from ..mapping import batch_names
 
     result = map_files(
         input_files(args, rna_only=True), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs,
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     done = result.model.mappings[-1]  # this mapping (map_query refuses a query without a new batch)
     rest = result.n_cells - done["n_cells"]
     print(f"mapped {count(done['n_cells'], 'cell')} of {count(len(done['batches']), 'new batch')} "
-          f"({', '.join(done['batches'])}) onto {args.model}: {count(done['steps'], 'step')}, seed {done['seed']}"
+          f"({batch_names(done['batches'])}) onto {args.model}: {count(done['steps'], 'step')}, seed {done['seed']}"
           + (f"; {count(rest, 'cell')} of batches the model already knew {'is' if rest == 1 else 'are'} placed as "
              "before" if rest else "")
           + f"\nmodel written to {args.out}")
