@@ -39,8 +39,6 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import map_files
-    from .._words import count
-    from ..mapping import batch_names
 
     result = map_files(
         input_files(args, rna_only=True), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs,
@@ -48,10 +46,11 @@ def run(args: argparse.Namespace) -> int:
         progress_bar=not args.quiet,
     )
     done = result.model.mappings[-1]  # this mapping (map_query refuses a query without a new batch)
-    rest = result.n_cells - done["n_cells"]
-    print(f"mapped {count(done['n_cells'], 'cell')} of {count(len(done['batches']), 'new batch')} "
-          f"({batch_names(done['batches'])}) onto {args.model}: {count(done['steps'], 'step')}, seed {done['seed']}"
-          + (f"; {count(rest, 'cell')} of batches the model already knew {'is' if rest == 1 else 'are'} placed as "
-             "before" if rest else "")
+    rest, cells, new, steps = result.n_cells - done["n_cells"], done["n_cells"], done["batches"], done["steps"]
+    shown = ", ".join(new[:5]) + (f", ... ({len(new)} in all)" if len(new) > 5 else "")  # as the log line names them
+    print(f"mapped {cells} cell{'s' if cells != 1 else ''} of {len(new)} new batch{'es' if len(new) != 1 else ''} "
+          f"({shown}) onto {args.model}: {steps} step{'s' if steps != 1 else ''}, seed {done['seed']}"
+          + (f"; {rest} cell{'s' if rest != 1 else ''} of batches the model already knew "
+             f"{'are' if rest != 1 else 'is'} placed as before" if rest else "")
           + f"\nmodel written to {args.out}")
     return 0
