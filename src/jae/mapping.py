@@ -120,6 +120,13 @@ class QueryAdapter:
         return out
 
 
+def batch_names(names, n: int = 5) -> str:
+    """The first ``n`` of ``names``, comma-separated, then how many there are in all: a query of a batch per donor
+    (hundreds) is named in a line of the log, not a page."""
+    names = [str(b) for b in names]
+    return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
+
+
 def adapter_steps(n_cells: int, epochs: int) -> int:
     """Optimizer steps of the shifts' training: ``epochs`` passes over ``n_cells`` cells in minibatches of
     ``ADAPTER_BATCH``, capped at the steps of ``epochs`` passes over ``ADAPTER_CELLS`` cells."""
@@ -143,7 +150,7 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
     gen = torch.Generator().manual_seed(seed)
     n_cond = net.n_condition
     steps, done = adapter_steps(len(X), epochs), 0
-    bar = tqdm(total=steps, desc="mapping query", unit="step", disable=not progress_bar)
+    bar = tqdm(total=steps, desc="mapping query", unit="step", disable=not progress_bar or not steps)  # epochs=0: none
     try:
         while done < steps:  # epochs over the cells; the last one partial when the cap stops it
             order = torch.randperm(len(X), generator=gen).to(model.device)
@@ -238,6 +245,9 @@ def check_new_batches(batch, known, batch_key: str) -> None:
     present = sorted(set(np.asarray(batch).astype(str)))
     if set(present) - set(known):
         return
+    if not present:  # not 'every query batch (none) is already known'
+        raise ValueError("the query holds no cells (0 rows), so there is nothing to map: check the data and any "
+                         "subsetting done before")
     shown = ", ".join(repr(str(b)) for b in present[:5]) + (", ..." if len(present) > 5 else "")
     raise ValueError(
         f"every query batch in obs[{batch_key!r}] ({shown}) is already known to the model (a reference batch, or "
@@ -257,6 +267,12 @@ def check_batch_key(batch_key) -> None:
                      f"own shift), not {batch_key!r}: pass batch_key=<column> (one value in it for a single sample; "
                      "annotations=FILE can hold it), or leave batch_key out to read the column the reference was "
                      "fitted with")
+
+
+def check_seed_epochs(seed, epochs) -> None:
+    """Refuse a seed with ``epochs=0``: it seeds the training of the shifts, which then does not run."""
+    if seed is not None and isinstance(epochs, (int, np.integer)) and epochs == 0:  # else read by nothing
+        raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
 
 
 def query_batch_key(reference, batch_key: str | None) -> str:
@@ -286,6 +302,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
     from ._flags import check_flags
+    from ._words import count
     from .config import as_epochs, as_seed
     from .io.paired import batch_column
     from .io.plan import _as_files
@@ -293,8 +310,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
 
     reference._require_fitted()
     check_flags(progress_bar=progress_bar)
-    if seed is not None and isinstance(epochs, (int, np.integer)) and epochs == 0:  # else read by nothing
-        raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
+    check_seed_epochs(seed, epochs)
     batch_key = query_batch_key(reference, batch_key)  # None: the reference's column
     seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
     with batch_column(batch_key):  # the modalities must agree on the query's batch column
@@ -324,7 +340,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
         logger.warning(
             "query batches %s have the names of reference batches: their %d cells get no shift and embed as that "
             "reference batch's cells; if they are new samples, give them new names in the batch column %s (e.g. "
-            "prefixed query_) and map again", ", ".join(map(str, clash)), int(np.isin(batch, clash).sum()), batch_key,
+            "prefixed query_) and map again", batch_names(clash), int(np.isin(batch, clash).sum()), batch_key,
         )
     cache = getattr(reference, "_files_features", None)  # the query's features, kept on the reference: not copied
     mapped = copy.deepcopy(reference, None if cache is None else {id(cache): None})
@@ -335,8 +351,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
     codes = pd.Index(new).get_indexer(batch[rows])
-    logger.info("mapping %d query cells of %d new batch%s (%s) onto the reference: %d steps of input shifts (%s), the "
-                "network frozen", n_rows, len(new), "" if len(new) == 1 else "es", ", ".join(new),
+    logger.info("mapping %s of %s (%s) onto the reference: %d steps of input shifts (%s), the network frozen",
+                count(n_rows, "query cell"), count(len(new), "new batch"), batch_names(new),
                 adapter_steps(n_rows, epochs),
                 f"{epochs} epochs" if n_rows <= ADAPTER_CELLS else f"{epochs} epochs' worth of {ADAPTER_CELLS:,} cells")
     with torch.random.fork_rng(devices=mapped._rng_devices()):

@@ -448,6 +448,8 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
         n = block.shape[0]
         identity = len(overlap.columns) == block.shape[1] and np.array_equal(overlap.columns, np.arange(block.shape[1]))
         sub = block if identity else block[:, overlap.columns]
+        if not identity:  # counts in features the model lacks only: nothing to place the cell by in this modality
+            _refuse_empty(model, i, sub, overlap, pos)
         if overlap.complete:
             out.append(pre._features_of(i, pre.normalise(i, sub)))
         elif pre.bases[i] is not None:
@@ -456,3 +458,18 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
             out.append(values_partial(model, i, sub, overlap, blocks, None if rna_X is None else rna_X[pos:pos + n]))
         pos += n
     return np.concatenate(out) if out else np.empty((0, blocks[i].stop - blocks[i].start), np.float32)
+
+
+def _refuse_empty(model, i: int, sub, overlap: FeatureOverlap, start: int) -> None:
+    """Refuse cells (rows of ``sub``, the model's features present in a block of the data starting at cell ``start``)
+    with no counts in modality ``i``'s features the model knows: their counts all lie in features it ignores, so
+    normalising them divided by zero (the model's features all present) or placed them at the reference's mean."""
+    zero = np.flatnonzero(np.asarray(sub.sum(axis=1)).ravel() == 0)
+    if len(zero):
+        raise ValueError(
+            f"{len(zero)} cells of modality {model.modality_names[i]!r} (the first at its row {start + int(zero[0])}) "
+            f"have no counts in the {len(overlap.present)} of its features the model knows (their counts all lie in "
+            f"the {overlap.n_extra} features it does not know), so nothing places them from that modality: drop "
+            "them, or, with a second modality, leave them out of this one only and jae places them from the other "
+            "(mosaic data)"
+        )

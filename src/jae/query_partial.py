@@ -19,7 +19,8 @@ MAX_MISSING_SHARE = 0.9
 def _normalise(sub, missing_share: float):
     """log10(1 + 1e4 c / L) with ``L`` the total over the present features divided by ``1 - missing_share`` (the
     share of the library the missing features hold in the reference cells' mean profile, so the present features
-    are normalised as with every feature present); a cell with no counts over them gives a row of zeros."""
+    are normalised as with every feature present); cells with no counts over them are refused before
+    (:func:`jae.query._block`)."""
     X = sp.csr_matrix(sub, dtype=np.float32, copy=True)
     totals = np.asarray(X.sum(axis=1)).ravel()
     scale = (SCALE * (1.0 - missing_share) / np.maximum(totals, 1e-12)).astype(np.float32)

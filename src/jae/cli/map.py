@@ -46,9 +46,11 @@ def run(args: argparse.Namespace) -> int:
         progress_bar=not args.quiet,
     )
     done = result.model.mappings[-1]  # this mapping (map_query refuses a query without a new batch)
-    rest = result.n_cells - done["n_cells"]
-    print(f"mapped {done['n_cells']} cells of {len(done['batches'])} new batch{'es' if len(done['batches']) > 1 else ''} "
-          f"({', '.join(done['batches'])}) onto {args.model}: {done['steps']} steps, seed {done['seed']}"
-          + (f"; {rest} cells of batches the model already knew are placed as before" if rest else "")
+    rest, cells, new, steps = result.n_cells - done["n_cells"], done["n_cells"], done["batches"], done["steps"]
+    shown = ", ".join(new[:5]) + (f", ... ({len(new)} in all)" if len(new) > 5 else "")  # as the log line names them
+    print(f"mapped {cells} cell{'s' if cells != 1 else ''} of {len(new)} new batch{'es' if len(new) != 1 else ''} "
+          f"({shown}) onto {args.model}: {steps} step{'s' if steps != 1 else ''}, seed {done['seed']}"
+          + (f"; {rest} cell{'s' if rest != 1 else ''} of batches the model already knew "
+             f"{'are' if rest != 1 else 'is'} placed as before" if rest else "")
           + f"\nmodel written to {args.out}")
     return 0

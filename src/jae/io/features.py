@@ -297,6 +297,15 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     return "fit a reference on features this data shares with it (subset both to the shared features, then refit)"
 
 
+def _share(k: int, n: int, below: float) -> str:
+    """``k / n`` as a whole percentage, or with one decimal, rounded down, when the whole one would reach ``below``
+    (149 of 300 features: '49.6%', not '50%' beside "below the 50%")."""
+    share = k / max(n, 1)
+    if share < below and round(100 * share) >= round(100 * below):
+        return f"{int(1000 * share) / 10:.1f}%"
+    return f"{share:.0%}"
+
+
 def feature_overlap(
     var_names, expected: pd.Index, *, name: str, reference: str = "the model", min_fraction: float = MIN_FEATURE_FRACTION,
     symbols=None,
@@ -322,7 +331,7 @@ def feature_overlap(
     n = len(expected)
     if len(present) < min_fraction * n:
         raise ValueError(
-            f"{name} has {len(present)} of {reference}'s {n} features ({len(present) / max(n, 1):.0%}; "
+            f"{name} has {len(present)} of {reference}'s {n} features ({_share(len(present), n, min_fraction)}; "
             f"e.g. missing {examples(expected[missing])}; its own are named like {examples(var_names)}), below the "
             f"{min_fraction:.0%} jae needs to place its cells: {_naming_fix(var_names, expected, symbols, reference)}"
         )

@@ -28,7 +28,7 @@ from ..io.outputs import check_outputs
 from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
-from ..mapping import batch_key_origin, check_batch_key, query_batch_key
+from ..mapping import batch_key_origin, check_batch_key, check_seed_epochs, query_batch_key
 from ..query import features_kept, query_features
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
@@ -245,6 +245,8 @@ def map_files(
     if seed is not None:
         as_seed(seed)
     check_batch_key(batch_key)
+    check_seed_epochs(seed, epochs)  # before the reference is loaded and the query opened
+    None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     reference, _ = _model_and_path(model, device=device)
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
     with batch_column(key):  # the modalities must agree on the query's batch column
