@@ -354,6 +354,7 @@ def embed_files(
     if impute_modality is not None and impute_out is None and out.suffix != ".h5mu":
         raise ValueError("impute_modality writes the prediction as a layer of an .h5mu output (out *.h5mu, for an "
                          "h5mu input); with out *.h5ad pass impute_out=FILE.h5ad too")
+    None if memory_budget is None else parse_bytes(memory_budget)  # before the model is loaded (as fit_files)
     model, folder = _model_and_path(model, device=device)
     if seed is not None and (finetune_epochs == 0 or finetune_epochs is None and model.adapter is not None):
         raise ValueError("seed seeds the fine-tuning, which " + ("finetune_epochs=0 skips" if finetune_epochs == 0 else
