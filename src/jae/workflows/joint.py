@@ -259,7 +259,10 @@ def map_files(
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
                                  progress_bar=progress_bar)
     mapped.save(out, overwrite=overwrite)
-    return FilesResult(model=mapped, written=(out,), n_cells=int(data.n_obs))
+    from ..train.distributed import is_writer
+
+    written = (out,) if is_writer() else ()  # under torchrun only process 0 writes (as fit_files says)
+    return FilesResult(model=mapped, written=written, n_cells=int(data.n_obs))
 
 
 def embed_files(
@@ -414,6 +417,9 @@ def embed_files(
             from ..io import write_atomic
 
             written.append(write_atomic(imputed, impute_out, protect=protect, overwrite=overwrite))
+    from ..train.distributed import is_writer
+
+    written = written if is_writer() else []  # under torchrun only process 0 writes (as fit_files says)
     return FilesResult(model=model, written=tuple(written), n_cells=len(cells), embedding=Z, obs_names=cells,
                        labels=labels)
 
