@@ -97,3 +97,13 @@ def test_settings_given_by_position_are_refused_naming_the_keyword():
                                         r"PredictConfig\(n_source_components=3\); 1 given by position$"):
         jae.PredictConfig(3)
     assert jae.JAEConfig("unsupervised") == jae.JAEConfig(mode="unsupervised")
+
+
+def test_with_overrides_refuses_a_field_given_twice():
+    """``with_overrides(['lr=1e-3', 'lr=2e-3'])`` kept the last and dropped the first without a word (jae fit refuses
+    two ``--set`` of one field); it is now refused, naming the field."""
+    from jae import JAEConfig
+
+    with pytest.raises(ValueError, match=r"lr is given more than once .*give each field once"):
+        JAEConfig().with_overrides(["lr=1e-3", "max_epochs=3", "lr=2e-3"])
+    assert JAEConfig().with_overrides(["lr=1e-3", "max_epochs=3"]).max_epochs == 3

@@ -348,6 +348,8 @@ class JAEConfig:
                 raise ValueError(f"{item!r}: write config overrides as FIELD=VALUE, e.g. lr=3e-4")
             if key not in defaults:
                 raise KeyError(f"{item!r}: {unknown_field(key)}")
+            if key in out:  # the last would win, the earlier dropped unsaid (jae fit refuses two --set of a field too)
+                raise ValueError(f"{key} is given more than once ({item!r} after an earlier {key}=): give each field once")
             current = defaults[key]
             try:
                 if isinstance(current, list):  # 256,128; also as Python writes it: [256, 128] or (256, 128)
