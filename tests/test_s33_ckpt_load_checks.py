@@ -150,3 +150,13 @@ def test_axes_carry_that_is_not_a_number_is_refused(tmp_path, value):
     folder = _edited(tmp_path, lambda d: d.__setitem__("axes_carry", value))
     with pytest.raises(ValueError, match=r"model\.json: axes_carry is .*, not a number; the model folder is damaged"):
         JAE.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("value", ["false", 0, None])
+def test_free_units_that_is_not_true_or_false_is_refused(tmp_path, value):
+    """A hand-edited ``readout.free_units: "false"`` was read with bool(), so the free units were read all the same
+    and the embedding was not what the file said; it is now refused as a malformed entry."""
+    folder = _edited(tmp_path, lambda d: d["readout"].__setitem__("free_units", value))
+    with pytest.raises(ValueError, match=r"model\.json has a malformed entry \(readout\.free_units is .*damaged"):
+        JAE.load(folder, device="cpu")
+    assert JAE.load(_edited(tmp_path / "ok", lambda d: None), device="cpu").readout.free_units in (True, False)

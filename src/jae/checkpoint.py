@@ -409,8 +409,11 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
             parts.update(_saved(tensors, "readout", ("cycle_axes", "cycle_keep"), damaged % "readout's cell-cycle"))
         if d["readout"].get("type_linear"):  # format 5
             parts.update(_saved(tensors, "readout", ("type_coef", "type_intercept"), damaged % "readout's classifier"))
+        free = d["readout"].get("free_units", True)  # format 2: always read
+        if not isinstance(free, bool):  # bool('false') is True: a hand-edited file read the free units all the same
+            raise TypeError(f"readout.free_units is {free!r}, not true or false")
         model.readout = Readout(**{k: v.numpy() for k, v in parts.items()}, type_scale=float(d["readout"]["type_scale"]),
-                                free_units=bool(d["readout"].get("free_units", True)))  # format 2: always read
+                                free_units=free)
         ro, m = model.readout, d["readout"].get("cycle_directions")
         K = model.layout.n_cell_type
         if (ro.mean.shape != (d["n_input"],) or ro.tail_axes.shape[1:] != (d["n_input"],) or ro.type_center.shape != (K,)
