@@ -690,3 +690,16 @@ def test_a_target_of_layers_alone_is_built_from_its_counts():
                                          r"normalised values in train_target\.X, or its raw counts in "
                                          r"train_target\.layers\['counts'\]$"):
         ModalityPredictor("mean").fit(src, ad.AnnData(obs=tgt.obs, var=tgt.var), progress_bar=False)
+
+
+def test_cli_summary_of_one_cell_says_one_cell(tmp_path, capsys):
+    """``jae predict`` of a one-cell test file printed "predicted 6 ADT features for 1 cells"."""
+    from jae.cli import main
+
+    (src, tgt), (query, _) = paired(60, seed=0), paired(1, seed=1, prefix="q")
+    for adata, name in ((src, "tr1"), (tgt, "tr2"), (query, "te1")):
+        adata.write_h5ad(tmp_path / f"{name}.h5ad")
+    argv = ["-q", "predict", "--train-mod1", str(tmp_path / "tr1.h5ad"), "--train-mod2", str(tmp_path / "tr2.h5ad"),
+            "--test-mod1", str(tmp_path / "te1.h5ad"), "--method", "mean", "--output", str(tmp_path / "p.h5ad")]
+    assert main(argv) == 0
+    assert "predicted 6 ADT features for 1 cell from GEX" in capsys.readouterr().out

@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     )
     pred, model = result.prediction, result.model
     print(
-        f"predicted {pred.n_vars} {model.target_kind} features for {pred.n_obs} cells from {model.source_kind} "
+        f"predicted {pred.n_vars} {model.target_kind} feature{'s' * (pred.n_vars != 1)} for {pred.n_obs} "
+        f"cell{'s' * (pred.n_obs != 1)} from {model.source_kind} "
         f"with {model.method}{'' if args.model is None else f' (saved in {args.model})'}\n"
         f"written to {args.output}"
     )
