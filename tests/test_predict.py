@@ -703,3 +703,21 @@ def test_cli_summary_of_one_cell_says_one_cell(tmp_path, capsys):
             "--test-mod1", str(tmp_path / "te1.h5ad"), "--method", "mean", "--output", str(tmp_path / "p.h5ad")]
     assert main(argv) == 0
     assert "predicted 6 ADT features for 1 cell from GEX" in capsys.readouterr().out
+
+
+def test_predict_files_refuses_a_device_it_would_ignore_for_a_fitted_predictor(tmp_path):
+    """``jae.predict_files(..., model=<fitted ModalityPredictor>, device='cpu')`` ran the model where it was and
+    dropped ``device`` without a word; a device other than the model's is now refused, the model's own accepted."""
+    import torch
+
+    from jae import ModalityPredictor, predict_files
+
+    (src, tgt), (query, _) = paired(60, seed=0), paired(5, seed=1, prefix="q")
+    query.write_h5ad(tmp_path / "te1.h5ad")
+    model = ModalityPredictor("mean", device="cpu").fit(src, tgt)
+    assert predict_files(None, None, tmp_path / "te1.h5ad", tmp_path / "a.h5ad", model=model, device="cpu",
+                         progress_bar=False).n_cells == 5
+    model.device = torch.device("cuda")  # as if fitted on a GPU: nothing runs before the check
+    with pytest.raises(ValueError, match=r"device='cpu' cannot move the fitted predictor in model, which runs on cuda"):
+        predict_files(None, None, tmp_path / "te1.h5ad", tmp_path / "b.h5ad", model=model, device="cpu")
+    assert not (tmp_path / "b.h5ad").exists()

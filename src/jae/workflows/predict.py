@@ -126,6 +126,9 @@ def predict_files(
                                     "save_model")
         usable_device(device)  # the user's device refused as such, not as a malformed entry of the model's folder
         model = ModalityPredictor.load(folder, device=device)  # a damaged or joint model's folder: one line
+    elif device != "auto" and usable_device(device) != model.device:  # it was ignored: the model ran where it was
+        raise ValueError(f"device={device!r} cannot move the fitted predictor in model, which runs on {model.device}: "
+                         "drop device, or pass model=FOLDER (a saved predictor) to load it there")
     if not trained:
         _check_fixed(model, method=method, seed=seed, source_kind=source_kind, target_kind=target_kind)
     test_source = open_source(user_path(test_mod1), what=names[2], mudata_fix=one_file)  # read in row blocks
