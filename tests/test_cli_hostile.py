@@ -523,7 +523,7 @@ CASES = {
     mod2_without_feature_types: ["feature_types", "--mod2-kind"],
     h5mu_with_missing_layer: ["'umi'", "--layer"],
     h5mu_with_three_modalities: ["atac2", "--other-mod"],
-    h5ad_holding_one_modality: ["holds one modality", "--mod1 and --mod2", "--h5mu"],
+    h5ad_holding_one_modality: ["holds one modality", "--mod1 and --mod2", "--h5mu", "pass the file as --mod1 alone"],
     fit_into_unwritable_folder: ["--out", "is not writable", "choose another --out"],
     embed_labels_into_unwritable_folder: ["--labels-out", "is not writable"],
     simulate_into_unwritable_folder: ["sim.mod1.h5ad", "is not writable"],

@@ -200,6 +200,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.evaluation_checks.check_values: an embedding of bool, complex or text values (an obsm of the --h5mu)
     (r"; pass its coordinates as numbers, e\.g\. np\.asarray\(Z, dtype=np\.float32\)$",
      "; store its coordinates as numbers (e.g. float32) in the file"),
+    # jae.io.paired_h5ad.read_paired_h5ad: one .h5ad of RNA alone, which embed and map take as --mod1
+    (r"\bpass the file as mod1= alone\b", "pass the file as --mod1 alone"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -56,7 +56,8 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts", mod2_kind:
     if mods is None:
         raise ValueError(
             f"{path.name} holds one modality ({source.n_vars} features, no var['feature_types'] with two kinds, no "
-            f"obsm[{PROTEIN_KEY!r}]); give the second modality: mod1= and mod2= (two .h5ad files), or h5mu="
+            f"obsm[{PROTEIN_KEY!r}]); give the second modality: mod1= and mod2= (two .h5ad files), or h5mu=; to "
+            "embed or map cells with RNA alone pass the file as mod1= alone"
         )
     if len(mods) > 2 or mod2_kind is not None:
         from .modality import describe_types
