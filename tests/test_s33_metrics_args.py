@@ -188,8 +188,13 @@ def test_diagnose_embedding_checks_column_names_and_reference_before_the_graph(m
     names = genes + [f"G{i}" for i in range(30)]
     reference = metrics.cell_cycle_reference(np.log1p(gex), names, np.zeros(40))
     monkeypatch.setattr(diagnostics, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
-    with pytest.raises(ValueError, match="^diagnose_embedding: 4 column_names for an embedding of 5 columns"):
+    with pytest.raises(ValueError, match="^diagnose_embedding: 4 column names for an embedding of 5 columns"):
         metrics.diagnose_embedding(X, batch=batch, cell_type=types, column_names=["a:1", "a:2", "b:1", "b:2"])
+    # one text was read letter by letter ('abcde': five columns of blocks 'other') and scored after the graph
+    with pytest.raises(TypeError, match="^diagnose_embedding: column_names must hold one name per column"):
+        metrics.diagnose_embedding(X, batch=batch, cell_type=types, column_names="abcde")
+    with pytest.raises(TypeError, match="^embedding_variance_shares: column_names must hold one name per column"):
+        metrics.embedding_variance_shares(X, "abcde")
     with pytest.raises(ValueError, match="^diagnose_embedding: the cell_cycle reference covers 40 cells but the "
                                          "embedding has 60"):
         metrics.diagnose_embedding(X, batch=batch, cell_cycle=reference)

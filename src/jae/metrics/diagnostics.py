@@ -37,6 +37,19 @@ def block_of(column_name: str) -> str:
     return name.split(":", 1)[0] if ":" in name else OTHER_BLOCK
 
 
+def _column_names(column_names, n_columns: int, *, caller: str) -> list[str]:
+    """``column_names`` as a list of ``n_columns`` texts, refused in one line naming ``caller`` when it is one text
+    (read letter by letter, 'abc' named three columns) or of another length."""
+    if isinstance(column_names, str):
+        raise TypeError(f"{caller}: column_names must hold one name per column (a list, e.g. JAE.column_names), not "
+                        f"one text {column_names!r}")
+    names = [str(c) for c in column_names]
+    if len(names) != n_columns:
+        raise ValueError(f"{caller}: {len(names)} column names for an embedding of {n_columns} columns; pass one name "
+                         "per column (e.g. JAE.column_names)")
+    return names
+
+
 def embedding_variance_shares(embedding, column_names: Sequence[str]) -> pd.Series:
     """Each block's share of the embedding's total variance.
 
@@ -55,12 +68,7 @@ def embedding_variance_shares(embedding, column_names: Sequence[str]) -> pd.Seri
     holds the total variance (sum of the column variances, ddof 0).
     """
     E = _as_float_matrix(embedding)
-    names = [str(c) for c in column_names]
-    if len(names) != E.shape[1]:
-        raise ValueError(
-            f"embedding_variance_shares: {len(names)} column names for an embedding of {E.shape[1]} columns; pass "
-            "one name per column (e.g. JAE.column_names)"
-        )
+    names = _column_names(column_names, E.shape[1], caller="embedding_variance_shares")
     variances = E.astype(np.float64, copy=False).var(axis=0)
     blocks = pd.Series(variances, index=[block_of(c) for c in names])
     per_block = blocks.groupby(level=0, sort=False).sum()
@@ -153,9 +161,8 @@ def diagnose_embedding(
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
     types = (as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
              if cell_type is not None else None)
-    if column_names is not None and len(column_names) != E.shape[1]:  # refused by the shares after the LISIs
-        raise ValueError(f"diagnose_embedding: {len(column_names)} column_names for an embedding of {E.shape[1]} "
-                         "columns; pass one name per column (e.g. JAE.column_names)")
+    if column_names is not None:  # refused by the shares after the LISIs
+        _column_names(column_names, E.shape[1], caller="diagnose_embedding")
     if cell_cycle is not None:
         check_reference(cell_cycle, "cell_cycle")
     if cell_cycle is not None and cell_cycle.n_cells != n:  # refused by cc_cons_details after the graph
