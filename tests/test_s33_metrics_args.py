@@ -245,3 +245,14 @@ def test_a_cell_cycle_reference_that_is_no_reference_is_refused_in_one_line(monk
         metrics.evaluate_embedding(X, cell_type=types, cell_cycle=gex, progress_bar=False)
     with pytest.raises(TypeError, match="^cell_cycle must be a jae.metrics.CellCycleReference, not a str"):
         metrics.diagnose_embedding(X, batch=batch, cell_cycle="cc")
+
+
+@pytest.mark.parametrize("n_jobs", ["a", 2.5, True, 0, -3])
+def test_nmi_refuses_an_n_jobs_that_is_no_number_of_threads(monkeypatch, n_jobs):
+    # 'a' failed in int() after the graph had been built; 2.5, True, 0 and -3 ran as some other number of threads
+    from jae.metrics import clustering
+
+    X, types, _ = _blobs()
+    monkeypatch.setattr(clustering, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    with pytest.raises(ValueError, match="^nmi: n_jobs must be a whole number of threads"):
+        metrics.nmi(X, types, n_jobs=n_jobs)

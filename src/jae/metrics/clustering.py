@@ -107,6 +107,9 @@ def nmi(
     """
     seed = as_seed(seed)  # 1.5 ran as seed 1, -1 as some other seed
     resolutions = _resolutions(resolutions)
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs < 1):
+        raise ValueError(f"nmi: n_jobs must be a whole number of threads, 1 or more (or None: all usable CPUs), not "
+                         f"{n_jobs!r}")  # 'a' failed after the graph; 2.5, True and -3 ran as some number of threads
     check_graph(graph)
     E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
