@@ -29,3 +29,18 @@ def test_nan_in_y_pred_is_named_as_such():
                                          r"values for every entry$"):
         jae.metrics.rmse(y_true, y_pred)
     assert jae.metrics.rmse(y_true, np.ones((3, 2))) == 0.0
+
+
+@pytest.mark.parametrize("metric", ["rmse", "mae", "pearson"])
+def test_values_that_are_no_real_numbers_are_named_as_such(metric):
+    """Text in y_true failed with numpy's "could not convert string to float", and complex values were scored on
+    their real part with only numpy's warning; both are now refused naming the argument. Numbers stored as objects
+    are still scored."""
+    score = getattr(jae.metrics, metric)
+    ones = np.ones((3, 2))
+    with pytest.raises(TypeError, match=r"y_true holds <U3 values, not real numbers"):
+        score(np.full((3, 2), "abc"), ones)
+    with pytest.raises(TypeError, match=r"y_pred holds complex128 values, not real numbers"):
+        score(ones, ones + 1j)
+    y = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]])
+    assert score(y.astype(object), y) == score(y, y)

@@ -62,10 +62,16 @@ def _blocks(y_true, y_pred) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     rows = max(1, _BLOCK_ENTRIES // p)
     for start in range(0, n, rows):
         blocks = []
-        for Y in (y_true, y_pred):
+        for Y, name in ((y_true, "y_true"), (y_pred, "y_pred")):
             B = Y[start : start + rows]
             B = B.toarray() if sp.issparse(B) else np.asarray(B)
-            blocks.append(B.astype(np.float64, copy=False))
+            try:  # text failed in numpy ('could not convert string to float'), complex lost its imaginary part
+                if np.iscomplexobj(B):
+                    raise TypeError
+                blocks.append(B.astype(np.float64, copy=False))
+            except (TypeError, ValueError):
+                raise TypeError(f"prediction metrics: {name} holds {B.dtype} values, not real numbers; pass the "
+                                "normalised values as numbers") from None
         for name, B in zip(("y_true", "y_pred"), blocks):  # a NaN in y_true (an unmeasured cell) is no prediction's
             if not np.isfinite(B).all():
                 raise ValueError(f"prediction metrics: {name} has NaN or infinite values; " + (
