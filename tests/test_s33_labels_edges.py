@@ -1,0 +1,40 @@
+"""Session 33 audit of label transfer as a user calls it (jae.labels' public functions, predict_cell_type)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jae import JAE, JAEConfig
+from jae.datasets import simulate
+from jae.labels import unknown_scores
+
+
+@pytest.fixture(scope="module")
+def cite(own_cite_model):
+    return own_cite_model("s33_labels")[1]
+
+
+@pytest.fixture(scope="module")
+def cells():
+    return simulate(60, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=3)
+
+
+def test_unknown_scores_refuse_an_embedding_of_another_width_in_one_line(cite, cells):
+    """jae.labels.unknown_scores(model, E) with E of other columns failed inside numpy's matmul ('mismatch in its
+    core dimension'), and one cell's row (1-D) with an IndexError; both are refused naming the shape."""
+    emb = cite.embed(cells, key_added=None)
+    width = emb.shape[1]
+    for bad in (emb[:, :5], emb[0]):
+        with pytest.raises(ValueError, match=rf"embedding has shape .*, not \(n_cells, {width}\): pass"):
+            unknown_scores(cite, bad)
+    assert unknown_scores(cite, emb)["head"].shape == (cells.n_obs,)
+
+
+def test_unknown_scores_of_an_unsupervised_model_say_so_in_one_line(cells):
+    """An unsupervised model's unknown_scores failed with 'this readout has no cell-type part' from deep inside the
+    readout; it now says the model has no cell types, as predict_cell_type does."""
+    model = JAE(JAEConfig(mode="unsupervised", max_epochs=1, n_svd=5), seed=0, device="cpu").fit(
+        cells, cell_type_key=None, progress_bar=False)
+    emb = model.embed(cells, key_added=None)
+    with pytest.raises(ValueError, match=r"fitted without cell types \(unsupervised mode\); it has no unknown scores"):
+        unknown_scores(model, emb)
