@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from jae import JAE, JAEConfig
@@ -38,3 +39,15 @@ def test_unknown_scores_of_an_unsupervised_model_say_so_in_one_line(cells):
     emb = model.embed(cells, key_added=None)
     with pytest.raises(ValueError, match=r"fitted without cell types \(unsupervised mode\); it has no unknown scores"):
         unknown_scores(model, emb)
+
+
+def test_an_obsm_key_held_by_a_mudata_modality_is_read_from_it(cite, cells):
+    """README shows `mdata['rna'].obsm['X_jae'] = emb` to draw the embedding with scanpy; predict_cell_type(mdata,
+    embedding='X_jae') then refused it ('is not a key of data.obsm (its keys: none)'), leading users to pass
+    mdata['rna'], whose cells are then called unknown as measured in RNA alone. The key is now read from the
+    modality holding it, with the MuData's own modalities, and gives the labels of the array itself."""
+    data = cells.copy()
+    emb = cite.embed(data, key_added=None)
+    data["rna"].obsm["X_jae"] = emb
+    pd.testing.assert_frame_equal(cite.predict_cell_type(data, embedding="X_jae"),
+                                  cite.predict_cell_type(data, embedding=emb))

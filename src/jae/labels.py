@@ -391,7 +391,8 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
     names = cell_names(data)
     if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=; a dict's: each AnnData's, as embed stores it
         holders = [a for a in (data.values() if isinstance(data, Mapping) else [data]) if hasattr(a, "obsm")]
-        found = [a for a in holders if embedding in a.obsm]
+        found = [a for a in holders if embedding in a.obsm] or [  # a MuData's modalities (scanpy's use_rep there)
+            a for a in getattr(data, "mod", {}).values() if embedding in a.obsm]
         if not found:
             keys = ", ".join(sorted({repr(k) for a in holders for k in a.obsm.keys()
                                      if k not in getattr(a, "mod", {})})) or "none"  # not a MuData's modality masks
