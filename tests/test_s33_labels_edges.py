@@ -51,3 +51,17 @@ def test_an_obsm_key_held_by_a_mudata_modality_is_read_from_it(cite, cells):
     data["rna"].obsm["X_jae"] = emb
     pd.testing.assert_frame_equal(cite.predict_cell_type(data, embedding="X_jae"),
                                   cite.predict_cell_type(data, embedding=emb))
+
+
+def test_an_obsm_key_with_data_on_disk_says_the_files_obsm_is_not_read(cite, cells, tmp_path):
+    """jae embed --out q.h5mu writes obsm['X_jae']; predict_cell_type('q.h5mu', embedding='X_jae') then said
+    "is not a key of data.obsm (its keys: none)", wrong about the file; it now says jae does not read a file's obsm
+    and how to pass it. With no data at all it says data is None."""
+    path = tmp_path / "q.h5mu"
+    data = cells.copy()
+    cite.embed(data)
+    data.write(path)
+    with pytest.raises(KeyError, match=r"data is given as files, whose obsm jae does not read: pass the array"):
+        cite.predict_cell_type(str(path), embedding="X_jae")
+    with pytest.raises(KeyError, match=r"names an obsm key, but data is None: pass the array"):
+        cite.predict_cell_type(None, embedding="X_jae")
