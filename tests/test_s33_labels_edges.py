@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -65,3 +66,23 @@ def test_an_obsm_key_with_data_on_disk_says_the_files_obsm_is_not_read(cite, cel
         cite.predict_cell_type(str(path), embedding="X_jae")
     with pytest.raises(KeyError, match=r"names an obsm key, but data is None: pass the array"):
         cite.predict_cell_type(None, embedding="X_jae")
+
+
+def test_a_bad_embedding_is_refused_before_the_voters_are_embedded(cite, cells, monkeypatch):
+    """predict_cell_type embedded the model's (up to 20,000) voters and fitted the linear classifier on them before
+    it looked at embedding=: a missing key, another shape or a NaN row was refused only after that work. They are now
+    refused first; valid input gives the same labels."""
+    data = cells.copy()
+    emb = cite.embed(data, key_added=None)
+    want = cite.predict_cell_type(data, embedding=emb)
+    calls = []
+    real = type(cite).embed_transformed
+    monkeypatch.setattr(type(cite), "embed_transformed", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    nan = emb.copy()
+    nan[3] = np.nan
+    for bad, error in (("X_nope", KeyError), (emb[:, :4], ValueError), (nan, ValueError)):
+        with pytest.raises(error):
+            cite.predict_cell_type(data, embedding=bad)
+    assert not calls
+    pd.testing.assert_frame_equal(cite.predict_cell_type(data, embedding=emb), want)
+    assert calls

@@ -436,8 +436,6 @@ def predict_cell_type(
     if not model.layout.n_cell_type:
         raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
     cal, voters = model.calibration, getattr(model, "voters", None)
-    V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
-    linear = _linear(model, V)  # fitted once for every chunk
     if embedding is None:
         X, cells, batch, observed = model._features(data, layer=layer)
         if batch is not None:  # a mapped model's batches
@@ -457,6 +455,9 @@ def predict_cell_type(
         observed = measured(model, source, layer=layer) if _head_call(model) else None
     if _head_call(model) and observed is not None and not observed.all():
         _alone_thresholds(model)
+    # after the data and the embedding are checked: 20,000 voters embedded and a classifier fitted on them
+    V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
+    linear = _linear(model, V)  # fitted once for every chunk
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]
