@@ -86,3 +86,19 @@ def test_a_bad_embedding_is_refused_before_the_voters_are_embedded(cite, cells, 
     assert not calls
     pd.testing.assert_frame_equal(cite.predict_cell_type(data, embedding=emb), want)
     assert calls
+
+
+def test_obs_columns_key_added_replaces_are_named_in_a_log_line(cite, cells, caplog):
+    """predict_cell_type(data, key_added='predicted') replaced a user's own obs['predicted_cell_type'] (another
+    tool's labels) without a word, where jae embed logs the input columns its output replaces; it now logs them."""
+    import logging
+
+    data = cells.copy()
+    data.obs["predicted_cell_type"] = "from another tool"
+    with caplog.at_level(logging.INFO, logger="jae.labels"):
+        cite.predict_cell_type(data, key_added="other")
+        assert not any("replaced by the labels" in r.getMessage() for r in caplog.records)
+        cite.predict_cell_type(data, key_added="predicted")
+    lines = [r.getMessage() for r in caplog.records if "replaced by the labels" in r.getMessage()]
+    assert len(lines) == 1 and "obs column 'predicted_cell_type' is replaced" in lines[0], lines
+    assert (data.obs["predicted_cell_type"] != "from another tool").all()
