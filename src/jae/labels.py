@@ -34,7 +34,7 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
-from .storage import cell_names, checked_key, in_data_order, store_obs
+from .storage import _targets, cell_names, checked_key, in_data_order, store_obs
 from .embedding_record import check_record
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 from .query import measured
@@ -194,7 +194,15 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     ``"centroid"`` and, for a model with voters, ``"knn"``. ``observed``: ``(n, 2)`` bool, the modalities each cell
     was measured in (:func:`jae.query.measured` of its data; None: all both), whose one-modality cells the head's
     scores measure against their own thresholds, as :func:`predict_cell_type` does."""
+    model._require_fitted()
     cal, embedding = model.calibration, np.asarray(embedding)
+    if not model.layout.n_cell_type or cal is None:
+        why = ("was fitted without cell types (unsupervised mode)" if not model.layout.n_cell_type else
+               "was saved before jae calibrated its labels")
+        raise ValueError(f"this model {why}; it has no unknown scores")
+    if embedding.ndim != 2 or embedding.shape[1] != len(model.column_names):
+        raise ValueError(f"embedding has shape {embedding.shape}, not (n_cells, {len(model.column_names)}): pass "
+                         "this model's embed() of the cells (e.g. data.obsm['X_jae'] written by model.embed(data))")
     if observed is not None and np.shape(observed) != (len(embedding), 2):
         raise ValueError(f"observed has shape {np.shape(observed)}, not ({len(embedding)}, 2): pass "
                          "jae.query.measured(model, data) of the embedding's cells, or None (every cell paired)")
@@ -383,7 +391,12 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
     names = cell_names(data)
     if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=; a dict's: each AnnData's, as embed stores it
         holders = [a for a in (data.values() if isinstance(data, Mapping) else [data]) if hasattr(a, "obsm")]
-        found = [a for a in holders if embedding in a.obsm]
+        found = [a for a in holders if embedding in a.obsm] or [  # a MuData's modalities (scanpy's use_rep there)
+            a for a in getattr(data, "mod", {}).values() if embedding in a.obsm]
+        if not found and not holders:  # data on disk: its files are read for their counts, never their obsm
+            raise KeyError(f"embedding={embedding!r} names an obsm key, but data is " + (
+                "None" if data is None else "given as files, whose obsm jae does not read") + ": pass the array (e.g. "
+                f"mudata.read_h5mu(path).obsm[{embedding!r}]), the data read into memory, or embedding=None")
         if not found:
             keys = ", ".join(sorted({repr(k) for a in holders for k in a.obsm.keys()
                                      if k not in getattr(a, "mod", {})})) or "none"  # not a MuData's modality masks
@@ -414,6 +427,17 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
     return embedding
 
 
+def _log_replaced(data, labels: pd.DataFrame, key_added: str) -> None:
+    """One log line naming the ``obs`` columns of ``data`` that ``key_added`` replaces, as ``jae embed`` says of its
+    output's (a user's own column of that name was replaced without a word)."""
+    replaced = sorted({c for target, _ in _targets(data, labels.index) for c in (f"{key_added}_{k}" for k in labels)
+                       if c in target.obs.columns})
+    if replaced:
+        logger.info("the data's obs column%s %s %s replaced by the labels (key_added=%r); pass another key_added to "
+                    "keep %s", "s" if len(replaced) > 1 else "", ", ".join(map(repr, replaced)),
+                    "are" if len(replaced) > 1 else "is", key_added, "them" if len(replaced) > 1 else "it")
+
+
 def predict_cell_type(
     model, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
 ) -> pd.DataFrame:
@@ -423,8 +447,6 @@ def predict_cell_type(
     if not model.layout.n_cell_type:
         raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
     cal, voters = model.calibration, getattr(model, "voters", None)
-    V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
-    linear = _linear(model, V)  # fitted once for every chunk
     if embedding is None:
         X, cells, batch, observed = model._features(data, layer=layer)
         if batch is not None:  # a mapped model's batches
@@ -444,6 +466,9 @@ def predict_cell_type(
         observed = measured(model, source, layer=layer) if _head_call(model) else None
     if _head_call(model) and observed is not None and not observed.all():
         _alone_thresholds(model)
+    # after the data and the embedding are checked: 20,000 voters embedded and a classifier fitted on them
+    V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
+    linear = _linear(model, V)  # fitted once for every chunk
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]
@@ -464,5 +489,6 @@ def predict_cell_type(
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": score > 1.0,
          "unknown_score": score.astype(np.float32)}, index=index))
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
+        _log_replaced(data, labels, key_added)
         store_obs(data, labels, key_added)
     return labels
