@@ -411,7 +411,7 @@ def embed_files(
         written = [out]
         if labels_out is not None:
             text = labels.to_csv(index_label="cell")
-            written.append(atomic_write(labels_out, lambda p: p.write_text(text), protect=protect,
+            written.append(atomic_write(labels_out, lambda p: p.write_text(text, encoding="utf-8"), protect=protect,
                                         overwrite=overwrite))
         if imputed is not None and impute_out is not None:
             from ..io import write_atomic
