@@ -189,6 +189,11 @@ def run_epochs(
     order = _Order(n_train, epoch_cells, generator, device)
     tolerance = max(round_tolerance if order.cells < n_train else 0.0, epoch_tolerance)
     mark = np.inf  # the validation loss of the last epoch that reset the patience count
+    smallest = max(min_batch, 1 if parallel is None else parallel.world_size)
+    if max_epochs > 0 and n_train < smallest:  # every minibatch would be skipped: not one step in any epoch
+        logger.warning("%s: %d training cells, fewer than the %d one minibatch needs, so no training step is taken and "
+                       "the network keeps its starting weights; train on more cells (a fit: a larger reference, or a "
+                       "smaller JAEConfig(val_fraction))", desc, n_train, smallest)
     if order.cells < n_train:
         logger.info("%s: an epoch is a round of %d of the %d training cells (epoch_cells), so validation and early "
                     "stopping come every %d cells", desc, order.cells, n_train, order.cells)
