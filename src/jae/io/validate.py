@@ -237,6 +237,9 @@ def check_fit_annotations(
         if key not in obs.columns:
             raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")
         _check_scores(obs[key], key)
+        if np.isinf(pd.to_numeric(obs[key], errors="coerce").to_numpy(float, na_value=np.nan)).any():  # NaN: no score
+            raise ValueError(f"phase_keys column {key!r} holds infinite values: give each cell a finite score (NaN where a "
+                             "cell has none), or pass phase_keys=None to score the cells from RNA")
 
 
 def _check_scores(column: pd.Series, key: str) -> None:
