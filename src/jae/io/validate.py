@@ -305,11 +305,11 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
     else:
         ref = np.ones(n, dtype=bool)
     if ref.sum() < 2:
-        what = f"labelled cells in obs[{cell_type_key!r}]" if labels is not None else "reference cells"
-        raise ValueError(
-            f"{int(ref.sum())} {what} of {n}; supervised JAE pretrains on at least 2 cells with a cell-type label: "
-            f"add labels with {fix['annotations']} or use {fix['unsupervised']}"
-        )
+        what = f"labelled cells in obs[{cell_type_key!r}]" if labels is not None and reference is None else "reference cells"
+        raise ValueError(  # the reference mask chose too few, or (without labels) the data holds too few
+            f"{int(ref.sum())} {what} of {n}; " + (f"supervised JAE pretrains on at least 2 cells with a cell-type label: "
+            f"add labels with {fix['annotations']} or use {fix['unsupervised']}" if reference is None and labels is not None
+            else f"JAE pretrains on at least 2 reference cells: choose more with {fix['reference']}, or fit on more cells"))
     if labels is not None:
         types = labels[ref].astype(str).unique()
         if len(types) < 2:  # the head would call every cell this type, with confidence 1
