@@ -27,6 +27,7 @@ from .provenance import describe
 from .preprocess.organism import given_organism, infer_organism
 from .storage import checked_key, in_data_order, store_obsm
 from .train import Stage, split_validation, train_network, unchanged_on_failure, unfitted_on_failure, usable_device
+from .train.trainer import check_features
 
 __all__ = ["JAE"]
 
@@ -201,11 +202,7 @@ class JAE:
         ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells; ``mosaic``:
         which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both).
         """
-        if X.shape != (len(obs), preprocessor.n_output):
-            raise ValueError(
-                f"features have shape {X.shape}, expected ({len(obs)}, {preprocessor.n_output}) "
-                "(one row per obs row, preprocessor.n_output columns)"
-            )
+        check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
         check_flags(finetune=finetune, progress_bar=progress_bar)
         cfg = self.config
         self.calibration = self.voters = self.calibration_cells = self.adapter = None  # nothing of the last fit
@@ -346,6 +343,7 @@ class JAE:
         seed = self.seed + 1 if seed is None else as_seed(seed)
         if epochs == 0 or len(X) < 2:
             return self
+        check_features(X, len(X), self.preprocessor.n_output, rows="one row per cell")  # NaN: no 'lower the lr'
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
         stage = Stage.finetuning(self.config, epochs, len(X))
