@@ -47,3 +47,20 @@ def test_a_fit_on_two_labelled_cells_warns_that_pretraining_took_no_step(caplog)
                                                                         progress_bar=False)
     assert [r.getMessage().split(",")[0] for r in caplog.records if r.name == "jae.train.loop"] == [
         "jae pretrain: 1 training cells"]
+
+
+def test_rounds_too_small_for_one_minibatch_warn_that_no_step_is_taken(caplog):
+    steps = []
+    net = torch.nn.Linear(2, 1)
+
+    def step(idx):
+        steps.append(idx.numel())
+        return {"total": torch.tensor(1.0)}
+
+    with caplog.at_level(logging.WARNING, logger="jae.train.loop"):
+        run_epochs(net, step, n_train=50, batch_size=4, generator=torch.Generator().manual_seed(0), max_epochs=3,
+                   min_batch=2, progress_bar=False, desc="jae pretrain", epoch_cells=1)
+    assert steps == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "jae pretrain: rounds of 1 training cells (epoch_cells) are fewer than the 2 one minibatch needs, so no training "
+        "step is taken and the network keeps its starting weights; raise JAEConfig(epoch_cells)"]

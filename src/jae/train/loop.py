@@ -194,6 +194,10 @@ def run_epochs(
         logger.warning("%s: %d training cells, fewer than the %d one minibatch needs, so no training step is taken and "
                        "the network keeps its starting weights; train on more cells (a fit: a larger reference, or a "
                        "smaller JAEConfig(val_fraction))", desc, n_train, smallest)
+    elif max_epochs > 0 and order.cells < smallest:  # rounds too small for a minibatch: the same, however many cells
+        logger.warning("%s: rounds of %d training cells (epoch_cells) are fewer than the %d one minibatch needs, so no "
+                       "training step is taken and the network keeps its starting weights; raise JAEConfig(epoch_cells)",
+                       desc, order.cells, smallest)
     if order.cells < n_train:
         logger.info("%s: an epoch is a round of %d of the %d training cells (epoch_cells), so validation and early "
                     "stopping come every %d cells", desc, order.cells, n_train, order.cells)
