@@ -64,3 +64,14 @@ def test_rounds_too_small_for_one_minibatch_warn_that_no_step_is_taken(caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "jae pretrain: rounds of 1 training cells (epoch_cells) are fewer than the 2 one minibatch needs, so no training "
         "step is taken and the network keeps its starting weights; raise JAEConfig(epoch_cells)"]
+
+
+def test_a_fit_with_batch_size_1_warns_that_it_takes_no_step(caplog):
+    """Every minibatch of one cell is skipped (batch norm needs two), so JAEConfig(batch_size=1) trained nothing."""
+    m = simulate(120, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=0)
+    with caplog.at_level(logging.WARNING, logger="jae.train.loop"):
+        model = JAE(JAEConfig(max_epochs=2, n_svd=10, batch_size=1), seed=0, device="cpu").fit(m, progress_bar=False)
+    assert "total" not in model.history  # not one step
+    assert [r.getMessage() for r in caplog.records if r.name == "jae.train.loop"] == [
+        "jae pretrain: minibatches of 1 cells (batch_size) are fewer than the 2 one needs, so no training step is taken "
+        "and the network keeps its starting weights; set JAEConfig(batch_size=2) or more"]

@@ -198,6 +198,10 @@ def run_epochs(
         logger.warning("%s: rounds of %d training cells (epoch_cells) are fewer than the %d one minibatch needs, so no "
                        "training step is taken and the network keeps its starting weights; raise JAEConfig(epoch_cells)",
                        desc, order.cells, smallest)
+    elif max_epochs > 0 and batch_size < smallest:  # JAEConfig(batch_size=1): each minibatch of one cell is skipped
+        logger.warning("%s: minibatches of %d cells (batch_size) are fewer than the %d one needs, so no training step "
+                       "is taken and the network keeps its starting weights; set JAEConfig(batch_size=%d) or more", desc,
+                       batch_size, smallest, smallest)
     if order.cells < n_train:
         logger.info("%s: an epoch is a round of %d of the %d training cells (epoch_cells), so validation and early "
                     "stopping come every %d cells", desc, order.cells, n_train, order.cells)
