@@ -172,7 +172,7 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
     from .model import BatchAdversary, adversary_step_loss, jae_loss
     from .train.distributed import data_parallel
     from .train.loop import cpu_threads, make_optimizer, run_epochs
-    from .train.trainer import _condition
+    from .train.trainer import _condition, _lower_lr
 
     device = X.device
     if data_parallel(device) is not None:
@@ -245,6 +245,7 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
             max_epochs=stage.max_epochs, validate=None if val_t is None else validate, patience=stage.patience,
             min_batch=2, row={"stage": stage.name}, desc=f"jae {stage.name} (mosaic)", progress_bar=progress_bar,
             epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance, epoch_tolerance=stage.epoch_tolerance,
+            diverged=_lower_lr(config, stage),  # the field to lower, as the paired trainer names it
         )
     if history:
         logger.info("%s (mosaic): %d epochs, %s", stage.name, len(history),
