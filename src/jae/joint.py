@@ -164,18 +164,18 @@ class JAE:
             obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=self.config.mode == "supervised",
             reference=reference, phase_keys=phase_keys,
         )
-        self.modality_names = paired.names
         score_phase = phase_keys is None and bool(self.config.n_phase)
-        self.organism = given_organism(organism, needed=score_phase) or infer_organism(data, paired.var_names[0])
+        organism = given_organism(organism, needed=score_phase) or infer_organism(data, paired.var_names[0])
         logger.info(
             "fitting preprocessing on %d cells: %s", len(obs),
             ", ".join(f"{n} ({k}, {X.shape[1]} features)" for n, k, X in zip(paired.names, paired.kinds, paired.counts)),
         )
         preprocessor, X, phase = preprocess(
             paired.sources() if streamed else paired.counts, paired.kinds, paired.var_names, names=paired.names,
-            n_components=self.config.n_svd, seed=self.seed, organism=self.organism if score_phase else None,
+            n_components=self.config.n_svd, seed=self.seed, organism=organism if score_phase else None,
             progress_bar=progress_bar, protein_norm=self.config.protein_norm_for(),
         )
+        self.modality_names, self.organism = paired.names, organism  # not before: a stopped refit keeps the last fit's
         if score_phase:
             obs = obs.copy()
             phase_keys = ("S_score", "G2M_score")
