@@ -62,3 +62,18 @@ def test_a_data_parallel_history_names_its_losses_in_the_order_of_one_process():
                              max_epochs=1, progress_bar=False, parallel=par)
         assert list(history[0]) == ["epoch", "reconstruction", "cell_type", "total"], (par, history)
         assert history[0]["cell_type"] == 2.0
+
+
+def test_a_diverging_mosaic_fit_names_its_learning_rate_too():
+    """The mosaic trainer (cells lacking a modality) said only 'lower the learning rate and train again', naming no
+    setting, so jae fit could not say which --set to give; it names the field as the paired trainer does."""
+    import mudata as md
+
+    m = simulate(200, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=0)
+    mos = md.MuData({"rna": m["rna"].copy(), "prot": m["prot"][40:].copy()})  # the first 40 cells: RNA alone
+    mos.obs = mos.obs.join(m.obs[["batch"]])
+    model = JAE(JAEConfig(mode="unsupervised", max_epochs=3, n_svd=10, lr=1e4), seed=0, device="cpu")
+    with pytest.raises(ValueError, match=r"^jae pretrain \(mosaic\): the training loss is nan at epoch 1") as err:
+        model.fit(mos, cell_type_key=None, progress_bar=False)
+    assert str(err.value).endswith("e.g. JAEConfig(lr=1e+03), and fit again")
+    assert cli_message(str(err.value)).endswith("e.g. --set lr=1e+03, and fit again")

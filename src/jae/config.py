@@ -311,7 +311,8 @@ class JAEConfig:
                 raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
         if self.n_phase not in (0, 2):  # the phase block holds the S and G2M scores, or nothing
             raise ValueError(f"n_phase must be 2 (the S and G2M scores) or 0 (no cell-cycle units), not {self.n_phase}")
-        for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free"):
+        for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free", "n_free_unsupervised",
+                     "weight_decay", "finetune_epochs_atac", "finetune_epochs_adt"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
         if not _QUIET_UNREAD.get():  # JAEConfig(mode='unsupervised', n_free=10) would fit with n_free_unsupervised

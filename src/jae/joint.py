@@ -27,6 +27,7 @@ from .provenance import describe
 from .preprocess.organism import given_organism, infer_organism
 from .storage import checked_key, in_data_order, store_obsm
 from .train import Stage, split_validation, train_network, unchanged_on_failure, unfitted_on_failure, usable_device
+from .train.trainer import check_features
 
 __all__ = ["JAE"]
 
@@ -164,17 +165,17 @@ class JAE:
             obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=self.config.mode == "supervised",
             reference=reference, phase_keys=phase_keys,
         )
-        self.modality_names = paired.names
-        self.organism = organism or infer_organism(data, paired.var_names[0])  # organism= checked above
+        organism = organism or infer_organism(data, paired.var_names[0])  # organism= checked above
         logger.info(
             "fitting preprocessing on %d cells: %s", len(obs),
             ", ".join(f"{n} ({k}, {X.shape[1]} features)" for n, k, X in zip(paired.names, paired.kinds, paired.counts)),
         )
         preprocessor, X, phase = preprocess(
             paired.sources() if streamed else paired.counts, paired.kinds, paired.var_names, names=paired.names,
-            n_components=self.config.n_svd, seed=self.seed, organism=self.organism if score_phase else None,
+            n_components=self.config.n_svd, seed=self.seed, organism=organism if score_phase else None,
             progress_bar=progress_bar, protein_norm=self.config.protein_norm_for(),
         )
+        self.modality_names, self.organism = paired.names, organism  # not before: a stopped refit keeps the last fit's
         if score_phase:
             obs = obs.copy()
             phase_keys = ("S_score", "G2M_score")
@@ -201,11 +202,7 @@ class JAE:
         ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells; ``mosaic``:
         which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both).
         """
-        if X.shape != (len(obs), preprocessor.n_output):
-            raise ValueError(
-                f"features have shape {X.shape}, expected ({len(obs)}, {preprocessor.n_output}) "
-                "(one row per obs row, preprocessor.n_output columns)"
-            )
+        check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
         check_flags(finetune=finetune, progress_bar=progress_bar)
         cfg = self.config
         self.calibration = self.voters = self.calibration_cells = self.adapter = None  # nothing of the last fit
@@ -346,6 +343,7 @@ class JAE:
         seed = self.seed + 1 if seed is None else as_seed(seed)
         if epochs == 0 or len(X) < 2:
             return self
+        check_features(X, len(X), self.preprocessor.n_output, rows="one row per cell")  # NaN: no 'lower the lr'
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
         stage = Stage.finetuning(self.config, epochs, len(X))

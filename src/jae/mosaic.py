@@ -116,9 +116,8 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=model.config.mode == "supervised",
         reference=reference, phase_keys=phase_keys,
     )
-    model.modality_names = m.names
     score_phase = phase_keys is None and bool(model.config.n_phase)
-    model.organism = given_organism(organism, needed=score_phase) or infer_organism(data, m.var_names[0])
+    organism = given_organism(organism, needed=score_phase) or infer_organism(data, m.var_names[0])
     logger.info("fitting preprocessing per modality on the cells measured in it (%s)", m.summary())
     bases, depth = [], None
     phase = np.full((m.n_obs, 2), np.nan, dtype=np.float32)
@@ -127,7 +126,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     for i in (0, 1):
         pre_i, X_i, phase_i = preprocess(
             [sources[i]], (m.kinds[i],), (m.var_names[i],), names=(m.names[i],), n_components=model.config.n_svd,
-            seed=model.seed, organism=model.organism if score_phase and m.kinds[i] == "GEX" else None,
+            seed=model.seed, organism=organism if score_phase and m.kinds[i] == "GEX" else None,
             progress_bar=progress_bar, protein_norm=model.config.protein_norm_for(),
         )
         bases.append(pre_i.bases[0])
@@ -138,6 +137,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         blocks.append(block)
         if phase_i is not None:
             phase[rows] = phase_i
+    model.modality_names, model.organism = m.names, organism  # not before: a stopped refit keeps the last fit's
     preprocessor = Preprocessor.from_bases(m.kinds, m.var_names, bases, protein_norm=model.config.protein_norm_for(),
                                            protein_depth=depth)
     X = np.hstack(blocks)
@@ -172,7 +172,7 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
     from .model import BatchAdversary, adversary_step_loss, jae_loss
     from .train.distributed import data_parallel
     from .train.loop import cpu_threads, make_optimizer, run_epochs
-    from .train.trainer import _condition
+    from .train.trainer import _condition, _lower_lr
 
     device = X.device
     if data_parallel(device) is not None:
@@ -245,6 +245,7 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
             max_epochs=stage.max_epochs, validate=None if val_t is None else validate, patience=stage.patience,
             min_batch=2, row={"stage": stage.name}, desc=f"jae {stage.name} (mosaic)", progress_bar=progress_bar,
             epoch_cells=stage.epoch_cells, round_tolerance=stage.round_tolerance, epoch_tolerance=stage.epoch_tolerance,
+            diverged=_lower_lr(config, stage),  # the field to lower, as the paired trainer names it
         )
     if history:
         logger.info("%s (mosaic): %d epochs, %s", stage.name, len(history),

@@ -237,6 +237,9 @@ def check_fit_annotations(
         if key not in obs.columns:
             raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")
         _check_scores(obs[key], key)
+        if np.isinf(pd.to_numeric(obs[key], errors="coerce").to_numpy(float, na_value=np.nan)).any():  # NaN: no score
+            raise ValueError(f"phase_keys column {key!r} holds infinite values: give each cell a finite score (NaN where a "
+                             "cell has none), or pass phase_keys=None to score the cells from RNA")
 
 
 def _check_scores(column: pd.Series, key: str) -> None:
@@ -302,11 +305,11 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
     else:
         ref = np.ones(n, dtype=bool)
     if ref.sum() < 2:
-        what = f"labelled cells in obs[{cell_type_key!r}]" if labels is not None else "reference cells"
-        raise ValueError(
-            f"{int(ref.sum())} {what} of {n}; supervised JAE pretrains on at least 2 cells with a cell-type label: "
-            f"add labels with {fix['annotations']} or use {fix['unsupervised']}"
-        )
+        what = f"labelled cells in obs[{cell_type_key!r}]" if labels is not None and reference is None else "reference cells"
+        raise ValueError(  # the reference mask chose too few, or (without labels) the data holds too few
+            f"{int(ref.sum())} {what} of {n}; " + (f"supervised JAE pretrains on at least 2 cells with a cell-type label: "
+            f"add labels with {fix['annotations']} or use {fix['unsupervised']}" if reference is None and labels is not None
+            else f"JAE pretrains on at least 2 reference cells: choose more with {fix['reference']}, or fit on more cells"))
     if labels is not None:
         types = labels[ref].astype(str).unique()
         if len(types) < 2:  # the head would call every cell this type, with confidence 1

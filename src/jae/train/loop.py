@@ -189,6 +189,19 @@ def run_epochs(
     order = _Order(n_train, epoch_cells, generator, device)
     tolerance = max(round_tolerance if order.cells < n_train else 0.0, epoch_tolerance)
     mark = np.inf  # the validation loss of the last epoch that reset the patience count
+    smallest = max(min_batch, 1 if parallel is None else parallel.world_size)
+    if max_epochs > 0 and n_train < smallest:  # every minibatch would be skipped: not one step in any epoch
+        logger.warning("%s: %d training cells, fewer than the %d one minibatch needs, so no training step is taken and "
+                       "the network keeps its starting weights; train on more cells (a fit: a larger reference, or a "
+                       "smaller JAEConfig(val_fraction))", desc, n_train, smallest)
+    elif max_epochs > 0 and order.cells < smallest:  # rounds too small for a minibatch: the same, however many cells
+        logger.warning("%s: rounds of %d training cells (epoch_cells) are fewer than the %d one minibatch needs, so no "
+                       "training step is taken and the network keeps its starting weights; raise JAEConfig(epoch_cells)",
+                       desc, order.cells, smallest)
+    elif max_epochs > 0 and batch_size < smallest:  # JAEConfig(batch_size=1): each minibatch of one cell is skipped
+        logger.warning("%s: minibatches of %d cells (batch_size) are fewer than the %d one needs, so no training step "
+                       "is taken and the network keeps its starting weights; set JAEConfig(batch_size=%d) or more", desc,
+                       batch_size, smallest, smallest)
     if order.cells < n_train:
         logger.info("%s: an epoch is a round of %d of the %d training cells (epoch_cells), so validation and early "
                     "stopping come every %d cells", desc, order.cells, n_train, order.cells)

@@ -19,7 +19,8 @@ from ..model import BatchAdversary, JAENetwork, LatentLayout, adversary_step_los
 from .distributed import data_parallel
 from .loop import cpu_threads, make_optimizer, run_epochs
 
-__all__ = ["MIN_STEPS_PER_EPOCH", "Stage", "batch_scale", "train_network", "unchanged_on_failure", "unfitted_on_failure"]
+__all__ = ["MIN_STEPS_PER_EPOCH", "Stage", "batch_scale", "check_features", "train_network", "unchanged_on_failure",
+           "unfitted_on_failure"]
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,22 @@ class Stage:
         k = batch_scale(min(n_cells, config.epoch_cells), config.batch_size, config.max_batch_scale)
         return cls("finetune", config.finetune_lr, epochs, reconstruction_only=True, epoch_cells=config.epoch_cells,
                    batch_size=config.batch_size * k)
+
+
+def check_features(X, n_rows: int, n_output: int, *, rows: str = "one row per obs row", chunk: int = 65536) -> None:
+    """Refuse features no training can read, in one line before any work: a shape other than ``(n_rows, n_output)``
+    (``rows`` says what each row is), or a NaN or infinite value, which made the loss NaN and the training stop with
+    'the training diverged; lower the learning rate' (fine-tuning), or numpy's 'Eigenvalues did not converge' (the
+    principal axes of a fit). Checked ``chunk`` rows at a time, so no copy of ``X`` is made."""
+    if X.shape != (n_rows, n_output):
+        raise ValueError(f"features have shape {X.shape}, expected ({n_rows}, {n_output}) ({rows}, "
+                         "preprocessor.n_output columns)")
+    bad = np.concatenate([np.flatnonzero(~np.isfinite(np.asarray(X[s:s + chunk])).all(axis=1)) + s
+                          for s in range(0, n_rows, chunk)] or [np.zeros(0, dtype=np.int64)])
+    if len(bad):
+        raise ValueError(f"features hold NaN or infinite values in {len(bad)} of {n_rows} cells (the first: row "
+                         f"{int(bad[0])}); pass finite features, as preprocessor.transform makes from counts, or "
+                         "leave those cells out")
 
 
 def _condition(network: JAENetwork, batch: torch.Tensor | None) -> torch.Tensor | None:
