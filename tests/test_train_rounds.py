@@ -218,3 +218,18 @@ def test_unsupervised_fit_stops_by_the_epoch_tolerance(mosaic):
     cfg = JAEConfig(mode="unsupervised", max_epochs=12, patience=2, n_svd=20, epoch_tolerance_unsupervised=0.5)
     model = JAE(cfg, seed=0, device="cpu").fit(m, cell_type_key=None, progress_bar=False)
     assert model.history["val_total"].notna().sum() == 3
+
+
+def test_the_stage_line_counts_rounds_as_rounds(caplog):
+    """Above epoch_cells training cells an epoch is a round; the stage line said 'pretrain: 12 epochs' all the same,
+    as if every cell had been seen 12 times. It now says 'N rounds of 100 cells' (and '1 epoch', not '1 epochs')."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="jae.train.trainer"):
+        JAE(JAEConfig(max_epochs=3, n_svd=8, n_free=4, epoch_cells=100), seed=0, device="cpu").fit(
+            simulate(300, seed=1), progress_bar=False)
+        JAE(JAEConfig(max_epochs=1, n_svd=8, n_free=4), seed=0, device="cpu").fit(simulate(300, seed=1),
+                                                                                   progress_bar=False)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(re.match(r"pretrain: \d+ rounds? of 100 cells on cpu, ", m) for m in lines), lines
+    assert any(m.startswith("pretrain: 1 epoch on cpu, ") for m in lines), lines

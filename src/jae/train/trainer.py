@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._words import count
 from ..config import JAEConfig
 from ..model import BatchAdversary, JAENetwork, LatentLayout, adversary_step_loss, jae_loss
 from .distributed import data_parallel
@@ -209,8 +210,11 @@ def train_network(
         )
     if history:
         last = history[-1]
+        rounds = stage.epoch_cells is not None and len(train_idx) > stage.epoch_cells  # an epoch is a round then
+        done = (count(len(history), "round") + f" of {stage.epoch_cells:,} cells" if rounds
+                else count(len(history), "epoch", "epochs"))
         logger.info(
-            "%s: %d epochs on %s, %s", stage.name, len(history), _device_name(device),
+            "%s: %s on %s, %s", stage.name, done, _device_name(device),
             ", ".join(f"{k} {v:.4f}" for k, v in last.items() if isinstance(v, float)),
         )
     return pd.DataFrame(history)
