@@ -75,3 +75,20 @@ def test_a_fit_with_batch_size_1_warns_that_it_takes_no_step(caplog):
     assert [r.getMessage() for r in caplog.records if r.name == "jae.train.loop"] == [
         "jae pretrain: minibatches of 1 cells (batch_size) are fewer than the 2 one needs, so no training step is taken "
         "and the network keeps its starting weights; set JAEConfig(batch_size=2) or more"]
+
+
+def test_fine_tuning_on_one_cell_says_it_is_skipped(caplog):
+    """``model.finetune(one_cell)`` returned the model unchanged without a word (batch norm needs two cells to a
+    minibatch); a warning now says the fine-tuning was skipped."""
+    import logging
+
+    from jae import JAE, JAEConfig
+    from jae.datasets import simulate
+
+    data = simulate(200, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=1, seed=2)
+    model = JAE(JAEConfig(max_epochs=1, n_svd=8, n_free=4), seed=0, device="cpu").fit(data, progress_bar=False)
+    before = model.embed(data, key_added=None)
+    with caplog.at_level(logging.WARNING, logger="jae.joint"):
+        model.finetune(data[:1].copy(), progress_bar=False)
+    assert "fine-tuning skipped: 1 cell, fewer than one minibatch needs (2)" in caplog.text
+    assert (model.embed(data, key_added=None) == before).all()

@@ -342,6 +342,8 @@ class JAE:
         epochs = self.config.finetune_epochs(kind) if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")
         seed = self.seed + 1 if seed is None else as_seed(seed)
         if epochs == 0 or len(X) < 2:
+            if epochs:  # one cell: batch norm needs two to a minibatch, so there is nothing to train on
+                logger.warning("fine-tuning skipped: %d cell, fewer than one minibatch needs (2)", len(X))
             return self
         check_features(X, len(X), self.preprocessor.n_output, rows="one row per cell")  # NaN: no 'lower the lr'
         if batch is not None and len(batch) != len(X):
