@@ -41,6 +41,8 @@ _PROTEIN_NORM_WORDS = {
     "clr_depth": "by their centred log-ratio per cell after scaling each cell to the median protein count",
 }
 PROTEIN_NORMS = tuple(_PROTEIN_NORM_WORDS)
+#: Where raw counts go, said when :func:`preprocess` is given other values (NaN, negative or normalised ones).
+_PREPROCESS_HINT = "preprocess needs each modality's raw counts (e.g. adata.layers['counts'])"
 
 
 def _sample_rows(n_cells: int, n_fit: int | None, seed: int) -> np.ndarray | None:
@@ -365,7 +367,7 @@ def _other_organism(genes, organism: str) -> None:
 def preprocess(
     counts, kinds, var_names, *, names=None, n_components: int = 100, seed: int = 0,
     svd_fit_cells: int | None = SVD_FIT_CELLS, organism: str | None = None, progress_bar: bool = False,
-    protein_norm: str = "log",
+    protein_norm: str = "log", checked: bool = False,
 ) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
     """Fit the preprocessing and transform every cell, in two passes over row blocks of the counts.
 
@@ -383,6 +385,10 @@ def preprocess(
         One progress bar over the blocks and SVD passes.
     protein_norm
         As :class:`Preprocessor`'s.
+    checked
+        True: the counts in memory were already checked to be raw counts (:func:`jae.io.validate_counts`; ``JAE.fit``
+        checks them when it pairs the modalities); False: they are checked here, block by block, as counts on disk
+        always are.
 
     Returns
     -------
@@ -394,7 +400,7 @@ def preprocess(
 
     from .cell_cycle import CellCycleScorer
 
-    check_flags(progress_bar=progress_bar)  # a text such as 'no' would draw the bar
+    check_flags(progress_bar=progress_bar, checked=checked)  # a text such as 'no' would draw the bar
     kinds = _kinds(kinds)
     n_components, seed = fit_numbers(n_components, seed)
     names = tuple(names or kinds)
@@ -422,7 +428,7 @@ def preprocess(
     with tqdm(total=total, disable=not progress_bar or not is_writer(), desc="preprocessing", unit="step") as bar:
         bases, depth = _fit_bases(
             sources, kinds, names=names, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
-            cell_cycle=scorer, tick=bar.update,
+            cell_cycle=scorer, tick=bar.update, hint=None if checked else _PREPROCESS_HINT,
         )
         pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
         if protein_norm == "clr_depth" and depth is not None:

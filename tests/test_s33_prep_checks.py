@@ -1,0 +1,36 @@
+"""The preprocessing's public functions given values that are no raw counts: one line naming the problem and the fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jae.datasets import simulate
+from jae.preprocess import log_normalize, preprocess
+
+
+@pytest.fixture(scope="module")
+def cite():
+    m = simulate(80, kind="cite", n_genes=200, n_proteins=6, n_cell_types=3, n_batches=2, seed=1)
+    rna, prot = m.mod["rna"], m.mod["prot"]
+    return [rna.layers["counts"], prot.layers["counts"]], [rna.var_names, prot.var_names]
+
+
+def test_preprocess_refuses_counts_in_memory_that_are_no_raw_counts(cite):
+    # a NaN failed after the first pass with numpy's "LinAlgError: Eigenvalues did not converge"; normalised values
+    # were normalised a second time and fitted without a word (counts on disk were checked, those in memory not)
+    (rna, prot), names = cite
+    nan = rna.astype(np.float32)
+    nan.data[0] = np.nan
+    with pytest.raises(ValueError, match=r"^modality 'GEX' \(cells 0-79\) has 1 NaN or infinite values; preprocess "
+                                         r"needs each modality's raw counts \(e\.g\. adata\.layers\['counts'\]\)$"):
+        preprocess([nan, prot], ["GEX", "ADT"], names, n_components=5)
+    with pytest.raises(ValueError, match=r"^modality 'GEX' \(cells 0-79\) has \d+ non-integer values .* looks "
+                                         r"normalised; preprocess needs each modality's raw counts"):
+        preprocess([log_normalize(rna), prot], ["GEX", "ADT"], names, n_components=5)
+    assert np.isnan(nan.data[0])  # the user's matrix is kept as it was
+    pre, X, _ = preprocess([rna, prot], ["GEX", "ADT"], names, n_components=5)
+    pre2, X2, _ = preprocess([rna, prot], ["GEX", "ADT"], names, n_components=5, checked=True)
+    np.testing.assert_array_equal(X, X2)
+    with pytest.raises(TypeError, match=r"^checked must be True or False"):
+        preprocess([rna, prot], ["GEX", "ADT"], names, n_components=5, checked="no")
