@@ -34,3 +34,20 @@ def test_preprocess_refuses_counts_in_memory_that_are_no_raw_counts(cite):
     np.testing.assert_array_equal(X, X2)
     with pytest.raises(TypeError, match=r"^checked must be True or False"):
         preprocess([rna, prot], ["GEX", "ADT"], names, n_components=5, checked="no")
+
+
+def test_preprocessor_transform_refuses_counts_that_are_no_raw_counts(cite):
+    # NaN counts gave NaN features and normalised values were normalised a second time, both without a word
+    from jae import Preprocessor
+
+    (rna, prot), names = cite
+    pre = Preprocessor.fit([rna, prot], ["GEX", "ADT"], names, n_components=5)
+    nan = rna.astype(np.float32)
+    nan.data[3] = np.nan
+    with pytest.raises(ValueError, match=r"^modality 'GEX' \(cells 0-79\) has 1 NaN or infinite values; "
+                                         r"Preprocessor.transform needs each modality's raw counts"):
+        pre.transform([nan, prot])
+    with pytest.raises(ValueError, match=r"^modality 'ADT' \(cells 0-79\) has \d+ non-integer values .* looks "
+                                         r"normalised; Preprocessor.transform needs"):
+        pre.transform([rna, log_normalize(prot)], names)
+    assert np.isfinite(pre.transform([rna, prot])).all()

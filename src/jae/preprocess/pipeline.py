@@ -295,14 +295,19 @@ class Preprocessor:
         blocks. ``var_names`` (one index per modality) lets columns be matched by name; features that differ from
         the fitted ones raise ValueError.
         """
-        return transform_blocks(self, counts, var_names=var_names, names=names)[0]
+        return transform_blocks(self, counts, var_names=var_names, names=names,
+                                hint="Preprocessor.transform needs each modality's raw counts (e.g. "
+                                     "adata.layers['counts'])")[0]
 
 
 def transform_blocks(
     preprocessor: Preprocessor, counts, *, var_names=None, names=None, cell_cycle=None,
-    tick: Callable[[], None] = lambda: None,
+    tick: Callable[[], None] = lambda: None, hint: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Pass 2: features of every cell, block by block, and cell-cycle scores from a fitted ``cell_cycle`` scorer.
+
+    Given a ``hint`` (where raw counts go, for the message), each block is checked to hold raw counts
+    (:func:`jae.io.validate.validate_counts`) before it is normalised; callers whose counts were checked pass None.
 
     Returns
     -------
@@ -334,6 +339,11 @@ def transform_blocks(
         width = len(pre.var_names[i]) if pre.bases[i] is None else pre.bases[i].n_components
         pos = 0
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # the next block is read while this one is processed
+            if hint is not None:  # NaN gave NaN features, normalised values were normalised again, without a word
+                from ..io.validate import validate_counts
+
+                validate_counts(block, name=f"modality {names[i]!r} (cells {pos}-{pos + block.shape[0] - 1})",
+                                hint=hint)
             if idx is not None:
                 block = block[:, idx]
             normed = pre.normalise(i, block, copy=False)  # a fresh copy of the rows (sources' blocks are)
