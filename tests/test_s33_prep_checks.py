@@ -51,3 +51,18 @@ def test_preprocessor_transform_refuses_counts_that_are_no_raw_counts(cite):
                                          r"normalised; Preprocessor.transform needs"):
         pre.transform([rna, log_normalize(prot)], names)
     assert np.isfinite(pre.transform([rna, prot])).all()
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+@pytest.mark.parametrize("dense", [False, True])
+def test_log_normalize_refuses_nan_and_infinite_counts(cite, value, dense):
+    # the cell's values all came out NaN (or 0 beside one NaN), without a word
+    (rna, _), _ = cite
+    X = rna.astype(np.float32)
+    X.data[5] = value
+    X = X.toarray() if dense else X
+    before = X.copy()
+    with pytest.raises(ValueError, match=r"^log_normalize: the matrix has 1 NaN or infinite values, so it holds no "
+                                         r"raw counts; pass raw counts, e.g. adata.layers\['counts'\]$"):
+        log_normalize(X, copy=False)
+    np.testing.assert_array_equal(X if dense else X.toarray(), before if dense else before.toarray())

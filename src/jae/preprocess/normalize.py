@@ -41,7 +41,7 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     ----------
     X
         Raw counts, ``(n_cells, n_features)``, dense or scipy sparse. Cells with zero total counts must be
-        removed first (:func:`jae.io.validate_counts` rejects them); negative values are refused.
+        removed first (:func:`jae.io.validate_counts` rejects them); negative, NaN and infinite values are refused.
     scale
         Total per cell after L1 normalisation.
     dtype
@@ -61,6 +61,8 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
         X = X if in_place else sp.csr_matrix(X, dtype=dtype, copy=True)
         X.sum_duplicates()  # a cell's gene in two entries is one count, as row blocks of a file hold it (no-op if none)
         totals = np.asarray(X.sum(axis=1)).ravel()
+        if not np.isfinite(totals).all():  # before any value is changed (copy=False: the caller's block)
+            raise ValueError(_not_finite(int(np.count_nonzero(~np.isfinite(X.data)))))
         if np.any(totals <= 0):
             raise ValueError("log_normalize: some cells have zero total counts; remove them first")
         _log_scale_in_place(X, (scale / totals).astype(dtype), dtype)
@@ -69,6 +71,8 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     if np.any(X < 0):
         raise ValueError(_negative(int(np.count_nonzero(X < 0))))
     totals = X.sum(axis=1, keepdims=True)
+    if not np.isfinite(totals).all():  # NaN or inf: every value of the cell NaN or 0, without a word
+        raise ValueError(_not_finite(int(np.count_nonzero(~np.isfinite(X)))))
     if np.any(totals <= 0):
         raise ValueError("log_normalize: some cells have zero total counts; remove them first")
     X *= scale / totals
@@ -102,6 +106,11 @@ def clr(X, depth: float | None = None) -> np.ndarray:
         X = X * (depth / np.where(totals > 0, totals, depth))
     geo = np.exp(np.log1p(X).mean(axis=1, keepdims=True))
     return np.log1p(X / geo).astype(np.float32)
+
+
+def _not_finite(n: int) -> str:
+    return (f"log_normalize: the matrix has {n} NaN or infinite values, so it holds no raw counts; pass raw counts, "
+            "e.g. adata.layers['counts']")
 
 
 def _negative(n: int) -> str:
