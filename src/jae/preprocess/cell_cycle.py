@@ -78,17 +78,26 @@ def cell_cycle_genes(organism: str) -> tuple[list[str], list[str]]:
 
 
 def _present(table: pd.DataFrame, phase: str, var_names: pd.Index) -> list[str]:
-    """Genes of one phase found in ``var_names``, by symbol or Ensembl ID, whichever matches more (as scib)."""
+    """Genes of one phase found in ``var_names``, by symbol or Ensembl ID (with or without a version suffix), whichever
+    matches more (as scib)."""
     rows = table[table["phase"] == phase]
+    versioned = _unversioned(var_names)
     best: list[str] = []
     for column in ("gene_name", "gene_id"):
-        found = [g for g in rows[column] if g in var_names]
+        found = [g if g in var_names else versioned[g] for g in rows[column] if g in var_names or g in versioned]
         if len(found) > len(best):
             best = found
     missing = len(rows) - len(best)
     if missing:
         log.info("cell-cycle %s genes: %d of %d present in var_names, %d dropped", phase, len(best), len(rows), missing)
     return best
+
+
+def _unversioned(var_names: pd.Index) -> dict[str, str]:
+    """Ensembl IDs with a version suffix in ``var_names`` (``ENSG00000100297.15``, as GENCODE writes them), by the ID
+    without it (the gene lists'), so that they are found as well; the first of two versions of one ID."""
+    names = var_names[var_names.str.match(r"^ENS[A-Z]*G\d+\.\d+$")]
+    return dict(zip(names.str.replace(r"\.\d+$", "", regex=True)[::-1], names[::-1]))
 
 
 def _column_means(X) -> np.ndarray:
