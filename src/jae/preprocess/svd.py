@@ -51,6 +51,8 @@ class SVDBasis:
             )
         from ._sparse import csr_dense
 
+        if sp.issparse(X) and X.format not in ("csr", "csc"):  # COO, DOK, ...: not sliced into row blocks by scipy
+            X = X.tocsr()
         comp_t = np.ascontiguousarray(self.components.T)
         out = np.empty((X.shape[0], self.n_components), dtype=np.float32)
         for start in range(0, X.shape[0], _BLOCK_ROWS):
