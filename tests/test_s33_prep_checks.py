@@ -66,3 +66,14 @@ def test_log_normalize_refuses_nan_and_infinite_counts(cite, value, dense):
                                          r"raw counts; pass raw counts, e.g. adata.layers\['counts'\]$"):
         log_normalize(X, copy=False)
     np.testing.assert_array_equal(X if dense else X.toarray(), before if dense else before.toarray())
+
+
+def test_log_normalize_names_negative_counts_that_bring_a_cell_total_to_zero_or_below():
+    # sparse counts said "some cells have zero total counts; remove them first" (dense ones named the negatives)
+    import scipy.sparse as sp
+
+    X = np.array([[1.0, -2.0, 0.0], [1.0, 1.0, 3.0]], dtype=np.float32)
+    for M in (sp.csr_matrix(X), sp.csc_matrix(X), X):
+        with pytest.raises(ValueError, match=r"^log_normalize: the matrix has 1 negative values, so it holds no raw "
+                                             r"counts"):
+            log_normalize(M)

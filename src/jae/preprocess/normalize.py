@@ -64,6 +64,8 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
         if not np.isfinite(totals).all():  # before any value is changed (copy=False: the caller's block)
             raise ValueError(_not_finite(int(np.count_nonzero(~np.isfinite(X.data)))))
         if np.any(totals <= 0):
+            if negative := int(np.count_nonzero(X.data < 0)):  # a cell's total brought to 0 or below by them
+                raise ValueError(_negative(negative))
             raise ValueError("log_normalize: some cells have zero total counts; remove them first")
         _log_scale_in_place(X, (scale / totals).astype(dtype), dtype)
         return X
