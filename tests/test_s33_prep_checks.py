@@ -77,3 +77,17 @@ def test_log_normalize_names_negative_counts_that_bring_a_cell_total_to_zero_or_
         with pytest.raises(ValueError, match=r"^log_normalize: the matrix has 1 negative values, so it holds no raw "
                                              r"counts"):
             log_normalize(M)
+
+
+def test_log_normalize_takes_a_dtype_by_name_and_refuses_one_that_is_no_float(cite):
+    # dtype='float32' failed on dense input with "TypeError: 'str' object is not callable"; an integer dtype in numpy
+    # ("Cannot cast ufunc 'log1p' output from dtype('float64') to dtype('int32')")
+    (rna, _), _ = cite
+    dense = rna.toarray()
+    for name, kind in (("float32", np.float32), ("float64", np.float64)):
+        np.testing.assert_array_equal(log_normalize(dense, dtype=name), log_normalize(dense, dtype=kind))
+    assert log_normalize(dense, dtype="float64").dtype == np.float64
+    for M in (rna, dense):
+        for bad in (np.int32, "int64", "counts"):
+            with pytest.raises(ValueError, match=r"^log_normalize: dtype must be a floating point type"):
+                log_normalize(M, dtype=bad)

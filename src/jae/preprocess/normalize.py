@@ -56,6 +56,12 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     check_flags(copy=copy)  # a text 'no' is truthy (a copy), an empty text falsy (the caller's matrix changed)
     if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not 0 < scale < np.inf:  # -1: log of < 1
         raise ValueError(f"log_normalize: scale must be a positive number (the total per cell), not {scale!r}")
+    try:  # 'float32' failed on dense input with "'str' object is not callable", an integer type in numpy's log1p
+        dtype = np.dtype(dtype)
+    except TypeError:
+        dtype = None
+    if dtype is None or not np.issubdtype(dtype, np.floating):
+        raise ValueError("log_normalize: dtype must be a floating point type (the result's), e.g. numpy.float32")
     if sp.issparse(X):
         in_place = not copy and X.format == "csr" and X.data.dtype == np.dtype(dtype)
         X = X if in_place else sp.csr_matrix(X, dtype=dtype, copy=True)
@@ -79,7 +85,7 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
         raise ValueError("log_normalize: some cells have zero total counts; remove them first")
     X *= scale / totals
     np.log1p(X, out=X)
-    X /= dtype(np.log(10.0))
+    X /= dtype.type(np.log(10.0))
     return X
 
 
