@@ -288,6 +288,9 @@ def score_cell_cycle(
     DataFrame ``(n_cells, 2)`` with float64 columns ``'S_score'`` and ``'G2M_score'`` and a ``RangeIndex`` in
     row order (set ``.index = obs_names`` yourself).
     """
+    from ..config import as_seed
+
+    seed = as_seed(seed)  # None drew other control genes each call; -1 or 1.5 failed in numpy, after the look-up
     var_names = pd.Index(np.asarray(var_names).astype(str))
     if X_lognorm.ndim != 2 or X_lognorm.shape[1] != len(var_names):
         raise ValueError(
@@ -327,12 +330,14 @@ class CellCycleScorer:
 
     def __init__(self, var_names, *, organism: str = "human", seed: int = 0, min_genes: int = 1,
                  genes: CellCycleGenes | None = None) -> None:
+        from ..config import as_seed
+
+        self.seed = as_seed(seed)  # here, not when score() first draws the control genes after a pass over the data
         self.var_names = pd.Index(np.asarray(var_names).astype(str))
         if genes is None:
             genes = CellCycleGenes.find(self.var_names, organism, min_genes=min_genes, who="CellCycleScorer")
         genes.check(len(self.var_names), "CellCycleScorer")
         self.sets, self.ctrl_size = [genes.s, genes.g2m], genes.ctrl_size
-        self.seed = seed
         self._sums = np.zeros(len(self.var_names), dtype=np.float64)
         self._n = 0
         self._controls: list[np.ndarray] | None = None

@@ -1,0 +1,32 @@
+"""Cell-cycle scoring's seed: every draw of control genes seeded, a seed numpy cannot take named before any work."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jae.datasets import simulate
+from jae.preprocess import CellCycleScorer, log_normalize, score_cell_cycle
+
+
+@pytest.fixture(scope="module")
+def gex():
+    rna = simulate(60, kind="cite", n_genes=200, n_proteins=4, seed=3).mod["rna"]
+    return log_normalize(rna.layers["counts"]), rna.var_names
+
+
+@pytest.mark.parametrize("seed, error, words", [(None, TypeError, "an integer, not None"),
+                                                (True, TypeError, "an integer, not True"),
+                                                (1.5, TypeError, "an integer, not 1.5"),
+                                                (-1, ValueError, "an integer >= 0, not -1")])
+def test_a_seed_that_is_no_whole_number_from_zero_is_refused_naming_seed(gex, seed, error, words):
+    # None drew other control genes (other scores) on every call, True was seed 1; -1 and 1.5 failed in numpy
+    # ("Seed must be between 0 and 2**32 - 1"), for the scorer only at score(), after a pass over the data
+    X, genes = gex
+    with pytest.raises(error, match=rf"^seed must be {words}; e\.g\. seed=0$"):
+        score_cell_cycle(X, genes, seed=seed)
+    with pytest.raises(error, match=rf"^seed must be {words}"):
+        CellCycleScorer(genes, seed=seed)
+    scorer = CellCycleScorer(genes, seed=np.int64(4))
+    scorer.add(X)
+    np.testing.assert_array_equal(scorer.score(X), score_cell_cycle(X, genes, seed=4).to_numpy())
