@@ -290,6 +290,10 @@ def score_cell_cycle(
     """
     from ..config import as_seed
 
+    from ._checks import refuse_annotated
+
+    refuse_annotated(X_lognorm, "score_cell_cycle", "X_lognorm", "score_cell_cycle(log_normalize(adata.layers["
+                     "'counts']), adata.var_names)")
     seed = as_seed(seed)  # None drew other control genes each call; -1 or 1.5 failed in numpy, after the look-up
     var_names = pd.Index(np.asarray(var_names).astype(str))
     if X_lognorm.ndim != 2 or X_lognorm.shape[1] != len(var_names):
@@ -344,6 +348,10 @@ class CellCycleScorer:
 
     def add(self, X_lognorm) -> None:
         """Accumulate the gene sums of one log-normalised ``(rows, n_genes)`` block (first pass)."""
+        from ._checks import refuse_annotated
+
+        refuse_annotated(X_lognorm, "CellCycleScorer.add", "X_lognorm", "scorer.add(log_normalize(adata.layers["
+                         "'counts']))")
         if X_lognorm.shape[1] != len(self.var_names):
             raise ValueError(
                 f"CellCycleScorer: a block has {X_lognorm.shape[1]} genes, the scorer {len(self.var_names)}; pass "

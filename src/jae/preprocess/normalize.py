@@ -53,6 +53,9 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     -------
     ``(n_cells, n_features)`` CSR matrix for sparse input, ndarray for dense input, of ``dtype``.
     """
+    from ._checks import refuse_annotated
+
+    refuse_annotated(X, "log_normalize", "X", "log_normalize(adata.layers['counts'])")
     check_flags(copy=copy)  # a text 'no' is truthy (a copy), an empty text falsy (the caller's matrix changed)
     if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not 0 < scale < np.inf:  # -1: log of < 1
         raise ValueError(f"log_normalize: scale must be a positive number (the total per cell), not {scale!r}")

@@ -44,6 +44,9 @@ class SVDBasis:
         -------
         ``(n_cells, n_components)`` float32 array.
         """
+        from ._checks import refuse_annotated
+
+        refuse_annotated(X, "SVDBasis.transform", "X", "basis.transform(log_normalize(adata.layers['counts']))")
         if X.shape[1] != self.n_features:
             raise ValueError(
                 f"SVD basis was fitted on {self.n_features} features but the data has {X.shape[1]}; "
@@ -97,6 +100,9 @@ def fit_svd(X, n_components: int = 100, *, seed: int = 0, n_iter: int = 5) -> SV
     """
     from sklearn.decomposition import TruncatedSVD
 
+    from ._checks import refuse_annotated
+
+    refuse_annotated(X, "fit_svd", "X", "fit_svd(log_normalize(adata.layers['counts']))")
     n_components, seed = fit_numbers(n_components, seed)
     max_k = min(X.shape) - 1
     if max_k < 1:
