@@ -91,3 +91,22 @@ def test_log_normalize_takes_a_dtype_by_name_and_refuses_one_that_is_no_float(ci
         for bad in (np.int32, "int64", "counts"):
             with pytest.raises(ValueError, match=r"^log_normalize: dtype must be a floating point type"):
                 log_normalize(M, dtype=bad)
+
+
+def test_preprocessor_transform_refuses_one_matrix_or_one_var_names_index_naming_the_list(cite):
+    # one sparse matrix: "sparse array length is ambiguous"; a dense one: its rows read as modalities ("expected 2
+    # modalities, got 80", or with 2 cells "modality 'ADT' has 200 features"); one var_names index: pandas'
+    # "Index(...) must be called with a collection of some kind", too few lists an IndexError
+    from jae import Preprocessor
+
+    (rna, prot), names = cite
+    pre = Preprocessor.fit([rna, prot], ["GEX", "ADT"], names, n_components=5)
+    for counts in (rna, rna.toarray(), rna.toarray()[:2]):
+        with pytest.raises(TypeError, match=r"^Preprocessor.transform: counts must be a list with one count matrix "
+                                            r"per modality \(GEX, ADT\), not a "):
+            pre.transform(counts)
+    for var_names in (names[0], names[:1]):
+        with pytest.raises(TypeError, match=r"^Preprocessor.transform: var_names must be a list with one list of "
+                                            r"feature names per modality \(GEX, ADT\), in the order of counts"):
+            pre.transform([rna, prot], var_names)
+    np.testing.assert_array_equal(pre.transform((rna, prot), tuple(names)), pre.transform([rna, prot]))

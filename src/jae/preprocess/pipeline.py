@@ -295,6 +295,14 @@ class Preprocessor:
         blocks. ``var_names`` (one index per modality) lets columns be matched by name; features that differ from
         the fitted ones raise ValueError.
         """
+        kinds = ", ".join(self.kinds)  # one matrix failed in len() ('sparse array length is ambiguous'), or its rows
+        if not isinstance(counts, (list, tuple)):  # were read as modalities; one var_names index in pandas
+            raise TypeError(f"Preprocessor.transform: counts must be a list with one count matrix per modality "
+                            f"({kinds}), not a {type(counts).__name__}; e.g. [rna_counts, adt_counts]")
+        if var_names is not None and (not isinstance(var_names, (list, tuple)) or len(var_names) != len(self.kinds)):
+            got = f"{len(var_names)} lists" if isinstance(var_names, (list, tuple)) else f"a {type(var_names).__name__}"
+            raise TypeError(f"Preprocessor.transform: var_names must be a list with one list of feature names per "
+                            f"modality ({kinds}), in the order of counts, not {got}; or None (the fitted features)")
         return transform_blocks(self, counts, var_names=var_names, names=names,
                                 hint="Preprocessor.transform needs each modality's raw counts (e.g. "
                                      "adata.layers['counts'])")[0]
