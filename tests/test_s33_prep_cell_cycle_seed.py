@@ -30,3 +30,15 @@ def test_a_seed_that_is_no_whole_number_from_zero_is_refused_naming_seed(gex, se
     scorer = CellCycleScorer(genes, seed=np.int64(4))
     scorer.add(X)
     np.testing.assert_array_equal(scorer.score(X), score_cell_cycle(X, genes, seed=4).to_numpy())
+
+
+@pytest.mark.parametrize("min_genes", ["3", 2.5, -1, None])
+def test_min_genes_that_is_no_whole_number_from_zero_is_refused_naming_it(gex, min_genes):
+    # '3' and None failed in Python ("'>' not supported between instances of 'str' and 'int'"), 2.5 and -1 were used
+    X, genes = gex
+    with pytest.raises(ValueError, match=r"^score_cell_cycle: min_genes must be a whole number >= 0 \(the fewest "
+                                         r"genes of each cell-cycle list that must be present\), not "):
+        score_cell_cycle(X, genes, min_genes=min_genes)
+    with pytest.raises(ValueError, match=r"^CellCycleScorer: min_genes must be a whole number >= 0"):
+        CellCycleScorer(genes, min_genes=min_genes)
+    assert score_cell_cycle(X, genes, min_genes=np.int64(3)).shape == (60, 2)
