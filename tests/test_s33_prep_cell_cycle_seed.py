@@ -42,3 +42,17 @@ def test_min_genes_that_is_no_whole_number_from_zero_is_refused_naming_it(gex, m
     with pytest.raises(ValueError, match=r"^CellCycleScorer: min_genes must be a whole number >= 0"):
         CellCycleScorer(genes, min_genes=min_genes)
     assert score_cell_cycle(X, genes, min_genes=np.int64(3)).shape == (60, 2)
+
+
+def test_scorer_refuses_a_block_of_other_genes_at_score_as_at_add(gex):
+    # a wider block was scored by its first columns without a word; a narrower one failed with an IndexError
+    import scipy.sparse as sp
+
+    X, genes = gex
+    scorer = CellCycleScorer(genes)
+    scorer.add(X)
+    for block in (sp.hstack([X, X]).tocsr(), X[:, :150], X.toarray()[:, :150]):
+        with pytest.raises(ValueError, match=r"^CellCycleScorer: a block has \d+ genes, the scorer 200; pass blocks "
+                                             r"of all genes in var_names order$"):
+            scorer.score(block)
+    assert scorer.score(X).shape == (60, 2)

@@ -351,17 +351,20 @@ class CellCycleScorer:
         self._n = 0
         self._controls: list[np.ndarray] | None = None
 
-    def add(self, X_lognorm) -> None:
-        """Accumulate the gene sums of one log-normalised ``(rows, n_genes)`` block (first pass)."""
+    def _check_block(self, X_lognorm, who: str) -> None:
         from ._checks import refuse_annotated
 
-        refuse_annotated(X_lognorm, "CellCycleScorer.add", "X_lognorm", "scorer.add(log_normalize(adata.layers["
+        refuse_annotated(X_lognorm, f"CellCycleScorer.{who}", "X_lognorm", f"scorer.{who}(log_normalize(adata.layers["
                          "'counts']))")
         if X_lognorm.shape[1] != len(self.var_names):
             raise ValueError(
                 f"CellCycleScorer: a block has {X_lognorm.shape[1]} genes, the scorer {len(self.var_names)}; pass "
                 "blocks of all genes in var_names order"
             )
+
+    def add(self, X_lognorm) -> None:
+        """Accumulate the gene sums of one log-normalised ``(rows, n_genes)`` block (first pass)."""
+        self._check_block(X_lognorm, "add")
         if self._controls is not None:
             raise RuntimeError("CellCycleScorer: add() after score(); add every block first, then score")
         if sp.issparse(X_lognorm):
@@ -381,6 +384,7 @@ class CellCycleScorer:
 
     def score(self, X_lognorm) -> np.ndarray:
         """``(rows, 2)`` float64 S and G2/M scores of one log-normalised block (second pass)."""
+        self._check_block(X_lognorm, "score")  # a wider block was scored by its first columns, without a word
         controls = self._control_sets()
         if sp.issparse(X_lognorm):
             X_lognorm = X_lognorm.tocsr()  # once for the four gene-set means (no copy for CSR blocks)
