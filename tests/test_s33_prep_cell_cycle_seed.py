@@ -56,3 +56,16 @@ def test_scorer_refuses_a_block_of_other_genes_at_score_as_at_add(gex):
                                              r"of all genes in var_names order$"):
             scorer.score(block)
     assert scorer.score(X).shape == (60, 2)
+
+
+def test_a_dataframe_of_log_normalised_values_is_scored_as_its_values(gex):
+    # adata.to_df() failed in pandas: "InvalidIndexError: (slice(None, None, None), array([163, 46, ...]))"
+    import pandas as pd
+
+    X, genes = gex
+    dense = X.toarray()
+    df = pd.DataFrame(dense, columns=genes)
+    pd.testing.assert_frame_equal(score_cell_cycle(df, genes), score_cell_cycle(dense, genes))
+    scorer = CellCycleScorer(genes)
+    scorer.add(df)
+    np.testing.assert_array_equal(scorer.score(df), score_cell_cycle(dense, genes).to_numpy())

@@ -104,7 +104,7 @@ def _column_means(X) -> np.ndarray:
     """Per-gene mean over cells, with scanpy's dtype conventions (float64 for sparse, input dtype for dense)."""
     if sp.issparse(X):
         return np.asarray(X.sum(axis=0, dtype=np.float64)).ravel() / X.shape[0]
-    return np.nanmean(X, axis=0)
+    return np.nanmean(np.asarray(X), axis=0)  # a DataFrame (adata.to_df()) as its values
 
 
 def _row_means(X, columns: np.ndarray) -> np.ndarray:
@@ -120,7 +120,7 @@ def _row_means(X, columns: np.ndarray) -> np.ndarray:
         rank[0, columns] = np.arange(len(columns))
         sums = _csr_row_sums(X.indptr, X.indices, X.data, np.zeros(X.shape[0], dtype=np.int64), rank, len(columns))
         return sums.astype(np.float64) / len(columns)
-    return np.nanmean(np.asarray(X[:, columns]), axis=1, dtype=np.float64)
+    return np.nanmean(np.asarray(X)[:, columns], axis=1, dtype=np.float64)  # X[:, columns] of a DataFrame: pandas
 
 
 @numba.njit(cache=True, nogil=True)
