@@ -173,7 +173,7 @@ class JAE:
         preprocessor, X, phase = preprocess(
             paired.sources() if streamed else paired.counts, paired.kinds, paired.var_names, names=paired.names,
             n_components=self.config.n_svd, seed=self.seed, organism=organism if score_phase else None,
-            progress_bar=progress_bar, protein_norm=self.config.protein_norm_for(),
+            progress_bar=progress_bar, protein_norm=self.config.protein_norm_for(), checked=True,
         )
         self.modality_names, self.organism = paired.names, organism  # not before: a stopped refit keeps the last fit's
         if score_phase:

@@ -127,7 +127,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         pre_i, X_i, phase_i = preprocess(
             [sources[i]], (m.kinds[i],), (m.var_names[i],), names=(m.names[i],), n_components=model.config.n_svd,
             seed=model.seed, organism=organism if score_phase and m.kinds[i] == "GEX" else None,
-            progress_bar=progress_bar, protein_norm=model.config.protein_norm_for(),
+            progress_bar=progress_bar, protein_norm=model.config.protein_norm_for(), checked=True,
         )
         bases.append(pre_i.bases[0])
         depth = pre_i.protein_depth if pre_i.protein_depth is not None else depth  # of the cells with proteins

@@ -346,7 +346,8 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     observed = np.ones((len(cells), 2), dtype=bool) if full else observed
     exact = full and all(pd.Index(v).astype(str).equals(e) for v, e in zip(var_names, pre.var_names))
     if exact:  # the preprocessing's own path: paired cells embed exactly as they always did
-        return QueryFeatures(pre.transform(counts, var_names, names=names), cells, observed)
+        from .preprocess.pipeline import transform_blocks  # the counts were checked: not again (Preprocessor.transform)
+        return QueryFeatures(transform_blocks(pre, counts, var_names=var_names, names=names)[0], cells, observed)
     with_rna = var_names[0] is not None
     overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna)
                 for i, (v, e, n, sym) in enumerate(zip(var_names, pre.var_names, names, symbols))]

@@ -78,11 +78,13 @@ def cell_cycle_genes(organism: str) -> tuple[list[str], list[str]]:
 
 
 def _present(table: pd.DataFrame, phase: str, var_names: pd.Index) -> list[str]:
-    """Genes of one phase found in ``var_names``, by symbol or Ensembl ID, whichever matches more (as scib)."""
+    """Genes of one phase found in ``var_names``, by symbol or Ensembl ID (with or without a version suffix), whichever
+    matches more (as scib)."""
     rows = table[table["phase"] == phase]
+    versioned = _unversioned(var_names)
     best: list[str] = []
     for column in ("gene_name", "gene_id"):
-        found = [g for g in rows[column] if g in var_names]
+        found = [g if g in var_names else versioned[g] for g in rows[column] if g in var_names or g in versioned]
         if len(found) > len(best):
             best = found
     missing = len(rows) - len(best)
@@ -91,11 +93,18 @@ def _present(table: pd.DataFrame, phase: str, var_names: pd.Index) -> list[str]:
     return best
 
 
+def _unversioned(var_names: pd.Index) -> dict[str, str]:
+    """Ensembl IDs with a version suffix in ``var_names`` (``ENSG00000100297.15``, as GENCODE writes them), by the ID
+    without it (the gene lists'), so that they are found as well; the first of two versions of one ID."""
+    names = var_names[var_names.str.match(r"^ENS[A-Z]*G\d+\.\d+$")]
+    return dict(zip(names.str.replace(r"\.\d+$", "", regex=True)[::-1], names[::-1]))
+
+
 def _column_means(X) -> np.ndarray:
     """Per-gene mean over cells, with scanpy's dtype conventions (float64 for sparse, input dtype for dense)."""
     if sp.issparse(X):
         return np.asarray(X.sum(axis=0, dtype=np.float64)).ravel() / X.shape[0]
-    return np.nanmean(X, axis=0)
+    return np.nanmean(np.asarray(X), axis=0)  # a DataFrame (adata.to_df()) as its values
 
 
 def _row_means(X, columns: np.ndarray) -> np.ndarray:
@@ -111,7 +120,7 @@ def _row_means(X, columns: np.ndarray) -> np.ndarray:
         rank[0, columns] = np.arange(len(columns))
         sums = _csr_row_sums(X.indptr, X.indices, X.data, np.zeros(X.shape[0], dtype=np.int64), rank, len(columns))
         return sums.astype(np.float64) / len(columns)
-    return np.nanmean(np.asarray(X[:, columns]), axis=1, dtype=np.float64)
+    return np.nanmean(np.asarray(X)[:, columns], axis=1, dtype=np.float64)  # X[:, columns] of a DataFrame: pandas
 
 
 @numba.njit(cache=True, nogil=True)
@@ -225,6 +234,11 @@ class CellCycleGenes:
              who: str = "score_cell_cycle") -> "CellCycleGenes":
         """The marker genes of ``organism`` in ``var_names``; ``who`` names the caller in the error raised when fewer
         than ``min_genes`` (at least 1) of either list are present, or when ``var_names`` repeat a name."""
+        import numbers
+
+        if isinstance(min_genes, bool) or not isinstance(min_genes, numbers.Integral) or min_genes < 0:
+            raise ValueError(f"{who}: min_genes must be a whole number >= 0 (the fewest genes of each cell-cycle list "
+                             f"that must be present), not {min_genes!r}; e.g. min_genes=1")
         var_names = pd.Index(np.asarray(var_names).astype(str))
         if not var_names.is_unique:
             raise ValueError(f"{who}: var_names are not unique; make them unique first (var_names_make_unique)")
@@ -279,6 +293,13 @@ def score_cell_cycle(
     DataFrame ``(n_cells, 2)`` with float64 columns ``'S_score'`` and ``'G2M_score'`` and a ``RangeIndex`` in
     row order (set ``.index = obs_names`` yourself).
     """
+    from ..config import as_seed
+
+    from ._checks import refuse_annotated
+
+    refuse_annotated(X_lognorm, "score_cell_cycle", "X_lognorm", "score_cell_cycle(log_normalize(adata.layers["
+                     "'counts']), adata.var_names)")
+    seed = as_seed(seed)  # None drew other control genes each call; -1 or 1.5 failed in numpy, after the look-up
     var_names = pd.Index(np.asarray(var_names).astype(str))
     if X_lognorm.ndim != 2 or X_lognorm.shape[1] != len(var_names):
         raise ValueError(
@@ -318,23 +339,32 @@ class CellCycleScorer:
 
     def __init__(self, var_names, *, organism: str = "human", seed: int = 0, min_genes: int = 1,
                  genes: CellCycleGenes | None = None) -> None:
+        from ..config import as_seed
+
+        self.seed = as_seed(seed)  # here, not when score() first draws the control genes after a pass over the data
         self.var_names = pd.Index(np.asarray(var_names).astype(str))
         if genes is None:
             genes = CellCycleGenes.find(self.var_names, organism, min_genes=min_genes, who="CellCycleScorer")
         genes.check(len(self.var_names), "CellCycleScorer")
         self.sets, self.ctrl_size = [genes.s, genes.g2m], genes.ctrl_size
-        self.seed = seed
         self._sums = np.zeros(len(self.var_names), dtype=np.float64)
         self._n = 0
         self._controls: list[np.ndarray] | None = None
 
-    def add(self, X_lognorm) -> None:
-        """Accumulate the gene sums of one log-normalised ``(rows, n_genes)`` block (first pass)."""
+    def _check_block(self, X_lognorm, who: str) -> None:
+        from ._checks import refuse_annotated
+
+        refuse_annotated(X_lognorm, f"CellCycleScorer.{who}", "X_lognorm", f"scorer.{who}(log_normalize(adata.layers["
+                         "'counts']))")
         if X_lognorm.shape[1] != len(self.var_names):
             raise ValueError(
                 f"CellCycleScorer: a block has {X_lognorm.shape[1]} genes, the scorer {len(self.var_names)}; pass "
                 "blocks of all genes in var_names order"
             )
+
+    def add(self, X_lognorm) -> None:
+        """Accumulate the gene sums of one log-normalised ``(rows, n_genes)`` block (first pass)."""
+        self._check_block(X_lognorm, "add")
         if self._controls is not None:
             raise RuntimeError("CellCycleScorer: add() after score(); add every block first, then score")
         if sp.issparse(X_lognorm):
@@ -354,6 +384,7 @@ class CellCycleScorer:
 
     def score(self, X_lognorm) -> np.ndarray:
         """``(rows, 2)`` float64 S and G2/M scores of one log-normalised block (second pass)."""
+        self._check_block(X_lognorm, "score")  # a wider block was scored by its first columns, without a word
         controls = self._control_sets()
         if sp.issparse(X_lognorm):
             X_lognorm = X_lognorm.tocsr()  # once for the four gene-set means (no copy for CSR blocks)

@@ -41,7 +41,7 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     ----------
     X
         Raw counts, ``(n_cells, n_features)``, dense or scipy sparse. Cells with zero total counts must be
-        removed first (:func:`jae.io.validate_counts` rejects them); negative values are refused.
+        removed first (:func:`jae.io.validate_counts` rejects them); negative, NaN and infinite values are refused.
     scale
         Total per cell after L1 normalisation.
     dtype
@@ -53,15 +53,28 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     -------
     ``(n_cells, n_features)`` CSR matrix for sparse input, ndarray for dense input, of ``dtype``.
     """
+    from ._checks import refuse_annotated
+
+    refuse_annotated(X, "log_normalize", "X", "log_normalize(adata.layers['counts'])")
     check_flags(copy=copy)  # a text 'no' is truthy (a copy), an empty text falsy (the caller's matrix changed)
     if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not 0 < scale < np.inf:  # -1: log of < 1
         raise ValueError(f"log_normalize: scale must be a positive number (the total per cell), not {scale!r}")
+    try:  # 'float32' failed on dense input with "'str' object is not callable", an integer type in numpy's log1p
+        dtype = np.dtype(dtype)
+    except TypeError:
+        dtype = None
+    if dtype is None or not np.issubdtype(dtype, np.floating):
+        raise ValueError("log_normalize: dtype must be a floating point type (the result's), e.g. numpy.float32")
     if sp.issparse(X):
         in_place = not copy and X.format == "csr" and X.data.dtype == np.dtype(dtype)
         X = X if in_place else sp.csr_matrix(X, dtype=dtype, copy=True)
         X.sum_duplicates()  # a cell's gene in two entries is one count, as row blocks of a file hold it (no-op if none)
         totals = np.asarray(X.sum(axis=1)).ravel()
+        if not np.isfinite(totals).all():  # before any value is changed (copy=False: the caller's block)
+            raise ValueError(_not_finite(int(np.count_nonzero(~np.isfinite(X.data)))))
         if np.any(totals <= 0):
+            if negative := int(np.count_nonzero(X.data < 0)):  # a cell's total brought to 0 or below by them
+                raise ValueError(_negative(negative))
             raise ValueError("log_normalize: some cells have zero total counts; remove them first")
         _log_scale_in_place(X, (scale / totals).astype(dtype), dtype)
         return X
@@ -69,11 +82,13 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     if np.any(X < 0):
         raise ValueError(_negative(int(np.count_nonzero(X < 0))))
     totals = X.sum(axis=1, keepdims=True)
+    if not np.isfinite(totals).all():  # NaN or inf: every value of the cell NaN or 0, without a word
+        raise ValueError(_not_finite(int(np.count_nonzero(~np.isfinite(X)))))
     if np.any(totals <= 0):
         raise ValueError("log_normalize: some cells have zero total counts; remove them first")
     X *= scale / totals
     np.log1p(X, out=X)
-    X /= dtype(np.log(10.0))
+    X /= dtype.type(np.log(10.0))
     return X
 
 
@@ -102,6 +117,11 @@ def clr(X, depth: float | None = None) -> np.ndarray:
         X = X * (depth / np.where(totals > 0, totals, depth))
     geo = np.exp(np.log1p(X).mean(axis=1, keepdims=True))
     return np.log1p(X / geo).astype(np.float32)
+
+
+def _not_finite(n: int) -> str:
+    return (f"log_normalize: the matrix has {n} NaN or infinite values, so it holds no raw counts; pass raw counts, "
+            "e.g. adata.layers['counts']")
 
 
 def _negative(n: int) -> str:

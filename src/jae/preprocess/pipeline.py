@@ -41,6 +41,8 @@ _PROTEIN_NORM_WORDS = {
     "clr_depth": "by their centred log-ratio per cell after scaling each cell to the median protein count",
 }
 PROTEIN_NORMS = tuple(_PROTEIN_NORM_WORDS)
+#: Where raw counts go, said when :func:`preprocess` is given other values (NaN, negative or normalised ones).
+_PREPROCESS_HINT = "preprocess needs each modality's raw counts (e.g. adata.layers['counts'])"
 
 
 def _sample_rows(n_cells: int, n_fit: int | None, seed: int) -> np.ndarray | None:
@@ -293,14 +295,27 @@ class Preprocessor:
         blocks. ``var_names`` (one index per modality) lets columns be matched by name; features that differ from
         the fitted ones raise ValueError.
         """
-        return transform_blocks(self, counts, var_names=var_names, names=names)[0]
+        kinds = ", ".join(self.kinds)  # one matrix failed in len() ('sparse array length is ambiguous'), or its rows
+        if not isinstance(counts, (list, tuple)):  # were read as modalities; one var_names index in pandas
+            raise TypeError(f"Preprocessor.transform: counts must be a list with one count matrix per modality "
+                            f"({kinds}), not a {type(counts).__name__}; e.g. [rna_counts, adt_counts]")
+        if var_names is not None and (not isinstance(var_names, (list, tuple)) or len(var_names) != len(self.kinds)):
+            got = f"{len(var_names)} lists" if isinstance(var_names, (list, tuple)) else f"a {type(var_names).__name__}"
+            raise TypeError(f"Preprocessor.transform: var_names must be a list with one list of feature names per "
+                            f"modality ({kinds}), in the order of counts, not {got}; or None (the fitted features)")
+        return transform_blocks(self, counts, var_names=var_names, names=names,
+                                hint="Preprocessor.transform needs each modality's raw counts (e.g. "
+                                     "adata.layers['counts'])")[0]
 
 
 def transform_blocks(
     preprocessor: Preprocessor, counts, *, var_names=None, names=None, cell_cycle=None,
-    tick: Callable[[], None] = lambda: None,
+    tick: Callable[[], None] = lambda: None, hint: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Pass 2: features of every cell, block by block, and cell-cycle scores from a fitted ``cell_cycle`` scorer.
+
+    Given a ``hint`` (where raw counts go, for the message), each block is checked to hold raw counts
+    (:func:`jae.io.validate.validate_counts`) before it is normalised; callers whose counts were checked pass None.
 
     Returns
     -------
@@ -332,6 +347,11 @@ def transform_blocks(
         width = len(pre.var_names[i]) if pre.bases[i] is None else pre.bases[i].n_components
         pos = 0
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # the next block is read while this one is processed
+            if hint is not None:  # NaN gave NaN features, normalised values were normalised again, without a word
+                from ..io.validate import validate_counts
+
+                validate_counts(block, name=f"modality {names[i]!r} (cells {pos}-{pos + block.shape[0] - 1})",
+                                hint=hint)
             if idx is not None:
                 block = block[:, idx]
             normed = pre.normalise(i, block, copy=False)  # a fresh copy of the rows (sources' blocks are)
@@ -365,7 +385,7 @@ def _other_organism(genes, organism: str) -> None:
 def preprocess(
     counts, kinds, var_names, *, names=None, n_components: int = 100, seed: int = 0,
     svd_fit_cells: int | None = SVD_FIT_CELLS, organism: str | None = None, progress_bar: bool = False,
-    protein_norm: str = "log",
+    protein_norm: str = "log", checked: bool = False,
 ) -> tuple[Preprocessor, np.ndarray, np.ndarray | None]:
     """Fit the preprocessing and transform every cell, in two passes over row blocks of the counts.
 
@@ -383,6 +403,10 @@ def preprocess(
         One progress bar over the blocks and SVD passes.
     protein_norm
         As :class:`Preprocessor`'s.
+    checked
+        True: the counts in memory were already checked to be raw counts (:func:`jae.io.validate_counts`; ``JAE.fit``
+        checks them when it pairs the modalities); False: they are checked here, block by block, as counts on disk
+        always are.
 
     Returns
     -------
@@ -394,7 +418,7 @@ def preprocess(
 
     from .cell_cycle import CellCycleScorer
 
-    check_flags(progress_bar=progress_bar)  # a text such as 'no' would draw the bar
+    check_flags(progress_bar=progress_bar, checked=checked)  # a text such as 'no' would draw the bar
     kinds = _kinds(kinds)
     n_components, seed = fit_numbers(n_components, seed)
     names = tuple(names or kinds)
@@ -422,7 +446,7 @@ def preprocess(
     with tqdm(total=total, disable=not progress_bar or not is_writer(), desc="preprocessing", unit="step") as bar:
         bases, depth = _fit_bases(
             sources, kinds, names=names, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
-            cell_cycle=scorer, tick=bar.update,
+            cell_cycle=scorer, tick=bar.update, hint=None if checked else _PREPROCESS_HINT,
         )
         pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
         if protein_norm == "clr_depth" and depth is not None:

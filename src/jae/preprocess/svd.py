@@ -44,6 +44,9 @@ class SVDBasis:
         -------
         ``(n_cells, n_components)`` float32 array.
         """
+        from ._checks import refuse_annotated
+
+        refuse_annotated(X, "SVDBasis.transform", "X", "basis.transform(log_normalize(adata.layers['counts']))")
         if X.shape[1] != self.n_features:
             raise ValueError(
                 f"SVD basis was fitted on {self.n_features} features but the data has {X.shape[1]}; "
@@ -51,6 +54,8 @@ class SVDBasis:
             )
         from ._sparse import csr_dense
 
+        if sp.issparse(X) and X.format not in ("csr", "csc"):  # COO, DOK, ...: not sliced into row blocks by scipy
+            X = X.tocsr()
         comp_t = np.ascontiguousarray(self.components.T)
         out = np.empty((X.shape[0], self.n_components), dtype=np.float32)
         for start in range(0, X.shape[0], _BLOCK_ROWS):
@@ -95,6 +100,9 @@ def fit_svd(X, n_components: int = 100, *, seed: int = 0, n_iter: int = 5) -> SV
     """
     from sklearn.decomposition import TruncatedSVD
 
+    from ._checks import refuse_annotated
+
+    refuse_annotated(X, "fit_svd", "X", "fit_svd(log_normalize(adata.layers['counts']))")
     n_components, seed = fit_numbers(n_components, seed)
     max_k = min(X.shape) - 1
     if max_k < 1:
