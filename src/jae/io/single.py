@@ -91,7 +91,8 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             raise ValueError(
                 f"the AnnData has {len(dup)} repeated cell names ({int(repeated.sum())} rows, e.g. {examples(dup)}); "
                 "jae matches cells by name: make them unique first, e.g. adata.obs_names_make_unique()")
-    empty = pd.DataFrame(index=adata.obs_names.copy())
+    cells = _cell_obs(adata)
+    empty = pd.DataFrame(index=cells.index.copy())
     if "feature_types" in adata.var.columns:
         values = np.asarray(adata.var["feature_types"]).astype(str)
         # a CellPlex or CRISPR screen read by scanpy.read_10x_h5(..., gex_only=False): those features left out
@@ -106,7 +107,7 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             mods = {}
             for kind in present:
                 cols = np.flatnonzero(kinds == kind)
-                obs = adata.obs.copy() if kind == "GEX" else empty
+                obs = cells.copy() if kind == "GEX" else empty
                 mods[MOD_NAMES[kind]] = _columns(adata, cols, layer=layer, obs=obs)
             logger.info("one AnnData split by var['feature_types']: %s",
                         {name: m.n_vars for name, m in mods.items()})
@@ -130,11 +131,19 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
         _check_proteins(values, protein_key)
         var = pd.DataFrame({"feature_types": "ADT"}, index=names)
         other = ad.AnnData(X=values, obs=empty, var=var, layers={layer: values} if layer is not None else {})
-        rna = _columns(adata, None, layer=layer, obs=adata.obs.copy())
+        rna = _columns(adata, None, layer=layer, obs=cells.copy())
         logger.info("one AnnData with proteins in obsm[%r]: %d genes, %d proteins", protein_key, rna.n_vars,
                     other.n_vars)
         return {"rna": rna, "prot": other}
     return None
+
+
+def _cell_obs(adata: ad.AnnData) -> pd.DataFrame:
+    """``adata.obs``, its cells named by strings as AnnData and MuData name them: integer ``obs_names``
+    (``adata.obs_names = range(n)`` keeps them) as their strings, the names the modalities get."""
+    if adata.obs_names.inferred_type in ("string", "empty"):
+        return adata.obs
+    return adata.obs.set_axis(pd.Index(adata.obs_names.astype(str)))
 
 
 def _check_feature_types_complete(var: pd.DataFrame) -> None:
@@ -236,7 +245,7 @@ def to_mudata(adata: ad.AnnData, *, layer: str | None = "counts", mods: dict[str
     for mod in mods.values():
         mod.obs = pd.DataFrame(index=mod.obs_names)
     mdata = make_mudata(mods)
-    _add_obs_columns(mdata, adata.obs, what="the AnnData")
+    _add_obs_columns(mdata, _cell_obs(adata), what="the AnnData")  # integer obs_names: as the modalities name them
     for key in adata.obsm:
         if key != PROTEIN_KEY:
             mdata.obsm[key] = adata.obsm[key]

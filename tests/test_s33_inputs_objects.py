@@ -1,0 +1,48 @@
+"""In-memory objects as scanpy and scvi-tools users hand them to jae: unusual but valid layouts work, and the
+object passed is never changed beyond what jae documents storing."""
+
+from __future__ import annotations
+
+import warnings
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import jae
+from jae.datasets import simulate
+
+
+@pytest.fixture(scope="module")
+def cite():
+    return simulate(120, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=1)
+
+
+def _one_matrix(mdata) -> ad.AnnData:
+    """scanpy's layout: genes and proteins side by side, marked by var['feature_types']."""
+    rna, prot = mdata.mod["rna"], mdata.mod["prot"]
+    var = pd.concat([rna.var, prot.var])
+    var["feature_types"] = ["Gene Expression"] * rna.n_vars + ["Antibody Capture"] * prot.n_vars
+    X = sp.hstack([rna.layers["counts"], prot.layers["counts"]]).tocsr()
+    one = ad.AnnData(X=X, obs=mdata.obs.copy(), var=var)
+    one.layers["counts"] = X.copy()
+    return one
+
+
+def test_evaluate_one_anndata_with_integer_obs_names_reads_its_cell_types(cite):
+    # adata.obs_names = range(n) keeps integers; MuData names those cells '0', '1', ...: the cell types and batches
+    # were joined by name onto no cell, and evaluate said obs['cell_type'] gives a cell type to 0 of the 120 cells
+    one = _one_matrix(cite)
+    with warnings.catch_warnings():  # anndata warns, and keeps them
+        warnings.simplefilter("ignore", UserWarning)
+        one.obs_names = pd.Index(np.arange(one.n_obs))
+    one.obsm["X_emb"] = np.random.default_rng(0).normal(size=(one.n_obs, 8)).astype(np.float32)
+    index = one.obs_names.copy()
+    table = jae.evaluate(one, ["X_emb"], report=False, progress_bar=False)
+    named = _one_matrix(cite)
+    named.obsm["X_emb"] = one.obsm["X_emb"]
+    expected = jae.evaluate(named, ["X_emb"], report=False, progress_bar=False)
+    pd.testing.assert_frame_equal(table, expected)  # the same cells, types and batches: the same scores
+    assert one.obs_names.equals(index) and one.obs_names.dtype == np.int64  # the user's object is not changed
