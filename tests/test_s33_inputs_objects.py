@@ -46,3 +46,25 @@ def test_evaluate_one_anndata_with_integer_obs_names_reads_its_cell_types(cite):
     expected = jae.evaluate(named, ["X_emb"], report=False, progress_bar=False)
     pd.testing.assert_frame_equal(table, expected)  # the same cells, types and batches: the same scores
     assert one.obs_names.equals(index) and one.obs_names.dtype == np.int64  # the user's object is not changed
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_one_anndata_repeating_gene_names_is_refused_naming_that_anndata(cite, shared):
+    # Cell Ranger repeats some gene names; read as one AnnData (scanpy.read_10x_h5(..., gex_only=False)), jae said
+    # "modality 'rna' has 50 duplicated feature names ... adata.var_names_make_unique() on that modality", a modality
+    # the user never made
+    one = _one_matrix(cite)
+    names = [f"g{i % 150}" if i < 200 else n for i, n in enumerate(one.var_names)]
+    if shared:  # an antibody named as a gene: var_names_make_unique() would rename it too
+        names[200] = "g7"
+    with warnings.catch_warnings():  # anndata's own warning about repeated names
+        warnings.simplefilter("ignore", UserWarning)
+        one.var_names = names
+    with pytest.raises(ValueError) as caught, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        jae.JAE(jae.JAEConfig(max_epochs=1), device="cpu").fit(one, progress_bar=False)
+    message = str(caught.value)
+    assert message.startswith("the AnnData repeats 50 Gene Expression feature names (e.g. 'g0'")
+    assert "adata.var_names_make_unique()" in message and "modality" not in message
+    assert ("'g7'" in message and "rename the repeated ones alone" in message) == shared
+    assert list(one.var_names) == names  # nothing renamed in the user's object

@@ -146,6 +146,25 @@ def _cell_obs(adata: ad.AnnData) -> pd.DataFrame:
     return adata.obs.set_axis(pd.Index(adata.obs_names.astype(str)))
 
 
+def unique_split(mods: dict[str, ad.AnnData] | None, adata: ad.AnnData) -> dict[str, ad.AnnData] | None:
+    """``mods`` (:func:`split_anndata`'s of ``adata``, or None), refusing feature names repeated among one type's
+    features in the one AnnData they come from, which a model cannot match by name: the fix is on that AnnData (Cell Ranger repeats
+    some gene names; scanpy users call ``adata.var_names_make_unique()``), not on a modality the user never made. A
+    name a gene and a protein share is allowed. Used where a model matches features (fitting, embedding)."""
+    kinds = {"rna": "Gene Expression", "atac": "Peaks", "prot": "Antibody Capture"}
+    for name, mod in (mods or {}).items():
+        if mod.var_names.has_duplicates and not (name == "prot" and PROTEIN_KEY in adata.obsm):  # obsm's: its own fix
+            dup = mod.var_names[mod.var_names.duplicated()].unique()
+            shared = sorted(set(mod.var_names).intersection(*(m.var_names for n, m in mods.items() if n != name))) \
+                if len(mods) > 1 else []
+            caveat = (f" (it also renames features of another type named as {kinds[name]} ones, e.g. "
+                      f"{examples(shared)}: rename the repeated ones alone then)") if shared else ""
+            raise ValueError(f"the AnnData repeats {len(dup)} {kinds.get(name, name)} feature names (e.g. "
+                             f"{examples(dup)}); jae matches features by name, so they must be unique: make them "
+                             f"unique first, e.g. adata.var_names_make_unique(){caveat}")
+    return mods
+
+
 def _check_feature_types_complete(var: pd.DataFrame) -> None:
     """Refuse a ``var['feature_types']`` that marks peaks or proteins but leaves other features without a type (RNA
     and proteins concatenated, the RNA's AnnData having no such column): read as one modality, or those features left
