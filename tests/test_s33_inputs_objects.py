@@ -68,3 +68,18 @@ def test_one_anndata_repeating_gene_names_is_refused_naming_that_anndata(cite, s
     assert "adata.var_names_make_unique()" in message and "modality" not in message
     assert ("'g7'" in message and "rename the repeated ones alone" in message) == shared
     assert list(one.var_names) == names  # nothing renamed in the user's object
+
+
+def test_evaluate_a_dataframe_embedding_indexed_by_integer_obs_names(cite):
+    # the data's cells (integer obs_names) are read as '0', '1', ...: a DataFrame indexed by the AnnData's own
+    # obs_names was refused, "lacks 120 of the 120 cells (e.g. ['0', '1', '2'])"
+    one = _one_matrix(cite)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        one.obs_names = pd.Index(np.arange(one.n_obs))
+    E = np.random.default_rng(0).normal(size=(one.n_obs, 8)).astype(np.float32)
+    order = np.random.default_rng(1).permutation(one.n_obs)  # read by name, not row by row
+    frame = pd.DataFrame(E[order], index=one.obs_names[order])
+    table = jae.evaluate(one, {"e": frame}, report=False, progress_bar=False)
+    expected = jae.evaluate(one, {"e": E}, report=False, progress_bar=False)
+    pd.testing.assert_frame_equal(table, expected)
