@@ -83,3 +83,28 @@ def test_evaluate_a_dataframe_embedding_indexed_by_integer_obs_names(cite):
     table = jae.evaluate(one, {"e": frame}, report=False, progress_bar=False)
     expected = jae.evaluate(one, {"e": E}, report=False, progress_bar=False)
     pd.testing.assert_frame_equal(table, expected)
+
+
+@pytest.mark.parametrize("change", ["modalities subset", "modalities replaced by more cells"])
+def test_mudata_not_updated_after_changing_its_modalities_is_refused_before_any_work(cite, change):
+    # embed / predict_cell_type did all the work, then failed storing the results with anndata's "Value passed for
+    # key 'X_jae' is of incorrect shape"; fit trained on the modalities' cells
+    import mudata
+
+    if change == "modalities subset":
+        m = cite.copy()
+        for name in list(m.mod):
+            m.mod[name] = m.mod[name][:80].copy()
+        said, cells = "40 cells of mdata.obs are in no modality", 80
+    else:
+        m = mudata.MuData({name: cite.mod[name][:80].copy() for name in cite.mod})
+        for name in list(m.mod):
+            m.mod[name] = cite.mod[name].copy()
+        said, cells = "40 cells of its modalities are not in mdata.obs", 120
+    n_obs = m.n_obs
+    with pytest.raises(ValueError, match=rf"^the MuData's obs \({n_obs} cells\) is out of date with its modalities: "
+                       rf"{said} \(e\.g\. .*\); call mdata\.update\(\) after changing a modality$"):
+        jae.JAE(jae.JAEConfig(max_epochs=1), device="cpu").fit(m, progress_bar=False)
+    assert m.n_obs == n_obs  # not updated behind the user's back
+    m.update()  # the fix as said
+    assert len(jae.io.get_paired(m).obs_names) == m.n_obs == cells

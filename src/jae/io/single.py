@@ -234,6 +234,7 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
     if isinstance(data, Mapping):
         return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.items()}, None
     if isinstance(getattr(data, "mod", None), Mapping):  # a MuData (a DataFrame's .mod is a method)
+        _check_updated(data)
         return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.mod.items()}, data.obs
     if isinstance(data, ad.AnnData):
         mods = split_anndata(data, layer=layer)
@@ -245,6 +246,23 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
             )
         return mods, None
     raise TypeError(f"expected a MuData, a dict of two AnnData objects or an AnnData, got {type(data).__name__}")
+
+
+def _check_updated(mdata) -> None:
+    """Refuse a MuData whose ``obs`` does not hold the cells of its modalities (a modality replaced or subset without
+    ``mdata.update()``): the results, one row per cell of the modalities, could not be stored in its ``obsm`` / ``obs``
+    (anndata's error after all the work) and cells would be left out or made up."""
+    cells = pd.Index(mdata.obs_names)
+    if all(a.n_obs == len(cells) and a.obs_names.equals(cells) for a in mdata.mod.values()):
+        return  # the usual MuData: every modality holds the cells of obs, in its order
+    held = pd.Index([]).append([pd.Index(a.obs_names) for a in mdata.mod.values()]) if len(mdata.mod) else cells
+    extra, missing = held.difference(cells, sort=False), cells.difference(held, sort=False)
+    if len(extra) or len(missing):
+        said = [f"{len(extra)} cells of its modalities are not in mdata.obs (e.g. {examples(extra)})" if len(extra)
+                else "", f"{len(missing)} cells of mdata.obs are in no modality (e.g. {examples(missing)})"
+                if len(missing) else ""]
+        raise ValueError(f"the MuData's obs ({len(cells)} cells) is out of date with its modalities: "
+                         f"{', '.join(x for x in said if x)}; call mdata.update() after changing a modality")
 
 
 def to_mudata(adata: ad.AnnData, *, layer: str | None = "counts", mods: dict[str, ad.AnnData] | None = None):
