@@ -108,3 +108,22 @@ def test_mudata_not_updated_after_changing_its_modalities_is_refused_before_any_
     assert m.n_obs == n_obs  # not updated behind the user's back
     m.update()  # the fix as said
     assert len(jae.io.get_paired(m).obs_names) == m.n_obs == cells
+
+
+def test_fit_reads_a_reference_series_indexed_by_integer_obs_names_by_name(cite):
+    # fit(reference=adata.obs['is_ref']) on one AnnData with integer obs_names said "reference's index lacks 120 of
+    # the 120 cells (e.g. '0', '1', '2', ...)", though it was indexed by the data's own obs_names
+    one = _one_matrix(cite)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        one.obs_names = pd.Index(np.arange(one.n_obs))
+    is_ref = one.obs["batch"] == "s1d1"
+    model = jae.JAE(jae.JAEConfig(max_epochs=1, n_svd=10), device="cpu").fit(
+        one, reference=is_ref.iloc[::-1], progress_bar=False)  # in another cell order: read by name
+    assert model is not None
+    from jae.io.features import by_cell_names
+
+    read = by_cell_names(is_ref.iloc[::-1], pd.Index(one.obs_names.astype(str)), what="reference")
+    np.testing.assert_array_equal(np.asarray(read), is_ref.to_numpy())
+    positional = pd.Series(is_ref.to_numpy())  # the default 0..n-1 index of data named otherwise: row by row
+    assert by_cell_names(positional, cite.obs_names, what="reference") is positional
