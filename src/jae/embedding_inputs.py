@@ -75,6 +75,8 @@ def frame_embedding(frame: pd.DataFrame, obs_names: pd.Index, *, name: str,
     cells or repeating a cell name is refused in one line; its cells that ``obs_names`` lacks are left out with a
     warning giving their number."""
     obs_names = pd.Index(obs_names)
+    if frame.index.inferred_type == "integer":  # indexed by integer obs_names, which AnnData and MuData read as text
+        frame = frame.set_axis(pd.Index(frame.index.astype(str)))
     if frame.index.equals(obs_names):
         return np.asarray(frame)
     what = f"embedding {name!r}'s index"

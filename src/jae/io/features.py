@@ -61,6 +61,8 @@ def by_cell_names(value, obs_names, *, what: str):
     if obs_names is None or not isinstance(value, (pd.DataFrame, pd.Series)):
         return value
     names = pd.Index(obs_names)
+    if value.index.inferred_type == "integer" and (text := pd.Index(value.index.astype(str))).isin(names).all():
+        value = value.set_axis(text)  # the AnnData's own integer obs_names, which jae reads as text as MuData does
     index = value.index
     if index.equals(names) or (isinstance(index, pd.RangeIndex) and not names.isin(index).any()):
         return value

@@ -16,7 +16,7 @@ import numpy as np
 from .._device import env_int
 from .chunked import format_bytes
 from .paired_files import FilesOnDisk, open_h5mu
-from .single import modalities_of
+from .single import modalities_of, unique_split
 
 __all__ = ["plan_input", "default_memory_budget", "parse_bytes"]
 
@@ -134,7 +134,7 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
                         "budget (streamed are the files of jae.io.open_competition and jae.io.open_h5mu)", what)
         else:
             logger.info("%s: data already in memory; preprocessing in row blocks", what)
-        return modalities_of(data, layer=layer)[0] if isinstance(data, ad.AnnData) else data
+        return unique_split(modalities_of(data, layer=layer)[0], data) if isinstance(data, ad.AnnData) else data
     need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
         logger.info(

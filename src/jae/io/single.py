@@ -91,7 +91,8 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             raise ValueError(
                 f"the AnnData has {len(dup)} repeated cell names ({int(repeated.sum())} rows, e.g. {examples(dup)}); "
                 "jae matches cells by name: make them unique first, e.g. adata.obs_names_make_unique()")
-    empty = pd.DataFrame(index=adata.obs_names.copy())
+    cells = _cell_obs(adata)
+    empty = pd.DataFrame(index=cells.index.copy())
     if "feature_types" in adata.var.columns:
         values = np.asarray(adata.var["feature_types"]).astype(str)
         # a CellPlex or CRISPR screen read by scanpy.read_10x_h5(..., gex_only=False): those features left out
@@ -106,7 +107,7 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             mods = {}
             for kind in present:
                 cols = np.flatnonzero(kinds == kind)
-                obs = adata.obs.copy() if kind == "GEX" else empty
+                obs = cells.copy() if kind == "GEX" else empty
                 mods[MOD_NAMES[kind]] = _columns(adata, cols, layer=layer, obs=obs)
             logger.info("one AnnData split by var['feature_types']: %s",
                         {name: m.n_vars for name, m in mods.items()})
@@ -130,11 +131,38 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
         _check_proteins(values, protein_key)
         var = pd.DataFrame({"feature_types": "ADT"}, index=names)
         other = ad.AnnData(X=values, obs=empty, var=var, layers={layer: values} if layer is not None else {})
-        rna = _columns(adata, None, layer=layer, obs=adata.obs.copy())
+        rna = _columns(adata, None, layer=layer, obs=cells.copy())
         logger.info("one AnnData with proteins in obsm[%r]: %d genes, %d proteins", protein_key, rna.n_vars,
                     other.n_vars)
         return {"rna": rna, "prot": other}
     return None
+
+
+def _cell_obs(adata: ad.AnnData) -> pd.DataFrame:
+    """``adata.obs``, its cells named by strings as AnnData and MuData name them: integer ``obs_names``
+    (``adata.obs_names = range(n)`` keeps them) as their strings, the names the modalities get."""
+    if adata.obs_names.inferred_type in ("string", "empty"):
+        return adata.obs
+    return adata.obs.set_axis(pd.Index(adata.obs_names.astype(str)))
+
+
+def unique_split(mods: dict[str, ad.AnnData] | None, adata: ad.AnnData) -> dict[str, ad.AnnData] | None:
+    """``mods`` (:func:`split_anndata`'s of ``adata``, or None), refusing feature names repeated among one type's
+    features in the one AnnData they come from, which a model cannot match by name: the fix is on that AnnData (Cell Ranger repeats
+    some gene names; scanpy users call ``adata.var_names_make_unique()``), not on a modality the user never made. A
+    name a gene and a protein share is allowed. Used where a model matches features (fitting, embedding)."""
+    kinds = {"rna": "Gene Expression", "atac": "Peaks", "prot": "Antibody Capture"}
+    for name, mod in (mods or {}).items():
+        if mod.var_names.has_duplicates and not (name == "prot" and PROTEIN_KEY in adata.obsm):  # obsm's: its own fix
+            dup = mod.var_names[mod.var_names.duplicated()].unique()
+            shared = sorted(set(mod.var_names).intersection(*(m.var_names for n, m in mods.items() if n != name))) \
+                if len(mods) > 1 else []
+            caveat = (f" (it also renames features of another type named as {kinds[name]} ones, e.g. "
+                      f"{examples(shared)}: rename the repeated ones alone then)") if shared else ""
+            raise ValueError(f"the AnnData repeats {len(dup)} {kinds.get(name, name)} feature names (e.g. "
+                             f"{examples(dup)}); jae matches features by name, so they must be unique: make them "
+                             f"unique first, e.g. adata.var_names_make_unique(){caveat}")
+    return mods
 
 
 def _check_feature_types_complete(var: pd.DataFrame) -> None:
@@ -206,6 +234,7 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
     if isinstance(data, Mapping):
         return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.items()}, None
     if isinstance(getattr(data, "mod", None), Mapping):  # a MuData (a DataFrame's .mod is a method)
+        _check_updated(data)
         return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.mod.items()}, data.obs
     if isinstance(data, ad.AnnData):
         mods = split_anndata(data, layer=layer)
@@ -217,6 +246,23 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
             )
         return mods, None
     raise TypeError(f"expected a MuData, a dict of two AnnData objects or an AnnData, got {type(data).__name__}")
+
+
+def _check_updated(mdata) -> None:
+    """Refuse a MuData whose ``obs`` does not hold the cells of its modalities (a modality replaced or subset without
+    ``mdata.update()``): the results, one row per cell of the modalities, could not be stored in its ``obsm`` / ``obs``
+    (anndata's error after all the work) and cells would be left out or made up."""
+    cells = pd.Index(mdata.obs_names)
+    if all(a.n_obs == len(cells) and a.obs_names.equals(cells) for a in mdata.mod.values()):
+        return  # the usual MuData: every modality holds the cells of obs, in its order
+    held = pd.Index([]).append([pd.Index(a.obs_names) for a in mdata.mod.values()]) if len(mdata.mod) else cells
+    extra, missing = held.difference(cells, sort=False), cells.difference(held, sort=False)
+    if len(extra) or len(missing):
+        said = [f"{len(extra)} cells of its modalities are not in mdata.obs (e.g. {examples(extra)})" if len(extra)
+                else "", f"{len(missing)} cells of mdata.obs are in no modality (e.g. {examples(missing)})"
+                if len(missing) else ""]
+        raise ValueError(f"the MuData's obs ({len(cells)} cells) is out of date with its modalities: "
+                         f"{', '.join(x for x in said if x)}; call mdata.update() after changing a modality")
 
 
 def to_mudata(adata: ad.AnnData, *, layer: str | None = "counts", mods: dict[str, ad.AnnData] | None = None):
@@ -236,7 +282,7 @@ def to_mudata(adata: ad.AnnData, *, layer: str | None = "counts", mods: dict[str
     for mod in mods.values():
         mod.obs = pd.DataFrame(index=mod.obs_names)
     mdata = make_mudata(mods)
-    _add_obs_columns(mdata, adata.obs, what="the AnnData")
+    _add_obs_columns(mdata, _cell_obs(adata), what="the AnnData")  # integer obs_names: as the modalities name them
     for key in adata.obsm:
         if key != PROTEIN_KEY:
             mdata.obsm[key] = adata.obsm[key]
