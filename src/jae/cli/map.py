@@ -14,8 +14,9 @@ def add_parser(sub) -> None:
         description="Map query cells onto a reference model (JAE.map_query): a new model folder whose network, "
         "readout and label calibration are the reference's, frozen, plus one input shift per new query batch trained "
         "on these cells. Reference cells embed bit-identically with it; the reference model folder is never changed. "
-        "Embed the query with 'jae embed --model NEW' (a mapped model is never fine-tuned). Query cells may have RNA only (--mod1 "
-        "alone); the second modality's input is then filled in from RNA and left out of the training loss. A query "
+        "Embed the query with 'jae embed --model NEW' (a mapped model is not fine-tuned unless --finetune-epochs N "
+        "asks). Query cells may have RNA only (--mod1 alone); the second modality's input is then filled in from "
+        "RNA and left out of the training loss. A query "
         "whose batches the model already knows (reference batches, or mapped before) is refused: embed it with "
         "'jae embed --model MODEL --finetune-epochs 0', or rename new samples that reuse a known batch's name.",
     )
