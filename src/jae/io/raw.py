@@ -1,12 +1,13 @@
 """Counts kept in an AnnData's ``.raw``: ``layer='raw'``.
 
 scanpy keeps the unprocessed matrix in ``adata.raw`` (``adata.raw = adata.copy()`` before normalising: without the
-copy, float counts are normalised in place in both), and CELLxGENE's schema puts a dataset's raw counts in
-``raw.X`` whenever ``.X`` holds normalised values. With ``layer='raw'`` jae reads each modality's counts from there: a layer actually named ``'raw'`` wins; otherwise the modality's ``.raw``
-(its matrix *and* its features: all the genes stored there, also when ``.X`` was cut to highly variable genes); a
-modality without either (proteins or peaks kept as counts in ``.X`` beside RNA whose counts sit in ``.raw``) is read
-from ``.X``. Whatever is read is still checked to be counts (:func:`jae.io.validate_counts`). The user's AnnData is
-never modified: :func:`resolve_raw` builds a new one sharing its matrices.
+copy, float counts are normalised in place in both), and CELLxGENE's schema puts a dataset's raw counts in ``raw.X``
+whenever ``.X`` holds normalised values. With ``layer='raw'`` jae reads each modality's counts from there: a layer
+actually named ``'raw'`` wins; otherwise the modality's ``.raw`` (its matrix *and* its features: all the genes
+stored there, also when ``.X`` was cut to highly variable genes); a modality without either (proteins or peaks kept
+as counts in ``.X`` beside RNA whose counts sit in ``.raw``) is read from ``.X``. Whatever is read is still checked
+to be counts (:func:`jae.io.validate_counts`). The user's AnnData is never modified: :func:`resolve_raw` builds a
+new one sharing its matrices.
 
 Data on disk follows the same rule (``jae.io.paired_files._counts_location``): the ``raw`` group of an ``.h5ad`` or
 of an ``.h5mu`` modality, streamed like any layer (:class:`jae.io.chunked.BackedCounts` with the location
