@@ -427,3 +427,16 @@ def test_jae_simulate_to_an_h5mu_path_names_format_h5mu(tmp_path, monkeypatch, c
     assert errors[0].endswith("sim.mod1.h5ad and .mod2.h5ad, or --format h5mu to write the one MuData file"), errors
     assert errors[1].endswith("sim.mod1.h5ad and .mod2.h5ad"), errors
     assert not list(tmp_path.iterdir())
+
+
+def test_small_simulated_files_are_not_padded_to_megabytes(tmp_path):
+    """The CSR arrays were stored in HDF5 chunks of 2**20 values whatever their size, and a chunk is stored whole: 400
+    cells of 30 proteins made a 9 MB file. Chunks now follow the expected number of values; the values are the same."""
+    import anndata as ad
+
+    paths = write_simulated(tmp_path / "sim", n_cells=400, kind="cite", preset=None, n_genes=300, n_proteins=30,
+                            seed=2, progress_bar=False)
+    prot = [p for p in paths if p.name.endswith("mod2.h5ad")][0]
+    assert prot.stat().st_size < 1_000_000, prot.stat().st_size
+    expected = simulate(400, kind="cite", n_genes=300, n_proteins=30, seed=2)
+    assert (ad.read_h5ad(prot).layers["counts"] != expected["prot"].layers["counts"]).nnz == 0

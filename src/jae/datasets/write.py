@@ -44,14 +44,17 @@ _DEFAULTS = {"n_genes": 2000, "n_peaks": 4000, "n_proteins": 30, "n_cell_types":
 _DATA_CHUNK = 1 << 20  # HDF5 chunk (elements) of the data / indices datasets
 
 
-def _create_csr(group: h5py.Group, name: str, shape: tuple[int, int]) -> h5py.Group:
+def _create_csr(group: h5py.Group, name: str, shape: tuple[int, int], expected_nnz: float) -> h5py.Group:
+    """An empty resizable CSR group; its HDF5 chunks hold up to 2**20 values, fewer when the whole matrix is expected
+    to hold fewer (``expected_nnz``): a chunk is stored whole, so 400 cells once took 4 MB per array."""
+    chunk = int(min(_DATA_CHUNK, max(1 << 12, expected_nnz)))
     g = group.create_group(name)
     g.attrs["encoding-type"] = "csr_matrix"
     g.attrs["encoding-version"] = "0.1.0"
     g.attrs["shape"] = np.array(shape, dtype=np.int64)
-    g.create_dataset("data", shape=(0,), maxshape=(None,), chunks=(_DATA_CHUNK,), dtype=np.float32)
-    g.create_dataset("indices", shape=(0,), maxshape=(None,), chunks=(_DATA_CHUNK,), dtype=np.int32)
-    g.create_dataset("indptr", data=np.zeros(1, dtype=np.int64), maxshape=(None,), chunks=(1 << 16,))
+    g.create_dataset("data", shape=(0,), maxshape=(None,), chunks=(chunk,), dtype=np.float32)
+    g.create_dataset("indices", shape=(0,), maxshape=(None,), chunks=(chunk,), dtype=np.int32)
+    g.create_dataset("indptr", data=np.zeros(1, dtype=np.int64), maxshape=(None,), chunks=(min(1 << 16, chunk),))
     return g
 
 
@@ -199,7 +202,8 @@ def write_simulated(
             for target, mods in targets.items():
                 for m in mods:
                     root = files[target] if format == "h5ad-pair" else files[target]["mod"][m]
-                    groups[m] = _create_csr(root["layers"], "counts", (n_cells, len(design.var_names[m])))
+                    expected = first[m].indptr[-1] / first[m].shape[0] * n_cells  # values of the whole matrix
+                    groups[m] = _create_csr(root["layers"], "counts", (n_cells, len(design.var_names[m])), expected)
                     if "X" in root:
                         del root["X"]  # MuData writes a null X for modalities without one
                     root["X"] = groups[m]  # hard link: X and layers['counts'] are the same data
