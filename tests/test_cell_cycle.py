@@ -162,3 +162,23 @@ def test_grouped_scorers_equal_one_scorer_per_group_bit_for_bit():
     assert len({tuple(s._control_sets()[0]) for s in many}) > 1  # the groups' control genes differ
     with pytest.raises(RuntimeError, match="add"):
         add_grouped(many, X[:10], np.zeros(10, dtype=np.int64))  # after scoring
+
+
+def test_uns_organism_reads_every_name_jae_knows_and_says_when_it_knows_none(caplog):
+    """``uns['organism']`` was read with its own table, which lacked 'hs' / 'mm' (``organism=`` takes both), and an
+    organism jae has no genes of ('danio_rerio') was passed over in silence, the model recording the guess 'human'.
+    Both now go through one table, and the unknown one is said in a warning naming the fixes."""
+    import logging
+
+    import anndata as ad
+
+    from jae.preprocess.organism import infer_organism
+
+    data = ad.AnnData(np.zeros((2, 2), dtype=np.float32))
+    data.uns["organism"] = "Mm"
+    assert infer_organism(data, ["MCM5", "PCNA"]) == "mouse"
+    data.uns["organism"] = "danio_rerio"
+    with caplog.at_level(logging.WARNING, logger="jae.preprocess.organism"):
+        assert infer_organism(data, ["MCM5", "PCNA"]) == "human"
+    assert "uns['organism'] is 'danio_rerio', an organism jae has no cell-cycle genes of" in caplog.text
+    assert "JAEConfig(n_phase=0)" in caplog.text

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
 __all__ = ["given_organism", "infer_organism", "organism_from_uns", "organism_from_genes"]
 
-_NAMES = {"human": "human", "homo_sapiens": "human", "homo sapiens": "human",
-          "mouse": "mouse", "mus_musculus": "mouse", "mus musculus": "mouse"}
+logger = logging.getLogger(__name__)
 
 
 def organism_from_uns(data) -> str | None:
-    """``'human'`` / ``'mouse'`` from ``data.uns['organism']`` (the competition files carry it), else None."""
+    """``'human'`` / ``'mouse'`` from ``data.uns['organism']`` (the competition files carry it; any name of
+    :data:`jae.preprocess.cell_cycle.ORGANISMS`), else None; an organism jae has no cell-cycle genes of is said in a
+    warning (the caller then tells it from the gene names)."""
+    from .cell_cycle import ORGANISMS
+
     uns = getattr(data, "uns", None)
     value = None if uns is None else uns.get("organism")
-    return None if value is None else _NAMES.get(str(value).strip().lower())
+    if value is None:
+        return None
+    key = ORGANISMS.get(str(value).strip().lower())
+    if key is None:  # 'danio_rerio' was passed over in silence, and the model recorded the guess 'human'
+        logger.warning("uns['organism'] is %r, an organism jae has no cell-cycle genes of; the organism is told from "
+                       "the gene names instead: pass organism='human' or 'mouse' to choose, or fit with "
+                       "JAEConfig(n_phase=0) to leave the cell-cycle block out", value)
+    return key
 
 
 def organism_from_genes(gene_names) -> str:
