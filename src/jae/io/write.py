@@ -14,9 +14,20 @@ import pandas as pd
 from .atomic import atomic_path
 from .paths import user_path
 
-__all__ = ["write_atomic", "write_embedding_h5ad"]
+__all__ = ["check_method_id", "write_atomic", "write_embedding_h5ad"]
 
 logger = logging.getLogger(__name__)
+
+
+def check_method_id(method_id, path: str | os.PathLike | None = None) -> None:
+    """Refuse, before any work, a ``method_id`` the competition's check refuses (it must be a non-empty string), or
+    one given for an ``.h5mu`` ``path`` (a copy of the input, which has no ``uns['method_id']``)."""
+    if not isinstance(method_id, str) or not method_id.strip():
+        raise ValueError(f"method_id={method_id!r} is not a non-empty name; the competition's format needs "
+                         "uns['method_id'] to name the method: pass e.g. method_id='jae'")
+    if path is not None and Path(path).suffix == ".h5mu" and method_id != "jae":  # else read by nothing
+        raise ValueError(f"method_id={method_id!r} is uns['method_id'] of an out *.h5ad; the out *.h5mu copy has none: "
+                         "leave method_id out")
 
 
 def write_atomic(
@@ -123,8 +134,10 @@ def write_embedding_h5ad(
     Raises
     ------
     ValueError
-        For an embedding that is not 2-D, has non-finite values, or whose rows do not match ``obs_names``.
+        For an embedding that is not 2-D, has non-finite values, or whose rows do not match ``obs_names``; for an
+        empty ``method_id``.
     """
+    check_method_id(method_id)
     embedding = np.asarray(embedding)
     names = None if var_names is None else [str(c) for c in var_names]
     name = getattr(obs_names, "name", None)  # the index's name (e.g. 'barcode'), as scanpy users read it back
