@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import anndata as ad
 import numpy as np
 import pytest
 
@@ -37,3 +38,22 @@ def test_jae_embed_with_an_empty_method_id_is_refused_in_one_line_before_any_wor
     assert len(err) == 1 and err[0].endswith("--method-id '' is not a non-empty name; the competition's format needs uns['method_id'] "
                             "to name the method: pass e.g. --method-id jae"), err
     assert "Traceback" not in "\n".join(err) and not out.exists()
+
+
+def test_an_embedding_of_no_columns_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"at least one column, got shape \(6, 0\)"):
+        write_embedding_h5ad(_embedding(0), [f"c{i}" for i in range(6)], tmp_path / "e.h5ad", dataset_id="d")
+    assert not (tmp_path / "e.h5ad").exists()
+
+
+def test_more_than_100_columns_are_written_with_a_warning_naming_the_competitions_limit(tmp_path, caplog):
+    cells = [f"c{i}" for i in range(6)]
+    with caplog.at_level(logging.WARNING, logger="jae.io.write"):
+        write_embedding_h5ad(_embedding(100), cells, tmp_path / "ok.h5ad", dataset_id="d")
+    assert not caplog.records
+    with caplog.at_level(logging.WARNING, logger="jae.io.write"):
+        write_embedding_h5ad(_embedding(101), cells, tmp_path / "wide.h5ad", dataset_id="d")
+    assert [r.getMessage() for r in caplog.records] == [
+        "the embedding written to wide.h5ad has 101 columns; the NeurIPS 2021 competition's check takes at most 100 "
+        "(1 <= n_vars <= 100), so it would refuse this file (each cell type of the model is a column)"]
+    assert ad.read_h5ad(tmp_path / "wide.h5ad").n_vars == 101  # written all the same

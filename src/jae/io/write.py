@@ -18,6 +18,9 @@ __all__ = ["check_method_id", "write_atomic", "write_embedding_h5ad"]
 
 logger = logging.getLogger(__name__)
 
+#: The most columns the NeurIPS 2021 competition's check takes in an embedding (``1 <= n_vars <= 100``).
+MAX_COMPETITION_DIMS = 100
+
 
 def check_method_id(method_id, path: str | os.PathLike | None = None) -> None:
     """Refuse, before any work, a ``method_id`` the competition's check refuses (it must be a non-empty string), or
@@ -134,16 +137,19 @@ def write_embedding_h5ad(
     Raises
     ------
     ValueError
-        For an embedding that is not 2-D, has non-finite values, or whose rows do not match ``obs_names``; for an
-        empty ``method_id``.
+        For an embedding that is not 2-D, has no columns or non-finite values, or whose rows do not match
+        ``obs_names``; for an empty ``method_id``.
+
+    An embedding of more than 100 columns (e.g. a reference of 80 cell types) is written with a warning: the
+    competition's check takes 1 to 100 columns.
     """
     check_method_id(method_id)
     embedding = np.asarray(embedding)
     names = None if var_names is None else [str(c) for c in var_names]
     name = getattr(obs_names, "name", None)  # the index's name (e.g. 'barcode'), as scanpy users read it back
     obs_index = pd.Index(np.asarray(obs_names).astype(str), name=name if isinstance(name, str) else None)
-    if embedding.ndim != 2:
-        raise ValueError(f"embedding must be 2-D (cells x dims), got shape {embedding.shape}")
+    if embedding.ndim != 2 or not embedding.shape[1]:
+        raise ValueError(f"embedding must be 2-D (cells x dims) with at least one column, got shape {embedding.shape}")
     if embedding.shape[0] != len(obs_index):
         raise ValueError(
             f"embedding has {embedding.shape[0]} rows but {len(obs_index)} cell names were given; pass the "
@@ -160,6 +166,10 @@ def write_embedding_h5ad(
             raise ValueError(f"obs column {key!r} has {len(values)} values for {len(obs_index)} cells; pass one per cell")
     if names is not None and len(names) != embedding.shape[1]:
         raise ValueError(f"{len(names)} column names for an embedding of {embedding.shape[1]} columns")
+    if embedding.shape[1] > MAX_COMPETITION_DIMS:
+        logger.warning("the embedding written to %s has %d columns; the NeurIPS 2021 competition's check takes at most "
+                       "%d (1 <= n_vars <= 100), so it would refuse this file (each cell type of the model is a "
+                       "column)", user_path(path).name, embedding.shape[1], MAX_COMPETITION_DIMS)
     if obs_index.name in columns:  # anndata cannot write an index named as one of the columns
         obs_index = obs_index.rename(None)
     adata = ad.AnnData(
