@@ -183,9 +183,26 @@ def write_embedding_h5ad(
 
 def _column(values):
     """One obs column's values, positionally: a categorical or pandas extension array kept as it is (a Series's
-    index is dropped), anything else as a numpy array."""
+    index is dropped), anything else as a numpy array (an object one as :func:`_writable_objects` makes it)."""
     if isinstance(values, pd.Series):
         values = values.array
     if isinstance(values, pd.api.extensions.ExtensionArray) and not isinstance(values, pd.arrays.NumpyExtensionArray):
         return values
-    return np.asarray(values)
+    values = np.asarray(values)
+    return _writable_objects(values) if values.dtype == object else values
+
+
+def _writable_objects(values: np.ndarray):
+    """An object column as anndata can write it (it writes text and missing values only, and failed on anything else
+    after all the work, e.g. a bool annotation some cells lack: True, False and NaN): numbers as numbers, booleans
+    with missing values as pandas' nullable ``boolean``, other mixes as text (missing values kept)."""
+    inferred = pd.Series(values, dtype=object).infer_objects()
+    if inferred.dtype != object:  # numbers (NaN for missing), or booleans without a missing value
+        return inferred.to_numpy()
+    present = pd.notna(values)
+    kept = values[present]
+    if all(isinstance(v, str) for v in kept):
+        return values
+    if all(isinstance(v, (bool, np.bool_)) for v in kept):
+        return pd.array([v if p else None for v, p in zip(values, present)], dtype="boolean")
+    return np.array([str(v) if p else np.nan for v, p in zip(values, present)], dtype=object)
