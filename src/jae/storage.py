@@ -81,11 +81,17 @@ def in_data_order(data, values: np.ndarray, cells: pd.Index) -> tuple[np.ndarray
 
 def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: dict | None = None) -> None:
     """Store ``values`` (one row per cell of ``cells``, in that order; for an AnnData or MuData, its ``obs_names``)
-    in ``obsm[key]`` and, when given, its provenance ``record`` in ``uns`` (:func:`jae.provenance.uns_key`)."""
+    in ``obsm[key]`` and, when given, its provenance ``record`` in ``uns`` (:func:`jae.provenance.uns_key`); an
+    existing ``obsm[key]`` is replaced with a log line (a warning when no jae record in ``uns`` says jae made it)."""
     from .provenance import uns_key
 
     for target, rows in _targets(data, cells):
         _own(target)
+        if key in target.obsm:  # said: e.g. key_added='X_pca' or 'X_umap' replaced scanpy's without a word
+            ours = hasattr(target, "uns") and uns_key(key) in target.uns
+            (logger.info if ours else logger.warning)(
+                "obsm[%r] %s; it is replaced by this embedding (pass another key_added to keep it)", key,
+                "held an earlier jae embedding" if ours else "held an array not made by jae")
         target.obsm[key] = values if isinstance(rows, slice) else values[rows]
         if record is not None and hasattr(target, "uns"):
             target.uns[uns_key(key)] = record
