@@ -38,3 +38,16 @@ def test_a_record_without_weights_from_an_older_jae_is_still_accepted(two_models
     a.embed(data, key_added="X_jae")
     del data.uns["jae"]["weights"]
     assert len(b.predict_cell_type(data, embedding="X_jae")) == data.n_obs
+
+
+def test_the_record_of_another_key_sharing_the_uns_key_is_not_read_as_this_embeddings(two_models):
+    """obsm['jae'] and obsm['X_jae'] both keep their record in uns['jae']: an embedding stored under 'jae', then
+    another model's under 'X_jae', was refused as made by another state of its own model."""
+    m, a, b = two_models
+    data = m.copy()
+    a.embed(data, key_added="jae")
+    b.embed(data, key_added="X_jae")
+    assert data.uns["jae"]["obsm_key"] == "X_jae"
+    assert len(a.predict_cell_type(data, embedding="jae")) == data.n_obs
+    with pytest.raises(ValueError, match="differs in its weights"):
+        a.predict_cell_type(data, embedding="X_jae")  # the record of 'X_jae' is still read

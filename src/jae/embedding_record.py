@@ -31,8 +31,8 @@ def check_record(model, data, key: str) -> None:
     from .provenance import record, uns_key
 
     stored = getattr(data, "uns", {}).get(uns_key(key))
-    if not hasattr(stored, "items"):
-        return
+    if not hasattr(stored, "items") or str(stored.get("obsm_key", key)) != key:
+        return  # no record, or that of another key sharing its uns key ('jae' and 'X_jae' both keep uns['jae'])
     stored, now = _plain(stored), _plain(record(model, key))
 
     def get(rec, field):  # a record holds "mapping" only for a mapped model
