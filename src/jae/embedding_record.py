@@ -39,6 +39,7 @@ def check_record(model, data, key: str) -> None:
         return rec.get(field, {} if field == "mapping" else None)
 
     changed = [f for f in STATE_FIELDS if (f in stored or f == "mapping") and get(stored, f) != get(now, f)]
+    changed = [f for f in changed if f != "weights"] or changed  # other weights follow from any other change
     if changed:
         what = {"finetune_seeds": f"fine-tunings (seeds {stored.get('finetune_seeds')} then, "
                                   f"{now.get('finetune_seeds')} now)", "mapping": "mappings (map_query)",
