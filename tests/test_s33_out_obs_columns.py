@@ -37,3 +37,17 @@ def test_jae_embed_with_a_bool_annotation_some_cells_lack_writes_its_output(own_
                     tmp_path / "e.h5ad", finetune_epochs=0, progress_bar=False)
     qc = ad.read_h5ad(tmp_path / "e.h5ad").obs["qc_pass"]
     assert qc.iloc[:30].tolist() == ann["qc_pass"].tolist() and qc.iloc[30:].isna().all()
+
+
+def test_obs_indexed_by_the_cell_names_in_another_order_is_matched_by_name(tmp_path):
+    """write_embedding_h5ad(obs=adata.obs) of cells in another order than obs_names gave each cell another cell's
+    annotation, by position, without a word."""
+    cells = pd.Index(["a", "b", "c", "d"])
+    obs = pd.DataFrame({"cell_type": pd.Categorical(["T", "B", "NK", "T"]), "n": [4, 2, 3, 1]}, index=cells)
+    shuffled = obs.iloc[[3, 1, 0, 2]]
+    write_embedding_h5ad(np.ones((4, 2)), cells, tmp_path / "e.h5ad", dataset_id="d", obs=shuffled)
+    back = ad.read_h5ad(tmp_path / "e.h5ad").obs
+    assert back["cell_type"].tolist() == ["T", "B", "NK", "T"] and back["n"].tolist() == [4, 2, 3, 1]
+    positional = {"n": pd.Series([9, 8, 7, 6], index=[10, 11, 12, 13])}  # not indexed by cell names: by position
+    write_embedding_h5ad(np.ones((4, 2)), cells, tmp_path / "p.h5ad", dataset_id="d", obs=positional)
+    assert ad.read_h5ad(tmp_path / "p.h5ad").obs["n"].tolist() == [9, 8, 7, 6]

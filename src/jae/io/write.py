@@ -118,7 +118,8 @@ def write_embedding_h5ad(
     protect
         Paths that must not be written, typically the input files.
     obs
-        Per-cell columns for the file's ``obs`` (``{name: (n_obs,) values}`` or a DataFrame, in the rows' order),
+        Per-cell columns for the file's ``obs`` (``{name: (n_obs,) values}`` or a DataFrame, in the rows' order; a
+        Series or DataFrame indexed by the cell names in another order is matched by name),
         e.g. the input's annotations and the predicted cell type; none by default, as the competition's format.
     overwrite
         Whether an existing file at ``path`` may be replaced.
@@ -160,7 +161,7 @@ def write_embedding_h5ad(
     if not np.isfinite(embedding).all():
         raise ValueError("embedding has NaN or infinite values; it cannot be written (check the model's training)")
     columns = {} if obs is None else {  # categorical labels (and a DataFrame's dtypes) keep their categories
-        str(k): _column(v) for k, v in dict(obs).items()}
+        str(k): _column(_by_cell_name(v, obs_index)) for k, v in dict(obs).items()}
     for key, values in columns.items():
         if len(values) != len(obs_index):
             raise ValueError(f"obs column {key!r} has {len(values)} values for {len(obs_index)} cells; pass one per cell")
@@ -179,6 +180,18 @@ def write_embedding_h5ad(
         uns={**(uns or {}), "dataset_id": str(dataset_id), "method_id": str(method_id)},
     )
     return write_atomic(adata, path, protect=protect, overwrite=overwrite)
+
+
+def _by_cell_name(values, cells: pd.Index):
+    """A Series indexed by the same cell names as ``cells`` in another order (e.g. ``adata.obs`` of a reordered
+    object) reordered to ``cells`` (it was taken by position: each cell got another's value); anything else as it
+    is, taken by position."""
+    if not isinstance(values, pd.Series) or values.index.equals(cells) or len(values) != len(cells):
+        return values
+    index = values.index.astype(str)
+    if index.is_unique and index.isin(cells).all():
+        return values.set_axis(index).reindex(cells)
+    return values
 
 
 def _column(values):
