@@ -35,6 +35,19 @@ def _writable(folder: Path) -> bool:
         return False
 
 
+def _not_in_a_model_folder(outputs: list, models: dict) -> None:
+    """Refuse an output inside a model folder that is written too: the folder is replaced whole, after the output
+    (``jae predict --output pm/p.h5ad --save-model pm`` failed after all the work, naming a temporary file)."""
+    for name, folder in outputs:
+        if name not in models:
+            continue
+        folder = user_path(folder).resolve()
+        for flag, path in outputs:
+            if flag != name and folder in user_path(path).resolve().parents:
+                raise ValueError(f"{flag} {path} lies in the model folder {name} {folder}, which is written as a "
+                                 f"whole; choose a path for {flag} outside {folder.name}")
+
+
 def check_outputs(
     outputs: Iterable[tuple[str, str | os.PathLike | None]],
     *,
@@ -77,6 +90,8 @@ def check_outputs(
     check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the outputs
     inputs = [user_path(p) for p in inputs]
     folders = set(folders)
+    outputs = [(flag, path) for flag, path in outputs if path is not None]
+    _not_in_a_model_folder(outputs, models or {})
     seen: dict[Path, str] = {}
     for flag, path in outputs:
         if path is None:
