@@ -37,3 +37,20 @@ def test_check_outputs_refuses_a_file_in_a_model_folder_output(tmp_path):
                       overwrite=True, models={"save_model": "model.json"})
     check_outputs([("output", tmp_path / "x.h5ad"), ("save_model", tmp_path / "m")], inputs=(), overwrite=True,
                   models={"save_model": "model.json"})  # beside it: accepted
+
+
+def test_a_file_name_too_long_for_the_temporary_file_is_refused_before_any_work(tmp_path):
+    """An --out name of 233 to 255 bytes passed the checks, then failed writing with 'File name too long' after all
+    the work (jae writes through a temporary file named after it); names up to 232 bytes are written."""
+    import numpy as np
+
+    from jae.io import write_embedding_h5ad
+
+    fits, too_long = tmp_path / ("a" * 227 + ".h5ad"), tmp_path / ("b" * 228 + ".h5ad")
+    check_outputs([("out", fits)], inputs=(), overwrite=False)
+    write_embedding_h5ad(np.ones((3, 2)), ["x", "y", "z"], fits, dataset_id="d")
+    assert fits.exists()
+    with pytest.raises(ValueError, match=r"^out b{40}\.\.\. is a file name of 233 bytes; jae writes it through a "
+                                         r"temporary file named after it, and its folder takes names of at most 255 "
+                                         r"bytes: choose a shorter name for out \(at most 232 bytes\)$"):
+        check_outputs([("out", too_long)], inputs=(), overwrite=False)

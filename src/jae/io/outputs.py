@@ -35,6 +35,21 @@ def _writable(folder: Path) -> bool:
         return False
 
 
+def _name_fits(flag: str, path: Path) -> None:
+    """Refuse a file name too long for its folder once jae's temporary name is made of it
+    (:func:`jae.io.atomic.atomic_path`: ``.NAME.<12 hex>.tmpSUFFIX``): it passed the checks and failed writing,
+    after all the work, with 'File name too long'."""
+    try:
+        limit = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # a folder that does not exist (said below), or no pathconf
+        limit = 255
+    size, extra = len(os.fsencode(path.name)), 18 + len(os.fsencode(path.suffix))
+    if size + extra > limit:
+        raise ValueError(f"{flag} {path.name[:40]}... is a file name of {size} bytes; jae writes it through a "
+                         f"temporary file named after it, and its folder takes names of at most {limit} bytes: "
+                         f"choose a shorter name for {flag} (at most {limit - extra} bytes)")
+
+
 def _not_in_a_model_folder(outputs: list, models: dict) -> None:
     """Refuse an output inside a model folder that is written too: the folder is replaced whole, after the output
     (``jae predict --output pm/p.h5ad --save-model pm`` failed after all the work, naming a temporary file)."""
@@ -97,6 +112,7 @@ def check_outputs(
         if path is None:
             continue
         path = user_path(path)
+        _name_fits(flag, path)
         for p in inputs:
             if _same(path, p):
                 raise ValueError(f"{flag} {path} is an input file; choose another path for {flag}")
