@@ -46,9 +46,15 @@ def _own(target) -> None:
             target._init_as_actual(target.copy())
 
 
-def checked_key(key_added, *, example: str = "X_jae") -> str | None:
+def checked_key(key_added, *, example: str = "X_jae", data=None) -> str | None:
     """A user's ``key_added=``: None (store nothing) or a non-empty string, refused in one line otherwise, before any
-    work (a number or a list was stored as a key, or failed with pandas' 'unhashable type')."""
+    work (a number or a list was stored as a key, or failed with pandas' 'unhashable type'); for an ``obsm`` key of
+    a MuData ``data``, not one of its modality names (MuData keeps each modality's cell mask in ``obsm[name]`` and
+    wrote the mask over the embedding, which read back as a (n_cells, 1) bool column)."""
+    if isinstance(key_added, str) and key_added in getattr(data, "mod", {}):
+        raise ValueError(f"key_added={key_added!r} is the name of a modality of the MuData, whose cell mask MuData "
+                         f"keeps in obsm[{key_added!r}] and writes over the embedding: pass another key_added "
+                         f"(e.g. key_added={example!r})")
     if key_added is None or (isinstance(key_added, str) and key_added.strip()):
         return key_added
     raise (ValueError if isinstance(key_added, str) else TypeError)(
