@@ -51,7 +51,8 @@ def checked_key(key_added, *, example: str = "X_jae", data=None) -> str | None:
     work (a number or a list was stored as a key, or failed with pandas' 'unhashable type'); for an ``obsm`` key of
     a MuData ``data``, not one of its modality names (MuData keeps each modality's cell mask in ``obsm[name]`` and
     wrote the mask over the embedding, which read back as a (n_cells, 1) bool column)."""
-    if isinstance(key_added, str) and key_added in getattr(data, "mod", {}):
+    mods = getattr(data, "mod", None)  # a MuData's modalities (a DataFrame's .mod is a method)
+    if isinstance(key_added, str) and isinstance(mods, Mapping) and key_added in mods:
         raise ValueError(f"key_added={key_added!r} is the name of a modality of the MuData, whose cell mask MuData "
                          f"keeps in obsm[{key_added!r}] and writes over the embedding: pass another key_added "
                          f"(e.g. key_added={example!r})")
