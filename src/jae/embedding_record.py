@@ -10,7 +10,7 @@ __all__ = ["STATE_FIELDS", "check_record"]
 
 
 #: Fields of an embedding's record (:func:`jae.provenance.record`) that tell the model state that made it.
-STATE_FIELDS = ("seed", "modalities", "columns", "finetune_seeds", "mapping")
+STATE_FIELDS = ("seed", "modalities", "columns", "finetune_seeds", "mapping", "weights")
 
 
 def _plain(value):
@@ -24,23 +24,26 @@ def _plain(value):
 
 def check_record(model, data, key: str) -> None:
     """Refuse ``obsm[key]`` when its record in ``uns`` (:mod:`jae.provenance`) says another state of the model made
-    it: a fine-tuning, a mapping, another seed or other columns since (an embedding from before ``finetune`` gave
+    it: a fine-tuning, a mapping, another seed, other columns or other weights since (``weights``: another model of
+    the same seed and cell types, e.g. fitted with other parameters or on another reference; an embedding from before ``finetune`` gave
     confidences up to 0.035 off the model's own, with no message). No record (an array stored by hand, or by an
-    older jae): nothing to compare."""
+    older jae): nothing to compare; a record from before ``weights`` was kept is compared in its other fields."""
     from .provenance import record, uns_key
 
     stored = getattr(data, "uns", {}).get(uns_key(key))
-    if not hasattr(stored, "items"):
-        return
+    if not hasattr(stored, "items") or str(stored.get("obsm_key", key)) != key:
+        return  # no record, or that of another key sharing its uns key ('jae' and 'X_jae' both keep uns['jae'])
     stored, now = _plain(stored), _plain(record(model, key))
 
     def get(rec, field):  # a record holds "mapping" only for a mapped model
         return rec.get(field, {} if field == "mapping" else None)
 
     changed = [f for f in STATE_FIELDS if (f in stored or f == "mapping") and get(stored, f) != get(now, f)]
+    changed = [f for f in changed if f != "weights"] or changed  # other weights follow from any other change
     if changed:
         what = {"finetune_seeds": f"fine-tunings (seeds {stored.get('finetune_seeds')} then, "
-                                  f"{now.get('finetune_seeds')} now)", "mapping": "mappings (map_query)"}
+                                  f"{now.get('finetune_seeds')} now)", "mapping": "mappings (map_query)",
+                "weights": "weights (another model, or one fitted again)"}
         raise ValueError(
             f"embedding={key!r} was made by another state of this model: its record uns[{uns_key(key)!r}] differs "
             f"in its {', '.join(what.get(f, f) for f in changed)}; embed the cells again with this "

@@ -372,7 +372,7 @@ class JAE:
         ``'X_jae'``, ``'jae_umap'`` for ``'X_umap'``, never scanpy's own ``uns['umap']``; a dict of AnnData: in each
         AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
-        checked_key(key_added)  # before any work
+        checked_key(key_added, data=data)  # before any work
         X, cells, batch, _ = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=batch)
         return self._store(data, Z, cells, key_added)
@@ -386,7 +386,7 @@ class JAE:
         ``(n_cells, self.layout.dim)`` float32 array aligned to the data's ``obs_names``; also stored in
         ``data.obsm[key_added]`` when ``key_added`` is given. :meth:`embed` reads the embedding off it.
         """
-        checked_key(key_added, example="X_jae_latent")  # before any work
+        checked_key(key_added, example="X_jae_latent", data=data)  # before any work
         X, cells, batch, _ = self._features(data, layer=layer)
         columns = self.layout.column_names(self.cell_types, self.batches)
         Z = self.latent_transformed(X, batch=batch)

@@ -6,7 +6,11 @@ each stored embedding keeps its own record; a key not starting with ``jae`` gets
 
 from __future__ import annotations
 
-__all__ = ["describe", "record", "uns_key", "finetune_seeds"]
+import hashlib
+
+import numpy as np
+
+__all__ = ["describe", "record", "uns_key", "finetune_seeds", "weights_fingerprint"]
 
 
 def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
@@ -17,7 +21,7 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
     A dict of strings, numbers and lists (writable to .h5ad / .h5mu): ``jae_version``, ``obsm_key``, ``columns``
     (the embedding's column names, :attr:`jae.JAE.column_names` unless given), ``modalities``, ``seed``,
     ``organism``, ``params`` (the :class:`jae.JAEConfig` as a dict), ``finetune_seeds`` (:func:`finetune_seeds`, the
-    seed of each fine-tuning, in order; empty when none); for a model made by :meth:`jae.JAE.map_query`,
+    seed of each fine-tuning, in order; empty when none), ``weights`` (:func:`weights_fingerprint`); for a model made by :meth:`jae.JAE.map_query`,
     ``mapping`` (:func:`jae.mapping.mappings_of`, keyed ``'1'``, ``'2'``, ... in the order they were done).
     """
     from . import __version__
@@ -34,10 +38,31 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
         "params": model.config.to_dict(),
     }
     out["finetune_seeds"] = finetune_seeds(model.history)
+    out["weights"] = weights_fingerprint(model)
     mappings = mappings_of(model)
     if mappings:  # a model made by map_query: each mapping's batches, cells, seed, epochs, steps ('1' the first)
         out["mapping"] = {str(i): {k: v for k, v in m.items() if v is not None} for i, m in enumerate(mappings, 1)}
     return out
+
+
+def weights_fingerprint(model) -> str:
+    """A short hash (16 hex digits) of what maps a cell to its embedding: the network's weights, the SVD bases, the
+    readout and a mapped model's batch shifts. Two models of the same seed, modalities and cell types (another
+    reference, other parameters) differ in it; a saved and loaded model keeps it."""
+    parts = {f"network.{k}": v.detach().cpu().numpy() for k, v in model.network.state_dict().items()}
+    for i, basis in enumerate(getattr(model.preprocessor, "bases", ())):
+        if basis is not None:
+            parts[f"svd.{i}"] = basis.components
+    if getattr(model, "readout", None) is not None:
+        parts.update({f"readout.{k}": v for k, v in model.readout.to_tensors().items()})
+    if getattr(model, "adapter", None) is not None:
+        parts["adapter.shift"] = model.adapter.shift
+    digest = hashlib.sha256()
+    for name in sorted(parts):
+        value = np.ascontiguousarray(parts[name])
+        digest.update(f"{name}:{value.dtype.str}:{value.shape};".encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()[:16]
 
 
 def finetune_seeds(history) -> list[int]:

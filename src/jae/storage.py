@@ -46,9 +46,16 @@ def _own(target) -> None:
             target._init_as_actual(target.copy())
 
 
-def checked_key(key_added, *, example: str = "X_jae") -> str | None:
+def checked_key(key_added, *, example: str = "X_jae", data=None) -> str | None:
     """A user's ``key_added=``: None (store nothing) or a non-empty string, refused in one line otherwise, before any
-    work (a number or a list was stored as a key, or failed with pandas' 'unhashable type')."""
+    work (a number or a list was stored as a key, or failed with pandas' 'unhashable type'); for an ``obsm`` key of
+    a MuData ``data``, not one of its modality names (MuData keeps each modality's cell mask in ``obsm[name]`` and
+    wrote the mask over the embedding, which read back as a (n_cells, 1) bool column)."""
+    mods = getattr(data, "mod", None)  # a MuData's modalities (a DataFrame's .mod is a method)
+    if isinstance(key_added, str) and isinstance(mods, Mapping) and key_added in mods:
+        raise ValueError(f"key_added={key_added!r} is the name of a modality of the MuData, whose cell mask MuData "
+                         f"keeps in obsm[{key_added!r}] and writes over the embedding: pass another key_added "
+                         f"(e.g. key_added={example!r})")
     if key_added is None or (isinstance(key_added, str) and key_added.strip()):
         return key_added
     raise (ValueError if isinstance(key_added, str) else TypeError)(
@@ -81,11 +88,17 @@ def in_data_order(data, values: np.ndarray, cells: pd.Index) -> tuple[np.ndarray
 
 def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: dict | None = None) -> None:
     """Store ``values`` (one row per cell of ``cells``, in that order; for an AnnData or MuData, its ``obs_names``)
-    in ``obsm[key]`` and, when given, its provenance ``record`` in ``uns`` (:func:`jae.provenance.uns_key`)."""
+    in ``obsm[key]`` and, when given, its provenance ``record`` in ``uns`` (:func:`jae.provenance.uns_key`); an
+    existing ``obsm[key]`` is replaced with a log line (a warning when no jae record in ``uns`` says jae made it)."""
     from .provenance import uns_key
 
     for target, rows in _targets(data, cells):
         _own(target)
+        if key in target.obsm:  # said: e.g. key_added='X_pca' or 'X_umap' replaced scanpy's without a word
+            ours = hasattr(target, "uns") and uns_key(key) in target.uns
+            (logger.info if ours else logger.warning)(
+                "obsm[%r] %s; it is replaced by this embedding (pass another key_added to keep it)", key,
+                "held an earlier jae embedding" if ours else "held an array not made by jae")
         target.obsm[key] = values if isinstance(rows, slice) else values[rows]
         if record is not None and hasattr(target, "uns"):
             target.uns[uns_key(key)] = record

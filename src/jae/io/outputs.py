@@ -35,6 +35,34 @@ def _writable(folder: Path) -> bool:
         return False
 
 
+def _name_fits(flag: str, path: Path) -> None:
+    """Refuse a file name too long for its folder once jae's temporary name is made of it
+    (:func:`jae.io.atomic.atomic_path`: ``.NAME.<12 hex>.tmpSUFFIX``): it passed the checks and failed writing,
+    after all the work, with 'File name too long'."""
+    try:
+        limit = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # a folder that does not exist (said below), or no pathconf
+        limit = 255
+    size, extra = len(os.fsencode(path.name)), 18 + len(os.fsencode(path.suffix))
+    if size + extra > limit:
+        raise ValueError(f"{flag} {path.name[:40]}... is a file name of {size} bytes; jae writes it through a "
+                         f"temporary file named after it, and its folder takes names of at most {limit} bytes: "
+                         f"choose a shorter name for {flag} (at most {limit - extra} bytes)")
+
+
+def _not_in_a_model_folder(outputs: list, models: dict) -> None:
+    """Refuse an output inside a model folder that is written too: the folder is replaced whole, after the output
+    (``jae predict --output pm/p.h5ad --save-model pm`` failed after all the work, naming a temporary file)."""
+    for name, folder in outputs:
+        if name not in models:
+            continue
+        folder = user_path(folder).resolve()
+        for flag, path in outputs:
+            if flag != name and folder in user_path(path).resolve().parents:
+                raise ValueError(f"{flag} {path} lies in the model folder {name} {folder}, which is written as a "
+                                 f"whole; choose a path for {flag} outside {folder.name}")
+
+
 def check_outputs(
     outputs: Iterable[tuple[str, str | os.PathLike | None]],
     *,
@@ -77,11 +105,14 @@ def check_outputs(
     check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the outputs
     inputs = [user_path(p) for p in inputs]
     folders = set(folders)
+    outputs = [(flag, path) for flag, path in outputs if path is not None]
+    _not_in_a_model_folder(outputs, models or {})
     seen: dict[Path, str] = {}
     for flag, path in outputs:
         if path is None:
             continue
         path = user_path(path)
+        _name_fits(flag, path)
         for p in inputs:
             if _same(path, p):
                 raise ValueError(f"{flag} {path} is an input file; choose another path for {flag}")

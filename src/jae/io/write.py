@@ -14,9 +14,23 @@ import pandas as pd
 from .atomic import atomic_path
 from .paths import user_path
 
-__all__ = ["write_atomic", "write_embedding_h5ad"]
+__all__ = ["check_method_id", "write_atomic", "write_embedding_h5ad"]
 
 logger = logging.getLogger(__name__)
+
+#: The most columns the NeurIPS 2021 competition's check takes in an embedding (``1 <= n_vars <= 100``).
+MAX_COMPETITION_DIMS = 100
+
+
+def check_method_id(method_id, path: str | os.PathLike | None = None) -> None:
+    """Refuse, before any work, a ``method_id`` the competition's check refuses (it must be a non-empty string), or
+    one given for an ``.h5mu`` ``path`` (a copy of the input, which has no ``uns['method_id']``)."""
+    if not isinstance(method_id, str) or not method_id.strip():
+        raise ValueError(f"method_id={method_id!r} is not a non-empty name; the competition's format needs "
+                         "uns['method_id'] to name the method: pass e.g. method_id='jae'")
+    if path is not None and Path(path).suffix == ".h5mu" and method_id != "jae":  # else read by nothing
+        raise ValueError(f"method_id={method_id!r} is uns['method_id'] of an out *.h5ad; the out *.h5mu copy has none: "
+                         "leave method_id out")
 
 
 def write_atomic(
@@ -104,7 +118,8 @@ def write_embedding_h5ad(
     protect
         Paths that must not be written, typically the input files.
     obs
-        Per-cell columns for the file's ``obs`` (``{name: (n_obs,) values}`` or a DataFrame, in the rows' order),
+        Per-cell columns for the file's ``obs`` (``{name: (n_obs,) values}`` or a DataFrame, in the rows' order; a
+        Series or DataFrame indexed by the cell names in another order is matched by name),
         e.g. the input's annotations and the predicted cell type; none by default, as the competition's format.
     overwrite
         Whether an existing file at ``path`` may be replaced.
@@ -123,14 +138,19 @@ def write_embedding_h5ad(
     Raises
     ------
     ValueError
-        For an embedding that is not 2-D, has non-finite values, or whose rows do not match ``obs_names``.
+        For an embedding that is not 2-D, has no columns or non-finite values, or whose rows do not match
+        ``obs_names``; for an empty ``method_id``.
+
+    An embedding of more than 100 columns (e.g. a reference of 80 cell types) is written with a warning: the
+    competition's check takes 1 to 100 columns.
     """
+    check_method_id(method_id)
     embedding = np.asarray(embedding)
     names = None if var_names is None else [str(c) for c in var_names]
     name = getattr(obs_names, "name", None)  # the index's name (e.g. 'barcode'), as scanpy users read it back
     obs_index = pd.Index(np.asarray(obs_names).astype(str), name=name if isinstance(name, str) else None)
-    if embedding.ndim != 2:
-        raise ValueError(f"embedding must be 2-D (cells x dims), got shape {embedding.shape}")
+    if embedding.ndim != 2 or not embedding.shape[1]:
+        raise ValueError(f"embedding must be 2-D (cells x dims) with at least one column, got shape {embedding.shape}")
     if embedding.shape[0] != len(obs_index):
         raise ValueError(
             f"embedding has {embedding.shape[0]} rows but {len(obs_index)} cell names were given; pass the "
@@ -141,12 +161,16 @@ def write_embedding_h5ad(
     if not np.isfinite(embedding).all():
         raise ValueError("embedding has NaN or infinite values; it cannot be written (check the model's training)")
     columns = {} if obs is None else {  # categorical labels (and a DataFrame's dtypes) keep their categories
-        str(k): _column(v) for k, v in dict(obs).items()}
+        str(k): _column(_by_cell_name(v, obs_index)) for k, v in dict(obs).items()}
     for key, values in columns.items():
         if len(values) != len(obs_index):
             raise ValueError(f"obs column {key!r} has {len(values)} values for {len(obs_index)} cells; pass one per cell")
     if names is not None and len(names) != embedding.shape[1]:
         raise ValueError(f"{len(names)} column names for an embedding of {embedding.shape[1]} columns")
+    if embedding.shape[1] > MAX_COMPETITION_DIMS:
+        logger.warning("the embedding written to %s has %d columns; the NeurIPS 2021 competition's check takes at most "
+                       "%d (1 <= n_vars <= 100), so it would refuse this file (each cell type of the model is a "
+                       "column)", user_path(path).name, embedding.shape[1], MAX_COMPETITION_DIMS)
     if obs_index.name in columns:  # anndata cannot write an index named as one of the columns
         obs_index = obs_index.rename(None)
     adata = ad.AnnData(
@@ -158,11 +182,40 @@ def write_embedding_h5ad(
     return write_atomic(adata, path, protect=protect, overwrite=overwrite)
 
 
+def _by_cell_name(values, cells: pd.Index):
+    """A Series indexed by the same cell names as ``cells`` in another order (e.g. ``adata.obs`` of a reordered
+    object) reordered to ``cells`` (it was taken by position: each cell got another's value); anything else as it
+    is, taken by position."""
+    if not isinstance(values, pd.Series) or values.index.equals(cells) or len(values) != len(cells):
+        return values
+    index = values.index.astype(str)
+    if index.is_unique and index.isin(cells).all():
+        return values.set_axis(index).reindex(cells)
+    return values
+
+
 def _column(values):
     """One obs column's values, positionally: a categorical or pandas extension array kept as it is (a Series's
-    index is dropped), anything else as a numpy array."""
+    index is dropped), anything else as a numpy array (an object one as :func:`_writable_objects` makes it)."""
     if isinstance(values, pd.Series):
         values = values.array
     if isinstance(values, pd.api.extensions.ExtensionArray) and not isinstance(values, pd.arrays.NumpyExtensionArray):
         return values
-    return np.asarray(values)
+    values = np.asarray(values)
+    return _writable_objects(values) if values.dtype == object else values
+
+
+def _writable_objects(values: np.ndarray):
+    """An object column as anndata can write it (it writes text and missing values only, and failed on anything else
+    after all the work, e.g. a bool annotation some cells lack: True, False and NaN): numbers as numbers, booleans
+    with missing values as pandas' nullable ``boolean``, other mixes as text (missing values kept)."""
+    inferred = pd.Series(values, dtype=object).infer_objects()
+    if inferred.dtype != object:  # numbers (NaN for missing), or booleans without a missing value
+        return inferred.to_numpy()
+    present = pd.notna(values)
+    kept = values[present]
+    if all(isinstance(v, str) for v in kept):
+        return values
+    if all(isinstance(v, (bool, np.bool_)) for v in kept):
+        return pd.array([v if p else None for v, p in zip(values, present)], dtype="boolean")
+    return np.array([str(v) if p else np.nan for v, p in zip(values, present)], dtype=object)

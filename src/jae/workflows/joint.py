@@ -28,6 +28,7 @@ from ..io.outputs import check_outputs
 from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
+from ..io.write import check_method_id
 from ..mapping import batch_key_origin, check_batch_key, check_seed_epochs, query_batch_key
 from ..query import features_kept, query_features
 
@@ -347,9 +348,7 @@ def embed_files(
     if out.suffix == ".h5mu" and inputs.h5mu is None:
         raise ValueError(
             "out *.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out *.h5ad")
-    if out.suffix == ".h5mu" and method_id != "jae":  # else read by nothing: the .h5mu copy has no uns['method_id']
-        raise ValueError(f"method_id={method_id!r} is uns['method_id'] of an out *.h5ad; the out *.h5mu copy has none: "
-                         "leave method_id out")
+    check_method_id(method_id, out)  # a non-empty name, for an .h5ad out (an .h5mu copy has no uns['method_id'])
     if finetune_epochs is not None:  # before the model is loaded and the cells read
         as_epochs(finetune_epochs, zero="0 skips fine-tuning", name="finetune_epochs")
     if seed is not None:
