@@ -99,14 +99,13 @@ def predict_files(
     inputs = [user_path(p, name=n) for p, n in given if p is not None]  # an AnnData: told to call jae.predict
     inputs += [folder] if folder is not None else []
     save_model = None if save_model is None else user_path(save_model)
-    if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output;
-        # first: a folder that is no model folder is never replaced, so 'pass overwrite=True' would not help
-        check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     check_flags(progress_bar=progress_bar)
-    check_outputs(  # before any file is read
+    check_outputs(  # before any file is read; first: an input inside save_model is named as such (as fit and map do)
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite,
         models={"save_model": "model.json"}, suffixes={"output": (".h5ad",)},
     )
+    if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
+        check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     if output_format not in ("auto", "dense", "sparse"):  # checked by predict, after the training
         raise ValueError(f"unknown output_format {output_format!r}; use 'auto', 'dense' or 'sparse'")
     for name, kind in (("source_kind", source_kind), ("target_kind", target_kind)):
