@@ -156,7 +156,14 @@ def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_ke
     if isinstance(embeddings, (np.ndarray, pd.DataFrame)) or sp.issparse(embeddings):
         raise TypeError("embeddings must be obsm keys or a {name: value} mapping, not one array; pass {'jae': Z} to "
                         "score the array Z")
-    if not isinstance(embeddings, Mapping):
+    if isinstance(embeddings, Mapping):
+        for name, value in embeddings.items():
+            if hasattr(value, "obs_names") and hasattr(value, "obsm"):  # an AnnData / MuData: numpy's error named none
+                raise TypeError(
+                    f"embedding {name!r} is {'an' if type(value).__name__[0] in 'AEIOU' else 'a'} {type(value).__name__}, not an embedding; pass the embedding itself: an "
+                    "array of its obsm (adata.obsm['X_scVI']), or, for a prediction whose X is the embedding, "
+                    "pandas.DataFrame(adata.X, index=adata.obs_names) (read by cell name)")
+    else:
         for item in embeddings:
             if not isinstance(item, (str, os.PathLike)):
                 raise TypeError(f"embeddings as a list must hold obsm keys (strings), not a {type(item).__name__}; "

@@ -1,0 +1,34 @@
+"""jae.evaluate given the embeddings a user already has, in the forms they hold them (s33 audit)."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+import jae
+from jae.datasets import simulate
+
+
+@pytest.fixture(scope="module")
+def data():
+    m = simulate(120, n_genes=250, n_peaks=200, n_cell_types=3, n_batches=2, seed=1)
+    m.obsm["X_scVI"] = np.random.default_rng(0).normal(size=(m.n_obs, 8)).astype(np.float32)
+    return m
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("the metrics ran before the arguments were checked")
+
+
+def test_an_anndata_given_as_an_embedding_is_refused_naming_what_to_pass(data, monkeypatch):
+    """A competition prediction held in memory (X = embedding) failed in numpy: 'setting an array element with a
+    sequence. The requested array would exceed the maximum number of dimension of 64', naming no embedding."""
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _never)
+    pred = ad.AnnData(X=np.asarray(data.obsm["X_scVI"]), obs=pd.DataFrame(index=data.obs_names))
+    with pytest.raises(TypeError, match=r"embedding 'scvi' is an AnnData, not an embedding; pass the embedding itself"
+                                        r".*pandas\.DataFrame\(adata\.X, index=adata\.obs_names\)"):
+        jae.evaluate(data, {"scvi": pred}, progress_bar=False)
+    with pytest.raises(TypeError, match=r"embedding 'm' is a MuData"):
+        jae.evaluate(data, {"m": data}, progress_bar=False)
