@@ -32,3 +32,24 @@ def test_an_anndata_given_as_an_embedding_is_refused_naming_what_to_pass(data, m
         jae.evaluate(data, {"scvi": pred}, progress_bar=False)
     with pytest.raises(TypeError, match=r"embedding 'm' is a MuData"):
         jae.evaluate(data, {"m": data}, progress_bar=False)
+
+
+def test_an_obsm_key_given_as_a_prediction_file_names_the_key_and_the_flag(data, tmp_path, monkeypatch, caplog):
+    """``--prediction scVI=X_scVI`` said only "--prediction file X_scVI does not exist; check the path", although the
+    data's obsm holds X_scVI."""
+    from pathlib import Path
+
+    from jae.cli import main
+    from jae.io import InputFiles
+
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _never)
+    data.write_h5mu(tmp_path / "d.h5mu")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"^embedding file X_scVI does not exist, but the data's obsm holds 'X_scVI': "
+                                         r"pass it as an obsm key \(text, not a path\): embeddings=\{'s': 'X_scVI'\}$"):
+        jae.evaluate_files(InputFiles(h5mu="d.h5mu"), {"s": Path("X_scVI")}, "out")
+    assert main(["evaluate", "--h5mu", "d.h5mu", "--prediction", "scVI=X_scVI", "--out", "out", "--quiet"]) == 1
+    assert caplog.records[-1].getMessage() == (
+        "--prediction file X_scVI does not exist, but the data's obsm holds 'X_scVI': give it as --obsm X_scVI "
+        "(--prediction takes files)")
+    assert not (tmp_path / "out").exists()

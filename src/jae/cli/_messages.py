@@ -202,6 +202,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "; store its coordinates as numbers (e.g. float32) in the file"),
     # jae.io.paired_h5ad.read_paired_h5ad: one .h5ad of RNA alone, which embed and map take as --mod1
     (r"\bpass the file as mod1= alone\b", "pass the file as --mod1 alone"),
+    # jae.workflows.evaluate: --prediction NAME=KEY naming an obsm key of the data, not a file
+    (r": pass it as an obsm key \(text, not a path\): embeddings=\{'[^']*': '([^']*)'\}$",
+     lambda m: f": give it as --obsm {m.group(1)} (--prediction takes files)"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
