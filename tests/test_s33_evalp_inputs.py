@@ -53,3 +53,28 @@ def test_an_obsm_key_given_as_a_prediction_file_names_the_key_and_the_flag(data,
         "--prediction file X_scVI does not exist, but the data's obsm holds 'X_scVI': give it as --obsm X_scVI "
         "(--prediction takes files)")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_baseline_on_files_without_counts_is_refused_before_they_are_read_whole(data, tmp_path, monkeypatch,
+                                                                                    caplog):
+    """--baseline on an .h5mu holding normalised values only (no counts layer) read every file whole, then said
+    "modality 'rna' (layer 'counts') has ... non-integer values", naming a layer the file lacks."""
+    from jae.cli import main
+    from jae.io import InputFiles
+    from jae.io.paired_files import FilesOnDisk
+
+    m = data.copy()
+    for a in m.mod.values():
+        del a.layers["counts"]
+        a.X = np.log1p(a.X * 1.5)
+    m.write_h5mu(tmp_path / "norm.h5mu")
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _never)
+    monkeypatch.setattr(FilesOnDisk, "load", _never)
+    with pytest.raises(ValueError, match=r"^modality 'rna' \(X\) has \d+ non-integer values .*so it looks normalised; "
+                                         r"jae needs raw counts: .*; or pass baseline=False to score the given "
+                                         r"embeddings alone$"):
+        jae.evaluate_files(InputFiles(h5mu=tmp_path / "norm.h5mu"), ["X_scVI"], baseline=True, progress_bar=False)
+    assert main(["evaluate", "--h5mu", str(tmp_path / "norm.h5mu"), "--obsm", "X_scVI", "--baseline", "--out",
+                 str(tmp_path / "out"), "--quiet"]) == 1
+    assert caplog.records[-1].getMessage().endswith("; or drop --baseline to score the given embeddings alone")
+    assert not (tmp_path / "out").exists()

@@ -468,3 +468,15 @@ def _check_baseline(data, files: bool) -> None:
                 f"{lacking} of the {data.n_obs} cells lack a modality")
         raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
                          "to score the given embeddings alone")
+    if files:  # normalised values were refused only once every file was read whole, for the baseline
+        from .io.paired_files import row_source
+        from .io.validate import _RAW_HINT, validate_counts
+
+        for name, kind, counts in zip(data.names, data.kinds, data.counts):
+            n = min(200, counts.shape[0])
+            if not n:
+                continue
+            where = "X" if counts.layer is None else f"layer {counts.layer!r}"
+            validate_counts(next(row_source(counts, name).blocks(n, stop=n)), name=f"modality {name!r} ({where})",
+                            modality=name, kind=kind, hint=f"{_RAW_HINT}; "
+                            "or pass baseline=False to score the given embeddings alone")
