@@ -78,3 +78,22 @@ def test_the_baseline_on_files_without_counts_is_refused_before_they_are_read_wh
                  str(tmp_path / "out"), "--quiet"]) == 1
     assert caplog.records[-1].getMessage().endswith("; or drop --baseline to score the given embeddings alone")
     assert not (tmp_path / "out").exists()
+
+
+def _fake_scores(E, *, cell_type, **kwargs):
+    out = pd.Series({m: 0.5 for m in (*jae.metrics.METRICS, "overall")})
+    out.attrs.update(averaged=list(jae.metrics.METRICS), skipped={}, notes=[])
+    return out
+
+
+def test_embeddings_named_alike_but_for_case_get_umap_files_apart_on_any_file_system(data, tmp_path, monkeypatch):
+    """'X_pca' and 'X_PCA' were drawn to umap_X_pca.png and umap_X_PCA.png: one file on macOS and Windows, so the
+    second UMAP replaced the first and index.html showed it for both."""
+    import re
+
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _fake_scores)
+    Z = np.asarray(data.obsm["X_scVI"])
+    jae.evaluate(data, {"X_pca": Z, "X_PCA": Z[:, ::-1].copy()}, report_dir=tmp_path / "r", progress_bar=False)
+    shown = re.findall(r'<img src="(umap_[^"]+\.png)"', (tmp_path / "r" / "index.html").read_text())
+    assert len(shown) == 2 and len({p.lower() for p in shown}) == 2, shown
+    assert all((tmp_path / "r" / p).is_file() for p in shown)
