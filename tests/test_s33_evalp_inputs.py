@@ -97,3 +97,17 @@ def test_embeddings_named_alike_but_for_case_get_umap_files_apart_on_any_file_sy
     shown = re.findall(r'<img src="(umap_[^"]+\.png)"', (tmp_path / "r" / "index.html").read_text())
     assert len(shown) == 2 and len({p.lower() for p in shown}) == 2, shown
     assert all((tmp_path / "r" / p).is_file() for p in shown)
+
+
+def test_the_help_of_obsm_names_every_input_whose_obsm_is_read(capsys):
+    """--obsm's help said 'embedding stored in the --h5mu's obsm', although the obsm of an --h5ad (scanpy's) and of
+    --mod1 / --mod2 are read the same way: a scanpy user read that --obsm was not for them."""
+    from jae.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    start = text.index("--obsm KEY embedding")  # the option's help, not the usage line
+    obsm = text[start:text.index("--prediction [NAME=]FILE", start)]
+    for flag in ("--h5mu", "--h5ad", "--mod1", "--mod2"):
+        assert flag in obsm, obsm
