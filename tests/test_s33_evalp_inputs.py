@@ -111,3 +111,16 @@ def test_the_help_of_obsm_names_every_input_whose_obsm_is_read(capsys):
     obsm = text[start:text.index("--prediction [NAME=]FILE", start)]
     for flag in ("--h5mu", "--h5ad", "--mod1", "--mod2"):
         assert flag in obsm, obsm
+
+
+def test_keys_given_as_an_iterator_are_scored_not_used_up_by_the_checks(data, tmp_path, monkeypatch):
+    """jae.evaluate(mdata, filter(...)) (or a generator of keys) said 'nothing to evaluate': the argument checks
+    had read the iterator to its end before the keys were taken from it."""
+    from jae.io import InputFiles
+
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _fake_scores)
+    table = jae.evaluate(data, filter(lambda k: k.startswith("X_"), data.obsm), progress_bar=False)
+    assert list(table.index) == ["X_scVI"]
+    data.write_h5mu(tmp_path / "d.h5mu")
+    table = jae.evaluate_files(InputFiles(h5mu=tmp_path / "d.h5mu"), (k for k in ["X_scVI"]), progress_bar=False)
+    assert list(table.index) == ["X_scVI"]

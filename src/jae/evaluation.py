@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import anndata as ad
@@ -215,6 +215,8 @@ def evaluate(
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
     from .report import metrics_table, report_files, write_report, write_table
 
+    if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
+        embeddings = list(embeddings)
     check_data(data)
     check_flags(baseline=baseline, report=report, overwrite=overwrite, progress_bar=progress_bar)
     check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,8 @@ def evaluate_files(
     if not isinstance(inputs, InputFiles):
         raise TypeError(f"inputs must be jae.io.InputFiles (the files to score), not {type(inputs).__name__}; for data "
                         "in memory call jae.evaluate(mdata, ...)")
+    if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
+        embeddings = list(embeddings)
     check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys)
     check_flags(baseline=baseline, report=report, overwrite=overwrite, progress_bar=progress_bar)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
