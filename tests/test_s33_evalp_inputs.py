@@ -124,3 +124,26 @@ def test_keys_given_as_an_iterator_are_scored_not_used_up_by_the_checks(data, tm
     data.write_h5mu(tmp_path / "d.h5mu")
     table = jae.evaluate_files(InputFiles(h5mu=tmp_path / "d.h5mu"), (k for k in ["X_scVI"]), progress_bar=False)
     assert list(table.index) == ["X_scVI"]
+
+
+def test_an_anndata_of_annotations_and_embeddings_alone_is_scored_with_cc_cons_na(data, tmp_path, monkeypatch, caplog):
+    """An AnnData holding only obs and obsm (X=None, no genes: a file slimmed to its embeddings) failed with
+    "AttributeError: 'NoneType' object has no attribute 'shape'" (a traceback from jae evaluate --h5ad)."""
+    from jae.cli import main
+
+    seen = []
+
+    def fake(E, *, cell_type, **kwargs):
+        seen.append(kwargs["no_cell_cycle"])
+        return _fake_scores(E, cell_type=cell_type)
+
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", fake)
+    slim = ad.AnnData(obs=data.obs.copy(), obsm={"X_scVI": np.asarray(data.obsm["X_scVI"])})
+    table = jae.evaluate(slim, ["X_scVI"], progress_bar=False)
+    assert list(table.index) == ["X_scVI"]
+    assert "holds no expression values (0 genes, no .X nor layers['counts'])" in seen[-1]
+    slim.write_h5ad(tmp_path / "slim.h5ad")
+    assert main(["evaluate", "--h5ad", str(tmp_path / "slim.h5ad"), "--obsm", "X_scVI", "--no-report",
+                 "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert (tmp_path / "out" / "metrics.csv").is_file()
+    assert any("cc_cons is n/a" in r.getMessage() for r in caplog.records)

@@ -66,12 +66,16 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
     Raises
     ------
     ValueError
-        When the RNA modality lacks some of the data's cells (cc_cons is then n/a).
+        When the RNA modality lacks some of the data's cells, or holds no values (no genes, or no ``.X`` nor
+        ``layer``): cc_cons is then n/a.
     """
     from .preprocess import log_normalize
 
     adata = data.mod[rna]
     X = adata.X if adata.X is not None or layer not in adata.layers else adata.layers[layer]  # no .X: the counts
+    if X is None or not adata.n_vars:  # annotations and embeddings alone (X=None): an AttributeError, a traceback
+        raise ValueError(f"the {rna!r} modality holds no expression values ({adata.n_vars} genes, no .X"
+                         f"{'' if layer is None else f' nor layers[{layer!r}]'})")
     sample = X[: min(200, X.shape[0])]
     values = sample.data if sp.issparse(sample) else np.asarray(sample).ravel()
     if values.size and np.allclose(values, np.round(values)):
