@@ -147,3 +147,25 @@ def test_an_anndata_of_annotations_and_embeddings_alone_is_scored_with_cc_cons_n
                  "--out", str(tmp_path / "out"), "--quiet"]) == 0
     assert (tmp_path / "out" / "metrics.csv").is_file()
     assert any("cc_cons is n/a" in r.getMessage() for r in caplog.records)
+
+
+def test_the_baseline_check_of_counts_stored_csc_reads_no_matrix_whole(data, tmp_path, monkeypatch, caplog):
+    """The check of the counts before the baseline read a CSC-stored matrix whole (with the log line of the
+    streaming readers, 'stored CSC ... the whole matrix is read into memory') only to look at 200 of its rows;
+    the data is then read whole for the baseline anyway."""
+    import logging
+
+    import scipy.sparse as sp
+
+    from jae.io import InputFiles
+
+    m = data.copy()
+    for a in m.mod.values():
+        a.layers["counts"] = sp.csc_matrix(a.layers["counts"])
+    m.write_h5mu(tmp_path / "csc.h5mu")
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _fake_scores)
+    with caplog.at_level(logging.INFO, logger="jae"):
+        table = jae.evaluate_files(InputFiles(h5mu=tmp_path / "csc.h5mu"), ["X_scVI"], baseline=True,
+                                   progress_bar=False)
+    assert list(table.index) == ["X_scVI", "svd_baseline"]
+    assert not [r for r in caplog.records if "stored CSC" in r.getMessage()]

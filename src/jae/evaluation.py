@@ -475,14 +475,14 @@ def _check_baseline(data, files: bool) -> None:
         raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
                          "to score the given embeddings alone")
     if files:  # normalised values were refused only once every file was read whole, for the baseline
-        from .io.paired_files import row_source
         from .io.validate import _RAW_HINT, validate_counts
 
         for name, kind, counts in zip(data.names, data.kinds, data.counts):
             n = min(200, counts.shape[0])
-            if not n:
+            if not n or getattr(counts, "encoding", None) == "csc_matrix":  # CSC: no row blocks, checked once read
                 continue
-            where = "X" if counts.layer is None else f"layer {counts.layer!r}"
-            validate_counts(next(row_source(counts, name).blocks(n, stop=n)), name=f"modality {name!r} ({where})",
+            layer = getattr(counts, "layer", None)
+            where = "X" if layer is None else f"layer {layer!r}"
+            validate_counts(next(counts.blocks(n, stop=n)), name=f"modality {name!r} ({where})",
                             modality=name, kind=kind, hint=f"{_RAW_HINT}; "
                             "or pass baseline=False to score the given embeddings alone")
