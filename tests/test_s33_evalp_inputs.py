@@ -169,3 +169,19 @@ def test_the_baseline_check_of_counts_stored_csc_reads_no_matrix_whole(data, tmp
                                    progress_bar=False)
     assert list(table.index) == ["X_scVI", "svd_baseline"]
     assert not [r for r in caplog.records if "stored CSC" in r.getMessage()]
+
+
+def test_a_frame_read_from_csv_without_its_index_names_the_text_column_and_the_fix(data, tmp_path, monkeypatch):
+    """pandas.read_csv(FILE) without index_col=0 keeps the cell names as a column: the message said the embedding
+    'holds object values, not real numbers; pass its coordinates as numbers, e.g. np.asarray(Z,
+    dtype=np.float32)', which fails on the names."""
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _never)
+    pd.DataFrame(np.asarray(data.obsm["X_scVI"]), index=data.obs_names).to_csv(tmp_path / "emb.csv")
+    frame = pd.read_csv(tmp_path / "emb.csv")
+    first = str(data.obs_names[0])
+    with pytest.raises(ValueError, match=rf"^embedding 'scvi' has a column of text, 'Unnamed: 0' \(e\.g\. '{first}'\), "
+                                         r"beside its coordinates; .*frame\.set_index\('Unnamed: 0'\) \(or "
+                                         r"pandas\.read_csv\(FILE, index_col=0\)\)$"):
+        jae.evaluate(data, {"scvi": frame}, progress_bar=False)
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _fake_scores)  # the fix it names works
+    assert list(jae.evaluate(data, {"scvi": frame.set_index("Unnamed: 0")}, progress_bar=False).index) == ["scvi"]

@@ -163,6 +163,14 @@ def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_ke
                     f"embedding {name!r} is {'an' if type(value).__name__[0] in 'AEIOU' else 'a'} {type(value).__name__}, not an embedding; pass the embedding itself: an "
                     "array of its obsm (adata.obsm['X_scVI']), or, for a prediction whose X is the embedding, "
                     "pandas.DataFrame(adata.X, index=adata.obs_names) (read by cell name)")
+            text = value.select_dtypes(include=["object", "string", "category"]).columns \
+                if isinstance(value, pd.DataFrame) else ()
+            if len(text):  # pandas.read_csv(FILE) without index_col: the cell names read as a column of values
+                column = value[text[0]]
+                raise ValueError(
+                    f"embedding {name!r} has a column of text, {str(text[0])!r} (e.g. {str(column.iloc[0])!r}), beside "
+                    f"its coordinates; if it holds the cell names, index the frame by them so its rows are matched "
+                    f"by cell name: frame.set_index({str(text[0])!r}) (or pandas.read_csv(FILE, index_col=0))")
     else:
         for item in embeddings:
             if not isinstance(item, (str, os.PathLike)):
