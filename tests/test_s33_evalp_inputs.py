@@ -185,3 +185,18 @@ def test_a_frame_read_from_csv_without_its_index_names_the_text_column_and_the_f
         jae.evaluate(data, {"scvi": frame}, progress_bar=False)
     monkeypatch.setattr(jae.metrics, "evaluate_embedding", _fake_scores)  # the fix it names works
     assert list(jae.evaluate(data, {"scvi": frame.set_index("Unnamed: 0")}, progress_bar=False).index) == ["scvi"]
+
+
+@pytest.mark.parametrize("given", ["jae=", "", "jae= "])
+def test_a_prediction_naming_no_file_names_the_flag_text(data, tmp_path, monkeypatch, caplog, given):
+    """--prediction jae=$EMB with EMB empty was read as the folder '.': "--prediction file . is a folder, not a
+    file; pass one of the files in it (...)", naming no text the user typed."""
+    from jae.cli import main
+
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _never)
+    data.write_h5mu(tmp_path / "d.h5mu")
+    monkeypatch.chdir(tmp_path)
+    assert main(["evaluate", "--h5mu", "d.h5mu", "--prediction", given, "--out", "out", "--quiet"]) == 1
+    assert caplog.records[-1].getMessage() == (f"--prediction {given!r} names no file; give --prediction FILE or "
+                                               "--prediction NAME=FILE")
+    assert not (tmp_path / "out").exists()

@@ -71,10 +71,10 @@ def _prediction_arg(text: str) -> tuple[str | None, Path]:
     ``NAME=``)."""
     from ..io.paths import user_path
 
-    if "=" in text and not user_path(text).exists():
-        name, path = text.split("=", 1)
-        return name, user_path(path)
-    return None, user_path(text)
+    name, path = text.split("=", 1) if "=" in text and not user_path(text).exists() else (None, text)
+    if not path.strip():  # '--prediction jae=$EMPTY': read as '.', "a folder, not a file", not naming the flag's text
+        raise ValueError(f"--prediction {text!r} names no file; give --prediction FILE or --prediction NAME=FILE")
+    return name, user_path(path)
 
 
 def run(args: argparse.Namespace) -> int:
