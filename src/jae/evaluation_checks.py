@@ -135,7 +135,7 @@ def check_values(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarr
         # after the cell-cycle reference and the scoring of the embeddings before it
         raise ValueError(f"embedding {name!r} holds {E.dtype} values, not real numbers; pass its coordinates as "
                          "numbers, e.g. np.asarray(Z, dtype=np.float32)")
-    bad = scored & ~np.isfinite(E.astype(np.float64, copy=False)).all(axis=1)
+    bad = scored & ~np.isfinite(E).all(axis=1)  # not a float64 copy of E: twice a float32 atlas embedding
     uninformative = _uninformative(E[scored]) if E.ndim == 2 and not bad.any() else None
     if uninformative:
         raise ValueError(f"embedding {name!r} {uninformative}")
