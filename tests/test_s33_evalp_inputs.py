@@ -224,3 +224,30 @@ def test_the_check_of_an_embeddings_values_makes_no_float64_copy_of_it():
     E[7, 3] = np.nan
     with pytest.raises(ValueError, match=r"^embedding 'wide' has NaN or infinite values in 1 of 4000 cells"):
         check_values("wide", E, names, scored)
+
+
+def test_an_obsm_key_held_by_two_modalities_says_whose_is_scored(data, tmp_path, monkeypatch, caplog):
+    """--obsm X_pca on a MuData whose 'rna' and 'atac' both hold obsm['X_pca'] (muon's tutorials compute one per
+    modality) scored the first modality's silently, in a row named X_pca."""
+    import logging
+
+    from jae.io import InputFiles
+
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _fake_scores)
+    m = data.copy()
+    rng = np.random.default_rng(1)
+    for name in m.mod:
+        m.mod[name].obsm["X_pca"] = rng.normal(size=(m.n_obs, 5)).astype(np.float32)
+    m.write_h5mu(tmp_path / "two.h5mu")
+    for run in (lambda: jae.evaluate(m, ["X_pca"], progress_bar=False),
+                lambda: jae.evaluate_files(InputFiles(h5mu=tmp_path / "two.h5mu"), ["X_pca"], progress_bar=False)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="jae"):
+            run()
+        lines = [r.getMessage() for r in caplog.records if "is held by the modalities" in r.getMessage()]
+        assert len(lines) == 1 and "['rna', 'atac']" in lines[0] and "is 'rna''s" in lines[0], lines
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="jae"):  # one modality's alone: nothing to say
+        del m.mod["atac"].obsm["X_pca"]
+        jae.evaluate(m, ["X_pca"], progress_bar=False)
+    assert not [r for r in caplog.records if "is held by the modalities" in r.getMessage()]

@@ -32,6 +32,7 @@ from .evaluation_checks import (
     missing_text,
     rna_modality,
     unique_pseudotime_keys,
+    warn_ambiguous_obsm,
 )
 from .io.features import by_cell_names
 from .io.paths import user_path
@@ -292,6 +293,7 @@ def evaluate(
         elif isinstance(value, str):
             try:
                 E = obsm_embedding(data, value)
+                warn_ambiguous_obsm(data, value, files)
             except KeyError:
                 if _is_file_name(value):  # a mistyped path, not an obsm key
                     raise FileNotFoundError(f"embedding {name!r}: no file {value} (nor an obsm key of that name); "

@@ -223,3 +223,29 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
         return names[0], ""
     return None, (f"no RNA modality among {names} (none named 'rna', RNA, GEX or mRNA, none with var['feature_types'] "
                   "Gene Expression); pass rna=<name> naming it")
+
+
+def warn_ambiguous_obsm(data, key: str, files: bool) -> None:
+    """Warn when ``obsm[key]`` is not the data's own but several modalities hold one (muon's CITE-seq tutorial
+    computes ``X_pca`` of both 'rna' and 'prot'): the first modality's is scored, which the table did not say."""
+    if files:
+        import h5py
+
+        holders = []
+        for c in data.counts:
+            if c.modality is None:  # an .h5ad: its own obsm
+                return
+            with h5py.File(c.path, "r") as f:
+                if key in f.get("obsm", {}):
+                    return
+                if key in f["mod"][c.modality].get("obsm", {}):
+                    holders.append(str(c.modality))
+    else:
+        if key in getattr(data, "obsm", {}):
+            return
+        holders = [str(m) for m, a in getattr(data, "mod", {}).items() if key in a.obsm]
+    if len(holders) > 1:
+        logger.warning("obsm[%r] is held by the modalities %s, not by the data itself: the embedding %r scored is "
+                       "%r's; to score another, store it in the data's obsm under a key of its own (e.g. "
+                       "mdata.obsm['%s_%s'] = mdata[%r].obsm[%r])", key, holders, key, holders[0], key, holders[1],
+                       holders[1], key)
