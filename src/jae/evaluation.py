@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import anndata as ad
@@ -32,6 +32,7 @@ from .evaluation_checks import (
     missing_text,
     rna_modality,
     unique_pseudotime_keys,
+    warn_ambiguous_obsm,
 )
 from .io.features import by_cell_names
 from .io.paths import user_path
@@ -66,12 +67,16 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
     Raises
     ------
     ValueError
-        When the RNA modality lacks some of the data's cells (cc_cons is then n/a).
+        When the RNA modality lacks some of the data's cells, or holds no values (no genes, or no ``.X`` nor
+        ``layer``): cc_cons is then n/a.
     """
     from .preprocess import log_normalize
 
     adata = data.mod[rna]
     X = adata.X if adata.X is not None or layer not in adata.layers else adata.layers[layer]  # no .X: the counts
+    if X is None or not adata.n_vars:  # annotations and embeddings alone (X=None): an AttributeError, a traceback
+        raise ValueError(f"the {rna!r} modality holds no expression values ({adata.n_vars} genes, no .X"
+                         f"{'' if layer is None else f' nor layers[{layer!r}]'})")
     sample = X[: min(200, X.shape[0])]
     values = sample.data if sp.issparse(sample) else np.asarray(sample).ravel()
     if values.size and np.allclose(values, np.round(values)):
@@ -215,6 +220,8 @@ def evaluate(
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
     from .report import metrics_table, report_files, write_report, write_table
 
+    if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
+        embeddings = list(embeddings)
     check_data(data)
     check_flags(baseline=baseline, report=report, overwrite=overwrite, progress_bar=progress_bar)
     check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key,
@@ -286,6 +293,7 @@ def evaluate(
         elif isinstance(value, str):
             try:
                 E = obsm_embedding(data, value)
+                warn_ambiguous_obsm(data, value, files)
             except KeyError:
                 if _is_file_name(value):  # a mistyped path, not an obsm key
                     raise FileNotFoundError(f"embedding {name!r}: no file {value} (nor an obsm key of that name); "
@@ -468,3 +476,15 @@ def _check_baseline(data, files: bool) -> None:
                 f"{lacking} of the {data.n_obs} cells lack a modality")
         raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
                          "to score the given embeddings alone")
+    if files:  # normalised values were refused only once every file was read whole, for the baseline
+        from .io.validate import _RAW_HINT, validate_counts
+
+        for name, kind, counts in zip(data.names, data.kinds, data.counts):
+            n = min(200, counts.shape[0])
+            if not n or getattr(counts, "encoding", None) == "csc_matrix":  # CSC: no row blocks, checked once read
+                continue
+            layer = getattr(counts, "layer", None)
+            where = "X" if layer is None else f"layer {layer!r}"
+            validate_counts(next(counts.blocks(n, stop=n)), name=f"modality {name!r} ({where})",
+                            modality=name, kind=kind, hint=f"{_RAW_HINT}; "
+                            "or pass baseline=False to score the given embeddings alone")

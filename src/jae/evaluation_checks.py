@@ -135,7 +135,7 @@ def check_values(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarr
         # after the cell-cycle reference and the scoring of the embeddings before it
         raise ValueError(f"embedding {name!r} holds {E.dtype} values, not real numbers; pass its coordinates as "
                          "numbers, e.g. np.asarray(Z, dtype=np.float32)")
-    bad = scored & ~np.isfinite(E.astype(np.float64, copy=False)).all(axis=1)
+    bad = scored & ~np.isfinite(E).all(axis=1)  # not a float64 copy of E: twice a float32 atlas embedding
     uninformative = _uninformative(E[scored]) if E.ndim == 2 and not bad.any() else None
     if uninformative:
         raise ValueError(f"embedding {name!r} {uninformative}")
@@ -156,7 +156,22 @@ def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_ke
     if isinstance(embeddings, (np.ndarray, pd.DataFrame)) or sp.issparse(embeddings):
         raise TypeError("embeddings must be obsm keys or a {name: value} mapping, not one array; pass {'jae': Z} to "
                         "score the array Z")
-    if not isinstance(embeddings, Mapping):
+    if isinstance(embeddings, Mapping):
+        for name, value in embeddings.items():
+            if hasattr(value, "obs_names") and hasattr(value, "obsm"):  # an AnnData / MuData: numpy's error named none
+                raise TypeError(
+                    f"embedding {name!r} is {'an' if type(value).__name__[0] in 'AEIOU' else 'a'} {type(value).__name__}, not an embedding; pass the embedding itself: an "
+                    "array of its obsm (adata.obsm['X_scVI']), or, for a prediction whose X is the embedding, "
+                    "pandas.DataFrame(adata.X, index=adata.obs_names) (read by cell name)")
+            text = value.select_dtypes(include=["object", "string", "category"]).columns \
+                if isinstance(value, pd.DataFrame) else ()
+            if len(text):  # pandas.read_csv(FILE) without index_col: the cell names read as a column of values
+                column = value[text[0]]
+                raise ValueError(
+                    f"embedding {name!r} has a column of text, {str(text[0])!r} (e.g. {str(column.iloc[0])!r}), beside "
+                    f"its coordinates; if it holds the cell names, index the frame by them so its rows are matched "
+                    f"by cell name: frame.set_index({str(text[0])!r}) (or pandas.read_csv(FILE, index_col=0))")
+    else:
         for item in embeddings:
             if not isinstance(item, (str, os.PathLike)):
                 raise TypeError(f"embeddings as a list must hold obsm keys (strings), not a {type(item).__name__}; "
@@ -208,3 +223,29 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
         return names[0], ""
     return None, (f"no RNA modality among {names} (none named 'rna', RNA, GEX or mRNA, none with var['feature_types'] "
                   "Gene Expression); pass rna=<name> naming it")
+
+
+def warn_ambiguous_obsm(data, key: str, files: bool) -> None:
+    """Warn when ``obsm[key]`` is not the data's own but several modalities hold one (muon's CITE-seq tutorial
+    computes ``X_pca`` of both 'rna' and 'prot'): the first modality's is scored, which the table did not say."""
+    if files:
+        import h5py
+
+        holders = []
+        for c in data.counts:
+            if c.modality is None:  # an .h5ad: its own obsm
+                return
+            with h5py.File(c.path, "r") as f:
+                if key in f.get("obsm", {}):
+                    return
+                if key in f["mod"][c.modality].get("obsm", {}):
+                    holders.append(str(c.modality))
+    else:
+        if key in getattr(data, "obsm", {}):
+            return
+        holders = [str(m) for m, a in getattr(data, "mod", {}).items() if key in a.obsm]
+    if len(holders) > 1:
+        logger.warning("obsm[%r] is held by the modalities %s, not by the data itself: the embedding %r scored is "
+                       "%r's; to score another, store it in the data's obsm under a key of its own (e.g. "
+                       "mdata.obsm['%s_%s'] = mdata[%r].obsm[%r])", key, holders, key, holders[0], key, holders[1],
+                       holders[1], key)

@@ -206,6 +206,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^method_id=(['\"])(.*)\1 is not a non-empty name; (.*): pass e\.g\. method_id='jae'$",
      lambda m: f"--method-id {m.group(1)}{m.group(2)}{m.group(1)} is not a non-empty name; {m.group(3)}: pass e.g. "
                "--method-id jae"),
+    # jae.workflows.evaluate: --prediction NAME=KEY naming an obsm key of the data, not a file
+    (r": pass it as an obsm key \(text, not a path\): embeddings=\{'[^']*': '([^']*)'\}$",
+     lambda m: f": give it as --obsm {m.group(1)} (--prediction takes files)"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -32,7 +32,8 @@ def add_parser(sub) -> None:
     add_input_args(p)
     e = p.add_argument_group("embeddings (at least one)")
     e.add_argument("--obsm", action="append", default=[], metavar="KEY",
-                   help="embedding stored in the --h5mu's obsm (or a modality's obsm); repeatable")
+                   help="embedding stored in the data's obsm: an --h5mu's (or a modality's), an --h5ad's (e.g. "
+                   "scanpy's X_pca, X_scVI), --mod1's or --mod2's; repeatable")
     e.add_argument("--prediction", action="append", default=[], metavar="[NAME=]FILE",
                    help="competition output .h5ad (X = embedding, obs_names = cells), or the .h5mu jae embed "
                    "writes (its obsm['X_jae']); repeatable")
@@ -70,10 +71,10 @@ def _prediction_arg(text: str) -> tuple[str | None, Path]:
     ``NAME=``)."""
     from ..io.paths import user_path
 
-    if "=" in text and not user_path(text).exists():
-        name, path = text.split("=", 1)
-        return name, user_path(path)
-    return None, user_path(text)
+    name, path = text.split("=", 1) if "=" in text and not user_path(text).exists() else (None, text)
+    if not path.strip():  # '--prediction jae=$EMPTY': read as '.', "a folder, not a file", not naming the flag's text
+        raise ValueError(f"--prediction {text!r} names no file; give --prediction FILE or --prediction NAME=FILE")
+    return name, user_path(path)
 
 
 def run(args: argparse.Namespace) -> int:

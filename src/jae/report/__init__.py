@@ -185,7 +185,7 @@ def write_report(
             score = f"overall {overall:.4f}" if np.isfinite(overall) else "overall n/a"  # as the tables show it
             png = f"umap_{_slug(name)}.png"
             for i in range(2, len(umaps) + 2):  # names that differ only in other characters ('jae v1', 'jae_v1')
-                if png not in umaps.values():
+                if png.lower() not in {p.lower() for p in umaps.values()}:  # one file on macOS, Windows
                     break
                 png = f"umap_{_slug(name)}_{i}.png"
             plot_umaps(coords, _ordered(cell_type[subset], orders[0]),

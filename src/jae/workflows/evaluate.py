@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,8 @@ def evaluate_files(
     if not isinstance(inputs, InputFiles):
         raise TypeError(f"inputs must be jae.io.InputFiles (the files to score), not {type(inputs).__name__}; for data "
                         "in memory call jae.evaluate(mdata, ...)")
+    if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
+        embeddings = list(embeddings)
     check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys)
     check_flags(baseline=baseline, report=report, overwrite=overwrite, progress_bar=progress_bar)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
@@ -85,6 +87,7 @@ def evaluate_files(
     items = {k: user_path(v) if isinstance(v, os.PathLike) or (isinstance(v, str) and _is_path(v)) else v
              for k, v in items.items()}
     files = [v for v in items.values() if isinstance(v, Path)]
+    _refuse_keys_as_paths(items, inputs)
     protect = inputs.paths + files
     if out is not None:
         out = user_path(out)
@@ -98,6 +101,21 @@ def evaluate_files(
         report_dir=out, report=report, umap_max_cells=umap_max_cells, overwrite=overwrite, protect=protect,
         progress_bar=progress_bar, knn=knn,
     )
+
+
+def _refuse_keys_as_paths(items: dict, inputs: InputFiles) -> None:
+    """Refuse an embedding given as a path (``jae evaluate --prediction NAME=X_scVI``) that is no file but names an
+    obsm key of the data: "file X_scVI does not exist; check the path" did not say where the embedding is."""
+    missing = {k: v for k, v in items.items() if isinstance(v, Path) and not v.exists()}
+    if not missing:
+        return
+    from ..embedding_inputs import stored_obsm_keys
+
+    stored = stored_obsm_keys([p for p in inputs.paths if p.is_file()])
+    for name, path in missing.items():
+        if str(path) in stored:
+            raise ValueError(f"embedding file {path} does not exist, but the data's obsm holds {str(path)!r}: pass "
+                             f"it as an obsm key (text, not a path): embeddings={{{str(name)!r}: {str(path)!r}}}")
 
 
 def _is_path(value: str) -> bool:
