@@ -176,6 +176,10 @@ def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_ke
             if not isinstance(item, (str, os.PathLike)):
                 raise TypeError(f"embeddings as a list must hold obsm keys (strings), not a {type(item).__name__}; "
                                 "pass {'name': Z} to score an array Z")
+        names = [str(item) for item in embeddings]
+        twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+        if twice:  # a dict of them would keep one row, scored once without a word (the CLI refuses it too)
+            raise ValueError(f"embeddings names {twice[0]!r} more than once; give each obsm key or file once")
     if not isinstance(cell_type_key, str):
         raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
     if batch_key is not None and not isinstance(batch_key, str):
