@@ -28,3 +28,11 @@ def test_an_obsm_key_given_twice_is_refused_as_the_cli_refuses_it(data, monkeypa
                                          r"once$"):
         jae.evaluate(data, ["X_scVI", "X_scVI"], progress_bar=False)
 
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_embedding_without_a_name_is_refused(data, monkeypatch, name):
+    """``jae.evaluate(m, {'': Z})`` gave a metrics row with an empty name (in metrics.csv and the report)."""
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _never)
+    with pytest.raises(ValueError, match=rf"^an embedding is named {name!r}; give each embedding a name: "
+                                         r"\{'name': Z\}$"):
+        jae.evaluate(data, {name: data.obsm["X_scVI"]}, progress_bar=False)

@@ -158,6 +158,8 @@ def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_ke
                         "score the array Z")
     if isinstance(embeddings, Mapping):
         for name, value in embeddings.items():
+            if not str(name).strip():  # a table row without a name, in metrics.csv and the report
+                raise ValueError(f"an embedding is named {str(name)!r}; give each embedding a name: {{'name': Z}}")
             if hasattr(value, "obs_names") and hasattr(value, "obsm"):  # an AnnData / MuData: numpy's error named none
                 raise TypeError(
                     f"embedding {name!r} is {'an' if type(value).__name__[0] in 'AEIOU' else 'a'} {type(value).__name__}, not an embedding; pass the embedding itself: an "
