@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from ._words import count
 from .io.paths import user_path
 
-__all__ = ["read_embedding", "frame_embedding", "obsm_embedding", "stored_obsm_keys"]
+__all__ = ["as_array", "read_embedding", "frame_embedding", "obsm_embedding", "stored_obsm_keys"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,17 @@ def _rows(X: np.ndarray, at: np.ndarray, *, what: str) -> np.ndarray:
     out = np.full((len(at), X.shape[1]), np.nan, dtype=np.result_type(X.dtype, np.float32))
     out[at >= 0] = X[at[at >= 0]]
     return out
+
+
+def as_array(value) -> np.ndarray:
+    """An embedding given as a value, as numpy: a sparse matrix densified, a torch tensor detached and moved to the CPU
+    (bfloat16, which numpy lacks, as float32); anything else through ``np.asarray``."""
+    if sp.issparse(value):
+        return value.toarray()
+    if type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach"):
+        value = value.detach().cpu()
+        return (value.float() if str(value.dtype) == "torch.bfloat16" else value).numpy()
+    return np.asarray(value)
 
 
 def warn_extra_cells(what: str, cells: pd.Index, obs_names: pd.Index) -> None:

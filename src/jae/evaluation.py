@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from ._flags import check_flags
 from ._words import count
-from .embedding_inputs import _is_file_name, _is_files, frame_embedding, obsm_embedding, read_embedding
+from .embedding_inputs import _is_file_name, _is_files, as_array, frame_embedding, obsm_embedding, read_embedding
 from .evaluation_checks import (
     cell_type_labels,
     check_argument_shapes,
@@ -302,8 +302,7 @@ def evaluate(
         elif isinstance(value, pd.DataFrame) and not isinstance(value.index, pd.RangeIndex):  # indexed by cell names
             E = frame_embedding(value, data.obs_names, name=name, scored=labelled)  # may lack unscored cells, as a file
         else:
-            E = by_cell_names(value, data.obs_names, what=f"embedding {name!r}")
-            E = E.toarray() if sp.issparse(E) else np.asarray(E)
+            E = as_array(by_cell_names(value, data.obs_names, what=f"embedding {name!r}"))  # sparse, torch: numpy
         if E.ndim == 1 and len(E) == data.n_obs:  # one value per cell: "pass one row per cell" was no help
             raise ValueError(f"embedding {name!r} has shape {E.shape}, one value per cell; pass an (n_cells, n_dims) "
                              "array, e.g. np.reshape(values, (-1, 1)) for one dimension")
