@@ -277,7 +277,9 @@ def evaluate(
         _check_baseline(data, files)
         if files:
             logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
-            data, files = data.load(), False
+            loaded = data.load()
+            _check_baseline(data, files, loaded=loaded)  # the files stored CSC, named as stored (not 'counts')
+            data, files = loaded, False
     organism = given_organism(organism, needed=rna is not None) or (
         infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
 
@@ -462,8 +464,9 @@ def _rna_source(data, rna: str, files: bool) -> tuple[str | None, pd.Index | Non
     return name, (data.mod[name].var_names if name is not None else None), why
 
 
-def _check_baseline(data, files: bool) -> None:
-    """Refuse ``baseline=True`` on data without both modalities for every cell, before anything is read whole."""
+def _check_baseline(data, files: bool, loaded=None) -> None:
+    """Refuse ``baseline=True`` on data without both modalities for every cell, before anything is read whole, and
+    files of normalised values (those stored CSC once ``loaded``, the MuData the files read into)."""
     kinds = data.kinds if files else list(data.mod)
     observed = getattr(data, "observed", None) if files else None
     if files and observed is not None:
@@ -480,10 +483,12 @@ def _check_baseline(data, files: bool) -> None:
 
         for name, kind, counts in zip(data.names, data.kinds, data.counts):
             n = min(200, counts.shape[0])
-            if not n or getattr(counts, "encoding", None) == "csc_matrix":  # CSC: no row blocks, checked once read
+            csc = getattr(counts, "encoding", None) == "csc_matrix"
+            if not n or csc != (loaded is not None):  # CSC: no row blocks, checked once read (loaded)
                 continue
             layer = getattr(counts, "layer", None)
             where = "X" if layer is None else f"layer {layer!r}"
-            validate_counts(next(counts.blocks(n, stop=n)), name=f"modality {name!r} ({where})",
+            rows = loaded.mod[name].layers["counts"][:n] if csc else next(counts.blocks(n, stop=n))
+            validate_counts(rows, name=f"modality {name!r} ({where})",
                             modality=name, kind=kind, hint=f"{_RAW_HINT}; "
                             "or pass baseline=False to score the given embeddings alone")
