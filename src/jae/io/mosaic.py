@@ -194,6 +194,20 @@ def stored_x(group, where: str) -> None:
     return None
 
 
+def holds_no_counts(path) -> bool:
+    """Whether an ``.h5ad`` holds no values at all (``.X`` missing or null, no layers, no ``.raw``): an AnnData of
+    embeddings in obsm alone, scored without counts (cc_cons n/a) rather than refused by :func:`stored_x`."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            X = f.get("X")
+            empty_x = X is None or getattr(X, "shape", ()) is None
+            return empty_x and "raw" not in f and ("layers" not in f or not len(f["layers"]))
+    except OSError:  # missing, a folder, not HDF5: its reader names it
+        return False
+
+
 def no_counts_message(where: str, layers) -> str:
     """The line refusing a modality (``where``) whose counts would be read from ``.X`` while it has none (null), as in
     the ``.h5mu`` copy ``jae embed --impute-modality`` writes: a predicted modality holding ``layers['jae_imputed']``

@@ -134,9 +134,12 @@ def _rna_alone(inputs: InputFiles):
     other input."""
     import h5py
 
+    from ..io.mosaic import holds_no_counts
     from ..io.rna_files import open_rna, open_rna_alone
 
     annotations = list(inputs.annotations) or None
+    if inputs.rna_only and holds_no_counts(inputs.mod1):  # embeddings alone (X=None): scored as --h5ad scores it
+        return _h5ad_alone(InputFiles(h5ad=inputs.mod1, annotations=inputs.annotations, layer=inputs.layer))
     if inputs.rna_only:  # mod1 alone: the RNA .h5ad opened, not read
         return open_rna(inputs.mod1, annotations=annotations, layer=inputs.layer)
     if inputs.source == "h5ad":
