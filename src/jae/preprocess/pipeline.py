@@ -107,7 +107,7 @@ def _fit_bases(
     Returns the bases and the median protein (ADT) count per cell over every cell given (None without proteins;
     ``Preprocessor.protein_depth``)."""
     from ..io.chunked import BackedCounts
-    from ..io.validate import validate_counts
+    from ..io.validate import counts_hint, validate_counts
     from ._sparse import tiled
     from .streaming import fit_svd_streaming
 
@@ -122,7 +122,8 @@ def _fit_bases(
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # reading overlaps the checks and normalisation
             if check:
                 validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})",
-                                kind=kind, **({"modality": name} if hint is None else {"hint": hint}))
+                                kind=kind, **({"modality": name, "hint": counts_hint(src)} if hint is None
+                                              else {"hint": hint}))
             if rows is None:
                 picked = slice(None)
             else:
