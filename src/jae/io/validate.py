@@ -224,8 +224,10 @@ def check_fit_annotations(
     ValueError
         For no (or one) labelled reference cell, cells without a batch, or a batch with a single reference cell.
     """
+    from ..train.distributed import check_rendezvous
     from .paired import check_batches
 
+    check_rendezvous()  # the fits calling this train data-parallel: WORLD_SIZE > 1 without MASTER_ADDR, before any work
     _check_key_types(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys)
     fix = {**PYTHON_FIXES, **(fixes or {})}
     if batch_key is not None and batch_key not in obs.columns:
