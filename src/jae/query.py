@@ -317,20 +317,21 @@ class _CheckedCounts:
         self.modality = name if paired else None
 
     def blocks(self, block_rows: int, *, start: int = 0, **kwargs):
-        from .io.validate import validate_counts
+        from .io.validate import counts_hint, validate_counts
 
         pos = start
         for block in self.source.blocks(block_rows, start=start, **kwargs):
             validate_counts(block, name=f"modality {self.name!r} (cells {pos}-{pos + block.shape[0] - 1})",
-                            modality=self.modality, kind=self.kind)
+                            modality=self.modality, kind=self.kind, hint=counts_hint(self.source))
             pos += block.shape[0]
             yield block
 
     def read(self):
-        from .io.validate import validate_counts
+        from .io.validate import counts_hint, validate_counts
 
         X = self.source.read() if hasattr(self.source, "read") else self.source.X  # (InMemoryCounts: a CSC file)
-        validate_counts(X, name=f"modality {self.name!r}", modality=self.modality, kind=self.kind)
+        validate_counts(X, name=f"modality {self.name!r}", modality=self.modality, kind=self.kind,
+                        hint=counts_hint(self.source))
         return X
 
 

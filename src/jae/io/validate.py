@@ -14,6 +14,25 @@ _CHUNK = 1 << 22
 #: Right whichever layer was read: the default 'counts' may hold normalised values too (stored after normalising).
 _RAW_HINT = ("jae needs raw counts: pass layer=... naming where they are (the default layer='counts'; layer=None for "
              ".X; layer='raw' for an AnnData's .raw)")
+#: The same, where what was read is ``.raw`` (``layer='raw'``, already passed): scanpy's ``adata.raw = adata`` before
+#: normalising float counts keeps a ``.raw`` that shares ``.X``, normalised with it.
+_RAW_READ_HINT = ("what layer='raw' read (the .raw, or .X where there is none) holds normalised values too (adata.raw "
+                  "= adata before normalising float counts shares .X): keep the counts before normalising, with "
+                  "adata.raw = adata.copy() or adata.layers['counts'] = adata.X.copy(), then pass layer=... naming "
+                  "them")
+
+
+def counts_hint(source) -> str:
+    """The hint for counts streamed from ``source`` (a :class:`jae.io.chunked.BackedCounts`): :data:`_RAW_READ_HINT`
+    where it reads a file's ``raw`` group, the default otherwise."""
+    from .raw import RAW_GROUP
+
+    return _RAW_READ_HINT if getattr(source, "layer", None) == RAW_GROUP else _RAW_HINT
+
+
+def _read_raw(name: str) -> bool:
+    """Whether ``name`` (as the readers word it) says the matrix was read with ``layer='raw'``."""
+    return "(layer 'raw'" in name
 
 
 #: Largest distance from a whole number that reads as a count stored with rounding error (float32 keeps about 7
@@ -79,6 +98,8 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
         For an empty matrix (0 cells or 0 features), NaN or infinite values, negative values, non-integer values
         or cells whose counts are all zero. The message names the problem and how to fix it.
     """
+    if hint is _RAW_HINT and _read_raw(name):
+        hint = _RAW_READ_HINT
     n_obs, n_vars = X.shape
     if n_obs == 0 or n_vars == 0:
         raise ValueError(
@@ -203,8 +224,10 @@ def check_fit_annotations(
     ValueError
         For no (or one) labelled reference cell, cells without a batch, or a batch with a single reference cell.
     """
+    from ..train.distributed import check_rendezvous
     from .paired import check_batches
 
+    check_rendezvous()  # the fits calling this train data-parallel: WORLD_SIZE > 1 without MASTER_ADDR, before any work
     _check_key_types(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys)
     fix = {**PYTHON_FIXES, **(fixes or {})}
     if batch_key is not None and batch_key not in obs.columns:

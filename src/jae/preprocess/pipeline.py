@@ -107,7 +107,7 @@ def _fit_bases(
     Returns the bases and the median protein (ADT) count per cell over every cell given (None without proteins;
     ``Preprocessor.protein_depth``)."""
     from ..io.chunked import BackedCounts
-    from ..io.validate import validate_counts
+    from ..io.validate import counts_hint, validate_counts
     from ._sparse import tiled
     from .streaming import fit_svd_streaming
 
@@ -122,7 +122,8 @@ def _fit_bases(
         for block in read_ahead(src.blocks(BLOCK_ROWS)):  # reading overlaps the checks and normalisation
             if check:
                 validate_counts(block, name=f"modality {name!r} (cells {pos}-{pos + block.shape[0] - 1})",
-                                kind=kind, **({"modality": name} if hint is None else {"hint": hint}))
+                                kind=kind, **({"modality": name, "hint": counts_hint(src)} if hint is None
+                                              else {"hint": hint}))
             if rows is None:
                 picked = slice(None)
             else:
@@ -431,10 +432,11 @@ def preprocess(
         genes = var_names[list(kinds).index("GEX")]
         try:
             scorer = CellCycleScorer(genes, organism=organism, seed=seed)
+            scorer.genes.check_controls("CellCycleScorer")  # before any pass, not after it and the SVD
         except ValueError as err:
             _other_organism(genes, organism)
             logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
-            phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
+            scorer, phase_nan = None, np.full((n_cells, 2), np.nan, dtype=np.float32)  # (also a built one refused)
     if protein_norm not in PROTEIN_NORMS:
         raise ValueError(f"preprocess: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
     if "ADT" in kinds:

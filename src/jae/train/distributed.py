@@ -41,7 +41,7 @@ import torch.distributed as dist
 
 from .._device import env_int
 
-__all__ = ["DataParallel", "check_environment", "data_parallel", "is_writer"]
+__all__ = ["DataParallel", "check_environment", "check_rendezvous", "data_parallel", "is_writer"]
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +197,22 @@ def check_environment() -> None:
         _launch()
 
 
+def check_rendezvous() -> None:
+    """Refuse, in one line, a launch of several processes (``WORLD_SIZE`` > 1) that lacks ``MASTER_ADDR`` or
+    ``MASTER_PORT`` (a hand-set ``WORLD_SIZE``, not torchrun), which torch's rendezvous refuses only when training
+    starts: called by :func:`data_parallel` and, before any work, by the fits that train data-parallel
+    (:func:`jae.io.check_fit_annotations`). Nothing is read with ``JAE_DISTRIBUTED=0`` or in an initialised group."""
+    if not _enabled() or dist.is_initialized() or _launch()[0] < 2:
+        return
+    missing = [n for n in ("MASTER_ADDR", "MASTER_PORT") if not os.environ.get(n, "").strip()]
+    if missing:
+        raise ValueError(
+            f"the environment says WORLD_SIZE={os.environ['WORLD_SIZE'].strip()} processes but sets no "
+            f"{' or '.join(missing)}, which they need to find each other: launch with torchrun, which sets them "
+            "(e.g. torchrun --nproc-per-node=2 -m jae fit ...), or unset WORLD_SIZE (or set JAE_DISTRIBUTED=0) to "
+            "train in one process")
+
+
 def _destroy() -> None:
     if dist.is_initialized():
         dist.destroy_process_group()
@@ -215,6 +231,7 @@ def data_parallel(device: torch.device) -> DataParallel | None:
     if not dist.is_initialized():
         if _launch()[0] < 2:
             return None
+        check_rendezvous()
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda" and device.index is not None:
             torch.cuda.set_device(device)
