@@ -253,15 +253,6 @@ class CellCycleGenes:
             )
         return cls(len(var_names), var_names.get_indexer(s_genes), var_names.get_indexer(g2m_genes))
 
-    def check_controls(self, who: str) -> None:
-        """Refuse a gene list made only of the marker genes: the control genes are drawn from the other genes of
-        each marker's expression bin, so there may be none (known only after a pass over the data, when
-        :class:`CellCycleScorer` first scores); ``preprocess`` checks this before any pass."""
-        if len(np.union1d(self.s, self.g2m)) >= self.n_var:
-            raise ValueError(
-                f"{who}: every one of the {self.n_var} genes is an S-phase or G2/M-phase marker gene, leaving no "
-                "control genes to score against; pass the full gene list, not only the cell-cycle genes")
-
     def check(self, n_var: int, who: str) -> None:
         """Refuse a gene list of another length than the one the genes were found in."""
         if n_var != self.n_var:
@@ -355,7 +346,7 @@ class CellCycleScorer:
         if genes is None:
             genes = CellCycleGenes.find(self.var_names, organism, min_genes=min_genes, who="CellCycleScorer")
         genes.check(len(self.var_names), "CellCycleScorer")
-        self.sets, self.ctrl_size, self.genes = [genes.s, genes.g2m], genes.ctrl_size, genes
+        self.sets, self.ctrl_size = [genes.s, genes.g2m], genes.ctrl_size
         self._sums = np.zeros(len(self.var_names), dtype=np.float64)
         self._n = 0
         self._controls: list[np.ndarray] | None = None

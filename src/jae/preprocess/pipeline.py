@@ -432,11 +432,10 @@ def preprocess(
         genes = var_names[list(kinds).index("GEX")]
         try:
             scorer = CellCycleScorer(genes, organism=organism, seed=seed)
-            scorer.genes.check_controls("CellCycleScorer")  # before any pass, not after it and the SVD
         except ValueError as err:
             _other_organism(genes, organism)
             logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
-            scorer, phase_nan = None, np.full((n_cells, 2), np.nan, dtype=np.float32)  # (also a built one refused)
+            phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
     if protein_norm not in PROTEIN_NORMS:
         raise ValueError(f"preprocess: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
     if "ADT" in kinds:
