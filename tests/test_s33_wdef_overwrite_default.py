@@ -74,3 +74,18 @@ def test_every_public_writer_defaults_to_overwrite_false(module):
                 defaults[qual] = parameter.default
     assert defaults  # the scan found the writers
     assert {k: v for k, v in defaults.items() if v is not False} == {}
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_folder_at_the_output_path_is_refused_before_writing(tmp_path, monkeypatch, overwrite):
+    # it said "exists; pass overwrite=True", and with overwrite=True wrote the whole file, then refused it
+    folder = tmp_path / "out.h5ad"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    writes = []
+    monkeypatch.setattr(ad.AnnData, "write_h5ad", lambda self, *a, **k: writes.append(a))
+    with pytest.raises(IsADirectoryError, match=r"out\.h5ad is a folder, not a \.h5ad file; choose another output path"):
+        write_embedding_h5ad(np.ones((2, 2)), ["a", "b"], folder, dataset_id="d", overwrite=overwrite)
+    assert writes == []  # refused before any writing
+    assert (folder / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.h5ad"]

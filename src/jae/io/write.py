@@ -67,6 +67,8 @@ def write_atomic(
         When ``path`` is one of ``protect``, or its suffix does not fit the object.
     FileExistsError
         When ``path`` exists and ``overwrite=False``.
+    IsADirectoryError
+        When ``path`` is a folder (with ``overwrite=True`` too: a file never replaces a folder).
     """
     path = user_path(path)
     if isinstance(obj, ad.AnnData):
@@ -77,6 +79,8 @@ def write_atomic(
         raise TypeError(f"write_atomic writes AnnData or MuData, got {type(obj).__name__}")
     if path.suffix != suffix:
         raise ValueError(f"cannot write a {type(obj).__name__} to {path}: use a path ending in {suffix!r}")
+    if path.is_dir():  # else refused only after the whole write, and without overwrite=True told to pass it
+        raise IsADirectoryError(f"{path} is a folder, not a {suffix} file; choose another output path")
     with atomic_path(path, protect=protect, overwrite=overwrite) as tmp:
         if suffix == ".h5ad":
             obj.write_h5ad(tmp)
