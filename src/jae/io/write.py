@@ -38,7 +38,7 @@ def write_atomic(
     path: str | os.PathLike,
     *,
     protect: Iterable[str | os.PathLike] = (),
-    overwrite: bool = True,
+    overwrite: bool = False,
 ) -> Path:
     """Write an AnnData (``.h5ad``) or MuData (``.h5mu``) file atomically.
 
@@ -54,7 +54,8 @@ def write_atomic(
     protect
         Paths that must not be written, typically the input files.
     overwrite
-        Whether an existing file at ``path`` may be replaced.
+        Whether an existing file at ``path`` may be replaced; False (the default): an existing file is refused with
+        :class:`FileExistsError` and left as it was.
 
     Returns
     -------
@@ -66,6 +67,8 @@ def write_atomic(
         When ``path`` is one of ``protect``, or its suffix does not fit the object.
     FileExistsError
         When ``path`` exists and ``overwrite=False``.
+    IsADirectoryError
+        When ``path`` is a folder (with ``overwrite=True`` too: a file never replaces a folder).
     """
     path = user_path(path)
     if isinstance(obj, ad.AnnData):
@@ -76,6 +79,8 @@ def write_atomic(
         raise TypeError(f"write_atomic writes AnnData or MuData, got {type(obj).__name__}")
     if path.suffix != suffix:
         raise ValueError(f"cannot write a {type(obj).__name__} to {path}: use a path ending in {suffix!r}")
+    if path.is_dir():  # else refused only after the whole write, and without overwrite=True told to pass it
+        raise IsADirectoryError(f"{path} is a folder, not a {suffix} file; choose another output path")
     with atomic_path(path, protect=protect, overwrite=overwrite) as tmp:
         if suffix == ".h5ad":
             obj.write_h5ad(tmp)
@@ -97,7 +102,7 @@ def write_embedding_h5ad(
     method_id: str = "jae",
     protect: Iterable[str | os.PathLike] = (),
     obs: dict | pd.DataFrame | None = None,
-    overwrite: bool = True,
+    overwrite: bool = False,
     var_names: Sequence[str] | None = None,
     uns: dict | None = None,
 ) -> Path:
@@ -122,7 +127,8 @@ def write_embedding_h5ad(
         Series or DataFrame indexed by the cell names in another order is matched by name),
         e.g. the input's annotations and the predicted cell type; none by default, as the competition's format.
     overwrite
-        Whether an existing file at ``path`` may be replaced.
+        Whether an existing file at ``path`` may be replaced; False (the default): an existing file is refused with
+        :class:`FileExistsError` and left as it was.
     var_names
         Names of the embedding's columns (e.g. :attr:`jae.JAE.column_names`:
         ``'cell_type:<name>'``, ``'free:<i>'``, ``'pc:<i>'``); None: ``'0'``, ``'1'``, ...
@@ -139,7 +145,9 @@ def write_embedding_h5ad(
     ------
     ValueError
         For an embedding that is not 2-D, has no columns or non-finite values, or whose rows do not match
-        ``obs_names``; for an empty ``method_id``.
+        ``obs_names``; for an empty ``method_id``; when ``path`` is one of ``protect``.
+    FileExistsError
+        When ``path`` exists and ``overwrite=False``.
 
     An embedding of more than 100 columns (e.g. a reference of 80 cell types) is written with a warning: the
     competition's check takes 1 to 100 columns.
