@@ -251,3 +251,21 @@ def test_an_obsm_key_held_by_two_modalities_says_whose_is_scored(data, tmp_path,
         del m.mod["atac"].obsm["X_pca"]
         jae.evaluate(m, ["X_pca"], progress_bar=False)
     assert not [r for r in caplog.records if "is held by the modalities" in r.getMessage()]
+
+
+def test_an_obsm_key_given_twice_is_refused_as_the_cli_refuses_it(data, monkeypatch):
+    """``jae.evaluate(m, ['X_scVI', 'X_scVI'])`` scored it once without a word (one row for two names given), while
+    ``jae evaluate --obsm X_scVI --obsm X_scVI`` refuses it."""
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _never)
+    with pytest.raises(ValueError, match=r"^embeddings names 'X_scVI' more than once; give each obsm key or file "
+                                         r"once$"):
+        jae.evaluate(data, ["X_scVI", "X_scVI"], progress_bar=False)
+
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_embedding_without_a_name_is_refused(data, monkeypatch, name):
+    """``jae.evaluate(m, {'': Z})`` gave a metrics row with an empty name (in metrics.csv and the report)."""
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", _never)
+    with pytest.raises(ValueError, match=rf"^an embedding is named {name!r}; give each embedding a name: "
+                                         r"\{'name': Z\}$"):
+        jae.evaluate(data, {name: data.obsm["X_scVI"]}, progress_bar=False)

@@ -12,7 +12,8 @@ from jae.datasets import simulate
 from jae.train.loop import run_epochs
 
 
-def _run(n_train, caplog):
+def _run(n_train, caplog, *, max_epochs=2, epoch_cells=None):
+    """The minibatch sizes ``run_epochs`` steps on (batches of 4, at least 2 cells each), warnings in ``caplog``."""
     steps = []
     net = torch.nn.Linear(2, 1)
 
@@ -21,8 +22,8 @@ def _run(n_train, caplog):
         return {"total": torch.tensor(1.0)}
 
     with caplog.at_level(logging.WARNING, logger="jae.train.loop"):
-        run_epochs(net, step, n_train=n_train, batch_size=4, generator=torch.Generator().manual_seed(0), max_epochs=2,
-                   min_batch=2, progress_bar=False, desc="jae pretrain")
+        run_epochs(net, step, n_train=n_train, batch_size=4, generator=torch.Generator().manual_seed(0),
+                   max_epochs=max_epochs, min_batch=2, progress_bar=False, desc="jae pretrain", epoch_cells=epoch_cells)
     return steps
 
 
@@ -50,17 +51,7 @@ def test_a_fit_on_two_labelled_cells_warns_that_pretraining_took_no_step(caplog)
 
 
 def test_rounds_too_small_for_one_minibatch_warn_that_no_step_is_taken(caplog):
-    steps = []
-    net = torch.nn.Linear(2, 1)
-
-    def step(idx):
-        steps.append(idx.numel())
-        return {"total": torch.tensor(1.0)}
-
-    with caplog.at_level(logging.WARNING, logger="jae.train.loop"):
-        run_epochs(net, step, n_train=50, batch_size=4, generator=torch.Generator().manual_seed(0), max_epochs=3,
-                   min_batch=2, progress_bar=False, desc="jae pretrain", epoch_cells=1)
-    assert steps == []
+    assert _run(50, caplog, max_epochs=3, epoch_cells=1) == []
     assert [r.getMessage() for r in caplog.records] == [
         "jae pretrain: rounds of 1 training cells (epoch_cells) are fewer than the 2 one minibatch needs, so no training "
         "step is taken and the network keeps its starting weights; raise JAEConfig(epoch_cells)"]
@@ -80,11 +71,6 @@ def test_a_fit_with_batch_size_1_warns_that_it_takes_no_step(caplog):
 def test_fine_tuning_on_one_cell_says_it_is_skipped(caplog):
     """``model.finetune(one_cell)`` returned the model unchanged without a word (batch norm needs two cells to a
     minibatch); a warning now says the fine-tuning was skipped."""
-    import logging
-
-    from jae import JAE, JAEConfig
-    from jae.datasets import simulate
-
     data = simulate(200, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=1, seed=2)
     model = JAE(JAEConfig(max_epochs=1, n_svd=8, n_free=4), seed=0, device="cpu").fit(data, progress_bar=False)
     before = model.embed(data, key_added=None)
