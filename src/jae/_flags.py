@@ -1,12 +1,13 @@
 """One check of the True/False arguments of jae's public calls (``progress_bar``, ``overwrite``, ``finetune``,
 ``report``, ``baseline``) and of the ``bool`` fields of its settings: a text such as ``'no'`` or ``'False'`` is
-truthy, so it would turn the setting on."""
+truthy, so it would turn the setting on. Beside it, one test of a whole-number argument (:func:`is_whole`): True is
+an int to Python, and 2.5 or '3' would be cut or fail deep inside numpy."""
 
 from __future__ import annotations
 
 import numbers
 
-__all__ = ["check_flags", "as_flag"]
+__all__ = ["check_flags", "as_flag", "is_whole"]
 
 
 def as_flag(name: str, value, *, numbers_too: bool = True) -> bool:
@@ -36,3 +37,9 @@ def check_flags(**flags) -> None:
     """
     for name, value in flags.items():
         as_flag(name, value)
+
+
+def is_whole(value, minimum: int) -> bool:
+    """Whether ``value`` is a whole number (a Python or numpy integer, not a bool) of at least ``minimum``; each
+    caller words its own refusal, naming the argument and what it counts."""
+    return not isinstance(value, bool) and isinstance(value, numbers.Integral) and value >= minimum

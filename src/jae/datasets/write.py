@@ -8,7 +8,6 @@ per-group feature distributions). Nothing dense and never the whole matrix.
 from __future__ import annotations
 
 import logging
-import numbers
 import os
 import shutil
 from contextlib import ExitStack
@@ -20,7 +19,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .._flags import check_flags
+from .._flags import check_flags, is_whole
 from ..io.atomic import atomic_path
 from ..io.outputs import check_outputs
 from ..io.paths import user_path
@@ -168,7 +167,7 @@ def write_simulated(
     path = user_path(path)
     folder = folder or path.is_dir()
     check_flags(overwrite=overwrite, progress_bar=progress_bar)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
+    if not is_whole(chunk_size, 1):
         raise ValueError(f"chunk_size={chunk_size!r} is no number of cells: pass chunk_size >= 1 (cells generated and "
                          "written at a time, rounded up to a multiple of 1024)")
     design = make_design(n_cells, kind=kind, organism=organism, seed=seed, params=params or SimulationParams(), **sizes)

@@ -11,7 +11,6 @@ blocks in torch, on the GPU when there is one, or a cache-blocked CPU kernel) an
 from __future__ import annotations
 
 import logging
-import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -21,6 +20,7 @@ import scipy.sparse as sp
 import torch
 
 from .._device import usable_device as resolve_device  # a device torch cannot use here: one line naming the fix
+from .._flags import is_whole
 
 __all__ = [
     "NeighborGraph",
@@ -366,7 +366,7 @@ def neighbor_graph(
     -------
     :class:`NeighborGraph` with ``(n_cells, n_neighbors)`` lists and ``(n_cells, n_cells)`` connectivities.
     """
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 2:
+    if not is_whole(n_neighbors, 2):
         raise ValueError(f"n_neighbors must be a whole number >= 2 (the cell itself and at least one neighbour; "
                          f"scanpy's default is 15), not {n_neighbors!r}")
     from ..config import as_seed

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import normalized_mutual_info_score
 
-from .._flags import check_flags
+from .._flags import check_flags, is_whole
 from ..config import as_seed
 from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
 from ._labels import as_labels, by_cells, codes
@@ -107,7 +107,7 @@ def nmi(
     """
     seed = as_seed(seed)  # 1.5 ran as seed 1, -1 as some other seed
     resolutions = _resolutions(resolutions)
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs < 1):
+    if n_jobs is not None and not is_whole(n_jobs, 1):
         raise ValueError(f"nmi: n_jobs must be a whole number of threads, 1 or more (or None: all usable CPUs), not "
                          f"{n_jobs!r}")  # 'a' failed after the graph; 2.5, True and -3 ran as some number of threads
     check_graph(graph)

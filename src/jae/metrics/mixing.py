@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
-from .._flags import check_flags
+from .._flags import check_flags, is_whole
 from ._graph import NeighborGraph, _as_float_matrix, check_graph, knn, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 
@@ -142,7 +142,7 @@ def _shortest_path_knn(indptr, nbrs, lengths, k, heap_size):
 def _check_lists_args(n_neighbors, perplexity=None) -> None:
     """Refuse in one line, before any neighbour list is built, ``n_neighbors`` that is no whole number >= 1 (-3
     failed in numpy, 2.5 in a range, True made lists of one) and ``perplexity`` that is no positive number."""
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 1:
+    if not is_whole(n_neighbors, 1):
         raise ValueError(f"n_neighbors must be a whole number >= 1 of neighbours per cell (scib: {LISI_NEIGHBORS}), "
                          f"not {n_neighbors!r}")
     if perplexity is not None and (isinstance(perplexity, bool) or not isinstance(perplexity, numbers.Real)

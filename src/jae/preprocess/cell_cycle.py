@@ -234,9 +234,9 @@ class CellCycleGenes:
              who: str = "score_cell_cycle") -> "CellCycleGenes":
         """The marker genes of ``organism`` in ``var_names``; ``who`` names the caller in the error raised when fewer
         than ``min_genes`` (at least 1) of either list are present, or when ``var_names`` repeat a name."""
-        import numbers
+        from .._flags import is_whole
 
-        if isinstance(min_genes, bool) or not isinstance(min_genes, numbers.Integral) or min_genes < 0:
+        if not is_whole(min_genes, 0):
             raise ValueError(f"{who}: min_genes must be a whole number >= 0 (the fewest genes of each cell-cycle list "
                              f"that must be present), not {min_genes!r}; e.g. min_genes=1")
         var_names = pd.Index(np.asarray(var_names).astype(str))

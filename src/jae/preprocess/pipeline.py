@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._flags import check_flags
+from .._flags import check_flags, is_whole
 from ..io.chunked import read_ahead
 from ..io.features import feature_indexer, unique_features
 from .normalize import clr, log_normalize
@@ -48,9 +48,7 @@ _PREPROCESS_HINT = "preprocess needs each modality's raw counts (e.g. adata.laye
 def _sample_rows(n_cells: int, n_fit: int | None, seed: int) -> np.ndarray | None:
     """Sorted seeded sample of ``n_fit`` rows; None (all rows) when ``n_fit`` is None or not below ``n_cells``; a user's
     ``svd_fit_cells`` that is no whole number >= 2 refused in one line, before any pass."""
-    import numbers
-
-    if n_fit is not None and (isinstance(n_fit, bool) or not isinstance(n_fit, numbers.Integral) or n_fit < 2):
+    if n_fit is not None and not is_whole(n_fit, 2):
         raise ValueError(f"svd_fit_cells must be None (every cell) or a whole number >= 2 (the cells the SVD bases are "
                          f"fitted on), not {n_fit!r}; e.g. svd_fit_cells={SVD_FIT_CELLS}")
     if n_fit is None or n_fit >= n_cells:

@@ -142,15 +142,13 @@ def fit_svd_streaming(
     """
     from tqdm.auto import tqdm
 
+    from .._flags import is_whole
     from ._sparse import TiledCSR, csr_t_dense_add
-
-    import numbers
-
     from .svd import fit_numbers
 
     n_components, seed = fit_numbers(n_components, seed)  # seed=None drew an unseeded basis; 0 failed after the passes
     for name, value in (("n_iter", n_iter), ("n_oversamples", n_oversamples)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        if not is_whole(value, 0):
             raise ValueError(f"fit_svd_streaming: {name} must be a whole number >= 0, not {value!r}")
     n_basis = min(n_components + n_oversamples, n_features)
     rng = np.random.default_rng(seed)

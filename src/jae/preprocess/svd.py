@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+from .._flags import is_whole
 
 __all__ = ["SVDBasis", "fit_svd"]
 
@@ -74,7 +75,7 @@ def fit_numbers(n_components, seed) -> tuple[int, int]:
     naming the argument instead of failing in numpy or with the SVD's "need at least 2 cells" after the passes."""
     from ..config import as_seed
 
-    if isinstance(n_components, bool) or not isinstance(n_components, numbers.Integral) or n_components < 1:
+    if not is_whole(n_components, 1):
         raise ValueError(f"n_components must be a whole number >= 1 (SVD dimensions per modality), not "
                          f"{n_components!r}; e.g. n_components=100")
     return int(n_components), as_seed(seed)

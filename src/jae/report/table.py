@@ -6,7 +6,6 @@ variance shares): explanations of the scores that do not enter ``overall``.
 
 from __future__ import annotations
 
-import numbers
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._flags import check_flags
+from .._flags import check_flags, is_whole
 from ..metrics import DIAGNOSTICS, METRICS
 from ..io.atomic import atomic_write
 
@@ -143,7 +142,7 @@ def table_markdown(table: pd.DataFrame, *, digits: int = 4, escape: bool = True)
     GitHub shows of them ('scvi <v2>' as 'scvi', 'a*b*' in italics).
     """
     check_flags(escape=escape)  # a text 'no' is truthy: it escaped the names
-    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or digits < 0:  # -1: "missing precision"
+    if not is_whole(digits, 0):  # -1: "missing precision"
         raise ValueError(f"digits must be a whole number >= 0 (decimals shown), not {digits!r}")
     cols = [c for c in COLUMNS if c in table.columns]
     lines = ["| embedding | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
