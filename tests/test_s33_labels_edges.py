@@ -95,7 +95,7 @@ def test_obs_columns_key_added_replaces_are_named_in_a_log_line(cite, cells, cap
 
     data = cells.copy()
     data.obs["predicted_cell_type"] = "from another tool"
-    with caplog.at_level(logging.INFO, logger="jae.labels"):
+    with caplog.at_level(logging.INFO, logger="jae"):
         cite.predict_cell_type(data, key_added="other")
         assert not any("replaced by the labels" in r.getMessage() for r in caplog.records)
         cite.predict_cell_type(data, key_added="predicted")

@@ -34,7 +34,7 @@ from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
-from .storage import _targets, cell_names, checked_key, in_data_order, store_obs
+from .storage import cell_names, checked_key, in_data_order, store_obs
 from .embedding_record import check_record
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 from .query import measured
@@ -427,17 +427,6 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
     return embedding
 
 
-def _log_replaced(data, labels: pd.DataFrame, key_added: str) -> None:
-    """One log line naming the ``obs`` columns of ``data`` that ``key_added`` replaces, as ``jae embed`` says of its
-    output's (a user's own column of that name was replaced without a word)."""
-    replaced = sorted({c for target, _ in _targets(data, labels.index) for c in (f"{key_added}_{k}" for k in labels)
-                       if c in target.obs.columns})
-    if replaced:
-        logger.info("the data's obs column%s %s %s replaced by the labels (key_added=%r); pass another key_added to "
-                    "keep %s", "s" if len(replaced) > 1 else "", ", ".join(map(repr, replaced)),
-                    "are" if len(replaced) > 1 else "is", key_added, "them" if len(replaced) > 1 else "it")
-
-
 def predict_cell_type(
     model, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
 ) -> pd.DataFrame:
@@ -489,6 +478,5 @@ def predict_cell_type(
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": score > 1.0,
          "unknown_score": score.astype(np.float32)}, index=index))
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
-        _log_replaced(data, labels, key_added)
         store_obs(data, labels, key_added)
     return labels
