@@ -209,6 +209,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.workflows.evaluate: --prediction NAME=KEY naming an obsm key of the data, not a file
     (r": pass it as an obsm key \(text, not a path\): embeddings=\{'[^']*': '([^']*)'\}$",
      lambda m: f": give it as --obsm {m.group(1)} (--prediction takes files)"),
+    # a file read by the CLI is read afresh: of the shared-counts-layer fix only the file's own case applies
+    (r"layer '[^']*' is the same matrix as \.X \(jae's readers .*?; if the file's \.X held normalised values, pass",
+     "the file's .X holds normalised values and it has no counts layer: pass"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .paired import _as_csr, _choose, _joint_obs, _matrix, _stored
-from .raw import counts_location, counts_read
+from .raw import counts_hint_for, counts_location, counts_read
 from .single import modalities_of
 from .validate import validate_counts
 
@@ -279,7 +279,7 @@ def get_mosaic(
             X = X[rows]
         if X.shape[0] or not X.shape[1]:  # a modality measuring no cell (mdata[rna_only_cells]): every cell lacks it
             validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)",
-                            modality=name)
+                            modality=name, **({"hint": h} if (h := counts_hint_for(mods[name], layer)) else {}))
         counts.append(X)
     obs = _joint_obs(union, global_obs, [mods[n] for n in names], names)
     out = MosaicCounts(

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .modality import modality_kinds
-from .raw import counts_or_x, counts_read
+from .raw import counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
 from .validate import missing_text, validate_counts
 
@@ -316,7 +316,8 @@ def get_paired(
             logger.info("aligning the cells of modality %r to the shared cell order by name", name)
             X = X[adata.obs_names.get_indexer(obs_names)]
         X = _as_csr(X)
-        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name, kind=kind)
+        validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name, kind=kind,
+                        **({"hint": h} if (h := counts_hint_for(adata, layer)) else {}))
         counts.append(X)
         var_names.append(adata.var_names)
 

@@ -23,7 +23,7 @@ from contextvars import ContextVar
 
 import anndata as ad
 
-__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "note_counts_from_x", "note_raw",
+__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x", "note_raw",
            "resolve_raw", "counts_noted"]
 
 logger = logging.getLogger(__name__)
@@ -140,3 +140,18 @@ def counts_read(adata, layer: str | None) -> str:
     """Where :func:`counts_or_x` reads ``adata``'s counts, as messages name it: ``'X'``, or ``"layer 'name'"``."""
     found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where="the data")
     return "X" if found is None else f"layer {found!r}"
+
+
+def counts_hint_for(adata, layer: str | None) -> str | None:
+    """The refusal's fix where the counts layer read is the very matrix of ``.X`` (jae's readers and
+    :func:`jae.simulate` keep counts found in ``.X`` in both without copying them): normalising ``.X`` in place, as
+    scanpy's ``normalize_total`` and ``log1p`` do, normalised the counts too, and no ``layer=`` finds them again; or the
+    file's ``.X`` held normalised values. None otherwise (the general hint applies)."""
+    found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where="the data")
+    if found is None or found not in adata.layers or adata.layers[found] is not adata.X:
+        return None
+    return (f"layer {found!r} is the same matrix as .X (jae's readers and jae.simulate keep counts found in .X in both, "
+            "without a copy), so if .X held counts, normalising it in place (e.g. sc.pp.normalize_total, sc.pp.log1p) "
+            "changed them too: read the data again and keep them apart before normalising, with "
+            f"adata.layers[{found!r}] = adata.X.copy(); if the file's .X held normalised values, pass layer=... naming "
+            "where its counts are (layer='raw' for its .raw)")
