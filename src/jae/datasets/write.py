@@ -83,9 +83,11 @@ def _targets(path: Path, design: Design, fmt: str, folder: bool = False) -> dict
                 f"sim.mod1.h5ad and sim.mod2.h5ad inside it"
             )
         if path.suffix in (".h5ad", ".h5mu"):
+            prefix = path.with_suffix("")  # x.mod1.h5ad (a competition file's name): x, not x.mod1 (x.mod1.mod1.h5ad)
+            prefix = prefix.with_suffix("") if prefix.suffix in (".mod1", ".mod2") else prefix
             raise ValueError(
-                f"format='h5ad-pair' takes a file prefix, got {path}; pass e.g. {path.with_suffix('')} to write "
-                f"{path.with_suffix('').name}.mod1.h5ad and .mod2.h5ad"
+                f"format='h5ad-pair' takes a file prefix, got {path}; pass e.g. {prefix} to write "
+                f"{prefix.name}.mod1.h5ad and .mod2.h5ad"
                 + (", or format='h5mu' to write the one MuData file" if path.suffix == ".h5mu" else "")
             )
         return {path.parent / f"{path.name}.mod1.h5ad": ["rna"], path.parent / f"{path.name}.mod2.h5ad": design.mods[1:]}
