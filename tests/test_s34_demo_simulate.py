@@ -22,3 +22,50 @@ def test_a_competition_file_name_as_prefix_suggests_the_prefix(name, tmp_path, c
 def test_an_h5ad_name_as_prefix_still_suggests_its_stem(tmp_path):
     with pytest.raises(ValueError, match=rf"pass e\.g\. {tmp_path / 'sim'} to write sim\.mod1\.h5ad and \.mod2\.h5ad$"):
         write_simulated(tmp_path / "sim.h5ad", n_cells=50, preset=None, progress_bar=False)
+
+
+def _little_memory(monkeypatch, n_bytes: int) -> None:
+    """Make the simulator see ``n_bytes`` of available memory (its design's and one block's checks pass)."""
+    import jae.datasets.design as design
+    import jae.datasets.sampling as sampling
+
+    monkeypatch.setattr(design, "available_memory", lambda: n_bytes)
+    monkeypatch.setattr(sampling, "available_memory", lambda: n_bytes, raising=False)  # added by this fix
+
+
+def test_simulate_refuses_cells_whose_counts_exceed_the_memory(monkeypatch):
+    """``jae.simulate(5_000_000)`` on a 24 GB machine passed the design's check, then drew counts until numpy's
+    MemoryError (a traceback) or the system's kill; the counts held at once are now checked before they are drawn."""
+    from jae.datasets import simulate
+
+    _little_memory(monkeypatch, 16 * 10**6)  # 5,000 default cells hold about 45 MB of values while drawn
+    with pytest.raises(ValueError, match=r"^n_cells=5000: holding the counts of 5,000 cells in memory at once needs "
+                       r"about \d\d MB, more than the 16 MB available; simulate fewer cells, or stream them"):
+        simulate(5000, seed=0)
+    assert simulate(1000, seed=0).n_obs == 1000  # 1,000 cells fit: nothing refused
+
+
+def test_run_demo_refuses_cells_whose_counts_exceed_the_memory_before_training(monkeypatch, tmp_path, caplog):
+    import jae.joint
+
+    _little_memory(monkeypatch, 16 * 10**6)
+    monkeypatch.setattr(jae.joint.JAE, "fit", lambda *a, **k: pytest.fail("trained"))
+    assert main(["-q", "demo", "--out", str(tmp_path / "d"), "--n-cells", "5000", "--device", "cpu"]) == 1
+    assert "--n-cells 5000: holding the counts of 5,000 cells in memory at once" in caplog.text
+    assert not (tmp_path / "d").exists()
+
+
+def test_write_simulated_refuses_a_chunk_whose_counts_exceed_the_memory(monkeypatch, tmp_path, caplog):
+    """``jae simulate --chunk-size`` of every cell drew them all at once (a MemoryError's traceback for a large
+    OUT); now refused in one line naming --chunk-size, with nothing written; a smaller chunk writes the same cells."""
+    _little_memory(monkeypatch, 16 * 10**6)
+    with pytest.raises(ValueError, match=r"^chunk_size=5000: holding the counts of 5,000 cells .* pass a smaller "
+                       r"chunk_size \(default 4096\)"):
+        write_simulated(tmp_path / "sim", n_cells=5000, chunk_size=5000, preset=None, progress_bar=False)
+    assert main(["-q", "simulate", str(tmp_path / "sim"), "--n-cells", "5000", "--chunk-size", "5000",
+                 "--preset", "none"]) == 1
+    assert "--chunk-size 5000: holding the counts of 5,000 cells" in caplog.text
+    assert "pass a smaller --chunk-size (default 4096)" in caplog.text
+    assert list(tmp_path.iterdir()) == []
+    paths = write_simulated(tmp_path / "sim", n_cells=5000, chunk_size=1024, preset=None, progress_bar=False)
+    assert [p.name for p in paths] == ["sim.mod1.h5ad", "sim.mod2.h5ad"]

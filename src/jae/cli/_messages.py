@@ -209,6 +209,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.workflows.evaluate: --prediction NAME=KEY naming an obsm key of the data, not a file
     (r": pass it as an obsm key \(text, not a path\): embeddings=\{'[^']*': '([^']*)'\}$",
      lambda m: f": give it as --obsm {m.group(1)} (--prediction takes files)"),
+    # jae.datasets.sampling.check_counts_memory: write_simulated's chunk_size is jae simulate's --chunk-size
+    (r"\bpass a smaller chunk_size\b", "pass a smaller --chunk-size"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -24,7 +24,7 @@ from ..io.atomic import atomic_path
 from ..io.outputs import check_outputs
 from ..io.paths import user_path
 from .design import BLOCK_CELLS, Design, SimulationParams, make_design
-from .sampling import sample_block
+from .sampling import check_counts_memory, sample_block
 from .simulate import dataset_uns, modality_var
 
 __all__ = ["write_simulated", "PRESETS"]
@@ -177,6 +177,8 @@ def write_simulated(
     check_outputs(  # a missing folder is refused, as every verb's output: never created silently
 [("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
+    check_counts_memory(design, min(chunk, design.n_cells), f"chunk_size={chunk_size}",
+                        f"pass a smaller chunk_size (default {4 * BLOCK_CELLS}): its cells are held in memory at once")
     first = sample_block(design, 0, chunk)  # sized against the free disk before any file is made
     _check_disk(targets, first, n_cells)
     obs = design.obs()
