@@ -69,3 +69,21 @@ def test_write_simulated_refuses_a_chunk_whose_counts_exceed_the_memory(monkeypa
     assert list(tmp_path.iterdir()) == []
     paths = write_simulated(tmp_path / "sim", n_cells=5000, chunk_size=1024, preset=None, progress_bar=False)
     assert [p.name for p in paths] == ["sim.mod1.h5ad", "sim.mod2.h5ad"]
+
+
+@pytest.mark.parametrize("make, kwargs, match", [
+    (lambda d: (d / "sim.mod1.h5ad").write_text("mine"), {}, r"sim\.mod1\.h5ad exists; pass overwrite=True"),
+    (lambda d: None, {"format": "H5MU"}, r"unknown format 'H5MU'"),
+    (lambda d: None, {"format": "h5mu"}, r"format='h5mu' writes a \.h5mu file"),
+])
+def test_write_simulated_refuses_its_outputs_before_drawing_the_design(make, kwargs, match, tmp_path, monkeypatch):
+    """``jae simulate sim --n-cells 2000000`` over an earlier sim (no --overwrite), or an unknown format / a path of
+    the wrong kind, was refused only after the design of every cell was drawn (3.5 s and about 1 GB for two million
+    cells, more for more); the outputs are now checked first."""
+    import jae.datasets.write as write
+
+    monkeypatch.setattr(write, "make_design", lambda *a, **k: pytest.fail("the design was drawn before the refusal"))
+    make(tmp_path)
+    with pytest.raises((ValueError, FileExistsError), match=match):
+        write_simulated(tmp_path / "sim", n_cells=2_000_000, progress_bar=False, **kwargs)
+    assert [p.name for p in tmp_path.iterdir()] == (["sim.mod1.h5ad"] if not kwargs else [])

@@ -75,7 +75,14 @@ def _skeleton(design: Design, mod: str, obs: pd.DataFrame) -> ad.AnnData:
     return adata
 
 
-def _targets(path: Path, design: Design, fmt: str, folder: bool = False) -> dict[Path, list[str]]:
+def _checked_targets(path: Path, mods: list[str], fmt: str, folder: bool, overwrite: bool) -> dict[Path, list[str]]:
+    targets = _targets(path, mods, fmt, folder)
+    check_outputs(  # a missing folder is refused, as every verb's output: never created silently
+        [("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
+    return targets
+
+
+def _targets(path: Path, mods: list[str], fmt: str, folder: bool = False) -> dict[Path, list[str]]:
     if fmt == "h5ad-pair":
         if folder:  # the files would land beside the folder (<folder>.mod1.h5ad), not in it
             raise ValueError(
@@ -90,11 +97,11 @@ def _targets(path: Path, design: Design, fmt: str, folder: bool = False) -> dict
                 f"{prefix.name}.mod1.h5ad and .mod2.h5ad"
                 + (", or format='h5mu' to write the one MuData file" if path.suffix == ".h5mu" else "")
             )
-        return {path.parent / f"{path.name}.mod1.h5ad": ["rna"], path.parent / f"{path.name}.mod2.h5ad": design.mods[1:]}
+        return {path.parent / f"{path.name}.mod1.h5ad": ["rna"], path.parent / f"{path.name}.mod2.h5ad": mods[1:]}
     if fmt == "h5mu":
         if path.suffix != ".h5mu":
             raise ValueError(f"format='h5mu' writes a .h5mu file; got {path}: use a path ending in .h5mu")
-        return {path: design.mods}
+        return {path: mods}
     raise ValueError(f"unknown format {fmt!r}; use format='h5ad-pair' (competition layout) or 'h5mu'")
 
 
@@ -172,10 +179,11 @@ def write_simulated(
     if not is_whole(chunk_size, 1):
         raise ValueError(f"chunk_size={chunk_size!r} is no number of cells: pass chunk_size >= 1 (cells generated and "
                          "written at a time, rounded up to a multiple of 1024)")
+    # the outputs are checked before the design (seconds and GBs for millions of cells); make_design refuses a bad kind
+    mods = {"multiome": ["rna", "atac"], "cite": ["rna", "prot"]}.get(kind) if isinstance(kind, str) else None
+    targets = None if mods is None else _checked_targets(path, mods, format, folder, overwrite)
     design = make_design(n_cells, kind=kind, organism=organism, seed=seed, params=params or SimulationParams(), **sizes)
-    targets = _targets(path, design, format, folder)
-    check_outputs(  # a missing folder is refused, as every verb's output: never created silently
-[("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
+    targets = targets or _checked_targets(path, design.mods, format, folder, overwrite)
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
     check_counts_memory(design, min(chunk, design.n_cells), f"chunk_size={chunk_size}",
                         f"pass a smaller chunk_size (default {4 * BLOCK_CELLS}): its cells are held in memory at once")
