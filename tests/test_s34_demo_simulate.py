@@ -87,3 +87,17 @@ def test_write_simulated_refuses_its_outputs_before_drawing_the_design(make, kwa
     with pytest.raises((ValueError, FileExistsError), match=match):
         write_simulated(tmp_path / "sim", n_cells=2_000_000, progress_bar=False, **kwargs)
     assert [p.name for p in tmp_path.iterdir()] == (["sim.mod1.h5ad"] if not kwargs else [])
+
+
+@pytest.mark.parametrize("kind, flag", [("cite", "--n-genes"), ("multiome", "--n-peaks")])
+def test_a_full_disk_names_the_features_of_the_kind(kind, flag, tmp_path, monkeypatch, caplog):
+    """``jae simulate --kind cite`` on a disk without room was told to write fewer features with --n-peaks, a flag
+    that --kind cite refuses; it now names --n-genes (the genes fill a CITE-seq file), --n-peaks for multiome."""
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")(10**9, 10**9 - 10**4, 10**4)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage)
+    assert main(["-q", "simulate", str(tmp_path / "sim"), "--n-cells", "50", "--preset", "none", "--kind", kind]) == 1
+    assert f"write fewer cells, fewer features ({flag} N) or to another disk" in caplog.text
+    assert list(tmp_path.iterdir()) == []

@@ -243,7 +243,8 @@ def _check_disk(targets: dict[Path, list[str]], first: dict, n_cells: int) -> No
     if need > 0.95 * free:
         raise ValueError(
             f"the simulated files need about {_size(need)} but only {_size(free)} are free on "
-            f"{next(iter(targets)).parent}; write fewer cells, fewer features (n_peaks=...) or to another disk"
+            f"{next(iter(targets)).parent}; write fewer cells, fewer features "
+            f"({'n_peaks' if 'atac' in first else 'n_genes'}=...) or to another disk"  # a CITE-seq file has no peaks
         )
 
 
