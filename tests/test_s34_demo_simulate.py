@@ -101,3 +101,28 @@ def test_a_full_disk_names_the_features_of_the_kind(kind, flag, tmp_path, monkey
     assert main(["-q", "simulate", str(tmp_path / "sim"), "--n-cells", "50", "--preset", "none", "--kind", kind]) == 1
     assert f"write fewer cells, fewer features ({flag} N) or to another disk" in caplog.text
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_feature_distributions_kept_are_bounded_and_the_counts_unchanged(monkeypatch):
+    """The design kept every group's feature distribution for the whole run: (types + 16) x batches x 3 phases of them
+    over every gene, and as many over every peak (about 7 GB for the competition preset with 100 cell types and 50
+    batches, on top of what the memory check counts); they are now capped, the oldest recomputed when needed, with
+    the same counts."""
+    import numpy as np
+
+    import jae.datasets.design as design
+    from jae.datasets.design import SimulationParams, make_design
+    from jae.datasets.sampling import sample_block
+
+    sizes = dict(kind="multiome", n_genes=300, n_peaks=400, n_proteins=10, n_cell_types=8, n_batches=4,
+                 organism="human", seed=2, params=SimulationParams())
+    free = make_design(2500, **sizes)
+    expected = sample_block(free, 0, 2500)
+    cap = 5 * 400 * 8  # five peak distributions
+    monkeypatch.setattr(design, "_CDF_CACHE_BYTES", cap, raising=False)  # added by this fix
+    capped = make_design(2500, **sizes)
+    counts = sample_block(capped, 0, 2500)
+    assert sum(c.nbytes for c in capped._cdf_cache.values()) <= cap < sum(c.nbytes for c in free._cdf_cache.values())
+    for mod in ("rna", "atac"):
+        assert (counts[mod] != expected[mod]).nnz == 0
+        np.testing.assert_array_equal(counts[mod].indptr, expected[mod].indptr)
