@@ -54,7 +54,8 @@ def simulate(
     Parameters
     ----------
     n_cells
-        Number of cells.
+        Number of cells, whose counts are all held in memory: refused in one line when they would not fit
+        (:func:`jae.datasets.write_simulated` streams any number to disk).
     kind
         ``'multiome'`` (modalities ``'rna'`` + ``'atac'``) or ``'cite'`` (``'rna'`` + ``'prot'``).
     n_genes, n_peaks, n_proteins

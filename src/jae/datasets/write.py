@@ -145,7 +145,8 @@ def write_simulated(
     format
         ``'h5ad-pair'`` or ``'h5mu'``.
     chunk_size
-        Cells generated and written at a time (at least 1; rounded up to a multiple of 1024).
+        Cells generated and written at a time (at least 1; rounded up to a multiple of 1024), their counts held in
+        memory at once: refused in one line when they would not fit.
     n_genes, n_peaks, n_proteins, n_cell_types, n_batches
         Sizes that override the preset's (None: the preset's, or :func:`simulate`'s defaults without one);
         ``n_peaks`` applies only to multiome, ``n_proteins`` only to CITE, as in :func:`simulate` (so one dict of
