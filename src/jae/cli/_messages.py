@@ -212,6 +212,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # a file read by the CLI is read afresh: of the shared-counts-layer fix only the file's own case applies
     (r"layer '[^']*' is the same matrix as \.X \(jae's readers .*?; if the file's \.X held normalised values, pass",
      "the file's .X holds normalised values and it has no counts layer: pass"),
+    # jae.datasets.sampling.check_counts_memory: write_simulated's chunk_size is jae simulate's --chunk-size
+    (r"\bpass a smaller chunk_size\b", "pass a smaller --chunk-size"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

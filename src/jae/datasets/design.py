@@ -38,6 +38,8 @@ PHASES = ("G1", "S", "G2M")
 _LOGIT_CAP = 4.0
 #: Cells per generation block; each block has its own generator, so output does not depend on write chunk size.
 BLOCK_CELLS = 1024
+#: Bytes of feature distributions kept for reuse (the presets' all fit: 0.55 GB); above, the oldest are recomputed
+_CDF_CACHE_BYTES = 1 << 30
 _CHROMS = {
     # approximate chromosome lengths in Mb (GRCh38 / GRCm39), for naming peaks
     "human": dict(zip([f"chr{i}" for i in range(1, 23)] + ["chrX"],
@@ -137,6 +139,7 @@ class Design:
     pseudotime_mod: dict[str, np.ndarray]
     depth: dict[str, np.ndarray]
     _cdf_cache: dict = field(default_factory=dict, repr=False)
+    _cdf_bytes: int = field(default=0, repr=False)
 
     @property
     def n_cells(self) -> int:
@@ -162,7 +165,10 @@ class Design:
             logit = self.logits(mod, *key[1:])
             cdf = np.cumsum(np.exp(logit - logit.max()))
             cdf /= cdf[-1]
+            while self._cdf_cache and self._cdf_bytes + cdf.nbytes > _CDF_CACHE_BYTES:  # oldest out: it grew unbounded
+                self._cdf_bytes -= self._cdf_cache.pop(next(iter(self._cdf_cache))).nbytes  # (7 GB, 100 types x 50 batches)
             self._cdf_cache[key] = cdf
+            self._cdf_bytes += cdf.nbytes
         return cdf
 
     def obs(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:

@@ -12,9 +12,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..io.plan import available_memory
 from .design import BLOCK_CELLS, Design
 
-__all__ = ["sample_block", "BLOCK_CELLS"]
+__all__ = ["sample_block", "check_counts_memory", "BLOCK_CELLS"]
+
+#: Bytes a stored count takes while a block is sampled: a float32 value and an int32 index in the blocks' pieces,
+#: then again in the CSR they are stacked into
+_BYTES_PER_VALUE = 16
 
 
 def _sorted_multinomial_rows(cdf: np.ndarray, totals: np.ndarray, rng: np.random.Generator):
@@ -106,3 +111,28 @@ def sample_block(design: Design, start: int, stop: int) -> dict[str, sp.csr_matr
             sampler = _sample_dense_poisson if mod == "prot" else _sample_sparse
             parts[mod].append(sampler(design, mod, cells, rng))
     return {mod: (p[0] if len(p) == 1 else sp.vstack(p, format="csr")) for mod, p in parts.items()}
+
+
+def check_counts_memory(design: Design, n_held: int, name: str, fix: str) -> None:
+    """Refuse in one line, before they are drawn, the counts of ``n_held`` cells held in memory at once when they
+    exceed the memory available: numpy's MemoryError came with a traceback, or the system killed the process, after
+    minutes of drawing (``jae.simulate(5_000_000)``, ``jae demo --n-cells 5000000``, a ``--chunk-size`` of every
+    cell). ``name`` (e.g. ``'n_cells=5000000'``) leads the message, ``fix`` ends it. An upper bound of the values
+    stored (each cell's counts, at most its features) is checked first, so most calls draw nothing more; above it,
+    the values of the first block of cells (its own generator's draws, made again later) give the estimate checked."""
+    available = available_memory()
+    if available is None:
+        return
+    per_cell = sum(len(names) if mod == "prot" else float(np.minimum(design.depth[mod], len(names)).mean())
+                   for mod, names in design.var_names.items())
+    if _BYTES_PER_VALUE * per_cell * n_held <= available:
+        return
+    first = sample_block(design, 0, BLOCK_CELLS)
+    rows = next(iter(first.values())).shape[0]
+    need = _BYTES_PER_VALUE * sum(int(b.indptr[-1]) for b in first.values()) / rows * n_held
+    if need > available:
+        def size(n: float) -> str:
+            return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+        raise ValueError(f"{name}: holding the counts of {n_held:,} cells in memory at once needs about {size(need)}, "
+                         f"more than the {size(available)} available; {fix}")

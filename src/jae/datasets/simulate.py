@@ -9,7 +9,7 @@ import anndata as ad
 import pandas as pd
 
 from .design import Design, SimulationParams, make_design
-from .sampling import sample_block
+from .sampling import check_counts_memory, sample_block
 
 __all__ = ["simulate", "FEATURE_TYPES"]
 
@@ -54,7 +54,8 @@ def simulate(
     Parameters
     ----------
     n_cells
-        Number of cells.
+        Number of cells, whose counts are all held in memory: refused in one line when they would not fit
+        (:func:`jae.datasets.write_simulated` streams any number to disk).
     kind
         ``'multiome'`` (modalities ``'rna'`` + ``'atac'``) or ``'cite'`` (``'rna'`` + ``'prot'``).
     n_genes, n_peaks, n_proteins
@@ -84,6 +85,8 @@ def simulate(
         n_cells, kind=kind, n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types,
         n_batches=n_batches, organism=organism, seed=seed, params=params or SimulationParams(),
     )
+    check_counts_memory(design, design.n_cells, f"n_cells={n_cells}", "simulate fewer cells, or stream them to disk "
+                        "in chunks with jae.datasets.write_simulated (jae simulate)")
     counts = sample_block(design, 0, n_cells)
     obs = design.obs()
     mods = {}

@@ -24,7 +24,7 @@ from ..io.atomic import atomic_path
 from ..io.outputs import check_outputs
 from ..io.paths import user_path
 from .design import BLOCK_CELLS, Design, SimulationParams, make_design
-from .sampling import sample_block
+from .sampling import check_counts_memory, sample_block
 from .simulate import dataset_uns, modality_var
 
 __all__ = ["write_simulated", "PRESETS"]
@@ -75,7 +75,14 @@ def _skeleton(design: Design, mod: str, obs: pd.DataFrame) -> ad.AnnData:
     return adata
 
 
-def _targets(path: Path, design: Design, fmt: str, folder: bool = False) -> dict[Path, list[str]]:
+def _checked_targets(path: Path, mods: list[str], fmt: str, folder: bool, overwrite: bool) -> dict[Path, list[str]]:
+    targets = _targets(path, mods, fmt, folder)
+    check_outputs(  # a missing folder is refused, as every verb's output: never created silently
+        [("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
+    return targets
+
+
+def _targets(path: Path, mods: list[str], fmt: str, folder: bool = False) -> dict[Path, list[str]]:
     if fmt == "h5ad-pair":
         if folder:  # the files would land beside the folder (<folder>.mod1.h5ad), not in it
             raise ValueError(
@@ -83,16 +90,18 @@ def _targets(path: Path, design: Design, fmt: str, folder: bool = False) -> dict
                 f"sim.mod1.h5ad and sim.mod2.h5ad inside it"
             )
         if path.suffix in (".h5ad", ".h5mu"):
+            prefix = path.with_suffix("")  # x.mod1.h5ad (a competition file's name): x, not x.mod1 (x.mod1.mod1.h5ad)
+            prefix = prefix.with_suffix("") if prefix.suffix in (".mod1", ".mod2") else prefix
             raise ValueError(
-                f"format='h5ad-pair' takes a file prefix, got {path}; pass e.g. {path.with_suffix('')} to write "
-                f"{path.with_suffix('').name}.mod1.h5ad and .mod2.h5ad"
+                f"format='h5ad-pair' takes a file prefix, got {path}; pass e.g. {prefix} to write "
+                f"{prefix.name}.mod1.h5ad and .mod2.h5ad"
                 + (", or format='h5mu' to write the one MuData file" if path.suffix == ".h5mu" else "")
             )
-        return {path.parent / f"{path.name}.mod1.h5ad": ["rna"], path.parent / f"{path.name}.mod2.h5ad": design.mods[1:]}
+        return {path.parent / f"{path.name}.mod1.h5ad": ["rna"], path.parent / f"{path.name}.mod2.h5ad": mods[1:]}
     if fmt == "h5mu":
         if path.suffix != ".h5mu":
             raise ValueError(f"format='h5mu' writes a .h5mu file; got {path}: use a path ending in .h5mu")
-        return {path: design.mods}
+        return {path: mods}
     raise ValueError(f"unknown format {fmt!r}; use format='h5ad-pair' (competition layout) or 'h5mu'")
 
 
@@ -136,7 +145,8 @@ def write_simulated(
     format
         ``'h5ad-pair'`` or ``'h5mu'``.
     chunk_size
-        Cells generated and written at a time (at least 1; rounded up to a multiple of 1024).
+        Cells generated and written at a time (at least 1; rounded up to a multiple of 1024), their counts held in
+        memory at once: refused in one line when they would not fit.
     n_genes, n_peaks, n_proteins, n_cell_types, n_batches
         Sizes that override the preset's (None: the preset's, or :func:`simulate`'s defaults without one);
         ``n_peaks`` applies only to multiome, ``n_proteins`` only to CITE, as in :func:`simulate` (so one dict of
@@ -170,11 +180,14 @@ def write_simulated(
     if not is_whole(chunk_size, 1):
         raise ValueError(f"chunk_size={chunk_size!r} is no number of cells: pass chunk_size >= 1 (cells generated and "
                          "written at a time, rounded up to a multiple of 1024)")
+    # the outputs are checked before the design (seconds and GBs for millions of cells); make_design refuses a bad kind
+    mods = {"multiome": ["rna", "atac"], "cite": ["rna", "prot"]}.get(kind) if isinstance(kind, str) else None
+    targets = None if mods is None else _checked_targets(path, mods, format, folder, overwrite)
     design = make_design(n_cells, kind=kind, organism=organism, seed=seed, params=params or SimulationParams(), **sizes)
-    targets = _targets(path, design, format, folder)
-    check_outputs(  # a missing folder is refused, as every verb's output: never created silently
-[("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
+    targets = targets or _checked_targets(path, design.mods, format, folder, overwrite)
     chunk = max(BLOCK_CELLS, -(-int(chunk_size) // BLOCK_CELLS) * BLOCK_CELLS)
+    check_counts_memory(design, min(chunk, design.n_cells), f"chunk_size={chunk_size}",
+                        f"pass a smaller chunk_size (default {4 * BLOCK_CELLS}): its cells are held in memory at once")
     first = sample_block(design, 0, chunk)  # sized against the free disk before any file is made
     _check_disk(targets, first, n_cells)
     obs = design.obs()
@@ -231,7 +244,8 @@ def _check_disk(targets: dict[Path, list[str]], first: dict, n_cells: int) -> No
     if need > 0.95 * free:
         raise ValueError(
             f"the simulated files need about {_size(need)} but only {_size(free)} are free on "
-            f"{next(iter(targets)).parent}; write fewer cells, fewer features (n_peaks=...) or to another disk"
+            f"{next(iter(targets)).parent}; write fewer cells, fewer features "
+            f"({'n_peaks' if 'atac' in first else 'n_genes'}=...) or to another disk"  # a CITE-seq file has no peaks
         )
 
 

@@ -184,13 +184,19 @@ def run_demo(
 
 def _check_replaceable(files: dict[str, Path]) -> None:
     """Refuse up front what ``overwrite=True`` would not replace (it failed only after training): a folder that is
-    no jae model where the model goes, a folder where a file goes, a file where the report folder goes."""
+    no jae model where the model goes, files of the user's beside an earlier model (replacing the folder would delete
+    them), a folder where a file goes, a file where the report folder goes."""
+    from ..checkpoint import check_model_folder
     from ..io.paths import is_empty_folder
 
     model = files["model"]
     if model.exists() and not is_empty_folder(model) and not (model / "model.json").is_file():
         raise FileExistsError(f"{model} exists and is not a jae model folder (no model.json), which is never "
                               "replaced; move it or choose another out")
+    try:  # files beside an earlier model: refused by save, after training
+        check_model_folder(model, kind="jae", overwrite=True)
+    except FileExistsError as err:  # the demo's folder is out, as in the refusals above
+        raise FileExistsError(str(err).replace("choose another folder", "choose another out")) from None
     for key in ("data", "embedding"):
         if files[key].is_dir():
             raise ValueError(f"{files[key]} is a folder, where the demo writes a file; move it or choose another out")
