@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 import jae
@@ -18,3 +20,26 @@ def test_embed_files_names_an_output_argument_that_is_not_a_path(tmp_path, name,
                         progress_bar=False, **{name: bad})
     assert str(err.value) == f"{name} must be a path (str or pathlib.Path), not {type(bad).__name__} {bad!r}"
     assert not list(tmp_path.iterdir())
+
+
+def test_jae_embed_of_one_cell_says_1_cell(monkeypatch, capsys, tmp_path):
+    """jae embed of a one-cell query printed 'embedded 1 cells into 33 dimensions' (jae map says '1 cell' since
+    session 32); the count now takes the noun in its number, as jae map's does."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from jae.cli import main
+
+    calls = []
+
+    def embed_files(*args, **kwargs):
+        calls.append(args)
+        return SimpleNamespace(embedding=np.zeros((1, 1), np.float32), model="JAE")
+
+    monkeypatch.setattr(jae, "embed_files", embed_files)
+    monkeypatch.setattr(logging.getLogger("jae"), "level", logging.getLogger("jae").level)  # main sets it
+    out = tmp_path / "e.h5ad"
+    assert main(["embed", "--mod1", "a.h5ad", "--model", "m", "--out", str(out)]) == 0
+    assert len(calls) == 1
+    assert capsys.readouterr().out == f"embedded 1 cell into 1 dimension with JAE\nwritten to {out}\n"
