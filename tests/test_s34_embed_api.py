@@ -43,3 +43,18 @@ def test_jae_embed_of_one_cell_says_1_cell(monkeypatch, capsys, tmp_path):
     assert main(["embed", "--mod1", "a.h5ad", "--model", "m", "--out", str(out)]) == 0
     assert len(calls) == 1
     assert capsys.readouterr().out == f"embedded 1 cell into 1 dimension with JAE\nwritten to {out}\n"
+
+
+def test_fine_tuning_on_mosaic_cells_logs_1_epoch(own_cite_model, tmp_path, caplog):
+    """jae embed of a mosaic .h5mu (cells lacking a modality) logged 'finetune (mosaic): 1 epochs, ...' for the
+    default one-epoch fine-tuning of a CITE-seq model (the paired trainer says '1 epoch'); it now says '1 epoch'."""
+    import mudata as md
+
+    sim = jae.simulate(80, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=3)
+    md.MuData({"rna": sim["rna"][:60].copy(), "prot": sim["prot"][20:].copy()}).write(tmp_path / "mosaic.h5mu")
+    folder, _ = own_cite_model("s34_mosaic_files")
+    with caplog.at_level(logging.INFO, logger="jae"):
+        jae.embed_files(InputFiles(h5mu=tmp_path / "mosaic.h5mu"), folder / "model", tmp_path / "e.h5ad",
+                        progress_bar=False, device="cpu")
+    said = [r.getMessage() for r in caplog.records if "(mosaic):" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("finetune (mosaic): 1 epoch, "), said
