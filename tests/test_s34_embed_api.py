@@ -58,3 +58,18 @@ def test_fine_tuning_on_mosaic_cells_logs_1_epoch(own_cite_model, tmp_path, capl
                         progress_bar=False, device="cpu")
     said = [r.getMessage() for r in caplog.records if "(mosaic):" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith("finetune (mosaic): 1 epoch, "), said
+
+
+@pytest.mark.parametrize("verb", ["embed", "map"])
+def test_a_device_torch_does_not_know_is_refused_with_a_fitted_model_too(own_cite_model, tmp_path, verb):
+    """embed_files / map_files refused device='banana' with a model folder, but with a fitted jae.JAE they ran on the
+    model's device without a word (the device was never read); it is now refused in one line before the query is
+    read, whatever the model is given as."""
+    _, model = own_cite_model(f"s34_device_{verb}")
+    files = InputFiles(h5mu=tmp_path / "missing.h5mu")  # never opened: the device is refused first
+    call = jae.embed_files if verb == "embed" else jae.map_files
+    with pytest.raises(ValueError, match=r"^device='banana' is not a device torch knows; pass 'auto', 'cpu', 'cuda' "
+                                         r"or 'cuda:N'$"):
+        call(files, model, tmp_path / ("e.h5ad" if verb == "embed" else "mapped"), device="banana",
+             progress_bar=False)
+    assert not list(tmp_path.iterdir())
