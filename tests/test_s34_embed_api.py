@@ -73,3 +73,16 @@ def test_a_device_torch_does_not_know_is_refused_with_a_fitted_model_too(own_cit
         call(files, model, tmp_path / ("e.h5ad" if verb == "embed" else "mapped"), device="banana",
              progress_bar=False)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("options", [{"labels_out": "labels.csv"}, {"impute_modality": "prot"}, {}])
+def test_embed_files_refuses_an_unfitted_model_in_one_line(tmp_path, options):
+    """embed_files(files, jae.JAE(), out, labels_out=...) failed with "AttributeError: 'NoneType' object has no
+    attribute 'n_cell_type'" (impute_modality: '... no attribute kinds'); an unfitted model is now refused first, as
+    every other call of it is, before the query is read."""
+    out = tmp_path / ("e.h5mu" if "impute_modality" in options else "e.h5ad")
+    options = {k: tmp_path / v if k == "labels_out" else v for k, v in options.items()}
+    with pytest.raises(RuntimeError, match=r"^this JAE model is not fitted yet; call model.fit\(data\) or "
+                                           r"JAE.load\(path\) first$"):
+        jae.embed_files(InputFiles(h5mu=tmp_path / "missing.h5mu"), jae.JAE(), out, progress_bar=False, **options)
+    assert not list(tmp_path.iterdir())

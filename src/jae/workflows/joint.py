@@ -82,6 +82,7 @@ def _model_and_path(model, *, device: str):
 
     usable_device(device)  # refused as such (not as a malformed entry of the model's folder), for a fitted model too
     if isinstance(model, JAE):
+        model._require_fitted()  # before any other argument is read against it, and before the data
         return model, None
     return JAE.load(model, device=device), user_path(model, name="model")
 
