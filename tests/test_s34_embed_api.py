@@ -86,3 +86,25 @@ def test_embed_files_refuses_an_unfitted_model_in_one_line(tmp_path, options):
                                            r"JAE.load\(path\) first$"):
         jae.embed_files(InputFiles(h5mu=tmp_path / "missing.h5mu"), jae.JAE(), out, progress_bar=False, **options)
     assert not list(tmp_path.iterdir())
+
+
+def test_an_obsm_key_with_a_slash_is_refused_before_any_work(own_cite_model, tmp_path):
+    """model.embed(mdata, key_added='X_jae/v2') stored the embedding, and mdata.write / adata.write_h5ad then wrote
+    obsm['X_jae'] and uns['jae'] as nested groups: the file failed to read back ("'dict' object has no attribute
+    'shape'"); such a key is now refused in one line before any work (model.latent too). The labels' key_added
+    names obs columns, which read back with a '/': it is taken as before."""
+    _, model = own_cite_model("s34_slash")
+    cells = jae.simulate(30, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=4)
+    for call in (model.embed, model.latent):
+        with pytest.raises(ValueError, match=r"^key_added='X_jae/v2' holds a '/', which anndata and mudata write as "
+                                             r"nested groups \(the file then fails to read back\): pass a key without "
+                                             r"'/' \(e.g. key_added='X_jae_v2'\)$"):
+            call(cells, key_added="X_jae/v2")
+    assert not [k for k in cells.obsm if k not in cells.mod] and not [k for k in cells.uns if "jae" in k]
+    labels = model.predict_cell_type(cells, key_added="ref/jae")
+    assert list(cells.obs[["ref/jae_cell_type"]].columns) == ["ref/jae_cell_type"] and len(labels) == 30
+    cells.write(tmp_path / "cells.h5mu")
+    import mudata as md
+
+    back = md.read_h5mu(tmp_path / "cells.h5mu")
+    assert back.obs["ref/jae_cell_type"].astype(str).tolist() == labels["cell_type"].astype(str).tolist()
