@@ -108,3 +108,21 @@ def test_an_obsm_key_with_a_slash_is_refused_before_any_work(own_cite_model, tmp
 
     back = md.read_h5mu(tmp_path / "cells.h5mu")
     assert back.obs["ref/jae_cell_type"].astype(str).tolist() == labels["cell_type"].astype(str).tolist()
+
+
+def test_embedding_one_cell_logs_1_cell_when_reading_it(own_cite_model, tmp_path, caplog):
+    """jae embed of a one-cell query logged 'reading PairedFiles(q.h5mu: 1 cells, GEX+ADT) once' (RnaFiles for RNA
+    alone: '1 cells, RNA only'); the files now say '1 cell'."""
+    import mudata as md
+
+    folder, _ = own_cite_model("s34_one_cell")
+    sim = jae.simulate(30, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=5)
+    md.MuData({k: a[:1].copy() for k, a in sim.mod.items()}).write(tmp_path / "q.h5mu")
+    sim["rna"][:1].copy().write_h5ad(tmp_path / "rna.h5ad")
+    with caplog.at_level(logging.INFO, logger="jae"):
+        for files, out in ((InputFiles(h5mu=tmp_path / "q.h5mu"), "e.h5ad"), (InputFiles(mod1=tmp_path / "rna.h5ad"),
+                                                                              "r.h5ad")):
+            result = jae.embed_files(files, folder / "model", tmp_path / out, finetune_epochs=0, progress_bar=False)
+            assert result.embedding.shape[0] == 1
+    said = " | ".join(r.getMessage() for r in caplog.records if "streaming path" in r.getMessage())
+    assert "PairedFiles(q.h5mu: 1 cell, GEX+ADT)" in said and "RnaFiles(rna.h5ad: 1 cell, RNA only)" in said, said
