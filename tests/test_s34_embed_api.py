@@ -126,3 +126,14 @@ def test_embedding_one_cell_logs_1_cell_when_reading_it(own_cite_model, tmp_path
             assert result.embedding.shape[0] == 1
     said = " | ".join(r.getMessage() for r in caplog.records if "streaming path" in r.getMessage())
     assert "PairedFiles(q.h5mu: 1 cell, GEX+ADT)" in said and "RnaFiles(rna.h5ad: 1 cell, RNA only)" in said, said
+
+
+def test_embed_help_says_a_mapped_model_folder_is_taken(capsys):
+    """jae embed --help said --model is a 'model folder written by jae fit', while the README's mapping section runs
+    jae embed --model mapped_model on jae map's folder (and --finetune-epochs' help speaks of it); it now says both."""
+    from jae.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["embed", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--model MODEL model folder written by 'jae fit' or 'jae map' (or JAE.save)" in text

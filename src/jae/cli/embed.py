@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
                 "nearest cells among those embedded with it, than of all but 5% of the held-out reference cells; "
                 "jae_unknown_score is that average in units of the threshold (> 1: unknown), to rank cells.")
     add_memory_budget_arg(p)
-    p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
+    p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit' or 'jae map' "
+                   "(or JAE.save)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output .h5ad (competition format) or .h5mu")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--finetune-epochs", type=int, default=None,
