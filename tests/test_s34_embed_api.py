@@ -137,3 +137,23 @@ def test_embed_help_says_a_mapped_model_folder_is_taken(capsys):
         main(["embed", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--model MODEL model folder written by 'jae fit' or 'jae map' (or JAE.save)" in text
+
+
+def test_embedding_into_a_key_sharing_another_embeddings_record_says_so(own_cite_model, caplog):
+    """model.embed(mdata) then model.embed(mdata, key_added='jae') (predict_cell_type's key) put the second record in
+    uns['jae'] over that of obsm['X_jae'] without a word, so predict_cell_type(embedding='X_jae') no longer checked
+    what made it (an embedding from before a fine-tuning was then taken); a warning now says so and how to keep
+    both. Embedding again into the same key, or into a key of its own, says nothing of the kind."""
+    _, model = own_cite_model("s34_record")
+    cells = jae.simulate(30, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=6)
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model.embed(cells)
+        model.embed(cells)
+        model.embed(cells, key_added="X_jae_2")
+        assert not [r for r in caplog.records if "record" in r.getMessage()]
+        model.embed(cells, key_added="jae")
+    said = [r.getMessage() for r in caplog.records if "record" in r.getMessage()]
+    assert said == ["uns['jae'] held the record of obsm['X_jae'], whose key shares it; it now holds this embedding's, "
+                    "leaving obsm['X_jae'] without one, so predict_cell_type(embedding='X_jae') can no longer check "
+                    "what made it: pass another key_added (e.g. 'jae_2') to keep both"], said
+    assert cells.uns["jae"]["obsm_key"] == "jae"

@@ -107,6 +107,13 @@ def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: d
                 "held an earlier jae embedding" if ours else "held an array not made by jae")
         target.obsm[key] = values if isinstance(rows, slice) else values[rows]
         if record is not None and hasattr(target, "uns"):
+            held = target.uns.get(uns_key(key))  # 'X_jae' and 'jae' both keep their record in uns['jae']
+            other = str(held.get("obsm_key", key)) if hasattr(held, "items") else key
+            if other != key and other in target.obsm:  # else its embedding went unchecked by predict_cell_type
+                logger.warning("uns[%r] held the record of obsm[%r], whose key shares it; it now holds this "
+                               "embedding's, leaving obsm[%r] without one, so predict_cell_type(embedding=%r) can no "
+                               "longer check what made it: pass another key_added (e.g. %r) to keep both",
+                               uns_key(key), other, other, other, f"{key}_2")
             target.uns[uns_key(key)] = record
 
 
