@@ -63,7 +63,6 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import embed_files
-    from .._words import count
 
     result = embed_files(
         input_files(args, rna_only=True), args.model, args.out, labels_out=args.labels_out,
@@ -71,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
         impute_out=args.impute_out, impute_modality=args.impute_modality,
     )
-    Z = result.embedding
-    print(f"embedded {count(Z.shape[0], 'cell')} into {count(Z.shape[1], 'dimension')} with {result.model}\n"
+    (n, d) = result.embedding.shape
+    print(f"embedded {n} cell{'s' if n != 1 else ''} into {d} dimension{'s' if d != 1 else ''} with {result.model}\n"
           f"written to {args.out}"
           + (f" and {args.labels_out}" if args.labels_out is not None else "")
           + (f"; imputed modality written to {args.impute_out}" if args.impute_out is not None else ""))
