@@ -431,7 +431,7 @@ def predict_cell_type(
     model, data, *, layer: str | None = "counts", embedding: np.ndarray | None = None, key_added: str | None = None
 ) -> pd.DataFrame:
     """:meth:`jae.JAE.predict_cell_type` (see there)."""
-    checked_key(key_added, example="jae")  # before any work
+    checked_key(key_added, example="jae", obsm=False)  # before any work (obs columns: a '/' reads back)
     model._require_fitted()
     if not model.layout.n_cell_type:
         raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")

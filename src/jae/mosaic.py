@@ -248,6 +248,6 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
             diverged=_lower_lr(config, stage),  # the field to lower, as the paired trainer names it
         )
     if history:
-        logger.info("%s (mosaic): %d epochs, %s", stage.name, len(history),
+        logger.info("%s (mosaic): %d epoch%s, %s", stage.name, len(history), "" if len(history) == 1 else "s",
                     ", ".join(f"{k} {v:.4f}" for k, v in history[-1].items() if isinstance(v, float)))
     return pd.DataFrame(history)

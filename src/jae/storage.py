@@ -46,11 +46,17 @@ def _own(target) -> None:
             target._init_as_actual(target.copy())
 
 
-def checked_key(key_added, *, example: str = "X_jae", data=None) -> str | None:
+def checked_key(key_added, *, example: str = "X_jae", data=None, obsm: bool = True) -> str | None:
     """A user's ``key_added=``: None (store nothing) or a non-empty string, refused in one line otherwise, before any
     work (a number or a list was stored as a key, or failed with pandas' 'unhashable type'); for an ``obsm`` key of
     a MuData ``data``, not one of its modality names (MuData keeps each modality's cell mask in ``obsm[name]`` and
-    wrote the mask over the embedding, which read back as a (n_cells, 1) bool column)."""
+    wrote the mask over the embedding, which read back as a (n_cells, 1) bool column). An ``obsm`` key (``obsm``
+    True; False: the prefix of ``obs`` columns) holds no '/': anndata and mudata write it as nested groups, a file
+    they then fail to read ("'dict' object has no attribute 'shape'")."""
+    if obsm and isinstance(key_added, str) and "/" in key_added:
+        raise ValueError(f"key_added={key_added!r} holds a '/', which anndata and mudata write as nested groups (the "
+                         f"file then fails to read back): pass a key without '/' (e.g. "
+                         f"key_added={key_added.replace('/', '_')!r})")
     mods = getattr(data, "mod", None)  # a MuData's modalities (a DataFrame's .mod is a method)
     if isinstance(key_added, str) and isinstance(mods, Mapping) and key_added in mods:
         raise ValueError(f"key_added={key_added!r} is the name of a modality of the MuData, whose cell mask MuData "
@@ -101,6 +107,13 @@ def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: d
                 "held an earlier jae embedding" if ours else "held an array not made by jae")
         target.obsm[key] = values if isinstance(rows, slice) else values[rows]
         if record is not None and hasattr(target, "uns"):
+            held = target.uns.get(uns_key(key))  # 'X_jae' and 'jae' both keep their record in uns['jae']
+            other = str(held.get("obsm_key", key)) if hasattr(held, "items") else key
+            if other != key and other in target.obsm:  # else its embedding went unchecked by predict_cell_type
+                logger.warning("uns[%r] held the record of obsm[%r], whose key shares it; it now holds this "
+                               "embedding's, leaving obsm[%r] without one, so predict_cell_type(embedding=%r) can no "
+                               "longer check what made it: pass another key_added (e.g. %r) to keep both",
+                               uns_key(key), other, other, other, f"{key}_2")
             target.uns[uns_key(key)] = record
 
 

@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
                 "nearest cells among those embedded with it, than of all but 5% of the held-out reference cells; "
                 "jae_unknown_score is that average in units of the threshold (> 1: unknown), to rank cells.")
     add_memory_budget_arg(p)
-    p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit'")
+    p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit' or 'jae map' "
+                   "(or JAE.save)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output .h5ad (competition format) or .h5mu")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--finetune-epochs", type=int, default=None,
@@ -69,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
         impute_out=args.impute_out, impute_modality=args.impute_modality,
     )
-    Z = result.embedding
-    print(f"embedded {Z.shape[0]} cells into {Z.shape[1]} dimensions with {result.model}\nwritten to {args.out}"
+    (n, d) = result.embedding.shape
+    print(f"embedded {n} cell{'s' if n != 1 else ''} into {d} dimension{'s' if d != 1 else ''} with {result.model}\n"
+          f"written to {args.out}"
           + (f" and {args.labels_out}" if args.labels_out is not None else "")
           + (f"; imputed modality written to {args.impute_out}" if args.impute_out is not None else ""))
     return 0

@@ -58,7 +58,7 @@ def _not_in_a_model_folder(outputs: list, models: dict) -> None:
             continue
         folder = user_path(folder).resolve()
         for flag, path in outputs:
-            if flag != name and folder in user_path(path).resolve().parents:
+            if flag != name and folder in user_path(path, name=flag).resolve().parents:
                 raise ValueError(f"{flag} {path} lies in the model folder {name} {folder}, which is written as a "
                                  f"whole; choose a path for {flag} outside {folder.name}")
 
@@ -111,7 +111,7 @@ def check_outputs(
     for flag, path in outputs:
         if path is None:
             continue
-        path = user_path(path)
+        path = user_path(path, name=flag)
         _name_fits(flag, path)
         for p in inputs:
             if _same(path, p):

@@ -159,7 +159,7 @@ class PairedFiles(FilesOnDisk):
 
     def __repr__(self) -> str:
         files = ", ".join(p.name for p in self.paths)
-        return f"PairedFiles({files}: {self.n_obs} cells, {'+'.join(self.kinds)})"
+        return f"PairedFiles({files}: {self.n_obs} cell{'' if self.n_obs == 1 else 's'}, {'+'.join(self.kinds)})"
 
 
 def row_sources(names, counts) -> list:

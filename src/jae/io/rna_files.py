@@ -62,7 +62,7 @@ class RnaFiles(FilesOnDisk):
         return out
 
     def __repr__(self) -> str:
-        return f"RnaFiles({self.counts[0].path.name}: {self.n_obs} cells, RNA only)"
+        return f"RnaFiles({self.counts[0].path.name}: {self.n_obs} cell{'' if self.n_obs == 1 else 's'}, RNA only)"
 
 
 def read_rna(path: PathLike, *, modality: str | None = None):

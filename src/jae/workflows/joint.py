@@ -80,9 +80,10 @@ def _model_and_path(model, *, device: str):
     """``(JAE, folder or None)`` for a fitted model or the folder of a saved one."""
     from ..joint import JAE
 
+    usable_device(device)  # refused as such (not as a malformed entry of the model's folder), for a fitted model too
     if isinstance(model, JAE):
+        model._require_fitted()  # before any other argument is read against it, and before the data
         return model, None
-    usable_device(device)  # the user's device refused as such, not as a malformed entry of the model's folder
     return JAE.load(model, device=device), user_path(model, name="model")
 
 
@@ -312,7 +313,7 @@ def embed_files(
     method_id
         ``uns['method_id']`` of an ``.h5ad`` output.
     device
-        Where a saved model is loaded.
+        Where a saved model is loaded (checked for a fitted :class:`jae.JAE` too, which stays on its own device).
     memory_budget
         Bytes (or ``'8G'``) reading files whose cells are in different orders (paired by name) may take; other
         files are streamed once in row blocks whatever the budget (the features are computed in one pass and kept
