@@ -118,7 +118,7 @@ def _make_parents(path: Path) -> list[Path]:
 
 @contextmanager
 def atomic_path(
-    path: str | os.PathLike, *, protect: Iterable[str | os.PathLike] = (), overwrite: bool = True
+    path: str | os.PathLike, *, protect: Iterable[str | os.PathLike] = (), overwrite: bool = False
 ) -> Iterator[Path]:
     """Yield a hidden temporary path beside ``path``; when the block ends without error, move it onto ``path``.
 
@@ -134,7 +134,7 @@ def atomic_path(
     protect
         Paths that must not be written (the inputs).
     overwrite
-        Whether an existing ``path`` may be replaced.
+        Whether an existing ``path`` may be replaced (default False, as every public writer).
 
     Raises
     ------
@@ -267,7 +267,7 @@ def atomic_write(
     write: Callable[[Path], object],
     *,
     protect: Iterable[str | os.PathLike] = (),
-    overwrite: bool = True,
+    overwrite: bool = False,
 ) -> Path:
     """Call ``write(tmp_path)`` and move the result onto ``path`` (see :func:`atomic_path`).
 
