@@ -479,7 +479,7 @@ def _check_baseline(data, files: bool, loaded=None) -> None:
         raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
                          "to score the given embeddings alone")
     if files:  # normalised values were refused only once every file was read whole, for the baseline
-        from .io.validate import _RAW_HINT, validate_counts
+        from .io.validate import counts_hint, validate_counts
 
         for name, kind, counts in zip(data.names, data.kinds, data.counts):
             n = min(200, counts.shape[0])
@@ -490,5 +490,5 @@ def _check_baseline(data, files: bool, loaded=None) -> None:
             where = "X" if layer is None else f"layer {layer!r}"
             rows = loaded.mod[name].layers["counts"][:n] if csc else next(counts.blocks(n, stop=n))
             validate_counts(rows, name=f"modality {name!r} ({where})",
-                            modality=name, kind=kind, hint=f"{_RAW_HINT}; "
+                            modality=name, kind=kind, hint=f"{counts_hint(counts)}; "
                             "or pass baseline=False to score the given embeddings alone")
