@@ -353,7 +353,8 @@ def neighbor_graph(
     embedding
         ``(n_cells, n_dims)`` array.
     n_neighbors
-        Neighbours per cell including itself (scanpy default 15).
+        Neighbours per cell including itself (scanpy default 15); more than the cells: ``1 + n_cells // 2``, as
+        scanpy adjusts it (with a warning).
     device
         Torch device for the exact distance blocks; default CUDA when available.
     knn
@@ -373,6 +374,10 @@ def neighbor_graph(
 
     seed = as_seed(seed)  # None searched unseeded, 1.5 or -1 failed in the search's own check
     E = _as_float_matrix(embedding)
+    if n_neighbors > E.shape[0]:  # scanpy's rule for very small data (it used every cell: another graph than scib's)
+        n_neighbors = 1 + int(0.5 * E.shape[0])
+        log.warning("%d cells, fewer than n_neighbors: %d neighbours per cell, as scanpy.pp.neighbors adjusts",
+                    E.shape[0], n_neighbors)
     if resolve_knn(knn, E.shape[0]) == "approximate":
         log.info("neighbours: approximate (pynndescent, seed %d) for %d cells", seed, E.shape[0])
         indices, distances = approximate_knn(E, n_neighbors=n_neighbors, seed=seed)
