@@ -33,3 +33,15 @@ def test_the_default_mapping_seed_stays_a_seed_map_query_takes(top_model, halves
     assert seed == 1  # (2**32 - 1 + 2) mod 2**32
     again = top_model.map_query(halves[1], epochs=1, seed=seed, progress_bar=False)  # the record rebuilds it
     assert np.array_equal(mapped.embed(halves[1], key_added=None), again.embed(halves[1], key_added=None))
+
+
+def test_the_default_finetune_seed_stays_a_seed_finetune_takes(halves):
+    """The same for finetune's default seed + 1 (recorded among the embedding's finetune_seeds)."""
+    from jae.provenance import finetune_seeds
+
+    models = [jae.JAE(jae.JAEConfig(max_epochs=1, n_svd=5), seed=TOP, device="cpu").fit(halves[0], progress_bar=False)
+              for _ in range(2)]
+    models[0].finetune(halves[1], epochs=1, progress_bar=False)
+    assert finetune_seeds(models[0].history) == [0]  # (2**32 - 1 + 1) mod 2**32
+    models[1].finetune(halves[1], epochs=1, seed=finetune_seeds(models[0].history)[0], progress_bar=False)
+    assert np.array_equal(models[0].embed(halves[1], key_added=None), models[1].embed(halves[1], key_added=None))
