@@ -487,7 +487,7 @@ def _check_baseline(data, files: bool, loaded=None) -> None:
             if not n or csc != (loaded is not None):  # CSC: no row blocks, checked once read (loaded)
                 continue
             layer = getattr(counts, "layer", None)
-            where = "X" if layer is None else f"layer {layer!r}"
+            where = "X" if layer is None else f"layer {'raw' if layer == '.raw' else layer!r}"  # as in-memory data's
             rows = loaded.mod[name].layers["counts"][:n] if csc else next(counts.blocks(n, stop=n))
             validate_counts(rows, name=f"modality {name!r} ({where})",
                             modality=name, kind=kind, hint=f"{counts_hint(counts)}; "
