@@ -25,11 +25,11 @@ def _failing_replace(monkeypatch, name: str):
 
 def _write_both(tmp_path):
     with atomic_outputs():
-        atomic_write(tmp_path / "a.txt", lambda p: p.write_text("new a"))
-        with atomic_path(tmp_path / "model") as folder:
+        atomic_write(tmp_path / "a.txt", lambda p: p.write_text("new a"), overwrite=True)
+        with atomic_path(tmp_path / "model", overwrite=True) as folder:
             folder.mkdir()
             (folder / "weights.pt").write_text("new model")
-        atomic_write(tmp_path / "b.txt", lambda p: p.write_text("new b"))
+        atomic_write(tmp_path / "b.txt", lambda p: p.write_text("new b"), overwrite=True)
 
 
 def test_a_failed_rename_leaves_every_earlier_output_as_it_was(tmp_path, monkeypatch):
@@ -103,7 +103,7 @@ def test_a_folder_whose_replacement_fails_is_kept(tmp_path, monkeypatch):
     (tmp_path / "model" / "weights.pt").write_text("old model")
     _failing_replace(monkeypatch, "model")
     with pytest.raises(PermissionError):
-        with atomic_path(tmp_path / "model") as folder:
+        with atomic_path(tmp_path / "model", overwrite=True) as folder:
             folder.mkdir()
             (folder / "weights.pt").write_text("new model")
     assert (tmp_path / "model" / "weights.pt").read_text() == "old model"
@@ -120,8 +120,8 @@ def test_a_replaced_file_stays_in_place_until_the_new_one_replaces_it(tmp_path, 
         return real(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", replace)
-    atomic_write(tmp_path / "a.txt", lambda p: p.write_text("new a"))
+    atomic_write(tmp_path / "a.txt", lambda p: p.write_text("new a"), overwrite=True)
     with atomic_outputs():
-        atomic_write(tmp_path / "a.txt", lambda p: p.write_text("newer a"))
+        atomic_write(tmp_path / "a.txt", lambda p: p.write_text("newer a"), overwrite=True)
     assert all(seen) and (tmp_path / "a.txt").read_text() == "newer a"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]

@@ -88,7 +88,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
         return path
     check_model_folder(path, kind=kind, overwrite=overwrite)
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
-    with atomic_path(path) as tmp:
+    with atomic_path(path, overwrite=True) as tmp:  # check_model_folder decided (an empty folder is replaced)
         tmp.mkdir()
         (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)

@@ -23,7 +23,7 @@ from ._flags import check_flags
 from ._words import count
 from .embedding_inputs import _is_file_name, _is_files, as_array, frame_embedding, obsm_embedding, read_embedding
 from .evaluation_checks import (
-    cell_type_labels,
+    DEFAULT_BATCH_KEY, cell_type_labels,
     check_argument_shapes,
     check_data,
     check_run_args,
@@ -125,7 +125,7 @@ def evaluate(
     embeddings: Mapping[str, np.ndarray | str | os.PathLike] | Sequence[str] = ("X_jae",),
     *,
     cell_type_key: str = "cell_type",
-    batch_key: str | None = "batch",
+    batch_key: str | None = DEFAULT_BATCH_KEY,
     pseudotime_keys: Sequence[str] | None = None,
     organism: str | None = None,
     baseline: bool = False,
@@ -165,7 +165,7 @@ def evaluate(
         without a cell type).
     cell_type_key, batch_key
         obs columns of cell types (required) and batches (None: one batch, asw_batch is n/a; so is the default
-        ``'batch'`` when obs has no such column, with a warning; any other missing column is refused). Cells
+        ``'batch'``, left out, when obs has no such column, with a warning; a missing column given is refused). Cells
         without a cell type (NaN, or text such as ``'nan'``, ``''``, ``'NA'``, ``'None'``) are not scored; at least
         16 must have one. Integer labels are cell types; a column of continuous numbers is refused.
     pseudotime_keys
@@ -254,7 +254,7 @@ def evaluate(
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
     if batch_key is None:
         logger.info("no batch column given: all cells are one batch (asw_batch is n/a)")
-    elif batch is None and batch_key != "batch":  # a column the user named: a typo must not score one batch
+    elif batch is None and batch_key is not DEFAULT_BATCH_KEY:  # a column the user named: a typo must not score one batch
         raise KeyError(
             f"no batch column {batch_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); pass "
             "batch_key=<column>, or batch_key=None to score all cells as one batch"
@@ -479,7 +479,7 @@ def _check_baseline(data, files: bool, loaded=None) -> None:
         raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
                          "to score the given embeddings alone")
     if files:  # normalised values were refused only once every file was read whole, for the baseline
-        from .io.validate import _RAW_HINT, validate_counts
+        from .io.validate import counts_hint, validate_counts
 
         for name, kind, counts in zip(data.names, data.kinds, data.counts):
             n = min(200, counts.shape[0])
@@ -487,8 +487,8 @@ def _check_baseline(data, files: bool, loaded=None) -> None:
             if not n or csc != (loaded is not None):  # CSC: no row blocks, checked once read (loaded)
                 continue
             layer = getattr(counts, "layer", None)
-            where = "X" if layer is None else f"layer {layer!r}"
+            where = "X" if layer is None else f"layer {'raw' if layer == '.raw' else layer!r}"  # as in-memory data's
             rows = loaded.mod[name].layers["counts"][:n] if csc else next(counts.blocks(n, stop=n))
             validate_counts(rows, name=f"modality {name!r} ({where})",
-                            modality=name, kind=kind, hint=f"{_RAW_HINT}; "
+                            modality=name, kind=kind, hint=f"{counts_hint(counts)}; "
                             "or pass baseline=False to score the given embeddings alone")

@@ -14,12 +14,24 @@ import scipy.sparse as sp
 
 from .io.validate import MISSING_TEXT, missing_text
 
-__all__ = ["MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data", "check_run_args", "missing_text"]
+__all__ = ["DEFAULT_BATCH_KEY", "MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data",
+           "check_run_args", "missing_text"]
 
 logger = logging.getLogger(__name__)
 
+
+class _DefaultKey(str):
+    """A default column name, told apart (by identity) from the same name a caller gives."""
+
+    __slots__ = ()
+
+
+#: ``batch_key``'s default, ``'batch'``: missing from obs, it warns and scores one batch; a ``'batch'`` the caller
+#: names (``jae evaluate --batch-key batch``) must exist, as any other column named, or is refused.
+DEFAULT_BATCH_KEY = _DefaultKey("batch")
+
 #: Fewest cells with a cell type that are scored: the metrics' neighbour graph has 15 neighbours per cell, so fewer
-#: cells give a graph of every cell and scores that say nothing.
+#: cells give a graph of half the cells each (scanpy's rule, jae.metrics.neighbor_graph) and scores that say nothing.
 MIN_SCORED_CELLS = 16
 #: Labels that mark a cell without a cell type: the texts of a missing value, as fit reads them (one list).
 MISSING_LABELS = MISSING_TEXT

@@ -340,7 +340,7 @@ class JAE:
         check_flags(progress_bar=progress_bar)
         kind = self.second_kind
         epochs = self.config.finetune_epochs(kind) if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")
-        seed = self.seed + 1 if seed is None else as_seed(seed)
+        seed = (self.seed + 1) % 2**32 if seed is None else as_seed(seed)
         if epochs == 0 or len(X) < 2:
             if epochs:  # one cell: batch norm needs two to a minibatch, so there is nothing to train on
                 logger.warning("fine-tuning skipped: %d cell, fewer than one minibatch needs (2)", len(X))

@@ -474,9 +474,10 @@ def predict_cell_type(
     names = cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
+    score = score.astype(np.float32)  # the call made on the score as stored: the two agree (1 + 3e-8 stores 1.0)
     labels = obs_labels(pd.DataFrame(  # numeric cell types as text, as scanpy keeps clusters and obs stores them
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": score > 1.0,
-         "unknown_score": score.astype(np.float32)}, index=index))
+         "unknown_score": score}, index=index))
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
         store_obs(data, labels, key_added)
     return labels

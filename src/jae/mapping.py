@@ -312,7 +312,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     check_flags(progress_bar=progress_bar)
     check_seed_epochs(seed, epochs)
     batch_key = query_batch_key(reference, batch_key)  # None: the reference's column
-    seed = reference.seed + 2 if seed is None else as_seed(seed)  # None: the seed mapping always had
+    seed = (reference.seed + 2) % 2**32 if seed is None else as_seed(seed)  # None: the seed mapping always had
     with batch_column(batch_key):  # the modalities must agree on the query's batch column
         files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files

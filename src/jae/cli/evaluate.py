@@ -41,7 +41,7 @@ def add_parser(sub) -> None:
                    help="also score the seed's SVD-concat baseline (per-modality SVD, at most 100 dims)")
     a = p.add_argument_group("annotations")
     a.add_argument("--cell-type-key", default="cell_type", metavar="COLUMN", help="obs column of cell types (default: cell_type)")
-    a.add_argument("--batch-key", default="batch", metavar="COLUMN",
+    a.add_argument("--batch-key", default=None, metavar="COLUMN",
                    help="obs column of batches; 'none': all cells are one batch, asw_batch n/a (default: batch)")
     a.add_argument("--pseudotime-key", action="append", default=None, metavar="COLUMN",
                    help="obs column(s) of reference pseudotime; 'none' alone: no trajectory conservation (default: every "
@@ -94,9 +94,10 @@ def run(args: argparse.Namespace) -> int:
     embeddings = dict(pairs)
     table = evaluate_files(
         input_files(args, rna_only=True), embeddings, args.out, baseline=args.baseline,
-        cell_type_key=args.cell_type_key, batch_key=batch_key(args.batch_key), pseudotime_keys=pseudotime_keys(args.pseudotime_key),
+        cell_type_key=args.cell_type_key, pseudotime_keys=pseudotime_keys(args.pseudotime_key),
         organism=args.organism, seed=args.seed, device=args.device, report=not args.no_report,
         umap_max_cells=args.umap_max_cells, overwrite=args.overwrite, progress_bar=not args.quiet, knn=args.knn,
+        **({} if args.batch_key is None else {"batch_key": batch_key(args.batch_key)}),  # left out: the default's warning
     )
     print(table_markdown(table, escape=False), end="")  # a terminal: names as typed, no Markdown escapes
     print(f"written to {args.out.expanduser()}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))

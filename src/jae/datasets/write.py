@@ -192,7 +192,7 @@ def write_simulated(
     _check_disk(targets, first, n_cells)
     obs = design.obs()
     with ExitStack() as stack:  # each file is moved into place when all are written, or removed on failure
-        tmps = {t: stack.enter_context(atomic_path(t)) for t in targets}
+        tmps = {t: stack.enter_context(atomic_path(t, overwrite=overwrite)) for t in targets}
         files: dict[Path, h5py.File] = {}
         try:
             for target, mods in targets.items():

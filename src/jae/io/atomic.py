@@ -118,7 +118,7 @@ def _make_parents(path: Path) -> list[Path]:
 
 @contextmanager
 def atomic_path(
-    path: str | os.PathLike, *, protect: Iterable[str | os.PathLike] = (), overwrite: bool = True
+    path: str | os.PathLike, *, protect: Iterable[str | os.PathLike] = (), overwrite: bool = False
 ) -> Iterator[Path]:
     """Yield a hidden temporary path beside ``path``; when the block ends without error, move it onto ``path``.
 
@@ -134,7 +134,7 @@ def atomic_path(
     protect
         Paths that must not be written (the inputs).
     overwrite
-        Whether an existing ``path`` may be replaced.
+        Whether an existing ``path`` may be replaced (default False, as every public writer).
 
     Raises
     ------
@@ -166,9 +166,21 @@ def atomic_path(
                     pending.moves.append((tmp, path))
             else:
                 _place(tmp, path, writer)
+    except BaseException:
+        if pending is None:  # the folders made for it go too (in a block: with the block's, when it fails)
+            _remove_temporary(tmp)
+            _remove_made(made)
+        raise
     finally:
         if pending is None or tmp not in pending.temporaries:
             _remove_temporary(tmp)
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Remove the folders ``made`` (the outermost first) for outputs that were not written, where still empty."""
+    for folder in reversed(made):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _remove_temporary(tmp: Path) -> None:
@@ -218,9 +230,8 @@ def atomic_outputs() -> Iterator[None]:
             _PENDING.reset(token)
         for tmp in pending.temporaries:
             _remove_temporary(tmp)
-        for folder in reversed(pending.made) if not placed else ():  # failed: the folders it made, if still empty
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
+        if not placed:  # failed: the folders it made, if still empty
+            _remove_made(pending.made)
 
 
 def _place_all(moves: list[tuple[Path, Path]], stale: Iterable[Path] = ()) -> None:
@@ -267,7 +278,7 @@ def atomic_write(
     write: Callable[[Path], object],
     *,
     protect: Iterable[str | os.PathLike] = (),
-    overwrite: bool = True,
+    overwrite: bool = False,
 ) -> Path:
     """Call ``write(tmp_path)`` and move the result onto ``path`` (see :func:`atomic_path`).
 
@@ -335,6 +346,12 @@ def atomic_files(
                 outer.stale.extend(stale)
                 outer.temporaries.append(staging)
                 staging = None
+    except BaseException:
+        if outer is None:  # the folders made for the set go with it (in a block: with the block's, when it fails)
+            shutil.rmtree(staging, ignore_errors=True)
+            staging = None
+            _remove_made(made)
+        raise
     finally:
         if token is not None:
             _PENDING.reset(token)

@@ -35,6 +35,7 @@ __all__ = [
     "KNN_MODES",
     "APPROXIMATE_MIN_CELLS",
     "check_graph",
+    "graph_neighbors",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,18 @@ def resolve_knn(knn: str, n_cells: int) -> Literal["exact", "approximate"]:
     if knn == "auto":
         return "approximate" if n_cells > APPROXIMATE_MIN_CELLS else "exact"
     return knn
+
+
+def graph_neighbors(n_cells: int, n_neighbors: int = N_NEIGHBORS) -> int:
+    """The neighbours per cell of the graph of ``n_cells`` cells: ``n_neighbors``, or, when it exceeds the cells,
+    ``1 + n_cells // 2`` with a warning, as ``scanpy.pp.neighbors`` (which scib's metrics run on) adjusts it (every
+    cell instead gave another graph and other scores than scib's)."""
+    if n_neighbors <= n_cells:
+        return n_neighbors
+    adjusted = 1 + int(0.5 * n_cells)
+    log.warning("%d cells, fewer than n_neighbors: %d neighbours per cell, as scanpy.pp.neighbors adjusts", n_cells,
+                adjusted)
+    return adjusted
 
 
 def _as_float_matrix(X, name: str = "embedding") -> np.ndarray:
@@ -353,7 +366,8 @@ def neighbor_graph(
     embedding
         ``(n_cells, n_dims)`` array.
     n_neighbors
-        Neighbours per cell including itself (scanpy default 15).
+        Neighbours per cell including itself (scanpy default 15); more than the cells: ``1 + n_cells // 2``, as
+        scanpy adjusts it (with a warning).
     device
         Torch device for the exact distance blocks; default CUDA when available.
     knn
@@ -373,6 +387,7 @@ def neighbor_graph(
 
     seed = as_seed(seed)  # None searched unseeded, 1.5 or -1 failed in the search's own check
     E = _as_float_matrix(embedding)
+    n_neighbors = graph_neighbors(E.shape[0], n_neighbors)
     if resolve_knn(knn, E.shape[0]) == "approximate":
         log.info("neighbours: approximate (pynndescent, seed %d) for %d cells", seed, E.shape[0])
         indices, distances = approximate_knn(E, n_neighbors=n_neighbors, seed=seed)

@@ -33,6 +33,7 @@ from ._graph import (
     KnnMode,
     _as_float_matrix,
     approximate_knn,
+    graph_neighbors,
     knn_and_cluster_sums,
     resolve_knn,
     umap_connectivities,
@@ -204,12 +205,13 @@ def evaluate_embedding(
         bar.update(1)
 
     type_names, type_codes = codes(types)
+    k = graph_neighbors(n)  # scanpy's (scib's) graph below 15 cells, as neighbor_graph builds it
     if mode == "exact":  # one pass over the pairwise distances gives the kNN graph and the cell-type silhouette
-        indices, distances, sums = knn_and_cluster_sums(E, type_codes, device=device)
+        indices, distances, sums = knn_and_cluster_sums(E, type_codes, n_neighbors=k, device=device)
     else:
         log.info("evaluate_embedding: approximate path for %d cells (pynndescent graph, silhouettes on a seeded "
                  "sample of %d cells per group)", n, ASW_MAX_CELLS)
-        indices, distances = approximate_knn(E, seed=seed)
+        indices, distances = approximate_knn(E, n_neighbors=k, seed=seed)
         sums = None
     graph = NeighborGraph(indices, distances, umap_connectivities(indices, distances))
     now, cpu = time.perf_counter(), time.process_time()

@@ -169,7 +169,7 @@ def write_report(
         diag = diagnostics_table(table)
         if diag is not None:
             atomic_write(staging / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
-                         protect=protect)
+                         protect=protect, overwrite=True)
         subset = np.arange(n)
         sampled = ""
         if max_cells is not None and n > max_cells:

@@ -213,7 +213,8 @@ def plot_umaps(
     rng = np.random.default_rng(as_seed(seed))
     panels = [("cell type", cell_type)] + ([("batch", batch)] if batch is not None else [])
     fig = _umap_figure(coords, panels, title, rng)
-    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect,
+                        overwrite=True)
 
 
 def _umap_figure(coords: np.ndarray, panels: list, title: str, rng: np.random.Generator):
@@ -259,7 +260,8 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
     ``path``.
     """
     fig = _metric_bars_figure(table)
-    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect)
+    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect,
+                        overwrite=True)
 
 
 def _metric_bars_figure(table: pd.DataFrame):

@@ -121,4 +121,5 @@ def write_index(
                   f'<img src="{html.escape(png)}" alt="UMAP of {html.escape(str(name))} by {by}">']
     parts.append("</body></html>")
     text = "\n".join(parts) + "\n"
-    return atomic_write(Path(out_dir) / "index.html", lambda p: p.write_text(text, encoding="utf-8"), protect=protect)
+    return atomic_write(Path(out_dir) / "index.html", lambda p: p.write_text(text, encoding="utf-8"), protect=protect,
+                        overwrite=True)

@@ -180,7 +180,8 @@ def write_table(table: pd.DataFrame, out_dir: Path, *, protect: Iterable = ()) -
     ``(csv_path, markdown_path)``.
     """
     out_dir = Path(out_dir)
-    csv = atomic_write(out_dir / "metrics.csv", lambda p: table.to_csv(p, float_format="%.6g", na_rep="NaN"), protect=protect)
+    csv = atomic_write(out_dir / "metrics.csv", lambda p: table.to_csv(p, float_format="%.6g", na_rep="NaN"), protect=protect,
+                       overwrite=True)
     md = atomic_write(out_dir / "metrics.md", lambda p: p.write_text(table_markdown(table), encoding="utf-8"),
-                      protect=protect)  # utf-8 whatever the locale: 'scVI β' failed on an ASCII or cp1252 locale
+                      protect=protect, overwrite=True)  # utf-8 whatever the locale: 'scVI β' failed on an ASCII or cp1252 locale
     return csv, md

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._flags import check_flags
+from ..evaluation_checks import DEFAULT_BATCH_KEY
 from ..io.inputs import InputFiles
 from ..io.outputs import check_outputs
 
@@ -25,7 +26,7 @@ def evaluate_files(
     *,
     baseline: bool = False,
     cell_type_key: str = "cell_type",
-    batch_key: str | None = "batch",
+    batch_key: str | None = DEFAULT_BATCH_KEY,
     pseudotime_keys: Sequence[str] | None = None,
     organism: str | None = None,
     seed: int = 0,
