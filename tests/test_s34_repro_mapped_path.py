@@ -30,3 +30,21 @@ def test_a_mapped_model_embeds_and_labels_an_h5mu_path_as_the_file_in_memory(map
     model, query, path = mapped
     np.testing.assert_array_equal(model.embed(as_path(path), key_added=None), model.embed(query, key_added=None))
     pd.testing.assert_frame_equal(model.predict_cell_type(as_path(path)), model.predict_cell_type(query))
+
+
+def test_finetune_with_batch_key_reads_the_batches_of_an_h5mu_path_as_of_the_file_in_memory(mapped, own_cite_model):
+    """finetune(path, batch_key='batch') was refused ('finetune needs data with an .obs frame ... holding
+    obs['batch']') although finetune(path) without batch_key, and embed(path), read the file."""
+    from jae import JAE
+
+    _, query, path = mapped
+    folder, _ = own_cite_model("s34_repro_finetune_path")
+    tuned = [JAE.load(folder / "model", device="cpu").finetune(data, batch_key="batch", progress_bar=False)
+             for data in (query, str(path))]
+    np.testing.assert_array_equal(*(model.embed(query, key_added=None) for model in tuned))
+
+
+def test_a_path_that_does_not_exist_is_named_when_finetune_reads_its_batches(mapped, tmp_path):
+    model, _, _ = mapped
+    with pytest.raises(FileNotFoundError, match="nothing.h5mu"):
+        model.finetune(str(tmp_path / "nothing.h5mu"), batch_key="batch", progress_bar=False)
