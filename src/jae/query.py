@@ -66,10 +66,12 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu` / :func:`jae.io.open_rna`, streamed in row blocks,
     each block checked to hold raw counts). Within :func:`features_kept`, the features of its data are computed once.
     """
-    from .io.plan import _as_files
+    from .io.plan import _as_files, plan_input
 
     model._require_fitted()
     files = _as_files(data, None, rna_only=True, layer=layer)
+    if getattr(files, "misordered", None):  # modalities in other cell orders: read whole, paired by name, as fit
+        files, data = None, plan_input(files, what="embed", once=True, layer=layer)
     if files is not None:
         return _from_files(model, files, data)
     kept = _KEPT.get()
