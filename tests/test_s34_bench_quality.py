@@ -1,0 +1,53 @@
+"""benchmarks/quality.py's command line: bad arguments and missing data stop with one line before any run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import quality  # noqa: E402
+
+
+def _refused(capsys, argv: list[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        quality.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert ": error: " in err[-1]
+    return err[-1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--sets", "bmcc"], "--sets bmcc matches no set"),
+        (["--set", "bogus=1"], "JAEConfig has no field 'bogus'"),
+        (["--threads", "0"], "--threads must be a positive number"),
+        (["--seeds"], "--seeds needs at least one seed"),
+        (["--settings"], "--settings needs at least one of"),
+        (["--merge", "no_such_stem_s34"], "no_such_stem_s34.json"),
+        (["--merge"], "expected at least one argument"),  # was: an empty --merge ran the full benchmark
+    ],
+)
+def test_bad_arguments_stop_with_one_line(capsys, monkeypatch, argv, words):
+    monkeypatch.setattr(quality, "load_set", lambda *a, **k: pytest.fail("a set was read"))
+    assert words in _refused(capsys, [*argv, "--stem", "s34_never_written"])
+
+
+def test_missing_data_stops_before_any_run(capsys, monkeypatch, tmp_path):
+    (tmp_path / "pbmc10k_cite").mkdir()
+    (tmp_path / "pbmc10k_cite" / "rna.h5ad").write_text("")
+    monkeypatch.setenv("JAE_DATA_DIR", str(tmp_path))
+    ran = []
+    monkeypatch.setattr(quality, "run_set", lambda *a, **k: ran.append(a) or [])
+    monkeypatch.setattr(quality, "load_set", lambda name, *a: name)
+    line = _refused(capsys, ["--sets", "pbmc10k", "reapseq", "--stem", "s34_never_written"])
+    assert str(tmp_path / "pbmc10k_cite" / "adt.h5ad") in line and not ran
+    monkeypatch.setenv("JAE_DATA_DIR", str(tmp_path / "absent"))
+    assert "does not exist; set JAE_DATA_DIR" in _refused(capsys, ["--sets", "sim_cite_small", "reapseq",
+                                                                   "--stem", "s34_never_written"])
+    assert not ran
