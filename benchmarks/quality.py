@@ -16,8 +16,8 @@ Peer tools (scvi-tools totalVI / MultiVI) join when ``scvi`` is importable (neve
 
 Usage::
 
-    python benchmarks/quality.py                       # full run -> benchmarks/results/quality.{md,json,csv}
-    python benchmarks/quality.py --sets bmmc --seeds 0  # quick look (sets whose name contains 'bmmc')
+    python benchmarks/quality.py --overwrite           # full run -> benchmarks/results/quality.{md,json,csv}
+    python benchmarks/quality.py --sets bmmc --seeds 0 --stem look  # quick look (sets whose name contains 'bmmc')
     python benchmarks/quality.py --tune                # validation-split tuning on reference cells only
 """
 
@@ -290,6 +290,7 @@ def write_results(
         (".csv", pd.DataFrame(rows).to_csv(index=False)),
     ):
         path = RESULTS / f"{stem}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)  # a --stem in a folder of its own
         tmp = path.with_suffix(suffix + ".tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
@@ -329,6 +330,9 @@ def _checked(p: argparse.ArgumentParser, args) -> tuple[list[str], JAEConfig]:
         config = JAEConfig().with_overrides(args.overrides)
     except (KeyError, ValueError, TypeError) as exc:
         p.error(f"--set: {exc.args[0] if exc.args else exc}")
+    taken = [RESULTS / f"{args.stem}{x}" for x in (".md", ".json", ".csv")]
+    if not args.tune and not args.overwrite and any(f.exists() for f in taken):
+        p.error(f"{next(f for f in taken if f.exists())} exists; pass --overwrite to replace it or choose another --stem")
     if args.merge:
         absent = [s for s in args.merge if not (RESULTS / f"{s.partition(':')[0]}.json").is_file()]
         if absent:
@@ -363,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--merge", nargs="+", default=None, metavar="STEM",
                    help="combine the rows of earlier runs' <STEM>.json files into --stem (no new runs)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the machine is shared)")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier run's <STEM>.md/.json/.csv")
     args = p.parse_args(argv)
     names, config = _checked(p, args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")

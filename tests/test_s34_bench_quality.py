@@ -51,3 +51,18 @@ def test_missing_data_stops_before_any_run(capsys, monkeypatch, tmp_path):
     assert "does not exist; set JAE_DATA_DIR" in _refused(capsys, ["--sets", "sim_cite_small", "reapseq",
                                                                    "--stem", "s34_never_written"])
     assert not ran
+
+
+def test_an_earlier_run_is_replaced_only_with_overwrite(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(quality, "load_set", lambda *a, **k: pytest.fail("a set was read"))
+    # the docstring's quick look wrote over the recorded benchmarks/results/quality.md
+    line = _refused(capsys, ["--sets", "bmmc", "--seeds", "0"])
+    assert "quality.md exists; pass --overwrite" in line
+    stem = tmp_path / "sub" / "merged"  # a stem in a folder not there yet: written, not a crash after the run
+    assert quality.main(["--merge", "quality_s5_snare", "--stem", str(stem)]) == 0
+    first = (tmp_path / "sub" / "merged.md").read_text()
+    assert "snare_mouse_cortex" in first and (tmp_path / "sub" / "merged.csv").is_file()
+    assert "--overwrite" in _refused(capsys, ["--merge", "quality_s5_pbmc_cite", "--stem", str(stem)])
+    assert (tmp_path / "sub" / "merged.md").read_text() == first
+    assert quality.main(["--merge", "quality_s5_pbmc_cite", "--stem", str(stem), "--overwrite"]) == 0
+    assert "pbmc10k_cite" in (tmp_path / "sub" / "merged.md").read_text()
