@@ -1,0 +1,50 @@
+"""benchmarks/predict.py's command line: bad arguments, missing data and earlier results stop with one line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import predict  # noqa: E402
+
+
+def _refused(capsys, argv: list[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        predict.main(argv)
+    assert exc.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def no_runs(monkeypatch):
+    monkeypatch.setattr(predict, "benchmark", lambda *a, **k: pytest.fail("the benchmark ran"))
+    monkeypatch.setattr(predict, "tune", lambda *a, **k: pytest.fail("the tuning ran"))
+
+
+def test_missing_data_and_render_input_stop_with_one_line(capsys, no_runs, tmp_path):
+    line = _refused(capsys, ["--data-dir", str(tmp_path / "absent"), "--out", str(tmp_path / "out")])
+    assert "openproblems_bmmc_cite_starter.train_mod1.h5ad does not exist; point --data-dir" in line
+    assert "--render: no " in _refused(capsys, ["--render", "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()
+
+
+def test_earlier_results_are_replaced_only_with_overwrite(capsys, no_runs, monkeypatch, tmp_path):
+    monkeypatch.setattr(predict, "load_tasks", lambda data: pytest.fail("the data were read"))
+    (tmp_path / "predict.md").write_text("recorded")
+    assert "predict.md exists; pass --overwrite" in _refused(capsys, ["--out", str(tmp_path)])
+    (tmp_path / "predict_tune.json").write_text("{}")
+    assert "predict_tune.json exists" in _refused(capsys, ["--tune", "--out", str(tmp_path)])
+    assert (tmp_path / "predict.md").read_text() == "recorded"
+
+
+def test_tasks_matching_nothing_write_nothing(capsys, no_runs, monkeypatch, tmp_path):
+    monkeypatch.setattr(predict, "load_tasks", lambda data: [predict.Task("pbmc10k_GEX2ADT", *[None] * 4)])
+    monkeypatch.setattr(predict, "data_files", lambda data: [], raising=False)
+    out = tmp_path / "out"
+    # was: an empty predict.json / predict.md replaced the recorded ones
+    line = _refused(capsys, ["--tasks", "pbmc10", "--tasks", "bmcc", "--out", str(out)])
+    assert "--tasks bmcc matches no task; tasks: pbmc10k_GEX2ADT" in line and not out.exists()
