@@ -1,0 +1,40 @@
+"""benchmarks/scale.py: a recorded run's figures are replaced only on request; a failed verb ends in one line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import scale  # noqa: E402
+
+
+class _Reached(Exception):
+    pass
+
+
+def _recorded(tmp_path) -> Path:
+    results = tmp_path / "scale"
+    (tmp_path / "scale_cli.json").write_text(json.dumps({"multiome 10,000": {
+        "kind": "multiome", "n_cells": 10_000, "stages": [], "preprocess_wall_s": 1.0, "pretrain_epochs": 1}}))
+    return results
+
+
+def test_a_recorded_label_is_replaced_only_with_overwrite(capsys, monkeypatch, tmp_path):
+    results = _recorded(tmp_path)
+    before = (tmp_path / "scale_cli.json").read_text()
+    monkeypatch.setattr(scale, "run_size", lambda *a, **k: (_ for _ in ()).throw(_Reached()))
+    monkeypatch.setattr(scale, "machine", dict)
+    argv = ["--sizes", "10000", "--results", str(results), "--data-dir", str(tmp_path / "data")]
+    with pytest.raises(SystemExit) as exc:  # was: the run went ahead and replaced the recorded row
+        scale.main(argv)
+    assert exc.value.code == 2
+    assert "already holds the run 'multiome 10,000'; pass --overwrite" in capsys.readouterr().err
+    assert (tmp_path / "scale_cli.json").read_text() == before and not (tmp_path / "data").exists()
+    for more in (["--overwrite"], ["--label-suffix", " (again)"], ["--kind", "cite"]):
+        with pytest.raises(_Reached):
+            scale.main([*argv, *more])
