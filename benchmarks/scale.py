@@ -57,6 +57,10 @@ def machine() -> dict:
     }
 
 
+class StageFailed(RuntimeError):
+    """A jae verb of the benchmark exited with an error (its log's last line in the message)."""
+
+
 def run_stage(name: str, argv: list[str], log: Path, *, threads: int) -> dict:
     """Run ``jae <argv>`` in its own process; wall, CPU and peak RSS of that process (stderr to ``log``)."""
     cmd = [sys.executable, "-m", "jae.cli", *argv]
@@ -73,7 +77,9 @@ def run_stage(name: str, argv: list[str], log: Path, *, threads: int) -> dict:
     }
     print("[scale] " + json.dumps(row), flush=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"jae {' '.join(argv)} failed with exit status {proc.returncode}; see {log}")
+        last = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:] or [""]
+        raise StageFailed(f"jae {' '.join(argv)} failed with exit status {proc.returncode}: {last[0].strip()} "
+                          f"(log: {log})")
     return row
 
 
@@ -299,7 +305,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--overwrite", action="store_true",
                    help="replace the recorded figures of a run of the same label (kind, size, --label-suffix)")
     args = p.parse_args(argv)
+    for flag, values in (("--sizes", args.sizes), ("--threads", [args.threads])):
+        if any(v < 1 for v in values):
+            p.error(f"{flag} must be positive whole numbers, got {' '.join(map(str, values))}")
+    try:
+        return _run(args, p)
+    except StageFailed as exc:
+        print(f"scale.py: {exc}", file=sys.stderr)
+        return 1
 
+
+def _run(args, p: argparse.ArgumentParser) -> int:
     cli_json = args.results.with_name(args.results.name + "_cli.json")
     block_json, md_path = args.results.with_suffix(".json"), args.results.with_suffix(".md")
     cli_runs = json.loads(cli_json.read_text()) if cli_json.exists() else {}

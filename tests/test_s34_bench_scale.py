@@ -38,3 +38,16 @@ def test_a_recorded_label_is_replaced_only_with_overwrite(capsys, monkeypatch, t
     for more in (["--overwrite"], ["--label-suffix", " (again)"], ["--kind", "cite"]):
         with pytest.raises(_Reached):
             scale.main([*argv, *more])
+
+
+def test_a_failed_verb_ends_in_one_line_naming_its_reason(capsys, tmp_path):
+    argv = ["--results", str(tmp_path / "scale"), "--data-dir", str(tmp_path / "data")]
+    with pytest.raises(SystemExit) as exc:
+        scale.main(["--sizes", "0", *argv])
+    assert exc.value.code == 2 and "--sizes must be positive whole numbers, got 0" in capsys.readouterr().err
+    # was: a RuntimeError traceback pointing at the log
+    assert scale.main(["--sizes", "1", *argv]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("scale.py: jae simulate ")
+    assert "--n-cells 1: simulate at least 2 cells" in err[0] and "simulate.log" in err[0]
+    assert not (tmp_path / "scale_cli.json").exists()
