@@ -11,7 +11,7 @@ competition's scib calls (``benchmarks/_scib_suite.py``, run by the side environ
 Usage::
 
     python benchmarks/metrics_speed.py --scib-python /work/scibenv/bin/python [--sizes 10000 70000]
-        [--scib-cap 3600] [--threads 1]
+        [--scib-cap 3600] [--threads 1] [--out OTHER.md | --overwrite]
 """
 
 from __future__ import annotations
@@ -203,6 +203,9 @@ def _check(parser: argparse.ArgumentParser, args) -> None:
             parser.error(f"{path} does not exist; name a JSON written by an earlier run")
     if args.render_only is not None:
         return
+    taken = [f for f in (args.out, args.out.with_suffix(".json")) if f.exists()]
+    if taken and not args.overwrite:
+        parser.error(f"{taken[0]} exists; pass --overwrite to replace it or choose another --out")
     if args.skip_jae and args.skip_scib:
         parser.error("--skip-jae and --skip-scib together leave nothing to time")
     cached = {row["n_cells"] for path in args.scib_results for row in json.loads(path.read_text()) if row["scib"]}
@@ -223,6 +226,7 @@ def main(argv=None) -> int:
     parser.add_argument("--render-only", type=Path, default=None, help="rewrite the report from a results JSON")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "metrics_speed.md")
+    parser.add_argument("--overwrite", action="store_true", help="replace an earlier run's --out (.md and .json)")
     args = parser.parse_args(argv)
     _check(parser, args)
     if args.render_only is not None:

@@ -42,3 +42,14 @@ def test_a_missing_scib_python_is_named_before_jae_is_timed(capsys, never_times,
     earlier.write_text(json.dumps([{"n_cells": 500, "jae": None, "scib": {"times": {"total": 1.0}}}]))
     with pytest.raises(_Reached):
         metrics_speed.main(["--scib-python", str(tmp_path / "no_python"), "--scib-results", str(earlier), *out])
+
+
+def test_an_earlier_report_is_replaced_only_with_overwrite(capsys, never_times, tmp_path):
+    out = tmp_path / "speed.md"
+    out.with_suffix(".json").write_text("[]")  # was: the run wrote over the recorded metrics_speed.md / .json
+    line = _refused(capsys, ["--skip-scib", "--sizes", "500", "--out", str(out)])
+    assert f"{out.with_suffix('.json')} exists; pass --overwrite" in line
+    assert "metrics_speed.md exists" in _refused(capsys, ["--skip-scib", "--sizes", "500"])
+    with pytest.raises(_Reached):
+        metrics_speed.main(["--skip-scib", "--sizes", "500", "--out", str(out), "--overwrite"])
+    assert out.with_suffix(".json").read_text() == "[]"
