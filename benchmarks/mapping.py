@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _quality_data import load_set  # noqa: E402
+from _quality_data import SETS, SIMULATED, SUBSAMPLED, load_set, missing_data  # noqa: E402
 from _quality_score import Scorer  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
@@ -342,6 +342,17 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=None, help="markdown table to write (default: print only)")
     args = p.parse_args(argv)
+    known = (*SETS, *SIMULATED, *SUBSAMPLED)
+    unknown = [s for s in args.sets if s not in known]
+    if unknown:
+        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(known)}")
+    if args.max_epochs is not None and args.max_epochs < 1:
+        p.error(f"--max-epochs must be a positive whole number, got {args.max_epochs}")
+    if args.out is not None and not args.out.parent.is_dir():
+        p.error(f"--out {args.out}: folder {args.out.parent} does not exist")
+    problem = missing_data(args.sets)
+    if problem:
+        p.error(problem)
     logging.basicConfig(level=logging.WARNING)
     config = JAEConfig() if args.max_epochs is None else replace(JAEConfig(), max_epochs=args.max_epochs)
     # an experiment's config fields, e.g. JAE_VARIANT_CONFIG='{"type_linear": false}' (as benchmarks/_embed_variants.py)
