@@ -211,14 +211,14 @@ FILES = {
 def missing_data(names, root: Path | None = None) -> str | None:
     """One line naming the first data folder or file that :func:`load_set` would miss for ``names``; None if all
     are there (simulated shapes need none; a subsample needs its real set)."""
+    real = [n for n in (SUBSAMPLED[n][0] if n in SUBSAMPLED else n for n in names) if n in FILES]
+    if not real:
+        return None
     try:
         root = data_root() if root is None else Path(root)
     except FileNotFoundError as exc:
         return str(exc)
-    for name in names:
-        name = SUBSAMPLED[name][0] if name in SUBSAMPLED else name
-        if name not in FILES:
-            continue
+    for name in real:
         folder, patterns = FILES[name]
         for pattern in patterns:
             if not any((root / folder).glob(pattern)):

@@ -66,3 +66,11 @@ def test_an_earlier_run_is_replaced_only_with_overwrite(capsys, monkeypatch, tmp
     assert (tmp_path / "sub" / "merged.md").read_text() == first
     assert quality.main(["--merge", "quality_s5_pbmc_cite", "--stem", str(stem), "--overwrite"]) == 0
     assert "pbmc10k_cite" in (tmp_path / "sub" / "merged.md").read_text()
+
+
+def test_simulated_shapes_need_no_data_folder(monkeypatch, tmp_path):
+    from _quality_data import missing_data
+
+    monkeypatch.setenv("JAE_DATA_DIR", str(tmp_path / "absent"))
+    assert missing_data(["sim_multiome", "sim_cite_800"]) is None
+    assert "does not exist" in missing_data(["sim_multiome", "pbmc10k_small"])  # a subsample reads its real set
