@@ -340,7 +340,9 @@ def main(argv=None) -> int:
                    help="mosaic mode: jae.mosaic.MODALITY_DROPOUT for this run (default: the library's)")
     p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs (default: the config's)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, default=None, help="markdown table to write (default: print only)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="markdown table to write (default: print only; --mode mosaic adds a section to it)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out (modes other than mosaic)")
     args = p.parse_args(argv)
     known = (*SETS, *SIMULATED, *SUBSAMPLED)
     unknown = [s for s in args.sets if s not in known]
@@ -350,6 +352,8 @@ def main(argv=None) -> int:
         p.error(f"--max-epochs must be a positive whole number, got {args.max_epochs}")
     if args.out is not None and not args.out.parent.is_dir():
         p.error(f"--out {args.out}: folder {args.out.parent} does not exist")
+    if args.out is not None and args.out.exists() and args.mode != "mosaic" and not args.overwrite:
+        p.error(f"--out {args.out} exists; pass --overwrite to replace it or choose another --out")
     problem = missing_data(args.sets)
     if problem:
         p.error(problem)

@@ -35,3 +35,16 @@ def test_bad_sets_and_flags_stop_before_the_first_set(capsys, monkeypatch, never
     monkeypatch.setenv("JAE_DATA_DIR", str(tmp_path))
     line = _refused(capsys, ["--sets", "sim_multiome", "reapseq_pbmc"])
     assert f"set reapseq_pbmc needs {tmp_path / 'reapseq_pbmc' / 'rna.h5ad'}" in line
+
+
+def test_an_existing_out_is_replaced_only_with_overwrite(capsys, monkeypatch, tmp_path):
+    out = tmp_path / "mapping.md"
+    out.write_text("# recorded sessions\n")
+    rows = []
+    monkeypatch.setattr(mapping, "run_labels", lambda name, config, seed: rows.append(name) or {"set": name, "acc": 0.5})
+    argv = ["--mode", "labels", "--sets", "sim_multiome", "--out", str(out)]
+    # was: the table replaced the file (results/mapping.md holds three sessions' tables)
+    assert f"--out {out} exists; pass --overwrite" in _refused(capsys, argv)
+    assert out.read_text() == "# recorded sessions\n" and not rows
+    assert mapping.main([*argv, "--overwrite"]) == 0
+    assert rows == ["sim_multiome"] and out.read_text().startswith("# Label transfer")
