@@ -51,3 +51,19 @@ def test_a_failed_verb_ends_in_one_line_naming_its_reason(capsys, tmp_path):
     assert len(err) == 1 and err[0].startswith("scale.py: jae simulate ")
     assert "--n-cells 1: simulate at least 2 cells" in err[0] and "simulate.log" in err[0]
     assert not (tmp_path / "scale_cli.json").exists()
+
+
+def test_a_write_cut_short_leaves_the_recorded_report_whole(monkeypatch, tmp_path):
+    (tmp_path / "scale.md").write_text("# recorded\n")
+    real = Path.write_text
+
+    def cut_short(self, text, *a, **k):
+        real(self, text[: len(text) // 2], *a, **k)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", cut_short)
+    with pytest.raises(OSError, match="No space"):  # was: scale.md (and scale_cli.json) left half-written
+        scale.main(["--render-only", "--results", str(tmp_path / "scale")])
+    monkeypatch.undo()
+    assert (tmp_path / "scale.md").read_text() == "# recorded\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scale.md"]
