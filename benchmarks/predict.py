@@ -187,7 +187,9 @@ def tune(tasks: list[Task], out: Path) -> None:
                 rec = run_one(val, method, seed, cfg, None) | {"variant": label}
                 records.append(rec)
                 print(f"{task.name:26s} seed {seed} {label:28s} val RMSE {rec['rmse']:.5f} ({rec['fit_s']:.1f} s)", flush=True)
-            _write_json(out / "predict_tune.json", {"records": records, "grid": TUNE_GRID, "seeds": TUNE_SEEDS})
+            _write_json(out / "predict_tune.partial.json", {"records": records, "grid": TUNE_GRID, "seeds": TUNE_SEEDS})
+    _write_json(out / "predict_tune.json", {"records": records, "grid": TUNE_GRID, "seeds": TUNE_SEEDS})
+    (out / "predict_tune.partial.json").unlink(missing_ok=True)
     labels = ["mean", "knn", "ridge", *TUNE_GRID]
     lines = [
         "# Modality prediction: tuning on validation splits of the training cells",
@@ -204,7 +206,7 @@ def tune(tasks: list[Task], out: Path) -> None:
         lines.append(f"| {task.name} | " + " | ".join(row) + " |")
     lines += ["", "Variants change one setting of the default `PredictConfig`:", ""]
     lines += [f"- {name}: `{over}`" for name, over in TUNE_GRID.items()]
-    (out / "predict_tune.md").write_text("\n".join(lines) + "\n")
+    _write_text(out / "predict_tune.md", "\n".join(lines) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------------- benchmark
@@ -247,7 +249,7 @@ def benchmark(tasks: list[Task], out: Path, *, seeds: tuple[int, ...], methods: 
                     f"{task.name:26s} seed {seed} {method:6s} RMSE {rec['rmse']:.5f} MAE {rec['mae']:.5f} "
                     f"Pearson {rec['pearson']:.4f} ({rec['fit_s']:.1f} s)", flush=True,
                 )  # fmt: skip
-        _write_json(out / "predict.json", {"records": records})
+        _write_json(out / "predict.partial.json", {"records": records})  # a killed run keeps what it finished
     meta = {
         "seeds": list(seeds),
         "methods": list(methods),
@@ -260,6 +262,7 @@ def benchmark(tasks: list[Task], out: Path, *, seeds: tuple[int, ...], methods: 
                            "source_shift": round(source_shift(t), 3), "note": t.note} for t in tasks},  # fmt: skip
     }
     _write_json(out / "predict.json", {"meta": meta, "records": records})
+    (out / "predict.partial.json").unlink(missing_ok=True)
     write_report(out)
 
 
@@ -268,7 +271,7 @@ def write_report(out: Path) -> None:
     bench = json.loads((out / "predict.json").read_text())
     tune_path = out / "predict_tune.json"
     tune = json.loads(tune_path.read_text())["records"] if tune_path.is_file() else []
-    (out / "predict.md").write_text(render(bench["records"], bench["meta"], tune))
+    _write_text(out / "predict.md", render(bench["records"], bench["meta"], tune))
 
 
 def render(records: list[dict], meta: dict, tune: list[dict]) -> str:
@@ -341,8 +344,12 @@ def render(records: list[dict], meta: dict, tune: list[dict]) -> str:
 
 
 def _write_json(path: Path, obj) -> None:
+    _write_text(path, json.dumps(obj, indent=1, default=float))
+
+
+def _write_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, default=float))
+    tmp.write_text(text)
     os.replace(tmp, path)
 
 

@@ -48,3 +48,29 @@ def test_tasks_matching_nothing_write_nothing(capsys, no_runs, monkeypatch, tmp_
     # was: an empty predict.json / predict.md replaced the recorded ones
     line = _refused(capsys, ["--tasks", "pbmc10", "--tasks", "bmcc", "--out", str(out)])
     assert "--tasks bmcc matches no task; tasks: pbmc10k_GEX2ADT" in line and not out.exists()
+
+
+def test_a_run_killed_after_a_task_leaves_the_recorded_results_whole(monkeypatch, tmp_path):
+    (tmp_path / "predict.json").write_text('{"meta": {}, "records": ["recorded"]}')
+    (tmp_path / "predict_tune.json").write_text('{"records": ["recorded"]}')
+    tasks = [predict.Task(f"t{i}", *[None] * 4) for i in range(2)]
+    calls = []
+
+    def target(task):
+        calls.append(task.name)
+        if task.name == "t1":
+            raise KeyboardInterrupt  # the run is killed during the second task
+        return None
+
+    monkeypatch.setattr(predict, "test_target", target)
+    monkeypatch.setattr(predict, "validation_task", lambda task, seed: target(task) or task)
+    monkeypatch.setattr(predict, "run_one", lambda task, method, seed, config, truth: {
+        "task": task.name, "method": method, "seed": seed, "rmse": 1.0, "mae": 1.0, "pearson": 0.0, "fit_s": 0.0})
+    with pytest.raises(KeyboardInterrupt):  # was: predict.json replaced by the first task's records, without meta
+        predict.benchmark(tasks, tmp_path, seeds=(0,), methods=("mean",))
+    with pytest.raises(KeyboardInterrupt):  # was: predict_tune.json replaced by the first task's records
+        predict.tune(tasks, tmp_path)
+    assert calls[:2] == ["t0", "t1"] and calls[-1] == "t1"
+    assert (tmp_path / "predict.json").read_text() == '{"meta": {}, "records": ["recorded"]}'
+    assert (tmp_path / "predict_tune.json").read_text() == '{"records": ["recorded"]}'
+    assert '"t0"' in (tmp_path / "predict.partial.json").read_text()  # what it finished is kept aside
