@@ -48,3 +48,21 @@ def test_an_existing_out_is_replaced_only_with_overwrite(capsys, monkeypatch, tm
     assert out.read_text() == "# recorded sessions\n" and not rows
     assert mapping.main([*argv, "--overwrite"]) == 0
     assert rows == ["sim_multiome"] and out.read_text().startswith("# Label transfer")
+
+
+def test_a_mosaic_section_cut_short_leaves_the_earlier_sections_whole(monkeypatch, tmp_path):
+    out = tmp_path / "mosaic.md"
+    out.write_text("# Mosaic fit\n\n## earlier run\n\n| a |\n")
+    monkeypatch.setattr(mapping, "run_mosaic", lambda name, config, seed: {"set": name, "acc": 0.5})
+    real = Path.write_text
+
+    def cut_short(self, text, *a, **k):
+        real(self, text[:10], *a, **k)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", cut_short)
+    with pytest.raises(OSError, match="No space"):  # was: the file rewritten in place, its earlier runs cut off
+        mapping.main(["--mode", "mosaic", "--sets", "sim_multiome", "--out", str(out)])
+    monkeypatch.undo()
+    assert out.read_text() == "# Mosaic fit\n\n## earlier run\n\n| a |\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["mosaic.md"]
