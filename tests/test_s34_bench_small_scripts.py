@@ -28,3 +28,16 @@ def test_scale_matmul_replaces_its_table_only_with_overwrite(capsys, monkeypatch
     out.write_text("earlier")
     assert "--overwrite" in _refused(capsys, scale_matmul.main, ["--out", str(out)])
     assert out.read_text() == "earlier"
+
+
+def test_svd_subsample_checks_its_files_and_earlier_results_first(capsys, monkeypatch, tmp_path):
+    import svd_subsample
+
+    absent = tmp_path / "sim"
+    # was: an h5py FileNotFoundError traceback
+    assert f"--prefix: {absent}.mod1.h5ad does not exist" in _refused(capsys, svd_subsample.main, ["--prefix", str(absent)])
+    for suffix in (".mod1.h5ad", ".mod2.h5ad"):
+        (tmp_path / f"sim{suffix}").write_text("")
+    # was: the recorded results/scale_svd_subsample.json / .md replaced by the run
+    line = _refused(capsys, svd_subsample.main, ["--prefix", str(absent)])
+    assert "scale_svd_subsample.json exists; pass --overwrite" in line
