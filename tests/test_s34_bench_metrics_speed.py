@@ -20,6 +20,7 @@ class _Reached(Exception):
 @pytest.fixture
 def never_times(monkeypatch):
     monkeypatch.setattr(metrics_speed, "synthetic", lambda *a, **k: (_ for _ in ()).throw(_Reached()))
+    monkeypatch.setattr(metrics_speed, "_thread_env", lambda threads: {})  # keep this process's thread settings
 
 
 def _refused(capsys, argv) -> str:
