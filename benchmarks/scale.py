@@ -9,8 +9,8 @@ grows with the cells (the metric suite on 300,000 cells: about 45 min on 2 cores
 ``--evaluate-max-gb`` can cap (skip it above that input size, with a note). Results are merged into
 ``benchmarks/results/scale_cli.json`` and rendered to ``scale.md`` together with the earlier building-block figures
 (``scale.json``), the label-transfer vote's (``scale_vote.md``, ``benchmarks/vote_speed.py``) and the metrics'
-(``scale_metrics.md``, ``benchmarks/metrics_scale.py``). A label already recorded there (kind, size and
-``--label-suffix``) is replaced only with ``--overwrite``.
+(``scale_metrics.md``, ``benchmarks/metrics_scale.py``). A verb's figures already recorded there under the same
+label (kind, size and ``--label-suffix``) are replaced only with ``--overwrite``.
 
     nice -n 10 python benchmarks/scale.py --sizes 10000 70000 --data-dir /tmp/jae_scale
     python benchmarks/scale.py --sizes 1000000 --kind cite --label-suffix " (CITE shape)"
@@ -310,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--delete-data", action="store_true", help="remove each size's files after its run")
     p.add_argument("--render-only", action="store_true")
     p.add_argument("--stages", nargs="+", choices=STAGES[1:], default=list(STAGES[1:]),
-                   help="verbs to run (default all); a rerun of some (with --overwrite) keeps the others' figures "
-                        "of the same label")
+                   help="verbs to run (default all); a rerun of some keeps the others' figures of the same label "
+                        "(--overwrite to replace figures already recorded)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the recorded figures of a run of the same label (kind, size, --label-suffix)")
     args = p.parse_args(argv)
@@ -336,11 +336,11 @@ def _run(args, p: argparse.ArgumentParser) -> int:
             r["preprocess_wall_s"] = _preprocess_wall(log)
         if r.get("pretrain_epochs") is None and any(st["stage"] == "fit" for st in r["stages"]):
             r["pretrain_epochs"], r["pretrain_wall_s"] = _pretrain(log)
-    recorded = [f"{args.kind} {n:,}{args.label_suffix}" for n in args.sizes]
-    recorded = [label for label in recorded if label in cli_runs]
-    if recorded and not args.render_only and not args.overwrite:
-        p.error(f"{cli_json} already holds the run '{recorded[0]}'; pass --overwrite to replace its figures, or "
-                "--label-suffix (or --results) to record a new run")
+    recorded = [(label, s["stage"]) for label in (f"{args.kind} {n:,}{args.label_suffix}" for n in args.sizes)
+                for s in cli_runs.get(label, {}).get("stages", []) if s["stage"] in args.stages]
+    if recorded and not args.render_only and not args.overwrite:  # a stage not yet recorded is added (gpu_check.sh)
+        p.error(f"{cli_json} already holds the {recorded[0][1]} figures of the run '{recorded[0][0]}'; pass --overwrite "
+                "to replace them, or --label-suffix (or --results) to record a new run")
     if not args.render_only:
         info = machine()
         args.data_dir.mkdir(parents=True, exist_ok=True)

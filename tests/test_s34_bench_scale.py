@@ -20,7 +20,8 @@ class _Reached(Exception):
 def _recorded(tmp_path) -> Path:
     results = tmp_path / "scale"
     (tmp_path / "scale_cli.json").write_text(json.dumps({"multiome 10,000": {
-        "kind": "multiome", "n_cells": 10_000, "stages": [], "preprocess_wall_s": 1.0, "pretrain_epochs": 1}}))
+        "kind": "multiome", "n_cells": 10_000, "stages": [{"stage": "fit"}, {"stage": "embed"}],
+        "preprocess_wall_s": 1.0, "pretrain_epochs": 1}}))
     return results
 
 
@@ -33,9 +34,10 @@ def test_a_recorded_label_is_replaced_only_with_overwrite(capsys, monkeypatch, t
     with pytest.raises(SystemExit) as exc:  # was: the run went ahead and replaced the recorded row
         scale.main(argv)
     assert exc.value.code == 2
-    assert "already holds the run 'multiome 10,000'; pass --overwrite" in capsys.readouterr().err
+    assert "already holds the fit figures of the run 'multiome 10,000'; pass --overwrite" in capsys.readouterr().err
     assert (tmp_path / "scale_cli.json").read_text() == before and not (tmp_path / "data").exists()
-    for more in (["--overwrite"], ["--label-suffix", " (again)"], ["--kind", "cite"]):
+    # gpu_check.sh's second call adds evaluate to the run its first call recorded (fit, embed)
+    for more in (["--overwrite"], ["--label-suffix", " (again)"], ["--kind", "cite"], ["--stages", "evaluate"]):
         with pytest.raises(_Reached):
             scale.main([*argv, *more])
 
