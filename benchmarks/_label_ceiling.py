@@ -19,6 +19,7 @@ Prints a markdown table and writes it to ``results/label_ceiling.md``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -31,7 +32,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 import jae.baseline
-from _quality_data import SETS, load_set, reference_mask
+from _quality_data import SETS, SIMULATED, SUBSAMPLED, load_set, missing_data, reference_mask
 from quality import knn_vote_accuracy
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -62,7 +63,19 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sets", nargs="*", default=list(SETS))
     p.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
+    p.add_argument("--out", type=Path, default=RESULTS / "label_ceiling.md")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    unknown = [s for s in args.sets if s not in (*SETS, *SIMULATED, *SUBSAMPLED)]
+    if unknown:
+        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(SETS)}")
+    if not args.sets or not args.seeds:
+        p.error("--sets and --seeds need at least one value each")
+    if args.out.exists() and not args.overwrite:
+        p.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")
+    problem = missing_data(args.sets)
+    if problem:
+        p.error(problem)
     warnings.filterwarnings("ignore")
     t0 = time.perf_counter()
     lines = ["# Label transfer's in-domain ceiling per set (diagnostic for issue 12, not for choosing)", "",
@@ -81,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
                          f"| {r['cv_linear']:.3f} | {r['cv_vote']:.3f} | {r['vote'] + 0.03:.3f} |")
             print(lines[-1], flush=True)
     lines += ["", f"Wall time {(time.perf_counter() - t0) / 60:.1f} min."]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "label_ceiling.md").write_text("\n".join(lines) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, args.out)
     print("\n".join(lines))
     return 0
 

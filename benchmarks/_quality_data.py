@@ -198,6 +198,35 @@ def subsample(qset: QualitySet, name: str, n_cells: int, seed: int = 0) -> Quali
                       qset.gex_names, list(qset.pseudotime_keys))
 
 
+#: real set -> (folder under the data root, file patterns it must hold)
+FILES = {
+    "bmmc_cite": ("neurips2021_starter/common/cite", ("*output_rna.h5ad", "*output_mod2.h5ad")),
+    "bmmc_multiome": ("neurips2021_starter/common/multiome", ("*output_rna.h5ad", "*output_mod2.h5ad")),
+    "snare_mouse_cortex": ("snareseq_mouse_cortex", ("rna.h5ad", "atac.h5ad")),
+    "pbmc10k_cite": ("pbmc10k_cite", ("rna.h5ad", "adt.h5ad")),
+    "reapseq_pbmc": ("reapseq_pbmc", ("rna.h5ad", "adt.h5ad")),
+}
+
+
+def missing_data(names, root: Path | None = None) -> str | None:
+    """One line naming the first data folder or file that :func:`load_set` would miss for ``names``; None if all
+    are there (simulated shapes need none; a subsample needs its real set)."""
+    real = [n for n in (SUBSAMPLED[n][0] if n in SUBSAMPLED else n for n in names) if n in FILES]
+    if not real:
+        return None
+    try:
+        root = data_root() if root is None else Path(root)
+    except FileNotFoundError as exc:
+        return str(exc)
+    for name in real:
+        folder, patterns = FILES[name]
+        for pattern in patterns:
+            if not any((root / folder).glob(pattern)):
+                return (f"set {name} needs {root / folder / pattern}, which does not exist; set JAE_DATA_DIR to the "
+                        "shared data folder or leave the set out of --sets")
+    return None
+
+
 def load_set(name: str, root: Path | None = None) -> QualitySet:
     """Read one of :data:`SETS`."""
     root = data_root() if root is None else Path(root)

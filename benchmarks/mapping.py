@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _quality_data import load_set  # noqa: E402
+from _quality_data import SETS, SIMULATED, SUBSAMPLED, load_set, missing_data  # noqa: E402
 from _quality_score import Scorer  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
@@ -330,6 +330,16 @@ def _markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _write(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` at once (a kill mid-write leaves the earlier sections of the file whole)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sets", nargs="+", default=["bmmc_cite", "bmmc_multiome", "reapseq_pbmc"])
@@ -340,8 +350,23 @@ def main(argv=None) -> int:
                    help="mosaic mode: jae.mosaic.MODALITY_DROPOUT for this run (default: the library's)")
     p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs (default: the config's)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, default=None, help="markdown table to write (default: print only)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="markdown table to write (default: print only; --mode mosaic adds a section to it)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out (modes other than mosaic)")
     args = p.parse_args(argv)
+    known = (*SETS, *SIMULATED, *SUBSAMPLED)
+    unknown = [s for s in args.sets if s not in known]
+    if unknown:
+        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(known)}")
+    if args.max_epochs is not None and args.max_epochs < 1:
+        p.error(f"--max-epochs must be a positive whole number, got {args.max_epochs}")
+    if args.out is not None and not args.out.parent.is_dir():
+        p.error(f"--out {args.out}: folder {args.out.parent} does not exist")
+    if args.out is not None and args.out.exists() and args.mode != "mosaic" and not args.overwrite:
+        p.error(f"--out {args.out} exists; pass --overwrite to replace it or choose another --out")
+    problem = missing_data(args.sets)
+    if problem:
+        p.error(problem)
     logging.basicConfig(level=logging.WARNING)
     config = JAEConfig() if args.max_epochs is None else replace(JAEConfig(), max_epochs=args.max_epochs)
     # an experiment's config fields, e.g. JAE_VARIANT_CONFIG='{"type_linear": false}' (as benchmarks/_embed_variants.py)
@@ -377,9 +402,10 @@ def main(argv=None) -> int:
             "'paired cells only', fitted on the 50% paired cells, the one-modality cells embedded through the query "
             "path. 15-NN overlap: each one-modality query cell's 15 nearest among them, as measured vs both "
             "modalities, in the mosaic model.\n\n")
-        args.out.write_text((old if old.startswith("# Mosaic") else intro) + "## " + head + "\n\n" + text + "\n\n")
+        _write(args.out, (old if old.startswith("# Mosaic") else intro) + "## " + head + "\n\n" + text + "\n\n")
     elif args.out is not None and args.mode == "rna-only":
-        args.out.write_text(
+        _write(
+            args.out,
             "# RNA-only query cells (issue 15, benchmark (a))\n\n"
             f"`OMP_NUM_THREADS=1 python benchmarks/mapping.py --mode rna-only --sets {' '.join(args.sets)}"
             + (f" --max-epochs {args.max_epochs}" if args.max_epochs else "") + f" --seed {args.seed}`\n\n"
@@ -394,7 +420,8 @@ def main(argv=None) -> int:
             "stable the neighbourhoods are at all). R^2: the imputed second-modality input columns against the "
             "measured ones on the query cells.\n\n" + text + "\n")
     elif args.out is not None and args.mode == "labels":
-        args.out.write_text(
+        _write(
+            args.out,
             "# Label transfer: head vs head + 15-NN vote mixture, unknown score (issues 12, 15)\n\n"
             f"`OMP_NUM_THREADS=1 python benchmarks/mapping.py --mode labels --sets {' '.join(args.sets)}"
             + (f" --max-epochs {args.max_epochs}" if args.max_epochs else "") + f" --seed {args.seed}`\n\n"
@@ -409,7 +436,8 @@ def main(argv=None) -> int:
             "ECE floor: what perfectly calibrated probabilities with the same confidences would score on as many cells "
             "(jae.model.calibration.calibration_error_floor). Targets: ECE <= 0.02, AUROC >= 0.85.\n\n" + text + "\n")
     elif args.out is not None:
-        args.out.write_text(
+        _write(
+            args.out,
             "# Reference mapping benchmark (issue 15)\n\n"
             f"`OMP_NUM_THREADS=1 python benchmarks/mapping.py --sets {' '.join(args.sets)}"
             + (f" --max-epochs {args.max_epochs}" if args.max_epochs else "") + f" --seed {args.seed}`\n\n"

@@ -492,7 +492,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mod1", default=None, help="ccsample: the RNA file (raw counts, obs 'batch')")
     p.add_argument("--note", default=None, help="a remark stored with the run")
     p.add_argument("--scale-md", action="store_true", help="also replace the 'Metrics at scale' section of scale.md")
+    p.add_argument("--overwrite", action="store_true", help="replace the recorded run of this kind and size")
     args = p.parse_args(argv)
+    key = f"{args.what} {args.n_cells}"
+    if args.what in ("compare", "suite", "evaluate") and key in _load() and not args.overwrite:
+        p.error(f"{JSON} already holds the run '{key}'; pass --overwrite to replace it")
     run = None
     if args.what != "render":
         if args.what in ("compare", "suite", "ccsample"):

@@ -11,7 +11,7 @@ competition's scib calls (``benchmarks/_scib_suite.py``, run by the side environ
 Usage::
 
     python benchmarks/metrics_speed.py --scib-python /work/scibenv/bin/python [--sizes 10000 70000]
-        [--scib-cap 3600] [--threads 1]
+        [--scib-cap 3600] [--threads 1] [--out OTHER.md | --overwrite]
 """
 
 from __future__ import annotations
@@ -193,6 +193,27 @@ def report(rows: list[dict], threads: int, cap: int, scib_reused: Path | None = 
     return "\n".join(lines)
 
 
+def _check(parser: argparse.ArgumentParser, args) -> None:
+    """Bad arguments and a missing scib Python stop here with one line, before any timing run."""
+    for flag, values in (("--sizes", args.sizes), ("--threads", [args.threads]), ("--scib-cap", [args.scib_cap])):
+        if any(v < 1 for v in values):
+            parser.error(f"{flag} must be positive whole numbers, got {' '.join(map(str, values))}")
+    for path in [*args.scib_results, *([args.render_only] if args.render_only else [])]:
+        if not path.is_file():
+            parser.error(f"{path} does not exist; name a JSON written by an earlier run")
+    if args.render_only is not None:
+        return
+    taken = [f for f in (args.out, args.out.with_suffix(".json")) if f.exists()]
+    if taken and not args.overwrite:
+        parser.error(f"{taken[0]} exists; pass --overwrite to replace it or choose another --out")
+    if args.skip_jae and args.skip_scib:
+        parser.error("--skip-jae and --skip-scib together leave nothing to time")
+    cached = {row["n_cells"] for path in args.scib_results for row in json.loads(path.read_text()) if row["scib"]}
+    if not args.skip_scib and set(args.sizes) - cached and not (os.path.isfile(args.scib_python) and os.access(args.scib_python, os.X_OK)):
+        parser.error(f"--scib-python {args.scib_python} is not an executable Python; point it at the scib side "
+                     "environment's Python or pass --skip-scib")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 70_000])
@@ -205,7 +226,9 @@ def main(argv=None) -> int:
     parser.add_argument("--render-only", type=Path, default=None, help="rewrite the report from a results JSON")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "metrics_speed.md")
+    parser.add_argument("--overwrite", action="store_true", help="replace an earlier run's --out (.md and .json)")
     args = parser.parse_args(argv)
+    _check(parser, args)
     if args.render_only is not None:
         text = report(json.loads(args.render_only.read_text()), args.threads, args.scib_cap,
                       args.scib_results[0] if args.scib_results else None)

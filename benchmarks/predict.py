@@ -14,9 +14,9 @@ SNARE-seq and PBMC10k hold raw counts only; their targets follow the competition
 
 Usage::
 
-    python benchmarks/predict.py                  # full run -> benchmarks/results/predict.{md,json}
-    python benchmarks/predict.py --tune           # validation-split tuning -> benchmarks/results/predict_tune.*
-    python benchmarks/predict.py --tasks cite     # only tasks whose name contains 'cite'
+    python benchmarks/predict.py --overwrite      # full run -> benchmarks/results/predict.{md,json}
+    python benchmarks/predict.py --tune --overwrite  # validation-split tuning -> benchmarks/results/predict_tune.*
+    python benchmarks/predict.py --tasks cite --out /tmp/p  # only tasks whose name contains 'cite'
 
 Tuning scores configurations on a validation split of the *training* cells only (never on test cells).
 """
@@ -81,6 +81,14 @@ def _split_tasks(name: str, rna: ad.AnnData, other: ad.AnnData, kind: str, train
         Task(f"{name}_GEX2{kind}", rna[train], other[train], rna[test], other[test], note),
         Task(f"{name}_{kind}2GEX", other[train], rna[train], other[test], rna[test], note),
     ]
+
+
+def data_files(data: Path) -> list[Path]:
+    """Every file :func:`load_tasks` reads under ``data``."""
+    bmmc = [data / "neurips2021_starter" / "predict_modality" / sub / f"openproblems_bmmc_{sub}_starter.{k}.h5ad"
+            for sub in ("cite", "multiome") for k in ("train_mod1", "train_mod2", "test_mod1", "test_mod2")]
+    return [*bmmc, *(data / "snareseq_mouse_cortex" / f for f in ("rna.h5ad", "atac.h5ad")),
+            *(data / "pbmc10k_cite" / f for f in ("rna.h5ad", "adt.h5ad"))]
 
 
 def load_tasks(data: Path) -> list[Task]:
@@ -179,7 +187,9 @@ def tune(tasks: list[Task], out: Path) -> None:
                 rec = run_one(val, method, seed, cfg, None) | {"variant": label}
                 records.append(rec)
                 print(f"{task.name:26s} seed {seed} {label:28s} val RMSE {rec['rmse']:.5f} ({rec['fit_s']:.1f} s)", flush=True)
-            _write_json(out / "predict_tune.json", {"records": records, "grid": TUNE_GRID, "seeds": TUNE_SEEDS})
+            _write_json(out / "predict_tune.partial.json", {"records": records, "grid": TUNE_GRID, "seeds": TUNE_SEEDS})
+    _write_json(out / "predict_tune.json", {"records": records, "grid": TUNE_GRID, "seeds": TUNE_SEEDS})
+    (out / "predict_tune.partial.json").unlink(missing_ok=True)
     labels = ["mean", "knn", "ridge", *TUNE_GRID]
     lines = [
         "# Modality prediction: tuning on validation splits of the training cells",
@@ -196,7 +206,7 @@ def tune(tasks: list[Task], out: Path) -> None:
         lines.append(f"| {task.name} | " + " | ".join(row) + " |")
     lines += ["", "Variants change one setting of the default `PredictConfig`:", ""]
     lines += [f"- {name}: `{over}`" for name, over in TUNE_GRID.items()]
-    (out / "predict_tune.md").write_text("\n".join(lines) + "\n")
+    _write_text(out / "predict_tune.md", "\n".join(lines) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------------- benchmark
@@ -239,7 +249,7 @@ def benchmark(tasks: list[Task], out: Path, *, seeds: tuple[int, ...], methods: 
                     f"{task.name:26s} seed {seed} {method:6s} RMSE {rec['rmse']:.5f} MAE {rec['mae']:.5f} "
                     f"Pearson {rec['pearson']:.4f} ({rec['fit_s']:.1f} s)", flush=True,
                 )  # fmt: skip
-        _write_json(out / "predict.json", {"records": records})
+        _write_json(out / "predict.partial.json", {"records": records})  # a killed run keeps what it finished
     meta = {
         "seeds": list(seeds),
         "methods": list(methods),
@@ -252,6 +262,7 @@ def benchmark(tasks: list[Task], out: Path, *, seeds: tuple[int, ...], methods: 
                            "source_shift": round(source_shift(t), 3), "note": t.note} for t in tasks},  # fmt: skip
     }
     _write_json(out / "predict.json", {"meta": meta, "records": records})
+    (out / "predict.partial.json").unlink(missing_ok=True)
     write_report(out)
 
 
@@ -260,7 +271,7 @@ def write_report(out: Path) -> None:
     bench = json.loads((out / "predict.json").read_text())
     tune_path = out / "predict_tune.json"
     tune = json.loads(tune_path.read_text())["records"] if tune_path.is_file() else []
-    (out / "predict.md").write_text(render(bench["records"], bench["meta"], tune))
+    _write_text(out / "predict.md", render(bench["records"], bench["meta"], tune))
 
 
 def render(records: list[dict], meta: dict, tune: list[dict]) -> str:
@@ -333,8 +344,12 @@ def render(records: list[dict], meta: dict, tune: list[dict]) -> str:
 
 
 def _write_json(path: Path, obj) -> None:
+    _write_text(path, json.dumps(obj, indent=1, default=float))
+
+
+def _write_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, default=float))
+    tmp.write_text(text)
     os.replace(tmp, path)
 
 
@@ -347,18 +362,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tune", action="store_true", help="validation-split tuning instead of the test benchmark")
     parser.add_argument("--render", action="store_true", help="only rewrite predict.md from predict.json")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--overwrite", action="store_true", help="replace the predict(_tune).json/.md already in --out")
     args = parser.parse_args(argv)
 
     if args.render:
+        if not (args.out / "predict.json").is_file():
+            parser.error(f"--render: no {args.out / 'predict.json'}; run the benchmark into --out first")
         write_report(args.out)
         return 0
+    absent = [f for f in data_files(args.data_dir) if not f.is_file()]
+    if absent:
+        parser.error(f"{absent[0]} does not exist; point --data-dir (or JAE_DATA_DIR) at the shared data folder")
+    written = ("predict_tune.json", "predict_tune.md") if args.tune else ("predict.json", "predict.md")
+    taken = [args.out / f for f in written if (args.out / f).exists()]
+    if taken and not args.overwrite:
+        parser.error(f"{taken[0]} exists; pass --overwrite to replace it or choose another --out")
     import torch
 
     torch.set_num_threads(1)
     logging.basicConfig(level=logging.WARNING)
     tasks = load_tasks(args.data_dir)
     if args.tasks:
+        names = [t.name for t in tasks]
         tasks = [t for t in tasks if any(s in t.name for s in args.tasks.split(","))]
+        if not tasks:
+            parser.error(f"--tasks {args.tasks} matches no task; tasks: {', '.join(names)}")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.tune:
         tune(tasks, args.out)

@@ -16,8 +16,8 @@ Peer tools (scvi-tools totalVI / MultiVI) join when ``scvi`` is importable (neve
 
 Usage::
 
-    python benchmarks/quality.py                       # full run -> benchmarks/results/quality.{md,json,csv}
-    python benchmarks/quality.py --sets bmmc --seeds 0  # quick look (sets whose name contains 'bmmc')
+    python benchmarks/quality.py --overwrite           # full run -> benchmarks/results/quality.{md,json,csv}
+    python benchmarks/quality.py --sets bmmc --seeds 0 --stem look  # quick look (sets whose name contains 'bmmc')
     python benchmarks/quality.py --tune                # validation-split tuning on reference cells only
 """
 
@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jae  # noqa: E402
 import jae.baseline  # noqa: E402
-from _quality_data import SETS, SIMULATED, SUBSAMPLED, QualitySet, load_set, reference_mask  # noqa: E402
+from _quality_data import SETS, SIMULATED, SUBSAMPLED, QualitySet, load_set, missing_data, reference_mask  # noqa: E402
 from _quality_peers import peer_embeddings  # noqa: E402
 from _quality_score import METRICS, Scorer, label_accuracy  # noqa: E402
 from jae.config import JAEConfig  # noqa: E402
@@ -290,6 +290,7 @@ def write_results(
         (".csv", pd.DataFrame(rows).to_csv(index=False)),
     ):
         path = RESULTS / f"{stem}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)  # a --stem in a folder of its own
         tmp = path.with_suffix(suffix + ".tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
@@ -321,6 +322,37 @@ def merge(specs: list[str], *, stem: str) -> int:
     return 0
 
 
+def _checked(p: argparse.ArgumentParser, args) -> tuple[list[str], JAEConfig]:
+    """The sets to run and the config; a bad argument or missing data stops here with one line, before any run."""
+    if args.threads < 1:
+        p.error(f"--threads must be a positive number, got {args.threads}")
+    try:
+        config = JAEConfig().with_overrides(args.overrides)
+    except (KeyError, ValueError, TypeError) as exc:
+        p.error(f"--set: {exc.args[0] if exc.args else exc}")
+    taken = [RESULTS / f"{args.stem}{x}" for x in (".md", ".json", ".csv")]
+    if not args.tune and not args.overwrite and any(f.exists() for f in taken):
+        p.error(f"{next(f for f in taken if f.exists())} exists; pass --overwrite to replace it or choose another --stem")
+    if args.merge:
+        absent = [s for s in args.merge if not (RESULTS / f"{s.partition(':')[0]}.json").is_file()]
+        if absent:
+            p.error(f"--merge: no {RESULTS / (absent[0].partition(':')[0] + '.json')}; name the stem of an earlier run")
+        return [], config
+    names = [s for s in SETS if not args.sets or any(k in s for k in args.sets)]
+    # the selection protocol's simulated and subsampled shapes run only when named in full
+    names += [s for s in (*SIMULATED, *SUBSAMPLED) if args.sets and s in args.sets]
+    if not names:
+        p.error(f"--sets {' '.join(args.sets)} matches no set; sets: {', '.join((*SETS, *SIMULATED, *SUBSAMPLED))}")
+    if not args.seeds:
+        p.error("--seeds needs at least one seed")
+    if not args.settings:
+        p.error(f"--settings needs at least one of {', '.join(SETTINGS)}")
+    problem = missing_data(names)
+    if problem:
+        p.error(problem)
+    return names, config
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -332,19 +364,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-peers", action="store_true", help="skip scvi-tools even when installed")
     p.add_argument("--stem", default="quality", help="results file stem under benchmarks/results")
     p.add_argument("--tune", action="store_true", help="run the validation-split tuning grid instead")
-    p.add_argument("--merge", nargs="*", default=None, metavar="STEM",
+    p.add_argument("--merge", nargs="+", default=None, metavar="STEM",
                    help="combine the rows of earlier runs' <STEM>.json files into --stem (no new runs)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the machine is shared)")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier run's <STEM>.md/.json/.csv")
     args = p.parse_args(argv)
+    names, config = _checked(p, args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("jae").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     torch.set_num_threads(args.threads)
-    names = [s for s in SETS if not args.sets or any(k in s for k in args.sets)]
-    # the selection protocol's simulated and subsampled shapes run only when named in full
-    names += [s for s in (*SIMULATED, *SUBSAMPLED) if args.sets and s in args.sets]
-    config = JAEConfig().with_overrides(args.overrides)
     if args.tune:
         from _quality_tune import tune
 

@@ -9,7 +9,8 @@ grows with the cells (the metric suite on 300,000 cells: about 45 min on 2 cores
 ``--evaluate-max-gb`` can cap (skip it above that input size, with a note). Results are merged into
 ``benchmarks/results/scale_cli.json`` and rendered to ``scale.md`` together with the earlier building-block figures
 (``scale.json``), the label-transfer vote's (``scale_vote.md``, ``benchmarks/vote_speed.py``) and the metrics'
-(``scale_metrics.md``, ``benchmarks/metrics_scale.py``).
+(``scale_metrics.md``, ``benchmarks/metrics_scale.py``). A verb's figures already recorded there under the same
+label (kind, size and ``--label-suffix``) are replaced only with ``--overwrite``.
 
     nice -n 10 python benchmarks/scale.py --sizes 10000 70000 --data-dir /tmp/jae_scale
     python benchmarks/scale.py --sizes 1000000 --kind cite --label-suffix " (CITE shape)"
@@ -56,6 +57,10 @@ def machine() -> dict:
     }
 
 
+class StageFailed(RuntimeError):
+    """A jae verb of the benchmark exited with an error (its log's last line in the message)."""
+
+
 def run_stage(name: str, argv: list[str], log: Path, *, threads: int) -> dict:
     """Run ``jae <argv>`` in its own process; wall, CPU and peak RSS of that process (stderr to ``log``)."""
     cmd = [sys.executable, "-m", "jae.cli", *argv]
@@ -72,7 +77,9 @@ def run_stage(name: str, argv: list[str], log: Path, *, threads: int) -> dict:
     }
     print("[scale] " + json.dumps(row), flush=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"jae {' '.join(argv)} failed with exit status {proc.returncode}; see {log}")
+        last = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:] or [""]
+        raise StageFailed(f"jae {' '.join(argv)} failed with exit status {proc.returncode}: {last[0].strip()} "
+                          f"(log: {log})")
     return row
 
 
@@ -267,7 +274,17 @@ def render(cli_runs: dict, block_runs: dict, path: Path) -> None:
     metrics = path.with_name("scale_metrics.md")  # benchmarks/metrics_scale.py's figures, kept as their own section
     if metrics.exists():
         lines += ["", "## Metrics at scale", ""] + metrics.read_text().splitlines()[2:]
-    path.write_text("\n".join(lines) + "\n")
+    _write(path, "\n".join(lines) + "\n")
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` at once (a kill mid-write leaves the recorded file as it was)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,9 +310,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--delete-data", action="store_true", help="remove each size's files after its run")
     p.add_argument("--render-only", action="store_true")
     p.add_argument("--stages", nargs="+", choices=STAGES[1:], default=list(STAGES[1:]),
-                   help="verbs to run (default all); a rerun of some keeps the others' figures of the same label")
+                   help="verbs to run (default all); a rerun of some keeps the others' figures of the same label "
+                        "(--overwrite to replace figures already recorded)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the recorded figures of a run of the same label (kind, size, --label-suffix)")
     args = p.parse_args(argv)
+    for flag, values in (("--sizes", args.sizes), ("--threads", [args.threads])):
+        if any(v < 1 for v in values):
+            p.error(f"{flag} must be positive whole numbers, got {' '.join(map(str, values))}")
+    try:
+        return _run(args, p)
+    except StageFailed as exc:
+        print(f"scale.py: {exc}", file=sys.stderr)
+        return 1
 
+
+def _run(args, p: argparse.ArgumentParser) -> int:
     cli_json = args.results.with_name(args.results.name + "_cli.json")
     block_json, md_path = args.results.with_suffix(".json"), args.results.with_suffix(".md")
     cli_runs = json.loads(cli_json.read_text()) if cli_json.exists() else {}
@@ -306,6 +336,11 @@ def main(argv: list[str] | None = None) -> int:
             r["preprocess_wall_s"] = _preprocess_wall(log)
         if r.get("pretrain_epochs") is None and any(st["stage"] == "fit" for st in r["stages"]):
             r["pretrain_epochs"], r["pretrain_wall_s"] = _pretrain(log)
+    recorded = [(label, s["stage"]) for label in (f"{args.kind} {n:,}{args.label_suffix}" for n in args.sizes)
+                for s in cli_runs.get(label, {}).get("stages", []) if s["stage"] in args.stages]
+    if recorded and not args.render_only and not args.overwrite:  # a stage not yet recorded is added (gpu_check.sh)
+        p.error(f"{cli_json} already holds the {recorded[0][1]} figures of the run '{recorded[0][0]}'; pass --overwrite "
+                "to replace them, or --label-suffix (or --results) to record a new run")
     if not args.render_only:
         info = machine()
         args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -323,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                     result["metrics"] = cli_runs[label].get("metrics")
             cli_runs[label] = result
             cli_json.parent.mkdir(parents=True, exist_ok=True)
-            cli_json.write_text(json.dumps(cli_runs, indent=1) + "\n")
+            _write(cli_json, json.dumps(cli_runs, indent=1) + "\n")
             render(cli_runs, block_runs, md_path)
             if args.delete_data:
                 for suffix in (".mod1.h5ad", ".mod2.h5ad"):

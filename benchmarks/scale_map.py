@@ -113,7 +113,13 @@ def main(argv: list[str] | None = None) -> int:
                    "'git archive BASE src | tar -x -C /tmp/base' for the figures before a fix)")
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--delete-data", action="store_true", help="remove the data directory at the end")
+    p.add_argument("--overwrite", action="store_true", help="replace the recorded stages of a run of the same --label")
     args = p.parse_args(argv)
+    recorded = (json.loads(args.results.read_text()) if args.results.exists() else {}).get(args.label, {})
+    again = [s["stage"] for s in recorded.get("stages", []) if s["stage"] in args.stages]
+    if again and not args.overwrite:
+        p.error(f"{args.results} already holds stage {again[0]} of the run '{args.label}'; pass --overwrite to replace "
+                "it, or another --label")
 
     d = args.data_dir
     d.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--basis", type=int, default=110)
     p.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     p.add_argument("--out", type=Path, default=HERE / "results" / "scale_matmul.md")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(argv)
+    if args.out.exists() and not args.overwrite:
+        p.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")
     import torch
 
     warnings.filterwarnings("ignore", category=UserWarning)

@@ -29,7 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-svd", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--results", type=Path, default=HERE / "results" / "scale_svd_subsample")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier run's --results .json / .md")
     args = p.parse_args(argv)
+    absent = [f for f in (f"{args.prefix}.mod1.h5ad", f"{args.prefix}.mod2.h5ad") if not Path(f).is_file()]
+    if absent:
+        p.error(f"--prefix: {absent[0]} does not exist; pass the prefix jae simulate wrote (PREFIX.mod1.h5ad)")
+    taken = [f for f in (args.results.with_suffix(".json"), args.results.with_suffix(".md")) if f.exists()]
+    if taken and not args.overwrite:
+        p.error(f"{taken[0]} exists; pass --overwrite to replace it or choose another --results")
 
     import h5py
     import scipy.sparse as sp

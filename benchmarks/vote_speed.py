@@ -120,7 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--before-max", type=int, default=100_000, help="time the old search only up to this many queries")
     p.add_argument("--note", default=None)
     p.add_argument("--no-write", action="store_true", help="print only")
+    p.add_argument("--overwrite", action="store_true", help="replace the recorded row of a size already measured")
     args = p.parse_args(argv)
+    recorded = json.loads(JSON.read_text()) if JSON.exists() else {}
+    again = [f"{n}x{args.voters}x{args.dims}" for n in args.sizes if f"{n}x{args.voters}x{args.dims}" in recorded]
+    if again and not args.no_write and not args.overwrite:
+        p.error(f"{JSON} already holds the run {again[0]}; pass --overwrite to replace it, or --no-write to print only")
     rescans = []
 
     class Count(logging.Handler):

@@ -1,0 +1,29 @@
+"""benchmarks/metrics_scale.py: a recorded run in scale_metrics.json is replaced only on request, checked first."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import metrics_scale  # noqa: E402
+
+
+def test_a_recorded_run_is_replaced_only_with_overwrite(capsys, monkeypatch, tmp_path):
+    recorded = tmp_path / "scale_metrics.json"
+    recorded.write_text(json.dumps({"evaluate 300000": {"recorded": True}}))
+    monkeypatch.setattr(metrics_scale, "JSON", recorded)
+    ran = []
+    monkeypatch.setattr(metrics_scale, "evaluate", lambda args: ran.append(args.n_cells) or {"n_cells": args.n_cells})
+    monkeypatch.setattr(metrics_scale, "_save", lambda runs, scale_md=False: recorded.write_text(json.dumps(runs)))
+    argv = ["evaluate", "--n-cells", "300000", "--threads", "2", "--no-report"]  # scale_metrics.md's command
+    with pytest.raises(SystemExit) as exc:  # was: the run went ahead (tens of minutes) and replaced the row
+        metrics_scale.main(argv)
+    assert exc.value.code == 2 and "already holds the run 'evaluate 300000'; pass --overwrite" in capsys.readouterr().err
+    assert not ran and json.loads(recorded.read_text()) == {"evaluate 300000": {"recorded": True}}
+    assert metrics_scale.main([*argv, "--overwrite"]) == 0
+    assert ran == [300000] and json.loads(recorded.read_text()) == {"evaluate 300000": {"n_cells": 300000}}

@@ -1,0 +1,43 @@
+"""benchmarks/scale_matmul.py and svd_subsample.py: a recorded result is replaced only on request, checked first."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+
+def _refused(capsys, main, argv) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_scale_matmul_replaces_its_table_only_with_overwrite(capsys, monkeypatch, tmp_path):
+    import numpy as np
+    import scale_matmul
+
+    monkeypatch.setattr(np.random, "default_rng", lambda *a: pytest.fail("the timing started"))
+    # was: results/scale_matmul.md (its default --out) replaced by the run
+    assert "scale_matmul.md exists; pass --overwrite" in _refused(capsys, scale_matmul.main, [])
+    out = tmp_path / "m.md"
+    out.write_text("earlier")
+    assert "--overwrite" in _refused(capsys, scale_matmul.main, ["--out", str(out)])
+    assert out.read_text() == "earlier"
+
+
+def test_svd_subsample_checks_its_files_and_earlier_results_first(capsys, monkeypatch, tmp_path):
+    import svd_subsample
+
+    absent = tmp_path / "sim"
+    # was: an h5py FileNotFoundError traceback
+    assert f"--prefix: {absent}.mod1.h5ad does not exist" in _refused(capsys, svd_subsample.main, ["--prefix", str(absent)])
+    for suffix in (".mod1.h5ad", ".mod2.h5ad"):
+        (tmp_path / f"sim{suffix}").write_text("")
+    # was: the recorded results/scale_svd_subsample.json / .md replaced by the run
+    line = _refused(capsys, svd_subsample.main, ["--prefix", str(absent)])
+    assert "scale_svd_subsample.json exists; pass --overwrite" in line

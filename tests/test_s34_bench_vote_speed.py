@@ -1,0 +1,29 @@
+"""benchmarks/vote_speed.py: a recorded size's row in scale_vote.json is replaced only on request."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import vote_speed  # noqa: E402
+
+
+def test_a_recorded_size_is_replaced_only_with_overwrite(capsys, monkeypatch, tmp_path):
+    recorded = tmp_path / "scale_vote.json"
+    recorded.write_text(json.dumps({"300x40x5": {"recorded": True}}))
+    monkeypatch.setattr(vote_speed, "JSON", recorded)
+    monkeypatch.setattr(vote_speed, "write_section", lambda lines: None)
+    monkeypatch.setattr(vote_speed, "render", lambda runs: [])
+    argv = ["--sizes", "300", "--voters", "40", "--dims", "5"]
+    with pytest.raises(SystemExit) as exc:  # was: the run replaced the recorded row
+        vote_speed.main(argv)
+    assert exc.value.code == 2 and "already holds the run 300x40x5; pass --overwrite" in capsys.readouterr().err
+    assert json.loads(recorded.read_text()) == {"300x40x5": {"recorded": True}}
+    assert vote_speed.main([*argv, "--no-write"]) == 0
+    assert vote_speed.main([*argv, "--overwrite"]) == 0
+    assert json.loads(recorded.read_text())["300x40x5"]["exact_on_1000"] is True
