@@ -60,17 +60,72 @@ def _softmax_at(logits: np.ndarray, temperature: float) -> np.ndarray:
     return np.exp(_log_softmax(np.asarray(logits, dtype=np.float64) / temperature))
 
 
+#: How far a row of probabilities may sum from 1 (float16 or float32 rounding) before it is refused as not
+#: probabilities.
+ROW_SUM_TOLERANCE = 1e-3
+
+
+def _probabilities(prob, what: str = "prob") -> np.ndarray:
+    """``prob`` as ``(n, k)`` float64, refused in one line unless each row is probabilities (in [0, 1], summing to 1):
+    the ECE of logits or of unnormalised scores is a number that means nothing."""
+    prob = np.asarray(prob, dtype=np.float64)
+    if prob.ndim == 1 and not len(prob):  # no cells: [] as it comes
+        prob = prob.reshape(0, 0)
+    if prob.ndim != 2:
+        raise ValueError(f"{what} has shape {prob.shape}: expected (n_cells, n_types) probabilities")
+    if not np.isfinite(prob).all():
+        raise ValueError(f"{what} holds {int((~np.isfinite(prob)).sum())} NaN or infinite values: expected "
+                         "probabilities; leave those cells out")
+    if len(prob) and prob.shape[1] and (prob.min() < 0 or prob.max() > 1 + ROW_SUM_TOLERANCE or np.abs(
+            prob.sum(axis=1) - 1).max() > ROW_SUM_TOLERANCE):
+        sums = prob.sum(axis=1)
+        raise ValueError(f"{what} is not probabilities (values from {prob.min():.3g} to {prob.max():.3g}, row sums "
+                         f"from {sums.min():.3g} to {sums.max():.3g}): expected rows in [0, 1] summing to 1; pass "
+                         "softmax(logits) (jae.model.readout.softmax), not the logits")
+    return prob
+
+
+def _codes(codes, n: int, n_types: int, what: str = "codes") -> np.ndarray:
+    """``codes`` as ``(n,)`` int64 label positions in ``range(n_types)``, refused in one line otherwise (a code of -1,
+    jae's mark of an unlabelled cell, would index the last type)."""
+    arr = np.asarray(codes)
+    if arr.ndim != 1 or len(arr) != n:
+        raise ValueError(f"{what} has shape {arr.shape}: expected one label code per cell, ({n},)")
+    if arr.dtype.kind == "f" and np.isfinite(arr).all() and (arr == np.round(arr)).all():
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise ValueError(f"{what} holds {arr.dtype} values: expected integer label codes (positions in the cell "
+                         "types), e.g. pandas.Categorical(labels, categories=types).codes")
+    bad = (arr < 0) | (arr >= n_types)
+    if bad.any():
+        raise ValueError(f"{what} holds {int(bad.sum())} codes outside 0..{n_types - 1} (e.g. {arr[bad][0]}): each "
+                         f"must be the position of a cell's type among the {n_types} types; leave unlabelled cells "
+                         "(code -1) and types not scored out")
+    return arr.astype(np.int64, copy=False)
+
+
+def _bins(n_bins) -> int:
+    from .._flags import is_whole
+
+    if not is_whole(n_bins, 1):
+        raise ValueError(f"n_bins must be a whole number of at least 1, not {n_bins!r}")
+    return int(n_bins)
+
+
 def expected_calibration_error(prob: np.ndarray, codes: np.ndarray, *, n_bins: int = ECE_BINS) -> float:
     """Expected calibration error of ``(n, k)`` probabilities against int labels ``codes`` ``(n,)``.
 
     The cells are binned by their top probability into ``n_bins`` equal-width bins; the ECE is the cell-weighted mean
-    over bins of ``|accuracy - mean confidence|``. 0 for no cells.
+    over bins of ``|accuracy - mean confidence|``. 0 for no cells. Refused in one line: ``prob`` that are not
+    probabilities (rows in [0, 1] summing to 1, e.g. logits), codes outside ``range(k)`` or not one per row.
     """
-    prob = np.asarray(prob, dtype=np.float64)
+    n_bins = _bins(n_bins)
+    prob = _probabilities(prob)
+    codes = _codes(codes, len(prob), prob.shape[1])
     if not len(prob):
         return 0.0
     conf, pred = prob.max(axis=1), prob.argmax(axis=1)
-    right = (pred == np.asarray(codes)).astype(np.float64)
+    right = (pred == codes).astype(np.float64)
     bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
     total = 0.0
     for b in np.unique(bins):
@@ -95,9 +150,11 @@ def calibration_error_floor(prob: np.ndarray, *, n_bins: int = ECE_BINS) -> floa
     ``sqrt(2 / pi) * sqrt(sum(c_i (1 - c_i))) / n`` (the normal approximation) above. Deterministic. On 850 cells
     with confidences of 0.5-1 it is about 0.02 (SNARE-seq's query batch: 0.024-0.026, benchmarks/results/
     mapping_labels.md, session 18), so a measured ECE there says little below that; it falls as one over the square
-    root of the cells. 0 for no cells, or when every confidence is 0 or 1.
+    root of the cells. 0 for no cells, or when every confidence is 0 or 1. ``prob`` that are not probabilities are
+    refused, as by :func:`expected_calibration_error`.
     """
-    prob = np.asarray(prob, dtype=np.float64)
+    n_bins = _bins(n_bins)
+    prob = _probabilities(prob)
     if not len(prob):
         return 0.0
     conf = prob.max(axis=1)

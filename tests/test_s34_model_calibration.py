@@ -1,0 +1,72 @@
+"""Session 34: the calibration functions of jae.model.calibration refuse input they would score wrongly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jae.model.calibration import calibration_error_floor, expected_calibration_error
+from jae.model.readout import softmax
+
+
+def _cells(n=40, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, k)) * 2
+    return logits, softmax(logits), rng.integers(0, k, n)
+
+
+def test_ece_of_probabilities_is_unchanged_and_of_no_cells_is_zero():
+    _, prob, codes = _cells()
+    conf, right = prob.max(1).astype(np.float64), (prob.argmax(1) == codes).astype(np.float64)
+    bins = np.minimum((conf * 10).astype(int), 9)
+    expected = sum((bins == b).sum() * abs(right[bins == b].mean() - conf[bins == b].mean())
+                   for b in np.unique(bins)) / len(conf)
+    assert expected_calibration_error(prob, codes) == pytest.approx(expected, abs=1e-12)
+    assert expected_calibration_error(prob, codes.astype(float)) == expected_calibration_error(prob, codes)
+    assert expected_calibration_error([], []) == 0.0
+    assert expected_calibration_error(np.zeros((0, 3)), np.zeros(0, int)) == 0.0
+
+
+def test_ece_of_logits_is_refused_not_scored_above_one():
+    logits, _, codes = _cells()
+    with pytest.raises(ValueError, match=r"prob is not probabilities .*pass softmax\(logits\)"):
+        expected_calibration_error(logits, codes)
+    with pytest.raises(ValueError, match="not probabilities"):
+        calibration_error_floor(logits)
+    with pytest.raises(ValueError, match="not probabilities"):  # rows summing to 0.5
+        expected_calibration_error(softmax(logits) / 2, codes)
+
+
+def test_ece_with_codes_not_one_per_cell_is_refused_not_broadcast():
+    _, prob, codes = _cells()
+    with pytest.raises(ValueError, match=r"codes has shape \(1,\): expected one label code per cell, \(40,\)"):
+        expected_calibration_error(prob, codes[:1])
+
+
+def test_ece_with_unlabelled_or_out_of_range_codes_is_refused():
+    _, prob, codes = _cells()
+    for bad in (-1, 3):
+        c = codes.copy()
+        c[5] = bad
+        with pytest.raises(ValueError, match=rf"1 codes outside 0..2 \(e.g. {bad}\)"):
+            expected_calibration_error(prob, c)
+    with pytest.raises(ValueError, match="expected integer label codes"):
+        expected_calibration_error(prob, np.array(["a"] * 40))
+
+
+def test_ece_of_nan_probabilities_or_no_bins_is_refused():
+    _, prob, codes = _cells()
+    prob = prob.copy()
+    prob[0, 0] = np.nan
+    with pytest.raises(ValueError, match="prob holds 1 NaN or infinite values"):
+        expected_calibration_error(prob, codes)
+    with pytest.raises(ValueError, match="prob holds 1 NaN"):
+        calibration_error_floor(prob)
+    _, prob, codes = _cells()
+    for bins in (0, -2, 2.5, True):
+        with pytest.raises(ValueError, match="n_bins must be a whole number of at least 1"):
+            expected_calibration_error(prob, codes, n_bins=bins)
+        with pytest.raises(ValueError, match="n_bins must be a whole number"):
+            calibration_error_floor(prob, n_bins=bins)
+    with pytest.raises(ValueError, match=r"prob has shape \(40,\)"):
+        expected_calibration_error(prob[:, 0], codes)
