@@ -70,3 +70,47 @@ def test_ece_of_nan_probabilities_or_no_bins_is_refused():
             calibration_error_floor(prob, n_bins=bins)
     with pytest.raises(ValueError, match=r"prob has shape \(40,\)"):
         expected_calibration_error(prob[:, 0], codes)
+
+
+def test_temperature_on_valid_cells_is_unchanged_and_one_cell_gives_one():
+    from jae.model.calibration import fit_temperature
+
+    logits, _, codes = _cells()
+    t = fit_temperature(logits, codes)
+    assert 0.05 < t < 20 and fit_temperature(logits, codes.astype(np.int8)) == t
+    assert fit_temperature(logits[:1], codes[:1]) == 1.0
+
+
+def test_temperature_with_an_unlabelled_cell_is_refused_not_read_as_the_last_type():
+    from jae.model.calibration import fit_temperature
+
+    logits, _, codes = _cells()
+    codes = codes.copy()
+    codes[0] = -1
+    with pytest.raises(ValueError, match=r"codes holds 1 codes outside 0..2 \(e.g. -1\)"):
+        fit_temperature(logits, codes)
+
+
+def test_temperature_with_fewer_codes_than_cells_is_refused_not_fitted_on_the_first_cells():
+    from jae.model.calibration import fit_temperature
+
+    logits, _, codes = _cells()
+    with pytest.raises(ValueError, match=r"codes has shape \(5,\): expected one label code per cell, \(40,\)"):
+        fit_temperature(logits, codes[:5])
+    with pytest.raises(ValueError, match=r"vote has shape \(40, 2\), logits \(40, 3\)"):
+        fit_temperature(logits, codes, np.full((40, 2), 0.5))
+
+
+def test_temperature_of_nan_logits_or_no_prior_is_refused_not_a_bound_of_the_search():
+    from jae.model.calibration import fit_temperature
+
+    logits, _, codes = _cells()
+    bad = logits.copy()
+    bad[:, 0] = np.nan
+    with pytest.raises(ValueError, match="logits holds NaN or \\+inf values"):
+        fit_temperature(bad, codes)
+    with pytest.raises(ValueError, match="prior_sd must be above 0"):
+        fit_temperature(logits, codes, prior_sd=0.0)
+    ruled_out = logits.copy()
+    ruled_out[:, 2] = -np.inf  # a type ruled out for every cell: still fitted
+    assert np.isfinite(fit_temperature(ruled_out, np.minimum(codes, 1)))

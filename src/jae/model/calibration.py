@@ -184,15 +184,28 @@ def fit_temperature(
     prior centred on 1; ``prior_sd=inf``: plain maximum likelihood).
 
     Searched on ``log T`` in ``[-3, 3]`` (a bounded scalar minimisation, deterministic); 1.0 for fewer than 2 cells.
+    Refused in one line: logits that are not ``(n, k)`` or hold NaN or ``+inf`` (``-inf``: a type ruled out), codes
+    outside ``range(k)`` (-1, an unlabelled cell, would be read as the last type) or not one per row, ``vote`` of
+    another shape, ``prior_sd`` not above 0.
     """
     from scipy.optimize import minimize_scalar
 
     from .voters import mixture
 
-    codes = np.asarray(codes)
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.ndim != 2:
+        raise ValueError(f"logits has shape {logits.shape}: expected (n_cells, n_types)")
+    if np.isnan(logits).any() or np.isposinf(logits).any() or (len(logits) and np.isneginf(logits).all(axis=1).any()):
+        raise ValueError("logits holds NaN or +inf values, or a row of -inf only: no probabilities to fit a "
+                         "temperature to; leave those cells out")
+    codes = _codes(codes, len(logits), logits.shape[1])
+    if vote is not None and np.shape(vote) != logits.shape:
+        raise ValueError(f"vote has shape {np.shape(vote)}, logits {logits.shape}: expected one vote share per cell "
+                         "and type")
+    if not prior_sd > 0:
+        raise ValueError(f"prior_sd must be above 0 (inf: no prior), not {prior_sd!r}")
     if len(codes) < 2:
         return 1.0
-    logits = np.asarray(logits, dtype=np.float64)
     rows = np.arange(len(codes))
 
     prior = 0.0 if not np.isfinite(prior_sd) else 1.0 / (2.0 * prior_sd**2 * len(codes))
