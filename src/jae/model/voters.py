@@ -151,7 +151,11 @@ def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BL
     ``k + EXTRA_CANDIDATES`` best re-measured in float64; a row keeps them when a worst-case bound on the float32
     rounding shows that no other voter can be as near as its ``k``-th, else it is searched exactly over all voters
     (exact ties at the ``k``-th place, duplicated voters). Memory: one ``block x n_voters`` float32 matrix, at most
-    :data:`ENTRIES_PER_BLOCK` entries."""
+    :data:`ENTRIES_PER_BLOCK` entries. ``k`` must be a whole number of at least 0 (refused in one line otherwise)."""
+    from .._flags import is_whole
+
+    if not is_whole(k, 0):
+        raise ValueError(f"k must be a whole number of neighbours, at least 0, not {k!r}")
     reference = np.ascontiguousarray(reference, np.float32)
     query = np.ascontiguousarray(query, np.float32)
     if reference.ndim != 2 or query.ndim != 2 or reference.shape[1] != query.shape[1]:

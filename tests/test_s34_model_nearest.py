@@ -1,0 +1,26 @@
+"""Session 34: jae.model.voters.nearest takes k as a whole number of neighbours."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jae.model.voters import nearest
+
+
+def _rows():
+    return np.random.default_rng(0).normal(size=(12, 3)).astype(np.float32)
+
+
+def test_whole_k_gives_the_nearest_rows_as_before():
+    R = _rows()
+    idx, dist = nearest(R, R, np.int64(3))
+    assert idx.shape == (12, 3) and (idx[:, 0] == np.arange(12)).all() and (dist[:, 0] == 0).all()
+    assert nearest(R, R, 0)[0].shape == (12, 0)
+    assert nearest(R, R, 50)[0].shape == (12, 12)  # k above the rows: every row
+
+
+@pytest.mark.parametrize("k", [2.7, -1, None, True, "3"])
+def test_k_not_a_whole_number_of_neighbours_is_refused_in_one_line(k):
+    with pytest.raises(ValueError, match=rf"k must be a whole number of neighbours, at least 0, not {k!r}"):
+        nearest(_rows(), _rows(), k)
