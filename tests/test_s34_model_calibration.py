@@ -114,3 +114,34 @@ def test_temperature_of_nan_logits_or_no_prior_is_refused_not_a_bound_of_the_sea
     ruled_out = logits.copy()
     ruled_out[:, 2] = -np.inf  # a type ruled out for every cell: still fitted
     assert np.isfinite(fit_temperature(ruled_out, np.minimum(codes, 1)))
+
+
+def _calibration(n_types=3):
+    from jae.model.calibration import LabelCalibration
+
+    rng = np.random.default_rng(1)
+    logits, codes = rng.normal(size=(30, n_types)) * 2, np.arange(30) % n_types
+    rest = rng.normal(size=(30, 4))
+    return LabelCalibration.fit(heldout_logits=logits, heldout_codes=codes, heldout_rest=rest, train_rest=rest,
+                                train_codes=codes, n_types=n_types)
+
+
+def test_calibrated_probabilities_of_the_type_logits_are_unchanged():
+    cal = _calibration()
+    logits = np.random.default_rng(2).normal(size=(5, 3))
+    z = logits / cal.temperature
+    expected = np.exp(z - z.max(1, keepdims=True))
+    np.testing.assert_allclose(cal.probabilities(logits), expected / expected.sum(1, keepdims=True), rtol=1e-6)
+    assert cal.rescale(softmax(logits)).shape == (5, 3)
+
+
+def test_calibrated_probabilities_of_the_whole_latent_are_refused_not_a_softmax_over_every_unit():
+    cal = _calibration()
+    latent = np.random.default_rng(2).normal(size=(5, 3 + 1 + 2 + 5))  # cell types | batch | phase | free
+    with pytest.raises(ValueError, match=r"logits has shape \(5, 11\): expected one column per cell type, "
+                                         r"\(n_cells, 3\); pass the latent's cell-type block"):
+        cal.probabilities(latent)
+    with pytest.raises(ValueError, match=r"logits has shape \(5, 11\)"):
+        cal.linear_probabilities(latent)
+    with pytest.raises(ValueError, match=r"prob has shape \(5, 2\): .*pass one probability per cell type"):
+        cal.rescale(softmax(latent[:, :2]))

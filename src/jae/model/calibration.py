@@ -372,18 +372,31 @@ class LabelCalibration:
         """Whether the returned probabilities mix the linear classifier (rather than the head) with the vote."""
         return bool(np.isfinite(self.linear_temperature))
 
+    def _types(self, values, what: str = "logits") -> np.ndarray:
+        """``values`` ``(n, n_types)``, refused in one line when not one column per cell type (the whole latent, say:
+        a softmax over every unit would come back as if it were the types')."""
+        values = np.asarray(values)
+        n_types = len(self.centroids)
+        if values.ndim != 2 or (n_types and values.shape[1] != n_types):
+            fix = ("pass the latent's cell-type block, Z[:, model.layout.block('cell_type')]" if what == "logits" else
+                   "pass one probability per cell type")
+            raise ValueError(f"{what} has shape {values.shape}: expected one column per cell type, (n_cells, "
+                             f"{n_types}); {fix}")
+        return values
+
     def linear_probabilities(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated ``(n, n_types)`` float32 probabilities from the linear classifier's logits."""
-        return _softmax_at(logits, self.linear_temperature).astype(np.float32)
+        return _softmax_at(self._types(logits), self.linear_temperature).astype(np.float32)
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
-        """Calibrated ``(n, n_types)`` float32 probabilities from cell-type logits."""
-        return _softmax_at(logits, self.temperature).astype(np.float32)
+        """Calibrated ``(n, n_types)`` float32 probabilities from cell-type logits ``(n, n_types)`` (other shapes are
+        refused in one line)."""
+        return _softmax_at(self._types(logits), self.temperature).astype(np.float32)
 
     def rescale(self, prob: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from uncalibrated softmax probabilities ``(n, n_types)`` (``p ** (1/T)``,
         renormalised), for when only the probabilities are at hand (an embedding's cell-type part)."""
-        logp = np.log(np.clip(np.asarray(prob, dtype=np.float64), 1e-12, None))
+        logp = np.log(np.clip(np.asarray(self._types(prob, "prob"), dtype=np.float64), 1e-12, None))
         return self.probabilities(logp)
 
     def relative_distance(self, rest: np.ndarray) -> np.ndarray:
