@@ -318,6 +318,9 @@ class Readout:
         classifier's when the readout has one)."""
         if not layout.n_cell_type or self.type_scale <= 0:
             raise ValueError("this readout has no cell-type part")
+        if np.ndim(embedding) != 2 or np.shape(embedding)[1] != self.dim(layout):
+            raise ValueError(f"embedding has shape {np.shape(embedding)}: expected this model's embedding, (n_cells, "
+                             f"{self.dim(layout)}) (model.embed, not model.latent)")
         typed = self._along_cycle(embedding[:, : layout.n_cell_type], inverse=True)
         return typed / self.type_scale + self.type_center
 

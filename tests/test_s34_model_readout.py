@@ -1,0 +1,37 @@
+"""Session 34: jae.model.readout.Readout refuses an array that is not its embedding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jae.model import LatentLayout
+from jae.model.readout import Readout, softmax
+
+
+def _readout():
+    rng = np.random.default_rng(0)
+    layout = LatentLayout(3, 1, 2, 2)
+    axes = np.linalg.qr(rng.normal(size=(6, 4)))[0].T.astype(np.float32)  # (4, 6) orthonormal rows
+    readout = Readout(np.zeros(6, np.float32), axes, np.full(3, 1 / 3, np.float32), 2.0)
+    X, Z = rng.normal(size=(5, 6)).astype(np.float32), rng.normal(size=(5, layout.dim)).astype(np.float32)
+    return readout, layout, X, Z
+
+
+def test_the_head_probabilities_come_back_from_the_embedding_as_before():
+    readout, layout, X, Z = _readout()
+    E = readout(X, Z, layout)
+    assert E.shape == (5, readout.dim(layout)) == (5, 9)
+    np.testing.assert_allclose(readout.probabilities(E, layout), softmax(Z[:, :3]), atol=1e-6)
+    assert readout.column_names(layout, ["B", "T", "NK"])[:4] == ["cell_type:B", "cell_type:T", "cell_type:NK",
+                                                                 "free:0"]
+
+
+def test_the_latent_given_for_the_embedding_is_refused_not_read_as_its_type_part():
+    readout, layout, X, Z = _readout()
+    with pytest.raises(ValueError, match=r"embedding has shape \(5, 8\): expected this model's embedding, "
+                                         r"\(n_cells, 9\) \(model.embed, not model.latent\)"):
+        readout.probabilities(Z, layout)
+    with pytest.raises(ValueError, match=r"embedding has shape \(9,\)"):
+        readout.type_probabilities(readout(X, Z, layout)[0], layout)
+
