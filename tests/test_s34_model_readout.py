@@ -1,4 +1,4 @@
-"""Session 34: jae.model.readout.Readout refuses an array that is not its embedding."""
+"""Session 34: jae.model.readout.Readout refuses an array that is not its embedding, and names that do not fit."""
 
 from __future__ import annotations
 
@@ -35,3 +35,8 @@ def test_the_latent_given_for_the_embedding_is_refused_not_read_as_its_type_part
     with pytest.raises(ValueError, match=r"embedding has shape \(9,\)"):
         readout.type_probabilities(readout(X, Z, layout)[0], layout)
 
+
+def test_column_names_for_another_number_of_cell_types_are_refused_not_a_list_of_another_length():
+    readout, layout, _, _ = _readout()
+    with pytest.raises(ValueError, match="2 cell type names for the layout's 3 cell types"):
+        readout.column_names(layout, ["B", "T"])

@@ -297,6 +297,8 @@ class Readout:
     def column_names(self, layout, cell_types=()) -> list[str]:
         """``'cell_type:<name>'``, ``'free:<i>'`` and ``'pc:<i>'`` column names."""
         cell_types = list(cell_types) or [str(i) for i in range(layout.n_cell_type)]
+        if len(cell_types) != layout.n_cell_type:
+            raise ValueError(f"{len(cell_types)} cell type names for the layout's {layout.n_cell_type} cell types")
         n_free = layout.n_free if self.free_units else 0
         return (
             [f"cell_type:{c}" for c in cell_types]
