@@ -40,3 +40,17 @@ def test_column_names_for_another_number_of_cell_types_are_refused_not_a_list_of
     readout, layout, _, _ = _readout()
     with pytest.raises(ValueError, match="2 cell type names for the layout's 3 cell types"):
         readout.column_names(layout, ["B", "T"])
+
+
+def test_principal_axes_of_rows_with_nan_are_refused_naming_the_rows_not_an_eigh_failure():
+    from jae.model.readout import axes_carry, principal_axes
+
+    X = np.random.default_rng(0).normal(size=(12, 4)).astype(np.float32)
+    mean, axes = principal_axes(X, 2)
+    assert axes.shape == (2, 4) and np.isfinite(axes).all()
+    X[3] = np.nan  # jae's mark of a cell not measured in a modality
+    with pytest.raises(ValueError, match=r"X holds NaN or infinite values in the rows used: .*\(rows=\)"):
+        principal_axes(X, 2)
+    with pytest.raises(ValueError, match="X holds NaN or infinite values"):
+        axes_carry(X, 2, rows=np.arange(12))
+    assert principal_axes(X, 2, rows=np.arange(12) != 3)[1].shape == (2, 4)  # the cell left out

@@ -84,6 +84,9 @@ def principal_axes(
     for start in range(0, len(idx), chunk):
         centred = X[idx[start:start + chunk]].astype(np.float64) - centres[codes[start:start + chunk]]
         cov += centred.T @ centred
+    if not np.isfinite(cov).all():  # else eigh's 'Eigenvalues did not converge', or NaN axes
+        raise ValueError("X holds NaN or infinite values in the rows used: no principal axes; leave those cells out "
+                         "(rows=) or fill them in")
     values, vectors = np.linalg.eigh(cov)  # ascending
     axes = vectors[:, ::-1][:, : max(min(k, d, len(idx) - 1), 0)].T
     signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
