@@ -59,6 +59,9 @@ class FeatureMoments:
             block = np.asarray(X[idx[s:s + chunk]], dtype=np.float64)
             total += block.sum(axis=0)
             outer += block.T @ block
+        if not np.isfinite(total).all():  # else a NaN Gaussian: every query completion would come back NaN
+            raise ValueError("X holds NaN or infinite values in the rows used: no mean or covariance; leave those "
+                             "cells out (rows=: e.g. the cells measured in every modality)")
         mean = total / n
         S = outer / n - np.outer(mean, mean)
         S = (S + S.T) / 2
