@@ -20,3 +20,13 @@ def test_float64_features_give_the_float32_features_latent_and_embedding(model):
     Z, E = model.latent_transformed(X), model.embed_transformed(X)
     np.testing.assert_array_equal(model.latent_transformed(X.astype(np.float64)), Z)
     np.testing.assert_array_equal(model.embed_transformed(X.astype(np.float64)), E)
+
+
+def test_features_of_another_width_are_refused_naming_the_width_the_network_reads(model):
+    X = _features(model)
+    n_input = X.shape[1]
+    with pytest.raises(ValueError, match=rf"features have shape \(7, {n_input - 1}\): this network reads "
+                                         rf"\(n_cells, {n_input}\), the model's transformed features"):
+        model.latent_transformed(X[:, 1:])
+    with pytest.raises(ValueError, match=rf"features have shape \(7, {n_input + 1}\)"):
+        model.embed_transformed(np.hstack([X, X[:, :1]]))

@@ -68,6 +68,7 @@ class JAENetwork(nn.Module):
         n_condition: int = 0, linear_path: bool = False,
     ) -> None:
         super().__init__()
+        self.n_input = int(n_input)
         self.n_condition = int(n_condition)
         self.linear_path = bool(linear_path)
         if self.linear_path:
@@ -83,6 +84,10 @@ class JAENetwork(nn.Module):
         )
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Latent ``(n, n_latent)`` of features ``(n, n_input)`` (other shapes are refused in one line)."""
+        if x.dim() != 2 or x.shape[1] != self.n_input:  # else torch's 'mat1 and mat2 shapes cannot be multiplied'
+            raise ValueError(f"features have shape {tuple(x.shape)}: this network reads (n_cells, {self.n_input}), the "
+                             "model's transformed features (model.preprocessor.transform of each modality's counts)")
         z = self.to_latent(self.encoder_blocks(x))
         return z + self.encoder_linear(x) if self.linear_path else z
 
