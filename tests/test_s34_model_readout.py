@@ -54,3 +54,24 @@ def test_principal_axes_of_rows_with_nan_are_refused_naming_the_rows_not_an_eigh
     with pytest.raises(ValueError, match="X holds NaN or infinite values"):
         axes_carry(X, 2, rows=np.arange(12))
     assert principal_axes(X, 2, rows=np.arange(12) != 3)[1].shape == (2, 4)  # the cell left out
+
+
+def test_a_rows_mask_of_another_length_is_refused_not_read_as_the_first_rows():
+    from jae.model.moments import FeatureMoments
+    from jae.model.readout import axes_carry, principal_axes
+
+    X = np.random.default_rng(0).normal(size=(12, 4)).astype(np.float32)
+    short = np.ones(8, bool)  # a mask of another selection of cells
+    for call in (lambda: principal_axes(X, 2, rows=short), lambda: axes_carry(X, 2, rows=short),
+                 lambda: FeatureMoments.fit(X, short)):
+        with pytest.raises(ValueError, match=r"rows is a mask of shape \(8,\) for the 12 rows of X"):
+            call()
+    mask = np.arange(12) % 3 > 0
+    np.testing.assert_array_equal(principal_axes(X, 2, rows=mask)[1], principal_axes(X, 2, rows=np.flatnonzero(mask))[1])
+
+
+def test_axes_carry_of_every_row_takes_rows_none_as_principal_axes_does():
+    from jae.model.readout import axes_carry
+
+    X = np.random.default_rng(0).normal(size=(40, 4)).astype(np.float32)
+    assert axes_carry(X, 2, rows=None) == axes_carry(X, 2, rows=np.arange(40))

@@ -52,7 +52,9 @@ class FeatureMoments:
         covariance overfits, and its regression of the second modality on RNA predicted the query worse than the
         mean (BMMC Multiome starter: R^2 -0.47 on the query cells; shrunk: -0.05).
         """
-        idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
+        from .readout import _positions
+
+        idx = _positions(rows, len(X))
         d, n = X.shape[1], max(len(idx), 1)
         total, outer = np.zeros(d), np.zeros((d, d))
         for s in range(0, len(idx), chunk):

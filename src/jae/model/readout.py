@@ -57,6 +57,19 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return (z / z.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+def _positions(rows, n: int) -> np.ndarray:
+    """Positions among ``n`` rows of ``rows``: a bool mask of them (one value per row, refused in one line otherwise:
+    a shorter mask would pick among the first rows only), positions, or None (all)."""
+    if rows is None:
+        return np.arange(n)
+    arr = np.asarray(rows)
+    if arr.dtype == bool:
+        if arr.shape != (n,):
+            raise ValueError(f"rows is a mask of shape {arr.shape} for the {n} rows of X: expected one bool per row")
+        return np.flatnonzero(arr)
+    return arr
+
+
 def principal_axes(
     X: np.ndarray, k: int, *, rows: np.ndarray | None = None, groups: np.ndarray | None = None, chunk: int = 65536
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +82,7 @@ def principal_axes(
     row centred on its group's mean, so that no difference between group means defines an axis; the returned mean
     is still the mean of all the rows used.
     """
-    idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
+    idx = _positions(rows, len(X))
     d = X.shape[1]
     codes = np.zeros(len(idx), dtype=np.int64) if groups is None else np.asarray(groups)[idx].astype(np.int64)
     n_groups = int(codes.max()) + 1 if len(codes) else 1
@@ -101,7 +114,7 @@ def axes_carry(X: np.ndarray, k: int, *, rows: np.ndarray, seed: int = 0, chunk:
     features that the top axes fit the rows' own noise, so that new cells' principal parts come out squeezed next
     to the fitted cells' (tuning.md, rounds 33 and 38). NaN with fewer than four rows.
     """
-    idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+    idx = _positions(rows, len(X))
     if len(idx) < 4:
         return float("nan")
     perm = np.random.default_rng(seed).permutation(idx)
@@ -241,7 +254,7 @@ class Readout:
         type part; ``heldout``: positions among the reference cells (as ``codes``) the classifier must not see (the
         cells the label calibration is fitted on, so that they stay as new to it as query cells).
         """
-        idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
+        idx = _positions(rows, len(X))
         skip = layout.n_free if free_units else 0
         n_tail = max(int(n_principal) - skip, 0)
         if principal is None:
