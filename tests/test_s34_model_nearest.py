@@ -24,3 +24,13 @@ def test_whole_k_gives_the_nearest_rows_as_before():
 def test_k_not_a_whole_number_of_neighbours_is_refused_in_one_line(k):
     with pytest.raises(ValueError, match=rf"k must be a whole number of neighbours, at least 0, not {k!r}"):
         nearest(_rows(), _rows(), k)
+
+
+def test_mixture_of_head_and_vote_of_other_shapes_is_refused_not_broadcast():
+    from jae.model.voters import mixture
+
+    head = np.full((4, 3), 1 / 3, np.float32)
+    vote = np.eye(3, dtype=np.float32)[[0, 1, 2, 0]]
+    np.testing.assert_allclose(mixture(head, vote), 0.5 * head + 0.5 * vote)
+    with pytest.raises(ValueError, match=r"head has shape \(4, 3\), vote \(1, 3\): expected the same cells and types"):
+        mixture(head, vote[:1])  # one cell's vote: numpy would give it to every cell

@@ -49,7 +49,10 @@ BLOCK = 4096
 
 
 def mixture(head: np.ndarray, vote: np.ndarray) -> np.ndarray:
-    """``(1 - VOTE_WEIGHT) * head + VOTE_WEIGHT * vote``: both ``(n, n_types)`` probabilities, rows summing to 1."""
+    """``(1 - VOTE_WEIGHT) * head + VOTE_WEIGHT * vote``: both ``(n, n_types)`` probabilities, rows summing to 1
+    (other shapes are refused in one line, not broadcast)."""
+    if np.shape(head) != np.shape(vote):
+        raise ValueError(f"head has shape {np.shape(head)}, vote {np.shape(vote)}: expected the same cells and types")
     return ((1.0 - VOTE_WEIGHT) * np.asarray(head, np.float64) + VOTE_WEIGHT * np.asarray(vote, np.float64)).astype(
         np.float32)
 
