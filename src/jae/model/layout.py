@@ -75,7 +75,9 @@ class LatentLayout:
         cell_types = list(cell_types) or [str(i) for i in range(self.n_cell_type)]
         batches = list(batches) or [str(i) for i in range(self.n_batch)]
         if len(cell_types) != self.n_cell_type or len(batches) != self.n_batch:
-            raise ValueError("category names do not match the block sizes")
+            raise ValueError(f"category names do not match the block sizes: {len(cell_types)} cell type names for "
+                             f"{self.n_cell_type} cell-type units, {len(batches)} batch names for {self.n_batch} batch "
+                             "units")
         phase = ["S", "G2M"][: self.n_phase] + [str(i) for i in range(2, self.n_phase)]
         return (
             [f"cell_type:{c}" for c in cell_types]
