@@ -34,3 +34,16 @@ def test_mixture_of_head_and_vote_of_other_shapes_is_refused_not_broadcast():
     np.testing.assert_allclose(mixture(head, vote), 0.5 * head + 0.5 * vote)
     with pytest.raises(ValueError, match=r"head has shape \(4, 3\), vote \(1, 3\): expected the same cells and types"):
         mixture(head, vote[:1])  # one cell's vote: numpy would give it to every cell
+
+
+def test_a_vote_among_fewer_embedded_voters_than_codes_is_refused_not_read_with_the_first_codes():
+    from jae.model.voters import Voters
+
+    R = _rows()
+    voters = Voters(features=R, codes=np.arange(12) % 3)
+    vote = voters.vote(R, R[:2], 3, k=3)
+    assert vote.shape == (2, 3) and np.allclose(vote.sum(1), 1)
+    with pytest.raises(ValueError, match=r"voter_embedding has 6 rows for 12 voters .*expected one row per voter"):
+        voters.vote(R[:6], R[:2], 3, k=3)
+    with pytest.raises(ValueError, match=r"codes up to 2, n_types 2\)"):
+        voters.vote(R, R[:2], 2, k=3)
