@@ -145,3 +145,14 @@ def test_calibrated_probabilities_of_the_whole_latent_are_refused_not_a_softmax_
         cal.linear_probabilities(latent)
     with pytest.raises(ValueError, match=r"prob has shape \(5, 2\): .*pass one probability per cell type"):
         cal.rescale(softmax(latent[:, :2]))
+
+
+def test_unknown_scores_of_the_whole_embedding_are_refused_naming_the_columns_after_the_type_part():
+    cal = _calibration()
+    rest = np.random.default_rng(3).normal(size=(6, 4))
+    assert cal.centroid_score(rest).shape == (6,) and np.isfinite(cal.relative_distance(rest)).all()
+    embedding = np.hstack([np.full((6, 3), 0.1), rest])
+    for call in (cal.relative_distance, cal.centroid_score, lambda e: cal.unknown_score(None, e)):
+        with pytest.raises(ValueError, match=r"rest has shape \(6, 7\): expected the embedding's columns after the "
+                                             r"cell-type part, \(n_cells, 4\)"):
+            call(embedding)

@@ -402,6 +402,9 @@ class LabelCalibration:
     def relative_distance(self, rest: np.ndarray) -> np.ndarray:
         """``(n,)`` distance of each row to the nearest type centroid, in units of that type's spread."""
         rest = np.asarray(rest, dtype=np.float64)
+        if rest.ndim != 2 or rest.shape[1] != self.centroids.shape[1]:
+            raise ValueError(f"rest has shape {rest.shape}: expected the embedding's columns after the cell-type part, "
+                             f"(n_cells, {self.centroids.shape[1]}): embedding[:, model.layout.n_cell_type:]")
         keep = ~np.isnan(self.centroids).any(axis=1)
         cent, spread = self.centroids[keep].astype(np.float64), self.spreads[keep].astype(np.float64)
         sq = (rest ** 2).sum(1)[:, None] - 2 * rest @ cent.T + (cent ** 2).sum(1)[None, :]
