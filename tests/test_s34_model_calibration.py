@@ -156,3 +156,16 @@ def test_unknown_scores_of_the_whole_embedding_are_refused_naming_the_columns_af
         with pytest.raises(ValueError, match=r"rest has shape \(6, 7\): expected the embedding's columns after the "
                                              r"cell-type part, \(n_cells, 4\)"):
             call(embedding)
+
+
+def test_head_score_takes_observed_as_a_list_and_refuses_another_shape():
+    from dataclasses import replace
+
+    cal = replace(_calibration(), head_threshold=0.5, head_threshold_rna_alone=0.3)
+    conf = np.array([0.6, 0.6, 0.2])
+    observed = [[True, True], [True, False], [True, False]]
+    np.testing.assert_allclose(cal.head_score(conf, observed), [0.8, 0.4 / 0.7, 0.8 / 0.7])
+    np.testing.assert_array_equal(cal.head_score(conf, np.array(observed)), cal.head_score(conf, observed))
+    with pytest.raises(ValueError, match=r"observed has shape \(3,\): expected whether each of the 3 cells has each "
+                                         r"modality, \(3, 2\)"):
+        cal.head_score(conf, np.array([True, True, False]))

@@ -430,6 +430,10 @@ class LabelCalibration:
         (:attr:`head_threshold_rna_alone`, :attr:`head_threshold_other_alone`; :attr:`head_threshold` where NaN)."""
         threshold = np.full(len(head_confidence), self.head_threshold)
         if observed is not None:
+            observed = np.asarray(observed, dtype=bool)
+            if observed.shape != (len(threshold), 2):
+                raise ValueError(f"observed has shape {observed.shape}: expected whether each of the "
+                                 f"{len(threshold)} cells has each modality, ({len(threshold)}, 2)")
             for i, alone in enumerate((self.head_threshold_rna_alone, self.head_threshold_other_alone)):
                 if np.isfinite(alone):
                     threshold[observed[:, i] & ~observed[:, 1 - i]] = alone
