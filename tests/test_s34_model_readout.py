@@ -75,3 +75,13 @@ def test_axes_carry_of_every_row_takes_rows_none_as_principal_axes_does():
 
     X = np.random.default_rng(0).normal(size=(40, 4)).astype(np.float32)
     assert axes_carry(X, 2, rows=None) == axes_carry(X, 2, rows=np.arange(40))
+
+
+def test_a_latent_of_another_width_is_refused_not_read_as_a_narrower_embedding():
+    readout, layout, X, Z = _readout()
+    assert readout(X, Z, layout).shape == (5, 9)
+    with pytest.raises(ValueError, match=r"features have shape \(5, 6\) and latent \(5, 6\): expected \(n_cells, 6\) "
+                                         r"and \(n_cells, 8\), model.latent_transformed\(features\)"):
+        readout(X, Z[:, :6], layout)  # the latent without its free units
+    with pytest.raises(ValueError, match=r"features have shape \(4, 6\) and latent \(5, 8\)"):
+        readout(X[:4], Z, layout)

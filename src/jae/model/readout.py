@@ -323,7 +323,11 @@ class Readout:
         )
 
     def __call__(self, X: np.ndarray, Z: np.ndarray, layout) -> np.ndarray:
-        """``(n, dim)`` float32 embedding of features ``X`` ``(n, n_input)`` with latent ``Z`` ``(n, layout.dim)``."""
+        """``(n, dim)`` float32 embedding of features ``X`` ``(n, n_input)`` with latent ``Z`` ``(n, layout.dim)`` (other
+        shapes are refused in one line)."""
+        if np.ndim(X) != 2 or np.ndim(Z) != 2 or np.shape(X) != (len(Z), len(self.mean)) or Z.shape[1] != layout.dim:
+            raise ValueError(f"features have shape {np.shape(X)} and latent {np.shape(Z)}: expected (n_cells, "
+                             f"{len(self.mean)}) and (n_cells, {layout.dim}), model.latent_transformed(features)")
         rest = _RestColumns(self.mean, self.tail_axes, self.free_units, layout)(X, Z)
         if not layout.n_cell_type:
             return rest
