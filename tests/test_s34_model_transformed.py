@@ -30,3 +30,16 @@ def test_features_of_another_width_are_refused_naming_the_width_the_network_read
         model.latent_transformed(X[:, 1:])
     with pytest.raises(ValueError, match=rf"features have shape \(7, {n_input + 1}\)"):
         model.embed_transformed(np.hstack([X, X[:, :1]]))
+
+
+def test_decoding_the_embedding_in_place_of_the_latent_is_refused_naming_the_latent(model):
+    import torch
+
+    X = _features(model)
+    Z, E = model.latent_transformed(X), model.embed_transformed(X)
+    assert E.shape[1] != Z.shape[1]
+    with torch.no_grad():
+        assert model.network.decode(torch.as_tensor(Z)).shape == (7, X.shape[1])
+        with pytest.raises(ValueError, match=rf"latent has shape \(7, {E.shape[1]}\): this network decodes "
+                                             rf"\(n_cells, {Z.shape[1]}\), the whole latent \(model.latent\)"):
+            model.network.decode(torch.as_tensor(E))

@@ -133,7 +133,10 @@ class JAENetwork(nn.Module):
                           torch.as_tensor(axes.astype(np.float32), device=device), units)
 
     def decode(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
-        """Reconstruct the input from the latent (and the condition; zeros when it is None)."""
+        """Reconstruct the input from the latent ``(n, n_latent)`` (and the condition; zeros when it is None)."""
+        if z.dim() != 2 or z.shape[1] != self.to_latent.out_features:
+            raise ValueError(f"latent has shape {tuple(z.shape)}: this network decodes (n_cells, "
+                             f"{self.to_latent.out_features}), the whole latent (model.latent), not the embedding")
         if not self.n_condition:
             out = self.decoder(z)
         else:
