@@ -85,3 +85,14 @@ def test_a_latent_of_another_width_is_refused_not_read_as_a_narrower_embedding()
         readout(X, Z[:, :6], layout)  # the latent without its free units
     with pytest.raises(ValueError, match=r"features have shape \(4, 6\) and latent \(5, 8\)"):
         readout(X[:4], Z, layout)
+
+
+@pytest.mark.parametrize("k", [2.5, -1, None, True])
+def test_k_not_a_whole_number_of_axes_is_refused_in_one_line(k):
+    from jae.model.readout import axes_carry, principal_axes
+
+    X = np.random.default_rng(0).normal(size=(12, 4)).astype(np.float32)
+    assert principal_axes(X, np.int64(2))[1].shape == (2, 4)
+    for call in (lambda: principal_axes(X, k), lambda: axes_carry(X, k, rows=None)):
+        with pytest.raises(ValueError, match=rf"k must be a whole number of principal axes, at least 0, not {k!r}"):
+            call()

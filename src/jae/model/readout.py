@@ -82,6 +82,10 @@ def principal_axes(
     row centred on its group's mean, so that no difference between group means defines an axis; the returned mean
     is still the mean of all the rows used.
     """
+    from .._flags import is_whole
+
+    if not is_whole(k, 0):  # else 'slice indices must be integers' (2.5), or no axes without a word (-1)
+        raise ValueError(f"k must be a whole number of principal axes, at least 0, not {k!r}")
     idx = _positions(rows, len(X))
     d = X.shape[1]
     codes = np.zeros(len(idx), dtype=np.int64) if groups is None else np.asarray(groups)[idx].astype(np.int64)
