@@ -110,13 +110,14 @@ def principal_axes(
     return mean, axes * np.where(signs == 0, 1.0, signs)[:, None]
 
 
-def axes_carry(X: np.ndarray, k: int, *, rows: np.ndarray, seed: int = 0, chunk: int = 65536) -> float:
+def axes_carry(X: np.ndarray, k: int, *, rows: np.ndarray | None, seed: int = 0, chunk: int = 65536) -> float:
     """How much of the variance that top-``k`` principal axes capture of the cells they were fitted on they also
     capture of other cells like them: a seeded 2-fold cross-fit over the rows ``rows`` of ``X``, each half's axes
     (and mean) applied to the other half, the captured variance divided by the half's own, averaged over the two
     folds; clipped to [0, 1]. Near 1 when the axes are the population's; low when there are so few rows for the
     features that the top axes fit the rows' own noise, so that new cells' principal parts come out squeezed next
-    to the fitted cells' (tuning.md, rounds 33 and 38). NaN with fewer than four rows.
+    to the fitted cells' (tuning.md, rounds 33 and 38). NaN with fewer than four rows. ``rows``: a bool mask of
+    ``X``'s rows, positions, or None (every row), as for :func:`principal_axes`.
     """
     idx = _positions(rows, len(X))
     if len(idx) < 4:
