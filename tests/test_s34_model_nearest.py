@@ -47,3 +47,14 @@ def test_a_vote_among_fewer_embedded_voters_than_codes_is_refused_not_read_with_
         voters.vote(R[:6], R[:2], 3, k=3)
     with pytest.raises(ValueError, match=r"codes up to 2, n_types 2\)"):
         voters.vote(R, R[:2], 2, k=3)
+
+
+def test_voters_sampled_with_fewer_codes_than_rows_are_refused_not_the_first_rows_labelled():
+    from jae.model.voters import CalibrationCells, Voters
+
+    X = _rows()
+    voters = Voters.sample(X, np.arange(6) % 3, seed=0, rows=np.arange(6, 12))
+    np.testing.assert_array_equal(voters.features, X[6:])
+    for cls in (Voters, CalibrationCells):
+        with pytest.raises(ValueError, match="codes has 3 labels for 6 rows: expected one label per cell of rows"):
+            cls.sample(X, np.arange(3), seed=0, rows=np.arange(6, 12))

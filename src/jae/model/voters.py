@@ -230,6 +230,8 @@ class Voters:
         cell of ``rows``): a seeded sample without replacement, in row order. Only the sampled rows are read."""
         codes = np.asarray(codes, np.int64)
         rows = np.arange(len(codes)) if rows is None else np.asarray(rows)
+        if len(rows) != len(codes):  # else the first len(codes) rows would be sampled, each with another's label
+            raise ValueError(f"codes has {len(codes)} labels for {len(rows)} rows: expected one label per cell of rows")
         pick = _picked(len(codes), max_voters, seed)
         return cls(features=np.asarray(X[rows[pick]], np.float32), codes=codes[pick])
 
