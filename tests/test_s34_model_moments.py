@@ -18,3 +18,14 @@ def test_moments_of_rows_with_nan_are_refused_not_a_nan_gaussian():
     paired = ~np.isnan(X).any(axis=1)
     completed = FeatureMoments.fit(X, paired).conditional_mean(X[2:3, :2], np.arange(2), np.arange(2, 4))
     assert np.isfinite(completed).all()
+
+
+def test_conditional_mean_of_values_not_the_observed_columns_is_refused_in_one_line():
+    X = np.random.default_rng(0).normal(size=(20, 5))
+    fitted = FeatureMoments.fit(X)
+    observed = np.array([True, True, True, False, False])
+    assert fitted.conditional_mean(X[:2, :3], observed, ~observed).shape == (2, 2)
+    assert fitted.conditional_mean(np.zeros((2, 0)), np.arange(0), np.arange(5)).shape == (2, 5)
+    with pytest.raises(ValueError, match=r"X_obs has shape \(2, 5\): expected the values of the 3 observed columns, "
+                                         r"\(n_cells, 3\)"):
+        fitted.conditional_mean(X[:2], observed, ~observed)  # every column given, not the observed ones

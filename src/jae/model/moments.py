@@ -84,6 +84,9 @@ class FeatureMoments:
         """Conditional mean of the columns ``missing`` given the values ``X_obs`` ``(n, len(observed))`` of the columns
         ``observed`` (positions in the input): ``(n, len(missing))`` float32."""
         mu_o, mu_m = self.mean[observed], self.mean[missing]
+        if np.ndim(X_obs) != 2 or np.shape(X_obs)[1] != len(mu_o):
+            raise ValueError(f"X_obs has shape {np.shape(X_obs)}: expected the values of the {len(mu_o)} observed "
+                             f"columns, (n_cells, {len(mu_o)})")
         if not len(observed):
             return np.broadcast_to(mu_m, (len(X_obs), len(missing))).astype(np.float32)
         S_oo = _ridged(self.cov[np.ix_(observed, observed)])
