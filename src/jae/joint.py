@@ -435,7 +435,7 @@ class JAE:
         self.network.eval()
         out = np.empty((len(X), self.layout.dim), np.float32)
         for s in range(0, len(X), batch_size):
-            out[s : s + batch_size] = self.network.encode(self._tensor(X[s : s + batch_size])).float().cpu().numpy()
+            out[s : s + batch_size] = self.network.encode(self._tensor(np.asarray(X[s : s + batch_size], np.float32))).float().cpu().numpy()
         return out
 
     def predict_cell_type(

@@ -60,17 +60,72 @@ def _softmax_at(logits: np.ndarray, temperature: float) -> np.ndarray:
     return np.exp(_log_softmax(np.asarray(logits, dtype=np.float64) / temperature))
 
 
+#: How far a row of probabilities may sum from 1 (float16 or float32 rounding) before it is refused as not
+#: probabilities.
+ROW_SUM_TOLERANCE = 1e-3
+
+
+def _probabilities(prob, what: str = "prob") -> np.ndarray:
+    """``prob`` as ``(n, k)`` float64, refused in one line unless each row is probabilities (in [0, 1], summing to 1):
+    the ECE of logits or of unnormalised scores is a number that means nothing."""
+    prob = np.asarray(prob, dtype=np.float64)
+    if prob.ndim == 1 and not len(prob):  # no cells: [] as it comes
+        prob = prob.reshape(0, 0)
+    if prob.ndim != 2:
+        raise ValueError(f"{what} has shape {prob.shape}: expected (n_cells, n_types) probabilities")
+    if not np.isfinite(prob).all():
+        raise ValueError(f"{what} holds {int((~np.isfinite(prob)).sum())} NaN or infinite values: expected "
+                         "probabilities; leave those cells out")
+    if len(prob) and prob.shape[1] and (prob.min() < 0 or prob.max() > 1 + ROW_SUM_TOLERANCE or np.abs(
+            prob.sum(axis=1) - 1).max() > ROW_SUM_TOLERANCE):
+        sums = prob.sum(axis=1)
+        raise ValueError(f"{what} is not probabilities (values from {prob.min():.3g} to {prob.max():.3g}, row sums "
+                         f"from {sums.min():.3g} to {sums.max():.3g}): expected rows in [0, 1] summing to 1; pass "
+                         "softmax(logits) (jae.model.readout.softmax), not the logits")
+    return prob
+
+
+def _codes(codes, n: int, n_types: int, what: str = "codes") -> np.ndarray:
+    """``codes`` as ``(n,)`` int64 label positions in ``range(n_types)``, refused in one line otherwise (a code of -1,
+    jae's mark of an unlabelled cell, would index the last type)."""
+    arr = np.asarray(codes)
+    if arr.ndim != 1 or len(arr) != n:
+        raise ValueError(f"{what} has shape {arr.shape}: expected one label code per cell, ({n},)")
+    if arr.dtype.kind == "f" and np.isfinite(arr).all() and (arr == np.round(arr)).all():
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise ValueError(f"{what} holds {arr.dtype} values: expected integer label codes (positions in the cell "
+                         "types), e.g. pandas.Categorical(labels, categories=types).codes")
+    bad = (arr < 0) | (arr >= n_types)
+    if bad.any():
+        raise ValueError(f"{what} holds {int(bad.sum())} codes outside 0..{n_types - 1} (e.g. {arr[bad][0]}): each "
+                         f"must be the position of a cell's type among the {n_types} types; leave unlabelled cells "
+                         "(code -1) and types not scored out")
+    return arr.astype(np.int64, copy=False)
+
+
+def _bins(n_bins) -> int:
+    from .._flags import is_whole
+
+    if not is_whole(n_bins, 1):
+        raise ValueError(f"n_bins must be a whole number of at least 1, not {n_bins!r}")
+    return int(n_bins)
+
+
 def expected_calibration_error(prob: np.ndarray, codes: np.ndarray, *, n_bins: int = ECE_BINS) -> float:
     """Expected calibration error of ``(n, k)`` probabilities against int labels ``codes`` ``(n,)``.
 
     The cells are binned by their top probability into ``n_bins`` equal-width bins; the ECE is the cell-weighted mean
-    over bins of ``|accuracy - mean confidence|``. 0 for no cells.
+    over bins of ``|accuracy - mean confidence|``. 0 for no cells. Refused in one line: ``prob`` that are not
+    probabilities (rows in [0, 1] summing to 1, e.g. logits), codes outside ``range(k)`` or not one per row.
     """
-    prob = np.asarray(prob, dtype=np.float64)
+    n_bins = _bins(n_bins)
+    prob = _probabilities(prob)
+    codes = _codes(codes, len(prob), prob.shape[1])
     if not len(prob):
         return 0.0
     conf, pred = prob.max(axis=1), prob.argmax(axis=1)
-    right = (pred == np.asarray(codes)).astype(np.float64)
+    right = (pred == codes).astype(np.float64)
     bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
     total = 0.0
     for b in np.unique(bins):
@@ -95,9 +150,11 @@ def calibration_error_floor(prob: np.ndarray, *, n_bins: int = ECE_BINS) -> floa
     ``sqrt(2 / pi) * sqrt(sum(c_i (1 - c_i))) / n`` (the normal approximation) above. Deterministic. On 850 cells
     with confidences of 0.5-1 it is about 0.02 (SNARE-seq's query batch: 0.024-0.026, benchmarks/results/
     mapping_labels.md, session 18), so a measured ECE there says little below that; it falls as one over the square
-    root of the cells. 0 for no cells, or when every confidence is 0 or 1.
+    root of the cells. 0 for no cells, or when every confidence is 0 or 1. ``prob`` that are not probabilities are
+    refused, as by :func:`expected_calibration_error`.
     """
-    prob = np.asarray(prob, dtype=np.float64)
+    n_bins = _bins(n_bins)
+    prob = _probabilities(prob)
     if not len(prob):
         return 0.0
     conf = prob.max(axis=1)
@@ -127,15 +184,28 @@ def fit_temperature(
     prior centred on 1; ``prior_sd=inf``: plain maximum likelihood).
 
     Searched on ``log T`` in ``[-3, 3]`` (a bounded scalar minimisation, deterministic); 1.0 for fewer than 2 cells.
+    Refused in one line: logits that are not ``(n, k)`` or hold NaN or ``+inf`` (``-inf``: a type ruled out), codes
+    outside ``range(k)`` (-1, an unlabelled cell, would be read as the last type) or not one per row, ``vote`` of
+    another shape, ``prior_sd`` not above 0.
     """
     from scipy.optimize import minimize_scalar
 
     from .voters import mixture
 
-    codes = np.asarray(codes)
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.ndim != 2:
+        raise ValueError(f"logits has shape {logits.shape}: expected (n_cells, n_types)")
+    if np.isnan(logits).any() or np.isposinf(logits).any() or (len(logits) and np.isneginf(logits).all(axis=1).any()):
+        raise ValueError("logits holds NaN or +inf values, or a row of -inf only: no probabilities to fit a "
+                         "temperature to; leave those cells out")
+    codes = _codes(codes, len(logits), logits.shape[1])
+    if vote is not None and np.shape(vote) != logits.shape:
+        raise ValueError(f"vote has shape {np.shape(vote)}, logits {logits.shape}: expected one vote share per cell "
+                         "and type")
+    if not prior_sd > 0:
+        raise ValueError(f"prior_sd must be above 0 (inf: no prior), not {prior_sd!r}")
     if len(codes) < 2:
         return 1.0
-    logits = np.asarray(logits, dtype=np.float64)
     rows = np.arange(len(codes))
 
     prior = 0.0 if not np.isfinite(prior_sd) else 1.0 / (2.0 * prior_sd**2 * len(codes))
@@ -302,23 +372,39 @@ class LabelCalibration:
         """Whether the returned probabilities mix the linear classifier (rather than the head) with the vote."""
         return bool(np.isfinite(self.linear_temperature))
 
+    def _types(self, values, what: str = "logits") -> np.ndarray:
+        """``values`` ``(n, n_types)``, refused in one line when not one column per cell type (the whole latent, say:
+        a softmax over every unit would come back as if it were the types')."""
+        values = np.asarray(values)
+        n_types = len(self.centroids)
+        if values.ndim != 2 or (n_types and values.shape[1] != n_types):
+            fix = ("pass the latent's cell-type block, Z[:, model.layout.block('cell_type')]" if what == "logits" else
+                   "pass one probability per cell type")
+            raise ValueError(f"{what} has shape {values.shape}: expected one column per cell type, (n_cells, "
+                             f"{n_types}); {fix}")
+        return values
+
     def linear_probabilities(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated ``(n, n_types)`` float32 probabilities from the linear classifier's logits."""
-        return _softmax_at(logits, self.linear_temperature).astype(np.float32)
+        return _softmax_at(self._types(logits), self.linear_temperature).astype(np.float32)
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
-        """Calibrated ``(n, n_types)`` float32 probabilities from cell-type logits."""
-        return _softmax_at(logits, self.temperature).astype(np.float32)
+        """Calibrated ``(n, n_types)`` float32 probabilities from cell-type logits ``(n, n_types)`` (other shapes are
+        refused in one line)."""
+        return _softmax_at(self._types(logits), self.temperature).astype(np.float32)
 
     def rescale(self, prob: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from uncalibrated softmax probabilities ``(n, n_types)`` (``p ** (1/T)``,
         renormalised), for when only the probabilities are at hand (an embedding's cell-type part)."""
-        logp = np.log(np.clip(np.asarray(prob, dtype=np.float64), 1e-12, None))
+        logp = np.log(np.clip(np.asarray(self._types(prob, "prob"), dtype=np.float64), 1e-12, None))
         return self.probabilities(logp)
 
     def relative_distance(self, rest: np.ndarray) -> np.ndarray:
         """``(n,)`` distance of each row to the nearest type centroid, in units of that type's spread."""
         rest = np.asarray(rest, dtype=np.float64)
+        if rest.ndim != 2 or rest.shape[1] != self.centroids.shape[1]:
+            raise ValueError(f"rest has shape {rest.shape}: expected the embedding's columns after the cell-type part, "
+                             f"(n_cells, {self.centroids.shape[1]}): embedding[:, model.layout.n_cell_type:]")
         keep = ~np.isnan(self.centroids).any(axis=1)
         cent, spread = self.centroids[keep].astype(np.float64), self.spreads[keep].astype(np.float64)
         sq = (rest ** 2).sum(1)[:, None] - 2 * rest @ cent.T + (cent ** 2).sum(1)[None, :]
@@ -344,6 +430,10 @@ class LabelCalibration:
         (:attr:`head_threshold_rna_alone`, :attr:`head_threshold_other_alone`; :attr:`head_threshold` where NaN)."""
         threshold = np.full(len(head_confidence), self.head_threshold)
         if observed is not None:
+            observed = np.asarray(observed, dtype=bool)
+            if observed.shape != (len(threshold), 2):
+                raise ValueError(f"observed has shape {observed.shape}: expected whether each of the "
+                                 f"{len(threshold)} cells has each modality, ({len(threshold)}, 2)")
             for i, alone in enumerate((self.head_threshold_rna_alone, self.head_threshold_other_alone)):
                 if np.isfinite(alone):
                     threshold[observed[:, i] & ~observed[:, 1 - i]] = alone

@@ -31,10 +31,13 @@ class LatentLayout:
     n_free: int = 5
 
     def __post_init__(self) -> None:
+        from .._flags import is_whole
+
         for name in ("n_cell_type", "n_batch", "n_phase", "n_free"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 0:
+            if not is_whole(value, 0):  # a bool is not a count; a numpy integer is (stored as int, for model.json)
                 raise ValueError(f"LatentLayout.{name} must be a non-negative int, not {value!r}")
+            object.__setattr__(self, name, int(value))
         if self.dim == 0:
             raise ValueError("LatentLayout has no units: every block is empty")
         if sum(b.stop - b.start for b in self.slices().values()) != self.dim:  # pragma: no cover - invariant
@@ -72,7 +75,9 @@ class LatentLayout:
         cell_types = list(cell_types) or [str(i) for i in range(self.n_cell_type)]
         batches = list(batches) or [str(i) for i in range(self.n_batch)]
         if len(cell_types) != self.n_cell_type or len(batches) != self.n_batch:
-            raise ValueError("category names do not match the block sizes")
+            raise ValueError(f"category names do not match the block sizes: {len(cell_types)} cell type names for "
+                             f"{self.n_cell_type} cell-type units, {len(batches)} batch names for {self.n_batch} batch "
+                             "units")
         phase = ["S", "G2M"][: self.n_phase] + [str(i) for i in range(2, self.n_phase)]
         return (
             [f"cell_type:{c}" for c in cell_types]

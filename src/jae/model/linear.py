@@ -39,13 +39,20 @@ class LinearClassifier:
 
     @classmethod
     def fit(cls, X: np.ndarray, codes: np.ndarray, n_types: int) -> "LinearClassifier":
-        """Fit on the rows ``X`` ``(n, d)`` labelled ``codes`` (ints in ``range(n_types)``)."""
+        """Fit on the rows ``X`` ``(n, d)`` labelled ``codes`` (ints in ``range(n_types)``; refused in one line
+        otherwise, as are no rows, which would leave every type without probability)."""
         import warnings
 
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
 
-        codes = np.asarray(codes)
+        from .calibration import _codes
+
+        if np.ndim(X) != 2:
+            raise ValueError(f"X has shape {np.shape(X)}: expected (n_cells, n_columns)")
+        if not len(X):
+            raise ValueError("X has no rows: no labelled cells to fit the classifier on")
+        codes = _codes(codes, len(X), n_types)
         present = np.unique(codes)
         known = np.zeros(n_types, dtype=bool)
         known[present] = True

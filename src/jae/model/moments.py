@@ -52,13 +52,18 @@ class FeatureMoments:
         covariance overfits, and its regression of the second modality on RNA predicted the query worse than the
         mean (BMMC Multiome starter: R^2 -0.47 on the query cells; shrunk: -0.05).
         """
-        idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
+        from .readout import _positions
+
+        idx = _positions(rows, len(X))
         d, n = X.shape[1], max(len(idx), 1)
         total, outer = np.zeros(d), np.zeros((d, d))
         for s in range(0, len(idx), chunk):
             block = np.asarray(X[idx[s:s + chunk]], dtype=np.float64)
             total += block.sum(axis=0)
             outer += block.T @ block
+        if not np.isfinite(total).all():  # else a NaN Gaussian: every query completion would come back NaN
+            raise ValueError("X holds NaN or infinite values in the rows used: no mean or covariance; leave those "
+                             "cells out (rows=: e.g. the cells measured in every modality)")
         mean = total / n
         S = outer / n - np.outer(mean, mean)
         S = (S + S.T) / 2
@@ -79,6 +84,9 @@ class FeatureMoments:
         """Conditional mean of the columns ``missing`` given the values ``X_obs`` ``(n, len(observed))`` of the columns
         ``observed`` (positions in the input): ``(n, len(missing))`` float32."""
         mu_o, mu_m = self.mean[observed], self.mean[missing]
+        if np.ndim(X_obs) != 2 or np.shape(X_obs)[1] != len(mu_o):
+            raise ValueError(f"X_obs has shape {np.shape(X_obs)}: expected the values of the {len(mu_o)} observed "
+                             f"columns, (n_cells, {len(mu_o)})")
         if not len(observed):
             return np.broadcast_to(mu_m, (len(X_obs), len(missing))).astype(np.float32)
         S_oo = _ridged(self.cov[np.ix_(observed, observed)])

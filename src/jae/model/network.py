@@ -68,6 +68,7 @@ class JAENetwork(nn.Module):
         n_condition: int = 0, linear_path: bool = False,
     ) -> None:
         super().__init__()
+        self.n_input = int(n_input)
         self.n_condition = int(n_condition)
         self.linear_path = bool(linear_path)
         if self.linear_path:
@@ -83,6 +84,10 @@ class JAENetwork(nn.Module):
         )
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Latent ``(n, n_latent)`` of features ``(n, n_input)`` (other shapes are refused in one line)."""
+        if x.dim() != 2 or x.shape[1] != self.n_input:  # else torch's 'mat1 and mat2 shapes cannot be multiplied'
+            raise ValueError(f"features have shape {tuple(x.shape)}: this network reads (n_cells, {self.n_input}), the "
+                             "model's transformed features (model.preprocessor.transform of each modality's counts)")
         z = self.to_latent(self.encoder_blocks(x))
         return z + self.encoder_linear(x) if self.linear_path else z
 
@@ -128,7 +133,10 @@ class JAENetwork(nn.Module):
                           torch.as_tensor(axes.astype(np.float32), device=device), units)
 
     def decode(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
-        """Reconstruct the input from the latent (and the condition; zeros when it is None)."""
+        """Reconstruct the input from the latent ``(n, n_latent)`` (and the condition; zeros when it is None)."""
+        if z.dim() != 2 or z.shape[1] != self.to_latent.out_features:
+            raise ValueError(f"latent has shape {tuple(z.shape)}: this network decodes (n_cells, "
+                             f"{self.to_latent.out_features}), the whole latent (model.latent), not the embedding")
         if not self.n_condition:
             out = self.decoder(z)
         else:

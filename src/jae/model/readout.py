@@ -57,6 +57,19 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return (z / z.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+def _positions(rows, n: int) -> np.ndarray:
+    """Positions among ``n`` rows of ``rows``: a bool mask of them (one value per row, refused in one line otherwise:
+    a shorter mask would pick among the first rows only), positions, or None (all)."""
+    if rows is None:
+        return np.arange(n)
+    arr = np.asarray(rows)
+    if arr.dtype == bool:
+        if arr.shape != (n,):
+            raise ValueError(f"rows is a mask of shape {arr.shape} for the {n} rows of X: expected one bool per row")
+        return np.flatnonzero(arr)
+    return arr
+
+
 def principal_axes(
     X: np.ndarray, k: int, *, rows: np.ndarray | None = None, groups: np.ndarray | None = None, chunk: int = 65536
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +82,11 @@ def principal_axes(
     row centred on its group's mean, so that no difference between group means defines an axis; the returned mean
     is still the mean of all the rows used.
     """
-    idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
+    from .._flags import is_whole
+
+    if not is_whole(k, 0):  # else 'slice indices must be integers' (2.5), or no axes without a word (-1)
+        raise ValueError(f"k must be a whole number of principal axes, at least 0, not {k!r}")
+    idx = _positions(rows, len(X))
     d = X.shape[1]
     codes = np.zeros(len(idx), dtype=np.int64) if groups is None else np.asarray(groups)[idx].astype(np.int64)
     n_groups = int(codes.max()) + 1 if len(codes) else 1
@@ -84,21 +101,25 @@ def principal_axes(
     for start in range(0, len(idx), chunk):
         centred = X[idx[start:start + chunk]].astype(np.float64) - centres[codes[start:start + chunk]]
         cov += centred.T @ centred
+    if not np.isfinite(cov).all():  # else eigh's 'Eigenvalues did not converge', or NaN axes
+        raise ValueError("X holds NaN or infinite values in the rows used: no principal axes; leave those cells out "
+                         "(rows=) or fill them in")
     values, vectors = np.linalg.eigh(cov)  # ascending
     axes = vectors[:, ::-1][:, : max(min(k, d, len(idx) - 1), 0)].T
     signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
     return mean, axes * np.where(signs == 0, 1.0, signs)[:, None]
 
 
-def axes_carry(X: np.ndarray, k: int, *, rows: np.ndarray, seed: int = 0, chunk: int = 65536) -> float:
+def axes_carry(X: np.ndarray, k: int, *, rows: np.ndarray | None, seed: int = 0, chunk: int = 65536) -> float:
     """How much of the variance that top-``k`` principal axes capture of the cells they were fitted on they also
     capture of other cells like them: a seeded 2-fold cross-fit over the rows ``rows`` of ``X``, each half's axes
     (and mean) applied to the other half, the captured variance divided by the half's own, averaged over the two
     folds; clipped to [0, 1]. Near 1 when the axes are the population's; low when there are so few rows for the
     features that the top axes fit the rows' own noise, so that new cells' principal parts come out squeezed next
-    to the fitted cells' (tuning.md, rounds 33 and 38). NaN with fewer than four rows.
+    to the fitted cells' (tuning.md, rounds 33 and 38). NaN with fewer than four rows. ``rows``: a bool mask of
+    ``X``'s rows, positions, or None (every row), as for :func:`principal_axes`.
     """
-    idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+    idx = _positions(rows, len(X))
     if len(idx) < 4:
         return float("nan")
     perm = np.random.default_rng(seed).permutation(idx)
@@ -238,7 +259,7 @@ class Readout:
         type part; ``heldout``: positions among the reference cells (as ``codes``) the classifier must not see (the
         cells the label calibration is fitted on, so that they stay as new to it as query cells).
         """
-        idx = np.arange(len(X)) if rows is None else (np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows)
+        idx = _positions(rows, len(X))
         skip = layout.n_free if free_units else 0
         n_tail = max(int(n_principal) - skip, 0)
         if principal is None:
@@ -297,6 +318,8 @@ class Readout:
     def column_names(self, layout, cell_types=()) -> list[str]:
         """``'cell_type:<name>'``, ``'free:<i>'`` and ``'pc:<i>'`` column names."""
         cell_types = list(cell_types) or [str(i) for i in range(layout.n_cell_type)]
+        if len(cell_types) != layout.n_cell_type:
+            raise ValueError(f"{len(cell_types)} cell type names for the layout's {layout.n_cell_type} cell types")
         n_free = layout.n_free if self.free_units else 0
         return (
             [f"cell_type:{c}" for c in cell_types]
@@ -305,7 +328,11 @@ class Readout:
         )
 
     def __call__(self, X: np.ndarray, Z: np.ndarray, layout) -> np.ndarray:
-        """``(n, dim)`` float32 embedding of features ``X`` ``(n, n_input)`` with latent ``Z`` ``(n, layout.dim)``."""
+        """``(n, dim)`` float32 embedding of features ``X`` ``(n, n_input)`` with latent ``Z`` ``(n, layout.dim)`` (other
+        shapes are refused in one line)."""
+        if np.ndim(X) != 2 or np.ndim(Z) != 2 or np.shape(X) != (len(Z), len(self.mean)) or Z.shape[1] != layout.dim:
+            raise ValueError(f"features have shape {np.shape(X)} and latent {np.shape(Z)}: expected (n_cells, "
+                             f"{len(self.mean)}) and (n_cells, {layout.dim}), model.latent_transformed(features)")
         rest = _RestColumns(self.mean, self.tail_axes, self.free_units, layout)(X, Z)
         if not layout.n_cell_type:
             return rest
@@ -318,6 +345,9 @@ class Readout:
         classifier's when the readout has one)."""
         if not layout.n_cell_type or self.type_scale <= 0:
             raise ValueError("this readout has no cell-type part")
+        if np.ndim(embedding) != 2 or np.shape(embedding)[1] != self.dim(layout):
+            raise ValueError(f"embedding has shape {np.shape(embedding)}: expected this model's embedding, (n_cells, "
+                             f"{self.dim(layout)}) (model.embed, not model.latent)")
         typed = self._along_cycle(embedding[:, : layout.n_cell_type], inverse=True)
         return typed / self.type_scale + self.type_center
 

@@ -49,7 +49,10 @@ BLOCK = 4096
 
 
 def mixture(head: np.ndarray, vote: np.ndarray) -> np.ndarray:
-    """``(1 - VOTE_WEIGHT) * head + VOTE_WEIGHT * vote``: both ``(n, n_types)`` probabilities, rows summing to 1."""
+    """``(1 - VOTE_WEIGHT) * head + VOTE_WEIGHT * vote``: both ``(n, n_types)`` probabilities, rows summing to 1
+    (other shapes are refused in one line, not broadcast)."""
+    if np.shape(head) != np.shape(vote):
+        raise ValueError(f"head has shape {np.shape(head)}, vote {np.shape(vote)}: expected the same cells and types")
     return ((1.0 - VOTE_WEIGHT) * np.asarray(head, np.float64) + VOTE_WEIGHT * np.asarray(vote, np.float64)).astype(
         np.float32)
 
@@ -151,7 +154,11 @@ def nearest(reference: np.ndarray, query: np.ndarray, k: int, *, block: int = BL
     ``k + EXTRA_CANDIDATES`` best re-measured in float64; a row keeps them when a worst-case bound on the float32
     rounding shows that no other voter can be as near as its ``k``-th, else it is searched exactly over all voters
     (exact ties at the ``k``-th place, duplicated voters). Memory: one ``block x n_voters`` float32 matrix, at most
-    :data:`ENTRIES_PER_BLOCK` entries."""
+    :data:`ENTRIES_PER_BLOCK` entries. ``k`` must be a whole number of at least 0 (refused in one line otherwise)."""
+    from .._flags import is_whole
+
+    if not is_whole(k, 0):
+        raise ValueError(f"k must be a whole number of neighbours, at least 0, not {k!r}")
     reference = np.ascontiguousarray(reference, np.float32)
     query = np.ascontiguousarray(query, np.float32)
     if reference.ndim != 2 or query.ndim != 2 or reference.shape[1] != query.shape[1]:
@@ -223,6 +230,8 @@ class Voters:
         cell of ``rows``): a seeded sample without replacement, in row order. Only the sampled rows are read."""
         codes = np.asarray(codes, np.int64)
         rows = np.arange(len(codes)) if rows is None else np.asarray(rows)
+        if len(rows) != len(codes):  # else the first len(codes) rows would be sampled, each with another's label
+            raise ValueError(f"codes has {len(codes)} labels for {len(rows)} rows: expected one label per cell of rows")
         pick = _picked(len(codes), max_voters, seed)
         return cls(features=np.asarray(X[rows[pick]], np.float32), codes=codes[pick])
 
@@ -232,7 +241,12 @@ class Voters:
     def vote(self, voter_embedding: np.ndarray, embedding: np.ndarray, n_types: int, *, k: int = K_VOTE,
              block: int = BLOCK) -> np.ndarray:
         """``(n, n_types)`` float32 share of each cell's ``k`` nearest voters of each type, in the embedding
-        (``voter_embedding``: the voters' embedding by the same model, row-aligned with :attr:`codes`)."""
+        (``voter_embedding``: the voters' embedding by the same model, row-aligned with :attr:`codes`; other rows, or
+        codes past ``n_types``, are refused in one line)."""
+        if len(voter_embedding) != len(self) or (len(self) and self.codes.max() >= n_types):
+            raise ValueError(f"voter_embedding has {len(voter_embedding)} rows for {len(self)} voters (codes up to "
+                             f"{self.codes.max() if len(self) else '-'}, n_types {n_types}): expected one row per voter, "
+                             "embed_transformed(voters.features), and the model's number of cell types")
         idx, _ = nearest(voter_embedding, embedding, k, block=block)
         out = np.zeros((len(embedding), n_types), np.float32)
         np.add.at(out, (np.repeat(np.arange(len(embedding)), idx.shape[1]), self.codes[idx].ravel()), 1.0)
