@@ -148,8 +148,8 @@ def counts_hint_for(adata, layer: str | None) -> str | None:
     scanpy's ``normalize_total`` and ``log1p`` do, normalised the counts too, and no ``layer=`` finds them again; or the
     file's ``.X`` held normalised values. None otherwise (the general hint applies)."""
     found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where="the data")
-    if found is None or found not in adata.layers or adata.layers[found] is not adata.X:
-        return None
+    if found is None or found == RAW or found not in adata.layers or adata.layers[found] is not adata.X:
+        return None  # layer='raw' has a hint of its own (scanpy's adata.raw = adata shares .X the same way)
     return (f"layer {found!r} is the same matrix as .X (jae's readers and jae.simulate keep counts found in .X in both, "
             "without a copy), so if .X held counts, normalising it in place (e.g. sc.pp.normalize_total, sc.pp.log1p) "
             "changed them too: read the data again and keep them apart before normalising, with "
