@@ -105,3 +105,17 @@ def test_the_h5mu_copy_never_reads_the_input_whole(setup, tmp_path, monkeypatch)
     _embed(d, model, "q.h5mu", tmp_path / "out.h5mu")
     out = md.read_h5mu(tmp_path / "out.h5mu")
     assert out.obsm["X_jae"].shape == (90, len(model.column_names)) and out.obs["note"].tolist()[:2] == ["b", "a"]
+
+
+def test_a_modality_added_by_the_imputation_pulls_no_column_into_obs(setup, tmp_path):
+    """RNA alone with --impute-modality prot: the copy's obs got 'rna:depth', a copy of the RNA modality's column
+    the input's obs lacks (MuData's pull of modality columns on update, with a FutureWarning)."""
+    import warnings
+
+    d, model = setup
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        _embed(d, model, "rna_alone.h5mu", tmp_path / "out.h5mu", impute_modality="prot")
+    given, out = md.read_h5mu(d / "rna_alone.h5mu"), md.read_h5mu(tmp_path / "out.h5mu")
+    assert list(out.obs.columns) == list(given.obs.columns) + list(jae.workflows.joint.LABEL_COLUMNS.values())
+    assert list(out["rna"].obs.columns) == list(given["rna"].obs.columns)
