@@ -5,6 +5,7 @@ still taken for files it cannot copy: a modality added by the imputation)."""
 
 from __future__ import annotations
 
+import anndata as ad
 import mudata as md
 import numpy as np
 import pandas as pd
@@ -18,7 +19,8 @@ from jae.io import InputFiles
 @pytest.fixture(scope="module")
 def setup(own_cite_model):
     """A reference with cell types; ``q.h5mu``: a query whose obs holds the user's columns (one named as jae's label
-    column), obsm / uns entries of its own and an earlier ``obsm['X_jae']``; ``rna_alone.h5mu``: RNA only."""
+    column), obsm / uns entries of its own and an earlier ``obsm['X_jae']``; ``rna_alone.h5mu``: RNA only; ``extra.h5mu``: q's RNA and proteins, and hashtags of
+    two more cells ('x1', 'x2')."""
     d, model = own_cite_model("s34_h5muout")
     q = simulate(90, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=3)
     q.obs["note"] = np.where(np.arange(q.n_obs) % 2, "a", "b")
@@ -30,11 +32,14 @@ def setup(own_cite_model):
     q.uns["mine"] = {"a": 1}
     q.write(d / "q.h5mu")
     md.MuData({"rna": q["rna"].copy()}).write(d / "rna_alone.h5mu")
+    hto = ad.AnnData(np.ones((q.n_obs + 2, 2), dtype=np.float32), obs=pd.DataFrame(index=[*q.obs_names, "x1", "x2"]))
+    md.MuData({"rna": q["rna"].copy(), "prot": q["prot"].copy(), "hto": hto}).write(d / "extra.h5mu")
     return d, model
 
 
-def _embed(d, model, name, out, **kwargs):
-    return jae.embed_files(InputFiles(h5mu=d / name), model, out, finetune_epochs=0, progress_bar=False, **kwargs)
+def _embed(d, model, name, out, other=None, **kwargs):
+    return jae.embed_files(InputFiles(h5mu=d / name, other=other), model, out, finetune_epochs=0, progress_bar=False,
+                           **kwargs)
 
 
 def _whole(monkeypatch):
@@ -119,3 +124,21 @@ def test_a_modality_added_by_the_imputation_pulls_no_column_into_obs(setup, tmp_
     given, out = md.read_h5mu(d / "rna_alone.h5mu"), md.read_h5mu(tmp_path / "out.h5mu")
     assert list(out.obs.columns) == list(given.obs.columns) + list(jae.workflows.joint.LABEL_COLUMNS.values())
     assert list(out["rna"].obs.columns) == list(given["rna"].obs.columns)
+
+
+def test_cells_of_a_modality_not_embedded_get_no_other_cells_embedding(setup, tmp_path, monkeypatch):
+    """A cell of the file in none of the modalities embedded (hashtags of 'x1', 'x2') got the last embedded cell's
+    obsm['X_jae'] row and cell type; it now gets NaN and empty labels, the others their own (both ways of copying)."""
+    d, model = setup
+    result = _embed(d, model, "extra.h5mu", tmp_path / "disk.h5mu", other="prot")
+    with monkeypatch.context() as m:
+        _whole(m)
+        _embed(d, model, "extra.h5mu", tmp_path / "whole.h5mu", other="prot")
+    disk, whole = md.read_h5mu(tmp_path / "disk.h5mu"), md.read_h5mu(tmp_path / "whole.h5mu")
+    _same(disk, whole)
+    rows = disk.obs_names.get_indexer(["x1", "x2"])
+    assert np.isnan(disk.obsm["X_jae"][rows]).all() and disk.obs["jae_cell_type"].iloc[rows].isna().all()
+    assert disk.obs["jae_unknown"].iloc[rows].isna().all() and disk.obs["jae_confidence"].iloc[rows].isna().all()
+    embedded = disk.obs_names.get_indexer(result.obs_names)
+    np.testing.assert_array_equal(disk.obsm["X_jae"][embedded], result.embedding)
+    assert disk.obs["jae_cell_type"].iloc[embedded].tolist() == result.labels["cell_type"].tolist()

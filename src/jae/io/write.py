@@ -241,8 +241,8 @@ def h5mu_copy_layout(path: str | os.PathLike, cells: pd.Index, modality: str | N
     (read back as ``mudata.read_h5mu`` reads a copy written whole), when it can: ``cells`` (the global cell names
     in their stored order), ``obs`` / ``obsm`` (the global keys) and ``layers`` / ``obs_names`` / ``var_names`` of
     ``modality`` (the one an imputed layer goes to, when given). None, and the copy is written whole, unless the file
-    is a MuData whose global ``obs`` holds every cell of its modalities once each, all of them among ``cells``, and
-    whose ``modality`` holds cells."""
+    is a MuData whose global ``obs`` holds every cell of its modalities once each, and whose ``modality`` holds
+    cells."""
     import h5py
 
     try:
@@ -264,7 +264,7 @@ def h5mu_copy_layout(path: str | os.PathLike, cells: pd.Index, modality: str | N
     except (OSError, KeyError, TypeError, ValueError):
         return None
     every = stored.append(mods).unique() if mods else stored
-    if not stored.is_unique or len(every) != len(stored) or not stored.isin(cells).all():
+    if not stored.is_unique or len(every) != len(stored):
         return None
     return layout
 
@@ -336,3 +336,24 @@ def imputed_layer(layout: dict, imputed, modality: str, key: str = "jae_imputed"
     rows = ad.AnnData(obs=pd.DataFrame(index=layout["obs_names"]), var=pd.DataFrame(index=layout["var_names"]))
     add_imputed_layer(SimpleNamespace(mod={modality: rows}), imputed, modality, key=key)
     return modality, {key: rows.layers[key]}, {key: rows.uns[key]}
+
+
+def embedded_rows(embedding: np.ndarray, columns: dict | None, cells: pd.Index, stored: pd.Index) -> tuple:
+    """``(embedding, columns)`` of the cells ``cells`` in the rows of a file's cells ``stored``; a cell of the file
+    that was not embedded (held by a modality jae does not read, e.g. 'hto') gets a NaN row and empty labels (it got
+    another cell's, the last one's), with one log line."""
+    order = cells.get_indexer(stored)
+    missing = order < 0
+    if not missing.any():
+        return embedding[order], {k: v[order] for k, v in (columns or {}).items()}
+    logger.warning("%d of the %d cells of the file (e.g. %s) are in none of the modalities embedded: their "
+                   "obsm['X_jae'] rows are NaN and their label columns empty", int(missing.sum()), len(stored),
+                   [str(c) for c in stored[missing][:3]])
+    rows = embedding[np.where(missing, 0, order)].astype(np.result_type(embedding.dtype, np.float32))
+    rows[missing] = np.nan
+    taken = {}
+    for key, values in (columns or {}).items():
+        series = pd.Series(values)
+        series = series.astype("boolean") if series.dtype == bool else series
+        taken[key] = series.reindex(order).array
+    return rows, taken

@@ -427,7 +427,7 @@ def embed_files(
 def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles, dataset_id: str, method_id: str,
                      columns, overwrite: bool, imputed=None) -> None:
     from ..io import write_atomic, write_embedding_h5ad
-    from ..io.write import h5mu_copy_layout, imputed_layer, write_h5mu_copy
+    from ..io.write import embedded_rows, h5mu_copy_layout, imputed_layer, write_h5mu_copy
 
     protect = inputs.paths
     if out.suffix == ".h5ad":
@@ -439,20 +439,19 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
     source = _read_untouched(inputs.h5mu) if layout is None else None  # else its counts are never read
     layout = layout or {"cells": source.obs_names, "obs": source.obs.columns, "obsm": source.obsm,
                         "layers": getattr(source.mod.get(None if imputed is None else imputed[1]), "layers", {})}
-    order = cells.get_indexer(layout["cells"])
+    rows, columns = embedded_rows(Z, columns, cells, layout["cells"])  # a cell jae did not read: NaN, no label
     had = imputed is not None and "jae_imputed" in layout["layers"]  # replaced too
     _log_replaced([k for k in (columns or {}) if k in layout["obs"]], out, also=(["obsm['X_jae']"] if "X_jae" in
                   layout["obsm"] else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []))
     if source is None:  # a copy of the file on disk, with jae's entries written into it
         layer = None if imputed is None else imputed_layer(layout, *imputed)
-        write_h5mu_copy(inputs.h5mu, out, layout["cells"], obsm={"X_jae": Z[order]}, uns={"jae": model.provenance(
-            "X_jae")}, obs={k: v[order] for k, v in (columns or {}).items()}, layer=layer, protect=protect,
-            overwrite=overwrite)
+        write_h5mu_copy(inputs.h5mu, out, layout["cells"], obsm={"X_jae": rows}, uns={"jae": model.provenance(
+            "X_jae")}, obs=columns, layer=layer, protect=protect, overwrite=overwrite)
         return
-    source.obsm["X_jae"] = Z[order]
+    source.obsm["X_jae"] = rows
     source.uns["jae"] = model.provenance("X_jae")  # as JAE.embed records it
     for key, values in (columns or {}).items():
-        source.obs[key] = values[order]
+        source.obs[key] = values
     if imputed is not None:  # (prediction, the file's name of its modality): a layer of that modality
         from ..imputation import add_imputed_layer
 
