@@ -108,6 +108,8 @@ def test_the_h5mu_copy_never_reads_the_input_whole(setup, tmp_path, monkeypatch)
 
     monkeypatch.setattr(jae.workflows.joint, "_read_untouched", refuse)
     _embed(d, model, "q.h5mu", tmp_path / "out.h5mu")
+    _embed(d, model, "rna_alone.h5mu", tmp_path / "imputed.h5mu", impute_modality="prot")  # a modality added
+    assert md.read_h5mu(tmp_path / "imputed.h5mu")["prot"].layers["jae_imputed"].shape == (90, 15)
     out = md.read_h5mu(tmp_path / "out.h5mu")
     assert out.obsm["X_jae"].shape == (90, len(model.column_names)) and out.obs["note"].tolist()[:2] == ["b", "a"]
 

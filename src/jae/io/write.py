@@ -357,3 +357,68 @@ def embedded_rows(embedding: np.ndarray, columns: dict | None, cells: pd.Index, 
         series = series.astype("boolean") if series.dtype == bool else series
         taken[key] = series.reindex(order).array
     return rows, taken
+
+
+#: what a bare copy of an .h5mu file (:func:`read_h5mu_bare`) leaves out of each modality: its matrices
+_MATRICES = ("X", "layers", "raw", "obsp", "varp")
+
+
+def read_h5mu_bare(path: str | os.PathLike):
+    """The MuData of the ``.h5mu`` file ``path`` (as :func:`jae.io.readers.read_h5mu_as_stored` reads it) without the
+    modalities' matrices (``X``, ``layers``, ``raw``, ``obsp``, ``varp``: its counts): every global entry, and each
+    modality's ``obs``, ``var``, ``obsm``, ``varm`` and ``uns``; for :func:`graft_h5mu`."""
+    import tempfile
+
+    import h5py
+
+    from .readers import read_h5mu_as_stored
+
+    with tempfile.TemporaryDirectory() as folder:
+        bare = Path(folder) / "bare.h5mu"
+        with h5py.File(path, "r") as f, h5py.File(bare, "w", userblock_size=512) as g:
+            g.attrs.update(f.attrs)
+            for key in f:
+                if key != "mod":
+                    f.copy(f[key], g, name=key)
+            g.create_group("mod").attrs.update(f["mod"].attrs)
+            for name, mod in f["mod"].items():
+                g["mod"].create_group(name).attrs.update(mod.attrs)
+                for key in mod:
+                    if key not in _MATRICES:
+                        f.copy(mod[key], g["mod"][name], name=key)
+        with open(path, "rb") as f, open(bare, "r+b") as g:
+            g.write(f.read(512))  # MuData's header (its userblock)
+        return read_h5mu_as_stored(bare)
+
+
+def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modality: str, *,
+               protect: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
+    """Write a copy of the ``.h5mu`` file ``source`` to ``path`` (atomically) whose global entries and modality
+    ``modality`` are those of ``mdata`` (:func:`read_h5mu_bare` of it, changed: a modality added), as ``MuData.write``
+    of ``mdata`` writes them; the other modalities are copied byte for byte (their counts are never read)."""
+    import shutil
+    import tempfile
+
+    import h5py
+
+    from .readers import _quiet_mudata
+
+    path = user_path(path)
+    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp, tempfile.TemporaryDirectory() as folder:
+        written = Path(folder) / "bare.h5mu"
+        with _quiet_mudata():
+            mdata.write(written)
+        shutil.copyfile(source, tmp)
+        with h5py.File(written, "r") as w, h5py.File(tmp, "r+") as f:
+            for key in w:
+                if key != "mod":
+                    if key in f:
+                        del f[key]
+                    w.copy(w[key], f, name=key)
+            if modality in f["mod"]:
+                del f["mod"][modality]
+            w.copy(w["mod"][modality], f["mod"], name=modality)
+            f["mod"].attrs.update(w["mod"].attrs)
+            f.attrs.update(w.attrs)
+    logger.info("wrote %s", path)
+    return path

@@ -426,8 +426,8 @@ def embed_files(
 
 def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles, dataset_id: str, method_id: str,
                      columns, overwrite: bool, imputed=None) -> None:
-    from ..io import write_atomic, write_embedding_h5ad
-    from ..io.write import embedded_rows, h5mu_copy_layout, imputed_layer, write_h5mu_copy
+    from ..io.write import (embedded_rows, graft_h5mu, h5mu_copy_layout, imputed_layer, read_h5mu_bare, write_atomic,
+                            write_embedding_h5ad, write_h5mu_copy)
 
     protect = inputs.paths
     if out.suffix == ".h5ad":
@@ -436,7 +436,8 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
                              uns={"jae": model.provenance("X")})  # what made it: seeds, a mapped model's mappings
         return
     layout = h5mu_copy_layout(inputs.h5mu, cells, None if imputed is None else imputed[1])
-    source = _read_untouched(inputs.h5mu) if layout is None else None  # else its counts are never read
+    bare = layout is None and imputed is not None and h5mu_copy_layout(inputs.h5mu, cells) is not None  # mod added
+    source = (read_h5mu_bare(inputs.h5mu) if bare else _read_untouched(inputs.h5mu)) if layout is None else None
     layout = layout or {"cells": source.obs_names, "obs": source.obs.columns, "obsm": source.obsm,
                         "layers": getattr(source.mod.get(None if imputed is None else imputed[1]), "layers", {})}
     rows, columns = embedded_rows(Z, columns, cells, layout["cells"])  # a cell jae did not read: NaN, no label
@@ -456,7 +457,8 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
         from ..imputation import add_imputed_layer
 
         add_imputed_layer(source, *imputed)
-    write_atomic(source, out, protect=protect, overwrite=overwrite)
+    (graft_h5mu(source, inputs.h5mu, out, imputed[1], protect=protect, overwrite=overwrite) if bare else  # counts unread
+     write_atomic(source, out, protect=protect, overwrite=overwrite))
 
 
 def _with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) -> pd.DataFrame:
