@@ -263,8 +263,8 @@ def h5mu_copy_layout(path: str | os.PathLike, cells: pd.Index, modality: str | N
                     return None
     except (OSError, KeyError, TypeError, ValueError):
         return None
-    every = stored.append(mods).unique() if mods else stored
-    if not stored.is_unique or len(every) != len(stored):
+    every = pd.Index([]).append(mods).unique()  # MuData drops a cell of obs in no modality, and adds one missing
+    if not stored.is_unique or len(every) != len(stored) or not every.isin(stored).all():
         return None
     return layout
 
