@@ -213,13 +213,14 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
     ``.X``: nothing in it is a count)."""
     import anndata as ad
+    from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
 
     info = dict(imputed.uns["jae_imputed"])
     if modality not in mdata.mod or mdata.mod[modality].n_obs == 0:  # (a modality measuring no cell: replaced)
         values = np.asarray(imputed.X, dtype=np.float32)
         mdata.mod[modality] = ad.AnnData(obs=pd.DataFrame(index=imputed.obs_names.copy()), var=imputed.var.copy(),
                                          layers={key: values}, uns={key: info})
-        mdata.update()
+        with _quiet_mudata(): mdata.update()  # noqa: E701
         logger.info("imputed %s written as layers[%r] of a new modality %r (%d cells x %d features)",
                     info["modality"], key, modality, *values.shape)
         return

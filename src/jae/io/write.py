@@ -227,3 +227,198 @@ def _writable_objects(values: np.ndarray):
     if all(isinstance(v, (bool, np.bool_)) for v in kept):
         return pd.array([v if p else None for v, p in zip(values, present)], dtype="boolean")
     return np.array([str(v) if p else np.nan for v, p in zip(values, present)], dtype=object)
+
+
+def _stored_index(group) -> pd.Index:
+    """The index of the dataframe ``group`` of an h5ad / h5mu file (its names only: no column is read)."""
+    from anndata.io import read_elem
+
+    return pd.Index(np.asarray(read_elem(group[group.attrs["_index"]])).astype(str))
+
+
+def h5mu_copy_layout(path: str | os.PathLike, cells: pd.Index, modality: str | None = None) -> dict | None:
+    """What :func:`write_h5mu_copy` needs of the ``.h5mu`` file ``path`` to add jae's entries to a byte copy of it
+    (read back as ``mudata.read_h5mu`` reads a copy written whole), when it can: ``cells`` (the global cell names
+    in their stored order), ``obs`` / ``obsm`` (the global keys) and ``layers`` / ``obs_names`` / ``var_names`` of
+    ``modality`` (the one an imputed layer goes to, when given). None, and the copy is written whole, unless the file
+    is a MuData whose global ``obs`` holds every cell of its modalities once each, and whose ``modality`` holds
+    cells."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            if "obs" not in f or "mod" not in f or int(f.attrs.get("axis", 0)) != 0:
+                return None
+            stored = _stored_index(f["obs"])
+            mods = [_stored_index(f["mod"][m]["obs"]) for m in f["mod"]]
+            layout = {"cells": stored, "obs": _column_order(f["obs"]),
+                      "obsm": list(f["obsm"]) if "obsm" in f else []}
+            if modality is not None:
+                if modality not in f["mod"]:
+                    return None  # a modality added to the copy: MuData rebuilds its global var and maps
+                group = f["mod"][modality]
+                layout.update(obs_names=_stored_index(group["obs"]), var_names=_stored_index(group["var"]),
+                              layers=list(group["layers"]) if "layers" in group else [])
+                if not len(layout["obs_names"]):
+                    return None
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
+    every = pd.Index([]).append(mods).unique()  # MuData drops a cell of obs in no modality, and adds one missing
+    if not stored.is_unique or len(every) != len(stored) or not every.isin(stored).all():
+        return None
+    return layout
+
+
+def write_h5mu_copy(source: str | os.PathLike, path: str | os.PathLike, cells: pd.Index, *, obsm: dict, uns: dict,
+                    obs: dict, layer: tuple | None = None, protect: Iterable[str | os.PathLike] = (),
+                    overwrite: bool = False) -> Path:
+    """Write a copy of the ``.h5mu`` file ``source`` to ``path`` (atomically) with ``obsm`` and ``obs`` columns (rows
+    in the order of :func:`h5mu_copy_cells`' ``cells``), ``uns`` entries and ``layer`` = ``(key, modality, layers
+    entries, uns entries)`` of one modality added or replaced; the rest of the file is copied byte for byte (its counts
+    are never read). The entries are stored as ``MuData.write`` of the file read whole stores them."""
+    import shutil
+
+    import h5py
+    from anndata.io import write_elem
+
+    path = user_path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a .h5mu file; choose another output path")
+    frame = pd.DataFrame(obs, index=cells) if obs else None
+    if frame is not None:  # as MuData.write stores obs: text columns of repeated values as categories
+        ad.AnnData().strings_to_categoricals(frame)
+    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp:
+        shutil.copyfile(source, tmp)
+        with h5py.File(tmp, "r+") as f:
+            _put(f, "obsm", obsm)
+            _put(f, "uns", uns)
+            if frame is not None:
+                group = f["obs"]
+                order = _column_order(group)
+                for key in frame.columns:
+                    if key in group:
+                        del group[key]
+                    write_elem(group, key, frame[key]._values)
+                group.attrs["column-order"] = order + [k for k in frame.columns if k not in order]
+            if layer is not None:
+                modality, layers, info = layer
+                _put(f["mod"][modality], "layers", layers)
+                _put(f["mod"][modality], "uns", info)
+    logger.info("wrote %s", path)
+    return path
+
+
+def _put(group, name: str, entries: dict) -> None:
+    """Add (or replace) ``entries`` in the mapping ``group[name]`` (made when missing)."""
+    from anndata.io import write_elem
+
+    if name not in group:
+        write_elem(group, name, {})
+    for key, value in entries.items():
+        if key in group[name]:
+            del group[name][key]
+        write_elem(group[name], key, value)
+
+
+def _column_order(group) -> list[str]:
+    """The column names of the dataframe ``group``, in their order."""
+    return [c.decode() if isinstance(c, bytes) else str(c) for c in group.attrs.get("column-order", [])]
+
+
+def imputed_layer(layout: dict, imputed, modality: str, key: str = "jae_imputed") -> tuple:
+    """``(modality, layers entries, uns entries)`` for :func:`write_h5mu_copy`: the prediction ``imputed`` as
+    :func:`jae.imputation.add_imputed_layer` writes it into the modality of :func:`h5mu_copy_layout`'s ``layout``
+    (its cells and features, by name; the same refusals), its counts unread."""
+    from types import SimpleNamespace
+
+    from ..imputation import add_imputed_layer
+
+    rows = ad.AnnData(obs=pd.DataFrame(index=layout["obs_names"]), var=pd.DataFrame(index=layout["var_names"]))
+    add_imputed_layer(SimpleNamespace(mod={modality: rows}), imputed, modality, key=key)
+    return modality, {key: rows.layers[key]}, {key: rows.uns[key]}
+
+
+def embedded_rows(embedding: np.ndarray, columns: dict | None, cells: pd.Index, stored: pd.Index) -> tuple:
+    """``(embedding, columns)`` of the cells ``cells`` in the rows of a file's cells ``stored``; a cell of the file
+    that was not embedded (held by a modality jae does not read, e.g. 'hto') gets a NaN row and empty labels (it got
+    another cell's, the last one's), with one log line."""
+    order = cells.get_indexer(stored)
+    missing = order < 0
+    if not missing.any():
+        return embedding[order], {k: v[order] for k, v in (columns or {}).items()}
+    logger.warning("%d of the %d cells of the file (e.g. %s) are in none of the modalities embedded: their "
+                   "obsm['X_jae'] rows are NaN and their label columns empty", int(missing.sum()), len(stored),
+                   [str(c) for c in stored[missing][:3]])
+    rows = embedding[np.where(missing, 0, order)].astype(np.result_type(embedding.dtype, np.float32))
+    rows[missing] = np.nan
+    taken = {}
+    for key, values in (columns or {}).items():
+        series = pd.Series(values)
+        series = series.astype("boolean") if series.dtype == bool else series
+        taken[key] = series.reindex(order).array
+    return rows, taken
+
+
+#: what a bare copy of an .h5mu file (:func:`read_h5mu_bare`) leaves out of each modality: its matrices
+_MATRICES = ("X", "layers", "raw", "obsp", "varp")
+
+
+def read_h5mu_bare(path: str | os.PathLike):
+    """The MuData of the ``.h5mu`` file ``path`` (as :func:`jae.io.readers.read_h5mu_as_stored` reads it) without the
+    modalities' matrices (``X``, ``layers``, ``raw``, ``obsp``, ``varp``: its counts): every global entry, and each
+    modality's ``obs``, ``var``, ``obsm``, ``varm`` and ``uns``; for :func:`graft_h5mu`."""
+    import tempfile
+
+    import h5py
+
+    from .readers import read_h5mu_as_stored
+
+    with tempfile.TemporaryDirectory() as folder:
+        bare = Path(folder) / "bare.h5mu"
+        with h5py.File(path, "r") as f, h5py.File(bare, "w", userblock_size=512) as g:
+            g.attrs.update(f.attrs)
+            for key in f:
+                if key != "mod":
+                    f.copy(f[key], g, name=key)
+            g.create_group("mod").attrs.update(f["mod"].attrs)
+            for name, mod in f["mod"].items():
+                g["mod"].create_group(name).attrs.update(mod.attrs)
+                for key in mod:
+                    if key not in _MATRICES:
+                        f.copy(mod[key], g["mod"][name], name=key)
+        with open(path, "rb") as f, open(bare, "r+b") as g:
+            g.write(f.read(512))  # MuData's header (its userblock)
+        return read_h5mu_as_stored(bare)
+
+
+def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modality: str, *,
+               protect: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
+    """Write a copy of the ``.h5mu`` file ``source`` to ``path`` (atomically) whose global entries and modality
+    ``modality`` are those of ``mdata`` (:func:`read_h5mu_bare` of it, changed: a modality added), as ``MuData.write``
+    of ``mdata`` writes them; the other modalities are copied byte for byte (their counts are never read)."""
+    import shutil
+    import tempfile
+
+    import h5py
+
+    from .readers import _quiet_mudata
+
+    path = user_path(path)
+    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp, tempfile.TemporaryDirectory() as folder:
+        written = Path(folder) / "bare.h5mu"
+        with _quiet_mudata():
+            mdata.write(written)
+        shutil.copyfile(source, tmp)
+        with h5py.File(written, "r") as w, h5py.File(tmp, "r+") as f:
+            for key in w:
+                if key != "mod":
+                    if key in f:
+                        del f[key]
+                    w.copy(w[key], f, name=key)
+            if modality in f["mod"]:
+                del f["mod"][modality]
+            w.copy(w["mod"][modality], f["mod"], name=modality)
+            f["mod"].attrs.update(w["mod"].attrs)
+            f.attrs.update(w.attrs)
+    logger.info("wrote %s", path)
+    return path

@@ -426,7 +426,8 @@ def embed_files(
 
 def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles, dataset_id: str, method_id: str,
                      columns, overwrite: bool, imputed=None) -> None:
-    from ..io import write_atomic, write_embedding_h5ad
+    from ..io.write import (embedded_rows, graft_h5mu, h5mu_copy_layout, imputed_layer, read_h5mu_bare, write_atomic,
+                            write_embedding_h5ad, write_h5mu_copy)
 
     protect = inputs.paths
     if out.suffix == ".h5ad":
@@ -434,20 +435,30 @@ def _write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles
                              obs=columns, overwrite=overwrite, var_names=model.column_names,
                              uns={"jae": model.provenance("X")})  # what made it: seeds, a mapped model's mappings
         return
-    source = _read_untouched(inputs.h5mu)  # the copy written is the file as the user gave it
-    order = cells.get_indexer(source.obs_names)
-    had = imputed is not None and "jae_imputed" in getattr(source.mod.get(imputed[1]), "layers", {})  # replaced too
-    _log_replaced([k for k in (columns or {}) if k in source.obs.columns], out, also=(["obsm['X_jae']"] if "X_jae" in
-                  source.obsm else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []))
-    source.obsm["X_jae"] = Z[order]
+    layout = h5mu_copy_layout(inputs.h5mu, cells, None if imputed is None else imputed[1])
+    bare = layout is None and imputed is not None and h5mu_copy_layout(inputs.h5mu, cells) is not None  # mod added
+    source = (read_h5mu_bare(inputs.h5mu) if bare else _read_untouched(inputs.h5mu)) if layout is None else None
+    layout = layout or {"cells": source.obs_names, "obs": source.obs.columns, "obsm": source.obsm,
+                        "layers": getattr(source.mod.get(None if imputed is None else imputed[1]), "layers", {})}
+    rows, columns = embedded_rows(Z, columns, cells, layout["cells"])  # a cell jae did not read: NaN, no label
+    had = imputed is not None and "jae_imputed" in layout["layers"]  # replaced too
+    _log_replaced([k for k in (columns or {}) if k in layout["obs"]], out, also=(["obsm['X_jae']"] if "X_jae" in
+                  layout["obsm"] else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []))
+    if source is None:  # a copy of the file on disk, with jae's entries written into it
+        layer = None if imputed is None else imputed_layer(layout, *imputed)
+        write_h5mu_copy(inputs.h5mu, out, layout["cells"], obsm={"X_jae": rows}, uns={"jae": model.provenance(
+            "X_jae")}, obs=columns, layer=layer, protect=protect, overwrite=overwrite)
+        return
+    source.obsm["X_jae"] = rows
     source.uns["jae"] = model.provenance("X_jae")  # as JAE.embed records it
     for key, values in (columns or {}).items():
-        source.obs[key] = values[order]
+        source.obs[key] = values
     if imputed is not None:  # (prediction, the file's name of its modality): a layer of that modality
         from ..imputation import add_imputed_layer
 
         add_imputed_layer(source, *imputed)
-    write_atomic(source, out, protect=protect, overwrite=overwrite)
+    (graft_h5mu(source, inputs.h5mu, out, imputed[1], protect=protect, overwrite=overwrite) if bare else  # counts unread
+     write_atomic(source, out, protect=protect, overwrite=overwrite))
 
 
 def _with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) -> pd.DataFrame:
