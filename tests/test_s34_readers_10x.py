@@ -1,0 +1,72 @@
+"""Cell Ranger files as real users have them (session 34's audit of the readers)."""
+
+from __future__ import annotations
+
+import logging
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from jae.io import InputFiles, read_10x_h5
+
+
+def _write_10x(path, X, names, feature_types):
+    """A Cell Ranger >= 3 ``filtered_feature_bc_matrix.h5`` of cells x features ``X`` (stored features x cells CSC,
+    int32 counts, byte strings, as Cell Ranger writes it)."""
+    import h5py
+
+    csc = sp.csc_matrix(np.asarray(X).T.astype(np.int32))
+    with h5py.File(path, "w") as f:
+        g = f.create_group("matrix")
+        g["data"], g["indices"], g["indptr"] = csc.data, csc.indices.astype(np.int64), csc.indptr.astype(np.int64)
+        g["shape"] = np.array(csc.shape, dtype=np.int32)
+        g["barcodes"] = np.array([f"AAACCTGAGC{i:06d}-1" for i in range(X.shape[0])], dtype="S")
+        feats = g.create_group("features")
+        feats["id"] = np.array([f"ENSG{i:011d}" for i in range(len(names))], dtype="S")
+        feats["name"] = np.array(names, dtype="S")
+        feats["feature_type"] = np.array(feature_types, dtype="S")
+        feats["genome"] = np.array(["GRCh38"] * len(names), dtype="S")
+        feats["_all_tag_keys"] = np.array([b"genome"])
+    return path
+
+
+def test_a_cell_ranger_file_of_gene_expression_alone_is_embedded_as_the_same_rna_file(own_cite_model, tmp_path,
+                                                                                           caplog):
+    """Cell Ranger's most common output, Gene Expression alone: jae embed --10x refused it ('jae needs a second
+    modality'), and --mod1 sent the file back to --10x, although a fitted model embeds RNA-only cells; --10x now
+    embeds it as the same cells' RNA .h5ad given as --mod1 alone, and fitting it is refused naming jae embed / map."""
+    from jae.cli import main
+
+    folder, _ = own_cite_model("s34_readers_10x")
+    rng = np.random.default_rng(3)
+    from jae.datasets import simulate
+
+    genes = list(simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2,
+                          seed=1)["rna"].var_names)  # the genes of the model (tests/conftest.py's small_cite_model)
+    X = rng.poisson(1.5, size=(40, len(genes)))
+    tenx = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, genes, ["Gene Expression"] * len(genes))
+    barcodes = [f"AAACCTGAGC{i:06d}-1" for i in range(40)]
+    rna = tmp_path / "rna.h5ad"
+    ad.AnnData(X=sp.csr_matrix(X.astype(np.float32)), obs=pd.DataFrame(index=barcodes),
+               var=pd.DataFrame(index=genes)).write_h5ad(rna)
+    outs = {}
+    for flag, path in (("--10x", tenx), ("--mod1", rna)):
+        outs[flag] = tmp_path / f"emb{flag.strip('-')}.h5ad"
+        assert main(["embed", "--model", str(folder / "model"), flag, str(path), "--out", str(outs[flag]),
+                     "--device", "cpu"]) == 0
+    from_10x, from_h5ad = ad.read_h5ad(outs["--10x"]), ad.read_h5ad(outs["--mod1"])
+    assert list(from_10x.obs_names) == barcodes
+    np.testing.assert_array_equal(from_10x.X, from_h5ad.X)
+    # fitting needs a second modality: refused in one line naming the verbs that take the file
+    caplog.clear()
+    out = tmp_path / "fitted"
+    assert main(["fit", "--10x", str(tenx), "--out", str(out), "--mode", "unsupervised", "--batch-key", "none"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "holds only Gene Expression" in errors[0] and not out.exists()
+    assert "jae embed / jae map --model MODEL --10x FILE" in errors[0], errors[0]
+    with pytest.raises(ValueError, match=r"jae\.embed_files / jae\.map_files with jae\.io\.InputFiles\(tenx=FILE\)"):
+        read_10x_h5(tenx)
+    assert list(InputFiles(tenx=tenx).read().mod) == ["rna"]
