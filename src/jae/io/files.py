@@ -120,8 +120,10 @@ def _folder_fix(path: Path) -> str:
     as ``.h5ad`` / ``.h5mu``, or one of the files the folder holds."""
     names = {p.name for p in path.iterdir()}
     if names & {"matrix.mtx", "matrix.mtx.gz"}:
-        return ("it is a Cell Ranger matrix folder (matrix.mtx), which jae does not read: pass the "
-                "filtered_feature_bc_matrix.h5 beside it (tenx=FILE)")
+        beside = path.parent / f"{path.name}.h5"
+        return (f"it is a Cell Ranger matrix folder (matrix.mtx), which jae does not read: pass "
+                f"{beside if beside.is_file() else 'the filtered_feature_bc_matrix.h5 Cell Ranger writes beside it'} "
+                f"(tenx=FILE), or {_MTX_FIX.format(folder=str(path))}")
     if names & {".zgroup", ".zattrs", "zarr.json"}:
         return ("it is a zarr store: write it as one file first, e.g. anndata.read_zarr(path).write_h5ad(...) or "
                 "mudata.read_zarr(path).write(...) for an .h5mu")
@@ -140,8 +142,21 @@ def text_head(path: Path) -> str | None:
         return None
 
 
+#: How to read a Cell Ranger matrix folder (matrix.mtx, features.tsv, barcodes.tsv) when no ``.h5`` comes with it.
+_MTX_FIX = ("read the folder with scanpy.read_10x_mtx({folder!r}, gex_only=False), write it with .write_h5ad(...) and "
+            "pass that as h5ad=FILE (Gene Expression alone: as mod1=FILE, a query a fitted model embeds or maps)")
+
+
+def _noun(fmt: str, article: str = "an ") -> str:
+    """``fmt`` ('.h5ad', 'a Cell Ranger .h5') after 'not': with ``article`` unless it has its own."""
+    return fmt if fmt.startswith("a ") else f"{article}{fmt}"
+
+
 def _other_format(path: Path, fmt: str) -> str | None:
     """What a file that is not HDF5 is, when it is a format single-cell data often comes in, with the fix."""
+    if path.name.endswith((".mtx", ".mtx.gz")):  # a Matrix Market file of a Cell Ranger folder (or GEO's copy)
+        return (f"it is a Matrix Market matrix (of a Cell Ranger matrix folder), not {_noun(fmt)}; "
+                f"{_MTX_FIX.format(folder=str(path.parent))}")
     if text_head(path) is not None:
         kind = "a text table (CSV/TSV)"
     else:
@@ -153,9 +168,10 @@ def _other_format(path: Path, fmt: str) -> str | None:
         if magic != b"\x1f\x8b":
             return None
         kind = "gzip-compressed (e.g. a .csv.gz or .mtx.gz, or an R .rds)"
-    return (f"it is {kind}, not an HDF5 {fmt}; read it into an AnnData first (e.g. anndata.read_csv(path) for a "
+    return (f"it is {kind}, not {_noun(fmt, 'an HDF5 ')}; read it into an AnnData first (e.g. anndata.read_csv(path) for a "
             "table with cells as rows, its .T when genes are rows; scanpy.read_10x_mtx for a matrix.mtx folder; "
-            f"an R object converted in R, e.g. with zellkonverter or MuDataSeurat) and write that as {fmt}")
+            "an R object converted in R, e.g. with zellkonverter or MuDataSeurat) and write that as "
+            + ("an .h5ad (adata.write_h5ad(...)), passed as h5ad=FILE" if "Cell Ranger" in fmt else fmt))
 
 
 @contextmanager
