@@ -115,3 +115,34 @@ def test_a_cell_ranger_matrix_folder_without_its_h5_is_refused_naming_the_scanpy
     mdata = InputFiles(h5ad=tmp_path / "x.h5ad").read()
     np.testing.assert_array_equal(mdata["rna"].layers["counts"].toarray(), X[:, :6])
     np.testing.assert_array_equal(mdata["prot"].layers["counts"].toarray(), X[:, 6:])
+
+
+def test_a_cell_ranger_2_matrix_names_the_rna_route_a_fitted_model_takes(tmp_path, caplog):
+    """A Cell Ranger 2 .h5 (one group per genome, Gene Expression alone) given to jae was told 'jae needs a
+    second modality', untrue for embedding; it now names the .h5ad route for --mod1 alone, which reads its counts."""
+    import h5py
+    import scanpy as sc
+
+    from jae.cli import main
+
+    rng = np.random.default_rng(6)
+    X = rng.poisson(1.0, size=(20, 7))
+    csc = sp.csc_matrix(X.T.astype(np.int32))
+    path = tmp_path / "filtered_gene_bc_matrices_h5.h5"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("GRCh38")
+        g["data"], g["indices"], g["indptr"], g["shape"] = csc.data, csc.indices, csc.indptr, np.array(csc.shape)
+        g["barcodes"] = np.array([f"AAACCTGAGC{i:06d}-1" for i in range(20)], dtype="S")
+        g["genes"] = np.array([f"ENSG{i:011d}" for i in range(7)], dtype="S")
+        g["gene_names"] = np.array([f"G{i}" for i in range(6)] + ["G0"], dtype="S")  # a repeated symbol, as in GRCh38
+    assert main(["fit", "--10x", str(path), "--out", str(tmp_path / "model")]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "Cell Ranger 2 matrix" in errors[0] and "jae needs a second modality" not in errors[0]
+    assert "a fitted model embeds or maps its RNA alone" in errors[0] and "pass that as --mod1 FILE" in errors[0]
+    with pytest.warns(UserWarning, match="not unique"):  # scanpy's, for the repeated symbol: the fix named follows
+        a = sc.read_10x_h5(path)  # the route named
+    a.var_names_make_unique()
+    a.write_h5ad(tmp_path / "rna.h5ad")
+    mdata = InputFiles(mod1=tmp_path / "rna.h5ad").read()
+    assert list(mdata.mod) == ["rna"]
+    np.testing.assert_array_equal(mdata["rna"].X.toarray(), X)

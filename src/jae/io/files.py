@@ -35,8 +35,10 @@ def other_kind(f: h5py.File) -> tuple[str, str] | None:
     groups = [k for k in f if isinstance(f[k], h5py.Group)]
     if groups and all({"barcodes", "data", "indptr"} <= set(f[k]) for k in groups):  # one group per genome
         return (f"a Cell Ranger 2 matrix (genome {groups[0]!r}), which holds Gene Expression only",
-                "jae needs a second modality: pass Cell Ranger >= 3's filtered_feature_bc_matrix.h5 (tenx=FILE) with "
-                "Peaks or Antibody Capture, or RNA and the other modality as two .h5ad files")
+                "fitting needs a second modality: pass Cell Ranger >= 3's filtered_feature_bc_matrix.h5 (tenx=FILE) "
+                "with Peaks or Antibody Capture, or RNA and the other modality as two .h5ad files; a fitted model "
+                "embeds or maps its RNA alone: write it as an .h5ad, e.g. a = scanpy.read_10x_h5(path) (which reads "
+                "Cell Ranger 2); a.var_names_make_unique(); a.write_h5ad('rna.h5ad'), and pass that as mod1=FILE")
     if "row_attrs" in f and "col_attrs" in f:
         return "a loom file", "convert it first: anndata.read_loom(path).write_h5ad(...)"
     return None
