@@ -146,3 +146,25 @@ def test_a_cell_ranger_2_matrix_names_the_rna_route_a_fitted_model_takes(tmp_pat
     mdata = InputFiles(mod1=tmp_path / "rna.h5ad").read()
     assert list(mdata.mod) == ["rna"]
     np.testing.assert_array_equal(mdata["rna"].X.toarray(), X)
+
+
+def test_empty_droplets_in_a_gene_expression_file_name_a_route_that_reads_it(own_cite_model, tmp_path):
+    """Barcodes without counts in a Cell Ranger file of Gene Expression alone (now read by --10x as a query) were
+    refused naming mdata = jae.read_10x_h5(path), which refuses that file; the fix now reads it with scanpy and
+    embeds the AnnData kept, which works."""
+    import scanpy as sc
+
+    from jae.datasets import simulate
+
+    _, model = own_cite_model("s34_readers_droplets")
+    genes = list(simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2,
+                          seed=1)["rna"].var_names)
+    X = np.random.default_rng(7).poisson(1.5, size=(30, len(genes)))
+    X[25:] = 0  # empty droplets
+    path = _write_10x(tmp_path / "raw_feature_bc_matrix.h5", X, genes, ["Gene Expression"] * len(genes))
+    with pytest.raises(ValueError, match="call the cells in Python first") as err:
+        InputFiles(tenx=path).read()
+    assert "adata = scanpy.read_10x_h5(path)" in str(err.value) and "jae.read_10x_h5" not in str(err.value)
+    adata = sc.read_10x_h5(path)  # the route named
+    adata = adata[np.asarray(adata.X.sum(axis=1)).ravel() > 0].copy()
+    assert model.embed(adata).shape[0] == 25

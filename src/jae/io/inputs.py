@@ -232,6 +232,9 @@ def _check_called_cells(mdata, path: Path) -> None:
     what = "is the matrix of every barcode (mostly empty droplets)" if raw else "holds barcodes without counts"
     called = "" if path.name.startswith("filtered_feature_bc_matrix") else (
         "pass filtered_feature_bc_matrix.h5, the cells Cell Ranger called, or ")
+    route = ("mdata = jae.read_10x_h5(path), then keep the cells) and pass that MuData to model.fit or model.embed"
+             if len(mdata.mod) > 1 else  # Gene Expression alone, which read_10x_h5 refuses: a query's RNA
+             "adata = scanpy.read_10x_h5(path), then keep the cells) and pass that AnnData to model.embed")
     raise ValueError(
         f"Cell Ranger file {path.name} {what}{f': {found}' if found else ''}; {called}call the cells in Python first "
-        "(mdata = jae.read_10x_h5(path), then keep the cells) and pass that MuData to model.fit or model.embed")
+        f"({route}")
