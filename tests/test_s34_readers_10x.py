@@ -168,3 +168,26 @@ def test_empty_droplets_in_a_gene_expression_file_name_a_route_that_reads_it(own
     adata = sc.read_10x_h5(path)  # the route named
     adata = adata[np.asarray(adata.X.sum(axis=1)).ravel() > 0].copy()
     assert model.embed(adata).shape[0] == 25
+
+
+def test_proteins_kept_as_an_array_without_names_are_said_to_be_named_by_position(caplog):
+    """scvi-tools' layout with obsm['protein_expression'] as a bare array (no DataFrame columns, no
+    uns['protein_expression_names']) had its proteins named protein_0, protein_1, ... without a word, names a query's
+    proteins must then match; the log line now says so and how to keep the names. Named proteins: unchanged line."""
+    from jae.io import split_anndata
+
+    rng = np.random.default_rng(8)
+    adata = ad.AnnData(X=sp.csr_matrix(rng.poisson(1.0, size=(12, 5)).astype(np.float32)),
+                       obs=pd.DataFrame(index=[f"c{i}" for i in range(12)]),
+                       var=pd.DataFrame(index=[f"G{i}" for i in range(5)]))
+    adata.obsm["protein_expression"] = rng.poisson(4.0, size=(12, 3))
+    with caplog.at_level(logging.INFO, logger="jae.io"):
+        mods = split_anndata(adata, layer=None)
+    assert list(mods["prot"].var_names) == ["protein_0", "protein_1", "protein_2"]  # as before
+    assert "3 proteins named protein_0 ... protein_2 (an array without names" in caplog.text
+    caplog.clear()
+    adata.obsm["protein_expression"] = pd.DataFrame(adata.obsm["protein_expression"], index=adata.obs_names,
+                                                    columns=["CD3", "CD4", "CD8"])
+    with caplog.at_level(logging.INFO, logger="jae.io"):
+        split_anndata(adata, layer=None)
+    assert "3 proteins" in caplog.text and "named protein_0" not in caplog.text
