@@ -214,6 +214,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "the file's .X holds normalised values and it has no counts layer: pass"),
     # jae.datasets.sampling.check_counts_memory: write_simulated's chunk_size is jae simulate's --chunk-size
     (r"\bpass a smaller chunk_size\b", "pass a smaller --chunk-size"),
+    # jae.io.files.gex_only_message: a Cell Ranger file of Gene Expression alone given to fit; embed and map take it
+    (r"\bjae\.embed_files / jae\.map_files with jae\.io\.InputFiles\(--10x FILE\)",
+     "jae embed / jae map --model MODEL --10x FILE --out OUT"),
+    # jae.io.files._MTX_FIX: a Cell Ranger matrix folder's .h5ad, passed as --h5ad (or --mod1 alone)
+    (r"\bmod1=FILE\b", "--mod1 FILE"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

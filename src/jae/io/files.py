@@ -35,11 +35,22 @@ def other_kind(f: h5py.File) -> tuple[str, str] | None:
     groups = [k for k in f if isinstance(f[k], h5py.Group)]
     if groups and all({"barcodes", "data", "indptr"} <= set(f[k]) for k in groups):  # one group per genome
         return (f"a Cell Ranger 2 matrix (genome {groups[0]!r}), which holds Gene Expression only",
-                "jae needs a second modality: pass Cell Ranger >= 3's filtered_feature_bc_matrix.h5 (tenx=FILE) with "
-                "Peaks or Antibody Capture, or RNA and the other modality as two .h5ad files")
+                "fitting needs a second modality: pass Cell Ranger >= 3's filtered_feature_bc_matrix.h5 (tenx=FILE) "
+                "with Peaks or Antibody Capture, or RNA and the other modality as two .h5ad files; a fitted model "
+                "embeds or maps its RNA alone: write it as an .h5ad, e.g. a = scanpy.read_10x_h5(path) (which reads "
+                "Cell Ranger 2); a.var_names_make_unique(); a.write_h5ad('rna.h5ad'), and pass that as mod1=FILE")
     if "row_attrs" in f and "col_attrs" in f:
         return "a loom file", "convert it first: anndata.read_loom(path).write_h5ad(...)"
     return None
+
+
+def gex_only_message(name: str, ignored=()) -> str:
+    """The refusal of a Cell Ranger file holding Gene Expression alone (``ignored``: its feature types jae leaves out)
+    where a second modality is needed: fitting, or :func:`jae.read_10x_h5`; a fitted model embeds or maps it."""
+    also = f" (and {', '.join(ignored)}, which jae does not use)" if len(ignored) else ""
+    return (f"{name} holds only Gene Expression features{also}; fitting needs a second modality (Peaks or Antibody "
+            "Capture), while a fitted model embeds or maps these cells from their RNA alone: jae.embed_files / "
+            "jae.map_files with jae.io.InputFiles(tenx=FILE)")
 
 
 def check_is_anndata(f: h5py.File, path: Path, *, what: str) -> None:
@@ -111,8 +122,10 @@ def _folder_fix(path: Path) -> str:
     as ``.h5ad`` / ``.h5mu``, or one of the files the folder holds."""
     names = {p.name for p in path.iterdir()}
     if names & {"matrix.mtx", "matrix.mtx.gz"}:
-        return ("it is a Cell Ranger matrix folder (matrix.mtx), which jae does not read: pass the "
-                "filtered_feature_bc_matrix.h5 beside it (tenx=FILE)")
+        beside = path.parent / f"{path.name}.h5"
+        return (f"it is a Cell Ranger matrix folder (matrix.mtx), which jae does not read: pass "
+                f"{beside if beside.is_file() else 'the filtered_feature_bc_matrix.h5 Cell Ranger writes beside it'} "
+                f"(tenx=FILE), or {_MTX_FIX.format(folder=str(path))}")
     if names & {".zgroup", ".zattrs", "zarr.json"}:
         return ("it is a zarr store: write it as one file first, e.g. anndata.read_zarr(path).write_h5ad(...) or "
                 "mudata.read_zarr(path).write(...) for an .h5mu")
@@ -131,8 +144,21 @@ def text_head(path: Path) -> str | None:
         return None
 
 
+#: How to read a Cell Ranger matrix folder (matrix.mtx, features.tsv, barcodes.tsv) when no ``.h5`` comes with it.
+_MTX_FIX = ("read the folder with scanpy.read_10x_mtx({folder!r}, gex_only=False), write it with .write_h5ad(...) and "
+            "pass that as h5ad=FILE (Gene Expression alone: as mod1=FILE, a query a fitted model embeds or maps)")
+
+
+def _noun(fmt: str, article: str = "an ") -> str:
+    """``fmt`` ('.h5ad', 'a Cell Ranger .h5') after 'not': with ``article`` unless it has its own."""
+    return fmt if fmt.startswith("a ") else f"{article}{fmt}"
+
+
 def _other_format(path: Path, fmt: str) -> str | None:
     """What a file that is not HDF5 is, when it is a format single-cell data often comes in, with the fix."""
+    if path.name.endswith((".mtx", ".mtx.gz")):  # a Matrix Market file of a Cell Ranger folder (or GEO's copy)
+        return (f"it is a Matrix Market matrix (of a Cell Ranger matrix folder), not {_noun(fmt)}; "
+                f"{_MTX_FIX.format(folder=str(path.parent))}")
     if text_head(path) is not None:
         kind = "a text table (CSV/TSV)"
     else:
@@ -144,9 +170,10 @@ def _other_format(path: Path, fmt: str) -> str | None:
         if magic != b"\x1f\x8b":
             return None
         kind = "gzip-compressed (e.g. a .csv.gz or .mtx.gz, or an R .rds)"
-    return (f"it is {kind}, not an HDF5 {fmt}; read it into an AnnData first (e.g. anndata.read_csv(path) for a "
+    return (f"it is {kind}, not {_noun(fmt, 'an HDF5 ')}; read it into an AnnData first (e.g. anndata.read_csv(path) for a "
             "table with cells as rows, its .T when genes are rows; scanpy.read_10x_mtx for a matrix.mtx folder; "
-            f"an R object converted in R, e.g. with zellkonverter or MuDataSeurat) and write that as {fmt}")
+            "an R object converted in R, e.g. with zellkonverter or MuDataSeurat) and write that as "
+            + ("an .h5ad (adata.write_h5ad(...)), passed as h5ad=FILE" if "Cell Ranger" in fmt else fmt))
 
 
 @contextmanager

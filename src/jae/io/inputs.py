@@ -35,7 +35,8 @@ class InputFiles:
         A MuData file with an RNA modality and an ATAC or protein modality (:func:`jae.io.read_h5mu`), or with RNA
         alone (a query to embed or map with a fitted model; fitting needs both).
     tenx
-        A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`); always read whole.
+        A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`), or one of Gene Expression
+        alone (a query to embed or map with a fitted model; fitting needs both); always read whole.
     h5ad
         One ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`: ``var['feature_types']`` as
         ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
@@ -128,7 +129,7 @@ class InputFiles:
 
     def _read(self):
         from .paired_h5ad import read_paired_h5ad
-        from .readers import read_10x_h5, read_competition, read_h5mu
+        from .readers import _read_10x_h5, read_competition, read_h5mu
 
         from .rna_files import h5mu_rna_alone, read_rna
 
@@ -143,7 +144,7 @@ class InputFiles:
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         else:
-            mdata = read_10x_h5(self.tenx, mod2_kind=self.mod2_kind)
+            mdata = _read_10x_h5(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
             if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad
                 from .modality import describe_types
                 from .paired_h5ad import _second_modality
@@ -192,6 +193,10 @@ class InputFiles:
                              "or mapped with a fitted model (jae embed / jae map)")
         if self.source in ("10x", "h5ad"):  # always read whole; said once read (not before refusing a wrong file)
             data = self.read(annotations=annotations)
+            if not plan and self.source == "10x" and len(data.mod) < 2:  # a Cell Ranger file of Gene Expression alone: a query, no reference
+                from .files import gex_only_message
+
+                raise ValueError(gex_only_message(self.tenx.name))
             logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad files, "
                         "mod1 and mod2, and .h5mu files)", what, Path(self.tenx or self.h5ad).name)
             return data
@@ -227,6 +232,9 @@ def _check_called_cells(mdata, path: Path) -> None:
     what = "is the matrix of every barcode (mostly empty droplets)" if raw else "holds barcodes without counts"
     called = "" if path.name.startswith("filtered_feature_bc_matrix") else (
         "pass filtered_feature_bc_matrix.h5, the cells Cell Ranger called, or ")
+    route = ("mdata = jae.read_10x_h5(path), then keep the cells) and pass that MuData to model.fit or model.embed"
+             if len(mdata.mod) > 1 else  # Gene Expression alone, which read_10x_h5 refuses: a query's RNA
+             "adata = scanpy.read_10x_h5(path), then keep the cells) and pass that AnnData to model.embed")
     raise ValueError(
         f"Cell Ranger file {path.name} {what}{f': {found}' if found else ''}; {called}call the cells in Python first "
-        "(mdata = jae.read_10x_h5(path), then keep the cells) and pass that MuData to model.fit or model.embed")
+        f"({route}")

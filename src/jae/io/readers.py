@@ -23,7 +23,7 @@ import pandas as pd
 from .features import unique_cells
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
-                    check_not_mudata, text_head)
+                    check_not_mudata, gex_only_message, text_head)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, modality_kinds, normalize_kind,
                        pair_from_names, swapped_pair)
 from .raw import counts_or_x, resolve_raw
@@ -361,6 +361,12 @@ def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
     ValueError
         For a file without the ``matrix`` group, or without Gene Expression features and Peaks or Antibody Capture.
     """
+    return _read_10x_h5(path, mod2_kind=mod2_kind)
+
+
+def _read_10x_h5(path: PathLike, *, mod2_kind: str | None = None, rna_alone: bool = False) -> md.MuData:
+    """:func:`read_10x_h5`; ``rna_alone``: a file of Gene Expression alone is read as a MuData of ``'rna'`` alone (a
+    query that a fitted model embeds or maps from RNA, as :class:`jae.io.InputFiles` reads it)."""
     import scipy.sparse as sp
 
     path = _check_file(path, what="Cell Ranger .h5")
@@ -388,19 +394,15 @@ def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
         tags = {k: v[keep] for k, v in tags.items()}
     if "GEX" not in set(kinds):
         raise ValueError(f"{path.name} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
-    if len(set(kinds)) < 2:
-        also = f" (and {', '.join(ignored)}, which jae does not use)" if ignored else ""
-        raise ValueError(
-            f"{path.name} holds only Gene Expression features{also}; jae needs a second modality (Peaks or Antibody "
-            "Capture)"
-        )
+    if len(set(kinds)) < 2 and not rna_alone:
+        raise ValueError(gex_only_message(path.name, ignored))
     from .single import split_anndata
 
     var = pd.DataFrame({"gene_ids": ids, "feature_types": kinds, "genome": genome, **tags}, index=pd.Index(names))
     with warnings.catch_warnings():  # names repeated across feature types (a protein and its gene) are split apart
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
-        mods = split_anndata(ad.AnnData(X=X, obs=pd.DataFrame(index=pd.Index(barcodes, name=None)), var=var),
-                             layer=None)
+        whole = ad.AnnData(X=X, obs=pd.DataFrame(index=pd.Index(barcodes, name=None)), var=var)
+        mods = split_anndata(whole, layer=None) or {"rna": whole}  # None: Gene Expression alone (rna_alone)
     if mod2_kind is not None:
         from .modality import describe_types
         from .paired_h5ad import _second_modality

@@ -132,8 +132,11 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
         var = pd.DataFrame({"feature_types": "ADT"}, index=names)
         other = ad.AnnData(X=values, obs=empty, var=var, layers={layer: values} if layer is not None else {})
         rna = _columns(adata, None, layer=layer, obs=cells.copy())
-        logger.info("one AnnData with proteins in obsm[%r]: %d genes, %d proteins", protein_key, rna.n_vars,
-                    other.n_vars)
+        made_up = "" if isinstance(prot, pd.DataFrame) or stored is not None else (
+            f" named protein_0 ... protein_{prot.shape[1] - 1} (an array without names: a query's proteins match "
+            f"the model's by name, so keep the names as a DataFrame's columns or in uns['{protein_key}_names'])")
+        logger.info("one AnnData with proteins in obsm[%r]: %d genes, %d proteins%s", protein_key, rna.n_vars,
+                    other.n_vars, made_up)
         return {"rna": rna, "prot": other}
     return None
 
