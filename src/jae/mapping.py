@@ -243,6 +243,26 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
     return batch
 
 
+def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) -> tuple:
+    """What :meth:`jae.JAE.finetune` trains on: ``(features, the decoder's batch labels or None, MosaicInput or
+    None)``. The features are the ones :meth:`jae.JAE.embed` encodes: for a model made by :func:`map_query`, each
+    cell of a mapped batch is shifted by its batch's shift (read from the column the mapping read,
+    :attr:`QueryAdapter.batch_key`; cells of other batches get none), so the fine-tuning fits the inputs the model
+    then embeds. Every column is read and checked before the counts are projected."""
+    from .mosaic import MosaicInput
+    from .query import query_features
+
+    labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune")  # before the projection
+    adapter = model.adapter
+    mapped = None if adapter is None else adapter.batch_column(data, model.batches)  # as embed reads it
+    X, cells, observed = query_features(model, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
+    if mapped is not None:
+        X = adapter.apply(X, mapped.reindex(cells).to_numpy())
+    mosaic = None if observed.all() else MosaicInput(observed, X, model.preprocessor.widths, rate=0.0)
+    batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
+    return X, batch, mosaic
+
+
 def check_new_batches(batch, known, batch_key: str) -> None:
     """Refuse a query none of whose batches is new to the model (all reference batches, or mapped before): map_query
     trains shifts for new batches only, so it would return the model unchanged; one line with the two fixes."""

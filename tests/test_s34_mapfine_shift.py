@@ -1,0 +1,63 @@
+"""Fine-tuning a model made by map_query trains on the features its embed encodes: the query cells shifted by
+their mapped batch's shift (cells of other batches unshifted), not the unshifted features it never embeds."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from jae.datasets import simulate
+
+
+@pytest.fixture(scope="module")
+def mapped(own_cite_model):
+    _, reference = own_cite_model("s34_mapfine_shift")
+    query = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=4)
+    query.obs["batch"] = ("q_" + query.obs["batch"].astype(str)).astype("category")
+    query.obs_names = "q" + query.obs_names
+    return reference.map_query(query, batch_key="batch", epochs=2, progress_bar=False), query
+
+
+def _weights(model):
+    return {k: v.clone() for k, v in model.network.state_dict().items()}
+
+
+def test_finetune_of_a_mapped_model_trains_on_the_shifted_features_its_embed_encodes(mapped):
+    """finetune trained the network on the unshifted query features, then embed shifted them: the fine-tuning fit
+    inputs the model never embeds."""
+    model, query = mapped
+    X, cells, batch, _ = model._features(query, layer="counts")
+    shifted = model.adapter.apply(X, batch)
+    assert not np.array_equal(shifted, X)
+    by_hand = copy.deepcopy(model).finetune_transformed(shifted, seed=5, progress_bar=False)
+    tuned = copy.deepcopy(model).finetune(query, seed=5, progress_bar=False)
+    want, got = _weights(by_hand), _weights(tuned)
+    assert all(np.array_equal(want[k], got[k]) for k in want)
+    np.testing.assert_array_equal(tuned.embed(query, key_added=None), by_hand.embed(query, key_added=None))
+
+
+def test_finetune_of_a_mapped_model_leaves_cells_of_other_batches_unshifted(mapped):
+    model, query = mapped
+    other = query.copy()
+    first = sorted(other.obs["batch"].unique())[0]
+    other.obs["batch"] = other.obs["batch"].astype(str).where(other.obs["batch"] != first, "never_mapped")
+    X, _, batch, _ = model._features(other, layer="counts")
+    assert (batch == "never_mapped").any()
+    by_hand = copy.deepcopy(model).finetune_transformed(model.adapter.apply(X, batch), seed=5, progress_bar=False)
+    tuned = copy.deepcopy(model).finetune(other, seed=5, progress_bar=False)
+    want, got = _weights(by_hand), _weights(tuned)
+    assert all(np.array_equal(want[k], got[k]) for k in want)
+
+
+def test_finetune_of_a_mapped_model_needs_the_mapping_column_before_any_work(mapped):
+    model, query = mapped
+    bare = query.copy()
+    del bare.obs["batch"]
+    for mod in bare.mod.values():
+        mod.obs = mod.obs.drop(columns=[c for c in mod.obs.columns if c == "batch"])
+    before = _weights(model)
+    with pytest.raises(ValueError, match=r"made by map_query .* no such column"):
+        model.finetune(bare, seed=5, progress_bar=False)
+    assert all(np.array_equal(before[k], v) for k, v in model.network.state_dict().items())
