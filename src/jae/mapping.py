@@ -263,6 +263,29 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
     return X, batch, mosaic
 
 
+def decoder_batch_key(model, data) -> str | None:
+    """The ``batch_key`` of :meth:`jae.JAE.finetune` when ``jae embed`` fine-tunes ``model``: for a model whose decoder
+    takes the batch (``decoder_batch=True``), the column it was fitted with when ``data`` holds it (its cells checked
+    here, before any work: the decoder gets the batches it was pretrained on, zeros for new ones), else None (every
+    cell's decoder gets zeros, as for new batches, with a log line)."""
+    from .io.paired import cell_obs
+
+    key = getattr(model, "batch_key", None)
+    if not model.config.decoder_batch or not key:
+        return None
+    obs = cell_obs(data)
+    if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):
+        logger.info("the data has no obs[%r], the batches this model's decoder was fitted with: fine-tuning gives "
+                    "the decoder no batch (zeros) for every cell", key)
+        return None
+    try:  # a cell without a batch: refused before the counts are read
+        cell_batches(data, key, caller="fine-tuning")
+    except ValueError as err:
+        raise ValueError(f"this model's decoder takes each cell's batch (decoder_batch=True), which fine-tuning reads "
+                         f"from obs[{key!r}]: {err}; or skip fine-tuning (finetune_epochs=0)") from None
+    return key
+
+
 def check_new_batches(batch, known, batch_key: str) -> None:
     """Refuse a query none of whose batches is new to the model (all reference batches, or mapped before): map_query
     trains shifts for new batches only, so it would return the model unchanged; one line with the two fixes."""
