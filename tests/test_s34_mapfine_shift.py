@@ -61,3 +61,20 @@ def test_finetune_of_a_mapped_model_needs_the_mapping_column_before_any_work(map
     with pytest.raises(ValueError, match=r"made by map_query .* no such column"):
         model.finetune(bare, seed=5, progress_bar=False)
     assert all(np.array_equal(before[k], v) for k, v in model.network.state_dict().items())
+
+
+def test_the_record_says_which_fine_tunings_came_before_a_mapping_and_which_after(mapped, own_cite_model, tmp_path):
+    """map_query then finetune, and finetune then map_query, gave the same record (finetune_seeds and the mapping,
+    no order), though the first trains on shifted features and the second shifts a fine-tuned network's inputs."""
+    from jae import JAE
+
+    model, query = mapped
+    after = copy.deepcopy(model).finetune(query, seed=5, progress_bar=False)
+    _, reference = own_cite_model("s34_mapfine_record")
+    before = reference.finetune(query, seed=5, progress_bar=False).map_query(query, epochs=2, progress_bar=False)
+    assert after.mappings[-1]["finetunes_before"] == 0 and before.mappings[-1]["finetunes_before"] == 1
+    assert after.provenance()["mapping"] != before.provenance()["mapping"]
+    after.save(tmp_path / "m")
+    back = JAE.load(tmp_path / "m", device="cpu")
+    assert back.mappings == after.mappings
+    assert back.provenance()["finetune_seeds"] == [5] and back.provenance()["mapping"]["1"]["finetunes_before"] == 0

@@ -190,7 +190,8 @@ def _measured(model, observed: np.ndarray) -> np.ndarray | None:
 
 def mappings_of(model) -> list[dict]:
     """The mappings that made ``model``, oldest first: one dict per :func:`map_query` call that trained shifts, with
-    ``batch_key``, ``batches`` (the batches it added), ``n_cells`` (their cells), ``seed``, ``epochs`` and ``steps``.
+    ``batch_key``, ``batches`` (the batches it added), ``n_cells`` (their cells), ``seed``, ``epochs``, ``steps`` and
+    ``finetunes_before`` (the fine-tunings done before it, :func:`finetune_count`; absent in records of older jae).
     A model saved before jae kept these records (format 6 files without ``"mappings"``) gets one record of its
     adapter's batches without the rest; a model never mapped, an empty list."""
     records = getattr(model, "mappings", None)
@@ -200,6 +201,16 @@ def mappings_of(model) -> list[dict]:
     if adapter is None:
         return []
     return [{"batch_key": adapter.batch_key, "batches": list(adapter.batches)}]
+
+
+def finetune_count(model) -> int:
+    """How many fine-tunings (:meth:`jae.JAE.finetune`, the query stage of ``fit``) ``model`` has had: a mapping's
+    record keeps it (``finetunes_before``), so the record says which fine-tunings came before the mapping and which
+    after (these train on the shifted features of the mapped batches)."""
+    history = getattr(model, "history", None)
+    if history is None or "stage" not in getattr(history, "columns", ()) or "epoch" not in history.columns:
+        return 0
+    return int(((history["stage"] == "finetune") & (history["epoch"] == 1)).sum())
 
 
 def _unique_cells(data) -> None:
@@ -409,6 +420,6 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     new_adapter = QueryAdapter(batch_key, tuple(new), shift)
     mapped.mappings = mappings_of(reference) + [{  # what rebuilds this mapping: saved in model.json
         "batch_key": batch_key, "batches": list(new), "n_cells": n_rows, "seed": int(seed), "epochs": int(epochs),
-        "steps": int(adapter_steps(n_rows, epochs))}]
+        "steps": int(adapter_steps(n_rows, epochs)), "finetunes_before": finetune_count(reference)}]
     mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift)
     return mapped
