@@ -78,3 +78,20 @@ def test_the_record_says_which_fine_tunings_came_before_a_mapping_and_which_afte
     back = JAE.load(tmp_path / "m", device="cpu")
     assert back.mappings == after.mappings
     assert back.provenance()["finetune_seeds"] == [5] and back.provenance()["mapping"]["1"]["finetunes_before"] == 0
+
+
+def test_a_mapped_model_fitted_again_keeps_no_record_of_the_old_mapping(mapped, tmp_path):
+    """fit dropped the adapter of a mapped model but kept its mappings: embeddings of the refitted model said
+    uns['jae']['mapping'] (batches it no longer shifts), as did its model.json, and a new mapping was appended to them."""
+    from jae import JAE
+    from jae.mapping import mappings_of
+
+    model, query = mapped
+    refit = copy.deepcopy(model)
+    reference = simulate(120, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=1)
+    refit.fit(reference, progress_bar=False)
+    assert refit.adapter is None and mappings_of(refit) == [] and "mapping" not in refit.provenance()
+    refit.save(tmp_path / "m")
+    assert JAE.load(tmp_path / "m", device="cpu").mappings == []
+    again = refit.map_query(query, epochs=1, progress_bar=False)
+    assert len(again.mappings) == 1

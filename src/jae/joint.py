@@ -205,7 +205,7 @@ class JAE:
         check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
         check_flags(finetune=finetune, progress_bar=progress_bar)
         cfg = self.config
-        self.calibration = self.voters = self.calibration_cells = self.adapter = None  # nothing of the last fit
+        self.calibration = self.voters = self.calibration_cells = self.adapter = self.mappings = None  # none of the last fit
         if batch_key is None:  # one batch: all cells
             batch = pd.Series("all", index=obs.index, name="batch")
         else:
