@@ -286,7 +286,8 @@ def embed_files(
     """Embed the cells in ``inputs`` with a model and write the embedding (``jae embed``).
 
     By default the model is first fine-tuned on these cells (:meth:`jae.JAE.finetune`, the seed's online step); a
-    model made by :meth:`jae.JAE.map_query` is not, so its reference stays frozen.
+    model made by :meth:`jae.JAE.map_query` is not, so its reference stays frozen (with ``finetune_epochs`` >= 1 it
+    is, on the features it embeds: the cells of its mapped batches shifted).
 
     Parameters
     ----------
