@@ -39,7 +39,7 @@ def test_map_query_records_the_batches_seed_epochs_and_steps(data, tmp_path):
     n1 = int((query.obs["batch"] == "q1").sum())
     assert mappings_of(model) == []
     assert first.mappings == [{"batch_key": "batch", "batches": ["q1"], "n_cells": n1, "seed": model.seed + 2,
-                               "epochs": 2, "steps": adapter_steps(n1, 2)}]
+                               "epochs": 2, "steps": adapter_steps(n1, 2), "finetunes_before": 0}]
     second = first.map_query(query, epochs=1, seed=11, progress_bar=False)  # q1 known now: only q2 is added
     assert [m["batches"] for m in second.mappings] == [["q1"], ["q2"]]
     assert second.mappings[1]["seed"] == 11 and second.mappings[1]["epochs"] == 1

@@ -14,7 +14,7 @@ from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .io.paired import batch_column, check_batches, get_annotation, get_paired
 from .io.validate import check_fit_annotations, reference_mask
 from .model import JAENetwork, LatentLayout
-from .mapping import QueryAdapter, cell_batches
+from .mapping import QueryAdapter, finetune_inputs
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
 from .query import query_features
@@ -205,7 +205,7 @@ class JAE:
         check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
         check_flags(finetune=finetune, progress_bar=progress_bar)
         cfg = self.config
-        self.calibration = self.voters = self.calibration_cells = self.adapter = None  # nothing of the last fit
+        self.calibration = self.voters = self.calibration_cells = self.adapter = self.mappings = None  # none of the last fit
         if batch_key is None:  # one batch: all cells
             batch = pd.Series("all", index=obs.index, name="batch")
         else:
@@ -313,7 +313,9 @@ class JAE:
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
         pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None); a cell without a batch is
         refused before any work. ``data`` and ``layer``: as for :meth:`embed`; ``seed``: of the minibatch order and
-        dropout (None: the model's ``seed + 1``); ``progress_bar``: one bar over the epochs.
+        dropout (None: the model's ``seed + 1``); ``progress_bar``: one bar over the epochs. A model made by
+        :meth:`map_query` trains on the features :meth:`embed` encodes: cells of its mapped batches (in the column the
+        mapping read, ``adapter.batch_key``, which the data must hold) shifted, other cells not (jae.mapping).
 
         The model changes in place (:meth:`map_query` leaves the reference as it is). A model with label transfer
         then fits its calibration again on the held-out reference cells it keeps (:func:`jae.labels.calibrate`), so
@@ -323,10 +325,7 @@ class JAE:
         check_flags(progress_bar=progress_bar)  # before the projection
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
-        labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune")  # before the projection
-        X, cells, observed = query_features(self, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
-        mosaic = None if observed.all() else MosaicInput(observed, X, self.preprocessor.widths, rate=0.0)
-        batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
+        X, batch, mosaic = finetune_inputs(self, data, batch_key=batch_key, layer=layer)  # jae.mapping
         return self.finetune_transformed(X, batch=batch, epochs=epochs, seed=seed, progress_bar=progress_bar, mosaic=mosaic)
 
     @unchanged_on_failure  # a fine-tuning that does not finish leaves the model as it was
@@ -334,7 +333,8 @@ class JAE:
                              progress_bar: bool = True, mosaic=None) -> "JAE":
         """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.
 
-        ``batch``: the cells' batch labels (``(n_cells,)``) or None; ``mosaic``: as for :meth:`fit_transformed`.
+        ``batch``: the decoder's batch labels (``(n_cells,)``) or None; ``mosaic``: as for :meth:`fit_transformed`.
+        ``X`` is trained on as given: a mapped model's shifts are added by :meth:`finetune`, not here.
         """
         self._require_fitted()
         check_flags(progress_bar=progress_bar)

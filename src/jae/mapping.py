@@ -190,7 +190,8 @@ def _measured(model, observed: np.ndarray) -> np.ndarray | None:
 
 def mappings_of(model) -> list[dict]:
     """The mappings that made ``model``, oldest first: one dict per :func:`map_query` call that trained shifts, with
-    ``batch_key``, ``batches`` (the batches it added), ``n_cells`` (their cells), ``seed``, ``epochs`` and ``steps``.
+    ``batch_key``, ``batches`` (the batches it added), ``n_cells`` (their cells), ``seed``, ``epochs``, ``steps`` and
+    ``finetunes_before`` (the fine-tunings done before it, :func:`finetune_count`; absent in records of older jae).
     A model saved before jae kept these records (format 6 files without ``"mappings"``) gets one record of its
     adapter's batches without the rest; a model never mapped, an empty list."""
     records = getattr(model, "mappings", None)
@@ -200,6 +201,16 @@ def mappings_of(model) -> list[dict]:
     if adapter is None:
         return []
     return [{"batch_key": adapter.batch_key, "batches": list(adapter.batches)}]
+
+
+def finetune_count(model) -> int:
+    """How many fine-tunings (:meth:`jae.JAE.finetune`, the query stage of ``fit``) ``model`` has had: a mapping's
+    record keeps it (``finetunes_before``), so the record says which fine-tunings came before the mapping and which
+    after (these train on the shifted features of the mapped batches)."""
+    history = getattr(model, "history", None)
+    if history is None or "stage" not in getattr(history, "columns", ()) or "epoch" not in history.columns:
+        return 0
+    return int(((history["stage"] == "finetune") & (history["epoch"] == 1)).sum())
 
 
 def _unique_cells(data) -> None:
@@ -241,6 +252,49 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
     batch = get_annotation(obs, batch_key, what="batch labels")
     check_batches(batch, min_cells=1)
     return batch
+
+
+def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) -> tuple:
+    """What :meth:`jae.JAE.finetune` trains on: ``(features, the decoder's batch labels or None, MosaicInput or
+    None)``. The features are the ones :meth:`jae.JAE.embed` encodes: for a model made by :func:`map_query`, each
+    cell of a mapped batch is shifted by its batch's shift (read from the column the mapping read,
+    :attr:`QueryAdapter.batch_key`; cells of other batches get none), so the fine-tuning fits the inputs the model
+    then embeds. Every column is read and checked before the counts are projected."""
+    from .mosaic import MosaicInput
+    from .query import query_features
+
+    labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune")  # before the projection
+    adapter = model.adapter
+    mapped = None if adapter is None else adapter.batch_column(data, model.batches)  # as embed reads it
+    X, cells, observed = query_features(model, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
+    if mapped is not None:
+        X = adapter.apply(X, mapped.reindex(cells).to_numpy())
+    mosaic = None if observed.all() else MosaicInput(observed, X, model.preprocessor.widths, rate=0.0)
+    batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
+    return X, batch, mosaic
+
+
+def decoder_batch_key(model, data) -> str | None:
+    """The ``batch_key`` of :meth:`jae.JAE.finetune` when ``jae embed`` fine-tunes ``model``: for a model whose decoder
+    takes the batch (``decoder_batch=True``), the column it was fitted with when ``data`` holds it (its cells checked
+    here, before any work: the decoder gets the batches it was pretrained on, zeros for new ones), else None (every
+    cell's decoder gets zeros, as for new batches, with a log line)."""
+    from .io.paired import cell_obs
+
+    key = getattr(model, "batch_key", None)
+    if not model.config.decoder_batch or not key:
+        return None
+    obs = cell_obs(data)
+    if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):
+        logger.info("the data has no obs[%r], the batches this model's decoder was fitted with: fine-tuning gives "
+                    "the decoder no batch (zeros) for every cell", key)
+        return None
+    try:  # a cell without a batch: refused before the counts are read
+        cell_batches(data, key, caller="fine-tuning")
+    except ValueError as err:
+        raise ValueError(f"this model's decoder takes each cell's batch (decoder_batch=True), which fine-tuning reads "
+                         f"from obs[{key!r}]: {err}; or skip fine-tuning (finetune_epochs=0)") from None
+    return key
 
 
 def check_new_batches(batch, known, batch_key: str) -> None:
@@ -366,6 +420,6 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     new_adapter = QueryAdapter(batch_key, tuple(new), shift)
     mapped.mappings = mappings_of(reference) + [{  # what rebuilds this mapping: saved in model.json
         "batch_key": batch_key, "batches": list(new), "n_cells": n_rows, "seed": int(seed), "epochs": int(epochs),
-        "steps": int(adapter_steps(n_rows, epochs))}]
+        "steps": int(adapter_steps(n_rows, epochs)), "finetunes_before": finetune_count(reference)}]
     mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift)
     return mapped

@@ -29,7 +29,7 @@ from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
 from ..io.write import check_method_id
-from ..mapping import batch_key_origin, check_batch_key, check_seed_epochs, query_batch_key
+from ..mapping import batch_key_origin, check_batch_key, check_seed_epochs, decoder_batch_key, query_batch_key
 from ..query import features_kept, query_features
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
@@ -286,7 +286,8 @@ def embed_files(
     """Embed the cells in ``inputs`` with a model and write the embedding (``jae embed``).
 
     By default the model is first fine-tuned on these cells (:meth:`jae.JAE.finetune`, the seed's online step); a
-    model made by :meth:`jae.JAE.map_query` is not, so its reference stays frozen.
+    model made by :meth:`jae.JAE.map_query` is not, so its reference stays frozen (with ``finetune_epochs`` >= 1 it
+    is, on the features it embeds: the cells of its mapped batches shifted).
 
     Parameters
     ----------
@@ -306,7 +307,9 @@ def embed_files(
         Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``, ``unknown_score``) to
         this ``.csv``; needs a model fitted with cell types.
     finetune_epochs
-        Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model).
+        Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model). A model fitted with
+        ``decoder_batch=True`` is fine-tuned with the batches of the column it was fitted with when the data holds
+        it (:func:`jae.mapping.decoder_batch_key`).
     seed
         Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1); refused when no
         fine-tuning runs (``finetune_epochs=0``, or a mapped model without ``finetune_epochs``).
@@ -378,6 +381,7 @@ def embed_files(
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
         logger.info("the model maps query cells onto a frozen reference (jae map): embedding without fine-tuning")
+    batch_key = None if finetune_epochs == 0 else decoder_batch_key(model, data)  # decoder_batch: fit's column
     if finetune_epochs != 0:
         model = model if folder is not None else copy.deepcopy(model)
     with features_kept(data):  # the features are computed once, whether data is on disk or in memory
@@ -393,7 +397,8 @@ def embed_files(
                 inputs.h5mu, rna=inputs.rna, other=inputs.other, other_kind=inputs.mod2_kind, index=i,
                 cells=found.cells[~found.observed[:, i]], model=model)
         if finetune_epochs != 0:
-            model.finetune(data, epochs=finetune_epochs, layer=inputs.layer, seed=seed, progress_bar=progress_bar)
+            model.finetune(data, batch_key=batch_key, epochs=finetune_epochs, layer=inputs.layer, seed=seed,
+                           progress_bar=progress_bar)
         Z = model.embed(data, key_added=None, layer=inputs.layer)
         labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
         imputed = jae_impute(model, data, modality=impute_modality, layer=inputs.layer) if impute else None
