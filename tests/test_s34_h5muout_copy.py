@@ -99,14 +99,14 @@ def test_the_h5mu_copy_reads_back_as_the_copy_written_whole(setup, tmp_path, mon
 
 def test_the_h5mu_copy_never_reads_the_input_whole(setup, tmp_path, monkeypatch):
     """The copy was made by reading the whole input (every count) into memory, whatever the memory budget."""
-    import jae.workflows.joint
+    import jae.workflows.embedding_output
 
     d, model = setup
 
     def refuse(path):
         raise AssertionError(f"{path} read whole")
 
-    monkeypatch.setattr(jae.workflows.joint, "_read_untouched", refuse)
+    monkeypatch.setattr(jae.workflows.embedding_output, "_read_untouched", refuse)
     _embed(d, model, "q.h5mu", tmp_path / "out.h5mu")
     _embed(d, model, "rna_alone.h5mu", tmp_path / "imputed.h5mu", impute_modality="prot")  # a modality added
     assert md.read_h5mu(tmp_path / "imputed.h5mu")["prot"].layers["jae_imputed"].shape == (90, 15)

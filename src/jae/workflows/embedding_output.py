@@ -1,0 +1,87 @@
+"""Writing the embedding of ``jae embed`` (:func:`jae.workflows.embed_files`) to its output file: the competition's
+``.h5ad``, or a copy of an ``.h5mu`` input with jae's entries added (made on disk where the file allows, so the
+counts are never read), and the input's ``obs`` columns carried beside jae's labels."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from ..io.inputs import InputFiles
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["write_embedding", "with_input_obs"]
+
+
+def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles, dataset_id: str, method_id: str,
+                    columns, overwrite: bool, imputed=None) -> None:
+    """Write ``Z`` (rows for ``cells``) to ``out``: ``.h5ad`` in the competition's format, ``.h5mu`` as a copy of the
+    ``.h5mu`` input with ``obsm['X_jae']``, ``uns['jae']``, the label ``columns`` and, with ``imputed`` (the
+    prediction and its modality's name), that modality's ``layers['jae_imputed']``; atomically, never over an input."""
+    from ..io.write import (embedded_rows, graft_h5mu, h5mu_copy_layout, imputed_layer, read_h5mu_bare, write_atomic,
+                            write_embedding_h5ad, write_h5mu_copy)
+
+    protect = inputs.paths
+    if out.suffix == ".h5ad":
+        write_embedding_h5ad(Z, cells, out, dataset_id=dataset_id, method_id=method_id, protect=protect,
+                             obs=columns, overwrite=overwrite, var_names=model.column_names,
+                             uns={"jae": model.provenance("X")})  # what made it: seeds, a mapped model's mappings
+        return
+    layout = h5mu_copy_layout(inputs.h5mu, cells, None if imputed is None else imputed[1])
+    bare = layout is None and imputed is not None and h5mu_copy_layout(inputs.h5mu, cells) is not None  # mod added
+    source = (read_h5mu_bare(inputs.h5mu) if bare else _read_untouched(inputs.h5mu)) if layout is None else None
+    layout = layout or {"cells": source.obs_names, "obs": source.obs.columns, "obsm": source.obsm,
+                        "layers": getattr(source.mod.get(None if imputed is None else imputed[1]), "layers", {})}
+    rows, columns = embedded_rows(Z, columns, cells, layout["cells"])  # a cell jae did not read: NaN, no label
+    had = imputed is not None and "jae_imputed" in layout["layers"]  # replaced too
+    _log_replaced([k for k in (columns or {}) if k in layout["obs"]], out, also=(["obsm['X_jae']"] if "X_jae" in
+                  layout["obsm"] else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []))
+    if source is None:  # a copy of the file on disk, with jae's entries written into it
+        layer = None if imputed is None else imputed_layer(layout, *imputed)
+        write_h5mu_copy(inputs.h5mu, out, layout["cells"], obsm={"X_jae": rows}, uns={"jae": model.provenance(
+            "X_jae")}, obs=columns, layer=layer, protect=protect, overwrite=overwrite)
+        return
+    source.obsm["X_jae"] = rows
+    source.uns["jae"] = model.provenance("X_jae")  # as JAE.embed records it
+    for key, values in (columns or {}).items():
+        source.obs[key] = values
+    if imputed is not None:  # (prediction, the file's name of its modality): a layer of that modality
+        from ..imputation import add_imputed_layer
+
+        add_imputed_layer(source, *imputed)
+    (graft_h5mu(source, inputs.h5mu, out, imputed[1], protect=protect, overwrite=overwrite) if bare else  # counts unread
+     write_atomic(source, out, protect=protect, overwrite=overwrite))
+
+
+def with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) -> pd.DataFrame:
+    """The input's ``obs`` columns in ``cells`` order, then jae's label ``columns``; a label column replaces an
+    input column of the same name, with a log line."""
+    frame = obs.reindex(cells) if not obs.index.equals(cells) else obs
+    frame = pd.DataFrame({str(k): frame[k].array for k in frame.columns}, index=cells)
+    replaced = [k for k in (columns or {}) if k in frame.columns]
+    _log_replaced(replaced)
+    frame = frame.drop(columns=replaced)
+    for key, values in (columns or {}).items():
+        frame[key] = values
+    return frame
+
+
+def _log_replaced(replaced: list, out: Path | None = None, *, also=()) -> None:
+    """One log line naming the input's ``obs`` columns (and ``also``, e.g. an existing ``obsm['X_jae']``) that the
+    output holds jae's values in instead (the input file itself is never changed)."""
+    if not replaced and not also:
+        return
+    what = ([f"obs column{'s' if len(replaced) > 1 else ''} {', '.join(repr(k) for k in replaced)}"] if replaced
+            else []) + list(also)
+    logger.info("the input's %s %s replaced in the output%s by jae's; the input file is unchanged", " and ".join(what),
+                "is" if len(replaced) + len(also) == 1 else "are", "" if out is None else f" {out.name}")
+
+
+def _read_untouched(path: Path):
+    """The MuData in ``path`` exactly as stored: the user's modality names and obs (with its dtypes), nothing added."""
+    from ..io.readers import read_h5mu_as_stored
+
+    return read_h5mu_as_stored(path)
