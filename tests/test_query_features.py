@@ -263,7 +263,8 @@ def test_too_small_an_overlap_names_how_the_features_are_named():
 
 def test_peaks_written_with_other_separators_are_told_and_renamed_by_the_fix():
     """A query's peaks named chr1:100-200 (10x, Signac) against a model's chr1_100_200 were refused with 'fit a
-    reference on features this data shares with it ... then refit': they are the same peaks, renamed in one line."""
+    reference on features this data shares with it ... then refit': they are the same peaks, renamed in one line
+    where the names must match (jae predict's source); a query is matched by interval (tests/test_s34_peaks_features)."""
     import pandas as pd
 
     from jae.io.features import feature_indexer, feature_overlap
@@ -271,9 +272,10 @@ def test_peaks_written_with_other_separators_are_told_and_renamed_by_the_fix():
     model = pd.Index([f"chr{c}_{1000 * i}_{1000 * i + 400}" for c in (1, 2) for i in range(20)])
     data = pd.Index([f"chr{c}:{1000 * i}-{1000 * i + 400}" for c in (1, 2) for i in range(20)])
     with pytest.raises(ValueError, match=r"40 of them are the model's peaks written with other separators") as err:
-        feature_overlap(data, model, name="modality 'atac'")
+        feature_indexer(data, model, name="modality 'atac'")
     pattern, repl = re.search(r"str\.replace\(r'(.+?)', r'(.+?)', regex=True\)", str(err.value)).groups()
     assert data.str.replace(pattern, repl, regex=True).equals(model)  # the fix as written gives the model's names
+    assert feature_overlap(data, model, name="modality 'atac'").complete  # a query: the same intervals matched
     with pytest.raises(ValueError, match="subset both to the shared features, then refit"):  # other peaks: refit
         feature_overlap(data.str.replace("chr", "chrX"), model, name="modality 'atac'")
     with pytest.raises(ValueError, match=r"40 of them are train_source's peaks written with other separators"):

@@ -299,6 +299,42 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     return "fit a reference on features this data shares with it (subset both to the shared features, then refit)"
 
 
+def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str) -> np.ndarray:
+    """``pos`` (the data's column of each of ``expected``, -1 where its name is not there) with the model's peaks
+    that the data names with other separators (``chr1:100-200`` for ``chr1-100-200``: the same chromosome, start and
+    end, exactly) found by their interval, and one log line saying so. Only when the model's features are peaks
+    (:func:`jae.io.modality.kind_from_names`); an interval the data names twice (under two separators) is not
+    matched; chromosomes are compared as written (``chr1`` is not ``1``)."""
+    from .modality import kind_from_names
+
+    if kind_from_names(expected) != "ATAC":
+        return pos
+
+    def keys(names: pd.Index) -> pd.Series:
+        parts = pd.Series(np.asarray(names), dtype=object).str.extract(_INTERVAL)
+        return parts[0] + ":" + parts[2] + "-" + parts[4]  # NaN where a name is no interval
+
+    free = np.ones(len(var_names), dtype=bool)
+    free[pos[pos >= 0]] = False  # the data's features already matched by name
+    own = keys(var_names)[free].dropna()
+    own = own[~own.duplicated(keep=False)]  # its index: the positions of those features in the data
+    wanted = keys(expected)
+    wanted[wanted.duplicated(keep=False)] = np.nan  # an interval the model names twice: neither is matched
+    todo = np.flatnonzero(pos < 0)
+    found = pd.Index(own.to_numpy(), dtype=object).get_indexer(wanted.iloc[todo].to_numpy())
+    hit = todo[found >= 0]
+    if not len(hit):
+        return pos
+    pos = pos.copy()
+    pos[hit] = own.index.to_numpy()[found[found >= 0]]
+    logger.info(
+        "%s: %d of %s's peaks matched by their interval (chromosome, start, end), named with other separators "
+        "(%s's are like %r, this data's like %r)", name, len(hit), reference, reference, str(expected[hit[0]]),
+        str(var_names[pos[hit[0]]]),
+    )
+    return pos
+
+
 def _share(k: int, n: int, below: float) -> str:
     """``k / n`` as a whole percentage, or with one decimal, rounded down, when the whole one would reach ``below``
     (149 of 300 features: '49.6%', not '50%' beside "below the 50%")."""
@@ -327,6 +363,8 @@ def feature_overlap(
     var_names, expected = pd.Index(var_names).astype(str), pd.Index(expected).astype(str)
     unique_features(var_names, name)
     pos = var_names.get_indexer(expected)
+    if (pos < 0).any():
+        pos = _by_interval(var_names, expected, pos, name=name, reference=reference)
     present = np.flatnonzero(pos >= 0)
     missing = np.flatnonzero(pos < 0)
     n_extra = len(var_names) - len(present)

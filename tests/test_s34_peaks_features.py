@@ -1,0 +1,66 @@
+"""Query features named otherwise than the reference's (session 34): peaks under other separators, the overlap log."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jae import JAE, JAEConfig
+from jae.datasets import simulate
+from jae.io.features import feature_overlap
+
+
+@pytest.fixture(scope="module")
+def multiome():
+    m = simulate(200, kind="multiome", n_genes=200, n_peaks=300, n_cell_types=3, n_batches=2, seed=5)
+    model = JAE(JAEConfig(max_epochs=3, n_svd=10), seed=0, device="cpu").fit(m, progress_bar=False)
+    return m, model, model.embed(m, key_added=None)
+
+
+def _renamed(m, sep: str, chrom=lambda c: c) -> dict:
+    atac = m["atac"].copy()
+    atac.var_names = [f"{chrom(c)}{sep}{a}-{b}" for c, a, b in atac.var_names.str.split("-")]
+    return {"rna": m["rna"], "atac": atac}
+
+
+@pytest.mark.parametrize("sep", [":", "_"])
+def test_a_query_naming_the_peaks_with_other_separators_is_placed_by_their_intervals(multiome, sep, caplog):
+    """A query whose peaks are the model's (chr1-100-200) written chr1:100-200 (Signac, ArchR) or chr1_100_200 was
+    refused with advice to rename them or refit; the same intervals are now matched, with a log line, and the cells
+    get the same embedding as under the model's names."""
+    m, model, full = multiome
+    query = _renamed(m, sep) if sep == ":" else _renamed(m, "_")
+    if sep == "_":
+        query["atac"].var_names = query["atac"].var_names.str.replace("-", "_")
+    with caplog.at_level(logging.INFO, logger="jae.io.features"):
+        emb = model.embed(query, key_added=None)
+    assert "300 of the model's peaks matched by their interval (chromosome, start, end)" in caplog.text
+    np.testing.assert_array_equal(emb, full)
+
+
+def test_peaks_in_another_order_and_partly_renamed_are_matched_each_to_its_own_interval(multiome):
+    m, model, full = multiome
+    query = _renamed(m, ":")
+    names = query["atac"].var_names.to_numpy().copy()
+    names[:100] = m["atac"].var_names[:100]  # some under the model's own names
+    order = np.random.default_rng(0).permutation(len(names))
+    query["atac"] = query["atac"][:, order].copy()
+    query["atac"].var_names = names[order]
+    np.testing.assert_array_equal(model.embed(query, key_added=None), full)
+
+
+def test_only_the_same_interval_of_the_same_chromosome_is_matched_and_only_for_peaks():
+    """An interval the query names twice (under two separators) is not matched; chr1 is not taken for 1; gene names
+    that merely look like intervals are matched by name only."""
+    model = pd.Index([f"chr1-{100 * i}-{100 * i + 50}" for i in range(10)])
+    data = pd.Index([f"chr1:{100 * i}-{100 * i + 50}" for i in range(10)] + ["chr1_0_50"])
+    overlap = feature_overlap(data, model, name="modality 'atac'")
+    assert overlap.missing.tolist() == [0] and overlap.columns.tolist() == list(range(1, 10))
+    with pytest.raises(ValueError, match="modality 'atac' has 0 of the model's 10 features"):
+        feature_overlap(data.str.replace("chr", ""), model, name="modality 'atac'")
+    genes = pd.Index([f"GENE{i}-1-2" for i in range(20)] + [f"G{i}" for i in range(30)])
+    assert feature_overlap(genes.str.replace("-", "_"), genes, name="modality 'rna'").missing.size == 20
+
