@@ -64,3 +64,11 @@ def test_only_the_same_interval_of_the_same_chromosome_is_matched_and_only_for_p
     genes = pd.Index([f"GENE{i}-1-2" for i in range(20)] + [f"G{i}" for i in range(30)])
     assert feature_overlap(genes.str.replace("-", "_"), genes, name="modality 'rna'").missing.size == 20
 
+
+def test_the_overlap_log_says_nothing_of_re_solving_when_nothing_is_missing(caplog):
+    """'0 missing (re-solved from the present ones)': nothing is re-solved then."""
+    genes = pd.Index([f"G{i}" for i in range(40)])
+    with caplog.at_level(logging.INFO, logger="jae.io.features"):
+        feature_overlap(genes.append(pd.Index(["EXTRA"])), genes, name="modality 'rna'")
+    assert "40 of the model's 40 features present (100%), 0 missing, 1 extra (ignored)" in caplog.text
+    assert "re-solved" not in caplog.text

@@ -377,7 +377,8 @@ def feature_overlap(
         )
     if len(missing) or n_extra:
         logger.info(
-            "%s: %d of %s's %d features present (%.0f%%), %d missing (re-solved from the present ones), %d extra "
-            "(ignored)", name, len(present), reference, n, 100 * len(present) / max(n, 1), len(missing), n_extra,
+            "%s: %d of %s's %d features present (%.0f%%), %d missing%s, %d extra (ignored)", name, len(present),
+            reference, n, 100 * len(present) / max(n, 1), len(missing),
+            " (re-solved from the present ones)" if len(missing) else "", n_extra,
         )
     return FeatureOverlap(columns=pos[present].astype(np.int64), present=present, missing=missing, n_extra=n_extra)
