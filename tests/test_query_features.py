@@ -216,10 +216,10 @@ def test_duplicated_feature_names_are_refused_at_fit_not_first_at_the_query(cite
     rna.obs = m.obs.copy()
     rna.var_names = [rna.var_names[0], *rna.var_names[:-1]]
     data = {"rna": rna, "prot": m["prot"]}
-    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature names \(e.g. '.+'\).*"
+    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature name \(e.g. '.+'\).*"
                        r"var_names_make_unique\(\)"):
         JAE(CFG, seed=0, device="cpu").fit(data, progress_bar=False)
-    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature names.*var_names_make_unique"):
+    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature name.*var_names_make_unique"):
         model.embed(data, key_added=None)
 
 

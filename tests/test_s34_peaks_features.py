@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -72,3 +73,25 @@ def test_the_overlap_log_says_nothing_of_re_solving_when_nothing_is_missing(capl
         feature_overlap(genes.append(pd.Index(["EXTRA"])), genes, name="modality 'rna'")
     assert "40 of the model's 40 features present (100%), 0 missing, 1 extra (ignored)" in caplog.text
     assert "re-solved" not in caplog.text
+
+
+def test_one_repeated_name_is_counted_in_the_singular():
+    """'has 1 duplicated cell names' / '1 duplicated feature names': one repeated name now reads in the singular."""
+    import anndata as ad
+
+    from jae.io.features import unique_cells, unique_features
+    from jae.prediction.checks import pair_cells
+
+    with pytest.raises(ValueError, match=r"^modality 'rna' has 1 duplicated cell name \(e\.g\. 'a'\); "):
+        unique_cells(["a", "a", "b"], "modality 'rna'")
+    with pytest.raises(ValueError, match=r"^modality 'rna' has 1 duplicated feature name \(e\.g\. 'g'\); "):
+        unique_features(["g", "g", "h"], "modality 'rna'")
+    with pytest.raises(ValueError, match=r"^modality 'rna' has 2 duplicated feature names "):
+        unique_features(["g", "g", "h", "h"], "modality 'rna'")
+    source = ad.AnnData(np.ones((3, 2), np.float32))
+    source.obs_names = ["c", "c", "d"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # anndata's own on repeated names, on purpose here
+        target = source.copy()
+    with pytest.raises(ValueError, match=r"^train_source has 1 duplicated cell name \('c'\); "):
+        pair_cells(source, target)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._words import count
+
 __all__ = ["examples", "by_cell_names", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap",
            "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols"]
 
@@ -43,7 +45,7 @@ def unique_cells(index, what: str, *, paired: bool = True, written: bool = False
         dup = index[index.duplicated()].unique()
         n = int(index.duplicated(keep=False).sum())
         raise ValueError(
-            f"{what} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be unique"
+            f"{what} has {count(len(dup), 'duplicated cell name')} (e.g. {examples(dup)}); cell names must be unique"
             + (" to match cells between modalities: make them unique the same way in both modalities, e.g. "
                "adata.obs_names_make_unique() on each (cells in the same order)" if paired else
                ": make them unique, e.g. adata.obs_names_make_unique()")
@@ -91,8 +93,9 @@ def unique_features(index, what: str) -> pd.Index:
                 "pandas.Index(adata.uns['protein_expression_names'])).to_numpy() (an array)"
                 ) if what == "modality 'prot'" else ""  # the name jae.io.split_anndata gives those proteins
         raise ValueError(
-            f"{what} has {len(dup)} duplicated feature names (e.g. {examples(dup)}); jae matches features by name, so "
-            f"they must be unique: make them unique first, e.g. adata.var_names_make_unique() on that modality{obsm}"
+            f"{what} has {count(len(dup), 'duplicated feature name')} (e.g. {examples(dup)}); jae matches features "
+            "by name, so they must be unique: make them unique first, e.g. adata.var_names_make_unique() on that "
+            f"modality{obsm}"
         )
     return index
 
