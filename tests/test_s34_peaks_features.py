@@ -95,3 +95,23 @@ def test_one_repeated_name_is_counted_in_the_singular():
         target = source.copy()
     with pytest.raises(ValueError, match=r"^train_source has 1 duplicated cell name \('c'\); "):
         pair_cells(source, target)
+
+
+def test_the_plan_log_tells_the_data_apart_from_the_process_for_a_small_file(tmp_path, caplog):
+    """A 120-cell file logged 'in row blocks (about 500 MB; reading it whole, about 500 MB, would save no time' (the
+    process's own 500 MB in both); each line now gives the data's part, which differs, beside the process's."""
+    import re
+
+    from jae.io.plan import plan_input
+
+    m = simulate(120, kind="multiome", n_genes=200, n_peaks=300, seed=0)
+    m.write(tmp_path / "q.h5mu")
+    with caplog.at_level(logging.INFO, logger="jae.io.plan"):
+        plan_input(tmp_path / "q.h5mu", once=True, what="embed")
+        plan_input(tmp_path / "q.h5mu", what="fit")
+        plan_input(tmp_path / "q.h5mu", what="fit", memory_budget="100M")
+    once, whole, streamed = (r.getMessage() for r in caplog.records)
+    streaming, reading = re.search(r"about (.+?) for the data; reading it whole, about (.+?), would", once).groups()
+    assert streaming != reading and "kB" in reading and "beside the process's own 500 MB" in once, once
+    assert f"needs about 500 MB ({reading} for the data, 500 MB the process itself), within" in whole, whole
+    assert f"(about {streaming} for the data)" in streamed and f"({reading} for the data, 500 MB" in streamed, streamed
