@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 
 import numpy as np
@@ -100,8 +101,6 @@ def test_one_repeated_name_is_counted_in_the_singular():
 def test_the_plan_log_tells_the_data_apart_from_the_process_for_a_small_file(tmp_path, caplog):
     """A 120-cell file logged 'in row blocks (about 500 MB; reading it whole, about 500 MB, would save no time' (the
     process's own 500 MB in both); each line now gives the data's part, which differs, beside the process's."""
-    import re
-
     from jae.io.plan import plan_input
 
     m = simulate(120, kind="multiome", n_genes=200, n_peaks=300, seed=0)
@@ -115,3 +114,18 @@ def test_the_plan_log_tells_the_data_apart_from_the_process_for_a_small_file(tmp
     assert streaming != reading and "kB" in reading and "beside the process's own 500 MB" in once, once
     assert f"needs about 500 MB ({reading} for the data, 500 MB the process itself), within" in whole, whole
     assert f"(about {streaming} for the data)" in streamed and f"({reading} for the data, 500 MB" in streamed, streamed
+
+
+@pytest.mark.parametrize("model_chr", [True, False])
+def test_peaks_whose_chromosomes_are_named_otherwise_are_told_and_renamed_by_the_fix(model_chr):
+    """A query naming chromosomes 1, 2 (Ensembl) against a model's chr1, chr2 (UCSC), or the reverse, was told to
+    'fit a reference on features this data shares with it ... then refit'; the refusal now says the chromosomes are
+    named otherwise and gives the rename (not done silently: chr1 is not taken for 1)."""
+    ucsc = pd.Index([f"chr{c}-{1000 * i}-{1000 * i + 400}" for c in (1, 2, "X") for i in range(10)])
+    ensembl = pd.Index([f"{c}:{1000 * i}-{1000 * i + 400}" for c in (1, 2, "X") for i in range(10)])
+    model, data = (ucsc, ensembl) if model_chr else (ensembl, ucsc)
+    told = r"30 of them are the model's peaks with the chromosomes named otherwise"
+    with pytest.raises(ValueError, match=told) as err:
+        feature_overlap(data, model, name="modality 'atac'")
+    pattern, repl = re.search(r"str\.replace\(r'(.+?)', r'(.+?)', regex=True\)", str(err.value)).groups()
+    assert data.str.replace(pattern, repl, regex=True).equals(model), (pattern, repl)

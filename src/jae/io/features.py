@@ -217,19 +217,29 @@ _INTERVAL = re.compile(r"^(.+?)([:_-])(\d+)([_-])(\d+)$")
 
 def _interval_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
     """The fix when the data's peaks are the reference's, written with other separators (``chr1:100-200`` for
-    ``chr1_100_200``); None otherwise."""
-    def keys(names: pd.Index) -> pd.Index:
+    ``chr1_100_200``) or chromosome names (``1`` for ``chr1``: Ensembl's and UCSC's); None otherwise."""
+    def keys(names: pd.Index, bare: bool = False) -> pd.Index:
         parts = pd.Series(names).str.extract(_INTERVAL).dropna()
-        return pd.Index(parts[0] + ":" + parts[2] + "-" + parts[4])
+        chrom = parts[0].str.replace(r"^chr", "", regex=True) if bare else parts[0]
+        return pd.Index(chrom + ":" + parts[2] + "-" + parts[4])
 
     hits = len(keys(var_names).intersection(keys(expected)))
     match = _INTERVAL.match(str(expected[0])) if len(expected) else None
-    if match is None or hits < MIN_FEATURE_FRACTION * len(expected):
+    if match is None:
         return None
     repl = rf"\1{match.group(2)}\2{match.group(4)}\3"
-    return (f"{hits} of them are {reference}'s peaks written with other separators ({reference}'s are like "
-            f"{str(expected[0])!r}): name them so, e.g. adata.var_names = adata.var_names.str.replace("
-            rf"r'^(.+?)[:_-](\d+)[_-](\d+)$', r'{repl}', regex=True) (on a copy, or write the file again so)")
+    if hits >= MIN_FEATURE_FRACTION * len(expected):
+        return (f"{hits} of them are {reference}'s peaks written with other separators ({reference}'s are like "
+                f"{str(expected[0])!r}): name them so, e.g. adata.var_names = adata.var_names.str.replace("
+                rf"r'^(.+?)[:_-](\d+)[_-](\d+)$', r'{repl}', regex=True) (on a copy, or write the file again so)")
+    hits = len(keys(var_names, True).intersection(keys(expected, True)))
+    if hits < MIN_FEATURE_FRACTION * len(expected):
+        return None
+    chr_ = "chr" if str(expected[0]).startswith("chr") else ""
+    return (f"{hits} of them are {reference}'s peaks with the chromosomes named otherwise ({reference}'s are like "
+            f"{str(expected[0])!r}, {'with' if chr_ else 'without'} 'chr'): name them so, e.g. adata.var_names = "
+            rf"adata.var_names.str.replace(r'^(?:chr)?(.+?)[:_-](\d+)[_-](\d+)$', r'{chr_}{repl}', regex=True) (on a "
+            "copy, or write the file again so; mitochondrial peaks may need chrM / MT by hand)")
 
 
 _SEPARATORS = "_-.:#"  # where a shared prefix or suffix of names ends: CD3_TotalSeqB, ADT-CD3, sample#AAAC-1
