@@ -129,3 +129,28 @@ def test_peaks_whose_chromosomes_are_named_otherwise_are_told_and_renamed_by_the
         feature_overlap(data, model, name="modality 'atac'")
     pattern, repl = re.search(r"str\.replace\(r'(.+?)', r'(.+?)', regex=True\)", str(err.value)).groups()
     assert data.str.replace(pattern, repl, regex=True).equals(model), (pattern, repl)
+
+
+@pytest.mark.parametrize("data_versioned", [True, False])
+def test_ensembl_ids_with_or_without_version_suffixes_are_told_and_renamed_by_the_fix(data_versioned):
+    """A query of ENSG00000141510.17 (GENCODE, Cell Ranger) against a model's ENSG00000141510, or the reverse, was told
+    to 'fit a reference on features this data shares with it ... then refit'; the refusal now names the version
+    suffixes and a rename that gives the model's names."""
+    from jae.io.features import feature_indexer
+
+    bare = pd.Index([f"ENSG{i:011d}" for i in range(40)] + [f"ENSMUSG{i:011d}" for i in range(10)])
+    versioned = pd.Index([f"{g}.{i % 9 + 1}" for i, g in enumerate(bare)])
+    data, model = (versioned, bare) if data_versioned else (bare, versioned)
+    for check in (feature_overlap, feature_indexer):
+        with pytest.raises(ValueError, match=r"50 of them are the model's Ensembl IDs.*version suffixes") as err:
+            check(data, model, name="modality 'rna'")
+    message = str(err.value)
+    if data_versioned:
+        pattern, repl = re.search(r"str\.replace\(r'(.+?)', r'(.+?)', regex=True\)", message).groups()
+        assert data.str.replace(pattern, repl, regex=True).equals(model)
+    else:  # the fix as written, with the model's features where it says so
+        code = re.search(r"e\.g\. (ids = .+); (adata\.var_names = .+) \(on a copy", message).groups()
+        scope = {"adata": type("A", (), {"var_names": data})(), "model": model}
+        exec(code[0].replace("<the model's features>", "model"), scope)
+        exec(code[1], scope)
+        assert pd.Index(scope["adata"].var_names).equals(model)

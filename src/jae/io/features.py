@@ -286,11 +286,35 @@ def _affix_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str |
             "a copy, or write the file again so)")
 
 
+#: An Ensembl ID with its version suffix (ENSG00000141510.17), the ID and the version.
+_VERSIONED = r"^(ENS[A-Z]*[GTP]\d+)\.\d+$"
+
+
+def _version_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
+    """The fix when the data's genes are the reference's Ensembl IDs with or without version suffixes
+    (``ENSG00000141510.17`` for ``ENSG00000141510``, GENCODE's and Cell Ranger's); None otherwise."""
+    def bare(names) -> pd.Index:
+        return pd.Index(pd.Index(names).astype(str).str.replace(_VERSIONED, r"\1", regex=True))
+
+    hits = len(bare(var_names).intersection(bare(expected)))
+    if hits < MIN_FEATURE_FRACTION * len(expected) or not len(expected):
+        return None
+    if not bare(expected).equals(pd.Index(expected).astype(str)):  # the reference's IDs carry the versions
+        return (f"{hits} of them are {reference}'s Ensembl IDs, which carry version suffixes ({reference}'s are like "
+                f"{str(expected[0])!r}): name them so, e.g. ids = {{i.split('.')[0]: i for i in <{reference}'s "
+                "features>}; adata.var_names = [ids.get(n.split('.')[0], n) for n in adata.var_names] (on a copy, or "
+                "write the file again so)")
+    return (f"{hits} of them are {reference}'s Ensembl IDs with version suffixes, which {reference}'s lack (they "
+            f"are like {str(expected[0])!r}): name them so, e.g. adata.var_names = adata.var_names.str.replace("
+            rf"r'{_VERSIONED}', r'\1', regex=True) (on a copy, or write the file again so)")
+
+
 def _renaming_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:
     """The fix when the data's features are the reference's named another way: by the gene symbols in
-    ``var['feature_name']``, with other interval separators, or with another shared prefix or suffix; else None."""
+    ``var['feature_name']``, with other interval separators, with or without Ensembl version suffixes, or with another
+    shared prefix or suffix; else None."""
     return (_symbols_fix(var_names, expected, symbols, reference) or _interval_fix(var_names, expected, reference)
-            or _affix_fix(var_names, expected, reference))
+            or _version_fix(var_names, expected, reference) or _affix_fix(var_names, expected, reference))
 
 
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
