@@ -154,3 +154,24 @@ def test_ensembl_ids_with_or_without_version_suffixes_are_told_and_renamed_by_th
         exec(code[0].replace("<the model's features>", "model"), scope)
         exec(code[1], scope)
         assert pd.Index(scope["adata"].var_names).equals(model)
+
+
+def test_a_query_file_of_more_modalities_names_a_fix_that_the_query_functions_take(multiome, tmp_path):
+    """model.embed('q.h5mu') of a file holding rna, atac and prot said 'cannot tell which one to pair with 'rna':
+    pass other=<name>', a keyword embed (map_query, predict_cell_type) lacks; it now names jae.io.open_h5mu(path,
+    other=...) and the file in memory, which both give the embedding of the paired data."""
+    import anndata as ad
+    import mudata as md
+
+    import jae
+
+    m, model, full = multiome
+    prot = ad.AnnData(np.ones((m.n_obs, 3), np.float32), obs=m["rna"].obs[[]])
+    prot.var_names = ["CD3", "CD4", "CD8"]
+    md.MuData({"rna": m["rna"], "atac": m["atac"], "prot": prot}).write(tmp_path / "q.h5mu")
+    with pytest.raises(ValueError, match=r"pass other=<name> to jae\.io\.open_h5mu and pass the files it opens, "
+                                         r"e\.g\. model\.embed\(jae\.io\.open_h5mu\(.*q\.h5mu', other=<name>\)\)"):
+        model.embed(str(tmp_path / "q.h5mu"), key_added=None)
+    opened = model.embed(jae.io.open_h5mu(tmp_path / "q.h5mu", other="atac"), key_added=None)
+    np.testing.assert_allclose(opened, full, atol=1e-5)
+    np.testing.assert_allclose(model.embed(md.read_h5mu(tmp_path / "q.h5mu"), key_added=None), full, atol=1e-5)

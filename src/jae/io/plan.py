@@ -95,7 +95,14 @@ def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "
         alone = open_rna_alone(path, rna=rna, other=other, layer=layer)
         if alone is not None:
             return alone
-    return open_h5mu(path, rna=rna, other=other, mosaic=True, layer=layer)
+    try:
+        return open_h5mu(path, rna=rna, other=other, mosaic=True, layer=layer)
+    except ValueError as err:  # a query's file of more modalities: the functions reading it take no other=
+        if not rna_only or other is not None or "cannot tell which one to pair" not in str(err):
+            raise
+        raise ValueError(f"{err} to jae.io.open_h5mu and pass the files it opens, e.g. "
+                         f"model.embed(jae.io.open_h5mu({str(path)!r}, other=<name>)); or read the file into memory "
+                         "(mudata.read_h5mu(path)), where the model takes the modality of its own kind") from None
 
 
 def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", layer: str | None = "counts",
