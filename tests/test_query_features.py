@@ -248,8 +248,8 @@ def test_too_small_an_overlap_names_how_the_features_are_named():
     from jae.io.features import feature_overlap
 
     model = pd.Index([f"GENE{i}" for i in range(40)])
-    with pytest.raises(ValueError, match=r"0 of the model's 40 .*named like 'gene0'.*40 of them match when case is "
-                                         r"ignored: give the features in the model's spelling"):
+    with pytest.raises(ValueError, match=r"0 of the model's 40 .*named like 'gene0'.*40 of them match the model's when "
+                                         r"case is ignored .*: give them its spelling"):
         feature_overlap(model.str.lower(), model, name="modality 'rna'")
     ids = pd.Index([f"ENSG{i:011d}" for i in range(40)])
     with pytest.raises(ValueError, match="the data names genes by Ensembl ID and the model by symbol"):

@@ -175,3 +175,21 @@ def test_a_query_file_of_more_modalities_names_a_fix_that_the_query_functions_ta
     opened = model.embed(jae.io.open_h5mu(tmp_path / "q.h5mu", other="atac"), key_added=None)
     np.testing.assert_allclose(opened, full, atol=1e-5)
     np.testing.assert_allclose(model.embed(md.read_h5mu(tmp_path / "q.h5mu"), key_added=None), full, atol=1e-5)
+
+
+def test_genes_in_another_case_are_told_with_a_rename_that_works_where_names_must_match():
+    """Mouse-style Actb against a model's ACTB: the query's refusal said to 'rename var_names to the model's, matched
+    case-insensitively' (no code), and jae predict's source (names matched strictly) said only to refit or pass the
+    model's features; both now give a rename that yields the model's names."""
+    from jae.io.features import feature_indexer
+
+    model = pd.Index([f"GENE{i}" for i in range(30)] + ["Hist1h1c", "mt-Co1"])
+    data = pd.Index([n.capitalize() for n in model])
+    for check, reference in ((feature_overlap, "the model"), (feature_indexer, "train_source")):
+        with pytest.raises(ValueError, match=rf"32 of them match {reference}'s when case is ignored") as err:
+            check(data, model, name="query_source", reference=reference)
+        code = re.search(r"e\.g\. (names = .+); (adata\.var_names = .+) \(on a copy", str(err.value)).groups()
+        scope = {"adata": type("A", (), {"var_names": data})(), "model": model}
+        exec(code[0].replace(f"<{reference}'s features>", "model"), scope)
+        exec(code[1], scope)
+        assert pd.Index(scope["adata"].var_names).equals(model)

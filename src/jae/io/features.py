@@ -309,12 +309,25 @@ def _version_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str
             rf"r'{_VERSIONED}', r'\1', regex=True) (on a copy, or write the file again so)")
 
 
+def _case_fix(var_names, expected: pd.Index, reference: str) -> str | None:
+    """The fix when the data's features are the reference's spelt in another case (``Actb`` for ``ACTB``); None
+    otherwise."""
+    folded = len(pd.Index(pd.Index(var_names).astype(str).str.upper()).intersection(expected.astype(str).str.upper()))
+    if folded < MIN_FEATURE_FRACTION * len(expected):
+        return None
+    return (f"{folded} of them match {reference}'s when case is ignored ({reference}'s are like "
+            f"{str(expected[0])!r}): give them its spelling, e.g. names = {{n.upper(): n for n in <{reference}'s "
+            "features>}; adata.var_names = [names.get(n.upper(), n) for n in adata.var_names] (on a copy, or write "
+            "the file again so; mouse genes against a human reference match only where the symbols agree)")
+
+
 def _renaming_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:
     """The fix when the data's features are the reference's named another way: by the gene symbols in
-    ``var['feature_name']``, with other interval separators, with or without Ensembl version suffixes, or with another
-    shared prefix or suffix; else None."""
+    ``var['feature_name']``, with other interval separators, with or without Ensembl version suffixes, with another
+    shared prefix or suffix, or in another case; else None."""
     return (_symbols_fix(var_names, expected, symbols, reference) or _interval_fix(var_names, expected, reference)
-            or _version_fix(var_names, expected, reference) or _affix_fix(var_names, expected, reference))
+            or _version_fix(var_names, expected, reference) or _affix_fix(var_names, expected, reference)
+            or _case_fix(var_names, expected, reference))
 
 
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
@@ -324,10 +337,6 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     renamed = _renaming_fix(var_names, expected, symbols, reference)
     if renamed is not None:
         return renamed
-    folded = len(pd.Index(var_names.str.upper()).intersection(expected.str.upper()))
-    if folded >= MIN_FEATURE_FRACTION * len(expected):
-        return (f"{folded} of them match when case is ignored: give the features in the model's spelling "
-                "(e.g. rename var_names to the model's, matched case-insensitively)")
     ensembl = [bool(pd.Series(ix).str.match(r"ENS[A-Z]*G\d").mean() > 0.5) for ix in (var_names, expected)]
     if ensembl[0] != ensembl[1]:
         which = ("the data names genes by Ensembl ID and the model by symbol" if ensembl[0]
