@@ -193,3 +193,13 @@ def test_genes_in_another_case_are_told_with_a_rename_that_works_where_names_mus
         exec(code[0].replace(f"<{reference}'s features>", "model"), scope)
         exec(code[1], scope)
         assert pd.Index(scope["adata"].var_names).equals(model)
+
+
+def test_features_missing_for_no_renaming_are_not_told_to_rename():
+    """A source of 39 of the model's 40 genes (the 40th missing) was told '39 of them are the predictor's Ensembl IDs
+    with version suffixes' (or 'match when case is ignored'): names that already match are no renaming."""
+    from jae.io.features import feature_indexer
+
+    for model in (pd.Index([f"g{i}" for i in range(40)]), pd.Index([f"ENSG{i:011d}" for i in range(40)])):
+        with pytest.raises(ValueError, match=r"and 0 are extra; pass the features the model was fitted on"):
+            feature_indexer(model[1:], model, name="query_source")

@@ -286,6 +286,14 @@ def _affix_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str |
             "a copy, or write the file again so)")
 
 
+def _by_key(var_names, expected, key) -> int:
+    """How many of ``expected`` are among ``var_names`` once both are written by ``key`` (a function of an Index),
+    when that matches more of them than their names do; 0 when it matches none the names do not (features missing
+    for no renaming: a fix renaming them would not find them)."""
+    hits = len(key(var_names).intersection(key(expected)))
+    return hits if hits > len(pd.Index(var_names).astype(str).intersection(pd.Index(expected).astype(str))) else 0
+
+
 #: An Ensembl ID with its version suffix (ENSG00000141510.17), the ID and the version.
 _VERSIONED = r"^(ENS[A-Z]*[GTP]\d+)\.\d+$"
 
@@ -296,7 +304,7 @@ def _version_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str
     def bare(names) -> pd.Index:
         return pd.Index(pd.Index(names).astype(str).str.replace(_VERSIONED, r"\1", regex=True))
 
-    hits = len(bare(var_names).intersection(bare(expected)))
+    hits = _by_key(var_names, expected, bare)
     if hits < MIN_FEATURE_FRACTION * len(expected) or not len(expected):
         return None
     if not bare(expected).equals(pd.Index(expected).astype(str)):  # the reference's IDs carry the versions
@@ -312,7 +320,7 @@ def _version_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str
 def _case_fix(var_names, expected: pd.Index, reference: str) -> str | None:
     """The fix when the data's features are the reference's spelt in another case (``Actb`` for ``ACTB``); None
     otherwise."""
-    folded = len(pd.Index(pd.Index(var_names).astype(str).str.upper()).intersection(expected.astype(str).str.upper()))
+    folded = _by_key(var_names, expected, lambda names: pd.Index(pd.Index(names).astype(str).str.upper()))
     if folded < MIN_FEATURE_FRACTION * len(expected):
         return None
     return (f"{folded} of them match {reference}'s when case is ignored ({reference}'s are like "
