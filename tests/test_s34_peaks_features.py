@@ -203,3 +203,13 @@ def test_features_missing_for_no_renaming_are_not_told_to_rename():
     for model in (pd.Index([f"g{i}" for i in range(40)]), pd.Index([f"ENSG{i:011d}" for i in range(40)])):
         with pytest.raises(ValueError, match=r"and 0 are extra; pass the features the model was fitted on"):
             feature_indexer(model[1:], model, name="query_source")
+
+
+def test_peaks_missing_for_no_renaming_are_not_told_to_rename():
+    """A source of 39 of the model's 40 peaks (the 40th missing, none renamed) was told '39 of them are the model's
+    peaks written with other separators ... name them so', a rename that changes nothing."""
+    from jae.io.features import feature_indexer
+
+    model = pd.Index([f"chr1-{100 * i}-{100 * i + 50}" for i in range(40)])
+    with pytest.raises(ValueError, match=r"and 0 are extra; pass the features the model was fitted on"):
+        feature_indexer(model[1:], model, name="query_source")

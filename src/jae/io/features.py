@@ -223,7 +223,7 @@ def _interval_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> st
         chrom = parts[0].str.replace(r"^chr", "", regex=True) if bare else parts[0]
         return pd.Index(chrom + ":" + parts[2] + "-" + parts[4])
 
-    hits = len(keys(var_names).intersection(keys(expected)))
+    hits = _by_key(var_names, expected, keys)
     match = _INTERVAL.match(str(expected[0])) if len(expected) else None
     if match is None:
         return None
@@ -232,7 +232,7 @@ def _interval_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> st
         return (f"{hits} of them are {reference}'s peaks written with other separators ({reference}'s are like "
                 f"{str(expected[0])!r}): name them so, e.g. adata.var_names = adata.var_names.str.replace("
                 rf"r'^(.+?)[:_-](\d+)[_-](\d+)$', r'{repl}', regex=True) (on a copy, or write the file again so)")
-    hits = len(keys(var_names, True).intersection(keys(expected, True)))
+    hits = _by_key(var_names, expected, lambda names: keys(names, True))
     if hits < MIN_FEATURE_FRACTION * len(expected):
         return None
     chr_ = "chr" if str(expected[0]).startswith("chr") else ""
