@@ -528,7 +528,7 @@ CASES = {
     embed_labels_into_unwritable_folder: ["--labels-out", "is not writable"],
     simulate_into_unwritable_folder: ["sim.mod1.h5ad", "is not writable"],
     fit_out_inside_a_file: ["--out", "is a file"],
-    duplicated_gene_names: ["modality 'rna' has 1 duplicated feature names", "var_names_make_unique()"],
+    duplicated_gene_names: ["modality 'rna' has 1 duplicated feature name", "var_names_make_unique()"],
     predict_from_the_wrong_test_file: ["--test-mod1 holds ADT features, but this model predicts ADT from GEX",
                                        "pass the query cells' GEX counts, not their ADT"],
     predict_from_unpaired_training_files: ["of --train-mod1's", "missing from --train-mod2"],

@@ -372,7 +372,7 @@ def test_duplicated_cell_names_in_a_file_are_refused_streamed_as_in_memory(sim, 
             adata = ad.AnnData(X=sim[k].X, obs=pd.DataFrame(index=names), var=sim[k].var)
         adata.write_h5ad(tmp_path / f"dup.mod{i}.h5ad")
         paths.append(tmp_path / f"dup.mod{i}.h5ad")
-    message = r"dup\.mod1\.h5ad has 1 duplicated cell names \(e\.g\. '.*'\); cell names must be unique"
+    message = r"dup\.mod1\.h5ad has 1 duplicated cell name \(e\.g\. '.*'\); cell names must be unique"
     with pytest.raises(ValueError, match=message):
         open_competition(*paths)
     with pytest.raises(ValueError, match=message):

@@ -110,11 +110,11 @@ def test_a_query_with_duplicated_feature_names_is_refused_with_the_fix(data, fit
     """It was told that a feature was 'missing' and none 'extra'."""
     src, tgt, query = data
     dup = _last_repeats_first(query, "var")
-    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature names \(e\.g\. 'g0'\); .*"
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature name \(e\.g\. 'g0'\); .*"
                                          r"adata\.var_names_make_unique\(\)"):
         fitted.predict(dup)
     monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
-    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature names"):
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated feature name"):
         jae.predict(src, tgt, dup, config=FAST, progress_bar=False)
     assert list(query.var_names) != list(dup.var_names)  # the user's query is untouched
 
@@ -165,17 +165,17 @@ def test_a_query_with_repeated_cell_names_is_refused_before_training(data, fitte
 
     src, tgt, query = data
     dup = _last_repeats_first(query, "obs")
-    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell names \(e\.g\. 'q0'\); .*"
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell name \(e\.g\. 'q0'\); .*"
                                          r"adata\.obs_names_make_unique\(\)"):
         fitted.predict(dup)
     mixed = query.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # anndata warns of names that are not text, on purpose here
         mixed.obs_names = pd.Index([1, "1", *range(2, 30)], dtype=object)
-    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell names \(e\.g\. '1'\)"):
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell name \(e\.g\. '1'\)"):
         fitted.predict(mixed)
     monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
-    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell names"):
+    with pytest.raises(ValueError, match=r"^query_source has 1 duplicated cell name"):
         jae.predict(src, tgt, dup, config=FAST, progress_bar=False)
     assert query.obs_names.is_unique  # the user's query is untouched
     for adata, name in ((src, "train.mod1"), (tgt, "train.mod2"), (dup, "test.mod1")):
@@ -187,7 +187,7 @@ def test_a_query_with_repeated_cell_names_is_refused_before_training(data, fitte
                                    tmp_path / "train.mod2.h5ad", "--test-mod1", tmp_path / "test.mod1.h5ad",
                                    "--output", tmp_path / "out.h5ad", "--method", "mean"]))) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and errors[0].startswith("--test-mod1 has 1 duplicated cell names")
+    assert len(errors) == 1 and errors[0].startswith("--test-mod1 has 1 duplicated cell name")
     assert not (tmp_path / "out.h5ad").exists()
 
 
@@ -314,7 +314,7 @@ def test_training_data_with_duplicated_feature_names_is_refused(data):
         pair = [src.copy(), tgt.copy()]
         adata = pair[which == "train_target"]
         adata.var_names = [*adata.var_names[:-1], adata.var_names[0]]
-        with pytest.raises(ValueError, match=rf"^{which} has 1 duplicated feature names \(e\.g\. '{adata.var_names[0]}'\)"
+        with pytest.raises(ValueError, match=rf"^{which} has 1 duplicated feature name \(e\.g\. '{adata.var_names[0]}'\)"
                                              r".*adata\.var_names_make_unique\(\)"):
             ModalityPredictor(config=FAST).fit(*pair, progress_bar=False)
 

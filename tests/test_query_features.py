@@ -94,7 +94,7 @@ def test_extra_features_are_ignored_with_a_log_line(multiome, caplog):
     wide.layers["counts"] = wide.X
     with caplog.at_level(logging.INFO, logger="jae.io.features"):
         emb = model.embed({"rna": wide, "atac": m["atac"]}, key_added=None)
-    assert "600 of the model's 600 features present (100%), 0 missing (re-solved from the present ones), 7 extra" in caplog.text
+    assert "600 of the model's 600 features present (100%), 0 missing, 7 extra" in caplog.text
     assert np.allclose(emb, full, atol=1e-5)
 
 
@@ -216,10 +216,10 @@ def test_duplicated_feature_names_are_refused_at_fit_not_first_at_the_query(cite
     rna.obs = m.obs.copy()
     rna.var_names = [rna.var_names[0], *rna.var_names[:-1]]
     data = {"rna": rna, "prot": m["prot"]}
-    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature names \(e.g. '.+'\).*"
+    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature name \(e.g. '.+'\).*"
                        r"var_names_make_unique\(\)"):
         JAE(CFG, seed=0, device="cpu").fit(data, progress_bar=False)
-    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature names.*var_names_make_unique"):
+    with pytest.raises(ValueError, match=r"modality 'rna' has 1 duplicated feature name.*var_names_make_unique"):
         model.embed(data, key_added=None)
 
 
@@ -248,8 +248,8 @@ def test_too_small_an_overlap_names_how_the_features_are_named():
     from jae.io.features import feature_overlap
 
     model = pd.Index([f"GENE{i}" for i in range(40)])
-    with pytest.raises(ValueError, match=r"0 of the model's 40 .*named like 'gene0'.*40 of them match when case is "
-                                         r"ignored: give the features in the model's spelling"):
+    with pytest.raises(ValueError, match=r"0 of the model's 40 .*named like 'gene0'.*40 of them match the model's when "
+                                         r"case is ignored .*: give them its spelling"):
         feature_overlap(model.str.lower(), model, name="modality 'rna'")
     ids = pd.Index([f"ENSG{i:011d}" for i in range(40)])
     with pytest.raises(ValueError, match="the data names genes by Ensembl ID and the model by symbol"):
@@ -263,7 +263,8 @@ def test_too_small_an_overlap_names_how_the_features_are_named():
 
 def test_peaks_written_with_other_separators_are_told_and_renamed_by_the_fix():
     """A query's peaks named chr1:100-200 (10x, Signac) against a model's chr1_100_200 were refused with 'fit a
-    reference on features this data shares with it ... then refit': they are the same peaks, renamed in one line."""
+    reference on features this data shares with it ... then refit': they are the same peaks, renamed in one line
+    where the names must match (jae predict's source); a query is matched by interval (tests/test_s34_peaks_features)."""
     import pandas as pd
 
     from jae.io.features import feature_indexer, feature_overlap
@@ -271,9 +272,10 @@ def test_peaks_written_with_other_separators_are_told_and_renamed_by_the_fix():
     model = pd.Index([f"chr{c}_{1000 * i}_{1000 * i + 400}" for c in (1, 2) for i in range(20)])
     data = pd.Index([f"chr{c}:{1000 * i}-{1000 * i + 400}" for c in (1, 2) for i in range(20)])
     with pytest.raises(ValueError, match=r"40 of them are the model's peaks written with other separators") as err:
-        feature_overlap(data, model, name="modality 'atac'")
+        feature_indexer(data, model, name="modality 'atac'")
     pattern, repl = re.search(r"str\.replace\(r'(.+?)', r'(.+?)', regex=True\)", str(err.value)).groups()
     assert data.str.replace(pattern, repl, regex=True).equals(model)  # the fix as written gives the model's names
+    assert feature_overlap(data, model, name="modality 'atac'").complete  # a query: the same intervals matched
     with pytest.raises(ValueError, match="subset both to the shared features, then refit"):  # other peaks: refit
         feature_overlap(data.str.replace("chr", "chrX"), model, name="modality 'atac'")
     with pytest.raises(ValueError, match=r"40 of them are train_source's peaks written with other separators"):

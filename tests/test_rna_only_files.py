@@ -127,7 +127,7 @@ def test_rna_only_file_with_duplicated_cells_is_refused_in_one_line(setup, tmp_p
     adata = ad.read_h5ad(mod1)[:50].copy()
     adata.obs_names = ["cell"] * 2 + [f"c{i}" for i in range(48)]
     adata.write_h5ad(tmp_path / "dup.h5ad")
-    with pytest.raises(ValueError, match=r"mod1 file .*dup.h5ad has 1 duplicated cell names \(e.g. 'cell'\); cell "
+    with pytest.raises(ValueError, match=r"mod1 file .*dup.h5ad has 1 duplicated cell name \(e.g. 'cell'\); cell "
                                          r"names must be unique: make them unique"):
         jae.embed_files(InputFiles(mod1=tmp_path / "dup.h5ad"), model, tmp_path / "emb.h5ad", progress_bar=False)
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._words import count
+
 __all__ = ["examples", "by_cell_names", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap",
            "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols"]
 
@@ -43,7 +45,7 @@ def unique_cells(index, what: str, *, paired: bool = True, written: bool = False
         dup = index[index.duplicated()].unique()
         n = int(index.duplicated(keep=False).sum())
         raise ValueError(
-            f"{what} has {len(dup)} duplicated cell names (e.g. {examples(dup)}); cell names must be unique"
+            f"{what} has {count(len(dup), 'duplicated cell name')} (e.g. {examples(dup)}); cell names must be unique"
             + (" to match cells between modalities: make them unique the same way in both modalities, e.g. "
                "adata.obs_names_make_unique() on each (cells in the same order)" if paired else
                ": make them unique, e.g. adata.obs_names_make_unique()")
@@ -91,8 +93,9 @@ def unique_features(index, what: str) -> pd.Index:
                 "pandas.Index(adata.uns['protein_expression_names'])).to_numpy() (an array)"
                 ) if what == "modality 'prot'" else ""  # the name jae.io.split_anndata gives those proteins
         raise ValueError(
-            f"{what} has {len(dup)} duplicated feature names (e.g. {examples(dup)}); jae matches features by name, so "
-            f"they must be unique: make them unique first, e.g. adata.var_names_make_unique() on that modality{obsm}"
+            f"{what} has {count(len(dup), 'duplicated feature name')} (e.g. {examples(dup)}); jae matches features "
+            "by name, so they must be unique: make them unique first, e.g. adata.var_names_make_unique() on that "
+            f"modality{obsm}"
         )
     return index
 
@@ -214,19 +217,29 @@ _INTERVAL = re.compile(r"^(.+?)([:_-])(\d+)([_-])(\d+)$")
 
 def _interval_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
     """The fix when the data's peaks are the reference's, written with other separators (``chr1:100-200`` for
-    ``chr1_100_200``); None otherwise."""
-    def keys(names: pd.Index) -> pd.Index:
+    ``chr1_100_200``) or chromosome names (``1`` for ``chr1``: Ensembl's and UCSC's); None otherwise."""
+    def keys(names: pd.Index, bare: bool = False) -> pd.Index:
         parts = pd.Series(names).str.extract(_INTERVAL).dropna()
-        return pd.Index(parts[0] + ":" + parts[2] + "-" + parts[4])
+        chrom = parts[0].str.replace(r"^chr", "", regex=True) if bare else parts[0]
+        return pd.Index(chrom + ":" + parts[2] + "-" + parts[4])
 
-    hits = len(keys(var_names).intersection(keys(expected)))
+    hits = _by_key(var_names, expected, keys)
     match = _INTERVAL.match(str(expected[0])) if len(expected) else None
-    if match is None or hits < MIN_FEATURE_FRACTION * len(expected):
+    if match is None:
         return None
     repl = rf"\1{match.group(2)}\2{match.group(4)}\3"
-    return (f"{hits} of them are {reference}'s peaks written with other separators ({reference}'s are like "
-            f"{str(expected[0])!r}): name them so, e.g. adata.var_names = adata.var_names.str.replace("
-            rf"r'^(.+?)[:_-](\d+)[_-](\d+)$', r'{repl}', regex=True) (on a copy, or write the file again so)")
+    if hits >= MIN_FEATURE_FRACTION * len(expected):
+        return (f"{hits} of them are {reference}'s peaks written with other separators ({reference}'s are like "
+                f"{str(expected[0])!r}): name them so, e.g. adata.var_names = adata.var_names.str.replace("
+                rf"r'^(.+?)[:_-](\d+)[_-](\d+)$', r'{repl}', regex=True) (on a copy, or write the file again so)")
+    hits = _by_key(var_names, expected, lambda names: keys(names, True))
+    if hits < MIN_FEATURE_FRACTION * len(expected):
+        return None
+    chr_ = "chr" if str(expected[0]).startswith("chr") else ""
+    return (f"{hits} of them are {reference}'s peaks with the chromosomes named otherwise ({reference}'s are like "
+            f"{str(expected[0])!r}, {'with' if chr_ else 'without'} 'chr'): name them so, e.g. adata.var_names = "
+            rf"adata.var_names.str.replace(r'^(?:chr)?(.+?)[:_-](\d+)[_-](\d+)$', r'{chr_}{repl}', regex=True) (on a "
+            "copy, or write the file again so; mitochondrial peaks may need chrM / MT by hand)")
 
 
 _SEPARATORS = "_-.:#"  # where a shared prefix or suffix of names ends: CD3_TotalSeqB, ADT-CD3, sample#AAAC-1
@@ -273,11 +286,56 @@ def _affix_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str |
             "a copy, or write the file again so)")
 
 
+def _by_key(var_names, expected, key) -> int:
+    """How many of ``expected`` are among ``var_names`` once both are written by ``key`` (a function of an Index),
+    when that matches more of them than their names do; 0 when it matches none the names do not (features missing
+    for no renaming: a fix renaming them would not find them)."""
+    hits = len(key(var_names).intersection(key(expected)))
+    return hits if hits > len(pd.Index(var_names).astype(str).intersection(pd.Index(expected).astype(str))) else 0
+
+
+#: An Ensembl ID with its version suffix (ENSG00000141510.17), the ID and the version.
+_VERSIONED = r"^(ENS[A-Z]*[GTP]\d+)\.\d+$"
+
+
+def _version_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
+    """The fix when the data's genes are the reference's Ensembl IDs with or without version suffixes
+    (``ENSG00000141510.17`` for ``ENSG00000141510``, GENCODE's and Cell Ranger's); None otherwise."""
+    def bare(names) -> pd.Index:
+        return pd.Index(pd.Index(names).astype(str).str.replace(_VERSIONED, r"\1", regex=True))
+
+    hits = _by_key(var_names, expected, bare)
+    if hits < MIN_FEATURE_FRACTION * len(expected) or not len(expected):
+        return None
+    if not bare(expected).equals(pd.Index(expected).astype(str)):  # the reference's IDs carry the versions
+        return (f"{hits} of them are {reference}'s Ensembl IDs, which carry version suffixes ({reference}'s are like "
+                f"{str(expected[0])!r}): name them so, e.g. ids = {{i.split('.')[0]: i for i in <{reference}'s "
+                "features>}; adata.var_names = [ids.get(n.split('.')[0], n) for n in adata.var_names] (on a copy, or "
+                "write the file again so)")
+    return (f"{hits} of them are {reference}'s Ensembl IDs with version suffixes, which {reference}'s lack (they "
+            f"are like {str(expected[0])!r}): name them so, e.g. adata.var_names = adata.var_names.str.replace("
+            rf"r'{_VERSIONED}', r'\1', regex=True) (on a copy, or write the file again so)")
+
+
+def _case_fix(var_names, expected: pd.Index, reference: str) -> str | None:
+    """The fix when the data's features are the reference's spelt in another case (``Actb`` for ``ACTB``); None
+    otherwise."""
+    folded = _by_key(var_names, expected, lambda names: pd.Index(pd.Index(names).astype(str).str.upper()))
+    if folded < MIN_FEATURE_FRACTION * len(expected):
+        return None
+    return (f"{folded} of them match {reference}'s when case is ignored ({reference}'s are like "
+            f"{str(expected[0])!r}): give them its spelling, e.g. names = {{n.upper(): n for n in <{reference}'s "
+            "features>}; adata.var_names = [names.get(n.upper(), n) for n in adata.var_names] (on a copy, or write "
+            "the file again so; mouse genes against a human reference match only where the symbols agree)")
+
+
 def _renaming_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:
     """The fix when the data's features are the reference's named another way: by the gene symbols in
-    ``var['feature_name']``, with other interval separators, or with another shared prefix or suffix; else None."""
+    ``var['feature_name']``, with other interval separators, with or without Ensembl version suffixes, with another
+    shared prefix or suffix, or in another case; else None."""
     return (_symbols_fix(var_names, expected, symbols, reference) or _interval_fix(var_names, expected, reference)
-            or _affix_fix(var_names, expected, reference))
+            or _version_fix(var_names, expected, reference) or _affix_fix(var_names, expected, reference)
+            or _case_fix(var_names, expected, reference))
 
 
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
@@ -287,16 +345,48 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     renamed = _renaming_fix(var_names, expected, symbols, reference)
     if renamed is not None:
         return renamed
-    folded = len(pd.Index(var_names.str.upper()).intersection(expected.str.upper()))
-    if folded >= MIN_FEATURE_FRACTION * len(expected):
-        return (f"{folded} of them match when case is ignored: give the features in the model's spelling "
-                "(e.g. rename var_names to the model's, matched case-insensitively)")
     ensembl = [bool(pd.Series(ix).str.match(r"ENS[A-Z]*G\d").mean() > 0.5) for ix in (var_names, expected)]
     if ensembl[0] != ensembl[1]:
         which = ("the data names genes by Ensembl ID and the model by symbol" if ensembl[0]
                  else "the data names genes by symbol and the model by Ensembl ID")
         return f"{which}: give the data in the model's naming (e.g. var_names from var['gene_ids'] or var['gene_symbols'])"
     return "fit a reference on features this data shares with it (subset both to the shared features, then refit)"
+
+
+def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str) -> np.ndarray:
+    """``pos`` (the data's column of each of ``expected``, -1 where its name is not there) with the model's peaks
+    that the data names with other separators (``chr1:100-200`` for ``chr1-100-200``: the same chromosome, start and
+    end, exactly) found by their interval, and one log line saying so. Only when the model's features are peaks
+    (:func:`jae.io.modality.kind_from_names`); an interval the data names twice (under two separators) is not
+    matched; chromosomes are compared as written (``chr1`` is not ``1``)."""
+    from .modality import kind_from_names
+
+    if kind_from_names(expected) != "ATAC":
+        return pos
+
+    def keys(names: pd.Index) -> pd.Series:
+        parts = pd.Series(np.asarray(names), dtype=object).str.extract(_INTERVAL)
+        return parts[0] + ":" + parts[2] + "-" + parts[4]  # NaN where a name is no interval
+
+    free = np.ones(len(var_names), dtype=bool)
+    free[pos[pos >= 0]] = False  # the data's features already matched by name
+    own = keys(var_names)[free].dropna()
+    own = own[~own.duplicated(keep=False)]  # its index: the positions of those features in the data
+    wanted = keys(expected)
+    wanted[wanted.duplicated(keep=False)] = np.nan  # an interval the model names twice: neither is matched
+    todo = np.flatnonzero(pos < 0)
+    found = pd.Index(own.to_numpy(), dtype=object).get_indexer(wanted.iloc[todo].to_numpy())
+    hit = todo[found >= 0]
+    if not len(hit):
+        return pos
+    pos = pos.copy()
+    pos[hit] = own.index.to_numpy()[found[found >= 0]]
+    logger.info(
+        "%s: %d of %s's peaks matched by their interval (chromosome, start, end), named with other separators "
+        "(%s's are like %r, this data's like %r)", name, len(hit), reference, reference, str(expected[hit[0]]),
+        str(var_names[pos[hit[0]]]),
+    )
+    return pos
 
 
 def _share(k: int, n: int, below: float) -> str:
@@ -327,6 +417,8 @@ def feature_overlap(
     var_names, expected = pd.Index(var_names).astype(str), pd.Index(expected).astype(str)
     unique_features(var_names, name)
     pos = var_names.get_indexer(expected)
+    if (pos < 0).any():
+        pos = _by_interval(var_names, expected, pos, name=name, reference=reference)
     present = np.flatnonzero(pos >= 0)
     missing = np.flatnonzero(pos < 0)
     n_extra = len(var_names) - len(present)
@@ -339,7 +431,8 @@ def feature_overlap(
         )
     if len(missing) or n_extra:
         logger.info(
-            "%s: %d of %s's %d features present (%.0f%%), %d missing (re-solved from the present ones), %d extra "
-            "(ignored)", name, len(present), reference, n, 100 * len(present) / max(n, 1), len(missing), n_extra,
+            "%s: %d of %s's %d features present (%.0f%%), %d missing%s, %d extra (ignored)", name, len(present),
+            reference, n, 100 * len(present) / max(n, 1), len(missing),
+            " (re-solved from the present ones)" if len(missing) else "", n_extra,
         )
     return FeatureOverlap(columns=pos[present].astype(np.int64), present=present, missing=missing, n_extra=n_extra)

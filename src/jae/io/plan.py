@@ -15,7 +15,7 @@ import numpy as np
 
 from .._device import env_int
 from .chunked import format_bytes
-from .paired_files import FilesOnDisk, open_h5mu
+from .paired_files import PROCESS_BYTES, FilesOnDisk, open_h5mu
 from .single import modalities_of, unique_split
 
 __all__ = ["plan_input", "default_memory_budget", "parse_bytes"]
@@ -95,7 +95,14 @@ def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "
         alone = open_rna_alone(path, rna=rna, other=other, layer=layer)
         if alone is not None:
             return alone
-    return open_h5mu(path, rna=rna, other=other, mosaic=True, layer=layer)
+    try:
+        return open_h5mu(path, rna=rna, other=other, mosaic=True, layer=layer)
+    except ValueError as err:  # a query's file of more modalities: the functions reading it take no other=
+        if not rna_only or other is not None or "cannot tell which one to pair" not in str(err):
+            raise
+        raise ValueError(f"{err} to jae.io.open_h5mu and pass the files it opens, e.g. "
+                         f"model.embed(jae.io.open_h5mu({str(path)!r}, other=<name>)); or read the file into memory "
+                         "(mudata.read_h5mu(path)), where the model takes the modality of its own kind") from None
 
 
 def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", layer: str | None = "counts",
@@ -138,22 +145,30 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
         logger.info(
-            "%s: streaming path: reading %s once, in row blocks (about %s; reading it whole, about %s, would "
-            "save no time: the features are computed in one pass)", what, files,
-            format_bytes(files.memory_needed(in_memory=False)), format_bytes(need),
+            "%s: streaming path: reading %s once, in row blocks (about %s for the data; reading it whole, about %s, "
+            "would save no time: the features are computed in one pass; both beside the process's own %s)", what,
+            files, _data(files.memory_needed(in_memory=False)), _data(need), format_bytes(PROCESS_BYTES),
         )
         return files
     if need <= budget:
         logger.info(
-            "%s: in-memory path: reading %s needs about %s, within the memory budget of %s",
-            what, files, format_bytes(need), format_bytes(budget),
+            "%s: in-memory path: reading %s needs about %s (%s for the data, %s the process itself), within the "
+            "memory budget of %s", what, files, format_bytes(need), _data(need), format_bytes(PROCESS_BYTES),
+            format_bytes(budget),
         )
         return files.load()
     if getattr(files, "misordered", None):
         raise ValueError(f"{files.misordered} (about {format_bytes(need)}; the budget is {format_bytes(budget)})")
     logger.info(
-        "%s: streaming path: reading %s into memory would need about %s, over the memory budget of %s; "
-        "streaming row blocks from disk (about %s)",
-        what, files, format_bytes(need), format_bytes(budget), format_bytes(files.memory_needed(in_memory=False)),
+        "%s: streaming path: reading %s into memory would need about %s (%s for the data, %s the process itself), "
+        "over the memory budget of %s; streaming row blocks from disk (about %s for the data)",
+        what, files, format_bytes(need), _data(need), format_bytes(PROCESS_BYTES), format_bytes(budget),
+        _data(files.memory_needed(in_memory=False)),
     )
     return files
+
+
+def _data(need: int) -> str:
+    """The data's part of an estimate (:meth:`jae.io.PairedFiles.memory_needed`), without the process's own
+    :data:`~jae.io.paired_files.PROCESS_BYTES` that every estimate holds: for a small file the totals read alike."""
+    return format_bytes(max(need - PROCESS_BYTES, 0))

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 from ..io import validate_counts
 from ..io.chunked import summed
+from .._words import count
 from ..io.features import examples, feature_indexer
 
 __all__ = ["one_modality", "query_columns", "query_features_match", "source_counts", "pair_cells", "check_target",
@@ -222,7 +223,7 @@ def pair_cells(source, target, *, source_name: str = "train_source", target_name
         if not adata.obs_names.is_unique:
             dup = adata.obs_names[adata.obs_names.duplicated()].unique()
             raise ValueError(
-                f"{name} has {len(dup)} duplicated cell names ({examples(dup)}); make them unique "
+                f"{name} has {count(len(dup), 'duplicated cell name')} ({examples(dup)}); make them unique "
                 "(adata.obs_names_make_unique()) in both modalities"
             )
     if source.obs_names.equals(target.obs_names):
