@@ -391,6 +391,16 @@ def read_h5mu_bare(path: str | os.PathLike):
         return read_h5mu_as_stored(bare)
 
 
+def stored_layers(path: str | os.PathLike, modality: str) -> list[str]:
+    """The names of ``layers`` the modality ``modality`` of the ``.h5mu`` file ``path`` holds (none when it has none,
+    or no such modality), read without reading a matrix (:func:`read_h5mu_bare` leaves them out)."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        group = f.get(f"mod/{modality}/layers")
+        return list(group) if group is not None else []
+
+
 def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modality: str, *,
                protect: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
     """Write a copy of the ``.h5mu`` file ``source`` to ``path`` (atomically) whose global entries and modality

@@ -21,8 +21,8 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
     """Write ``Z`` (rows for ``cells``) to ``out``: ``.h5ad`` in the competition's format, ``.h5mu`` as a copy of the
     ``.h5mu`` input with ``obsm['X_jae']``, ``uns['jae']``, the label ``columns`` and, with ``imputed`` (the
     prediction and its modality's name), that modality's ``layers['jae_imputed']``; atomically, never over an input."""
-    from ..io.write import (embedded_rows, graft_h5mu, h5mu_copy_layout, imputed_layer, read_h5mu_bare, write_atomic,
-                            write_embedding_h5ad, write_h5mu_copy)
+    from ..io.write import (embedded_rows, graft_h5mu, h5mu_copy_layout, imputed_layer, read_h5mu_bare, stored_layers,
+                            write_atomic, write_embedding_h5ad, write_h5mu_copy)
 
     protect = inputs.paths
     if out.suffix == ".h5ad":
@@ -36,7 +36,8 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
     layout = layout or {"cells": source.obs_names, "obs": source.obs.columns, "obsm": source.obsm,
                         "layers": getattr(source.mod.get(None if imputed is None else imputed[1]), "layers", {})}
     rows, columns = embedded_rows(Z, columns, cells, layout["cells"])  # a cell jae did not read: NaN, no label
-    had = imputed is not None and "jae_imputed" in layout["layers"]  # replaced too
+    had = imputed is not None and "jae_imputed" in (stored_layers(inputs.h5mu, imputed[1]) if bare  # replaced too
+                                                    else layout["layers"])  # (a bare read holds no layers)
     _log_replaced([k for k in (columns or {}) if k in layout["obs"]], out, also=(["obsm['X_jae']"] if "X_jae" in
                   layout["obsm"] else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []))
     if source is None:  # a copy of the file on disk, with jae's entries written into it
