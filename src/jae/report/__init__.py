@@ -165,7 +165,7 @@ def write_report(
         check_not_input(out_dir / name, protect)
     # all files or none, replacing the earlier report's (its files this one lacks removed: a dropped embedding's UMAP)
     with atomic_files(out_dir, earlier, protect=protect) as staging:
-        write_table(table, staging, protect=protect)
+        write_table(table, staging, protect=protect, overwrite=True)  # the staging folder is this report's own
         diag = diagnostics_table(table)
         if diag is not None:
             atomic_write(staging / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
@@ -192,11 +192,11 @@ def write_report(
                        None if batch is None else _ordered(batch[subset], orders[1]), staging / png,
                        title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
                                                                                      else ""),
-                       seed=seed, protect=protect)
+                       seed=seed, protect=protect, overwrite=True)
             umaps[name] = png
-        plot_metric_bars(table, staging / "metrics.png", protect=protect)
+        plot_metric_bars(table, staging / "metrics.png", protect=protect, overwrite=True)
         index = write_index(staging, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
                             umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
                             "umap_max_cells= in Python; all: every cell)." if sampled else "",
-                            umap_batch=batch is not None, protect=protect)
+                            umap_batch=batch is not None, protect=protect, overwrite=True)
     return out_dir / index.name
