@@ -211,7 +211,7 @@ def evaluate(
     ``attrs['description']`` describes the cells; ``attrs['diagnostics']`` holds each embedding's diagnostics outside
     the score (iLISI, cLISI, cell-cycle variance shares, block shares). Cells without a cell type are left out.
     """
-    from .baseline import svd_baseline_from
+    from .baseline import scored_baseline
     from .io.atomic import atomic_files, protected
     from .io.outputs import check_outputs
     from .io.paired import cell_obs
@@ -314,7 +314,7 @@ def evaluate(
         arrays[name] = E
         columns[name] = _block_columns(data, value, E.shape[1])
     if baseline:
-        arrays["svd_baseline"] = svd_baseline_from(data, seed=seed, layer=layer)
+        arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer)
     n_scored = int(labelled.sum())
     logger.info("scoring %d of %d cells%s", n_scored, len(labelled), "" if labelled.all() else
                 f"; {len(labelled) - n_scored} without a cell type in obs[{cell_type_key!r}] are left out")
