@@ -36,3 +36,12 @@ def test_in_memory_baseline_refusal_in_the_cli_words(mdata):
         jae.evaluate(m, ["X_r"], baseline=True, progress_bar=False)
     assert "drop --baseline" in cli_message(str(err.value))
 
+
+@pytest.mark.parametrize("batch_key", ["cell_type", "batch"])
+def test_batch_key_equal_to_cell_type_key_is_refused(mdata, batch_key):
+    """batch_key naming the cell-type column was scored, asw_batch n/a with the warning 'no cell type spans two
+    batches'; it is now refused in one line before any scoring (cell_type_key='batch' with batch_key 'batch' too)."""
+    m = mdata.copy()
+    m.obs["batch"] = m.obs["cell_type"]
+    with pytest.raises(ValueError, match=rf"batch_key and cell_type_key both name the obs column '{batch_key}'"):
+        jae.evaluate(m, ["X_r"], cell_type_key=batch_key, batch_key=batch_key, progress_bar=False)
