@@ -308,7 +308,7 @@ def embed_files(
     finetune_epochs
         Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model).
     seed
-        Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1); refused when no
+        Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1 modulo 2**32); refused when no
         fine-tuning runs (``finetune_epochs=0``, or a mapped model without ``finetune_epochs``).
     method_id
         ``uns['method_id']`` of an ``.h5ad`` output.
