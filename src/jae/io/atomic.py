@@ -150,8 +150,9 @@ def atomic_path(
     path = user_path(path)
     check_not_input(path, protect)
     writer = is_writer()  # in a data-parallel run only process 0 writes; the others' temporaries are removed
-    if writer and path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another output path")
+    if writer and (path.exists() or path.is_symlink()) and not overwrite:  # a link to nothing was replaced silently
+        what = "exists" if path.exists() else f"exists (a link to {os.readlink(path)}, which is missing)"
+        raise FileExistsError(f"{path} {what}; pass overwrite=True (CLI: --overwrite) or choose another output path")
     pending = _PENDING.get()
     made = _make_parents(path)
     if pending is not None:  # folders made for a failed block's outputs are removed with them
