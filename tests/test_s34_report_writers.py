@@ -59,3 +59,24 @@ def test_plot_umaps_refuses_before_drawing(tmp_path, monkeypatch):
     with pytest.raises(FileExistsError):
         plot_umaps(np.zeros((4, 2)), list("abab"), None, tmp_path / "u.png", title="e")
 
+
+
+@pytest.mark.parametrize("n", [40, 60])
+def test_the_bar_charts_legend_stays_inside_the_figure(n):
+    """With 40 embeddings the bar chart's one-column legend ran 150 pixels off the figure's foot (the last names
+    lost from metrics.png), with 60 tight_layout gave up with a warning; the legend now takes a column per 28 names."""
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from jae.report.figures import _metric_bars_figure
+    from jae.report.table import COLUMNS
+
+    table = pd.DataFrame(np.random.default_rng(0).uniform(size=(n, len(COLUMNS))), columns=COLUMNS,
+                         index=[f"run {i}: scvi n_latent=30 n_layers=2 gene_likelihood=nb" for i in range(n)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Tight layout not applied"
+        fig = _metric_bars_figure(table)
+    box = fig.axes[0].get_legend().get_window_extent(FigureCanvasAgg(fig).get_renderer())
+    assert box.y0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    assert len(fig.axes[0].get_legend().get_texts()) == n

@@ -276,6 +276,10 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = (),
                         overwrite=overwrite)
 
 
+#: The most names of a column of the bar chart's legend (at font size 8) that fit its 6-inch height.
+_BAR_LEGEND_ROWS = 28
+
+
 def _metric_bars_figure(table: pd.DataFrame):
     """The bar chart of :func:`plot_metric_bars`."""
     from matplotlib.figure import Figure  # not pyplot: the caller's backend and open figures stay as they are
@@ -305,6 +309,8 @@ def _metric_bars_figure(table: pd.DataFrame):
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("score (higher is better)")
     ax.set_title("Joint-embedding metrics (NeurIPS 2021 competition, scib definitions)")
-    _as_typed(ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8).get_texts())
+    # at most _BAR_LEGEND_ROWS names a column: 40 embeddings' names ran off the figure's foot (and were lost)
+    _as_typed(ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8,
+                        ncol=-(-n_emb // _BAR_LEGEND_ROWS)).get_texts())
     fig.tight_layout()
     return fig
