@@ -3,7 +3,7 @@
 Every file and folder jae writes (data files, embeddings, model folders, reports, label tables, simulated
 datasets) goes through :func:`atomic_path`, so a reader never sees a half-written result, a failure leaves no
 temporary behind, and an input file is never overwritten. A set of files sharing a folder with the user's other
-files (an evaluation report) is written whole beside it first and then moved in, replacing the earlier set
+files (an evaluation report) is written whole in a hidden folder first and then moved in, replacing the earlier set
 (:func:`atomic_files`).
 """
 
@@ -297,8 +297,8 @@ def atomic_write(
 def atomic_files(
     folder: str | os.PathLike, owned: Iterable[str], *, protect: Iterable[str | os.PathLike] = ()
 ) -> Iterator[Path]:
-    """Yield a hidden staging folder beside ``folder``; when the block ends without error, the files written there
-    replace the earlier set in ``folder``.
+    """Yield a hidden staging folder in ``folder`` (beside it when new); when the block ends without error, the files
+    written there replace the earlier set in ``folder``.
 
     The earlier set is every file of ``folder`` matching one of the glob patterns ``owned`` (e.g. a report's
     ``umap_*.png``): those the new set lacks are removed, so a replaced result never keeps files of the one before;
@@ -322,7 +322,9 @@ def atomic_files(
         raise PermissionError(f"the folder {folder} is not writable; choose a folder you can write to")
     if outer is not None:  # folders made for a failed block's outputs are removed with them
         outer.made.extend(made)
-    staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
+    # inside an existing folder (on its disk: a folder linked to another disk failed with 'Invalid cross-device
+    # link' once every file was written), else beside the folder it makes
+    staging = (folder if folder.is_dir() else folder.parent) / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
     staging.mkdir()
     token = _PENDING.set(None)  # files written into the staging folder are there at once; the set moves below
     try:
