@@ -218,7 +218,7 @@ def evaluate(
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .report import metrics_table, report_files, write_report, write_table
+    from .report import holds_report, metrics_table, report_files, write_report, write_table
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
@@ -238,7 +238,8 @@ def evaluate(
     protect = [user_path(p) for p in protected(protect)]  # one path alone: one, not its characters
     if report_dir is not None:  # an earlier report is kept unless overwrite=True, checked before any work
         report_dir = user_path(report_dir)
-        check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite, folders=("report_dir",))
+        check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite or not holds_report(report_dir),
+                      folders=("report_dir",))  # a folder of other files alone: written into, they stay
     if isinstance(data, ad.AnnData):  # one AnnData holding both modalities, or one modality alone
         data = _as_mudata(data, layer=layer)
     elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it

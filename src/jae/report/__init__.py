@@ -20,6 +20,7 @@ from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, wr
 __all__ = [
     "REPORT_FILES",
     "report_files",
+    "holds_report",
     "write_report",
     "metrics_table",
     "diagnostics_table",
@@ -53,6 +54,13 @@ def report_files(folder: str | Path) -> list[str]:
         text = ""
     shown = re.findall(r'<img src="(umap_[A-Za-z0-9_.-]+\.png)"', text)  # names as write_report makes them
     return fixed + sorted(set(shown))
+
+
+def holds_report(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a file of an earlier report (:func:`report_files`), which a new one would replace:
+    a folder of the user's other files alone (the data's own folder, ``.``) is written into without ``overwrite``."""
+    folder = Path(folder).expanduser()
+    return folder.is_dir() and any((folder / f).exists() or (folder / f).is_symlink() for f in report_files(folder))
 
 
 def _slug(name: str) -> str:
