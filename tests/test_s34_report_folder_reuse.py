@@ -52,3 +52,34 @@ def test_the_cli_writes_into_the_datas_own_folder(data, tmp_path, no_scoring, mo
     assert main(["-q", "evaluate", "--h5mu", "d.h5mu", "--obsm", "X_e", "--out", ".", "--no-report"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5mu", "metrics.csv", "metrics.md"]
     assert (tmp_path / "d.h5mu").read_bytes() == before
+
+
+def test_a_users_umap_png_is_not_replaced_without_overwrite(data, tmp_path, monkeypatch):
+    """write_report (and jae evaluate --out) into a folder holding the user's own umap_X_pca.png (scanpy saves its
+    figures so) replaced it with the UMAP of the embedding X_pca without overwrite=True, the folder holding no
+    earlier report; it is now refused, naming the file, and kept."""
+    import jae.report as report
+
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    (tmp_path / "umap_X_pca.png").write_bytes(b"scanpy's")
+    table = pd.DataFrame({"nmi": [0.5], "overall": [0.5]}, index=["X_pca"])
+    for overwrite in (False, True):
+        with pytest.raises(FileExistsError, match=r"umap_X_pca.png exists and is no file of an earlier report; move "
+                                                  r"it out of"):
+            report.write_report(table, {"X_pca": np.asarray(data.obsm["X_e"])}, tmp_path, overwrite=overwrite,
+                                cell_type=data.obs["cell_type"], progress_bar=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["umap_X_pca.png"]
+    assert (tmp_path / "umap_X_pca.png").read_bytes() == b"scanpy's"
+
+
+def test_jae_evaluate_does_not_replace_a_users_umap_png(data, tmp_path, no_scoring, monkeypatch):
+    """jae.evaluate(report_dir=...) into a folder holding the user's umap_X_e.png replaced it with the UMAP of X_e
+    when overwrite=True (the report's files were all it was to replace); it is now refused, the file kept."""
+    import jae.report as report
+
+    monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
+    (tmp_path / "umap_X_e.png").write_bytes(b"scanpy's")
+    with pytest.raises(FileExistsError, match=r"umap_X_e.png exists and is no file of an earlier result"):
+        jae.evaluate(data, ["X_e"], report_dir=tmp_path, overwrite=True, progress_bar=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["umap_X_e.png"]
+    assert (tmp_path / "umap_X_e.png").read_bytes() == b"scanpy's"

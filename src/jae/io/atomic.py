@@ -335,6 +335,11 @@ def atomic_files(
         if is_writer():
             new = sorted(p.name for p in staging.iterdir() if p.is_file())
             stale = sorted({p for pattern in owned for p in folder.glob(pattern) if p.is_file() and p.name not in new})
+            earlier = {p.name for pattern in owned for p in folder.glob(pattern)}
+            theirs = [n for n in new if n not in earlier and ((folder / n).exists() or (folder / n).is_symlink())]
+            if theirs:  # a file of the user's named like one of the set (scanpy's umap_<key>.png) was replaced
+                raise FileExistsError(f"{folder / theirs[0]} exists and is no file of an earlier result; move it out "
+                                      f"of {folder} or choose another folder")
             for path in [folder / name for name in new] + stale:
                 check_not_input(path, protect)
             if not folder.is_dir():

@@ -56,11 +56,26 @@ def report_files(folder: str | Path) -> list[str]:
     return fixed + sorted(set(shown))
 
 
-def holds_report(folder: str | Path) -> bool:
-    """Whether ``folder`` holds a file of an earlier report (:func:`report_files`), which a new one would replace:
-    a folder of the user's other files alone (the data's own folder, ``.``) is written into without ``overwrite``."""
+def holds_report(folder: str | Path) -> list[str]:
+    """The files of an earlier report in ``folder`` (:func:`report_files`) that are there (empty: none), which a new
+    report replaces only with ``overwrite``. A folder of the user's other files alone (the data's own folder, ``.``)
+    is written into without ``overwrite``."""
     folder = Path(folder).expanduser()
-    return folder.is_dir() and any((folder / f).exists() or (folder / f).is_symlink() for f in report_files(folder))
+    return [f for f in report_files(folder) if (folder / f).exists() or (folder / f).is_symlink()]
+
+
+def _umap_names(names) -> dict:
+    """``{embedding name: umap_<slug>.png}``; names that differ only in other characters ('jae v1', 'jae_v1') or in
+    case (one file on macOS, Windows) get ``_2``, ``_3``."""
+    umaps: dict = {}
+    for name in names:
+        png = f"umap_{_slug(name)}.png"
+        for i in range(2, len(umaps) + 2):
+            if png.lower() not in {p.lower() for p in umaps.values()}:
+                break
+            png = f"umap_{_slug(name)}_{i}.png"
+        umaps[name] = png
+    return umaps
 
 
 def _slug(name: str) -> str:
@@ -165,7 +180,12 @@ def write_report(
             raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
                              "cells first")
     out_dir = user_path(out_dir)
-    earlier = [f for f in report_files(out_dir) if (out_dir / f).exists()]
+    earlier = holds_report(out_dir)
+    pngs = _umap_names(embeddings)
+    theirs = [f for f in pngs.values() if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
+    if theirs:  # the user's own (scanpy saves umap_<key>.png) was replaced by the UMAP of that name
+        raise FileExistsError(f"{out_dir / theirs[0]} exists and is no file of an earlier report; move it out of "
+                              f"{out_dir} or choose another out_dir")
     if earlier and not overwrite:
         raise FileExistsError(f"{out_dir} already holds a report ({', '.join(earlier[:3])}); pass overwrite=True to "
                               "replace it, or choose another out_dir")
@@ -191,11 +211,7 @@ def write_report(
             coords = umap_coordinates(E[subset], seed=seed, device=device)
             overall = table.loc[name, "overall"] if name in table.index else np.nan
             score = f"overall {overall:.4f}" if np.isfinite(overall) else "overall n/a"  # as the tables show it
-            png = f"umap_{_slug(name)}.png"
-            for i in range(2, len(umaps) + 2):  # names that differ only in other characters ('jae v1', 'jae_v1')
-                if png.lower() not in {p.lower() for p in umaps.values()}:  # one file on macOS, Windows
-                    break
-                png = f"umap_{_slug(name)}_{i}.png"
+            png = pngs[name]
             plot_umaps(coords, _ordered(cell_type[subset], orders[0]),
                        None if batch is None else _ordered(batch[subset], orders[1]), staging / png,
                        title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
