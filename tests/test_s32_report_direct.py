@@ -115,7 +115,7 @@ def test_the_bar_charts_dashed_line_sets_off_overall_only_when_there_is_one(tmp_
 
     def dashed(columns):
         table = pd.DataFrame({c: [0.5, 0.4] for c in columns}, index=["e", "f"])
-        plot_metric_bars(table, tmp_path / "bars.png")
+        plot_metric_bars(table, tmp_path / "bars.png", overwrite=True)  # one file, drawn again
         return [line.get_xdata()[0] for line in saved[-1].get_axes()[0].get_lines() if line.get_linestyle() == "--"]
 
     assert dashed(["nmi", "asw_label", "overall"]) == [1.5]

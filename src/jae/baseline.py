@@ -154,3 +154,17 @@ def svd_baseline_from(data, *, n_dims: int = MAX_DIMS, seed: int = 0, layer: str
     seed, n_dims = as_seed(seed), _as_n_dims(n_dims)  # checked before the data are read
     paired = get_paired(data, layer=layer)
     return svd_baseline(paired.counts, paired.kinds, n_dims=n_dims, seed=seed)
+
+
+def scored_baseline(data, *, seed: int = 0, layer: str | None = "counts") -> np.ndarray:
+    """:func:`svd_baseline_from` for ``jae.evaluate(..., baseline=True)``: counts it cannot use (normalised values,
+    cells without counts) are refused with evaluate's way out too, as its streamed path says: or pass
+    ``baseline=False`` to score the given embeddings alone."""
+    from .config import as_seed
+
+    seed = as_seed(seed)
+    try:
+        paired = get_paired(data, layer=layer)
+    except ValueError as err:
+        raise ValueError(f"{err}; or pass baseline=False to score the given embeddings alone") from None
+    return svd_baseline(paired.counts, paired.kinds, seed=seed)

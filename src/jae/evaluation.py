@@ -211,14 +211,14 @@ def evaluate(
     ``attrs['description']`` describes the cells; ``attrs['diagnostics']`` holds each embedding's diagnostics outside
     the score (iLISI, cLISI, cell-cycle variance shares, block shares). Cells without a cell type are left out.
     """
-    from .baseline import svd_baseline_from
+    from .baseline import scored_baseline
     from .io.atomic import atomic_files, protected
     from .io.outputs import check_outputs
     from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .report import metrics_table, report_files, write_report, write_table
+    from .report import holds_report, metrics_table, report_files, write_report, write_table
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
@@ -238,7 +238,8 @@ def evaluate(
     protect = [user_path(p) for p in protected(protect)]  # one path alone: one, not its characters
     if report_dir is not None:  # an earlier report is kept unless overwrite=True, checked before any work
         report_dir = user_path(report_dir)
-        check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite, folders=("report_dir",))
+        check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite or not holds_report(report_dir),
+                      folders=("report_dir",))  # a folder of other files alone: written into, they stay
     if isinstance(data, ad.AnnData):  # one AnnData holding both modalities, or one modality alone
         data = _as_mudata(data, layer=layer)
     elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it
@@ -314,7 +315,7 @@ def evaluate(
         arrays[name] = E
         columns[name] = _block_columns(data, value, E.shape[1])
     if baseline:
-        arrays["svd_baseline"] = svd_baseline_from(data, seed=seed, layer=layer)
+        arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer)
     n_scored = int(labelled.sum())
     logger.info("scoring %d of %d cells%s", n_scored, len(labelled), "" if labelled.all() else
                 f"; {len(labelled) - n_scored} without a cell type in obs[{cell_type_key!r}] are left out")

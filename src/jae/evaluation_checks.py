@@ -198,6 +198,10 @@ def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_ke
         raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
     if batch_key is not None and not isinstance(batch_key, str):
         raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
+    if batch_key is not None and str(batch_key) == cell_type_key:  # asw_batch came out n/a, misleadingly worded
+        raise ValueError(f"batch_key and cell_type_key both name the obs column {cell_type_key!r}: the batches would "
+                         "be the cell types; pass batch_key=<column> naming the batches, or batch_key=None to score "
+                         "all cells as one batch")
     if isinstance(pseudotime_keys, str):
         raise TypeError(f"pseudotime_keys must be a list of obs columns, not one string; pass "
                         f"pseudotime_keys=[{pseudotime_keys!r}]")

@@ -289,7 +289,7 @@ class JAE:
         mappings read, else the one ``fit`` read, else ``'batch'``: :func:`jae.mapping.query_batch_key`); ``epochs``: passes over the
         query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
         :data:`jae.mapping.ADAPTER_CELLS` cells gets the steps of that many passes over that many cells); ``layer``:
-        raw counts; ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2``); ``progress_bar``: one bar.
+        raw counts; ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2`` modulo ``2**32``); ``progress_bar``: one bar.
 
         Returns
         -------
@@ -313,9 +313,9 @@ class JAE:
         ``obs`` column with the cells' batches; a model with ``decoder_batch`` gives the decoder the batches it was
         pretrained on (and zeros for new ones, or for every cell when ``batch_key`` is None); a cell without a batch is
         refused before any work. ``data`` and ``layer``: as for :meth:`embed`; ``seed``: of the minibatch order and
-        dropout (None: the model's ``seed + 1``); ``progress_bar``: one bar over the epochs. A model made by
-        :meth:`map_query` trains on the features :meth:`embed` encodes: cells of its mapped batches (in the column the
-        mapping read, ``adapter.batch_key``, which the data must hold) shifted, other cells not (jae.mapping).
+        dropout (None: the model's ``seed + 1`` modulo ``2**32``); ``progress_bar``: one bar over the epochs. A model
+        made by :meth:`map_query` trains on the features :meth:`embed` encodes: cells of its mapped batches (in the
+        column the mapping read, ``adapter.batch_key``, which the data must hold) shifted, other cells not (jae.mapping).
 
         The model changes in place (:meth:`map_query` leaves the reference as it is). A model with label transfer
         then fits its calibration again on the held-out reference cells it keeps (:func:`jae.labels.calibrate`), so

@@ -39,7 +39,8 @@ def add_parser(sub) -> None:
                    help="0 to skip fine-tuning (default: the seed's, 2 for ATAC and 1 for ADT; 0 for a model "
                    "written by 'jae map')")
     p.add_argument("--seed", type=int, default=None,
-                   help="seed of the fine-tuning (default: the model's seed + 1); not with --finetune-epochs 0 or a "
+                   help="seed of the fine-tuning (default: the model's seed + 1, modulo 2**32); not with "
+                   "--finetune-epochs 0 or a "
                    "model written by 'jae map' without --finetune-epochs N, which are not fine-tuned")
     p.add_argument("--labels-out", type=Path, default=None, metavar="FILE",
                    help="CSV of predicted labels: cell, cell_type, confidence, unknown, unknown_score (needs a model with cell types)")

@@ -32,7 +32,8 @@ def add_parser(sub) -> None:
                    help="passes over the query cells, each at most 10 minibatches of 256 cells (default: 20, so at most "
                    "200 steps; 0: no training)")
     p.add_argument("--seed", type=int, default=None,
-                   help="seed of the shifts' training; not with --epochs 0 (default: the reference model's seed + 2)")
+                   help="seed of the shifts' training; not with --epochs 0 (default: the reference model's seed + 2, "
+                   "modulo 2**32)")
     p.add_argument("--device", default="auto",
                    help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     p.set_defaults(func=run)

@@ -3,7 +3,7 @@
 Every file and folder jae writes (data files, embeddings, model folders, reports, label tables, simulated
 datasets) goes through :func:`atomic_path`, so a reader never sees a half-written result, a failure leaves no
 temporary behind, and an input file is never overwritten. A set of files sharing a folder with the user's other
-files (an evaluation report) is written whole beside it first and then moved in, replacing the earlier set
+files (an evaluation report) is written whole in a hidden folder first and then moved in, replacing the earlier set
 (:func:`atomic_files`).
 """
 
@@ -150,8 +150,9 @@ def atomic_path(
     path = user_path(path)
     check_not_input(path, protect)
     writer = is_writer()  # in a data-parallel run only process 0 writes; the others' temporaries are removed
-    if writer and path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) or choose another output path")
+    if writer and (path.exists() or path.is_symlink()) and not overwrite:  # a link to nothing was replaced silently
+        what = "exists" if path.exists() else f"exists (a link to {os.readlink(path)}, which is missing)"
+        raise FileExistsError(f"{path} {what}; pass overwrite=True (CLI: --overwrite) or choose another output path")
     pending = _PENDING.get()
     made = _make_parents(path)
     if pending is not None:  # folders made for a failed block's outputs are removed with them
@@ -296,8 +297,8 @@ def atomic_write(
 def atomic_files(
     folder: str | os.PathLike, owned: Iterable[str], *, protect: Iterable[str | os.PathLike] = ()
 ) -> Iterator[Path]:
-    """Yield a hidden staging folder beside ``folder``; when the block ends without error, the files written there
-    replace the earlier set in ``folder``.
+    """Yield a hidden staging folder in ``folder`` (beside it when new); when the block ends without error, the files
+    written there replace the earlier set in ``folder``.
 
     The earlier set is every file of ``folder`` matching one of the glob patterns ``owned`` (e.g. a report's
     ``umap_*.png``): those the new set lacks are removed, so a replaced result never keeps files of the one before;
@@ -321,7 +322,9 @@ def atomic_files(
         raise PermissionError(f"the folder {folder} is not writable; choose a folder you can write to")
     if outer is not None:  # folders made for a failed block's outputs are removed with them
         outer.made.extend(made)
-    staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
+    # inside an existing folder (on its disk: a folder linked to another disk failed with 'Invalid cross-device
+    # link' once every file was written), else beside the folder it makes
+    staging = (folder if folder.is_dir() else folder.parent) / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
     staging.mkdir()
     token = _PENDING.set(None)  # files written into the staging folder are there at once; the set moves below
     try:
@@ -332,6 +335,11 @@ def atomic_files(
         if is_writer():
             new = sorted(p.name for p in staging.iterdir() if p.is_file())
             stale = sorted({p for pattern in owned for p in folder.glob(pattern) if p.is_file() and p.name not in new})
+            earlier = {p.name for pattern in owned for p in folder.glob(pattern)}
+            theirs = [n for n in new if n not in earlier and ((folder / n).exists() or (folder / n).is_symlink())]
+            if theirs:  # a file of the user's named like one of the set (scanpy's umap_<key>.png) was replaced
+                raise FileExistsError(f"{folder / theirs[0]} exists and is no file of an earlier result; move it out "
+                                      f"of {folder} or choose another folder")
             for path in [folder / name for name in new] + stale:
                 check_not_input(path, protect)
             if not folder.is_dir():

@@ -156,6 +156,6 @@ def check_outputs(
         else:
             if path.is_dir():
                 raise ValueError(f"{flag} {path} is a folder; give a file path for {flag}")
-            exists = path.exists()
+            exists = path.exists() or path.is_symlink()  # a link to nothing: replaced after the work
         if exists and not overwrite:
             raise FileExistsError(f"{flag} {path} exists; {overwrite_fix} to replace it or choose another {flag}")

@@ -20,6 +20,7 @@ from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, wr
 __all__ = [
     "REPORT_FILES",
     "report_files",
+    "holds_report",
     "write_report",
     "metrics_table",
     "diagnostics_table",
@@ -53,6 +54,28 @@ def report_files(folder: str | Path) -> list[str]:
         text = ""
     shown = re.findall(r'<img src="(umap_[A-Za-z0-9_.-]+\.png)"', text)  # names as write_report makes them
     return fixed + sorted(set(shown))
+
+
+def holds_report(folder: str | Path) -> list[str]:
+    """The files of an earlier report in ``folder`` (:func:`report_files`) that are there (empty: none), which a new
+    report replaces only with ``overwrite``. A folder of the user's other files alone (the data's own folder, ``.``)
+    is written into without ``overwrite``."""
+    folder = Path(folder).expanduser()
+    return [f for f in report_files(folder) if (folder / f).exists() or (folder / f).is_symlink()]
+
+
+def _umap_names(names) -> dict:
+    """``{embedding name: umap_<slug>.png}``; names that differ only in other characters ('jae v1', 'jae_v1') or in
+    case (one file on macOS, Windows) get ``_2``, ``_3``."""
+    umaps: dict = {}
+    for name in names:
+        png = f"umap_{_slug(name)}.png"
+        for i in range(2, len(umaps) + 2):
+            if png.lower() not in {p.lower() for p in umaps.values()}:
+                break
+            png = f"umap_{_slug(name)}_{i}.png"
+        umaps[name] = png
+    return umaps
 
 
 def _slug(name: str) -> str:
@@ -157,7 +180,12 @@ def write_report(
             raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
                              "cells first")
     out_dir = user_path(out_dir)
-    earlier = [f for f in report_files(out_dir) if (out_dir / f).exists()]
+    earlier = holds_report(out_dir)
+    pngs = _umap_names(embeddings)
+    theirs = [f for f in pngs.values() if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
+    if theirs:  # the user's own (scanpy saves umap_<key>.png) was replaced by the UMAP of that name
+        raise FileExistsError(f"{out_dir / theirs[0]} exists and is no file of an earlier report; move it out of "
+                              f"{out_dir} or choose another out_dir")
     if earlier and not overwrite:
         raise FileExistsError(f"{out_dir} already holds a report ({', '.join(earlier[:3])}); pass overwrite=True to "
                               "replace it, or choose another out_dir")
@@ -165,7 +193,7 @@ def write_report(
         check_not_input(out_dir / name, protect)
     # all files or none, replacing the earlier report's (its files this one lacks removed: a dropped embedding's UMAP)
     with atomic_files(out_dir, earlier, protect=protect) as staging:
-        write_table(table, staging, protect=protect)
+        write_table(table, staging, protect=protect, overwrite=True)  # the staging folder is this report's own
         diag = diagnostics_table(table)
         if diag is not None:
             atomic_write(staging / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
@@ -183,20 +211,16 @@ def write_report(
             coords = umap_coordinates(E[subset], seed=seed, device=device)
             overall = table.loc[name, "overall"] if name in table.index else np.nan
             score = f"overall {overall:.4f}" if np.isfinite(overall) else "overall n/a"  # as the tables show it
-            png = f"umap_{_slug(name)}.png"
-            for i in range(2, len(umaps) + 2):  # names that differ only in other characters ('jae v1', 'jae_v1')
-                if png.lower() not in {p.lower() for p in umaps.values()}:  # one file on macOS, Windows
-                    break
-                png = f"umap_{_slug(name)}_{i}.png"
+            png = pngs[name]
             plot_umaps(coords, _ordered(cell_type[subset], orders[0]),
                        None if batch is None else _ordered(batch[subset], orders[1]), staging / png,
                        title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
                                                                                      else ""),
-                       seed=seed, protect=protect)
+                       seed=seed, protect=protect, overwrite=True)
             umaps[name] = png
-        plot_metric_bars(table, staging / "metrics.png", protect=protect)
+        plot_metric_bars(table, staging / "metrics.png", protect=protect, overwrite=True)
         index = write_index(staging, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
                             umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
                             "umap_max_cells= in Python; all: every cell)." if sampled else "",
-                            umap_batch=batch is not None, protect=protect)
+                            umap_batch=batch is not None, protect=protect, overwrite=True)
     return out_dir / index.name

@@ -13,7 +13,7 @@ import pandas as pd
 from .._threads import start_numba_pool
 from ..metrics import neighbor_graph
 from ..io.atomic import atomic_write
-from .table import COLUMNS
+from .table import COLUMNS, check_free
 
 __all__ = ["umap_coordinates", "plot_umaps", "plot_metric_bars"]
 
@@ -186,6 +186,7 @@ def plot_umaps(
     title: str,
     seed: int = 0,
     protect: Iterable = (),
+    overwrite: bool = False,
 ) -> Path:
     """UMAP coloured by cell type (left) and by batch (right), saved as a PNG.
 
@@ -203,18 +204,23 @@ def plot_umaps(
         Seed of the point drawing order.
     protect
         Paths that must not be written.
+    overwrite
+        Replace an existing ``path``; refused otherwise, before anything is drawn.
 
     Returns
     -------
     ``path``.
     """
     from ..config import as_seed
+    from ..io.paths import user_path
 
     rng = np.random.default_rng(as_seed(seed))
+    path = user_path(path)
+    check_free([path], overwrite=overwrite)
     panels = [("cell type", cell_type)] + ([("batch", batch)] if batch is not None else [])
     fig = _umap_figure(coords, panels, title, rng)
-    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect,
-                        overwrite=True)
+    return atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect,
+                        overwrite=overwrite)
 
 
 def _umap_figure(coords: np.ndarray, panels: list, title: str, rng: np.random.Generator):
@@ -243,7 +249,7 @@ def _umap_figure(coords: np.ndarray, panels: list, title: str, rng: np.random.Ge
     return fig
 
 
-def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ()) -> Path:
+def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = (), overwrite: bool = False) -> Path:
     """Grouped bar chart: one group per metric (and the overall mean), one bar per embedding; n/a marked.
 
     Parameters
@@ -254,14 +260,24 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = ())
         Output ``.png``, written atomically.
     protect
         Paths that must not be written.
+    overwrite
+        Replace an existing ``path``; refused otherwise, before anything is drawn.
 
     Returns
     -------
     ``path``.
     """
+    from ..io.paths import user_path
+
+    path = user_path(path)
+    check_free([path], overwrite=overwrite)
     fig = _metric_bars_figure(table)
-    return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect,
-                        overwrite=True)
+    return atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect,
+                        overwrite=overwrite)
+
+
+#: The most names of a column of the bar chart's legend (at font size 8) that fit its 6-inch height.
+_BAR_LEGEND_ROWS = 28
 
 
 def _metric_bars_figure(table: pd.DataFrame):
@@ -293,6 +309,8 @@ def _metric_bars_figure(table: pd.DataFrame):
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("score (higher is better)")
     ax.set_title("Joint-embedding metrics (NeurIPS 2021 competition, scib definitions)")
-    _as_typed(ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8).get_texts())
+    # at most _BAR_LEGEND_ROWS names a column: 40 embeddings' names ran off the figure's foot (and were lost)
+    _as_typed(ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8,
+                        ncol=-(-n_emb // _BAR_LEGEND_ROWS)).get_texts())
     fig.tight_layout()
     return fig

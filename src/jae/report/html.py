@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.atomic import atomic_write
-from .table import COLUMNS, DIAGNOSTICS_NOTE, diagnostics_notes, diagnostics_table, notes
+from .table import COLUMNS, DIAGNOSTICS_NOTE, check_free, diagnostics_notes, diagnostics_table, notes
 
 __all__ = ["write_index"]
 
@@ -68,6 +68,7 @@ def write_index(
     umap_note: str = "",
     umap_batch: bool = True,
     protect: Iterable = (),
+    overwrite: bool = False,
 ) -> Path:
     """Write ``out_dir/index.html`` (atomically) linking the figures by relative path.
 
@@ -89,11 +90,17 @@ def write_index(
         Whether the UMAPs have a panel coloured by batch (their alt text says what they show).
     protect
         Paths that must not be written.
+    overwrite
+        Replace an existing ``index.html``; refused otherwise, before anything is written.
 
     Returns
     -------
     Path of ``index.html``.
     """
+    from ..io.paths import user_path
+
+    path = user_path(out_dir) / "index.html"
+    check_free([path], overwrite=overwrite)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -121,5 +128,4 @@ def write_index(
                   f'<img src="{html.escape(png)}" alt="UMAP of {html.escape(str(name))} by {by}">']
     parts.append("</body></html>")
     text = "\n".join(parts) + "\n"
-    return atomic_write(Path(out_dir) / "index.html", lambda p: p.write_text(text, encoding="utf-8"), protect=protect,
-                        overwrite=True)
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), protect=protect, overwrite=overwrite)

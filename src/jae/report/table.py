@@ -15,7 +15,7 @@ import pandas as pd
 
 from .._flags import check_flags, is_whole
 from ..metrics import DIAGNOSTICS, METRICS
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_outputs, atomic_write
 
 __all__ = ["metrics_table", "diagnostics_table", "table_markdown", "write_table", "COLUMNS", "DIAGNOSTICS_NOTE"]
 
@@ -172,16 +172,33 @@ def table_markdown(table: pd.DataFrame, *, digits: int = 4, escape: bool = True)
     return "\n".join(lines) + "\n"
 
 
-def write_table(table: pd.DataFrame, out_dir: Path, *, protect: Iterable = ()) -> tuple[Path, Path]:
-    """Write ``metrics.csv`` and ``metrics.md`` into ``out_dir`` atomically.
+def check_free(paths: Iterable[Path], *, overwrite: bool) -> None:
+    """Refuse, before anything is drawn or written, an output of the report writers that exists (a link to nothing
+    too) unless ``overwrite``: one line naming the file and ``overwrite=True``."""
+    check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the file
+    if not overwrite:
+        for path in paths:
+            if path.exists() or path.is_symlink():
+                raise FileExistsError(f"{path} exists; pass overwrite=True to replace it or choose another output "
+                                      "path")
+
+
+def write_table(table: pd.DataFrame, out_dir: Path, *, protect: Iterable = (),
+                overwrite: bool = False) -> tuple[Path, Path]:
+    """Write ``metrics.csv`` and ``metrics.md`` into ``out_dir`` atomically (both or neither); ``overwrite``: replace
+    those of an earlier table (refused otherwise, before anything is written).
 
     Returns
     -------
     ``(csv_path, markdown_path)``.
     """
-    out_dir = Path(out_dir)
-    csv = atomic_write(out_dir / "metrics.csv", lambda p: table.to_csv(p, float_format="%.6g", na_rep="NaN"), protect=protect,
-                       overwrite=True)
-    md = atomic_write(out_dir / "metrics.md", lambda p: p.write_text(table_markdown(table), encoding="utf-8"),
-                      protect=protect, overwrite=True)  # utf-8 whatever the locale: 'scVI β' failed on an ASCII or cp1252 locale
+    from ..io.paths import user_path
+
+    out_dir = user_path(out_dir)
+    check_free([out_dir / "metrics.csv", out_dir / "metrics.md"], overwrite=overwrite)
+    with atomic_outputs():  # both or neither: a failed metrics.md left a new metrics.csv beside the old .md
+        csv = atomic_write(out_dir / "metrics.csv", lambda p: table.to_csv(p, float_format="%.6g", na_rep="NaN"),
+                           protect=protect, overwrite=overwrite)
+        md = atomic_write(out_dir / "metrics.md", lambda p: p.write_text(table_markdown(table), encoding="utf-8"),
+                          protect=protect, overwrite=overwrite)  # utf-8 whatever the locale: 'scVI β' failed on an ASCII or cp1252 locale
     return csv, md

@@ -92,7 +92,8 @@ def evaluate_files(
     protect = inputs.paths + files
     if out is not None:
         out = user_path(out)
-        check_outputs([("out", out)], inputs=protect, overwrite=overwrite, folders=("out",))
+        from ..report import holds_report  # a folder of the user's other files alone is written into, they stay
+        check_outputs([("out", out)], inputs=protect, overwrite=overwrite or not holds_report(out), folders=("out",))
     data = _rna_alone(inputs)
     if data is None:
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need

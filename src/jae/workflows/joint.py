@@ -312,7 +312,7 @@ def embed_files(
         ``decoder_batch=True`` is fine-tuned with the batches of the column it was fitted with when the data holds
         it (:func:`jae.mapping.decoder_batch_key`).
     seed
-        Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1); refused when no
+        Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1 modulo 2**32); refused when no
         fine-tuning runs (``finetune_epochs=0``, or a mapped model without ``finetune_epochs``).
     method_id
         ``uns['method_id']`` of an ``.h5ad`` output.
