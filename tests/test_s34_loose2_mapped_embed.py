@@ -1,0 +1,38 @@
+"""jae embed / embed_files on a model made by map_query: its log lines and the CLI's wording, and the fit batch
+column of an older decoder_batch model."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from jae import JAE, JAEConfig
+from jae.datasets import simulate
+
+
+@pytest.fixture(scope="module")
+def mapped(tmp_path_factory):
+    ref = simulate(200, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=1)
+    model = JAE(JAEConfig(max_epochs=1, n_svd=8), seed=0, device="cpu").fit(ref, progress_bar=False)
+    query = simulate(90, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=3, seed=4)
+    query.obs_names = "q" + query.obs_names
+    for frame in [query.obs] + [m.obs for m in query.mod.values()]:
+        if "batch" in frame:
+            frame["batch"] = ("q" + frame["batch"].astype(str)).astype("category")
+    first = query[query.obs["batch"] != query.obs["batch"].cat.categories[-1]].copy()
+    out = model.map_query(first, epochs=1, seed=0, progress_bar=False)
+    folder = tmp_path_factory.mktemp("loose2_mapped")
+    query.write(folder / "q.h5mu")
+    return out, query, folder
+
+
+def test_jae_embed_seed_on_a_mapped_model_names_any_number_of_fine_tuning_epochs(mapped, tmp_path, caplog, capsys):
+    from jae.cli import main
+
+    model, _, folder = mapped
+    model.save(tmp_path / "model")
+    code = main(["embed", "--model", str(tmp_path / "model"), "--h5mu", str(folder / "q.h5mu"),
+                 "--out", str(tmp_path / "e.h5ad"), "--seed", "3"])
+    text = caplog.text + capsys.readouterr().err
+    assert code != 0 and "unless --finetune-epochs N (N >= 1) is given" in text
+    assert "unless --finetune-epochs 1 is given" not in text
