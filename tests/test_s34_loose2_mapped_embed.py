@@ -3,11 +3,16 @@ column of an older decoder_batch model."""
 
 from __future__ import annotations
 
+import copy
+import logging
 
+import numpy as np
 import pytest
 
+import jae
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
+from jae.io import InputFiles
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +41,18 @@ def test_jae_embed_seed_on_a_mapped_model_names_any_number_of_fine_tuning_epochs
     text = caplog.text + capsys.readouterr().err
     assert code != 0 and "unless --finetune-epochs N (N >= 1) is given" in text
     assert "unless --finetune-epochs 1 is given" not in text
+
+
+def test_an_older_decoder_batch_model_without_its_fit_column_fine_tunes_with_obs_batch(tmp_path, caplog):
+    ref = simulate(200, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=1)
+    model = JAE(JAEConfig(max_epochs=1, n_svd=8, decoder_batch=True), seed=0, device="cpu").fit(ref, progress_bar=False)
+    model.batch_key = None  # as a model saved before jae kept fit's batch column loads
+    query = simulate(80, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=4)
+    query.obs_names = "q" + query.obs_names
+    query.write(tmp_path / "q.h5mu")
+    with caplog.at_level(logging.INFO, logger="jae"):
+        got = jae.embed_files(InputFiles(h5mu=tmp_path / "q.h5mu"), model, tmp_path / "e.h5ad", finetune_epochs=1,
+                              seed=7, progress_bar=False).embedding
+    assert "obs['batch'], the default column" in caplog.text
+    want = copy.deepcopy(model).finetune(query, batch_key="batch", epochs=1, seed=7, progress_bar=False)
+    np.testing.assert_array_equal(got, want.embed(query, key_added=None))
