@@ -31,6 +31,20 @@ def mapped(tmp_path_factory):
     return out, query, folder
 
 
+def test_a_mapped_model_fine_tuned_after_mapping_is_not_called_a_frozen_reference(mapped, tmp_path, caplog):
+    model, query, folder = mapped
+    tuned = copy.deepcopy(model).finetune(query, epochs=1, seed=5, progress_bar=False)
+    with caplog.at_level(logging.INFO, logger="jae"):
+        jae.embed_files(InputFiles(h5mu=folder / "q.h5mu"), tuned, tmp_path / "e.h5ad", progress_bar=False)
+    line = [r.getMessage() for r in caplog.records if "embedding without fine-tuning" in r.getMessage()]
+    assert len(line) == 1 and "frozen reference (jae map)" not in line[0]
+    assert "fine-tuned after the mapping" in line[0]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="jae"):  # not fine-tuned since: the frozen reference, as before
+        jae.embed_files(InputFiles(h5mu=folder / "q.h5mu"), model, tmp_path / "f.h5ad", progress_bar=False)
+    assert "maps query cells onto a frozen reference (jae map)" in caplog.text
+
+
 def test_jae_embed_seed_on_a_mapped_model_names_any_number_of_fine_tuning_epochs(mapped, tmp_path, caplog, capsys):
     from jae.cli import main
 

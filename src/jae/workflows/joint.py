@@ -381,7 +381,7 @@ def embed_files(
         model.adapter.batches_of(data, None)
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
-        logger.info("the model maps query cells onto a frozen reference (jae map): embedding without fine-tuning")
+        logger.info("the model maps query cells %s (jae map): embedding without fine-tuning", _mapped_onto(model))
     batch_key = None if finetune_epochs == 0 else decoder_batch_key(model, data)  # decoder_batch: fit's column
     if finetune_epochs != 0:
         model = model if folder is not None else copy.deepcopy(model)
@@ -436,3 +436,17 @@ def _dataset_id(data, default: str = "jae") -> str:
         if "dataset_id" in source:
             return str(source["dataset_id"])
     return default
+
+
+def _mapped_onto(model) -> str:
+    """What a mapped model's network is, for embed_files' log line: the frozen reference, unless it was fine-tuned
+    after its last mapping (:func:`jae.mapping.finetune_count` against the record's ``finetunes_before``)."""
+    from ..mapping import finetune_count, mappings_of
+
+    before = (mappings_of(model) or [{}])[-1].get("finetunes_before")
+    if before is None:  # a record of older jae: whether it was fine-tuned since is unknown
+        return "onto its reference"
+    if finetune_count(model) > int(before):
+        return "onto a reference fine-tuned after the mapping (its network no longer the frozen reference's)"
+    return "onto a frozen reference"
+
