@@ -31,6 +31,15 @@ def mapped(tmp_path_factory):
     return out, query, folder
 
 
+def test_embed_files_warns_once_of_cells_of_batches_never_mapped_when_it_fine_tunes(mapped, tmp_path, caplog):
+    model, _, folder = mapped
+    with caplog.at_level(logging.INFO, logger="jae"):
+        jae.embed_files(InputFiles(h5mu=folder / "q.h5mu"), model, tmp_path / "e.h5ad", finetune_epochs=1, seed=3,
+                        progress_bar=False)
+    said = [r for r in caplog.records if "embedded without a shift" in r.getMessage()]
+    assert len(said) == 1 and said[0].levelno == logging.WARNING
+
+
 def test_a_mapped_model_fine_tuned_after_mapping_is_not_called_a_frozen_reference(mapped, tmp_path, caplog):
     model, query, folder = mapped
     tuned = copy.deepcopy(model).finetune(query, epochs=1, seed=5, progress_bar=False)
