@@ -62,8 +62,15 @@ def test_an_obsm_key_with_data_on_disk_says_the_files_obsm_is_not_read(cite, cel
     data = cells.copy()
     cite.embed(data)
     data.write(path)
+    # since s34 (tests/test_s34_loose2_path_embedding) an .h5mu's obsm is read as a backed MuData's; other files not
+    pd.testing.assert_frame_equal(cite.predict_cell_type(str(path), embedding="X_jae"),
+                                  cite.predict_cell_type(data, embedding="X_jae"))
+    from jae.io import open_competition
+
+    data["rna"].write_h5ad(tmp_path / "m1.h5ad")
+    data["prot"].write_h5ad(tmp_path / "m2.h5ad")
     with pytest.raises(KeyError, match=r"data is given as files, whose obsm jae does not read: pass the array"):
-        cite.predict_cell_type(str(path), embedding="X_jae")
+        cite.predict_cell_type(open_competition(tmp_path / "m1.h5ad", tmp_path / "m2.h5ad"), embedding="X_jae")
     with pytest.raises(KeyError, match=r"names an obsm key, but data is None: pass the array"):
         cite.predict_cell_type(None, embedding="X_jae")
 

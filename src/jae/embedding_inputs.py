@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from ._words import count
 from .io.paths import user_path
 
-__all__ = ["as_array", "read_embedding", "frame_embedding", "obsm_embedding", "stored_obsm_keys"]
+__all__ = ["as_array", "read_embedding", "frame_embedding", "obsm_embedding", "stored_obsm_keys", "files_h5mu"]
 
 logger = logging.getLogger(__name__)
 
@@ -313,3 +313,10 @@ def _refuse_data_file(path: Path, pred: ad.AnnData) -> None:
             "them to the data (read_competition(..., annotations=FILE)), and give the method's output (X = the "
             "embedding) as the embedding file"
         )
+
+
+def files_h5mu(data) -> Path | None:
+    """The one ``.h5mu`` whose modalities lazily opened files read (:func:`jae.io.open_h5mu`, or an ``.h5mu`` path
+    opened so), for its obsm to be read as a backed MuData's; None for any other data."""
+    paths = {Path(c.path) for c in getattr(data, "counts", None) or () if getattr(c, "modality", None) is not None}
+    return paths.pop() if len(paths) == 1 else None

@@ -35,6 +35,7 @@ from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
 from .model.readout import softmax
 from .storage import cell_names, checked_key, in_data_order, store_obs
+from .embedding_inputs import files_h5mu
 from .embedding_record import check_record
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
 from .query import measured
@@ -389,6 +390,14 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
     ``(data's cells, the model's columns)`` of finite numbers: another shape was read as it came (too few rows: labels
     for those alone, indexed 0..n-1; other columns: numpy's error), a NaN row failed in the vote."""
     names = cell_names(data)
+    if isinstance(embedding, str) and not hasattr(data, "obsm") and (path := files_h5mu(data)) is not None:
+        import mudata  # an .h5mu on disk: its obsm and record read as a backed MuData of the file reads them
+
+        backed = mudata.read_h5mu(path, backed=True)
+        try:
+            embedding = pd.DataFrame(_given_embedding(model, backed, embedding), index=backed.obs_names)
+        finally:
+            backed.file.close()
     if isinstance(embedding, str):  # an obsm key, as scanpy's use_rep=; a dict's: each AnnData's, as embed stores it
         holders = [a for a in (data.values() if isinstance(data, Mapping) else [data]) if hasattr(a, "obsm")]
         found = [a for a in holders if embedding in a.obsm] or [  # a MuData's modalities (scanpy's use_rep there)

@@ -282,8 +282,12 @@ def decoder_batch_key(model, data) -> str | None:
     from .io.paired import cell_obs
 
     key = getattr(model, "batch_key", None)
-    if not model.config.decoder_batch or not key:
-        return None
+    if not model.config.decoder_batch or not key and list(getattr(model, "batches", [])) in ([], ["all"]):
+        return None  # ['all']: fitted without a batch column (batch_key=None)
+    if not key:  # saved before jae kept fit's column: the default column, as query_batch_key reads then
+        key = "batch"
+        logger.info("this model's decoder takes each cell's batch, but its fit batch column is not on record (a model "
+                    "saved by an older jae): fine-tuning reads the batches from obs['batch'], the default column")
     obs = cell_obs(data)
     if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):
         logger.info("the data has no obs[%r], the batches this model's decoder was fitted with: fine-tuning gives "

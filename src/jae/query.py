@@ -71,7 +71,7 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     model._require_fitted()
     files = _as_files(data, None, rna_only=True, layer=layer)
     if getattr(files, "misordered", None):  # modalities in other cell orders: read whole, paired by name, as fit
-        files, data = None, plan_input(files, what="embed", once=True, layer=layer)
+        files, data = None, plan_input(files, what="query", once=True, layer=layer)
     if files is not None:
         return _from_files(model, files, data)
     kept = _KEPT.get()

@@ -101,7 +101,8 @@ def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: d
     for target, rows in _targets(data, cells):
         _own(target)
         if key in target.obsm:  # said: e.g. key_added='X_pca' or 'X_umap' replaced scanpy's without a word
-            ours = hasattr(target, "uns") and uns_key(key) in target.uns
+            held = target.uns.get(uns_key(key)) if hasattr(target, "uns") else None  # 'X_jae' and 'jae' share one
+            ours = hasattr(held, "items") and str(held.get("obsm_key", key)) == key
             (logger.info if ours else logger.warning)(
                 "obsm[%r] %s; it is replaced by this embedding (pass another key_added to keep it)", key,
                 "held an earlier jae embedding" if ours else "held an array not made by jae")

@@ -219,6 +219,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "jae embed / jae map --model MODEL --10x FILE --out OUT"),
     # jae.io.files._MTX_FIX: a Cell Ranger matrix folder's .h5ad, passed as --h5ad (or --mod1 alone)
     (r"\bmod1=FILE\b", "--mod1 FILE"),
+    # jae.embed_files: a seed for a mapped model; 'finetune_epochs >= 1' above became '--finetune-epochs 1'
+    (r"\bunless --finetune-epochs 1 is given\b", "unless --finetune-epochs N (N >= 1) is given"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

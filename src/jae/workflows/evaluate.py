@@ -132,8 +132,8 @@ def _rna_alone(inputs: InputFiles):
     """RNA alone, with the annotation files joined: ``mod1`` alone, or an ``.h5mu`` whose one modality is RNA, opened
     on disk (:func:`jae.io.open_rna`: its counts streamed for cc_cons); an ``.h5mu`` holding one other modality read
     into memory. Scoring a stored embedding needs only the RNA (for cc_cons), not the second modality that
-    :meth:`InputFiles.open` pairs it with; one ``.h5ad`` holding one modality (:func:`_h5ad_alone`). None for any
-    other input."""
+    :meth:`InputFiles.open` pairs it with; one ``.h5ad`` holding one modality (:func:`_h5ad_alone`); a Cell Ranger file
+    read whole (Gene Expression alone too). None for any other input."""
     import h5py
 
     from ..io.mosaic import holds_no_counts
@@ -146,6 +146,8 @@ def _rna_alone(inputs: InputFiles):
         return open_rna(inputs.mod1, annotations=annotations, layer=inputs.layer)
     if inputs.source == "h5ad":
         return _h5ad_alone(inputs)
+    if inputs.source == "10x":  # read whole, as open(plan=False) reads it, which refuses Gene Expression alone (fit's)
+        return inputs.read()
     if inputs.source != "h5mu" or not inputs.h5mu.is_file():
         return None
     alone = open_rna_alone(inputs.h5mu, rna=inputs.rna, other=inputs.other, layer=inputs.layer, annotations=annotations)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -381,7 +382,7 @@ def embed_files(
         model.adapter.batches_of(data, None)
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
-        logger.info("the model maps query cells onto a frozen reference (jae map): embedding without fine-tuning")
+        logger.info("the model maps query cells %s (jae map): embedding without fine-tuning", _mapped_onto(model))
     batch_key = None if finetune_epochs == 0 else decoder_batch_key(model, data)  # decoder_batch: fit's column
     if finetune_epochs != 0:
         model = model if folder is not None else copy.deepcopy(model)
@@ -397,10 +398,11 @@ def embed_files(
             target = None if impute_out is not None else layer_modality(
                 inputs.h5mu, rna=inputs.rna, other=inputs.other, other_kind=inputs.mod2_kind, index=i,
                 cells=found.cells[~found.observed[:, i]], model=model)
-        if finetune_epochs != 0:
-            model.finetune(data, batch_key=batch_key, epochs=finetune_epochs, layer=inputs.layer, seed=seed,
-                           progress_bar=progress_bar)
-        Z = model.embed(data, key_added=None, layer=inputs.layer)
+        with _said_once("jae.mapping"):  # cells of batches not mapped: warned by fine-tuning, not again by embed
+            if finetune_epochs != 0:
+                model.finetune(data, batch_key=batch_key, epochs=finetune_epochs, layer=inputs.layer, seed=seed,
+                               progress_bar=progress_bar)
+            Z = model.embed(data, key_added=None, layer=inputs.layer)
         labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
         imputed = jae_impute(model, data, modality=impute_modality, layer=inputs.layer) if impute else None
     cells = pd.Index(data.obs_names)
@@ -436,3 +438,37 @@ def _dataset_id(data, default: str = "jae") -> str:
         if "dataset_id" in source:
             return str(source["dataset_id"])
     return default
+
+
+def _mapped_onto(model) -> str:
+    """What a mapped model's network is, for embed_files' log line: the frozen reference, unless it was fine-tuned
+    after its last mapping (:func:`jae.mapping.finetune_count` against the record's ``finetunes_before``)."""
+    from ..mapping import finetune_count, mappings_of
+
+    before = (mappings_of(model) or [{}])[-1].get("finetunes_before")
+    if before is None:  # a record of older jae: whether it was fine-tuned since is unknown
+        return "onto its reference"
+    if finetune_count(model) > int(before):
+        return "onto a reference fine-tuned after the mapping (its network no longer the frozen reference's)"
+    return "onto a frozen reference"
+
+
+@contextmanager
+def _said_once(name: str):
+    """Within the block, a log record of the logger ``name`` repeating one already passed is dropped (one command's
+    two passes over the same cells say a warning once)."""
+    seen: set[str] = set()
+
+    def once(record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if text in seen:
+            return False
+        seen.add(text)
+        return True
+
+    log = logging.getLogger(name)
+    log.addFilter(once)
+    try:
+        yield
+    finally:
+        log.removeFilter(once)
