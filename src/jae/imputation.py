@@ -209,7 +209,8 @@ def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None,
 
 def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -> None:
     """Write :func:`impute`'s prediction ``imputed`` into ``mdata[modality].layers[key]`` (float32, NaN where nothing
-    was imputed: measured cells, and features the model does not have), matched by cell and feature name; a
+    was imputed: measured cells, and features the model does not have), matched by cell and feature name (peaks
+    named with other separators by their interval, as :func:`jae.io.features.feature_overlap` does); a
     ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
     ``.X``: nothing in it is a count)."""
     import anndata as ad
@@ -233,6 +234,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                          f"{[str(c) for c in gone[:3]]}); write the prediction to its own file (imputed.write_h5ad("
                          "FILE)), or add those cells to the modality as rows of NaN")
     cols = adata.var_names.get_indexer(imputed.var_names)
+    if (cols < 0).any():  # peaks named with other separators (chr1:100-200 for chr1-100-200), as embed matches them
+        from .io.features import _by_interval
+
+        cols = _by_interval(adata.var_names.astype(str), imputed.var_names.astype(str), cols,
+                            name=f"modality {modality!r}", reference="the prediction")
     keep = cols >= 0
     if imputed.n_vars and not keep.any():  # the layer would be all NaN
         raise ValueError(

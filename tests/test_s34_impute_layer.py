@@ -1,0 +1,58 @@
+"""Session 34 audit of jae.imputation's layer writer (``jae embed --impute-modality``): edge inputs."""
+
+from __future__ import annotations
+
+import logging
+
+import anndata as ad
+import mudata as md
+import numpy as np
+import pandas as pd
+import pytest
+
+from jae.imputation import add_imputed_layer
+
+
+def _imputed(var_names, cells) -> ad.AnnData:
+    rng = np.random.default_rng(0)
+    out = ad.AnnData(X=rng.normal(size=(len(cells), len(var_names))).astype(np.float32),
+                     obs=pd.DataFrame(index=pd.Index(cells)), var=pd.DataFrame(index=pd.Index(var_names)))
+    out.uns["jae_imputed"] = {"modality": "atac", "kind": "ATAC", "method": "decoder", "scale": "log", "from": "rna"}
+    return out
+
+
+def test_peaks_named_with_other_separators_get_their_prediction_by_interval(caplog):
+    """The model's peaks chr1-100-200 and the file's chr1:100-200 (embed matches them by interval): the layer holds
+    the prediction in those columns, where it refused them as 'sharing no feature' (or left them NaN)."""
+    model_peaks = [f"chr1-{100 * k}-{100 * k + 50}" for k in range(1, 7)]
+    file_peaks = [p.replace("-", ":", 1) for p in model_peaks[::-1]] + ["chr2:5-9"]  # another order, one extra
+    cells = [f"c{i}" for i in range(5)]
+    atac = ad.AnnData(X=np.full((5, len(file_peaks)), np.nan, dtype=np.float32),
+                      obs=pd.DataFrame(index=cells), var=pd.DataFrame(index=file_peaks))
+    mdata = md.MuData({"atac": atac})
+    imputed = _imputed(model_peaks, cells[1:4])
+    with caplog.at_level(logging.INFO, logger="jae"):
+        add_imputed_layer(mdata, imputed, "atac")
+    layer = mdata["atac"].layers["jae_imputed"]
+    np.testing.assert_array_equal(layer[1:4, :6], imputed.X[:, ::-1])
+    assert np.isnan(layer[[0, 4]]).all() and np.isnan(layer[:, 6]).all()
+    assert "matched by their interval" in caplog.text
+
+
+def test_a_half_matching_peak_set_fills_the_rest_by_interval():
+    """Some of the file's peaks share the model's names, others only its intervals: none is left NaN."""
+    model_peaks = [f"chr1-{100 * k}-{100 * k + 50}" for k in range(1, 5)]
+    file_peaks = model_peaks[:2] + [p.replace("-", ":", 1) for p in model_peaks[2:]]
+    atac = ad.AnnData(X=np.zeros((2, 4), dtype=np.float32), obs=pd.DataFrame(index=["a", "b"]),
+                      var=pd.DataFrame(index=file_peaks))
+    mdata = md.MuData({"atac": atac})
+    imputed = _imputed(model_peaks, ["b"])
+    add_imputed_layer(mdata, imputed, "atac")
+    np.testing.assert_array_equal(mdata["atac"].layers["jae_imputed"][1], imputed.X[0])
+
+
+def test_features_sharing_neither_name_nor_interval_are_still_refused():
+    atac = ad.AnnData(X=np.zeros((2, 2), dtype=np.float32), obs=pd.DataFrame(index=["a", "b"]),
+                      var=pd.DataFrame(index=["chr9:1-2", "chr9:3-4"]))
+    with pytest.raises(ValueError, match="none of the 3 features predicted"):
+        add_imputed_layer(md.MuData({"atac": atac}), _imputed(["chr1-1-2", "chr1-3-4", "chr1-5-6"], ["a"]), "atac")
