@@ -56,3 +56,16 @@ def test_features_sharing_neither_name_nor_interval_are_still_refused():
                       var=pd.DataFrame(index=["chr9:1-2", "chr9:3-4"]))
     with pytest.raises(ValueError, match="none of the 3 features predicted"):
         add_imputed_layer(md.MuData({"atac": atac}), _imputed(["chr1-1-2", "chr1-3-4", "chr1-5-6"], ["a"]), "atac")
+
+
+def test_impute_with_an_unfitted_model_says_so():
+    """jae.impute(JAE(), data) crashed with IndexError: list index out of range; now embed's one line."""
+    import jae
+    from jae.datasets import simulate
+
+    q = simulate(20, kind="cite", n_genes=200, n_proteins=5, n_cell_types=2, n_batches=1, seed=0)
+    with pytest.raises(RuntimeError, match=r"^this JAE model is not fitted yet; call model.fit\(data\) or "
+                                           r"JAE.load\(path\) first$"):
+        jae.impute(jae.JAE(), q["rna"], modality="prot")
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        jae.impute(jae.JAE(), q["rna"])

@@ -69,6 +69,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
         model = JAE.load(model)  # a model folder; a wrong path gets load's one line
     elif not isinstance(model, JAE):
         raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one, not {type(model).__name__}")
+    model._require_fitted()  # an unfitted JAE() has no modalities: said as embed says it
     names = list(model.modality_names)
     if modality is not None:  # a misspelt name: said before the features are computed
         modality = check_modality_name(model, modality)
