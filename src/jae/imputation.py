@@ -70,6 +70,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     elif not isinstance(model, JAE):
         raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one, not {type(model).__name__}")
     model._require_fitted()  # an unfitted JAE() has no modalities: said as embed says it
+    check_moments(model)  # a model saved before them: said before the data is read
     names = list(model.modality_names)
     if modality is not None:  # a misspelt name: said before the features are computed
         modality = check_modality_name(model, modality)
@@ -163,6 +164,14 @@ def modality_to_impute(model, observed: np.ndarray, modality: str | None = None,
         raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are "
                          f"there){fix}")
     return i
+
+
+def check_moments(model, arg: str = "jae.impute") -> None:
+    """Refuse a model without the reference cells' feature moments (``model.moments``; saved by jae before it kept
+    them): every imputation fills the missing block from them, so its only fix is a refit. ``arg``: what asked."""
+    if getattr(model, "moments", None) is None:
+        raise ValueError(f"{arg} predicts the missing modality from the reference cells' feature statistics, which "
+                         "this model lacks (it was saved before jae kept them): refit it with this jae version")
 
 
 def check_modality_name(model, modality: str, *, arg: str = "modality") -> str:
