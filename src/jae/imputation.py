@@ -109,7 +109,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     if basis is not None:  # the scale above is >= 0; a reconstruction through the basis is not held to it
         out.uns["jae_imputed"]["values"] = (
             f"low-rank reconstruction through the model's {basis.n_components}-component SVD basis: smooth, not "
-            "counts; it can fall below 0 (min %.3g here)" % float(values.min(initial=0.0)))
+            "counts; it can fall below 0 (min %.3g here)" % float(values.min()))  # (a positive min was said as 0)
     logger.info("imputed %s (%s, %d features) for %d of %d cells by the %s", names[i], pre.kinds[i],
                 values.shape[1], len(rows), len(cells), method)
     return out
