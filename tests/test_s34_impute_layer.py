@@ -69,3 +69,17 @@ def test_impute_with_an_unfitted_model_says_so():
         jae.impute(jae.JAE(), q["rna"], modality="prot")
     with pytest.raises(RuntimeError, match="not fitted yet"):
         jae.impute(jae.JAE(), q["rna"])
+
+
+def test_a_new_modality_of_cells_the_mudata_lacks_is_refused_and_the_mudata_left_as_it_was():
+    """add_imputed_layer(mdata, prediction of other cells, 'atac') added those cells to mdata (its n_obs grew, their
+    RNA rows empty) without a word; now refused in one line, mdata unchanged."""
+    rna = ad.AnnData(X=np.ones((3, 2), dtype=np.float32), obs=pd.DataFrame(index=["a", "b", "c"]),
+                     var=pd.DataFrame(index=["g1", "g2"]))
+    mdata = md.MuData({"rna": rna})
+    with pytest.raises(ValueError, match=r"^mdata lacks 2 of the 3 imputed cells \(e.g. \['x', 'y'\]\): impute the "
+                       r"cells of this mdata, or write the prediction to its own file \(imputed.write_h5ad\(FILE\)\)$"):
+        add_imputed_layer(mdata, _imputed(["chr1-1-2"], ["a", "x", "y"]), "atac")
+    assert list(mdata.mod) == ["rna"] and list(mdata.obs_names) == ["a", "b", "c"]
+    add_imputed_layer(mdata, _imputed(["chr1-1-2"], ["c", "a"]), "atac")  # its own cells: added as before
+    assert list(mdata["atac"].obs_names) == ["c", "a"] and mdata.n_obs == 3

@@ -228,6 +228,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
 
     info = dict(imputed.uns["jae_imputed"])
     if modality not in mdata.mod or mdata.mod[modality].n_obs == 0:  # (a modality measuring no cell: replaced)
+        gone = imputed.obs_names.difference(mdata.obs_names, sort=False)  # (update() would add them to mdata)
+        if len(gone):
+            raise ValueError(f"mdata lacks {len(gone)} of the {imputed.n_obs} imputed cells (e.g. "
+                             f"{[str(c) for c in gone[:3]]}): impute the cells of this mdata, or write the prediction "
+                             "to its own file (imputed.write_h5ad(FILE))")
         values = np.asarray(imputed.X, dtype=np.float32)
         mdata.mod[modality] = ad.AnnData(obs=pd.DataFrame(index=imputed.obs_names.copy()), var=imputed.var.copy(),
                                          layers={key: values}, uns={key: info})
