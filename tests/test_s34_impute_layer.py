@@ -83,3 +83,21 @@ def test_a_new_modality_of_cells_the_mudata_lacks_is_refused_and_the_mudata_left
     assert list(mdata.mod) == ["rna"] and list(mdata.obs_names) == ["a", "b", "c"]
     add_imputed_layer(mdata, _imputed(["chr1-1-2"], ["c", "a"]), "atac")  # its own cells: added as before
     assert list(mdata["atac"].obs_names) == ["c", "a"] and mdata.n_obs == 3
+
+
+def test_a_prediction_without_its_record_is_refused_in_one_line():
+    """Predictions of two batches joined by anndata.concat (which drops uns) crashed with KeyError: 'jae_imputed'."""
+    cells = ["a", "b"]
+    atac = ad.AnnData(X=np.zeros((2, 2), dtype=np.float32), obs=pd.DataFrame(index=cells),
+                      var=pd.DataFrame(index=["chr1-1-2", "chr1-3-4"]))
+    mdata = md.MuData({"atac": atac})
+    joined = ad.concat([_imputed(["chr1-1-2", "chr1-3-4"], ["a"]), _imputed(["chr1-1-2", "chr1-3-4"], ["b"])])
+    with pytest.raises(ValueError, match=r"^imputed must be jae.impute's AnnData, whose uns\['jae_imputed'\] records "
+                       r"what was predicted \(this AnnData has none; anndata.concat of predictions drops it unless "
+                       r"uns_merge='same'\)$"):
+        add_imputed_layer(mdata, joined, "atac")
+    assert "jae_imputed" not in mdata["atac"].layers
+    joined = ad.concat([_imputed(["chr1-1-2", "chr1-3-4"], ["a"]), _imputed(["chr1-1-2", "chr1-3-4"], ["b"])],
+                       uns_merge="same")
+    add_imputed_layer(mdata, joined, "atac")
+    np.testing.assert_array_equal(mdata["atac"].layers["jae_imputed"], joined.X)

@@ -226,6 +226,10 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     import anndata as ad
     from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
 
+    if not isinstance(imputed, ad.AnnData) or not isinstance(imputed.uns.get("jae_imputed"), dict):
+        raise ValueError("imputed must be jae.impute's AnnData, whose uns['jae_imputed'] records what was predicted "
+                         f"(this {type(imputed).__name__} has none; anndata.concat of predictions drops it unless "
+                         "uns_merge='same')")
     info = dict(imputed.uns["jae_imputed"])
     if modality not in mdata.mod or mdata.mod[modality].n_obs == 0:  # (a modality measuring no cell: replaced)
         gone = imputed.obs_names.difference(mdata.obs_names, sort=False)  # (update() would add them to mdata)
