@@ -69,6 +69,8 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
         model = JAE.load(model)  # a model folder; a wrong path gets load's one line
     elif not isinstance(model, JAE):
         raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one, not {type(model).__name__}")
+    model._require_fitted()  # an unfitted JAE() has no modalities: said as embed says it
+    check_moments(model)  # a model saved before them: said before the data is read
     names = list(model.modality_names)
     if modality is not None:  # a misspelt name: said before the features are computed
         modality = check_modality_name(model, modality)
@@ -107,7 +109,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     if basis is not None:  # the scale above is >= 0; a reconstruction through the basis is not held to it
         out.uns["jae_imputed"]["values"] = (
             f"low-rank reconstruction through the model's {basis.n_components}-component SVD basis: smooth, not "
-            "counts; it can fall below 0 (min %.3g here)" % float(values.min(initial=0.0)))
+            "counts; it can fall below 0 (min %.3g here)" % float(values.min()))  # (a positive min was said as 0)
     logger.info("imputed %s (%s, %d features) for %d of %d cells by the %s", names[i], pre.kinds[i],
                 values.shape[1], len(rows), len(cells), method)
     return out
@@ -164,6 +166,14 @@ def modality_to_impute(model, observed: np.ndarray, modality: str | None = None,
     return i
 
 
+def check_moments(model, arg: str = "jae.impute") -> None:
+    """Refuse a model without the reference cells' feature moments (``model.moments``; saved by jae before it kept
+    them): every imputation fills the missing block from them, so its only fix is a refit. ``arg``: what asked."""
+    if getattr(model, "moments", None) is None:
+        raise ValueError(f"{arg} predicts the missing modality from the reference cells' feature statistics, which "
+                         "this model lacks (it was saved before jae kept them): refit it with this jae version")
+
+
 def check_modality_name(model, modality: str, *, arg: str = "modality") -> str:
     """The model's name of ``modality``: one of its modality names, or a name of its kind (``'adt'``, ``'ADT'``,
     ``'protein'`` for a model's ``'prot'``: files read by jae name their modalities by kind, ``rna`` / ``atac`` /
@@ -209,14 +219,24 @@ def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None,
 
 def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -> None:
     """Write :func:`impute`'s prediction ``imputed`` into ``mdata[modality].layers[key]`` (float32, NaN where nothing
-    was imputed: measured cells, and features the model does not have), matched by cell and feature name; a
+    was imputed: measured cells, and features the model does not have), matched by cell and feature name (peaks
+    named with other separators by their interval, as :func:`jae.io.features.feature_overlap` does); a
     ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
     ``.X``: nothing in it is a count)."""
     import anndata as ad
     from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
 
+    if not isinstance(imputed, ad.AnnData) or not isinstance(imputed.uns.get("jae_imputed"), dict):
+        raise ValueError("imputed must be jae.impute's AnnData, whose uns['jae_imputed'] records what was predicted "
+                         f"(this {type(imputed).__name__} has none; anndata.concat of predictions drops it unless "
+                         "uns_merge='same')")
     info = dict(imputed.uns["jae_imputed"])
     if modality not in mdata.mod or mdata.mod[modality].n_obs == 0:  # (a modality measuring no cell: replaced)
+        gone = imputed.obs_names.difference(mdata.obs_names, sort=False)  # (update() would add them to mdata)
+        if len(gone):
+            raise ValueError(f"mdata lacks {len(gone)} of the {imputed.n_obs} imputed cells (e.g. "
+                             f"{[str(c) for c in gone[:3]]}): impute the cells of this mdata, or write the prediction "
+                             "to its own file (imputed.write_h5ad(FILE))")
         values = np.asarray(imputed.X, dtype=np.float32)
         mdata.mod[modality] = ad.AnnData(obs=pd.DataFrame(index=imputed.obs_names.copy()), var=imputed.var.copy(),
                                          layers={key: values}, uns={key: info})
@@ -233,6 +253,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                          f"{[str(c) for c in gone[:3]]}); write the prediction to its own file (imputed.write_h5ad("
                          "FILE)), or add those cells to the modality as rows of NaN")
     cols = adata.var_names.get_indexer(imputed.var_names)
+    if (cols < 0).any():  # peaks named with other separators (chr1:100-200 for chr1-100-200), as embed matches them
+        from .io.features import _by_interval
+
+        cols = _by_interval(adata.var_names.astype(str), imputed.var_names.astype(str), cols,
+                            name=f"modality {modality!r}", reference="the prediction")
     keep = cols >= 0
     if imputed.n_vars and not keep.any():  # the layer would be all NaN
         raise ValueError(

@@ -45,7 +45,8 @@ def add_parser(sub) -> None:
     p.add_argument("--labels-out", type=Path, default=None, metavar="FILE",
                    help="CSV of predicted labels: cell, cell_type, confidence, unknown, unknown_score (needs a model with cell types)")
     p.add_argument("--impute-out", type=Path, default=None, metavar="FILE",
-                   help=".h5ad of the modality the cells lack (RNA-only input, or a mosaic .h5mu), predicted by the "
+                   help=".h5ad of the modality the cells lack (RNA-only input, or mosaic data: an --h5mu, or --mod1 / "
+                   "--mod2 files holding different cells), predicted by the "
                    "model: cells x features, normalised as the model's input (log10(1 + 1e4 count / total); "
                    "proteins: centred log-ratio, with labels after scaling each cell to the reference's median count; "
                    "the scale is in uns['jae_imputed']; genes and peaks: a low-rank reconstruction, which can fall below 0) "

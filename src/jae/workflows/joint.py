@@ -367,10 +367,11 @@ def embed_files(
     if seed is not None and (finetune_epochs == 0 or finetune_epochs is None and model.adapter is not None):
         raise ValueError("seed seeds the fine-tuning, which " + ("finetune_epochs=0 skips" if finetune_epochs == 0 else
                          "a mapped model (map_query) never gets unless finetune_epochs >= 1 is given") + ": pass seed=None")
-    if impute_modality is not None:
-        from ..imputation import check_modality_name
+    if impute_modality is not None or impute_out is not None:  # a model saved without moments cannot impute
+        from ..imputation import check_modality_name, check_moments
 
-        check_modality_name(model, impute_modality, arg="impute_modality")
+        check_moments(model, "impute_out" if impute_out is not None else "impute_modality")
+        None if impute_modality is None else check_modality_name(model, impute_modality, arg="impute_modality")
     if labels_out is not None and not model.layout.n_cell_type:
         raise ValueError(
             f"labels_out needs a model fitted with cell types; {folder or 'the model'} was fitted without "
