@@ -24,7 +24,7 @@ Results are merged into ``benchmarks/results/scale_map.json`` (one entry per ``-
     OMP_NUM_THREADS=2 nice -n 10 python benchmarks/scale_map.py --ref-cells 50000 --query-cells 300000 \\
         --kind cite --data-dir /tmp/jae_scale_map --label before
     python benchmarks/scale_map.py ... --stages map embed --label after-fix1   # reuses the data and the fit
-    python benchmarks/scale_map.py ... --delete-data                           # removes the data at the end
+    python benchmarks/scale_map.py ... --delete-data    # removes what the script wrote in --data-dir at the end
 """
 
 from __future__ import annotations
@@ -95,6 +95,24 @@ def query_batches(mod1: Path, out: Path) -> None:
     ann.write_h5ad(out)
 
 
+def written(d: Path, kind: str) -> list[Path]:
+    """What this script writes in the data directory ``d`` (of any run of ``kind``): the simulated data, the query's
+    annotations, the models, the stages' outputs and logs. ``--delete-data`` removes these and nothing else (the
+    folder too when that leaves it empty): a user's own files in ``--data-dir`` stay."""
+    patterns = [f"ref_{kind}_*.mod[12].h5ad", f"query_{kind}_*.mod[12].h5ad", "query.batches.h5ad", "ref_model",
+                "mapped_model", "query_embedding_*.h5ad", "query_rna_embedding_*.h5ad", "query_imputed_*.h5ad",
+                "query_prediction_*.h5ad", "simulate_*.log",
+                *(f"{stage}{end}" for stage in STAGES for end in ("_*.log", ".log"))]
+    return sorted({path for pattern in patterns for path in d.glob(pattern)})
+
+
+def delete_written(d: Path, kind: str) -> None:
+    for path in written(d, kind):
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    if d.is_dir() and not any(d.iterdir()):
+        d.rmdir()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ref-cells", type=int, default=50_000)
@@ -112,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", default=None, help="a jae 'src' folder to run instead of the installed one (e.g. "
                    "'git archive BASE src | tar -x -C /tmp/base' for the figures before a fix)")
     p.add_argument("--results", type=Path, default=RESULTS)
-    p.add_argument("--delete-data", action="store_true", help="remove the data directory at the end")
+    p.add_argument("--delete-data", action="store_true", help="remove what the script wrote in --data-dir "
+                   "at the end (data, models, outputs, logs; other files there stay)")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded stages of a run of the same --label")
     args = p.parse_args(argv)
     recorded = (json.loads(args.results.read_text()) if args.results.exists() else {}).get(args.label, {})
@@ -163,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     runs[args.label] = entry
     args.results.write_text(json.dumps(runs, indent=1) + "\n")
     if args.delete_data:
-        shutil.rmtree(d)
+        delete_written(d, args.kind)
     return 0
 
 

@@ -34,3 +34,37 @@ def test_a_recorded_stage_is_replaced_only_with_overwrite(capsys, monkeypatch, t
     with pytest.raises(Reached):  # another stage of the same run is added without --overwrite
         scale_map.main(["--stages", "predict", "--label", "before", "--results", str(results),
                         "--data-dir", str(tmp_path / "d")])
+
+
+def _fake_run(monkeypatch, d):
+    def timed(name, argv, log, **kwargs):
+        log.write_text("ran\n")
+        return {"stage": name}
+
+    monkeypatch.setattr(scale_map, "timed", timed)
+    monkeypatch.setattr(scale_map, "query_batches", lambda mod1, out: out.write_text("ann"))
+    monkeypatch.setattr(scale_map.subprocess, "run", lambda *a, **k: type("R", (), {"stdout": "up"})())
+    d.mkdir()
+    for name in ("ref_cite_100.mod1.h5ad", "ref_cite_100.mod2.h5ad", "query_cite_200.mod1.h5ad",
+                 "query_cite_200.mod2.h5ad", "query_embedding_old.h5ad"):
+        (d / name).write_text("data")
+    (d / "ref_model").mkdir()
+    (d / "ref_model" / "model.json").write_text("{}")
+
+
+def test_delete_data_removes_only_what_the_script_wrote(monkeypatch, tmp_path):
+    d = tmp_path / "d"
+    _fake_run(monkeypatch, d)
+    (d / "notes.txt").write_text("mine")  # was: removed with the whole --data-dir
+    (d / "fitness.log").write_text("mine")
+    argv = ["--stages", "fit", "embed", "--ref-cells", "100", "--query-cells", "200", "--data-dir", str(d),
+            "--results", str(tmp_path / "r.json"), "--label", "x", "--delete-data"]
+    assert scale_map.main(argv) == 0
+    assert sorted(p.name for p in d.iterdir()) == ["fitness.log", "notes.txt"]
+    assert json.loads((tmp_path / "r.json").read_text())["x"]["stages"][0] == {"stage": "fit"}
+    (d / "notes.txt").unlink()
+    (d / "fitness.log").unlink()
+    d.rmdir()
+    _fake_run(monkeypatch, d)
+    assert scale_map.main([*argv[:-2], "y", "--delete-data"]) == 0
+    assert not d.exists()  # nothing of the user's there: the folder goes too
