@@ -64,14 +64,25 @@ def _load() -> dict:
     return json.loads(JSON.read_text()) if JSON.exists() else {}
 
 
+def _write(path: Path, text: str) -> None:
+    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
+    recorded file whole (the temporary file is removed on failure)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _save(runs: dict, *, scale_md: bool = False) -> None:
-    JSON.write_text(json.dumps(runs, indent=1) + "\n")
+    _write(JSON, json.dumps(runs, indent=1) + "\n")
     lines = render(runs)
-    MD.write_text("\n".join(["# Metrics at scale", ""] + lines[2:]) + "\n")
+    _write(MD, "\n".join(["# Metrics at scale", ""] + lines[2:]) + "\n")
     if scale_md and SCALE_MD.exists():
         text = SCALE_MD.read_text()
         head = text.split(SECTION)[0].rstrip("\n")
-        SCALE_MD.write_text(head + "\n\n" + "\n".join(lines) + "\n")
+        _write(SCALE_MD, head + "\n\n" + "\n".join(lines) + "\n")
     print(f"written to {MD}" + (f" and {SCALE_MD}" if scale_md and SCALE_MD.exists() else ""))
 
 

@@ -27,3 +27,24 @@ def test_a_recorded_run_is_replaced_only_with_overwrite(capsys, monkeypatch, tmp
     assert not ran and json.loads(recorded.read_text()) == {"evaluate 300000": {"recorded": True}}
     assert metrics_scale.main([*argv, "--overwrite"]) == 0
     assert ran == [300000] and json.loads(recorded.read_text()) == {"evaluate 300000": {"n_cells": 300000}}
+
+
+def _recorded(monkeypatch, tmp_path, scale_text="# Scale\n"):
+    paths = {name: tmp_path / f"{name.lower()}.md" for name in ("JSON", "MD", "SCALE_MD")}
+    for name, path in paths.items():
+        path.write_text(scale_text if name == "SCALE_MD" else f"recorded {name}\n")
+        monkeypatch.setattr(metrics_scale, name, path)
+    return paths
+
+
+def test_a_failed_write_leaves_the_recorded_files_whole(monkeypatch, tmp_path):
+    paths = _recorded(monkeypatch, tmp_path)
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(metrics_scale.os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space"):  # was: scale_metrics.json rewritten in place
+        metrics_scale._save({}, scale_md=True)
+    assert paths["JSON"].read_text() == "recorded JSON\n" and paths["MD"].read_text() == "recorded MD\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths.values())  # no temporary left
