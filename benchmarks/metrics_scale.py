@@ -75,14 +75,20 @@ def _write(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def with_section(text: str, section: str) -> str:
+    """``text`` (scale.md) with its :data:`SECTION` replaced by ``section`` (added at the end when absent); the
+    sections after it are kept."""
+    head, found, rest = text.partition(SECTION)
+    tail = rest[rest.index("\n## "):] if found and "\n## " in rest else ""
+    return head.rstrip("\n") + "\n\n" + section + "\n" + ("\n" + tail.lstrip("\n") if tail else "")
+
+
 def _save(runs: dict, *, scale_md: bool = False) -> None:
     _write(JSON, json.dumps(runs, indent=1) + "\n")
     lines = render(runs)
     _write(MD, "\n".join(["# Metrics at scale", ""] + lines[2:]) + "\n")
     if scale_md and SCALE_MD.exists():
-        text = SCALE_MD.read_text()
-        head = text.split(SECTION)[0].rstrip("\n")
-        _write(SCALE_MD, head + "\n\n" + "\n".join(lines) + "\n")
+        _write(SCALE_MD, with_section(SCALE_MD.read_text(), "\n".join(lines)))
     print(f"written to {MD}" + (f" and {SCALE_MD}" if scale_md and SCALE_MD.exists() else ""))
 
 
@@ -502,7 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-report", action="store_true", help="evaluate: metrics table only, no UMAPs")
     p.add_argument("--mod1", default=None, help="ccsample: the RNA file (raw counts, obs 'batch')")
     p.add_argument("--note", default=None, help="a remark stored with the run")
-    p.add_argument("--scale-md", action="store_true", help="also replace the 'Metrics at scale' section of scale.md")
+    p.add_argument("--scale-md", action="store_true", help="also replace the 'Metrics at scale' section of "
+                   "scale.md (the other sections kept)")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded run of this kind and size")
     args = p.parse_args(argv)
     key = f"{args.what} {args.n_cells}"

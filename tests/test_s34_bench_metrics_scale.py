@@ -48,3 +48,15 @@ def test_a_failed_write_leaves_the_recorded_files_whole(monkeypatch, tmp_path):
         metrics_scale._save({}, scale_md=True)
     assert paths["JSON"].read_text() == "recorded JSON\n" and paths["MD"].read_text() == "recorded MD\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths.values())  # no temporary left
+
+
+def test_scale_md_keeps_the_sections_after_metrics_at_scale(monkeypatch, tmp_path):
+    text = "# Scale\n\n## CLI path\n\nrows\n\n## Metrics at scale\n\nold figures\n\n## Later section\n\nkept\n"
+    paths = _recorded(monkeypatch, tmp_path, text)
+    metrics_scale._save({}, scale_md=True)
+    new = paths["SCALE_MD"].read_text()
+    section = "\n".join(metrics_scale.render({}))
+    assert new == "# Scale\n\n## CLI path\n\nrows\n\n" + section + "\n\n## Later section\n\nkept\n"  # was: cut here
+    paths["SCALE_MD"].write_text("# Scale\n\n## Metrics at scale\n\nold figures\n")  # the last section: as before
+    metrics_scale._save({}, scale_md=True)
+    assert paths["SCALE_MD"].read_text() == "# Scale\n\n" + section + "\n"
