@@ -158,6 +158,19 @@ def suite(args) -> dict:
     return out
 
 
+def _first_batch_cells(mod1) -> int | None:
+    """The cells of ``mod1``'s first batch (what :func:`ccsample` reads and keys its run by); None without obs 'batch'."""
+    import h5py
+    import numpy as np
+    from anndata.io import read_elem
+
+    with h5py.File(mod1, "r") as f:
+        if "batch" not in f["obs"]:
+            return None
+        batch = np.asarray(read_elem(f["obs"]["batch"]))
+    return int((batch == batch[0]).sum()) if len(batch) else 0
+
+
 def ccsample(args) -> dict:
     """One batch's cc_cons "before" share on all its cells vs on seeded samples (see the module docstring)."""
     import h5py
@@ -513,7 +526,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--overwrite", action="store_true", help="replace the recorded run of this kind and size")
     args = p.parse_args(argv)
     key = f"{args.what} {args.n_cells}"
-    if args.what in ("compare", "suite", "evaluate") and key in _load() and not args.overwrite:
+    if args.what == "ccsample":  # its runs are keyed by the first batch's cells: read them (obs only) before the run
+        if not args.mod1 or not Path(args.mod1).is_file():
+            p.error(f"ccsample needs --mod1, an RNA .h5ad (raw counts, obs 'batch'); {args.mod1!r} is not a file")
+        cells = _first_batch_cells(args.mod1)
+        if cells is None:
+            p.error(f"--mod1 {args.mod1} has no obs column 'batch': ccsample reads its first batch")
+        key = f"ccsample {cells}"
+    if args.what in ("compare", "suite", "evaluate", "ccsample") and key in _load() and not args.overwrite:
         p.error(f"{JSON} already holds the run '{key}'; pass --overwrite to replace it")
     run = None
     if args.what != "render":

@@ -60,3 +60,26 @@ def test_scale_md_keeps_the_sections_after_metrics_at_scale(monkeypatch, tmp_pat
     paths["SCALE_MD"].write_text("# Scale\n\n## Metrics at scale\n\nold figures\n")  # the last section: as before
     metrics_scale._save({}, scale_md=True)
     assert paths["SCALE_MD"].read_text() == "# Scale\n\n" + section + "\n"
+
+
+def test_a_recorded_ccsample_run_is_refused_before_it_runs(capsys, monkeypatch, tmp_path):
+    import anndata as ad
+    import numpy as np
+    import pandas as pd
+
+    mod1 = tmp_path / "sim.mod1.h5ad"
+    obs = pd.DataFrame({"batch": pd.Categorical(["s1", "s1", "s2", "s1"])}, index=[f"c{i}" for i in range(4)])
+    ad.AnnData(np.ones((4, 2), np.float32), obs=obs).write_h5ad(mod1)
+    recorded = tmp_path / "scale_metrics.json"
+    recorded.write_text(json.dumps({"ccsample 3": {"recorded": True}}))
+    monkeypatch.setattr(metrics_scale, "JSON", recorded)
+    ran = []
+    monkeypatch.setattr(metrics_scale, "ccsample", lambda args: ran.append(1) or {"n_cells": 3})
+    monkeypatch.setattr(metrics_scale, "_save", lambda runs, scale_md=False: recorded.write_text(json.dumps(runs)))
+    with pytest.raises(SystemExit):  # was: the run went ahead and then replaced the recorded 'ccsample 3'
+        metrics_scale.main(["ccsample", "--mod1", str(mod1)])
+    assert "already holds the run 'ccsample 3'; pass --overwrite" in capsys.readouterr().err and not ran
+    with pytest.raises(SystemExit):  # was: a TypeError traceback from h5py
+        metrics_scale.main(["ccsample"])
+    assert "ccsample needs --mod1" in capsys.readouterr().err
+    assert metrics_scale.main(["ccsample", "--mod1", str(mod1), "--overwrite"]) == 0 and ran == [1]
