@@ -41,3 +41,28 @@ def test_svd_subsample_checks_its_files_and_earlier_results_first(capsys, monkey
     # was: the recorded results/scale_svd_subsample.json / .md replaced by the run
     line = _refused(capsys, svd_subsample.main, ["--prefix", str(absent)])
     assert "scale_svd_subsample.json exists; pass --overwrite" in line
+
+
+def _full_disk(src, dst):
+    raise OSError(28, "No space left on device")
+
+
+def test_svd_subsample_leaves_the_recorded_results_whole_when_a_write_fails(monkeypatch, tmp_path):
+    import os
+
+    import svd_subsample
+
+    results = tmp_path / "scale_svd_subsample"
+    for suffix in (".json", ".md"):
+        results.with_suffix(suffix).write_text("recorded\n")
+    row = {"variant": "all cells, n_iter=5", "fit_s": 1.0, "energy_vs_ref": [1.0, 1.0], "nmi": 0.5}
+    run = {"prefix": "sim", "n_cells": 10, "rows": [row]}
+    monkeypatch.setattr(os, "replace", _full_disk)
+    with pytest.raises(OSError, match="No space"):  # was: written in place at the end of the run
+        svd_subsample.write_results(results, run)
+    assert [results.with_suffix(s).read_text() for s in (".json", ".md")] == ["recorded\n"] * 2
+    assert len(list(tmp_path.iterdir())) == 2  # no temporary file left
+    monkeypatch.undo()
+    lines = svd_subsample.write_results(results, run)
+    assert "| all cells, n_iter=5 | 1.0 | 1.0000 | 1.0000 | 0.500 |" in lines
+    assert results.with_suffix(".md").read_text() == "\n".join(lines) + "\n"
