@@ -9,6 +9,7 @@ operand has 110 columns (100 components + 10 oversamples). Writes ``benchmarks/r
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -80,7 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     ]
     lines += [f"| {name} | {th} | {t:.2f} | {t / nnz * 1e9:.0f} |" for name, th, t in rows]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n")
+    tmp = args.out.with_name(f".{args.out.name}.tmp")  # moved over --out at once: a kill leaves it whole
+    try:
+        tmp.write_text("\n".join(lines) + "\n")
+        os.replace(tmp, args.out)
+    finally:
+        tmp.unlink(missing_ok=True)
     print("\n".join(lines))
     return 0
 

@@ -66,3 +66,20 @@ def test_svd_subsample_leaves_the_recorded_results_whole_when_a_write_fails(monk
     lines = svd_subsample.write_results(results, run)
     assert "| all cells, n_iter=5 | 1.0 | 1.0000 | 1.0000 | 0.500 |" in lines
     assert results.with_suffix(".md").read_text() == "\n".join(lines) + "\n"
+
+
+def test_scale_matmul_leaves_the_recorded_table_whole_when_the_write_fails(monkeypatch, tmp_path):
+    import os
+
+    import scale_matmul
+
+    out = tmp_path / "scale_matmul.md"
+    out.write_text("recorded\n")
+    argv = ["--rows", "20", "--features", "30", "--nnz-per-row", "3", "--basis", "2", "--threads", "1",
+            "--out", str(out), "--overwrite"]
+    monkeypatch.setattr(os, "replace", _full_disk)
+    with pytest.raises(OSError, match="No space"):  # was: the table rewritten in place
+        scale_matmul.main(argv)
+    assert out.read_text() == "recorded\n" and [p.name for p in tmp_path.iterdir()] == ["scale_matmul.md"]
+    monkeypatch.undo()
+    assert scale_matmul.main(argv) == 0 and "| B @ Q, B CSR (torch) | 1 |" in out.read_text()
