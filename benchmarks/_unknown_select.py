@@ -507,9 +507,12 @@ def main(argv=None) -> int:
     p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
     p.add_argument("--csv", type=Path, default=None, help="append the raw rows here (resumable runs)")
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out (a run's report)")
     p.add_argument("--report", type=Path, default=None, help="only write the report of rows saved with --csv")
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides (a candidate)")
     args = p.parse_args(argv)
+    if args.report is None and args.out is not None and args.out.exists() and not args.overwrite:
+        p.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")  # before hours of fits
     if args.report is not None:
         text = report(pd.read_csv(args.report))
         print(text)
