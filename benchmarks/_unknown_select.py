@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import warnings
 import logging
 import sys
@@ -497,6 +498,17 @@ def report(df: pd.DataFrame) -> str:
             + "\n\n## Left-out types\n\n" + fmt(fits) + "\n")
 
 
+def _write(path: Path, text: str) -> None:
+    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
+    recorded file whole (the temporary file is removed on failure)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sets", nargs="+", default=["bmmc_multiome", "bmmc_cite", "reapseq_pbmc", "pbmc10k_cite"])
@@ -517,7 +529,7 @@ def main(argv=None) -> int:
         text = report(pd.read_csv(args.report))
         print(text)
         if args.out is not None:
-            args.out.write_text(text)
+            _write(args.out, text)
         return 0
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -528,12 +540,12 @@ def main(argv=None) -> int:
             df = pd.DataFrame(run(name, seed, args.types, args.min_cells, config, args.max_ref))
             if args.csv is not None:
                 saved = pd.read_csv(args.csv) if args.csv.exists() else None
-                pd.concat([saved, df]).to_csv(args.csv, index=False)
+                _write(args.csv, pd.concat([saved, df]).to_csv(index=False))  # the earlier rows kept on a kill
             frames.append(df)
     text = report(pd.concat(frames))
     print(text)
     if args.out is not None:
-        args.out.write_text(text)
+        _write(args.out, text)
     return 0
 
 
