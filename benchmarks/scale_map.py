@@ -180,7 +180,12 @@ def main(argv: list[str] | None = None) -> int:
                                                                                     text=True).stdout.strip(),
                  note=args.note or entry.get("note"), time=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     runs[args.label] = entry
-    args.results.write_text(json.dumps(runs, indent=1) + "\n")
+    tmp = args.results.with_name(f".{args.results.name}.tmp")  # moved over at once: a kill leaves the runs whole
+    try:
+        tmp.write_text(json.dumps(runs, indent=1) + "\n")
+        os.replace(tmp, args.results)
+    finally:
+        tmp.unlink(missing_ok=True)
     if args.delete_data:
         delete_written(d, args.kind)
     return 0

@@ -68,3 +68,19 @@ def test_delete_data_removes_only_what_the_script_wrote(monkeypatch, tmp_path):
     _fake_run(monkeypatch, d)
     assert scale_map.main([*argv[:-2], "y", "--delete-data"]) == 0
     assert not d.exists()  # nothing of the user's there: the folder goes too
+
+
+def test_a_failed_write_leaves_the_recorded_runs_whole(monkeypatch, tmp_path):
+    d, results = tmp_path / "d", tmp_path / "r.json"
+    _fake_run(monkeypatch, d)
+    results.write_text('{"before": {"stages": []}}\n')
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(scale_map.os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space"):  # was: scale_map.json rewritten in place
+        scale_map.main(["--stages", "fit", "--ref-cells", "100", "--query-cells", "200", "--data-dir", str(d),
+                        "--results", str(results), "--label", "x"])
+    assert results.read_text() == '{"before": {"stages": []}}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "r.json"]
