@@ -44,6 +44,10 @@ RESULTS = HERE / "results" / "scale_map.json"
 STAGES = ("fit", "map", "embed", "embed_rna", "predict")
 
 
+class StageFailed(RuntimeError):
+    """A jae verb of the benchmark exited with an error (its log's last line in the message)."""
+
+
 def timed(name: str, argv: list[str], log: Path, *, threads: int, source: str | None = None) -> dict:
     """Run ``jae <argv>`` under ``/usr/bin/time -v``; wall, CPU (user + system) and peak RSS of that process
     (``source``: a ``src`` folder of another jae version put first on ``PYTHONPATH``, e.g. the code before a fix)."""
@@ -60,8 +64,10 @@ def timed(name: str, argv: list[str], log: Path, *, threads: int, source: str | 
     row = {"stage": name, "argv": argv, "wall_s": wall, **time_fields(log.read_text(errors="replace")), "exit": code,
            "load_avg_start": load0, "load_avg_end": os.getloadavg()[0], "source": source}
     print("[scale_map] " + json.dumps({k: v for k, v in row.items() if k != "argv"}), flush=True)
-    if code != 0:
-        raise RuntimeError(f"jae {' '.join(argv)} failed with exit status {code}; see {log}")
+    if code != 0:  # the verb's own last line: /usr/bin/time -v's report follows it in the log
+        own = log.read_text(errors="replace").split("\tCommand being timed:")[0]
+        last = [line for line in own.splitlines() if line.strip()][-1:] or [""]
+        raise StageFailed(f"jae {' '.join(argv)} failed with exit status {code}: {last[0].strip()} (log: {log})")
     return row
 
 
@@ -140,6 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"{args.results} already holds stage {again[0]} of the run '{args.label}'; pass --overwrite to replace "
                 "it, or another --label")
 
+    try:
+        return _run(args)
+    except StageFailed as exc:  # one line, not a traceback; the stages recorded before stay as they were
+        print(f"scale_map.py: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args) -> int:
     d = args.data_dir
     d.mkdir(parents=True, exist_ok=True)
     ref, query = d / f"ref_{args.kind}_{args.ref_cells}", d / f"query_{args.kind}_{args.query_cells}"

@@ -84,3 +84,25 @@ def test_a_failed_write_leaves_the_recorded_runs_whole(monkeypatch, tmp_path):
                         "--results", str(results), "--label", "x"])
     assert results.read_text() == '{"before": {"stages": []}}\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "r.json"]
+
+
+def test_a_failed_verb_is_one_line_with_its_error_not_a_traceback(capsys, monkeypatch, tmp_path):
+    d = tmp_path / "d"
+    _fake_run(monkeypatch, d)
+    monkeypatch.undo()
+    monkeypatch.setattr(scale_map, "query_batches", lambda mod1, out: out.write_text("ann"))
+    fake_log = ("jae map: error: --model d/ref_model: no fitted model there; run jae fit first\n"
+                "\tCommand being timed: \"python -m jae.cli map\"\n\tExit status: 2\n")
+
+    def call(cmd, stdout, **kwargs):
+        stdout.write(fake_log)
+        return 2
+
+    monkeypatch.setattr(scale_map.subprocess, "call", call)
+    argv = ["--stages", "map", "--ref-cells", "100", "--query-cells", "200", "--data-dir", str(d),
+            "--results", str(tmp_path / "r.json"), "--label", "x"]
+    assert scale_map.main(argv) == 1  # was: a RuntimeError traceback, the reason only in the log
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("scale_map.py: jae map ")
+    assert "failed with exit status 2: jae map: error: --model" in err[-1]
+    assert not (tmp_path / "r.json").exists()
