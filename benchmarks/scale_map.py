@@ -140,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
                    "at the end (data, models, outputs, logs; other files there stay)")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded stages of a run of the same --label")
     args = p.parse_args(argv)
+    counts = ("--ref-cells", "--query-cells", "--predict-train-cells", "--threads", "--max-epochs", "--map-epochs")
+    for flag in counts:  # else simulate / fit fail minutes into the run (or, as --threads 0, run unbounded)
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is not None and value < 1:
+            p.error(f"{flag} must be a positive whole number, not {value}")
     recorded = (json.loads(args.results.read_text()) if args.results.exists() else {}).get(args.label, {})
     again = [s["stage"] for s in recorded.get("stages", []) if s["stage"] in args.stages]
     if again and not args.overwrite:

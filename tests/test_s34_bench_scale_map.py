@@ -106,3 +106,12 @@ def test_a_failed_verb_is_one_line_with_its_error_not_a_traceback(capsys, monkey
     assert err[-1].startswith("scale_map.py: jae map ")
     assert "failed with exit status 2: jae map: error: --model" in err[-1]
     assert not (tmp_path / "r.json").exists()
+
+
+def test_counts_below_one_stop_at_argparse(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(scale_map, "simulate", lambda *a, **k: pytest.fail("data were simulated"))
+    for flag in ("--ref-cells", "--query-cells", "--predict-train-cells", "--threads", "--max-epochs", "--map-epochs"):
+        with pytest.raises(SystemExit) as exc:  # was: the run started (simulate --n-cells 0 failed minutes in)
+            scale_map.main([flag, "0", "--data-dir", str(tmp_path / "d"), "--results", str(tmp_path / "r.json")])
+        assert exc.value.code == 2 and f"{flag} must be a positive whole number, not 0" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()
