@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-write", action="store_true", help="print only")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded row of a size already measured")
     args = p.parse_args(argv)
+    for flag, values in (("--sizes", args.sizes), ("--voters", [args.voters]), ("--dims", [args.dims])):
+        if any(v < 1 for v in values):  # else a numpy traceback after the other sizes' timings
+            p.error(f"{flag} must be positive whole numbers, not {' '.join(map(str, values))}")
     recorded = json.loads(JSON.read_text()) if JSON.exists() else {}
     again = [f"{n}x{args.voters}x{args.dims}" for n in args.sizes if f"{n}x{args.voters}x{args.dims}" in recorded]
     if again and not args.no_write and not args.overwrite:

@@ -47,3 +47,13 @@ def test_a_failed_write_leaves_the_recorded_files_whole(monkeypatch, tmp_path):
     assert (tmp_path / "scale_vote.md").read_text() == "recorded md\n"
     assert scale.read_text() == "# Scale\n\n## Label-transfer vote\n\nrecorded rows\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scale.md", "scale_vote.json", "scale_vote.md"]
+
+
+def test_sizes_below_one_stop_at_argparse(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(vote_speed, "JSON", tmp_path / "scale_vote.json")
+    monkeypatch.setattr(vote_speed, "timed", lambda *a, **k: pytest.fail("the timing started"))
+    for flag, argv in (("--sizes", ["--sizes", "1000", "0"]), ("--voters", ["--sizes", "10", "--voters", "0"]),
+                       ("--dims", ["--sizes", "10", "--dims", "0"])):
+        with pytest.raises(SystemExit) as exc:  # was: timings, then a numpy traceback
+            vote_speed.main([*argv, "--no-write"])
+        assert exc.value.code == 2 and f"{flag} must be positive whole numbers" in capsys.readouterr().err
