@@ -525,6 +525,9 @@ def main(argv: list[str] | None = None) -> int:
                    "scale.md (the other sections kept)")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded run of this kind and size")
     args = p.parse_args(argv)
+    for flag in ("--n-cells", "--threads"):  # else a simulation or timing failing minutes in
+        if getattr(args, flag[2:].replace("-", "_")) < 1:
+            p.error(f"{flag} must be a positive whole number, not {getattr(args, flag[2:].replace('-', '_'))}")
     key = f"{args.what} {args.n_cells}"
     if args.what == "ccsample":  # its runs are keyed by the first batch's cells: read them (obs only) before the run
         if not args.mod1 or not Path(args.mod1).is_file():

@@ -83,3 +83,14 @@ def test_a_recorded_ccsample_run_is_refused_before_it_runs(capsys, monkeypatch, 
         metrics_scale.main(["ccsample"])
     assert "ccsample needs --mod1" in capsys.readouterr().err
     assert metrics_scale.main(["ccsample", "--mod1", str(mod1), "--overwrite"]) == 0 and ran == [1]
+
+
+def test_counts_below_one_stop_at_argparse(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(metrics_scale, "JSON", tmp_path / "scale_metrics.json")
+    for what in ("compare", "suite", "evaluate"):
+        monkeypatch.setattr(metrics_scale, what, lambda args: pytest.fail("the run started"))
+    for flag in ("--n-cells", "--threads"):
+        for what in ("compare", "suite", "evaluate"):
+            with pytest.raises(SystemExit) as exc:  # was: the run started with 0 cells / threads
+                metrics_scale.main([what, flag, "0"])
+            assert exc.value.code == 2 and f"{flag} must be a positive whole number, not 0" in capsys.readouterr().err
