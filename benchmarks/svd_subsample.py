@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", type=Path, default=HERE / "results" / "scale_svd_subsample")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier run's --results .json / .md")
     args = p.parse_args(argv)
+    for flag, values in (("--fit-cells", args.fit_cells), ("--n-svd", [args.n_svd])):
+        if any(v < 1 for v in values):  # else the all-cells fits ran first, then a traceback on zero rows
+            p.error(f"{flag} must be positive whole numbers, not {' '.join(map(str, values))}")
     absent = [f for f in (f"{args.prefix}.mod1.h5ad", f"{args.prefix}.mod2.h5ad") if not Path(f).is_file()]
     if absent:
         p.error(f"--prefix: {absent[0]} does not exist; pass the prefix jae simulate wrote (PREFIX.mod1.h5ad)")

@@ -83,3 +83,16 @@ def test_scale_matmul_leaves_the_recorded_table_whole_when_the_write_fails(monke
     assert out.read_text() == "recorded\n" and [p.name for p in tmp_path.iterdir()] == ["scale_matmul.md"]
     monkeypatch.undo()
     assert scale_matmul.main(argv) == 0 and "| B @ Q, B CSR (torch) | 1 |" in out.read_text()
+
+
+def test_svd_subsample_counts_below_one_stop_at_argparse(capsys, tmp_path):
+    import svd_subsample
+
+    prefix = tmp_path / "sim"
+    for i in (1, 2):  # the files are there: the count is what is refused
+        Path(f"{prefix}.mod{i}.h5ad").write_text("")
+    results = ["--results", str(tmp_path / "out")]
+    line = _refused(capsys, svd_subsample.main, ["--prefix", str(prefix), "--fit-cells", "2000", "0", *results])
+    assert "--fit-cells must be positive whole numbers, not 2000 0" in line  # was: an h5py / fit traceback
+    line = _refused(capsys, svd_subsample.main, ["--prefix", str(prefix), "--n-svd", "0", *results])
+    assert "--n-svd must be positive whole numbers, not 0" in line
