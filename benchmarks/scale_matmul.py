@@ -40,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=HERE / "results" / "scale_matmul.md")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(argv)
+    counts = (("--rows", [args.rows]), ("--features", [args.features]), ("--nnz-per-row", [args.nnz_per_row]),
+              ("--basis", [args.basis]), ("--threads", args.threads))
+    for flag, values in counts:
+        if any(v < 1 for v in values):  # else a traceback after the timings (no non-zeros to divide by, 0 threads)
+            p.error(f"{flag} must be positive whole numbers, not {' '.join(map(str, values))}")
     if args.out.exists() and not args.overwrite:
         p.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")
     import torch

@@ -96,3 +96,17 @@ def test_svd_subsample_counts_below_one_stop_at_argparse(capsys, tmp_path):
     assert "--fit-cells must be positive whole numbers, not 2000 0" in line  # was: an h5py / fit traceback
     line = _refused(capsys, svd_subsample.main, ["--prefix", str(prefix), "--n-svd", "0", *results])
     assert "--n-svd must be positive whole numbers, not 0" in line
+
+
+def test_scale_matmul_counts_below_one_stop_at_argparse(capsys, monkeypatch, tmp_path):
+    import numpy as np
+    import scale_matmul
+
+    monkeypatch.setattr(np.random, "default_rng", lambda *a: pytest.fail("the timing started"))
+    out = ["--out", str(tmp_path / "m.md")]
+    for flag, argv in (("--rows", ["--rows", "0"]), ("--features", ["--features", "0"]),
+                       ("--nnz-per-row", ["--nnz-per-row", "0"]), ("--basis", ["--basis", "0"]),
+                       ("--threads", ["--threads", "1", "0"])):
+        line = _refused(capsys, scale_matmul.main, [*argv, *out])  # was: timings, then a traceback
+        assert f"{flag} must be positive whole numbers" in line
+    assert not (tmp_path / "m.md").exists()
