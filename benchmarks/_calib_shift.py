@@ -24,6 +24,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _quality_data import SETS, SIMULATED, SUBSAMPLED, missing_data  # noqa: E402
 from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
@@ -149,6 +150,20 @@ def run(name, seed, config):
     return rows
 
 
+def check_sets(p: argparse.ArgumentParser, sets, out: Path | None) -> None:
+    """Set names, their data and the output's folder checked before the first fit (one argparse line each): else a
+    mistyped set or a missing file stopped the run with a traceback after the sets before it."""
+    known = (*SETS, *SIMULATED, *SUBSAMPLED)
+    unknown = [s for s in sets if s not in known]
+    if unknown:
+        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(known)}")
+    problem = missing_data(sets)
+    if problem:
+        p.error(problem)
+    if out is not None and not out.parent.is_dir():
+        p.error(f"--out {out}: folder {out.parent} does not exist")
+
+
 def append_rows(path: Path, rows: list[dict], *, fresh: bool = False) -> None:
     """``path`` with ``rows`` added as JSON lines (``fresh``: in place of what it held), written to a temporary file and moved over it at once: a kill or a
     full disk mid-write leaves the earlier rows whole and no half line (the temporary file is removed on failure)."""
@@ -170,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     keep.add_argument("--append", action="store_true", help="add the rows to an existing --out (a resumed run)")
     keep.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     a = p.parse_args(argv)
+    check_sets(p, a.sets, a.out)
     if a.out.exists() and not (a.append or a.overwrite):
         p.error(f"{a.out} exists; pass --append to add this run's rows to it, --overwrite to replace it, or another "
                 "--out")

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _quality_data import SETS, SIMULATED, SUBSAMPLED, missing_data  # noqa: E402
 from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
@@ -509,6 +510,20 @@ def _write(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def check_sets(p: argparse.ArgumentParser, sets, out: Path | None) -> None:
+    """Set names, their data and the output's folder checked before the first fit (one argparse line each): else a
+    mistyped set or a missing file stopped the run with a traceback after the sets before it."""
+    known = (*SETS, *SIMULATED, *SUBSAMPLED)
+    unknown = [s for s in sets if s not in known]
+    if unknown:
+        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(known)}")
+    problem = missing_data(sets)
+    if problem:
+        p.error(problem)
+    if out is not None and not out.parent.is_dir():
+        p.error(f"--out {out}: folder {out.parent} does not exist")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sets", nargs="+", default=["bmmc_multiome", "bmmc_cite", "reapseq_pbmc", "pbmc10k_cite"])
@@ -525,6 +540,12 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.report is None and args.out is not None and args.out.exists() and not args.overwrite:
         p.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")  # before hours of fits
+    if args.report is not None and not args.report.is_file():
+        p.error(f"--report {args.report} does not exist; pass the --csv of an earlier run")
+    if args.report is None:
+        check_sets(p, args.sets, args.out)
+        if args.csv is not None and not args.csv.parent.is_dir():
+            p.error(f"--csv {args.csv}: folder {args.csv.parent} does not exist")
     if args.report is not None:
         text = report(pd.read_csv(args.report))
         print(text)

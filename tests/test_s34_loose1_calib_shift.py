@@ -29,13 +29,13 @@ def test_an_earlier_out_is_added_to_or_replaced_only_on_request(capsys, monkeypa
     out = tmp_path / "calib.jsonl"
     out.write_text('{"set": "old"}\n')
     monkeypatch.setattr(_calib_shift, "run", lambda name, seed, config: [{"set": name, "seed": seed}])
-    argv = ["--sets", "a", "--seeds", "0", "1", "--out", str(out)]
+    argv = ["--sets", "sim_multiome", "--seeds", "0", "1", "--out", str(out)]
     with pytest.raises(SystemExit) as exc:  # was: this run's rows appended to the earlier run's, without a word
         _calib_shift.main(argv)
     assert exc.value.code == 2 and "exists; pass --append" in capsys.readouterr().err
     assert _calib_shift.main([*argv, "--append"]) == 0
     assert [json.loads(r) for r in out.read_text().splitlines()] == [
-        {"set": "old"}, {"set": "a", "seed": 0}, {"set": "a", "seed": 1}]
+        {"set": "old"}, {"set": "sim_multiome", "seed": 0}, {"set": "sim_multiome", "seed": 1}]
     assert _calib_shift.main([*argv, "--overwrite"]) == 0
     assert [json.loads(r)["seed"] for r in out.read_text().splitlines()] == [0, 1]
 
