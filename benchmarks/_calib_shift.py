@@ -165,11 +165,13 @@ def check_sets(p: argparse.ArgumentParser, sets, out: Path | None) -> None:
 
 
 def append_rows(path: Path, rows: list[dict], *, fresh: bool = False) -> None:
-    """``path`` with ``rows`` added as JSON lines (``fresh``: in place of what it held), written to a temporary file and moved over it at once: a kill or a
-    full disk mid-write leaves the earlier rows whole and no half line (the temporary file is removed on failure)."""
+    """``path`` with ``rows`` added as JSON lines (``fresh``: in place of what it held), written to a temporary file
+    and moved over it at once: a kill or a full disk mid-write leaves the earlier rows whole and no half line (the
+    temporary file is removed on failure)."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text((path.read_text() if path.exists() and not fresh else "") + "".join(json.dumps(r) + "\n" for r in rows))
+        earlier = path.read_text() if path.exists() and not fresh else ""
+        tmp.write_text(earlier + "".join(json.dumps(r) + "\n" for r in rows))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
