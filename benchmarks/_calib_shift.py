@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -23,6 +24,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _quality_data import SETS, SIMULATED, SUBSAMPLED, missing_data  # noqa: E402
 from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
@@ -148,13 +150,48 @@ def run(name, seed, config):
     return rows
 
 
-def main():
+def check_sets(p: argparse.ArgumentParser, sets, out: Path | None) -> None:
+    """Set names, their data and the output's folder checked before the first fit (one argparse line each): else a
+    mistyped set or a missing file stopped the run with a traceback after the sets before it."""
+    known = (*SETS, *SIMULATED, *SUBSAMPLED)
+    unknown = [s for s in sets if s not in known]
+    if unknown:
+        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(known)}")
+    problem = missing_data(sets)
+    if problem:
+        p.error(problem)
+    if out is not None and not out.parent.is_dir():
+        p.error(f"--out {out}: folder {out.parent} does not exist")
+
+
+def append_rows(path: Path, rows: list[dict], *, fresh: bool = False) -> None:
+    """``path`` with ``rows`` added as JSON lines (``fresh``: in place of what it held), written to a temporary file
+    and moved over it at once: a kill or a full disk mid-write leaves the earlier rows whole and no half line (the
+    temporary file is removed on failure)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        earlier = path.read_text() if path.exists() and not fresh else ""
+        tmp.write_text(earlier + "".join(json.dumps(r) + "\n" for r in rows))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--sets", nargs="+", required=True)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--max-epochs", type=int, default=None)
-    p.add_argument("--out", default="/tmp/calib_shift.jsonl")
-    a = p.parse_args()
+    p.add_argument("--out", type=Path, default=Path("/tmp/calib_shift.jsonl"))
+    keep = p.add_mutually_exclusive_group()
+    keep.add_argument("--append", action="store_true", help="add the rows to an existing --out (a resumed run)")
+    keep.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    a = p.parse_args(argv)
+    check_sets(p, a.sets, a.out)
+    if a.out.exists() and not (a.append or a.overwrite):
+        p.error(f"{a.out} exists; pass --append to add this run's rows to it, --overwrite to replace it, or another "
+                "--out")
+    fresh = a.overwrite  # the earlier rows are replaced by the first set's, not dropped before the run
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("jae").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -162,10 +199,10 @@ def main():
     config = JAEConfig() if a.max_epochs is None else JAEConfig(max_epochs=a.max_epochs)
     for name in a.sets:
         for seed in a.seeds:
-            for row in run(name, seed, config):
-                with open(a.out, "a") as fh:
-                    fh.write(json.dumps(row) + "\n")
+            append_rows(a.out, run(name, seed, config), fresh=fresh)
+            fresh = False
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

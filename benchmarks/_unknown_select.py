@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import warnings
 import logging
 import sys
@@ -43,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _quality_data import SETS, SIMULATED, SUBSAMPLED, missing_data  # noqa: E402
 from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
@@ -497,6 +499,31 @@ def report(df: pd.DataFrame) -> str:
             + "\n\n## Left-out types\n\n" + fmt(fits) + "\n")
 
 
+def _write(path: Path, text: str) -> None:
+    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
+    recorded file whole (the temporary file is removed on failure)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def check_sets(p: argparse.ArgumentParser, sets, out: Path | None) -> None:
+    """Set names, their data and the output's folder checked before the first fit (one argparse line each): else a
+    mistyped set or a missing file stopped the run with a traceback after the sets before it."""
+    known = (*SETS, *SIMULATED, *SUBSAMPLED)
+    unknown = [s for s in sets if s not in known]
+    if unknown:
+        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(known)}")
+    problem = missing_data(sets)
+    if problem:
+        p.error(problem)
+    if out is not None and not out.parent.is_dir():
+        p.error(f"--out {out}: folder {out.parent} does not exist")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sets", nargs="+", default=["bmmc_multiome", "bmmc_cite", "reapseq_pbmc", "pbmc10k_cite"])
@@ -507,14 +534,23 @@ def main(argv=None) -> int:
     p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
     p.add_argument("--csv", type=Path, default=None, help="append the raw rows here (resumable runs)")
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out (a run's report)")
     p.add_argument("--report", type=Path, default=None, help="only write the report of rows saved with --csv")
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides (a candidate)")
     args = p.parse_args(argv)
+    if args.report is None and args.out is not None and args.out.exists() and not args.overwrite:
+        p.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")  # before hours of fits
+    if args.report is not None and not args.report.is_file():
+        p.error(f"--report {args.report} does not exist; pass the --csv of an earlier run")
+    if args.report is None:
+        check_sets(p, args.sets, args.out)
+        if args.csv is not None and not args.csv.parent.is_dir():
+            p.error(f"--csv {args.csv}: folder {args.csv.parent} does not exist")
     if args.report is not None:
         text = report(pd.read_csv(args.report))
         print(text)
         if args.out is not None:
-            args.out.write_text(text)
+            _write(args.out, text)
         return 0
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -525,12 +561,12 @@ def main(argv=None) -> int:
             df = pd.DataFrame(run(name, seed, args.types, args.min_cells, config, args.max_ref))
             if args.csv is not None:
                 saved = pd.read_csv(args.csv) if args.csv.exists() else None
-                pd.concat([saved, df]).to_csv(args.csv, index=False)
+                _write(args.csv, pd.concat([saved, df]).to_csv(index=False))  # the earlier rows kept on a kill
             frames.append(df)
     text = report(pd.concat(frames))
     print(text)
     if args.out is not None:
-        args.out.write_text(text)
+        _write(args.out, text)
     return 0
 
 

@@ -64,14 +64,31 @@ def _load() -> dict:
     return json.loads(JSON.read_text()) if JSON.exists() else {}
 
 
+def _write(path: Path, text: str) -> None:
+    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
+    recorded file whole (the temporary file is removed on failure)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def with_section(text: str, section: str) -> str:
+    """``text`` (scale.md) with its :data:`SECTION` replaced by ``section`` (added at the end when absent); the
+    sections after it are kept."""
+    head, found, rest = text.partition(SECTION)
+    tail = rest[rest.index("\n## "):] if found and "\n## " in rest else ""
+    return head.rstrip("\n") + "\n\n" + section + "\n" + ("\n" + tail.lstrip("\n") if tail else "")
+
+
 def _save(runs: dict, *, scale_md: bool = False) -> None:
-    JSON.write_text(json.dumps(runs, indent=1) + "\n")
+    _write(JSON, json.dumps(runs, indent=1) + "\n")
     lines = render(runs)
-    MD.write_text("\n".join(["# Metrics at scale", ""] + lines[2:]) + "\n")
+    _write(MD, "\n".join(["# Metrics at scale", ""] + lines[2:]) + "\n")
     if scale_md and SCALE_MD.exists():
-        text = SCALE_MD.read_text()
-        head = text.split(SECTION)[0].rstrip("\n")
-        SCALE_MD.write_text(head + "\n\n" + "\n".join(lines) + "\n")
+        _write(SCALE_MD, with_section(SCALE_MD.read_text(), "\n".join(lines)))
     print(f"written to {MD}" + (f" and {SCALE_MD}" if scale_md and SCALE_MD.exists() else ""))
 
 
@@ -139,6 +156,19 @@ def suite(args) -> dict:
     print("steps (wall / CPU s): " + ", ".join(f"{k} {out['seconds'][k]:.0f}/{out['cpu_seconds'][k]:.0f}"
                                               for k in STEPS if k in out["seconds"]))
     return out
+
+
+def _first_batch_cells(mod1) -> int | None:
+    """The cells of ``mod1``'s first batch (what :func:`ccsample` reads and keys its run by); None without obs 'batch'."""
+    import h5py
+    import numpy as np
+    from anndata.io import read_elem
+
+    with h5py.File(mod1, "r") as f:
+        if "batch" not in f["obs"]:
+            return None
+        batch = np.asarray(read_elem(f["obs"]["batch"]))
+    return int((batch == batch[0]).sum()) if len(batch) else 0
 
 
 def ccsample(args) -> dict:
@@ -491,11 +521,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-report", action="store_true", help="evaluate: metrics table only, no UMAPs")
     p.add_argument("--mod1", default=None, help="ccsample: the RNA file (raw counts, obs 'batch')")
     p.add_argument("--note", default=None, help="a remark stored with the run")
-    p.add_argument("--scale-md", action="store_true", help="also replace the 'Metrics at scale' section of scale.md")
+    p.add_argument("--scale-md", action="store_true", help="also replace the 'Metrics at scale' section of "
+                   "scale.md (the other sections kept)")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded run of this kind and size")
     args = p.parse_args(argv)
+    for flag in ("--n-cells", "--threads"):  # else a simulation or timing failing minutes in
+        if getattr(args, flag[2:].replace("-", "_")) < 1:
+            p.error(f"{flag} must be a positive whole number, not {getattr(args, flag[2:].replace('-', '_'))}")
     key = f"{args.what} {args.n_cells}"
-    if args.what in ("compare", "suite", "evaluate") and key in _load() and not args.overwrite:
+    if args.what == "ccsample":  # its runs are keyed by the first batch's cells: read them (obs only) before the run
+        if not args.mod1 or not Path(args.mod1).is_file():
+            p.error(f"ccsample needs --mod1, an RNA .h5ad (raw counts, obs 'batch'); {args.mod1!r} is not a file")
+        cells = _first_batch_cells(args.mod1)
+        if cells is None:
+            p.error(f"--mod1 {args.mod1} has no obs column 'batch': ccsample reads its first batch")
+        key = f"ccsample {cells}"
+    if args.what in ("compare", "suite", "evaluate", "ccsample") and key in _load() and not args.overwrite:
         p.error(f"{JSON} already holds the run '{key}'; pass --overwrite to replace it")
     run = None
     if args.what != "render":

@@ -167,14 +167,26 @@ TUNE_GRID: dict[str, dict] = {
 TUNE_SEEDS = (0, 1)
 
 
+#: How the reports name this script's command; the real command line, flags and all, follows it (:func:`command_line`).
+COMMAND = "python benchmarks/predict.py"
+
+
+def command_line(argv: list[str]) -> str:
+    """The command that ran, as the reports quote it (``--overwrite`` left out: it changes no figure)."""
+    import shlex
+
+    return " ".join([COMMAND, *(shlex.quote(a) for a in argv if a != "--overwrite")])
+
+
 def _fmt(values: list[float], digits: int = 5) -> str:
     if not values:
         return "n/a"
     return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1) if len(values) > 1 else 0.0:.{digits}f}"
 
 
-def tune(tasks: list[Task], out: Path) -> None:
-    """Score TUNE_GRID and the baselines on validation splits of the training cells; write predict_tune.*"""
+def tune(tasks: list[Task], out: Path, *, command: str = COMMAND + " --tune") -> None:
+    """Score TUNE_GRID and the baselines on validation splits of the training cells; write predict_tune.*
+    (``command``: the command line the report names)."""
     from jae.prediction import PredictConfig
 
     records = []
@@ -196,7 +208,7 @@ def tune(tasks: list[Task], out: Path) -> None:
         "",
         "Validation RMSE (mean ± sd over validation seeds "
         f"{', '.join(map(str, TUNE_SEEDS))}): each seed holds out a different 20 % of the *training* cells; test "
-        "cells are never used. Produced by `python benchmarks/predict.py --tune`.",
+        f"cells are never used. Produced by `{command}`.",
         "",
         "| task | " + " | ".join(labels) + " |",
         "|---" * (len(labels) + 1) + "|",
@@ -233,8 +245,10 @@ def source_shift(task: Task) -> float:
     return float(nn.kneighbors(Q)[0].mean() / nn.kneighbors(S[held])[0].mean())
 
 
-def benchmark(tasks: list[Task], out: Path, *, seeds: tuple[int, ...], methods: tuple[str, ...]) -> None:
-    """Train on each task's training cells, score on its test cells; write predict.md and predict.json."""
+def benchmark(tasks: list[Task], out: Path, *, seeds: tuple[int, ...], methods: tuple[str, ...],
+              command: str = COMMAND) -> None:
+    """Train on each task's training cells, score on its test cells; write predict.md and predict.json
+    (``command``: the command line that ran it, recorded in the meta and named by the report)."""
     from jae.prediction import PredictConfig
 
     config = PredictConfig()
@@ -251,6 +265,7 @@ def benchmark(tasks: list[Task], out: Path, *, seeds: tuple[int, ...], methods: 
                 )  # fmt: skip
         _write_json(out / "predict.partial.json", {"records": records})  # a killed run keeps what it finished
     meta = {
+        "command": command,
         "seeds": list(seeds),
         "methods": list(methods),
         "config": config.to_dict(),
@@ -288,7 +303,7 @@ def render(records: list[dict], meta: dict, tune: list[dict]) -> str:
     lines = [
         "# Modality prediction benchmark",
         "",
-        f"`python benchmarks/predict.py` — seeds {', '.join(map(str, meta['seeds']))}, mean ± sd; torch with 1 thread; "
+        f"`{meta.get('command', COMMAND)}` — seeds {', '.join(map(str, meta['seeds']))}, mean ± sd; torch with 1 thread; "
         f"whole run {meta['wall_s'] / 60:.1f} min. Targets in the competition's normalised convention (BMMC: the "
         "files' `.X`; SNARE-seq and PBMC10k: built from counts, see `jae.prediction.targets`). Baselines: per-feature "
         "training mean, kNN regression and ridge regression on the source encoding (k and the ridge penalty chosen on "
@@ -363,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", action="store_true", help="only rewrite predict.md from predict.json")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--overwrite", action="store_true", help="replace the predict(_tune).json/.md already in --out")
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
 
     if args.render:
@@ -389,9 +405,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--tasks {args.tasks} matches no task; tasks: {', '.join(names)}")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.tune:
-        tune(tasks, args.out)
+        tune(tasks, args.out, command=command_line(argv))
     else:
-        benchmark(tasks, args.out, seeds=tuple(args.seeds), methods=tuple(args.methods))
+        benchmark(tasks, args.out, seeds=tuple(args.seeds), methods=tuple(args.methods), command=command_line(argv))
     return 0
 
 

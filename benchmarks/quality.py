@@ -1,8 +1,8 @@
 """Integration quality on real data: jae against the seed's SVD baseline, in both competition settings.
 
 Sets (every real set in ``../shared/data``, ``$JAE_DATA_DIR`` overrides): BMMC starter CITE and Multiome (the
-``common`` files, with phase and pseudotime), SNARE-seq mouse cortex, PBMC10k CITE. See ``_quality_data.py`` for
-the reference/query splits.
+``common`` files, with phase and pseudotime), SNARE-seq mouse cortex, PBMC10k CITE, REAP-seq PBMC. See
+``_quality_data.py`` for the reference/query splits.
 
 Settings:
 

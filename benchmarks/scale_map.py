@@ -24,7 +24,7 @@ Results are merged into ``benchmarks/results/scale_map.json`` (one entry per ``-
     OMP_NUM_THREADS=2 nice -n 10 python benchmarks/scale_map.py --ref-cells 50000 --query-cells 300000 \\
         --kind cite --data-dir /tmp/jae_scale_map --label before
     python benchmarks/scale_map.py ... --stages map embed --label after-fix1   # reuses the data and the fit
-    python benchmarks/scale_map.py ... --delete-data                           # removes the data at the end
+    python benchmarks/scale_map.py ... --delete-data    # removes what the script wrote in --data-dir at the end
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ RESULTS = HERE / "results" / "scale_map.json"
 STAGES = ("fit", "map", "embed", "embed_rna", "predict")
 
 
+class StageFailed(RuntimeError):
+    """A jae verb of the benchmark exited with an error (its log's last line in the message)."""
+
+
 def timed(name: str, argv: list[str], log: Path, *, threads: int, source: str | None = None) -> dict:
     """Run ``jae <argv>`` under ``/usr/bin/time -v``; wall, CPU (user + system) and peak RSS of that process
     (``source``: a ``src`` folder of another jae version put first on ``PYTHONPATH``, e.g. the code before a fix)."""
@@ -60,8 +64,10 @@ def timed(name: str, argv: list[str], log: Path, *, threads: int, source: str | 
     row = {"stage": name, "argv": argv, "wall_s": wall, **time_fields(log.read_text(errors="replace")), "exit": code,
            "load_avg_start": load0, "load_avg_end": os.getloadavg()[0], "source": source}
     print("[scale_map] " + json.dumps({k: v for k, v in row.items() if k != "argv"}), flush=True)
-    if code != 0:
-        raise RuntimeError(f"jae {' '.join(argv)} failed with exit status {code}; see {log}")
+    if code != 0:  # the verb's own last line: /usr/bin/time -v's report follows it in the log
+        own = log.read_text(errors="replace").split("\tCommand being timed:")[0]
+        last = [line for line in own.splitlines() if line.strip()][-1:] or [""]
+        raise StageFailed(f"jae {' '.join(argv)} failed with exit status {code}: {last[0].strip()} (log: {log})")
     return row
 
 
@@ -95,6 +101,24 @@ def query_batches(mod1: Path, out: Path) -> None:
     ann.write_h5ad(out)
 
 
+def written(d: Path, kind: str) -> list[Path]:
+    """What this script writes in the data directory ``d`` (of any run of ``kind``): the simulated data, the query's
+    annotations, the models, the stages' outputs and logs. ``--delete-data`` removes these and nothing else (the
+    folder too when that leaves it empty): a user's own files in ``--data-dir`` stay."""
+    patterns = [f"ref_{kind}_*.mod[12].h5ad", f"query_{kind}_*.mod[12].h5ad", "query.batches.h5ad", "ref_model",
+                "mapped_model", "query_embedding_*.h5ad", "query_rna_embedding_*.h5ad", "query_imputed_*.h5ad",
+                "query_prediction_*.h5ad", "simulate_*.log",
+                *(f"{stage}{end}" for stage in STAGES for end in ("_*.log", ".log"))]
+    return sorted({path for pattern in patterns for path in d.glob(pattern)})
+
+
+def delete_written(d: Path, kind: str) -> None:
+    for path in written(d, kind):
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    if d.is_dir() and not any(d.iterdir()):
+        d.rmdir()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ref-cells", type=int, default=50_000)
@@ -112,15 +136,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", default=None, help="a jae 'src' folder to run instead of the installed one (e.g. "
                    "'git archive BASE src | tar -x -C /tmp/base' for the figures before a fix)")
     p.add_argument("--results", type=Path, default=RESULTS)
-    p.add_argument("--delete-data", action="store_true", help="remove the data directory at the end")
+    p.add_argument("--delete-data", action="store_true", help="remove what the script wrote in --data-dir "
+                   "at the end (data, models, outputs, logs; other files there stay)")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded stages of a run of the same --label")
     args = p.parse_args(argv)
+    counts = ("--ref-cells", "--query-cells", "--predict-train-cells", "--threads", "--max-epochs", "--map-epochs")
+    for flag in counts:  # else simulate / fit fail minutes into the run (or, as --threads 0, run unbounded)
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is not None and value < 1:
+            p.error(f"{flag} must be a positive whole number, not {value}")
     recorded = (json.loads(args.results.read_text()) if args.results.exists() else {}).get(args.label, {})
     again = [s["stage"] for s in recorded.get("stages", []) if s["stage"] in args.stages]
     if again and not args.overwrite:
         p.error(f"{args.results} already holds stage {again[0]} of the run '{args.label}'; pass --overwrite to replace "
                 "it, or another --label")
 
+    try:
+        return _run(args)
+    except StageFailed as exc:  # one line, not a traceback; the stages recorded before stay as they were
+        print(f"scale_map.py: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args) -> int:
     d = args.data_dir
     d.mkdir(parents=True, exist_ok=True)
     ref, query = d / f"ref_{args.kind}_{args.ref_cells}", d / f"query_{args.kind}_{args.query_cells}"
@@ -161,9 +199,14 @@ def main(argv: list[str] | None = None) -> int:
                                                                                     text=True).stdout.strip(),
                  note=args.note or entry.get("note"), time=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     runs[args.label] = entry
-    args.results.write_text(json.dumps(runs, indent=1) + "\n")
+    tmp = args.results.with_name(f".{args.results.name}.tmp")  # moved over at once: a kill leaves the runs whole
+    try:
+        tmp.write_text(json.dumps(runs, indent=1) + "\n")
+        os.replace(tmp, args.results)
+    finally:
+        tmp.unlink(missing_ok=True)
     if args.delete_data:
-        shutil.rmtree(d)
+        delete_written(d, args.kind)
     return 0
 
 

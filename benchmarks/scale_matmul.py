@@ -9,6 +9,7 @@ operand has 110 columns (100 components + 10 oversamples). Writes ``benchmarks/r
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -39,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=HERE / "results" / "scale_matmul.md")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(argv)
+    counts = (("--rows", [args.rows]), ("--features", [args.features]), ("--nnz-per-row", [args.nnz_per_row]),
+              ("--basis", [args.basis]), ("--threads", args.threads))
+    for flag, values in counts:
+        if any(v < 1 for v in values):  # else a traceback after the timings (no non-zeros to divide by, 0 threads)
+            p.error(f"{flag} must be positive whole numbers, not {' '.join(map(str, values))}")
     if args.out.exists() and not args.overwrite:
         p.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")
     import torch
@@ -80,7 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     ]
     lines += [f"| {name} | {th} | {t:.2f} | {t / nnz * 1e9:.0f} |" for name, th, t in rows]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n")
+    tmp = args.out.with_name(f".{args.out.name}.tmp")  # moved over --out at once: a kill leaves it whole
+    try:
+        tmp.write_text("\n".join(lines) + "\n")
+        os.replace(tmp, args.out)
+    finally:
+        tmp.unlink(missing_ok=True)
     print("\n".join(lines))
     return 0
 

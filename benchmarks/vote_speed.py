@@ -93,9 +93,20 @@ def render(runs: dict) -> list[str]:
     return lines
 
 
+def _write(path: Path, text: str) -> None:
+    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
+    recorded file whole (the temporary file is removed on failure)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def write_section(lines: list[str]) -> None:
     """Put the section into ``scale.md`` before "## Metrics at scale" (replacing an earlier copy)."""
-    RESULTS.joinpath("scale_vote.md").write_text("\n".join(["# Label-transfer vote", ""] + lines[2:]) + "\n")
+    _write(RESULTS.joinpath("scale_vote.md"), "\n".join(["# Label-transfer vote", ""] + lines[2:]) + "\n")
     if not SCALE_MD.exists():
         return
     text = SCALE_MD.read_text()
@@ -105,7 +116,7 @@ def write_section(lines: list[str]) -> None:
     else:
         head, tail = text.split("## Metrics at scale", 1) if "## Metrics at scale" in text else (text, None)
         tail = "\n## Metrics at scale" + tail if tail is not None else ""
-    SCALE_MD.write_text(head.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n" + tail)
+    _write(SCALE_MD, head.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n" + tail)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-write", action="store_true", help="print only")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded row of a size already measured")
     args = p.parse_args(argv)
+    for flag, values in (("--sizes", args.sizes), ("--voters", [args.voters]), ("--dims", [args.dims])):
+        if any(v < 1 for v in values):  # else a numpy traceback after the other sizes' timings
+            p.error(f"{flag} must be positive whole numbers, not {' '.join(map(str, values))}")
     recorded = json.loads(JSON.read_text()) if JSON.exists() else {}
     again = [f"{n}x{args.voters}x{args.dims}" for n in args.sizes if f"{n}x{args.voters}x{args.dims}" in recorded]
     if again and not args.no_write and not args.overwrite:
@@ -167,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(row), flush=True)
         runs[f"{n}x{args.voters}x{args.dims}"] = row
     if not args.no_write:
-        JSON.write_text(json.dumps(runs, indent=1) + "\n")
+        _write(JSON, json.dumps(runs, indent=1) + "\n")
         write_section(render(runs))
         print(f"written to {JSON} and {SCALE_MD}")
     return 0

@@ -320,7 +320,7 @@ def test_a_feature_mismatch_lists_examples_only_of_what_there_is():
     text = str(err.value)
     assert "4 of --train-mod1's 10 features are missing (e.g. 'g6', 'g7', 'g8', ...) and 0 are extra;" in text
     assert "(e.g. )" not in text
-    with pytest.raises(ValueError, match=r"0 of the model's 10 features are missing and 1 are extra \(e.g. 'x'\)"):
+    with pytest.raises(ValueError, match=r"0 of the model's 10 features are missing and 1 is extra \(e.g. 'x'\)"):
         feature_indexer([*expected, "x"], expected, name="data")
 
 

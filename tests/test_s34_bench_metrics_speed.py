@@ -54,3 +54,22 @@ def test_an_earlier_report_is_replaced_only_with_overwrite(capsys, never_times, 
     with pytest.raises(_Reached):
         metrics_speed.main(["--skip-scib", "--sizes", "500", "--out", str(out), "--overwrite"])
     assert out.with_suffix(".json").read_text() == "[]"
+
+
+def test_a_failed_write_leaves_the_recorded_report_whole(monkeypatch, tmp_path):
+    out, rows = tmp_path / "speed.md", tmp_path / "rows.json"
+    out.write_text("recorded\n")
+    rows.write_text("[]")
+    monkeypatch.setattr(metrics_speed, "report", lambda *a, **k: "new report\n")
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(metrics_speed.os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space"):  # was: --render-only rewrote the report in place
+        metrics_speed.main(["--render-only", str(rows), "--out", str(out), "--skip-scib"])
+    assert out.read_text() == "recorded\n" and sorted(p.name for p in tmp_path.iterdir()) == ["rows.json", "speed.md"]
+    monkeypatch.undo()
+    monkeypatch.setattr(metrics_speed, "report", lambda *a, **k: "new report\n")
+    assert metrics_speed.main(["--render-only", str(rows), "--out", str(out), "--skip-scib"]) == 0
+    assert out.read_text() == "new report\n"

@@ -87,3 +87,19 @@ def test_a_run_killed_after_a_task_leaves_the_recorded_results_whole(monkeypatch
     assert (tmp_path / "predict.json").read_text() == '{"meta": {}, "records": ["recorded"]}'
     assert (tmp_path / "predict_tune.json").read_text() == '{"records": ["recorded"]}'
     assert '"t0"' in (tmp_path / "predict.partial.json").read_text()  # what it finished is kept aside
+
+
+def test_the_report_names_the_command_that_ran(monkeypatch, tmp_path):
+    ran = {}
+    monkeypatch.setattr(predict, "data_files", lambda data_dir: [])
+    monkeypatch.setattr(predict, "load_tasks", lambda data_dir: [predict.Task("pbmc10k_GEX2ADT", *[None] * 4)])
+    monkeypatch.setattr(predict, "benchmark", lambda tasks, out, **kw: ran.update(kw))
+    monkeypatch.setattr(predict, "tune", lambda tasks, out, **kw: ran.update(tune=kw))
+    predict.main(["--tasks", "pbmc", "--seeds", "3", "--out", str(tmp_path), "--overwrite"])
+    assert ran["command"] == f"python benchmarks/predict.py --tasks pbmc --seeds 3 --out {tmp_path}"
+    predict.main(["--tune", "--out", str(tmp_path)])
+    assert ran["tune"] == {"command": f"python benchmarks/predict.py --tune --out {tmp_path}"}
+    meta = {"command": "python benchmarks/predict.py --tasks pbmc", "seeds": [3], "methods": ["mean"], "wall_s": 6.0,
+            "tasks": {"t": {"note": "n", "source_shift": 0.1, "train_cells": 9, "test_cells": 4}}}
+    records = [{"task": "t", "method": "mean", "seed": 3, "rmse": 1.0, "mae": 1.0, "pearson": 0.5}]
+    assert "`python benchmarks/predict.py --tasks pbmc` — seeds 3" in predict.render(records, meta, [])

@@ -87,3 +87,11 @@ def test_simulated_shapes_need_no_data_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("JAE_DATA_DIR", str(tmp_path / "absent"))
     assert missing_data(["sim_multiome", "sim_cite_800"]) is None
     assert "does not exist" in missing_data(["sim_multiome", "pbmc10k_small"])  # a subsample reads its real set
+
+
+def test_the_docstring_names_every_set():
+    doc = " ".join(quality.__doc__.split("See")[0].split())
+    named = {"bmmc_cite": "BMMC starter CITE", "bmmc_multiome": "Multiome", "snare_mouse_cortex": "SNARE-seq",
+             "pbmc10k_cite": "PBMC10k CITE", "reapseq_pbmc": "REAP-seq"}
+    assert set(quality.SETS) == set(named)  # a new set: name it in the docstring and here
+    assert [s for s, words in named.items() if words not in doc] == []  # was: REAP-seq left out

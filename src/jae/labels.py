@@ -150,7 +150,7 @@ def vote(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None
     are embedded by the current network as reference cells (no query shift), unless ``voter_embedding`` already
     holds that. None for a model without voters."""
     voters = getattr(model, "voters", None)
-    if voters is None:
+    if voters is None or not len(voters):  # no voters: no vote (not rows of zeros)
         return None
     if voter_embedding is None:
         voter_embedding = model.embed_transformed(voters.features)

@@ -142,7 +142,8 @@ def feature_indexer(
             "their shared features")
         raise ValueError(
             f"{name} features differ from {reference}'s: {len(missing)} of {reference}'s {len(expected)} features "
-            f"are missing{some(missing)} and {len(extra)} are extra{some(extra)}; {fix}"
+            f"{'is' if len(missing) == 1 else 'are'} missing{some(missing)} and {len(extra)} "
+            f"{'is' if len(extra) == 1 else 'are'} extra{some(extra)}; {fix}"
         )
     unique_features(var_names, name)
     logger.info("%s has %s's features in another order; reordering them", name, reference)

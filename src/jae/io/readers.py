@@ -20,7 +20,8 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from .features import unique_cells
+from .._words import count
+from .features import examples, unique_cells
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message, text_head)
@@ -88,7 +89,9 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, repla
     if not new:
         return
     if not source.index.is_unique:
-        raise ValueError(f"{what} has duplicated cell names; make obs_names unique there")
+        dup = source.index[source.index.duplicated()].unique()
+        raise ValueError(f"{what} has {count(len(dup), 'duplicated cell name')} (e.g. {examples(dup)}); make its "
+                         "cell names unique there (obs_names, or the table's first column)")
     from .annotations import joined_column
 
     for col in new:

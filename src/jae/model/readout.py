@@ -51,9 +51,15 @@ logger = logging.getLogger(__name__)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of ``(n, k)`` logits, computed stably in float64, returned as float32."""
+    """Row-wise softmax of ``(n, k)`` logits, computed stably in float64, returned as float32. A row with NaN, +inf
+    or only -inf logits has no probabilities: refused in one line (a -inf logit alone is a type left out)."""
     z = np.asarray(logits, dtype=np.float64)
-    z = np.exp(z - z.max(axis=1, keepdims=True))
+    top = z.max(axis=1, keepdims=True)
+    if not np.isfinite(top).all():  # else NaN probabilities without a word (inf - inf)
+        bad = np.flatnonzero(~np.isfinite(top[:, 0]))
+        raise ValueError(f"logits have {len(bad)} of {len(z)} rows with NaN, +inf or only -inf values (the first: row "
+                         f"{int(bad[0])}): no probabilities there; pass finite logits (-inf only for left-out types)")
+    z = np.exp(z - top)
     return (z / z.sum(axis=1, keepdims=True)).astype(np.float32)
 
 

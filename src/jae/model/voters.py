@@ -242,11 +242,15 @@ class Voters:
              block: int = BLOCK) -> np.ndarray:
         """``(n, n_types)`` float32 share of each cell's ``k`` nearest voters of each type, in the embedding
         (``voter_embedding``: the voters' embedding by the same model, row-aligned with :attr:`codes`; other rows, or
-        codes past ``n_types``, are refused in one line)."""
+        codes past ``n_types``, are refused in one line, as are no voters and ``k`` below 1)."""
+        from .._flags import is_whole
+
         if len(voter_embedding) != len(self) or (len(self) and self.codes.max() >= n_types):
             raise ValueError(f"voter_embedding has {len(voter_embedding)} rows for {len(self)} voters (codes up to "
                              f"{self.codes.max() if len(self) else '-'}, n_types {n_types}): expected one row per voter, "
                              "embed_transformed(voters.features), and the model's number of cell types")
+        if not len(self) or not is_whole(k, 1):  # else rows of zeros, not shares
+            raise ValueError(f"vote needs at least one voter and k >= 1 neighbours, not {len(self)} voters and k={k!r}")
         idx, _ = nearest(voter_embedding, embedding, k, block=block)
         out = np.zeros((len(embedding), n_types), np.float32)
         np.add.at(out, (np.repeat(np.arange(len(embedding)), idx.shape[1]), self.codes[idx].ravel()), 1.0)
