@@ -16,7 +16,7 @@ from .features import affix_rename
 from .raw import noted
 from .readers import PathLike, _add_obs_columns, obs_columns, read_obs
 
-__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column"]
+__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column", "samples_fix"]
 
 logger = logging.getLogger(__name__)
 
@@ -124,3 +124,19 @@ def joined_column(series: pd.Series, cells: pd.Index, existing: pd.Series | None
         values[present] = values[present].astype(str)
     out = pd.Series(values, index=cells)
     return out.astype("category") if categorical else out
+
+
+def samples_fix(inputs) -> str:
+    """How a user of files (:class:`jae.io.InputFiles`: ``jae fit``, :func:`jae.fit_files`) whose cells are named by
+    Cell Ranger aggr (``AAAC-1``, ``AAAC-2``: the suffix is the sample) gives each cell its sample as a batch: an
+    annotation file of them, written from the input's cell names (``<key>``: the batch column), passed with the
+    input (:func:`jae.io.validate.check_fit_annotations` names it when the batch column is missing)."""
+    if inputs.tenx is not None:
+        names = f"jae.read_10x_h5({str(inputs.tenx)!r}).obs_names"
+    elif inputs.h5mu is not None:
+        names = f"mudata.read_h5mu({str(inputs.h5mu)!r}, backed='r').obs_names"
+    else:
+        names = f"anndata.read_h5ad({str(inputs.mod1 or inputs.h5ad)!r}, backed='r').obs_names"
+    return ("write them to an annotation file, in Python: import anndata, jae, mudata, pandas; names = "
+            f"{names}; anndata.AnnData(obs=pandas.DataFrame({{<key>: names.str.rsplit('-', n=1).str[-1]}}, "
+            "index=names)).write_h5ad('samples.h5ad'), and pass it with InputFiles(..., annotations=FILE)")

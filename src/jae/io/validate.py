@@ -231,8 +231,15 @@ def check_fit_annotations(
     _check_key_types(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys)
     fix = {**PYTHON_FIXES, **(fixes or {})}
     if batch_key is not None and batch_key not in obs.columns:
+        samples, aggr = sample_suffixes(obs.index), ""
+        if samples:  # Cell Ranger aggr's samples, which --batch-key none (or batch_key=None) would take as one batch
+            route = fix.get("samples", "add the column, e.g. mdata.obs[<key>] = mdata.obs_names.str.rsplit('-', n=1)"
+                                       ".str[-1]")
+            aggr = (f"its cell names end in {', '.join(samples[:5])}{' ...' if len(samples) > 5 else ''} "
+                    f"({len(samples)} samples, as Cell Ranger aggr names them): to take each sample as a batch, "
+                    f"{route.replace('<key>', repr(batch_key))}; else ")
         raise KeyError(
-            f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}); pass {fix['batch_key']} naming the "
+            f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}); {aggr}pass {fix['batch_key']} naming the "
             f"column with each cell's batch, or {fix['no_batch']} to treat all cells as one batch"
         )
     labels = None
@@ -263,6 +270,16 @@ def check_fit_annotations(
         if np.isinf(pd.to_numeric(obs[key], errors="coerce").to_numpy(float, na_value=np.nan)).any():  # NaN: no score
             raise ValueError(f"phase_keys column {key!r} holds infinite values: give each cell a finite score (NaN where a "
                              "cell has none), or pass phase_keys=None to score the cells from RNA")
+
+
+def sample_suffixes(names) -> list[str]:
+    """The suffixes ``-1``, ``-2``, ... ending every cell name, when there are several: Cell Ranger aggr's samples
+    (the cells of its n-th library end in ``-n``); [] otherwise (one sample, or names of another form)."""
+    found = pd.Index(names).astype(str).str.extract(r"(-\d+)$", expand=False)
+    if not len(found) or found.isna().any():
+        return []
+    values = sorted(found.unique(), key=lambda s: int(s[1:]))
+    return values if len(values) > 1 else []
 
 
 def _check_scores(column: pd.Series, key: str) -> None:

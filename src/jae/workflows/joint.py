@@ -148,6 +148,7 @@ def fit_files(
     :class:`FilesResult`: ``model`` the fitted :class:`jae.JAE`, ``written`` ``(out,)`` (empty in the processes of a ``torchrun`` launch but process 0).
     """
     from ..config import JAEConfig
+    from ..io.annotations import samples_fix
     from ..io.mosaic import MosaicCells
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
@@ -179,7 +180,7 @@ def fit_files(
         data.check_paired(MIN_PAIRED_CELLS)
     check_fit_annotations(  # before the data is read (JAE.fit checks again on what it reads)
         data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
-        fixes={"annotations": annotations_fix},
+        fixes={"annotations": annotations_fix, "samples": samples_fix(inputs)},
     )
     model.fit(
         data, batch_key=batch_key, cell_type_key=cell_type_key, organism=organism, layer=inputs.layer,

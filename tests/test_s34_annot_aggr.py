@@ -1,0 +1,75 @@
+"""A Cell Ranger aggr file holds several samples, its cells named AAAC-1, AAAC-2, ... (the suffix is the sample):
+jae fit --10x without a batch column told its user only '--batch-key none to treat all cells as one batch', which
+takes the samples for one batch; the refusal now names the samples and the line that gives each cell its sample as
+its batch (an annotation file for files, the obs column in Python), tested to give that batch."""
+
+from __future__ import annotations
+
+import re
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from jae.datasets import simulate
+from jae.io.validate import check_fit_annotations
+
+
+def _write_aggr(path, n_samples: int = 2):
+    m = simulate(40, kind="multiome", n_genes=200, n_peaks=300, n_batches=2, seed=0)
+    X = sp.hstack([m.mod["rna"].X, m.mod["atac"].X]).T.tocsc().astype(np.int32)  # features x cells, as Cell Ranger
+    names = list(m.mod["rna"].var_names) + list(m.mod["atac"].var_names)
+    types = ["Gene Expression"] * m.mod["rna"].n_vars + ["Peaks"] * m.mod["atac"].n_vars
+    with h5py.File(path, "w") as f:
+        g = f.create_group("matrix")
+        g["data"], g["indices"], g["indptr"] = X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)
+        g["shape"] = np.array(X.shape, dtype=np.int32)
+        g["barcodes"] = np.array([f"AAACCTGAGC{i:06d}-{1 + i % n_samples}" for i in range(m.n_obs)], dtype="S")
+        feats = g.create_group("features")
+        feats["id"] = feats["name"] = np.array(names, dtype="S")
+        feats["feature_type"] = np.array(types, dtype="S")
+        feats["genome"] = np.array(["GRCh38"] * len(names), dtype="S")
+        feats["_all_tag_keys"] = np.array([b"genome"])
+    return path
+
+
+def test_jae_fit_of_an_aggr_file_without_batches_names_the_samples_and_the_file_that_gives_them(tmp_path, caplog,
+                                                                                                 monkeypatch):
+    from jae.cli import main
+    from jae.io import InputFiles
+
+    monkeypatch.chdir(tmp_path)
+    _write_aggr(tmp_path / "aggr.h5")
+    assert main(["fit", "--10x", "aggr.h5", "--mode", "unsupervised", "--out", "m"]) != 0
+    err = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"][-1]
+    assert "its cell names end in -1, -2 (2 samples, as Cell Ranger aggr names them)" in err
+    assert "pass it with --annotations FILE; else pass --batch-key COLUMN" in err
+    assert not (tmp_path / "m").exists()
+    line = re.search(r"in Python: (.*?), and pass it with", err).group(1)
+    exec(line, {})  # the line the user is told writes samples.h5ad
+    data = InputFiles(tenx=tmp_path / "aggr.h5", annotations=[tmp_path / "samples.h5ad"]).open(plan=False)
+    names = pd.Index(data.obs_names)
+    assert list(data.obs["batch"].astype(str)) == [n.rsplit("-", 1)[1] for n in names]
+    assert set(data.obs["batch"].astype(str)) == {"1", "2"}
+
+
+def test_model_fit_refusal_gives_the_obs_line_and_one_sample_names_keep_the_old_message():
+    m = simulate(30, kind="cite", n_genes=200, n_proteins=8, n_batches=1, seed=1)
+    del m.obs["batch"]
+    m.obs_names = [f"C{i:04d}-{1 + i % 3}" for i in range(m.n_obs)]
+    with pytest.raises(KeyError) as err:
+        check_fit_annotations(m.obs, batch_key="batch", cell_type_key=None, supervised=False)
+    text = err.value.args[0]
+    assert "end in -1, -2, -3 (3 samples" in text
+    line = re.search(r"e\.g\. (mdata\.obs\[.*?\.str\[-1\])", text).group(1)
+    exec(line, {"mdata": m})
+    assert list(m.obs["batch"]) == [str(1 + i % 3) for i in range(m.n_obs)]
+    check_fit_annotations(m.obs, batch_key="batch", cell_type_key=None, supervised=False)  # now accepted
+    del m.obs["batch"]
+    m.obs_names = [f"C{i:04d}-1" for i in range(m.n_obs)]  # one sample: nothing to take as batches
+    with pytest.raises(KeyError) as err:
+        check_fit_annotations(m.obs, batch_key="batch", cell_type_key=None, supervised=False)
+    assert "Cell Ranger aggr" not in err.value.args[0]
+    assert "or batch_key=None to treat all cells as one batch" in err.value.args[0]
