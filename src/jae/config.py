@@ -63,7 +63,7 @@ def unknown_field(name: str, *, fix: str = "", config: type | None = None) -> st
     (e.g. how to pass the field)."""
     config = JAEConfig if config is None else config
     names = sorted(f.name for f in fields(config))
-    close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.6)
+    close = difflib.get_close_matches(str(name).lower(), names, n=3, cutoff=0.6)  # LR=... is lr's (fields: lower case)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"fields: {', '.join(names)}"
     return f"{config.__name__} has no field {name!r}; {fix}{hint}"
 

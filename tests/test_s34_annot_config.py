@@ -1,0 +1,18 @@
+"""JAEConfig as users write it: ``--set KEY=VALUE`` / ``with_overrides`` and keyword settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from jae import JAEConfig
+
+
+@pytest.mark.parametrize("given, field", [("LR", "lr"), ("N_SVD", "n_svd"), ("BATCH_SIZE", "batch_size")])
+def test_a_field_in_capitals_is_told_the_field_it_means(given, field):
+    """--set LR=1e-3 listed all 38 fields ('fields: axes_carry_min, ...'), as difflib compares case; it now says
+    "did you mean 'lr'?" as a misspelt field does."""
+    with pytest.raises(KeyError) as err:
+        JAEConfig().with_overrides([f"{given}=5"])
+    assert f"JAEConfig has no field {given!r}; did you mean {field!r}" in err.value.args[0]
+    with pytest.raises(TypeError, match=f"did you mean {field!r}"):
+        JAEConfig(**{given: 5})
