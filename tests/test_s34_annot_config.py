@@ -16,3 +16,13 @@ def test_a_field_in_capitals_is_told_the_field_it_means(given, field):
     assert f"JAEConfig has no field {given!r}; did you mean {field!r}" in err.value.args[0]
     with pytest.raises(TypeError, match=f"did you mean {field!r}"):
         JAEConfig(**{given: 5})
+
+
+def test_a_text_setting_with_spaces_around_it_is_read_as_a_number_is():
+    """--set 'lr = 1e-3' was read (float() strips spaces) but --set 'mode = unsupervised' was refused: "mode must be
+    'supervised' or 'unsupervised', not ' unsupervised'"; texts are now read without the spaces around them too."""
+    config = JAEConfig().with_overrides(["mode = unsupervised", "readout=latent ", "protein_norm=\tclr", "lr = 1e-3"])
+    assert (config.mode, config.readout, config.protein_norm, config.lr) == ("unsupervised", "latent", "clr", 1e-3)
+    assert config == JAEConfig(mode="unsupervised", readout="latent", protein_norm="clr", lr=1e-3)
+    with pytest.raises(ValueError, match="mode must be 'supervised' or 'unsupervised', not 'unsupervised x'"):
+        JAEConfig().with_overrides(["mode=unsupervised x"])

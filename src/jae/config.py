@@ -359,8 +359,8 @@ class JAEConfig:
                     if value.strip().lower() not in _BOOLEANS:
                         raise ValueError(value)
                     out[key] = _BOOLEANS[value.strip().lower()]
-                else:
-                    out[key] = type(current)(value)
+                else:  # numbers are read with spaces around them (lr = 1e-3); texts too (mode = unsupervised)
+                    out[key] = type(current)(value.strip() if isinstance(current, str) else value)
             except ValueError as err:
                 raise ValueError(f"{item!r}: {value!r} is not a valid {type(current).__name__} for {key}; write it "
                                  f"as {_FORMS[type(current)]}, e.g. {key}={_example(current)}") from err
