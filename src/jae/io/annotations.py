@@ -110,8 +110,10 @@ def joined_column(series: pd.Series, cells: pd.Index, existing: pd.Series | None
     ``existing`` (the data's own column of that name, which it replaces), or get NaN where there is none."""
     if series.index.equals(cells):
         return series
-    joined = series.reindex(cells)
     absent = ~cells.isin(series.index)
+    if absent.any() and _whole(series) and (existing is None or _whole(existing)):  # cluster ids 0, 1: not 0.0, 1.0
+        series = series.astype("Int64")  # NaN for the absent cells had made them floats, named '0.0' as cell types
+    joined = series.reindex(cells)
     if existing is None or not absent.any():
         return joined
     kept = existing if existing.index.equals(cells) else existing.reindex(cells)
@@ -124,6 +126,11 @@ def joined_column(series: pd.Series, cells: pd.Index, existing: pd.Series | None
         values[present] = values[present].astype(str)
     out = pd.Series(values, index=cells)
     return out.astype("category") if categorical else out
+
+
+def _whole(series: pd.Series) -> bool:
+    """Whether ``series`` holds integers (numpy's or pandas' nullable ones), not bools."""
+    return pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
 
 
 def samples_fix(inputs) -> str:
