@@ -261,3 +261,25 @@ def test_the_kept_batches_beside_the_files_text_ones_stay_writable(files, tmp_pa
     mdata = read_competition(tmp_path / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=ann)
     assert list(mdata.obs["batch"]) == ["fixed"] * 5 + [str(c + 1) for c in m.obs["batch"].cat.codes[5:]]
     ad.AnnData(obs=mdata.obs).write_h5ad(tmp_path / "obs.h5ad")
+
+
+def test_a_gzip_compressed_annotation_table_is_told_the_line_that_writes_its_obs(files, tmp_path):
+    """A .csv.gz of annotations (as GEO serves them) was told to read it with anndata.read_csv(path), which reads the
+    table as a matrix (and fails on its text); it is now told, as a .csv is, the line that makes it an .h5ad's obs,
+    and that line reads it."""
+    import gzip
+
+    d, m = files
+    table = tmp_path / "labels.csv.gz"
+    with gzip.open(table, "wt") as f:
+        f.write("cell,cell_type\n" + "".join(f"{c},T\n" for c in m.obs_names[:5]))
+    with pytest.raises(ValueError) as err:
+        read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=table)
+    text = str(err.value)
+    assert f"annotation file {table} is a text table (CSV/TSV), not an .h5ad" in text
+    assert "anndata.read_csv" not in text
+    line = re.search(r"in Python (anndata\.AnnData\(.*?\)\.write_h5ad\('[^']*'\))", text).group(1)
+    exec(line, {"anndata": ad, "pandas": pd})
+    written = tmp_path / "labels.csv.h5ad"
+    mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=written)
+    assert mdata.obs["cell_type"].iloc[:5].tolist() == ["T"] * 5

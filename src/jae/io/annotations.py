@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .features import affix_rename
+from .files import text_head
 from .raw import noted
 from .readers import PathLike, _add_obs_columns, obs_columns, read_obs
 
@@ -126,6 +127,23 @@ def joined_column(series: pd.Series, cells: pd.Index, existing: pd.Series | None
         values[present] = values[present].astype(str)
     out = pd.Series(values, index=cells)
     return out.astype("category") if categorical else out
+
+
+def table_head(path: Path) -> str | None:
+    """The first line of ``path`` when it is a text table (a CSV / TSV), gzip-compressed too (``.csv.gz``, as GEO
+    serves annotation tables); None otherwise (:func:`jae.io.files.text_head`)."""
+    import gzip
+
+    try:
+        with open(path, "rb") as f:
+            if f.read(2) != b"\x1f\x8b":
+                return text_head(path)
+        with gzip.open(path, "rb") as f:
+            head = f.read(4096)
+        lines = head.split(b"\n")[:-1] or [head]
+        return lines[0].decode("utf-8").rstrip("\r") if head.strip() and b"\0" not in head else None
+    except (OSError, EOFError, UnicodeDecodeError):
+        return None
 
 
 def _whole(series: pd.Series) -> bool:

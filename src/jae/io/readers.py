@@ -23,7 +23,7 @@ import pandas as pd
 from .features import unique_cells
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
-                    check_not_mudata, gex_only_message, text_head)
+                    check_not_mudata, gex_only_message)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, modality_kinds, normalize_kind,
                        pair_from_names, swapped_pair)
 from .raw import counts_or_x, resolve_raw
@@ -121,7 +121,8 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
     table (a CSV or TSV of cell annotations) is refused naming the line that writes it as an ``.h5ad``."""
     path = _check_file(path, what=what)
     if not h5py.is_hdf5(path):
-        first = text_head(path)
+        from .annotations import table_head  # a .csv.gz too: read_h5ad's fix for gzip read it as a matrix
+        first = table_head(path)
         if first is not None:  # otherwise read_h5ad says what the file is
             sep = ", sep='\\t'" if "\t" in first else ""
             raise ValueError(
