@@ -26,3 +26,15 @@ def test_a_text_setting_with_spaces_around_it_is_read_as_a_number_is():
     assert config == JAEConfig(mode="unsupervised", readout="latent", protein_norm="clr", lr=1e-3)
     with pytest.raises(ValueError, match="mode must be 'supervised' or 'unsupervised', not 'unsupervised x'"):
         JAEConfig().with_overrides(["mode=unsupervised x"])
+
+
+@pytest.mark.parametrize("given", [[("lr", 3e-4)], ["max_epochs=5", 5], {"lr": 3e-4}, None])
+def test_overrides_that_are_not_field_value_strings_are_refused_naming_replace(given):
+    """with_overrides([('lr', 3e-4)]) failed with "'tuple' object has no attribute 'partition'", a dict was read by
+    its keys ("'lr': write config overrides as FIELD=VALUE"), None with "'NoneType' object is not iterable"; each is
+    now refused in one line naming the strings it takes and dataclasses.replace for values."""
+    with pytest.raises(TypeError) as err:
+        JAEConfig().with_overrides(given)
+    assert err.value.args[0].startswith("with_overrides takes FIELD=VALUE strings, e.g. ['lr=3e-4'], not ")
+    assert "dataclasses.replace(config, lr=3e-4, ...)" in err.value.args[0]
+    assert JAEConfig().with_overrides(iter(["lr=3e-4", "max_epochs=5"])) == JAEConfig(lr=3e-4, max_epochs=5)

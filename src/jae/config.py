@@ -341,6 +341,12 @@ class JAEConfig:
         defaults = self.to_dict()
         if isinstance(assignments, str):  # its characters were read as overrides: "'l': write ... as FIELD=VALUE"
             assignments = [assignments]
+        given = assignments if isinstance(assignments, Mapping) or assignments is None else list(assignments)
+        odd = given if not isinstance(given, list) else next((a for a in given if not isinstance(a, str)), "")
+        if not isinstance(odd, str):  # a dict's keys were read as overrides; a (field, value) pair failed in .partition
+            raise TypeError(f"with_overrides takes FIELD=VALUE strings, e.g. ['lr=3e-4'], not {odd!r}; to set values "
+                            "as they are, use dataclasses.replace(config, lr=3e-4, ...)")
+        assignments = given
         out = {}
         for item in assignments:
             key, sep, value = item.partition("=")
