@@ -283,3 +283,24 @@ def test_a_gzip_compressed_annotation_table_is_told_the_line_that_writes_its_obs
     written = tmp_path / "labels.csv.h5ad"
     mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=written)
     assert mdata.obs["cell_type"].iloc[:5].tolist() == ["T"] * 5
+
+
+def test_an_annotation_file_naming_its_cells_in_a_column_is_told_to_name_them_by_it(files, tmp_path):
+    """An annotation file whose cell names are a column ('barcode') under a numbered index (a table converted without
+    its index, an R export) was told only to 'give the annotation file of these cells, or write one of the files
+    again'; it now names the column and the line that names its cells by it, which then joins."""
+    d, m = files
+    obs = pd.DataFrame({"n_genes": range(6), "barcode": list(m.obs_names[:6]), "label": ["B"] * 6},
+                       index=[str(i) for i in range(6)])
+    ad.AnnData(obs=obs).write_h5ad(tmp_path / "numbered.h5ad")
+    with pytest.raises(ValueError) as err:
+        read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "numbered.h5ad")
+    text = str(err.value)
+    assert "its cells are named like '0', '1', '2'" in text
+    assert "its column 'barcode' holds 6 of the data's cell names: name its cells by it" in text
+    line = re.search(r"e\.g\. (adata\.obs_names = .*?) on the annotation", text).group(1)
+    adata = ad.read_h5ad(tmp_path / "numbered.h5ad")
+    exec(line, {"adata": adata})
+    adata.write_h5ad(tmp_path / "named.h5ad")
+    mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "named.h5ad")
+    assert mdata.obs["label"].iloc[:6].tolist() == ["B"] * 6

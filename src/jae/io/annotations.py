@@ -43,11 +43,14 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         def like(names) -> str:
             return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
 
-        renamed = affix_rename(obs.index, pd.Index(cells))
+        renamed, named_by = affix_rename(obs.index, pd.Index(cells)), _names_column(obs, pd.Index(cells))
         fix = ("give the annotation file of these cells, or write one of the files again with the other's cell names "
-               "(obs_names)") if renamed is None else (
+               "(obs_names)") if renamed is None and named_by is None else (
             f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
             f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and write "
+            "it again") if named_by is None else (
+            f"its column {named_by[0]!r} holds {named_by[1]} of the data's cell names: name its cells by it, e.g. "
+            f"adata.obs_names = adata.obs[{named_by[0]!r}].astype(str) on the annotation file's AnnData, and write "
             "it again")
         raise ValueError(
             f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
@@ -65,6 +68,15 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         "fitted as an unlabelled (query) cell; add them to the file if they have annotations", path.name, matched, len(cells), len(absent), ", ".join(repr(str(c)) for c in absent[:3]),
         [str(c) for c in obs.columns])
     return obs
+
+
+def _names_column(obs: pd.DataFrame, cells: pd.Index) -> tuple[str, int] | None:
+    """The ``obs`` column holding the most of ``cells`` (cell names kept as a column, e.g. 'barcode', under a
+    numbered index: a table converted without its index) and how many; None when no column holds any."""
+    hits = {str(c): int(obs[c].astype(str).isin(cells.astype(str)).sum()) for c in obs.columns
+            if not pd.api.types.is_numeric_dtype(obs[c]) and not pd.api.types.is_bool_dtype(obs[c])}
+    best = max(hits, key=hits.get, default=None)
+    return (best, hits[best]) if best is not None and hits[best] else None
 
 
 def annotation_columns(paths) -> list[str]:
