@@ -73,3 +73,29 @@ def test_model_fit_refusal_gives_the_obs_line_and_one_sample_names_keep_the_old_
         check_fit_annotations(m.obs, batch_key="batch", cell_type_key=None, supervised=False)
     assert "Cell Ranger aggr" not in err.value.args[0]
     assert "or batch_key=None to treat all cells as one batch" in err.value.args[0]
+
+
+def test_jae_map_of_an_aggr_query_without_batches_names_the_samples_as_query_batches(tmp_path, caplog, monkeypatch):
+    """jae map of a Cell Ranger aggr query without the batch column was told only '--batch-key COLUMN or
+    --annotations FILE with that column'; it now names the samples and the line writing them as batches query_1,
+    query_2 (not to be taken for the reference's batches 1, 2), which then map."""
+    from jae.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    _write_aggr(tmp_path / "aggr.h5")
+    names = __import__("jae").read_10x_h5("aggr.h5").obs_names
+    import anndata as ad
+
+    ad.AnnData(obs=pd.DataFrame({"batch": names.str.rsplit("-", n=1).str[-1]}, index=names)).write_h5ad("ref.h5ad")
+    assert main(["fit", "--10x", "aggr.h5", "--annotations", "ref.h5ad", "--mode", "unsupervised", "--out", "m",
+                 "--max-epochs", "1", "--quiet"]) == 0
+    caplog.clear()
+    assert main(["map", "--model", "m", "--10x", "aggr.h5", "--out", "mapped", "--quiet"]) != 0
+    err = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"][-1]
+    assert err.startswith("the query has no obs column 'batch' for --batch-key")
+    assert "; its cell names end in -1, -2 (2 samples, as Cell Ranger aggr names them)" in err
+    line = re.search(r"in Python: (.*?), and pass it with --annotations FILE$", err).group(1)
+    exec(line, {})
+    assert sorted(ad.read_h5ad("samples.h5ad").obs["batch"].unique()) == ["query_1", "query_2"]
+    assert main(["map", "--model", "m", "--10x", "aggr.h5", "--annotations", "samples.h5ad", "--out", "mapped",
+                 "--epochs", "1", "--quiet"]) == 0

@@ -17,7 +17,7 @@ from .files import text_head
 from .raw import noted
 from .readers import PathLike, _add_obs_columns, obs_columns, read_obs
 
-__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column", "samples_fix"]
+__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column", "samples_fix", "samples_note"]
 
 logger = logging.getLogger(__name__)
 
@@ -163,17 +163,29 @@ def _whole(series: pd.Series) -> bool:
     return pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
 
 
-def samples_fix(inputs) -> str:
+def samples_fix(inputs, prefix: str = "") -> str:
     """How a user of files (:class:`jae.io.InputFiles`: ``jae fit``, :func:`jae.fit_files`) whose cells are named by
     Cell Ranger aggr (``AAAC-1``, ``AAAC-2``: the suffix is the sample) gives each cell its sample as a batch: an
     annotation file of them, written from the input's cell names (``<key>``: the batch column), passed with the
-    input (:func:`jae.io.validate.check_fit_annotations` names it when the batch column is missing)."""
+    input (:func:`jae.io.validate.check_fit_annotations` names it when the batch column is missing); ``prefix``
+    leads each batch name (a query's: not to be taken for the reference's batches of the same samples' numbers)."""
     if inputs.tenx is not None:
         names = f"jae.read_10x_h5({str(inputs.tenx)!r}).obs_names"
     elif inputs.h5mu is not None:
         names = f"mudata.read_h5mu({str(inputs.h5mu)!r}, backed='r').obs_names"
     else:
         names = f"anndata.read_h5ad({str(inputs.mod1 or inputs.h5ad)!r}, backed='r').obs_names"
+    sample = f"{f'{prefix!r} + ' if prefix else ''}names.str.rsplit('-', n=1).str[-1]"
     return ("write them to an annotation file, in Python: import anndata, jae, mudata, pandas; names = "
-            f"{names}; anndata.AnnData(obs=pandas.DataFrame({{<key>: names.str.rsplit('-', n=1).str[-1]}}, "
-            "index=names)).write_h5ad('samples.h5ad'), and pass it with InputFiles(..., annotations=FILE)")
+            f"{names}; anndata.AnnData(obs=pandas.DataFrame({{<key>: {sample}}}, index=names)).write_h5ad("
+            "'samples.h5ad'), and pass it with InputFiles(..., annotations=FILE)")
+
+
+def samples_note(names, key: str, inputs) -> str:
+    """'; ' and how a files user takes each Cell Ranger aggr sample of query cells ``names`` as a batch in the
+    missing column ``key``, named query_1, query_2, ... (:func:`jae.io.validate.samples_hint`, :func:`samples_fix`), or
+    "" for other names."""
+    from .validate import samples_hint
+
+    hint = samples_hint(names, key, samples_fix(inputs, prefix="query_"))
+    return f"; {hint}" if hint else ""

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from .features import by_cell_names
 
-__all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "PYTHON_FIXES"]
+__all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "samples_hint", "PYTHON_FIXES"]
 
 _CHUNK = 1 << 22
 #: Right whichever layer was read: the default 'counts' may hold normalised values too (stored after normalising).
@@ -231,13 +231,8 @@ def check_fit_annotations(
     _check_key_types(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys)
     fix = {**PYTHON_FIXES, **(fixes or {})}
     if batch_key is not None and batch_key not in obs.columns:
-        samples, aggr = sample_suffixes(obs.index), ""
-        if samples:  # Cell Ranger aggr's samples, which --batch-key none (or batch_key=None) would take as one batch
-            route = fix.get("samples", "add the column, e.g. mdata.obs[<key>] = mdata.obs_names.str.rsplit('-', n=1)"
-                                       ".str[-1]")
-            aggr = (f"its cell names end in {', '.join(samples[:5])}{' ...' if len(samples) > 5 else ''} "
-                    f"({len(samples)} samples, as Cell Ranger aggr names them): to take each sample as a batch, "
-                    f"{route.replace('<key>', repr(batch_key))}; else ")
+        aggr = samples_hint(obs.index, batch_key, fix.get("samples"))
+        aggr = f"{aggr}; else " if aggr else ""
         raise KeyError(
             f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}); {aggr}pass {fix['batch_key']} naming the "
             f"column with each cell's batch, or {fix['no_batch']} to treat all cells as one batch"
@@ -270,6 +265,19 @@ def check_fit_annotations(
         if np.isinf(pd.to_numeric(obs[key], errors="coerce").to_numpy(float, na_value=np.nan)).any():  # NaN: no score
             raise ValueError(f"phase_keys column {key!r} holds infinite values: give each cell a finite score (NaN where a "
                              "cell has none), or pass phase_keys=None to score the cells from RNA")
+
+
+def samples_hint(names, key: str, route: str | None = None) -> str:
+    """For cells named by Cell Ranger aggr (``AAAC-1``, ``AAAC-2``: :func:`sample_suffixes`) whose batch column
+    ``key`` is missing, how to take each sample as a batch: ``route`` (``<key>`` in it stands for ``key``; by default
+    the obs column set in Python); "" for other names, where --batch-key none / batch_key=None is the fix."""
+    samples = sample_suffixes(names)
+    if not samples:
+        return ""
+    route = route or "add the column, e.g. mdata.obs[<key>] = mdata.obs_names.str.rsplit('-', n=1).str[-1]"
+    return (f"its cell names end in {', '.join(samples[:5])}{' ...' if len(samples) > 5 else ''} ({len(samples)} "
+            f"samples, as Cell Ranger aggr names them): to take each sample as a batch, "
+            f"{route.replace('<key>', repr(key))}")
 
 
 def sample_suffixes(names) -> list[str]:

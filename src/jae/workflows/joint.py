@@ -256,9 +256,11 @@ def map_files(
     with batch_column(key):  # the modalities must agree on the query's batch column
         data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
     if key not in data.obs.columns:
+        from ..io.annotations import samples_note
         raise ValueError(f"the query has no obs column {key!r} for batch_key"
                          + (f" ({batch_key_origin(reference)})" if batch_key is None else "")
-                         + "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column")
+                         + "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column"
+                         + samples_note(data.obs_names, key, inputs))
     batch_key = key
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
                                  progress_bar=progress_bar)
