@@ -304,3 +304,16 @@ def test_an_annotation_file_naming_its_cells_in_a_column_is_told_to_name_them_by
     adata.write_h5ad(tmp_path / "named.h5ad")
     mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "named.h5ad")
     assert mdata.obs["label"].iloc[:6].tolist() == ["B"] * 6
+
+
+def test_an_annotation_file_without_obs_columns_is_said_to_join_nothing(files, tmp_path, caplog):
+    """An annotation file whose obs has no columns (labels kept in X, obsm or uns) was logged as 'N of N cells
+    matched' and joined nothing, so jae embed's output lacked the labels without a word; a warning now says so."""
+    d, m = files
+    ad.AnnData(obs=pd.DataFrame(index=m.obs_names)).write_h5ad(tmp_path / "bare.h5ad")
+    with caplog.at_level(logging.INFO, logger="jae"):
+        mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "bare.h5ad")
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(w.startswith("annotations bare.h5ad: its obs has no columns, so nothing is joined") for w in warned)
+    assert not any("cells matched" in r.getMessage() for r in caplog.records)
+    assert list(mdata.obs.columns) == list(read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad").obs.columns)

@@ -58,6 +58,11 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         )
     if noted():  # joined again when opened files are read: said when they were opened
         return obs
+    if obs.columns.empty:  # the log line below said its cells matched, and nothing was joined
+        logger.warning("annotations %s: its obs has no columns, so nothing is joined; annotations are read from an "
+                       ".h5ad's obs columns (labels kept in its X, obsm or uns are not): add them there, e.g. "
+                       "adata.obs['cell_type'] = ..., and write it again", path.name)
+        return obs
     if matched == len(cells):
         logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
         return obs
