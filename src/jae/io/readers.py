@@ -174,8 +174,9 @@ def read_competition(
         Path(s) to ``.h5ad`` files whose ``obs`` holds cell annotations (e.g. ``*.solution.h5ad`` or
         ``*.output_rna.h5ad``). Their columns are joined by cell name, replacing the data files' own columns of
         the same name (e.g. ``'batch'``; a later file's replace an earlier's), as ``jae fit --annotations`` and
-        :class:`jae.io.InputFiles` do; cells absent from a file get NaN, extra cells are ignored. Only ``obs`` is
-        read.
+        :class:`jae.io.InputFiles` do; cells absent from a file keep the data's own value of a column it replaces
+        and get missing values in its other columns (integers stay integers: pandas' Int64), extra cells are ignored.
+        Only ``obs`` is read.
     layer
         Layer of the files holding raw counts; stored as ``.layers['counts']`` (``.X`` is used when the files
         have no such layer and ``layer='counts'``, and always when ``layer=None``; ``'raw'``: each file's ``.raw``,
