@@ -99,3 +99,26 @@ def test_jae_map_of_an_aggr_query_without_batches_names_the_samples_as_query_bat
     assert sorted(ad.read_h5ad("samples.h5ad").obs["batch"].unique()) == ["query_1", "query_2"]
     assert main(["map", "--model", "m", "--10x", "aggr.h5", "--annotations", "samples.h5ad", "--out", "mapped",
                  "--epochs", "1", "--quiet"]) == 0
+
+
+def test_jae_fit_of_an_aggr_file_with_batch_key_none_warns_once_that_its_samples_are_one_batch(tmp_path, caplog,
+                                                                                                monkeypatch):
+    """README tells --10x users '--batch-key none'; on a Cell Ranger aggr file that took its samples for one batch
+    without a word. The fit still does so (the user asked), and a warning, once, names the samples and the route."""
+    from jae.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    _write_aggr(tmp_path / "aggr.h5", n_samples=3)
+    assert main(["fit", "--10x", "aggr.h5", "--mode", "unsupervised", "--batch-key", "none", "--out", "m",
+                 "--max-epochs", "1", "--quiet"]) == 0
+    warned = [r.getMessage() for r in caplog.records if "taken for one batch" in r.getMessage()]
+    assert len(warned) == 1
+    assert warned[0].startswith("every cell is taken for one batch (--batch-key none / batch_key=None), but its cell "
+                                "names end in -1, -2, -3 (3 samples, as Cell Ranger aggr names them)")
+    assert warned[0].endswith("and pass it with --annotations FILE (InputFiles(..., annotations=FILE)), with "
+                              "--batch-key batch (batch_key='batch')")
+    caplog.clear()
+    _write_aggr(tmp_path / "one.h5", n_samples=1)
+    assert main(["fit", "--10x", "one.h5", "--mode", "unsupervised", "--batch-key", "none", "--out", "m1",
+                 "--max-epochs", "1", "--quiet"]) == 0
+    assert not [r for r in caplog.records if "taken for one batch" in r.getMessage()]

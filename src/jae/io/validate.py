@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -9,6 +11,8 @@ import scipy.sparse as sp
 from .features import by_cell_names
 
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "samples_hint", "PYTHON_FIXES"]
+
+logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 22
 #: Right whichever layer was read: the default 'counts' may hold normalised values too (stored after normalising).
@@ -230,6 +234,10 @@ def check_fit_annotations(
     check_rendezvous()  # the fits calling this train data-parallel: WORLD_SIZE > 1 without MASTER_ADDR, before any work
     _check_key_types(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys)
     fix = {**PYTHON_FIXES, **(fixes or {})}
+    if batch_key is None and "samples" in fix and (aggr := samples_hint(obs.index, "batch", fix["samples"])):
+        route = aggr.replace("InputFiles(..., annotations=FILE)", "--annotations FILE (InputFiles(..., annotations=FILE))")
+        logger.warning("every cell is taken for one batch (--batch-key none / batch_key=None), but %s, with "
+                       "--batch-key batch (batch_key='batch')", route)
     if batch_key is not None and batch_key not in obs.columns:
         aggr = samples_hint(obs.index, batch_key, fix.get("samples"))
         aggr = f"{aggr}; else " if aggr else ""
