@@ -17,6 +17,10 @@ from jae.datasets import simulate
 from jae.io.validate import check_fit_annotations
 
 
+def _barcode(i: int) -> str:
+    return "".join("ACGT"[(i >> (2 * k)) & 3] for k in range(16))
+
+
 def _write_aggr(path, n_samples: int = 2):
     m = simulate(40, kind="multiome", n_genes=200, n_peaks=300, n_batches=2, seed=0)
     X = sp.hstack([m.mod["rna"].X, m.mod["atac"].X]).T.tocsc().astype(np.int32)  # features x cells, as Cell Ranger
@@ -26,7 +30,7 @@ def _write_aggr(path, n_samples: int = 2):
         g = f.create_group("matrix")
         g["data"], g["indices"], g["indptr"] = X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)
         g["shape"] = np.array(X.shape, dtype=np.int32)
-        g["barcodes"] = np.array([f"AAACCTGAGC{i:06d}-{1 + i % n_samples}" for i in range(m.n_obs)], dtype="S")
+        g["barcodes"] = np.array([f"{_barcode(i)}-{1 + i % n_samples}" for i in range(m.n_obs)], dtype="S")
         feats = g.create_group("features")
         feats["id"] = feats["name"] = np.array(names, dtype="S")
         feats["feature_type"] = np.array(types, dtype="S")
@@ -58,7 +62,7 @@ def test_jae_fit_of_an_aggr_file_without_batches_names_the_samples_and_the_file_
 def test_model_fit_refusal_gives_the_obs_line_and_one_sample_names_keep_the_old_message():
     m = simulate(30, kind="cite", n_genes=200, n_proteins=8, n_batches=1, seed=1)
     del m.obs["batch"]
-    m.obs_names = [f"C{i:04d}-{1 + i % 3}" for i in range(m.n_obs)]
+    m.obs_names = [f"{_barcode(i)}-{1 + i % 3}" for i in range(m.n_obs)]
     with pytest.raises(KeyError) as err:
         check_fit_annotations(m.obs, batch_key="batch", cell_type_key=None, supervised=False)
     text = err.value.args[0]
@@ -68,11 +72,13 @@ def test_model_fit_refusal_gives_the_obs_line_and_one_sample_names_keep_the_old_
     assert list(m.obs["batch"]) == [str(1 + i % 3) for i in range(m.n_obs)]
     check_fit_annotations(m.obs, batch_key="batch", cell_type_key=None, supervised=False)  # now accepted
     del m.obs["batch"]
-    m.obs_names = [f"C{i:04d}-1" for i in range(m.n_obs)]  # one sample: nothing to take as batches
-    with pytest.raises(KeyError) as err:
-        check_fit_annotations(m.obs, batch_key="batch", cell_type_key=None, supervised=False)
-    assert "Cell Ranger aggr" not in err.value.args[0]
-    assert "or batch_key=None to treat all cells as one batch" in err.value.args[0]
+    for names in ([f"{_barcode(i)}-1" for i in range(m.n_obs)],  # one sample: nothing to take as batches
+                  [f"cell-{i}" for i in range(m.n_obs)]):  # numbered cells, not barcodes of samples
+        m.obs_names = names
+        with pytest.raises(KeyError) as err:
+            check_fit_annotations(m.obs, batch_key="batch", cell_type_key=None, supervised=False)
+        assert "Cell Ranger aggr" not in err.value.args[0]
+        assert "or batch_key=None to treat all cells as one batch" in err.value.args[0]
 
 
 def test_jae_map_of_an_aggr_query_without_batches_names_the_samples_as_query_batches(tmp_path, caplog, monkeypatch):

@@ -289,9 +289,10 @@ def samples_hint(names, key: str, route: str | None = None) -> str:
 
 
 def sample_suffixes(names) -> list[str]:
-    """The suffixes ``-1``, ``-2``, ... ending every cell name, when there are several: Cell Ranger aggr's samples
-    (the cells of its n-th library end in ``-n``); [] otherwise (one sample, or names of another form)."""
-    found = pd.Index(names).astype(str).str.extract(r"(-\d+)$", expand=False)
+    """The suffixes ``-1``, ``-2``, ... ending every cell name, a barcode (``AAACCTGAGC...-2``), when there are
+    several: Cell Ranger aggr's samples (the cells of its n-th library end in ``-n``); [] otherwise (one sample, or
+    names of another form, e.g. numbered cells ``cell-1``, ``cell-2``)."""
+    found = pd.Index(names).astype(str).str.extract(r"^[ACGTN]{6,}(-\d+)$", expand=False)  # barcodes; not cell-1
     if not len(found) or found.isna().any():
         return []
     values = sorted(found.unique(), key=lambda s: int(s[1:]))
