@@ -261,3 +261,59 @@ def test_the_kept_batches_beside_the_files_text_ones_stay_writable(files, tmp_pa
     mdata = read_competition(tmp_path / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=ann)
     assert list(mdata.obs["batch"]) == ["fixed"] * 5 + [str(c + 1) for c in m.obs["batch"].cat.codes[5:]]
     ad.AnnData(obs=mdata.obs).write_h5ad(tmp_path / "obs.h5ad")
+
+
+def test_a_gzip_compressed_annotation_table_is_told_the_line_that_writes_its_obs(files, tmp_path):
+    """A .csv.gz of annotations (as GEO serves them) was told to read it with anndata.read_csv(path), which reads the
+    table as a matrix (and fails on its text); it is now told, as a .csv is, the line that makes it an .h5ad's obs,
+    and that line reads it."""
+    import gzip
+
+    d, m = files
+    table = tmp_path / "labels.csv.gz"
+    with gzip.open(table, "wt") as f:
+        f.write("cell,cell_type\n" + "".join(f"{c},T\n" for c in m.obs_names[:5]))
+    with pytest.raises(ValueError) as err:
+        read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=table)
+    text = str(err.value)
+    assert f"annotation file {table} is a text table (CSV/TSV), not an .h5ad" in text
+    assert "anndata.read_csv" not in text
+    line = re.search(r"in Python (anndata\.AnnData\(.*?\)\.write_h5ad\('[^']*'\))", text).group(1)
+    exec(line, {"anndata": ad, "pandas": pd})
+    written = tmp_path / "labels.csv.h5ad"
+    mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=written)
+    assert mdata.obs["cell_type"].iloc[:5].tolist() == ["T"] * 5
+
+
+def test_an_annotation_file_naming_its_cells_in_a_column_is_told_to_name_them_by_it(files, tmp_path):
+    """An annotation file whose cell names are a column ('barcode') under a numbered index (a table converted without
+    its index, an R export) was told only to 'give the annotation file of these cells, or write one of the files
+    again'; it now names the column and the line that names its cells by it, which then joins."""
+    d, m = files
+    obs = pd.DataFrame({"n_genes": range(6), "barcode": list(m.obs_names[:6]), "label": ["B"] * 6},
+                       index=[str(i) for i in range(6)])
+    ad.AnnData(obs=obs).write_h5ad(tmp_path / "numbered.h5ad")
+    with pytest.raises(ValueError) as err:
+        read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "numbered.h5ad")
+    text = str(err.value)
+    assert "its cells are named like '0', '1', '2'" in text
+    assert "its column 'barcode' holds 6 of the data's cell names: name its cells by it" in text
+    line = re.search(r"e\.g\. (adata\.obs_names = .*?) on the annotation", text).group(1)
+    adata = ad.read_h5ad(tmp_path / "numbered.h5ad")
+    exec(line, {"adata": adata})
+    adata.write_h5ad(tmp_path / "named.h5ad")
+    mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "named.h5ad")
+    assert mdata.obs["label"].iloc[:6].tolist() == ["B"] * 6
+
+
+def test_an_annotation_file_without_obs_columns_is_said_to_join_nothing(files, tmp_path, caplog):
+    """An annotation file whose obs has no columns (labels kept in X, obsm or uns) was logged as 'N of N cells
+    matched' and joined nothing, so jae embed's output lacked the labels without a word; a warning now says so."""
+    d, m = files
+    ad.AnnData(obs=pd.DataFrame(index=m.obs_names)).write_h5ad(tmp_path / "bare.h5ad")
+    with caplog.at_level(logging.INFO, logger="jae"):
+        mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=tmp_path / "bare.h5ad")
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(w.startswith("annotations bare.h5ad: its obs has no columns, so nothing is joined") for w in warned)
+    assert not any("cells matched" in r.getMessage() for r in caplog.records)
+    assert list(mdata.obs.columns) == list(read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad").obs.columns)

@@ -63,7 +63,7 @@ def unknown_field(name: str, *, fix: str = "", config: type | None = None) -> st
     (e.g. how to pass the field)."""
     config = JAEConfig if config is None else config
     names = sorted(f.name for f in fields(config))
-    close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.6)
+    close = difflib.get_close_matches(str(name).lower(), names, n=3, cutoff=0.6)  # LR=... is lr's (fields: lower case)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"fields: {', '.join(names)}"
     return f"{config.__name__} has no field {name!r}; {fix}{hint}"
 
@@ -341,6 +341,12 @@ class JAEConfig:
         defaults = self.to_dict()
         if isinstance(assignments, str):  # its characters were read as overrides: "'l': write ... as FIELD=VALUE"
             assignments = [assignments]
+        given = assignments if isinstance(assignments, Mapping) or assignments is None else list(assignments)
+        odd = given if not isinstance(given, list) else next((a for a in given if not isinstance(a, str)), "")
+        if not isinstance(odd, str):  # a dict's keys were read as overrides; a (field, value) pair failed in .partition
+            raise TypeError(f"with_overrides takes FIELD=VALUE strings, e.g. ['lr=3e-4'], not {odd!r}; to set values "
+                            "as they are, use dataclasses.replace(config, lr=3e-4, ...)")
+        assignments = given
         out = {}
         for item in assignments:
             key, sep, value = item.partition("=")
@@ -359,8 +365,8 @@ class JAEConfig:
                     if value.strip().lower() not in _BOOLEANS:
                         raise ValueError(value)
                     out[key] = _BOOLEANS[value.strip().lower()]
-                else:
-                    out[key] = type(current)(value)
+                else:  # numbers are read with spaces around them (lr = 1e-3); texts too (mode = unsupervised)
+                    out[key] = type(current)(value.strip() if isinstance(current, str) else value)
             except ValueError as err:
                 raise ValueError(f"{item!r}: {value!r} is not a valid {type(current).__name__} for {key}; write it "
                                  f"as {_FORMS[type(current)]}, e.g. {key}={_example(current)}") from err

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .features import affix_rename
+from .files import text_head
 from .raw import noted
 from .readers import PathLike, _add_obs_columns, obs_columns, read_obs
 
-__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column"]
+__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column", "samples_fix", "samples_note"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +43,25 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         def like(names) -> str:
             return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
 
-        renamed = affix_rename(obs.index, pd.Index(cells))
+        renamed, named_by = affix_rename(obs.index, pd.Index(cells)), _names_column(obs, pd.Index(cells))
         fix = ("give the annotation file of these cells, or write one of the files again with the other's cell names "
-               "(obs_names)") if renamed is None else (
+               "(obs_names)") if renamed is None and named_by is None else (
             f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
             f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and write "
+            "it again") if named_by is None else (
+            f"its column {named_by[0]!r} holds {named_by[1]} of the data's cell names: name its cells by it, e.g. "
+            f"adata.obs_names = adata.obs[{named_by[0]!r}].astype(str) on the annotation file's AnnData, and write "
             "it again")
         raise ValueError(
             f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
             f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
         )
     if noted():  # joined again when opened files are read: said when they were opened
+        return obs
+    if obs.columns.empty:  # the log line below said its cells matched, and nothing was joined
+        logger.warning("annotations %s: its obs has no columns, so nothing is joined; annotations are read from an "
+                       ".h5ad's obs columns (labels kept in its X, obsm or uns are not): add them there, e.g. "
+                       "adata.obs['cell_type'] = ..., and write it again", path.name)
         return obs
     if matched == len(cells):
         logger.info("annotations %s: %d of %d cells matched", path.name, matched, len(cells))
@@ -64,6 +73,15 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         "fitted as an unlabelled (query) cell; add them to the file if they have annotations", path.name, matched, len(cells), len(absent), ", ".join(repr(str(c)) for c in absent[:3]),
         [str(c) for c in obs.columns])
     return obs
+
+
+def _names_column(obs: pd.DataFrame, cells: pd.Index) -> tuple[str, int] | None:
+    """The ``obs`` column holding the most of ``cells`` (cell names kept as a column, e.g. 'barcode', under a
+    numbered index: a table converted without its index) and how many; None when no column holds any."""
+    hits = {str(c): int(obs[c].astype(str).isin(cells.astype(str)).sum()) for c in obs.columns
+            if not pd.api.types.is_numeric_dtype(obs[c]) and not pd.api.types.is_bool_dtype(obs[c])}
+    best = max(hits, key=hits.get, default=None)
+    return (best, hits[best]) if best is not None and hits[best] else None
 
 
 def annotation_columns(paths) -> list[str]:
@@ -110,8 +128,10 @@ def joined_column(series: pd.Series, cells: pd.Index, existing: pd.Series | None
     ``existing`` (the data's own column of that name, which it replaces), or get NaN where there is none."""
     if series.index.equals(cells):
         return series
-    joined = series.reindex(cells)
     absent = ~cells.isin(series.index)
+    if absent.any() and _whole(series) and (existing is None or _whole(existing)):  # cluster ids 0, 1: not 0.0, 1.0
+        series = series.astype("Int64")  # NaN for the absent cells had made them floats, named '0.0' as cell types
+    joined = series.reindex(cells)
     if existing is None or not absent.any():
         return joined
     kept = existing if existing.index.equals(cells) else existing.reindex(cells)
@@ -124,3 +144,53 @@ def joined_column(series: pd.Series, cells: pd.Index, existing: pd.Series | None
         values[present] = values[present].astype(str)
     out = pd.Series(values, index=cells)
     return out.astype("category") if categorical else out
+
+
+def table_head(path: Path) -> str | None:
+    """The first line of ``path`` when it is a text table (a CSV / TSV), gzip-compressed too (``.csv.gz``, as GEO
+    serves annotation tables); None otherwise (:func:`jae.io.files.text_head`)."""
+    import gzip
+
+    try:
+        with open(path, "rb") as f:
+            if f.read(2) != b"\x1f\x8b":
+                return text_head(path)
+        with gzip.open(path, "rb") as f:
+            head = f.read(4096)
+        lines = head.split(b"\n")[:-1] or [head]
+        return lines[0].decode("utf-8").rstrip("\r") if head.strip() and b"\0" not in head else None
+    except (OSError, EOFError, UnicodeDecodeError):
+        return None
+
+
+def _whole(series: pd.Series) -> bool:
+    """Whether ``series`` holds integers (numpy's or pandas' nullable ones), not bools."""
+    return pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+
+
+def samples_fix(inputs, prefix: str = "") -> str:
+    """How a user of files (:class:`jae.io.InputFiles`: ``jae fit``, :func:`jae.fit_files`) whose cells are named by
+    Cell Ranger aggr (``AAAC-1``, ``AAAC-2``: the suffix is the sample) gives each cell its sample as a batch: an
+    annotation file of them, written from the input's cell names (``<key>``: the batch column), passed with the
+    input (:func:`jae.io.validate.check_fit_annotations` names it when the batch column is missing); ``prefix``
+    leads each batch name (a query's: not to be taken for the reference's batches of the same samples' numbers)."""
+    if inputs.tenx is not None:
+        names = f"jae.read_10x_h5({str(inputs.tenx)!r}).obs_names"
+    elif inputs.h5mu is not None:
+        names = f"mudata.read_h5mu({str(inputs.h5mu)!r}, backed='r').obs_names"
+    else:
+        names = f"anndata.read_h5ad({str(inputs.mod1 or inputs.h5ad)!r}, backed='r').obs_names"
+    sample = f"{f'{prefix!r} + ' if prefix else ''}names.str.rsplit('-', n=1).str[-1]"
+    return ("write them to an annotation file, in Python: import anndata, jae, mudata, pandas; names = "
+            f"{names}; anndata.AnnData(obs=pandas.DataFrame({{<key>: {sample}}}, index=names)).write_h5ad("
+            "'samples.h5ad'), and pass it with InputFiles(..., annotations=FILE)")
+
+
+def samples_note(names, key: str, inputs) -> str:
+    """'; ' and how a files user takes each Cell Ranger aggr sample of query cells ``names`` as a batch in the
+    missing column ``key``, named query_1, query_2, ... (:func:`jae.io.validate.samples_hint`, :func:`samples_fix`), or
+    "" for other names."""
+    from .validate import samples_hint
+
+    hint = samples_hint(names, key, samples_fix(inputs, prefix="query_"))
+    return f"; {hint}" if hint else ""

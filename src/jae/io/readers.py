@@ -24,7 +24,7 @@ from .._words import count
 from .features import examples, unique_cells
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
-                    check_not_mudata, gex_only_message, text_head)
+                    check_not_mudata, gex_only_message)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, modality_kinds, normalize_kind,
                        pair_from_names, swapped_pair)
 from .raw import counts_or_x, resolve_raw
@@ -124,7 +124,8 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
     table (a CSV or TSV of cell annotations) is refused naming the line that writes it as an ``.h5ad``."""
     path = _check_file(path, what=what)
     if not h5py.is_hdf5(path):
-        first = text_head(path)
+        from .annotations import table_head  # a .csv.gz too: read_h5ad's fix for gzip read it as a matrix
+        first = table_head(path)
         if first is not None:  # otherwise read_h5ad says what the file is
             sep = ", sep='\\t'" if "\t" in first else ""
             raise ValueError(
@@ -176,8 +177,9 @@ def read_competition(
         Path(s) to ``.h5ad`` files whose ``obs`` holds cell annotations (e.g. ``*.solution.h5ad`` or
         ``*.output_rna.h5ad``). Their columns are joined by cell name, replacing the data files' own columns of
         the same name (e.g. ``'batch'``; a later file's replace an earlier's), as ``jae fit --annotations`` and
-        :class:`jae.io.InputFiles` do; cells absent from a file get NaN, extra cells are ignored. Only ``obs`` is
-        read.
+        :class:`jae.io.InputFiles` do; cells absent from a file keep the data's own value of a column it replaces
+        and get missing values in its other columns (integers stay integers: pandas' Int64), extra cells are ignored.
+        Only ``obs`` is read.
     layer
         Layer of the files holding raw counts; stored as ``.layers['counts']`` (``.X`` is used when the files
         have no such layer and ``layer='counts'``, and always when ``layer=None``; ``'raw'``: each file's ``.raw``,

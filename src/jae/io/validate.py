@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from .features import by_cell_names
 
-__all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "PYTHON_FIXES"]
+__all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "samples_hint", "PYTHON_FIXES"]
+
+logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 22
 #: Right whichever layer was read: the default 'counts' may hold normalised values too (stored after normalising).
@@ -230,9 +234,15 @@ def check_fit_annotations(
     check_rendezvous()  # the fits calling this train data-parallel: WORLD_SIZE > 1 without MASTER_ADDR, before any work
     _check_key_types(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys)
     fix = {**PYTHON_FIXES, **(fixes or {})}
+    if batch_key is None and "samples" in fix and (aggr := samples_hint(obs.index, "batch", fix["samples"])):
+        route = aggr.replace("InputFiles(..., annotations=FILE)", "--annotations FILE (InputFiles(..., annotations=FILE))")
+        logger.warning("every cell is taken for one batch (--batch-key none / batch_key=None), but %s, with "
+                       "--batch-key batch (batch_key='batch')", route)
     if batch_key is not None and batch_key not in obs.columns:
+        aggr = samples_hint(obs.index, batch_key, fix.get("samples"))
+        aggr = f"{aggr}; else " if aggr else ""
         raise KeyError(
-            f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}); pass {fix['batch_key']} naming the "
+            f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}); {aggr}pass {fix['batch_key']} naming the "
             f"column with each cell's batch, or {fix['no_batch']} to treat all cells as one batch"
         )
     labels = None
@@ -263,6 +273,30 @@ def check_fit_annotations(
         if np.isinf(pd.to_numeric(obs[key], errors="coerce").to_numpy(float, na_value=np.nan)).any():  # NaN: no score
             raise ValueError(f"phase_keys column {key!r} holds infinite values: give each cell a finite score (NaN where a "
                              "cell has none), or pass phase_keys=None to score the cells from RNA")
+
+
+def samples_hint(names, key: str, route: str | None = None) -> str:
+    """For cells named by Cell Ranger aggr (``AAAC-1``, ``AAAC-2``: :func:`sample_suffixes`) whose batch column
+    ``key`` is missing, how to take each sample as a batch: ``route`` (``<key>`` in it stands for ``key``; by default
+    the obs column set in Python); "" for other names, where --batch-key none / batch_key=None is the fix."""
+    samples = sample_suffixes(names)
+    if not samples:
+        return ""
+    route = route or "add the column, e.g. mdata.obs[<key>] = mdata.obs_names.str.rsplit('-', n=1).str[-1]"
+    return (f"its cell names end in {', '.join(samples[:5])}{' ...' if len(samples) > 5 else ''} ({len(samples)} "
+            f"samples, as Cell Ranger aggr names them): to take each sample as a batch, "
+            f"{route.replace('<key>', repr(key))}")
+
+
+def sample_suffixes(names) -> list[str]:
+    """The suffixes ``-1``, ``-2``, ... ending every cell name, a barcode (``AAACCTGAGC...-2``), when there are
+    several: Cell Ranger aggr's samples (the cells of its n-th library end in ``-n``); [] otherwise (one sample, or
+    names of another form, e.g. numbered cells ``cell-1``, ``cell-2``)."""
+    found = pd.Index(names).astype(str).str.extract(r"^[ACGTN]{6,}(-\d+)$", expand=False)  # barcodes; not cell-1
+    if not len(found) or found.isna().any():
+        return []
+    values = sorted(found.unique(), key=lambda s: int(s[1:]))
+    return values if len(values) > 1 else []
 
 
 def _check_scores(column: pd.Series, key: str) -> None:

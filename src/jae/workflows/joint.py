@@ -149,6 +149,7 @@ def fit_files(
     :class:`FilesResult`: ``model`` the fitted :class:`jae.JAE`, ``written`` ``(out,)`` (empty in the processes of a ``torchrun`` launch but process 0).
     """
     from ..config import JAEConfig
+    from ..io.annotations import samples_fix
     from ..io.mosaic import MosaicCells
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
@@ -180,7 +181,7 @@ def fit_files(
         data.check_paired(MIN_PAIRED_CELLS)
     check_fit_annotations(  # before the data is read (JAE.fit checks again on what it reads)
         data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
-        fixes={"annotations": annotations_fix},
+        fixes={"annotations": annotations_fix, "samples": samples_fix(inputs)},
     )
     model.fit(
         data, batch_key=batch_key, cell_type_key=cell_type_key, organism=organism, layer=inputs.layer,
@@ -256,9 +257,11 @@ def map_files(
     with batch_column(key):  # the modalities must agree on the query's batch column
         data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
     if key not in data.obs.columns:
+        from ..io.annotations import samples_note
         raise ValueError(f"the query has no obs column {key!r} for batch_key"
                          + (f" ({batch_key_origin(reference)})" if batch_key is None else "")
-                         + "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column")
+                         + "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column"
+                         + samples_note(data.obs_names, key, inputs))
     batch_key = key
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
                                  progress_bar=progress_bar)
