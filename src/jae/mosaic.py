@@ -114,7 +114,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     obs = m.obs
     check_fit_annotations(
         obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=model.config.mode == "supervised",
-        reference=reference, phase_keys=phase_keys,
+        reference=reference, phase_keys=phase_keys, paired=m.paired,  # the model's moments: of reference paired cells
     )
     score_phase = phase_keys is None and bool(model.config.n_phase)
     organism = given_organism(organism, needed=score_phase) or infer_organism(data, m.var_names[0])

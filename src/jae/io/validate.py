@@ -196,6 +196,7 @@ def check_fit_annotations(
     reference=None,
     phase_keys: tuple[str, str] | None = None,
     fixes: dict[str, str] | None = None,
+    paired=None,
 ) -> None:
     """Check the per-cell annotations :meth:`jae.JAE.fit` needs, before any expensive step.
 
@@ -220,6 +221,9 @@ def check_fit_annotations(
         Columns with S and G2M scores, when given.
     fixes
         How the messages name each fix (keys of :data:`PYTHON_FIXES`); the Python arguments by default.
+    paired
+        Mosaic data: ``(n_cells,)`` bool, the cells measured in both modalities; at least 2 of them must be reference
+        cells (the reference's paired cells give the moments that complete a cell's missing modality).
 
     Raises
     ------
@@ -259,6 +263,8 @@ def check_fit_annotations(
             )
         labels = obs[cell_type_key]
     ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key, fixes=fixes)
+    if paired is not None:
+        _check_reference_paired(ref, np.asarray(paired, dtype=bool), labels, reference, cell_type_key, fix)
     if batch_key is not None:
         batch = obs[batch_key]
         try:
@@ -273,6 +279,23 @@ def check_fit_annotations(
         if np.isinf(pd.to_numeric(obs[key], errors="coerce").to_numpy(float, na_value=np.nan)).any():  # NaN: no score
             raise ValueError(f"phase_keys column {key!r} holds infinite values: give each cell a finite score (NaN where a "
                              "cell has none), or pass phase_keys=None to score the cells from RNA")
+
+
+def _check_reference_paired(ref, paired, labels, reference, cell_type_key, fix) -> None:
+    """Refuse mosaic data whose reference holds fewer than 2 cells measured in both modalities: the model's moments
+    (what completes a cell's missing modality, :class:`jae.model.moments.FeatureMoments`) are fitted on those."""
+    n_ref = int((ref & paired).sum())
+    if n_ref >= 2:
+        return
+    if reference is None and labels is not None:
+        what, choose = f"labelled in obs[{cell_type_key!r}]", f"label some of them in obs[{cell_type_key!r}]"
+        choose += f" (or add labels with {fix['annotations']}), or use {fix['unsupervised']}"
+    else:
+        what, choose = "chosen by reference=", f"choose some of them with {fix['reference']}"
+    raise ValueError(
+        f"{n_ref} of the {int(paired.sum())} cells measured in both modalities are reference cells ({what}); jae "
+        "completes a cell's missing modality from the reference cells measured in both and needs at least 2: "
+        f"{choose}")
 
 
 def samples_hint(names, key: str, route: str | None = None) -> str:

@@ -55,6 +55,9 @@ class FeatureMoments:
         from .readout import _positions
 
         idx = _positions(rows, len(X))
+        if not len(idx):  # else a zero mean and covariance: every completion of a missing block would be zeros
+            raise ValueError(f"rows= selects none of X's {len(X)} rows: no mean or covariance; pass the rows of the "
+                             "cells to fit on (e.g. the reference cells measured in every modality)")
         d, n = X.shape[1], max(len(idx), 1)
         total, outer = np.zeros(d), np.zeros((d, d))
         for s in range(0, len(idx), chunk):
