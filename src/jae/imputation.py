@@ -230,6 +230,10 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
         raise ValueError("imputed must be jae.impute's AnnData, whose uns['jae_imputed'] records what was predicted "
                          f"(this {type(imputed).__name__} has none; anndata.concat of predictions drops it unless "
                          "uns_merge='same')")
+    if not hasattr(mdata, "mod"):  # an AnnData: AttributeError 'mod' below
+        raise TypeError(f"mdata must be a MuData, whose modality {modality!r} takes the layer, not "
+                        f"{type(mdata).__name__}: pass a MuData holding it (e.g. mudata.MuData({{{modality!r}: "
+                        "adata})), or write the prediction to its own file (imputed.write_h5ad(FILE))")
     info = dict(imputed.uns["jae_imputed"])
     if modality not in mdata.mod or mdata.mod[modality].n_obs == 0:  # (a modality measuring no cell: replaced)
         gone = imputed.obs_names.difference(mdata.obs_names, sort=False)  # (update() would add them to mdata)
