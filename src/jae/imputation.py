@@ -57,6 +57,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     --impute-out`` writes it to a file, ``--impute-modality`` into the ``.h5mu`` copy).
     """
     import anndata as ad
+    from mudata import MuData
 
     from .io.paired import cell_obs
     from .query import query_features
@@ -72,6 +73,10 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     model._require_fitted()  # an unfitted JAE() has no modalities: said as embed says it
     check_moments(model)  # a model saved before them: said before the data is read
     names = list(model.modality_names)
+    if isinstance(data, (ad.AnnData, MuData)) and data.n_obs == 0:  # in memory: not 'check the file'
+        raise ValueError(f"data holds no cell (0 cells x {data.n_vars} features), so there is nothing to impute for: "
+                         "pass the cells to impute for (check any subsetting done before, e.g. adata[mask] keeping "
+                         "no cell)")
     if modality is not None:  # a misspelt name: said before the features are computed
         modality = check_modality_name(model, modality)
     target = names[1] if modality is None else modality
