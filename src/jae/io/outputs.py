@@ -115,7 +115,8 @@ def check_outputs(
         _name_fits(flag, path)
         for p in inputs:
             if _same(path, p):
-                raise ValueError(f"{flag} {path} is an input file; choose another path for {flag}")
+                what = "the model folder" if (p / "model.json").is_file() else "an input file"  # a folder: not a file
+                raise ValueError(f"{flag} {path} is {what}; choose another path for {flag}")
         allowed = (suffixes or {}).get(flag)
         if allowed and path.suffix not in allowed:
             raise ValueError(f"{flag} must end in {' or '.join(allowed)}, not {path.name!r}; choose another {flag}")
