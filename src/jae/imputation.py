@@ -7,7 +7,10 @@ by their centred log-ratio, :func:`jae.preprocess.normalize.clr`, in that scale)
 
 - ``'decoder'`` (default): the autoencoder's reconstruction of the modality from the cell's latent. A model fitted
   on mosaic data was trained with modality dropout (:mod:`jae.mosaic`) to reconstruct a dropped modality's
-  measured values from the other, so its decoder is a learnt cross-modal predictor;
+  measured values from the other, so its decoder is a learnt cross-modal predictor. A decoder that takes the batch
+  (``JAEConfig(decoder_batch=True)``) gets each cell's batch, read from the column the model was fitted with when
+  the data holds it (zeros, as for fine-tuning, for a batch it was not fitted on, a cell without one, or data without
+  the column: one log line);
 - ``'regression'``: the linear regression of the modality's input block on the measured one over the reference
   cells (:mod:`jae.query`, the input the encoder receives).
 
@@ -280,16 +283,49 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                 info["modality"], key, modality, len(rows), int(keep.sum()), adata.n_vars)
 
 
+def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:
+    """For a model whose decoder takes the batch (``decoder_batch=True``): each of ``cells``' batch code among the
+    model's (-1, the decoder's zeros, for a batch it was not fitted on or a cell without one), read from the column
+    the model was fitted with; None (zeros for every cell) when the data lacks it, or for other models."""
+    from .io.paired import batch_column, cell_obs, get_annotation
+
+    if not model.network.n_condition:
+        return None
+    key = getattr(model, "batch_key", None)
+    if not key and list(getattr(model, "batches", [])) == ["all"]:  # fitted with batch_key=None: one batch
+        return np.zeros(len(cells), dtype=np.int64)
+    key = key or "batch"  # a model saved before jae kept fit's column: the default, as decoder_batch_key reads
+    if isinstance(data, (str, os.PathLike)):
+        from .io.plan import _as_files
+
+        data = _as_files(data, None, rna_only=True)
+    with batch_column(key):
+        obs = cell_obs(data)
+    if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):
+        logger.info("the data has no obs[%r], the batches this model's decoder was fitted with: the decoder gets no "
+                    "batch (zeros) for every cell", key)
+        return None
+    labels = get_annotation(obs, key, what="batch labels").reindex(cells)
+    codes = model._batch_codes(labels.astype(str))
+    codes[labels.isna().to_numpy()] = -1
+    return codes
+
+
 @torch.no_grad()
 def _decoded(model, data, X: np.ndarray, cells: pd.Index, rows: np.ndarray) -> np.ndarray:
-    """The network's reconstruction of the input of the cells ``rows`` (mapped batches shifted as for embed)."""
+    """The network's reconstruction of the input of the cells ``rows`` (mapped batches shifted as for embed; a
+    decoder taking the batch gets each cell's, :func:`_decoder_batches`)."""
+    from .train.trainer import _condition
+
     Xr = X[rows]
     if model.adapter is not None:
         Xr = model.adapter.apply(Xr, model.adapter.batches_of(data, cells)[rows])
     net = model.network
+    codes = _decoder_batches(model, data, cells[rows])
     net.eval()
     out = []
     for s in range(0, len(Xr), 65536):
         x = model._tensor(np.ascontiguousarray(Xr[s:s + 65536]))
-        out.append(net.decode(net.encode(x)).float().cpu().numpy())
+        cond = None if codes is None else _condition(net, model._tensor(codes[s:s + 65536]))
+        out.append(net.decode(net.encode(x), cond).float().cpu().numpy())
     return np.concatenate(out)
