@@ -366,7 +366,7 @@ def test_a_query_with_more_features_than_the_source_predicts_from_the_sources(da
     one_call = jae.predict(src, tgt, more, config=FAST, seed=0, device="cpu", progress_bar=False)
     np.testing.assert_array_equal(one_call.X, expected)
     with pytest.raises(ValueError, match=r"^query_source features differ from the predictor's: 1 of the predictor's "
-                                         r"40 features are missing"):  # missing ones: refused, as before
+                                         r"40 features is missing"):  # missing ones: refused, as before
         fitted.predict(more[:, more.var_names != "g0"])
 
 
