@@ -1,6 +1,7 @@
 """Writing the embedding of ``jae embed`` (:func:`jae.workflows.embed_files`) to its output file: the competition's
 ``.h5ad``, or a copy of an ``.h5mu`` input with jae's entries added (made on disk where the file allows, so the
-counts are never read), and the input's ``obs`` columns carried beside jae's labels."""
+counts are never read), and the input's ``obs`` columns (an ``.h5mu`` copy: its annotation files') carried beside
+jae's labels."""
 
 from __future__ import annotations
 
@@ -57,9 +58,19 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
      write_atomic(source, out, protect=protect, overwrite=overwrite))
 
 
-def with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) -> pd.DataFrame:
+def with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None, *, annotations=None):
     """The input's ``obs`` columns in ``cells`` order, then jae's label ``columns``; a label column replaces an
-    input column of the same name, with a log line."""
+    input column of the same name, with a log line. With ``annotations`` (the annotation files of an ``.h5mu`` copy,
+    which holds the file's own ``obs``): only those files' columns, then the labels, as a dict of columns."""
+    if annotations is not None:
+        from ..io.annotations import annotation_columns
+        from ..io.write import _column
+
+        obs = obs[[c for c in dict.fromkeys(annotation_columns(annotations)) if c in obs.columns]]
+        if not len(obs.columns):
+            return columns
+        frame = with_input_obs(obs, cells, columns)
+        return {str(k): _column(frame[k]) for k in frame.columns}
     frame = obs.reindex(cells) if not obs.index.equals(cells) else obs
     frame = pd.DataFrame({str(k): frame[k].array for k in frame.columns}, index=cells)
     replaced = [k for k in (columns or {}) if k in frame.columns]

@@ -412,8 +412,9 @@ def embed_files(
     cells = pd.Index(data.obs_names)
     # numeric cell types come back as text categories, as obs stores them (jae.labels.obs_labels)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
-    if out.suffix == ".h5ad":  # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy
-        columns = with_input_obs(data.obs, cells, columns)
+    # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy (an .h5mu copy: annotations)
+    columns = with_input_obs(data.obs, cells, columns,
+                             annotations=None if out.suffix == ".h5ad" else inputs.annotations)
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
     with atomic_outputs():  # all of them or none: a failure writing the labels leaves no embedding behind
