@@ -137,6 +137,9 @@ def check_outputs(
             )
         what = "exists"
         if path.is_symlink() and not path.exists():  # a link to nothing: the writers refuse to replace it alike
+            if flag in folders:  # a folder written into (a report's): there is none to write into, overwrite or not
+                raise FileNotFoundError(f"{flag} {path} is a link to {os.readlink(path)}, which is missing; create "
+                                        f"that folder or choose another {flag}")
             exists, what = True, f"exists (a link to {os.readlink(path)}, which is missing)"
         elif flag in (models or {}):
             marker = models[flag]

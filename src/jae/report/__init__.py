@@ -4,6 +4,7 @@ an HTML index."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -180,6 +181,9 @@ def write_report(
             raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
                              "cells first")
     out_dir = user_path(out_dir)
+    if out_dir.is_symlink() and not out_dir.exists():  # failed after every score with '[Errno 17] File exists'
+        raise FileNotFoundError(f"out_dir {out_dir} is a link to {os.readlink(out_dir)}, which is missing; create "
+                                "that folder or choose another out_dir")
     earlier = holds_report(out_dir)
     pngs = _umap_names(embeddings)
     theirs = [f for f in pngs.values() if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
