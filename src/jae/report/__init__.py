@@ -224,7 +224,8 @@ def write_report(
             umaps[name] = png
         plot_metric_bars(table, staging / "metrics.png", protect=protect, overwrite=True)
         index = write_index(staging, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
-                            umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
-                            "umap_max_cells= in Python; all: every cell)." if sampled else "",
+                            umap_note=f"Each UMAP shows the same {sampled} (the cap set by jae evaluate "
+                            "--umap-max-cells, jae.evaluate(umap_max_cells=) or jae.report.write_report(max_cells=); "
+                            "all or None: every cell)." if sampled else "",
                             umap_batch=batch is not None, protect=protect, overwrite=True)
     return out_dir / index.name

@@ -1,0 +1,25 @@
+"""The report page of a direct write_report(max_cells=N) call told its reader the cap is 'umap_max_cells= in Python',
+an argument write_report lacks (that is jae.evaluate's); the note now names each: jae evaluate --umap-max-cells,
+jae.evaluate(umap_max_cells=), jae.report.write_report(max_cells=)."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pandas as pd
+
+import jae
+from jae.report import write_report
+
+
+def test_the_umap_note_names_the_argument_of_each_caller(tmp_path):
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"overall": [0.5]}, index=["a"])
+    index = write_report(table, {"a": rng.normal(size=(30, 3))}, tmp_path / "r", cell_type=np.repeat(["x", "y"], 15),
+                         max_cells=20, progress_bar=False)
+    page = index.read_text()
+    assert "random 20 of 30 cells" in page
+    assert "jae.report.write_report(max_cells=)" in page and "jae.evaluate(umap_max_cells=)" in page
+    assert "max_cells" in inspect.signature(write_report).parameters
+    assert "umap_max_cells" in inspect.signature(jae.evaluate).parameters
