@@ -23,3 +23,19 @@ def test_the_umap_note_names_the_argument_of_each_caller(tmp_path):
     assert "jae.report.write_report(max_cells=)" in page and "jae.evaluate(umap_max_cells=)" in page
     assert "max_cells" in inspect.signature(write_report).parameters
     assert "umap_max_cells" in inspect.signature(jae.evaluate).parameters
+
+
+def test_an_embedding_without_a_row_in_the_table_is_refused_before_any_file(tmp_path):
+    """write_report drew the UMAP of an embedding the table holds no row of, titled 'overall n/a' as if it had been
+    scored and found n/a; it is now refused first. A table row without an embedding (a published score) is kept."""
+    import pytest
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"overall": [0.5, 0.7]}, index=["a", "published"])
+    embeddings = {"a": rng.normal(size=(30, 3)), "b": rng.normal(size=(30, 3))}
+    with pytest.raises(ValueError, match=r"^embedding 'b' has no row in table \(its rows: 'a', 'published'\); "):
+        write_report(table, embeddings, tmp_path / "r", cell_type=np.repeat(["x", "y"], 15), progress_bar=False)
+    assert not (tmp_path / "r").exists()
+    index = write_report(table, {"a": embeddings["a"]}, tmp_path / "r", cell_type=np.repeat(["x", "y"], 15),
+                         progress_bar=False)
+    assert "published" in (tmp_path / "r" / "metrics.csv").read_text() and index.is_file()

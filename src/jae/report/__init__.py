@@ -116,7 +116,8 @@ def write_report(
     Parameters
     ----------
     table
-        From :func:`metrics_table` (rows named like ``embeddings``).
+        From :func:`metrics_table` (rows named like ``embeddings``): an embedding without a row is refused; a row
+        without an embedding (e.g. a published score) is in the tables and the bar chart alone.
     embeddings
         ``{name: (n_cells, n_dims) array}``, rows aligned with ``cell_type``.
     out_dir
@@ -180,6 +181,12 @@ def write_report(
         if bad:
             raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
                              "cells first")
+    unscored = [str(k) for k in embeddings if k not in table.index]  # its UMAP said 'overall n/a': never scored
+    if unscored:  # (rows without an embedding are fine: e.g. published scores, in the tables and bars alone)
+        raise ValueError(f"embedding {unscored[0]!r} has no row in table (its rows: "
+                         f"{', '.join(repr(str(k)) for k in table.index[:5])}); pass the table of every embedding "
+                         "(jae.evaluate, or metrics_table of each one's evaluate_embedding) or leave it out of "
+                         "embeddings")
     out_dir = user_path(out_dir)
     if out_dir.is_symlink() and not out_dir.exists():  # failed after every score with '[Errno 17] File exists'
         raise FileNotFoundError(f"out_dir {out_dir} is a link to {os.readlink(out_dir)}, which is missing; create "
