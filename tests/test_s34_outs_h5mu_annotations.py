@@ -48,3 +48,10 @@ def test_the_h5mu_copy_carries_the_annotation_files_columns(setup, tmp_path, mon
     assert copy["k"].dtype == "Int64" and copy["k"].isna().sum() == 20
     assert (copy["note"].iloc[:40] == "from_file").all() and (copy["note"].iloc[40:] == "mine").all()
     assert "jae_cell_type" in copy and md.read_h5mu(d / "q.h5mu").obs.columns.tolist().count("donor") == 0
+
+
+def test_jae_embed_help_says_the_h5mu_copy_holds_the_annotations():
+    from jae.cli import build_parser
+
+    helptext = " ".join(build_parser()._subparsers._group_actions[0].choices["embed"].format_help().split())
+    assert "a copy of an .h5mu input with obsm['X_jae'] (and the --annotations columns in obs)" in helptext
