@@ -40,7 +40,7 @@ def test_the_h5mu_copy_carries_the_annotation_files_columns(setup, tmp_path, mon
     jae.embed_files(files, model, tmp_path / "e.h5ad", **run)
     with caplog.at_level(logging.INFO, logger="jae.workflows.embedding_output"):
         jae.embed_files(files, model, tmp_path / "e.h5mu", **run)
-    assert "obs column 'note' is replaced in the output e.h5mu" in caplog.text
+    assert "obs column 'note' is replaced in the output e.h5mu by jae's and the annotation files'" in caplog.text
     h5ad = ad.read_h5ad(tmp_path / "e.h5ad").obs
     copy = md.read_h5mu(tmp_path / "e.h5mu").obs
     for key in ("donor", "note", "k"):

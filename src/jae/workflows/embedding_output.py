@@ -40,7 +40,8 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
     had = imputed is not None and "jae_imputed" in (stored_layers(inputs.h5mu, imputed[1]) if bare  # replaced too
                                                     else layout["layers"])  # (a bare read holds no layers)
     _log_replaced([k for k in (columns or {}) if k in layout["obs"]], out, also=(["obsm['X_jae']"] if "X_jae" in
-                  layout["obsm"] else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []))
+                  layout["obsm"] else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []),
+                  by="jae's" + (" and the annotation files'" if inputs.annotations else ""))
     if source is None:  # a copy of the file on disk, with jae's entries written into it
         layer = None if imputed is None else imputed_layer(layout, *imputed)
         write_h5mu_copy(inputs.h5mu, out, layout["cells"], obsm={"X_jae": rows}, uns={"jae": model.provenance(
@@ -81,15 +82,15 @@ def with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None, *, 
     return frame
 
 
-def _log_replaced(replaced: list, out: Path | None = None, *, also=()) -> None:
+def _log_replaced(replaced: list, out: Path | None = None, *, also=(), by: str = "jae's") -> None:
     """One log line naming the input's ``obs`` columns (and ``also``, e.g. an existing ``obsm['X_jae']``) that the
     output holds jae's values in instead (the input file itself is never changed)."""
     if not replaced and not also:
         return
     what = ([f"obs column{'s' if len(replaced) > 1 else ''} {', '.join(repr(k) for k in replaced)}"] if replaced
             else []) + list(also)
-    logger.info("the input's %s %s replaced in the output%s by jae's; the input file is unchanged", " and ".join(what),
-                "is" if len(replaced) + len(also) == 1 else "are", "" if out is None else f" {out.name}")
+    logger.info("the input's %s %s replaced in the output%s by %s; the input file is unchanged", " and ".join(what),
+                "is" if len(replaced) + len(also) == 1 else "are", "" if out is None else f" {out.name}", by)
 
 
 def _read_untouched(path: Path):

@@ -306,8 +306,8 @@ def embed_files(
         with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``,
         and the provenance ``uns['jae']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input file as
         stored, with ``obsm['X_jae']``, its provenance ``uns['jae']`` and the annotation files' columns. When the
-        model has cell types, ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``,
-        ``jae_unknown_score``), which replace input columns of the same names (with a log line).
+        model has cell types, ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``,
+        ``jae_unknown``, ``jae_unknown_score``), which replace input columns of the same names (with a log line).
     labels_out
         Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``, ``unknown_score``) to
         this ``.csv``; needs a model fitted with cell types.
