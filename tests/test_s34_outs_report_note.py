@@ -39,3 +39,23 @@ def test_an_embedding_without_a_row_in_the_table_is_refused_before_any_file(tmp_
     index = write_report(table, {"a": embeddings["a"]}, tmp_path / "r", cell_type=np.repeat(["x", "y"], 15),
                          progress_bar=False)
     assert "published" in (tmp_path / "r" / "metrics.csv").read_text() and index.is_file()
+
+
+def test_a_table_that_is_no_metrics_table_is_refused_before_any_umap(tmp_path, monkeypatch):
+    """write_report of a table without a numeric 'overall' column failed with KeyError: 'overall' after drawing a
+    UMAP, of a dict with "'dict' object has no attribute 'index'", of text scores with a numpy ufunc error; each is
+    now refused first in one line naming what the table must be."""
+    import pytest
+
+    import jae.report
+
+    def no_umap(*args, **kwargs):
+        raise AssertionError("a UMAP was computed before the table was checked")
+
+    monkeypatch.setattr(jae.report, "umap_coordinates", no_umap)
+    E = {"a": np.random.default_rng(0).normal(size=(20, 3))}
+    for table, got in [(pd.DataFrame({"nmi": [0.5]}, index=["a"]), r"a table of columns \['nmi'\]"),
+                       ({"a": 0.5}, "a dict"), (pd.DataFrame({"overall": ["x"]}, index=["a"]), "a table of columns")]:
+        with pytest.raises(TypeError, match=r"^table must be the metrics table of the embeddings .*; got " + got):
+            write_report(table, E, tmp_path / "r", cell_type=np.repeat(["x", "y"], 10), progress_bar=False)
+    assert not (tmp_path / "r").exists()

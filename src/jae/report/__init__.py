@@ -181,6 +181,12 @@ def write_report(
         if bad:
             raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
                              "cells first")
+    if not isinstance(table, pd.DataFrame) or "overall" not in table or not pd.api.types.is_numeric_dtype(
+            table["overall"]):  # failed after the first UMAP ('overall'), or with no word of the table
+        got = (f"a table of columns {[str(c) for c in table.columns][:5]}" if isinstance(table, pd.DataFrame) else
+               f"a {type(table).__name__}")
+        raise TypeError(f"table must be the metrics table of the embeddings (jae.evaluate's, or metrics_table of "
+                        f"each one's evaluate_embedding), with an 'overall' column of numbers; got {got}")
     unscored = [str(k) for k in embeddings if k not in table.index]  # its UMAP said 'overall n/a': never scored
     if unscored:  # (rows without an embedding are fine: e.g. published scores, in the tables and bars alone)
         raise ValueError(f"embedding {unscored[0]!r} has no row in table (its rows: "
