@@ -30,6 +30,7 @@ def test_the_output_check_before_any_work_counts_a_link_to_nothing(tmp_path):
 
     out = tmp_path / "emb.h5ad"
     os.symlink(tmp_path / "gone.h5ad", out)
-    with pytest.raises(FileExistsError, match="--out .*emb.h5ad exists; pass --overwrite"):
+    with pytest.raises(FileExistsError,
+                       match=r"--out .*emb.h5ad exists \(a link to .*gone.h5ad, which is missing\); pass --overwrite"):
         check_outputs([("--out", out)], inputs=[], overwrite=False, overwrite_fix="pass --overwrite")
     check_outputs([("--out", out)], inputs=[], overwrite=True)

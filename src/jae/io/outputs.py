@@ -124,7 +124,7 @@ def check_outputs(
         if key in seen:
             raise ValueError(f"{flag} {path} is also given as {seen[key]}; choose different paths")
         seen[key] = flag
-        parent = path.resolve().parent
+        parent = path.parent.resolve()  # where it is written (a link there is replaced, not its target's folder)
         if not parent.is_dir():
             if parent.exists():
                 raise ValueError(f"{parent}, the folder of {flag} {path}, is a file; choose another {flag}")
@@ -136,7 +136,13 @@ def check_outputs(
                 f"the folder {parent} of {flag} {path} is not writable; choose another {flag} in a folder you can "
                 "write to"
             )
-        if flag in (models or {}):
+        what = "exists"
+        if path.is_symlink() and not path.exists():  # a link to nothing: the writers refuse to replace it alike
+            if flag in folders:  # a folder written into (a report's): there is none to write into, overwrite or not
+                raise FileNotFoundError(f"{flag} {path} is a link to {os.readlink(path)}, which is missing; create "
+                                        f"that folder or choose another {flag}")
+            exists, what = True, f"exists (a link to {os.readlink(path)}, which is missing)"
+        elif flag in (models or {}):
             marker = models[flag]
             if is_empty_folder(path):  # holds nothing to lose: written into as a new folder
                 continue
@@ -157,6 +163,6 @@ def check_outputs(
         else:
             if path.is_dir():
                 raise ValueError(f"{flag} {path} is a folder; give a file path for {flag}")
-            exists = path.exists() or path.is_symlink()  # a link to nothing: replaced after the work
+            exists = path.exists()
         if exists and not overwrite:
-            raise FileExistsError(f"{flag} {path} exists; {overwrite_fix} to replace it or choose another {flag}")
+            raise FileExistsError(f"{flag} {path} {what}; {overwrite_fix} to replace it or choose another {flag}")

@@ -275,9 +275,8 @@ def write_h5mu_copy(source: str | os.PathLike, path: str | os.PathLike, cells: p
     """Write a copy of the ``.h5mu`` file ``source`` to ``path`` (atomically) with ``obsm`` and ``obs`` columns (rows
     in the order of :func:`h5mu_copy_cells`' ``cells``), ``uns`` entries and ``layer`` = ``(key, modality, layers
     entries, uns entries)`` of one modality added or replaced; the rest of the file is copied byte for byte (its counts
-    are never read). The entries are stored as ``MuData.write`` of the file read whole stores them."""
-    import shutil
-
+    are never read; each object as stored). The entries are stored as ``MuData.write`` of the file read whole stores
+    them."""
     import h5py
     from anndata.io import write_elem
 
@@ -287,8 +286,12 @@ def write_h5mu_copy(source: str | os.PathLike, path: str | os.PathLike, cells: p
     frame = pd.DataFrame(obs, index=cells) if obs else None
     if frame is not None:  # as MuData.write stores obs: text columns of repeated values as categories
         ad.AnnData().strings_to_categoricals(frame)
+    replaced = [f"obsm/{k}" for k in obsm] + [f"uns/{k}" for k in uns] + [
+        f"obs/{k}" for k in (frame.columns if frame is not None else ())] + (
+        [] if layer is None else [f"mod/{layer[0]}/layers/{k}" for k in layer[1]] + [
+            f"mod/{layer[0]}/uns/{k}" for k in layer[2]])
     with atomic_path(path, protect=protect, overwrite=overwrite) as tmp:
-        shutil.copyfile(source, tmp)
+        _copy_without(source, tmp, replaced)  # (a copy deleting them kept their space: each re-embedding grew it)
         with h5py.File(tmp, "r+") as f:
             _put(f, "obsm", obsm)
             _put(f, "uns", uns)
@@ -306,6 +309,34 @@ def write_h5mu_copy(source: str | os.PathLike, path: str | os.PathLike, cells: p
                 _put(f["mod"][modality], "uns", info)
     logger.info("wrote %s", path)
     return path
+
+
+def _copy_without(source: str | os.PathLike, path: str | os.PathLike, skip) -> None:
+    """Copy the HDF5 file ``source`` to ``path`` (its userblock, MuData's header; attributes; every object as stored)
+    leaving out the objects at the paths ``skip``, which the caller writes anew: HDF5 does not reclaim the space of
+    an object deleted, so a copy that deleted them would grow by them each time the file is written again."""
+    import h5py
+
+    skip = {str(p).strip("/") for p in skip}
+
+    def copy(src, dst, prefix: str) -> None:
+        dst.attrs.update(src.attrs)
+        for key in src:
+            name = f"{prefix}{key}"
+            if name in skip:
+                continue
+            if isinstance(src[key], h5py.Group) and any(p.startswith(name + "/") for p in skip):
+                copy(src[key], dst.create_group(key), name + "/")
+            else:
+                src.copy(src[key], dst, name=key)
+
+    with h5py.File(source, "r") as f:
+        block = f.userblock_size
+        with h5py.File(path, "w", **({"userblock_size": block} if block else {})) as g:
+            copy(f, g, "")
+    if block:
+        with open(source, "rb") as f, open(path, "r+b") as g:
+            g.write(f.read(block))
 
 
 def _put(group, name: str, entries: dict) -> None:
@@ -406,7 +437,6 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
     """Write a copy of the ``.h5mu`` file ``source`` to ``path`` (atomically) whose global entries and modality
     ``modality`` are those of ``mdata`` (:func:`read_h5mu_bare` of it, changed: a modality added), as ``MuData.write``
     of ``mdata`` writes them; the other modalities are copied byte for byte (their counts are never read)."""
-    import shutil
     import tempfile
 
     import h5py
@@ -418,7 +448,8 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
         written = Path(folder) / "bare.h5mu"
         with _quiet_mudata():
             mdata.write(written)
-        shutil.copyfile(source, tmp)
+        with h5py.File(written, "r") as w:  # the entries replaced left out of the copy, not deleted from it
+            _copy_without(source, tmp, [k for k in w if k != "mod"] + [f"mod/{modality}"])
         with h5py.File(written, "r") as w, h5py.File(tmp, "r+") as f:
             for key in w:
                 if key != "mod":

@@ -4,6 +4,7 @@ an HTML index."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -115,7 +116,8 @@ def write_report(
     Parameters
     ----------
     table
-        From :func:`metrics_table` (rows named like ``embeddings``).
+        From :func:`metrics_table` (rows named like ``embeddings``): an embedding without a row is refused; a row
+        without an embedding (e.g. a published score) is in the tables and the bar chart alone.
     embeddings
         ``{name: (n_cells, n_dims) array}``, rows aligned with ``cell_type``.
     out_dir
@@ -179,7 +181,22 @@ def write_report(
         if bad:
             raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
                              "cells first")
+    if not isinstance(table, pd.DataFrame) or "overall" not in table or not pd.api.types.is_numeric_dtype(
+            table["overall"]):  # failed after the first UMAP ('overall'), or with no word of the table
+        got = (f"a table of columns {[str(c) for c in table.columns][:5]}" if isinstance(table, pd.DataFrame) else
+               f"a {type(table).__name__}")
+        raise TypeError(f"table must be the metrics table of the embeddings (jae.evaluate's, or metrics_table of "
+                        f"each one's evaluate_embedding), with an 'overall' column of numbers; got {got}")
+    unscored = [str(k) for k in embeddings if k not in table.index]  # its UMAP said 'overall n/a': never scored
+    if unscored:  # (rows without an embedding are fine: e.g. published scores, in the tables and bars alone)
+        raise ValueError(f"embedding {unscored[0]!r} has no row in table (its rows: "
+                         f"{', '.join(repr(str(k)) for k in table.index[:5])}); pass the table of every embedding "
+                         "(jae.evaluate, or metrics_table of each one's evaluate_embedding) or leave it out of "
+                         "embeddings")
     out_dir = user_path(out_dir)
+    if out_dir.is_symlink() and not out_dir.exists():  # failed after every score with '[Errno 17] File exists'
+        raise FileNotFoundError(f"out_dir {out_dir} is a link to {os.readlink(out_dir)}, which is missing; create "
+                                "that folder or choose another out_dir")
     earlier = holds_report(out_dir)
     pngs = _umap_names(embeddings)
     theirs = [f for f in pngs.values() if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
@@ -220,7 +237,8 @@ def write_report(
             umaps[name] = png
         plot_metric_bars(table, staging / "metrics.png", protect=protect, overwrite=True)
         index = write_index(staging, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
-                            umap_note=f"Each UMAP shows the same {sampled} (the cap set by --umap-max-cells, "
-                            "umap_max_cells= in Python; all: every cell)." if sampled else "",
+                            umap_note=f"Each UMAP shows the same {sampled} (the cap set by jae evaluate "
+                            "--umap-max-cells, jae.evaluate(umap_max_cells=) or jae.report.write_report(max_cells=); "
+                            "all or None: every cell)." if sampled else "",
                             umap_batch=batch is not None, protect=protect, overwrite=True)
     return out_dir / index.name

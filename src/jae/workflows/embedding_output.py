@@ -1,6 +1,7 @@
 """Writing the embedding of ``jae embed`` (:func:`jae.workflows.embed_files`) to its output file: the competition's
 ``.h5ad``, or a copy of an ``.h5mu`` input with jae's entries added (made on disk where the file allows, so the
-counts are never read), and the input's ``obs`` columns carried beside jae's labels."""
+counts are never read), and the input's ``obs`` columns (an ``.h5mu`` copy: its annotation files') carried beside
+jae's labels."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
     had = imputed is not None and "jae_imputed" in (stored_layers(inputs.h5mu, imputed[1]) if bare  # replaced too
                                                     else layout["layers"])  # (a bare read holds no layers)
     _log_replaced([k for k in (columns or {}) if k in layout["obs"]], out, also=(["obsm['X_jae']"] if "X_jae" in
-                  layout["obsm"] else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []))
+                  layout["obsm"] else []) + ([f"mod[{imputed[1]!r}].layers['jae_imputed']"] if had else []),
+                  by="jae's" + (" and the annotation files'" if inputs.annotations else ""))
     if source is None:  # a copy of the file on disk, with jae's entries written into it
         layer = None if imputed is None else imputed_layer(layout, *imputed)
         write_h5mu_copy(inputs.h5mu, out, layout["cells"], obsm={"X_jae": rows}, uns={"jae": model.provenance(
@@ -57,9 +59,19 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
      write_atomic(source, out, protect=protect, overwrite=overwrite))
 
 
-def with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) -> pd.DataFrame:
+def with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None, *, annotations=None):
     """The input's ``obs`` columns in ``cells`` order, then jae's label ``columns``; a label column replaces an
-    input column of the same name, with a log line."""
+    input column of the same name, with a log line. With ``annotations`` (the annotation files of an ``.h5mu`` copy,
+    which holds the file's own ``obs``): only those files' columns, then the labels, as a dict of columns."""
+    if annotations is not None:
+        from ..io.annotations import annotation_columns
+        from ..io.write import _column
+
+        obs = obs[[c for c in dict.fromkeys(annotation_columns(annotations)) if c in obs.columns]]
+        if not len(obs.columns):
+            return columns
+        frame = with_input_obs(obs, cells, columns)
+        return {str(k): _column(frame[k]) for k in frame.columns}
     frame = obs.reindex(cells) if not obs.index.equals(cells) else obs
     frame = pd.DataFrame({str(k): frame[k].array for k in frame.columns}, index=cells)
     replaced = [k for k in (columns or {}) if k in frame.columns]
@@ -70,15 +82,15 @@ def with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None) -> 
     return frame
 
 
-def _log_replaced(replaced: list, out: Path | None = None, *, also=()) -> None:
+def _log_replaced(replaced: list, out: Path | None = None, *, also=(), by: str = "jae's") -> None:
     """One log line naming the input's ``obs`` columns (and ``also``, e.g. an existing ``obsm['X_jae']``) that the
     output holds jae's values in instead (the input file itself is never changed)."""
     if not replaced and not also:
         return
     what = ([f"obs column{'s' if len(replaced) > 1 else ''} {', '.join(repr(k) for k in replaced)}"] if replaced
             else []) + list(also)
-    logger.info("the input's %s %s replaced in the output%s by jae's; the input file is unchanged", " and ".join(what),
-                "is" if len(replaced) + len(also) == 1 else "are", "" if out is None else f" {out.name}")
+    logger.info("the input's %s %s replaced in the output%s by %s; the input file is unchanged", " and ".join(what),
+                "is" if len(replaced) + len(also) == 1 else "are", "" if out is None else f" {out.name}", by)
 
 
 def _read_untouched(path: Path):

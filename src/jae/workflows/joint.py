@@ -304,10 +304,10 @@ def embed_files(
     out
         ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells
         with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``,
-        and the provenance ``uns['jae']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
-        file as stored, with ``obsm['X_jae']`` and its provenance ``uns['jae']``. When the model has cell types,
-        ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``, ``jae_unknown``,
-        ``jae_unknown_score``), which replace input columns of the same names (with a log line).
+        and the provenance ``uns['jae']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input file as
+        stored, with ``obsm['X_jae']``, its provenance ``uns['jae']`` and the annotation files' columns. When the
+        model has cell types, ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``,
+        ``jae_unknown``, ``jae_unknown_score``), which replace input columns of the same names (with a log line).
     labels_out
         Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``, ``unknown_score``) to
         this ``.csv``; needs a model fitted with cell types.
@@ -412,8 +412,9 @@ def embed_files(
     cells = pd.Index(data.obs_names)
     # numeric cell types come back as text categories, as obs stores them (jae.labels.obs_labels)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
-    if out.suffix == ".h5ad":  # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy
-        columns = with_input_obs(data.obs, cells, columns)
+    # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy (an .h5mu copy: annotations)
+    columns = with_input_obs(data.obs, cells, columns,
+                             annotations=None if out.suffix == ".h5ad" else inputs.annotations)
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
     with atomic_outputs():  # all of them or none: a failure writing the labels leaves no embedding behind
