@@ -279,8 +279,9 @@ def test_a_gzip_compressed_annotation_table_is_told_the_line_that_writes_its_obs
     assert f"annotation file {table} is a text table (CSV/TSV), not an .h5ad" in text
     assert "anndata.read_csv" not in text
     line = re.search(r"in Python (anndata\.AnnData\(.*?\)\.write_h5ad\('[^']*'\))", text).group(1)
+    written = tmp_path / "labels.h5ad"  # not labels.csv.h5ad (Path.with_suffix of labels.csv.gz)
+    assert line.endswith(f".write_h5ad({str(written)!r})"), line
     exec(line, {"anndata": ad, "pandas": pd})
-    written = tmp_path / "labels.csv.h5ad"
     mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=written)
     assert mdata.obs["cell_type"].iloc[:5].tolist() == ["T"] * 5
 

@@ -163,6 +163,15 @@ def table_head(path: Path) -> str | None:
         return None
 
 
+def h5ad_name(path: Path) -> Path:
+    """Where a text table ``path`` (``labels.csv``, ``labels.csv.gz``, ``labels.tsv``) is suggested to be written as
+    an ``.h5ad``: ``labels.h5ad`` beside it (``with_suffix`` made ``labels.csv.h5ad`` of a ``.csv.gz``)."""
+    path = Path(path)
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return path.with_name(f"{stem}.h5ad")
+
+
 def _whole(series: pd.Series) -> bool:
     """Whether ``series`` holds integers (numpy's or pandas' nullable ones), not bools."""
     return pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
