@@ -64,7 +64,12 @@ def test_cells_a_partial_file_lacks_are_named_in_a_warning(files, caplog):
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warned) == 1
     assert f"the other 55 (e.g. {m.obs_names[5]!r}, {m.obs_names[6]!r}, {m.obs_names[7]!r}) are not in it" in warned[0]
-    assert "columns ['label']" in warned[0] and "fitted as an unlabelled (query) cell" in warned[0]
+    assert "columns ['label']" in warned[0]
+    # it said 'a cell without a cell type is fitted as an unlabelled (query) cell' for any step and any column
+    # (jae embed; a file of batches): now what a fit does with each missing column, named as a fit's setting
+    assert "a cell without a cell type" not in warned[0]
+    assert ("(a fit takes a cell missing its cell-type column, cell_type_key, as an unlabelled query cell, and "
+            "refuses one missing its batch_key)") in warned[0]
 
 
 def test_jae_fit_says_what_an_annotation_file_matched_once(files, tmp_path, caplog):
@@ -279,8 +284,9 @@ def test_a_gzip_compressed_annotation_table_is_told_the_line_that_writes_its_obs
     assert f"annotation file {table} is a text table (CSV/TSV), not an .h5ad" in text
     assert "anndata.read_csv" not in text
     line = re.search(r"in Python (anndata\.AnnData\(.*?\)\.write_h5ad\('[^']*'\))", text).group(1)
+    written = tmp_path / "labels.h5ad"  # not labels.csv.h5ad (Path.with_suffix of labels.csv.gz)
+    assert line.endswith(f".write_h5ad({str(written)!r})"), line
     exec(line, {"anndata": ad, "pandas": pd})
-    written = tmp_path / "labels.csv.h5ad"
     mdata = read_competition(d / "x.mod1.h5ad", d / "x.mod2.h5ad", annotations=written)
     assert mdata.obs["cell_type"].iloc[:5].tolist() == ["T"] * 5
 

@@ -133,6 +133,23 @@ def _not_an_argument(owner: str, arguments: tuple, args: tuple, settings: dict, 
     return f"{owner} has no argument {name!r}; {hint}"
 
 
+def _whole_number(value: str) -> int:
+    """``value`` as an int: digits (``100000``), or a number of whole value in another form (``1e5``, read exactly,
+    not through a float); anything else (``1.5e0``, ``nan``) raises ValueError."""
+    try:
+        return int(value)
+    except ValueError:
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(value) from None
+        if not number.is_finite() or number != number.to_integral_value():
+            raise ValueError(value)
+        return int(number)
+
+
 def _example(default) -> str:
     """A field's default as a FIELD=VALUE override writes it."""
     if isinstance(default, list):
@@ -335,7 +352,8 @@ class JAEConfig:
     def with_overrides(self, assignments: Sequence[str]) -> "JAEConfig":
         """A copy with ``FIELD=VALUE`` strings applied, e.g. ``['lr=3e-4', 'hidden=256,128', 'decoder_batch=true']``.
 
-        Values are parsed by the field's type (tuples as comma-separated ints, booleans as true/false/1/0/yes/no).
+        Values are parsed by the field's type (tuples as comma-separated ints, booleans as true/false/1/0/yes/no,
+        whole numbers also with an exponent: ``epoch_cells=1e5``).
         One ``FIELD=VALUE`` string alone is one override (not a sequence of its characters).
         """
         defaults = self.to_dict()
@@ -365,6 +383,8 @@ class JAEConfig:
                     if value.strip().lower() not in _BOOLEANS:
                         raise ValueError(value)
                     out[key] = _BOOLEANS[value.strip().lower()]
+                elif isinstance(current, int):  # 1e5 too (a whole number written with an exponent), not 1.5e0
+                    out[key] = _whole_number(value)
                 else:  # numbers are read with spaces around them (lr = 1e-3); texts too (mode = unsupervised)
                     out[key] = type(current)(value.strip() if isinstance(current, str) else value)
             except ValueError as err:

@@ -403,9 +403,13 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
         found = [a for a in holders if embedding in a.obsm] or [  # a MuData's modalities (scanpy's use_rep there)
             a for a in getattr(data, "mod", {}).values() if embedding in a.obsm]
         if not found and not holders:  # data on disk: its files are read for their counts, never their obsm
+            first = next((str(c.path) for c in getattr(data, "counts", None) or ()), None)  # its files' own reader
+            read = ("mudata.read_h5mu(path)" if first is None else f"mudata.read_h5mu({first!r})" if first.endswith(
+                ".h5mu") else f"anndata.read_h5ad({first!r})" if first.endswith(".h5ad") else None)  # None: 10x .h5
             raise KeyError(f"embedding={embedding!r} names an obsm key, but data is " + (
                 "None" if data is None else "given as files, whose obsm jae does not read") + ": pass the array (e.g. "
-                f"mudata.read_h5mu(path).obsm[{embedding!r}]), the data read into memory, or embedding=None")
+                + (f"{read}.obsm[{embedding!r}]" if read else "the one model.embed returned") + "), the data read "
+                "into memory, or embedding=None")
         if not found:
             keys = ", ".join(sorted({repr(k) for a in holders for k in a.obsm.keys()
                                      if k not in getattr(a, "mod", {})})) or "none"  # not a MuData's modality masks

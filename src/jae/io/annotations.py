@@ -26,7 +26,9 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
                    ) -> pd.DataFrame:
     """The ``obs`` of an annotation file to join by cell name into data whose cells are ``cells`` (``data``: the
     data's file name, for the message). A file sharing no cell name with the data is refused in one line naming
-    both's cell names and the fix; otherwise how many cells it matches is logged."""
+    both's cell names and the fix, as is one sharing under a tenth of the data's cells and of its own (another run's
+    file, whose barcodes repeat the data's by chance; a file of some of the data's cells matches most of its own);
+    otherwise how many cells it matches is logged."""
     obs = read_obs(path, what=what)
     path = Path(path)
     if obs.index.has_duplicates:  # which row's annotations a cell gets would be ambiguous
@@ -56,6 +58,15 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
             f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
             f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
         )
+    if 10 * matched < len(cells) and 10 * matched < len(obs):  # another run's file sharing barcodes by chance
+        shared = pd.Index(cells)[pd.Index(cells).isin(obs.index)]
+        raise ValueError(
+            f"{what} file {path} shares only {matched} cell names (e.g. {', '.join(repr(str(c)) for c in shared[:3])})"
+            f" with the data{f' ({data})' if data else ''}: under a tenth of the data's {len(cells)} cells and of its "
+            f"{len(obs)}, as barcodes of another run's cells repeat by chance; annotations are joined by cell name: "
+            "give the annotation file of these cells, or, if these are the cells it annotates, keep its rows of them "
+            "alone (e.g. a = a[a.obs_names.isin(names)].copy() on its AnnData, names the data's obs_names) and write "
+            "it again")
     if noted():  # joined again when opened files are read: said when they were opened
         return obs
     if obs.columns.empty:  # the log line below said its cells matched, and nothing was joined
@@ -69,9 +80,10 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
     absent = pd.Index(cells)[~pd.Index(cells).isin(obs.index)]
     logger.warning(
         "annotations %s: %d of %d cells matched; the other %d (e.g. %s) are not in it: in its columns %s they keep "
-        "the data's own values, or get missing values where the data has none: a cell without a cell type is "
-        "fitted as an unlabelled (query) cell; add them to the file if they have annotations", path.name, matched, len(cells), len(absent), ", ".join(repr(str(c)) for c in absent[:3]),
-        [str(c) for c in obs.columns])
+        "the data's own values, or get missing values where the data has none (a fit takes a cell missing its "
+        "cell-type column, cell_type_key, as an unlabelled query cell, and refuses one missing its batch_key); "
+        "add them to the file if they have annotations", path.name, matched, len(cells), len(absent),
+        ", ".join(repr(str(c)) for c in absent[:3]), [str(c) for c in obs.columns])
     return obs
 
 
@@ -161,6 +173,15 @@ def table_head(path: Path) -> str | None:
         return lines[0].decode("utf-8").rstrip("\r") if head.strip() and b"\0" not in head else None
     except (OSError, EOFError, UnicodeDecodeError):
         return None
+
+
+def h5ad_name(path: Path) -> Path:
+    """Where a text table ``path`` (``labels.csv``, ``labels.csv.gz``, ``labels.tsv``) is suggested to be written as
+    an ``.h5ad``: ``labels.h5ad`` beside it (``with_suffix`` made ``labels.csv.h5ad`` of a ``.csv.gz``)."""
+    path = Path(path)
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return path.with_name(f"{stem}.h5ad")
 
 
 def _whole(series: pd.Series) -> bool:

@@ -139,15 +139,20 @@ def counts_or_x(adata, layer: str | None, *, where: str) -> str | None:
 def counts_read(adata, layer: str | None) -> str:
     """Where :func:`counts_or_x` reads ``adata``'s counts, as messages name it: ``'X'``, or ``"layer 'name'"``."""
     found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where="the data")
-    return "X" if found is None else f"layer {found!r}"
+    made = getattr(adata, "jae_layers_dropped", None) and found in adata.layers and adata.layers[found] is adata.X
+    return "X" if found is None or made else f"layer {found!r}"  # made: a reader's 'counts' of a split's .X
 
 
 def counts_hint_for(adata, layer: str | None) -> str | None:
     """The refusal's fix where the counts layer read is the very matrix of ``.X`` (jae's readers and
     :func:`jae.simulate` keep counts found in ``.X`` in both without copying them): normalising ``.X`` in place, as
     scanpy's ``normalize_total`` and ``log1p`` do, normalised the counts too, and no ``layer=`` finds them again; or the
-    file's ``.X`` held normalised values. None otherwise (the general hint applies)."""
+    file's ``.X`` held normalised values. Where ``.X`` is read from one AnnData split into modalities, which keep the
+    counts' matrix alone, the AnnData's layers are named (layers['raw_counts']). None otherwise (the general hint)."""
     found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where="the data")
+    dropped = getattr(adata, "jae_layers_dropped", None)  # one AnnData's layers, not kept by its split (jae.io.single)
+    if dropped and (found is None or found != RAW and found in adata.layers and adata.layers[found] is adata.X):
+        return f"the data's .X holds no raw counts; its layers are {dropped}: pass layer=... naming the one holding them"
     if found is None or found == RAW or found not in adata.layers or adata.layers[found] is not adata.X:
         return None  # layer='raw' has a hint of its own (scanpy's adata.raw = adata shares .X the same way)
     return (f"layer {found!r} is the same matrix as .X (jae's readers and jae.simulate keep counts found in .X in both, "

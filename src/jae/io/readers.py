@@ -124,14 +124,14 @@ def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
     table (a CSV or TSV of cell annotations) is refused naming the line that writes it as an ``.h5ad``."""
     path = _check_file(path, what=what)
     if not h5py.is_hdf5(path):
-        from .annotations import table_head  # a .csv.gz too: read_h5ad's fix for gzip read it as a matrix
+        from .annotations import h5ad_name, table_head  # a .csv.gz too: read_h5ad's fix for gzip read it as a matrix
         first = table_head(path)
         if first is not None:  # otherwise read_h5ad says what the file is
             sep = ", sep='\\t'" if "\t" in first else ""
             raise ValueError(
                 f"{what} file {path} is a text table (CSV/TSV), not an .h5ad; annotations are read from an .h5ad's "
                 f"obs: write it as one first, e.g. in Python anndata.AnnData(obs=pandas.read_csv({str(path)!r}, "
-                f"index_col=0{sep})).write_h5ad({str(path.with_suffix('.h5ad'))!r}) (cell names in its first "
+                f"index_col=0{sep})).write_h5ad({str(h5ad_name(path))!r}) (cell names in its first "
                 "column), and pass that file")
     fix = (f"annotations are read from an .h5ad's obs: write its obs as one, e.g. "
            f"anndata.AnnData(obs=mudata.read_h5mu({str(path)!r}).obs).write_h5ad(...), and pass that")

@@ -48,7 +48,9 @@ def _columns(adata: ad.AnnData, cols: np.ndarray | None, *, layer: str | None, o
 
     layers = {layer: take(adata.layers[layer])} if layer is not None and layer in adata.layers else {}
     var = adata.var.copy() if cols is None else adata.var.iloc[cols].copy()
-    return ad.AnnData(X=take(adata.X), obs=obs, var=var, layers=layers)
+    out = ad.AnnData(X=take(adata.X), obs=obs, var=var, layers=layers)
+    out.jae_layers_dropped = [str(k) for k in adata.layers if k not in layers]  # named by a counts refusal (raw.py)
+    return out
 
 
 def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
