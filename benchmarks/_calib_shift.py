@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -32,6 +31,7 @@ from jae.labels import vote  # noqa: E402
 from jae.model.calibration import _log_softmax, expected_calibration_error, fit_temperature  # noqa: E402
 from jae.model.voters import Voters, mixture  # noqa: E402
 from jae.train import split_validation  # noqa: E402
+from _results import write_text  # noqa: E402
 
 log = logging.getLogger("calib_shift")
 
@@ -168,13 +168,8 @@ def append_rows(path: Path, rows: list[dict], *, fresh: bool = False) -> None:
     """``path`` with ``rows`` added as JSON lines (``fresh``: in place of what it held), written to a temporary file
     and moved over it at once: a kill or a full disk mid-write leaves the earlier rows whole and no half line (the
     temporary file is removed on failure)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        earlier = path.read_text() if path.exists() and not fresh else ""
-        tmp.write_text(earlier + "".join(json.dumps(r) + "\n" for r in rows))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    earlier = path.read_text() if path.exists() and not fresh else ""
+    write_text(path, earlier + "".join(json.dumps(r) + "\n" for r in rows))
 
 
 def main(argv: list[str] | None = None) -> int:

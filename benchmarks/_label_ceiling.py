@@ -19,7 +19,6 @@ Prints a markdown table and writes it to ``results/label_ceiling.md``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -34,6 +33,7 @@ from sklearn.preprocessing import StandardScaler
 import jae.baseline
 from _quality_data import SETS, SIMULATED, SUBSAMPLED, load_set, missing_data, reference_mask
 from quality import knn_vote_accuracy
+from _results import write_text
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -95,9 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             print(lines[-1], flush=True)
     lines += ["", f"Wall time {(time.perf_counter() - t0) / 60:.1f} min."]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(f".{args.out.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    os.replace(tmp, args.out)
+    write_text(args.out, "\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

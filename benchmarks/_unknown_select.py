@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import warnings
 import logging
 import sys
@@ -50,6 +49,7 @@ from mapping import _setup, _with  # noqa: E402
 from jae import JAE, JAEConfig  # noqa: E402
 from jae.model.voters import K_VOTE, nearest  # noqa: E402
 from jae.train import split_validation  # noqa: E402
+from _results import write_text  # noqa: E402
 
 QUANTILE = 0.95
 MIN_PER_TYPE = 20
@@ -499,15 +499,6 @@ def report(df: pd.DataFrame) -> str:
             + "\n\n## Left-out types\n\n" + fmt(fits) + "\n")
 
 
-def _write(path: Path, text: str) -> None:
-    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
-    recorded file whole (the temporary file is removed on failure)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def check_sets(p: argparse.ArgumentParser, sets, out: Path | None) -> None:
@@ -550,7 +541,7 @@ def main(argv=None) -> int:
         text = report(pd.read_csv(args.report))
         print(text)
         if args.out is not None:
-            _write(args.out, text)
+            write_text(args.out, text)
         return 0
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -561,12 +552,12 @@ def main(argv=None) -> int:
             df = pd.DataFrame(run(name, seed, args.types, args.min_cells, config, args.max_ref))
             if args.csv is not None:
                 saved = pd.read_csv(args.csv) if args.csv.exists() else None
-                _write(args.csv, pd.concat([saved, df]).to_csv(index=False))  # the earlier rows kept on a kill
+                write_text(args.csv, pd.concat([saved, df]).to_csv(index=False))  # the earlier rows kept on a kill
             frames.append(df)
     text = report(pd.concat(frames))
     print(text)
     if args.out is not None:
-        _write(args.out, text)
+        write_text(args.out, text)
     return 0
 
 

@@ -46,6 +46,7 @@ from _quality_score import Scorer  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
 from jae.model.calibration import calibration_error_floor, expected_calibration_error  # noqa: E402
+from _results import write_text  # noqa: E402
 
 log = logging.getLogger("mapping")
 
@@ -330,14 +331,6 @@ def _markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` at once (a kill mid-write leaves the earlier sections of the file whole)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def main(argv=None) -> int:
@@ -402,9 +395,9 @@ def main(argv=None) -> int:
             "'paired cells only', fitted on the 50% paired cells, the one-modality cells embedded through the query "
             "path. 15-NN overlap: each one-modality query cell's 15 nearest among them, as measured vs both "
             "modalities, in the mosaic model.\n\n")
-        _write(args.out, (old if old.startswith("# Mosaic") else intro) + "## " + head + "\n\n" + text + "\n\n")
+        write_text(args.out, (old if old.startswith("# Mosaic") else intro) + "## " + head + "\n\n" + text + "\n\n")
     elif args.out is not None and args.mode == "rna-only":
-        _write(
+        write_text(
             args.out,
             "# RNA-only query cells (issue 15, benchmark (a))\n\n"
             f"`OMP_NUM_THREADS=1 python benchmarks/mapping.py --mode rna-only --sets {' '.join(args.sets)}"
@@ -420,7 +413,7 @@ def main(argv=None) -> int:
             "stable the neighbourhoods are at all). R^2: the imputed second-modality input columns against the "
             "measured ones on the query cells.\n\n" + text + "\n")
     elif args.out is not None and args.mode == "labels":
-        _write(
+        write_text(
             args.out,
             "# Label transfer: head vs head + 15-NN vote mixture, unknown score (issues 12, 15)\n\n"
             f"`OMP_NUM_THREADS=1 python benchmarks/mapping.py --mode labels --sets {' '.join(args.sets)}"
@@ -436,7 +429,7 @@ def main(argv=None) -> int:
             "ECE floor: what perfectly calibrated probabilities with the same confidences would score on as many cells "
             "(jae.model.calibration.calibration_error_floor). Targets: ECE <= 0.02, AUROC >= 0.85.\n\n" + text + "\n")
     elif args.out is not None:
-        _write(
+        write_text(
             args.out,
             "# Reference mapping benchmark (issue 15)\n\n"
             f"`OMP_NUM_THREADS=1 python benchmarks/mapping.py --sets {' '.join(args.sets)}"

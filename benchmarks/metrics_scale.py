@@ -45,6 +45,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from _results import write_text
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -64,15 +65,6 @@ def _load() -> dict:
     return json.loads(JSON.read_text()) if JSON.exists() else {}
 
 
-def _write(path: Path, text: str) -> None:
-    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
-    recorded file whole (the temporary file is removed on failure)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def with_section(text: str, section: str) -> str:
@@ -84,11 +76,11 @@ def with_section(text: str, section: str) -> str:
 
 
 def _save(runs: dict, *, scale_md: bool = False) -> None:
-    _write(JSON, json.dumps(runs, indent=1) + "\n")
+    write_text(JSON, json.dumps(runs, indent=1) + "\n")
     lines = render(runs)
-    _write(MD, "\n".join(["# Metrics at scale", ""] + lines[2:]) + "\n")
+    write_text(MD, "\n".join(["# Metrics at scale", ""] + lines[2:]) + "\n")
     if scale_md and SCALE_MD.exists():
-        _write(SCALE_MD, with_section(SCALE_MD.read_text(), "\n".join(lines)))
+        write_text(SCALE_MD, with_section(SCALE_MD.read_text(), "\n".join(lines)))
     print(f"written to {MD}" + (f" and {SCALE_MD}" if scale_md and SCALE_MD.exists() else ""))
 
 

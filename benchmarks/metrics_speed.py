@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from _results import write_text
 
 HERE = Path(__file__).resolve().parent
 METRICS = ("nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn")
@@ -214,15 +215,6 @@ def _check(parser: argparse.ArgumentParser, args) -> None:
                      "environment's Python or pass --skip-scib")
 
 
-def _write(path: Path, text: str) -> None:
-    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
-    recorded file whole (the temporary file is removed on failure)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def main(argv=None) -> int:
@@ -243,7 +235,7 @@ def main(argv=None) -> int:
     if args.render_only is not None:
         text = report(json.loads(args.render_only.read_text()), args.threads, args.scib_cap,
                       args.scib_results[0] if args.scib_results else None)
-        _write(args.out, text)
+        write_text(args.out, text)
         print(text)
         return 0
     os.environ.update(_thread_env(args.threads))  # before numpy / torch are imported
@@ -286,8 +278,8 @@ def main(argv=None) -> int:
             rows.append({"n_cells": n, "jae": jae, "scib": scib})
             text = report(rows, args.threads, args.scib_cap, args.scib_results[0] if args.scib_results else None)
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            _write(args.out, text)
-            _write(args.out.with_suffix(".json"), json.dumps(rows, indent=1, default=float) + "\n")
+            write_text(args.out, text)
+            write_text(args.out.with_suffix(".json"), json.dumps(rows, indent=1, default=float) + "\n")
     print(text)
     return 0
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import anndata as ad
 import numpy as np
+from _results import write_text
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -363,9 +364,7 @@ def _write_json(path: Path, obj) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_text(path, text)
 
 
 def main(argv: list[str] | None = None) -> int:

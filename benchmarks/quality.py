@@ -48,6 +48,7 @@ from _quality_data import SETS, SIMULATED, SUBSAMPLED, QualitySet, load_set, mis
 from _quality_peers import peer_embeddings  # noqa: E402
 from _quality_score import METRICS, Scorer, label_accuracy  # noqa: E402
 from jae.config import JAEConfig  # noqa: E402
+from _results import write_text  # noqa: E402
 
 log = logging.getLogger("quality")
 
@@ -291,9 +292,7 @@ def write_results(
     ):
         path = RESULTS / f"{stem}{suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)  # a --stem in a folder of its own
-        tmp = path.with_suffix(suffix + ".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        write_text(path, text)
     return RESULTS / f"{stem}.md"
 
 

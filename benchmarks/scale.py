@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from _results import write_text
 
 HERE = Path(__file__).resolve().parent
 STAGES = ("simulate", "fit", "embed", "evaluate")
@@ -274,17 +275,9 @@ def render(cli_runs: dict, block_runs: dict, path: Path) -> None:
     metrics = path.with_name("scale_metrics.md")  # benchmarks/metrics_scale.py's figures, kept as their own section
     if metrics.exists():
         lines += ["", "## Metrics at scale", ""] + metrics.read_text().splitlines()[2:]
-    _write(path, "\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` at once (a kill mid-write leaves the recorded file as it was)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,7 +351,7 @@ def _run(args, p: argparse.ArgumentParser) -> int:
                     result["metrics"] = cli_runs[label].get("metrics")
             cli_runs[label] = result
             cli_json.parent.mkdir(parents=True, exist_ok=True)
-            _write(cli_json, json.dumps(cli_runs, indent=1) + "\n")
+            write_text(cli_json, json.dumps(cli_runs, indent=1) + "\n")
             render(cli_runs, block_runs, md_path)
             if args.delete_data:
                 for suffix in (".mod1.h5ad", ".mod2.h5ad"):

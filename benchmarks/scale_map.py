@@ -38,6 +38,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from _results import write_text
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "scale_map.json"
@@ -199,12 +200,7 @@ def _run(args) -> int:
                                                                                     text=True).stdout.strip(),
                  note=args.note or entry.get("note"), time=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     runs[args.label] = entry
-    tmp = args.results.with_name(f".{args.results.name}.tmp")  # moved over at once: a kill leaves the runs whole
-    try:
-        tmp.write_text(json.dumps(runs, indent=1) + "\n")
-        os.replace(tmp, args.results)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text(args.results, json.dumps(runs, indent=1) + "\n")  # moved over at once: a kill leaves the runs whole
     if args.delete_data:
         delete_written(d, args.kind)
     return 0

@@ -9,7 +9,6 @@ operand has 110 columns (100 components + 10 oversamples). Writes ``benchmarks/r
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from _results import write_text
 
 HERE = Path(__file__).resolve().parent
 
@@ -86,12 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     lines += [f"| {name} | {th} | {t:.2f} | {t / nnz * 1e9:.0f} |" for name, th, t in rows]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(f".{args.out.name}.tmp")  # moved over --out at once: a kill leaves it whole
-    try:
-        tmp.write_text("\n".join(lines) + "\n")
-        os.replace(tmp, args.out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text(args.out, "\n".join(lines) + "\n")  # moved over --out at once: a kill leaves it whole
     print("\n".join(lines))
     return 0
 

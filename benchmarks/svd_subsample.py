@@ -13,25 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from _results import write_text
 
 HERE = Path(__file__).resolve().parent
 
 
-def _write(path: Path, text: str) -> None:
-    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
-    recorded file whole (the temporary file is removed on failure)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_results(results: Path, run: dict) -> list[str]:
@@ -39,7 +30,7 @@ def write_results(results: Path, run: dict) -> list[str]:
     table's lines."""
     n, rows_out = run["n_cells"], run["rows"]
     results.parent.mkdir(parents=True, exist_ok=True)
-    _write(results.with_suffix(".json"), json.dumps(run, indent=1) + "\n")
+    write_text(results.with_suffix(".json"), json.dumps(run, indent=1) + "\n")
     metric_names = [k for k in rows_out[0] if k not in ("variant", "fit_s", "energy_vs_ref")]
     lines = [
         f"# SVD basis on a subsample: quality of the SVD features ({n:,} simulated competition-shaped Multiome "
@@ -52,7 +43,7 @@ def write_results(results: Path, run: dict) -> list[str]:
     for r in rows_out:
         lines.append(f"| {r['variant']} | {r['fit_s']:.1f} | {r['energy_vs_ref'][0]:.4f} | {r['energy_vs_ref'][1]:.4f} | "
                      + " | ".join(f"{r[m]:.3f}" for m in metric_names) + " |")
-    _write(results.with_suffix(".md"), "\n".join(lines) + "\n")
+    write_text(results.with_suffix(".md"), "\n".join(lines) + "\n")
     return lines
 
 

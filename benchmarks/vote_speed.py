@@ -25,6 +25,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from _results import write_text
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -93,20 +94,11 @@ def render(runs: dict) -> list[str]:
     return lines
 
 
-def _write(path: Path, text: str) -> None:
-    """``text`` to a temporary file beside ``path``, moved over it at once: a kill or a full disk mid-write leaves the
-    recorded file whole (the temporary file is removed on failure)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_section(lines: list[str]) -> None:
     """Put the section into ``scale.md`` before "## Metrics at scale" (replacing an earlier copy)."""
-    _write(RESULTS.joinpath("scale_vote.md"), "\n".join(["# Label-transfer vote", ""] + lines[2:]) + "\n")
+    write_text(RESULTS.joinpath("scale_vote.md"), "\n".join(["# Label-transfer vote", ""] + lines[2:]) + "\n")
     if not SCALE_MD.exists():
         return
     text = SCALE_MD.read_text()
@@ -116,7 +108,7 @@ def write_section(lines: list[str]) -> None:
     else:
         head, tail = text.split("## Metrics at scale", 1) if "## Metrics at scale" in text else (text, None)
         tail = "\n## Metrics at scale" + tail if tail is not None else ""
-    _write(SCALE_MD, head.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n" + tail)
+    write_text(SCALE_MD, head.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n" + tail)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(row), flush=True)
         runs[f"{n}x{args.voters}x{args.dims}"] = row
     if not args.no_write:
-        _write(JSON, json.dumps(runs, indent=1) + "\n")
+        write_text(JSON, json.dumps(runs, indent=1) + "\n")
         write_section(render(runs))
         print(f"written to {JSON} and {SCALE_MD}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def test_a_failed_write_leaves_the_earlier_rows_whole(monkeypatch, tmp_path):
     def full_disk(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_calib_shift.os, "replace", full_disk)
+    monkeypatch.setattr(os, "replace", full_disk)  # what benchmarks/_results.write_text moves with
     with pytest.raises(OSError, match="No space"):
         _calib_shift.append_rows(out, [{"set": "a"}])
     assert out.read_text() == '{"set": "old"}\n' and [p.name for p in tmp_path.iterdir()] == ["calib.jsonl"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def test_a_failed_write_leaves_the_report_and_the_saved_rows_whole(monkeypatch, 
     recorded_rows = csv.read_text()
     monkeypatch.setattr(_unknown_select, "report", lambda df: "new report\n")
     monkeypatch.setattr(_unknown_select, "run", lambda *a, **k: [{"set": "b", "seed": 1}])
-    monkeypatch.setattr(_unknown_select.os, "replace", _full_disk)
+    monkeypatch.setattr(os, "replace", _full_disk)  # what benchmarks/_results.write_text moves with
     with pytest.raises(OSError, match="No space"):  # was: the report rewritten in place
         _unknown_select.main(["--report", str(csv), "--out", str(out)])
     with pytest.raises(OSError, match="No space"):  # was: the saved rows rewritten in place (resumable runs)
