@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _quality_data import SETS, SIMULATED, SUBSAMPLED, missing_data  # noqa: E402
+from _quality_data import check_sets  # noqa: E402
 from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
@@ -149,19 +149,6 @@ def run(name, seed, config):
         rows.append(row)
     return rows
 
-
-def check_sets(p: argparse.ArgumentParser, sets, out: Path | None) -> None:
-    """Set names, their data and the output's folder checked before the first fit (one argparse line each): else a
-    mistyped set or a missing file stopped the run with a traceback after the sets before it."""
-    known = (*SETS, *SIMULATED, *SUBSAMPLED)
-    unknown = [s for s in sets if s not in known]
-    if unknown:
-        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(known)}")
-    problem = missing_data(sets)
-    if problem:
-        p.error(problem)
-    if out is not None and not out.parent.is_dir():
-        p.error(f"--out {out}: folder {out.parent} does not exist")
 
 
 def append_rows(path: Path, rows: list[dict], *, fresh: bool = False) -> None:

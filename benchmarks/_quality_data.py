@@ -297,3 +297,18 @@ def validation_split(name: str, obs: pd.DataFrame, reference: np.ndarray, *, see
     out = np.zeros(len(obs), dtype=bool)
     out[idx[inner]] = True
     return out
+
+
+def check_sets(p, sets, out: Path | None) -> None:
+    """``sets`` (names in SETS, SIMULATED or SUBSAMPLED), their data and the folder of ``out`` checked before the first
+    fit, each refused in one line by the argparse parser ``p`` (a mistyped set or a missing file had stopped a run with a
+    traceback after the sets before it)."""
+    known = (*SETS, *SIMULATED, *SUBSAMPLED)
+    unknown = [s for s in sets if s not in known]
+    if unknown:
+        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(known)}")
+    problem = missing_data(sets)
+    if problem:
+        p.error(problem)
+    if out is not None and not out.parent.is_dir():
+        p.error(f"--out {out}: folder {out.parent} does not exist")

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _quality_data import SETS, SIMULATED, SUBSAMPLED, missing_data  # noqa: E402
+from _quality_data import check_sets  # noqa: E402
 from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
@@ -500,19 +500,6 @@ def report(df: pd.DataFrame) -> str:
 
 
 
-
-def check_sets(p: argparse.ArgumentParser, sets, out: Path | None) -> None:
-    """Set names, their data and the output's folder checked before the first fit (one argparse line each): else a
-    mistyped set or a missing file stopped the run with a traceback after the sets before it."""
-    known = (*SETS, *SIMULATED, *SUBSAMPLED)
-    unknown = [s for s in sets if s not in known]
-    if unknown:
-        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(known)}")
-    problem = missing_data(sets)
-    if problem:
-        p.error(problem)
-    if out is not None and not out.parent.is_dir():
-        p.error(f"--out {out}: folder {out.parent} does not exist")
 
 
 def main(argv=None) -> int:
