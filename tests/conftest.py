@@ -14,6 +14,31 @@ def _data_dir() -> Path:
     return Path(os.environ.get("JAE_DATA_DIR", REPO.parent / "shared" / "data"))
 
 
+#: The thread variables a benchmark's main() sets for its run (benchmarks/metrics_scale.py, metrics_speed.py).
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+@pytest.fixture(autouse=True)
+def _keep_process_settings():
+    """Every test leaves the 'jae' logger's level, torch's thread count and the thread variables of the environment
+    as it found them: a CLI or benchmark main() sets them for its run; a level left at INFO added other tests' log
+    records to the ones they count, and a NUMBA_NUM_THREADS left set changed the thread count of later subprocesses."""
+    import logging
+
+    import torch
+
+    level, threads = logging.getLogger("jae").level, torch.get_num_threads()
+    variables = {k: os.environ.get(k) for k in _THREAD_VARIABLES}
+    yield
+    logging.getLogger("jae").setLevel(level)
+    torch.set_num_threads(threads)
+    for key, value in variables.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """Root of the real datasets (``../shared/data`` or ``$JAE_DATA_DIR``).

@@ -18,18 +18,6 @@ def never_runs(monkeypatch):
         monkeypatch.setattr(mapping, name, lambda *a, **k: pytest.fail("a set ran"))
 
 
-@pytest.fixture(autouse=True)
-def _keep_process_settings():
-    """The scripts' main() sets torch's threads and the 'jae' logger's level for a run; later tests keep theirs."""
-    import logging
-
-    import torch
-
-    level, threads = logging.getLogger("jae").level, torch.get_num_threads()
-    yield
-    logging.getLogger("jae").setLevel(level)
-    torch.set_num_threads(threads)
-
 
 def _refused(capsys, argv) -> str:
     with pytest.raises(SystemExit) as exc:

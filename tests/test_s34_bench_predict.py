@@ -12,18 +12,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import predict  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _keep_process_settings():
-    """The scripts' main() sets torch's threads and the 'jae' logger's level for a run; later tests keep theirs."""
-    import logging
-
-    import torch
-
-    level, threads = logging.getLogger("jae").level, torch.get_num_threads()
-    yield
-    logging.getLogger("jae").setLevel(level)
-    torch.set_num_threads(threads)
-
 
 def _refused(capsys, argv: list[str]) -> str:
     with pytest.raises(SystemExit) as exc:

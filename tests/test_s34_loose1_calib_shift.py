@@ -14,17 +14,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import _calib_shift  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _keep_settings():
-    import logging
-
-    import torch
-
-    threads, level = torch.get_num_threads(), logging.getLogger("jae").level
-    yield
-    torch.set_num_threads(threads)
-    logging.getLogger("jae").setLevel(level)
-
 
 def test_an_earlier_out_is_added_to_or_replaced_only_on_request(capsys, monkeypatch, tmp_path):
     out = tmp_path / "calib.jsonl"
