@@ -23,8 +23,8 @@ from contextvars import ContextVar
 
 import anndata as ad
 
-__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x", "note_raw",
-           "resolve_raw", "counts_noted"]
+__all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x",
+           "note_raw", "resolve_raw", "counts_noted"]
 
 logger = logging.getLogger(__name__)
 

@@ -298,9 +298,7 @@ def write_h5mu_copy(source: str | os.PathLike, path: str | os.PathLike, cells: p
             if frame is not None:
                 group = f["obs"]
                 order = _column_order(group)
-                for key in frame.columns:
-                    if key in group:
-                        del group[key]
+                for key in frame.columns:  # left out of the copy when the file had it
                     write_elem(group, key, frame[key]._values)
                 group.attrs["column-order"] = order + [k for k in frame.columns if k not in order]
             if layer is not None:
@@ -340,14 +338,13 @@ def _copy_without(source: str | os.PathLike, path: str | os.PathLike, skip) -> N
 
 
 def _put(group, name: str, entries: dict) -> None:
-    """Add (or replace) ``entries`` in the mapping ``group[name]`` (made when missing)."""
+    """Add ``entries`` to the mapping ``group[name]`` (made when missing); an entry the source held was left out of
+    the copy (:func:`_copy_without`)."""
     from anndata.io import write_elem
 
     if name not in group:
         write_elem(group, name, {})
     for key, value in entries.items():
-        if key in group[name]:
-            del group[name][key]
         write_elem(group[name], key, value)
 
 
@@ -453,11 +450,7 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
         with h5py.File(written, "r") as w, h5py.File(tmp, "r+") as f:
             for key in w:
                 if key != "mod":
-                    if key in f:
-                        del f[key]
                     w.copy(w[key], f, name=key)
-            if modality in f["mod"]:
-                del f["mod"][modality]
             w.copy(w["mod"][modality], f["mod"], name=modality)
             f["mod"].attrs.update(w["mod"].attrs)
             f.attrs.update(w.attrs)
