@@ -216,13 +216,19 @@ def _symbols_fix(var_names, expected: pd.Index, symbols, reference: str) -> str 
 _INTERVAL = re.compile(r"^(.+?)([:_-])(\d+)([_-])(\d+)$")
 
 
+def _interval_keys(names, *, bare: bool = False) -> pd.Series:
+    """Each name as ``chrom:start-end`` whatever its separators (NaN where it is no interval); ``bare``: the
+    chromosome without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike)."""
+    parts = pd.Series(np.asarray(names), dtype=object).str.extract(_INTERVAL)
+    chrom = parts[0].str.replace(r"^chr", "", regex=True) if bare else parts[0]
+    return chrom + ":" + parts[2] + "-" + parts[4]
+
+
 def _interval_fix(var_names: pd.Index, expected: pd.Index, reference: str) -> str | None:
     """The fix when the data's peaks are the reference's, written with other separators (``chr1:100-200`` for
     ``chr1_100_200``) or chromosome names (``1`` for ``chr1``: Ensembl's and UCSC's); None otherwise."""
     def keys(names: pd.Index, bare: bool = False) -> pd.Index:
-        parts = pd.Series(names).str.extract(_INTERVAL).dropna()
-        chrom = parts[0].str.replace(r"^chr", "", regex=True) if bare else parts[0]
-        return pd.Index(chrom + ":" + parts[2] + "-" + parts[4])
+        return pd.Index(_interval_keys(names, bare=bare).dropna())
 
     hits = _by_key(var_names, expected, keys)
     match = _INTERVAL.match(str(expected[0])) if len(expected) else None
@@ -365,15 +371,11 @@ def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, na
     if kind_from_names(expected) != "ATAC":
         return pos
 
-    def keys(names: pd.Index) -> pd.Series:
-        parts = pd.Series(np.asarray(names), dtype=object).str.extract(_INTERVAL)
-        return parts[0] + ":" + parts[2] + "-" + parts[4]  # NaN where a name is no interval
-
     free = np.ones(len(var_names), dtype=bool)
     free[pos[pos >= 0]] = False  # the data's features already matched by name
-    own = keys(var_names)[free].dropna()
+    own = _interval_keys(var_names)[free].dropna()
     own = own[~own.duplicated(keep=False)]  # its index: the positions of those features in the data
-    wanted = keys(expected)
+    wanted = _interval_keys(expected)
     wanted[wanted.duplicated(keep=False)] = np.nan  # an interval the model names twice: neither is matched
     todo = np.flatnonzero(pos < 0)
     found = pd.Index(own.to_numpy(), dtype=object).get_indexer(wanted.iloc[todo].to_numpy())
