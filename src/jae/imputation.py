@@ -252,7 +252,8 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
         values = np.asarray(imputed.X, dtype=np.float32)
         mdata.mod[modality] = ad.AnnData(obs=pd.DataFrame(index=imputed.obs_names.copy()), var=imputed.var.copy(),
                                          layers={key: values}, uns={key: info})
-        with _quiet_mudata(): mdata.update()  # noqa: E701
+        with _quiet_mudata():
+            mdata.update()
         logger.info("imputed %s written as layers[%r] of a new modality %r (%d cells x %d features)",
                     info["modality"], key, modality, *values.shape)
         return
