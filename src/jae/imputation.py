@@ -102,10 +102,9 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     values = np.asarray(values, dtype=np.float32)
     if basis is None:
         np.clip(values, 0.0, None, out=values)  # normalised protein values are never negative
-    if isinstance(data, (str, os.PathLike)):  # a file: its cells' annotations read from it opened (not its counts)
-        from .io.plan import _as_files
+    from .io.plan import opened
 
-        data = _as_files(data, None, rna_only=True, layer=layer)
+    data = opened(data, layer=layer)  # a file: its cells' annotations read from it opened (not its counts)
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     obs = pd.DataFrame(index=cells[rows]) if obs is None else obs.reindex(cells[rows]).copy()
     obs["jae_imputed"] = True
@@ -134,10 +133,9 @@ def _alone(model, data, source: str) -> str:
     from .query import _modalities, _pick
 
     index = list(model.modality_names).index(source)
-    if isinstance(data, (str, os.PathLike)):  # a file: its modality read from it (the user has no mdata)
-        from .io.plan import _as_files
+    from .io.plan import opened
 
-        data = _as_files(data, None, rna_only=True)
+    data = opened(data)  # a file: its modality read from it (the user has no mdata)
     if isinstance(data, FilesOnDisk) and index < len(data.counts):
         c = data.counts[index]
         return (f"mudata.read_h5mu({str(c.path)!r})[{c.modality!r}]" if c.modality is not None else
@@ -296,10 +294,9 @@ def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:
     if not key and list(getattr(model, "batches", [])) == ["all"]:  # fitted with batch_key=None: one batch
         return np.zeros(len(cells), dtype=np.int64)
     key = key or "batch"  # a model saved before jae kept fit's column: the default, as decoder_batch_key reads
-    if isinstance(data, (str, os.PathLike)):
-        from .io.plan import _as_files
+    from .io.plan import opened
 
-        data = _as_files(data, None, rna_only=True)
+    data = opened(data)
     with batch_column(key):
         obs = cell_obs(data)
     if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):

@@ -81,10 +81,9 @@ class QueryAdapter:
         Given the reference's batches, cells of a batch that is neither mapped nor the reference's are named in a
         warning: they get no shift (a batch not mapped yet, or a mapped one written otherwise, e.g. 3.0 for 3)."""
         from .io.paired import cell_obs, check_batches, get_annotation
-        from .io.plan import _as_files
+        from .io.plan import opened
 
-        path = isinstance(data, str) or hasattr(data, "__fspath__")  # a path: the obs of its file, opened
-        obs = cell_obs(_as_files(data, None, rna_only=True) if path else data)  # as fit: a modality's own columns too
+        obs = cell_obs(opened(data))  # as fit: a modality's own columns too; a path: the obs of its file, opened
         if obs is None or self.batch_key not in obs.columns:
             raise ValueError(
                 f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
@@ -234,11 +233,10 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
     refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
     call in the message for data without annotations."""
     from .io.paired import batch_column, cell_obs, check_batches, get_annotation
-    from .io.plan import _as_files
+    from .io.plan import opened
 
-    path = isinstance(data, str) or hasattr(data, "__fspath__")  # a path: the obs of its file, opened
     with batch_column(batch_key):  # the modalities must agree on this column
-        obs = cell_obs(_as_files(data, None, rna_only=True) if path else data)
+        obs = cell_obs(opened(data))  # a path: the obs of its file, opened
     if obs is None:
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")

@@ -73,6 +73,13 @@ def available_memory() -> int | None:
         return None
 
 
+def opened(data, *, layer: str | None = "counts"):
+    """``data`` with a path (``str`` or ``os.PathLike``) opened as the query functions open one (:func:`_as_files`,
+    an ``.h5mu`` of RNA alone included): its files, whose ``obs`` names the cells' annotations; anything else as it
+    is."""
+    return _as_files(data, None, rna_only=True, layer=layer) if isinstance(data, (str, os.PathLike)) else data
+
+
 def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "counts"):
     """``data`` as :class:`PairedFiles` (or :class:`jae.io.MosaicFiles` when its modalities hold different cells)
     when it lives on disk (PairedFiles, MosaicFiles, a path, a backed MuData), else None. ``rna_only`` (embedding,
