@@ -209,7 +209,7 @@ def run_labels(name: str, config: JAEConfig, seed: int) -> dict:
     pred2 = mapped2.predict_cell_type(q_all, embedding=emb2)
     scores = unknown_scores(mapped2, emb2)
     out["left-out type"] = f"{novel} ({int(is_new.sum())})"
-    for what, sc in scores.items():  # "head" is the call (jae.labels.UNKNOWN_SCORE)
+    for what, sc in scores.items():  # "head_or_far" is the call (jae.labels.UNKNOWN_SCORE)
         out[f"AUROC {what}"] = float(roc_auc_score(is_new, sc))
     for what, sc in scores.items():
         out[f"unknown rate left-out, {what}"] = float((sc[is_new] > 1).mean())
@@ -422,7 +422,8 @@ def main(argv=None) -> int:
             "on the query cells whose type the reference has: the calibrated head alone, the 15-NN vote among the "
             "voters alone, and their equal mixture (what predict_cell_type returns). Unknown: a second reference "
             "without the query's median-sized type; AUROC of the left-out type's query cells vs the rest for each "
-            "score of jae.labels.unknown_scores (head: 1 - the calibrated head's top probability, the call; "
+            "score of jae.labels.unknown_scores (head: 1 - the calibrated head's top probability averaged over 10 "
+            "query neighbours; far: the centroid distance averaged so; head_or_far: the larger, the call; "
             "confidence: 1 - the mixture's; centroid: distance to the nearest type centroid; knn: mean distance to "
             "the 15 nearest voters), and call rates at each score's held-out threshold (5% of the held-out reference "
             "cells). Held-out ref accuracy / mean confidence against the query's: whether the query's ECE is shift. "

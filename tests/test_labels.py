@@ -279,22 +279,26 @@ def test_mapped_model_embeds_voters_as_reference_cells(model, few):
 def test_unknown_call_is_the_heads_confidence_below_its_heldout_threshold(model, few):
     from jae.labels import UNKNOWN_SCORE, unknown_scores
 
-    assert UNKNOWN_SCORE == "head"
+    assert UNKNOWN_SCORE == "head_or_far"
     query = few[1]
     emb = model.embed(query, key_added=None)
     scores = unknown_scores(model, emb)
-    assert set(scores) == {"head", "head_cell", "confidence", "centroid", "knn"}
+    assert set(scores) == {"head", "head_cell", "far", "far_cell", "head_or_far", "confidence", "centroid", "knn"}
     pred = model.predict_cell_type(query, embedding=emb)
-    assert (pred["unknown"].to_numpy() == (scores["head"] > 1)).all()
+    assert (pred["unknown"].to_numpy() == (scores["head_or_far"] > 1)).all()
     # the score the call thresholds is returned too, to rank cells
     assert pred["unknown_score"].dtype == np.float32
-    np.testing.assert_allclose(pred["unknown_score"], scores["head"], rtol=1e-5)
+    np.testing.assert_allclose(pred["unknown_score"], scores["head_or_far"], rtol=1e-5)
     assert (pred["unknown"] == (pred["unknown_score"] > 1)).all()
-    # the call's score is each cell's own averaged with its SMOOTH_K (10) nearest query cells' (non-type columns)
+    # the call's score: the head's and the centroid distance's, each cell's own averaged with its SMOOTH_K (10)
+    # nearest query cells' (non-type columns), each over its held-out threshold; the larger of the two
     n_ct, k = model.layout.n_cell_type, SMOOTH_K
     d = np.linalg.norm(emb[:, None, n_ct:] - emb[None, :, n_ct:], axis=2)
-    np.testing.assert_allclose(scores["head"], scores["head_cell"][np.argsort(d, axis=1, kind="stable")[:, :k + 1]].mean(1),
-                               rtol=1e-6)
+    near = np.argsort(d, axis=1, kind="stable")[:, :k + 1]
+    np.testing.assert_allclose(scores["head"], scores["head_cell"][near].mean(1), rtol=1e-6)
+    np.testing.assert_allclose(scores["far_cell"], scores["centroid"])  # paired cells: the centroid score
+    np.testing.assert_allclose(scores["far"], scores["far_cell"][near].mean(1), rtol=1e-6)
+    np.testing.assert_array_equal(scores["head_or_far"], np.maximum(scores["head"], scores["far"]))
     assert not np.allclose(scores["head"], scores["head_cell"])
     assert pred["unknown"].equals(model.predict_cell_type(query)["unknown"])  # the embedding path calls the same
     # every query type is in the reference; the threshold is 5% of 12 held-out cells of an underfitted head
@@ -372,6 +376,16 @@ def test_the_unknown_score_is_averaged_over_query_cells_whatever_the_chunks_and_
         assert got[i] == pytest.approx((s[i] + s[others].sum()) / 5)
     assert (labels.smooth_over_cells(rest, s, seed=3, k=4, anchors=60) == got).all()  # seeded
     assert not np.allclose(labels.smooth_over_cells(rest, s, seed=4, k=4, anchors=60), got)
+
+
+def _call(model, emb, head_units, observed=None):
+    """The unknown call's score as documented: the head's units and the centroid distance's (one-modality cells in
+    their own units), each averaged over the cell and its 10 nearest cells given, the larger of the two."""
+    from jae.labels import smooth_over_cells
+
+    rest = emb[:, model.layout.n_cell_type:]
+    far = model.calibration.far_score(rest, observed)
+    return np.maximum(smooth_over_cells(rest, head_units, seed=model.seed), smooth_over_cells(rest, far, seed=model.seed))
 
 
 def _fixture_input(folder, model) -> dict:
@@ -530,7 +544,6 @@ def test_cells_measured_in_one_modality_are_called_against_heldout_cells_placed_
     held-out cells placed from that modality alone, on both of predict_cell_type's paths and per cell in mosaic data."""
     import dataclasses
 
-    from jae.labels import smooth_over_cells
     from jae.query import fill_missing_blocks
 
     model, query, is_new = left_out
@@ -542,20 +555,25 @@ def test_cells_measured_in_one_modality_are_called_against_heldout_cells_placed_
         alone = fill_missing_blocks(model, np.array(X), observed)
         head = cal.probabilities(model.latent_transformed(alone)[:, ct])
         assert threshold == pytest.approx(np.quantile(head.max(1), 0.05), abs=1e-5)
+        far = (cal.far_threshold_rna_alone, cal.far_threshold_other_alone)[i]  # the distance's, from the same cells
+        rest = model.embed_transformed(alone)[:, model.layout.n_cell_type:]
+        assert far == pytest.approx(np.quantile(cal.relative_distance(rest), 0.95), rel=1e-5)
     assert cal.head_threshold_rna_alone < cal.head_threshold  # measured: 0.54 against 0.58
     rna = query["rna"].copy()
     emb = model.embed(rna, key_added=None)
     pred = model.predict_cell_type(rna)
     own = (1 - _head(model, rna).max(1)) / (1 - cal.head_threshold_rna_alone)
-    np.testing.assert_allclose(pred["unknown_score"], smooth_over_cells(emb[:, model.layout.n_cell_type:], own,
-                                                                       seed=model.seed), rtol=1e-4, atol=1e-5)
+    rna_only = np.column_stack([np.ones(rna.n_obs, bool), np.zeros(rna.n_obs, bool)])
+    np.testing.assert_allclose(pred["unknown_score"], _call(model, emb, own, rna_only), rtol=1e-4, atol=1e-5)
+    assert not np.allclose(pred["unknown_score"], _call(model, emb, own), rtol=1e-4, atol=1e-5)  # far: own units
     given = model.predict_cell_type(rna, embedding=emb)  # a given embedding is called the same
     assert given["unknown"].equals(pred["unknown"])
     np.testing.assert_allclose(given["unknown_score"], pred["unknown_score"], rtol=1e-4, atol=1e-5)
     # against the paired cells' threshold (a file saved before these thresholds) known RNA-only cells are flagged
     # more: measured 0.030 against 0.003 here
     # (a file without its calibration cells, which would give them back: format < 5)
-    model.calibration = dataclasses.replace(cal, head_threshold_rna_alone=np.nan, head_threshold_other_alone=np.nan)
+    model.calibration = dataclasses.replace(cal, head_threshold_rna_alone=np.nan, head_threshold_other_alone=np.nan,
+                                            far_threshold_rna_alone=np.nan, far_threshold_other_alone=np.nan)
     kept, model.calibration_cells = model.calibration_cells, None
     try:
         before = model.predict_cell_type(rna)
@@ -580,8 +598,8 @@ def test_cells_measured_in_one_modality_are_called_against_heldout_cells_placed_
     conf = cal.probabilities(Z[:, ct]).max(1)
     threshold = np.where(gone, cal.head_threshold_rna_alone, cal.head_threshold)
     np.testing.assert_allclose(got["unknown_score"],
-                               smooth_over_cells(emb[:, model.layout.n_cell_type:], (1 - conf) / (1 - threshold),
-                                                 seed=model.seed), rtol=1e-4, atol=1e-5)
+                               _call(model, emb, (1 - conf) / (1 - threshold), np.column_stack([np.ones_like(gone), ~gone])),
+                               rtol=1e-4, atol=1e-5)
 
 
 def test_the_one_modality_thresholds_survive_save_and_load(left_out, tmp_path):
@@ -596,7 +614,6 @@ def test_one_modality_thresholds_follow_the_cells_of_a_dict_in_another_order(lef
     proteins' cells first), while the features come in the model's (the RNA's first): the which-modality mask was
     read in the features' order, so cells were measured against another cell's threshold (the paired one for an
     RNA-only cell; scores off by up to 0.24 of the threshold here), on both paths."""
-    from jae.labels import smooth_over_cells
     from jae.query import query_features
 
     model, query, _ = left_out
@@ -610,7 +627,7 @@ def test_one_modality_thresholds_follow_the_cells_of_a_dict_in_another_order(lef
                           [cal.head_threshold_rna_alone, cal.head_threshold_other_alone], cal.head_threshold)
     emb = model.embed(data, key_added=None)
     conf = cal.probabilities(model.latent(data)[:, model.layout.block("cell_type")]).max(1)
-    want = smooth_over_cells(emb[:, model.layout.n_cell_type:], (1 - conf) / (1 - threshold), seed=model.seed)
+    want = _call(model, emb, (1 - conf) / (1 - threshold), observed)
     np.testing.assert_allclose(got["unknown_score"], want, rtol=1e-4, atol=1e-5)
     given = model.predict_cell_type(data, embedding=emb)
     np.testing.assert_allclose(given["unknown_score"], want, rtol=1e-4, atol=1e-5)
@@ -638,7 +655,6 @@ def test_a_file_saved_before_the_one_modality_thresholds_gets_them_from_its_cali
     get the RNA-alone threshold, computed from the file's own calibration cells as fit computes it."""
     from pathlib import Path
 
-    from jae.labels import smooth_over_cells
     from jae.query import fill_missing_blocks
 
     folder = Path(__file__).parent / "fixtures" / "model_v5"
@@ -654,8 +670,9 @@ def test_a_file_saved_before_the_one_modality_thresholds_gets_them_from_its_cali
     assert m.calibration.head_threshold_rna_alone == pytest.approx(threshold, abs=1e-6)
     own = (1 - _head(m, rna).max(1)) / (1 - threshold)
     emb = m.embed(rna, key_added=None)
-    np.testing.assert_allclose(pred["unknown_score"], smooth_over_cells(emb[:, m.layout.n_cell_type:], own, seed=m.seed),
-                               rtol=1e-4, atol=1e-5)
+    rna_only = np.column_stack([np.ones(len(own), bool), np.zeros(len(own), bool)])
+    assert np.isfinite(m.calibration.far_threshold_rna_alone)  # the distance's too, from the same cells
+    np.testing.assert_allclose(pred["unknown_score"], _call(m, emb, own, rna_only), rtol=1e-4, atol=1e-5)
 
 
 def test_labels_of_a_file_path_with_its_embedding_given_are_indexed_and_checked_by_cell(model, few, tmp_path):
@@ -685,7 +702,10 @@ def test_unknown_scores_measure_one_modality_cells_as_predict_cell_type_does(lef
     observed = measured(model, rna)
     assert observed[:, 0].all() and not observed[:, 1].any()
     scores = unknown_scores(model, emb, observed=observed)
-    np.testing.assert_allclose(scores["head"], model.predict_cell_type(rna)["unknown_score"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(scores["head_or_far"], model.predict_cell_type(rna)["unknown_score"], rtol=1e-4,
+                               atol=1e-5)
+    np.testing.assert_allclose(scores["far_cell"] * model.calibration.far_threshold_rna_alone,
+                               model.calibration.relative_distance(emb[:, model.layout.n_cell_type:]), rtol=1e-5)
     paired = unknown_scores(model, emb)
     cal = model.calibration
     np.testing.assert_allclose(paired["head_cell"] * (1 - cal.head_threshold),

@@ -447,11 +447,11 @@ class JAE:
         The probability is an equal mixture of a linear classifier of the stored reference cells' labels on the
         embedding (:mod:`jae.model.linear`; its softmax at a temperature fitted on held-out reference cells) and a
         15-nearest-neighbour vote among the same cells in the embedding (:mod:`jae.labels`, :mod:`jae.model.voters`);
-        ``unknown`` is True for cells of which the calibrated cell-type head is less sure, on average over each cell's
-        10 nearest cells given with it, than of 95 % of the held-out reference cells (:data:`jae.labels.UNKNOWN_SCORE`);
-        ``unknown_score`` is that average in units of the threshold (> 1: unknown), to rank cells. Models saved before the linear classifier mix
-        the head with the vote; format-2 models (no stored reference cells) use the head alone; models saved before
-        calibration existed give the plain softmax and never call unknown.
+        ``unknown`` is True for cells of which the calibrated cell-type head is less sure, or which lie farther from
+        every type centroid, on average over each cell's 10 nearest cells given with it, than 95 % of the held-out
+        reference cells (:data:`jae.labels.UNKNOWN_SCORE`); ``unknown_score`` is the larger average in units of its
+        threshold (> 1: unknown), to rank cells. Files saved before the linear classifier mix the head with the
+        vote; format-2 files use the head alone; files before calibration give the plain softmax, no unknown call.
 
         ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, a
         DataFrame indexed by ``obs_names``, or the ``data.obsm`` key it was stored under, e.g. ``'X_jae'``; its cells are called unknown by the modalities ``data`` holds: pass the data it was embedded from, e.g. the MuData, not its ``'rna'``). ``key_added``: also store the columns as

@@ -224,7 +224,7 @@ def fit_temperature(
 
 #: The fields added after the first calibrated model files: None in ``model.json`` when NaN, NaN when absent.
 _OPTIONAL = ("knn_threshold", "head_threshold", "ece_floor", "linear_temperature", "head_threshold_rna_alone",
-             "head_threshold_other_alone")
+             "head_threshold_other_alone", "far_threshold_rna_alone", "far_threshold_other_alone")
 
 
 @dataclass(frozen=True)
@@ -275,6 +275,10 @@ class LabelCalibration:
         (PBMC10k from RNA alone: 17% against 6% paired). NaN in files written before them (those that keep their
         calibration cells get them when such cells are first predicted, :func:`jae.labels.predict_cell_type`), and
         without the reference's feature moments: such cells then take :attr:`head_threshold`.
+    far_threshold_rna_alone, far_threshold_other_alone
+        The ``1 - UNKNOWN_QUANTILE`` quantile of :meth:`relative_distance` for the same held-out cells placed from one
+        modality: the unit of :meth:`far_score` for such cells (paired cells: :meth:`centroid_score`'s unit). NaN in
+        files written before them (computed as the head's are) and without feature moments (the paired unit then).
     """
 
     temperature: float
@@ -293,6 +297,8 @@ class LabelCalibration:
     linear_temperature: float = float("nan")
     head_threshold_rna_alone: float = float("nan")
     head_threshold_other_alone: float = float("nan")
+    far_threshold_rna_alone: float = float("nan")
+    far_threshold_other_alone: float = float("nan")
 
     @classmethod
     def fit(
@@ -300,7 +306,7 @@ class LabelCalibration:
         train_rest: np.ndarray, train_codes: np.ndarray, n_types: int, quantile: float = UNKNOWN_QUANTILE,
         heldout_vote: np.ndarray | None = None, heldout_knn: np.ndarray | None = None,
         heldout_linear: np.ndarray | None = None, heldout_logits_alone: tuple = (None, None),
-        heldout_paired: np.ndarray | None = None,
+        heldout_paired: np.ndarray | None = None, heldout_rest_alone: tuple = (None, None),
     ) -> "LabelCalibration":
         """Fit on held-out reference cells (logits ``(m, n_types)``, labels, embedding columns after the cell-type
         part ``(m, d)``) and on the training reference cells' embedding columns ``(n, d)`` and labels.
@@ -312,7 +318,8 @@ class LabelCalibration:
         returned probabilities are then its mixture with the vote, at :attr:`linear_temperature` (fitted the same
         way), and the ECEs and the confidence threshold are theirs; the head's temperature is fitted as before (the
         unknown call reads the head). ``heldout_logits_alone``: the held-out cells' head logits when placed from their
-        RNA alone and from the second modality alone (None: not measured), which set the thresholds of such cells.
+        RNA alone and from the second modality alone (None: not measured), which set the thresholds of such cells;
+        ``heldout_rest_alone`` their embedding columns after the cell-type part, which set the distance's.
         ``heldout_paired``: ``(m,)`` bool, the held-out cells measured in both modalities (a mosaic reference's;
         None: all), which alone set :attr:`head_threshold` (all cells when none is paired)."""
         from .voters import mixture
@@ -350,7 +357,7 @@ class LabelCalibration:
             mixed=heldout_vote is not None, knn_threshold=knn,
             head_threshold=float(np.quantile(scaled_head[paired].max(1), quantile)) if len(heldout_codes) else np.nan,
             ece_floor=calibration_error_floor(scaled), linear_temperature=float(linear_temperature),
-        ).with_alone_thresholds(heldout_logits_alone, quantile)
+        ).with_alone_thresholds(heldout_logits_alone, quantile, heldout_rest_alone)
         if not len(heldout_codes):
             return out
         dist = out.relative_distance(heldout_rest)
@@ -360,12 +367,19 @@ class LabelCalibration:
         score = out.unknown_score(conf, heldout_rest)
         return cls(**{**out.__dict__, "score_threshold": float(np.quantile(score, 1.0 - quantile))})
 
-    def with_alone_thresholds(self, logits_alone: tuple, quantile: float = UNKNOWN_QUANTILE) -> "LabelCalibration":
+    def with_alone_thresholds(self, logits_alone: tuple, quantile: float = UNKNOWN_QUANTILE,
+                              rest_alone: tuple = (None, None)) -> "LabelCalibration":
         """This calibration with :attr:`head_threshold_rna_alone` / :attr:`head_threshold_other_alone` set from the
-        held-out cells' head logits placed from their RNA alone / the second modality alone (None or no cells: NaN)."""
-        return replace(self, **{f"head_threshold_{which}_alone": np.nan if logits is None or not len(logits) else
-                                float(np.quantile(_softmax_at(logits, self.temperature).max(axis=1), quantile))
-                                for which, logits in zip(("rna", "other"), logits_alone)})
+        held-out cells' head logits placed from their RNA alone / the second modality alone (None or no cells: NaN),
+        and :attr:`far_threshold_rna_alone` / :attr:`far_threshold_other_alone` from the same cells' embedding
+        columns after the cell-type part (``rest_alone``)."""
+        far = {f"far_threshold_{which}_alone": np.nan if rest is None or not len(rest) else
+               float(np.quantile(self.relative_distance(rest), 1.0 - quantile))
+               for which, rest in zip(("rna", "other"), rest_alone)}
+        return replace(self, **far, **{f"head_threshold_{which}_alone": np.nan if logits is None or not len(logits)
+                                       else float(np.quantile(_softmax_at(logits, self.temperature).max(axis=1),
+                                                              quantile))
+                                       for which, logits in zip(("rna", "other"), logits_alone)})
 
     @property
     def linear(self) -> bool:
@@ -438,6 +452,19 @@ class LabelCalibration:
                 if np.isfinite(alone):
                     threshold[observed[:, i] & ~observed[:, 1 - i]] = alone
         return (1.0 - np.asarray(head_confidence, np.float64)) / np.maximum(1.0 - threshold, 1e-12)
+
+    def far_score(self, rest: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`centroid_score`, each cell measured in one modality (``observed``, as :meth:`head_score`) in units of
+        the held-out cells placed from that modality (:attr:`far_threshold_rna_alone`, ...; the paired unit where
+        NaN): the distance half of the unknown call (:data:`jae.labels.UNKNOWN_SCORE`)."""
+        score = self.centroid_score(rest)
+        if observed is not None:
+            observed = np.asarray(observed, dtype=bool)
+            for i, alone in enumerate((self.far_threshold_rna_alone, self.far_threshold_other_alone)):
+                rows = observed[:, i] & ~observed[:, 1 - i]
+                if np.isfinite(alone) and rows.any():
+                    score[rows] = self.relative_distance(np.asarray(rest)[rows]) / max(alone, 1e-12)
+        return score
 
     def knn_score(self, knn_distance: np.ndarray) -> np.ndarray:
         """Mean distance to the nearest voters in units of :attr:`knn_threshold` (> 1: farther from the reference
