@@ -92,8 +92,13 @@ def diagnostics_table(table: pd.DataFrame) -> pd.DataFrame | None:
 def notes(table: pd.DataFrame) -> list[str]:
     """One sentence per embedding: what ``overall`` averages and why the rest is n/a."""
     out = []
-    for name in table.index:
-        averaged = table.attrs.get("averaged", {}).get(name, [])
+    recorded = table.attrs.get("averaged", {})
+    for name, row in table.iterrows():
+        if name not in recorded:  # attrs lost (pd.concat of two tables, a metrics.csv read back): not "mean of nothing"
+            na = [c for c in COLUMNS if c != "overall" and c in row.index and not np.isfinite(row[c])]
+            out += [f"{name}: n/a: {', '.join(na)} (why is not recorded with this table)"] if na else []
+            continue
+        averaged = recorded[name]
         skipped = table.attrs.get("skipped", {}).get(name, {})
         line = f"{name}: overall = mean of {', '.join(averaged) if averaged else 'nothing'}"
         if skipped:
