@@ -219,6 +219,7 @@ def evaluate(
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
     from .report import holds_report, metrics_table, report_files, write_report, write_table
+    from .report.settings import settings_sentence
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
@@ -286,6 +287,7 @@ def evaluate(
 
     arrays: dict[str, np.ndarray] = {}
     columns: dict[str, list[str] | None] = {}  # jae's column names, for the share:<block> diagnostics
+    sources: dict = {}  # where each row's embedding came from, named in the report (attrs['description'])
     # every key (and the baseline's name) is kept: a file named by its label takes none of them, nor another's row
     given = set(items) | ({"svd_baseline"} if baseline else set())
     for name, value in items.items():
@@ -293,6 +295,7 @@ def evaluate(
             label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name,
                                       scored=labelled)  # the file may lack cells without a cell type
             name = label if name != str(value) else _file_row_name(label, value, taken=(given - {name}) | set(arrays))
+            value = user_path(value)  # named as a file in the report
         elif isinstance(value, str):
             try:
                 E = obsm_embedding(data, value)
@@ -313,7 +316,7 @@ def evaluate(
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         check_values(name, E, data.obs_names, labelled)
         arrays[name] = E
-        columns[name] = _block_columns(data, value, E.shape[1])
+        columns[name], sources[name] = _block_columns(data, value, E.shape[1]), value
     if baseline:
         arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer)
     n_scored = int(labelled.sum())
@@ -352,8 +355,10 @@ def evaluate(
     table.attrs["description"] = (
         f"{n_scored} cells, {count(len(pd.unique(cell_type_l)), 'cell type')}, "
         f"{'no batches' if batch is None else count(len(pd.unique(batch_l)), 'batch')}, "
-        f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}."
-    )
+        f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}. "
+    ) + settings_sentence(cell_type_key=cell_type_key, batch_key=batch_key, has_batch=batch is not None,
+                          n_cells=len(labelled), n_scored=n_scored, seed=seed, knn=resolve_knn(knn, n_scored),
+                          sources=sources, baseline=baseline)
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
         with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
             if report:

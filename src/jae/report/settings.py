@@ -1,0 +1,62 @@
+"""The sentence of a report that says what produced its scores: the annotation columns, the cells left out, the seed,
+the neighbour search, where each embedding came from and jae's version (:func:`jae.evaluate`'s
+``attrs['description']``, shown under the report's heading)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+__all__ = ["settings_sentence"]
+
+
+def _source(value) -> str:
+    """Where an embedding came from, in a few words: an obsm key, a file, or values passed in."""
+    if isinstance(value, os.PathLike):
+        return f"file {os.fspath(value)}"
+    if isinstance(value, str):
+        return f"obsm[{value!r}]"
+    return "values passed in"
+
+
+def settings_sentence(
+    *,
+    cell_type_key: str,
+    batch_key: str | None,
+    has_batch: bool,
+    n_cells: int,
+    n_scored: int,
+    seed: int,
+    knn: str,
+    sources: Mapping,
+    baseline: bool,
+) -> str:
+    """One sentence naming the settings of an evaluation (what a reader of the report needs to rerun it).
+
+    Parameters
+    ----------
+    cell_type_key, batch_key
+        The obs columns read (``batch_key`` None: all cells one batch).
+    has_batch
+        Whether obs had the batch column (the default ``'batch'`` may be missing: one batch).
+    n_cells, n_scored
+        Cells of the data, and those with a cell type (scored).
+    seed, knn
+        The seed, and the neighbour search used (``'exact'`` or ``'approximate'``).
+    sources
+        ``{row name: obsm key (str), file (path) or anything else (values passed in)}``.
+    baseline
+        Whether the SVD baseline was scored (its row ``svd_baseline``).
+    """
+    from .. import __version__
+
+    left = n_cells - n_scored
+    cells = f"obs[{cell_type_key!r}]" + (f" ({left:,} of {n_cells:,} cells without one left out)" if left else "")
+    if batch_key is None:
+        batches = "none (batch_key=None: one batch)"
+    else:
+        batches = f"obs[{str(batch_key)!r}]" if has_batch else f"no obs[{str(batch_key)!r}] column (one batch)"
+    rows = [f"{name} = {_source(value)}" for name, value in sources.items()]
+    rows += ["svd_baseline = jae's SVD baseline"] if baseline else []
+    return (f"Cell types: {cells}; batches: {batches}; seed: {seed}; kNN: {knn}; embeddings: {', '.join(rows)}; "
+            f"jae {__version__}.")
