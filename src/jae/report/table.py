@@ -49,6 +49,8 @@ def metrics_table(results: Mapping[str, pd.Series]) -> pd.DataFrame:
     if not results:
         raise ValueError("metrics_table: no results given; evaluate at least one embedding")
     table = pd.DataFrame({name: r.reindex(COLUMNS) for name, r in results.items()}).T
+    if [str(n) for n in table.index] != [str(n) for n in results]:  # {1: Z, 0.5: Z2}: a float index read 1 as 1.0
+        table.index = pd.Index(list(results), dtype=object)
     table.index.name = "embedding"
     table.attrs["averaged"] = {name: list(r.attrs.get("averaged", [])) for name, r in results.items()}
     table.attrs["skipped"] = {name: dict(r.attrs.get("skipped", {})) for name, r in results.items()}
