@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
+from .._words import count
 from ..io.atomic import atomic_files, atomic_write, check_not_input, protected
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
@@ -93,6 +94,21 @@ def _categories(labels):
 def _ordered(labels: np.ndarray, categories):
     """``labels`` as a Categorical of ``categories`` (its legend order) when they came as one; else as they are."""
     return labels if categories is None else pd.Categorical(labels, categories=categories)
+
+
+def _absent(labels: np.ndarray, subset: np.ndarray, one: str, many: str) -> str:
+    """The labels of which the UMAPs' random subset holds no cell, with their cell counts (``'cell type X (2
+    cells)'``), else '': a rare type was left out of every legend without a word."""
+    from ..io.validate import missing_text
+
+    values = pd.Series(labels, dtype=object)
+    counts = values[~(values.isna().to_numpy() | missing_text(labels))].value_counts(sort=False)
+    shown = set(values.iloc[subset])
+    absent = [f"{k} ({count(int(c), 'cell')})" for k, c in counts.items() if k not in shown]
+    if not absent:
+        return ""
+    more = f" and {len(absent) - 10} more" if len(absent) > 10 else ""
+    return f"{one if len(absent) == 1 else many} {', '.join(absent[:10])}{more}"
 
 
 def write_report(
@@ -216,11 +232,16 @@ def write_report(
             atomic_write(staging / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
                          protect=protect, overwrite=True)
         subset = np.arange(n)
-        sampled = ""
+        sampled = absent = ""
         if max_cells is not None and n > max_cells:
             subset = np.sort(np.random.default_rng(seed).choice(n, size=max_cells, replace=False))
             log.info("report: UMAPs of a random %d of %d cells", max_cells, n)
             sampled = f"random {max_cells:,} of {n:,} cells, seed {seed}"  # on each figure and the page
+            absent = "; ".join(filter(None, [_absent(cell_type, subset, "cell type", "cell types"),
+                                             "" if batch is None else _absent(batch, subset, "batch", "batches")]))
+            if absent:  # not in any legend: said on the page
+                log.info("report: the UMAPs' subset holds no cell of the %s", absent)
+                absent = f" The subset holds no cell of the {absent}."
         umaps = {}
         titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
         for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
@@ -239,6 +260,6 @@ def write_report(
         index = write_index(staging, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
                             umap_note=f"Each UMAP shows the same {sampled} (the cap set by jae evaluate "
                             "--umap-max-cells, jae.evaluate(umap_max_cells=) or jae.report.write_report(max_cells=); "
-                            "all or None: every cell)." if sampled else "",
+                            f"all or None: every cell).{absent}" if sampled else "",
                             umap_batch=batch is not None, protect=protect, overwrite=True)
     return out_dir / index.name
