@@ -219,7 +219,7 @@ def evaluate(
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
     from .report import holds_report, metrics_table, report_files, write_report, write_table
-    from .report.settings import settings_sentence
+    from .report.settings import in_column_order, settings_sentence
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
@@ -315,8 +315,7 @@ def evaluate(
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         check_values(name, E, data.obs_names, labelled)
-        arrays[name] = E
-        columns[name], sources[name] = _block_columns(data, value, E.shape[1]), value
+        arrays[name], columns[name], sources[name] = E, _block_columns(data, value, E.shape[1]), value
     if baseline:
         arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer)
     n_scored = int(labelled.sum())
@@ -363,8 +362,9 @@ def evaluate(
         with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
             if report:
                 written = write_report(
-                    table, {k: v[labelled] for k, v in arrays.items()}, staging, cell_type=cell_type_l,
-                    batch=batch_l, title="jae evaluation", description=table.attrs["description"],
+                    table, {k: v[labelled] for k, v in arrays.items()}, staging, title="jae evaluation",
+                    cell_type=in_column_order(cell_type_l, obs[cell_type_key]), batch=in_column_order(batch_l, batch),
+                    description=table.attrs["description"],
                     max_cells=umap_max_cells, seed=seed, device=device, protect=protect, progress_bar=progress_bar,
                 )
             else:

@@ -1,13 +1,16 @@
-"""The sentence of a report that says what produced its scores: the annotation columns, the cells left out, the seed,
-the neighbour search, where each embedding came from and jae's version (:func:`jae.evaluate`'s
-``attrs['description']``, shown under the report's heading)."""
+"""What :func:`jae.evaluate` hands its report: the sentence that says what produced the scores (the annotation
+columns, the cells left out, the seed, the neighbour search, where each embedding came from and jae's version:
+``attrs['description']``, shown under the report's heading), and the labels in their obs column's order."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 
-__all__ = ["settings_sentence"]
+import numpy as np
+import pandas as pd
+
+__all__ = ["settings_sentence", "in_column_order"]
 
 
 def _source(value) -> str:
@@ -60,3 +63,13 @@ def settings_sentence(
     rows += ["svd_baseline = jae's SVD baseline"] if baseline else []
     return (f"Cell types: {cells}; batches: {batches}; seed: {seed}; kNN: {knn}; embeddings: {', '.join(rows)}; "
             f"jae {__version__}.")
+
+
+def in_column_order(labels: np.ndarray | None, column: pd.Series | None):
+    """The scored cells' ``labels`` as a Categorical of ``column``'s categories when the obs column is categorical (the
+    legend order the user set, as scanpy draws it: ``jae.report.write_report`` keeps a Categorical's order), else as
+    they are; None for None."""
+    categories = getattr(getattr(column, "dtype", None), "categories", None)
+    if labels is None or categories is None or not pd.Series(labels, dtype=object).isin(categories).all():
+        return labels
+    return pd.Categorical(labels, categories=categories)
