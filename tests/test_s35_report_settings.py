@@ -38,3 +38,15 @@ def test_the_description_says_when_there_is_no_batch_column(data):
     table = jae.evaluate(data, ["X_stored"], batch_key=None, pseudotime_keys=[], progress_bar=False)
     assert "Cell types: obs['cell_type']; batches: none (batch_key=None: one batch); seed: 0;" in \
         table.attrs["description"]
+
+
+def test_metrics_md_opens_with_the_description_the_cli_table_does_not(data, tmp_path):
+    """--no-report writes metrics.csv and metrics.md alone: neither said what was scored, or how."""
+    from jae.report import table_markdown
+
+    table = jae.evaluate(data, ["X_stored"], pseudotime_keys=[], report_dir=tmp_path / "r", report=False,
+                         progress_bar=False)
+    text = (tmp_path / "r" / "metrics.md").read_text(encoding="utf-8")
+    assert text == table.attrs["description"] + "\n\n" + table_markdown(table)
+    assert text.startswith("200 cells, 3 cell types, 2 batches, ") and "Cell types: obs['cell_type']; " in text
+    assert table_markdown(table).startswith("| embedding |")

@@ -193,7 +193,8 @@ def check_free(paths: Iterable[Path], *, overwrite: bool) -> None:
 def write_table(table: pd.DataFrame, out_dir: Path, *, protect: Iterable = (),
                 overwrite: bool = False) -> tuple[Path, Path]:
     """Write ``metrics.csv`` and ``metrics.md`` into ``out_dir`` atomically (both or neither); ``overwrite``: replace
-    those of an earlier table (refused otherwise, before anything is written).
+    those of an earlier table (refused otherwise, before anything is written). ``metrics.md`` is
+    :func:`table_markdown` after the table's ``attrs['description']`` (what :func:`jae.evaluate` scored, and how).
 
     Returns
     -------
@@ -206,6 +207,9 @@ def write_table(table: pd.DataFrame, out_dir: Path, *, protect: Iterable = (),
     with atomic_outputs():  # both or neither: a failed metrics.md left a new metrics.csv beside the old .md
         csv = atomic_write(out_dir / "metrics.csv", lambda p: table.to_csv(p, float_format="%.6g", na_rep="NaN"),
                            protect=protect, overwrite=overwrite)
-        md = atomic_write(out_dir / "metrics.md", lambda p: p.write_text(table_markdown(table), encoding="utf-8"),
+        described = table.attrs.get("description")  # what was scored, how (jae.evaluate's): --no-report's only record
+        text = (f"{_md_text(described)}\n\n" if isinstance(described, str) and described.strip() else "") + \
+            table_markdown(table)
+        md = atomic_write(out_dir / "metrics.md", lambda p: p.write_text(text, encoding="utf-8"),
                           protect=protect, overwrite=overwrite)  # utf-8 whatever the locale: 'scVI β' failed on an ASCII or cp1252 locale
     return csv, md
