@@ -184,9 +184,9 @@ def evaluate(
         (None or ``'auto'``: CUDA if available; ``'cpu'``, ``'cuda'``, ``'cuda:N'``). Both are checked first.
     report_dir
         When given, ``metrics.csv`` and ``metrics.md`` are written there, and with ``report=True`` the UMAPs, bar
-        chart and ``index.html`` too: all of them beside it first, then moved in. A folder that is not empty is
-        refused before any work unless ``overwrite=True``, which replaces every file of an earlier report there
-        (:func:`jae.report.report_files`; other files, such as scanpy's ``umap_<key>.png``, are left alone).
+        chart and ``index.html`` too: all of them beside it first, then moved in. A folder holding an earlier report
+        (:func:`jae.report.report_files`) is refused before any work unless ``overwrite=True``, which replaces its
+        files; other files there (the data's own, scanpy's ``umap_<key>.png``) are left alone, without ``overwrite``.
     report
         With ``report_dir``: also draw the UMAPs, bar chart and ``index.html`` (False: only the two tables).
     umap_max_cells
