@@ -20,7 +20,6 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._flags import check_flags
-from ._words import count
 from .embedding_inputs import _is_file_name, _is_files, as_array, frame_embedding, obsm_embedding, read_embedding
 from .evaluation_checks import (
     DEFAULT_BATCH_KEY, cell_type_labels,
@@ -218,8 +217,8 @@ def evaluate(
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .report import holds_report, metrics_table, report_files, write_report, write_table
-    from .report.settings import in_column_order, settings_sentence
+    from .report import check_umap_files, holds_report, metrics_table, report_files, write_report, write_table
+    from .report.settings import describe, in_column_order
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
@@ -316,6 +315,8 @@ def evaluate(
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         check_values(name, E, data.obs_names, labelled)
         arrays[name], columns[name], sources[name] = E, _block_columns(data, value, E.shape[1]), value
+    if report_dir is not None and report:  # a user's umap_<name>.png there: refused now, not after every score
+        check_umap_files(report_dir, [*arrays, *(["svd_baseline"] if baseline else [])], what="report_dir")
     if baseline:
         arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer)
     n_scored = int(labelled.sum())
@@ -351,13 +352,9 @@ def evaluate(
             no_cell_cycle=None if cc_ref is not None else cc_reason, column_names=columns.get(name),
         )
     table = metrics_table(results)
-    table.attrs["description"] = (
-        f"{n_scored} cells, {count(len(pd.unique(cell_type_l)), 'cell type')}, "
-        f"{'no batches' if batch is None else count(len(pd.unique(batch_l)), 'batch')}, "
-        f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}. "
-    ) + settings_sentence(cell_type_key=cell_type_key, batch_key=batch_key, has_batch=batch is not None,
-                          n_cells=len(labelled), n_scored=n_scored, seed=seed, knn=resolve_knn(knn, n_scored),
-                          sources=sources, baseline=baseline)
+    table.attrs["description"] = describe(
+        cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key,
+        n_cells=len(labelled), seed=seed, knn=resolve_knn(knn, n_scored), sources=sources, baseline=baseline)
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
         with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
             if report:

@@ -80,6 +80,20 @@ def _umap_names(names) -> dict:
     return umaps
 
 
+def check_umap_files(out_dir: str | Path, names, *, what: str = "out_dir") -> None:
+    """Refuse a file in ``out_dir`` named as the UMAP of one of ``names`` (scanpy saves its figures as
+    ``umap_<key>.png``) that is no file of an earlier report: the report would replace it. :func:`jae.evaluate` asks
+    before any scoring (it was refused once every score was computed and every UMAP drawn); ``what`` names the folder's
+    argument in the message."""
+    out_dir = Path(out_dir).expanduser()
+    earlier = holds_report(out_dir)
+    theirs = [f for f in _umap_names(names).values()
+              if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
+    if theirs:
+        raise FileExistsError(f"{out_dir / theirs[0]} exists and is no file of an earlier report; move it out of "
+                              f"{out_dir} or choose another {what}")
+
+
 def _slug(name: str) -> str:
     # at most 100 characters: a file name may have 255 bytes (names cut to the same start get _2, _3 in write_report)
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name))[:100].strip("_") or "embedding"
@@ -215,10 +229,7 @@ def write_report(
                                 "that folder or choose another out_dir")
     earlier = holds_report(out_dir)
     pngs = _umap_names(embeddings)
-    theirs = [f for f in pngs.values() if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
-    if theirs:  # the user's own (scanpy saves umap_<key>.png) was replaced by the UMAP of that name
-        raise FileExistsError(f"{out_dir / theirs[0]} exists and is no file of an earlier report; move it out of "
-                              f"{out_dir} or choose another out_dir")
+    check_umap_files(out_dir, embeddings)
     if earlier and not overwrite:
         raise FileExistsError(f"{out_dir} already holds a report ({', '.join(earlier[:3])}); pass overwrite=True to "
                               "replace it, or choose another out_dir")

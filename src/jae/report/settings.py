@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["settings_sentence", "in_column_order"]
+__all__ = ["describe", "settings_sentence", "in_column_order"]
 
 
 def _source(value) -> str:
@@ -20,6 +20,19 @@ def _source(value) -> str:
     if isinstance(value, str):
         return f"obsm[{value!r}]"
     return "values passed in"
+
+
+def describe(cell_type: np.ndarray, batch: np.ndarray | None, pseudotime_keys: list, organism: str, *,
+             n_cells: int, **settings) -> str:
+    """The report's description of the scored cells (``cell_type``, ``batch``: their labels), the pseudotime columns
+    and the organism, then :func:`settings_sentence` (``settings``: its other arguments)."""
+    from .._words import count
+
+    return (
+        f"{len(cell_type)} cells, {count(len(pd.unique(cell_type)), 'cell type')}, "
+        f"{'no batches' if batch is None else count(len(pd.unique(batch)), 'batch')}, "
+        f"pseudotimes: {', '.join(map(str, pseudotime_keys)) if pseudotime_keys else 'none'}, organism: {organism}. "
+        + settings_sentence(has_batch=batch is not None, n_cells=n_cells, n_scored=len(cell_type), **settings))
 
 
 def settings_sentence(
