@@ -217,6 +217,11 @@ def write_report(
                f"a {type(table).__name__}")
         raise TypeError(f"table must be the metrics table of the embeddings (jae.evaluate's, or metrics_table of "
                         f"each one's evaluate_embedding), with an 'overall' column of numbers; got {got}")
+    twice = table.index[table.index.duplicated()]
+    if len(twice):  # pd.concat of two runs' tables, each with svd_baseline: failed after UMAPs, "ambiguous" Series
+        raise ValueError(f"table has {int((table.index == twice[0]).sum())} rows named {str(twice[0])!r}; keep one "
+                         "(table[~table.index.duplicated()]) or rename them (table.rename(index=...)) so each row "
+                         "names one embedding")
     unscored = [str(k) for k in embeddings if k not in table.index]  # its UMAP said 'overall n/a': never scored
     if unscored:  # (rows without an embedding are fine: e.g. published scores, in the tables and bars alone)
         raise ValueError(f"embedding {unscored[0]!r} has no row in table (its rows: "
