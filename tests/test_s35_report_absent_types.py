@@ -38,3 +38,26 @@ def test_no_word_when_every_type_is_in_the_subset(tmp_path):
                  cell_type=cell_type, max_cells=30, seed=0, progress_bar=False, device="cpu")
     page = (tmp_path / "r" / "index.html").read_text()
     assert "random 30 of 60 cells, seed 0" in page and "holds no cell" not in page
+
+
+def test_each_umap_figure_counts_what_its_subset_lacks(tmp_path, monkeypatch):
+    """The page named the labels absent from the subset, but a UMAP PNG shared alone still left them out of its
+    legends without a word: its title now counts them."""
+    import jae.report
+
+    titles = []
+    real = jae.report.plot_umaps
+    monkeypatch.setattr(jae.report, "plot_umaps", lambda *a, **kw: (titles.append(kw["title"]), real(*a, **kw))[1])
+    n, cap = 60, 30
+    subset = np.sort(np.random.default_rng(0).choice(n, size=cap, replace=False))
+    rare = np.setdiff1d(np.arange(n), subset)[:3]
+    cell_type = np.array(["A", "B"] * (n // 2), dtype=object)
+    cell_type[rare[:2]] = ["rare 1", "rare 2"]
+    batch = np.array(["b1"] * n, dtype=object)
+    batch[rare[2]] = "b2"
+    write_report(metrics_table({"z": _result()}), {"z": np.random.default_rng(1).normal(size=(n, 4))}, tmp_path / "r",
+                 cell_type=cell_type, batch=batch, max_cells=cap, seed=0, progress_bar=False, device="cpu")
+    assert titles == ["z (4 dims, overall 0.6500)\nUMAP of a random 30 of 60 cells, seed 0; no cell of 2 cell types "
+                      "or 1 batch in it (index.html names them)"]
+    page = (tmp_path / "r" / "index.html").read_text()
+    assert "The subset holds no cell of the cell types rare 1 (1 cell), rare 2 (1 cell); batch b2 (1 cell)." in page

@@ -110,9 +110,10 @@ def _ordered(labels: np.ndarray, categories):
     return labels if categories is None else pd.Categorical(labels, categories=categories)
 
 
-def _absent(labels: np.ndarray, subset: np.ndarray, one: str, many: str) -> str:
-    """The labels of which the UMAPs' random subset holds no cell, with their cell counts (``'cell type X (2
-    cells)'``), else '': a rare type was left out of every legend without a word."""
+def _absent(labels: np.ndarray, subset: np.ndarray, one: str, many: str) -> tuple[str, str]:
+    """The labels of which the UMAPs' random subset holds no cell: how many (``'2 cell types'``, for the figures) and
+    which, with their cell counts (``'cell types X (2 cells), Y (1 cell)'``, for the page); ``('', '')`` for none. A
+    rare type was left out of every legend without a word."""
     from ..io.validate import missing_text
 
     values = pd.Series(labels, dtype=object)
@@ -120,9 +121,9 @@ def _absent(labels: np.ndarray, subset: np.ndarray, one: str, many: str) -> str:
     shown = set(values.iloc[subset])
     absent = [f"{k} ({count(int(c), 'cell')})" for k, c in counts.items() if k not in shown]
     if not absent:
-        return ""
+        return "", ""
     more = f" and {len(absent) - 10} more" if len(absent) > 10 else ""
-    return f"{one if len(absent) == 1 else many} {', '.join(absent[:10])}{more}"
+    return count(len(absent), one, many), f"{one if len(absent) == 1 else many} {', '.join(absent[:10])}{more}"
 
 
 def write_report(
@@ -248,16 +249,18 @@ def write_report(
             atomic_write(staging / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
                          protect=protect, overwrite=True)
         subset = np.arange(n)
-        sampled = absent = ""
+        sampled = absent = shown = ""
         if max_cells is not None and n > max_cells:
             subset = np.sort(np.random.default_rng(seed).choice(n, size=max_cells, replace=False))
             log.info("report: UMAPs of a random %d of %d cells", max_cells, n)
             sampled = f"random {max_cells:,} of {n:,} cells, seed {seed}"  # on each figure and the page
-            absent = "; ".join(filter(None, [_absent(cell_type, subset, "cell type", "cell types"),
-                                             "" if batch is None else _absent(batch, subset, "batch", "batches")]))
-            if absent:  # not in any legend: said on the page
+            found = [_absent(cell_type, subset, "cell type", "cell types")] + (
+                [] if batch is None else [_absent(batch, subset, "batch", "batches")])
+            absent = "; ".join(text for _, text in found if text)
+            if absent:  # in no legend: counted on each figure, named on the page
                 log.info("report: the UMAPs' subset holds no cell of the %s", absent)
                 absent = f" The subset holds no cell of the {absent}."
+                shown = f"; no cell of {' or '.join(k for k, _ in found if k)} in it (index.html names them)"
         umaps = {}
         titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
         for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
@@ -268,8 +271,8 @@ def write_report(
             png = pngs[name]
             plot_umaps(coords, _ordered(cell_type[subset], orders[0]),
                        None if batch is None else _ordered(batch[subset], orders[1]), staging / png,
-                       title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
-                                                                                     else ""),
+                       title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}{shown}"
+                                                                                     if sampled else ""),
                        seed=seed, protect=protect, overwrite=True)
             umaps[name] = png
         plot_metric_bars(table, staging / "metrics.png", protect=protect, overwrite=True)
