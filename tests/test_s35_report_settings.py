@@ -36,7 +36,7 @@ def test_the_description_names_columns_left_out_cells_seed_knn_sources_and_versi
 
 def test_the_description_says_when_there_is_no_batch_column(data):
     table = jae.evaluate(data, ["X_stored"], batch_key=None, pseudotime_keys=[], progress_bar=False)
-    assert "Cell types: obs['cell_type']; batches: none (batch_key=None: one batch); seed: 0;" in \
+    assert "Cell types: obs['cell_type']; batches: none given (all cells one batch); seed: 0;" in \
         table.attrs["description"]
 
 

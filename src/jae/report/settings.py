@@ -69,7 +69,7 @@ def settings_sentence(
     left = n_cells - n_scored
     cells = f"obs[{cell_type_key!r}]" + (f" ({left:,} of {n_cells:,} cells without one left out)" if left else "")
     if batch_key is None:
-        batches = "none (batch_key=None: one batch)"
+        batches = "none given (all cells one batch)"
     else:
         batches = f"obs[{str(batch_key)!r}]" if has_batch else f"no obs[{str(batch_key)!r}] column (one batch)"
     rows = [f"{name} = {_source(value)}" for name, value in sources.items()]
