@@ -79,7 +79,7 @@ def test_jae_evaluate_does_not_replace_a_users_umap_png(data, tmp_path, no_scori
 
     monkeypatch.setattr(report, "umap_coordinates", lambda E, **kw: np.asarray(E)[:, :2])
     (tmp_path / "umap_X_e.png").write_bytes(b"scanpy's")
-    with pytest.raises(FileExistsError, match=r"umap_X_e.png exists and is no file of an earlier result"):
+    with pytest.raises(FileExistsError, match=r"umap_X_e.png exists and is no file of an earlier report"):
         jae.evaluate(data, ["X_e"], report_dir=tmp_path, overwrite=True, progress_bar=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["umap_X_e.png"]
     assert (tmp_path / "umap_X_e.png").read_bytes() == b"scanpy's"

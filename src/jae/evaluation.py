@@ -20,7 +20,6 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._flags import check_flags
-from ._words import count
 from .embedding_inputs import _is_file_name, _is_files, as_array, frame_embedding, obsm_embedding, read_embedding
 from .evaluation_checks import (
     DEFAULT_BATCH_KEY, cell_type_labels,
@@ -184,9 +183,9 @@ def evaluate(
         (None or ``'auto'``: CUDA if available; ``'cpu'``, ``'cuda'``, ``'cuda:N'``). Both are checked first.
     report_dir
         When given, ``metrics.csv`` and ``metrics.md`` are written there, and with ``report=True`` the UMAPs, bar
-        chart and ``index.html`` too: all of them beside it first, then moved in. A folder that is not empty is
-        refused before any work unless ``overwrite=True``, which replaces every file of an earlier report there
-        (:func:`jae.report.report_files`; other files, such as scanpy's ``umap_<key>.png``, are left alone).
+        chart and ``index.html`` too: all of them beside it first, then moved in. A folder holding an earlier report
+        (:func:`jae.report.report_files`) is refused before any work unless ``overwrite=True``, which replaces its
+        files; other files there (the data's own, scanpy's ``umap_<key>.png``) are left alone, without ``overwrite``.
     report
         With ``report_dir``: also draw the UMAPs, bar chart and ``index.html`` (False: only the two tables).
     umap_max_cells
@@ -218,7 +217,8 @@ def evaluate(
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .report import holds_report, metrics_table, report_files, write_report, write_table
+    from .report import check_umap_files, holds_report, metrics_table, report_files, write_report, write_table
+    from .report.settings import describe, in_column_order
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
@@ -286,6 +286,7 @@ def evaluate(
 
     arrays: dict[str, np.ndarray] = {}
     columns: dict[str, list[str] | None] = {}  # jae's column names, for the share:<block> diagnostics
+    sources: dict = {}  # where each row's embedding came from, named in the report (attrs['description'])
     # every key (and the baseline's name) is kept: a file named by its label takes none of them, nor another's row
     given = set(items) | ({"svd_baseline"} if baseline else set())
     for name, value in items.items():
@@ -293,6 +294,7 @@ def evaluate(
             label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name,
                                       scored=labelled)  # the file may lack cells without a cell type
             name = label if name != str(value) else _file_row_name(label, value, taken=(given - {name}) | set(arrays))
+            value = user_path(value)  # named as a file in the report
         elif isinstance(value, str):
             try:
                 E = obsm_embedding(data, value)
@@ -312,8 +314,9 @@ def evaluate(
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         check_values(name, E, data.obs_names, labelled)
-        arrays[name] = E
-        columns[name] = _block_columns(data, value, E.shape[1])
+        arrays[name], columns[name], sources[name] = E, _block_columns(data, value, E.shape[1]), value
+    if report_dir is not None and report:  # a user's umap_<name>.png there: refused now, not after every score
+        check_umap_files(report_dir, [*arrays, *(["svd_baseline"] if baseline else [])], what="report_dir")
     if baseline:
         arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer)
     n_scored = int(labelled.sum())
@@ -349,17 +352,16 @@ def evaluate(
             no_cell_cycle=None if cc_ref is not None else cc_reason, column_names=columns.get(name),
         )
     table = metrics_table(results)
-    table.attrs["description"] = (
-        f"{n_scored} cells, {count(len(pd.unique(cell_type_l)), 'cell type')}, "
-        f"{'no batches' if batch is None else count(len(pd.unique(batch_l)), 'batch')}, "
-        f"pseudotimes: {', '.join(map(str, pt_keys)) if pt_keys else 'none'}, organism: {organism}."
-    )
+    table.attrs["description"] = describe(
+        cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key,
+        n_cells=len(labelled), seed=seed, knn=resolve_knn(knn, n_scored), sources=sources, baseline=baseline)
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
         with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
             if report:
                 written = write_report(
-                    table, {k: v[labelled] for k, v in arrays.items()}, staging, cell_type=cell_type_l,
-                    batch=batch_l, title="jae evaluation", description=table.attrs["description"],
+                    table, {k: v[labelled] for k, v in arrays.items()}, staging, title="jae evaluation",
+                    cell_type=in_column_order(cell_type_l, obs[cell_type_key]), batch=in_column_order(batch_l, batch),
+                    description=table.attrs["description"],
                     max_cells=umap_max_cells, seed=seed, device=device, protect=protect, progress_bar=progress_bar,
                 )
             else:

@@ -244,7 +244,7 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
         logger.info("cc_cons: reading the one modality %r as the RNA for the cell-cycle genes", names[0])
         return names[0], ""
     return None, (f"no RNA modality among {names} (none named 'rna', RNA, GEX or mRNA, none with var['feature_types'] "
-                  "Gene Expression); pass rna=<name> naming it")
+                  "Gene Expression); pass rna=<name> naming it (jae evaluate: --rna-mod NAME)")
 
 
 def warn_ambiguous_obsm(data, key: str, files: bool) -> None:

@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
+from .._words import count
 from ..io.atomic import atomic_files, atomic_write, check_not_input, protected
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
@@ -79,6 +80,20 @@ def _umap_names(names) -> dict:
     return umaps
 
 
+def check_umap_files(out_dir: str | Path, names, *, what: str = "out_dir") -> None:
+    """Refuse a file in ``out_dir`` named as the UMAP of one of ``names`` (scanpy saves its figures as
+    ``umap_<key>.png``) that is no file of an earlier report: the report would replace it. :func:`jae.evaluate` asks
+    before any scoring (it was refused once every score was computed and every UMAP drawn); ``what`` names the folder's
+    argument in the message."""
+    out_dir = Path(out_dir).expanduser()
+    earlier = holds_report(out_dir)
+    theirs = [f for f in _umap_names(names).values()
+              if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
+    if theirs:
+        raise FileExistsError(f"{out_dir / theirs[0]} exists and is no file of an earlier report; move it out of "
+                              f"{out_dir} or choose another {what}")
+
+
 def _slug(name: str) -> str:
     # at most 100 characters: a file name may have 255 bytes (names cut to the same start get _2, _3 in write_report)
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name))[:100].strip("_") or "embedding"
@@ -93,6 +108,22 @@ def _categories(labels):
 def _ordered(labels: np.ndarray, categories):
     """``labels`` as a Categorical of ``categories`` (its legend order) when they came as one; else as they are."""
     return labels if categories is None else pd.Categorical(labels, categories=categories)
+
+
+def _absent(labels: np.ndarray, subset: np.ndarray, one: str, many: str) -> tuple[str, str]:
+    """The labels of which the UMAPs' random subset holds no cell: how many (``'2 cell types'``, for the figures) and
+    which, with their cell counts (``'cell types X (2 cells), Y (1 cell)'``, for the page); ``('', '')`` for none. A
+    rare type was left out of every legend without a word."""
+    from ..io.validate import missing_text
+
+    values = pd.Series(labels, dtype=object)
+    counts = values[~(values.isna().to_numpy() | missing_text(labels))].value_counts(sort=False)
+    shown = set(values.iloc[subset])
+    absent = [f"{k} ({count(int(c), 'cell')})" for k, c in counts.items() if k not in shown]
+    if not absent:
+        return "", ""
+    more = f" and {len(absent) - 10} more" if len(absent) > 10 else ""
+    return count(len(absent), one, many), f"{one if len(absent) == 1 else many} {', '.join(absent[:10])}{more}"
 
 
 def write_report(
@@ -187,6 +218,11 @@ def write_report(
                f"a {type(table).__name__}")
         raise TypeError(f"table must be the metrics table of the embeddings (jae.evaluate's, or metrics_table of "
                         f"each one's evaluate_embedding), with an 'overall' column of numbers; got {got}")
+    twice = table.index[table.index.duplicated()]
+    if len(twice):  # pd.concat of two runs' tables, each with svd_baseline: failed after UMAPs, "ambiguous" Series
+        raise ValueError(f"table has {int((table.index == twice[0]).sum())} rows named {str(twice[0])!r}; keep one "
+                         "(table[~table.index.duplicated()]) or rename them (table.rename(index=...)) so each row "
+                         "names one embedding")
     unscored = [str(k) for k in embeddings if k not in table.index]  # its UMAP said 'overall n/a': never scored
     if unscored:  # (rows without an embedding are fine: e.g. published scores, in the tables and bars alone)
         raise ValueError(f"embedding {unscored[0]!r} has no row in table (its rows: "
@@ -199,10 +235,7 @@ def write_report(
                                 "that folder or choose another out_dir")
     earlier = holds_report(out_dir)
     pngs = _umap_names(embeddings)
-    theirs = [f for f in pngs.values() if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
-    if theirs:  # the user's own (scanpy saves umap_<key>.png) was replaced by the UMAP of that name
-        raise FileExistsError(f"{out_dir / theirs[0]} exists and is no file of an earlier report; move it out of "
-                              f"{out_dir} or choose another out_dir")
+    check_umap_files(out_dir, embeddings)
     if earlier and not overwrite:
         raise FileExistsError(f"{out_dir} already holds a report ({', '.join(earlier[:3])}); pass overwrite=True to "
                               "replace it, or choose another out_dir")
@@ -216,11 +249,18 @@ def write_report(
             atomic_write(staging / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
                          protect=protect, overwrite=True)
         subset = np.arange(n)
-        sampled = ""
+        sampled = absent = shown = ""
         if max_cells is not None and n > max_cells:
             subset = np.sort(np.random.default_rng(seed).choice(n, size=max_cells, replace=False))
             log.info("report: UMAPs of a random %d of %d cells", max_cells, n)
             sampled = f"random {max_cells:,} of {n:,} cells, seed {seed}"  # on each figure and the page
+            found = [_absent(cell_type, subset, "cell type", "cell types")] + (
+                [] if batch is None else [_absent(batch, subset, "batch", "batches")])
+            absent = "; ".join(text for _, text in found if text)
+            if absent:  # in no legend: counted on each figure, named on the page
+                log.info("report: the UMAPs' subset holds no cell of the %s", absent)
+                absent = f" The subset holds no cell of the {absent}."
+                shown = f"; no cell of {' or '.join(k for k, _ in found if k)} in it (index.html names them)"
         umaps = {}
         titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
         for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
@@ -231,14 +271,14 @@ def write_report(
             png = pngs[name]
             plot_umaps(coords, _ordered(cell_type[subset], orders[0]),
                        None if batch is None else _ordered(batch[subset], orders[1]), staging / png,
-                       title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}" if sampled
-                                                                                     else ""),
+                       title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}{shown}"
+                                                                                     if sampled else ""),
                        seed=seed, protect=protect, overwrite=True)
             umaps[name] = png
         plot_metric_bars(table, staging / "metrics.png", protect=protect, overwrite=True)
         index = write_index(staging, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
                             umap_note=f"Each UMAP shows the same {sampled} (the cap set by jae evaluate "
                             "--umap-max-cells, jae.evaluate(umap_max_cells=) or jae.report.write_report(max_cells=); "
-                            "all or None: every cell)." if sampled else "",
+                            f"all or None: every cell).{absent}" if sampled else "",
                             umap_batch=batch is not None, protect=protect, overwrite=True)
     return out_dir / index.name

@@ -49,6 +49,8 @@ def metrics_table(results: Mapping[str, pd.Series]) -> pd.DataFrame:
     if not results:
         raise ValueError("metrics_table: no results given; evaluate at least one embedding")
     table = pd.DataFrame({name: r.reindex(COLUMNS) for name, r in results.items()}).T
+    if [str(n) for n in table.index] != [str(n) for n in results]:  # {1: Z, 0.5: Z2}: a float index read 1 as 1.0
+        table.index = pd.Index(list(results), dtype=object)
     table.index.name = "embedding"
     table.attrs["averaged"] = {name: list(r.attrs.get("averaged", [])) for name, r in results.items()}
     table.attrs["skipped"] = {name: dict(r.attrs.get("skipped", {})) for name, r in results.items()}
@@ -92,8 +94,13 @@ def diagnostics_table(table: pd.DataFrame) -> pd.DataFrame | None:
 def notes(table: pd.DataFrame) -> list[str]:
     """One sentence per embedding: what ``overall`` averages and why the rest is n/a."""
     out = []
-    for name in table.index:
-        averaged = table.attrs.get("averaged", {}).get(name, [])
+    recorded = table.attrs.get("averaged", {})
+    for name, row in table.iterrows():
+        if name not in recorded:  # attrs lost (pd.concat of two tables, a metrics.csv read back): not "mean of nothing"
+            na = [c for c in COLUMNS if c != "overall" and c in row.index and not np.isfinite(row[c])]
+            out += [f"{name}: n/a: {', '.join(na)} (why is not recorded with this table)"] if na else []
+            continue
+        averaged = recorded[name]
         skipped = table.attrs.get("skipped", {}).get(name, {})
         line = f"{name}: overall = mean of {', '.join(averaged) if averaged else 'nothing'}"
         if skipped:
@@ -186,7 +193,8 @@ def check_free(paths: Iterable[Path], *, overwrite: bool) -> None:
 def write_table(table: pd.DataFrame, out_dir: Path, *, protect: Iterable = (),
                 overwrite: bool = False) -> tuple[Path, Path]:
     """Write ``metrics.csv`` and ``metrics.md`` into ``out_dir`` atomically (both or neither); ``overwrite``: replace
-    those of an earlier table (refused otherwise, before anything is written).
+    those of an earlier table (refused otherwise, before anything is written). ``metrics.md`` is
+    :func:`table_markdown` after the table's ``attrs['description']`` (what :func:`jae.evaluate` scored, and how).
 
     Returns
     -------
@@ -199,6 +207,9 @@ def write_table(table: pd.DataFrame, out_dir: Path, *, protect: Iterable = (),
     with atomic_outputs():  # both or neither: a failed metrics.md left a new metrics.csv beside the old .md
         csv = atomic_write(out_dir / "metrics.csv", lambda p: table.to_csv(p, float_format="%.6g", na_rep="NaN"),
                            protect=protect, overwrite=overwrite)
-        md = atomic_write(out_dir / "metrics.md", lambda p: p.write_text(table_markdown(table), encoding="utf-8"),
+        described = table.attrs.get("description")  # what was scored, how (jae.evaluate's): --no-report's only record
+        text = (f"{_md_text(described)}\n\n" if isinstance(described, str) and described.strip() else "") + \
+            table_markdown(table)
+        md = atomic_write(out_dir / "metrics.md", lambda p: p.write_text(text, encoding="utf-8"),
                           protect=protect, overwrite=overwrite)  # utf-8 whatever the locale: 'scVI β' failed on an ASCII or cp1252 locale
     return csv, md

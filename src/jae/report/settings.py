@@ -1,0 +1,88 @@
+"""What :func:`jae.evaluate` hands its report: the sentence that says what produced the scores (the annotation
+columns, the cells left out, the seed, the neighbour search, where each embedding came from and jae's version:
+``attrs['description']``, shown under the report's heading), and the labels in their obs column's order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["describe", "settings_sentence", "in_column_order"]
+
+
+def _source(value) -> str:
+    """Where an embedding came from, in a few words: an obsm key, a file, or values passed in."""
+    if isinstance(value, os.PathLike):
+        return f"file {os.fspath(value)}"
+    if isinstance(value, str):
+        return f"obsm[{value!r}]"
+    return "values passed in"
+
+
+def describe(cell_type: np.ndarray, batch: np.ndarray | None, pseudotime_keys: list, organism: str, *,
+             n_cells: int, **settings) -> str:
+    """The report's description of the scored cells (``cell_type``, ``batch``: their labels), the pseudotime columns
+    and the organism, then :func:`settings_sentence` (``settings``: its other arguments)."""
+    from .._words import count
+
+    return (
+        f"{len(cell_type)} cells, {count(len(pd.unique(cell_type)), 'cell type')}, "
+        f"{'no batches' if batch is None else count(len(pd.unique(batch)), 'batch')}, "
+        f"pseudotimes: {', '.join(map(str, pseudotime_keys)) if pseudotime_keys else 'none'}, organism: {organism}. "
+        + settings_sentence(has_batch=batch is not None, n_cells=n_cells, n_scored=len(cell_type), **settings))
+
+
+def settings_sentence(
+    *,
+    cell_type_key: str,
+    batch_key: str | None,
+    has_batch: bool,
+    n_cells: int,
+    n_scored: int,
+    seed: int,
+    knn: str,
+    sources: Mapping,
+    baseline: bool,
+) -> str:
+    """One sentence naming the settings of an evaluation (what a reader of the report needs to rerun it).
+
+    Parameters
+    ----------
+    cell_type_key, batch_key
+        The obs columns read (``batch_key`` None: all cells one batch).
+    has_batch
+        Whether obs had the batch column (the default ``'batch'`` may be missing: one batch).
+    n_cells, n_scored
+        Cells of the data, and those with a cell type (scored).
+    seed, knn
+        The seed, and the neighbour search used (``'exact'`` or ``'approximate'``).
+    sources
+        ``{row name: obsm key (str), file (path) or anything else (values passed in)}``.
+    baseline
+        Whether the SVD baseline was scored (its row ``svd_baseline``).
+    """
+    from .. import __version__
+
+    left = n_cells - n_scored
+    cells = f"obs[{cell_type_key!r}]" + (f" ({left:,} of {n_cells:,} cells without one left out)" if left else "")
+    if batch_key is None:
+        batches = "none given (all cells one batch)"
+    else:
+        batches = f"obs[{str(batch_key)!r}]" if has_batch else f"no obs[{str(batch_key)!r}] column (one batch)"
+    rows = [f"{name} = {_source(value)}" for name, value in sources.items()]
+    rows += ["svd_baseline = jae's SVD baseline"] if baseline else []
+    return (f"Cell types: {cells}; batches: {batches}; seed: {seed}; kNN: {knn}; embeddings: {', '.join(rows)}; "
+            f"jae {__version__}.")
+
+
+def in_column_order(labels: np.ndarray | None, column: pd.Series | None):
+    """The scored cells' ``labels`` as a Categorical of ``column``'s categories when the obs column is categorical (the
+    legend order the user set, as scanpy draws it: ``jae.report.write_report`` keeps a Categorical's order), else as
+    they are; None for None."""
+    categories = getattr(getattr(column, "dtype", None), "categories", None)
+    if labels is None or categories is None or not pd.Series(labels, dtype=object).isin(categories).all():
+        return labels
+    return pd.Categorical(labels, categories=categories)
