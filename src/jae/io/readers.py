@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._words import count
 from .features import examples, unique_cells
+from .mosaic import unique_cells_of
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message)
@@ -276,9 +277,9 @@ def read_h5mu(
     available = list(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
-    for name, adata in ((rna, rna_ad), (other, other_ad)):
+    for name, adata in ((rna, rna_ad), (other, other_ad)):  # (mosaic data: its own fix for repeated cell names)
         check_not_empty(f"{path} modality {name!r}", max(rna_ad.n_obs, other_ad.n_obs), adata.n_vars)
-        unique_cells(adata.obs_names, f"{path} modality {name!r}", written=True)
+        unique_cells_of(rna_ad.obs_names, other_ad.obs_names)(adata.obs_names, f"{path} modality {name!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
         fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")
