@@ -97,7 +97,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
                progress_bar: bool):
     """The body of :meth:`jae.JAE.fit` for mosaic data (see the module docstring)."""
     from .io.mosaic import get_mosaic
-    from .io.validate import check_fit_annotations
+    from .io.validate import check_fit_annotations, mosaic_counts
     from .model.moments import FeatureMoments
     from .preprocess import Preprocessor
     from .preprocess.organism import given_organism, infer_organism
@@ -124,11 +124,12 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     blocks = []
     sources = m.sources() if streamed else m.counts
     for i in (0, 1):
-        pre_i, X_i, phase_i = preprocess(
-            [sources[i]], (m.kinds[i],), (m.var_names[i],), names=(m.names[i],), n_components=model.config.n_svd,
-            seed=model.seed, organism=organism if score_phase and m.kinds[i] == "GEX" else None,
-            progress_bar=progress_bar, protein_norm=model.config.protein_norm_for(), checked=True,
-        )
+        with mosaic_counts():  # streamed counts checked block by block: cells without counts named as in memory
+            pre_i, X_i, phase_i = preprocess(
+                [sources[i]], (m.kinds[i],), (m.var_names[i],), names=(m.names[i],), n_components=model.config.n_svd,
+                seed=model.seed, organism=organism if score_phase and m.kinds[i] == "GEX" else None,
+                progress_bar=progress_bar, protein_norm=model.config.protein_norm_for(), checked=True,
+            )
         bases.append(pre_i.bases[0])
         depth = pre_i.protein_depth if pre_i.protein_depth is not None else depth  # of the cells with proteins
         block = np.zeros((m.n_obs, X_i.shape[1]), np.float32)

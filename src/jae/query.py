@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import partial
 from typing import NamedTuple
@@ -40,6 +40,7 @@ import pandas as pd
 
 from .io.features import FeatureOverlap, examples, feature_overlap, gene_symbols, unique_cells
 from .io.mosaic import get_mosaic, is_mosaic
+from .io.validate import mosaic_counts
 from .query_partial import svd_partial, values_partial
 from .storage import in_data_order
 
@@ -295,9 +296,10 @@ def _from_files(model, files, data) -> QueryFeatures:
     if rna_only:
         sources, var_names, names = [sources[0], None], [var_names[0], None], (names[0], model.modality_names[1])
     sources = _checked(sources, names, paired=not rna_only, kinds=files.kinds)  # raw counts, as data read whole is checked to hold
-    X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
-                   [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None,
-                   symbols=[partial(files.gene_symbols, i) for i in range(len(files.counts))] + [None]).X
+    with mosaic_counts() if isinstance(files, MosaicFiles) else nullcontext():  # cells without counts: as in memory
+        X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
+                       [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None,
+                       symbols=[partial(files.gene_symbols, i) for i in range(len(files.counts))] + [None]).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
         model._files_features = (weakref.ref(files), model.preprocessor, X)
     return QueryFeatures(X, files.obs_names, observed)

@@ -22,7 +22,7 @@ from .features import examples
 from .paired import _as_csr, _choose, _joint_obs, _matrix, _stored
 from .raw import counts_hint_for, counts_location, counts_read
 from .single import modalities_of
-from .validate import validate_counts
+from .validate import mosaic_counts, validate_counts
 
 __all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "MosaicCells", "validate_alone",
            "unique_mosaic_cells", "holds_other_cells", "unique_cells_of"]
@@ -314,8 +314,10 @@ def get_mosaic(
         if not np.array_equal(rows, np.arange(len(index))):
             X = X[rows]
         if X.shape[0] or not X.shape[1]:  # a modality measuring no cell (mdata[rna_only_cells]): every cell lacks it
-            validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)",
-                            modality=name, **({"hint": h} if (h := counts_hint_for(mods[name], layer)) else {}))
+            with mosaic_counts():  # cells without counts: left out of this modality alone (never intersect_obs)
+                validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured "
+                                "in it)", modality=name,
+                                **({"hint": h} if (h := counts_hint_for(mods[name], layer)) else {}))
         counts.append(X)
     obs = _joint_obs(union, global_obs, [mods[n] for n in names], names)
     out = MosaicCounts(
