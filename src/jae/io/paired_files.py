@@ -496,5 +496,5 @@ def _check_same_cells(first: pd.Index, second: pd.Index, names, *,
     only_first, only_second = first.difference(second), second.difference(first)
     raise DifferentCellsError(
         f"{names[0]} and {names[1]} hold different cells ({len(only_first)} only in {names[0]}, {len(only_second)} "
-        f"only in {names[1]})", "subset both to the shared cells"
-    )
+        f"only in {names[1]})", "pass mosaic=True to open them as mosaic data (each cell placed from the modalities "
+        "it has), or subset both to the shared cells, which drops every cell measured in one modality")
