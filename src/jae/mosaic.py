@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["MODALITY_DROPOUT", "MIN_PAIRED_CELLS", "MosaicInput", "fit_mosaic", "train_mosaic", "impute_blocks"]
+__all__ = ["MODALITY_DROPOUT", "MIN_PAIRED_CELLS", "MosaicInput", "fit_mosaic", "train_mosaic", "impute_blocks",
+           "check_mosaic_batches"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         logger.warning("cells measured in one modality alone look like the other's renamed (%s): %s; as they are, "
                        "each is fitted as two cells with one modality", m.summary(), misnamed)
     obs = m.obs
+    check_mosaic_batches(m, obs, batch_key)
     check_fit_annotations(
         obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=model.config.mode == "supervised",
         reference=reference, phase_keys=phase_keys, paired=m.paired,  # the model's moments: of reference paired cells
@@ -159,6 +161,25 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         reference=reference, finetune=finetune, progress_bar=progress_bar,
         mosaic=MosaicInput(m.observed, dropped, widths, rate=MODALITY_DROPOUT),
     )
+
+
+def check_mosaic_batches(m, obs: pd.DataFrame, batch_key: str | None) -> None:
+    """Refuse a batch column missing exactly the cells measured in one modality alone (as a column kept in the other
+    modality's obs alone gives it), saying so: :func:`jae.io.validate.check_fit_annotations` counted them without
+    the reason, so the fix, filling the missing labels, did not say where."""
+    from .io.validate import missing_text
+
+    if batch_key is None or batch_key not in obs.columns:
+        return  # check_fit_annotations names the column's absence
+    gone = obs[batch_key].isna().to_numpy() | missing_text(obs[batch_key].to_numpy())
+    for i in (0, 1):
+        if gone.any() and np.array_equal(gone, ~m.observed[:, i]):
+            raise ValueError(
+                f"{int(gone.sum())} of {m.n_obs} cells have no batch label in {batch_key!r}: exactly the cells measured "
+                f"in {m.names[1 - i]!r} alone, as when the column is kept in modality {m.names[i]!r}'s obs only; give "
+                f"every cell its batch (in the MuData's obs, e.g. mdata.obs[{batch_key!r}], in modality "
+                f"{m.names[1 - i]!r}'s obs too, or in an annotation file, InputFiles(..., annotations=FILE)), or pass "
+                "batch_key=None to treat all cells as one batch")
 
 
 # ---------------------------------------------------------------------------------------------- training

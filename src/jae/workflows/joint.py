@@ -153,7 +153,7 @@ def fit_files(
     from ..io.mosaic import MosaicCells
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
-    from ..mosaic import MIN_PAIRED_CELLS
+    from ..mosaic import MIN_PAIRED_CELLS, check_mosaic_batches
     from ..preprocess.organism import given_organism
 
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
@@ -179,6 +179,7 @@ def fit_files(
             )
     if isinstance(data, MosaicCells):  # cells named otherwise in each file: said so, not as cells lacking a batch
         data.check_paired(MIN_PAIRED_CELLS)
+        check_mosaic_batches(data, data.obs, batch_key)  # a batch kept in one modality's obs: said so
     check_fit_annotations(  # before the data is read (JAE.fit checks again on what it reads)
         data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
         fixes={"annotations": annotations_fix, "samples": samples_fix(inputs)},
