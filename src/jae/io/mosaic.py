@@ -84,7 +84,9 @@ class MosaicCells:
         return (f"{self.names[0]!r} names its cells like {examples(only[0])}, {self.names[1]!r} like "
                 f"{examples(only[1])}: {renamed[0]} are the same cells named with another prefix or suffix; name the "
                 f"{self.names[1]!r} cells so, e.g. adata.obs_names = [{renamed[1]} for n in adata.obs_names] on its "
-                "AnnData (then write its file again)")
+                "AnnData, then build the MuData again from its modalities, mdata = mudata.MuData(dict(mdata.mod)) "
+                "(mdata.update() cannot follow renamed cells; set mdata.obs's columns again), and for a file write it "
+                "again")
 
     def _alone(self) -> list[pd.Index]:
         """The names of the cells measured in each modality alone."""
