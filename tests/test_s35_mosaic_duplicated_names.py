@@ -71,3 +71,23 @@ def test_duplicated_names_in_a_mosaic_file_name_the_same_fix(tmp_path):
     with pytest.raises(ValueError, match="duplicated cell name") as err:
         open_mosaic_h5mu(path)
     assert "would pair cells wrongly" in str(err.value) and "write the file again" in str(err.value)
+
+
+def test_duplicated_names_in_competition_files_of_different_cells_name_the_same_fix(tmp_path, caplog):
+    import logging
+
+    from jae.cli import main
+    from jae.io import open_competition, read_competition
+
+    mods = _two_samples()
+    mods["rna"].write_h5ad(tmp_path / "rna.h5ad")
+    mods["prot"].write_h5ad(tmp_path / "prot.h5ad")
+    for call in (lambda: open_competition(tmp_path / "rna.h5ad", tmp_path / "prot.h5ad", mosaic=True),
+                 lambda: read_competition(tmp_path / "rna.h5ad", tmp_path / "prot.h5ad")):
+        with pytest.raises(ValueError, match="duplicated cell name") as err:
+            call()
+        assert "would pair cells wrongly" in str(err.value) and "write the file again" in str(err.value)
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "fit", "--mod1", str(tmp_path / "rna.h5ad"), "--mod2", str(tmp_path / "prot.h5ad"),
+                     "--out", str(tmp_path / "m")]) == 1 and not (tmp_path / "m").exists()
+    assert "would pair cells wrongly" in caplog.text, caplog.text

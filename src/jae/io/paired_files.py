@@ -20,7 +20,6 @@ import pandas as pd
 
 from .annotations import annotation_columns, joined_column
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
-from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
 from .mosaic import stored_x, unique_cells_of
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
@@ -303,9 +302,10 @@ def open_competition(
             obs, var, uns = _read_frames(f, loc)
         if not len(var):  # before the kind is read from the (empty) features; no cell: said once the kinds are known
             check_not_empty(str(p), len(obs), len(var))
-        unique_cells(obs.index, str(p), written=True)
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None, where=f"{what} file {p.name}"))
+    for p, frame in zip(paths, frames):  # once both are read: files holding different cells get mosaic data's fix
+        unique_cells_of(frames[0][0].index, frames[1][0].index)(frame[0].index, str(p), written=True)
     inferred = mod2_kind is None and kinds[1] is None  # read off mod2's feature names (logged once, here)
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=frames[1][1].index,
                               mod1_names=frames[0][1].index)

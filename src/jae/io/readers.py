@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._words import count
-from .features import examples, unique_cells
+from .features import examples
 from .mosaic import unique_cells_of
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
@@ -210,7 +210,7 @@ def _read_competition(paths, *, layer, mod2_kind) -> md.MuData:
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
     for path, adata in zip(paths, adatas):
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
-        unique_cells(adata.obs_names, str(path), written=True)
+        unique_cells_of(adatas[0].obs_names, adatas[1].obs_names)(adata.obs_names, str(path), written=True)
     kinds = [detect_kind(a, name=None, where=f"{w} file {p.name}") if "feature_types" in a.var else None
              for a, p, w in zip(adatas, paths, ("mod1", "mod2"))]
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names,
