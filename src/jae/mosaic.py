@@ -113,7 +113,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         logger.warning("cells measured in one modality alone look like the other's renamed (%s): %s; as they are, "
                        "each is fitted as two cells with one modality", m.summary(), misnamed)
     obs = m.obs
-    check_mosaic_batches(m, obs, batch_key)
+    check_mosaic_batches(m.names, m.observed, obs, batch_key)
     check_fit_annotations(
         obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=model.config.mode == "supervised",
         reference=reference, phase_keys=phase_keys, paired=m.paired,  # the model's moments: of reference paired cells
@@ -163,23 +163,26 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     )
 
 
-def check_mosaic_batches(m, obs: pd.DataFrame, batch_key: str | None) -> None:
-    """Refuse a batch column missing exactly the cells measured in one modality alone (as a column kept in the other
-    modality's obs alone gives it), saying so: :func:`jae.io.validate.check_fit_annotations` counted them without
-    the reason, so the fix, filling the missing labels, did not say where."""
+def check_mosaic_batches(names, observed: np.ndarray, obs: pd.DataFrame, batch_key: str | None, *,
+                         alternative: str | None = "pass batch_key=None to treat all cells as one batch") -> None:
+    """Refuse a batch column missing exactly the cells measured in one modality alone (``names``: the two
+    modalities, ``observed``: ``(n_cells, 2)`` whether each of ``obs``' cells has each), as a column kept in the other
+    modality's obs alone gives it, saying so: the batch checks
+    (:func:`jae.io.paired.check_batches`) counted them without the reason, so the fix, filling the missing labels, did
+    not say where. ``alternative``: the caller's other way out, after giving every cell its batch (None: none)."""
     from .io.validate import missing_text
 
     if batch_key is None or batch_key not in obs.columns:
-        return  # check_fit_annotations names the column's absence
+        return  # the caller's checks name the column's absence
     gone = obs[batch_key].isna().to_numpy() | missing_text(obs[batch_key].to_numpy())
     for i in (0, 1):
-        if gone.any() and np.array_equal(gone, ~m.observed[:, i]):
+        if gone.any() and np.array_equal(gone, ~np.asarray(observed)[:, i]):
             raise ValueError(
-                f"{int(gone.sum())} of {m.n_obs} cells have no batch label in {batch_key!r}: exactly the cells measured "
-                f"in {m.names[1 - i]!r} alone, as when the column is kept in modality {m.names[i]!r}'s obs only; give "
-                f"every cell its batch (in the MuData's obs, e.g. mdata.obs[{batch_key!r}], in modality "
-                f"{m.names[1 - i]!r}'s obs too, or in an annotation file, InputFiles(..., annotations=FILE)), or pass "
-                "batch_key=None to treat all cells as one batch")
+                f"{int(gone.sum())} of {len(gone)} cells have no batch label in {batch_key!r}: exactly the cells "
+                f"measured in {names[1 - i]!r} alone, as when the column is kept in modality {names[i]!r}'s obs "
+                f"only; give every cell its batch (in the MuData's obs, e.g. mdata.obs[{batch_key!r}], in modality "
+                f"{names[1 - i]!r}'s obs too, or in an annotation file, InputFiles(..., annotations=FILE))"
+                + ("" if alternative is None else f", or {alternative}"))
 
 
 # ---------------------------------------------------------------------------------------------- training

@@ -25,7 +25,7 @@ from .single import modalities_of
 from .validate import mosaic_counts, validate_counts
 
 __all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "MosaicCells", "validate_alone",
-           "unique_mosaic_cells", "holds_other_cells", "unique_cells_of"]
+           "unique_mosaic_cells", "holds_other_cells", "unique_cells_of", "membership"]
 
 logger = logging.getLogger(__name__)
 
@@ -226,6 +226,19 @@ def holds_other_cells(first, second) -> bool:
     first, second = pd.Index(first), pd.Index(second)
     return not (first.equals(second) or (len(first) == len(second) and first.is_unique and second.is_unique
                                          and first.isin(second).all()))
+
+
+def membership(data, cells: pd.Index):
+    """``(names, observed)``: the two modalities of ``data`` (a MuData or dict of two AnnData in memory, or
+    :class:`jae.io.MosaicFiles`) and whether each of ``cells`` has a row in each (rows of NaN not told apart: what a
+    message explaining a column missing on one modality's cells needs); None for other data."""
+    if isinstance(data, MosaicCells):
+        return data.names, np.asarray(data.observed)[pd.Index(data.obs.index).get_indexer(cells)]
+    mods = getattr(data, "mod", data if isinstance(data, Mapping) else None)
+    if mods is None or len(mods) != 2 or not all(hasattr(a, "obs_names") for a in mods.values()):
+        return None
+    names = tuple(mods)
+    return names, np.column_stack([pd.Index(cells).isin(mods[n].obs_names) for n in names])
 
 
 def unique_cells_of(first, second):

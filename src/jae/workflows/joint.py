@@ -179,7 +179,7 @@ def fit_files(
             )
     if isinstance(data, MosaicCells):  # cells named otherwise in each file: said so, not as cells lacking a batch
         data.check_paired(MIN_PAIRED_CELLS)
-        check_mosaic_batches(data, data.obs, batch_key)  # a batch kept in one modality's obs: said so
+        check_mosaic_batches(data.names, data.observed, data.obs, batch_key)  # a batch kept in one modality's obs: said so
     check_fit_annotations(  # before the data is read (JAE.fit checks again on what it reads)
         data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
         fixes={"annotations": annotations_fix, "samples": samples_fix(inputs)},
