@@ -337,8 +337,9 @@ def embed_files(
     impute_modality
         The model's name of the modality to impute (``model.modality_names``) for the cells lacking it; needed when
         cells lack each. Without ``impute_out`` the prediction is written as ``layers['jae_imputed']`` of that
-        modality in the ``.h5mu`` output's copy (NaN for measured cells; :func:`jae.imputation.add_imputed_layer`:
-        a modality the input lacks, e.g. proteins of RNA alone, is added holding the imputed cells).
+        modality in the ``.h5mu`` output's copy of an input lacking it (:func:`jae.imputation.add_imputed_layer`:
+        e.g. proteins of RNA alone, added holding the imputed cells; a modality measuring no cell is replaced so); a
+        modality holding other cells (a mosaic ``.h5mu``) takes no layer: pass ``impute_out``.
 
     Returns
     -------
