@@ -45,6 +45,20 @@ logger = logging.getLogger(__name__)
 MODALITY_DROPOUT = 0.3
 #: Fewest cells with both modalities a mosaic fit accepts: the regressions between modalities are fitted on them.
 MIN_PAIRED_CELLS = 50
+ONE_PROCESS = ("fitting on mosaic data (cells missing a modality) runs in one process; run it without torchrun (or fit "
+               "on the paired cells only)")
+
+
+def _refuse_data_parallel() -> None:
+    """Refuse a data-parallel launch (``torchrun``, or a process group of several) before the preprocessing, which
+    ran in full in every process before :func:`train_mosaic` refused it."""
+    import torch.distributed as dist
+
+    from .train.distributed import _enabled, _launch
+
+    grouped = dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+    if _enabled() and (_launch()[0] > 1 or grouped):
+        raise ValueError(ONE_PROCESS)
 
 
 def impute_blocks(X: np.ndarray, moments, widths, rows_of: list[np.ndarray]) -> np.ndarray:
@@ -118,6 +132,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=model.config.mode == "supervised",
         reference=reference, phase_keys=phase_keys, paired=m.paired,  # the model's moments: of reference paired cells
     )
+    _refuse_data_parallel()  # after the cheap checks, before the preprocessing
     score_phase = phase_keys is None and bool(model.config.n_phase)
     organism = given_organism(organism, needed=score_phase) or infer_organism(data, m.var_names[0])
     logger.info("fitting preprocessing per modality on the cells measured in it (%s)", m.summary())
@@ -201,8 +216,7 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
 
     device = X.device
     if data_parallel(device) is not None:
-        raise ValueError("fitting on mosaic data (cells missing a modality) runs in one process; run it without "
-                         "torchrun (or fit on the paired cells only)")
+        raise ValueError(ONE_PROCESS)
     n = X.shape[0]
     observed = torch.as_tensor(mosaic.observed, device=device)
     dropped = torch.as_tensor(np.ascontiguousarray(mosaic.dropped), device=device)
