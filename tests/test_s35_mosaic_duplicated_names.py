@@ -50,7 +50,8 @@ def test_duplicated_names_in_mosaic_data_are_refused_with_a_fix_that_pairs_the_r
     message = str(err.value)
     # obs_names_make_unique() on each modality numbers the repeats by row order: in 'prot' the s2 copy of BC0 comes
     # first, so it kept the name BC0 and paired with the s1 cell BC0 of 'rna' (30 cells with another's proteins)
-    assert "obs_names_make_unique() on each would pair cells wrongly" in message, message
+    said = "obs_names_make_unique() on each (numbering repeats by row order) would pair cells wrongly"
+    assert said in message, message
     _follow(message, mods)
     mdata = md.MuData(mods)
     mdata.update()

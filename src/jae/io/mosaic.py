@@ -253,8 +253,9 @@ def unique_cells_of(first, second):
 def unique_mosaic_cells(index, what: str, *, written: bool = False) -> pd.Index:
     """``index`` as a :class:`pandas.Index` after checking that the cell names of ``what`` (a modality of mosaic data)
     are unique. The fix differs from paired data's (:func:`jae.io.features.unique_cells`): the modalities hold
-    different cells, so ``obs_names_make_unique()`` on each, which numbers repeats by their row order, would pair a
-    cell with another cell's other modality; appending each cell's sample makes the names unique alike in both."""
+    different cells (or the same in other orders), so ``obs_names_make_unique()`` on each, which numbers repeats by
+    their row order, would pair a cell with another cell's other modality; appending each cell's sample makes the
+    names unique alike in both."""
     from .._words import count
 
     index = pd.Index(index)
@@ -263,9 +264,10 @@ def unique_mosaic_cells(index, what: str, *, written: bool = False) -> pd.Index:
         raise ValueError(
             f"{what} has {count(len(dup), 'duplicated cell name')} (e.g. {examples(dup)}; "
             f"{int(index.duplicated(keep=False).sum())} cells carry them); cell names must be unique to match cells "
-            "between modalities, and these modalities hold different cells, so adata.obs_names_make_unique() on each "
-            "would pair cells wrongly: append each cell's sample or batch in both modalities, e.g. a.obs_names = "
-            "a.obs_names.astype(str) + '_' + a.obs['batch'].astype(str) on each modality's AnnData a"
+            "between modalities, and these modalities do not hold the same cells in one order, so "
+            "adata.obs_names_make_unique() on each (numbering repeats by row order) would pair cells wrongly: append "
+            "each cell's sample or batch in both modalities, e.g. a.obs_names = a.obs_names.astype(str) + '_' + "
+            "a.obs['batch'].astype(str) on each modality's AnnData a"
             + (", then write the file again" if written else ", then mdata.update() for a MuData"))
     return index
 
