@@ -241,6 +241,12 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                         f"{type(mdata).__name__}: pass a MuData holding it (e.g. mudata.MuData({{{modality!r}: "
                         "adata})), or write the prediction to its own file (imputed.write_h5ad(FILE))")
     info = dict(imputed.uns["jae_imputed"])
+    if modality not in mdata.mod and (same := _same_kind(mdata, info.get("kind"))):  # not a second such modality
+        raise ValueError(
+            f"mdata has no modality {modality!r} but holds the {info['kind']} modality {same!r} (the model calls it "
+            f"{info.get('modality')!r}), so a second {info['kind']} modality would be added beside it: pass "
+            f"modality={same!r} to write the layer there, or write the prediction to its own file "
+            "(imputed.write_h5ad(FILE))")
     if modality not in mdata.mod or mdata.mod[modality].n_obs == 0:  # (a modality measuring no cell: replaced)
         gone = imputed.obs_names.difference(mdata.obs_names, sort=False)  # (update() would add them to mdata)
         if len(gone):
@@ -280,6 +286,19 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     adata.uns[key] = info
     logger.info("imputed %s written as layers[%r] of modality %r (%d cells, %d of its %d features; NaN elsewhere)",
                 info["modality"], key, modality, len(rows), int(keep.sum()), adata.n_vars)
+
+
+def _same_kind(mdata, kind: str | None) -> str | None:
+    """The name of ``mdata``'s modality of ``kind`` (``var['feature_types']``, else its name) holding cells, if any."""
+    from .io.modality import detect_kind
+
+    for name, adata in mdata.mod.items():
+        try:
+            if adata.n_obs and detect_kind(adata, name=name) == kind:
+                return name
+        except ValueError:  # neither feature types nor a name jae knows: not taken for that kind
+            continue
+    return None
 
 
 def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:

@@ -248,7 +248,16 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
                        "each cell's batch: pass batch_key=<column> holding them, or add it, e.g. "
                        f"data.obs[{batch_key!r}] = 'sample1' for cells of one sample")
     batch = get_annotation(obs, batch_key, what="batch labels")
-    check_batches(batch, min_cells=1)
+    try:
+        check_batches(batch, min_cells=1)
+    except ValueError:  # mosaic data whose batch column is kept in one modality's obs: said so
+        from .io.mosaic import membership
+        from .mosaic import check_mosaic_batches
+
+        if (held := membership(opened(data), obs.index)) is not None:
+            check_mosaic_batches(*held, pd.DataFrame({batch_key: batch.to_numpy()}, index=obs.index), batch_key,
+                                 alternative=None)
+        raise
     return batch
 
 

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["MODALITY_DROPOUT", "MIN_PAIRED_CELLS", "MosaicInput", "fit_mosaic", "train_mosaic", "impute_blocks"]
+__all__ = ["MODALITY_DROPOUT", "MIN_PAIRED_CELLS", "MosaicInput", "fit_mosaic", "train_mosaic", "impute_blocks",
+           "check_mosaic_batches"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,20 @@ logger = logging.getLogger(__name__)
 MODALITY_DROPOUT = 0.3
 #: Fewest cells with both modalities a mosaic fit accepts: the regressions between modalities are fitted on them.
 MIN_PAIRED_CELLS = 50
+ONE_PROCESS = ("fitting on mosaic data (cells missing a modality) runs in one process; run it without torchrun (or fit "
+               "on the paired cells only)")
+
+
+def _refuse_data_parallel() -> None:
+    """Refuse a data-parallel launch (``torchrun``, or a process group of several) before the preprocessing, which
+    ran in full in every process before :func:`train_mosaic` refused it."""
+    import torch.distributed as dist
+
+    from .train.distributed import _enabled, _launch
+
+    grouped = dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+    if _enabled() and (_launch()[0] > 1 or grouped):
+        raise ValueError(ONE_PROCESS)
 
 
 def impute_blocks(X: np.ndarray, moments, widths, rows_of: list[np.ndarray]) -> np.ndarray:
@@ -97,7 +112,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
                progress_bar: bool):
     """The body of :meth:`jae.JAE.fit` for mosaic data (see the module docstring)."""
     from .io.mosaic import get_mosaic
-    from .io.validate import check_fit_annotations
+    from .io.validate import check_fit_annotations, mosaic_counts
     from .model.moments import FeatureMoments
     from .preprocess import Preprocessor
     from .preprocess.organism import given_organism, infer_organism
@@ -112,10 +127,12 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         logger.warning("cells measured in one modality alone look like the other's renamed (%s): %s; as they are, "
                        "each is fitted as two cells with one modality", m.summary(), misnamed)
     obs = m.obs
+    check_mosaic_batches(m.names, m.observed, obs, batch_key)
     check_fit_annotations(
         obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=model.config.mode == "supervised",
         reference=reference, phase_keys=phase_keys, paired=m.paired,  # the model's moments: of reference paired cells
     )
+    _refuse_data_parallel()  # after the cheap checks, before the preprocessing
     score_phase = phase_keys is None and bool(model.config.n_phase)
     organism = given_organism(organism, needed=score_phase) or infer_organism(data, m.var_names[0])
     logger.info("fitting preprocessing per modality on the cells measured in it (%s)", m.summary())
@@ -124,11 +141,12 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     blocks = []
     sources = m.sources() if streamed else m.counts
     for i in (0, 1):
-        pre_i, X_i, phase_i = preprocess(
-            [sources[i]], (m.kinds[i],), (m.var_names[i],), names=(m.names[i],), n_components=model.config.n_svd,
-            seed=model.seed, organism=organism if score_phase and m.kinds[i] == "GEX" else None,
-            progress_bar=progress_bar, protein_norm=model.config.protein_norm_for(), checked=True,
-        )
+        with mosaic_counts():  # streamed counts checked block by block: cells without counts named as in memory
+            pre_i, X_i, phase_i = preprocess(
+                [sources[i]], (m.kinds[i],), (m.var_names[i],), names=(m.names[i],), n_components=model.config.n_svd,
+                seed=model.seed, organism=organism if score_phase and m.kinds[i] == "GEX" else None,
+                progress_bar=progress_bar, protein_norm=model.config.protein_norm_for(), checked=True,
+            )
         bases.append(pre_i.bases[0])
         depth = pre_i.protein_depth if pre_i.protein_depth is not None else depth  # of the cells with proteins
         block = np.zeros((m.n_obs, X_i.shape[1]), np.float32)
@@ -160,6 +178,28 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     )
 
 
+def check_mosaic_batches(names, observed: np.ndarray, obs: pd.DataFrame, batch_key: str | None, *,
+                         alternative: str | None = "pass batch_key=None to treat all cells as one batch") -> None:
+    """Refuse a batch column missing exactly the cells measured in one modality alone (``names``: the two
+    modalities, ``observed``: ``(n_cells, 2)`` whether each of ``obs``' cells has each), as a column kept in the other
+    modality's obs alone gives it, saying so: the batch checks
+    (:func:`jae.io.paired.check_batches`) counted them without the reason, so the fix, filling the missing labels, did
+    not say where. ``alternative``: the caller's other way out, after giving every cell its batch (None: none)."""
+    from .io.validate import missing_text
+
+    if batch_key is None or batch_key not in obs.columns:
+        return  # the caller's checks name the column's absence
+    gone = obs[batch_key].isna().to_numpy() | missing_text(obs[batch_key].to_numpy())
+    for i in (0, 1):
+        if gone.any() and np.array_equal(gone, ~np.asarray(observed)[:, i]):
+            raise ValueError(
+                f"{int(gone.sum())} of {len(gone)} cells have no batch label in {batch_key!r}: exactly the cells "
+                f"measured in {names[1 - i]!r} alone, as when the column is kept in modality {names[i]!r}'s obs "
+                f"only; give every cell its batch (in the MuData's obs, e.g. mdata.obs[{batch_key!r}], in modality "
+                f"{names[1 - i]!r}'s obs too, or in an annotation file, InputFiles(..., annotations=FILE))"
+                + ("" if alternative is None else f", or {alternative}"))
+
+
 # ---------------------------------------------------------------------------------------------- training
 def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, config, stage, seed: int, cell_type=None,
                  phase=None, batch=None, val_idx=None, progress_bar: bool = True) -> pd.DataFrame:
@@ -176,8 +216,7 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
 
     device = X.device
     if data_parallel(device) is not None:
-        raise ValueError("fitting on mosaic data (cells missing a modality) runs in one process; run it without "
-                         "torchrun (or fit on the paired cells only)")
+        raise ValueError(ONE_PROCESS)
     n = X.shape[0]
     observed = torch.as_tensor(mosaic.observed, device=device)
     dropped = torch.as_tensor(np.ascontiguousarray(mosaic.dropped), device=device)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import partial
 from typing import NamedTuple
@@ -40,6 +40,7 @@ import pandas as pd
 
 from .io.features import FeatureOverlap, examples, feature_overlap, gene_symbols, unique_cells
 from .io.mosaic import get_mosaic, is_mosaic
+from .io.validate import mosaic_counts
 from .query_partial import svd_partial, values_partial
 from .storage import in_data_order
 
@@ -216,7 +217,7 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
             raise ValueError(f"data has modalities of kinds {m.kinds}, the model was fitted on {model.preprocessor.kinds}")
         cells, observed, counts, var_names = m.obs_names, m.observed, list(m.counts), list(m.var_names)
         _warn_pairing(m)
-        target = getattr(data, "obs_names", None)
+        target = _in_either(data, m)
         if target is not None and len(target) == len(cells) and pd.Index(target).isin(cells).all():
             cells, observed, counts = _reorder(pd.Index(target), cells, observed, counts)
     else:
@@ -233,6 +234,18 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
     _log_missing(model, observed)
     return _transform(model, counts, var_names, names, cells, observed,
                       symbols=[None if a is None else gene_symbols(a.var) for a in (rna, other)])
+
+
+def _in_either(data, m) -> pd.Index | None:
+    """The data's cell names (None for a dict), refused in one line, as fit refuses them, when some cell has neither
+    of the model's modalities measured (rows of NaN in both): the model's two modalities are read as a dict
+    (:func:`get_mosaic` then has no global cells), so such a cell was dropped from the result without a word."""
+    from .io.mosaic import mosaic_union
+
+    target = getattr(data, "obs_names", None)
+    if target is not None:
+        mosaic_union([m.obs_names[m.observed[:, i]] for i in (0, 1)], pd.Index(target), m.names)
+    return target
 
 
 def _warn_pairing(m) -> None:
@@ -295,9 +308,10 @@ def _from_files(model, files, data) -> QueryFeatures:
     if rna_only:
         sources, var_names, names = [sources[0], None], [var_names[0], None], (names[0], model.modality_names[1])
     sources = _checked(sources, names, paired=not rna_only, kinds=files.kinds)  # raw counts, as data read whole is checked to hold
-    X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
-                   [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None,
-                   symbols=[partial(files.gene_symbols, i) for i in range(len(files.counts))] + [None]).X
+    with mosaic_counts() if isinstance(files, MosaicFiles) else nullcontext():  # cells without counts: as in memory
+        X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
+                       [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None,
+                       symbols=[partial(files.gene_symbols, i) for i in range(len(files.counts))] + [None]).X
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
         model._files_features = (weakref.ref(files), model.preprocessor, X)
     return QueryFeatures(X, files.obs_names, observed)
@@ -434,6 +448,7 @@ def measured(model, data, *, layer: str | None = "counts") -> np.ndarray | None:
         found = (found.observed, found.cells)
     else:  # which cells each modality holds, without computing their features
         found = get_mosaic({n: mods[n] for n in names}, modalities=names, layer=layer)
+        _in_either(data, found)
         found = (found.observed, found.obs_names)
     observed = in_data_order(data, *found)[0]
     return None if observed.all() else observed

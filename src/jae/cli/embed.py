@@ -54,9 +54,10 @@ def add_parser(sub) -> None:
     p.add_argument("--impute-modality", default=None, metavar="NAME",
                    help="the model's name of the modality to impute for the cells lacking it (e.g. prot, atac, rna; "
                    "needed when cells lack each); without --impute-out it is written as layers['jae_imputed'] of "
-                   "that modality in the --out .h5mu copy of an --h5mu input (NaN for measured cells; a modality "
-                   "the input lacks, e.g. the proteins of RNA alone, is added holding the imputed cells) (default: "
-                   "none, or the one --impute-out writes)")
+                   "that modality in the --out .h5mu copy of an --h5mu input lacking it (e.g. the proteins of RNA "
+                   "alone: the modality is added holding the imputed cells; one measuring no cell is replaced so); "
+                   "a modality holding other cells, as in a mosaic .h5mu, takes no layer: pass --impute-out "
+                   "(default: none, or the one --impute-out writes)")
     p.add_argument("--method-id", default="jae", help="uns['method_id'] of an .h5ad output (default: jae)")
     p.add_argument("--device", default="auto",
                    help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")

@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .features import examples, unique_cells
+from .features import examples
 from .paired import _as_csr, _choose, _joint_obs, _matrix, _stored
 from .raw import counts_hint_for, counts_location, counts_read
 from .single import modalities_of
-from .validate import validate_counts
+from .validate import mosaic_counts, validate_counts
 
-__all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "MosaicCells", "validate_alone"]
+__all__ = ["MosaicCounts", "get_mosaic", "is_mosaic", "missing_rows", "mosaic_union", "MosaicCells", "validate_alone",
+           "unique_mosaic_cells", "holds_other_cells", "unique_cells_of", "membership"]
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,9 @@ class MosaicCells:
         return (f"{self.names[0]!r} names its cells like {examples(only[0])}, {self.names[1]!r} like "
                 f"{examples(only[1])}: {renamed[0]} are the same cells named with another prefix or suffix; name the "
                 f"{self.names[1]!r} cells so, e.g. adata.obs_names = [{renamed[1]} for n in adata.obs_names] on its "
-                "AnnData (then write its file again)")
+                "AnnData, then build the MuData again from its modalities, mdata = mudata.MuData(dict(mdata.mod)) "
+                "(mdata.update() cannot follow renamed cells; set mdata.obs's columns again), and for a file write it "
+                "again")
 
     def _alone(self) -> list[pd.Index]:
         """The names of the cells measured in each modality alone."""
@@ -169,8 +172,7 @@ def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | N
         names, _ = _choose(mods, modalities, kinds)
     except (TypeError, ValueError, KeyError):
         return False  # not two modalities: get_paired gives the message
-    first, second = (pd.Index(mods[n].obs_names) for n in names)
-    if not (first.equals(second) or (len(first) == len(second) and first.isin(second).all())):
+    if holds_other_cells(*(mods[n].obs_names for n in names)):
         return True
     for name in names:
         adata = mods[name]
@@ -218,6 +220,58 @@ def no_counts_message(where: str, layers) -> str:
             "modality")
 
 
+def holds_other_cells(first, second) -> bool:
+    """Whether two modalities' cell names (``first``, ``second``) are not the same cells in some order: mosaic data
+    (names repeated within a modality tell no order apart: the same names in another order are then other cells)."""
+    first, second = pd.Index(first), pd.Index(second)
+    return not (first.equals(second) or (len(first) == len(second) and first.is_unique and second.is_unique
+                                         and first.isin(second).all()))
+
+
+def membership(data, cells: pd.Index):
+    """``(names, observed)``: the two modalities of ``data`` (a MuData or dict of two AnnData in memory, or
+    :class:`jae.io.MosaicFiles`) and whether each of ``cells`` has a row in each (rows of NaN not told apart: what a
+    message explaining a column missing on one modality's cells needs); None for other data."""
+    if isinstance(data, MosaicCells):
+        return data.names, np.asarray(data.observed)[pd.Index(data.obs.index).get_indexer(cells)]
+    mods = getattr(data, "mod", data if isinstance(data, Mapping) else None)
+    if mods is None or len(mods) != 2 or not all(hasattr(a, "obs_names") for a in mods.values()):
+        return None
+    names = tuple(mods)
+    return names, np.column_stack([pd.Index(cells).isin(mods[n].obs_names) for n in names])
+
+
+def unique_cells_of(first, second):
+    """How to check each of two modalities' cell names (``first``, ``second``) are unique: by
+    :func:`unique_mosaic_cells` when they hold different cells (mosaic data), else
+    :func:`jae.io.features.unique_cells`; both called as ``check(index, what, written=...)``."""
+    from .features import unique_cells
+
+    return unique_mosaic_cells if holds_other_cells(first, second) else unique_cells
+
+
+def unique_mosaic_cells(index, what: str, *, written: bool = False) -> pd.Index:
+    """``index`` as a :class:`pandas.Index` after checking that the cell names of ``what`` (a modality of mosaic data)
+    are unique. The fix differs from paired data's (:func:`jae.io.features.unique_cells`): the modalities hold
+    different cells (or the same in other orders), so ``obs_names_make_unique()`` on each, which numbers repeats by
+    their row order, would pair a cell with another cell's other modality; appending each cell's sample makes the
+    names unique alike in both."""
+    from .._words import count
+
+    index = pd.Index(index)
+    if not index.is_unique:
+        dup = index[index.duplicated()].unique()
+        raise ValueError(
+            f"{what} has {count(len(dup), 'duplicated cell name')} (e.g. {examples(dup)}; "
+            f"{int(index.duplicated(keep=False).sum())} cells carry them); cell names must be unique to match cells "
+            "between modalities, and these modalities do not hold the same cells in one order, so "
+            "adata.obs_names_make_unique() on each (numbering repeats by row order) would pair cells wrongly: append "
+            "each cell's sample or batch in both modalities, e.g. a.obs_names = a.obs_names.astype(str) + '_' + "
+            "a.obs['batch'].astype(str) on each modality's AnnData a"
+            + (", then write the file again" if written else ", then mdata.update() for a MuData"))
+    return index
+
+
 def mosaic_union(indexes: Sequence[pd.Index], global_index: pd.Index | None, names) -> tuple[pd.Index, np.ndarray]:
     """The cells of mosaic data and where each is measured: the union of the modalities' cell names (``indexes``,
     RNA first) in ``global_index``'s order when that lists them (a MuData's ``obs_names``), else the RNA's cells then
@@ -262,8 +316,7 @@ def get_mosaic(
     indexes, matrices = [], []
     for name in names:
         adata = mods[name]
-        index = pd.Index(adata.obs_names)
-        unique_cells(index, f"modality {name!r}")
+        index = unique_mosaic_cells(adata.obs_names, f"modality {name!r}")
         X = _as_csr(_matrix(adata, name=name, layer=layer))
         gone = missing_rows(X)
         if gone.any():
@@ -278,8 +331,10 @@ def get_mosaic(
         if not np.array_equal(rows, np.arange(len(index))):
             X = X[rows]
         if X.shape[0] or not X.shape[1]:  # a modality measuring no cell (mdata[rna_only_cells]): every cell lacks it
-            validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured in it)",
-                            modality=name, **({"hint": h} if (h := counts_hint_for(mods[name], layer)) else {}))
+            with mosaic_counts():  # cells without counts: left out of this modality alone (never intersect_obs)
+                validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured "
+                                "in it)", modality=name,
+                                **({"hint": h} if (h := counts_hint_for(mods[name], layer)) else {}))
         counts.append(X)
     obs = _joint_obs(union, global_obs, [mods[n] for n in names], names)
     out = MosaicCounts(

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .chunked import BackedCounts
 from .modality import MOD_NAMES
-from .mosaic import MosaicCells, mosaic_union
+from .mosaic import MosaicCells, mosaic_union, unique_mosaic_cells
 from .paired import modality_obs
 from .paired_files import FilesOnDisk, H5muParts, read_h5mu_parts
 
@@ -87,11 +87,10 @@ def open_mosaic_h5mu(
 
 def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFiles:
     """:class:`MosaicFiles` from what :func:`jae.io.paired_files.read_h5mu_parts` read of the file."""
-    from .features import unique_cells
     from .readers import read_h5mu
 
     names = (parts.rna, parts.other)
-    indexes = [unique_cells(parts.mods[m][0].index, f"modality {m!r}", written=True) for m in names]
+    indexes = [unique_mosaic_cells(parts.mods[m][0].index, f"modality {m!r}", written=True) for m in names]
     union, observed = mosaic_union(indexes, pd.Index(parts.global_obs.index), names)
     prefixed = {f"{m}:{c}" for m in parts.available for c in (parts.mods[m][0].columns if m in parts.mods else [])}
     columns = {}
@@ -122,9 +121,7 @@ def competition_mosaic_files(paths, frames, kinds, *, uns: dict, loader: tuple) 
     ``frames`` are each file's ``(obs, var, uns, counts location)`` as :func:`jae.io.open_competition` read them.
     The cells are the RNA file's, then the other file's others, the order :func:`jae.io.read_competition` gives
     them in memory; ``obs`` holds the RNA file's columns, then the other file's missing ones."""
-    from .features import unique_cells
-
-    indexes = [unique_cells(frame[0].index, p.name, written=True) for p, frame in zip(paths, frames)]
+    indexes = [unique_mosaic_cells(frame[0].index, p.name, written=True) for p, frame in zip(paths, frames)]
     names = tuple(MOD_NAMES[k] for k in kinds)
     union, observed = mosaic_union(indexes, None, names)
     return MosaicFiles(

@@ -20,9 +20,8 @@ import pandas as pd
 
 from .annotations import annotation_columns, joined_column
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
-from .features import unique_cells
 from .modality import MOD_NAMES, detect_kind, modality_kinds
-from .mosaic import stored_x
+from .mosaic import stored_x, unique_cells_of
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds, pick_modalities
@@ -303,9 +302,10 @@ def open_competition(
             obs, var, uns = _read_frames(f, loc)
         if not len(var):  # before the kind is read from the (empty) features; no cell: said once the kinds are known
             check_not_empty(str(p), len(obs), len(var))
-        unique_cells(obs.index, str(p), written=True)
         frames.append((obs, var, uns, loc))
         kinds.append(_kind(var, None, where=f"{what} file {p.name}"))
+    for p, frame in zip(paths, frames):  # once both are read: files holding different cells get mosaic data's fix
+        unique_cells_of(frames[0][0].index, frames[1][0].index)(frame[0].index, str(p), written=True)
     inferred = mod2_kind is None and kinds[1] is None  # read off mod2's feature names (logged once, here)
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=frames[1][1].index,
                               mod1_names=frames[0][1].index)
@@ -397,9 +397,10 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         global_obs, _, uns = _read_frames(f)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
+    unique = unique_cells_of(mods[rna][0].index, mods[other][0].index)  # mosaic data: its own fix for repeats
     for m in (rna, other):
         check_not_empty(f"{path} modality {m!r}", max(len(mods[n][0]) for n in (rna, other)), len(mods[m][1]))
-        unique_cells(mods[m][0].index, f"{path} modality {m!r}", written=True)
+        unique(mods[m][0].index, f"{path} modality {m!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (mods[rna][1], mods[other][1]),
         given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),
@@ -495,5 +496,5 @@ def _check_same_cells(first: pd.Index, second: pd.Index, names, *,
     only_first, only_second = first.difference(second), second.difference(first)
     raise DifferentCellsError(
         f"{names[0]} and {names[1]} hold different cells ({len(only_first)} only in {names[0]}, {len(only_second)} "
-        f"only in {names[1]})", "subset both to the shared cells"
-    )
+        f"only in {names[1]})", "pass mosaic=True to open them as mosaic data (each cell placed from the modalities "
+        "it has), or subset both to the shared cells, which drops every cell measured in one modality")

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .._words import count
-from .features import examples, unique_cells
+from .features import examples
+from .mosaic import unique_cells_of as unique_of  # paired or mosaic data's fix for repeated cell names
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message)
@@ -209,7 +210,7 @@ def _read_competition(paths, *, layer, mod2_kind) -> md.MuData:
     adatas = [read_h5ad(p, what=w) for p, w in zip(paths, ("mod1", "mod2"))]
     for path, adata in zip(paths, adatas):
         check_not_empty(str(path), adata.n_obs, adata.n_vars)
-        unique_cells(adata.obs_names, str(path), written=True)
+        unique_of(adatas[0].obs_names, adatas[1].obs_names)(adata.obs_names, str(path), written=True)
     kinds = [detect_kind(a, name=None, where=f"{w} file {p.name}") if "feature_types" in a.var else None
              for a, p, w in zip(adatas, paths, ("mod1", "mod2"))]
     kinds, order = pair_kinds(kinds, paths, mod2_kind, mod2_names=adatas[1].var_names,
@@ -276,9 +277,9 @@ def read_h5mu(
     available = list(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
-    for name, adata in ((rna, rna_ad), (other, other_ad)):
+    for name, adata in ((rna, rna_ad), (other, other_ad)):  # (mosaic data: its own fix for repeated cell names)
         check_not_empty(f"{path} modality {name!r}", max(rna_ad.n_obs, other_ad.n_obs), adata.n_vars)
-        unique_cells(adata.obs_names, f"{path} modality {name!r}", written=True)
+        unique_of(rna_ad.obs_names, other_ad.obs_names)(adata.obs_names, f"{path} modality {name!r}", written=True)
     rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
         (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
         fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -68,6 +70,21 @@ def _nan_rows(X) -> int:
         full = np.flatnonzero(np.diff(X.indptr) == X.shape[1])
         return int(sum(np.isnan(X.data[X.indptr[r]:X.indptr[r + 1]]).all() for r in full))
     return int(np.isnan(np.asarray(X, dtype=float)).all(axis=1).sum())
+
+
+_MOSAIC = ContextVar("jae_mosaic_counts", default=False)
+
+
+@contextmanager
+def mosaic_counts():
+    """Within it, :func:`validate_counts` words the fix for cells without counts in a modality for mosaic data (the
+    modalities hold different cells): leaving them out of that modality alone, never intersecting the modalities'
+    cells, which would drop every cell measured in one modality."""
+    token = _MOSAIC.set(True)
+    try:
+        yield
+    finally:
+        _MOSAIC.reset(token)
 
 
 def validate_counts(X, *, name: str, modality: str | None = None, kind: str | None = None,
@@ -156,6 +173,13 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
         raise ValueError(f"{name} has {n_neg} negative values; {hint}")
     totals = np.asarray(X.sum(axis=1)).ravel()
     n_zero = int(np.count_nonzero(totals == 0))
+    if n_zero and modality is not None and _MOSAIC.get():  # (mu.pp.intersect_obs: no cell measured in one left)
+        raise ValueError(
+            f"{n_zero} of {n_obs} cells have zero total counts in {name}; leave them out of {modality!r} alone (a cell "
+            f"measured in the other modality too is then placed from it, one measured in {modality!r} alone leaves the "
+            f"data), e.g. a = mdata[{modality!r}]; mdata.mod[{modality!r}] = a[np.asarray(a.layers['counts'].sum("
+            "axis=1)).ravel() > 0].copy(); mdata.update() (a file: read by mudata.read_h5mu, then written again); not "
+            "mu.pp.intersect_obs(mdata), which drops every cell measured in one modality")
     if n_zero:
         unmeasured = _NOT_MEASURED.get(kind, "cells the assay was not run on")
         alone = "" if modality is None else (

@@ -153,7 +153,7 @@ def fit_files(
     from ..io.mosaic import MosaicCells
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
-    from ..mosaic import MIN_PAIRED_CELLS
+    from ..mosaic import MIN_PAIRED_CELLS, check_mosaic_batches
     from ..preprocess.organism import given_organism
 
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
@@ -179,6 +179,7 @@ def fit_files(
             )
     if isinstance(data, MosaicCells):  # cells named otherwise in each file: said so, not as cells lacking a batch
         data.check_paired(MIN_PAIRED_CELLS)
+        check_mosaic_batches(data.names, data.observed, data.obs, batch_key)  # a batch kept in one modality's obs: said so
     check_fit_annotations(  # before the data is read (JAE.fit checks again on what it reads)
         data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
         fixes={"annotations": annotations_fix, "samples": samples_fix(inputs)},
@@ -336,8 +337,9 @@ def embed_files(
     impute_modality
         The model's name of the modality to impute (``model.modality_names``) for the cells lacking it; needed when
         cells lack each. Without ``impute_out`` the prediction is written as ``layers['jae_imputed']`` of that
-        modality in the ``.h5mu`` output's copy (NaN for measured cells; :func:`jae.imputation.add_imputed_layer`:
-        a modality the input lacks, e.g. proteins of RNA alone, is added holding the imputed cells).
+        modality in the ``.h5mu`` output's copy of an input lacking it (:func:`jae.imputation.add_imputed_layer`:
+        e.g. proteins of RNA alone, added holding the imputed cells; a modality measuring no cell is replaced so); a
+        modality holding other cells (a mosaic ``.h5mu``) takes no layer: pass ``impute_out``.
 
     Returns
     -------
