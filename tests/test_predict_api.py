@@ -149,7 +149,7 @@ def test_a_cellxgene_query_is_told_to_name_its_genes_by_their_symbols(data, fitt
     renamed = cxg.copy()
     renamed.var_names = renamed.var["feature_name"].astype(str)  # the fix it names works
     np.testing.assert_array_equal(fitted.predict(renamed).X, fitted.predict(query).X)
-    with pytest.raises(ValueError, match=r"; pass the features the model was fitted on"):  # no symbols: as before
+    with pytest.raises(ValueError, match=r"; the predictor reads every source feature it was trained on"):  # no symbols
         fitted.predict(query[:, 1:])
 
 

@@ -101,7 +101,7 @@ def unique_features(index, what: str) -> pd.Index:
 
 
 def feature_indexer(
-    var_names, expected: pd.Index, *, name: str, reference: str = "the model", symbols=None,
+    var_names, expected: pd.Index, *, name: str, reference: str = "the model", symbols=None, fix: str | None = None,
 ) -> np.ndarray | None:
     """Columns taking ``var_names`` to the ``expected`` order; None when already in it.
 
@@ -119,6 +119,8 @@ def feature_indexer(
         The data's gene symbols in ``var['feature_name']`` (CELLxGENE's layout, :func:`gene_symbols`; or a function
         giving them, called only for the error): when they are not the var_names, the error's fix is to name the
         genes by them, as :func:`feature_overlap`'s. None: the error names the model's features as the fix.
+    fix
+        The fix the error names when the features are not renamed ones (default: pass the model's features).
 
     Returns
     -------
@@ -137,7 +139,7 @@ def feature_indexer(
         def some(values) -> str:  # no '(e.g. )' for none
             return f" (e.g. {examples(values)})" if len(values) else ""
 
-        fix = _renaming_fix(var_names, expected, symbols, reference) or (
+        fix = _renaming_fix(var_names, expected, symbols, reference) or fix or (
             "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting both to "
             "their shared features")
         raise ValueError(

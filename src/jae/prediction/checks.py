@@ -25,6 +25,16 @@ SOURCE_COUNTS_HINT = (
     "jae's predictor needs raw counts and reads them from layers['counts'], else .X: store them there, e.g. "
     "adata = adata.raw.to_adata() when .raw holds them, and pass that AnnData or write the file again")
 
+#: The fix after query cells that lack some of the source features (a query with all of them, and others, is read
+#: by name): the predictor reads every feature it was trained on, so only one trained on the shared features helps;
+#: before training (``train_source`` at hand), and for a fitted or saved predictor.
+MISSING_FIX = (
+    "the predictor reads every source feature it was trained on: train it on the features both have, e.g. keep = "
+    "train_source.var_names.isin(query_source.var_names); fit on train_source[:, keep]")
+MISSING_FIX_FITTED = (
+    "the predictor reads every source feature it was trained on: train a new one on the features these cells have "
+    "(its training source subset to them)")
+
 logger = logging.getLogger(__name__)
 
 
@@ -100,7 +110,8 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
         return names.get_indexer(features)
     try:
         return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
-                               symbols=symbols)  # CELLxGENE's Ensembl IDs: the fix names the genes by var's symbols
+                               symbols=symbols,
+                               fix=MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED)  # CELLxGENE's Ensembl IDs: named by var's symbols
     except ValueError:  # perhaps the other modality: said by its feature_types, or by its names when none is shared
         names = [query_source.var_names, *([] if symbols() is None else [symbols()])]
         shared = any(pd.Index(n).astype(str).isin(features).any() for n in names)  # CITE-seq: CD4 is both
