@@ -71,6 +71,11 @@ class SourceFile:
         with _readable(self.path, what=what, fmt=".h5ad"), h5py.File(self.path, "r") as f:
             check_not_mudata(f, self.path, what=what, fix=mudata_fix)
             layer = "counts" if "layers" in f and "counts" in f["layers"] else None
+            if layer is None and "X" not in f:  # else BackedCounts' 'pass --layer NAME', a flag jae predict lacks
+                have = list(f["layers"]) if isinstance(f.get("layers"), h5py.Group) else []
+                raise ValueError(
+                    f"{what} has neither layers['counts'] nor .X (its layers: {have}); store the raw counts in "
+                    "layers['counts'], e.g. adata.layers['counts'] = adata.layers[NAME], and write the file again")
             uns = f.get("uns")
             self.uns = {"dataset_id": read_elem(uns["dataset_id"])} if uns is not None and "dataset_id" in uns else {}
         with _readable(self.path, what=what, fmt=".h5ad"):
