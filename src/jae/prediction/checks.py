@@ -118,9 +118,11 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
         kind = None if kinds is None else _query_kind(query_source, by_names=not shared)
         if kind is None or kind == kinds[0]:
             raise
+        swapped = (f", or swap train_source and train_target to predict {kinds[0]} from {kind}"
+                   if reference == "train_source" and kind == kinds[1] else "")  # the training files given swapped
         raise ValueError(
             f"query_source holds {kind} features, but this model predicts {kinds[1]} from {kinds[0]} (the modality it "
-            f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}") from None
+            f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}{swapped}") from None
 
 
 def _query_kind(query_source, *, by_names: bool = True) -> str | None:
