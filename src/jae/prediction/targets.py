@@ -155,6 +155,10 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
         from ..io import validate_counts  # fix (layers['counts'] is checked so with the target, check_target)
 
         validate_counts(X, name=f"{name}.X")
+    if kind == "ATAC" and not is_integer_valued(X):  # e.g. TF-IDF: neither binarised nor counts (said so, not 'raw')
+        logger.info("%s: .X holds neither binarised ATAC values nor raw counts (normalised, e.g. TF-IDF); building the "
+                    "ATAC target by binarising %s", name, ".X" if counts is None else "layers['counts']")
+        return from_counts(source, kind)
     logger.info("%s: .X holds raw counts; building the %s target from counts (see jae.prediction.targets)", name, kind)
     return from_counts(source, kind)
 
