@@ -15,7 +15,7 @@ import pandas as pd
 from .._words import count
 
 __all__ = ["examples", "by_cell_names", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap",
-           "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols"]
+           "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols", "scheme_fix"]
 
 logger = logging.getLogger(__name__)
 
@@ -354,12 +354,19 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     renamed = _renaming_fix(var_names, expected, symbols, reference)
     if renamed is not None:
         return renamed
+    return scheme_fix(var_names, expected) or (
+        "fit a reference on features this data shares with it (subset both to the shared features, then refit)")
+
+
+def scheme_fix(var_names, expected) -> str | None:
+    """The fix when the data names its genes by Ensembl ID and the model by symbol, or the other way round; else
+    None."""
     ensembl = [bool(pd.Series(ix).str.match(r"ENS[A-Z]*G\d").mean() > 0.5) for ix in (var_names, expected)]
     if ensembl[0] != ensembl[1]:
         which = ("the data names genes by Ensembl ID and the model by symbol" if ensembl[0]
                  else "the data names genes by symbol and the model by Ensembl ID")
         return f"{which}: give the data in the model's naming (e.g. var_names from var['gene_ids'] or var['gene_symbols'])"
-    return "fit a reference on features this data shares with it (subset both to the shared features, then refit)"
+    return None
 
 
 def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str) -> np.ndarray:

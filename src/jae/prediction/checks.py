@@ -90,7 +90,7 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     predictor's, or ``train_source``'s before training)."""
     from functools import cache
 
-    from ..io.features import gene_symbols, unique_cells, unique_features
+    from ..io.features import gene_symbols, scheme_fix, unique_cells, unique_features
     from .streamed import SourceFile
 
     if query_source.n_obs == 0:  # a file of none failed after the training, in numpy's words
@@ -109,9 +109,9 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
                         "which the prediction ignores", len(features), len(names) - len(features))
         return names.get_indexer(features)
     try:
+        missing = MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED
         return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
-                               symbols=symbols,
-                               fix=MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED)  # CELLxGENE's Ensembl IDs: named by var's symbols
+                               symbols=symbols, fix=scheme_fix(names, features) or missing)  # Ensembl vs symbols  # CELLxGENE's Ensembl IDs: named by var's symbols
     except ValueError:  # perhaps the other modality: said by its feature_types, or by its names when none is shared
         names = [query_source.var_names, *([] if symbols() is None else [symbols()])]
         shared = any(pd.Index(n).astype(str).isin(features).any() for n in names)  # CITE-seq: CD4 is both
