@@ -58,11 +58,26 @@ def one_modality(adata, *, name: str):
     if adata.isbacked and (name == "train_target" or "counts" not in adata.layers):  # its .X, read here, is a handle
         # on the file (refused as 'dtype object, not numbers'); its layers are in memory
         path = f"{str(adata.filename)!r}"
+        if _in_mudata_file(adata.filename):  # a backed MuData's modality: its path is an .h5mu, which is refused
+            raise ValueError(f"{name} is a modality of a backed MuData (read_h5mu(..., backed=True)), whose matrices "
+                             f"stay in its file {path}; pass {name}.to_memory()")
         fix = (f"pass the file's path instead, {name}={path}, whose counts are read in row blocks, or "
                if name == "query_source" and not adata.is_view else "pass ")  # a subset's path: every cell
         raise ValueError(f"{name} is a backed AnnData (read_h5ad(..., backed='r')), whose matrices stay in its file; "
                          f"{fix}{name}.to_memory()")
     return adata
+
+
+def _in_mudata_file(path) -> bool:
+    """Whether the file ``path`` (a backed AnnData's) is a MuData file (``.h5mu``), whose modalities anndata reads
+    backed too; False when it cannot be opened."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return f.attrs.get("encoding-type") == "MuData" or "mod" in f
+    except OSError:
+        return False
 
 
 def query_features_match(query_source, train_source, *, kinds: tuple[str, str] | None = None) -> None:
