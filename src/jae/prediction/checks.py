@@ -34,6 +34,11 @@ MISSING_FIX = (
 MISSING_FIX_FITTED = (
     "the predictor reads every source feature it was trained on: train a new one on the features these cells have "
     "(its training source subset to them)")
+#: ... and when they share none of them (nor are they renamed ones): no subset helps.
+NONE_SHARED_FIX = (
+    "none of these cells' features is one of them (another gene panel, organism or peak set): predict from the "
+    "features the predictor was trained on (for ATAC: count the cells' fragments in its peaks), or train one on "
+    "cells measured like these")
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +129,11 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
                         "which the prediction ignores", len(features), len(names) - len(features))
         return names.get_indexer(features)
     try:
-        missing = MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED
+        missing = (MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED) if names.isin(features).any() \
+            else NONE_SHARED_FIX  # nothing to subset to
         return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
-                               symbols=symbols, fix=scheme_fix(names, features) or missing)  # Ensembl vs symbols  # CELLxGENE's Ensembl IDs: named by var's symbols
+                               symbols=symbols, fix=scheme_fix(names, features) or missing)  # Ensembl vs symbols;
+        # CELLxGENE's Ensembl IDs, other case, separators or affixes: feature_indexer names the renaming
     except ValueError:  # perhaps the other modality: said by its feature_types, or by its names when none is shared
         names = [query_source.var_names, *([] if symbols() is None else [symbols()])]
         shared = any(pd.Index(n).astype(str).isin(features).any() for n in names)  # CITE-seq: CD4 is both
