@@ -92,7 +92,8 @@ def test_a_query_of_another_modality_sharing_a_name_is_refused_by_its_feature_ty
         with pytest.raises(ValueError, match=told):
             fitted.predict(query)
     monkeypatch.setattr("jae.prediction.api.train_ensemble", lambda *a, **k: pytest.fail("trained before the check"))
-    with pytest.raises(ValueError, match=told):
+    with pytest.raises(ValueError, match=told[:-1] + r", or swap train_source and train_target to predict GEX from "
+                                         r"ADT$"):  # before training, the training data given swapped is named too
         jae.predict(src, tgt, adt, config=FAST, progress_bar=False)
     with pytest.raises(ValueError, match=r"^query_source features differ"):  # GEX with other genes: as before
         fitted.predict(src[:, 1:])
@@ -149,7 +150,7 @@ def test_a_cellxgene_query_is_told_to_name_its_genes_by_their_symbols(data, fitt
     renamed = cxg.copy()
     renamed.var_names = renamed.var["feature_name"].astype(str)  # the fix it names works
     np.testing.assert_array_equal(fitted.predict(renamed).X, fitted.predict(query).X)
-    with pytest.raises(ValueError, match=r"; pass the features the model was fitted on"):  # no symbols: as before
+    with pytest.raises(ValueError, match=r"; the predictor reads every source feature it was trained on"):  # no symbols
         fitted.predict(query[:, 1:])
 
 

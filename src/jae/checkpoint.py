@@ -70,6 +70,8 @@ MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredi
 _MODEL_FILES = frozenset({DESCRIPTION, WEIGHTS, "predictor.json"})
 #: How the messages of a damaged or unreadable folder of each kind name its refit (the CLI names the verb for each).
 _REFIT = {"jae": "refit the model", "predictor": "refit the predictor"}
+#: What writes a folder of each kind (named when the folder given does not exist).
+_WRITERS = {"jae": "jae fit, jae map or JAE.save", "predictor": "ModalityPredictor.save or jae predict --save-model"}
 
 
 def write_model_folder(path: str | Path, description: dict, tensors: dict[str, torch.Tensor], *, kind: str,
@@ -169,8 +171,8 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
     if kind != "predictor" and legacy.is_file() and not (path / DESCRIPTION).is_file():
         raise ValueError(f"{path} holds a 'predictor' model, not a {kind!r} one; load it with {MODEL_KINDS['predictor']}")
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist; pass the folder a model was saved to (written by jae fit, "
-                                "jae map or JAE.save)")
+        raise FileNotFoundError(f"{path} does not exist; pass the folder a model was saved to (written by "
+                                f"{_WRITERS.get(kind, _WRITERS['jae'])})")
     if path.is_file() and path.name in (DESCRIPTION, WEIGHTS) and (path.parent / DESCRIPTION).is_file():
         raise FileNotFoundError(f"{path} is a file of the model folder {path.parent}; pass the folder: {path.parent}")
     missing = [name for name in (DESCRIPTION, WEIGHTS) if not (path / name).is_file()]

@@ -221,6 +221,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bmod1=FILE\b", "--mod1 FILE"),
     # jae.embed_files: a seed for a mapped model; 'finetune_epochs >= 1' above became '--finetune-epochs 1'
     (r"\bunless --finetune-epochs 1 is given\b", "unless --finetune-epochs N (N >= 1) is given"),
+    # jae.prediction.checks.MISSING_FIX: the training source is a file here, written again with the shared features
+    (r"\be\.g\. keep = --train-mod1\.var_names\.isin\(--test-mod1\.var_names\); fit on --train-mod1\[:, keep\]",
+     "e.g. write --train-mod1 again with only the features --test-mod1 has (adata[:, adata.var_names.isin("
+     "test.var_names)].write_h5ad(...)) and train on it"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -15,7 +15,7 @@ import pandas as pd
 from .._words import count
 
 __all__ = ["examples", "by_cell_names", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap",
-           "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols"]
+           "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols", "scheme_fix"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def unique_features(index, what: str) -> pd.Index:
 
 
 def feature_indexer(
-    var_names, expected: pd.Index, *, name: str, reference: str = "the model", symbols=None,
+    var_names, expected: pd.Index, *, name: str, reference: str = "the model", symbols=None, fix: str | None = None,
 ) -> np.ndarray | None:
     """Columns taking ``var_names`` to the ``expected`` order; None when already in it.
 
@@ -119,6 +119,8 @@ def feature_indexer(
         The data's gene symbols in ``var['feature_name']`` (CELLxGENE's layout, :func:`gene_symbols`; or a function
         giving them, called only for the error): when they are not the var_names, the error's fix is to name the
         genes by them, as :func:`feature_overlap`'s. None: the error names the model's features as the fix.
+    fix
+        The fix the error names when the features are not renamed ones (default: pass the model's features).
 
     Returns
     -------
@@ -137,7 +139,7 @@ def feature_indexer(
         def some(values) -> str:  # no '(e.g. )' for none
             return f" (e.g. {examples(values)})" if len(values) else ""
 
-        fix = _renaming_fix(var_names, expected, symbols, reference) or (
+        fix = _renaming_fix(var_names, expected, symbols, reference) or fix or (
             "pass the features the model was fitted on (data[:, model_var_names]), or refit after subsetting both to "
             "their shared features")
         raise ValueError(
@@ -352,12 +354,19 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     renamed = _renaming_fix(var_names, expected, symbols, reference)
     if renamed is not None:
         return renamed
+    return scheme_fix(var_names, expected) or (
+        "fit a reference on features this data shares with it (subset both to the shared features, then refit)")
+
+
+def scheme_fix(var_names, expected) -> str | None:
+    """The fix when the data names its genes by Ensembl ID and the model by symbol, or the other way round; else
+    None."""
     ensembl = [bool(pd.Series(ix).str.match(r"ENS[A-Z]*G\d").mean() > 0.5) for ix in (var_names, expected)]
     if ensembl[0] != ensembl[1]:
         which = ("the data names genes by Ensembl ID and the model by symbol" if ensembl[0]
                  else "the data names genes by symbol and the model by Ensembl ID")
         return f"{which}: give the data in the model's naming (e.g. var_names from var['gene_ids'] or var['gene_symbols'])"
-    return "fit a reference on features this data shares with it (subset both to the shared features, then refit)"
+    return None
 
 
 def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str) -> np.ndarray:

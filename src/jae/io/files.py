@@ -53,14 +53,16 @@ def gex_only_message(name: str, ignored=()) -> str:
             "jae.map_files with jae.io.InputFiles(tenx=FILE)")
 
 
-def check_is_anndata(f: h5py.File, path: Path, *, what: str) -> None:
+def check_is_anndata(f: h5py.File, path: Path, *, what: str, tenx_fix: str | None = None) -> None:
     """Refuse an HDF5 file that is no AnnData (no ``obs`` and ``var``), e.g. a Cell Ranger ``.h5`` given as an
-    ``.h5ad``, naming what it is and how to read it."""
+    ``.h5ad``, naming what it is and how to read it (``tenx_fix``: the fix for a Cell Ranger file where the caller
+    reads no Cell Ranger file, e.g. prediction)."""
     if "obs" in f and "var" in f:
         return
     kind = other_kind(f)
     if kind is not None:
-        raise ValueError(f"{what} file {path} is {kind[0]}, not an .h5ad; {kind[1]}")
+        fix = tenx_fix if tenx_fix is not None and kind[0].startswith("a Cell Ranger") else kind[1]
+        raise ValueError(f"{what} file {path} is {kind[0]}, not an .h5ad; {fix}")
     raise ValueError(
         f"{what} file {path} is an HDF5 file but no .h5ad (no 'obs' and 'var'; it holds {sorted(f)[:6]}); check the "
         "file, or write it with anndata (adata.write_h5ad(...))"

@@ -100,19 +100,20 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, repla
         mdata.obs[col] = joined_column(series, mdata.obs_names, mdata.obs[col] if col in mdata.obs.columns else None)
 
 
-def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = None, **kwargs) -> ad.AnnData:
+def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = None, tenx_fix: str | None = None,
+              **kwargs) -> ad.AnnData:
     """``anndata.read_h5ad`` with a clear error for a missing file or a MuData file, and without old-format warnings.
 
     The competition's files were written by an old anndata; reading them is fine and warns for nothing.
     ``what`` names the file in the error (e.g. ``'--prediction'``); ``mudata_fix`` the fix when the file is an
-    ``.h5mu`` (:func:`check_not_mudata`; ``{save}`` in it stands for saving a modality as ``.h5ad``); ``kwargs`` go to
-    ``anndata.read_h5ad``.
+    ``.h5mu`` (:func:`check_not_mudata`; ``{save}`` in it stands for saving a modality as ``.h5ad``); ``tenx_fix`` the
+    fix when it is a Cell Ranger ``.h5`` (:func:`check_is_anndata`); ``kwargs`` go to ``anndata.read_h5ad``.
     """
     path = _check_file(path, what=what)
     with warnings.catch_warnings(), _readable(path, what=what, fmt=".h5ad"):
         with h5py.File(path, "r") as f:
             check_not_mudata(f, path, what=what, fix=mudata_fix)
-            check_is_anndata(f, path, what=what)
+            check_is_anndata(f, path, what=what, tenx_fix=tenx_fix)
         warnings.filterwarnings("ignore", message=".*without encoding metadata.*", category=PendingDeprecationWarning)
         warnings.simplefilter("ignore", ad.OldFormatWarning)
         # duplicated cell or feature names: jae's own checks name them and the fix (unique_cells, unique_features)

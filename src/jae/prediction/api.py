@@ -383,8 +383,9 @@ def _query(query_source):
     """A query's source modality as :meth:`ModalityPredictor.predict` reads it: an AnnData (refused in one line when it
     is anything else), or an ``.h5ad`` path opened to be read in row blocks (:func:`jae.prediction.streamed.open_source`);
     one already opened is kept."""
-    if isinstance(query_source, (str, os.PathLike)):
-        return open_source(query_source)
+    if isinstance(query_source, (str, os.PathLike)):  # an .h5mu: one modality of it (predict takes no h5mu=FILE)
+        return open_source(query_source,
+                           mudata_fix="pass one of those modalities, mudata.read_h5mu(path)[name], or {save}")
     return query_source if isinstance(query_source, SourceFile) else one_modality(query_source, name="query_source")
 
 

@@ -25,6 +25,21 @@ SOURCE_COUNTS_HINT = (
     "jae's predictor needs raw counts and reads them from layers['counts'], else .X: store them there, e.g. "
     "adata = adata.raw.to_adata() when .raw holds them, and pass that AnnData or write the file again")
 
+#: The fix after query cells that lack some of the source features (a query with all of them, and others, is read
+#: by name): the predictor reads every feature it was trained on, so only one trained on the shared features helps;
+#: before training (``train_source`` at hand), and for a fitted or saved predictor.
+MISSING_FIX = (
+    "the predictor reads every source feature it was trained on: train it on the features both have, e.g. keep = "
+    "train_source.var_names.isin(query_source.var_names); fit on train_source[:, keep]")
+MISSING_FIX_FITTED = (
+    "the predictor reads every source feature it was trained on: train a new one on the features these cells have "
+    "(its training source subset to them)")
+#: ... and when they share none of them (nor are they renamed ones): no subset helps.
+NONE_SHARED_FIX = (
+    "none of these cells' features is one of them (another gene panel, organism or peak set): predict from the "
+    "features the predictor was trained on (for ATAC: count the cells' fragments in its peaks), or train one on "
+    "cells measured like these")
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,11 +63,26 @@ def one_modality(adata, *, name: str):
     if adata.isbacked and (name == "train_target" or "counts" not in adata.layers):  # its .X, read here, is a handle
         # on the file (refused as 'dtype object, not numbers'); its layers are in memory
         path = f"{str(adata.filename)!r}"
+        if _in_mudata_file(adata.filename):  # a backed MuData's modality: its path is an .h5mu, which is refused
+            raise ValueError(f"{name} is a modality of a backed MuData (read_h5mu(..., backed=True)), whose matrices "
+                             f"stay in its file {path}; pass {name}.to_memory()")
         fix = (f"pass the file's path instead, {name}={path}, whose counts are read in row blocks, or "
                if name == "query_source" and not adata.is_view else "pass ")  # a subset's path: every cell
         raise ValueError(f"{name} is a backed AnnData (read_h5ad(..., backed='r')), whose matrices stay in its file; "
                          f"{fix}{name}.to_memory()")
     return adata
+
+
+def _in_mudata_file(path) -> bool:
+    """Whether the file ``path`` (a backed AnnData's) is a MuData file (``.h5mu``), whose modalities anndata reads
+    backed too; False when it cannot be opened."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return f.attrs.get("encoding-type") == "MuData" or "mod" in f
+    except OSError:
+        return False
 
 
 def query_features_match(query_source, train_source, *, kinds: tuple[str, str] | None = None) -> None:
@@ -80,7 +110,7 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     predictor's, or ``train_source``'s before training)."""
     from functools import cache
 
-    from ..io.features import gene_symbols, unique_cells, unique_features
+    from ..io.features import gene_symbols, scheme_fix, unique_cells, unique_features
     from .streamed import SourceFile
 
     if query_source.n_obs == 0:  # a file of none failed after the training, in numpy's words
@@ -99,17 +129,22 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
                         "which the prediction ignores", len(features), len(names) - len(features))
         return names.get_indexer(features)
     try:
+        missing = (MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED) if names.isin(features).any() \
+            else NONE_SHARED_FIX  # nothing to subset to
         return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
-                               symbols=symbols)  # CELLxGENE's Ensembl IDs: the fix names the genes by var's symbols
+                               symbols=symbols, fix=scheme_fix(names, features) or missing)  # Ensembl vs symbols;
+        # CELLxGENE's Ensembl IDs, other case, separators or affixes: feature_indexer names the renaming
     except ValueError:  # perhaps the other modality: said by its feature_types, or by its names when none is shared
         names = [query_source.var_names, *([] if symbols() is None else [symbols()])]
         shared = any(pd.Index(n).astype(str).isin(features).any() for n in names)  # CITE-seq: CD4 is both
         kind = None if kinds is None else _query_kind(query_source, by_names=not shared)
         if kind is None or kind == kinds[0]:
             raise
+        swapped = (f", or swap train_source and train_target to predict {kinds[0]} from {kind}"
+                   if reference == "train_source" and kind == kinds[1] else "")  # the training files given swapped
         raise ValueError(
             f"query_source holds {kind} features, but this model predicts {kinds[1]} from {kinds[0]} (the modality it "
-            f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}") from None
+            f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}{swapped}") from None
 
 
 def _query_kind(query_source, *, by_names: bool = True) -> str | None:

@@ -39,8 +39,20 @@ def var_record(var: pd.DataFrame) -> dict[str, list]:
 
 def var_from_record(record: dict | None, features: pd.Index, kind: str) -> pd.DataFrame:
     """The target ``var`` of a saved predictor: :func:`var_record`'s columns (none for files written before them)."""
-    var = pd.DataFrame({k: v for k, v in (record or {}).items() if len(v) == len(features)}, index=features)
+    var = pd.DataFrame({k: _column(v) for k, v in (record or {}).items() if len(v) == len(features)}, index=features)
     return target_var(var, kind)
+
+
+def _column(values: list):
+    """A recorded column as a frame holds it: JSON's nulls of a column with no value (all-NaN numbers, an empty
+    category) as NaN, and booleans with nulls as pandas' nullable booleans; read as Python objects, both failed the
+    prediction's ``write_h5ad`` ('Can't implicitly convert non-string objects to strings') after predicting."""
+    given = [v for v in values if v is not None]
+    if not given:
+        return np.full(len(values), np.nan)
+    if len(given) < len(values) and all(isinstance(v, bool) for v in given):
+        return pd.array(values, dtype="boolean")
+    return values
 
 
 def query_obs(query) -> pd.DataFrame:

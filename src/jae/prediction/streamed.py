@@ -18,12 +18,19 @@ import numpy as np
 import pandas as pd
 
 from ..io.chunked import BLOCK_ROWS, BackedCounts
-from ..io.files import _check_file, _readable, check_not_mudata
+from ..io.files import _check_file, _readable, check_is_anndata, check_not_mudata
 from .checks import checked_counts
 
-__all__ = ["SourceFile", "open_source"]
+__all__ = ["SourceFile", "TENX_FIX", "open_source"]
 
 logger = logging.getLogger(__name__)
+
+#: The fix after a Cell Ranger ``.h5`` given where prediction reads an ``.h5ad`` of one modality (jae.read_10x_h5,
+#: the other readers' fix, refuses a file of Gene Expression alone and returns a MuData, which prediction refuses).
+TENX_FIX = (
+    "prediction reads one .h5ad per modality: write the modality as one first, e.g. a = scanpy.read_10x_h5(path, "
+    "gex_only=False); a.var_names_make_unique(); a[:, a.var['feature_types'] == 'Gene Expression'].copy()"
+    ".write_h5ad('rna.h5ad') ('Antibody Capture' or 'Peaks' for the other modality)")
 
 
 def open_source(path: str | os.PathLike, *, what: str = "query_source", mudata_fix: str | None = None):
@@ -35,7 +42,7 @@ def open_source(path: str | os.PathLike, *, what: str = "query_source", mudata_f
     if source.counts.encoding == "csr_matrix":
         return source
     _said_read_whole(source, what)
-    return read_h5ad(path, what=what, mudata_fix=mudata_fix)
+    return read_h5ad(path, what=what, mudata_fix=mudata_fix, tenx_fix=TENX_FIX)
 
 
 def _said_read_whole(source: SourceFile, what: str) -> None:
@@ -70,7 +77,13 @@ class SourceFile:
         self.path = _check_file(path, what=what)
         with _readable(self.path, what=what, fmt=".h5ad"), h5py.File(self.path, "r") as f:
             check_not_mudata(f, self.path, what=what, fix=mudata_fix)
+            check_is_anndata(f, self.path, what=what, tenx_fix=TENX_FIX)  # a Cell Ranger .h5: said as such
             layer = "counts" if "layers" in f and "counts" in f["layers"] else None
+            if layer is None and "X" not in f:  # else BackedCounts' 'pass --layer NAME', a flag jae predict lacks
+                have = list(f["layers"]) if isinstance(f.get("layers"), h5py.Group) else []
+                raise ValueError(
+                    f"{what} has neither layers['counts'] nor .X (its layers: {have}); store the raw counts in "
+                    "layers['counts'], e.g. adata.layers['counts'] = adata.layers[NAME], and write the file again")
             uns = f.get("uns")
             self.uns = {"dataset_id": read_elem(uns["dataset_id"])} if uns is not None and "dataset_id" in uns else {}
         with _readable(self.path, what=what, fmt=".h5ad"):

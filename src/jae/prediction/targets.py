@@ -86,6 +86,11 @@ def from_counts(X, kind: str):
 #: The competition's normalised values of each kind, for messages.
 _CONVENTION = {"GEX": "log-normalised counts", "ADT": "CLR, log1p(x / geometric mean)", "ATAC": "binarised counts"}
 
+#: Above this, a GEX or ADT ``.X`` is no log-scale target: log1p of counts scaled to 1e4 per cell stays below
+#: log1p(1e4) ~ 9.2 (scran's scaling reached 11.1 in the BMMC starter, CLR 7.4), counts normalised without log1p reach
+#: the thousands. Only warned about; the target is ``.X`` as before.
+LOG_MAX = 50.0
+
 #: Values checked at a time, bounding temporaries on very large matrices.
 _CHUNK = 1 << 22
 
@@ -147,6 +152,12 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
         return from_counts(counts, kind)
     if ready:
         logger.info("%s: using .X as the normalised %s target (competition convention)", name, kind)
+        if kind != "ATAC" and not _all_values(X, lambda d: d <= LOG_MAX):  # e.g. normalize_total without log1p
+            top = float(X.max())
+            logger.warning(
+                "%s.X holds values up to %.6g, not on the competition's log scale (%s, whose values stay below ~%g), "
+                "so the predictions will be on .X's scale; store the log-normalised values in .X, or the raw counts "
+                "(from layers['counts']) to build them from", name, top, _CONVENTION[kind], LOG_MAX)
         if kind == "ADT":
             return np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float32)
         return sp.csr_matrix(X, dtype=np.float32)
@@ -155,6 +166,10 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
         from ..io import validate_counts  # fix (layers['counts'] is checked so with the target, check_target)
 
         validate_counts(X, name=f"{name}.X")
+    if kind == "ATAC" and not is_integer_valued(X):  # e.g. TF-IDF: neither binarised nor counts (said so, not 'raw')
+        logger.info("%s: .X holds neither binarised ATAC values nor raw counts (normalised, e.g. TF-IDF); building the "
+                    "ATAC target by binarising %s", name, ".X" if counts is None else "layers['counts']")
+        return from_counts(source, kind)
     logger.info("%s: .X holds raw counts; building the %s target from counts (see jae.prediction.targets)", name, kind)
     return from_counts(source, kind)
 

@@ -79,7 +79,7 @@ def predict_files(
     from ..io.paths import user_path
     from ..prediction.api import training_kinds
     from ..prediction.checks import query_features_match
-    from ..prediction.streamed import open_source
+    from ..prediction.streamed import TENX_FIX, open_source
     from ..train.distributed import is_writer
 
     trained = train_mod1 is not None or train_mod2 is not None
@@ -118,7 +118,8 @@ def predict_files(
     if model is None:
         model = ModalityPredictor("jae" if method is None else method, seed=0 if seed is None else seed,
                                   device=device)  # method, seed and device refused before reading
-        train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file) for p, n in zip(inputs[:2], names))
+        train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file, tenx_fix=TENX_FIX)
+                                      for p, n in zip(inputs[:2], names))
     elif folder is not None:
         if not folder.exists():
             raise FileNotFoundError(f"model folder {folder} does not exist; pass model=FOLDER, a folder written by "
