@@ -13,7 +13,7 @@ import pandas as pd
 from .features import examples
 
 __all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "feature_kinds", "normalize_kind", "kind_from_names", "pair_from_names",
-           "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types"]
+           "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types", "typed_as"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,21 @@ def describe_types(feature_types) -> str:
     uniq, counts = np.unique(np.asarray(feature_types).astype(str), return_counts=True)
     order = np.argsort(-counts, kind="stable")
     return ", ".join(f"{str(uniq[i])!r} ({int(counts[i])}{' features' if j == 0 else ''})" for j, i in enumerate(order))
+
+
+def typed_as(adata, kind: str, *, where: str):
+    """``adata`` (a modality just read from a file) with ``var['feature_types']`` set to ``kind`` where the column
+    names another kind: a kind the caller gave (``mod2_kind=``, ``other_kind=``) overrides the column, and every later
+    step that reads the kind off the column again (:meth:`jae.JAE.fit` on data read whole) must read the given one, as
+    the streaming path does (the same fit trained GEX+ATAC read whole and GEX+ADT streamed). ``where``: for the log."""
+    if "feature_types" not in adata.var.columns:
+        return adata
+    values = pd.unique(np.asarray(adata.var["feature_types"]).astype(str))
+    if {known_kind(v) for v in values} != {kind}:
+        logger.warning("%s: var['feature_types'] names %s, but the kind given (--mod2-kind; mod2_kind= or other_kind= "
+                       "in Python) is %s: read as %s", where, describe_types(adata.var["feature_types"]), kind, kind)
+        adata.var["feature_types"] = kind
+    return adata
 
 
 def detect_kind(adata, *, name: str | None = None, where: str | None = None) -> str:

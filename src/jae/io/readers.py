@@ -26,7 +26,7 @@ from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, modality_kinds, normalize_kind,
-                       pair_from_names, swapped_pair)
+                       pair_from_names, swapped_pair, typed_as)
 from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
@@ -219,7 +219,7 @@ def _read_competition(paths, *, layer, mod2_kind) -> md.MuData:
         name = MOD_NAMES[kinds[i]]
         adatas[i] = resolve_raw(adatas[i], layer, where=paths[i].name)  # layer='raw': the file's .raw
         _counts_layer(adatas[i], where=f"{paths[i].name}", layer=layer)
-        mods[name] = adatas[i]
+        mods[name] = typed_as(adatas[i], kinds[i], where=paths[i].name) if mod2_kind and i == 1 else adatas[i]
     mdata = make_mudata(mods)
     rna = adatas[order[0]]
     other = adatas[order[1]]
@@ -299,7 +299,8 @@ def read_h5mu(
     chosen = {old: resolve_raw(source.mod[old], layer, where=f"modality {old!r}") for old in names}  # 'raw': .raw
     for old, adata in chosen.items():
         _counts_layer(adata, where=f"modality {old!r}", layer=layer)
-    mdata = make_mudata({new: chosen[old] for old, new in names.items()})
+    mdata = make_mudata({new: typed_as(chosen[old], kind, where=f"modality {old!r}") if other_kind and old == other
+                         else chosen[old] for old, new in names.items()})
     # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch')
     prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
     global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
