@@ -76,5 +76,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"embedded {n} cell{'s' if n != 1 else ''} into {d} dimension{'s' if d != 1 else ''} with {result.model}\n"
           f"written to {args.out}"
           + (f" and {args.labels_out}" if args.labels_out is not None else "")
-          + (f"; imputed modality written to {args.impute_out}" if args.impute_out is not None else ""))
+          + (f"; imputed modality written to {args.impute_out}" if args.impute_out is not None else "")
+          + (f"; {args.impute_modality} imputed in its layers['jae_imputed'] there"  # --impute-modality alone: the copy
+             if args.impute_out is None and args.impute_modality is not None else ""))
     return 0
