@@ -221,6 +221,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bmod1=FILE\b", "--mod1 FILE"),
     # jae.embed_files: a seed for a mapped model; 'finetune_epochs >= 1' above became '--finetune-epochs 1'
     (r"\bunless --finetune-epochs 1 is given\b", "unless --finetune-epochs N (N >= 1) is given"),
+    # jae.io.inputs.InputFiles: mod2_kind for an .h5mu holding RNA alone, which has no second modality to name
+    (r"\bnames a modality it lacks; pass mod2_kind=None$", "names a modality it lacks; drop --mod2-kind"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
