@@ -229,7 +229,7 @@ def test_open_h5mu_streams_like_the_pair(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("names", [("GEX",), ("mRNA",), ("GEX", "RNA")])
 def test_a_backed_mudata_finds_its_rna_modality_as_its_path_does(tmp_path, names, caplog):
-    """A backed MuData's RNA modality is found by the readers' one rule (jae.io.readers.RNA_NAMES), as its path's: the
+    """A backed MuData's RNA modality is found by the readers' one rule (jae.io.modality.RNA_NAMES), as its path's: the
     one modality named like RNA, and two such names refused as ambiguous (plan_input had its own list and took the
     first of 'GEX' and 'RNA' without a word)."""
     import mudata as md

@@ -222,7 +222,7 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
     named like RNA in another way ('RNA', 'GEX', 'mRNA'), or whose ``var['feature_types']`` say Gene Expression, or the
     only modality when it has no feature types; ``(None, why)`` when there is none."""
     from .io.modality import known_kind
-    from .io.readers import RNA_NAMES
+    from .io.modality import RNA_NAMES
 
     names = [str(m) for m in mods]
     for candidate in (rna, "rna"):

@@ -420,10 +420,12 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
     codes = pd.Index(new).get_indexer(batch[rows])
-    logger.info("mapping %s of %s (%s) onto the reference: %d steps of input shifts (%s), the network frozen",
+    epochs_said = count(epochs, "epoch", "epochs")  # was '1 steps ... (1 epochs)' under jae map --epochs 1
+    if n_rows > ADAPTER_CELLS:
+        epochs_said += ("'s" if epochs == 1 else "'") + f" worth of {ADAPTER_CELLS:,} cells"
+    logger.info("mapping %s of %s (%s) onto the reference: %s of input shifts (%s), the network frozen",
                 count(n_rows, "query cell"), count(len(new), "new batch"), batch_names(new),
-                adapter_steps(n_rows, epochs),
-                f"{epochs} epochs" if n_rows <= ADAPTER_CELLS else f"{epochs} epochs' worth of {ADAPTER_CELLS:,} cells")
+                count(adapter_steps(n_rows, epochs), "step"), epochs_said)
     with torch.random.fork_rng(devices=mapped._rng_devices()):
         torch.manual_seed(seed)
         shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=seed,

@@ -92,6 +92,9 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
             f"model.embed(mudata.MuData({{'mod2': anndata.read_h5ad({str(args.mod2)!r})}}))" if rna_only else ""))
     if args.mod1 and not args.mod2 and not rna_only:
         raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
+    if args.mod1 and not args.mod2 and args.mod2_kind is not None:  # else silently unread: RNA alone has no --mod2
+        raise ValueError(f"--mod2-kind {args.mod2_kind} names the kind of --mod2, but --mod1 comes alone (cells with "
+                         "RNA only): leave --mod2-kind out, or give the --mod2 file too")
     flag = "--mod1/--mod2" if args.mod1 else "--10x" if args.tenx else "--h5ad"
     if not args.h5mu and (args.rna_mod != "rna" or args.other_mod is not None):  # else silently ignored
         raise ValueError(f"--rna-mod and --other-mod name the modalities of an --h5mu file; {flag} has none to "

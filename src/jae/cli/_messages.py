@@ -147,7 +147,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass baseline=False\b", "drop --baseline"),
     (r", or None for no cap\b", ", or 'all' for no cap"),
     (r"\breport_dir\b", "--out"),
-    # jae.io.readers.pick_modalities: an .h5mu holding the second modality alone; the in-memory call is Python's
+    # jae.io.modality.pick_modalities: an .h5mu holding the second modality alone; the in-memory call is Python's
     (r"\bor read the file into memory: model\.embed\(mudata\.read_h5mu\(path\)\)",
      "or embed them in Python: model.embed(mudata.read_h5mu(FILE))"),
     # jae.io.rna_files.check_rna_alone: the second modality given alone as mod1
@@ -225,6 +225,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\be\.g\. keep = --train-mod1\.var_names\.isin\(--test-mod1\.var_names\); fit on --train-mod1\[:, keep\]",
      "e.g. write --train-mod1 again with only the features --test-mod1 has (adata[:, adata.var_names.isin("
      "test.var_names)].write_h5ad(...)) and train on it"),
+    # jae.io.inputs.InputFiles: mod2_kind for an .h5mu holding RNA alone, which has no second modality to name
+    (r"\bnames a modality it lacks; pass mod2_kind=None$", "names a modality it lacks; drop --mod2-kind"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

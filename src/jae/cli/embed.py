@@ -36,8 +36,9 @@ def add_parser(sub) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output .h5ad (competition format) or .h5mu")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--finetune-epochs", type=int, default=None,
-                   help="0 to skip fine-tuning (default: the seed's, 2 for ATAC and 1 for ADT; 0 for a model "
-                   "written by 'jae map')")
+                   help="0 to skip fine-tuning (default: the model's JAEConfig.finetune_epochs_atac or _adt, the "
+                   "seed's 2 for ATAC and 1 for ADT unless jae fit --set changed them; 0 for a model written by "
+                   "'jae map')")
     p.add_argument("--seed", type=int, default=None,
                    help="seed of the fine-tuning (default: the model's seed + 1, modulo 2**32); not with "
                    "--finetune-epochs 0 or a "
@@ -77,5 +78,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"embedded {n} cell{'s' if n != 1 else ''} into {d} dimension{'s' if d != 1 else ''} with {result.model}\n"
           f"written to {args.out}"
           + (f" and {args.labels_out}" if args.labels_out is not None else "")
-          + (f"; imputed modality written to {args.impute_out}" if args.impute_out is not None else ""))
+          + (f"; imputed modality written to {args.impute_out}" if args.impute_out is not None else "")
+          + (f"; {args.impute_modality} imputed in its layers['jae_imputed'] there"  # --impute-modality alone: the copy
+             if args.impute_out is None and args.impute_modality is not None else ""))
     return 0

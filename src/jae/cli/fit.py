@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, batch_key, input_files
+from ._inputs import Given, add_input_args, add_memory_budget_arg, batch_key, input_files
 
 
 def add_parser(sub) -> None:
@@ -20,7 +21,8 @@ def add_parser(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
     p.add_argument("--batch-key", default="batch", metavar="COLUMN",
                    help="obs column with batches; 'none': all cells are one batch, e.g. one sample (default: batch)")
-    p.add_argument("--cell-type-key", default="cell_type", metavar="COLUMN", help="obs column with cell types (default: cell_type)")
+    p.add_argument("--cell-type-key", default="cell_type", metavar="COLUMN", action=Given,
+                   help="obs column with cell types; --mode unsupervised reads none (default: cell_type)")
     p.add_argument("--mode", choices=("supervised", "unsupervised"), default=None,  # None: not given (--set mode=)
                    help="unsupervised: no cell-type labels, no label transfer (default: supervised)")
     p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")
@@ -71,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
     _set_arg(args.overrides, args.fit_flags, given)
     overrides = list(args.overrides) + ([] if args.max_epochs is None else [f"max_epochs={args.max_epochs}"])
     config = JAEConfig(mode=args.mode or "supervised").with_overrides(overrides)
+    if config.mode == "unsupervised" and "--cell-type-key" in getattr(args, "given", []):  # it was silently unread
+        logging.getLogger(__name__).warning(
+            "--cell-type-key %s is not read: %s trains without cell-type labels (no label transfer); drop "
+            "--cell-type-key, or the unsupervised mode to train on the labels", args.cell_type_key,
+            "--mode unsupervised" if args.mode else "--set mode=unsupervised")
     result = fit_files(
         input_files(args), args.out, config=config, seed=args.seed,
         device=args.device, batch_key=batch_key(args.batch_key), cell_type_key=args.cell_type_key,

@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     rest, cells, new, steps = result.n_cells - done["n_cells"], done["n_cells"], done["batches"], done["steps"]
     shown = ", ".join(new[:5]) + (f", ... ({len(new)} in all)" if len(new) > 5 else "")  # as the log line names them
     print(f"mapped {cells} cell{'s' if cells != 1 else ''} of {len(new)} new batch{'es' if len(new) != 1 else ''} "
-          f"({shown}) onto {args.model}: {steps} step{'s' if steps != 1 else ''}, seed {done['seed']}"
+          f"({shown}) onto {args.model}: "  # --epochs 0 trains nothing, so no seed was used (--seed is refused)
+          + (f"{steps} step{'s' if steps != 1 else ''}, seed {done['seed']}" if steps else "no training (--epochs 0)")
           + (f"; {rest} cell{'s' if rest != 1 else ''} of batches the model already knew "
              f"{'are' if rest != 1 else 'is'} placed as before" if rest else "")
           + f"\nmodel written to {args.out}")

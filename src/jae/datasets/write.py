@@ -199,15 +199,13 @@ def write_simulated(
                 if format == "h5ad-pair":
                     _skeleton(design, mods[0], obs).write_h5ad(tmps[target])
                 else:
-                    import mudata as md
-
-                    from ..io.readers import make_mudata
+                    from ..io.readers import _quiet_mudata, make_mudata
 
                     mdata = make_mudata({m: _skeleton(design, m, pd.DataFrame(index=obs.index)) for m in mods})
                     for col in obs.columns:
                         mdata.obs[col] = obs[col].values
                     mdata.uns.update(dataset_uns(design))
-                    with md.set_options(pull_on_update=False):
+                    with _quiet_mudata():  # MuData's set_options logs two lines to the root logger
                         mdata.write(tmps[target])
                 files[target] = h5py.File(tmps[target], "a")
             groups = {}

@@ -136,6 +136,7 @@ class InputFiles:
         if self.rna_only:
             return read_rna(self.mod1)  # the cells' annotations (batch, ...) as read_competition keeps them
         if self.source == "h5mu" and (alone := h5mu_rna_alone(self.h5mu, rna=self.rna, other=self.other)):
+            self._no_second_kind()
             return read_rna(self.h5mu, modality=alone)  # RNA alone, as open() reads it (a query to embed or map)
         if self.source == "competition":  # its annotations joined below, replacing columns as for every source
             mdata = read_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind)
@@ -153,6 +154,12 @@ class InputFiles:
                     [t for m in mdata.mod.values() for t in m.var["feature_types"]]))
             _check_called_cells(mdata, self.tenx)
         return mdata
+
+    def _no_second_kind(self) -> None:
+        """Refuse ``mod2_kind`` for an ``.h5mu`` holding RNA alone: it names no modality there (it was ignored)."""
+        if self.mod2_kind is not None:
+            raise ValueError(f".h5mu file {Path(self.h5mu).name} holds RNA alone: the second modality's kind given "
+                             f"({self.mod2_kind}) names a modality it lacks; pass mod2_kind=None")
 
     def open(self, *, memory_budget: int | str | None = None, plan: bool = True, annotations: bool = True,
              what: str = "input", once: bool = False):
@@ -204,6 +211,7 @@ class InputFiles:
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
         elif self.source == "h5mu" and plan and (alone := open_rna_alone(
                 self.h5mu, rna=self.rna, other=self.other, layer=self.layer, annotations=joined or None)) is not None:
+            self._no_second_kind()
             files = alone  # an .h5mu holding RNA alone
         elif self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
             with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then

@@ -13,7 +13,7 @@ import pandas as pd
 from .features import examples
 
 __all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "feature_kinds", "normalize_kind", "kind_from_names", "pair_from_names",
-           "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types"]
+           "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types", "typed_as"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,21 @@ def describe_types(feature_types) -> str:
     uniq, counts = np.unique(np.asarray(feature_types).astype(str), return_counts=True)
     order = np.argsort(-counts, kind="stable")
     return ", ".join(f"{str(uniq[i])!r} ({int(counts[i])}{' features' if j == 0 else ''})" for j, i in enumerate(order))
+
+
+def typed_as(adata, kind: str, *, where: str):
+    """``adata`` (a modality just read from a file) with ``var['feature_types']`` set to ``kind`` where the column
+    names another kind: a kind the caller gave (``mod2_kind=``, ``other_kind=``) overrides the column, and every later
+    step that reads the kind off the column again (:meth:`jae.JAE.fit` on data read whole) must read the given one, as
+    the streaming path does (the same fit trained GEX+ATAC read whole and GEX+ADT streamed). ``where``: for the log."""
+    if "feature_types" not in adata.var.columns:
+        return adata
+    values = pd.unique(np.asarray(adata.var["feature_types"]).astype(str))
+    if {known_kind(v) for v in values} != {kind}:
+        logger.warning("%s: var['feature_types'] names %s, but the kind given (--mod2-kind; mod2_kind= or other_kind= "
+                       "in Python) is %s: read as %s", where, describe_types(adata.var["feature_types"]), kind, kind)
+        adata.var["feature_types"] = kind
+    return adata
 
 
 def detect_kind(adata, *, name: str | None = None, where: str | None = None) -> str:
@@ -301,3 +316,43 @@ def not_rna_alone(var: pd.DataFrame) -> str | None:
     if kind not in ("ATAC", "ADT"):
         return None
     return f"{kind} ({len(var)} feature names such as {examples(var.index)})"
+
+
+#: Names an RNA modality goes by (compared case-insensitively): muon / scanpy ('rna'), Seurat converted by
+#: MuDataSeurat or SeuratDisk ('RNA'), the NeurIPS 2021 competition ('GEX').
+RNA_NAMES = ("rna", "gex", "mrna", "gene expression", "gene_expression")
+
+
+def pick_modalities(file_name: str, available: list[str], rna: str, other: str | None) -> tuple[str, str]:
+    """The RNA modality of an ``.h5mu`` file and the one to pair with it: ``rna`` (when it is the default 'rna' and the
+    file has no such modality, the one modality named like RNA in another way, e.g. 'RNA' or 'GEX'), and ``other``,
+    or the only one left when it is None; raises naming the available modalities when either is missing or the
+    choice is ambiguous."""
+    if rna not in available and rna == "rna":
+        named = [m for m in available if m.lower() in RNA_NAMES]
+        if len(named) == 1:
+            logger.info("%s has no modality 'rna'; reading %r as the RNA (--rna-mod NAME, or rna= in Python, chooses "
+                        "another)",
+                        file_name, named[0])
+            rna = named[0]
+    if rna not in available and rna == "rna" and len(available) == 1:  # e.g. proteins alone: no RNA to name
+        raise KeyError(f"{file_name} holds one modality, {available[0]!r}, and no RNA; jae reads an .h5mu holding RNA, "
+                       f"alone or with ATAC or ADT: if {available[0]!r} is the RNA, pass rna=<name>; to place cells measured "
+                       "in the second modality alone, put them in one .h5mu with cells that have RNA (mosaic data), "
+                       "or read the file into memory: model.embed(mudata.read_h5mu(path))")
+    if rna not in available:
+        raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
+    if other is None:
+        others = [m for m in available if m != rna]
+        if not others:
+            from .paired import one_modality_message
+
+            raise ValueError(one_modality_message(f"{file_name} holds one modality {available}", h5mu=True))
+        if len(others) != 1:
+            raise ValueError(
+                f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
+            )
+        return rna, others[0]
+    if other not in available:
+        raise KeyError(f"{file_name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
+    return rna, other

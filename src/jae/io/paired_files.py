@@ -20,11 +20,11 @@ import pandas as pd
 
 from .annotations import annotation_columns, joined_column
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
-from .modality import MOD_NAMES, detect_kind, modality_kinds
+from .modality import MOD_NAMES, detect_kind, modality_kinds, pick_modalities
 from .mosaic import stored_x, unique_cells_of
 from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
-from .readers import pair_kinds, pick_modalities
+from .readers import pair_kinds
 
 __all__ = ["PairedFiles", "open_competition", "open_h5mu", "DifferentCellsError"]
 

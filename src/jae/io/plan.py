@@ -94,7 +94,7 @@ def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "
         path = data.filename  # read from its file as its path would be
     else:
         return None
-    # 'rna' by default: the readers take the one modality named like RNA otherwise (jae.io.readers.RNA_NAMES)
+    # 'rna' by default: the readers take the one modality named like RNA otherwise (jae.io.modality.RNA_NAMES)
     rna, other = modalities if modalities is not None else ("rna", None)
     if rna_only:
         from .rna_files import open_rna_alone

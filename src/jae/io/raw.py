@@ -17,6 +17,7 @@ of an ``.h5mu`` modality, streamed like any layer (:class:`jae.io.chunked.Backed
 from __future__ import annotations
 
 import logging
+import warnings
 import weakref
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -45,8 +46,10 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDa
     source = adata if adata.raw is None else adata.raw
     if not _said_before(source.X):  # data in memory: said once, not by every step reading it
         note_raw(where, None if adata.raw is None else (source.n_vars, adata.n_vars))
-    return ad.AnnData(X=source.X, obs=adata.obs, var=source.var.copy(), obsm=dict(adata.obsm), uns=adata.uns,
-                      layers={RAW: source.X})
+    with warnings.catch_warnings():  # a protein named as its gene (CD4) in one .h5ad of both: allowed between modalities
+        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
+        return ad.AnnData(X=source.X, obs=adata.obs, var=source.var.copy(), obsm=dict(adata.obsm), uns=adata.uns,
+                          layers={RAW: source.X})
 
 
 #: The count matrices :func:`resolve_raw` has said the source of (``id`` -> weak reference, gone with the matrix): the

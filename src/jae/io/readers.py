@@ -27,7 +27,7 @@ from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, modality_kinds, normalize_kind,
-                       pair_from_names, swapped_pair)
+                       pair_from_names, pick_modalities, swapped_pair, typed_as)
 from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
@@ -221,7 +221,7 @@ def _read_competition(paths, *, layer, mod2_kind) -> md.MuData:
         name = MOD_NAMES[kinds[i]]
         adatas[i] = resolve_raw(adatas[i], layer, where=paths[i].name)  # layer='raw': the file's .raw
         _counts_layer(adatas[i], where=f"{paths[i].name}", layer=layer)
-        mods[name] = adatas[i]
+        mods[name] = typed_as(adatas[i], kinds[i], where=paths[i].name) if mod2_kind and i == 1 else adatas[i]
     mdata = make_mudata(mods)
     rna = adatas[order[0]]
     other = adatas[order[1]]
@@ -301,7 +301,8 @@ def read_h5mu(
     chosen = {old: resolve_raw(source.mod[old], layer, where=f"modality {old!r}") for old in names}  # 'raw': .raw
     for old, adata in chosen.items():
         _counts_layer(adata, where=f"modality {old!r}", layer=layer)
-    mdata = make_mudata({new: chosen[old] for old, new in names.items()})
+    mdata = make_mudata({new: typed_as(chosen[old], kind, where=f"modality {old!r}") if other_kind and old == other
+                         else chosen[old] for old, new in names.items()})
     # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch')
     prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
     global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
@@ -459,43 +460,3 @@ def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None,
             "ATAC or ADT (mod2): pass the two modality files of one dataset"
         )
     return kinds, ([0, 1] if kinds[0] == "GEX" else [1, 0])
-
-
-#: Names an RNA modality goes by (compared case-insensitively): muon / scanpy ('rna'), Seurat converted by
-#: MuDataSeurat or SeuratDisk ('RNA'), the NeurIPS 2021 competition ('GEX').
-RNA_NAMES = ("rna", "gex", "mrna", "gene expression", "gene_expression")
-
-
-def pick_modalities(file_name: str, available: list[str], rna: str, other: str | None) -> tuple[str, str]:
-    """The RNA modality of an ``.h5mu`` file and the one to pair with it: ``rna`` (when it is the default 'rna' and the
-    file has no such modality, the one modality named like RNA in another way, e.g. 'RNA' or 'GEX'), and ``other``,
-    or the only one left when it is None; raises naming the available modalities when either is missing or the
-    choice is ambiguous."""
-    if rna not in available and rna == "rna":
-        named = [m for m in available if m.lower() in RNA_NAMES]
-        if len(named) == 1:
-            logger.info("%s has no modality 'rna'; reading %r as the RNA (--rna-mod NAME, or rna= in Python, chooses "
-                        "another)",
-                        file_name, named[0])
-            rna = named[0]
-    if rna not in available and rna == "rna" and len(available) == 1:  # e.g. proteins alone: no RNA to name
-        raise KeyError(f"{file_name} holds one modality, {available[0]!r}, and no RNA; jae reads an .h5mu holding RNA, "
-                       f"alone or with ATAC or ADT: if {available[0]!r} is the RNA, pass rna=<name>; to place cells measured "
-                       "in the second modality alone, put them in one .h5mu with cells that have RNA (mosaic data), "
-                       "or read the file into memory: model.embed(mudata.read_h5mu(path))")
-    if rna not in available:
-        raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
-    if other is None:
-        others = [m for m in available if m != rna]
-        if not others:
-            from .paired import one_modality_message
-
-            raise ValueError(one_modality_message(f"{file_name} holds one modality {available}", h5mu=True))
-        if len(others) != 1:
-            raise ValueError(
-                f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
-            )
-        return rna, others[0]
-    if other not in available:
-        raise KeyError(f"{file_name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
-    return rna, other

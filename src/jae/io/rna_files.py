@@ -110,7 +110,7 @@ def _global_columns(global_obs: pd.DataFrame, obs: pd.DataFrame) -> list:
 def h5mu_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None) -> str | None:
     """The name of the RNA modality of an ``.h5mu`` that holds RNA alone (one modality, named ``rna`` or like RNA:
     'RNA', 'GEX', ...), else None (also when the file cannot be read as one: its reader then says why)."""
-    from .readers import RNA_NAMES
+    from .modality import RNA_NAMES
 
     if other is not None:
         return None

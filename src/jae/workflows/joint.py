@@ -372,6 +372,10 @@ def embed_files(
     if seed is not None and (finetune_epochs == 0 or finetune_epochs is None and model.adapter is not None):
         raise ValueError("seed seeds the fine-tuning, which " + ("finetune_epochs=0 skips" if finetune_epochs == 0 else
                          "a mapped model (map_query) never gets unless finetune_epochs >= 1 is given") + ": pass seed=None")
+    field = f"finetune_epochs_{model.second_kind.lower()}"  # the model's default epochs: 0 fine-tunes nothing either
+    if seed is not None and finetune_epochs is None and not model.config.finetune_epochs(model.second_kind):
+        raise ValueError(f"seed seeds the fine-tuning, which this model skips by default (fitted with {field}=0): "
+                         "pass seed=None, or give finetune_epochs >= 1")
     if impute_modality is not None or impute_out is not None:  # a model saved without moments cannot impute
         from ..imputation import check_modality_name, check_moments
 
