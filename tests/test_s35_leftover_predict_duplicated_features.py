@@ -44,3 +44,24 @@ def test_training_source_alone_is_named_not_called_different_features(data):
     query.var_names_make_unique()
     with pytest.raises(ValueError, match=rf"^train_source has 1 duplicated feature name \(e\.g\. '{dup}'\)"):
         jae.predict(train, target, query, method="ridge", progress_bar=False)
+
+
+def test_jae_predict_cli_names_both_files(data, tmp_path, caplog):
+    import logging
+
+    from jae.cli import main
+
+    train, target, query, dup = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # anndata's note on repeated names
+        train.write_h5ad(tmp_path / "tr.mod1.h5ad")
+        query.write_h5ad(tmp_path / "te.mod1.h5ad")
+    target.write_h5ad(tmp_path / "tr.mod2.h5ad")
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        rc = main(["-q", "predict", "--train-mod1", str(tmp_path / "tr.mod1.h5ad"), "--train-mod2",
+                   str(tmp_path / "tr.mod2.h5ad"), "--test-mod1", str(tmp_path / "te.mod1.h5ad"), "--out",
+                   str(tmp_path / "p.h5ad"), "--method", "ridge"])
+    err = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert rc == 1 and len(err) == 1
+    assert err[0].startswith(f"--train-mod1 and --test-mod1 have duplicated feature names (e.g. '{dup}' in "
+                             f"--train-mod1, '{dup}' in --test-mod1)")

@@ -389,7 +389,7 @@ def _query(query_source):
     return query_source if isinstance(query_source, SourceFile) else one_modality(query_source, name="query_source")
 
 
-def _unique_features(**named) -> None:
+def check_unique_features(**named) -> None:
     """Refuse duplicated feature names in any of the ``named`` AnnData (or opened files) at once, naming every one
     holding them: checked one by one, a user making one unique met the next only on the next run."""
     held = {name: pd.Index(a.var_names).astype(str) for name, a in named.items()}
@@ -458,7 +458,7 @@ def predict(
     _check_output(output)
     kinds = training_kinds(train_source, train_target, source_kind, target_kind)
     query_source = _query(query_source)  # a path: opened (names only) as ModalityPredictor.predict opens it
-    _unique_features(train_source=train_source, train_target=train_target, query_source=query_source)
+    check_unique_features(train_source=train_source, train_target=train_target, query_source=query_source)
     query_features_match(query_source, train_source, kinds=kinds)
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
