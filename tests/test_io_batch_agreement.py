@@ -45,8 +45,8 @@ def test_every_reader_refuses_modalities_disagreeing_on_a_batch(files):
         assert "3 of 60 cells have a different obs['batch'] in " in text
         assert f"(e.g. cell {rna.obs_names[0]!r}: {rna.obs['batch'].iloc[0]!r} in the first, 'other' in the second)" \
             in text
-        assert "make the two columns agree, drop 'batch' from one of them, or give each cell's batch in an " \
-            "annotation file (annotations=FILE)" in text
+        assert "make the two columns agree, drop 'batch' from one of them, or give each cell's batch once for both: " \
+            "in " in text and "an annotation file (InputFiles(..., annotations=FILE))" in text
 
 
 def test_an_annotation_file_giving_the_batch_settles_it(files):

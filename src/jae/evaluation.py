@@ -54,7 +54,7 @@ def _as_mudata(adata: ad.AnnData, *, layer: str | None):
     return to_mudata(adata, layer=layer, mods=mods)
 
 
-def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
+def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", what: str | None = None):
     """The unintegrated log-normalised GEX (for cc_cons) in the data's cell order: the modality's ``.X`` when it is
     already normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of its counts (``layer``,
     else ``.X``).
@@ -67,14 +67,14 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts"):
     ------
     ValueError
         When the RNA modality lacks some of the data's cells, or holds no values (no genes, or no ``.X`` nor
-        ``layer``): cc_cons is then n/a.
+        ``layer``; ``what`` names it, else "the ``rna`` modality"): cc_cons is then n/a.
     """
     from .preprocess import log_normalize
 
     adata = data.mod[rna]
     X = adata.X if adata.X is not None or layer not in adata.layers else adata.layers[layer]  # no .X: the counts
     if X is None or not adata.n_vars:  # annotations and embeddings alone (X=None): an AttributeError, a traceback
-        raise ValueError(f"the {rna!r} modality holds no expression values ({adata.n_vars} genes, no .X"
+        raise ValueError(f"{what or f'the {rna!r} modality'} holds no expression values ({adata.n_vars} genes, no .X"
                          f"{'' if layer is None else f' nor layers[{layer!r}]'})")
     sample = X[: min(200, X.shape[0])]
     values = sample.data if sp.issparse(sample) else np.asarray(sample).ravel()
@@ -240,8 +240,10 @@ def evaluate(
         report_dir = user_path(report_dir)
         check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite or not holds_report(report_dir),
                       folders=("report_dir",))  # a folder of other files alone: written into, they stay
+    what = None  # how the RNA is named when it holds no values: one AnnData's, not a modality the user named
     if isinstance(data, ad.AnnData):  # one AnnData holding both modalities, or one modality alone
         data = _as_mudata(data, layer=layer)
+        what = "the AnnData" if len(data.mod) == 1 else None
     elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it
         from .io import make_mudata
 
@@ -332,7 +334,7 @@ def evaluate(
                 cc_ref = cell_cycle_reference_blocks(blocks, var_names, batch_cc, keep=labelled, organism=organism,
                                                      seed=seed)
             else:
-                gex, var_names = lognormalized_gex(data, rna, layer=layer)
+                gex, var_names = lognormalized_gex(data, rna, layer=layer, what=what)
                 cc_ref = cell_cycle_reference(gex[labelled], var_names, batch_cc, organism=organism, seed=seed)
                 del gex
         except ValueError as err:

@@ -22,7 +22,8 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     add_memory_budget_arg(p)
-    p.add_argument("--model", type=Path, required=True, help="reference model folder written by 'jae fit'")
+    p.add_argument("--model", type=Path, required=True, help="reference model folder written by 'jae fit', or by 'jae map' "
+                   "(its mapped batches are kept, and this query's are added)")
     p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="mapped model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
     p.add_argument("--batch-key", default=None, metavar="COLUMN",

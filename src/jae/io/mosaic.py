@@ -288,7 +288,10 @@ def mosaic_union(indexes: Sequence[pd.Index], global_index: pd.Index | None, nam
             raise ValueError(
                 f"{len(absent)} cells have neither modality measured (e.g. {examples(absent)}; no row, or a row of "
                 f"NaN, in both {names[0]!r} and {names[1]!r}); jae places a cell from at least one modality: drop "
-                "those cells (e.g. mdata = mdata[keep].copy())"
+                "those cells, e.g. from jae.io.mosaic import missing_rows; measured = lambda a: a.obs_names[~missing_rows("
+                "a.layers['counts'] if 'counts' in a.layers else a.X)]; mdata = mdata[mdata.obs_names.isin(measured("
+                f"mdata[{names[0]!r}])) | mdata.obs_names.isin(measured(mdata[{names[1]!r}]))].copy() (a file: read by "
+                "mudata.read_h5mu, then written again)"
             )
     return union, np.column_stack([union.isin(index) for index in indexes])
 

@@ -80,11 +80,15 @@ def check_modalities_agree(frames: Sequence[pd.DataFrame], names: Sequence[str],
         shared, a, b, differ = _differing(first, second)
         if differ.any():
             cell = shared[np.flatnonzero(differ)[0]]
+            glob = (f"the MuData's global obs, mdata.obs[{col!r}] = <each cell's {col}> (it replaces the modalities'; "
+                    "a file: read by mudata.read_h5mu, then written again), or, reading the files with jae, "
+                    ) if all(str(n).startswith("modality ") for n in (one, two)) else ""  # no MuData: 2 files
             raise ValueError(
                 f"{int(differ.sum())} of {len(shared)} cells have a different obs[{col!r}] in {one} and in {two} "
                 f"(e.g. cell {str(cell)!r}: {str(a[cell])!r} in the first, {str(b[cell])!r} in the second), and jae cannot tell "
                 f"which is right: make the two columns agree, drop {col!r} from one of them, or give each cell's "
-                f"{col} in an annotation file (annotations=FILE), whose columns replace the data's"
+                f"{col} once for both: in {glob}an annotation file (InputFiles(..., annotations=FILE)), whose "
+                "columns replace the data's"
             )
 
 

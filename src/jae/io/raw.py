@@ -48,8 +48,11 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDa
         note_raw(where, None if adata.raw is None else (source.n_vars, adata.n_vars))
     with warnings.catch_warnings():  # a protein named as its gene (CD4) in one .h5ad of both: allowed between modalities
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
-        return ad.AnnData(X=source.X, obs=adata.obs, var=source.var.copy(), obsm=dict(adata.obsm), uns=adata.uns,
-                          layers={RAW: source.X})
+        out = ad.AnnData(X=source.X, obs=adata.obs, var=source.var.copy(), obsm=dict(adata.obsm), uns=adata.uns,
+                         layers={RAW: source.X})
+    if adata.raw is None:  # .X read for want of a .raw: its layers, named by a counts refusal (counts_hint_for)
+        out.jae_raw_from_x = [str(k) for k in adata.layers]
+    return out
 
 
 #: The count matrices :func:`resolve_raw` has said the source of (``id`` -> weak reference, gone with the matrix): the
@@ -156,6 +159,11 @@ def counts_hint_for(adata, layer: str | None) -> str | None:
     dropped = getattr(adata, "jae_layers_dropped", None)  # one AnnData's layers, not kept by its split (jae.io.single)
     if dropped and (found is None or found != RAW and found in adata.layers and adata.layers[found] is adata.X):
         return f"the data's .X holds no raw counts; its layers are {dropped}: pass layer=... naming the one holding them"
+    layers = getattr(adata, "jae_raw_from_x", None)  # layer='raw' read .X, there being no .raw
+    if found == RAW and layers:
+        fix = "pass layer='counts'" if "counts" in layers else "pass layer=... naming the one holding them"
+        return (f"there is no .raw, so layer='raw' read .X, which holds no raw counts; its layers are {layers}: "
+                f"{fix}")
     if found is None or found == RAW or found not in adata.layers or adata.layers[found] is not adata.X:
         return None  # layer='raw' has a hint of its own (scanpy's adata.raw = adata shares .X the same way)
     return (f"layer {found!r} is the same matrix as .X (jae's readers and jae.simulate keep counts found in .X in both, "

@@ -36,6 +36,22 @@ def counts_hint(source) -> str:
     return _RAW_READ_HINT if getattr(source, "layer", None) == RAW_GROUP else _RAW_HINT
 
 
+def _counts_in(name: str, adata: str) -> str:
+    """The example code's expression for the counts ``name`` says were read (``"(X"`` or ``"(layer 'L'"``, as the
+    readers word it) from the AnnData called ``adata``: ``layer='raw'`` reads a layer of that name, else ``.raw``, else
+    ``.X`` (:func:`jae.io.raw.resolve_raw`); ``layers['counts']`` when ``name`` does not say."""
+    import re
+
+    if re.search(r"\(X[,)]", name):
+        return f"{adata}.X"
+    found = re.search(r"\(layer '([^']*)'", name)
+    layer = found.group(1) if found else "counts"
+    if layer == "raw":
+        return (f"({adata}.layers['raw'] if 'raw' in {adata}.layers else {adata}.X if {adata}.raw is None else "
+                f"{adata}.raw.X)")
+    return f"{adata}.layers[{layer!r}]"
+
+
 def _read_raw(name: str) -> bool:
     """Whether ``name`` (as the readers word it) says the matrix was read with ``layer='raw'``."""
     return "(layer 'raw'" in name
@@ -177,7 +193,7 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
         raise ValueError(
             f"{n_zero} of {n_obs} cells have zero total counts in {name}; leave them out of {modality!r} alone (a cell "
             f"measured in the other modality too is then placed from it, one measured in {modality!r} alone leaves the "
-            f"data), e.g. a = mdata[{modality!r}]; mdata.mod[{modality!r}] = a[np.asarray(a.layers['counts'].sum("
+            f"data), e.g. a = mdata[{modality!r}]; mdata.mod[{modality!r}] = a[np.asarray({_counts_in(name, 'a')}.sum("
             "axis=1)).ravel() > 0].copy(); mdata.update() (a file: read by mudata.read_h5mu, then written again); not "
             "mu.pp.intersect_obs(mdata), which drops every cell measured in one modality")
     if n_zero:
@@ -185,7 +201,7 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
         alone = "" if modality is None else (
             f"if {modality!r} was not measured in them (e.g. {unmeasured}), leave them out of "
             f"{modality!r} only and jae places them from the other modality (cells lacking a modality: mosaic data), "
-            "e.g. adata = adata[np.asarray(adata.layers['counts'].sum(axis=1)).ravel() > 0].copy() for that "
+            f"e.g. adata = adata[np.asarray({_counts_in(name, 'adata')}.sum(axis=1)).ravel() > 0].copy() for that "
             "modality's AnnData, put back in the MuData or written to its own .h5ad; if they are empty droplets, ")
         fix = ("remove them from both modalities first, e.g. sc.pp.filter_cells(adata, min_counts=1) on each "
                "modality then mu.pp.intersect_obs(mdata)") if modality is not None else (

@@ -389,6 +389,25 @@ def _query(query_source):
     return query_source if isinstance(query_source, SourceFile) else one_modality(query_source, name="query_source")
 
 
+def check_unique_features(**named) -> None:
+    """Refuse duplicated feature names in any of the ``named`` AnnData (or opened files) at once, naming every one
+    holding them: checked one by one, a user making one unique met the next only on the next run."""
+    held = {name: pd.Index(a.var_names).astype(str) for name, a in named.items()}
+    dup = {name: names[names.duplicated()].unique() for name, names in held.items() if names.has_duplicates}
+    if len(dup) == 1:  # the one-modality message, with its fix
+        name = next(iter(dup))
+        unique_features(held[name], name)
+    if dup:
+        *rest, last = dup
+        both = {"train_source", "query_source"} <= dup.keys()  # the same call on both keeps their names matching
+        raise ValueError(
+            f"{', '.join(rest)} and {last} have duplicated feature names (e.g. "
+            + ", ".join(f"{names[0]!r} in {name}" for name, names in dup.items())
+            + "); jae matches features by name, so they must be unique: make them unique first, e.g. "
+            "adata.var_names_make_unique() on each of them" + (" (on both sources alike, so that their names still "
+                                                              "match)" if both else ""))
+
+
 def predict(
     train_source: ad.AnnData,
     train_target: ad.AnnData,
@@ -439,6 +458,7 @@ def predict(
     _check_output(output)
     kinds = training_kinds(train_source, train_target, source_kind, target_kind)
     query_source = _query(query_source)  # a path: opened (names only) as ModalityPredictor.predict opens it
+    check_unique_features(train_source=train_source, train_target=train_target, query_source=query_source)
     query_features_match(query_source, train_source, kinds=kinds)
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,

@@ -24,7 +24,8 @@ def validation_split(n_cells: int, fraction: float, *, seed: int) -> tuple[np.nd
     cells, at most half of them.
     """
     if n_cells < 4:
-        raise ValueError(f"need at least 4 paired training cells to hold out a validation split, got {n_cells}")
+        raise ValueError(f"train_source and train_target hold {n_cells} paired training cell{'s' * (n_cells != 1)}; "
+                         "at least 4 are needed to hold out a validation split: pass more training cells")
     return split_validation(n_cells, fraction, seed=seed, min_val=MIN_VAL_CELLS, max_val=n_cells // 2)
 
 

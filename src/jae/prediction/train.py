@@ -47,7 +47,7 @@ def member_splits(n_cells: int, config: PredictConfig, *, seed: int) -> list[tup
     -------
     One ``(fit_idx, val_idx)`` pair of sorted int arrays per member.
     """
-    if config.n_members == 1:
+    if config.n_members == 1 or n_cells < 4:  # under 4 cells: refused by the split (n_members=1 would not help)
         return [validation_split(n_cells, config.val_fraction, seed=seed)]
     if n_cells < 2 * config.n_members:
         raise ValueError(

@@ -77,7 +77,7 @@ def predict_files(
     from ..io import normalize_kind, read_h5ad, write_atomic
     from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
-    from ..prediction.api import training_kinds
+    from ..prediction.api import check_unique_features, training_kinds
     from ..prediction.checks import query_features_match
     from ..prediction.streamed import TENX_FIX, open_source
     from ..train.distributed import is_writer
@@ -134,6 +134,7 @@ def predict_files(
     test_source = open_source(user_path(test_mod1), what=names[2], mudata_fix=one_file)  # read in row blocks
     if trained:
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
+        check_unique_features(train_source=train_source, train_target=train_target, query_source=test_source)
         query_features_match(test_source, train_source, kinds=kinds)
         model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind,
                   progress_bar=progress_bar)
