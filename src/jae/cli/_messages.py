@@ -227,6 +227,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "test.var_names)].write_h5ad(...)) and train on it"),
     # jae.io.inputs.InputFiles: mod2_kind for an .h5mu holding RNA alone, which has no second modality to name
     (r"\bnames a modality it lacks; pass mod2_kind=None$", "names a modality it lacks; drop --mod2-kind"),
+    # jae.mapping.check_mapped_key: a mapped model mapped again by another column; the fix is its column in the input
+    (r"\bcopy them \(data\.obs\['([^']*)'\] = data\.obs\['[^']*'\]\.astype\(str\)\) and map with --batch-key='\1' or "
+     r"without --batch-key$",
+     lambda m: f"give them in a column {m.group(1)} (in the input, or an --annotations FILE holding it) and map "
+               "without --batch-key"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
