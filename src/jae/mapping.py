@@ -439,6 +439,13 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
             "reference batch's cells; if they are new samples, give them new names in the batch column %s (e.g. "
             "prefixed query_) and map again", batch_names(clash), int(np.isin(batch, clash).sum()), batch_key,
         )
+    again = sorted(set(batch) & set(() if adapter is None else adapter.batches))
+    if again:  # as a reference batch's name: a new sample named like a mapped batch gets that batch's shift
+        logger.warning(
+            "query batches %s have the names of batches this model mapped before: their %d cells keep that batch's "
+            "shift, not one trained on them; if they are new samples, give them new names in the batch column %s "
+            "(e.g. prefixed query_) and map again", batch_names(again), int(np.isin(batch, again).sum()), batch_key,
+        )
     cache = getattr(reference, "_files_features", None)  # the query's features, kept on the reference: not copied
     mapped = copy.deepcopy(reference, None if cache is None else {id(cache): None})
     mapped._files_features = None
