@@ -101,7 +101,15 @@ class QueryAdapter:
         batch = batch.astype(str)
         if reference_batches is not None:
             other = batch[~batch.isin(list(self.batches) + [str(b) for b in reference_batches])]
-            if len(other):
+            if len(other) and [str(b) for b in reference_batches] == ["all"]:  # fitted without a batch column
+                logger.warning(
+                    "%d cells are of batches in the column %s that this model did not map (%s; mapped: %s): they are "
+                    "embedded without a shift, as the reference model embeds them, which is right for its reference "
+                    "cells (it was fitted without a batch column, so their batch names are not on record); cells of "
+                    "new samples among them: map them first (map_query, jae map)",
+                    len(other), self.batch_key, ", ".join(sorted(map(str, other.unique()))[:5]),
+                    ", ".join(map(str, self.batches[:5])))
+            elif len(other):
                 logger.warning(
                     "%d cells are of batches in the column %s that this model neither mapped nor was fitted on (%s; "
                     "mapped: %s): they are embedded without a shift, as the reference model embeds them; map them "
