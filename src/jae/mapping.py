@@ -95,9 +95,12 @@ class QueryAdapter:
         batch = get_annotation(obs, self.batch_key, what="batch labels")
         try:
             check_batches(batch, min_cells=1)  # not shifted as a batch 'nan'
-        except ValueError as err:
-            raise ValueError(f"this model was made by map_query and shifts cells by their batch in "
-                             f"obs[{self.batch_key!r}]: {err}") from None
+        except ValueError as err:  # often the reference's own cells beside the query (a column of the query only)
+            key = self.batch_key
+            raise ValueError(f"this model was made by map_query and shifts cells by their batch in obs[{key!r}]: {err}; "
+                             "cells of the reference get no shift, so give them their reference batch, e.g. "
+                             f"data.obs[{key!r}] = data.obs[{key!r}].astype(object).fillna(data.obs[<the column the "
+                             "reference was fitted with>]).astype(str)") from None
         batch = batch.astype(str)
         if reference_batches is not None:
             other = batch[~batch.isin(list(self.batches) + [str(b) for b in reference_batches])]

@@ -232,6 +232,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"without --batch-key$",
      lambda m: f"give them in a column {m.group(1)} (in the input, or an --annotations FILE holding it) and map "
                "without --batch-key"),
+    # jae.mapping.QueryAdapter.batch_column: cells without a batch beside a mapped query; files take it from a file
+    (r"\bgive them their reference batch, e\.g\. data\.obs\['([^']*)'\] = data\.obs\['\1'\]\.astype\(object\)\.fillna\("
+     r"data\.obs\[<the column the reference was fitted with>\]\)\.astype\(str\)",
+     lambda m: f"give them their reference batch in column {m.group(1)} (in the input, or an --annotations FILE "
+               "holding it)"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
