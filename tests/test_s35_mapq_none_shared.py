@@ -43,6 +43,32 @@ def test_jae_map_of_another_panel_names_what_helps(own_cite_model, tmp_path, cap
         assert main(["-q", "map", "--mod1", str(tmp_path / "q.rna.h5ad"), "--mod2", str(tmp_path / "q.prot.h5ad"),
                      "--model", str(folder / "model"), "--out", str(tmp_path / "out"), "--device", "cpu"]) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and "subset both" not in errors[0] and errors[0].endswith(
+    assert len(errors) == 1 and "subset both" not in errors[0] and (
         "or fit a reference on cells measured like these; or place these cells from their RNA alone: give --mod1 "
-        "without --mod2"), errors[0]
+        "without --mod2") in errors[0], errors[0]
+
+
+def test_jae_map_of_an_h5mu_with_another_panel_says_how_to_give_its_rna_alone(own_cite_model, tmp_path, caplog):
+    """The RNA-alone fix read 'give --mod1 without --mod2' also for an --h5mu input, which has no --mod1 file; it now
+    says how to write the RNA of an --h5mu or --h5ad input to an .h5ad of its own, which --mod1 then takes."""
+    import mudata as md
+
+    folder, _ = own_cite_model("s35_mapq_none_shared_h5mu")
+    query = simulate(40, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=1, seed=32)
+    rna, prot = query["rna"].copy(), query["prot"].copy()
+    prot.var_names = [f"other{i}" for i in range(prot.n_vars)]
+    mdata = md.MuData({"rna": rna, "prot": prot})
+    mdata.obs["batch"] = "q1"
+    mdata.write(tmp_path / "q.h5mu")
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "map", "--h5mu", str(tmp_path / "q.h5mu"), "--model", str(folder / "model"), "--out",
+                     str(tmp_path / "out"), "--device", "cpu"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].endswith(
+        "give --mod1 without --mod2 (from an --h5mu or --h5ad input, its RNA written to an .h5ad of its own, e.g. in "
+        "Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad'))"), errors[0]
+    alone = md.read_h5mu(tmp_path / "q.h5mu")["rna"]  # the fix, as said
+    alone.obs["batch"] = "q1"
+    alone.write_h5ad(tmp_path / "rna.h5ad")
+    assert main(["-q", "map", "--mod1", str(tmp_path / "rna.h5ad"), "--model", str(folder / "model"), "--out",
+                 str(tmp_path / "out"), "--device", "cpu"]) == 0

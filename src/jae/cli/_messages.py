@@ -237,6 +237,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"data\.obs\[<the column the reference was fitted with>\]\)\.astype\(str\)",
      lambda m: f"give them their reference batch in column {m.group(1)} (in the input, or an --annotations FILE "
                "holding it)"),
+    # jae.query._overlap's RNA-alone fix, made --mod1 above: an --h5mu or --h5ad input has no --mod1 to give alone
+    (r"\bor place these cells from their RNA alone: give --mod1 without --mod2$",
+     "or place these cells from their RNA alone: give --mod1 without --mod2 (from an --h5mu or --h5ad input, its RNA "
+     "written to an .h5ad of its own, e.g. in Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad'))"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
