@@ -256,7 +256,7 @@ def test_too_small_an_overlap_names_how_the_features_are_named():
         feature_overlap(ids, model, name="modality 'rna'")
     with pytest.raises(ValueError, match="the data names genes by symbol and the model by Ensembl ID"):
         feature_overlap(model, ids, name="modality 'rna'")
-    with pytest.raises(ValueError, match="subset both to the shared features, then refit"):
+    with pytest.raises(ValueError, match="nothing to subset to: give the data in the model's features"):  # none shared
         feature_overlap(pd.Index([f"OTHER{i}" for i in range(40)]), model, name="modality 'rna'")
     assert feature_overlap(model[:30], model, name="modality 'rna'").missing.size == 10  # 75%: placed, not refused
 
@@ -276,7 +276,7 @@ def test_peaks_written_with_other_separators_are_told_and_renamed_by_the_fix():
     pattern, repl = re.search(r"str\.replace\(r'(.+?)', r'(.+?)', regex=True\)", str(err.value)).groups()
     assert data.str.replace(pattern, repl, regex=True).equals(model)  # the fix as written gives the model's names
     assert feature_overlap(data, model, name="modality 'atac'").complete  # a query: the same intervals matched
-    with pytest.raises(ValueError, match="subset both to the shared features, then refit"):  # other peaks: refit
+    with pytest.raises(ValueError, match="count the cells' fragments in the model's peaks"):  # other peaks, none shared
         feature_overlap(data.str.replace("chr", "chrX"), model, name="modality 'atac'")
     with pytest.raises(ValueError, match=r"40 of them are train_source's peaks written with other separators"):
         feature_indexer(data, model, name="query_source", reference="train_source")  # jae predict's ATAC source
@@ -297,7 +297,7 @@ def test_antibodies_named_with_another_suffix_are_told_and_renamed_by_the_fix():
                 check(data, model, name="modality 'prot'")
         renamed = re.search(r"adata\.var_names = \[(.+) for n in adata\.var_names\]", str(err.value)).group(1)
         assert pd.Index([eval(renamed, {"n": n}) for n in data]).equals(model)  # the fix as written
-    with pytest.raises(ValueError, match="subset both to the shared features, then refit"):  # another panel
+    with pytest.raises(ValueError, match="nothing to subset to"):  # another panel, none shared
         feature_overlap(pd.Index(["CD19", "CD20", "CD56"]), bare + "_TotalSeqB", name="modality 'prot'")
 
 

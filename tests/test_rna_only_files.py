@@ -149,7 +149,7 @@ def test_another_antibody_panel_is_refused_naming_the_rna_alone_fix_which_works(
     other = tmp_path / "panel.mod2.h5ad"
     prot.write_h5ad(other)
     mdata = md.MuData({"rna": ad.read_h5ad(mod1), "prot": prot})
-    with pytest.raises(ValueError, match=r"then refit\); or place these cells from their RNA alone: pass the RNA "
+    with pytest.raises(ValueError, match=r"measured like these; or place these cells from their RNA alone: pass the RNA "
                                          r"without the second modality \(its AnnData, e\.g\. mdata\['rna'\]"):
         model.embed(mdata, key_added=None)
     assert model.embed(mdata["rna"], key_added=None).shape[0] == mdata.n_obs  # the fix as written

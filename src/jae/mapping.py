@@ -95,13 +95,24 @@ class QueryAdapter:
         batch = get_annotation(obs, self.batch_key, what="batch labels")
         try:
             check_batches(batch, min_cells=1)  # not shifted as a batch 'nan'
-        except ValueError as err:
-            raise ValueError(f"this model was made by map_query and shifts cells by their batch in "
-                             f"obs[{self.batch_key!r}]: {err}") from None
+        except ValueError as err:  # often the reference's own cells beside the query (a column of the query only)
+            key = self.batch_key
+            raise ValueError(f"this model was made by map_query and shifts cells by their batch in obs[{key!r}]: {err}; "
+                             "cells of the reference get no shift, so give them their reference batch, e.g. "
+                             f"data.obs[{key!r}] = data.obs[{key!r}].astype(object).fillna(data.obs[<the column the "
+                             "reference was fitted with>]).astype(str)") from None
         batch = batch.astype(str)
         if reference_batches is not None:
             other = batch[~batch.isin(list(self.batches) + [str(b) for b in reference_batches])]
-            if len(other):
+            if len(other) and [str(b) for b in reference_batches] == ["all"]:  # fitted without a batch column
+                logger.warning(
+                    "%d cells are of batches in the column %s that this model did not map (%s; mapped: %s): they are "
+                    "embedded without a shift, as the reference model embeds them, which is right for its reference "
+                    "cells (it was fitted without a batch column, so their batch names are not on record); cells of "
+                    "new samples among them: map them first (map_query, jae map)",
+                    len(other), self.batch_key, ", ".join(sorted(map(str, other.unique()))[:5]),
+                    ", ".join(map(str, self.batches[:5])))
+            elif len(other):
                 logger.warning(
                     "%d cells are of batches in the column %s that this model neither mapped nor was fitted on (%s; "
                     "mapped: %s): they are embedded without a shift, as the reference model embeds them; map them "
@@ -344,6 +355,30 @@ def check_seed_epochs(seed, epochs) -> None:
         raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
 
 
+def check_mapped_key(reference, batch_key: str) -> None:
+    """Refuse mapping a mapped model again by another ``obs`` column than its earlier mapping read: its adapter reads
+    one column for every mapped batch, so the fix is that column, holding the query's batches (not another
+    ``batch_key``, which this refuses)."""
+    adapter = getattr(reference, "adapter", None)
+    if adapter is None or adapter.batch_key == batch_key:
+        return
+    key = adapter.batch_key
+    raise ValueError(f"this model maps batches by obs[{key!r}] (the column its earlier mapping read), and a mapped model "
+                     f"reads one batch column, so this query's batches must be there too: copy them "
+                     f"(data.obs[{key!r}] = data.obs[{batch_key!r}].astype(str)) and map with batch_key={key!r} or "
+                     "without batch_key")
+
+
+def mapped_column_missing(adapter) -> str:
+    """The refusal of a query lacking the column a mapped model (``adapter``) maps batches by: the fix is that column
+    (another ``batch_key`` is refused, :func:`check_mapped_key`)."""
+    key = adapter.batch_key
+    return (f"the query has no obs column {key!r}, which this model maps batches by (the column its earlier mapping "
+            "read; a mapped model reads one batch column, so another batch_key is refused): add it "
+            f"(data.obs[{key!r}] = each cell's batch), or read the files with annotations=FILE holding it "
+            "(jae.read_competition, jae.io.open_competition, jae.io.open_rna)")
+
+
 def query_batch_key(reference, batch_key: str | None) -> str:
     """The query batches' ``obs`` column: ``batch_key`` checked (:func:`check_batch_key`), or for None the reference's:
     the column its earlier mappings read, else the one ``fit`` read (``reference.batch_key``), else ``'batch'`` (a
@@ -381,15 +416,19 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     check_flags(progress_bar=progress_bar)
     check_seed_epochs(seed, epochs)
     batch_key = query_batch_key(reference, batch_key)  # None: the reference's column
+    check_mapped_key(reference, batch_key)  # before the data is read
     seed = (reference.seed + 2) % 2**32 if seed is None else as_seed(seed)  # None: the seed mapping always had
     with batch_column(batch_key):  # the modalities must agree on the query's batch column
         files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
     _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
     adapter = reference.adapter
-    if adapter is not None and adapter.batch_key != batch_key:
-        raise ValueError(f"this model maps batches by obs[{adapter.batch_key!r}]; pass batch_key={adapter.batch_key!r}")
-    batch_all = cell_batches(data, batch_key, caller="map_query").astype(str)  # checked before the projection
+    try:
+        batch_all = cell_batches(data, batch_key, caller="map_query").astype(str)  # checked before the projection
+    except KeyError as err:  # a mapped model: its column, not another batch_key (check_mapped_key)
+        if adapter is None or "no batch labels column" not in str(err):
+            raise
+        raise KeyError(mapped_column_missing(adapter)) from None
     known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     check_new_batches(batch_all, known, batch_key)  # before the counts are read
     epochs = ADAPTER_EPOCHS if epochs is None else as_epochs(epochs, zero="0: the reference model's own embedding")
@@ -410,6 +449,13 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
             "query batches %s have the names of reference batches: their %d cells get no shift and embed as that "
             "reference batch's cells; if they are new samples, give them new names in the batch column %s (e.g. "
             "prefixed query_) and map again", batch_names(clash), int(np.isin(batch, clash).sum()), batch_key,
+        )
+    again = sorted(set(batch) & set(() if adapter is None else adapter.batches))
+    if again:  # as a reference batch's name: a new sample named like a mapped batch gets that batch's shift
+        logger.warning(
+            "query batches %s have the names of batches this model mapped before: their %d cells keep that batch's "
+            "shift, not one trained on them; if they are new samples, give them new names in the batch column %s "
+            "(e.g. prefixed query_) and map again", batch_names(again), int(np.isin(batch, again).sum()), batch_key,
         )
     cache = getattr(reference, "_files_features", None)  # the query's features, kept on the reference: not copied
     mapped = copy.deepcopy(reference, None if cache is None else {id(cache): None})

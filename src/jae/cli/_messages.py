@@ -227,6 +227,20 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "test.var_names)].write_h5ad(...)) and train on it"),
     # jae.io.inputs.InputFiles: mod2_kind for an .h5mu holding RNA alone, which has no second modality to name
     (r"\bnames a modality it lacks; pass mod2_kind=None$", "names a modality it lacks; drop --mod2-kind"),
+    # jae.mapping.check_mapped_key: a mapped model mapped again by another column; the fix is its column in the input
+    (r"\bcopy them \(data\.obs\['([^']*)'\] = data\.obs\['[^']*'\]\.astype\(str\)\) and map with --batch-key='\1' or "
+     r"without --batch-key$",
+     lambda m: f"give them in a column {m.group(1)} (in the input, or an --annotations FILE holding it) and map "
+               "without --batch-key"),
+    # jae.mapping.QueryAdapter.batch_column: cells without a batch beside a mapped query; files take it from a file
+    (r"\bgive them their reference batch, e\.g\. data\.obs\['([^']*)'\] = data\.obs\['\1'\]\.astype\(object\)\.fillna\("
+     r"data\.obs\[<the column the reference was fitted with>\]\)\.astype\(str\)",
+     lambda m: f"give them their reference batch in column {m.group(1)} (in the input, or an --annotations FILE "
+               "holding it)"),
+    # jae.query._overlap's RNA-alone fix, made --mod1 above: an --h5mu or --h5ad input has no --mod1 to give alone
+    (r"\bor place these cells from their RNA alone: give --mod1 without --mod2$",
+     "or place these cells from their RNA alone: give --mod1 without --mod2 (from an --h5mu or --h5ad input, its RNA "
+     "written to an .h5ad of its own, e.g. in Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad'))"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -347,13 +347,19 @@ def _renaming_fix(var_names, expected: pd.Index, symbols, reference: str) -> str
             or _case_fix(var_names, expected, reference))
 
 
-def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model") -> str:
+def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model",
+                shared: int | None = None) -> str:
     """The fix for too small an overlap: the same features named another way (by the gene symbols the data keeps in
     ``var['feature_name']``, ``symbols``: an Index, a function giving it or None, or in another case or naming
-    scheme), or really other features."""
+    scheme), or really other features: with ``shared`` 0 (none of ``expected`` present) there is nothing to subset
+    to, so the fix is the reference's features (for peaks: fragments counted in them) or a reference like the data."""
     renamed = _renaming_fix(var_names, expected, symbols, reference)
     if renamed is not None:
         return renamed
+    if shared == 0 and not scheme_fix(var_names, expected):
+        return (f"none of its features is one of {reference}'s (another gene panel, organism or peak set), so there is "
+                f"nothing to subset to: give the data in {reference}'s features (for ATAC: count the cells' fragments "
+                f"in {reference}'s peaks), or fit a reference on cells measured like these")
     return scheme_fix(var_names, expected) or (
         "fit a reference on features this data shares with it (subset both to the shared features, then refit)")
 
@@ -439,7 +445,8 @@ def feature_overlap(
         raise ValueError(
             f"{name} has {len(present)} of {reference}'s {n} features ({_share(len(present), n, min_fraction)}; "
             f"e.g. missing {examples(expected[missing])}; its own are named like {examples(var_names)}), below the "
-            f"{min_fraction:.0%} jae needs to place its cells: {_naming_fix(var_names, expected, symbols, reference)}"
+            f"{min_fraction:.0%} jae needs to place its cells: "
+            f"{_naming_fix(var_names, expected, symbols, reference, shared=len(present))}"
         )
     if len(missing) or n_extra:
         logger.info(

@@ -30,7 +30,8 @@ from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
 from ..io.write import check_method_id
-from ..mapping import batch_key_origin, check_batch_key, check_seed_epochs, decoder_batch_key, query_batch_key
+from ..mapping import (batch_key_origin, check_batch_key, check_mapped_key, check_seed_epochs, decoder_batch_key,
+                       mapped_column_missing, query_batch_key)
 from ..query import features_kept, query_features
 from .embedding_output import with_input_obs, write_embedding
 
@@ -255,10 +256,13 @@ def map_files(
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     reference, _ = _model_and_path(model, device=device)
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
+    check_mapped_key(reference, key)  # a mapped reference: its column (before the query is opened)
     with batch_column(key):  # the modalities must agree on the query's batch column
         data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
     if key not in data.obs.columns:
         from ..io.annotations import samples_note
+        if reference.adapter is not None:  # its column: another batch_key is refused (check_mapped_key)
+            raise ValueError(mapped_column_missing(reference.adapter) + samples_note(data.obs_names, key, inputs))
         raise ValueError(f"the query has no obs column {key!r} for batch_key"
                          + (f" ({batch_key_origin(reference)})" if batch_key is None else "")
                          + "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column"
