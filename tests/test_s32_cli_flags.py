@@ -66,7 +66,9 @@ def test_predict_takes_out_as_every_other_verb_does(monkeypatch, tmp_path):
 
 def test_map_of_a_mapped_model_by_another_column_names_the_flag_as_written(query, tmp_path, caplog):
     """jae map --model MAPPED --batch-key sample said "pass --batch-key='batch'" (the Python argument with its
-    quotes, which the shell would take as part of the flag); it now says "pass --batch-key batch"."""
+    quotes, which the shell would take as part of the flag); since session 35 (test_s35_mapq_mapped_key.py) it says
+    to put the batches in the mapped column and map without --batch-key (passing --batch-key batch sent the user
+    round in a loop), in CLI words."""
     import anndata as ad
 
     rna = ad.read_h5ad(query / "q.rna.h5ad")
@@ -77,7 +79,8 @@ def test_map_of_a_mapped_model_by_another_column_names_the_flag_as_written(query
     with caplog.at_level(logging.ERROR, logger="jae"):
         assert main(argv) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and errors[0].endswith("pass --batch-key batch"), errors
+    assert len(errors) == 1 and errors[0].endswith("map without --batch-key"), errors
+    assert "column batch" in errors[0] and "batch_key" not in errors[0], errors
     assert "=" not in errors[0] and not (tmp_path / "again").exists(), errors
 
 
