@@ -87,7 +87,9 @@ class _Terminated(KeyboardInterrupt):
 def _terminate_as_interrupt():
     """SIGTERM raises :class:`_Terminated` in the main thread while a verb runs (by default it ended the process at
     once, leaving the hidden temporary of an output being written, e.g. 0.8 GB of a half-written .h5mu); a handler
-    someone else installed is kept."""
+    someone else installed is kept. As for Ctrl-C, Python runs the handler between bytecodes: a process stuck in one
+    C call that holds the GIL (h5py on a damaged file) ends when the call returns, or by SIGKILL (Slurm sends it
+    after KillWait); a watchdog thread cannot help there, it needs the GIL too."""
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
         yield
         return
