@@ -319,13 +319,19 @@ def matrix_bytes(elem) -> int:
     return 0
 
 
-def format_bytes(n: float) -> str:
-    """``n`` bytes for a message, with units: ``'840 kB'``, ``'312 MB'``, ``'2.4 GB'``."""
+def format_bytes(n: float, *, up: bool = False) -> str:
+    """``n`` bytes for a message, with units: ``'840 kB'``, ``'312 MB'``, ``'2.4 GB'``. ``up``: rounded up at the
+    digits shown, for a size a user is told to pass (``--memory-budget``): ``601.4 MB`` is ``'602 MB'``, which is
+    enough, where ``'601 MB'`` was not."""
     for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= size:
             value = n / size
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return f"{int(n)} byte" + ("" if int(n) == 1 else "s")
+            step = 0.1 if value < 10 else 1.0
+            if up:
+                value = np.ceil(round(value / step, 6)) * step
+            return f"{value:.1f} {unit}" if value < 10 and step < 1 else f"{value:.0f} {unit}"
+    count = int(np.ceil(n)) if up else int(n)
+    return f"{count} byte" + ("" if count == 1 else "s")
 
 
 def iter_row_blocks(

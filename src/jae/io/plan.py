@@ -169,11 +169,11 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
         if what == "query":  # a model's embed, predict_cell_type, finetune, impute, map_query: no memory_budget
             text = text.replace("pass memory_budget=<bytes> large enough to read them whole", "pass them read into "
                                 "memory (jae.read_h5mu(path) or jae.read_competition(mod1, mod2), paired by cell name)")
-        raise ValueError(f"{text} (about {format_bytes(need)}; the budget is {format_bytes(budget)})")
+        raise ValueError(f"{text} (about {format_bytes(need, up=True)}; the budget is {format_bytes(budget)})")
     logger.info(
         "%s: streaming path: reading %s into memory would need about %s (%s for the data, %s the process itself), "
         "over the memory budget of %s; streaming row blocks from disk (about %s for the data)",
-        what, files, format_bytes(need), _data(need), format_bytes(PROCESS_BYTES), format_bytes(budget),
+        what, files, format_bytes(need, up=True), _data(need), format_bytes(PROCESS_BYTES), format_bytes(budget),
         _data(files.memory_needed(in_memory=False)),
     )
     return files
