@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from .leftovers import warn_leftovers
 from .paths import user_path
 
 logger = logging.getLogger(__name__)
@@ -157,6 +158,8 @@ def atomic_path(
     made = _make_parents(path)
     if pending is not None:  # folders made for a failed block's outputs are removed with them
         pending.made.extend(made)
+    if writer:
+        warn_leftovers(path)
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}"
     try:
         with _said_when_disk_full(path):
@@ -322,6 +325,8 @@ def atomic_files(
         raise PermissionError(f"the folder {folder} is not writable; choose a folder you can write to")
     if outer is not None:  # folders made for a failed block's outputs are removed with them
         outer.made.extend(made)
+    if is_writer():
+        warn_leftovers(folder, staging=True)
     # inside an existing folder (on its disk: a folder linked to another disk failed with 'Invalid cross-device
     # link' once every file was written), else beside the folder it makes
     staging = (folder if folder.is_dir() else folder.parent) / f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp"
