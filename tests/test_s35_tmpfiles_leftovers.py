@@ -52,3 +52,17 @@ def test_leftover_staging_folder_of_a_report_is_named(tmp_path, caplog):
             (stage / "umap_cell_type.png").write_bytes(b"png")
     text = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     assert staging.name in text and "2.0 KB" in text and staging.exists()
+
+
+def test_leftover_is_named_before_the_work_and_once(tmp_path, caplog):
+    """The output checks that run before any data is read (jae fit trains for hours before it writes) name the
+    leftover; the write itself does not name it again."""
+    from jae.io.outputs import check_outputs
+
+    left = _old(tmp_path / ".model.0123456789ab.tmp")  # a model folder's temporary (a file will do)
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        check_outputs([("--out", tmp_path / "model")], inputs=(), overwrite=False)
+        early = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        atomic_write(tmp_path / "model", lambda p: p.mkdir())
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(early) == 1 and left.name in early[0] and warnings == early

@@ -3,7 +3,9 @@
 :func:`jae.io.atomic.atomic_path` writes ``.NAME.<12 hex>.tmp<suffix>`` beside ``NAME`` and removes it on any error
 it sees; a run killed outright (SIGKILL, the out-of-memory killer) sees none, and the temporary (up to the size of
 the whole output) stays. The next write of the same output names such leftovers, their size and the command that
-removes them; nothing is deleted (another jae run may be writing the same output now).
+removes them; nothing is deleted (another jae run may be writing the same output now). Each leftover is named once
+per process: the output checks before the work (:func:`jae.io.outputs.check_outputs`) name it, the write does not
+again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def _started() -> float:
 
 _IMPORTED = time.time()
 _STARTED = _started()
+_NAMED: set[Path] = set()  # leftovers already named by this process
 
 
 def leftovers(path: Path, *, staging: bool = False) -> list[Path]:
@@ -78,7 +81,8 @@ def _human(size: int) -> str:
 def warn_leftovers(path: Path, *, staging: bool = False) -> list[Path]:
     """Log one warning naming the :func:`leftovers` of ``path``, their size and the command removing them; deletes
     nothing. Returns them."""
-    found = leftovers(path, staging=staging)
+    found = [p for p in leftovers(path, staging=staging) if p not in _NAMED]
+    _NAMED.update(found)
     if found:
         try:
             size = sum(_size(p) for p in found)

@@ -166,3 +166,9 @@ def check_outputs(
             exists = path.exists()
         if exists and not overwrite:
             raise FileExistsError(f"{flag} {path} {what}; {overwrite_fix} to replace it or choose another {flag}")
+    from ..train.distributed import is_writer
+    from .leftovers import warn_leftovers
+
+    if is_writer():  # said before the work, not hours later when the output is written
+        for flag, path in outputs:
+            warn_leftovers(user_path(path, name=flag), staging=flag in folders)
