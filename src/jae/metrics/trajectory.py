@@ -211,6 +211,11 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
         note = f"root type {start!r} not in the largest component of the trajectory cells' kNN graph: 0 (as scib)"
         log.warning("trajectory conservation: %s", note)
         return 0.0, note
+    if len(largest) < 2:  # no two trajectory cells are neighbours: a diffusion map of one cell divides by zero
+        note = (f"none of the {len(on)} trajectory cells has another trajectory cell among its kNN neighbours: no "
+                "graph to diffuse on")
+        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        return float("nan"), note
     evals, evecs = _diffmap(C[largest][:, largest], seed=seed)
     dpt = np.zeros(len(on), dtype=np.float32)
     sub = diffusion_pseudotime(evals, evecs, _root(evecs, candidates))
