@@ -208,7 +208,10 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
     start = pd.Series(p_on).groupby(t_on).mean().idxmin()
     candidates = np.flatnonzero(t_on[largest] == start)
     if len(candidates) == 0:
-        note = f"root type {start!r} not in the largest component of the trajectory cells' kNN graph: 0 (as scib)"
+        held = pd.Series(t_on[largest]).value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        note = (f"root type {start!r} not in the largest component of the trajectory cells' kNN graph: 0 (as scib); "
+                f"the graph has {comp.max() + 1} components, the largest {len(largest)} of the {len(on)} cells ("
+                + ", ".join(f"{k}: {v}" for k, v in held.head(3).items()) + (", ..." if len(held) > 3 else "") + ")")
         log.warning("trajectory conservation: %s", note)
         return 0.0, note
     if len(largest) < 2:  # no two trajectory cells are neighbours: a diffusion map of one cell divides by zero
