@@ -208,9 +208,17 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
     start = pd.Series(p_on).groupby(t_on).mean().idxmin()
     candidates = np.flatnonzero(t_on[largest] == start)
     if len(candidates) == 0:
-        note = f"root type {start!r} not in the largest component of the trajectory cells' kNN graph: 0 (as scib)"
+        held = pd.Series(t_on[largest]).value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        note = (f"root type {start!r} not in the largest component of the trajectory cells' kNN graph: 0 (as scib); "
+                f"the graph has {comp.max() + 1} components, the largest {len(largest)} of the {len(on)} cells ("
+                + ", ".join(f"{k}: {v}" for k, v in held.head(3).items()) + (", ..." if len(held) > 3 else "") + ")")
         log.warning("trajectory conservation: %s", note)
         return 0.0, note
+    if len(largest) < 2:  # no two trajectory cells are neighbours: a diffusion map of one cell divides by zero
+        note = (f"none of the {len(on)} trajectory cells has another trajectory cell among its kNN neighbours: no "
+                "graph to diffuse on")
+        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        return float("nan"), note
     evals, evecs = _diffmap(C[largest][:, largest], seed=seed)
     dpt = np.zeros(len(on), dtype=np.float32)
     sub = diffusion_pseudotime(evals, evecs, _root(evecs, candidates))
