@@ -402,6 +402,11 @@ def batch_key_origin(reference) -> str:
     return "the default column, as the reference was fitted without one"
 
 
+#: New batches from which a batch column whose batches hold a median of at most 2 cells is warned about (a column of
+#: cell barcodes, or a per-cell score, given as batch_key).
+MANY_BATCHES = 10
+
+
 def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
@@ -466,6 +471,12 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
     codes = pd.Index(new).get_indexer(batch[rows])
+    sizes = np.bincount(codes, minlength=len(new))
+    if len(new) >= MANY_BATCHES and np.median(sizes) <= 2:  # a column of cell barcodes, say: a shift per cell
+        logger.warning(
+            "the batch column %s gives %d new batches for %d query cells (median %g cells each), and each batch gets "
+            "an input shift trained on its own cells alone; a batch column names samples or runs, not cells: pass "
+            "the column of the query's samples", batch_key, len(new), n_rows, float(np.median(sizes)))
     epochs_said = count(epochs, "epoch", "epochs")  # was '1 steps ... (1 epochs)' under jae map --epochs 1
     if n_rows > ADAPTER_CELLS:
         epochs_said += ("'s" if epochs == 1 else "'") + f" worth of {ADAPTER_CELLS:,} cells"

@@ -130,7 +130,7 @@ def variance_explained(X, covariates: np.ndarray, *, n_comps: int = N_COMPS, see
     n_comps
         Number of principal components (capped at ``min(X.shape)``).
     seed
-        Seed of the randomised PCA used for large matrices.
+        Seed of the ARPACK start vector of the PCA used for large matrices.
 
     Returns
     -------
@@ -251,7 +251,7 @@ def cell_cycle_reference(
     n_comps
         Principal components (scib: 50).
     seed
-        Seed of the control-gene draw (0 reproduces scanpy) and of large randomised PCAs.
+        Seed of the control-gene draw (0 reproduces scanpy) and of the ARPACK start vector of large PCAs.
 
     Returns
     -------
