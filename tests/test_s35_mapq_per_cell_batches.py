@@ -35,3 +35,20 @@ def test_a_sample_column_is_not(split, caplog):
     with caplog.at_level(logging.WARNING, logger="jae.mapping"):
         ref.map_query(query, batch_key="sample", epochs=1, progress_bar=False)
     assert not any("not cells" in r.getMessage() for r in caplog.records)
+
+
+def test_a_mapped_models_records_are_its_own(split):
+    """mappings_of copied each record dict but not its 'batches' list, so a model mapped from a mapped model shared
+    that list with it: changing one model's record changed the other's."""
+    from jae.mapping import mappings_of
+
+    ref, query = split
+    once = ref.map_query(query, epochs=1, progress_bar=False)
+    again_query = query.copy()
+    again_query.obs["batch"] = "again_" + again_query.obs["batch"].astype(str)
+    twice = once.map_query(again_query, epochs=1, progress_bar=False)
+    first = list(once.mappings[0]["batches"])
+    twice.mappings[0]["batches"].append("edited")
+    mappings_of(twice)[0]["batches"].append("edited too")
+    assert once.mappings[0]["batches"] == first
+    assert twice.mappings[0]["batches"] == [*first, "edited"]

@@ -206,7 +206,7 @@ def mappings_of(model) -> list[dict]:
     adapter's batches without the rest; a model never mapped, an empty list."""
     records = getattr(model, "mappings", None)
     if records:
-        return [dict(r) for r in records]
+        return copy.deepcopy(list(records))  # the records' lists too: the mapped model's are not the reference's
     adapter = getattr(model, "adapter", None)
     if adapter is None:
         return []
