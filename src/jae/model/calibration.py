@@ -19,9 +19,7 @@ Both are fitted on the reference cells that pretraining held out for early stopp
   saved before ``head_threshold``) and the distance to the nearest type centroid over the type's median spread
   (:attr:`distance_threshold`, :meth:`unknown_score`; the call of models without voters). Distances are taken in
   the embedding's columns after the cell-type part. Each ``*_score`` method gives its score in units of its
-  threshold (> 1: called unknown by it).
-
-Everything here is numpy; the arrays are saved with the model's weights.
+  threshold (> 1: called unknown by it). Everything here is numpy; the arrays are saved with the model's weights.
 """
 
 from __future__ import annotations
@@ -227,6 +225,18 @@ _OPTIONAL = ("knn_threshold", "head_threshold", "ece_floor", "linear_temperature
              "head_threshold_other_alone", "far_threshold_rna_alone", "far_threshold_other_alone")
 
 
+def _one_modality(observed, n: int) -> tuple:
+    """Two ``(n,)`` masks, the cells measured in RNA alone and in the second modality alone, of ``observed`` (``(n,
+    2)`` bool; None: all paired, no masks), refused in one line unless one row per cell."""
+    if observed is None:
+        return ()
+    observed = np.asarray(observed, dtype=bool)
+    if observed.shape != (n, 2):
+        raise ValueError(f"observed has shape {observed.shape}: expected whether each of the {n} cells has each "
+                         f"modality, ({n}, 2)")
+    return tuple(observed[:, i] & ~observed[:, 1 - i] for i in (0, 1))
+
+
 @dataclass(frozen=True)
 class LabelCalibration:
     """Temperature, unknown-call thresholds and type centroids of a supervised model.
@@ -276,9 +286,8 @@ class LabelCalibration:
         calibration cells get them when such cells are first predicted, :func:`jae.labels.predict_cell_type`), and
         without the reference's feature moments: such cells then take :attr:`head_threshold`.
     far_threshold_rna_alone, far_threshold_other_alone
-        The ``1 - UNKNOWN_QUANTILE`` quantile of :meth:`relative_distance` for the same held-out cells placed from one
-        modality: the unit of :meth:`far_score` for such cells (paired cells: :meth:`centroid_score`'s unit). NaN in
-        files written before them (computed as the head's are) and without feature moments (the paired unit then).
+        The same for :meth:`relative_distance` (its ``1 - UNKNOWN_QUANTILE`` quantile): the unit of :meth:`far_score`
+        for such cells. NaN in files before them (then computed as the head's are) and without feature moments.
     """
 
     temperature: float
@@ -369,17 +378,16 @@ class LabelCalibration:
 
     def with_alone_thresholds(self, logits_alone: tuple, quantile: float = UNKNOWN_QUANTILE,
                               rest_alone: tuple = (None, None)) -> "LabelCalibration":
-        """This calibration with :attr:`head_threshold_rna_alone` / :attr:`head_threshold_other_alone` set from the
-        held-out cells' head logits placed from their RNA alone / the second modality alone (None or no cells: NaN),
-        and :attr:`far_threshold_rna_alone` / :attr:`far_threshold_other_alone` from the same cells' embedding
-        columns after the cell-type part (``rest_alone``)."""
-        far = {f"far_threshold_{which}_alone": np.nan if rest is None or not len(rest) else
-               float(np.quantile(self.relative_distance(rest), 1.0 - quantile))
-               for which, rest in zip(("rna", "other"), rest_alone)}
-        return replace(self, **far, **{f"head_threshold_{which}_alone": np.nan if logits is None or not len(logits)
-                                       else float(np.quantile(_softmax_at(logits, self.temperature).max(axis=1),
-                                                              quantile))
-                                       for which, logits in zip(("rna", "other"), logits_alone)})
+        """This calibration with ``head_threshold_{rna,other}_alone`` from the held-out cells' head logits placed from
+        RNA alone / the second modality alone, ``far_threshold_*`` from their columns after the type part
+        (``rest_alone``); None or no cells: NaN."""
+        out = {}
+        for which, logits, rest in zip(("rna", "other"), logits_alone, rest_alone):
+            out[f"head_threshold_{which}_alone"] = np.nan if logits is None or not len(logits) else float(
+                np.quantile(_softmax_at(logits, self.temperature).max(axis=1), quantile))
+            out[f"far_threshold_{which}_alone"] = np.nan if rest is None or not len(rest) else float(
+                np.quantile(self.relative_distance(rest), 1.0 - quantile))
+        return replace(self, **out)
 
     @property
     def linear(self) -> bool:
@@ -437,33 +445,25 @@ class LabelCalibration:
         return (1.0 - np.asarray(confidence, np.float64)) / max(1.0 - self.confidence_threshold, 1e-12)
 
     def head_score(self, head_confidence: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:
-        """``1 - head_confidence`` in units of ``1 - head_threshold`` (> 1: the calibrated head is less sure than for
-        all but ``UNKNOWN_QUANTILE`` of the held-out reference cells); ``head_confidence``: the top probability of the
-        temperature-scaled head alone. ``observed``: ``(n, 2)`` bool, whether each cell has each modality (None:
-        all both); a cell with one modality is measured against the held-out cells placed from that modality alone
-        (:attr:`head_threshold_rna_alone`, :attr:`head_threshold_other_alone`; :attr:`head_threshold` where NaN)."""
+        """``1 - head_confidence`` (the calibrated head's top probability) in units of ``1 - head_threshold`` (> 1:
+        less sure than all but ``UNKNOWN_QUANTILE`` of the held-out cells). ``observed``: ``(n, 2)`` bool, each cell's
+        modalities (None: both); a one-modality cell takes :attr:`head_threshold_rna_alone` / ``_other_alone``."""
         threshold = np.full(len(head_confidence), self.head_threshold)
-        if observed is not None:
-            observed = np.asarray(observed, dtype=bool)
-            if observed.shape != (len(threshold), 2):
-                raise ValueError(f"observed has shape {observed.shape}: expected whether each of the "
-                                 f"{len(threshold)} cells has each modality, ({len(threshold)}, 2)")
-            for i, alone in enumerate((self.head_threshold_rna_alone, self.head_threshold_other_alone)):
-                if np.isfinite(alone):
-                    threshold[observed[:, i] & ~observed[:, 1 - i]] = alone
+        for rows, alone in zip(_one_modality(observed, len(threshold)),
+                               (self.head_threshold_rna_alone, self.head_threshold_other_alone)):
+            if np.isfinite(alone):
+                threshold[rows] = alone
         return (1.0 - np.asarray(head_confidence, np.float64)) / np.maximum(1.0 - threshold, 1e-12)
 
     def far_score(self, rest: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:
-        """:meth:`centroid_score`, each cell measured in one modality (``observed``, as :meth:`head_score`) in units of
-        the held-out cells placed from that modality (:attr:`far_threshold_rna_alone`, ...; the paired unit where
-        NaN): the distance half of the unknown call (:data:`jae.labels.UNKNOWN_SCORE`)."""
-        score = self.centroid_score(rest)
-        if observed is not None:
-            observed = np.asarray(observed, dtype=bool)
-            for i, alone in enumerate((self.far_threshold_rna_alone, self.far_threshold_other_alone)):
-                rows = observed[:, i] & ~observed[:, 1 - i]
-                if np.isfinite(alone) and rows.any():
-                    score[rows] = self.relative_distance(np.asarray(rest)[rows]) / max(alone, 1e-12)
+        """:meth:`centroid_score`, a cell measured in one modality (``observed``, as :meth:`head_score`) in the units of
+        held-out cells placed so (:attr:`far_threshold_rna_alone`, ...; paired where NaN): the unknown call's distance."""
+        dist = self.relative_distance(rest)  # once: centroid_score's units for paired cells, their own units else
+        score = dist / max(self.distance_threshold, 1e-12) / max(self.score_threshold, 1e-12)
+        for rows, alone in zip(_one_modality(observed, len(score)),
+                               (self.far_threshold_rna_alone, self.far_threshold_other_alone)):
+            if np.isfinite(alone):
+                score[rows] = dist[rows] / max(alone, 1e-12)
         return score
 
     def knn_score(self, knn_distance: np.ndarray) -> np.ndarray:
