@@ -340,6 +340,18 @@ def one_fit(qset, label: pd.Series, ref_rows: np.ndarray, test: np.ndarray, nove
                 OR_RARE[name] = (lambda E, keep, d=sc[dist], q=q:
                                  np.maximum(_smooth(E, sc["1-conf head"][keep], k=10) / q_head,
                                             _smooth(E, d[keep], k=10) / q))
+    # session 36, a diagnostic and never a candidate (it reads the new known cells' quantiles): the adopted OR with
+    # both thresholds from the new known cells' own 95% quantiles, the bound of any correction of the held-out
+    # thresholds' overshoot on cells outside the SVD fit; "smooth k10 centroid" records that overshoot for the
+    # distance (its row's q95 ratio), as "smooth k10 1-conf head" does for the head
+    known = ~is_new
+    sc["smooth k10 centroid"] = _smooth(E_mix, sc["centroid"], k=10)
+    val_sc["smooth k10 centroid"] = val_sc["centroid"]
+    h_new = _smooth(E_mix, sc["1-conf head"], k=10)
+    sc["diag oracle or centroid"] = np.maximum(h_new / np.quantile(h_new[known], QUANTILE),
+                                               sc["smooth k10 centroid"] / np.quantile(sc["smooth k10 centroid"][known],
+                                                                                       QUANTILE))
+    val_sc["diag oracle or centroid"] = val_sc["or k10 1-conf head|centroid smooth"]
     # session 29: the score averaged over each scored cell's neighbours among the cells scored with it (the query, in
     # use); the held-out cells that set the threshold are smoothed among themselves
     E_val = model.embed_transformed(X_fit[val_idx])[:, n_types:]
