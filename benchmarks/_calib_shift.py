@@ -28,7 +28,7 @@ from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
 from jae.labels import vote  # noqa: E402
-from jae.model.calibration import _log_softmax, expected_calibration_error, fit_temperature  # noqa: E402
+from jae.model.temperature import _log_softmax, expected_calibration_error, fit_temperature  # noqa: E402
 from jae.model.voters import Voters, mixture  # noqa: E402
 from jae.train import split_validation  # noqa: E402
 from _results import write_text  # noqa: E402

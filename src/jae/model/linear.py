@@ -46,7 +46,7 @@ class LinearClassifier:
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
 
-        from .calibration import _codes
+        from .temperature import _codes
 
         if np.ndim(X) != 2:
             raise ValueError(f"X has shape {np.shape(X)}: expected (n_cells, n_columns)")
