@@ -286,8 +286,8 @@ class JAE:
 
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
         the query batches' ``obs`` column, read again by the new model's :meth:`embed` (None: the column earlier
-        mappings read, else the one ``fit`` read, else ``'batch'``: :func:`jae.mapping.query_batch_key`); ``epochs``: passes over the
-        query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
+        mappings read, else the one ``fit`` read, else ``'batch'``: :func:`jae.query_batches.query_batch_key`);
+        ``epochs``: passes over the query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
         :data:`jae.mapping.ADAPTER_CELLS` cells gets the steps of that many passes over that many cells); ``layer``:
         raw counts; ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2`` modulo ``2**32``); ``progress_bar``: one bar.
 

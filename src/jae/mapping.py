@@ -30,6 +30,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .query_batches import (
+    _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
+)
+
 __all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of", "query_batch_key"]
 
 logger = logging.getLogger(__name__)
@@ -132,13 +136,6 @@ class QueryAdapter:
         return out
 
 
-def batch_names(names, n: int = 5) -> str:
-    """The first ``n`` of ``names``, comma-separated, then how many there are in all: a query of a batch per donor
-    (hundreds) is named in a line of the log, not a page."""
-    names = [str(b) for b in names]
-    return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
-
-
 def adapter_steps(n_cells: int, epochs: int) -> int:
     """Optimizer steps of the shifts' training: ``epochs`` passes over ``n_cells`` cells in minibatches of
     ``ADAPTER_BATCH``, capped at the steps of ``epochs`` passes over ``ADAPTER_CELLS`` cells."""
@@ -223,55 +220,6 @@ def finetune_count(model) -> int:
     return int(((history["stage"] == "finetune") & (history["epoch"] == 1)).sum())
 
 
-def _unique_cells(data) -> None:
-    """Refuse in-memory data whose modalities repeat cell names (files are checked when opened)."""
-    from collections.abc import Mapping
-
-    from .io.features import unique_cells
-
-    mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
-    if isinstance(mods, Mapping):
-        for name, adata in mods.items():
-            unique_cells(adata.obs_names, f"modality {name!r}", paired=len(mods) > 1)
-    elif hasattr(data, "obs_names") and not hasattr(data, "counts"):
-        unique_cells(data.obs_names, "the data", paired=False)
-
-
-def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
-    """The batch label of each of ``data``'s cells, ``obs[batch_key]`` read as fit reads annotations (the global obs
-    and the modalities' own columns; :func:`jae.io.paired.cell_obs`), before any work on the counts: the batches of
-    the cells :func:`map_query` maps and :meth:`jae.JAE.finetune` fine-tunes. A cell without a batch (NaN, None) is
-    refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
-    call in the message for data without annotations."""
-    from .io.paired import batch_column, cell_obs, check_batches, get_annotation
-    from .io.plan import opened
-
-    with batch_column(batch_key):  # the modalities must agree on this column
-        obs = cell_obs(opened(data))  # a path: the obs of its file, opened
-    if obs is None:
-        raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
-                         f"holding obs[{batch_key!r}]")
-    if batch_key not in obs.columns and not any(str(c).endswith(f":{batch_key}") for c in obs.columns):
-        from .io.features import examples
-
-        columns = examples(list(obs.columns)) or "none"
-        raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}), where {caller} reads "
-                       "each cell's batch: pass batch_key=<column> holding them, or add it, e.g. "
-                       f"data.obs[{batch_key!r}] = 'sample1' for cells of one sample")
-    batch = get_annotation(obs, batch_key, what="batch labels")
-    try:
-        check_batches(batch, min_cells=1)
-    except ValueError:  # mosaic data whose batch column is kept in one modality's obs: said so
-        from .io.mosaic import membership
-        from .mosaic import check_mosaic_batches
-
-        if (held := membership(opened(data), obs.index)) is not None:
-            check_mosaic_batches(*held, pd.DataFrame({batch_key: batch.to_numpy()}, index=obs.index), batch_key,
-                                 alternative=None)
-        raise
-    return batch
-
-
 def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) -> tuple:
     """What :meth:`jae.JAE.finetune` trains on: ``(features, the decoder's batch labels or None, MosaicInput or
     None)``. The features are the ones :meth:`jae.JAE.embed` encodes: for a model made by :func:`map_query`, each
@@ -292,114 +240,10 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
     return X, batch, mosaic
 
 
-def decoder_batch_key(model, data) -> str | None:
-    """The ``batch_key`` of :meth:`jae.JAE.finetune` when ``jae embed`` fine-tunes ``model``: for a model whose decoder
-    takes the batch (``decoder_batch=True``), the column it was fitted with when ``data`` holds it (its cells checked
-    here, before any work: the decoder gets the batches it was pretrained on, zeros for new ones), else None (every
-    cell's decoder gets zeros, as for new batches, with a log line)."""
-    from .io.paired import cell_obs
-
-    key = getattr(model, "batch_key", None)
-    if not model.config.decoder_batch or not key and list(getattr(model, "batches", [])) in ([], ["all"]):
-        return None  # ['all']: fitted without a batch column (batch_key=None)
-    if not key:  # saved before jae kept fit's column: the default column, as query_batch_key reads then
-        key = "batch"
-        logger.info("this model's decoder takes each cell's batch, but its fit batch column is not on record (a model "
-                    "saved by an older jae): fine-tuning reads the batches from obs['batch'], the default column")
-    obs = cell_obs(data)
-    if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):
-        logger.info("the data has no obs[%r], the batches this model's decoder was fitted with: fine-tuning gives "
-                    "the decoder no batch (zeros) for every cell", key)
-        return None
-    try:  # a cell without a batch: refused before the counts are read
-        cell_batches(data, key, caller="fine-tuning")
-    except ValueError as err:
-        raise ValueError(f"this model's decoder takes each cell's batch (decoder_batch=True), which fine-tuning reads "
-                         f"from obs[{key!r}]: {err}; or skip fine-tuning (finetune_epochs=0)") from None
-    return key
-
-
-def check_new_batches(batch, known, batch_key: str) -> None:
-    """Refuse a query none of whose batches is new to the model (all reference batches, or mapped before): map_query
-    trains shifts for new batches only, so it would return the model unchanged; one line with the two fixes."""
-    present = sorted(set(np.asarray(batch).astype(str)))
-    if set(present) - set(known):
-        return
-    if not present:  # not 'every query batch (none) is already known'
-        raise ValueError("the query holds no cells (0 rows), so there is nothing to map: check the data and any "
-                         "subsetting done before")
-    shown = ", ".join(repr(str(b)) for b in present[:5]) + (", ..." if len(present) > 5 else "")
-    raise ValueError(
-        f"every query batch in obs[{batch_key!r}] ({shown}) is already known to the model (a reference batch, or "
-        "mapped before), so there is nothing to map: embed these cells with the model as it is (jae embed --model "
-        f"MODEL --finetune-epochs 0; JAE.embed), or, if they are new samples named like known batches, rename them "
-        f"(obs[{batch_key!r}] = 'query_' + obs[{batch_key!r}].astype(str)) and map again"
-    )
-
-
-def check_batch_key(batch_key) -> None:
-    """Refuse a ``batch_key`` that names no column ('', ``'none'`` as ``jae map --batch-key none`` gives it, a
-    number): mapping gives each new batch its own shift, so it cannot take all cells as one batch as ``fit`` can.
-    None is the reference's column (:func:`query_batch_key`), in Python as when ``jae map`` is given no --batch-key."""
-    if batch_key is None or (isinstance(batch_key, str) and batch_key.strip().lower() not in ("", "none")):
-        return
-    raise ValueError(f"mapping needs batch_key, the obs column with each query cell's batch (each new batch gets its "
-                     f"own shift), not {batch_key!r}: pass batch_key=<column> (one value in it for a single sample; "
-                     "annotations=FILE can hold it), or leave batch_key out to read the column the reference was "
-                     "fitted with")
-
-
 def check_seed_epochs(seed, epochs) -> None:
     """Refuse a seed with ``epochs=0``: it seeds the training of the shifts, which then does not run."""
     if seed is not None and isinstance(epochs, (int, np.integer)) and epochs == 0:  # else read by nothing
         raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
-
-
-def check_mapped_key(reference, batch_key: str) -> None:
-    """Refuse mapping a mapped model again by another ``obs`` column than its earlier mapping read: its adapter reads
-    one column for every mapped batch, so the fix is that column, holding the query's batches (not another
-    ``batch_key``, which this refuses)."""
-    adapter = getattr(reference, "adapter", None)
-    if adapter is None or adapter.batch_key == batch_key:
-        return
-    key = adapter.batch_key
-    raise ValueError(f"this model maps batches by obs[{key!r}] (the column its earlier mapping read), and a mapped model "
-                     f"reads one batch column, so this query's batches must be there too: copy them "
-                     f"(data.obs[{key!r}] = data.obs[{batch_key!r}].astype(str)) and map with batch_key={key!r} or "
-                     "without batch_key")
-
-
-def mapped_column_missing(adapter) -> str:
-    """The refusal of a query lacking the column a mapped model (``adapter``) maps batches by: the fix is that column
-    (another ``batch_key`` is refused, :func:`check_mapped_key`)."""
-    key = adapter.batch_key
-    return (f"the query has no obs column {key!r}, which this model maps batches by (the column its earlier mapping "
-            "read; a mapped model reads one batch column, so another batch_key is refused): add it "
-            f"(data.obs[{key!r}] = each cell's batch), or read the files with annotations=FILE holding it "
-            "(jae.read_competition, jae.io.open_competition, jae.io.open_rna)")
-
-
-def query_batch_key(reference, batch_key: str | None) -> str:
-    """The query batches' ``obs`` column: ``batch_key`` checked (:func:`check_batch_key`), or for None the reference's:
-    the column its earlier mappings read, else the one ``fit`` read (``reference.batch_key``), else ``'batch'`` (a
-    reference fitted without batches, or saved before jae kept fit's column)."""
-    check_batch_key(batch_key)
-    if batch_key is not None:
-        return batch_key
-    adapter = reference.adapter
-    key = adapter.batch_key if adapter is not None else getattr(reference, "batch_key", None) or "batch"
-    logger.info("the query's batches are read from obs[%r], %s", key, batch_key_origin(reference))
-    return key
-
-
-def batch_key_origin(reference) -> str:
-    """Why :func:`query_batch_key` reads its column for ``batch_key=None``, in words (its log line; the message of a
-    query lacking that column)."""
-    if reference.adapter is not None:
-        return "the column the reference was mapped by"
-    if getattr(reference, "batch_key", None):
-        return "the column the reference was fitted with"
-    return "the default column, as the reference was fitted without one"
 
 
 #: New batches from which a batch column whose batches hold a median of at most 2 cells is warned about (a column of

@@ -101,7 +101,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass embeddings=\{name: array or path of an embedding file\}",
      "give them as --prediction FILE (an .h5ad: X = embedding, obs_names = cells)"),
     (r"\bumap_max_cells=", "--umap-max-cells "),
-    # jae.mapping.check_new_batches: a query of known batches, in plain words with the flags that fix it
+    # jae.query_batches.check_new_batches: a query of known batches, in plain words with the flags that fix it
     (r"^every query batch in obs\['([^']*)'\] \(([^)]*)\)",
      lambda m: f"every query batch in the --batch-key column {m.group(1)} ({m.group(2).replace(chr(39), '')})"),
     (r" \(jae embed --model MODEL --finetune-epochs 0; JAE\.embed\)", " (jae embed --model MODEL --finetune-epochs 0)"),
@@ -227,7 +227,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "test.var_names)].write_h5ad(...)) and train on it"),
     # jae.io.inputs.InputFiles: mod2_kind for an .h5mu holding RNA alone, which has no second modality to name
     (r"\bnames a modality it lacks; pass mod2_kind=None$", "names a modality it lacks; drop --mod2-kind"),
-    # jae.mapping.check_mapped_key: a mapped model mapped again by another column; the fix is its column in the input
+    # jae.query_batches.check_mapped_key: a mapped model mapped again by another column; the fix is its column in the input
     (r"\bcopy them \(data\.obs\['([^']*)'\] = data\.obs\['[^']*'\]\.astype\(str\)\) and map with --batch-key='\1' or "
      r"without --batch-key$",
      lambda m: f"give them in a column {m.group(1)} (in the input, or an --annotations FILE holding it) and map "

@@ -30,8 +30,9 @@ from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
 from ..io.write import check_method_id
-from ..mapping import (batch_key_origin, check_batch_key, check_mapped_key, check_seed_epochs, decoder_batch_key,
-                       mapped_column_missing, query_batch_key)
+from ..mapping import check_seed_epochs
+from ..query_batches import (batch_key_origin, check_batch_key, check_mapped_key, decoder_batch_key,
+                             mapped_column_missing, query_batch_key)
 from ..query import features_kept, query_features
 from .embedding_output import with_input_obs, write_embedding
 
@@ -319,7 +320,7 @@ def embed_files(
     finetune_epochs
         Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model). A model fitted with
         ``decoder_batch=True`` is fine-tuned with the batches of the column it was fitted with when the data holds
-        it (:func:`jae.mapping.decoder_batch_key`).
+        it (:func:`jae.query_batches.decoder_batch_key`).
     seed
         Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1 modulo 2**32); refused when no
         fine-tuning runs (``finetune_epochs=0``, or a mapped model without ``finetune_epochs``).
