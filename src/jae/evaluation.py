@@ -253,7 +253,7 @@ def evaluate(
     if obs is None:
         raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
     cell_type, labelled = cell_type_labels(obs, cell_type_key)
-    check_scored_cells(labelled, cell_type_key)
+    check_scored_cells(labelled, cell_type_key, cell_type)
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
     if batch_key is None:
         logger.info("no batch column given: all cells are one batch (asw_batch is n/a)")

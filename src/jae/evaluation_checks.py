@@ -38,6 +38,9 @@ MISSING_LABELS = MISSING_TEXT
 #: A float column with more distinct values than this (and values that are not whole numbers) holds measurements,
 #: not cell types.
 MAX_FLOAT_TYPES = 50
+#: A cell-type or batch column giving more than this share of the scored cells a value no other cell has names cells
+#: (barcodes, IDs), not groups of them: refused (:func:`check_not_per_cell`). Real annotations have a few rare types.
+MAX_ALONE_SHARE = 0.5
 
 
 def check_data(data) -> None:
@@ -126,14 +129,32 @@ def _warn_placeholders(values: np.ndarray, key: str) -> None:
         n_cells, " / ".join(map(repr, names)), key, key, key, names[0] if len(names) == 1 else names)
 
 
-def check_scored_cells(labelled: np.ndarray, key: str) -> None:
-    """Refuse fewer than :data:`MIN_SCORED_CELLS` cells with a cell type, giving the count and the fix."""
+def check_scored_cells(labelled: np.ndarray, key: str, labels: np.ndarray | None = None) -> None:
+    """Refuse fewer than :data:`MIN_SCORED_CELLS` cells with a cell type, giving the count and the fix, and (given
+    the ``labels``) a column that names cells rather than types (:func:`check_not_per_cell`)."""
     n = int(labelled.sum())
     if n < MIN_SCORED_CELLS:
         raise ValueError(
             f"obs[{key!r}] gives a cell type to {n} of the {len(labelled)} cells; at least {MIN_SCORED_CELLS} are "
             "needed to score an embedding (the metrics compare each cell with its 15 nearest neighbours): pass "
             "cell_type_key=<column> naming the column of cell types, or label more cells"
+        )
+    if labels is not None:
+        check_not_per_cell(np.asarray(labels)[labelled], key, ("a cell type", "cell types"),
+                           "cell_type_key=<column> naming the column of cell types")
+
+
+def check_not_per_cell(values: np.ndarray, key: str, what: tuple[str, str], fix: str) -> None:
+    """Refuse a column of the scored cells' labels that gives more than half of them a label no other cell has (cell
+    barcodes or IDs given as the cell types or batches): every metric was then scored on one-cell groups without a
+    word (nmi against the cell names, graph_conn 1, asw_batch and cc_cons n/a "without cell types spanning two
+    batches" or "without cycling signal")."""
+    counts = pd.Series(np.asarray(values, dtype=object)).astype(str).value_counts()  # as the metrics read labels
+    alone = counts.index[counts.to_numpy() == 1]
+    if len(alone) > MAX_ALONE_SHARE * len(values):
+        raise ValueError(
+            f"obs[{key!r}] gives {len(alone)} of the {len(values)} scored cells {what[0]} of their own ({len(counts)} "
+            f"distinct values, e.g. {[str(v) for v in alone[:3]]}): it names cells, not {what[1]}; pass {fix}"
         )
 
 
