@@ -144,6 +144,20 @@ def check_scored_cells(labelled: np.ndarray, key: str, labels: np.ndarray | None
                            "cell_type_key=<column> naming the column of cell types")
 
 
+def check_batches(batch, labelled: np.ndarray, key: str) -> None:
+    """Refuse a batch column that leaves some scored cells without a batch (NaN, or text such as 'NA'), or that
+    names cells rather than batches (:func:`check_not_per_cell`), in one line naming the fix."""
+    values = np.asarray(batch, dtype=object)  # 'nan' / 'NA' text is no batch either, as for the cell types
+    no_batch = int(((pd.isna(values) | missing_text(values)) & labelled).sum())
+    if no_batch:
+        raise ValueError(
+            f"{no_batch} of the {len(batch)} cells have no batch in obs[{key!r}]; fill those cells' batch "
+            "(e.g. 'unknown'), or pass batch_key=None to score all cells as one batch"
+        )
+    check_not_per_cell(values[labelled], key, ("a batch", "batches (samples, runs)"),
+                       "batch_key=<column> naming the batches, or batch_key=None to score all cells as one batch")
+
+
 def check_not_per_cell(values: np.ndarray, key: str, what: tuple[str, str], fix: str) -> None:
     """Refuse a column of the scored cells' labels that gives more than half of them a label no other cell has (cell
     barcodes or IDs given as the cell types or batches): every metric was then scored on one-cell groups without a
