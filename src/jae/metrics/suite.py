@@ -78,6 +78,16 @@ def _check_gex(gex, gex_var_names, n: int) -> None:
                          f"{len(gex_var_names)} names; pass one name per gex column")
 
 
+def _check_organism(organism) -> None:
+    """Refuse an ``organism`` jae has no cell-cycle genes of (a typo, another species), used with ``gex``: it made
+    cc_cons n/a after the graph, and the mean of the other five took its place without an error."""
+    from ..preprocess.cell_cycle import ORGANISMS
+
+    if ORGANISMS.get(str(organism).strip().lower()) is None:
+        raise ValueError(f"evaluate_embedding: organism={organism!r}: jae has the cell-cycle genes of human and mouse "
+                         "only; pass organism='human' or 'mouse', or leave out gex= and gex_var_names= (cc_cons n/a)")
+
+
 def _uninformative(E: np.ndarray) -> str | None:
     """Why ``E`` carries no information to score (all distances 0: every silhouette 0, asw_batch a perfect 1), or
     None."""
@@ -186,6 +196,7 @@ def evaluate_embedding(
                          "columns; pass one name per column")
     if cell_cycle is None and gex is not None:  # before the graph, not after it
         _check_gex(gex, gex_var_names, n)
+        _check_organism(organism)
     if cell_cycle is not None:
         check_reference(cell_cycle, "cell_cycle")
     if cell_cycle is not None and cell_cycle.n_cells != n:  # before the graph, not after it
