@@ -33,6 +33,7 @@ from .evaluation_checks import (
     rna_modality,
     unique_pseudotime_keys,
     warn_ambiguous_obsm,
+    warn_scaled_gex,
 )
 from .io.features import by_cell_names
 from .io.paths import user_path
@@ -79,6 +80,7 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
                          f"{'' if layer is None else f' nor layers[{layer!r}]'})")
     sample = X[: min(200, X.shape[0])]
     values = sample.data if sp.issparse(sample) else np.asarray(sample).ravel()
+    warn_scaled_gex(values, f"{what or f'the {rna!r} modality'}'s .X")
     if values.size and np.allclose(values, np.round(values)):
         counts = adata.layers[layer] if layer is not None and layer in adata.layers else X
         logger.info("cc_cons: %s.X looks like raw counts; log-normalising them for the cell-cycle scores", rna)
@@ -111,6 +113,7 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     X = BackedCounts.find(counts.path, modality=counts.modality, layer=None) or counts  # no .X: the counts
     X = row_source(X, "cc_cons", what="the RNA .X")
     sample = next(X.blocks(min(200, X.shape[0]), stop=min(200, X.shape[0])))
+    warn_scaled_gex(sample.data, "the RNA .X")
     if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
         return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]
     logger.info("cc_cons: the RNA .X looks like raw counts; log-normalising them for the cell-cycle scores, in row "

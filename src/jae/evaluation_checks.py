@@ -282,6 +282,18 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
                   "Gene Expression); pass rna=<name> naming it (jae evaluate: --rna-mod NAME)")
 
 
+def warn_scaled_gex(values: np.ndarray, what: str) -> None:
+    """Warn when the RNA values read for the cell-cycle reference (a sample of ``.X``) hold negative numbers: scaled
+    data (``sc.pp.scale``), not log-normalised expression, on which cc_cons was measured without a word (another
+    GEX variance share than the competition's)."""
+    if values.size and values.min() < 0:
+        logger.warning(
+            "cc_cons: %s holds negative values (scaled data, as sc.pp.scale leaves), not log-normalised expression: "
+            "the cell-cycle scores and their GEX variance share are measured on it as it is, unlike the competition's "
+            "log-normalised GEX; to score cc_cons as the competition did, store the log-normalised values (or the raw "
+            "counts) in .X", what)
+
+
 def warn_ambiguous_obsm(data, key: str, files: bool) -> None:
     """Warn when ``obsm[key]`` is not the data's own but several modalities hold one (muon's CITE-seq tutorial
     computes ``X_pca`` of both 'rna' and 'prot'): the first modality's is scored, which the table did not say."""
