@@ -51,7 +51,7 @@ from .cell_cycle_cons import (
 from .clustering import nmi
 from .connectivity import graph_connectivity
 from .diagnostics import _diagnostics
-from .silhouette import ASW_MAX_CELLS, _silhouette_codes, asw_batch, silhouette_from_sums
+from .silhouette import ASW_MAX_CELLS, NO_MIXED_TYPE, _silhouette_codes, asw_batch, silhouette_from_sums
 from .trajectory import _pseudotime_columns, _ti_cons, _too_few_times
 
 __all__ = ["evaluate_embedding", "METRICS", "BIO_METRICS", "BATCH_METRICS"]
@@ -278,7 +278,7 @@ def evaluate_embedding(
     else:
         value = asw_batch(E, batches, types, device=device, max_cells=None if mode == "exact" else ASW_MAX_CELLS,
                           seed=seed)
-        done("asw_batch", value, None if np.isfinite(value) else "no cell type spans two batches")
+        done("asw_batch", value, None if np.isfinite(value) else NO_MIXED_TYPE)
     done("graph_conn", graph_connectivity(None, types, graph=graph))
     diagnosed: dict[str, float] | None = None
     if diagnostics:
