@@ -374,6 +374,9 @@ def cell_cycle_reference_blocks(
     start = n_bad = 0
     for block in blocks():  # pass 1: every batch's gene sums, and the sampled rows
         stop = start + block.shape[0]
+        if stop > n_rows:  # rows past the labels: their codes were read past the array (a segmentation fault)
+            raise ValueError(f"cell_cycle_reference_blocks: the blocks hold more than {n_rows} rows; pass one batch "
+                             "label (or keep entry) per row")
         block = sp.csr_matrix(block)
         n_bad += int((_non_finite_rows(block) & keep[start:stop]).sum())
         add_grouped(scorers, block, code[start:stop])
