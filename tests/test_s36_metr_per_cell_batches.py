@@ -26,9 +26,9 @@ def test_a_column_of_cell_names_as_batches_is_refused_before_scoring(data, monke
     monkeypatch.setattr(jae.metrics, "cell_cycle_reference", lambda *a, **k: pytest.fail("reference built"))
     monkeypatch.setattr(jae.metrics, "evaluate_embedding", lambda *a, **k: pytest.fail("scored"))
     with pytest.raises(ValueError, match=r"^obs\['barcode'\] gives 120 of the 120 scored cells a batch of their own "
-                                         r"\(120 distinct values, e\.g\. .*\): it names cells, not batches \(samples, "
-                                         r"runs\); pass batch_key=<column> naming the batches, or batch_key=None to "
-                                         r"score all cells as one batch$"):
+                                         r"\(120 distinct values, e\.g\. .*\): it names cells \(barcodes, IDs\), or "
+                                         r"holds too few cells per batch for the metrics; pass batch_key=<column> "
+                                         r"naming the batches, or batch_key=None to score all cells as one batch$"):
         jae.evaluate(data, ["X_z"], batch_key="barcode", progress_bar=False)
 
 
@@ -54,6 +54,6 @@ def test_the_cli_names_its_flags(data, tmp_path, monkeypatch, caplog):
         assert main(["evaluate", "--h5mu", "d.h5mu", "--obsm", "X_z", "--batch-key", "barcode", "--out", "out",
                      "--quiet"]) == 1
     assert caplog.records[-1].getMessage().endswith(
-        "it names cells, not batches (samples, runs); pass --batch-key COLUMN naming the batches, or --batch-key none "
-        "to score all cells as one batch")
+        "it names cells (barcodes, IDs), or holds too few cells per batch for the metrics; pass --batch-key COLUMN "
+        "naming the batches, or --batch-key none to score all cells as one batch")
     assert not (tmp_path / "out").exists()

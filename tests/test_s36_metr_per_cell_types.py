@@ -23,8 +23,10 @@ def test_a_column_of_cell_names_as_cell_types_is_refused_before_scoring(data, mo
     # an overall of 0.54 without a word but "asw_batch is undefined: no cell type spans two batches"
     monkeypatch.setattr(jae.metrics, "cell_cycle_reference", lambda *a, **k: pytest.fail("reference built"))
     with pytest.raises(ValueError, match=r"^obs\['barcode'\] gives 120 of the 120 scored cells a cell type of their "
-                                         r"own \(120 distinct values, e\.g\. .*\): it names cells, not cell types; "
-                                         r"pass cell_type_key=<column> naming the column of cell types$"):
+                                         r"own \(120 distinct values, e\.g\. .*\): it names cells \(barcodes, IDs\), "
+                                         r"or holds too few cells per cell type for the metrics; pass "
+                                         r"cell_type_key=<column> naming the column of cell types \(a coarser one for "
+                                         r"few cells\)$"):
         jae.evaluate(data, ["X_z"], cell_type_key="barcode", progress_bar=False)
 
 
@@ -46,5 +48,6 @@ def test_the_cli_names_its_flag(data):
 
     with pytest.raises(ValueError) as err:
         jae.evaluate(data, ["X_z"], cell_type_key="barcode", progress_bar=False)
-    assert cli_message(str(err.value)).endswith("it names cells, not cell types; pass --cell-type-key COLUMN naming "
-                                                "the column of cell types")
+    assert cli_message(str(err.value)).endswith("it names cells (barcodes, IDs), or holds too few cells per cell type "
+                                                "for the metrics; pass --cell-type-key COLUMN naming the column of "
+                                                "cell types (a coarser one for few cells)")

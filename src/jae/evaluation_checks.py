@@ -140,8 +140,8 @@ def check_scored_cells(labelled: np.ndarray, key: str, labels: np.ndarray | None
             "cell_type_key=<column> naming the column of cell types, or label more cells"
         )
     if labels is not None:
-        check_not_per_cell(np.asarray(labels)[labelled], key, ("a cell type", "cell types"),
-                           "cell_type_key=<column> naming the column of cell types")
+        check_not_per_cell(np.asarray(labels)[labelled], key, ("a cell type", "cell type"),
+                           "cell_type_key=<column> naming the column of cell types (a coarser one for few cells)")
 
 
 def check_batches(batch, labelled: np.ndarray, key: str) -> None:
@@ -154,21 +154,22 @@ def check_batches(batch, labelled: np.ndarray, key: str) -> None:
             f"{no_batch} of the {len(batch)} cells have no batch in obs[{key!r}]; fill those cells' batch "
             "(e.g. 'unknown'), or pass batch_key=None to score all cells as one batch"
         )
-    check_not_per_cell(values[labelled], key, ("a batch", "batches (samples, runs)"),
+    check_not_per_cell(values[labelled], key, ("a batch", "batch"),
                        "batch_key=<column> naming the batches, or batch_key=None to score all cells as one batch")
 
 
 def check_not_per_cell(values: np.ndarray, key: str, what: tuple[str, str], fix: str) -> None:
     """Refuse a column of the scored cells' labels that gives more than half of them a label no other cell has (cell
-    barcodes or IDs given as the cell types or batches): every metric was then scored on one-cell groups without a
-    word (nmi against the cell names, graph_conn 1, asw_batch and cc_cons n/a "without cell types spanning two
-    batches" or "without cycling signal")."""
+    barcodes or IDs given as the cell types or batches, or a few cells of a large atlas of many samples or fine types):
+    every metric was then scored on one-cell groups without a word (nmi against the cell names, graph_conn 1,
+    asw_batch and cc_cons n/a "without cell types spanning two batches" or "without cycling signal")."""
     counts = pd.Series(np.asarray(values, dtype=object)).astype(str).value_counts()  # as the metrics read labels
     alone = counts.index[counts.to_numpy() == 1]
     if len(alone) > MAX_ALONE_SHARE * len(values):
         raise ValueError(
             f"obs[{key!r}] gives {len(alone)} of the {len(values)} scored cells {what[0]} of their own ({len(counts)} "
-            f"distinct values, e.g. {[str(v) for v in alone[:3]]}): it names cells, not {what[1]}; pass {fix}"
+            f"distinct values, e.g. {[str(v) for v in alone[:3]]}): it names cells (barcodes, IDs), or holds too few "
+            f"cells per {what[1]} for the metrics; pass {fix}"
         )
 
 
