@@ -480,8 +480,17 @@ def cc_cons(embedding, reference: CellCycleReference) -> float:
     """
     value = _mean_score(cc_cons_details(embedding, reference))
     if not np.isfinite(value):
-        log.warning("cc_cons is n/a: %s", NO_CYCLING_SIGNAL)
+        log.warning("cc_cons is n/a: %s", _undefined_reason(reference))
     return value
+
+
+def _undefined_reason(reference: CellCycleReference) -> str:
+    """Why no batch of ``reference`` has a cc_cons score: :data:`NO_CYCLING_SIGNAL`, or, when every batch holds one
+    cell (a batch column of cell names), that (it was told as "no cycling signal": a cell has no variance to share)."""
+    if all(len(c) < 2 for c in reference.cells):
+        return (f"each of the {len(reference.batches)} batches holds a single cell: no GEX variance to share (cc_cons "
+                "needs batches of 2+ cells; does the batch column name cells?)")
+    return NO_CYCLING_SIGNAL
 
 
 def _mean_score(details: pd.DataFrame) -> float:

@@ -40,10 +40,10 @@ from ._graph import (
 )
 from ._labels import as_labels, by_cells, codes
 from .cell_cycle_cons import (
-    NO_CYCLING_SIGNAL,
     CellCycleReference,
     _mean_score,
     _refuse_anndata,
+    _undefined_reason,
     cc_cons_details,
     cell_cycle_reference,
     check_reference,
@@ -255,7 +255,7 @@ def evaluate_embedding(
         else:
             cc_details = cc_cons_details(E, cell_cycle)
             value = _mean_score(cc_details)
-            why = None if np.isfinite(value) else NO_CYCLING_SIGNAL  # 1 - |after - before| / before needs a share
+            why = None if np.isfinite(value) else _undefined_reason(cell_cycle)  # the score needs a GEX share
             if why:
                 log.warning("cc_cons is n/a: %s", why)
             done("cc_cons", value, why)
