@@ -238,7 +238,7 @@ def evaluate(
                          "embeddings=")
     resolve_knn(knn, 0)  # a bad value fails before any reading
     seed, _ = check_run_args(seed=seed, device=device, umap_max_cells=umap_max_cells,
-                             report=report_dir is not None and report)
+                             report=report_dir is not None and report, organism=organism)
     protect = [user_path(p) for p in protected(protect)]  # one path alone: one, not its characters
     if report_dir is not None:  # an earlier report is kept unless overwrite=True, checked before any work
         report_dir = user_path(report_dir)

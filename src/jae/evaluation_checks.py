@@ -53,13 +53,19 @@ def check_data(data) -> None:
         )
 
 
-def check_run_args(*, seed, device, umap_max_cells, report: bool) -> tuple[int, object]:
-    """``seed`` (an integer >= 0), ``device`` (one torch knows and can use here) and ``umap_max_cells`` (None or at
-    least 10) checked before any reading; returns ``(seed, device)``: the seed as an int, the device as given."""
+def check_run_args(*, seed, device, umap_max_cells, report: bool, organism=None) -> tuple[int, object]:
+    """``seed`` (an integer >= 0), ``device`` (one torch knows and can use here), ``umap_max_cells`` (None or at
+    least 10) and ``organism`` (None or one jae has cell-cycle genes of) checked before any reading; returns
+    ``(seed, device)``: the seed as an int, the device as given."""
     from ._device import usable_device
     from .config import as_seed
+    from .preprocess.cell_cycle import ORGANISMS
 
     seed = as_seed(seed)
+    if organism is not None and ORGANISMS.get(str(organism).strip().lower()) is None:  # fit's refusal named a fit fix
+        raise ValueError(f"organism={organism!r}: jae has the cell-cycle genes (for cc_cons) of human and mouse only; "
+                         "pass organism='human' or 'mouse', or organism=None to read uns['organism'] or tell it from "
+                         "the gene names (for another species cc_cons is then n/a)")
     usable_device(device)  # 'gpu', 'cuda' without a GPU: one line now, not a torch error after the reading
     if umap_max_cells is not None and report:
         if isinstance(umap_max_cells, bool) or not isinstance(umap_max_cells, (int, np.integer)):
