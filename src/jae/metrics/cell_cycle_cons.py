@@ -283,7 +283,8 @@ def cell_cycle_reference(
     Raises
     ------
     ValueError
-        When too few cell-cycle genes are present (see :func:`jae.preprocess.score_cell_cycle`).
+        When too few cell-cycle genes are present (see :func:`jae.preprocess.score_cell_cycle`), or the GEX holds
+        NaN or infinite values.
     """
     seed = as_seed(seed)
     _refuse_anndata(gex_lognorm, "gex_lognorm")
@@ -349,7 +350,8 @@ def cell_cycle_reference_blocks(
     Raises
     ------
     ValueError
-        When too few cell-cycle genes are present.
+        When too few cell-cycle genes are present, the blocks hold another number of rows than ``batch`` (or
+        ``keep``) has entries, or a kept row holds NaN or infinite values.
     """
     seed = as_seed(seed)
     keep = np.ones(len(batch), dtype=bool) if keep is None else np.asarray(keep, dtype=bool).ravel()
