@@ -24,6 +24,7 @@ from .embedding_inputs import _is_file_name, _is_files, as_array, frame_embeddin
 from .evaluation_checks import (
     DEFAULT_BATCH_KEY, cell_type_labels,
     check_argument_shapes,
+    check_batches,
     check_data,
     check_run_args,
     check_scored_cells,
@@ -32,6 +33,7 @@ from .evaluation_checks import (
     rna_modality,
     unique_pseudotime_keys,
     warn_ambiguous_obsm,
+    warn_scaled_gex,
 )
 from .io.features import by_cell_names
 from .io.paths import user_path
@@ -78,6 +80,7 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
                          f"{'' if layer is None else f' nor layers[{layer!r}]'})")
     sample = X[: min(200, X.shape[0])]
     values = sample.data if sp.issparse(sample) else np.asarray(sample).ravel()
+    warn_scaled_gex(values, f"{what or f'the {rna!r} modality'}'s .X")
     if values.size and np.allclose(values, np.round(values)):
         counts = adata.layers[layer] if layer is not None and layer in adata.layers else X
         logger.info("cc_cons: %s.X looks like raw counts; log-normalising them for the cell-cycle scores", rna)
@@ -110,6 +113,7 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     X = BackedCounts.find(counts.path, modality=counts.modality, layer=None) or counts  # no .X: the counts
     X = row_source(X, "cc_cons", what="the RNA .X")
     sample = next(X.blocks(min(200, X.shape[0]), stop=min(200, X.shape[0])))
+    warn_scaled_gex(sample.data, "the RNA .X")
     if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
         return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]
     logger.info("cc_cons: the RNA .X looks like raw counts; log-normalising them for the cell-cycle scores, in row "
@@ -234,7 +238,7 @@ def evaluate(
                          "embeddings=")
     resolve_knn(knn, 0)  # a bad value fails before any reading
     seed, _ = check_run_args(seed=seed, device=device, umap_max_cells=umap_max_cells,
-                             report=report_dir is not None and report)
+                             report=report_dir is not None and report, organism=organism)
     protect = [user_path(p) for p in protected(protect)]  # one path alone: one, not its characters
     if report_dir is not None:  # an earlier report is kept unless overwrite=True, checked before any work
         report_dir = user_path(report_dir)
@@ -253,7 +257,7 @@ def evaluate(
     if obs is None:
         raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
     cell_type, labelled = cell_type_labels(obs, cell_type_key)
-    check_scored_cells(labelled, cell_type_key)
+    check_scored_cells(labelled, cell_type_key, cell_type)
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
     if batch_key is None:
         logger.info("no batch column given: all cells are one batch (asw_batch is n/a)")
@@ -265,13 +269,7 @@ def evaluate(
     elif batch is None:
         logger.warning("no obs column %r: asw_batch is n/a and cc_cons treats all cells as one batch", batch_key)
     if batch is not None:  # among the cells scored (those with a cell type)
-        values = np.asarray(batch, dtype=object)  # 'nan' / 'NA' text is no batch either, as for the cell types
-        no_batch = int(((pd.isna(values) | missing_text(values)) & labelled).sum())
-        if no_batch:
-            raise ValueError(
-                f"{no_batch} of the {len(batch)} cells have no batch in obs[{batch_key!r}]; fill those cells' batch "
-                "(e.g. 'unknown'), or pass batch_key=None to score all cells as one batch"
-            )
+        check_batches(batch, labelled, batch_key)
     pt_keys = (unique_pseudotime_keys(list(pseudotime_keys)) if pseudotime_keys is not None else  # []: none
                [c for c in obs.columns if str(c).startswith("pseudotime_order_")])
     pseudotime = _pseudotime(obs, pt_keys)

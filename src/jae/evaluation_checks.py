@@ -38,6 +38,9 @@ MISSING_LABELS = MISSING_TEXT
 #: A float column with more distinct values than this (and values that are not whole numbers) holds measurements,
 #: not cell types.
 MAX_FLOAT_TYPES = 50
+#: A cell-type or batch column giving more than this share of the scored cells a value no other cell has names cells
+#: (barcodes, IDs), not groups of them: refused (:func:`check_not_per_cell`). Real annotations have a few rare types.
+MAX_ALONE_SHARE = 0.5
 
 
 def check_data(data) -> None:
@@ -50,13 +53,19 @@ def check_data(data) -> None:
         )
 
 
-def check_run_args(*, seed, device, umap_max_cells, report: bool) -> tuple[int, object]:
-    """``seed`` (an integer >= 0), ``device`` (one torch knows and can use here) and ``umap_max_cells`` (None or at
-    least 10) checked before any reading; returns ``(seed, device)``: the seed as an int, the device as given."""
+def check_run_args(*, seed, device, umap_max_cells, report: bool, organism=None) -> tuple[int, object]:
+    """``seed`` (an integer >= 0), ``device`` (one torch knows and can use here), ``umap_max_cells`` (None or at
+    least 10) and ``organism`` (None or one jae has cell-cycle genes of) checked before any reading; returns
+    ``(seed, device)``: the seed as an int, the device as given."""
     from ._device import usable_device
     from .config import as_seed
+    from .preprocess.cell_cycle import ORGANISMS
 
     seed = as_seed(seed)
+    if organism is not None and ORGANISMS.get(str(organism).strip().lower()) is None:  # fit's refusal named a fit fix
+        raise ValueError(f"organism={organism!r}: jae has the cell-cycle genes (for cc_cons) of human and mouse only; "
+                         "pass organism='human' or 'mouse', or organism=None to read uns['organism'] or tell it from "
+                         "the gene names (for another species cc_cons is then n/a)")
     usable_device(device)  # 'gpu', 'cuda' without a GPU: one line now, not a torch error after the reading
     if umap_max_cells is not None and report:
         if isinstance(umap_max_cells, bool) or not isinstance(umap_max_cells, (int, np.integer)):
@@ -126,14 +135,47 @@ def _warn_placeholders(values: np.ndarray, key: str) -> None:
         n_cells, " / ".join(map(repr, names)), key, key, key, names[0] if len(names) == 1 else names)
 
 
-def check_scored_cells(labelled: np.ndarray, key: str) -> None:
-    """Refuse fewer than :data:`MIN_SCORED_CELLS` cells with a cell type, giving the count and the fix."""
+def check_scored_cells(labelled: np.ndarray, key: str, labels: np.ndarray | None = None) -> None:
+    """Refuse fewer than :data:`MIN_SCORED_CELLS` cells with a cell type, giving the count and the fix, and (given
+    the ``labels``) a column that names cells rather than types (:func:`check_not_per_cell`)."""
     n = int(labelled.sum())
     if n < MIN_SCORED_CELLS:
         raise ValueError(
             f"obs[{key!r}] gives a cell type to {n} of the {len(labelled)} cells; at least {MIN_SCORED_CELLS} are "
             "needed to score an embedding (the metrics compare each cell with its 15 nearest neighbours): pass "
             "cell_type_key=<column> naming the column of cell types, or label more cells"
+        )
+    if labels is not None:
+        check_not_per_cell(np.asarray(labels)[labelled], key, ("a cell type", "cell type"),
+                           "cell_type_key=<column> naming the column of cell types (a coarser one for few cells)")
+
+
+def check_batches(batch, labelled: np.ndarray, key: str) -> None:
+    """Refuse a batch column that leaves some scored cells without a batch (NaN, or text such as 'NA'), or that
+    names cells rather than batches (:func:`check_not_per_cell`), in one line naming the fix."""
+    values = np.asarray(batch, dtype=object)  # 'nan' / 'NA' text is no batch either, as for the cell types
+    no_batch = int(((pd.isna(values) | missing_text(values)) & labelled).sum())
+    if no_batch:
+        raise ValueError(
+            f"{no_batch} of the {len(batch)} cells have no batch in obs[{key!r}]; fill those cells' batch "
+            "(e.g. 'unknown'), or pass batch_key=None to score all cells as one batch"
+        )
+    check_not_per_cell(values[labelled], key, ("a batch", "batch"),
+                       "batch_key=<column> naming the batches, or batch_key=None to score all cells as one batch")
+
+
+def check_not_per_cell(values: np.ndarray, key: str, what: tuple[str, str], fix: str) -> None:
+    """Refuse a column of the scored cells' labels that gives more than half of them a label no other cell has (cell
+    barcodes or IDs given as the cell types or batches, or a few cells of a large atlas of many samples or fine types):
+    every metric was then scored on one-cell groups without a word (nmi against the cell names, graph_conn 1,
+    asw_batch and cc_cons n/a "without cell types spanning two batches" or "without cycling signal")."""
+    counts = pd.Series(np.asarray(values, dtype=object)).astype(str).value_counts()  # as the metrics read labels
+    alone = counts.index[counts.to_numpy() == 1]
+    if len(alone) > MAX_ALONE_SHARE * len(values):
+        raise ValueError(
+            f"obs[{key!r}] gives {len(alone)} of the {len(values)} scored cells {what[0]} of their own ({len(counts)} "
+            f"distinct values, e.g. {[str(v) for v in alone[:3]]}): it names cells (barcodes, IDs), or holds too few "
+            f"cells per {what[1]} for the metrics; pass {fix}"
         )
 
 
@@ -245,6 +287,18 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
         return names[0], ""
     return None, (f"no RNA modality among {names} (none named 'rna', RNA, GEX or mRNA, none with var['feature_types'] "
                   "Gene Expression); pass rna=<name> naming it (jae evaluate: --rna-mod NAME)")
+
+
+def warn_scaled_gex(values: np.ndarray, what: str) -> None:
+    """Warn when the RNA values read for the cell-cycle reference (a sample of ``.X``) hold negative numbers: scaled
+    data (``sc.pp.scale``), not log-normalised expression, on which cc_cons was measured without a word (another
+    GEX variance share than the competition's)."""
+    if values.size and values.min() < 0:
+        logger.warning(
+            "cc_cons: %s holds negative values (scaled data, as sc.pp.scale leaves), not log-normalised expression: "
+            "the cell-cycle scores and their GEX variance share are measured on it as it is, unlike the competition's "
+            "log-normalised GEX; to score cc_cons as the competition did, store the log-normalised values (or the raw "
+            "counts) in .X", what)
 
 
 def warn_ambiguous_obsm(data, key: str, files: bool) -> None:

@@ -169,6 +169,29 @@ def _refuse_anndata(gex, name: str) -> None:
                         "with adata.var_names")
 
 
+def _non_finite_rows(X, block_rows: int = 4096) -> np.ndarray:
+    """``(n_rows,)`` bool: which rows of ``X`` (CSR or dense) hold a NaN or infinite value, read in row blocks (no
+    mask of the whole matrix)."""
+    if sp.issparse(X):
+        bad = ~np.isfinite(X.data)
+        out = np.zeros(X.shape[0], dtype=bool)
+        if bad.any():
+            out[np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[bad]] = True
+        return out
+    return np.concatenate([(~np.isfinite(X[i : i + block_rows])).any(axis=1) for i in range(0, X.shape[0], block_rows)]
+                          or [np.zeros(0, dtype=bool)])
+
+
+def _refuse_non_finite(n_bad: int, n_cells: int) -> None:
+    """Refuse a GEX with NaN or infinite values, before any scoring: the principal components of the variance shares
+    failed on them (ARPACK's 'Could not build an Arnoldi factorization', a traceback after the neighbour graph) or
+    the scores became NaN ("variance_explained: covariates hold NaN", naming no GEX)."""
+    if n_bad:
+        raise ValueError(f"the GEX holds NaN or infinite values in {n_bad} of its {n_cells} cells; the cell-cycle "
+                         "scores need finite log-normalised values (a cell without counts, divided by its total of 0, "
+                         "gives NaN): leave those cells out or fill their values")
+
+
 @dataclass(frozen=True)
 class CellCycleReference:
     """Per-batch cell-cycle scores and the variance they explain in the unintegrated GEX.
@@ -260,13 +283,15 @@ def cell_cycle_reference(
     Raises
     ------
     ValueError
-        When too few cell-cycle genes are present (see :func:`jae.preprocess.score_cell_cycle`).
+        When too few cell-cycle genes are present (see :func:`jae.preprocess.score_cell_cycle`), or the GEX holds
+        NaN or infinite values.
     """
     seed = as_seed(seed)
     _refuse_anndata(gex_lognorm, "gex_lognorm")
     batches = as_labels(batch, name="batch", n_cells=gex_lognorm.shape[0])
     genes = CellCycleGenes.find(var_names, organism)  # once, for every batch
     X = sp.csr_matrix(gex_lognorm) if sp.issparse(gex_lognorm) else np.asarray(gex_lognorm)
+    _refuse_non_finite(int(_non_finite_rows(X).sum()), X.shape[0])
     names, cells, covs, before = [], [], [], []
     for b in dict.fromkeys(batches):  # order of first appearance, as pandas' unique()
         idx = np.flatnonzero(batches == b)
@@ -325,7 +350,8 @@ def cell_cycle_reference_blocks(
     Raises
     ------
     ValueError
-        When too few cell-cycle genes are present.
+        When too few cell-cycle genes are present, the blocks hold another number of rows than ``batch`` (or
+        ``keep``) has entries, or a kept row holds NaN or infinite values.
     """
     seed = as_seed(seed)
     keep = np.ones(len(batch), dtype=bool) if keep is None else np.asarray(keep, dtype=bool).ravel()
@@ -347,10 +373,14 @@ def cell_cycle_reference_blocks(
     for b, rows in enumerate(sample_rows):
         sampled[rows] = b
     picked: list[list] = [[] for _ in names]
-    start = 0
+    start = n_bad = 0
     for block in blocks():  # pass 1: every batch's gene sums, and the sampled rows
         stop = start + block.shape[0]
+        if stop > n_rows:  # rows past the labels: their codes were read past the array (a segmentation fault)
+            raise ValueError(f"cell_cycle_reference_blocks: the blocks hold more than {n_rows} rows; pass one batch "
+                             "label (or keep entry) per row")
         block = sp.csr_matrix(block)
+        n_bad += int((_non_finite_rows(block) & keep[start:stop]).sum())
         add_grouped(scorers, block, code[start:stop])
         for b in np.unique(sampled[start:stop][sampled[start:stop] >= 0]):
             picked[b].append(block[np.flatnonzero(sampled[start:stop] == b)])
@@ -358,6 +388,7 @@ def cell_cycle_reference_blocks(
     if start != n_rows:
         raise ValueError(f"cell_cycle_reference_blocks: the blocks held {start} rows, not {n_rows}; pass one batch "
                          "label (or keep entry) per row")
+    _refuse_non_finite(n_bad, len(kept))
     covs = [np.empty((len(c), 2)) for c in cells]
     filled = np.zeros(len(names), dtype=np.int64)
     start = 0
@@ -451,8 +482,17 @@ def cc_cons(embedding, reference: CellCycleReference) -> float:
     """
     value = _mean_score(cc_cons_details(embedding, reference))
     if not np.isfinite(value):
-        log.warning("cc_cons is n/a: %s", NO_CYCLING_SIGNAL)
+        log.warning("cc_cons is n/a: %s", _undefined_reason(reference))
     return value
+
+
+def _undefined_reason(reference: CellCycleReference) -> str:
+    """Why no batch of ``reference`` has a cc_cons score: :data:`NO_CYCLING_SIGNAL`, or, when every batch holds one
+    cell (a batch column of cell names), that (it was told as "no cycling signal": a cell has no variance to share)."""
+    if all(len(c) < 2 for c in reference.cells):
+        return (f"each of the {len(reference.batches)} batches holds a single cell: no GEX variance to share (cc_cons "
+                "needs batches of 2+ cells; does the batch column name cells?)")
+    return NO_CYCLING_SIGNAL
 
 
 def _mean_score(details: pd.DataFrame) -> float:

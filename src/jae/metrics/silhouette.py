@@ -30,6 +30,10 @@ __all__ = ["silhouette_samples", "silhouette_from_sums", "asw_label", "asw_batch
 
 log = logging.getLogger(__name__)
 
+#: Why asw_batch is undefined: no cell type is scored (scib's silhouette_batch skips a type of one batch, or of one
+#: cell per batch: a type of two cells in two batches spans them, but has no batch silhouette to take).
+NO_MIXED_TYPE = ("no cell type spans two batches with more of its cells than batches (scib's asw_batch skips a type of "
+                 "one batch, or of one cell per batch)")
 #: Cells whose silhouettes are averaged per group on the approximate path (see the module docstring).
 ASW_MAX_CELLS = 10_000
 _ROW_BLOCK = 2048  # sampled cells per distance block
@@ -221,7 +225,8 @@ def asw_batch(
 
     Returns
     -------
-    Score in [0, 1] (higher: batches better mixed); NaN when no cell type has two batches (e.g. one batch).
+    Score in [0, 1] (higher: batches better mixed); NaN when no cell type spans two batches with more of its cells
+    than batches (e.g. one batch, or one cell of each type per batch).
     """
     seed = as_seed(seed)
     _check_max_cells(max_cells)
@@ -238,6 +243,6 @@ def asw_batch(
                               seed=[seed, t])
         per_type.append(np.mean(1.0 - np.abs(s)))
     if not per_type:
-        log.warning("asw_batch is undefined: no cell type spans two batches; reporting NaN")
+        log.warning("asw_batch is undefined: %s; reporting NaN", NO_MIXED_TYPE)
         return float("nan")
     return float(np.mean(per_type))

@@ -40,10 +40,10 @@ from ._graph import (
 )
 from ._labels import as_labels, by_cells, codes
 from .cell_cycle_cons import (
-    NO_CYCLING_SIGNAL,
     CellCycleReference,
     _mean_score,
     _refuse_anndata,
+    _undefined_reason,
     cc_cons_details,
     cell_cycle_reference,
     check_reference,
@@ -51,7 +51,7 @@ from .cell_cycle_cons import (
 from .clustering import nmi
 from .connectivity import graph_connectivity
 from .diagnostics import _diagnostics
-from .silhouette import ASW_MAX_CELLS, _silhouette_codes, asw_batch, silhouette_from_sums
+from .silhouette import ASW_MAX_CELLS, NO_MIXED_TYPE, _silhouette_codes, asw_batch, silhouette_from_sums
 from .trajectory import _pseudotime_columns, _ti_cons, _too_few_times
 
 __all__ = ["evaluate_embedding", "METRICS", "BIO_METRICS", "BATCH_METRICS"]
@@ -76,6 +76,16 @@ def _check_gex(gex, gex_var_names, n: int) -> None:
     if len(gex_var_names) != gex.shape[1]:
         raise ValueError(f"evaluate_embedding: gex has {gex.shape[1]} genes but gex_var_names has "
                          f"{len(gex_var_names)} names; pass one name per gex column")
+
+
+def _check_organism(organism) -> None:
+    """Refuse an ``organism`` jae has no cell-cycle genes of (a typo, another species), used with ``gex``: it made
+    cc_cons n/a after the graph, and the mean of the other five took its place without an error."""
+    from ..preprocess.cell_cycle import ORGANISMS
+
+    if ORGANISMS.get(str(organism).strip().lower()) is None:
+        raise ValueError(f"evaluate_embedding: organism={organism!r}: jae has the cell-cycle genes of human and mouse "
+                         "only; pass organism='human' or 'mouse', or leave out gex= and gex_var_names= (cc_cons n/a)")
 
 
 def _uninformative(E: np.ndarray) -> str | None:
@@ -186,6 +196,7 @@ def evaluate_embedding(
                          "columns; pass one name per column")
     if cell_cycle is None and gex is not None:  # before the graph, not after it
         _check_gex(gex, gex_var_names, n)
+        _check_organism(organism)
     if cell_cycle is not None:
         check_reference(cell_cycle, "cell_cycle")
     if cell_cycle is not None and cell_cycle.n_cells != n:  # before the graph, not after it
@@ -244,7 +255,7 @@ def evaluate_embedding(
         else:
             cc_details = cc_cons_details(E, cell_cycle)
             value = _mean_score(cc_details)
-            why = None if np.isfinite(value) else NO_CYCLING_SIGNAL  # 1 - |after - before| / before needs a share
+            why = None if np.isfinite(value) else _undefined_reason(cell_cycle)  # the score needs a GEX share
             if why:
                 log.warning("cc_cons is n/a: %s", why)
             done("cc_cons", value, why)
@@ -267,7 +278,7 @@ def evaluate_embedding(
     else:
         value = asw_batch(E, batches, types, device=device, max_cells=None if mode == "exact" else ASW_MAX_CELLS,
                           seed=seed)
-        done("asw_batch", value, None if np.isfinite(value) else "no cell type spans two batches")
+        done("asw_batch", value, None if np.isfinite(value) else NO_MIXED_TYPE)
     done("graph_conn", graph_connectivity(None, types, graph=graph))
     diagnosed: dict[str, float] | None = None
     if diagnostics:

@@ -75,7 +75,8 @@ def diffusion_pseudotime(evals: np.ndarray, evecs: np.ndarray, root: int, *, n_d
 
     Returns
     -------
-    ``(n_cells,)`` float32 pseudotime, 0 at the root.
+    ``(n_cells,)`` float32 pseudotime, 0 at the root; NaN everywhere when every cell lies at distance 0 from the
+    root (a diffusion map of its stationary component alone, e.g. two cells), as scanpy's.
     """
     evals, evecs = evals[:n_dcs], evecs[:, :n_dcs]
     diff = evecs[root][None, :] - evecs
@@ -84,7 +85,8 @@ def diffusion_pseudotime(evals: np.ndarray, evecs: np.ndarray, root: int, *, n_d
         weight = np.where(stationary, 1.0, evals / (1.0 - evals)).astype(np.float32)
     dist = np.sqrt(((weight[None, :] * diff) ** 2).sum(axis=1))
     finite = np.isfinite(dist)
-    return (dist / dist[finite].max()).astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):  # every distance 0 (a graph of two cells): NaN, as scanpy
+        return (dist / dist[finite].max()).astype(np.float32)
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
