@@ -404,7 +404,10 @@ def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequ
             series = pieces[0]
         elif all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):  # categories of both, not object
             index = pieces[0].index.append([p.index for p in pieces[1:]])
-            series = pd.Series(union_categoricals([p.values for p in pieces]), index=index, name=col)
+            values = [p.values for p in pieces]
+            if len({str(v.categories.dtype) for v in values}) > 1:  # 1 in one file, '1' in the other: all text
+                values = [v.rename_categories([str(c) for c in v.categories]) for v in values]
+            series = pd.Series(union_categoricals(values), index=index, name=col)
         else:
             series = pd.concat(pieces)
         columns[col] = series if series.index.equals(cells) else series.reindex(cells)
