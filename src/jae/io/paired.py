@@ -302,7 +302,8 @@ def get_paired(
                 f"the modalities hold different cells: {len(only_rna)} only in {names[0]!r}"
                 + (f" (e.g. {examples(only_rna)})" if len(only_rna) else "") + f", {len(only_other)} only in {names[1]!r}"
                 + (f" (e.g. {examples(only_other)})" if len(only_other) else "") + "; "
-                "subset both modalities to the shared cells, e.g. mu.pp.intersect_obs(mdata)"
+                + (_none_shared(index_other, index_rna, names[1]) if len(only_rna) == len(index_rna) else
+                   "subset both modalities to the shared cells, e.g. mu.pp.intersect_obs(mdata)")
             )
 
     if global_obs is not None and global_obs.index.equals(index_rna):
@@ -334,6 +335,18 @@ def get_paired(
         counts=tuple(counts),
         var_names=tuple(var_names),
     )
+
+
+def _none_shared(names: pd.Index, target: pd.Index, modality: str) -> str:
+    """The fix when two modalities share no cell name: ``names`` (``modality``'s) renamed as ``target``'s when they are
+    the same names with another prefix or suffix (:func:`jae.io.features.affix_rename`), else the same cells given."""
+    from .features import affix_rename
+
+    renamed = affix_rename(names, target)
+    if renamed is None:
+        return "they share no cell name: pass the two modalities of the same cells, named alike"
+    return (f"they share no cell name, but {renamed[0]} are the same cells named with another prefix or suffix: name "
+            f"the {modality!r} cells so, e.g. adata.obs_names = [{renamed[1]} for n in adata.obs_names] on its AnnData")
 
 
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, names) -> pd.DataFrame:
