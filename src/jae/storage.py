@@ -43,7 +43,8 @@ def _own(target) -> None:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*view.*actual")
             warnings.filterwarnings("ignore", message=".*will not pull obs/var", category=FutureWarning)  # MuData's
-            target._init_as_actual(target.copy())
+            # a view of an AnnData opened backed: in memory (its copy() needs a file to write)
+            target._init_as_actual(target.to_memory() if getattr(target, "isbacked", False) else target.copy())
 
 
 def checked_key(key_added, *, example: str = "X_jae", data=None, obsm: bool = True) -> str | None:
