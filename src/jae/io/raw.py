@@ -125,6 +125,9 @@ def counts_location(layer: str | None, layers, *, has_raw: bool, where: str) -> 
     if layer == "counts" and not has_raw:
         return None
     hint = "; its .raw may hold them: pass layer='raw' if those are the raw counts" if has_raw else ""
+    if not has_raw and not len(layers) and layer != "counts":  # e.g. proteins in .X beside RNA in layers['umi']
+        hint = (f"; the layer named is read from every modality: if another keeps its counts in {layer!r} and this "
+                f"one in .X, store them there too: adata.layers[{layer!r}] = adata.X (and write its file again)")
     raise KeyError(
         f"{where} has no layer {layer!r} (layers: {list(layers)}); pass layer=... naming the layer with raw counts, "
         f"or layer=None when .X holds them{hint}"
