@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from .features import examples, unique_cells
 from .modality import modality_kinds
-from .raw import counts_hint_for, counts_or_x, counts_read
+from .raw import RAW, counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
 from .validate import missing_text, validate_counts
 
@@ -322,7 +322,9 @@ def get_paired(
             X = X[adata.obs_names.get_indexer(obs_names)]
         X = _as_csr(X)
         validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name, kind=kind,
-                        **({"hint": h} if (h := counts_hint_for(adata, layer)) else {}))
+                        **({"hint": h} if (h := counts_hint_for(adata, layer, raw_elsewhere=any(
+                            not hasattr(mods[n], "jae_raw_from_x") for n in names if n != name) and layer == RAW))
+                           else {}))
         counts.append(X)
         var_names.append(adata.var_names)
 
