@@ -42,3 +42,13 @@ def test_refusal_breaks_the_loop(data):
     paired = get_paired(mdata, layer="raw")
     assert np.array_equal(paired.counts[1].toarray(), m["prot"].layers["counts"].toarray())
     assert np.array_equal(paired.counts[0].toarray(), m["rna"].layers["counts"].toarray())
+
+
+def test_mosaic_data_too(data):
+    mdata, _ = data
+    prot = mdata["prot"][10:].copy()  # ten cells measured in RNA alone
+    mosaic = md.MuData({"rna": mdata["rna"], "prot": prot})
+    from jae.io.mosaic import get_mosaic
+
+    with pytest.raises(ValueError, match=r"as another modality keeps its counts in \.raw, put this one's in \.X"):
+        get_mosaic(mosaic, layer="raw")
