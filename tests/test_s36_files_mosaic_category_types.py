@@ -45,3 +45,10 @@ def test_mosaic_files_read(files):
     opened = jae.io.InputFiles(mod1=out / "rna.h5ad", mod2=out / "adt.h5ad").open(plan=False)
     assert opened.obs["batch"].astype(str).tolist() == expected.reindex(opened.obs.index).tolist()
     assert opened.obs["batch"].nunique() == 2
+
+
+def test_whole_number_float_categories_join_as_integers():
+    a = pd.DataFrame({"batch": pd.Categorical([1.0, 1.0, 2.0])}, index=["a", "b", "c"])  # written as floats
+    b = pd.DataFrame({"batch": pd.Categorical(["1", "2", "2"])}, index=["b", "c", "d"])
+    out = modality_obs([a, b], pd.Index(["a", "b", "c", "d"]))["batch"]
+    assert out.astype(str).tolist() == ["1", "1", "2", "2"] and sorted(out.cat.categories) == ["1", "2"]

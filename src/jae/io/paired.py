@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .features import examples, unique_cells
+from .features import as_text, examples, unique_cells
 from .modality import modality_kinds
 from .raw import RAW, counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
@@ -420,8 +420,8 @@ def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequ
         elif all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):  # categories of both, not object
             index = pieces[0].index.append([p.index for p in pieces[1:]])
             values = [p.values for p in pieces]
-            if len({str(v.categories.dtype) for v in values}) > 1:  # 1 in one file, '1' in the other: all text
-                values = [v.rename_categories([str(c) for c in v.categories]) for v in values]
+            if len({str(v.categories.dtype) for v in values}) > 1:  # 1 (or 1.0) in one file, '1' in the other
+                values = [v.rename_categories(as_text(v.categories)) for v in values]  # all text
             series = pd.Series(union_categoricals(values), index=index, name=col)
         else:
             series = pd.concat(pieces)
