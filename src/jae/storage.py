@@ -43,7 +43,23 @@ def _own(target) -> None:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*view.*actual")
             warnings.filterwarnings("ignore", message=".*will not pull obs/var", category=FutureWarning)  # MuData's
-            target._init_as_actual(target.copy())
+            target._init_as_actual(_in_memory(target) if getattr(target, "isbacked", False) else target.copy())
+
+
+def _in_memory(view):
+    """A view of data opened backed (whose ``copy()`` needs a file to write) as an object of its own in memory: an
+    AnnData's ``to_memory()``; a MuData's modalities so, with its ``obs``, ``obsm`` and ``uns``."""
+    if hasattr(view, "to_memory"):
+        return view.to_memory()
+    from .io.readers import make_mudata
+
+    out = make_mudata({name: mod.to_memory() for name, mod in view.mod.items()})
+    out.obs = view.obs.copy()
+    for key in view.obsm:
+        if key not in view.mod:  # MuData's own cell masks of its modalities, made by make_mudata
+            out.obsm[key] = view.obsm[key]
+    out.uns.update(view.uns)
+    return out
 
 
 def checked_key(key_added, *, example: str = "X_jae", data=None, obsm: bool = True) -> str | None:

@@ -241,6 +241,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bor place these cells from their RNA alone: give --mod1 without --mod2$",
      "or place these cells from their RNA alone: give --mod1 without --mod2 (from an --h5mu or --h5ad input, its RNA "
      "written to an .h5ad of its own, e.g. in Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad'))"),
+    # repeated feature names of a modality read from a file: the fix is on the file, written again
+    (r"(make them unique first, e\.g\. adata\.var_names_make_unique\(\) on that modality)(?=$|;)",
+     r"\1's AnnData, read from its file (--mod1 for 'rna', --mod2 for the other; of an --h5mu, mdata.mod[NAME]), "
+     "then write the file again and pass that"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

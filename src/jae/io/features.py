@@ -35,6 +35,12 @@ def examples(values, n: int = 3) -> str:
     return shown + (", ..." if len(values) > n else "")
 
 
+def as_text(values) -> list[str]:
+    """``values`` (e.g. a column's categories) as text, whole-number floats as integers (``1.0`` as ``'1'``), as jae
+    compares numbers with text (a batch ``1`` in one file and ``'1'`` in another is one batch)."""
+    return [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in values]
+
+
 def unique_cells(index, what: str, *, paired: bool = True, written: bool = False) -> pd.Index:
     """``index`` as a :class:`pandas.Index` after checking its cell names are unique; ``what`` names the modality or
     file in the one-line error, which gives the count and the fix (``adata.obs_names_make_unique()``). ``paired``:

@@ -147,8 +147,10 @@ def text_head(path: Path) -> str | None:
 
 
 #: How to read a Cell Ranger matrix folder (matrix.mtx, features.tsv, barcodes.tsv) when no ``.h5`` comes with it.
-_MTX_FIX = ("read the folder with scanpy.read_10x_mtx({folder!r}, gex_only=False), write it with .write_h5ad(...) and "
-            "pass that as h5ad=FILE (Gene Expression alone: as mod1=FILE, a query a fitted model embeds or maps)")
+_MTX_FIX = ("read the folder with a = scanpy.read_10x_mtx({folder!r}, gex_only=False), store its counts by cell "
+            "(a.X = a.X.tocsr(): scanpy reads them by feature, which jae cannot stream), write it with "
+            "a.write_h5ad(...) and pass that as h5ad=FILE (Gene Expression alone: as mod1=FILE, a query a fitted model "
+            "embeds or maps)")
 
 
 def _noun(fmt: str, article: str = "an ") -> str:

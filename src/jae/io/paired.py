@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .features import examples, unique_cells
+from .features import as_text, examples, unique_cells
 from .modality import modality_kinds
-from .raw import counts_hint_for, counts_or_x, counts_read
+from .raw import RAW, counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
 from .validate import missing_text, validate_counts
 
@@ -302,7 +302,8 @@ def get_paired(
                 f"the modalities hold different cells: {len(only_rna)} only in {names[0]!r}"
                 + (f" (e.g. {examples(only_rna)})" if len(only_rna) else "") + f", {len(only_other)} only in {names[1]!r}"
                 + (f" (e.g. {examples(only_other)})" if len(only_other) else "") + "; "
-                "subset both modalities to the shared cells, e.g. mu.pp.intersect_obs(mdata)"
+                + (_none_shared(index_other, index_rna, names[1]) if len(only_rna) == len(index_rna) else
+                   "subset both modalities to the shared cells, e.g. mu.pp.intersect_obs(mdata)")
             )
 
     if global_obs is not None and global_obs.index.equals(index_rna):
@@ -321,7 +322,9 @@ def get_paired(
             X = X[adata.obs_names.get_indexer(obs_names)]
         X = _as_csr(X)
         validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name, kind=kind,
-                        **({"hint": h} if (h := counts_hint_for(adata, layer)) else {}))
+                        **({"hint": h} if (h := counts_hint_for(adata, layer, raw_elsewhere=any(
+                            not hasattr(mods[n], "jae_raw_from_x") for n in names if n != name) and layer == RAW))
+                           else {}))
         counts.append(X)
         var_names.append(adata.var_names)
 
@@ -334,6 +337,18 @@ def get_paired(
         counts=tuple(counts),
         var_names=tuple(var_names),
     )
+
+
+def _none_shared(names: pd.Index, target: pd.Index, modality: str) -> str:
+    """The fix when two modalities share no cell name: ``names`` (``modality``'s) renamed as ``target``'s when they are
+    the same names with another prefix or suffix (:func:`jae.io.features.affix_rename`), else the same cells given."""
+    from .features import affix_rename
+
+    renamed = affix_rename(names, target)
+    if renamed is None:
+        return "they share no cell name: pass the two modalities of the same cells, named alike"
+    return (f"they share no cell name, but {renamed[0]} are the same cells named with another prefix or suffix: name "
+            f"the {modality!r} cells so, e.g. adata.obs_names = [{renamed[1]} for n in adata.obs_names] on its AnnData")
 
 
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, names) -> pd.DataFrame:
@@ -404,7 +419,10 @@ def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequ
             series = pieces[0]
         elif all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):  # categories of both, not object
             index = pieces[0].index.append([p.index for p in pieces[1:]])
-            series = pd.Series(union_categoricals([p.values for p in pieces]), index=index, name=col)
+            values = [p.values for p in pieces]
+            if len({str(v.categories.dtype) for v in values}) > 1:  # 1 (or 1.0) in one file, '1' in the other
+                values = [v.rename_categories(as_text(v.categories)) for v in values]  # all text
+            series = pd.Series(union_categoricals(values), index=index, name=col)
         else:
             series = pd.concat(pieces)
         columns[col] = series if series.index.equals(cells) else series.reindex(cells)

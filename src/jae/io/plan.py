@@ -93,8 +93,9 @@ def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "
         return data
     if isinstance(data, (str, os.PathLike)):
         path = data
-    elif getattr(data, "isbacked", False) and getattr(data, "filename", None) and hasattr(data, "mod"):
-        path = data.filename  # read from its file as its path would be
+    elif getattr(data, "isbacked", False) and getattr(data, "filename", None) and hasattr(data, "mod") \
+            and not getattr(data, "is_view", False):  # a view (mdata[cells]) holds some of the file's cells alone:
+        path = data.filename  # read from its file as its path would be       (it is read as data in memory)
     else:
         return None
     # 'rna' by default: the readers take the one modality named like RNA otherwise (jae.io.modality.RNA_NAMES)
@@ -148,8 +149,9 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     files = _as_files(data, modalities, layer=layer)
     if files is None:
         if getattr(data, "isbacked", False):  # an AnnData opened backed='r': jae.io.split_anndata reads its counts
-            logger.info("%s: an AnnData opened backed: its counts are read into memory whole, whatever the memory "
-                        "budget (streamed are the files of jae.io.open_competition and jae.io.open_h5mu)", what)
+            logger.info("%s: %s opened backed: its counts are read into memory whole, whatever the memory "
+                        "budget (streamed are the files of jae.io.open_competition and jae.io.open_h5mu)", what,
+                        "a view (mdata[cells]) of a MuData" if hasattr(data, "mod") else "an AnnData")
         else:
             logger.info("%s: data already in memory; preprocessing in row blocks", what)
         return unique_split(modalities_of(data, layer=layer)[0], data) if isinstance(data, ad.AnnData) else data

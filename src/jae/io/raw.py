@@ -125,6 +125,9 @@ def counts_location(layer: str | None, layers, *, has_raw: bool, where: str) -> 
     if layer == "counts" and not has_raw:
         return None
     hint = "; its .raw may hold them: pass layer='raw' if those are the raw counts" if has_raw else ""
+    if not has_raw and not len(layers) and layer != "counts":  # e.g. proteins in .X beside RNA in layers['umi']
+        hint = (f"; the layer named is read from every modality: if another keeps its counts in {layer!r} and this "
+                f"one in .X, store them there too: adata.layers[{layer!r}] = adata.X (and write its file again)")
     raise KeyError(
         f"{where} has no layer {layer!r} (layers: {list(layers)}); pass layer=... naming the layer with raw counts, "
         f"or layer=None when .X holds them{hint}"
@@ -149,12 +152,14 @@ def counts_read(adata, layer: str | None) -> str:
     return "X" if found is None or made else f"layer {found!r}"  # made: a reader's 'counts' of a split's .X
 
 
-def counts_hint_for(adata, layer: str | None) -> str | None:
+def counts_hint_for(adata, layer: str | None, *, raw_elsewhere: bool = False) -> str | None:
     """The refusal's fix where the counts layer read is the very matrix of ``.X`` (jae's readers and
     :func:`jae.simulate` keep counts found in ``.X`` in both without copying them): normalising ``.X`` in place, as
     scanpy's ``normalize_total`` and ``log1p`` do, normalised the counts too, and no ``layer=`` finds them again; or the
     file's ``.X`` held normalised values. Where ``.X`` is read from one AnnData split into modalities, which keep the
-    counts' matrix alone, the AnnData's layers are named (layers['raw_counts']). None otherwise (the general hint)."""
+    counts' matrix alone, the AnnData's layers are named (layers['raw_counts']). ``raw_elsewhere``: another
+    modality's counts were read from its ``.raw``, so ``layer=`` cannot name this one's layer. None otherwise (the
+    general hint)."""
     found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where="the data")
     dropped = getattr(adata, "jae_layers_dropped", None)  # one AnnData's layers, not kept by its split (jae.io.single)
     if dropped and (found is None or found != RAW and found in adata.layers and adata.layers[found] is adata.X):
@@ -162,6 +167,10 @@ def counts_hint_for(adata, layer: str | None) -> str | None:
     layers = getattr(adata, "jae_raw_from_x", None)  # layer='raw' read .X, there being no .raw
     if found == RAW and layers:
         fix = "pass layer='counts'" if "counts" in layers else "pass layer=... naming the one holding them"
+        if raw_elsewhere:  # layer= names every modality's counts: another modality's are in its .raw
+            fix = (f"as another modality keeps its counts in .raw, put this one's in .X, which layer='raw' reads here: "
+                   f"adata.X = adata.layers[{'counts' if 'counts' in layers else '<that layer>'!r}] (and write its "
+                   "file again)")
         return (f"there is no .raw, so layer='raw' read .X, which holds no raw counts; its layers are {layers}: "
                 f"{fix}")
     if found is None or found == RAW or found not in adata.layers or adata.layers[found] is not adata.X:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from .features import examples
 from .modality import MOD_NAMES, feature_kinds
-from .raw import counts_location, resolve_raw
+from .raw import RAW, counts_location, resolve_raw
 from .validate import validate_counts
 
 __all__ = ["split_anndata", "modalities_of", "to_mudata", "alone_name", "PROTEIN_KEY"]
@@ -237,10 +237,11 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
         For an AnnData holding one modality, naming the layouts jae reads.
     """
     if isinstance(data, Mapping):
-        return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.items()}, None
+        return {n: resolve_raw(_loaded(a, layer, n), layer, where=f"modality {n!r}") for n, a in data.items()}, None
     if isinstance(getattr(data, "mod", None), Mapping):  # a MuData (a DataFrame's .mod is a method)
         _check_updated(data)
-        return {n: resolve_raw(a, layer, where=f"modality {n!r}") for n, a in data.mod.items()}, data.obs
+        return {n: resolve_raw(_loaded(a, layer, n), layer, where=f"modality {n!r}") for n, a in data.mod.items()
+                }, data.obs
     if isinstance(data, ad.AnnData):
         mods = split_anndata(data, layer=layer)
         if mods is None:
@@ -251,6 +252,27 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
             )
         return mods, None
     raise TypeError(f"expected a MuData, a dict of two AnnData objects or an AnnData, got {type(data).__name__}")
+
+
+def _loaded(adata, layer: str | None, name: str):
+    """A modality opened backed (``anndata.read_h5ad(path, backed='r')``) whose counts are its ``.X`` or ``.raw``,
+    which stay on disk, as a new AnnData in memory (``adata.to_memory()``, with a log line), as one AnnData opened so
+    is read (:func:`_columns`); any other AnnData as it is (a backed one's layers are in memory already)."""
+    if not getattr(adata, "isbacked", False):
+        return adata
+    if layer is not None and layer in adata.layers:
+        return adata
+    if layer != RAW:
+        try:  # a missing layer: refused by the caller (jae.io.raw's rule) before anything is read
+            counts_location(layer, adata.layers, has_raw=adata.raw is not None, where=f"modality {name!r}")
+        except KeyError:
+            return adata
+    from .raw import _said_before
+
+    if not _said_before(adata):  # said once, not by every step reading it
+        logger.info("modality %r is an AnnData opened backed: its counts (%s) are read into memory whole", name,
+                    ".raw" if layer == RAW and adata.raw is not None else ".X")
+    return adata.to_memory()
 
 
 def _check_updated(mdata) -> None:
