@@ -328,7 +328,9 @@ def damaged_description(path: Path, *, kind: str = "jae"):
             f"{description} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or {_REFIT[kind]}"
         ) from None
     except (TypeError, AttributeError, ValueError) as err:
-        if str(path) in str(err):  # jae's own checks name the folder and the fix already
+        # jae's own checks begin with the folder or one of its files and name the fix already; a name merely found in
+        # the text (a folder 'm' in "argument") let Python's own error through, a traceback in the CLI
+        if str(err).startswith((f"{path}:", f"{path}{os.sep}")):
             raise
         raise ValueError(f"{description} has a malformed entry ({err}); the model folder is damaged: copy it "
                          f"again or {_REFIT[kind]}") from None
