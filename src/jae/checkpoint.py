@@ -327,7 +327,7 @@ def damaged_description(path: Path, *, kind: str = "jae"):
         raise ValueError(
             f"{description} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or {_REFIT[kind]}"
         ) from None
-    except (TypeError, AttributeError, ValueError) as err:
+    except (TypeError, AttributeError, ValueError, OverflowError) as err:  # Overflow: Infinity where a count goes
         # jae's own checks begin with the folder or one of its files and name the fix already; a name merely found in
         # the text (a folder 'm' in "argument") let Python's own error through, a traceback in the CLI
         if str(err).startswith((f"{path}:", f"{path}{os.sep}")):
