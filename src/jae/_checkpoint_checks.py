@@ -137,11 +137,16 @@ def _missing_config(d: dict) -> str | None:
 
 
 def _check_temperatures(path: Path, calibration) -> None:
-    """Refuse a label calibration whose temperatures no fit makes (every fitted one is finite and positive; the linear
-    classifier's is NaN when there is none): NaN, 0 or a negative temperature loaded and changed every confidence and
-    unknown call, silently."""
+    """Refuse a label calibration whose temperatures or unknown-call thresholds no fit makes (every fitted temperature
+    is finite and positive, the linear classifier's NaN when there is none; the thresholds are numbers, infinite when
+    no cell was held out): NaN, 0 or a negative temperature, or a NaN threshold, loaded and changed every confidence
+    and unknown call, silently."""
     for name in ("temperature", "linear_temperature"):
         value = getattr(calibration, name)
         if not (np.isfinite(value) and value > 0) and not (name == "linear_temperature" and np.isnan(value)):
             raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, not a positive number; the model "
+                             "folder is damaged: copy it again or refit the model")
+    for name in ("confidence_threshold", "distance_threshold", "score_threshold"):  # every fit sets them (inf: none)
+        if np.isnan(value := getattr(calibration, name)):  # NaN compares False: no cell was ever called unknown
+            raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, which no fit writes; the model "
                              "folder is damaged: copy it again or refit the model")
