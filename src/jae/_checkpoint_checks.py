@@ -33,6 +33,11 @@ def _check_modalities(path: Path, mods) -> None:
             raise ValueError(damaged % f"modality {name!r} ({kind}) {'has' if kind == 'ADT' else 'lacks'} SVD components")
         if not isinstance(m["var_names"], list) or len(set(map(str, m["var_names"]))) != len(m["var_names"]):
             raise ValueError(damaged % f"the features of modality {name!r} are not a list of distinct names")
+        depth = m.get("median_count")  # the proteins' common depth (format 6); Infinity loaded, and embedded NaN
+        if depth is not None and (isinstance(depth, bool) or not isinstance(depth, numbers.Real)
+                                  or not (np.isfinite(depth) and depth > 0)):
+            raise ValueError(damaged % f"the median protein count of modality {name!r} is {depth!r}, not a finite "
+                             "positive number")
 
 
 def _label_values(values) -> dict:
