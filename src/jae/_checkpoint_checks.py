@@ -26,6 +26,8 @@ def _check_modalities(path: Path, mods) -> None:
     if kinds[0] != "GEX" or kinds[1] not in ("ATAC", "ADT"):
         raise ValueError(damaged % f"the modalities are {kinds[0]!r} + {kinds[1]!r}, not GEX + ATAC or GEX + ADT")
     names = [m["name"] for m in mods]
+    if not all(isinstance(name, str) for name in names):  # a list: every embed failed "unhashable type"
+        raise ValueError(damaged % f"the modality names {names[0]!r} and {names[1]!r} are not both names (texts)")
     if names[0] == names[1]:
         raise ValueError(damaged % f"both modalities are named {names[0]!r}")
     for m, kind, name in zip(mods, kinds, names):
