@@ -194,10 +194,12 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         )
     version = d.get("format_version")
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        wrote = d.get("jae_version")  # jae is installed from its repository (install.sh): 'pip install -U jae' failed
+        newer = f" to {wrote} or later" if wrote else ""
         raise ValueError(
-            f"{path}: model format_version {version}, written by jae {d.get('jae_version', '(unknown)')}, is newer than "
-            f"jae {__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae (pip install -U jae) or "
-            f"{_REFIT[kind]}"
+            f"{path}: model format_version {version}, written by jae {wrote or '(unknown)'}, is newer than jae "
+            f"{__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae{newer} (update the jae "
+            f"repository and run its install.sh again) or {_REFIT[kind]}"
         )
     if isinstance(version, bool) or version not in READABLE_VERSIONS:  # true == 1: read as a format 1 file
         raise ValueError(
