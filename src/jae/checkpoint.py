@@ -395,10 +395,14 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         raise ValueError(f"{path / DESCRIPTION}: its modalities give {model.preprocessor.n_output} input features, its "
                          f"network takes {d['n_input']!r}; the model folder is damaged: copy it again or refit the model")
     model.modality_names = tuple(m["name"] for m in mods)
-    with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
-        model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     try:
+        with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
+            with torch.device("meta"):  # shapes alone first: widths edited to 10**9 allocated 80 GB, then failed
+                wanted = JAENetwork.from_config(model.config, d["n_input"], model.layout).state_dict()
+            if any(k in state and state[k].shape != v.shape for k, v in wanted.items()):
+                raise RuntimeError("misshapen tensors")
+            model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
         model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises
     except RuntimeError:
         raise ValueError(
