@@ -192,6 +192,10 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
             f"{path / DESCRIPTION} "
             "does not describe a jae model (not a JSON object); the model folder is damaged"
         )
+    if "format_version" not in d:  # another program's model.json: "format_version None is not supported" said otherwise
+        raise ValueError(f"{path / DESCRIPTION} has no format_version, which every jae model folder's has: it does not "
+                         f"describe a jae model (another program's, or damaged); pass a folder written by "
+                         f"{_WRITERS.get(kind, _WRITERS['jae'])}")
     version = d.get("format_version")
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         wrote = d.get("jae_version")  # jae is installed from its repository (install.sh): 'pip install -U jae' failed
