@@ -24,7 +24,7 @@ from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes
                                  _saved)
 from ._flags import check_flags
 from .config import JAEConfig
-from .io.atomic import atomic_path
+from .io.atomic import atomic_files, atomic_path
 from .io.paths import is_empty_folder, user_path
 from .model import JAENetwork, LatentLayout
 from .model.readout import Readout
@@ -78,7 +78,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
                        overwrite: bool = False) -> Path:
     """Write ``description`` (with the format version, ``model_kind`` and jae version added first) as
     ``model.json`` and ``tensors`` as ``weights.pt`` into the folder ``path``, atomically (a hidden folder moved
-    into place).
+    into place; into an existing folder, the two files moved in as one set).
 
     Raises
     ------
@@ -90,8 +90,13 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
         return path
     check_model_folder(path, kind=kind, overwrite=overwrite)
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
-    with atomic_path(path, overwrite=True) as tmp:  # check_model_folder decided (an empty folder is replaced)
-        tmp.mkdir()
+    # check_model_folder decided. An existing folder (empty, or of the model's own files) is written into, its model
+    # files replaced as one set: renamed whole, a mount point (a container's bound output folder) failed "Device or
+    # resource busy" after the whole fit; a new folder (or a link, replaced) is written beside and moved in
+    into = path.is_dir() and not path.is_symlink()
+    with atomic_files(path, sorted(_MODEL_FILES)) if into else atomic_path(path, overwrite=True) as tmp:
+        if not into:
+            tmp.mkdir()
         (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
     logger.info("saved %s model to %s", kind, path)
