@@ -78,7 +78,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
                        overwrite: bool = False) -> Path:
     """Write ``description`` (with the format version, ``model_kind`` and jae version added first) as
     ``model.json`` and ``tensors`` as ``weights.pt`` into the folder ``path``, atomically (a hidden folder moved
-    into place; into an existing folder, the two files moved in as one set).
+    into place; into a mount point, which cannot be replaced, the two files moved in as one set).
 
     Raises
     ------
@@ -90,10 +90,10 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
         return path
     check_model_folder(path, kind=kind, overwrite=overwrite)
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
-    # check_model_folder decided. An existing folder (empty, or of the model's own files) is written into, its model
-    # files replaced as one set: renamed whole, a mount point (a container's bound output folder) failed "Device or
-    # resource busy" after the whole fit; a new folder (or a link, replaced) is written beside and moved in
-    into = path.is_dir() and not path.is_symlink()
+    # check_model_folder decided. A mount point (a container's bound output folder; empty, or of the model's own files)
+    # is written into, its model files replaced as one set: renamed whole, it failed "Device or resource busy" after
+    # the whole fit; any other folder is written beside and moved in (replacing the earlier one)
+    into = path.is_dir() and os.path.ismount(path)
     with atomic_files(path, sorted(_MODEL_FILES)) if into else atomic_path(path, overwrite=True) as tmp:
         if not into:
             tmp.mkdir()
