@@ -184,8 +184,10 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
     if len(missing) == 1:  # one file of a model folder: an interrupted copy, or one file deleted
         raise FileNotFoundError(f"{path / missing[0]} is missing (the folder holds only the other file of a model, "
                                 f"{({DESCRIPTION, WEIGHTS} - set(missing)).pop()}); copy the whole model folder again")
-    if missing:
-        raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
+    if missing:  # a model folder one level down (cp -r into an existing folder, an archive unpacked): named
+        inner = [p.parent for p in path.glob(f"*/{DESCRIPTION}") if path.is_dir() and (p.parent / WEIGHTS).is_file()]
+        raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it"
+                                + (f"; it holds one: pass {inner[0]}" if len(inner) == 1 else ""))
     try:  # bytes that are not UTF-8 text (e.g. weights.pt copied over it) raise UnicodeDecodeError, not a JSON error
         d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
