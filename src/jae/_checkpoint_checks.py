@@ -26,6 +26,8 @@ def _check_modalities(path: Path, mods) -> None:
     if kinds[0] != "GEX" or kinds[1] not in ("ATAC", "ADT"):
         raise ValueError(damaged % f"the modalities are {kinds[0]!r} + {kinds[1]!r}, not GEX + ATAC or GEX + ADT")
     names = [m["name"] for m in mods]
+    if not all(isinstance(name, str) for name in names):  # a list: every embed failed "unhashable type"
+        raise ValueError(damaged % f"the modality names {names[0]!r} and {names[1]!r} are not both names (texts)")
     if names[0] == names[1]:
         raise ValueError(damaged % f"both modalities are named {names[0]!r}")
     for m, kind, name in zip(mods, kinds, names):
@@ -33,6 +35,11 @@ def _check_modalities(path: Path, mods) -> None:
             raise ValueError(damaged % f"modality {name!r} ({kind}) {'has' if kind == 'ADT' else 'lacks'} SVD components")
         if not isinstance(m["var_names"], list) or len(set(map(str, m["var_names"]))) != len(m["var_names"]):
             raise ValueError(damaged % f"the features of modality {name!r} are not a list of distinct names")
+        depth = m.get("median_count")  # the proteins' common depth (format 6); Infinity loaded, and embedded NaN
+        if depth is not None and (isinstance(depth, bool) or not isinstance(depth, numbers.Real)
+                                  or not (np.isfinite(depth) and depth > 0)):
+            raise ValueError(damaged % f"the median protein count of modality {name!r} is {depth!r}, not a finite "
+                             "positive number")
 
 
 def _label_values(values) -> dict:
@@ -137,11 +144,16 @@ def _missing_config(d: dict) -> str | None:
 
 
 def _check_temperatures(path: Path, calibration) -> None:
-    """Refuse a label calibration whose temperatures no fit makes (every fitted one is finite and positive; the linear
-    classifier's is NaN when there is none): NaN, 0 or a negative temperature loaded and changed every confidence and
-    unknown call, silently."""
+    """Refuse a label calibration whose temperatures or unknown-call thresholds no fit makes (every fitted temperature
+    is finite and positive, the linear classifier's NaN when there is none; the thresholds are numbers, infinite when
+    no cell was held out): NaN, 0 or a negative temperature, or a NaN threshold, loaded and changed every confidence
+    and unknown call, silently."""
     for name in ("temperature", "linear_temperature"):
         value = getattr(calibration, name)
         if not (np.isfinite(value) and value > 0) and not (name == "linear_temperature" and np.isnan(value)):
             raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, not a positive number; the model "
+                             "folder is damaged: copy it again or refit the model")
+    for name in ("confidence_threshold", "distance_threshold", "score_threshold"):  # every fit sets them (inf: none)
+        if np.isnan(value := getattr(calibration, name)):  # NaN compares False: no cell was ever called unknown
+            raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, which no fit writes; the model "
                              "folder is damaged: copy it again or refit the model")

@@ -24,7 +24,7 @@ from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes
                                  _saved)
 from ._flags import check_flags
 from .config import JAEConfig
-from .io.atomic import atomic_path
+from .io.atomic import atomic_files, atomic_path
 from .io.paths import is_empty_folder, user_path
 from .model import JAENetwork, LatentLayout
 from .model.readout import Readout
@@ -78,7 +78,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
                        overwrite: bool = False) -> Path:
     """Write ``description`` (with the format version, ``model_kind`` and jae version added first) as
     ``model.json`` and ``tensors`` as ``weights.pt`` into the folder ``path``, atomically (a hidden folder moved
-    into place).
+    into place; into a mount point, which cannot be replaced, the two files moved in as one set).
 
     Raises
     ------
@@ -90,8 +90,13 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
         return path
     check_model_folder(path, kind=kind, overwrite=overwrite)
     description = {"format_version": FORMAT_VERSION, "model_kind": kind, "jae_version": __version__, **description}
-    with atomic_path(path, overwrite=True) as tmp:  # check_model_folder decided (an empty folder is replaced)
-        tmp.mkdir()
+    # check_model_folder decided. A mount point (a container's bound output folder; empty, or of the model's own files)
+    # is written into, its model files replaced as one set: renamed whole, it failed "Device or resource busy" after
+    # the whole fit; any other folder is written beside and moved in (replacing the earlier one)
+    into = path.is_dir() and os.path.ismount(path)
+    with atomic_files(path, sorted(_MODEL_FILES)) if into else atomic_path(path, overwrite=True) as tmp:
+        if not into:
+            tmp.mkdir()
         (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
     logger.info("saved %s model to %s", kind, path)
@@ -179,8 +184,10 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
     if len(missing) == 1:  # one file of a model folder: an interrupted copy, or one file deleted
         raise FileNotFoundError(f"{path / missing[0]} is missing (the folder holds only the other file of a model, "
                                 f"{({DESCRIPTION, WEIGHTS} - set(missing)).pop()}); copy the whole model folder again")
-    if missing:
-        raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it")
+    if missing:  # a model folder one level down (cp -r into an existing folder, an archive unpacked): named
+        inner = [p.parent for p in path.glob(f"*/{DESCRIPTION}") if path.is_dir() and (p.parent / WEIGHTS).is_file()]
+        raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it"
+                                + (f"; it holds one: pass {inner[0]}" if len(inner) == 1 else ""))
     try:  # bytes that are not UTF-8 text (e.g. weights.pt copied over it) raise UnicodeDecodeError, not a JSON error
         d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -192,12 +199,18 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
             f"{path / DESCRIPTION} "
             "does not describe a jae model (not a JSON object); the model folder is damaged"
         )
+    if "format_version" not in d:  # another program's model.json: "format_version None is not supported" said otherwise
+        raise ValueError(f"{path / DESCRIPTION} has no format_version, which every jae model folder's has: it does not "
+                         f"describe a jae model (another program's, or damaged); pass a folder written by "
+                         f"{_WRITERS.get(kind, _WRITERS['jae'])}")
     version = d.get("format_version")
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        wrote = d.get("jae_version")  # jae is installed from its repository (install.sh): 'pip install -U jae' failed
+        newer = f" to {wrote} or later" if wrote else ""
         raise ValueError(
-            f"{path}: model format_version {version}, written by jae {d.get('jae_version', '(unknown)')}, is newer than "
-            f"jae {__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae (pip install -U jae) or "
-            f"{_REFIT[kind]}"
+            f"{path}: model format_version {version}, written by jae {wrote or '(unknown)'}, is newer than jae "
+            f"{__version__} reads (format versions up to {FORMAT_VERSION}); upgrade jae{newer} (update the jae "
+            f"repository and run its install.sh again) or {_REFIT[kind]}"
         )
     if isinstance(version, bool) or version not in READABLE_VERSIONS:  # true == 1: read as a format 1 file
         raise ValueError(
@@ -327,8 +340,10 @@ def damaged_description(path: Path, *, kind: str = "jae"):
         raise ValueError(
             f"{description} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or {_REFIT[kind]}"
         ) from None
-    except (TypeError, AttributeError, ValueError) as err:
-        if str(path) in str(err):  # jae's own checks name the folder and the fix already
+    except (TypeError, AttributeError, ValueError, OverflowError) as err:  # Overflow: Infinity where a count goes
+        # jae's own checks begin with the folder or one of its files and name the fix already; a name merely found in
+        # the text (a folder 'm' in "argument") let Python's own error through, a traceback in the CLI
+        if str(err).startswith((f"{path}:", f"{path}{os.sep}")):
             raise
         raise ValueError(f"{description} has a malformed entry ({err}); the model folder is damaged: copy it "
                          f"again or {_REFIT[kind]}") from None
@@ -391,10 +406,14 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         raise ValueError(f"{path / DESCRIPTION}: its modalities give {model.preprocessor.n_output} input features, its "
                          f"network takes {d['n_input']!r}; the model folder is damaged: copy it again or refit the model")
     model.modality_names = tuple(m["name"] for m in mods)
-    with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
-        model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     try:
+        with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
+            with torch.device("meta"):  # shapes alone first: widths edited to 10**9 allocated 80 GB, then failed
+                wanted = JAENetwork.from_config(model.config, d["n_input"], model.layout).state_dict()
+            if any(k in state and state[k].shape != v.shape for k, v in wanted.items()):
+                raise RuntimeError("misshapen tensors")
+            model.network = JAENetwork.from_config(model.config, d["n_input"], model.layout)
         model.network.load_state_dict(state)  # strict: a missing or unexpected tensor raises
     except RuntimeError:
         raise ValueError(

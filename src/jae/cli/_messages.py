@@ -245,6 +245,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"(make them unique first, e\.g\. adata\.var_names_make_unique\(\) on that modality)(?=$|;)",
      r"\1's AnnData, read from its file (--mod1 for 'rna', --mod2 for the other; of an --h5mu, mdata.mod[NAME]), "
      "then write the file again and pass that"),
+    # jae.checkpoint.damaged_description: a model.json's seed, whose example 'e.g. seed=0' became '--seed 0' above,
+    # which fixes nothing there (jae embed --seed seeds the fine-tuning): the entry as model.json holds it
+    (r"\b(has a malformed entry \(seed must be [^;()]*); e\.g\. --seed (\d+)\)", r'\1; e.g. "seed": \2)'),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

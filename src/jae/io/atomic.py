@@ -30,6 +30,8 @@ __all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "che
 #: the outputs of the current :func:`atomic_outputs` block still to move into place (:class:`_Block`)
 _PENDING: ContextVar["_Block | None"] = ContextVar("jae_atomic_pending", default=None)
 _LOW_SPACE = 16 << 20  # a write that failed with less free space than this on its disk ran out of it
+#: errors of a folder that cannot be written to, whatever its free space (a read-only mount has little or none)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 class _Block:
@@ -54,6 +56,8 @@ def _disk_full(err: BaseException, path: Path) -> DiskFullError | None:
     torch say so in their own words, or not at all: torch's "unexpected pos"); None for any other error."""
     if isinstance(err, DiskFullError) or not isinstance(err, (OSError, RuntimeError)):
         return None
+    if getattr(err, "errno", None) in _NOT_WRITABLE:  # read-only (a squashfs image: 0 free) was "ran out of space"
+        return None
     try:
         free = shutil.disk_usage(path.parent).free
     except OSError:
@@ -66,12 +70,27 @@ def _disk_full(err: BaseException, path: Path) -> DiskFullError | None:
                          "output path on a disk with room")
 
 
+def _not_writable(err: BaseException, path: Path) -> bool:
+    """Whether ``err`` says that the temporary beside ``path`` could not be made there: a read-only file system
+    (h5py's errors name no file), or no permission on the temporary (a file of ``path``'s folder)."""
+    if not isinstance(err, OSError) or err.errno not in _NOT_WRITABLE:
+        return False
+    named = err.filename is not None and Path(os.fsdecode(err.filename)).parent == path.parent
+    return err.errno == errno.EROFS or named
+
+
 @contextmanager
 def _said_when_disk_full(path: Path) -> Iterator[None]:
-    """An error of writing ``path`` that ran out of disk space, raised as a :class:`DiskFullError`."""
+    """An error of writing ``path`` that ran out of disk space, raised as a :class:`DiskFullError`; one of a folder
+    that cannot be written to (which a read-only disk with little free space was said to have run out of) as a
+    PermissionError naming it."""
     try:
         yield
     except Exception as err:
+        if _not_writable(err, path):
+            raise PermissionError(f"the folder {path.parent} is not writable ({os.strerror(err.errno)}), so "
+                                  f"{path.name} cannot be written there; nothing was written: choose a folder you can "
+                                  "write to") from err
         full = _disk_full(err, path)
         if full is None:
             raise

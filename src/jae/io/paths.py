@@ -17,7 +17,10 @@ def user_path(path: str | os.PathLike, *, name: str = "path") -> Path:
     but a path (a number, None, a model or data object) is refused in one line naming the argument ``name``."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name} must be a path (str or pathlib.Path), not {_not_a_path(path)}")
-    return Path(path).expanduser()
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # '~name' of no user ("Could not determine home directory"): kept as written, as a shell does
+        return Path(path)
 
 
 def _not_a_path(value) -> str:

@@ -280,7 +280,7 @@ class ModalityPredictor:
         path, device = user_path(path), usable_device(device)  # a device torch cannot use: not a damaged folder's fault
         if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
             meta = read_legacy(path)
-            tensors = load_tensors(path / "weights.pt")  # weights_only=True; damaged files get one clear error
+            tensors = load_tensors(path / "weights.pt", kind="predictor")  # weights_only=True; one clear error
         else:
             meta, tensors = read_model_folder(path, kind="predictor")
         with damaged_description(path, kind="predictor"):
