@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from ._inputs import Given, add_input_args, batch_key, input_files, pseudotime_keys
@@ -100,5 +101,5 @@ def run(args: argparse.Namespace) -> int:
         **({} if args.batch_key is None else {"batch_key": batch_key(args.batch_key)}),  # left out: the default's warning
     )
     print(table_markdown(table, escape=False), end="")  # a terminal: names as typed, no Markdown escapes
-    print(f"written to {args.out.expanduser()}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))
+    print(f"written to {os.path.expanduser(args.out)}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))
     return 0

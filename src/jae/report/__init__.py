@@ -17,6 +17,7 @@ from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
 from .._words import count
 from ..io.atomic import atomic_files, atomic_write, check_not_input, protected
+from ..io.paths import user_path
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 
 __all__ = [
@@ -62,7 +63,7 @@ def holds_report(folder: str | Path) -> list[str]:
     """The files of an earlier report in ``folder`` (:func:`report_files`) that are there (empty: none), which a new
     report replaces only with ``overwrite``. A folder of the user's other files alone (the data's own folder, ``.``)
     is written into without ``overwrite``."""
-    folder = Path(folder).expanduser()
+    folder = user_path(folder, name="folder")
     return [f for f in report_files(folder) if (folder / f).exists() or (folder / f).is_symlink()]
 
 
@@ -85,7 +86,7 @@ def check_umap_files(out_dir: str | Path, names, *, what: str = "out_dir") -> No
     ``umap_<key>.png``) that is no file of an earlier report: the report would replace it. :func:`jae.evaluate` asks
     before any scoring (it was refused once every score was computed and every UMAP drawn); ``what`` names the folder's
     argument in the message."""
-    out_dir = Path(out_dir).expanduser()
+    out_dir = user_path(out_dir, name=what)
     earlier = holds_report(out_dir)
     theirs = [f for f in _umap_names(names).values()
               if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
