@@ -25,7 +25,7 @@ from contextvars import ContextVar
 import anndata as ad
 
 __all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x",
-           "note_raw", "resolve_raw", "counts_noted"]
+           "note_raw", "resolve_raw", "counts_noted", "x_read_hint"]
 
 logger = logging.getLogger(__name__)
 
@@ -180,3 +180,27 @@ def counts_hint_for(adata, layer: str | None, *, raw_elsewhere: bool = False) ->
             "changed them too: read the data again and keep them apart before normalising, with "
             f"adata.layers[{found!r}] = adata.X.copy(); if the file's .X held normalised values, pass layer=... naming "
             "where its counts are (layer='raw' for its .raw)")
+
+
+def x_read_hint(source) -> str | None:
+    """The refusal's fix for counts streamed from a file's ``.X`` (a :class:`jae.io.chunked.BackedCounts` whose
+    ``layer`` is None) where that file (or ``.h5mu`` modality) has no ``.raw`` but layers: they are named, with the fix
+    for the case where ``layer='raw'`` read this ``.X`` because another modality keeps its counts in ``.raw`` (one
+    ``layer=`` names every modality's counts, so no layer name reads both; in memory :func:`counts_hint_for` says the
+    same). None otherwise, or when the file cannot be read (the general hint)."""
+    import h5py
+
+    if getattr(source, "layer", RAW) is not None or not hasattr(source, "path"):
+        return None
+    try:
+        with h5py.File(source.path, "r") as f:
+            group = f if getattr(source, "modality", None) is None else f["mod"][source.modality]
+            if "raw" in group or "layers" not in group or not len(group["layers"]):
+                return None
+            layers = [str(k) for k in group["layers"]]
+    except (OSError, KeyError):
+        return None
+    shown = "counts" if "counts" in layers else "<that layer>"
+    return (f".X holds no raw counts, and its layers are {layers}: pass layer=... naming the one holding them, or, where "
+            f"another modality keeps its counts in .raw (layer='raw' reads .X where there is no .raw), put these in "
+            f".X: adata.X = adata.layers[{shown!r}] (and write its file again)")

@@ -31,9 +31,9 @@ _RAW_READ_HINT = ("what layer='raw' read (the .raw, or .X where there is none) h
 def counts_hint(source) -> str:
     """The hint for counts streamed from ``source`` (a :class:`jae.io.chunked.BackedCounts`): :data:`_RAW_READ_HINT`
     where it reads a file's ``raw`` group, the default otherwise."""
-    from .raw import RAW_GROUP
+    from .raw import RAW_GROUP, x_read_hint
 
-    return _RAW_READ_HINT if getattr(source, "layer", None) == RAW_GROUP else _RAW_HINT
+    return _RAW_READ_HINT if getattr(source, "layer", None) == RAW_GROUP else x_read_hint(source) or _RAW_HINT
 
 
 def _counts_in(name: str, adata: str) -> str:
