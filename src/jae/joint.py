@@ -116,8 +116,8 @@ class JAE:
         data
             MuData (or ``{name: AnnData}``) with an RNA modality and an ATAC or protein modality, raw counts in
             ``layer``; one AnnData holding both (:func:`jae.io.split_anndata`); or data on disk:
-            :func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`, an ``.h5mu`` path or a backed MuData, read
-            into memory when it fits ``memory_budget`` and streamed in row blocks otherwise (same result either way).
+            :func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`, an ``.h5mu`` path or a backed MuData (a
+            view of one: its cells, read into memory), read into memory when it fits ``memory_budget``, else streamed.
         batch_key
             Column of ``obs`` with the batch of each cell; None treats all cells as one batch (e.g. one sample).
         cell_type_key
