@@ -110,7 +110,8 @@ def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
     rna, other = (mods[n] if n is not None else None for n in names)
     if rna is not None and other is not None and not is_mosaic({n: mods[n] for n in names}, modalities=names,
                                                                 layer=layer):
-        from .io.paired import agreeing_columns, columns_taken_elsewhere, get_paired
+        from .io.cell_obs import agreeing_columns, columns_taken_elsewhere
+        from .io.paired import get_paired
 
         with columns_taken_elsewhere(agreeing_columns()):  # the counts only: batches are read from the data's obs
             paired = get_paired({n: mods[n] for n in names}, modalities=names, layer=layer)

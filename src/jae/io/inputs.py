@@ -118,7 +118,7 @@ class InputFiles:
         MuData of one modality ``'rna'``, as :meth:`open` reads it.
         """
         from .annotations import annotation_columns, join_annotations
-        from .paired import columns_taken_elsewhere
+        from .cell_obs import columns_taken_elsewhere
 
         joined = list(self.annotations) if annotations else []
         with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then
@@ -188,7 +188,7 @@ class InputFiles:
         always read whole.
         """
         from .annotations import annotation_columns
-        from .paired import columns_taken_elsewhere
+        from .cell_obs import columns_taken_elsewhere
         from .paired_files import open_competition, open_h5mu
         from .plan import parse_bytes, plan_input
         from .rna_files import open_rna, open_rna_alone

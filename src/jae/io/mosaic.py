@@ -19,7 +19,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .features import examples
-from .paired import _as_csr, _choose, _joint_obs, _matrix, _stored
+from .cell_obs import _joint_obs
+from .paired import _as_csr, _choose, _matrix, _stored
 from .raw import counts_hint_for, counts_location, counts_read
 from .single import modalities_of
 from .validate import mosaic_counts, validate_counts

@@ -1,133 +1,28 @@
-"""Paired raw counts of two modalities, checked and aligned by cell, plus lookups of per-cell annotations."""
+"""Paired raw counts of two modalities, checked and aligned by cell (the per-cell annotations: :mod:`jae.io.cell_obs`)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .features import as_text, examples, unique_cells
+from .cell_obs import (  # the per-cell annotations, jae.io.cell_obs (importable from here as before)
+    _joint_obs, agreeing_obs, batch_column, cell_obs, check_batches, check_modalities_agree, get_annotation,
+    modality_obs,
+)
+from .features import examples, unique_cells
 from .modality import modality_kinds
 from .raw import RAW, counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
-from .validate import missing_text, validate_counts
+from .validate import validate_counts
 
 __all__ = ["PairedCounts", "get_paired", "cell_obs", "get_annotation", "check_batches", "modality_obs",
            "check_modalities_agree", "agreeing_obs", "batch_column"]
 
 logger = logging.getLogger(__name__)
-
-AGREEING_COLUMNS = ("batch",)
-"""Per-cell columns that two modalities holding them must agree on (a cell has one batch), unless the reading call
-names its batch column (:func:`batch_column`)."""
-
-_REPLACED: ContextVar[frozenset] = ContextVar("jae_annotated_columns", default=frozenset())
-_AGREEING: ContextVar[tuple] = ContextVar("jae_agreeing_columns", default=AGREEING_COLUMNS)
-
-
-@contextmanager
-def batch_column(batch_key: str | None):
-    """Within the block, the modalities must agree on the batch column the caller reads, ``batch_key`` (e.g.
-    ``'sample'`` for ``fit(batch_key='sample')``), instead of :data:`AGREEING_COLUMNS`; None: on no column (all cells
-    are one batch)."""
-    token = _AGREEING.set(() if batch_key is None else (str(batch_key),))
-    try:
-        yield
-    finally:
-        _AGREEING.reset(token)
-
-
-@contextmanager
-def columns_taken_elsewhere(columns: Collection[str]):
-    """Within the block, the modalities' ``columns`` are not checked to agree (:func:`check_modalities_agree`): the
-    caller takes them from elsewhere (annotation files joined after reading, which replace them; or the data's own
-    global ``obs``, where only the counts are read)."""
-    token = _REPLACED.set(_REPLACED.get() | frozenset(columns))
-    try:
-        yield
-    finally:
-        _REPLACED.reset(token)
-
-
-def agreeing_columns() -> tuple:
-    """The columns modalities must agree on here: :data:`AGREEING_COLUMNS`, or the one :func:`batch_column` names."""
-    return _AGREEING.get()
-
-
-def agreeing_obs(obs: pd.DataFrame) -> pd.DataFrame:
-    """The columns of ``obs`` that modalities must agree on (:data:`AGREEING_COLUMNS`): what a second modality of the
-    same cells adds to the first's ``obs`` (:func:`modality_obs`: checked against it, filling its missing values)."""
-    return obs[[c for c in _AGREEING.get() if c in obs.columns]]
-
-
-def check_modalities_agree(frames: Sequence[pd.DataFrame], names: Sequence[str], *, skip: Collection[str] = ()
-                           ) -> None:
-    """Refuse cells whose modalities' ``obs`` (``frames``, named ``names``) hold different values in a column of
-    :data:`AGREEING_COLUMNS` (``'batch'``; the caller's batch column within :func:`batch_column`). A cell missing the
-    value in one of them (NaN, empty) is no conflict, and
-    neither is a column only one holds; ``skip``: columns taken from elsewhere (the global ``obs``)."""
-    for col in _AGREEING.get():
-        held = [(frame[col], name) for frame, name in zip(frames, names) if col in frame.columns]
-        if col in skip or col in _REPLACED.get() or len(held) < 2:
-            continue
-        (first, one), (second, two) = held[:2]
-        shared, a, b, differ = _differing(first, second)
-        if differ.any():
-            cell = shared[np.flatnonzero(differ)[0]]
-            glob = (f"the MuData's global obs, mdata.obs[{col!r}] = <each cell's {col}> (it replaces the modalities'; "
-                    "a file: read by mudata.read_h5mu, then written again), or, reading the files with jae, "
-                    ) if all(str(n).startswith("modality ") for n in (one, two)) else ""  # no MuData: 2 files
-            raise ValueError(
-                f"{int(differ.sum())} of {len(shared)} cells have a different obs[{col!r}] in {one} and in {two} "
-                f"(e.g. cell {str(cell)!r}: {str(a[cell])!r} in the first, {str(b[cell])!r} in the second), and jae cannot tell "
-                f"which is right: make the two columns agree, drop {col!r} from one of them, or give each cell's "
-                f"{col} once for both: in {glob}an annotation file (InputFiles(..., annotations=FILE)), whose "
-                "columns replace the data's"
-            )
-
-
-def _differing(first: pd.Series, second: pd.Series):
-    """The cells both hold, the two columns on them (as objects), and which of them hold two different values (a
-    missing value, NaN or empty, is no difference; numbers compared as numbers: 1 and 1.0 agree)."""
-    if first.index.equals(second.index) and first.equals(second):  # one column twice, the usual case: 0.5 s saved
-        return first.index, first, second, np.zeros(len(first), dtype=bool)  # per million cells and column
-    shared = first.index.intersection(second.index, sort=False)
-    a, b = first.reindex(shared).astype(object), second.reindex(shared).astype(object)
-    a_text, b_text = a.astype(str).str.strip(), b.astype(str).str.strip()
-    both = (a.notna() & b.notna() & a_text.ne("") & b_text.ne("")).to_numpy()
-    try:  # numbers compared as numbers (1 and 1.0 agree)
-        differ = both & (pd.to_numeric(a).to_numpy() != pd.to_numeric(b).to_numpy())
-    except (TypeError, ValueError):
-        differ = both & (a_text != b_text).to_numpy()
-    return shared, a, b, differ
-
-
-def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame], names: Sequence[str]) -> None:
-    """Log one line per column and modality whose values are dropped when the obs become one table: a modality's
-    column holding other values than the same column of the global obs (which wins) or of an earlier modality (which
-    wins for the cells both hold)."""
-    held: dict[str, tuple[pd.Series, str]] = {}
-    if global_obs is not None and global_obs.index.is_unique:
-        held = {col: (global_obs[col], "the global obs") for col in global_obs.columns}
-    for frame, name in zip(frames, names):
-        if not frame.index.is_unique:  # cells that cannot be matched by name (refused where it matters)
-            continue
-        for col in frame.columns:
-            if col not in held:
-                held[col] = (frame[col], name)
-                continue
-            kept, where = held[col]
-            shared, _, _, differ = _differing(kept, frame[col])
-            if differ.any():
-                logger.warning("obs column %r holds other values in %s than in %s (%d of %d cells): the values of "
-                               "%s are kept and those of %s dropped; rename the column in one of them to keep both",
-                               str(col), name, where, int(differ.sum()), len(shared), where, name)
 
 
 @dataclass(frozen=True)
@@ -350,151 +245,3 @@ def _none_shared(names: pd.Index, target: pd.Index, modality: str) -> str:
     return (f"they share no cell name, but {renamed[0]} are the same cells named with another prefix or suffix: name "
             f"the {modality!r} cells so, e.g. adata.obs_names = [{renamed[1]} for n in adata.obs_names] on its AnnData")
 
-
-def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, names) -> pd.DataFrame:
-    """Global obs columns, then modality-level columns missing globally (:func:`modality_obs`), on ``obs_names``."""
-    columns: dict[str, pd.Series] = {}
-    if global_obs is not None:
-        aligned = global_obs if global_obs.index.equals(obs_names) else global_obs.reindex(obs_names)
-        for col in aligned.columns:
-            columns[col] = aligned[col]
-    mod_obs = modality_obs([adata.obs for adata in adatas], obs_names, names=[f"modality {n!r}" for n in names],
-                           skip=() if global_obs is None else global_obs.columns)
-    for col in mod_obs.columns:
-        columns.setdefault(col, mod_obs[col])
-    _log_dropped(global_obs, [adata.obs for adata in adatas], [f"modality {n!r}" for n in names])
-    obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
-    return obs
-
-
-def cell_obs(data) -> pd.DataFrame | None:
-    """The per-cell annotations of ``data`` as :meth:`jae.JAE.fit` reads them: a MuData's global ``obs`` plus the
-    columns kept only in a modality's ``obs`` (unprefixed, first modality wins), those of a dict of AnnData, an
-    AnnData's or opened files' ``obs``; None for data without annotations."""
-    mods = getattr(data, "mod", None)
-    if isinstance(data, Mapping) or isinstance(mods, Mapping):
-        named = data if isinstance(data, Mapping) else mods
-        adatas = list(named.values())
-        if not all(hasattr(a, "obs") for a in adatas):
-            return None
-        global_obs = None if isinstance(data, Mapping) else data.obs
-        if global_obs is not None:
-            names = global_obs.index
-        else:  # the union of the modalities' cells, in the order they come
-            names = pd.Index([]).append([pd.Index(a.obs_names) for a in adatas]).drop_duplicates() if adatas \
-                else pd.Index([])
-        if not names.is_unique or not all(a.obs_names.is_unique for a in adatas):
-            return global_obs  # duplicated names cannot be matched (fit refuses them)
-        return _joint_obs(names, global_obs, adatas, list(named))
-    obs = getattr(data, "obs", None)
-    return obs if isinstance(obs, pd.DataFrame) else None
-
-
-def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequence[str] | None = None,
-                 skip: Collection[str] = ()) -> pd.DataFrame:
-    """The per-cell columns of several modalities' ``obs`` on ``cells``: each column from the first frame holding it,
-    and, for cells that frame lacks (measured in a later modality only: mosaic data), from the next frames holding
-    them, so such a cell keeps its own annotations. Cells in no frame get NaN. Frames of the same cells give the
-    first frame's columns unchanged (dtype included), but for a batch missing (NaN) in the first, taken from the
-    next. Modalities disagreeing on a cell's batch are refused (:func:`check_modalities_agree`, naming them by
-    ``names``; ``skip``: columns taken from elsewhere)."""
-    from pandas.api.types import union_categoricals
-
-    check_modalities_agree(frames, names or [f"modality {i + 1}" for i in range(len(frames))], skip=skip)
-
-    parts: dict[str, list[pd.Series]] = {}
-    covered: dict[str, pd.Index] = {}
-    for frame in frames:
-        for col in frame.columns:
-            if col not in parts:
-                parts[col], covered[col] = [frame[col]], frame.index
-                continue
-            extra = frame.index.difference(covered[col], sort=False)
-            if len(extra):
-                parts[col].append(frame[col].loc[extra])
-                covered[col] = covered[col].append(extra)
-    columns = {}
-    for col, pieces in parts.items():
-        if len(pieces) == 1:
-            series = pieces[0]
-        elif all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):  # categories of both, not object
-            index = pieces[0].index.append([p.index for p in pieces[1:]])
-            values = [p.values for p in pieces]
-            if len({str(v.categories.dtype) for v in values}) > 1:  # 1 (or 1.0) in one file, '1' in the other
-                values = [v.rename_categories(as_text(v.categories)) for v in values]  # all text
-            series = pd.Series(union_categoricals(values), index=index, name=col)
-        else:
-            series = pd.concat(pieces)
-        columns[col] = series if series.index.equals(cells) else series.reindex(cells)
-    for col in _AGREEING.get():  # a cell whose batch the first modality lacks (NaN) takes the next one's
-        later = [frame[col] for frame in frames if col in frame.columns][1:]
-        if col in columns and later and columns[col].isna().any():
-            filled = columns[col].astype(object)
-            for series in later:
-                filled = filled.fillna(series.astype(object).reindex(cells))
-            columns[col] = filled.astype("category") if isinstance(columns[col].dtype, pd.CategoricalDtype) else filled
-    return pd.DataFrame(columns, index=cells)
-
-
-def get_annotation(obs: pd.DataFrame, key: str, *, what: str) -> pd.Series:
-    """Return the per-cell column ``obs[key]``, with an error naming the available columns when missing.
-
-    Parameters
-    ----------
-    obs
-        Per-cell annotations, e.g. :attr:`PairedCounts.obs`.
-    key
-        Column name.
-    what
-        What the column holds (``'cell type'``, ``'batch'``), used in the error message.
-
-    Returns
-    -------
-    The column as a :class:`pandas.Series` indexed like ``obs``.
-
-    Raises
-    ------
-    KeyError
-        When ``obs`` has no column ``key``.
-    """
-    if key not in obs.columns:
-        prefixed = [c for c in map(str, obs.columns) if c.endswith(f":{key}")]  # muon keeps a modality's as 'rna:batch'
-        fix = (f"pass {prefixed[0]!r} (a modality's column, as MuData names it) or the name of the column holding the "
-               f"{what}" if prefixed else f"pass the name of the column holding the {what}")
-        raise KeyError(
-            f"no {what} column {key!r} in obs; available columns: {list(obs.columns)}; {fix}, or add it to mdata.obs "
-            "(e.g. read_competition(..., annotations=solution_file))"
-        )
-    return obs[key]
-
-
-def check_batches(batch: pd.Series, *, min_cells: int = 2) -> None:
-    """Check that every batch has at least ``min_cells`` cells and every cell has a batch.
-
-    Parameters
-    ----------
-    batch
-        Batch label per cell.
-    min_cells
-        Smallest allowed batch size.
-
-    Raises
-    ------
-    ValueError
-        For cells without a batch, or batches with fewer than ``min_cells`` cells.
-    """
-    missing = int((batch.isna().to_numpy() | missing_text(batch.to_numpy())).sum())  # 'nan' text too, as evaluate
-    if missing:
-        raise ValueError(
-            f"{missing} of {len(batch)} cells have no batch label in {batch.name!r}; fill the missing labels "
-            "(e.g. with the sample name) or drop those cells"
-        )
-    sizes = batch.value_counts()
-    sizes = sizes[sizes > 0]
-    small = sizes[sizes < min_cells]
-    if len(small):
-        listed = ", ".join(f"{label!r} ({n} cells)" for label, n in small.items())
-        raise ValueError(
-            f"batches with fewer than {min_cells} cells: {listed}; merge them into a related batch or drop those "
-            "cells"
-        )

@@ -22,7 +22,7 @@ from .annotations import annotation_columns, joined_column
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .modality import MOD_NAMES, detect_kind, modality_kinds, pick_modalities
 from .mosaic import stored_x, unique_cells_of
-from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
+from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds
 

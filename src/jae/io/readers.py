@@ -23,7 +23,7 @@ import pandas as pd
 from .._words import count
 from .features import examples
 from .mosaic import unique_cells_of as unique_of  # paired or mosaic data's fix for repeated cell names
-from .paired import agreeing_obs, columns_taken_elsewhere, modality_obs
+from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, modality_kinds, normalize_kind,
