@@ -80,6 +80,14 @@ class DataParallel:
             norm.forward = partial(_synced_batch_norm, norm, torch.nn.BatchNorm1d.forward.__get__(norm), self.group)
         try:
             yield DistributedDataParallel(module, device_ids=ids, process_group=self.group)
+        except RuntimeError as err:  # a peer gone: one line naming it, not the collective's traceback
+            if not _peer_lost(err):
+                raise
+            raise ConnectionError(
+                f"process {self.rank} of {self.world_size} of this data-parallel run lost contact with the others while "
+                f"training ({_first_line(err)}): another process ended or stopped answering (its own error, a kill, "
+                "running out of memory: its message says which), so this one stops too"
+            ) from err
         finally:
             for norm in norms:
                 del norm.forward
@@ -104,6 +112,19 @@ class DataParallel:
     def _src(self) -> int:
         """Global rank of this group's process 0."""
         return 0 if self.group is None else dist.get_global_rank(self.group, 0)
+
+
+def _peer_lost(err: BaseException) -> bool:
+    """Whether ``err`` is a collective failing because another process is gone or silent: torch's distributed errors,
+    or gloo's (a plain ``RuntimeError`` naming its source file, e.g. 'Connection closed by peer')."""
+    return isinstance(err, dist.DistError) or "/gloo/" in str(err)
+
+
+def _first_line(err: BaseException) -> str:
+    """The first sentence of ``err``'s message, without the ``[source.cc:line]`` prefix of torch's C++ errors."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    text = text.split("] ", 1)[1] if text.startswith("[") and "] " in text else text
+    return text.split(". ", 1)[0].strip().rstrip(".")
 
 
 class _SumOverProcesses(torch.autograd.Function):
