@@ -115,9 +115,10 @@ class DataParallel:
 
 
 def _peer_lost(err: BaseException) -> bool:
-    """Whether ``err`` is a collective failing because another process is gone or silent: torch's distributed errors,
-    or gloo's (a plain ``RuntimeError`` naming its source file, e.g. 'Connection closed by peer')."""
-    return isinstance(err, dist.DistError) or "/gloo/" in str(err)
+    """Whether ``err`` is a collective failing because another process is gone or silent: torch's network errors, or
+    those of gloo's transport (a plain ``RuntimeError`` naming its source file, e.g. 'Connection closed by peer');
+    not a backend's refusal of its setup (NCCL's 'Duplicate GPU detected'), which says its own cause."""
+    return isinstance(err, dist.DistNetworkError) or "/gloo/transport/" in str(err)
 
 
 def _first_line(err: BaseException) -> str:
