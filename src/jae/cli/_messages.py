@@ -241,6 +241,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bor place these cells from their RNA alone: give --mod1 without --mod2$",
      "or place these cells from their RNA alone: give --mod1 without --mod2 (from an --h5mu or --h5ad input, its RNA "
      "written to an .h5ad of its own, e.g. in Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad'))"),
+    # jae.mosaic.train_mosaic under torchrun: fine-tuning one-modality cells (jae embed); finetune_epochs=0 became
+    # --finetune-epochs 0 above
+    (r"\(model\.embed without model\.finetune; --finetune-epochs 0 in jae\.embed_files\)", "(--finetune-epochs 0)"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
