@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 _OFF = ("0", "off", "false", "no")
 _ON = ("1", "on", "true", "yes", "auto", "")
 _groups: dict[str, object] = {}  # a gloo group for CPU tensors when the default group is NCCL
+#: Seconds a process waits for the others of its launch before a warning says what it waits for.
+WAIT_WARNING_S = 60
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,12 @@ def _peer_lost(err: BaseException) -> bool:
     return isinstance(err, dist.DistNetworkError) or "/gloo/transport/" in str(err)
 
 
-def _first_line(err: BaseException) -> str:
-    """The first sentence of ``err``'s message, without the ``[source.cc:line]`` prefix of torch's C++ errors."""
+def _first_line(err: BaseException, *, sentence: bool = True) -> str:
+    """The first sentence (``sentence=False``: line) of ``err``'s message, without the ``[source.cc:line]`` prefix of
+    torch's C++ errors."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     text = text.split("] ", 1)[1] if text.startswith("[") and "] " in text else text
-    return text.split(". ", 1)[0].strip().rstrip(".")
+    return (text.split(". ", 1)[0] if sentence else text).strip().rstrip(".")
 
 
 class _SumOverProcesses(torch.autograd.Function):
@@ -240,6 +243,34 @@ def _destroy() -> None:
         dist.destroy_process_group()
 
 
+def _join(backend: str) -> None:
+    """``dist.init_process_group(backend)``, which waits (up to torch's timeout, 30 minutes) until every process of
+    the launch has come: a warning after :data:`WAIT_WARNING_S` seconds says what it waits for (a process started
+    alone with torchrun's variables set waited in silence), and a wait that ends without them is refused in one line."""
+    import threading
+
+    world, rank = _launch()
+    where = f"{os.environ.get('MASTER_ADDR', '').strip()}:{os.environ.get('MASTER_PORT', '').strip()}"
+    waiting = threading.Timer(WAIT_WARNING_S, lambda: logger.warning(
+        "data-parallel training: process %d of %d has waited %g s for the other processes of this launch at %s "
+        "(WORLD_SIZE=%d); each must start (torchrun starts them all) and reach training; set JAE_DISTRIBUTED=0 to "
+        "train this process alone", rank, world, WAIT_WARNING_S, where, world))
+    waiting.daemon = True
+    waiting.start()
+    try:
+        dist.init_process_group(backend)
+    except RuntimeError as err:
+        if not isinstance(err, dist.DistError):
+            raise
+        raise ConnectionError(
+            f"data-parallel training: process {rank} of {world} could not join the other processes of this launch at "
+            f"{where} ({_first_line(err, sentence=False)}): each must start (torchrun starts them all) and reach "
+            "training; set JAE_DISTRIBUTED=0 to train this process alone"
+        ) from err
+    finally:
+        waiting.cancel()
+
+
 def data_parallel(device: torch.device) -> DataParallel | None:
     """This process's :class:`DataParallel` for training on ``device``, or None when it trains alone.
 
@@ -257,7 +288,7 @@ def data_parallel(device: torch.device) -> DataParallel | None:
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda" and device.index is not None:
             torch.cuda.set_device(device)
-        dist.init_process_group(backend)
+        _join(backend)
         atexit.register(_destroy)
         logger.info(
             "data-parallel training: process %d of %d (%s backend, %s)",
