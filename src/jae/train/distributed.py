@@ -258,7 +258,7 @@ def _join(backend: str) -> None:
     waiting.daemon = True
     waiting.start()
     try:
-        dist.init_process_group(backend)
+        _init_interruptible(backend)
     except RuntimeError as err:
         if not isinstance(err, dist.DistError):
             raise
@@ -269,6 +269,31 @@ def _join(backend: str) -> None:
         ) from err
     finally:
         waiting.cancel()
+
+
+def _init_interruptible(backend: str) -> None:
+    """``dist.init_process_group(backend)``; for gloo in a helper thread, so that Ctrl-C and SIGTERM stop the wait:
+    Python runs signal handlers in the main thread only between bytecodes, and the wait is one C++ call (a process
+    left waiting for its peers could only be killed). NCCL's is made in the main thread, which sets its GPU."""
+    import threading
+
+    if backend != "gloo":
+        dist.init_process_group(backend)
+        return
+    failed: list[BaseException] = []
+
+    def init() -> None:
+        try:
+            dist.init_process_group(backend)
+        except BaseException as err:  # handed to the main thread
+            failed.append(err)
+
+    joining = threading.Thread(target=init, name="jae-join", daemon=True)
+    joining.start()
+    while joining.is_alive():
+        joining.join(0.2)  # between two waits the main thread runs the signal handlers
+    if failed:
+        raise failed[0]
 
 
 def data_parallel(device: torch.device) -> DataParallel | None:
