@@ -47,6 +47,9 @@ MODALITY_DROPOUT = 0.3
 MIN_PAIRED_CELLS = 50
 ONE_PROCESS = ("fitting on mosaic data (cells missing a modality) runs in one process; run it without torchrun (or fit "
                "on the paired cells only)")
+ONE_PROCESS_FINETUNE = ("fine-tuning on cells missing a modality (e.g. RNA alone) runs in one process; run it without "
+                        "torchrun, or embed these cells without fine-tuning (model.embed without model.finetune; "
+                        "finetune_epochs=0 in jae.embed_files)")
 
 
 def _refuse_data_parallel() -> None:
@@ -215,8 +218,8 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
     from .train.trainer import _condition, _lower_lr
 
     device = X.device
-    if data_parallel(device) is not None:
-        raise ValueError(ONE_PROCESS)
+    if data_parallel(device) is not None:  # fitting is refused before its preprocessing; fine-tuning here (jae embed)
+        raise ValueError(ONE_PROCESS if not stage.reconstruction_only else ONE_PROCESS_FINETUNE)
     n = X.shape[0]
     observed = torch.as_tensor(mosaic.observed, device=device)
     dropped = torch.as_tensor(np.ascontiguousarray(mosaic.dropped), device=device)

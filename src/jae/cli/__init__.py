@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     writer = is_writer(strict=False)  # a RANK that is no number: refused in one line by the verb
     if not writer:  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
-        args.quiet = True
+        args.quiet, args.verbose = True, False  # -v too: it set their jae logger to DEBUG after -q
     level = logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     # --verbose: jae's debug messages, not those of every library it imports (numba, matplotlib: ~10,000 lines)

@@ -248,6 +248,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.checkpoint.damaged_description: a model.json's seed, whose example 'e.g. seed=0' became '--seed 0' above,
     # which fixes nothing there (jae embed --seed seeds the fine-tuning): the entry as model.json holds it
     (r"\b(has a malformed entry \(seed must be [^;()]*); e\.g\. --seed (\d+)\)", r'\1; e.g. "seed": \2)'),
+    # jae.mosaic.train_mosaic under torchrun: fine-tuning one-modality cells (jae embed); finetune_epochs=0 became
+    # --finetune-epochs 0 above
+    (r"\(model\.embed without model\.finetune; --finetune-epochs 0 in jae\.embed_files\)", "(--finetune-epochs 0)"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -264,7 +264,10 @@ def write_report(
                 shown = f"; no cell of {' or '.join(k for k, _ in found if k)} in it (index.html names them)"
         umaps = {}
         titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
-        for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not progress_bar, leave=False):
+        from ..train.distributed import is_writer  # under torchrun every process runs it; process 0 draws the bar
+
+        drawn = progress_bar and is_writer(strict=False)
+        for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not drawn, leave=False):
             E = np.asarray(E)
             coords = umap_coordinates(E[subset], seed=seed, device=device)
             overall = table.loc[name, "overall"] if name in table.index else np.nan

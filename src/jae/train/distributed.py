@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 _OFF = ("0", "off", "false", "no")
 _ON = ("1", "on", "true", "yes", "auto", "")
 _groups: dict[str, object] = {}  # a gloo group for CPU tensors when the default group is NCCL
+#: Seconds a process waits for the others of its launch before a warning says what it waits for.
+WAIT_WARNING_S = 60
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,14 @@ class DataParallel:
             norm.forward = partial(_synced_batch_norm, norm, torch.nn.BatchNorm1d.forward.__get__(norm), self.group)
         try:
             yield DistributedDataParallel(module, device_ids=ids, process_group=self.group)
+        except RuntimeError as err:  # a peer gone: one line naming it, not the collective's traceback
+            if not _peer_lost(err):
+                raise
+            raise ConnectionError(
+                f"process {self.rank} of {self.world_size} of this data-parallel run lost contact with the others while "
+                f"training ({_first_line(err)}): another process ended or stopped answering (its own error, a kill, "
+                "running out of memory: its message says which), so this one stops too"
+            ) from err
         finally:
             for norm in norms:
                 del norm.forward
@@ -104,6 +114,21 @@ class DataParallel:
     def _src(self) -> int:
         """Global rank of this group's process 0."""
         return 0 if self.group is None else dist.get_global_rank(self.group, 0)
+
+
+def _peer_lost(err: BaseException) -> bool:
+    """Whether ``err`` is a collective failing because another process is gone or silent: torch's network errors, or
+    those of gloo's transport (a plain ``RuntimeError`` naming its source file, e.g. 'Connection closed by peer');
+    not a backend's refusal of its setup (NCCL's 'Duplicate GPU detected'), which says its own cause."""
+    return isinstance(err, dist.DistNetworkError) or "/gloo/transport/" in str(err)
+
+
+def _first_line(err: BaseException, *, sentence: bool = True) -> str:
+    """The first sentence (``sentence=False``: line) of ``err``'s message, without the ``[source.cc:line]`` prefix of
+    torch's C++ errors."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    text = text.split("] ", 1)[1] if text.startswith("[") and "] " in text else text
+    return (text.split(". ", 1)[0] if sentence else text).strip().rstrip(".")
 
 
 class _SumOverProcesses(torch.autograd.Function):
@@ -218,6 +243,59 @@ def _destroy() -> None:
         dist.destroy_process_group()
 
 
+def _join(backend: str) -> None:
+    """``dist.init_process_group(backend)``, which waits (up to torch's timeout, 30 minutes) until every process of
+    the launch has come: a warning after :data:`WAIT_WARNING_S` seconds says what it waits for (a process started
+    alone with torchrun's variables set waited in silence), and a wait that ends without them is refused in one line."""
+    import threading
+
+    world, rank = _launch()
+    where = f"{os.environ.get('MASTER_ADDR', '').strip()}:{os.environ.get('MASTER_PORT', '').strip()}"
+    waiting = threading.Timer(WAIT_WARNING_S, lambda: logger.warning(
+        "data-parallel training: process %d of %d has waited %g s for the other processes of this launch at %s "
+        "(WORLD_SIZE=%d); each must start (torchrun starts them all) and reach training; set JAE_DISTRIBUTED=0 to "
+        "train this process alone", rank, world, WAIT_WARNING_S, where, world))
+    waiting.daemon = True
+    waiting.start()
+    try:
+        _init_interruptible(backend)
+    except RuntimeError as err:
+        if not isinstance(err, dist.DistError):
+            raise
+        raise ConnectionError(
+            f"data-parallel training: process {rank} of {world} could not join the other processes of this launch at "
+            f"{where} ({_first_line(err, sentence=False)}): each must start (torchrun starts them all) and reach "
+            "training; set JAE_DISTRIBUTED=0 to train this process alone"
+        ) from err
+    finally:
+        waiting.cancel()
+
+
+def _init_interruptible(backend: str) -> None:
+    """``dist.init_process_group(backend)``; for gloo in a helper thread, so that Ctrl-C and SIGTERM stop the wait:
+    Python runs signal handlers in the main thread only between bytecodes, and the wait is one C++ call (a process
+    left waiting for its peers could only be killed). NCCL's is made in the main thread, which sets its GPU."""
+    import threading
+
+    if backend != "gloo":
+        dist.init_process_group(backend)
+        return
+    failed: list[BaseException] = []
+
+    def init() -> None:
+        try:
+            dist.init_process_group(backend)
+        except BaseException as err:  # handed to the main thread
+            failed.append(err)
+
+    joining = threading.Thread(target=init, name="jae-join", daemon=True)
+    joining.start()
+    while joining.is_alive():
+        joining.join(0.2)  # between two waits the main thread runs the signal handlers
+    if failed:
+        raise failed[0]
+
+
 def data_parallel(device: torch.device) -> DataParallel | None:
     """This process's :class:`DataParallel` for training on ``device``, or None when it trains alone.
 
@@ -235,7 +313,7 @@ def data_parallel(device: torch.device) -> DataParallel | None:
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda" and device.index is not None:
             torch.cuda.set_device(device)
-        dist.init_process_group(backend)
+        _join(backend)
         atexit.register(_destroy)
         logger.info(
             "data-parallel training: process %d of %d (%s backend, %s)",

@@ -428,22 +428,24 @@ def embed_files(
                              annotations=None if out.suffix == ".h5ad" else inputs.annotations)
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
-    with atomic_outputs():  # all of them or none: a failure writing the labels leaves no embedding behind
-        write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
-                         columns=columns, overwrite=overwrite,
-                         imputed=None if impute_out is not None or not impute else (imputed, target))
-        written = [out]
-        if labels_out is not None:
-            text = labels.to_csv(index_label="cell")
-            written.append(atomic_write(labels_out, lambda p: p.write_text(text, encoding="utf-8"), protect=protect,
-                                        overwrite=overwrite))
-        if imputed is not None and impute_out is not None:
-            from ..io import write_atomic
-
-            written.append(write_atomic(imputed, impute_out, protect=protect, overwrite=overwrite))
     from ..train.distributed import is_writer
 
-    written = written if is_writer() else []  # under torchrun only process 0 writes (as fit_files says)
+    written = []
+    if is_writer():  # under torchrun only process 0 writes; the others wrote each output to a temporary (an .h5mu
+        # copy of the input too) and deleted it
+        with atomic_outputs():  # all of them or none: a failure writing the labels leaves no embedding behind
+            write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
+                             columns=columns, overwrite=overwrite,
+                             imputed=None if impute_out is not None or not impute else (imputed, target))
+            written.append(out)
+            if labels_out is not None:
+                text = labels.to_csv(index_label="cell")
+                written.append(atomic_write(labels_out, lambda p: p.write_text(text, encoding="utf-8"),
+                                            protect=protect, overwrite=overwrite))
+            if imputed is not None and impute_out is not None:
+                from ..io import write_atomic
+
+                written.append(write_atomic(imputed, impute_out, protect=protect, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=len(cells), embedding=Z, obs_names=cells,
                        labels=labels)
 

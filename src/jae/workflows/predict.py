@@ -139,11 +139,12 @@ def predict_files(
         model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind,
                   progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)  # the test cells' obs (batch etc.), the target's var
-    with atomic_outputs():  # a model that cannot be saved leaves no prediction behind either
-        written = [write_atomic(pred, out, protect=inputs, overwrite=overwrite)]
-        if save_model is not None:
-            written.append(model.save(save_model, overwrite=overwrite))
-    written = written if is_writer() else []  # under torchrun only process 0 writes (as fit_files says)
+    written = []
+    if is_writer():  # under torchrun only process 0 writes (the others wrote a temporary prediction, deleted)
+        with atomic_outputs():  # a model that cannot be saved leaves no prediction behind either
+            written.append(write_atomic(pred, out, protect=inputs, overwrite=overwrite))
+            if save_model is not None:
+                written.append(model.save(save_model, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
 
 
