@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
     for name in ("n-genes", "n-peaks", "n-proteins", "n-cell-types", "n-batches"):
         p.add_argument(f"--{name}", type=int, default=None, help=f"number of {name[2:].replace('-', ' ')} (default: the --preset's)")
     p.add_argument("--organism", choices=("human", "mouse"), default="human",
-                   help="gene symbols' organism, for the cell-cycle genes (default: human)")
+                   help="organism of the cell-cycle gene symbols and of the chromosomes the peaks are named on "
+                   "(mouse: chr1-chr19, chrX) (default: human)")
     p.add_argument("--chunk-size", type=int, default=4096,
                    help="cells generated and written at a time, rounded up to a multiple of 1024 (default: 4096)")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulation (default: 0)")

@@ -214,9 +214,27 @@ def _peak_names(n_peaks: int, organism: str, rng: np.random.Generator) -> pd.Ind
         # peaks of 300-1500 bp separated by random gaps, spread over the chromosome
         widths = rng.integers(300, 1500, size=n)
         gaps = rng.exponential(size_mb * 1e6 / (n + 1) * 0.8, size=n).astype(np.int64) + 100
+        length = int(size_mb * 1_000_000)
+        if 10_000 + int(gaps.sum()) + int(widths.sum()) > length:
+            # the gaps' mean leaves no room for the peaks themselves, so a chromosome's last peaks ran past its end
+            # (a few peaks: one long gap; very many: their widths): its gaps above 100 bp are scaled down to fit
+            # (integer floors, so the last peak ends at or before the end); the draws and other chromosomes are kept
+            room = length - 10_000 - 100 * n - int(widths.sum())  # >= 0 up to _max_peaks (make_design)
+            spare = gaps - 100
+            gaps = spare * max(room, 0) // max(int(spare.sum()), 1) + 100
         starts = np.cumsum(gaps + np.concatenate([[0], widths[:-1]])) + 10_000
         names.extend(f"{chrom}-{s}-{s + w}" for s, w in zip(starts, widths))
     return pd.Index(names)
+
+
+#: Chromosome bases per peak that :func:`make_design` requires at least: a peak of 300-1,500 bp (900 on average)
+#: and its gap of at least 100 bp fill about 1,000, so every chromosome holds its share of peaks with room to spare
+_BASES_PER_PEAK = 1250
+
+
+def _max_peaks(organism: str) -> int:
+    """The most peaks the simulator names on ``organism``'s chromosomes (2,421,600 human, 2,097,600 mouse)."""
+    return sum(_CHROMS[organism].values()) * 1_000_000 // _BASES_PER_PEAK
 
 
 def _barcodes(n: int, batches: np.ndarray, batch_names: list[str], seed: int) -> pd.Index:
@@ -253,10 +271,11 @@ def _whole(name: str, value) -> int:
 _DESIGN_BYTES_PER_CELL = 400
 
 
-def _check_memory(sizes: dict[str, int], n_features: int) -> None:
+def _check_memory(sizes: dict[str, int], n_features: int, n_bins: int = 16) -> None:
     """Refuse in one line sizes whose design alone exceeds the memory available: numpy's MemoryError came with a
     traceback (an extra zero or two in n_cells), and a huge n_genes or n_peaks ran for minutes before it. ``sizes``:
-    ``n_cells``, the feature counts, ``n_cell_types`` and ``n_batches``; ``n_features``: those of both modalities."""
+    ``n_cells``, the feature counts, ``n_cell_types`` and ``n_batches``; ``n_features``: those of both modalities;
+    ``n_bins``: SimulationParams' trajectory steps, named when they take most of it."""
     available = available_memory()
     n_types = sizes["n_cell_types"]
     # bytes: per cell its labels; per feature its name, then its row of every program (types, factors, the
@@ -265,7 +284,14 @@ def _check_memory(sizes: dict[str, int], n_features: int) -> None:
              "n_cell_types": 8 * n_features * (n_types + 3 * max(8, n_types) + n_types + 16),
              "n_batches": 8 * n_features * sizes["n_batches"]}
     parts.update({k: 100 * sizes[k] for k in ("n_genes", "n_peaks", "n_proteins") if k in sizes})
-    need = sum(parts.values())
+    # the trajectory's steps beyond the 16 counted above: about 21 bytes a step and feature while they are built
+    # (n_bins=20_000 took 2.5 GB more for 6,000 features); left out, a large n_bins ended in numpy's MemoryError
+    steps = 24 * n_features * max(n_bins - 16, 0)
+    need = sum(parts.values()) + steps
+    if available is not None and need > available and steps >= need / 2:
+        raise ValueError(f"SimulationParams n_bins={n_bins}: the simulation's design needs about {need / 1e9:.1f} GB of "
+                         f"memory (every feature's program at each of the trajectory's {n_bins:,} steps), more than "
+                         f"the {available / 1e9:.1f} GB available; pass fewer steps (n_bins, default 16)")
     if available is not None and need > available:
         # named: the size furthest above a real dataset's (the competition's, rounded up)
         typical = dict(n_cells=10**6, n_genes=20_000, n_peaks=200_000, n_proteins=200, n_cell_types=50, n_batches=15)
@@ -349,7 +375,10 @@ def make_design(
         raise ValueError(f"{'n_peaks' if kind == 'multiome' else 'n_proteins'}={n_second}: need at least 2 features")
     second_name = "n_peaks" if kind == "multiome" else "n_proteins"
     _check_memory(dict(n_cells=n_cells, n_genes=n_genes, **{second_name: n_second}, n_cell_types=n_cell_types,
-                       n_batches=n_batches), n_genes + n_second)
+                       n_batches=n_batches), n_genes + n_second, params.n_bins)
+    if kind == "multiome" and n_peaks > _max_peaks(organism):  # peaks were named past the chromosomes' ends
+        raise ValueError(f"n_peaks={n_peaks}: more peaks than fit side by side on the {organism} chromosomes "
+                         f"({sum(_CHROMS[organism].values()):,} Mb); pass n_peaks <= {_max_peaks(organism)}")
     median = {
         "rna": params.rna_umis if params.rna_umis is not None else 2200.0 * n_genes / 13431,
         "atac": params.atac_fragments if params.atac_fragments is not None else 9000.0 * n_peaks / 116490,
