@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+import jae.fitting
 import jae.joint
 from jae import JAE, JAEConfig, simulate
 
@@ -28,7 +29,7 @@ def _interrupted(*args, **kwargs):
 def test_an_interrupted_fit_leaves_no_model(cells, monkeypatch):
     model = JAE(CFG, seed=0, device="cpu").fit(cells[0], progress_bar=False)
     assert model.is_fitted
-    monkeypatch.setattr(jae.joint, "train_network", _interrupted)
+    monkeypatch.setattr(jae.fitting, "train_network", _interrupted)  # pretraining (jae.fitting.fit_stages)
     with pytest.raises(KeyboardInterrupt):
         model.fit(cells[0], progress_bar=False)  # a refit stopped halfway: neither the last fit nor this one
     assert not model.is_fitted

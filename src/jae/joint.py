@@ -11,22 +11,23 @@ import torch
 
 from ._flags import check_flags
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
-from .io.paired import batch_column, check_batches, get_annotation, get_paired
-from .io.validate import check_fit_annotations, reference_mask
+from .fitting import fit_stages
+from .io.paired import batch_column, get_paired
+from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
 from .mapping import QueryAdapter, finetune_inputs
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
 from .query import query_features
-from .labels import fit_calibration, label_categories, recalibrate
+from .labels import recalibrate
 from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
-from .model.readout import Readout, fit_principal_axes
+from .model.readout import Readout
 from .preprocess import Preprocessor
 from .provenance import describe
 from .preprocess.organism import given_organism, infer_organism
 from .storage import checked_key, in_data_order, store_obsm
-from .train import Stage, split_validation, train_network, unchanged_on_failure, unfitted_on_failure, usable_device
+from .train import Stage, train_network, unchanged_on_failure, unfitted_on_failure, usable_device
 from .train.trainer import check_features
 
 __all__ = ["JAE"]
@@ -202,77 +203,9 @@ class JAE:
         ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells; ``mosaic``:
         which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both).
         """
-        check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
-        check_flags(finetune=finetune, progress_bar=progress_bar)
-        cfg = self.config
-        self.calibration = self.voters = self.calibration_cells = self.adapter = self.mappings = None  # none of the last fit
-        if batch_key is None:  # one batch: all cells
-            batch = pd.Series("all", index=obs.index, name="batch")
-        else:
-            batch = get_annotation(obs, batch_key, what="batch labels").astype(str)
-        supervised = cfg.mode == "supervised"
-        labels = None
-        if supervised:
-            if cell_type_key is None:
-                raise ValueError("supervised mode needs cell_type_key; pass one or use JAEConfig(mode='unsupervised')")
-            labels = get_annotation(obs, cell_type_key, what="cell-type labels")
-        ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key)
-        check_batches(batch[ref])
-        self.preprocessor, self.batch_key = preprocessor, batch_key  # batch_key: map_query's default
-        self.batches = sorted(pd.unique(batch[ref]))
-        self.cell_types, self.cell_type_values = label_categories(labels[ref], key=cell_type_key) if supervised else ([], None)
-        self.layout = LatentLayout(
-            n_cell_type=len(self.cell_types), n_batch=len(self.batches), n_phase=cfg.n_phase,
-            n_free=cfg.n_free if supervised else cfg.n_free_unsupervised,
-        )
-        logger.info(
-            "latent layout: %s = %d; %d reference, %d query cells", self.layout.describe(), self.layout.dim,
-            int(ref.sum()), int((~ref).sum()),
-        )
-        phase = None
-        if phase_keys is not None and cfg.n_phase:
-            phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
-        principal_readout = cfg.readout_for() in ("principal", "components")
-        principal = None  # one PCA of the reference features serves the PCA start and the readout
-        cycle_shrink, self.axes_carry = cfg.type_cycle_shrink, None
-        if cfg.pca_init or principal_readout:
-            n_axes = max(self.layout.n_free, cfg.n_principal if principal_readout else 0)
-            principal, cycle_shrink, self.axes_carry = fit_principal_axes(
-                X, n_axes, ref=ref, batch=pd.factorize(batch)[0], config=cfg, seed=self.seed)
-        with torch.random.fork_rng(devices=self._rng_devices()):
-            torch.manual_seed(self.seed)
-            self.network = JAENetwork.from_config(cfg, preprocessor.n_output, self.layout).to(self.device)
-            if cfg.pca_init:
-                self.network.start_at_pca_of(X, ref, self.layout.block("free"), principal=principal)
-            codes = None
-            if supervised:
-                codes = pd.Index(self.cell_types).get_indexer(labels[ref].astype(str)).astype(np.int64)
-            _, val_idx = split_validation(int(ref.sum()), cfg.val_fraction, seed=self.seed)
-            stage = Stage.pretraining(cfg, int(ref.sum()) - len(val_idx))
-            train = train_network if mosaic is None else mosaic.subset(ref).train
-            self.history = train(
-                self.network, self._tensor(X if ref.all() else X[ref]), layout=self.layout, config=cfg, stage=stage,
-                seed=self.seed,
-                cell_type=None if codes is None else self._tensor(codes),
-                phase=None if phase is None else self._tensor(phase[ref]),
-                batch=self._tensor(self._batch_codes(batch[ref])), val_idx=val_idx, progress_bar=progress_bar,
-            )
-        if finetune and (~ref).any():
-            self.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar,
-                                      mosaic=None if mosaic is None else mosaic.subset(~ref))
-        self.readout = None
-        if principal_readout:
-            self.readout = Readout.fit(
-                X, self.latent_transformed, layout=self.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
-                principal=principal, free_units=cfg.readout_for() == "principal",
-                phase=None if phase is None or not cycle_shrink else phase[ref], linear=cfg.type_linear, seed=self.seed,
-                heldout=val_idx,  # the calibration's cells stay unseen by the type part's classifier
-            )
-        self.moments = FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
-        # label transfer (jae.labels): the calibrated head and the reference voters
-        if supervised:
-            self.calibration, self.voters, self.calibration_cells = fit_calibration(
-                self, X, np.flatnonzero(ref), codes, val_idx, None if mosaic is None else mosaic.observed[ref])
+        fit_stages(self, X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
+                   phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
+                   mosaic=mosaic)
         return self
 
     def map_query(self, query, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",

@@ -1,0 +1,107 @@
+"""Fitting a :class:`jae.JAE` on features already transformed by its preprocessing (:meth:`jae.JAE.fit_transformed`).
+
+The stages, in order: the latent layout sized from the labels and batches; the input's principal axes (the PCA start
+of the free units and the readout's components, with the small-reference rule, :func:`jae.model.readout.fit_principal_axes`);
+pretraining on the reference cells (seeded validation split, early stopping); fine-tuning on the query cells; the
+readout; the reference input's moments (for cells missing a modality); and, with labels, the label calibration on the
+held-out reference cells (:mod:`jae.labels`). Every random step is seeded by the model's seed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .io.cell_obs import check_batches, get_annotation
+from .io.validate import reference_mask
+from .labels import fit_calibration, label_categories
+from .model import JAENetwork, LatentLayout
+from .model.moments import FeatureMoments
+from .model.readout import Readout, fit_principal_axes
+from .train import Stage, split_validation, train_network
+from .train.trainer import check_features
+from ._flags import check_flags
+
+__all__ = ["fit_stages"]
+
+logger = logging.getLogger(__name__)
+
+
+def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_key: str | None, cell_type_key: str | None,
+               phase_keys: tuple[str, str] | None, reference, finetune: bool, progress_bar: bool, mosaic) -> None:
+    """Fit ``model`` (a :class:`jae.JAE`) on ``X`` ``(n_cells, preprocessor.n_output)`` with the annotations ``obs`` of
+    the same cells, in place; the arguments as :meth:`jae.JAE.fit_transformed` takes them."""
+    check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
+    check_flags(finetune=finetune, progress_bar=progress_bar)
+    cfg = model.config
+    model.calibration = model.voters = model.calibration_cells = model.adapter = model.mappings = None  # none of the last fit
+    if batch_key is None:  # one batch: all cells
+        batch = pd.Series("all", index=obs.index, name="batch")
+    else:
+        batch = get_annotation(obs, batch_key, what="batch labels").astype(str)
+    supervised = cfg.mode == "supervised"
+    labels = None
+    if supervised:
+        if cell_type_key is None:
+            raise ValueError("supervised mode needs cell_type_key; pass one or use JAEConfig(mode='unsupervised')")
+        labels = get_annotation(obs, cell_type_key, what="cell-type labels")
+    ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key)
+    check_batches(batch[ref])
+    model.preprocessor, model.batch_key = preprocessor, batch_key  # batch_key: map_query's default
+    model.batches = sorted(pd.unique(batch[ref]))
+    model.cell_types, model.cell_type_values = label_categories(labels[ref], key=cell_type_key) if supervised else ([], None)
+    model.layout = LatentLayout(
+        n_cell_type=len(model.cell_types), n_batch=len(model.batches), n_phase=cfg.n_phase,
+        n_free=cfg.n_free if supervised else cfg.n_free_unsupervised,
+    )
+    logger.info(
+        "latent layout: %s = %d; %d reference, %d query cells", model.layout.describe(), model.layout.dim,
+        int(ref.sum()), int((~ref).sum()),
+    )
+    phase = None
+    if phase_keys is not None and cfg.n_phase:
+        phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
+    principal_readout = cfg.readout_for() in ("principal", "components")
+    principal = None  # one PCA of the reference features serves the PCA start and the readout
+    cycle_shrink, model.axes_carry = cfg.type_cycle_shrink, None
+    if cfg.pca_init or principal_readout:
+        n_axes = max(model.layout.n_free, cfg.n_principal if principal_readout else 0)
+        principal, cycle_shrink, model.axes_carry = fit_principal_axes(
+            X, n_axes, ref=ref, batch=pd.factorize(batch)[0], config=cfg, seed=model.seed)
+    with torch.random.fork_rng(devices=model._rng_devices()):
+        torch.manual_seed(model.seed)
+        model.network = JAENetwork.from_config(cfg, preprocessor.n_output, model.layout).to(model.device)
+        if cfg.pca_init:
+            model.network.start_at_pca_of(X, ref, model.layout.block("free"), principal=principal)
+        codes = None
+        if supervised:
+            codes = pd.Index(model.cell_types).get_indexer(labels[ref].astype(str)).astype(np.int64)
+        _, val_idx = split_validation(int(ref.sum()), cfg.val_fraction, seed=model.seed)
+        stage = Stage.pretraining(cfg, int(ref.sum()) - len(val_idx))
+        train = train_network if mosaic is None else mosaic.subset(ref).train
+        model.history = train(
+            model.network, model._tensor(X if ref.all() else X[ref]), layout=model.layout, config=cfg, stage=stage,
+            seed=model.seed,
+            cell_type=None if codes is None else model._tensor(codes),
+            phase=None if phase is None else model._tensor(phase[ref]),
+            batch=model._tensor(model._batch_codes(batch[ref])), val_idx=val_idx, progress_bar=progress_bar,
+        )
+    if finetune and (~ref).any():
+        model.finetune_transformed(X[~ref], batch=batch[~ref], progress_bar=progress_bar,
+                                  mosaic=None if mosaic is None else mosaic.subset(~ref))
+    model.readout = None
+    if principal_readout:
+        model.readout = Readout.fit(
+            X, model.latent_transformed, layout=model.layout, n_principal=cfg.n_principal, rows=ref, codes=codes,
+            principal=principal, free_units=cfg.readout_for() == "principal",
+            phase=None if phase is None or not cycle_shrink else phase[ref], linear=cfg.type_linear, seed=model.seed,
+            heldout=val_idx,  # the calibration's cells stay unseen by the type part's classifier
+        )
+    model.moments = FeatureMoments.fit(X, ref if mosaic is None else ref & mosaic.paired)
+    # label transfer (jae.labels): the calibrated head and the reference voters
+    if supervised:
+        model.calibration, model.voters, model.calibration_cells = fit_calibration(
+            model, X, np.flatnonzero(ref), codes, val_idx, None if mosaic is None else mosaic.observed[ref])
