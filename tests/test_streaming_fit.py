@@ -15,7 +15,8 @@ from jae.cli import main
 from jae.datasets import write_simulated
 from jae.io import read_competition
 from jae.io.chunked import BackedCounts
-from jae.io.paired_files import PairedFiles, open_competition, open_h5mu
+from jae.io.h5mu_files import open_h5mu
+from jae.io.paired_files import PairedFiles, open_competition
 from jae.io.plan import parse_bytes, plan_input
 from jae.preprocess.cell_cycle import CellCycleScorer, score_cell_cycle
 from jae.preprocess.normalize import log_normalize

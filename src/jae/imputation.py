@@ -207,7 +207,7 @@ def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None,
     one line naming the fix, ``impute_out``."""
     import h5py
 
-    from .io.paired_files import read_h5mu_parts
+    from .io.h5mu_files import read_h5mu_parts
     from .io.rna_files import h5mu_rna_alone
 
     if index == 1 and h5mu_rna_alone(path, rna=rna, other=other) is not None:

@@ -6,7 +6,8 @@ from .inputs import InputFiles
 from .modality import KINDS, MOD_NAMES, detect_kind, normalize_kind
 from .paired import PairedCounts, check_batches, get_annotation, get_paired
 from .mosaic_files import MosaicFiles, open_mosaic_h5mu
-from .paired_files import PairedFiles, open_competition, open_h5mu
+from .h5mu_files import open_h5mu
+from .paired_files import PairedFiles, open_competition
 from .plan import plan_input
 from .rna_files import RnaFiles, open_rna
 from .single import split_anndata, to_mudata

@@ -189,7 +189,8 @@ class InputFiles:
         """
         from .annotations import annotation_columns
         from .cell_obs import columns_taken_elsewhere
-        from .paired_files import open_competition, open_h5mu
+        from .h5mu_files import open_h5mu
+        from .paired_files import open_competition
         from .plan import parse_bytes, plan_input
         from .rna_files import open_rna, open_rna_alone
 

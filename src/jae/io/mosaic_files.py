@@ -23,7 +23,8 @@ from .chunked import BackedCounts
 from .modality import MOD_NAMES
 from .mosaic import MosaicCells, mosaic_union, unique_mosaic_cells
 from .paired import modality_obs
-from .paired_files import FilesOnDisk, H5muParts, read_h5mu_parts
+from .h5mu_files import H5muParts, read_h5mu_parts
+from .paired_files import FilesOnDisk
 
 __all__ = ["MosaicFiles", "open_mosaic_h5mu", "mosaic_files", "competition_mosaic_files"]
 
@@ -86,7 +87,7 @@ def open_mosaic_h5mu(
 
 
 def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFiles:
-    """:class:`MosaicFiles` from what :func:`jae.io.paired_files.read_h5mu_parts` read of the file."""
+    """:class:`MosaicFiles` from what :func:`jae.io.h5mu_files.read_h5mu_parts` read of the file."""
     from .readers import read_h5mu
 
     names = (parts.rna, parts.other)

@@ -18,7 +18,8 @@ import numpy as np
 
 from .._device import env_int
 from .chunked import format_bytes
-from .paired_files import PROCESS_BYTES, FilesOnDisk, open_h5mu
+from .h5mu_files import open_h5mu
+from .paired_files import PROCESS_BYTES, FilesOnDisk
 from .single import modalities_of, unique_split
 
 __all__ = ["plan_input", "default_memory_budget", "parse_bytes"]

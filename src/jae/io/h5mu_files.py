@@ -1,0 +1,129 @@
+"""An ``.h5mu`` file still on disk: :func:`open_h5mu`, the lazy twin of :func:`jae.io.read_h5mu` (annotations, feature
+names and the counts' locations read; the counts left in the file, streamed as :class:`jae.io.PairedFiles` or read
+whole by the memory plan, :func:`jae.io.plan.plan_input`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import pandas as pd
+
+from .cell_obs import modality_obs
+from .chunked import BackedCounts
+from .modality import MOD_NAMES, modality_kinds, pick_modalities
+from .mosaic import unique_cells_of
+from .paired_files import DifferentCellsError, PairedFiles, PathLike, _check_same_cells, _counts_location, _read_frames
+
+__all__ = ["open_h5mu", "read_h5mu_parts", "H5muParts"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class H5muParts:
+    """What :func:`open_h5mu` reads of an ``.h5mu`` (everything but the counts): the two modalities' names (RNA
+    first) and the second's kind, the global ``obs`` and ``uns``, each modality's ``(obs, var, uns)``, and where
+    each modality's counts are (a layer's name, None: ``.X``) for the ``layer`` asked for."""
+
+    path: Path
+    available: list
+    rna: str
+    other: str
+    kind: str
+    global_obs: pd.DataFrame
+    uns: dict
+    mods: dict
+    locs: dict
+    layer: str | None = "counts"
+
+
+def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
+                    layer: str | None = "counts") -> H5muParts:
+    """Read an ``.h5mu``'s annotations, feature names and counts' locations (not the counts), checking that it pairs
+    RNA with ATAC or ADT; parameters as :func:`open_h5mu`."""
+    from .files import _check_file, _readable, check_is_mudata, check_not_empty
+
+    path = _check_file(path, what=".h5mu")
+    with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
+        check_is_mudata(f, path, what=".h5mu")
+        available = list(f["mod"])
+        rna, other = pick_modalities(path.name, available, rna, other)
+        global_obs, _, uns = _read_frames(f)
+        locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
+        mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
+    unique = unique_cells_of(mods[rna][0].index, mods[other][0].index)  # mosaic data: its own fix for repeats
+    for m in (rna, other):
+        check_not_empty(f"{path} modality {m!r}", max(len(mods[n][0]) for n in (rna, other)), len(mods[m][1]))
+        unique(mods[m][0].index, f"{path} modality {m!r}", written=True)
+    rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
+        (rna, other), (mods[rna][1], mods[other][1]),
+        given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),
+        fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")
+    if rna_kind != "GEX":
+        raise ValueError(
+            f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> "
+            f"(available: {available})"
+        )
+    if kind == "GEX":
+        raise ValueError(
+            f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
+            "other_kind='ATAC' / 'ADT'"
+        )
+    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer)
+
+
+def open_h5mu(
+    path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
+    layer: str | None = "counts", mosaic: bool = False,
+):
+    """Open an RNA + ATAC/protein ``.h5mu`` without reading the counts (see :func:`jae.io.read_h5mu`).
+
+    Counts are each modality's ``layers[layer]`` (``.X`` when ``layer`` is None, or is ``'counts'`` and absent).
+    A file whose modalities hold different cells (mosaic data) raises :class:`DifferentCellsError`, or with
+    ``mosaic=True`` is opened as :class:`jae.io.MosaicFiles` (as :func:`jae.io.open_mosaic_h5mu` does, from the
+    annotations read once).
+
+    Returns
+    -------
+    :class:`PairedFiles`, or :class:`jae.io.MosaicFiles` (``mosaic=True``, modalities holding different cells).
+    """
+    from .readers import read_h5mu
+
+    parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=layer)
+    path, available, rna, other, kind = parts.path, parts.available, parts.rna, parts.other, parts.kind
+    global_obs, uns, mods, locs = parts.global_obs, parts.uns, parts.mods, parts.locs
+    try:
+        misordered = _check_same_cells(  # an .h5mu is written again with one modality reordered
+            mods[rna][0].index, mods[other][0].index, [rna, other],
+            rewrite=f"mdata.mod[{other!r}] = mdata[{other!r}][mdata[{rna!r}].obs_names].copy(); mdata.write(...)")
+    except DifferentCellsError as err:
+        if not mosaic:
+            raise
+        from .mosaic_files import mosaic_files
+
+        logger.info("%s holds mosaic data (%s)", path.name, err.summary)
+        return mosaic_files(parts, other_kind=other_kind)
+    index = mods[rna][0].index
+    prefixed = {f"{m}:{c}" for m in available for c in (mods[m][0].columns if m in mods else [])}
+    columns = {}
+    if global_obs.index.equals(index):
+        for c in global_obs.columns:
+            if c not in prefixed and ":" not in c:
+                columns[c] = global_obs[c]
+    mod_obs = modality_obs([mods[m][0] for m in (rna, other)], index, names=[f"modality {m!r}" for m in (rna, other)],
+                           skip=columns)
+    obs = pd.DataFrame(columns | {c: mod_obs[c] for c in mod_obs.columns if c not in columns}, index=index)
+    return PairedFiles(
+        counts=(BackedCounts(path, modality=rna, layer=locs[rna]), BackedCounts(path, modality=other, layer=locs[other])),
+        names=("rna", MOD_NAMES[kind]),
+        kinds=("GEX", kind),
+        var_names=(mods[rna][1].index.astype(str), mods[other][1].index.astype(str)),
+        obs=obs,
+        uns={k: uns[k] for k in ("dataset_id", "organism") if k in uns},
+        loader=(read_h5mu, dict(path=path, rna=rna, other=other, other_kind=other_kind, layer=layer)),
+        misordered=misordered,
+    )
