@@ -517,7 +517,7 @@ CASES = {
     tenx_no_batch_column: ["'batch'", "--batch-key none"],
     missing_batch_column: ["'donor'", "--batch-key"],
     missing_cell_type_column: ["'celltype'", "--cell-type-key", "--mode unsupervised"],
-    one_cell_batch: ["'lonely' (1 cells)", "--batch-key none"],
+    one_cell_batch: ["'lonely' (1 cell)", "--batch-key none"],
     no_labels_at_all: ["0 labelled cells", "--mode unsupervised"],
     one_labelled_cell_type: ["all one cell type ('B cell')", "--mode unsupervised"],
     mod2_without_feature_types: ["feature_types", "--mod2-kind"],

@@ -13,6 +13,7 @@ from contextvars import ContextVar
 import numpy as np
 import pandas as pd
 
+from .._words import count
 from .features import as_text
 from .validate import missing_text
 
@@ -270,7 +271,7 @@ def check_batches(batch: pd.Series, *, min_cells: int = 2) -> None:
     sizes = sizes[sizes > 0]
     small = sizes[sizes < min_cells]
     if len(small):
-        listed = ", ".join(f"{label!r} ({n} cells)" for label, n in small.items())
+        listed = ", ".join(f"{label!r} ({count(int(n), 'cell')})" for label, n in small.items())
         raise ValueError(
             f"batches with fewer than {min_cells} cells: {listed}; merge them into a related batch or drop those "
             "cells"
