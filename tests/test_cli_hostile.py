@@ -613,7 +613,7 @@ def test_validation_happens_before_any_preprocessing(monkeypatch):
         jae.JAE().fit(m, batch_key="donor")
     m.obs["lonely"] = m.obs["batch"].astype(str)
     m.obs.iloc[0, m.obs.columns.get_loc("lonely")] = "x"
-    with pytest.raises(ValueError, match=r"'x' \(1 cells\)"):
+    with pytest.raises(ValueError, match=r"'x' \(1 cell\)"):
         jae.JAE().fit(m, batch_key="lonely")
     m.obs["none"] = pd.Series(np.nan, index=m.obs_names, dtype=object)
     with pytest.raises(ValueError, match=r"0 labelled cells.*mode='unsupervised'"):

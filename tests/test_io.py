@@ -274,7 +274,7 @@ def test_get_annotation_and_check_batches():
     assert "'celltype'" in str(err.value) and "['batch', 'cell_type']" in str(err.value)
     with pytest.raises(KeyError, match=r"no batch column 'batch' in obs.*pass 'rna:batch' \(a modality's column"):
         get_annotation(obs.rename(columns={"batch": "rna:batch"}), "batch", what="batch")  # muon's global obs
-    with pytest.raises(ValueError, match=r"fewer than 2 cells: 'c' \(1 cells\)"):
+    with pytest.raises(ValueError, match=r"fewer than 2 cells: 'c' \(1 cell\)"):
         check_batches(obs["batch"])
     check_batches(obs["batch"].iloc[:4])
     with pytest.raises(ValueError, match="1 of 4 cells have no batch"):

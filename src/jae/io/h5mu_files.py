@@ -14,7 +14,7 @@ import pandas as pd
 
 from .cell_obs import modality_obs
 from .chunked import BackedCounts
-from .modality import MOD_NAMES, modality_kinds, pick_modalities
+from .modality import MOD_NAMES, h5mu_kinds, pick_modalities
 from .mosaic import unique_cells_of
 from .paired_files import DifferentCellsError, PairedFiles, PathLike, _check_same_cells, _counts_location, _read_frames
 
@@ -59,20 +59,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
     for m in (rna, other):
         check_not_empty(f"{path} modality {m!r}", max(len(mods[n][0]) for n in (rna, other)), len(mods[m][1]))
         unique(mods[m][0].index, f"{path} modality {m!r}", written=True)
-    rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
-        (rna, other), (mods[rna][1], mods[other][1]),
-        given=(None if "feature_types" in mods[rna][1].columns else "GEX", other_kind),
-        fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")
-    if rna_kind != "GEX":
-        raise ValueError(
-            f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> "
-            f"(available: {available})"
-        )
-    if kind == "GEX":
-        raise ValueError(
-            f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
-            "other_kind='ATAC' / 'ADT'"
-        )
+    kind = h5mu_kinds(rna, other, mods[rna][1], mods[other][1], other_kind=other_kind, available=available)
     return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer)
 
 

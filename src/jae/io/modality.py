@@ -356,3 +356,19 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
     if other not in available:
         raise KeyError(f"{file_name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
     return rna, other
+
+
+def h5mu_kinds(rna: str, other: str, rna_var, other_var, *, other_kind: str | None, available) -> str:
+    """The second modality's kind of an ``.h5mu`` pairing modality ``rna`` with ``other`` (their ``var`` frames), for
+    :func:`jae.io.read_h5mu` and :func:`jae.io.open_h5mu` alike: the modality chosen as RNA is GEX unless its feature
+    types say otherwise, and a pair that is not RNA with ATAC or ADT is refused in one line naming the fix."""
+    rna_kind, kind = modality_kinds(
+        (rna, other), (rna_var, other_var), given=(None if "feature_types" in rna_var.columns else "GEX", other_kind),
+        fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")
+    if rna_kind != "GEX":
+        raise ValueError(f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> "
+                         f"(available: {available})")
+    if kind == "GEX":
+        raise ValueError(f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
+                         "other_kind='ATAC' / 'ADT'")
+    return kind

@@ -26,7 +26,7 @@ from .mosaic import unique_cells_of as unique_of  # paired or mosaic data's fix 
 from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message)
-from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, modality_kinds, normalize_kind,
+from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, h5mu_kinds, normalize_kind,
                        pair_from_names, pick_modalities, swapped_pair, typed_as)
 from .raw import counts_or_x, resolve_raw
 
@@ -281,19 +281,7 @@ def read_h5mu(
     for name, adata in ((rna, rna_ad), (other, other_ad)):  # (mosaic data: its own fix for repeated cell names)
         check_not_empty(f"{path} modality {name!r}", max(rna_ad.n_obs, other_ad.n_obs), adata.n_vars)
         unique_of(rna_ad.obs_names, other_ad.obs_names)(adata.obs_names, f"{path} modality {name!r}", written=True)
-    rna_kind, kind = modality_kinds(  # the RNA modality chosen by name is GEX unless its feature types say otherwise
-        (rna, other), (rna_ad.var, other_ad.var), given=(None if "feature_types" in rna_ad.var else "GEX", other_kind),
-        fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")
-    if rna_kind != "GEX":
-        raise ValueError(
-            f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> (available: "
-            f"{available})"
-        )
-    if kind == "GEX":
-        raise ValueError(
-            f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
-            "other_kind='ATAC' / 'ADT'"
-        )
+    kind = h5mu_kinds(rna, other, rna_ad.var, other_ad.var, other_kind=other_kind, available=available)
     dropped = [m for m in available if m not in (rna, other)]
     if dropped:
         logger.info("%s: ignoring modalities %s", path.name, dropped)
