@@ -462,5 +462,19 @@ def preprocess(
         pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
         if protein_norm == "clr_depth" and depth is not None:
             logger.info("median protein count per cell: %g (every cell's proteins are scaled to it)", depth)
+        if scorer is not None and not _has_controls(scorer):
+            scorer, phase_nan = None, np.full((n_cells, 2), np.nan, dtype=np.float32)
         X, phase = transform_blocks(pre, sources, names=names, cell_cycle=scorer, tick=bar.update)
     return pre, X, phase if phase_nan is None else phase_nan
+
+
+def _has_controls(scorer) -> bool:
+    """Whether ``scorer`` (its gene means added) finds control genes for both marker lists; if not (an RNA panel of a
+    few dozen genes: each expression bin holds one or two, the markers alone), a warning, as for too few markers."""
+    try:
+        scorer._control_sets()
+    except ValueError:
+        logger.warning("no cell-cycle scores (the RNA's %d genes hold no control genes beside the cell-cycle markers in "
+                       "their expression bins: too few genes); the phase loss is skipped", len(scorer.var_names))
+        return False
+    return True
