@@ -32,12 +32,33 @@ def organism_from_uns(data) -> str | None:
 
 def organism_from_genes(gene_names) -> str:
     """'mouse' when most names are mouse Ensembl IDs (``ENSMUSG...``) or title-case symbols (``Mcm5``), else 'human'
-    (``MCM5``, ``ENSG...``)."""
+    (``MCM5``, ``ENSG...``); the other organism when none of the guess's cell-cycle genes are among the names but the
+    other's are (mouse genes sorted by name start with ``0610005C13Rik``-like names, neither case)."""
     names = pd.Index(gene_names).astype(str)[:2000]
     if len(names) and np.mean(names.str.upper().str.startswith("ENSMUSG")) > 0.5:
-        return "mouse"  # upper case like human symbols, so checked first
+        return _with_markers(gene_names, "mouse")  # upper case like human symbols, so checked first
     title = np.mean([n[:1].isupper() and n[1:].lower() == n[1:] and n[1:] != "" for n in names]) if len(names) else 0
-    return "mouse" if title > 0.5 else "human"
+    return _with_markers(gene_names, "mouse" if title > 0.5 else "human")
+
+
+def _with_markers(gene_names, guess: str) -> str:
+    """``guess``, unless its cell-cycle genes are missing from ``gene_names`` while the other organism's are there (the
+    fit then refused the guess as if the user had given it, naming the other organism)."""
+    from .cell_cycle import _gene_table, _unversioned
+
+    names = pd.Index(gene_names).astype(str)
+    names = names.append(pd.Index(list(_unversioned(names))))  # ENSG00000100297.15 as ENSG00000100297
+    other = "human" if guess == "mouse" else "mouse"
+    for organism in (guess, other):
+        table = _gene_table(organism)
+        found = table[table["gene_name"].isin(names) | table["gene_id"].isin(names)]
+        if not {"S", "G2/M"} <= set(found["phase"]):  # CellCycleGenes.find's least: one gene of each list
+            continue
+        if organism != guess:
+            logger.info("the gene names look %s, but they hold %s cell-cycle genes and no %s ones: organism %r",
+                        guess, other, guess, other)
+        return organism
+    return guess
 
 
 def infer_organism(data, gene_names) -> str:

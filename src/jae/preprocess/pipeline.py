@@ -233,6 +233,7 @@ class Preprocessor:
         if protein_norm not in PROTEIN_NORMS:  # before the passes, not when the fitted bases are put together
             raise ValueError(f"Preprocessor: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
         sources = _paired_sources(counts, kinds, var_names, kinds)
+        _warn_one_protein(kinds, var_names, kinds, protein_norm)
         bases, depth = _fit_bases(
             sources, kinds, names=kinds, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
             hint="Preprocessor.fit needs each modality's raw counts (e.g. adata.layers['counts'])",
@@ -363,6 +364,16 @@ def transform_blocks(
     return X, phase
 
 
+def _warn_one_protein(kinds, var_names, names, protein_norm: str) -> None:
+    """Warn of a one-protein panel normalised by the cell's own total ('log', 'clr_depth'): the same value in every
+    cell (up to rounding), so the protein modality tells the cells apart by nothing."""
+    for kind, features, name in zip(kinds, var_names, names):
+        if kind == "ADT" and len(features) == 1 and protein_norm != "clr":
+            logger.warning("modality %r has one protein: normalised by each cell's own total (protein_norm %r) it has "
+                           "the same value in every cell, so it carries no information; protein_norm='clr' keeps its "
+                           "count (JAEConfig(protein_norm='clr') for a supervised fit)", name, protein_norm)
+
+
 def _other_organism(genes, organism: str) -> None:
     """Refuse ``organism`` when none of its cell-cycle genes are in ``genes`` but the other organism's are (mouse
     data fitted as human: the fit would go on without its cell-cycle block, one warning in its log)."""
@@ -438,6 +449,7 @@ def preprocess(
         raise ValueError(f"preprocess: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
     if "ADT" in kinds:
         logger.info("proteins normalised %s (protein_norm %r)", _PROTEIN_NORM_WORDS[protein_norm], protein_norm)
+    _warn_one_protein(kinds, var_names, names, protein_norm)
     n_blocks = len(sources) * -(-n_cells // BLOCK_ROWS)
     total = 2 * n_blocks + sum(SVD_N_ITER + 1 for k in kinds if k != "ADT")
     from ..train.distributed import is_writer  # under torchrun, process 0 alone draws the bar (as training's)
@@ -450,5 +462,19 @@ def preprocess(
         pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
         if protein_norm == "clr_depth" and depth is not None:
             logger.info("median protein count per cell: %g (every cell's proteins are scaled to it)", depth)
+        if scorer is not None and not _has_controls(scorer):
+            scorer, phase_nan = None, np.full((n_cells, 2), np.nan, dtype=np.float32)
         X, phase = transform_blocks(pre, sources, names=names, cell_cycle=scorer, tick=bar.update)
     return pre, X, phase if phase_nan is None else phase_nan
+
+
+def _has_controls(scorer) -> bool:
+    """Whether ``scorer`` (its gene means added) finds control genes for both marker lists; if not (an RNA panel of a
+    few dozen genes: each expression bin holds one or two, the markers alone), a warning, as for too few markers."""
+    try:
+        scorer._control_sets()
+    except ValueError:
+        logger.warning("no cell-cycle scores (the RNA's %d genes hold no control genes beside the cell-cycle markers in "
+                       "their expression bins: too few genes); the phase loss is skipped", len(scorer.var_names))
+        return False
+    return True

@@ -185,6 +185,9 @@ def fit_svd_streaming(
     keep = lam > lam.max() * 1e-10
     small = (W[:, keep] / np.sqrt(lam[keep])).T @ Z.T  # orth(AQ)^T A, (n_kept x n_features)
     s, Vt = _small_svd(small)
+    if len(Vt) < k:  # rank below k (all-zero features, repeated cells): the data spans no more directions
+        logger.info("streaming SVD: %d components requested, the data has rank %d", k, len(Vt))
+        k = len(Vt)
     components = Vt[:k]
     signs = np.sign(components[np.arange(k), np.argmax(np.abs(components), axis=1)])
     components *= signs[:, None]

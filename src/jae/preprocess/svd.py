@@ -47,7 +47,8 @@ class SVDBasis:
         """
         from ._checks import refuse_annotated
 
-        refuse_annotated(X, "SVDBasis.transform", "X", "basis.transform(log_normalize(adata.layers['counts']))")
+        refuse_annotated(X, "SVDBasis.transform", "X", "basis.transform(log_normalize(adata.layers['counts']))",
+                         backed=True)
         if X.shape[1] != self.n_features:
             raise ValueError(
                 f"SVD basis was fitted on {self.n_features} features but the data has {X.shape[1]}; "
