@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
+from ._config_readout import warn_narrow_principal
 from ._flags import as_flag
 
 __all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers"]
@@ -219,7 +220,8 @@ class JAEConfig:
     #: plus the small and simulated shapes; round 26 found the components themselves better still (the free units,
     #: trained on reconstruction alone, drift from the subspace they start in); files keep what they were saved with.
     readout_unsupervised: ReadoutKind = "components"
-    #: jae: columns of the principal part of the readout (principal components, or free units + components).
+    #: jae: columns of the principal part of the readout (principal components, or free units + components; the
+    #: "principal" readout keeps every free unit, so it is at least n_free wide: a narrower setting is warned of).
     n_principal: int = 50
     #: jae: fit the principal axes (the PCA start and the readout's principal part) on every cell given to ``fit``,
     #: the unlabelled query cells too (from the within-batch covariance, so no batch's mean defines an axis), not on
@@ -336,6 +338,7 @@ class JAEConfig:
             defaults = {f.name: f.default for f in fields(self)}
             _warn_unread(self.mode, {k: getattr(self, k) for k in _unread_pairs(self.mode)
                                      if getattr(self, k) != defaults[k]}, python=True)
+            warn_narrow_principal(self, python=True)
 
     def readout_for(self, mode: str | None = None) -> str:
         """The readout used in ``mode`` (default: this config's mode)."""
@@ -393,6 +396,7 @@ class JAEConfig:
         with _quiet_unread():  # said here of the overrides alone, as FIELD=VALUE
             result = replace(self, **out)
         _warn_unread(result.mode, out, python=False)  # a field the mode does not read would be ignored unsaid
+        warn_narrow_principal(result, python=False)
         return result
 
     def to_dict(self) -> dict:
