@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 #: Fields read in supervised mode -> their counterparts read in unsupervised mode (a config warns of the other).
 _MODE_FIELDS = {"n_free": "n_free_unsupervised", "readout": "readout_unsupervised",
                 "protein_norm": "protein_norm_unsupervised"}
+#: Fields one mode reads with no counterpart in the other: the mode that does not read them -> field -> why.
+_ONE_MODE = {"unsupervised": dict.fromkeys(("w_cell_type", "type_linear", "type_cycle_shrink"), "no cell-type block"),
+             "supervised": {"epoch_tolerance_unsupervised": "its whole epochs stop at any decrease"}}
 #: True while JAEConfig's own methods build configs (from_dict: a saved model's; with_overrides, which says it).
 _QUIET_UNREAD: ContextVar[bool] = ContextVar("jae_config_quiet_unread", default=False)
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -42,11 +45,11 @@ def _warn_unread(mode: str, values: Mapping, *, python: bool) -> None:
     """Warn of each field of ``values`` (name -> value) that ``mode`` does not read, naming the one it reads instead:
     written as Python writes it (``JAEConfig: n_free=10``, a text in quotes) when ``python``, else as the
     ``FIELD=VALUE`` override it came as."""
-    pairs = _unread_pairs(mode)
-    for key in [k for k in values if k in pairs]:
-        value = repr(values[key]) if python else values[key]
-        logger.warning("%s%s=%s is not read in %s mode, which reads %s: set %s=%s", "JAEConfig: " if python else "",
-                       key, value, mode, pairs[key], pairs[key], value)
+    pairs, lone = _unread_pairs(mode), _ONE_MODE.get(mode, {})
+    for key in [k for k in values if k in pairs or k in lone]:
+        value = repr(values[key]) if python else _example(values[key])  # as typed: type_linear=false
+        fix = f" ({lone[key]}): leave it out" if key in lone else f", which reads {pairs[key]}: set {pairs[key]}={value}"
+        logger.warning("%s%s=%s is not read in %s mode%s", "JAEConfig: " if python else "", key, value, mode, fix)
 
 
 @contextmanager
@@ -336,7 +339,7 @@ class JAEConfig:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
         if not _QUIET_UNREAD.get():  # JAEConfig(mode='unsupervised', n_free=10) would fit with n_free_unsupervised
             defaults = {f.name: f.default for f in fields(self)}
-            _warn_unread(self.mode, {k: getattr(self, k) for k in _unread_pairs(self.mode)
+            _warn_unread(self.mode, {k: getattr(self, k) for k in (*_unread_pairs(self.mode), *_ONE_MODE[self.mode])
                                      if getattr(self, k) != defaults[k]}, python=True)
             warn_narrow_principal(self, python=True)
 
