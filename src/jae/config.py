@@ -359,7 +359,8 @@ class JAEConfig:
         """A copy with ``FIELD=VALUE`` strings applied, e.g. ``['lr=3e-4', 'hidden=256,128', 'decoder_batch=true']``.
 
         Values are parsed by the field's type (tuples as comma-separated ints, booleans as true/false/1/0/yes/no,
-        whole numbers also with an exponent: ``epoch_cells=1e5``).
+        whole numbers also with an exponent: ``epoch_cells=1e5``), without spaces or quotes around them
+        (``mode='unsupervised'``).
         One ``FIELD=VALUE`` string alone is one override (not a sequence of its characters).
         """
         defaults = self.to_dict()
@@ -374,7 +375,7 @@ class JAEConfig:
         out = {}
         for item in assignments:
             key, sep, value = item.partition("=")
-            key = key.strip()
+            key, value = key.strip(), value.strip().strip("'\"")  # quoted as in Python: mode='unsupervised'
             if not sep:
                 raise ValueError(f"{item!r}: write config overrides as FIELD=VALUE, e.g. lr=3e-4")
             if key not in defaults:
