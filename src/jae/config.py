@@ -385,7 +385,7 @@ class JAEConfig:
             current = defaults[key]
             try:
                 if isinstance(current, list):  # 256,128; also as Python writes it: [256, 128] or (256, 128)
-                    out[key] = tuple(int(v) for v in value.strip().strip("[]()").split(",") if v.strip())
+                    out[key] = tuple(_whole_number(v) for v in value.strip().strip("[]()").split(",") if v.strip())
                 elif isinstance(current, bool):
                     if value.strip().lower() not in _BOOLEANS:
                         raise ValueError(value)
