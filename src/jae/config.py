@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-import math
 import numbers
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
 from ._config_readout import warn_narrow_principal
-from ._flags import as_flag
+from ._flags import as_flag, is_finite
 
 __all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers"]
 
@@ -480,12 +479,13 @@ def as_epochs(epochs, *, zero: str = "0 skips it", name: str = "epochs") -> int:
 def typed_numbers(config) -> None:
     """Check the ``int`` and ``float`` fields of the frozen dataclass ``config`` (a wrong type is named by its field,
     not by the comparison it would break later) and store numpy scalars as Python numbers, which ``model.json``
-    holds; a ``bool`` field takes True or False only (numpy's too). A number that is not finite (nan, inf), in any field or tuple of numbers, is refused naming its field:
-    every comparison with nan is False, so range checks let it through to fail in training."""
+    holds; a ``bool`` field takes True or False only (numpy's too). A number that is not finite (nan, inf, or an int
+    beyond a float's range), in any field or tuple of numbers, is refused naming its field: every comparison with nan
+    is False, so range checks let it through to fail in training."""
     for f in fields(config):
         value = getattr(config, f.name)
         items = value if isinstance(value, (tuple, list)) else (value,)
-        if any(isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v) for v in items):
+        if any(isinstance(v, numbers.Real) and not isinstance(v, bool) and not is_finite(v) for v in items):
             what = "a finite number" if items is not value else "finite numbers"
             raise ValueError(f"{f.name} must be {what}, not {value!r}")
         if f.type == "bool":  # a text "false" is truthy: it would turn the setting on; a field takes no 0 or 1
