@@ -122,7 +122,7 @@ def fit_svd_streaming(
     n_features
         Number of columns.
     n_components
-        Components kept; capped at ``min(n_cells, n_features) - 1`` and at the data's rank, with a log line.
+        Components kept; capped at ``min(n_cells, n_features) - 1`` with a log line.
     seed
         Seed of the random starting basis.
     n_iter
@@ -186,9 +186,7 @@ def fit_svd_streaming(
     small = (W[:, keep] / np.sqrt(lam[keep])).T @ Z.T  # orth(AQ)^T A, (n_kept x n_features)
     s, Vt = _small_svd(small)
     components = Vt[:k]
-    if len(components) < k:  # fewer independent directions than k (n_svd near the features' number, some all-zero)
-        logger.info("streaming SVD: %d components requested, the data's rank allows %d", n_components, len(components))
-    signs = np.sign(components[np.arange(len(components)), np.argmax(np.abs(components), axis=1)])
+    signs = np.sign(components[np.arange(k), np.argmax(np.abs(components), axis=1)])
     components *= signs[:, None]
     logger.debug("streaming SVD: %d cells, top singular values %s", n_rows, np.round(s[:5], 3))
     return SVDBasis(components=np.ascontiguousarray(components, dtype=np.float32))
