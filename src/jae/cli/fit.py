@@ -53,8 +53,8 @@ def _set_arg(overrides, flags: dict, given: dict | None = None) -> None:
     for item in overrides:
         key, _, value = item.partition("=")
         key = key.strip().lstrip("-").replace("-", "_")
-        if key not in names and key in flags:
-            flag, takes_value = flags[key]
+        if key not in names and key.lower() in flags:  # Seed=1 too: the flags are lower case, as the fields
+            flag, takes_value = flags[key.lower()]
             given_value = f" {value.strip() or 'VALUE'}" if takes_value else ""
             raise ValueError(f"{flag} is a flag of jae fit, not a JAEConfig field for --set: pass {flag}{given_value}")
         if key in (given or {}):
