@@ -328,8 +328,9 @@ class JAEConfig:
             if getattr(self, name) not in ("components", "principal", "latent"):
                 raise ValueError(f"{name} must be 'components', 'principal' or 'latent', not {getattr(self, name)!r}")
         for name in ("batch_size", "max_epochs", "patience", "n_svd", "n_principal", "epoch_cells", "max_batch_scale"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
+            least = 2 if name == "epoch_cells" else 1  # a round of one cell holds no minibatch: nothing would train
+            if getattr(self, name) < least:
+                raise ValueError(f"{name} must be >= {least}, not {getattr(self, name)}")
         if self.n_phase not in (0, 2):  # the phase block holds the S and G2M scores, or nothing
             raise ValueError(f"n_phase must be 2 (the S and G2M scores) or 0 (no cell-cycle units), not {self.n_phase}")
         for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free", "n_free_unsupervised",
