@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-import math
 import numbers
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
@@ -13,7 +12,8 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
-from ._flags import as_flag
+from ._config_readout import warn_narrow_principal
+from ._flags import as_flag, is_finite
 
 __all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers"]
 
@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 #: Fields read in supervised mode -> their counterparts read in unsupervised mode (a config warns of the other).
 _MODE_FIELDS = {"n_free": "n_free_unsupervised", "readout": "readout_unsupervised",
                 "protein_norm": "protein_norm_unsupervised"}
+#: Fields one mode reads with no counterpart in the other: the mode that does not read them -> field -> why.
+_ONE_MODE = {"unsupervised": dict.fromkeys(("w_cell_type", "type_linear", "type_cycle_shrink"), "no cell-type block"),
+             "supervised": {"epoch_tolerance_unsupervised": "its whole epochs stop at any decrease"}}
 #: True while JAEConfig's own methods build configs (from_dict: a saved model's; with_overrides, which says it).
 _QUIET_UNREAD: ContextVar[bool] = ContextVar("jae_config_quiet_unread", default=False)
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -41,11 +44,11 @@ def _warn_unread(mode: str, values: Mapping, *, python: bool) -> None:
     """Warn of each field of ``values`` (name -> value) that ``mode`` does not read, naming the one it reads instead:
     written as Python writes it (``JAEConfig: n_free=10``, a text in quotes) when ``python``, else as the
     ``FIELD=VALUE`` override it came as."""
-    pairs = _unread_pairs(mode)
-    for key in [k for k in values if k in pairs]:
-        value = repr(values[key]) if python else values[key]
-        logger.warning("%s%s=%s is not read in %s mode, which reads %s: set %s=%s", "JAEConfig: " if python else "",
-                       key, value, mode, pairs[key], pairs[key], value)
+    pairs, lone = _unread_pairs(mode), _ONE_MODE.get(mode, {})
+    for key in [k for k in values if k in pairs or k in lone]:
+        value = repr(values[key]) if python else _example(values[key])  # as typed: type_linear=false
+        fix = f" ({lone[key]}): leave it out" if key in lone else f", which reads {pairs[key]}: set {pairs[key]}={value}"
+        logger.warning("%s%s=%s is not read in %s mode%s", "JAEConfig: " if python else "", key, value, mode, fix)
 
 
 @contextmanager
@@ -219,7 +222,8 @@ class JAEConfig:
     #: plus the small and simulated shapes; round 26 found the components themselves better still (the free units,
     #: trained on reconstruction alone, drift from the subspace they start in); files keep what they were saved with.
     readout_unsupervised: ReadoutKind = "components"
-    #: jae: columns of the principal part of the readout (principal components, or free units + components).
+    #: jae: columns of the principal part of the readout (principal components, or free units + components; the
+    #: "principal" readout keeps every free unit, so it is at least n_free wide: a narrower setting is warned of).
     n_principal: int = 50
     #: jae: fit the principal axes (the PCA start and the readout's principal part) on every cell given to ``fit``,
     #: the unlabelled query cells too (from the within-batch covariance, so no batch's mean defines an axis), not on
@@ -324,8 +328,9 @@ class JAEConfig:
             if getattr(self, name) not in ("components", "principal", "latent"):
                 raise ValueError(f"{name} must be 'components', 'principal' or 'latent', not {getattr(self, name)!r}")
         for name in ("batch_size", "max_epochs", "patience", "n_svd", "n_principal", "epoch_cells", "max_batch_scale"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
+            least = 2 if name == "epoch_cells" else 1  # a round of one cell holds no minibatch: nothing would train
+            if getattr(self, name) < least:
+                raise ValueError(f"{name} must be >= {least}, not {getattr(self, name)}")
         if self.n_phase not in (0, 2):  # the phase block holds the S and G2M scores, or nothing
             raise ValueError(f"n_phase must be 2 (the S and G2M scores) or 0 (no cell-cycle units), not {self.n_phase}")
         for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free", "n_free_unsupervised",
@@ -334,8 +339,9 @@ class JAEConfig:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
         if not _QUIET_UNREAD.get():  # JAEConfig(mode='unsupervised', n_free=10) would fit with n_free_unsupervised
             defaults = {f.name: f.default for f in fields(self)}
-            _warn_unread(self.mode, {k: getattr(self, k) for k in _unread_pairs(self.mode)
+            _warn_unread(self.mode, {k: getattr(self, k) for k in (*_unread_pairs(self.mode), *_ONE_MODE[self.mode])
                                      if getattr(self, k) != defaults[k]}, python=True)
+            warn_narrow_principal(self, python=True)
 
     def readout_for(self, mode: str | None = None) -> str:
         """The readout used in ``mode`` (default: this config's mode)."""
@@ -353,7 +359,8 @@ class JAEConfig:
         """A copy with ``FIELD=VALUE`` strings applied, e.g. ``['lr=3e-4', 'hidden=256,128', 'decoder_batch=true']``.
 
         Values are parsed by the field's type (tuples as comma-separated ints, booleans as true/false/1/0/yes/no,
-        whole numbers also with an exponent: ``epoch_cells=1e5``).
+        whole numbers also with an exponent: ``epoch_cells=1e5``), without spaces or quotes around them
+        (``mode='unsupervised'``).
         One ``FIELD=VALUE`` string alone is one override (not a sequence of its characters).
         """
         defaults = self.to_dict()
@@ -368,7 +375,7 @@ class JAEConfig:
         out = {}
         for item in assignments:
             key, sep, value = item.partition("=")
-            key = key.strip()
+            key, value = key.strip(), value.strip().strip("'\"")  # quoted as in Python: mode='unsupervised'
             if not sep:
                 raise ValueError(f"{item!r}: write config overrides as FIELD=VALUE, e.g. lr=3e-4")
             if key not in defaults:
@@ -378,7 +385,7 @@ class JAEConfig:
             current = defaults[key]
             try:
                 if isinstance(current, list):  # 256,128; also as Python writes it: [256, 128] or (256, 128)
-                    out[key] = tuple(int(v) for v in value.strip().strip("[]()").split(",") if v.strip())
+                    out[key] = tuple(_whole_number(v) for v in value.strip().strip("[]()").split(",") if v.strip())
                 elif isinstance(current, bool):
                     if value.strip().lower() not in _BOOLEANS:
                         raise ValueError(value)
@@ -393,6 +400,7 @@ class JAEConfig:
         with _quiet_unread():  # said here of the overrides alone, as FIELD=VALUE
             result = replace(self, **out)
         _warn_unread(result.mode, out, python=False)  # a field the mode does not read would be ignored unsaid
+        warn_narrow_principal(result, python=False)
         return result
 
     def to_dict(self) -> dict:
@@ -472,12 +480,13 @@ def as_epochs(epochs, *, zero: str = "0 skips it", name: str = "epochs") -> int:
 def typed_numbers(config) -> None:
     """Check the ``int`` and ``float`` fields of the frozen dataclass ``config`` (a wrong type is named by its field,
     not by the comparison it would break later) and store numpy scalars as Python numbers, which ``model.json``
-    holds; a ``bool`` field takes True or False only (numpy's too). A number that is not finite (nan, inf), in any field or tuple of numbers, is refused naming its field:
-    every comparison with nan is False, so range checks let it through to fail in training."""
+    holds; a ``bool`` field takes True or False only (numpy's too). A number that is not finite (nan, inf, or an int
+    beyond a float's range), in any field or tuple of numbers, is refused naming its field: every comparison with nan
+    is False, so range checks let it through to fail in training."""
     for f in fields(config):
         value = getattr(config, f.name)
         items = value if isinstance(value, (tuple, list)) else (value,)
-        if any(isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v) for v in items):
+        if any(isinstance(v, numbers.Real) and not isinstance(v, bool) and not is_finite(v) for v in items):
             what = "a finite number" if items is not value else "finite numbers"
             raise ValueError(f"{f.name} must be {what}, not {value!r}")
         if f.type == "bool":  # a text "false" is truthy: it would turn the setting on; a field takes no 0 or 1

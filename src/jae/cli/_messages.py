@@ -251,6 +251,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.mosaic.train_mosaic under torchrun: fine-tuning one-modality cells (jae embed); finetune_epochs=0 became
     # --finetune-epochs 0 above
     (r"\(model\.embed without model\.finetune; --finetune-epochs 0 in jae\.embed_files\)", "(--finetune-epochs 0)"),
+    # jae.train.trainer._lower_lr: a diverged fine-tuning (jae fit's unlabelled cells, or jae embed / jae map of a
+    # saved model) reads the model's finetune_lr, which jae fit --set sets: the 'e.g. --set' above, as jae fit's
+    (r"\bwhere the model is fitted and fit it again \(e\.g\. --set finetune_lr=",
+     "where the model is fitted and fit it again (e.g. jae fit ... --set finetune_lr="),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -35,8 +35,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
     p.add_argument("--device", default="auto",
                    help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
-    flags = {a.dest: (max(a.option_strings, key=len), a.nargs != 0) for a in p._actions if a.option_strings}
-    p.set_defaults(func=run, fit_flags=flags)
+    p.set_defaults(func=run, fit_parser=p)  # its flags are read when it runs: -q / -v are added after this
 
 
 def _set_arg(overrides, flags: dict, given: dict | None = None) -> None:
@@ -54,8 +53,8 @@ def _set_arg(overrides, flags: dict, given: dict | None = None) -> None:
     for item in overrides:
         key, _, value = item.partition("=")
         key = key.strip().lstrip("-").replace("-", "_")
-        if key not in names and key in flags:
-            flag, takes_value = flags[key]
+        if key not in names and key.lower() in flags:  # Seed=1 too: the flags are lower case, as the fields
+            flag, takes_value = flags[key.lower()]
             given_value = f" {value.strip() or 'VALUE'}" if takes_value else ""
             raise ValueError(f"{flag} is a flag of jae fit, not a JAEConfig field for --set: pass {flag}{given_value}")
         if key in (given or {}):
@@ -70,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
     from .. import JAEConfig, fit_files
 
     given = {k: v for k, v in (("max_epochs", args.max_epochs), ("mode", args.mode)) if v is not None}
-    _set_arg(args.overrides, args.fit_flags, given)
+    flags = {a.dest: (max(a.option_strings, key=len), a.nargs != 0)
+             for a in args.fit_parser._actions if a.option_strings}
+    _set_arg(args.overrides, flags, given)
     overrides = list(args.overrides) + ([] if args.max_epochs is None else [f"max_epochs={args.max_epochs}"])
     config = JAEConfig(mode=args.mode or "supervised").with_overrides(overrides)
     if config.mode == "unsupervised" and "--cell-type-key" in getattr(args, "given", []):  # it was silently unread

@@ -295,9 +295,13 @@ def _epochs(
 
 
 def _lower_lr(config: JAEConfig, stage: Stage) -> str:
-    """The fix of a diverged stage: the config field of its learning rate, a tenth of it as the example."""
-    field = "finetune_lr" if stage.reconstruction_only else "lr"
-    return f"lower the learning rate, e.g. JAEConfig({field}={getattr(config, field) / 10:.3g}), and fit again"
+    """The fix of a diverged stage: the config field of its learning rate, a tenth of it as the example. A fine-tuning
+    reads the model's own setting (a saved model's too, in jae embed): it is set where the model is fitted, or the
+    fine-tuning is skipped."""
+    if stage.reconstruction_only:
+        return (f"lower the fine-tuning's learning rate where the model is fitted and fit it again (e.g. "
+                f"JAEConfig(finetune_lr={config.finetune_lr / 10:.3g})), or skip the fine-tuning")
+    return f"lower the learning rate, e.g. JAEConfig(lr={config.lr / 10:.3g}), and fit again"
 
 
 def unfitted_on_failure(method):
