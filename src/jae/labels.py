@@ -37,7 +37,7 @@ from .model.readout import softmax
 from .storage import cell_names, checked_key, in_data_order, store_obs
 from .embedding_inputs import files_h5mu
 from .embedding_record import check_record
-from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest
+from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest, unvoted
 from .query import measured
 from .heldout_alone import alone_thresholds, placed_alone
 
@@ -323,6 +323,7 @@ def fit_calibration(
     and :func:`calibrate` fits the calibration on them. Called after fine-tuning, so they describe the final network."""
     train = np.setdiff1d(np.arange(len(ref)), val_idx)
     voters = Voters.sample(X, codes[train], seed=model.seed, rows=ref[train])  # reads only the sampled rows
+    unvoted(voters, codes, model.cell_types)  # types never predicted, said at the fit
     cells = CalibrationCells.sample(X, codes[val_idx], seed=model.seed, rows=ref[val_idx],
                                     max_voters=MAX_CALIBRATION_CELLS,
                                     observed=None if observed is None else observed[val_idx])
