@@ -455,8 +455,7 @@ def predict_cell_type(
         if batch is not None:  # a mapped model's batches
             X = model.adapter.apply(X, batch)
         Z = model.latent_transformed(X)
-        logits = model._store(data, Z[:, model.layout.block("cell_type")], cells, None)
-        head = softmax(logits) if cal is None else cal.probabilities(logits)
+        logits = model._store(data, Z[:, model.layout.block("cell_type")], cells, None)  # probabilities per chunk
         embedding = model._store(data, model._readout(X, Z), cells, None)
         observed = in_data_order(data, observed, cells)[0]  # in the embedding's (the data's) order of the cells
     else:
@@ -465,7 +464,7 @@ def predict_cell_type(
         # a path: its files, which name the cells (the labels' index; the embedding's rows are checked against them)
         source = data if data is None or cell_names(data) is not None else _as_files(data, None, rna_only=True,
                                                                                       layer=layer) or data
-        embedding, head, cells = _given_embedding(model, source, embedding), None, cell_names(source)
+        embedding, logits, cells = _given_embedding(model, source, embedding), None, cell_names(source)
         observed = measured(model, source, layer=layer) if _head_call(model) else None
     if _head_call(model) and observed is not None and not observed.all():
         alone_thresholds(model)
@@ -475,7 +474,8 @@ def predict_cell_type(
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]
-        part_head = _head_probabilities(model, part) if head is None else head[s : s + LABEL_CHUNK]
+        part_head = _head_probabilities(model, part) if logits is None else (  # (chunk, n_types) float64 inside
+            softmax if cal is None else cal.probabilities)(logits[s : s + LABEL_CHUNK])
         prob = _mixed(model, part_head, part, V, linear)
         best = prob.argmax(axis=1)
         confidence = prob[np.arange(len(best)), best]
