@@ -432,7 +432,7 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
             f"embedding has shape {embedding.shape}, not ({cells}, {width}): pass this model's embed() of the same "
             "cells, in their order (e.g. data.obsm['X_jae'] written by model.embed(data)), or embedding=None"
         )
-    bad = ~np.isfinite(embedding.astype(np.float64, copy=False)).all(axis=1)
+    bad = ~np.isfinite(embedding if embedding.dtype.kind == "f" else embedding.astype(np.float64)).all(axis=1)
     if bad.any():
         first = names[np.flatnonzero(bad)[0]] if names is not None else int(np.flatnonzero(bad)[0])
         raise ValueError(
