@@ -36,7 +36,7 @@ from .model.linear import LinearClassifier
 from .model.readout import softmax
 from .storage import cell_names, checked_key, in_data_order, store_obs
 from .embedding_inputs import files_h5mu
-from .embedding_record import check_record
+from .embedding_record import check_record, embedding_table
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest, unvoted
 from .query import measured
 from .heldout_alone import alone_thresholds, placed_alone
@@ -423,7 +423,7 @@ def _given_embedding(model, data, embedding) -> np.ndarray:
             embedding = frame[~frame.index.duplicated()]
         else:
             embedding = data.obsm[embedding]
-    embedding = np.asarray(by_cell_names(embedding, names, what="embedding"))
+    embedding = np.asarray(by_cell_names(embedding_table(model, embedding), names, what="embedding"))
     width = len(model.column_names)
     rows = embedding.shape[0] if embedding.ndim else 0
     if embedding.ndim != 2 or embedding.shape[1] != width or (names is not None and rows != len(names)):
