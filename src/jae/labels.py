@@ -122,8 +122,8 @@ def label_categories(labels: pd.Series, *, key: str | None = None) -> tuple[list
             "%d reference cells have the cell-type label %s in obs[%r], as scvi-tools (scANVI's unlabeled_category) "
             "and other tools mark unlabelled cells; jae learns it as a cell type of its own and predicts it for "
             "other cells; if these cells are unlabelled, make their labels missing so they are fitted as query "
-            "cells: obs[%r] = obs[%r].replace(%r, np.nan)", n_cells, " / ".join(map(repr, placeholders)), key, key,
-            key, placeholders[0] if len(placeholders) == 1 else placeholders)
+            "cells: obs[%r] = obs[%r].where(~obs[%r].isin(%r))", n_cells, " / ".join(map(repr, placeholders)), key,
+            key, key, key, placeholders)  # not .replace(..., np.nan): deprecated for categorical columns, as obs keeps
     values = pd.unique(np.asarray(labels, dtype=object))
     nums = [v for v in values if isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))]
     if len(nums) != len(values):
