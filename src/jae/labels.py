@@ -219,7 +219,7 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     was measured in (:func:`jae.query.measured` of its data; None: all both), whose one-modality cells the head's
     scores measure against their own thresholds, as :func:`predict_cell_type` does."""
     model._require_fitted()
-    cal, embedding = model.calibration, np.asarray(embedding)
+    cal, embedding = model.calibration, np.asarray(embedding_table(model, embedding))  # an AnnData: its X
     if not model.layout.n_cell_type or cal is None:
         why = ("was fitted without cell types (unsupervised mode)" if not model.layout.n_cell_type else
                "was saved before jae calibrated its labels")
