@@ -77,4 +77,8 @@ def embedding_table(model, embedding):
                          f"differs in its {changed}; pass this model's embed() of the cells (model.embed(data)), or "
                          "embedding=None")
     X = embedding.X
+    if X is None:  # a MuData (or an AnnData without X) given by mistake: pandas said "Must pass 2-d input"
+        raise ValueError(f"embedding is a {type(embedding).__name__} without X, not an embedding: pass the data's obsm "
+                         "key holding this model's embedding (e.g. embedding='X_jae'), that array (e.g. "
+                         "mdata.obsm['X_jae']), or embedding=None")
     return pd.DataFrame(X.toarray() if hasattr(X, "toarray") else np.asarray(X), index=embedding.obs_names)
