@@ -484,9 +484,9 @@ def test_scanvi_unknown_labels_are_warned_about_with_the_fix(caplog):
     warned = [r.getMessage() for r in caplog.records if "scANVI" in r.getMessage()]
     assert "Unknown" in model.cell_types and len(warned) == 1
     assert warned[0].startswith(f"{int(query.sum())} reference cells have the cell-type label 'Unknown' in obs['labels']")
-    assert warned[0].endswith("obs['labels'] = obs['labels'].replace('Unknown', np.nan)")
+    assert warned[0].endswith("obs['labels'] = obs['labels'].where(~obs['labels'].isin(['Unknown']))")
     caplog.clear()
-    m.obs["labels"] = m.obs["labels"].replace("Unknown", np.nan)  # the fix: no warning, the cells are the query
+    m.obs["labels"] = m.obs["labels"].where(~m.obs["labels"].isin(["Unknown"]))  # the fix: the cells are the query
     with caplog.at_level(logging.WARNING, logger="jae"):
         model = JAE(JAEConfig(max_epochs=2, n_svd=20), device="cpu").fit(m, cell_type_key="labels", progress_bar=False)
     assert "Unknown" not in model.cell_types and not [r for r in caplog.records if "scANVI" in r.getMessage()]

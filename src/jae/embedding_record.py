@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STATE_FIELDS", "check_record"]
+__all__ = ["STATE_FIELDS", "check_record", "embedding_table"]
 
 
 #: Fields of an embedding's record (:func:`jae.provenance.record`) that tell the model state that made it.
@@ -22,17 +22,11 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def check_record(model, data, key: str) -> None:
-    """Refuse ``obsm[key]`` when its record in ``uns`` (:mod:`jae.provenance`) says another state of the model made
-    it: a fine-tuning, a mapping, another seed, other columns or other weights since (``weights``: another model of
-    the same seed and cell types, e.g. fitted with other parameters or on another reference; an embedding from before ``finetune`` gave
-    confidences up to 0.035 off the model's own, with no message). No record (an array stored by hand, or by an
-    older jae): nothing to compare; a record from before ``weights`` was kept is compared in its other fields."""
-    from .provenance import record, uns_key
+def _changed(model, stored, key: str) -> str | None:
+    """The model state's fields, in words, in which the record ``stored`` of an embedding differs from ``model`` as it
+    is now (:func:`check_record`); None when none does."""
+    from .provenance import record
 
-    stored = getattr(data, "uns", {}).get(uns_key(key))
-    if not hasattr(stored, "items") or str(stored.get("obsm_key", key)) != key:
-        return  # no record, or that of another key sharing its uns key ('jae' and 'X_jae' both keep uns['jae'])
     stored, now = _plain(stored), _plain(record(model, key))
 
     def get(rec, field):  # a record holds "mapping" only for a mapped model
@@ -40,11 +34,51 @@ def check_record(model, data, key: str) -> None:
 
     changed = [f for f in STATE_FIELDS if (f in stored or f == "mapping") and get(stored, f) != get(now, f)]
     changed = [f for f in changed if f != "weights"] or changed  # other weights follow from any other change
+    what = {"finetune_seeds": f"fine-tunings (seeds {stored.get('finetune_seeds')} then, "
+                              f"{now.get('finetune_seeds')} now)", "mapping": "mappings (map_query)",
+            "weights": "weights (another model, or one fitted again)"}
+    return ", ".join(what.get(f, f) for f in changed) or None
+
+
+def check_record(model, data, key: str) -> None:
+    """Refuse ``obsm[key]`` when its record in ``uns`` (:mod:`jae.provenance`) says another state of the model made
+    it: a fine-tuning, a mapping, another seed, other columns or other weights since (``weights``: another model of
+    the same seed and cell types, e.g. fitted with other parameters or on another reference; an embedding from before ``finetune`` gave
+    confidences up to 0.035 off the model's own, with no message). No record (an array stored by hand, or by an
+    older jae): nothing to compare; a record from before ``weights`` was kept is compared in its other fields."""
+    from .provenance import uns_key
+
+    stored = getattr(data, "uns", {}).get(uns_key(key))
+    if not hasattr(stored, "items") or str(stored.get("obsm_key", key)) != key:
+        return  # no record, or that of another key sharing its uns key ('jae' and 'X_jae' both keep uns['jae'])
+    changed = _changed(model, stored, key)
     if changed:
-        what = {"finetune_seeds": f"fine-tunings (seeds {stored.get('finetune_seeds')} then, "
-                                  f"{now.get('finetune_seeds')} now)", "mapping": "mappings (map_query)",
-                "weights": "weights (another model, or one fitted again)"}
         raise ValueError(
             f"embedding={key!r} was made by another state of this model: its record uns[{uns_key(key)!r}] differs "
-            f"in its {', '.join(what.get(f, f) for f in changed)}; embed the cells again with this "
+            f"in its {changed}; embed the cells again with this "
             f"model (model.embed(data, key_added={key!r})) or pass embedding=None")
+
+
+def embedding_table(model, embedding):
+    """A given ``embedding`` as :func:`jae.labels.predict_cell_type` reads it: an AnnData (``jae embed``'s .h5ad read
+    back: ``X`` the embedding, ``uns['jae']`` what made it) as a DataFrame of its ``X`` indexed by its ``obs_names``,
+    refused in one line when its record says another state of the model made it (as :func:`check_record`); a sparse
+    matrix as an array; anything else as it is. numpy read both as one object: "setting an array element with a
+    sequence" for an AnnData, "embedding has shape ()" for a sparse matrix."""
+    import pandas as pd
+
+    if hasattr(embedding, "toarray"):
+        return embedding.toarray()
+    if not all(hasattr(embedding, a) for a in ("X", "obs_names", "uns")):
+        return embedding
+    stored = embedding.uns.get("jae")
+    if hasattr(stored, "items") and (changed := _changed(model, stored, str(stored.get("obsm_key", "X")))):
+        raise ValueError(f"the embedding AnnData was made by another state of this model: its record uns['jae'] "
+                         f"differs in its {changed}; pass this model's embed() of the cells (model.embed(data)), or "
+                         "embedding=None")
+    X = embedding.X
+    if X is None:  # a MuData (or an AnnData without X) given by mistake: pandas said "Must pass 2-d input"
+        raise ValueError(f"embedding is a {type(embedding).__name__} without X, not an embedding: pass the data's obsm "
+                         "key holding this model's embedding (e.g. embedding='X_jae'), that array (e.g. "
+                         "mdata.obsm['X_jae']), or embedding=None")
+    return pd.DataFrame(X.toarray() if hasattr(X, "toarray") else np.asarray(X), index=embedding.obs_names)

@@ -136,16 +136,23 @@ def store_obsm(data, values: np.ndarray, cells: pd.Index, key: str, *, record: d
 
 def store_obs(data, frame: pd.DataFrame, prefix: str) -> None:
     """Store each column of ``frame`` (indexed by the cells, in the data's order) as ``obs[f'{prefix}_{column}']``;
-    columns of those names already in ``obs`` (a user's own) are named in a log line, as :func:`store_obsm` says of
-    ``obsm``, and replaced."""
+    columns of those names already in ``obs`` are named in a log line, as :func:`store_obsm` says of ``obsm``, and
+    replaced: a warning unless every one of them was there (an earlier call's, e.g. predict_cell_type run again).
+    Data on disk (or None) is not written to, with a warning, as ``key_added`` asked for it."""
     targets = list(_targets(data, pd.Index(frame.index)))
+    if not targets:  # asked for (key_added is no default), so said
+        logger.warning("key_added=%r stored nothing: %s; keep the returned DataFrame, or pass %s", prefix,
+                       *(("data is None", "the AnnData or MuData of these cells") if data is None else (
+                           "the data was given as files, which jae never writes to", "the data read into memory "
+                           "(mudata.read_h5mu, anndata.read_h5ad)")))
     names = [f"{prefix}_{column}" for column in frame.columns]
     replaced = sorted({name for target, _ in targets for name in names if name in target.obs.columns})
     if replaced:
-        many = len(replaced) > 1
-        logger.info("the data's obs column%s %s %s replaced by the labels (key_added=%r); pass another key_added to "
-                    "keep %s", "s" if many else "", ", ".join(map(repr, replaced)), "are" if many else "is", prefix,
-                    "them" if many else "it")
+        many, again = len(replaced) > 1, all(name in target.obs.columns for target, _ in targets for name in names)
+        (logger.info if again else logger.warning)(
+            "the data's obs column%s %s %s replaced by the labels (key_added=%r); pass another key_added to keep %s",
+            "s" if many else "", ", ".join(map(repr, replaced)), "are" if many else "is", prefix,
+            "them" if many else "it")
     for target, rows in targets:
         _own(target)
         for column, values in frame.items():

@@ -27,9 +27,10 @@ def add_parser(sub) -> None:
                 "80% were right on those reference cells (the model's calibration error there is logged when "
                 "labels are predicted). It describes cells like the reference's; cells of a type the reference "
                 "lacks may still get a high confidence in a related type, which is what jae_unknown flags: True "
-                "when the network's cell-type head is less sure of the cell, on average over the cell and its 10 "
-                "nearest cells among those embedded with it, than of all but 5% of the held-out reference cells; "
-                "jae_unknown_score is that average in units of the threshold (> 1: unknown), to rank cells.")
+                "when the network's cell-type head is less sure of the cell, or the cell lies farther from every "
+                "reference type's centroid, on average over the cell and its 10 nearest cells among those embedded "
+                "with it, than all but 5% of the held-out reference cells; jae_unknown_score is the larger of the two "
+                "averages, each in units of its threshold (> 1: unknown), to rank cells.")
     add_memory_budget_arg(p)
     p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit' or 'jae map' "
                    "(or JAE.save)")

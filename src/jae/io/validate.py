@@ -470,7 +470,7 @@ def _check_missing_as_text(labels, cell_type_key) -> None:
             f"{int(missing.sum())} cells have the cell-type label {', '.join(found)} in {cell_type_key!r}, the text of "
             "a missing value (e.g. after .astype(str)), which would be learnt as a cell type; make them real missing "
             f"values so they are fitted as unlabelled query cells: obs[{cell_type_key!r}] = obs[{cell_type_key!r}]"
-            f".replace([{', '.join(found)}], np.nan)"
+            f".where(~obs[{cell_type_key!r}].isin([{', '.join(found)}]))"  # .replace: deprecated for categoricals
         )
 
 

@@ -33,7 +33,8 @@ from .._threads import compute_threads
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Voters", "CalibrationCells", "MAX_VOTERS", "MAX_CALIBRATION_CELLS", "K_VOTE", "VOTE_WEIGHT", "mixture", "nearest"]
+__all__ = ["Voters", "CalibrationCells", "MAX_VOTERS", "MAX_CALIBRATION_CELLS", "K_VOTE", "VOTE_WEIGHT", "mixture", "nearest",
+           "unvoted"]
 
 #: Most training reference cells kept as voters (a seeded sample above it).
 MAX_VOTERS = 20_000
@@ -322,3 +323,23 @@ class CalibrationCells(Voters):
                 "what": "seeded sample of the held-out reference cells (the early-stopping split, never voters): "
                         "input features and label codes; the label calibration is fitted on their embedding by the "
                         "current network"}
+
+
+def unvoted(voters: Voters, codes: np.ndarray, names: list[str]) -> np.ndarray:
+    """The reference cell types (codes among ``codes``, the reference cells' labels; ``names`` theirs) of which no
+    cell is a voter, with a warning naming them: their cells were all in the held-out split (a type of one cell: 1 in
+    10) or outside the seeded :data:`MAX_VOTERS` sample of a larger reference, so the linear classifier and the vote,
+    whose mixture are the returned probabilities, give them 0 and :func:`jae.labels.predict_cell_type` never predicts
+    them (even for their own reference cells)."""
+    codes = np.asarray(codes, np.int64)
+    missing = np.setdiff1d(np.unique(codes), voters.codes)
+    if len(missing):
+        counts = np.bincount(codes, minlength=len(names))
+        logger.warning(
+            "%d reference cell type%s never be predicted: %s; %s cells all fell in the held-out split that calibrates "
+            "label transfer (or outside the %d reference cells sampled to vote), so the vote and the classifier, both "
+            "fitted on the voting cells, give %s probability 0; label more cells of %s, or merge %s into a related "
+            "type", len(missing), " will" if len(missing) == 1 else "s will",
+            ", ".join(f"{names[t]!r} ({counts[t]} cell{'s' if counts[t] != 1 else ''})" for t in missing),
+            "its" if len(missing) == 1 else "their", MAX_VOTERS, *(("it",) * 3 if len(missing) == 1 else ("them",) * 3))
+    return missing
