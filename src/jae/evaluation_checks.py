@@ -131,8 +131,8 @@ def _warn_placeholders(values: np.ndarray, key: str) -> None:
     logger.warning(
         "%d cells have the cell-type label %s in obs[%r], as scvi-tools (scANVI's unlabeled_category) and other tools "
         "mark unlabelled cells; they are scored as a cell type of their own (nmi, asw_label, ...); if these cells are "
-        "unlabelled, make their labels missing so they are left out: obs[%r] = obs[%r].replace(%r, np.nan)",
-        n_cells, " / ".join(map(repr, names)), key, key, key, names[0] if len(names) == 1 else names)
+        "unlabelled, make their labels missing so they are left out: obs[%r] = obs[%r].where(~obs[%r].isin(%r))",
+        n_cells, " / ".join(map(repr, names)), key, key, key, key, names)  # .replace: deprecated for categoricals
 
 
 def check_scored_cells(labelled: np.ndarray, key: str, labels: np.ndarray | None = None) -> None:
