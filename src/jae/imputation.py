@@ -329,6 +329,11 @@ def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:
     labels = get_annotation(obs, key, what="batch labels").reindex(cells)
     codes = model._batch_codes(labels.astype(str))
     codes[labels.isna().to_numpy()] = -1
+    if (codes < 0).any():  # not silent: their prediction is the decoder's for no batch
+        new = pd.unique(labels[(codes < 0) & labels.notna().to_numpy()].astype(str))
+        logger.info("%d of %d cells are of a batch this model's decoder was not fitted with (%s) or have no obs[%r]: "
+                    "the decoder gets no batch (zeros) for them", int((codes < 0).sum()), len(codes),
+                    ", ".join(map(str, new[:5])) + (", ..." if len(new) > 5 else "") or "none", key)
     return codes
 
 
