@@ -91,8 +91,8 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     X, cells, observed = query_features(model, data, layer=layer)
     # paired cells (nothing to impute): the fix predicts from one modality alone, in the data's own name for it
     i = modality_to_impute(model, observed, modality, nothing_fix=(
-        f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone, e.g. "
-        f"jae.impute(model, {_alone(model, data, source)})") if observed.all() else None)
+        f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone"
+        f"{_alone(model, data, source)}") if observed.all() else None)
     rows = np.flatnonzero(~observed[:, i])
     pre = model.preprocessor
     widths = pre.widths
@@ -127,9 +127,11 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
 
 
 def _alone(model, data, source: str) -> str:
-    """How to write the model's modality ``source`` of paired ``data`` alone: ``mdata[<the data's name of it>]`` (a
-    MuData or dict naming it 'gex' while the model says 'rna'), for one AnnData holding both,
-    ``jae.io.split_anndata(adata)[...]``, or for a file, ``mudata.read_h5mu(PATH)[...]`` (``anndata.read_h5ad``)."""
+    """How to impute from the model's modality ``source`` of paired ``data`` alone: ``jae.impute(model, mdata[<the
+    data's name of it>])`` (a MuData or dict naming it 'gex' while the model says 'rna'), for one AnnData holding
+    both, ``jae.io.split_anndata(adata)[...]``, or for a file, ``mudata.read_h5mu(PATH)[...]``
+    (``anndata.read_h5ad``). A MuData holding the batches the model reads (mapped, or with a batch-aware decoder) in
+    its global ``obs`` only: the modality with that column copied into its ``obs`` (:func:`_global_batch`)."""
     import anndata as ad
 
     from .io.modality import MOD_NAMES
@@ -142,15 +144,55 @@ def _alone(model, data, source: str) -> str:
     data = opened(data)  # a file: its modality read from it (the user has no mdata)
     if isinstance(data, FilesOnDisk) and index < len(data.counts):
         c = data.counts[index]
-        return (f"mudata.read_h5mu({str(c.path)!r})[{c.modality!r}]" if c.modality is not None else
-                f"anndata.read_h5ad({str(c.path)!r})")
+        if c.modality is None:
+            return f", e.g. jae.impute(model, anndata.read_h5ad({str(c.path)!r}))"
+        if key := _global_batch(model, *_h5mu_obs_columns(c.path, c.modality)):
+            return _with_global_batch(c.modality, key, f"mdata = mudata.read_h5mu({str(c.path)!r}); ")
+        return f", e.g. jae.impute(model, mudata.read_h5mu({str(c.path)!r})[{c.modality!r}])"
     if isinstance(data, ad.AnnData):
-        return f"jae.io.split_anndata(adata)[{MOD_NAMES[model.preprocessor.kinds[index]]!r}]"
+        return f", e.g. jae.impute(model, jae.io.split_anndata(adata)[{MOD_NAMES[model.preprocessor.kinds[index]]!r}])"
     try:
         own = _pick(model, _modalities(data, layer=None))[index]
     except (ValueError, KeyError, TypeError):
         own = None
-    return f"mdata[{(own or source)!r}]"
+    mods = getattr(data, "mod", None)
+    if own is not None and hasattr(mods, "keys") and own in mods and isinstance(getattr(data, "obs", None),
+                                                                                pd.DataFrame):
+        if key := _global_batch(model, data.obs.columns, mods[own].obs.columns):
+            return _with_global_batch(own, key)
+    return f", e.g. jae.impute(model, mdata[{(own or source)!r}])"
+
+
+def _global_batch(model, global_columns, own_columns) -> str | None:
+    """The ``obs`` column of batches the model reads (a mapped model's, or the one a batch-aware decoder was fitted
+    with) when a MuData holds it in its global ``obs`` (``global_columns``) but not in the modality's
+    (``own_columns``), so that the modality alone would lack it; else None."""
+    if model.adapter is not None:
+        key = model.adapter.batch_key
+    elif model.network.n_condition and list(getattr(model, "batches", [])) != ["all"]:
+        key = getattr(model, "batch_key", None) or "batch"  # as _decoder_batches reads it
+    else:
+        return None
+    own = {str(c) for c in own_columns}
+    return key if key in {str(c) for c in global_columns} and key not in own else None
+
+
+def _with_global_batch(name: str, key: str, read: str = "") -> str:
+    """How to impute from ``mdata[name]`` with ``mdata.obs[key]`` copied into its ``obs`` (``read``: the statement
+    giving ``mdata``)."""
+    return (f" with mdata.obs[{key!r}], the batches this model reads, copied into its obs, e.g. {read}one = "
+            f"mdata[{name!r}].copy(); one.obs[{key!r}] = mdata.obs[{key!r}]; jae.impute(model, one)")
+
+
+def _h5mu_obs_columns(path, modality: str) -> tuple[list[str], list[str]]:
+    """The columns of an ``.h5mu`` file's global ``obs`` and of its modality ``modality``'s."""
+    import h5py
+
+    def columns(group) -> list[str]:
+        return [str(c) for c in group.attrs.get("column-order", [])] if group is not None else []
+
+    with h5py.File(path, "r") as f:
+        return columns(f.get("obs")), columns(f.get(f"mod/{modality}/obs"))
 
 
 def modality_to_impute(model, observed: np.ndarray, modality: str | None = None, *, arg: str = "modality",
