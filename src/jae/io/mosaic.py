@@ -338,9 +338,8 @@ def get_mosaic(
             with mosaic_counts():  # cells without counts: left out of this modality alone (never intersect_obs)
                 validate_counts(X, name=f"modality {name!r} ({counts_read(mods[name], layer)}, the cells measured "
                                 "in it)", modality=name,
-                                **({"hint": h} if (h := counts_hint_for(mods[name], layer, raw_elsewhere=any(
-                                    not hasattr(mods[n], "jae_raw_from_x") for n in names if n != name)
-                                    and layer == "raw")) else {}))
+                                **({"hint": h} if (h := counts_hint_for(
+                                    mods[name], layer, others=[mods[n] for n in names if n != name])) else {}))
         counts.append(X)
     obs = _joint_obs(union, global_obs, [mods[n] for n in names], names)
     out = MosaicCounts(

@@ -15,7 +15,7 @@ from .cell_obs import (  # the per-cell annotations, jae.io.cell_obs (importable
 )
 from .features import examples, unique_cells
 from .modality import modality_kinds
-from .raw import RAW, counts_hint_for, counts_or_x, counts_read
+from .raw import counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
 from .validate import validate_counts
 
@@ -217,9 +217,8 @@ def get_paired(
             X = X[adata.obs_names.get_indexer(obs_names)]
         X = _as_csr(X)
         validate_counts(X, name=f"modality {name!r} ({counts_read(adata, layer)})", modality=name, kind=kind,
-                        **({"hint": h} if (h := counts_hint_for(adata, layer, raw_elsewhere=any(
-                            not hasattr(mods[n], "jae_raw_from_x") for n in names if n != name) and layer == RAW))
-                           else {}))
+                        **({"hint": h} if (h := counts_hint_for(adata, layer, others=[mods[n] for n in names
+                                                                                     if n != name])) else {}))
         counts.append(X)
         var_names.append(adata.var_names)
 

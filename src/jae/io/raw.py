@@ -152,14 +152,14 @@ def counts_read(adata, layer: str | None) -> str:
     return "X" if found is None or made else f"layer {found!r}"  # made: a reader's 'counts' of a split's .X
 
 
-def counts_hint_for(adata, layer: str | None, *, raw_elsewhere: bool = False) -> str | None:
+def counts_hint_for(adata, layer: str | None, *, others=()) -> str | None:
     """The refusal's fix where the counts layer read is the very matrix of ``.X`` (jae's readers and
     :func:`jae.simulate` keep counts found in ``.X`` in both without copying them): normalising ``.X`` in place, as
     scanpy's ``normalize_total`` and ``log1p`` do, normalised the counts too, and no ``layer=`` finds them again; or the
     file's ``.X`` held normalised values. Where ``.X`` is read from one AnnData split into modalities, which keep the
-    counts' matrix alone, the AnnData's layers are named (layers['raw_counts']). ``raw_elsewhere``: another
-    modality's counts were read from its ``.raw``, so ``layer=`` cannot name this one's layer. None otherwise (the
-    general hint)."""
+    counts' matrix alone, the AnnData's layers are named (layers['raw_counts']). ``others``: the other modalities as
+    read for the same ``layer``; when ``layer='raw'`` read one of them from its ``.raw``, ``layer=`` cannot name this
+    one's layer, and the fix moves its counts into ``.X``. None otherwise (the general hint)."""
     found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where="the data")
     dropped = getattr(adata, "jae_layers_dropped", None)  # one AnnData's layers, not kept by its split (jae.io.single)
     if dropped and (found is None or found != RAW and found in adata.layers and adata.layers[found] is adata.X):
@@ -167,7 +167,8 @@ def counts_hint_for(adata, layer: str | None, *, raw_elsewhere: bool = False) ->
     layers = getattr(adata, "jae_raw_from_x", None)  # layer='raw' read .X, there being no .raw
     if found == RAW and layers:
         fix = "pass layer='counts'" if "counts" in layers else "pass layer=... naming the one holding them"
-        if raw_elsewhere:  # layer= names every modality's counts: another modality's are in its .raw
+        # layer= names every modality's counts: another modality's came from its .raw (not .X for want of one)
+        if any(not hasattr(other, "jae_raw_from_x") for other in others):
             fix = (f"as another modality keeps its counts in .raw, put this one's in .X, which layer='raw' reads here: "
                    f"adata.X = adata.layers[{'counts' if 'counts' in layers else '<that layer>'!r}] (and write its "
                    "file again)")
