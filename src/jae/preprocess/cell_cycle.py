@@ -77,9 +77,9 @@ def cell_cycle_genes(organism: str) -> tuple[list[str], list[str]]:
     )
 
 
-def _present(table: pd.DataFrame, phase: str, var_names: pd.Index) -> list[str]:
+def _present(table: pd.DataFrame, phase: str, var_names: pd.Index, *, say: bool = True) -> list[str]:
     """Genes of one phase found in ``var_names``, by symbol or Ensembl ID (with or without a version suffix), whichever
-    matches more (as scib)."""
+    matches more (as scib); ``say``: log how many are missing."""
     rows = table[table["phase"] == phase]
     versioned = _unversioned(var_names)
     best: list[str] = []
@@ -88,9 +88,17 @@ def _present(table: pd.DataFrame, phase: str, var_names: pd.Index) -> list[str]:
         if len(found) > len(best):
             best = found
     missing = len(rows) - len(best)
-    if missing:
+    if missing and say:
         log.info("cell-cycle %s genes: %d of %d present in var_names, %d dropped", phase, len(best), len(rows), missing)
     return best
+
+
+def has_markers(var_names, organism: str) -> bool:
+    """Whether ``var_names`` hold at least one S-phase and one G2/M-phase marker of ``organism``, as
+    :meth:`CellCycleGenes.find` needs them, without its log lines (a question asked of both organisms)."""
+    var_names = pd.Index(np.asarray(var_names).astype(str))
+    table = _gene_table(organism)
+    return all(_present(table, phase, var_names, say=False) for phase in ("S", "G2/M"))
 
 
 def _unversioned(var_names: pd.Index) -> dict[str, str]:

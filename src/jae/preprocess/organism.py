@@ -44,15 +44,11 @@ def organism_from_genes(gene_names) -> str:
 def _with_markers(gene_names, guess: str) -> str:
     """``guess``, unless its cell-cycle genes are missing from ``gene_names`` while the other organism's are there (the
     fit then refused the guess as if the user had given it, naming the other organism)."""
-    from .cell_cycle import _gene_table, _unversioned
+    from .cell_cycle import has_markers
 
-    names = pd.Index(gene_names).astype(str)
-    names = names.append(pd.Index(list(_unversioned(names))))  # ENSG00000100297.15 as ENSG00000100297
     other = "human" if guess == "mouse" else "mouse"
     for organism in (guess, other):
-        table = _gene_table(organism)
-        found = table[table["gene_name"].isin(names) | table["gene_id"].isin(names)]
-        if not {"S", "G2/M"} <= set(found["phase"]):  # CellCycleGenes.find's least: one gene of each list
+        if not has_markers(gene_names, organism):  # CellCycleGenes.find's least: one gene of each list
             continue
         if organism != guess:
             logger.info("the gene names look %s, but they hold %s cell-cycle genes and no %s ones: organism %r",
