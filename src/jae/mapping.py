@@ -148,7 +148,7 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
     ``(n_cells, n_input)`` (1: measured, 0: imputed) keeps imputed columns out of the loss (None: all measured)."""
     from tqdm.auto import tqdm
 
-    from .train.distributed import is_writer  # under torchrun every process maps; process 0 alone draws the bar
+    from .train.distributed import draws_bar  # under torchrun every process maps; process 0 alone draws the bar
 
     net = model.network
     net.eval()  # frozen: batch-norm statistics and dropout as at inference
@@ -161,8 +161,8 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
     gen = torch.Generator().manual_seed(seed)
     n_cond = net.n_condition
     steps, done = adapter_steps(len(X), epochs), 0
-    drawn = progress_bar and steps and is_writer(strict=False)  # epochs=0: none
-    bar = tqdm(total=steps, desc="mapping query", unit="step", disable=not drawn)
+    bar = tqdm(total=steps, desc="mapping query", unit="step",
+               disable=not (steps and draws_bar(progress_bar)))  # epochs=0: no bar
     try:
         while done < steps:  # epochs over the cells; the last one partial when the cap stops it
             order = torch.randperm(len(X), generator=gen).to(model.device)

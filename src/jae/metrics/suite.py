@@ -202,10 +202,9 @@ def evaluate_embedding(
     if cell_cycle is not None and cell_cycle.n_cells != n:  # before the graph, not after it
         raise ValueError(f"evaluate_embedding: the cell_cycle reference covers {cell_cycle.n_cells} cells but the "
                          f"embedding has {n}; build the reference from the same cells")
-    from ..train.distributed import is_writer  # under torchrun every process scores; process 0 alone draws the bar
+    from ..train.distributed import draws_bar  # under torchrun every process scores; process 0 alone draws the bar
 
-    drawn = progress_bar and is_writer(strict=False)
-    bar = tqdm(total=len(METRICS) + int(diagnostics), desc="metrics", disable=not drawn, leave=False)
+    bar = tqdm(total=len(METRICS) + int(diagnostics), desc="metrics", disable=not draws_bar(progress_bar), leave=False)
     clock = [time.perf_counter(), time.process_time()]
 
     def done(name: str, value: float, reason: str | None = None) -> None:

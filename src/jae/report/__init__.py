@@ -264,10 +264,9 @@ def write_report(
                 shown = f"; no cell of {' or '.join(k for k, _ in found if k)} in it (index.html names them)"
         umaps = {}
         titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
-        from ..train.distributed import is_writer  # under torchrun every process runs it; process 0 draws the bar
+        from ..train.distributed import draws_bar  # under torchrun every process runs it; process 0 draws the bar
 
-        drawn = progress_bar and is_writer(strict=False)
-        for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not drawn, leave=False):
+        for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not draws_bar(progress_bar), leave=False):
             E = np.asarray(E)
             coords = umap_coordinates(E[subset], seed=seed, device=device)
             overall = table.loc[name, "overall"] if name in table.index else np.nan

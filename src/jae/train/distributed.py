@@ -41,7 +41,7 @@ import torch.distributed as dist
 
 from .._device import env_int
 
-__all__ = ["DataParallel", "check_environment", "check_rendezvous", "data_parallel", "is_writer"]
+__all__ = ["DataParallel", "check_environment", "check_rendezvous", "data_parallel", "draws_bar", "is_writer"]
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +196,13 @@ def is_writer(*, strict: bool = True) -> bool:
         if strict:
             raise
         return True
+
+
+def draws_bar(progress_bar) -> bool:
+    """Whether a call asked for a progress bar (``progress_bar``) draws it: under ``torchrun`` every process runs the
+    call and process 0 alone draws (the others' bars repeated it); a malformed ``RANK`` is left to the step that needs
+    it (:func:`is_writer`, ``strict=False``)."""
+    return bool(progress_bar) and is_writer(strict=False)
 
 
 def _launch() -> tuple[int, int]:
