@@ -24,9 +24,9 @@ from .embedding_inputs import _is_file_name, _is_files, as_array, frame_embeddin
 from .evaluation_checks import (
     DEFAULT_BATCH_KEY, cell_type_labels,
     check_argument_shapes,
-    check_batches,
     check_data,
     check_run_args,
+    check_scored_batches,
     check_scored_cells,
     check_values,
     missing_text,
@@ -269,7 +269,7 @@ def evaluate(
     elif batch is None:
         logger.warning("no obs column %r: asw_batch is n/a and cc_cons treats all cells as one batch", batch_key)
     if batch is not None:  # among the cells scored (those with a cell type)
-        check_batches(batch, labelled, batch_key)
+        check_scored_batches(batch, labelled, batch_key)
     pt_keys = (unique_pseudotime_keys(list(pseudotime_keys)) if pseudotime_keys is not None else  # []: none
                [c for c in obs.columns if str(c).startswith("pseudotime_order_")])
     pseudotime = _pseudotime(obs, pt_keys)

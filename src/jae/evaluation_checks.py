@@ -150,7 +150,7 @@ def check_scored_cells(labelled: np.ndarray, key: str, labels: np.ndarray | None
                            "cell_type_key=<column> naming the column of cell types (a coarser one for few cells)")
 
 
-def check_batches(batch, labelled: np.ndarray, key: str) -> None:
+def check_scored_batches(batch, labelled: np.ndarray, key: str) -> None:
     """Refuse a batch column that leaves some scored cells without a batch (NaN, or text such as 'NA'), or that
     names cells rather than batches (:func:`check_not_per_cell`), in one line naming the fix."""
     values = np.asarray(batch, dtype=object)  # 'nan' / 'NA' text is no batch either, as for the cell types
