@@ -99,3 +99,13 @@ def own_cite_model(small_cite_model, tmp_path_factory):
 
     return copy
 
+
+@pytest.fixture
+def no_user() -> str:
+    """A path's first part written as ``~name`` where no user ``name`` exists (``Path.expanduser`` raises on it; jae
+    keeps it as written, as a shell does); skipped where there are no user accounts to look up."""
+    pwd = pytest.importorskip("pwd")
+    name = "~jae_no_such_user"
+    with pytest.raises(KeyError):
+        pwd.getpwnam(name[1:])
+    return name

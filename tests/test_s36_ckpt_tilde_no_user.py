@@ -13,15 +13,6 @@ from jae import JAE
 from jae.cli import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "model_v6" / "model"
-NAME = "~jae_s36_no_such_user"
-
-
-@pytest.fixture
-def no_user():
-    pwd = pytest.importorskip("pwd")
-    with pytest.raises(KeyError):
-        pwd.getpwnam(NAME[1:])
-    return NAME
 
 
 def test_a_missing_folder_of_no_user_is_said_to_be_missing(tmp_path, monkeypatch, no_user):

@@ -8,16 +8,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-NAME = "~jae_s36_report_no_user"
-
-
-@pytest.fixture
-def no_user():
-    pwd = pytest.importorskip("pwd")
-    with pytest.raises(KeyError):
-        pwd.getpwnam(NAME[1:])
-    return NAME
-
 
 def test_the_report_checks_read_the_folder_as_written(tmp_path, monkeypatch, no_user):
     from jae.report import check_umap_files, holds_report
