@@ -18,10 +18,14 @@ import scipy.sparse as sp
 
 from .io import get_paired, normalize_kind
 from .preprocess import fit_svd, log_normalize
+from .preprocess.pipeline import SVD_FIT_CELLS
 
 __all__ = ["svd_baseline", "svd_baseline_from", "MAX_DIMS"]
 
 log = logging.getLogger(__name__)
+
+#: What ``jae.evaluate(..., baseline=True)`` adds to a refusal of the counts the baseline reads.
+_WAY_OUT = "or pass baseline=False to score the given embeddings alone"
 
 #: The competition's format check rejects joint embeddings wider than this.
 MAX_DIMS = 100
@@ -76,7 +80,8 @@ def _summed(X):
     return X
 
 
-def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DIMS, seed: int = 0) -> np.ndarray:
+def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DIMS, seed: int = 0,
+                 svd_fit_cells: int | None = SVD_FIT_CELLS) -> np.ndarray:
     """The SVD-concat baseline embedding of paired modalities.
 
     Parameters
@@ -89,7 +94,11 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
     n_dims
         Most columns in total (default 100, the competition's limit).
     seed
-        Seed of the randomised SVDs.
+        Seed of the randomised SVDs and of the cell sample.
+    svd_fit_cells
+        Above this many cells, each SVD is fitted on a seeded sample of that many (the sample jae's own
+        preprocessing fits on, :data:`jae.preprocess.SVD_FIT_CELLS`) and every cell is projected onto it; None:
+        fitted on every cell.
 
     Returns
     -------
@@ -119,18 +128,83 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
         if len(empty):
             raise ValueError(f"svd_baseline: {len(empty)} of {X.shape[0]} cells have no {kind} counts (e.g. row "
                              f"{empty[0]}), nothing to normalise; remove those rows from every matrix first")
-    budgets = _budgets([X.shape[1] for X in counts], kinds, n_dims, n_cells=counts[0].shape[0])
+    from .io.chunked import InMemoryCounts
+
+    return svd_baseline_blocks([InMemoryCounts(X) for X in counts], kinds, n_dims=n_dims, seed=seed,
+                               svd_fit_cells=svd_fit_cells)
+
+
+def svd_baseline_blocks(sources: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DIMS, seed: int = 0,
+                        svd_fit_cells: int | None = SVD_FIT_CELLS,
+                        checks: Sequence[tuple[str, str, str]] | None = None) -> np.ndarray:
+    """:func:`svd_baseline` of counts read in row blocks (:class:`jae.io.chunked.InMemoryCounts`, or
+    :class:`~jae.io.chunked.BackedCounts` for counts on disk), the one implementation of both.
+
+    Each SVD is fitted on the normalised counts of every cell, or, with ``svd_fit_cells`` below the number of cells,
+    of the seeded sample of that many cells that jae's own preprocessing fits on; every cell is then normalised and projected block by block, so the memory
+    held is the sample, one block and the result. With ``checks``, one ``(counts named, modality, hint)`` per
+    modality (how messages name its counts, its name, and where raw counts go), each block is checked to hold counts before it is used. Returns what
+    :func:`svd_baseline` returns.
+    """
+    from .preprocess.pipeline import BLOCK_ROWS, _sample_rows
+
+    kinds = [normalize_kind(k) for k in kinds]
+    n_cells = sources[0].shape[0]
+    budgets = _budgets([src.shape[1] for src in sources], kinds, n_dims, n_cells=n_cells)
+    rows = _sample_rows(n_cells, svd_fit_cells, seed)
+    if rows is not None:
+        log.info("svd_baseline: SVDs fitted on a seeded sample of %d of %d cells", len(rows), n_cells)
     blocks = []
-    for X, kind, k in zip(counts, kinds, budgets):
-        Xn = log_normalize(_summed(X), copy=False)
+    for src, kind, k, check in zip(sources, kinds, budgets, checks or [None] * len(sources)):
         if k is None:
-            log.info("svd_baseline: %s used as is (%d features)", kind, X.shape[1])
-            blocks.append(Xn.toarray() if hasattr(Xn, "toarray") else np.asarray(Xn))
+            log.info("svd_baseline: %s used as is (%d features)", kind, src.shape[1])
+            blocks.append(np.vstack([_dense(log_normalize(b, copy=False)) for b in _checked(src, kind, check)]))
             continue
-        basis = fit_svd(Xn, n_components=k, seed=seed)
+        pieces, pos = [], 0
+        for b in _checked(src, kind, check):
+            picked = slice(None) if rows is None else rows[slice(*np.searchsorted(rows, [pos, pos + b.shape[0]]))] - pos
+            pieces.append(log_normalize(b[picked], copy=False))
+            pos += b.shape[0]
+        sample = pieces[0] if len(pieces) == 1 else sp.vstack(pieces, format="csr")
+        pieces.clear()
+        basis = fit_svd(sample, n_components=k, seed=seed)
+        del sample
         log.info("svd_baseline: %s -> %d SVD components", kind, basis.n_components)
-        blocks.append(basis.transform(Xn))
+        blocks.append(np.vstack([basis.transform(log_normalize(b, copy=False)) for b in src.blocks(BLOCK_ROWS)]))
     return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+
+
+def _dense(X) -> np.ndarray:
+    return X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+
+
+def _checked(src, kind: str, check: tuple[str, str, str] | None):
+    """``src``'s row blocks, each refused in one line when a cell has no counts (nothing to normalise) or, given a
+    ``check`` (the counts as messages name them, the modality's name and where its raw counts go), when it holds no
+    counts (:func:`jae.io.validate.validate_counts`)."""
+    from .preprocess.pipeline import BLOCK_ROWS
+
+    pos = 0
+    for b in src.blocks(BLOCK_ROWS):
+        cells = f"cells {pos}-{pos + b.shape[0] - 1}"
+        if check is not None:
+            from .io.validate import validate_counts
+
+            validate_counts(b, name=check[0], modality=check[1], kind=kind, hint=check[2])
+        empty = np.flatnonzero(np.asarray(b.sum(axis=1)).ravel() <= 0)
+        if len(empty):
+            raise ValueError(f"svd_baseline: {len(empty)} of {cells} have no {kind} counts (e.g. row {pos + empty[0]}), "
+                             "nothing to normalise; remove those rows from every matrix first" +
+                             ("" if check is None else f"; {_WAY_OUT}"))
+        pos += b.shape[0]
+        yield b
+
+
+def _stored_at(counts) -> str:
+    """Where a file's counts are stored, as messages about in-memory data name it: ``X``, ``layer 'counts'``,
+    ``layer 'raw'``."""
+    layer = getattr(counts, "layer", None)
+    return "X" if layer is None else f"layer {'raw' if layer == '.raw' else layer!r}"
 
 
 def svd_baseline_from(data, *, n_dims: int = MAX_DIMS, seed: int = 0, layer: str | None = "counts") -> np.ndarray:
@@ -158,13 +232,20 @@ def svd_baseline_from(data, *, n_dims: int = MAX_DIMS, seed: int = 0, layer: str
 
 def scored_baseline(data, *, seed: int = 0, layer: str | None = "counts") -> np.ndarray:
     """:func:`svd_baseline_from` for ``jae.evaluate(..., baseline=True)``: counts it cannot use (normalised values,
-    cells without counts) are refused with evaluate's way out too, as its streamed path says: or pass
-    ``baseline=False`` to score the given embeddings alone."""
+    cells without counts) are refused with evaluate's way out too: or pass ``baseline=False`` to score the given
+    embeddings alone. Paired files on disk (:class:`jae.io.PairedFiles`) are streamed in row blocks
+    (:func:`svd_baseline_blocks`), never read whole."""
     from .config import as_seed
 
     seed = as_seed(seed)
+    if hasattr(data, "sources"):  # paired files on disk (jae.io.PairedFiles): streamed in row blocks, never read whole
+        from .io.validate import counts_hint
+
+        checks = [(f"modality {name!r} ({_stored_at(c)})", name, f"{counts_hint(c)}; {_WAY_OUT}")
+                  for name, c in zip(data.names, data.counts)]
+        return svd_baseline_blocks(data.sources(), data.kinds, seed=seed, checks=checks)
     try:
         paired = get_paired(data, layer=layer)
     except ValueError as err:
-        raise ValueError(f"{err}; or pass baseline=False to score the given embeddings alone") from None
+        raise ValueError(f"{err}; {_WAY_OUT}") from None
     return svd_baseline(paired.counts, paired.kinds, seed=seed)

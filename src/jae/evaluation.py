@@ -4,7 +4,7 @@ visual report. What ``jae evaluate`` does, callable from Python.
 The data may be in memory (MuData) or opened lazily (:func:`jae.io.open_competition`, :func:`jae.io.open_h5mu`):
 then only what the metrics need is read (the annotations, the embeddings, and the RNA counts in row blocks for
 the cell-cycle reference, :func:`jae.metrics.cell_cycle_reference_blocks`), never the second modality; only the
-SVD baseline reads the data whole.
+SVD baseline reads every modality's counts, in row blocks (:func:`jae.baseline.svd_baseline_blocks`).
 """
 
 from __future__ import annotations
@@ -155,7 +155,8 @@ def evaluate(
         the same opened lazily (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu`): then only the
         annotations, the embeddings and the RNA (in row blocks) are read, and each batch's cc_cons GEX variance
         share is measured on a seeded sample of at most 10,000 of its cells
-        (:func:`jae.metrics.cell_cycle_reference_blocks`); ``baseline=True`` reads the data whole. One AnnData
+        (:func:`jae.metrics.cell_cycle_reference_blocks`); ``baseline=True`` also reads the second modality, in row
+        blocks (files holding the cells in different orders, and mosaic files, whole). One AnnData
         holding both modalities (:func:`jae.io.split_anndata`) is read as its MuData (:func:`jae.io.to_mudata`); one
         AnnData of RNA alone (or of one other modality: no cc_cons) as a MuData of that modality. Mosaic data
         (some cells lack a modality) is scored on every cell; cc_cons is then n/a. Not a path: read the file first
@@ -276,8 +277,8 @@ def evaluate(
     rna, rna_genes, cc_reason = _rna_source(data, rna, files)
     if baseline:  # after the column checks: a wrong name fails before this read
         _check_baseline(data, files)
-        if files:
-            logger.info("the SVD baseline needs every modality's counts: reading %r into memory", data)
+        if files and getattr(data, "misordered", True) is not None:  # streamed (scored_baseline) unless the files'
+            logger.info("the SVD baseline pairs the cells by name: reading %r into memory", data)  # orders differ
             loaded = data.load()
             _check_baseline(data, files, loaded=loaded)  # the files stored CSC, named as stored (not 'counts')
             data, files = loaded, False
