@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STATE_FIELDS", "check_record", "embedding_table"]
+__all__ = ["STATE_FIELDS", "check_record", "embedding_cells", "embedding_table"]
 
 
 #: Fields of an embedding's record (:func:`jae.provenance.record`) that tell the model state that made it.
@@ -82,3 +82,15 @@ def embedding_table(model, embedding):
                          "key holding this model's embedding (e.g. embedding='X_jae'), that array (e.g. "
                          "mdata.obsm['X_jae']), or embedding=None")
     return pd.DataFrame(X.toarray() if hasattr(X, "toarray") else np.asarray(X), index=embedding.obs_names)
+
+
+def embedding_cells(embedding):
+    """The cells a given ``embedding`` names itself (a DataFrame's index, an AnnData's ``obs_names``), which
+    :func:`jae.labels.predict_cell_type` indexes its labels by when no data is given; None for an array (labels
+    indexed 0..n-1)."""
+    import pandas as pd
+
+    if isinstance(embedding, pd.DataFrame):
+        return pd.Index(embedding.index)
+    names = getattr(embedding, "obs_names", None) if hasattr(embedding, "X") else None
+    return None if names is None else pd.Index(names)
