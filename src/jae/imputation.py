@@ -109,7 +109,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     from .io.plan import opened
 
     data = opened(data, layer=layer)  # a file: its cells' annotations read from it opened (not its counts)
-    obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
+    obs = cell_obs(data, pulled=False)  # as fit reads them, without MuData's 'rna:batch' copies of 'batch'
     obs = pd.DataFrame(index=cells[rows]) if obs is None else obs.reindex(cells[rows]).copy()
     obs["jae_imputed"] = True
     out = ad.AnnData(X=values, obs=obs, var=pd.DataFrame(index=pd.Index(pre.var_names[i], name=None)))
