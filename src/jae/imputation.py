@@ -287,6 +287,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                         f"{type(mdata).__name__}: pass a MuData holding it (e.g. mudata.MuData({{{modality!r}: "
                         "adata})), or write the prediction to its own file (imputed.write_h5ad(FILE))")
     info = dict(imputed.uns["jae_imputed"])
+    target = mdata.mod[modality] if modality in mdata.mod and mdata.mod[modality].n_obs else None  # else added
+    for holder, obj, axis in (("imputed", imputed, "obs"), ("imputed", imputed, "var"),
+                              *((f"mdata[{modality!r}]", target, axis) for axis in ("obs", "var") if target is not None)):
+        _refuse_repeats(getattr(obj, f"{axis}_names"), holder, axis)  # else pandas' InvalidIndexError, or a
+        # repeated feature's prediction written once
     if modality not in mdata.mod and (same := _same_kind(mdata, info.get("kind"))):  # not a second such modality
         raise ValueError(
             f"mdata has no modality {modality!r} but holds the {info['kind']} modality {same!r} (the model calls it "
@@ -332,6 +337,17 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     adata.uns[key] = info
     logger.info("imputed %s written as layers[%r] of modality %r (%d cells, %d of its %d features; NaN elsewhere)",
                 info["modality"], key, modality, len(rows), int(keep.sum()), adata.n_vars)
+
+
+def _refuse_repeats(index: pd.Index, holder: str, axis: str) -> None:
+    """Refuse, in one line naming the fix, ``holder``'s ``{axis}_names`` (``index``) repeating a name: the layer is
+    written by cell and feature name (:func:`add_imputed_layer`)."""
+    if index.has_duplicates:
+        twice = index[index.duplicated()].unique()
+        raise ValueError(f"{holder}.{axis}_names repeat {len(twice)} {'cell' if axis == 'obs' else 'feature'} "
+                         f"name{'s' if len(twice) > 1 else ''} (e.g. {[str(v) for v in twice[:3]]}); the imputed layer "
+                         f"is written by cell and feature name: make them unique first ({holder}.{axis}_names_make_"
+                         "unique()), or write the prediction to its own file (imputed.write_h5ad(FILE))")
 
 
 def _same_kind(mdata, kind: str | None) -> str | None:
