@@ -4,9 +4,11 @@ embedding another state of the model made is refused (:func:`check_record`, for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-__all__ = ["STATE_FIELDS", "check_record", "embedding_cells", "embedding_table"]
+__all__ = ["STATE_FIELDS", "check_record", "embedding_cells", "embedding_table", "given_observed"]
 
 
 #: Fields of an embedding's record (:func:`jae.provenance.record`) that tell the model state that made it.
@@ -94,3 +96,35 @@ def embedding_cells(embedding):
         return pd.Index(embedding.index)
     names = getattr(embedding, "obs_names", None) if hasattr(embedding, "X") else None
     return None if names is None else pd.Index(names)
+
+
+def given_observed(model, data, given, *, layer):
+    """Which of the model's modalities each cell of ``data`` had when ``given`` (predict_cell_type's ``embedding=``)
+    was made, in the data's cell order (:func:`jae.query.measured`'s answer; None: every cell both). For an obsm key
+    held, with jae's record, by one modality's AnnData alone of data holding several (``model.embed(mdata['rna'])``
+    stores it there), the cells were embedded from that modality alone, so they are called unknown as such; else the
+    modalities ``data`` holds (an array, or a key stored by hand, as README's ``mdata['rna'].obsm['X_jae'] = emb``,
+    which keeps no record there, says nothing of how it was made)."""
+    import logging
+
+    import pandas as pd
+
+    from .provenance import uns_key
+    from .query import measured
+    from .storage import cell_names
+
+    mods = dict(data) if isinstance(data, Mapping) else getattr(data, "mod", None)
+    if not isinstance(given, str) or not isinstance(mods, Mapping) or len(mods) < 2 or given in getattr(
+            data, "obsm", {}):
+        return measured(model, data, layer=layer)
+    held = [(name, a) for name, a in mods.items() if given in getattr(a, "obsm", {})]
+    record = None if len(held) != 1 else getattr(held[0][1], "uns", {}).get(uns_key(given))
+    if not hasattr(record, "items") or str(record.get("obsm_key", given)) != given:
+        return measured(model, data, layer=layer)
+    name, alone = held[0]
+    observed = measured(model, alone, layer=layer)  # one modality: that one column True for every cell
+    cells = cell_names(data)  # predict_cell_type has checked that the modality holds each of them
+    logging.getLogger(__name__).info(
+        "embedding=%r is held, with its record, by modality %r alone (model.embed of that AnnData): its cells are "
+        "called unknown as measured in %r alone", given, name, name)
+    return observed[pd.Index(alone.obs_names).get_indexer(cells)]

@@ -36,9 +36,8 @@ from .model.linear import LinearClassifier
 from .model.readout import softmax
 from .storage import cell_names, checked_key, in_data_order, store_obs
 from .embedding_inputs import files_h5mu
-from .embedding_record import check_record, embedding_cells, embedding_table
+from .embedding_record import check_record, embedding_cells, embedding_table, given_observed
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest, unvoted
-from .query import measured
 from .heldout_alone import alone_thresholds, placed_alone
 
 __all__ = ["predict_cell_type", "label_categories", "obs_labels", "fit_calibration", "calibrate", "recalibrate", "vote",
@@ -464,9 +463,9 @@ def predict_cell_type(
         # a path: its files, which name the cells (the labels' index; the embedding's rows are checked against them)
         source = data if data is None or cell_names(data) is not None else _as_files(data, None, rna_only=True,
                                                                                       layer=layer) or data
-        embedding, logits, cells = _given_embedding(model, source, embedding), None, cell_names(source) if (
+        embedding, logits, cells = _given_embedding(model, source, given := embedding), None, cell_names(source) if (
             source is not None) else embedding_cells(embedding)  # data None: a DataFrame's (AnnData's) own cells
-        observed = measured(model, source, layer=layer) if _head_call(model) else None
+        observed = given_observed(model, source, given, layer=layer) if _head_call(model) else None  # RNA alone?
     if _head_call(model) and observed is not None and not observed.all():
         alone_thresholds(model)
     # after the data and the embedding are checked: 20,000 voters embedded and a classifier fitted on them
