@@ -274,7 +274,8 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     was imputed: measured cells, and features the model does not have), matched by cell and feature name (peaks
     named with other separators by their interval, as :func:`jae.io.features.feature_overlap` does); a
     ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
-    ``.X``: nothing in it is a count)."""
+    ``.X``: nothing in it is a count). An existing ``layers[key]`` is replaced when it holds an earlier prediction
+    (its ``uns[key]`` record) or is named ``'jae...'``, and refused otherwise (e.g. ``key='counts'``: the raw counts)."""
     import anndata as ad
     from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
 
@@ -313,6 +314,14 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                     info["modality"], key, modality, *values.shape)
         return
     adata = mdata.mod[modality]
+    if key in adata.layers and not str(key).startswith("jae") and not (  # jae's own names: replaced (jae embed's copy)
+            hasattr(adata.uns.get(key), "items") and "method" in adata.uns[key]):
+        raise ValueError(f"mdata[{modality!r}].layers[{key!r}] holds values add_imputed_layer did not write (its "
+                         f"uns[{key!r}] has no record of a prediction), e.g. raw counts, which the prediction would "
+                         f"replace: pass another key (e.g. key='jae_imputed'), or delete that layer first (del "
+                         f"mdata[{modality!r}].layers[{key!r}])")
+    if key in adata.layers:
+        logger.info("mdata[%r].layers[%r] held an earlier prediction; it is replaced", modality, key)
     layer = np.full(adata.shape, np.nan, dtype=np.float32)
     rows = adata.obs_names.get_indexer(imputed.obs_names)
     if (rows < 0).any():  # (-1 would write their prediction into the last row, another cell's)
