@@ -180,7 +180,7 @@ def cell_cycle_reference(
     """
     seed = as_seed(seed)
     _refuse_anndata(gex_lognorm, "gex_lognorm")
-    batches = as_labels(batch, name="batch", n_cells=gex_lognorm.shape[0])
+    batches = as_labels(batch, name="batch", n_cells=gex_lognorm.shape[0], of="gex_lognorm")
     genes = CellCycleGenes.find(var_names, organism)  # once, for every batch
     X = sp.csr_matrix(gex_lognorm) if sp.issparse(gex_lognorm) else np.asarray(gex_lognorm)
     _refuse_non_finite(int(_non_finite_rows(X).sum()), X.shape[0])
@@ -249,7 +249,7 @@ def cell_cycle_reference_blocks(
     keep = np.ones(len(batch), dtype=bool) if keep is None else np.asarray(keep, dtype=bool).ravel()
     n_rows = len(keep)
     kept = np.flatnonzero(keep)
-    batches = as_labels(batch, name="batch", n_cells=len(kept))
+    batches = as_labels(batch, name="batch", n_cells=len(kept), of="keep's selection")
     names = list(dict.fromkeys(batches))  # order of first appearance, as cell_cycle_reference
     position = {b: i for i, b in enumerate(names)}
     code = np.full(n_rows, -1, dtype=np.int64)
