@@ -379,7 +379,7 @@ def make_design(
     if n_cell_types < 2:
         raise ValueError(f"n_cell_types={n_cell_types}: simulate at least 2 cell types; pass n_cell_types >= 2")
     if n_cell_types > n_cells:
-        raise ValueError(f"n_cell_types={n_cell_types} is more than n_cells={n_cells}: most types would have no cell; "
+        raise ValueError(f"n_cell_types={n_cell_types} is more than n_cells={n_cells}: some types would have no cell; "
                          f"pass n_cell_types <= {n_cells}")
     if n_batches < 1:
         raise ValueError(f"n_batches={n_batches}: simulate at least 1 batch")
