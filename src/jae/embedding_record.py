@@ -8,7 +8,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["STATE_FIELDS", "check_record", "embedding_cells", "embedding_table", "given_observed"]
+__all__ = ["STATE_FIELDS", "check_record", "embedding_cells", "embedding_table", "given_observed",
+           "scored_embedding"]
 
 
 #: Fields of an embedding's record (:func:`jae.provenance.record`) that tell the model state that made it.
@@ -128,3 +129,19 @@ def given_observed(model, data, given, *, layer):
         "embedding=%r is held, with its record, by modality %r alone (model.embed of that AnnData): its cells are "
         "called unknown as measured in %r alone", given, name, name)
     return observed[pd.Index(alone.obs_names).get_indexer(cells)]
+
+
+def scored_embedding(model, embedding) -> np.ndarray:
+    """:func:`jae.labels.unknown_scores`' ``embedding`` as an array (:func:`embedding_table`), refused in one line
+    unless ``(n_cells, the model's columns)`` of finite numbers (a NaN row failed deep inside, as 'logits have 1 of
+    50 rows with NaN', naming no embedding)."""
+    embedding = np.asarray(embedding_table(model, embedding))
+    if embedding.ndim != 2 or embedding.shape[1] != len(model.column_names):
+        raise ValueError(f"embedding has shape {embedding.shape}, not (n_cells, {len(model.column_names)}): pass "
+                         "this model's embed() of the cells (e.g. data.obsm['X_jae'] written by model.embed(data))")
+    bad = ~np.isfinite(embedding if embedding.dtype.kind == "f" else embedding.astype(np.float64)).all(axis=1)
+    if bad.any():
+        raise ValueError(f"embedding has {int(bad.sum())} of {len(embedding)} rows with NaN or infinite values (e.g. "
+                         f"row {int(np.flatnonzero(bad)[0])}); embed those cells again (model.embed(data)) or leave "
+                         "them out")
+    return embedding

@@ -36,7 +36,7 @@ from .model.linear import LinearClassifier
 from .model.readout import softmax
 from .storage import cell_names, checked_key, in_data_order, store_obs
 from .embedding_inputs import files_h5mu
-from .embedding_record import check_record, embedding_cells, embedding_table, given_observed
+from .embedding_record import check_record, embedding_cells, embedding_table, given_observed, scored_embedding
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest, unvoted
 from .heldout_alone import alone_thresholds, placed_alone
 
@@ -218,14 +218,12 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     was measured in (:func:`jae.query.measured` of its data; None: all both), whose one-modality cells the head's
     scores measure against their own thresholds, as :func:`predict_cell_type` does."""
     model._require_fitted()
-    cal, embedding = model.calibration, np.asarray(embedding_table(model, embedding))  # an AnnData: its X
+    cal = model.calibration
     if not model.layout.n_cell_type or cal is None:
         why = ("was fitted without cell types (unsupervised mode)" if not model.layout.n_cell_type else
                "was saved before jae calibrated its labels")
         raise ValueError(f"this model {why}; it has no unknown scores")
-    if embedding.ndim != 2 or embedding.shape[1] != len(model.column_names):
-        raise ValueError(f"embedding has shape {embedding.shape}, not (n_cells, {len(model.column_names)}): pass "
-                         "this model's embed() of the cells (e.g. data.obsm['X_jae'] written by model.embed(data))")
+    embedding = scored_embedding(model, embedding)  # an AnnData: its X; (n_cells, the model's columns), finite
     if observed is not None and np.shape(observed) != (len(embedding), 2):
         raise ValueError(f"observed has shape {np.shape(observed)}, not ({len(embedding)}, 2): pass "
                          "jae.query.measured(model, data) of the embedding's cells, or None (every cell paired)")
