@@ -4,9 +4,12 @@ embedding another state of the model made is refused (:func:`check_record`, for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-__all__ = ["STATE_FIELDS", "check_record", "embedding_table"]
+__all__ = ["STATE_FIELDS", "check_record", "embedding_cells", "embedding_table", "given_observed",
+           "scored_embedding"]
 
 
 #: Fields of an embedding's record (:func:`jae.provenance.record`) that tell the model state that made it.
@@ -82,3 +85,63 @@ def embedding_table(model, embedding):
                          "key holding this model's embedding (e.g. embedding='X_jae'), that array (e.g. "
                          "mdata.obsm['X_jae']), or embedding=None")
     return pd.DataFrame(X.toarray() if hasattr(X, "toarray") else np.asarray(X), index=embedding.obs_names)
+
+
+def embedding_cells(embedding):
+    """The cells a given ``embedding`` names itself (a DataFrame's index, an AnnData's ``obs_names``), which
+    :func:`jae.labels.predict_cell_type` indexes its labels by when no data is given; None for an array (labels
+    indexed 0..n-1)."""
+    import pandas as pd
+
+    if isinstance(embedding, pd.DataFrame):
+        return pd.Index(embedding.index)
+    names = getattr(embedding, "obs_names", None) if hasattr(embedding, "X") else None
+    return None if names is None else pd.Index(names)
+
+
+def given_observed(model, data, given, *, layer):
+    """Which of the model's modalities each cell of ``data`` had when ``given`` (predict_cell_type's ``embedding=``)
+    was made, in the data's cell order (:func:`jae.query.measured`'s answer; None: every cell both). For an obsm key
+    held, with jae's record, by one modality's AnnData alone of data holding several (``model.embed(mdata['rna'])``
+    stores it there), the cells were embedded from that modality alone, so they are called unknown as such; else the
+    modalities ``data`` holds (an array, or a key stored by hand, as README's ``mdata['rna'].obsm['X_jae'] = emb``,
+    which keeps no record there, says nothing of how it was made)."""
+    import logging
+
+    import pandas as pd
+
+    from .provenance import uns_key
+    from .query import measured
+    from .storage import cell_names
+
+    mods = dict(data) if isinstance(data, Mapping) else getattr(data, "mod", None)
+    if not isinstance(given, str) or not isinstance(mods, Mapping) or len(mods) < 2 or given in getattr(
+            data, "obsm", {}):
+        return measured(model, data, layer=layer)
+    held = [(name, a) for name, a in mods.items() if given in getattr(a, "obsm", {})]
+    record = None if len(held) != 1 else getattr(held[0][1], "uns", {}).get(uns_key(given))
+    if not hasattr(record, "items") or str(record.get("obsm_key", given)) != given:
+        return measured(model, data, layer=layer)
+    name, alone = held[0]
+    observed = measured(model, alone, layer=layer)  # one modality: that one column True for every cell
+    cells = cell_names(data)  # predict_cell_type has checked that the modality holds each of them
+    logging.getLogger(__name__).info(
+        "embedding=%r is held, with its record, by modality %r alone (model.embed of that AnnData): its cells are "
+        "called unknown as measured in %r alone", given, name, name)
+    return observed[pd.Index(alone.obs_names).get_indexer(cells)]
+
+
+def scored_embedding(model, embedding) -> np.ndarray:
+    """:func:`jae.labels.unknown_scores`' ``embedding`` as an array (:func:`embedding_table`), refused in one line
+    unless ``(n_cells, the model's columns)`` of finite numbers (a NaN row failed deep inside, as 'logits have 1 of
+    50 rows with NaN', naming no embedding)."""
+    embedding = np.asarray(embedding_table(model, embedding))
+    if embedding.ndim != 2 or embedding.shape[1] != len(model.column_names):
+        raise ValueError(f"embedding has shape {embedding.shape}, not (n_cells, {len(model.column_names)}): pass "
+                         "this model's embed() of the cells (e.g. data.obsm['X_jae'] written by model.embed(data))")
+    bad = ~np.isfinite(embedding if embedding.dtype.kind == "f" else embedding.astype(np.float64)).all(axis=1)
+    if bad.any():
+        raise ValueError(f"embedding has {int(bad.sum())} of {len(embedding)} rows with NaN or infinite values (e.g. "
+                         f"row {int(np.flatnonzero(bad)[0])}); embed those cells again (model.embed(data)) or leave "
+                         "them out")
+    return embedding

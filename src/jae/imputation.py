@@ -109,7 +109,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     from .io.plan import opened
 
     data = opened(data, layer=layer)  # a file: its cells' annotations read from it opened (not its counts)
-    obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
+    obs = cell_obs(data, pulled=False)  # as fit reads them, without MuData's 'rna:batch' copies of 'batch'
     obs = pd.DataFrame(index=cells[rows]) if obs is None else obs.reindex(cells[rows]).copy()
     obs["jae_imputed"] = True
     out = ad.AnnData(X=values, obs=obs, var=pd.DataFrame(index=pd.Index(pre.var_names[i], name=None)))
@@ -274,7 +274,8 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     was imputed: measured cells, and features the model does not have), matched by cell and feature name (peaks
     named with other separators by their interval, as :func:`jae.io.features.feature_overlap` does); a
     ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
-    ``.X``: nothing in it is a count)."""
+    ``.X``: nothing in it is a count). An existing ``layers[key]`` is replaced when it holds an earlier prediction
+    (its ``uns[key]`` record) or is named ``'jae...'``, and refused otherwise (e.g. ``key='counts'``: the raw counts)."""
     import anndata as ad
     from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
 
@@ -287,6 +288,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                         f"{type(mdata).__name__}: pass a MuData holding it (e.g. mudata.MuData({{{modality!r}: "
                         "adata})), or write the prediction to its own file (imputed.write_h5ad(FILE))")
     info = dict(imputed.uns["jae_imputed"])
+    target = mdata.mod[modality] if modality in mdata.mod and mdata.mod[modality].n_obs else None  # else added
+    for holder, obj, axis in (("imputed", imputed, "obs"), ("imputed", imputed, "var"),
+                              *((f"mdata[{modality!r}]", target, axis) for axis in ("obs", "var") if target is not None)):
+        _refuse_repeats(getattr(obj, f"{axis}_names"), holder, axis)  # else pandas' InvalidIndexError, or a
+        # repeated feature's prediction written once
     if modality not in mdata.mod and (same := _same_kind(mdata, info.get("kind"))):  # not a second such modality
         raise ValueError(
             f"mdata has no modality {modality!r} but holds the {info['kind']} modality {same!r} (the model calls it "
@@ -308,6 +314,14 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                     info["modality"], key, modality, *values.shape)
         return
     adata = mdata.mod[modality]
+    if key in adata.layers and not str(key).startswith("jae") and not (  # jae's own names: replaced (jae embed's copy)
+            hasattr(adata.uns.get(key), "items") and "method" in adata.uns[key]):
+        raise ValueError(f"mdata[{modality!r}].layers[{key!r}] holds values add_imputed_layer did not write (its "
+                         f"uns[{key!r}] has no record of a prediction), e.g. raw counts, which the prediction would "
+                         f"replace: pass another key (e.g. key='jae_imputed'), or delete that layer first (del "
+                         f"mdata[{modality!r}].layers[{key!r}])")
+    if key in adata.layers:
+        logger.info("mdata[%r].layers[%r] held an earlier prediction; it is replaced", modality, key)
     layer = np.full(adata.shape, np.nan, dtype=np.float32)
     rows = adata.obs_names.get_indexer(imputed.obs_names)
     if (rows < 0).any():  # (-1 would write their prediction into the last row, another cell's)
@@ -332,6 +346,17 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     adata.uns[key] = info
     logger.info("imputed %s written as layers[%r] of modality %r (%d cells, %d of its %d features; NaN elsewhere)",
                 info["modality"], key, modality, len(rows), int(keep.sum()), adata.n_vars)
+
+
+def _refuse_repeats(index: pd.Index, holder: str, axis: str) -> None:
+    """Refuse, in one line naming the fix, ``holder``'s ``{axis}_names`` (``index``) repeating a name: the layer is
+    written by cell and feature name (:func:`add_imputed_layer`)."""
+    if index.has_duplicates:
+        twice = index[index.duplicated()].unique()
+        raise ValueError(f"{holder}.{axis}_names repeat {len(twice)} {'cell' if axis == 'obs' else 'feature'} "
+                         f"name{'s' if len(twice) > 1 else ''} (e.g. {[str(v) for v in twice[:3]]}); the imputed layer "
+                         f"is written by cell and feature name: make them unique first ({holder}.{axis}_names_make_"
+                         "unique()), or write the prediction to its own file (imputed.write_h5ad(FILE))")
 
 
 def _same_kind(mdata, kind: str | None) -> str | None:

@@ -387,7 +387,7 @@ class JAE:
         vote; format-2 files use the head alone; files before calibration give the plain softmax, no unknown call.
 
         ``layer``: as for :meth:`embed`. ``embedding``: this model's :meth:`embed` of the same cells (in their order, a
-        DataFrame indexed by ``obs_names``, or the ``data.obsm`` key it was stored under, e.g. ``'X_jae'``; its cells are called unknown by the modalities ``data`` holds: pass the data it was embedded from, e.g. the MuData, not its ``'rna'``). ``key_added``: also store the columns as
+        DataFrame indexed by ``obs_names``, or the ``data.obsm`` key it was stored under, e.g. ``'X_jae'``; its cells are called unknown by the modalities ``data`` holds: pass the data it was embedded from, e.g. the MuData, not its ``'rna'``; a key that :meth:`embed` stored in one modality alone, e.g. ``embed(mdata['rna'])``, as embedded from that modality alone). ``key_added``: also store the columns as
         ``data.obs[f'{key_added}_{column}']`` (``'jae'``: ``jae_cell_type``, ``jae_confidence``, ``jae_unknown``,
         ``jae_unknown_score``, the columns ``jae embed`` writes; a dict of
         AnnData: each AnnData's ``obs``; numeric types as text, as scanpy keeps clusters); None stores nothing.

@@ -36,9 +36,8 @@ from .model.linear import LinearClassifier
 from .model.readout import softmax
 from .storage import cell_names, checked_key, in_data_order, store_obs
 from .embedding_inputs import files_h5mu
-from .embedding_record import check_record, embedding_table
+from .embedding_record import check_record, embedding_cells, embedding_table, given_observed, scored_embedding
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, mixture, nearest, unvoted
-from .query import measured
 from .heldout_alone import alone_thresholds, placed_alone
 
 __all__ = ["predict_cell_type", "label_categories", "obs_labels", "fit_calibration", "calibrate", "recalibrate", "vote",
@@ -219,14 +218,12 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     was measured in (:func:`jae.query.measured` of its data; None: all both), whose one-modality cells the head's
     scores measure against their own thresholds, as :func:`predict_cell_type` does."""
     model._require_fitted()
-    cal, embedding = model.calibration, np.asarray(embedding_table(model, embedding))  # an AnnData: its X
+    cal = model.calibration
     if not model.layout.n_cell_type or cal is None:
         why = ("was fitted without cell types (unsupervised mode)" if not model.layout.n_cell_type else
                "was saved before jae calibrated its labels")
         raise ValueError(f"this model {why}; it has no unknown scores")
-    if embedding.ndim != 2 or embedding.shape[1] != len(model.column_names):
-        raise ValueError(f"embedding has shape {embedding.shape}, not (n_cells, {len(model.column_names)}): pass "
-                         "this model's embed() of the cells (e.g. data.obsm['X_jae'] written by model.embed(data))")
+    embedding = scored_embedding(model, embedding)  # an AnnData: its X; (n_cells, the model's columns), finite
     if observed is not None and np.shape(observed) != (len(embedding), 2):
         raise ValueError(f"observed has shape {np.shape(observed)}, not ({len(embedding)}, 2): pass "
                          "jae.query.measured(model, data) of the embedding's cells, or None (every cell paired)")
@@ -464,8 +461,9 @@ def predict_cell_type(
         # a path: its files, which name the cells (the labels' index; the embedding's rows are checked against them)
         source = data if data is None or cell_names(data) is not None else _as_files(data, None, rna_only=True,
                                                                                       layer=layer) or data
-        embedding, logits, cells = _given_embedding(model, source, embedding), None, cell_names(source)
-        observed = measured(model, source, layer=layer) if _head_call(model) else None
+        embedding, logits, cells = _given_embedding(model, source, given := embedding), None, cell_names(source) if (
+            source is not None) else embedding_cells(embedding)  # data None: a DataFrame's (AnnData's) own cells
+        observed = given_observed(model, source, given, layer=layer) if _head_call(model) else None  # RNA alone?
     if _head_call(model) and observed is not None and not observed.all():
         alone_thresholds(model)
     # after the data and the embedding are checked: 20,000 voters embedded and a classifier fitted on them

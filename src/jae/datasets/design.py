@@ -259,6 +259,23 @@ def _sparse_loadings(rng: np.random.Generator, n_factors: int, n_features: int, 
     return np.where(mask, rng.normal(0.0, sd, size=(n_factors, n_features)), 0.0)
 
 
+def _every_one(codes: np.ndarray, n: int) -> np.ndarray:
+    """``codes`` (drawn categories ``0..n-1``, ``n <= len(codes)``) with each category given at least one cell: an
+    empty one takes the last cell of the then largest one (no random draw, so the later draws are those they were).
+    ``codes`` itself when none is empty, as at the defaults; with types or batches close to the cells, obs held
+    categories without a cell (10 cells of 8 types: 6 types drawn)."""
+    sizes = np.bincount(codes, minlength=n)
+    if sizes.all():
+        return codes
+    codes = codes.copy()
+    for empty in np.flatnonzero(sizes == 0):
+        largest = int(sizes.argmax())
+        codes[np.flatnonzero(codes == largest)[-1]] = empty
+        sizes[largest] -= 1
+        sizes[empty] += 1
+    return codes
+
+
 def _whole(name: str, value) -> int:
     """A size given to the simulator as an int (numpy integers too), refused in one line when it is text ('1000',
     '1k'), a fraction, None or a bool, which would otherwise fail deep inside the simulation."""
@@ -362,7 +379,7 @@ def make_design(
     if n_cell_types < 2:
         raise ValueError(f"n_cell_types={n_cell_types}: simulate at least 2 cell types; pass n_cell_types >= 2")
     if n_cell_types > n_cells:
-        raise ValueError(f"n_cell_types={n_cell_types} is more than n_cells={n_cells}: most types would have no cell; "
+        raise ValueError(f"n_cell_types={n_cell_types} is more than n_cells={n_cells}: some types would have no cell; "
                          f"pass n_cell_types <= {n_cells}")
     if n_batches < 1:
         raise ValueError(f"n_batches={n_batches}: simulate at least 1 batch")
@@ -429,8 +446,8 @@ def make_design(
 
     # cells: type proportions, batches, phases, pseudotime
     props = rng.dirichlet(np.full(n_cell_types, 4.0))
-    cell_type = rng.choice(n_cell_types, size=n_cells, p=props)
-    batch = rng.integers(0, n_batches, size=n_cells)
+    cell_type = _every_one(rng.choice(n_cell_types, size=n_cells, p=props), n_cell_types)
+    batch = _every_one(rng.integers(0, n_batches, size=n_cells), n_batches)
     cyc = np.clip(params.cycling_fraction * rng.uniform(0.5, 1.5, size=n_cell_types), 0.0, 1.0)
     cycling = rng.random(n_cells) < cyc[cell_type]
     phase = np.where(cycling, np.where(rng.random(n_cells) < 0.5, 1, 2), 0).astype(np.int8)

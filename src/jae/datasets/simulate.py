@@ -63,7 +63,7 @@ def simulate(
         97 (human) cell-cycle genes and must be at least twice their number.
     n_cell_types, n_batches
         Numbers of cell types (>= 2) and batches (named like the competition's, ``s1d1``, ``s1d2``, ...), each at
-        most ``n_cells``.
+        most ``n_cells``; every type and batch has at least one cell.
     organism
         ``'human'`` or ``'mouse'``: cell-cycle gene symbols and peak chromosomes.
     seed

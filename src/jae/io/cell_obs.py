@@ -145,10 +145,13 @@ def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, nam
     return obs
 
 
-def cell_obs(data) -> pd.DataFrame | None:
+def cell_obs(data, *, pulled: bool = True) -> pd.DataFrame | None:
     """The per-cell annotations of ``data`` as :meth:`jae.JAE.fit` reads them: a MuData's global ``obs`` plus the
     columns kept only in a modality's ``obs`` (unprefixed, first modality wins), those of a dict of AnnData, an
-    AnnData's or opened files' ``obs``; None for data without annotations."""
+    AnnData's or opened files' ``obs``; None for data without annotations. ``pulled=False`` (a table written for the
+    user) leaves out the global columns ``'<modality>:<column>'`` that MuData copied from a modality's ``obs``
+    (``mudata.MuData(...)`` and ``read_h5mu`` by default) where the table holds ``<column>`` with the same values:
+    else each such column came twice (``'rna:batch'``, ``'prot:batch'`` and ``'batch'``)."""
     mods = getattr(data, "mod", None)
     if isinstance(data, Mapping) or isinstance(mods, Mapping):
         named = data if isinstance(data, Mapping) else mods
@@ -163,9 +166,21 @@ def cell_obs(data) -> pd.DataFrame | None:
                 else pd.Index([])
         if not names.is_unique or not all(a.obs_names.is_unique for a in adatas):
             return global_obs  # duplicated names cannot be matched (fit refuses them)
-        return _joint_obs(names, global_obs, adatas, list(named))
+        obs = _joint_obs(names, global_obs, adatas, list(named))
+        return obs if pulled or global_obs is None else _without_pulled(obs, list(named))
     obs = getattr(data, "obs", None)
     return obs if isinstance(obs, pd.DataFrame) else None
+
+
+def _without_pulled(obs: pd.DataFrame, modalities: Sequence[str]) -> pd.DataFrame:
+    """``obs`` without its columns ``'<modality>:<column>'`` (MuData's copies of a modality's column) whose values
+    ``obs[<column>]`` holds too (missing values where the modality lacks a cell are no difference)."""
+    copies = []
+    for col in obs.columns:
+        mod, _, own = str(col).partition(":")
+        if own and mod in modalities and own in obs.columns and not _differing(obs[col], obs[own])[3].any():
+            copies.append(col)
+    return obs.drop(columns=copies) if copies else obs
 
 
 def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequence[str] | None = None,

@@ -8,8 +8,9 @@ import pandas as pd
 __all__ = ["as_labels", "by_cells", "codes"]
 
 
-def as_labels(values, *, name: str, n_cells: int | None = None) -> np.ndarray:
-    """``values`` as a 1-D array of strings, with no missing entries.
+def as_labels(values, *, name: str, n_cells: int | None = None, of: str = "the embedding") -> np.ndarray:
+    """``values`` as a 1-D array of strings, with no missing entries; ``of``: what has the ``n_cells`` cells, in the
+    error for another length.
 
     Raises
     ------
@@ -23,7 +24,7 @@ def as_labels(values, *, name: str, n_cells: int | None = None) -> np.ndarray:
                              f"obs[{name!r}]")
     series = pd.Series(np.asarray(values, dtype=object).ravel() if not isinstance(values, pd.Series) else values)
     if n_cells is not None and len(series) != n_cells:
-        raise ValueError(f"{name} has {len(series)} entries but the embedding has {n_cells} cells; align them by cell")
+        raise ValueError(f"{name} has {len(series)} entries but {of} has {n_cells} cells; align them by cell")
     missing = int(series.isna().sum())
     if missing:
         raise ValueError(f"{name} has {missing} missing labels; drop those cells or fill the labels first")

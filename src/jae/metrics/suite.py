@@ -29,6 +29,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ._graph import (
+    N_NEIGHBORS,
     NeighborGraph,
     KnnMode,
     _as_float_matrix,
@@ -156,6 +157,12 @@ def evaluate_embedding(
     no_cell_cycle
         Why there is neither ``cell_cycle`` nor ``gex`` (e.g. the data has no RNA): the reason cc_cons is n/a.
 
+    Raises
+    ------
+    ValueError
+        For fewer than 16 cells (``N_NEIGHBORS + 1``; ``jae.evaluate``'s floor too): the graph of 15 neighbours per
+        cell would join (nearly) every cell to every other.
+
     Returns
     -------
     Series indexed ``nmi, asw_label, cc_cons, ti_cons, asw_batch, graph_conn, overall`` (floats, NaN when
@@ -178,6 +185,10 @@ def evaluate_embedding(
     if uninformative:
         raise ValueError(f"embedding {uninformative}")
     n = E.shape[0]
+    if n < N_NEIGHBORS + 1:  # each cell's 15 neighbours would be (nearly) every cell: scores that say nothing
+        raise ValueError(f"evaluate_embedding: the embedding has {n} cells, fewer than the {N_NEIGHBORS + 1} the "
+                         f"metrics need (their graph joins each cell to its {N_NEIGHBORS} nearest neighbours, as "
+                         f"scanpy's, and must leave some cells out); score at least {N_NEIGHBORS + 1} cells")
     mode = resolve_knn(knn, n)
     types = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None

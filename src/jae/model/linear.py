@@ -60,6 +60,8 @@ class LinearClassifier:
         if len(present) > 1:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
+                # types of one or two voting cells: said in jae's words at the fit (jae.model.voters.unvoted)
+                warnings.filterwarnings("ignore", "The number of unique classes is greater than 50%", UserWarning)
                 lr = LogisticRegression(C=C, max_iter=MAX_ITER).fit(np.asarray(X, np.float64), codes)
             if len(present) == 2:  # scikit-learn keeps one row for two classes: the first class's logit is 0
                 coef[present[1]], intercept[present[1]] = lr.coef_[0], lr.intercept_[0]

@@ -332,6 +332,7 @@ def unvoted(voters: Voters, codes: np.ndarray, names: list[str]) -> np.ndarray:
     whose mixture are the returned probabilities, give them 0 and :func:`jae.labels.predict_cell_type` never predicts
     them (even for their own reference cells)."""
     codes = np.asarray(codes, np.int64)
+    _tiny_types(voters)
     missing = np.setdiff1d(np.unique(codes), voters.codes)
     if len(missing):
         counts = np.bincount(codes, minlength=len(names))
@@ -343,3 +344,16 @@ def unvoted(voters: Voters, codes: np.ndarray, names: list[str]) -> np.ndarray:
             ", ".join(f"{names[t]!r} ({counts[t]} cell{'s' if counts[t] != 1 else ''})" for t in missing),
             "its" if len(missing) == 1 else "their", MAX_VOTERS, *(("it",) * 3 if len(missing) == 1 else ("them",) * 3))
     return missing
+
+
+def _tiny_types(voters: Voters) -> None:
+    """Warn, in jae's words, when the voters hold more types than half their number (more than 20 voters), where
+    scikit-learn's logistic regression warned that 'y could represent a regression problem' at every prediction: most
+    types then have one or two voting cells, too few for the classifier or the 15-NN vote to learn them."""
+    n, types = len(voters), len(np.unique(voters.codes))
+    if n > 20 and types > round(0.5 * n):
+        logger.warning(
+            "label transfer: the %d voting reference cells hold %d cell types, most of them with one or two cells, "
+            "too few for the linear classifier and the %d-NN vote to learn them: expect low confidences and such "
+            "types rarely predicted; merge rare types into related ones (a coarser cell-type column), or label more "
+            "cells", n, types, K_VOTE)

@@ -221,11 +221,14 @@ class CellCycleGenes:
         Length of the gene list the indices refer to.
     s, g2m
         Column indices of the S-phase and G2/M-phase genes present.
+    names
+        The names at those columns (``s`` then ``g2m``), which :meth:`check` compares (empty: not compared).
     """
 
     n_var: int
     s: np.ndarray
     g2m: np.ndarray
+    names: tuple[str, ...] = ()
 
     @property
     def counts(self) -> tuple[int, int]:
@@ -259,13 +262,25 @@ class CellCycleGenes:
                 f"are in var_names (need >= {max(1, min_genes)} each); check the organism (--organism, or organism= "
                 "in Python) and that var_names are gene symbols or Ensembl IDs"
             )
-        return cls(len(var_names), var_names.get_indexer(s_genes), var_names.get_indexer(g2m_genes))
+        return cls(len(var_names), var_names.get_indexer(s_genes), var_names.get_indexer(g2m_genes),
+                   tuple(str(g) for g in (*s_genes, *g2m_genes)))
 
-    def check(self, n_var: int, who: str) -> None:
-        """Refuse a gene list of another length than the one the genes were found in."""
+    def check(self, var_names, who: str) -> None:
+        """Refuse a gene list (``var_names``, or its length) of another length than the one the genes were found in,
+        or whose names at the marker genes' columns are others (a gene list of the same length in another order, or
+        of other genes, scored other genes as the markers)."""
+        n_var = var_names if isinstance(var_names, (int, np.integer)) else len(var_names)
         if n_var != self.n_var:
             raise ValueError(f"{who}: genes= was found in {self.n_var} var_names, the data has {n_var}; find them in "
                              "these var_names (CellCycleGenes.find)")
+        if not self.names or isinstance(var_names, (int, np.integer)):
+            return
+        here = pd.Index(np.asarray(var_names).astype(str))[np.concatenate([self.s, self.g2m]).astype(np.int64)]
+        moved = [(a, b) for a, b in zip(self.names, here) if a != b]
+        if moved:
+            raise ValueError(f"{who}: genes= was found in other var_names of the same length: {len(moved)} of its "
+                             f"{len(self.names)} marker genes' columns hold other genes here (e.g. {moved[0][0]!r} is "
+                             f"{moved[0][1]!r}); find them in these var_names (CellCycleGenes.find)")
 
 
 def score_cell_cycle(
@@ -316,7 +331,7 @@ def score_cell_cycle(
         )
     if genes is None:
         genes = CellCycleGenes.find(var_names, organism, min_genes=min_genes)
-    genes.check(len(var_names), "score_cell_cycle")
+    genes.check(var_names, "score_cell_cycle")
     means = _column_means(X_lognorm)  # on the input's own layout: float sums then match scanpy's bit for bit
     if sp.issparse(X_lognorm):
         X_lognorm = X_lognorm.tocsr()  # once: every gene-set mean reads rows (_row_means)
@@ -353,7 +368,7 @@ class CellCycleScorer:
         self.var_names = pd.Index(np.asarray(var_names).astype(str))
         if genes is None:
             genes = CellCycleGenes.find(self.var_names, organism, min_genes=min_genes, who="CellCycleScorer")
-        genes.check(len(self.var_names), "CellCycleScorer")
+        genes.check(self.var_names, "CellCycleScorer")
         self.sets, self.ctrl_size = [genes.s, genes.g2m], genes.ctrl_size
         self._sums = np.zeros(len(self.var_names), dtype=np.float64)
         self._n = 0

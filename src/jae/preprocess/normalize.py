@@ -65,6 +65,12 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
         dtype = None
     if dtype is None or not np.issubdtype(dtype, np.floating):
         raise ValueError("log_normalize: dtype must be a floating point type (the result's), e.g. numpy.float32")
+    if scale > float(np.finfo(dtype).max):  # every scaled value is at most scale: inf for every cell, without a word
+        raise ValueError(f"log_normalize: scale={scale:g} exceeds the largest {dtype.name} "
+                         f"({float(np.finfo(dtype).max):.0f}); pass dtype=numpy.float32 (the default) or a smaller scale")
+    if sp.issparse(X) and dtype.itemsize < 4:  # scipy's "does not support dtype float16", after the checks above
+        raise ValueError(f"log_normalize: dtype={dtype.name} for a sparse matrix, which scipy cannot store in "
+                         f"{dtype.name}; pass dtype=numpy.float32 (the default)")
     if sp.issparse(X):
         in_place = not copy and X.format == "csr" and X.data.dtype == np.dtype(dtype)
         X = X if in_place else sp.csr_matrix(X, dtype=dtype, copy=True)
@@ -81,8 +87,13 @@ def log_normalize(X, *, scale: float = SCALE, dtype=np.float32, copy: bool = Tru
     X = np.array(X, dtype=dtype, copy=True)
     if np.any(X < 0):
         raise ValueError(_negative(int(np.count_nonzero(X < 0))))
-    totals = X.sum(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):  # float16: a total above 65504 is inf, refused below in words
+        totals = X.sum(axis=1, keepdims=True)
     if not np.isfinite(totals).all():  # NaN or inf: every value of the cell NaN or 0, without a word
+        if np.isfinite(X).all():  # the values are finite, their total is not: the dtype cannot hold it
+            raise ValueError(f"log_normalize: a cell's total count ({np.asarray(X, np.float64).sum(axis=1).max():.0f})"
+                             f" exceeds the largest {dtype.name} ({float(np.finfo(dtype).max):.0f}); pass "
+                             "dtype=numpy.float32 (the default)")
         raise ValueError(_not_finite(int(np.count_nonzero(~np.isfinite(X)))))
     if np.any(totals <= 0):
         raise ValueError("log_normalize: some cells have zero total counts; remove them first")
