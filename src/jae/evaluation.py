@@ -353,7 +353,7 @@ def evaluate(
         )
     table = metrics_table(results)
     table.attrs["description"] = describe(
-        cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key,
+        cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key, data=data,
         n_cells=len(labelled), seed=seed, knn=resolve_knn(knn, n_scored), sources=sources, baseline=baseline)
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
         with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:

@@ -13,12 +13,15 @@ import pandas as pd
 __all__ = ["describe", "settings_sentence", "in_column_order"]
 
 
-def _source(value) -> str:
-    """Where an embedding came from, in a few words: an obsm key, a file, or values passed in."""
+def _source(value, data=None) -> str:
+    """Where an embedding came from, in a few words: an obsm key (of which modality, given the ``data`` it was read
+    from: :func:`jae.embedding_inputs.obsm_place`), a file, or values passed in."""
+    from ..embedding_inputs import obsm_place
+
     if isinstance(value, os.PathLike):
         return f"file {os.fspath(value)}"
     if isinstance(value, str):
-        return f"obsm[{value!r}]"
+        return f"obsm[{value!r}]" if data is None else obsm_place(data, value)
     return "values passed in"
 
 
@@ -46,6 +49,7 @@ def settings_sentence(
     knn: str,
     sources: Mapping,
     baseline: bool,
+    data=None,
 ) -> str:
     """One sentence naming the settings of an evaluation (what a reader of the report needs to rerun it).
 
@@ -63,6 +67,9 @@ def settings_sentence(
         ``{row name: obsm key (str), file (path) or anything else (values passed in)}``.
     baseline
         Whether the SVD baseline was scored (its row ``svd_baseline``).
+    data
+        The data the obsm keys among ``sources`` were read from: the sentence names a modality's obsm as such (None:
+        each key as ``obsm[key]``).
     """
     from .. import __version__
 
@@ -72,7 +79,7 @@ def settings_sentence(
         batches = "none given (all cells one batch)"
     else:
         batches = f"obs[{str(batch_key)!r}]" if has_batch else f"no obs[{str(batch_key)!r}] column (one batch)"
-    rows = [f"{name} = {_source(value)}" for name, value in sources.items()]
+    rows = [f"{name} = {_source(value, data)}" for name, value in sources.items()]
     rows += ["svd_baseline = jae's SVD baseline"] if baseline else []
     return (f"Cell types: {cells}; batches: {batches}; seed: {seed}; kNN: {knn}; embeddings: {', '.join(rows)}; "
             f"jae {__version__}.")
