@@ -219,7 +219,7 @@ def evaluate(
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
     from .report import check_umap_files, holds_report, metrics_table, report_files, write_report, write_table
-    from .report.settings import describe, in_column_order
+    from .report.settings import data_files, describe, in_column_order
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
@@ -250,6 +250,7 @@ def evaluate(
 
         data = make_mudata(dict(data))
     files = _is_files(data)
+    read_from = data_files(data)  # named in the report (the baseline reads the files into memory, unnamed)
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if obs is None:
         raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
@@ -321,7 +322,8 @@ def evaluate(
     table = metrics_table(results)
     table.attrs["description"] = describe(
         cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key, data=data,
-        n_cells=len(labelled), seed=seed, knn=resolve_knn(knn, n_scored), sources=sources, baseline=baseline)
+        n_cells=len(labelled), seed=seed, knn=resolve_knn(knn, n_scored), sources=sources, baseline=baseline,
+        files=read_from)
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
         with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
             if report:

@@ -1,6 +1,7 @@
 """What :func:`jae.evaluate` hands its report: the sentence that says what produced the scores (the annotation
-columns, the cells left out, the seed, the neighbour search, where each embedding came from and jae's version:
-``attrs['description']``, shown under the report's heading), and the labels in their obs column's order."""
+columns, the cells left out, the seed, the neighbour search, where each embedding came from, the data's files and
+jae's version: ``attrs['description']``, shown under the report's heading), and the labels in their obs column's
+order."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["describe", "settings_sentence", "in_column_order"]
+__all__ = ["describe", "settings_sentence", "data_files", "in_column_order"]
 
 
 def _source(value, data=None) -> str:
@@ -23,6 +24,18 @@ def _source(value, data=None) -> str:
     if isinstance(value, str):
         return f"obsm[{value!r}]" if data is None else obsm_place(data, value)
     return "values passed in"
+
+
+def data_files(data) -> str:
+    """The files of data opened lazily (:func:`jae.io.open_competition`, :func:`jae.io.open_h5mu`, what ``jae
+    evaluate --mod1/--mod2/--h5mu`` scores) and the annotation files joined to them, as given, for the report:
+    ``'x.mod1.h5ad, x.mod2.h5ad (annotations: x.solution.h5ad)'``; ``''`` for data in memory (no file to name)."""
+    from ..embedding_inputs import _is_files
+
+    if not _is_files(data):
+        return ""
+    joined = [os.fspath(p) for paths, _, _ in getattr(data, "joins", ()) for p in paths]
+    return ", ".join(map(os.fspath, data.paths)) + (f" (annotations: {', '.join(joined)})" if joined else "")
 
 
 def describe(cell_type: np.ndarray, batch: np.ndarray | None, pseudotime_keys: list, organism: str, *,
@@ -50,6 +63,7 @@ def settings_sentence(
     sources: Mapping,
     baseline: bool,
     data=None,
+    files: str = "",
 ) -> str:
     """One sentence naming the settings of an evaluation (what a reader of the report needs to rerun it).
 
@@ -70,6 +84,8 @@ def settings_sentence(
     data
         The data the obsm keys among ``sources`` were read from: the sentence names a modality's obsm as such (None:
         each key as ``obsm[key]``).
+    files
+        The data's files (:func:`data_files`; ``''``: data in memory, not named).
     """
     from .. import __version__
 
@@ -82,7 +98,7 @@ def settings_sentence(
     rows = [f"{name} = {_source(value, data)}" for name, value in sources.items()]
     rows += ["svd_baseline = jae's SVD baseline"] if baseline else []
     return (f"Cell types: {cells}; batches: {batches}; seed: {seed}; kNN: {knn}; embeddings: {', '.join(rows)}; "
-            f"jae {__version__}.")
+            + (f"data: {files}; " if files else "") + f"jae {__version__}.")
 
 
 def in_column_order(labels: np.ndarray | None, column: pd.Series | None):
