@@ -328,7 +328,8 @@ def evaluate(
         with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
             if report:
                 written = write_report(
-                    table, {k: v[labelled] for k, v in arrays.items()}, staging, title="jae evaluation",
+                    table, {k: v if labelled.all() else v[labelled] for k, v in arrays.items()}, staging,
+                    title="jae evaluation",  # every cell scored: the arrays as they are, not a copy of each
                     cell_type=in_column_order(cell_type_l, obs[cell_type_key]), batch=in_column_order(batch_l, batch),
                     description=table.attrs["description"],
                     max_cells=umap_max_cells, seed=seed, device=device, protect=protect, progress_bar=progress_bar,
