@@ -218,7 +218,8 @@ def evaluate(
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .report import check_umap_files, holds_report, metrics_table, report_files, write_report, write_table
+    from .report import (check_earlier_report, check_umap_files, holds_report, metrics_table, report_files,
+                         write_report, write_table)
     from .report.settings import data_files, describe, in_column_order
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
@@ -239,6 +240,7 @@ def evaluate(
     protect = [user_path(p) for p in protected(protect)]  # one path alone: one, not its characters
     if report_dir is not None:  # an earlier report is kept unless overwrite=True, checked before any work
         report_dir = user_path(report_dir)
+        check_earlier_report(report_dir, overwrite=overwrite, what="report_dir")  # its files named, the others kept
         check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite or not holds_report(report_dir),
                       folders=("report_dir",))  # a folder of other files alone: written into, they stay
     what = None  # how the RNA is named when it holds no values: one AnnData's, not a modality the user named
