@@ -53,7 +53,8 @@ def _as_mudata(adata: ad.AnnData, *, layer: str | None):
     return to_mudata(adata, layer=layer, mods=mods)
 
 
-def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", what: str | None = None):
+def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", what: str | None = None,
+                      notes: list | None = None):
     """The unintegrated log-normalised GEX (for cc_cons) in the data's cell order: the modality's ``.X`` when it is
     already normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of its counts (``layer``,
     else ``.X``).
@@ -67,6 +68,8 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
     ValueError
         When the RNA modality lacks some of the data's cells, or holds no values (no genes, or no ``.X`` nor
         ``layer``; ``what`` names it, else "the ``rna`` modality"): cc_cons is then n/a.
+
+    ``notes``: a list that a caveat on the values is appended to (``.X`` holding scaled data), for the report.
     """
     from .preprocess import log_normalize
 
@@ -77,7 +80,7 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
                          f"{'' if layer is None else f' nor layers[{layer!r}]'})")
     sample = X[: min(200, X.shape[0])]
     values = sample.data if sp.issparse(sample) else np.asarray(sample).ravel()
-    warn_scaled_gex(values, f"{what or f'the {rna!r} modality'}'s .X")
+    warn_scaled_gex(values, f"{what or f'the {rna!r} modality'}'s .X", notes)
     if values.size and np.allclose(values, np.round(values)):
         counts = adata.layers[layer] if layer is not None and layer in adata.layers else X
         logger.info("cc_cons: %s.X looks like raw counts; log-normalising them for the cell-cycle scores", rna)
@@ -90,9 +93,10 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
     return X, adata.var_names
 
 
-def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
+def lognormalized_gex_blocks(files, *, block_rows: int | None = None, notes: list | None = None):
     """:func:`lognormalized_gex` for lazily opened files, as row blocks: the RNA ``.X`` when it is already
-    normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of each block of its counts.
+    normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of each block of its counts; ``notes``:
+    as for :func:`lognormalized_gex`.
 
     Returns
     -------
@@ -110,7 +114,7 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     X = BackedCounts.find(counts.path, modality=counts.modality, layer=None) or counts  # no .X: the counts
     X = row_source(X, "cc_cons", what="the RNA .X")
     sample = next(X.blocks(min(200, X.shape[0]), stop=min(200, X.shape[0])))
-    warn_scaled_gex(sample.data, "the RNA .X")
+    warn_scaled_gex(sample.data, "the RNA .X", notes)
     if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
         return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]
     logger.info("cc_cons: the RNA .X looks like raw counts; log-normalising them for the cell-cycle scores, in row "
@@ -293,16 +297,16 @@ def evaluate(
     logger.info("scoring %d of %d cells%s", n_scored, len(labelled), "" if labelled.all() else
                 f"; {len(labelled) - n_scored} without a cell type in obs[{cell_type_key!r}] are left out")
 
-    cc_ref = None
+    cc_ref, caveats = None, []  # caveats on the RNA read: in the report's notes, not only in the log
     if rna is not None:
         batch_cc = np.asarray(batch)[labelled] if batch is not None else np.zeros(n_scored)
         try:
             if files:
-                blocks, var_names = lognormalized_gex_blocks(data)
+                blocks, var_names = lognormalized_gex_blocks(data, notes=caveats)
                 cc_ref = cell_cycle_reference_blocks(blocks, var_names, batch_cc, keep=labelled, organism=organism,
                                                      seed=seed)
             else:
-                gex, var_names = lognormalized_gex(data, rna, layer=layer, what=what)
+                gex, var_names = lognormalized_gex(data, rna, layer=layer, what=what, notes=caveats)
                 cc_ref = cell_cycle_reference(gex[labelled], var_names, batch_cc, organism=organism, seed=seed)
                 del gex
         except ValueError as err:
@@ -321,6 +325,8 @@ def evaluate(
             organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
             no_cell_cycle=None if cc_ref is not None else cc_reason, column_names=columns.get(name),
         )
+        if cc_ref is not None and caveats:
+            results[name].attrs["notes"] = [*results[name].attrs.get("notes", []), *caveats]
     table = metrics_table(results)
     table.attrs["description"] = describe(
         cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key, data=data,
