@@ -41,11 +41,16 @@ def data_files(data) -> str:
 def describe(cell_type: np.ndarray, batch: np.ndarray | None, pseudotime_keys: list, organism: str, *,
              n_cells: int, **settings) -> str:
     """The report's description of the scored cells (``cell_type``, ``batch``: their labels), the pseudotime columns
-    and the organism, then :func:`settings_sentence` (``settings``: its other arguments)."""
+    and the organism, then :func:`settings_sentence` (``settings``: its other arguments). Labels that read as "no
+    type" (scANVI's 'Unknown': :func:`jae.labels.unlabelled_placeholders`) are named: they were scored as a type."""
     from .._words import count
+    from ..labels import unlabelled_placeholders
 
+    names, n_alike = unlabelled_placeholders(cell_type)  # the log's warning alone was not kept beside the scores
+    alike = (f" ({count(n_alike, 'cell')} labelled {' / '.join(map(repr, names))}, scored as "
+             f"{'a cell type of its' if len(names) == 1 else 'cell types of their'} own)" if names else "")
     return (
-        f"{len(cell_type)} cells, {count(len(pd.unique(cell_type)), 'cell type')}, "
+        f"{len(cell_type)} cells, {count(len(pd.unique(cell_type)), 'cell type')}{alike}, "
         f"{'no batches' if batch is None else count(len(pd.unique(batch)), 'batch')}, "
         f"pseudotimes: {', '.join(map(str, pseudotime_keys)) if pseudotime_keys else 'none'}, organism: {organism}. "
         + settings_sentence(has_batch=batch is not None, n_cells=n_cells, n_scored=len(cell_type), **settings))
