@@ -269,6 +269,26 @@ def obsm_embedding(data, key: str) -> np.ndarray:
     raise _not_in_obsm(key, available)
 
 
+def obsm_place(data, key: str) -> str:
+    """Where :func:`obsm_embedding` reads ``obsm[key]`` from, in the report's words: ``"obsm['X_pca']"`` (the data's
+    own, or an ``.h5mu``'s global one), ``"obsm['X_pca'] of modality 'rna'"`` (a modality's: muon's CITE-seq tutorial
+    stores an ``X_pca`` in both 'rna' and 'prot'), or ``"obsm['X_pca'] of x.mod1.h5ad"`` (one of the files)."""
+    if _is_files(data):
+        import h5py
+
+        for c in data.counts:
+            with h5py.File(c.path, "r") as f:  # in _files_obsm's order
+                if key in _obsm_names(f):
+                    return f"obsm[{key!r}]" if c.modality is not None else f"obsm[{key!r}] of {c.path.name}"
+                if c.modality is not None and key in _obsm_names(f["mod"][c.modality]):
+                    return f"obsm[{key!r}] of modality {str(c.modality)!r}"
+        return f"obsm[{key!r}]"
+    mods = getattr(data, "mod", {})
+    if key in getattr(data, "obsm", {}) and key not in mods:  # MuData's per-modality masks are no embeddings
+        return f"obsm[{key!r}]"
+    return next((f"obsm[{key!r}] of modality {str(m)!r}" for m, a in mods.items() if key in a.obsm), f"obsm[{key!r}]")
+
+
 def _not_in_obsm(key: str, available: list[str]) -> KeyError:
     """The error for an obsm key the data lacks, naming the keys it has, or where else embeddings may come from."""
     fix = ("" if available else

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -20,7 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._flags import check_flags
-from .embedding_inputs import _is_file_name, _is_files, as_array, frame_embedding, obsm_embedding, read_embedding
+from .embedding_inputs import _is_files, obsm_embedding, read_embedding
 from .evaluation_checks import (
     DEFAULT_BATCH_KEY, cell_type_labels,
     check_argument_shapes,
@@ -28,14 +27,12 @@ from .evaluation_checks import (
     check_run_args,
     check_scored_batches,
     check_scored_cells,
-    check_values,
     missing_text,
     rna_modality,
     unique_pseudotime_keys,
-    warn_ambiguous_obsm,
     warn_scaled_gex,
 )
-from .io.features import by_cell_names
+from .evaluation_embeddings import read_embeddings
 from .io.paths import user_path
 
 __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", "lognormalized_gex_blocks"]
@@ -56,7 +53,8 @@ def _as_mudata(adata: ad.AnnData, *, layer: str | None):
     return to_mudata(adata, layer=layer, mods=mods)
 
 
-def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", what: str | None = None):
+def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", what: str | None = None,
+                      notes: list | None = None):
     """The unintegrated log-normalised GEX (for cc_cons) in the data's cell order: the modality's ``.X`` when it is
     already normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of its counts (``layer``,
     else ``.X``).
@@ -70,6 +68,8 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
     ValueError
         When the RNA modality lacks some of the data's cells, or holds no values (no genes, or no ``.X`` nor
         ``layer``; ``what`` names it, else "the ``rna`` modality"): cc_cons is then n/a.
+
+    ``notes``: a list that a caveat on the values is appended to (``.X`` holding scaled data), for the report.
     """
     from .preprocess import log_normalize
 
@@ -80,7 +80,7 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
                          f"{'' if layer is None else f' nor layers[{layer!r}]'})")
     sample = X[: min(200, X.shape[0])]
     values = sample.data if sp.issparse(sample) else np.asarray(sample).ravel()
-    warn_scaled_gex(values, f"{what or f'the {rna!r} modality'}'s .X")
+    warn_scaled_gex(values, f"{what or f'the {rna!r} modality'}'s .X", notes)
     if values.size and np.allclose(values, np.round(values)):
         counts = adata.layers[layer] if layer is not None and layer in adata.layers else X
         logger.info("cc_cons: %s.X looks like raw counts; log-normalising them for the cell-cycle scores", rna)
@@ -93,9 +93,10 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
     return X, adata.var_names
 
 
-def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
+def lognormalized_gex_blocks(files, *, block_rows: int | None = None, notes: list | None = None):
     """:func:`lognormalized_gex` for lazily opened files, as row blocks: the RNA ``.X`` when it is already
-    normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of each block of its counts.
+    normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of each block of its counts; ``notes``:
+    as for :func:`lognormalized_gex`.
 
     Returns
     -------
@@ -113,7 +114,7 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None):
     X = BackedCounts.find(counts.path, modality=counts.modality, layer=None) or counts  # no .X: the counts
     X = row_source(X, "cc_cons", what="the RNA .X")
     sample = next(X.blocks(min(200, X.shape[0]), stop=min(200, X.shape[0])))
-    warn_scaled_gex(sample.data, "the RNA .X")
+    warn_scaled_gex(sample.data, "the RNA .X", notes)
     if not (sample.nnz and np.allclose(sample.data, np.round(sample.data))):  # as lognormalized_gex decides
         return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]
     logger.info("cc_cons: the RNA .X looks like raw counts; log-normalising them for the cell-cycle scores, in row "
@@ -222,8 +223,9 @@ def evaluate(
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
     from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .report import check_umap_files, holds_report, metrics_table, report_files, write_report, write_table
-    from .report.settings import describe, in_column_order
+    from .report import (check_earlier_report, check_umap_files, holds_report, metrics_table, report_files,
+                         write_report, write_table)
+    from .report.settings import data_files, describe, in_column_order
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
@@ -243,6 +245,7 @@ def evaluate(
     protect = [user_path(p) for p in protected(protect)]  # one path alone: one, not its characters
     if report_dir is not None:  # an earlier report is kept unless overwrite=True, checked before any work
         report_dir = user_path(report_dir)
+        check_earlier_report(report_dir, overwrite=overwrite, what="report_dir")  # its files named, the others kept
         check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite or not holds_report(report_dir),
                       folders=("report_dir",))  # a folder of other files alone: written into, they stay
     what = None  # how the RNA is named when it holds no values: one AnnData's, not a modality the user named
@@ -254,6 +257,7 @@ def evaluate(
 
         data = make_mudata(dict(data))
     files = _is_files(data)
+    read_from = data_files(data)  # named in the report (the baseline reads the files into memory, unnamed)
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if obs is None:
         raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
@@ -285,37 +289,7 @@ def evaluate(
     organism = given_organism(organism, needed=rna is not None) or (
         infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
 
-    arrays: dict[str, np.ndarray] = {}
-    columns: dict[str, list[str] | None] = {}  # jae's column names, for the share:<block> diagnostics
-    sources: dict = {}  # where each row's embedding came from, named in the report (attrs['description'])
-    # every key (and the baseline's name) is kept: a file named by its label takes none of them, nor another's row
-    given = set(items) | ({"svd_baseline"} if baseline else set())
-    for name, value in items.items():
-        if isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
-            label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name,
-                                      scored=labelled)  # the file may lack cells without a cell type
-            name = label if name != str(value) else _file_row_name(label, value, taken=(given - {name}) | set(arrays))
-            value = user_path(value)  # named as a file in the report
-        elif isinstance(value, str):
-            try:
-                E = obsm_embedding(data, value)
-                warn_ambiguous_obsm(data, value, files)
-            except KeyError:
-                if _is_file_name(value):  # a mistyped path, not an obsm key
-                    raise FileNotFoundError(f"embedding {name!r}: no file {value} (nor an obsm key of that name); "
-                                            "check the path") from None
-                raise
-        elif isinstance(value, pd.DataFrame) and not isinstance(value.index, pd.RangeIndex):  # indexed by cell names
-            E = frame_embedding(value, data.obs_names, name=name, scored=labelled)  # may lack unscored cells, as a file
-        else:
-            E = as_array(by_cell_names(value, data.obs_names, what=f"embedding {name!r}"))  # sparse, torch: numpy
-        if E.ndim == 1 and len(E) == data.n_obs:  # one value per cell: "pass one row per cell" was no help
-            raise ValueError(f"embedding {name!r} has shape {E.shape}, one value per cell; pass an (n_cells, n_dims) "
-                             "array, e.g. np.reshape(values, (-1, 1)) for one dimension")
-        if E.ndim != 2 or E.shape[0] != data.n_obs:
-            raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
-        check_values(name, E, data.obs_names, labelled)
-        arrays[name], columns[name], sources[name] = E, _block_columns(data, value, E.shape[1]), value
+    arrays, columns, sources = read_embeddings(data, items, labelled=labelled, files=files, baseline=baseline)
     if report_dir is not None and report:  # a user's umap_<name>.png there: refused now, not after every score
         check_umap_files(report_dir, [*arrays, *(["svd_baseline"] if baseline else [])], what="report_dir")
     if baseline:
@@ -324,16 +298,16 @@ def evaluate(
     logger.info("scoring %d of %d cells%s", n_scored, len(labelled), "" if labelled.all() else
                 f"; {len(labelled) - n_scored} without a cell type in obs[{cell_type_key!r}] are left out")
 
-    cc_ref = None
+    cc_ref, caveats = None, []  # caveats on the RNA read: in the report's notes, not only in the log
     if rna is not None:
         batch_cc = np.asarray(batch)[labelled] if batch is not None else np.zeros(n_scored)
         try:
             if files:
-                blocks, var_names = lognormalized_gex_blocks(data)
+                blocks, var_names = lognormalized_gex_blocks(data, notes=caveats)
                 cc_ref = cell_cycle_reference_blocks(blocks, var_names, batch_cc, keep=labelled, organism=organism,
                                                      seed=seed)
             else:
-                gex, var_names = lognormalized_gex(data, rna, layer=layer, what=what)
+                gex, var_names = lognormalized_gex(data, rna, layer=layer, what=what, notes=caveats)
                 cc_ref = cell_cycle_reference(gex[labelled], var_names, batch_cc, organism=organism, seed=seed)
                 del gex
         except ValueError as err:
@@ -352,15 +326,19 @@ def evaluate(
             organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
             no_cell_cycle=None if cc_ref is not None else cc_reason, column_names=columns.get(name),
         )
+        if cc_ref is not None and caveats:
+            results[name].attrs["notes"] = [*results[name].attrs.get("notes", []), *caveats]
     table = metrics_table(results)
     table.attrs["description"] = describe(
-        cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key,
-        n_cells=len(labelled), seed=seed, knn=resolve_knn(knn, n_scored), sources=sources, baseline=baseline)
+        cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key, data=data,
+        n_cells=len(labelled), seed=seed, knn=resolve_knn(knn, n_scored), sources=sources, baseline=baseline,
+        files=read_from)
     if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
         with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
             if report:
                 written = write_report(
-                    table, {k: v[labelled] for k, v in arrays.items()}, staging, title="jae evaluation",
+                    table, {k: v if labelled.all() else v[labelled] for k, v in arrays.items()}, staging,
+                    title="jae evaluation",  # every cell scored: the arrays as they are, not a copy of each
                     cell_type=in_column_order(cell_type_l, obs[cell_type_key]), batch=in_column_order(batch_l, batch),
                     description=table.attrs["description"],
                     max_cells=umap_max_cells, seed=seed, device=device, protect=protect, progress_bar=progress_bar,
@@ -369,59 +347,6 @@ def evaluate(
                 written = write_table(table, staging, protect=protect)[1]
         table.attrs["report"] = report_dir / written.name
     return table
-
-
-def _file_row_name(label: str, path, *, taken: set) -> str:
-    """The row name of an embedding file named by its label (``uns['method_id']`` or its file name): the label, else
-    the label and the file's name, else the label and its path as given, else numbered; never a name in ``taken``
-    (files of several runs of one method, ``run1/embedding.h5ad``, ``run2/embedding.h5ad``, each keep their row)."""
-    candidates = [label, f"{label} ({Path(path).name})", f"{label} ({path})"]
-    candidates += [f"{label} ({path}) {i}" for i in range(2, len(taken) + 3)]
-    return next(c for c in candidates if c not in taken)
-
-
-def _block_columns(data, value, n_dims: int) -> list[str] | None:
-    """The column names of an embedding when they name jae's blocks (``<block>:<name>``, :attr:`jae.JAE.column_names`),
-    for the ``share:<block>`` diagnostics: a DataFrame's columns, or the record jae keeps beside an embedding
-    (``uns[<key>]['columns']``, :func:`jae.provenance.record`): the data's (in memory, or in its files) for an obsm
-    key, the file's ``uns['jae']`` for a file ``jae embed`` wrote. None otherwise (an array, another tool's
-    embedding)."""
-    from .provenance import uns_key
-
-    names = None
-    if isinstance(value, pd.DataFrame):
-        names = list(value.columns)
-    elif isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
-        names = _recorded_columns(user_path(value), "jae")
-    elif isinstance(value, str) and _is_files(data):
-        paths = dict.fromkeys(c.path for c in getattr(data, "counts", ()))
-        names = next((n for n in (_recorded_columns(p, uns_key(value)) for p in paths) if n is not None), None)
-    elif isinstance(value, str):
-        record = (getattr(data, "uns", None) or {}).get(uns_key(value))
-        names = list(record["columns"]) if isinstance(record, Mapping) and "columns" in record else None
-    if names is None or len(names) != n_dims or not any(":" in str(c) for c in names):
-        return None
-    return [str(c) for c in names]
-
-
-def _recorded_columns(path: Path, key: str) -> list[str] | None:
-    """``uns[key]['columns']`` of a stored AnnData or MuData (jae's record of an embedding), read alone; None
-    without one."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            where = f"uns/{key}/columns"
-            return list(f[where].asstr()[()]) if where in f else None
-    except (OSError, TypeError, ValueError):  # not HDF5 (the readers say so), or not text
-        return None
-
-
-def _names_path(value: str) -> bool:
-    """Whether an embedding given as text is a path (an existing file, or a folder named as a path) to read, not an
-    obsm key."""
-    path = user_path(value)
-    return path.is_file() or (path.is_dir() and (os.sep in value or value.startswith("~")))
 
 
 def _pseudotime(obs: pd.DataFrame, pt_keys: list) -> pd.DataFrame | None:

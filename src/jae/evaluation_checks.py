@@ -289,11 +289,15 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
                   "Gene Expression); pass rna=<name> naming it (jae evaluate: --rna-mod NAME)")
 
 
-def warn_scaled_gex(values: np.ndarray, what: str) -> None:
+def warn_scaled_gex(values: np.ndarray, what: str, notes: list | None = None) -> None:
     """Warn when the RNA values read for the cell-cycle reference (a sample of ``.X``) hold negative numbers: scaled
     data (``sc.pp.scale``), not log-normalised expression, on which cc_cons was measured without a word (another
-    GEX variance share than the competition's)."""
+    GEX variance share than the competition's); ``notes``: a list the same caveat, in short, is appended to (for the
+    report's notes: the log alone is not kept beside the scores)."""
     if values.size and values.min() < 0:
+        if notes is not None:
+            notes.append(f"cc_cons was measured on {what} as it is, which holds negative values (scaled data, as "
+                         "sc.pp.scale leaves), not on log-normalised expression as the competition's")
         logger.warning(
             "cc_cons: %s holds negative values (scaled data, as sc.pp.scale leaves), not log-normalised expression: "
             "the cell-cycle scores and their GEX variance share are measured on it as it is, unlike the competition's "

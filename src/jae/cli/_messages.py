@@ -255,6 +255,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # saved model) reads the model's finetune_lr, which jae fit --set sets: the 'e.g. --set' above, as jae fit's
     (r"\bwhere the model is fitted and fit it again \(e\.g\. --set finetune_lr=",
      "where the model is fitted and fit it again (e.g. jae fit ... --set finetune_lr="),
+    # jae.evaluation_checks.check_argument_shapes: a blank embedding name (jae evaluate --obsm "$KEY" with KEY unset,
+    # --prediction " =FILE"), whose Python fix '{'name': Z}' the command line has no way to give
+    (r"\bgive each embedding a name: \{'name': Z\}$",
+     "give each --obsm its key and each --prediction NAME=FILE a name (or --prediction FILE alone, named by its file)"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

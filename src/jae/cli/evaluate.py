@@ -23,7 +23,8 @@ def add_parser(sub) -> None:
         "evaluate", help="score embeddings with the competition's metrics; write a table and a report",
         description="Score one or more joint embeddings with the NeurIPS 2021 joint-embedding metrics (scib 1.1.7 "
         "definitions: nmi, asw_label, cc_cons, ti_cons, asw_batch, graph_conn and their mean) and write "
-        "metrics.csv, metrics.md, UMAPs by cell type and batch, a bar chart and index.html into --out. "
+        "metrics.csv, metrics.md, diagnostics.csv (iLISI, cLISI, cell-cycle variance shares: not in the mean), UMAPs "
+        "by cell type and batch (umap_<name>.png), a bar chart (metrics.png) and index.html into --out. "
         "Embeddings: --obsm keys of an --h5mu, competition prediction files (--prediction), and the built-in "
         "SVD baseline (--baseline). Annotations (cell type, batch, pseudotimes) come from the data's obs or from "
         "--annotations files (e.g. the competition's *.solution.h5ad). Scoring stored embeddings needs only the RNA "

@@ -24,6 +24,7 @@ __all__ = [
     "REPORT_FILES",
     "report_files",
     "holds_report",
+    "check_earlier_report",
     "write_report",
     "metrics_table",
     "diagnostics_table",
@@ -65,6 +66,17 @@ def holds_report(folder: str | Path) -> list[str]:
     is written into without ``overwrite``."""
     folder = user_path(folder, name="folder")
     return [f for f in report_files(folder) if (folder / f).exists() or (folder / f).is_symlink()]
+
+
+def check_earlier_report(folder: str | Path, *, overwrite: bool, what: str = "out_dir") -> None:
+    """Refuse, unless ``overwrite``, a ``folder`` holding an earlier report (:func:`holds_report`), naming its files
+    and saying that ``overwrite`` replaces those alone: "exists; pass overwrite=True to replace it" read as if the
+    folder itself (the data's own, beside the report) would be replaced. ``what`` names the folder's argument."""
+    earlier = [] if overwrite else holds_report(folder)
+    if earlier:
+        shown = ", ".join(earlier[:4]) + (f" and {len(earlier) - 4} more" if len(earlier) > 4 else "")
+        raise FileExistsError(f"{what} {user_path(folder, name=what)} exists; pass overwrite=True to replace its "
+                              f"earlier report ({shown}; other files there are kept) or choose another {what}")
 
 
 def _umap_names(names) -> dict:
@@ -209,7 +221,8 @@ def write_report(
             raise ValueError(f"embedding {name!r} must be a 2-D (cells x dims) array, not {E.ndim}-D")
         if E.shape[0] != n:
             raise ValueError(f"embedding {name!r} has {E.shape[0]} rows but there are {n} cell labels")
-        bad = int((~np.isfinite(E.astype(np.float64, copy=False))).any(axis=1).sum())
+        # numbers checked as they are: a float64 copy of a float32 atlas embedding took twice its memory again
+        bad = int((~np.isfinite(E if E.dtype.kind in "fiu" else E.astype(np.float64))).any(axis=1).sum())
         if bad:
             raise ValueError(f"embedding {name!r} has {bad} rows with NaN or infinite values; remove or impute those "
                              "cells first")

@@ -1,6 +1,7 @@
 """What :func:`jae.evaluate` hands its report: the sentence that says what produced the scores (the annotation
-columns, the cells left out, the seed, the neighbour search, where each embedding came from and jae's version:
-``attrs['description']``, shown under the report's heading), and the labels in their obs column's order."""
+columns, the cells left out, the seed, the neighbour search, where each embedding came from, the data's files and
+jae's version: ``attrs['description']``, shown under the report's heading), and the labels in their obs column's
+order."""
 
 from __future__ import annotations
 
@@ -10,26 +11,46 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["describe", "settings_sentence", "in_column_order"]
+__all__ = ["describe", "settings_sentence", "data_files", "in_column_order"]
 
 
-def _source(value) -> str:
-    """Where an embedding came from, in a few words: an obsm key, a file, or values passed in."""
+def _source(value, data=None) -> str:
+    """Where an embedding came from, in a few words: an obsm key (of which modality, given the ``data`` it was read
+    from: :func:`jae.embedding_inputs.obsm_place`), a file, or values passed in."""
+    from ..embedding_inputs import obsm_place
+
     if isinstance(value, os.PathLike):
         return f"file {os.fspath(value)}"
     if isinstance(value, str):
-        return f"obsm[{value!r}]"
+        return f"obsm[{value!r}]" if data is None else obsm_place(data, value)
     return "values passed in"
+
+
+def data_files(data) -> str:
+    """The files of data opened lazily (:func:`jae.io.open_competition`, :func:`jae.io.open_h5mu`, what ``jae
+    evaluate --mod1/--mod2/--h5mu`` scores) and the annotation files joined to them, as given, for the report:
+    ``'x.mod1.h5ad, x.mod2.h5ad (annotations: x.solution.h5ad)'``; ``''`` for data in memory (no file to name)."""
+    from ..embedding_inputs import _is_files
+
+    if not _is_files(data):
+        return ""
+    joined = [os.fspath(p) for paths, _, _ in getattr(data, "joins", ()) for p in paths]
+    return ", ".join(map(os.fspath, data.paths)) + (f" (annotations: {', '.join(joined)})" if joined else "")
 
 
 def describe(cell_type: np.ndarray, batch: np.ndarray | None, pseudotime_keys: list, organism: str, *,
              n_cells: int, **settings) -> str:
     """The report's description of the scored cells (``cell_type``, ``batch``: their labels), the pseudotime columns
-    and the organism, then :func:`settings_sentence` (``settings``: its other arguments)."""
+    and the organism, then :func:`settings_sentence` (``settings``: its other arguments). Labels that read as "no
+    type" (scANVI's 'Unknown': :func:`jae.labels.unlabelled_placeholders`) are named: they were scored as a type."""
     from .._words import count
+    from ..labels import unlabelled_placeholders
 
+    names, n_alike = unlabelled_placeholders(cell_type)  # the log's warning alone was not kept beside the scores
+    alike = (f" ({count(n_alike, 'cell')} labelled {' / '.join(map(repr, names))}, scored as "
+             f"{'a cell type of its' if len(names) == 1 else 'cell types of their'} own)" if names else "")
     return (
-        f"{len(cell_type)} cells, {count(len(pd.unique(cell_type)), 'cell type')}, "
+        f"{len(cell_type)} cells, {count(len(pd.unique(cell_type)), 'cell type')}{alike}, "
         f"{'no batches' if batch is None else count(len(pd.unique(batch)), 'batch')}, "
         f"pseudotimes: {', '.join(map(str, pseudotime_keys)) if pseudotime_keys else 'none'}, organism: {organism}. "
         + settings_sentence(has_batch=batch is not None, n_cells=n_cells, n_scored=len(cell_type), **settings))
@@ -46,6 +67,8 @@ def settings_sentence(
     knn: str,
     sources: Mapping,
     baseline: bool,
+    data=None,
+    files: str = "",
 ) -> str:
     """One sentence naming the settings of an evaluation (what a reader of the report needs to rerun it).
 
@@ -63,6 +86,11 @@ def settings_sentence(
         ``{row name: obsm key (str), file (path) or anything else (values passed in)}``.
     baseline
         Whether the SVD baseline was scored (its row ``svd_baseline``).
+    data
+        The data the obsm keys among ``sources`` were read from: the sentence names a modality's obsm as such (None:
+        each key as ``obsm[key]``).
+    files
+        The data's files (:func:`data_files`; ``''``: data in memory, not named).
     """
     from .. import __version__
 
@@ -72,10 +100,10 @@ def settings_sentence(
         batches = "none given (all cells one batch)"
     else:
         batches = f"obs[{str(batch_key)!r}]" if has_batch else f"no obs[{str(batch_key)!r}] column (one batch)"
-    rows = [f"{name} = {_source(value)}" for name, value in sources.items()]
+    rows = [f"{name} = {_source(value, data)}" for name, value in sources.items()]
     rows += ["svd_baseline = jae's SVD baseline"] if baseline else []
     return (f"Cell types: {cells}; batches: {batches}; seed: {seed}; kNN: {knn}; embeddings: {', '.join(rows)}; "
-            f"jae {__version__}.")
+            + (f"data: {files}; " if files else "") + f"jae {__version__}.")
 
 
 def in_column_order(labels: np.ndarray | None, column: pd.Series | None):

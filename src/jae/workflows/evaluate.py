@@ -92,7 +92,9 @@ def evaluate_files(
     protect = inputs.paths + files
     if out is not None:
         out = user_path(out)
-        from ..report import holds_report  # a folder of the user's other files alone is written into, they stay
+        from ..report import check_earlier_report, holds_report  # a folder of other files alone: written into
+
+        check_earlier_report(out, overwrite=overwrite, what="out")  # its files named, the others kept
         check_outputs([("out", out)], inputs=protect, overwrite=overwrite or not holds_report(out), folders=("out",))
     data = _rna_alone(inputs)
     if data is None:

@@ -1,0 +1,118 @@
+"""The embeddings :func:`jae.evaluate` scores, read from what it was given: obsm keys (of the data or a modality),
+embedding files (competition ``.h5ad``, ``jae embed``'s ``.h5mu``), DataFrames indexed by cell name, and arrays in the
+data's cell order; each checked, and where it came from kept for the report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .embedding_inputs import _is_file_name, _is_files, as_array, frame_embedding, obsm_embedding, read_embedding
+from .evaluation_checks import check_values, warn_ambiguous_obsm
+from .io.features import by_cell_names
+from .io.paths import user_path
+
+__all__ = ["read_embeddings"]
+
+
+def read_embeddings(data, items: Mapping, *, labelled: np.ndarray, files: bool,
+                    baseline: bool) -> tuple[dict, dict, dict]:
+    """Each embedding of ``items`` (``{name: obsm key, path, DataFrame or array}``) as an ``(n_cells, n_dims)`` array
+    in ``data``'s cell order, checked (:func:`jae.evaluation_checks.check_values`; ``labelled``: the cells scored, the
+    others' rows may hold anything); a file named by its label gets a row name that no other row (nor the baseline's,
+    with ``baseline``) takes; ``files``: ``data`` is opened lazily.
+
+    Returns
+    -------
+    ``(arrays, columns, sources)``: ``{row name: array}``, ``{row name: jae's column names or None}`` (for the
+    ``share:<block>`` diagnostics) and ``{row name: where it came from}`` (an obsm key, a path, or the value given).
+    """
+    arrays: dict[str, np.ndarray] = {}
+    columns: dict[str, list[str] | None] = {}  # jae's column names, for the share:<block> diagnostics
+    sources: dict = {}  # where each row's embedding came from, named in the report (attrs['description'])
+    # every key (and the baseline's name) is kept: a file named by its label takes none of them, nor another's row
+    given = set(items) | ({"svd_baseline"} if baseline else set())
+    for name, value in items.items():
+        if isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
+            label, E = read_embedding(value, data.obs_names, name=None if name == str(value) else name,
+                                      scored=labelled)  # the file may lack cells without a cell type
+            name = label if name != str(value) else _file_row_name(label, value, taken=(given - {name}) | set(arrays))
+            value = user_path(value)  # named as a file in the report
+        elif isinstance(value, str):
+            try:
+                E = obsm_embedding(data, value)
+                warn_ambiguous_obsm(data, value, files)
+            except KeyError:
+                if _is_file_name(value):  # a mistyped path, not an obsm key
+                    raise FileNotFoundError(f"embedding {name!r}: no file {value} (nor an obsm key of that name); "
+                                            "check the path") from None
+                raise
+        elif isinstance(value, pd.DataFrame) and not isinstance(value.index, pd.RangeIndex):  # indexed by cell names
+            E = frame_embedding(value, data.obs_names, name=name, scored=labelled)  # may lack unscored cells, as a file
+        else:
+            E = as_array(by_cell_names(value, data.obs_names, what=f"embedding {name!r}"))  # sparse, torch: numpy
+        if E.ndim == 1 and len(E) == data.n_obs:  # one value per cell: "pass one row per cell" was no help
+            raise ValueError(f"embedding {name!r} has shape {E.shape}, one value per cell; pass an (n_cells, n_dims) "
+                             "array, e.g. np.reshape(values, (-1, 1)) for one dimension")
+        if E.ndim != 2 or E.shape[0] != data.n_obs:
+            raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
+        check_values(name, E, data.obs_names, labelled)
+        arrays[name], columns[name], sources[name] = E, _block_columns(data, value, E.shape[1]), value
+    return arrays, columns, sources
+
+
+def _file_row_name(label: str, path, *, taken: set) -> str:
+    """The row name of an embedding file named by its label (``uns['method_id']`` or its file name): the label, else
+    the label and the file's name, else the label and its path as given, else numbered; never a name in ``taken``
+    (files of several runs of one method, ``run1/embedding.h5ad``, ``run2/embedding.h5ad``, each keep their row)."""
+    candidates = [label, f"{label} ({Path(path).name})", f"{label} ({path})"]
+    candidates += [f"{label} ({path}) {i}" for i in range(2, len(taken) + 3)]
+    return next(c for c in candidates if c not in taken)
+
+
+def _block_columns(data, value, n_dims: int) -> list[str] | None:
+    """The column names of an embedding when they name jae's blocks (``<block>:<name>``, :attr:`jae.JAE.column_names`),
+    for the ``share:<block>`` diagnostics: a DataFrame's columns, or the record jae keeps beside an embedding
+    (``uns[<key>]['columns']``, :func:`jae.provenance.record`): the data's (in memory, or in its files) for an obsm
+    key, the file's ``uns['jae']`` for a file ``jae embed`` wrote. None otherwise (an array, another tool's
+    embedding)."""
+    from .provenance import uns_key
+
+    names = None
+    if isinstance(value, pd.DataFrame):
+        names = list(value.columns)
+    elif isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
+        names = _recorded_columns(user_path(value), "jae")
+    elif isinstance(value, str) and _is_files(data):
+        paths = dict.fromkeys(c.path for c in getattr(data, "counts", ()))
+        names = next((n for n in (_recorded_columns(p, uns_key(value)) for p in paths) if n is not None), None)
+    elif isinstance(value, str):
+        record = (getattr(data, "uns", None) or {}).get(uns_key(value))
+        names = list(record["columns"]) if isinstance(record, Mapping) and "columns" in record else None
+    if names is None or len(names) != n_dims or not any(":" in str(c) for c in names):
+        return None
+    return [str(c) for c in names]
+
+
+def _recorded_columns(path: Path, key: str) -> list[str] | None:
+    """``uns[key]['columns']`` of a stored AnnData or MuData (jae's record of an embedding), read alone; None
+    without one."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            where = f"uns/{key}/columns"
+            return list(f[where].asstr()[()]) if where in f else None
+    except (OSError, TypeError, ValueError):  # not HDF5 (the readers say so), or not text
+        return None
+
+
+def _names_path(value: str) -> bool:
+    """Whether an embedding given as text is a path (an existing file, or a folder named as a path) to read, not an
+    obsm key."""
+    path = user_path(value)
+    return path.is_file() or (path.is_dir() and (os.sep in value or value.startswith("~")))
