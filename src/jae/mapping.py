@@ -109,7 +109,7 @@ class QueryAdapter:
                              "reference was fitted with>]).astype(str)") from None
         batch = batch.astype(str)
         if reference_batches is not None:
-            fitted = _reference_cells(self, obs, batch, reference_batches, reference_key)
+            fitted = _reference_cells(self.batch_key, self.batches, obs, batch, reference_batches, reference_key)
             other = batch[~batch.isin(list(self.batches) + [str(b) for b in reference_batches]) & ~fitted]
             if len(other) and [str(b) for b in reference_batches] == ["all"]:  # fitted without a batch column
                 logger.warning(
@@ -139,24 +139,29 @@ class QueryAdapter:
         return out
 
 
-def _reference_cells(adapter: QueryAdapter, obs, batch: pd.Series, reference_batches, key: str | None) -> pd.Series:
+def _reference_cells(own_key: str, batches, obs, batch: pd.Series, reference_batches, key: str | None, *,
+                     mapping: bool = False) -> pd.Series:
     """Whether each cell is of a reference batch in ``obs[key]``, the column the reference was fitted with, when the
-    adapter maps by another column (all False otherwise). A cell that is also of a mapped batch in the adapter's column
-    is named in a warning: it gets that batch's shift, so a reference cell holding a query's batch name there (the
-    same sample name, or Seurat's 'SeuratProject' in orig.ident) was embedded shifted without a word."""
-    if not key or key == adapter.batch_key or key not in obs.columns:
+    batches ``batches`` are read from another column, ``own_key`` (all False otherwise). Cells also of one of
+    ``batches`` there are named in a warning: embedded (``mapping`` False), they get that batch's shift, so a reference
+    cell holding a query's batch name there (the same sample name, or Seurat's 'SeuratProject' in orig.ident) was
+    embedded shifted without a word; mapped (True), they are trained on and shifted as query cells."""
+    if not key or key == own_key or obs is None or key not in obs.columns:
         return pd.Series(False, index=batch.index)
     column = obs[key].reindex(batch.index)
     fitted = column.notna() & column.astype(str).isin([str(b) for b in reference_batches])
-    both = fitted & batch.isin(adapter.batches)
+    both = fitted & batch.isin(list(batches))
     if both.any():
         logger.warning(
             "%d cells are of reference batches in obs[%r], the column the reference was fitted with (%s), and of "
-            "batches this model mapped in obs[%r], the column it maps by (%s): they get the mapped batch's shift, so "
-            "they are not embedded as the reference model embeds them; if they are reference cells, embed them with "
-            "the reference model (the same embedding), or give them their reference batch in obs[%r] too",
-            int(both.sum()), key, batch_names(sorted(set(column[both].astype(str)))), adapter.batch_key,
-            batch_names(sorted(set(batch[both]))), adapter.batch_key)
+            + ("new batches in obs[%r], the column this mapping reads (%s): they are mapped as query cells (trained on "
+               "and shifted), so they are not embedded as the reference model embeds them; if they are reference "
+               "cells, leave them out of the query, or give them their reference batch in obs[%r] too" if mapping else
+               "batches this model mapped in obs[%r], the column it maps by (%s): they get the mapped batch's shift, so "
+               "they are not embedded as the reference model embeds them; if they are reference cells, embed them with "
+               "the reference model (the same embedding), or give them their reference batch in obs[%r] too"),
+            int(both.sum()), key, batch_names(sorted(set(column[both].astype(str)))), own_key,
+            batch_names(sorted(set(batch[both]))), own_key)
     return fitted
 
 
@@ -284,8 +289,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     from ._flags import check_flags
     from ._words import count
     from .config import as_epochs, as_seed
-    from .io.paired import batch_column
-    from .io.plan import _as_files
+    from .io.paired import batch_column, cell_obs
+    from .io.plan import _as_files, opened
     from .query import query_features
 
     reference._require_fitted()
@@ -338,6 +343,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     mapped._files_features = None
     if not new:  # the query's cells with features hold no new batch (check_new_batches saw every cell's)
         check_new_batches(batch, known, batch_key)
+    _reference_cells(batch_key, new, cell_obs(opened(data)), batch_all, reference.batches, reference.batch_key,
+                     mapping=True)  # mapped by another column than fit's: reference cells among the query, said
     rows = np.isin(batch, new)
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
