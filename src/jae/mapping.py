@@ -79,11 +79,13 @@ class QueryAdapter:
         batch = self.batch_column(data)
         return (batch if cells is None else batch.reindex(cells)).to_numpy()
 
-    def batch_column(self, data, reference_batches=None) -> pd.Series:
+    def batch_column(self, data, reference_batches=None, reference_key: str | None = None) -> pd.Series:
         """The batch of each of ``data``'s cells (text, indexed by cell), from the ``obs`` column this adapter reads;
         a cell without a batch is refused, as :func:`map_query` refuses it (:func:`jae.io.paired.check_batches`).
         Given the reference's batches, cells of a batch that is neither mapped nor the reference's are named in a
-        warning: they get no shift (a batch not mapped yet, or a mapped one written otherwise, e.g. 3.0 for 3)."""
+        warning: they get no shift (a batch not mapped yet, or a mapped one written otherwise, e.g. 3.0 for 3).
+        Given also the column the reference was fitted with (``reference_key``), when it is not this adapter's
+        column, a cell is the reference's by its batch there (:func:`_reference_cells`)."""
         from .io.paired import cell_obs, check_batches, get_annotation
         from .io.plan import opened
 
@@ -107,7 +109,8 @@ class QueryAdapter:
                              "reference was fitted with>]).astype(str)") from None
         batch = batch.astype(str)
         if reference_batches is not None:
-            other = batch[~batch.isin(list(self.batches) + [str(b) for b in reference_batches])]
+            fitted = _reference_cells(self.batch_key, self.batches, obs, batch, reference_batches, reference_key)
+            other = batch[~batch.isin(list(self.batches) + [str(b) for b in reference_batches]) & ~fitted]
             if len(other) and [str(b) for b in reference_batches] == ["all"]:  # fitted without a batch column
                 logger.warning(
                     "%d cells are of batches in the column %s that this model did not map (%s; mapped: %s): they are "
@@ -134,6 +137,32 @@ class QueryAdapter:
         hit = codes >= 0
         out[hit] += self.shift[codes[hit]]
         return out
+
+
+def _reference_cells(own_key: str, batches, obs, batch: pd.Series, reference_batches, key: str | None, *,
+                     mapping: bool = False) -> pd.Series:
+    """Whether each cell is of a reference batch in ``obs[key]``, the column the reference was fitted with, when the
+    batches ``batches`` are read from another column, ``own_key`` (all False otherwise). Cells also of one of
+    ``batches`` there are named in a warning: embedded (``mapping`` False), they get that batch's shift, so a reference
+    cell holding a query's batch name there (the same sample name, or Seurat's 'SeuratProject' in orig.ident) was
+    embedded shifted without a word; mapped (True), they are trained on and shifted as query cells."""
+    if not key or key == own_key or obs is None or key not in obs.columns:
+        return pd.Series(False, index=batch.index)
+    column = obs[key].reindex(batch.index)
+    fitted = column.notna() & column.astype(str).isin([str(b) for b in reference_batches])
+    both = fitted & batch.isin(list(batches))
+    if both.any():
+        logger.warning(
+            "%d cells are of reference batches in obs[%r], the column the reference was fitted with (%s), and of "
+            + ("new batches in obs[%r], the column this mapping reads (%s): they are mapped as query cells (trained on "
+               "and shifted), so they are not embedded as the reference model embeds them; if they are reference "
+               "cells, leave them out of the query, or give them their reference batch in obs[%r] too" if mapping else
+               "batches this model mapped in obs[%r], the column it maps by (%s): they get the mapped batch's shift, so "
+               "they are not embedded as the reference model embeds them; if they are reference cells, embed them with "
+               "the reference model (the same embedding), or give them their reference batch in obs[%r] too"),
+            int(both.sum()), key, batch_names(sorted(set(column[both].astype(str)))), own_key,
+            batch_names(sorted(set(batch[both]))), own_key)
+    return fitted
 
 
 def adapter_steps(n_cells: int, epochs: int) -> int:
@@ -234,7 +263,7 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
 
     labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune")  # before the projection
     adapter = model.adapter
-    mapped = None if adapter is None else adapter.batch_column(data, model.batches)  # as embed reads it
+    mapped = None if adapter is None else adapter.batch_column(data, model.batches, model.batch_key)  # as embed
     X, cells, observed = query_features(model, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
     if mapped is not None:
         X = adapter.apply(X, mapped.reindex(cells).to_numpy())
@@ -260,8 +289,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     from ._flags import check_flags
     from ._words import count
     from .config import as_epochs, as_seed
-    from .io.paired import batch_column
-    from .io.plan import _as_files
+    from .io.paired import batch_column, cell_obs
+    from .io.plan import _as_files, opened
     from .query import query_features
 
     reference._require_fitted()
@@ -314,6 +343,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     mapped._files_features = None
     if not new:  # the query's cells with features hold no new batch (check_new_batches saw every cell's)
         check_new_batches(batch, known, batch_key)
+    _reference_cells(batch_key, new, cell_obs(opened(data)), batch_all, reference.batches, reference.batch_key,
+                     mapping=True)  # mapped by another column than fit's: reference cells among the query, said
     rows = np.isin(batch, new)
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy

@@ -41,6 +41,7 @@ import pandas as pd
 from .io.features import FeatureOverlap, examples, feature_overlap, gene_symbols, unique_cells
 from .io.mosaic import get_mosaic, is_mosaic
 from .io.validate import mosaic_counts
+from .query_alone import other_alone
 from .query_partial import svd_partial, values_partial
 from .storage import in_data_order
 
@@ -368,8 +369,9 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
         from .preprocess.pipeline import transform_blocks  # the counts were checked: not again (Preprocessor.transform)
         return QueryFeatures(transform_blocks(pre, counts, var_names=var_names, names=names)[0], cells, observed)
     with_rna = var_names[0] is not None
-    overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna)
-                for i, (v, e, n, sym) in enumerate(zip(var_names, pre.var_names, names, symbols))]
+    with other_alone(model, var_names):  # one AnnData of the second modality, read as the RNA: said so
+        overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna)
+                    for i, (v, e, n, sym) in enumerate(zip(var_names, pre.var_names, names, symbols))]
     moments = getattr(model, "moments", None)
     needs = not observed.all() or any(o is not None and not o.complete for o in overlaps)
     if needs and moments is None:

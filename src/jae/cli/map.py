@@ -28,7 +28,8 @@ def add_parser(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
     p.add_argument("--batch-key", default=None, metavar="COLUMN",
                    help="obs column with the query cells' batches; each new batch gets its own shift, so 'none' is "
-                   "refused (default: the column the reference model was fitted with, else batch)")
+                   "refused (default: for a model made by 'jae map', the column its mapping read, which is the only "
+                   "one it takes; else the column the reference model was fitted with, else batch)")
     p.add_argument("--epochs", type=int, default=None,
                    help="passes over the query cells, each at most 10 minibatches of 256 cells (default: 20, so at most "
                    "200 steps; 0: no training)")

@@ -189,29 +189,34 @@ def _whole(series: pd.Series) -> bool:
     return pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
 
 
-def samples_fix(inputs, prefix: str = "") -> str:
+def samples_fix(inputs, prefix: str = "", *, one: str | None = None) -> str:
     """How a user of files (:class:`jae.io.InputFiles`: ``jae fit``, :func:`jae.fit_files`) whose cells are named by
     Cell Ranger aggr (``AAAC-1``, ``AAAC-2``: the suffix is the sample) gives each cell its sample as a batch: an
     annotation file of them, written from the input's cell names (``<key>``: the batch column), passed with the
     input (:func:`jae.io.validate.check_fit_annotations` names it when the batch column is missing); ``prefix``
-    leads each batch name (a query's: not to be taken for the reference's batches of the same samples' numbers)."""
+    leads each batch name (a query's: not to be taken for the reference's batches of the same samples' numbers);
+    ``one``: the batch of every cell instead (cells of one sample)."""
     if inputs.tenx is not None:
         names = f"jae.read_10x_h5({str(inputs.tenx)!r}).obs_names"
     elif inputs.h5mu is not None:
         names = f"mudata.read_h5mu({str(inputs.h5mu)!r}, backed='r').obs_names"
     else:
         names = f"anndata.read_h5ad({str(inputs.mod1 or inputs.h5ad)!r}, backed='r').obs_names"
-    sample = f"{f'{prefix!r} + ' if prefix else ''}names.str.rsplit('-', n=1).str[-1]"
-    return ("write them to an annotation file, in Python: import anndata, jae, mudata, pandas; names = "
+    sample = repr(one) if one is not None else f"{f'{prefix!r} + ' if prefix else ''}names.str.rsplit('-', n=1).str[-1]"
+    return (f"write {'their batch' if one is not None else 'them'} to an annotation file, in Python: import anndata, "
+            f"jae, mudata, pandas; names = "
             f"{names}; anndata.AnnData(obs=pandas.DataFrame({{<key>: {sample}}}, index=names)).write_h5ad("
             "'samples.h5ad'), and pass it with InputFiles(..., annotations=FILE)")
 
 
 def samples_note(names, key: str, inputs) -> str:
     """'; ' and how a files user takes each Cell Ranger aggr sample of query cells ``names`` as a batch in the
-    missing column ``key``, named query_1, query_2, ... (:func:`jae.io.validate.samples_hint`, :func:`samples_fix`), or
-    "" for other names."""
+    missing column ``key``, named query_1, query_2, ... (:func:`jae.io.validate.samples_hint`, :func:`samples_fix`);
+    for other names (one sample), how to give every cell the batch query_1 so."""
     from .validate import samples_hint
 
     hint = samples_hint(names, key, samples_fix(inputs, prefix="query_"))
-    return f"; {hint}" if hint else ""
+    if not hint:  # one sample (or names of another form): the same file, every cell of one batch; a files user had
+        # no column to pass as batch_key and no word on how to write the annotation file
+        hint = "for cells of one sample, " + samples_fix(inputs, one="query_1")
+    return f"; {hint.replace('<key>', repr(key))}"

@@ -344,13 +344,30 @@ def _case_fix(var_names, expected: pd.Index, reference: str) -> str | None:
             "the file again so; mouse genes against a human reference match only where the symbols agree)")
 
 
+def _tag_fix(var_names, expected: pd.Index, reference: str) -> str | None:
+    """The fix when the data's antibodies are the reference's with another tag after the first '_', one per antibody
+    (``CD3_CTCATTGTAACTCC``, REAP-seq's barcodes, for ``CD3_TotalSeqB``): no shared suffix, so :func:`_affix_fix`
+    misses them; None otherwise (peaks share their chromosome, so their stems, duplicated in ``expected``, match few)."""
+    def stem(names) -> pd.Index:
+        return pd.Index(pd.Index(names).astype(str).str.split("_", n=1).str[0])
+
+    hits = _by_key(var_names, expected, stem)
+    if hits < MIN_FEATURE_FRACTION * len(expected) or not len(expected):
+        return None
+    return (f"{hits} of them are {reference}'s antibodies (the name before the first '_') with another tag after it "
+            f"({reference}'s are like {str(expected[0])!r}): name them so, e.g. ids = {{n.split('_')[0]: n for n in "
+            f"<{reference}'s features>}}; adata.var_names = [ids.get(n.split('_')[0], n) for n in adata.var_names]; "
+            "adata.var_names_make_unique() (two antibodies of one name: the first is taken) (on a copy, or write the "
+            "file again so)")
+
+
 def _renaming_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:
     """The fix when the data's features are the reference's named another way: by the gene symbols in
     ``var['feature_name']``, with other interval separators, with or without Ensembl version suffixes, with another
-    shared prefix or suffix, or in another case; else None."""
+    shared prefix or suffix, with another tag after the antibody's name, or in another case; else None."""
     return (_symbols_fix(var_names, expected, symbols, reference) or _interval_fix(var_names, expected, reference)
             or _version_fix(var_names, expected, reference) or _affix_fix(var_names, expected, reference)
-            or _case_fix(var_names, expected, reference))
+            or _tag_fix(var_names, expected, reference) or _case_fix(var_names, expected, reference))
 
 
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model",

@@ -178,8 +178,8 @@ class ModalityPredictor:
             S = query_source.encode(lambda counts: self._net_input(self.encoder.transform(counts), counts) if net
                                     else self.encoder.transform(counts), width, columns=idx)
         else:
-            query_source = query_source if idx is None else query_source[:, idx]
-            counts = source_counts(query_source, name="query_source")
+            full, query_source = query_source, query_source if idx is None else query_source[:, idx]
+            counts = source_counts(query_source, name="query_source", full=None if idx is None else full)
             S = self.encoder.transform(counts)
             S = self._net_input(S, counts) if net else S
         if net:

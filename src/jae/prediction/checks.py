@@ -97,7 +97,8 @@ def query_features_match(query_source, train_source, *, kinds: tuple[str, str] |
     if isinstance(query_source, SourceFile):  # its counts checked block by block, as the prediction reads them
         query_source.encode(lambda counts: np.empty((counts.shape[0], 0), dtype=np.float32), 0, columns=columns)
     else:  # normalised values, or cells without counts: said before the training, not after it
-        _counts(query_source if columns is None else query_source[:, columns], name="query_source")
+        _counts(query_source if columns is None else query_source[:, columns], name="query_source",
+                full=None if columns is None else query_source)
 
 
 def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | None = None,
@@ -168,20 +169,22 @@ def _query_kind(query_source, *, by_names: bool = True) -> str | None:
     return kind or ("GEX" if len(query_source.var_names) > MAX_ADT_FEATURES else None)
 
 
-def source_counts(adata, *, name: str):
-    """The raw counts of a source modality: ``layers['counts']`` if present, else ``.X``, validated.
+def source_counts(adata, *, name: str, full=None):
+    """The raw counts of a source modality: ``layers['counts']`` if present, else ``.X``, validated (``full``: the
+    query before its columns were taken to the predictor's features, for :func:`checked_counts`).
 
     Returns
     -------
     ``(n_cells, n_features)`` CSR float32 matrix or dense float32 array.
     """
-    X = _counts(adata, name=name)
+    X = _counts(adata, name=name, full=full)
     # repeated entries summed, as the row blocks of a file streamed hold them (jae.prediction.streamed)
     return summed(sp.csr_matrix(X, dtype=np.float32)) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
 
 
-def _counts(adata, *, name: str):
-    """The matrix :func:`source_counts` reads, checked to hold raw counts, as it is stored."""
+def _counts(adata, *, name: str, full=None):
+    """The matrix :func:`source_counts` reads, checked to hold raw counts, as it is stored (``full``: as for
+    :func:`source_counts`)."""
     if adata.n_vars == 0:
         raise ValueError(f"{name} has no features; pass the source modality with its features")
     if "counts" in adata.layers:
@@ -190,21 +193,25 @@ def _counts(adata, *, name: str):
         X, where = adata.X, f"{name}.X"
     if X is None:
         raise ValueError(f"{name} has neither layers['counts'] nor .X; store the raw counts in layers['counts']")
-    checked_counts(X, name=where, cells=adata.obs_names)
+    whole = None if full is None else full.layers["counts"] if "counts" in adata.layers else full.X
+    checked_counts(X, name=where, cells=adata.obs_names, full=whole)
     return X
 
 
-def checked_counts(X, *, name: str, cells) -> None:
+def checked_counts(X, *, name: str, cells, full=None) -> None:
     """:func:`jae.io.validate_counts` of a source matrix ``X`` (``name``: where it is; ``cells``: its rows' names),
     whose rows all NaN (cells not measured in the source modality: a mosaic MuData's layout) are refused as such,
-    not as values that are no raw counts."""
+    not as values that are no raw counts. ``full``: the query's matrix before ``X``, its columns of the predictor's
+    features, was taken from it (None: ``X`` is the whole matrix), for :func:`_known_counts`."""
     try:
         validate_counts(X, name=name, hint=SOURCE_COUNTS_HINT)
-    except ValueError:
+    except ValueError as err:
         from ..io.mosaic import missing_rows
 
         missing = missing_rows(X)
         if not missing.any():
+            if full is not None and "zero total counts" in str(err):
+                _known_counts(X, full, name=name, cells=cells)
             raise
         arg = name.split(".", 1)[0]
         both = " and train_target" if arg == "train_source" else ""
@@ -214,6 +221,25 @@ def checked_counts(X, *, name: str, cells) -> None:
             f"them so), so there is nothing to predict from; leave them out of {arg}{both}, e.g. adata = adata["
             "~jae.io.mosaic.missing_rows(adata.layers['counts'] if 'counts' in adata.layers else adata.X)].copy()"
         ) from None
+
+
+def _known_counts(X, full, *, name: str, cells) -> None:
+    """Refuse cells with no counts in the predictor's source features ``X`` but counts in others of the query's
+    ``full`` matrix: they were refused as cells of 'zero total counts', whose fix (scanpy's filter_cells with
+    min_counts=1) keeps them, as their counts lie in features the predictor does not read."""
+    empty = np.flatnonzero(np.asarray(X.sum(axis=1)).ravel() == 0)
+    only = empty[np.asarray(full[empty].sum(axis=1)).ravel() > 0]
+    if not len(only):
+        return
+    arg, where = name.split(".", 1)[0], name.split(".", 1)[1].split(" ", 1)[0] if "." in name else "X"
+    raise ValueError(
+        f"{count(len(only), 'cell')} of {X.shape[0]} in {name} {'has' if len(only) == 1 else 'have'} no counts in the "
+        f"{X.shape[1]} source features the predictor reads (e.g. {examples(pd.Index(cells)[only])}): "
+        f"{'its' if len(only) == 1 else 'their'} counts all lie in the {count(full.shape[1] - X.shape[1], 'feature')} "
+        "it does not know, so nothing predicts them, and removing "
+        f"cells without counts (min_counts=1) keeps them; leave them out of {arg}, e.g. adata = adata[numpy.asarray("
+        f"adata[:, FEATURES].{where}.sum(axis=1)).ravel() > 0].copy() with FEATURES the features the predictor was "
+        "trained on (its training source's var_names, a saved predictor's source_features)")
 
 
 def check_target(adata, *, name: str) -> None:

@@ -135,12 +135,13 @@ class SourceFile:
             raise ValueError("query_source has no features; pass the source modality with its features")
         out = np.empty((self.n_obs, width), dtype=np.float32)
         pos = 0
-        for block in self.counts.blocks(BLOCK_ROWS):
-            block = block if columns is None else block[:, columns]
+        for whole in self.counts.blocks(BLOCK_ROWS):
+            block = whole if columns is None else whole[:, columns]
             # a block's figures ('3 of 16384 cells') say which rows of the file they count, not the file's size
             rows = "" if block.shape[0] == self.n_obs else (
                 f" (rows {pos} to {pos + block.shape[0] - 1} of its {self.n_obs} cells, read in blocks)")
-            checked_counts(block, name=self.where + rows, cells=self.obs_names[pos : pos + block.shape[0]])
+            checked_counts(block, name=self.where + rows, cells=self.obs_names[pos : pos + block.shape[0]],
+                           full=None if columns is None else whole)
             out[pos : pos + block.shape[0]] = encode(block)
             pos += block.shape[0]
         if pos != self.n_obs:  # (a file changed while it was read)
