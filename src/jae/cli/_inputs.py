@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "input_files", "batch_key"]
+__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "input_files", "batch_key", "whole_number"]
 
 
 class Given(argparse.Action):
@@ -17,6 +17,18 @@ class Given(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         setattr(namespace, self.dest, values)
         namespace.given = [*getattr(namespace, "given", []), self.option_strings[0]]
+
+
+def whole_number(text: str) -> int:
+    """The ``type`` of the CLI's whole-number flags (``--max-epochs``, ``--seed``, ``--n-cells``, ...): digits, or a
+    whole number written with an exponent (``1e3``), as ``--set max_epochs=1e3`` reads it; ``1.5`` and ``ten`` are
+    refused naming what the flag takes."""
+    from ..config import _whole_number
+
+    try:
+        return _whole_number(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number (e.g. 500 or 1e3), not {text!r}") from None
 
 
 def batch_key(value: str | None) -> str | None:

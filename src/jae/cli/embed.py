@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, input_files
+from ._inputs import add_input_args, add_memory_budget_arg, input_files, whole_number
 
 
 def add_parser(sub) -> None:
@@ -36,11 +36,11 @@ def add_parser(sub) -> None:
                    "(or JAE.save)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output .h5ad (competition format) or .h5mu")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    p.add_argument("--finetune-epochs", type=int, default=None,
+    p.add_argument("--finetune-epochs", type=whole_number, default=None,
                    help="0 to skip fine-tuning (default: the model's JAEConfig.finetune_epochs_atac or _adt, the "
                    "seed's 2 for ATAC and 1 for ADT unless jae fit --set changed them; 0 for a model written by "
                    "'jae map')")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=whole_number, default=None,
                    help="seed of the fine-tuning (default: the model's seed + 1, modulo 2**32); not with "
                    "--finetune-epochs 0 or a "
                    "model written by 'jae map' without --finetune-epochs N, which are not fine-tuned")

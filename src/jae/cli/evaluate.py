@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from ._inputs import Given, add_input_args, batch_key, input_files, pseudotime_keys
+from ._inputs import Given, add_input_args, batch_key, input_files, pseudotime_keys, whole_number
 
 
 def add_parser(sub) -> None:
@@ -15,8 +15,8 @@ def add_parser(sub) -> None:
         if text.strip().lower() in ("all", "none"):
             return None
         try:
-            return int(text)
-        except ValueError:
+            return whole_number(text)  # 1e5 too, as the other whole-number flags
+        except argparse.ArgumentTypeError:
             raise argparse.ArgumentTypeError(f"expected a number of cells or 'all', not {text!r}") from None
 
     p = sub.add_parser(
@@ -57,7 +57,7 @@ def add_parser(sub) -> None:
     o.add_argument("--umap-max-cells", type=_max_cells, default=50_000, metavar="N", action=Given,
                    help="UMAPs of a seeded random subset of at most this many cells; 'all': every scored cell; not "
                    "with --no-report (default: 50000)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=whole_number, default=0,
                    help="seed of clustering, baseline SVD and UMAPs, from 0 to 2**32 - 1 (default: 0)")
     p.add_argument("--device", default=None,
                    help="torch device for distances: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from ._inputs import Given, add_input_args, add_memory_budget_arg, batch_key, input_files
+from ._inputs import Given, add_input_args, add_memory_budget_arg, batch_key, input_files, whole_number
 
 
 def add_parser(sub) -> None:
@@ -26,13 +26,13 @@ def add_parser(sub) -> None:
     p.add_argument("--mode", choices=("supervised", "unsupervised"), default=None,  # None: not given (--set mode=)
                    help="unsupervised: no cell-type labels, no label transfer (default: supervised)")
     p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")
-    p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
+    p.add_argument("--max-epochs", type=whole_number, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
                         "(JAEConfig.epoch_cells) (default: the seed's 500)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
         help="any JAEConfig field, repeatable, e.g. --set lr=3e-4 --set decoder_batch=true",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
+    p.add_argument("--seed", type=whole_number, default=0, help="seed of every random step (default: 0)")
     p.add_argument("--device", default="auto",
                    help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     p.set_defaults(func=run, fit_parser=p)  # its flags are read when it runs: -q / -v are added after this

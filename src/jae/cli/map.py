@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, input_files
+from ._inputs import add_input_args, add_memory_budget_arg, input_files, whole_number
 
 
 def add_parser(sub) -> None:
@@ -29,10 +29,10 @@ def add_parser(sub) -> None:
     p.add_argument("--batch-key", default=None, metavar="COLUMN",
                    help="obs column with the query cells' batches; each new batch gets its own shift, so 'none' is "
                    "refused (default: the column the reference model was fitted with, else batch)")
-    p.add_argument("--epochs", type=int, default=None,
+    p.add_argument("--epochs", type=whole_number, default=None,
                    help="passes over the query cells, each at most 10 minibatches of 256 cells (default: 20, so at most "
                    "200 steps; 0: no training)")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=whole_number, default=None,
                    help="seed of the shifts' training; not with --epochs 0 (default: the reference model's seed + 2, "
                    "modulo 2**32)")
     p.add_argument("--device", default="auto",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import Given
+from ._inputs import Given, whole_number
 
 
 def add_parser(sub) -> None:
@@ -35,7 +35,7 @@ def add_parser(sub) -> None:
                    help="jae: the network; baselines: mean (per-feature training mean), knn (kNN regression on the "
                         "source encoding), ridge (ridge regression on it) (default: jae); not with --model (the saved "
                         "model's)")
-    p.add_argument("--seed", type=int, default=None, action=Given,
+    p.add_argument("--seed", type=whole_number, default=None, action=Given,
                    help="seed of every random step (default: 0); not with --model (the saved model's)")
     p.add_argument("--device", default="auto",
                    help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
