@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # ... and says what it wrote: the others write nothing
         quiet = contextlib.nullcontext() if writer else contextlib.redirect_stdout(io.StringIO())
         with _terminate_as_interrupt(), quiet:
+            _check_launch()
             return int(args.func(args) or 0)
     except BrokenPipeError:  # stdout closed early (jae evaluate ... | head): the outputs are written, nothing failed
         return 0
@@ -77,6 +78,20 @@ def main(argv: list[str] | None = None) -> int:
         text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         logging.getLogger("jae").error("%s", cli_message(str(text)))
         return 1
+
+
+def _check_launch() -> None:
+    """Refuse ``JAE_DISTRIBUTED=0`` in a launch of several processes (torchrun): every process is given the same
+    flags, so each would fit alone and write the same outputs, racing for them (a Python script can give each its own
+    seed and output; the CLI cannot)."""
+    from ..train.distributed import launch_turned_off
+
+    world = launch_turned_off()
+    if world is not None:
+        raise ValueError(f"JAE_DISTRIBUTED={os.environ['JAE_DISTRIBUTED'].strip()} turns data-parallel training off, "
+                         f"but this is one of {world} processes torchrun started (WORLD_SIZE={world}), each of which "
+                         "would run the same command alone and write the same outputs: unset JAE_DISTRIBUTED to train "
+                         "them together, or run jae without torchrun to train one process alone")
 
 
 class _Terminated(KeyboardInterrupt):
