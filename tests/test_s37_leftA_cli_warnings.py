@@ -62,3 +62,20 @@ def test_python_users_still_read_python(caplog):
         jae.JAEConfig().with_overrides(["mode=unsupervised", "n_free=10"])
     assert "n_free=10 is not read in unsupervised mode, which reads n_free_unsupervised: set " \
            "n_free_unsupervised=10" in _warnings(caplog)
+
+
+def test_an_info_line_of_a_large_fit_names_set(tmp_path, caplog, monkeypatch):
+    """The batch-size rule's INFO line of a fit of many cells said 'JAEConfig(max_batch_scale=1) keeps batch 32'."""
+    from types import SimpleNamespace
+
+    from jae.train.trainer import Stage
+
+    def fit(*args, config, **kwargs):
+        Stage.pretraining(config, 200_000)  # its log line, as a fit of 200,000 training cells writes it
+        return SimpleNamespace(written=False)
+
+    monkeypatch.setattr(jae, "fit_files", fit)
+    with caplog.at_level(logging.INFO, logger="jae"):
+        assert main(["fit", "--h5mu", str(tmp_path / "x.h5mu"), "--out", str(tmp_path / "m")]) == 0
+    said = [r.getMessage() for r in caplog.records if "batch-size rule" in r.getMessage()]
+    assert len(said) == 1 and said[0].endswith("at least 500 steps per epoch; --set max_batch_scale=1 keeps batch 32)")

@@ -82,18 +82,20 @@ def main(argv: list[str] | None = None) -> int:
 
 class _CLIWarnings(logging.Filter):
     """Rewrites jae's warnings in the words of the CLI verb that shows them (:func:`cli_warning`: ``--set
-    batch_size=2`` for jae fit where the library says ``JAEConfig(batch_size=2)``), once per record, whichever handler
-    sees it first."""
+    batch_size=2`` for jae fit where the library says ``JAEConfig(batch_size=2)``), and its INFO lines' JAEConfig
+    settings so (:func:`cli_words`), once per record, whichever handler sees it first."""
 
     def __init__(self, verb: str) -> None:
         super().__init__()
         self.verb = verb
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.WARNING and record.name.split(".")[0] == "jae" and not hasattr(record, "jae_cli"):
-            from ._messages import cli_warning
+        if record.levelno in (logging.INFO, logging.WARNING) and record.name.split(".")[0] == "jae" \
+                and not hasattr(record, "jae_cli"):  # errors: main's own, translated there
+            from ._messages import cli_warning, cli_words
 
-            record.msg, record.args, record.jae_cli = cli_warning(record.getMessage(), self.verb), (), True
+            words = cli_warning if record.levelno == logging.WARNING else cli_words
+            record.msg, record.args, record.jae_cli = words(record.getMessage(), self.verb), (), True
         return True
 
 

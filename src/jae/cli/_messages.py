@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cli_message", "cli_warning"]
+__all__ = ["cli_message", "cli_warning", "cli_words"]
 
 # (pattern, replacement), applied in order; the most specific phrases come first.
 _PHRASES: tuple[tuple[str, str], ...] = (
@@ -306,12 +306,18 @@ _WARNING_COMPILED = tuple((re.compile(p), fit, other) for p, fit, other in _WARN
 _ORGANISM_VERBS = ("fit", "evaluate")
 
 
-def cli_warning(text: str, verb: str | None) -> str:
-    """A warning of the library in the words of the CLI verb ``verb`` that shows it: JAEConfig settings as jae fit's
-    ``--set`` (the other verbs, which have no --set, name the model's setting and jae fit --set), then the phrases of
-    :func:`cli_message`."""
+def cli_words(text: str, verb: str | None) -> str:
+    """A log line of the library with its JAEConfig settings as jae fit's ``--set`` (the other verbs, which have no
+    --set, name the model's setting and jae fit --set) and the other phrases of :data:`_WARNING_PHRASES`; an INFO
+    line gets these alone (e.g. 'JAEConfig(max_batch_scale=1) keeps batch 32' of a large fit)."""
     for pattern, fit, other in _WARNING_COMPILED:
         if "organism" in pattern.pattern and verb not in _ORGANISM_VERBS:
             continue
         text = pattern.sub(fit if verb == "fit" else other, text)
-    return cli_message(text)
+    return text
+
+
+def cli_warning(text: str, verb: str | None) -> str:
+    """A warning of the library in the words of the CLI verb ``verb`` that shows it: :func:`cli_words`, then the
+    phrases of :func:`cli_message`."""
+    return cli_message(cli_words(text, verb))
