@@ -23,7 +23,8 @@ data-parallel:
 
 The backend is gloo for a model on the CPU and NCCL on CUDA (each process on ``cuda:LOCAL_RANK``; see
 :func:`jae.train.resolve_device`). ``JAE_DISTRIBUTED=0`` in the environment turns it off (every process then trains
-alone, as without ``torchrun``).
+alone, as without ``torchrun``, and writes: a script gives each its own output; the ``jae`` CLI, whose processes would
+all write the same files, refuses it under ``torchrun``: :func:`launch_turned_off`).
 """
 
 from __future__ import annotations
