@@ -255,6 +255,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # saved model) reads the model's finetune_lr, which jae fit --set sets: the 'e.g. --set' above, as jae fit's
     (r"\bwhere the model is fitted and fit it again \(e\.g\. --set finetune_lr=",
      "where the model is fitted and fit it again (e.g. jae fit ... --set finetune_lr="),
+    # jae._device.usable_device: an empty --device (e.g. --device "$DEV" with DEV unset) kept Python's device=''
+    (r"\bdevice=(''|\"\")", "--device ''"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
