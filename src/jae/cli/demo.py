@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import whole_number
+from ._inputs import path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
         "one, embed every cell, score the embedding against the SVD baseline and write everything to --out, with an "
         "evaluation report (UMAPs of jae beside the SVD baseline, a metrics chart, index.html) in --out/report.",
     )
-    p.add_argument("--out", type=Path, default=Path("jae_demo_output"), help="output folder (default: jae_demo_output)")
+    p.add_argument("--out", type=path_arg, default=Path("jae_demo_output"), help="output folder (default: jae_demo_output)")
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome",
                    help="multiome: RNA + ATAC; cite: RNA + protein (default: multiome)")
     p.add_argument("--n-cells", type=whole_number, default=3000, help="cells to simulate, at least 200 (default: 3000)")

@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from ._inputs import Given, add_input_args, batch_key, input_files, pseudotime_keys, whole_number
+from ._inputs import Given, add_input_args, batch_key, input_files, pseudotime_keys, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -51,7 +51,7 @@ def add_parser(sub) -> None:
                    help="for the cell-cycle genes (default: uns['organism'], else detected from the gene symbols' "
                    "case, as jae fit does)")
     o = p.add_argument_group("output")
-    o.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="output folder (created; files replaced atomically)")
+    o.add_argument("--out", type=path_arg, required=True, metavar="FOLDER", help="output folder (created; files replaced atomically)")
     o.add_argument("--overwrite", action="store_true", help="replace the files of an earlier evaluation in --out")
     o.add_argument("--no-report", action="store_true", help="write only metrics.csv and metrics.md")
     o.add_argument("--umap-max-cells", type=_max_cells, default=50_000, metavar="N", action=Given,

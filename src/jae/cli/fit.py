@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
-from ._inputs import Given, add_input_args, add_memory_budget_arg, batch_key, input_files, whole_number
+from ._inputs import Given, add_input_args, add_memory_budget_arg, batch_key, input_files, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -17,7 +16,7 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     add_memory_budget_arg(p)
-    p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="model folder to write")
+    p.add_argument("--out", type=path_arg, required=True, metavar="FOLDER", help="model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
     p.add_argument("--batch-key", default="batch", metavar="COLUMN",
                    help="obs column with batches; 'none': all cells are one batch, e.g. one sample (default: batch)")

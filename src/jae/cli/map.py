@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, input_files, whole_number
+from ._inputs import add_input_args, add_memory_budget_arg, input_files, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -22,9 +21,9 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     add_memory_budget_arg(p)
-    p.add_argument("--model", type=Path, required=True, help="reference model folder written by 'jae fit', or by 'jae map' "
+    p.add_argument("--model", type=path_arg, required=True, help="reference model folder written by 'jae fit', or by 'jae map' "
                    "(its mapped batches are kept, and this query's are added)")
-    p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="mapped model folder to write")
+    p.add_argument("--out", type=path_arg, required=True, metavar="FOLDER", help="mapped model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
     p.add_argument("--batch-key", default=None, metavar="COLUMN",
                    help="obs column with the query cells' batches; each new batch gets its own shift, so 'none' is "

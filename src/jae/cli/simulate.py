@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-from ._inputs import whole_number
+from ._inputs import path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -16,9 +15,9 @@ def add_parser(sub) -> None:
         "with pseudotime, batch effects and cell-cycle phases, streamed to disk in chunks (a million cells fit in "
         "bounded memory). The competition preset copies the full NeurIPS 2021 data's shapes.",
     )
-    p.add_argument("out", type=Path, nargs="?", help="file prefix for --format h5ad-pair (writes OUT.mod1.h5ad and "
+    p.add_argument("out", type=path_arg, nargs="?", help="file prefix for --format h5ad-pair (writes OUT.mod1.h5ad and "
                    "OUT.mod2.h5ad), or a .h5mu path for --format h5mu; or give it as --out, as the other verbs take it")
-    p.add_argument("--out", type=Path, dest="out_flag", metavar="OUT", default=None, help="the same as OUT")
+    p.add_argument("--out", type=path_arg, dest="out_flag", metavar="OUT", default=None, help="the same as OUT")
     p.add_argument("--n-cells", type=whole_number, required=True, help="number of cells to write")
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome",
                    help="multiome: RNA + ATAC; cite: RNA + protein (default: multiome)")
