@@ -19,6 +19,12 @@ def add_parser(sub) -> None:
         except argparse.ArgumentTypeError:
             raise argparse.ArgumentTypeError(f"expected a number of cells or 'all', not {text!r}") from None
 
+    def _obsm_key(text: str) -> str:
+        """``--obsm``: a key, not blank (it was refused after reading the data, as Python's "{'name': Z}")."""
+        if not text.strip():
+            raise argparse.ArgumentTypeError("expected an obsm key (e.g. X_jae), got an empty one")
+        return text
+
     p = sub.add_parser(
         "evaluate", help="score embeddings with the competition's metrics; write a table and a report",
         description="Score one or more joint embeddings with the NeurIPS 2021 joint-embedding metrics (scib 1.1.7 "
@@ -32,7 +38,7 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     e = p.add_argument_group("embeddings (at least one)")
-    e.add_argument("--obsm", action="append", default=[], metavar="KEY",
+    e.add_argument("--obsm", action="append", default=[], metavar="KEY", type=_obsm_key,
                    help="embedding stored in the data's obsm: an --h5mu's (or a modality's), an --h5ad's (e.g. "
                    "scanpy's X_pca, X_scVI), --mod1's or --mod2's; repeatable")
     e.add_argument("--prediction", action="append", default=[], metavar="[NAME=]FILE",
