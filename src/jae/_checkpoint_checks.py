@@ -157,3 +157,36 @@ def _check_temperatures(path: Path, calibration) -> None:
         if np.isnan(value := getattr(calibration, name)):  # NaN compares False: no cell was ever called unknown
             raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, which no fit writes; the model "
                              "folder is damaged: copy it again or refit the model")
+
+
+def _check_config(path: Path, d: dict, config, layout) -> None:
+    """Refuse a description whose config disagrees with what its weights were made with (a hand edit of model.json):
+    the mode against the cell-type block, ``n_free`` (the mode's) and ``n_phase`` against the latent layout, the
+    mode's ``readout`` against the readout the file holds, ``n_svd`` against the SVD components saved. Each loaded
+    silently before, the embedding unchanged (or, for the mode, changed) while the model's config said otherwise,
+    which a refit from ``model.config`` or a save of the model then carried on. A field a file's format lacks (filled
+    in with today's default) is not compared."""
+    raw = d["config"]
+    supervised = config.mode == "supervised"
+    free, readout = ("n_free", "readout") if supervised else ("n_free_unsupervised", "readout_unsupervised")
+    saved = d.get("readout")
+    units = saved.get("free_units", True) if isinstance(saved, dict) else None  # not true or false: refused later
+    has = "latent" if saved is None else {True: "principal", False: "components"}.get(units) if type(units) is bool \
+        else None
+    svd = max((m["svd_components"] for m in d["modalities"] if m.get("svd_components") is not None), default=None)
+    found = (
+        (supervised != (layout.n_cell_type > 0),
+         f"mode={config.mode!r}, but its latent layout has {layout.n_cell_type} cell types"),
+        (free in raw and getattr(config, free) != layout.n_free,
+         f"{free}={getattr(config, free)!r}, but its latent layout has {layout.n_free} free units"),
+        ("n_phase" in raw and config.n_phase != layout.n_phase,
+         f"n_phase={config.n_phase!r}, but its latent layout has {layout.n_phase} phase units"),
+        (readout in raw and has is not None and config.readout_for() != has,
+         f"{readout}={config.readout_for()!r}, but the readout it holds is {has!r}"),
+        (svd is not None and svd > config.n_svd,
+         f"n_svd={config.n_svd!r}, but its weights hold {svd} SVD components of a modality"),
+    )
+    for wrong, what in found:
+        if wrong:
+            raise ValueError(f"{path / DESCRIPTION}: its config says {what}; the file was edited or comes from another "
+                             "model: copy the model folder again or refit the model")

@@ -21,8 +21,9 @@ import torch
 from . import __version__
 from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
                                  _check_temperatures, _finite_or_none, _label_values, _mappings, _missing_config,
-                                 _saved)
+                                 _saved, _check_config)
 from ._flags import check_flags
+from ._model_json import json_text
 from .config import JAEConfig
 from .io.atomic import atomic_files, atomic_path
 from .io.paths import is_empty_folder, user_path
@@ -97,7 +98,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     with atomic_files(path, sorted(_MODEL_FILES)) if into else atomic_path(path, overwrite=True) as tmp:
         if not into:
             tmp.mkdir()
-        (tmp / DESCRIPTION).write_text(json.dumps(description, indent=1))
+        (tmp / DESCRIPTION).write_text(json_text(description))  # infinity as 1e999: standard JSON, read back as inf
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
     logger.info("saved %s model to %s", kind, path)
     return path
@@ -443,6 +444,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
                                                   or ro.type_intercept.shape != (K,)))):
             raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged: copy it again or "
                              "refit the model")
+    _check_config(path, d, model.config, model.layout)  # a hand edit that disagrees with the weights
     history = pd.DataFrame(d.get("history") or {})  # NaN is saved as null: a column of nulls alone is NaN again
     model.history = history.astype({c: float for c in history if history[c].isna().all()})
     _build_mapping_parts(model, path, d, tensors)

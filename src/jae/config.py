@@ -148,8 +148,8 @@ def _whole_number(value: str) -> int:
             number = Decimal(value.strip())
         except InvalidOperation:
             raise ValueError(value) from None
-        if not number.is_finite() or number != number.to_integral_value():
-            raise ValueError(value)
+        if not number.is_finite() or number.adjusted() >= 4300 or number != number.to_integral_value():
+            raise ValueError(value)  # 4300 digits: Python's own cap on int(text); 1e10000000 took minutes to expand
         return int(number)
 
 

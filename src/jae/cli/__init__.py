@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:  # ... and says what it wrote: the others write nothing
         quiet = contextlib.nullcontext() if writer else contextlib.redirect_stdout(io.StringIO())
-        with _terminate_as_interrupt(), quiet:
+        with _terminate_as_interrupt(), quiet, _warnings_in_cli_words(args.verb):
+            _check_launch()
             return int(args.func(args) or 0)
     except BrokenPipeError:  # stdout closed early (jae evaluate ... | head): the outputs are written, nothing failed
         return 0
@@ -77,6 +78,52 @@ def main(argv: list[str] | None = None) -> int:
         text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         logging.getLogger("jae").error("%s", cli_message(str(text)))
         return 1
+
+
+class _CLIWarnings(logging.Filter):
+    """Rewrites jae's warnings in the words of the CLI verb that shows them (:func:`cli_warning`: ``--set
+    batch_size=2`` for jae fit where the library says ``JAEConfig(batch_size=2)``), and its INFO lines' JAEConfig
+    settings so (:func:`cli_words`), once per record, whichever handler sees it first."""
+
+    def __init__(self, verb: str) -> None:
+        super().__init__()
+        self.verb = verb
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno in (logging.INFO, logging.WARNING) and record.name.split(".")[0] == "jae" \
+                and not hasattr(record, "jae_cli"):  # errors: main's own, translated there
+            from ._messages import cli_warning, cli_words
+
+            words = cli_warning if record.levelno == logging.WARNING else cli_words
+            record.msg, record.args, record.jae_cli = words(record.getMessage(), self.verb), (), True
+        return True
+
+
+@contextlib.contextmanager
+def _warnings_in_cli_words(verb: str):
+    """:class:`_CLIWarnings` on the root logger's handlers (where jae's records go) while ``verb`` runs."""
+    handlers, words = list(logging.getLogger().handlers), _CLIWarnings(verb)
+    for handler in handlers:
+        handler.addFilter(words)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(words)
+
+
+def _check_launch() -> None:
+    """Refuse ``JAE_DISTRIBUTED=0`` in a launch of several processes (torchrun): every process is given the same
+    flags, so each would fit alone and write the same outputs, racing for them (a Python script can give each its own
+    seed and output; the CLI cannot)."""
+    from ..train.distributed import launch_turned_off
+
+    world = launch_turned_off()
+    if world is not None:
+        raise ValueError(f"JAE_DISTRIBUTED={os.environ['JAE_DISTRIBUTED'].strip()} turns data-parallel training off, "
+                         f"but this is one of {world} processes torchrun started (WORLD_SIZE={world}), each of which "
+                         "would run the same command alone and write the same outputs: unset JAE_DISTRIBUTED to train "
+                         "them together, or run jae without torchrun to train one process alone")
 
 
 class _Terminated(KeyboardInterrupt):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "input_files", "batch_key"]
+__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "input_files", "batch_key", "path_arg",
+           "whole_number"]
 
 
 class Given(argparse.Action):
@@ -17,6 +18,26 @@ class Given(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         setattr(namespace, self.dest, values)
         namespace.given = [*getattr(namespace, "given", []), self.option_strings[0]]
+
+
+def whole_number(text: str) -> int:
+    """The ``type`` of the CLI's whole-number flags (``--max-epochs``, ``--seed``, ``--n-cells``, ...): digits, or a
+    whole number written with an exponent (``1e3``), as ``--set max_epochs=1e3`` reads it; ``1.5`` and ``ten`` are
+    refused naming what the flag takes."""
+    from ..config import _whole_number
+
+    try:
+        return _whole_number(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number (e.g. 500 or 1e3), not {text!r}") from None
+
+
+def path_arg(text: str) -> Path:
+    """The ``type`` of the CLI's path flags: the path, refused when blank (``--out "$OUT"`` with OUT unset read as
+    ``.``, the working folder, where jae evaluate wrote its report)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got an empty one (an unset shell variable?)")
+    return Path(text)
 
 
 def batch_key(value: str | None) -> str | None:
@@ -39,12 +60,12 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
     from ..io.modality import MAX_ADT_FEATURES
 
     g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x, --h5ad)")
-    g.add_argument("--mod1", type=Path, metavar="FILE", help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
-    g.add_argument("--mod2", type=Path, metavar="FILE", help="competition layout: ATAC or ADT .h5ad")
-    g.add_argument("--h5mu", type=Path, metavar="FILE", help="MuData file with an RNA and an ATAC or protein modality (jae fit "
+    g.add_argument("--mod1", type=path_arg, metavar="FILE", help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
+    g.add_argument("--mod2", type=path_arg, metavar="FILE", help="competition layout: ATAC or ADT .h5ad")
+    g.add_argument("--h5mu", type=path_arg, metavar="FILE", help="MuData file with an RNA and an ATAC or protein modality (jae fit "
                    "needs both; embed, map and evaluate also take one holding RNA alone)")
-    g.add_argument("--10x", dest="tenx", type=Path, metavar="FILE", help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
-    g.add_argument("--h5ad", type=Path, metavar="FILE",
+    g.add_argument("--10x", dest="tenx", type=path_arg, metavar="FILE", help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
+    g.add_argument("--h5ad", type=path_arg, metavar="FILE",
                    help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "
                         "Antibody Capture (scanpy.read_10x_h5(..., gex_only=False)), or proteins in "
                         "obsm['protein_expression'] (scvi-tools)")
@@ -62,7 +83,7 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                         "or --10x holding Peaks and Antibody Capture both: the one paired with RNA")
     if annotations:
         g.add_argument(
-            "--annotations", type=Path, action="append", default=[], metavar="FILE",
+            "--annotations", type=path_arg, action="append", default=[], metavar="FILE",
             help=".h5ad whose obs holds cell annotations (e.g. *.solution.h5ad), joined by cell name; repeatable",
         )
 

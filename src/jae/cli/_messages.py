@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cli_message"]
+__all__ = ["cli_message", "cli_warning", "cli_words"]
 
 # (pattern, replacement), applied in order; the most specific phrases come first.
 _PHRASES: tuple[tuple[str, str], ...] = (
@@ -259,6 +259,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # --prediction " =FILE"), whose Python fix '{'name': Z}' the command line has no way to give
     (r"\bgive each embedding a name: \{'name': Z\}$",
      "give each --obsm its key and each --prediction NAME=FILE a name (or --prediction FILE alone, named by its file)"),
+    # jae._device.usable_device: an empty --device (e.g. --device "$DEV" with DEV unset) kept Python's device=''
+    (r"\bdevice=(''|\"\")", "--device ''"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
@@ -281,3 +283,47 @@ def cli_message(text: str) -> str:
         text = pattern.sub(replacement, text)
     text = re.sub(r"\0(\d+)\0", lambda m: paths[int(m.group(1))], text)
     return " ".join(text.split())
+
+
+# Warnings, translated as the errors are (cli_warning) after these phrases of their own. A JAEConfig field is set by
+# jae fit's --set: the fix names --set there; the other verbs have no --set, and there the field is the model's, set
+# when it is fitted (jae fit --set); jae fit's own overrides are warned of as the FIELD=VALUE they came as. Each entry:
+# (pattern, replacement for jae fit, replacement for the other verbs).
+_WARNING_PHRASES: tuple[tuple[str, str, str], ...] = (
+    # jae.preprocess.organism: the organism is jae fit's and jae evaluate's --organism (the verbs lacking it: as is)
+    (r"\bpass organism='human' or 'mouse' to choose, or fit with JAEConfig\((\w+)=(\w+)\)",
+     r"pass --organism human or mouse to choose, or fit with --set \1=\2",
+     r"pass --organism human or mouse to choose, or fit with jae fit --set \1=\2"),
+    (r"\bset JAEConfig\((\w+)=(['\"]?)([^)'\"]*)\2\)", r"pass --set \1=\3",
+     r"set \1=\3 (a setting of the model: jae fit --set \1=\3)"),
+    (r"\bJAEConfig\((\w+)=(['\"]?)([^)'\"]*)\2\)", r"--set \1=\3", r"\1=\3 (a setting of the model: jae fit --set \1=\3)"),
+    (r"\bJAEConfig\((\w+)\)", r"\1 (--set \1=VALUE)", r"\1 (a setting of the model: jae fit --set \1=VALUE)"),
+    # jae.io.validate / jae.io.modality: the flag beside its Python argument; the CLI's reader needs the flag alone
+    (r" / batch_key=None\)", ")", ")"),
+    (r" \(batch_key='[^']*'\)", "", ""),
+    (r"--annotations FILE \(InputFiles\(\.\.\., annotations=FILE\)\)", "--annotations FILE", "--annotations FILE"),
+    (r"; mod2_kind= or other_kind= in Python\)", ")", ")"),
+    # jae.labels: a format < 5 model fine-tuned (jae embed); "refit the model" alone is the errors' "refit it with jae fit"
+    (r"\brefit the model with this jae version\b", "refit it with this jae version (jae fit)",
+     "refit it with this jae version (jae fit)"),
+)
+_WARNING_COMPILED = tuple((re.compile(p), fit, other) for p, fit, other in _WARNING_PHRASES)
+#: The verbs with --organism (jae.preprocess.organism's fix); the others keep it as the library says it.
+_ORGANISM_VERBS = ("fit", "evaluate")
+
+
+def cli_words(text: str, verb: str | None) -> str:
+    """A log line of the library with its JAEConfig settings as jae fit's ``--set`` (the other verbs, which have no
+    --set, name the model's setting and jae fit --set) and the other phrases of :data:`_WARNING_PHRASES`; an INFO
+    line gets these alone (e.g. 'JAEConfig(max_batch_scale=1) keeps batch 32' of a large fit)."""
+    for pattern, fit, other in _WARNING_COMPILED:
+        if "organism" in pattern.pattern and verb not in _ORGANISM_VERBS:
+            continue
+        text = pattern.sub(fit if verb == "fit" else other, text)
+    return text
+
+
+def cli_warning(text: str, verb: str | None) -> str:
+    """A warning of the library in the words of the CLI verb ``verb`` that shows it: :func:`cli_words`, then the
+    phrases of :func:`cli_message`."""
+    return cli_message(cli_words(text, verb))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._inputs import path_arg, whole_number
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -14,13 +16,13 @@ def add_parser(sub) -> None:
         "one, embed every cell, score the embedding against the SVD baseline and write everything to --out, with an "
         "evaluation report (UMAPs of jae beside the SVD baseline, a metrics chart, index.html) in --out/report.",
     )
-    p.add_argument("--out", type=Path, default=Path("jae_demo_output"), help="output folder (default: jae_demo_output)")
+    p.add_argument("--out", type=path_arg, default=Path("jae_demo_output"), help="output folder (default: jae_demo_output)")
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome",
                    help="multiome: RNA + ATAC; cite: RNA + protein (default: multiome)")
-    p.add_argument("--n-cells", type=int, default=3000, help="cells to simulate, at least 200 (default: 3000)")
-    p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
+    p.add_argument("--n-cells", type=whole_number, default=3000, help="cells to simulate, at least 200 (default: 3000)")
+    p.add_argument("--max-epochs", type=whole_number, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
                         "(JAEConfig.epoch_cells) (default: the seed's 500)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every step (default: 0)")
+    p.add_argument("--seed", type=whole_number, default=0, help="seed of every step (default: 0)")
     p.add_argument("--device", default="auto",
                    help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier demo in --out")

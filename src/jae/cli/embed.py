@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, input_files
+from ._inputs import add_input_args, add_memory_budget_arg, input_files, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -32,21 +31,21 @@ def add_parser(sub) -> None:
                 "with it, than all but 5% of the held-out reference cells; jae_unknown_score is the larger of the two "
                 "averages, each in units of its threshold (> 1: unknown), to rank cells.")
     add_memory_budget_arg(p)
-    p.add_argument("--model", type=Path, required=True, help="model folder written by 'jae fit' or 'jae map' "
+    p.add_argument("--model", type=path_arg, required=True, help="model folder written by 'jae fit' or 'jae map' "
                    "(or JAE.save)")
-    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="output .h5ad (competition format) or .h5mu")
+    p.add_argument("--out", type=path_arg, required=True, metavar="FILE", help="output .h5ad (competition format) or .h5mu")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    p.add_argument("--finetune-epochs", type=int, default=None,
+    p.add_argument("--finetune-epochs", type=whole_number, default=None,
                    help="0 to skip fine-tuning (default: the model's JAEConfig.finetune_epochs_atac or _adt, the "
                    "seed's 2 for ATAC and 1 for ADT unless jae fit --set changed them; 0 for a model written by "
                    "'jae map')")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=whole_number, default=None,
                    help="seed of the fine-tuning (default: the model's seed + 1, modulo 2**32); not with "
                    "--finetune-epochs 0 or a "
                    "model written by 'jae map' without --finetune-epochs N, which are not fine-tuned")
-    p.add_argument("--labels-out", type=Path, default=None, metavar="FILE",
+    p.add_argument("--labels-out", type=path_arg, default=None, metavar="FILE",
                    help="CSV of predicted labels: cell, cell_type, confidence, unknown, unknown_score (needs a model with cell types)")
-    p.add_argument("--impute-out", type=Path, default=None, metavar="FILE",
+    p.add_argument("--impute-out", type=path_arg, default=None, metavar="FILE",
                    help=".h5ad of the modality the cells lack (RNA-only input, or mosaic data: an --h5mu, or --mod1 / "
                    "--mod2 files holding different cells), predicted by the "
                    "model: cells x features, normalised as the model's input (log10(1 + 1e4 count / total); "

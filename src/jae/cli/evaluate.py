@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from ._inputs import Given, add_input_args, batch_key, input_files, pseudotime_keys
+from ._inputs import Given, add_input_args, batch_key, input_files, pseudotime_keys, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -15,9 +15,15 @@ def add_parser(sub) -> None:
         if text.strip().lower() in ("all", "none"):
             return None
         try:
-            return int(text)
-        except ValueError:
+            return whole_number(text)  # 1e5 too, as the other whole-number flags
+        except argparse.ArgumentTypeError:
             raise argparse.ArgumentTypeError(f"expected a number of cells or 'all', not {text!r}") from None
+
+    def _obsm_key(text: str) -> str:
+        """``--obsm``: a key, not blank (it was refused after reading the data, as Python's "{'name': Z}")."""
+        if not text.strip():
+            raise argparse.ArgumentTypeError("expected an obsm key (e.g. X_jae), got an empty one")
+        return text
 
     p = sub.add_parser(
         "evaluate", help="score embeddings with the competition's metrics; write a table and a report",
@@ -33,7 +39,7 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     e = p.add_argument_group("embeddings (at least one)")
-    e.add_argument("--obsm", action="append", default=[], metavar="KEY",
+    e.add_argument("--obsm", action="append", default=[], metavar="KEY", type=_obsm_key,
                    help="embedding stored in the data's obsm: an --h5mu's (or a modality's), an --h5ad's (e.g. "
                    "scanpy's X_pca, X_scVI), --mod1's or --mod2's; repeatable")
     e.add_argument("--prediction", action="append", default=[], metavar="[NAME=]FILE",
@@ -52,13 +58,13 @@ def add_parser(sub) -> None:
                    help="for the cell-cycle genes (default: uns['organism'], else detected from the gene symbols' "
                    "case, as jae fit does)")
     o = p.add_argument_group("output")
-    o.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="output folder (created; files replaced atomically)")
+    o.add_argument("--out", type=path_arg, required=True, metavar="FOLDER", help="output folder (created; files replaced atomically)")
     o.add_argument("--overwrite", action="store_true", help="replace the files of an earlier evaluation in --out")
     o.add_argument("--no-report", action="store_true", help="write only metrics.csv and metrics.md")
     o.add_argument("--umap-max-cells", type=_max_cells, default=50_000, metavar="N", action=Given,
                    help="UMAPs of a seeded random subset of at most this many cells; 'all': every scored cell; not "
                    "with --no-report (default: 50000)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=whole_number, default=0,
                    help="seed of clustering, baseline SVD and UMAPs, from 0 to 2**32 - 1 (default: 0)")
     p.add_argument("--device", default=None,
                    help="torch device for distances: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
-from ._inputs import Given, add_input_args, add_memory_budget_arg, batch_key, input_files
+from ._inputs import Given, add_input_args, add_memory_budget_arg, batch_key, input_files, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -17,7 +16,7 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     add_memory_budget_arg(p)
-    p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="model folder to write")
+    p.add_argument("--out", type=path_arg, required=True, metavar="FOLDER", help="model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
     p.add_argument("--batch-key", default="batch", metavar="COLUMN",
                    help="obs column with batches; 'none': all cells are one batch, e.g. one sample (default: batch)")
@@ -26,13 +25,13 @@ def add_parser(sub) -> None:
     p.add_argument("--mode", choices=("supervised", "unsupervised"), default=None,  # None: not given (--set mode=)
                    help="unsupervised: no cell-type labels, no label transfer (default: supervised)")
     p.add_argument("--organism", choices=("human", "mouse"), default=None, help="for cell-cycle genes (default: detect)")
-    p.add_argument("--max-epochs", type=int, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
+    p.add_argument("--max-epochs", type=whole_number, default=None, help="cap on pretraining epochs; above 131,072 training cells an epoch is a round of that many "
                         "(JAEConfig.epoch_cells) (default: the seed's 500)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
         help="any JAEConfig field, repeatable, e.g. --set lr=3e-4 --set decoder_batch=true",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of every random step (default: 0)")
+    p.add_argument("--seed", type=whole_number, default=0, help="seed of every random step (default: 0)")
     p.add_argument("--device", default="auto",
                    help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     p.set_defaults(func=run, fit_parser=p)  # its flags are read when it runs: -q / -v are added after this

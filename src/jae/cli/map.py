@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ._inputs import add_input_args, add_memory_budget_arg, input_files
+from ._inputs import add_input_args, add_memory_budget_arg, input_files, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -22,18 +21,18 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     add_memory_budget_arg(p)
-    p.add_argument("--model", type=Path, required=True, help="reference model folder written by 'jae fit', or by 'jae map' "
+    p.add_argument("--model", type=path_arg, required=True, help="reference model folder written by 'jae fit', or by 'jae map' "
                    "(its mapped batches are kept, and this query's are added)")
-    p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="mapped model folder to write")
+    p.add_argument("--out", type=path_arg, required=True, metavar="FOLDER", help="mapped model folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
     p.add_argument("--batch-key", default=None, metavar="COLUMN",
                    help="obs column with the query cells' batches; each new batch gets its own shift, so 'none' is "
                    "refused (default: for a model made by 'jae map', the column its mapping read, which is the only "
                    "one it takes; else the column the reference model was fitted with, else batch)")
-    p.add_argument("--epochs", type=int, default=None,
+    p.add_argument("--epochs", type=whole_number, default=None,
                    help="passes over the query cells, each at most 10 minibatches of 256 cells (default: 20, so at most "
                    "200 steps; 0: no training)")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=whole_number, default=None,
                    help="seed of the shifts' training; not with --epochs 0 (default: the reference model's seed + 2, "
                    "modulo 2**32)")
     p.add_argument("--device", default="auto",

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ._inputs import Given
+from ._inputs import Given, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -21,21 +20,21 @@ def add_parser(sub) -> None:
         "test cells' obs, var = the target's var, uns['dataset_id'], uns['method_id']). Source files need raw counts "
         "in layers['counts'] (or .X).",
     )  # fmt: skip
-    p.add_argument("--train-mod1", type=Path, metavar="FILE", help="source modality of the training cells (.h5ad)")
-    p.add_argument("--train-mod2", type=Path, metavar="FILE", help="target modality of the same cells (.h5ad)")
-    p.add_argument("--model", type=Path, default=None, metavar="FOLDER",
+    p.add_argument("--train-mod1", type=path_arg, metavar="FILE", help="source modality of the training cells (.h5ad)")
+    p.add_argument("--train-mod2", type=path_arg, metavar="FILE", help="target modality of the same cells (.h5ad)")
+    p.add_argument("--model", type=path_arg, default=None, metavar="FOLDER",
                    help="predict with the predictor saved in FOLDER (by --save-model) instead of training: no "
                         "--train-mod1/--train-mod2; --method, --seed, --source-kind and --target-kind are the saved "
                         "model's")
-    p.add_argument("--test-mod1", type=Path, required=True, metavar="FILE", help="source modality of the cells to predict (.h5ad): the training source's features, in any order "
+    p.add_argument("--test-mod1", type=path_arg, required=True, metavar="FILE", help="source modality of the cells to predict (.h5ad): the training source's features, in any order "
                         "(others are ignored)")
-    p.add_argument("--output", "--out", dest="output", type=Path, required=True, metavar="FILE",  # --out: every other verb's name
+    p.add_argument("--output", "--out", dest="output", type=path_arg, required=True, metavar="FILE",  # --out: every other verb's name
                    help="prediction .h5ad to write (never an input file)")
     p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=Given,
                    help="jae: the network; baselines: mean (per-feature training mean), knn (kNN regression on the "
                         "source encoding), ridge (ridge regression on it) (default: jae); not with --model (the saved "
                         "model's)")
-    p.add_argument("--seed", type=int, default=None, action=Given,
+    p.add_argument("--seed", type=whole_number, default=None, action=Given,
                    help="seed of every random step (default: 0); not with --model (the saved model's)")
     p.add_argument("--device", default="auto",
                    help="torch device: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
@@ -43,7 +42,7 @@ def add_parser(sub) -> None:
                    help=f"X as dense or CSR; sparse: predictions below {defaults.sparse_below} dropped (meant for "
                         "ATAC, accessibilities in [0, 1]); auto: sparse for an ATAC prediction of more than "
                         f"{defaults.dense_limit:,} values (cells x peaks), dense otherwise (default: auto)")
-    p.add_argument("--save-model", type=Path, default=None, metavar="FOLDER", help="also save the fitted model to this folder")
+    p.add_argument("--save-model", type=path_arg, default=None, metavar="FOLDER", help="also save the fitted model to this folder")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output (and --save-model)")
     for side, flag in (("source", "--source-kind"), ("target", "--target-kind")):
         p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None, action=Given,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
+
+from ._inputs import path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -14,10 +15,10 @@ def add_parser(sub) -> None:
         "with pseudotime, batch effects and cell-cycle phases, streamed to disk in chunks (a million cells fit in "
         "bounded memory). The competition preset copies the full NeurIPS 2021 data's shapes.",
     )
-    p.add_argument("out", type=Path, nargs="?", help="file prefix for --format h5ad-pair (writes OUT.mod1.h5ad and "
+    p.add_argument("out", type=path_arg, nargs="?", help="file prefix for --format h5ad-pair (writes OUT.mod1.h5ad and "
                    "OUT.mod2.h5ad), or a .h5mu path for --format h5mu; or give it as --out, as the other verbs take it")
-    p.add_argument("--out", type=Path, dest="out_flag", metavar="OUT", default=None, help="the same as OUT")
-    p.add_argument("--n-cells", type=int, required=True, help="number of cells to write")
+    p.add_argument("--out", type=path_arg, dest="out_flag", metavar="OUT", default=None, help="the same as OUT")
+    p.add_argument("--n-cells", type=whole_number, required=True, help="number of cells to write")
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome",
                    help="multiome: RNA + ATAC; cite: RNA + protein (default: multiome)")
     p.add_argument("--preset", choices=("competition", "none"), default="competition",
@@ -29,13 +30,13 @@ def add_parser(sub) -> None:
                    help="h5ad-pair: OUT.mod1.h5ad + OUT.mod2.h5ad, the competition layout; h5mu: one MuData file "
                         "at OUT (default: h5ad-pair)")
     for name in ("n-genes", "n-peaks", "n-proteins", "n-cell-types", "n-batches"):
-        p.add_argument(f"--{name}", type=int, default=None, help=f"number of {name[2:].replace('-', ' ')} (default: the --preset's)")
+        p.add_argument(f"--{name}", type=whole_number, default=None, help=f"number of {name[2:].replace('-', ' ')} (default: the --preset's)")
     p.add_argument("--organism", choices=("human", "mouse"), default="human",
                    help="organism of the cell-cycle gene symbols and of the chromosomes the peaks are named on "
                    "(mouse: chr1-chr19, chrX) (default: human)")
-    p.add_argument("--chunk-size", type=int, default=4096,
+    p.add_argument("--chunk-size", type=whole_number, default=4096,
                    help="cells generated and written at a time, rounded up to a multiple of 1024 (default: 4096)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the simulation (default: 0)")
+    p.add_argument("--seed", type=whole_number, default=0, help="seed of the simulation (default: 0)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.set_defaults(func=run)
 

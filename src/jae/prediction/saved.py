@@ -48,9 +48,46 @@ def check_description(meta: dict, tensors: dict, path: Path) -> None:
         if not isinstance(n, int) or isinstance(n, bool) or n < 1 or saved != {f"net{i}" for i in range(n)}:
             # n_members 0 loaded a predictor of no network, which failed every predict with "list index out of range"
             raise mismatch(path, f"it holds {len(saved)} networks, model.json's n_members says {n!r}")
+    _check_config(meta, tensors, path)
     for name, value in tensors.items():  # no fit writes NaN or infinity: every prediction came back NaN, silently
         if value.is_floating_point() and not bool(value.isfinite().all()):
             raise mismatch(path, f"tensor {name!r} holds NaN or infinite values")
+
+
+def _check_config(meta: dict, tensors: dict, path: Path) -> None:
+    """Refuse a config edited by hand to disagree with the weights (it loaded silently, the predictor's config then
+    saying what its encoder and codec are not): more SVD components saved than ``n_source_components`` or
+    ``n_target_components`` allow (the SVDs may keep fewer, capped by the data), or a target representation
+    (``target_representation``, for 'auto' by ``max_feature_targets``) other than the one saved. Fields a file lacks
+    are not compared."""
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+
+    def rows(name: str):
+        value = tensors.get(name)
+        return None if value is None or value.dim() != 2 else int(value.shape[0])
+
+    def number(key: str):
+        value = config.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    found = [(number("n_source_components"), rows("encoder.components"), "n_source_components", "source SVD components")]
+    rep = config.get("target_representation")
+    if meta["method"] == "jae":
+        found.append((number("n_target_components"), rows("codec.components"), "n_target_components",
+                      "target SVD components"))
+        if rep == "auto" and number("max_feature_targets") is not None:
+            rep = "features" if len(meta["target_features"]) <= number("max_feature_targets") else "svd"
+        held = "features" if rows("codec.components") is None else "svd"
+        if rep in ("features", "svd") and rep != held:
+            key = "target_representation" if config.get("target_representation") != "auto" else "max_feature_targets"
+            raise ValueError(f"{path / 'model.json'}: its config says {key}={config[key]!r}, but its weights hold the "
+                             f"{held!r} target representation; the file was edited or comes from another model: copy "
+                             "the model folder again or refit the predictor")
+    for most, saved, key, what in found:
+        if most is not None and saved is not None and saved > most:
+            raise ValueError(f"{path / 'model.json'}: its config says {key}={most}, but its weights hold {saved} {what}; "
+                             "the file was edited or comes from another model: copy the model folder again or refit "
+                             "the predictor")
 
 
 def tensor_taker(arrays: dict, path: Path):

@@ -23,7 +23,8 @@ data-parallel:
 
 The backend is gloo for a model on the CPU and NCCL on CUDA (each process on ``cuda:LOCAL_RANK``; see
 :func:`jae.train.resolve_device`). ``JAE_DISTRIBUTED=0`` in the environment turns it off (every process then trains
-alone, as without ``torchrun``).
+alone, as without ``torchrun``, and writes: a script gives each its own output; the ``jae`` CLI, whose processes would
+all write the same files, refuses it under ``torchrun``: :func:`launch_turned_off`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ import torch.distributed as dist
 
 from .._device import env_int
 
-__all__ = ["DataParallel", "check_environment", "check_rendezvous", "data_parallel", "draws_bar", "is_writer"]
+__all__ = ["DataParallel", "check_environment", "check_rendezvous", "data_parallel", "draws_bar", "is_writer",
+           "launch_turned_off"]
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +198,22 @@ def is_writer(*, strict: bool = True) -> bool:
         if strict:
             raise
         return True
+
+
+def launch_turned_off() -> int | None:
+    """``WORLD_SIZE`` when ``JAE_DISTRIBUTED`` turns data-parallel training off in processes that ``torchrun`` started
+    together (it sets ``TORCHELASTIC_RUN_ID``): each then trains alone and writes as if it were the only one, which a
+    script may mean (each process its own seed and output) but which the CLI, giving every process the same flags,
+    cannot (each would write the same files); else None. A process alone whose environment holds a launch's variables
+    (a cluster job's ``WORLD_SIZE``, without torchrun) is not one of them; a malformed ``WORLD_SIZE`` is left to
+    :func:`check_environment`."""
+    value = os.environ.get("JAE_DISTRIBUTED", "auto").strip().lower()
+    try:
+        world = env_int("WORLD_SIZE", 1, "a number of processes")
+    except ValueError:
+        return None
+    torchrun = bool(os.environ.get("TORCHELASTIC_RUN_ID", "").strip())
+    return world if value in _OFF and world > 1 and torchrun else None
 
 
 def draws_bar(progress_bar) -> bool:
