@@ -1,6 +1,6 @@
 """Session 37: the report said which columns, seed and embeddings produced its scores, but not which data: two reports
 of `jae evaluate` on different files read alike. The description (index.html, metrics.md) now names the data's files
-and the annotation files joined to them, --baseline (which reads the files into memory) too; data passed in memory
+and the annotation files joined to them, --baseline too; data passed in memory
 names none."""
 
 from __future__ import annotations

@@ -257,7 +257,7 @@ def evaluate(
 
         data = make_mudata(dict(data))
     files = _is_files(data)
-    read_from = data_files(data)  # named in the report (the baseline reads the files into memory, unnamed)
+    read_from = data_files(data)  # named in the report (taken before the baseline may read misordered files whole)
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if obs is None:
         raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
