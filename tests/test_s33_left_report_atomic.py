@@ -114,7 +114,7 @@ def test_report_into_a_file_is_refused_before_any_umap(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "umap_coordinates", lambda *a, **k: pytest.fail("a UMAP was drawn first"))
     out = tmp_path / "rep"
     out.write_text("a file")
-    table = metrics_table({"a": evaluate_embedding(np.eye(6)[:, :3] + np.arange(6)[:, None], cell_type=list("xxxyyy"),
+    table = metrics_table({"a": evaluate_embedding(np.eye(18)[:, :3] + np.arange(18)[:, None], cell_type=list("x" * 9 + "y" * 9),
                                                    progress_bar=False)})
     with pytest.raises(NotADirectoryError, match=r"rep is a file, where a folder of results goes"):
         report.write_report(table, {"a": np.zeros((6, 2))}, out, cell_type=list("xxxyyy"), progress_bar=False)
@@ -132,7 +132,7 @@ def test_report_into_a_folder_not_writable_is_refused_before_any_umap(tmp_path, 
     real = jae.io.outputs._writable
     monkeypatch.setattr(jae.io.outputs, "_writable", lambda folder: folder != out and real(folder))
     monkeypatch.setattr(report, "umap_coordinates", lambda *a, **k: pytest.fail("a UMAP was drawn first"))
-    table = metrics_table({"a": evaluate_embedding(np.eye(6)[:, :3] + np.arange(6)[:, None], cell_type=list("xxxyyy"),
+    table = metrics_table({"a": evaluate_embedding(np.eye(18)[:, :3] + np.arange(18)[:, None], cell_type=list("x" * 9 + "y" * 9),
                                                    progress_bar=False)})
     with pytest.raises(PermissionError, match=r"rep is not writable; choose a folder you can write to"):
         report.write_report(table, {"a": np.zeros((6, 2))}, out, cell_type=list("xxxyyy"), progress_bar=False)
