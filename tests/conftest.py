@@ -22,14 +22,20 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS
 def _keep_process_settings():
     """Every test leaves the 'jae' logger's level, torch's thread count and the thread variables of the environment
     as it found them: a CLI or benchmark main() sets them for its run; a level left at INFO added other tests' log
-    records to the ones they count, and a NUMBA_NUM_THREADS left set changed the thread count of later subprocesses."""
+    records to the ones they count, and a NUMBA_NUM_THREADS left set changed the thread count of later subprocesses.
+    MuData's options too: one left at pull_on_update=False kept modality columns out of every later MuData's obs."""
     import logging
 
     import torch
 
+    from mudata._core.config import OPTIONS as mudata_options
+
     level, threads = logging.getLogger("jae").level, torch.get_num_threads()
     variables = {k: os.environ.get(k) for k in _THREAD_VARIABLES}
+    mudata_before = dict(mudata_options)
     yield
+    mudata_options.clear()  # a test's md.set_options(pull_on_update=False) changed every later MuData's obs
+    mudata_options.update(mudata_before)
     logging.getLogger("jae").setLevel(level)
     torch.set_num_threads(threads)
     for key, value in variables.items():
