@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import jae.labels
+import jae.labels_unknown
 from jae.datasets import simulate
 from jae.labels import SMOOTH_K, smooth_over_cells
 
@@ -19,13 +20,13 @@ def cite(own_cite_model):
 
 def _counting(monkeypatch):
     """Record the k of every neighbour search jae.labels makes among the cells given (the smoothing's: SMOOTH_K + 1)."""
-    calls, search = [], jae.labels.nearest
+    calls, search = [], jae.labels_unknown.nearest  # the smoothing's search (jae.labels_unknown.other_cells)
 
     def counted(reference, query, k, **kwargs):
         calls.append(k)
         return search(reference, query, k, **kwargs)
 
-    monkeypatch.setattr(jae.labels, "nearest", counted)
+    monkeypatch.setattr(jae.labels_unknown, "nearest", counted)
     return calls
 
 

@@ -1,63 +1,29 @@
-"""Every number with meaning in JAE lives here, in one frozen dataclass, with where its default comes from."""
+"""Every number with meaning in JAE lives here, in one frozen dataclass, with where its default comes from.
+
+A user's values are read and checked by :mod:`jae.config_values` (:func:`as_seed`, :func:`as_epochs`,
+:func:`typed_numbers`, importable from here as well); the warning of a setting the mode does not read is
+:mod:`jae._config_unread`'s.
+"""
 
 from __future__ import annotations
 
 import difflib
 import json
-import logging
 import numbers
 from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
 from ._config_readout import warn_narrow_principal
-from ._flags import as_flag, is_finite
+from ._config_unread import _ONE_MODE, _QUIET_UNREAD, _quiet_unread, _unread_pairs, _warn_unread
+# a user's values read and checked (config_values.py), kept importable from here
+from .config_values import MAX_SEED, _BOOLEANS, _FORMS, _example, _whole_number, as_epochs, as_seed, typed_numbers
 
-__all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers"]
+__all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers", "MAX_SEED"]
 
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
 ProteinNorm = Literal["log", "clr", "clr_depth"]
-logger = logging.getLogger(__name__)
-
-#: Fields read in supervised mode -> their counterparts read in unsupervised mode (a config warns of the other).
-_MODE_FIELDS = {"n_free": "n_free_unsupervised", "readout": "readout_unsupervised",
-                "protein_norm": "protein_norm_unsupervised"}
-#: Fields one mode reads with no counterpart in the other: the mode that does not read them -> field -> why.
-_ONE_MODE = {"unsupervised": dict.fromkeys(("w_cell_type", "type_linear", "type_cycle_shrink"), "no cell-type block"),
-             "supervised": {"epoch_tolerance_unsupervised": "its whole epochs stop at any decrease"}}
-#: True while JAEConfig's own methods build configs (from_dict: a saved model's; with_overrides, which says it).
-_QUIET_UNREAD: ContextVar[bool] = ContextVar("jae_config_quiet_unread", default=False)
-_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-#: How a FIELD=VALUE override writes a value of each field type (JAEConfig.with_overrides' error).
-_FORMS = {list: "comma-separated whole numbers", bool: "true or false", int: "a whole number", float: "a number"}
-
-
-def _unread_pairs(mode: str) -> dict:
-    """Fields ``mode`` does not read -> the ones it reads instead."""
-    return _MODE_FIELDS if mode == "unsupervised" else {v: k for k, v in _MODE_FIELDS.items()}
-
-
-def _warn_unread(mode: str, values: Mapping, *, python: bool) -> None:
-    """Warn of each field of ``values`` (name -> value) that ``mode`` does not read, naming the one it reads instead:
-    written as Python writes it (``JAEConfig: n_free=10``, a text in quotes) when ``python``, else as the
-    ``FIELD=VALUE`` override it came as."""
-    pairs, lone = _unread_pairs(mode), _ONE_MODE.get(mode, {})
-    for key in [k for k in values if k in pairs or k in lone]:
-        value = repr(values[key]) if python else _example(values[key])  # as typed: type_linear=false
-        fix = f" ({lone[key]}): leave it out" if key in lone else f", which reads {pairs[key]}: set {pairs[key]}={value}"
-        logger.warning("%s%s=%s is not read in %s mode%s", "JAEConfig: " if python else "", key, value, mode, fix)
-
-
-@contextmanager
-def _quiet_unread():
-    token = _QUIET_UNREAD.set(True)
-    try:
-        yield
-    finally:
-        _QUIET_UNREAD.reset(token)
 
 
 def unknown_field(name: str, *, fix: str = "", config: type | None = None) -> str:
@@ -134,30 +100,6 @@ def _not_an_argument(owner: str, arguments: tuple, args: tuple, settings: dict, 
             f"did you mean the JAEConfig field {field[0]!r}, passed as {owner}(JAEConfig({field[0]}=...))?" if field else
             f"its arguments are {', '.join(arguments)}; settings go in {owner}(JAEConfig(...))")
     return f"{owner} has no argument {name!r}; {hint}"
-
-
-def _whole_number(value: str) -> int:
-    """``value`` as an int: digits (``100000``), or a number of whole value in another form (``1e5``, read exactly,
-    not through a float); anything else (``1.5e0``, ``nan``) raises ValueError."""
-    try:
-        return int(value)
-    except ValueError:
-        from decimal import Decimal, InvalidOperation
-
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(value) from None
-        if not number.is_finite() or number.adjusted() >= 4300 or number != number.to_integral_value():
-            raise ValueError(value)  # 4300 digits: Python's own cap on int(text); 1e10000000 took minutes to expand
-        return int(number)
-
-
-def _example(default) -> str:
-    """A field's default as a FIELD=VALUE override writes it."""
-    if isinstance(default, list):
-        return ",".join(str(v) for v in default)
-    return str(default).lower() if isinstance(default, bool) else str(default)
 
 
 @fields_signature
@@ -450,50 +392,3 @@ class JAEConfig:
         return config
 
 
-#: the largest seed: numpy's legacy generators (and scikit-learn's ``random_state``) take seeds in [0, 2**32).
-MAX_SEED = 2**32 - 1
-
-
-def as_seed(seed, *, name: str = "seed") -> int:
-    """A user's seed (the argument ``name``) as an int in ``[0, 2**32)`` (numpy integers too), refused in one line
-    naming ``name`` when it is no integer (text, a float that ``int`` would cut, None, a bool), negative or too large
-    (numpy's generators fail on those deep in the work, and their message does not say which argument was wrong)."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, not {seed!r}; e.g. {name}=0")
-    if seed < 0:
-        raise ValueError(f"{name} must be an integer >= 0, not {seed}; e.g. {name}=0")
-    if seed > MAX_SEED:
-        raise ValueError(f"{name} must be at most 2**32 - 1, not {seed}; e.g. {name}=0")
-    return int(seed)
-
-
-def as_epochs(epochs, *, zero: str = "0 skips it", name: str = "epochs") -> int:
-    """A user's ``epochs=`` (the argument ``name``) as an int >= 0 (numpy integers too), refused in one line otherwise
-    (text, a float that ``int`` would cut, a negative number); ``zero`` says what 0 does."""
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number >= 0 ({zero}), not {epochs!r}")
-    if epochs < 0:
-        raise ValueError(f"{name} must be >= 0 ({zero}), not {epochs}")
-    return int(epochs)
-
-
-def typed_numbers(config) -> None:
-    """Check the ``int`` and ``float`` fields of the frozen dataclass ``config`` (a wrong type is named by its field,
-    not by the comparison it would break later) and store numpy scalars as Python numbers, which ``model.json``
-    holds; a ``bool`` field takes True or False only (numpy's too). A number that is not finite (nan, inf, or an int
-    beyond a float's range), in any field or tuple of numbers, is refused naming its field: every comparison with nan
-    is False, so range checks let it through to fail in training."""
-    for f in fields(config):
-        value = getattr(config, f.name)
-        items = value if isinstance(value, (tuple, list)) else (value,)
-        if any(isinstance(v, numbers.Real) and not isinstance(v, bool) and not is_finite(v) for v in items):
-            what = "a finite number" if items is not value else "finite numbers"
-            raise ValueError(f"{f.name} must be {what}, not {value!r}")
-        if f.type == "bool":  # a text "false" is truthy: it would turn the setting on; a field takes no 0 or 1
-            object.__setattr__(config, f.name, as_flag(f.name, value, numbers_too=False))
-        if f.type not in ("int", "float"):
-            continue
-        whole = f.type == "int"
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral if whole else numbers.Real):
-            raise TypeError(f"{f.name} must be {'a whole number' if whole else 'a number'}, not {value!r}")
-        object.__setattr__(config, f.name, int(value) if whole else float(value))

@@ -1,0 +1,137 @@
+"""Query cells' input features computed (:mod:`jae.query`): the preprocessing's own path for the model's features
+in both modalities, else each modality's block from the features present (an SVD block re-solved, missing protein
+columns regressed: :mod:`jae.query_partial`), and the block of a modality a cell lacks regressed on its other block
+(:func:`fill_missing_blocks`). :mod:`jae.query` finds the data's modalities and cells and hands their counts here."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .io.features import FeatureOverlap, feature_overlap
+from .query_alone import other_alone
+from .query_partial import svd_partial, values_partial
+
+
+class QueryFeatures(NamedTuple):
+    """``X``: ``(n_cells, n_input)`` float32 input features; ``cells``: their names; ``observed``:
+    ``(n_cells, n_modalities)`` bool, whether each cell has each modality (False: its columns were imputed)."""
+
+    X: np.ndarray
+    cells: pd.Index
+    observed: np.ndarray
+
+
+def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.ndarray | None = None,
+               rows: list | None = None, symbols=(None, None)) -> QueryFeatures:
+    """Features of the cells ``cells``; ``observed`` ``(n_cells, 2)``: whether each cell has each modality
+    (``counts[i]`` holds the cells ``observed[:, i]`` only; every cell both when None). ``counts[i]`` is a matrix or
+    a row-block source; its rows are the cells ``rows[i]`` (positions in ``cells``), by default those measured in
+    it in ``cells``' order. ``symbols[i]``: the gene symbols in ``var['feature_name']`` (CELLxGENE), or a function
+    giving them, for the message when the features do not match (:func:`jae.io.features.feature_overlap`)."""
+    pre = model.preprocessor
+    full = observed is None
+    observed = np.ones((len(cells), 2), dtype=bool) if full else observed
+    exact = full and all(pd.Index(v).astype(str).equals(e) for v, e in zip(var_names, pre.var_names))
+    if exact:  # the preprocessing's own path: paired cells embed exactly as they always did
+        from .preprocess.pipeline import transform_blocks  # the counts were checked: not again (Preprocessor.transform)
+        return QueryFeatures(transform_blocks(pre, counts, var_names=var_names, names=names)[0], cells, observed)
+    with_rna = var_names[0] is not None
+    with other_alone(model, var_names):  # one AnnData of the second modality, read as the RNA: said so
+        overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna)
+                    for i, (v, e, n, sym) in enumerate(zip(var_names, pre.var_names, names, symbols))]
+    moments = getattr(model, "moments", None)
+    needs = not observed.all() or any(o is not None and not o.complete for o in overlaps)
+    if needs and moments is None:
+        raise ValueError(
+            "this model was saved before jae kept the reference cells' feature statistics, which filling in missing "
+            "features or a missing modality needs; refit it with this jae version, or pass data with the model's "
+            "features in both modalities"
+        )
+    X = np.zeros((len(cells), pre.n_output), dtype=np.float32)
+    widths = pre.widths
+    blocks = [slice(0, widths[0]), slice(widths[0], widths[0] + widths[1])]
+    rows = [np.flatnonzero(observed[:, i]) for i in (0, 1)] if rows is None else rows
+    if counts[0] is not None:
+        X[rows[0], blocks[0]] = _block(model, 0, counts[0], overlaps[0], blocks, None)
+    if counts[1] is not None:
+        at = rows[1]
+        with_rna = observed[at, 0]
+        if overlaps[1].complete or with_rna.all() or pre.bases[1] is not None:  # (an SVD block reads no RNA)
+            X[at, blocks[1]] = _block(model, 1, counts[1], overlaps[1], blocks, X[at, blocks[0]])
+        else:  # missing proteins of cells without RNA: regressed on the present proteins alone
+            matrix = counts[1].read() if hasattr(counts[1], "read") else getattr(counts[1], "X", counts[1])
+            for sel in (with_rna, ~with_rna):  # (a protein panel: a narrow matrix, read whole)
+                if sel.any():
+                    X[at[sel], blocks[1]] = _block(model, 1, matrix[np.flatnonzero(sel)], overlaps[1], blocks,
+                                                   X[at[sel], blocks[0]] if sel is with_rna else None)
+    return QueryFeatures(fill_missing_blocks(model, X, observed), cells, observed)
+
+
+def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool) -> FeatureOverlap:
+    """:func:`feature_overlap`; a second modality beside the RNA with too few of its features: the RNA-alone fix too."""
+    try:
+        return feature_overlap(var_names, expected, name=name, symbols=symbols)
+    except ValueError as err:
+        if i == 0 or not with_rna or "jae needs to place its cells" not in str(err):
+            raise
+        raise ValueError(f"{err}; or place these cells from their RNA alone: pass the RNA without the second "
+                         "modality (its AnnData, e.g. mdata['rna'], or jae.io.open_rna(path))") from None
+
+
+def fill_missing_blocks(model, X: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """``X`` (changed in place and returned) with the block of each modality a cell lacks (``observed[:, i]`` False)
+    set to its regression on the cell's other block over the reference cells (``model.moments``): how cells measured
+    in one modality are placed, and how the label calibration places its held-out cells from one modality."""
+    widths = model.preprocessor.widths
+    blocks = [slice(0, widths[0]), slice(widths[0], widths[0] + widths[1])]
+    cols = np.arange(model.preprocessor.n_output)
+    for i in (1, 0):
+        gone = np.flatnonzero(~observed[:, i])
+        if len(gone):
+            X[gone, blocks[i]] = model.moments.conditional_mean(X[gone, blocks[1 - i]], cols[blocks[1 - i]],
+                                                                cols[blocks[i]])
+    return X
+
+
+def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.ndarray | None) -> np.ndarray:
+    """Modality ``i``'s columns from its counts, the missing features re-solved (``rna_X``: the same cells' RNA
+    columns, which missing protein columns are regressed on; None for cells without RNA: the present proteins
+    alone)."""
+    from .io.chunked import InMemoryCounts
+    from .preprocess.pipeline import BLOCK_ROWS
+
+    pre = model.preprocessor
+    source = counts if hasattr(counts, "blocks") else InMemoryCounts(counts)
+    out, pos = [], 0
+    for block in source.blocks(BLOCK_ROWS):
+        n = block.shape[0]
+        identity = len(overlap.columns) == block.shape[1] and np.array_equal(overlap.columns, np.arange(block.shape[1]))
+        sub = block if identity else block[:, overlap.columns]
+        if not identity:  # counts in features the model lacks only: nothing to place the cell by in this modality
+            _refuse_empty(model, i, sub, overlap, pos)
+        if overlap.complete:
+            out.append(pre._features_of(i, pre.normalise(i, sub)))
+        elif pre.bases[i] is not None:
+            out.append(svd_partial(model, i, sub, overlap, blocks[i]))
+        else:
+            out.append(values_partial(model, i, sub, overlap, blocks, None if rna_X is None else rna_X[pos:pos + n]))
+        pos += n
+    return np.concatenate(out) if out else np.empty((0, blocks[i].stop - blocks[i].start), np.float32)
+
+
+def _refuse_empty(model, i: int, sub, overlap: FeatureOverlap, start: int) -> None:
+    """Refuse cells (rows of ``sub``, the model's features present in a block of the data starting at cell ``start``)
+    with no counts in modality ``i``'s features the model knows: their counts all lie in features it ignores, so
+    normalising them divided by zero (the model's features all present) or placed them at the reference's mean."""
+    zero = np.flatnonzero(np.asarray(sub.sum(axis=1)).ravel() == 0)
+    if len(zero):
+        raise ValueError(
+            f"{len(zero)} cells of modality {model.modality_names[i]!r} (the first at its row {start + int(zero[0])}) "
+            f"have no counts in the {len(overlap.present)} of its features the model knows (their counts all lie in "
+            f"the {overlap.n_extra} features it does not know), so nothing places them from that modality: drop "
+            "them, or, with a second modality, leave them out of this one only and jae places them from the other "
+            "(mosaic data)"
+        )
