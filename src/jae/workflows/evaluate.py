@@ -99,12 +99,16 @@ def evaluate_files(
     data = _rna_alone(inputs)
     if data is None:
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
-    return evaluate(
-        data, items, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys,
-        organism=organism, baseline=baseline, rna=inputs.rna, layer=inputs.layer, seed=seed, device=device,
-        report_dir=out, report=report, umap_max_cells=umap_max_cells, overwrite=overwrite, protect=protect,
-        progress_bar=progress_bar, knn=knn,
-    )
+    from ..report.settings import read_from
+
+    sources = [p for p in (inputs.mod1, inputs.mod2, inputs.h5mu, inputs.tenx, inputs.h5ad) if p is not None]
+    with read_from(sources, inputs.annotations):  # data read whole (--h5ad, --10x): its files named in the report
+        return evaluate(
+            data, items, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys,
+            organism=organism, baseline=baseline, rna=inputs.rna, layer=inputs.layer, seed=seed, device=device,
+            report_dir=out, report=report, umap_max_cells=umap_max_cells, overwrite=overwrite, protect=protect,
+            progress_bar=progress_bar, knn=knn,
+        )
 
 
 def _refuse_keys_as_paths(items: dict, inputs: InputFiles) -> None:
