@@ -262,11 +262,15 @@ def unique_pseudotime_keys(keys: list) -> list:
 def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
     """The modality holding the RNA (for the cell-cycle genes of cc_cons): ``rna``, else the one named 'rna', or
     named like RNA in another way ('RNA', 'GEX', 'mRNA'), or whose ``var['feature_types']`` say Gene Expression, or the
-    only modality when it has no feature types; ``(None, why)`` when there is none."""
+    only modality when it has no feature types (a ``rna`` other than 'rna' that ``mods`` lack: said in a warning);
+    ``(None, why)`` when there is none."""
     from .io.modality import known_kind
     from .io.modality import RNA_NAMES
 
     names = [str(m) for m in mods]
+    if rna not in mods and str(rna) != "rna":  # a name given (the default is 'rna') and missing: a typo went unsaid
+        logger.warning("cc_cons: the data has no modality %r, the one rna= names (its modalities: %s): the RNA is "
+                       "looked for among them instead; pass rna=<name> naming one of them", rna, names)
     for candidate in (rna, "rna"):
         if candidate in mods:
             return candidate, ""
