@@ -149,7 +149,14 @@ def _rna_alone(inputs: InputFiles):
     if inputs.rna_only and holds_no_counts(inputs.mod1):  # embeddings alone (X=None): scored as --h5ad scores it
         return _h5ad_alone(InputFiles(h5ad=inputs.mod1, annotations=inputs.annotations, layer=inputs.layer))
     if inputs.rna_only:  # mod1 alone: the RNA .h5ad opened, not read
-        return open_rna(inputs.mod1, annotations=annotations, layer=inputs.layer)
+        try:
+            return open_rna(inputs.mod1, annotations=annotations, layer=inputs.layer)
+        except ValueError as err:  # ATAC or ADT alone: its fix was embed's (model.embed(...)), not a way to score it
+            text, embed_fix = str(err), "; cells measured in the second modality alone are embedded"
+            if embed_fix not in text:
+                raise
+            raise ValueError(text[:text.index(embed_fix)] + "; to score embeddings of these cells without their RNA, "
+                             "pass this file alone as h5ad=FILE (cc_cons, which reads the RNA, is then n/a)") from None
     if inputs.source == "h5ad":
         return _h5ad_alone(inputs)
     if inputs.source == "10x":  # read whole, as open(plan=False) reads it, which refuses Gene Expression alone (fit's)
