@@ -93,10 +93,11 @@ def test_without_an_rna_modality_cc_cons_is_na_with_the_reason_once(data, caplog
         table = jae.evaluate(prot, ["X_e"], progress_bar=False)
     assert np.isnan(table.loc["X_e", "cc_cons"])
     reason = table.attrs["skipped"]["X_e"]["cc_cons"]
-    assert reason.startswith("no RNA modality among ['prot']") and "pass rna=<name>" in reason
+    assert reason.startswith("no RNA in the data: its modalities ['prot'] hold ATAC peaks")  # its feature types'
+    assert "rna=" not in reason  # no modality holds genes: naming one as the RNA cannot help (s37)
     assert "gex=" not in reason  # evaluate_embedding's own reason is for its Python callers
     assert len([r for r in caplog.records if r.getMessage().startswith("cc_cons is n/a")]) == 1
-    assert "--rna-mod NAME" in cli_message(reason)
+    assert "--rna-mod" not in cli_message(reason)
 
 
 @pytest.mark.parametrize("text", ["nan", "", "NaN", "None", "NA", " n/a "])

@@ -242,7 +242,7 @@ def test_map_query_warns_when_the_reference_axes_do_not_carry_to_new_cells(refer
     back = JAE.load(tmp_path / "small", device="cpu")
     assert back.axes_carry == pytest.approx(small.axes_carry)
     back.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
-    assert caplog.text.count("few cells for its input's width") == 1
+    assert caplog.text.count("few cells for their input's width") == 1
 
 
 def test_map_query_refuses_cells_without_a_batch(reference, split):

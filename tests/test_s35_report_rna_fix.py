@@ -14,11 +14,16 @@ from jae.report import table_markdown
 
 def test_the_no_rna_note_names_the_cli_flag_beside_the_python_argument():
     m = simulate(100, n_genes=250, n_peaks=300, n_cell_types=3, n_batches=2, seed=2)
-    atac = md.MuData({"atac": m["atac"].copy()})
+    # a modality jae cannot place (no feature types, a name it does not know): naming the RNA is the fix; ATAC-only
+    # data gets another reason, since no modality holds genes (s37, test_s37_leftC_no_rna_reason.py)
+    peaks = m["atac"].copy()
+    del peaks.var["feature_types"]
+    peaks.var_names = [f"expr_{v}" for v in peaks.var_names]
+    atac = md.MuData({"atac": m["atac"].copy(), "expr": peaks})
     atac.obs = m.obs.copy()
     atac.obsm["X_e"] = np.random.default_rng(0).normal(size=(atac.n_obs, 4)).astype(np.float32)
     table = jae.evaluate(atac, ["X_e"], pseudotime_keys=[], progress_bar=False)
     reason = table.attrs["skipped"]["X_e"]["cc_cons"]
-    assert reason.startswith("no RNA modality among ['atac']")
+    assert reason.startswith("no RNA modality among ['atac', 'expr']")
     assert reason.endswith("; pass rna=<name> naming it (jae evaluate: --rna-mod NAME)")
     assert "(jae evaluate: --rna-mod NAME))" in table_markdown(table, escape=False)

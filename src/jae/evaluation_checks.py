@@ -262,11 +262,15 @@ def unique_pseudotime_keys(keys: list) -> list:
 def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
     """The modality holding the RNA (for the cell-cycle genes of cc_cons): ``rna``, else the one named 'rna', or
     named like RNA in another way ('RNA', 'GEX', 'mRNA'), or whose ``var['feature_types']`` say Gene Expression, or the
-    only modality when it has no feature types; ``(None, why)`` when there is none."""
+    only modality when it has no feature types (a ``rna`` other than 'rna' that ``mods`` lack: said in a warning);
+    ``(None, why)`` when there is none."""
     from .io.modality import known_kind
     from .io.modality import RNA_NAMES
 
     names = [str(m) for m in mods]
+    if rna not in mods and str(rna) != "rna":  # a name given (the default is 'rna') and missing: a typo went unsaid
+        logger.warning("cc_cons: the data has no modality %r, the one rna= names (its modalities: %s): the RNA is "
+                       "looked for among them instead; pass rna=<name> naming one of them", rna, names)
     for candidate in (rna, "rna"):
         if candidate in mods:
             return candidate, ""
@@ -285,8 +289,30 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
     if len(names) == 1 and kind(names[0]) is None:
         logger.info("cc_cons: reading the one modality %r as the RNA for the cell-cycle genes", names[0])
         return names[0], ""
+    other = _other_kinds(mods)
+    if other:  # each modality is ATAC or ADT: naming one as the RNA cannot help (its features hold no genes)
+        return None, (f"no RNA in the data: its modalities {names} hold {other}, and cc_cons measures the cell cycle "
+                      "on the cells' RNA (their cell-cycle genes); score it with the same cells' RNA beside them")
     return None, (f"no RNA modality among {names} (none named 'rna', RNA, GEX or mRNA, none with var['feature_types'] "
                   "Gene Expression); pass rna=<name> naming it (jae evaluate: --rna-mod NAME)")
+
+
+def _other_kinds(mods: Mapping) -> str:
+    """``'ATAC peaks'``, ``'ATAC peaks and ADT proteins'``...: what ``mods`` hold when each modality is known to hold
+    ATAC or ADT features (by ``var['feature_types']``, else by its name: 'atac', 'prot', ...); ``''`` otherwise."""
+    from .io.modality import detect_kind
+
+    words = {"ATAC": "ATAC peaks", "ADT": "ADT proteins"}
+    kinds = []
+    for name, adata in mods.items():
+        try:
+            kind = detect_kind(adata, name=str(name))
+        except ValueError:  # no feature types and a name jae does not know: it may be the RNA (rna=<name>)
+            return ""
+        if kind not in words:
+            return ""
+        kinds.append(words[kind])
+    return " and ".join(dict.fromkeys(kinds))
 
 
 def warn_scaled_gex(values: np.ndarray, what: str, notes: list | None = None) -> None:

@@ -83,9 +83,9 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     if modality is not None:  # a misspelt name: said before the features are computed
         modality = check_modality_name(model, modality)
     if method == "decoder" and model.adapter is not None:  # a mapped model shifts cells by their batch: cells
-        from .io.plan import opened  # without one are refused before their counts are read, as jae embed does
-
-        model.adapter.batches_of(opened(data, layer=layer), None)
+        from .io.plan import opened  # without one are refused before their counts are read, as jae embed does;
+        # reference cells shifted as a mapped batch, and cells of batches not mapped, said as embed says them
+        model.adapter.batch_column(opened(data, layer=layer), model.batches, getattr(model, "batch_key", None))
     target = names[1] if modality is None else modality
     source = names[1 - names.index(target)]
     X, cells, observed = query_features(model, data, layer=layer)

@@ -316,11 +316,13 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     X, cells, observed = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
     carry = getattr(reference, "axes_carry", None)
     if carry is not None and carry < reference.config.axes_carry_min:
-        logger.warning(
-            "this reference has few cells for its input's width: its principal axes keep %.2f of their variance on "
-            "reference cells outside their fit, so mapped cells come out squeezed beside the reference cells; "
-            "fitting the reference and these cells together (fit with them unlabelled) places them better",
-            carry,
+        logger.warning(  # what is measured is the carry, not a count of cells: it falls with cells per input column
+            "this reference's principal axes keep %.2f of their variance on reference cells outside their fit "
+            "(model.axes_carry, below the %.2f of JAEConfig(axes_carry_min)): they fit part of the reference cells' own "
+            "noise, as on references with few cells for their input's width (a few hundred cells, for some data a "
+            "few thousand), so mapped cells come out squeezed beside the reference cells; fitting the reference and "
+            "these cells together (fit with them unlabelled) places them better",
+            carry, reference.config.axes_carry_min,
         )
     batch = batch_all.reindex(cells).to_numpy()
     new = sorted(set(batch) - known)

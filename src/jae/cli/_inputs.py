@@ -109,6 +109,10 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
     given = [x for x in (args.mod1 or args.mod2, args.h5mu, args.tenx, args.h5ad) if x]
     if len(given) != 1:
         raise ValueError("give exactly one input: --mod1 and --mod2, or --h5mu, or --10x, or --h5ad")
+    if args.mod2 and not args.mod1 and getattr(args, "verb", None) == "evaluate":  # scored without RNA: --h5ad
+        raise ValueError("the competition layout needs --mod1 (GEX) with --mod2 (ATAC or ADT), or --mod1 alone (RNA "
+                         "only); to score embeddings of cells measured in the second modality alone, pass its file "
+                         f"as --h5ad {args.mod2} (cc_cons, which reads the RNA, is then n/a)")
     if args.mod2 and not args.mod1:
         raise ValueError("the competition layout needs --mod1 (GEX) with --mod2 (ATAC or ADT)" + (
             ", or --mod1 alone (RNA only); cells measured in the second modality alone are embedded in Python: "

@@ -261,6 +261,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "give each --obsm its key and each --prediction NAME=FILE a name (or --prediction FILE alone, named by its file)"),
     # jae._device.usable_device: an empty --device (e.g. --device "$DEV" with DEV unset) kept Python's device=''
     (r"\bdevice=(''|\"\")", "--device ''"),
+    # jae.io.files.check_is_mudata: an .h5ad given where an .h5mu is read, named by its path in Python
+    (r"^(.+?) is not a MuData file \(\.h5mu\) but an AnnData file \(\.h5ad\);",
+     r"--h5mu file \1 is not a MuData file but an AnnData file (.h5ad);"),
+    (r" \(jae\.io\.open_competition\(mod1, mod2\) opens them without reading the counts\)", ""),
+    (r" \(or jae\.io\.open_rna\(path\)\)$", ""),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -91,6 +91,13 @@ def check_is_mudata(f: h5py.File, path: Path, *, what: str) -> None:
         kind = other_kind(f)
         if kind is not None:
             raise ValueError(f"{what} file {path} is {kind[0]}, not a MuData file; {kind[1]}")
+        if "obs" in f and "var" in f:  # an .h5ad: said as one, not as an '.h5mu file' (a query's q.mod1.h5ad)
+            raise ValueError(
+                f"{path} is not a MuData file (.h5mu) but an AnnData file (.h5ad); read .h5ad files with "
+                "jae.read_competition(mod1, mod2), one per modality (jae.io.open_competition(mod1, mod2) opens them "
+                "without reading the counts), or jae.io.read_paired_h5ad(path), one holding both; RNA alone (cells to "
+                "embed, map or impute from): pass anndata.read_h5ad(path) (or jae.io.open_rna(path))"
+            )
         raise ValueError(
             f"{what} file {path} is not a MuData file (no 'mod' group); read .h5ad files with "
             "jae.read_competition(mod1, mod2), one per modality, or jae.io.read_paired_h5ad(path), one holding both; "

@@ -85,6 +85,15 @@ def graph_neighbors(n_cells: int, n_neighbors: int = N_NEIGHBORS) -> int:
     return adjusted
 
 
+def check_scored_cells(n_cells: int, caller: str) -> None:
+    """Refuse, in one line naming ``caller``, scoring fewer than ``N_NEIGHBORS + 1`` cells: the graph's 15 neighbours
+    per cell would join each cell to (nearly) every other, so the score says nothing (evaluate_embedding's floor)."""
+    if n_cells < N_NEIGHBORS + 1:
+        raise ValueError(f"{caller}: the embedding has {n_cells} cells, fewer than the {N_NEIGHBORS + 1} the metrics "
+                         f"need (their graph joins each cell to its {N_NEIGHBORS} nearest neighbours, as scanpy's, and "
+                         f"must leave some cells out); score at least {N_NEIGHBORS + 1} cells")
+
+
 def _as_float_matrix(X, name: str = "embedding") -> np.ndarray:
     if sp.issparse(X):
         X = X.toarray()

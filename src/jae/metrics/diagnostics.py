@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, check_scored_cells, neighbor_graph
 from ._labels import as_labels, by_cells
 from .cell_cycle_cons import CellCycleReference, cc_cons_details, check_reference
 from .mixing import _TOL, _Calibrated, _scaled_median, lisi_neighbors
@@ -149,6 +149,11 @@ def diagnose_embedding(
     device
         Torch device for the kNN search.
 
+    Raises
+    ------
+    ValueError
+        For fewer than 16 cells, as :func:`jae.metrics.evaluate_embedding` (:func:`ilisi` and :func:`clisi` too).
+
     Returns
     -------
     Series of floats indexed ``ilisi, clisi, cc_before, cc_after`` then ``share:<block>`` per block (when
@@ -158,6 +163,7 @@ def diagnose_embedding(
     check_graph(graph)
     E = _as_float_matrix(embedding)
     n = E.shape[0]
+    check_scored_cells(n, "diagnose_embedding")  # evaluate_embedding's floor: a graph of every cell says nothing
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
     types = (as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
              if cell_type is not None else None)

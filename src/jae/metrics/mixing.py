@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from .._flags import check_flags, is_whole
-from ._graph import NeighborGraph, _as_float_matrix, check_graph, knn, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, check_scored_cells, knn, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 
 __all__ = ["lisi", "ilisi", "clisi", "shortest_path_neighbors", "lisi_neighbors", "LISI_NEIGHBORS"]
@@ -391,6 +391,7 @@ def _lisi_score(embedding, labels: np.ndarray, kind: Literal["ilisi", "clisi"], 
                 perplexity: float | None, scale: bool, graph, lists, device) -> float:
     """:func:`ilisi` / :func:`clisi`: median per-cell LISI of ``labels``, scaled as ``kind`` when ``scale``."""
     _check_lists_args(n_neighbors, perplexity)
+    check_scored_cells(len(labels), kind)  # 10 cells scored ilisi 0.98: a graph joining every cell to the others
     if scale and len(np.unique(labels)) < 2:  # checked before the neighbour lists: (n - 1) scales the score
         log.warning("%s is undefined for a single %s (the score is scaled by their number - 1); reporting NaN", kind,
                     "batch" if kind == "ilisi" else "cell type")

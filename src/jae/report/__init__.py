@@ -172,8 +172,8 @@ def write_report(
     title, description
         Heading and a line about the data for ``index.html``.
     max_cells
-        UMAPs use a seeded random subset of at most this many cells (the same for every embedding); ``None``: every
-        cell (no cap).
+        UMAPs use a seeded random subset of at most this many cells, at least 2 (the same for every embedding);
+        ``None``: every cell (no cap).
     seed
         Seed of the subset and the UMAP layouts.
     device
@@ -207,8 +207,9 @@ def write_report(
         raise TypeError(f"embeddings must be a mapping of names to arrays, e.g. {{'jae': Z}}, not a "
                         f"{type(embeddings).__name__}")
     if max_cells is not None and (isinstance(max_cells, bool) or not isinstance(max_cells, (int, np.integer))
-                                  or max_cells < 1):
-        raise ValueError(f"max_cells must be a number of cells >= 1, or None for every cell, not {max_cells!r}")
+                                  or max_cells < 2):  # 1 failed after the tables: 'embedding must ... at least 2 cells'
+        raise ValueError(f"max_cells must be a number of cells >= 2 (a UMAP needs two), or None for every cell, not "
+                         f"{max_cells!r}")
     orders = [_categories(cell_type), _categories(batch)]  # a Categorical's order: the UMAP legends keep it
     cell_type = np.asarray(cell_type, dtype=object)  # missing labels kept missing: the UMAPs show them in grey
     batch = None if batch is None else np.asarray(batch, dtype=object)

@@ -6,12 +6,17 @@ order."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["describe", "settings_sentence", "data_files", "in_column_order"]
+__all__ = ["describe", "settings_sentence", "data_files", "in_column_order", "read_from"]
+
+#: The files data in memory was read from, named by :func:`read_from` ('': none named)
+_READ_FROM: ContextVar[str] = ContextVar("jae_report_read_from", default="")
 
 
 def _source(value, data=None) -> str:
@@ -29,13 +34,28 @@ def _source(value, data=None) -> str:
 def data_files(data) -> str:
     """The files of data opened lazily (:func:`jae.io.open_competition`, :func:`jae.io.open_h5mu`, what ``jae
     evaluate --mod1/--mod2/--h5mu`` scores) and the annotation files joined to them, as given, for the report:
-    ``'x.mod1.h5ad, x.mod2.h5ad (annotations: x.solution.h5ad)'``; ``''`` for data in memory (no file to name)."""
+    ``'x.mod1.h5ad, x.mod2.h5ad (annotations: x.solution.h5ad)'``; for data in memory, the files :func:`read_from`
+    names (``jae evaluate --h5ad`` / ``--10x`` read theirs whole), else ``''`` (no file to name)."""
     from ..embedding_inputs import _is_files
 
     if not _is_files(data):
-        return ""
+        return _READ_FROM.get()
     joined = [os.fspath(p) for paths, _, _ in getattr(data, "joins", ()) for p in paths]
     return ", ".join(map(os.fspath, data.paths)) + (f" (annotations: {', '.join(joined)})" if joined else "")
+
+
+@contextmanager
+def read_from(paths, annotations=()) -> Iterator[None]:
+    """Within the block, :func:`data_files` names data in memory by ``paths`` and the ``annotations`` joined to them,
+    as it names files opened lazily: the files :func:`jae.evaluate_files` read whole (``--h5ad``, ``--10x``, an
+    ``.h5mu`` of one modality) were not named in the report."""
+    joined = [os.fspath(p) for p in annotations]
+    token = _READ_FROM.set(", ".join(os.fspath(p) for p in paths)
+                           + (f" (annotations: {', '.join(joined)})" if joined else ""))
+    try:
+        yield
+    finally:
+        _READ_FROM.reset(token)
 
 
 def describe(cell_type: np.ndarray, batch: np.ndarray | None, pseudotime_keys: list, organism: str, *,

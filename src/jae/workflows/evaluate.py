@@ -99,12 +99,16 @@ def evaluate_files(
     data = _rna_alone(inputs)
     if data is None:
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
-    return evaluate(
-        data, items, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys,
-        organism=organism, baseline=baseline, rna=inputs.rna, layer=inputs.layer, seed=seed, device=device,
-        report_dir=out, report=report, umap_max_cells=umap_max_cells, overwrite=overwrite, protect=protect,
-        progress_bar=progress_bar, knn=knn,
-    )
+    from ..report.settings import read_from
+
+    sources = [p for p in (inputs.mod1, inputs.mod2, inputs.h5mu, inputs.tenx, inputs.h5ad) if p is not None]
+    with read_from(sources, inputs.annotations):  # data read whole (--h5ad, --10x): its files named in the report
+        return evaluate(
+            data, items, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys,
+            organism=organism, baseline=baseline, rna=inputs.rna, layer=inputs.layer, seed=seed, device=device,
+            report_dir=out, report=report, umap_max_cells=umap_max_cells, overwrite=overwrite, protect=protect,
+            progress_bar=progress_bar, knn=knn,
+        )
 
 
 def _refuse_keys_as_paths(items: dict, inputs: InputFiles) -> None:
@@ -145,7 +149,14 @@ def _rna_alone(inputs: InputFiles):
     if inputs.rna_only and holds_no_counts(inputs.mod1):  # embeddings alone (X=None): scored as --h5ad scores it
         return _h5ad_alone(InputFiles(h5ad=inputs.mod1, annotations=inputs.annotations, layer=inputs.layer))
     if inputs.rna_only:  # mod1 alone: the RNA .h5ad opened, not read
-        return open_rna(inputs.mod1, annotations=annotations, layer=inputs.layer)
+        try:
+            return open_rna(inputs.mod1, annotations=annotations, layer=inputs.layer)
+        except ValueError as err:  # ATAC or ADT alone: its fix was embed's (model.embed(...)), not a way to score it
+            text, embed_fix = str(err), "; cells measured in the second modality alone are embedded"
+            if embed_fix not in text:
+                raise
+            raise ValueError(text[:text.index(embed_fix)] + "; to score embeddings of these cells without their RNA, "
+                             "pass this file alone as h5ad=FILE (cc_cons, which reads the RNA, is then n/a)") from None
     if inputs.source == "h5ad":
         return _h5ad_alone(inputs)
     if inputs.source == "10x":  # read whole, as open(plan=False) reads it, which refuses Gene Expression alone (fit's)

@@ -413,13 +413,13 @@ def embed_files(
             target = None if impute_out is not None else layer_modality(
                 inputs.h5mu, rna=inputs.rna, other=inputs.other, other_kind=inputs.mod2_kind, index=i,
                 cells=found.cells[~found.observed[:, i]], model=model)
-        with _said_once("jae.mapping"):  # cells of batches not mapped: warned by fine-tuning, not again by embed
+        with _said_once("jae.mapping"):  # cells of batches not mapped: warned by fine-tuning, not again by embed or impute
             if finetune_epochs != 0:
                 model.finetune(data, batch_key=batch_key, epochs=finetune_epochs, layer=inputs.layer, seed=seed,
                                progress_bar=progress_bar)
             Z = model.embed(data, key_added=None, layer=inputs.layer)
+            imputed = jae_impute(model, data, modality=impute_modality, layer=inputs.layer) if impute else None
         labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
-        imputed = jae_impute(model, data, modality=impute_modality, layer=inputs.layer) if impute else None
     cells = pd.Index(data.obs_names)
     # numeric cell types come back as text categories, as obs stores them (jae.labels.obs_labels)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
