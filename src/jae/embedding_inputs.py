@@ -151,11 +151,30 @@ def _refuse_other_formats(path: Path) -> None:
         return  # a missing file or a folder: read_h5ad names it
     kind = {".csv": "a CSV file", ".tsv": "a TSV file", ".txt": "a text file"}.get(path.suffix.lower(),
                                                                               "not an HDF5 file")
+    words = _text_columns(path)
+    if words:  # e.g. jae embed's labels table: the DataFrame below would hold text, which AnnData cannot store as X
+        raise ValueError(
+            f"embedding file {path} is {kind} whose columns {words} hold text, not numbers, so it is no embedding "
+            "(e.g. the cell-type labels that jae embed --labels-out writes); pass the embedding itself: an .h5ad "
+            "(X = embedding, obs_names = cells) or the .h5mu jae embed writes"
+        )
     raise ValueError(
         f"embedding file {path} is {kind}; accepted: an .h5ad (X = embedding, obs_names = cells) or the .h5mu jae "
         f"embed writes; pass its values as a DataFrame indexed by cell name instead ({{'name': "
         f"pandas.read_csv({str(path)!r}, index_col=0)}})"
     )
+
+
+def _text_columns(path: Path) -> list[str]:
+    """The columns after the first (the cell names) of a text table whose first rows are not numbers (jae embed's
+    labels: cell_type, unknown); empty for a table of numbers, or a file pandas cannot read as a table."""
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    try:
+        head = pd.read_csv(path, sep=sep, index_col=0, nrows=20)
+    except (ValueError, UnicodeDecodeError, OSError):  # not a table: the message names the file's kind alone
+        return []
+    return [str(c) for c in head.columns if pd.api.types.is_bool_dtype(head[c])
+            or not pd.api.types.is_numeric_dtype(head[c])]
 
 
 def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndarray] | None:

@@ -34,6 +34,7 @@ from ..mapping import check_seed_epochs
 from ..query_batches import (batch_key_origin, check_batch_key, check_mapped_key, decoder_batch_key,
                              mapped_column_missing, query_batch_key)
 from ..query import features_kept, query_features
+from ._mapped_cells import check_mapped_cells
 from .embedding_output import with_input_obs, write_embedding
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
@@ -394,7 +395,7 @@ def embed_files(
     # annotations: a mapped model's batch column; one pass over the counts (the features are kept for every step)
     data = inputs.open(memory_budget=memory_budget, what="embed", once=True)
     if model.adapter is not None:  # a mapped model reads each cell's batch: cells without one refused before any work
-        model.adapter.batches_of(data, None)
+        check_mapped_cells(model, data)  # and none of a mapped batch (a renamed query embedded without its names) said
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
         logger.info("the model maps query cells %s (jae map): embedding without fine-tuning", _mapped_onto(model))
