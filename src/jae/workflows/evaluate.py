@@ -45,8 +45,8 @@ def evaluate_files(
     inputs
         The data with its annotations (:class:`jae.io.InputFiles`); ``inputs.rna`` and ``inputs.layer`` name the
         RNA modality and its raw counts. The files are opened, not read: only the annotations, the embeddings and
-        the RNA (in row blocks, for the cell-cycle reference) are read (``baseline=True`` and a Cell Ranger file
-        read the data whole). RNA alone (``mod1`` without ``mod2``, or an ``.h5mu`` of RNA alone, both opened
+        the RNA (in row blocks, for the cell-cycle reference) are read (``baseline=True`` reads every modality, in
+        row blocks too; a Cell Ranger file is read whole). RNA alone (``mod1`` without ``mod2``, or an ``.h5mu`` of RNA alone, both opened
         the same way; an ``.h5mu`` of one other modality and an ``.h5ad`` of one modality, e.g. scanpy's, are read
         whole) is scored too: only cc_cons reads the RNA (``baseline=True`` needs both modalities).
     embeddings
