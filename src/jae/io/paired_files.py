@@ -79,11 +79,6 @@ class FilesOnDisk:
                 mdata = func(**kwargs)  # (batch) columns, replaced by the files'
             for obs, path, replace_existing in joins:
                 _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
-        replaced = {c for obs, _, replace_existing in joins if replace_existing for c in obs.columns}
-        for adata in mdata.mod.values():  # the files' own values, replaced (kept in obs for cells the annotations lack):
-            gone = [c for c in adata.obs.columns if c in replaced]  # not said again as dropped, per modality
-            if gone:
-                adata.obs = adata.obs.drop(columns=gone)
         return mdata
 
     def with_annotations(self, paths, *, replace_existing: bool = True, what: str = "annotation"):
