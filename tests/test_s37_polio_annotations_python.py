@@ -59,3 +59,19 @@ def test_join_annotations_keeping_the_data_column_keeps_it(files, caplog):
     assert all("cell_type" in m.obs.columns for m in mdata.mod.values())  # nothing replaced, nothing taken away
     got = cell_obs(mdata)["cell_type"].astype(str)
     assert (got.to_numpy() == own["cell_type"].astype(str).to_numpy()).all()
+
+
+def test_a_users_mudata_without_the_column_in_its_global_obs_keeps_the_modalities(files):
+    """Where mdata.obs does not hold the column, the modalities' values are the only ones: they are not taken away."""
+    import mudata as md
+
+    mod1, _, path, own, _ = files
+    rna = ad.read_h5ad(mod1)
+    previous = md.set_options(pull_on_update=False).opts
+    try:
+        mdata = md.MuData({"rna": rna})
+    finally:
+        md.set_options(**previous)
+    assert "cell_type" not in mdata.obs.columns
+    jae.io.join_annotations(mdata, path)
+    assert (mdata["rna"].obs["cell_type"].astype(str) == own["cell_type"].astype(str)).all()
