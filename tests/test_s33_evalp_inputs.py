@@ -164,7 +164,7 @@ def test_the_baseline_check_of_counts_stored_csc_reads_no_matrix_whole(data, tmp
         a.layers["counts"] = sp.csc_matrix(a.layers["counts"])
     m.write_h5mu(tmp_path / "csc.h5mu")
     monkeypatch.setattr(jae.metrics, "evaluate_embedding", _fake_scores)
-    with caplog.at_level(logging.INFO, logger="jae"):
+    with caplog.at_level(logging.DEBUG, logger="jae"):  # a small matrix: its line is DEBUG (session 37)
         table = jae.evaluate_files(InputFiles(h5mu=tmp_path / "csc.h5mu"), ["X_scVI"], baseline=True,
                                    progress_bar=False)
     assert list(table.index) == ["X_scVI", "svd_baseline"]

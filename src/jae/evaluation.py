@@ -219,6 +219,7 @@ def evaluate(
     from .baseline import scored_baseline
     from .io.atomic import atomic_files, protected
     from .io.outputs import check_outputs
+    from .io.cell_obs import unused_batches
     from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
@@ -265,7 +266,7 @@ def evaluate(
     check_scored_cells(labelled, cell_type_key, cell_type)
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
     if batch_key is None:
-        logger.info("no batch column given: all cells are one batch (asw_batch is n/a)")
+        logger.info("no batch column given: all cells are one batch (asw_batch is n/a)%s", unused_batches(obs))
     elif batch is None and batch_key is not DEFAULT_BATCH_KEY:  # a column the user named: a typo must not score one batch
         raise KeyError(
             f"no batch column {batch_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); pass "

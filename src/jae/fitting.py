@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .io.cell_obs import check_batches, get_annotation
+from .io.cell_obs import check_batches, get_annotation, unused_batches
 from .io.validate import reference_mask
 from .labels import fit_calibration, label_categories
 from .model import JAENetwork, LatentLayout
@@ -40,6 +40,8 @@ def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_k
     model.calibration = model.voters = model.calibration_cells = model.adapter = model.mappings = None  # none of the last fit
     if batch_key is None:  # one batch: all cells
         batch = pd.Series("all", index=obs.index, name="batch")
+        if note := unused_batches(obs):  # a batch column left aside: said (a plain one-batch fit says nothing)
+            logger.info("no batch column given: all cells are fitted as one batch%s", note)
     else:
         batch = get_annotation(obs, batch_key, what="batch labels").astype(str)
     supervised = cfg.mode == "supervised"

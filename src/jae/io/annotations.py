@@ -108,6 +108,8 @@ def join_annotations(
 ) -> md.MuData:
     """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
     name, in place; cells a file lacks keep the data's own value of a column it replaces, NaN in its other columns.
+    A column replaced in ``mdata.obs`` leaves the modalities' ``obs`` too (their copies of the data's values, kept in
+    ``mdata.obs`` for the cells the files lack), as when jae reads files with annotations.
 
     Parameters
     ----------

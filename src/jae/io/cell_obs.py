@@ -18,7 +18,7 @@ from .features import as_text
 from .validate import missing_text
 
 __all__ = ["cell_obs", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree", "agreeing_obs",
-           "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS"]
+           "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS", "unused_batches"]
 
 logger = logging.getLogger(__name__)
 
@@ -291,3 +291,14 @@ def check_batches(batch: pd.Series, *, min_cells: int = 2) -> None:
             f"batches with fewer than {min_cells} cells: {listed}; merge them into a related batch or drop those "
             "cells"
         )
+
+
+def unused_batches(obs: pd.DataFrame | None, column: str = "batch") -> str:
+    """For a caller given no batch column (``batch_key=None``: all cells one batch): ``", though obs['batch'] holds
+    12 batches, not used"`` where ``obs`` holds ``column`` with two or more batches (missing values not counted), so
+    that its log line says what is left aside; ``""`` otherwise."""
+    if obs is None or column not in obs.columns or isinstance(obs[column], pd.DataFrame):
+        return ""
+    values = obs[column]
+    n = int(values[values.notna() & ~missing_text(values.to_numpy())].astype(str).nunique())
+    return f", though obs[{column!r}] holds {n} batches, not used" if n > 1 else ""

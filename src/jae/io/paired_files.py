@@ -37,6 +37,17 @@ PROCESS_BYTES = 500_000_000
 #: Counts stored CSC of at least this many bytes are worth a warning when they are read whole instead of streamed:
 #: below it reading them whole costs less memory than the process itself (a log line at INFO level says so).
 CSC_WARN_BYTES = 250_000_000
+#: Below this many bytes, counts stored CSC and read whole are said at DEBUG level only: reading 50 MB costs well
+#: under a second and a tenth of the process itself (:data:`PROCESS_BYTES`), nothing a user need act on (the
+#: competition's starter files, CSC, of 1-2 MB, drew two or three INFO lines per command); INFO from it on.
+CSC_INFO_BYTES = 50_000_000
+
+
+def read_whole_level(nbytes: int) -> int:
+    """The log level that says a matrix of ``nbytes`` bytes stored CSC (or dense) is read whole, not in row blocks:
+    WARNING from :data:`CSC_WARN_BYTES` on, INFO from :data:`CSC_INFO_BYTES` on, DEBUG below."""
+    return logging.WARNING if nbytes >= CSC_WARN_BYTES else logging.INFO if nbytes >= CSC_INFO_BYTES \
+        else logging.DEBUG
 
 
 class FilesOnDisk:
@@ -79,11 +90,6 @@ class FilesOnDisk:
                 mdata = func(**kwargs)  # (batch) columns, replaced by the files'
             for obs, path, replace_existing in joins:
                 _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
-        replaced = {c for obs, _, replace_existing in joins if replace_existing for c in obs.columns}
-        for adata in mdata.mod.values():  # the files' own values, replaced (kept in obs for cells the annotations lack):
-            gone = [c for c in adata.obs.columns if c in replaced]  # not said again as dropped, per modality
-            if gone:
-                adata.obs = adata.obs.drop(columns=gone)
         return mdata
 
     def with_annotations(self, paths, *, replace_existing: bool = True, what: str = "annotation"):
@@ -174,7 +180,7 @@ def row_sources(names, counts) -> list:
 def row_source(counts: BackedCounts, name: str, *, what: str = "counts"):
     """A row-block source of ``counts``: the file itself, or the matrix read whole when it is stored CSC, which
     cannot be read by rows; a warning naming the size and the fix from :data:`CSC_WARN_BYTES` on, an INFO line below
-    it, where reading it whole costs little. The one CSC rule for every reader of stored matrices (the counts of
+    it, where reading it whole costs little, a DEBUG line below :data:`CSC_INFO_BYTES` (:func:`read_whole_level`). The one CSC rule for every reader of stored matrices (the counts of
     fitting and embedding, the RNA ``.X`` of :func:`jae.evaluate`); ``name`` and ``what`` say whose matrix it is."""
     if counts.encoding != "csc_matrix":
         return counts
@@ -186,8 +192,7 @@ def row_source(counts: BackedCounts, name: str, *, what: str = "counts"):
     else:
         where = "X" if counts.layer is None else f"layers[{counts.layer!r}]"
         fix = f"{adata}.{where} = {adata}.{where}.tocsr()"
-    log = logger.warning if counts.nbytes >= CSC_WARN_BYTES else logger.info
-    log("%s: %s stored CSC (column by column, %s) cannot be read in row blocks, so the whole matrix is read into "
+    logger.log(read_whole_level(counts.nbytes), "%s: %s stored CSC (column by column, %s) cannot be read in row blocks, so the whole matrix is read into "
         "memory; to stream it, store it CSR: %s; %s", name, what, format_bytes(counts.nbytes), fix, write)
     return InMemoryCounts(counts.read())
 

@@ -158,10 +158,12 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
         return unique_split(modalities_of(data, layer=layer)[0], data) if isinstance(data, ad.AnnData) else data
     need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
-        logger.info(
-            "%s: streaming path: reading %s once, in row blocks (about %s for the data; reading it whole, about %s, "
+        csc = [str(n) for n, c in zip(files.names, files.counts) if getattr(c, "encoding", None) == "csc_matrix"]
+        logger.info(  # counts stored CSC have no row blocks: read whole (row_source; said at DEBUG when small)
+            "%s: streaming path: reading %s once, in row blocks%s (about %s for the data; reading it whole, about %s, "
             "would save no time: the features are computed in one pass; both beside the process's own %s)", what,
-            files, _data(files.memory_needed(in_memory=False)), _data(need), format_bytes(PROCESS_BYTES),
+            files, f", but the counts of {' and '.join(csc)}, stored CSC, whole" if csc else "",
+            _data(files.memory_needed(in_memory=False)), _data(need), format_bytes(PROCESS_BYTES),
         )
         return files
     if need <= budget:

@@ -95,9 +95,14 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, repla
                          "cell names unique there (obs_names, or the table's first column)")
     from .annotations import joined_column
 
+    held = [c for c in new if c in mdata.obs.columns]  # replaced where the global obs holds the data's own values
     for col in new:
         series = source[col]
         mdata.obs[col] = joined_column(series, mdata.obs_names, mdata.obs[col] if col in mdata.obs.columns else None)
+    for adata in mdata.mod.values():  # the modalities' copies of a replaced column leave (their values stay in the
+        gone = [c for c in adata.obs.columns if c in held]  # global obs for the cells the annotations lack): else
+        if gone:  # cell_obs says them dropped, per modality, with a rename that does not apply
+            adata.obs = adata.obs.drop(columns=gone)
 
 
 def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = None, tenx_fix: str | None = None,

@@ -47,14 +47,15 @@ def open_source(path: str | os.PathLike, *, what: str = "query_source", mudata_f
 
 def _said_read_whole(source: SourceFile, what: str) -> None:
     """Say that ``source``'s counts, stored dense or CSC, are read whole with the file, not in row blocks (a warning
-    from :data:`jae.io.paired_files.CSC_WARN_BYTES` on, an INFO line below it: the CSC rule of the other readers)."""
+    from :data:`jae.io.paired_files.CSC_WARN_BYTES` on, an INFO line below it, DEBUG for a small one: the CSC rule of
+    the other readers, :func:`jae.io.paired_files.read_whole_level`)."""
     from ..io.chunked import format_bytes
-    from ..io.paired_files import CSC_WARN_BYTES
+    from ..io.paired_files import read_whole_level
 
     stored = {"csc_matrix": "CSC (column by column)", "array": "dense"}.get(source.counts.encoding,
                                                                            source.counts.encoding)
     where = source.where.split(".", 1)[1]
-    (logger.warning if source.counts.nbytes >= CSC_WARN_BYTES else logger.info)(
+    logger.log(read_whole_level(source.counts.nbytes),
         "%s: %s is stored %s (%s), so the whole file is read into memory, not in row blocks (which need it stored "
         "CSR); to stream it, store it CSR: adata.%s = scipy.sparse.csr_matrix(adata.%s); adata.write_h5ad(...)", what, where, stored,
         format_bytes(source.counts.nbytes), where, where)
