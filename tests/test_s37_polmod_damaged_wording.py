@@ -67,3 +67,15 @@ def test_the_damaged_wording_is_written_once():
     hits = [(p.name, line) for p in SRC.rglob("*.py") for line in p.read_text().splitlines()
             if "folder is damaged: copy it" in line]
     assert len(hits) == 1, hits
+
+
+@pytest.mark.parametrize("part", ["voters", "calibration_cells"])
+def test_misshapen_voters_name_the_fix(tmp_path, part):
+    import torch
+
+    folder = _copy(tmp_path)
+    tensors = torch.load(folder / "weights.pt", weights_only=True)
+    tensors[f"{part}.features"] = tensors[f"{part}.features"][:, :-1].clone()  # one column short of n_input
+    torch.save(tensors, folder / "weights.pt")
+    with pytest.raises(ValueError, match=rf"{part.replace('_', ' ')} tensors are misshapen{FIX}"):
+        JAE.load(folder, device="cpu")

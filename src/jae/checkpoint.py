@@ -250,8 +250,8 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
             try:
                 setattr(model, part, kind.from_saved(d[part], {k: v.numpy() for k, v in parts.items()}, d["n_input"]))
             except ValueError:
-                raise ValueError(f"{path}: {part.replace('_', ' ')} tensors are misshapen; the model folder is "
-                                 "damaged") from None
+                raise ValueError(f"{path}: {part.replace('_', ' ')} tensors are misshapen; {damaged_folder()}") \
+                    from None
     if d.get("adapter") is not None:
         shift = tensors.get("adapter.shift")
         batches = tuple(str(b) for b in d["adapter"]["batches"])
