@@ -197,7 +197,8 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         loader = MODEL_KINDS.get(found)
         raise ValueError(
             f"{path} holds a {found!r} model, not a {kind!r} one; "
-            + (f"load it with {loader}" if loader else "it was written by another jae version")
+            + (f"load it with {loader}" if loader else "it was written by another jae version or edited: upgrade jae "
+               f"(update the jae repository and run its install.sh again), copy the folder again or {_REFIT[kind]}")
         )
     return d, load_tensors(path / WEIGHTS, kind=kind)
 
