@@ -155,6 +155,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.cell_type_values = values
     model.organism = d.get("organism")
     model.batch_key = d.get("batch_key")  # files before jae kept it: None (map_query then reads obs['batch'])
+    if model.batch_key is not None and not isinstance(model.batch_key, str):  # map_query: "unhashable type: 'list'"
+        raise TypeError(f"batch_key is {model.batch_key!r}, not the name of an obs column")
     mods = d["modalities"]
     _check_modalities(path, mods)
     bases = []
