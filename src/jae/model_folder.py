@@ -154,7 +154,8 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         raise FileNotFoundError(f"{path} is a file of the model folder {path.parent}; pass the folder: {path.parent}")
     missing = [name for name in (DESCRIPTION, WEIGHTS) if not (path / name).is_file()]
     if len(missing) == 1:  # one file of a model folder: an interrupted copy, or one file deleted
-        raise FileNotFoundError(f"{path / missing[0]} is missing (the folder holds only the other file of a model, "
+        what = "is a folder, not a file" if (path / missing[0]).is_dir() else "is missing"  # not 'missing': it is there
+        raise FileNotFoundError(f"{path / missing[0]} {what} (the folder holds only the other file of a model, "
                                 f"{({DESCRIPTION, WEIGHTS} - set(missing)).pop()}); copy the whole model folder again")
     if missing:  # a model folder one level down (cp -r into an existing folder, an archive unpacked): named
         inner = [p.parent for p in path.glob(f"*/{DESCRIPTION}") if path.is_dir() and (p.parent / WEIGHTS).is_file()]
