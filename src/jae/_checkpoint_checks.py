@@ -9,9 +9,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DESCRIPTION", "WEIGHTS"]
+__all__ = ["DESCRIPTION", "WEIGHTS", "damaged_folder"]
 
 DESCRIPTION, WEIGHTS = "model.json", "weights.pt"
+#: How the messages of a damaged or unreadable folder of each kind name its refit (the CLI names the verb for each).
+_REFIT = {"jae": "refit the model", "predictor": "refit the predictor"}
+
+
+def damaged_folder(kind: str = "jae") -> str:
+    """The end of every message about a damaged model folder of ``kind`` (``'jae'`` or ``'predictor'``): that it is
+    damaged and its fix, in one wording the CLI translates (``refit the model`` becomes ``refit it with jae fit``)."""
+    return f"the model folder is damaged: copy it again or {_REFIT[kind]}"
 
 
 def _check_modalities(path: Path, mods) -> None:
@@ -19,7 +27,7 @@ def _check_modalities(path: Path, mods) -> None:
     model has RNA (GEX, with an SVD basis) first and ATAC (with one) or ADT (proteins read as they are) second, two
     different names and distinct feature names in each; such a file loaded and then failed every embed with a shape
     error, or embedded proteins as peaks."""
-    damaged = f"{path / DESCRIPTION}: %s; the model folder is damaged: copy it again or refit the model"
+    damaged = f"{path / DESCRIPTION}: %s; {damaged_folder()}"
     if not isinstance(mods, list) or len(mods) != 2 or not all(isinstance(m, dict) for m in mods):
         raise ValueError(damaged % "'modalities' is not a list of two modalities (RNA and ATAC or ADT)")
     kinds = [m["kind"] for m in mods]
@@ -82,7 +90,7 @@ def _categories(path: Path, categories) -> tuple[list[str], list[str]]:
         names = categories[key]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
             raise ValueError(f"{path / DESCRIPTION}: categories.{key} is not a list of distinct names ({names!r:.80}); "
-                             "the model folder is damaged: copy it again or refit the model")
+                             f"{damaged_folder()}")
         out.append(list(names))
     return out[0], out[1]
 
@@ -99,19 +107,18 @@ def _check_finite(path: Path, d: dict, tensors: dict) -> None:
     readout = d.get("readout")
     scale = readout.get("type_scale") if isinstance(readout, dict) else None
     if isinstance(scale, float) and not np.isfinite(scale):
-        raise ValueError(f"{path / DESCRIPTION}: readout.type_scale is {scale}, not a finite number; the model folder is "
-                         "damaged: copy it again or refit the model")
+        raise ValueError(f"{path / DESCRIPTION}: readout.type_scale is {scale}, not a finite number; "
+                         f"{damaged_folder()}")
     for name, value in tensors.items():
         if not name.startswith(_EMBEDDING_TENSORS) or name.endswith("num_batches_tracked"):  # a count: int64
             continue
         if not value.is_floating_point():  # integers (weights rounded by whoever converted them) loaded as they were
             raise ValueError(f"{path / WEIGHTS}: tensor {name!r} holds {str(value.dtype).replace('torch.', '')} "
-                             "values where jae writes floating-point weights; the model folder is damaged: copy it "
-                             "again or refit the model")
+                             f"values where jae writes floating-point weights; {damaged_folder()}")
         bad = value.isnan() | (value == np.inf) if name == "readout.type_intercept" else ~value.isfinite()
         if bool(bad.any()):
-            raise ValueError(f"{path / WEIGHTS}: tensor {name!r} holds NaN or infinite values, which no fit writes; the "
-                             "model folder is damaged: copy it again or refit the model")
+            raise ValueError(f"{path / WEIGHTS}: tensor {name!r} holds NaN or infinite values, which no fit writes; "
+                             f"{damaged_folder()}")
 
 
 def _check_codes(path: Path, part: str, codes, n_cell_type: int) -> None:
@@ -121,7 +128,7 @@ def _check_codes(path: Path, part: str, codes, n_cell_type: int) -> None:
     codes = np.asarray(codes)
     if codes.size and (codes.dtype.kind not in "iu" or codes.min() < 0 or codes.max() >= n_cell_type):
         raise ValueError(f"{path / WEIGHTS}: tensor '{part}.codes' holds label codes that are not positions in the "
-                         f"model's {n_cell_type} cell types; the model folder is damaged: copy it again or refit the model")
+                         f"model's {n_cell_type} cell types; {damaged_folder()}")
 
 
 #: Config fields that :mod:`jae.checkpoint` fills in for files written before them (their values then), by the
@@ -151,12 +158,12 @@ def _check_temperatures(path: Path, calibration) -> None:
     for name in ("temperature", "linear_temperature"):
         value = getattr(calibration, name)
         if not (np.isfinite(value) and value > 0) and not (name == "linear_temperature" and np.isnan(value)):
-            raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, not a positive number; the model "
-                             "folder is damaged: copy it again or refit the model")
+            raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, not a positive number; "
+                             f"{damaged_folder()}")
     for name in ("confidence_threshold", "distance_threshold", "score_threshold"):  # every fit sets them (inf: none)
         if np.isnan(value := getattr(calibration, name)):  # NaN compares False: no cell was ever called unknown
-            raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, which no fit writes; the model "
-                             "folder is damaged: copy it again or refit the model")
+            raise ValueError(f"{path / DESCRIPTION}: calibration.{name} is {value}, which no fit writes; "
+                             f"{damaged_folder()}")
 
 
 def _check_config(path: Path, d: dict, config, layout) -> None:

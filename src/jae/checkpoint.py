@@ -17,7 +17,7 @@ import torch
 
 from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
                                  _check_temperatures, _finite_or_none, _label_values, _mappings, _missing_config,
-                                 _saved, _check_config)
+                                 _saved, _check_config, damaged_folder)
 from .config import JAEConfig
 from .io.paths import user_path
 from .model import JAENetwork, LatentLayout
@@ -132,7 +132,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
                                                           "calibration_cells"}
     for part in sorted(p for p in described if not d.get(p)):  # loaded without it, the model would embed otherwise
         raise ValueError(f"{path / WEIGHTS} holds {part} tensors that {path / DESCRIPTION} does not describe ({part!r} "
-                         "is missing, null or false); the model folder is damaged: copy it again or refit the model")
+                         f"is missing, null or false); {damaged_folder()}")
     _check_finite(path, d, tensors)
     if (missing := _missing_config(d)) is not None:  # filled in below as for a file before it: another embedding
         raise KeyError(missing)
@@ -147,14 +147,16 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.layout = LatentLayout(**d["layout"])
     model.cell_types, model.batches = _categories(path, d["categories"])
     if (len(model.cell_types), len(model.batches)) != (model.layout.n_cell_type, model.layout.n_batch):
-        raise ValueError(f"{path}: category lists do not match the latent layout; the model folder is damaged")
+        raise ValueError(f"{path}: category lists do not match the latent layout; {damaged_folder()}")
     values = d["categories"].get("cell_type_values")  # numeric labels' own values; files without them: the names
     if values is not None and (not isinstance(values, list) or [str(v) for v in values] != model.cell_types
                                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
-        raise ValueError(f"{path}: categories.cell_type_values do not match the cell types; the model folder is damaged")
+        raise ValueError(f"{path}: categories.cell_type_values do not match the cell types; {damaged_folder()}")
     model.cell_type_values = values
     model.organism = d.get("organism")
     model.batch_key = d.get("batch_key")  # files before jae kept it: None (map_query then reads obs['batch'])
+    if model.batch_key is not None and not isinstance(model.batch_key, str):  # map_query: "unhashable type: 'list'"
+        raise TypeError(f"batch_key is {model.batch_key!r}, not the name of an obs column")
     mods = d["modalities"]
     _check_modalities(path, mods)
     bases = []
@@ -164,20 +166,20 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
             continue
         comp = tensors.get(f"svd.{i}")
         if comp is None or tuple(comp.shape) != (m["svd_components"], len(m["var_names"])):
-            raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen; the model "
-                             "folder is damaged: copy it again or refit the model")
+            raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen; "
+                             f"{damaged_folder()}")
         bases.append(SVDBasis(components=comp.numpy().astype(np.float32)))
     depth = next((m["median_count"] for m in mods if m.get("median_count") is not None), None)
     if model.config.protein_norm_for() == "clr_depth" and depth is None and any(m["kind"] == "ADT" for m in mods):
         raise ValueError(f"{path / DESCRIPTION} lacks the median protein count ('median_count') its proteins are "
-                         "normalised with; the model folder is damaged: copy it again or refit the model")
+                         f"normalised with; {damaged_folder()}")
     model.preprocessor = Preprocessor.from_bases(
         [m["kind"] for m in mods], [pd.Index(m["var_names"]) for m in mods], bases,
         protein_norm=model.config.protein_norm_for(), protein_depth=depth,
     )
     if type(d["n_input"]) is not int or model.preprocessor.n_output != d["n_input"]:  # '25': "give 25, takes 25"
         raise ValueError(f"{path / DESCRIPTION}: its modalities give {model.preprocessor.n_output} input features, its "
-                         f"network takes {d['n_input']!r}; the model folder is damaged: copy it again or refit the model")
+                         f"network takes {d['n_input']!r}; {damaged_folder()}")
     model.modality_names = tuple(m["name"] for m in mods)
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     try:
@@ -196,8 +198,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.network.to(resolve_device(device)).eval()
     model.readout = None
     if d.get("readout") is not None:
-        damaged = (f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; the model folder is "
-                   "damaged: copy it again or refit the model")
+        damaged = f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; {damaged_folder()}"
         parts = _saved(tensors, "readout", ("mean", "tail_axes", "type_center"), damaged % "readout")
         if d["readout"].get("cycle_directions") is not None:  # format 4
             parts.update(_saved(tensors, "readout", ("cycle_axes", "cycle_keep"), damaged % "readout's cell-cycle"))
@@ -214,8 +215,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
                 or (m is not None and (ro.cycle_axes.shape != (m, K) or ro.cycle_keep.shape != (m,)))
                 or (ro.type_coef is not None and (ro.type_coef.shape != (K, ro.dim(model.layout) - K)
                                                   or ro.type_intercept.shape != (K,)))):
-            raise ValueError(f"{path}: readout tensors are misshapen; the model folder is damaged: copy it again or "
-                             "refit the model")
+            raise ValueError(f"{path}: readout tensors are misshapen; {damaged_folder()}")
     _check_config(path, d, model.config, model.layout)  # a hand edit that disagrees with the weights
     history = pd.DataFrame(d.get("history") or {})  # NaN is saved as null: a column of nulls alone is NaN again
     model.history = history.astype({c: float for c in history if history[c].isna().all()})
@@ -230,7 +230,7 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     from .model.moments import FeatureMoments
     from .model.voters import CalibrationCells, Voters
 
-    damaged = f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; the model folder is damaged"
+    damaged = f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; {damaged_folder()}"
     if d.get("calibration") is not None:
         parts = _saved(tensors, "calibration", ("centroids", "spreads"), damaged % "calibration")
         model.calibration = LabelCalibration.from_saved(d["calibration"], {k: v.numpy() for k, v in parts.items()})
@@ -238,12 +238,10 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         K = model.layout.n_cell_type
         if model.calibration.centroids.ndim != 2 or len(model.calibration.centroids) != K or \
                 model.calibration.spreads.shape != (K,):
-            raise ValueError(f"{path}: calibration tensors are misshapen; the model folder is damaged: copy it again "
-                             "or refit the model")
+            raise ValueError(f"{path}: calibration tensors are misshapen; {damaged_folder()}")
     model.axes_carry = carry = d.get("axes_carry")  # round 38; files before it: None (map_query does not warn)
     if carry is not None and (isinstance(carry, bool) or not isinstance(carry, float | int)):  # map_query: TypeError
-        raise ValueError(f"{path / DESCRIPTION}: axes_carry is {carry!r}, not a number; the model folder is damaged: "
-                         "copy it again or refit the model")
+        raise ValueError(f"{path / DESCRIPTION}: axes_carry is {carry!r}, not a number; {damaged_folder()}")
     # format 3: voters; format 5: calibration cells (files without them are not recalibrated by finetune)
     for part, kind in (("voters", Voters), ("calibration_cells", CalibrationCells)):
         setattr(model, part, None)
@@ -254,8 +252,8 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
             try:
                 setattr(model, part, kind.from_saved(d[part], {k: v.numpy() for k, v in parts.items()}, d["n_input"]))
             except ValueError:
-                raise ValueError(f"{path}: {part.replace('_', ' ')} tensors are misshapen; the model folder is "
-                                 "damaged") from None
+                raise ValueError(f"{path}: {part.replace('_', ' ')} tensors are misshapen; {damaged_folder()}") \
+                    from None
     if d.get("adapter") is not None:
         shift = tensors.get("adapter.shift")
         batches = tuple(str(b) for b in d["adapter"]["batches"])

@@ -24,6 +24,7 @@ from .evaluation_checks import (
     DEFAULT_BATCH_KEY, cell_type_labels,
     check_argument_shapes,
     check_data,
+    check_organism_genes,
     check_run_args,
     check_scored_batches,
     check_scored_cells,
@@ -177,7 +178,8 @@ def evaluate(
         obs columns of reference pseudotimes; None: every ``pseudotime_order_*`` column; ``[]``: none (ti_cons n/a).
     organism
         ``'human'`` or ``'mouse'`` for the cell-cycle genes; None: ``uns['organism']``, else detected from the
-        gene symbols' case.
+        gene symbols' case. One (given, or read from ``uns['organism']``) whose cell-cycle genes the RNA lacks while
+        it holds the other organism's is refused; genes of neither organism score with cc_cons n/a.
     baseline
         Also score the seed's SVD-concat baseline (``'svd_baseline'``; needs both modalities of every cell).
     rna, layer
@@ -289,6 +291,8 @@ def evaluate(
             data, files = loaded, False
     organism = given_organism(organism, needed=rna is not None) or (
         infer_organism(data, rna_genes) if rna is not None else organism_from_uns(data) or "human")
+    if rna is not None:  # mouse genes scored as human: refused, as jae fit refuses it (not a run without cc_cons)
+        check_organism_genes(rna_genes, organism)
 
     arrays, columns, sources = read_embeddings(data, items, labelled=labelled, files=files, baseline=baseline)
     if report_dir is not None and report:  # a user's umap_<name>.png there: refused now, not after every score

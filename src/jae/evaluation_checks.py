@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from .io.validate import MISSING_TEXT, missing_text
 
 __all__ = ["DEFAULT_BATCH_KEY", "MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data",
-           "check_run_args", "missing_text"]
+           "check_organism_genes", "check_run_args", "missing_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,21 @@ def check_data(data) -> None:
             "read it first, e.g. jae.read_h5mu(path), or open it lazily with jae.io.open_h5mu(path) (only what the "
             "metrics need is read), or score files with the CLI: jae evaluate --h5mu FILE --obsm KEY --out DIR"
         )
+
+
+def check_organism_genes(genes, organism: str) -> None:
+    """Refuse ``organism`` (given, or read from ``uns['organism']``) when the RNA's ``genes`` lack its cell-cycle genes
+    but hold the other organism's: mouse data scored as human. That run warned and scored every embedding without
+    cc_cons, its overall the mean of the other metrics, not comparable with a run of the right organism (jae fit
+    refuses the same mismatch). Genes of neither organism (another species, other names) still score, cc_cons n/a."""
+    from .preprocess.cell_cycle import has_markers
+
+    other = {"human": "mouse", "mouse": "human"}.get(organism)
+    if other is None or has_markers(genes, organism) or not has_markers(genes, other):
+        return
+    raise ValueError(f"organism is {organism!r} (given, or read from uns['organism']), but the RNA's var_names lack its "
+                     f"cell-cycle genes while they hold {other}'s: pass organism={other!r} to score cc_cons with them "
+                     f"(scored as {organism}, cc_cons would be n/a and the overall a mean without it)")
 
 
 def check_run_args(*, seed, device, umap_max_cells, report: bool, organism=None) -> tuple[int, object]:

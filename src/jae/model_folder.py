@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from . import __version__
-from ._checkpoint_checks import DESCRIPTION, WEIGHTS
+from ._checkpoint_checks import _REFIT, DESCRIPTION, WEIGHTS, damaged_folder
 from ._flags import check_flags
 from ._model_json import json_text
 from .io.atomic import atomic_files, atomic_path
@@ -55,8 +55,6 @@ MODEL_KINDS = {"jae": "jae.JAE.load", "predictor": "jae.prediction.ModalityPredi
 #: The files of a model folder (a predictor folder of the old layout: ``predictor.json`` + ``weights.pt``); anything
 #: else in it is the user's, and a folder holding such files is never replaced.
 _MODEL_FILES = frozenset({DESCRIPTION, WEIGHTS, "predictor.json"})
-#: How the messages of a damaged or unreadable folder of each kind name its refit (the CLI names the verb for each).
-_REFIT = {"jae": "refit the model", "predictor": "refit the predictor"}
 #: What writes a folder of each kind (named when the folder given does not exist).
 _WRITERS = {"jae": "jae fit, jae map or JAE.save", "predictor": "ModalityPredictor.save or jae predict --save-model"}
 
@@ -156,7 +154,8 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         raise FileNotFoundError(f"{path} is a file of the model folder {path.parent}; pass the folder: {path.parent}")
     missing = [name for name in (DESCRIPTION, WEIGHTS) if not (path / name).is_file()]
     if len(missing) == 1:  # one file of a model folder: an interrupted copy, or one file deleted
-        raise FileNotFoundError(f"{path / missing[0]} is missing (the folder holds only the other file of a model, "
+        what = "is a folder, not a file" if (path / missing[0]).is_dir() else "is missing"  # not 'missing': it is there
+        raise FileNotFoundError(f"{path / missing[0]} {what} (the folder holds only the other file of a model, "
                                 f"{({DESCRIPTION, WEIGHTS} - set(missing)).pop()}); copy the whole model folder again")
     if missing:  # a model folder one level down (cp -r into an existing folder, an archive unpacked): named
         inner = [p.parent for p in path.glob(f"*/{DESCRIPTION}") if path.is_dir() and (p.parent / WEIGHTS).is_file()]
@@ -166,12 +165,11 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
-        raise ValueError(f"{path / DESCRIPTION} is {why}; the model folder is damaged: copy it again or "
-                         f"{_REFIT[kind]}") from None
+        raise ValueError(f"{path / DESCRIPTION} is {why}; {damaged_folder(kind)}") from None
     if not isinstance(d, dict):
         raise ValueError(
             f"{path / DESCRIPTION} "
-            "does not describe a jae model (not a JSON object); the model folder is damaged"
+            f"does not describe a jae model (not a JSON object); {damaged_folder(kind)}"
         )
     if "format_version" not in d:  # another program's model.json: "format_version None is not supported" said otherwise
         raise ValueError(f"{path / DESCRIPTION} has no format_version, which every jae model folder's has: it does not "
@@ -195,12 +193,13 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
     found = d.get("model_kind", "jae")
     if not isinstance(found, str):  # a list or object: MODEL_KINDS.get raised "unhashable type"
         raise ValueError(f"{path / DESCRIPTION}: model_kind {found!r} is not a kind of jae model (one of "
-                         f"{', '.join(map(repr, MODEL_KINDS))}); the model folder is damaged: copy it again or {_REFIT[kind]}")
+                         f"{', '.join(map(repr, MODEL_KINDS))}); {damaged_folder(kind)}")
     if found != kind:
         loader = MODEL_KINDS.get(found)
         raise ValueError(
             f"{path} holds a {found!r} model, not a {kind!r} one; "
-            + (f"load it with {loader}" if loader else "it was written by another jae version")
+            + (f"load it with {loader}" if loader else "it was written by another jae version or edited: upgrade jae "
+               f"(update the jae repository and run its install.sh again), copy the folder again or {_REFIT[kind]}")
         )
     return d, load_tensors(path / WEIGHTS, kind=kind)
 
@@ -241,12 +240,11 @@ def damaged_description(path: Path, *, kind: str = "jae"):
         yield
     except KeyError as err:
         raise ValueError(
-            f"{description} lacks the key {err.args[0]!r}; the model folder is damaged: copy it again or {_REFIT[kind]}"
+            f"{description} lacks the key {err.args[0]!r}; {damaged_folder(kind)}"
         ) from None
     except (TypeError, AttributeError, ValueError, OverflowError) as err:  # Overflow: Infinity where a count goes
         # jae's own checks begin with the folder or one of its files and name the fix already; a name merely found in
         # the text (a folder 'm' in "argument") let Python's own error through, a traceback in the CLI
         if str(err).startswith((f"{path}:", f"{path}{os.sep}")):
             raise
-        raise ValueError(f"{description} has a malformed entry ({err}); the model folder is damaged: copy it "
-                         f"again or {_REFIT[kind]}") from None
+        raise ValueError(f"{description} has a malformed entry ({err}); {damaged_folder(kind)}") from None

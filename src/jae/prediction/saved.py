@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._checkpoint_checks import damaged_folder
+
 __all__ = ["BASELINE_SHAPES", "LEGACY_DESCRIPTION", "check_description", "knn_targets", "mismatch", "read_legacy",
            "tensor_taker"]
 
@@ -34,7 +36,7 @@ def check_description(meta: dict, tensors: dict, path: Path) -> None:
     kinds among GEX, ATAC and ADT, distinct feature names on each side, and (method ``'jae'``) as many
     networks in the weights as ``n_members`` names (a smaller count loaded the first networks alone, leaving the
     others' tensors unread: every prediction changed, silently)."""
-    damaged = f"{path / 'model.json'}: %s; the model folder is damaged: copy it again or refit the predictor"
+    damaged = f"{path / 'model.json'}: %s; {damaged_folder('predictor')}"
     source, target = meta["source_kind"], meta["target_kind"]
     if source not in ("GEX", "ATAC", "ADT") or target not in ("GEX", "ATAC", "ADT"):
         raise ValueError(damaged % f"it predicts {target!r} from {source!r}, kinds other than GEX, ATAC and ADT")
@@ -126,8 +128,7 @@ def read_legacy(path: Path) -> dict:
         meta = json.loads((path / LEGACY_DESCRIPTION).read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
-        raise ValueError(f"{path / LEGACY_DESCRIPTION} is {why}; the model folder is damaged: copy it again or refit "
-                         "the predictor") from None
+        raise ValueError(f"{path / LEGACY_DESCRIPTION} is {why}; {damaged_folder('predictor')}") from None
     if not isinstance(meta, dict) or meta.get("format_version") != 1:
         version = meta.get("format_version") if isinstance(meta, dict) else None
         from ..checkpoint import READABLE_VERSIONS  # "and model format 2": unchanged since model format 2

@@ -106,7 +106,8 @@ def train_ensemble(
     device
         Where to train (``'auto'``: CUDA when available); the returned networks are on it.
     progress_bar
-        Show one tqdm bar over all members' epochs (under torchrun, on process 0 only).
+        Show one tqdm bar over the networks trained (members times dropout candidates), the current network's
+        epoch and losses in its postfix (under torchrun, on process 0 only).
 
     Returns
     -------
@@ -119,9 +120,11 @@ def train_ensemble(
     rates = dropout_candidates(config)
     results: dict[float, Ensemble] = {}
     oof: dict[float, float] = {}
-    # no total: early stopping ends most members long before max_epochs, so a total would only give a false ETA
+    # the bar counts networks, not epochs: early stopping ends each after its own number of epochs, so a count of
+    # epochs over all of them ('1156epoch') matched no epoch the log names ('early stop at epoch 216'), and a total
+    # of epochs would only give a false ETA. The current network's epoch is in the postfix (see _NetworkBar).
     # under torchrun every process trains the whole predictor; process 0 alone draws the bar (as the joint model's)
-    bar = tqdm(desc=f"predict: training {len(rates) * len(splits)} networks", unit="epoch",
+    bar = tqdm(total=len(rates) * len(splits), desc="predict: training networks", unit="network",
                disable=not progress_bar or not is_writer(), leave=False)  # fmt: skip
     with cpu_threads(device), bar:
         for rate in rates:
@@ -130,8 +133,9 @@ def train_ensemble(
                 member_seed = int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
                 net, history = train_network(
                     S, codes, fit_idx=fit_idx, val_idx=val_idx, config=config, dropout=rate, seed=member_seed,
-                    device=device, bar=bar,
+                    device=device, bar=_NetworkBar(bar),
                 )
+                bar.update(1)
                 nets.append(net)
                 histories.append(history)
                 sse += min(h["val_total"] for h in history) * len(val_idx)
@@ -144,6 +148,20 @@ def train_ensemble(
     chosen = results[best]
     chosen.oof_mse = oof
     return chosen
+
+
+class _NetworkBar:
+    """What :func:`jae.train.run_epochs` advances once per epoch, for a bar that counts whole networks: the epochs of
+    the network in training go to the bar's postfix (``epoch``, the number the log's 'early stop at epoch' names)."""
+
+    def __init__(self, bar) -> None:
+        self.bar, self.epoch = bar, 0
+
+    def update(self, n: int = 1) -> None:
+        self.epoch += n
+
+    def set_postfix(self, values: dict) -> None:
+        self.bar.set_postfix({"epoch": self.epoch, **values})
 
 
 def train_network(
@@ -177,7 +195,7 @@ def train_network(
     device
         Where to train (``'auto'``: CUDA when available).
     bar
-        A tqdm bar to advance by one per epoch trained, or None for none.
+        A bar to advance by one per epoch trained (``update`` and ``set_postfix``), or None for none.
 
     Returns
     -------
