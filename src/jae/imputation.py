@@ -275,7 +275,9 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     named with other separators by their interval, as :func:`jae.io.features.feature_overlap` does); a
     ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
     ``.X``: nothing in it is a count). An existing ``layers[key]`` is replaced when it holds an earlier prediction
-    (its ``uns[key]`` record) or is named ``'jae...'``, and refused otherwise (e.g. ``key='counts'``: the raw counts)."""
+    (its ``uns[key]`` record) or is named ``'jae...'``, and refused otherwise (e.g. ``key='counts'``: the raw counts).
+    A layer larger than the memory available is refused in one line (:func:`jae.imputation_memory.check_layer_memory`):
+    write ``imputed``, the cells lacking the modality alone, to its own file instead."""
     import anndata as ad
     from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
 
@@ -322,7 +324,10 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                          f"mdata[{modality!r}].layers[{key!r}])")
     if key in adata.layers:
         logger.info("mdata[%r].layers[%r] held an earlier prediction; it is replaced", modality, key)
-    layer = np.full(adata.shape, np.nan, dtype=np.float32)
+    from .imputation_memory import check_layer_memory
+
+    check_layer_memory(adata.n_obs, adata.n_vars, modality, fix=(  # before the layer is made
+        "write the prediction of the cells lacking it to its own file instead (imputed.write_h5ad(FILE))"))
     rows = adata.obs_names.get_indexer(imputed.obs_names)
     if (rows < 0).any():  # (-1 would write their prediction into the last row, another cell's)
         gone = imputed.obs_names[rows < 0]
@@ -341,6 +346,7 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
             f"none of the {imputed.n_vars} features predicted (e.g. {[str(v) for v in imputed.var_names[:3]]}) is a "
             f"feature of modality {modality!r} (e.g. {[str(v) for v in adata.var_names[:3]]}), so its layer would be "
             "all NaN: write the prediction to its own file (imputed.write_h5ad(FILE))")
+    layer = np.full(adata.shape, np.nan, dtype=np.float32)
     layer[np.ix_(rows, cols[keep])] = np.asarray(imputed.X, dtype=np.float32)[:, keep]
     adata.layers[key] = layer
     adata.uns[key] = info
