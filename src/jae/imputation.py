@@ -324,7 +324,7 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                          f"mdata[{modality!r}].layers[{key!r}])")
     if key in adata.layers:
         logger.info("mdata[%r].layers[%r] held an earlier prediction; it is replaced", modality, key)
-    from .imputation_memory import check_layer_memory
+    from .imputation_memory import check_layer_memory, place
 
     check_layer_memory(adata.n_obs, adata.n_vars, modality, fix=(  # before the layer is made
         "write the prediction of the cells lacking it to its own file instead (imputed.write_h5ad(FILE))"))
@@ -347,7 +347,7 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
             f"feature of modality {modality!r} (e.g. {[str(v) for v in adata.var_names[:3]]}), so its layer would be "
             "all NaN: write the prediction to its own file (imputed.write_h5ad(FILE))")
     layer = np.full(adata.shape, np.nan, dtype=np.float32)
-    layer[np.ix_(rows, cols[keep])] = np.asarray(imputed.X, dtype=np.float32)[:, keep]
+    place(layer, rows, cols, keep, np.asarray(imputed.X, dtype=np.float32))  # in blocks: no second whole copy
     adata.layers[key] = layer
     adata.uns[key] = info
     logger.info("imputed %s written as layers[%r] of modality %r (%d cells, %d of its %d features; NaN elsewhere)",

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 
-__all__ = ["check_layer_memory"]
+__all__ = ["check_layer_memory", "place"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +30,19 @@ def check_layer_memory(n_obs: int, n_vars: int, modality: str, *, fix: str) -> N
     of the modality, NaN for the measured ones) larger than the memory available."""
     _refuse(4 * int(n_obs) * int(n_vars), f"the imputed layer of modality {modality!r} ({int(n_obs):,} cells x "
             f"{int(n_vars):,} features, float32, NaN for the measured cells)", fix)
+
+
+#: Bytes of the prediction copied at once into a layer (:func:`place`): a few rows of a full ATAC modality.
+_BLOCK_BYTES = 2**24
+
+
+def place(layer: np.ndarray, rows: np.ndarray, cols: np.ndarray, keep: np.ndarray, values: np.ndarray) -> None:
+    """``layer[np.ix_(rows, cols[keep])] = values[:, keep]`` (the same values), a block of rows of at most
+    ``_BLOCK_BYTES`` at a time: the selected copy of the prediction, made whole at once, was a second copy of it beside
+    the layer; every feature kept (the usual case) takes no copy."""
+    where = cols[keep]
+    every = bool(keep.all())
+    block = max(1, _BLOCK_BYTES // max(1, 4 * int(keep.sum())))
+    for s in range(0, len(rows), block):
+        part = values[s:s + block]
+        layer[np.ix_(rows[s:s + block], where)] = part if every else part[:, keep]
