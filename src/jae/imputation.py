@@ -57,7 +57,9 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     :class:`anndata.AnnData`, cells missing the modality x the model's features of it: ``X`` float32 predicted
     normalised values, ``obs`` those cells' annotations (when the data has them) with ``jae_imputed`` = True,
     ``uns['jae_imputed']`` what was predicted and how. It is returned only: ``data`` is not changed (``jae embed
-    --impute-out`` writes it to a file, ``--impute-modality`` into the ``.h5mu`` copy).
+    --impute-out`` writes it to a file, ``--impute-modality`` into the ``.h5mu`` copy). A prediction larger than the
+    memory available (:func:`jae.io.plan.available_memory`) is refused in one line before the network runs, naming how
+    many cells to impute at a time.
     """
     import anndata as ad
     from mudata import MuData
@@ -93,6 +95,11 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     i = modality_to_impute(model, observed, modality, nothing_fix=(
         f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone"
         f"{_alone(model, data, source)}") if observed.all() else None)
+    from .imputation_memory import check_prediction_memory
+
+    check_prediction_memory(model, observed, i, fix=lambda n: (  # before the network's work
+        f"impute the cells in parts of at most {n:,} cells lacking it, each written to its own file (e.g. "
+        f"jae.impute(model, mdata[:{n}]).write_h5ad(FILE), then the next cells)"))
     rows = np.flatnonzero(~observed[:, i])
     pre = model.preprocessor
     widths = pre.widths
