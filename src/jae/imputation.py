@@ -333,8 +333,10 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
         logger.info("mdata[%r].layers[%r] held an earlier prediction; it is replaced", modality, key)
     from .imputation_memory import check_layer_memory, place
 
-    check_layer_memory(adata.n_obs, adata.n_vars, modality, fix=(  # before the layer is made
+    earlier = adata.layers[key] if key in adata.layers else None  # replaced: released before the layer is made
+    check_layer_memory(adata.n_obs, adata.n_vars, modality, freed=getattr(earlier, "nbytes", 0), fix=(
         "write the prediction of the cells lacking it to its own file instead (imputed.write_h5ad(FILE))"))
+    del earlier
     rows = adata.obs_names.get_indexer(imputed.obs_names)
     if (rows < 0).any():  # (-1 would write their prediction into the last row, another cell's)
         gone = imputed.obs_names[rows < 0]
@@ -353,6 +355,9 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
             f"none of the {imputed.n_vars} features predicted (e.g. {[str(v) for v in imputed.var_names[:3]]}) is a "
             f"feature of modality {modality!r} (e.g. {[str(v) for v in adata.var_names[:3]]}), so its layer would be "
             "all NaN: write the prediction to its own file (imputed.write_h5ad(FILE))")
+    if key in adata.layers:  # every refusal passed: the earlier prediction is released before its replacement is made
+        del adata.layers[key]
+        adata.uns.pop(key, None)
     layer = np.full(adata.shape, np.nan, dtype=np.float32)
     place(layer, rows, cols, keep, np.asarray(imputed.X, dtype=np.float32))  # in blocks: no second whole copy
     adata.layers[key] = layer

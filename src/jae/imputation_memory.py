@@ -13,25 +13,28 @@ __all__ = ["check_layer_memory", "check_prediction_memory", "place"]
 logger = logging.getLogger(__name__)
 
 
-def _refuse(need: int, what: str, fix, per_row: int = 1) -> None:
+def _refuse(need: int, what: str, fix, per_row: int = 1, freed: int = 0) -> None:
     """One line naming ``what`` takes ``need`` bytes and ``fix``, when that exceeds the memory available now
-    (:func:`jae.io.plan.available_memory`; nothing is refused when that is unknown). ``fix``: text, or a function of
-    the number of rows of ``per_row`` bytes that fit (at least 1) giving it."""
+    (:func:`jae.io.plan.available_memory`; nothing is refused when that is unknown) and the ``freed`` bytes released
+    before it is made. ``fix``: text, or a function of the number of rows of ``per_row`` bytes that fit (at least 1)
+    giving it."""
     from .io.chunked import format_bytes
     from .io.plan import available_memory
 
     available = available_memory()
+    available = None if available is None else available + int(freed)
     if available is not None and need > available:
         fix = fix(max(1, available // max(1, per_row))) if callable(fix) else fix
         raise ValueError(f"{what} would take {format_bytes(need, up=True)}, more than the {format_bytes(available)} of "
                          f"memory available: {fix}")
 
 
-def check_layer_memory(n_obs: int, n_vars: int, modality: str, *, fix: str) -> None:
+def check_layer_memory(n_obs: int, n_vars: int, modality: str, *, fix: str, freed: int = 0) -> None:
     """Refuse, in one line naming its size and ``fix``, an imputed layer of ``n_obs`` x ``n_vars`` float32 (every cell
-    of the modality, NaN for the measured ones) larger than the memory available."""
+    of the modality, NaN for the measured ones) larger than the memory available and ``freed`` (the bytes of an
+    earlier prediction it replaces, released before it is made)."""
     _refuse(4 * int(n_obs) * int(n_vars), f"the imputed layer of modality {modality!r} ({int(n_obs):,} cells x "
-            f"{int(n_vars):,} features, float32, NaN for the measured cells)", fix)
+            f"{int(n_vars):,} features, float32, NaN for the measured cells)", fix, freed=freed)
 
 
 def check_prediction_memory(model, observed: np.ndarray, index: int, *, fix) -> None:
