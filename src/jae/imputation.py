@@ -57,7 +57,9 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     :class:`anndata.AnnData`, cells missing the modality x the model's features of it: ``X`` float32 predicted
     normalised values, ``obs`` those cells' annotations (when the data has them) with ``jae_imputed`` = True,
     ``uns['jae_imputed']`` what was predicted and how. It is returned only: ``data`` is not changed (``jae embed
-    --impute-out`` writes it to a file, ``--impute-modality`` into the ``.h5mu`` copy).
+    --impute-out`` writes it to a file, ``--impute-modality`` into the ``.h5mu`` copy). A prediction larger than the
+    memory available (:func:`jae.io.plan.available_memory`) is refused in one line before the network runs, naming how
+    many cells to impute at a time.
     """
     import anndata as ad
     from mudata import MuData
@@ -93,6 +95,11 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     i = modality_to_impute(model, observed, modality, nothing_fix=(
         f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone"
         f"{_alone(model, data, source)}") if observed.all() else None)
+    from .imputation_memory import check_prediction_memory
+
+    check_prediction_memory(model, observed, i, fix=lambda n: (  # before the network's work
+        f"impute the cells in parts of at most {n:,} cells lacking it, each written to its own file (e.g. "
+        f"jae.impute(model, mdata[:{n}]).write_h5ad(FILE), then the next cells)"))
     rows = np.flatnonzero(~observed[:, i])
     pre = model.preprocessor
     widths = pre.widths
@@ -275,7 +282,9 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     named with other separators by their interval, as :func:`jae.io.features.feature_overlap` does); a
     ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
     ``.X``: nothing in it is a count). An existing ``layers[key]`` is replaced when it holds an earlier prediction
-    (its ``uns[key]`` record) or is named ``'jae...'``, and refused otherwise (e.g. ``key='counts'``: the raw counts)."""
+    (its ``uns[key]`` record) or is named ``'jae...'``, and refused otherwise (e.g. ``key='counts'``: the raw counts).
+    A layer larger than the memory available is refused in one line (:func:`jae.imputation_memory.check_layer_memory`):
+    write ``imputed``, the cells lacking the modality alone, to its own file instead."""
     import anndata as ad
     from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
 
@@ -322,7 +331,12 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                          f"mdata[{modality!r}].layers[{key!r}])")
     if key in adata.layers:
         logger.info("mdata[%r].layers[%r] held an earlier prediction; it is replaced", modality, key)
-    layer = np.full(adata.shape, np.nan, dtype=np.float32)
+    from .imputation_memory import check_layer_memory, place
+
+    earlier = adata.layers[key] if key in adata.layers else None  # replaced: released before the layer is made
+    check_layer_memory(adata.n_obs, adata.n_vars, modality, freed=getattr(earlier, "nbytes", 0), fix=(
+        "write the prediction of the cells lacking it to its own file instead (imputed.write_h5ad(FILE))"))
+    del earlier
     rows = adata.obs_names.get_indexer(imputed.obs_names)
     if (rows < 0).any():  # (-1 would write their prediction into the last row, another cell's)
         gone = imputed.obs_names[rows < 0]
@@ -341,7 +355,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
             f"none of the {imputed.n_vars} features predicted (e.g. {[str(v) for v in imputed.var_names[:3]]}) is a "
             f"feature of modality {modality!r} (e.g. {[str(v) for v in adata.var_names[:3]]}), so its layer would be "
             "all NaN: write the prediction to its own file (imputed.write_h5ad(FILE))")
-    layer[np.ix_(rows, cols[keep])] = np.asarray(imputed.X, dtype=np.float32)[:, keep]
+    if key in adata.layers:  # every refusal passed: the earlier prediction is released before its replacement is made
+        del adata.layers[key]
+        adata.uns.pop(key, None)
+    layer = np.full(adata.shape, np.nan, dtype=np.float32)
+    place(layer, rows, cols, keep, np.asarray(imputed.X, dtype=np.float32))  # in blocks: no second whole copy
     adata.layers[key] = layer
     adata.uns[key] = info
     logger.info("imputed %s written as layers[%r] of modality %r (%d cells, %d of its %d features; NaN elsewhere)",

@@ -339,7 +339,8 @@ def embed_files(
         One tqdm bar over the fine-tuning's epochs (:meth:`jae.JAE.finetune`); reading, embedding and writing show none.
     impute_out
         Also write the modality the input's cells lack (RNA-only ``inputs``, or a mosaic ``.h5mu``), predicted by
-        :func:`jae.impute`, to this ``.h5ad`` (cells lacking it x the model's features of it).
+        :func:`jae.impute`, to this ``.h5ad`` (cells lacking it x the model's features of it; refused before any
+        work when larger than the memory available, as is the layer of ``impute_modality``).
     impute_modality
         The model's name of the modality to impute (``model.modality_names``) for the cells lacking it; needed when
         cells lack each. Without ``impute_out`` the prediction is written as ``layers['jae_imputed']`` of that
@@ -411,6 +412,11 @@ def embed_files(
             asked = "impute_out" if impute_out is not None else "impute_modality"
             i = modality_to_impute(model, found.observed, impute_modality, arg="impute_modality",
                                    nothing_fix=f"pass {asked}=None")  # nothing to impute: ask for no imputation
+            from ..imputation_memory import check_prediction_memory
+
+            check_prediction_memory(model, found.observed, i, fix=lambda n: (  # before fine-tuning and embedding
+                f"split the input into files of at most {n:,} cells lacking it, or pass {asked}=None and impute in "
+                f"Python in parts of that many cells (jae.impute(model, mdata[:{n}]), then the next cells)"))
             target = None if impute_out is not None else layer_modality(
                 inputs.h5mu, rna=inputs.rna, other=inputs.other, other_kind=inputs.mod2_kind, index=i,
                 cells=found.cells[~found.observed[:, i]], model=model)
