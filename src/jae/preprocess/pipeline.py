@@ -426,7 +426,7 @@ def preprocess(
     """
     from tqdm.auto import tqdm
 
-    from .cell_cycle import CellCycleScorer
+    from .cell_cycle import CellCycleScorer, found_words
 
     check_flags(progress_bar=progress_bar, checked=checked)  # a text such as 'no' would draw the bar
     kinds = _kinds(kinds)
@@ -445,6 +445,8 @@ def preprocess(
             _other_organism(genes, organism)
             logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
             phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
+        if scorer is not None and (words := found_words(tuple(map(len, scorer.sets)), organism)) is not None:
+            logger.info("cell-cycle (phase) scores use %s; the others are not in the RNA's genes", words)
     if protein_norm not in PROTEIN_NORMS:
         raise ValueError(f"preprocess: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
     if "ADT" in kinds:
