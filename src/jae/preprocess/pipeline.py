@@ -142,7 +142,7 @@ def _fit_bases(
             bases.append(None)
             depth = float(np.median(np.concatenate(totals))) if totals else None
             continue
-        logger.info("fitting %d-component SVD of %s (%d x %d)", n_components, kind, n_cells, src.shape[1])
+        logger.debug("fitting %d-component SVD of %s (%d x %d)", n_components, kind, n_cells, src.shape[1])
         bases.append(
             fit_svd_streaming(
                 lambda: iter(pieces), n_features=src.shape[1], n_components=n_components, seed=seed,
@@ -450,7 +450,7 @@ def preprocess(
     if protein_norm not in PROTEIN_NORMS:
         raise ValueError(f"preprocess: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
     if "ADT" in kinds:
-        logger.info("proteins normalised %s (protein_norm %r)", _PROTEIN_NORM_WORDS[protein_norm], protein_norm)
+        logger.debug("proteins normalised %s (protein_norm %r)", _PROTEIN_NORM_WORDS[protein_norm], protein_norm)
     _warn_one_protein(kinds, var_names, names, protein_norm)
     n_blocks = len(sources) * -(-n_cells // BLOCK_ROWS)
     total = 2 * n_blocks + sum(SVD_N_ITER + 1 for k in kinds if k != "ADT")
@@ -463,7 +463,7 @@ def preprocess(
         )
         pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
         if protein_norm == "clr_depth" and depth is not None:
-            logger.info("median protein count per cell: %g (every cell's proteins are scaled to it)", depth)
+            logger.debug("median protein count per cell: %g (every cell's proteins are scaled to it)", depth)
         if scorer is not None and not _has_controls(scorer):
             scorer, phase_nan = None, np.full((n_cells, 2), np.nan, dtype=np.float32)
         X, phase = transform_blocks(pre, sources, names=names, cell_cycle=scorer, tick=bar.update)
