@@ -65,7 +65,7 @@ def test_clr_at_a_common_depth_removes_the_depth_a_plain_clr_keeps():
 
 def test_a_clr_depth_preprocessor_keeps_the_fitted_median_count_through_save_and_load(cite, tmp_path, caplog):
     cfg = replace(FAST, protein_norm="clr_depth")
-    with caplog.at_level(logging.INFO, logger="jae.preprocess"):
+    with caplog.at_level(logging.DEBUG, logger="jae.preprocess"):
         model = JAE(cfg, seed=0, device="cpu").fit(cite, progress_bar=False)
     pre = model.preprocessor
     assert f"median protein count per cell: {pre.protein_depth:g}" in caplog.text
@@ -81,7 +81,7 @@ def test_a_clr_depth_preprocessor_keeps_the_fitted_median_count_through_save_and
 
 
 def test_unsupervised_fits_read_proteins_by_clr_and_supervised_fits_at_a_common_depth(cite, caplog):
-    with caplog.at_level(logging.INFO, logger="jae.preprocess"):
+    with caplog.at_level(logging.DEBUG, logger="jae.preprocess"):
         pre_unsup = _unsupervised().fit(cite, cell_type_key=None, progress_bar=False).preprocessor
     assert "proteins normalised by their centred log-ratio per cell (protein_norm 'clr')" in caplog.text
     pre_sup = JAE(FAST, seed=0, device="cpu").fit(cite, progress_bar=False).preprocessor

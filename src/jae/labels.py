@@ -133,10 +133,11 @@ def fit_calibration(
     return calibrate(model, voters, cells), voters, cells
 
 
-def calibrate(model, voters: Voters, cells: CalibrationCells) -> LabelCalibration:
+def calibrate(model, voters: Voters, cells: CalibrationCells, *, again: bool = False) -> LabelCalibration:
     """The label calibration of ``model``'s network as it is now, fitted on the held-out reference ``cells`` with the
     reference ``voters`` (:func:`fit_calibration` at the end of a fit; :meth:`jae.JAE.finetune` again after it
-    changes the network)."""
+    changes the network). ``again``: a refit after fine-tuning, whose numbers are logged at DEBUG only (the fit said
+    them at INFO; a second such line with other numbers read as if the saved model had changed)."""
     n_ct = model.layout.n_cell_type
     X_val = cells.features
     Z_val = model.latent_transformed(X_val)
@@ -156,10 +157,12 @@ def calibrate(model, voters: Voters, cells: CalibrationCells) -> LabelCalibratio
         heldout_logits_alone=logits_alone, heldout_rest_alone=rest_alone,
         heldout_paired=None if cells.observed is None else cells.observed.all(axis=1),
     )
-    logger.info(
-        "label transfer: %d voters; calibration on %d held-out reference cells: temperature %.3g, expected "
+    logger.log(
+        logging.DEBUG if again else logging.INFO,
+        "label transfer%s: %d voters; calibration on %d held-out reference cells: temperature %.3g, expected "
         "calibration error of the %s + %d-NN vote mixture %.4f (at temperature 1: %.4f; perfectly calibrated "
         "probabilities would score about %.4f on this many cells)",
+        " recalibrated for the network fine-tuned on these cells" if again else "",
         len(voters), cal.n_heldout, cal.linear_temperature if cal.linear else cal.temperature,
         "linear classifier" if cal.linear else "head", K_VOTE, cal.ece, cal.ece_raw, cal.ece_floor,
     )
@@ -186,7 +189,7 @@ def recalibrate(model) -> None:
             "its label calibration (confidence temperature, unknown-call threshold) still describes the network "
             "before this fine-tuning; refit the model with this jae version to have it recalibrated")
         return
-    model.calibration = calibrate(model, model.voters, model.calibration_cells)
+    model.calibration = calibrate(model, model.voters, model.calibration_cells, again=True)
 
 
 def _given_embedding(model, data, embedding) -> np.ndarray:

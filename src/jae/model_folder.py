@@ -84,7 +84,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
             tmp.mkdir()
         (tmp / DESCRIPTION).write_text(json_text(description))  # infinity as 1e999: standard JSON, read back as inf
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
-    logger.info("saved %s model to %s", kind, path)
+    logger.debug("saved %s model to %s", kind, path)
     return path
 
 

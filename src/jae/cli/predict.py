@@ -71,6 +71,6 @@ def run(args: argparse.Namespace) -> int:
         f"predicted {pred.n_vars} {model.target_kind} feature{'s' * (pred.n_vars != 1)} for {pred.n_obs} "
         f"cell{'s' * (pred.n_obs != 1)} from {model.source_kind} "
         f"with {model.method}{'' if args.model is None else f' (saved in {args.model})'}\n"
-        f"written to {args.output}"
+        f"written to {args.output}" + ("" if args.save_model is None else f"; predictor saved in {args.save_model}")
     )
     return 0

@@ -89,7 +89,7 @@ def write_atomic(
 
             with _quiet_mudata():
                 obj.write(tmp)
-    logger.info("wrote %s", path)
+    logger.debug("wrote %s", path)
     return path
 
 
@@ -305,7 +305,7 @@ def write_h5mu_copy(source: str | os.PathLike, path: str | os.PathLike, cells: p
                 modality, layers, info = layer
                 _put(f["mod"][modality], "layers", layers)
                 _put(f["mod"][modality], "uns", info)
-    logger.info("wrote %s", path)
+    logger.debug("wrote %s", path)
     return path
 
 
@@ -454,5 +454,5 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
             w.copy(w["mod"][modality], f["mod"], name=modality)
             f["mod"].attrs.update(w["mod"].attrs)
             f.attrs.update(w.attrs)
-    logger.info("wrote %s", path)
+    logger.debug("wrote %s", path)
     return path

@@ -166,7 +166,8 @@ def fit_principal_axes(
     carry = axes_carry(X, k, rows=ref, seed=seed) if config.axes_carry_min > 0 else None  # kept for map_query
     if carry is not None and not ref.all() and not (all_cells and shrink):
         small = not carry >= config.axes_carry_min  # NaN (under four reference cells) counts as small
-        logger.info(
+        logger.log(  # INFO when the rule changes the fit; a carry at or above the threshold changes nothing
+            logging.INFO if small else logging.DEBUG,
             "principal axes from %s: the reference cells' top %d axes keep %.2f of their variance on reference "
             "cells outside their fit (%s axes_carry_min %.2f)", "every cell" if small else "the reference cells",
             k, carry, "below" if small else "at or above", config.axes_carry_min,

@@ -142,7 +142,7 @@ def _fit_bases(
             bases.append(None)
             depth = float(np.median(np.concatenate(totals))) if totals else None
             continue
-        logger.info("fitting %d-component SVD of %s (%d x %d)", n_components, kind, n_cells, src.shape[1])
+        logger.debug("fitting %d-component SVD of %s (%d x %d)", n_components, kind, n_cells, src.shape[1])
         bases.append(
             fit_svd_streaming(
                 lambda: iter(pieces), n_features=src.shape[1], n_components=n_components, seed=seed,
@@ -426,7 +426,7 @@ def preprocess(
     """
     from tqdm.auto import tqdm
 
-    from .cell_cycle import CellCycleScorer
+    from .cell_cycle import CellCycleScorer, found_words
 
     check_flags(progress_bar=progress_bar, checked=checked)  # a text such as 'no' would draw the bar
     kinds = _kinds(kinds)
@@ -445,10 +445,12 @@ def preprocess(
             _other_organism(genes, organism)
             logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
             phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
+        if scorer is not None and (words := found_words(tuple(map(len, scorer.sets)), organism)) is not None:
+            logger.info("cell-cycle (phase) scores use %s; the others are not in the RNA's genes", words)
     if protein_norm not in PROTEIN_NORMS:
         raise ValueError(f"preprocess: protein_norm must be one of {PROTEIN_NORMS}, not {protein_norm!r}")
     if "ADT" in kinds:
-        logger.info("proteins normalised %s (protein_norm %r)", _PROTEIN_NORM_WORDS[protein_norm], protein_norm)
+        logger.debug("proteins normalised %s (protein_norm %r)", _PROTEIN_NORM_WORDS[protein_norm], protein_norm)
     _warn_one_protein(kinds, var_names, names, protein_norm)
     n_blocks = len(sources) * -(-n_cells // BLOCK_ROWS)
     total = 2 * n_blocks + sum(SVD_N_ITER + 1 for k in kinds if k != "ADT")
@@ -461,7 +463,7 @@ def preprocess(
         )
         pre = Preprocessor.from_bases(kinds, var_names, bases, protein_norm=protein_norm, protein_depth=depth)
         if protein_norm == "clr_depth" and depth is not None:
-            logger.info("median protein count per cell: %g (every cell's proteins are scaled to it)", depth)
+            logger.debug("median protein count per cell: %g (every cell's proteins are scaled to it)", depth)
         if scorer is not None and not _has_controls(scorer):
             scorer, phase_nan = None, np.full((n_cells, 2), np.nan, dtype=np.float32)
         X, phase = transform_blocks(pre, sources, names=names, cell_cycle=scorer, tick=bar.update)
