@@ -157,7 +157,7 @@ def svd_baseline_blocks(sources: Sequence, kinds: Sequence[str], *, n_dims: int 
     blocks = []
     for src, kind, k, check in zip(sources, kinds, budgets, checks or [None] * len(sources)):
         if k is None:
-            log.info("svd_baseline: %s used as is (%d features)", kind, src.shape[1])
+            log.debug("svd_baseline: %s used as is (%d features)", kind, src.shape[1])
             blocks.append(np.vstack([_dense(log_normalize(b, copy=False)) for b in _checked(src, kind, check)]))
             continue
         pieces, pos = [], 0
@@ -169,7 +169,7 @@ def svd_baseline_blocks(sources: Sequence, kinds: Sequence[str], *, n_dims: int 
         pieces.clear()
         basis = fit_svd(sample, n_components=k, seed=seed)
         del sample
-        log.info("svd_baseline: %s -> %d SVD components", kind, basis.n_components)
+        log.debug("svd_baseline: %s -> %d SVD components", kind, basis.n_components)
         blocks.append(np.vstack([basis.transform(log_normalize(b, copy=False)) for b in src.blocks(BLOCK_ROWS)]))
     return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
 
