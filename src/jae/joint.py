@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._flags import check_flags
+from ._flags import check_flags, check_layer
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_stages
 from .io.paired import batch_column, get_paired
@@ -152,6 +152,7 @@ class JAE:
         from .preprocess.pipeline import preprocess
 
         check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
+        check_layer(layer)  # a list or a number: one line, not anndata's 'unhashable type'
         organism = given_organism(organism, needed=(score_phase := phase_keys is None and bool(self.config.n_phase)))
         with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
             data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
@@ -231,6 +232,7 @@ class JAE:
         """
         from .mapping import map_query
 
+        check_layer(layer)  # before the query is read
         return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, seed=seed, progress_bar=progress_bar)
 
     def _batch_codes(self, batch) -> np.ndarray:
@@ -256,6 +258,7 @@ class JAE:
         """
         self._require_fitted()
         check_flags(progress_bar=progress_bar)  # before the projection
+        check_layer(layer)
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
         X, batch, mosaic = finetune_inputs(self, data, batch_key=batch_key, layer=layer)  # jae.mapping
@@ -306,6 +309,7 @@ class JAE:
         AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
         checked_key(key_added, data=data)  # before any work
+        check_layer(layer)
         X, cells, batch, _ = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=batch)
         return self._store(data, Z, cells, key_added)
@@ -320,6 +324,7 @@ class JAE:
         ``data.obsm[key_added]`` when ``key_added`` is given. :meth:`embed` reads the embedding off it.
         """
         checked_key(key_added, example="X_jae_latent", data=data)  # before any work
+        check_layer(layer)
         X, cells, batch, _ = self._features(data, layer=layer)
         columns = self.layout.column_names(self.cell_types, self.batches)
         Z = self.latent_transformed(X, batch=batch)
@@ -399,6 +404,7 @@ class JAE:
         """
         from .labels import predict_cell_type
 
+        check_layer(layer)
         return predict_cell_type(self, data, layer=layer, embedding=embedding, key_added=key_added)
 
     # -------------------------------------------------------------------------------------- save / load
