@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._flags import check_flags, check_layer
+from ._flags import check_flags, check_layer, is_whole
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_stages
 from .io.paired import batch_column, get_paired
@@ -345,8 +345,10 @@ class JAE:
     def embed_transformed(self, X: np.ndarray, *, batch_size: int = 65536, batch=None) -> np.ndarray:
         """The embedding ``(n_cells, len(self.column_names))`` of already-transformed features.
 
-        ``batch``: the cells' batch labels, for a model made by :meth:`map_query` (its query batches are shifted).
+        ``batch``: the cells' batch labels, for a model made by :meth:`map_query` (its query batches are shifted);
+        ``batch_size``: cells encoded at a time (a whole number >= 1; another size may change the last bits of float32).
         """
+        _check_batch_size(batch_size)
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
         return self._readout(X, None, batch_size=batch_size)
@@ -368,6 +370,7 @@ class JAE:
         """Latent vectors ``(n_cells, layout.dim)`` of already-transformed features (``batch``: as for
         :meth:`embed_transformed`)."""
         self._require_fitted()
+        _check_batch_size(batch_size)  # 0 or less: range() would give no chunk and np.empty's garbage would come back
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
         self.network.eval()
@@ -437,3 +440,11 @@ class JAE:
 
     def __repr__(self) -> str:
         return describe(self)
+
+
+def _check_batch_size(batch_size) -> None:
+    """Refuse, in one line, a ``batch_size`` of :meth:`JAE.embed_transformed` / :meth:`JAE.latent_transformed` that is
+    not a whole number >= 1."""
+    if not is_whole(batch_size, 1):
+        error = ValueError if is_whole(batch_size, -(2**63)) else TypeError  # a whole number below 1, or no number
+        raise error(f"batch_size must be a whole number >= 1 (the cells encoded at a time), not {batch_size!r}")
