@@ -349,6 +349,7 @@ class JAE:
         ``batch_size``: cells encoded at a time (a whole number >= 1; another size may change the last bits of float32).
         """
         _check_batch_size(batch_size)
+        _check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
         return self._readout(X, None, batch_size=batch_size)
@@ -371,6 +372,7 @@ class JAE:
         :meth:`embed_transformed`)."""
         self._require_fitted()
         _check_batch_size(batch_size)  # 0 or less: range() would give no chunk and np.empty's garbage would come back
+        _check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
         self.network.eval()
@@ -448,3 +450,16 @@ def _check_batch_size(batch_size) -> None:
     if not is_whole(batch_size, 1):
         error = ValueError if is_whole(batch_size, -(2**63)) else TypeError  # a whole number below 1, or no number
         raise error(f"batch_size must be a whole number >= 1 (the cells encoded at a time), not {batch_size!r}")
+
+
+def _check_batch_labels(batch, n_cells: int) -> None:
+    """Refuse, in one line, ``batch`` labels of :meth:`JAE.embed_transformed` / :meth:`JAE.latent_transformed` that are
+    not one per cell (a single text, or another number of labels), as :meth:`JAE.finetune_transformed` does."""
+    if batch is None:
+        return
+    if isinstance(batch, (str, bytes)) or np.ndim(batch) != 1:
+        raise ValueError(f"batch must hold one label per cell ({n_cells} cells), not the single value {batch!r}: pass "
+                         "e.g. data.obs['batch'], or batch=None")
+    if len(batch) != n_cells:
+        raise ValueError(f"batch has {len(batch)} labels for {n_cells} cells; pass one label per cell (e.g. "
+                         "data.obs['batch']), or batch=None")
