@@ -259,6 +259,8 @@ class JAE:
         self._require_fitted()
         check_flags(progress_bar=progress_bar)  # before the projection
         check_layer(layer)
+        if batch_key is not None and not isinstance(batch_key, str):  # as fit says it (a list is unhashable to pandas)
+            raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
         X, batch, mosaic = finetune_inputs(self, data, batch_key=batch_key, layer=layer)  # jae.mapping
