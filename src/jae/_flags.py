@@ -2,13 +2,13 @@
 ``report``, ``baseline``) and of the ``bool`` fields of its settings: a text such as ``'no'`` or ``'False'`` is
 truthy, so it would turn the setting on. Beside it, one test of a whole-number argument (:func:`is_whole`): True is
 an int to Python, and 2.5 or '3' would be cut or fail deep inside numpy; and one of a finite number
-(:func:`is_finite`)."""
+(:func:`is_finite`); and one of the ``layer`` argument that names where the raw counts are (:func:`check_layer`)."""
 
 from __future__ import annotations
 
 import numbers
 
-__all__ = ["check_flags", "as_flag", "is_whole", "is_finite"]
+__all__ = ["check_flags", "as_flag", "is_whole", "is_finite", "check_layer"]
 
 
 def as_flag(name: str, value, *, numbers_too: bool = True) -> bool:
@@ -55,3 +55,18 @@ def is_finite(value) -> bool:
     if isinstance(value, numbers.Integral):
         return abs(value) <= sys.float_info.max
     return math.isfinite(value)
+
+
+def check_layer(layer) -> None:
+    """Refuse, in one line, a ``layer`` argument that is neither a layer's name nor None: a list, a tuple or a number
+    would otherwise fail deep inside anndata ("unhashable type: 'list'") or be reported as a layer the data lacks.
+
+    Raises
+    ------
+    TypeError
+        ``"layer must be ... not <value!r>"``.
+    """
+    if layer is None or isinstance(layer, str):
+        return
+    raise TypeError(f"layer must name the layer with the raw counts (a string, e.g. layer='counts'), 'raw' for .raw "
+                    f"or None for .X, not {layer!r}")

@@ -62,17 +62,22 @@ def check_record(model, data, key: str) -> None:
             f"model (model.embed(data, key_added={key!r})) or pass embedding=None")
 
 
-def embedding_table(model, embedding):
+def embedding_table(model, embedding, *, or_else: str = ", the obsm key holding it (e.g. 'X_jae'), or None"):
     """A given ``embedding`` as :func:`jae.labels.predict_cell_type` reads it: an AnnData (``jae embed``'s .h5ad read
     back: ``X`` the embedding, ``uns['jae']`` what made it) as a DataFrame of its ``X`` indexed by its ``obs_names``,
     refused in one line when its record says another state of the model made it (as :func:`check_record`); a sparse
     matrix as an array; anything else as it is. numpy read both as one object: "setting an array element with a
-    sequence" for an AnnData, "embedding has shape ()" for a sparse matrix."""
+    sequence" for an AnnData, "embedding has shape ()" for a sparse matrix. A number or a dict is refused in one line
+    naming what ``embedding`` takes (``or_else``: what else the caller takes, after the kinds of embedding)."""
     import pandas as pd
 
     if hasattr(embedding, "toarray"):
         return embedding.toarray()
     if not all(hasattr(embedding, a) for a in ("X", "obs_names", "uns")):
+        if not isinstance(embedding, pd.DataFrame) and np.ndim(embedding) == 0:  # a number, a dict: "has shape ()"
+            raise TypeError(f"embedding must be this model's embed() of the cells (an array, a DataFrame indexed by "
+                            f"obs_names, or jae embed's .h5ad read back){or_else}, not {type(embedding).__name__} "
+                            f"{embedding!r:.60}")
         return embedding
     stored = embedding.uns.get("jae")
     if hasattr(stored, "items") and (changed := _changed(model, stored, str(stored.get("obsm_key", "X")))):
@@ -135,7 +140,7 @@ def scored_embedding(model, embedding) -> np.ndarray:
     """:func:`jae.labels.unknown_scores`' ``embedding`` as an array (:func:`embedding_table`), refused in one line
     unless ``(n_cells, the model's columns)`` of finite numbers (a NaN row failed deep inside, as 'logits have 1 of
     50 rows with NaN', naming no embedding)."""
-    embedding = np.asarray(embedding_table(model, embedding))
+    embedding = np.asarray(embedding_table(model, embedding, or_else=""))
     if embedding.ndim != 2 or embedding.shape[1] != len(model.column_names):
         raise ValueError(f"embedding has shape {embedding.shape}, not (n_cells, {len(model.column_names)}): pass "
                          "this model's embed() of the cells (e.g. data.obsm['X_jae'] written by model.embed(data))")

@@ -34,6 +34,7 @@ def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_k
                phase_keys: tuple[str, str] | None, reference, finetune: bool, progress_bar: bool, mosaic) -> None:
     """Fit ``model`` (a :class:`jae.JAE`) on ``X`` ``(n_cells, preprocessor.n_output)`` with the annotations ``obs`` of
     the same cells, in place; the arguments as :meth:`jae.JAE.fit_transformed` takes them."""
+    _check_types(X, obs, preprocessor)  # one line naming the argument, not an AttributeError
     check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
     check_flags(finetune=finetune, progress_bar=progress_bar)
     cfg = model.config
@@ -107,3 +108,19 @@ def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_k
     if supervised:
         model.calibration, model.voters, model.calibration_cells = fit_calibration(
             model, X, np.flatnonzero(ref), codes, val_idx, None if mosaic is None else mosaic.observed[ref])
+
+
+def _check_types(X, obs, preprocessor) -> None:
+    """Refuse, in one line naming the argument, a ``preprocessor``, ``obs`` or ``X`` of :meth:`jae.JAE.fit_transformed`
+    of the wrong kind (None, a name, a numpy array of annotations, a list of rows)."""
+    from .preprocess import Preprocessor
+
+    if not isinstance(preprocessor, Preprocessor):
+        raise TypeError(f"preprocessor must be the jae.Preprocessor that transformed X (e.g. a fitted model's "
+                        f"model.preprocessor), not {type(preprocessor).__name__}")
+    if not isinstance(obs, pd.DataFrame):
+        raise TypeError(f"obs must be a pandas DataFrame with the cells' annotations (e.g. mdata.obs), not "
+                        f"{type(obs).__name__}")
+    if not hasattr(X, "shape"):
+        raise TypeError(f"X must be an array (n_cells, preprocessor.n_output), e.g. np.asarray(X, np.float32), not "
+                        f"{type(X).__name__}")

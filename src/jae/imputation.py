@@ -69,8 +69,11 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
 
     from .joint import JAE
 
+    from ._flags import check_layer
+
     if method not in IMPUTE_METHODS:
         raise ValueError(f"method={method!r}; pass one of {list(IMPUTE_METHODS)}")
+    check_layer(layer)  # a list or a number: one line, not anndata's 'unhashable type'
     if isinstance(model, (str, os.PathLike)):
         model = JAE.load(model)  # a model folder; a wrong path gets load's one line
     elif not isinstance(model, JAE):

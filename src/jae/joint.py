@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._flags import check_flags
+from ._flags import check_flags, check_layer, is_whole
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_stages
 from .io.paired import batch_column, get_paired
@@ -152,6 +152,7 @@ class JAE:
         from .preprocess.pipeline import preprocess
 
         check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
+        check_layer(layer)  # a list or a number: one line, not anndata's 'unhashable type'
         organism = given_organism(organism, needed=(score_phase := phase_keys is None and bool(self.config.n_phase)))
         with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
             data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
@@ -231,6 +232,7 @@ class JAE:
         """
         from .mapping import map_query
 
+        check_layer(layer)  # before the query is read
         return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, seed=seed, progress_bar=progress_bar)
 
     def _batch_codes(self, batch) -> np.ndarray:
@@ -256,6 +258,9 @@ class JAE:
         """
         self._require_fitted()
         check_flags(progress_bar=progress_bar)  # before the projection
+        check_layer(layer)
+        if batch_key is not None and not isinstance(batch_key, str):  # as fit says it (a list is unhashable to pandas)
+            raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
         X, batch, mosaic = finetune_inputs(self, data, batch_key=batch_key, layer=layer)  # jae.mapping
@@ -306,6 +311,7 @@ class JAE:
         AnnData, its cells' rows, :mod:`jae.storage`) unless ``key_added`` is None.
         """
         checked_key(key_added, data=data)  # before any work
+        check_layer(layer)
         X, cells, batch, _ = self._features(data, layer=layer)
         Z = self.embed_transformed(X, batch=batch)
         return self._store(data, Z, cells, key_added)
@@ -320,6 +326,7 @@ class JAE:
         ``data.obsm[key_added]`` when ``key_added`` is given. :meth:`embed` reads the embedding off it.
         """
         checked_key(key_added, example="X_jae_latent", data=data)  # before any work
+        check_layer(layer)
         X, cells, batch, _ = self._features(data, layer=layer)
         columns = self.layout.column_names(self.cell_types, self.batches)
         Z = self.latent_transformed(X, batch=batch)
@@ -340,8 +347,11 @@ class JAE:
     def embed_transformed(self, X: np.ndarray, *, batch_size: int = 65536, batch=None) -> np.ndarray:
         """The embedding ``(n_cells, len(self.column_names))`` of already-transformed features.
 
-        ``batch``: the cells' batch labels, for a model made by :meth:`map_query` (its query batches are shifted).
+        ``batch``: the cells' batch labels, for a model made by :meth:`map_query` (its query batches are shifted);
+        ``batch_size``: cells encoded at a time (a whole number >= 1; another size may change the last bits of float32).
         """
+        _check_batch_size(batch_size)
+        _check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
         return self._readout(X, None, batch_size=batch_size)
@@ -363,6 +373,8 @@ class JAE:
         """Latent vectors ``(n_cells, layout.dim)`` of already-transformed features (``batch``: as for
         :meth:`embed_transformed`)."""
         self._require_fitted()
+        _check_batch_size(batch_size)  # 0 or less: range() would give no chunk and np.empty's garbage would come back
+        _check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
         self.network.eval()
@@ -399,6 +411,7 @@ class JAE:
         """
         from .labels import predict_cell_type
 
+        check_layer(layer)
         return predict_cell_type(self, data, layer=layer, embedding=embedding, key_added=key_added)
 
     # -------------------------------------------------------------------------------------- save / load
@@ -431,3 +444,24 @@ class JAE:
 
     def __repr__(self) -> str:
         return describe(self)
+
+
+def _check_batch_size(batch_size) -> None:
+    """Refuse, in one line, a ``batch_size`` of :meth:`JAE.embed_transformed` / :meth:`JAE.latent_transformed` that is
+    not a whole number >= 1."""
+    if not is_whole(batch_size, 1):
+        error = ValueError if is_whole(batch_size, -(2**63)) else TypeError  # a whole number below 1, or no number
+        raise error(f"batch_size must be a whole number >= 1 (the cells encoded at a time), not {batch_size!r}")
+
+
+def _check_batch_labels(batch, n_cells: int) -> None:
+    """Refuse, in one line, ``batch`` labels of :meth:`JAE.embed_transformed` / :meth:`JAE.latent_transformed` that are
+    not one per cell (a single text, or another number of labels), as :meth:`JAE.finetune_transformed` does."""
+    if batch is None:
+        return
+    if isinstance(batch, (str, bytes)) or np.ndim(batch) != 1:
+        raise ValueError(f"batch must hold one label per cell ({n_cells} cells), not the single value {batch!r}: pass "
+                         "e.g. data.obs['batch'], or batch=None")
+    if len(batch) != n_cells:
+        raise ValueError(f"batch has {len(batch)} labels for {n_cells} cells; pass one label per cell (e.g. "
+                         "data.obs['batch']), or batch=None")
