@@ -197,8 +197,12 @@ def test_predict_progress_bar_counts_real_epochs(capsys):
     assert trained < 2 * config.max_epochs  # early stopping stopped the members
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()
     last = [line for line in bar if "predict: training" in line][-1]
-    assert f"{trained}epoch" in last.replace(" ", ""), last
-    assert f"/{2 * config.max_epochs}" not in last, last  # no fake total, so no false ETA
+    # session 37: one bar over the networks (a real total, so a true ETA), the current network's epoch in its postfix
+    # (the number the log's 'early stop at epoch N' names); before, one count of epochs summed over the networks
+    assert f"/{config.n_members}" in last and "network" in last, last
+    shown = int(re.search(r"epoch=(\d+)", last).group(1))
+    assert 1 <= shown <= max(len(h) for h in ens.histories), last
+    assert f"/{2 * config.max_epochs}" not in last, last  # no fake total of epochs, so no false ETA
 
 
 def test_library_warnings_reach_a_python_user_who_configured_no_logging(tmp_path):
