@@ -43,3 +43,13 @@ def test_embed_files_says_no_plan_line_at_info(tmp_path, caplog):
         jae.embed_files(InputFiles(h5mu=tmp_path / "q.h5mu"), model, tmp_path / "e.h5ad", finetune_epochs=0,
                         progress_bar=False)
     assert not [r for r in caplog.records if r.name == "jae.io.plan"], caplog.text
+
+
+def test_a_fit_of_data_in_memory_says_its_plan_at_debug_only(caplog):
+    """Every Python fit of a MuData already in memory logged at INFO 'fit: data already in memory; preprocessing in
+    row blocks' (no memory budget was weighed); it is DEBUG now."""
+    mdata = jae.simulate(60, kind="multiome", n_genes=200, n_peaks=300, seed=0)
+    with caplog.at_level(logging.DEBUG, logger="jae.io.plan"):
+        assert plan_input(mdata, what="fit") is mdata
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "jae.io.plan"] == [
+        (logging.DEBUG, "fit: data already in memory; preprocessing in row blocks")]

@@ -154,7 +154,7 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
                         "budget (streamed are the files of jae.io.open_competition and jae.io.open_h5mu)", what,
                         "a view (mdata[cells]) of a MuData" if hasattr(data, "mod") else "an AnnData")
         else:
-            logger.info("%s: data already in memory; preprocessing in row blocks", what)
+            logger.debug("%s: data already in memory; preprocessing in row blocks", what)  # no choice was made
         return unique_split(modalities_of(data, layer=layer)[0], data) if isinstance(data, ad.AnnData) else data
     need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
