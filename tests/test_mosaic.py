@@ -405,7 +405,7 @@ def test_streamed_mosaic_embed_and_map_equal_in_memory(cite, tmp_path, monkeypat
     mapped_in_memory = model.map_query(query, batch_key="batch", epochs=2, progress_bar=False)
     monkeypatch.setattr(pipeline, "BLOCK_ROWS", 256)  # several row blocks per modality
 
-    with monkeypatch.context() as mp, caplog.at_level(logging.INFO, logger="jae.io"):
+    with monkeypatch.context() as mp, caplog.at_level(logging.DEBUG, logger="jae.io"):  # embed/map's plan: DEBUG
         _refuse_whole_reads(mp)
         got = jae.embed_files(InputFiles(h5mu=path), model, tmp_path / "emb.h5ad", finetune_epochs=0,
                               memory_budget=1, progress_bar=False)

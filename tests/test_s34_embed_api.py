@@ -119,7 +119,7 @@ def test_embedding_one_cell_logs_1_cell_when_reading_it(own_cite_model, tmp_path
     sim = jae.simulate(30, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=5)
     md.MuData({k: a[:1].copy() for k, a in sim.mod.items()}).write(tmp_path / "q.h5mu")
     sim["rna"][:1].copy().write_h5ad(tmp_path / "rna.h5ad")
-    with caplog.at_level(logging.INFO, logger="jae"):
+    with caplog.at_level(logging.DEBUG, logger="jae.io.plan"):  # embed's plan line is DEBUG (s37)
         for files, out in ((InputFiles(h5mu=tmp_path / "q.h5mu"), "e.h5ad"), (InputFiles(mod1=tmp_path / "rna.h5ad"),
                                                                               "r.h5ad")):
             result = jae.embed_files(files, folder / "model", tmp_path / out, finetune_epochs=0, progress_bar=False)

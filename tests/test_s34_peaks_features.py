@@ -105,7 +105,7 @@ def test_the_plan_log_tells_the_data_apart_from_the_process_for_a_small_file(tmp
 
     m = simulate(120, kind="multiome", n_genes=200, n_peaks=300, seed=0)
     m.write(tmp_path / "q.h5mu")
-    with caplog.at_level(logging.INFO, logger="jae.io.plan"):
+    with caplog.at_level(logging.DEBUG, logger="jae.io.plan"):  # the once line is DEBUG (s37)
         plan_input(tmp_path / "q.h5mu", once=True, what="embed")
         plan_input(tmp_path / "q.h5mu", what="fit")
         plan_input(tmp_path / "q.h5mu", what="fit", memory_budget="100M")

@@ -52,11 +52,12 @@ def test_the_levels_by_size(caplog, monkeypatch):
 
 def test_the_plan_line_says_which_counts_are_read_whole(caplog):
     """jae embed/map on CSC files said 'reading ... once, in row blocks' while the counts were read whole (that line,
-    now DEBUG for small matrices, was the only one saying so): the plan's INFO line now names them."""
+    now DEBUG for small matrices, was the only one saying so): the plan's line now names them (DEBUG itself since
+    session 37)."""
     from jae.io.plan import plan_input
 
     opened = open_competition(*_starter())
-    with caplog.at_level(logging.INFO, logger="jae"):
+    with caplog.at_level(logging.DEBUG, logger="jae"):  # that plan line is DEBUG itself now (s37 wfsplit)
         assert plan_input(opened, what="embed", once=True) is opened
     said = [r.getMessage() for r in caplog.records if "streaming path" in r.getMessage()]
     assert len(said) == 1 and "once, in row blocks, but the counts of rna and atac, stored CSC, whole (" in said[0]

@@ -57,7 +57,7 @@ def test_map_and_embed_stream_the_query_once_within_the_budget(setup, seed, tmp_
     expected = model.map_query(in_memory, batch_key="sample", epochs=2, progress_bar=False)
     finetuned = copy.deepcopy(model)
     finetuned.finetune(in_memory, epochs=1, progress_bar=False)
-    with monkeypatch.context() as m, caplog.at_level(logging.INFO, logger="jae.io"):
+    with monkeypatch.context() as m, caplog.at_level(logging.DEBUG, logger="jae.io"):  # the plan line: DEBUG
         passes = _reads(m)
         mapped = jae.map_files(inputs, model, tmp_path / "mapped", batch_key="sample", epochs=2, memory_budget="100G",
                                progress_bar=False)

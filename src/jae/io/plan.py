@@ -154,12 +154,12 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
                         "budget (streamed are the files of jae.io.open_competition and jae.io.open_h5mu)", what,
                         "a view (mdata[cells]) of a MuData" if hasattr(data, "mod") else "an AnnData")
         else:
-            logger.info("%s: data already in memory; preprocessing in row blocks", what)
+            logger.debug("%s: data already in memory; preprocessing in row blocks", what)  # no choice was made
         return unique_split(modalities_of(data, layer=layer)[0], data) if isinstance(data, ad.AnnData) else data
     need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
         csc = [str(n) for n, c in zip(files.names, files.counts) if getattr(c, "encoding", None) == "csc_matrix"]
-        logger.info(  # counts stored CSC have no row blocks: read whole (row_source; said at DEBUG when small)
+        logger.debug(  # nothing to act on: embed and map stream whatever the budget (CSC counts: row_source says so)
             "%s: streaming path: reading %s once, in row blocks%s (about %s for the data; reading it whole, about %s, "
             "would save no time: the features are computed in one pass; both beside the process's own %s)", what,
             files, f", but the counts of {' and '.join(csc)}, stored CSC, whole" if csc else "",

@@ -1,0 +1,81 @@
+"""What the file workflows share: :class:`FilesResult`, the result each returns, and the checks of their ``inputs``
+and ``model`` arguments made before any data is read."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._device import usable_device
+from ..io.inputs import InputFiles
+from ..io.paths import user_path
+
+__all__ = ["FilesResult", "PathLike"]
+
+PathLike = str | os.PathLike
+
+
+@dataclass(frozen=True)
+class FilesResult:
+    """What a file workflow made and wrote.
+
+    Attributes
+    ----------
+    model
+        The fitted, mapped or (fine-tuned) loaded model: :class:`jae.JAE` or :class:`jae.ModalityPredictor`.
+    written
+        The files and folders written, the main output first.
+    n_cells
+        Cells read from the input files (for :func:`jae.predict_files`: the test cells).
+    embedding
+        :func:`embed_files`: the embedding, ``(n_cells, n_dims)`` float32 in the inputs' cell order.
+    obs_names
+        :func:`embed_files`: the cells, in the embedding's row order.
+    labels
+        :func:`embed_files`: ``cell_type``, ``confidence``, ``unknown``, ``unknown_score`` per cell (indexed by the
+        cells) when the model has cell types (:meth:`jae.JAE.predict_cell_type`).
+    prediction
+        :func:`jae.predict_files`: the prediction written (AnnData, test cells x target features).
+    """
+
+    model: object
+    written: tuple[Path, ...]
+    n_cells: int
+    embedding: np.ndarray | None = None
+    obs_names: pd.Index | None = None
+    labels: pd.DataFrame | None = None
+    prediction: object = None
+
+
+def _model_and_path(model, *, device: str):
+    """``(JAE, folder or None)`` for a fitted model or the folder of a saved one."""
+    from ..joint import JAE
+
+    usable_device(device)  # refused as such (not as a malformed entry of the model's folder), for a fitted model too
+    if isinstance(model, JAE):
+        model._require_fitted()  # before any other argument is read against it, and before the data
+        return model, None
+    return JAE.load(model, device=device), user_path(model, name="model")
+
+
+def _check_inputs(inputs, *, call: str) -> None:
+    """Refuse in one line anything but :class:`InputFiles` (a path, a MuData), naming the argument and the call for
+    data in memory, before any other argument is read."""
+    if not isinstance(inputs, InputFiles):
+        raise TypeError(f"inputs must be jae.io.InputFiles (the files to read, e.g. jae.io.InputFiles(mod1=..., "
+                        f"mod2=...)), not {type(inputs).__name__}; for data in memory call {call}")
+
+
+def _model_folder(model) -> Path | None:
+    from ..joint import JAE
+
+    if isinstance(model, JAE):
+        return None
+    if not isinstance(model, (str, os.PathLike)):
+        raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one (str or pathlib.Path), not "
+                        f"{type(model).__name__}")
+    return user_path(model, name="model")
