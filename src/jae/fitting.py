@@ -21,7 +21,7 @@ from .labels import fit_calibration, label_categories
 from .model import JAENetwork, LatentLayout
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
-from .train import Stage, split_validation, train_network
+from .train import Stage, split_validation, train_network, unfitted_on_failure
 from .train.trainer import check_features
 from ._flags import check_flags
 
@@ -34,11 +34,11 @@ def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_k
                phase_keys: tuple[str, str] | None, reference, finetune: bool, progress_bar: bool, mosaic) -> None:
     """Fit ``model`` (a :class:`jae.JAE`) on ``X`` ``(n_cells, preprocessor.n_output)`` with the annotations ``obs`` of
     the same cells, in place; the arguments as :meth:`jae.JAE.fit_transformed` takes them."""
+    # every argument is checked before the model is touched: a refused call leaves a fitted model as it was
     _check_types(X, obs, preprocessor)  # one line naming the argument, not an AttributeError
     check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
     check_flags(finetune=finetune, progress_bar=progress_bar)
     cfg = model.config
-    model.calibration = model.voters = model.calibration_cells = model.adapter = model.mappings = None  # none of the last fit
     if batch_key is None:  # one batch: all cells
         batch = pd.Series("all", index=obs.index, name="batch")
         if note := unused_batches(obs):  # a batch column left aside: said (a plain one-batch fit says nothing)
@@ -53,20 +53,33 @@ def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_k
         labels = get_annotation(obs, cell_type_key, what="cell-type labels")
     ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key)
     check_batches(batch[ref])
-    model.preprocessor, model.batch_key = preprocessor, batch_key  # batch_key: map_query's default
-    model.batches = sorted(pd.unique(batch[ref]))
-    model.cell_types, model.cell_type_values = label_categories(labels[ref], key=cell_type_key) if supervised else ([], None)
-    model.layout = LatentLayout(
-        n_cell_type=len(model.cell_types), n_batch=len(model.batches), n_phase=cfg.n_phase,
+    phase = None
+    if phase_keys is not None and cfg.n_phase:
+        phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
+    categories = label_categories(labels[ref], key=cell_type_key) if supervised else ([], None)
+    batches = sorted(pd.unique(batch[ref]))
+    layout = LatentLayout(
+        n_cell_type=len(categories[0]), n_batch=len(batches), n_phase=cfg.n_phase,
         n_free=cfg.n_free if supervised else cfg.n_free_unsupervised,
     )
+    _fit_checked(model, X, preprocessor=preprocessor, batch_key=batch_key, batch=batch, labels=labels, ref=ref,
+                 phase=phase, categories=categories, batches=batches, layout=layout, finetune=finetune,
+                 progress_bar=progress_bar, mosaic=mosaic)
+
+
+@unfitted_on_failure  # a fit that does not finish (an error, Ctrl-C) leaves no model
+def _fit_checked(model, X, *, preprocessor, batch_key, batch, labels, ref, phase, categories, batches, layout, finetune,
+                 progress_bar, mosaic) -> None:
+    """The stages of :func:`fit_stages` on its checked arguments: from here on the model changes."""
+    cfg = model.config
+    supervised = cfg.mode == "supervised"
+    model.calibration = model.voters = model.calibration_cells = model.adapter = model.mappings = None  # none of the last fit
+    model.preprocessor, model.batch_key = preprocessor, batch_key  # batch_key: map_query's default
+    model.batches, (model.cell_types, model.cell_type_values), model.layout = batches, categories, layout
     logger.info(
         "latent layout: %s = %d; %d reference, %d query cells", model.layout.describe(), model.layout.dim,
         int(ref.sum()), int((~ref).sum()),
     )
-    phase = None
-    if phase_keys is not None and cfg.n_phase:
-        phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
     principal_readout = cfg.readout_for() in ("principal", "components")
     principal = None  # one PCA of the reference features serves the PCA start and the readout
     cycle_shrink, model.axes_carry = cfg.type_cycle_shrink, None

@@ -27,7 +27,7 @@ from .preprocess import Preprocessor
 from .provenance import describe
 from .preprocess.organism import given_organism, infer_organism
 from .storage import checked_key, in_data_order, store_obsm
-from .train import Stage, train_network, unchanged_on_failure, unfitted_on_failure, usable_device
+from .train import Stage, train_network, unchanged_on_failure, usable_device
 from .train.trainer import check_features
 
 __all__ = ["JAE"]
@@ -187,7 +187,6 @@ class JAE:
             phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
         )
 
-    @unfitted_on_failure  # a fit that does not finish (an error, Ctrl-C) leaves no model
     def fit_transformed(
         self, X: np.ndarray, obs: pd.DataFrame, *,
         preprocessor: Preprocessor,
@@ -202,7 +201,8 @@ class JAE:
         """:meth:`fit` on features already transformed by ``preprocessor`` (e.g. fitted by streaming).
 
         ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells; ``mosaic``:
-        which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both).
+        which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both). A call refused for an argument
+        leaves the model as it was; a fit that fails or is stopped later (an error, Ctrl-C) leaves no model.
         """
         fit_stages(self, X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
                    phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
