@@ -416,7 +416,10 @@ class JAE:
 
     # -------------------------------------------------------------------------------------- save / load
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write ``model.json`` and ``weights.pt`` (tensors only) into the folder ``path`` (``overwrite``: replace)."""
+        """Write ``model.json`` and ``weights.pt`` (tensors only) into the folder ``path`` (``overwrite``: replace).
+
+        Missing folders above ``path`` are created, as scvi-tools' ``save`` does, and named in an INFO line;
+        :func:`jae.fit_files`, :func:`jae.map_files` and the CLI, given paths to run on, refuse them instead."""
         from .checkpoint import save_model
 
         self._require_fitted()
