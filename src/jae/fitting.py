@@ -10,6 +10,7 @@ held-out reference cells (:mod:`jae.labels`). Every random step is seeded by the
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from .train import Stage, split_validation, train_network, unfitted_on_failure
 from .train.trainer import check_features
 from ._flags import check_flags
 
-__all__ = ["fit_stages"]
+__all__ = ["fit_stages", "fitted_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,21 @@ def _fit_checked(model, X, *, preprocessor, batch_key, batch, labels, ref, phase
     if supervised:
         model.calibration, model.voters, model.calibration_cells = fit_calibration(
             model, X, np.flatnonzero(ref), codes, val_idx, None if mosaic is None else mosaic.observed[ref])
+
+
+@contextmanager
+def fitted_names(model, names, organism):
+    """Give ``model`` the modality ``names`` and ``organism`` of the data :meth:`jae.JAE.fit` fits it on, for the
+    block that calls :meth:`jae.JAE.fit_transformed`; put the last fit's back when that call is refused for an
+    argument before it changes the model (its network is the one it had), so a refused refit leaves it whole."""
+    before = model.network, model.modality_names, model.organism
+    model.modality_names, model.organism = names, organism
+    try:
+        yield
+    except BaseException:
+        if model.network is before[0]:
+            model.modality_names, model.organism = before[1:]
+        raise
 
 
 def _check_types(X, obs, preprocessor) -> None:

@@ -11,7 +11,7 @@ import torch
 
 from ._flags import check_flags, check_layer, is_whole
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
-from .fitting import fit_stages
+from .fitting import fit_stages, fitted_names
 from .io.paired import batch_column, get_paired
 from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
@@ -177,15 +177,15 @@ class JAE:
             n_components=self.config.n_svd, seed=self.seed, organism=organism if score_phase else None,
             progress_bar=progress_bar, protein_norm=self.config.protein_norm_for(), checked=True,
         )
-        self.modality_names, self.organism = paired.names, organism  # not before: a stopped refit keeps the last fit's
         if score_phase:
             obs = obs.copy()
             phase_keys = ("S_score", "G2M_score")
             obs[list(phase_keys)] = phase
-        return self.fit_transformed(
-            X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
-            phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
-        )
+        with fitted_names(self, paired.names, organism):  # not before: a stopped or refused refit keeps the last fit's
+            return self.fit_transformed(
+                X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
+                phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
+            )
 
     def fit_transformed(
         self, X: np.ndarray, obs: pd.DataFrame, *,
