@@ -30,6 +30,9 @@ __all__ = ["fit_stages", "fitted_names"]
 
 logger = logging.getLogger(__name__)
 
+#: The modality names a model fitted by fit_transformed alone gets (mudata's usual short names).
+_KIND_NAMES = {"GEX": "rna", "ATAC": "atac", "ADT": "prot"}
+
 
 def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_key: str | None, cell_type_key: str | None,
                phase_keys: tuple[str, str] | None, reference, finetune: bool, progress_bar: bool, mosaic) -> None:
@@ -76,6 +79,9 @@ def _fit_checked(model, X, *, preprocessor, batch_key, batch, labels, ref, phase
     supervised = cfg.mode == "supervised"
     model.calibration = model.voters = model.calibration_cells = model.adapter = model.mappings = None  # none of the last fit
     model.preprocessor, model.batch_key = preprocessor, batch_key  # batch_key: map_query's default
+    if len(model.modality_names) != len(preprocessor.kinds):  # fit_transformed called alone: names from the kinds
+        # (none made a model whose save wrote 'modalities': [], refused on load as damaged, and whose embed failed)
+        model.modality_names = tuple(_KIND_NAMES[k] for k in preprocessor.kinds)
     model.batches, (model.cell_types, model.cell_type_values), model.layout = batches, categories, layout
     logger.info(
         "latent layout: %s = %d; %d reference, %d query cells", model.layout.describe(), model.layout.dim,

@@ -201,7 +201,8 @@ class JAE:
         """:meth:`fit` on features already transformed by ``preprocessor`` (e.g. fitted by streaming).
 
         ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells; ``mosaic``:
-        which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both). A call refused for an argument
+        which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both). A model without modality names
+        gets ``'rna'`` and ``'atac'`` or ``'prot'`` (:attr:`modality_names`). A call refused for an argument
         leaves the model as it was; a fit that fails or is stopped later (an error, Ctrl-C) leaves no model.
         """
         fit_stages(self, X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
