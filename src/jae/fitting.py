@@ -42,6 +42,7 @@ def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_k
     _check_types(X, obs, preprocessor)  # one line naming the argument, not an AttributeError
     check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
     check_flags(finetune=finetune, progress_bar=progress_bar)
+    _check_mosaic(mosaic, len(obs))
     cfg = model.config
     if batch_key is None:  # one batch: all cells
         batch = pd.Series("all", index=obs.index, name="batch")
@@ -143,6 +144,21 @@ def fitted_names(model, names, organism):
         if model.network is before[0]:
             model.modality_names, model.organism = before[1:]
         raise
+
+
+def _check_mosaic(mosaic, n_cells: int) -> None:
+    """Refuse, in one line, a ``mosaic`` of :meth:`jae.JAE.fit_transformed` that is not a :class:`jae.mosaic.MosaicInput`
+    of its cells (it failed in the middle of the fit, 'str' object has no attribute 'subset', the model dropped)."""
+    from .mosaic import MosaicInput
+
+    if mosaic is None:
+        return
+    if not isinstance(mosaic, MosaicInput):
+        raise TypeError(f"mosaic must be a jae.mosaic.MosaicInput (which cells lack a modality) or None when every cell "
+                        f"has both, not {type(mosaic).__name__}")
+    if np.shape(mosaic.observed) != (n_cells, 2):
+        raise ValueError(f"mosaic.observed has shape {np.shape(mosaic.observed)}, not ({n_cells}, 2): one row per "
+                         "cell of X, one column per modality")
 
 
 def _check_types(X, obs, preprocessor) -> None:
