@@ -49,7 +49,8 @@ def test_a_jae_predictor_of_no_network_is_refused(tmp_path):
             del tensors[name]
 
     folder = _edited(tmp_path, "jae", lambda d: d.__setitem__("n_members", 0), drop)
-    with pytest.raises(ValueError, match=r"holds 0 networks, model\.json's n_members says 0"):
+    with pytest.raises(ValueError, match=r"model\.json: its n_members is 0, where a 'jae' predictor holds 1 network "
+                                         r"or more; the model folder is damaged"):
         ModalityPredictor.load(folder, device="cpu")
 
 

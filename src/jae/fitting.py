@@ -10,6 +10,7 @@ held-out reference cells (:mod:`jae.labels`). Every random step is seeded by the
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -21,24 +22,28 @@ from .labels import fit_calibration, label_categories
 from .model import JAENetwork, LatentLayout
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
-from .train import Stage, split_validation, train_network
+from .train import Stage, split_validation, train_network, unfitted_on_failure
 from .train.trainer import check_features
 from ._flags import check_flags
 
-__all__ = ["fit_stages"]
+__all__ = ["fit_stages", "fitted_names"]
 
 logger = logging.getLogger(__name__)
+
+#: The modality names a model fitted by fit_transformed alone gets (mudata's usual short names).
+_KIND_NAMES = {"GEX": "rna", "ATAC": "atac", "ADT": "prot"}
 
 
 def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_key: str | None, cell_type_key: str | None,
                phase_keys: tuple[str, str] | None, reference, finetune: bool, progress_bar: bool, mosaic) -> None:
     """Fit ``model`` (a :class:`jae.JAE`) on ``X`` ``(n_cells, preprocessor.n_output)`` with the annotations ``obs`` of
     the same cells, in place; the arguments as :meth:`jae.JAE.fit_transformed` takes them."""
+    # every argument is checked before the model is touched: a refused call leaves a fitted model as it was
     _check_types(X, obs, preprocessor)  # one line naming the argument, not an AttributeError
     check_features(X, len(obs), preprocessor.n_output)  # the shape, finite values: before the principal axes
     check_flags(finetune=finetune, progress_bar=progress_bar)
+    _check_mosaic(mosaic, len(obs))
     cfg = model.config
-    model.calibration = model.voters = model.calibration_cells = model.adapter = model.mappings = None  # none of the last fit
     if batch_key is None:  # one batch: all cells
         batch = pd.Series("all", index=obs.index, name="batch")
         if note := unused_batches(obs):  # a batch column left aside: said (a plain one-batch fit says nothing)
@@ -53,20 +58,36 @@ def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_k
         labels = get_annotation(obs, cell_type_key, what="cell-type labels")
     ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key)
     check_batches(batch[ref])
-    model.preprocessor, model.batch_key = preprocessor, batch_key  # batch_key: map_query's default
-    model.batches = sorted(pd.unique(batch[ref]))
-    model.cell_types, model.cell_type_values = label_categories(labels[ref], key=cell_type_key) if supervised else ([], None)
-    model.layout = LatentLayout(
-        n_cell_type=len(model.cell_types), n_batch=len(model.batches), n_phase=cfg.n_phase,
+    phase = None
+    if phase_keys is not None and cfg.n_phase:
+        phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
+    categories = label_categories(labels[ref], key=cell_type_key) if supervised else ([], None)
+    batches = sorted(pd.unique(batch[ref]))
+    layout = LatentLayout(
+        n_cell_type=len(categories[0]), n_batch=len(batches), n_phase=cfg.n_phase,
         n_free=cfg.n_free if supervised else cfg.n_free_unsupervised,
     )
+    _fit_checked(model, X, preprocessor=preprocessor, batch_key=batch_key, batch=batch, labels=labels, ref=ref,
+                 phase=phase, categories=categories, batches=batches, layout=layout, finetune=finetune,
+                 progress_bar=progress_bar, mosaic=mosaic)
+
+
+@unfitted_on_failure  # a fit that does not finish (an error, Ctrl-C) leaves no model
+def _fit_checked(model, X, *, preprocessor, batch_key, batch, labels, ref, phase, categories, batches, layout, finetune,
+                 progress_bar, mosaic) -> None:
+    """The stages of :func:`fit_stages` on its checked arguments: from here on the model changes."""
+    cfg = model.config
+    supervised = cfg.mode == "supervised"
+    model.calibration = model.voters = model.calibration_cells = model.adapter = model.mappings = None  # none of the last fit
+    model.preprocessor, model.batch_key = preprocessor, batch_key  # batch_key: map_query's default
+    if len(model.modality_names) != len(preprocessor.kinds):  # fit_transformed called alone: names from the kinds
+        # (none made a model whose save wrote 'modalities': [], refused on load as damaged, and whose embed failed)
+        model.modality_names = tuple(_KIND_NAMES[k] for k in preprocessor.kinds)
+    model.batches, (model.cell_types, model.cell_type_values), model.layout = batches, categories, layout
     logger.info(
         "latent layout: %s = %d; %d reference, %d query cells", model.layout.describe(), model.layout.dim,
         int(ref.sum()), int((~ref).sum()),
     )
-    phase = None
-    if phase_keys is not None and cfg.n_phase:
-        phase = np.column_stack([get_annotation(obs, k, what="cell-cycle scores").to_numpy(np.float32) for k in phase_keys])
     principal_readout = cfg.readout_for() in ("principal", "components")
     principal = None  # one PCA of the reference features serves the PCA start and the readout
     cycle_shrink, model.axes_carry = cfg.type_cycle_shrink, None
@@ -108,6 +129,36 @@ def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_k
     if supervised:
         model.calibration, model.voters, model.calibration_cells = fit_calibration(
             model, X, np.flatnonzero(ref), codes, val_idx, None if mosaic is None else mosaic.observed[ref])
+
+
+@contextmanager
+def fitted_names(model, names, organism):
+    """Give ``model`` the modality ``names`` and ``organism`` of the data :meth:`jae.JAE.fit` fits it on, for the
+    block that calls :meth:`jae.JAE.fit_transformed`; put the last fit's back when that call is refused for an
+    argument before it changes the model (its network is the one it had), so a refused refit leaves it whole."""
+    before = model.network, model.modality_names, model.organism
+    model.modality_names, model.organism = names, organism
+    try:
+        yield
+    except BaseException:
+        if model.network is before[0]:
+            model.modality_names, model.organism = before[1:]
+        raise
+
+
+def _check_mosaic(mosaic, n_cells: int) -> None:
+    """Refuse, in one line, a ``mosaic`` of :meth:`jae.JAE.fit_transformed` that is not a :class:`jae.mosaic.MosaicInput`
+    of its cells (it failed in the middle of the fit, 'str' object has no attribute 'subset', the model dropped)."""
+    from .mosaic import MosaicInput
+
+    if mosaic is None:
+        return
+    if not isinstance(mosaic, MosaicInput):
+        raise TypeError(f"mosaic must be a jae.mosaic.MosaicInput (which cells lack a modality) or None when every cell "
+                        f"has both, not {type(mosaic).__name__}")
+    if np.shape(mosaic.observed) != (n_cells, 2):
+        raise ValueError(f"mosaic.observed has shape {np.shape(mosaic.observed)}, not ({n_cells}, 2): one row per "
+                         "cell of X, one column per modality")
 
 
 def _check_types(X, obs, preprocessor) -> None:

@@ -11,7 +11,7 @@ import torch
 
 from ._flags import check_flags, check_layer, is_whole
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
-from .fitting import fit_stages
+from .fitting import fit_stages, fitted_names
 from .io.paired import batch_column, get_paired
 from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
@@ -27,7 +27,7 @@ from .preprocess import Preprocessor
 from .provenance import describe
 from .preprocess.organism import given_organism, infer_organism
 from .storage import checked_key, in_data_order, store_obsm
-from .train import Stage, train_network, unchanged_on_failure, unfitted_on_failure, usable_device
+from .train import Stage, train_network, unchanged_on_failure, usable_device
 from .train.trainer import check_features
 
 __all__ = ["JAE"]
@@ -177,17 +177,16 @@ class JAE:
             n_components=self.config.n_svd, seed=self.seed, organism=organism if score_phase else None,
             progress_bar=progress_bar, protein_norm=self.config.protein_norm_for(), checked=True,
         )
-        self.modality_names, self.organism = paired.names, organism  # not before: a stopped refit keeps the last fit's
         if score_phase:
             obs = obs.copy()
             phase_keys = ("S_score", "G2M_score")
             obs[list(phase_keys)] = phase
-        return self.fit_transformed(
-            X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
-            phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
-        )
+        with fitted_names(self, paired.names, organism):  # not before: a stopped or refused refit keeps the last fit's
+            return self.fit_transformed(
+                X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
+                phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
+            )
 
-    @unfitted_on_failure  # a fit that does not finish (an error, Ctrl-C) leaves no model
     def fit_transformed(
         self, X: np.ndarray, obs: pd.DataFrame, *,
         preprocessor: Preprocessor,
@@ -202,7 +201,9 @@ class JAE:
         """:meth:`fit` on features already transformed by ``preprocessor`` (e.g. fitted by streaming).
 
         ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells; ``mosaic``:
-        which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both).
+        which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both). A model without modality names
+        gets ``'rna'`` and ``'atac'`` or ``'prot'`` (:attr:`modality_names`). A call refused for an argument
+        leaves the model as it was; a fit that fails or is stopped later (an error, Ctrl-C) leaves no model.
         """
         fit_stages(self, X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
                    phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
@@ -416,7 +417,10 @@ class JAE:
 
     # -------------------------------------------------------------------------------------- save / load
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write ``model.json`` and ``weights.pt`` (tensors only) into the folder ``path`` (``overwrite``: replace)."""
+        """Write ``model.json`` and ``weights.pt`` (tensors only) into the folder ``path`` (``overwrite``: replace).
+
+        Missing folders above ``path`` are created, as scvi-tools' ``save`` does, and named in an INFO line;
+        :func:`jae.fit_files`, :func:`jae.map_files` and the CLI, given paths to run on, refuse them instead."""
         from .checkpoint import save_model
 
         self._require_fitted()

@@ -116,6 +116,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     """The body of :meth:`jae.JAE.fit` for mosaic data (see the module docstring)."""
     from .io.mosaic import get_mosaic
     from .io.validate import check_fit_annotations, mosaic_counts
+    from .fitting import fitted_names
     from .model.moments import FeatureMoments
     from .preprocess import Preprocessor
     from .preprocess.organism import given_organism, infer_organism
@@ -158,7 +159,6 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         blocks.append(block)
         if phase_i is not None:
             phase[rows] = phase_i
-    model.modality_names, model.organism = m.names, organism  # not before: a stopped refit keeps the last fit's
     preprocessor = Preprocessor.from_bases(m.kinds, m.var_names, bases, protein_norm=model.config.protein_norm_for(),
                                            protein_depth=depth)
     X = np.hstack(blocks)
@@ -174,11 +174,12 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         obs = obs.copy()
         phase_keys = ("S_score", "G2M_score")
         obs[list(phase_keys)] = phase
-    return model.fit_transformed(
-        X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
-        reference=reference, finetune=finetune, progress_bar=progress_bar,
-        mosaic=MosaicInput(m.observed, dropped, widths, rate=MODALITY_DROPOUT),
-    )
+    with fitted_names(model, m.names, organism):  # not before: a stopped or refused refit keeps the last fit's
+        return model.fit_transformed(
+            X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
+            reference=reference, finetune=finetune, progress_bar=progress_bar,
+            mosaic=MosaicInput(m.observed, dropped, widths, rate=MODALITY_DROPOUT),
+        )
 
 
 def check_mosaic_batches(names, observed: np.ndarray, obs: pd.DataFrame, batch_key: str | None, *,

@@ -27,6 +27,12 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
     from . import __version__
     from .mapping import mappings_of
 
+    if not isinstance(key_added, str) or not key_added.strip():  # a number was recorded as obsm_key, silently
+        raise (ValueError if isinstance(key_added, str) else TypeError)(
+            f"key_added must name the obsm key the embedding is stored under (a non-empty string, e.g. 'X_jae'), "
+            f"not {key_added!r}")
+    if columns is not None and (isinstance(columns, (str, bytes)) or not all(isinstance(c, str) for c in columns)):
+        raise TypeError(f"columns must be a list of the embedding's column names (strings) or None, not {columns!r}")
     model._require_fitted()
     out = {
         "jae_version": __version__,

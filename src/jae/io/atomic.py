@@ -175,6 +175,8 @@ def atomic_path(
         raise FileExistsError(f"{path} {what}; pass overwrite=True (CLI: --overwrite) or choose another output path")
     pending = _PENDING.get()
     made = _make_parents(path)
+    if made and writer:  # as scvi-tools' save, missing folders are made; said, so that a typo in them is seen
+        logger.info("created the missing folder %s for %s", made[0], path)
     if pending is not None:  # folders made for a failed block's outputs are removed with them
         pending.made.extend(made)
     if writer:

@@ -74,7 +74,9 @@ def check_outputs(
     overwrite_fix: str = "pass overwrite=True",
 ) -> None:
     """Refuse, before any work, an output path that would replace an input, an existing file (unless
-    ``overwrite``), or that lies in a folder that does not exist or cannot be written.
+    ``overwrite``), or that lies in a folder that does not exist or cannot be written. Runners given paths (the
+    ``*_files`` functions, the CLI) refuse a missing folder, a typo in one of their paths caught before the work;
+    saving an object (:meth:`jae.JAE.save`, :func:`jae.io.atomic.atomic_path`) creates it, as scvi-tools does.
 
     Parameters
     ----------

@@ -47,8 +47,10 @@ def check_description(meta: dict, tensors: dict, path: Path) -> None:
     if meta["method"] == "jae":
         n = meta["n_members"]
         saved = {k.split(".", 1)[0] for k in tensors if k.startswith("net")}
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1 or saved != {f"net{i}" for i in range(n)}:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             # n_members 0 loaded a predictor of no network, which failed every predict with "list index out of range"
+            raise ValueError(damaged % f"its n_members is {n!r}, where a 'jae' predictor holds 1 network or more")
+        if saved != {f"net{i}" for i in range(n)}:
             raise mismatch(path, f"it holds {len(saved)} networks, model.json's n_members says {n!r}")
     _check_config(meta, tensors, path)
     for name, value in tensors.items():  # no fit writes NaN or infinity: every prediction came back NaN, silently
