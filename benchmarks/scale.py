@@ -140,8 +140,8 @@ def run_size(n: int, args, info: dict) -> dict:
     emb = work / "embedding.h5ad"
     if "embed" in args.stages:
         stages.append(run_stage("embed", ["embed", *inputs, "--model", str(work / "model"), "--out", str(emb),
-                                          "--overwrite", "--device", args.device, *budget],
-                                work / "embed.log", threads=args.threads))
+                                          "--overwrite", "--device", args.device, *budget, "-v"],  # the path
+                                work / "embed.log", threads=args.threads))  # line is DEBUG for embed (session 37)
     files = open_competition(mod1, mod2)
     need_gb = files.memory_needed(in_memory=True) / 1e9
     note = None
