@@ -115,3 +115,19 @@ def no_user() -> str:
     with pytest.raises(KeyError):
         pwd.getpwnam(name[1:])
     return name
+
+
+@pytest.fixture
+def no_scoring(monkeypatch):
+    """Stand-in for the metrics (every metric 0.5, returned at once), for tests of what jae.evaluate does around them:
+    the report, its description, its folder."""
+    import pandas as pd
+
+    import jae
+
+    def fake(E, **kwargs):
+        out = pd.Series({m: 0.5 for m in (*jae.metrics.METRICS, "overall")})
+        out.attrs.update(averaged=list(jae.metrics.METRICS), skipped={}, notes=[])
+        return out
+
+    monkeypatch.setattr(jae.metrics, "evaluate_embedding", fake)

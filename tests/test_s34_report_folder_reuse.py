@@ -18,16 +18,6 @@ def data():
     return m
 
 
-@pytest.fixture
-def no_scoring(monkeypatch):
-    def fake(E, **kwargs):
-        out = pd.Series({m: 0.5 for m in (*jae.metrics.METRICS, "overall")})
-        out.attrs.update(averaged=list(jae.metrics.METRICS), skipped={}, notes=[])
-        return out
-
-    monkeypatch.setattr(jae.metrics, "evaluate_embedding", fake)
-
-
 def test_a_folder_of_other_files_takes_a_report_without_overwrite(data, tmp_path, no_scoring):
     """A report_dir holding only the user's files (the data's own folder) was refused, 'report_dir ... exists; pass
     overwrite=True to replace it', as if the folder would be replaced; nothing of theirs is, so the table is now

@@ -15,16 +15,6 @@ from jae.cli import main
 from jae.datasets import simulate
 
 
-@pytest.fixture
-def no_scoring(monkeypatch):
-    def fake(E, *, cell_type, **kwargs):
-        out = pd.Series({m: 0.5 for m in (*jae.metrics.METRICS, "overall")})
-        out.attrs.update(averaged=list(jae.metrics.METRICS), skipped={}, notes=[])
-        return out
-
-    monkeypatch.setattr(jae.metrics, "evaluate_embedding", fake)
-
-
 @pytest.fixture(scope="module")
 def data():
     m = simulate(120, n_genes=250, n_peaks=300, n_cell_types=3, n_batches=2, seed=2)

@@ -5,21 +5,10 @@ their own, which nmi and asw_label reward keeping together; jae.evaluate said so
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import jae
 from jae.datasets import simulate
-
-
-@pytest.fixture
-def no_scoring(monkeypatch):
-    def fake(E, *, cell_type, **kwargs):
-        out = pd.Series({m: 0.5 for m in (*jae.metrics.METRICS, "overall")})
-        out.attrs.update(averaged=list(jae.metrics.METRICS), skipped={}, notes=[])
-        return out
-
-    monkeypatch.setattr(jae.metrics, "evaluate_embedding", fake)
 
 
 @pytest.fixture(scope="module")
