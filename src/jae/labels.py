@@ -254,7 +254,8 @@ def predict_cell_type(
     checked_key(key_added, example="jae", obsm=False)  # before any work (obs columns: a '/' reads back)
     model._require_fitted()
     if not model.layout.n_cell_type:
-        raise ValueError("this model was fitted without cell types (unsupervised mode); it cannot predict them")
+        raise ValueError("this model was fitted without cell types (unsupervised mode), so it cannot predict them: fit "
+                         "with mode='supervised' and a cell_type_key (CLI: jae fit --cell-type-key COLUMN)")
     cal, voters = model.calibration, getattr(model, "voters", None)
     if embedding is None:
         X, cells, batch, observed = model._features(data, layer=layer)
