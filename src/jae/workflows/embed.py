@@ -118,6 +118,12 @@ def embed_files(
     out = user_path(out, name="out")
     folder = _model_folder(model)
     protect = inputs.paths
+    for flag, path in (("out", out), ("labels_out", labels_out), ("impute_out", impute_out)):
+        # a file left in the model folder made a later 'jae fit --out MODEL --overwrite' refuse it (as map refuses)
+        if folder is not None and path is not None and folder.resolve() in user_path(path).resolve().parents:
+            raise ValueError(f"{flag} {path} lies inside the model folder {folder}, which only jae fit writes (a "
+                             f"stray file there stops 'jae fit --overwrite' replacing it): choose a path for {flag} "
+                             "outside it")
     check_outputs(
         [("out", out), ("labels_out", labels_out), ("impute_out", impute_out)],
         inputs=protect + ([folder] if folder else []), overwrite=overwrite,
