@@ -124,18 +124,20 @@ def train_ensemble(
     # epochs over all of them ('1156epoch') matched no epoch the log names ('early stop at epoch 216'), and a total
     # of epochs would only give a false ETA. The current network's epoch is in the postfix (see _NetworkBar).
     # under torchrun every process trains the whole predictor; process 0 alone draws the bar (as the joint model's)
-    bar = tqdm(total=len(rates) * len(splits), desc="predict: training networks", unit="network",
+    done, total = 0, len(rates) * len(splits)  # a disabled bar counts nothing: the log's network number is kept here
+    bar = tqdm(total=total, desc="predict: training networks", unit="network",
                disable=not progress_bar or not is_writer(), leave=False)  # fmt: skip
     with cpu_threads(device), bar:
         for rate in rates:
             nets, histories, sse, n_val = [], [], 0.0, 0
             for i, (fit_idx, val_idx) in enumerate(splits):
                 member_seed = int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
-                net, history = train_network(
+                net, history = train_network(  # the log names the network ('predict network 3/10: early stop ...')
                     S, codes, fit_idx=fit_idx, val_idx=val_idx, config=config, dropout=rate, seed=member_seed,
-                    device=device, bar=_NetworkBar(bar),
+                    device=device, bar=_NetworkBar(bar), name=f"predict network {done + 1}/{total}",
                 )
                 bar.update(1)
+                done += 1
                 nets.append(net)
                 histories.append(history)
                 sse += min(h["val_total"] for h in history) * len(val_idx)
@@ -175,6 +177,7 @@ def train_network(
     seed: int = 0,
     device: str | torch.device = "auto",
     bar=None,
+    name: str = "predict",
 ) -> tuple[PredictionNet, list[dict[str, float]]]:
     """Fit one :class:`PredictionNet` from source encodings to target codes, with early stopping.
 
@@ -196,6 +199,8 @@ def train_network(
         Where to train (``'auto'``: CUDA when available).
     bar
         A bar to advance by one per epoch trained (``update`` and ``set_postfix``), or None for none.
+    name
+        How the log names this network (e.g. ``'predict network 3/10: early stop at epoch 41'``).
 
     Returns
     -------
@@ -225,11 +230,11 @@ def train_network(
 
     history = run_epochs(
         net, step, n_train=len(fit_idx), batch_size=config.batch_size, generator=gen, max_epochs=config.max_epochs,
-        validate=lambda: _code_mse(net, X_val, Y_val), patience=config.patience, desc="predict", bar=bar,
+        validate=lambda: _code_mse(net, X_val, Y_val), patience=config.patience, desc=name, bar=bar,
         progress_bar=bar is not None, postfix={"dropout": dropout},
     )
     best = min(history, key=lambda h: h["val_total"])
-    logger.debug("predict: %d epochs, best validation epoch %d (code MSE %.4g)", len(history), best["epoch"],
+    logger.debug("%s: %d epochs, best validation epoch %d (code MSE %.4g)", name, len(history), best["epoch"],
                  best["val_total"])  # fmt: skip
     return net, history
 
