@@ -80,7 +80,7 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
     absent = pd.Index(cells)[~pd.Index(cells).isin(obs.index)]
     logger.warning(
         "annotations %s: %d of %d cells matched; the other %d (e.g. %s) are not in it: in its columns %s they keep "
-        "the data's own values, or get missing values where the data has none (a fit takes a cell missing its "
+        "the values of the data's obs, or get missing values where it has none (a fit takes a cell missing its "
         "cell-type column, cell_type_key, as an unlabelled query cell, and refuses one missing its batch_key); "
         "add them to the file if they have annotations", path.name, matched, len(cells), len(absent),
         ", ".join(repr(str(c)) for c in absent[:3]), [str(c) for c in obs.columns])

@@ -96,6 +96,14 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, repla
     from .annotations import joined_column
 
     held = [c for c in new if c in mdata.obs.columns]  # replaced where the global obs holds the data's own values
+    lacked = int((~mdata.obs_names.isin(source.index)).sum())
+    only = {c: m for c in new if c not in held for m, a in reversed(mdata.mod.items()) if c in a.obs.columns}
+    if lacked and only:  # the annotations' warning says such cells keep the data's values: these are not read
+        col, mod = next(iter(only.items()))
+        logger.warning("%s: %s only in the modalities' obs, not in mdata.obs, so the %d cells it lacks get missing "
+                       "values there, not the modalities' values (which stay in their obs); to keep those, copy the "
+                       "column into mdata.obs first, e.g. mdata.obs[%r] = mdata[%r].obs[%r]", what,
+                       f"the data holds {list(only)}", lacked, col, mod, col)
     for col in new:
         series = source[col]
         mdata.obs[col] = joined_column(series, mdata.obs_names, mdata.obs[col] if col in mdata.obs.columns else None)
