@@ -261,7 +261,7 @@ def write_report(
         write_table(table, staging, protect=protect, overwrite=True)  # the staging folder is this report's own
         diag = diagnostics_table(table)
         if diag is not None:
-            atomic_write(staging / "diagnostics.csv", lambda p: diag.to_csv(p, float_format="%.6g", na_rep="NaN"),
+            atomic_write(staging / "diagnostics.csv", lambda p: diag.to_csv(p, na_rep="NaN"),
                          protect=protect, overwrite=True)
         subset = np.arange(n)
         sampled = absent = shown = ""

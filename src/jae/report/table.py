@@ -205,7 +205,7 @@ def write_table(table: pd.DataFrame, out_dir: Path, *, protect: Iterable = (),
     out_dir = user_path(out_dir)
     check_free([out_dir / "metrics.csv", out_dir / "metrics.md"], overwrite=overwrite)
     with atomic_outputs():  # both or neither: a failed metrics.md left a new metrics.csv beside the old .md
-        csv = atomic_write(out_dir / "metrics.csv", lambda p: table.to_csv(p, float_format="%.6g", na_rep="NaN"),
+        csv = atomic_write(out_dir / "metrics.csv", lambda p: table.to_csv(p, na_rep="NaN"),
                            protect=protect, overwrite=overwrite)
         described = table.attrs.get("description")  # what was scored, how (jae.evaluate's): --no-report's only record
         text = (f"{_md_text(described)}\n\n" if isinstance(described, str) and described.strip() else "") + \
