@@ -120,7 +120,8 @@ def embed_files(
     protect = inputs.paths
     for flag, path in (("out", out), ("labels_out", labels_out), ("impute_out", impute_out)):
         # a file left in the model folder made a later 'jae fit --out MODEL --overwrite' refuse it (as map refuses)
-        if folder is not None and path is not None and folder.resolve() in user_path(path).resolve().parents:
+        given = path is not None and folder is not None
+        if given and folder.resolve() in user_path(path, name=flag).resolve().parents:
             raise ValueError(f"{flag} {path} lies inside the model folder {folder}, which only jae fit writes (a "
                              f"stray file there stops 'jae fit --overwrite' replacing it): choose a path for {flag} "
                              "outside it")
