@@ -79,3 +79,13 @@ def _model_folder(model) -> Path | None:
         raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one (str or pathlib.Path), not "
                         f"{type(model).__name__}")
     return user_path(model, name="model")
+
+
+def _outside_model_folder(outputs, folder: Path | None, *, what: str, why: str, fix: str) -> None:
+    """Refuse an output (``(flag, path)``; None: not written) inside the model folder a workflow reads, which it never
+    writes: ``'{flag} {path} lies inside the {what} {folder}, which {why}: {fix}'``, ``fix`` naming ``{flag}``."""
+    if folder is None:
+        return
+    for flag, path in outputs:
+        if path is not None and folder.resolve() in user_path(path, name=flag).resolve().parents:
+            raise ValueError(f"{flag} {path} lies inside the {what} {folder}, which {why}: {fix.format(flag=flag)}")

@@ -24,7 +24,9 @@ from ..io.paths import user_path
 from ..io.write import check_method_id
 from ..query import features_kept, query_features
 from ..query_batches import decoder_batch_key
-from ._files import FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder
+from ._files import (
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, _outside_model_folder,
+)
 from ._mapped_cells import check_mapped_cells
 from .embedding_output import with_input_obs, write_embedding
 
@@ -118,13 +120,10 @@ def embed_files(
     out = user_path(out, name="out")
     folder = _model_folder(model)
     protect = inputs.paths
-    for flag, path in (("out", out), ("labels_out", labels_out), ("impute_out", impute_out)):
-        # a file left in the model folder made a later 'jae fit --out MODEL --overwrite' refuse it (as map refuses)
-        given = path is not None and folder is not None
-        if given and folder.resolve() in user_path(path, name=flag).resolve().parents:
-            raise ValueError(f"{flag} {path} lies inside the model folder {folder}, which only jae fit writes (a "
-                             f"stray file there stops 'jae fit --overwrite' replacing it): choose a path for {flag} "
-                             "outside it")
+    # a file left in the model folder made a later 'jae fit --out MODEL --overwrite' refuse it (as map refuses)
+    _outside_model_folder([("out", out), ("labels_out", labels_out), ("impute_out", impute_out)], folder,
+                          what="model folder", why="only jae fit writes (a stray file there stops 'jae fit "
+                          "--overwrite' replacing it)", fix="choose a path for {flag} outside it")
     check_outputs(
         [("out", out), ("labels_out", labels_out), ("impute_out", impute_out)],
         inputs=protect + ([folder] if folder else []), overwrite=overwrite,

@@ -21,7 +21,9 @@ from ..io.paths import user_path
 from ..mapping import check_seed_epochs
 from ..query_batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
                              query_batch_key)
-from ._files import FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder
+from ._files import (
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, _outside_model_folder,
+)
 from .embed import LABEL_COLUMNS, embed_files
 
 __all__ = ["FilesResult", "fit_files", "map_files", "embed_files", "LABEL_COLUMNS"]
@@ -162,9 +164,8 @@ def map_files(
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; mapping never changes the reference: choose another out")
-    if folder is not None and folder.resolve() in out.resolve().parents:
-        raise ValueError(f"out {out} lies inside the reference model folder {folder}, which mapping never changes: "
-                         "choose another out outside it")
+    _outside_model_folder([("out", out)], folder, what="reference model folder", why="mapping never changes",
+                          fix="choose another {flag} outside it")
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")
