@@ -140,10 +140,12 @@ def svd_baseline_blocks(sources: Sequence, kinds: Sequence[str], *, n_dims: int 
     """:func:`svd_baseline` of counts read in row blocks (:class:`jae.io.chunked.InMemoryCounts`, or
     :class:`~jae.io.chunked.BackedCounts` for counts on disk), the one implementation of both.
 
-    Each SVD is fitted on the normalised counts of every cell, or, with ``svd_fit_cells`` below the number of cells,
-    of the seeded sample of that many cells that jae's own preprocessing fits on; every cell is then normalised and projected block by block, so the memory
-    held is the sample, one block and the result. With ``checks``, one ``(counts named, modality, hint)`` per
-    modality (how messages name its counts, its name, and where raw counts go), each block is checked to hold counts before it is used. Returns what
+    Each SVD is fitted on the normalised counts of every cell (then projected as they are), or, with
+    ``svd_fit_cells`` below the number of cells, of the seeded sample of that many cells that jae's own preprocessing
+    fits on; every cell is then read again, normalised and projected block by block, so the memory held is the
+    sample, one block and the result. With ``checks``, one ``(counts named, modality, hint)`` per modality (how
+    messages name its counts, its name, and where raw counts go), each block is checked to hold counts before it is
+    used. Returns what
     :func:`svd_baseline` returns.
     """
     from .preprocess.pipeline import BLOCK_ROWS, _sample_rows
@@ -168,8 +170,11 @@ def svd_baseline_blocks(sources: Sequence, kinds: Sequence[str], *, n_dims: int 
         sample = pieces[0] if len(pieces) == 1 else sp.vstack(pieces, format="csr")
         pieces.clear()
         basis = fit_svd(sample, n_components=k, seed=seed)
-        del sample
         log.debug("svd_baseline: %s -> %d SVD components", kind, basis.n_components)
+        if rows is None:  # the sample is every cell, normalised: projected as it is, not read and normalised again
+            blocks.append(basis.transform(sample))
+            continue
+        del sample
         blocks.append(np.vstack([basis.transform(log_normalize(b, copy=False)) for b in src.blocks(BLOCK_ROWS)]))
     return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
 
