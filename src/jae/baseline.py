@@ -198,7 +198,8 @@ def _checked(src, kind: str, check: tuple[str, str, str] | None):
             validate_counts(b, name=check[0], modality=check[1], kind=kind, hint=check[2])
         empty = np.flatnonzero(np.asarray(b.sum(axis=1)).ravel() <= 0)
         if len(empty):
-            raise ValueError(f"svd_baseline: {len(empty)} of {cells} have no {kind} counts (e.g. row {pos + empty[0]}), "
+            raise ValueError(f"svd_baseline: {len(empty)} of {cells} have no {kind} counts (e.g. row "
+                             f"{pos + empty[0]}), "
                              "nothing to normalise; remove those rows from every matrix first" +
                              ("" if check is None else f"; {_WAY_OUT}"))
         pos += b.shape[0]
