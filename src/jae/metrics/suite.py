@@ -29,11 +29,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ._graph import (
-    N_NEIGHBORS,
     NeighborGraph,
     KnnMode,
     _as_float_matrix,
     approximate_knn,
+    check_scored_cells,
     graph_neighbors,
     knn_and_cluster_sums,
     resolve_knn,
@@ -185,10 +185,7 @@ def evaluate_embedding(
     if uninformative:
         raise ValueError(f"embedding {uninformative}")
     n = E.shape[0]
-    if n < N_NEIGHBORS + 1:  # each cell's 15 neighbours would be (nearly) every cell: scores that say nothing
-        raise ValueError(f"evaluate_embedding: the embedding has {n} cells, fewer than the {N_NEIGHBORS + 1} the "
-                         f"metrics need (their graph joins each cell to its {N_NEIGHBORS} nearest neighbours, as "
-                         f"scanpy's, and must leave some cells out); score at least {N_NEIGHBORS + 1} cells")
+    check_scored_cells(n, "evaluate_embedding")  # 15 neighbours of (nearly) every cell: scores that say nothing
     mode = resolve_knn(knn, n)
     types = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
