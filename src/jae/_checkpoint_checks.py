@@ -58,6 +58,22 @@ def _label_values(values) -> dict:
     return {"cell_type_values": [int(v) if isinstance(v, numbers.Integral) else float(v) for v in values]}
 
 
+def _label_order(order) -> dict:
+    """``{"cell_type_order": [...]}`` for a model whose reference's categorical labels set an order of their types
+    (:func:`jae.labels.label_order`): predictions come back in it; ``{}`` otherwise (sorted, as jae before it)."""
+    return {} if order is None else {"cell_type_order": list(order)}
+
+
+def _check_label_order(path: Path, order, cell_types: list[str]) -> list[str] | None:
+    """A description's ``categories.cell_type_order`` (None: files without it), refused in one line unless it is
+    the model's cell types in some order (predictions then failed in pandas, or lost a type)."""
+    if order is not None and (not isinstance(order, list) or not all(isinstance(n, str) for n in order)
+                              or sorted(order) != sorted(cell_types) or len(set(order)) != len(order)):
+        raise ValueError(f"{path / DESCRIPTION}: categories.cell_type_order is not the cell types in an order "
+                         f"({order!r:.80}); {damaged_folder()}")
+    return order
+
+
 def _finite_or_none(value) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 

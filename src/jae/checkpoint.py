@@ -16,7 +16,8 @@ import pandas as pd
 import torch
 
 from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
-                                 _check_temperatures, _finite_or_none, _label_values, _mappings, _missing_config,
+                                 _check_label_order, _check_temperatures, _finite_or_none,
+                                 _label_order, _label_values, _mappings, _missing_config,
                                  _saved, _check_config, damaged_folder)
 from .config import JAEConfig
 from .io.paths import user_path
@@ -61,7 +62,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "seed": model.seed,
         "layout": model.layout.to_dict(),
         "categories": {"cell_type": list(model.cell_types), "batch": list(model.batches),
-                       **_label_values(getattr(model, "cell_type_values", None))},
+                       **_label_values(getattr(model, "cell_type_values", None)),
+                       **_label_order(getattr(model, "cell_type_order", None))},
         "organism": model.organism,
         "batch_key": getattr(model, "batch_key", None),  # fit's batch column, map_query's default (optional)
         "modalities": [
@@ -153,6 +155,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
                                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
         raise ValueError(f"{path}: categories.cell_type_values do not match the cell types; {damaged_folder()}")
     model.cell_type_values = values
+    # the reference's own order of its types (optional in any version; files without it: sorted, as before)
+    model.cell_type_order = _check_label_order(path, d["categories"].get("cell_type_order"), model.cell_types)
     model.organism = d.get("organism")
     model.batch_key = d.get("batch_key")  # files before jae kept it: None (map_query then reads obs['batch'])
     if model.batch_key is not None and not isinstance(model.batch_key, str):  # map_query: "unhashable type: 'list'"

@@ -18,7 +18,7 @@ import torch
 
 from .io.cell_obs import check_batches, get_annotation, unused_batches
 from .io.validate import reference_mask
-from .labels import fit_calibration, label_categories
+from .labels import fit_calibration, label_categories, label_order
 from .model import JAENetwork, LatentLayout
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
@@ -84,6 +84,7 @@ def _fit_checked(model, X, *, preprocessor, batch_key, batch, labels, ref, phase
         # (none made a model whose save wrote 'modalities': [], refused on load as damaged, and whose embed failed)
         model.modality_names = tuple(_KIND_NAMES[k] for k in preprocessor.kinds)
     model.batches, (model.cell_types, model.cell_type_values), model.layout = batches, categories, layout
+    model.cell_type_order = label_order(labels[ref], *categories) if supervised else None  # the reference's order
     logger.info(
         "latent layout: %s = %d; %d reference, %d query cells", model.layout.describe(), model.layout.dim,
         int(ref.sum()), int((~ref).sum()),

@@ -93,14 +93,35 @@ def label_categories(labels: pd.Series, *, key: str | None = None) -> tuple[list
     return names, ([own[n] for n in names] if set(own) == set(names) else None)
 
 
+def label_order(labels: pd.Series, names: list[str], values: list | None) -> list[str] | None:
+    """The order of the cell types ``names`` (with their ``values``: :func:`label_categories`) that the reference's
+    ``labels`` set as a categorical column (e.g. by lineage), as text, for the categories of
+    :func:`predict_cell_type`; None for labels that set none (not categorical, or their order is the one predictions
+    have without it: text sorted, numbers in numeric order), so the model keeps none."""
+    if not isinstance(labels.dtype, pd.CategoricalDtype):
+        return None
+    present = set(names)
+    order = [n for n in labels.cat.categories.astype(str) if n in present]  # types the reference has, in its order
+    if sorted(order) != sorted(names):  # text that astype(str) of the values writes otherwise: no order kept
+        return None
+    default = names if values is None else [n for _, n in sorted(zip(values, names))]
+    return None if order == default else order
+
+
 def _categorical(model, codes: np.ndarray) -> pd.Categorical:
     """Predicted ``codes`` (positions in ``model.cell_types``) as labels: every known type, in the model's order, as
     scanpy keeps labels; numeric labels as the reference's values (:func:`label_categories`), in numeric order
-    (:func:`obs_labels` then gives them as text)."""
+    (:func:`obs_labels` then gives them as text). A reference whose categorical labels set an order
+    (``model.cell_type_order``, :func:`label_order`) gives its types in that order."""
     values = getattr(model, "cell_type_values", None)
+    order = getattr(model, "cell_type_order", None)
     if values is None:
-        return pd.Categorical.from_codes(codes, categories=pd.Index(model.cell_types))
-    return pd.Categorical(np.asarray(values)[codes], categories=sorted(values))
+        labels = pd.Categorical.from_codes(codes, categories=pd.Index(model.cell_types))
+        return labels if order is None else labels.reorder_categories(order)
+    if order is None:
+        return pd.Categorical(np.asarray(values)[codes], categories=sorted(values))
+    value_of = dict(zip(model.cell_types, values))
+    return pd.Categorical(np.asarray(values)[codes], categories=[value_of[n] for n in order])
 
 
 def obs_labels(labels: pd.DataFrame) -> pd.DataFrame:

@@ -47,7 +47,9 @@ logger = logging.getLogger("jae.checkpoint")  # its messages keep the logger the
 #: default with labels since round 48; the fitted median protein count as ``median_count`` in the ADT modality's
 #: entry); files before it load with the normalisation their config names (``"log"`` when it names none).
 #: Optional in any version: ``cell_type_values`` in ``categories``, the reference's labels when they are numbers
-#: (predictions come back as those); files without it give the names (text), as jae before it did.
+#: (predictions come back as those); files without it give the names (text), as jae before it did. Also optional in
+#: any version: ``cell_type_order`` in ``categories``, the order the reference's categorical labels set for its types
+#: (predictions' categories come in it); files without it give them sorted, as jae before it did.
 FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 #: What a model folder may hold, and the call that loads each.
