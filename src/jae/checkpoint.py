@@ -208,6 +208,11 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
             parts.update(_saved(tensors, "readout", ("cycle_axes", "cycle_keep"), damaged % "readout's cell-cycle"))
         if d["readout"].get("type_linear"):  # format 5
             parts.update(_saved(tensors, "readout", ("type_coef", "type_intercept"), damaged % "readout's classifier"))
+        unread = sorted(k for k in tensors if k.startswith("readout.") and k[len("readout."):] not in parts)
+        if unread:  # cycle_directions or type_linear edited away: loaded without them, the embedding changed silently
+            raise ValueError(f"{path / WEIGHTS} holds the readout tensors {', '.join(unread)}, which the readout of "
+                             f"{path / DESCRIPTION} does not describe (cycle_directions or type_linear edited); "
+                             f"{damaged_folder()}")
         free = d["readout"].get("free_units", True)  # format 2: always read
         if not isinstance(free, bool):  # bool('false') is True: a hand-edited file read the free units all the same
             raise TypeError(f"readout.free_units is {free!r}, not true or false")
