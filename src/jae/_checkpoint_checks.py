@@ -185,9 +185,11 @@ def _check_temperatures(path: Path, calibration) -> None:
 def _check_config(path: Path, d: dict, config, layout) -> None:
     """Refuse a description whose config disagrees with what its weights were made with (a hand edit of model.json):
     the mode against the cell-type block, ``n_free`` (the mode's) and ``n_phase`` against the latent layout, the
-    mode's ``readout`` against the readout the file holds, ``n_svd`` against the SVD components saved. Each loaded
-    silently before, the embedding unchanged (or, for the mode, changed) while the model's config said otherwise,
-    which a refit from ``model.config`` or a save of the model then carried on. A field a file's format lacks (filled
+    mode's ``readout`` against the readout the file holds, ``n_svd`` against the SVD components saved, the mode's
+    ``protein_norm`` against the normalisation its proteins were fitted with (the ADT modality's optional
+    ``protein_norm``; an edit embedded every cell otherwise). Each loaded silently before, the embedding unchanged
+    (or, for the mode and the protein normalisation, changed) while the model's config said otherwise, which a refit
+    from ``model.config`` or a save of the model then carried on. A field a file's format lacks (filled
     in with today's default) is not compared."""
     raw = d["config"]
     supervised = config.mode == "supervised"
@@ -197,6 +199,8 @@ def _check_config(path: Path, d: dict, config, layout) -> None:
     has = "latent" if saved is None else {True: "principal", False: "components"}.get(units) if type(units) is bool \
         else None
     svd = max((m["svd_components"] for m in d["modalities"] if m.get("svd_components") is not None), default=None)
+    norm = next((m.get("protein_norm") for m in d["modalities"] if m.get("kind") == "ADT"), None)  # None: not saved
+    norm_field = "protein_norm" if supervised else "protein_norm_unsupervised"
     found = (
         (supervised != (layout.n_cell_type > 0),
          f"mode={config.mode!r}, but its latent layout has {layout.n_cell_type} cell types"),
@@ -208,6 +212,9 @@ def _check_config(path: Path, d: dict, config, layout) -> None:
          f"{readout}={config.readout_for()!r}, but the readout it holds is {has!r}"),
         (svd is not None and svd > config.n_svd,
          f"n_svd={config.n_svd!r}, but its weights hold {svd} SVD components of a modality"),
+        (norm is not None and config.protein_norm_for() != norm,
+         f"{norm_field}={config.protein_norm_for()!r}, but its network was fitted on proteins normalised with "
+         f"{norm!r}"),
     )
     for wrong, what in found:
         if wrong:

@@ -73,6 +73,7 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
                 "svd_components": None if basis is None else basis.n_components,
                 "var_names": [str(v) for v in names],
                 **({"median_count": pre.protein_depth} if kind == "ADT" and pre.protein_depth is not None else {}),
+                **({"protein_norm": pre.protein_norm} if kind == "ADT" else {}),  # optional: load compares the config
             }
             for name, kind, names, basis in zip(model.modality_names, pre.kinds, pre.var_names, pre.bases)
         ],

@@ -49,7 +49,9 @@ logger = logging.getLogger("jae.checkpoint")  # its messages keep the logger the
 #: Optional in any version: ``cell_type_values`` in ``categories``, the reference's labels when they are numbers
 #: (predictions come back as those); files without it give the names (text), as jae before it did. Also optional in
 #: any version: ``cell_type_order`` in ``categories``, the order the reference's categorical labels set for its types
-#: (predictions' categories come in it); files without it give them sorted, as jae before it did.
+#: (predictions' categories come in it); files without it give them sorted, as jae before it did. And
+#: ``protein_norm`` in the ADT modality's entry, the normalisation its proteins were fitted with: load refuses a config
+#: that names another; files without it are not compared.
 FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 #: What a model folder may hold, and the call that loads each.
