@@ -187,9 +187,10 @@ def _check_config(path: Path, d: dict, config, layout) -> None:
     the mode against the cell-type block, ``n_free`` (the mode's) and ``n_phase`` against the latent layout, the
     mode's ``readout`` against the readout the file holds, ``n_svd`` against the SVD components saved, the mode's
     ``protein_norm`` against the normalisation its proteins were fitted with (the ADT modality's optional
-    ``protein_norm``; an edit embedded every cell otherwise). Each loaded silently before, the embedding unchanged
-    (or, for the mode and the protein normalisation, changed) while the model's config said otherwise, which a refit
-    from ``model.config`` or a save of the model then carried on. A field a file's format lacks (filled
+    ``protein_norm``; an edit embedded every cell otherwise), ``type_linear=False`` against a readout holding the
+    linear classifier (an edit meant to turn it off changed nothing). Each loaded silently before, the embedding
+    unchanged (or, for the mode and the protein normalisation, changed) while the model's config said otherwise,
+    which a refit from ``model.config`` or a save of the model then carried on. A field a file's format lacks (filled
     in with today's default) is not compared."""
     raw = d["config"]
     supervised = config.mode == "supervised"
@@ -212,6 +213,9 @@ def _check_config(path: Path, d: dict, config, layout) -> None:
          f"{readout}={config.readout_for()!r}, but the readout it holds is {has!r}"),
         (svd is not None and svd > config.n_svd,
          f"n_svd={config.n_svd!r}, but its weights hold {svd} SVD components of a modality"),
+        ("type_linear" in raw and not config.type_linear and isinstance(saved, dict)
+         and saved.get("type_linear") is True,
+         "type_linear=False, but its readout holds the linear classifier a fit with type_linear=True adds"),
         (norm is not None and config.protein_norm_for() != norm,
          f"{norm_field}={config.protein_norm_for()!r}, but its network was fitted on proteins normalised with "
          f"{norm!r}"),
