@@ -40,10 +40,11 @@ _PARTS_SINCE = {2: ("readout",), 3: ("calibration", "adapter", "moments", "voter
 
 
 def _plain_json(value):
-    """``value`` with every NaN or infinite float as None (JSON's null): Python's json writes them as ``NaN``, which
-    no other JSON reader accepts. For the history (NaN: the validation loss of fine-tuning epochs), whose load reads
-    null back as NaN; the other entries keep their numbers (a calibration threshold may be infinite)."""
-    if isinstance(value, float) and not np.isfinite(value):
+    """``value`` with every NaN float as None (JSON's null): Python's json writes it as ``NaN``, which no other JSON
+    reader accepts. For the history (NaN: the validation loss of fine-tuning epochs), whose load reads null back as
+    NaN; an infinite loss is kept, written as ``1e999`` (:func:`jae._model_json.json_text`) and read back as
+    infinity (as null it came back NaN)."""
+    if isinstance(value, float) and np.isnan(value):
         return None
     if isinstance(value, dict):
         return {k: _plain_json(v) for k, v in value.items()}
