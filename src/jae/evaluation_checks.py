@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._neighbours import MIN_SCORED_CELLS
 from .io.validate import MISSING_TEXT, missing_text
 
 __all__ = ["DEFAULT_BATCH_KEY", "MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data",
@@ -30,9 +31,9 @@ class _DefaultKey(str):
 #: names (``jae evaluate --batch-key batch``) must exist, as any other column named, or is refused.
 DEFAULT_BATCH_KEY = _DefaultKey("batch")
 
-#: Fewest cells with a cell type that are scored: the metrics' neighbour graph has 15 neighbours per cell, so fewer
-#: cells give a graph of half the cells each (scanpy's rule, jae.metrics.neighbor_graph) and scores that say nothing.
-MIN_SCORED_CELLS = 16
+# MIN_SCORED_CELLS (imported above, jae._neighbours): fewest cells with a cell type that are scored, the metrics' own
+# floor: their neighbour graph has 15 neighbours per cell, so fewer cells give a graph of half the cells each
+# (scanpy's rule, jae.metrics.neighbor_graph) and scores that say nothing.
 #: Labels that mark a cell without a cell type: the texts of a missing value, as fit reads them (one list).
 MISSING_LABELS = MISSING_TEXT
 #: A float column with more distinct values than this (and values that are not whole numbers) holds measurements,

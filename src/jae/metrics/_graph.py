@@ -21,6 +21,7 @@ import torch
 
 from .._device import usable_device as resolve_device  # a device torch cannot use here: one line naming the fix
 from .._flags import is_whole
+from .._neighbours import MIN_SCORED_CELLS, N_NEIGHBORS  # one source with jae.evaluate's floor
 
 __all__ = [
     "NeighborGraph",
@@ -40,7 +41,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-N_NEIGHBORS = 15  # scanpy.pp.neighbors default
 _BLOCK_ENTRIES = 1 << 25  # distance entries per block (128 MiB of float32)
 #: From this many cells on, the CPU pass uses the cache-blocked kernel of :mod:`jae.metrics._knn_cpu` (each pair
 #: visited once, ~5x faster at 70k cells); below, the torch blocks (the path the scib oracle values were checked on;
@@ -86,12 +86,13 @@ def graph_neighbors(n_cells: int, n_neighbors: int = N_NEIGHBORS) -> int:
 
 
 def check_scored_cells(n_cells: int, caller: str) -> None:
-    """Refuse, in one line naming ``caller``, scoring fewer than ``N_NEIGHBORS + 1`` cells: the graph's 15 neighbours
-    per cell would join each cell to (nearly) every other, so the score says nothing (evaluate_embedding's floor)."""
-    if n_cells < N_NEIGHBORS + 1:
-        raise ValueError(f"{caller}: the embedding has {n_cells} cells, fewer than the {N_NEIGHBORS + 1} the metrics "
+    """Refuse, in one line naming ``caller``, scoring fewer than :data:`MIN_SCORED_CELLS` (``N_NEIGHBORS + 1``) cells:
+    the graph's 15 neighbours per cell would join each cell to (nearly) every other, so the score says nothing
+    (evaluate_embedding's floor, and jae.evaluate's)."""
+    if n_cells < MIN_SCORED_CELLS:
+        raise ValueError(f"{caller}: the embedding has {n_cells} cells, fewer than the {MIN_SCORED_CELLS} the metrics "
                          f"need (their graph joins each cell to its {N_NEIGHBORS} nearest neighbours, as scanpy's, and "
-                         f"must leave some cells out); score at least {N_NEIGHBORS + 1} cells")
+                         f"must leave some cells out); score at least {MIN_SCORED_CELLS} cells")
 
 
 def _as_float_matrix(X, name: str = "embedding") -> np.ndarray:

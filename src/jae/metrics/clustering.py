@@ -18,7 +18,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from .._flags import check_flags, is_whole
 from ..config import as_seed
-from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, check_scored_cells, neighbor_graph
 from ._labels import as_labels, by_cells, codes
 from ._louvain import louvain_membership, louvain_memberships
 
@@ -86,7 +86,8 @@ def nmi(
     Parameters
     ----------
     embedding
-        ``(n_cells, n_dims)`` array; ignored when ``graph`` is given.
+        ``(n_cells, n_dims)`` array of at least 16 cells (fewer are refused: the graph has 15 neighbours per
+        cell); ignored when ``graph`` is given.
     cell_type
         ``(n_cells,)`` labels.
     graph
@@ -112,6 +113,8 @@ def nmi(
                          f"{n_jobs!r}")  # 'a' failed after the graph; 2.5, True and -3 ran as some number of threads
     check_graph(graph)
     E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
+    if E is not None:  # 10 cells scored 0.43 on a graph of 15 neighbours per cell that cannot exist
+        check_scored_cells(E.shape[0], "nmi")
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
                        n_cells=None if E is None else E.shape[0])
     if len(np.unique(labels)) < 2:  # its best NMI is 1 if some resolution gives one cluster, else 0: chance

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
-from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, check_scored_cells, neighbor_graph
 from ._labels import as_labels, by_cells
 
 __all__ = ["graph_connectivity"]
@@ -23,7 +23,8 @@ def graph_connectivity(
     Parameters
     ----------
     embedding
-        ``(n_cells, n_dims)`` array; ignored when ``graph`` is given.
+        ``(n_cells, n_dims)`` array of at least 16 cells (fewer are refused: the graph has 15 neighbours per
+        cell); ignored when ``graph`` is given.
     cell_type
         ``(n_cells,)`` labels.
     graph
@@ -37,6 +38,8 @@ def graph_connectivity(
     """
     check_graph(graph)
     E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
+    if E is not None:  # 10 cells scored 1.0 on a graph of 15 neighbours per cell that cannot exist
+        check_scored_cells(E.shape[0], "graph_connectivity")
     labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
                        n_cells=None if E is None else E.shape[0])
     if graph is None:

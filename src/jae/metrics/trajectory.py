@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.stats import rankdata
 
 from ..config import as_seed
-from ._graph import NeighborGraph, _as_float_matrix, check_graph, neighbor_graph
+from ._graph import NeighborGraph, _as_float_matrix, check_graph, check_scored_cells, neighbor_graph
 from ._labels import as_labels, by_cells
 
 __all__ = ["ti_cons", "trajectory_conservation", "diffusion_pseudotime"]
@@ -158,7 +158,8 @@ def trajectory_conservation(
     Parameters
     ----------
     embedding
-        ``(n_cells, n_dims)`` array; ignored when ``graph`` is given.
+        ``(n_cells, n_dims)`` array of at least 16 cells (fewer are refused: the graph has 15 neighbours per
+        cell); ignored when ``graph`` is given.
     cell_type
         ``(n_cells,)`` labels (the earliest type, by mean reference pseudotime, holds the root).
     pseudotime
@@ -187,6 +188,8 @@ def trajectory_conservation(
 def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, device) -> tuple[float, str | None]:
     """:func:`trajectory_conservation` and a note when the score is 0 or NaN for a structural reason."""
     n = graph.n_cells if graph is not None else _as_float_matrix(embedding).shape[0]  # labels checked first
+    if graph is None:  # a graph of 15 neighbours per cell: fewer cells scored from one that cannot exist
+        check_scored_cells(n, "trajectory_conservation")
     types = as_labels(cell_type, name="cell_type", n_cells=n)
     pt = _as_times(pseudotime, "pseudotime")
     if len(pt) != n:
@@ -255,7 +258,8 @@ def ti_cons(
     Parameters
     ----------
     embedding
-        ``(n_cells, n_dims)`` array; ignored when ``graph`` is given.
+        ``(n_cells, n_dims)`` array of at least 16 cells (fewer are refused: the graph has 15 neighbours per
+        cell); ignored when ``graph`` is given.
     cell_type
         ``(n_cells,)`` labels.
     pseudotimes
@@ -285,6 +289,8 @@ def _ti_cons(embedding, cell_type, pseudotimes, *, batch, graph, seed, device) -
     if not items:
         return float("nan"), ["no pseudotime given"]
     n = graph.n_cells if graph is not None else _as_float_matrix(embedding).shape[0]  # checked before the graph
+    if graph is None:  # as trajectory_conservation's
+        check_scored_cells(n, "ti_cons")
     as_labels(cell_type, name="cell_type", n_cells=n)
     if batch is not None:
         as_labels(batch, name="batch", n_cells=n)
