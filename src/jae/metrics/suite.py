@@ -316,6 +316,12 @@ def evaluate_embedding(
     if diagnosed is not None:
         out.attrs["diagnostics"] = diagnosed
         out.attrs["diagnostics_skipped"] = why
+    if len(type_names) < 2:  # overall 1.0 from graph_conn alone read as a perfect embedding
+        log.warning("every scored cell has the cell type %r, so nmi and asw_label are undefined "
+                    "and graph_conn (%.4f) only says whether the whole graph is connected: overall %.4f (the mean of "
+                    "%s) does not measure how cell types are kept apart and is not comparable with scores of several "
+                    "types; score cells of two or more cell types", str(type_names[0]), results["graph_conn"],
+                    overall, ", ".join(averaged))
     log.info(
         "overall %.4f = mean of %s%s",
         overall,
