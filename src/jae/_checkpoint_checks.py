@@ -99,14 +99,19 @@ def _mappings(path: Path, records) -> list[dict]:
 
 def _categories(path: Path, categories) -> tuple[list[str], list[str]]:
     """The cell types and batches of a description's ``categories``, each a list of distinct names as every fit writes
-    them; a hand-edited text (``"abc"``: read letter by letter as three cell types) or a name given twice (predictions
-    then failed with pandas' "Categorical categories must be unique") is refused in one line."""
+    them; a hand-edited text (``"abc"``: read letter by letter as three cell types), a name given twice (predictions
+    then failed with pandas' "Categorical categories must be unique") or names out of their sorted order (every fit
+    sorts them; reordered, predictions named each other's types, silently) is refused in one line."""
     out = []
     for key in ("cell_type", "batch"):
         names = categories[key]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
             raise ValueError(f"{path / DESCRIPTION}: categories.{key} is not a list of distinct names ({names!r:.80}); "
                              f"{damaged_folder()}")
+        if names != sorted(names):  # every fit sorts them; reordered, each name labelled another unit's cells
+            raise ValueError(f"{path / DESCRIPTION}: categories.{key} is not sorted as every fit writes it "
+                             f"({names!r:.80}), so each name would label another {key.replace('_', ' ')}'s part of "
+                             f"the model (predicted cell types swapped); {damaged_folder()}")
         out.append(list(names))
     return out[0], out[1]
 
