@@ -64,6 +64,7 @@ class JAE:
         self.preprocessor: Preprocessor | None = None
         self.modality_names: tuple[str, ...] = ()
         self.cell_types, self.cell_type_values = [], None  # label names as text; numeric labels' own values (jae.labels)
+        self.cell_type_order = None  # the reference's categorical order of its types (jae.labels.label_order)
         self.batches, self.batch_key = [], None  # batch_key: fit's obs column (None: one batch, or unrecorded)
         self.organism: str | None = None
         self.readout: Readout | None = None  # None: the embedding is the raw latent (JAEConfig.readout="latent")
@@ -407,7 +408,8 @@ class JAE:
 
         Returns
         -------
-        ``(n_cells, 4)`` DataFrame indexed by ``obs_names``: ``'cell_type'`` (categorical over :attr:`cell_types`),
+        ``(n_cells, 4)`` DataFrame indexed by ``obs_names``: ``'cell_type'`` (categorical over :attr:`cell_types`, in
+        the order of the reference's categories when its labels were a categorical column; else sorted),
         ``'confidence'`` (float32), ``'unknown'`` (bool), ``'unknown_score'`` (float32); in ``data.obs`` too with ``key_added``.
         """
         from .labels import predict_cell_type
