@@ -14,7 +14,6 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .io.cell_obs import check_batches, get_annotation, unused_batches
 from .io.validate import reference_mask
@@ -23,6 +22,7 @@ from .model import JAENetwork, LatentLayout
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .train import Stage, split_validation, train_network, unfitted_on_failure
+from .train.loop import seeded_rng
 from .train.trainer import check_features
 from ._flags import check_flags
 
@@ -95,8 +95,7 @@ def _fit_checked(model, X, *, preprocessor, batch_key, batch, labels, ref, phase
         n_axes = max(model.layout.n_free, cfg.n_principal if principal_readout else 0)
         principal, cycle_shrink, model.axes_carry = fit_principal_axes(
             X, n_axes, ref=ref, batch=pd.factorize(batch)[0], config=cfg, seed=model.seed)
-    with torch.random.fork_rng(devices=model._rng_devices()):
-        torch.manual_seed(model.seed)
+    with seeded_rng(model.device, model.seed):
         model.network = JAENetwork.from_config(cfg, preprocessor.n_output, model.layout).to(model.device)
         if cfg.pca_init:
             model.network.start_at_pca_of(X, ref, model.layout.block("free"), principal=principal)

@@ -28,6 +28,7 @@ from .provenance import describe
 from .preprocess.organism import given_organism, infer_organism
 from .storage import checked_key, in_data_order, store_obsm
 from .train import Stage, train_network, unchanged_on_failure, usable_device
+from .train.loop import seeded_rng
 from .train.trainer import check_features
 
 __all__ = ["JAE"]
@@ -288,8 +289,7 @@ class JAE:
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
         stage = Stage.finetuning(self.config, epochs, len(X))
-        with torch.random.fork_rng(devices=self._rng_devices()):
-            torch.manual_seed(seed)
+        with seeded_rng(self.device, seed):
             hist = (train_network if mosaic is None else mosaic.train)(
                 self.network, self._tensor(X), layout=self.layout, config=self.config, stage=stage,
                 seed=seed, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
@@ -442,9 +442,6 @@ class JAE:
 
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(a), device=self.device)
-
-    def _rng_devices(self) -> list:
-        return [self.device] if self.device.type == "cuda" else []
 
     def __repr__(self) -> str:
         return describe(self)

@@ -292,6 +292,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     from .io.paired import batch_column, cell_obs
     from .io.plan import _as_files, opened
     from .query import query_features
+    from .train.loop import seeded_rng
 
     reference._require_fitted()
     check_flags(progress_bar=progress_bar)
@@ -363,8 +364,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     logger.info("mapping %s of %s (%s) onto the reference: %s of input shifts (%s), the network frozen",
                 count(n_rows, "query cell"), count(len(new), "new batch"), batch_names(new),
                 count(adapter_steps(n_rows, epochs), "step"), epochs_said)
-    with torch.random.fork_rng(devices=mapped._rng_devices()):
-        torch.manual_seed(seed)
+    with seeded_rng(mapped.device, seed):
         shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=seed,
                               progress_bar=progress_bar, weight=_measured(mapped, observed[rows]))
     new_adapter = QueryAdapter(batch_key, tuple(new), shift)
