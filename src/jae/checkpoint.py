@@ -18,6 +18,7 @@ import torch
 from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
                                  _check_temperatures, _finite_or_none, _label_values, _mappings, _missing_config,
                                  _saved, _check_config, damaged_folder)
+from ._device import float32_default
 from .config import JAEConfig
 from .io.paths import user_path
 from .model import JAENetwork, LatentLayout
@@ -183,7 +184,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.modality_names = tuple(m["name"] for m in mods)
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     try:
-        with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
+        with torch.random.fork_rng(devices=[]), float32_default():  # initial weights (replaced below): from the
+            # caller's generator, in float32 whatever torch's default dtype (float64 layers refused the features)
             with torch.device("meta"):  # shapes alone first: widths edited to 10**9 allocated 80 GB, then failed
                 wanted = JAENetwork.from_config(model.config, d["n_input"], model.layout).state_dict()
             if any(k in state and state[k].shape != v.shape for k, v in wanted.items()):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._device import float32_default
 from ._flags import check_flags, check_layer, is_whole
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_stages, fitted_names
@@ -269,6 +270,7 @@ class JAE:
         return self.finetune_transformed(X, batch=batch, epochs=epochs, seed=seed, progress_bar=progress_bar, mosaic=mosaic)
 
     @unchanged_on_failure  # a fine-tuning that does not finish leaves the model as it was
+    @float32_default()  # the adversary and the mosaic draws in float32 whatever torch's default dtype
     def finetune_transformed(self, X: np.ndarray, *, batch=None, epochs: int | None = None, seed: int | None = None,
                              progress_bar: bool = True, mosaic=None) -> "JAE":
         """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.
