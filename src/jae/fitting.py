@@ -22,7 +22,7 @@ from .model import JAENetwork, LatentLayout
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .train import Stage, split_validation, train_network, unfitted_on_failure
-from .train.loop import seeded_rng
+from .train.loop import autograd_on, seeded_rng
 from .train.trainer import check_features
 from ._device import float32_default
 from ._flags import check_flags
@@ -36,6 +36,7 @@ _KIND_NAMES = {"GEX": "rna", "ATAC": "atac", "ADT": "prot"}
 
 
 @float32_default()  # the network and the mosaic draws in float32 whatever torch's default dtype
+@autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
 def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_key: str | None, cell_type_key: str | None,
                phase_keys: tuple[str, str] | None, reference, finetune: bool, progress_bar: bool, mosaic) -> None:
     """Fit ``model`` (a :class:`jae.JAE`) on ``X`` ``(n_cells, preprocessor.n_output)`` with the annotations ``obs`` of

@@ -29,7 +29,7 @@ from .provenance import describe
 from .preprocess.organism import given_organism, infer_organism
 from .storage import checked_key, in_data_order, store_obsm
 from .train import Stage, train_network, unchanged_on_failure, usable_device
-from .train.loop import seeded_rng
+from .train.loop import autograd_on, seeded_rng
 from .train.trainer import check_features
 
 __all__ = ["JAE"]
@@ -271,6 +271,7 @@ class JAE:
 
     @unchanged_on_failure  # a fine-tuning that does not finish leaves the model as it was
     @float32_default()  # the adversary and the mosaic draws in float32 whatever torch's default dtype
+    @autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
     def finetune_transformed(self, X: np.ndarray, *, batch=None, epochs: int | None = None, seed: int | None = None,
                              progress_bar: bool = True, mosaic=None) -> "JAE":
         """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.

@@ -31,6 +31,7 @@ import pandas as pd
 import torch
 
 from ._device import float32_default
+from .train.loop import autograd_on
 from .query_batches import (
     _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
 )
@@ -285,6 +286,7 @@ MANY_BATCHES = 10
 
 
 @float32_default()  # the shifts in float32, as the network
+@autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
 def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""

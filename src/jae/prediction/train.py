@@ -12,7 +12,7 @@ import torch
 
 from .._device import float32_default, resolve_device
 from ..train.distributed import is_writer
-from ..train.loop import cpu_threads, make_optimizer, run_epochs
+from ..train.loop import autograd_on, cpu_threads, make_optimizer, run_epochs
 from .config import PredictConfig
 from .model import PredictionNet
 from .split import validation_split
@@ -168,6 +168,7 @@ class _NetworkBar:
 
 
 @float32_default()  # the optimiser's state too in float32 whatever torch's default dtype
+@autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
 def train_network(
     S: np.ndarray,
     codes: np.ndarray,

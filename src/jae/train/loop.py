@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-__all__ = ["cpu_threads", "make_optimizer", "run_epochs", "seeded_rng", "split_validation"]
+__all__ = ["autograd_on", "cpu_threads", "make_optimizer", "run_epochs", "seeded_rng", "split_validation"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,15 @@ def cpu_threads(device: torch.device, n: int = 1):
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+@contextmanager
+def autograd_on():
+    """Autograd on inside the block (also a decorator), whatever the caller's ``torch.no_grad()``,
+    ``torch.set_grad_enabled(False)`` or ``torch.inference_mode()``; the caller's mode again after it. Training under
+    them stopped at its first step ('element 0 of tensors does not require grad'), after all the preprocessing."""
+    with torch.inference_mode(False), torch.enable_grad():
+        yield
 
 
 @contextmanager
