@@ -119,8 +119,8 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
     path = user_path(path)
     device = usable_device(device)  # a device torch cannot use here is the argument's fault, not a damaged folder's
     d, tensors = read_model_folder(path, kind="jae")
-    with damaged_description(path):
-        return _build(cls, path, d, tensors, device=device)
+    with damaged_description(path), torch.inference_mode(False):  # under a caller's inference_mode() too: weights
+        return _build(cls, path, d, tensors, device=device)  # a later finetune can train (not inference tensors)
 
 
 def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
