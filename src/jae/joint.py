@@ -46,7 +46,8 @@ class JAE:
         Hyper-parameters; :class:`JAEConfig`'s defaults (the seed's or tuned, noted there) when None.
     seed
         Seeds every random step (SVD, validation split, initialisation, dropout, minibatch order). The same
-        seed gives the same embedding on the same machine.
+        seed gives the same embedding on the same machine with the same BLAS thread count (OMP_NUM_THREADS, else one
+        per core): the SVD bases round differently on another count, which moves the embedding a little.
     device
         ``'auto'`` (CUDA when available), ``'cpu'`` or ``'cuda'``.
 
