@@ -1,7 +1,8 @@
 """jae's MuData-building calls leave Python's ``random`` module as they found it.
 
 MuData names its temporary columns with ``random.choices`` whenever it is built or updated, so ``jae.simulate``,
-``jae.read_h5mu`` and ``jae.read_competition`` advanced the user's global ``random`` generator: a script drawing ``random.random()`` after them got other numbers than without them.
+``jae.read_h5mu`` and ``jae.read_competition`` advanced the user's global ``random`` generator: a script drawing
+``random.random()`` after them got other numbers than without them.
 """
 
 from __future__ import annotations
