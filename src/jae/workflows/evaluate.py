@@ -92,7 +92,9 @@ def evaluate_files(
     protect = inputs.paths + files
     if out is not None:
         out = user_path(out)
-        _outside_model_folders(out)  # before the earlier report's check: --overwrite would not help there
+        from ._files import _outside_model_folders
+
+        _outside_model_folders([("out", out)])  # before the earlier report's check: --overwrite would not help there
         from ..report import check_earlier_report, holds_report  # a folder of other files alone: written into
 
         check_earlier_report(out, overwrite=overwrite, what="out")  # its files named, the others kept
@@ -110,22 +112,6 @@ def evaluate_files(
             report_dir=out, report=report, umap_max_cells=umap_max_cells, overwrite=overwrite, protect=protect,
             progress_bar=progress_bar, knn=knn,
         )
-
-
-def _outside_model_folders(out: Path) -> None:
-    """Refuse an ``out`` that is, or lies inside, a model folder (``model.json`` beside ``weights.pt``: what jae fit,
-    jae map and jae predict --save-model write): the report written there made a later 'jae fit --out FOLDER
-    --overwrite' refuse the folder for the stray files, as jae embed's and jae map's outputs would (they refuse
-    theirs in the model folder they read)."""
-    from .._checkpoint_checks import DESCRIPTION, WEIGHTS
-
-    target = out.resolve()
-    for folder in (target, *target.parents):
-        if (folder / DESCRIPTION).is_file() and (folder / WEIGHTS).is_file():
-            where = "is" if folder == target else f"lies inside {folder},"
-            raise ValueError(f"out {out} {where} a model folder (model.json and weights.pt), which only jae fit, jae "
-                             "map and jae predict --save-model write (a stray file there stops them replacing it with "
-                             "overwrite=True): choose another out outside it")
 
 
 def _refuse_keys_as_paths(items: dict, inputs: InputFiles) -> None:
