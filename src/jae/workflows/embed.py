@@ -125,7 +125,7 @@ def embed_files(
     _outside_model_folder([("out", out), ("labels_out", labels_out), ("impute_out", impute_out)], folder,
                           what="model folder", why="only jae fit writes (a stray file there stops 'jae fit "
                           "--overwrite' replacing it)", fix="choose a path for {flag} outside it")
-    _outside_model_folders([("out", out), ("labels_out", labels_out), ("impute_out", impute_out)])  # another's
+    _outside_model_folders([("out", out), ("labels_out", labels_out), ("impute_out", impute_out)], itself=False)
     check_outputs(
         [("out", out), ("labels_out", labels_out), ("impute_out", impute_out)],
         inputs=protect + ([folder] if folder else []), overwrite=overwrite,

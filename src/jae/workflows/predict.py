@@ -105,8 +105,8 @@ def predict_files(
     _outside_model_folder([("output", out)], folder, what="predictor folder",
                           why="only save_model writes (a stray file there stops save_model with overwrite=True "
                           "replacing it)", fix="choose a path for {flag} outside it")
-    _outside_model_folders([("output", out)])  # nor in another model folder; save_model is one, but never in one
-    _outside_model_folders([("save_model", save_model)], itself=False)
+    # nor inside another model folder (a file output that is a folder: refused by check_outputs below, by name)
+    _outside_model_folders([("output", out), ("save_model", save_model)], itself=False)
     check_flags(progress_bar=progress_bar)
     check_outputs(  # before any file is read; first: an input inside save_model is named as such (as fit and map do)
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite,
