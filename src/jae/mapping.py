@@ -31,6 +31,7 @@ import pandas as pd
 import torch
 
 from ._device import float32_default
+from ._words import apart
 from .train.loop import autograd_on
 from .query_batches import (
     _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
@@ -322,12 +323,12 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     carry = getattr(reference, "axes_carry", None)
     if carry is not None and carry < reference.config.axes_carry_min:
         logger.warning(  # what is measured is the carry, not a count of cells: it falls with cells per input column
-            "this reference's principal axes keep %.2f of their variance on reference cells outside their fit "
-            "(model.axes_carry, below the %.2f of JAEConfig(axes_carry_min)): they fit part of the reference cells' own "
+            "this reference's principal axes keep %s of their variance on reference cells outside their fit "
+            "(model.axes_carry, below the %s of JAEConfig(axes_carry_min)): they fit part of the reference cells' own "
             "noise, as on references with few cells for their input's width (a few hundred cells, for some data a "
             "few thousand), so mapped cells come out squeezed beside the reference cells; fitting the reference and "
             "these cells together (fit with them unlabelled) places them better",
-            carry, reference.config.axes_carry_min,
+            *apart(carry, reference.config.axes_carry_min),  # 0.8965 beside 0.90: not '0.90 ... below the 0.90'
         )
     batch = batch_all.reindex(cells).to_numpy()
     new = sorted(set(batch) - known)
