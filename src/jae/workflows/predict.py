@@ -105,13 +105,13 @@ def predict_files(
     _outside_model_folder([("output", out)], folder, what="predictor folder",
                           why="only save_model writes (a stray file there stops save_model with overwrite=True "
                           "replacing it)", fix="choose a path for {flag} outside it")
-    # nor inside another model folder (a file output that is a folder: refused by check_outputs below, by name)
-    _outside_model_folders([("output", out), ("save_model", save_model)], itself=False)
     check_flags(progress_bar=progress_bar)
     check_outputs(  # before any file is read; first: an input inside save_model is named as such (as fit and map do)
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite,
         models={"save_model": "model.json"}, suffixes={"output": (".h5ad",)},
     )
+    # nor inside another model folder (after check_outputs, whose line names an output inside save_model itself)
+    _outside_model_folders([("output", out), ("save_model", save_model)], itself=False)
     if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
         check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     if output_format not in ("auto", "dense", "sparse"):  # checked by predict, after the training
