@@ -100,7 +100,8 @@ def test_impute_misuse_is_refused_in_one_line_before_any_work(setup, tmp_path, c
                         "lacking it, so their prediction cannot be written as a layer of it in the output's copy: "
                         "pass --impute-out FILE.h5ad"),
         "nothing_lacks": ("rna_alone.h5mu", "e.h5mu", "rna", "every cell of the data has 'rna': nothing to impute "
-                          "(the measured values are there); drop --impute-modality"),
+                          "(the measured values are there); 120 of the 120 cells lack 'prot': pass --impute-modality "
+                          "prot to impute it, or drop --impute-modality"),
     }[case]
     caplog.clear()
     assert main(["embed", "--model", str(d / "model"), "--h5mu", str(d / source), "--out", str(tmp_path / out),

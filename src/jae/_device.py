@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import torch
 
-__all__ = ["env_int", "resolve_device", "usable_device"]
+__all__ = ["env_int", "float32_default", "resolve_device", "usable_device"]
+
+
+@contextmanager
+def float32_default():
+    """torch's default dtype float32 inside the block (also a decorator), the caller's again after it.
+
+    jae computes in float32; the layers, buffers and random draws torch makes in its default dtype are made so here,
+    the same bit for bit as under torch's own default. A user's ``torch.set_default_dtype(torch.float64)`` made
+    float64 layers that refused jae's float32 features, and trained the modality predictor in float64.
+    """
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:

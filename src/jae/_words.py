@@ -1,8 +1,9 @@
-"""Words for messages and logs: one way to put a count before a noun."""
+"""Words for messages and logs: one way to put a count before a noun, and one to write a measure beside its
+threshold."""
 
 from __future__ import annotations
 
-__all__ = ["count"]
+__all__ = ["count", "apart"]
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
@@ -15,3 +16,14 @@ def count(n: int, one: str, many: str | None = None) -> str:
     if many is None:
         many = one + ("es" if one.endswith(("s", "x", "z", "ch", "sh")) else "s")
     return f"{n} {many}"
+
+
+def apart(value: float, bound: float, digits: int = 2) -> tuple[str, str]:
+    """``value`` and ``bound`` written with ``digits`` decimals, or with as many more (up to 6) as it takes to tell
+    them apart: a carry of 0.8965 beside a threshold of 0.9 reads '0.897 ... below the 0.900', not '0.90 ... below the
+    0.90'. Equal values, or ones apart only past 6 decimals, are written with ``digits``."""
+    for d in range(digits, 7):
+        texts = f"{value:.{d}f}", f"{bound:.{d}f}"
+        if texts[0] != texts[1]:
+            return texts
+    return f"{value:.{digits}f}", f"{bound:.{digits}f}"

@@ -19,6 +19,7 @@ from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes
                                  _check_label_order, _check_temperatures, _finite_or_none,
                                  _label_order, _label_values, _mappings, _missing_config,
                                  _saved, _check_config, damaged_folder)
+from ._device import float32_default
 from .config import JAEConfig
 from .io.paths import user_path
 from .model import JAENetwork, LatentLayout
@@ -122,8 +123,8 @@ def load_model(cls, path: str | Path, *, device: str = "auto"):
     path = user_path(path)
     device = usable_device(device)  # a device torch cannot use here is the argument's fault, not a damaged folder's
     d, tensors = read_model_folder(path, kind="jae")
-    with damaged_description(path):
-        return _build(cls, path, d, tensors, device=device)
+    with damaged_description(path), torch.inference_mode(False):  # under a caller's inference_mode() too: weights
+        return _build(cls, path, d, tensors, device=device)  # a later finetune can train (not inference tensors)
 
 
 def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
@@ -189,7 +190,8 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
     model.modality_names = tuple(m["name"] for m in mods)
     state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
     try:
-        with torch.random.fork_rng(devices=[]):  # its initial weights, replaced below, come from the caller's generator
+        with torch.random.fork_rng(devices=[]), float32_default():  # initial weights (replaced below): from the
+            # caller's generator, in float32 whatever torch's default dtype (float64 layers refused the features)
             with torch.device("meta"):  # shapes alone first: widths edited to 10**9 allocated 80 GB, then failed
                 wanted = JAENetwork.from_config(model.config, d["n_input"], model.layout).state_dict()
             if any(k in state and state[k].shape != v.shape for k, v in wanted.items()):

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .io.cell_obs import check_batches, get_annotation, unused_batches
 from .io.validate import reference_mask
@@ -23,7 +22,9 @@ from .model import JAENetwork, LatentLayout
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
 from .train import Stage, split_validation, train_network, unfitted_on_failure
+from .train.loop import autograd_on, seeded_rng
 from .train.trainer import check_features
+from ._device import float32_default
 from ._flags import check_flags
 
 __all__ = ["fit_stages", "fitted_names"]
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 _KIND_NAMES = {"GEX": "rna", "ATAC": "atac", "ADT": "prot"}
 
 
+@float32_default()  # the network and the mosaic draws in float32 whatever torch's default dtype
+@autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
 def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_key: str | None, cell_type_key: str | None,
                phase_keys: tuple[str, str] | None, reference, finetune: bool, progress_bar: bool, mosaic) -> None:
     """Fit ``model`` (a :class:`jae.JAE`) on ``X`` ``(n_cells, preprocessor.n_output)`` with the annotations ``obs`` of
@@ -96,8 +99,7 @@ def _fit_checked(model, X, *, preprocessor, batch_key, batch, labels, ref, phase
         n_axes = max(model.layout.n_free, cfg.n_principal if principal_readout else 0)
         principal, cycle_shrink, model.axes_carry = fit_principal_axes(
             X, n_axes, ref=ref, batch=pd.factorize(batch)[0], config=cfg, seed=model.seed)
-    with torch.random.fork_rng(devices=model._rng_devices()):
-        torch.manual_seed(model.seed)
+    with seeded_rng(model.device, model.seed):
         model.network = JAENetwork.from_config(cfg, preprocessor.n_output, model.layout).to(model.device)
         if cfg.pca_init:
             model.network.start_at_pca_of(X, ref, model.layout.block("free"), principal=principal)

@@ -223,6 +223,13 @@ def modality_to_impute(model, observed: np.ndarray, modality: str | None = None,
         return lacking[0]
     i = names.index(check_modality_name(model, modality, arg=arg))
     if observed[:, i].all():
+        other = 1 - i
+        lack = int((~observed[:, other]).sum())
+        if lack:  # the modality the cells lack is the other one: naming it is the fix ("drop the imputation" was not)
+            raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are "
+                             f"there); {lack} of the {len(observed)} cells lack {names[other]!r}: pass "
+                             f"{arg}={names[other]!r} to impute it" + ("" if nothing_fix is None else
+                                                                       f", or {nothing_fix}"))
         raise ValueError(f"every cell of the data has {names[i]!r}: nothing to impute (the measured values are "
                          f"there){fix}")
     return i

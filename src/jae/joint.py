@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._device import float32_default
 from ._flags import check_flags, check_layer, is_whole
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_stages, fitted_names
@@ -28,6 +29,7 @@ from .provenance import describe
 from .preprocess.organism import given_organism, infer_organism
 from .storage import checked_key, in_data_order, store_obsm
 from .train import Stage, train_network, unchanged_on_failure, usable_device
+from .train.loop import autograd_on, seeded_rng
 from .train.trainer import check_features
 
 __all__ = ["JAE"]
@@ -44,7 +46,8 @@ class JAE:
         Hyper-parameters; :class:`JAEConfig`'s defaults (the seed's or tuned, noted there) when None.
     seed
         Seeds every random step (SVD, validation split, initialisation, dropout, minibatch order). The same
-        seed gives the same embedding on the same machine.
+        seed gives the same embedding on the same machine with the same BLAS thread count (OMP_NUM_THREADS, else one
+        per core): the SVD bases round differently on another count, which moves the embedding a little.
     device
         ``'auto'`` (CUDA when available), ``'cpu'`` or ``'cuda'``.
 
@@ -269,6 +272,8 @@ class JAE:
         return self.finetune_transformed(X, batch=batch, epochs=epochs, seed=seed, progress_bar=progress_bar, mosaic=mosaic)
 
     @unchanged_on_failure  # a fine-tuning that does not finish leaves the model as it was
+    @float32_default()  # the adversary and the mosaic draws in float32 whatever torch's default dtype
+    @autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
     def finetune_transformed(self, X: np.ndarray, *, batch=None, epochs: int | None = None, seed: int | None = None,
                              progress_bar: bool = True, mosaic=None) -> "JAE":
         """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.
@@ -289,8 +294,7 @@ class JAE:
         if batch is not None and len(batch) != len(X):
             raise ValueError(f"batch has {len(batch)} labels for {len(X)} cells; pass one label per cell")
         stage = Stage.finetuning(self.config, epochs, len(X))
-        with torch.random.fork_rng(devices=self._rng_devices()):
-            torch.manual_seed(seed)
+        with seeded_rng(self.device, seed):
             hist = (train_network if mosaic is None else mosaic.train)(
                 self.network, self._tensor(X), layout=self.layout, config=self.config, stage=stage,
                 seed=seed, batch=None if batch is None else self._tensor(self._batch_codes(batch)),
@@ -444,9 +448,6 @@ class JAE:
 
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(a), device=self.device)
-
-    def _rng_devices(self) -> list:
-        return [self.device] if self.device.type == "cuda" else []
 
     def __repr__(self) -> str:
         return describe(self)

@@ -30,6 +30,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._device import float32_default
+from ._words import apart
+from .train.loop import autograd_on
 from .query_batches import (
     _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
 )
@@ -283,6 +286,8 @@ def check_seed_epochs(seed, epochs) -> None:
 MANY_BATCHES = 10
 
 
+@float32_default()  # the shifts in float32, as the network
+@autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
 def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
@@ -292,6 +297,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     from .io.paired import batch_column, cell_obs
     from .io.plan import _as_files, opened
     from .query import query_features
+    from .train.loop import seeded_rng
 
     reference._require_fitted()
     check_flags(progress_bar=progress_bar)
@@ -317,12 +323,12 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     carry = getattr(reference, "axes_carry", None)
     if carry is not None and carry < reference.config.axes_carry_min:
         logger.warning(  # what is measured is the carry, not a count of cells: it falls with cells per input column
-            "this reference's principal axes keep %.2f of their variance on reference cells outside their fit "
-            "(model.axes_carry, below the %.2f of JAEConfig(axes_carry_min)): they fit part of the reference cells' own "
+            "this reference's principal axes keep %s of their variance on reference cells outside their fit "
+            "(model.axes_carry, below the %s of JAEConfig(axes_carry_min)): they fit part of the reference cells' own "
             "noise, as on references with few cells for their input's width (a few hundred cells, for some data a "
             "few thousand), so mapped cells come out squeezed beside the reference cells; fitting the reference and "
             "these cells together (fit with them unlabelled) places them better",
-            carry, reference.config.axes_carry_min,
+            *apart(carry, reference.config.axes_carry_min),  # 0.8965 beside 0.90: not '0.90 ... below the 0.90'
         )
     batch = batch_all.reindex(cells).to_numpy()
     new = sorted(set(batch) - known)
@@ -363,8 +369,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     logger.info("mapping %s of %s (%s) onto the reference: %s of input shifts (%s), the network frozen",
                 count(n_rows, "query cell"), count(len(new), "new batch"), batch_names(new),
                 count(adapter_steps(n_rows, epochs), "step"), epochs_said)
-    with torch.random.fork_rng(devices=mapped._rng_devices()):
-        torch.manual_seed(seed)
+    with seeded_rng(mapped.device, seed):
         shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=seed,
                               progress_bar=progress_bar, weight=_measured(mapped, observed[rows]))
     new_adapter = QueryAdapter(batch_key, tuple(new), shift)

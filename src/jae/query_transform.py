@@ -75,10 +75,18 @@ def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool)
     try:
         return feature_overlap(var_names, expected, name=name, symbols=symbols)
     except ValueError as err:
-        if i == 0 or not with_rna or "jae needs to place its cells" not in str(err):
-            raise
-        raise ValueError(f"{err}; or place these cells from their RNA alone: pass the RNA without the second "
+        # a renaming fix reads the model's features, named as a placeholder no one could fill: where they are
+        text = str(err).replace(_PLACEHOLDER, f"model.preprocessor.var_names[{i}]")
+        if i == 0 or not with_rna or "jae needs to place its cells" not in text:
+            if text == str(err):
+                raise
+            raise ValueError(text) from None
+        raise ValueError(f"{text}; or place these cells from their RNA alone: pass the RNA without the second "
                          "modality (its AnnData, e.g. mdata['rna'], or jae.io.open_rna(path))") from None
+
+
+#: How jae.io.features' renaming fixes name the model's features (e.g. ids = {n.split('_')[0]: n for n in <...>}).
+_PLACEHOLDER = "<the model's features>"
 
 
 def fill_missing_blocks(model, X: np.ndarray, observed: np.ndarray) -> np.ndarray:

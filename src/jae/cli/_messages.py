@@ -266,6 +266,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"--h5mu file \1 is not a MuData file but an AnnData file (.h5ad);"),
     (r" \(jae\.io\.open_competition\(mod1, mod2\) opens them without reading the counts\)", ""),
     (r" \(or jae\.io\.open_rna\(path\)\)$", ""),
+    # jae.imputation.modality_to_impute: the modality the cells lack, named as Python's impute_modality='prot'
+    (r"\bpass --impute-modality '([^'\s]+)' to impute it\b", r"pass --impute-modality \1 to impute it"),
+    # jae.query_transform._overlap: the model's features of modality i, in Python; on the command line in model.json
+    (r"\bmodel\.preprocessor\.var_names\[(\d)\]",
+     r"json.load(open('MODEL/model.json'))['modalities'][\1]['var_names']"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -49,8 +49,9 @@ def add_parser(sub) -> None:
                    help=".h5ad of the modality the cells lack (RNA-only input, or mosaic data: an --h5mu, or --mod1 / "
                    "--mod2 files holding different cells), predicted by the "
                    "model: cells x features, normalised as the model's input (log10(1 + 1e4 count / total); "
-                   "proteins: centred log-ratio, with labels after scaling each cell to the reference's median count; "
-                   "the scale is in uns['jae_imputed']; genes and peaks: a low-rank reconstruction, which can fall below 0) "
+                   "proteins: centred log-ratio, for a model fitted with cell-type labels after scaling each cell to "
+                   "the reference's median count; the scale is in uns['jae_imputed']; genes and peaks: a low-rank "
+                   "reconstruction, which can fall below 0) "
                    "(jae.impute)")
     p.add_argument("--impute-modality", default=None, metavar="NAME",
                    help="the model's name of the modality to impute for the cells lacking it (e.g. prot, atac, rna; "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -41,8 +42,10 @@ PathLike = str | os.PathLike
 @contextmanager
 def _quiet_mudata():
     """MuData 0.4 behaviour (no pulling of modality columns into ``.obs``), without MuData's log lines and the
-    warning about feature names shared between modalities (a protein and its gene, e.g. ``CD4``)."""
+    warning about feature names shared between modalities (a protein and its gene, e.g. ``CD4``); Python's ``random``
+    left as it was (MuData draws its temporary column names from it, which moved a user's later draws)."""
     previous = md.set_options(pull_on_update=False).opts  # the values before the change
+    state = random.getstate()
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*var_names are not unique.*", category=UserWarning)
@@ -50,6 +53,7 @@ def _quiet_mudata():
             yield
     finally:
         md.set_options(**previous)
+        random.setstate(state)
 
 
 def make_mudata(mods: dict[str, ad.AnnData]) -> md.MuData:

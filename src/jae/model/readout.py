@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._words import apart
 from .voters import MAX_VOTERS
 
 __all__ = ["Readout", "softmax", "principal_axes", "axes_carry", "fit_principal_axes", "between_type_variance"]
@@ -166,11 +167,12 @@ def fit_principal_axes(
     carry = axes_carry(X, k, rows=ref, seed=seed) if config.axes_carry_min > 0 else None  # kept for map_query
     if carry is not None and not ref.all() and not (all_cells and shrink):
         small = not carry >= config.axes_carry_min  # NaN (under four reference cells) counts as small
+        shown, bound = apart(carry, config.axes_carry_min)  # 0.8965 beside 0.9: not '0.90 (below ... 0.90)'
         logger.log(  # INFO when the rule changes the fit; a carry at or above the threshold changes nothing
             logging.INFO if small else logging.DEBUG,
-            "principal axes from %s: the reference cells' top %d axes keep %.2f of their variance on reference "
-            "cells outside their fit (%s axes_carry_min %.2f)", "every cell" if small else "the reference cells",
-            k, carry, "below" if small else "at or above", config.axes_carry_min,
+            "principal axes from %s: the reference cells' top %d axes keep %s of their variance on reference "
+            "cells outside their fit (%s axes_carry_min %s)", "every cell" if small else "the reference cells",
+            k, shown, "below" if small else "at or above", bound,
         )
         all_cells, shrink = all_cells or small, shrink or small
     groups = batch if config.principal_within_batch else None

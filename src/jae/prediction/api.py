@@ -52,7 +52,8 @@ class ModalityPredictor:
         Seeds the SVDs, the validation split, the initialisation, batches and dropout (as :class:`jae.JAE`'s).
     device
         Where the network trains and predicts: ``'auto'`` (CUDA when available), ``'cpu'``, ``'cuda'``, ...
-        Results on CPU are reproducible bit for bit; dropout masks are drawn on the CPU on every device.
+        Results on CPU are reproducible bit for bit with the same BLAS thread count (OMP_NUM_THREADS, else one per
+        core; the source SVD rounds differently on another count); dropout masks are drawn on the CPU on every device.
 
     Examples
     --------

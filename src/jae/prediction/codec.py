@@ -159,9 +159,10 @@ def centered_svd(Y, n_components: int, *, seed: int = 0, n_iter: int = 5, oversa
     -------
     ``(k, n_features)`` float32 array with orthonormal rows (the leading right singular vectors, largest first).
 
-    Runs on one BLAS thread, so the basis (and every prediction decoded through it) is the same bit for bit whatever
-    the machine's thread count (``OMP_NUM_THREADS``); several threads changed it in the 9th digit. The heavy products
-    are scipy's sparse ones, single-threaded anyway.
+    Runs on one BLAS thread, so the basis is the same bit for bit whatever the machine's thread count
+    (``OMP_NUM_THREADS``); several threads changed it in the 9th digit. The heavy products are scipy's sparse ones,
+    single-threaded anyway. The predictions still follow the thread count through the source encoding's SVD
+    (:func:`jae.prediction.source.fit_source_encoder`).
     """
     from threadpoolctl import threadpool_limits
 

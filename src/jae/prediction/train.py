@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .._device import resolve_device
+from .._device import float32_default, resolve_device
 from ..train.distributed import is_writer
-from ..train.loop import cpu_threads, make_optimizer, run_epochs
+from ..train.loop import autograd_on, cpu_threads, make_optimizer, run_epochs
 from .config import PredictConfig
 from .model import PredictionNet
 from .split import validation_split
@@ -25,6 +25,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+@float32_default()  # float32 layers and buffers whatever torch's default dtype
 def build_network(n_in: int, n_out: int, config: PredictConfig, *, dropout: float | None = None) -> PredictionNet:
     """An uninitialised :class:`PredictionNet` shaped by ``config`` (dropout: the first candidate unless given)."""
     rate = dropout_candidates(config)[0] if dropout is None else dropout
@@ -166,6 +167,8 @@ class _NetworkBar:
         self.bar.set_postfix({"epoch": self.epoch, **values})
 
 
+@float32_default()  # the optimiser's state too in float32 whatever torch's default dtype
+@autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
 def train_network(
     S: np.ndarray,
     codes: np.ndarray,
@@ -254,7 +257,7 @@ def predict_codes(nets: list[PredictionNet], S: np.ndarray, *, batch_rows: int =
     """
     device = nets[0].out_scale.device
     X = torch.from_numpy(np.ascontiguousarray(S, dtype=np.float32))
-    out = torch.zeros((X.shape[0], nets[0].out_scale.shape[0]), device=device)
+    out = torch.zeros((X.shape[0], nets[0].out_scale.shape[0]), dtype=torch.float32, device=device)
     for net in nets:
         net.eval()
         for start in range(0, X.shape[0], batch_rows):

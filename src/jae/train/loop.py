@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-__all__ = ["cpu_threads", "make_optimizer", "run_epochs", "split_validation"]
+__all__ = ["autograd_on", "cpu_threads", "make_optimizer", "run_epochs", "seeded_rng", "split_validation"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,40 @@ def cpu_threads(device: torch.device, n: int = 1):
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+@contextmanager
+def autograd_on():
+    """Autograd on inside the block (also a decorator), whatever the caller's ``torch.no_grad()``,
+    ``torch.set_grad_enabled(False)`` or ``torch.inference_mode()``; the caller's mode again after it. Training under
+    them stopped at its first step ('element 0 of tensors does not require grad'), after all the preprocessing."""
+    with torch.inference_mode(False), torch.enable_grad():
+        yield
+
+
+@contextmanager
+def seeded_rng(device: torch.device | str, seed: int):
+    """Inside the block, torch's global generators of the CPU and of ``device`` (the one a network trained there draws
+    its initial weights and dropout masks from) start from ``seed``; after it, they are as they were.
+
+    No other generator is seeded: ``torch.manual_seed`` seeds every GPU's (or, before CUDA starts, queues that over the
+    caller's own ``torch.manual_seed``), and a fork puts back only the devices it names, so a model on the CPU or on one
+    of several GPUs reseeded the others for the rest of the process.
+    """
+    device = torch.device(device)
+    mps_state = torch.mps.get_rng_state() if device.type == "mps" else None
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.random.default_generator.manual_seed(seed)
+        if device.type == "cuda":
+            with torch.cuda.device(device):  # the model's GPU (its index, else the current one), as the fork saved
+                torch.cuda.manual_seed(seed)
+        elif device.type == "mps":
+            torch.mps.manual_seed(seed)
+        try:
+            yield
+        finally:
+            if mps_state is not None:
+                torch.mps.set_rng_state(mps_state)
 
 
 def make_optimizer(

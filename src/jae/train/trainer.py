@@ -18,7 +18,7 @@ from .._words import count
 from ..config import JAEConfig
 from ..model import BatchAdversary, JAENetwork, LatentLayout, adversary_step_loss, jae_loss
 from .distributed import data_parallel
-from .loop import cpu_threads, make_optimizer, run_epochs
+from .loop import cpu_threads, make_optimizer, run_epochs, seeded_rng
 
 __all__ = ["MIN_STEPS_PER_EPOCH", "Stage", "batch_scale", "check_features", "train_network", "unchanged_on_failure",
            "unfitted_on_failure"]
@@ -234,8 +234,7 @@ def _dropout_per_process(parallel, seed: int, device: torch.device):
     if parallel is None:
         yield
         return
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(seed * 1_000_003 + parallel.rank)
+    with seeded_rng(device, seed * 1_000_003 + parallel.rank):
         yield
 
 

@@ -26,6 +26,7 @@ from ..query import features_kept, query_features
 from ..query_batches import decoder_batch_key
 from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, _outside_model_folder,
+    _outside_model_folders,
 )
 from ._mapped_cells import check_mapped_cells
 from .embedding_output import with_input_obs, write_embedding
@@ -124,6 +125,7 @@ def embed_files(
     _outside_model_folder([("out", out), ("labels_out", labels_out), ("impute_out", impute_out)], folder,
                           what="model folder", why="only jae fit writes (a stray file there stops 'jae fit "
                           "--overwrite' replacing it)", fix="choose a path for {flag} outside it")
+    _outside_model_folders([("out", out), ("labels_out", labels_out), ("impute_out", impute_out)], itself=False)
     check_outputs(
         [("out", out), ("labels_out", labels_out), ("impute_out", impute_out)],
         inputs=protect + ([folder] if folder else []), overwrite=overwrite,

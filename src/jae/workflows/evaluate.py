@@ -92,11 +92,14 @@ def evaluate_files(
     protect = inputs.paths + files
     if out is not None:
         out = user_path(out)
+        from ._files import _outside_model_folders
+
+        _outside_model_folders([("out", out)])  # before the earlier report's check: --overwrite would not help there
         from ..report import check_earlier_report, holds_report  # a folder of other files alone: written into
 
         check_earlier_report(out, overwrite=overwrite, what="out")  # its files named, the others kept
         check_outputs([("out", out)], inputs=protect, overwrite=overwrite or not holds_report(out), folders=("out",))
-    data = _rna_alone(inputs)
+    data = _rna_alone(inputs, baseline=baseline)
     if data is None:
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
     from ..report.settings import read_from
@@ -134,12 +137,14 @@ def _is_path(value: str) -> bool:
     return _is_file_name(value) or value.startswith("~") or Path(value).expanduser().is_file()
 
 
-def _rna_alone(inputs: InputFiles):
+def _rna_alone(inputs: InputFiles, *, baseline: bool = False):
     """RNA alone, with the annotation files joined: ``mod1`` alone, or an ``.h5mu`` whose one modality is RNA, opened
     on disk (:func:`jae.io.open_rna`: its counts streamed for cc_cons); an ``.h5mu`` holding one other modality read
     into memory. Scoring a stored embedding needs only the RNA (for cc_cons), not the second modality that
     :meth:`InputFiles.open` pairs it with; one ``.h5ad`` holding one modality (:func:`_h5ad_alone`); a Cell Ranger file
-    read whole (Gene Expression alone too). None for any other input."""
+    read whole (Gene Expression alone too). Without ``baseline``, the RNA of an ``.h5mu`` whose second modality holds
+    no counts (the copy ``jae embed --impute-modality`` writes: a predicted modality, ``layers['jae_imputed']``
+    alone) is opened alone too (:func:`_beside_predicted`). None for any other input."""
     import h5py
 
     from ..io.mosaic import holds_no_counts
@@ -166,6 +171,9 @@ def _rna_alone(inputs: InputFiles):
     alone = open_rna_alone(inputs.h5mu, rna=inputs.rna, other=inputs.other, layer=inputs.layer, annotations=annotations)
     if alone is not None:  # opened, as mod1 alone: not read
         return alone
+    rna = None if baseline else _beside_predicted(inputs)  # the baseline reads both: refused there, naming the fix
+    if rna is not None:  # jae embed's own .h5mu output: its X_jae scored, as the RNA-alone input it was made from
+        return open_rna(inputs.h5mu, annotations=annotations, layer=inputs.layer, modality=rna)
     try:
         with h5py.File(inputs.h5mu, "r") as f:
             if "mod" not in f or len(f["mod"]) != 1:
@@ -208,3 +216,33 @@ def _h5ad_alone(inputs: InputFiles):
     if inputs.annotations:
         join_annotations(mdata, list(inputs.annotations), data=inputs.h5ad.name)
     return mdata
+
+
+def _beside_predicted(inputs: InputFiles) -> str | None:
+    """The RNA modality's name of an ``.h5mu`` of two modalities whose second holds no counts to read (``.X`` null,
+    no layer ``inputs.layer``, no ``.raw``): the copy ``jae embed --impute-modality`` writes of an input of RNA alone,
+    the predicted modality holding ``layers['jae_imputed']`` alone. Opening it paired refused it for the second
+    modality's missing counts, which scoring a stored embedding never reads. None for any other file (its reader
+    says what is wrong with it)."""
+    import h5py
+
+    from ..io.modality import pick_modalities
+
+    try:
+        with h5py.File(inputs.h5mu, "r") as f:
+            mods = f.get("mod")
+            if not isinstance(mods, h5py.Group) or len(mods) != 2:
+                return None
+            try:
+                rna, other = pick_modalities(inputs.h5mu.name, list(mods), inputs.rna, inputs.other)
+            except (KeyError, ValueError):  # which modality is which: said by InputFiles.open
+                return None
+            group = mods[other]
+            X = group.get("X")
+            layers = group.get("layers")
+            held = inputs.layer is not None and isinstance(layers, h5py.Group) and inputs.layer in layers
+            if (X is None or getattr(X, "shape", ()) is None) and not held and "raw" not in group:
+                return rna
+    except OSError:  # not HDF5: InputFiles.open says what it is
+        return None
+    return None

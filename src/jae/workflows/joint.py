@@ -23,6 +23,7 @@ from ..query_batches import (batch_key_origin, check_batch_key, check_mapped_key
                              query_batch_key)
 from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, _outside_model_folder,
+    _outside_model_folders,
 )
 from .embed import LABEL_COLUMNS, embed_files
 
@@ -83,6 +84,7 @@ def fit_files(
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
+    _outside_model_folders([("out", out)], itself=False)  # a model folder, but never inside another one
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
@@ -166,6 +168,7 @@ def map_files(
         raise ValueError("out is the reference model folder; mapping never changes the reference: choose another out")
     _outside_model_folder([("out", out)], folder, what="reference model folder", why="mapping never changes",
                           fix="choose another {flag} outside it")
+    _outside_model_folders([("out", out)], itself=False)  # nor inside another model folder
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"})
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")

@@ -8,6 +8,7 @@ from typing import Literal
 from .._flags import check_flags
 from ..io.outputs import check_outputs
 from ..prediction import ModalityPredictor
+from ._files import _outside_model_folder, _outside_model_folders
 from .joint import FilesResult
 
 __all__ = ["predict_files"]
@@ -45,7 +46,7 @@ def predict_files(
         others are ignored).
     output
         Prediction ``.h5ad`` to write, in the competition's format (:meth:`jae.ModalityPredictor.predict`), with
-        ``test_mod1``'s ``obs`` columns (batch, ...); never an input.
+        ``test_mod1``'s ``obs`` columns (batch, ...); never an input, nor inside the folder ``model`` names.
     model
         Instead of training: a fitted :class:`jae.ModalityPredictor` or the folder of one saved by
         :meth:`jae.ModalityPredictor.save` (``jae predict --save-model``); ``method``, ``seed`` and the kinds are
@@ -99,11 +100,18 @@ def predict_files(
     inputs = [user_path(p, name=n) for p, n in given if p is not None]  # an AnnData: told to call jae.predict
     inputs += [folder] if folder is not None else []
     save_model = None if save_model is None else user_path(save_model)
+    # a file left in a saved predictor's folder made a later save_model=FOLDER, overwrite=True refuse it (as embed and
+    # map refuse an output in the model folder they read)
+    _outside_model_folder([("output", out)], folder, what="predictor folder",
+                          why="only save_model writes (a stray file there stops save_model with overwrite=True "
+                          "replacing it)", fix="choose a path for {flag} outside it")
     check_flags(progress_bar=progress_bar)
     check_outputs(  # before any file is read; first: an input inside save_model is named as such (as fit and map do)
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite,
         models={"save_model": "model.json"}, suffixes={"output": (".h5ad",)},
     )
+    # nor inside another model folder (after check_outputs, whose line names an output inside save_model itself)
+    _outside_model_folders([("output", out), ("save_model", save_model)], itself=False)
     if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
         check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     if output_format not in ("auto", "dense", "sparse"):  # checked by predict, after the training
