@@ -52,7 +52,11 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
     if batch_key not in obs.columns and not any(str(c).endswith(f":{batch_key}") for c in obs.columns):
         from .io.features import examples
 
+        from .io.cell_obs import pulled_name_fix
+
         columns = examples(list(obs.columns)) or "none"
+        if pulled := pulled_name_fix(obs.columns, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
+            raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}){pulled}")
         raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}), where {caller} reads "
                        "each cell's batch: pass batch_key=<column> holding them, or add it, e.g. "
                        f"data.obs[{batch_key!r}] = 'sample1' for cells of one sample")

@@ -273,6 +273,7 @@ def check_fit_annotations(
         For no (or one) labelled reference cell, cells without a batch, or a batch with a single reference cell.
     """
     from ..train.distributed import check_rendezvous
+    from .cell_obs import pulled_name_fix
     from .paired import check_batches
 
     check_rendezvous()  # the fits calling this train data-parallel: WORLD_SIZE > 1 without MASTER_ADDR, before any work
@@ -283,6 +284,8 @@ def check_fit_annotations(
         logger.warning("every cell is taken for one batch (--batch-key none / batch_key=None), but %s, with "
                        "--batch-key batch (batch_key='batch')", route)
     if batch_key is not None and batch_key not in obs.columns:
+        if pulled := pulled_name_fix(obs.columns, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
+            raise KeyError(f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}){pulled}")
         aggr = samples_hint(obs.index, batch_key, fix.get("samples"))
         aggr = f"{aggr}; else " if aggr else ""
         raise KeyError(
@@ -296,6 +299,8 @@ def check_fit_annotations(
                 f"supervised mode needs cell-type labels; pass {fix['cell_type_key']} or use {fix['unsupervised']}"
             )
         if cell_type_key not in obs.columns:
+            if pulled := pulled_name_fix(obs.columns, cell_type_key, "cell_type_key"):
+                raise KeyError(f"no cell-type column {cell_type_key!r} in obs (columns: {_columns(obs)}){pulled}")
             raise KeyError(
                 f"supervised mode needs cell-type labels, but obs has no column {cell_type_key!r} (columns: "
                 f"{_columns(obs)}); pass {fix['cell_type_key']}, add labels with {fix['annotations']}, or use "
