@@ -132,11 +132,11 @@ def _modalities(data, *, layer: str | None) -> dict:
     modality is that modality alone: the RNA (cells to embed or map from RNA), or the kind its ``var['feature_types']``
     names (``mdata['atac']`` given alone)."""
     from .io.raw import resolve_raw
-    from .io.single import alone_name, modalities_of, split_anndata, unique_split
+    from .io.single import _loaded, alone_name, modalities_of, split_anndata, unique_split
 
-    if isinstance(data, ad.AnnData):
+    if isinstance(data, ad.AnnData):  # one opened backed with its counts in .X / .raw, on disk: read into memory
         return unique_split(split_anndata(data, layer=layer), data) or {
-            alone_name(data): resolve_raw(data, layer, where="the AnnData")}
+            (name := alone_name(data)): resolve_raw(_loaded(data, layer, name), layer, where="the AnnData")}
     return modalities_of(data, layer=layer)[0]
 
 
