@@ -97,7 +97,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     # paired cells (nothing to impute): the fix predicts from one modality alone, in the data's own name for it
     i = modality_to_impute(model, observed, modality, nothing_fix=(
         f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone"
-        f"{_alone(model, data, source)}") if observed.all() else None)
+        f"{_alone(model, data, source, layer)}") if observed.all() else None)
     from .imputation_memory import check_prediction_memory
 
     check_prediction_memory(model, observed, i, fix=lambda n: (  # before the network's work
@@ -136,12 +136,13 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     return out
 
 
-def _alone(model, data, source: str) -> str:
+def _alone(model, data, source: str, layer: str | None = "counts") -> str:
     """How to impute from the model's modality ``source`` of paired ``data`` alone: ``jae.impute(model, mdata[<the
     data's name of it>])`` (a MuData or dict naming it 'gex' while the model says 'rna'), for one AnnData holding
     both, ``jae.io.split_anndata(adata)[...]``, or for a file, ``mudata.read_h5mu(PATH)[...]``
     (``anndata.read_h5ad``). A MuData holding the batches the model reads (mapped, or with a batch-aware decoder) in
-    its global ``obs`` only: the modality with that column copied into its ``obs`` (:func:`_global_batch`)."""
+    its global ``obs`` only: the modality with that column copied into its ``obs`` (:func:`_global_batch`). A
+    ``layer`` other than the default is passed on in each call shown (else the AnnData read had no layer 'counts')."""
     import anndata as ad
 
     from .io.modality import MOD_NAMES
@@ -149,18 +150,20 @@ def _alone(model, data, source: str) -> str:
     from .query import _modalities, _pick
 
     index = list(model.modality_names).index(source)
+    arg = "" if layer == "counts" else f", layer={layer!r}"  # where the counts are, for split_anndata and impute
     from .io.plan import opened
 
     data = opened(data)  # a file: its modality read from it (the user has no mdata)
     if isinstance(data, FilesOnDisk) and index < len(data.counts):
         c = data.counts[index]
         if c.modality is None:
-            return f", e.g. jae.impute(model, anndata.read_h5ad({str(c.path)!r}))"
+            return f", e.g. jae.impute(model, anndata.read_h5ad({str(c.path)!r}){arg})"
         if key := _global_batch(model, *_h5mu_obs_columns(c.path, c.modality)):
-            return _with_global_batch(c.modality, key, f"mdata = mudata.read_h5mu({str(c.path)!r}); ")
-        return f", e.g. jae.impute(model, mudata.read_h5mu({str(c.path)!r})[{c.modality!r}])"
+            return _with_global_batch(c.modality, key, f"mdata = mudata.read_h5mu({str(c.path)!r}); ", arg)
+        return f", e.g. jae.impute(model, mudata.read_h5mu({str(c.path)!r})[{c.modality!r}]{arg})"
     if isinstance(data, ad.AnnData):
-        return f", e.g. jae.impute(model, jae.io.split_anndata(adata)[{MOD_NAMES[model.preprocessor.kinds[index]]!r}])"
+        return (f", e.g. jae.impute(model, jae.io.split_anndata(adata{arg})"
+                f"[{MOD_NAMES[model.preprocessor.kinds[index]]!r}]{arg})")
     try:
         own = _pick(model, _modalities(data, layer=None))[index]
     except (ValueError, KeyError, TypeError):
@@ -169,8 +172,8 @@ def _alone(model, data, source: str) -> str:
     if own is not None and hasattr(mods, "keys") and own in mods and isinstance(getattr(data, "obs", None),
                                                                                 pd.DataFrame):
         if key := _global_batch(model, data.obs.columns, mods[own].obs.columns):
-            return _with_global_batch(own, key)
-    return f", e.g. jae.impute(model, mdata[{(own or source)!r}])"
+            return _with_global_batch(own, key, arg=arg)
+    return f", e.g. jae.impute(model, mdata[{(own or source)!r}]{arg})"
 
 
 def _global_batch(model, global_columns, own_columns) -> str | None:
@@ -187,11 +190,11 @@ def _global_batch(model, global_columns, own_columns) -> str | None:
     return key if key in {str(c) for c in global_columns} and key not in own else None
 
 
-def _with_global_batch(name: str, key: str, read: str = "") -> str:
+def _with_global_batch(name: str, key: str, read: str = "", arg: str = "") -> str:
     """How to impute from ``mdata[name]`` with ``mdata.obs[key]`` copied into its ``obs`` (``read``: the statement
-    giving ``mdata``)."""
+    giving ``mdata``; ``arg``: the impute call's other arguments)."""
     return (f" with mdata.obs[{key!r}], the batches this model reads, copied into its obs, e.g. {read}one = "
-            f"mdata[{name!r}].copy(); one.obs[{key!r}] = mdata.obs[{key!r}]; jae.impute(model, one)")
+            f"mdata[{name!r}].copy(); one.obs[{key!r}] = mdata.obs[{key!r}]; jae.impute(model, one{arg})")
 
 
 def _h5mu_obs_columns(path, modality: str) -> tuple[list[str], list[str]]:
