@@ -290,9 +290,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     ``.X``: nothing in it is a count). An existing ``layers[key]`` is replaced when it holds an earlier prediction
     (its ``uns[key]`` record) or is named ``'jae...'``, and refused otherwise (e.g. ``key='counts'``: the raw counts).
     A layer larger than the memory available is refused in one line (:func:`jae.imputation_memory.check_layer_memory`):
-    write ``imputed``, the cells lacking the modality alone, to its own file instead."""
+    write ``imputed``, the cells lacking the modality alone, to its own file instead. A view (``mdata[cells]``) becomes
+    an object of its own holding the layer, the MuData it views unchanged, as :meth:`jae.JAE.embed` stores results."""
     import anndata as ad
     from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
+    from .storage import _own
 
     if not isinstance(imputed, ad.AnnData) or not isinstance(imputed.uns.get("jae_imputed"), dict):
         raise ValueError("imputed must be jae.impute's AnnData, whose uns['jae_imputed'] records what was predicted "
@@ -321,6 +323,7 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                              f"{[str(c) for c in gone[:3]]}): impute the cells of this mdata, or write the prediction "
                              "to its own file (imputed.write_h5ad(FILE))")
         values = np.asarray(imputed.X, dtype=np.float32)
+        _own(mdata)  # a view (mdata[cells]): an object of its own first, as embed stores its results (jae.storage)
         mdata.mod[modality] = ad.AnnData(obs=pd.DataFrame(index=imputed.obs_names.copy()), var=imputed.var.copy(),
                                          layers={key: values}, uns={key: info})
         with _quiet_mudata():
@@ -361,7 +364,9 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
             f"none of the {imputed.n_vars} features predicted (e.g. {[str(v) for v in imputed.var_names[:3]]}) is a "
             f"feature of modality {modality!r} (e.g. {[str(v) for v in adata.var_names[:3]]}), so its layer would be "
             "all NaN: write the prediction to its own file (imputed.write_h5ad(FILE))")
-    if key in adata.layers:  # every refusal passed: the earlier prediction is released before its replacement is made
+    _own(mdata)  # every refusal passed: a view, or a modality that is one, made an object of its own to hold it
+    _own(adata := mdata.mod[modality])
+    if key in adata.layers:  # the earlier prediction is released before its replacement is made
         del adata.layers[key]
         adata.uns.pop(key, None)
     layer = np.full(adata.shape, np.nan, dtype=np.float32)
