@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._words import not_a_key
 from .io.validate import MISSING_TEXT, missing_text
 
 __all__ = ["DEFAULT_BATCH_KEY", "MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data",
@@ -252,9 +253,11 @@ def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_ke
         if twice:  # a dict of them would keep one row, scored once without a word (the CLI refuses it too)
             raise ValueError(f"embeddings names {twice[0]!r} more than once; give each obsm key or file once")
     if not isinstance(cell_type_key, str):
-        raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
+        raise TypeError(f"cell_type_key must name one obs column (a string), not "
+                        f"{not_a_key(cell_type_key, 'cell_type_key')}")
     if batch_key is not None and not isinstance(batch_key, str):
-        raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
+        raise TypeError(f"batch_key must name one obs column (a string) or be None, not "
+                        f"{not_a_key(batch_key, 'batch_key')}")
     if batch_key is not None and str(batch_key) == cell_type_key:  # asw_batch came out n/a, misleadingly worded
         raise ValueError(f"batch_key and cell_type_key both name the obs column {cell_type_key!r}: the batches would "
                          "be the cell types; pass batch_key=<column> naming the batches, or batch_key=None to score "

@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from ._flags import check_flags, check_layer, is_whole
+from ._words import not_a_key
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_stages, fitted_names
 from .io.paired import batch_column, get_paired
@@ -261,7 +262,8 @@ class JAE:
         check_flags(progress_bar=progress_bar)  # before the projection
         check_layer(layer)
         if batch_key is not None and not isinstance(batch_key, str):  # as fit says it (a list is unhashable to pandas)
-            raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
+            raise TypeError(f"batch_key must name one obs column (a string) or be None, not "
+                            f"{not_a_key(batch_key, 'batch_key')}")
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
         X, batch, mosaic = finetune_inputs(self, data, batch_key=batch_key, layer=layer)  # jae.mapping

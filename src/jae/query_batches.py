@@ -11,6 +11,8 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ._words import not_a_key
+
 logger = logging.getLogger(__name__)
 
 
@@ -125,10 +127,12 @@ def check_batch_key(batch_key) -> None:
     None is the reference's column (:func:`query_batch_key`), in Python as when ``jae map`` is given no --batch-key."""
     if batch_key is None or (isinstance(batch_key, str) and batch_key.strip().lower() not in ("", "none")):
         return
+    if hasattr(batch_key, "index") and hasattr(batch_key, "dtype"):  # obs['batch'] itself: its name is the fix
+        raise TypeError(f"batch_key must name one obs column (a string), not {not_a_key(batch_key, 'batch_key')}")
     raise ValueError(f"mapping needs batch_key, the obs column with each query cell's batch (each new batch gets its "
-                     f"own shift), not {batch_key!r}: pass batch_key=<column> (one value in it for a single sample; "
-                     "annotations=FILE can hold it), or leave batch_key out to read the column the reference was "
-                     "fitted with")
+                     f"own shift), not {not_a_key(batch_key, 'batch_key')}: pass batch_key=<column> (one value in "
+                     "it for a single sample; annotations=FILE can hold it), or leave batch_key out to read the column "
+                     "the reference was fitted with")
 
 
 def check_mapped_key(reference, batch_key: str) -> None:

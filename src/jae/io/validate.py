@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._words import not_a_key
 from .features import by_cell_names
 
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "samples_hint", "PYTHON_FIXES"]
@@ -386,8 +387,8 @@ def _check_key_types(*, batch_key, cell_type_key, phase_keys) -> None:
     """Refuse column names of the wrong shape in one line naming the argument (a list is unhashable to pandas; a string
     given as ``phase_keys`` would be read letter by letter)."""
     for name, key in (("batch_key", batch_key), ("cell_type_key", cell_type_key)):
-        if key is not None and not isinstance(key, str):
-            raise TypeError(f"{name} must name one obs column (a string) or be None, not {key!r}")
+        if key is not None and not isinstance(key, str):  # a Series (obs['batch']) named in words, not printed whole
+            raise TypeError(f"{name} must name one obs column (a string) or be None, not {not_a_key(key, name)}")
     if phase_keys is not None and (isinstance(phase_keys, str) or not isinstance(phase_keys, (tuple, list))
                                    or len(phase_keys) != 2 or not all(isinstance(k, str) for k in phase_keys)):
         raise TypeError(
