@@ -354,6 +354,7 @@ class JAE:
         ``batch_size``: cells encoded at a time (a whole number >= 1; another size may change the last bits of float32).
         """
         _check_batch_size(batch_size)
+        _refuse_data(X)
         _check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
@@ -377,6 +378,7 @@ class JAE:
         :meth:`embed_transformed`)."""
         self._require_fitted()
         _check_batch_size(batch_size)  # 0 or less: range() would give no chunk and np.empty's garbage would come back
+        _refuse_data(X)
         _check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
@@ -458,6 +460,17 @@ def _check_batch_size(batch_size) -> None:
     if not is_whole(batch_size, 1):
         error = ValueError if is_whole(batch_size, -(2**63)) else TypeError  # a whole number below 1, or no number
         raise error(f"batch_size must be a whole number >= 1 (the cells encoded at a time), not {batch_size!r}")
+
+
+def _refuse_data(X) -> None:
+    """Refuse, in one line, data (a MuData or AnnData) given as ``X`` to :meth:`JAE.embed_transformed` /
+    :meth:`JAE.latent_transformed`, which take the transformed features: numpy read its row slices as objects, and the
+    call ran without end, its memory growing (features of another width: the network's own refusal)."""
+    if hasattr(X, "obs_names"):
+        kind = type(X).__name__
+        raise TypeError(f"X must be the already-transformed features (n_cells x preprocessor.n_output), not "
+                        f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind}: embed data with model.embed(data) "
+                        "(model.latent(data): the latent)")
 
 
 def _check_batch_labels(batch, n_cells: int) -> None:
