@@ -257,7 +257,9 @@ def evaluate(
         what = "the AnnData" if len(data.mod) == 1 else None
     elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it
         from .io import make_mudata
+        from .io.single import check_dict_values
 
+        check_dict_values(data)  # a matrix alone: mudata's "no attribute 'obs_names'"
         data = make_mudata(dict(data))
     files = _is_files(data)
     read_from = data_files(data)  # named in the report (taken before the baseline may read misordered files whole)

@@ -30,6 +30,10 @@ def _unique_cells(data) -> None:
     from .io.features import unique_cells
 
     mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
+    if isinstance(data, Mapping):  # of AnnData objects: a matrix alone failed with "no attribute 'obs_names'"
+        from .io.single import check_dict_values
+
+        check_dict_values(data)
     if isinstance(mods, Mapping):
         for name, adata in mods.items():
             unique_cells(adata.obs_names, f"modality {name!r}", paired=len(mods) > 1)
