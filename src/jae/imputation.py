@@ -153,7 +153,7 @@ def _alone(model, data, source: str, layer: str | None = "counts") -> str:
     arg = "" if layer == "counts" else f", layer={layer!r}"  # where the counts are, for split_anndata and impute
     from .io.plan import opened
 
-    data = opened(data)  # a file: its modality read from it (the user has no mdata)
+    data = opened(data, layer=layer)  # a file: its modality read from it (the user has no mdata), as impute read it
     if isinstance(data, FilesOnDisk) and index < len(data.counts):
         c = data.counts[index]
         if c.modality is None:
