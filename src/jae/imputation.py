@@ -110,7 +110,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     if method == "regression":
         coords = X[rows, block]
     else:
-        coords = _decoded(model, data, X, cells, rows)[:, block]
+        coords = _decoded(model, data, X, cells, rows, layer=layer)[:, block]
     basis = pre.bases[i]
     values = coords if basis is None else coords @ basis.components
     values = np.asarray(values, dtype=np.float32)
@@ -401,7 +401,7 @@ def _same_kind(mdata, kind: str | None) -> str | None:
     return None
 
 
-def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:
+def _decoder_batches(model, data, cells: pd.Index, *, layer: str | None = "counts") -> np.ndarray | None:
     """For a model whose decoder takes the batch (``decoder_batch=True``): each of ``cells``' batch code among the
     model's (-1, the decoder's zeros, for a batch it was not fitted on or a cell without one), read from the column
     the model was fitted with; None (zeros for every cell) when the data lacks it, or for other models."""
@@ -415,7 +415,7 @@ def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:
     key = key or "batch"  # a model saved before jae kept fit's column: the default, as decoder_batch_key reads
     from .io.plan import opened
 
-    data = opened(data)
+    data = opened(data, layer=layer)  # a path: opened as impute opened it
     with batch_column(key):
         obs = cell_obs(data)
     if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):
@@ -434,16 +434,17 @@ def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:
 
 
 @torch.no_grad()
-def _decoded(model, data, X: np.ndarray, cells: pd.Index, rows: np.ndarray) -> np.ndarray:
+def _decoded(model, data, X: np.ndarray, cells: pd.Index, rows: np.ndarray, *, layer: str | None = "counts"
+             ) -> np.ndarray:
     """The network's reconstruction of the input of the cells ``rows`` (mapped batches shifted as for embed; a
     decoder taking the batch gets each cell's, :func:`_decoder_batches`)."""
     from .train.trainer import _condition
 
     Xr = X[rows]
     if model.adapter is not None:
-        Xr = model.adapter.apply(Xr, model.adapter.batches_of(data, cells)[rows])
+        Xr = model.adapter.apply(Xr, model.adapter.batches_of(data, cells, layer=layer)[rows])
     net = model.network
-    codes = _decoder_batches(model, data, cells[rows])
+    codes = _decoder_batches(model, data, cells[rows], layer=layer)
     net.eval()
     out = []
     for s in range(0, len(Xr), 65536):

@@ -440,7 +440,8 @@ class JAE:
     # ------------------------------------------------------------------------------------------ helpers
     def _features(self, data, *, layer: str | None) -> tuple:
         """(features, cells, a mapped model's batch of each or None, the modalities each cell has): :mod:`jae.query`."""
-        batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches, self.batch_key)
+        batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches, self.batch_key,
+                                                                            layer=layer)
         X, cells, observed = query_features(self, data, layer=layer)
         return X, cells, None if batch is None else batch.reindex(cells).to_numpy(), observed
 

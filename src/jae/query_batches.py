@@ -41,17 +41,17 @@ def _unique_cells(data) -> None:
         unique_cells(data.obs_names, "the data", paired=False)
 
 
-def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
+def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "counts") -> pd.Series:
     """The batch label of each of ``data``'s cells, ``obs[batch_key]`` read as fit reads annotations (the global obs
     and the modalities' own columns; :func:`jae.io.paired.cell_obs`), before any work on the counts: the batches of
     the cells :func:`map_query` maps and :meth:`jae.JAE.finetune` fine-tunes. A cell without a batch (NaN, None) is
     refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
-    call in the message for data without annotations."""
+    call in the message for data without annotations; ``layer``: where a path's counts are, as the call reads them."""
     from .io.paired import batch_column, cell_obs, check_batches, get_annotation
     from .io.plan import opened
 
     with batch_column(batch_key):  # the modalities must agree on this column
-        obs = cell_obs(opened(data))  # a path: the obs of its file, opened
+        obs = cell_obs(opened(data, layer=layer))  # a path: the obs of its file, opened as the call opens it
     if obs is None:
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
@@ -73,7 +73,7 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
         from .io.mosaic import membership
         from .mosaic import check_mosaic_batches
 
-        if (held := membership(opened(data), obs.index)) is not None:
+        if (held := membership(opened(data, layer=layer), obs.index)) is not None:
             check_mosaic_batches(*held, pd.DataFrame({batch_key: batch.to_numpy()}, index=obs.index), batch_key,
                                  alternative=None)
         raise
