@@ -28,4 +28,6 @@ def not_a_key(value, name: str) -> str:
     text = repr(value)
     if len(text) <= 60 and "\n" not in text:
         return text
-    return f"a {type(value).__name__}" + (f" of {count(len(value), 'value')}" if hasattr(value, "__len__") else "")
+    kind = type(value).__name__
+    return (f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+            + (f" of {count(len(value), 'value')}" if hasattr(value, "__len__") else ""))
