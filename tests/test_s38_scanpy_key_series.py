@@ -34,7 +34,7 @@ def test_fit(cells):
     with pytest.raises(TypeError) as err:  # a column without a name
         model.fit(cells, cell_type_key=cells.obs["cell_type"].rename(None), progress_bar=False)
     _one_line(err, "cell_type_key=<the obs column holding it>")
-    with pytest.raises(TypeError, match=r"not an ndarray of 120 values$"):  # an array: its size, not its values
+    with pytest.raises(TypeError, match=r"not a numpy array of 120 values$"):  # an array: its size, not its values
         model.fit(cells, cell_type_key=cells.obs["cell_type"].to_numpy(), progress_bar=False)
 
 

@@ -28,6 +28,6 @@ def not_a_key(value, name: str) -> str:
     text = repr(value)
     if len(text) <= 60 and "\n" not in text:
         return text
-    kind = type(value).__name__
+    kind = "numpy array" if type(value).__name__ == "ndarray" else type(value).__name__
     return (f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
             + (f" of {count(len(value), 'value')}" if hasattr(value, "__len__") else ""))
