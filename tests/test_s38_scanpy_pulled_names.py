@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 
 import mudata as md
+import numpy as np
 import pytest
 
 import jae
@@ -59,3 +60,12 @@ def test_other_missing_keys_keep_their_message(h5mu_mod_obs):
         model.fit(mdata, batch_key="rna:sample", progress_bar=False)
     with pytest.raises(KeyError, match=r"obs has no column 'celltype'"):
         model.fit(mdata, cell_type_key="celltype", progress_bar=False)
+
+
+def test_evaluate_names_the_column_a_pulled_name_stands_for(h5mu_mod_obs):
+    mdata = jae.read_h5mu(h5mu_mod_obs)
+    embedding = {"e": np.random.default_rng(0).normal(size=(mdata.n_obs, 4))}
+    with pytest.raises(KeyError, match=r"'rna:cell_type' is how MuData names .*pass cell_type_key='cell_type'"):
+        jae.evaluate(mdata, embedding, cell_type_key="rna:cell_type", report=False, progress_bar=False)
+    with pytest.raises(KeyError, match=r"'prot:batch' is how MuData names .*pass batch_key='batch'"):
+        jae.evaluate(mdata, embedding, batch_key="prot:batch", report=False, progress_bar=False)

@@ -272,6 +272,11 @@ def evaluate(
     if batch_key is None:
         logger.info("no batch column given: all cells are one batch (asw_batch is n/a)%s", unused_batches(obs))
     elif batch is None and batch_key is not DEFAULT_BATCH_KEY:  # a column the user named: a typo must not score one batch
+        from .io.cell_obs import pulled_name_fix
+
+        if pulled := pulled_name_fix(obs.columns, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
+            shown = [str(c) for c in obs.columns][:20]
+            raise KeyError(f"no batch column {batch_key!r} in obs (columns: {shown}){pulled}")
         raise KeyError(
             f"no batch column {batch_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); pass "
             "batch_key=<column>, or batch_key=None to score all cells as one batch"

@@ -110,6 +110,10 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
         shown = f"{columns[:20]}{' and %d more' % (len(columns) - 20) if len(columns) > 20 else ''}"
         prefixed = [c for c in columns if c.endswith(f":{key}")]  # muon keeps a modality's column as 'rna:cell_type'
         hint = f" (a modality's column, as MuData names it: {prefixed[0]!r})" if prefixed else ""
+        from .io.cell_obs import pulled_name_fix
+
+        if pulled := pulled_name_fix(columns, key, "cell_type_key"):  # 'rna:cell_type' for the modality's column
+            raise KeyError(f"no cell-type column {key!r} in obs (its columns: {shown}){pulled}")
         raise KeyError(
             f"no cell-type column {key!r} in obs (its columns: {shown}); pass cell_type_key=<column> naming the "
             f"column of cell types{hint}, or add the cell types to obs (e.g. read_competition(..., annotations=FILE))"
