@@ -1,9 +1,9 @@
-"""Words for messages and logs: one way to put a count before a noun, and one to write a measure beside its
-threshold."""
+"""Words for messages and logs: one way to put a count before a noun, one to write a measure beside its threshold,
+and one to name a value given in place of a column's name."""
 
 from __future__ import annotations
 
-__all__ = ["count", "apart"]
+__all__ = ["count", "apart", "not_a_key"]
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
@@ -27,3 +27,18 @@ def apart(value: float, bound: float, digits: int = 2) -> tuple[str, str]:
         if texts[0] != texts[1]:
             return texts
     return f"{value:.{digits}f}", f"{bound:.{digits}f}"
+
+
+def not_a_key(value, name: str) -> str:
+    """What ``value``, given as the argument ``name`` where an obs column's name goes, is, for the refusal: a pandas
+    Series (``obs['cell_type']``: the column itself) with the argument that names it; anything else as its repr, or
+    its type and length when that repr is long or spans lines (a Series or an array printed whole: 20 lines)."""
+    if hasattr(value, "index") and hasattr(value, "dtype"):  # a pandas Series: the column, not its name
+        fix = f"{name}={str(value.name)!r}" if value.name is not None else f"{name}=<the obs column holding it>"
+        return f"a pandas Series of {count(len(value), 'value')} (the column itself): pass its name, {fix}"
+    text = repr(value)
+    if len(text) <= 60 and "\n" not in text:
+        return text
+    kind = "numpy array" if type(value).__name__ == "ndarray" else type(value).__name__
+    return (f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+            + (f" of {count(len(value), 'value')}" if hasattr(value, "__len__") else ""))

@@ -54,6 +54,13 @@ def check_record(model, data, key: str) -> None:
     stored = getattr(data, "uns", {}).get(uns_key(key))
     if not hasattr(stored, "items") or str(stored.get("obsm_key", key)) != key:
         return  # no record, or that of another key sharing its uns key ('jae' and 'X_jae' both keep uns['jae'])
+    latent = model.layout.column_names(model.cell_types, model.batches)  # model.latent's record: no embedding at all
+    if _plain(stored.get("columns")) == latent and latent != list(model.column_names):
+        raise ValueError(
+            f"embedding={key!r} holds the model's latent (model.latent: {len(latent)} columns, cell-type logits | "
+            f"batch | phase | free units), not its embedding (model.embed: {len(model.column_names)} columns), which "
+            "predict_cell_type reads: store the embedding under its own key (model.embed(data, key_added='X_jae')) "
+            "and pass that key, or pass embedding=None")
     changed = _changed(model, stored, key)
     if changed:
         raise ValueError(

@@ -257,7 +257,9 @@ def evaluate(
         what = "the AnnData" if len(data.mod) == 1 else None
     elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it
         from .io import make_mudata
+        from .io.single import check_dict_values
 
+        check_dict_values(data)  # a matrix alone: mudata's "no attribute 'obs_names'"
         data = make_mudata(dict(data))
     files = _is_files(data)
     read_from = data_files(data)  # named in the report (taken before the baseline may read misordered files whole)
@@ -270,6 +272,11 @@ def evaluate(
     if batch_key is None:
         logger.info("no batch column given: all cells are one batch (asw_batch is n/a)%s", unused_batches(obs))
     elif batch is None and batch_key is not DEFAULT_BATCH_KEY:  # a column the user named: a typo must not score one batch
+        from .io.cell_obs import pulled_name_fix
+
+        if pulled := pulled_name_fix(obs.columns, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
+            shown = [str(c) for c in obs.columns][:20]
+            raise KeyError(f"no batch column {batch_key!r} in obs (columns: {shown}){pulled}")
         raise KeyError(
             f"no batch column {batch_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); pass "
             "batch_key=<column>, or batch_key=None to score all cells as one batch"

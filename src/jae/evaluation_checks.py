@@ -13,6 +13,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._neighbours import MIN_SCORED_CELLS
+from ._words import not_a_key
 from .io.validate import MISSING_TEXT, missing_text
 
 __all__ = ["DEFAULT_BATCH_KEY", "MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data",
@@ -110,6 +111,10 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
         shown = f"{columns[:20]}{' and %d more' % (len(columns) - 20) if len(columns) > 20 else ''}"
         prefixed = [c for c in columns if c.endswith(f":{key}")]  # muon keeps a modality's column as 'rna:cell_type'
         hint = f" (a modality's column, as MuData names it: {prefixed[0]!r})" if prefixed else ""
+        from .io.cell_obs import pulled_name_fix
+
+        if pulled := pulled_name_fix(columns, key, "cell_type_key"):  # 'rna:cell_type' for the modality's column
+            raise KeyError(f"no cell-type column {key!r} in obs (its columns: {shown}){pulled}")
         raise KeyError(
             f"no cell-type column {key!r} in obs (its columns: {shown}); pass cell_type_key=<column> naming the "
             f"column of cell types{hint}, or add the cell types to obs (e.g. read_competition(..., annotations=FILE))"
@@ -253,9 +258,11 @@ def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_ke
         if twice:  # a dict of them would keep one row, scored once without a word (the CLI refuses it too)
             raise ValueError(f"embeddings names {twice[0]!r} more than once; give each obsm key or file once")
     if not isinstance(cell_type_key, str):
-        raise TypeError(f"cell_type_key must name one obs column (a string), not {cell_type_key!r}")
+        raise TypeError(f"cell_type_key must name one obs column (a string), not "
+                        f"{not_a_key(cell_type_key, 'cell_type_key')}")
     if batch_key is not None and not isinstance(batch_key, str):
-        raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
+        raise TypeError(f"batch_key must name one obs column (a string) or be None, not "
+                        f"{not_a_key(batch_key, 'batch_key')}")
     if batch_key is not None and str(batch_key) == cell_type_key:  # asw_batch came out n/a, misleadingly worded
         raise ValueError(f"batch_key and cell_type_key both name the obs column {cell_type_key!r}: the batches would "
                          "be the cell types; pass batch_key=<column> naming the batches, or batch_key=None to score "

@@ -97,7 +97,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     # paired cells (nothing to impute): the fix predicts from one modality alone, in the data's own name for it
     i = modality_to_impute(model, observed, modality, nothing_fix=(
         f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone"
-        f"{_alone(model, data, source)}") if observed.all() else None)
+        f"{_alone(model, data, source, layer)}") if observed.all() else None)
     from .imputation_memory import check_prediction_memory
 
     check_prediction_memory(model, observed, i, fix=lambda n: (  # before the network's work
@@ -110,7 +110,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     if method == "regression":
         coords = X[rows, block]
     else:
-        coords = _decoded(model, data, X, cells, rows)[:, block]
+        coords = _decoded(model, data, X, cells, rows, layer=layer)[:, block]
     basis = pre.bases[i]
     values = coords if basis is None else coords @ basis.components
     values = np.asarray(values, dtype=np.float32)
@@ -136,12 +136,13 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     return out
 
 
-def _alone(model, data, source: str) -> str:
+def _alone(model, data, source: str, layer: str | None = "counts") -> str:
     """How to impute from the model's modality ``source`` of paired ``data`` alone: ``jae.impute(model, mdata[<the
     data's name of it>])`` (a MuData or dict naming it 'gex' while the model says 'rna'), for one AnnData holding
     both, ``jae.io.split_anndata(adata)[...]``, or for a file, ``mudata.read_h5mu(PATH)[...]``
     (``anndata.read_h5ad``). A MuData holding the batches the model reads (mapped, or with a batch-aware decoder) in
-    its global ``obs`` only: the modality with that column copied into its ``obs`` (:func:`_global_batch`)."""
+    its global ``obs`` only: the modality with that column copied into its ``obs`` (:func:`_global_batch`). A
+    ``layer`` other than the default is passed on in each call shown (else the AnnData read had no layer 'counts')."""
     import anndata as ad
 
     from .io.modality import MOD_NAMES
@@ -149,18 +150,20 @@ def _alone(model, data, source: str) -> str:
     from .query import _modalities, _pick
 
     index = list(model.modality_names).index(source)
+    arg = "" if layer == "counts" else f", layer={layer!r}"  # where the counts are, for split_anndata and impute
     from .io.plan import opened
 
-    data = opened(data)  # a file: its modality read from it (the user has no mdata)
+    data = opened(data, layer=layer)  # a file: its modality read from it (the user has no mdata), as impute read it
     if isinstance(data, FilesOnDisk) and index < len(data.counts):
         c = data.counts[index]
         if c.modality is None:
-            return f", e.g. jae.impute(model, anndata.read_h5ad({str(c.path)!r}))"
+            return f", e.g. jae.impute(model, anndata.read_h5ad({str(c.path)!r}){arg})"
         if key := _global_batch(model, *_h5mu_obs_columns(c.path, c.modality)):
-            return _with_global_batch(c.modality, key, f"mdata = mudata.read_h5mu({str(c.path)!r}); ")
-        return f", e.g. jae.impute(model, mudata.read_h5mu({str(c.path)!r})[{c.modality!r}])"
+            return _with_global_batch(c.modality, key, f"mdata = mudata.read_h5mu({str(c.path)!r}); ", arg)
+        return f", e.g. jae.impute(model, mudata.read_h5mu({str(c.path)!r})[{c.modality!r}]{arg})"
     if isinstance(data, ad.AnnData):
-        return f", e.g. jae.impute(model, jae.io.split_anndata(adata)[{MOD_NAMES[model.preprocessor.kinds[index]]!r}])"
+        return (f", e.g. jae.impute(model, jae.io.split_anndata(adata{arg})"
+                f"[{MOD_NAMES[model.preprocessor.kinds[index]]!r}]{arg})")
     try:
         own = _pick(model, _modalities(data, layer=None))[index]
     except (ValueError, KeyError, TypeError):
@@ -169,8 +172,8 @@ def _alone(model, data, source: str) -> str:
     if own is not None and hasattr(mods, "keys") and own in mods and isinstance(getattr(data, "obs", None),
                                                                                 pd.DataFrame):
         if key := _global_batch(model, data.obs.columns, mods[own].obs.columns):
-            return _with_global_batch(own, key)
-    return f", e.g. jae.impute(model, mdata[{(own or source)!r}])"
+            return _with_global_batch(own, key, arg=arg)
+    return f", e.g. jae.impute(model, mdata[{(own or source)!r}]{arg})"
 
 
 def _global_batch(model, global_columns, own_columns) -> str | None:
@@ -187,11 +190,11 @@ def _global_batch(model, global_columns, own_columns) -> str | None:
     return key if key in {str(c) for c in global_columns} and key not in own else None
 
 
-def _with_global_batch(name: str, key: str, read: str = "") -> str:
+def _with_global_batch(name: str, key: str, read: str = "", arg: str = "") -> str:
     """How to impute from ``mdata[name]`` with ``mdata.obs[key]`` copied into its ``obs`` (``read``: the statement
-    giving ``mdata``)."""
+    giving ``mdata``; ``arg``: the impute call's other arguments)."""
     return (f" with mdata.obs[{key!r}], the batches this model reads, copied into its obs, e.g. {read}one = "
-            f"mdata[{name!r}].copy(); one.obs[{key!r}] = mdata.obs[{key!r}]; jae.impute(model, one)")
+            f"mdata[{name!r}].copy(); one.obs[{key!r}] = mdata.obs[{key!r}]; jae.impute(model, one{arg})")
 
 
 def _h5mu_obs_columns(path, modality: str) -> tuple[list[str], list[str]]:
@@ -294,9 +297,11 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     ``.X``: nothing in it is a count). An existing ``layers[key]`` is replaced when it holds an earlier prediction
     (its ``uns[key]`` record) or is named ``'jae...'``, and refused otherwise (e.g. ``key='counts'``: the raw counts).
     A layer larger than the memory available is refused in one line (:func:`jae.imputation_memory.check_layer_memory`):
-    write ``imputed``, the cells lacking the modality alone, to its own file instead."""
+    write ``imputed``, the cells lacking the modality alone, to its own file instead. A view (``mdata[cells]``) becomes
+    an object of its own holding the layer, the MuData it views unchanged, as :meth:`jae.JAE.embed` stores results."""
     import anndata as ad
     from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
+    from .storage import _own
 
     if not isinstance(imputed, ad.AnnData) or not isinstance(imputed.uns.get("jae_imputed"), dict):
         raise ValueError("imputed must be jae.impute's AnnData, whose uns['jae_imputed'] records what was predicted "
@@ -325,6 +330,7 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                              f"{[str(c) for c in gone[:3]]}): impute the cells of this mdata, or write the prediction "
                              "to its own file (imputed.write_h5ad(FILE))")
         values = np.asarray(imputed.X, dtype=np.float32)
+        _own(mdata)  # a view (mdata[cells]): an object of its own first, as embed stores its results (jae.storage)
         mdata.mod[modality] = ad.AnnData(obs=pd.DataFrame(index=imputed.obs_names.copy()), var=imputed.var.copy(),
                                          layers={key: values}, uns={key: info})
         with _quiet_mudata():
@@ -365,7 +371,9 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
             f"none of the {imputed.n_vars} features predicted (e.g. {[str(v) for v in imputed.var_names[:3]]}) is a "
             f"feature of modality {modality!r} (e.g. {[str(v) for v in adata.var_names[:3]]}), so its layer would be "
             "all NaN: write the prediction to its own file (imputed.write_h5ad(FILE))")
-    if key in adata.layers:  # every refusal passed: the earlier prediction is released before its replacement is made
+    _own(mdata)  # every refusal passed: a view, or a modality that is one, made an object of its own to hold it
+    _own(adata := mdata.mod[modality])
+    if key in adata.layers:  # the earlier prediction is released before its replacement is made
         del adata.layers[key]
         adata.uns.pop(key, None)
     layer = np.full(adata.shape, np.nan, dtype=np.float32)
@@ -400,7 +408,7 @@ def _same_kind(mdata, kind: str | None) -> str | None:
     return None
 
 
-def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:
+def _decoder_batches(model, data, cells: pd.Index, *, layer: str | None = "counts") -> np.ndarray | None:
     """For a model whose decoder takes the batch (``decoder_batch=True``): each of ``cells``' batch code among the
     model's (-1, the decoder's zeros, for a batch it was not fitted on or a cell without one), read from the column
     the model was fitted with; None (zeros for every cell) when the data lacks it, or for other models."""
@@ -414,7 +422,7 @@ def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:
     key = key or "batch"  # a model saved before jae kept fit's column: the default, as decoder_batch_key reads
     from .io.plan import opened
 
-    data = opened(data)
+    data = opened(data, layer=layer)  # a path: opened as impute opened it
     with batch_column(key):
         obs = cell_obs(data)
     if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):
@@ -433,16 +441,17 @@ def _decoder_batches(model, data, cells: pd.Index) -> np.ndarray | None:
 
 
 @torch.no_grad()
-def _decoded(model, data, X: np.ndarray, cells: pd.Index, rows: np.ndarray) -> np.ndarray:
+def _decoded(model, data, X: np.ndarray, cells: pd.Index, rows: np.ndarray, *, layer: str | None = "counts"
+             ) -> np.ndarray:
     """The network's reconstruction of the input of the cells ``rows`` (mapped batches shifted as for embed; a
     decoder taking the batch gets each cell's, :func:`_decoder_batches`)."""
     from .train.trainer import _condition
 
     Xr = X[rows]
     if model.adapter is not None:
-        Xr = model.adapter.apply(Xr, model.adapter.batches_of(data, cells)[rows])
+        Xr = model.adapter.apply(Xr, model.adapter.batches_of(data, cells, layer=layer)[rows])
     net = model.network
-    codes = _decoder_batches(model, data, cells[rows])
+    codes = _decoder_batches(model, data, cells[rows], layer=layer)
     net.eval()
     out = []
     for s in range(0, len(Xr), 65536):

@@ -11,6 +11,7 @@ import torch
 
 from ._device import float32_default
 from ._flags import check_flags, check_layer, is_whole
+from ._words import not_a_key
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_stages, fitted_names
 from .io.paired import batch_column, get_paired
@@ -265,7 +266,8 @@ class JAE:
         check_flags(progress_bar=progress_bar)  # before the projection
         check_layer(layer)
         if batch_key is not None and not isinstance(batch_key, str):  # as fit says it (a list is unhashable to pandas)
-            raise TypeError(f"batch_key must name one obs column (a string) or be None, not {batch_key!r}")
+            raise TypeError(f"batch_key must name one obs column (a string) or be None, not "
+                            f"{not_a_key(batch_key, 'batch_key')}")
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
         X, batch, mosaic = finetune_inputs(self, data, batch_key=batch_key, layer=layer)  # jae.mapping
@@ -357,6 +359,7 @@ class JAE:
         ``batch_size``: cells encoded at a time (a whole number >= 1; another size may change the last bits of float32).
         """
         _check_batch_size(batch_size)
+        _refuse_data(X)
         _check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
@@ -380,6 +383,7 @@ class JAE:
         :meth:`embed_transformed`)."""
         self._require_fitted()
         _check_batch_size(batch_size)  # 0 or less: range() would give no chunk and np.empty's garbage would come back
+        _refuse_data(X)
         _check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
@@ -442,7 +446,8 @@ class JAE:
     # ------------------------------------------------------------------------------------------ helpers
     def _features(self, data, *, layer: str | None) -> tuple:
         """(features, cells, a mapped model's batch of each or None, the modalities each cell has): :mod:`jae.query`."""
-        batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches, self.batch_key)
+        batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches, self.batch_key,
+                                                                            layer=layer)
         X, cells, observed = query_features(self, data, layer=layer)
         return X, cells, None if batch is None else batch.reindex(cells).to_numpy(), observed
 
@@ -459,6 +464,17 @@ def _check_batch_size(batch_size) -> None:
     if not is_whole(batch_size, 1):
         error = ValueError if is_whole(batch_size, -(2**63)) else TypeError  # a whole number below 1, or no number
         raise error(f"batch_size must be a whole number >= 1 (the cells encoded at a time), not {batch_size!r}")
+
+
+def _refuse_data(X) -> None:
+    """Refuse, in one line, data (a MuData or AnnData) given as ``X`` to :meth:`JAE.embed_transformed` /
+    :meth:`JAE.latent_transformed`, which take the transformed features: numpy read its row slices as objects, and the
+    call ran without end, its memory growing (features of another width: the network's own refusal)."""
+    if hasattr(X, "obs_names"):
+        kind = type(X).__name__
+        raise TypeError(f"X must be the already-transformed features (n_cells x preprocessor.n_output), not "
+                        f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind}: embed data with model.embed(data) "
+                        "(model.latent(data): the latent)")
 
 
 def _check_batch_labels(batch, n_cells: int) -> None:

@@ -77,22 +77,24 @@ class QueryAdapter:
     def extended(self, batches, shift: np.ndarray) -> "QueryAdapter":
         return QueryAdapter(self.batch_key, self.batches + tuple(batches), np.vstack([self.shift, shift]))
 
-    def batches_of(self, data, cells: pd.Index | None) -> np.ndarray:
+    def batches_of(self, data, cells: pd.Index | None, *, layer: str | None = "counts") -> np.ndarray:
         """The batches of ``data``'s cells ``cells`` (None: of every cell in ``obs`` order) (:meth:`batch_column`)."""
-        batch = self.batch_column(data)
+        batch = self.batch_column(data, layer=layer)
         return (batch if cells is None else batch.reindex(cells)).to_numpy()
 
-    def batch_column(self, data, reference_batches=None, reference_key: str | None = None) -> pd.Series:
+    def batch_column(self, data, reference_batches=None, reference_key: str | None = None, *,
+                     layer: str | None = "counts") -> pd.Series:
         """The batch of each of ``data``'s cells (text, indexed by cell), from the ``obs`` column this adapter reads;
         a cell without a batch is refused, as :func:`map_query` refuses it (:func:`jae.io.paired.check_batches`).
         Given the reference's batches, cells of a batch that is neither mapped nor the reference's are named in a
         warning: they get no shift (a batch not mapped yet, or a mapped one written otherwise, e.g. 3.0 for 3).
         Given also the column the reference was fitted with (``reference_key``), when it is not this adapter's
-        column, a cell is the reference's by its batch there (:func:`_reference_cells`)."""
+        column, a cell is the reference's by its batch there (:func:`_reference_cells`). ``layer``: where the counts of
+        data given as a path are (its file opened as the calling method opens it, for its obs)."""
         from .io.paired import cell_obs, check_batches, get_annotation
         from .io.plan import opened
 
-        obs = cell_obs(opened(data))  # as fit: a modality's own columns too; a path: the obs of its file, opened
+        obs = cell_obs(opened(data, layer=layer))  # as fit: a modality's own columns too; a path: its file's obs
         if obs is None or self.batch_key not in obs.columns:
             raise ValueError(
                 f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
@@ -264,9 +266,9 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
     from .mosaic import MosaicInput
     from .query import query_features
 
-    labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune")  # before the projection
+    labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune", layer=layer)  # first
     adapter = model.adapter
-    mapped = None if adapter is None else adapter.batch_column(data, model.batches, model.batch_key)  # as embed
+    mapped = None if adapter is None else adapter.batch_column(data, model.batches, model.batch_key, layer=layer)
     X, cells, observed = query_features(model, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
     if mapped is not None:
         X = adapter.apply(X, mapped.reindex(cells).to_numpy())
@@ -311,7 +313,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
     adapter = reference.adapter
     try:
-        batch_all = cell_batches(data, batch_key, caller="map_query").astype(str)  # checked before the projection
+        batch_all = cell_batches(data, batch_key, caller="map_query", layer=layer).astype(str)  # before the projection
     except KeyError as err:  # a mapped model: its column, not another batch_key (check_mapped_key)
         if adapter is None or "no batch labels column" not in str(err):
             raise

@@ -120,10 +120,11 @@ def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
 
 
 def _other_kinds(kinds, model) -> str:
-    """The error for data whose second modality is not the model's kind (a Multiome file given to a CITE-seq model)."""
+    """The error for data whose second modality is not the model's kind (a Multiome file given to a CITE-seq model);
+    ``kinds``: those the data holds (that kind alone, or RNA beside it)."""
     want = " + ".join(model.preprocessor.kinds)
     return (f"the data holds {' + '.join(kinds)}, the model was fitted on {want}; give {want} data (or RNA alone), "
-            f"or use a model fitted on {' + '.join(kinds)}")
+            f"or use a model fitted on {model.preprocessor.kinds[0]} + {kinds[-1]}")
 
 
 # ----------------------------------------------------------------------------------------- finding the modalities
@@ -132,11 +133,11 @@ def _modalities(data, *, layer: str | None) -> dict:
     modality is that modality alone: the RNA (cells to embed or map from RNA), or the kind its ``var['feature_types']``
     names (``mdata['atac']`` given alone)."""
     from .io.raw import resolve_raw
-    from .io.single import alone_name, modalities_of, split_anndata, unique_split
+    from .io.single import _loaded, alone_name, modalities_of, split_anndata, unique_split
 
-    if isinstance(data, ad.AnnData):
+    if isinstance(data, ad.AnnData):  # one opened backed with its counts in .X / .raw, on disk: read into memory
         return unique_split(split_anndata(data, layer=layer), data) or {
-            alone_name(data): resolve_raw(data, layer, where="the AnnData")}
+            (name := alone_name(data)): resolve_raw(_loaded(data, layer, name), layer, where="the AnnData")}
     return modalities_of(data, layer=layer)[0]
 
 
@@ -168,8 +169,9 @@ def _pick(model, mods: dict) -> tuple[str, str | None]:
                     other = detect_kind(adata, name=n)
                 except ValueError:  # neither feature types nor a known name: not taken for a mix-up
                     continue
-                if other in ("ATAC", "ADT"):
-                    raise ValueError(_other_kinds((model.preprocessor.kinds[0], other), model))
+                if other in ("ATAC", "ADT"):  # beside the RNA, or alone (no RNA found: not 'GEX + ATAC')
+                    held = (other,) if found[0] is None else (model.preprocessor.kinds[0], other)
+                    raise ValueError(_other_kinds(held, model))
     if found[0] is None and found[1] is None:
         raise ValueError(
             f"the data has neither of the model's modalities (its {model.preprocessor.kinds[0]} is named "

@@ -11,6 +11,8 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ._words import not_a_key
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,6 +30,10 @@ def _unique_cells(data) -> None:
     from .io.features import unique_cells
 
     mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
+    if isinstance(data, Mapping):  # of AnnData objects: a matrix alone failed with "no attribute 'obs_names'"
+        from .io.single import check_dict_values
+
+        check_dict_values(data)
     if isinstance(mods, Mapping):
         for name, adata in mods.items():
             unique_cells(adata.obs_names, f"modality {name!r}", paired=len(mods) > 1)
@@ -35,24 +41,28 @@ def _unique_cells(data) -> None:
         unique_cells(data.obs_names, "the data", paired=False)
 
 
-def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
+def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "counts") -> pd.Series:
     """The batch label of each of ``data``'s cells, ``obs[batch_key]`` read as fit reads annotations (the global obs
     and the modalities' own columns; :func:`jae.io.paired.cell_obs`), before any work on the counts: the batches of
     the cells :func:`map_query` maps and :meth:`jae.JAE.finetune` fine-tunes. A cell without a batch (NaN, None) is
     refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
-    call in the message for data without annotations."""
+    call in the message for data without annotations; ``layer``: where a path's counts are, as the call reads them."""
     from .io.paired import batch_column, cell_obs, check_batches, get_annotation
     from .io.plan import opened
 
     with batch_column(batch_key):  # the modalities must agree on this column
-        obs = cell_obs(opened(data))  # a path: the obs of its file, opened
+        obs = cell_obs(opened(data, layer=layer))  # a path: the obs of its file, opened as the call opens it
     if obs is None:
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
     if batch_key not in obs.columns and not any(str(c).endswith(f":{batch_key}") for c in obs.columns):
         from .io.features import examples
 
+        from .io.cell_obs import pulled_name_fix
+
         columns = examples(list(obs.columns)) or "none"
+        if pulled := pulled_name_fix(obs.columns, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
+            raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}){pulled}")
         raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}), where {caller} reads "
                        "each cell's batch: pass batch_key=<column> holding them, or add it, e.g. "
                        f"data.obs[{batch_key!r}] = 'sample1' for cells of one sample")
@@ -63,7 +73,7 @@ def cell_batches(data, batch_key: str, *, caller: str) -> pd.Series:
         from .io.mosaic import membership
         from .mosaic import check_mosaic_batches
 
-        if (held := membership(opened(data), obs.index)) is not None:
+        if (held := membership(opened(data, layer=layer), obs.index)) is not None:
             check_mosaic_batches(*held, pd.DataFrame({batch_key: batch.to_numpy()}, index=obs.index), batch_key,
                                  alternative=None)
         raise
@@ -121,10 +131,12 @@ def check_batch_key(batch_key) -> None:
     None is the reference's column (:func:`query_batch_key`), in Python as when ``jae map`` is given no --batch-key."""
     if batch_key is None or (isinstance(batch_key, str) and batch_key.strip().lower() not in ("", "none")):
         return
+    if hasattr(batch_key, "index") and hasattr(batch_key, "dtype"):  # obs['batch'] itself: its name is the fix
+        raise TypeError(f"batch_key must name one obs column (a string), not {not_a_key(batch_key, 'batch_key')}")
     raise ValueError(f"mapping needs batch_key, the obs column with each query cell's batch (each new batch gets its "
-                     f"own shift), not {batch_key!r}: pass batch_key=<column> (one value in it for a single sample; "
-                     "annotations=FILE can hold it), or leave batch_key out to read the column the reference was "
-                     "fitted with")
+                     f"own shift), not {not_a_key(batch_key, 'batch_key')}: pass batch_key=<column> (one value in "
+                     "it for a single sample; annotations=FILE can hold it), or leave batch_key out to read the column "
+                     "the reference was fitted with")
 
 
 def check_mapped_key(reference, batch_key: str) -> None:

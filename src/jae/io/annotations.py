@@ -5,7 +5,6 @@ and of ``--annotations``); the data's other cells keep their values."""
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import mudata as md
@@ -14,6 +13,7 @@ import pandas as pd
 
 from .features import affix_rename
 from .files import text_head
+from .paths import annotation_paths
 from .raw import noted
 from .readers import PathLike, _add_obs_columns, obs_columns, read_obs
 
@@ -99,8 +99,7 @@ def _names_column(obs: pd.DataFrame, cells: pd.Index) -> tuple[str, int] | None:
 def annotation_columns(paths) -> list[str]:
     """The ``obs`` columns of annotation files (None: none), which replace the data's own: read from each file's
     header (:func:`jae.io.readers.obs_columns`), as the files are read whole when they are joined."""
-    paths = [] if paths is None else [paths] if isinstance(paths, (str, os.PathLike)) else paths
-    return [c for p in paths for c in obs_columns(p)]
+    return [c for p in annotation_paths(paths) for c in obs_columns(p)]
 
 
 def join_annotations(
@@ -129,9 +128,7 @@ def join_annotations(
     -------
     ``mdata`` itself, annotated.
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    for path in paths:
+    for path in annotation_paths(paths):
         obs = annotation_obs(path, mdata.obs_names, what=what, data=data)
         _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
     return mdata

@@ -18,7 +18,8 @@ from .features import as_text
 from .validate import missing_text
 
 __all__ = ["cell_obs", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree", "agreeing_obs",
-           "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS", "unused_batches"]
+           "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS", "unused_batches",
+           "pulled_name_fix"]
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +228,18 @@ def modality_obs(frames: Sequence[pd.DataFrame], cells: pd.Index, *, names: Sequ
                 filled = filled.fillna(series.astype(object).reindex(cells))
             columns[col] = filled.astype("category") if isinstance(columns[col].dtype, pd.CategoricalDtype) else filled
     return pd.DataFrame(columns, index=cells)
+
+
+def pulled_name_fix(columns, key, argument: str) -> str:
+    """The fix for a column ``key`` that obs lacks when ``key`` is a modality's column as MuData names it once pulled
+    into ``mdata.obs`` (``'rna:cell_type'``) and obs holds it by its own name (``'cell_type'``: jae joins the
+    modalities' columns into obs unprefixed, and ``jae.read_h5mu`` pulls none), ``argument`` the one to pass it
+    to; ``''`` otherwise."""
+    mod, colon, column = str(key).partition(":")
+    if not colon or not column or column not in {str(c) for c in columns}:
+        return ""
+    return (f"; {key!r} is how MuData names the column {column!r} of modality {mod!r} once pulled into mdata.obs, and "
+            f"jae reads a modality's columns by their own names: pass {argument}={column!r}")
 
 
 def get_annotation(obs: pd.DataFrame, key: str, *, what: str) -> pd.Series:

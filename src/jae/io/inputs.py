@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import user_path
+from .paths import annotation_paths, user_path
 
 __all__ = ["InputFiles"]
 
@@ -73,8 +73,8 @@ class InputFiles:
         for name in ("mod1", "mod2", "h5mu", "tenx", "h5ad"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, user_path(getattr(self, name), name=name))
-        annotations = [self.annotations] if isinstance(self.annotations, (str, os.PathLike)) else self.annotations
-        object.__setattr__(self, "annotations", tuple(user_path(p, name="annotations") for p in annotations or ()))
+        annotations = annotation_paths(self.annotations)  # a DataFrame in memory refused, not read as its columns
+        object.__setattr__(self, "annotations", tuple(user_path(p, name="annotations") for p in annotations))
         given = [x for x in (self.mod1 or self.mod2, self.h5mu, self.tenx, self.h5ad) if x is not None]
         if len(given) != 1:
             raise ValueError("give exactly one input: mod1= and mod2=, or h5mu=, or tenx=, or h5ad=")

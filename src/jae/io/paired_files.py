@@ -97,9 +97,9 @@ class FilesOnDisk:
         replacing the data's columns of the same name unless ``replace_existing=False`` (as
         :func:`jae.io.join_annotations`)."""
         from .annotations import annotation_obs
+        from .paths import annotation_paths
 
-        if isinstance(paths, (str, os.PathLike)):
-            paths = [paths]
+        paths = annotation_paths(paths)
         obs = self.obs.copy()
         for path in paths:
             source = annotation_obs(path, obs.index, what=what, data=self.paths[0].name)  # one row per cell name

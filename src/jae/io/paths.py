@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["user_path", "is_empty_folder"]
+__all__ = ["user_path", "is_empty_folder", "annotation_paths"]
 
 
 def user_path(path: str | os.PathLike, *, name: str = "path") -> Path:
@@ -40,3 +40,31 @@ def is_empty_folder(path: str | os.PathLike) -> bool:
     (``mkdir models/ref`` before ``jae fit --out models/ref``)."""
     path = user_path(path)
     return path.is_dir() and not path.is_symlink() and next(path.iterdir(), None) is None
+
+
+def annotation_paths(paths) -> list:
+    """``annotations=`` as a list of paths (None: none; one path: a list of it). Annotations held in memory (a pandas
+    DataFrame or Series, a dict, an AnnData) are refused in one line naming where they go instead: a DataFrame was
+    iterated as its column names, each then read as a file ("annotation file batch does not exist")."""
+    if paths is None:
+        return []
+    if isinstance(paths, (str, os.PathLike)):
+        return [paths]
+    kind = type(paths).__name__
+    series = hasattr(paths, "index") and hasattr(paths, "dtype")  # a pandas Series: of file names, or of labels
+    if series and all(isinstance(p, (str, os.PathLike)) and str(p).endswith(".h5ad") for p in paths):
+        return list(paths)
+    if series:  # one column, e.g. obs['cell_type'] of other data
+        name = repr(str(paths.name)) if paths.name is not None else "'<column>'"
+        held, add, frame = f"a {kind} in memory", f"mdata.obs[{name}] = s.reindex(mdata.obs_names)", "s.to_frame()"
+    elif hasattr(paths, "obs_names") or hasattr(paths, "columns") or isinstance(paths, dict):
+        frame = "adata.obs" if hasattr(paths, "obs_names") else "df" if hasattr(paths, "columns") else \
+            "pandas.DataFrame(d)"  # an AnnData's obs, as its file's would be read; a DataFrame; a dict of columns
+        held = f"an in-memory {kind}" if hasattr(paths, "obs_names") else f"a {kind} in memory"
+        add = f"mdata.obs[list({frame}.columns)] = {frame}.reindex(mdata.obs_names)"
+    else:
+        return list(paths)
+    raise TypeError(
+        f"annotations must be .h5ad files (a path or a list of paths), not {held}: read the data without them and add "
+        f"the columns to its obs by cell name, e.g. {add}, or write them to a file first, e.g. "
+        f"anndata.AnnData(obs={frame}).write_h5ad('annotations.h5ad')")

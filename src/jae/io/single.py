@@ -27,7 +27,7 @@ from .modality import MOD_NAMES, feature_kinds
 from .raw import RAW, counts_location, resolve_raw
 from .validate import validate_counts
 
-__all__ = ["split_anndata", "modalities_of", "to_mudata", "alone_name", "PROTEIN_KEY"]
+__all__ = ["split_anndata", "modalities_of", "to_mudata", "alone_name", "PROTEIN_KEY", "check_dict_values"]
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +237,7 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
         For an AnnData holding one modality, naming the layouts jae reads.
     """
     if isinstance(data, Mapping):
+        check_dict_values(data)
         return {n: resolve_raw(_loaded(a, layer, n), layer, where=f"modality {n!r}") for n, a in data.items()}, None
     if isinstance(getattr(data, "mod", None), Mapping):  # a MuData (a DataFrame's .mod is a method)
         _check_updated(data)
@@ -252,6 +253,19 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
             )
         return mods, None
     raise TypeError(f"expected a MuData, a dict of two AnnData objects or an AnnData, got {type(data).__name__}")
+
+
+def check_dict_values(data: Mapping) -> None:
+    """Refuse, in one line, a dict of modalities holding anything but AnnData objects (a count matrix alone names
+    neither its cells nor its features, which jae pairs and matches by name): 'csr_matrix' object has no attribute
+    'var' (or 'obs_names', 'n_vars') came from deep inside."""
+    for name, value in data.items():
+        if not (hasattr(value, "obs_names") and hasattr(value, "var_names")):
+            raise TypeError(
+                f"data[{name!r}] is {'None' if value is None else 'a ' + type(value).__name__}, not an AnnData: a dict "
+                f"of modalities holds one AnnData per modality, whose obs_names name the cells and var_names the "
+                f"features (jae pairs and matches them by name), e.g. {{{name!r}: anndata.AnnData(X=counts, "
+                "obs=pandas.DataFrame(index=cell_names), var=pandas.DataFrame(index=feature_names))}, or a MuData")
 
 
 def _loaded(adata, layer: str | None, name: str):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._words import not_a_key
 from .features import by_cell_names
 
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "samples_hint", "PYTHON_FIXES"]
@@ -273,6 +274,7 @@ def check_fit_annotations(
         For no (or one) labelled reference cell, cells without a batch, or a batch with a single reference cell.
     """
     from ..train.distributed import check_rendezvous
+    from .cell_obs import pulled_name_fix
     from .paired import check_batches
 
     check_rendezvous()  # the fits calling this train data-parallel: WORLD_SIZE > 1 without MASTER_ADDR, before any work
@@ -283,6 +285,8 @@ def check_fit_annotations(
         logger.warning("every cell is taken for one batch (--batch-key none / batch_key=None), but %s, with "
                        "--batch-key batch (batch_key='batch')", route)
     if batch_key is not None and batch_key not in obs.columns:
+        if pulled := pulled_name_fix(obs.columns, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
+            raise KeyError(f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}){pulled}")
         aggr = samples_hint(obs.index, batch_key, fix.get("samples"))
         aggr = f"{aggr}; else " if aggr else ""
         raise KeyError(
@@ -296,6 +300,8 @@ def check_fit_annotations(
                 f"supervised mode needs cell-type labels; pass {fix['cell_type_key']} or use {fix['unsupervised']}"
             )
         if cell_type_key not in obs.columns:
+            if pulled := pulled_name_fix(obs.columns, cell_type_key, "cell_type_key"):
+                raise KeyError(f"no cell-type column {cell_type_key!r} in obs (columns: {_columns(obs)}){pulled}")
             raise KeyError(
                 f"supervised mode needs cell-type labels, but obs has no column {cell_type_key!r} (columns: "
                 f"{_columns(obs)}); pass {fix['cell_type_key']}, add labels with {fix['annotations']}, or use "
@@ -381,8 +387,8 @@ def _check_key_types(*, batch_key, cell_type_key, phase_keys) -> None:
     """Refuse column names of the wrong shape in one line naming the argument (a list is unhashable to pandas; a string
     given as ``phase_keys`` would be read letter by letter)."""
     for name, key in (("batch_key", batch_key), ("cell_type_key", cell_type_key)):
-        if key is not None and not isinstance(key, str):
-            raise TypeError(f"{name} must name one obs column (a string) or be None, not {key!r}")
+        if key is not None and not isinstance(key, str):  # a Series (obs['batch']) named in words, not printed whole
+            raise TypeError(f"{name} must name one obs column (a string) or be None, not {not_a_key(key, name)}")
     if phase_keys is not None and (isinstance(phase_keys, str) or not isinstance(phase_keys, (tuple, list))
                                    or len(phase_keys) != 2 or not all(isinstance(k, str) for k in phase_keys)):
         raise TypeError(

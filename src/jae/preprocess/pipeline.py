@@ -89,7 +89,12 @@ def _paired_sources(counts, kinds, var_names, names) -> list:
 
 def _as_sources(counts) -> list:
     from ..io.chunked import InMemoryCounts
+    from ._checks import refuse_annotated
 
+    for i, c in enumerate(counts):  # a matrix, not a row-block source, that is an AnnData or its .X on disk: numpy's
+        if not hasattr(c, "blocks"):  # "setting an array element with a sequence", scipy's "dtype object"
+            refuse_annotated(c, "Preprocessor", f"counts[{i}]", "[rna.layers['counts'], adt.layers['counts']], each "
+                             "modality's raw counts as a matrix")
     return [c if hasattr(c, "blocks") else InMemoryCounts(c) for c in counts]
 
 
