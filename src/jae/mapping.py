@@ -284,6 +284,28 @@ def check_seed_epochs(seed, epochs) -> None:
 #: New batches from which a batch column whose batches hold a median of at most 2 cells is warned about (a column of
 #: cell barcodes, or a per-cell score, given as batch_key).
 MANY_BATCHES = 10
+#: A new batch of fewer cells is warned about: its shift, one value per input column, is trained on those cells
+#: alone, and Adam moves it by steps of about ADAPTER_LR whatever the batch's size (one step for each minibatch of
+#: ADAPTER_BATCH that draws one of its cells, and on with momentum between them), so a batch of one or two cells gets
+#: a shift as large as a sample's, fitted to those cells' own state (one cell type at most) rather than a batch effect.
+MIN_BATCH_CELLS = 3
+
+
+def _warn_few_cells(few: list, batch_key: str) -> None:
+    """Warn, in one line naming the fixes, about new batches ``few`` (``[(name, cells)]``) of fewer than
+    :data:`MIN_BATCH_CELLS` cells: each gets a shift of its own, resting on those cells."""
+    from ._words import count
+
+    if len(few) == 1:
+        (name, n), = few
+        said = (f"query batch {name!r} of obs[{batch_key!r}] holds {count(n, 'cell')}, so its input shift is trained "
+                f"on {'that cell' if n == 1 else 'those cells'} alone")
+    else:
+        said = (f"query batches {batch_names(f'{b!r} ({n})' for b, n in few)} of obs[{batch_key!r}] hold fewer than "
+                f"{MIN_BATCH_CELLS} cells each, so each one's input shift is trained on those cells alone")
+    logger.warning("%s, and fits their own state rather than a batch effect: merge %s with a similar query batch "
+                   "(rename it to that batch in obs[%r]) and map again, or leave its cells out of the query and embed "
+                   "them with the reference model (no shift)", said, "it" if len(few) == 1 else "each", batch_key)
 
 
 @float32_default()  # the shifts in float32, as the network
@@ -363,6 +385,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
             "the batch column %s gives %d new batches for %d query cells (median %g cells each), and each batch gets "
             "an input shift trained on its own cells alone; a batch column names samples or runs, not cells: pass "
             "the column of the query's samples", batch_key, len(new), n_rows, float(np.median(sizes)))
+    elif epochs and (few := [(b, int(n)) for b, n in zip(new, sizes) if n < MIN_BATCH_CELLS]):
+        _warn_few_cells(few, batch_key)
     epochs_said = count(epochs, "epoch", "epochs")  # was '1 steps ... (1 epochs)' under jae map --epochs 1
     if n_rows > ADAPTER_CELLS:
         epochs_said += ("'s" if epochs == 1 else "'") + f" worth of {ADAPTER_CELLS:,} cells"
