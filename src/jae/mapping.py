@@ -35,6 +35,7 @@ from ._words import apart
 from .train.loop import autograd_on
 from .query_batches import (
     _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
+    shown_order,
 )
 
 __all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of", "query_batch_key"]
@@ -120,15 +121,15 @@ class QueryAdapter:
                     "embedded without a shift, as the reference model embeds them, which is right for its reference "
                     "cells (it was fitted without a batch column, so their batch names are not on record); cells of "
                     "new samples among them: map them first (map_query, jae map)",
-                    len(other), self.batch_key, ", ".join(sorted(map(str, other.unique()))[:5]),
-                    ", ".join(map(str, self.batches[:5])))
+                    len(other), self.batch_key, ", ".join(shown_order(sorted(map(str, other.unique())))[:5]),
+                    ", ".join(shown_order(self.batches)[:5]))
             elif len(other):
                 logger.warning(
                     "%d cells are of batches in the column %s that this model neither mapped nor was fitted on (%s; "
                     "mapped: %s): they are embedded without a shift, as the reference model embeds them; map them "
                     "first (map_query, jae map), or, if they are a mapped batch, name it as it was named then",
-                    len(other), self.batch_key, ", ".join(sorted(map(str, other.unique()))[:5]),
-                    ", ".join(map(str, self.batches[:5])))
+                    len(other), self.batch_key, ", ".join(shown_order(sorted(map(str, other.unique())))[:5]),
+                    ", ".join(shown_order(self.batches)[:5]))
         return batch
 
     def apply(self, X: np.ndarray, batch) -> np.ndarray:
@@ -301,7 +302,8 @@ def _warn_few_cells(few: list, batch_key: str) -> None:
         said = (f"query batch {name!r} of obs[{batch_key!r}] holds {count(n, 'cell')}, so its input shift is trained "
                 f"on {'that cell' if n == 1 else 'those cells'} alone")
     else:
-        said = (f"query batches {batch_names(f'{b!r} ({n})' for b, n in few)} of obs[{batch_key!r}] hold fewer than "
+        sizes = dict(few)
+        said = (f"query batches {batch_names(f'{b!r} ({sizes[b]})' for b in shown_order(sizes))} of obs[{batch_key!r}] hold fewer than "
                 f"{MIN_BATCH_CELLS} cells each, so each one's input shift is trained on those cells alone")
     logger.warning("%s, and fits their own state rather than a batch effect: merge %s with a similar query batch "
                    "(rename it to that batch in obs[%r]) and map again, or leave its cells out of the query and embed "
