@@ -37,3 +37,13 @@ def test_map_summary_and_log_in_numeric_order(own_cite_model, capsys, caplog):
     assert list(mapped.adapter.batches) == sorted(map(str, range(13)))  # text order, as before
     assert mapped.mappings[-1]["batches"] == sorted(map(str, range(13)))
     assert np.asarray(mapped.adapter.shift).shape[0] == 13
+
+
+def test_known_batches_refusal_in_numeric_order():
+    import pytest
+
+    from jae.query_batches import check_new_batches
+
+    names = [str(i) for i in range(12)]
+    with pytest.raises(ValueError, match=r"\('0', '1', '2', '3', '4', \.\.\.\)"):
+        check_new_batches(names, set(names), "batch")
