@@ -33,6 +33,7 @@ def test_a_one_cell_batch_is_warned_about(split, caplog):
         mapped = ref.map_query(query, batch_key="sample", epochs=1, progress_bar=False)
     said = _said(caplog)
     assert len(said) == 1 and "query batch 'tiny' of obs['sample'] holds 1 cell" in said[0], said
+    assert "trained on that cell alone, so it fits that cell's own state" in said[0], said
     assert "merge it with a similar query batch" in said[0] and "embed them with the reference model" in said[0]
     assert mapped.adapter.batches == ("big", "tiny")
 

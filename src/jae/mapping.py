@@ -299,15 +299,18 @@ def _warn_few_cells(few: list, batch_key: str) -> None:
 
     if len(few) == 1:
         (name, n), = few
-        said = (f"query batch {name!r} of obs[{batch_key!r}] holds {count(n, 'cell')}, so its input shift is trained "
-                f"on {'that cell' if n == 1 else 'those cells'} alone")
+        said = (f"query batch {name!r} of obs[{batch_key!r}] holds {count(n, 'cell')}; its input shift is trained on "
+                f"{'that cell' if n == 1 else 'those cells'} alone")
     else:
         sizes = dict(few)
-        said = (f"query batches {batch_names(f'{b!r} ({sizes[b]})' for b in shown_order(sizes))} of obs[{batch_key!r}] hold fewer than "
-                f"{MIN_BATCH_CELLS} cells each, so each one's input shift is trained on those cells alone")
-    logger.warning("%s, and fits their own state rather than a batch effect: merge %s with a similar query batch "
+        shown = batch_names(f"{b!r} ({sizes[b]})" for b in shown_order(sizes))
+        said = (f"query batches {shown} of obs[{batch_key!r}] hold fewer than {MIN_BATCH_CELLS} cells each; each one's "
+                "input shift is trained on those cells alone")
+    one = len(few) == 1
+    logger.warning("%s, so it fits %s own state rather than a batch effect: merge %s with a similar query batch "
                    "(rename it to that batch in obs[%r]) and map again, or leave its cells out of the query and embed "
-                   "them with the reference model (no shift)", said, "it" if len(few) == 1 else "each", batch_key)
+                   "them with the reference model (no shift)", said,
+                   "that cell's" if one and few[0][1] == 1 else "their", "it" if one else "each", batch_key)
 
 
 @float32_default()  # the shifts in float32, as the network
