@@ -56,7 +56,9 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     -------
     :class:`anndata.AnnData`, cells missing the modality x the model's features of it: ``X`` float32 predicted
     normalised values, ``obs`` those cells' annotations (when the data has them) with ``jae_imputed`` = True,
-    ``uns['jae_imputed']`` what was predicted and how. It is returned only: ``data`` is not changed (``jae embed
+    ``var`` the model's feature names with the columns of the data's own ``var`` of that modality when the data holds
+    it for some cells (e.g. ``gene_ids``, ``feature_types``, ``is_control``; missing for features the data lacks; the
+    names alone otherwise: a saved model keeps no ``var`` columns), ``uns['jae_imputed']`` what was predicted and how. It is returned only: ``data`` is not changed (``jae embed
     --impute-out`` writes it to a file, ``--impute-modality`` into the ``.h5mu`` copy). A prediction larger than the
     memory available (:func:`jae.io.plan.available_memory`) is refused in one line before the network runs, naming how
     many cells to impute at a time.
@@ -122,7 +124,9 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     obs = cell_obs(data, pulled=False)  # as fit reads them, without MuData's 'rna:batch' copies of 'batch'
     obs = pd.DataFrame(index=cells[rows]) if obs is None else obs.reindex(cells[rows]).copy()
     obs["jae_imputed"] = True
-    out = ad.AnnData(X=values, obs=obs, var=pd.DataFrame(index=pd.Index(pre.var_names[i], name=None)))
+    from .imputation_var import imputed_var
+
+    out = ad.AnnData(X=values, obs=obs, var=imputed_var(model, data, i, layer=layer))
     out.uns["jae_imputed"] = {
         "modality": names[i], "kind": pre.kinds[i], "method": method,
         "scale": pre.scale_of(i), "from": names[1 - i],

@@ -35,6 +35,7 @@ from ._words import apart
 from .train.loop import autograd_on
 from .query_batches import (
     _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
+    shown_order,
 )
 
 __all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of", "query_batch_key"]
@@ -122,15 +123,15 @@ class QueryAdapter:
                     "embedded without a shift, as the reference model embeds them, which is right for its reference "
                     "cells (it was fitted without a batch column, so their batch names are not on record); cells of "
                     "new samples among them: map them first (map_query, jae map)",
-                    len(other), self.batch_key, ", ".join(sorted(map(str, other.unique()))[:5]),
-                    ", ".join(map(str, self.batches[:5])))
+                    len(other), self.batch_key, ", ".join(shown_order(sorted(map(str, other.unique())))[:5]),
+                    ", ".join(shown_order(self.batches)[:5]))
             elif len(other):
                 logger.warning(
                     "%d cells are of batches in the column %s that this model neither mapped nor was fitted on (%s; "
                     "mapped: %s): they are embedded without a shift, as the reference model embeds them; map them "
                     "first (map_query, jae map), or, if they are a mapped batch, name it as it was named then",
-                    len(other), self.batch_key, ", ".join(sorted(map(str, other.unique()))[:5]),
-                    ", ".join(map(str, self.batches[:5])))
+                    len(other), self.batch_key, ", ".join(shown_order(sorted(map(str, other.unique())))[:5]),
+                    ", ".join(shown_order(self.batches)[:5]))
         return batch
 
     def apply(self, X: np.ndarray, batch) -> np.ndarray:
@@ -286,6 +287,32 @@ def check_seed_epochs(seed, epochs) -> None:
 #: New batches from which a batch column whose batches hold a median of at most 2 cells is warned about (a column of
 #: cell barcodes, or a per-cell score, given as batch_key).
 MANY_BATCHES = 10
+#: A new batch of fewer cells is warned about: its shift, one value per input column, is trained on those cells
+#: alone, and Adam moves it by steps of about ADAPTER_LR whatever the batch's size (one step for each minibatch of
+#: ADAPTER_BATCH that draws one of its cells, and on with momentum between them), so a batch of one or two cells gets
+#: a shift as large as a sample's, fitted to those cells' own state (one cell type at most) rather than a batch effect.
+MIN_BATCH_CELLS = 3
+
+
+def _warn_few_cells(few: list, batch_key: str) -> None:
+    """Warn, in one line naming the fixes, about new batches ``few`` (``[(name, cells)]``) of fewer than
+    :data:`MIN_BATCH_CELLS` cells: each gets a shift of its own, resting on those cells."""
+    from ._words import count
+
+    if len(few) == 1:
+        (name, n), = few
+        said = (f"query batch {name!r} of obs[{batch_key!r}] holds {count(n, 'cell')}; its input shift is trained on "
+                f"{'that cell' if n == 1 else 'those cells'} alone")
+    else:
+        sizes = dict(few)
+        shown = batch_names(f"{b!r} ({sizes[b]})" for b in shown_order(sizes))
+        said = (f"query batches {shown} of obs[{batch_key!r}] hold fewer than {MIN_BATCH_CELLS} cells each; each one's "
+                "input shift is trained on those cells alone")
+    one = len(few) == 1
+    logger.warning("%s, so it fits %s own state rather than a batch effect: merge %s with a similar query batch "
+                   "(rename it to that batch in obs[%r]) and map again, or leave its cells out of the query and embed "
+                   "them with the reference model (no shift)", said,
+                   "that cell's" if one and few[0][1] == 1 else "their", "it" if one else "each", batch_key)
 
 
 @float32_default()  # the shifts in float32, as the network
@@ -365,6 +392,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
             "the batch column %s gives %d new batches for %d query cells (median %g cells each), and each batch gets "
             "an input shift trained on its own cells alone; a batch column names samples or runs, not cells: pass "
             "the column of the query's samples", batch_key, len(new), n_rows, float(np.median(sizes)))
+    elif epochs and (few := [(b, int(n)) for b, n in zip(new, sizes) if n < MIN_BATCH_CELLS]):
+        _warn_few_cells(few, batch_key)
     epochs_said = count(epochs, "epoch", "epochs")  # was '1 steps ... (1 epochs)' under jae map --epochs 1
     if n_rows > ADAPTER_CELLS:
         epochs_said += ("'s" if epochs == 1 else "'") + f" worth of {ADAPTER_CELLS:,} cells"

@@ -7,6 +7,7 @@ any work on the counts; every refusal is one line naming the column and the fix.
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -17,10 +18,23 @@ logger = logging.getLogger(__name__)
 
 
 def batch_names(names, n: int = 5) -> str:
-    """The first ``n`` of ``names``, comma-separated, then how many there are in all: a query of a batch per donor
-    (hundreds) is named in a line of the log, not a page."""
-    names = [str(b) for b in names]
+    """The first ``n`` of ``names`` (:func:`shown_order`), comma-separated, then how many there are in all: a query of
+    a batch per donor (hundreds) is named in a line of the log, not a page."""
+    names = shown_order(names)
     return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
+
+
+_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?")
+
+
+def shown_order(names) -> list[str]:
+    """``names`` as text, in the order messages show them: numeric-looking names (every one a number, e.g. the
+    batches 0, 1, ..., 10 of a column of integers) in numeric order, not text order ('0, 1, 10, 2'); any others as
+    given. For messages only: the adapter's batch order and every saved order stay as they are."""
+    names = [str(b) for b in names]
+    if names and all(_NUMBER.fullmatch(b.strip()) for b in names):
+        return sorted(names, key=lambda b: float(b))  # (stable: '1' and '1.0' keep their order)
+    return names
 
 
 def _unique_cells(data) -> None:
@@ -116,7 +130,7 @@ def check_new_batches(batch, known, batch_key: str) -> None:
     if not present:  # not 'every query batch (none) is already known'
         raise ValueError("the query holds no cells (0 rows), so there is nothing to map: check the data and any "
                          "subsetting done before")
-    shown = ", ".join(repr(str(b)) for b in present[:5]) + (", ..." if len(present) > 5 else "")
+    shown = ", ".join(repr(b) for b in shown_order(present)[:5]) + (", ..." if len(present) > 5 else "")
     raise ValueError(
         f"every query batch in obs[{batch_key!r}] ({shown}) is already known to the model (a reference batch, or "
         "mapped before), so there is nothing to map: embed these cells with the model as it is (jae embed --model "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from ._inputs import add_input_args, add_memory_budget_arg, input_files, path_arg, whole_number
 
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     )
     done = result.model.mappings[-1]  # this mapping (map_query refuses a query without a new batch)
     rest, cells, new, steps = result.n_cells - done["n_cells"], done["n_cells"], done["batches"], done["steps"]
+    if all(re.fullmatch(r"[+-]?\d+(\.\d*)?", str(b).strip()) for b in new):  # batches 0, 1, 2, 10: not '0, 1, 10, 2'
+        new = sorted(new, key=lambda b: float(b))  # (the words only; the adapter keeps its order)
     shown = ", ".join(new[:5]) + (f", ... ({len(new)} in all)" if len(new) > 5 else "")  # as the log line names them
     print(f"mapped {cells} cell{'s' if cells != 1 else ''} of {len(new)} new batch{'es' if len(new) != 1 else ''} "
           f"({shown}) onto {args.model}: "  # --epochs 0 trains nothing, so no seed was used (--seed is refused)

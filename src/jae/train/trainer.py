@@ -323,7 +323,8 @@ def unfitted_on_failure(method):
 def unchanged_on_failure(method):
     """:meth:`jae.JAE.finetune_transformed`, leaving the model as it was when it does not finish: the network's
     weights, the history and the label calibration are put back (a fine-tuning stopped halfway left a network no
-    calibration described)."""
+    calibration described). When putting the weights back fails too, the fine-tuning's own error is raised and that
+    failure logged beside it."""
 
     @functools.wraps(method)
     def finetune(model, *args, **kwargs):
@@ -334,8 +335,13 @@ def unchanged_on_failure(method):
         try:
             return method(model, *args, **kwargs)
         except BaseException:
-            model.network.load_state_dict(weights)
+            try:
+                model.network.load_state_dict(weights)
+            except Exception as failure:  # the fine-tuning's own error is the one to see; this one is said beside it
+                logger.error("the fine-tuning's weights could not be put back after it failed (%s: %s), so the "
+                             "network may hold part of the fine-tuning: load the model again (JAE.load) or refit it "
+                             "before using it", type(failure).__name__, failure)
             model.history, model.calibration = history, calibration
-            raise
+            raise  # the fine-tuning's error (a failure putting the weights back is handled above)
 
     return finetune
