@@ -47,3 +47,22 @@ def test_known_batches_refusal_in_numeric_order():
     names = [str(i) for i in range(12)]
     with pytest.raises(ValueError, match=r"\('0', '1', '2', '3', '4', \.\.\.\)"):
         check_new_batches(names, set(names), "batch")
+
+
+def test_embed_warning_lists_mapped_batches_in_numeric_order(caplog):
+    """embed_files' warning that no cell is of a mapped batch listed the mapped batches in the adapter's text order
+    ('0', '1', '10', '2'); it now shows them as the other mapping messages do."""
+    import anndata as ad
+    import pandas as pd
+
+    from jae.mapping import QueryAdapter
+    from jae.workflows._mapped_cells import check_mapped_cells
+
+    class _Mapped:  # the one attribute check_mapped_cells reads
+        adapter = QueryAdapter("batch", tuple(sorted(map(str, range(11)))), np.zeros((11, 3), np.float32))
+
+    cells = ad.AnnData(np.zeros((4, 2), np.float32), obs=pd.DataFrame({"batch": ["x"] * 4}, index=list("abcd")))
+    with caplog.at_level(logging.WARNING, logger="jae.workflows.joint"):
+        check_mapped_cells(_Mapped(), cells)
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(said) == 1 and "('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', in obs['batch']" in said[0], said

@@ -7,6 +7,8 @@ import logging
 
 import numpy as np
 
+from ..query_batches import shown_order
+
 logger = logging.getLogger("jae.workflows.joint")  # said as embed_files' own line
 
 __all__ = ["check_mapped_cells"]
@@ -19,7 +21,7 @@ def check_mapped_cells(model, data) -> None:
     known batch names suggests) and embedded without that file, which places the query cells as the reference's."""
     adapter = model.adapter
     batches = np.asarray(adapter.batches_of(data, None)).astype(str)
-    mapped = [str(b) for b in adapter.batches]
+    mapped = shown_order(adapter.batches)  # numeric names in numeric order, for the message only
     if not len(batches) or np.isin(batches, mapped).any():
         return
     held = list(dict.fromkeys(batches.tolist()))
