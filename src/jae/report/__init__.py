@@ -109,7 +109,9 @@ def check_umap_files(out_dir: str | Path, names, *, what: str = "out_dir") -> No
 
 def _slug(name: str) -> str:
     # at most 100 characters: a file name may have 255 bytes (names cut to the same start get _2, _3 in write_report)
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name))[:100].strip("_") or "embedding"
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name))[:100].strip("_")
+    # no letter or digit left ('..', '.', '-'): 'umap_...png' read as a path or a typo
+    return slug if re.search(r"[A-Za-z0-9]", slug) else "embedding"
 
 
 def _categories(labels):
