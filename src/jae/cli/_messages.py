@@ -271,6 +271,14 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.query_transform._overlap: the model's features of modality i, in Python; on the command line in model.json
     (r"\bmodel\.preprocessor\.var_names\[(\d)\]",
      r"json.load(open('MODEL/model.json'))['modalities'][\1]['var_names']"),
+    # the RNA-alone fix above for an --h5ad input too, which mudata.read_h5mu refuses (an AnnData): split it as jae does
+    (r"\bits RNA written to an \.h5ad of its own, e\.g\. in Python mudata\.read_h5mu\(FILE\)\['rna'\]\.write_h5ad\("
+     r"'rna\.h5ad'\)\)",
+     "its RNA written to an .h5ad of its own, e.g. in Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad') for "
+     "an --h5mu, jae.io.split_anndata(anndata.read_h5ad(FILE))['rna'].write_h5ad('rna.h5ad') for an --h5ad)"),
+    # ... whose RNA modality may have another name (gex, RNA: jae's --rna-mod finds it), where ['rna'] is a KeyError
+    (r"(mudata\.read_h5mu\(FILE\)\['rna'\]\.write_h5ad\('rna\.h5ad'\) for an --h5mu)\b",
+     r"\1 (with its RNA modality's name in place of 'rna' where the file names it otherwise, e.g. 'gex' or 'RNA')"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -384,6 +384,11 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     renamed = _renaming_fix(var_names, expected, symbols, reference)
     if renamed is not None:
         return renamed
+    if len(var_names) and list(var_names) == [f"protein_{i}" for i in range(len(var_names))]:  # split_anndata's
+        return ("protein_0 ... are the names jae gives proteins stored in obsm['protein_expression'] as an array "
+                "without names: store them as a DataFrame whose columns name the proteins (adata.obsm["
+                "'protein_expression'] = pandas.DataFrame(adata.obsm['protein_expression'], index=adata.obs_names, "
+                "columns=NAMES)) or their names in uns['protein_expression_names'], and write the file again")
     if shared == 0 and not scheme_fix(var_names, expected):
         return (f"none of its features is one of {reference}'s (another gene panel, organism or peak set), so there is "
                 f"nothing to subset to: give the data in {reference}'s features (for ATAC: count the cells' fragments "

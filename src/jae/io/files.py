@@ -120,15 +120,15 @@ def _check_file(path: PathLike, *, what: str) -> Path:
 
     path = user_path(path, name=f"the {what} file")
     if path.is_dir():
-        raise IsADirectoryError(f"{what} file {path} is a folder, not a file; {_folder_fix(path)}")
+        raise IsADirectoryError(f"{what} file {path} is a folder, not a file; {_folder_fix(path, what)}")
     if not path.is_file():
         raise FileNotFoundError(f"{what} file {path} does not exist; check the path")
     return path
 
 
-def _folder_fix(path: Path) -> str:
+def _folder_fix(path: Path, what: str = "") -> str:
     """What to pass instead of the folder ``path``: the Cell Ranger ``.h5`` beside a matrix folder, a zarr store written
-    as ``.h5ad`` / ``.h5mu``, or one of the files the folder holds."""
+    as ``.h5ad`` / ``.h5mu``, or one of the files the folder holds, those of the format ``what`` reads first."""
     names = {p.name for p in path.iterdir()}
     if names & {"matrix.mtx", "matrix.mtx.gz"}:
         beside = path.parent / f"{path.name}.h5"
@@ -139,6 +139,10 @@ def _folder_fix(path: Path) -> str:
         return ("it is a zarr store: write it as one file first, e.g. anndata.read_zarr(path).write_h5ad(...) or "
                 "mudata.read_zarr(path).write(...) for an .h5mu")
     files = sorted(n for n in names if n.endswith((".h5ad", ".h5mu", ".h5")))
+    # the files the option reads (an --h5mu folder of .h5ad files and one .h5mu named the .h5ad files, refused there)
+    fmt = (".h5mu" if what == ".h5mu" else ".h5" if what.endswith(".h5") else
+           ".h5ad" if what in (".h5ad", "mod1", "mod2") or "annotation" in what else None)
+    files = [n for n in files if fmt is not None and n.endswith(fmt)] or files
     return f"pass one of the files in it ({', '.join(files[:4])})" if files else "pass the file itself"
 
 

@@ -27,6 +27,7 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
 
     protect = inputs.paths
     if out.suffix == ".h5ad":
+        _warn_earlier_labels(model, getattr(columns, "columns", ()), out)
         write_embedding_h5ad(Z, cells, out, dataset_id=dataset_id, method_id=method_id, protect=protect,
                              obs=columns, overwrite=overwrite, var_names=model.column_names,
                              uns={"jae": model.provenance("X")})  # what made it: seeds, a mapped model's mappings
@@ -37,6 +38,7 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
     layout = layout or {"cells": source.obs_names, "obs": source.obs.columns, "obsm": source.obsm,
                         "layers": getattr(source.mod.get(None if imputed is None else imputed[1]), "layers", {})}
     rows, columns = embedded_rows(Z, columns, cells, layout["cells"])  # a cell jae did not read: NaN, no label
+    _warn_earlier_labels(model, [k for k in layout["obs"] if k not in (columns or {})], out)
     had = imputed is not None and "jae_imputed" in (stored_layers(inputs.h5mu, imputed[1]) if bare  # replaced too
                                                     else layout["layers"])  # (a bare read holds no layers)
     _log_replaced([k for k in (columns or {}) if k in layout["obs"]], out, also=(["obsm['X_jae']"] if "X_jae" in
@@ -91,6 +93,22 @@ def _log_replaced(replaced: list, out: Path | None = None, *, also=(), by: str =
             else []) + list(also)
     logger.info("the input's %s %s replaced in the output%s by %s; the input file is unchanged", " and ".join(what),
                 "is" if len(replaced) + len(also) == 1 else "are", "" if out is None else f" {out.name}", by)
+
+
+def _warn_earlier_labels(model, kept, out: Path) -> None:
+    """Warn when the output keeps label columns of the input (``kept``: its obs columns carried as they were) named
+    like jae's while this model, without cell types, writes none: an earlier run's labels beside this embedding."""
+    from .embed import LABEL_COLUMNS
+
+    stale = [k for k in LABEL_COLUMNS.values() if k in kept] if not model.layout.n_cell_type else []
+    if stale:
+        logger.warning("the input's obs column%s %s %s kept in the output %s as the input holds %s, though this model "
+                       "has no cell types and labels no cell: %s not from this embedding (an earlier run's?); drop "
+                       "%s there if %s, e.g. del %s.obs[%r] after reading it", "s" if len(stale) > 1 else "",
+                       ", ".join(repr(k) for k in stale), "are" if len(stale) > 1 else "is", out.name,
+                       "them" if len(stale) > 1 else "it", "they are" if len(stale) > 1 else "it is",
+                       "them" if len(stale) > 1 else "it", "they mislead" if len(stale) > 1 else "it misleads",
+                       "adata" if out.suffix == ".h5ad" else "mdata", stale[0])
 
 
 def _read_untouched(path: Path):
