@@ -35,7 +35,7 @@ from ._words import apart
 from .train.loop import autograd_on
 from .query_batches import (
     _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
-    shown_order,
+    shown_order, warn_numeric_twins,
 )
 
 __all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of", "query_batch_key"]
@@ -268,6 +268,9 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
     from .query import query_features
 
     labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune", layer=layer)  # first
+    if labels is not None and model.config.decoder_batch:  # '0.0' for a fitted '0': zeros to the decoder, said
+        warn_numeric_twins(sorted(set(labels.astype(str))), model.batches, batch_key,
+                           what="fine-tuning gives their cells' decoder no batch (zeros), as for new batches")
     adapter = model.adapter
     mapped = None if adapter is None else adapter.batch_column(data, model.batches, model.batch_key, layer=layer)
     X, cells, observed = query_features(model, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
@@ -361,6 +364,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
         )
     batch = batch_all.reindex(cells).to_numpy()
     new = sorted(set(batch) - known)
+    warn_numeric_twins(new, known, batch_key, what="they are mapped as new batches, each with its own shift")
     clash = sorted(set(batch) & set(reference.batches))
     if clash:  # scArches-style mapping takes a query batch as new; a reused name (e.g. 'sample1') is not
         logger.warning(

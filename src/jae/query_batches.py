@@ -198,3 +198,32 @@ def batch_key_origin(reference) -> str:
     if getattr(reference, "batch_key", None):
         return "the column the reference was fitted with"
     return "the default column, as the reference was fitted without one"
+
+
+def _as_number(name) -> float | None:
+    try:
+        value = float(str(name))
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def warn_numeric_twins(names, known, batch_key: str, *, what: str) -> None:
+    """Warn in one line when batches ``names`` unknown to the model equal ``known`` batches as numbers ('0.0' beside
+    '0': a batch column stored as float, as after a pandas join or merge, against a model fitted with integers), which
+    jae takes as other batches since it compares batch names as text; ``what``: how the call treats such a batch. Only
+    a log line: the batches are used as given."""
+    numbers = {}
+    for k in known:
+        if (value := _as_number(k)) is not None:
+            numbers.setdefault(value, str(k))
+    known_text = {str(k) for k in known}
+    twins = [(str(n), numbers[v]) for n in names
+             if str(n) not in known_text and (v := _as_number(n)) is not None and v in numbers]
+    if twins:
+        logger.warning(
+            "batches %s in obs[%r] are new to the model by name but equal its batches %s as numbers (a column stored "
+            "as float, e.g. after a pandas join or merge): %s; if they are the same batches, store them as the model "
+            "names them, e.g. obs[%r] = obs[%r].astype(int).astype(str) (in the CLI: an annotations file holding "
+            "them as integers)", batch_names([t[0] for t in twins]), batch_key, batch_names([t[1] for t in twins]),
+            what, batch_key, batch_key)
