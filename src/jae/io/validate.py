@@ -11,6 +11,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._words import not_a_key
+from .count_fixes import with_non_integer_fix
 from .features import by_cell_names
 
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "samples_hint", "PYTHON_FIXES"]
@@ -180,11 +181,9 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
         if n_frac:
             near = off < _ROUNDING  # every one nearly whole: shown with the digits that tell it from a count
             shown = f"{example:.10g}" if near else f"{example:g}"
-            rounding = (f"; if those are counts stored with rounding error (all within {off:.1g} of whole numbers, "
-                        "e.g. after a conversion), round them first, e.g. M.data = numpy.round(M.data) on that sparse "
-                        "matrix (numpy.round(M) for a dense one)") if near else ""
+            hint = with_non_integer_fix(hint, off, near)  # counts with rounding error; else corrected counts, if no raw
             raise ValueError(
-                f"{name} has {n_frac} non-integer values (e.g. {shown}), so it looks normalised; {hint}{rounding}")
+                f"{name} has {n_frac} non-integer values (e.g. {shown}), so it looks normalised; {hint}")
     elif values.dtype != bool and values.size and values.min() < 0:
         n_neg = int(np.count_nonzero(values < 0))
         raise ValueError(f"{name} has {n_neg} negative values; {hint}")
