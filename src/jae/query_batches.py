@@ -75,7 +75,7 @@ def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "coun
         from .io.cell_obs import pulled_name_fix
 
         columns = examples(list(obs.columns)) or "none"
-        if pulled := pulled_name_fix(obs.columns, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
+        if pulled := pulled_name_fix(obs, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
             raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}){pulled}")
         raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}), where {caller} reads "
                        "each cell's batch: pass batch_key=<column> holding them, or add it, e.g. "

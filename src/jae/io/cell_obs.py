@@ -19,9 +19,12 @@ from .validate import missing_text
 
 __all__ = ["cell_obs", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree", "agreeing_obs",
            "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS", "unused_batches",
-           "pulled_name_fix"]
+           "pulled_name_fix", "mark_dropped", "DROPPED"]
 
 logger = logging.getLogger(__name__)
+
+#: ``obs.attrs`` key of the joint obs: each column whose values in some modalities were dropped -> those modalities.
+DROPPED = "jae_dropped_columns"
 
 AGREEING_COLUMNS = ("batch",)
 """Per-cell columns that two modalities holding them must agree on (a cell has one batch), unless the reading call
@@ -108,14 +111,16 @@ def _differing(first: pd.Series, second: pd.Series):
     return shared, a, b, differ
 
 
-def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame], names: Sequence[str]) -> None:
+def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame], names: Sequence[str], *,
+                 log: bool = True) -> dict:
     """Log one line per column and modality whose values are dropped when the obs become one table: a modality's
     column holding other values than the same column of the global obs (which wins) or of an earlier modality (which
-    wins for the cells both hold)."""
+    wins for the cells both hold). Returns, for each such column, the positions in ``frames`` whose values are dropped."""
     held: dict[str, tuple[pd.Series, str]] = {}
+    dropped: dict[str, list[int]] = {}
     if global_obs is not None and global_obs.index.is_unique:
         held = {col: (global_obs[col], "the global obs") for col in global_obs.columns}
-    for frame, name in zip(frames, names):
+    for i, (frame, name) in enumerate(zip(frames, names)):
         if not frame.index.is_unique:  # cells that cannot be matched by name (refused where it matters)
             continue
         for col in frame.columns:
@@ -125,9 +130,22 @@ def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame]
             kept, where = held[col]
             shared, _, _, differ = _differing(kept, frame[col])
             if differ.any():
+                dropped.setdefault(str(col), []).append(i)
+            if differ.any() and log:
                 logger.warning("obs column %r holds other values in %s than in %s (%d of %d cells): the values of "
                                "%s are kept and those of %s dropped; rename the column in one of them to keep both",
                                str(col), name, where, int(differ.sum()), len(shared), where, name)
+    return dropped
+
+
+def mark_dropped(obs: pd.DataFrame, global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame],
+                 names: Sequence[str], *, log: bool = True) -> None:
+    """Record in ``obs.attrs[DROPPED]`` the columns whose values in modalities ``names`` (of obs ``frames``) were
+    dropped when ``obs`` was joined from them (logged, with ``log``), for :func:`pulled_name_fix`: a key
+    'prot:cell_type' is not obs['cell_type'] then."""
+    dropped = _log_dropped(global_obs, frames, [f"modality {n!r}" for n in names], log=log)
+    if dropped:
+        obs.attrs[DROPPED] = {col: [str(names[i]) for i in at] for col, at in dropped.items()}
 
 
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, names) -> pd.DataFrame:
@@ -141,8 +159,8 @@ def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, nam
                            skip=() if global_obs is None else global_obs.columns)
     for col in mod_obs.columns:
         columns.setdefault(col, mod_obs[col])
-    _log_dropped(global_obs, [adata.obs for adata in adatas], [f"modality {n!r}" for n in names])
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
+    mark_dropped(obs, global_obs, [adata.obs for adata in adatas], names)
     return obs
 
 
@@ -234,10 +252,20 @@ def pulled_name_fix(columns, key, argument: str) -> str:
     """The fix for a column ``key`` that obs lacks when ``key`` is a modality's column as MuData names it once pulled
     into ``mdata.obs`` (``'rna:cell_type'``) and obs holds it by its own name (``'cell_type'``: jae joins the
     modalities' columns into obs unprefixed, and ``jae.read_h5mu`` pulls none), ``argument`` the one to pass it
-    to; ``''`` otherwise."""
+    to; ``''`` otherwise. ``columns``: obs's, or obs itself, whose record of dropped values (:data:`DROPPED`) tells
+    when obs's column is not that modality's (it held other values there): the fix is then to rename it there."""
+    attrs = getattr(columns, "attrs", None) or {}
+    columns = getattr(columns, "columns", columns)
     mod, colon, column = str(key).partition(":")
     if not colon or not column or column not in {str(c) for c in columns}:
         return ""
+    if mod in attrs.get(DROPPED, {}).get(column, ()):  # obs[column] holds another modality's (or the global) values
+        new = f"{mod}_{column}"
+        return (f"; {key!r} is how MuData names the column {column!r} of modality {mod!r} once pulled into mdata.obs, "
+                f"but obs[{column!r}] holds other values (another modality's, kept when jae joins the modalities' "
+                f"columns by their own names): rename the column in {mod!r}, e.g. mdata[{mod!r}].obs = mdata[{mod!r}]"
+                f".obs.rename(columns={{{column!r}: {new!r}}}) (a file: read by mudata.read_h5mu, then written again),"
+                f" and pass {argument}={new!r}")
     return (f"; {key!r} is how MuData names the column {column!r} of modality {mod!r} once pulled into mdata.obs, and "
             f"jae reads a modality's columns by their own names: pass {argument}={column!r}")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import h5py
 import pandas as pd
 
-from .cell_obs import modality_obs
+from .cell_obs import mark_dropped, modality_obs
 from .chunked import BackedCounts
 from .modality import MOD_NAMES, h5mu_kinds, pick_modalities
 from .mosaic import unique_cells_of
@@ -104,6 +104,8 @@ def open_h5mu(
     mod_obs = modality_obs([mods[m][0] for m in (rna, other)], index, names=[f"modality {m!r}" for m in (rna, other)],
                            skip=columns)
     obs = pd.DataFrame(columns | {c: mod_obs[c] for c in mod_obs.columns if c not in columns}, index=index)
+    mark_dropped(obs, pd.DataFrame(columns, index=index) if columns else None, [mods[m][0] for m in (rna, other)],
+                 (rna, other), log=False)  # 'prot:cell_type' then refused with the right fix (warned when read whole)
     return PairedFiles(
         counts=(BackedCounts(path, modality=rna, layer=locs[rna]), BackedCounts(path, modality=other, layer=locs[other])),
         names=("rna", MOD_NAMES[kind]),

@@ -284,7 +284,7 @@ def check_fit_annotations(
         logger.warning("every cell is taken for one batch (--batch-key none / batch_key=None), but %s, with "
                        "--batch-key batch (batch_key='batch')", route)
     if batch_key is not None and batch_key not in obs.columns:
-        if pulled := pulled_name_fix(obs.columns, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
+        if pulled := pulled_name_fix(obs, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
             raise KeyError(f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}){pulled}")
         aggr = samples_hint(obs.index, batch_key, fix.get("samples"))
         aggr = f"{aggr}; else " if aggr else ""
@@ -299,7 +299,7 @@ def check_fit_annotations(
                 f"supervised mode needs cell-type labels; pass {fix['cell_type_key']} or use {fix['unsupervised']}"
             )
         if cell_type_key not in obs.columns:
-            if pulled := pulled_name_fix(obs.columns, cell_type_key, "cell_type_key"):
+            if pulled := pulled_name_fix(obs, cell_type_key, "cell_type_key"):
                 raise KeyError(f"no cell-type column {cell_type_key!r} in obs (columns: {_columns(obs)}){pulled}")
             raise KeyError(
                 f"supervised mode needs cell-type labels, but obs has no column {cell_type_key!r} (columns: "
