@@ -275,7 +275,7 @@ def evaluate(
     elif batch is None and batch_key is not DEFAULT_BATCH_KEY:  # a column the user named: a typo must not score one batch
         from .io.cell_obs import pulled_name_fix
 
-        if pulled := pulled_name_fix(obs.columns, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
+        if pulled := pulled_name_fix(obs, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
             shown = [str(c) for c in obs.columns][:20]
             raise KeyError(f"no batch column {batch_key!r} in obs (columns: {shown}){pulled}")
         raise KeyError(

@@ -113,7 +113,7 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
         hint = f" (a modality's column, as MuData names it: {prefixed[0]!r})" if prefixed else ""
         from .io.cell_obs import pulled_name_fix
 
-        if pulled := pulled_name_fix(columns, key, "cell_type_key"):  # 'rna:cell_type' for the modality's column
+        if pulled := pulled_name_fix(obs, key, "cell_type_key"):  # 'rna:cell_type' for the modality's column
             raise KeyError(f"no cell-type column {key!r} in obs (its columns: {shown}){pulled}")
         raise KeyError(
             f"no cell-type column {key!r} in obs (its columns: {shown}); pass cell_type_key=<column> naming the "
