@@ -438,6 +438,9 @@ def _decoder_batches(model, data, cells: pd.Index, *, layer: str | None = "count
     codes[labels.isna().to_numpy()] = -1
     if (codes < 0).any():  # not silent: their prediction is the decoder's for no batch
         new = pd.unique(labels[(codes < 0) & labels.notna().to_numpy()].astype(str))
+        from .query_batches import warn_numeric_twins  # '0.0' for a fitted '0' (a float column): said
+
+        warn_numeric_twins(new, model.batches, key, what="the decoder gets no batch (zeros) for their cells")
         logger.info("%d of %d cells are of a batch this model's decoder was not fitted with (%s) or have no obs[%r]: "
                     "the decoder gets no batch (zeros) for them", int((codes < 0).sum()), len(codes),
                     ", ".join(map(str, new[:5])) + (", ..." if len(new) > 5 else "") or "none", key)
