@@ -220,10 +220,11 @@ def warn_numeric_twins(names, known, batch_key: str, *, what: str) -> None:
     known_text = {str(k) for k in known}
     twins = [(str(n), numbers[v]) for n in names
              if str(n) not in known_text and (v := _as_number(n)) is not None and v in numbers]
-    if twins:
+    if twins:  # the model fitted on a float column ('0.0') and these integers: the other way round
+        kind = "float" if any("." in t[1] for t in twins) else "int"
         logger.warning(
             "batches %s in obs[%r] are new to the model by name but equal its batches %s as numbers (a column stored "
             "as float, e.g. after a pandas join or merge): %s; if they are the same batches, store them as the model "
-            "names them, e.g. obs[%r] = obs[%r].astype(int).astype(str) (in the CLI: an annotations file holding "
-            "them as integers)", batch_names([t[0] for t in twins]), batch_key, batch_names([t[1] for t in twins]),
-            what, batch_key, batch_key)
+            "names them, e.g. obs[%r] = obs[%r].astype(%s).astype(str) (in the CLI: an annotations file holding "
+            "them so)", batch_names([t[0] for t in twins]), batch_key, batch_names([t[1] for t in twins]),
+            what, batch_key, batch_key, kind)
