@@ -9,7 +9,11 @@ _ROUND = "M.data = numpy.round(M.data) on that sparse matrix (numpy.round(M) for
 
 def with_non_integer_fix(hint: str, off: float, near: bool) -> str:
     """``hint`` (where raw counts go) with :func:`non_integer_fix` after it, or before its last resort when it ends
-    with one (``'; or pass baseline=False ...'``, which stays the last thing said)."""
+    with one (``'; or pass baseline=False ...'``, which stays the last thing said). A hint that names the layers the
+    data has (``'its layers are [...]'``, :mod:`jae.io.raw`) points at where its raw counts are, so the advice for
+    data that keeps none is left out there."""
+    if not near and "its layers are [" in hint:
+        return hint
     fix = non_integer_fix(off, near)
     head, sep, last = hint.rpartition("; or ")
     return f"{head}{fix}{sep}{last}" if sep and not near else f"{hint}{fix}"
