@@ -40,20 +40,29 @@ PathLike = str | os.PathLike
 
 
 @contextmanager
+def kept_random():
+    """Python's ``random`` left as it was after the block: MuData draws its temporary column names from it (reading,
+    updating), which moved a user's later draws."""
+    state = random.getstate()
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+@contextmanager
 def _quiet_mudata():
     """MuData 0.4 behaviour (no pulling of modality columns into ``.obs``), without MuData's log lines and the
     warning about feature names shared between modalities (a protein and its gene, e.g. ``CD4``); Python's ``random``
     left as it was (MuData draws its temporary column names from it, which moved a user's later draws)."""
     previous = md.set_options(pull_on_update=False).opts  # the values before the change
-    state = random.getstate()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), kept_random():
             warnings.filterwarnings("ignore", message=".*var_names are not unique.*", category=UserWarning)
             warnings.filterwarnings("ignore", message=".*var_names are intersecting.*", category=UserWarning)
             yield
     finally:
         md.set_options(**previous)
-        random.setstate(state)
 
 
 def make_mudata(mods: dict[str, ad.AnnData]) -> md.MuData:

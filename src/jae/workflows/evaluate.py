@@ -180,17 +180,13 @@ def _rna_alone(inputs: InputFiles, *, baseline: bool = False):
                 return None
     except OSError:  # not HDF5: InputFiles.open says what it is
         return None
-    import random
-
     import mudata
 
     from ..io.annotations import join_annotations
+    from ..io.readers import kept_random
 
-    state = random.getstate()  # MuData draws temporary names from Python's random: the user's draws left where they were
-    try:  # (not jae.io.readers._quiet_mudata: reading without MuData's 'prot:batch' copies would refuse those keys)
+    with kept_random():  # not _quiet_mudata: reading without MuData's 'prot:batch' copies would refuse those keys
         mdata = mudata.read_h5mu(inputs.h5mu)
-    finally:
-        random.setstate(state)
     if inputs.annotations:
         join_annotations(mdata, list(inputs.annotations), replace_existing=True)
     return mdata
