@@ -3,7 +3,7 @@ and one to name a value given in place of a column's name."""
 
 from __future__ import annotations
 
-__all__ = ["count", "apart", "not_a_key"]
+__all__ = ["count", "apart", "not_a_key", "with_article"]
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
@@ -29,6 +29,12 @@ def apart(value: float, bound: float, digits: int = 2) -> tuple[str, str]:
     return f"{value:.{digits}f}", f"{bound:.{digits}f}"
 
 
+def with_article(noun: str) -> str:
+    """``noun`` after 'a' or 'an' as its first letter asks ('an AnnData', 'a MuData'): the refusals naming the type of
+    an object given in the wrong place."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def not_a_key(value, name: str) -> str:
     """What ``value``, given as the argument ``name`` where an obs column's name goes, is, for the refusal: a pandas
     Series (``obs['cell_type']``: the column itself) with the argument that names it; anything else as its repr, or
@@ -40,5 +46,4 @@ def not_a_key(value, name: str) -> str:
     if len(text) <= 60 and "\n" not in text:
         return text
     kind = "numpy array" if type(value).__name__ == "ndarray" else type(value).__name__
-    return (f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
-            + (f" of {count(len(value), 'value')}" if hasattr(value, "__len__") else ""))
+    return with_article(kind) + (f" of {count(len(value), 'value')}" if hasattr(value, "__len__") else "")

@@ -11,7 +11,7 @@ import torch
 
 from ._device import float32_default
 from ._flags import check_flags, check_layer, is_whole
-from ._words import not_a_key
+from ._words import not_a_key, with_article
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_stages, fitted_names
 from .io.paired import batch_column, get_paired
@@ -473,7 +473,7 @@ def _refuse_data(X) -> None:
     if hasattr(X, "obs_names"):
         kind = type(X).__name__
         raise TypeError(f"X must be the already-transformed features (n_cells x preprocessor.n_output), not "
-                        f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind}: embed data with model.embed(data) "
+                        f"{with_article(kind)}: embed data with model.embed(data) "
                         "(model.latent(data): the latent)")
 
 

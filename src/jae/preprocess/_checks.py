@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .._words import with_article
+
 __all__ = ["refuse_annotated"]
 
 
@@ -12,8 +14,7 @@ def refuse_annotated(X, who: str, name: str, example: str, *, backed: bool = Fal
     a sparse matrix still on disk (``.X`` of an AnnData read with ``backed='r'``), which failed the same ways."""
     if hasattr(X, "obs_names"):
         kind = type(X).__name__
-        article = "an" if kind[:1] in "AEIOU" else "a"
-        raise TypeError(f"{who}: {name} is {article} {kind}, not a matrix; pass its matrix, e.g. {example}")
+        raise TypeError(f"{who}: {name} is {with_article(kind)}, not a matrix; pass its matrix, e.g. {example}")
     if not backed and hasattr(X, "to_memory") and hasattr(X, "backend"):  # anndata's CSRDataset / CSCDataset
         raise TypeError(f"{who}: {name} is a {type(X).__name__.lstrip('_')}, a sparse matrix still on disk (an AnnData "
                         f"read with backed='r'), not one in memory; read it first with .to_memory(), e.g. adata.X.to_memory()")
