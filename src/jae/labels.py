@@ -44,7 +44,7 @@ from .heldout_alone import alone_thresholds, placed_alone
 # the vote and mixture (labels_vote.py) and the unknown call (labels_unknown.py), kept importable from here
 from .labels_vote import _head_probabilities, _knn_distance, _linear, _mixed, vote
 from .labels_unknown import (SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, _head_call, _unknown_call, other_cells,
-                             smooth_over_cells, unknown_scores)
+                             smooth_over_cells, unknown_scores, unsure_types)
 
 __all__ = ["predict_cell_type", "label_categories", "obs_labels", "fit_calibration", "calibrate", "recalibrate", "vote",
            "unknown_scores", "UNKNOWN_SCORE", "SMOOTH_K", "SMOOTH_ANCHORS"]
@@ -163,7 +163,8 @@ def calibrate(model, voters: Voters, cells: CalibrationCells, *, again: bool = F
     X_val = cells.features
     Z_val = model.latent_transformed(X_val)
     E_val = model._readout(X_val, Z_val)
-    V = model.embed_transformed(voters.features)
+    Z_vot = model.latent_transformed(voters.features)
+    V = model._readout(voters.features, Z_vot)  # embed_transformed's numbers; the latent kept for unsure_types
     linear = LinearClassifier.fit(V[:, n_ct:], voters.codes, n_ct) if len(voters) else None
     logits_alone, rest_alone = placed_alone(model, X_val, cells.observed)
     cal = LabelCalibration.fit(
@@ -188,6 +189,20 @@ def calibrate(model, voters: Voters, cells: CalibrationCells, *, again: bool = F
         "linear classifier" if cal.linear else "head", K_VOTE, cal.ece, cal.ece_raw, cal.ece_floor,
     )
     needed = round(1 / UNKNOWN_QUANTILE)  # cells a quantile at UNKNOWN_QUANTILE needs to be more than the minimum
+    unsure = [] if cal.n_heldout < needed else unsure_types(model, cal, Z_vot[:, model.layout.block("cell_type")],
+                                                             voters.codes)
+    if unsure:
+        shown = ", ".join(f"{name!r} ({share:.0%} of its {n} training cell{'' if n == 1 else 's'})"
+                          for name, n, share in unsure[:5])
+        more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
+        logger.log(
+            logging.DEBUG if again else logging.WARNING,
+            "the 'unknown' call may flag many query cells of %d reference type%s, since the head is less sure of "
+            "most of the reference's own cells of %s than of all but %.0f%% of the held-out reference cells: %s%s. "
+            "Their labels are given as usual: for %s read the confidence rather than the unknown flag, or fit the "
+            "reference with more cells of %s", len(unsure), "" if len(unsure) == 1 else "s",
+            "it" if len(unsure) == 1 else "them", 100 * UNKNOWN_QUANTILE, shown, more,
+            "this type" if len(unsure) == 1 else "these types", "it" if len(unsure) == 1 else "them")
     if 0 < cal.n_heldout < needed:
         logger.warning(
             "the 'unknown' call's threshold rests on %d held-out reference cells, fewer than the %d its %.0f%% quantile "

@@ -1,0 +1,63 @@
+"""A reference type the network's cell-type head is unsure of even on its own training cells (a type of a few cells:
+the early-stopped head saw it a few times) has most of its query cells called unknown, because the call's threshold
+is set by all held-out reference cells together (session 39: PBMC10k's clusters of 14 and 21 cells among 6,000,
+92% of their test cells flagged). fit now warns, naming such types, their training cells and the share of them the
+head's test flags; the fitted model and its calls are unchanged."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from jae import JAE, JAEConfig
+from jae.datasets import simulate
+from jae.labels import unsure_types
+
+
+def _reference(rare_cells: int | None):
+    ref = simulate(800, kind="cite", n_genes=200, n_proteins=15, n_cell_types=5, n_batches=2, seed=1)
+    labels = ref.obs["cell_type"].astype(str).to_numpy()
+    if rare_cells is None:
+        return ref, None
+    rare = "HSC"  # the simulation's smallest type (45 of 800 cells)
+    keep = np.ones(len(labels), bool)
+    keep[np.flatnonzero(labels == rare)[rare_cells:]] = False
+    return ref[keep].copy(), rare
+
+
+def _said(caplog):
+    return [r for r in caplog.records if "'unknown' call may flag many query cells" in r.getMessage()]
+
+
+def test_a_type_of_eight_cells_is_named_and_its_cells_are_indeed_called_unknown(caplog):
+    ref, rare = _reference(8)
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model = JAE(JAEConfig(max_epochs=20, n_svd=10), seed=0, device="cpu").fit(ref, progress_bar=False)
+    said = _said(caplog)
+    assert len(said) == 1 and said[0].levelno == logging.WARNING
+    text = said[0].getMessage()
+    code = model.cell_types.index(rare)
+    n_train = int((model.voters.codes == code).sum())
+    assert "1 reference type, since" in text and f"'{rare}' (100% of its {n_train} training cells)" in text
+    assert text.endswith("for this type read the confidence rather than the unknown flag, or fit the reference "
+                         "with more cells of it")
+    # what it says holds: the call flags most of that type's cells, and few of the other types'
+    called = model.predict_cell_type(ref)
+    labels = ref.obs["cell_type"].astype(str).to_numpy()
+    assert called["unknown"].to_numpy()[labels == rare].mean() > 0.5
+    assert called["unknown"].to_numpy()[labels != rare].mean() < 0.2
+    # and the list is the function's, on the model as fitted
+    names = [name for name, _, _ in unsure_types(
+        model, model.calibration,
+        model.latent_transformed(model.voters.features)[:, model.layout.block("cell_type")], model.voters.codes)]
+    assert names == [rare]
+
+
+def test_no_warning_when_every_type_has_its_share_of_cells(caplog):
+    ref, _ = _reference(None)
+    four = ref[ref.obs["cell_type"].astype(str) != "HSC"].copy()
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model = JAE(JAEConfig(max_epochs=20, n_svd=10), seed=0, device="cpu").fit(four, progress_bar=False)
+    assert model.calibration.n_heldout >= 20  # the warning is judged (below 20 held-out cells another one speaks)
+    assert _said(caplog) == []
