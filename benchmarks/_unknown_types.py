@@ -68,7 +68,8 @@ def _arrays(model, X: np.ndarray):
                                                                                               E[:, n_ct:]), E
 
 
-def collect(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None, out: Path) -> None:
+def collect(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None, out: Path,
+            overrides: tuple = ()) -> None:
     """One fit per left-out type (``_unknown_select.run``'s reference, split and types); its arrays to ``out``."""
     qset, _, _, label, ref_rows, _ = _setup(name, seed)
     rng = np.random.default_rng(seed + 1000)
@@ -82,7 +83,7 @@ def collect(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | N
     eligible = sorted(sizes[sizes >= min_cells].index)
     chosen = [eligible[(seed * n_types + j) % len(eligible)] for j in range(min(n_types, len(eligible)))]
     lab = label.astype(str).to_numpy()
-    config = replace(JAEConfig(), max_epochs=30)
+    config = replace(JAEConfig(), max_epochs=30).with_overrides(list(overrides))
     for novel in chosen:
         path = out / f"{name}__s{seed}__{novel.replace(' ', '_').replace('/', '_')}.npz"
         if path.exists():
@@ -215,6 +216,7 @@ def main(argv=None) -> int:
     p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
     p.add_argument("--arrays", type=Path, required=True, help="folder of the per-fit arrays (fits already there kept)")
     p.add_argument("--report", action="store_true", help="only report the arrays in --arrays")
+    p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides (a candidate)")
     args = p.parse_args(argv)
     if args.report:
         if not args.arrays.is_dir():
@@ -229,7 +231,7 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)
     for name in args.sets:
         for seed in args.seeds:
-            collect(name, seed, args.types, args.min_cells, args.max_ref, args.arrays)
+            collect(name, seed, args.types, args.min_cells, args.max_ref, args.arrays, tuple(args.set))
     return 0
 
 

@@ -18,7 +18,8 @@ logger = logging.getLogger("jae.config")  # said as JAEConfig's own warnings, as
 _MODE_FIELDS = {"n_free": "n_free_unsupervised", "readout": "readout_unsupervised",
                 "protein_norm": "protein_norm_unsupervised"}
 #: Fields one mode reads with no counterpart in the other: the mode that does not read them -> field -> why.
-_ONE_MODE = {"unsupervised": dict.fromkeys(("w_cell_type", "type_linear", "type_cycle_shrink"), "no cell-type block"),
+_ONE_MODE = {"unsupervised": dict.fromkeys(("w_cell_type", "type_balance", "type_linear", "type_cycle_shrink"),
+                                             "no cell-type block"),
              "supervised": {"epoch_tolerance_unsupervised": "its whole epochs stop at any decrease"}}
 #: True while JAEConfig's own methods build configs (from_dict: a saved model's; with_overrides, which says it).
 _QUIET_UNREAD: ContextVar[bool] = ContextVar("jae_config_quiet_unread", default=False)

@@ -140,6 +140,10 @@ class JAEConfig:
     # --- loss weights --------------------------------------------------------------------------------------------
     w_reconstruction: float = 0.7  # seed
     w_cell_type: float = 0.2  # seed
+    #: jae: weight of each cell type's cells in the cell-type term, ``(n / (k * n_t)) ** type_balance`` (k types,
+    #: n_t training cells of type t; :func:`jae.model.loss.type_weights`): 0 weighs every cell alike (the seed's loss),
+    #: 1 gives every type the same total weight.
+    type_balance: float = 0.0
     w_batch: float = 0.05  # seed: cross-entropy of the batch block against a uniform target
     w_phase: float = 0.05  # seed: MSE on S / G2M scores
     #: jae: weight of a learnt batch classifier on the whole latent vector that the encoder is trained to leave at
@@ -275,8 +279,8 @@ class JAEConfig:
                 raise ValueError(f"{name} must be >= {least}, not {getattr(self, name)}")
         if self.n_phase not in (0, 2):  # the phase block holds the S and G2M scores, or nothing
             raise ValueError(f"n_phase must be 2 (the S and G2M scores) or 0 (no cell-cycle units), not {self.n_phase}")
-        for name in ("w_reconstruction", "w_cell_type", "w_batch", "w_phase", "w_adversary", "n_free", "n_free_unsupervised",
-                     "weight_decay", "finetune_epochs_atac", "finetune_epochs_adt"):
+        for name in ("w_reconstruction", "w_cell_type", "type_balance", "w_batch", "w_phase", "w_adversary", "n_free",
+                     "n_free_unsupervised", "weight_decay", "finetune_epochs_atac", "finetune_epochs_adt"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
         if not _QUIET_UNREAD.get():  # JAEConfig(mode='unsupervised', n_free=10) would fit with n_free_unsupervised

@@ -214,6 +214,7 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
     One process only; the batch adversary (``config.w_adversary``) as in :func:`~jae.train.train_network`.
     """
     from .model import BatchAdversary, adversary_step_loss, jae_loss
+    from .model.loss import type_weights
     from .train.distributed import data_parallel
     from .train.loop import cpu_threads, make_optimizer, run_epochs
     from .train.trainer import _condition, _lower_lr
@@ -233,6 +234,8 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
         keep[val_idx] = False
         train_idx = torch.as_tensor(np.flatnonzero(keep), device=device)
         val_t = torch.as_tensor(val_idx, device=device)
+    type_weight = None if cell_type is None else type_weights(cell_type[train_idx], layout.n_cell_type,
+                                                              config.type_balance)
     optimizer = make_optimizer(network, lr=stage.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(seed)
     drop_gen = torch.Generator().manual_seed(seed + 7919)
@@ -256,7 +259,7 @@ def train_mosaic(network, X: torch.Tensor, *, mosaic: MosaicInput, layout, confi
             z, torch.where(mask, recon, xb), xb, layout=layout, config=config,
             cell_type=None if cell_type is None else cell_type[idx], phase=None if phase is None else phase[idx],
             adversary_logits=classifier(z) if use_adversary and train else None,
-            reconstruction_only=stage.reconstruction_only,
+            reconstruction_only=stage.reconstruction_only, type_weight=type_weight,
         )
         return parts, z
 

@@ -8,7 +8,22 @@ import torch.nn.functional as F
 from ..config import JAEConfig
 from .layout import LatentLayout
 
-__all__ = ["jae_loss", "uniform_cross_entropy"]
+__all__ = ["jae_loss", "uniform_cross_entropy", "type_weights"]
+
+
+def type_weights(codes: torch.Tensor, n_types: int, balance: float) -> torch.Tensor | None:
+    """Per-type weights of the cell-type term, ``(n / (n_types_present * n_t)) ** balance`` for the ``n_t`` labelled
+    training cells of type ``t`` among ``codes`` (``-1``: unlabelled, left out); None when ``balance`` is 0 (every
+    cell alike, the seed's loss) or no cell is labelled. ``balance`` 1 gives every type the same total weight."""
+    if not balance or n_types == 0:
+        return None
+    counts = torch.bincount(codes[codes >= 0].cpu(), minlength=n_types).to(torch.float64)
+    if not counts.sum():
+        return None
+    present = counts > 0
+    w = torch.ones(n_types, dtype=torch.float64)
+    w[present] = (counts.sum() / (present.sum() * counts[present])) ** balance
+    return w.to(torch.float32).to(codes.device)
 
 
 def uniform_cross_entropy(logits: torch.Tensor) -> torch.Tensor:
@@ -31,6 +46,7 @@ def jae_loss(
     phase: torch.Tensor | None = None,
     adversary_logits: torch.Tensor | None = None,
     reconstruction_only: bool = False,
+    type_weight: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Weighted JAE loss and its parts.
 
@@ -49,6 +65,9 @@ def jae_loss(
         them towards uniform (weight ``config.w_adversary``).
     reconstruction_only
         Fine-tuning: only the reconstruction term.
+    type_weight
+        ``(layout.n_cell_type,)`` weight of each type's cells in the cell-type term (its weighted mean), or None
+        (every cell alike): :func:`type_weights`, ``config.type_balance``.
 
     Returns
     -------
@@ -63,7 +82,8 @@ def jae_loss(
             every = bool(labelled.all())  # the usual minibatch: no masked copy (the same values, the same loss)
             if every or bool(labelled.any()):
                 rows = slice(None) if every else labelled
-                parts["cell_type"] = F.cross_entropy(z[rows, layout.block("cell_type")], cell_type[rows])
+                parts["cell_type"] = F.cross_entropy(z[rows, layout.block("cell_type")], cell_type[rows],
+                                                     weight=type_weight)
                 weights["cell_type"] = config.w_cell_type
         if layout.n_batch:
             parts["batch"] = uniform_cross_entropy(z[:, layout.block("batch")])

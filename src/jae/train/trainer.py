@@ -17,6 +17,7 @@ import torch
 from .._words import count
 from ..config import JAEConfig
 from ..model import BatchAdversary, JAENetwork, LatentLayout, adversary_step_loss, jae_loss
+from ..model.loss import type_weights
 from .distributed import data_parallel
 from .loop import cpu_threads, make_optimizer, run_epochs, seeded_rng
 
@@ -112,7 +113,7 @@ def _condition(network: JAENetwork, batch: torch.Tensor | None) -> torch.Tensor 
 
 
 @torch.no_grad()
-def _evaluate(network, X, layout, config, stage, cell_type, phase, batch, batch_size=4096) -> float:
+def _evaluate(network, X, layout, config, stage, cell_type, phase, batch, batch_size=4096, type_weight=None) -> float:
     """Mean validation loss (the adversary's term is left out: its classifier moves every step)."""
     network.eval()
     total, n = 0.0, X.shape[0]
@@ -123,7 +124,7 @@ def _evaluate(network, X, layout, config, stage, cell_type, phase, batch, batch_
             z, recon, X[sl], layout=layout, config=config,
             cell_type=None if cell_type is None else cell_type[sl],
             phase=None if phase is None else phase[sl],
-            reconstruction_only=stage.reconstruction_only,
+            reconstruction_only=stage.reconstruction_only, type_weight=type_weight,
         )
         total += float(parts["total"]) * (min(n, start + batch_size) - start)
     return total / max(n, 1)
@@ -196,6 +197,8 @@ def train_network(
     if use_adversary:
         classifier = BatchAdversary(layout.dim, layout.n_batch).to(device)
     validation = None if val_idx is None else (X_val, ct_val, ph_val, b_val)
+    type_weight = None if cell_type is None else type_weights(cell_type[train_idx], layout.n_cell_type,
+                                                              config.type_balance)
     with ExitStack() as stack:
         model = network if parallel is None else stack.enter_context(parallel.wrap(network))
         if use_adversary:
@@ -206,7 +209,7 @@ def train_network(
         history = _epochs(
             network, model, X, train_idx, optimizer, generator, layout=layout, config=config, stage=stage,
             cell_type=cell_type, phase=phase, batch=batch, adversary=adversary, validation=validation,
-            progress_bar=progress_bar, parallel=parallel,
+            progress_bar=progress_bar, parallel=parallel, type_weight=type_weight,
         )
     if history:
         last = history[-1]
@@ -240,7 +243,7 @@ def _dropout_per_process(parallel, seed: int, device: torch.device):
 
 def _epochs(
     network, model, X, train_idx, optimizer, generator, *, layout, config, stage, cell_type, phase, batch, adversary,
-    validation, progress_bar, parallel,
+    validation, progress_bar, parallel, type_weight=None,
 ):
     """One stage on the shared loop: each step is one Adam step on the JAE loss (then one of the adversary).
 
@@ -257,7 +260,7 @@ def _epochs(
             cell_type=None if cell_type is None else cell_type[idx],
             phase=None if phase is None else phase[idx],
             adversary_logits=None if adversary is None else adversary.classifier(z),
-            reconstruction_only=stage.reconstruction_only,
+            reconstruction_only=stage.reconstruction_only, type_weight=type_weight,
         )
         optimizer.zero_grad(set_to_none=True)
         parts["total"].backward()
@@ -273,14 +276,15 @@ def _epochs(
     if validation is not None:
         X_val, ct_val, ph_val, b_val = validation
         if parallel is None:
-            validate = lambda: _evaluate(network, X_val, layout, config, stage, ct_val, ph_val, b_val)  # noqa: E731
+            validate = lambda: _evaluate(network, X_val, layout, config, stage, ct_val, ph_val, b_val,  # noqa: E731
+                                         type_weight=type_weight)
         else:  # each process scores every world_size-th held-out cell; the sums are added up
             mine = slice(parallel.rank, None, parallel.world_size)
             part = tuple(None if a is None else a[mine] for a in (X_val, ct_val, ph_val, b_val))
 
             def validate() -> float:
                 n = part[0].shape[0]
-                mean = _evaluate(network, part[0], layout, config, stage, *part[1:]) if n else 0.0
+                mean = _evaluate(network, part[0], layout, config, stage, *part[1:], type_weight=type_weight) if n else 0.0
                 total, count = parallel.sum(torch.tensor([mean * n, float(n)], dtype=torch.float64)).tolist()
                 return total / max(count, 1.0)
     return run_epochs(
