@@ -22,7 +22,7 @@ from .annotations import annotation_columns, joined_column
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .modality import MOD_NAMES, detect_kind
 from .mosaic import stored_x, unique_cells_of
-from .cell_obs import DROPPED, agreeing_obs, columns_taken_elsewhere, modality_obs
+from .cell_obs import DROPPED, agreeing_obs, columns_taken_elsewhere, mark_dropped, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds
 
@@ -365,7 +365,10 @@ def _competition_files(paths, frames, kinds, order, obs, uns, loader, *, mosaic)
         data = competition_mosaic_files([paths[i] for i in order], [frames[i] for i in order],
                                         [kinds[i] for i in order], uns=uns, loader=loader)
     else:  # the same cells: RNA's columns, with a batch only the other file gives
+        own = obs
         obs = modality_obs([obs, agreeing_obs(frames[order[1]][0])], obs.index, names=[paths[i].name for i in order])
+        # the other file's values of RNA's columns are dropped: said when streamed (plan_input), as read whole
+        mark_dropped(obs, None, [own, frames[order[1]][0]], [MOD_NAMES[kinds[i]] for i in order], log=False)
         data = PairedFiles(
             counts=tuple(BackedCounts(paths[i], layer=frames[i][3]) for i in order),
             names=tuple(MOD_NAMES[kinds[i]] for i in order),
