@@ -221,7 +221,7 @@ def evaluate(
     from .baseline import scored_baseline
     from .io.atomic import atomic_files, protected
     from .io.outputs import check_outputs
-    from .io.cell_obs import unused_batches
+    from .io.cell_obs import unused_batches, warn_dropped
     from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
@@ -266,6 +266,8 @@ def evaluate(
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if obs is None:
         raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
+    if files:  # a modality's values of a column dropped: said as read whole (cell_obs warns of a MuData's)
+        warn_dropped(obs)
     cell_type, labelled = cell_type_labels(obs, cell_type_key)
     check_scored_cells(labelled, cell_type_key, cell_type)
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
