@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 
 import anndata as ad
 import numpy as np
@@ -222,7 +221,7 @@ def evaluate(
     from .baseline import scored_baseline
     from .io.atomic import atomic_files, protected
     from .io.outputs import check_outputs
-    from .io.cell_obs import unused_batches
+    from .io.cell_obs import unused_batches, warn_dropped
     from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from .metrics._graph import resolve_knn
@@ -267,6 +266,8 @@ def evaluate(
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if obs is None:
         raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
+    if files:  # a modality's values of a column dropped: said as read whole (cell_obs warns of a MuData's)
+        warn_dropped(obs)
     cell_type, labelled = cell_type_labels(obs, cell_type_key)
     check_scored_cells(labelled, cell_type_key, cell_type)
     batch = obs[batch_key] if batch_key is not None and batch_key in obs.columns else None
@@ -331,17 +332,18 @@ def evaluate(
     cell_type_l = np.asarray(cell_type)[labelled]
     batch_l = None if batch is None else np.asarray(batch)[labelled]
     results = {}
-    with _one_type_warned_once(cell_type_l):
-        for name, E in arrays.items():
-            logger.info("evaluating %s (%d cells x %d dims)", name, n_scored, E.shape[1])
-            results[name] = evaluate_embedding(
-                E[labelled], cell_type=cell_type_l, batch=batch_l,
-                pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
-                organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
-                no_cell_cycle=None if cc_ref is not None else cc_reason, column_names=columns.get(name),
-            )
-            if cc_ref is not None and caveats:
-                results[name].attrs["notes"] = [*results[name].attrs.get("notes", []), *caveats]
+    said = _one_type_warned(cell_type_l)  # once for the run: not again for each embedding
+    for name, E in arrays.items():
+        logger.info("evaluating %s (%d cells x %d dims)", name, n_scored, E.shape[1])
+        results[name] = evaluate_embedding(
+            E[labelled], cell_type=cell_type_l, batch=batch_l,
+            pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
+            organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
+            no_cell_cycle=None if cc_ref is not None else cc_reason, column_names=columns.get(name),
+            warn_one_type=not said,
+        )
+        if cc_ref is not None and caveats:
+            results[name].attrs["notes"] = [*results[name].attrs.get("notes", []), *caveats]
     table = metrics_table(results)
     table.attrs["description"] = describe(
         cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key, data=data,
@@ -363,30 +365,18 @@ def evaluate(
     return table
 
 
-@contextmanager
-def _one_type_warned_once(cell_type: np.ndarray) -> Iterator[None]:
+def _one_type_warned(cell_type: np.ndarray) -> bool:
     """Scoring cells of a single cell type: say so once for the run, not once per embedding scored (the same
-    warning from :func:`jae.metrics.evaluate_embedding` for each, twice with --baseline for one --obsm)."""
+    warning from :func:`jae.metrics.evaluate_embedding` for each, twice with --baseline for one --obsm, which the
+    caller turns off with ``warn_one_type=False`` when this returns True: said)."""
     names = pd.unique(cell_type)
     if len(names) != 1:
-        yield
-        return
+        return False
     logger.warning("every scored cell has the cell type %r, so nmi and asw_label are undefined and graph_conn only "
                    "says whether the whole graph is connected: each embedding's overall (the mean of the other "
                    "metrics) does not measure how cell types are kept apart and is not comparable with scores of "
                    "several types; score cells of two or more cell types", str(names[0]))
-    suite = logging.getLogger("jae.metrics.suite")
-    hush = _DropOneTypeWarning()
-    suite.addFilter(hush)
-    try:
-        yield
-    finally:
-        suite.removeFilter(hush)
-
-
-class _DropOneTypeWarning(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("every scored cell has the cell type")
+    return True
 
 
 def _pseudotime(obs: pd.DataFrame, pt_keys: list) -> pd.DataFrame | None:

@@ -19,7 +19,7 @@ from .validate import missing_text
 
 __all__ = ["cell_obs", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree", "agreeing_obs",
            "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS", "unused_batches",
-           "pulled_name_fix", "mark_dropped", "DROPPED"]
+           "pulled_name_fix", "mark_dropped", "warn_dropped", "DROPPED"]
 
 logger = logging.getLogger(__name__)
 
@@ -115,9 +115,10 @@ def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame]
                  log: bool = True) -> dict:
     """Log one line per column and modality whose values are dropped when the obs become one table: a modality's
     column holding other values than the same column of the global obs (which wins) or of an earlier modality (which
-    wins for the cells both hold). Returns, for each such column, the positions in ``frames`` whose values are dropped."""
+    wins for the cells both hold). Returns, for each such column, the positions in ``frames`` whose values are dropped
+    with the line saying so (logged, with ``log``)."""
     held: dict[str, tuple[pd.Series, str]] = {}
-    dropped: dict[str, list[int]] = {}
+    dropped: dict[str, list[tuple[int, str]]] = {}
     if global_obs is not None and global_obs.index.is_unique:
         held = {col: (global_obs[col], "the global obs") for col in global_obs.columns}
     for i, (frame, name) in enumerate(zip(frames, names)):
@@ -129,23 +130,34 @@ def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame]
                 continue
             kept, where = held[col]
             shared, _, _, differ = _differing(kept, frame[col])
-            if differ.any():
-                dropped.setdefault(str(col), []).append(i)
-            if differ.any() and log:
-                logger.warning("obs column %r holds other values in %s than in %s (%d of %d cells): the values of "
-                               "%s are kept and those of %s dropped; rename the column in one of them to keep both",
-                               str(col), name, where, int(differ.sum()), len(shared), where, name)
+            if not differ.any():
+                continue
+            line = (f"obs column {str(col)!r} holds other values in {name} than in {where} ({int(differ.sum())} of "
+                    f"{len(shared)} cells): the values of {where} are kept and those of {name} dropped; rename the "
+                    "column in one of them to keep both")
+            dropped.setdefault(str(col), []).append((i, line))
+            if log:
+                logger.warning("%s", line)
     return dropped
 
 
 def mark_dropped(obs: pd.DataFrame, global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame],
                  names: Sequence[str], *, log: bool = True) -> None:
     """Record in ``obs.attrs[DROPPED]`` the columns whose values in modalities ``names`` (of obs ``frames``) were
-    dropped when ``obs`` was joined from them (logged, with ``log``), for :func:`pulled_name_fix`: a key
-    'prot:cell_type' is not obs['cell_type'] then."""
+    dropped when ``obs`` was joined from them (logged, with ``log``; else said by :func:`warn_dropped` where the data
+    is streamed), for :func:`pulled_name_fix`: a key 'prot:cell_type' is not obs['cell_type'] then. Each column maps
+    the modalities whose values were dropped to the line saying so."""
     dropped = _log_dropped(global_obs, frames, [f"modality {n!r}" for n in names], log=log)
     if dropped:
-        obs.attrs[DROPPED] = {col: [str(names[i]) for i in at] for col, at in dropped.items()}
+        obs.attrs[DROPPED] = {col: {str(names[i]): line for i, line in at} for col, at in dropped.items()}
+
+
+def warn_dropped(obs: pd.DataFrame) -> None:
+    """Log the lines :func:`mark_dropped` recorded, unlogged, in ``obs.attrs[DROPPED]``: for files streamed, whose
+    ``obs`` is read once when opened (:func:`jae.io.open_h5mu`), the warning data read whole gives."""
+    for lines in (getattr(obs, "attrs", None) or {}).get(DROPPED, {}).values():
+        for line in lines.values():
+            logger.warning("%s", line)
 
 
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, names) -> pd.DataFrame:

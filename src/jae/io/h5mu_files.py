@@ -26,8 +26,10 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class H5muParts:
     """What :func:`open_h5mu` reads of an ``.h5mu`` (everything but the counts): the two modalities' names (RNA
-    first) and the second's kind, the global ``obs`` and ``uns``, each modality's ``(obs, var, uns)``, and where
-    each modality's counts are (a layer's name, None: ``.X``) for the ``layer`` asked for."""
+    first) and the second's kind, the global ``obs`` and ``uns``, each modality's ``(obs, var, uns)``, where
+    each modality's counts are (a layer's name, None: ``.X``) for the ``layer`` asked for, and the names
+    ``'<modality>:<column>'`` of MuData's copies of the modalities' columns (``pulled``: left out of the global obs, as
+    :func:`jae.io.read_h5mu` leaves them)."""
 
     path: Path
     available: list
@@ -39,6 +41,7 @@ class H5muParts:
     mods: dict
     locs: dict
     layer: str | None = "counts"
+    pulled: frozenset = frozenset()  # 'rna:batch': MuData's copies of every modality's columns in the global obs
 
 
 def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
@@ -55,12 +58,26 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         global_obs, _, uns = _read_frames(f)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
+        pulled = frozenset(f"{m}:{c}" for m in available
+                           for c in (mods[m][0].columns if m in mods else _obs_column_names(f["mod"][m])))
     unique = unique_cells_of(mods[rna][0].index, mods[other][0].index)  # mosaic data: its own fix for repeats
     for m in (rna, other):
         check_not_empty(f"{path} modality {m!r}", max(len(mods[n][0]) for n in (rna, other)), len(mods[m][1]))
         unique(mods[m][0].index, f"{path} modality {m!r}", written=True)
     kind = h5mu_kinds(rna, other, mods[rna][1], mods[other][1], other_kind=other_kind, available=available)
-    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer)
+    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer, pulled)
+
+
+def _obs_column_names(group: h5py.Group) -> list[str]:
+    """The ``obs`` column names of an AnnData group (a modality not read), without reading the columns."""
+    obs = group.get("obs")
+    if isinstance(obs, h5py.Group):
+        order = obs.attrs.get("column-order")
+        if order is not None:
+            return [str(c) for c in order]
+        index = obs.attrs.get("_index", "_index")
+        return [str(c) for c in obs if c not in (index, "__categories")]
+    return [str(c) for c in obs.dtype.names or ()] if isinstance(obs, h5py.Dataset) else []
 
 
 def open_h5mu(
@@ -81,7 +98,7 @@ def open_h5mu(
     from .readers import read_h5mu
 
     parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=layer)
-    path, available, rna, other, kind = parts.path, parts.available, parts.rna, parts.other, parts.kind
+    path, rna, other, kind = parts.path, parts.rna, parts.other, parts.kind
     global_obs, uns, mods, locs = parts.global_obs, parts.uns, parts.mods, parts.locs
     try:
         misordered = _check_same_cells(  # an .h5mu is written again with one modality reordered
@@ -95,11 +112,10 @@ def open_h5mu(
         logger.info("%s holds mosaic data (%s)", path.name, err.summary)
         return mosaic_files(parts, other_kind=other_kind)
     index = mods[rna][0].index
-    prefixed = {f"{m}:{c}" for m in available for c in (mods[m][0].columns if m in mods else [])}
     columns = {}
     if global_obs.index.equals(index):
         for c in global_obs.columns:
-            if c not in prefixed and ":" not in c:
+            if c not in parts.pulled:  # MuData's copies of a modality's columns ('rna:batch'), as read whole
                 columns[c] = global_obs[c]
     mod_obs = modality_obs([mods[m][0] for m in (rna, other)], index, names=[f"modality {m!r}" for m in (rna, other)],
                            skip=columns)

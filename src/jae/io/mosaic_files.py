@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .cell_obs import mark_dropped
 from .chunked import BackedCounts
 from .modality import MOD_NAMES
 from .mosaic import MosaicCells, mosaic_union, unique_mosaic_cells
@@ -93,16 +94,17 @@ def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFi
     names = (parts.rna, parts.other)
     indexes = [unique_mosaic_cells(parts.mods[m][0].index, f"modality {m!r}", written=True) for m in names]
     union, observed = mosaic_union(indexes, pd.Index(parts.global_obs.index), names)
-    prefixed = {f"{m}:{c}" for m in parts.available for c in (parts.mods[m][0].columns if m in parts.mods else [])}
     columns = {}
     if len(parts.global_obs.columns):
         aligned = parts.global_obs.reindex(union)
-        columns = {c: aligned[c] for c in aligned.columns if c not in prefixed and ":" not in c}
+        columns = {c: aligned[c] for c in aligned.columns if c not in parts.pulled}  # not 'rna:batch', as read whole
     mod_obs = modality_obs([parts.mods[m][0] for m in names], union, names=[f"modality {m!r}" for m in names],
                            skip=columns)  # a cell keeps its own modality's annotations
+    global_obs = pd.DataFrame(columns, index=union) if columns else None
     for c in mod_obs.columns:
         columns.setdefault(c, mod_obs[c])
     obs = pd.DataFrame(columns, index=union)
+    mark_dropped(obs, global_obs, [parts.mods[m][0] for m in names], names, log=False)  # said if streamed (plan_input)
     return MosaicFiles(
         obs=obs,
         names=("rna", MOD_NAMES[parts.kind]),

@@ -22,7 +22,7 @@ from .annotations import annotation_columns, joined_column
 from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matrix_bytes
 from .modality import MOD_NAMES, detect_kind
 from .mosaic import stored_x, unique_cells_of
-from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs
+from .cell_obs import DROPPED, agreeing_obs, columns_taken_elsewhere, mark_dropped, modality_obs
 from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
 from .readers import pair_kinds
 
@@ -101,11 +101,15 @@ class FilesOnDisk:
 
         paths = annotation_paths(paths)
         obs = self.obs.copy()
+        dropped = dict(obs.attrs.get(DROPPED, {}))  # a column replaced drops no modality's values then
         for path in paths:
             source = annotation_obs(path, obs.index, what=what, data=self.paths[0].name)  # one row per cell name
             for col in source.columns:
                 if replace_existing or col not in obs.columns:
                     obs[col] = joined_column(source[col], obs.index, obs[col] if col in obs.columns else None)
+                    dropped.pop(str(col), None)
+        if DROPPED in obs.attrs:
+            obs.attrs[DROPPED] = dropped
         return replace(self, obs=obs, joins=self.joins + ((list(paths), replace_existing, what),))
 
     def memory_needed(self, *, in_memory: bool) -> int:
@@ -361,7 +365,10 @@ def _competition_files(paths, frames, kinds, order, obs, uns, loader, *, mosaic)
         data = competition_mosaic_files([paths[i] for i in order], [frames[i] for i in order],
                                         [kinds[i] for i in order], uns=uns, loader=loader)
     else:  # the same cells: RNA's columns, with a batch only the other file gives
+        own = obs
         obs = modality_obs([obs, agreeing_obs(frames[order[1]][0])], obs.index, names=[paths[i].name for i in order])
+        # the other file's values of RNA's columns are dropped: said when streamed (plan_input), as read whole
+        mark_dropped(obs, None, [own, frames[order[1]][0]], [MOD_NAMES[kinds[i]] for i in order], log=False)
         data = PairedFiles(
             counts=tuple(BackedCounts(paths[i], layer=frames[i][3]) for i in order),
             names=tuple(MOD_NAMES[kinds[i]] for i in order),

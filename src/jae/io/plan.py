@@ -17,6 +17,7 @@ import anndata as ad
 import numpy as np
 
 from .._device import env_int
+from .cell_obs import warn_dropped
 from .chunked import format_bytes
 from .h5mu_files import open_h5mu
 from .paired_files import PROCESS_BYTES, FilesOnDisk
@@ -165,6 +166,7 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
             files, f", but the counts of {' and '.join(csc)}, stored CSC, whole" if csc else "",
             _data(files.memory_needed(in_memory=False)), _data(need), format_bytes(PROCESS_BYTES),
         )
+        warn_dropped(files.obs)  # obs columns a modality's values of are dropped: said as when read whole
         return files
     if need <= budget:
         logger.info(
@@ -186,6 +188,7 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
         what, files, format_bytes(need, up=True), _data(need), format_bytes(PROCESS_BYTES), format_bytes(budget),
         _data(files.memory_needed(in_memory=False)), format_bytes(files.memory_needed(in_memory=False), up=True),
     )
+    warn_dropped(files.obs)
     return files
 
 

@@ -117,6 +117,7 @@ def evaluate_embedding(
     column_names: Sequence[str] | None = None,
     knn: KnnMode = "auto",
     no_cell_cycle: str | None = None,
+    warn_one_type: bool = True,
 ) -> pd.Series:
     """Score a joint embedding with the competition's six metrics and their mean.
 
@@ -156,6 +157,9 @@ def evaluate_embedding(
         ``'auto'`` (default: exact up to 100,000 cells, approximate above); see the module docstring.
     no_cell_cycle
         Why there is neither ``cell_cycle`` nor ``gex`` (e.g. the data has no RNA): the reason cc_cons is n/a.
+    warn_one_type
+        Warn when every cell has one cell type (nmi and asw_label undefined, ``overall`` not comparable); False where
+        the caller says it once for several embeddings (:func:`jae.evaluate`).
 
     Raises
     ------
@@ -316,7 +320,7 @@ def evaluate_embedding(
     if diagnosed is not None:
         out.attrs["diagnostics"] = diagnosed
         out.attrs["diagnostics_skipped"] = why
-    if len(type_names) < 2:  # overall 1.0 from graph_conn alone read as a perfect embedding
+    if len(type_names) < 2 and warn_one_type:  # overall 1.0 from graph_conn alone read as a perfect embedding
         log.warning("every scored cell has the cell type %r, so nmi and asw_label are undefined "
                     "and graph_conn (%.4f) only says whether the whole graph is connected: overall %.4f (the mean of "
                     "%s) does not measure how cell types are kept apart and is not comparable with scores of several "

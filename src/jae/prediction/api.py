@@ -19,7 +19,8 @@ from ..io import detect_kind, normalize_kind
 from ..io.features import unique_features
 from ..io.paths import user_path
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
-from .checks import check_target, one_modality, pair_cells, query_columns, query_features_match, source_counts
+from .checks import (check_target, one_modality, pair_cells, query_columns, refuse_raw_objects, source_counts,
+                     sources_checked)
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
 from .output import prediction_anndata, target_var, var_from_record, var_record
@@ -454,13 +455,14 @@ def predict(
     the query cells' ``obs``, ``var`` the training target's ``var``, ``uns['method_id']`` and ``uns['dataset_id']``
     (as :meth:`ModalityPredictor.predict`'s).
     """
+    refuse_raw_objects(train_source=train_source, train_target=train_target, query_source=query_source)  # together
     one_modality(train_source, name="train_source")  # the query and output are checked before the training
     one_modality(train_target, name="train_target")
     _check_output(output)
     kinds = training_kinds(train_source, train_target, source_kind, target_kind)
     query_source = _query(query_source)  # a path: opened (names only) as ModalityPredictor.predict opens it
     check_unique_features(train_source=train_source, train_target=train_target, query_source=query_source)
-    query_features_match(query_source, train_source, kinds=kinds)
+    sources_checked(query_source, train_source, kinds=kinds)  # a training source without counts named too
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
     )  # fmt: skip

@@ -16,7 +16,7 @@ from ..io.chunked import summed
 from .._words import count
 from ..io.features import examples, feature_indexer
 
-__all__ = ["one_modality", "query_columns", "query_features_match", "source_counts", "pair_cells", "check_target",
+__all__ = ["one_modality", "refuse_raw_objects", "sources_checked", "query_columns", "query_features_match", "source_counts", "pair_cells", "check_target",
            "SOURCE_COUNTS_HINT"]
 
 #: The fix after a source matrix that holds no raw counts: the predictor reads ``layers['counts']``, else ``.X``, and
@@ -51,6 +51,7 @@ def one_modality(adata, *, name: str):
 
     import anndata as ad
 
+    refuse_raw_objects(**{name: adata})
     mods = getattr(adata, "mod", None)
     if isinstance(mods, Mapping):
         raise TypeError(f"{name} must be one modality's AnnData, not a MuData; pass mdata[{next(iter(mods), 'rna')!r}]"
@@ -71,6 +72,36 @@ def one_modality(adata, *, name: str):
         raise ValueError(f"{name} is a backed AnnData (read_h5ad(..., backed='r')), whose matrices stay in its file; "
                          f"{fix}{name}.to_memory()")
     return adata
+
+
+def refuse_raw_objects(**named) -> None:
+    """Refuse, in one line naming them all, the arguments (``name=value``) that are an AnnData's ``.raw`` (anndata's
+    ``Raw``, not an AnnData), with the fix for each: else the first was refused alone, and the next after a rerun."""
+    raws = [name for name, value in named.items() if type(value).__name__ == "Raw" and hasattr(value, "to_adata")]
+    if not raws:
+        return
+    them = " and ".join(raws)
+    raise TypeError(f"{them} {'is' if len(raws) == 1 else 'are'} an AnnData's .raw (anndata's Raw), not an AnnData; "
+                    f"pass {'it' if len(raws) == 1 else 'each'} as one, its counts in .X: "
+                    + ", ".join(f"{name}=<adata>.raw.to_adata()" for name in raws))
+
+
+def sources_checked(query_source, train_source, *, kinds: tuple[str, str] | None = None) -> None:
+    """:func:`query_features_match`, whose refusal also names a training source that holds no raw counts either (the
+    check :meth:`jae.ModalityPredictor.fit` makes next, made here only when the query is refused): both problems in
+    one line, not the second after the first is fixed and the command run again."""
+    try:
+        query_features_match(query_source, train_source, kinds=kinds)
+    except ValueError as query_err:
+        try:
+            _counts(train_source, name="train_source")
+        except ValueError as train_err:
+            first, second = str(train_err), str(query_err)
+            marker = "; " + SOURCE_COUNTS_HINT
+            if marker in first and marker in second:  # the same fix, said once
+                raise ValueError(f"{first.split(marker)[0]}, and {second}") from None
+            raise ValueError(f"{first}; and {second}") from None
+        raise
 
 
 def _in_mudata_file(path) -> bool:

@@ -328,7 +328,8 @@ def unchanged_on_failure(method):
     """:meth:`jae.JAE.finetune_transformed`, leaving the model as it was when it does not finish: the network's
     weights, the history and the label calibration are put back (a fine-tuning stopped halfway left a network no
     calibration described). When putting the weights back fails too, the fine-tuning's own error is raised and that
-    failure logged beside it."""
+    failure logged beside it, and the model is left unfitted (its network dropped, as :func:`unfitted_on_failure`
+    leaves a fit): its network held part of the fine-tuning, which a later ``embed`` took for the fitted model's."""
 
     @functools.wraps(method)
     def finetune(model, *args, **kwargs):
@@ -342,9 +343,14 @@ def unchanged_on_failure(method):
             try:
                 model.network.load_state_dict(weights)
             except Exception as failure:  # the fine-tuning's own error is the one to see; this one is said beside it
+                model.network = None  # half put back: neither the model before nor after the fine-tuning
                 logger.error("the fine-tuning's weights could not be put back after it failed (%s: %s), so the "
-                             "network may hold part of the fine-tuning: load the model again (JAE.load) or refit it "
-                             "before using it", type(failure).__name__, failure)
+                             "network held part of the fine-tuning and the model is left unfitted: load the model "
+                             "again (JAE.load) or refit it", type(failure).__name__, failure)
+            except BaseException:  # interrupted (Ctrl-C) while putting them back: unfitted too
+                model.network = None
+                model.history, model.calibration = history, calibration
+                raise
             model.history, model.calibration = history, calibration
             raise  # the fine-tuning's error (a failure putting the weights back is handled above)
 

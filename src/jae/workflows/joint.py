@@ -188,10 +188,13 @@ def map_files(
         from ..io.annotations import samples_note
         if reference.adapter is not None:  # its column: another batch_key is refused (check_mapped_key)
             raise ValueError(mapped_column_missing(reference.adapter) + samples_note(data.obs_names, key, inputs))
+        from ..io.cell_obs import pulled_name_fix
+
+        pulled = pulled_name_fix(data.obs, key, "batch_key")  # 'prot:batch': the column is there by its own name
         raise ValueError(f"the query has no obs column {key!r} for batch_key"
                          + (f" ({batch_key_origin(reference)})" if batch_key is None else "")
-                         + "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column"
-                         + samples_note(data.obs_names, key, inputs))
+                         + (pulled or "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column"
+                            + samples_note(data.obs_names, key, inputs)))
     batch_key = key
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
                                  progress_bar=progress_bar)

@@ -79,7 +79,7 @@ def predict_files(
     from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
     from ..prediction.api import check_unique_features, training_kinds
-    from ..prediction.checks import query_features_match
+    from ..prediction.checks import sources_checked
     from ..prediction.streamed import TENX_FIX, open_source
     from ..train.distributed import is_writer
 
@@ -143,7 +143,7 @@ def predict_files(
     if trained:
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
         check_unique_features(train_source=train_source, train_target=train_target, query_source=test_source)
-        query_features_match(test_source, train_source, kinds=kinds)
+        sources_checked(test_source, train_source, kinds=kinds)  # and train_source's counts when it is refused
         model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind,
                   progress_bar=progress_bar)
     pred = model.predict(test_source, output=output_format)  # the test cells' obs (batch etc.), the target's var
