@@ -12,11 +12,12 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from .._flags import check_flags
 from .paths import is_empty_folder, user_path
 
-__all__ = ["check_outputs"]
+__all__ = ["check_outputs", "check_model_folders", "ReadFolder"]
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -50,9 +51,31 @@ def _name_fits(flag: str, path: Path) -> None:
                          f"choose a shorter name for {flag} (at most {limit - extra} bytes)")
 
 
-def _not_in_a_model_folder(outputs: list, models: dict) -> None:
-    """Refuse an output inside a model folder that is written too: the folder is replaced whole, after the output
-    (``jae predict --output pm/p.h5ad --save-model pm`` failed after all the work, naming a temporary file)."""
+class ReadFolder(NamedTuple):
+    """The model folder a workflow reads (never written), and how the refusal of an output inside it words it:
+    ``'{flag} {path} lies inside the {what} {folder}, which {why}: {fix}'``, ``fix`` naming ``{flag}``."""
+
+    folder: Path | None
+    what: str
+    why: str
+    fix: str
+
+
+def check_model_folders(outputs, *, models: Iterable[str] = (), read: ReadFolder | None = None,
+                        any_model: Literal["inside", "is or inside"] | None = None) -> None:
+    """Refuse an output (``(flag, path)``; None: not written) that lies in a model folder, in one order for every verb
+    (the first that applies is said):
+
+    1. inside an output of ``models`` (the names of outputs written as model folders): the folder is replaced whole,
+       after the output (``jae predict --output pm/p.h5ad --save-model pm`` failed after all the work, naming a
+       temporary file);
+    2. inside the model folder ``read`` names, which the workflow reads and never writes;
+    3. with ``any_model``, inside any model folder (``model.json`` beside ``weights.pt``: what jae fit, jae map and
+       jae predict --save-model write), or with ``"is or inside"`` one (a report folder; a model folder written as a
+       whole passes ``"inside"``): a file left there made a later 'jae fit --out FOLDER --overwrite' refuse it.
+
+    Each is one line naming the output and the fix; ``overwrite`` helps none of them, so callers ask first."""
+    outputs = [(flag, path) for flag, path in outputs if path is not None]
     for name, folder in outputs:
         if name not in models:
             continue
@@ -61,6 +84,23 @@ def _not_in_a_model_folder(outputs: list, models: dict) -> None:
             if flag != name and folder in user_path(path, name=flag).resolve().parents:
                 raise ValueError(f"{flag} {path} lies in the model folder {name} {folder}, which is written as a "
                                  f"whole; choose a path for {flag} outside {folder.name}")
+    if read is not None and read.folder is not None:
+        for flag, path in outputs:
+            if read.folder.resolve() in user_path(path, name=flag).resolve().parents:
+                raise ValueError(f"{flag} {path} lies inside the {read.what} {read.folder}, which {read.why}: "
+                                 f"{read.fix.format(flag=flag)}")
+    if any_model is None:
+        return
+    from .._checkpoint_checks import DESCRIPTION, WEIGHTS
+
+    for flag, path in outputs:
+        target = user_path(path, name=flag).resolve()
+        for folder in (target, *target.parents) if any_model == "is or inside" else target.parents:
+            if (folder / DESCRIPTION).is_file() and (folder / WEIGHTS).is_file():
+                where = "is" if folder == target else f"lies inside {folder},"
+                raise ValueError(f"{flag} {path} {where} a model folder (model.json and weights.pt), which only jae "
+                                 "fit, jae map and jae predict --save-model write (a stray file there stops them "
+                                 f"replacing it with overwrite=True): choose another {flag} outside it")
 
 
 def check_outputs(
@@ -72,6 +112,8 @@ def check_outputs(
     models: dict[str, str] | None = None,
     suffixes: dict[str, tuple[str, ...]] | None = None,
     overwrite_fix: str = "pass overwrite=True",
+    read: ReadFolder | None = None,
+    any_model: Literal["inside", "is or inside"] | None = None,
 ) -> None:
     """Refuse, before any work, an output path that would replace an input, an existing file (unless
     ``overwrite``), or that lies in a folder that does not exist or cannot be written. Runners given paths (the
@@ -98,17 +140,20 @@ def check_outputs(
         ``{name: (".h5ad", ...)}``: the endings allowed for that output's path.
     overwrite_fix
         How the message for an existing output names the fix (the CLI: ``'pass --overwrite'``).
+    read, any_model
+        The model folder the caller reads, and whether an output inside (or that is) any model folder is refused:
+        with ``models``, outputs in a model folder are refused first, in :func:`check_model_folders`' order.
 
     Raises
     ------
     ValueError, FileExistsError, FileNotFoundError, PermissionError
         With one line naming the output and the fix.
     """
+    outputs = [(flag, path) for flag, path in outputs if path is not None]
+    check_model_folders(outputs, models=models or {}, read=read, any_model=any_model)  # overwrite helps none
     check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the outputs
     inputs = [user_path(p) for p in inputs]
     folders = set(folders)
-    outputs = [(flag, path) for flag, path in outputs if path is not None]
-    _not_in_a_model_folder(outputs, models or {})
     seen: dict[Path, str] = {}
     for flag, path in outputs:
         if path is None:
