@@ -109,7 +109,7 @@ def check_outputs(
     inputs: Iterable[str | os.PathLike],
     overwrite: bool,
     folders: Iterable[str] = (),
-    models: dict[str, str] | None = None,
+    models: dict[str, str | tuple[str, ...]] | None = None,
     suffixes: dict[str, tuple[str, ...]] | None = None,
     overwrite_fix: str = "pass overwrite=True",
     read: ReadFolder | None = None,
@@ -133,9 +133,9 @@ def check_outputs(
         Names whose path is a folder the caller fills (an existing folder counts as existing output only when it
         is not empty).
     models
-        ``{name: marker file}`` for model folders: any existing path counts as existing output, and one without
-        the marker file (e.g. ``model.json``), or holding one of ``inputs``, is never replaced, even with
-        ``overwrite``.
+        ``{name: marker file}`` (or a tuple of them, the first named) for model folders: any existing path counts
+        as existing output, and one without any marker file (e.g. ``model.json``), or holding one of ``inputs``, is
+        never replaced, even with ``overwrite``.
     suffixes
         ``{name: (".h5ad", ...)}``: the endings allowed for that output's path.
     overwrite_fix
@@ -190,12 +190,12 @@ def check_outputs(
                                         f"that folder or choose another {flag}")
             exists, what = True, f"exists (a link to {os.readlink(path)}, which is missing)"
         elif flag in (models or {}):
-            marker = models[flag]
+            markers = (models[flag],) if isinstance(models[flag], str) else tuple(models[flag])
             if is_empty_folder(path):  # holds nothing to lose: written into as a new folder
                 continue
-            if path.exists() and not (path / marker).is_file():
+            if path.exists() and not any((path / marker).is_file() for marker in markers):
                 raise FileExistsError(
-                    f"{flag} {path} exists and is not a jae model folder (no {marker}); choose another {flag}"
+                    f"{flag} {path} exists and is not a jae model folder (no {markers[0]}); choose another {flag}"
                 )
             inside = [p for p in inputs if path.resolve() in p.resolve().parents]
             if inside:  # replacing the folder would delete the user's input with it

@@ -105,7 +105,8 @@ def predict_files(
     # inside the predictor folder read, or inside another model folder; then an input inside save_model
     check_outputs(
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite,
-        models={"save_model": "model.json"}, suffixes={"output": (".h5ad",)}, any_model="inside",
+        # a predictor folder of the old layout (predictor.json) is one too, replaced with overwrite (as by save)
+        models={"save_model": ("model.json", "predictor.json")}, suffixes={"output": (".h5ad",)}, any_model="inside",
         read=ReadFolder(folder, what="predictor folder", why="only save_model writes (a stray file there stops "
                         "save_model with overwrite=True replacing it)", fix="choose a path for {flag} outside it"),
     )
