@@ -162,7 +162,8 @@ def check_outputs(
         _name_fits(flag, path)
         for p in inputs:
             if _same(path, p):
-                what = "the model folder" if (p / "model.json").is_file() else "an input file"  # a folder: not a file
+                model = any((p / marker).is_file() for marker in ("model.json", "predictor.json"))  # or the old layout
+                what = "the model folder" if model else "an input file"  # a folder: not a file
                 raise ValueError(f"{flag} {path} is {what}; choose another path for {flag}")
         allowed = (suffixes or {}).get(flag)
         if allowed and path.suffix not in allowed:
