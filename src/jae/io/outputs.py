@@ -70,8 +70,8 @@ def check_model_folders(outputs, *, models: Iterable[str] = (), read: ReadFolder
        after the output (``jae predict --output pm/p.h5ad --save-model pm`` failed after all the work, naming a
        temporary file);
     2. inside the model folder ``read`` names, which the workflow reads and never writes;
-    3. with ``any_model``, inside any model folder (``model.json`` beside ``weights.pt``: what jae fit, jae map and
-       jae predict --save-model write), or with ``"is or inside"`` one (a report folder; a model folder written as a
+    3. with ``any_model``, inside any model folder (``model.json``, or an old predictor's ``predictor.json``, beside
+       ``weights.pt``: what jae fit, jae map and jae predict --save-model write), or with ``"is or inside"`` one (a report folder; a model folder written as a
        whole passes ``"inside"``): a file left there made a later 'jae fit --out FOLDER --overwrite' refuse it.
 
     Each is one line naming the output and the fix; ``overwrite`` helps none of them, so callers ask first."""
@@ -96,9 +96,11 @@ def check_model_folders(outputs, *, models: Iterable[str] = (), read: ReadFolder
     for flag, path in outputs:
         target = user_path(path, name=flag).resolve()
         for folder in (target, *target.parents) if any_model == "is or inside" else target.parents:
-            if (folder / DESCRIPTION).is_file() and (folder / WEIGHTS).is_file():
+            # a predictor folder of the old layout: predictor.json beside weights.pt
+            marker = next((m for m in (DESCRIPTION, "predictor.json") if (folder / m).is_file()), None)
+            if marker is not None and (folder / WEIGHTS).is_file():
                 where = "is" if folder == target else f"lies inside {folder},"
-                raise ValueError(f"{flag} {path} {where} a model folder (model.json and weights.pt), which only jae "
+                raise ValueError(f"{flag} {path} {where} a model folder ({marker} and weights.pt), which only jae "
                                  "fit, jae map and jae predict --save-model write (a stray file there stops them "
                                  f"replacing it with overwrite=True): choose another {flag} outside it")
 
