@@ -119,9 +119,7 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
     if not any((path / marker).is_file() for marker in (DESCRIPTION, "predictor.json")):
         # first: overwrite=True would not help (only a model folder is ever replaced)
         raise FileExistsError(f"{where} exists and is not a jae model folder, which is never replaced; {other}")
-    if not overwrite:
-        fix = "pass overwrite=True (CLI: --overwrite)" if name is None else "pass overwrite=True"
-        raise FileExistsError(f"{where} exists; {fix} or {other}")
+    # what overwrite=True would not replace, before the advice to pass it
     found = "predictor" if not (path / DESCRIPTION).is_file() else _kind_of(path / DESCRIPTION)
     if found is not None and found != kind:
         raise ValueError(f"{where} holds a {found!r} model; overwrite=True replaces only a {kind!r} model: {other}")
@@ -130,6 +128,9 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
         shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
         raise FileExistsError(f"{where} holds {shown} besides the model, which replacing the model folder would "
                               f"delete; move {'it' if len(extra) == 1 else 'them'} out of the folder or {other}")
+    if not overwrite:
+        fix = "pass overwrite=True (CLI: --overwrite)" if name is None else "pass overwrite=True"
+        raise FileExistsError(f"{where} exists; {fix} or {other}")
 
 
 def _kind_of(description: Path) -> str | None:

@@ -71,8 +71,9 @@ def check_model_folders(outputs, *, models: Iterable[str] = (), read: ReadFolder
        temporary file);
     2. inside the model folder ``read`` names, which the workflow reads and never writes;
     3. with ``any_model``, inside any model folder (``model.json``, or an old predictor's ``predictor.json``, beside
-       ``weights.pt``: what jae fit, jae map and jae predict --save-model write), or with ``"is or inside"`` one (a report folder; a model folder written as a
-       whole passes ``"inside"``): a file left there made a later 'jae fit --out FOLDER --overwrite' refuse it.
+       ``weights.pt``: what jae fit, jae map and jae predict --save-model write), or with ``"is or inside"`` one (a
+       report folder; a model folder written as a whole passes ``"inside"``): a file left there made a later
+       'jae fit --out FOLDER --overwrite' refuse it.
 
     Each is one line naming the output and the fix; ``overwrite`` helps none of them, so callers ask first."""
     outputs = [(flag, path) for flag, path in outputs if path is not None]
@@ -112,6 +113,7 @@ def check_outputs(
     overwrite: bool,
     folders: Iterable[str] = (),
     models: dict[str, str | tuple[str, ...]] | None = None,
+    kinds: dict[str, str] | None = None,
     suffixes: dict[str, tuple[str, ...]] | None = None,
     overwrite_fix: str = "pass overwrite=True",
     read: ReadFolder | None = None,
@@ -120,7 +122,8 @@ def check_outputs(
     """Refuse, before any work, an output path that would replace an input, an existing file (unless
     ``overwrite``), or that lies in a folder that does not exist or cannot be written. Runners given paths (the
     ``*_files`` functions, the CLI) refuse a missing folder, a typo in one of their paths caught before the work;
-    saving an object (:meth:`jae.JAE.save`, :func:`jae.io.atomic.atomic_path`) creates it, as scvi-tools does.
+    saving an object (:meth:`jae.JAE.save`, :func:`jae.io.atomic.atomic_path`) creates it, as scvi-tools does. An
+    existing output is refused last, after every refusal (of any output) that ``overwrite`` would not lift.
 
     Parameters
     ----------
@@ -138,6 +141,10 @@ def check_outputs(
         ``{name: marker file}`` (or a tuple of them, the first named) for model folders: any existing path counts
         as existing output, and one without any marker file (e.g. ``model.json``), or holding one of ``inputs``, is
         never replaced, even with ``overwrite``.
+    kinds
+        ``{name: model kind}`` for outputs of ``models`` (``'jae'``, ``'predictor'``): an existing folder holding
+        another kind of model, or files besides the model, is refused as :func:`jae.model_folder.check_model_folder`
+        refuses it, before the advice to pass ``overwrite``, which would not replace it.
     suffixes
         ``{name: (".h5ad", ...)}``: the endings allowed for that output's path.
     overwrite_fix
@@ -157,6 +164,7 @@ def check_outputs(
     inputs = [user_path(p) for p in inputs]
     folders = set(folders)
     seen: dict[Path, str] = {}
+    existing = None
     for flag, path in outputs:
         if path is None:
             continue
@@ -205,6 +213,10 @@ def check_outputs(
                 raise ValueError(
                     f"{flag} {path} holds the input {inside[0]}, which replacing the model folder would delete; "
                     f"move the input out of {path.name} or choose another {flag}")
+            if path.exists() and flag in (kinds or {}):  # another kind, files beside the model: overwrite won't do
+                from ..model_folder import check_model_folder
+
+                check_model_folder(path, kind=kinds[flag], overwrite=True, name=flag)
             exists = path.exists()
         elif flag in folders:
             if path.exists() and not path.is_dir():
@@ -214,8 +226,10 @@ def check_outputs(
             if path.is_dir():
                 raise ValueError(f"{flag} {path} is a folder; give a file path for {flag}")
             exists = path.exists()
-        if exists and not overwrite:
-            raise FileExistsError(f"{flag} {path} {what}; {overwrite_fix} to replace it or choose another {flag}")
+        if exists and not overwrite and existing is None:  # said after what overwrite would not lift, of every output
+            existing = f"{flag} {path} {what}; {overwrite_fix} to replace it or choose another {flag}"
+    if existing is not None:
+        raise FileExistsError(existing)
     from ..train.distributed import is_writer
     from .leftovers import warn_leftovers
 

@@ -84,7 +84,7 @@ def fit_files(
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"},
-                  any_model="inside")  # a model folder, but never inside another one
+                  kinds={"out": "jae"}, any_model="inside")  # a model folder, but never inside another one
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
@@ -166,7 +166,7 @@ def map_files(
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; mapping never changes the reference: choose another out")
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
-                  models={"out": "model.json"}, any_model="inside",  # nor inside another model folder
+                  models={"out": "model.json"}, kinds={"out": "jae"}, any_model="inside",  # nor in another model folder
                   read=ReadFolder(folder, what="reference model folder", why="mapping never changes",
                                   fix="choose another {flag} outside it"))
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")

@@ -106,7 +106,8 @@ def predict_files(
     check_outputs(
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite,
         # a predictor folder of the old layout (predictor.json) is one too, replaced with overwrite (as by save)
-        models={"save_model": ("model.json", "predictor.json")}, suffixes={"output": (".h5ad",)}, any_model="inside",
+        models={"save_model": ("model.json", "predictor.json")}, kinds={"save_model": "predictor"},
+        suffixes={"output": (".h5ad",)}, any_model="inside",
         read=ReadFolder(folder, what="predictor folder", why="only save_model writes (a stray file there stops "
                         "save_model with overwrite=True replacing it)", fix="choose a path for {flag} outside it"),
     )
