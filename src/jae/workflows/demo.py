@@ -143,12 +143,12 @@ def run_demo(
     check_model_folders([("out", out)], any_model="is or inside")
     files = {"data": out / "demo.h5mu", "model": out / "model", "embedding": out / "embedding.h5ad",
              "report": out / "report"}
-    if not overwrite and any(f.exists() for f in files.values()):
-        raise FileExistsError(f"{out} already holds demo output; pass overwrite=True or choose another out")
     if out.exists() and not out.is_dir():
         raise ValueError(f"out {out} exists and is not a folder; choose a folder path for out")
     check_outputs([("out", out)], inputs=(), overwrite=True, folders=("out",))  # its folder exists, is writable
-    _check_replaceable(files)
+    _check_replaceable(files)  # first: overwrite would not replace those
+    if not overwrite and any(f.exists() for f in files.values()):
+        raise FileExistsError(f"{out} already holds demo output; pass overwrite=True or choose another out")
     if isinstance(n_cells, numbers.Integral) and not isinstance(n_cells, bool) and n_cells < MIN_DEMO_CELLS:
         raise ValueError(f"n_cells={n_cells}: the demo needs at least {MIN_DEMO_CELLS} cells (a reference and a hidden "
                          f"batch of every simulated cell type, and enough cells to score); pass n_cells >= "
