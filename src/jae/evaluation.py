@@ -221,7 +221,7 @@ def evaluate(
     """
     from .baseline import scored_baseline
     from .io.atomic import atomic_files, protected
-    from .io.outputs import check_model_folders, check_outputs
+    from .io.outputs import check_outputs
     from .io.cell_obs import unused_batches
     from .io.paired import cell_obs
     from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
@@ -251,6 +251,8 @@ def evaluate(
         report_dir = user_path(report_dir)
         # a stray report in a model folder made a later 'jae fit --out FOLDER --overwrite' refuse it (as evaluate_files
         # says); before the earlier report's check: overwrite would not help there
+        from .io.outputs import check_model_folders
+
         check_model_folders([("report_dir", report_dir)], any_model="is or inside")
         check_earlier_report(report_dir, overwrite=overwrite, what="report_dir")  # its files named, the others kept
         check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite or not holds_report(report_dir),
