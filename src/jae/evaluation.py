@@ -248,6 +248,11 @@ def evaluate(
     protect = [user_path(p) for p in protected(protect)]  # one path alone: one, not its characters
     if report_dir is not None:  # an earlier report is kept unless overwrite=True, checked before any work
         report_dir = user_path(report_dir)
+        # a stray report in a model folder made a later 'jae fit --out FOLDER --overwrite' refuse it (as evaluate_files
+        # says); before the earlier report's check: overwrite would not help there
+        from .io.outputs import check_model_folders
+
+        check_model_folders([("report_dir", report_dir)], any_model="is or inside")
         check_earlier_report(report_dir, overwrite=overwrite, what="report_dir")  # its files named, the others kept
         check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite or not holds_report(report_dir),
                       folders=("report_dir",))  # a folder of other files alone: written into, they stay

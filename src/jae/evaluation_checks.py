@@ -13,7 +13,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._neighbours import MIN_SCORED_CELLS
-from ._words import not_a_key
+from ._words import not_a_key, with_article
 from .io.validate import MISSING_TEXT, missing_text
 
 __all__ = ["DEFAULT_BATCH_KEY", "MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data",
@@ -237,7 +237,8 @@ def check_argument_shapes(embeddings, *, cell_type_key, batch_key, pseudotime_ke
                 raise ValueError(f"an embedding is named {str(name)!r}; give each embedding a name: {{'name': Z}}")
             if hasattr(value, "obs_names") and hasattr(value, "obsm"):  # an AnnData / MuData: numpy's error named none
                 raise TypeError(
-                    f"embedding {name!r} is {'an' if type(value).__name__[0] in 'AEIOU' else 'a'} {type(value).__name__}, not an embedding; pass the embedding itself: an "
+                    f"embedding {name!r} is {with_article(type(value).__name__)}, not an embedding; pass the "
+                    "embedding itself: an "
                     "array of its obsm (adata.obsm['X_scVI']), or, for a prediction whose X is the embedding, "
                     "pandas.DataFrame(adata.X, index=adata.obs_names) (read by cell name)")
             text = value.select_dtypes(include=["object", "string", "category"]).columns \

@@ -27,7 +27,7 @@ from .train.trainer import check_features
 from ._device import float32_default
 from ._flags import check_flags
 
-__all__ = ["fit_stages", "fitted_names"]
+__all__ = ["fit_stages", "fit_preprocessed"]
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +132,19 @@ def _fit_checked(model, X, *, preprocessor, batch_key, batch, labels, ref, phase
     if supervised:
         model.calibration, model.voters, model.calibration_cells = fit_calibration(
             model, X, np.flatnonzero(ref), codes, val_idx, None if mosaic is None else mosaic.observed[ref])
+
+
+def fit_preprocessed(model, X, obs: pd.DataFrame, phase, *, names, organism, **kwargs):
+    """:meth:`jae.JAE.fit_transformed` of ``model`` on the features :meth:`jae.JAE.fit` made of paired or mosaic
+    cells, with the modality ``names`` and ``organism`` of that data (:func:`fitted_names`); ``phase``, the cell-cycle
+    scores the preprocessing computed (None: none computed), goes in a copy of ``obs`` as ``S_score`` and
+    ``G2M_score``, the ``phase_keys`` it is fitted on. ``kwargs``: the other arguments of fit_transformed."""
+    if phase is not None:
+        obs = obs.copy()
+        kwargs["phase_keys"] = ("S_score", "G2M_score")
+        obs[list(kwargs["phase_keys"])] = phase
+    with fitted_names(model, names, organism):  # not before: a stopped or refused refit keeps the last fit's
+        return model.fit_transformed(X, obs, **kwargs)
 
 
 @contextmanager

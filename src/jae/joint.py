@@ -13,7 +13,7 @@ from ._device import float32_default
 from ._flags import check_flags, check_layer, is_whole
 from ._words import not_a_key, with_article
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
-from .fitting import fit_stages, fitted_names
+from .fitting import fit_preprocessed, fit_stages
 from .io.paired import batch_column, get_paired
 from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
@@ -182,15 +182,11 @@ class JAE:
             n_components=self.config.n_svd, seed=self.seed, organism=organism if score_phase else None,
             progress_bar=progress_bar, protein_norm=self.config.protein_norm_for(), checked=True,
         )
-        if score_phase:
-            obs = obs.copy()
-            phase_keys = ("S_score", "G2M_score")
-            obs[list(phase_keys)] = phase
-        with fitted_names(self, paired.names, organism):  # not before: a stopped or refused refit keeps the last fit's
-            return self.fit_transformed(
-                X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
-                phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
-            )
+        return fit_preprocessed(
+            self, X, obs, phase if score_phase else None, names=paired.names, organism=organism,
+            preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
+            reference=reference, finetune=finetune, progress_bar=progress_bar,
+        )
 
     def fit_transformed(
         self, X: np.ndarray, obs: pd.DataFrame, *,

@@ -23,6 +23,7 @@ from ._checkpoint_checks import _REFIT, DESCRIPTION, WEIGHTS, damaged_folder
 from ._flags import check_flags
 from ._model_json import json_text
 from .io.atomic import atomic_files, atomic_path
+from .io.outputs import check_model_folders
 from .io.paths import is_empty_folder, user_path
 from .train.distributed import is_writer
 
@@ -94,9 +95,10 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
 
 def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: str | None = None) -> None:
     """Refuse, before any work, a folder :func:`write_model_folder` would not write a ``kind`` model to: an existing
-    path that is not a model folder (never replaced), a model folder without ``overwrite``, or one holding another
-    kind of model (``overwrite`` replaces a model by one of its kind only). ``name``: how messages call the path
-    (an argument, e.g. ``'save_model'``); the CLI names the flag.
+    path that is not a model folder (never replaced), a model folder without ``overwrite``, one holding another
+    kind of model (``overwrite`` replaces a model by one of its kind only), or a path inside another model folder
+    (:func:`jae.io.outputs.check_model_folders`, as every verb refuses its outputs there). ``name``: how messages
+    call the path (an argument, e.g. ``'save_model'``; None: ``path``); the CLI names the flag.
 
     Raises
     ------
@@ -110,14 +112,14 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
     if path.name in ("", ".", ".."):  # '.' (an empty working folder): renaming it failed "Device or resource busy"
         raise ValueError(f"{where} ends in '.' or '..', a folder in use that is never replaced by a model; pass a "
                          f"folder of its own, e.g. {Path(os.path.normpath(path)) / 'jae_model'}")
+    # never inside another model folder: the folder left there stopped 'jae fit --out FOLDER --overwrite' replacing it
+    check_model_folders([(name or "path", path)], any_model="inside")
     if not path.exists() or is_empty_folder(path):  # an empty folder holds nothing to lose
         return
     if not any((path / marker).is_file() for marker in (DESCRIPTION, "predictor.json")):
         # first: overwrite=True would not help (only a model folder is ever replaced)
         raise FileExistsError(f"{where} exists and is not a jae model folder, which is never replaced; {other}")
-    if not overwrite:
-        fix = "pass overwrite=True (CLI: --overwrite)" if name is None else "pass overwrite=True"
-        raise FileExistsError(f"{where} exists; {fix} or {other}")
+    # what overwrite=True would not replace, before the advice to pass it
     found = "predictor" if not (path / DESCRIPTION).is_file() else _kind_of(path / DESCRIPTION)
     if found is not None and found != kind:
         raise ValueError(f"{where} holds a {found!r} model; overwrite=True replaces only a {kind!r} model: {other}")
@@ -126,6 +128,9 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
         shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
         raise FileExistsError(f"{where} holds {shown} besides the model, which replacing the model folder would "
                               f"delete; move {'it' if len(extra) == 1 else 'them'} out of the folder or {other}")
+    if not overwrite:
+        fix = "pass overwrite=True (CLI: --overwrite)" if name is None else "pass overwrite=True"
+        raise FileExistsError(f"{where} exists; {fix} or {other}")
 
 
 def _kind_of(description: Path) -> str | None:

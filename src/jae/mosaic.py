@@ -116,7 +116,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     """The body of :meth:`jae.JAE.fit` for mosaic data (see the module docstring)."""
     from .io.mosaic import get_mosaic
     from .io.validate import check_fit_annotations, mosaic_counts
-    from .fitting import fitted_names
+    from .fitting import fit_preprocessed
     from .model.moments import FeatureMoments
     from .preprocess import Preprocessor
     from .preprocess.organism import given_organism, infer_organism
@@ -170,16 +170,12 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
     logger.info("imputed %d cells' %s and %d cells' %s input from the other modality (regression over %d paired "
                 "cells); modality dropout %.0f%% of paired cells per minibatch", len(missing[1]), m.kinds[1],
                 len(missing[0]), m.kinds[0], int(m.paired.sum()), 100 * MODALITY_DROPOUT)
-    if score_phase:
-        obs = obs.copy()
-        phase_keys = ("S_score", "G2M_score")
-        obs[list(phase_keys)] = phase
-    with fitted_names(model, m.names, organism):  # not before: a stopped or refused refit keeps the last fit's
-        return model.fit_transformed(
-            X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
-            reference=reference, finetune=finetune, progress_bar=progress_bar,
-            mosaic=MosaicInput(m.observed, dropped, widths, rate=MODALITY_DROPOUT),
-        )
+    return fit_preprocessed(
+        model, X, obs, phase if score_phase else None, names=m.names, organism=organism, preprocessor=preprocessor,
+        batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys, reference=reference,
+        finetune=finetune, progress_bar=progress_bar,
+        mosaic=MosaicInput(m.observed, dropped, widths, rate=MODALITY_DROPOUT),
+    )
 
 
 def check_mosaic_batches(names, observed: np.ndarray, obs: pd.DataFrame, batch_key: str | None, *,

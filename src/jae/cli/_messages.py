@@ -279,6 +279,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # ... whose RNA modality may have another name (gex, RNA: jae's --rna-mod finds it), where ['rna'] is a KeyError
     (r"(mudata\.read_h5mu\(FILE\)\['rna'\]\.write_h5ad\('rna\.h5ad'\) for an --h5mu)\b",
      r"\1 (with its RNA modality's name in place of 'rna' where the file names it otherwise, e.g. 'gex' or 'RNA')"),
+    # jae.datasets.write_simulated's path inside a model folder (jae.io.outputs.check_model_folders): jae simulate's OUT
+    (r"^path (\S+) lies inside (.*): choose another path outside it$",
+     r"OUT \1 lies inside \2: choose another OUT outside it"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -81,8 +81,9 @@ def _skeleton(design: Design, mod: str, obs: pd.DataFrame) -> ad.AnnData:
 
 def _checked_targets(path: Path, mods: list[str], fmt: str, folder: bool, overwrite: bool) -> dict[Path, list[str]]:
     targets = _targets(path, mods, fmt, folder)
-    check_outputs(  # a missing folder is refused, as every verb's output: never created silently
-        [("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True")
+    check_outputs(  # a missing folder is refused, as every verb's output: never created silently; nor in a model folder
+        [("path", t) for t in targets], inputs=(), overwrite=overwrite, overwrite_fix="pass overwrite=True",
+        any_model="inside")
     return targets
 
 

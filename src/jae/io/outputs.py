@@ -12,11 +12,12 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from .._flags import check_flags
 from .paths import is_empty_folder, user_path
 
-__all__ = ["check_outputs"]
+__all__ = ["check_outputs", "check_model_folders", "ReadFolder"]
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -50,9 +51,32 @@ def _name_fits(flag: str, path: Path) -> None:
                          f"choose a shorter name for {flag} (at most {limit - extra} bytes)")
 
 
-def _not_in_a_model_folder(outputs: list, models: dict) -> None:
-    """Refuse an output inside a model folder that is written too: the folder is replaced whole, after the output
-    (``jae predict --output pm/p.h5ad --save-model pm`` failed after all the work, naming a temporary file)."""
+class ReadFolder(NamedTuple):
+    """The model folder a workflow reads (never written), and how the refusal of an output inside it words it:
+    ``'{flag} {path} lies inside the {what} {folder}, which {why}: {fix}'``, ``fix`` naming ``{flag}``."""
+
+    folder: Path | None
+    what: str
+    why: str
+    fix: str
+
+
+def check_model_folders(outputs, *, models: Iterable[str] = (), read: ReadFolder | None = None,
+                        any_model: Literal["inside", "is or inside"] | None = None) -> None:
+    """Refuse an output (``(flag, path)``; None: not written) that lies in a model folder, in one order for every verb
+    (the first that applies is said):
+
+    1. inside an output of ``models`` (the names of outputs written as model folders): the folder is replaced whole,
+       after the output (``jae predict --output pm/p.h5ad --save-model pm`` failed after all the work, naming a
+       temporary file);
+    2. inside the model folder ``read`` names, which the workflow reads and never writes;
+    3. with ``any_model``, inside any model folder (``model.json``, or an old predictor's ``predictor.json``, beside
+       ``weights.pt``: what jae fit, jae map and jae predict --save-model write), or with ``"is or inside"`` one (a
+       report folder; a model folder written as a whole passes ``"inside"``): a file left there made a later
+       'jae fit --out FOLDER --overwrite' refuse it.
+
+    Each is one line naming the output and the fix; ``overwrite`` helps none of them, so callers ask first."""
+    outputs = [(flag, path) for flag, path in outputs if path is not None]
     for name, folder in outputs:
         if name not in models:
             continue
@@ -61,6 +85,25 @@ def _not_in_a_model_folder(outputs: list, models: dict) -> None:
             if flag != name and folder in user_path(path, name=flag).resolve().parents:
                 raise ValueError(f"{flag} {path} lies in the model folder {name} {folder}, which is written as a "
                                  f"whole; choose a path for {flag} outside {folder.name}")
+    if read is not None and read.folder is not None:
+        for flag, path in outputs:
+            if read.folder.resolve() in user_path(path, name=flag).resolve().parents:
+                raise ValueError(f"{flag} {path} lies inside the {read.what} {read.folder}, which {read.why}: "
+                                 f"{read.fix.format(flag=flag)}")
+    if any_model is None:
+        return
+    from .._checkpoint_checks import DESCRIPTION, WEIGHTS
+
+    for flag, path in outputs:
+        target = user_path(path, name=flag).resolve()
+        for folder in (target, *target.parents) if any_model == "is or inside" else target.parents:
+            # a predictor folder of the old layout: predictor.json beside weights.pt
+            marker = next((m for m in (DESCRIPTION, "predictor.json") if (folder / m).is_file()), None)
+            if marker is not None and (folder / WEIGHTS).is_file():
+                where = "is" if folder == target else f"lies inside {folder},"
+                raise ValueError(f"{flag} {path} {where} a model folder ({marker} and weights.pt), which only jae "
+                                 "fit, jae map and jae predict --save-model write (a stray file there stops them "
+                                 f"replacing it with overwrite=True): choose another {flag} outside it")
 
 
 def check_outputs(
@@ -69,14 +112,18 @@ def check_outputs(
     inputs: Iterable[str | os.PathLike],
     overwrite: bool,
     folders: Iterable[str] = (),
-    models: dict[str, str] | None = None,
+    models: dict[str, str | tuple[str, ...]] | None = None,
+    kinds: dict[str, str] | None = None,
     suffixes: dict[str, tuple[str, ...]] | None = None,
     overwrite_fix: str = "pass overwrite=True",
+    read: ReadFolder | None = None,
+    any_model: Literal["inside", "is or inside"] | None = None,
 ) -> None:
     """Refuse, before any work, an output path that would replace an input, an existing file (unless
     ``overwrite``), or that lies in a folder that does not exist or cannot be written. Runners given paths (the
     ``*_files`` functions, the CLI) refuse a missing folder, a typo in one of their paths caught before the work;
-    saving an object (:meth:`jae.JAE.save`, :func:`jae.io.atomic.atomic_path`) creates it, as scvi-tools does.
+    saving an object (:meth:`jae.JAE.save`, :func:`jae.io.atomic.atomic_path`) creates it, as scvi-tools does. An
+    existing output is refused last, after every refusal (of any output) that ``overwrite`` would not lift.
 
     Parameters
     ----------
@@ -91,25 +138,33 @@ def check_outputs(
         Names whose path is a folder the caller fills (an existing folder counts as existing output only when it
         is not empty).
     models
-        ``{name: marker file}`` for model folders: any existing path counts as existing output, and one without
-        the marker file (e.g. ``model.json``), or holding one of ``inputs``, is never replaced, even with
-        ``overwrite``.
+        ``{name: marker file}`` (or a tuple of them, the first named) for model folders: any existing path counts
+        as existing output, and one without any marker file (e.g. ``model.json``), or holding one of ``inputs``, is
+        never replaced, even with ``overwrite``.
+    kinds
+        ``{name: model kind}`` for outputs of ``models`` (``'jae'``, ``'predictor'``): an existing folder holding
+        another kind of model, or files besides the model, is refused as :func:`jae.model_folder.check_model_folder`
+        refuses it, before the advice to pass ``overwrite``, which would not replace it.
     suffixes
         ``{name: (".h5ad", ...)}``: the endings allowed for that output's path.
     overwrite_fix
         How the message for an existing output names the fix (the CLI: ``'pass --overwrite'``).
+    read, any_model
+        The model folder the caller reads, and whether an output inside (or that is) any model folder is refused:
+        with ``models``, outputs in a model folder are refused first, in :func:`check_model_folders`' order.
 
     Raises
     ------
     ValueError, FileExistsError, FileNotFoundError, PermissionError
         With one line naming the output and the fix.
     """
+    outputs = [(flag, path) for flag, path in outputs if path is not None]
+    check_model_folders(outputs, models=models or {}, read=read, any_model=any_model)  # overwrite helps none
     check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the outputs
     inputs = [user_path(p) for p in inputs]
     folders = set(folders)
-    outputs = [(flag, path) for flag, path in outputs if path is not None]
-    _not_in_a_model_folder(outputs, models or {})
     seen: dict[Path, str] = {}
+    existing = None
     for flag, path in outputs:
         if path is None:
             continue
@@ -117,7 +172,8 @@ def check_outputs(
         _name_fits(flag, path)
         for p in inputs:
             if _same(path, p):
-                what = "the model folder" if (p / "model.json").is_file() else "an input file"  # a folder: not a file
+                model = any((p / marker).is_file() for marker in ("model.json", "predictor.json"))  # or the old layout
+                what = "the model folder" if model else "an input file"  # a folder: not a file
                 raise ValueError(f"{flag} {path} is {what}; choose another path for {flag}")
         allowed = (suffixes or {}).get(flag)
         if allowed and path.suffix not in allowed:
@@ -145,18 +201,22 @@ def check_outputs(
                                         f"that folder or choose another {flag}")
             exists, what = True, f"exists (a link to {os.readlink(path)}, which is missing)"
         elif flag in (models or {}):
-            marker = models[flag]
+            markers = (models[flag],) if isinstance(models[flag], str) else tuple(models[flag])
             if is_empty_folder(path):  # holds nothing to lose: written into as a new folder
                 continue
-            if path.exists() and not (path / marker).is_file():
+            if path.exists() and not any((path / marker).is_file() for marker in markers):
                 raise FileExistsError(
-                    f"{flag} {path} exists and is not a jae model folder (no {marker}); choose another {flag}"
+                    f"{flag} {path} exists and is not a jae model folder (no {markers[0]}); choose another {flag}"
                 )
             inside = [p for p in inputs if path.resolve() in p.resolve().parents]
             if inside:  # replacing the folder would delete the user's input with it
                 raise ValueError(
                     f"{flag} {path} holds the input {inside[0]}, which replacing the model folder would delete; "
                     f"move the input out of {path.name} or choose another {flag}")
+            if path.exists() and flag in (kinds or {}):  # another kind, files beside the model: overwrite won't do
+                from ..model_folder import check_model_folder
+
+                check_model_folder(path, kind=kinds[flag], overwrite=True, name=flag)
             exists = path.exists()
         elif flag in folders:
             if path.exists() and not path.is_dir():
@@ -166,8 +226,10 @@ def check_outputs(
             if path.is_dir():
                 raise ValueError(f"{flag} {path} is a folder; give a file path for {flag}")
             exists = path.exists()
-        if exists and not overwrite:
-            raise FileExistsError(f"{flag} {path} {what}; {overwrite_fix} to replace it or choose another {flag}")
+        if exists and not overwrite and existing is None:  # said after what overwrite would not lift, of every output
+            existing = f"{flag} {path} {what}; {overwrite_fix} to replace it or choose another {flag}"
+    if existing is not None:
+        raise FileExistsError(existing)
     from ..train.distributed import is_writer
     from .leftovers import warn_leftovers
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._words import with_article
 from .features import examples
 from .modality import MOD_NAMES, feature_kinds
 from .raw import RAW, counts_location, resolve_raw
@@ -262,8 +263,8 @@ def check_dict_values(data: Mapping) -> None:
     for name, value in data.items():
         if not (hasattr(value, "obs_names") and hasattr(value, "var_names")):
             raise TypeError(
-                f"data[{name!r}] is {'None' if value is None else 'a ' + type(value).__name__}, not an AnnData: a dict "
-                f"of modalities holds one AnnData per modality, whose obs_names name the cells and var_names the "
+                f"data[{name!r}] is {'None' if value is None else with_article(type(value).__name__)}, not an AnnData: "
+                f"a dict of modalities holds one AnnData per modality, whose obs_names name the cells and var_names the "
                 f"features (jae pairs and matches them by name), e.g. {{{name!r}: anndata.AnnData(X=counts, "
                 "obs=pandas.DataFrame(index=cell_names), var=pandas.DataFrame(index=feature_names))}, or a MuData")
 

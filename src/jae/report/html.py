@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.atomic import atomic_write
-from .table import COLUMNS, DIAGNOSTICS_NOTE, check_free, diagnostics_notes, diagnostics_table, notes
+from .table import DIAGNOSTICS_NOTE, check_free, diagnostics_notes, diagnostics_table, notes, shown_scores
 
 __all__ = ["write_index"]
 
@@ -26,19 +26,11 @@ img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0 1.5em; }
 
 
 def _table_html(table: pd.DataFrame) -> str:
-    cols = [c for c in COLUMNS if c in table.columns]
-    best = {c: table[c].max(skipna=True) for c in cols}
+    cols, shown = shown_scores(table, digits=4)
     rows = ["<tr><th>embedding</th>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "</tr>"]
-    for name, row in table.iterrows():
-        cells = []
-        for c in cols:
-            v = row[c]
-            if not np.isfinite(v):
-                cells.append("<td>n/a</td>")
-            else:
-                cls = ' class="best"' if len(table) > 1 and f"{v:.4f}" == f"{best[c]:.4f}" else ""  # as shown
-                cells.append(f"<td{cls}>{v:.4f}</td>")
-        rows.append(f"<tr><td>{html.escape(str(name))}</td>" + "".join(cells) + "</tr>")
+    for name, cells in shown:
+        tds = "".join(('<td class="best">' if best else "<td>") + f"{text}</td>" for text, best in cells)
+        rows.append(f"<tr><td>{html.escape(str(name))}</td>{tds}</tr>")
     return "<table>\n" + "\n".join(rows) + "\n</table>"
 
 

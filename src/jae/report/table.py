@@ -141,6 +141,27 @@ def _md_name(name, *, escape: bool = True) -> str:
     return _md_text(" ".join(str(name).split()), escape=escape).replace("|", "\\|")
 
 
+def shown_scores(table: pd.DataFrame, *, digits: int = 4) -> tuple[list[str], list[tuple[object, list]]]:
+    """What the report's tables (metrics.md, index.html) show of ``table``: the metric columns present (in
+    :data:`COLUMNS` order), and per row its name and per column ``(text, best)``: the value with ``digits`` decimals
+    ('n/a' when undefined) and whether it is the column's best as shown (0.99996 and 1.0 both read 1.0000, both the
+    best; no best in a table of one row)."""
+    cols = [c for c in COLUMNS if c in table.columns]
+    best = {c: table[c].max(skipna=True) for c in cols}
+    rows = []
+    for name, row in table.iterrows():
+        cells = []
+        for c in cols:
+            v = row[c]
+            if not np.isfinite(v):
+                cells.append(("n/a", False))
+            else:
+                text = f"{v:.{digits}f}"
+                cells.append((text, len(table) > 1 and text == f"{best[c]:.{digits}f}"))
+        rows.append((name, cells))
+    return cols, rows
+
+
 def table_markdown(table: pd.DataFrame, *, digits: int = 4, escape: bool = True) -> str:
     """The table as GitHub Markdown (best value per column in bold, n/a for undefined), the notes, then the
     diagnostics table when there is one.
@@ -151,19 +172,11 @@ def table_markdown(table: pd.DataFrame, *, digits: int = 4, escape: bool = True)
     check_flags(escape=escape)  # a text 'no' is truthy: it escaped the names
     if not is_whole(digits, 0):  # -1: "missing precision"
         raise ValueError(f"digits must be a whole number >= 0 (decimals shown), not {digits!r}")
-    cols = [c for c in COLUMNS if c in table.columns]
+    cols, rows = shown_scores(table, digits=digits)
     lines = ["| embedding | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
-    best = {c: table[c].max(skipna=True) for c in cols}
-    for name, row in table.iterrows():
-        cells = []
-        for c in cols:
-            v = row[c]
-            if not np.isfinite(v):
-                cells.append("n/a")
-            else:
-                text = f"{v:.{digits}f}"  # bold as shown: 0.99996 and 1.0 both read 1.0000, both the best
-                cells.append(f"**{text}**" if len(table) > 1 and text == f"{best[c]:.{digits}f}" else text)
-        lines.append(f"| {_md_name(name, escape=escape)} | " + " | ".join(cells) + " |")
+    for name, cells in rows:
+        lines.append(f"| {_md_name(name, escape=escape)} | "
+                     + " | ".join(f"**{text}**" if best else text for text, best in cells) + " |")
     lines += ["", *[f"- {_md_text(n, escape=escape)}" for n in notes(table)]]
     diag = diagnostics_table(table)
     if diag is not None:

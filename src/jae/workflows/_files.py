@@ -79,32 +79,3 @@ def _model_folder(model) -> Path | None:
         raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one (str or pathlib.Path), not "
                         f"{type(model).__name__}")
     return user_path(model, name="model")
-
-
-def _outside_model_folder(outputs, folder: Path | None, *, what: str, why: str, fix: str) -> None:
-    """Refuse an output (``(flag, path)``; None: not written) inside the model folder a workflow reads, which it never
-    writes: ``'{flag} {path} lies inside the {what} {folder}, which {why}: {fix}'``, ``fix`` naming ``{flag}``."""
-    if folder is None:
-        return
-    for flag, path in outputs:
-        if path is not None and folder.resolve() in user_path(path, name=flag).resolve().parents:
-            raise ValueError(f"{flag} {path} lies inside the {what} {folder}, which {why}: {fix.format(flag=flag)}")
-
-
-def _outside_model_folders(outputs, *, itself: bool = True) -> None:
-    """Refuse an output (``(flag, path)``; None: not written) that lies inside any model folder (``model.json`` beside
-    ``weights.pt``: what jae fit, jae map and jae predict --save-model write), or is one when ``itself`` (a report
-    folder; a model folder written as a whole passes ``itself=False``): a file left there made a later 'jae fit --out
-    FOLDER --overwrite' refuse the folder, as :func:`_outside_model_folder` says for the folder a workflow reads."""
-    from .._checkpoint_checks import DESCRIPTION, WEIGHTS
-
-    for flag, path in outputs:
-        if path is None:
-            continue
-        target = user_path(path, name=flag).resolve()
-        for folder in (target, *target.parents) if itself else target.parents:
-            if (folder / DESCRIPTION).is_file() and (folder / WEIGHTS).is_file():
-                where = "is" if folder == target else f"lies inside {folder},"
-                raise ValueError(f"{flag} {path} {where} a model folder (model.json and weights.pt), which only jae "
-                                 "fit, jae map and jae predict --save-model write (a stray file there stops them "
-                                 f"replacing it with overwrite=True): choose another {flag} outside it")

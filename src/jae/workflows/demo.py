@@ -130,7 +130,7 @@ def run_demo(
     from ..datasets import simulate
     from ..io import write_atomic, write_embedding_h5ad
     from ..io.atomic import atomic_outputs
-    from ..io.outputs import check_outputs
+    from ..io.outputs import check_model_folders, check_outputs
     from ..io.paths import user_path
     from ..joint import JAE
     from ..report import write_report
@@ -138,14 +138,17 @@ def run_demo(
     t0 = time.perf_counter()
     check_flags(overwrite=overwrite, progress_bar=progress_bar)  # a text 'no' is truthy: it replaced the demo output
     out = user_path(out, name="out")
+    # its files left in a model folder made a later 'jae fit --out FOLDER --overwrite' refuse it (as jae evaluate's
+    # report); first: overwrite helps none
+    check_model_folders([("out", out)], any_model="is or inside")
     files = {"data": out / "demo.h5mu", "model": out / "model", "embedding": out / "embedding.h5ad",
              "report": out / "report"}
-    if not overwrite and any(f.exists() for f in files.values()):
-        raise FileExistsError(f"{out} already holds demo output; pass overwrite=True or choose another out")
     if out.exists() and not out.is_dir():
         raise ValueError(f"out {out} exists and is not a folder; choose a folder path for out")
     check_outputs([("out", out)], inputs=(), overwrite=True, folders=("out",))  # its folder exists, is writable
-    _check_replaceable(files)
+    _check_replaceable(files)  # first: overwrite would not replace those
+    if not overwrite and any(f.exists() for f in files.values()):
+        raise FileExistsError(f"{out} already holds demo output; pass overwrite=True or choose another out")
     if isinstance(n_cells, numbers.Integral) and not isinstance(n_cells, bool) and n_cells < MIN_DEMO_CELLS:
         raise ValueError(f"n_cells={n_cells}: the demo needs at least {MIN_DEMO_CELLS} cells (a reference and a hidden "
                          f"batch of every simulated cell type, and enough cells to score); pass n_cells >= "

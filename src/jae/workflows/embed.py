@@ -18,15 +18,14 @@ from ..config import as_epochs, as_seed
 from ..imputation import impute as jae_impute
 from ..io.atomic import atomic_outputs, atomic_write
 from ..io.inputs import InputFiles
-from ..io.outputs import check_outputs
+from ..io.outputs import ReadFolder, check_outputs
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
 from ..io.write import check_method_id
 from ..query import features_kept, query_features
 from ..query_batches import decoder_batch_key
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, _outside_model_folder,
-    _outside_model_folders,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
 )
 from ._mapped_cells import check_mapped_cells
 from .embedding_output import with_input_obs, write_embedding
@@ -121,15 +120,14 @@ def embed_files(
     out = user_path(out, name="out")
     folder = _model_folder(model)
     protect = inputs.paths
-    # a file left in the model folder made a later 'jae fit --out MODEL --overwrite' refuse it (as map refuses)
-    _outside_model_folder([("out", out), ("labels_out", labels_out), ("impute_out", impute_out)], folder,
-                          what="model folder", why="only jae fit writes (a stray file there stops 'jae fit "
-                          "--overwrite' replacing it)", fix="choose a path for {flag} outside it")
-    _outside_model_folders([("out", out), ("labels_out", labels_out), ("impute_out", impute_out)], itself=False)
     check_outputs(
         [("out", out), ("labels_out", labels_out), ("impute_out", impute_out)],
         inputs=protect + ([folder] if folder else []), overwrite=overwrite,
         suffixes={"out": (".h5ad", ".h5mu"), "labels_out": (".csv",), "impute_out": (".h5ad",)},
+        # a file left in the model folder made a later 'jae fit --out MODEL --overwrite' refuse it (as map refuses)
+        read=ReadFolder(folder, what="model folder", why="only jae fit writes (a stray file there stops 'jae fit "
+                        "--overwrite' replacing it)", fix="choose a path for {flag} outside it"),
+        any_model="inside",
     )
     if out.suffix == ".h5mu" and inputs.h5mu is None:
         raise ValueError(

@@ -12,7 +12,7 @@ import pandas as pd
 from .._flags import check_flags
 from ..evaluation_checks import DEFAULT_BATCH_KEY
 from ..io.inputs import InputFiles
-from ..io.outputs import check_outputs
+from ..io.outputs import check_model_folders, check_outputs
 
 __all__ = ["evaluate_files"]
 
@@ -92,9 +92,8 @@ def evaluate_files(
     protect = inputs.paths + files
     if out is not None:
         out = user_path(out)
-        from ._files import _outside_model_folders
-
-        _outside_model_folders([("out", out)])  # before the earlier report's check: --overwrite would not help there
+        # before the earlier report's check: --overwrite would not help there
+        check_model_folders([("out", out)], any_model="is or inside")
         from ..report import check_earlier_report, holds_report  # a folder of other files alone: written into
 
         check_earlier_report(out, overwrite=overwrite, what="out")  # its files named, the others kept

@@ -14,7 +14,7 @@ from .._flags import check_flags
 from ..checkpoint import check_model_folder
 from ..config import as_epochs, as_seed
 from ..io.inputs import InputFiles
-from ..io.outputs import check_outputs
+from ..io.outputs import ReadFolder, check_outputs
 from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
@@ -22,8 +22,7 @@ from ..mapping import check_seed_epochs
 from ..query_batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
                              query_batch_key)
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, _outside_model_folder,
-    _outside_model_folders,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
 )
 from .embed import LABEL_COLUMNS, embed_files
 
@@ -84,8 +83,8 @@ def fit_files(
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
-    _outside_model_folders([("out", out)], itself=False)  # a model folder, but never inside another one
-    check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"})
+    check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"},
+                  kinds={"out": "jae"}, any_model="inside")  # a model folder, but never inside another one
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
     model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
@@ -166,11 +165,10 @@ def map_files(
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; mapping never changes the reference: choose another out")
-    _outside_model_folder([("out", out)], folder, what="reference model folder", why="mapping never changes",
-                          fix="choose another {flag} outside it")
-    _outside_model_folders([("out", out)], itself=False)  # nor inside another model folder
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
-                  models={"out": "model.json"})
+                  models={"out": "model.json"}, kinds={"out": "jae"}, any_model="inside",  # nor in another model folder
+                  read=ReadFolder(folder, what="reference model folder", why="mapping never changes",
+                                  fix="choose another {flag} outside it"))
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")
     if epochs is not None:  # before the reference is loaded and the query read (map_query checks it the same way)
         as_epochs(epochs, zero="0: the reference model's own embedding")

@@ -6,9 +6,8 @@ import os
 from typing import Literal
 
 from .._flags import check_flags
-from ..io.outputs import check_outputs
+from ..io.outputs import ReadFolder, check_outputs
 from ..prediction import ModalityPredictor
-from ._files import _outside_model_folder, _outside_model_folders
 from .joint import FilesResult
 
 __all__ = ["predict_files"]
@@ -100,18 +99,18 @@ def predict_files(
     inputs = [user_path(p, name=n) for p, n in given if p is not None]  # an AnnData: told to call jae.predict
     inputs += [folder] if folder is not None else []
     save_model = None if save_model is None else user_path(save_model)
-    # a file left in a saved predictor's folder made a later save_model=FOLDER, overwrite=True refuse it (as embed and
-    # map refuse an output in the model folder they read)
-    _outside_model_folder([("output", out)], folder, what="predictor folder",
-                          why="only save_model writes (a stray file there stops save_model with overwrite=True "
-                          "replacing it)", fix="choose a path for {flag} outside it")
     check_flags(progress_bar=progress_bar)
-    check_outputs(  # before any file is read; first: an input inside save_model is named as such (as fit and map do)
+    # before any file is read: an output inside save_model, or (a file left in a saved predictor's folder made a later
+    # save_model=FOLDER, overwrite=True refuse it, as embed and map refuse an output in the model folder they read)
+    # inside the predictor folder read, or inside another model folder; then an input inside save_model
+    check_outputs(
         [("output", out), ("save_model", save_model)], inputs=inputs, overwrite=overwrite,
-        models={"save_model": "model.json"}, suffixes={"output": (".h5ad",)},
+        # a predictor folder of the old layout (predictor.json) is one too, replaced with overwrite (as by save)
+        models={"save_model": ("model.json", "predictor.json")}, kinds={"save_model": "predictor"},
+        suffixes={"output": (".h5ad",)}, any_model="inside",
+        read=ReadFolder(folder, what="predictor folder", why="only save_model writes (a stray file there stops "
+                        "save_model with overwrite=True replacing it)", fix="choose a path for {flag} outside it"),
     )
-    # nor inside another model folder (after check_outputs, whose line names an output inside save_model itself)
-    _outside_model_folders([("output", out), ("save_model", save_model)], itself=False)
     if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
         check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
     if output_format not in ("auto", "dense", "sparse"):  # checked by predict, after the training
