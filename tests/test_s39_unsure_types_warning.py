@@ -2,7 +2,8 @@
 the early-stopped head saw it a few times) has most of its query cells called unknown, because the call's threshold
 is set by all held-out reference cells together (session 39: PBMC10k's clusters of 14 and 21 cells among 6,000,
 92% of their test cells flagged). fit now warns, naming such types, their training cells and the share of them the
-head's test flags; the fitted model and its calls are unchanged."""
+head's test flags; predicting with the model (a saved one's user did not see the fit) says how many of the cells
+called unknown carry such a label. The fitted model and its calls are unchanged."""
 
 from __future__ import annotations
 
@@ -61,3 +62,32 @@ def test_no_warning_when_every_type_has_its_share_of_cells(caplog):
         model = JAE(JAEConfig(max_epochs=20, n_svd=10), seed=0, device="cpu").fit(four, progress_bar=False)
     assert model.calibration.n_heldout >= 20  # the warning is judged (below 20 held-out cells another one speaks)
     assert _said(caplog) == []
+
+
+def test_predicting_with_the_model_names_the_unknown_cells_of_such_a_type_and_changes_nothing(caplog, tmp_path):
+    ref, rare = _reference(20)  # enough cells for the 15-NN vote to keep their label; the head still unsure of them
+    model = JAE(JAEConfig(max_epochs=20, n_svd=10), seed=0, device="cpu").fit(ref, progress_bar=False)
+    model.save(tmp_path / "m")
+    loaded = JAE.load(tmp_path / "m")  # a saved model's user: the fit's warning was someone else's
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        called = loaded.predict_cell_type(ref)
+    labels = called["cell_type"].astype(str).to_numpy()
+    hit = called["unknown"].to_numpy() & (labels == rare)
+    said = [r.getMessage() for r in caplog.records if "cells called unknown are labelled" in r.getMessage()]
+    assert hit.any() and len(said) == 1
+    assert said[0].startswith(f"{int(hit.sum())} of the {int(called['unknown'].sum())} cells called unknown are "
+                              f"labelled '{rare}', reference type the head is less sure of")
+    assert said[0].endswith("cannot tell a cell of a type the reference has few cells of from one of a type it lacks; "
+                            "read their confidence beside it")
+    again = model.predict_cell_type(ref)  # the warning changes no value
+    assert called.equals(again)
+
+
+def test_no_prediction_warning_when_no_unknown_cell_has_such_a_label(caplog):
+    ref, _ = _reference(None)
+    four = ref[ref.obs["cell_type"].astype(str) != "HSC"].copy()
+    model = JAE(JAEConfig(max_epochs=20, n_svd=10), seed=0, device="cpu").fit(four, progress_bar=False)
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        model.predict_cell_type(four)
+    assert not any("cells called unknown are labelled" in r.getMessage() for r in caplog.records)

@@ -313,7 +313,8 @@ def predict_cell_type(
     if _head_call(model) and observed is not None and not observed.all():
         alone_thresholds(model)
     # after the data and the embedding are checked: 20,000 voters embedded and a classifier fitted on them
-    V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
+    Z_vot = None if voters is None else model.latent_transformed(voters.features)
+    V = None if voters is None else model._readout(voters.features, Z_vot)  # one pass: the vote, the call, unsure
     linear = _linear(model, V)  # fitted once for every chunk
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
@@ -338,6 +339,25 @@ def predict_cell_type(
     labels = obs_labels(pd.DataFrame(  # numeric cell types as text, as scanpy keeps clusters and obs stores them
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": score > 1.0,
          "unknown_score": score}, index=index))
+    if voters is not None and cal.n_heldout >= round(1 / UNKNOWN_QUANTILE) and labels["unknown"].any():
+        _say_unsure(labels, unsure_types(model, cal, Z_vot[:, model.layout.block("cell_type")], voters.codes))
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
         store_obs(data, labels, key_added)
     return labels
+
+
+def _say_unsure(labels: pd.DataFrame, unsure: list) -> None:
+    """Warn when cells called unknown carry a label of a type the head's test flags on its own training cells
+    (:func:`unsure_types`, said at the fit; a saved model's user sees it where the flags are written)."""
+    called = labels["cell_type"].astype(str).to_numpy()
+    hit = labels["unknown"].to_numpy() & np.isin(called, [name for name, _, _ in unsure])
+    if hit.any():
+        names = [name for name, _, _ in unsure if (called[hit] == name).any()]
+        shown = ", ".join(repr(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        logger.warning(
+            "%d of the %d cells called unknown are labelled %s, reference type%s the head is less sure of than of "
+            "all but %.0f%% of the held-out reference cells even on the reference's own cells (the fit said so): "
+            "there the flag cannot tell a cell of a type the reference has few cells of from one of a type it lacks; "
+            "read their confidence beside it",
+            int(hit.sum()), int(labels["unknown"].sum()), shown, "" if len(names) == 1 else "s",
+            100 * UNKNOWN_QUANTILE)
