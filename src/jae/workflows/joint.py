@@ -75,6 +75,7 @@ def fit_files(
     from ..config import JAEConfig
     from ..io.annotations import samples_fix
     from ..io.mosaic import MosaicCells
+    from ..io.paired_files import PairedFiles
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
     from ..mosaic import MIN_PAIRED_CELLS, check_mosaic_batches
@@ -90,9 +91,11 @@ def fit_files(
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     given_organism(organism, needed=bool(model.config.n_phase))  # and an organism without cell-cycle genes
     config = model.config
+    supervised = config.mode == "supervised"
     with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
         data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
-    supervised = config.mode == "supervised"
+    if isinstance(data, PairedFiles) and supervised:  # labels only the second file holds: as fit finds them read whole
+        data = data.with_columns([cell_type_key])
     annotations_fix = "InputFiles(..., annotations=FILE)"
     if inputs.source == "10x":  # a Cell Ranger file holds no labels and usually one sample
         annotations_fix += " (a Cell Ranger file holds no cell-type labels)"
