@@ -126,7 +126,7 @@ def embed_files(
         suffixes={"out": (".h5ad", ".h5mu"), "labels_out": (".csv",), "impute_out": (".h5ad",)},
         # a file left in the model folder made a later 'jae fit --out MODEL --overwrite' refuse it (as map refuses)
         read=ReadFolder(folder, what="model folder", why="only jae fit writes (a stray file there stops 'jae fit "
-                        "--overwrite' replacing it)", fix="choose a path for {flag} outside it"),
+                        "--overwrite' replacing it)", fix="choose a path for {flag} outside it", kind="jae"),
         any_model="inside",
     )
     if out.suffix == ".h5mu" and inputs.h5mu is None:

@@ -171,7 +171,7 @@ def map_files(
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"}, kinds={"out": "jae"}, any_model="inside",  # nor in another model folder
                   read=ReadFolder(folder, what="reference model folder", why="mapping never changes",
-                                  fix="choose another {flag} outside it"))
+                                  fix="choose another {flag} outside it", kind="jae"))
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")
     if epochs is not None:  # before the reference is loaded and the query read (map_query checks it the same way)
         as_epochs(epochs, zero="0: the reference model's own embedding")
