@@ -96,6 +96,11 @@ def evaluate_files(
         check_model_folders([("out", out)], any_model="is or inside")
         from ..report import check_earlier_report, holds_report  # a folder of other files alone: written into
 
+        if report and not overwrite:  # a user's umap_<name>.png, which --overwrite does not lift, said first
+            from ..evaluation_embeddings import check_user_umaps
+
+            check_user_umaps(out, items, baseline=baseline, what="out")
+
         check_earlier_report(out, overwrite=overwrite, what="out")  # its files named, the others kept
         check_outputs([("out", out)], inputs=protect, overwrite=overwrite or not holds_report(out), folders=("out",))
     data = _rna_alone(inputs, baseline=baseline)
