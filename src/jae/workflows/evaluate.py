@@ -106,6 +106,10 @@ def evaluate_files(
     data = _rna_alone(inputs, baseline=baseline)
     if data is None:
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
+    from ..io.paired_files import PairedFiles
+
+    if isinstance(data, PairedFiles):  # a column named here that only the second competition file holds, as
+        data = data.with_columns([cell_type_key, batch_key, *(pseudotime_keys or ())])  # jae.evaluate finds it read whole
     from ..report.settings import read_from
 
     sources = [p for p in (inputs.mod1, inputs.mod2, inputs.h5mu, inputs.tenx, inputs.h5ad) if p is not None]
