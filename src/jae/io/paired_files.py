@@ -168,10 +168,11 @@ class PairedFiles(FilesOnDisk):
     def n_obs(self) -> int:
         return len(self.obs)
 
-    def with_columns(self, keys) -> PairedFiles:
+    def with_columns(self, keys, *, log: bool = True) -> PairedFiles:
         """A copy whose ``obs`` also holds the columns ``keys`` (e.g. the cell-type column fit reads) that only the
         second competition file holds (:attr:`other_obs`), by cell name; the other keys are left as they are. Read
-        whole, such a column is found in the second modality's ``obs`` (:func:`jae.io.cell_obs.cell_obs`)."""
+        whole, such a column is found in the second modality's ``obs`` (:func:`jae.io.cell_obs.cell_obs`). ``log``:
+        say each column taken (INFO)."""
         if self.other_obs is None:
             return self
         found = [k for k in dict.fromkeys(k for k in keys if isinstance(k, str))  # a mask for reference=: no column
@@ -181,8 +182,9 @@ class PairedFiles(FilesOnDisk):
         obs = self.obs.copy()
         for key in found:
             obs[key] = self.other_obs[key].reindex(obs.index)
-            logger.info("obs column %r is read from %s (%s has none)", key, self.counts[1].path.name,
-                        self.counts[0].path.name)
+            if log:
+                logger.info("obs column %r is read from %s (%s has none)", key, self.counts[1].path.name,
+                            self.counts[0].path.name)
         return replace(self, obs=obs)
 
     def sources(self) -> list:

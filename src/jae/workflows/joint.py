@@ -108,8 +108,11 @@ def fit_files(
     if isinstance(data, MosaicCells):  # cells named otherwise in each file: said so, not as cells lacking a batch
         data.check_paired(MIN_PAIRED_CELLS)
         check_mosaic_batches(data.names, data.observed, data.obs, batch_key)  # a batch kept in one modality's obs: said so
+    # the second file's columns too, as read whole: a missing column's message lists them (what fit reads is above)
+    checked = data.with_columns(data.other_obs.columns, log=False) if isinstance(data, PairedFiles) \
+        and data.other_obs is not None else data
     check_fit_annotations(  # before the data is read (JAE.fit checks again on what it reads)
-        data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
+        checked.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
         fixes={"annotations": annotations_fix, "samples": samples_fix(inputs)},
     )
     model.fit(
