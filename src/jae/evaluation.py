@@ -250,9 +250,12 @@ def evaluate(
         report_dir = user_path(report_dir)
         # a stray report in a model folder made a later 'jae fit --out FOLDER --overwrite' refuse it (as evaluate_files
         # says); before the earlier report's check: overwrite would not help there
+        from .evaluation_embeddings import check_user_umaps
         from .io.outputs import check_model_folders
 
         check_model_folders([("report_dir", report_dir)], any_model="is or inside")
+        if report and not overwrite:  # a user's umap_<name>.png, which overwrite does not lift, said first
+            check_user_umaps(report_dir, items, baseline=baseline, what="report_dir")
         check_earlier_report(report_dir, overwrite=overwrite, what="report_dir")  # its files named, the others kept
         check_outputs([("report_dir", report_dir)], inputs=protect, overwrite=overwrite or not holds_report(report_dir),
                       folders=("report_dir",))  # a folder of other files alone: written into, they stay

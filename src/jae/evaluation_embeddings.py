@@ -16,7 +16,7 @@ from .evaluation_checks import check_values, warn_ambiguous_obsm
 from .io.features import by_cell_names
 from .io.paths import user_path
 
-__all__ = ["read_embeddings"]
+__all__ = ["read_embeddings", "check_user_umaps"]
 
 
 def read_embeddings(data, items: Mapping, *, labelled: np.ndarray, files: bool,
@@ -116,3 +116,37 @@ def _names_path(value: str) -> bool:
     obsm key."""
     path = user_path(value)
     return path.is_file() or (path.is_dir() and (os.sep in value or value.startswith("~")))
+
+
+def check_user_umaps(folder: Path, items: Mapping, *, baseline: bool, what: str) -> None:
+    """Refuse, before an earlier report in ``folder`` is refused for want of ``overwrite``, a user's own
+    ``umap_<name>.png`` there that the report would replace (:func:`jae.report.check_umap_files`), which
+    ``overwrite`` does not lift: the advice to pass it was followed by this refusal. The report's row names are
+    those :func:`read_embeddings` gives, a file's label read alone (:func:`_file_label`), no embedding read."""
+    from .report import check_umap_files, holds_report
+
+    if not holds_report(folder):  # no earlier report: refused where the embeddings are read, as before
+        return
+    given = set(items) | ({"svd_baseline"} if baseline else set())
+    names: list[str] = []
+    for name, value in items.items():
+        if (isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value))) and name == str(value):
+            name = _file_row_name(_file_label(user_path(value)), value, taken=(given - {name}) | set(names))
+        names.append(name)
+    check_umap_files(folder, [*names, *(["svd_baseline"] if baseline else [])], what=what)
+
+
+def _file_label(path: Path) -> str:
+    """The label :func:`jae.embedding_inputs.read_embedding` gives an embedding file: an ``.h5ad``'s
+    ``uns['method_id']``, else the start of its name (a file that cannot be read: said when it is read)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            value = f.get("uns/method_id") if "mod" not in f else None  # jae embed's .h5mu: its name
+            if isinstance(value, h5py.Dataset) and value.shape == ():
+                value = value[()]
+                return value.decode() if isinstance(value, bytes) else str(value)
+    except (OSError, TypeError, ValueError):
+        pass
+    return path.name.split(".")[0]

@@ -166,7 +166,8 @@ class JAE:
                 return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
                                   reference=reference, finetune=finetune, organism=organism, layer=layer,
                                   modalities=modalities, progress_bar=progress_bar)
-            paired = data if streamed else get_paired(data, modalities=modalities, layer=layer)
+            paired = data.with_columns([cell_type_key, reference, *(phase_keys or ())]) if streamed else get_paired(
+                data, modalities=modalities, layer=layer)  # streamed: a column only the second file holds, as read whole
         obs = paired.obs
         check_fit_annotations(  # cheap checks before the SVD
             obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=self.config.mode == "supervised",

@@ -143,14 +143,14 @@ def _kind_of(description: Path) -> str | None:
     return str(d.get("model_kind", "jae")) if isinstance(d, dict) else None
 
 
-def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, torch.Tensor]]:
-    """The description and tensors of a model folder written by :func:`write_model_folder`, validated: both files
-    present, valid JSON, a readable format version, the expected ``model_kind``, tensors only.
+def check_model_path(path: str | Path, *, kind: str) -> None:
+    """Refuse, in one line naming the fix, a path that is no model folder of ``kind`` (missing, a file, a folder
+    without ``model.json`` and ``weights.pt``): the checks :func:`read_model_folder` makes before reading a file,
+    for the workflows to make before anything else (an output 'inside the model folder' of a path that is none).
 
     Raises
     ------
     FileNotFoundError, ValueError
-        With one line naming the problem and the fix.
     """
     path = user_path(path)
     legacy = path / "predictor.json"  # a predictor folder of the layout before this one (jae.prediction.api)
@@ -170,6 +170,19 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         inner = [p.parent for p in path.glob(f"*/{DESCRIPTION}") if path.is_dir() and (p.parent / WEIGHTS).is_file()]
         raise FileNotFoundError(f"{path} is not a jae model folder: expected {DESCRIPTION} and {WEIGHTS} in it"
                                 + (f"; it holds one: pass {inner[0]}" if len(inner) == 1 else ""))
+
+
+def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, torch.Tensor]]:
+    """The description and tensors of a model folder written by :func:`write_model_folder`, validated: both files
+    present, valid JSON, a readable format version, the expected ``model_kind``, tensors only.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        With one line naming the problem and the fix.
+    """
+    path = user_path(path)
+    check_model_path(path, kind=kind)
     try:  # bytes that are not UTF-8 text (e.g. weights.pt copied over it) raise UnicodeDecodeError, not a JSON error
         d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
     except (UnicodeDecodeError, json.JSONDecodeError) as err:

@@ -53,12 +53,16 @@ def _name_fits(flag: str, path: Path) -> None:
 
 class ReadFolder(NamedTuple):
     """The model folder a workflow reads (never written), and how the refusal of an output inside it words it:
-    ``'{flag} {path} lies inside the {what} {folder}, which {why}: {fix}'``, ``fix`` naming ``{flag}``."""
+    ``'{flag} {path} lies inside the {what} {folder}, which {why}: {fix}'``, ``fix`` naming ``{flag}``; ``kind``
+    (``'jae'``, ``'predictor'``): a folder that is no model folder of it (missing, a file, neither model file) is
+    refused as such instead (:func:`jae.model_folder.check_model_path`): its output was said to lie 'inside the model
+    folder' of a path that does not exist."""
 
     folder: Path | None
     what: str
     why: str
     fix: str
+    kind: str | None = None
 
 
 def check_model_folders(outputs, *, models: Iterable[str] = (), read: ReadFolder | None = None,
@@ -88,6 +92,10 @@ def check_model_folders(outputs, *, models: Iterable[str] = (), read: ReadFolder
     if read is not None and read.folder is not None:
         for flag, path in outputs:
             if read.folder.resolve() in user_path(path, name=flag).resolve().parents:
+                if read.kind is not None and not (read.folder / "predictor.json").is_file():  # old predictor layout
+                    from ..model_folder import check_model_path
+
+                    check_model_path(read.folder, kind=read.kind)  # no model folder: said so, not 'inside' it
                 raise ValueError(f"{flag} {path} lies inside the {read.what} {read.folder}, which {read.why}: "
                                  f"{read.fix.format(flag=flag)}")
     if any_model is None:

@@ -148,6 +148,9 @@ class PairedFiles(FilesOnDisk):
     misordered
         None, or why the files cannot be streamed: the second modality holds the same cells in another order. Read
         whole (:meth:`load`) they are paired by cell name, so only streaming refuses them (:func:`plan_input`).
+    other_obs
+        Competition files: the second file's own ``obs``, whose columns ``obs`` leaves out; :meth:`with_columns`
+        takes a column a call reads from it, as :meth:`jae.JAE.fit` finds it in the MuData :meth:`load` gives.
     """
 
     counts: tuple[BackedCounts, BackedCounts]
@@ -159,10 +162,30 @@ class PairedFiles(FilesOnDisk):
     loader: tuple = ()
     joins: tuple = ()
     misordered: str | None = None
+    other_obs: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_obs(self) -> int:
         return len(self.obs)
+
+    def with_columns(self, keys, *, log: bool = True) -> PairedFiles:
+        """A copy whose ``obs`` also holds the columns ``keys`` (e.g. the cell-type column fit reads) that only the
+        second competition file holds (:attr:`other_obs`), by cell name; the other keys are left as they are. Read
+        whole, such a column is found in the second modality's ``obs`` (:func:`jae.io.cell_obs.cell_obs`). ``log``:
+        say each column taken (INFO)."""
+        if self.other_obs is None:
+            return self
+        found = [k for k in dict.fromkeys(k for k in keys if isinstance(k, str))  # a mask for reference=: no column
+                 if k not in self.obs.columns and k in self.other_obs.columns]
+        if not found:
+            return self
+        obs = self.obs.copy()
+        for key in found:
+            obs[key] = self.other_obs[key].reindex(obs.index)
+            if log:
+                logger.info("obs column %r is read from %s (%s has none)", key, self.counts[1].path.name,
+                            self.counts[0].path.name)
+        return replace(self, obs=obs)
 
     def sources(self) -> list:
         """Row-block sources of the counts (see :meth:`FilesOnDisk.sources`); refused when the second modality holds
@@ -378,6 +401,7 @@ def _competition_files(paths, frames, kinds, order, obs, uns, loader, *, mosaic)
             uns=uns,
             loader=loader,
             misordered=misordered,
+            other_obs=frames[order[1]][0],
         )
     return data
 

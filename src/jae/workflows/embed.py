@@ -18,6 +18,7 @@ from ..config import as_epochs, as_seed
 from ..imputation import impute as jae_impute
 from ..io.atomic import atomic_outputs, atomic_write
 from ..io.inputs import InputFiles
+from ..io.paired_files import PairedFiles
 from ..io.outputs import ReadFolder, check_outputs
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
@@ -126,7 +127,7 @@ def embed_files(
         suffixes={"out": (".h5ad", ".h5mu"), "labels_out": (".csv",), "impute_out": (".h5ad",)},
         # a file left in the model folder made a later 'jae fit --out MODEL --overwrite' refuse it (as map refuses)
         read=ReadFolder(folder, what="model folder", why="only jae fit writes (a stray file there stops 'jae fit "
-                        "--overwrite' replacing it)", fix="choose a path for {flag} outside it"),
+                        "--overwrite' replacing it)", fix="choose a path for {flag} outside it", kind="jae"),
         any_model="inside",
     )
     if out.suffix == ".h5mu" and inputs.h5mu is None:
@@ -161,6 +162,8 @@ def embed_files(
         )
     # annotations: a mapped model's batch column; one pass over the counts (the features are kept for every step)
     data = inputs.open(memory_budget=memory_budget, what="embed", once=True)
+    if model.adapter is not None and isinstance(data, PairedFiles):  # its batch column only in the second file: read
+        data = data.with_columns([model.adapter.batch_key])  # from it, as jae map read it (and model.embed read whole)
     if model.adapter is not None:  # a mapped model reads each cell's batch: cells without one refused before any work
         check_mapped_cells(model, data)  # and none of a mapped batch (a renamed query embedded without its names) said
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference

@@ -96,11 +96,20 @@ def evaluate_files(
         check_model_folders([("out", out)], any_model="is or inside")
         from ..report import check_earlier_report, holds_report  # a folder of other files alone: written into
 
+        if report and not overwrite:  # a user's umap_<name>.png, which --overwrite does not lift, said first
+            from ..evaluation_embeddings import check_user_umaps
+
+            check_user_umaps(out, items, baseline=baseline, what="out")
+
         check_earlier_report(out, overwrite=overwrite, what="out")  # its files named, the others kept
         check_outputs([("out", out)], inputs=protect, overwrite=overwrite or not holds_report(out), folders=("out",))
     data = _rna_alone(inputs, baseline=baseline)
     if data is None:
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
+    from ..io.paired_files import PairedFiles
+
+    if isinstance(data, PairedFiles):  # a column named here that only the second competition file holds, as
+        data = data.with_columns([cell_type_key, batch_key, *(pseudotime_keys or ())])  # jae.evaluate finds it read whole
     from ..report.settings import read_from
 
     sources = [p for p in (inputs.mod1, inputs.mod2, inputs.h5mu, inputs.tenx, inputs.h5ad) if p is not None]

@@ -75,6 +75,7 @@ def fit_files(
     from ..config import JAEConfig
     from ..io.annotations import samples_fix
     from ..io.mosaic import MosaicCells
+    from ..io.paired_files import PairedFiles
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
     from ..mosaic import MIN_PAIRED_CELLS, check_mosaic_batches
@@ -90,9 +91,11 @@ def fit_files(
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     given_organism(organism, needed=bool(model.config.n_phase))  # and an organism without cell-cycle genes
     config = model.config
+    supervised = config.mode == "supervised"
     with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
         data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
-    supervised = config.mode == "supervised"
+    if isinstance(data, PairedFiles) and supervised:  # labels only the second file holds: as fit finds them read whole
+        data = data.with_columns([cell_type_key])
     annotations_fix = "InputFiles(..., annotations=FILE)"
     if inputs.source == "10x":  # a Cell Ranger file holds no labels and usually one sample
         annotations_fix += " (a Cell Ranger file holds no cell-type labels)"
@@ -105,8 +108,11 @@ def fit_files(
     if isinstance(data, MosaicCells):  # cells named otherwise in each file: said so, not as cells lacking a batch
         data.check_paired(MIN_PAIRED_CELLS)
         check_mosaic_batches(data.names, data.observed, data.obs, batch_key)  # a batch kept in one modality's obs: said so
+    # the second file's columns too, as read whole: a missing column's message lists them (what fit reads is above)
+    checked = data.with_columns(data.other_obs.columns, log=False) if isinstance(data, PairedFiles) \
+        and data.other_obs is not None else data
     check_fit_annotations(  # before the data is read (JAE.fit checks again on what it reads)
-        data.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
+        checked.obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,
         fixes={"annotations": annotations_fix, "samples": samples_fix(inputs)},
     )
     model.fit(
@@ -168,7 +174,7 @@ def map_files(
     check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
                   models={"out": "model.json"}, kinds={"out": "jae"}, any_model="inside",  # nor in another model folder
                   read=ReadFolder(folder, what="reference model folder", why="mapping never changes",
-                                  fix="choose another {flag} outside it"))
+                                  fix="choose another {flag} outside it", kind="jae"))
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")
     if epochs is not None:  # before the reference is loaded and the query read (map_query checks it the same way)
         as_epochs(epochs, zero="0: the reference model's own embedding")

@@ -109,7 +109,8 @@ def predict_files(
         models={"save_model": ("model.json", "predictor.json")}, kinds={"save_model": "predictor"},
         suffixes={"output": (".h5ad",)}, any_model="inside",
         read=ReadFolder(folder, what="predictor folder", why="only save_model writes (a stray file there stops "
-                        "save_model with overwrite=True replacing it)", fix="choose a path for {flag} outside it"),
+                        "save_model with overwrite=True replacing it)", fix="choose a path for {flag} outside it",
+                        kind="predictor"),
     )
     if save_model is not None:  # what ModalityPredictor.save refuses, refused before the training and the output
         check_model_folder(save_model, kind="predictor", overwrite=overwrite, name="save_model")
