@@ -189,8 +189,7 @@ def calibrate(model, voters: Voters, cells: CalibrationCells, *, again: bool = F
         "linear classifier" if cal.linear else "head", K_VOTE, cal.ece, cal.ece_raw, cal.ece_floor,
     )
     needed = round(1 / UNKNOWN_QUANTILE)  # cells a quantile at UNKNOWN_QUANTILE needs to be more than the minimum
-    unsure = [] if cal.n_heldout < needed else unsure_types(model, cal, Z_vot[:, model.layout.block("cell_type")],
-                                                             voters.codes)
+    unsure = unsure_types(model, cal, Z_vot[:, model.layout.block("cell_type")], voters.codes)
     if unsure:
         shown = ", ".join(f"{name!r} ({share:.0%} of its {n} training cell{'' if n == 1 else 's'})"
                           for name, n, share in unsure[:5])
@@ -338,7 +337,7 @@ def predict_cell_type(
     labels = obs_labels(pd.DataFrame(  # numeric cell types as text, as scanpy keeps clusters and obs stores them
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": score > 1.0,
          "unknown_score": score}, index=index))
-    if voters is not None and cal.n_heldout >= round(1 / UNKNOWN_QUANTILE) and labels["unknown"].any():
+    if voters is not None and labels["unknown"].any():
         _say_unsure(labels, unsure_types(  # the voters' head logits: one more pass over at most 20,000 cells
             model, cal, model.latent_transformed(voters.features)[:, model.layout.block("cell_type")], voters.codes))
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never

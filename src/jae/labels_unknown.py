@@ -8,6 +8,7 @@ import numpy as np
 
 from .embedding_record import scored_embedding
 from .heldout_alone import alone_thresholds
+from .model.calibration import UNKNOWN_QUANTILE
 from .labels_vote import _head_probabilities, _knn_distance, _linear, _mixed
 from .model.voters import nearest
 
@@ -165,8 +166,10 @@ def unsure_types(model, cal, voter_logits: np.ndarray, codes: np.ndarray) -> lis
     more often than the 5% budget: over the shared sets' leave-one-type-out fits (``unknown_selection.md``, session
     39) 25% of such types' test cells on BMMC CITE, 92% on PBMC10k (two clusters of 14 and 21 training cells among
     6,000), 37% on REAP-seq, against 0.4-4.7% of the other types' (SNARE-seq: 2.7%, the average over neighbours
-    lifts them). Empty when the call is not the head's."""
-    if UNKNOWN_SCORE != "head_or_far" or cal is None or not np.isfinite(cal.head_threshold) or not len(codes):
+    lifts them). Empty when the call is not the head's, or when its threshold rests on fewer held-out cells than its
+    quantile needs (``1 / UNKNOWN_QUANTILE``; that threshold's own warning speaks then)."""
+    if (UNKNOWN_SCORE != "head_or_far" or cal is None or not np.isfinite(cal.head_threshold) or not len(codes)
+            or cal.n_heldout < round(1 / UNKNOWN_QUANTILE)):
         return []
     flagged = cal.head_score(cal.probabilities(voter_logits).max(axis=1)) > 1
     codes = np.asarray(codes)
