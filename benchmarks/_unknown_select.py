@@ -512,8 +512,11 @@ def _rare_rows_or(E: np.ndarray, is_new: np.ndarray, novel: str, seed: int) -> l
              "AUROC": float(roc_auc_score(is_new[keep], fn(E[keep], keep)))} for name, fn in OR_RARE.items()]
 
 
-def run(name: str, seed: int, n_types: int, min_cells: int, config: JAEConfig, max_ref: int | None) -> list[dict]:
-    qset, query, labelled, label, ref_rows, _ = _setup(name, seed)
+def protocol_split(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None):
+    """The protocol's cells for one set and seed: ``(qset, label, ref_rows, test, chosen)``, the reference rows of
+    ``mapping._setup`` (a seeded ``max_ref`` of them at most), a seeded 20% of them as test cells, and the left-out
+    types (``n_types`` of those with >= ``min_cells`` reference cells, rotating with the seed)."""
+    qset, _, _, label, ref_rows, _ = _setup(name, seed)
     rng = np.random.default_rng(seed + 1000)
     if max_ref is not None and ref_rows.sum() > max_ref:  # a seeded subsample keeps the fits short
         keep = np.zeros_like(ref_rows)
@@ -524,6 +527,11 @@ def run(name: str, seed: int, n_types: int, min_cells: int, config: JAEConfig, m
     sizes = label[ref_rows].astype(str).value_counts()
     eligible = sorted(sizes[sizes >= min_cells].index)
     chosen = [eligible[(seed * n_types + j) % len(eligible)] for j in range(min(n_types, len(eligible)))]
+    return qset, label, ref_rows, test, chosen
+
+
+def run(name: str, seed: int, n_types: int, min_cells: int, config: JAEConfig, max_ref: int | None) -> list[dict]:
+    qset, label, ref_rows, test, chosen = protocol_split(name, seed, n_types, min_cells, max_ref)
     rows = []
     for novel in chosen:
         for r in one_fit(qset, label, ref_rows, test, novel, config, seed):

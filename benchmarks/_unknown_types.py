@@ -39,7 +39,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _quality_data import check_sets  # noqa: E402
-from mapping import _setup, _with  # noqa: E402
+from _unknown_select import protocol_split  # noqa: E402
+from mapping import _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
 from jae.labels_unknown import other_cells, unknown_scores  # noqa: E402
@@ -71,17 +72,7 @@ def _arrays(model, X: np.ndarray):
 def collect(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None, out: Path,
             overrides: tuple = ()) -> None:
     """One fit per left-out type (``_unknown_select.run``'s reference, split and types); its arrays to ``out``."""
-    qset, _, _, label, ref_rows, _ = _setup(name, seed)
-    rng = np.random.default_rng(seed + 1000)
-    if max_ref is not None and ref_rows.sum() > max_ref:
-        keep = np.zeros_like(ref_rows)
-        keep[rng.choice(np.flatnonzero(ref_rows), max_ref, replace=False)] = True
-        ref_rows = keep
-    test = np.zeros_like(ref_rows)
-    test[np.flatnonzero(ref_rows)[rng.random(int(ref_rows.sum())) < 0.2]] = True
-    sizes = label[ref_rows].astype(str).value_counts()
-    eligible = sorted(sizes[sizes >= min_cells].index)
-    chosen = [eligible[(seed * n_types + j) % len(eligible)] for j in range(min(n_types, len(eligible)))]
+    qset, label, ref_rows, test, chosen = protocol_split(name, seed, n_types, min_cells, max_ref)
     lab = label.astype(str).to_numpy()
     config = replace(JAEConfig(), max_epochs=30).with_overrides(list(overrides))
     for novel in chosen:
