@@ -16,8 +16,8 @@ from ..io.chunked import summed
 from .._words import count
 from ..io.features import examples, feature_indexer
 
-__all__ = ["one_modality", "refuse_raw_objects", "sources_checked", "query_columns", "query_features_match", "source_counts", "pair_cells", "check_target",
-           "SOURCE_COUNTS_HINT"]
+__all__ = ["one_modality", "refuse_raw_objects", "sources_checked", "query_columns", "query_features_match",
+           "source_counts", "pair_cells", "check_target", "SOURCE_COUNTS_HINT"]
 
 #: The fix after a source matrix that holds no raw counts: the predictor reads ``layers['counts']``, else ``.X``, and
 #: takes no ``layer=`` (nor ``jae predict`` a ``--layer``), so the counts must be moved there.

@@ -284,7 +284,8 @@ def _epochs(
 
             def validate() -> float:
                 n = part[0].shape[0]
-                mean = _evaluate(network, part[0], layout, config, stage, *part[1:], type_weight=type_weight) if n else 0.0
+                mean = (_evaluate(network, part[0], layout, config, stage, *part[1:], type_weight=type_weight)
+                        if n else 0.0)
                 total, count = parallel.sum(torch.tensor([mean * n, float(n)], dtype=torch.float64)).tolist()
                 return total / max(count, 1.0)
     return run_epochs(
