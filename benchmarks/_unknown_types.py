@@ -70,9 +70,16 @@ def _arrays(model, X: np.ndarray):
 
 
 def collect(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None, out: Path,
-            overrides: tuple = ()) -> None:
+            overrides: tuple = (), test_batch: bool = False) -> None:
     """One fit per left-out type (``_unknown_select.run``'s reference, split and types); its arrays to ``out``."""
     qset, label, ref_rows, test, chosen = protocol_split(name, seed, n_types, min_cells, max_ref)
+    if test_batch:  # the test cells are one of the reference's batches (rotating with the seed), not a random 20%
+        batch = qset.obs["batch"].astype(str).to_numpy()
+        names = sorted(set(batch[ref_rows]))
+        if len(names) < 2:
+            print(json.dumps({"set": name, "skipped": "one reference batch"}), flush=True)
+            return
+        test = ref_rows & (batch == names[seed % len(names)])
     lab = label.astype(str).to_numpy()
     config = replace(JAEConfig(), max_epochs=30).with_overrides(list(overrides))
     for novel in chosen:
@@ -88,15 +95,18 @@ def collect(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | N
         X = model._features(qset.mdata[pos | neg].copy(), layer="counts")[0]
         code = {c: i for i, c in enumerate(model.cell_types)}
         p, d, E = _arrays(model, X)
-        p_vot, d_vot, _ = _arrays(model, model.voters.features)
-        p_cal, d_cal, _ = _arrays(model, model.calibration_cells.features)
+        p_vot, d_vot, E_vot = _arrays(model, model.voters.features)
+        p_cal, d_cal, E_cal = _arrays(model, model.calibration_cells.features)
+        n_ct = model.layout.n_cell_type
         cal = model.calibration
         np.savez_compressed(
             path, p=p, d=d, others=other_cells(E[:, model.layout.n_cell_type:], seed=model.seed),
             is_new=pos[pos | neg], true=np.array([code.get(x, -1) for x in lab[pos | neg]]),
             call=unknown_scores(model, E)["head_or_far"], p_vot=p_vot, d_vot=d_vot, c_vot=model.voters.codes,
             p_cal=p_cal, d_cal=d_cal, c_cal=model.calibration_cells.codes, head_threshold=cal.head_threshold,
-            far_unit=cal.distance_threshold * cal.score_threshold, types=np.array(model.cell_types))
+            far_unit=cal.distance_threshold * cal.score_threshold, types=np.array(model.cell_types),
+            e=E[:, n_ct:].astype(np.float32), e_vot=E_vot[:, n_ct:].astype(np.float32),
+            e_cal=E_cal[:, n_ct:].astype(np.float32))
         print(json.dumps({"set": name, "seed": seed, "left-out": novel, "fit s": round(fit_s, 1)}), flush=True)
 
 
@@ -146,7 +156,53 @@ def candidate(z: dict, name: str) -> np.ndarray:
     return np.maximum(_smooth(head, others), _smooth(far, others))
 
 
+def _share(e_vot: np.ndarray, e: np.ndarray, others: np.ndarray, balance: bool, seed: int = 0,
+           drop: np.ndarray | None = None) -> np.ndarray:
+    """Each cell of ``e`` (the cells predicted together): 1 - the share of reference cells (voters) among its
+    SMOOTH_K nearest other cells of voters and ``e`` together, over the share expected were the cells a sample of
+    the reference, averaged over ``others`` (the call's neighbours). ``balance``: the voters subsampled (seeded) to
+    as many as the cells, so the expected share is about 1/2 whatever the sizes. ``drop``: voters left out."""
+    from jae.labels_unknown import SMOOTH_K
+    from jae.model.voters import nearest
+
+    keep = np.ones(len(e_vot), bool) if drop is None else ~drop
+    vot = e_vot[keep]
+    if balance and len(vot) > len(e):
+        vot = vot[np.sort(np.random.default_rng(seed).choice(len(vot), len(e), replace=False))]
+    pool = np.vstack([vot, e]).astype(np.float32)
+    idx = nearest(pool, e.astype(np.float32), SMOOTH_K + 1)[0]
+    own = idx == (len(vot) + np.arange(len(e)))[:, None]
+    drop_col = np.where(own.any(axis=1), own.argmax(axis=1), SMOOTH_K)
+    mask = np.ones(idx.shape, bool)
+    mask[np.arange(len(e)), drop_col] = False
+    idx = idx[mask].reshape(len(e), SMOOTH_K)
+    share = (idx < len(vot)).mean(axis=1)
+    expected = len(vot) / (len(vot) + len(e) - 1)
+    return _smooth(1 - share / expected, others)
+
+
+def _share_unit(z: dict, balance: bool) -> float:
+    """The held-out (calibration) cells' 95% quantile of :func:`_share`, predicted together against the voters."""
+    key = f"_unit {balance}"
+    if key not in z:
+        e_cal = z["e_cal"]
+        z[key] = max(float(np.quantile(_share(z["e_vot"], e_cal, other_cells(e_cal, seed=0), balance), 0.95)), 1e-3)
+    return z[key]
+
+
+def share_candidate(z: dict, name: str) -> np.ndarray:
+    """``share`` / ``share bal`` alone (in the held-out unit) or beside the adopted call (``adopted|share ...``)."""
+    balance = name.endswith("bal")
+    key = f"_share {balance} {z.get('_drop_key', '')}"
+    if key not in z:
+        z[key] = _share(z["e_vot"], z["e"], z["others"], balance, drop=z.get("_drop")) / _share_unit(z, balance)
+    if name.startswith("adopted|"):
+        return np.maximum(candidate(z, "adopted"), z[key])
+    return z[key]
+
+
 CANDIDATES = ("adopted", "own all", "own small", "pred all", "scale all", "gate 0.5", "gate 0.5 few", "gate 0.95 few")
+SHARE = ("adopted", "share", "share bal", "adopted|share", "adopted|share bal")
 
 
 def _md(t: pd.DataFrame, index: bool = True) -> str:
@@ -198,6 +254,56 @@ def report(folder: Path) -> str:
     return "\n".join(text) + "\n"
 
 
+def _subset(z: dict, rows: np.ndarray) -> dict:
+    """The fit's arrays with only the scored cells ``rows`` predicted together (their neighbours searched again)."""
+    y = {k: v for k, v in z.items() if not k.startswith("_share")}
+    for k in ("p", "d", "e", "is_new", "true", "call"):
+        y[k] = z[k][rows]
+    y["others"] = other_cells(y["e"], seed=0)
+    return y
+
+
+def share_report(folder: Path) -> str:
+    """The neighbour-share candidates (session 40): AUROC and the call's rates as :func:`report`; the rare rows (the
+    left-out type at 5% of the cells predicted together); and the known type with the most voters thinned to a fifth
+    of its voters (a type five times as common among the new cells as in the reference): its test cells flagged."""
+    from sklearn.metrics import roc_auc_score
+
+    rows = []
+    for f in sorted(glob.glob(str(folder / "*.npz"))):
+        z = dict(np.load(f, allow_pickle=False))
+        st, seed = Path(f).stem.split("__")[:2]
+        new, known = z["is_new"], ~z["is_new"]
+        rng = np.random.default_rng(int(seed[1:]))
+        n_rare = max(3, int(round(0.05 / 0.95 * known.sum())))
+        rare = known | (new & np.isin(np.arange(len(new)), rng.choice(np.flatnonzero(new), min(n_rare, new.sum()),
+                                                                      replace=False)))
+        zr = _subset(z, rare)
+        big = int(np.bincount(z["c_vot"]).argmax())
+        zt = dict(z, _drop=(z["c_vot"] == big) & (rng.random(len(z["c_vot"])) < 0.8), _drop_key="thin")
+        mt = known & (z["true"] == big)
+        for name in SHARE:
+            sc = candidate(z, name) if name == "adopted" else share_candidate(z, name)
+            sr = candidate(zr, name) if name == "adopted" else share_candidate(zr, name)
+            st_ = candidate(zt, name) if name == "adopted" else share_candidate(zt, name)
+            rows.append({"set": st, "seed": seed, "candidate": name, "AUROC": roc_auc_score(new, sc),
+                         "left-out flagged": (sc > 1)[new].mean(), "known flagged": (sc > 1)[known].mean(),
+                         "rare AUROC": roc_auc_score(zr["is_new"], sr),
+                         "thinned type flagged": (st_ > 1)[mt].mean() if mt.any() else np.nan,
+                         "thinned type flagged before": (sc > 1)[mt].mean() if mt.any() else np.nan})
+    df = pd.DataFrame(rows)
+    df["balanced accuracy"] = (df["left-out flagged"] + 1 - df["known flagged"]) / 2
+    text = [f"{df.groupby(['set', 'seed']).ngroups} set-seeds, {len(df) // len(SHARE)} fits\n"]
+    for what in ("AUROC", "balanced accuracy", "known flagged", "left-out flagged", "rare AUROC",
+                 "thinned type flagged before", "thinned type flagged"):
+        t = df.groupby(["candidate", "set"])[what].mean().unstack("set").loc[list(SHARE)]
+        t["mean"] = t.mean(axis=1)
+        if "AUROC" in what:
+            t["worst"] = t.drop(columns="mean").min(axis=1)
+        text.append(f"## {what} (mean over left-out types and seeds)\n\n" + _md(t) + "\n")
+    return "\n".join(text) + "\n"
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sets", nargs="+", default=[])
@@ -207,12 +313,15 @@ def main(argv=None) -> int:
     p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
     p.add_argument("--arrays", type=Path, required=True, help="folder of the per-fit arrays (fits already there kept)")
     p.add_argument("--report", action="store_true", help="only report the arrays in --arrays")
+    p.add_argument("--share", action="store_true", help="with --report: the neighbour-share candidates")
+    p.add_argument("--test-batch", action="store_true",
+                   help="test cells: one reference batch (rotating with the seed) instead of a seeded 20%%")
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides (a candidate)")
     args = p.parse_args(argv)
     if args.report:
         if not args.arrays.is_dir():
             p.error(f"--arrays {args.arrays} does not exist; collect into it first (--sets ...)")
-        print(report(args.arrays))
+        print(share_report(args.arrays) if args.share else report(args.arrays))
         return 0
     if not args.sets:
         p.error("pass --sets to collect, or --report to report the arrays collected")
@@ -222,7 +331,8 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)
     for name in args.sets:
         for seed in args.seeds:
-            collect(name, seed, args.types, args.min_cells, args.max_ref, args.arrays, tuple(args.set))
+            collect(name, seed, args.types, args.min_cells, args.max_ref, args.arrays, tuple(args.set),
+                    args.test_batch)
     return 0
 
 
