@@ -110,6 +110,8 @@ def evaluate_files(
 
     if isinstance(data, PairedFiles):  # a column named here that only the second competition file holds, as
         data = data.with_columns([cell_type_key, batch_key, *(pseudotime_keys or ())])  # jae.evaluate finds it read whole
+        if pseudotime_keys is None and data.other_obs is not None:  # the default: every pseudotime_order_* of both
+            data = data.with_columns([c for c in data.other_obs.columns if str(c).startswith("pseudotime_order_")])
     from ..report.settings import read_from
 
     sources = [p for p in (inputs.mod1, inputs.mod2, inputs.h5mu, inputs.tenx, inputs.h5ad) if p is not None]
