@@ -106,16 +106,7 @@ def evaluate_files(
     data = _rna_alone(inputs, baseline=baseline)
     if data is None:
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
-    from ..io.paired_files import PairedFiles
-
-    if isinstance(data, PairedFiles):  # a column named here that only the second competition file holds, as
-        data = data.with_columns([cell_type_key, batch_key, *(pseudotime_keys or ())])  # jae.evaluate finds it read whole
-        if pseudotime_keys is None and data.other_obs is not None:  # the default: every pseudotime_order_* of both
-            data = data.with_columns([c for c in data.other_obs.columns if str(c).startswith("pseudotime_order_")])
-        named = [cell_type_key, *(() if batch_key is DEFAULT_BATCH_KEY else (batch_key,)), *(pseudotime_keys or ())]
-        if data.other_obs is not None and any(k is not None and k not in data.obs.columns for k in named):
-            data = data.with_columns(data.other_obs.columns, log=False)  # refused: both files' columns listed
-    from ..report.settings import read_from
+    from ..report.settings import read_from  # (columns only the second competition file holds: jae.evaluate's)
 
     sources = [p for p in (inputs.mod1, inputs.mod2, inputs.h5mu, inputs.tenx, inputs.h5ad) if p is not None]
     with read_from(sources, inputs.annotations):  # data read whole (--h5ad, --10x): its files named in the report
