@@ -45,5 +45,6 @@ def test_a_folder_of_other_files_is_still_refused(files):
     (files / "notes").mkdir()
     (files / "notes" / "a.txt").write_text("x")
     with pytest.raises(FileExistsError, match=r"^save_model .*notes exists and is not a jae model folder \(no "
-                                              r"model\.json\); choose another save_model$"):
+                                              r"model\.json\), which is never replaced; move it or choose another "
+                                              r"save_model$"):
         _predict(files, files / "notes", overwrite=True)

@@ -270,6 +270,8 @@ def evaluate(
         check_dict_values(data)  # a matrix alone: mudata's "no attribute 'obs_names'"
         data = make_mudata(dict(data))
     files = _is_files(data)
+    if files and getattr(data, "other_obs", None) is not None:  # jae.io.open_competition: as read_competition reads
+        data = _second_file_columns(data, cell_type_key, batch_key, pseudotime_keys)  # them, its second file's too
     read_from = data_files(data)  # named in the report (taken before the baseline may read misordered files whole)
     obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if obs is None:
@@ -371,6 +373,20 @@ def evaluate(
                 written = write_table(table, staging, protect=protect)[1]
         table.attrs["report"] = report_dir / written.name
     return table
+
+
+def _second_file_columns(data, cell_type_key: str, batch_key, pseudotime_keys):
+    """Opened competition files (:class:`jae.io.PairedFiles`) with the obs columns this call reads that only the second
+    file holds (:meth:`~jae.io.PairedFiles.with_columns`), as :func:`jae.io.read_competition` finds them in that
+    modality's obs: the columns named, every ``pseudotime_order_*`` for the default ``pseudotime_keys``, and all of
+    them when a column named is in neither file (its refusal then lists both files' columns)."""
+    data = data.with_columns([cell_type_key, batch_key, *(pseudotime_keys or ())])
+    if pseudotime_keys is None:  # the default: every pseudotime_order_* column of either file
+        data = data.with_columns([c for c in data.other_obs.columns if str(c).startswith("pseudotime_order_")])
+    named = [cell_type_key, *(() if batch_key is DEFAULT_BATCH_KEY else (batch_key,)), *(pseudotime_keys or ())]
+    if any(isinstance(k, str) and k not in data.obs.columns for k in named):
+        data = data.with_columns(data.other_obs.columns, log=False)
+    return data
 
 
 def _one_type_warned(cell_type: np.ndarray) -> bool:

@@ -166,8 +166,9 @@ class JAE:
                 return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
                                   reference=reference, finetune=finetune, organism=organism, layer=layer,
                                   modalities=modalities, progress_bar=progress_bar)
-            paired = data.with_columns([cell_type_key, reference, *(phase_keys or ())]) if streamed else get_paired(
-                data, modalities=modalities, layer=layer)  # streamed: a column only the second file holds, as read whole
+            keys = [cell_type_key, batch_key, reference, *(phase_keys or ())]  # streamed: a column only the second
+            paired = data.with_columns(keys) if streamed else get_paired(  # file holds, as read whole
+                data, modalities=modalities, layer=layer)
         obs = paired.obs
         check_fit_annotations(  # cheap checks before the SVD
             obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=self.config.mode == "supervised",

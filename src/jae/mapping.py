@@ -92,10 +92,12 @@ class QueryAdapter:
         Given also the column the reference was fitted with (``reference_key``), when it is not this adapter's
         column, a cell is the reference's by its batch there (:func:`_reference_cells`). ``layer``: where the counts of
         data given as a path are (its file opened as the calling method opens it, for its obs)."""
-        from .io.paired import cell_obs, check_batches, get_annotation
+        from .io.cell_obs import cell_obs_of
+        from .io.paired import check_batches, get_annotation
         from .io.plan import opened
 
-        obs = cell_obs(opened(data, layer=layer))  # as fit: a modality's own columns too; a path: its file's obs
+        # as fit: a modality's own columns too (a second competition file's); a path: its file's obs
+        obs = cell_obs_of(opened(data, layer=layer), [self.batch_key, reference_key])
         if obs is None or self.batch_key not in obs.columns:
             raise ValueError(
                 f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
@@ -326,7 +328,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     from ._flags import check_flags
     from ._words import count
     from .config import as_epochs, as_seed
-    from .io.paired import batch_column, cell_obs
+    from .io.cell_obs import cell_obs_of
+    from .io.paired import batch_column
     from .io.plan import _as_files, opened
     from .query import query_features
     from .train.loop import seeded_rng
@@ -384,8 +387,9 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     mapped._files_features = None
     if not new:  # the query's cells with features hold no new batch (check_new_batches saw every cell's)
         check_new_batches(batch, known, batch_key)
-    _reference_cells(batch_key, new, cell_obs(opened(data)), batch_all, reference.batches, reference.batch_key,
-                     mapping=True)  # mapped by another column than fit's: reference cells among the query, said
+    # mapped by another column than fit's: reference cells among the query, said
+    _reference_cells(batch_key, new, cell_obs_of(opened(data), [reference.batch_key]), batch_all, reference.batches,
+                     reference.batch_key, mapping=True)
     rows = np.isin(batch, new)
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy

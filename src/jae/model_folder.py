@@ -93,6 +93,14 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     return path
 
 
+def not_a_model_folder(where: str, fix: str) -> FileExistsError:
+    """The refusal of an existing path that is no model folder where a model goes, which is never replaced (not even
+    with ``overwrite``): one wording for every call writing a model. ``where`` names the path (after its argument,
+    e.g. ``'out PATH'``), ``fix`` the other choice (e.g. ``'choose another out'``)."""
+    return FileExistsError(f"{where} exists and is not a jae model folder (no {DESCRIPTION}), which is never replaced; "
+                           f"move it or {fix}")
+
+
 def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: str | None = None) -> None:
     """Refuse, before any work, a folder :func:`write_model_folder` would not write a ``kind`` model to: an existing
     path that is not a model folder (never replaced), a model folder without ``overwrite``, one holding another
@@ -118,7 +126,7 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
         return
     if not any((path / marker).is_file() for marker in (DESCRIPTION, "predictor.json")):
         # first: overwrite=True would not help (only a model folder is ever replaced)
-        raise FileExistsError(f"{where} exists and is not a jae model folder, which is never replaced; {other}")
+        raise not_a_model_folder(where, other)
     # what overwrite=True would not replace, before the advice to pass it
     found = "predictor" if not (path / DESCRIPTION).is_file() else _kind_of(path / DESCRIPTION)
     if found is not None and found != kind:

@@ -61,11 +61,12 @@ def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "coun
     the cells :func:`map_query` maps and :meth:`jae.JAE.finetune` fine-tunes. A cell without a batch (NaN, None) is
     refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
     call in the message for data without annotations; ``layer``: where a path's counts are, as the call reads them."""
-    from .io.paired import batch_column, cell_obs, check_batches, get_annotation
+    from .io.cell_obs import cell_obs_of
+    from .io.paired import batch_column, check_batches, get_annotation
     from .io.plan import opened
 
     with batch_column(batch_key):  # the modalities must agree on this column
-        obs = cell_obs(opened(data, layer=layer))  # a path: the obs of its file, opened as the call opens it
+        obs = cell_obs_of(opened(data, layer=layer), [batch_key])  # a path: its file's obs, opened as the call opens it
     if obs is None:
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
@@ -99,7 +100,7 @@ def decoder_batch_key(model, data) -> str | None:
     takes the batch (``decoder_batch=True``), the column it was fitted with when ``data`` holds it (its cells checked
     here, before any work: the decoder gets the batches it was pretrained on, zeros for new ones), else None (every
     cell's decoder gets zeros, as for new batches, with a log line)."""
-    from .io.paired import cell_obs
+    from .io.cell_obs import cell_obs_of
 
     key = getattr(model, "batch_key", None)
     if not model.config.decoder_batch or not key and list(getattr(model, "batches", [])) in ([], ["all"]):
@@ -108,7 +109,7 @@ def decoder_batch_key(model, data) -> str | None:
         key = "batch"
         logger.info("this model's decoder takes each cell's batch, but its fit batch column is not on record (a model "
                     "saved by an older jae): fine-tuning reads the batches from obs['batch'], the default column")
-    obs = cell_obs(data)
+    obs = cell_obs_of(data, [key])  # opened competition files: the second file's column too
     if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):
         logger.info("the data has no obs[%r], the batches this model's decoder was fitted with: fine-tuning gives "
                     "the decoder no batch (zeros) for every cell", key)

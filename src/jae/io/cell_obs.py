@@ -17,9 +17,9 @@ from .._words import count
 from .features import as_text
 from .validate import missing_text
 
-__all__ = ["cell_obs", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree", "agreeing_obs",
-           "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS", "unused_batches",
-           "pulled_name_fix", "mark_dropped", "warn_dropped", "DROPPED"]
+__all__ = ["cell_obs", "cell_obs_of", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree",
+           "agreeing_obs", "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS",
+           "unused_batches", "pulled_name_fix", "mark_dropped", "warn_dropped", "DROPPED"]
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +201,15 @@ def cell_obs(data, *, pulled: bool = True) -> pd.DataFrame | None:
         return obs if pulled or global_obs is None else _without_pulled(obs, list(named))
     obs = getattr(data, "obs", None)
     return obs if isinstance(obs, pd.DataFrame) else None
+
+
+def cell_obs_of(data, keys) -> pd.DataFrame | None:
+    """:func:`cell_obs` of ``data`` holding also the columns ``keys`` (those the caller reads, e.g. a batch column) that
+    only the second file of opened competition files holds (:meth:`jae.io.PairedFiles.with_columns`), as read whole
+    (:func:`jae.io.read_competition`) they are found in that modality's ``obs``."""
+    if getattr(data, "other_obs", None) is not None and hasattr(data, "with_columns"):
+        data = data.with_columns([k for k in keys if k], log=False)
+    return cell_obs(data)
 
 
 def _without_pulled(obs: pd.DataFrame, modalities: Sequence[str]) -> pd.DataFrame:

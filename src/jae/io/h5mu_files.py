@@ -113,6 +113,9 @@ def open_h5mu(
         return mosaic_files(parts, other_kind=other_kind)
     index = mods[rna][0].index
     columns = {}
+    if not global_obs.index.equals(index) and len(global_obs) == len(index) and global_obs.index.is_unique \
+            and global_obs.index.isin(index).all():  # the same cells in another order: each row by its cell's name
+        global_obs = global_obs.reindex(index)  # (their columns were dropped, as read whole they are kept)
     if global_obs.index.equals(index):
         for c in global_obs.columns:
             if c not in parts.pulled:  # MuData's copies of a modality's columns ('rna:batch'), as read whole

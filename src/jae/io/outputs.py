@@ -213,9 +213,9 @@ def check_outputs(
             if is_empty_folder(path):  # holds nothing to lose: written into as a new folder
                 continue
             if path.exists() and not any((path / marker).is_file() for marker in markers):
-                raise FileExistsError(
-                    f"{flag} {path} exists and is not a jae model folder (no {markers[0]}); choose another {flag}"
-                )
+                from ..model_folder import not_a_model_folder
+
+                raise not_a_model_folder(f"{flag} {path}", f"choose another {flag}")
             inside = [p for p in inputs if path.resolve() in p.resolve().parents]
             if inside:  # replacing the folder would delete the user's input with it
                 raise ValueError(

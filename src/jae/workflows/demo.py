@@ -194,8 +194,9 @@ def _check_replaceable(files: dict[str, Path]) -> None:
 
     model = files["model"]
     if model.exists() and not is_empty_folder(model) and not (model / "model.json").is_file():
-        raise FileExistsError(f"{model} exists and is not a jae model folder (no model.json), which is never "
-                              "replaced; move it or choose another out")
+        from ..model_folder import not_a_model_folder
+
+        raise not_a_model_folder(str(model), "choose another out")
     try:  # files beside an earlier model: refused by save, after training
         check_model_folder(model, kind="jae", overwrite=True)
     except FileExistsError as err:  # the demo's folder is out, as in the refusals above

@@ -169,6 +169,8 @@ def embed_files(
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
         logger.info("the model maps query cells %s (jae map): embedding without fine-tuning", _mapped_onto(model))
+    if isinstance(data, PairedFiles) and finetune_epochs != 0 and model.config.decoder_batch:  # the decoder's batches
+        data = data.with_columns([getattr(model, "batch_key", None) or "batch"])  # in the second file alone: read too
     batch_key = None if finetune_epochs == 0 else decoder_batch_key(model, data)  # decoder_batch: fit's column
     if finetune_epochs != 0:
         model = model if folder is not None else copy.deepcopy(model)

@@ -106,11 +106,7 @@ def evaluate_files(
     data = _rna_alone(inputs, baseline=baseline)
     if data is None:
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
-    from ..io.paired_files import PairedFiles
-
-    if isinstance(data, PairedFiles):  # a column named here that only the second competition file holds, as
-        data = data.with_columns([cell_type_key, batch_key, *(pseudotime_keys or ())])  # jae.evaluate finds it read whole
-    from ..report.settings import read_from
+    from ..report.settings import read_from  # (columns only the second competition file holds: jae.evaluate's)
 
     sources = [p for p in (inputs.mod1, inputs.mod2, inputs.h5mu, inputs.tenx, inputs.h5ad) if p is not None]
     with read_from(sources, inputs.annotations):  # data read whole (--h5ad, --10x): its files named in the report
