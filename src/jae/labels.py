@@ -312,7 +312,9 @@ def predict_cell_type(
     if _head_call(model) and observed is not None and not observed.all():
         alone_thresholds(model)
     # after the data and the embedding are checked: 20,000 voters embedded and a classifier fitted on them
-    V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
+    # one encoding of the voters serves the vote, the call and unsure_types' head logits (embed_transformed's numbers)
+    Z_vot = None if voters is None else model.latent_transformed(voters.features)
+    V = None if voters is None else model._readout(voters.features, Z_vot)
     linear = _linear(model, V)  # fitted once for every chunk
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
@@ -338,8 +340,7 @@ def predict_cell_type(
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": score > 1.0,
          "unknown_score": score}, index=index))
     if voters is not None and labels["unknown"].any():
-        _say_unsure(labels, unsure_types(  # the voters' head logits: one more pass over at most 20,000 cells
-            model, cal, model.latent_transformed(voters.features)[:, model.layout.block("cell_type")], voters.codes))
+        _say_unsure(labels, unsure_types(model, cal, Z_vot[:, model.layout.block("cell_type")], voters.codes))
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
         store_obs(data, labels, key_added)
     return labels
