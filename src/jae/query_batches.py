@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._words import not_a_key
+from ._words import first_names, not_a_key
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +20,7 @@ logger = logging.getLogger(__name__)
 def batch_names(names, n: int = 5) -> str:
     """The first ``n`` of ``names`` (:func:`shown_order`), comma-separated, then how many there are in all: a query of
     a batch per donor (hundreds) is named in a line of the log, not a page."""
-    names = shown_order(names)
-    return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
+    return first_names(shown_order(names), n, rest="in all")
 
 
 _NUMBER = re.compile(r"[+-]?\d+(\.\d*)?")
