@@ -129,7 +129,7 @@ def check_new_batches(batch, known, batch_key: str) -> None:
     if not present:  # not 'every query batch (none) is already known'
         raise ValueError("the query holds no cells (0 rows), so there is nothing to map: check the data and any "
                          "subsetting done before")
-    shown = ", ".join(repr(b) for b in shown_order(present)[:5]) + (", ..." if len(present) > 5 else "")
+    shown = first_names((repr(b) for b in shown_order(present)), rest="in all")
     raise ValueError(
         f"every query batch in obs[{batch_key!r}] ({shown}) is already known to the model (a reference batch, or "
         "mapped before), so there is nothing to map: embed these cells with the model as it is (jae embed --model "
