@@ -25,8 +25,8 @@ def test_the_voters_are_encoded_once_when_cells_are_called_unknown(cite, monkeyp
     rows, seen = [], []
     encode, unsure = cite.network.encode, jae.labels.unsure_types
     monkeypatch.setattr(cite.network, "encode", lambda x, *a, **k: rows.append(len(x)) or encode(x, *a, **k))
-    monkeypatch.setattr(jae.labels, "unsure_types",
-                        lambda model, cal, logits, codes: seen.append(logits.copy()) or unsure(model, cal, logits, codes))
+    monkeypatch.setattr(jae.labels, "unsure_types", lambda model, cal, logits, codes: seen.append(logits.copy())
+                        or unsure(model, cal, logits, codes))
     labels = cite.predict_cell_type(cells, embedding=emb)  # the embedding given: only the voters are encoded
     assert labels["unknown"].any()
     assert sum(rows) == len(cite.voters), rows
