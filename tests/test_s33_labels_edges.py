@@ -83,8 +83,8 @@ def test_a_bad_embedding_is_refused_before_the_voters_are_embedded(cite, cells, 
     emb = cite.embed(data, key_added=None)
     want = cite.predict_cell_type(data, embedding=emb)
     calls = []
-    real = type(cite).embed_transformed
-    monkeypatch.setattr(type(cite), "embed_transformed", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    real = type(cite).latent_transformed  # the voters' encoding (session 40: one latent_transformed serves all uses)
+    monkeypatch.setattr(type(cite), "latent_transformed", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
     nan = emb.copy()
     nan[3] = np.nan
     for bad, error in (("X_nope", KeyError), (emb[:, :4], ValueError), (nan, ValueError)):

@@ -1,9 +1,11 @@
 """Words for messages and logs: one way to put a count before a noun, one to write a measure beside its threshold,
-and one to name a value given in place of a column's name."""
+one to name a value given in place of a column's name, and one to shorten a long list of names."""
 
 from __future__ import annotations
 
-__all__ = ["count", "apart", "not_a_key", "with_article"]
+from typing import Literal
+
+__all__ = ["count", "apart", "not_a_key", "with_article", "first_names"]
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
@@ -16,6 +18,17 @@ def count(n: int, one: str, many: str | None = None) -> str:
     if many is None:
         many = one + ("es" if one.endswith(("s", "x", "z", "ch", "sh")) else "s")
     return f"{n} {many}"
+
+
+def first_names(names, n: int = 5, *, rest: Literal["more", "in all"] = "more") -> str:
+    """``names`` (text, as they are to be shown) comma-separated, only the first ``n`` when there are more, followed
+    by how many the list leaves out (``rest="more"``: ``'a, b, c, d, e and 7 more'``) or how many it has
+    (``rest="in all"``: ``'a, b, c, d, e, ... (12 in all)'``): a list of hundreds of names is said in one line."""
+    names = list(names)
+    shown = ", ".join(names[:n])
+    if len(names) <= n:
+        return shown
+    return shown + (f" and {len(names) - n} more" if rest == "more" else f", ... ({len(names)} in all)")
 
 
 def apart(value: float, bound: float, digits: int = 2) -> tuple[str, str]:

@@ -416,6 +416,7 @@ def _decoder_batches(model, data, cells: pd.Index, *, layer: str | None = "count
     """For a model whose decoder takes the batch (``decoder_batch=True``): each of ``cells``' batch code among the
     model's (-1, the decoder's zeros, for a batch it was not fitted on or a cell without one), read from the column
     the model was fitted with; None (zeros for every cell) when the data lacks it, or for other models."""
+    from ._words import first_names
     from .io.paired import batch_column, cell_obs, get_annotation
 
     if not model.network.n_condition:
@@ -443,7 +444,7 @@ def _decoder_batches(model, data, cells: pd.Index, *, layer: str | None = "count
         warn_numeric_twins(new, model.batches, key, what="the decoder gets no batch (zeros) for their cells")
         logger.info("%d of %d cells are of a batch this model's decoder was not fitted with (%s) or have no obs[%r]: "
                     "the decoder gets no batch (zeros) for them", int((codes < 0).sum()), len(codes),
-                    ", ".join(map(str, new[:5])) + (", ..." if len(new) > 5 else "") or "none", key)
+                    first_names(map(str, new), rest="in all") or "none", key)
     return codes
 
 

@@ -41,6 +41,7 @@ from .embedding_inputs import files_h5mu
 from .embedding_record import check_record, embedding_cells, embedding_table, given_observed
 from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, unvoted
 from .heldout_alone import alone_thresholds, placed_alone
+from ._words import first_names
 # the vote and mixture (labels_vote.py) and the unknown call (labels_unknown.py), kept importable from here
 from .labels_vote import _head_probabilities, _knn_distance, _linear, _mixed, vote
 from .labels_unknown import (SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, _head_call, _unknown_call, other_cells,
@@ -191,16 +192,15 @@ def calibrate(model, voters: Voters, cells: CalibrationCells, *, again: bool = F
     needed = round(1 / UNKNOWN_QUANTILE)  # cells a quantile at UNKNOWN_QUANTILE needs to be more than the minimum
     unsure = unsure_types(model, cal, Z_vot[:, model.layout.block("cell_type")], voters.codes)
     if unsure:
-        shown = ", ".join(f"{name!r} ({share:.0%} of its {n} training cell{'' if n == 1 else 's'})"
-                          for name, n, share in unsure[:5])
-        more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
+        shown = first_names(f"{name!r} ({share:.0%} of its {n} training cell{'' if n == 1 else 's'})"
+                            for name, n, share in unsure)
         logger.log(
             logging.DEBUG if again else logging.WARNING,
             "the 'unknown' call may flag many query cells of %d reference type%s, since the head is less sure of "
-            "most of the reference's own cells of %s than of all but %.0f%% of the held-out reference cells: %s%s. "
+            "most of the reference's own cells of %s than of all but %.0f%% of the held-out reference cells: %s. "
             "Their labels are given as usual: for %s read the confidence rather than the unknown flag, or fit the "
             "reference with more cells of %s", len(unsure), "" if len(unsure) == 1 else "s",
-            "it" if len(unsure) == 1 else "them", 100 * UNKNOWN_QUANTILE, shown, more,
+            "it" if len(unsure) == 1 else "them", 100 * UNKNOWN_QUANTILE, shown,
             "this type" if len(unsure) == 1 else "these types", "it" if len(unsure) == 1 else "them")
     if 0 < cal.n_heldout < needed:
         logger.warning(
@@ -312,7 +312,9 @@ def predict_cell_type(
     if _head_call(model) and observed is not None and not observed.all():
         alone_thresholds(model)
     # after the data and the embedding are checked: 20,000 voters embedded and a classifier fitted on them
-    V = None if voters is None else model.embed_transformed(voters.features)  # one pass serves the vote and the call
+    # one encoding of the voters serves the vote, the call and unsure_types' head logits (embed_transformed's numbers)
+    Z_vot = None if voters is None else model.latent_transformed(voters.features)
+    V = None if voters is None else model._readout(voters.features, Z_vot)
     linear = _linear(model, V)  # fitted once for every chunk
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
@@ -338,8 +340,7 @@ def predict_cell_type(
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": score > 1.0,
          "unknown_score": score}, index=index))
     if voters is not None and labels["unknown"].any():
-        _say_unsure(labels, unsure_types(  # the voters' head logits: one more pass over at most 20,000 cells
-            model, cal, model.latent_transformed(voters.features)[:, model.layout.block("cell_type")], voters.codes))
+        _say_unsure(labels, unsure_types(model, cal, Z_vot[:, model.layout.block("cell_type")], voters.codes))
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
         store_obs(data, labels, key_added)
     return labels
@@ -352,7 +353,7 @@ def _say_unsure(labels: pd.DataFrame, unsure: list) -> None:
     hit = labels["unknown"].to_numpy() & np.isin(called, [name for name, _, _ in unsure])
     if hit.any():
         names = [name for name, _, _ in unsure if (called[hit] == name).any()]
-        shown = ", ".join(repr(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        shown = first_names(repr(n) for n in names)
         logger.warning(
             "%d of the %d cells called unknown are labelled %s, reference type%s the head is less sure of than of "
             "all but %.0f%% of the held-out reference cells even on the reference's own cells (the fit said so): "

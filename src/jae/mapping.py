@@ -125,15 +125,15 @@ class QueryAdapter:
                     "embedded without a shift, as the reference model embeds them, which is right for its reference "
                     "cells (it was fitted without a batch column, so their batch names are not on record); cells of "
                     "new samples among them: map them first (map_query, jae map)",
-                    len(other), self.batch_key, ", ".join(shown_order(sorted(map(str, other.unique())))[:5]),
-                    ", ".join(shown_order(self.batches)[:5]))
+                    len(other), self.batch_key, batch_names(sorted(map(str, other.unique()))),
+                    batch_names(self.batches))
             elif len(other):
                 logger.warning(
                     "%d cells are of batches in the column %s that this model neither mapped nor was fitted on (%s; "
                     "mapped: %s): they are embedded without a shift, as the reference model embeds them; map them "
                     "first (map_query, jae map), or, if they are a mapped batch, name it as it was named then",
-                    len(other), self.batch_key, ", ".join(shown_order(sorted(map(str, other.unique())))[:5]),
-                    ", ".join(shown_order(self.batches)[:5]))
+                    len(other), self.batch_key, batch_names(sorted(map(str, other.unique()))),
+                    batch_names(self.batches))
         return batch
 
     def apply(self, X: np.ndarray, batch) -> np.ndarray:

@@ -22,6 +22,7 @@ from . import __version__
 from ._checkpoint_checks import _REFIT, DESCRIPTION, WEIGHTS, damaged_folder
 from ._flags import check_flags
 from ._model_json import json_text
+from ._words import first_names
 from .io.atomic import atomic_files, atomic_path
 from .io.outputs import check_model_folders
 from .io.paths import is_empty_folder, user_path
@@ -133,7 +134,7 @@ def check_model_folder(path: str | Path, *, kind: str, overwrite: bool, name: st
         raise ValueError(f"{where} holds a {found!r} model; overwrite=True replaces only a {kind!r} model: {other}")
     extra = sorted(entry.name for entry in path.iterdir() if entry.name not in _MODEL_FILES)
     if extra:  # the folder is replaced whole: an embedding or notes kept beside the model went with it, unsaid
-        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        shown = first_names(extra, 3)
         raise FileExistsError(f"{where} holds {shown} besides the model, which replacing the model folder would "
                               f"delete; move {'it' if len(extra) == 1 else 'them'} out of the folder or {other}")
     if not overwrite:

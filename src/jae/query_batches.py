@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._words import not_a_key
+from ._words import first_names, not_a_key
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +20,7 @@ logger = logging.getLogger(__name__)
 def batch_names(names, n: int = 5) -> str:
     """The first ``n`` of ``names`` (:func:`shown_order`), comma-separated, then how many there are in all: a query of
     a batch per donor (hundreds) is named in a line of the log, not a page."""
-    names = shown_order(names)
-    return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
+    return first_names(shown_order(names), n, rest="in all")
 
 
 _NUMBER = re.compile(r"[+-]?\d+(\.\d*)?")
@@ -131,7 +130,7 @@ def check_new_batches(batch, known, batch_key: str) -> None:
     if not present:  # not 'every query batch (none) is already known'
         raise ValueError("the query holds no cells (0 rows), so there is nothing to map: check the data and any "
                          "subsetting done before")
-    shown = ", ".join(repr(b) for b in shown_order(present)[:5]) + (", ..." if len(present) > 5 else "")
+    shown = first_names((repr(b) for b in shown_order(present)), rest="in all")
     raise ValueError(
         f"every query batch in obs[{batch_key!r}] ({shown}) is already known to the model (a reference batch, or "
         "mapped before), so there is nothing to map: embed these cells with the model as it is (jae embed --model "

@@ -41,6 +41,12 @@ CSC_WARN_BYTES = 250_000_000
 #: under a second and a tenth of the process itself (:data:`PROCESS_BYTES`), nothing a user need act on (the
 #: competition's starter files, CSC, of 1-2 MB, drew two or three INFO lines per command); INFO from it on.
 CSC_INFO_BYTES = 50_000_000
+#: Rows of the features that the statistics fitted after the features are made (the principal axes, the readout, the
+#: feature moments) read at a time on either path, each row as up to 256 values in float64 with its float32 copy and
+#: a float64 temporary: about 24 bytes a value (tracemalloc: 24-32 at 20,000-50,000 competition-shaped CITE-seq
+#: cells). The estimates left it out: streamed 19-28 % low from 50,000 cells on (1.11 GB estimated, 1.43 GB peak
+#: RSS at 50,000), read whole 13 % low at 50,000 (2.77 / 3.18 GB).
+STATS_ROWS, STATS_BYTES_PER_VALUE = 65_536, 24
 
 
 def read_whole_level(nbytes: int) -> int:
@@ -117,8 +123,12 @@ class FilesOnDisk:
 
         From the files' metadata only: what reading the files loads (every matrix of ``X`` and ``layers``, as
         stored), plus the preprocessing's working set (normalised SVD-fit sample, row-block temporaries, the
-        features of every cell) and the process itself. Measured against it (benchmarks/results/scale.md): 10k
-        competition-shaped Multiome cells read whole, 4.1 GB estimated / 4.4 GB peak RSS; 70k streamed, 3.2 / 2.5 GB.
+        features of every cell, a row chunk of the statistics fitted on them: :data:`STATS_ROWS`) and the process
+        itself. Measured against it (benchmarks/results/scale.md): 10k competition-shaped Multiome cells read whole,
+        4.1 GB estimated / 4.4 GB peak RSS; 70k streamed, 3.2 / 2.5 GB (both before the row chunk was counted);
+        competition-shaped CITE-seq (3 epochs, one thread), 20k / 50k / 100k cells streamed: 1.12 / 1.42 / 1.55 GB
+        estimated, 0.90 / 1.43 / 1.33 GB peak RSS (without the chunk: 1.00 / 1.11 / 1.15 GB); read whole: 1.71 / 3.08
+        / 4.41 GB estimated, 1.52 / 3.18 / 4.01-4.08 GB peak RSS (without the chunk: 1.59 / 2.77 / 4.01 GB).
         """
         return memory_needed(self.n_obs, self.counts, self.kinds, in_memory=in_memory)
 
@@ -235,6 +245,7 @@ def memory_needed(n_obs: int, counts, kinds, *, in_memory: bool) -> int:
     work = sum(int(sample * z * 8) for k, z in zip(kinds, nnz) if k != "ADT")  # normalised SVD sample
     work += max(int(3 * min(1.0, BLOCK_ROWS / n) * z * 8) for z in nnz)  # a block, its normalised and CSC copies
     work += n * 2 * 256 * 4 + PROCESS_BYTES  # features of every cell and a copy; the process itself
+    work += min(n, STATS_ROWS) * 256 * STATS_BYTES_PER_VALUE  # a row chunk of the statistics fitted after training
     if not in_memory:
         return work + sum(c.nbytes for c in counts if c.encoding == "csc_matrix")
     return work + sum(_stored_bytes(p, m) for p, m in dict.fromkeys((c.path, c.modality) for c in counts))

@@ -3,9 +3,10 @@
 :func:`plan_input` compares the files' estimated in-memory size (:meth:`jae.io.PairedFiles.memory_needed`) with a
 budget (by default half the available memory) and returns the data read whole, or the files to stream in row blocks;
 one log line says which and why. The budget only chooses between the two: it caps the memory of neither. The
-streaming path holds the process, a seeded sample of up to 20,000 cells for the SVD fit, one row block and the
-features of every cell, whatever the budget (its estimate is in the log line; 4,000 competition-shaped Multiome cells
-streamed at budgets of 100 MB and 400 MB both peaked at 1.6 GB).
+streaming path holds the process, a seeded sample of up to 20,000 cells for the SVD fit, one row block, the
+features of every cell and, after training, up to 65,536 cells' features at a time in float64, whatever the budget
+(its estimate is in the log line; 4,000 competition-shaped Multiome cells streamed at budgets of 100 MB and 400 MB
+both peaked at 1.6 GB).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
-from .._words import count
+from .._words import count, first_names
 from ..io.atomic import atomic_files, atomic_write, check_not_input, protected
 from ..io.paths import user_path
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
@@ -74,7 +74,7 @@ def check_earlier_report(folder: str | Path, *, overwrite: bool, what: str = "ou
     folder itself (the data's own, beside the report) would be replaced. ``what`` names the folder's argument."""
     earlier = [] if overwrite else holds_report(folder)
     if earlier:
-        shown = ", ".join(earlier[:4]) + (f" and {len(earlier) - 4} more" if len(earlier) > 4 else "")
+        shown = first_names(earlier, 4)
         raise FileExistsError(f"{what} {user_path(folder, name=what)} exists; pass overwrite=True to replace its "
                               f"earlier report ({shown}; other files there are kept) or choose another {what}")
 
@@ -137,8 +137,7 @@ def _absent(labels: np.ndarray, subset: np.ndarray, one: str, many: str) -> tupl
     absent = [f"{k} ({count(int(c), 'cell')})" for k, c in counts.items() if k not in shown]
     if not absent:
         return "", ""
-    more = f" and {len(absent) - 10} more" if len(absent) > 10 else ""
-    return count(len(absent), one, many), f"{one if len(absent) == 1 else many} {', '.join(absent[:10])}{more}"
+    return count(len(absent), one, many), f"{one if len(absent) == 1 else many} {first_names(absent, 10)}"
 
 
 def write_report(

@@ -7,6 +7,7 @@ import logging
 
 import numpy as np
 
+from .._words import first_names
 from ..query_batches import shown_order
 
 logger = logging.getLogger("jae.workflows.joint")  # said as embed_files' own line
@@ -25,7 +26,7 @@ def check_mapped_cells(model, data) -> None:
     if not len(batches) or np.isin(batches, mapped).any():
         return
     held = list(dict.fromkeys(batches.tolist()))
-    shown = ", ".join(repr(b) for b in held[:5]) + (f", ... ({len(held)} in all)" if len(held) > 5 else "")
+    shown = first_names((repr(b) for b in held), rest="in all")
     logger.warning(
         "none of the %d cells is of a batch this model mapped (%s, in obs[%r]; these cells': %s), so no cell gets "
         "a mapped shift: they are embedded as the reference model embeds them. If they are query cells mapped under "
