@@ -1,0 +1,174 @@
+"""New cells' SVD projections put back on the reference cells' scale (issue 15, session 40; a prototype, src unchanged).
+
+Why: the SVD bases are fitted on the reference cells, so those cells' projections carry their own noise along every
+component, while a new cell's projection carries only a random direction's share of its noise: new cells are less
+spread along the trailing components and neighbour each other rather than the reference cells of their type
+(``unknown_selection.md``, session 40). Candidate: divide each SVD column of a new cell by the component's shrink
+factor ``r_j = sqrt(m_out_j / m_in_j)``, the second moment of cells outside a basis's fit over that of the cells
+inside it, from a cross-fit over the reference cells (90% / 10% folds, enough folds for about 2,000 held-out cells or
+all cells once). Measured on the leave-one-type-out protocol's fits (``_unknown_select.protocol_split``: the same
+references, 20% test cells and left-out types, 30-epoch fits), the test cells embedded both ways: label transfer on
+the known test cells, the unknown call's AUROC and balanced accuracy, and how many of a known test cell's 10 nearest
+cells are reference cells (voters), over the share expected.
+
+    OMP_NUM_THREADS=1 python benchmarks/_new_cell_shrink.py --sets bmmc_multiome bmmc_cite --min-cells 30 --seeds 0 1 2 3 4 --jsonl s.jsonl
+    OMP_NUM_THREADS=1 python benchmarks/_new_cell_shrink.py --sets reapseq_pbmc pbmc10k_cite snare_mouse_cortex --max-ref 6000 --seeds 0 1 2 3 4 --jsonl s.jsonl
+    python benchmarks/_new_cell_shrink.py --report --jsonl s.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _quality_data import check_sets  # noqa: E402
+from _unknown_select import protocol_split  # noqa: E402
+from _unknown_types import _md  # noqa: E402
+from mapping import _with  # noqa: E402
+
+from jae import JAE, JAEConfig  # noqa: E402
+from jae.labels_unknown import SMOOTH_K, unknown_scores  # noqa: E402
+from jae.model.voters import nearest  # noqa: E402
+from jae.preprocess.svd import fit_svd  # noqa: E402
+
+#: held-out cells the cross-fit aims for (all cells once on smaller references)
+HELD_OUT = 2000
+
+
+def voter_share(vot: np.ndarray, new: np.ndarray, k: int = SMOOTH_K) -> float:
+    """Mean share of voters among each new cell's ``k`` nearest other cells (voters and new cells), over the share
+    expected were the new cells a sample of the voters' population."""
+    pool = np.vstack([vot, new]).astype(np.float32)
+    idx = nearest(pool, new.astype(np.float32), k + 1)[0]
+    own = idx == (len(vot) + np.arange(len(new)))[:, None]
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), k)
+    keep = np.ones(idx.shape, bool)
+    keep[np.arange(len(new)), drop] = False
+    idx = idx[keep].reshape(len(new), k)
+    return float((idx < len(vot)).mean() / (len(vot) / (len(vot) + len(new) - 1)))
+
+
+def shrink_factors(normed, k: int, seed: int) -> np.ndarray:
+    """``(k,)``: per rank, sqrt(second moment of held-out cells / of in-fold cells) on bases fitted to 90% folds."""
+    n = normed.shape[0]
+    folds = min(10, math.ceil(HELD_OUT / max(0.1 * n, 1)))
+    fold = np.random.default_rng(seed).permutation(n) % 10
+    m_in, m_out = np.zeros(k), np.zeros(k)
+    for f in range(folds):
+        basis = fit_svd(normed[fold != f], k, seed=seed)
+        kk = basis.n_components
+        m_in[:kk] += (basis.transform(normed[fold != f]).astype(np.float64) ** 2).mean(axis=0)
+        m_out[:kk] += (basis.transform(normed[fold == f]).astype(np.float64) ** 2).mean(axis=0)
+    return np.sqrt(np.where(m_in > 0, m_out / np.maximum(m_in, 1e-30), 1.0))
+
+
+def corrected(model, X: np.ndarray, counts: list, seed: int) -> np.ndarray:
+    """``X`` (new cells' features) with each SVD column divided by its shrink factor from the reference ``counts``."""
+    pre = model.preprocessor
+    out, col = X.copy(), 0
+    for i, width in enumerate(pre.widths):
+        if pre.bases[i] is not None:
+            r = shrink_factors(pre.normalise(i, counts[i]), pre.bases[i].n_components, seed)
+            out[:, col:col + width] /= np.clip(r, 1e-3, None).astype(np.float32)
+        col += width
+    return out
+
+
+def _counts(model, mdata) -> list:
+    """Each modality's counts of ``mdata`` in the model's feature order."""
+    pre = model.preprocessor
+    out = []
+    for name, names in zip(list(mdata.mod), pre.var_names):
+        a = mdata[name]
+        X = a.layers["counts"] if "counts" in a.layers else a.X
+        out.append(X[:, pd.Index(a.var_names).get_indexer(pd.Index(names))])
+    return out
+
+
+def run(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None) -> list[dict]:
+    from sklearn.metrics import roc_auc_score
+
+    qset, label, ref_rows, test, chosen = protocol_split(name, seed, n_types, min_cells, max_ref)
+    lab = label.astype(str).to_numpy()
+    config = replace(JAEConfig(), max_epochs=30)
+    rows = []
+    for novel in chosen:
+        t = time.perf_counter()
+        fit_rows = ref_rows & ~test & (lab != novel)
+        ref = _with(qset, label.where(fit_rows))[fit_rows].copy()
+        model = JAE(config, seed=seed, device="cpu").fit(ref, cell_type_key="ct", progress_bar=False)
+        pos, neg = ref_rows & (lab == novel), ref_rows & test & (lab != novel)
+        data = qset.mdata[pos | neg].copy()
+        X = model._features(data, layer="counts")[0]
+        is_new, truth = pos[pos | neg], lab[pos | neg]
+        n_ct = model.layout.n_cell_type
+        vot = model.embed_transformed(model.voters.features)[:, n_ct:]
+        variants = {"as now": X, "shrink-corrected": corrected(model, X, _counts(model, ref), seed)}
+        for variant, Xv in variants.items():
+            E = model.embed_transformed(Xv)
+            call = unknown_scores(model, E)["head_or_far"]
+            pred = model.predict_cell_type(data, embedding=E)["cell_type"].astype(str).to_numpy()
+            known = ~is_new
+            rows.append({"set": name, "seed": seed, "left-out": novel, "variant": variant,
+                         "accuracy": float((pred[known] == truth[known]).mean()),
+                         "AUROC": float(roc_auc_score(is_new, call)),
+                         "left-out flagged": float((call > 1)[is_new].mean()),
+                         "known flagged": float((call > 1)[known].mean()),
+                         "voter share": voter_share(vot, E[known, n_ct:]),
+                         "s": round(time.perf_counter() - t, 1)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def report(df: pd.DataFrame) -> str:
+    df = df.copy()
+    df["balanced accuracy"] = (df["left-out flagged"] + 1 - df["known flagged"]) / 2
+    text = [f"{df.groupby(['set', 'seed']).ngroups} set-seeds, {len(df) // df['variant'].nunique()} fits\n"]
+    for what in ("accuracy", "AUROC", "balanced accuracy", "known flagged", "left-out flagged", "voter share"):
+        t = df.groupby(["variant", "set"])[what].mean().unstack("set")
+        t["mean"] = t.mean(axis=1)
+        t["worst"] = t.drop(columns="mean").min(axis=1)
+        text.append(f"## {what}\n\n" + _md(t) + "\n")
+    per_seed = df.pivot_table(index=["set", "seed"], columns="variant", values="accuracy")
+    diff = (per_seed["shrink-corrected"] - per_seed["as now"]).unstack("seed").round(3)
+    text.append("## accuracy, corrected minus as now, per set and seed\n\n" + _md(diff) + "\n")
+    return "\n".join(text)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--sets", nargs="+", default=[])
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument("--types", type=int, default=2, help="left-out types per set and seed")
+    p.add_argument("--min-cells", type=int, default=50)
+    p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
+    p.add_argument("--jsonl", type=Path, required=True, help="rows appended here")
+    p.add_argument("--report", action="store_true", help="only report the rows in --jsonl")
+    args = p.parse_args(argv)
+    if args.report:
+        print(report(pd.read_json(args.jsonl, lines=True)))
+        return 0
+    check_sets(p, args.sets, None)
+    logging.basicConfig(level=logging.ERROR)
+    warnings.filterwarnings("ignore")
+    for name in args.sets:
+        for seed in args.seeds:
+            with args.jsonl.open("a") as fh:
+                for row in run(name, seed, args.types, args.min_cells, args.max_ref):
+                    fh.write(json.dumps(row) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
