@@ -45,7 +45,7 @@ def test_known_batches_refusal_in_numeric_order():
     from jae.query_batches import check_new_batches
 
     names = [str(i) for i in range(12)]
-    with pytest.raises(ValueError, match=r"\('0', '1', '2', '3', '4', \.\.\.\)"):
+    with pytest.raises(ValueError, match=r"\('0', '1', '2', '3', '4', \.\.\. \(12 in all\)\)"):  # the count since s40
         check_new_batches(names, set(names), "batch")
 
 
