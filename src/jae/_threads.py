@@ -7,12 +7,12 @@ cores unless ``NUMBA_NUM_THREADS`` says otherwise); numba's count when unset.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import numba
 
-__all__ = ["compute_threads", "numba_threads", "start_numba_pool"]
+__all__ = ["compute_threads", "numba_threads", "start_numba_pool", "threads_within_memory"]
 
 
 def compute_threads() -> int:
@@ -22,6 +22,21 @@ def compute_threads() -> int:
     except ValueError:
         n = 0
     return max(1, min(n, numba.config.NUMBA_NUM_THREADS)) if n > 0 else numba.config.NUMBA_NUM_THREADS
+
+
+def threads_within_memory(threads: int, task_bytes: Sequence[int]) -> tuple[int, int]:
+    """``(workers, budget)``: how many of ``threads`` a pool of tasks holding ``task_bytes`` each while they run
+    takes (at least 1, at most one per task): the most whose largest tasks' summed bytes fit in ``budget``, the memory
+    budget's rule (:func:`jae.io.plan.default_memory_budget`: half the memory available now). Each task's numbers are
+    its own: the count changes the memory and the time, not a result."""
+    from .io.plan import default_memory_budget
+
+    budget = default_memory_budget()
+    largest = sorted((int(b) for b in task_bytes), reverse=True)[: max(1, threads)]
+    workers = 1
+    while workers < len(largest) and sum(largest[: workers + 1]) <= budget:
+        workers += 1
+    return workers, budget
 
 
 def start_numba_pool() -> None:

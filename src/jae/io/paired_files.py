@@ -118,8 +118,9 @@ class FilesOnDisk:
             obs.attrs[DROPPED] = dropped
         return replace(self, obs=obs, joins=self.joins + ((list(paths), replace_existing, what),))
 
-    def memory_needed(self, *, in_memory: bool) -> int:
-        """Estimated peak bytes of fitting on this data, read into memory (``in_memory``) or streamed.
+    def memory_needed(self, *, in_memory: bool, statistics: bool = True) -> int:
+        """Estimated peak bytes of fitting on this data, read into memory (``in_memory``) or streamed; without the
+        statistics' row chunk (``statistics=False``) for embedding and mapping, which fit none.
 
         From the files' metadata only: what reading the files loads (every matrix of ``X`` and ``layers``, as
         stored), plus the preprocessing's working set (normalised SVD-fit sample, row-block temporaries, the
@@ -130,7 +131,7 @@ class FilesOnDisk:
         estimated, 0.90 / 1.43 / 1.33 GB peak RSS (without the chunk: 1.00 / 1.11 / 1.15 GB); read whole: 1.71 / 3.08
         / 4.41 GB estimated, 1.52 / 3.18 / 4.01-4.08 GB peak RSS (without the chunk: 1.59 / 2.77 / 4.01 GB).
         """
-        return memory_needed(self.n_obs, self.counts, self.kinds, in_memory=in_memory)
+        return memory_needed(self.n_obs, self.counts, self.kinds, in_memory=in_memory, statistics=statistics)
 
 
 @dataclass(frozen=True)
@@ -234,9 +235,10 @@ def row_source(counts: BackedCounts, name: str, *, what: str = "counts"):
     return InMemoryCounts(counts.read())
 
 
-def memory_needed(n_obs: int, counts, kinds, *, in_memory: bool) -> int:
+def memory_needed(n_obs: int, counts, kinds, *, in_memory: bool, statistics: bool = True) -> int:
     """Estimated peak bytes of fitting on ``n_obs`` cells whose counts (:class:`~jae.io.chunked.BackedCounts`) are
-    read into memory (``in_memory``) or streamed (see :meth:`PairedFiles.memory_needed`)."""
+    read into memory (``in_memory``) or streamed (see :meth:`PairedFiles.memory_needed`; ``statistics``: with the
+    row chunk of the statistics fitted after training)."""
     from ..preprocess.pipeline import BLOCK_ROWS, SVD_FIT_CELLS
 
     n = max(n_obs, 1)
@@ -245,7 +247,8 @@ def memory_needed(n_obs: int, counts, kinds, *, in_memory: bool) -> int:
     work = sum(int(sample * z * 8) for k, z in zip(kinds, nnz) if k != "ADT")  # normalised SVD sample
     work += max(int(3 * min(1.0, BLOCK_ROWS / n) * z * 8) for z in nnz)  # a block, its normalised and CSC copies
     work += n * 2 * 256 * 4 + PROCESS_BYTES  # features of every cell and a copy; the process itself
-    work += min(n, STATS_ROWS) * 256 * STATS_BYTES_PER_VALUE  # a row chunk of the statistics fitted after training
+    if statistics:  # a row chunk of the statistics fitted after training
+        work += min(n, STATS_ROWS) * 256 * STATS_BYTES_PER_VALUE
     if not in_memory:
         return work + sum(c.nbytes for c in counts if c.encoding == "csc_matrix")
     return work + sum(_stored_bytes(p, m) for p, m in dict.fromkeys((c.path, c.modality) for c in counts))

@@ -158,17 +158,18 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
         else:
             logger.debug("%s: data already in memory; preprocessing in row blocks", what)  # no choice was made
         return unique_split(modalities_of(data, layer=layer)[0], data) if isinstance(data, ad.AnnData) else data
-    need = files.memory_needed(in_memory=True)
     if once and not getattr(files, "misordered", None):
         csc = [str(n) for n, c in zip(files.names, files.counts) if getattr(c, "encoding", None) == "csc_matrix"]
         logger.debug(  # nothing to act on: embed and map stream whatever the budget (CSC counts: row_source says so)
             "%s: streaming path: reading %s once, in row blocks%s (about %s for the data; reading it whole, about %s, "
             "would save no time: the features are computed in one pass; both beside the process's own %s)", what,
             files, f", but the counts of {' and '.join(csc)}, stored CSC, whole" if csc else "",
-            _data(files.memory_needed(in_memory=False)), _data(need), format_bytes(PROCESS_BYTES),
+            _data(files.memory_needed(in_memory=False, statistics=False)),  # embed and map fit no statistics
+            _data(files.memory_needed(in_memory=True, statistics=False)), format_bytes(PROCESS_BYTES),
         )
         warn_dropped(files.obs)  # obs columns a modality's values of are dropped: said as when read whole
         return files
+    need = files.memory_needed(in_memory=True)
     if need <= budget:
         logger.info(
             "%s: in-memory path: reading %s needs about %s (%s for the data, %s the process itself), within the "

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._threads import compute_threads
+from .._threads import compute_threads, threads_within_memory
 from ..config import as_seed
 from ..preprocess.cell_cycle import CellCycleGenes, CellCycleScorer, add_grouped, score_cell_cycle, score_grouped
 from ._graph import _as_float_matrix
@@ -230,7 +230,7 @@ def cell_cycle_reference_blocks(
     R^2 of the top PCs on 10,000 cells); the scores (what the embedding is compared with) are those of all cells, as
     in memory up to the summation order of the gene means. Each pass reads a block once for every batch; the batches'
     shares (seeded ARPACK runs) are computed side by side on the compute threads (:func:`jae._threads.compute_threads`),
-    the same numbers as one at a time.
+    as many at a time as half the memory available holds, the same numbers as one at a time.
 
     Parameters
     ----------
@@ -316,11 +316,11 @@ def cell_cycle_reference_blocks(
         return variance_explained(sub, covs[b][at], n_comps=n_comps, seed=seed)
 
     # the batches' shares are independent (each a seeded ARPACK run, ~7 s CPU on 10,000 cells, single-threaded:
-    # 12 batches were 80% of the reference's time), so they run side by side on the compute threads, each with one
-    # BLAS thread; every share is the same number as when computed alone
+    # 12 batches were 80% of the reference's time), so they run side by side on the compute threads (as many as their
+    # working memory allows), each with one BLAS thread; every share is the same number as when computed alone
     from threadpoolctl import threadpool_limits
 
-    workers = max(1, min(compute_threads(), len(names)))
+    workers = _share_workers(picked, len(var_names), n_comps)
     with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
         before = list(pool.map(share, range(len(names))))
     for b, name in enumerate(names):
@@ -329,6 +329,24 @@ def cell_cycle_reference_blocks(
                      len(sample_rows[b]), len(cells[b]))
     return _built(CellCycleReference(tuple(str(b) for b in names), tuple(cells), tuple(covs), np.asarray(before),
                                      n_comps, genes.counts))
+
+
+def _share_workers(picked: list[list], n_genes: int, n_comps: int) -> int:
+    """Threads for the batches' shares: the compute threads, one per batch at most, and no more than the largest
+    batches' working memory fits in half the memory available. A running share holds its sample stacked while the
+    parts go, then a transposed copy (twice the sample's bytes: 16 a nonzero of float32 CSR) and the PCA's gene-side
+    vectors; 20,000 competition-shaped CITE-seq cells in 12 batches peaked at 1.04 GB on one thread, 1.50 GB on 8."""
+    sample = [sum(p.data.nbytes + p.indices.nbytes + p.indptr.nbytes for p in parts) for parts in picked]
+    working = [2 * b + n_comps * n_genes * 16 for b in sample]
+    threads = max(1, min(compute_threads(), len(picked)))
+    workers, budget = threads_within_memory(threads, working)
+    if workers < threads:
+        from ..io.chunked import format_bytes
+
+        log.info("cc_cons: the %d batches' GEX variance shares run %d at a time, not %d: each holds up to %s while "
+                 "computed, and the memory budget (half the memory available) is %s: the same shares, fewer at a "
+                 "time", len(picked), workers, threads, format_bytes(max(working)), format_bytes(budget))
+    return workers
 
 
 def cc_cons_details(embedding, reference: CellCycleReference) -> pd.DataFrame:

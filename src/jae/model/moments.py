@@ -64,6 +64,7 @@ class FeatureMoments:
             block = np.asarray(X[idx[s:s + chunk]], dtype=np.float64)
             total += block.sum(axis=0)
             outer += block.T @ block
+        del block  # the last chunk, else held through the second pass
         if not np.isfinite(total).all():  # else a NaN Gaussian: every query completion would come back NaN
             raise ValueError("X holds NaN or infinite values in the rows used: no mean or covariance; leave those "
                              "cells out (rows=: e.g. the cells measured in every modality)")
@@ -71,8 +72,12 @@ class FeatureMoments:
         S = outer / n - np.outer(mean, mean)
         S = (S + S.T) / 2
         fourth = 0.0  # sum over cells of |x - mean|^4
-        for s in range(0, len(idx), chunk):
-            sq = ((np.asarray(X[idx[s:s + chunk]], dtype=np.float64) - mean) ** 2).sum(axis=1)
+        for s in range(0, len(idx), chunk):  # in place: one float64 chunk at a time, not two (same numbers)
+            diff = np.asarray(X[idx[s:s + chunk]], dtype=np.float64)  # a copy: X[positions] is one
+            diff -= mean
+            diff **= 2
+            sq = diff.sum(axis=1)
+            del diff
             fourth += float((sq ** 2).sum())
         mu = float(np.trace(S)) / max(d, 1)
         delta = float(((S - mu * np.eye(d)) ** 2).sum())
