@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -65,7 +66,16 @@ def default_memory_budget() -> int:
 
 def available_memory() -> int | None:
     """Bytes of memory available now (``MemAvailable`` in ``/proc/meminfo``, else the free physical pages), None when
-    unknown."""
+    unknown; at most what this process's control group (a container's or a SLURM job's memory limit) has left, which
+    the machine's figure does not know: a job limited to 16 GB on a 512 GB node was given a budget of half the node."""
+    machine = _machine_available()
+    group = _cgroup_available()
+    if group is None:
+        return machine
+    return group if machine is None else min(machine, group)
+
+
+def _machine_available() -> int | None:
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
@@ -77,6 +87,58 @@ def available_memory() -> int | None:
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
         return None
+
+
+#: Where the control groups are mounted and where a process's own are listed (tests point them elsewhere).
+CGROUP_ROOT, PROC_CGROUP = "/sys/fs/cgroup", "/proc/self/cgroup"
+#: Limits at or above this are "no limit" (cgroup v1 writes one near 2**63).
+_NO_LIMIT = 2**60
+
+
+def _cgroup_available() -> int | None:
+    """Bytes this process's memory control group has left: its tightest limit over its own group and the groups
+    above it, minus the group's use without the page cache it can reclaim (``inactive_file``); None without a limit
+    (or on a system without control groups). cgroup v2 (``memory.max``, ``memory.current``) and v1
+    (``memory.limit_in_bytes``, ``memory.usage_in_bytes``)."""
+    try:
+        lines = Path(PROC_CGROUP).read_text().splitlines()
+    except OSError:
+        return None
+    best = None
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if controllers == "":  # v2: the one unified hierarchy
+            base, files = Path(CGROUP_ROOT), ("memory.max", "memory.current", "inactive_file")
+        elif "memory" in controllers.split(","):
+            base, files = Path(CGROUP_ROOT) / "memory", ("memory.limit_in_bytes", "memory.usage_in_bytes",
+                                                          "total_inactive_file")
+        else:
+            continue
+        parts = [q for q in path.strip().split("/") if q]
+        for depth in range(len(parts), -1, -1):  # the group, then each group above it (a container sees only "/")
+            left = _group_left(base.joinpath(*parts[:depth]), *files)
+            if left is not None:
+                best = left if best is None else min(best, left)
+    return best
+
+
+def _group_left(folder: Path, limit_file: str, usage_file: str, cache_key: str) -> int | None:
+    try:
+        limit = (folder / limit_file).read_text().strip()
+        usage = int((folder / usage_file).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if limit == "max" or not limit.isdigit() or int(limit) >= _NO_LIMIT:
+        return None
+    cache = 0
+    try:
+        for line in (folder / "memory.stat").read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key == cache_key and value.strip().isdigit():
+                cache = int(value)
+    except OSError:
+        pass
+    return max(int(limit) - max(usage - cache, 0), 0)
 
 
 def opened(data, *, layer: str | None = "counts"):
