@@ -16,9 +16,10 @@ __all__ = ["compute_threads", "numba_threads", "start_numba_pool", "threads_with
 
 
 def compute_threads() -> int:
-    """Threads for the streaming SVD's sparse products and the label vote's neighbour search."""
+    """Threads for the streaming SVD's sparse products and the label vote's neighbour search. ``OMP_NUM_THREADS`` in
+    OpenMP's list form (``4,1``: 4 threads, then 1 in nested regions) counts its first level, as torch and BLAS do."""
     try:
-        n = int(os.environ.get("OMP_NUM_THREADS", "0"))
+        n = int(os.environ.get("OMP_NUM_THREADS", "0").split(",")[0].strip() or "0")
     except ValueError:
         n = 0
     return max(1, min(n, numba.config.NUMBA_NUM_THREADS)) if n > 0 else numba.config.NUMBA_NUM_THREADS
