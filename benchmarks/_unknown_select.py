@@ -458,7 +458,6 @@ def _snn_smooth(E: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     the Jaccard overlap of the two cells' neighbour lists (self included; the cell's own weight 1), as Seurat's shared
     nearest-neighbour graph weighs edges. A neighbour across a border (a known relative's cell beside a missing
     type's group) shares few neighbours with the cell and weighs little; one inside the same group shares many."""
-    from jae.labels import nearest
 
     score = np.asarray(score, np.float64)
     n = len(score)
