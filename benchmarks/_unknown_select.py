@@ -603,10 +603,18 @@ def main(argv=None) -> int:
     for name in args.sets:
         for seed in args.seeds:
             df = pd.DataFrame(run(name, seed, args.types, args.min_cells, config, args.max_ref))
+            if df.empty:  # an empty frame wrote a blank --csv that the next seed's read_csv stopped on
+                print(f"{name} seed {seed}: no reference type has {args.min_cells} cells or more, so none was left "
+                      "out; lower --min-cells (the recorded bmmc runs pass --min-cells 30)",
+                      file=sys.stderr, flush=True)
+                continue
             if args.csv is not None:
                 saved = pd.read_csv(args.csv) if args.csv.exists() else None
                 write_text(args.csv, pd.concat([saved, df]).to_csv(index=False))  # the earlier rows kept on a kill
             frames.append(df)
+    if not frames:
+        print("no set and seed left a type out; nothing to report", file=sys.stderr)
+        return 1
     text = report(pd.concat(frames))
     print(text)
     if args.out is not None:
