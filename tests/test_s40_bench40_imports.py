@@ -68,3 +68,22 @@ def test_every_script_imports(bench_path):
         except Exception as err:  # noqa: BLE001 - report every script that fails, not the first
             failed.append(f"{path.name}: {type(err).__name__}: {err}")
     assert not failed, "; ".join(failed)
+
+
+#: Names the scripts give a fitted ``jae.JAE`` (``model = JAE(...).fit(...)``, ``ref``, ``m``).
+MODEL_NAMES = {"model", "ref", "m"}
+
+
+def test_every_private_jae_method_the_scripts_call_exists():
+    """The scripts reach into the model (``model._features``, ``model._readout``, ...); a rename in src broke them
+    only when a run got there."""
+    import jae
+
+    missing = []
+    for path in SCRIPTS:
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in MODEL_NAMES
+                    and node.attr.startswith("_") and not node.attr.startswith("__")
+                    and not hasattr(jae.JAE, node.attr)):
+                missing.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
+    assert not missing, "benchmark scripts use JAE attributes that no longer exist: " + "; ".join(missing)
