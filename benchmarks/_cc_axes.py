@@ -11,6 +11,7 @@ Usage: OMP_NUM_THREADS=1 python benchmarks/_cc_axes.py reapseq_800 snare_1300 pb
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
@@ -22,7 +23,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jae  # noqa: E402
-from _quality_data import load_set  # noqa: E402
+from _quality_data import check_sets, load_set  # noqa: E402
 from jae.config import JAEConfig  # noqa: E402
 from jae.metrics.cell_cycle_cons import cc_cons_details, cell_cycle_reference  # noqa: E402
 from jae.metrics.pc_regression import variance_explained  # noqa: E402
@@ -69,4 +70,8 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("sets", nargs="+", help="set names (shared, simulated or subsampled, e.g. reapseq_800)")
+    names = p.parse_args().sets
+    check_sets(p, names, None)  # a mistyped name or missing data stops here, not after the sets before it
+    main(names)

@@ -23,7 +23,7 @@ import torch  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jae  # noqa: E402
 import jae.baseline  # noqa: E402
-from _quality_data import load_set, reference_mask, validation_split  # noqa: E402
+from _quality_data import check_sets, load_set, reference_mask, validation_split  # noqa: E402
 from _quality_score import Scorer, label_accuracy  # noqa: E402
 from jae.config import JAEConfig  # noqa: E402
 
@@ -621,11 +621,13 @@ def run(name, seeds, out_path, settings):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--sets", nargs="+")
+    p.add_argument("--sets", nargs="+", required=True)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    p.add_argument("--settings", nargs="+", default=["pretrained", "online"])
-    p.add_argument("--out", default="/tmp/variants.jsonl")
+    # a name other than these two was run as online and recorded under that name
+    p.add_argument("--settings", nargs="+", choices=["pretrained", "online"], default=["pretrained", "online"])
+    p.add_argument("--out", default="/tmp/variants.jsonl", help="rows appended here (JSON lines)")
     a = p.parse_args()
+    check_sets(p, a.sets, Path(a.out))  # a mistyped set, missing data or --out folder: one line before the first fit
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("jae").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore")

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     unknown = [s for s in args.sets if s not in (*SETS, *SIMULATED, *SUBSAMPLED)]
     if unknown:
-        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join(SETS)}")
+        p.error(f"--sets {unknown[0]} is no set; sets: {', '.join((*SETS, *SIMULATED, *SUBSAMPLED))}")
     if not args.sets or not args.seeds:
         p.error("--sets and --seeds need at least one value each")
     if args.out.exists() and not args.overwrite:

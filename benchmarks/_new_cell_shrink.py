@@ -157,9 +157,15 @@ def main(argv=None) -> int:
     p.add_argument("--report", action="store_true", help="only report the rows in --jsonl")
     args = p.parse_args(argv)
     if args.report:
+        if not args.jsonl.is_file():  # else a ValueError traceback from pandas ('Expected object or value')
+            p.error(f"--report: no {args.jsonl}; pass the --jsonl of an earlier run")
         print(report(pd.read_json(args.jsonl, lines=True)))
         return 0
+    if not args.sets:  # else nothing ran and nothing was said
+        p.error("--sets: name at least one set (or pass --report to read --jsonl)")
     check_sets(p, args.sets, None)
+    if not args.jsonl.resolve().parent.is_dir():  # else the first fit ran, then a traceback
+        p.error(f"--jsonl {args.jsonl}: folder {args.jsonl.parent} does not exist")
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")
     for name in args.sets:

@@ -246,7 +246,7 @@ def load_set(name: str, root: Path | None = None) -> QualitySet:
         return load_simulated(name)
     if name in SUBSAMPLED:
         return subsample(load_set(SUBSAMPLED[name][0], root), name, SUBSAMPLED[name][1])
-    raise KeyError(f"unknown data set {name!r}; choose from {SETS}")
+    raise KeyError(f"unknown data set {name!r}; choose from {', '.join((*SETS, *SIMULATED, *SUBSAMPLED))}")
 
 
 def reference_mask(name: str, obs: pd.DataFrame, *, seed: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import numpy as np  # noqa: E402
+from _quality_data import check_sets  # noqa: E402
 from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
@@ -26,6 +27,9 @@ _args.add_argument("seed", type=int)
 _args.add_argument("epochs", type=int, help="finetune epochs")
 _parsed = _args.parse_args()
 name, seed, epochs = _parsed.set, _parsed.seed, _parsed.epochs
+check_sets(_args, [name], None)  # a mistyped set or missing data: one line, not a KeyError traceback
+if epochs < 0:
+    _args.error(f"epochs: {epochs} finetune epochs; pass 0 or more")
 qset, query, labelled, label, ref_rows, _ = _setup(name, seed)
 cfg = JAEConfig(max_epochs=30)
 model = JAE(cfg, seed=seed, device="cpu").fit(_with(qset, label.where(ref_rows))[ref_rows].copy(), cell_type_key="ct",

@@ -458,7 +458,6 @@ def _snn_smooth(E: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     the Jaccard overlap of the two cells' neighbour lists (self included; the cell's own weight 1), as Seurat's shared
     nearest-neighbour graph weighs edges. A neighbour across a border (a known relative's cell beside a missing
     type's group) shares few neighbours with the cell and weighs little; one inside the same group shares many."""
-    from jae.labels import nearest
 
     score = np.asarray(score, np.float64)
     n = len(score)
@@ -604,10 +603,18 @@ def main(argv=None) -> int:
     for name in args.sets:
         for seed in args.seeds:
             df = pd.DataFrame(run(name, seed, args.types, args.min_cells, config, args.max_ref))
+            if df.empty:  # an empty frame wrote a blank --csv that the next seed's read_csv stopped on
+                print(f"{name} seed {seed}: no reference type has {args.min_cells} cells or more, so none was left "
+                      "out; lower --min-cells (the recorded bmmc runs pass --min-cells 30)",
+                      file=sys.stderr, flush=True)
+                continue
             if args.csv is not None:
                 saved = pd.read_csv(args.csv) if args.csv.exists() else None
                 write_text(args.csv, pd.concat([saved, df]).to_csv(index=False))  # the earlier rows kept on a kill
             frames.append(df)
+    if not frames:
+        print("no set and seed left a type out; nothing to report", file=sys.stderr)
+        return 1
     text = report(pd.concat(frames))
     print(text)
     if args.out is not None:

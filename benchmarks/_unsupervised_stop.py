@@ -18,7 +18,7 @@ fit is then measured by:
 Rows are appended to ``--jsonl``; ``--report`` prints the table of differences from the seed's rule.
 
     OMP_NUM_THREADS=1 python benchmarks/_unsupervised_stop.py --sets reapseq_pbmc pbmc10k_cite --seeds 0 1 2 3 4
-    python benchmarks/_unsupervised_stop.py --report
+    python benchmarks/_unsupervised_stop.py --report   # the recorded rows (results/unsupervised_stop.jsonl)
 """
 
 from __future__ import annotations
@@ -29,18 +29,22 @@ import json
 import logging
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import mudata
 import numpy as np
 
 import jae
-from _quality_data import SIMULATED, load_set, load_simulated
+from _quality_data import SIMULATED, check_sets, load_set, load_simulated
 from _quality_score import Scorer
 from jae.config import JAEConfig
 from jae.imputation import _decoded
 from jae.query import query_features
 
 log = logging.getLogger("unsupervised_stop")
+
+#: The rows behind tuning.md's round-53 table; what ``--report`` reads when no ``--jsonl`` is given.
+RECORDED = Path(__file__).resolve().parent / "results" / "unsupervised_stop.jsonl"
 
 BASE = JAEConfig(mode="unsupervised", epoch_tolerance_unsupervised=0.0)
 
@@ -121,7 +125,8 @@ def run(name: str, seed: int, tolerances, jsonl: str) -> None:
 
 
 def report(jsonl: str) -> None:
-    rows = [json.loads(line) for line in open(jsonl)]
+    with open(jsonl) as fh:
+        rows = [json.loads(line) for line in fh]
     full = {(r["set"], r["seed"]): r for r in rows if "tol" not in r}
     table = collections.defaultdict(list)
     for r in rows:
@@ -144,17 +149,28 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=["bmmc_cite", "bmmc_multiome", "reapseq_pbmc", "pbmc10k_cite"])
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--tolerances", nargs="+", type=float, default=[1e-3, 3e-3, 1e-2])
-    ap.add_argument("--jsonl", default="unsupervised_stop.jsonl")
+    ap.add_argument("--jsonl", default=None,
+                    help="rows appended here (default: unsupervised_stop.jsonl in the working folder); with --report, "
+                         f"read from here (default: the recorded rows, {RECORDED.relative_to(RECORDED.parents[2])})")
     ap.add_argument("--report", action="store_true", help="print the table of --jsonl and stop")
     args = ap.parse_args()
+    if args.report:
+        jsonl = Path(args.jsonl) if args.jsonl else RECORDED
+        if not jsonl.is_file():
+            ap.error(f"--report: no {jsonl}; pass the --jsonl of an earlier run")
+    else:
+        jsonl = Path(args.jsonl or "unsupervised_stop.jsonl")
+        check_sets(ap, args.sets, None)  # a mistyped set or missing data: one line before the first fit
+        if not jsonl.resolve().parent.is_dir():
+            ap.error(f"--jsonl {jsonl}: folder {jsonl.parent} does not exist")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("jae").setLevel(logging.WARNING)
     if args.report:
-        report(args.jsonl)
+        report(str(jsonl))
         return
     for seed in args.seeds:
         for name in args.sets:
-            run(name, seed, args.tolerances, args.jsonl)
+            run(name, seed, args.tolerances, str(jsonl))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ For each size (cells x peaks): a model fitted on a few hundred of the cells, the
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -86,5 +87,18 @@ def main(sizes=((1000, 4000), (2000, 4000), (4000, 4000), (4000, 8000))):
               f"{layer_held / 1e6:15.1f}  {rss / 1e6:13.1f}  {embed_rss / 1e6:19.1f}", flush=True)
 
 
+def _size(text: str) -> tuple[int, int]:
+    """``CELLSxPEAKS`` (e.g. ``2000x4000``) as two counts (``jae.simulate`` needs at least 2 cells)."""
+    cells, sep, peaks = text.partition("x")
+    if not (sep and cells.isdigit() and peaks.isdigit() and int(cells) >= 2 and int(peaks) >= 1):
+        raise argparse.ArgumentTypeError(f"{text!r} is not CELLSxPEAKS with at least 2 cells and 1 peak, "
+                                         "e.g. 2000x4000")
+    return int(cells), int(peaks)
+
+
 if __name__ == "__main__":
-    main(*(() if len(sys.argv) < 2 else ([tuple(map(int, a.split("x"))) for a in sys.argv[1:]],)))
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("sizes", nargs="*", type=_size, metavar="CELLSxPEAKS",
+                   help="sizes to measure (default: the four of benchmarks/results/impute_memory.md)")
+    sizes = p.parse_args().sizes
+    main(*((sizes,) if sizes else ()))

@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import jae.mapping  # noqa: E402
+from _quality_data import check_sets  # noqa: E402
 from jae import JAE, JAEConfig  # noqa: E402
 
 
@@ -158,13 +159,25 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-cells", type=int, default=30000, help="sim: cells per query batch")
     ap.add_argument("--ref-cells", type=int, default=5000, help="sim: reference cells")
     ap.add_argument("--caps", type=int, nargs="+", default=[2560], help="values of jae.mapping.ADAPTER_CELLS to run")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--max-epochs", type=int, default=100, help="the reference's pretraining epochs")
+    ap.add_argument("--seed", type=int, default=None, help="--set's seed (default 0; --validation takes --seeds)")
+    ap.add_argument("--max-epochs", type=int, default=None,
+                    help="--set: the reference's pretraining epochs (default 100; --validation fits with the "
+                         "config's defaults)")
     ap.add_argument("--sweep", action="store_true", help="the uncapped training for 5-160 epochs instead of caps")
     ap.add_argument("--validation", nargs="+", metavar="SET", help="the step sweep on pseudo-queries of these sets")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="--validation's seeds")
     ap.add_argument("--json", type=Path, help="append the rows to this JSON-lines file")
     args = ap.parse_args(argv)
+    if args.validation:  # these were ignored without a word: a '--max-epochs 2' check fitted for up to 500 epochs
+        given = [f for f, v in (("--max-epochs", args.max_epochs), ("--seed", args.seed)) if v is not None]
+        if given:
+            ap.error(f"{given[0]} does not apply to --validation (its fits use the config's defaults and --seeds); "
+                     f"leave {given[0]} out")
+        check_sets(ap, args.validation, None)
+    elif args.set != "sim":
+        check_sets(ap, [args.set], None)
+    args.seed = 0 if args.seed is None else args.seed
+    args.max_epochs = 100 if args.max_epochs is None else args.max_epochs
     logging.basicConfig(level=logging.ERROR)
     if args.validation:
         for name in args.validation:

@@ -23,9 +23,9 @@ Three measurements, each printed and written to ``benchmarks/results/scale_metri
 ``ccsample``
     How far one batch's cc_cons "before" share (the GEX variance share of the S/G2M scores, top 50 PCs) on a seeded
     sample of ``m`` cells lies from the share on all the batch's cells: the estimate ``jae.evaluate`` makes on files
-    for batches above ``jae.metrics.CC_MAX_CELLS`` cells. Reads the first batch of ``--mod1`` (raw counts, in row
-    blocks), scores the cell cycle on all its cells, then the share on all of them and on three seeded samples per
-    size.
+    for batches above ``jae.metrics.cell_cycle_cons.CC_MAX_CELLS`` cells. Reads the first batch of ``--mod1`` (raw
+    counts, in row blocks), scores the cell cycle on all its cells, then the share on all of them and on three seeded
+    samples per size.
 
 Usage::
 

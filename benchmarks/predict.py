@@ -402,6 +402,10 @@ def main(argv: list[str] | None = None) -> int:
         tasks = [t for t in tasks if any(s in t.name for s in args.tasks.split(","))]
         if not tasks:
             parser.error(f"--tasks {args.tasks} matches no task; tasks: {', '.join(names)}")
+        # a mistyped entry beside one that matches was dropped without a word, its tasks missing from the results
+        unmatched = [s for s in args.tasks.split(",") if not any(s in n for n in names)]
+        if unmatched:
+            parser.error(f"--tasks {unmatched[0]!r} (in {args.tasks}) matches no task; tasks: {', '.join(names)}")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.tune:
         tune(tasks, args.out, command=command_line(argv))

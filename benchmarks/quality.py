@@ -342,6 +342,10 @@ def _checked(p: argparse.ArgumentParser, args) -> tuple[list[str], JAEConfig]:
     names += [s for s in (*SIMULATED, *SUBSAMPLED) if args.sets and s in args.sets]
     if not names:
         p.error(f"--sets {' '.join(args.sets)} matches no set; sets: {', '.join((*SETS, *SIMULATED, *SUBSAMPLED))}")
+    # a mistyped entry beside one that matches was dropped without a word, its set missing from the results
+    unmatched = [k for k in args.sets or () if not any(k in s for s in SETS) and k not in (*SIMULATED, *SUBSAMPLED)]
+    if unmatched:
+        p.error(f"--sets {unmatched[0]} matches no set; sets: {', '.join((*SETS, *SIMULATED, *SUBSAMPLED))}")
     if not args.seeds:
         p.error("--seeds needs at least one seed")
     if not args.settings:

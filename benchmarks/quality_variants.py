@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np, pandas as pd, torch
 import jae, jae.baseline
 from jae.config import JAEConfig
-from _quality_data import load_set, reference_mask, validation_split
+from _quality_data import check_sets, load_set, reference_mask, validation_split
 from _quality_score import Scorer, METRICS
 from quality import fit_embed
 
@@ -129,9 +129,21 @@ if __name__ == "__main__":
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     sets, settings = args.sets.split(","), args.settings.split(",")
-    seeds = [int(x) for x in args.seeds.split(",")]
-    over = json.loads(args.config)
-    cfg = replace(JAEConfig(), **{k: tuple(v) if isinstance(v, list) else v for k, v in over.items()})
+    # checked before the first fit: a mistyped setting was run as online under its own name, a mistyped set or a
+    # bad seed or config stopped with a traceback (a set after the sets before it were fitted)
+    bad = [s for s in settings if s not in ("pretrained", "online")]
+    if bad:
+        ap.error(f"settings: {bad[0]!r} is neither pretrained nor online")
+    check_sets(ap, sets, None)
+    try:
+        seeds = [int(x) for x in args.seeds.split(",")]
+    except ValueError:
+        ap.error(f"seeds: {args.seeds!r} is not comma-separated integers, e.g. 0,1")
+    try:
+        over = json.loads(args.config)
+        cfg = replace(JAEConfig(), **{k: tuple(v) if isinstance(v, list) else v for k, v in over.items()})
+    except (ValueError, TypeError, AttributeError) as exc:
+        ap.error(f"config: {args.config!r} is not a JSON object of JAEConfig fields ({exc})")
     rows = []
     for n in sets:
         for s in seeds:

@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--label", default="run")
     p.add_argument("--note", default=None)
     p.add_argument("--source", default=None, help="a jae 'src' folder to run instead of the installed one (e.g. "
-                   "'git archive BASE src | tar -x -C /tmp/base' for the figures before a fix)")
+                   "/tmp/base/src after 'git archive BASE src | tar -x -C /tmp/base', for the figures before a fix)")
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--delete-data", action="store_true", help="remove what the script wrote in --data-dir "
                    "at the end (data, models, outputs, logs; other files there stay)")
@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         value = getattr(args, flag[2:].replace("-", "_"))
         if value is not None and value < 1:
             p.error(f"{flag} must be a positive whole number, not {value}")
+    if args.source and not (Path(args.source) / "jae" / "__init__.py").is_file():  # else the installed jae ran
+        p.error(f"--source {args.source} holds no jae/__init__.py, so the installed jae would run instead; name the "
+                "src folder itself (e.g. /tmp/base/src after 'git archive BASE src | tar -x -C /tmp/base')")
     recorded = (json.loads(args.results.read_text()) if args.results.exists() else {}).get(args.label, {})
     again = [s["stage"] for s in recorded.get("stages", []) if s["stage"] in args.stages]
     if again and not args.overwrite:
