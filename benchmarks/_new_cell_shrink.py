@@ -35,28 +35,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _quality_data import check_sets  # noqa: E402
 from _unknown_select import protocol_split  # noqa: E402
 from _unknown_types import _md  # noqa: E402
-from mapping import _with  # noqa: E402
+from mapping import _with, voter_share  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
-from jae.labels_unknown import SMOOTH_K, unknown_scores  # noqa: E402
-from jae.model.voters import nearest  # noqa: E402
+from jae.labels_unknown import unknown_scores  # noqa: E402
 from jae.preprocess.svd import fit_svd  # noqa: E402
 
 #: held-out cells the cross-fit aims for (all cells once on smaller references)
 HELD_OUT = 2000
-
-
-def voter_share(vot: np.ndarray, new: np.ndarray, k: int = SMOOTH_K) -> float:
-    """Mean share of voters among each new cell's ``k`` nearest other cells (voters and new cells), over the share
-    expected were the new cells a sample of the voters' population."""
-    pool = np.vstack([vot, new]).astype(np.float32)
-    idx = nearest(pool, new.astype(np.float32), k + 1)[0]
-    own = idx == (len(vot) + np.arange(len(new)))[:, None]
-    drop = np.where(own.any(axis=1), own.argmax(axis=1), k)
-    keep = np.ones(idx.shape, bool)
-    keep[np.arange(len(new)), drop] = False
-    idx = idx[keep].reshape(len(new), k)
-    return float((idx < len(vot)).mean() / (len(vot) / (len(vot) + len(new) - 1)))
 
 
 def shrink_factors(normed, k: int, seed: int) -> np.ndarray:

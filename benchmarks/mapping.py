@@ -45,7 +45,9 @@ from _quality_data import SETS, SIMULATED, SUBSAMPLED, load_set, missing_data  #
 from _quality_score import Scorer  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
+from jae.labels_unknown import SMOOTH_K  # noqa: E402
 from jae.model.calibration import calibration_error_floor, expected_calibration_error  # noqa: E402
+from jae.model.voters import nearest  # noqa: E402
 from _results import write_text  # noqa: E402
 
 log = logging.getLogger("mapping")
@@ -57,6 +59,23 @@ def _split(qset, seed: int) -> np.ndarray:
         return (qset.obs["batch"].astype(str) == batches[-1]).to_numpy()
     rng = np.random.default_rng(seed)
     return rng.random(qset.n_cells) < 0.3
+
+
+def voter_share(vot: np.ndarray, new: np.ndarray, k: int = SMOOTH_K) -> float:
+    """Mean share of ``vot`` (reference cells, or a model's voters) among each new cell's ``k`` nearest other cells
+    (``vot`` and ``new`` together), over the share expected were the new cells a sample of the same population: about
+    1 when the new cells mix with the reference's, near 0 when they sit beside them (``unknown_selection.md``, session
+    40). The default mode reports it for the query cells as mapped, zero-shot and refitted (the query's reference
+    neighbours)."""
+    pool = np.vstack([vot, new]).astype(np.float32)
+    idx = nearest(pool, new.astype(np.float32), k + 1)[0]
+    own = idx == (len(vot) + np.arange(len(new)))[:, None]
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), k)
+    keep = np.ones(idx.shape, bool)
+    keep[np.arange(len(new)), drop] = False
+    idx = idx[keep].reshape(len(new), k)
+    return float((idx < len(vot)).mean() / (len(vot) / (len(vot) + len(new) - 1)))
+
 
 
 def _with(qset, labels) -> object:
@@ -100,13 +119,18 @@ def run_set(name: str, config: JAEConfig, seed: int) -> dict:
     scored = np.flatnonzero(labelled & (ref_rows | query))
     scorer = Scorer(qset, scored)
     all_data = qset.mdata[scored].copy()
-    out["overall map_query"] = scorer(mapped.embed(all_data, key_added=None))["overall"]
-    out["overall zero-shot"] = scorer(ref_model.embed(all_data, key_added=None))["overall"]
+    in_ref, in_query = ref_rows[scored], query[scored]
+    for what, model in (("map_query", mapped), ("zero-shot", ref_model)):
+        emb = model.embed(all_data, key_added=None)
+        out[f"overall {what}"] = scorer(emb)["overall"]
+        out[f"query's reference neighbours {what}"] = voter_share(emb[in_ref], emb[in_query])
     t = time.perf_counter()
     refit = JAE(config, seed=seed, device="cpu").fit(
         _with(qset, label.where(ref_rows)), cell_type_key="ct", reference=ref_rows, progress_bar=False)
     out["refit s"] = time.perf_counter() - t
-    out["overall refit"] = scorer(refit.embed(all_data, key_added=None))["overall"]
+    emb = refit.embed(all_data, key_added=None)
+    out["overall refit"] = scorer(emb)["overall"]
+    out["query's reference neighbours refit"] = voter_share(emb[in_ref], emb[in_query])
     out["speed-up"] = out["refit s"] / out["map_query s"]
     # (c) calibration on the query (a true test set) and on the held-out reference cells
     q_lab = labelled & query & label.astype(str).isin(ref_model.cell_types).to_numpy()
