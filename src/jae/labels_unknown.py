@@ -46,7 +46,8 @@ UNKNOWN_SCORE = "head_or_far"
 #: +0.010, REAP-seq +0.032, SNARE-seq +0.027) and for 26 of 30 types, also with the new type at 5% of the query
 #: (0.812 -> 0.843, every set); at the threshold known cells called unknown 10.2% -> 6.6%, left-out ones 50.8% ->
 #: 49.6%. So a cell is judged with the cells passed with it: predicting it alone gives its own score. At most
-#: SMOOTH_ANCHORS cells (a seeded sample, the model's seed) are the neighbours the score is averaged over, so a
+#: SMOOTH_ANCHORS cells (a sample chosen by the cells' values, seeded by the model's seed: :func:`anchor_rows`, the
+#: same whatever the cells' order) are the neighbours the score is averaged over, so a
 #: million-cell query costs one 10-NN search against 20,000 cells; all of a smaller query.
 SMOOTH_ANCHORS = 20_000
 #: Neighbours the head's score is averaged over (session 30, `unknown_selection.md`): 15 (the vote's K_VOTE, session
@@ -65,7 +66,7 @@ def other_cells(rest: np.ndarray, *, seed: int, k: int = SMOOTH_K, anchors: int 
     averages over (``(n, 0)`` for ``k < 1``); searched once for every score of the same cells (one 10-NN search
     against 20,000 anchors took 10 s at 200,000 cells, half of predict_cell_type's time when done per score)."""
     n = len(rest)
-    pool = np.arange(n) if n <= anchors else np.sort(np.random.default_rng(seed).choice(n, anchors, replace=False))
+    pool = np.arange(n) if n <= anchors else anchor_rows(rest, anchors, seed=seed)
     take = max(min(k, len(pool) - 1), 0)
     if not take:
         return np.zeros((n, 0), np.int64)
@@ -75,6 +76,23 @@ def other_cells(rest: np.ndarray, *, seed: int, k: int = SMOOTH_K, anchors: int 
     keep = np.ones(neighbours.shape, dtype=bool)
     keep[np.arange(n), drop] = False
     return neighbours[keep].reshape(n, take)
+
+
+def anchor_rows(rest: np.ndarray, anchors: int, *, seed: int) -> np.ndarray:
+    """Sorted rows of the ``anchors`` cells :func:`other_cells` searches among when there are more cells: those whose
+    values hash lowest (a hash of each row's float32 bits, seeded), a sample that does not depend on the cells' order,
+    so the same cells get the same calls however the query is sorted (before: the rows at seeded positions)."""
+    rest = np.asarray(rest)
+    weights = np.random.default_rng(seed).integers(1, 2**63, size=rest.shape[1], dtype=np.uint64) | np.uint64(1)
+    key = np.empty(len(rest), np.uint64)
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**64: exact, whatever the order
+        for s in range(0, len(rest), 65_536):  # uint64 copies of a chunk, not of a million cells' embedding
+            bits = np.ascontiguousarray(rest[s : s + 65_536], dtype=np.float32).view(np.uint32).astype(np.uint64)
+            h = (bits * weights).sum(axis=1, dtype=np.uint64)  # odd weights: every bit of every column counts
+            h ^= h >> np.uint64(31)
+            h *= np.uint64(0x9E3779B97F4A7C15)
+            key[s : s + len(h)] = h ^ (h >> np.uint64(29))
+    return np.sort(np.argsort(key, kind="stable")[:anchors])
 
 
 def smooth_over_cells(rest: np.ndarray, score: np.ndarray, *, seed: int, k: int = SMOOTH_K,
