@@ -14,6 +14,10 @@ cells are reference cells (voters), over the share expected.
     OMP_NUM_THREADS=1 python benchmarks/_new_cell_shrink.py --sets bmmc_multiome bmmc_cite --min-cells 30 --seeds 0 1 2 3 4 --jsonl s.jsonl
     OMP_NUM_THREADS=1 python benchmarks/_new_cell_shrink.py --sets reapseq_pbmc pbmc10k_cite snare_mouse_cortex --max-ref 6000 --seeds 0 1 2 3 4 --jsonl s.jsonl
     python benchmarks/_new_cell_shrink.py --report --jsonl s.jsonl
+
+``--mapped``: the test cells mapped onto the reference as one new batch (``map_query``), as now and with every feature
+matrix of the query divided (the shift learned on the divided columns), and the hybrid: labels and embedding of the
+divided run, the unknown call of the run as now (``unknown_selection.md``, session 40).
 """
 
 from __future__ import annotations
