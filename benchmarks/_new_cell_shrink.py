@@ -38,7 +38,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _quality_data import check_sets  # noqa: E402
-from _unknown_select import protocol_split  # noqa: E402
+from _unknown_select import protocol_arguments, protocol_split  # noqa: E402
 from _unknown_types import _md  # noqa: E402
 from mapping import _with, voter_share  # noqa: E402
 
@@ -194,9 +194,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sets", nargs="+", default=[])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    p.add_argument("--types", type=int, default=2, help="left-out types per set and seed")
-    p.add_argument("--min-cells", type=int, default=50)
-    p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
+    protocol_arguments(p)
     p.add_argument("--jsonl", type=Path, required=True, help="rows appended here")
     p.add_argument("--report", action="store_true", help="only report the rows in --jsonl")
     p.add_argument("--mapped", action="store_true",

@@ -511,6 +511,14 @@ def _rare_rows_or(E: np.ndarray, is_new: np.ndarray, novel: str, seed: int) -> l
              "AUROC": float(roc_auc_score(is_new[keep], fn(E[keep], keep)))} for name, fn in OR_RARE.items()]
 
 
+def protocol_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags :func:`protocol_split` reads (``--types``, ``--min-cells``, ``--max-ref``), for every script of the
+    protocol."""
+    p.add_argument("--types", type=int, default=2, help="left-out types per set and seed")
+    p.add_argument("--min-cells", type=int, default=50)
+    p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
+
+
 def protocol_split(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None):
     """The protocol's cells for one set and seed: ``(qset, label, ref_rows, test, chosen)``, the reference rows of
     ``mapping._setup`` (a seeded ``max_ref`` of them at most), a seeded 20% of them as test cells, and the left-out
@@ -572,10 +580,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sets", nargs="+", default=["bmmc_multiome", "bmmc_cite", "reapseq_pbmc", "pbmc10k_cite"])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--types", type=int, default=2, help="left-out types per set and seed")
-    p.add_argument("--min-cells", type=int, default=50)
+    protocol_arguments(p)
     p.add_argument("--max-epochs", type=int, default=30)
-    p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
     p.add_argument("--csv", type=Path, default=None, help="append the raw rows here (resumable runs)")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out (a run's report)")

@@ -39,8 +39,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _quality_data import check_sets  # noqa: E402
-from _unknown_select import protocol_split  # noqa: E402
-from mapping import _with  # noqa: E402
+from _unknown_select import protocol_arguments, protocol_split  # noqa: E402
+from mapping import _with, reference_shares  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
 from jae.labels_unknown import other_cells, unknown_scores  # noqa: E402
@@ -162,23 +162,11 @@ def _share(e_vot: np.ndarray, e: np.ndarray, others: np.ndarray, balance: bool, 
     SMOOTH_K nearest other cells of voters and ``e`` together, over the share expected were the cells a sample of
     the reference, averaged over ``others`` (the call's neighbours). ``balance``: the voters subsampled (seeded) to
     as many as the cells, so the expected share is about 1/2 whatever the sizes. ``drop``: voters left out."""
-    from jae.labels_unknown import SMOOTH_K
-    from jae.model.voters import nearest
-
     keep = np.ones(len(e_vot), bool) if drop is None else ~drop
     vot = e_vot[keep]
     if balance and len(vot) > len(e):
         vot = vot[np.sort(np.random.default_rng(seed).choice(len(vot), len(e), replace=False))]
-    pool = np.vstack([vot, e]).astype(np.float32)
-    idx = nearest(pool, e.astype(np.float32), SMOOTH_K + 1)[0]
-    own = idx == (len(vot) + np.arange(len(e)))[:, None]
-    drop_col = np.where(own.any(axis=1), own.argmax(axis=1), SMOOTH_K)
-    mask = np.ones(idx.shape, bool)
-    mask[np.arange(len(e)), drop_col] = False
-    idx = idx[mask].reshape(len(e), SMOOTH_K)
-    share = (idx < len(vot)).mean(axis=1)
-    expected = len(vot) / (len(vot) + len(e) - 1)
-    return _smooth(1 - share / expected, others)
+    return _smooth(1 - reference_shares(vot, e), others)
 
 
 def _share_unit(z: dict, balance: bool) -> float:
@@ -308,9 +296,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sets", nargs="+", default=[])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    p.add_argument("--types", type=int, default=2, help="left-out types per set and seed")
-    p.add_argument("--min-cells", type=int, default=50)
-    p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
+    protocol_arguments(p)
     p.add_argument("--arrays", type=Path, required=True, help="folder of the per-fit arrays (fits already there kept)")
     p.add_argument("--report", action="store_true", help="only report the arrays in --arrays")
     p.add_argument("--share", action="store_true", help="with --report: the neighbour-share candidates")

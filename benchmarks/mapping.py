@@ -61,21 +61,25 @@ def _split(qset, seed: int) -> np.ndarray:
     return rng.random(qset.n_cells) < 0.3
 
 
-def voter_share(vot: np.ndarray, new: np.ndarray, k: int = SMOOTH_K) -> float:
-    """Mean share of ``vot`` (reference cells, or a model's voters) among each new cell's ``k`` nearest other cells
-    (``vot`` and ``new`` together), over the share expected were the new cells a sample of the same population: about
-    1 when the new cells mix with the reference's, near 0 when they sit beside them (``unknown_selection.md``, session
-    40). The default mode reports it for the query cells as mapped, zero-shot and refitted (the query's reference
-    neighbours)."""
+def reference_shares(vot: np.ndarray, new: np.ndarray, k: int = SMOOTH_K) -> np.ndarray:
+    """``(len(new),)``: the share of ``vot`` (reference cells, or a model's voters) among each new cell's ``k``
+    nearest other cells (``vot`` and ``new`` together), over the share expected were the new cells a sample of the same
+    population: about 1 when the new cells mix with the reference's, near 0 when they sit beside them
+    (``unknown_selection.md``, session 40)."""
     pool = np.vstack([vot, new]).astype(np.float32)
     idx = nearest(pool, new.astype(np.float32), k + 1)[0]
     own = idx == (len(vot) + np.arange(len(new)))[:, None]
-    drop = np.where(own.any(axis=1), own.argmax(axis=1), k)
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), k)  # the cell itself, else the farthest of k + 1
     keep = np.ones(idx.shape, bool)
     keep[np.arange(len(new)), drop] = False
     idx = idx[keep].reshape(len(new), k)
-    return float((idx < len(vot)).mean() / (len(vot) / (len(vot) + len(new) - 1)))
+    return (idx < len(vot)).mean(axis=1) / (len(vot) / (len(vot) + len(new) - 1))
 
+
+def voter_share(vot: np.ndarray, new: np.ndarray, k: int = SMOOTH_K) -> float:
+    """The mean of :func:`reference_shares`: the default mode reports it for the query cells as mapped, zero-shot and
+    refitted (the query's reference neighbours)."""
+    return float(reference_shares(vot, new, k).mean())
 
 
 def _with(qset, labels) -> object:
