@@ -18,6 +18,10 @@ cells are reference cells (voters), over the share expected.
 ``--mapped``: the test cells mapped onto the reference as one new batch (``map_query``), as now and with every feature
 matrix of the query divided (the shift learned on the divided columns), and the hybrid: labels and embedding of the
 divided run, the unknown call of the run as now (``unknown_selection.md``, session 40).
+
+``--built`` (session 41): the same split mapped by ``map_query`` as jae does it since the hybrid was built (the
+held-out scale measured at fit, :mod:`jae.preprocess.held_out`) and as before it; labels and the unknown call from
+``predict_cell_type``.
 """
 
 from __future__ import annotations
@@ -120,6 +124,34 @@ def _mapped_rows(model, data, by: np.ndarray, is_new, truth, vot) -> list[dict]:
     return rows
 
 
+def _built_rows(model, data, is_new, truth, vot) -> list[dict]:
+    """``--built``: the test cells mapped as one new batch by ``map_query`` as jae now does it (the embedding's and
+    labels' features divided by the held-out scale the fit measured, the unknown call's not; session 41), and as
+    before it (the scale left out: ``held_out_scale_of`` made to find none); labels and call from
+    ``predict_cell_type``."""
+    from unittest import mock
+
+    from sklearn.metrics import roc_auc_score
+
+    import jae.mapping
+
+    data = data.copy()
+    data.obs["batch"] = "new cells"
+    known, n_ct, rows = ~is_new, model.layout.n_cell_type, []
+    for variant in ("mapped as before", "mapped, held-out scale"):
+        with mock.patch.object(jae.mapping, "held_out_scale_of", return_value=None) if variant.endswith(
+                "before") else nullcontext():
+            mapped = model.map_query(data, batch_key="batch", progress_bar=False)
+        E = mapped.embed(data, key_added=None)
+        pred = mapped.predict_cell_type(data)
+        call = pred["unknown_score"].to_numpy()
+        rows.append({"variant": variant, "accuracy": float((pred["cell_type"].astype(str).to_numpy()[known]
+                                                            == truth[known]).mean()),
+                     "AUROC": float(roc_auc_score(is_new, call)), "left-out flagged": float((call > 1)[is_new].mean()),
+                     "known flagged": float((call > 1)[known].mean()), "voter share": voter_share(vot, E[known, n_ct:])})
+    return rows
+
+
 def _counts(model, mdata) -> list:
     """Each modality's counts of ``mdata`` in the model's feature order."""
     pre = model.preprocessor
@@ -132,7 +164,7 @@ def _counts(model, mdata) -> list:
 
 
 def run(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None,
-        mapped: bool = False) -> list[dict]:
+        mapped: bool = False, built: bool = False) -> list[dict]:
     from sklearn.metrics import roc_auc_score
 
     qset, label, ref_rows, test, chosen = protocol_split(name, seed, n_types, min_cells, max_ref)
@@ -150,6 +182,11 @@ def run(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None,
         is_new, truth = pos[pos | neg], lab[pos | neg]
         n_ct = model.layout.n_cell_type
         vot = model.embed_transformed(model.voters.features)[:, n_ct:]
+        if built:
+            for r in _built_rows(model, data, is_new, truth, vot):
+                rows.append({"set": name, "seed": seed, "left-out": novel, **r, "s": round(time.perf_counter() - t, 1)})
+            print(json.dumps(rows[-1]), flush=True)
+            continue
         by = divisors(model, _counts(model, ref), seed)
         if mapped:
             for r in _mapped_rows(model, data, by, is_new, truth, vot):
@@ -183,7 +220,8 @@ def report(df: pd.DataFrame) -> str:
         t["worst"] = t.drop(columns="mean").min(axis=1)
         text.append(f"## {what}\n\n" + _md(t) + "\n")
     per_seed = df.pivot_table(index=["set", "seed"], columns="variant", values="accuracy")
-    for new, old in (("shrink-corrected", "as now"), ("mapped hybrid", "mapped as now")):
+    for new, old in (("shrink-corrected", "as now"), ("mapped hybrid", "mapped as now"),
+                     ("mapped, held-out scale", "mapped as before")):
         if new in per_seed and old in per_seed:
             diff = (per_seed[new] - per_seed[old]).unstack("seed").round(3)
             text.append(f"## accuracy, {new} minus {old}, per set and seed\n\n" + _md(diff) + "\n")
@@ -199,6 +237,8 @@ def main(argv=None) -> int:
     p.add_argument("--report", action="store_true", help="only report the rows in --jsonl")
     p.add_argument("--mapped", action="store_true",
                    help="map the test cells as one new batch (map_query) as now, divided, and the hybrid")
+    p.add_argument("--built", action="store_true",
+                   help="map the test cells with map_query as jae now does (held-out scale) and as before it")
     args = p.parse_args(argv)
     if args.report:
         if not args.jsonl.is_file():  # else a ValueError traceback from pandas ('Expected object or value')
@@ -215,7 +255,7 @@ def main(argv=None) -> int:
     for name in args.sets:
         for seed in args.seeds:
             with args.jsonl.open("a") as fh:
-                for row in run(name, seed, args.types, args.min_cells, args.max_ref, args.mapped):
+                for row in run(name, seed, args.types, args.min_cells, args.max_ref, args.mapped, args.built):
                     fh.write(json.dumps(row) + "\n")
     return 0
 

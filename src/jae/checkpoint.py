@@ -73,6 +73,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
                 "name": name,
                 "kind": kind,
                 "svd_components": None if basis is None else basis.n_components,
+                # optional: the basis's held-out scale (tensor svd.<i>.held_out_scale), read by map_query
+                **({"held_out_scale": True} if basis is not None and basis.held_out_scale is not None else {}),
                 "var_names": [str(v) for v in names],
                 **({"median_count": pre.protein_depth} if kind == "ADT" and pre.protein_depth is not None else {}),
                 **({"protein_norm": pre.protein_norm} if kind == "ADT" else {}),  # optional: load compares the config
@@ -87,7 +89,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         # issue 15 (both optional: files without them load with the plain softmax and no query adapter)
         "calibration": None if getattr(model, "calibration", None) is None else model.calibration.describe(),
         "adapter": None if getattr(model, "adapter", None) is None else {
-            "batch_key": model.adapter.batch_key, "batches": list(model.adapter.batches)},
+            "batch_key": model.adapter.batch_key, "batches": list(model.adapter.batches),
+            **({"scaled": True} if model.adapter.scaled_shift is not None else {})},  # optional: adapter.scaled_shift
         # optional (format 6 files without it load): each map_query's batches, cells, seed, epochs and steps
         "mappings": mappings_of(model),
         "moments": getattr(model, "moments", None) is not None,  # the reference features' mean and covariance
@@ -102,6 +105,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     for i, basis in enumerate(pre.bases):
         if basis is not None:
             tensors[f"svd.{i}"] = torch.from_numpy(basis.components)
+            if basis.held_out_scale is not None:
+                tensors[f"svd.{i}.held_out_scale"] = torch.from_numpy(np.ascontiguousarray(basis.held_out_scale))
     if model.readout is not None:
         tensors.update({f"readout.{k}": torch.from_numpy(np.ascontiguousarray(v)) for k, v in model.readout.to_tensors().items()})
     if description["calibration"] is not None:
@@ -109,6 +114,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
                         for k, v in model.calibration.to_tensors().items()})
     if description["adapter"] is not None:
         tensors["adapter.shift"] = torch.from_numpy(np.ascontiguousarray(model.adapter.shift))
+        if model.adapter.scaled_shift is not None:
+            tensors["adapter.scaled_shift"] = torch.from_numpy(np.ascontiguousarray(model.adapter.scaled_shift))
     for part in ("voters", "calibration_cells"):
         if description[part] is not None:
             tensors.update({f"{part}.{k}": torch.from_numpy(v) for k, v in getattr(model, part).to_tensors().items()})
@@ -175,7 +182,13 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
         if comp is None or tuple(comp.shape) != (m["svd_components"], len(m["var_names"])):
             raise ValueError(f"{path}: SVD components of modality {m['name']!r} are missing or misshapen; "
                              f"{damaged_folder()}")
-        bases.append(SVDBasis(components=comp.numpy().astype(np.float32)))
+        scale = tensors.get(f"svd.{i}.held_out_scale")
+        if m.get("held_out_scale") and (scale is None or tuple(scale.shape) != (m["svd_components"],)
+                                        or bool((scale <= 0).any())):
+            raise ValueError(f"{path}: the held-out scale of modality {m['name']!r} is missing, misshapen or not "
+                             f"positive; {damaged_folder()}")
+        bases.append(SVDBasis(components=comp.numpy().astype(np.float32),
+                              held_out_scale=scale.numpy().astype(np.float32) if m.get("held_out_scale") else None))
     depth = next((m["median_count"] for m in mods if m.get("median_count") is not None), None)
     if model.config.protein_norm_for() == "clr_depth" and depth is None and any(m["kind"] == "ADT" for m in mods):
         raise ValueError(f"{path / DESCRIPTION} lacks the median protein count ('median_count') its proteins are "
@@ -238,7 +251,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
 
 def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     """The label calibration, query adapter and reference feature moments (issue 15), when the description has them."""
-    from .mapping import QueryAdapter
+    from .mapping import QueryAdapter, held_out_scale_of
     from .model.calibration import LabelCalibration
     from .model.moments import FeatureMoments
     from .model.voters import CalibrationCells, Voters
@@ -272,7 +285,12 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         batches = tuple(str(b) for b in d["adapter"]["batches"])
         if shift is None or tuple(shift.shape) != (len(batches), d["n_input"]):
             raise ValueError(damaged % "query adapter")
-        model.adapter = QueryAdapter(str(d["adapter"]["batch_key"]), batches, shift.numpy().astype(np.float32))
+        scaled, scale = tensors.get("adapter.scaled_shift"), held_out_scale_of(model.preprocessor)
+        if d["adapter"].get("scaled") and (scaled is None or scale is None or scaled.shape != shift.shape):
+            raise ValueError(damaged % "query adapter's scaled shift (or the SVD bases' held-out scale)")
+        scaled = scaled.numpy().astype(np.float32) if d["adapter"].get("scaled") else None
+        model.adapter = QueryAdapter(str(d["adapter"]["batch_key"]), batches, shift.numpy().astype(np.float32),
+                                     None if scaled is None else scale, scaled)
     model.mappings = _mappings(path, d.get("mappings"))
     if d.get("moments"):
         mean, cov = tensors.get("moments.mean"), tensors.get("moments.cov")

@@ -38,7 +38,7 @@ from .query_batches import (
     shown_order, warn_numeric_twins,
 )
 
-__all__ = ["QueryAdapter", "cell_batches", "map_query", "mappings_of", "query_batch_key"]
+__all__ = ["QueryAdapter", "cell_batches", "held_out_scale_of", "map_query", "mappings_of", "query_batch_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +68,26 @@ class QueryAdapter:
     batches
         Names of the mapped (query) batches, in the order of ``shift``'s rows.
     shift
-        ``(len(batches), n_input)`` float32, added to the features of that batch's cells before encoding.
+        ``(len(batches), n_input)`` float32, added to the features of that batch's cells: the unknown call's
+        features (and the embedding's when ``scale`` is None).
+    scale
+        ``(n_input,)`` float32 or None: each input column's held-out scale (:func:`held_out_scale_of`); the
+        embedding's features of a mapped batch's cell are its features divided by it, plus ``scaled_shift``.
+    scaled_shift
+        ``(len(batches), n_input)`` float32 or None (with ``scale``): the shifts trained on the divided features.
     """
 
     batch_key: str
     batches: tuple[str, ...]
     shift: np.ndarray
+    scale: np.ndarray | None = None
+    scaled_shift: np.ndarray | None = None
 
-    def extended(self, batches, shift: np.ndarray) -> "QueryAdapter":
-        return QueryAdapter(self.batch_key, self.batches + tuple(batches), np.vstack([self.shift, shift]))
+    def extended(self, batches, shift: np.ndarray, scaled_shift: np.ndarray | None = None) -> "QueryAdapter":
+        both = self.scaled_shift is not None and scaled_shift is not None  # a mapping without it: none for any
+        return QueryAdapter(self.batch_key, self.batches + tuple(batches), np.vstack([self.shift, shift]),
+                            self.scale if both else None,
+                            np.vstack([self.scaled_shift, scaled_shift]) if both else None)
 
     def batches_of(self, data, cells: pd.Index | None, *, layer: str | None = "counts") -> np.ndarray:
         """The batches of ``data``'s cells ``cells`` (None: of every cell in ``obs`` order) (:meth:`batch_column`)."""
@@ -136,15 +147,39 @@ class QueryAdapter:
                     batch_names(self.batches))
         return batch
 
-    def apply(self, X: np.ndarray, batch) -> np.ndarray:
-        """``X`` with each mapped batch's shift added (a new array; ``X`` itself is never changed)."""
+    def apply(self, X: np.ndarray, batch, *, scaled: bool = True) -> np.ndarray:
+        """``X`` as the encoder reads it (a new array; ``X`` itself is never changed): each mapped batch's cells
+        divided by ``scale`` plus their batch's ``scaled_shift`` (the embedding's features), or, with ``scaled`` False
+        or no ``scale``, plus their batch's ``shift`` (the unknown call's); other cells as they are."""
         codes = pd.Index(list(self.batches)).get_indexer(np.asarray(batch).astype(str))  # -1: not mapped
         if not (codes >= 0).any():
             return X
         out = np.array(X, dtype=np.float32, copy=True)
         hit = codes >= 0
-        out[hit] += self.shift[codes[hit]]
+        if scaled and self.scale is not None:
+            out[hit] = out[hit] / self.scale + self.scaled_shift[codes[hit]]
+        else:
+            out[hit] += self.shift[codes[hit]]
         return out
+
+    def scales(self, batch) -> bool:
+        """Whether :meth:`apply` gives any of the cells of ``batch`` other features scaled than not."""
+        return self.scale is not None and bool(np.isin(np.asarray(batch).astype(str), list(self.batches)).any())
+
+
+def held_out_scale_of(preprocessor) -> np.ndarray | None:
+    """``(n_input,)`` float32: each input column's held-out scale, how much less a cell outside the reference's SVD
+    fit spreads along it than the reference's cells (:func:`jae.preprocess.held_out.held_out_scale`; 1 for columns
+    not from an SVD, the proteins); None when a basis has none (a model saved before jae measured it)."""
+    out = []
+    for basis, width in zip(preprocessor.bases, preprocessor.widths):
+        if basis is None:
+            out.append(np.ones(width, np.float32))
+        elif basis.held_out_scale is None:
+            return None
+        else:
+            out.append(np.asarray(basis.held_out_scale, np.float32))
+    return np.concatenate(out)
 
 
 def _reference_cells(own_key: str, batches, obs, batch: pd.Series, reference_batches, key: str | None, *,
@@ -179,14 +214,20 @@ def adapter_steps(n_cells: int, epochs: int) -> int:
     return epochs * -(-min(n_cells, ADAPTER_CELLS) // ADAPTER_BATCH)
 
 
-def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs: int, seed: int,
-                  progress_bar: bool, weight: np.ndarray | None = None) -> np.ndarray:
-    """Train one input shift per new batch (``codes`` in ``range(n_new)``) with the frozen network; ``weight``
-    ``(n_cells, n_input)`` (1: measured, 0: imputed) keeps imputed columns out of the loss (None: all measured)."""
+def _shift_bar(steps: int, progress_bar: bool):
+    """The one progress bar of a mapping's training (``steps`` in all; none for 0 steps)."""
     from tqdm.auto import tqdm
 
     from .train.distributed import draws_bar  # under torchrun every process maps; process 0 alone draws the bar
 
+    return tqdm(total=steps, desc="mapping query", unit="step", disable=not (steps and draws_bar(progress_bar)))
+
+
+def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs: int, seed: int,
+                  bar, weight: np.ndarray | None = None) -> np.ndarray:
+    """Train one input shift per new batch (``codes`` in ``range(n_new)``) with the frozen network; ``weight``
+    ``(n_cells, n_input)`` (1: measured, 0: imputed) keeps imputed columns out of the loss (None: all measured);
+    ``bar``: the progress bar (:func:`_shift_bar`), advanced a step at a time and left open."""
     net = model.network
     net.eval()  # frozen: batch-norm statistics and dropout as at inference
     for p in net.parameters():
@@ -198,8 +239,6 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
     gen = torch.Generator().manual_seed(seed)
     n_cond = net.n_condition
     steps, done = adapter_steps(len(X), epochs), 0
-    bar = tqdm(total=steps, desc="mapping query", unit="step",
-               disable=not (steps and draws_bar(progress_bar)))  # epochs=0: no bar
     try:
         while done < steps:  # epochs over the cells; the last one partial when the cap stops it
             order = torch.randperm(len(X), generator=gen).to(model.device)
@@ -221,7 +260,6 @@ def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs
                 done += 1
                 bar.update()
     finally:
-        bar.close()
         for p in net.parameters():
             p.requires_grad_(True)
     return shift.detach().cpu().numpy().astype(np.float32)
@@ -408,12 +446,23 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     logger.info("mapping %s of %s (%s) onto the reference: %s of input shifts (%s), the network frozen",
                 count(n_rows, "query cell"), count(len(new), "new batch"), batch_names(new),
                 count(adapter_steps(n_rows, epochs), "step"), epochs_said)
-    with seeded_rng(mapped.device, seed):
-        shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=seed,
-                              progress_bar=progress_bar, weight=_measured(mapped, observed[rows]))
-    new_adapter = QueryAdapter(batch_key, tuple(new), shift)
+    # two shifts per batch: on the features as they are (the unknown call's, whose thresholds were set on features
+    # like them) and on the features divided by the held-out scale (the embedding's and the labels': the new cells
+    # back on the spread of the reference's cells, jae.preprocess.held_out); models saved before it, and epochs=0
+    # (documented as the reference model's own embedding): the first alone
+    scale = held_out_scale_of(mapped.preprocessor) if epochs else None
+    weight = _measured(mapped, observed[rows])
+    scaled_shift = None
+    with _shift_bar(adapter_steps(n_rows, epochs) * (1 if scale is None else 2), progress_bar) as bar:
+        with seeded_rng(mapped.device, seed):
+            shift = _train_shifts(mapped, X[rows], codes, len(new), epochs=epochs, seed=seed, bar=bar, weight=weight)
+        if scale is not None:
+            with seeded_rng(mapped.device, seed):
+                scaled_shift = _train_shifts(mapped, X[rows] / scale, codes, len(new), epochs=epochs, seed=seed,
+                                             bar=bar, weight=weight)
+    new_adapter = QueryAdapter(batch_key, tuple(new), shift, None if scaled_shift is None else scale, scaled_shift)
     mapped.mappings = mappings_of(reference) + [{  # what rebuilds this mapping: saved in model.json
         "batch_key": batch_key, "batches": list(new), "n_cells": n_rows, "seed": int(seed), "epochs": int(epochs),
         "steps": int(adapter_steps(n_rows, epochs)), "finetunes_before": finetune_count(reference)}]
-    mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift)
+    mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift, scaled_shift)
     return mapped

@@ -53,8 +53,8 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
 
 def weights_fingerprint(model) -> str:
     """A short hash (16 hex digits) of what maps a cell to its embedding: the network's weights, the SVD bases, the
-    readout and a mapped model's batch shifts. Two models of the same seed, modalities and cell types (another
-    reference, other parameters) differ in it; a saved and loaded model keeps it."""
+    readout and a mapped model's batch shifts (and scale). Two models of the same seed, modalities and cell types
+    (another reference, other parameters) differ in it; a saved and loaded model keeps it."""
     parts = {f"network.{k}": v.detach().cpu().numpy() for k, v in model.network.state_dict().items()}
     for i, basis in enumerate(getattr(model.preprocessor, "bases", ())):
         if basis is not None:
@@ -63,6 +63,8 @@ def weights_fingerprint(model) -> str:
         parts.update({f"readout.{k}": v for k, v in model.readout.to_tensors().items()})
     if getattr(model, "adapter", None) is not None:
         parts["adapter.shift"] = model.adapter.shift
+        if model.adapter.scaled_shift is not None:  # the embedding's shifts and scale (mapped models alone)
+            parts["adapter.scaled_shift"], parts["adapter.scale"] = model.adapter.scaled_shift, model.adapter.scale
     digest = hashlib.sha256()
     for name in sorted(parts):
         value = np.ascontiguousarray(parts[name])

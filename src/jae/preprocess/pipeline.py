@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -112,6 +112,7 @@ def _fit_bases(
     from ..io.chunked import BackedCounts
     from ..io.validate import counts_hint, validate_counts
     from ._sparse import tiled
+    from .held_out import held_out_scale
     from .streaming import fit_svd_streaming
 
     n_cells = sources[0].shape[0]
@@ -138,9 +139,9 @@ def _fit_bases(
                 normed = log_normalize(block, copy=False)  # blocks are fresh copies: normalised in place
                 cell_cycle.add(normed)
                 if keep:
-                    pieces.append(tiled(normed[picked]))  # tiled once for the SVD's 2 (n_iter + 1) products
+                    pieces.append(normed[picked])
             elif keep:  # normalisation is per cell: the sampled rows alone give the same numbers, cheaper
-                pieces.append(tiled(log_normalize(block[picked], copy=False)))
+                pieces.append(log_normalize(block[picked], copy=False))
             pos += block.shape[0]
             tick()
         if kind == "ADT":
@@ -148,12 +149,14 @@ def _fit_bases(
             depth = float(np.median(np.concatenate(totals))) if totals else None
             continue
         logger.debug("fitting %d-component SVD of %s (%d x %d)", n_components, kind, n_cells, src.shape[1])
-        bases.append(
-            fit_svd_streaming(
-                lambda: iter(pieces), n_features=src.shape[1], n_components=n_components, seed=seed,
-                n_iter=SVD_N_ITER, on_pass=tick,
-            )
-        )
+        products = [tiled(p) for p in pieces]  # tiled once for the SVD's 2 (n_iter + 1) products
+        basis = fit_svd_streaming(lambda: iter(products), n_features=src.shape[1], n_components=n_components,
+                                  seed=seed, n_iter=SVD_N_ITER, on_pass=tick)
+        products.clear()
+        # per component, how much less a cell outside the fit spreads along it (new samples mapped onto the model)
+        scale = held_out_scale(pieces, n_features=src.shape[1], n_components=basis.n_components, seed=seed,
+                               n_iter=SVD_N_ITER)
+        bases.append(replace(basis, held_out_scale=scale))
         pieces.clear()  # the sample's blocks are freed before the next modality is read
     return bases, depth
 

@@ -26,9 +26,14 @@ class SVDBasis:
     ----------
     components
         ``(n_components, n_features)`` float32 right singular vectors.
+    held_out_scale
+        ``(n_components,)`` float32 or None: per component, how much less cells outside the fit spread along it than
+        the fitted cells (:func:`jae.preprocess.held_out.held_out_scale`; None: not measured, e.g. models saved
+        before jae measured it). Read only when new samples are mapped (:mod:`jae.mapping`).
     """
 
     components: np.ndarray
+    held_out_scale: np.ndarray | None = None
 
     @property
     def n_components(self) -> int:
