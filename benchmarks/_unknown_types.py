@@ -73,6 +73,10 @@ def collect(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | N
             overrides: tuple = (), test_batch: bool = False) -> None:
     """One fit per left-out type (``_unknown_select.run``'s reference, split and types); its arrays to ``out``."""
     qset, label, ref_rows, test, chosen = protocol_split(name, seed, n_types, min_cells, max_ref)
+    if not chosen:  # it ran on without a word, no fit made, no arrays written
+        print(f"{name} seed {seed}: no reference type has {min_cells} cells or more, so none was left out; lower "
+              "--min-cells (the recorded bmmc runs pass --min-cells 30)", file=sys.stderr, flush=True)
+        return
     if test_batch:  # the test cells are one of the reference's batches (rotating with the seed), not a random 20%
         batch = qset.obs["batch"].astype(str).to_numpy()
         names = sorted(set(batch[ref_rows]))
