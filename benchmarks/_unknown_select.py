@@ -595,7 +595,7 @@ def main(argv=None) -> int:
     protocol_arguments(p)
     p.add_argument("--max-epochs", type=int, default=30)
     p.add_argument("--csv", type=Path, default=None, help="append the raw rows here (resumable runs)")
-    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--out", type=Path, default=None, help="the markdown report (default: printed only)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out (a run's report)")
     p.add_argument("--report", type=Path, default=None, help="only write the report of rows saved with --csv")
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides (a candidate)")

@@ -301,8 +301,10 @@ def main(argv=None) -> int:
     p.add_argument("--sets", nargs="+", default=[])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     protocol_arguments(p)
-    p.add_argument("--arrays", type=Path, required=True, help="folder of the per-fit arrays (fits already there kept)")
-    p.add_argument("--report", action="store_true", help="only report the arrays in --arrays")
+    p.add_argument("--arrays", type=Path, required=True,
+                   help="folder the per-fit arrays (.npz) are written to (fits already there kept)")
+    p.add_argument("--report", action="store_true",
+                   help="only print the report of the arrays in --arrays (no file written)")
     p.add_argument("--share", action="store_true", help="with --report: the neighbour-share candidates")
     p.add_argument("--test-batch", action="store_true",
                    help="test cells: one reference batch (rotating with the seed) instead of a seeded 20%%")

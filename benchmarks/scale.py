@@ -302,8 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="*", default=[10_000, 70_000])
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome")
-    p.add_argument("--data-dir", type=Path, default=Path("/tmp/jae_scale"))
-    p.add_argument("--results", type=Path, default=RESULTS / "scale")
+    p.add_argument("--data-dir", type=Path, default=Path("/tmp/jae_scale"),
+                   help="the simulated files, and each size's model, embedding, metrics and stage logs in "
+                        "run_KIND_N (default: %(default)s)")
+    p.add_argument("--results", type=Path, default=RESULTS / "scale",
+                   help="stem of the figures: the runs merged into <RESULTS>_cli.json, the report <RESULTS>.md "
+                        "(default: %(default)s)")
     p.add_argument("--threads", type=int, default=2,
                    help="OMP/MKL threads of each stage (torch follows); 1 avoids oversubscribing a shared machine")
     p.add_argument("--memory-budget", default=None, help="passed to jae fit / embed (default: theirs)")
