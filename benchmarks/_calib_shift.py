@@ -160,11 +160,12 @@ def append_rows(path: Path, rows: list[dict], *, fresh: bool = False) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--sets", nargs="+", required=True)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--max-epochs", type=int, default=None)
-    p.add_argument("--out", type=Path, default=Path("/tmp/calib_shift.jsonl"))
+    p.add_argument("--out", type=Path, default=Path("/tmp/calib_shift.jsonl"),
+                   help="the rows, written as JSON lines (default: %(default)s)")
     keep = p.add_mutually_exclusive_group()
     keep.add_argument("--append", action="store_true", help="add the rows to an existing --out (a resumed run)")
     keep.add_argument("--overwrite", action="store_true", help="replace an existing --out")

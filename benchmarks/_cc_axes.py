@@ -70,7 +70,8 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                epilog="prints each set's cell-cycle shares; writes no file")
     p.add_argument("sets", nargs="+", help="set names (shared, simulated or subsampled, e.g. reapseq_800)")
     names = p.parse_args().sets
     check_sets(p, names, None)  # a mistyped name or missing data stops here, not after the sets before it

@@ -620,12 +620,12 @@ def run(name, seeds, out_path, settings):
 
 
 def main():
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--sets", nargs="+", required=True)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     # a name other than these two was run as online and recorded under that name
     p.add_argument("--settings", nargs="+", choices=["pretrained", "online"], default=["pretrained", "online"])
-    p.add_argument("--out", default="/tmp/variants.jsonl", help="rows appended here (JSON lines)")
+    p.add_argument("--out", default="/tmp/variants.jsonl", help="rows appended here (JSON lines; default: %(default)s)")
     a = p.parse_args()
     check_sets(p, a.sets, Path(a.out))  # a mistyped set, missing data or --out folder: one line before the first fit
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")

@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sets", nargs="*", default=list(SETS))
     p.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
-    p.add_argument("--out", type=Path, default=RESULTS / "label_ceiling.md")
+    p.add_argument("--out", type=Path, default=RESULTS / "label_ceiling.md",
+                   help="the markdown report is written here (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     unknown = [s for s in args.sets if s not in (*SETS, *SIMULATED, *SUBSAMPLED)]

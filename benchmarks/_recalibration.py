@@ -21,7 +21,8 @@ from mapping import _setup, _with  # noqa: E402
 from jae import JAE, JAEConfig  # noqa: E402
 
 logging.basicConfig(level=logging.WARNING)
-_args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+_args = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()),
+                                epilog="prints one JSON line of the figures; writes no file")
 _args.add_argument("set", help="a shared set's name, e.g. reapseq_pbmc")
 _args.add_argument("seed", type=int)
 _args.add_argument("epochs", type=int, help="finetune epochs")

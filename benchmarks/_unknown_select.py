@@ -48,6 +48,7 @@ from mapping import _setup, _with  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
 from jae.model.voters import K_VOTE, nearest  # noqa: E402
+from jae.cli._inputs import whole_number  # noqa: E402
 from jae.train import split_validation  # noqa: E402
 from _results import write_text  # noqa: E402
 
@@ -511,12 +512,23 @@ def _rare_rows_or(E: np.ndarray, is_new: np.ndarray, novel: str, seed: int) -> l
              "AUROC": float(roc_auc_score(is_new[keep], fn(E[keep], keep)))} for name, fn in OR_RARE.items()]
 
 
+def _at_least_one(text: str) -> int:
+    """The ``type`` of the protocol's counts: a whole number of 1 or more (``--types 0`` had run the data loading and
+    left no type out, reporting nothing; ``--max-ref 0`` or below emptied the reference or stopped in a traceback)."""
+    value = whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return value
+
+
 def protocol_arguments(p: argparse.ArgumentParser) -> None:
     """The flags :func:`protocol_split` reads (``--types``, ``--min-cells``, ``--max-ref``), for every script of the
-    protocol."""
-    p.add_argument("--types", type=int, default=2, help="left-out types per set and seed")
-    p.add_argument("--min-cells", type=int, default=50)
-    p.add_argument("--max-ref", type=int, default=None, help="seeded subsample of the reference (speed)")
+    protocol; each is a whole number of 1 or more."""
+    p.add_argument("--types", type=_at_least_one, default=2, help="left-out types per set and seed (1 or more)")
+    p.add_argument("--min-cells", type=_at_least_one, default=50,
+                   help="reference cells a type needs to be left out (1 or more)")
+    p.add_argument("--max-ref", type=_at_least_one, default=None,
+                   help="seeded subsample of the reference (speed; 1 or more)")
 
 
 def protocol_split(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None):
@@ -583,7 +595,7 @@ def main(argv=None) -> int:
     protocol_arguments(p)
     p.add_argument("--max-epochs", type=int, default=30)
     p.add_argument("--csv", type=Path, default=None, help="append the raw rows here (resumable runs)")
-    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--out", type=Path, default=None, help="the markdown report (default: printed only)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out (a run's report)")
     p.add_argument("--report", type=Path, default=None, help="only write the report of rows saved with --csv")
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides (a candidate)")

@@ -73,6 +73,10 @@ def collect(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | N
             overrides: tuple = (), test_batch: bool = False) -> None:
     """One fit per left-out type (``_unknown_select.run``'s reference, split and types); its arrays to ``out``."""
     qset, label, ref_rows, test, chosen = protocol_split(name, seed, n_types, min_cells, max_ref)
+    if not chosen:  # it ran on without a word, no fit made, no arrays written
+        print(f"{name} seed {seed}: no reference type has {min_cells} cells or more, so none was left out; lower "
+              "--min-cells (the recorded bmmc runs pass --min-cells 30)", file=sys.stderr, flush=True)
+        return
     if test_batch:  # the test cells are one of the reference's batches (rotating with the seed), not a random 20%
         batch = qset.obs["batch"].astype(str).to_numpy()
         names = sorted(set(batch[ref_rows]))
@@ -297,8 +301,10 @@ def main(argv=None) -> int:
     p.add_argument("--sets", nargs="+", default=[])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     protocol_arguments(p)
-    p.add_argument("--arrays", type=Path, required=True, help="folder of the per-fit arrays (fits already there kept)")
-    p.add_argument("--report", action="store_true", help="only report the arrays in --arrays")
+    p.add_argument("--arrays", type=Path, required=True,
+                   help="folder the per-fit arrays (.npz) are written to (fits already there kept)")
+    p.add_argument("--report", action="store_true",
+                   help="only print the report of the arrays in --arrays (no file written)")
     p.add_argument("--share", action="store_true", help="with --report: the neighbour-share candidates")
     p.add_argument("--test-batch", action="store_true",
                    help="test cells: one reference batch (rotating with the seed) instead of a seeded 20%%")

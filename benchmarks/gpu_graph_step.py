@@ -101,7 +101,8 @@ def graph(network, X, ct, phase, layout, config, batches, lr):
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()),
+                                epilog="prints the eager and graph ms per step; writes no file")
     p.add_argument("--steps", type=int, default=2000)
     p.add_argument("--batch", type=int, nargs="+", default=[32, 64, 128])
     p.add_argument("--cells", type=int, default=63000)

@@ -29,7 +29,8 @@ def _sync(device):
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()),
+                                epilog="prints each variant's timing and a profiler table; writes no file")
     p.add_argument("--cells", type=int, default=20000)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--variants", nargs="+", default=["default", "nosync", "batch256", "cpu"])

@@ -166,7 +166,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sweep", action="store_true", help="the uncapped training for 5-160 epochs instead of caps")
     ap.add_argument("--validation", nargs="+", metavar="SET", help="the step sweep on pseudo-queries of these sets")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="--validation's seeds")
-    ap.add_argument("--json", type=Path, help="append the rows to this JSON-lines file")
+    ap.add_argument("--json", type=Path, help="append the rows to this JSON-lines file (default: rows printed only)")
     args = ap.parse_args(argv)
     if args.validation:  # these were ignored without a word: a '--max-epochs 2' check fitted for up to 500 epochs
         given = [f for f, v in (("--max-epochs", args.max_epochs), ("--seed", args.seed)) if v is not None]

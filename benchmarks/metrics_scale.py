@@ -504,12 +504,16 @@ SESSION_30 = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=(
+        f"writes {JSON.relative_to(HERE.parent)} and {MD.relative_to(HERE.parent)} (with --scale-md also the "
+        "'Metrics at scale' section of scale.md); evaluate also writes its simulated files, prediction, report and "
+        "log under --work"))
     p.add_argument("what", choices=("compare", "suite", "evaluate", "ccsample", "render"))
     p.add_argument("--n-cells", type=int, default=70_000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--work", default="/tmp/jae_metrics_scale", help="folder for the simulated files (evaluate)")
+    p.add_argument("--work", default="/tmp/jae_metrics_scale",
+                   help="folder for the simulated files (evaluate; default: %(default)s)")
     p.add_argument("--no-report", action="store_true", help="evaluate: metrics table only, no UMAPs")
     p.add_argument("--mod1", default=None, help="ccsample: the RNA file (raw counts, obs 'batch')")
     p.add_argument("--note", default=None, help="a remark stored with the run")

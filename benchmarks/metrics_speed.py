@@ -131,7 +131,9 @@ def _fmt(x) -> str:
     return "n/a" if x is None else f"{x:.2f}"
 
 
-def report(rows: list[dict], threads: int, cap: int, scib_reused: Path | None = None) -> str:
+def report(rows: list[dict], threads: int, cap: int, scib_reused: str | None = None) -> str:
+    """The markdown report of ``rows``; ``scib_reused``: the name of the ``--scib-results`` JSON scib's figures came
+    from (None: scib ran here)."""
     lines = [
         "# Metric suite speed: jae vs scib 1.1.7",
         "",
@@ -145,7 +147,7 @@ def report(rows: list[dict], threads: int, cap: int, scib_reused: Path | None = 
     ]
     if scib_reused is not None:
         lines += [f"scib's timings and values are reused from an earlier run of this script on the same seeded data "
-                  f"and the same side environment (`--scib-results {scib_reused.name}`); only jae was rerun.", ""]
+                  f"and the same side environment (`--scib-results {scib_reused}`); only jae was rerun.", ""]
     for row in rows:
         jae, scib = row["jae"] or {"times": {}, "values": {}}, row["scib"]
         capped = "capped" in scib
@@ -194,6 +196,16 @@ def report(rows: list[dict], threads: int, cap: int, scib_reused: Path | None = 
     return "\n".join(lines)
 
 
+def _header(rows: list[dict], args) -> tuple[int, int, str | None]:
+    """The report header's ``(threads, scib cap, scib JSON reused)``: as recorded in the rows' ``run`` by the timing
+    run that wrote them, so that ``--render-only`` writes the header that run wrote; the flags for rows recorded
+    before session 41, which lack it."""
+    recorded = rows[0].get("run") if rows else None
+    if recorded is not None:
+        return recorded["threads"], recorded["scib_cap"], recorded["scib_results"]
+    return args.threads, args.scib_cap, args.scib_results[0].name if args.scib_results else None
+
+
 def _check(parser: argparse.ArgumentParser, args) -> None:
     """Bad arguments and a missing scib Python stop here with one line, before any timing run."""
     for flag, values in (("--sizes", args.sizes), ("--threads", [args.threads]), ("--scib-cap", [args.scib_cap])):
@@ -226,15 +238,19 @@ def main(argv=None) -> int:
     parser.add_argument("--scib-results", type=Path, nargs="+", default=[],
                         help="JSON written by an earlier run (e.g. --skip-jae); its scib results are reused per size")
     parser.add_argument("--skip-jae", action="store_true", help="only run scib (e.g. in the background, niced)")
-    parser.add_argument("--render-only", type=Path, default=None, help="rewrite the report from a results JSON")
+    parser.add_argument("--render-only", type=Path, default=None,
+                        help="rewrite the report (--out) from a results JSON; its header's threads, scib cap and "
+                             "reused scib JSON are the ones that run recorded (--threads, --scib-cap, --scib-results "
+                             "for a JSON written before session 41)")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "metrics_speed.md")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "metrics_speed.md",
+                        help="the markdown report, its raw numbers in the .json beside it (default: %(default)s)")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier run's --out (.md and .json)")
     args = parser.parse_args(argv)
     _check(parser, args)
     if args.render_only is not None:
-        text = report(json.loads(args.render_only.read_text()), args.threads, args.scib_cap,
-                      args.scib_results[0] if args.scib_results else None)
+        rows = json.loads(args.render_only.read_text())
+        text = report(rows, *_header(rows, args))
         write_text(args.out, text)
         print(text)
         return 0
@@ -253,6 +269,7 @@ def main(argv=None) -> int:
         run_jae(E, obs, gex, names)
 
     rows = []
+    header = _header([], args)  # recorded with every row: --render-only writes the same header from the JSON
     with tempfile.TemporaryDirectory(prefix="jae_metrics_speed_") as tmp:
         for n in args.sizes:
             E, obs, gex, names = synthetic(n, seed=0)
@@ -275,8 +292,9 @@ def main(argv=None) -> int:
                 total = f">= {scib['capped']}" if "capped" in scib else f"{scib['times']['total']:.1f}"
                 print(f"{n} cells: scib {total} s", {m: round(v, 4) for m, v in scib.get("values", {}).items()},
                       flush=True)
-            rows.append({"n_cells": n, "jae": jae, "scib": scib})
-            text = report(rows, args.threads, args.scib_cap, args.scib_results[0] if args.scib_results else None)
+            rows.append({"n_cells": n, "jae": jae, "scib": scib,
+                         "run": dict(zip(("threads", "scib_cap", "scib_results"), header))})
+            text = report(rows, *header)
             args.out.parent.mkdir(parents=True, exist_ok=True)
             write_text(args.out, text)
             write_text(args.out.with_suffix(".json"), json.dumps(rows, indent=1, default=float) + "\n")

@@ -375,7 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--tune", action="store_true", help="validation-split tuning instead of the test benchmark")
     parser.add_argument("--render", action="store_true", help="only rewrite predict.md from predict.json")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help="predict.json and predict.md are written to this folder (predict_tune.json/.md with "
+                             "--tune; default: %(default)s)")
     parser.add_argument("--overwrite", action="store_true", help="replace the predict(_tune).json/.md already in --out")
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)

@@ -365,8 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
                    help="override a JAEConfig default (repeatable)")
     p.add_argument("--no-peers", action="store_true", help="skip scvi-tools even when installed")
-    p.add_argument("--stem", default="quality", help="results file stem under benchmarks/results")
-    p.add_argument("--tune", action="store_true", help="run the validation-split tuning grid instead")
+    p.add_argument("--stem", default="quality",
+                   help="writes benchmarks/results/<STEM>.md, .json and .csv (default: quality)")
+    p.add_argument("--tune", action="store_true", help="run the validation-split tuning grid instead (rows appended to "
+                   "benchmarks/results/tuning_runs.jsonl, a summary printed)")
     p.add_argument("--merge", nargs="+", default=None, metavar="STEM",
                    help="combine the rows of earlier runs' <STEM>.json files into --stem (no new runs)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the machine is shared)")

@@ -3,12 +3,13 @@
 Only reference cells are used (the same validation splits as ``quality.py --tune``). Variants: the raw latent;
 batch block centred per cell / dropped; cell-type block centred or log-softmaxed; the phase block rescaled so that,
 per batch, the share of variance the S/G2M scores explain matches their share in the GEX SVD features of the
-training cells (``phase_cal``). Prints one line per variant with jae/baseline metrics and writes
-``/tmp/jae_variants_<tag>.csv``.
+training cells (``phase_cal``). Prints one line per variant with jae/baseline metrics and writes the rows to
+``benchmarks/results/quality_variants_<TAG>.csv`` (``--out`` for another file); an existing file is refused before
+the first fit unless ``--overwrite``.
 
 Usage::
 
-    python benchmarks/quality_variants.py SETS SEEDS SETTINGS [CONFIG_JSON [TAG]]
+    python benchmarks/quality_variants.py SETS SEEDS SETTINGS [CONFIG_JSON [TAG]] [--out CSV] [--overwrite]
     python benchmarks/quality_variants.py bmmc_cite,bmmc_multiome 0,1 pretrained,online '{"decoder_batch": true}'
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,6 +30,7 @@ from jae.config import JAEConfig
 from _quality_data import check_sets, load_set, reference_mask, validation_split
 from _quality_score import Scorer, METRICS
 from quality import fit_embed
+from _results import write_text
 
 log = logging.getLogger("quality.variants")
 
@@ -125,8 +128,12 @@ if __name__ == "__main__":
     ap.add_argument("seeds", help="comma-separated seeds, e.g. 0,1")
     ap.add_argument("settings", help="comma-separated settings: pretrained, online")
     ap.add_argument("config", nargs="?", default="{}", help="JSON of JAEConfig fields to override")
-    ap.add_argument("tag", nargs="?", default="run", help="the CSV is written to /tmp/jae_variants_<tag>.csv")
+    ap.add_argument("tag", nargs="?", default="run",
+                    help="names the CSV of the rows: benchmarks/results/quality_variants_<tag>.csv (default: run)")
+    ap.add_argument("--out", type=Path, default=None, help="write the CSV here instead")
+    ap.add_argument("--overwrite", action="store_true", help="replace an existing CSV")
     args = ap.parse_args()
+    out = args.out or Path(__file__).resolve().parent / "results" / f"quality_variants_{args.tag}.csv"
     logging.basicConfig(level=logging.WARNING)
     sets, settings = args.sets.split(","), args.settings.split(",")
     # checked before the first fit: a mistyped setting was run as online under its own name, a mistyped set or a
@@ -134,7 +141,9 @@ if __name__ == "__main__":
     bad = [s for s in settings if s not in ("pretrained", "online")]
     if bad:
         ap.error(f"settings: {bad[0]!r} is neither pretrained nor online")
-    check_sets(ap, sets, None)
+    check_sets(ap, sets, out)
+    if out.exists() and not args.overwrite:  # it was replaced without a word, after the fits
+        ap.error(f"{out} exists; pass --overwrite to replace it, or another TAG or --out")
     try:
         seeds = [int(x) for x in args.seeds.split(",")]
     except ValueError:
@@ -150,4 +159,5 @@ if __name__ == "__main__":
             rows += run(n, s, settings, cfg)
     df = pd.DataFrame(rows)
     print(df.groupby(["set", "setting", "variant"])[["cc_cons", "asw_batch", "overall", "margin"]].mean().round(4).to_string())
-    df.to_csv(f"/tmp/jae_variants_{args.tag}.csv", index=False)
+    write_text(out, df.to_csv(index=False))
+    print(f"rows written to {out}")

@@ -10,7 +10,8 @@ grows with the cells (the metric suite on 300,000 cells: about 45 min on 2 cores
 ``benchmarks/results/scale_cli.json`` and rendered to ``scale.md`` together with the earlier building-block figures
 (``scale.json``), the label-transfer vote's (``scale_vote.md``, ``benchmarks/vote_speed.py``) and the metrics'
 (``scale_metrics.md``, ``benchmarks/metrics_scale.py``). A verb's figures already recorded there under the same
-label (kind, size and ``--label-suffix``) are replaced only with ``--overwrite``.
+label (kind, size and ``--label-suffix``) are replaced only with ``--overwrite``. ``--delete-data`` removes what
+each size's run wrote (the simulated files it made, the model, embedding and metrics) and keeps the stage logs.
 
     nice -n 10 python benchmarks/scale.py --sizes 10000 70000 --data-dir /tmp/jae_scale
     python benchmarks/scale.py --sizes 1000000 --kind cite --label-suffix " (CITE shape)"
@@ -161,6 +162,8 @@ def run_size(n: int, args, info: dict) -> dict:
 
         metrics = pd.read_csv(work / "metrics" / "metrics.csv").to_dict(orient="records")
     bytes_csr = sum(c.nnz * 8 + (c.shape[0] + 1) * 8 for c in files.counts)
+    if args.delete_data:
+        _delete_outputs({s["stage"] for s in stages}, work, (mod1, mod2))
     return {
         "n_cells": n, "kind": args.kind, "features": [c.shape[1] for c in files.counts],
         "input_csr_gb": bytes_csr / 1e9, "threads": args.threads, "memory_budget": args.memory_budget,
@@ -170,6 +173,21 @@ def run_size(n: int, args, info: dict) -> dict:
         "stages": stages, "metrics": metrics, "machine": info, "simulate_args": args.simulate_args,
         "note": "; ".join(x for x in (note, args.note) if x) or None,
     }
+
+
+def _delete_outputs(ran: set[str], work: Path, data: tuple[Path, Path]) -> None:
+    """``--delete-data``: what the stages in ``ran`` wrote for one size, the stage logs apart: the simulated files
+    (when ``simulate`` ran: files found in ``--data-dir`` and reused are kept), the model (``fit``), the embedding
+    (``embed``) and the metrics folder (``evaluate``). Nothing else in ``--data-dir`` is touched."""
+    import shutil
+
+    written = {"simulate": data, "fit": (work / "model",), "embed": (work / "embedding.h5ad",),
+               "evaluate": (work / "metrics",)}
+    for path in (path for stage in ran for path in written[stage]):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _fmt(x, nd=1) -> str:
@@ -284,8 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="*", default=[10_000, 70_000])
     p.add_argument("--kind", choices=("multiome", "cite"), default="multiome")
-    p.add_argument("--data-dir", type=Path, default=Path("/tmp/jae_scale"))
-    p.add_argument("--results", type=Path, default=RESULTS / "scale")
+    p.add_argument("--data-dir", type=Path, default=Path("/tmp/jae_scale"),
+                   help="the simulated files, and each size's model, embedding, metrics and stage logs in "
+                        "run_KIND_N (default: %(default)s)")
+    p.add_argument("--results", type=Path, default=RESULTS / "scale",
+                   help="stem of the figures: the runs merged into <RESULTS>_cli.json, the report <RESULTS>.md "
+                        "(default: %(default)s)")
     p.add_argument("--threads", type=int, default=2,
                    help="OMP/MKL threads of each stage (torch follows); 1 avoids oversubscribing a shared machine")
     p.add_argument("--memory-budget", default=None, help="passed to jae fit / embed (default: theirs)")
@@ -300,7 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--simulate-args", default="", help="extra 'jae simulate' arguments, e.g. '--n-peaks 30000'")
     p.add_argument("--label-suffix", default="")
     p.add_argument("--note", default=None, help="note stored with these runs and printed under the table")
-    p.add_argument("--delete-data", action="store_true", help="remove each size's files after its run")
+    p.add_argument("--delete-data", action="store_true",
+                   help="after each size's run, remove what it wrote in --data-dir: the simulated files (not files "
+                        "found there and reused), the model, embedding and metrics of the stages run; the stage logs "
+                        "(a few kB, named by the JSON's log_dir) stay in --data-dir/run_KIND_N")
     p.add_argument("--render-only", action="store_true")
     p.add_argument("--stages", nargs="+", choices=STAGES[1:], default=list(STAGES[1:]),
                    help="verbs to run (default all); a rerun of some keeps the others' figures of the same label "
@@ -353,9 +378,6 @@ def _run(args, p: argparse.ArgumentParser) -> int:
             cli_json.parent.mkdir(parents=True, exist_ok=True)
             write_text(cli_json, json.dumps(cli_runs, indent=1) + "\n")
             render(cli_runs, block_runs, md_path)
-            if args.delete_data:
-                for suffix in (".mod1.h5ad", ".mod2.h5ad"):
-                    Path(f"{args.data_dir / f'{args.kind}_{n}_seed{args.seed}'}{suffix}").unlink(missing_ok=True)
     render(cli_runs, block_runs, md_path)
     print(md_path.read_text())
     return 0

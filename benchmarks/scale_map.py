@@ -121,12 +121,13 @@ def delete_written(d: Path, kind: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--ref-cells", type=int, default=50_000)
     p.add_argument("--query-cells", type=int, default=300_000)
     p.add_argument("--predict-train-cells", type=int, default=5_000)
     p.add_argument("--kind", choices=("multiome", "cite"), default="cite")
-    p.add_argument("--data-dir", type=Path, default=Path("/tmp/jae_scale_map"))
+    p.add_argument("--data-dir", type=Path, default=Path("/tmp/jae_scale_map"),
+                   help="the simulated files, models, outputs and stage logs (default: %(default)s)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-epochs", type=int, default=5, help="pretraining cap of the reference fit (default: 5)")
     p.add_argument("--map-epochs", type=int, default=None,
@@ -136,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--note", default=None)
     p.add_argument("--source", default=None, help="a jae 'src' folder to run instead of the installed one (e.g. "
                    "/tmp/base/src after 'git archive BASE src | tar -x -C /tmp/base', for the figures before a fix)")
-    p.add_argument("--results", type=Path, default=RESULTS)
+    p.add_argument("--results", type=Path, default=RESULTS,
+                   help="the runs' figures, JSON (default: %(default)s; scale.md's section is written by hand)")
     p.add_argument("--delete-data", action="store_true", help="remove what the script wrote in --data-dir "
                    "at the end (data, models, outputs, logs; other files there stay)")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded stages of a run of the same --label")

@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nnz-per-row", type=int, default=9500)
     p.add_argument("--basis", type=int, default=110)
     p.add_argument("--threads", type=int, nargs="*", default=[1, 2])
-    p.add_argument("--out", type=Path, default=HERE / "results" / "scale_matmul.md")
+    p.add_argument("--out", type=Path, default=HERE / "results" / "scale_matmul.md",
+                   help="the markdown table is written here (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(argv)
     counts = (("--rows", [args.rows]), ("--features", [args.features]), ("--nnz-per-row", [args.nnz_per_row]),

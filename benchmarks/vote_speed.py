@@ -116,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from jae.model.voters import K_VOTE, MAX_VOTERS, nearest
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=(
+        f"writes {JSON.relative_to(HERE.parent)}, {JSON.with_suffix('.md').relative_to(HERE.parent)} and the vote's "
+        f"section of {SCALE_MD.relative_to(HERE.parent)} (--no-write: prints only)"))
     p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     p.add_argument("--voters", type=int, default=MAX_VOTERS)
     p.add_argument("--dims", type=int, default=50)
