@@ -1,7 +1,8 @@
 """Session 39: with the competition layout (--mod1/--mod2), a cell-type column held only by the second file was
 refused by jae fit ('obs has no column'), read whole or streamed, while jae.JAE().fit(jae.io.read_competition(...))
 found it in the second modality's obs. jae fit (and JAE.fit on opened files) now read that one column from the
-second file: the fitted model is the one the in-memory fit gives, and the outputs' obs stay mod1's columns."""
+second file: the fitted model is the one the in-memory fit gives (session 41: jae embed's output obs holds mod2's
+own columns too)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def test_opened_files_stream_the_label_column_and_keep_obs(files, in_memory):
     assert list(opened.obs.columns) == ["batch"]  # the opened files are not changed
 
 
-def test_embed_output_obs_stays_mod1s(files, in_memory, tmp_path):
+def test_embed_output_obs_holds_mod2s_own_column_too(files, in_memory, tmp_path):  # session 41: was left out
     mdata, _ = in_memory
     model = jae.JAE(jae.JAEConfig(max_epochs=1, n_svd=8), seed=0, device="cpu").fit(
         mdata, cell_type_key="ct2", progress_bar=False)
@@ -63,4 +64,4 @@ def test_embed_output_obs_stays_mod1s(files, in_memory, tmp_path):
                  str(tmp_path / "m"), "--device", "cpu", "--out", str(out)]) == 0
     import anndata as ad
 
-    assert "ct2" not in ad.read_h5ad(out).obs.columns
+    assert list(ad.read_h5ad(out).obs.columns)[:2] == ["batch", "ct2"]  # mod1's columns, then mod2's own

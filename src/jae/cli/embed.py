@@ -12,7 +12,9 @@ def add_parser(sub) -> None:
         "embed", help="embed cells with a saved model",
         description="Embed cells with a fitted model. By default the model is first fine-tuned on these cells with "
         "the reconstruction loss (the seed's online step: 2 epochs for ATAC, 1 for ADT). Writes the competition "
-        "format (.h5ad: X = embedding, obs = the input's cells with their obs and --annotations columns) or a copy of an .h5mu input with obsm['X_jae'] (and the --annotations columns in obs). When the model "
+        "format (.h5ad: X = embedding, obs = the input's cells with their obs (--mod1's, then those only --mod2 "
+        "holds) and --annotations columns) or a copy of an .h5mu input with obsm['X_jae'] (and the --annotations "
+        "columns in obs). When the model "
         "has cell types, the output's obs also holds the predicted cell type ('jae_cell_type'), its confidence "
         "('jae_confidence', its probability, calibrated on held-out reference cells: see below), whether the cell may "
         "be of a type the reference lacks ('jae_unknown') and the score that call thresholds ('jae_unknown_score').",

@@ -29,7 +29,7 @@ from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
 )
 from ._mapped_cells import check_mapped_cells
-from .embedding_output import with_input_obs, write_embedding
+from .embedding_output import both_files_obs, with_input_obs, write_embedding
 
 __all__ = ["embed_files", "LABEL_COLUMNS"]
 
@@ -73,7 +73,8 @@ def embed_files(
         A fitted :class:`jae.JAE` (fine-tuned on a copy, never in place), or the folder of a saved one.
     out
         ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells
-        with the input's ``obs`` columns and the annotation files', ``uns['dataset_id']``, ``uns['method_id']``,
+        with the input's ``obs`` columns (two competition files: mod1's, then those only mod2 holds) and the
+        annotation files', ``uns['dataset_id']``, ``uns['method_id']``,
         and the provenance ``uns['jae']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input file as
         stored, with ``obsm['X_jae']``, its provenance ``uns['jae']`` and the annotation files' columns. When the
         model has cell types, ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``,
@@ -202,8 +203,9 @@ def embed_files(
     # numeric cell types come back as text categories, as obs stores them (jae.labels.obs_labels)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
     # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy (an .h5mu copy: annotations)
-    columns = with_input_obs(data.obs, cells, columns,
-                             annotations=None if out.suffix == ".h5ad" else inputs.annotations)
+    # two competition files: mod2's own columns too, beside mod1's (one read whole, a MuData, holds both)
+    obs = both_files_obs(data) if inputs.source == "competition" else data.obs
+    columns = with_input_obs(obs, cells, columns, annotations=None if out.suffix == ".h5ad" else inputs.annotations)
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
     from ..train.distributed import is_writer

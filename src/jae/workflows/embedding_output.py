@@ -14,7 +14,7 @@ from ..io.inputs import InputFiles
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["write_embedding", "with_input_obs"]
+__all__ = ["write_embedding", "with_input_obs", "both_files_obs"]
 
 
 def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles, dataset_id: str, method_id: str,
@@ -82,6 +82,25 @@ def with_input_obs(obs: pd.DataFrame, cells: pd.Index, columns: dict | None, *, 
     for key, values in (columns or {}).items():
         frame[key] = values
     return frame
+
+
+def both_files_obs(data) -> pd.DataFrame:
+    """The ``obs`` of two competition files (``mod1``, ``mod2``) opened or read: mod1's columns (with a batch only
+    mod2 holds, and the annotation files' columns), then the columns only mod2 holds, as
+    :func:`jae.io.cell_obs.cell_obs_of` reads them for the other calls. A column both files hold keeps mod1's values;
+    the one line saying so where they differ is logged already (on opening the files, :func:`jae.io.plan_input`, or
+    on reading the cells of a MuData, :func:`jae.io.get_paired`). Other data: its ``obs``, unchanged."""
+    from ..io.cell_obs import cell_obs_of, modality_obs
+    from ..io.paired_files import PairedFiles
+
+    if isinstance(data, PairedFiles):
+        return data.obs if data.other_obs is None else cell_obs_of(data, data.other_obs.columns)
+    mods = list(getattr(data, "mod", None) or {})
+    if len(mods) < 2:  # RNA alone (mod1 without mod2)
+        return data.obs
+    other = data.mod[mods[1]].obs  # the same cells as mod1 in another order, read whole (paired by name)
+    own = other[[c for c in other.columns if c not in data.obs.columns]]
+    return modality_obs([data.obs, own], data.obs.index) if len(own.columns) else data.obs
 
 
 def _log_replaced(replaced: list, out: Path | None = None, *, also=(), by: str = "jae's") -> None:
