@@ -84,7 +84,7 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
     # check_model_folder decided. A mount point (a container's bound output folder; empty, or of the model's own files)
     # is written into, its model files replaced as one set: renamed whole, it failed "Device or resource busy" after
     # the whole fit; any other folder is written beside and moved in (replacing the earlier one)
-    into = path.is_dir() and os.path.ismount(path)
+    into = path.is_dir() and os.path.ismount(os.path.realpath(path))  # a link: its target (written through)
     with atomic_files(path, sorted(_MODEL_FILES)) if into else atomic_path(path, overwrite=True) as tmp:
         if not into:
             tmp.mkdir()

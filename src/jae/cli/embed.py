@@ -35,7 +35,8 @@ def add_parser(sub) -> None:
     add_memory_budget_arg(p)
     p.add_argument("--model", type=path_arg, required=True, help="model folder written by 'jae fit' or 'jae map' "
                    "(or JAE.save)")
-    p.add_argument("--out", type=path_arg, required=True, metavar="FILE", help="output .h5ad (competition format) or .h5mu")
+    p.add_argument("--out", type=path_arg, required=True, metavar="FILE",
+                   help="output .h5ad (competition format) or .h5mu (a link: written through to its target)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--finetune-epochs", type=whole_number, default=None,
                    help="0 to skip fine-tuning (default: the model's JAEConfig.finetune_epochs_atac or _adt, the "

@@ -58,7 +58,8 @@ def add_parser(sub) -> None:
                    help="for the cell-cycle genes (default: uns['organism'], else detected from the gene symbols' "
                    "case, as jae fit does)")
     o = p.add_argument_group("output")
-    o.add_argument("--out", type=path_arg, required=True, metavar="FOLDER", help="output folder (created; files replaced atomically)")
+    o.add_argument("--out", type=path_arg, required=True, metavar="FOLDER",
+                   help="output folder (created; files replaced atomically; a link: written through to its target)")
     o.add_argument("--overwrite", action="store_true", help="replace the files of an earlier evaluation in --out")
     o.add_argument("--no-report", action="store_true", help="write only metrics.csv and metrics.md")
     o.add_argument("--umap-max-cells", type=_max_cells, default=50_000, metavar="N", action=Given,

@@ -16,7 +16,8 @@ def add_parser(sub) -> None:
     )
     add_input_args(p)
     add_memory_budget_arg(p)
-    p.add_argument("--out", type=path_arg, required=True, metavar="FOLDER", help="model folder to write")
+    p.add_argument("--out", type=path_arg, required=True, metavar="FOLDER",
+                   help="model folder to write (a link: written through to its target)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
     p.add_argument("--batch-key", default="batch", metavar="COLUMN",
                    help="obs column with batches; 'none': all cells are one batch, e.g. one sample (default: batch)")

@@ -24,7 +24,8 @@ def add_parser(sub) -> None:
     add_memory_budget_arg(p)
     p.add_argument("--model", type=path_arg, required=True, help="reference model folder written by 'jae fit', or by 'jae map' "
                    "(its mapped batches are kept, and this query's are added)")
-    p.add_argument("--out", type=path_arg, required=True, metavar="FOLDER", help="mapped model folder to write")
+    p.add_argument("--out", type=path_arg, required=True, metavar="FOLDER",
+                   help="mapped model folder to write (a link: written through to its target)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
     p.add_argument("--batch-key", default=None, metavar="COLUMN",
                    help="obs column with the query cells' batches; each new batch gets its own shift, so 'none' is "

@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
     p.add_argument("--test-mod1", type=path_arg, required=True, metavar="FILE", help="source modality of the cells to predict (.h5ad): the training source's features, in any order "
                         "(others are ignored)")
     p.add_argument("--output", "--out", dest="output", type=path_arg, required=True, metavar="FILE",  # --out: every other verb's name
-                   help="prediction .h5ad to write (never an input file)")
+                   help="prediction .h5ad to write (never an input file; a link: written through to its target)")
     p.add_argument("--method", default=None, choices=("jae", "mean", "knn", "ridge"), action=Given,
                    help="jae: the network; baselines: mean (per-feature training mean), knn (kNN regression on the "
                         "source encoding), ridge (ridge regression on it) (default: jae); not with --model (the saved "
@@ -42,7 +42,8 @@ def add_parser(sub) -> None:
                    help=f"X as dense or CSR; sparse: predictions below {defaults.sparse_below} dropped (meant for "
                         "ATAC, accessibilities in [0, 1]); auto: sparse for an ATAC prediction of more than "
                         f"{defaults.dense_limit:,} values (cells x peaks), dense otherwise (default: auto)")
-    p.add_argument("--save-model", type=path_arg, default=None, metavar="FOLDER", help="also save the fitted model to this folder")
+    p.add_argument("--save-model", type=path_arg, default=None, metavar="FOLDER",
+                   help="also save the fitted model to this folder (a link: written through to its target)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output (and --save-model)")
     for side, flag in (("source", "--source-kind"), ("target", "--target-kind")):
         p.add_argument(flag, choices=("GEX", "ATAC", "ADT"), type=str.upper, default=None, action=Given,

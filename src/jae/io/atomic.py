@@ -25,7 +25,7 @@ from .paths import user_path
 logger = logging.getLogger(__name__)
 
 __all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "check_not_input", "protected",
-           "DiskFullError"]
+           "written_path", "DiskFullError"]
 
 #: the outputs of the current :func:`atomic_outputs` block still to move into place (:class:`_Block`)
 _PENDING: ContextVar["_Block | None"] = ContextVar("jae_atomic_pending", default=None)
@@ -118,6 +118,16 @@ def check_not_input(path: str | os.PathLike, protect: Iterable[str | os.PathLike
             raise ValueError(f"refusing to overwrite input file {path}; choose another output path")
 
 
+def written_path(path: str | os.PathLike) -> Path:
+    """Where an output given as ``path`` is written: ``path`` itself, or, when it is a link (to a file, a folder or a
+    path not made yet), the link's target, replaced there while the link stays, as a shell's ``>``, ``cp`` and
+    anndata's ``write_h5ad`` write through a link (jae replaced the link by a file or folder of its own, leaving the
+    target as it was). One rule for every output: :func:`atomic_path`, and :func:`jae.io.outputs.check_outputs`,
+    which checks the target's folder."""
+    path = user_path(path)
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
@@ -150,7 +160,8 @@ def atomic_path(
     Parameters
     ----------
     path
-        Final path; missing parent folders are created.
+        Final path; missing parent folders are created. A link is written through: its target is replaced (or
+        made), the link kept (:func:`written_path`).
     protect
         Paths that must not be written (the inputs).
     overwrite
@@ -173,6 +184,10 @@ def atomic_path(
     if writer and (path.exists() or path.is_symlink()) and not overwrite:  # a link to nothing was replaced silently
         what = "exists" if path.exists() else f"exists (a link to {os.readlink(path)}, which is missing)"
         raise FileExistsError(f"{path} {what}; pass overwrite=True (CLI: --overwrite) or choose another output path")
+    if path.is_symlink():  # written through the link: its target is replaced, the link kept (written_path)
+        path, link = written_path(path), path
+        if writer:
+            logger.info("%s is a link: writing through it to %s", link, path)
     pending = _PENDING.get()
     made = _make_parents(path)
     if made and writer:  # as scvi-tools' save, missing folders are made; said, so that a typo in them is seen

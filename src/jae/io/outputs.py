@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 from .._flags import check_flags
+from .atomic import written_path
 from .paths import is_empty_folder, user_path
 
 __all__ = ["check_outputs", "check_model_folders", "ReadFolder"]
@@ -177,7 +178,8 @@ def check_outputs(
         if path is None:
             continue
         path = user_path(path, name=flag)
-        _name_fits(flag, path)
+        written = written_path(path)  # a link: written through to its target (jae.io.atomic.atomic_path)
+        _name_fits(flag, written)
         for p in inputs:
             if _same(path, p):
                 model = any((p / marker).is_file() for marker in ("model.json", "predictor.json"))  # or the old layout
@@ -190,7 +192,7 @@ def check_outputs(
         if key in seen:
             raise ValueError(f"{flag} {path} is also given as {seen[key]}; choose different paths")
         seen[key] = flag
-        parent = path.parent.resolve()  # where it is written (a link there is replaced, not its target's folder)
+        parent = written.parent.resolve()  # where it is written (a link's target's folder: written through)
         if not parent.is_dir():
             if parent.exists():
                 raise ValueError(f"{parent}, the folder of {flag} {path}, is a file; choose another {flag}")
@@ -243,4 +245,4 @@ def check_outputs(
 
     if is_writer():  # said before the work, not hours later when the output is written
         for flag, path in outputs:
-            warn_leftovers(user_path(path, name=flag), staging=flag in folders)
+            warn_leftovers(written_path(user_path(path, name=flag)), staging=flag in folders)

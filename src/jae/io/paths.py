@@ -37,9 +37,10 @@ def _not_a_path(value) -> str:
 
 def is_empty_folder(path: str | os.PathLike) -> bool:
     """Whether ``path`` is an existing folder holding nothing: a model output may take its place, as nothing is lost
-    (``mkdir models/ref`` before ``jae fit --out models/ref``)."""
+    (``mkdir models/ref`` before ``jae fit --out models/ref``); a link to one too (outputs are written through links,
+    :func:`jae.io.atomic.written_path`)."""
     path = user_path(path)
-    return path.is_dir() and not path.is_symlink() and next(path.iterdir(), None) is None
+    return path.is_dir() and next(path.iterdir(), None) is None
 
 
 def annotation_paths(paths) -> list:
