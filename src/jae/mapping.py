@@ -9,7 +9,14 @@ Mechanism (scArches-style "architecture surgery", adapted to jae's encoder, whic
 - the shifts are trained on the query cells alone with the reconstruction loss through the frozen autoencoder:
   a batch effect that moves the query's cells off what the reference's autoencoder reconstructs is moved back.
   The shifted features then go through the reference's encoder and readout, so the query lands in the
-  reference's coordinates (the same embedding columns, the same cell-type probabilities).
+  reference's coordinates (the same embedding columns, the same cell-type probabilities);
+- each new batch gets a second shift, trained the same way on its features divided by the reference's held-out
+  scale (:func:`held_out_scale_of`, measured at fit by :mod:`jae.preprocess.held_out`): a new cell's SVD
+  projections are less spread than the reference cells' (theirs hold each fitted cell's own noise), so undivided
+  they neighbour each other rather than the reference's cells of their type. The embedding and the labels read the
+  divided features with the second shift; the unknown call reads the features as they are with the first (its
+  thresholds were set on held-out reference cells, not divided either). Models saved before the scale was measured,
+  and ``epochs=0``, have the first shift alone.
 
 Query cells without the second modality (:mod:`jae.query` fills in its columns from their RNA) are mapped on their
 measured columns: the imputed ones are left out of the reconstruction loss.

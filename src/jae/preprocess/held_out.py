@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-__all__ = ["held_out_scale", "HELD_OUT_CELLS", "N_FOLDS", "MIN_SCALE"]
+__all__ = ["held_out_scale", "fold_count", "HELD_OUT_CELLS", "N_FOLDS", "MIN_SCALE"]
 
 #: Held-out cells the cross-fit aims for: folds are added until about this many cells have been held out once.
 HELD_OUT_CELLS = 2000
@@ -32,20 +32,28 @@ N_FOLDS = 10
 MIN_SCALE = 1e-3
 
 
-def held_out_scale(pieces, *, n_features: int, n_components: int, seed: int, n_iter: int) -> np.ndarray:
+def fold_count(n_cells: int) -> int:
+    """Folds the cross-fit of ``n_cells`` cells runs: enough for about :data:`HELD_OUT_CELLS` held-out cells, at most
+    :data:`N_FOLDS` (every cell held out once)."""
+    return min(N_FOLDS, math.ceil(HELD_OUT_CELLS / max(n_cells / N_FOLDS, 1)))
+
+
+def held_out_scale(pieces, *, n_features: int, n_components: int, seed: int, n_iter: int,
+                   on_pass=None) -> np.ndarray:
     """``(n_components,)`` float32: per component, sqrt(held-out / in-fold mean squared projection) (1 where no fold
     basis reaches that component; at least :data:`MIN_SCALE`).
 
     ``pieces``: the normalised cells the basis was fitted on, as a list of CSR (or dense) row blocks; the folds'
     bases are fitted as the basis was (:func:`jae.preprocess.streaming.fit_svd_streaming`, ``seed`` and ``n_iter``),
-    the split seeded by ``seed``; the pieces themselves are read, never changed."""
+    the split seeded by ``seed``; the pieces themselves are read, never changed. ``on_pass``: called after each pass
+    of a fold's SVD (a caller's progress bar: :func:`fold_count` folds of ``n_iter + 1`` passes)."""
     from ._sparse import tiled
     from .streaming import _as_matrix, _times, fit_svd_streaming
 
     sizes = [p.shape[0] for p in pieces]
     n = int(sum(sizes))
     fold = np.random.default_rng(seed).permutation(n) % N_FOLDS
-    folds = min(N_FOLDS, math.ceil(HELD_OUT_CELLS / max(n / N_FOLDS, 1)))
+    folds = fold_count(n)
     bounds = np.cumsum([0] + sizes)
     m_in, m_out = np.zeros(n_components), np.zeros(n_components)
     for f in range(folds):
@@ -58,7 +66,7 @@ def held_out_scale(pieces, *, n_features: int, n_components: int, seed: int, n_i
                     for p, h in zip(pieces, held) if (h if keep_held else ~h).any())
 
         basis = fit_svd_streaming(lambda: rows(False), n_features=n_features, n_components=n_components, seed=seed,
-                                  n_iter=n_iter)
+                                  n_iter=n_iter, on_pass=on_pass)
         comp_t = np.ascontiguousarray(basis.components.T)
         k = basis.n_components
         for keep_held, moment in ((False, m_in), (True, m_out)):

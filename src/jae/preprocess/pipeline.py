@@ -20,6 +20,7 @@ from .._flags import check_flags, is_whole
 from ..io.chunked import read_ahead
 from ..io.features import feature_indexer, unique_features
 from .normalize import clr, log_normalize
+from .held_out import fold_count
 from .svd import SVDBasis, fit_numbers
 
 __all__ = ["Preprocessor", "preprocess", "transform_blocks", "BLOCK_ROWS", "SVD_FIT_CELLS"]
@@ -155,7 +156,7 @@ def _fit_bases(
         products.clear()
         # per component, how much less a cell outside the fit spreads along it (new samples mapped onto the model)
         scale = held_out_scale(pieces, n_features=src.shape[1], n_components=basis.n_components, seed=seed,
-                               n_iter=SVD_N_ITER)
+                               n_iter=SVD_N_ITER, on_pass=tick)
         bases.append(replace(basis, held_out_scale=scale))
         pieces.clear()  # the sample's blocks are freed before the next modality is read
     return bases, depth
@@ -461,7 +462,8 @@ def preprocess(
         logger.debug("proteins normalised %s (protein_norm %r)", _PROTEIN_NORM_WORDS[protein_norm], protein_norm)
     _warn_one_protein(kinds, var_names, names, protein_norm)
     n_blocks = len(sources) * -(-n_cells // BLOCK_ROWS)
-    total = 2 * n_blocks + sum(SVD_N_ITER + 1 for k in kinds if k != "ADT")
+    sampled = n_cells if svd_fit_cells is None else min(n_cells, svd_fit_cells)  # the SVD's cells, its cross-fit's
+    total = 2 * n_blocks + sum((SVD_N_ITER + 1) * (1 + fold_count(sampled)) for k in kinds if k != "ADT")
     from ..train.distributed import is_writer  # under torchrun, process 0 alone draws the bar (as training's)
 
     with tqdm(total=total, disable=not progress_bar or not is_writer(), desc="preprocessing", unit="step") as bar:
