@@ -503,9 +503,17 @@ SESSION_30 = [
 ]
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when inside it (the help's wording), else as it is (tests point it elsewhere)."""
+    try:
+        return str(path.relative_to(HERE.parent))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=(
-        f"writes {JSON.relative_to(HERE.parent)} and {MD.relative_to(HERE.parent)} (with --scale-md also the "
+        f"writes {_shown(JSON)} and {_shown(MD)} (with --scale-md also the "
         "'Metrics at scale' section of scale.md); evaluate also writes its simulated files, prediction, report and "
         "log under --work"))
     p.add_argument("what", choices=("compare", "suite", "evaluate", "ccsample", "render"))

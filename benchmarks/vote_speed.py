@@ -111,14 +111,22 @@ def write_section(lines: list[str]) -> None:
     write_text(SCALE_MD, head.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n" + tail)
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when inside it (the help's wording), else as it is (tests point it elsewhere)."""
+    try:
+        return str(path.relative_to(HERE.parent))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     import logging
 
     from jae.model.voters import K_VOTE, MAX_VOTERS, nearest
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=(
-        f"writes {JSON.relative_to(HERE.parent)}, {JSON.with_suffix('.md').relative_to(HERE.parent)} and the vote's "
-        f"section of {SCALE_MD.relative_to(HERE.parent)} (--no-write: prints only)"))
+        f"writes {_shown(JSON)}, {_shown(JSON.with_suffix('.md'))} and the vote's "
+        f"section of {_shown(SCALE_MD)} (--no-write: prints only)"))
     p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     p.add_argument("--voters", type=int, default=MAX_VOTERS)
     p.add_argument("--dims", type=int, default=50)

@@ -49,12 +49,17 @@ _PREPROCESS_HINT = "preprocess needs each modality's raw counts (e.g. adata.laye
 def _sample_rows(n_cells: int, n_fit: int | None, seed: int) -> np.ndarray | None:
     """Sorted seeded sample of ``n_fit`` rows; None (all rows) when ``n_fit`` is None or not below ``n_cells``; a user's
     ``svd_fit_cells`` that is no whole number >= 2 refused in one line, before any pass."""
-    if n_fit is not None and not is_whole(n_fit, 2):
-        raise ValueError(f"svd_fit_cells must be None (every cell) or a whole number >= 2 (the cells the SVD bases are "
-                         f"fitted on), not {n_fit!r}; e.g. svd_fit_cells={SVD_FIT_CELLS}")
+    _check_fit_cells(n_fit)
     if n_fit is None or n_fit >= n_cells:
         return None
     return np.sort(np.random.default_rng(seed).choice(n_cells, size=n_fit, replace=False))
+
+
+def _check_fit_cells(n_fit) -> None:
+    """Refuse a ``svd_fit_cells`` that is no whole number >= 2 (None: every cell) in one line."""
+    if n_fit is not None and not is_whole(n_fit, 2):
+        raise ValueError(f"svd_fit_cells must be None (every cell) or a whole number >= 2 (the cells the SVD bases are "
+                         f"fitted on), not {n_fit!r}; e.g. svd_fit_cells={SVD_FIT_CELLS}")
 
 
 def _kinds(kinds) -> tuple[str, ...]:
@@ -462,6 +467,7 @@ def preprocess(
         logger.debug("proteins normalised %s (protein_norm %r)", _PROTEIN_NORM_WORDS[protein_norm], protein_norm)
     _warn_one_protein(kinds, var_names, names, protein_norm)
     n_blocks = len(sources) * -(-n_cells // BLOCK_ROWS)
+    _check_fit_cells(svd_fit_cells)
     sampled = n_cells if svd_fit_cells is None else min(n_cells, svd_fit_cells)  # the SVD's cells, its cross-fit's
     total = 2 * n_blocks + sum((SVD_N_ITER + 1) * (1 + fold_count(sampled)) for k in kinds if k != "ADT")
     from ..train.distributed import is_writer  # under torchrun, process 0 alone draws the bar (as training's)
