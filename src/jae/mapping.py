@@ -450,14 +450,16 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     epochs_said = count(epochs, "epoch", "epochs")  # was '1 steps ... (1 epochs)' under jae map --epochs 1
     if n_rows > ADAPTER_CELLS:
         epochs_said += ("'s" if epochs == 1 else "'") + f" worth of {ADAPTER_CELLS:,} cells"
-    logger.info("mapping %s of %s (%s) onto the reference: %s of input shifts (%s), the network frozen",
-                count(n_rows, "query cell"), count(len(new), "new batch"), batch_names(new),
-                count(adapter_steps(n_rows, epochs), "step"), epochs_said)
     # two shifts per batch: on the features as they are (the unknown call's, whose thresholds were set on features
     # like them) and on the features divided by the held-out scale (the embedding's and the labels': the new cells
     # back on the spread of the reference's cells, jae.preprocess.held_out); models saved before it, and epochs=0
     # (documented as the reference model's own embedding): the first alone
     scale = held_out_scale_of(mapped.preprocessor) if epochs else None
+    logger.info("mapping %s of %s (%s) onto the reference: %s of input shifts (%s)%s, the network frozen",
+                count(n_rows, "query cell"), count(len(new), "new batch"), batch_names(new),
+                count(adapter_steps(n_rows, epochs), "step"), epochs_said,
+                "" if scale is None else ", twice: on the features as they are (for the unknown call) and on the "
+                "reference's held-out scale (for the embedding and labels)")
     weight = _measured(mapped, observed[rows])
     scaled_shift = None
     with _shift_bar(adapter_steps(n_rows, epochs) * (1 if scale is None else 2), progress_bar) as bar:
