@@ -90,7 +90,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "calibration": None if getattr(model, "calibration", None) is None else model.calibration.describe(),
         "adapter": None if getattr(model, "adapter", None) is None else {
             "batch_key": model.adapter.batch_key, "batches": list(model.adapter.batches),
-            **({"scaled": True} if model.adapter.scaled_shift is not None else {})},  # optional: adapter.scaled_shift
+            **({"scaled": True} if model.adapter.scaled_shift is not None else {}),  # optional: adapter.scaled_shift
+            **({"unscaled": list(model.adapter.unscaled)} if model.adapter.unscaled else {})},  # optional: epochs=0's
         # optional (format 6 files without it load): each map_query's batches, cells, seed, epochs and steps
         "mappings": mappings_of(model),
         "moments": getattr(model, "moments", None) is not None,  # the reference features' mean and covariance
@@ -289,8 +290,12 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         if d["adapter"].get("scaled") and (scaled is None or scale is None or scaled.shape != shift.shape):
             raise ValueError(damaged % "query adapter's scaled shift (or the SVD bases' held-out scale)")
         scaled = scaled.numpy().astype(np.float32) if d["adapter"].get("scaled") else None
+        unscaled = tuple(str(b) for b in d["adapter"].get("unscaled", ()))
+        if unscaled and (scaled is None or not set(unscaled) <= set(batches)):
+            raise ValueError(f"{path / DESCRIPTION}: adapter.unscaled ({list(unscaled)!r:.80}) names batches the "
+                             f"adapter does not map, or it has no scaled shift; {damaged_folder()}")
         model.adapter = QueryAdapter(str(d["adapter"]["batch_key"]), batches, shift.numpy().astype(np.float32),
-                                     None if scaled is None else scale, scaled)
+                                     None if scaled is None else scale, scaled, unscaled)
     model.mappings = _mappings(path, d.get("mappings"))
     if d.get("moments"):
         mean, cov = tensors.get("moments.mean"), tensors.get("moments.cov")

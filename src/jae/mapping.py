@@ -82,6 +82,9 @@ class QueryAdapter:
         embedding's features of a mapped batch's cell are its features divided by it, plus ``scaled_shift``.
     scaled_shift
         ``(len(batches), n_input)`` float32 or None (with ``scale``): the shifts trained on the divided features.
+    unscaled
+        Batches mapped without the scale (``epochs=0``) by a model whose other mappings have it: their embedding's
+        features read ``shift`` too (their rows of ``scaled_shift`` are copies of it, never read).
     """
 
     batch_key: str
@@ -89,12 +92,20 @@ class QueryAdapter:
     shift: np.ndarray
     scale: np.ndarray | None = None
     scaled_shift: np.ndarray | None = None
+    unscaled: tuple[str, ...] = ()
 
-    def extended(self, batches, shift: np.ndarray, scaled_shift: np.ndarray | None = None) -> "QueryAdapter":
-        both = self.scaled_shift is not None and scaled_shift is not None  # a mapping without it: none for any
-        return QueryAdapter(self.batch_key, self.batches + tuple(batches), np.vstack([self.shift, shift]),
-                            self.scale if both else None,
-                            np.vstack([self.scaled_shift, scaled_shift]) if both else None)
+    def extended(self, batches, shift: np.ndarray, scaled_shift: np.ndarray | None = None,
+                 scale: np.ndarray | None = None) -> "QueryAdapter":
+        """This adapter and a later mapping's batches (``scale`` with its ``scaled_shift``): every batch keeps the
+        features it had, a mapping without the scale (``epochs=0``, or before any had it) in :attr:`unscaled`."""
+        batches = tuple(batches)
+        if self.scale is None and scaled_shift is None:
+            return QueryAdapter(self.batch_key, self.batches + batches, np.vstack([self.shift, shift]))
+        mine = (self.scaled_shift, self.unscaled) if self.scale is not None else (self.shift, self.batches)
+        theirs = (scaled_shift, ()) if scaled_shift is not None else (shift, batches)
+        return QueryAdapter(self.batch_key, self.batches + batches, np.vstack([self.shift, shift]),
+                            self.scale if self.scale is not None else scale, np.vstack([mine[0], theirs[0]]),
+                            mine[1] + theirs[1])
 
     def batches_of(self, data, cells: pd.Index | None, *, layer: str | None = "counts") -> np.ndarray:
         """The batches of ``data``'s cells ``cells`` (None: of every cell in ``obs`` order) (:meth:`batch_column`)."""
@@ -164,14 +175,18 @@ class QueryAdapter:
         out = np.array(X, dtype=np.float32, copy=True)
         hit = codes >= 0
         if scaled and self.scale is not None:
+            plain = hit & np.isin(codes, pd.Index(list(self.batches)).get_indexer(list(self.unscaled)))
+            hit &= ~plain
             out[hit] = out[hit] / self.scale + self.scaled_shift[codes[hit]]
+            out[plain] += self.shift[codes[plain]]
         else:
             out[hit] += self.shift[codes[hit]]
         return out
 
     def scales(self, batch) -> bool:
         """Whether :meth:`apply` gives any of the cells of ``batch`` other features scaled than not."""
-        return self.scale is not None and bool(np.isin(np.asarray(batch).astype(str), list(self.batches)).any())
+        scaled = [b for b in self.batches if b not in self.unscaled]
+        return self.scale is not None and bool(np.isin(np.asarray(batch).astype(str), scaled).any())
 
 
 def held_out_scale_of(preprocessor) -> np.ndarray | None:
@@ -473,5 +488,5 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     mapped.mappings = mappings_of(reference) + [{  # what rebuilds this mapping: saved in model.json
         "batch_key": batch_key, "batches": list(new), "n_cells": n_rows, "seed": int(seed), "epochs": int(epochs),
         "steps": int(adapter_steps(n_rows, epochs)), "finetunes_before": finetune_count(reference)}]
-    mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift, scaled_shift)
+    mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift, scaled_shift, scale)
     return mapped

@@ -65,6 +65,8 @@ def weights_fingerprint(model) -> str:
         parts["adapter.shift"] = model.adapter.shift
         if model.adapter.scaled_shift is not None:  # the embedding's shifts and scale (mapped models alone)
             parts["adapter.scaled_shift"], parts["adapter.scale"] = model.adapter.scaled_shift, model.adapter.scale
+        if getattr(model.adapter, "unscaled", ()):  # batches mapped with epochs=0 beside scaled ones: their shift
+            parts["adapter.unscaled"] = np.isin(list(model.adapter.batches), list(model.adapter.unscaled))
     digest = hashlib.sha256()
     for name in sorted(parts):
         value = np.ascontiguousarray(parts[name])
