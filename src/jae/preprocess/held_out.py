@@ -59,6 +59,8 @@ def held_out_scale(pieces, *, n_features: int, n_components: int, seed: int, n_i
     for f in range(folds):
         held = [fold[a:b] == f for a, b in zip(bounds[:-1], bounds[1:])]
         if n - sum(int(h.sum()) for h in held) < 2 or not any(h.any() for h in held):
+            for _ in range(n_iter + 1 if on_pass is not None else 0):  # the caller's bar counted this fold's passes
+                on_pass()
             continue
 
         def rows(keep_held: bool):
