@@ -119,7 +119,10 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     ``"far"``: averaged as ``"head"``; ``"head_or_far"``: the larger of ``"head"`` and ``"far"``, the call's score)
     and, for a model with voters, ``"knn"``. ``observed``: ``(n, 2)`` bool, the modalities each cell
     was measured in (:func:`jae.query.measured` of its data; None: all both), whose one-modality cells the head's
-    scores measure against their own thresholds, as :func:`predict_cell_type` does."""
+    scores measure against their own thresholds, as :func:`predict_cell_type` does. A model mapped with the
+    held-out scale (:class:`jae.mapping.QueryAdapter`) embeds its mapped batches' cells on the scaled features while
+    :func:`predict_cell_type`'s call reads them unscaled: for those cells the scores of their embedding are not the
+    call's (its ``unknown_score`` is)."""
     model._require_fitted()
     cal = model.calibration
     if not model.layout.n_cell_type or cal is None:
