@@ -169,13 +169,14 @@ class QueryAdapter:
         """``X`` as the encoder reads it (a new array; ``X`` itself is never changed): each mapped batch's cells
         divided by ``scale`` plus their batch's ``scaled_shift`` (the embedding's features), or, with ``scaled`` False
         or no ``scale``, plus their batch's ``shift`` (the unknown call's); other cells as they are."""
-        codes = pd.Index(list(self.batches)).get_indexer(np.asarray(batch).astype(str))  # -1: not mapped
+        index = pd.Index(list(self.batches))
+        codes = index.get_indexer(np.asarray(batch).astype(str))  # -1: not mapped
         if not (codes >= 0).any():
             return X
         out = np.array(X, dtype=np.float32, copy=True)
         hit = codes >= 0
         if scaled and self.scale is not None:
-            plain = hit & np.isin(codes, pd.Index(list(self.batches)).get_indexer(list(self.unscaled)))
+            plain = hit & np.isin(codes, index.get_indexer(list(self.unscaled)))
             hit &= ~plain
             out[hit] = out[hit] / self.scale + self.scaled_shift[codes[hit]]
             out[plain] += self.shift[codes[plain]]

@@ -50,8 +50,7 @@ def held_out_scale(pieces, *, n_features: int, n_components: int, seed: int, n_i
     bases are fitted as the basis was (:func:`jae.preprocess.streaming.fit_svd_streaming`, ``seed`` and ``n_iter``),
     the split seeded by ``seed``; the pieces themselves are read, never changed. ``on_pass``: called after each pass
     of a fold's SVD (a caller's progress bar: :func:`fold_count` folds of ``n_iter + 1`` passes)."""
-    from ._sparse import tiled
-    from .streaming import _as_matrix, _times, fit_svd_streaming
+    from .streaming import fit_svd_streaming, project_blocks
 
     sizes = [p.shape[0] for p in pieces]
     n = int(sum(sizes))
@@ -66,20 +65,13 @@ def held_out_scale(pieces, *, n_features: int, n_components: int, seed: int, n_i
                 on_pass()
             continue
 
-        def rows(keep_held: bool):
-            return (tiled(p[h if keep_held else ~h]) if hasattr(p, "tocsr") else p[h if keep_held else ~h]
-                    for p, h in zip(pieces, held) if (h if keep_held else ~h).any())
+        def rows(keep_held: bool):  # each piece's rows of the fold (held out) or of the rest, sliced as read
+            return (p[m] for p, h in zip(pieces, held) if (m := h if keep_held else ~h).any())
 
         basis = fit_svd_streaming(lambda: rows(False), n_features=n_features, n_components=n_components, seed=seed,
                                   n_iter=n_iter, on_pass=on_pass)
-        comp_t = np.ascontiguousarray(basis.components.T)
         k = basis.n_components
         for keep_held, moment in ((False, m_in), (True, m_out)):
-            total, count = np.zeros(k), 0
-            for block in rows(keep_held):
-                Y = _times(_as_matrix(block), comp_t).astype(np.float64)
-                total += (Y**2).sum(axis=0)
-                count += Y.shape[0]
-            moment[:k] += total / max(count, 1)
+            moment[:k] += (project_blocks(rows(keep_held), basis).astype(np.float64) ** 2).mean(axis=0)
     ratio = np.where(m_in > 0, m_out / np.maximum(m_in, 1e-300), 1.0)
     return np.clip(np.sqrt(ratio), MIN_SCALE, None).astype(np.float32)
