@@ -33,7 +33,7 @@ from sklearn.preprocessing import StandardScaler
 import jae.baseline
 from _quality_data import SETS, SIMULATED, SUBSAMPLED, load_set, missing_data, reference_mask
 from quality import knn_vote_accuracy
-from _results import write_text
+from _results import shown, write_text
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sets", nargs="*", default=list(SETS))
     p.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     p.add_argument("--out", type=Path, default=RESULTS / "label_ceiling.md",
-                   help="the markdown report is written here (default: %(default)s)")
+                   help=f"the markdown report is written here (default: {shown(RESULTS / 'label_ceiling.md')})")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     unknown = [s for s in args.sets if s not in (*SETS, *SIMULATED, *SUBSAMPLED)]

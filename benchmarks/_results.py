@@ -20,3 +20,16 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def shown(path: str | os.PathLike) -> str:
+    """``path`` as a ``--help`` text shows it: relative to the repository root when it lies inside it.
+
+    An absolute default such as ``/home/me/jae/benchmarks/results/scale`` depends on where the clone lives, and
+    argparse breaks a word longer than the terminal's width mid-name; the root-relative form is short and the same
+    in every clone."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path(__file__).resolve().parents[1]))
+    except ValueError:
+        return str(path)

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from _results import write_text
+from _results import shown, write_text
 
 HERE = Path(__file__).resolve().parent
 METRICS = ("nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn")
@@ -243,8 +243,9 @@ def main(argv=None) -> int:
                              "reused scib JSON are the ones that run recorded (--threads, --scib-cap, --scib-results "
                              "for a JSON written before session 41)")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "metrics_speed.md",
-                        help="the markdown report, its raw numbers in the .json beside it (default: %(default)s)")
+    out = HERE / "results" / "metrics_speed.md"
+    parser.add_argument("--out", type=Path, default=out,
+                        help=f"the markdown report, its raw numbers in the .json beside it (default: {shown(out)})")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier run's --out (.md and .json)")
     args = parser.parse_args(argv)
     _check(parser, args)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import anndata as ad
 import numpy as np
-from _results import write_text
+from _results import shown, write_text
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", action="store_true", help="only rewrite predict.md from predict.json")
     parser.add_argument("--out", type=Path, default=RESULTS,
                         help="predict.json and predict.md are written to this folder (predict_tune.json/.md with "
-                             "--tune; default: %(default)s)")
+                             f"--tune; default: {shown(RESULTS)})")
     parser.add_argument("--overwrite", action="store_true", help="replace the predict(_tune).json/.md already in --out")
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from _results import write_text
+from _results import shown, write_text
 
 HERE = Path(__file__).resolve().parent
 STAGES = ("simulate", "fit", "embed", "evaluate")
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
                         "run_KIND_N (default: %(default)s)")
     p.add_argument("--results", type=Path, default=RESULTS / "scale",
                    help="stem of the figures: the runs merged into <RESULTS>_cli.json, the report <RESULTS>.md "
-                        "(default: %(default)s)")
+                        f"(default: {shown(RESULTS / 'scale')})")
     p.add_argument("--threads", type=int, default=2,
                    help="OMP/MKL threads of each stage (torch follows); 1 avoids oversubscribing a shared machine")
     p.add_argument("--memory-budget", default=None, help="passed to jae fit / embed (default: theirs)")

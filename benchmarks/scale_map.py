@@ -38,7 +38,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from _results import write_text
+from _results import shown, write_text
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "scale_map.json"
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", default=None, help="a jae 'src' folder to run instead of the installed one (e.g. "
                    "/tmp/base/src after 'git archive BASE src | tar -x -C /tmp/base', for the figures before a fix)")
     p.add_argument("--results", type=Path, default=RESULTS,
-                   help="the runs' figures, JSON (default: %(default)s; scale.md's section is written by hand)")
+                   help=f"the runs' figures, JSON (default: {shown(RESULTS)}; scale.md's section is written by hand)")
     p.add_argument("--delete-data", action="store_true", help="remove what the script wrote in --data-dir "
                    "at the end (data, models, outputs, logs; other files there stay)")
     p.add_argument("--overwrite", action="store_true", help="replace the recorded stages of a run of the same --label")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from _results import write_text
+from _results import shown, write_text
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--basis", type=int, default=110)
     p.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     p.add_argument("--out", type=Path, default=HERE / "results" / "scale_matmul.md",
-                   help="the markdown table is written here (default: %(default)s)")
+                   help=f"the markdown table is written here (default: {shown(HERE / 'results' / 'scale_matmul.md')})")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(argv)
     counts = (("--rows", [args.rows]), ("--features", [args.features]), ("--nnz-per-row", [args.nnz_per_row]),

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _results import write_text
+from _results import shown, write_text
 
 HERE = Path(__file__).resolve().parent
 
@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-svd", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--results", type=Path, default=HERE / "results" / "scale_svd_subsample",
-                   help="stem of the figures, written to <RESULTS>.json and <RESULTS>.md (default: %(default)s)")
+                   help="stem of the figures, written to <RESULTS>.json and <RESULTS>.md "
+                        f"(default: {shown(HERE / 'results' / 'scale_svd_subsample')})")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier run's --results .json / .md")
     args = p.parse_args(argv)
     for flag, values in (("--fit-cells", args.fit_cells), ("--n-svd", [args.n_svd])):
