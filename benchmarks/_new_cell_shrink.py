@@ -22,6 +22,10 @@ divided run, the unknown call of the run as now (``unknown_selection.md``, sessi
 ``--built`` (session 41): the same split mapped by ``map_query`` as jae does it since the hybrid was built (the
 held-out scale measured at fit, :mod:`jae.preprocess.held_out`) and as before it; labels and the unknown call from
 ``predict_cell_type``.
+
+``--built-new`` (session 42): the test cells embedded and labelled by the reference model itself, without mapping, as
+jae reads new cells since it tells them from the fit's own (:mod:`jae.fit_cells`: divided by the held-out scale, the
+unknown call's features not) and as before.
 """
 
 from __future__ import annotations
@@ -152,6 +156,27 @@ def _built_rows(model, data, is_new, truth, vot) -> list[dict]:
     return rows
 
 
+def _built_new_rows(model, data, is_new, truth, vot) -> list[dict]:
+    """``--built-new`` (session 42): the test cells embedded and labelled by the reference model itself, unmapped, as
+    jae now reads new cells (divided by the held-out scale, the call's features not: :mod:`jae.fit_cells`) and as
+    before (the model's fitted cells forgotten: every cell read as it is); labels and call from
+    ``predict_cell_type``."""
+    from sklearn.metrics import roc_auc_score
+
+    known, n_ct, rows, kept = ~is_new, model.layout.n_cell_type, [], model.fit_cells
+    for variant in ("unmapped as before", "unmapped, new cells scaled"):
+        model.fit_cells = None if variant.endswith("before") else kept
+        E = model.embed(data, key_added=None)
+        pred = model.predict_cell_type(data)
+        call, labels = pred["unknown_score"].to_numpy(), pred["cell_type"].astype(str).to_numpy()
+        rows.append({"variant": variant, "accuracy": float((labels[known] == truth[known]).mean()),
+                     "AUROC": float(roc_auc_score(is_new, call)), "left-out flagged": float((call > 1)[is_new].mean()),
+                     "known flagged": float((call > 1)[known].mean()),
+                     "voter share": voter_share(vot, E[known, n_ct:])})
+    model.fit_cells = kept
+    return rows
+
+
 def _counts(model, mdata) -> list:
     """Each modality's counts of ``mdata`` in the model's feature order."""
     pre = model.preprocessor
@@ -164,7 +189,7 @@ def _counts(model, mdata) -> list:
 
 
 def run(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None,
-        mapped: bool = False, built: bool = False) -> list[dict]:
+        mapped: bool = False, built: bool = False, built_new: bool = False) -> list[dict]:
     from sklearn.metrics import roc_auc_score
 
     qset, label, ref_rows, test, chosen = protocol_split(name, seed, n_types, min_cells, max_ref)
@@ -182,8 +207,8 @@ def run(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None,
         is_new, truth = pos[pos | neg], lab[pos | neg]
         n_ct = model.layout.n_cell_type
         vot = model.embed_transformed(model.voters.features)[:, n_ct:]
-        if built:
-            for r in _built_rows(model, data, is_new, truth, vot):
+        if built or built_new:
+            for r in (_built_rows if built else _built_new_rows)(model, data, is_new, truth, vot):
                 rows.append({"set": name, "seed": seed, "left-out": novel, **r, "s": round(time.perf_counter() - t, 1)})
             print(json.dumps(rows[-1]), flush=True)
             continue
@@ -221,7 +246,8 @@ def report(df: pd.DataFrame) -> str:
         text.append(f"## {what}\n\n" + _md(t) + "\n")
     per_seed = df.pivot_table(index=["set", "seed"], columns="variant", values="accuracy")
     for new, old in (("shrink-corrected", "as now"), ("mapped hybrid", "mapped as now"),
-                     ("mapped, held-out scale", "mapped as before")):
+                     ("mapped, held-out scale", "mapped as before"),
+                     ("unmapped, new cells scaled", "unmapped as before")):
         if new in per_seed and old in per_seed:
             diff = (per_seed[new] - per_seed[old]).unstack("seed").round(3)
             text.append(f"## accuracy, {new} minus {old}, per set and seed\n\n" + _md(diff) + "\n")
@@ -239,6 +265,9 @@ def main(argv=None) -> int:
                    help="map the test cells as one new batch (map_query) as now, divided, and the hybrid")
     p.add_argument("--built", action="store_true",
                    help="map the test cells with map_query as jae now does (held-out scale) and as before it")
+    p.add_argument("--built-new", action="store_true",
+                   help="embed and label the test cells with the reference model, unmapped, as jae now reads new "
+                        "cells (held-out scale, session 42) and as before")
     args = p.parse_args(argv)
     if args.report:
         if not args.jsonl.is_file():  # else a ValueError traceback from pandas ('Expected object or value')
@@ -255,7 +284,8 @@ def main(argv=None) -> int:
     for name in args.sets:
         for seed in args.seeds:
             with args.jsonl.open("a") as fh:
-                for row in run(name, seed, args.types, args.min_cells, args.max_ref, args.mapped, args.built):
+                for row in run(name, seed, args.types, args.min_cells, args.max_ref, args.mapped, args.built,
+                               args.built_new):
                     fh.write(json.dumps(row) + "\n")
     return 0
 

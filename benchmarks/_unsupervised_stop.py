@@ -84,10 +84,10 @@ def _measure(model, qset, held, ref, query, scorers) -> dict:
     ref_rows = np.flatnonzero(~held)
     out = {"mapped": everyone(Z[everyone.cells])["overall"],
            "latent": reference(latent[np.searchsorted(ref_rows, reference.cells)])["overall"]}
-    X, cells, _ = query_features(mapped, query, layer="counts")
+    X, cells = query_features(mapped, query, layer="counts")[:2]
     rna = mudata.MuData({"rna": query.mod["rna"].copy()})
     rna.obs["batch"] = query.obs["batch"].to_numpy()
-    X_rna, _, _ = query_features(mapped, rna, layer="counts")
+    X_rna = query_features(mapped, rna, layer="counts").X
     w = mapped.preprocessor.widths[0]
     y, decoded = X[:, w:], _decoded(mapped, rna, X_rna, cells, np.arange(len(cells)))[:, w:]
     out["impute_r2"] = float(1 - ((y - decoded) ** 2).sum() / ((y - y.mean(0)) ** 2).sum())

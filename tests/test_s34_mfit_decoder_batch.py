@@ -24,7 +24,7 @@ def fitted():
 def _by_hand(model, rna, onehot):
     from jae.query import query_features
 
-    X, _, _ = query_features(model, rna, layer="counts")
+    X = query_features(model, rna, layer="counts").X
     net = model.network.eval()
     w = model.preprocessor.widths
     with torch.no_grad():

@@ -95,6 +95,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         # optional (format 6 files without it load): each map_query's batches, cells, seed, epochs and steps
         "mappings": mappings_of(model),
         "moments": getattr(model, "moments", None) is not None,  # the reference features' mean and covariance
+        # optional (session 42): how many fitted cells' fingerprints tensor fit_cells holds (jae.fit_cells)
+        **({"fit_cells": len(model.fit_cells)} if getattr(model, "fit_cells", None) is not None else {}),
         # round 38 (optional): the reference axes' cross-fitted carry, read by map_query's small-reference warning
         "axes_carry": _finite_or_none(getattr(model, "axes_carry", None)),
         "voters": None if getattr(model, "voters", None) is None else model.voters.describe(),
@@ -120,6 +122,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     for part in ("voters", "calibration_cells"):
         if description[part] is not None:
             tensors.update({f"{part}.{k}": torch.from_numpy(v) for k, v in getattr(model, part).to_tensors().items()})
+    if "fit_cells" in description:  # uint64 hashes, stored as their int64 bits
+        tensors["fit_cells"] = torch.from_numpy(np.ascontiguousarray(model.fit_cells).view(np.int64))
     if description["moments"]:
         tensors.update({f"moments.{k}": torch.from_numpy(np.ascontiguousarray(v))
                         for k, v in model.moments.to_tensors().items()})
@@ -297,6 +301,12 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         model.adapter = QueryAdapter(str(d["adapter"]["batch_key"]), batches, shift.numpy().astype(np.float32),
                                      None if scaled is None else scale, scaled, unscaled)
     model.mappings = _mappings(path, d.get("mappings"))
+    model.fit_cells, kept = None, d.get("fit_cells")  # files without it: every cell read as it is (jae.fit_cells)
+    if kept is not None:
+        cells = tensors.get("fit_cells")
+        if isinstance(kept, bool) or not isinstance(kept, int) or cells is None or tuple(cells.shape) != (kept,):
+            raise ValueError(damaged % "fitted cells'")
+        model.fit_cells = cells.numpy().view(np.uint64).copy()
     if d.get("moments"):
         mean, cov = tensors.get("moments.mean"), tensors.get("moments.cov")
         n = d["n_input"]

@@ -95,7 +95,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
         model.adapter.batch_column(opened(data, layer=layer), model.batches, getattr(model, "batch_key", None))
     target = names[1] if modality is None else modality
     source = names[1 - names.index(target)]
-    X, cells, observed = query_features(model, data, layer=layer)
+    X, cells, observed, _ = query_features(model, data, layer=layer)
     # paired cells (nothing to impute): the fix predicts from one modality alone, in the data's own name for it
     i = modality_to_impute(model, observed, modality, nothing_fix=(
         f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone"

@@ -20,6 +20,7 @@ from .model import JAENetwork, LatentLayout
 from .mapping import QueryAdapter, finetune_inputs
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
+from .fit_cells import scaled_new
 from .query import query_features
 from .labels import recalibrate
 from .model.calibration import LabelCalibration
@@ -78,6 +79,7 @@ class JAE:
         self.axes_carry = None  # fit: the reference axes' cross-fitted carry (the small-reference rule), when measured
         self.adapter: QueryAdapter | None = None  # models made by map_query: input shifts of the query batches
         self.moments: FeatureMoments | None = None  # reference input's mean/covariance: fills in missing query input
+        self.fit_cells = None  # sorted fingerprints of the fit's cells: other cells are new (jae.fit_cells)
         self.history = pd.DataFrame()
 
     # ----------------------------------------------------------------------------------------- properties
@@ -154,7 +156,8 @@ class JAE:
         from .io.mosaic_files import MosaicFiles
         from .io.paired_files import PairedFiles
         from .io.plan import plan_input
-        from .preprocess.pipeline import preprocess
+        from .fit_cells import fit_fingerprints
+        from .preprocess.pipeline import SVD_FIT_CELLS, preprocess
 
         check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
         check_layer(layer)  # a list or a number: one line, not anndata's 'unhashable type'
@@ -184,11 +187,13 @@ class JAE:
             n_components=self.config.n_svd, seed=self.seed, organism=organism if score_phase else None,
             progress_bar=progress_bar, protein_norm=self.config.protein_norm_for(), checked=True,
         )
-        return fit_preprocessed(
+        fit_preprocessed(
             self, X, obs, phase if score_phase else None, names=paired.names, organism=organism,
             preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
             reference=reference, finetune=finetune, progress_bar=progress_bar,
         )
+        self.fit_cells = fit_fingerprints((paired.sources() if streamed else paired.counts)[0], len(obs), SVD_FIT_CELLS)
+        return self
 
     def fit_transformed(
         self, X: np.ndarray, obs: pd.DataFrame, *,
@@ -211,6 +216,7 @@ class JAE:
         fit_stages(self, X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
                    phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
                    mosaic=mosaic)
+        self.fit_cells = None  # features given: no counts to know the fit's cells by (fit keeps them, jae.fit_cells)
         return self
 
     def map_query(self, query, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
@@ -309,8 +315,8 @@ class JAE:
 
     def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:
         """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout); data with
-        other features than the model's, or RNA alone, is filled in as :mod:`jae.query` explains. ``layer``: the raw
-        counts' layer, as for :meth:`fit` (``'raw'``: ``.raw``; None: ``.X``).
+        other features than the model's, or RNA alone, is filled in as :mod:`jae.query` explains; cells the model was
+        not fitted on are read on its cells' scale (:mod:`jae.fit_cells`). ``layer``: as for :meth:`fit`.
 
         Returns
         -------
@@ -321,8 +327,8 @@ class JAE:
         """
         checked_key(key_added, data=data)  # before any work
         check_layer(layer)
-        X, cells, batch, _ = self._features(data, layer=layer)
-        Z = self.embed_transformed(X, batch=batch)
+        X, cells, batch, _, new = self._features(data, layer=layer)
+        Z = self.embed_transformed(scaled_new(self, X, new, batch), batch=batch)  # new cells: jae.fit_cells
         return self._store(data, Z, cells, key_added)
 
     def latent(self, data, *, key_added: str | None = None, layer: str | None = "counts") -> np.ndarray:
@@ -336,9 +342,9 @@ class JAE:
         """
         checked_key(key_added, example="X_jae_latent", data=data)  # before any work
         check_layer(layer)
-        X, cells, batch, _ = self._features(data, layer=layer)
+        X, cells, batch, _, new = self._features(data, layer=layer)
         columns = self.layout.column_names(self.cell_types, self.batches)
-        Z = self.latent_transformed(X, batch=batch)
+        Z = self.latent_transformed(scaled_new(self, X, new, batch), batch=batch)
         return self._store(data, Z, cells, key_added, columns=columns)
 
     def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None, *, columns=None) -> np.ndarray:
@@ -446,11 +452,14 @@ class JAE:
 
     # ------------------------------------------------------------------------------------------ helpers
     def _features(self, data, *, layer: str | None) -> tuple:
-        """(features, cells, a mapped model's batch of each or None, the modalities each cell has): :mod:`jae.query`."""
+        """(features, cells, a mapped model's batch of each or None, the modalities each cell has, whether each cell
+        is new, not one of the fit's, or None when the model keeps no fitted cells): :mod:`jae.query`,
+        :mod:`jae.fit_cells`."""
         batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches, self.batch_key,
                                                                             layer=layer)
-        X, cells, observed = query_features(self, data, layer=layer)
-        return X, cells, None if batch is None else batch.reindex(cells).to_numpy(), observed
+        X, cells, observed, fitted = query_features(self, data, layer=layer)
+        return (X, cells, None if batch is None else batch.reindex(cells).to_numpy(), observed,
+                None if fitted is None else ~fitted)
 
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(a), device=self.device)

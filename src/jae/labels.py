@@ -32,6 +32,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .fit_cells import new_cell_scale, scaled_new, scaled_rows
 from .io.features import by_cell_names
 from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
 from .model.linear import LinearClassifier
@@ -292,12 +293,13 @@ def predict_cell_type(
         raise ValueError("this model was fitted without cell types (unsupervised mode), so it cannot predict them: fit "
                          "with mode='supervised' and a cell_type_key (CLI: jae fit --cell-type-key COLUMN)")
     cal, voters = model.calibration, getattr(model, "voters", None)
-    plain = None  # a mapped model's cells as the unknown call reads them, when that differs (_call_inputs)
+    plain = None  # mapped or new cells as the unknown call reads them, when that differs (_call_inputs)
     if embedding is None:
-        X, cells, batch, observed = model._features(data, layer=layer)
-        if batch is not None:  # a mapped model's batches
-            plain = _call_inputs(model, data, X, cells, batch)
-            X = model.adapter.apply(X, batch)
+        X, cells, batch, observed, new = model._features(data, layer=layer)
+        scaled = scaled_new(model, X, new, batch)  # new cells on the fit's cells' scale (jae.fit_cells)
+        if batch is not None or scaled is not X:  # a mapped model's batches, new cells: the call reads them as they are
+            plain = _call_inputs(model, data, X, cells, batch, new_scaled=scaled is not X)
+            X = scaled if batch is None else model.adapter.apply(scaled, batch)
         Z = model.latent_transformed(X)
         logits = model._store(data, Z[:, model.layout.block("cell_type")], cells, None)  # probabilities per chunk
         embedding = model._store(data, model._readout(X, Z), cells, None)
@@ -311,13 +313,17 @@ def predict_cell_type(
         embedding, logits, cells = _given_embedding(model, source, given := embedding), None, cell_names(source) if (
             source is not None) else embedding_cells(embedding)  # data None: a DataFrame's (AnnData's) own cells
         observed = given_observed(model, source, given, layer=layer) if _head_call(model) else None  # RNA alone?
-        if source is not None and getattr(getattr(model, "adapter", None), "scale", None) is not None:
-            batch = model.adapter.batch_column(source, layer=layer)  # unwarned: the embedding's making said it
-            if model.adapter.scales(batch):  # the call's features: computed only when some cell is mapped
+        adapter, keeps = getattr(model, "adapter", None), new_cell_scale(model) is not None
+        if source is not None and (keeps or getattr(adapter, "scale", None) is not None):
+            # unwarned: the embedding's making said it
+            batch = None if adapter is None else adapter.batch_column(source, layer=layer)
+            if keeps or adapter.scales(batch):  # the call's features: computed only when a cell may be scaled
                 from .query import query_features
 
-                X, f_cells, _ = query_features(model, source, layer=layer)
-                plain = _call_inputs(model, source, X, f_cells, batch.reindex(f_cells).to_numpy())
+                X, f_cells, _, fitted = query_features(model, source, layer=layer)
+                batch = None if batch is None else batch.reindex(f_cells).to_numpy()
+                new = scaled_rows(model, None if fitted is None else ~fitted, batch) is not None
+                plain = _call_inputs(model, source, X, f_cells, batch, new_scaled=new)
     if _head_call(model) and observed is not None and not observed.all():
         alone_thresholds(model)
     # after the data and the embedding are checked: 20,000 voters embedded and a classifier fitted on them
@@ -358,15 +364,18 @@ def predict_cell_type(
     return labels
 
 
-def _call_inputs(model, data, X: np.ndarray, cells, batch) -> tuple[np.ndarray, np.ndarray] | None:
+def _call_inputs(model, data, X: np.ndarray, cells, batch, *, new_scaled: bool = False,
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(cell-type logits, embedding)`` of ``data``'s cells (features ``X`` of ``cells``, in the data's order) with
-    a mapped model's batches shifted as trained on their features as they are, not divided by the held-out scale
+    a mapped model's batches shifted as trained on their features as they are, and new cells (``new_scaled``: some
+    are divided in the embedding, :mod:`jae.fit_cells`) as they are, neither divided by the held-out scale
     (:class:`jae.mapping.QueryAdapter`): what the unknown call reads, its thresholds having been set on held-out
     reference cells whose features were not divided either (dividing costs the call's AUROC, 0.862 -> 0.832 on the
     leave-one-type-out protocol, ``unknown_selection.md`` session 40). None when it would be the embedding itself."""
-    if batch is None or not model.adapter.scales(batch):
+    mapped = batch is not None and model.adapter.scales(batch)
+    if not (mapped or new_scaled):
         return None
-    X = model.adapter.apply(X, batch, scaled=False)
+    X = model.adapter.apply(X, batch, scaled=False) if batch is not None else X
     Z = model.latent_transformed(X)
     return (model._store(data, Z[:, model.layout.block("cell_type")], cells, None),
             model._store(data, model._readout(X, Z), cells, None))

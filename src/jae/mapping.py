@@ -325,8 +325,10 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
     """What :meth:`jae.JAE.finetune` trains on: ``(features, the decoder's batch labels or None, MosaicInput or
     None)``. The features are the ones :meth:`jae.JAE.embed` encodes: for a model made by :func:`map_query`, each
     cell of a mapped batch is shifted by its batch's shift (read from the column the mapping read,
-    :attr:`QueryAdapter.batch_key`; cells of other batches get none), so the fine-tuning fits the inputs the model
-    then embeds. Every column is read and checked before the counts are projected."""
+    :attr:`QueryAdapter.batch_key`; cells of other batches get none) and new cells are divided by the held-out scale
+    (:mod:`jae.fit_cells`), so the fine-tuning fits the inputs the model then embeds. Every column is read and checked
+    before the counts are projected."""
+    from .fit_cells import scaled_new
     from .mosaic import MosaicInput
     from .query import query_features
 
@@ -336,9 +338,11 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
                            what="fine-tuning gives their cells' decoder no batch (zeros), as for new batches")
     adapter = model.adapter
     mapped = None if adapter is None else adapter.batch_column(data, model.batches, model.batch_key, layer=layer)
-    X, cells, observed = query_features(model, data, layer=layer)  # cells lacking a modality: masked (jae.mosaic)
+    X, cells, observed, fitted = query_features(model, data, layer=layer)  # cells lacking a modality: masked
+    mapped = None if mapped is None else mapped.reindex(cells).to_numpy()
+    X = scaled_new(model, X, None if fitted is None else ~fitted, mapped)  # new cells as embed reads them
     if mapped is not None:
-        X = adapter.apply(X, mapped.reindex(cells).to_numpy())
+        X = adapter.apply(X, mapped)
     mosaic = None if observed.all() else MosaicInput(observed, X, model.preprocessor.widths, rate=0.0)
     batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
     return X, batch, mosaic
@@ -415,7 +419,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     check_new_batches(batch_all, known, batch_key)  # before the counts are read
     epochs = ADAPTER_EPOCHS if epochs is None else as_epochs(epochs, zero="0: the reference model's own embedding")
-    X, cells, observed = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
+    X, cells, observed, _ = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
     carry = getattr(reference, "axes_carry", None)
     if carry is not None and carry < reference.config.axes_carry_min:
         logger.warning(  # what is measured is the carry, not a count of cells: it falls with cells per input column

@@ -296,7 +296,7 @@ def _from_files(model, files, data) -> QueryFeatures:
     observed = files.observed if mosaic else np.ones((files.n_obs, 2), dtype=bool)
     cached = getattr(model, "_files_features", None)
     if cached is not None and cached[0]() is files and cached[1] is model.preprocessor:
-        return QueryFeatures(cached[2], files.obs_names, observed)  # the same files again (jae embed: fine-tune, embed)
+        return QueryFeatures(cached[2], files.obs_names, observed, cached[3])  # the same files again (jae embed)
     if mosaic:
         _log_missing(model, observed)
     if isinstance(files, MosaicFiles):
@@ -306,12 +306,13 @@ def _from_files(model, files, data) -> QueryFeatures:
         sources, var_names, names = [sources[0], None], [var_names[0], None], (names[0], model.modality_names[1])
     sources = _checked(sources, names, paired=not rna_only, kinds=files.kinds)  # raw counts, as data read whole is checked to hold
     with mosaic_counts() if isinstance(files, MosaicFiles) else nullcontext():  # cells without counts: as in memory
-        X = _transform(model, sources, var_names, names, files.obs_names, observed if mosaic else None,
-                       [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None,
-                       symbols=[partial(files.gene_symbols, i) for i in range(len(files.counts))] + [None]).X
+        X, _, _, fitted = _transform(
+            model, sources, var_names, names, files.obs_names, observed if mosaic else None,
+            [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None,
+            symbols=[partial(files.gene_symbols, i) for i in range(len(files.counts))] + [None])
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
-        model._files_features = (weakref.ref(files), model.preprocessor, X)
-    return QueryFeatures(X, files.obs_names, observed)
+        model._files_features = (weakref.ref(files), model.preprocessor, X, fitted)
+    return QueryFeatures(X, files.obs_names, observed, fitted)
 
 
 def _checked(sources, names, *, paired: bool = True, kinds=()) -> list:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .fit_cells import is_fitted
 from .io.features import FeatureOverlap, feature_overlap
 from .query_alone import other_alone
 from .query_partial import svd_partial, values_partial
@@ -17,11 +18,14 @@ from .query_partial import svd_partial, values_partial
 
 class QueryFeatures(NamedTuple):
     """``X``: ``(n_cells, n_input)`` float32 input features; ``cells``: their names; ``observed``:
-    ``(n_cells, n_modalities)`` bool, whether each cell has each modality (False: its columns were imputed)."""
+    ``(n_cells, n_modalities)`` bool, whether each cell has each modality (False: its columns were imputed);
+    ``fitted``: ``(n_cells,)`` bool, whether each cell is one of the model's fitted cells (:mod:`jae.fit_cells`;
+    None when the model keeps none)."""
 
     X: np.ndarray
     cells: pd.Index
     observed: np.ndarray
+    fitted: np.ndarray | None = None
 
 
 def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.ndarray | None = None,
@@ -37,7 +41,8 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     exact = full and all(pd.Index(v).astype(str).equals(e) for v, e in zip(var_names, pre.var_names))
     if exact:  # the preprocessing's own path: paired cells embed exactly as they always did
         from .preprocess.pipeline import transform_blocks  # the counts were checked: not again (Preprocessor.transform)
-        return QueryFeatures(transform_blocks(pre, counts, var_names=var_names, names=names)[0], cells, observed)
+        return QueryFeatures(transform_blocks(pre, counts, var_names=var_names, names=names)[0], cells, observed,
+                             is_fitted(model, counts[0]))
     with_rna = var_names[0] is not None
     with other_alone(model, var_names):  # one AnnData of the second modality, read as the RNA: said so
         overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna)
@@ -67,7 +72,19 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
                 if sel.any():
                     X[at[sel], blocks[1]] = _block(model, 1, matrix[np.flatnonzero(sel)], overlaps[1], blocks,
                                                    X[at[sel], blocks[0]] if sel is with_rna else None)
-    return QueryFeatures(fill_missing_blocks(model, X, observed), cells, observed)
+    return QueryFeatures(fill_missing_blocks(model, X, observed), cells, observed, _fitted(model, counts, overlaps,
+                                                                                         observed, rows))
+
+
+def _fitted(model, counts, overlaps, observed: np.ndarray, rows) -> np.ndarray | None:
+    """Which cells are the model's fitted cells (:func:`jae.fit_cells.is_fitted`): cells with the model's every gene
+    (in any order), told by their RNA counts; cells without RNA, or data lacking some of its genes, are new."""
+    if getattr(model, "fit_cells", None) is None:
+        return None
+    fitted = np.zeros(len(observed), bool)
+    if counts[0] is not None and overlaps[0].complete:
+        fitted[rows[0]] = is_fitted(model, counts[0], overlaps[0].columns)
+    return fitted
 
 
 def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool) -> FeatureOverlap:
