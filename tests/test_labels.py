@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import logging
 
 import numpy as np
@@ -36,6 +38,13 @@ def model(few):
 
 def _head(model, data):
     return model.calibration.probabilities(model.latent(data)[:, model.layout.block("cell_type")])
+
+
+def _as_they_are(model):
+    """``model`` reading every cell as it is: new cells undivided, as the unknown call reads them (jae.fit_cells)."""
+    plain = copy.copy(model)
+    plain.fit_cells = None
+    return plain
 
 
 def _linear(model, emb):
@@ -281,10 +290,13 @@ def test_unknown_call_is_the_heads_confidence_below_its_heldout_threshold(model,
 
     assert UNKNOWN_SCORE == "head_or_far"
     query = few[1]
-    emb = model.embed(query, key_added=None)
+    # new cells: embedded divided by the held-out scale, called on their features as they are (jae.fit_cells), which
+    # the model without its fitted cells embeds
+    as_they_are = _as_they_are(model)
+    emb = as_they_are.embed(query, key_added=None)
     scores = unknown_scores(model, emb)
     assert set(scores) == {"head", "head_cell", "far", "far_cell", "head_or_far", "confidence", "centroid", "knn"}
-    pred = model.predict_cell_type(query, embedding=emb)
+    pred = model.predict_cell_type(query, embedding=model.embed(query, key_added=None))
     assert (pred["unknown"].to_numpy() == (scores["head_or_far"] > 1)).all()
     # the score the call thresholds is returned too, to rank cells
     assert pred["unknown_score"].dtype == np.float32
@@ -305,9 +317,10 @@ def test_unknown_call_is_the_heads_confidence_below_its_heldout_threshold(model,
     assert pred["unknown"].mean() <= 0.2
     # the score is 1 - the calibrated head's top probability (not the mixture's), over its held-out threshold ...
     cal = model.calibration
-    np.testing.assert_allclose(scores["head_cell"], (1 - _head(model, query).max(1)) / (1 - cal.head_threshold),
+    np.testing.assert_allclose(scores["head_cell"], (1 - _head(as_they_are, query).max(1)) / (1 - cal.head_threshold),
                                rtol=1e-4, atol=1e-4)
-    assert not np.allclose(scores["confidence"] * (1 - cal.confidence_threshold), 1 - _head(model, query).max(1))
+    assert not np.allclose(scores["confidence"] * (1 - cal.confidence_threshold),
+                           1 - _head(as_they_are, query).max(1))
     # ... which is the 5% quantile of the held-out reference cells' head confidence
     _, val_idx = split_validation(few[0].n_obs, CFG.val_fraction, seed=model.seed)
     held = few[0][val_idx].copy()
@@ -561,13 +574,13 @@ def test_cells_measured_in_one_modality_are_called_against_heldout_cells_placed_
         assert far == pytest.approx(np.quantile(cal.relative_distance(rest), 0.95), rel=1e-5)
     assert cal.head_threshold_rna_alone < cal.head_threshold  # measured: 0.54 against 0.58
     rna = query["rna"].copy()
-    emb = model.embed(rna, key_added=None)
+    emb = _as_they_are(model).embed(rna, key_added=None)  # new cells: the call reads them undivided (jae.fit_cells)
     pred = model.predict_cell_type(rna)
-    own = (1 - _head(model, rna).max(1)) / (1 - cal.head_threshold_rna_alone)
+    own = (1 - _head(_as_they_are(model), rna).max(1)) / (1 - cal.head_threshold_rna_alone)
     rna_only = np.column_stack([np.ones(rna.n_obs, bool), np.zeros(rna.n_obs, bool)])
     np.testing.assert_allclose(pred["unknown_score"], _call(model, emb, own, rna_only), rtol=1e-4, atol=1e-5)
     assert not np.allclose(pred["unknown_score"], _call(model, emb, own), rtol=1e-4, atol=1e-5)  # far: own units
-    given = model.predict_cell_type(rna, embedding=emb)  # a given embedding is called the same
+    given = model.predict_cell_type(rna, embedding=model.embed(rna, key_added=None))  # called the same
     assert given["unknown"].equals(pred["unknown"])
     np.testing.assert_allclose(given["unknown_score"], pred["unknown_score"], rtol=1e-4, atol=1e-5)
     # against the paired cells' threshold (a file saved before these thresholds) known RNA-only cells are flagged
@@ -595,11 +608,13 @@ def test_cells_measured_in_one_modality_are_called_against_heldout_cells_placed_
     given = model.predict_cell_type(mosaic, layer=None, embedding=emb)
     assert given["unknown"].equals(got["unknown"])
     np.testing.assert_allclose(given["unknown_score"], got["unknown_score"], rtol=1e-4, atol=1e-5)
-    Z = model.latent(mosaic, layer=None)
+    plain = _as_they_are(model)  # the call reads new cells undivided (jae.fit_cells)
+    Z = plain.latent(mosaic, layer=None)
     conf = cal.probabilities(Z[:, ct]).max(1)
     threshold = np.where(gone, cal.head_threshold_rna_alone, cal.head_threshold)
     np.testing.assert_allclose(got["unknown_score"],
-                               _call(model, emb, (1 - conf) / (1 - threshold), np.column_stack([np.ones_like(gone), ~gone])),
+                               _call(model, plain.embed(mosaic, layer=None, key_added=None), (1 - conf) / (1 - threshold),
+                                     np.column_stack([np.ones_like(gone), ~gone])),
                                rtol=1e-4, atol=1e-5)
 
 
@@ -626,11 +641,11 @@ def test_one_modality_thresholds_follow_the_cells_of_a_dict_in_another_order(lef
     assert not (observed.all(axis=1).all() or observed[:, 0].all() or observed[:, 1].all())
     threshold = np.select([observed[:, 0] & ~observed[:, 1], observed[:, 1] & ~observed[:, 0]],
                           [cal.head_threshold_rna_alone, cal.head_threshold_other_alone], cal.head_threshold)
-    emb = model.embed(data, key_added=None)
-    conf = cal.probabilities(model.latent(data)[:, model.layout.block("cell_type")]).max(1)
-    want = _call(model, emb, (1 - conf) / (1 - threshold), observed)
+    plain = _as_they_are(model)  # the call reads new cells undivided (jae.fit_cells)
+    conf = cal.probabilities(plain.latent(data)[:, model.layout.block("cell_type")]).max(1)
+    want = _call(model, plain.embed(data, key_added=None), (1 - conf) / (1 - threshold), observed)
     np.testing.assert_allclose(got["unknown_score"], want, rtol=1e-4, atol=1e-5)
-    given = model.predict_cell_type(data, embedding=emb)
+    given = model.predict_cell_type(data, embedding=model.embed(data, key_added=None))
     np.testing.assert_allclose(given["unknown_score"], want, rtol=1e-4, atol=1e-5)
 
 
@@ -699,7 +714,7 @@ def test_unknown_scores_measure_one_modality_cells_as_predict_cell_type_does(lef
 
     model, query, _ = left_out
     rna = query["rna"].copy()
-    emb = model.embed(rna, key_added=None)
+    emb = _as_they_are(model).embed(rna, key_added=None)  # new cells as the call reads them (jae.fit_cells)
     observed = measured(model, rna)
     assert observed[:, 0].all() and not observed[:, 1].any()
     scores = unknown_scores(model, emb, observed=observed)
@@ -720,11 +735,13 @@ def test_a_given_embedding_of_mosaic_data_in_memory_is_labelled_without_computin
                                                                                               monkeypatch):
     """predict_cell_type(mosaic, embedding=emb) computed every cell's features (jae.query.measured through
     query_features) only to learn which modalities each cell has; it now reads that from the cells each modality
-    holds, with the same mask, in the data's cell order, and the same labels."""
+    holds, with the same mask, in the data's cell order, and the same labels. (A model that keeps its fitted cells
+    computes new cells' features for the unknown call, which reads them undivided: session 42, jae.fit_cells.)"""
     import jae.query as query_module
     from jae.query import measured, query_features
 
     model, query, _ = left_out
+    model = _as_they_are(model)  # new cells: a model that keeps its fitted cells computes them for the call
     n = query.n_obs
     data = {"prot": query["prot"][: n // 2].copy(), "rna": query["rna"][n // 3:].copy()}
     emb = model.embed(data, key_added=None)

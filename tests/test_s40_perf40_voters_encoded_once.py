@@ -27,8 +27,9 @@ def test_the_voters_are_encoded_once_when_cells_are_called_unknown(cite, monkeyp
     monkeypatch.setattr(cite.network, "encode", lambda x, *a, **k: rows.append(len(x)) or encode(x, *a, **k))
     monkeypatch.setattr(jae.labels, "unsure_types", lambda model, cal, logits, codes: seen.append(logits.copy())
                         or unsure(model, cal, logits, codes))
-    labels = cite.predict_cell_type(cells, embedding=emb)  # the embedding given: only the voters are encoded
+    labels = cite.predict_cell_type(cells, embedding=emb)  # the embedding given: the voters are encoded once
     assert labels["unknown"].any()
-    assert sum(rows) == len(cite.voters), rows
+    # and the new cells once, undivided, for the unknown call (session 42, jae.fit_cells; the embedding divides them)
+    assert cite.fit_cells is not None and sum(rows) == len(cite.voters) + len(cells), rows
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0], want_logits)

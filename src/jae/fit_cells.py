@@ -97,14 +97,16 @@ def new_cell_scale(model) -> np.ndarray | None:
 
 
 def scaled_rows(model, new: np.ndarray | None, batch=None) -> np.ndarray | None:
-    """``(n_cells,)`` bool: the cells :func:`scaled_new` divides, new cells (``new``) not of a batch the model maps
-    (its adapter scales those: :class:`jae.mapping.QueryAdapter`); None when it divides none."""
+    """``(n_cells,)`` bool: the cells :func:`scaled_new` divides, new cells (``new``) not of a batch the model's
+    adapter scales (:class:`jae.mapping.QueryAdapter`; a batch mapped with ``epochs=0`` has no shift of its own and is
+    read as the reference model reads it, so divided here); None when it divides none."""
     if new is None or not new.any() or new_cell_scale(model) is None:
         return None
     rows = new.copy()
     adapter = getattr(model, "adapter", None)
     if adapter is not None and batch is not None:
-        rows &= ~np.isin(np.asarray(batch).astype(str), list(map(str, adapter.batches)))
+        own = [str(b) for b in adapter.batches if b not in adapter.unscaled]
+        rows &= ~np.isin(np.asarray(batch).astype(str), own)
     return rows if rows.any() else None
 
 
