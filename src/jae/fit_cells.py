@@ -97,15 +97,16 @@ def new_cell_scale(model) -> np.ndarray | None:
 
 
 def scaled_rows(model, new: np.ndarray | None, batch=None) -> np.ndarray | None:
-    """``(n_cells,)`` bool: the cells :func:`scaled_new` divides, new cells (``new``) not of a batch the model's
-    adapter scales (:class:`jae.mapping.QueryAdapter`; a batch mapped with ``epochs=0`` has no shift of its own and is
-    read as the reference model reads it, so divided here); None when it divides none."""
+    """``(n_cells,)`` bool: the cells :func:`scaled_new` divides, new cells (``new``) not of a batch with a shift of
+    its own in the model's adapter (:class:`jae.mapping.QueryAdapter`, which reads those as their shift was trained;
+    a batch mapped with ``epochs=0`` has none and is read as the reference model reads it, so divided here); None
+    when it divides none."""
     if new is None or not new.any() or new_cell_scale(model) is None:
         return None
     rows = new.copy()
     adapter = getattr(model, "adapter", None)
-    if adapter is not None and batch is not None:
-        own = [str(b) for b in adapter.batches if b not in adapter.unscaled]
+    if adapter is not None and batch is not None:  # a batch with a shift of its own: as its shift was trained
+        own = [str(b) for b, s in zip(adapter.batches, adapter.shift) if np.any(s != 0)]
         rows &= ~np.isin(np.asarray(batch).astype(str), own)
     return rows if rows.any() else None
 
