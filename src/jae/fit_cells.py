@@ -81,9 +81,49 @@ def is_fitted(model, rna_counts, columns: np.ndarray | None = None) -> np.ndarra
     kept = getattr(model, "fit_cells", None)
     if kept is None:
         return None
-    found = fingerprints(rna_counts, columns)
+    return _among(kept, fingerprints(rna_counts, columns))
+
+
+def _among(kept: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Whether each of ``found`` is one of the sorted ``kept``."""
     at = np.minimum(np.searchsorted(kept, found), max(len(kept) - 1, 0))
     return kept[at] == found if len(kept) else np.zeros(len(found), bool)
+
+
+class SeenCounts:
+    """A row-block source of RNA counts (``source``: a matrix or a source with ``blocks``) whose blocks are
+    fingerprinted as the features are computed from them, before they are normalised in place: telling the fitted
+    cells then costs no second pass over a file (``jae embed`` and ``jae map`` read the counts once). ``columns``: as
+    for :func:`fingerprints`. Any other attribute is the source's."""
+
+    def __init__(self, source, columns: np.ndarray | None = None) -> None:
+        from .io.chunked import InMemoryCounts
+
+        self.source = source if hasattr(source, "blocks") else InMemoryCounts(source)
+        self.shape, self.columns, self._parts, self._seen = self.source.shape, columns, [], 0
+
+    def blocks(self, block_rows: int, *, start: int = 0, **kwargs):
+        pos = start
+        for block in self.source.blocks(block_rows, start=start, **kwargs):
+            if pos == self._seen:  # the next rows in order (a second pass, or rows out of order: not again)
+                self._parts.append(count_fingerprints(block if self.columns is None else block[:, self.columns]))
+                self._seen += block.shape[0]
+            pos += block.shape[0]
+            yield block
+
+    def __getattr__(self, name: str):
+        if name == "source":  # (not set yet: copying or unpickling)
+            raise AttributeError(name)
+        return getattr(self.source, name)
+
+    def fitted(self, model) -> np.ndarray | None:
+        """:func:`is_fitted` of these counts: from the blocks read, or, when not every row was, a pass of its own."""
+        kept = getattr(model, "fit_cells", None)
+        if kept is None:
+            return None
+        if self._seen != self.shape[0]:
+            return is_fitted(model, self.source, self.columns)
+        return _among(kept, np.concatenate(self._parts) if self._parts else np.zeros(0, np.uint64))
 
 
 def new_cell_scale(model) -> np.ndarray | None:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .fit_cells import is_fitted
+from .fit_cells import SeenCounts
 from .io.features import FeatureOverlap, feature_overlap
 from .query_alone import other_alone
 from .query_partial import svd_partial, values_partial
@@ -39,10 +39,12 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     full = observed is None
     observed = np.ones((len(cells), 2), dtype=bool) if full else observed
     exact = full and all(pd.Index(v).astype(str).equals(e) for v, e in zip(var_names, pre.var_names))
+    keeps = getattr(model, "fit_cells", None) is not None and counts[0] is not None
     if exact:  # the preprocessing's own path: paired cells embed exactly as they always did
         from .preprocess.pipeline import transform_blocks  # the counts were checked: not again (Preprocessor.transform)
-        return QueryFeatures(transform_blocks(pre, counts, var_names=var_names, names=names)[0], cells, observed,
-                             is_fitted(model, counts[0]))
+        seen = SeenCounts(counts[0]) if keeps else None  # fitted cells told in the same pass (jae.fit_cells)
+        X = transform_blocks(pre, [seen or counts[0], *counts[1:]], var_names=var_names, names=names)[0]
+        return QueryFeatures(X, cells, observed, None if seen is None else seen.fitted(model))
     with_rna = var_names[0] is not None
     with other_alone(model, var_names):  # one AnnData of the second modality, read as the RNA: said so
         overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna)
@@ -59,8 +61,9 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     widths = pre.widths
     blocks = [slice(0, widths[0]), slice(widths[0], widths[0] + widths[1])]
     rows = [np.flatnonzero(observed[:, i]) for i in (0, 1)] if rows is None else rows
+    seen = SeenCounts(counts[0], overlaps[0].columns) if keeps and overlaps[0].complete else None
     if counts[0] is not None:
-        X[rows[0], blocks[0]] = _block(model, 0, counts[0], overlaps[0], blocks, None)
+        X[rows[0], blocks[0]] = _block(model, 0, seen or counts[0], overlaps[0], blocks, None)
     if counts[1] is not None:
         at = rows[1]
         with_rna = observed[at, 0]
@@ -72,18 +75,19 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
                 if sel.any():
                     X[at[sel], blocks[1]] = _block(model, 1, matrix[np.flatnonzero(sel)], overlaps[1], blocks,
                                                    X[at[sel], blocks[0]] if sel is with_rna else None)
-    return QueryFeatures(fill_missing_blocks(model, X, observed), cells, observed, _fitted(model, counts, overlaps,
-                                                                                         observed, rows))
+    return QueryFeatures(fill_missing_blocks(model, X, observed), cells, observed, _fitted(model, seen, observed,
+                                                                                         rows))
 
 
-def _fitted(model, counts, overlaps, observed: np.ndarray, rows) -> np.ndarray | None:
+def _fitted(model, seen: SeenCounts | None, observed: np.ndarray, rows) -> np.ndarray | None:
     """Which cells are the model's fitted cells (:func:`jae.fit_cells.is_fitted`): cells with the model's every gene
-    (in any order), told by their RNA counts; cells without RNA, or data lacking some of its genes, are new."""
+    (in any order), told by their RNA counts as they were read (``seen``); cells without RNA, or data lacking some of
+    its genes (``seen`` None), are new."""
     if getattr(model, "fit_cells", None) is None:
         return None
     fitted = np.zeros(len(observed), bool)
-    if counts[0] is not None and overlaps[0].complete:
-        fitted[rows[0]] = is_fitted(model, counts[0], overlaps[0].columns)
+    if seen is not None:
+        fitted[rows[0]] = seen.fitted(model)
     return fitted
 
 
