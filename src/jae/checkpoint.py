@@ -304,9 +304,13 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     model.fit_cells, kept = None, d.get("fit_cells")  # files without it: every cell read as it is (jae.fit_cells)
     if kept is not None:
         cells = tensors.get("fit_cells")
-        if isinstance(kept, bool) or not isinstance(kept, int) or cells is None or tuple(cells.shape) != (kept,):
+        if isinstance(kept, bool) or not isinstance(kept, int) or cells is None or tuple(cells.shape) != (kept,) or (
+                cells.dtype != torch.int64):  # (another dtype's bits read as hashes: garbage, or numpy's own words)
             raise ValueError(damaged % "fitted cells'")
         model.fit_cells = cells.numpy().view(np.uint64).copy()
+        if not np.all(model.fit_cells[1:] > model.fit_cells[:-1]):  # sorted and unique, as fit keeps them: else cells
+            raise ValueError(f"{path / WEIGHTS}: the fitted cells' fingerprints are not sorted (each cell would be "
+                             f"looked for in the wrong place); {damaged_folder()}")
     if d.get("moments"):
         mean, cov = tensors.get("moments.mean"), tensors.get("moments.cov")
         n = d["n_input"]
