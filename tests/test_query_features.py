@@ -7,6 +7,8 @@ peaks 0.79 / 0.99; 20% of proteins 0.93 / 0.995; RNA only, CITE 0.75 / 0.96 with
 
 from __future__ import annotations
 
+import copy
+
 import logging
 import re
 
@@ -56,6 +58,10 @@ def _drop(m, mod: str, frac: float, seed: int = 0) -> dict:
 
 def test_missing_genes_give_an_embedding_close_to_the_full_one(multiome, caplog):
     m, model, full = multiome
+    # the fitted cells without some of their genes cannot be told from new ones, which embed divides by the held-out
+    # scale (jae.fit_cells): compared as a model keeping no fitted cells reads them, as the full embedding was
+    model = copy.copy(model)
+    model.fit_cells = None
     query = _drop(m, "rna", 0.2)
     with caplog.at_level(logging.INFO, logger="jae.io.features"):
         emb = model.embed(query, key_added=None)

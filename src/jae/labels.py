@@ -320,7 +320,8 @@ def predict_cell_type(
             if keeps or adapter.scales(batch):  # the call's features: computed only when a cell may be scaled
                 from .query import query_features
 
-                X, f_cells, _, fitted = query_features(model, source, layer=layer)
+                X, f_cells, f_observed, fitted = query_features(model, source, layer=layer)
+                X = _as_embedded(model, X, f_cells, f_observed, observed, cell_names(source))
                 batch = None if batch is None else batch.reindex(f_cells).to_numpy()
                 new = scaled_rows(model, None if fitted is None else ~fitted, batch) is not None
                 plain = _call_inputs(model, source, X, f_cells, batch, new_scaled=new)
@@ -362,6 +363,20 @@ def predict_cell_type(
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
         store_obs(data, labels, key_added)
     return labels
+
+
+def _as_embedded(model, X: np.ndarray, cells, observed: np.ndarray, embedded: np.ndarray | None, names):
+    """The features ``X`` of ``cells`` (measured in the modalities ``observed``) as the given embedding was made
+    from them: cells it placed from one modality (``embedded``, in the order ``names``: :func:`given_observed`, e.g.
+    ``model.embed(mdata['rna'])``) get their other block regressed as such cells do (:func:`fill_missing_blocks`)."""
+    if embedded is None or names is None:
+        return X
+    want = pd.DataFrame(embedded, index=pd.Index(names)).reindex(cells).to_numpy(dtype=bool)
+    if np.array_equal(want, observed) or not (observed | ~want).all():  # (only a modality the cells have is dropped)
+        return X
+    from .query import fill_missing_blocks
+
+    return fill_missing_blocks(model, np.array(X, dtype=np.float32, copy=True), want)
 
 
 def _call_inputs(model, data, X: np.ndarray, cells, batch, *, new_scaled: bool = False,
