@@ -48,8 +48,7 @@ from .labels_unknown import (SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, _head_call
                              smooth_over_cells, unknown_scores, unsure_types)
 
 __all__ = ["predict_cell_type", "whole_number_labels", "label_categories", "obs_labels", "fit_calibration", "calibrate",
-           "recalibrate", "vote",
-           "unknown_scores", "UNKNOWN_SCORE", "SMOOTH_K", "SMOOTH_ANCHORS"]
+           "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE", "SMOOTH_K", "SMOOTH_ANCHORS"]
 
 logger = logging.getLogger(__name__)
 
