@@ -47,8 +47,9 @@ from .labels_vote import _head_probabilities, _knn_distance, _linear, _mixed, vo
 from .labels_unknown import (SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, _head_call, _unknown_call, other_cells,
                              smooth_over_cells, unknown_scores, unsure_types)
 
-__all__ = ["predict_cell_type", "whole_number_labels", "label_categories", "obs_labels", "fit_calibration", "calibrate",
-           "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE", "SMOOTH_K", "SMOOTH_ANCHORS"]
+__all__ = ["predict_cell_type", "whole_number_labels", "check_not_measurement", "label_categories", "obs_labels",
+           "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE", "SMOOTH_K",
+           "SMOOTH_ANCHORS"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,23 @@ def whole_number_labels(labels: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(labels.dtype) and _whole(labels.dropna().to_numpy(np.float64)):
         return labels.astype("Int64")
     return labels
+
+
+def check_not_measurement(labels: pd.Series, key: str | None, fix: str = "cell_type_key=<column>") -> None:
+    """Refuse cell-type ``labels`` that are continuous numbers: a float column of more than
+    :data:`jae.evaluation_checks.MAX_FLOAT_TYPES` distinct values, not all whole (a pseudotime, a QC metric), read as
+    cell types by jae.evaluate's rule, which refuses the same column. fit learnt each value as a type of its own (BMMC
+    CITE's pseudotime_order_GEX: 105 one-cell types). ``fix``: the argument that names another column."""
+    from .evaluation_checks import MAX_FLOAT_TYPES
+
+    if not pd.api.types.is_float_dtype(labels.dtype):
+        return
+    distinct = np.unique(labels.dropna().to_numpy(np.float64))
+    if len(distinct) > MAX_FLOAT_TYPES and not np.allclose(distinct, np.round(distinct)):
+        raise ValueError(
+            f"obs[{key!r}] holds continuous numbers ({len(distinct)} distinct values, e.g. "
+            f"{[float(f'{x:.4g}') for x in distinct[:3]]}), not cell types; pass {fix} naming the column of cell-type "
+            "labels")
 
 
 def _whole(values: np.ndarray) -> bool:
