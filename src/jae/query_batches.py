@@ -79,7 +79,9 @@ def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "coun
             raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}){pulled}")
         raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}), where {caller} reads "
                        "each cell's batch: pass batch_key=<column> holding them, or add it, e.g. "
-                       f"data.obs[{batch_key!r}] = 'sample1' for cells of one sample")
+                       f"data.obs[{batch_key!r}] = 'sample1' for cells of one sample"
+                       + (" (batch_key=None reads the reference's column, not all cells as one batch)"
+                          if caller == "map_query" else ""))
     batch = get_annotation(obs, batch_key, what="batch labels")
     try:
         check_batches(batch, min_cells=1)

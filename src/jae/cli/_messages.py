@@ -282,6 +282,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.datasets.write_simulated's path inside a model folder (jae.io.outputs.check_model_folders): jae simulate's OUT
     (r"^path (\S+) lies inside (.*): choose another path outside it$",
      r"OUT \1 lies inside \2: choose another OUT outside it"),
+    # jae.io.raw.counts_hint_for: a modality's layer that may hold its counts, named (layers['raw_counts'])
+    (r"\blayer='([^']*)' if that one holds them\)", r"--layer \1 if that one holds them)"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

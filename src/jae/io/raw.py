@@ -174,13 +174,19 @@ def counts_hint_for(adata, layer: str | None, *, others=()) -> str | None:
                    "file again)")
         return (f"there is no .raw, so layer='raw' read .X, which holds no raw counts; its layers are {layers}: "
                 f"{fix}")
+    # layers beside the one read that are not .X itself (layers['raw_counts'], ['umi']): where the counts may be
+    others = [str(k) for k in adata.layers if k != found and adata.layers[k] is not adata.X]
+    if found is None and layer is not None and others:  # .X read for want of a 'counts' layer
+        return (f".X holds no raw counts and there is no layer {layer!r}; its layers are {others}: pass layer=... "
+                f"naming where they are (layer={others[0]!r} if that one holds them)")
     if found is None or found == RAW or found not in adata.layers or adata.layers[found] is not adata.X:
         return None  # layer='raw' has a hint of its own (scanpy's adata.raw = adata shares .X the same way)
+    also = f"; its other layers are {others} (layer={others[0]!r} if that one holds them)" if others else ""
     return (f"layer {found!r} is the same matrix as .X (jae's readers and jae.simulate keep counts found in .X in both, "
             "without a copy), so if .X held counts, normalising it in place (e.g. sc.pp.normalize_total, sc.pp.log1p) "
             "changed them too: read the data again and keep them apart before normalising, with "
             f"adata.layers[{found!r}] = adata.X.copy(); if the file's .X held normalised values, pass layer=... naming "
-            "where its counts are (layer='raw' for its .raw)")
+            f"where its counts are (layer='raw' for its .raw){also}")
 
 
 def x_read_hint(source) -> str | None:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._words import with_article
+from .._words import count, with_article
 from .features import examples
 from .modality import MOD_NAMES, feature_kinds
 from .raw import RAW, counts_location, resolve_raw
@@ -92,7 +92,8 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
             repeated = adata.obs_names.duplicated(keep=False)
             dup = adata.obs_names[repeated].unique()
             raise ValueError(
-                f"the AnnData has {len(dup)} repeated cell names ({int(repeated.sum())} rows, e.g. {examples(dup)}); "
+                f"the AnnData has {count(len(dup), 'repeated cell name')} ({int(repeated.sum())} rows, e.g. "
+                f"{examples(dup)}); "
                 "jae matches cells by name: make them unique first, e.g. adata.obs_names_make_unique()")
     cells = _cell_obs(adata)
     empty = pd.DataFrame(index=cells.index.copy())

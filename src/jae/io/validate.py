@@ -403,12 +403,13 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
     ``reference``: a boolean mask (a Series indexed by cell names: in any order) or the name of a boolean ``obs``
     column; None takes the labelled cells (``labels``, NaN for query cells, from the column ``cell_type_key``), or
     every cell when there are no labels. Raises when the mask is misshapen or not boolean, a reference cell has no
-    label, a label is the text of a missing value ('nan'), or fewer than 2 cells remain; ``fixes`` as for
-    :func:`check_fit_annotations`.
-    """
+    label, a label is the text of a missing value ('nan') or the labels are continuous numbers (a pseudotime), or fewer
+    than 2 cells remain; ``fixes`` as for :func:`check_fit_annotations`."""
     fix = {**PYTHON_FIXES, **(fixes or {})}
     n = len(obs)
     if labels is not None:
+        from ..labels import check_not_measurement
+        check_not_measurement(labels, cell_type_key, fix["cell_type_key"])  # as jae.evaluate refuses them
         _check_missing_as_text(labels, cell_type_key)
     if reference is not None:
         if isinstance(reference, str):
