@@ -25,15 +25,35 @@ _CALLS = {
 }
 
 
+#: The caller's thread count: set in the environment, or by the script.
+_CASES = {
+    "OMP_NUM_THREADS": ("", {"OMP_NUM_THREADS": "1"}),  # the count a cluster job sets for torch and BLAS
+    "torch.set_num_threads": ("torch.set_num_threads(1)", {}),  # the count a script sets
+}
+
+
+@pytest.fixture(scope="module")
+def interpreters():
+    """Every case's interpreter, started side by side (each spends seconds importing jae, on a core of its own)."""
+    procs = {}
+    for call, code in _CALLS.items():
+        for case, (setup, env) in _CASES.items():
+            env = {**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, "NUMBA_NUM_THREADS": "3", **env}
+            procs[case, call] = subprocess.Popen([sys.executable, "-c", _THREADS_AFTER.format(setup=setup, call=code)],
+                                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    yield procs
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 @pytest.mark.parametrize("call", list(_CALLS))
-@pytest.mark.parametrize("setup, env", [
-    ("", {"OMP_NUM_THREADS": "1"}),  # the count a cluster job sets for torch and BLAS
-    ("torch.set_num_threads(1)", {}),  # the count a script sets
-], ids=["OMP_NUM_THREADS", "torch.set_num_threads"])
-def test_numba_kernels_leave_torch_thread_count_as_the_caller_set_it(setup, env, call):
+@pytest.mark.parametrize("case", list(_CASES))
+def test_numba_kernels_leave_torch_thread_count_as_the_caller_set_it(interpreters, case, call):
     """numba's OpenMP pool set the process's OpenMP thread count to numba's own (every core) when the first parallel
     kernel started it, so after the first fit or evaluation torch ran on every core although the caller asked for one."""
-    env = {**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, "NUMBA_NUM_THREADS": "3", **env}
-    out = subprocess.run([sys.executable, "-c", _THREADS_AFTER.format(setup=setup, call=_CALLS[call])], env=env,
-                         capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["1", "1"]
+    proc = interpreters[case, call]
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-2000:]
+    assert out.split() == ["1", "1"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+
+from _cli_server import shared_server  # noqa: E402  (tests/ is on sys.path)
+from test_cli_hostile import ENV
 
 
 def test_overwrite_refuses_a_model_folder_holding_other_files(own_cite_model):
@@ -29,9 +29,10 @@ def test_cli_names_the_other_files_before_any_work(own_cite_model, tmp_path):
     for name in ("a.csv", "b.csv", "c.csv", "notes.txt"):
         (folder / "model" / name).write_text("x")
     data = tmp_path / "d.h5mu"
-    proc = subprocess.run([sys.executable, "-m", "jae", "fit", "--h5mu", str(data), "--out", str(folder / "model"),
-                           "--overwrite"], capture_output=True, text=True)
-    assert proc.returncode != 0
-    assert "a.csv, b.csv, c.csv and 1 more besides the model" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    # a process of its own, forked from the suite's CLI server (a fresh `python -m jae` spent ~5 s importing torch)
+    rc, _, err = shared_server(ENV)(["fit", "--h5mu", data, "--out", folder / "model", "--overwrite"], cwd=tmp_path,
+                                    logs=tmp_path / "logs")
+    assert rc != 0
+    assert "a.csv, b.csv, c.csv and 1 more besides the model" in err
+    assert "Traceback" not in err
     assert (folder / "model" / "notes.txt").exists()
