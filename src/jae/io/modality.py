@@ -323,14 +323,6 @@ def not_rna_alone(var: pd.DataFrame) -> str | None:
 RNA_NAMES = ("rna", "gex", "mrna", "gene expression", "gene_expression")
 
 
-def named_other(candidates) -> str | None:
-    """The one modality among ``candidates`` named like ATAC or ADT ('atac', 'prot', 'adt', 'protein', ...: the
-    spellings :func:`normalize_kind` knows), which data holding more than two modalities (RNA, proteins and hashtags,
-    'hto') pair with the RNA without being told; None when not exactly one is."""
-    named = [m for m in candidates if _ALIASES.get(str(m).strip().lower()) in ("ATAC", "ADT")]
-    return named[0] if len(named) == 1 else None
-
-
 def pick_modalities(file_name: str, available: list[str], rna: str, other: str | None) -> tuple[str, str]:
     """The RNA modality of an ``.h5mu`` file and the one to pair with it: ``rna`` (when it is the default 'rna' and the
     file has no such modality, the one modality named like RNA in another way, e.g. 'RNA' or 'GEX'), and ``other``,
@@ -356,10 +348,6 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
             from .paired import one_modality_message
 
             raise ValueError(one_modality_message(f"{file_name} holds one modality {available}", h5mu=True))
-        if len(others) != 1 and (named := named_other(others)) is not None:
-            logger.info("%s has modalities %s: pairing %r with %r, named like %s (--other-mod NAME, or other= in "
-                        "Python, chooses another)", file_name, available, rna, named, normalize_kind(named))
-            return rna, named
         if len(others) != 1:
             raise ValueError(
                 f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"

@@ -14,7 +14,7 @@ from .cell_obs import (  # the per-cell annotations, jae.io.cell_obs (importable
     modality_obs,
 )
 from .features import examples, unique_cells
-from .modality import RNA_NAMES, modality_kinds, named_other, normalize_kind
+from .modality import modality_kinds
 from .raw import counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
 from .validate import validate_counts
@@ -74,20 +74,11 @@ def _resolve_kinds(mods: Mapping, names: Sequence[str], kinds) -> dict[str, str]
     return dict(zip(names, modality_kinds(names, [mods[name].var for name in names], given=given)))
 
 
-def _choose(mods: Mapping, modalities, kinds, *, say: bool = True) -> tuple[tuple[str, str], tuple[str, str]]:
-    """The two modalities of ``mods`` read as the pair and their kinds; more than two without ``modalities``: the one
-    named like RNA with the one named like ATAC or ADT (RNA, proteins and hashtags), logged when ``say``."""
+def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[str, str]]:
     available = list(mods)
     if modalities is None:
         if len(available) < 2:
             raise ValueError(one_modality_message(f"the data holds {len(available)} modality {available}"))
-        rna = [m for m in available if str(m).strip().lower() in RNA_NAMES]
-        pair = (rna[0], named_other(available)) if len(available) > 2 and len(rna) == 1 else (None, None)
-        if len(available) != 2 and pair[1] is not None:
-            if say:
-                logger.info("the data holds %d modalities %s: pairing %r with %r, named like %s (modalities=(RNA, "
-                            "OTHER) chooses others)", len(available), available, *pair, normalize_kind(pair[1]))
-            available = list(pair)
         if len(available) != 2:
             raise ValueError(
                 f"the data holds {len(available)} modalities {available}; jae pairs exactly two: choose them with "
