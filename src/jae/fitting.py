@@ -17,7 +17,7 @@ import pandas as pd
 
 from .io.cell_obs import check_batches, get_annotation, unused_batches
 from .io.validate import reference_mask
-from .labels import fit_calibration, label_categories, label_order, whole_number_labels
+from .labels import fit_calibration, label_categories, label_order
 from .model import JAENetwork, LatentLayout
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes
@@ -58,8 +58,7 @@ def fit_stages(model, X: np.ndarray, obs: pd.DataFrame, *, preprocessor, batch_k
     if supervised:
         if cell_type_key is None:
             raise ValueError("supervised mode needs cell_type_key; pass one or use JAEConfig(mode='unsupervised')")
-        # whole numbers stored as floats (integer labels with NaN) named '1', not '1.0'
-        labels = whole_number_labels(get_annotation(obs, cell_type_key, what="cell-type labels"))
+        labels = get_annotation(obs, cell_type_key, what="cell-type labels")
     ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key)
     check_batches(batch[ref])
     phase = None

@@ -48,7 +48,7 @@ from .labels_vote import _head_probabilities, _knn_distance, _linear, _mixed, vo
 from .labels_unknown import (SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, _head_call, _unknown_call, other_cells,
                              smooth_over_cells, unknown_scores, unsure_types)
 
-__all__ = ["predict_cell_type", "whole_number_labels", "check_not_measurement", "label_categories", "obs_labels",
+__all__ = ["predict_cell_type", "check_not_measurement", "label_categories", "obs_labels",
            "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE", "SMOOTH_K",
            "SMOOTH_ANCHORS"]
 
@@ -72,20 +72,6 @@ def unlabelled_placeholders(values) -> tuple[list[str], int]:
     return sorted(text[hit].unique()), int(hit.sum())
 
 
-def whole_number_labels(labels: pd.Series) -> pd.Series:
-    """``labels`` whose present values are all whole numbers stored as floats (what pandas makes of an integer
-    column with missing values, e.g. cluster ids read from a CSV) as integers, NaN staying missing (unlabelled): the
-    cell type 1, named '1', not '1.0'; a float categorical's categories likewise. Any other column as it is."""
-    if isinstance(labels.dtype, pd.CategoricalDtype):
-        categories = labels.cat.categories
-        if pd.api.types.is_float_dtype(categories.dtype) and _whole(categories.to_numpy(np.float64)):
-            return labels.cat.rename_categories(categories.astype(np.int64))
-        return labels
-    if pd.api.types.is_float_dtype(labels.dtype) and _whole(labels.dropna().to_numpy(np.float64)):
-        return labels.astype("Int64")
-    return labels
-
-
 def check_not_measurement(labels: pd.Series, key: str | None, fix: str = "cell_type_key=<column>") -> None:
     """Refuse cell-type ``labels`` that are continuous numbers: a float column of more than
     :data:`jae.evaluation_checks.MAX_FLOAT_TYPES` distinct values, not all whole (a pseudotime, a QC metric), read as
@@ -101,12 +87,6 @@ def check_not_measurement(labels: pd.Series, key: str | None, fix: str = "cell_t
             f"obs[{key!r}] holds continuous numbers ({len(distinct)} distinct values, e.g. "
             f"{[float(f'{x:.4g}') for x in distinct[:3]]}), not cell types; pass {fix} naming the column of cell-type "
             "labels")
-
-
-def _whole(values: np.ndarray) -> bool:
-    """Whether ``values`` are all whole numbers that int64 and float64 both hold exactly (and at least one)."""
-    return len(values) > 0 and bool(np.all(np.isfinite(values)) and np.all(values == np.round(values))
-                                    and np.all(np.abs(values) < 2.0 ** 53))
 
 
 def label_categories(labels: pd.Series, *, key: str | None = None) -> tuple[list[str], list | None]:
