@@ -17,6 +17,16 @@ def _data_dir() -> Path:
 #: The thread variables a benchmark's main() sets for its run (benchmarks/metrics_scale.py, metrics_speed.py).
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
 
+# The suite runs on one thread unless OMP_NUM_THREADS says otherwise, as it is run locally (OMP_NUM_THREADS=1):
+# its models are so small that torch's and BLAS's threads wait on each other more than they work (on 2 cores, the
+# README's `python3 -m pytest -q` took 747 s against ~570 s with OMP_NUM_THREADS=1). Tests of thread counts set theirs
+# (test_mapping's several-thread map_query, test_predict's BLAS-thread SVD, test_global_state, torchrun's processes).
+if "OMP_NUM_THREADS" not in os.environ:
+    os.environ["OMP_NUM_THREADS"] = "1"  # torch, not imported yet, and subprocesses read it; so does jae's numba count
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # numpy's BLAS, which pytest's plugins loaded before this file, has read it already
+
 
 @pytest.fixture(autouse=True)
 def _keep_process_settings():

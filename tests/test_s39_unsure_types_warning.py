@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pytest
 
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
@@ -27,15 +28,36 @@ def _reference(rare_cells: int | None):
     return ref[keep].copy(), rare
 
 
-def _said(caplog):
-    return [r for r in caplog.records if "'unknown' call may flag many query cells" in r.getMessage()]
+def _said(records):
+    return [r for r in records if "'unknown' call may flag many query cells" in r.getMessage()]
+
+
+@pytest.fixture(scope="module")
+def four_types():
+    """The reference without its smallest type (every type has its share of cells), the model fitted on it once and
+    the records jae logged at WARNING while it was fitted (as ``caplog.at_level(logging.WARNING, logger="jae")``)."""
+    ref, _ = _reference(None)
+    four = ref[ref.obs["cell_type"].astype(str) != "HSC"].copy()
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logger = logging.getLogger("jae")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        model = JAE(JAEConfig(max_epochs=20, n_svd=10), seed=0, device="cpu").fit(four, progress_bar=False)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return four, model, records
 
 
 def test_a_type_of_eight_cells_is_named_and_its_cells_are_indeed_called_unknown(caplog):
     ref, rare = _reference(8)
     with caplog.at_level(logging.WARNING, logger="jae"):
         model = JAE(JAEConfig(max_epochs=20, n_svd=10), seed=0, device="cpu").fit(ref, progress_bar=False)
-    said = _said(caplog)
+    said = _said(caplog.records)
     assert len(said) == 1 and said[0].levelno == logging.WARNING
     text = said[0].getMessage()
     code = model.cell_types.index(rare)
@@ -55,13 +77,10 @@ def test_a_type_of_eight_cells_is_named_and_its_cells_are_indeed_called_unknown(
     assert names == [rare]
 
 
-def test_no_warning_when_every_type_has_its_share_of_cells(caplog):
-    ref, _ = _reference(None)
-    four = ref[ref.obs["cell_type"].astype(str) != "HSC"].copy()
-    with caplog.at_level(logging.WARNING, logger="jae"):
-        model = JAE(JAEConfig(max_epochs=20, n_svd=10), seed=0, device="cpu").fit(four, progress_bar=False)
+def test_no_warning_when_every_type_has_its_share_of_cells(four_types):
+    _, model, records = four_types
     assert model.calibration.n_heldout >= 20  # the warning is judged (below 20 held-out cells another one speaks)
-    assert _said(caplog) == []
+    assert _said(records) == []
 
 
 def test_predicting_with_the_model_names_the_unknown_cells_of_such_a_type_and_changes_nothing(caplog, tmp_path):
@@ -84,10 +103,8 @@ def test_predicting_with_the_model_names_the_unknown_cells_of_such_a_type_and_ch
     assert called.equals(again)
 
 
-def test_no_prediction_warning_when_no_unknown_cell_has_such_a_label(caplog):
-    ref, _ = _reference(None)
-    four = ref[ref.obs["cell_type"].astype(str) != "HSC"].copy()
-    model = JAE(JAEConfig(max_epochs=20, n_svd=10), seed=0, device="cpu").fit(four, progress_bar=False)
+def test_no_prediction_warning_when_no_unknown_cell_has_such_a_label(four_types, caplog):
+    four, model, _ = four_types  # the same fit as the test above: one fit for both
     with caplog.at_level(logging.WARNING, logger="jae"):
         model.predict_cell_type(four)
     assert not any("cells called unknown are labelled" in r.getMessage() for r in caplog.records)
