@@ -104,14 +104,23 @@ def features_divided(by: np.ndarray):
         jae.query.query_features = jae.joint.query_features = real
 
 
+def _scores(variant: str, labels, call, E, is_new, truth, vot, n_ct: int) -> dict:
+    """One variant's row: label transfer on the known test cells, the call's AUROC and rates (``call`` > 1: unknown),
+    and the known cells' voter share in the embedding ``E`` (columns after the ``n_ct`` cell-type ones)."""
+    from sklearn.metrics import roc_auc_score
+
+    known = ~is_new
+    return {"variant": variant, "accuracy": float((np.asarray(labels)[known] == truth[known]).mean()),
+            "AUROC": float(roc_auc_score(is_new, call)), "left-out flagged": float((call > 1)[is_new].mean()),
+            "known flagged": float((call > 1)[known].mean()), "voter share": voter_share(vot, E[known, n_ct:])}
+
+
 def _mapped_rows(model, data, by: np.ndarray, is_new, truth, vot) -> list[dict]:
     """The test cells mapped onto ``model`` as one new batch (map_query), with their features as now and divided by
     ``by``; the hybrid takes the labels of the divided run and the unknown call of the run as now."""
-    from sklearn.metrics import roc_auc_score
-
     data = data.copy()
     data.obs["batch"] = "new cells"
-    known, n_ct, out = ~is_new, model.layout.n_cell_type, {}
+    n_ct, out = model.layout.n_cell_type, {}
     for variant in ("mapped as now", "mapped shrink-corrected"):
         with features_divided(by) if variant.endswith("corrected") else nullcontext():
             mapped = model.map_query(data, batch_key="batch", progress_bar=False)
@@ -120,12 +129,7 @@ def _mapped_rows(model, data, by: np.ndarray, is_new, truth, vot) -> list[dict]:
         out[variant] = (E, pred, unknown_scores(mapped, E)["head_or_far"])
     out["mapped hybrid"] = (out["mapped shrink-corrected"][0], out["mapped shrink-corrected"][1],
                             out["mapped as now"][2])
-    rows = []
-    for variant, (E, pred, call) in out.items():
-        rows.append({"variant": variant, "accuracy": float((pred[known] == truth[known]).mean()),
-                     "AUROC": float(roc_auc_score(is_new, call)), "left-out flagged": float((call > 1)[is_new].mean()),
-                     "known flagged": float((call > 1)[known].mean()), "voter share": voter_share(vot, E[known, n_ct:])})
-    return rows
+    return [_scores(variant, pred, call, E, is_new, truth, vot, n_ct) for variant, (E, pred, call) in out.items()]
 
 
 def _built_rows(model, data, is_new, truth, vot) -> list[dict]:
@@ -135,24 +139,19 @@ def _built_rows(model, data, is_new, truth, vot) -> list[dict]:
     ``predict_cell_type``."""
     from unittest import mock
 
-    from sklearn.metrics import roc_auc_score
-
     import jae.mapping
 
     data = data.copy()
     data.obs["batch"] = "new cells"
-    known, n_ct, rows = ~is_new, model.layout.n_cell_type, []
+    n_ct, rows = model.layout.n_cell_type, []
     for variant in ("mapped as before", "mapped, held-out scale"):
         with mock.patch.object(jae.mapping, "held_out_scale_of", return_value=None) if variant.endswith(
                 "before") else nullcontext():
             mapped = model.map_query(data, batch_key="batch", progress_bar=False)
         E = mapped.embed(data, key_added=None)
         pred = mapped.predict_cell_type(data)
-        call = pred["unknown_score"].to_numpy()
-        rows.append({"variant": variant, "accuracy": float((pred["cell_type"].astype(str).to_numpy()[known]
-                                                            == truth[known]).mean()),
-                     "AUROC": float(roc_auc_score(is_new, call)), "left-out flagged": float((call > 1)[is_new].mean()),
-                     "known flagged": float((call > 1)[known].mean()), "voter share": voter_share(vot, E[known, n_ct:])})
+        rows.append(_scores(variant, pred["cell_type"].astype(str).to_numpy(), pred["unknown_score"].to_numpy(), E,
+                            is_new, truth, vot, n_ct))
     return rows
 
 
@@ -161,18 +160,13 @@ def _built_new_rows(model, data, is_new, truth, vot) -> list[dict]:
     jae now reads new cells (divided by the held-out scale, the call's features not: :mod:`jae.fit_cells`) and as
     before (the model's fitted cells forgotten: every cell read as it is); labels and call from
     ``predict_cell_type``."""
-    from sklearn.metrics import roc_auc_score
-
-    known, n_ct, rows, kept = ~is_new, model.layout.n_cell_type, [], model.fit_cells
+    n_ct, rows, kept = model.layout.n_cell_type, [], model.fit_cells
     for variant in ("unmapped as before", "unmapped, new cells scaled"):
         model.fit_cells = None if variant.endswith("before") else kept
         E = model.embed(data, key_added=None)
         pred = model.predict_cell_type(data)
-        call, labels = pred["unknown_score"].to_numpy(), pred["cell_type"].astype(str).to_numpy()
-        rows.append({"variant": variant, "accuracy": float((labels[known] == truth[known]).mean()),
-                     "AUROC": float(roc_auc_score(is_new, call)), "left-out flagged": float((call > 1)[is_new].mean()),
-                     "known flagged": float((call > 1)[known].mean()),
-                     "voter share": voter_share(vot, E[known, n_ct:])})
+        rows.append(_scores(variant, pred["cell_type"].astype(str).to_numpy(), pred["unknown_score"].to_numpy(), E,
+                            is_new, truth, vot, n_ct))
     model.fit_cells = kept
     return rows
 
@@ -190,8 +184,6 @@ def _counts(model, mdata) -> list:
 
 def run(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None,
         mapped: bool = False, built: bool = False, built_new: bool = False) -> list[dict]:
-    from sklearn.metrics import roc_auc_score
-
     qset, label, ref_rows, test, chosen = protocol_split(name, seed, n_types, min_cells, max_ref)
     lab = label.astype(str).to_numpy()
     config = replace(JAEConfig(), max_epochs=30)
@@ -207,29 +199,22 @@ def run(name: str, seed: int, n_types: int, min_cells: int, max_ref: int | None,
         is_new, truth = pos[pos | neg], lab[pos | neg]
         n_ct = model.layout.n_cell_type
         vot = model.embed_transformed(model.voters.features)[:, n_ct:]
-        if built or built_new:
-            for r in (_built_rows if built else _built_new_rows)(model, data, is_new, truth, vot):
-                rows.append({"set": name, "seed": seed, "left-out": novel, **r, "s": round(time.perf_counter() - t, 1)})
+        if built or built_new or mapped:  # the modes that embed and label the test cells themselves
+            found = (_built_rows(model, data, is_new, truth, vot) if built else
+                     _built_new_rows(model, data, is_new, truth, vot) if built_new else
+                     _mapped_rows(model, data, divisors(model, _counts(model, ref), seed), is_new, truth, vot))
+            rows += [{"set": name, "seed": seed, "left-out": novel, **r, "s": round(time.perf_counter() - t, 1)}
+                     for r in found]
             print(json.dumps(rows[-1]), flush=True)
             continue
         by = divisors(model, _counts(model, ref), seed)
-        if mapped:
-            for r in _mapped_rows(model, data, by, is_new, truth, vot):
-                rows.append({"set": name, "seed": seed, "left-out": novel, **r, "s": round(time.perf_counter() - t, 1)})
-            print(json.dumps(rows[-1]), flush=True)
-            continue
         variants = {"as now": X, "shrink-corrected": X / by}
         for variant, Xv in variants.items():
             E = model.embed_transformed(Xv)
             call = unknown_scores(model, E)["head_or_far"]
             pred = model.predict_cell_type(data, embedding=E)["cell_type"].astype(str).to_numpy()
-            known = ~is_new
-            rows.append({"set": name, "seed": seed, "left-out": novel, "variant": variant,
-                         "accuracy": float((pred[known] == truth[known]).mean()),
-                         "AUROC": float(roc_auc_score(is_new, call)),
-                         "left-out flagged": float((call > 1)[is_new].mean()),
-                         "known flagged": float((call > 1)[known].mean()),
-                         "voter share": voter_share(vot, E[known, n_ct:]),
+            rows.append({"set": name, "seed": seed, "left-out": novel,
+                         **_scores(variant, pred, call, E, is_new, truth, vot, n_ct),
                          "s": round(time.perf_counter() - t, 1)})
         print(json.dumps(rows[-1]), flush=True)
     return rows
