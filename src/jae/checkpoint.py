@@ -256,7 +256,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
 
 def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     """The label calibration, query adapter and reference feature moments (issue 15), when the description has them."""
-    from .mapping import QueryAdapter, held_out_scale_of
+    from .query_adapter import QueryAdapter, held_out_scale_of
     from .model.calibration import LabelCalibration
     from .model.moments import FeatureMoments
     from .model.voters import CalibrationCells, Voters

@@ -131,23 +131,22 @@ def new_cell_scale(model) -> np.ndarray | None:
     cell as it is (no fitted cells kept, or no held-out scale: a model saved before either)."""
     if getattr(model, "fit_cells", None) is None:
         return None
-    from .mapping import held_out_scale_of
+    from .query_adapter import held_out_scale_of
 
     return held_out_scale_of(model.preprocessor)
 
 
 def scaled_rows(model, new: np.ndarray | None, batch=None) -> np.ndarray | None:
     """``(n_cells,)`` bool: the cells :func:`scaled_new` divides, new cells (``new``) not of a batch with a shift of
-    its own in the model's adapter (:class:`jae.mapping.QueryAdapter`, which reads those as their shift was trained;
-    a batch mapped with ``epochs=0`` has none and is read as the reference model reads it, so divided here); None
-    when it divides none."""
+    its own in the model's adapter (:meth:`jae.query_adapter.QueryAdapter.shifted`: it reads those as their shift
+    was trained; a batch mapped with ``epochs=0`` has none and is read as the reference model reads it, so divided
+    here); None when it divides none."""
     if new is None or not new.any() or new_cell_scale(model) is None:
         return None
     rows = new.copy()
     adapter = getattr(model, "adapter", None)
     if adapter is not None and batch is not None:  # a batch with a shift of its own: as its shift was trained
-        own = [str(b) for b, s in zip(adapter.batches, adapter.shift) if np.any(s != 0)]
-        rows &= ~np.isin(np.asarray(batch).astype(str), own)
+        rows &= ~adapter.shifted(batch)
     return rows if rows.any() else None
 
 

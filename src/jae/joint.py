@@ -10,14 +10,16 @@ import pandas as pd
 import torch
 
 from ._device import float32_default
-from ._flags import check_flags, check_layer, is_whole
-from ._words import not_a_key, with_article
+from ._flags import check_flags, check_layer
+from ._words import not_a_key
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_preprocessed, fit_stages
 from .io.paired import batch_column, get_paired
 from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
-from .mapping import QueryAdapter, finetune_inputs
+from .mapping import finetune_inputs
+from .query_adapter import QueryAdapter
+from ._transformed_checks import check_batch_labels, check_batch_size, refuse_data
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
 from .fit_cells import scaled_new
@@ -240,8 +242,9 @@ class JAE:
 
         Returns
         -------
-        A new fitted :class:`JAE` (``adapter``: :class:`jae.mapping.QueryAdapter`; ``mappings``: each mapping's batches,
-        cells, seed, epochs, steps, saved in model.json); nothing is stored in ``query``: embed it with the new model.
+        A new fitted :class:`JAE` (``adapter``: :class:`jae.query_adapter.QueryAdapter`; ``mappings``: each
+        mapping's batches, cells, seed, epochs, steps, saved in model.json); nothing is stored in ``query``: embed it
+        with the new model.
         """
         from .mapping import map_query
 
@@ -365,9 +368,9 @@ class JAE:
         ``batch``: the cells' batch labels, for a model made by :meth:`map_query` (its query batches are shifted);
         ``batch_size``: cells encoded at a time (a whole number >= 1; another size may change the last bits of float32).
         """
-        _check_batch_size(batch_size)
-        _refuse_data(X)
-        _check_batch_labels(batch, len(X))
+        check_batch_size(batch_size)
+        refuse_data(X)
+        check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
         return self._readout(X, None, batch_size=batch_size)
@@ -389,9 +392,9 @@ class JAE:
         """Latent vectors ``(n_cells, layout.dim)`` of already-transformed features (``batch``: as for
         :meth:`embed_transformed`)."""
         self._require_fitted()
-        _check_batch_size(batch_size)  # 0 or less: range() would give no chunk and np.empty's garbage would come back
-        _refuse_data(X)
-        _check_batch_labels(batch, len(X))
+        check_batch_size(batch_size)  # 0 or less: range() would give no chunk and np.empty's garbage would come back
+        refuse_data(X)
+        check_batch_labels(batch, len(X))
         if self.adapter is not None and batch is not None:
             X = self.adapter.apply(X, batch)
         self.network.eval()
@@ -466,35 +469,3 @@ class JAE:
 
     def __repr__(self) -> str:
         return describe(self)
-
-
-def _check_batch_size(batch_size) -> None:
-    """Refuse, in one line, a ``batch_size`` of :meth:`JAE.embed_transformed` / :meth:`JAE.latent_transformed` that is
-    not a whole number >= 1."""
-    if not is_whole(batch_size, 1):
-        error = ValueError if is_whole(batch_size, -(2**63)) else TypeError  # a whole number below 1, or no number
-        raise error(f"batch_size must be a whole number >= 1 (the cells encoded at a time), not {batch_size!r}")
-
-
-def _refuse_data(X) -> None:
-    """Refuse, in one line, data (a MuData or AnnData) given as ``X`` to :meth:`JAE.embed_transformed` /
-    :meth:`JAE.latent_transformed`, which take the transformed features: numpy read its row slices as objects, and the
-    call ran without end, its memory growing (features of another width: the network's own refusal)."""
-    if hasattr(X, "obs_names"):
-        kind = type(X).__name__
-        raise TypeError(f"X must be the already-transformed features (n_cells x preprocessor.n_output), not "
-                        f"{with_article(kind)}: embed data with model.embed(data) "
-                        "(model.latent(data): the latent)")
-
-
-def _check_batch_labels(batch, n_cells: int) -> None:
-    """Refuse, in one line, ``batch`` labels of :meth:`JAE.embed_transformed` / :meth:`JAE.latent_transformed` that are
-    not one per cell (a single text, or another number of labels), as :meth:`JAE.finetune_transformed` does."""
-    if batch is None:
-        return
-    if isinstance(batch, (str, bytes)) or np.ndim(batch) != 1:
-        raise ValueError(f"batch must hold one label per cell ({n_cells} cells), not the single value {batch!r}: pass "
-                         "e.g. data.obs['batch'], or batch=None")
-    if len(batch) != n_cells:
-        raise ValueError(f"batch has {len(batch)} labels for {n_cells} cells; pass one label per cell (e.g. "
-                         "data.obs['batch']), or batch=None")

@@ -402,7 +402,7 @@ def _call_inputs(model, data, X: np.ndarray, cells, batch, *, new_scaled: bool =
     """``(cell-type logits, embedding)`` of ``data``'s cells (features ``X`` of ``cells``, in the data's order) with
     a mapped model's batches shifted as trained on their features as they are, and new cells (``new_scaled``: some
     are divided in the embedding, :mod:`jae.fit_cells`) as they are, neither divided by the held-out scale
-    (:class:`jae.mapping.QueryAdapter`): what the unknown call reads, its thresholds having been set on held-out
+    (:class:`jae.query_adapter.QueryAdapter`): what the unknown call reads, its thresholds having been set on held-out
     reference cells whose features were not divided either (dividing costs the call's AUROC, 0.862 -> 0.832 on the
     leave-one-type-out protocol, ``unknown_selection.md`` session 40). None when it would be the embedding itself."""
     mapped = batch is not None and model.adapter.scales(batch)

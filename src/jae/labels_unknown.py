@@ -120,10 +120,10 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     and, for a model with voters, ``"knn"``. ``observed``: ``(n, 2)`` bool, the modalities each cell
     was measured in (:func:`jae.query.measured` of its data; None: all both), whose one-modality cells the head's
     scores measure against their own thresholds, as :func:`predict_cell_type` does. A model mapped with the
-    held-out scale (:class:`jae.mapping.QueryAdapter`) embeds its mapped batches' cells on the scaled features, and a
-    model that keeps its fitted cells embeds new cells so too (:mod:`jae.fit_cells`), while :func:`predict_cell_type`'s
-    call reads them unscaled: for those cells the scores of their embedding are not the call's (its
-    ``unknown_score`` is)."""
+    held-out scale (:class:`jae.query_adapter.QueryAdapter`) embeds its mapped batches' cells on the scaled
+    features, and a model that keeps its fitted cells embeds new cells so too (:mod:`jae.fit_cells`), while
+    :func:`predict_cell_type`'s call reads them unscaled: for those cells the scores of their embedding are not the
+    call's (its ``unknown_score`` is)."""
     model._require_fitted()
     cal = model.calibration
     if not model.layout.n_cell_type or cal is None:

@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 
 from ._device import float32_default
+from .query_adapter import QueryAdapter, _reference_cells, held_out_scale_of
 from ._words import apart
 from .train.loop import autograd_on
 from .query_batches import (
@@ -62,173 +62,6 @@ ADAPTER_EPOCHS = 20
 #: 200 steps and lower after (batch ASW on BMMC CITE; trajectory conservation 0.94 -> 0.18 on a simulated Multiome
 #: seed at 400). Before the cap the steps grew with the query: 23,000 at 300,000 cells (`results/mapping_cap.md`).
 ADAPTER_CELLS = 2_560
-
-
-@dataclass(frozen=True)
-class QueryAdapter:
-    """Input shifts of the query batches a mapped model learned.
-
-    Attributes
-    ----------
-    batch_key
-        The ``obs`` column holding each cell's batch.
-    batches
-        Names of the mapped (query) batches, in the order of ``shift``'s rows.
-    shift
-        ``(len(batches), n_input)`` float32, added to the features of that batch's cells: the unknown call's
-        features (and the embedding's when ``scale`` is None).
-    scale
-        ``(n_input,)`` float32 or None: each input column's held-out scale (:func:`held_out_scale_of`); the
-        embedding's features of a mapped batch's cell are its features divided by it, plus ``scaled_shift``.
-    scaled_shift
-        ``(len(batches), n_input)`` float32 or None (with ``scale``): the shifts trained on the divided features.
-    unscaled
-        Batches mapped without the scale (``epochs=0``) by a model whose other mappings have it: their embedding's
-        features read ``shift`` too (their rows of ``scaled_shift`` are copies of it, never read).
-    """
-
-    batch_key: str
-    batches: tuple[str, ...]
-    shift: np.ndarray
-    scale: np.ndarray | None = None
-    scaled_shift: np.ndarray | None = None
-    unscaled: tuple[str, ...] = ()
-
-    def extended(self, batches, shift: np.ndarray, scaled_shift: np.ndarray | None = None,
-                 scale: np.ndarray | None = None) -> "QueryAdapter":
-        """This adapter and a later mapping's batches (``scale`` with its ``scaled_shift``): every batch keeps the
-        features it had, a mapping without the scale (``epochs=0``, or before any had it) in :attr:`unscaled`."""
-        batches = tuple(batches)
-        if self.scale is None and scaled_shift is None:
-            return QueryAdapter(self.batch_key, self.batches + batches, np.vstack([self.shift, shift]))
-        mine = (self.scaled_shift, self.unscaled) if self.scale is not None else (self.shift, self.batches)
-        theirs = (scaled_shift, ()) if scaled_shift is not None else (shift, batches)
-        return QueryAdapter(self.batch_key, self.batches + batches, np.vstack([self.shift, shift]),
-                            self.scale if self.scale is not None else scale, np.vstack([mine[0], theirs[0]]),
-                            mine[1] + theirs[1])
-
-    def batches_of(self, data, cells: pd.Index | None, *, layer: str | None = "counts") -> np.ndarray:
-        """The batches of ``data``'s cells ``cells`` (None: of every cell in ``obs`` order) (:meth:`batch_column`)."""
-        batch = self.batch_column(data, layer=layer)
-        return (batch if cells is None else batch.reindex(cells)).to_numpy()
-
-    def batch_column(self, data, reference_batches=None, reference_key: str | None = None, *,
-                     layer: str | None = "counts") -> pd.Series:
-        """The batch of each of ``data``'s cells (text, indexed by cell), from the ``obs`` column this adapter reads;
-        a cell without a batch is refused, as :func:`map_query` refuses it (:func:`jae.io.paired.check_batches`).
-        Given the reference's batches, cells of a batch that is neither mapped nor the reference's are named in a
-        warning: they get no shift (a batch not mapped yet, or a mapped one written otherwise, e.g. 3.0 for 3).
-        Given also the column the reference was fitted with (``reference_key``), when it is not this adapter's
-        column, a cell is the reference's by its batch there (:func:`_reference_cells`). ``layer``: where the counts of
-        data given as a path are (its file opened as the calling method opens it, for its obs)."""
-        from .io.cell_obs import cell_obs_of
-        from .io.paired import check_batches, get_annotation
-        from .io.plan import opened
-
-        # as fit: a modality's own columns too (a second competition file's); a path: its file's obs
-        obs = cell_obs_of(opened(data, layer=layer), [self.batch_key, reference_key])
-        if obs is None or self.batch_key not in obs.columns:
-            raise ValueError(
-                f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
-                f"obs[{self.batch_key!r}]; the data has no such column: add it (data.obs[{self.batch_key!r}] = each "
-                "cell's batch), or read the files with annotations=FILE holding it (jae.read_competition, "
-                "jae.io.open_competition, jae.io.open_rna) (cells of other batches are embedded as the reference "
-                "model embeds them)"
-            )
-        batch = get_annotation(obs, self.batch_key, what="batch labels")
-        try:
-            check_batches(batch, min_cells=1)  # not shifted as a batch 'nan'
-        except ValueError as err:  # often the reference's own cells beside the query (a column of the query only)
-            key = self.batch_key
-            raise ValueError(f"this model was made by map_query and shifts cells by their batch in obs[{key!r}]: {err}; "
-                             "cells of the reference get no shift, so give them their reference batch, e.g. "
-                             f"data.obs[{key!r}] = data.obs[{key!r}].astype(object).fillna(data.obs[<the column the "
-                             "reference was fitted with>]).astype(str)") from None
-        batch = batch.astype(str)
-        if reference_batches is not None:
-            fitted = _reference_cells(self.batch_key, self.batches, obs, batch, reference_batches, reference_key)
-            other = batch[~batch.isin(list(self.batches) + [str(b) for b in reference_batches]) & ~fitted]
-            if len(other) and [str(b) for b in reference_batches] == ["all"]:  # fitted without a batch column
-                logger.warning(
-                    "%d cells are of batches in the column %s that this model did not map (%s; mapped: %s): they are "
-                    "embedded without a shift, as the reference model embeds them, which is right for its reference "
-                    "cells (it was fitted without a batch column, so their batch names are not on record); cells of "
-                    "new samples among them: map them first (map_query, jae map)",
-                    len(other), self.batch_key, batch_names(sorted(map(str, other.unique()))),
-                    batch_names(self.batches))
-            elif len(other):
-                logger.warning(
-                    "%d cells are of batches in the column %s that this model neither mapped nor was fitted on (%s; "
-                    "mapped: %s): they are embedded without a shift, as the reference model embeds them; map them "
-                    "first (map_query, jae map), or, if they are a mapped batch, name it as it was named then",
-                    len(other), self.batch_key, batch_names(sorted(map(str, other.unique()))),
-                    batch_names(self.batches))
-        return batch
-
-    def apply(self, X: np.ndarray, batch, *, scaled: bool = True) -> np.ndarray:
-        """``X`` as the encoder reads it (a new array; ``X`` itself is never changed): each mapped batch's cells
-        divided by ``scale`` plus their batch's ``scaled_shift`` (the embedding's features), or, with ``scaled`` False
-        or no ``scale``, plus their batch's ``shift`` (the unknown call's); other cells as they are."""
-        index = pd.Index(list(self.batches))
-        codes = index.get_indexer(np.asarray(batch).astype(str))  # -1: not mapped
-        if not (codes >= 0).any():
-            return X
-        out = np.array(X, dtype=np.float32, copy=True)
-        hit = codes >= 0
-        if scaled and self.scale is not None:
-            plain = hit & np.isin(codes, index.get_indexer(list(self.unscaled)))
-            hit &= ~plain
-            out[hit] = out[hit] / self.scale + self.scaled_shift[codes[hit]]
-            out[plain] += self.shift[codes[plain]]
-        else:
-            out[hit] += self.shift[codes[hit]]
-        return out
-
-    def scales(self, batch) -> bool:
-        """Whether :meth:`apply` gives any of the cells of ``batch`` other features scaled than not."""
-        scaled = [b for b in self.batches if b not in self.unscaled]
-        return self.scale is not None and bool(np.isin(np.asarray(batch).astype(str), scaled).any())
-
-
-def held_out_scale_of(preprocessor) -> np.ndarray | None:
-    """``(n_input,)`` float32: each input column's held-out scale, how much less a cell outside the reference's SVD
-    fit spreads along it than the reference's cells (:func:`jae.preprocess.held_out.held_out_scale`; 1 for columns
-    not from an SVD, the proteins); None when a basis has none (a model saved before jae measured it)."""
-    out = []
-    for basis, width in zip(preprocessor.bases, preprocessor.widths):
-        if basis is None:
-            out.append(np.ones(width, np.float32))
-        elif basis.held_out_scale is None:
-            return None
-        else:
-            out.append(np.asarray(basis.held_out_scale, np.float32))
-    return np.concatenate(out)
-
-
-def _reference_cells(own_key: str, batches, obs, batch: pd.Series, reference_batches, key: str | None, *,
-                     mapping: bool = False) -> pd.Series:
-    """Whether each cell is of a reference batch in ``obs[key]``, the column the reference was fitted with, when the
-    batches ``batches`` are read from another column, ``own_key`` (all False otherwise). Cells also of one of
-    ``batches`` there are named in a warning: embedded (``mapping`` False), they get that batch's shift, so a reference
-    cell holding a query's batch name there (the same sample name, or Seurat's 'SeuratProject' in orig.ident) was
-    embedded shifted without a word; mapped (True), they are trained on and shifted as query cells."""
-    if not key or key == own_key or obs is None or key not in obs.columns:
-        return pd.Series(False, index=batch.index)
-    column = obs[key].reindex(batch.index)
-    fitted = column.notna() & column.astype(str).isin([str(b) for b in reference_batches])
-    both = fitted & batch.isin(list(batches))
-    if both.any():
-        logger.warning(
-            "%d cells are of reference batches in obs[%r], the column the reference was fitted with (%s), and of "
-            + ("new batches in obs[%r], the column this mapping reads (%s): they are mapped as query cells (trained on "
-               "and shifted), so they are not embedded as the reference model embeds them; if they are reference "
-               "cells, leave them out of the query, or give them their reference batch in obs[%r] too" if mapping else
-               "batches this model mapped in obs[%r], the column it maps by (%s): they get the mapped batch's shift, so "
-               "they are not embedded as the reference model embeds them; if they are reference cells, embed them with "
-               "the reference model (the same embedding), or give them their reference batch in obs[%r] too"),
-            int(both.sum()), key, batch_names(sorted(set(column[both].astype(str)))), own_key,
-            batch_names(sorted(set(batch[both]))), own_key)
-    return fitted
 
 
 def adapter_steps(n_cells: int, epochs: int) -> int:

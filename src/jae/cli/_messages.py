@@ -160,7 +160,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.query._overlap: another antibody panel beside the RNA; the CLI places such cells from --mod1 alone
     (r"\bpass the RNA without the second modality \(its AnnData, e\.g\. mdata\['rna'\], or jae\.io\.open_rna\(path\)\)",
      "give --mod1 without --mod2"),
-    # jae.mapping.QueryAdapter.batch_column: the files a mapped model embeds take the batch column from --annotations
+    # jae.query_adapter.QueryAdapter.batch_column: a mapped model embedding files reads the batch from --annotations
     (r"\badd it \(data\.obs\['([^']*)'\] = each cell's batch\), or read the files with --annotations FILE holding it "
      r"\(jae\.read_competition, jae\.io\.open_competition, jae\.io\.open_rna\)",
      "add it to the input, or pass --annotations FILE holding it"),
@@ -232,7 +232,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"without --batch-key$",
      lambda m: f"give them in a column {m.group(1)} (in the input, or an --annotations FILE holding it) and map "
                "without --batch-key"),
-    # jae.mapping.QueryAdapter.batch_column: cells without a batch beside a mapped query; files take it from a file
+    # jae.query_adapter.QueryAdapter.batch_column: cells without a batch beside a mapped query (files: a file)
     (r"\bgive them their reference batch, e\.g\. data\.obs\['([^']*)'\] = data\.obs\['\1'\]\.astype\(object\)\.fillna\("
      r"data\.obs\[<the column the reference was fitted with>\]\)\.astype\(str\)",
      lambda m: f"give them their reference batch in column {m.group(1)} (in the input, or an --annotations FILE "

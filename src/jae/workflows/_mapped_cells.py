@@ -16,7 +16,7 @@ __all__ = ["check_mapped_cells"]
 
 
 def check_mapped_cells(model, data) -> None:
-    """Read each cell's batch from the column the mapping read (:meth:`jae.mapping.QueryAdapter.batches_of`, which
+    """Read each cell's batch from the column the mapping read (:meth:`jae.query_adapter.QueryAdapter.batches_of`, which
     refuses cells without one) and warn when no cell is of a mapped batch: then no shift is applied to any cell. The
     usual cause is a query mapped under other batch names (renamed in an annotation file, as jae map's refusal of
     known batch names suggests) and embedded without that file, which places the query cells as the reference's."""
