@@ -209,6 +209,15 @@ def main(argv=None) -> None:
                    help=f"rows file, appended to (default {shown(ROWS)})")
     p.add_argument("--report", action="store_true", help="print the table of the rows in --jsonl and stop")
     args = p.parse_args(argv)
+    if args.report and not args.jsonl.is_file():  # (pandas' 'Expected object or value' otherwise)
+        p.error(f"--report: no {args.jsonl}; run the sets first, or pass the --jsonl they wrote")
+    if not args.jsonl.parent.is_dir():  # before the first fit, not after it
+        p.error(f"--jsonl: the folder {args.jsonl.parent} does not exist; create it or pass another path")
+    for name, low in (("max_ref", 1), ("max_test", 1), ("max_epochs", 1)):
+        if getattr(args, name) < low:
+            p.error(f"--{name.replace('_', '-')} must be >= {low}, not {getattr(args, name)}")
+    if not 0 < args.test_share < 1:
+        p.error(f"--test-share must lie between 0 and 1 (exclusive), not {args.test_share}")
     if not args.report:
         logging.basicConfig(level=logging.ERROR)
         warnings.filterwarnings("ignore")
