@@ -16,7 +16,9 @@ by their centred log-ratio, :func:`jae.preprocess.normalize.clr`, in that scale)
 
 An SVD modality is predicted as its ``n_svd`` coordinates mapped back through the basis (``coords @ components``),
 so every feature gets a value: a smooth, low-rank estimate, not counts, which can fall below 0 (said in
-``uns['jae_imputed']['values']``). The input data is never changed.
+``uns['jae_imputed']['values']``). The input data is never changed. Cells that are not the fit's own are read as
+they are, not divided by the held-out scale as ``embed`` reads them (:mod:`jae.fit_cells`): divided, the decoder's
+error on new cells rose on every shared set (``benchmarks/results/impute_new_cells.md``).
 """
 
 from __future__ import annotations
