@@ -14,7 +14,7 @@ import pandas as pd
 
 from .cell_obs import mark_dropped, modality_obs
 from .chunked import BackedCounts
-from .modality import MOD_NAMES, h5mu_kinds, pick_modalities
+from .modality import MOD_NAMES, h5mu_kinds, pick_modalities, stored_types
 from .mosaic import unique_cells_of
 from .paired_files import DifferentCellsError, PairedFiles, PathLike, _check_same_cells, _counts_location, _read_frames
 
@@ -54,7 +54,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
         check_is_mudata(f, path, what=".h5mu")
         available = list(f["mod"])
-        rna, other = pick_modalities(path.name, available, rna, other)
+        rna, other = pick_modalities(path.name, available, rna, other, types_of=stored_types(f))
         global_obs, _, uns = _read_frames(f)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
