@@ -371,7 +371,7 @@ def predict_cell_type(
         score = np.maximum(*(smooth_over_cells(rest, score[:, i], seed=model.seed, others=others) for i in (0, 1)))
     names = cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
-    if names is None or len(names) != len(best):  # data holding cells of a modality not read (e.g. hashtags): those read
+    if names is None or len(names) != len(best):  # data with cells of a modality not read (hashtags): those read
         names = cells if cells is not None and len(cells) == len(best) else None
     index = pd.Index(names) if names is not None else pd.RangeIndex(len(best))
     score = score.astype(np.float32)  # the call made on the score as stored: the two agree (1 + 3e-8 stores 1.0)
