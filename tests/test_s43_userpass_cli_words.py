@@ -1,0 +1,35 @@
+"""Session 43 user pass: the CLI's words for a model folder that does not exist (--model) and for the hashtag
+modality's log line (--batch-key); --other-mod's help names the hashtags it sets aside."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jae.cli import main
+from jae.cli._messages import cli_message, cli_words
+from jae.io.modality import log_set_aside
+
+
+def test_missing_model_folder_is_named_as_the_model_flag(tmp_path, capsys, caplog):
+    assert main(["embed", "--model", str(tmp_path / "no_model"), "--mod1", str(tmp_path / "x.h5ad"), "--out",
+                 str(tmp_path / "e.h5ad")]) != 0
+    err = capsys.readouterr().err + " ".join(r.getMessage() for r in caplog.records)
+    assert f"--model {tmp_path / 'no_model'} does not exist; pass the folder a model was saved to" in err, err
+
+
+def test_hashtag_line_names_the_batch_key_flag(caplog):
+    with caplog.at_level("INFO", logger="jae"):
+        log_set_aside("x.h5mu", ["hto"])
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "batch_key (--batch-key)" in line
+    assert cli_message(cli_words(line, "embed")).endswith("a sample column passed as --batch-key")
+
+
+def test_other_mod_help_names_the_hashtags_set_aside(capsys):
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    help_ = re.search(r"--other-mod NAME (.*?) --layer", text).group(1)
+    assert "hto" in help_ and "Multiplexing Capture" in help_, help_
