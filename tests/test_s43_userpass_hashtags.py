@@ -133,3 +133,19 @@ def test_h5mu_of_rna_and_hashtags_is_embedded_as_rna_alone(cite, pair_model, tmp
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match=r"hashtags \['hto'\]"):
         _fit(str(tmp_path / "r.h5mu"))
+
+
+def test_demultiplexing_results_in_the_hashtag_obs_are_a_batch_key_in_memory_and_from_files(cite, tmp_path, caplog):
+    hto = _hto(cite.obs_names)
+    data = _mudata(cite, {"rna": cite["rna"], "prot": cite["prot"], "hto": hto})
+    data.write(tmp_path / "x.h5mu")
+    want = sorted(hto.obs["hash_id"].unique())
+    for source in (data, str(tmp_path / "x.h5mu")):
+        with pytest.raises(KeyError, match=r"obs holds 'hto:hash_id'.*pass batch_key='hto:hash_id'"):
+            jae.JAE(jae.JAEConfig(**CONFIG), seed=0, device="cpu").fit(source, batch_key="hash_id", progress_bar=False)
+        model = jae.JAE(jae.JAEConfig(**CONFIG), seed=0, device="cpu").fit(source, batch_key="hto:hash_id",
+                                                                           progress_bar=False)
+        assert sorted(model.batches) == want
+    assert main(["-q", "fit", "--h5mu", str(tmp_path / "x.h5mu"), "--batch-key", "hash_id", "--max-epochs", "1",
+                 "--out", str(tmp_path / "m")]) != 0
+    assert "pass --batch-key hto:hash_id" in " ".join(r.getMessage() for r in caplog.records)

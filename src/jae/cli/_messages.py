@@ -287,6 +287,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.model_folder: a model folder that does not exist is the verbs' --model (the one folder they load)
     (r"^(.+?) does not exist; pass the folder a model was saved to\b",
      r"--model \1 does not exist; pass the folder a model was saved to"),
+    # jae.io.cell_obs.pulled_name_fix: a column of a modality jae does not read (hashtags), as MuData names it
+    (r"\bpulls it into mdata\.obs \(a modality jae does not read, e\.g\. hashtags\): pass --(batch-key|cell-type-key)="
+     r"'([^']*)'", r"pulls it into mdata.obs (a modality jae does not read, e.g. hashtags): pass --\1 \2"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

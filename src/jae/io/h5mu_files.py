@@ -11,10 +11,11 @@ from pathlib import Path
 
 import h5py
 import pandas as pd
+from anndata.io import read_elem
 
-from .cell_obs import mark_dropped, modality_obs
+from .cell_obs import mark_dropped, modality_obs, with_hashtag_columns
 from .chunked import BackedCounts
-from .modality import MOD_NAMES, h5mu_kinds, pick_modalities, stored_types
+from .modality import MOD_NAMES, h5mu_kinds, hashtag_modalities, pick_modalities, stored_types
 from .mosaic import unique_cells_of
 from .paired_files import DifferentCellsError, PairedFiles, PathLike, _check_same_cells, _counts_location, _read_frames
 
@@ -56,9 +57,12 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         available = list(f["mod"])
         rna, other = pick_modalities(path.name, available, rna, other, types_of=stored_types(f))
         global_obs, _, uns = _read_frames(f)
+        hashtags = hashtag_modalities([m for m in available if m not in (rna, other)], stored_types(f))
+        global_obs = with_hashtag_columns(global_obs, {m: read_elem(f["mod"][m]["obs"]) for m in hashtags
+                                                       if isinstance(f["mod"][m].get("obs"), h5py.Group)})
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
-        pulled = frozenset(f"{m}:{c}" for m in available
+        pulled = frozenset(f"{m}:{c}" for m in available if m not in hashtags  # 'hto:hash_id' kept, as in memory
                            for c in (mods[m][0].columns if m in mods else _obs_column_names(f["mod"][m])))
     unique = unique_cells_of(mods[rna][0].index, mods[other][0].index)  # mosaic data: its own fix for repeats
     for m in (rna, other):

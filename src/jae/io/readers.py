@@ -24,7 +24,7 @@ import pandas as pd
 from .._words import count
 from .features import examples
 from .mosaic import unique_cells_of as unique_of  # paired or mosaic data's fix for repeated cell names
-from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs
+from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs, with_hashtag_columns
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, h5mu_kinds, hashtag_modalities,
@@ -318,9 +318,12 @@ def read_h5mu(
         _counts_layer(adata, where=f"modality {old!r}", layer=layer)
     mdata = make_mudata({new: typed_as(chosen[old], kind, where=f"modality {old!r}") if other_kind and old == other
                          else chosen[old] for old, new in names.items()})
-    # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch')
-    prefixed = {f"{m}:{c}" for m in available for c in source.mod[m].obs.columns}
-    global_obs = source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed])
+    # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch'; a hashtag modality's
+    # are kept, as in memory: its demultiplexing results, e.g. 'hto:hash_id', may be the batch_key)
+    prefixed = {f"{m}:{c}" for m in available if m in names or not hashtag_modalities([m], types_of)
+                for c in source.mod[m].obs.columns}
+    global_obs = with_hashtag_columns(source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed]), {
+        m: source.mod[m].obs for m in hashtag_modalities([m for m in available if m not in names], types_of)})
     _add_obs_columns(mdata, global_obs, what=path.name)
     _add_obs_columns(mdata, modality_obs([chosen[old].obs for old in names], mdata.obs_names,
                                          names=[f"modality {old!r}" for old in names], skip=global_obs.columns),
