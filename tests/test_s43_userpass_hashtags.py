@@ -149,3 +149,15 @@ def test_demultiplexing_results_in_the_hashtag_obs_are_a_batch_key_in_memory_and
     assert main(["-q", "fit", "--h5mu", str(tmp_path / "x.h5mu"), "--batch-key", "hash_id", "--max-epochs", "1",
                  "--out", str(tmp_path / "m")]) != 0
     assert "pass --batch-key hto:hash_id" in " ".join(r.getMessage() for r in caplog.records)
+
+
+def test_hashtag_columns_are_read_alike_streamed_and_whole(cite, tmp_path):
+    from jae.io import open_h5mu, read_h5mu
+    from jae.io.cell_obs import cell_obs
+
+    hto = _hto(cite.obs_names)
+    _mudata(cite, {"rna": cite["rna"], "prot": cite["prot"], "hto": hto}).write(tmp_path / "x.h5mu")
+    whole, streamed = cell_obs(read_h5mu(tmp_path / "x.h5mu")), open_h5mu(tmp_path / "x.h5mu").obs
+    for obs in (whole, streamed):
+        assert (obs["hto:hash_id"].astype(str) == hto.obs["hash_id"].reindex(obs.index).astype(str)).all()
+    assert set(whole.columns) == set(streamed.columns)
