@@ -33,3 +33,19 @@ def test_other_mod_help_names_the_hashtags_set_aside(capsys):
     text = " ".join(capsys.readouterr().out.split())
     help_ = re.search(r"--other-mod NAME (.*?) --layer", text).group(1)
     assert "hto" in help_ and "Multiplexing Capture" in help_, help_
+
+
+def test_h5mu_given_as_h5ad_names_the_rna_modality_to_save_not_the_first(tmp_path):
+    import anndata as ad
+    import mudata as md
+    import numpy as np
+    import pandas as pd
+
+    from jae.io import InputFiles
+
+    cells = pd.DataFrame(index=[f"c{i}" for i in range(3)])
+    mods = {name: ad.AnnData(np.ones((3, 2), np.float32), obs=cells.copy(),
+                             var=pd.DataFrame(index=[f"{name}{j}" for j in range(2)])) for name in ("hto", "rna")}
+    md.MuData(mods).write(tmp_path / "x.h5mu")
+    with pytest.raises(ValueError, match=r"is a MuData file \(modalities \['hto', 'rna'\]\).*mdata\.mod\['rna'\]"):
+        InputFiles(h5ad=tmp_path / "x.h5mu").read()
