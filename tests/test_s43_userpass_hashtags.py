@@ -161,3 +161,14 @@ def test_hashtag_columns_are_read_alike_streamed_and_whole(cite, tmp_path):
     for obs in (whole, streamed):
         assert (obs["hto:hash_id"].astype(str) == hto.obs["hash_id"].reindex(obs.index).astype(str)).all()
     assert set(whole.columns) == set(streamed.columns)
+
+
+def test_cells_only_the_hashtags_hold_need_no_batch_to_map(cite, pair_model):
+    extra = cite.obs_names.append(pd.Index([f"EMPTY{i}" for i in range(15)]))
+    data = _mudata(cite, {"rna": cite["rna"], "prot": cite["prot"], "hto": _hto(extra)})
+    data.obs["batch"] = ("query_" + data.obs["batch"].astype(str)).where(data.obs["batch"].notna())  # NaN: EMPTY*
+    mapped = pair_model.map_query(data, batch_key="batch", epochs=1, progress_bar=False)
+    E = mapped.embed(data, key_added=None)
+    empty = data.obs_names.str.startswith("EMPTY")
+    assert np.isnan(E[empty]).all() and np.isfinite(E[~empty]).all()
+    assert sorted(mapped.adapter.batches) == sorted(data.obs["batch"].dropna().unique())

@@ -209,7 +209,24 @@ def cell_obs_of(data, keys) -> pd.DataFrame | None:
     (:func:`jae.io.read_competition`) they are found in that modality's ``obs``."""
     if getattr(data, "other_obs", None) is not None and hasattr(data, "with_columns"):
         data = data.with_columns([k for k in keys if k], log=False)
-    return cell_obs(data)
+    obs = cell_obs(data)
+    return obs if obs is None else _read_cells(data, obs)
+
+
+def _read_cells(data, obs: pd.DataFrame) -> pd.DataFrame:
+    """``obs`` without the cells that only modalities of hashtags hold (set aside, never embedded:
+    :func:`jae.io.modality.hashtag_modalities`): their batch is not read (map_query refused them for lacking one)."""
+    from .modality import hashtag_modalities
+
+    mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
+    if not isinstance(mods, Mapping) or len(mods) < 2:
+        return obs
+    hashtags = hashtag_modalities(mods, lambda n: getattr(getattr(mods[n], "var", None), "get", lambda _: None)(
+        "feature_types"))
+    read = [pd.Index(a.obs_names) for n, a in mods.items() if n not in hashtags and hasattr(a, "obs_names")]
+    if not hashtags or not read:
+        return obs
+    return obs[obs.index.isin(pd.Index([]).append(read))]
 
 
 def _without_pulled(obs: pd.DataFrame, modalities: Sequence[str]) -> pd.DataFrame:
