@@ -49,3 +49,18 @@ def test_h5mu_given_as_h5ad_names_the_rna_modality_to_save_not_the_first(tmp_pat
     md.MuData(mods).write(tmp_path / "x.h5mu")
     with pytest.raises(ValueError, match=r"is a MuData file \(modalities \['hto', 'rna'\]\).*mdata\.mod\['rna'\]"):
         InputFiles(h5ad=tmp_path / "x.h5mu").read()
+
+
+@pytest.mark.parametrize("name, flag", [("x.h5mu", "--h5mu FILE"), ("x.h5ad", "--mod1 FILE"), ("x.h5", "--10x FILE")])
+def test_a_data_file_given_without_its_flag_names_the_flag(capsys, name, flag):
+    with pytest.raises(SystemExit) as stop:
+        main(["fit", name, "--out", "model"])
+    assert stop.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"unrecognized arguments: {name}; jae fit takes its input by flag: {flag}" in err, err
+
+
+def test_other_unrecognized_arguments_are_said_as_argparse_says_them(capsys):
+    with pytest.raises(SystemExit):
+        main(["fit", "--out", "model", "--bogus"])
+    assert capsys.readouterr().err.strip().endswith("error: unrecognized arguments: --bogus")
