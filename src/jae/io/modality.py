@@ -366,7 +366,11 @@ def stored_types(f):
         var = f["mod"][name].get("var")
         if var is None or not hasattr(var, "keys") or "feature_types" not in var:
             return None
-        return np.asarray(read_elem(var["feature_types"])).astype(str)
+        try:
+            return np.asarray(read_elem(var["feature_types"])).astype(str)
+        except Exception:  # a layout anndata's reader does not know (an old categorical): told by the name alone
+            logger.debug("modality %r: var['feature_types'] not read", name)
+            return None
 
     return types_of
 
