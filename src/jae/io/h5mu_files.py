@@ -58,8 +58,8 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         rna, other = pick_modalities(path.name, available, rna, other, types_of=stored_types(f))
         global_obs, _, uns = _read_frames(f)
         hashtags = hashtag_modalities([m for m in available if m not in (rna, other)], stored_types(f))
-        global_obs = with_hashtag_columns(global_obs, {m: read_elem(f["mod"][m]["obs"]) for m in hashtags
-                                                       if isinstance(f["mod"][m].get("obs"), h5py.Group)})
+        global_obs = with_hashtag_columns(global_obs, {m: obs for m in hashtags if (obs := _obs_of(f["mod"][m]))
+                                                       is not None})
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
         pulled = frozenset(f"{m}:{c}" for m in available if m not in hashtags  # 'hto:hash_id' kept, as in memory
@@ -70,6 +70,15 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         unique(mods[m][0].index, f"{path} modality {m!r}", written=True)
     kind = h5mu_kinds(rna, other, mods[rna][1], mods[other][1], other_kind=other_kind, available=available)
     return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer, pulled)
+
+
+def _obs_of(group: h5py.Group) -> pd.DataFrame | None:
+    """The ``obs`` frame of a modality not read (hashtags, for their columns), None where anndata cannot read it."""
+    try:
+        obs = read_elem(group["obs"]) if isinstance(group.get("obs"), h5py.Group) else None
+    except Exception:  # a layout anndata's reader does not know: its columns are left out, as before
+        return None
+    return obs if isinstance(obs, pd.DataFrame) else None
 
 
 def _obs_column_names(group: h5py.Group) -> list[str]:
