@@ -13,8 +13,9 @@ from jae.io.outputs import check_outputs
 
 @pytest.mark.parametrize("name", ["metrics.csv", "report.html", "model.pt"])
 def test_new_folder_output_ending_like_a_file_is_refused(tmp_path, name):
-    with pytest.raises(ValueError, match=rf"out .*{name} names the folder the files are written into, but ends like a "
-                                         rf"file \('\.\w+'\); choose a folder name for out, e.g. .*{name.split('.')[0]}$"):
+    stem = name.split(".")[0]
+    with pytest.raises(ValueError, match=rf"out .*{name} names the folder the files are written into, but ends like "
+                                         rf"a file \('\.\w+'\); choose a folder name for out, e.g. .*{stem}$"):
         check_outputs([("out", tmp_path / name)], inputs=(), overwrite=False, folders=("out",))
     assert not (tmp_path / name).exists()
     (tmp_path / name).mkdir()  # the user's own folder of that name: written into as before
