@@ -193,22 +193,26 @@ def test_a_query_modality_named_otherwise_is_matched_by_its_features(cite, caplo
 
 
 def test_two_protein_modalities_are_refused_naming_the_mudata_that_picks_one(cite):
-    """CITE-seq with cell hashing: proteins 'adt' beside hashtags 'hto', neither named as in the model ('prot'). embed
+    """Two protein modalities, 'adt' beside a second panel 'adt2', neither named as in the model ('prot'). embed
     refused with "keep the one to embed", which names no way to do it in Python (embed takes no modalities=); the fix
-    is now the MuData naming the one to use as the model does, and that MuData embeds as the paired data does."""
+    is now the MuData naming the one to use as the model does, and that MuData embeds as the paired data does.
+    (Session 43: CITE-seq with cell hashing, hashtags 'hto' beside 'adt', is no longer refused: a modality of
+    hashtags is set aside, jae.io.modality.hashtag_modalities, and the data embeds as the fix does.)"""
     m, model, full = cite
-    hto = m["prot"][:, :4].copy()
-    hto.var_names = [f"HTO{i}" for i in range(4)]
+    panel = m["prot"][:, :4].copy()
+    panel.var_names = [f"PANEL{i}" for i in range(4)]
     for feature_types in (True, False):
         adt = m["prot"].copy()
         if not feature_types:
-            del adt.var["feature_types"], hto.var["feature_types"]
-        data = md.MuData({"gex": m["rna"], "adt": adt, "hto": hto})
+            del adt.var["feature_types"], panel.var["feature_types"]
+        data = md.MuData({"gex": m["rna"], "adt": adt, "adt2": panel})
         with pytest.raises(ValueError) as err:
             model.embed(data, key_added=None)
         message = str(err.value)
-        assert message.startswith("the data has 2 ADT modalities ('adt', 'hto') and none named 'prot' as in the model")
+        assert message.startswith("the data has 2 ADT modalities ('adt', 'adt2') and none named 'prot' as in the model")
         assert "mudata.MuData({'rna': mdata['gex'], 'prot': mdata['adt']})" in message
+        hashed = md.MuData({"gex": m["rna"], "adt": adt, "hto": panel})  # the second one hashtags: set aside
+        np.testing.assert_allclose(model.embed(hashed, key_added=None), full, rtol=1e-5, atol=1e-5)
     fixed = md.MuData({"rna": data["gex"], "prot": data["adt"]})  # the fix, as the message writes it
     np.testing.assert_allclose(model.embed(fixed, key_added=None), full, rtol=1e-5, atol=1e-5)
     assert "keep the one" not in message

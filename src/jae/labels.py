@@ -319,8 +319,8 @@ def predict_cell_type(
             plain = _call_inputs(model, data, X, cells, batch, new_scaled=scaled is not X)
             X = scaled if batch is None else model.adapter.apply(scaled, batch)
         Z = model.latent_transformed(X)
-        logits = model._store(data, Z[:, model.layout.block("cell_type")], cells, None)  # probabilities per chunk
-        embedding = model._store(data, model._readout(X, Z), cells, None)
+        logits = model._store(data, Z[:, model.layout.block("cell_type")], cells, None, pad=False)  # per chunk
+        embedding = model._store(data, model._readout(X, Z), cells, None, pad=False)  # (cells read: no NaN rows)
         observed = in_data_order(data, observed, cells)[0]  # in the embedding's (the data's) order of the cells
     else:
         from .io.plan import _as_files
@@ -371,7 +371,9 @@ def predict_cell_type(
         score = np.maximum(*(smooth_over_cells(rest, score[:, i], seed=model.seed, others=others) for i in (0, 1)))
     names = cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
-    index = pd.Index(names) if names is not None and len(names) == len(best) else pd.RangeIndex(len(best))
+    if names is None or len(names) != len(best):  # data with cells of a modality not read (hashtags): those read
+        names = cells if cells is not None and len(cells) == len(best) else None
+    index = pd.Index(names) if names is not None else pd.RangeIndex(len(best))
     score = score.astype(np.float32)  # the call made on the score as stored: the two agree (1 + 3e-8 stores 1.0)
     labels = obs_labels(pd.DataFrame(  # numeric cell types as text, as scanpy keeps clusters and obs stores them
         {"cell_type": _categorical(model, best), "confidence": confidence, "unknown": score > 1.0,

@@ -142,9 +142,16 @@ def _modalities(data, *, layer: str | None) -> dict:
 
 
 def _pick(model, mods: dict) -> tuple[str, str | None]:
-    """The data's names of the model's RNA and second modality (None when the data lacks the second)."""
-    from .io.modality import detect_kind, kind_from_names
+    """The data's names of the model's RNA and second modality (None when the data lacks the second); modalities of
+    hashtags (:func:`jae.io.modality.hashtag_modalities`) are none of them unless the model names one so."""
+    from .io.modality import detect_kind, hashtag_modalities, kind_from_names, log_set_aside
 
+    hashtags = [n for n in hashtag_modalities(mods, lambda n: mods[n].var.get("feature_types"))
+                if n not in model.modality_names]
+    if hashtags:
+        mods = {n: a for n, a in mods.items() if n not in hashtags}
+        if any(n not in mods for n in model.modality_names):  # (taken by the model's names, they were never looked at)
+            log_set_aside("the data", hashtags)
     found = []
     for name, kind in zip(model.modality_names, model.preprocessor.kinds):
         if name in mods:

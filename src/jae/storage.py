@@ -97,12 +97,21 @@ def cell_names(data) -> pd.Index | None:
     return None if names is None else pd.Index(names)
 
 
-def in_data_order(data, values: np.ndarray, cells: pd.Index) -> tuple[np.ndarray, pd.Index]:
+def in_data_order(data, values: np.ndarray, cells: pd.Index, *, pad: bool = False) -> tuple[np.ndarray, pd.Index]:
     """``values`` (one row per cell of ``cells``) and their cells in the order of the data's cells
     (:func:`cell_names`; as they are for data on disk). A dict of AnnData is ordered as predict_cell_type indexes its
     labels, so an embedding and the labels of one dict (e.g. ``{'prot': ..., 'rna': ...}``, or modalities in other
-    cell orders) describe the same cells row by row."""
+    cell orders) describe the same cells row by row. ``pad`` (an embedding): data holding more cells than ``cells``
+    (a modality jae does not read, e.g. hashtags 'hto', holds cells of its own) gets NaN rows for those, with one
+    log line, as the files jae writes do (:func:`jae.io.write.embedded_rows`); else anndata refused the rows."""
     target = cell_names(data)
+    if pad and target is not None and len(target) > len(cells) and target.is_unique and cells.isin(target).all():
+        missing = ~target.isin(cells)
+        logger.warning("%d of the %d cells of the data (e.g. %s) are in none of the modalities embedded: their rows "
+                       "are NaN", int(missing.sum()), len(target), [str(c) for c in target[missing][:3]])
+        out = np.full((len(target), *values.shape[1:]), np.nan, dtype=np.result_type(values.dtype, np.float32))
+        out[target.get_indexer(cells)] = values
+        return out, target
     if target is None or len(target) != len(cells) or not target.isin(cells).all():
         return values, cells
     return (values if cells.equals(target) else values[cells.get_indexer(target)]), target
@@ -155,5 +164,8 @@ def store_obs(data, frame: pd.DataFrame, prefix: str) -> None:
             "them" if many else "it")
     for target, rows in targets:
         _own(target)
+        fill = isinstance(rows, slice) and not pd.Index(frame.index).equals(pd.Index(target.obs_names))
         for column, values in frame.items():
+            if fill:  # cells the labels do not cover (held by a modality not read, e.g. hashtags): empty, by name
+                values = (values.astype("boolean") if values.dtype == bool else values).reindex(target.obs_names)
             target.obs[f"{prefix}_{column}"] = values.iloc[rows].values  # categories kept

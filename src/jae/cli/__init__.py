@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # argparse's own line, and for a data file given without its flag (jae fit x.h5mu) the flag to give
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{_input_flag(args.verb, extra)}")
     if args.verb is None:  # a usage error (argparse's status 2), as a missing argument: its help goes to stderr
         parser.print_help(sys.stderr)
         return 2
@@ -78,6 +80,19 @@ def main(argv: list[str] | None = None) -> int:
         text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         logging.getLogger("jae").error("%s", cli_message(str(text)))
         return 1
+
+
+#: The input flags of the verbs reading paired data (jae.cli._inputs), by a data file's ending.
+_INPUT_FLAGS = {".h5mu": "--h5mu FILE", ".h5ad": "--mod1 FILE (RNA; with --mod2 FILE) or --h5ad FILE (one file holding "
+                "both modalities)", ".h5": "--10x FILE (Cell Ranger's .h5)"}
+
+
+def _input_flag(verb: str | None, extra: list[str]) -> str:
+    """The hint for data files among ``extra`` (arguments argparse did not take): the flag that passes each."""
+    if verb not in ("fit", "map", "embed", "evaluate"):
+        return ""
+    hints = {_INPUT_FLAGS[s] for a in extra if (s := os.path.splitext(a)[1].lower()) in _INPUT_FLAGS}
+    return f"; jae {verb} takes its input by flag: {' or '.join(sorted(hints))}" if hints else ""
 
 
 class _CLIWarnings(logging.Filter):

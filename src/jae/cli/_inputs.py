@@ -71,7 +71,9 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                         "obsm['protein_expression'] (scvi-tools)")
     g.add_argument("--rna-mod", default="rna", metavar="NAME", help="RNA modality name in --h5mu (default: rna, else the one "
                    "modality named RNA, GEX or mRNA in any case)")
-    g.add_argument("--other-mod", default=None, metavar="NAME", help="second modality name in --h5mu (default: the other one)")
+    g.add_argument("--other-mod", default=None, metavar="NAME",
+                   help="second modality name in --h5mu (default: the other one, a modality of cell-hashing hashtags "
+                        "set aside: named hto, hashtags or multiplexing, or typed 'Multiplexing Capture')")
     g.add_argument("--layer", default="counts",
                    help="layer with raw counts; 'X' for .X, 'raw' for the AnnData's .raw (scanpy, CELLxGENE) "
                         "(default: counts)")

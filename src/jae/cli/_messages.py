@@ -284,6 +284,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"OUT \1 lies inside \2: choose another OUT outside it"),
     # jae.io.raw.counts_hint_for: a modality's layer that may hold its counts, named (layers['raw_counts'])
     (r"\blayer='([^']*)' if that one holds them\)", r"--layer \1 if that one holds them)"),
+    # jae.model_folder: a model folder that does not exist is the verbs' --model (the one folder they load)
+    (r"^(.+?) does not exist; pass the folder a model was saved to\b",
+     r"--model \1 does not exist; pass the folder a model was saved to"),
+    # jae.io.cell_obs.pulled_name_fix: a column of a modality jae does not read (hashtags), as MuData names it
+    (r"\bpulls it into mdata\.obs \(a modality jae does not read, e\.g\. hashtags\): pass --(batch-key|cell-type-key)="
+     r"'([^']*)'", r"pulls it into mdata.obs (a modality jae does not read, e.g. hashtags): pass --\1 \2"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read
@@ -329,6 +335,8 @@ _WARNING_PHRASES: tuple[tuple[str, str, str], ...] = (
     # jae.labels: a format < 5 model fine-tuned (jae embed); "refit the model" alone is the errors' "refit it with jae fit"
     (r"\brefit the model with this jae version\b", "refit it with this jae version (jae fit)",
      "refit it with this jae version (jae fit)"),
+    # jae.io.modality.log_set_aside: a hashtag modality's demultiplexing results, a column for --batch-key
+    (r"\bpassed as batch_key \(--batch-key\)", "passed as --batch-key", "passed as --batch-key"),
 )
 _WARNING_COMPILED = tuple((re.compile(p), fit, other) for p, fit, other in _WARNING_PHRASES)
 #: The verbs with --organism (jae.preprocess.organism's fix); the others keep it as the library says it.

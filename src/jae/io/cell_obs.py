@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._words import count
-from .features import as_text
+from .features import as_text, examples
 from .validate import missing_text
 
 __all__ = ["cell_obs", "cell_obs_of", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree",
@@ -209,7 +209,24 @@ def cell_obs_of(data, keys) -> pd.DataFrame | None:
     (:func:`jae.io.read_competition`) they are found in that modality's ``obs``."""
     if getattr(data, "other_obs", None) is not None and hasattr(data, "with_columns"):
         data = data.with_columns([k for k in keys if k], log=False)
-    return cell_obs(data)
+    obs = cell_obs(data)
+    return obs if obs is None else _read_cells(data, obs)
+
+
+def _read_cells(data, obs: pd.DataFrame) -> pd.DataFrame:
+    """``obs`` without the cells that only modalities of hashtags hold (set aside, never embedded:
+    :func:`jae.io.modality.hashtag_modalities`): their batch is not read (map_query refused them for lacking one)."""
+    from .modality import hashtag_modalities
+
+    mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
+    if not isinstance(mods, Mapping) or len(mods) < 2:
+        return obs
+    hashtags = hashtag_modalities(mods, lambda n: getattr(getattr(mods[n], "var", None), "get", lambda _: None)(
+        "feature_types"))
+    read = [pd.Index(a.obs_names) for n, a in mods.items() if n not in hashtags and hasattr(a, "obs_names")]
+    if not hashtags or not read:
+        return obs
+    return obs[obs.index.isin(pd.Index([]).append(read))]
 
 
 def _without_pulled(obs: pd.DataFrame, modalities: Sequence[str]) -> pd.DataFrame:
@@ -278,6 +295,11 @@ def pulled_name_fix(columns, key, argument: str) -> str:
     attrs = getattr(columns, "attrs", None) or {}
     columns = getattr(columns, "columns", columns)
     mod, colon, column = str(key).partition(":")
+    held = [str(c) for c in columns if str(c).partition(":")[2] == str(key)] if not colon else []
+    if held:  # 'hash_id' held only as MuData names a modality's column pulled into mdata.obs: 'hto:hash_id'
+        return (f"; obs holds {examples(held)}, the column {key!r} of modality {held[0].partition(':')[0]!r} as "
+                f"MuData pulls it into mdata.obs (a modality jae does not read, e.g. hashtags): pass "
+                f"{argument}={held[0]!r}")
     if not colon or not column or column not in {str(c) for c in columns}:
         return ""
     if mod in attrs.get(DROPPED, {}).get(column, ()):  # obs[column] holds another modality's (or the global) values
@@ -364,3 +386,16 @@ def unused_batches(obs: pd.DataFrame | None, column: str = "batch") -> str:
     values = obs[column]
     n = int(values[values.notna() & ~missing_text(values.to_numpy())].astype(str).nunique())
     return f", though obs[{column!r}] holds {n} batches, not used" if n > 1 else ""
+
+
+def with_hashtag_columns(global_obs: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """``global_obs`` (a MuData file's, as stored) with the ``obs`` columns of its modalities of hashtags ``frames``
+    (``{name: obs}``, set aside: :func:`jae.io.modality.hashtag_modalities`) named as MuData pulls them into
+    ``mdata.obs`` (``'hto:hash_id'``), by cell name, where it lacks them: their demultiplexing results can be the
+    ``batch_key`` of a file as of the same data in memory. ``global_obs`` itself when there are none to add."""
+    add = {f"{m}:{c}": obs[c] for m, obs in frames.items() if obs.index.is_unique for c in obs.columns
+           if f"{m}:{c}" not in global_obs.columns}
+    if not add or not global_obs.index.is_unique:
+        return global_obs
+    return pd.concat([global_obs, pd.DataFrame({k: v.reindex(global_obs.index) for k, v in add.items()},
+                                               index=global_obs.index)], axis=1)

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import h5py
 import pandas as pd
+from anndata.io import read_elem
 
-from .cell_obs import mark_dropped, modality_obs
+from .cell_obs import mark_dropped, modality_obs, with_hashtag_columns
 from .chunked import BackedCounts
-from .modality import MOD_NAMES, h5mu_kinds, pick_modalities
+from .modality import MOD_NAMES, h5mu_kinds, hashtag_modalities, pick_modalities, stored_types
 from .mosaic import unique_cells_of
 from .paired_files import DifferentCellsError, PairedFiles, PathLike, _check_same_cells, _counts_location, _read_frames
 
@@ -54,11 +55,14 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
         check_is_mudata(f, path, what=".h5mu")
         available = list(f["mod"])
-        rna, other = pick_modalities(path.name, available, rna, other)
+        rna, other = pick_modalities(path.name, available, rna, other, types_of=stored_types(f))
         global_obs, _, uns = _read_frames(f)
+        hashtags = hashtag_modalities([m for m in available if m not in (rna, other)], stored_types(f))
+        global_obs = with_hashtag_columns(global_obs, {m: obs for m in hashtags if (obs := _obs_of(f["mod"][m]))
+                                                       is not None})
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
-        pulled = frozenset(f"{m}:{c}" for m in available
+        pulled = frozenset(f"{m}:{c}" for m in available if m not in hashtags  # 'hto:hash_id' kept, as in memory
                            for c in (mods[m][0].columns if m in mods else _obs_column_names(f["mod"][m])))
     unique = unique_cells_of(mods[rna][0].index, mods[other][0].index)  # mosaic data: its own fix for repeats
     for m in (rna, other):
@@ -66,6 +70,15 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         unique(mods[m][0].index, f"{path} modality {m!r}", written=True)
     kind = h5mu_kinds(rna, other, mods[rna][1], mods[other][1], other_kind=other_kind, available=available)
     return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer, pulled)
+
+
+def _obs_of(group: h5py.Group) -> pd.DataFrame | None:
+    """The ``obs`` frame of a modality not read (hashtags, for their columns), None where anndata cannot read it."""
+    try:
+        obs = read_elem(group["obs"]) if isinstance(group.get("obs"), h5py.Group) else None
+    except Exception:  # a layout anndata's reader does not know: its columns are left out, as before
+        return None
+    return obs if isinstance(obs, pd.DataFrame) else None
 
 
 def _obs_column_names(group: h5py.Group) -> list[str]:

@@ -13,7 +13,8 @@ import pandas as pd
 from .features import examples
 
 __all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "feature_kinds", "normalize_kind", "kind_from_names", "pair_from_names",
-           "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types", "typed_as"]
+           "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types", "typed_as",
+           "HASHTAG_NAMES", "is_hashtags", "hashtag_modalities"]
 
 logger = logging.getLogger(__name__)
 
@@ -323,11 +324,64 @@ def not_rna_alone(var: pd.DataFrame) -> str | None:
 RNA_NAMES = ("rna", "gex", "mrna", "gene expression", "gene_expression")
 
 
-def pick_modalities(file_name: str, available: list[str], rna: str, other: str | None) -> tuple[str, str]:
+#: MuData names of a modality of hashtags (cell hashing: HTOs; Cell Ranger's CMOs, feature type 'Multiplexing
+#: Capture', the name muon gives that modality), compared case-insensitively.
+HASHTAG_NAMES = ("hto", "htos", "hashtag", "hashtags", "multiplexing", "multiplexing capture")
+
+
+def is_hashtags(name: str, feature_types=None) -> bool:
+    """Whether modality ``name`` holds hashtags (cell hashing), which label each cell's sample and are no modality
+    jae pairs with RNA: its name is one of :data:`HASHTAG_NAMES`, or every one of its ``feature_types`` (its
+    ``var['feature_types']``, or None) is 'Multiplexing Capture'. HTOs typed 'Antibody Capture' are told by name."""
+    if str(name).strip().lower() in HASHTAG_NAMES:
+        return True
+    if feature_types is None:
+        return False
+    values = pd.unique(np.asarray(feature_types).astype(str))
+    return len(values) > 0 and all(v.strip().lower() == "multiplexing capture" for v in values)
+
+
+def hashtag_modalities(names, types_of=None) -> list[str]:
+    """The modalities among ``names`` that hold hashtags (:func:`is_hashtags`); ``types_of(name)``: a modality's
+    ``var['feature_types']`` or None (None: names alone). The one rule by which every reader of a MuData or ``.h5mu``
+    sets them aside when it chooses the pair (:func:`pick_modalities`, :func:`jae.io.paired.get_paired`, a fitted
+    model's embedding)."""
+    return [n for n in names if is_hashtags(n, types_of(n) if types_of is not None else None)]
+
+
+def log_set_aside(where: str, hashtags) -> None:
+    """The one log line of the hashtag modalities ``hashtags`` set aside in ``where`` (the data or its file)."""
+    if hashtags:
+        logger.info("%s: setting aside modality %s, hashtags (cell hashing), which jae does not pair with RNA; their "
+                    "demultiplexing results belong in obs columns, e.g. a sample column passed as batch_key "
+                    "(--batch-key)", where, ", ".join(repr(str(n)) for n in hashtags))
+
+
+def stored_types(f):
+    """``types_of`` of :func:`hashtag_modalities` for an open ``.h5mu`` file ``f`` (h5py): each modality's
+    ``var['feature_types']`` read alone, None where it has none."""
+    from anndata.io import read_elem
+
+    def types_of(name):
+        var = f["mod"][name].get("var")
+        if var is None or not hasattr(var, "keys") or "feature_types" not in var:
+            return None
+        try:
+            return np.asarray(read_elem(var["feature_types"])).astype(str)
+        except Exception:  # a layout anndata's reader does not know (an old categorical): told by the name alone
+            logger.debug("modality %r: var['feature_types'] not read", name)
+            return None
+
+    return types_of
+
+
+def pick_modalities(file_name: str, available: list[str], rna: str, other: str | None, *,
+                    types_of=None) -> tuple[str, str]:
     """The RNA modality of an ``.h5mu`` file and the one to pair with it: ``rna`` (when it is the default 'rna' and the
     file has no such modality, the one modality named like RNA in another way, e.g. 'RNA' or 'GEX'), and ``other``,
-    or the only one left when it is None; raises naming the available modalities when either is missing or the
-    choice is ambiguous."""
+    or the only one left when it is None, modalities of hashtags set aside (:func:`hashtag_modalities`, with
+    ``types_of``; one log line); raises naming the available modalities when either is missing or the choice is
+    ambiguous."""
     if rna not in available and rna == "rna":
         named = [m for m in available if m.lower() in RNA_NAMES]
         if len(named) == 1:
@@ -343,15 +397,19 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
     if rna not in available:
         raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
     if other is None:
-        others = [m for m in available if m != rna]
+        hashtags = hashtag_modalities([m for m in available if m != rna], types_of)
+        others = [m for m in available if m != rna and m not in hashtags]
         if not others:
             from .paired import one_modality_message
 
-            raise ValueError(one_modality_message(f"{file_name} holds one modality {available}", h5mu=True))
+            held = (f"holds RNA {rna!r} and hashtags {hashtags} (cell hashing, not a modality jae pairs with RNA)"
+                    if hashtags else f"holds one modality {available}")
+            raise ValueError(one_modality_message(f"{file_name} {held}", h5mu=True))
         if len(others) != 1:
             raise ValueError(
                 f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
             )
+        log_set_aside(file_name, hashtags)
         return rna, others[0]
     if other not in available:
         raise KeyError(f"{file_name} has no modality {other!r}; available modalities: {available}; pass other=<name>")

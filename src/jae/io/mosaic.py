@@ -170,7 +170,7 @@ def is_mosaic(data, *, modalities: tuple[str, str] | None = None, layer: str | N
     modality)."""
     try:
         mods, _ = modalities_of(data, layer=layer)
-        names, _ = _choose(mods, modalities, kinds)
+        names, _ = _choose(mods, modalities, kinds, log=False)  # (get_paired / get_mosaic log the choice)
     except (TypeError, ValueError, KeyError):
         return False  # not two modalities: get_paired gives the message
     if holds_other_cells(*(mods[n].obs_names for n in names)):

@@ -115,6 +115,11 @@ def check_model_folders(outputs, *, models: Iterable[str] = (), read: ReadFolder
                                  f"replacing it with overwrite=True): choose another {flag} outside it")
 
 
+#: Endings of file names that a new output folder (a report's, a model's) is refused for: a user asking for a file.
+_FILE_SUFFIXES = (".csv", ".tsv", ".md", ".html", ".txt", ".json", ".h5ad", ".h5mu", ".h5", ".pt", ".pkl", ".png",
+                  ".pdf", ".zip")
+
+
 def check_outputs(
     outputs: Iterable[tuple[str, str | os.PathLike | None]],
     *,
@@ -185,6 +190,10 @@ def check_outputs(
                 model = any((p / marker).is_file() for marker in ("model.json", "predictor.json"))  # or the old layout
                 what = "the model folder" if model else "an input file"  # a folder: not a file
                 raise ValueError(f"{flag} {path} is {what}; choose another path for {flag}")
+        if (flag in folders or flag in (models or {})) and path.suffix.lower() in _FILE_SUFFIXES and not (
+                path.exists() or path.is_symlink()):  # 'jae evaluate --out metrics.csv' made a folder of that name
+            raise ValueError(f"{flag} {path} names the folder the files are written into, but ends like a file "
+                             f"({path.suffix!r}); choose a folder name for {flag}, e.g. {path.with_suffix('')}")
         allowed = (suffixes or {}).get(flag)
         if allowed and path.suffix not in allowed:
             raise ValueError(f"{flag} must end in {' or '.join(allowed)}, not {path.name!r}; choose another {flag}")

@@ -14,7 +14,7 @@ from .cell_obs import (  # the per-cell annotations, jae.io.cell_obs (importable
     modality_obs,
 )
 from .features import examples, unique_cells
-from .modality import modality_kinds
+from .modality import hashtag_modalities, log_set_aside, modality_kinds
 from .raw import counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
 from .validate import validate_counts
@@ -74,17 +74,25 @@ def _resolve_kinds(mods: Mapping, names: Sequence[str], kinds) -> dict[str, str]
     return dict(zip(names, modality_kinds(names, [mods[name].var for name in names], given=given)))
 
 
-def _choose(mods: Mapping, modalities, kinds) -> tuple[tuple[str, str], tuple[str, str]]:
+def _choose(mods: Mapping, modalities, kinds, *, log: bool = True) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The two modalities of ``mods`` to pair (``modalities``, or the two there are once modalities of hashtags are
+    set aside: :func:`jae.io.modality.hashtag_modalities`, with one log line unless ``log`` is False) and their
+    kinds, RNA first."""
     available = list(mods)
     if modalities is None:
-        if len(available) < 2:
-            raise ValueError(one_modality_message(f"the data holds {len(available)} modality {available}"))
-        if len(available) != 2:
+        hashtags = hashtag_modalities(available, lambda n: mods[n].var.get("feature_types")) if len(mods) > 1 else []
+        names = [n for n in available if n not in hashtags]
+        if len(names) < 2:
+            raise ValueError(one_modality_message(
+                f"the data holds {len(available)} modality {available}" if not hashtags else
+                f"the data holds {names} and hashtags {hashtags} (cell hashing, not a modality jae pairs with RNA)"))
+        if len(names) != 2:
             raise ValueError(
                 f"the data holds {len(available)} modalities {available}; jae pairs exactly two: choose them with "
                 "modalities=('rna', 'atac')"
             )
-        names = available
+        if log:
+            log_set_aside("the data", hashtags)
     else:
         names = list(modalities)
         if len(names) != 2:

@@ -107,29 +107,36 @@ def _global_columns(global_obs: pd.DataFrame, obs: pd.DataFrame) -> list:
     return [c for c in global_obs.columns if ":" not in str(c) and c not in obs.columns]
 
 
-def h5mu_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None) -> str | None:
+def h5mu_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None, log: bool = False) -> str | None:
     """The name of the RNA modality of an ``.h5mu`` that holds RNA alone (one modality, named ``rna`` or like RNA:
-    'RNA', 'GEX', ...), else None (also when the file cannot be read as one: its reader then says why)."""
-    from .modality import RNA_NAMES
+    'RNA', 'GEX', ..., beside at most modalities of hashtags, set aside: :func:`jae.io.modality.hashtag_modalities`,
+    with one log line when ``log``), else None (also when the file cannot be read as one: its reader then says why)."""
+    from .modality import RNA_NAMES, hashtag_modalities, log_set_aside, stored_types
 
     if other is not None:
         return None
     try:
         with h5py.File(path, "r") as f:
             available = list(f["mod"]) if isinstance(f.get("mod"), h5py.Group) else []
-    except (OSError, TypeError, ValueError):
+            hashtags = hashtag_modalities(available, stored_types(f)) if len(available) > 1 else []
+    except (OSError, TypeError, ValueError, KeyError):
         return None
-    if len(available) != 1:
+    kept = [m for m in available if m not in hashtags]
+    if len(kept) != 1:
         return None
-    name = available[0]
-    return name if name == rna or name.lower() in RNA_NAMES else None
+    name = kept[0]
+    if name != rna and name.lower() not in RNA_NAMES:
+        return None
+    if log:
+        log_set_aside(Path(path).name, hashtags)
+    return name
 
 
 def open_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None, layer: str | None = "counts",
                    annotations: PathLike | Sequence[PathLike] | None = None) -> RnaFiles | None:
     """:func:`open_rna` of an ``.h5mu`` that holds RNA alone (:func:`h5mu_rna_alone`), else None (a paired or mosaic
     file, opened as such by the caller)."""
-    alone = h5mu_rna_alone(path, rna=rna, other=other)
+    alone = h5mu_rna_alone(path, rna=rna, other=other, log=True)
     return None if alone is None else open_rna(path, annotations=annotations, layer=layer, modality=alone)
 
 
