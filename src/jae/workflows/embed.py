@@ -192,7 +192,8 @@ def embed_files(
             target = None if impute_out is not None else layer_modality(
                 inputs.h5mu, rna=inputs.rna, other=inputs.other, other_kind=inputs.mod2_kind, index=i,
                 cells=found.cells[~found.observed[:, i]], model=model)
-        with _said_once("jae.mapping"):  # cells of batches not mapped: warned by fine-tuning, not again by embed or impute
+        # cells of batches not mapped, or of reference batches: warned by fine-tuning, not again by embed or impute
+        with _said_once("jae.mapping", "jae.query_adapter"):
             if finetune_epochs != 0:
                 model.finetune(data, batch_key=batch_key, epochs=finetune_epochs, layer=inputs.layer, seed=seed,
                                progress_bar=progress_bar)
@@ -252,8 +253,8 @@ def _mapped_onto(model) -> str:
 
 
 @contextmanager
-def _said_once(name: str):
-    """Within the block, a log record of the logger ``name`` repeating one already passed is dropped (one command's
+def _said_once(*names: str):
+    """Within the block, a log record of the loggers ``names`` repeating one already passed is dropped (one command's
     two passes over the same cells say a warning once)."""
     seen: set[str] = set()
 
@@ -264,9 +265,11 @@ def _said_once(name: str):
         seen.add(text)
         return True
 
-    log = logging.getLogger(name)
-    log.addFilter(once)
+    logs = [logging.getLogger(name) for name in names]
+    for log in logs:
+        log.addFilter(once)
     try:
         yield
     finally:
-        log.removeFilter(once)
+        for log in logs:
+            log.removeFilter(once)
