@@ -34,7 +34,9 @@ class QueryAdapter:
         ``(n_input,)`` float32 or None: each input column's held-out scale (:func:`held_out_scale_of`); the
         embedding's features of a mapped batch's cell are its features divided by it, plus ``scaled_shift``.
     scaled_shift
-        ``(len(batches), n_input)`` float32 or None (with ``scale``): the shifts trained on the divided features.
+        ``(len(batches), n_input)`` float32 or None (with ``scale``): added to the divided features; zeros for batches
+        mapped since session 43 (:func:`jae.mapping.map_query` no longer trains it), the shifts trained on the divided
+        features for batches mapped before.
     unscaled
         Batches mapped without the scale (``epochs=0``) by a model whose other mappings have it: their embedding's
         features read ``shift`` too (their rows of ``scaled_shift`` are copies of it, never read).

@@ -12,9 +12,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "map", help="map new samples onto a saved reference model",
         description="Map query cells onto a reference model (JAE.map_query): a new model folder whose network, "
-        "readout and label calibration are the reference's, frozen, plus input shifts per new query batch trained "
-        "on these cells (one on their features as they are, read by the unknown call, one on their features put back "
-        "on the reference cells' spread, read by the embedding and labels; see README, mapping). Reference cells "
+        "readout and label calibration are the reference's, frozen, plus an input shift per new query batch trained "
+        "on these cells, read by the unknown call; the embedding and labels read them put back on the reference "
+        "cells' spread, as the reference model reads new cells (see README, mapping). Reference cells "
         "embed bit-identically with it; the reference model folder is never changed. "
         "Embed the query with 'jae embed --model NEW' (a mapped model is not fine-tuned unless --finetune-epochs N "
         "asks). Query cells may have RNA only (--mod1 alone); the second modality's input is then filled in from "
