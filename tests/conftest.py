@@ -116,6 +116,31 @@ def own_cite_model(small_cite_model, tmp_path_factory):
     return copy
 
 
+@pytest.fixture(scope="session")
+def _default_fit():
+    """``jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0))``, fitted once for the session
+    (on a copy of the cells), and the cells as simulate made them: see :func:`default_fit`."""
+    import jae
+
+    mdata = jae.simulate(n_cells=300, seed=0)
+    return jae.JAE(jae.JAEConfig(max_epochs=1)).fit(mdata.copy(), progress_bar=False), mdata
+
+
+@pytest.fixture(scope="session")
+def default_fit(_default_fit):
+    """``default_fit()`` -> ``(model, mdata)``: a copy of its own (``copy.deepcopy``, ``MuData.copy``) of the model
+    ``jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0))`` and of those 300 cells, so that a
+    test module needs no fit of its own (~1.4 s each) and no module sees another's changes. The fit is seeded (the
+    model's default seed 0): a copy embeds bit for bit as a fit of its own."""
+    import copy
+
+    def own():
+        model, mdata = _default_fit
+        return copy.deepcopy(model), mdata.copy()
+
+    return own
+
+
 @pytest.fixture
 def no_user() -> str:
     """A path's first part written as ``~name`` where no user ``name`` exists (``Path.expanduser`` raises on it; jae
