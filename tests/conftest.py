@@ -17,6 +17,13 @@ def _data_dir() -> Path:
 #: The thread variables a benchmark's main() sets for its run (benchmarks/metrics_scale.py, metrics_speed.py).
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
 
+# Threads that wait for work sleep instead of spinning (OpenMP's passive wait policy, unless set otherwise): torch's
+# OpenMP threads spun between its many small operations, so on a busy machine (CI's 2 cores, a second job beside the
+# suite) a spinning thread held the core its partner needed. test_mapping's 2-thread map_query took 34-73 s with
+# another process on one of the 2 cores, 1.1-1.2 s with passive threads (same results); the suite's 1-thread runs
+# have no threads to wait. Set before torch or anything else loads OpenMP (it reads it then); subprocesses inherit it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 # The suite runs on one thread unless OMP_NUM_THREADS says otherwise, as it is run locally (OMP_NUM_THREADS=1):
 # its models are so small that torch's and BLAS's threads wait on each other more than they work (on 2 cores, the
 # README's `python3 -m pytest -q` took 747 s against ~570 s with OMP_NUM_THREADS=1). Tests of thread counts set theirs
@@ -114,6 +121,31 @@ def own_cite_model(small_cite_model, tmp_path_factory):
         return folder, JAE.load(folder / "model", device="cpu")
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def _default_fit():
+    """``jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0))``, fitted once for the session
+    (on a copy of the cells), and the cells as simulate made them: see :func:`default_fit`."""
+    import jae
+
+    mdata = jae.simulate(n_cells=300, seed=0)
+    return jae.JAE(jae.JAEConfig(max_epochs=1)).fit(mdata.copy(), progress_bar=False), mdata
+
+
+@pytest.fixture(scope="session")
+def default_fit(_default_fit):
+    """``default_fit()`` -> ``(model, mdata)``: a copy of its own (``copy.deepcopy``, ``MuData.copy``) of the model
+    ``jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0))`` and of those 300 cells, so that a
+    test module needs no fit of its own (~1.4 s each) and no module sees another's changes. The fit is seeded (the
+    model's default seed 0): a copy embeds bit for bit as a fit of its own."""
+    import copy
+
+    def own():
+        model, mdata = _default_fit
+        return copy.deepcopy(model), mdata.copy()
+
+    return own
 
 
 @pytest.fixture

@@ -6,14 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import jae
 from jae.mosaic import MosaicInput
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    mdata = jae.simulate(n_cells=300, seed=0)
-    return jae.JAE(jae.JAEConfig(max_epochs=1)).fit(mdata, progress_bar=False), mdata
+def fitted(default_fit):
+    return default_fit()  # jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0)), the cells
 
 
 def test_a_mosaic_of_the_wrong_kind_is_refused_first(fitted):

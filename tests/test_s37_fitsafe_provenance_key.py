@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-import jae
-
 
 @pytest.fixture(scope="module")
-def model():
-    return jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0), progress_bar=False)
+def model(default_fit):
+    return default_fit()[0]  # jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0))
 
 
 @pytest.mark.parametrize("key, error", [(5, TypeError), (None, TypeError), ("", ValueError), (["X_jae"], TypeError)],

@@ -11,10 +11,8 @@ import jae
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    mdata = jae.simulate(n_cells=300, seed=0)
-    model = jae.JAE(jae.JAEConfig(max_epochs=1)).fit(mdata, progress_bar=False)
-    return model, mdata
+def fitted(default_fit):
+    return default_fit()  # jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0)), the cells
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -13,8 +13,8 @@ import jae
 
 
 @pytest.fixture(scope="module")
-def model():
-    return jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0), progress_bar=False)
+def model(default_fit):
+    return default_fit()[0]  # jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0))
 
 
 def test_save_creates_missing_folders_and_says_so(model, tmp_path, caplog):

@@ -10,9 +10,8 @@ import jae
 from jae.query import query_features
 
 
-def test_a_model_fitted_on_transformed_features_saves_loads_and_embeds(tmp_path):
-    mdata = jae.simulate(n_cells=300, seed=0)
-    model = jae.JAE(jae.JAEConfig(max_epochs=1)).fit(mdata, progress_bar=False)
+def test_a_model_fitted_on_transformed_features_saves_loads_and_embeds(tmp_path, default_fit):
+    model, mdata = default_fit()  # jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0))
     X = query_features(model, mdata, layer="counts").X
     fresh = jae.JAE(jae.JAEConfig(max_epochs=1)).fit_transformed(X, mdata.obs, preprocessor=model.preprocessor,
                                                                  progress_bar=False)

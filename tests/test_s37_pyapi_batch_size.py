@@ -7,13 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import jae
-
 
 @pytest.fixture(scope="module")
-def fitted():
-    mdata = jae.simulate(n_cells=300, seed=0)
-    model = jae.JAE(jae.JAEConfig(max_epochs=1)).fit(mdata, progress_bar=False)
+def fitted(default_fit):
+    model, mdata = default_fit()  # jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0))
     X = np.random.default_rng(0).normal(size=(5, model.preprocessor.n_output)).astype(np.float32)
     return model, X
 

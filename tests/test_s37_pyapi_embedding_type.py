@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-import jae
 from jae.labels import unknown_scores
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    mdata = jae.simulate(n_cells=300, seed=0)
-    return jae.JAE(jae.JAEConfig(max_epochs=1)).fit(mdata, progress_bar=False), mdata
+def fitted(default_fit):
+    return default_fit()  # jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0)), the cells
 
 
 @pytest.mark.parametrize("given", [5, 2.5, True, {"a": 1}], ids=repr)

@@ -9,9 +9,8 @@ import jae
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    mdata = jae.simulate(n_cells=300, seed=0)
-    return jae.JAE(jae.JAEConfig(max_epochs=1)).fit(mdata, progress_bar=False), mdata
+def fitted(default_fit):
+    return default_fit()  # jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0)), the cells
 
 
 @pytest.mark.parametrize("key", [5, ["batch"], ("batch",)], ids=repr)

@@ -12,9 +12,8 @@ import jae
 
 
 @pytest.fixture(scope="module")
-def parts():
-    mdata = jae.simulate(n_cells=300, seed=0)
-    model = jae.JAE(jae.JAEConfig(max_epochs=1)).fit(mdata, progress_bar=False)
+def parts(default_fit):
+    model, mdata = default_fit()  # jae.JAE(jae.JAEConfig(max_epochs=1)).fit(jae.simulate(n_cells=300, seed=0))
     X = np.random.default_rng(0).normal(size=(mdata.n_obs, model.preprocessor.n_output)).astype(np.float32)
     return model, mdata.obs, X
 
