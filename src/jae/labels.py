@@ -328,6 +328,7 @@ def predict_cell_type(
         # a path: its files, which name the cells (the labels' index; the embedding's rows are checked against them)
         source = data if data is None or cell_names(data) is not None else _as_files(data, None, rna_only=True,
                                                                                       layer=layer) or data
+        source, embedding = _cells_read(source, embedding)  # cells only hashtags hold: NaN rows of embed, set aside
         embedding, logits, cells = _given_embedding(model, source, given := embedding), None, cell_names(source) if (
             source is not None) else embedding_cells(embedding)  # data None: a DataFrame's (AnnData's) own cells
         observed = given_observed(model, source, given, layer=layer) if _head_call(model) else None  # RNA alone?
@@ -383,6 +384,24 @@ def predict_cell_type(
     if key_added is not None:  # jae.storage: the data's obs, or each AnnData's of a dict; data on disk never
         store_obs(data, labels, key_added)
     return labels
+
+
+def _cells_read(data, embedding):
+    """``(data, embedding)`` without the cells of a MuData that only a modality jae does not read holds (hashtags:
+    :func:`jae.io.cell_obs._read_cells`), which :meth:`jae.JAE.embed` gives NaN rows: a view of the cells read, and an
+    array ``embedding`` in the data's cell order cut to their rows (a key or a frame is read by cell name)."""
+    names = cell_names(data) if hasattr(data, "mod") else None
+    if names is None:
+        return data, embedding
+    from .io.cell_obs import _read_cells
+
+    read = _read_cells(data, pd.DataFrame(index=names)).index
+    if len(read) == len(names):
+        return data, embedding
+    by_name = isinstance(embedding, str) or hasattr(embedding, "index") or hasattr(embedding, "obs_names")
+    if not by_name and np.ndim(embedding) == 2 and len(embedding) == len(names):
+        embedding = np.asarray(embedding)[names.get_indexer(read)]
+    return data[read], embedding
 
 
 def _as_embedded(model, X: np.ndarray, cells, observed: np.ndarray, embedded: np.ndarray | None, names):

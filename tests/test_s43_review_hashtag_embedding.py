@@ -1,0 +1,60 @@
+"""Session 43 review: cells only a hashtag modality holds (empty droplets) get NaN rows from model.embed(mdata);
+predict_cell_type(mdata, embedding='X_jae') then labels the cells read, as predict_cell_type(mdata) does, instead of
+refusing the NaN rows embed itself wrote (with advice, 'embed those cells again', that could not help)."""
+
+from __future__ import annotations
+
+import anndata as ad
+import mudata as md
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import jae
+from jae.datasets import simulate
+
+
+def _with_obs(data, cite):
+    for c in ("batch", "cell_type"):
+        data.obs[c] = cite.obs[c].reindex(data.obs_names).to_numpy()
+    return data
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    cite = simulate(200, kind="cite", n_genes=200, n_proteins=12, n_cell_types=3, n_batches=2, seed=4)
+    rng = np.random.default_rng(0)
+    cells = cite.obs_names.append(pd.Index([f"EMPTY{i}" for i in range(12)]))
+    hto = ad.AnnData(X=sp.csr_matrix(rng.poisson(3, (len(cells), 4)).astype(np.float32)),
+                     obs=pd.DataFrame(index=cells), var=pd.DataFrame(index=[f"HTO{i}" for i in range(4)]))
+    data = _with_obs(md.MuData({"rna": cite["rna"], "prot": cite["prot"], "hto": hto}), cite)
+    model = jae.JAE(jae.JAEConfig(max_epochs=1, n_svd=10), seed=0, device="cpu").fit(
+        _with_obs(md.MuData({"rna": cite["rna"].copy(), "prot": cite["prot"].copy()}), cite), progress_bar=False)
+    return model, data, cite
+
+
+@pytest.mark.parametrize("given", ["key", "array"])
+def test_embedding_with_nan_rows_of_hashtag_only_cells_labels_the_cells_read(fitted, given):
+    model, data, cite = fitted
+    data = data.copy()
+    E = model.embed(data)
+    empty = data.obs_names.str.startswith("EMPTY")
+    assert np.isnan(E[empty]).all()
+    obsm_before = data.obsm["X_jae"].copy()
+    want = model.predict_cell_type(data)
+    got = model.predict_cell_type(data, embedding="X_jae" if given == "key" else E, key_added="lab")
+    assert got.index.equals(want.index) and got.index.equals(cite.obs_names)
+    pd.testing.assert_series_equal(got["cell_type"], want["cell_type"])
+    assert data.obs["lab_cell_type"].isna().to_numpy().tolist() == list(empty)
+    np.testing.assert_array_equal(data.obsm["X_jae"], obsm_before)  # the user's embedding untouched
+    assert data.n_obs == len(empty)
+
+
+def test_nan_rows_of_cells_read_are_still_refused(fitted):
+    model, data, cite = fitted
+    data = data.copy()
+    E = model.embed(data)
+    E[data.obs_names.get_loc(cite.obs_names[0])] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        model.predict_cell_type(data, embedding=E)
