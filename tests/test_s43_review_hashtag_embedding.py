@@ -58,3 +58,21 @@ def test_nan_rows_of_cells_read_are_still_refused(fitted):
     E[data.obs_names.get_loc(cite.obs_names[0])] = np.nan
     with pytest.raises(ValueError, match="NaN or infinite"):
         model.predict_cell_type(data, embedding=E)
+
+
+@pytest.mark.parametrize("prot_cells", [100, 0])
+def test_mosaic_or_rna_only_data_with_hashtag_only_cells_is_embedded_as_paired_data_is(fitted, prot_cells):
+    model, data, cite = fitted
+    mods = {"rna": cite["rna"], "hto": data["hto"]}
+    if prot_cells:  # mosaic: the proteins of some cells alone (was refused: 'cells have neither modality measured')
+        mods["prot"] = cite["prot"][cite.obs_names[:prot_cells]].copy()
+    mosaic = _with_obs(md.MuData(mods), cite)
+    E = model.embed(mosaic)
+    empty = mosaic.obs_names.str.startswith("EMPTY")
+    assert E.shape[0] == mosaic.n_obs and np.isnan(E[empty]).all() and np.isfinite(E[~empty]).all()
+    alone = _with_obs(md.MuData({k: v for k, v in mods.items() if k != "hto"}), cite)
+    want = model.embed(alone, key_added=None)
+    np.testing.assert_allclose(E[mosaic.obs_names.get_indexer(alone.obs_names)], want, rtol=1e-5, atol=1e-6)
+    labels = model.predict_cell_type(mosaic, embedding="X_jae", key_added="lab")
+    assert labels.index.equals(alone.obs_names)
+    assert mosaic.obs["lab_cell_type"].isna().to_numpy().tolist() == list(empty)

@@ -241,13 +241,16 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
 
 
 def _in_either(data, m) -> pd.Index | None:
-    """The data's cell names (None for a dict), refused in one line, as fit refuses them, when some cell has neither
-    of the model's modalities measured (rows of NaN in both): the model's two modalities are read as a dict
-    (:func:`get_mosaic` then has no global cells), so such a cell was dropped from the result without a word."""
+    """The data's cell names (None for a dict; those a modality other than hashtags holds), refused in one line, as
+    fit refuses them, when some cell has neither of the model's modalities measured (rows of NaN in both): the
+    model's two modalities are read as a dict (:func:`get_mosaic` then has no global cells), so such a cell was
+    dropped from the result without a word."""
+    from .io.cell_obs import _read_cells
     from .io.mosaic import mosaic_union
 
     target = getattr(data, "obs_names", None)
-    if target is not None:
+    if target is not None:  # cells only hashtags hold, not read: NaN rows of the embedding (jae.storage.in_data_order)
+        target = _read_cells(data, pd.DataFrame(index=pd.Index(target))).index
         mosaic_union([m.obs_names[m.observed[:, i]] for i in (0, 1)], pd.Index(target), m.names)
     return target
 
