@@ -76,3 +76,23 @@ def test_mosaic_or_rna_only_data_with_hashtag_only_cells_is_embedded_as_paired_d
     labels = model.predict_cell_type(mosaic, embedding="X_jae", key_added="lab")
     assert labels.index.equals(alone.obs_names)
     assert mosaic.obs["lab_cell_type"].isna().to_numpy().tolist() == list(empty)
+
+
+@pytest.mark.parametrize("source", ["memory", "file"])
+def test_mosaic_with_hashtag_only_cells_fits_and_embeds_from_memory_and_files(fitted, source, tmp_path):
+    _, data, cite = fitted
+    mods = {"rna": cite["rna"], "prot": cite["prot"][cite.obs_names[:120]].copy(), "hto": data["hto"]}
+    mosaic = _with_obs(md.MuData(mods), cite)
+    alone = _with_obs(md.MuData({k: v for k, v in mods.items() if k != "hto"}), cite)
+    if source == "file":  # (was refused: 'cells have neither modality measured')
+        mosaic.write(tmp_path / "m.h5mu")
+        alone.write(tmp_path / "a.h5mu")
+        mosaic, alone = str(tmp_path / "m.h5mu"), str(tmp_path / "a.h5mu")
+    fit = lambda d: jae.JAE(jae.JAEConfig(max_epochs=1, n_svd=10), seed=0, device="cpu").fit(d, progress_bar=False)
+    model, want = fit(mosaic), fit(alone)
+    np.testing.assert_allclose(model.embed(alone, key_added=None), want.embed(alone, key_added=None), rtol=1e-5,
+                               atol=1e-6)
+    E = model.embed(mosaic, key_added=None)
+    empty = md.read_h5mu(mosaic).obs_names.str.startswith("EMPTY") if source == "file" else (
+        mosaic.obs_names.str.startswith("EMPTY"))
+    assert np.isfinite(E[~empty] if len(E) == len(empty) else E).all() and len(E) in (len(empty), (~empty).sum())

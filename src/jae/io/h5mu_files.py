@@ -43,6 +43,7 @@ class H5muParts:
     locs: dict
     layer: str | None = "counts"
     pulled: frozenset = frozenset()  # 'rna:batch': MuData's copies of every modality's columns in the global obs
+    hashtag_cells: pd.Index | None = None  # the cells of its modalities of hashtags (set aside), when read
 
 
 def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
@@ -58,8 +59,8 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         rna, other = pick_modalities(path.name, available, rna, other, types_of=stored_types(f))
         global_obs, _, uns = _read_frames(f)
         hashtags = hashtag_modalities([m for m in available if m not in (rna, other)], stored_types(f))
-        global_obs = with_hashtag_columns(global_obs, {m: obs for m in hashtags if (obs := _obs_of(f["mod"][m]))
-                                                       is not None})
+        frames = {m: obs for m in hashtags if (obs := _obs_of(f["mod"][m])) is not None}
+        global_obs = with_hashtag_columns(global_obs, frames)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
         mods = {m: _read_frames(f["mod"][m], locs[m]) for m in (rna, other)}
         pulled = frozenset(f"{m}:{c}" for m in available if m not in hashtags  # 'hto:hash_id' kept, as in memory
@@ -69,7 +70,8 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         check_not_empty(f"{path} modality {m!r}", max(len(mods[n][0]) for n in (rna, other)), len(mods[m][1]))
         unique(mods[m][0].index, f"{path} modality {m!r}", written=True)
     kind = h5mu_kinds(rna, other, mods[rna][1], mods[other][1], other_kind=other_kind, available=available)
-    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer, pulled)
+    return H5muParts(path, available, rna, other, kind, global_obs, uns, mods, locs, layer, pulled,
+                     pd.Index([]).append([pd.Index(obs.index) for obs in frames.values()]))
 
 
 def _obs_of(group: h5py.Group) -> pd.DataFrame | None:

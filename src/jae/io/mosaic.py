@@ -19,7 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .features import examples
-from .cell_obs import _joint_obs
+from .cell_obs import _joint_obs, _read_cells
 from .paired import _as_csr, _choose, _matrix, _stored
 from .raw import counts_hint_for, counts_location, counts_read
 from .single import modalities_of
@@ -328,7 +328,8 @@ def get_mosaic(
             index = index[~gone]
         indexes.append(index)
         matrices.append(X)
-    union, observed = mosaic_union(indexes, None if global_obs is None else global_obs.index, names)
+    # cells only hashtags hold (set aside) are not read: NaN rows in the embedding (jae.storage.in_data_order)
+    union, observed = mosaic_union(indexes, None if global_obs is None else _read_cells(mods, global_obs).index, names)
     counts = []
     for name, index, X, has in zip(names, indexes, matrices, observed.T):
         rows = index.get_indexer(union[has])
