@@ -96,3 +96,14 @@ def test_mosaic_with_hashtag_only_cells_fits_and_embeds_from_memory_and_files(fi
     empty = md.read_h5mu(mosaic).obs_names.str.startswith("EMPTY") if source == "file" else (
         mosaic.obs_names.str.startswith("EMPTY"))
     assert np.isfinite(E[~empty] if len(E) == len(empty) else E).all() and len(E) in (len(empty), (~empty).sum())
+
+
+def test_dict_with_hashtag_only_cells_labels_from_its_stored_embedding(fitted):
+    model, data, cite = fitted
+    mods = {"rna": cite["rna"].copy(), "prot": cite["prot"].copy(), "hto": data["hto"].copy()}
+    model.embed(mods)
+    want = model.predict_cell_type(mods)
+    got = model.predict_cell_type(mods, embedding="X_jae", key_added="lab")
+    assert got.index.equals(want.index) and got.index.equals(cite.obs_names)
+    pd.testing.assert_series_equal(got["cell_type"], want["cell_type"])
+    assert "lab_cell_type" in mods["rna"].obs and len(mods) == 3

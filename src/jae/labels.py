@@ -387,10 +387,10 @@ def predict_cell_type(
 
 
 def _cells_read(data, embedding):
-    """``(data, embedding)`` without the cells of a MuData that only a modality jae does not read holds (hashtags:
-    :func:`jae.io.cell_obs._read_cells`), which :meth:`jae.JAE.embed` gives NaN rows: a view of the cells read, and an
-    array ``embedding`` in the data's cell order cut to their rows (a key or a frame is read by cell name)."""
-    names = cell_names(data) if hasattr(data, "mod") else None
+    """``(data, embedding)`` without the cells of a MuData (or a dict) that only a modality jae does not read holds
+    (hashtags: :func:`jae.io.cell_obs._read_cells`), which :meth:`jae.JAE.embed` gives NaN rows: views of the cells
+    read, and an array ``embedding`` in the data's cell order cut to their rows (a key or a frame: read by name)."""
+    names = cell_names(data) if hasattr(data, "mod") or isinstance(data, Mapping) else None
     if names is None:
         return data, embedding
     from .io.cell_obs import _read_cells
@@ -401,6 +401,8 @@ def _cells_read(data, embedding):
     by_name = isinstance(embedding, str) or hasattr(embedding, "index") or hasattr(embedding, "obs_names")
     if not by_name and np.ndim(embedding) == 2 and len(embedding) == len(names):
         embedding = np.asarray(embedding)[names.get_indexer(read)]
+    if isinstance(data, Mapping) and not hasattr(data, "mod"):  # a dict of AnnData: each one's cells read
+        return {n: a[pd.Index(a.obs_names).isin(read)] for n, a in data.items()}, embedding
     return data[read], embedding
 
 
