@@ -227,11 +227,11 @@ class JAE:
 
         The copy's network, preprocessing, readout and calibration are frozen; each query batch this model does not
         know gets a shift of its input features, trained on the query cells with the reconstruction loss (only
-        query-specific parameters are trained), and a second on those features put back on the reference cells'
-        spread (its SVD components' held-out scale), which the embedding and labels read (:mod:`jae.mapping`
-        explains both). Cells of reference batches, and of batches this model mapped before (with ``epochs=0`` or
-        not), embed bit-identically; this model and its files are never changed. A query without a new batch is
-        refused.
+        query-specific parameters are trained), which the unknown call reads; the embedding and labels read those
+        features put back on the reference cells' spread (its SVD components' held-out scale) without a shift
+        (:mod:`jae.mapping` explains both). Cells of reference batches, and of batches
+        this model mapped before (with ``epochs=0`` or not), embed bit-identically; this model and its files are never
+        changed. A query without a new batch is refused.
 
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
         the query batches' ``obs`` column, read again by the new model's :meth:`embed` (None: the column earlier
