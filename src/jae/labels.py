@@ -433,8 +433,8 @@ def _call_inputs(model, data, X: np.ndarray, cells, batch, *, new_scaled: bool =
         return None
     X = model.adapter.apply(X, batch, scaled=False) if batch is not None else X
     Z = model.latent_transformed(X)
-    return (model._store(data, Z[:, model.layout.block("cell_type")], cells, None),
-            model._store(data, model._readout(X, Z), cells, None))
+    return (model._store(data, Z[:, model.layout.block("cell_type")], cells, None, pad=False),  # rows of the
+            model._store(data, model._readout(X, Z), cells, None, pad=False))  # embedding's cells (read): no NaN rows
 
 
 def _say_unsure(labels: pd.DataFrame, unsure: list) -> None:
