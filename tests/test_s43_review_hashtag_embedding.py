@@ -113,11 +113,10 @@ def test_dict_with_hashtag_only_cells_labels_from_its_stored_embedding(fitted):
 def test_new_cells_beside_hashtag_only_cells_are_labelled_as_without_them(fitted, hto_first):
     # new cells (not the fit's): the unknown call reads them undivided (labels._call_inputs), whose rows were padded
     # with NaN for the hashtag-only cells: 'observed has shape (200, 2) ... (212, 2)'
-    _, data, _ = fitted
+    _, data, cite = fitted
     new = simulate(200, kind="cite", n_genes=200, n_proteins=12, n_cell_types=3, n_batches=2, seed=9)
     model = jae.JAE(jae.JAEConfig(max_epochs=1, n_svd=10), seed=0, device="cpu").fit(new, progress_bar=False)
     assert model.fit_cells is not None  # new cells are read divided by the held-out scale: the call's inputs differ
-    _, _, cite = fitted
     hto = data["hto"][np.random.default_rng(1).permutation(data["hto"].n_obs)].copy()
     mods = {"rna": cite["rna"], "prot": cite["prot"], "hto": hto}
     mods = {k: mods[k] for k in (("hto", "rna", "prot") if hto_first else ("rna", "prot", "hto"))}
