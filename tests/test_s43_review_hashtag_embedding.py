@@ -128,3 +128,34 @@ def test_new_cells_beside_hashtag_only_cells_are_labelled_as_without_them(fitted
     model.embed(with_hto)
     given = model.predict_cell_type(with_hto, embedding="X_jae").reindex(want.index)
     pd.testing.assert_frame_equal(given, want, rtol=1e-5, atol=1e-5)
+
+
+def test_h5mu_opened_on_disk_keeps_its_global_obs_beside_hashtag_only_cells(fitted, tmp_path):
+    # the global obs holds the hashtags' extra cells too: its columns were dropped for not matching the pair's cells
+    _, data, cite = fitted
+    data.write(tmp_path / "x.h5mu")
+    whole, files = jae.read_h5mu(tmp_path / "x.h5mu"), jae.io.open_h5mu(tmp_path / "x.h5mu")
+    assert files.obs.index.equals(cite.obs_names)
+    for column in ("batch", "cell_type"):
+        assert files.obs[column].astype(str).tolist() == whole.obs[column].reindex(cite.obs_names).astype(str).tolist()
+        assert files.obs[column].astype(str).tolist() == cite.obs[column].astype(str).tolist()
+
+
+def test_evaluate_reads_an_embedded_h5mu_whose_hashtags_hold_cells_of_their_own(fitted, tmp_path):
+    # jae embed writes NaN rows for them; evaluate of the file read its cells' obs without the global columns, and
+    # obsm['X_jae'] whole (one row per cell of the file, not of the pair)
+    from jae.cli import main
+
+    model, data, cite = fitted
+    data.write(tmp_path / "x.h5mu")
+    model.save(tmp_path / "model")
+    assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--h5mu", str(tmp_path / "x.h5mu"), "--out",
+                 str(tmp_path / "e.h5mu")]) == 0
+    files = jae.io.open_h5mu(tmp_path / "e.h5mu")
+    got = jae.evaluate(files, ["X_jae"], report=False, seed=0)
+    out = md.read_h5mu(tmp_path / "e.h5mu")
+    assert np.isnan(out.obsm["X_jae"][out.obs_names.str.startswith("EMPTY")]).all()
+    E = out.obsm["X_jae"][out.obs_names.get_indexer(cite.obs_names)]
+    want = jae.evaluate(_with_obs(md.MuData({"rna": cite["rna"], "prot": cite["prot"]}), cite), {"X_jae": E},
+                        report=False, seed=0)
+    pd.testing.assert_frame_equal(got, want)

@@ -233,7 +233,8 @@ def _files_obsm(files, key: str) -> np.ndarray:
                         raise ValueError(f"{where} lacks {int((at < 0).sum())} of the data's {len(at)} cells; store "
                                          "the embedding of every cell in the global obsm of an .h5mu (one row per "
                                          "cell), or pass it as an embedding file: embeddings={name: FILE}")
-                    return E if np.array_equal(at, np.arange(len(at))) else E[at]
+                    # (a file's rows beyond the data's cells, e.g. of cells only its hashtags hold: left out)
+                    return E if len(E) == len(at) and np.array_equal(at, np.arange(len(at))) else E[at]
     raise _not_in_obsm(key, sorted(available))
 
 

@@ -128,6 +128,8 @@ def open_h5mu(
         return mosaic_files(parts, other_kind=other_kind)
     index = mods[rna][0].index
     columns = {}
+    if parts.hashtag_cells is not None and len(parts.hashtag_cells):  # cells only hashtags hold: not read
+        global_obs = global_obs[~(global_obs.index.isin(parts.hashtag_cells) & ~global_obs.index.isin(index))]
     if not global_obs.index.equals(index) and len(global_obs) == len(index) and global_obs.index.is_unique \
             and global_obs.index.isin(index).all():  # the same cells in another order: each row by its cell's name
         global_obs = global_obs.reindex(index)  # (their columns were dropped, as read whole they are kept)
