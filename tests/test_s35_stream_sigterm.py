@@ -28,6 +28,6 @@ def test_sigterm_mid_write_leaves_no_temporary(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 128 + signal.SIGTERM
+    assert proc.returncode == 128 + signal.SIGTERM, err
     assert sorted(p.name for p in tmp_path.iterdir()) == [], err  # neither the output nor a hidden temporary
     assert "terminated" in err and "Traceback" not in err, err

@@ -16,6 +16,8 @@ import signal
 import sys
 import threading
 
+from .._stop import STOP_REQUESTED, StopRequested
+
 __all__ = ["main", "run"]
 
 #: Verb modules, in the order ``jae --help`` lists them.
@@ -65,10 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         quiet = contextlib.nullcontext() if writer else contextlib.redirect_stdout(io.StringIO())
         with _terminate_as_interrupt(), quiet, _warnings_in_cli_words(args.verb):
             _check_launch()
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+            if STOP_REQUESTED.is_set():  # SIGTERM's exception dropped where Python could not raise it: said as one
+                raise _Terminated()
+            return code
     except BrokenPipeError:  # stdout closed early (jae evaluate ... | head): the outputs are written, nothing failed
         return 0
-    except _Terminated:  # a scheduler's time limit, scancel, kill: as Ctrl-C, the temporaries are removed
+    except StopRequested:  # SIGTERM (a scheduler's time limit, scancel, kill): as Ctrl-C, the temporaries are removed
         logging.getLogger("jae").error("terminated (SIGTERM); no output was written (an earlier, complete output is "
                                        "kept)")
         return 128 + signal.SIGTERM
@@ -141,7 +146,7 @@ def _check_launch() -> None:
                          "them together, or run jae without torchrun to train one process alone")
 
 
-class _Terminated(KeyboardInterrupt):
+class _Terminated(StopRequested):
     """SIGTERM received: raised like Ctrl-C's KeyboardInterrupt, so that the writers' cleanup runs."""
 
 
@@ -157,13 +162,22 @@ def _terminate_as_interrupt():
         return
 
     def terminated(signum, frame):
+        STOP_REQUESTED.set()  # kept, should the exception below land where Python drops it (jae.io.atomic)
         raise _Terminated()
 
+    def unraisable(info, default=sys.unraisablehook):
+        if not isinstance(info.exc_value, _Terminated):  # a dropped SIGTERM: STOP_REQUESTED stops the run instead
+            default(info)
+
+    STOP_REQUESTED.clear()
     signal.signal(signal.SIGTERM, terminated)
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        sys.unraisablehook = unraisable.__defaults__[0]
+        STOP_REQUESTED.clear()
 
 
 def run() -> None:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from .._stop import STOP_REQUESTED, StopRequested
 from .leftovers import warn_leftovers
 from .paths import user_path
 
@@ -280,6 +281,8 @@ def _place_all(moves: list[tuple[Path, Path]], stale: Iterable[Path] = ()) -> No
     finds in place until the temporary replaces it in one rename; a folder, or a file where links fail, moved
     aside), then the temporaries moved in; when a move fails, the outputs already moved in are removed and the
     earlier ones moved back before the error is raised (one that cannot be is named in a warning)."""
+    if STOP_REQUESTED.is_set():  # asked to stop (SIGTERM) while writing: the temporaries go, nothing is placed
+        raise StopRequested()
     stale = list(stale)
     for tmp, path in moves:  # a file never replaces a folder, nor a folder a file (as one rename refuses)
         if path.is_dir() != tmp.is_dir() and (path.exists() or path.is_symlink()):
