@@ -144,9 +144,9 @@ def _modalities(data, *, layer: str | None) -> dict:
 def _pick(model, mods: dict) -> tuple[str, str | None]:
     """The data's names of the model's RNA and second modality (None when the data lacks the second); modalities of
     hashtags (:func:`jae.io.modality.hashtag_modalities`) are none of them unless the model names one so."""
-    from .io.modality import detect_kind, hashtag_modalities, kind_from_names, log_set_aside
+    from .io.modality import detect_kind, hashtag_modalities, held_types, kind_from_names, log_set_aside
 
-    hashtags = [n for n in hashtag_modalities(mods, lambda n: mods[n].var.get("feature_types"))
+    hashtags = [n for n in hashtag_modalities(mods, held_types(mods))
                 if n not in model.modality_names]
     if hashtags:
         mods = {n: a for n, a in mods.items() if n not in hashtags}

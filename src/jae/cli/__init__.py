@@ -165,9 +165,11 @@ def _terminate_as_interrupt():
         STOP_REQUESTED.set()  # kept, should the exception below land where Python drops it (jae.io.atomic)
         raise _Terminated()
 
-    def unraisable(info, default=sys.unraisablehook):
+    previous = sys.unraisablehook
+
+    def unraisable(info):
         if not isinstance(info.exc_value, _Terminated):  # a dropped SIGTERM: STOP_REQUESTED stops the run instead
-            default(info)
+            previous(info)
 
     STOP_REQUESTED.clear()
     signal.signal(signal.SIGTERM, terminated)
@@ -176,7 +178,7 @@ def _terminate_as_interrupt():
         yield
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        sys.unraisablehook = unraisable.__defaults__[0]
+        sys.unraisablehook = previous
         STOP_REQUESTED.clear()
 
 

@@ -216,13 +216,12 @@ def cell_obs_of(data, keys) -> pd.DataFrame | None:
 def _read_cells(data, obs: pd.DataFrame) -> pd.DataFrame:
     """``obs`` without the cells that only modalities of hashtags hold (set aside, never embedded:
     :func:`jae.io.modality.hashtag_modalities`): their batch is not read (map_query refused them for lacking one)."""
-    from .modality import hashtag_modalities
+    from .modality import hashtag_modalities, held_types
 
     mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
     if not isinstance(mods, Mapping) or len(mods) < 2:
         return obs
-    hashtags = hashtag_modalities(mods, lambda n: getattr(getattr(mods[n], "var", None), "get", lambda _: None)(
-        "feature_types"))
+    hashtags = hashtag_modalities(mods, held_types(mods))
     read = [pd.Index(a.obs_names) for n, a in mods.items() if n not in hashtags and hasattr(a, "obs_names")]
     if not hashtags or not read:
         return obs

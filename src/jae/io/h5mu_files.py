@@ -45,6 +45,11 @@ class H5muParts:
     pulled: frozenset = frozenset()  # 'rna:batch': MuData's copies of every modality's columns in the global obs
     hashtag_cells: pd.Index | None = None  # the cells of its modalities of hashtags (set aside), when read
 
+    def hashtags_only(self, cells: pd.Index):
+        """``(len(cells),)`` bool: the cells that only its modalities of hashtags hold (set aside, so never read)."""
+        read = self.mods[self.rna][0].index.append(self.mods[self.other][0].index)
+        return cells.isin(self.hashtag_cells if self.hashtag_cells is not None else []) & ~cells.isin(read)
+
 
 def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
                     layer: str | None = "counts") -> H5muParts:
@@ -56,9 +61,10 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
         check_is_mudata(f, path, what=".h5mu")
         available = list(f["mod"])
-        rna, other = pick_modalities(path.name, available, rna, other, types_of=stored_types(f))
+        types_of = stored_types(f)
+        rna, other = pick_modalities(path.name, available, rna, other, types_of=types_of)
         global_obs, _, uns = _read_frames(f)
-        hashtags = hashtag_modalities([m for m in available if m not in (rna, other)], stored_types(f))
+        hashtags = hashtag_modalities([m for m in available if m not in (rna, other)], types_of)
         frames = {m: obs for m in hashtags if (obs := _obs_of(f["mod"][m])) is not None}
         global_obs = with_hashtag_columns(global_obs, frames)
         locs = {m: _counts_location(f["mod"][m], layer, where=f"modality {m!r}") for m in (rna, other)}
@@ -128,8 +134,7 @@ def open_h5mu(
         return mosaic_files(parts, other_kind=other_kind)
     index = mods[rna][0].index
     columns = {}
-    if parts.hashtag_cells is not None and len(parts.hashtag_cells):  # cells only hashtags hold: not read
-        global_obs = global_obs[~(global_obs.index.isin(parts.hashtag_cells) & ~global_obs.index.isin(index))]
+    global_obs = global_obs[~parts.hashtags_only(global_obs.index)]  # cells only hashtags hold: not read
     if not global_obs.index.equals(index) and len(global_obs) == len(index) and global_obs.index.is_unique \
             and global_obs.index.isin(index).all():  # the same cells in another order: each row by its cell's name
         global_obs = global_obs.reindex(index)  # (their columns were dropped, as read whole they are kept)

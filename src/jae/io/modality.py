@@ -14,7 +14,7 @@ from .features import examples
 
 __all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "feature_kinds", "normalize_kind", "kind_from_names", "pair_from_names",
            "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types", "typed_as",
-           "HASHTAG_NAMES", "is_hashtags", "hashtag_modalities"]
+           "HASHTAG_NAMES", "is_hashtags", "hashtag_modalities", "held_types"]
 
 logger = logging.getLogger(__name__)
 
@@ -355,6 +355,12 @@ def log_set_aside(where: str, hashtags) -> None:
         logger.info("%s: setting aside modality %s, hashtags (cell hashing), which jae does not pair with RNA; their "
                     "demultiplexing results belong in obs columns, e.g. a sample column passed as batch_key "
                     "(--batch-key)", where, ", ".join(repr(str(n)) for n in hashtags))
+
+
+def held_types(mods):
+    """``types_of`` of :func:`hashtag_modalities` for modalities in memory (``{name: AnnData}``): each one's
+    ``var['feature_types']``, None where it has none (:func:`stored_types` reads them from a file)."""
+    return lambda name: getattr(getattr(mods[name], "var", None), "get", lambda _: None)("feature_types")
 
 
 def stored_types(f):

@@ -94,9 +94,7 @@ def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFi
     names = (parts.rna, parts.other)
     indexes = [unique_mosaic_cells(parts.mods[m][0].index, f"modality {m!r}", written=True) for m in names]
     stored = pd.Index(parts.global_obs.index)  # cells only hashtags hold: not read (NaN rows in the outputs)
-    hashtags_only = stored.isin(parts.hashtag_cells if parts.hashtag_cells is not None else []) & ~stored.isin(
-        indexes[0].append(indexes[1]))
-    union, observed = mosaic_union(indexes, stored[~hashtags_only], names)
+    union, observed = mosaic_union(indexes, stored[~parts.hashtags_only(stored)], names)
     columns = {}
     if len(parts.global_obs.columns):
         aligned = parts.global_obs.reindex(union)

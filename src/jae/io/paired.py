@@ -14,7 +14,7 @@ from .cell_obs import (  # the per-cell annotations, jae.io.cell_obs (importable
     modality_obs,
 )
 from .features import examples, unique_cells
-from .modality import hashtag_modalities, log_set_aside, modality_kinds
+from .modality import hashtag_modalities, held_types, log_set_aside, modality_kinds
 from .raw import counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
 from .validate import validate_counts
@@ -80,7 +80,7 @@ def _choose(mods: Mapping, modalities, kinds, *, log: bool = True) -> tuple[tupl
     kinds, RNA first."""
     available = list(mods)
     if modalities is None:
-        hashtags = hashtag_modalities(available, lambda n: mods[n].var.get("feature_types")) if len(mods) > 1 else []
+        hashtags = hashtag_modalities(available, held_types(mods)) if len(mods) > 1 else []
         names = [n for n in available if n not in hashtags]
         if len(names) < 2:
             raise ValueError(one_modality_message(

@@ -28,7 +28,7 @@ from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs, with_
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, h5mu_kinds, hashtag_modalities,
-                       normalize_kind, pair_from_names, pick_modalities, swapped_pair, typed_as)
+                       held_types, normalize_kind, pair_from_names, pick_modalities, swapped_pair, typed_as)
 from .raw import counts_or_x, resolve_raw
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
@@ -302,14 +302,15 @@ def read_h5mu(
             check_is_mudata(f, path, what=".h5mu")
         source = read_h5mu_as_stored(path)
     available = list(source.mod)
-    types_of = lambda name: source.mod[name].var.get("feature_types")  # noqa: E731
+    types_of = held_types(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other, types_of=types_of)
+    hashtags = hashtag_modalities([m for m in available if m not in (rna, other)], types_of)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
     for name, adata in ((rna, rna_ad), (other, other_ad)):  # (mosaic data: its own fix for repeated cell names)
         check_not_empty(f"{path} modality {name!r}", max(rna_ad.n_obs, other_ad.n_obs), adata.n_vars)
         unique_of(rna_ad.obs_names, other_ad.obs_names)(adata.obs_names, f"{path} modality {name!r}", written=True)
     kind = h5mu_kinds(rna, other, rna_ad.var, other_ad.var, other_kind=other_kind, available=available)
-    dropped = [m for m in available if m not in (rna, other) and m not in hashtag_modalities([m], types_of)]
+    dropped = [m for m in available if m not in (rna, other) and m not in hashtags]
     if dropped:
         logger.info("%s: ignoring modalities %s", path.name, dropped)
     names = {rna: "rna", other: MOD_NAMES[kind]}
@@ -320,10 +321,9 @@ def read_h5mu(
                          else chosen[old] for old, new in names.items()})
     # the file's global obs, without MuData's prefixed copies of modality columns ('rna:batch'; a hashtag modality's
     # are kept, as in memory: its demultiplexing results, e.g. 'hto:hash_id', may be the batch_key)
-    prefixed = {f"{m}:{c}" for m in available if m in names or not hashtag_modalities([m], types_of)
-                for c in source.mod[m].obs.columns}
-    global_obs = with_hashtag_columns(source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed]), {
-        m: source.mod[m].obs for m in hashtag_modalities([m for m in available if m not in names], types_of)})
+    prefixed = {f"{m}:{c}" for m in available if m not in hashtags for c in source.mod[m].obs.columns}
+    global_obs = with_hashtag_columns(source.obs.drop(columns=[c for c in source.obs.columns if c in prefixed]),
+                                      {m: source.mod[m].obs for m in hashtags})
     _add_obs_columns(mdata, global_obs, what=path.name)
     _add_obs_columns(mdata, modality_obs([chosen[old].obs for old in names], mdata.obs_names,
                                          names=[f"modality {old!r}" for old in names], skip=global_obs.columns),
