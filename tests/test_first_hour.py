@@ -128,7 +128,7 @@ MESSAGES = {
                     "counts, or layer=None when .X holds them; its .raw may hold them: pass layer='raw' if those are "
                     "the raw counts",
     "modalities": "the data holds 3 modalities ['a', 'b', 'c']; jae pairs exactly two: choose them with "
-                  "modalities=('rna', 'atac')",
+                  "modalities=('a', 'b'), RNA first",
     "kinds": "modalities 'a' and 'b' are both GEX; jae pairs RNA (GEX) with ATAC or ADT: choose two different "
              "modalities or pass kinds=('GEX', 'ATAC') / ('GEX', 'ADT')",
     "kind": "unknown modality 'foo': jae handles GEX (RNA), ATAC (peaks) and ADT (proteins); pass the kind "
@@ -156,7 +156,7 @@ def test_library_messages_reach_the_cli_translated():
     """The messages in MESSAGES are the library's own: guard against them drifting apart."""
     sources = "".join(p.read_text() for p in (REPO / "src" / "jae").rglob("*.py"))
     for fragment in ("pass other=<name>", "pass rna=<name>", "other_kind='ATAC' / 'ADT'", "pass layer=... naming the layer with raw counts",
-                     "pass layer=... naming where they are (the default layer='counts'", "pass layer='raw' if those are", "modalities=('rna', 'atac')", "kind='ATAC'",
+                     "pass layer=... naming where they are (the default layer='counts'", "pass layer='raw' if those are", "modalities={_two_of(names)!r}, RNA first", "kind='ATAC'",
                      "mod2_kind='ATAC'", "JAEConfig(mode='unsupervised')", "kinds=('GEX', 'ATAC') / ('GEX', 'ADT')",
                      "memory_budget=<bytes> large enough", "pass {arg}='GEX', 'ATAC' or 'ADT'"):
         assert fragment in sources, fragment

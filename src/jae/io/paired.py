@@ -14,7 +14,7 @@ from .cell_obs import (  # the per-cell annotations, jae.io.cell_obs (importable
     modality_obs,
 )
 from .features import examples, unique_cells
-from .modality import hashtag_modalities, held_types, log_set_aside, modality_kinds
+from .modality import RNA_NAMES, hashtag_modalities, held_types, log_set_aside, modality_kinds
 from .raw import counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
 from .validate import validate_counts
@@ -74,6 +74,14 @@ def _resolve_kinds(mods: Mapping, names: Sequence[str], kinds) -> dict[str, str]
     return dict(zip(names, modality_kinds(names, [mods[name].var for name in names], given=given)))
 
 
+def _two_of(names: list) -> tuple:
+    """An example pair for the refusal of more than two modalities, from the data's own names: its RNA modality
+    (by name, else the first) and the first other one (a MuData of rna + adt + extra is told ('rna', 'adt'), not the
+    ('rna', 'atac') the message once named whatever the data held)."""
+    rna = next((n for n in names if str(n).strip().lower() in RNA_NAMES), names[0])
+    return rna, next(n for n in names if n != rna)
+
+
 def _choose(mods: Mapping, modalities, kinds, *, log: bool = True) -> tuple[tuple[str, str], tuple[str, str]]:
     """The two modalities of ``mods`` to pair (``modalities``, or the two there are once modalities of hashtags are
     set aside: :func:`jae.io.modality.hashtag_modalities`, with one log line unless ``log`` is False) and their
@@ -89,7 +97,7 @@ def _choose(mods: Mapping, modalities, kinds, *, log: bool = True) -> tuple[tupl
         if len(names) != 2:
             raise ValueError(
                 f"the data holds {len(available)} modalities {available}; jae pairs exactly two: choose them with "
-                "modalities=('rna', 'atac')"
+                f"modalities={_two_of(names)!r}, RNA first"
             )
         if log:
             log_set_aside("the data", hashtags)
