@@ -7,6 +7,8 @@
 - :mod:`~jae.evaluation.embeddings`: each embedding read, checked and its source kept for the report.
 """
 
+from __future__ import annotations
+
 from .inputs import obsm_embedding, read_embedding
 from .run import evaluate, lognormalized_gex, lognormalized_gex_blocks
 

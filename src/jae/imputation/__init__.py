@@ -8,6 +8,8 @@
 (``from jae.imputation.impute import ...`` reads it).
 """
 
+from __future__ import annotations
+
 from .impute import (IMPUTE_METHODS, add_imputed_layer, check_modality_name, check_moments, impute, layer_modality,
                      modality_to_impute)
 

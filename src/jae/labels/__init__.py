@@ -11,6 +11,8 @@
 ...`` reads it).
 """
 
+from __future__ import annotations
+
 from .transfer import (calibrate, check_not_measurement, fit_calibration, label_categories, label_order, obs_labels,
                        predict_cell_type, recalibrate, unlabelled_placeholders)
 from .unknown import SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, smooth_over_cells, unknown_scores, unsure_types

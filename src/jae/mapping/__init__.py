@@ -7,6 +7,8 @@
 - :mod:`~jae.mapping.batches`: the query's batch column read and checked (map_query, finetune).
 """
 
+from __future__ import annotations
+
 from .adapter import QueryAdapter, held_out_scale_of
 from .batches import cell_batches, query_batch_key
 from .train import adapter_steps, check_seed_epochs, finetune_count, finetune_inputs, map_query, mappings_of

@@ -9,6 +9,8 @@
   on the reference's scale).
 """
 
+from __future__ import annotations
+
 from .features import features_kept, measured, query_features
 from .transform import QueryFeatures, fill_missing_blocks
 
