@@ -1,5 +1,5 @@
 """``jae.impute`` on cells that are not the fit's own (issue 15, session 43): new cells read as they are, or divided
-by the held-out scale as ``embed`` reads them since session 42 (:mod:`jae.fit_cells`).
+by the held-out scale as ``embed`` reads them since session 42 (:mod:`jae.query.fit_cells`).
 
 Why: the SVD bases are fitted on the fitted cells and hold each one's own noise, so a new cell's coordinates along the
 trailing components are less spread than a fitted cell's; ``embed``, ``latent``, ``predict_cell_type``'s labels and
@@ -16,8 +16,8 @@ values normalised as the model normalises them (``Preprocessor.normalise``: log-
 scale of a CLR model), over the model's features: the RMSE over every cell and feature, and Pearson's r over the
 features of each cell, averaged over cells (cells whose measured values are constant left out). Each method
 (``'decoder'``, the default, and ``'regression'``) is run two ways: ``undivided`` (``jae.impute`` as the library is)
-and ``divided`` (``jae.impute`` with the features it computes passed through :func:`jae.fit_cells.scaled_new`, exactly
-as ``embed`` reads them: the new cells' rows, their filled-in block included, divided by the held-out scale; the
+and ``divided`` (``jae.impute`` with the features it computes passed through :func:`jae.query.fit_cells.scaled_new`,
+exactly as ``embed`` reads them: the new cells' rows, their filled-in block included, divided by the held-out scale; the
 library unchanged, :func:`new_cells_divided`). Reference rows: a sample of the fit's own cells (as many as the new
 cells), RNA alone, imputed (read undivided either way: they are the fit's own); the reference cells' mean of each
 feature as the prediction (``mean``); and, for an SVD modality, the new cells' measured values through the basis
@@ -70,22 +70,23 @@ METHODS = ("decoder", "regression")
 @contextmanager
 def new_cells_divided():
     """Inside the block :func:`jae.impute` reads new cells as ``embed`` does: the features it computes
-    (:func:`jae.query.query_features`, imported by impute at call time) with the rows of the cells that are not the
-    fit's own divided by the held-out scale (:func:`jae.fit_cells.scaled_new`); the fit's own cells as they are."""
-    import jae.query
-    from jae.fit_cells import scaled_new
+    (:func:`jae.query.query_features`, imported by impute at call time) with the rows of the cells that are not
+    the fit's own divided by the held-out scale (:func:`jae.query.fit_cells.scaled_new`); the fit's own cells as they
+    are."""
+    import jae.query.features
+    from jae.query.fit_cells import scaled_new
 
-    real = jae.query.query_features
+    real = jae.query.features.query_features
 
     def divided(model, data, **kw):
         found = real(model, data, **kw)
         return found._replace(X=scaled_new(model, found.X, None if found.fitted is None else ~found.fitted))
 
-    jae.query.query_features = divided
+    jae.query.features.query_features = divided
     try:
         yield
     finally:
-        jae.query.query_features = real
+        jae.query.features.query_features = real
 
 
 def split(qset, seed: int, max_ref: int, max_test: int, test_share: float) -> tuple[np.ndarray, np.ndarray]:

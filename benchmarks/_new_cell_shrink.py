@@ -24,8 +24,8 @@ held-out scale measured at fit, :mod:`jae.preprocess.held_out`) and as before it
 ``predict_cell_type``.
 
 ``--built-new`` (session 42): the test cells embedded and labelled by the reference model itself, without mapping, as
-jae reads new cells since it tells them from the fit's own (:mod:`jae.fit_cells`: divided by the held-out scale, the
-unknown call's features not) and as before.
+jae reads new cells since it tells them from the fit's own (:mod:`jae.query.fit_cells`: divided by the held-out scale,
+the unknown call's features not) and as before.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from _unknown_types import _md  # noqa: E402
 from mapping import _with, voter_share  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
-from jae.labels_unknown import unknown_scores  # noqa: E402
+from jae.labels.unknown import unknown_scores  # noqa: E402
 from jae.preprocess.svd import fit_svd  # noqa: E402
 
 #: held-out cells the cross-fit aims for (all cells once on smaller references)
@@ -89,19 +89,19 @@ def features_divided(by: np.ndarray):
     """Inside the block every feature matrix :func:`jae.query.query_features` makes (map_query's, embed's) is divided
     by ``by``: a mapped model's query cells as a per-column scale beside its shift would place them."""
     import jae.joint
-    import jae.query
+    import jae.query.features
 
-    real = jae.query.query_features
+    real = jae.query.features.query_features
 
     def scaled(model, data, **kw):
         found = real(model, data, **kw)
         return type(found)(found[0] / by, *found[1:])
 
-    jae.query.query_features = jae.joint.query_features = scaled
+    jae.query.features.query_features = jae.joint.query_features = scaled
     try:
         yield
     finally:
-        jae.query.query_features = jae.joint.query_features = real
+        jae.query.features.query_features = jae.joint.query_features = real
 
 
 def _scores(variant: str, labels, call, E, is_new, truth, vot, n_ct: int) -> dict:
@@ -139,13 +139,13 @@ def _built_rows(model, data, is_new, truth, vot) -> list[dict]:
     ``predict_cell_type``."""
     from unittest import mock
 
-    import jae.mapping
+    import jae.mapping.train
 
     data = data.copy()
     data.obs["batch"] = "new cells"
     n_ct, rows = model.layout.n_cell_type, []
     for variant in ("mapped as before", "mapped, held-out scale"):
-        with mock.patch.object(jae.mapping, "held_out_scale_of", return_value=None) if variant.endswith(
+        with mock.patch.object(jae.mapping.train, "held_out_scale_of", return_value=None) if variant.endswith(
                 "before") else nullcontext():
             mapped = model.map_query(data, batch_key="batch", progress_bar=False)
         E = mapped.embed(data, key_added=None)
@@ -157,7 +157,7 @@ def _built_rows(model, data, is_new, truth, vot) -> list[dict]:
 
 def _built_new_rows(model, data, is_new, truth, vot) -> list[dict]:
     """``--built-new`` (session 42): the test cells embedded and labelled by the reference model itself, unmapped, as
-    jae now reads new cells (divided by the held-out scale, the call's features not: :mod:`jae.fit_cells`) and as
+    jae now reads new cells (divided by the held-out scale, the call's features not: :mod:`jae.query.fit_cells`) and as
     before (the model's fitted cells forgotten: every cell read as it is); labels and call from
     ``predict_cell_type``."""
     n_ct, rows, kept = model.layout.n_cell_type, [], model.fit_cells

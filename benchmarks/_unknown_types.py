@@ -43,7 +43,7 @@ from _unknown_select import protocol_arguments, protocol_split  # noqa: E402
 from mapping import _with, reference_shares  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
-from jae.labels_unknown import other_cells, unknown_scores  # noqa: E402
+from jae.labels.unknown import other_cells, unknown_scores  # noqa: E402
 
 #: types with fewer training cells are the "small" ones of the report
 SMALL = 50

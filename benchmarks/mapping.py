@@ -45,7 +45,7 @@ from _quality_data import SETS, SIMULATED, SUBSAMPLED, load_set, missing_data  #
 from _quality_score import Scorer  # noqa: E402
 
 from jae import JAE, JAEConfig  # noqa: E402
-from jae.labels_unknown import SMOOTH_K  # noqa: E402
+from jae.labels.unknown import SMOOTH_K  # noqa: E402
 from jae.model.calibration import calibration_error_floor, expected_calibration_error  # noqa: E402
 from jae.model.voters import nearest  # noqa: E402
 from _results import write_text  # noqa: E402
@@ -190,7 +190,7 @@ def run_labels(name: str, config: JAEConfig, seed: int) -> dict:
     candidate score (:func:`jae.labels.unknown_scores`), with one type left out of the reference (as in ``map``)."""
     from sklearn.metrics import roc_auc_score
 
-    from jae.labels import _linear, _mixed, unknown_scores, vote
+    from jae.labels.transfer import _linear, _mixed, unknown_scores, vote
     from jae.model.readout import softmax
     from jae.model.voters import mixture
 

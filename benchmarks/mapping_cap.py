@@ -1,4 +1,4 @@
-"""How long ``map_query`` trains a large query's shifts (``jae.mapping.ADAPTER_CELLS``), and what the cap changes.
+"""How long ``map_query`` trains a large query's shifts (``jae.mapping.train.ADAPTER_CELLS``), and what the cap changes.
 
 A mapped batch gets one input shift (a vector as wide as the features), trained with Adam through the frozen
 network for ``ADAPTER_EPOCHS`` passes over the query's cells. Without a cap the number of steps grows with the
@@ -43,7 +43,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import jae.mapping  # noqa: E402
+import jae.mapping.train  # noqa: E402
 from _quality_data import check_sets  # noqa: E402
 from jae import JAE, JAEConfig  # noqa: E402
 
@@ -78,32 +78,32 @@ def shared(name: str, seed: int):
 
 
 def mapped(ref: JAE, query, cap: int | None, seed: int):
-    """``ref.map_query`` with ``jae.mapping.ADAPTER_CELLS = cap`` (None: no cap) and the shifts' seed ``seed`` (the
-    default, the reference's seed + 2, for the first run)."""
-    old_cap = jae.mapping.ADAPTER_CELLS
-    jae.mapping.ADAPTER_CELLS = cap if cap is not None else 1 << 62
+    """``ref.map_query`` with ``jae.mapping.train.ADAPTER_CELLS = cap`` (None: no cap) and the shifts' seed ``seed``
+    (the default, the reference's seed + 2, for the first run)."""
+    old_cap = jae.mapping.train.ADAPTER_CELLS
+    jae.mapping.train.ADAPTER_CELLS = cap if cap is not None else 1 << 62
     try:
         t = time.perf_counter()
         out = ref.map_query(query, batch_key="batch", seed=seed, progress_bar=False)
         return out, time.perf_counter() - t
     finally:
-        jae.mapping.ADAPTER_CELLS = old_cap
+        jae.mapping.train.ADAPTER_CELLS = old_cap
 
 
 def steps(n_cells: int, cap: int | None, epochs: int) -> int:
-    return epochs * -(-min(n_cells, cap or n_cells) // jae.mapping.ADAPTER_BATCH)
+    return epochs * -(-min(n_cells, cap or n_cells) // jae.mapping.train.ADAPTER_BATCH)
 
 
 def _sweep(ref: JAE, query, args) -> int:
     """The uncapped shifts after 5-160 epochs, each against the 160-epoch shifts."""
     shifts = {}
     for epochs in (5, 10, 20, 40, 80, 160):
-        old = jae.mapping.ADAPTER_CELLS
-        jae.mapping.ADAPTER_CELLS = 1 << 62
+        old = jae.mapping.train.ADAPTER_CELLS
+        jae.mapping.train.ADAPTER_CELLS = 1 << 62
         try:
             shifts[epochs] = ref.map_query(query, batch_key="batch", epochs=epochs, progress_bar=False).adapter.shift
         finally:
-            jae.mapping.ADAPTER_CELLS = old
+            jae.mapping.train.ADAPTER_CELLS = old
     last = shifts[160]
     for epochs, shift in shifts.items():
         print(json.dumps({"set": args.set, "epochs": epochs, "steps": steps(query.n_obs, None, epochs),
@@ -139,9 +139,9 @@ def validation(name: str, seed: int) -> dict:
     query = sub[~fit_rows].copy()
     scorer = Scorer(restricted, np.arange(sub.n_obs))
     row = {"set": name, "seed": seed, "n_ref": int(fit_rows.sum()), "n_query": query.n_obs,
-           "default_steps": jae.mapping.adapter_steps(query.n_obs, jae.mapping.ADAPTER_EPOCHS)}
-    old = jae.mapping.ADAPTER_CELLS
-    jae.mapping.ADAPTER_CELLS = jae.mapping.ADAPTER_BATCH  # one step per epoch: epochs = steps
+           "default_steps": jae.mapping.train.adapter_steps(query.n_obs, jae.mapping.train.ADAPTER_EPOCHS)}
+    old = jae.mapping.train.ADAPTER_CELLS
+    jae.mapping.train.ADAPTER_CELLS = jae.mapping.train.ADAPTER_BATCH  # one step per epoch: epochs = steps
     try:
         for n in STEPS:
             m = model.map_query(query, batch_key="batch", epochs=n, progress_bar=False)
@@ -149,7 +149,7 @@ def validation(name: str, seed: int) -> dict:
             row.update({f"s{n}": s["overall"], **{f"s{n}_{k}": v for k, v in s.items() if k != "overall"},
                         f"s{n}_norm": 0.0 if m.adapter is None else float(np.linalg.norm(m.adapter.shift))})
     finally:
-        jae.mapping.ADAPTER_CELLS = old
+        jae.mapping.train.ADAPTER_CELLS = old
     return row
 
 
@@ -158,7 +158,8 @@ def main(argv=None) -> int:
     ap.add_argument("--set", default="sim", help="'sim' or a shared set name (e.g. reapseq_pbmc)")
     ap.add_argument("--batch-cells", type=int, default=30000, help="sim: cells per query batch")
     ap.add_argument("--ref-cells", type=int, default=5000, help="sim: reference cells")
-    ap.add_argument("--caps", type=int, nargs="+", default=[2560], help="values of jae.mapping.ADAPTER_CELLS to run")
+    ap.add_argument("--caps", type=int, nargs="+", default=[2560],
+                    help="values of jae.mapping.train.ADAPTER_CELLS to run")
     ap.add_argument("--seed", type=int, default=None, help="--set's seed (default 0; --validation takes --seeds)")
     ap.add_argument("--max-epochs", type=int, default=None,
                     help="--set: the reference's pretraining epochs (default 100; --validation fits with the "

@@ -430,7 +430,7 @@ def test_pbmc10k_int64_clusters_with_missing_values_are_the_cell_types(data_dir,
     score as 7 types."""
     rna = ad.read_h5ad(data_dir / "pbmc10k_cite" / "rna.h5ad")
     Z = np.random.default_rng(0).normal(size=(rna.n_obs, 5))
-    with caplog.at_level(logging.INFO, logger="jae.evaluation"):
+    with caplog.at_level(logging.INFO, logger="jae.evaluation.run"):
         table = jae.evaluate(rna, {"z": Z}, cell_type_key="scmdc_cluster", progress_bar=False)
     assert len(no_scoring[0]["cell_type"]) == 5994 and len(set(no_scoring[0]["cell_type"])) == 7
     assert table.attrs["description"].startswith("5994 cells, 7 cell types, 1 batch,")

@@ -65,7 +65,7 @@ def test_a_prediction_file_may_be_the_h5mu_jae_embed_writes(data, tmp_path):
 def test_batch_key_none_is_one_batch_without_a_missing_column_warning(data, caplog, monkeypatch):
     """``batch_key=None`` (CLI ``--batch-key none``, as for jae fit) scores all cells as one batch; the default column
     missing is warned about, another named column missing (a typo) is refused."""
-    with caplog.at_level("WARNING", logger="jae.evaluation"):
+    with caplog.at_level("WARNING", logger="jae.evaluation.run"):
         table = jae.evaluate(data, ["X_pca_like"], batch_key=None, progress_bar=False)
     assert np.isnan(table.loc["X_pca_like", "asw_batch"])
     assert not [r for r in caplog.records if "no obs column" in r.getMessage()]
@@ -73,7 +73,7 @@ def test_batch_key_none_is_one_batch_without_a_missing_column_warning(data, capl
         jae.evaluate(data, ["X_pca_like"], batch_key="btch", progress_bar=False)  # a typo is not one batch
     without = data.copy()
     del without.obs["batch"]
-    with caplog.at_level("WARNING", logger="jae.evaluation"):  # the default column may be absent: one batch
+    with caplog.at_level("WARNING", logger="jae.evaluation.run"):  # the default column may be absent: one batch
         table = jae.evaluate(without, ["X_pca_like"], progress_bar=False)
     assert any("no obs column 'batch'" in r.getMessage() for r in caplog.records)
     assert np.isnan(table.loc["X_pca_like", "asw_batch"])
@@ -458,6 +458,6 @@ def test_one_pluralisation_for_the_evaluation_and_the_latent_layout():
     assert count(2, "index", "indices") == "2 indices"
     layout = LatentLayout(n_cell_type=1, n_batch=2, n_phase=2, n_free=4)
     assert layout.describe() == "1 cell type + 2 batches + 2 phase + 4 free"
-    import jae.evaluation
+    import jae.evaluation.run
 
-    assert not hasattr(jae.evaluation, "_count")
+    assert not hasattr(jae.evaluation.run, "_count")

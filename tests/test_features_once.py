@@ -10,7 +10,7 @@ import pytest
 
 import jae
 from jae import JAE, JAEConfig
-from jae import query
+from jae.query import features as query
 from jae.datasets import simulate
 from jae.io import InputFiles
 

@@ -38,7 +38,7 @@ def _no_features(*args, **kwargs):
 
 def test_map_query_refuses_cells_without_a_batch_before_the_features(setup, monkeypatch):
     model, _, rna, _ = setup
-    monkeypatch.setattr("jae.query.query_features", _no_features)
+    monkeypatch.setattr("jae.query.features.query_features", _no_features)
     with pytest.raises(ValueError, match=MISSING):
         model.map_query(rna, epochs=1, progress_bar=False)
 
@@ -61,7 +61,7 @@ def test_a_mapped_model_refuses_cells_without_a_batch_before_the_features(setup,
 def test_jae_map_and_embed_refuse_cells_without_a_batch_in_one_line(setup, verb, tmp_path, caplog, capsys,
                                                                     monkeypatch):
     _, _, _, d = setup
-    monkeypatch.setattr("jae.query.query_features", _no_features)
+    monkeypatch.setattr("jae.query.features.query_features", _no_features)
     monkeypatch.setattr("jae.joint.query_features", _no_features)
     out = tmp_path / ("mapped" if verb == "map" else "e.h5ad")
     model = d / ("model" if verb == "map" else "mapped")

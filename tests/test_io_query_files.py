@@ -248,11 +248,11 @@ def test_a_modality_every_cell_has_gets_no_have_no_line(setup, tmp_path, caplog)
     write_atomic(make_mudata({"rna": q["rna"][20:].copy(), "prot": q["prot"].copy()}), tmp_path / "m.h5mu")
     for data in (mosaic, str(tmp_path / "m.h5mu")):
         caplog.clear()
-        with caplog.at_level(logging.INFO, logger="jae.query"):
+        with caplog.at_level(logging.INFO, logger="jae.query.features"):
             model.embed(data, key_added=None)
         assert "20 of 200 cells have no GEX measurements" in caplog.text
         assert "have no ADT" not in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="jae.query"):
+    with caplog.at_level(logging.INFO, logger="jae.query.features"):
         model.embed(ad.read_h5ad(d / "q.rna.h5ad"), key_added=None)  # RNA alone: every cell lacks ADT, said
     assert "200 of 200 cells have no ADT measurements" in caplog.text

@@ -41,7 +41,8 @@ def _head(model, data):
 
 
 def _as_they_are(model):
-    """``model`` reading every cell as it is: new cells undivided, as the unknown call reads them (jae.fit_cells)."""
+    """``model`` reading every cell as it is: new cells undivided, as the unknown call reads them
+    (jae.query.fit_cells)."""
     plain = copy.copy(model)
     plain.fit_cells = None
     return plain
@@ -165,7 +166,7 @@ def test_exact_neighbours_reject_bad_input():
 
 def test_calibration_is_the_mixtures_on_heldout_cells_and_is_logged(few, caplog):
     ref = few[0]
-    with caplog.at_level(logging.INFO, logger="jae.labels"):
+    with caplog.at_level(logging.INFO, logger="jae.labels.transfer"):
         m = JAE(CFG, seed=0, device="cpu").fit(ref, progress_bar=False)
     assert any("expected calibration error of the linear classifier + 15-NN vote mixture" in r.getMessage()
                for r in caplog.records)
@@ -214,7 +215,7 @@ def test_save_load_keeps_voters_and_identical_predictions(model, few, tmp_path):
 def test_label_transfer_in_chunks_equals_one_pass(model, few, monkeypatch):
     """predict_cell_type runs its per-cell steps in chunks of LABEL_CHUNK cells; chunks of 7 give the same labels,
     confidences and unknown calls, from an embedding or from the data."""
-    import jae.labels as labels
+    import jae.labels.transfer as labels
 
     query = few[1]
     embedding = model.embed(query, key_added=None)
@@ -290,8 +291,8 @@ def test_unknown_call_is_the_heads_confidence_below_its_heldout_threshold(model,
 
     assert UNKNOWN_SCORE == "head_or_far"
     query = few[1]
-    # new cells: embedded divided by the held-out scale, called on their features as they are (jae.fit_cells), which
-    # the model without its fitted cells embeds
+    # new cells: embedded divided by the held-out scale, called on their features as they are (jae.query.fit_cells),
+    # which the model without its fitted cells embeds
     as_they_are = _as_they_are(model)
     emb = as_they_are.embed(query, key_added=None)
     scores = unknown_scores(model, emb)
@@ -370,8 +371,8 @@ def test_the_unknown_score_is_averaged_over_query_cells_whatever_the_chunks_and_
     0.953)."""
     from sklearn.metrics import roc_auc_score
 
-    import jae.labels as labels
-    from jae.labels_unknown import anchor_rows
+    import jae.labels.transfer as labels
+    from jae.labels.unknown import anchor_rows
 
     model, query, is_new = left_out
     emb = model.embed(query, key_added=None)
@@ -438,7 +439,7 @@ def test_files_without_the_head_threshold_keep_the_knn_call():
 def test_no_small_threshold_warning_with_enough_heldout_cells(caplog):
     """400 reference cells hold out 40 for calibration: enough for the unknown call's 5% quantile, so no warning."""
     m = simulate(400, kind="multiome", n_genes=300, n_peaks=400, n_cell_types=4, n_batches=2, seed=6)
-    with caplog.at_level(logging.WARNING, logger="jae.labels"):
+    with caplog.at_level(logging.WARNING, logger="jae.labels.transfer"):
         model = JAE(JAEConfig(max_epochs=2, n_svd=20), seed=0, device="cpu").fit(m, progress_bar=False)
     assert model.calibration.n_heldout >= 20
     assert not any("quantile needs" in r.getMessage() for r in caplog.records)
@@ -574,7 +575,8 @@ def test_cells_measured_in_one_modality_are_called_against_heldout_cells_placed_
         assert far == pytest.approx(np.quantile(cal.relative_distance(rest), 0.95), rel=1e-5)
     assert cal.head_threshold_rna_alone < cal.head_threshold  # measured: 0.54 against 0.58
     rna = query["rna"].copy()
-    emb = _as_they_are(model).embed(rna, key_added=None)  # new cells: the call reads them undivided (jae.fit_cells)
+    # new cells: the call reads them undivided (jae.query.fit_cells)
+    emb = _as_they_are(model).embed(rna, key_added=None)
     pred = model.predict_cell_type(rna)
     own = (1 - _head(_as_they_are(model), rna).max(1)) / (1 - cal.head_threshold_rna_alone)
     rna_only = np.column_stack([np.ones(rna.n_obs, bool), np.zeros(rna.n_obs, bool)])
@@ -608,7 +610,7 @@ def test_cells_measured_in_one_modality_are_called_against_heldout_cells_placed_
     given = model.predict_cell_type(mosaic, layer=None, embedding=emb)
     assert given["unknown"].equals(got["unknown"])
     np.testing.assert_allclose(given["unknown_score"], got["unknown_score"], rtol=1e-4, atol=1e-5)
-    plain = _as_they_are(model)  # the call reads new cells undivided (jae.fit_cells)
+    plain = _as_they_are(model)  # the call reads new cells undivided (jae.query.fit_cells)
     Z = plain.latent(mosaic, layer=None)
     conf = cal.probabilities(Z[:, ct]).max(1)
     threshold = np.where(gone, cal.head_threshold_rna_alone, cal.head_threshold)
@@ -641,7 +643,7 @@ def test_one_modality_thresholds_follow_the_cells_of_a_dict_in_another_order(lef
     assert not (observed.all(axis=1).all() or observed[:, 0].all() or observed[:, 1].all())
     threshold = np.select([observed[:, 0] & ~observed[:, 1], observed[:, 1] & ~observed[:, 0]],
                           [cal.head_threshold_rna_alone, cal.head_threshold_other_alone], cal.head_threshold)
-    plain = _as_they_are(model)  # the call reads new cells undivided (jae.fit_cells)
+    plain = _as_they_are(model)  # the call reads new cells undivided (jae.query.fit_cells)
     conf = cal.probabilities(plain.latent(data)[:, model.layout.block("cell_type")]).max(1)
     want = _call(model, plain.embed(data, key_added=None), (1 - conf) / (1 - threshold), observed)
     np.testing.assert_allclose(got["unknown_score"], want, rtol=1e-4, atol=1e-5)
@@ -714,7 +716,7 @@ def test_unknown_scores_measure_one_modality_cells_as_predict_cell_type_does(lef
 
     model, query, _ = left_out
     rna = query["rna"].copy()
-    emb = _as_they_are(model).embed(rna, key_added=None)  # new cells as the call reads them (jae.fit_cells)
+    emb = _as_they_are(model).embed(rna, key_added=None)  # new cells as the call reads them (jae.query.fit_cells)
     observed = measured(model, rna)
     assert observed[:, 0].all() and not observed[:, 1].any()
     scores = unknown_scores(model, emb, observed=observed)
@@ -736,8 +738,8 @@ def test_a_given_embedding_of_mosaic_data_in_memory_is_labelled_without_computin
     """predict_cell_type(mosaic, embedding=emb) computed every cell's features (jae.query.measured through
     query_features) only to learn which modalities each cell has; it now reads that from the cells each modality
     holds, with the same mask, in the data's cell order, and the same labels. (A model that keeps its fitted cells
-    computes new cells' features for the unknown call, which reads them undivided: session 42, jae.fit_cells.)"""
-    import jae.query as query_module
+    computes new cells' features for the unknown call, which reads them undivided: session 42, jae.query.fit_cells.)"""
+    import jae.query.features as query_module
     from jae.query import measured, query_features
 
     model, query, _ = left_out

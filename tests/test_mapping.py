@@ -238,7 +238,7 @@ def test_map_query_warns_when_the_reference_axes_do_not_carry_to_new_cells(refer
 
     ref, query, _ = split
     assert reference.axes_carry is not None and reference.axes_carry >= reference.config.axes_carry_min
-    caplog.set_level("WARNING", logger="jae.mapping")
+    caplog.set_level("WARNING", logger="jae.mapping.train")
     reference.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
     assert "few cells" not in caplog.text
     few = ref[np.random.default_rng(0).random(ref.n_obs) < 0.25].copy()  # about 80 cells for 80 input columns
@@ -268,7 +268,7 @@ def test_map_query_warns_when_query_batches_reuse_reference_batch_names(referenc
     'nothing to train'); the warning names the batches and the renaming that maps them."""
     query = split[1].copy()
     query.obs["batch"] = np.where(np.arange(query.n_obs) < 10, "new_sample", reference.batches[0])
-    caplog.set_level("WARNING", logger="jae.mapping")
+    caplog.set_level("WARNING", logger="jae.mapping.train")
     mapped = reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
     assert mapped.adapter.batches == ("new_sample",)
     assert f"query batches {reference.batches[0]} have the names of reference batches" in caplog.text
@@ -284,14 +284,14 @@ def test_map_query_refuses_a_query_without_a_new_batch_in_one_line(reference, ma
     """A query whose batches the model knows (all reference batches, or mapped before) returned an unchanged copy
     after an INFO line ('nothing to train'), and 'jae map' wrote it as a mapped model: refused now, before the counts
     are read, naming both fixes (embed with the model as it is; rename new samples)."""
-    import jae.query
+    import jae.query.features
 
     def never(*args, **kwargs):
         raise AssertionError("the counts were read")
 
     query = split[1].copy()
     query.obs["batch"] = reference.batches[0]
-    monkeypatch.setattr(jae.query, "query_features", never)
+    monkeypatch.setattr(jae.query.features, "query_features", never)
     with pytest.raises(ValueError, match=r"^every query batch in obs\['batch'\] \('.*'\) is already known to the model"
                        r".*nothing to map: embed these cells with the model as it is \(jae embed --model MODEL "
                        r"--finetune-epochs 0; JAE.embed\), or.*rename them"):
@@ -310,7 +310,7 @@ def test_map_query_refuses_unusable_data_before_the_reference_warning(reference,
     query = split[1].copy()
     query.mod["rna"].var_names = [f"other{i}" for i in range(query.mod["rna"].n_vars)]
     query.update()
-    caplog.set_level("WARNING", logger="jae.mapping")
+    caplog.set_level("WARNING", logger="jae.mapping.train")
     with pytest.raises(ValueError, match="features"):
         small.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
     assert "few cells" not in caplog.text
@@ -438,7 +438,7 @@ def test_map_query_trains_a_large_query_for_the_steps_of_the_cap(reference, spli
     take, drawing from all its cells; a query within the cap is trained exactly as before (whole passes)."""
     import torch
 
-    import jae.mapping as mapping
+    import jae.mapping.train as mapping
 
     query = split[1]
     per_pass = -(-query.n_obs // 16)
@@ -489,7 +489,7 @@ def test_cells_of_a_batch_the_mapped_model_does_not_know_are_named_in_a_warning(
     """A mapped model embedded cells of a batch it neither mapped nor was fitted on without a shift and without a word
     (a query batch read back as 3.0 where it was mapped as 3, or a batch not mapped yet)."""
     query = split[1].copy()
-    caplog.set_level("WARNING", logger="jae.mapping")
+    caplog.set_level("WARNING", logger="jae.mapping.train")
     shifted = mapped.embed(query, key_added=None)
     assert "neither mapped nor was fitted on" not in caplog.text  # the mapped batch, as mapped
     query.obs["batch"] = query.obs["batch"].astype(str) + ".0"

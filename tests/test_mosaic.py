@@ -48,7 +48,7 @@ def cite():
 def test_mosaic_fit_places_every_cell_and_one_modality_cells_agree_with_paired(cite, caplog):
     m, mos, model, rna_only, prot_only = cite
     assert model.preprocessor.kinds == ("GEX", "ADT") and model.moments is not None
-    with caplog.at_level(logging.INFO, logger="jae.query"):
+    with caplog.at_level(logging.INFO, logger="jae.query.features"):
         emb = model.embed(mos, key_added=None)
     assert f"{int(rna_only.sum())} of 1200 cells have no ADT measurements" in caplog.text
     assert f"{int(prot_only.sum())} of 1200 cells have no GEX measurements" in caplog.text
@@ -250,7 +250,7 @@ def test_impute_on_paired_cells_names_the_modality_as_the_data_calls_it(cite):
 def test_impute_on_paired_cells_names_how_to_predict_from_one_modality(cite, monkeypatch):
     """jae.impute(model, mdata) on paired cells said only 'every cell has both modalities: nothing to impute', and a
     misspelt modality= was named only after every cell's features were computed."""
-    import jae.query
+    import jae.query.features
     from jae import impute
 
     m, mos, model, rna_only, prot_only = cite
@@ -266,7 +266,7 @@ def test_impute_on_paired_cells_names_how_to_predict_from_one_modality(cite, mon
     def no_features(*args, **kwargs):
         raise AssertionError("features computed before the modality name was checked")
 
-    monkeypatch.setattr(jae.query, "query_features", no_features)
+    monkeypatch.setattr(jae.query.features, "query_features", no_features)
     with pytest.raises(ValueError, match=r"^modality='protien' is not one of the model's modalities"):
         impute(model, mos, modality="protien")  # 'protein', a name of the modality's kind, is read as 'prot'
 

@@ -59,7 +59,7 @@ def _drop(m, mod: str, frac: float, seed: int = 0) -> dict:
 def test_missing_genes_give_an_embedding_close_to_the_full_one(multiome, caplog):
     m, model, full = multiome
     # the fitted cells without some of their genes cannot be told from new ones, which embed divides by the held-out
-    # scale (jae.fit_cells): compared as a model keeping no fitted cells reads them, as the full embedding was
+    # scale (jae.query.fit_cells): compared as a model keeping no fitted cells reads them, as the full embedding was
     model = copy.copy(model)
     model.fit_cells = None
     query = _drop(m, "rna", 0.2)
@@ -116,7 +116,7 @@ def test_paired_embedding_is_unchanged_and_moments_are_saved(multiome, tmp_path)
 
 def test_rna_only_cells_land_near_their_paired_embedding(cite, caplog):
     m, model, full = cite
-    with caplog.at_level(logging.INFO, logger="jae.query"):
+    with caplog.at_level(logging.INFO, logger="jae.query.features"):
         emb = model.embed(m["rna"], key_added=None)
     assert "1200 of 1200 cells have no ADT measurements" in caplog.text
     assert _knn_overlap(emb, full) > 0.65 and _corr(emb, full) > 0.94
@@ -186,7 +186,7 @@ def test_a_query_modality_named_otherwise_is_matched_by_its_features(cite, caplo
     m, model, full = cite
     prot = m["prot"].copy()
     del prot.var["feature_types"]
-    with caplog.at_level(logging.INFO, logger="jae.query"):
+    with caplog.at_level(logging.INFO, logger="jae.query.features"):
         emb = model.embed({"rna": m["rna"], "antibody": prot}, key_added=None)
     assert "no ADT measurements" not in caplog.text
     np.testing.assert_allclose(emb, full, rtol=1e-5, atol=1e-5)

@@ -414,11 +414,11 @@ _CODE_FIGURES = [
     (r"the SVD bases are fitted on a seeded\s+sample of ([\d,]+) cells", [lambda: _resolve("jae.preprocess.pipeline.SVD_FIT_CELLS")]),
     (r"default (half) the available memory", [lambda: {0.5: "half"}[_resolve("jae.io.plan.BUDGET_SHARE")]]),
     (r"for (\d+) passes of at most (\d+)\s+minibatches of (\d+) cells \((\d+) steps\)",
-     [lambda: _resolve("jae.mapping.ADAPTER_EPOCHS"),
-      lambda: _resolve("jae.mapping.ADAPTER_CELLS") // _resolve("jae.mapping.ADAPTER_BATCH"),
-      lambda: _resolve("jae.mapping.ADAPTER_BATCH"),
-      lambda: _resolve("jae.mapping.ADAPTER_EPOCHS") * _resolve("jae.mapping.ADAPTER_CELLS")
-      // _resolve("jae.mapping.ADAPTER_BATCH")]),
+     [lambda: _resolve("jae.mapping.train.ADAPTER_EPOCHS"),
+      lambda: _resolve("jae.mapping.train.ADAPTER_CELLS") // _resolve("jae.mapping.train.ADAPTER_BATCH"),
+      lambda: _resolve("jae.mapping.train.ADAPTER_BATCH"),
+      lambda: _resolve("jae.mapping.train.ADAPTER_EPOCHS") * _resolve("jae.mapping.train.ADAPTER_CELLS")
+      // _resolve("jae.mapping.train.ADAPTER_BATCH")]),
     (r"a (\d+)-nearest-neighbour vote among up to ([\d,]+) stored reference cells",
      [lambda: _resolve("jae.model.voters.K_VOTE"), lambda: _resolve("jae.model.voters.MAX_VOTERS")]),
     (r"on average over the\s+cell and its (\d+) nearest neighbours among the cells predicted with it",

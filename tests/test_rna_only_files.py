@@ -172,7 +172,7 @@ def test_labels_of_files_with_their_embedding_given_read_no_counts(setup, monkey
 
     model, mod1, _ = setup
     # a model keeping its fitted cells reads the counts once, to find new cells, whose unknown call it computes from
-    # their undivided features (jae.fit_cells); one keeping none, as here, reads none
+    # their undivided features (jae.query.fit_cells); one keeping none, as here, reads none
     model = copy.copy(model)
     model.fit_cells = None
 

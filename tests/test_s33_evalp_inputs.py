@@ -213,7 +213,7 @@ def test_the_check_of_an_embeddings_values_makes_no_float64_copy_of_it():
     import importlib
     import tracemalloc
 
-    from jae.evaluation_checks import check_values
+    from jae.evaluation.checks import check_values
 
     importlib.import_module("jae.metrics.suite")  # imported by check_values: its import is not the copy measured
     E = np.random.default_rng(0).normal(size=(4000, 500)).astype(np.float32)  # 8 MB

@@ -117,7 +117,7 @@ def test_jae_map_of_one_cell_says_one_cell(small, tmp_path, capsys, caplog):
     model, query = small
     model.save(tmp_path / "ref")
     query[:1].copy().write(tmp_path / "q.h5mu")
-    with caplog.at_level(logging.INFO, logger="jae.mapping"):
+    with caplog.at_level(logging.INFO, logger="jae.mapping.train"):
         assert main(["map", "--model", str(tmp_path / "ref"), "--h5mu", str(tmp_path / "q.h5mu"), "--out",
                      str(tmp_path / "m"), "--epochs", "1", "-q"]) == 0
     out = capsys.readouterr().out
@@ -143,7 +143,7 @@ def test_map_query_of_many_batches_names_five_in_its_log_line(small, caplog):
     model, query = small
     q = query.copy()
     q.obs["batch"] = [f"donor_{i:02d}" for i in range(q.n_obs)]
-    with caplog.at_level(logging.INFO, logger="jae.mapping"):
+    with caplog.at_level(logging.INFO, logger="jae.mapping.train"):
         mapped = model.map_query(q, batch_key="batch", epochs=1, progress_bar=False)
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("mapping "))
     assert f"(donor_00, donor_01, donor_02, donor_03, donor_04, ... ({q.n_obs} in all))" in line and "donor_05" not in line

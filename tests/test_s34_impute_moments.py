@@ -34,7 +34,7 @@ def test_impute_with_a_model_without_moments_names_the_refit(old, monkeypatch):
     def never(*args, **kwargs):
         raise AssertionError("the data was read before the check")
 
-    monkeypatch.setattr("jae.query.query_features", never)
+    monkeypatch.setattr("jae.query.features.query_features", never)
     for method in ("decoder", "regression"):
         with pytest.raises(ValueError, match=r"^jae.impute predicts the missing modality from the reference cells' "
                            r"feature statistics, which this model lacks \(it was saved before jae kept them\): refit "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import jae.labels
+import jae.labels.transfer
 from jae.datasets import simulate
 
 
@@ -23,8 +23,8 @@ def test_unknown_agrees_with_the_stored_score_at_the_threshold(cite, monkeypatch
     def scores(rest, score, *, seed, **kwargs):
         return np.resize(near, len(score))
 
-    monkeypatch.setattr(jae.labels, "smooth_over_cells", scores)
-    monkeypatch.setattr(jae.labels, "_head_call", lambda model: True)
+    monkeypatch.setattr(jae.labels.transfer, "smooth_over_cells", scores)
+    monkeypatch.setattr(jae.labels.transfer, "_head_call", lambda model: True)
     labels = cite.predict_cell_type(cells, key_added=None)
     assert labels["unknown_score"].dtype == np.float32
     assert (labels["unknown"].to_numpy() == (labels["unknown_score"].to_numpy() > 1.0)).all()

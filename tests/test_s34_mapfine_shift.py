@@ -30,7 +30,8 @@ def test_finetune_of_a_mapped_model_trains_on_the_shifted_features_its_embed_enc
     inputs the model never embeds."""
     model, query = mapped
     X, cells, batch, _, new = model._features(query, layer="counts")
-    assert new.all()  # every query cell is of a mapped batch: shifted by the adapter, not divided again (jae.fit_cells)
+    # every query cell is of a mapped batch: shifted by the adapter, not divided again (jae.query.fit_cells)
+    assert new.all()
     shifted = model.adapter.apply(X, batch)
     assert not np.array_equal(shifted, X)
     by_hand = copy.deepcopy(model).finetune_transformed(shifted, seed=5, progress_bar=False)

@@ -28,7 +28,7 @@ def test_a_query_batch_named_like_a_mapped_one_is_named(mapped, caplog):
     again.obs["batch"] = labels
     again = md.MuData(dict(again.mod))
     again.obs["batch"] = labels
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         twice = mapped.map_query(again, epochs=1, progress_bar=False)
     said = [r.getMessage() for r in caplog.records if "mapped before" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith("query batches sample1 have the names of batches this model mapped "

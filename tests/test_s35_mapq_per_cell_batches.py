@@ -23,7 +23,7 @@ def split():
 def test_a_per_cell_batch_column_is_warned_about(split, caplog):
     ref, query = split
     query.obs["barcode"] = np.asarray(query.obs_names)
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         ref.map_query(query, batch_key="barcode", epochs=1, progress_bar=False)
     said = [r.getMessage() for r in caplog.records if "names samples or runs, not cells" in r.getMessage()]
     assert len(said) == 1 and f"{query.n_obs} new batches for {query.n_obs} query cells" in said[0], said
@@ -32,7 +32,7 @@ def test_a_per_cell_batch_column_is_warned_about(split, caplog):
 def test_a_sample_column_is_not(split, caplog):
     ref, query = split
     query.obs["sample"] = np.where(np.arange(query.n_obs) % 2 == 0, "s1", "s2")
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         ref.map_query(query, batch_key="sample", epochs=1, progress_bar=False)
     assert not any("not cells" in r.getMessage() for r in caplog.records)
 

@@ -33,7 +33,7 @@ def test_reference_cells_without_the_mapped_column_are_told_their_fix(own_cite_m
     assert cli_message(said).endswith("give them their reference batch in column sample (in the input, or an "
                                       "--annotations FILE holding it)"), cli_message(said)
     data.obs["sample"] = data.obs["sample"].astype(object).fillna(data.obs["batch"]).astype(str)  # the fix, as said
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         emb = mapped.embed(data, key_added=None)
     assert not [r for r in caplog.records if "without a shift" in r.getMessage()]
     assert np.array_equal(emb[:40], model.embed(ref, key_added=None))

@@ -23,7 +23,7 @@ def test_reference_cells_of_an_unbatched_reference_are_not_told_to_be_mapped(cap
     mapped = ref.map_query(data[~first].copy(), epochs=1, progress_bar=False)
     together = md.MuData(dict(data.mod))
     together.obs["batch"] = data.obs["batch"].to_numpy()
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         emb = mapped.embed(together, key_added=None)
     said = [r.getMessage() for r in caplog.records if "without a shift" in r.getMessage()]
     assert len(said) == 1 and f"{int(first.sum())} cells" in said[0], said

@@ -26,7 +26,7 @@ def cells():
 
 def test_confident_cells_far_from_every_type_are_called_unknown(cite, cells):
     # a model keeping its fitted cells calls new cells from their features as they are, not from a given embedding
-    # (jae.fit_cells): one that keeps none calls them from the embedding given, moved here
+    # (jae.query.fit_cells): one that keeps none calls them from the embedding given, moved here
     cite = copy.deepcopy(cite)
     cite.fit_cells = None
     emb = cite.embed(cells, key_added=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import jae
-import jae.query
+import jae.query.features
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
 
@@ -23,8 +23,8 @@ def test_a_mapped_model_refuses_cells_without_a_batch_before_their_features_are_
     assert jae.impute(mapped, rna).n_obs == 120  # with its batches: imputed
     del rna.obs["batch"]
     calls = []
-    real = jae.query.query_features
-    monkeypatch.setattr(jae.query, "query_features", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = jae.query.features.query_features
+    monkeypatch.setattr(jae.query.features, "query_features", lambda *a, **k: calls.append(1) or real(*a, **k))
     with pytest.raises(ValueError, match=r"made by map_query .* no such column: add it"):
         jae.impute(mapped, rna)
     assert not calls  # refused before the cells' features were computed

@@ -11,7 +11,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from jae.labels import _given_embedding
+from jae.labels.transfer import _given_embedding
 
 
 @pytest.fixture(scope="module")

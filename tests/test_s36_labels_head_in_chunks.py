@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import jae.labels
+import jae.labels.transfer
 from jae.datasets import simulate
 from jae.model.calibration import LabelCalibration
 
@@ -29,7 +29,7 @@ def test_the_heads_probabilities_are_computed_chunk_by_chunk(cite, monkeypatch):
         return probabilities(self, logits)
 
     monkeypatch.setattr(LabelCalibration, "probabilities", recorded)
-    monkeypatch.setattr(jae.labels, "LABEL_CHUNK", 16)
+    monkeypatch.setattr(jae.labels.transfer, "LABEL_CHUNK", 16)
     chunked = cite.predict_cell_type(cells)
     assert rows and max(rows) <= 16, rows
     pd.testing.assert_frame_equal(chunked, whole)  # bit-identical

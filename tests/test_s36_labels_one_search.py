@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import jae.labels
-import jae.labels_unknown
+import jae.labels.unknown
 from jae.datasets import simulate
 from jae.labels import SMOOTH_K, smooth_over_cells
 
@@ -22,20 +22,20 @@ def cite(own_cite_model):
 
 def _counting(monkeypatch):
     """Record the k of every neighbour search jae.labels makes among the cells given (the smoothing's: SMOOTH_K + 1)."""
-    calls, search = [], jae.labels_unknown.nearest  # the smoothing's search (jae.labels_unknown.other_cells)
+    calls, search = [], jae.labels.unknown.nearest  # the smoothing's search (jae.labels.unknown.other_cells)
 
     def counted(reference, query, k, **kwargs):
         calls.append(k)
         return search(reference, query, k, **kwargs)
 
-    monkeypatch.setattr(jae.labels_unknown, "nearest", counted)
+    monkeypatch.setattr(jae.labels.unknown, "nearest", counted)
     return calls
 
 
 def test_the_unknown_calls_neighbours_are_searched_once(cite, monkeypatch):
     cells = simulate(90, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=6)
     # a model keeping its fitted cells calls new cells from their features as they are, not from the embedding given
-    # (jae.fit_cells): one keeping none calls them from it, as this test describes
+    # (jae.query.fit_cells): one keeping none calls them from it, as this test describes
     cite = copy.deepcopy(cite)
     cite.fit_cells = None
     emb = cite.embed(cells, key_added=None)

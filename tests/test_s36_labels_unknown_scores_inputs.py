@@ -1,7 +1,7 @@
 """jae.labels.unknown_scores(model, E) refused a sparse embedding as "embedding has shape (), not (n_cells, ...)"
 (numpy read the matrix as one object), and failed inside numpy for jae embed's .h5ad output read back as an AnnData
 ("setting an array element with a sequence"). It now reads them as predict_cell_type does
-(jae.embedding_record.embedding_table): the same scores as for the array."""
+(jae.labels.embedding_record.embedding_table): the same scores as for the array."""
 
 from __future__ import annotations
 

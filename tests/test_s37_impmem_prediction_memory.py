@@ -8,6 +8,7 @@ before, bit for bit."""
 from __future__ import annotations
 
 import logging
+import sys
 
 import mudata as md
 import numpy as np
@@ -43,7 +44,7 @@ def _no_network(monkeypatch) -> None:
 
     monkeypatch.setattr(JAE, "finetune", never)
     monkeypatch.setattr(JAE, "embed", never)
-    monkeypatch.setattr(jae.imputation, "_decoded", never)
+    monkeypatch.setattr(sys.modules["jae.imputation.impute"], "_decoded", never)  # jae.imputation.impute: the function
 
 
 def test_jae_impute_refuses_a_prediction_larger_than_the_memory_available(setup, monkeypatch):

@@ -23,7 +23,7 @@ def setup(own_cite_model):
 
 
 def _said(caplog):
-    return [r.getMessage() for r in caplog.records if r.name == "jae.mapping" and "axes_carry" in r.getMessage()]
+    return [r.getMessage() for r in caplog.records if r.name == "jae.mapping.train" and "axes_carry" in r.getMessage()]
 
 
 def test_the_warning_names_what_it_measures(setup, caplog):
@@ -31,7 +31,7 @@ def test_the_warning_names_what_it_measures(setup, caplog):
     kept = model.axes_carry
     try:
         model.axes_carry = 0.86  # what a 2,000-cell simulated reference measures
-        with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+        with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
             model.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
     finally:
         model.axes_carry = kept
@@ -47,7 +47,7 @@ def test_at_the_threshold_it_is_silent(setup, caplog):
     kept = model.axes_carry
     try:
         model.axes_carry = model.config.axes_carry_min
-        with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+        with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
             model.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
     finally:
         model.axes_carry = kept

@@ -11,7 +11,7 @@ import pytest
 
 from jae.cli._messages import cli_message
 from jae.datasets import simulate
-from jae.evaluation_checks import rna_modality
+from jae.evaluation.checks import rna_modality
 
 
 @pytest.fixture(scope="module")

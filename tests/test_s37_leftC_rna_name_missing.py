@@ -9,11 +9,12 @@ import logging
 import numpy as np
 
 from jae.datasets import simulate
-from jae.evaluation_checks import rna_modality
+from jae.evaluation.checks import rna_modality
 
 
 def _warnings(caplog):
-    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name == "jae.evaluation_checks"]
+    return [r.getMessage() for r in caplog.records
+            if r.levelno >= logging.WARNING and r.name == "jae.evaluation.checks"]
 
 
 def test_a_missing_rna_name_is_warned_about_and_the_rna_still_found(caplog):

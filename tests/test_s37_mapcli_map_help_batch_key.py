@@ -36,7 +36,7 @@ def test_the_help_names_the_mapped_models_column_and_a_mapped_model_reads_it(own
     mapped = reference.map_query(first, batch_key="sample", epochs=1, progress_bar=False)
     second = simulate(60, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=1, seed=8)
     second.obs["sample"] = "lib_b"  # its 'batch' column names a batch too: not read
-    with caplog.at_level(logging.INFO, logger="jae.query_batches"):
+    with caplog.at_level(logging.INFO, logger="jae.mapping.batches"):
         again = mapped.map_query(second, epochs=1, progress_bar=False)
     assert "the query's batches are read from obs['sample'], the column the reference was mapped by" in caplog.text
     assert again.mappings[-1]["batches"] == ["lib_b"] and reference.batch_key == "batch"

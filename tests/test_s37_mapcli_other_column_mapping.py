@@ -14,8 +14,8 @@ import mudata as md
 import numpy as np
 import pytest
 
-#: where the mapping warnings are logged (the reference-cell rule lives in jae.query_adapter since session 43)
-MAPPING_LOGGERS = ("jae.mapping", "jae.query_adapter")
+#: where the mapping warnings are logged (the reference-cell rule lives in jae.mapping.adapter since session 43)
+MAPPING_LOGGERS = ("jae.mapping.train", "jae.mapping.adapter")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from jae.datasets import simulate
 
 def _calibration_lines(caplog, level):
     return [r.getMessage() for r in caplog.records
-            if r.name == "jae.labels" and r.levelno == level and r.getMessage().startswith("label transfer")]
+            if r.name == "jae.labels.transfer" and r.levelno == level and r.getMessage().startswith("label transfer")]
 
 
 def test_finetune_says_its_recalibration_at_debug_only(caplog):

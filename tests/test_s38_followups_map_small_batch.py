@@ -29,7 +29,7 @@ def _said(caplog):
 def test_a_one_cell_batch_is_warned_about(split, caplog):
     ref, query = split
     query.obs["sample"] = np.where(np.arange(query.n_obs) == 0, "tiny", "big")
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         mapped = ref.map_query(query, batch_key="sample", epochs=1, progress_bar=False)
     said = _said(caplog)
     assert len(said) == 1 and "query batch 'tiny' of obs['sample'] holds 1 cell" in said[0], said
@@ -41,7 +41,7 @@ def test_a_one_cell_batch_is_warned_about(split, caplog):
 def test_several_small_batches_are_named_with_their_counts(split, caplog):
     ref, query = split
     query.obs["sample"] = np.where(np.arange(query.n_obs) < 1, "a", np.where(np.arange(query.n_obs) < 3, "b", "c"))
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         ref.map_query(query, batch_key="sample", epochs=1, progress_bar=False)
     said = _said(caplog)
     assert len(said) == 1 and "query batches 'a' (1), 'b' (2) of obs['sample']" in said[0], said
@@ -50,6 +50,6 @@ def test_several_small_batches_are_named_with_their_counts(split, caplog):
 def test_batches_of_three_cells_or_more_are_not(split, caplog):
     ref, query = split
     query.obs["sample"] = np.where(np.arange(query.n_obs) < 3, "three", "rest")
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         ref.map_query(query, batch_key="sample", epochs=1, progress_bar=False)
     assert not _said(caplog)

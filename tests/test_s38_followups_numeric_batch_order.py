@@ -10,7 +10,7 @@ import numpy as np
 
 from jae.cli import main
 from jae.datasets import simulate
-from jae.query_batches import batch_names, shown_order
+from jae.mapping.batches import batch_names, shown_order
 
 
 def test_shown_order():
@@ -25,7 +25,7 @@ def test_map_summary_and_log_in_numeric_order(own_cite_model, capsys, caplog):
     query = simulate(65, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=1, seed=4)
     query.obs["batch"] = [str(i % 13) for i in range(query.n_obs)]  # 5 cells in each of batches 0..12
     query.write(folder / "q.h5mu")
-    with caplog.at_level(logging.INFO, logger="jae.mapping"):
+    with caplog.at_level(logging.INFO, logger="jae.mapping.train"):
         assert main(["-q", "map", "--model", str(folder / "model"), "--h5mu", str(folder / "q.h5mu"), "--device",
                      "cpu", "--epochs", "1", "--out", str(folder / "m")]) == 0
     said = capsys.readouterr().out
@@ -42,7 +42,7 @@ def test_map_summary_and_log_in_numeric_order(own_cite_model, capsys, caplog):
 def test_known_batches_refusal_in_numeric_order():
     import pytest
 
-    from jae.query_batches import check_new_batches
+    from jae.mapping.batches import check_new_batches
 
     names = [str(i) for i in range(12)]
     with pytest.raises(ValueError, match=r"\('0', '1', '2', '3', '4', \.\.\. \(12 in all\)\)"):  # the count since s40

@@ -8,7 +8,7 @@ import logging
 
 import pandas as pd
 
-from jae.query_batches import warn_numeric_twins
+from jae.mapping.batches import warn_numeric_twins
 
 
 def test_integers_beside_a_float_model_get_the_float_fix(caplog):

@@ -14,7 +14,7 @@ import pytest
 
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
-from jae.labels import _categorical, label_categories, label_order
+from jae.labels.transfer import _categorical, label_categories, label_order
 
 
 @pytest.fixture(scope="module")

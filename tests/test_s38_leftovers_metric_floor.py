@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import jae.evaluation_checks as evaluation_checks
+import jae.evaluation.checks as evaluation_checks
 from jae.metrics import _graph, graph_connectivity, neighbor_graph, nmi, ti_cons, trajectory_conservation
 
 FLOOR = r"the embedding has 15 cells, fewer than the 16 the metrics need .*score at least 16 cells"

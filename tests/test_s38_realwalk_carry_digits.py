@@ -36,11 +36,11 @@ def test_map_warning_tells_carry_and_threshold_apart(setup, caplog):
     kept = model.axes_carry
     try:
         model.axes_carry = 0.8965006461458629  # the 1,500-cell PBMC10k reference's
-        with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+        with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
             model.map_query(query, batch_key="batch", epochs=0, progress_bar=False)
     finally:
         model.axes_carry = kept
-    said = [r.getMessage() for r in caplog.records if r.name == "jae.mapping" and "axes_carry" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if r.name == "jae.mapping.train" and "axes_carry" in r.getMessage()]
     assert len(said) == 1, caplog.text
     assert "keep 0.897 of their variance" in said[0]
     assert "below the 0.900 of JAEConfig(axes_carry_min)" in said[0]

@@ -23,7 +23,7 @@ def test_features_embedded_as_before(cells, own_cite_model):
     _, model = own_cite_model("s38_transformed_features")
     counts = [cells["rna"].layers["counts"], cells["prot"].layers["counts"]]
     X = model.preprocessor.transform(counts, [cells["rna"].var_names, cells["prot"].var_names])
-    model.fit_cells = None  # new cells as they are (embed divides them by the held-out scale: jae.fit_cells)
+    model.fit_cells = None  # new cells as they are (embed divides them by the held-out scale: jae.query.fit_cells)
     np.testing.assert_array_equal(model.embed_transformed(X), model.embed(cells.copy(), key_added=None))
 
 

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from jae.datasets import simulate
-from jae.evaluation_checks import check_argument_shapes
+from jae.evaluation.checks import check_argument_shapes
 from jae.io.single import check_dict_values
 
 

@@ -4,7 +4,7 @@ anchors and so other unknown calls. The anchors are now chosen by the cells' val
 
 import numpy as np
 
-from jae.labels_unknown import anchor_rows, other_cells, smooth_over_cells
+from jae.labels.unknown import anchor_rows, other_cells, smooth_over_cells
 
 
 def test_the_same_cells_in_another_order_get_the_same_neighbours_and_scores():

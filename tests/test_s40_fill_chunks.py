@@ -5,7 +5,7 @@ them FILL_ROWS cells at a time, with the same values."""
 import numpy as np
 
 import jae
-from jae import query_transform
+from jae.query import transform as query_transform
 
 
 def test_one_modality_cells_are_filled_in_chunks_with_the_same_values(monkeypatch):

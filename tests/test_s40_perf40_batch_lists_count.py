@@ -2,7 +2,8 @@
 cells of batches it neither mapped nor was fitted on named five of them and five mapped batches with no sign of the
 rest (a reader took the five for all), and map_query's refusal of a query without a new batch and impute's note on
 cells of batches the decoder was not fitted with ended in ', ...' with no count. They now end as every other batch
-list does: ', ... (N in all)' (jae.query_batches.batch_names, jae._words.first_names); five or fewer read as before."""
+list does: ', ... (N in all)' (jae.mapping.batches.batch_names, jae._words.first_names); five or fewer read as
+before."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pandas as pd
 import pytest
 
 from jae.mapping import QueryAdapter
-from jae.query_batches import check_new_batches
+from jae.mapping.batches import check_new_batches
 
 
 def _cells(batches):
@@ -26,7 +27,7 @@ def _cells(batches):
 def test_a_mapped_models_warning_says_how_many_unmapped_and_mapped_batches_there_are(caplog):
     adapter = QueryAdapter("batch", tuple(f"q{i}" for i in range(7)), np.zeros((7, 2), np.float32))
     data = _cells([f"new{i}" for i in range(8)])
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         adapter.batch_column(data, reference_batches=["r0", "r1"])
         adapter.batch_column(data, reference_batches=["all"])
     lines = [r.getMessage() for r in caplog.records]
@@ -36,7 +37,7 @@ def test_a_mapped_models_warning_says_how_many_unmapped_and_mapped_batches_there
                 in line), line
     caplog.clear()
     few = QueryAdapter("batch", ("q0", "q1"), np.zeros((2, 2), np.float32))
-    with caplog.at_level(logging.WARNING, logger="jae.mapping"):
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         few.batch_column(_cells(["new0", "new1"]), reference_batches=["r0"])
     assert "(new0, new1; mapped: q0, q1)" in caplog.text  # five or fewer: as before
 
@@ -51,12 +52,12 @@ def test_map_querys_refusal_says_how_many_known_batches_the_query_holds():
 
 
 def test_imputes_note_says_how_many_batches_the_decoder_was_not_fitted_with(caplog):
-    from jae.imputation import _decoder_batches
+    from jae.imputation.impute import _decoder_batches
 
     model = SimpleNamespace(network=SimpleNamespace(n_condition=2), batch_key="batch", batches=["r0", "r1"],
                             _batch_codes=lambda labels: np.where(labels.isin(["r0", "r1"]), 0, -1))
     data = _cells([f"new{i}" for i in range(7)] + ["r0"])
-    with caplog.at_level(logging.INFO, logger="jae.imputation"):
+    with caplog.at_level(logging.INFO, logger="jae.imputation.impute"):
         codes = _decoder_batches(model, data, data.obs_names)
     assert list(codes) == [-1] * 7 + [0]
     assert "(new0, new1, new2, new3, new4, ... (7 in all)) or have no obs['batch']" in caplog.text, caplog.text

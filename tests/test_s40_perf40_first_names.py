@@ -25,7 +25,7 @@ def test_first_names_says_the_first_n_and_how_many_more_or_in_all():
 
 
 def test_label_transfer_names_five_unsure_types_and_how_many_more(caplog):
-    from jae.labels import _say_unsure
+    from jae.labels.transfer import _say_unsure
 
     types = [f"type{i}" for i in range(7)]
     labels = pd.DataFrame({"cell_type": pd.Categorical(types), "unknown": np.ones(7, bool)})
@@ -55,7 +55,7 @@ def test_folder_refusals_name_the_first_files_and_how_many_more(tmp_path):
 
 
 def test_batch_names_say_how_many_in_all():
-    from jae.query_batches import batch_names
+    from jae.mapping.batches import batch_names
 
     assert batch_names([str(i) for i in range(12)][::-1]) == "0, 1, 2, 3, 4, ... (12 in all)"
     assert batch_names(["b", "a"]) == "b, a"  # text names as given

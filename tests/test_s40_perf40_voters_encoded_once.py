@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import jae.labels
+import jae.labels.transfer
 from jae.datasets import simulate
 
 
@@ -23,13 +23,17 @@ def test_the_voters_are_encoded_once_when_cells_are_called_unknown(cite, monkeyp
     emb = cite.embed(cells, key_added=None)
     want_logits = cite.latent_transformed(cite.voters.features)[:, cite.layout.block("cell_type")]
     rows, seen = [], []
-    encode, unsure = cite.network.encode, jae.labels.unsure_types
+    encode, unsure = cite.network.encode, jae.labels.transfer.unsure_types
     monkeypatch.setattr(cite.network, "encode", lambda x, *a, **k: rows.append(len(x)) or encode(x, *a, **k))
-    monkeypatch.setattr(jae.labels, "unsure_types", lambda model, cal, logits, codes: seen.append(logits.copy())
-                        or unsure(model, cal, logits, codes))
+    def recorded(model, cal, logits, codes):
+        seen.append(logits.copy())
+        return unsure(model, cal, logits, codes)
+
+    monkeypatch.setattr(jae.labels.transfer, "unsure_types", recorded)
     labels = cite.predict_cell_type(cells, embedding=emb)  # the embedding given: the voters are encoded once
     assert labels["unknown"].any()
-    # and the new cells once, undivided, for the unknown call (session 42, jae.fit_cells; the embedding divides them)
+    # and the new cells once, undivided, for the unknown call (session 42, jae.query.fit_cells; the embedding divides
+    # them)
     assert cite.fit_cells is not None and sum(rows) == len(cite.voters) + len(cells), rows
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0], want_logits)

@@ -15,7 +15,7 @@ import pytest
 import scipy.sparse as sp
 
 import jae
-import jae.mapping
+import jae.mapping.train
 from jae import JAE, JAEConfig
 from jae.preprocess.held_out import MIN_SCALE, held_out_scale
 
@@ -77,7 +77,7 @@ def test_mapped_model_embeds_query_cells_scaled_and_calls_unknown_on_them_as_bef
     assert mapped.adapter.scale is not None and mapped.adapter.scaled_shift.shape == mapped.adapter.shift.shape
     # the reference's own cells: bit-identical through the mapped model
     assert np.array_equal(mapped.embed(ref_cells, key_added=None), reference.embed(ref_cells, key_added=None))
-    with mock.patch.object(jae.mapping, "held_out_scale_of", return_value=None):
+    with mock.patch.object(jae.mapping.train, "held_out_scale_of", return_value=None):
         before = reference.map_query(query, batch_key="batch", progress_bar=False)
     assert before.adapter.scale is None and np.array_equal(before.adapter.shift, mapped.adapter.shift)
     E, E_before = mapped.embed(query, key_added=None), before.embed(query, key_added=None)
@@ -94,7 +94,7 @@ def test_mapped_model_embeds_query_cells_scaled_and_calls_unknown_on_them_as_bef
 
 def test_scaled_query_cells_neighbour_the_reference_more(reference, mapped, split):
     ref_cells, query = split
-    with mock.patch.object(jae.mapping, "held_out_scale_of", return_value=None):
+    with mock.patch.object(jae.mapping.train, "held_out_scale_of", return_value=None):
         before = reference.map_query(query, batch_key="batch", progress_bar=False)
     n_ct = reference.layout.n_cell_type
 

@@ -4,7 +4,7 @@ New cells' SVD projections are less spread along the trailing components than th
 own noise is in the bases), so unmapped new cells neighboured each other rather than the reference cells of their
 type. The fit keeps a fingerprint of each cell's RNA counts; ``embed``, ``latent``, the labels and ``finetune`` divide
 new cells' features by the held-out scale, as ``map_query`` does for a mapped batch, and the unknown call reads them
-as they are (:mod:`jae.fit_cells`).
+as they are (:mod:`jae.query.fit_cells`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 import jae
 from jae import JAE, JAEConfig
-from jae.fit_cells import count_fingerprints, fit_fingerprints
+from jae.query.fit_cells import count_fingerprints, fit_fingerprints
 from jae.mapping import finetune_inputs, held_out_scale_of
 from jae.query import query_features
 

@@ -1,7 +1,7 @@
-"""Session 42 review: a model file whose fitted cells' fingerprints (jae.fit_cells) are damaged loaded without a word:
-a float32 tensor of the right length had its bits read as half as many hashes, and hashes out of order were
-searched for by bisection in the wrong place, so fitted cells were read as new and their embedding changed. Both
-are refused in one line now, as other damaged tensors are."""
+"""Session 42 review: a model file whose fitted cells' fingerprints (jae.query.fit_cells) are damaged loaded without a
+word: a float32 tensor of the right length had its bits read as half as many hashes, and hashes out of order were
+searched for by bisection in the wrong place, so fitted cells were read as new and their embedding changed. Both are
+refused in one line now, as other damaged tensors are."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Session 42 review: telling a model's fitted cells from new ones (jae.fit_cells) read a query's RNA file a second
-time, a pass of its own after the features' pass (jae embed and jae map read the counts once: 2 passes over mod1
-where there was 1, each block checked twice). The fingerprints are now taken from the blocks the features are
-computed from, in the same pass, on the preprocessing's own path and on the path of other gene orders alike."""
+"""Session 42 review: telling a model's fitted cells from new ones (jae.query.fit_cells) read a query's RNA file a
+second time, a pass of its own after the features' pass (jae embed and jae map read the counts once: 2 passes over mod1
+where there was 1, each block checked twice). The fingerprints are now taken from the blocks the features are computed
+from, in the same pass, on the preprocessing's own path and on the path of other gene orders alike."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 import jae
 from jae.datasets import simulate
-from jae.fit_cells import SeenCounts, is_fitted
+from jae.query.fit_cells import SeenCounts, is_fitted
 from jae.io import open_competition, open_rna
 from jae.query import query_features
 

@@ -16,7 +16,7 @@ import pytest
 
 import jae
 from jae import JAE, JAEConfig
-from jae.fit_cells import scaled_new
+from jae.query.fit_cells import scaled_new
 from jae.mapping import held_out_scale_of
 from jae.query import query_features
 

@@ -1,10 +1,10 @@
-"""QueryAdapter in a module of its own (session 43): the batches with a shift of their own, which jae.fit_cells
+"""QueryAdapter in a module of its own (session 43): the batches with a shift of their own, which jae.query.fit_cells
 leaves to the adapter, and the old import path kept."""
 
 import numpy as np
 
 import jae.mapping
-from jae.query_adapter import QueryAdapter
+from jae.mapping.adapter import QueryAdapter
 
 
 def test_shifted_marks_cells_of_batches_with_a_shift_of_their_own():
@@ -19,4 +19,4 @@ def test_shifted_marks_cells_of_batches_with_a_shift_of_their_own():
 
 def test_old_import_path_is_the_same_class():
     assert jae.mapping.QueryAdapter is QueryAdapter
-    assert jae.mapping.held_out_scale_of is jae.query_adapter.held_out_scale_of
+    assert jae.mapping.held_out_scale_of is jae.mapping.adapter.held_out_scale_of

@@ -1,6 +1,6 @@
 """The metrics' neighbours per cell and the fewest cells they score: the one source of both numbers for
 :mod:`jae.metrics` (its graph and the functions that build it) and for ``jae.evaluate``'s floor
-(:mod:`jae.evaluation_checks`), kept in a module of its own so that importing jae does not import the metrics."""
+(:mod:`jae.evaluation.checks`), kept in a module of its own so that importing jae does not import the metrics."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ def _plain_json(value):
 
 def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a fitted :class:`jae.JAE` to the folder ``path`` atomically (a temp folder renamed into place)."""
-    from .mapping import mappings_of
+    from .mapping.train import mappings_of
 
     pre = model.preprocessor
     description = {
@@ -95,7 +95,7 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         # optional (format 6 files without it load): each map_query's batches, cells, seed, epochs and steps
         "mappings": mappings_of(model),
         "moments": getattr(model, "moments", None) is not None,  # the reference features' mean and covariance
-        # optional (session 42): how many fitted cells' fingerprints tensor fit_cells holds (jae.fit_cells)
+        # optional (session 42): how many fitted cells' fingerprints tensor fit_cells holds (jae.query.fit_cells)
         **({"fit_cells": len(model.fit_cells)} if getattr(model, "fit_cells", None) is not None else {}),
         # round 38 (optional): the reference axes' cross-fitted carry, read by map_query's small-reference warning
         "axes_carry": _finite_or_none(getattr(model, "axes_carry", None)),
@@ -256,7 +256,7 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
 
 def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     """The label calibration, query adapter and reference feature moments (issue 15), when the description has them."""
-    from .query_adapter import QueryAdapter, held_out_scale_of
+    from .mapping.adapter import QueryAdapter, held_out_scale_of
     from .model.calibration import LabelCalibration
     from .model.moments import FeatureMoments
     from .model.voters import CalibrationCells, Voters
@@ -301,7 +301,7 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
         model.adapter = QueryAdapter(str(d["adapter"]["batch_key"]), batches, shift.numpy().astype(np.float32),
                                      None if scaled is None else scale, scaled, unscaled)
     model.mappings = _mappings(path, d.get("mappings"))
-    model.fit_cells, kept = None, d.get("fit_cells")  # files without it: every cell read as it is (jae.fit_cells)
+    model.fit_cells, kept = None, d.get("fit_cells")  # files without it: every cell read as it is (jae.query.fit_cells)
     if kept is not None:
         cells = tensors.get("fit_cells")
         if isinstance(kept, bool) or not isinstance(kept, int) or cells is None or tuple(cells.shape) != (kept,) or (

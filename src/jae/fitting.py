@@ -17,7 +17,7 @@ import pandas as pd
 
 from .io.cell_obs import check_batches, get_annotation, unused_batches
 from .io.validate import reference_mask
-from .labels import fit_calibration, label_categories, label_order
+from .labels.transfer import fit_calibration, label_categories, label_order
 from .model import JAENetwork, LatentLayout
 from .model.moments import FeatureMoments
 from .model.readout import Readout, fit_principal_axes

@@ -17,14 +17,14 @@ from .fitting import fit_preprocessed, fit_stages
 from .io.paired import batch_column, get_paired
 from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
-from .mapping import finetune_inputs
-from .query_adapter import QueryAdapter
+from .mapping.train import finetune_inputs
+from .mapping.adapter import QueryAdapter
 from ._transformed_checks import check_batch_labels, check_batch_size, refuse_data
 from .io.mosaic import is_mosaic
 from .mosaic import MosaicInput, fit_mosaic
-from .fit_cells import scaled_new
-from .query import query_features
-from .labels import recalibrate
+from .query.fit_cells import scaled_new
+from .query.features import query_features
+from .labels.transfer import recalibrate
 from .model.calibration import LabelCalibration
 from .model.moments import FeatureMoments
 from .model.readout import Readout
@@ -81,7 +81,7 @@ class JAE:
         self.axes_carry = None  # fit: the reference axes' cross-fitted carry (the small-reference rule), when measured
         self.adapter: QueryAdapter | None = None  # models made by map_query: input shifts of the query batches
         self.moments: FeatureMoments | None = None  # reference input's mean/covariance: fills in missing query input
-        self.fit_cells = None  # sorted fingerprints of the fit's cells: other cells are new (jae.fit_cells)
+        self.fit_cells = None  # sorted fingerprints of the fit's cells: other cells are new (jae.query.fit_cells)
         self.history = pd.DataFrame()
 
     # ----------------------------------------------------------------------------------------- properties
@@ -158,7 +158,7 @@ class JAE:
         from .io.mosaic_files import MosaicFiles
         from .io.paired_files import PairedFiles
         from .io.plan import plan_input
-        from .fit_cells import fit_fingerprints
+        from .query.fit_cells import fit_fingerprints
         from .preprocess.pipeline import SVD_FIT_CELLS, preprocess
 
         check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
@@ -218,7 +218,8 @@ class JAE:
         fit_stages(self, X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
                    phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
                    mosaic=mosaic)
-        self.fit_cells = None  # features given: no counts to know the fit's cells by (fit keeps them, jae.fit_cells)
+        # features given: no counts to know the fit's cells by (fit keeps them, jae.query.fit_cells)
+        self.fit_cells = None
         return self
 
     def map_query(self, query, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
@@ -235,18 +236,19 @@ class JAE:
 
         ``query``: data as for :meth:`fit`, or with other features or RNA alone (:mod:`jae.query`); ``batch_key``:
         the query batches' ``obs`` column, read again by the new model's :meth:`embed` (None: the column earlier
-        mappings read, else the one ``fit`` read, else ``'batch'``: :func:`jae.query_batches.query_batch_key`);
-        ``epochs``: passes over the query cells (default :data:`jae.mapping.ADAPTER_EPOCHS`; 0: this model's own embedding; a query of more than
-        :data:`jae.mapping.ADAPTER_CELLS` cells gets the steps of that many passes over that many cells); ``layer``:
-        raw counts; ``seed``: of the shifts' minibatch order (None: this model's ``seed + 2`` modulo ``2**32``); ``progress_bar``: one bar.
+        mappings read, else the one ``fit`` read, else ``'batch'``: :func:`jae.mapping.batches.query_batch_key`);
+        ``epochs``: passes over the query cells (default :data:`jae.mapping.train.ADAPTER_EPOCHS`; 0: this model's own
+        embedding; a query of more than :data:`jae.mapping.train.ADAPTER_CELLS` cells gets the steps of that many passes
+        over that many cells); ``layer``: raw counts; ``seed``: of the shifts' minibatch order (None: this model's
+        ``seed + 2`` modulo ``2**32``); ``progress_bar``: one bar.
 
         Returns
         -------
-        A new fitted :class:`JAE` (``adapter``: :class:`jae.query_adapter.QueryAdapter`; ``mappings``: each
+        A new fitted :class:`JAE` (``adapter``: :class:`jae.mapping.adapter.QueryAdapter`; ``mappings``: each
         mapping's batches, cells, seed, epochs, steps, saved in model.json); nothing is stored in ``query``: embed it
         with the new model.
         """
-        from .mapping import map_query
+        from .mapping.train import map_query
 
         check_layer(layer)  # before the query is read
         return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, seed=seed, progress_bar=progress_bar)
@@ -269,8 +271,8 @@ class JAE:
         column the mapping read, ``adapter.batch_key``, which the data must hold) shifted, other cells not (jae.mapping).
 
         The model changes in place (:meth:`map_query` leaves the reference as it is). A model with label transfer
-        then fits its calibration again on the held-out reference cells it keeps (:func:`jae.labels.calibrate`), so
-        confidences and the unknown call describe the fine-tuned network.
+        then fits its calibration again on the held-out reference cells it keeps
+        (:func:`jae.labels.transfer.calibrate`), so confidences and the unknown call describe the fine-tuned network.
         """
         self._require_fitted()
         check_flags(progress_bar=progress_bar)  # before the projection
@@ -319,7 +321,7 @@ class JAE:
     def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:
         """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout); data with
         other features than the model's, or RNA alone, is filled in as :mod:`jae.query` explains; cells the model was
-        not fitted on are read on its cells' scale (:mod:`jae.fit_cells`). ``layer``: as for :meth:`fit`.
+        not fitted on are read on its cells' scale (:mod:`jae.query.fit_cells`). ``layer``: as for :meth:`fit`.
 
         Returns
         -------
@@ -331,7 +333,7 @@ class JAE:
         checked_key(key_added, data=data)  # before any work
         check_layer(layer)
         X, cells, batch, _, new = self._features(data, layer=layer)
-        Z = self.embed_transformed(scaled_new(self, X, new, batch), batch=batch)  # new cells: jae.fit_cells
+        Z = self.embed_transformed(scaled_new(self, X, new, batch), batch=batch)  # new cells: jae.query.fit_cells
         return self._store(data, Z, cells, key_added)
 
     def latent(self, data, *, key_added: str | None = None, layer: str | None = "counts") -> np.ndarray:
@@ -430,7 +432,7 @@ class JAE:
         the order of the reference's categories when its labels were a categorical column; else sorted),
         ``'confidence'`` (float32), ``'unknown'`` (bool), ``'unknown_score'`` (float32); in ``data.obs`` too with ``key_added``.
         """
-        from .labels import predict_cell_type
+        from .labels.transfer import predict_cell_type
 
         check_layer(layer)
         return predict_cell_type(self, data, layer=layer, embedding=embedding, key_added=key_added)
@@ -457,7 +459,7 @@ class JAE:
     def _features(self, data, *, layer: str | None) -> tuple:
         """(features, cells, a mapped model's batch of each or None, the modalities each cell has, whether each cell
         is new, not one of the fit's, or None when the model keeps no fitted cells): :mod:`jae.query`,
-        :mod:`jae.fit_cells`."""
+        :mod:`jae.query.fit_cells`."""
         batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches, self.batch_key,
                                                                             layer=layer)
         X, cells, observed, fitted = query_features(self, data, layer=layer)

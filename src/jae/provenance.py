@@ -25,7 +25,7 @@ def record(model, key_added: str = "X_jae", *, columns: list[str] | None = None)
     ``mapping`` (:func:`jae.mapping.mappings_of`, keyed ``'1'``, ``'2'``, ... in the order they were done).
     """
     from . import __version__
-    from .mapping import mappings_of
+    from .mapping.train import mappings_of
 
     if not isinstance(key_added, str) or not key_added.strip():  # a number was recorded as obsm_key, silently
         raise (ValueError if isinstance(key_added, str) else TypeError)(

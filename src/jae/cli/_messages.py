@@ -101,7 +101,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpass embeddings=\{name: array or path of an embedding file\}",
      "give them as --prediction FILE (an .h5ad: X = embedding, obs_names = cells)"),
     (r"\bumap_max_cells=", "--umap-max-cells "),
-    # jae.query_batches.check_new_batches: a query of known batches, in plain words with the flags that fix it
+    # jae.mapping.batches.check_new_batches: a query of known batches, in plain words with the flags that fix it
     (r"^every query batch in obs\['([^']*)'\] \(([^)]*)\)",
      lambda m: f"every query batch in the --batch-key column {m.group(1)} ({m.group(2).replace(chr(39), '')})"),
     (r" \(jae embed --model MODEL --finetune-epochs 0; JAE\.embed\)", " (jae embed --model MODEL --finetune-epochs 0)"),
@@ -157,10 +157,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\be\.g\. JAEConfig\((lr|finetune_lr)=([^)\s]+)\)", r"e.g. --set \1=\2"),
     # jae.checkpoint: a damaged or unreadable predictor folder (its model.json or weights.pt); "refit the model" above
     (r"\brefit the predictor\b", "refit it with jae predict --save-model"),
-    # jae.query._overlap: another antibody panel beside the RNA; the CLI places such cells from --mod1 alone
+    # jae.query.transform._overlap: another antibody panel beside the RNA; the CLI places such cells from --mod1 alone
     (r"\bpass the RNA without the second modality \(its AnnData, e\.g\. mdata\['rna'\], or jae\.io\.open_rna\(path\)\)",
      "give --mod1 without --mod2"),
-    # jae.query_adapter.QueryAdapter.batch_column: a mapped model embedding files reads the batch from --annotations
+    # jae.mapping.adapter.QueryAdapter.batch_column: a mapped model embedding files reads the batch from --annotations
     (r"\badd it \(data\.obs\['([^']*)'\] = each cell's batch\), or read the files with --annotations FILE holding it "
      r"\(jae\.read_competition, jae\.io\.open_competition, jae\.io\.open_rna\)",
      "add it to the input, or pass --annotations FILE holding it"),
@@ -171,7 +171,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^path (\S+) is a folder; give a file path for path$", r"OUT \1 is a folder; give a file path for OUT"),
     (r"\bthe folder of path (\S+), is a file; choose another path$", r"the folder of OUT \1, is a file; choose another OUT"),
     (r"\bof path (\S+) is not writable; choose another path\b", r"of OUT \1 is not writable; choose another OUT"),
-    # jae.embedding_inputs._files_obsm: a modality's obsm lacking the cells measured in the other modality only
+    # jae.evaluation.inputs._files_obsm: a modality's obsm lacking the cells measured in the other modality only
     (r"\bor pass it as an embedding file: embeddings=\{name: FILE\}", "or give it as --prediction NAME=FILE"),
     # jae.embed_files: a seed that no fine-tuning reads (finetune_epochs=0, or a mapped model)
     (r"\bpass seed=None\b", "drop --seed"),
@@ -197,7 +197,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # phrases above gave as flags ("lacks the key '--source-kind'"), named as model.json / predictor.json holds them
     (r"\b(lacks the key '|has a malformed entry \()--([a-z][a-z-]*)\b",
      lambda m: f"{m.group(1)}{m.group(2).replace('-', '_')}"),
-    # jae.evaluation_checks.check_values: an embedding of bool, complex or text values (an obsm of the --h5mu)
+    # jae.evaluation.checks.check_values: an embedding of bool, complex or text values (an obsm of the --h5mu)
     (r"; pass its coordinates as numbers, e\.g\. np\.asarray\(Z, dtype=np\.float32\)$",
      "; store its coordinates as numbers (e.g. float32) in the file"),
     # jae.io.paired_h5ad.read_paired_h5ad: one .h5ad of RNA alone, which embed and map take as --mod1
@@ -227,17 +227,19 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "test.var_names)].write_h5ad(...)) and train on it"),
     # jae.io.inputs.InputFiles: mod2_kind for an .h5mu holding RNA alone, which has no second modality to name
     (r"\bnames a modality it lacks; pass mod2_kind=None$", "names a modality it lacks; drop --mod2-kind"),
-    # jae.query_batches.check_mapped_key: a mapped model mapped again by another column; the fix is its column in the input
+    # jae.mapping.batches.check_mapped_key: a mapped model mapped again by another column; the fix is its column in the
+    # input
     (r"\bcopy them \(data\.obs\['([^']*)'\] = data\.obs\['[^']*'\]\.astype\(str\)\) and map with --batch-key='\1' or "
      r"without --batch-key$",
      lambda m: f"give them in a column {m.group(1)} (in the input, or an --annotations FILE holding it) and map "
                "without --batch-key"),
-    # jae.query_adapter.QueryAdapter.batch_column: cells without a batch beside a mapped query (files: a file)
+    # jae.mapping.adapter.QueryAdapter.batch_column: cells without a batch beside a mapped query (files: a file)
     (r"\bgive them their reference batch, e\.g\. data\.obs\['([^']*)'\] = data\.obs\['\1'\]\.astype\(object\)\.fillna\("
      r"data\.obs\[<the column the reference was fitted with>\]\)\.astype\(str\)",
      lambda m: f"give them their reference batch in column {m.group(1)} (in the input, or an --annotations FILE "
                "holding it)"),
-    # jae.query._overlap's RNA-alone fix, made --mod1 above: an --h5mu or --h5ad input has no --mod1 to give alone
+    # jae.query.transform._overlap's RNA-alone fix, made --mod1 above: an --h5mu or --h5ad input has no --mod1 to give
+    # alone
     (r"\bor place these cells from their RNA alone: give --mod1 without --mod2$",
      "or place these cells from their RNA alone: give --mod1 without --mod2 (from an --h5mu or --h5ad input, its RNA "
      "written to an .h5ad of its own, e.g. in Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad'))"),
@@ -255,7 +257,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # saved model) reads the model's finetune_lr, which jae fit --set sets: the 'e.g. --set' above, as jae fit's
     (r"\bwhere the model is fitted and fit it again \(e\.g\. --set finetune_lr=",
      "where the model is fitted and fit it again (e.g. jae fit ... --set finetune_lr="),
-    # jae.evaluation_checks.check_argument_shapes: a blank embedding name (jae evaluate --obsm "$KEY" with KEY unset,
+    # jae.evaluation.checks.check_argument_shapes: a blank embedding name (jae evaluate --obsm "$KEY" with KEY unset,
     # --prediction " =FILE"), whose Python fix '{'name': Z}' the command line has no way to give
     (r"\bgive each embedding a name: \{'name': Z\}$",
      "give each --obsm its key and each --prediction NAME=FILE a name (or --prediction FILE alone, named by its file)"),
@@ -268,7 +270,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r" \(or jae\.io\.open_rna\(path\)\)$", ""),
     # jae.imputation.modality_to_impute: the modality the cells lack, named as Python's impute_modality='prot'
     (r"\bpass --impute-modality '([^'\s]+)' to impute it\b", r"pass --impute-modality \1 to impute it"),
-    # jae.query_transform._overlap: the model's features of modality i, in Python; on the command line in model.json
+    # jae.query.transform._overlap: the model's features of modality i, in Python; on the command line in model.json
     (r"\bmodel\.preprocessor\.var_names\[(\d)\]",
      r"json.load(open('MODEL/model.json'))['modalities'][\1]['var_names']"),
     # the RNA-alone fix above for an --h5ad input too, which mudata.read_h5mu refuses (an AnnData): split it as jae does

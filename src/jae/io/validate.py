@@ -408,7 +408,7 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
     fix = {**PYTHON_FIXES, **(fixes or {})}
     n = len(obs)
     if labels is not None:
-        from ..labels import check_not_measurement
+        from ..labels.transfer import check_not_measurement
         check_not_measurement(labels, cell_type_key, fix["cell_type_key"])  # as jae.evaluate refuses them
         _check_missing_as_text(labels, cell_type_key)
     if reference is not None:

@@ -21,8 +21,8 @@ _READ_FROM: ContextVar[str] = ContextVar("jae_report_read_from", default="")
 
 def _source(value, data=None) -> str:
     """Where an embedding came from, in a few words: an obsm key (of which modality, given the ``data`` it was read
-    from: :func:`jae.embedding_inputs.obsm_place`), a file, or values passed in."""
-    from ..embedding_inputs import obsm_place
+    from: :func:`jae.evaluation.inputs.obsm_place`), a file, or values passed in."""
+    from ..evaluation.inputs import obsm_place
 
     if isinstance(value, os.PathLike):
         return f"file {os.fspath(value)}"
@@ -36,7 +36,7 @@ def data_files(data) -> str:
     evaluate --mod1/--mod2/--h5mu`` scores) and the annotation files joined to them, as given, for the report:
     ``'x.mod1.h5ad, x.mod2.h5ad (annotations: x.solution.h5ad)'``; for data in memory, the files :func:`read_from`
     names (``jae evaluate --h5ad`` / ``--10x`` read theirs whole), else ``''`` (no file to name)."""
-    from ..embedding_inputs import _is_files
+    from ..evaluation.inputs import _is_files
 
     if not _is_files(data):
         return _READ_FROM.get()
@@ -64,7 +64,7 @@ def describe(cell_type: np.ndarray, batch: np.ndarray | None, pseudotime_keys: l
     and the organism, then :func:`settings_sentence` (``settings``: its other arguments). Labels that read as "no
     type" (scANVI's 'Unknown': :func:`jae.labels.unlabelled_placeholders`) are named: they were scored as a type."""
     from .._words import count
-    from ..labels import unlabelled_placeholders
+    from ..labels.transfer import unlabelled_placeholders
 
     names, n_alike = unlabelled_placeholders(cell_type)  # the log's warning alone was not kept beside the scores
     alike = (f" ({count(n_alike, 'cell')} labelled {' / '.join(map(repr, names))}, scored as "

@@ -8,7 +8,7 @@ import logging
 import numpy as np
 
 from .._words import first_names
-from ..query_batches import shown_order
+from ..mapping.batches import shown_order
 
 logger = logging.getLogger("jae.workflows.joint")  # said as embed_files' own line
 
@@ -16,9 +16,9 @@ __all__ = ["check_mapped_cells"]
 
 
 def check_mapped_cells(model, data) -> None:
-    """Read each cell's batch from the column the mapping read (:meth:`jae.query_adapter.QueryAdapter.batches_of`, which
-    refuses cells without one) and warn when no cell is of a mapped batch: then no shift is applied to any cell. The
-    usual cause is a query mapped under other batch names (renamed in an annotation file, as jae map's refusal of
+    """Read each cell's batch from the column the mapping read (:meth:`jae.mapping.adapter.QueryAdapter.batches_of`,
+    which refuses cells without one) and warn when no cell is of a mapped batch: then no shift is applied to any cell.
+    The usual cause is a query mapped under other batch names (renamed in an annotation file, as jae map's refusal of
     known batch names suggests) and embedded without that file, which places the query cells as the reference's."""
     adapter = model.adapter
     batches = np.asarray(adapter.batches_of(data, None)).astype(str)

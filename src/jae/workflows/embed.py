@@ -15,7 +15,7 @@ import pandas as pd
 
 from .._flags import check_flags
 from ..config import as_epochs, as_seed
-from ..imputation import impute as jae_impute
+from ..imputation.impute import impute as jae_impute
 from ..io.atomic import atomic_outputs, atomic_write
 from ..io.inputs import InputFiles
 from ..io.paired_files import PairedFiles
@@ -23,8 +23,8 @@ from ..io.outputs import ReadFolder, check_outputs
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
 from ..io.write import check_method_id
-from ..query import features_kept, query_features
-from ..query_batches import decoder_batch_key
+from ..query.features import features_kept, query_features
+from ..mapping.batches import decoder_batch_key
 from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
 )
@@ -85,7 +85,7 @@ def embed_files(
     finetune_epochs
         Fine-tuning epochs; 0 skips fine-tuning; None: the seed's (0 for a mapped model). A model fitted with
         ``decoder_batch=True`` is fine-tuned with the batches of the column it was fitted with when the data holds
-        it (:func:`jae.query_batches.decoder_batch_key`).
+        it (:func:`jae.mapping.batches.decoder_batch_key`).
     seed
         Seed of the fine-tuning (as for :meth:`jae.JAE.finetune`; None: the model's seed + 1 modulo 2**32); refused when no
         fine-tuning runs (``finetune_epochs=0``, or a mapped model without ``finetune_epochs``).
@@ -152,7 +152,7 @@ def embed_files(
         raise ValueError(f"seed seeds the fine-tuning, which this model skips by default (fitted with {field}=0): "
                          "pass seed=None, or give finetune_epochs >= 1")
     if impute_modality is not None or impute_out is not None:  # a model saved without moments cannot impute
-        from ..imputation import check_modality_name, check_moments
+        from ..imputation.impute import check_modality_name, check_moments
 
         check_moments(model, "impute_out" if impute_out is not None else "impute_modality")
         None if impute_modality is None else check_modality_name(model, impute_modality, arg="impute_modality")
@@ -178,13 +178,13 @@ def embed_files(
     with features_kept(data):  # the features are computed once, whether data is on disk or in memory
         impute = impute_out is not None or impute_modality is not None
         if impute:  # nothing to impute (every cell paired) is said before fine-tuning, not after
-            from ..imputation import layer_modality, modality_to_impute
+            from ..imputation.impute import layer_modality, modality_to_impute
 
             found = query_features(model, data, layer=inputs.layer)
             asked = "impute_out" if impute_out is not None else "impute_modality"
             i = modality_to_impute(model, found.observed, impute_modality, arg="impute_modality",
                                    nothing_fix=f"pass {asked}=None")  # nothing to impute: ask for no imputation
-            from ..imputation_memory import check_prediction_memory
+            from ..imputation.memory import check_prediction_memory
 
             check_prediction_memory(model, found.observed, i, fix=lambda n: (  # before fine-tuning and embedding
                 f"split the input into files of at most {n:,} cells lacking it, or pass {asked}=None and impute in "
@@ -193,7 +193,7 @@ def embed_files(
                 inputs.h5mu, rna=inputs.rna, other=inputs.other, other_kind=inputs.mod2_kind, index=i,
                 cells=found.cells[~found.observed[:, i]], model=model)
         # cells of batches not mapped, or of reference batches: warned by fine-tuning, not again by embed or impute
-        with _said_once("jae.mapping", "jae.query_adapter"):
+        with _said_once("jae.mapping.train", "jae.mapping.adapter"):
             if finetune_epochs != 0:
                 model.finetune(data, batch_key=batch_key, epochs=finetune_epochs, layer=inputs.layer, seed=seed,
                                progress_bar=progress_bar)
@@ -242,7 +242,7 @@ def _dataset_id(data, default: str = "jae") -> str:
 def _mapped_onto(model) -> str:
     """What a mapped model's network is, for embed_files' log line: the frozen reference, unless it was fine-tuned
     after its last mapping (:func:`jae.mapping.finetune_count` against the record's ``finetunes_before``)."""
-    from ..mapping import finetune_count, mappings_of
+    from ..mapping.train import finetune_count, mappings_of
 
     before = (mappings_of(model) or [{}])[-1].get("finetunes_before")
     if before is None:  # a record of older jae: whether it was fine-tuned since is unknown

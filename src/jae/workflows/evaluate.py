@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._flags import check_flags
-from ..evaluation_checks import DEFAULT_BATCH_KEY
+from ..evaluation.checks import DEFAULT_BATCH_KEY
 from ..io.inputs import InputFiles
 from ..io.outputs import check_model_folders, check_outputs
 
@@ -65,8 +65,8 @@ def evaluate_files(
     The metrics table of :func:`jae.evaluate` (one row per embedding; ``attrs['report']`` the report's path when
     one was written).
     """
-    from ..evaluation import evaluate
-    from ..evaluation_checks import check_argument_shapes, check_run_args
+    from ..evaluation.run import evaluate
+    from ..evaluation.checks import check_argument_shapes, check_run_args
     from ..io.paths import user_path
 
     if not isinstance(inputs, InputFiles):
@@ -78,7 +78,7 @@ def evaluate_files(
     check_flags(baseline=baseline, report=report, overwrite=overwrite, progress_bar=progress_bar)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):
-        from ..embedding_inputs import stored_obsm_keys
+        from ..evaluation.inputs import stored_obsm_keys
 
         stored = stored_obsm_keys([p for p in inputs.paths if p.is_file()])
         held = f" (the data's obsm holds {', '.join(map(repr, stored))})" if stored else ""
@@ -97,7 +97,7 @@ def evaluate_files(
         from ..report import check_earlier_report, holds_report  # a folder of other files alone: written into
 
         if report and not overwrite:  # a user's umap_<name>.png, which --overwrite does not lift, said first
-            from ..evaluation_embeddings import check_user_umaps
+            from ..evaluation.embeddings import check_user_umaps
 
             check_user_umaps(out, items, baseline=baseline, what="out")
 
@@ -124,7 +124,7 @@ def _refuse_keys_as_paths(items: dict, inputs: InputFiles) -> None:
     missing = {k: v for k, v in items.items() if isinstance(v, Path) and not v.exists()}
     if not missing:
         return
-    from ..embedding_inputs import stored_obsm_keys
+    from ..evaluation.inputs import stored_obsm_keys
 
     stored = stored_obsm_keys([p for p in inputs.paths if p.is_file()])
     for name, path in missing.items():
@@ -136,7 +136,7 @@ def _refuse_keys_as_paths(items: dict, inputs: InputFiles) -> None:
 def _is_path(value: str) -> bool:
     """Whether an embedding given as text names a file (an existing one, or a name ending like one) rather than an
     obsm key."""
-    from ..embedding_inputs import _is_file_name
+    from ..evaluation.inputs import _is_file_name
 
     return _is_file_name(value) or value.startswith("~") or Path(value).expanduser().is_file()
 
@@ -203,7 +203,7 @@ def _h5ad_alone(inputs: InputFiles):
     file that is not an AnnData (its reader says why)."""
     import anndata as ad
 
-    from ..evaluation import _as_mudata
+    from ..evaluation.run import _as_mudata
     from ..io import read_h5ad
     from ..io.annotations import join_annotations
     from ..io.single import PROTEIN_KEY

@@ -18,9 +18,9 @@ from ..io.outputs import ReadFolder, check_outputs
 from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
-from ..mapping import check_seed_epochs
-from ..query_batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
-                             query_batch_key)
+from ..mapping.train import check_seed_epochs
+from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
+                               query_batch_key)
 from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
 )

@@ -38,15 +38,15 @@ def imputed_var(model, data, index: int, *, layer: str | None) -> pd.DataFrame:
 def _data_var(model, data, index: int, *, layer: str | None) -> pd.DataFrame | None:
     """The data's ``var`` of the model's modality ``index`` (in memory, or read from its file), or None when the data
     lacks that modality or it cannot be told which of the data's modalities it is."""
-    from .io.paired_files import FilesOnDisk
-    from .io.plan import opened
+    from ..io.paired_files import FilesOnDisk
+    from ..io.plan import opened
 
     data = opened(data, layer=layer)
     if isinstance(data, FilesOnDisk):
         if index >= len(data.counts):  # RNA alone on disk
             return None
         return _file_var(data.counts[index])
-    from .query import _modalities, _pick
+    from ..query.features import _modalities, _pick
 
     try:
         mods = _modalities(data, layer=None)
@@ -61,7 +61,7 @@ def _file_var(counts) -> pd.DataFrame | None:
     import h5py
     from anndata.io import read_elem
 
-    from .io.raw import RAW_GROUP
+    from ..io.raw import RAW_GROUP
 
     try:
         with h5py.File(counts.path, "r") as f:

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._flags import check_flags
-from .embedding_inputs import _is_files, obsm_embedding, read_embedding
-from .evaluation_checks import (
+from .._flags import check_flags
+from .inputs import _is_files, obsm_embedding, read_embedding
+from .checks import (
     DEFAULT_BATCH_KEY, cell_type_labels,
     check_argument_shapes,
     check_data,
@@ -33,8 +33,8 @@ from .evaluation_checks import (
     unique_pseudotime_keys,
     warn_scaled_gex,
 )
-from .evaluation_embeddings import read_embeddings
-from .io.paths import user_path
+from .embeddings import read_embeddings
+from ..io.paths import user_path
 
 __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", "lognormalized_gex_blocks"]
 
@@ -45,7 +45,7 @@ def _as_mudata(adata: ad.AnnData, *, layer: str | None):
     """The MuData of one AnnData (:func:`jae.io.to_mudata`): both modalities it holds, or the one modality it is
     (named by its ``var['feature_types']``, RNA without them), whose annotations and embeddings are all the metrics
     read besides the RNA. ``adata`` is not modified."""
-    from .io.single import alone_name, split_anndata, to_mudata
+    from ..io.single import alone_name, split_anndata, to_mudata
 
     mods = split_anndata(adata, layer=layer)
     if mods is None:
@@ -72,7 +72,7 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
 
     ``notes``: a list that a caveat on the values is appended to (``.X`` holding scaled data), for the report.
     """
-    from .preprocess import log_normalize
+    from ..preprocess import log_normalize
 
     adata = data.mod[rna]
     X = adata.X if adata.X is not None or layer not in adata.layers else adata.layers[layer]  # no .X: the counts
@@ -104,10 +104,10 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None, notes: lis
     ``(blocks, var_names)``: ``blocks()`` returns a fresh iterator over ``(rows, n_genes)`` float32 CSR blocks of
     every cell, in ``files.obs_names`` order.
     """
-    from .io.chunked import BackedCounts, read_ahead
-    from .io.paired_files import row_source, row_sources
-    from .preprocess import log_normalize
-    from .preprocess.pipeline import BLOCK_ROWS
+    from ..io.chunked import BackedCounts, read_ahead
+    from ..io.paired_files import row_source, row_sources
+    from ..preprocess import log_normalize
+    from ..preprocess.pipeline import BLOCK_ROWS
 
     rows = block_rows or BLOCK_ROWS
     i = files.kinds.index("GEX")
@@ -218,17 +218,17 @@ def evaluate(
     ``attrs['description']`` describes the cells; ``attrs['diagnostics']`` holds each embedding's diagnostics outside
     the score (iLISI, cLISI, cell-cycle variance shares, block shares). Cells without a cell type are left out.
     """
-    from .baseline import scored_baseline
-    from .io.atomic import atomic_files, protected
-    from .io.outputs import check_outputs
-    from .io.cell_obs import unused_batches, warn_dropped
-    from .io.paired import cell_obs
-    from .metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
-    from .metrics._graph import resolve_knn
-    from .preprocess.organism import given_organism, infer_organism, organism_from_uns
-    from .report import (check_earlier_report, check_umap_files, holds_report, metrics_table, report_files,
-                         write_report, write_table)
-    from .report.settings import data_files, describe, in_column_order
+    from ..baseline import scored_baseline
+    from ..io.atomic import atomic_files, protected
+    from ..io.outputs import check_outputs
+    from ..io.cell_obs import unused_batches, warn_dropped
+    from ..io.paired import cell_obs
+    from ..metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
+    from ..metrics._graph import resolve_knn
+    from ..preprocess.organism import given_organism, infer_organism, organism_from_uns
+    from ..report import (check_earlier_report, check_umap_files, holds_report, metrics_table, report_files,
+                          write_report, write_table)
+    from ..report.settings import data_files, describe, in_column_order
 
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
@@ -250,8 +250,8 @@ def evaluate(
         report_dir = user_path(report_dir)
         # a stray report in a model folder made a later 'jae fit --out FOLDER --overwrite' refuse it (as evaluate_files
         # says); before the earlier report's check: overwrite would not help there
-        from .evaluation_embeddings import check_user_umaps
-        from .io.outputs import check_model_folders
+        from .embeddings import check_user_umaps
+        from ..io.outputs import check_model_folders
 
         check_model_folders([("report_dir", report_dir)], any_model="is or inside")
         if report and not overwrite:  # a user's umap_<name>.png, which overwrite does not lift, said first
@@ -264,8 +264,8 @@ def evaluate(
         data = _as_mudata(data, layer=layer)
         what = "the AnnData" if len(data.mod) == 1 else None
     elif isinstance(data, Mapping):  # {name: AnnData}, as fit takes it
-        from .io import make_mudata
-        from .io.single import check_dict_values
+        from ..io import make_mudata
+        from ..io.single import check_dict_values
 
         check_dict_values(data)  # a matrix alone: mudata's "no attribute 'obs_names'"
         data = make_mudata(dict(data))
@@ -284,7 +284,7 @@ def evaluate(
     if batch_key is None:
         logger.info("no batch column given: all cells are one batch (asw_batch is n/a)%s", unused_batches(obs))
     elif batch is None and batch_key is not DEFAULT_BATCH_KEY:  # a column the user named: a typo must not score one batch
-        from .io.cell_obs import pulled_name_fix
+        from ..io.cell_obs import pulled_name_fix
 
         if pulled := pulled_name_fix(obs, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
             shown = [str(c) for c in obs.columns][:20]
@@ -462,7 +462,7 @@ def _check_baseline(data, files: bool, loaded=None) -> None:
         raise ValueError(f"the SVD baseline needs both modalities of every cell, but {what}; pass baseline=False "
                          "to score the given embeddings alone")
     if files:  # normalised values were refused only once every file was read whole, for the baseline
-        from .io.validate import counts_hint, validate_counts
+        from ..io.validate import counts_hint, validate_counts
 
         for name, kind, counts in zip(data.names, data.kinds, data.counts):
             n = min(200, counts.shape[0])

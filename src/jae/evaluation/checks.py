@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._neighbours import MIN_SCORED_CELLS
-from ._words import not_a_key, with_article
-from .io.validate import MISSING_TEXT, missing_text
+from .._neighbours import MIN_SCORED_CELLS
+from .._words import not_a_key, with_article
+from ..io.validate import MISSING_TEXT, missing_text
 
 __all__ = ["DEFAULT_BATCH_KEY", "MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data",
            "check_organism_genes", "check_run_args", "missing_text"]
@@ -60,7 +60,7 @@ def check_organism_genes(genes, organism: str) -> None:
     but hold the other organism's: mouse data scored as human. That run warned and scored every embedding without
     cc_cons, its overall the mean of the other metrics, not comparable with a run of the right organism (jae fit
     refuses the same mismatch). Genes of neither organism (another species, other names) still score, cc_cons n/a."""
-    from .preprocess.cell_cycle import has_markers
+    from ..preprocess.cell_cycle import has_markers
 
     other = {"human": "mouse", "mouse": "human"}.get(organism)
     if other is None or has_markers(genes, organism) or not has_markers(genes, other):
@@ -74,9 +74,9 @@ def check_run_args(*, seed, device, umap_max_cells, report: bool, organism=None)
     """``seed`` (an integer >= 0), ``device`` (one torch knows and can use here), ``umap_max_cells`` (None or at
     least 10) and ``organism`` (None or one jae has cell-cycle genes of) checked before any reading; returns
     ``(seed, device)``: the seed as an int, the device as given."""
-    from ._device import usable_device
-    from .config import as_seed
-    from .preprocess.cell_cycle import ORGANISMS
+    from .._device import usable_device
+    from ..config import as_seed
+    from ..preprocess.cell_cycle import ORGANISMS
 
     seed = as_seed(seed)
     if organism is not None and ORGANISMS.get(str(organism).strip().lower()) is None:  # fit's refusal named a fit fix
@@ -111,7 +111,7 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
         shown = f"{columns[:20]}{' and %d more' % (len(columns) - 20) if len(columns) > 20 else ''}"
         prefixed = [c for c in columns if c.endswith(f":{key}")]  # muon keeps a modality's column as 'rna:cell_type'
         hint = f" (a modality's column, as MuData names it: {prefixed[0]!r})" if prefixed else ""
-        from .io.cell_obs import pulled_name_fix
+        from ..io.cell_obs import pulled_name_fix
 
         if pulled := pulled_name_fix(obs, key, "cell_type_key"):  # 'rna:cell_type' for the modality's column
             raise KeyError(f"no cell-type column {key!r} in obs (its columns: {shown}){pulled}")
@@ -141,10 +141,10 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
 
 
 def _warn_placeholders(values: np.ndarray, key: str) -> None:
-    """Warn when labels read as "no type" (scANVI's 'Unknown', :data:`jae.labels.UNLABELLED_TEXT`): they are scored
-    as a cell type of their own, one cluster that nmi and asw_label reward keeping together, as fit learns them as a
-    type (with the same warning); the fix makes them missing, so those cells are left out."""
-    from .labels import unlabelled_placeholders
+    """Warn when labels read as "no type" (scANVI's 'Unknown', :data:`jae.labels.transfer.UNLABELLED_TEXT`): they are
+    scored as a cell type of their own, one cluster that nmi and asw_label reward keeping together, as fit learns them
+    as a type (with the same warning); the fix makes them missing, so those cells are left out."""
+    from ..labels.transfer import unlabelled_placeholders
 
     names, n_cells = unlabelled_placeholders(values)
     if not names:
@@ -204,7 +204,7 @@ def check_values(name: str, E: np.ndarray, obs_names: pd.Index, scored: np.ndarr
     """Refuse, naming the embedding (and its first bad cells), values that are no real numbers (bool, complex, text,
     objects), NaN or infinite rows among the cells to be scored, no columns, or one point for every cell (before anything is computed; cells without a cell type are left out, so
     their rows may hold anything)."""
-    from .metrics.suite import _uninformative
+    from ..metrics.suite import _uninformative
 
     if E.dtype.kind not in "iuf":  # bool, complex, text, objects: the metrics refused them naming no embedding,
         # after the cell-cycle reference and the scoring of the embeddings before it
@@ -288,8 +288,8 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
     named like RNA in another way ('RNA', 'GEX', 'mRNA'), or whose ``var['feature_types']`` say Gene Expression, or the
     only modality when it has no feature types (a ``rna`` other than 'rna' that ``mods`` lack: said in a warning);
     ``(None, why)`` when there is none."""
-    from .io.modality import known_kind
-    from .io.modality import RNA_NAMES
+    from ..io.modality import known_kind
+    from ..io.modality import RNA_NAMES
 
     names = [str(m) for m in mods]
     if rna not in mods and str(rna) != "rna":  # a name given (the default is 'rna') and missing: a typo went unsaid
@@ -324,7 +324,7 @@ def rna_modality(mods: Mapping, rna: str) -> tuple[str | None, str]:
 def _other_kinds(mods: Mapping) -> str:
     """``'ATAC peaks'``, ``'ATAC peaks and ADT proteins'``...: what ``mods`` hold when each modality is known to hold
     ATAC or ADT features (by ``var['feature_types']``, else by its name: 'atac', 'prot', ...); ``''`` otherwise."""
-    from .io.modality import detect_kind
+    from ..io.modality import detect_kind
 
     words = {"ATAC": "ATAC peaks", "ADT": "ADT proteins"}
     kinds = []

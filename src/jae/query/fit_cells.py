@@ -97,7 +97,7 @@ class SeenCounts:
     for :func:`fingerprints`. Any other attribute is the source's."""
 
     def __init__(self, source, columns: np.ndarray | None = None) -> None:
-        from .io.chunked import InMemoryCounts
+        from ..io.chunked import InMemoryCounts
 
         self.source = source if hasattr(source, "blocks") else InMemoryCounts(source)
         self.shape, self.columns, self._parts, self._seen = self.source.shape, columns, [], 0
@@ -131,14 +131,14 @@ def new_cell_scale(model) -> np.ndarray | None:
     cell as it is (no fitted cells kept, or no held-out scale: a model saved before either)."""
     if getattr(model, "fit_cells", None) is None:
         return None
-    from .query_adapter import held_out_scale_of
+    from ..mapping.adapter import held_out_scale_of
 
     return held_out_scale_of(model.preprocessor)
 
 
 def scaled_rows(model, new: np.ndarray | None, batch=None) -> np.ndarray | None:
     """``(n_cells,)`` bool: the cells :func:`scaled_new` divides, new cells (``new``) not of a batch with a shift of
-    its own in the model's adapter (:meth:`jae.query_adapter.QueryAdapter.shifted`: it reads those as their shift
+    its own in the model's adapter (:meth:`jae.mapping.adapter.QueryAdapter.shifted`: it reads those as their shift
     was trained; a batch mapped with ``epochs=0`` has none and is read as the reference model reads it, so divided
     here); None when it divides none."""
     if new is None or not new.any() or new_cell_scale(model) is None:

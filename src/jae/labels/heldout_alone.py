@@ -23,7 +23,7 @@ def placed_alone(model, X: np.ndarray, measured: np.ndarray | None = None) -> tu
     such cells need."""
     if getattr(model, "moments", None) is None or not len(X):
         return (None, None), (None, None)
-    from .query import fill_missing_blocks
+    from ..query.features import fill_missing_blocks
 
     logits, rest = [], []
     for i in (0, 1):
@@ -39,8 +39,9 @@ def placed_alone(model, X: np.ndarray, measured: np.ndarray | None = None) -> tu
 
 def alone_thresholds(model) -> None:
     """Give a model loaded from a file saved before its one-modality units (NaN) that keeps its calibration cells and
-    feature moments (format 5 on) those units, as :func:`jae.labels.calibrate` sets them, for its network as it is
-    (units a file holds are kept): without them cells measured in one modality were measured against paired cells."""
+    feature moments (format 5 on) those units, as :func:`jae.labels.transfer.calibrate` sets them, for its network as it
+    is (units a file holds are kept): without them cells measured in one modality were measured against paired
+    cells."""
     cal, cells = model.calibration, getattr(model, "calibration_cells", None)
     wanted = ("head_threshold_rna_alone", "head_threshold_other_alone", "far_threshold_rna_alone",
               "far_threshold_other_alone")

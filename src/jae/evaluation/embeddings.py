@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .embedding_inputs import _is_file_name, _is_files, as_array, frame_embedding, obsm_embedding, read_embedding
-from .evaluation_checks import check_values, warn_ambiguous_obsm
-from .io.features import by_cell_names
-from .io.paths import user_path
+from .inputs import _is_file_name, _is_files, as_array, frame_embedding, obsm_embedding, read_embedding
+from .checks import check_values, warn_ambiguous_obsm
+from ..io.features import by_cell_names
+from ..io.paths import user_path
 
 __all__ = ["read_embeddings", "check_user_umaps"]
 
@@ -22,7 +22,7 @@ __all__ = ["read_embeddings", "check_user_umaps"]
 def read_embeddings(data, items: Mapping, *, labelled: np.ndarray, files: bool,
                     baseline: bool) -> tuple[dict, dict, dict]:
     """Each embedding of ``items`` (``{name: obsm key, path, DataFrame or array}``) as an ``(n_cells, n_dims)`` array
-    in ``data``'s cell order, checked (:func:`jae.evaluation_checks.check_values`; ``labelled``: the cells scored, the
+    in ``data``'s cell order, checked (:func:`jae.evaluation.checks.check_values`; ``labelled``: the cells scored, the
     others' rows may hold anything); a file named by its label gets a row name that no other row (nor the baseline's,
     with ``baseline``) takes; ``files``: ``data`` is opened lazily.
 
@@ -80,7 +80,7 @@ def _block_columns(data, value, n_dims: int) -> list[str] | None:
     (``uns[<key>]['columns']``, :func:`jae.provenance.record`): the data's (in memory, or in its files) for an obsm
     key, the file's ``uns['jae']`` for a file ``jae embed`` wrote. None otherwise (an array, another tool's
     embedding)."""
-    from .provenance import uns_key
+    from ..provenance import uns_key
 
     names = None
     if isinstance(value, pd.DataFrame):
@@ -123,7 +123,7 @@ def check_user_umaps(folder: Path, items: Mapping, *, baseline: bool, what: str)
     ``umap_<name>.png`` there that the report would replace (:func:`jae.report.check_umap_files`), which
     ``overwrite`` does not lift: the advice to pass it was followed by this refusal. The report's row names are
     those :func:`read_embeddings` gives, a file's label read alone (:func:`_file_label`), no embedding read."""
-    from .report import check_umap_files, holds_report
+    from ..report import check_umap_files, holds_report
 
     if not holds_report(folder):  # no earlier report: refused where the embeddings are read, as before
         return
@@ -137,7 +137,7 @@ def check_user_umaps(folder: Path, items: Mapping, *, baseline: bool, what: str)
 
 
 def _file_label(path: Path) -> str:
-    """The label :func:`jae.embedding_inputs.read_embedding` gives an embedding file: an ``.h5ad``'s
+    """The label :func:`jae.evaluation.inputs.read_embedding` gives an embedding file: an ``.h5ad``'s
     ``uns['method_id']``, else the start of its name (a file that cannot be read: said when it is read)."""
     import h5py
 

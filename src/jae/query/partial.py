@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .io.features import FeatureOverlap
-from .preprocess.normalize import SCALE
+from ..io.features import FeatureOverlap
+from ..preprocess.normalize import SCALE
 
 __all__ = ["svd_partial", "values_partial"]
 
@@ -20,7 +20,7 @@ def _normalise(sub, missing_share: float):
     """log10(1 + 1e4 c / L) with ``L`` the total over the present features divided by ``1 - missing_share`` (the
     share of the library the missing features hold in the reference cells' mean profile, so the present features
     are normalised as with every feature present); cells with no counts over them are refused before
-    (:func:`jae.query._block`)."""
+    (:func:`jae.query.transform._block`)."""
     X = sp.csr_matrix(sub, dtype=np.float32, copy=True)
     totals = np.asarray(X.sum(axis=1)).ravel()
     scale = (SCALE * (1.0 - missing_share) / np.maximum(totals, 1e-12)).astype(np.float32)

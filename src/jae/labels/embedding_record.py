@@ -28,7 +28,7 @@ def _plain(value):
 def _changed(model, stored, key: str) -> str | None:
     """The model state's fields, in words, in which the record ``stored`` of an embedding differs from ``model`` as it
     is now (:func:`check_record`); None when none does."""
-    from .provenance import record
+    from ..provenance import record
 
     stored, now = _plain(stored), _plain(record(model, key))
 
@@ -49,7 +49,7 @@ def check_record(model, data, key: str) -> None:
     the same seed and cell types, e.g. fitted with other parameters or on another reference; an embedding from before ``finetune`` gave
     confidences up to 0.035 off the model's own, with no message). No record (an array stored by hand, or by an
     older jae): nothing to compare; a record from before ``weights`` was kept is compared in its other fields."""
-    from .provenance import uns_key
+    from ..provenance import uns_key
 
     stored = getattr(data, "uns", {}).get(uns_key(key))
     if not hasattr(stored, "items") or str(stored.get("obsm_key", key)) != key:
@@ -122,9 +122,9 @@ def given_observed(model, data, given, *, layer):
 
     import pandas as pd
 
-    from .provenance import uns_key
-    from .query import measured
-    from .storage import cell_names
+    from ..provenance import uns_key
+    from ..query.features import measured
+    from ..storage import cell_names
 
     mods = dict(data) if isinstance(data, Mapping) else getattr(data, "mod", None)
     if not isinstance(given, str) or not isinstance(mods, Mapping) or len(mods) < 2 or given in getattr(

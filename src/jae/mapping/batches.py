@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._words import first_names, not_a_key
+from .._words import first_names, not_a_key
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,11 @@ def _unique_cells(data) -> None:
     """Refuse in-memory data whose modalities repeat cell names (files are checked when opened)."""
     from collections.abc import Mapping
 
-    from .io.features import unique_cells
+    from ..io.features import unique_cells
 
     mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
     if isinstance(data, Mapping):  # of AnnData objects: a matrix alone failed with "no attribute 'obs_names'"
-        from .io.single import check_dict_values
+        from ..io.single import check_dict_values
 
         check_dict_values(data)
     if isinstance(mods, Mapping):
@@ -60,9 +60,9 @@ def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "coun
     the cells :func:`map_query` maps and :meth:`jae.JAE.finetune` fine-tunes. A cell without a batch (NaN, None) is
     refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
     call in the message for data without annotations; ``layer``: where a path's counts are, as the call reads them."""
-    from .io.cell_obs import cell_obs_of
-    from .io.paired import batch_column, check_batches, get_annotation
-    from .io.plan import opened
+    from ..io.cell_obs import cell_obs_of
+    from ..io.paired import batch_column, check_batches, get_annotation
+    from ..io.plan import opened
 
     with batch_column(batch_key):  # the modalities must agree on this column
         obs = cell_obs_of(opened(data, layer=layer), [batch_key])  # a path: its file's obs, opened as the call opens it
@@ -70,9 +70,9 @@ def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "coun
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
     if batch_key not in obs.columns and not any(str(c).endswith(f":{batch_key}") for c in obs.columns):
-        from .io.features import examples
+        from ..io.features import examples
 
-        from .io.cell_obs import pulled_name_fix
+        from ..io.cell_obs import pulled_name_fix
 
         columns = examples(list(obs.columns)) or "none"
         if pulled := pulled_name_fix(obs, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
@@ -86,8 +86,8 @@ def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "coun
     try:
         check_batches(batch, min_cells=1)
     except ValueError:  # mosaic data whose batch column is kept in one modality's obs: said so
-        from .io.mosaic import membership
-        from .mosaic import check_mosaic_batches
+        from ..io.mosaic import membership
+        from ..mosaic import check_mosaic_batches
 
         if (held := membership(opened(data, layer=layer), obs.index)) is not None:
             check_mosaic_batches(*held, pd.DataFrame({batch_key: batch.to_numpy()}, index=obs.index), batch_key,
@@ -101,7 +101,7 @@ def decoder_batch_key(model, data) -> str | None:
     takes the batch (``decoder_batch=True``), the column it was fitted with when ``data`` holds it (its cells checked
     here, before any work: the decoder gets the batches it was pretrained on, zeros for new ones), else None (every
     cell's decoder gets zeros, as for new batches, with a log line)."""
-    from .io.cell_obs import cell_obs_of
+    from ..io.cell_obs import cell_obs_of
 
     key = getattr(model, "batch_key", None)
     if not model.config.decoder_batch or not key and list(getattr(model, "batches", [])) in ([], ["all"]):

@@ -8,9 +8,9 @@ import numpy as np
 
 from .embedding_record import scored_embedding
 from .heldout_alone import alone_thresholds
-from .model.calibration import UNKNOWN_QUANTILE
-from .labels_vote import _head_probabilities, _knn_distance, _linear, _mixed
-from .model.voters import nearest
+from ..model.calibration import UNKNOWN_QUANTILE
+from .vote import _head_probabilities, _knn_distance, _linear, _mixed
+from ..model.voters import nearest
 
 
 #: The unknown call's score: "head", 1 - the calibrated head's top probability (the head alone, before the mixture
@@ -120,8 +120,8 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     and, for a model with voters, ``"knn"``. ``observed``: ``(n, 2)`` bool, the modalities each cell
     was measured in (:func:`jae.query.measured` of its data; None: all both), whose one-modality cells the head's
     scores measure against their own thresholds, as :func:`predict_cell_type` does. A model mapped with the
-    held-out scale (:class:`jae.query_adapter.QueryAdapter`) embeds its mapped batches' cells on the scaled
-    features, and a model that keeps its fitted cells embeds new cells so too (:mod:`jae.fit_cells`), while
+    held-out scale (:class:`jae.mapping.adapter.QueryAdapter`) embeds its mapped batches' cells on the scaled
+    features, and a model that keeps its fitted cells embeds new cells so too (:mod:`jae.query.fit_cells`), while
     :func:`predict_cell_type`'s call reads them unscaled: for those cells the scores of their embedding are not the
     call's (its ``unknown_score`` is)."""
     model._require_fitted()

@@ -16,7 +16,7 @@ Mechanism (scArches-style "architecture surgery", adapted to jae's encoder, whic
   they neighbour each other rather than the reference's cells of their type. The unknown call reads the features as
   they are with the trained shift (its thresholds were set on held-out reference cells, not divided either). Sessions
   41-42 trained a second shift on the divided features for the embedding; once the reference model read new cells
-  divided too (:mod:`jae.fit_cells`), the model without that shift scored as well on the nine sets of the mapping
+  divided too (:mod:`jae.query.fit_cells`), the model without that shift scored as well on the nine sets of the mapping
   benchmark (overall +0.002 on average, no set lower by more than 0.0013; one simulated seed that the shift had
   collapsed, 0.798, back at 0.839) and labelled the leave-one-type-out protocol's test cells better (0.811 -> 0.815),
   so it is no longer trained (its rows are zeros: ``scaled_shift``) and mapping takes half the steps
@@ -41,11 +41,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._device import float32_default
-from .query_adapter import QueryAdapter, _reference_cells, held_out_scale_of
-from ._words import apart
-from .train.loop import autograd_on
-from .query_batches import (
+from .._device import float32_default
+from .adapter import QueryAdapter, _reference_cells, held_out_scale_of
+from .._words import apart
+from ..train.loop import autograd_on
+from .batches import (
     _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
     shown_order, warn_numeric_twins,
 )
@@ -79,7 +79,7 @@ def _shift_bar(steps: int, progress_bar: bool):
     """The one progress bar of a mapping's training (``steps`` in all; none for 0 steps)."""
     from tqdm.auto import tqdm
 
-    from .train.distributed import draws_bar  # under torchrun every process maps; process 0 alone draws the bar
+    from ..train.distributed import draws_bar  # under torchrun every process maps; process 0 alone draws the bar
 
     return tqdm(total=steps, desc="mapping query", unit="step", disable=not (steps and draws_bar(progress_bar)))
 
@@ -164,11 +164,11 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
     None)``. The features are the ones :meth:`jae.JAE.embed` encodes: for a model made by :func:`map_query`, each
     cell of a mapped batch is shifted by its batch's shift (read from the column the mapping read,
     :attr:`QueryAdapter.batch_key`; cells of other batches get none) and new cells are divided by the held-out scale
-    (:mod:`jae.fit_cells`), so the fine-tuning fits the inputs the model then embeds. Every column is read and checked
-    before the counts are projected."""
-    from .fit_cells import scaled_new
-    from .mosaic import MosaicInput
-    from .query import query_features
+    (:mod:`jae.query.fit_cells`), so the fine-tuning fits the inputs the model then embeds. Every column is read and
+    checked before the counts are projected."""
+    from ..query.fit_cells import scaled_new
+    from ..mosaic import MosaicInput
+    from ..query.features import query_features
 
     labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune", layer=layer)  # first
     if labels is not None and model.config.decoder_batch:  # '0.0' for a fitted '0': zeros to the decoder, said
@@ -205,7 +205,7 @@ MIN_BATCH_CELLS = 3
 def _warn_few_cells(few: list, batch_key: str) -> None:
     """Warn, in one line naming the fixes, about new batches ``few`` (``[(name, cells)]``) of fewer than
     :data:`MIN_BATCH_CELLS` cells: each gets a shift of its own, resting on those cells."""
-    from ._words import count
+    from .._words import count
 
     if len(few) == 1:
         (name, n), = few
@@ -228,14 +228,14 @@ def _warn_few_cells(few: list, batch_key: str) -> None:
 def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
-    from ._flags import check_flags
-    from ._words import count
-    from .config import as_epochs, as_seed
-    from .io.cell_obs import cell_obs_of
-    from .io.paired import batch_column
-    from .io.plan import _as_files, opened
-    from .query import query_features
-    from .train.loop import seeded_rng
+    from .._flags import check_flags
+    from .._words import count
+    from ..config import as_epochs, as_seed
+    from ..io.cell_obs import cell_obs_of
+    from ..io.paired import batch_column
+    from ..io.plan import _as_files, opened
+    from ..query.features import query_features
+    from ..train.loop import seeded_rng
 
     reference._require_fitted()
     check_flags(progress_bar=progress_bar)
@@ -311,8 +311,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     # the shift is trained on the features as they are (the unknown call's, whose thresholds were set on features
     # like them); the embedding and the labels read the features divided by the held-out scale (the new cells back
     # on the spread of the reference's cells, jae.preprocess.held_out) with no shift, as the reference model reads
-    # new cells (jae.fit_cells): a second shift trained on them added nothing (session 43, module docstring). Models
-    # saved before the scale, and epochs=0 (documented as the reference model's own embedding): the shift alone
+    # new cells (jae.query.fit_cells): a second shift trained on them added nothing (session 43, module docstring).
+    # Models saved before the scale, and epochs=0 (documented as the reference model's own embedding): the shift alone
     scale = held_out_scale_of(mapped.preprocessor) if epochs else None
     logger.info("mapping %s of %s (%s) onto the reference: %s of input shifts (%s), the network frozen%s",
                 count(n_rows, "query cell"), count(len(new), "new batch"), batch_names(new),

@@ -18,8 +18,8 @@ alone is less sure of it, or when it lies farther from every type centroid, on a
 nearest neighbours among the cells predicted with it (:func:`smooth_over_cells`), than all but 5% of the held-out
 reference cells (:data:`UNKNOWN_SCORE`, chosen by leaving one type out inside references). Models saved without voters (format 2) give the head alone. Everything
 is fitted at the end of :meth:`jae.JAE.fit_transformed` by :func:`fit_calibration` (:func:`calibrate` after a
-fine-tuning). The head's probabilities, the vote and the mixture live in :mod:`jae.labels_vote`, the unknown call
-(:data:`UNKNOWN_SCORE`, :func:`smooth_over_cells`, :func:`unknown_scores`) in :mod:`jae.labels_unknown`; their names
+fine-tuning). The head's probabilities, the vote and the mixture live in :mod:`jae.labels.vote`, the unknown call
+(:data:`UNKNOWN_SCORE`, :func:`smooth_over_cells`, :func:`unknown_scores`) in :mod:`jae.labels.unknown`; their names
 are importable from here as well.
 """
 
@@ -32,21 +32,21 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .fit_cells import new_cell_scale, scaled_new, scaled_rows
-from .io.features import by_cell_names
-from .model.calibration import UNKNOWN_QUANTILE, LabelCalibration
-from .model.linear import LinearClassifier
-from .model.readout import softmax
-from .storage import cell_names, checked_key, in_data_order, store_obs
-from .embedding_inputs import files_h5mu
+from ..query.fit_cells import new_cell_scale, scaled_new, scaled_rows
+from ..io.features import by_cell_names
+from ..model.calibration import UNKNOWN_QUANTILE, LabelCalibration
+from ..model.linear import LinearClassifier
+from ..model.readout import softmax
+from ..storage import cell_names, checked_key, in_data_order, store_obs
+from ..evaluation.inputs import files_h5mu
 from .embedding_record import check_record, embedding_cells, embedding_table, given_observed
-from .model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, unvoted
+from ..model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, unvoted
 from .heldout_alone import alone_thresholds, placed_alone
-from ._words import first_names
-# the vote and mixture (labels_vote.py) and the unknown call (labels_unknown.py), kept importable from here
-from .labels_vote import _head_probabilities, _knn_distance, _linear, _mixed, vote
-from .labels_unknown import (SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, _head_call, _unknown_call, other_cells,
-                             smooth_over_cells, unknown_scores, unsure_types)
+from .._words import first_names
+# the vote and mixture (labels/vote.py) and the unknown call (labels/unknown.py), kept importable from here
+from .vote import _head_probabilities, _knn_distance, _linear, _mixed, vote
+from .unknown import (SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, _head_call, _unknown_call, other_cells,
+                      smooth_over_cells, unknown_scores, unsure_types)
 
 __all__ = ["predict_cell_type", "check_not_measurement", "label_categories", "obs_labels",
            "fit_calibration", "calibrate", "recalibrate", "vote", "unknown_scores", "UNKNOWN_SCORE", "SMOOTH_K",
@@ -74,10 +74,10 @@ def unlabelled_placeholders(values) -> tuple[list[str], int]:
 
 def check_not_measurement(labels: pd.Series, key: str | None, fix: str = "cell_type_key=<column>") -> None:
     """Refuse cell-type ``labels`` that are continuous numbers: a float column of more than
-    :data:`jae.evaluation_checks.MAX_FLOAT_TYPES` distinct values, not all whole (a pseudotime, a QC metric), read as
+    :data:`jae.evaluation.checks.MAX_FLOAT_TYPES` distinct values, not all whole (a pseudotime, a QC metric), read as
     cell types by jae.evaluate's rule, which refuses the same column. fit learnt each value as a type of its own (BMMC
     CITE's pseudotime_order_GEX: 105 one-cell types). ``fix``: the argument that names another column."""
-    from .evaluation_checks import MAX_FLOAT_TYPES
+    from ..evaluation.checks import MAX_FLOAT_TYPES
 
     if not pd.api.types.is_float_dtype(labels.dtype):
         return
@@ -314,7 +314,7 @@ def predict_cell_type(
     plain = None  # mapped or new cells as the unknown call reads them, when that differs (_call_inputs)
     if embedding is None:
         X, cells, batch, observed, new = model._features(data, layer=layer)
-        scaled = scaled_new(model, X, new, batch)  # new cells on the fit's cells' scale (jae.fit_cells)
+        scaled = scaled_new(model, X, new, batch)  # new cells on the fit's cells' scale (jae.query.fit_cells)
         if batch is not None or scaled is not X:  # a mapped model's batches, new cells: the call reads them as they are
             plain = _call_inputs(model, data, X, cells, batch, new_scaled=scaled is not X)
             X = scaled if batch is None else model.adapter.apply(scaled, batch)
@@ -323,7 +323,7 @@ def predict_cell_type(
         embedding = model._store(data, model._readout(X, Z), cells, None, pad=False)  # (cells read: no NaN rows)
         observed = in_data_order(data, observed, cells)[0]  # in the embedding's (the data's) order of the cells
     else:
-        from .io.plan import _as_files
+        from ..io.plan import _as_files
 
         # a path: its files, which name the cells (the labels' index; the embedding's rows are checked against them)
         source = data if data is None or cell_names(data) is not None else _as_files(data, None, rna_only=True,
@@ -337,7 +337,7 @@ def predict_cell_type(
             # unwarned: the embedding's making said it
             batch = None if adapter is None else adapter.batch_column(source, layer=layer)
             if keeps or adapter.scales(batch):  # the call's features: computed only when a cell may be scaled
-                from .query import query_features
+                from ..query.features import query_features
 
                 X, f_cells, f_observed, fitted = query_features(model, source, layer=layer)
                 X = _as_embedded(model, X, f_cells, f_observed, observed, cell_names(source))
@@ -393,7 +393,7 @@ def _cells_read(data, embedding):
     names = cell_names(data) if hasattr(data, "mod") or isinstance(data, Mapping) else None
     if names is None:
         return data, embedding
-    from .io.cell_obs import _read_cells
+    from ..io.cell_obs import _read_cells
 
     read = _read_cells(data, pd.DataFrame(index=names)).index
     if len(read) == len(names):
@@ -415,7 +415,7 @@ def _as_embedded(model, X: np.ndarray, cells, observed: np.ndarray, embedded: np
     want = pd.DataFrame(embedded, index=pd.Index(names)).reindex(cells).to_numpy(dtype=bool)
     if np.array_equal(want, observed) or not (observed | ~want).all():  # (only a modality the cells have is dropped)
         return X
-    from .query import fill_missing_blocks
+    from ..query.features import fill_missing_blocks
 
     return fill_missing_blocks(model, np.array(X, dtype=np.float32, copy=True), want)
 
@@ -424,8 +424,8 @@ def _call_inputs(model, data, X: np.ndarray, cells, batch, *, new_scaled: bool =
                  ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(cell-type logits, embedding)`` of ``data``'s cells (features ``X`` of ``cells``, in the data's order) with
     a mapped model's batches shifted as trained on their features as they are, and new cells (``new_scaled``: some
-    are divided in the embedding, :mod:`jae.fit_cells`) as they are, neither divided by the held-out scale
-    (:class:`jae.query_adapter.QueryAdapter`): what the unknown call reads, its thresholds having been set on held-out
+    are divided in the embedding, :mod:`jae.query.fit_cells`) as they are, neither divided by the held-out scale
+    (:class:`jae.mapping.adapter.QueryAdapter`): what the unknown call reads, its thresholds having been set on held-out
     reference cells whose features were not divided either (dividing costs the call's AUROC, 0.862 -> 0.832 on the
     leave-one-type-out protocol, ``unknown_selection.md`` session 40). None when it would be the embedding itself."""
     mapped = batch is not None and model.adapter.scales(batch)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._words import count
-from .io.paths import user_path
+from .._words import count
+from ..io.paths import user_path
 
 __all__ = ["as_array", "read_embedding", "frame_embedding", "obsm_embedding", "stored_obsm_keys", "files_h5mu"]
 
@@ -39,7 +39,7 @@ def read_embedding(
     -------
     ``(label, embedding)``: ``name``, else the file's ``uns['method_id']``, else its name; ``(n_cells, n_dims)``.
     """
-    from .io import read_h5ad
+    from ..io import read_h5ad
 
     path = user_path(path)
     _refuse_other_formats(path)
@@ -204,7 +204,7 @@ def _is_file_name(value: str) -> bool:
 
 def _is_files(data) -> bool:
     """Whether ``data`` is opened lazily: paired (:class:`jae.io.PairedFiles`), mosaic or RNA-only files on disk."""
-    from .io.paired_files import FilesOnDisk
+    from ..io.paired_files import FilesOnDisk
 
     return isinstance(data, FilesOnDisk)
 

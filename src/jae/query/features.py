@@ -25,7 +25,7 @@ Both need the reference cells' feature moments that :meth:`jae.JAE.fit` keeps (`
 before them embed only data with the reference's features in both modalities.
 
 This module finds the data's modalities and cells (in memory or on disk) and reads their counts; the features are
-computed from them by :mod:`jae.query_transform` (:class:`QueryFeatures`, :func:`fill_missing_blocks`, importable
+computed from them by :mod:`jae.query.transform` (:class:`QueryFeatures`, :func:`fill_missing_blocks`, importable
 from here as well).
 """
 
@@ -41,12 +41,12 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
-from .io.features import examples, gene_symbols, unique_cells
-from .io.mosaic import get_mosaic, is_mosaic
-from .io.validate import mosaic_counts
-# the features computed from the counts (query_transform.py), kept importable from here
-from .query_transform import QueryFeatures, _transform, fill_missing_blocks
-from .storage import in_data_order
+from ..io.features import examples, gene_symbols, unique_cells
+from ..io.mosaic import get_mosaic, is_mosaic
+from ..io.validate import mosaic_counts
+# the features computed from the counts (query/transform.py), kept importable from here
+from .transform import QueryFeatures, _transform, fill_missing_blocks
+from ..storage import in_data_order
 
 __all__ = ["QueryFeatures", "query_features", "features_kept", "fill_missing_blocks", "measured"]
 
@@ -61,7 +61,7 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     (:func:`jae.io.open_competition` / :func:`jae.io.open_h5mu` / :func:`jae.io.open_rna`, streamed in row blocks,
     each block checked to hold raw counts). Within :func:`features_kept`, the features of its data are computed once.
     """
-    from .io.plan import _as_files, plan_input
+    from ..io.plan import _as_files, plan_input
 
     model._require_fitted()
     files = _as_files(data, None, rna_only=True, layer=layer)
@@ -104,8 +104,8 @@ def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
     rna, other = (mods[n] if n is not None else None for n in names)
     if rna is not None and other is not None and not is_mosaic({n: mods[n] for n in names}, modalities=names,
                                                                 layer=layer):
-        from .io.cell_obs import agreeing_columns, columns_taken_elsewhere
-        from .io.paired import get_paired
+        from ..io.cell_obs import agreeing_columns, columns_taken_elsewhere
+        from ..io.paired import get_paired
 
         with columns_taken_elsewhere(agreeing_columns()):  # the counts only: batches are read from the data's obs
             paired = get_paired({n: mods[n] for n in names}, modalities=names, layer=layer)
@@ -132,8 +132,8 @@ def _modalities(data, *, layer: str | None) -> dict:
     """``{name: AnnData}`` of ``data`` (:func:`jae.io.single.modalities_of`), except that one AnnData holding a single
     modality is that modality alone: the RNA (cells to embed or map from RNA), or the kind its ``var['feature_types']``
     names (``mdata['atac']`` given alone)."""
-    from .io.raw import resolve_raw
-    from .io.single import _loaded, alone_name, modalities_of, split_anndata, unique_split
+    from ..io.raw import resolve_raw
+    from ..io.single import _loaded, alone_name, modalities_of, split_anndata, unique_split
 
     if isinstance(data, ad.AnnData):  # one opened backed with its counts in .X / .raw, on disk: read into memory
         return unique_split(split_anndata(data, layer=layer), data) or {
@@ -144,7 +144,7 @@ def _modalities(data, *, layer: str | None) -> dict:
 def _pick(model, mods: dict) -> tuple[str, str | None]:
     """The data's names of the model's RNA and second modality (None when the data lacks the second); modalities of
     hashtags (:func:`jae.io.modality.hashtag_modalities`) are none of them unless the model names one so."""
-    from .io.modality import detect_kind, hashtag_modalities, held_types, kind_from_names, log_set_aside
+    from ..io.modality import detect_kind, hashtag_modalities, held_types, kind_from_names, log_set_aside
 
     hashtags = [n for n in hashtag_modalities(mods, held_types(mods))
                 if n not in model.modality_names]
@@ -212,8 +212,8 @@ def _cell_order(data, names: pd.Index) -> pd.Index:
 def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
     """Cells of which some lack a modality: both modalities read over the union of their cells
     (:func:`jae.io.mosaic.get_mosaic`), or the one modality the data has."""
-    from .io.paired import _as_csr, _matrix
-    from .io.mosaic import validate_alone
+    from ..io.paired import _as_csr, _matrix
+    from ..io.mosaic import validate_alone
 
     if rna is not None and other is not None:
         m = get_mosaic({n: mods for n, mods in zip(names, (rna, other))}, modalities=names, layer=layer)
@@ -245,8 +245,8 @@ def _in_either(data, m) -> pd.Index | None:
     fit refuses them, when some cell has neither of the model's modalities measured (rows of NaN in both): the
     model's two modalities are read as a dict (:func:`get_mosaic` then has no global cells), so such a cell was
     dropped from the result without a word."""
-    from .io.cell_obs import _read_cells
-    from .io.mosaic import mosaic_union
+    from ..io.cell_obs import _read_cells
+    from ..io.mosaic import mosaic_union
 
     target = getattr(data, "obs_names", None)
     if target is not None:  # cells only hashtags hold, not read: NaN rows of the embedding (jae.storage.in_data_order)
@@ -296,8 +296,8 @@ def _from_files(model, files, data) -> QueryFeatures:
     """Features of data on disk (:class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles` or :class:`jae.io.RnaFiles`),
     each modality's counts read in row blocks; mosaic rows are placed among the union of the cells by
     :meth:`~jae.io.MosaicFiles.positions`, and RNA alone is a mosaic whose second modality every cell lacks."""
-    from .io.mosaic_files import MosaicFiles
-    from .io.rna_files import RnaFiles
+    from ..io.mosaic_files import MosaicFiles
+    from ..io.rna_files import RnaFiles
 
     rna_only = isinstance(files, RnaFiles)
     if files.kinds != model.preprocessor.kinds[:len(files.kinds)]:
@@ -341,7 +341,7 @@ class _CheckedCounts:
         self.modality = name if paired else None
 
     def blocks(self, block_rows: int, *, start: int = 0, **kwargs):
-        from .io.validate import counts_hint, validate_counts
+        from ..io.validate import counts_hint, validate_counts
 
         pos = start
         for block in self.source.blocks(block_rows, start=start, **kwargs):
@@ -351,7 +351,7 @@ class _CheckedCounts:
             yield block
 
     def read(self):
-        from .io.validate import counts_hint, validate_counts
+        from ..io.validate import counts_hint, validate_counts
 
         X = self.source.read() if hasattr(self.source, "read") else self.source.X  # (InMemoryCounts: a CSC file)
         validate_counts(X, name=f"modality {self.name!r}", modality=self.modality, kind=self.kind,
@@ -364,7 +364,7 @@ def measured(model, data, *, layer: str | None = "counts") -> np.ndarray | None:
     embeddings and labels come); None when every cell has both, or for no data. Told without reading counts, except
     for mosaic data in memory: by :func:`jae.io.mosaic.get_mosaic` (:func:`query_features` within :func:`features_kept`,
     where the features are computed once anyway)."""
-    from .io.plan import _as_files
+    from ..io.plan import _as_files
 
     if data is None:
         return None

@@ -18,8 +18,8 @@ def _refuse(need: int, what: str, fix, per_row: int = 1, freed: int = 0) -> None
     (:func:`jae.io.plan.available_memory`; nothing is refused when that is unknown) and the ``freed`` bytes released
     before it is made. ``fix``: text, or a function of the number of rows of ``per_row`` bytes that fit (at least 1)
     giving it."""
-    from .io.chunked import format_bytes
-    from .io.plan import available_memory
+    from ..io.chunked import format_bytes
+    from ..io.plan import available_memory
 
     available = available_memory()
     available = None if available is None else available + int(freed)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model.linear import LinearClassifier
-from .model.readout import softmax
-from .model.voters import K_VOTE, mixture, nearest
+from ..model.linear import LinearClassifier
+from ..model.readout import softmax
+from ..model.voters import K_VOTE, mixture, nearest
 
 
 def vote(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None) -> np.ndarray | None:

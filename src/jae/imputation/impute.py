@@ -17,7 +17,7 @@ by their centred log-ratio, :func:`jae.preprocess.normalize.clr`, in that scale)
 An SVD modality is predicted as its ``n_svd`` coordinates mapped back through the basis (``coords @ components``),
 so every feature gets a value: a smooth, low-rank estimate, not counts, which can fall below 0 (said in
 ``uns['jae_imputed']['values']``). The input data is never changed. Cells that are not the fit's own are read as
-they are, not divided by the held-out scale as ``embed`` reads them (:mod:`jae.fit_cells`): divided, the decoder's
+they are, not divided by the held-out scale as ``embed`` reads them (:mod:`jae.query.fit_cells`): divided, the decoder's
 error on new cells rose on every shared set (``benchmarks/results/impute_new_cells.md``).
 """
 
@@ -68,12 +68,12 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     import anndata as ad
     from mudata import MuData
 
-    from .io.paired import cell_obs
-    from .query import query_features
+    from ..io.paired import cell_obs
+    from ..query.features import query_features
 
-    from .joint import JAE
+    from ..joint import JAE
 
-    from ._flags import check_layer
+    from .._flags import check_layer
 
     if method not in IMPUTE_METHODS:
         raise ValueError(f"method={method!r}; pass one of {list(IMPUTE_METHODS)}")
@@ -92,7 +92,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     if modality is not None:  # a misspelt name: said before the features are computed
         modality = check_modality_name(model, modality)
     if method == "decoder" and model.adapter is not None:  # a mapped model shifts cells by their batch: cells
-        from .io.plan import opened  # without one are refused before their counts are read, as jae embed does;
+        from ..io.plan import opened  # without one are refused before their counts are read, as jae embed does;
         # reference cells shifted as a mapped batch, and cells of batches not mapped, said as embed says them
         model.adapter.batch_column(opened(data, layer=layer), model.batches, getattr(model, "batch_key", None))
     target = names[1] if modality is None else modality
@@ -102,7 +102,7 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     i = modality_to_impute(model, observed, modality, nothing_fix=(
         f"to predict {target!r} from {source!r} for these cells, pass {source!r} alone"
         f"{_alone(model, data, source, layer)}") if observed.all() else None)
-    from .imputation_memory import check_prediction_memory
+    from .memory import check_prediction_memory
 
     check_prediction_memory(model, observed, i, fix=lambda n: (  # before the network's work
         f"impute the cells in parts of at most {n:,} cells lacking it, each written to its own file (e.g. "
@@ -120,13 +120,13 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
     values = np.asarray(values, dtype=np.float32)
     if basis is None:
         np.clip(values, 0.0, None, out=values)  # normalised protein values are never negative
-    from .io.plan import opened
+    from ..io.plan import opened
 
     data = opened(data, layer=layer)  # a file: its cells' annotations read from it opened (not its counts)
     obs = cell_obs(data, pulled=False)  # as fit reads them, without MuData's 'rna:batch' copies of 'batch'
     obs = pd.DataFrame(index=cells[rows]) if obs is None else obs.reindex(cells[rows]).copy()
     obs["jae_imputed"] = True
-    from .imputation_var import imputed_var
+    from .var import imputed_var
 
     out = ad.AnnData(X=values, obs=obs, var=imputed_var(model, data, i, layer=layer))
     out.uns["jae_imputed"] = {
@@ -151,13 +151,13 @@ def _alone(model, data, source: str, layer: str | None = "counts") -> str:
     ``layer`` other than the default is passed on in each call shown (else the AnnData read had no layer 'counts')."""
     import anndata as ad
 
-    from .io.modality import MOD_NAMES
-    from .io.paired_files import FilesOnDisk
-    from .query import _modalities, _pick
+    from ..io.modality import MOD_NAMES
+    from ..io.paired_files import FilesOnDisk
+    from ..query.features import _modalities, _pick
 
     index = list(model.modality_names).index(source)
     arg = "" if layer == "counts" else f", layer={layer!r}"  # where the counts are, for split_anndata and impute
-    from .io.plan import opened
+    from ..io.plan import opened
 
     data = opened(data, layer=layer)  # a file: its modality read from it (the user has no mdata), as impute read it
     if isinstance(data, FilesOnDisk) and index < len(data.counts):
@@ -257,7 +257,7 @@ def check_modality_name(model, modality: str, *, arg: str = "modality") -> str:
     ``'protein'`` for a model's ``'prot'``: files read by jae name their modalities by kind, ``rna`` / ``atac`` /
     ``prot``, so a model fitted on a file calls ``'prot'`` what the file calls ``'adt'``); refuses any other,
     listing the model's names."""
-    from .io.modality import _ALIASES
+    from ..io.modality import _ALIASES
 
     names = list(model.modality_names)
     if modality in names:
@@ -279,8 +279,8 @@ def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None,
     one line naming the fix, ``impute_out``."""
     import h5py
 
-    from .io.h5mu_files import read_h5mu_parts
-    from .io.rna_files import h5mu_rna_alone
+    from ..io.h5mu_files import read_h5mu_parts
+    from ..io.rna_files import h5mu_rna_alone
 
     if index == 1 and h5mu_rna_alone(path, rna=rna, other=other) is not None:
         with h5py.File(path, "r") as f:
@@ -302,12 +302,12 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
     ``modality`` ``mdata`` lacks (or holding no cell) is added, holding the imputed cells with the prediction as its only matrix (no
     ``.X``: nothing in it is a count). An existing ``layers[key]`` is replaced when it holds an earlier prediction
     (its ``uns[key]`` record) or is named ``'jae...'``, and refused otherwise (e.g. ``key='counts'``: the raw counts).
-    A layer larger than the memory available is refused in one line (:func:`jae.imputation_memory.check_layer_memory`):
+    A layer larger than the memory available is refused in one line (:func:`jae.imputation.memory.check_layer_memory`):
     write ``imputed``, the cells lacking the modality alone, to its own file instead. A view (``mdata[cells]``) becomes
     an object of its own holding the layer, the MuData it views unchanged, as :meth:`jae.JAE.embed` stores results."""
     import anndata as ad
-    from .io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
-    from .storage import _own
+    from ..io.readers import _quiet_mudata  # no 'rna:depth' copies of the modalities' obs columns pulled into obs
+    from ..storage import _own
 
     if not isinstance(imputed, ad.AnnData) or not isinstance(imputed.uns.get("jae_imputed"), dict):
         raise ValueError("imputed must be jae.impute's AnnData, whose uns['jae_imputed'] records what was predicted "
@@ -353,7 +353,7 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                          f"mdata[{modality!r}].layers[{key!r}])")
     if key in adata.layers:
         logger.info("mdata[%r].layers[%r] held an earlier prediction; it is replaced", modality, key)
-    from .imputation_memory import check_layer_memory, place
+    from .memory import check_layer_memory, place
 
     earlier = adata.layers[key] if key in adata.layers else None  # replaced: released before the layer is made
     check_layer_memory(adata.n_obs, adata.n_vars, modality, freed=getattr(earlier, "nbytes", 0), fix=(
@@ -367,7 +367,7 @@ def add_imputed_layer(mdata, imputed, modality: str, key: str = "jae_imputed") -
                          "FILE)), or add those cells to the modality as rows of NaN")
     cols = adata.var_names.get_indexer(imputed.var_names)
     if (cols < 0).any():  # peaks named with other separators (chr1:100-200 for chr1-100-200), as embed matches them
-        from .io.features import _by_interval
+        from ..io.features import _by_interval
 
         cols = _by_interval(adata.var_names.astype(str), imputed.var_names.astype(str), cols,
                             name=f"modality {modality!r}", reference="the prediction")
@@ -403,7 +403,7 @@ def _refuse_repeats(index: pd.Index, holder: str, axis: str) -> None:
 
 def _same_kind(mdata, kind: str | None) -> str | None:
     """The name of ``mdata``'s modality of ``kind`` (``var['feature_types']``, else its name) holding cells, if any."""
-    from .io.modality import detect_kind
+    from ..io.modality import detect_kind
 
     for name, adata in mdata.mod.items():
         try:
@@ -418,8 +418,8 @@ def _decoder_batches(model, data, cells: pd.Index, *, layer: str | None = "count
     """For a model whose decoder takes the batch (``decoder_batch=True``): each of ``cells``' batch code among the
     model's (-1, the decoder's zeros, for a batch it was not fitted on or a cell without one), read from the column
     the model was fitted with; None (zeros for every cell) when the data lacks it, or for other models."""
-    from ._words import first_names
-    from .io.paired import batch_column, cell_obs, get_annotation
+    from .._words import first_names
+    from ..io.paired import batch_column, cell_obs, get_annotation
 
     if not model.network.n_condition:
         return None
@@ -427,7 +427,7 @@ def _decoder_batches(model, data, cells: pd.Index, *, layer: str | None = "count
     if not key and list(getattr(model, "batches", [])) == ["all"]:  # fitted with batch_key=None: one batch
         return np.zeros(len(cells), dtype=np.int64)
     key = key or "batch"  # a model saved before jae kept fit's column: the default, as decoder_batch_key reads
-    from .io.plan import opened
+    from ..io.plan import opened
 
     data = opened(data, layer=layer)  # a path: opened as impute opened it
     with batch_column(key):
@@ -441,7 +441,7 @@ def _decoder_batches(model, data, cells: pd.Index, *, layer: str | None = "count
     codes[labels.isna().to_numpy()] = -1
     if (codes < 0).any():  # not silent: their prediction is the decoder's for no batch
         new = pd.unique(labels[(codes < 0) & labels.notna().to_numpy()].astype(str))
-        from .query_batches import warn_numeric_twins  # '0.0' for a fitted '0' (a float column): said
+        from ..mapping.batches import warn_numeric_twins  # '0.0' for a fitted '0' (a float column): said
 
         warn_numeric_twins(new, model.batches, key, what="the decoder gets no batch (zeros) for their cells")
         logger.info("%d of %d cells are of a batch this model's decoder was not fitted with (%s) or have no obs[%r]: "
@@ -455,7 +455,7 @@ def _decoded(model, data, X: np.ndarray, cells: pd.Index, rows: np.ndarray, *, l
              ) -> np.ndarray:
     """The network's reconstruction of the input of the cells ``rows`` (mapped batches shifted as for embed; a
     decoder taking the batch gets each cell's, :func:`_decoder_batches`)."""
-    from .train.trainer import _condition
+    from ..train.trainer import _condition
 
     Xr = X[rows]
     if model.adapter is not None:

@@ -1,6 +1,6 @@
 """Query cells' input features computed (:mod:`jae.query`): the preprocessing's own path for the model's features
 in both modalities, else each modality's block from the features present (an SVD block re-solved, missing protein
-columns regressed: :mod:`jae.query_partial`), and the block of a modality a cell lacks regressed on its other block
+columns regressed: :mod:`jae.query.partial`), and the block of a modality a cell lacks regressed on its other block
 (:func:`fill_missing_blocks`). :mod:`jae.query` finds the data's modalities and cells and hands their counts here."""
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 
 from .fit_cells import SeenCounts
-from .io.features import FeatureOverlap, feature_overlap
-from .query_alone import other_alone
-from .query_partial import svd_partial, values_partial
+from ..io.features import FeatureOverlap, feature_overlap
+from .alone import other_alone
+from .partial import svd_partial, values_partial
 
 
 class QueryFeatures(NamedTuple):
     """``X``: ``(n_cells, n_input)`` float32 input features; ``cells``: their names; ``observed``:
     ``(n_cells, n_modalities)`` bool, whether each cell has each modality (False: its columns were imputed);
-    ``fitted``: ``(n_cells,)`` bool, whether each cell is one of the model's fitted cells (:mod:`jae.fit_cells`;
+    ``fitted``: ``(n_cells,)`` bool, whether each cell is one of the model's fitted cells (:mod:`jae.query.fit_cells`;
     None when the model keeps none)."""
 
     X: np.ndarray
@@ -41,8 +41,9 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     exact = full and all(pd.Index(v).astype(str).equals(e) for v, e in zip(var_names, pre.var_names))
     keeps = getattr(model, "fit_cells", None) is not None and counts[0] is not None
     if exact:  # the preprocessing's own path: paired cells embed exactly as they always did
-        from .preprocess.pipeline import transform_blocks  # the counts were checked: not again (Preprocessor.transform)
-        seen = SeenCounts(counts[0]) if keeps else None  # fitted cells told in the same pass (jae.fit_cells)
+        # the counts were checked: not again (Preprocessor.transform)
+        from ..preprocess.pipeline import transform_blocks
+        seen = SeenCounts(counts[0]) if keeps else None  # fitted cells told in the same pass (jae.query.fit_cells)
         X = transform_blocks(pre, [seen or counts[0], *counts[1:]], var_names=var_names, names=names)[0]
         return QueryFeatures(X, cells, observed, None if seen is None else seen.fitted(model))
     with_rna = var_names[0] is not None
@@ -80,9 +81,9 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
 
 
 def _fitted(model, seen: SeenCounts | None, observed: np.ndarray, rows) -> np.ndarray | None:
-    """Which cells are the model's fitted cells (:func:`jae.fit_cells.is_fitted`): cells with the model's every gene
-    (in any order), told by their RNA counts as they were read (``seen``); cells without RNA, or data lacking some of
-    its genes (``seen`` None), are new."""
+    """Which cells are the model's fitted cells (:func:`jae.query.fit_cells.is_fitted`): cells with the model's every
+    gene (in any order), told by their RNA counts as they were read (``seen``); cells without RNA, or data lacking some
+    of its genes (``seen`` None), are new."""
     if getattr(model, "fit_cells", None) is None:
         return None
     fitted = np.zeros(len(observed), bool)
@@ -135,8 +136,8 @@ def _block(model, i: int, counts, overlap: FeatureOverlap, blocks, rna_X: np.nda
     """Modality ``i``'s columns from its counts, the missing features re-solved (``rna_X``: the same cells' RNA
     columns, which missing protein columns are regressed on; None for cells without RNA: the present proteins
     alone)."""
-    from .io.chunked import InMemoryCounts
-    from .preprocess.pipeline import BLOCK_ROWS
+    from ..io.chunked import InMemoryCounts
+    from ..preprocess.pipeline import BLOCK_ROWS
 
     pre = model.preprocessor
     source = counts if hasattr(counts, "blocks") else InMemoryCounts(counts)

@@ -31,7 +31,7 @@ def other_alone(model, var_names):
 
 
 def _refuse(model, var_names) -> None:
-    from .io.features import MIN_FEATURE_FRACTION, feature_overlap
+    from ..io.features import MIN_FEATURE_FRACTION, feature_overlap
 
     pre, name = model.preprocessor, model.modality_names[1]
     other = pd.Index(pre.var_names[1]).astype(str)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .query_batches import batch_names
+from .batches import batch_names
 
 __all__ = ["QueryAdapter", "held_out_scale_of"]
 
@@ -76,9 +76,9 @@ class QueryAdapter:
         Given also the column the reference was fitted with (``reference_key``), when it is not this adapter's
         column, a cell is the reference's by its batch there (:func:`_reference_cells`). ``layer``: where the counts of
         data given as a path are (its file opened as the calling method opens it, for its obs)."""
-        from .io.cell_obs import cell_obs_of
-        from .io.paired import check_batches, get_annotation
-        from .io.plan import opened
+        from ..io.cell_obs import cell_obs_of
+        from ..io.paired import check_batches, get_annotation
+        from ..io.plan import opened
 
         # as fit: a modality's own columns too (a second competition file's); a path: its file's obs
         obs = cell_obs_of(opened(data, layer=layer), [self.batch_key, reference_key])
@@ -147,7 +147,7 @@ class QueryAdapter:
     def shifted(self, batch) -> np.ndarray:
         """``(n_cells,)`` bool: the cells of ``batch`` (each cell's batch) whose batch has a shift of its own, which
         :meth:`apply` reads them with; a batch mapped with ``epochs=0`` has none (its cells are read as the reference
-        model reads new cells, :func:`jae.fit_cells.scaled_rows`)."""
+        model reads new cells, :func:`jae.query.fit_cells.scaled_rows`)."""
         own = [str(b) for b, s in zip(self.batches, self.shift) if np.any(s != 0)]
         return np.isin(np.asarray(batch).astype(str), own)
 
