@@ -38,7 +38,7 @@ import jae
 from _quality_data import SIMULATED, check_sets, load_set, load_simulated
 from _quality_score import Scorer
 from jae.config import JAEConfig
-from jae.imputation.impute import _decoded
+from jae.imputation.run import _decoded
 from jae.query import query_features
 
 log = logging.getLogger("unsupervised_stop")

@@ -54,7 +54,7 @@ def test_a_decoder_taking_the_batch_gets_each_cells_batch(fitted, caplog):
     assert np.allclose(part.X, _by_hand(model, rna, onehot), atol=1e-6)
     # data without the model's batch column: zeros for every cell, said in a log line
     del rna.obs["batch"]
-    with caplog.at_level(logging.INFO, logger="jae.imputation.impute"):
+    with caplog.at_level(logging.INFO, logger="jae.imputation.run"):
         bare = impute(model, rna, modality="prot")
     assert np.allclose(bare.X, zeros, atol=1e-6)
     assert "the data has no obs['batch']" in caplog.text

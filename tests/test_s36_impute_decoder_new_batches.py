@@ -16,12 +16,12 @@ def test_cells_of_batches_the_decoder_was_not_fitted_with_are_named_in_a_log_lin
     model = JAE(JAEConfig(max_epochs=1, n_svd=8, decoder_batch=True), seed=0, device="cpu").fit(ref, progress_bar=False)
     rna = ref["rna"][:60].copy()
     rna.obs = ref.obs.iloc[:60].copy()
-    with caplog.at_level(logging.INFO, logger="jae.imputation.impute"):
+    with caplog.at_level(logging.INFO, logger="jae.imputation.run"):
         seen = jae.impute(model, rna)
     assert "not fitted with" not in caplog.text  # the reference's own batches: nothing to say
     caplog.clear()
     rna.obs["batch"] = ["new" + str(b) for b in rna.obs["batch"]]
-    with caplog.at_level(logging.INFO, logger="jae.imputation.impute"):
+    with caplog.at_level(logging.INFO, logger="jae.imputation.run"):
         new = jae.impute(model, rna)
     line = [r.getMessage() for r in caplog.records if "not fitted with" in r.getMessage()]
     assert len(line) == 1 and line[0].startswith("60 of 60 cells") and "news1d1" in line[0], caplog.text

@@ -8,7 +8,6 @@ before, bit for bit."""
 from __future__ import annotations
 
 import logging
-import sys
 
 import mudata as md
 import numpy as np
@@ -44,7 +43,7 @@ def _no_network(monkeypatch) -> None:
 
     monkeypatch.setattr(JAE, "finetune", never)
     monkeypatch.setattr(JAE, "embed", never)
-    monkeypatch.setattr(sys.modules["jae.imputation.impute"], "_decoded", never)  # jae.imputation.impute: the function
+    monkeypatch.setattr("jae.imputation.run._decoded", never)
 
 
 def test_jae_impute_refuses_a_prediction_larger_than_the_memory_available(setup, monkeypatch):

@@ -44,7 +44,7 @@ def test_an_earlier_prediction_is_replaced(setup, caplog):
     mdata = make_mudata({"rna": q["rna"].copy(), "prot": q["prot"].copy()})
     add_imputed_layer(mdata, imputed, "prot")
     first = mdata["prot"].layers["jae_imputed"].copy()
-    with caplog.at_level(logging.INFO, logger="jae.imputation.impute"):
+    with caplog.at_level(logging.INFO, logger="jae.imputation.run"):
         add_imputed_layer(mdata, imputed, "prot")
     assert "held an earlier prediction; it is replaced" in caplog.text
     np.testing.assert_array_equal(mdata["prot"].layers["jae_imputed"], first)

@@ -52,12 +52,12 @@ def test_map_querys_refusal_says_how_many_known_batches_the_query_holds():
 
 
 def test_imputes_note_says_how_many_batches_the_decoder_was_not_fitted_with(caplog):
-    from jae.imputation.impute import _decoder_batches
+    from jae.imputation.run import _decoder_batches
 
     model = SimpleNamespace(network=SimpleNamespace(n_condition=2), batch_key="batch", batches=["r0", "r1"],
                             _batch_codes=lambda labels: np.where(labels.isin(["r0", "r1"]), 0, -1))
     data = _cells([f"new{i}" for i in range(7)] + ["r0"])
-    with caplog.at_level(logging.INFO, logger="jae.imputation.impute"):
+    with caplog.at_level(logging.INFO, logger="jae.imputation.run"):
         codes = _decoder_batches(model, data, data.obs_names)
     assert list(codes) == [-1] * 7 + [0]
     assert "(new0, new1, new2, new3, new4, ... (7 in all)) or have no obs['batch']" in caplog.text, caplog.text

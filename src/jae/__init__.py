@@ -18,7 +18,7 @@ from .datasets import simulate  # noqa: E402
 from .evaluation.run import evaluate  # noqa: E402
 from .io import read_competition, read_h5mu, read_10x_h5  # noqa: E402
 from .joint import JAE  # noqa: E402
-from .imputation.impute import impute  # noqa: E402
+from .imputation.run import impute  # noqa: E402
 from .preprocess import Preprocessor  # noqa: E402
 from .workflows import embed_files, evaluate_files, fit_files, map_files, predict_files, run_demo  # noqa: E402
 from .prediction import ModalityPredictor, PredictConfig, predict  # noqa: E402

@@ -24,7 +24,7 @@ Data on disk (:class:`jae.io.MosaicFiles`, an ``.h5mu`` whose modalities hold di
 the memory budget takes the same steps with each modality's counts read in row blocks, as paired files are.
 
 After the fit, ``model.moments`` holds the reference paired cells' moments (what query imputation uses), and
-:func:`jae.imputation.impute` predicts a missing modality on request.
+:func:`jae.impute` predicts a missing modality on request.
 """
 
 from __future__ import annotations

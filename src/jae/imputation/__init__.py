@@ -1,16 +1,13 @@
 """Imputation: a modality the cells lack predicted on request (:func:`jae.impute`).
 
-- :mod:`~jae.imputation.impute`: :func:`impute` and the imputed layer a MuData gets (:func:`add_imputed_layer`);
+- :mod:`~jae.imputation.run`: :func:`impute` and the imputed layer a MuData gets (:func:`add_imputed_layer`);
 - :mod:`~jae.imputation.memory`: a prediction or imputed layer larger than the memory available refused;
 - :mod:`~jae.imputation.var`: the imputed modality's var (feature names, the data's own columns where it has them).
-
-``jae.imputation.impute`` is the function (as ``jae.impute``); its module is ``sys.modules["jae.imputation.impute"]``
-(``from jae.imputation.impute import ...`` reads it).
 """
 
 from __future__ import annotations
 
-from .impute import (IMPUTE_METHODS, add_imputed_layer, check_modality_name, check_moments, impute, layer_modality,
+from .run import (IMPUTE_METHODS, add_imputed_layer, check_modality_name, check_moments, impute, layer_modality,
                      modality_to_impute)
 
 __all__ = ["IMPUTE_METHODS", "add_imputed_layer", "check_modality_name", "check_moments", "impute", "layer_modality",

@@ -359,7 +359,7 @@ def imputed_layer(layout: dict, imputed, modality: str, key: str = "jae_imputed"
     (its cells and features, by name; the same refusals), its counts unread."""
     from types import SimpleNamespace
 
-    from ..imputation.impute import add_imputed_layer
+    from ..imputation.run import add_imputed_layer
 
     rows = ad.AnnData(obs=pd.DataFrame(index=layout["obs_names"]), var=pd.DataFrame(index=layout["var_names"]))
     add_imputed_layer(SimpleNamespace(mod={modality: rows}), imputed, modality, key=key)

@@ -18,7 +18,7 @@ alone is less sure of it, or when it lies farther from every type centroid, on a
 nearest neighbours among the cells predicted with it (:func:`smooth_over_cells`), than all but 5% of the held-out
 reference cells (:data:`UNKNOWN_SCORE`, chosen by leaving one type out inside references). Models saved without voters (format 2) give the head alone. Everything
 is fitted at the end of :meth:`jae.JAE.fit_transformed` by :func:`fit_calibration` (:func:`calibrate` after a
-fine-tuning). The head's probabilities, the vote and the mixture live in :mod:`jae.labels.vote`, the unknown call
+fine-tuning). The head's probabilities, the vote and the mixture live in :mod:`jae.labels.mixture`, the unknown call
 (:data:`UNKNOWN_SCORE`, :func:`smooth_over_cells`, :func:`unknown_scores`) in :mod:`jae.labels.unknown`; their names
 are importable from here as well.
 """
@@ -43,8 +43,8 @@ from .embedding_record import check_record, embedding_cells, embedding_table, gi
 from ..model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, unvoted
 from .heldout_alone import alone_thresholds, placed_alone
 from .._words import first_names
-# the vote and mixture (labels/vote.py) and the unknown call (labels/unknown.py), kept importable from here
-from .vote import _head_probabilities, _knn_distance, _linear, _mixed, vote
+# the vote and mixture (labels/mixture.py) and the unknown call (labels/unknown.py), kept importable from here
+from .mixture import _head_probabilities, _knn_distance, _linear, _mixed, vote
 from .unknown import (SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, _head_call, _unknown_call, other_cells,
                       smooth_over_cells, unknown_scores, unsure_types)
 

@@ -9,7 +9,7 @@ import numpy as np
 from .embedding_record import scored_embedding
 from .heldout_alone import alone_thresholds
 from ..model.calibration import UNKNOWN_QUANTILE
-from .vote import _head_probabilities, _knn_distance, _linear, _mixed
+from .mixture import _head_probabilities, _knn_distance, _linear, _mixed
 from ..model.voters import nearest
 
 

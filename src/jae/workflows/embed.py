@@ -15,7 +15,7 @@ import pandas as pd
 
 from .._flags import check_flags
 from ..config import as_epochs, as_seed
-from ..imputation.impute import impute as jae_impute
+from ..imputation.run import impute as jae_impute
 from ..io.atomic import atomic_outputs, atomic_write
 from ..io.inputs import InputFiles
 from ..io.paired_files import PairedFiles
@@ -152,7 +152,7 @@ def embed_files(
         raise ValueError(f"seed seeds the fine-tuning, which this model skips by default (fitted with {field}=0): "
                          "pass seed=None, or give finetune_epochs >= 1")
     if impute_modality is not None or impute_out is not None:  # a model saved without moments cannot impute
-        from ..imputation.impute import check_modality_name, check_moments
+        from ..imputation.run import check_modality_name, check_moments
 
         check_moments(model, "impute_out" if impute_out is not None else "impute_modality")
         None if impute_modality is None else check_modality_name(model, impute_modality, arg="impute_modality")
@@ -178,7 +178,7 @@ def embed_files(
     with features_kept(data):  # the features are computed once, whether data is on disk or in memory
         impute = impute_out is not None or impute_modality is not None
         if impute:  # nothing to impute (every cell paired) is said before fine-tuning, not after
-            from ..imputation.impute import layer_modality, modality_to_impute
+            from ..imputation.run import layer_modality, modality_to_impute
 
             found = query_features(model, data, layer=inputs.layer)
             asked = "impute_out" if impute_out is not None else "impute_modality"

@@ -54,7 +54,7 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
     for key, values in (columns or {}).items():
         source.obs[key] = values
     if imputed is not None:  # (prediction, the file's name of its modality): a layer of that modality
-        from ..imputation.impute import add_imputed_layer
+        from ..imputation.run import add_imputed_layer
 
         add_imputed_layer(source, *imputed)
     (graft_h5mu(source, inputs.h5mu, out, imputed[1], protect=protect, overwrite=overwrite) if bare else  # counts unread
