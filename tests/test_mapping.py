@@ -498,6 +498,8 @@ def test_cells_of_a_batch_the_mapped_model_does_not_know_are_named_in_a_warning(
     other = mapped.embed(query, key_added=None)
     assert (f"{query.n_obs} cells are of batches in the column batch that this model neither mapped nor was fitted "
             f"on ({query.obs['batch'].iloc[0]}; mapped: {mapped.adapter.batches[0]})") in caplog.text
+    assert "their embedding and labels are a mapped batch's" in caplog.text  # the shift serves the call alone
+    assert "lacks the shift map_query trains for it" in caplog.text and not mapped.adapter.shifts_embedding
     np.testing.assert_allclose(other, reference.embed(query, key_added=None), rtol=1e-5, atol=1e-5)  # no shift
     # (the embedding of a mapped batch has none either since session 43; the call reads it)
     np.testing.assert_allclose(other, shifted, rtol=1e-5, atol=1e-5)

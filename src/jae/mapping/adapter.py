@@ -49,6 +49,14 @@ class QueryAdapter:
     scaled_shift: np.ndarray | None = None
     unscaled: tuple[str, ...] = ()
 
+    @property
+    def shifts_embedding(self) -> bool:
+        """Whether a mapped batch's embedding reads a trained shift: a model mapped before the held-out scale
+        (``scale`` None), a batch mapped with ``epochs=0`` beside scaled ones, or a second shift trained before
+        session 43. Otherwise a mapped batch is embedded as the reference model embeds new cells, and its shift
+        serves the unknown call alone."""
+        return self.scale is None or bool(self.unscaled) or bool(np.any(self.scaled_shift))
+
     def extended(self, batches, shift: np.ndarray, scaled_shift: np.ndarray | None = None,
                  scale: np.ndarray | None = None) -> "QueryAdapter":
         """This adapter and a later mapping's batches (``scale`` with its ``scaled_shift``): every batch keeps the
@@ -114,10 +122,12 @@ class QueryAdapter:
             elif len(other):
                 logger.warning(
                     "%d cells are of batches in the column %s that this model neither mapped nor was fitted on (%s; "
-                    "mapped: %s): they are embedded without a shift, as the reference model embeds them; map them "
-                    "first (map_query, jae map), or, if they are a mapped batch, name it as it was named then",
-                    len(other), self.batch_key, batch_names(sorted(map(str, other.unique()))),
-                    batch_names(self.batches))
+                    "mapped: %s): %s; map them first (map_query, jae map), or, if they are a mapped batch, name it as "
+                    "it was named then", len(other), self.batch_key, batch_names(sorted(map(str, other.unique()))),
+                    batch_names(self.batches), "they are embedded without the shift its mapped batches' embedding "
+                    "reads, as the reference model embeds them" if self.shifts_embedding else "their embedding and "
+                    "labels are a mapped batch's (the reference model's reading of new cells), but their unknown call "
+                    "lacks the shift map_query trains for it")
         return batch
 
     def apply(self, X: np.ndarray, batch, *, scaled: bool = True) -> np.ndarray:
