@@ -55,3 +55,19 @@ def test_a_model_reading_every_cell_as_it_is_labels_an_embedding_alone_as_with_d
         alone = plain.predict_cell_type(None, embedding=frame)
     assert not _said(caplog)
     pd.testing.assert_frame_equal(alone, plain.predict_cell_type(cells, embedding=frame), rtol=1e-5, atol=1e-6)
+
+
+def test_a_mapped_models_labels_without_data_warn_for_its_mapped_batches(caplog):
+    cells = jae.simulate(400, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=3, seed=4)
+    batch = cells.obs["batch"].astype(str)
+    model = jae.JAE(jae.JAEConfig(max_epochs=2), seed=0, device="cpu").fit(
+        cells[batch != "s1d3"].copy(), cell_type_key="cell_type", batch_key="batch", progress_bar=False)
+    query = cells[batch == "s1d3"].copy()
+    mapped = model.map_query(query.copy(), progress_bar=False)
+    mapped.fit_cells = None  # the mapped batches alone are read otherwise by the call
+    frame = pd.DataFrame(mapped.embed(query, key_added=None), index=query.obs_names)
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        alone = mapped.predict_cell_type(None, embedding=frame)
+    (line,) = _said(caplog)
+    assert "its mapped batches' cells divided" in line.getMessage()
+    pd.testing.assert_series_equal(alone["cell_type"], mapped.predict_cell_type(query, embedding=frame)["cell_type"])
