@@ -85,7 +85,7 @@ def embedding_table(model, embedding, *, or_else: str = ", the obsm key holding 
             raise TypeError(f"embedding must be this model's embed() of the cells (an array, a DataFrame indexed by "
                             f"obs_names, or jae embed's .h5ad read back){or_else}, not {type(embedding).__name__} "
                             f"{embedding!r:.60}")
-        return embedding
+        return _by_column_name(model, embedding) if isinstance(embedding, pd.DataFrame) else embedding
     stored = embedding.uns.get("jae")
     if hasattr(stored, "items") and (changed := _changed(model, stored, str(stored.get("obsm_key", "X")))):
         raise ValueError(f"the embedding AnnData was made by another state of this model: its record uns['jae'] "
@@ -96,7 +96,23 @@ def embedding_table(model, embedding, *, or_else: str = ", the obsm key holding 
         raise ValueError(f"embedding is a {type(embedding).__name__} without X, not an embedding: pass the data's obsm "
                          "key holding this model's embedding (e.g. embedding='X_jae'), that array (e.g. "
                          "mdata.obsm['X_jae']), or embedding=None")
-    return pd.DataFrame(X.toarray() if hasattr(X, "toarray") else np.asarray(X), index=embedding.obs_names)
+    return _by_column_name(model, pd.DataFrame(X.toarray() if hasattr(X, "toarray") else np.asarray(X),
+                                               index=embedding.obs_names, columns=embedding.var_names))
+
+
+def _by_column_name(model, table):
+    """A DataFrame ``table`` whose columns are this model's :attr:`column_names` in another order (jae embed's .h5ad
+    with its var sorted, a frame's columns picked by name) with its columns in the model's order; any other as it is
+    (read by position). Read by position, such columns gave other labels, silently (session 44)."""
+    names = [str(c) for c in model.column_names]
+    given = [str(c) for c in table.columns]
+    if given == names or len(given) != len(names) or set(given) != set(names) or len(set(given)) != len(given):
+        return table
+    import logging
+
+    logging.getLogger(__name__).info("the embedding's columns are this model's in another order: read by name")
+    at = {c: i for i, c in enumerate(given)}
+    return table.iloc[:, [at[n] for n in names]].set_axis(list(model.column_names), axis=1)
 
 
 def embedding_cells(embedding):

@@ -333,6 +333,8 @@ def predict_cell_type(
             source is not None) else embedding_cells(embedding)  # data None: a DataFrame's (AnnData's) own cells
         observed = given_observed(model, source, given, layer=layer) if _head_call(model) else None  # RNA alone?
         adapter, keeps = getattr(model, "adapter", None), new_cell_scale(model) is not None
+        if source is None and cal is not None and (keeps or getattr(adapter, "scale", None) is not None):
+            _say_no_data(keeps, getattr(adapter, "scale", None) is not None)
         if source is not None and (keeps or getattr(adapter, "scale", None) is not None):
             # unwarned: the embedding's making said it
             batch = None if adapter is None else adapter.batch_column(source, layer=layer)
@@ -435,6 +437,20 @@ def _call_inputs(model, data, X: np.ndarray, cells, batch, *, new_scaled: bool =
     Z = model.latent_transformed(X)
     return (model._store(data, Z[:, model.layout.block("cell_type")], cells, None, pad=False),  # rows of the
             model._store(data, model._readout(X, Z), cells, None, pad=False))  # embedding's cells (read): no NaN rows
+
+
+def _say_no_data(keeps: bool, mapped: bool) -> None:
+    """Warn that labels of an embedding given without data (``predict_cell_type(None, embedding=E)``) call unknown on
+    ``E`` as it is: a model that keeps its fitted cells (``keeps``) embeds new cells divided by the held-out scale, a
+    mapped one (``mapped``) its batches so, while the call reads both undivided, from counts only the data gives."""
+    which = " and ".join(w for w, on in (("cells it was not fitted on", keeps), ("its mapped batches' cells", mapped))
+                         if on)
+    logger.warning(
+        "predict_cell_type(None, embedding=...) calls unknown on the embedding as given: this model embeds %s divided "
+        "by the held-out scale, while its unknown call reads them undivided (a mapped batch with the shift map_query "
+        "trained), from their counts, and without data every cell is called as a paired one, so unknown and "
+        "unknown_score can differ from predict_cell_type(data, embedding=...) (cell_type and confidence do not); pass "
+        "the data the embedding was made from", which)
 
 
 def _say_unsure(labels: pd.DataFrame, unsure: list) -> None:
