@@ -50,3 +50,20 @@ def test_a_mapped_batchs_embedding_reads_a_shift_only_on_models_mapped_the_old_w
     assert QueryAdapter("batch", ("q",), shift, scale, 0.1 * shift).shifts_embedding  # the second shift
     assert QueryAdapter("batch", ("q", "r"), np.vstack([shift, shift]), scale,
                         np.vstack([np.zeros((1, 4), np.float32), shift]), ("r",)).shifts_embedding  # epochs=0
+
+
+def test_a_cell_ranger_file_read_as_mudata_is_named_by_its_path_not_as_an_h5mu_file(tmp_path):
+    """``model.embed('x.h5')`` or ``jae.read_h5mu('x.h5')`` on a Cell Ranger matrix said '.h5mu file x.h5 is a Cell Ranger
+    feature-barcode matrix': the user's .h5 was called an .h5mu. Python names the path; the CLI, the flag it came by."""
+    import h5py
+
+    path = tmp_path / "filtered_feature_bc_matrix.h5"
+    with h5py.File(path, "w") as f:
+        f.create_group("matrix").create_dataset("barcodes", data=np.array([b"AAAC-1"]))
+    with pytest.raises(ValueError) as err:
+        jae.read_h5mu(path)
+    text = str(err.value)
+    assert text.startswith(f"{path} is a Cell Ranger feature-barcode matrix"), text
+    assert ".h5mu file" not in text and "read it with jae.read_10x_h5" in text, text
+    assert cli_message(text).startswith(f"--h5mu file {path} is a Cell Ranger"), cli_message(text)
+    assert "pass it as --10x FILE" in cli_message(text)

@@ -292,6 +292,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.io.cell_obs.pulled_name_fix: a column of a modality jae does not read (hashtags), as MuData names it
     (r"\bpulls it into mdata\.obs \(a modality jae does not read, e\.g\. hashtags\): pass --(batch-key|cell-type-key)="
      r"'([^']*)'", r"pulls it into mdata.obs (a modality jae does not read, e.g. hashtags): pass --\1 \2"),
+    # jae.io.files.check_is_mudata: a Cell Ranger .h5 or a .loom given where an .h5mu is read, named by its path
+    (r"^(.+?) is (a Cell Ranger [^;]*?|a loom file), not a MuData file \(\.h5mu\);",
+     r"--h5mu file \1 is \2, not a MuData file;"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -92,8 +92,9 @@ def check_is_mudata(f: h5py.File, path: Path, *, what: str) -> None:
     """Refuse an ``.h5ad`` (or other HDF5 file) opened where an ``.h5mu`` is read, naming the readers of ``.h5ad``."""
     if "mod" not in f:
         kind = other_kind(f)
-        if kind is not None:
-            raise ValueError(f"{what} file {path} is {kind[0]}, not a MuData file; {kind[1]}")
+        if kind is not None:  # the file named as what it is, not as an '.h5mu file' (a Cell Ranger .h5, a .loom)
+            lead = f"{path}" if what == ".h5mu" else f"{what} file {path}"
+            raise ValueError(f"{lead} is {kind[0]}, not a MuData file (.h5mu); {kind[1]}")
         if "obs" in f and "var" in f:  # an .h5ad: said as one, not as an '.h5mu file' (a query's q.mod1.h5ad)
             raise ValueError(
                 f"{path} is not a MuData file (.h5mu) but an AnnData file (.h5ad); read .h5ad files with "
