@@ -207,7 +207,8 @@ def test_an_hdf5_file_of_another_kind_is_named_with_the_input_that_reads_it(sim,
         with pytest.raises(ValueError, match=r"no \.h5ad \(no 'obs' and 'var'; it holds \['layer1'\]\)"):
             call(other)
     for call in (read_h5mu, open_h5mu):
-        with pytest.raises(ValueError, match=r"h5 is a Cell Ranger feature-barcode matrix .*not a MuData file \(\.h5mu\); read it with jae\.read_10x_h5"):
+        with pytest.raises(ValueError, match=r"h5 is a Cell Ranger feature-barcode matrix .*not a MuData file "
+                                             r"\(\.h5mu\); read it with jae\.read_10x_h5"):
             call(tenx)
     with pytest.raises(ValueError, match=r"is a MuData file, not a Cell Ranger >= 3 matrix; pass it as h5mu=FILE"):
         read_10x_h5(mu)

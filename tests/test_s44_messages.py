@@ -53,8 +53,9 @@ def test_a_mapped_batchs_embedding_reads_a_shift_only_on_models_mapped_the_old_w
 
 
 def test_a_cell_ranger_file_read_as_mudata_is_named_by_its_path_not_as_an_h5mu_file(tmp_path):
-    """``model.embed('x.h5')`` or ``jae.read_h5mu('x.h5')`` on a Cell Ranger matrix said '.h5mu file x.h5 is a Cell Ranger
-    feature-barcode matrix': the user's .h5 was called an .h5mu. Python names the path; the CLI, the flag it came by."""
+    """``model.embed('x.h5')`` or ``jae.read_h5mu('x.h5')`` on a Cell Ranger matrix said '.h5mu file x.h5 is a Cell
+    Ranger feature-barcode matrix': the user's .h5 was called an .h5mu. Python names the path; the CLI, the flag it
+    came by."""
     import h5py
 
     path = tmp_path / "filtered_feature_bc_matrix.h5"
