@@ -36,7 +36,7 @@ def test_embed_files_warns_once_of_cells_of_batches_never_mapped_when_it_fine_tu
     with caplog.at_level(logging.INFO, logger="jae"):
         jae.embed_files(InputFiles(h5mu=folder / "q.h5mu"), model, tmp_path / "e.h5ad", finetune_epochs=1, seed=3,
                         progress_bar=False)
-    said = [r for r in caplog.records if "embedded without a shift" in r.getMessage()]
+    said = [r for r in caplog.records if "neither mapped nor was fitted on" in r.getMessage()]
     assert len(said) == 1 and said[0].levelno == logging.WARNING
 
 
