@@ -19,14 +19,14 @@ from pathlib import Path
 import torch
 
 from .. import __version__
-from .checks import _REFIT, DESCRIPTION, WEIGHTS, damaged_folder
 from .._flags import check_flags
-from .json_text import json_text
 from .._words import first_names
 from ..io.atomic import atomic_files, atomic_path
 from ..io.outputs import check_model_folders
 from ..io.paths import is_empty_folder, user_path
 from ..train.distributed import is_writer
+from .checks import _REFIT, DESCRIPTION, WEIGHTS, damaged_folder
+from .json_text import json_text
 
 logger = logging.getLogger("jae.checkpoint")  # the package's: its messages keep the logger they had before the split
 

@@ -13,18 +13,18 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
-                                 _check_label_order, _check_temperatures, _finite_or_none,
-                                 _label_order, _label_values, _mappings, _missing_config,
-                                 _saved, _check_config, damaged_folder)
 from .._device import float32_default
 from ..config import JAEConfig
 from ..io.paths import user_path
 from ..model import JAENetwork, LatentLayout
 from ..model.readout import Readout
-from .folder import damaged_description, read_model_folder, write_model_folder
 from ..preprocess import Preprocessor, SVDBasis
 from ..train import resolve_device, usable_device
+from .checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
+                     _check_label_order, _check_temperatures, _finite_or_none,
+                     _label_order, _label_values, _mappings, _missing_config,
+                     _saved, _check_config, damaged_folder)
+from .folder import damaged_description, read_model_folder, write_model_folder
 
 __all__ = ["save_model", "load_model"]
 
