@@ -1,5 +1,5 @@
 """Session 37 (polmod): every message about a damaged model folder ends with the fix, in one wording defined once
-(``jae._checkpoint_checks.damaged_folder``). A model.json that is not a JSON object, category lists that disagree with
+(``jae.checkpoint.checks.damaged_folder``). A model.json that is not a JSON object, category lists that disagree with
 the latent layout or with their numeric values, and a weights file lacking the calibration tensors its model.json
 describes said "the model folder is damaged" and stopped there."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jae import JAE
-from jae.model_folder import read_model_folder
+from jae.checkpoint import read_model_folder
 
 FIXTURE = Path(__file__).parent / "fixtures" / "model_v6" / "model"
 SRC = Path(__file__).parents[1] / "src" / "jae"

@@ -11,7 +11,7 @@ import pytest
 
 from jae import JAE
 from jae.cli import main
-from jae.model_folder import read_model_folder
+from jae.checkpoint import read_model_folder
 
 FIXTURE = Path(__file__).parent / "fixtures" / "model_v6" / "model"
 

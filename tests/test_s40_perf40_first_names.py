@@ -35,7 +35,7 @@ def test_label_transfer_names_five_unsure_types_and_how_many_more(caplog):
 
 
 def test_folder_refusals_name_the_first_files_and_how_many_more(tmp_path):
-    from jae.model_folder import check_model_folder
+    from jae.checkpoint import check_model_folder
     from jae.report import check_earlier_report
 
     model = tmp_path / "model"

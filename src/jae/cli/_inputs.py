@@ -24,7 +24,7 @@ def whole_number(text: str) -> int:
     """The ``type`` of the CLI's whole-number flags (``--max-epochs``, ``--seed``, ``--n-cells``, ...): digits, or a
     whole number written with an exponent (``1e3``), as ``--set max_epochs=1e3`` reads it; ``1.5`` and ``ten`` are
     refused naming what the flag takes."""
-    from ..config import _whole_number
+    from ..config.values import _whole_number
 
     try:
         return _whole_number(text)

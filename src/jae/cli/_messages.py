@@ -286,7 +286,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"OUT \1 lies inside \2: choose another OUT outside it"),
     # jae.io.raw.counts_hint_for: a modality's layer that may hold its counts, named (layers['raw_counts'])
     (r"\blayer='([^']*)' if that one holds them\)", r"--layer \1 if that one holds them)"),
-    # jae.model_folder: a model folder that does not exist is the verbs' --model (the one folder they load)
+    # jae.checkpoint.folder: a model folder that does not exist is the verbs' --model (the one folder they load)
     (r"^(.+?) does not exist; pass the folder a model was saved to\b",
      r"--model \1 does not exist; pass the folder a model was saved to"),
     # jae.io.cell_obs.pulled_name_fix: a column of a modality jae does not read (hashtags), as MuData names it

@@ -56,7 +56,7 @@ class ReadFolder(NamedTuple):
     """The model folder a workflow reads (never written), and how the refusal of an output inside it words it:
     ``'{flag} {path} lies inside the {what} {folder}, which {why}: {fix}'``, ``fix`` naming ``{flag}``; ``kind``
     (``'jae'``, ``'predictor'``): a folder that is no model folder of it (missing, a file, neither model file) is
-    refused as such instead (:func:`jae.model_folder.check_model_path`): its output was said to lie 'inside the model
+    refused as such instead (:func:`jae.checkpoint.check_model_path`): its output was said to lie 'inside the model
     folder' of a path that does not exist."""
 
     folder: Path | None
@@ -94,14 +94,14 @@ def check_model_folders(outputs, *, models: Iterable[str] = (), read: ReadFolder
         for flag, path in outputs:
             if read.folder.resolve() in user_path(path, name=flag).resolve().parents:
                 if read.kind is not None and not (read.folder / "predictor.json").is_file():  # old predictor layout
-                    from ..model_folder import check_model_path
+                    from ..checkpoint import check_model_path
 
                     check_model_path(read.folder, kind=read.kind)  # no model folder: said so, not 'inside' it
                 raise ValueError(f"{flag} {path} lies inside the {read.what} {read.folder}, which {read.why}: "
                                  f"{read.fix.format(flag=flag)}")
     if any_model is None:
         return
-    from .._checkpoint_checks import DESCRIPTION, WEIGHTS
+    from ..checkpoint.checks import DESCRIPTION, WEIGHTS
 
     for flag, path in outputs:
         target = user_path(path, name=flag).resolve()
@@ -157,7 +157,7 @@ def check_outputs(
         never replaced, even with ``overwrite``.
     kinds
         ``{name: model kind}`` for outputs of ``models`` (``'jae'``, ``'predictor'``): an existing folder holding
-        another kind of model, or files besides the model, is refused as :func:`jae.model_folder.check_model_folder`
+        another kind of model, or files besides the model, is refused as :func:`jae.checkpoint.check_model_folder`
         refuses it, before the advice to pass ``overwrite``, which would not replace it.
     suffixes
         ``{name: (".h5ad", ...)}``: the endings allowed for that output's path.
@@ -224,7 +224,7 @@ def check_outputs(
             if is_empty_folder(path):  # holds nothing to lose: written into as a new folder
                 continue
             if path.exists() and not any((path / marker).is_file() for marker in markers):
-                from ..model_folder import not_a_model_folder
+                from ..checkpoint import not_a_model_folder
 
                 raise not_a_model_folder(f"{flag} {path}", f"choose another {flag}")
             inside = [p for p in inputs if path.resolve() in p.resolve().parents]
@@ -233,7 +233,7 @@ def check_outputs(
                     f"{flag} {path} holds the input {inside[0]}, which replacing the model folder would delete; "
                     f"move the input out of {path.name} or choose another {flag}")
             if path.exists() and flag in (kinds or {}):  # another kind, files beside the model: overwrite won't do
-                from ..model_folder import check_model_folder
+                from ..checkpoint import check_model_folder
 
                 check_model_folder(path, kind=kinds[flag], overwrite=True, name=flag)
             exists = path.exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checkpoint_checks import damaged_folder
+from ..checkpoint.checks import damaged_folder
 
 __all__ = ["BASELINE_SHAPES", "LEGACY_DESCRIPTION", "check_description", "knn_targets", "mismatch", "read_legacy",
            "tensor_taker"]

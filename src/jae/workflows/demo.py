@@ -194,7 +194,7 @@ def _check_replaceable(files: dict[str, Path]) -> None:
 
     model = files["model"]
     if model.exists() and not is_empty_folder(model) and not (model / "model.json").is_file():
-        from ..model_folder import not_a_model_folder
+        from ..checkpoint import not_a_model_folder
 
         raise not_a_model_folder(str(model), "choose another out")
     try:  # files beside an earlier model: refused by save, after training

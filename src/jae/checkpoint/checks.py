@@ -1,5 +1,5 @@
-"""Checks and small helpers of :mod:`jae.checkpoint`'s reading and writing of model folders, kept apart so that
-module stays small: the file names of a model folder, and the validation of a description's parts (modalities,
+"""Checks and small helpers of :mod:`jae.checkpoint`'s reading and writing of model folders, kept apart so its
+modules stay small: the file names of a model folder, and the validation of a description's parts (modalities,
 mapping records, saved tensors) that a hand-edited or damaged ``model.json`` would otherwise load with."""
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def _check_codes(path: Path, part: str, codes, n_cell_type: int) -> None:
                          f"model's {n_cell_type} cell types; {damaged_folder()}")
 
 
-#: Config fields that :mod:`jae.checkpoint` fills in for files written before them (their values then), by the
+#: Config fields that :mod:`jae.checkpoint.joint` fills in for files written before them (their values then), by the
 #: format version whose files all have them: a later file without one is damaged (a format 6 file without
 #: ``protein_norm`` loaded with ``'log'`` and embedded its proteins otherwise, silently; without ``pca_init`` its
 #: weights were said to come from another model).

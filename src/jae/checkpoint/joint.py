@@ -1,8 +1,6 @@
-"""Model files: ``model.json`` (readable description with a format version and a model kind) + ``weights.pt``
-(tensors only), for every model of jae: the joint model (``model_kind`` ``"jae"``) and the modality predictor
-(``"predictor"``). :func:`write_model_folder` / :func:`read_model_folder` are the one writer and reader of both
-(:mod:`jae.model_folder`, the folder and its format, importable from here as well); this module writes the joint
-model's description and tensors (:func:`save_model`) and rebuilds the model from them (:func:`load_model`).
+"""The joint model's description saved and the model rebuilt from it: this module writes a fitted :class:`jae.JAE`'s
+description and tensors into a model folder (:func:`save_model`) and rebuilds the model from them
+(:func:`load_model`); the folder itself, written and read for both models, is :mod:`jae.checkpoint.folder`'s.
 
 Loading uses ``torch.load(weights_only=True)``, so no arbitrary object is ever unpickled.
 """
@@ -15,25 +13,20 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._checkpoint_checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
-                                 _check_label_order, _check_temperatures, _finite_or_none,
-                                 _label_order, _label_values, _mappings, _missing_config,
-                                 _saved, _check_config, damaged_folder)
-from ._device import float32_default
-from .config import JAEConfig
-from .io.paths import user_path
-from .model import JAENetwork, LatentLayout
-from .model.readout import Readout
-# the folder and its format (model_folder.py), kept importable from here
-from .model_folder import (FORMAT_VERSION, MODEL_KINDS, READABLE_VERSIONS, check_model_folder, damaged_description,
-                           load_tensors, read_model_folder, write_model_folder)
-from .preprocess import Preprocessor, SVDBasis
-from .train import resolve_device, usable_device
+from .._device import float32_default
+from ..config import JAEConfig
+from ..io.paths import user_path
+from ..model import JAENetwork, LatentLayout
+from ..model.readout import Readout
+from ..preprocess import Preprocessor, SVDBasis
+from ..train import resolve_device, usable_device
+from .checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_finite, _check_modalities,
+                     _check_label_order, _check_temperatures, _finite_or_none,
+                     _label_order, _label_values, _mappings, _missing_config,
+                     _saved, _check_config, damaged_folder)
+from .folder import damaged_description, read_model_folder, write_model_folder
 
-__all__ = [
-    "FORMAT_VERSION", "MODEL_KINDS", "check_model_folder", "save_model", "load_model", "load_tensors",
-    "read_model_folder", "write_model_folder", "READABLE_VERSIONS",
-]
+__all__ = ["save_model", "load_model"]
 
 #: Parts of a joint model's description (each None when the model has none) that every file of a format version
 #: writes, from the version whose files all have them: a later file without one is damaged, not an old file.
@@ -43,7 +36,7 @@ _PARTS_SINCE = {2: ("readout",), 3: ("calibration", "adapter", "moments", "voter
 def _plain_json(value):
     """``value`` with every NaN float as None (JSON's null): Python's json writes it as ``NaN``, which no other JSON
     reader accepts. For the history (NaN: the validation loss of fine-tuning epochs), whose load reads null back as
-    NaN; an infinite loss is kept, written as ``1e999`` (:func:`jae._model_json.json_text`) and read back as
+    NaN; an infinite loss is kept, written as ``1e999`` (:func:`jae.checkpoint.json_text.json_text`) and read back as
     infinity (as null it came back NaN)."""
     if isinstance(value, float) and np.isnan(value):
         return None
@@ -56,7 +49,7 @@ def _plain_json(value):
 
 def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a fitted :class:`jae.JAE` to the folder ``path`` atomically (a temp folder renamed into place)."""
-    from .mapping.train import mappings_of
+    from ..mapping.train import mappings_of
 
     pre = model.preprocessor
     description = {
@@ -256,10 +249,10 @@ def _build(cls, path: Path, d: dict, tensors: dict, *, device: str):
 
 def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
     """The label calibration, query adapter and reference feature moments (issue 15), when the description has them."""
-    from .mapping.adapter import QueryAdapter, held_out_scale_of
-    from .model.calibration import LabelCalibration
-    from .model.moments import FeatureMoments
-    from .model.voters import CalibrationCells, Voters
+    from ..mapping.adapter import QueryAdapter, held_out_scale_of
+    from ..model.calibration import LabelCalibration
+    from ..model.moments import FeatureMoments
+    from ..model.voters import CalibrationCells, Voters
 
     damaged = f"{path / WEIGHTS} lacks the %s tensors that {path / DESCRIPTION} describes; {damaged_folder()}"
     if d.get("calibration") is not None:

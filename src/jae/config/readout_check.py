@@ -7,7 +7,7 @@ import logging
 
 __all__ = ["warn_narrow_principal"]
 
-logger = logging.getLogger("jae.config")
+logger = logging.getLogger("jae.config")  # the package's: said as JAEConfig's own warnings
 
 
 def warn_narrow_principal(config, *, python: bool) -> None:

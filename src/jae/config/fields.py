@@ -1,8 +1,8 @@
 """Every number with meaning in JAE lives here, in one frozen dataclass, with where its default comes from.
 
-A user's values are read and checked by :mod:`jae.config_values` (:func:`as_seed`, :func:`as_epochs`,
-:func:`typed_numbers`, importable from here as well); the warning of a setting the mode does not read is
-:mod:`jae._config_unread`'s.
+A user's values are read and checked by :mod:`jae.config.values` (:func:`as_seed`, :func:`as_epochs`,
+:func:`typed_numbers`, importable from :mod:`jae.config` as well); the warning of a setting the mode does not read
+is :mod:`jae.config.unread`'s.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
-from ._config_readout import warn_narrow_principal
-from ._config_unread import _ONE_MODE, _QUIET_UNREAD, _quiet_unread, _unread_pairs, _warn_unread
-# a user's values read and checked (config_values.py), kept importable from here
-from .config_values import MAX_SEED, _BOOLEANS, _FORMS, _example, _whole_number, as_epochs, as_seed, typed_numbers
+from .readout_check import warn_narrow_principal
+from .unread import _ONE_MODE, _QUIET_UNREAD, _quiet_unread, _unread_pairs, _warn_unread
+from .values import _BOOLEANS, _FORMS, _example, _whole_number, typed_numbers
 
-__all__ = ["JAEConfig", "as_epochs", "as_seed", "typed_numbers", "MAX_SEED"]
+__all__ = ["JAEConfig", "model_arguments", "named_fields", "fields_signature", "unknown_field"]
 
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]

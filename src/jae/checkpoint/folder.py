@@ -18,17 +18,17 @@ from pathlib import Path
 
 import torch
 
-from . import __version__
-from ._checkpoint_checks import _REFIT, DESCRIPTION, WEIGHTS, damaged_folder
-from ._flags import check_flags
-from ._model_json import json_text
-from ._words import first_names
-from .io.atomic import atomic_files, atomic_path
-from .io.outputs import check_model_folders
-from .io.paths import is_empty_folder, user_path
-from .train.distributed import is_writer
+from .. import __version__
+from .._flags import check_flags
+from .._words import first_names
+from ..io.atomic import atomic_files, atomic_path
+from ..io.outputs import check_model_folders
+from ..io.paths import is_empty_folder, user_path
+from ..train.distributed import is_writer
+from .checks import _REFIT, DESCRIPTION, WEIGHTS, damaged_folder
+from .json_text import json_text
 
-logger = logging.getLogger("jae.checkpoint")  # its messages keep the logger they had before this module split from it
+logger = logging.getLogger("jae.checkpoint")  # the package's: its messages keep the logger they had before the split
 
 
 #: Version of the on-disk layout; bump when it changes and keep a frozen checkpoint of each in tests/fixtures

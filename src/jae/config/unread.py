@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from .config_values import _example
+from .values import _example
 
-logger = logging.getLogger("jae.config")  # said as JAEConfig's own warnings, as before this module split from it
+logger = logging.getLogger("jae.config")  # the package's: said as JAEConfig's own warnings, as before the split
 
 
 #: Fields read in supervised mode -> their counterparts read in unsupervised mode (a config warns of the other).

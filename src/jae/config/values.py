@@ -7,7 +7,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import fields
 
-from ._flags import as_flag, is_finite
+from .._flags import as_flag, is_finite
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
