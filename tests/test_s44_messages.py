@@ -68,3 +68,17 @@ def test_a_cell_ranger_file_read_as_mudata_is_named_by_its_path_not_as_an_h5mu_f
     assert ".h5mu file" not in text and "read it with jae.read_10x_h5" in text, text
     assert cli_message(text).startswith(f"--h5mu file {path} is a Cell Ranger"), cli_message(text)
     assert "pass it as --10x FILE" in cli_message(text)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_a_second_modality_named_like_hashtags_is_told_how_to_pair_it(tmp_path):
+    """A MuData of rna + 'multiplexing' (a name cell hashing goes by) was refused as RNA with hashtags, with no way
+    to say the modality holds proteins: the refusal now names the pair to pass, in memory and from a file."""
+    mdata = md.MuData({"rna": _mod(60, 30, "g", 0), "multiplexing": _mod(60, 8, "CD", 1)})
+    with pytest.raises(ValueError) as err:
+        jae.JAE().fit(mdata, batch_key=None)
+    assert "name the pair: modalities=('rna', 'multiplexing'))" in str(err.value), str(err.value)
+    assert "--rna-mod NAME and --other-mod NAME" in cli_message(str(err.value))
+    mdata.write(tmp_path / "x.h5mu")
+    with pytest.raises(ValueError, match=r"if 'multiplexing' holds proteins or peaks, pass other=<name>\)"):
+        jae.read_h5mu(tmp_path / "x.h5mu")

@@ -408,8 +408,9 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
         if not others:
             from .paired import one_modality_message
 
-            held = (f"holds RNA {rna!r} and hashtags {hashtags} (cell hashing, not a modality jae pairs with RNA)"
-                    if hashtags else f"holds one modality {available}")
+            held = (f"holds RNA {rna!r} and hashtags {hashtags} (cell hashing, not a modality jae pairs with RNA; "
+                    f"if {hashtags[0]!r} holds proteins or peaks, pass other=<name>)" if hashtags else
+                    f"holds one modality {available}")
             raise ValueError(one_modality_message(f"{file_name} {held}", h5mu=True))
         if len(others) != 1:
             raise ValueError(

@@ -93,7 +93,9 @@ def _choose(mods: Mapping, modalities, kinds, *, log: bool = True) -> tuple[tupl
         if len(names) < 2:
             raise ValueError(one_modality_message(
                 f"the data holds {len(available)} modality {available}" if not hashtags else
-                f"the data holds {names} and hashtags {hashtags} (cell hashing, not a modality jae pairs with RNA)"))
+                f"the data holds {names} and hashtags {hashtags} (cell hashing, not a modality jae pairs with RNA; "
+                f"if {hashtags[0]!r} holds proteins or peaks, name the pair: "
+                f"modalities={((names or available)[0], hashtags[0])!r})"))
         if len(names) != 2:
             raise ValueError(
                 f"the data holds {len(available)} modalities {available}; jae pairs exactly two: choose them with "
