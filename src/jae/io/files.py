@@ -20,10 +20,10 @@ def check_not_mudata(f: h5py.File, path: Path, *, what: str, fix: str | None = N
     default: pass it as an ``.h5mu`` input, or save a modality as ``.h5ad``)."""
     if f.attrs.get("encoding-type") != "MuData" and "mod" not in f:
         return
-    from .modality import RNA_NAMES
+    from .modality import rna_named
 
     mods = list(f["mod"]) if "mod" in f else []
-    shown = next((m for m in mods if m.lower() in RNA_NAMES), (mods or ["rna"])[0])  # the RNA, not 'hto' (first)
+    shown = rna_named(mods) or (mods or ["rna"])[0]  # the RNA, not 'hto' (first)
     save = f"save each modality as an .h5ad first (mdata.mod[{shown!r}].write_h5ad(...))"
     fix = (fix or "pass it as h5mu=FILE, or {save}").replace("{save}", save)
     raise ValueError(f"{what} file {path} is a MuData file (modalities {mods}), not an .h5ad; {fix}")

@@ -324,6 +324,11 @@ def not_rna_alone(var: pd.DataFrame) -> str | None:
 RNA_NAMES = ("rna", "gex", "mrna", "gene expression", "gene_expression")
 
 
+def rna_named(names) -> str | None:
+    """The first of ``names`` (modality names) named like RNA (:data:`RNA_NAMES`, in any case), else None."""
+    return next((n for n in names if str(n).lower() in RNA_NAMES), None)
+
+
 #: MuData names of a modality of hashtags (cell hashing: HTOs; Cell Ranger's CMOs, feature type 'Multiplexing
 #: Capture', the name muon gives that modality), compared case-insensitively.
 HASHTAG_NAMES = ("hto", "htos", "hashtag", "hashtags", "multiplexing", "multiplexing capture")

@@ -14,7 +14,7 @@ from .cell_obs import (  # the per-cell annotations, jae.io.cell_obs (importable
     modality_obs,
 )
 from .features import examples, unique_cells
-from .modality import RNA_NAMES, hashtag_modalities, held_types, log_set_aside, modality_kinds
+from .modality import hashtag_modalities, held_types, log_set_aside, modality_kinds, rna_named
 from .raw import counts_hint_for, counts_or_x, counts_read
 from .single import modalities_of
 from .validate import validate_counts
@@ -78,7 +78,7 @@ def _two_of(names: list) -> tuple:
     """An example pair for the refusal of more than two modalities, from the data's own names: its RNA modality
     (by name, else the first) and the first other one (a MuData of rna + adt + extra is told ('rna', 'adt'), not the
     ('rna', 'atac') the message once named whatever the data held)."""
-    rna = next((n for n in names if str(n).strip().lower() in RNA_NAMES), names[0])
+    rna = rna_named(names) or names[0]
     return rna, next(n for n in names if n != rna)
 
 
