@@ -148,6 +148,34 @@ def default_fit(_default_fit):
     return own
 
 
+@pytest.fixture(scope="session")
+def _new_cells_fit():
+    """A CITE-seq model fitted on a seeded 70% of 500 simulated cells (3 epochs), and all 500: the other 30% are new
+    cells to it (it keeps its fitted cells' fingerprints): see :func:`new_cells_fit`."""
+    import numpy as np
+
+    import jae
+
+    cells = jae.simulate(500, kind="cite", n_genes=200, n_proteins=15, n_cell_types=4, n_batches=2, seed=3)
+    fit = np.random.default_rng(0).random(cells.n_obs) < 0.7
+    model = jae.JAE(jae.JAEConfig(max_epochs=3), seed=0, device="cpu").fit(
+        cells[fit].copy(), cell_type_key="cell_type", batch_key="batch", progress_bar=False)
+    return model, cells
+
+
+@pytest.fixture(scope="session")
+def new_cells_fit(_new_cells_fit):
+    """``new_cells_fit()`` -> ``(model, cells)``: copies of their own of :func:`_new_cells_fit`'s model and cells (the
+    session 44 consistency modules share one fit, as :func:`default_fit`'s users do)."""
+    import copy
+
+    def own():
+        model, cells = _new_cells_fit
+        return copy.deepcopy(model), cells.copy()
+
+    return own
+
+
 @pytest.fixture
 def no_user() -> str:
     """A path's first part written as ``~name`` where no user ``name`` exists (``Path.expanduser`` raises on it; jae

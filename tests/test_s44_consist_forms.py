@@ -20,11 +20,8 @@ TOL = dict(rtol=1e-5, atol=1e-5)
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    cells = jae.simulate(500, kind="cite", n_genes=200, n_proteins=15, n_cell_types=4, n_batches=2, seed=3)
-    fit = np.random.default_rng(0).random(cells.n_obs) < 0.7  # the other 30%: new cells
-    model = jae.JAE(jae.JAEConfig(max_epochs=3), seed=0, device="cpu").fit(
-        cells[fit].copy(), cell_type_key="cell_type", batch_key="batch", progress_bar=False)
+def fitted(new_cells_fit):
+    model, cells = new_cells_fit()  # fitted on 70% of the cells: the other 30% are new cells
     assert model.fit_cells is not None
     return model, cells
 
