@@ -40,16 +40,45 @@ def test_more_than_two_modalities_suggest_a_pair_of_the_datas_own_names(names, p
 def test_a_mapped_batchs_embedding_reads_a_shift_only_on_models_mapped_the_old_ways():
     """The warning about cells of a batch a mapped model does not know says what they miss: on models mapped since
     session 43 only the unknown call's shift (their embedding is a mapped batch's); on models whose mapped batches'
-    embedding reads a shift (no held-out scale, a batch mapped with epochs=0, a second shift trained before) that
-    shift too."""
+    embedding reads a trained shift (no held-out scale, a second shift trained before) that shift too. A batch mapped
+    with epochs=0 has a zero shift and reads none (session 45: it was counted as reading one)."""
     from jae.mapping import QueryAdapter
 
-    shift, scale = np.ones((1, 4), np.float32), np.full(4, 2.0, np.float32)
-    assert not QueryAdapter("batch", ("q",), shift, scale, np.zeros((1, 4), np.float32)).shifts_embedding
+    shift, scale, zero = np.ones((1, 4), np.float32), np.full(4, 2.0, np.float32), np.zeros((1, 4), np.float32)
+    assert not QueryAdapter("batch", ("q",), shift, scale, zero).shifts_embedding
     assert QueryAdapter("batch", ("q",), shift).shifts_embedding  # before the held-out scale
+    assert not QueryAdapter("batch", ("q",), zero).shifts_embedding  # before the scale, mapped with epochs=0
     assert QueryAdapter("batch", ("q",), shift, scale, 0.1 * shift).shifts_embedding  # the second shift
-    assert QueryAdapter("batch", ("q", "r"), np.vstack([shift, shift]), scale,
-                        np.vstack([np.zeros((1, 4), np.float32), shift]), ("r",)).shifts_embedding  # epochs=0
+    assert not QueryAdapter("batch", ("q", "r"), np.vstack([shift, zero]), scale, np.vstack([zero, zero]),
+                            ("r",)).shifts_embedding  # r mapped with epochs=0 beside a scaled q
+    assert QueryAdapter("batch", ("q", "r"), np.vstack([zero, shift]), scale, np.vstack([zero, shift]),
+                        ("r",)).shifts_embedding  # r mapped before the scale, q after
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_cells_of_an_unknown_batch_beside_an_epochs_0_mapping_are_told_only_the_call_lacks_a_shift(caplog):
+    """A model mapped with the scale, then again with epochs=0: the epochs=0 batch embeds exactly as the reference
+    model does, so cells of a batch neither mapped nor fitted lack only the unknown call's shift; the warning said
+    they were 'embedded without the shift its mapped batches' embedding reads'."""
+    import logging
+
+    m = jae.simulate(450, kind="cite", n_genes=200, n_proteins=8, n_cell_types=3, n_batches=3, seed=1)
+    b = m.obs["batch"].astype(str).to_numpy()
+    names = sorted(set(b))
+    model = jae.JAE(seed=0, config=jae.JAEConfig(max_epochs=2))
+    with caplog.at_level(logging.ERROR):
+        model.fit(m[b == names[0]].copy(), batch_key="batch", cell_type_key="cell_type", progress_bar=False)
+        mapped = model.map_query(m[b == names[1]].copy(), batch_key="batch", progress_bar=False)
+        mapped = mapped.map_query(m[b == names[2]].copy(), batch_key="batch", epochs=0, progress_bar=False)
+    third = m[b == names[2]].copy()
+    np.testing.assert_array_equal(mapped.embed(third), model.embed(third))  # epochs=0: the reference's reading
+    third.obs["batch"] = "elsewhere"
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        mapped.embed(third)
+    text = " ".join(r.getMessage() for r in caplog.records if "neither mapped nor" in r.getMessage())
+    assert "lacks the shift map_query trains for it" in text, caplog.text
+    assert "embedded without the shift" not in text, text
 
 
 def test_a_cell_ranger_file_read_as_mudata_is_named_by_its_path_not_as_an_h5mu_file(tmp_path):

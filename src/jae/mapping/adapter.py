@@ -51,12 +51,12 @@ class QueryAdapter:
 
     @property
     def shifts_embedding(self) -> bool:
-        """Whether a mapped batch's embedding differs from the reference model's reading of new cells: it reads a
-        trained shift (a model mapped before the held-out scale, ``scale`` None, or a second shift trained before
-        session 43), or its features undivided (a batch mapped with ``epochs=0`` beside scaled ones). Otherwise a
-        mapped batch is embedded as the reference model embeds new cells, and its shift serves the unknown call
+        """Whether a mapped batch's embedding reads a trained shift, so differs from the reference model's reading of
+        new cells: a model mapped before the held-out scale (``scale`` None; its ``shift``), or a second shift trained
+        before session 43 (``scaled_shift``). A batch mapped with ``epochs=0`` has a zero shift and is embedded as the
+        reference model embeds new cells, as are batches mapped since session 43, whose shift serves the unknown call
         alone."""
-        return self.scale is None or bool(self.unscaled) or bool(np.any(self.scaled_shift))
+        return bool(np.any(self.shift if self.scale is None else self.scaled_shift))
 
     def extended(self, batches, shift: np.ndarray, scaled_shift: np.ndarray | None = None,
                  scale: np.ndarray | None = None) -> "QueryAdapter":
