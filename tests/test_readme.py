@@ -9,7 +9,10 @@ writes 70,000 cells).
 The rest checks the README's names mechanically, so that it cannot drift from the code: every command-line flag is
 in its verb's ``--help`` (and its value among the flag's choices), every ``jae.x.y`` name resolves and takes the
 keywords shown, every JAEConfig setting is a field with a valid value, the method section's figures are the
-config's defaults, every ``model.x`` a user is told to read exists, and every repository file named exists.
+config's defaults, every ``model.x`` a user is told to read exists, and every repository file named exists. The
+same mechanical checks run on each page of docs/ (where the README's mechanisms and measurements are explained), one
+test per page, so that text moved there stays checked; the figures that are the code's constants may be stated on
+any of the pages, and every link between the pages leads to a file and heading that exist.
 """
 
 from __future__ import annotations
@@ -140,14 +143,19 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
 TEXT = README.read_text()
 REPO = README.parent
 SRC = REPO / "src" / "jae"
+DOCS = sorted((REPO / "docs").glob("*.md"))
+PAGES = [README, *DOCS]  # the README and each page of docs/, checked alike
+TEXTS = {page: page.read_text() for page in PAGES}
+EVERY_TEXT = "\n\n".join(TEXTS.values())
+each_page = pytest.mark.parametrize("page", PAGES, ids=[str(page.relative_to(REPO)) for page in PAGES])
 
 
-def _spans() -> list[str]:
-    """Every piece of code the README shows: its inline code spans (line breaks inside one read as spaces) and the
+def _spans(text: str = TEXT) -> list[str]:
+    """Every piece of code a page shows: its inline code spans (line breaks inside one read as spaces) and the
     lines of its code blocks (continuation lines joined, comments dropped)."""
-    prose = re.sub(r"```\w*\n.*?```", "", TEXT, flags=re.S)
+    prose = re.sub(r"```\w*\n.*?```", "", text, flags=re.S)
     spans = [" ".join(s.split()) for s in re.findall(r"`([^`]+)`", prose)]
-    for block in re.findall(r"```\w*\n(.*?)```", TEXT, re.S):
+    for block in re.findall(r"```\w*\n(.*?)```", text, re.S):
         spans += [line.split("  #", 1)[0].strip() for line in block.replace("\\\n", " ").splitlines()]
     return [s for s in spans if s]
 
@@ -168,13 +176,13 @@ _VERB = re.compile(r"(?:^|\s|-m )jae (demo|fit|map|embed|predict|simulate|evalua
 _FLAG = re.compile(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*)(?:[= ](?!-)([\w.=:,-]+))?")
 
 
-def test_every_command_line_flag_in_the_readme_exists_in_its_verbs_help():
-    """`jae VERB ... --flag VALUE`: the flag is in `jae VERB --help` and VALUE among its choices, if it has any; a
-    flag shown without a verb (`--layer raw`) is in some verb's help."""
+def _flag_problems(text: str) -> tuple[int, list[str]]:
+    """(flags checked, problems) of a page: `jae VERB ... --flag VALUE`: the flag is in `jae VERB --help` and VALUE
+    among its choices, if it has any; a flag shown without a verb (`--layer raw`) is in some verb's help."""
     parsers = _verb_parsers()
     helps = {verb: p.format_help() for verb, p in parsers.items()}
     problems, checked = [], 0
-    for span in _spans():
+    for span in _spans(text):
         if span.startswith("torchrun"):
             span = span.split(" -m ", 1)[1] if " -m " in span else ""  # torchrun's own flags come before -m jae
         pieces = _VERB.split(span)
@@ -190,7 +198,14 @@ def test_every_command_line_flag_in_the_readme_exists_in_its_verbs_help():
                 if action is not None and action.choices and value and value.isidentifier():
                     if value not in action.choices:
                         problems.append(f"{span!r}: {flag} {value} is not one of {sorted(action.choices)}")
-    assert checked > 40  # the scan found the README's flags
+    return checked, problems
+
+
+@each_page
+def test_every_command_line_flag_in_the_readme_exists_in_its_verbs_help(page):
+    """`jae VERB ... --flag VALUE`: the flag is in `jae VERB --help` and VALUE among its choices, if it has any; a
+    flag shown without a verb (`--layer raw`) is in some verb's help."""
+    problems = _flag_problems(TEXTS[page])[1]
     assert not problems, "\n".join(problems)
 
 
@@ -207,10 +222,14 @@ def _resolve(dotted: str):
     return obj
 
 
-def test_every_jae_name_in_the_readme_resolves():
-    """`jae.io.open_competition`, `jae.JAE.map_query`, ...: each dotted name the README gives exists."""
-    names = set(re.findall(r"\bjae(?:\.[A-Za-z_]\w*)+", TEXT))
-    assert len(names) > 25
+def _jae_names(text: str) -> set[str]:
+    return set(re.findall(r"\bjae(?:\.[A-Za-z_]\w*)+", text))
+
+
+@each_page
+def test_every_jae_name_in_the_readme_resolves(page):
+    """`jae.io.open_competition`, `jae.JAE.map_query`, ...: each dotted name the page gives exists."""
+    names = _jae_names(TEXTS[page])
     missing = []
     for dotted in sorted(names):
         try:
@@ -220,14 +239,14 @@ def test_every_jae_name_in_the_readme_resolves():
     assert not missing, "\n".join(missing)
 
 
-def _calls():
-    """(code, callable, n_positional, keywords) of every call the README's Python shows of a jae name (`jae.x.y(...)`,
+def _calls(text: str = TEXT):
+    """(code, callable, n_positional, keywords) of every call a page's Python shows of a jae name (`jae.x.y(...)`,
     `JAEConfig(...)`) or of a model's method (`model.embed(...)`, `jae.JAE(...).fit(...)`), from its code spans
     that are Python, its python blocks and the calls of jae names anywhere (in comments too)."""
     from jae import JAE
 
-    sources = [s for s in _spans() if s.count("(") == s.count(")")] + re.findall(r"```python\n(.*?)```", TEXT, re.S)
-    sources += re.findall(r"\bjae(?:\.\w+)+\((?:[^()]|\([^()]*\))*\)", TEXT)  # calls in comments and prose too
+    sources = [s for s in _spans(text) if s.count("(") == s.count(")")] + re.findall(r"```python\n(.*?)```", text, re.S)
+    sources += re.findall(r"\bjae(?:\.\w+)+\((?:[^()]|\([^()]*\))*\)", text)  # calls in comments and prose too
     for source in sources:
         try:
             tree = ast.parse(source)
@@ -249,12 +268,12 @@ def _calls():
                 yield ast.unparse(node), target, len(node.args), [k.arg for k in node.keywords]
 
 
-def test_every_call_in_the_readme_binds_to_its_signature():
+@each_page
+def test_every_call_in_the_readme_binds_to_its_signature(page):
     """`jae.metrics.evaluate_embedding(emb, cell_type=..., ...)`, `jae.fit_files(files, "jae_model", config=...)`,
-    `model.map_query(query_mdata, batch_key="batch")`: each call the README shows passes arguments the function
+    `model.map_query(query_mdata, batch_key="batch")`: each call the page shows passes arguments the function
     takes, and every argument it requires."""
-    calls = list(_calls())
-    assert len(calls) > 30
+    calls = list(_calls(TEXTS[page]))
     bad = []
     for code, target, n_positional, keywords in calls:
         try:
@@ -264,26 +283,26 @@ def test_every_call_in_the_readme_binds_to_its_signature():
     assert not bad, "\n".join(bad)
 
 
-def _config_settings() -> list[tuple[str, str, str]]:
-    """(where, field, value) of every setting the README writes: `JAEConfig(field=value, ...)`, `--set field=value`
+def _config_settings(text: str = TEXT) -> list[tuple[str, str, str]]:
+    """(where, field, value) of every setting a page writes: `JAEConfig(field=value, ...)`, `--set field=value`
     and a code span `field=value` naming a JAEConfig field."""
     from jae import JAEConfig
 
     fields = set(JAEConfig().to_dict())
     found = []
-    for args in re.findall(r"JAEConfig\(([^()]*)\)", TEXT):
+    for args in re.findall(r"JAEConfig\(([^()]*)\)", text):
         found += [("JAEConfig", k, v) for k, v in re.findall(r"(\w+)=([^,)]+)", args)]
-    found += [("--set", k, v) for k, v in re.findall(r"--set (\w+)=([^\s`]+)", TEXT) if v != "..."]
-    found += [("span", k, v) for span in _spans() for k, v in [span.split("=", 1)] * bool(
+    found += [("--set", k, v) for k, v in re.findall(r"--set (\w+)=([^\s`]+)", text) if v != "..."]
+    found += [("span", k, v) for span in _spans(text) for k, v in [span.split("=", 1)] * bool(
         re.fullmatch(r"[a-z_]+=\S+", span)) if k in fields]
     return found
 
 
-def test_every_config_setting_in_the_readme_is_a_field_with_a_valid_value():
+@each_page
+def test_every_config_setting_in_the_readme_is_a_field_with_a_valid_value(page):
     from jae import JAEConfig
 
-    found = _config_settings()
-    assert len(found) > 20
+    found = _config_settings(TEXTS[page])
     problems = []
     for where, key, value in found:
         try:
@@ -319,8 +338,10 @@ def test_the_method_section_states_the_configs_defaults():
 
     defaults = JAEConfig().to_dict()
     method = _section("The method")
+    method_page = REPO / "docs" / "method.md"  # the method's measurements, moved out of the README
+    said = method + (method_page.read_text() if method_page.is_file() else "")
     problems = []
-    for args in re.findall(r"JAEConfig\(([^()]*)\)", method):
+    for args in re.findall(r"JAEConfig\(([^()]*)\)", said):
         for key, value in re.findall(r"(\w+)=([^,)]+)", args):
             if defaults[key] != ast.literal_eval(value):
                 problems.append(f"JAEConfig({key}={value}): the default is {defaults[key]!r}")
@@ -335,27 +356,41 @@ def test_the_method_section_states_the_configs_defaults():
     assert not problems, "\n".join(problems)
 
 
-def test_every_repository_file_the_readme_names_exists():
+def _named_files(text: str) -> set[str]:
+    """Paths in a page's code spans (`benchmarks/results/tuning.md`, `tests/test_distributed.py`, `.ci/run`; bare
+    result names such as `tuning.md` or `quality_s16_*.md` are benchmarks/results/'s, script names benchmarks/')."""
+    return {s for s in _spans(text) if " " not in s and not s.startswith(("jae_demo_output", "..", "http"))
+            and (re.search(r"\.(py|md|sh)$", s) or s.startswith(("benchmarks/", "tests/", "src/", ".ci/"))
+                 or re.fullmatch(r"[a-z]\w*_\*", s))}  # `quality_s4_*`: result files of a session
+
+
+@each_page
+def test_every_repository_file_the_readme_names_exists(page):
     """Paths in code spans (`benchmarks/results/tuning.md`, `tests/test_distributed.py`, `.ci/run`; bare result
-    names such as `tuning.md` or `quality_s16_*.md` are benchmarks/results/'s, script names benchmarks/') and every
-    module and folder of the layout."""
+    names such as `tuning.md` or `quality_s16_*.md` are benchmarks/results/'s, script names benchmarks/') and, in
+    the README, every module and folder of the layout."""
     roots = [REPO, REPO / "benchmarks" / "results", REPO / "benchmarks", SRC]
-    named = {s for s in _spans() if " " not in s and not s.startswith(("jae_demo_output", "..", "http"))
-             and (re.search(r"\.(py|md|sh)$", s) or s.startswith(("benchmarks/", "tests/", "src/", ".ci/"))
-                  or re.fullmatch(r"[a-z]\w*_\*", s))}  # `quality_s4_*`: result files of a session
-    layout = _section("Layout")
-    named |= set(re.findall(r"\b[\w/]+\.py\b", layout))
-    named |= {m + "/" for m in re.findall(r"^ {2}(\w+)/ ", layout, re.M)}
-    assert len(named) > 30
+    named = _named_files(TEXTS[page])
+    if page == README:
+        layout = _section("Layout")
+        named |= set(re.findall(r"\b[\w/]+\.py\b", layout))
+        named |= {m + "/" for m in re.findall(r"^ {2}(\w+)/ ", layout, re.M)}
+        assert len(named) > 30
     missing = [name for name in sorted(named) if not any(list(root.glob(name.rstrip("/"))) for root in roots)]
-    assert not missing, f"the README names files the repository lacks: {missing}"
-    unlisted = [p.name for p in SRC.glob("*.py") if p.name not in ("__init__.py", "__main__.py")
-                and not re.search(rf"\b{re.escape(p.name)}\b", layout)]
-    assert not unlisted, f"the README's layout does not say what these modules are: {unlisted}"
+    assert not missing, f"{page.name} names files the repository lacks: {missing}"
+    if page == README:
+        unlisted = [p.name for p in SRC.glob("*.py") if p.name not in ("__init__.py", "__main__.py")
+                    and not re.search(rf"\b{re.escape(p.name)}\b", layout)]
+        assert not unlisted, f"the README's layout does not say what these modules are: {unlisted}"
 
 
-def test_every_model_attribute_in_the_readme_exists():
-    """`model.axes_carry`, `model.calibration.ece`, ...: what the README tells users to read off a fitted model is
+def _model_attributes(text: str) -> set[tuple[str, str]]:
+    return set(re.findall(r"(?<![\w.])model\.(\w+)(?:\.(\w+))?", text)) - {("json", "")}
+
+
+@each_page
+def test_every_model_attribute_in_the_readme_exists(page):
+    """`model.axes_carry`, `model.calibration.ece`, ...: what a page tells users to read off a fitted model is
     a method or property of jae.JAE, an attribute its code sets, or a field of the label calibration."""
     from dataclasses import fields
 
@@ -363,12 +398,23 @@ def test_every_model_attribute_in_the_readme_exists():
     from jae.model.calibration import LabelCalibration
 
     source = inspect.getsource(importlib.import_module("jae.joint"))
-    named = set(re.findall(r"(?<![\w.])model\.(\w+)(?:\.(\w+))?", TEXT)) - {("json", "")}
-    assert len(named) > 8
+    named = _model_attributes(TEXTS[page])
     missing = [f"model.{a}" for a, _ in named if not hasattr(JAE, a) and not re.search(rf"self\.{a}\b[^=\n]*=", source)]
     calibration = {f.name for f in fields(LabelCalibration)}
     missing += [f"model.{a}.{b}" for a, b in named if a == "calibration" and b and b not in calibration]
-    assert not missing, f"the README names model attributes jae.JAE lacks: {missing}"
+    assert not missing, f"{page.name} names model attributes jae.JAE lacks: {missing}"
+
+
+def test_the_scans_find_what_the_pages_name():
+    """The mechanical checks above look at something: over the README and docs/ together (the README's text before
+    part of it moved to docs/), the scans find the flags, jae names, calls, settings, files and model attributes."""
+    texts = TEXTS.values()
+    assert sum(_flag_problems(text)[0] for text in texts) > 40
+    assert len(set().union(*map(_jae_names, texts))) > 25
+    assert sum(len(list(_calls(text))) for text in texts) > 30
+    assert sum(len(_config_settings(text)) for text in texts) > 20
+    assert len(set().union(*map(_named_files, texts))) > 30
+    assert len(set().union(*map(_model_attributes, texts))) > 8
 
 
 # ------------------------------------------------------------------------------------------- install.sh
@@ -435,13 +481,14 @@ _CODE_FIGURES = [
 
 
 def test_the_readmes_figures_are_the_codes_constants():
-    """Numbers the README states about what the code does (the demo's cells, block sizes, the mapping's steps, the
-    vote's neighbours, thresholds) are the constants and defaults the code uses."""
-    text = " ".join(TEXT.split())
+    """Numbers the README and docs/ state about what the code does (the demo's cells, block sizes, the mapping's
+    steps, the vote's neighbours, thresholds) are the constants and defaults the code uses. Each is looked for on
+    every page: the README states some, docs/ the ones that explain a mechanism."""
+    texts = [" ".join(text.split()) for text in TEXTS.values()]
     problems = []
     for pattern, values in _CODE_FIGURES:
-        match = re.search(pattern, text)
-        assert match, f"the README no longer says {pattern!r}; update this test with it"
+        match = next(filter(None, (re.search(pattern, text) for text in texts)), None)
+        assert match, f"neither the README nor docs/ says {pattern!r} any more; update this test with it"
         for stated, value in zip(match.groups(), values):
             if stated.replace(",", "") != str(value()):
                 problems.append(f"{match.group(0)!r}: the code has {value()}, not {stated}")
@@ -453,11 +500,32 @@ def _anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-def test_every_link_of_the_contents_leads_to_a_heading():
-    """The contents list links each section by its anchor; a renamed heading must not leave a dead link."""
-    prose = re.sub(r"```.*?```", "", TEXT, flags=re.S)
-    anchors = {_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", prose, re.M)}
+def _anchors(text: str) -> set[str]:
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    return {_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", prose, re.M)}
+
+
+@each_page
+def test_every_link_of_the_contents_leads_to_a_heading(page):
+    """The README's contents list links each section by its anchor; a renamed heading must not leave a dead link.
+    Links between the pages (`[docs/labels.md](docs/labels.md)`, `(../README.md#mosaic-data)`) lead to a file that
+    exists and, where they name one, to a heading of it."""
+    prose = re.sub(r"```.*?```", "", TEXTS[page], flags=re.S)
     links = re.findall(r"\]\(#([^)]+)\)", prose)
-    assert len(links) > 10
-    dead = sorted(set(links) - anchors)
-    assert not dead, f"README links to headings it lacks: {dead}"
+    if page == README:
+        assert len(links) > 10
+    dead = sorted(set(links) - _anchors(TEXTS[page]))
+    assert not dead, f"{page.name} links to headings it lacks: {dead}"
+    for target, anchor in re.findall(r"\]\((?!#|https?:)([^)#]+)(?:#([^)]+))?\)", prose):
+        path = (page.parent / target).resolve()
+        assert path.exists(), f"{page.name} links to {target}, which does not exist"
+        if anchor:
+            assert anchor in _anchors(path.read_text()), f"{page.name} links to {target}#{anchor}, a heading it lacks"
+
+
+@each_page
+def test_no_prose_line_is_longer_than_120_characters(page):
+    """Prose is wrapped at 120 characters, as the code is; tables and code blocks may be wider."""
+    prose = re.sub(r"```.*?```", "", TEXTS[page], flags=re.S)
+    long = [line[:60] + "..." for line in prose.splitlines() if len(line) > 120 and not line.startswith("|")]
+    assert not long, f"{page.name} has prose lines over 120 characters: {long}"
