@@ -353,7 +353,7 @@ class JAE:
         return self._store(data, Z, cells, key_added, columns=columns)
 
     def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None, *, columns=None, pad=True):
-        Z, cells = in_data_order(data, Z, cells, pad=pad)  # jae.storage: rows in the data's obs_names order
+        Z, cells = in_data_order(data, Z, cells, pad=pad, key=key_added)  # jae.storage: rows in obs_names order
         if key_added is not None:  # into the data's obsm, or each AnnData's of a dict; never into files
             store_obsm(data, Z, cells, key_added, record=self.provenance(key_added, columns=columns))
         return Z
