@@ -3,8 +3,8 @@
 modalities' obs into one table, and warned that the second modality's values of each such column were dropped on
 every fit, embed, predict_cell_type, finetune and map_query (map_query three times per column, a mapped model's
 embed twice), though the call reads none of them. Now a clash is warned about once per call, and only for a column the
-call reads (fit's cell_type_key, batch_key, ...); the others are said at INFO. Outside a model's call (jae.impute,
-whose obs carries the columns, files written) every clash is still warned about."""
+call reads (fit's cell_type_key, batch_key, ...); the others are said at INFO. jae.impute and jae embed, whose outputs
+hold the data's obs columns, still warn of every clash, once (impute said each twice)."""
 
 from __future__ import annotations
 
@@ -63,3 +63,22 @@ def test_a_clash_in_a_column_the_call_reads_is_still_warned_once(qc_data, caplog
     warned = _clash_lines(caplog)
     assert len(warned) == 1 and "'cell_type'" in warned[0] and "rename the column" in warned[0]
 
+
+
+def test_impute_whose_obs_holds_the_columns_warns_once_per_column(caplog):
+    sc = pytest.importorskip("scanpy")
+    import mudata
+
+    full = jae.simulate(300, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=6)
+    rna, prot = full["rna"].copy(), full["prot"][100:].copy()  # the first 100 cells: RNA alone
+    for adata in (rna, prot):
+        sc.pp.calculate_qc_metrics(adata, inplace=True, percent_top=None, log1p=False)
+    data = mudata.MuData({"rna": rna, "prot": prot})
+    data.obs = full.obs.copy()
+    model = jae.JAE(jae.JAEConfig(max_epochs=1), seed=0).fit(data, progress_bar=False)
+    caplog.clear()
+    caplog.set_level(logging.WARNING, logger="jae")
+    imputed = jae.impute(model, data)
+    assert imputed.n_obs == 100 and "total_counts" in imputed.obs.columns
+    warned = _clash_lines(caplog)
+    assert len(warned) == len(set(warned)) == 2, warned

@@ -66,8 +66,8 @@ def reading_columns(columns):
     and only when it is one of ``columns``, those the call reads (its batch and cell-type keys); the others are said
     at INFO, since the call reads nothing else of them: scanpy's ``calculate_qc_metrics`` run on each modality gives
     each its own ``'total_counts'``, ``'n_genes_by_counts'``, ..., and every such column was warned about on every
-    call (three times by ``map_query``). ``columns`` None: every column (a call writing the data's obs columns into
-    its output, ``jae embed``: each warned about once). Outside any block (``jae.impute``'s obs) each is warned."""
+    call (three times by ``map_query``). ``columns`` None: every column (a call whose output holds the data's obs
+    columns, ``jae embed``, ``jae.impute``: each warned about once). Outside any block each is warned."""
     if _READ.get() is not None:
         yield
         return
