@@ -19,7 +19,8 @@ from .validate import missing_text
 
 __all__ = ["cell_obs", "cell_obs_of", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree",
            "agreeing_obs", "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS",
-           "unused_batches", "pulled_name_fix", "mark_dropped", "warn_dropped", "DROPPED", "reading_columns"]
+           "unused_batches", "pulled_name_fix", "mark_dropped", "warn_dropped", "DROPPED", "reading_columns",
+           "fill_global_batches"]
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +186,19 @@ def warn_dropped(obs: pd.DataFrame) -> None:
             logger.warning("%s", line)
 
 
+def fill_global_batches(columns: dict, mod_obs: pd.DataFrame) -> None:
+    """In ``columns`` (the global obs's, on the cells of ``mod_obs``, the modalities' joined obs), a cell the global
+    batch column gives no batch (NaN) takes the one its modalities' obs give it, as :func:`modality_obs` fills one
+    modality's missing batch from the next; the global values win wherever they are given. A global column set from
+    one modality (``mdata.obs['batch'] = mdata['rna'].obs['batch']``) left the cells of the other modality alone
+    without one, refused (mosaic data: 'as when the column is kept in modality 'rna''s obs only', though modality
+    'prot''s obs held them)."""
+    for col in _AGREEING.get():
+        if col in columns and col in mod_obs.columns and columns[col].isna().any():
+            filled = columns[col].astype(object).fillna(mod_obs[col].astype(object))
+            columns[col] = filled.astype("category") if isinstance(columns[col].dtype, pd.CategoricalDtype) else filled
+
+
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, names) -> pd.DataFrame:
     """Global obs columns, then modality-level columns missing globally (:func:`modality_obs`), on ``obs_names``."""
     columns: dict[str, pd.Series] = {}
@@ -194,6 +208,7 @@ def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, nam
             columns[col] = aligned[col]
     mod_obs = modality_obs([adata.obs for adata in adatas], obs_names, names=[f"modality {n!r}" for n in names],
                            skip=() if global_obs is None else global_obs.columns)
+    fill_global_batches(columns, mod_obs)
     for col in mod_obs.columns:
         columns.setdefault(col, mod_obs[col])
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)
