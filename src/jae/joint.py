@@ -14,6 +14,7 @@ from ._flags import check_flags, check_layer
 from ._words import not_a_key
 from .config import JAEConfig, as_epochs, as_seed, model_arguments
 from .fitting import fit_preprocessed, fit_stages
+from .io.cell_obs import reading_columns
 from .io.paired import batch_column, get_paired
 from .io.validate import check_fit_annotations
 from .model import JAENetwork, LatentLayout
@@ -164,7 +165,8 @@ class JAE:
         check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
         check_layer(layer)  # a list or a number: one line, not anndata's 'unhashable type'
         organism = given_organism(organism, needed=(score_phase := phase_keys is None and bool(self.config.n_phase)))
-        with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
+        with batch_column(batch_key), reading_columns([cell_type_key, batch_key, reference, phase_keys]):
+            # the modalities must agree on the batch column fit reads; obs columns it does not read: said at INFO
             data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
             streamed = isinstance(data, PairedFiles)
             if isinstance(data, MosaicFiles) or (not streamed and is_mosaic(data, modalities=modalities, layer=layer)):
@@ -251,7 +253,9 @@ class JAE:
         from .mapping.train import map_query
 
         check_layer(layer)  # before the query is read
-        return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, seed=seed, progress_bar=progress_bar)
+        with reading_columns([batch_key or getattr(self, "batch_key", None)]):  # other obs columns' clashes: INFO
+            return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, seed=seed,
+                             progress_bar=progress_bar)
 
     def _batch_codes(self, batch) -> np.ndarray:
         """int64 codes of batch labels in ``self.batches``; -1 for a batch the model was not pretrained on."""
@@ -282,7 +286,8 @@ class JAE:
                             f"{not_a_key(batch_key, 'batch_key')}")
         epochs = None if epochs is None else as_epochs(epochs, zero="0 skips fine-tuning")  # before the projection
         seed = None if seed is None else as_seed(seed)
-        X, batch, mosaic = finetune_inputs(self, data, batch_key=batch_key, layer=layer)  # jae.mapping
+        with reading_columns([batch_key, getattr(self.adapter, "batch_key", None)]):  # other columns' clashes: INFO
+            X, batch, mosaic = finetune_inputs(self, data, batch_key=batch_key, layer=layer)  # jae.mapping
         return self.finetune_transformed(X, batch=batch, epochs=epochs, seed=seed, progress_bar=progress_bar, mosaic=mosaic)
 
     @unchanged_on_failure  # a fine-tuning that does not finish leaves the model as it was
@@ -353,7 +358,7 @@ class JAE:
         return self._store(data, Z, cells, key_added, columns=columns)
 
     def _store(self, data, Z: np.ndarray, cells: pd.Index, key_added: str | None, *, columns=None, pad=True):
-        Z, cells = in_data_order(data, Z, cells, pad=pad)  # jae.storage: rows in the data's obs_names order
+        Z, cells = in_data_order(data, Z, cells, pad=pad, key=key_added)  # jae.storage: rows in obs_names order
         if key_added is not None:  # into the data's obsm, or each AnnData's of a dict; never into files
             store_obsm(data, Z, cells, key_added, record=self.provenance(key_added, columns=columns))
         return Z
@@ -460,9 +465,10 @@ class JAE:
         """(features, cells, a mapped model's batch of each or None, the modalities each cell has, whether each cell
         is new, not one of the fit's, or None when the model keeps no fitted cells): :mod:`jae.query`,
         :mod:`jae.query.fit_cells`."""
-        batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches, self.batch_key,
-                                                                            layer=layer)
-        X, cells, observed, fitted = query_features(self, data, layer=layer)
+        with reading_columns([getattr(self.adapter, "batch_key", None)]):  # other obs columns' clashes: INFO
+            batch = None if self.adapter is None else self.adapter.batch_column(data, self.batches, self.batch_key,
+                                                                                layer=layer)
+            X, cells, observed, fitted = query_features(self, data, layer=layer)
         return (X, cells, None if batch is None else batch.reindex(cells).to_numpy(), observed,
                 None if fitted is None else ~fitted)
 

@@ -97,18 +97,25 @@ def cell_names(data) -> pd.Index | None:
     return None if names is None else pd.Index(names)
 
 
-def in_data_order(data, values: np.ndarray, cells: pd.Index, *, pad: bool = False) -> tuple[np.ndarray, pd.Index]:
+def in_data_order(data, values: np.ndarray, cells: pd.Index, *, pad: bool = False, key: str | None = None
+                  ) -> tuple[np.ndarray, pd.Index]:
     """``values`` (one row per cell of ``cells``) and their cells in the order of the data's cells
     (:func:`cell_names`; as they are for data on disk). A dict of AnnData is ordered as predict_cell_type indexes its
     labels, so an embedding and the labels of one dict (e.g. ``{'prot': ..., 'rna': ...}``, or modalities in other
     cell orders) describe the same cells row by row. ``pad`` (an embedding): data holding more cells than ``cells``
     (a modality jae does not read, e.g. hashtags 'hto', holds cells of its own) gets NaN rows for those, with one
-    log line, as the files jae writes do (:func:`jae.io.write.embedded_rows`); else anndata refused the rows."""
+    log line, as the files jae writes do (:func:`jae.io.write.embedded_rows`); else anndata refused the rows. The line
+    names how to leave those cells out (of ``obsm[key]``, the key the embedding is stored under; None: the array
+    returned) before scanpy's ``neighbors``, which refuses NaN rows with scikit-learn's 'Input X contains NaN'."""
     target = cell_names(data)
     if pad and target is not None and len(target) > len(cells) and target.is_unique and cells.isin(target).all():
         missing = ~target.isin(cells)
+        rows = ("E).any(axis=1)].copy(), E the embedding returned" if key is None
+                else f"data.obsm[{key!r}]).any(axis=1)].copy()")
         logger.warning("%d of the %d cells of the data (e.g. %s) are in none of the modalities embedded: their rows "
-                       "are NaN", int(missing.sum()), len(target), [str(c) for c in target[missing][:3]])
+                       "are NaN, which scanpy's neighbors refuses; leave them out first, e.g. data = "
+                       "data[~numpy.isnan(%s", int(missing.sum()), len(target), [str(c) for c in target[missing][:3]],
+                       rows)
         out = np.full((len(target), *values.shape[1:]), np.nan, dtype=np.result_type(values.dtype, np.float32))
         out[target.get_indexer(cells)] = values
         return out, target

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..io.cell_obs import reading_columns
+
 __all__ = ["impute", "IMPUTE_METHODS", "add_imputed_layer"]
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 IMPUTE_METHODS = ("decoder", "regression")
 
 
+@reading_columns(None)  # obs columns two modalities hold with other values: warned once (the output holds obs)
 def impute(model, data, *, modality: str | None = None, method: str = "decoder", layer: str | None = "counts"):
     """Predict a modality for the cells of ``data`` that lack it.
 

@@ -19,7 +19,8 @@ from .validate import missing_text
 
 __all__ = ["cell_obs", "cell_obs_of", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree",
            "agreeing_obs", "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS",
-           "unused_batches", "pulled_name_fix", "mark_dropped", "warn_dropped", "DROPPED"]
+           "unused_batches", "pulled_name_fix", "mark_dropped", "warn_dropped", "DROPPED", "reading_columns",
+           "fill_global_batches"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ AGREEING_COLUMNS = ("batch",)
 names its batch column (:func:`batch_column`)."""
 
 _REPLACED: ContextVar[frozenset] = ContextVar("jae_annotated_columns", default=frozenset())
+_READ: ContextVar[tuple | None] = ContextVar("jae_read_columns", default=None)
 _AGREEING: ContextVar[tuple] = ContextVar("jae_agreeing_columns", default=AGREEING_COLUMNS)
 
 
@@ -56,6 +58,26 @@ def columns_taken_elsewhere(columns: Collection[str]):
         yield
     finally:
         _REPLACED.reset(token)
+
+
+@contextmanager
+def reading_columns(columns):
+    """Within the block (one call of ``fit``, ``embed``, ``map_query``, ...; the outermost block sets it), a column
+    whose values a modality's ``obs`` loses when the obs become one table (:func:`mark_dropped`) is warned about once,
+    and only when it is one of ``columns``, those the call reads (its batch and cell-type keys); the others are said
+    at INFO, since the call reads nothing else of them: scanpy's ``calculate_qc_metrics`` run on each modality gives
+    each its own ``'total_counts'``, ``'n_genes_by_counts'``, ..., and every such column was warned about on every
+    call (three times by ``map_query``). ``columns`` None: every column (a call whose output holds the data's obs
+    columns, ``jae embed``, ``jae.impute``: each warned about once). Outside any block each is warned."""
+    if _READ.get() is not None:
+        yield
+        return
+    flat = [c for c in columns or () for c in (c if isinstance(c, (list, tuple)) else [c])]  # phase_keys: a pair
+    token = _READ.set((None if columns is None else frozenset(c for c in flat if isinstance(c, str)), set()))
+    try:
+        yield
+    finally:
+        _READ.reset(token)
 
 
 def agreeing_columns() -> tuple:
@@ -136,8 +158,12 @@ def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame]
                     f"{len(shared)} cells): the values of {where} are kept and those of {name} dropped; rename the "
                     "column in one of them to keep both")
             dropped.setdefault(str(col), []).append((i, line))
-            if log:
-                logger.warning("%s", line)
+            read = _READ.get()
+            if log and (read is None or line not in read[1]):
+                if read is not None:
+                    read[1].add(line)
+                loud = read is None or read[0] is None or str(col) in read[0]
+                (logger.warning if loud else logger.info)("%s", line)
     return dropped
 
 
@@ -160,6 +186,19 @@ def warn_dropped(obs: pd.DataFrame) -> None:
             logger.warning("%s", line)
 
 
+def fill_global_batches(columns: dict, mod_obs: pd.DataFrame) -> None:
+    """In ``columns`` (the global obs's, on the cells of ``mod_obs``, the modalities' joined obs), a cell the global
+    batch column gives no batch (NaN) takes the one its modalities' obs give it, as :func:`modality_obs` fills one
+    modality's missing batch from the next; the global values win wherever they are given. A global column set from
+    one modality (``mdata.obs['batch'] = mdata['rna'].obs['batch']``) left the cells of the other modality alone
+    without one, refused (mosaic data: 'as when the column is kept in modality 'rna''s obs only', though modality
+    'prot''s obs held them)."""
+    for col in _AGREEING.get():
+        if col in columns and col in mod_obs.columns and columns[col].isna().any():
+            filled = columns[col].astype(object).fillna(mod_obs[col].astype(object))
+            columns[col] = filled.astype("category") if isinstance(columns[col].dtype, pd.CategoricalDtype) else filled
+
+
 def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, names) -> pd.DataFrame:
     """Global obs columns, then modality-level columns missing globally (:func:`modality_obs`), on ``obs_names``."""
     columns: dict[str, pd.Series] = {}
@@ -169,6 +208,7 @@ def _joint_obs(obs_names: pd.Index, global_obs: pd.DataFrame | None, adatas, nam
             columns[col] = aligned[col]
     mod_obs = modality_obs([adata.obs for adata in adatas], obs_names, names=[f"modality {n!r}" for n in names],
                            skip=() if global_obs is None else global_obs.columns)
+    fill_global_batches(columns, mod_obs)
     for col in mod_obs.columns:
         columns.setdefault(col, mod_obs[col])
     obs = pd.DataFrame(columns, index=obs_names) if columns else pd.DataFrame(index=obs_names)

@@ -13,7 +13,7 @@ import h5py
 import pandas as pd
 from anndata.io import read_elem
 
-from .cell_obs import mark_dropped, modality_obs, with_hashtag_columns
+from .cell_obs import fill_global_batches, mark_dropped, modality_obs, with_hashtag_columns
 from .chunked import BackedCounts
 from .modality import MOD_NAMES, h5mu_kinds, hashtag_modalities, pick_modalities, stored_types
 from .mosaic import unique_cells_of
@@ -144,6 +144,7 @@ def open_h5mu(
                 columns[c] = global_obs[c]
     mod_obs = modality_obs([mods[m][0] for m in (rna, other)], index, names=[f"modality {m!r}" for m in (rna, other)],
                            skip=columns)
+    fill_global_batches(columns, mod_obs)  # a cell the global obs gives no batch: its modalities'
     obs = pd.DataFrame(columns | {c: mod_obs[c] for c in mod_obs.columns if c not in columns}, index=index)
     mark_dropped(obs, pd.DataFrame(columns, index=index) if columns else None, [mods[m][0] for m in (rna, other)],
                  (rna, other), log=False)  # 'prot:cell_type' then refused with the right fix (warned when read whole)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .cell_obs import mark_dropped
+from .cell_obs import fill_global_batches, mark_dropped
 from .chunked import BackedCounts
 from .modality import MOD_NAMES
 from .mosaic import MosaicCells, mosaic_union, unique_mosaic_cells
@@ -102,6 +102,7 @@ def mosaic_files(parts: H5muParts, *, other_kind: str | None = None) -> MosaicFi
     mod_obs = modality_obs([parts.mods[m][0] for m in names], union, names=[f"modality {m!r}" for m in names],
                            skip=columns)  # a cell keeps its own modality's annotations
     global_obs = pd.DataFrame(columns, index=union) if columns else None
+    fill_global_batches(columns, mod_obs)  # a cell the global obs gives no batch: its modality's
     for c in mod_obs.columns:
         columns.setdefault(c, mod_obs[c])
     obs = pd.DataFrame(columns, index=union)

@@ -4,7 +4,7 @@
   Ranger file's Gene Expression, Peaks and Antibody Capture features side by side, marked by ``var['feature_types']``.
 - **Proteins in ``obsm``** (scvi-tools' CITE-seq layout, as totalVI reads it): RNA counts in ``.X`` or a layer, the
   protein counts in ``obsm['protein_expression']``, a DataFrame whose columns name the proteins (or an array, whose
-  names then come from ``uns['protein_expression_names']`` when present).
+  names then come from ``uns['protein_expression_names']``, or scvi-tools' ``uns['protein_names']``, when present).
 
 :func:`split_anndata` turns either into ``{'rna': AnnData, 'atac' | 'prot': AnnData}``, which every part of jae takes
 as it takes a MuData; :func:`modalities_of` is the one place where the inputs held in memory (MuData, a dict of
@@ -123,10 +123,14 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
         if isinstance(prot, pd.DataFrame):
             names, values = pd.Index(prot.columns.astype(str)), prot.to_numpy()
         else:
-            stored = adata.uns.get(f"{protein_key}_names")
+            # jae's key, else scvi-tools' (synthetic_iid, setup_anndata(protein_names_uns_key='protein_names')):
+            # named protein_0, ... by position, a query's proteins in another order were matched wrongly in silence
+            key = next((k for k in (f"{protein_key}_names", "protein_names") if adata.uns.get(k) is not None),
+                       f"{protein_key}_names")
+            stored = adata.uns.get(key)
             if stored is not None and len(stored) != prot.shape[1]:  # were replaced by protein_0, ... in silence
                 raise ValueError(
-                    f"uns['{protein_key}_names'] holds {len(stored)} protein names but obsm[{protein_key!r}] has "
+                    f"uns[{key!r}] holds {len(stored)} protein names but obsm[{protein_key!r}] has "
                     f"{prot.shape[1]} columns; store one name per column, e.g. obsm[{protein_key!r}] as a DataFrame "
                     "whose columns are the proteins")
             names = pd.Index(np.asarray(stored).astype(str)) if stored is not None \

@@ -375,8 +375,9 @@ def embedded_rows(embedding: np.ndarray, columns: dict | None, cells: pd.Index, 
     if not missing.any():
         return embedding[order], {k: v[order] for k, v in (columns or {}).items()}
     logger.warning("%d of the %d cells of the file (e.g. %s) are in none of the modalities embedded: their "
-                   "obsm['X_jae'] rows are NaN and their label columns empty", int(missing.sum()), len(stored),
-                   [str(c) for c in stored[missing][:3]])
+                   "obsm['X_jae'] rows are NaN and their label columns empty; scanpy's neighbors refuses NaN rows, "
+                   "so leave them out once read, e.g. mdata = mdata[~numpy.isnan(mdata.obsm['X_jae']).any(axis=1)]"
+                   ".copy()", int(missing.sum()), len(stored), [str(c) for c in stored[missing][:3]])
     rows = embedding[np.where(missing, 0, order)].astype(np.result_type(embedding.dtype, np.float32))
     rows[missing] = np.nan
     taken = {}

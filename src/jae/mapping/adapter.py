@@ -97,7 +97,7 @@ class QueryAdapter:
                 f"obs[{self.batch_key!r}]; the data has no such column: add it (data.obs[{self.batch_key!r}] = each "
                 "cell's batch), or read the files with annotations=FILE holding it (jae.read_competition, "
                 "jae.io.open_competition, jae.io.open_rna) (cells of other batches are embedded as the reference "
-                "model embeds them)"
+                "model embeds them)" + _modality_fix(data, self.batch_key)
             )
         batch = get_annotation(obs, self.batch_key, what="batch labels")
         try:
@@ -202,3 +202,12 @@ def _reference_cells(own_key: str, batches, obs, batch: pd.Series, reference_bat
             int(both.sum()), key, batch_names(sorted(set(column[both].astype(str)))), own_key,
             batch_names(sorted(set(batch[both]))), own_key)
     return fitted
+
+
+def _modality_fix(data, key: str) -> str:
+    """For one AnnData (a MuData's modality, e.g. ``mdata['rna']``, whose batches mudata >= 0.3 keeps in the MuData's
+    own obs, not the modality's): the lines that give it the MuData's column; '' for other data."""
+    if getattr(data, "mod", None) is not None or not hasattr(data, "obsm"):
+        return ""
+    return (f"; for a modality of a MuData holding the column in mdata.obs, e.g. one = mdata['rna'].copy(); "
+            f"one.obs[{key!r}] = mdata.obs[{key!r}], then pass one")

@@ -17,6 +17,7 @@ from .._flags import check_flags
 from ..config import as_epochs, as_seed
 from ..imputation.run import impute as jae_impute
 from ..io.atomic import atomic_outputs, atomic_write
+from ..io.cell_obs import reading_columns
 from ..io.inputs import InputFiles
 from ..io.paired_files import PairedFiles
 from ..io.outputs import ReadFolder, check_outputs
@@ -192,14 +193,15 @@ def embed_files(
             target = None if impute_out is not None else layer_modality(
                 inputs.h5mu, rna=inputs.rna, other=inputs.other, other_kind=inputs.mod2_kind, index=i,
                 cells=found.cells[~found.observed[:, i]], model=model)
-        # cells of batches not mapped, or of reference batches: warned by fine-tuning, not again by embed or impute
-        with _said_once("jae.mapping.train", "jae.mapping.adapter"):
+        # cells of batches not mapped, or of reference batches: warned by fine-tuning, not again by embed or impute;
+        # obs columns two modalities hold with other values: warned, once, as the output holds the input's obs
+        with _said_once("jae.mapping.train", "jae.mapping.adapter"), reading_columns(None):
             if finetune_epochs != 0:
                 model.finetune(data, batch_key=batch_key, epochs=finetune_epochs, layer=inputs.layer, seed=seed,
                                progress_bar=progress_bar)
             Z = model.embed(data, key_added=None, layer=inputs.layer)
             imputed = jae_impute(model, data, modality=impute_modality, layer=inputs.layer) if impute else None
-        labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
+            labels = model.predict_cell_type(data, embedding=Z) if model.layout.n_cell_type else None
     cells = pd.Index(data.obs_names)
     # numeric cell types come back as text categories, as obs stores them (jae.labels.obs_labels)
     columns = None if labels is None else {LABEL_COLUMNS[k]: labels[k].values for k in LABEL_COLUMNS}
