@@ -14,6 +14,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .io.write import flags_with_gaps
+
 __all__ = ["cell_names", "checked_key", "in_data_order", "store_obsm", "store_obs"]
 
 logger = logging.getLogger(__name__)
@@ -174,5 +176,5 @@ def store_obs(data, frame: pd.DataFrame, prefix: str) -> None:
         fill = isinstance(rows, slice) and not pd.Index(frame.index).equals(pd.Index(target.obs_names))
         for column, values in frame.items():
             if fill:  # cells the labels do not cover (held by a modality not read, e.g. hashtags): empty, by name
-                values = (values.astype("boolean") if values.dtype == bool else values).reindex(target.obs_names)
+                values = (flags_with_gaps(values) if values.dtype == bool else values).reindex(target.obs_names)
             target.obs[f"{prefix}_{column}"] = values.iloc[rows].values  # categories kept

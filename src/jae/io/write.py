@@ -229,6 +229,14 @@ def _writable_objects(values: np.ndarray):
     return np.array([str(v) if p else np.nan for v, p in zip(values, present)], dtype=object)
 
 
+def flags_with_gaps(values: pd.Series) -> pd.Series:
+    """A bool column (``jae_unknown``) that cells the labels do not cover will lack, as a categorical of False / True
+    (those cells NaN once reindexed): pandas' nullable ``boolean``, stored before, made scanpy's ``sc.pl.umap(color=
+    'jae_unknown')`` fail ('numpy boolean negative'), even on the covered cells alone; a categorical plots, writes and
+    reads back as it is."""
+    return values.astype(pd.CategoricalDtype([False, True]))
+
+
 def _stored_index(group) -> pd.Index:
     """The index of the dataframe ``group`` of an h5ad / h5mu file (its names only: no column is read)."""
     from anndata.io import read_elem
@@ -383,7 +391,7 @@ def embedded_rows(embedding: np.ndarray, columns: dict | None, cells: pd.Index, 
     taken = {}
     for key, values in (columns or {}).items():
         series = pd.Series(values)
-        series = series.astype("boolean") if series.dtype == bool else series
+        series = flags_with_gaps(series) if series.dtype == bool else series
         taken[key] = series.reindex(order).array
     return rows, taken
 
