@@ -62,6 +62,26 @@ def _keep_process_settings():
             os.environ[key] = value
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _early_starts(request, tmp_path_factory):
+    """Background work of a module, started when the session starts: a test module that defines
+    ``start_early(tmp_path_factory)`` and ``EARLY_FIXTURE`` (test_distributed's torchrun launch, for its fixture
+    ``two_processes``) gets it called once here when a test that uses that fixture is among those that run; the fixture
+    takes what it started (an object with ``close()``) when its tests come.
+    The suite runs on one thread, so the launch's processes use the other core meanwhile. Whatever is still running at
+    the end of the session is ended."""
+    started, modules = [], {}
+    for item in request.session.items:
+        module = getattr(item, "module", None)
+        if callable(getattr(module, "start_early", None)) and module.EARLY_FIXTURE in item.fixturenames:
+            modules.setdefault(module.__name__, module)
+    for module in modules.values():
+        started.append(module.start_early(tmp_path_factory))
+    yield
+    for launch in started:
+        launch.close()  # ends it if its module never waited for it
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """Root of the real datasets (``../shared/data`` or ``$JAE_DATA_DIR``).
