@@ -62,6 +62,36 @@ def _keep_process_settings():
             os.environ[key] = value
 
 
+def lowest_priority() -> None:
+    """``preexec_fn`` of a process a module starts early (its ``start_early``): the lowest priority, so that it takes the
+    CPU time the tests leave idle rather than theirs (scheduling alone: the same command, environment and results)."""
+    if hasattr(os, "nice"):
+        os.nice(19)
+
+
+class Processes:
+    """Processes started side by side, by name (``Popen`` with text pipes for stdout and stderr), in the background
+    at the lowest priority when ``background``; ``close()`` ends those still running."""
+
+    def __init__(self, commands: dict, *, background: bool = False) -> None:
+        import subprocess
+
+        self.procs = {
+            name: subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lowest_priority if background else None, **kwargs)
+            for name, (argv, kwargs) in commands.items()
+        }
+
+    def __getitem__(self, name):
+        return self.procs[name]
+
+    def close(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _early_starts(request, tmp_path_factory):
     """Background work of a module, started when the session starts: a test module that defines

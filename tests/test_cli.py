@@ -12,6 +12,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import Processes  # tests/ is on sys.path
 
 from jae import JAEConfig
 from jae.cli import main
@@ -114,14 +115,36 @@ def test_every_flag_with_a_default_states_it_in_its_help():
     assert not missing, "\n".join(missing)
 
 
-@pytest.mark.parametrize("module", ["jae", "jae.cli"])
-def test_python_dash_m_runs_the_cli(module):
-    import subprocess
-    import sys
+def _dash_m(*, background: bool = False) -> Processes:
+    return Processes({module: ([sys.executable, "-m", module, "--version"], {}) for module in ("jae", "jae.cli")},
+                     background=background)
 
-    out = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "jae" in out.stdout + out.stderr
+
+#: The processes :func:`start_early` started when the session started (conftest's ``_early_starts``).
+_EARLY: list[Processes] = []
+EARLY_FIXTURE = "dash_m"
+
+
+def start_early(tmp_path_factory) -> Processes:
+    """:func:`dash_m`'s processes, started in the background at the session's start (the same commands)."""
+    _EARLY.append(_dash_m(background=True))
+    return _EARLY[-1]
+
+
+@pytest.fixture(scope="module")
+def dash_m():
+    """``python -m jae --version`` and ``python -m jae.cli --version``, each in a process of its own."""
+    procs = _EARLY.pop() if _EARLY else _dash_m()
+    yield procs
+    procs.close()
+
+
+@pytest.mark.parametrize("module", ["jae", "jae.cli"])
+def test_python_dash_m_runs_the_cli(module, dash_m):
+    proc = dash_m[module]
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert "jae" in stdout + stderr
 
 
 def test_verbose_shows_jaes_debug_messages_not_every_librarys(tmp_path):

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import jae
+from conftest import lowest_priority  # tests/ is on sys.path
 from jae.io.atomic import atomic_write
 from jae.train import loop, resolve_device
 from jae.train.distributed import DataParallel, data_parallel, is_writer
@@ -43,11 +44,10 @@ class _Launch:
         self._stderr = tempfile.TemporaryFile("w+")
         # in the background (start_early), at the lowest priority: it takes the CPU time the tests leave idle, not
         # theirs (the same computation; its processes and the test's one-process fits run on one thread each)
-        nice = (lambda: os.nice(19)) if background and hasattr(os, "nice") else None
         self.proc = subprocess.Popen(
             TORCHRUN + [str(HERE / "_distributed_worker.py"), str(out)] + (files or []),
             stdout=subprocess.DEVNULL, stderr=self._stderr, text=True, env={**env, "OMP_NUM_THREADS": "1"},
-            preexec_fn=nice,
+            preexec_fn=lowest_priority if background else None,
         )
         self.stderr: str | None = None
 
