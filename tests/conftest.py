@@ -63,8 +63,9 @@ def _keep_process_settings():
 
 
 def lowest_priority() -> None:
-    """``preexec_fn`` of a process a module starts early (its ``start_early``): the lowest priority, so that it takes the
-    CPU time the tests leave idle rather than theirs (scheduling alone: the same command, environment and results)."""
+    """``preexec_fn`` of a process a module starts early (its ``start_early``): the lowest priority, so that it takes
+    the CPU time the tests leave idle rather than theirs (scheduling alone: the same command, environment and
+    results)."""
     if hasattr(os, "nice"):
         os.nice(19)
 
