@@ -4,11 +4,10 @@ their subpackages; the baseline's module is still imported on first use only."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import numpy as np
-import pytest
-from conftest import Processes  # tests/ is on sys.path
 
 import jae
 
@@ -27,31 +26,7 @@ def test_simulate_and_svd_baseline_are_reachable_at_the_top_level():
     assert emb.shape == (60, 10) and np.isfinite(emb).all()
 
 
-def _fresh_import(*, background: bool = False) -> Processes:
+def test_import_jae_still_leaves_the_baseline_module_unimported():
     code = ("import sys, jae; assert 'jae.baseline' not in sys.modules; jae.svd_baseline; "
             "assert 'jae.baseline' in sys.modules")
-    return Processes({"import": ([sys.executable, "-c", code], {})}, background=background)
-
-
-#: The process :func:`start_early` started when the session started (conftest's ``_early_starts``).
-_EARLY: list[Processes] = []
-EARLY_FIXTURE = "fresh_import"
-
-
-def start_early(tmp_path_factory) -> Processes:
-    """:func:`fresh_import`'s process, started in the background at the session's start (the same command)."""
-    _EARLY.append(_fresh_import(background=True))
-    return _EARLY[-1]
-
-
-@pytest.fixture(scope="module")
-def fresh_import():
-    """A Python that imports jae, checks that jae.baseline is not imported, reaches jae.svd_baseline, checks it is."""
-    procs = _EARLY.pop() if _EARLY else _fresh_import()
-    yield procs["import"]
-    procs.close()
-
-
-def test_import_jae_still_leaves_the_baseline_module_unimported(fresh_import):
-    _, err = fresh_import.communicate()
-    assert fresh_import.returncode == 0, err[-2000:]
+    subprocess.run([sys.executable, "-c", code], check=True)
