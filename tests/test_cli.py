@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import subprocess
 import sys
-from pathlib import Path
 
 import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Processes  # tests/ is on sys.path
 
 from jae import JAEConfig
 from jae.cli import main
@@ -115,57 +114,30 @@ def test_every_flag_with_a_default_states_it_in_its_help():
     assert not missing, "\n".join(missing)
 
 
-def _cli_processes(folder: Path, *, background: bool = False) -> Processes:
-    """``python -m jae --version``, ``python -m jae.cli --version`` and a Python running ``jae -v simulate`` (into
-    ``folder``) that prints three loggers' levels after it, each in a process of its own."""
-    verbose = (
+@pytest.mark.parametrize("module", ["jae", "jae.cli"])
+def test_python_dash_m_runs_the_cli(module):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "jae" in out.stdout + out.stderr
+
+
+def test_verbose_shows_jaes_debug_messages_not_every_librarys(tmp_path):
+    """'jae -v evaluate ...' printed ~10,700 lines, 99% numba and matplotlib debug output, burying jae's own."""
+    code = (
         "import logging, sys\n"
         "from jae.cli import main\n"
-        f"assert main(['-v', 'simulate', {str(folder / 'sim')!r}, '--n-cells', '50', '--preset', 'none']) == 0\n"
+        f"assert main(['-v', 'simulate', {str(tmp_path / 'sim')!r}, '--n-cells', '50', '--preset', 'none']) == 0\n"
         "import matplotlib.pyplot\n"
         "print(logging.getLogger('jae.io').getEffectiveLevel(), logging.getLogger('numba.core').getEffectiveLevel(),"
         " logging.getLogger('matplotlib.font_manager').getEffectiveLevel())\n"
     )
-    commands = {module: ([sys.executable, "-m", module, "--version"], {}) for module in ("jae", "jae.cli")}
-    commands["verbose"] = [sys.executable, "-c", verbose], {}
-    return Processes(commands, background=background)
-
-
-#: The processes :func:`start_early` started when the session started (conftest's ``_early_starts``).
-_EARLY: list[Processes] = []
-EARLY_FIXTURE = "cli_processes"
-
-
-def start_early(tmp_path_factory) -> Processes:
-    """:func:`cli_processes`, started in the background at the session's start (the same commands)."""
-    _EARLY.append(_cli_processes(tmp_path_factory.mktemp("cli_processes"), background=True))
-    return _EARLY[-1]
-
-
-@pytest.fixture(scope="module")
-def cli_processes(tmp_path_factory):
-    """The processes of :func:`_cli_processes`, by name ('jae', 'jae.cli', 'verbose')."""
-    procs = _EARLY.pop() if _EARLY else _cli_processes(tmp_path_factory.mktemp("cli_processes"))
-    yield procs
-    procs.close()
-
-
-@pytest.mark.parametrize("module", ["jae", "jae.cli"])
-def test_python_dash_m_runs_the_cli(module, cli_processes):
-    proc = cli_processes[module]
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 0, stderr
-    assert "jae" in stdout + stderr
-
-
-def test_verbose_shows_jaes_debug_messages_not_every_librarys(cli_processes):
-    """'jae -v evaluate ...' printed ~10,700 lines, 99% numba and matplotlib debug output, burying jae's own."""
-    proc = cli_processes["verbose"]
-    stdout, stderr = proc.communicate()
-    assert proc.returncode == 0, stderr[-2000:]
-    jae_level, numba_level, mpl_level = map(int, stdout.split()[-3:])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    jae_level, numba_level, mpl_level = map(int, out.stdout.split()[-3:])
     assert jae_level == logging.DEBUG and numba_level > logging.DEBUG and mpl_level > logging.DEBUG
-    assert "DEBUG matplotlib" not in stderr and "DEBUG numba" not in stderr
+    assert "DEBUG matplotlib" not in out.stderr and "DEBUG numba" not in out.stderr
 
 
 def test_quiet_and_verbose_are_accepted_after_the_verb(tmp_path):
