@@ -62,13 +62,21 @@ for line in sys.stdin:
 class CLIServer:
     """Runs ``jae ARGS`` in a fresh process forked from a server that imported jae once."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.warm = True
+    def __init__(self, env: dict[str, str], *, wait: bool = True) -> None:
+        self.warm, self.env, self._ready = True, env, False
         self.proc = self._start(env, "warm")
-        if json.loads(self.proc.stdout.readline())["shown"]:  # a user's process would show it: no warm-up
-            self.close()
-            self.warm, self.proc = False, self._start(env, "cold")
-            json.loads(self.proc.stdout.readline())
+        if wait:
+            self.ready()
+
+    def ready(self) -> CLIServer:
+        """Waits until the server has imported what it imports (``wait=False`` started it without waiting)."""
+        if not self._ready:
+            self._ready = True
+            if json.loads(self.proc.stdout.readline())["shown"]:  # a user's process would show it: no warm-up
+                self.close()
+                self.warm, self.proc = False, self._start(self.env, "cold")
+                json.loads(self.proc.stdout.readline())
+        return self
 
     @staticmethod
     def _start(env: dict[str, str], mode: str) -> subprocess.Popen:
@@ -76,6 +84,7 @@ class CLIServer:
                                 text=True, env=env)
 
     def __call__(self, argv: list[str], *, cwd: Path, logs: Path) -> tuple[int, str, str]:
+        self.ready()
         logs.mkdir(parents=True, exist_ok=True)
         req = {"argv": [str(a) for a in argv], "cwd": str(cwd), "stdout": str(logs / "stdout"),
                "stderr": str(logs / "stderr")}
@@ -94,9 +103,10 @@ class CLIServer:
 _SHARED: dict[str, CLIServer] = {}
 
 
-def shared_server(env: dict[str, str]) -> CLIServer:
-    """One server for the whole test session (started on first use, closed at exit)."""
+def shared_server(env: dict[str, str], *, wait: bool = True) -> CLIServer:
+    """One server for the whole test session (started on first use, closed at exit); ``wait=False`` starts it without
+    waiting for its imports (test_cli_hostile's ``start_early``, at the session's start: the first use waits)."""
     if "server" not in _SHARED or _SHARED["server"].proc.poll() is not None:
-        _SHARED["server"] = CLIServer(env)
+        _SHARED["server"] = CLIServer(env, wait=wait)
         atexit.register(_SHARED["server"].close)
-    return _SHARED["server"]
+    return _SHARED["server"].ready() if wait else _SHARED["server"]

@@ -62,6 +62,59 @@ def _keep_process_settings():
             os.environ[key] = value
 
 
+def lowest_priority() -> None:
+    """``preexec_fn`` of a process a module starts early (its ``start_early``): the lowest priority, so that it takes
+    the CPU time the tests leave idle rather than theirs (scheduling alone: the same command, environment and
+    results)."""
+    if hasattr(os, "nice"):
+        os.nice(19)
+
+
+class Processes:
+    """Processes started side by side, by name (``Popen`` with text pipes for stdout and stderr), in the background
+    at the lowest priority when ``background``; ``close()`` ends those still running."""
+
+    def __init__(self, commands: dict, *, background: bool = False) -> None:
+        import subprocess
+
+        self.procs = {
+            name: subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lowest_priority if background else None, **kwargs)
+            for name, (argv, kwargs) in commands.items()
+        }
+
+    def __getitem__(self, name):
+        return self.procs[name]
+
+    def close(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _early_starts(request, tmp_path_factory):
+    """Background work of a module, started when the session starts: a test module that defines
+    ``start_early(tmp_path_factory)`` and ``EARLY_FIXTURE`` (test_distributed's torchrun launch, for its fixture
+    ``two_processes``) gets it called once here when a test that uses that fixture is among those that run; the fixture
+    takes what it started (an object with ``close()``) when its tests come.
+    The suite runs on one thread, so the launch's processes use the other core meanwhile. Whatever is still running at
+    the end of the session is ended. Only for modules that come after test_distributed: a lowest-priority process a
+    test reads in the suite's first minutes waits behind the torchrun launch (test_cli's python -m jae took 26 s,
+    test_api_exports' interpreter 42 s, against ~4 s in their own tests)."""
+    started, modules = [], {}
+    for item in request.session.items:
+        module = getattr(item, "module", None)
+        if callable(getattr(module, "start_early", None)) and module.EARLY_FIXTURE in item.fixturenames:
+            modules.setdefault(module.__name__, module)
+    for module in modules.values():
+        started.append(module.start_early(tmp_path_factory))
+    yield
+    for launch in started:
+        launch.close()  # ends it if its module never waited for it
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """Root of the real datasets (``../shared/data`` or ``$JAE_DATA_DIR``).

@@ -39,6 +39,22 @@ PYTHON_FIX = re.compile(
     r"annotations|weights_only|format)=|JAEConfig\("
 )
 
+class _Early:
+    """The shared CLI server, started without waiting (its imports take seconds in which the tests go on)."""
+
+    def close(self) -> None:  # the server is the session's: closed at exit (_cli_server.shared_server)
+        pass
+
+
+EARLY_FIXTURE = "cli"
+
+
+def start_early(tmp_path_factory) -> _Early:
+    """Starts the shared server (with this module's ENV) when the session starts (conftest's ``_early_starts``)."""
+    shared_server(ENV, wait=False)
+    return _Early()
+
+
 @pytest.fixture(scope="module")
 def cli():
     return shared_server(ENV)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 import torch
 
 import jae
+from conftest import lowest_priority  # tests/ is on sys.path
 from jae.io.atomic import atomic_write
 from jae.train import loop, resolve_device
 from jae.train.distributed import DataParallel, data_parallel, is_writer
@@ -34,34 +36,67 @@ def _real_files() -> list[str] | None:
 class _Launch:
     """One ``torchrun`` launch of tests/_distributed_worker.py on two processes, running in the background."""
 
-    def __init__(self, out: Path, files: list[str] | None) -> None:
+    def __init__(self, out: Path, files: list[str] | None, *, background: bool = False) -> None:
         env = {k: v for k, v in os.environ.items() if k not in LAUNCHER_ENV}
         self.out, self.files = out, files
+        # its stderr goes to a file, not a pipe: nothing reads it until the test waits, and a full pipe would stall
+        # the launch (stdout, which nothing checks, is dropped)
+        self._stderr = tempfile.TemporaryFile("w+")
+        # in the background (start_early), at the lowest priority: it takes the CPU time the tests leave idle, not
+        # theirs (the same computation; its processes and the test's one-process fits run on one thread each)
         self.proc = subprocess.Popen(
             TORCHRUN + [str(HERE / "_distributed_worker.py"), str(out)] + (files or []),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**env, "OMP_NUM_THREADS": "1"},
+            stdout=subprocess.DEVNULL, stderr=self._stderr, text=True, env={**env, "OMP_NUM_THREADS": "1"},
+            preexec_fn=lowest_priority if background else None,
         )
         self.stderr: str | None = None
 
     def wait(self) -> Path:
         if self.stderr is None:
             try:
-                _, self.stderr = self.proc.communicate(timeout=900)
+                self.proc.wait(timeout=900)
             finally:
                 if self.proc.poll() is None:
                     self.proc.kill()
+            self._stderr.seek(0)
+            self.stderr = self._stderr.read()
+            self._stderr.close()
         assert self.proc.returncode == 0, self.stderr[-4000:]
         return self.out
+
+    def close(self) -> None:
+        """Ends the launch if it still runs (a test stopped before waiting for it)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._stderr.close()
+
+
+#: The launch :func:`start_early` began at the session's start, taken by :func:`two_processes`.
+_EARLY: list[_Launch] = []
+#: conftest calls :func:`start_early` when a test that uses this fixture is to run.
+EARLY_FIXTURE = "two_processes"
+
+
+def start_early(tmp_path_factory) -> _Launch:
+    """Starts the launch of :func:`two_processes` when the session starts (tests/conftest.py's ``_early_starts``).
+
+    The launch is the same (same worker, files, environment); it only runs sooner, in the background and at the lowest
+    priority: the suite runs on one thread, so the launch's two processes use the otherwise idle core while the tests
+    before this module run (its first test had spent about a minute waiting for the launch; the 15 test files up to
+    and including this one took 134 s, 90 s with the early start). conftest ends it at the end of the session if this
+    module never took it.
+    """
+    launch = _Launch(tmp_path_factory.mktemp("distributed"), _real_files(), background=True)
+    _EARLY.append(launch)
+    return launch
 
 
 @pytest.fixture(scope="module")
 def two_processes(tmp_path_factory):
-    out = tmp_path_factory.mktemp("distributed")
-    launch = _Launch(out, _real_files())
+    launch = _EARLY.pop() if _EARLY else _Launch(tmp_path_factory.mktemp("distributed"), _real_files())
     yield launch
-    if launch.proc.poll() is None:
-        launch.proc.kill()
-        launch.proc.wait()
+    launch.close()
 
 
 def test_torchrun_jae_fit_scores_within_001_of_one_process(two_processes, data_dir):

@@ -10,6 +10,7 @@ import mudata as md
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import Processes  # tests/ is on sys.path
 
 import jae
 from jae import JAE, JAEConfig
@@ -205,14 +206,13 @@ def test_predict_progress_bar_counts_real_epochs(capsys):
     assert f"/{2 * config.max_epochs}" not in last, last  # no fake total of epochs, so no false ETA
 
 
-def test_library_warnings_reach_a_python_user_who_configured_no_logging(tmp_path):
-    """In a notebook or script without logging.basicConfig, jae's warnings (here: scoring data without a batch
-    column) are shown on stderr, as scanpy's are; informational lines stay quiet."""
-    import subprocess
+def _unconfigured_user(folder: Path, *, background: bool = False) -> tuple:
+    """``(cells, paths, processes)``: files of 40 cells without a batch column (and an annotation file sharing no
+    cell with them) written to ``folder``, and a Python without logging configuration scoring an embedding of them."""
     import sys
 
     m = simulate(40, kind="cite", n_genes=200, n_proteins=10, n_batches=1, seed=0)
-    paths = [tmp_path / "a.mod1.h5ad", tmp_path / "a.mod2.h5ad", tmp_path / "other.h5ad"]
+    paths = [folder / "a.mod1.h5ad", folder / "a.mod2.h5ad", folder / "other.h5ad"]
     rna = m.mod["rna"].copy()
     rna.obs = pd.DataFrame({"cell_type": m.obs["cell_type"].to_numpy()}, index=rna.obs_names)  # no batch column
     rna.write_h5ad(paths[0])
@@ -225,10 +225,42 @@ def test_library_warnings_reach_a_python_user_who_configured_no_logging(tmp_path
     code = ("import sys, numpy as np, jae; m = jae.read_competition(sys.argv[1], sys.argv[2]); "
             "m.obsm['X_e'] = np.random.default_rng(0).normal(size=(m.n_obs, 4)); "
             "jae.evaluate(m, ['X_e'], progress_bar=False)")
-    run = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert "no obs column 'batch': asw_batch is n/a" in run.stderr
-    assert "has no var['feature_types']" not in run.stderr  # an INFO line: not shown without a configured level
+    return m, paths, Processes({"run": ([sys.executable, "-c", code, *map(str, paths)], {})}, background=background)
+
+
+class _Started(tuple):
+    def close(self) -> None:
+        self[2].close()
+
+
+#: What :func:`start_early` started when the session started (conftest's ``_early_starts``).
+_EARLY: list[_Started] = []
+EARLY_FIXTURE = "unconfigured_user"
+
+
+def start_early(tmp_path_factory) -> _Started:
+    """:func:`unconfigured_user`'s files and process, started in the background at the session's start (the same
+    files, command and environment)."""
+    _EARLY.append(_Started(_unconfigured_user(tmp_path_factory.mktemp("unconfigured_user"), background=True)))
+    return _EARLY[-1]
+
+
+@pytest.fixture
+def unconfigured_user(tmp_path):
+    """``(cells, paths, process)`` of :func:`_unconfigured_user`."""
+    started = _EARLY.pop() if _EARLY else _Started(_unconfigured_user(tmp_path))
+    yield started[0], started[1], started[2]["run"]
+    started.close()
+
+
+def test_library_warnings_reach_a_python_user_who_configured_no_logging(unconfigured_user):
+    """In a notebook or script without logging.basicConfig, jae's warnings (here: scoring data without a batch
+    column) are shown on stderr, as scanpy's are; informational lines stay quiet."""
+    m, paths, run = unconfigured_user
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 0, stderr
+    assert "no obs column 'batch': asw_batch is n/a" in stderr
+    assert "has no var['feature_types']" not in stderr  # an INFO line: not shown without a configured level
     # an annotation file sharing no cell with the data: one error naming both's cell names and the fix
     with pytest.raises(ValueError) as err:
         jae.read_competition(paths[0], paths[1], annotations=paths[2])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
+from conftest import Processes  # tests/ is on sys.path
 
 #: A fresh interpreter (numba starts its thread pool once per process): the caller's torch thread count, then a jae
 #: call that runs parallel numba kernels, then the count.
@@ -32,20 +32,33 @@ _CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def interpreters():
-    """Every case's interpreter, started side by side (each spends seconds importing jae, on a core of its own)."""
-    procs = {}
+def _interpreters(*, background: bool = False) -> Processes:
+    commands = {}
     for call, code in _CALLS.items():
         for case, (setup, env) in _CASES.items():
             env = {**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, "NUMBA_NUM_THREADS": "3", **env}
-            procs[case, call] = subprocess.Popen([sys.executable, "-c", _THREADS_AFTER.format(setup=setup, call=code)],
-                                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            commands[case, call] = [sys.executable, "-c", _THREADS_AFTER.format(setup=setup, call=code)], {"env": env}
+    return Processes(commands, background=background)
+
+
+#: The interpreters :func:`start_early` started when the session started (conftest's ``_early_starts``).
+_EARLY: list[Processes] = []
+EARLY_FIXTURE = "interpreters"
+
+
+def start_early(tmp_path_factory) -> Processes:
+    """:func:`interpreters`' processes, started in the background at the session's start (the same commands and
+    environments: each spends seconds importing jae, with nothing to wait for)."""
+    _EARLY.append(_interpreters(background=True))
+    return _EARLY[-1]
+
+
+@pytest.fixture(scope="module")
+def interpreters():
+    """Every case's interpreter, started side by side (each spends seconds importing jae, on a core of its own)."""
+    procs = _EARLY.pop() if _EARLY else _interpreters()
     yield procs
-    for proc in procs.values():
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    procs.close()
 
 
 @pytest.mark.parametrize("call", list(_CALLS))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from conftest import Processes  # tests/ is on sys.path
 
 from jae.checkpoint import FORMAT_VERSION
 from jae.prediction import METHODS, ModalityPredictor, PredictConfig
@@ -157,20 +158,41 @@ print(hashlib.sha256(codec.components.tobytes()).hexdigest())
 """
 
 
-def test_wide_target_svd_is_the_same_on_any_number_of_blas_threads():
-    """The randomised SVD of a wide target ran its QR and products on every BLAS thread, so a prediction differed in
-    the 7th digit between OMP_NUM_THREADS=1 and 2 (as on cluster nodes of other sizes); jae's own SVD does not."""
+def _svd_processes(*, background: bool = False) -> Processes:
     import os
-    import subprocess
     import sys
 
-    procs = []
+    commands = {}
     for threads in ("1", "2"):  # side by side: each spends most of its time importing jae, on a core of its own
         env = {**os.environ, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
-        procs.append(subprocess.Popen([sys.executable, "-c", _SVD_DIGEST], env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True))
+        commands[threads] = [sys.executable, "-c", _SVD_DIGEST], {"env": env}
+    return Processes(commands, background=background)
+
+
+#: The processes :func:`start_early` started when the session started (conftest's ``_early_starts``).
+_EARLY: list[Processes] = []
+EARLY_FIXTURE = "svd_processes"
+
+
+def start_early(tmp_path_factory) -> Processes:
+    """:func:`svd_processes`, started in the background at the session's start (the same commands and environments)."""
+    _EARLY.append(_svd_processes(background=True))
+    return _EARLY[-1]
+
+
+@pytest.fixture(scope="module")
+def svd_processes():
+    """The SVD digest (``_SVD_DIGEST``) computed in a process on 1 and on 2 BLAS threads."""
+    procs = _EARLY.pop() if _EARLY else _svd_processes()
+    yield procs
+    procs.close()
+
+
+def test_wide_target_svd_is_the_same_on_any_number_of_blas_threads(svd_processes):
+    """The randomised SVD of a wide target ran its QR and products on every BLAS thread, so a prediction differed in
+    the 7th digit between OMP_NUM_THREADS=1 and 2 (as on cluster nodes of other sizes); jae's own SVD does not."""
     digests = set()
-    for proc in procs:
+    for proc in (svd_processes["1"], svd_processes["2"]):
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err[-2000:]
         digests.add(out.strip())

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
-
+import pytest
+from conftest import Processes  # tests/ is on sys.path
 
 from jae.datasets import write_simulated
 
@@ -42,7 +43,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_survivor_of_a_dead_process_says_so_in_one_line(tmp_path):
+def _peers(tmp_path: Path, *, background: bool = False) -> Processes:
+    """Processes 0 and 1 of the data-parallel fit, started side by side on 160 simulated cells written to tmp_path."""
     prefix = tmp_path / "sim"
     write_simulated(prefix, n_cells=160, preset=None, n_genes=200, n_peaks=100, n_cell_types=3, n_batches=2, seed=0,
                     progress_bar=False)
@@ -53,8 +55,39 @@ def test_the_survivor_of_a_dead_process_says_so_in_one_line(tmp_path):
                MASTER_PORT=str(_free_port()))
     argv = [sys.executable, str(script), "fit", "--mod1", f"{prefix}.mod1.h5ad", "--mod2", f"{prefix}.mod2.h5ad",
             "--out", str(tmp_path / "model"), "--device", "cpu", "--max-epochs", "5", "--set", "n_svd=20", "-q"]
-    procs = [subprocess.Popen(argv, env={**env, "RANK": str(r), "LOCAL_RANK": str(r)}, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for r in range(2)]
+    return Processes({r: (argv, {"env": {**env, "RANK": str(r), "LOCAL_RANK": str(r)}}) for r in range(2)},
+                     background=background)
+
+
+#: The processes :func:`start_early` started when the session started (conftest's ``_early_starts``), and their folder.
+_EARLY: list[tuple[Path, Processes]] = []
+EARLY_FIXTURE = "peers"
+
+
+class _Started(tuple):
+    def close(self) -> None:
+        self[1].close()
+
+
+def start_early(tmp_path_factory) -> _Started:
+    """:func:`peers`' processes, started in the background at the session's start (the same data, script, commands and
+    environments): they spend seconds importing jae and fitting, with nothing to wait for."""
+    folder = tmp_path_factory.mktemp("peer_lost")
+    _EARLY.append(_Started((folder, _peers(folder, background=True))))
+    return _EARLY[-1]
+
+
+@pytest.fixture
+def peers(tmp_path):
+    """``(folder, processes)``: the fit's folder (data, script, the model's place) and its two processes."""
+    started = _EARLY.pop() if _EARLY else _Started((tmp_path, _peers(tmp_path)))
+    yield started
+    started.close()
+
+
+def test_the_survivor_of_a_dead_process_says_so_in_one_line(peers):
+    tmp_path, started = peers
+    procs = [started[0], started[1]]
     try:
         said = [p.communicate(timeout=120) for p in procs]  # a hang fails here instead of blocking the run
     finally:
