@@ -253,7 +253,7 @@ class JAE:
         from .mapping.train import map_query
 
         check_layer(layer)  # before the query is read
-        with reading_columns([batch_key or getattr(self, "batch_key", None)]):  # other obs columns' clashes: INFO
+        with reading_columns([batch_key, getattr(self, "batch_key", None)]):  # other obs columns' clashes: INFO
             return map_query(self, query, batch_key=batch_key, epochs=epochs, layer=layer, seed=seed,
                              progress_bar=progress_bar)
 
