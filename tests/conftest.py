@@ -229,6 +229,44 @@ def new_cells_fit(_new_cells_fit):
     return own
 
 
+@pytest.fixture(scope="session")
+def _hashtag_fit():
+    """A CITE-seq model (1 epoch, 10 SVD components) fitted on 200 simulated cells, those cells (``cite``), and a MuData
+    of them with a hashtag modality that also holds 12 droplets of its own (``EMPTY0`` ...; obs ``batch`` and
+    ``cell_type`` global, NaN for the droplets): see :func:`hashtag_fit`."""
+    import anndata as ad
+    import mudata as md
+    import numpy as np
+    import pandas as pd
+    import scipy.sparse as sp
+
+    import jae
+
+    cite = jae.simulate(200, kind="cite", n_genes=200, n_proteins=12, n_cell_types=3, n_batches=2, seed=4)
+    rng = np.random.default_rng(0)
+    cells = cite.obs_names.append(pd.Index([f"EMPTY{i}" for i in range(12)]))
+    hto = ad.AnnData(X=sp.csr_matrix(rng.poisson(3, (len(cells), 4)).astype(np.float32)),
+                     obs=pd.DataFrame(index=cells), var=pd.DataFrame(index=[f"HTO{i}" for i in range(4)]))
+    data = md.MuData({"rna": cite["rna"].copy(), "prot": cite["prot"].copy(), "hto": hto})
+    for c in ("batch", "cell_type"):
+        data.obs[c] = cite.obs[c].reindex(data.obs_names).to_numpy()
+    model = jae.JAE(jae.JAEConfig(max_epochs=1, n_svd=10), seed=0, device="cpu").fit(cite, progress_bar=False)
+    return model, data, cite
+
+
+@pytest.fixture(scope="session")
+def hashtag_fit(_hashtag_fit):
+    """``hashtag_fit()`` -> ``(model, data, cite)``: copies of their own of :func:`_hashtag_fit`'s (the session 43 and
+    45 modules on cells only a hashtag modality holds share one fit)."""
+    import copy
+
+    def own():
+        model, data, cite = _hashtag_fit
+        return copy.deepcopy(model), data.copy(), cite.copy()
+
+    return own
+
+
 @pytest.fixture
 def no_user() -> str:
     """A path's first part written as ``~name`` where no user ``name`` exists (``Path.expanduser`` raises on it; jae

@@ -4,12 +4,10 @@ refusing the NaN rows embed itself wrote (with advice, 'embed those cells again'
 
 from __future__ import annotations
 
-import anndata as ad
 import mudata as md
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 
 import jae
 from jae.datasets import simulate
@@ -22,16 +20,8 @@ def _with_obs(data, cite):
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    cite = simulate(200, kind="cite", n_genes=200, n_proteins=12, n_cell_types=3, n_batches=2, seed=4)
-    rng = np.random.default_rng(0)
-    cells = cite.obs_names.append(pd.Index([f"EMPTY{i}" for i in range(12)]))
-    hto = ad.AnnData(X=sp.csr_matrix(rng.poisson(3, (len(cells), 4)).astype(np.float32)),
-                     obs=pd.DataFrame(index=cells), var=pd.DataFrame(index=[f"HTO{i}" for i in range(4)]))
-    data = _with_obs(md.MuData({"rna": cite["rna"], "prot": cite["prot"], "hto": hto}), cite)
-    model = jae.JAE(jae.JAEConfig(max_epochs=1, n_svd=10), seed=0, device="cpu").fit(
-        _with_obs(md.MuData({"rna": cite["rna"].copy(), "prot": cite["prot"].copy()}), cite), progress_bar=False)
-    return model, data, cite
+def fitted(hashtag_fit):
+    return hashtag_fit()
 
 
 @pytest.mark.parametrize("given", ["key", "array"])

@@ -5,32 +5,18 @@ then failed ('numpy boolean negative'), even once those cells were left out. It 
 
 from __future__ import annotations
 
-import anndata as ad
 import matplotlib
 import mudata as md
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
-
-import jae
-from jae.datasets import simulate
 
 matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    cite = simulate(200, kind="cite", n_genes=200, n_proteins=12, n_cell_types=3, n_batches=2, seed=4)
-    rng = np.random.default_rng(0)
-    cells = cite.obs_names.append(pd.Index([f"EMPTY{i}" for i in range(12)]))
-    hto = ad.AnnData(X=sp.csr_matrix(rng.poisson(3, (len(cells), 4)).astype(np.float32)),
-                     obs=pd.DataFrame(index=cells), var=pd.DataFrame(index=[f"HTO{i}" for i in range(4)]))
-    data = md.MuData({"rna": cite["rna"].copy(), "prot": cite["prot"].copy(), "hto": hto})
-    for c in ("batch", "cell_type"):
-        data.obs[c] = cite.obs[c].reindex(data.obs_names).to_numpy()
-    model = jae.JAE(jae.JAEConfig(max_epochs=1, n_svd=10), seed=0, device="cpu").fit(cite, progress_bar=False)
-    return model, data, cite
+def fitted(hashtag_fit):
+    return hashtag_fit()
 
 
 def _plots(data, labels: pd.DataFrame) -> None:
