@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..io.cell_obs import reading_columns
+from ..io.cell_obs import modality_with_column, reading_columns
 
 __all__ = ["impute", "IMPUTE_METHODS", "add_imputed_layer"]
 
@@ -202,8 +202,8 @@ def _global_batch(model, global_columns, own_columns) -> str | None:
 def _with_global_batch(name: str, key: str, read: str = "", arg: str = "") -> str:
     """How to impute from ``mdata[name]`` with ``mdata.obs[key]`` copied into its ``obs`` (``read``: the statement
     giving ``mdata``; ``arg``: the impute call's other arguments)."""
-    return (f" with mdata.obs[{key!r}], the batches this model reads, copied into its obs, e.g. {read}one = "
-            f"mdata[{name!r}].copy(); one.obs[{key!r}] = mdata.obs[{key!r}]; jae.impute(model, one{arg})")
+    return (f" with mdata.obs[{key!r}], the batches this model reads, copied into its obs, e.g. {read}"
+            f"{modality_with_column(name, key)}; jae.impute(model, one{arg})")
 
 
 def _h5mu_obs_columns(path, modality: str) -> tuple[list[str], list[str]]:

@@ -20,7 +20,7 @@ from .validate import missing_text
 __all__ = ["cell_obs", "cell_obs_of", "get_annotation", "check_batches", "modality_obs", "check_modalities_agree",
            "agreeing_obs", "agreeing_columns", "batch_column", "columns_taken_elsewhere", "AGREEING_COLUMNS",
            "unused_batches", "pulled_name_fix", "mark_dropped", "warn_dropped", "DROPPED", "reading_columns",
-           "fill_global_batches"]
+           "fill_global_batches", "modality_with_column"]
 
 logger = logging.getLogger(__name__)
 
@@ -350,6 +350,12 @@ def pulled_name_fix(columns, key, argument: str) -> str:
                 f" and pass {argument}={new!r}")
     return (f"; {key!r} is how MuData names the column {column!r} of modality {mod!r} once pulled into mdata.obs, and "
             f"jae reads a modality's columns by their own names: pass {argument}={column!r}")
+
+
+def modality_with_column(name: str, key: str) -> str:
+    """The statements that give a MuData's modality ``name`` the MuData's own ``obs[key]`` (mudata >= 0.3 keeps a
+    column set on ``mdata.obs`` there, not in the modality's): for the fixes of calls given that modality alone."""
+    return f"one = mdata[{name!r}].copy(); one.obs[{key!r}] = mdata.obs[{key!r}]"
 
 
 def get_annotation(obs: pd.DataFrame, key: str, *, what: str) -> pd.Series:

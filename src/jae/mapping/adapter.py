@@ -207,7 +207,9 @@ def _reference_cells(own_key: str, batches, obs, batch: pd.Series, reference_bat
 def _modality_fix(data, key: str) -> str:
     """For one AnnData (a MuData's modality, e.g. ``mdata['rna']``, whose batches mudata >= 0.3 keeps in the MuData's
     own obs, not the modality's): the lines that give it the MuData's column; '' for other data."""
+    from ..io.cell_obs import modality_with_column
+
     if getattr(data, "mod", None) is not None or not hasattr(data, "obsm"):
         return ""
-    return (f"; for a modality of a MuData holding the column in mdata.obs, e.g. one = mdata['rna'].copy(); "
-            f"one.obs[{key!r}] = mdata.obs[{key!r}], then pass one")
+    return (f"; for a modality of a MuData holding the column in mdata.obs, e.g. {modality_with_column('rna', key)}, "
+            "then pass one")
