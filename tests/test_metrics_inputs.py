@@ -128,8 +128,8 @@ def test_label_count_refused_naming_cell_type_before_the_graph(monkeypatch):
     short = np.arange(39) % 3
     # asw_label named the argument "labels"; nmi and graph_connectivity built the kNN graph (O(n^2)) before
     # comparing the lengths
-    monkeypatch.setattr("jae.metrics.clustering.neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
-    monkeypatch.setattr("jae.metrics.connectivity.neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    # (both build their graph through jae.metrics._graph._labelled_graph)
+    monkeypatch.setattr("jae.metrics._graph.neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
     expected = r"^cell_type has 39 entries but the embedding has 40 cells; align them by cell$"
     for fn in (metrics.nmi, metrics.graph_connectivity, metrics.asw_label):
         with pytest.raises(ValueError, match=expected):

@@ -22,6 +22,7 @@ import torch
 from .._device import usable_device as resolve_device  # a device torch cannot use here: one line naming the fix
 from .._flags import is_whole
 from .._neighbours import MIN_SCORED_CELLS, N_NEIGHBORS  # one source with jae.evaluate's floor
+from ._labels import as_labels, by_cells
 
 __all__ = [
     "NeighborGraph",
@@ -404,3 +405,34 @@ def neighbor_graph(
     else:
         indices, distances = _exact_knn(E, n_neighbors=n_neighbors, device=device)
     return NeighborGraph(indices, distances, umap_connectivities(indices, distances))
+
+
+def _cell_type_inputs(embedding, cell_type, graph: NeighborGraph | None,
+                      caller: str) -> tuple[np.ndarray | None, np.ndarray]:
+    """The inputs of a cell-type metric on the kNN graph (:func:`~jae.metrics.nmi`,
+    :func:`~jae.metrics.graph_connectivity`), checked before any graph is built: ``graph`` None or a
+    :class:`NeighborGraph`; without one, the embedding as a float matrix of at least the cells a graph of 15
+    neighbours per cell needs (10 cells scored as if such a graph existed), refused naming ``caller``; ``cell_type``
+    as per-cell labels (a Series aligned by cell name).
+
+    Returns ``(E, labels)``: the ``(n_cells, n_dims)`` float embedding (None when ``graph`` is given) and the
+    ``(n_cells,)`` labels; :func:`_labelled_graph` then gives the graph.
+    """
+    check_graph(graph)
+    E = _as_float_matrix(embedding) if graph is None else None
+    if E is not None:
+        check_scored_cells(E.shape[0], caller)
+    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
+                       n_cells=None if E is None else E.shape[0])
+    return E, labels
+
+
+def _labelled_graph(E: np.ndarray | None, graph: NeighborGraph | None, labels: np.ndarray, caller: str,
+                    device=None) -> NeighborGraph:
+    """``graph``, or the kNN graph of ``E`` built now, refused in one line naming ``caller`` unless it has one cell
+    per label (the inputs of :func:`_cell_type_inputs`)."""
+    if graph is None:
+        graph = neighbor_graph(E, device=device)
+    if graph.n_cells != len(labels):
+        raise ValueError(f"{caller}: the graph has {graph.n_cells} cells but cell_type has {len(labels)}; align them")
+    return graph

@@ -18,8 +18,8 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from .._flags import check_flags, is_whole
 from ..config import as_seed
-from ._graph import NeighborGraph, _as_float_matrix, check_graph, check_scored_cells, neighbor_graph
-from ._labels import as_labels, by_cells, codes
+from ._graph import NeighborGraph, _cell_type_inputs, _labelled_graph
+from ._labels import codes
 from ._louvain import louvain_membership, louvain_memberships
 
 __all__ = ["nmi", "louvain", "RESOLUTIONS"]
@@ -111,20 +111,12 @@ def nmi(
     if n_jobs is not None and not is_whole(n_jobs, 1):
         raise ValueError(f"nmi: n_jobs must be a whole number of threads, 1 or more (or None: all usable CPUs), not "
                          f"{n_jobs!r}")  # 'a' failed after the graph; 2.5, True and -3 ran as some number of threads
-    check_graph(graph)
-    E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
-    if E is not None:  # 10 cells scored 0.43 on a graph of 15 neighbours per cell that cannot exist
-        check_scored_cells(E.shape[0], "nmi")
-    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
-                       n_cells=None if E is None else E.shape[0])
+    E, labels = _cell_type_inputs(embedding, cell_type, graph, "nmi")  # before the graph: 10 cells scored 0.43
     if len(np.unique(labels)) < 2:  # its best NMI is 1 if some resolution gives one cluster, else 0: chance
         log.warning("nmi is undefined for a single cell type (the score would say whether some Louvain resolution "
                     "gives one cluster, not how good the embedding is); reporting NaN")
         return float("nan")
-    if graph is None:
-        graph = neighbor_graph(E, device=device)
-    if graph.n_cells != len(labels):
-        raise ValueError(f"nmi: the graph has {graph.n_cells} cells but cell_type has {len(labels)}; align them")
+    graph = _labelled_graph(E, graph, labels, "nmi", device)
     _, label_codes = codes(labels)  # integer codes: same NMI, without sorting strings for every resolution
     best, best_res = 0.0, resolutions[0]
     clusterings = louvain_memberships(graph.connectivities, resolutions, seed=seed, n_jobs=n_jobs)

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
-from ._graph import NeighborGraph, _as_float_matrix, check_graph, check_scored_cells, neighbor_graph
-from ._labels import as_labels, by_cells
+from ._graph import NeighborGraph, _cell_type_inputs, _labelled_graph
 
 __all__ = ["graph_connectivity"]
 
@@ -36,19 +35,8 @@ def graph_connectivity(
     -------
     Score in (0, 1]; 1 when every cell type forms one connected piece.
     """
-    check_graph(graph)
-    E = _as_float_matrix(embedding) if graph is None else None  # checked before the graph is built
-    if E is not None:  # 10 cells scored 1.0 on a graph of 15 neighbours per cell that cannot exist
-        check_scored_cells(E.shape[0], "graph_connectivity")
-    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
-                       n_cells=None if E is None else E.shape[0])
-    if graph is None:
-        graph = neighbor_graph(E, device=device)
-    if graph.n_cells != len(labels):
-        raise ValueError(
-            f"graph_connectivity: the graph has {graph.n_cells} cells but cell_type has {len(labels)}; align them"
-        )
-    C = graph.connectivities.tocsr()
+    E, labels = _cell_type_inputs(embedding, cell_type, graph, "graph_connectivity")  # 10 cells scored 1.0 without
+    C = _labelled_graph(E, graph, labels, "graph_connectivity", device).connectivities.tocsr()
     fractions = []
     for t in np.unique(labels):
         idx = np.flatnonzero(labels == t)
