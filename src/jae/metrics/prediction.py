@@ -80,6 +80,15 @@ def _blocks(y_true, y_pred) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         yield blocks[0], blocks[1]
 
 
+def _mean_error(y_true, y_pred, term) -> float:
+    """Mean of ``term(y_true - y_pred)`` over all entries, summed block by block (:func:`rmse`, :func:`mae`)."""
+    total, count = 0.0, 0
+    for t, p in _blocks(y_true, y_pred):
+        total += float(term(t - p).sum())
+        count += t.size
+    return total / count
+
+
 def rmse(y_true, y_pred) -> float:
     """Root mean squared error over all entries (the competition's modality-prediction score; lower is better).
 
@@ -93,11 +102,7 @@ def rmse(y_true, y_pred) -> float:
     -------
     ``sqrt(mean((y_true - y_pred) ** 2))``.
     """
-    sse, count = 0.0, 0
-    for t, p in _blocks(y_true, y_pred):
-        sse += float(((t - p) ** 2).sum())
-        count += t.size
-    return float(np.sqrt(sse / count))
+    return float(np.sqrt(_mean_error(y_true, y_pred, lambda diff: diff**2)))
 
 
 def mae(y_true, y_pred) -> float:
@@ -112,11 +117,7 @@ def mae(y_true, y_pred) -> float:
     -------
     ``mean(|y_true - y_pred|)``.
     """
-    sae, count = 0.0, 0
-    for t, p in _blocks(y_true, y_pred):
-        sae += float(np.abs(t - p).sum())
-        count += t.size
-    return float(sae / count)
+    return float(_mean_error(y_true, y_pred, np.abs))
 
 
 def pearson(y_true, y_pred) -> float:
