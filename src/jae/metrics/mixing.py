@@ -387,9 +387,14 @@ def _scaled_median(values: np.ndarray, n_labels: int, kind: Literal["ilisi", "cl
     return (n_labels - median) / (n_labels - 1.0)
 
 
-def _lisi_score(embedding, labels: np.ndarray, kind: Literal["ilisi", "clisi"], *, neighbors, n_neighbors: int,
+def _lisi_score(embedding, values: Sequence, kind: Literal["ilisi", "clisi"], *, neighbors, n_neighbors: int,
                 perplexity: float | None, scale: bool, graph, lists, device) -> float:
-    """:func:`ilisi` / :func:`clisi`: median per-cell LISI of ``labels``, scaled as ``kind`` when ``scale``."""
+    """:func:`ilisi` / :func:`clisi`: median per-cell LISI of the labels ``values`` (batches for ilisi, cell types
+    for clisi), scaled as ``kind`` when ``scale``."""
+    check_flags(scale=scale)  # a text such as 'no' would scale the score
+    name = "batch" if kind == "ilisi" else "cell_type"
+    labels = as_labels(by_cells(embedding, values, name), name=name,
+                       n_cells=_n_cells(embedding, neighbors, graph, lists))  # before the lists, naming it
     _check_lists_args(n_neighbors, perplexity)
     check_scored_cells(len(labels), kind)  # 10 cells scored ilisi 0.98: a graph joining every cell to the others
     if scale and len(np.unique(labels)) < 2:  # checked before the neighbour lists: (n - 1) scales the score
@@ -398,8 +403,8 @@ def _lisi_score(embedding, labels: np.ndarray, kind: Literal["ilisi", "clisi"], 
         return float("nan")
     if lists is None:
         lists = lisi_neighbors(embedding, neighbors=neighbors, n_neighbors=n_neighbors, graph=graph, device=device)
-    values = lisi(*lists, labels, perplexity=perplexity)
-    return _scaled_median(values, len(np.unique(labels)), kind) if scale else float(np.nanmedian(values))
+    per_cell = lisi(*lists, labels, perplexity=perplexity)
+    return _scaled_median(per_cell, len(np.unique(labels)), kind) if scale else float(np.nanmedian(per_cell))
 
 
 def ilisi(
@@ -442,12 +447,8 @@ def ilisi(
     Scaled score in [0, 1] (1: batches mixed in proportion to their number), or the median LISI in
     [1, n_batches]; NaN for a single batch when scaled.
     """
-    check_flags(scale=scale)  # a text such as 'no' would scale the score
-    labels = as_labels(by_cells(embedding, batch, "batch"), name="batch",
-                       n_cells=_n_cells(embedding, neighbors, graph, lists))  # before the lists, naming it
-    return _lisi_score(embedding, labels, "ilisi", neighbors=neighbors,
-                       n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
-                       device=device)
+    return _lisi_score(embedding, batch, "ilisi", neighbors=neighbors, n_neighbors=n_neighbors,
+                       perplexity=perplexity, scale=scale, graph=graph, lists=lists, device=device)
 
 
 def clisi(
@@ -471,9 +472,5 @@ def clisi(
     Scaled score ``(n_types - median) / (n_types - 1)`` in [0, 1] (1: every neighbourhood holds one type), or the
     median LISI in [1, n_types]; NaN for a single cell type when scaled.
     """
-    check_flags(scale=scale)  # a text such as 'no' would scale the score
-    labels = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type",
-                       n_cells=_n_cells(embedding, neighbors, graph, lists))  # before the lists, naming it
-    return _lisi_score(embedding, labels, "clisi", neighbors=neighbors,
-                       n_neighbors=n_neighbors, perplexity=perplexity, scale=scale, graph=graph, lists=lists,
-                       device=device)
+    return _lisi_score(embedding, cell_type, "clisi", neighbors=neighbors, n_neighbors=n_neighbors,
+                       perplexity=perplexity, scale=scale, graph=graph, lists=lists, device=device)
