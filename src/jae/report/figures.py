@@ -212,13 +212,20 @@ def plot_umaps(
     ``path``.
     """
     from ..config import as_seed
-    from ..io.paths import user_path
 
     rng = np.random.default_rng(as_seed(seed))
+    panels = [("cell type", cell_type)] + ([("batch", batch)] if batch is not None else [])
+    return _write_png(path, lambda: _umap_figure(coords, panels, title, rng), protect=protect, overwrite=overwrite)
+
+
+def _write_png(path, draw, *, protect: Iterable, overwrite: bool) -> Path:
+    """Check that ``path`` is free (or ``overwrite``), then draw the figure (``draw()``) and write it there as a PNG,
+    atomically: the one writer of the report's figures."""
+    from ..io.paths import user_path
+
     path = user_path(path)
     check_free([path], overwrite=overwrite)
-    panels = [("cell type", cell_type)] + ([("batch", batch)] if batch is not None else [])
-    fig = _umap_figure(coords, panels, title, rng)
+    fig = draw()
     return atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect,
                         overwrite=overwrite)
 
@@ -267,13 +274,7 @@ def plot_metric_bars(table: pd.DataFrame, path: Path, *, protect: Iterable = (),
     -------
     ``path``.
     """
-    from ..io.paths import user_path
-
-    path = user_path(path)
-    check_free([path], overwrite=overwrite)
-    fig = _metric_bars_figure(table)
-    return atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"), protect=protect,
-                        overwrite=overwrite)
+    return _write_png(path, lambda: _metric_bars_figure(table), protect=protect, overwrite=overwrite)
 
 
 #: The most names of a column of the bar chart's legend (at font size 8) that fit its 6-inch height.
