@@ -24,7 +24,7 @@ def test_metric_seeds_are_checked_like_evaluate_embeddings(seed, monkeypatch):
     # graph, naming no argument) or not at all; now each refuses as evaluate_embedding does, before the graph
     X, types, batch = _blobs()
     t = np.linspace(0, 1, len(X))
-    monkeypatch.setattr(metrics.clustering, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    monkeypatch.setattr(metrics._graph, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
     calls = [
         lambda: metrics.nmi(X, types, seed=seed),
         lambda: metrics.louvain(metrics.neighbor_graph(X).connectivities, seed=seed),
@@ -43,7 +43,7 @@ def test_metric_seeds_are_checked_like_evaluate_embeddings(seed, monkeypatch):
 def test_nmi_refuses_resolutions_that_are_no_list_of_positive_numbers(resolutions, monkeypatch):
     # [] raised IndexError, 1.0 "'float' object is not subscriptable", [-1.0] scored a silent 0.0
     X, types, _ = _blobs()
-    monkeypatch.setattr(metrics.clustering, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    monkeypatch.setattr(metrics._graph, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
     with pytest.raises(ValueError, match="resolutions must be a non-empty list of numbers >= 0"):
         metrics.nmi(X, types, resolutions=resolutions)
 
@@ -250,9 +250,7 @@ def test_a_cell_cycle_reference_that_is_no_reference_is_refused_in_one_line(monk
 @pytest.mark.parametrize("n_jobs", ["a", 2.5, True, 0, -3])
 def test_nmi_refuses_an_n_jobs_that_is_no_number_of_threads(monkeypatch, n_jobs):
     # 'a' failed in int() after the graph had been built; 2.5, True, 0 and -3 ran as some other number of threads
-    from jae.metrics import clustering
-
     X, types, _ = _blobs()
-    monkeypatch.setattr(clustering, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
+    monkeypatch.setattr(metrics._graph, "neighbor_graph", lambda *a, **k: pytest.fail("graph built"))
     with pytest.raises(ValueError, match="^nmi: n_jobs must be a whole number of threads"):
         metrics.nmi(X, types, n_jobs=n_jobs)
