@@ -70,6 +70,48 @@ def lowest_priority() -> None:
         os.nice(19)
 
 
+def gex_with_cycle(n: int = 240, seed: int = 0):
+    """Seeded log-normalised GEX whose S-phase genes follow a random phase per cell: ``(X, gene_names, batch)``, ``X``
+    ``(n, n_genes)`` float32 of the human S and G2/M genes and 300 others, two batches of ``n // 2`` cells (the
+    cc_cons tests of test_metrics and test_metrics_diagnostics)."""
+    import numpy as np
+
+    from jae.preprocess import cell_cycle_genes
+
+    rng = np.random.default_rng(seed)
+    s_genes, g2m_genes = cell_cycle_genes("human")
+    names = np.array(s_genes + g2m_genes + [f"G{i}" for i in range(300)])
+    phase = rng.random(n)
+    X = rng.poisson(0.5, (n, len(names))).astype(np.float64)
+    X[:, : len(s_genes)] += rng.poisson(3 * phase[:, None], (n, len(s_genes)))
+    return np.log1p(X).astype(np.float32), names, np.repeat(["b1", "b2"], n // 2)
+
+
+def write_10x(path, X, names, feature_types, barcodes=None, *, ids=None):
+    """A Cell Ranger >= 3 ``filtered_feature_bc_matrix.h5`` of cells x features ``X`` at ``path`` (stored features x
+    cells CSC, int32 counts, byte strings, as Cell Ranger writes it); ``barcodes`` default ``AAACCTGAGC000000-1``, ...,
+    ``ids`` (the gene IDs) ``ID0``, ... Returns ``path``."""
+    import h5py
+    import numpy as np
+    import scipy.sparse as sp
+
+    csc = sp.csc_matrix(np.asarray(X).T.astype(np.int32))
+    if barcodes is None:
+        barcodes = [f"AAACCTGAGC{i:06d}-1" for i in range(csc.shape[1])]
+    with h5py.File(path, "w") as f:
+        g = f.create_group("matrix")
+        g["data"], g["indices"], g["indptr"] = csc.data, csc.indices.astype(np.int64), csc.indptr.astype(np.int64)
+        g["shape"] = np.array(csc.shape, dtype=np.int32)
+        g["barcodes"] = np.array(barcodes, dtype="S")
+        feats = g.create_group("features")
+        feats["id"] = np.array([f"ID{i}" for i in range(len(names))] if ids is None else ids, dtype="S")
+        feats["name"] = np.array(names, dtype="S")
+        feats["feature_type"] = np.array(feature_types, dtype="S")
+        feats["genome"] = np.array(["GRCh38"] * len(names), dtype="S")
+        feats["_all_tag_keys"] = np.array([b"genome"])
+    return path
+
+
 class Processes:
     """Processes started side by side, by name (``Popen`` with text pipes for stdout and stderr), in the background
     at the lowest priority when ``background``; ``close()`` ends those still running."""
@@ -265,6 +307,39 @@ def hashtag_fit(_hashtag_fit):
         return copy.deepcopy(model), data.copy(), cite.copy()
 
     return own
+
+
+def int_batch_cells(n: int, seed: int):
+    """``n`` simulated CITE-seq cells (200 genes, 10 proteins, 3 types, 2 batches) whose obs ``batch`` holds the
+    integers 0 and 1 and no modality has a batch column of its own (a model fitted on them names its batches '0', '1';
+    the session 38 float-batch modules)."""
+    from jae.datasets import simulate
+
+    m = simulate(n, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=seed)
+    m.obs["batch"] = m.obs["batch"].cat.codes.astype(int).to_numpy()
+    for mod in m.mod.values():
+        if "batch" in mod.obs:
+            del mod.obs["batch"]
+    return m
+
+
+@pytest.fixture(scope="session")
+def _int_batch_fit():
+    """A decoder_batch model (1 epoch, 8 SVD components) fitted on :func:`int_batch_cells` ``(200, seed=1)``: see
+    :func:`int_batch_fit`."""
+    from jae import JAE, JAEConfig
+
+    return JAE(JAEConfig(max_epochs=1, n_svd=8, decoder_batch=True), seed=0, device="cpu").fit(
+        int_batch_cells(200, seed=1), progress_bar=False)
+
+
+@pytest.fixture(scope="session")
+def int_batch_fit(_int_batch_fit):
+    """``int_batch_fit()`` -> a copy of its own of :func:`_int_batch_fit`'s model (the session 38 float-batch modules,
+    map_query / finetune and impute, share one fit)."""
+    import copy
+
+    return lambda: copy.deepcopy(_int_batch_fit)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from jae.datasets import simulate
 from jae.io import InputFiles, get_paired, read_h5mu
 from jae.io.readers import _quiet_mudata
+from conftest import write_10x  # tests/ is on sys.path
 
 
 @pytest.fixture(scope="module")
@@ -107,26 +108,6 @@ def test_h5mu_obs_columns_keep_the_file_dtypes_in_memory_as_streamed(sim, tmp_pa
     assert _fingerprint(path) == before
 
 
-def _write_10x(path, X, names, feature_types):
-    """A Cell Ranger >= 3 ``filtered_feature_bc_matrix.h5`` of cells x features ``X`` (stored features x cells CSC,
-    int32 counts, byte strings, as Cell Ranger writes it)."""
-    import h5py
-
-    csc = sp.csc_matrix(X.T.astype(np.int32))
-    with h5py.File(path, "w") as f:
-        g = f.create_group("matrix")
-        g["data"], g["indices"], g["indptr"] = csc.data, csc.indices.astype(np.int64), csc.indptr.astype(np.int64)
-        g["shape"] = np.array(csc.shape, dtype=np.int32)
-        g["barcodes"] = np.array([f"AAACCTGAGC{i:06d}-1" for i in range(X.shape[0])], dtype="S")
-        feats = g.create_group("features")
-        feats["id"] = np.array([f"ID{i}" for i in range(len(names))], dtype="S")
-        feats["name"] = np.array(names, dtype="S")
-        feats["feature_type"] = np.array(feature_types, dtype="S")
-        feats["genome"] = np.array(["GRCh38"] * len(names), dtype="S")
-        feats["_all_tag_keys"] = np.array([b"genome"])
-    return path
-
-
 @pytest.mark.parametrize("extra", ["Multiplexing Capture", "CRISPR Guide Capture", "Custom"])
 def test_a_cell_ranger_file_with_another_feature_type_reads_rna_and_proteins_without_it(tmp_path, extra, caplog):
     """CellPlex (Multiplexing Capture), Perturb-seq (CRISPR Guide Capture) and custom features sit beside Gene
@@ -139,7 +120,7 @@ def test_a_cell_ranger_file_with_another_feature_type_reads_rna_and_proteins_wit
     X = rng.poisson(2.0, size=(12, 10))
     types = ["Gene Expression"] * 5 + [extra] * 2 + ["Antibody Capture"] * 3
     names = [f"G{i}" for i in range(5)] + ["CMO301", "CMO302"] + ["CD3", "CD4", "CD8"]
-    path = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
+    path = write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
     before = _fingerprint(path)
     with caplog.at_level(logging.INFO, logger="jae.io"):
         mdata = read_10x_h5(path)
@@ -148,7 +129,7 @@ def test_a_cell_ranger_file_with_another_feature_type_reads_rna_and_proteins_wit
     np.testing.assert_array_equal(mdata["prot"].layers["counts"].toarray(), X[:, 7:])
     assert list(mdata["prot"].var_names) == ["CD3", "CD4", "CD8"]
     assert f"2 {extra} features" in caplog.text
-    only = _write_10x(tmp_path / "gex_only.h5", X[:, :7], names[:7], types[:7])
+    only = write_10x(tmp_path / "gex_only.h5", X[:, :7], names[:7], types[:7])
     with pytest.raises(ValueError, match=f"only Gene Expression features.*{extra}.*Peaks or Antibody Capture"):
         read_10x_h5(only)
     assert _fingerprint(path) == before
@@ -183,8 +164,8 @@ def test_an_hdf5_file_of_another_kind_is_named_with_the_input_that_reads_it(sim,
     from jae.io.readers import read_obs
 
     rng = np.random.default_rng(0)
-    tenx = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", rng.poisson(1.0, size=(4, 3)), ["A", "B", "C"],
-                      ["Gene Expression", "Gene Expression", "Peaks"])
+    tenx = write_10x(tmp_path / "filtered_feature_bc_matrix.h5", rng.poisson(1.0, size=(4, 3)), ["A", "B", "C"],
+                     ["Gene Expression", "Gene Expression", "Peaks"])
     rna = tmp_path / "rna.h5ad"
     ad.AnnData(X=sim["rna"].X, obs=sim.obs, var=sim["rna"].var).write_h5ad(rna)
     mu = _write_h5mu(tmp_path / "both.h5mu", sim)
@@ -344,8 +325,8 @@ def test_files_with_no_cells_are_refused_as_empty_before_any_check_of_their_anno
     from jae import JAEConfig, fit_files
     from jae.io import open_h5mu, read_10x_h5
 
-    tenx = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", np.zeros((0, 4), dtype=int), list("abcd"),
-                      ["Gene Expression"] * 2 + ["Peaks"] * 2)
+    tenx = write_10x(tmp_path / "filtered_feature_bc_matrix.h5", np.zeros((0, 4), dtype=int), list("abcd"),
+                     ["Gene Expression"] * 2 + ["Peaks"] * 2)
     mods = {k: ad.AnnData(X=sim[k].X[:0], obs=pd.DataFrame(index=sim.obs_names[:0]), var=sim[k].var)
             for k in ("rna", "atac")}
     path = tmp_path / "empty.h5mu"
@@ -516,7 +497,7 @@ def test_a_cell_ranger_file_with_peaks_and_proteins_pairs_rna_with_the_kind_chos
     X = rng.poisson(2.0, size=(12, 12))
     types = ["Gene Expression"] * 5 + ["Peaks"] * 4 + ["Antibody Capture"] * 3
     names = [f"G{i}" for i in range(5)] + [f"chr1:{100 * i}-{100 * i + 50}" for i in range(4)] + ["CD3", "CD4", "CD8"]
-    path = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
+    path = write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
     with pytest.raises(ValueError, match="mod2_kind='ATAC' or mod2_kind='ADT'"):
         InputFiles(tenx=path).read()
     for kind, name, cols in (("ADT", "prot", slice(9, 12)), ("atac", "atac", slice(5, 9))):
@@ -547,8 +528,8 @@ def test_a_cell_ranger_matrix_of_every_barcode_names_the_filtered_file(tmp_path,
     X[15:] = 0  # barcodes without a count
     if name.startswith("raw"):
         X[15:, 0] = 1  # a droplet's stray molecule: counts, but no cell
-    path = _write_10x(tmp_path / name, X, [f"G{i}" for i in range(5)] + ["CD3", "CD4", "CD8"],
-                      ["Gene Expression"] * 5 + ["Antibody Capture"] * 3)
+    path = write_10x(tmp_path / name, X, [f"G{i}" for i in range(5)] + ["CD3", "CD4", "CD8"],
+                     ["Gene Expression"] * 5 + ["Antibody Capture"] * 3)
     filtered = name.startswith("filtered")  # the file of called cells already: not named as the fix
     with pytest.raises(ValueError, match="call the cells in Python first") as err:
         InputFiles(tenx=path).read()

@@ -28,6 +28,7 @@ from jae.io import (
     write_embedding_h5ad,
 )
 from jae.io.mosaic import get_mosaic
+from conftest import write_10x  # tests/ is on sys.path
 
 STARTER = "neurips2021_starter"
 
@@ -455,20 +456,6 @@ def test_modalities_whose_names_and_features_do_not_tell_are_refused_naming_feat
         get_paired({"rna_subset": gex, "protein_x": prot})
 
 
-def _write_10x(path, X_cells_by_features: np.ndarray, names, ftypes, barcodes):
-    csc = sp.csc_matrix(X_cells_by_features.T.astype(np.int32))  # features x cells, CSC as Cell Ranger stores it
-    with h5py.File(path, "w") as f:
-        g = f.create_group("matrix")
-        g["data"], g["indices"], g["indptr"] = csc.data, csc.indices.astype(np.int64), csc.indptr.astype(np.int64)
-        g["shape"] = np.array(csc.shape, dtype=np.int32)
-        g["barcodes"] = np.array(barcodes, dtype="S")
-        feats = g.create_group("features")
-        feats["id"] = np.array([f"ID{i}" for i in range(len(names))], dtype="S")
-        feats["name"] = np.array(names, dtype="S")
-        feats["feature_type"] = np.array(ftypes, dtype="S")
-        feats["genome"] = np.array(["GRCh38"] * len(names), dtype="S")
-
-
 @pytest.mark.parametrize(("second", "mod"), [("Peaks", "atac"), ("Antibody Capture", "prot")])
 def test_read_10x_h5_round_trip(tmp_path, second, mod):
     rng = np.random.default_rng(7)
@@ -477,7 +464,7 @@ def test_read_10x_h5_round_trip(tmp_path, second, mod):
     ftypes = ["Gene Expression"] * 4 + [second] * 3
     names = ["GAPDH", "CD4", "CD4", "ACTB", "f1", "f2", "f3"]  # a duplicated gene symbol, as in real files
     barcodes = [f"AAAC-{i}" for i in range(6)]
-    _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, ftypes, barcodes)
+    write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, ftypes, barcodes)
     mdata = read_10x_h5(tmp_path / "filtered_feature_bc_matrix.h5")
     assert list(mdata.mod) == ["rna", mod]
     assert list(mdata.obs_names) == barcodes
@@ -492,11 +479,11 @@ def test_read_10x_h5_round_trip(tmp_path, second, mod):
 
 def test_read_10x_h5_errors(tmp_path):
     X = np.ones((3, 4), dtype=int)
-    _write_10x(tmp_path / "a.h5", X, list("abcd"), ["Gene Expression"] * 2 + ["CRISPR Guide Capture"] * 2,
-               list("xyz"))
+    write_10x(tmp_path / "a.h5", X, list("abcd"), ["Gene Expression"] * 2 + ["CRISPR Guide Capture"] * 2,
+              list("xyz"))
     with pytest.raises(ValueError, match=r"only Gene Expression features \(and CRISPR Guide Capture, which jae does not"):
         read_10x_h5(tmp_path / "a.h5")
-    _write_10x(tmp_path / "b.h5", X, list("abcd"), ["Gene Expression"] * 4, list("xyz"))
+    write_10x(tmp_path / "b.h5", X, list("abcd"), ["Gene Expression"] * 4, list("xyz"))
     with pytest.raises(ValueError, match="only Gene Expression.*second modality"):
         read_10x_h5(tmp_path / "b.h5")
     with h5py.File(tmp_path / "c.h5", "w") as f:

@@ -17,6 +17,8 @@ from jae.metrics._graph import NeighborGraph
 from jae.metrics._mt19937 import _mt_next, _mt_seed
 from jae.metrics.trajectory import _diffmap
 
+from conftest import gex_with_cycle  # tests/ is on sys.path
+
 
 def _blobs(n_per=60, k=3, dims=8, spread=0.3, seed=0):
     rng = np.random.default_rng(seed)
@@ -147,20 +149,8 @@ def test_variance_explained_arpack_path_matches_exact():
     assert arpack == pytest.approx(expected, rel=1e-4)
 
 
-def _gex_with_cycle(n=240, seed=0):
-    from jae.preprocess import cell_cycle_genes
-
-    rng = np.random.default_rng(seed)
-    s_genes, g2m_genes = cell_cycle_genes("human")
-    names = np.array(s_genes + g2m_genes + [f"G{i}" for i in range(300)])
-    phase = rng.random(n)
-    X = rng.poisson(0.5, (n, len(names))).astype(np.float64)
-    X[:, : len(s_genes)] += rng.poisson(3 * phase[:, None], (n, len(s_genes)))
-    return np.log1p(X).astype(np.float32), names, np.repeat(["b1", "b2"], n // 2)
-
-
 def test_cc_cons_is_one_for_the_unintegrated_data_itself():
-    X, names, batch = _gex_with_cycle()
+    X, names, batch = gex_with_cycle()
     ref = metrics.cell_cycle_reference(X, names, batch, n_comps=50)
     assert len(ref.batches) == 2 and (ref.before > 0).all()
     # an "embedding" spanning the same top PCs as the GEX keeps the cell-cycle variance share exactly
@@ -257,7 +247,7 @@ def test_one_cell_type_makes_nmi_na_not_a_chance_zero_or_one():
 
 
 def test_suite_with_every_input():
-    X, names, batch = _gex_with_cycle()
+    X, names, batch = gex_with_cycle()
     rng = np.random.default_rng(0)
     types = rng.choice(["a", "b", "c"], len(X))
     E = np.hstack([X[:, :40], rng.normal(size=(len(X), 5))]).astype(np.float32)

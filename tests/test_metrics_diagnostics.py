@@ -15,6 +15,8 @@ from sklearn.decomposition import PCA
 
 from jae import metrics
 
+from conftest import gex_with_cycle  # tests/ is on sys.path
+
 
 def _mixed(n_per=70, seed=0):
     """Three batches over two clusters: batch c sits apart, batches a and b share the clusters."""
@@ -151,20 +153,8 @@ def test_ilisi_extremes():
 # --- cc_cons's before / after -------------------------------------------------------------------------------
 
 
-def _gex_with_cycle(n=240, seed=0):
-    from jae.preprocess import cell_cycle_genes
-
-    rng = np.random.default_rng(seed)
-    s_genes, g2m_genes = cell_cycle_genes("human")
-    names = np.array(s_genes + g2m_genes + [f"G{i}" for i in range(300)])
-    phase = rng.random(n)
-    X = rng.poisson(0.5, (n, len(names))).astype(np.float64)
-    X[:, : len(s_genes)] += rng.poisson(3 * phase[:, None], (n, len(s_genes)))
-    return np.log1p(X).astype(np.float32), names, np.repeat(["b1", "b2"], n // 2)
-
-
 def test_cc_cons_details_reproduce_cc_cons():
-    X, names, batch = _gex_with_cycle()
+    X, names, batch = gex_with_cycle()
     ref = metrics.cell_cycle_reference(X, names, batch, n_comps=50)
     rng = np.random.default_rng(0)
     pcs = np.vstack([PCA(20).fit_transform(X[idx]) for idx in ref.cells])
@@ -208,7 +198,7 @@ def test_embedding_variance_shares():
 
 
 def test_evaluate_embedding_reports_diagnostics_outside_overall():
-    X, names, batch = _gex_with_cycle()
+    X, names, batch = gex_with_cycle()
     ref = metrics.cell_cycle_reference(X, names, batch, n_comps=50)
     rng = np.random.default_rng(1)
     types = rng.integers(0, 3, len(X)).astype(str)

@@ -91,12 +91,12 @@ def test_a_cell_ranger_file_with_repeated_gene_names_says_it_made_them_unique(tm
     import logging
 
     from jae.io import read_10x_h5
-    from test_file_variants import _write_10x
+    from conftest import write_10x
 
     X = np.random.default_rng(0).poisson(2.0, size=(8, 6))
     names = ["POLD3", "RFC2", "POLD3", "CD3", "CD4", "CD8"]
     types = ["Gene Expression"] * 3 + ["Antibody Capture"] * 3
-    path = _write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
+    path = write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, names, types)
     with caplog.at_level(logging.INFO, logger="jae.io"):
         mdata = read_10x_h5(path)
     assert list(mdata["rna"].var_names) == ["POLD3", "RFC2", "POLD3-1"]

@@ -11,26 +11,12 @@ import pytest
 import scipy.sparse as sp
 
 from jae.io import InputFiles, read_10x_h5
+from conftest import write_10x  # tests/ is on sys.path
 
 
 def _write_10x(path, X, names, feature_types):
-    """A Cell Ranger >= 3 ``filtered_feature_bc_matrix.h5`` of cells x features ``X`` (stored features x cells CSC,
-    int32 counts, byte strings, as Cell Ranger writes it)."""
-    import h5py
-
-    csc = sp.csc_matrix(np.asarray(X).T.astype(np.int32))
-    with h5py.File(path, "w") as f:
-        g = f.create_group("matrix")
-        g["data"], g["indices"], g["indptr"] = csc.data, csc.indices.astype(np.int64), csc.indptr.astype(np.int64)
-        g["shape"] = np.array(csc.shape, dtype=np.int32)
-        g["barcodes"] = np.array([f"AAACCTGAGC{i:06d}-1" for i in range(X.shape[0])], dtype="S")
-        feats = g.create_group("features")
-        feats["id"] = np.array([f"ENSG{i:011d}" for i in range(len(names))], dtype="S")
-        feats["name"] = np.array(names, dtype="S")
-        feats["feature_type"] = np.array(feature_types, dtype="S")
-        feats["genome"] = np.array(["GRCh38"] * len(names), dtype="S")
-        feats["_all_tag_keys"] = np.array([b"genome"])
-    return path
+    """:func:`conftest.write_10x` with Ensembl gene IDs, as Cell Ranger writes them (the .mtx folders here too)."""
+    return write_10x(path, X, names, feature_types, ids=[f"ENSG{i:011d}" for i in range(len(names))])
 
 
 def test_a_cell_ranger_file_of_gene_expression_alone_is_embedded_as_the_same_rna_file(own_cite_model, tmp_path,

@@ -11,7 +11,7 @@ import pytest
 
 from jae.prediction import ModalityPredictor
 
-from test_io import _write_10x  # noqa: E402  (tests/ is on sys.path)
+from conftest import write_10x  # noqa: E402  (tests/ is on sys.path)
 from test_predict import paired  # noqa: E402
 
 FIX = ("prediction reads one .h5ad per modality: write the modality as one first, e.g. a = scanpy.read_10x_h5(path, "
@@ -23,8 +23,8 @@ FIX = ("prediction reads one .h5ad per modality: write the modality as one first
 def files(tmp_path):
     source, target = paired(60, seed=0)
     query = paired(10, seed=1, prefix="q")[0]
-    _write_10x(tmp_path / "q.h5", query.layers["counts"].toarray(), list(query.var_names),
-               ["Gene Expression"] * query.n_vars, list(query.obs_names))
+    write_10x(tmp_path / "q.h5", query.layers["counts"].toarray(), list(query.var_names),
+              ["Gene Expression"] * query.n_vars, list(query.obs_names))
     for adata, name in ((source, "tr1"), (target, "tr2")):
         adata.write_h5ad(tmp_path / f"{name}.h5ad")
     return source, target, query

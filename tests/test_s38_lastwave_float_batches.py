@@ -9,24 +9,14 @@ import logging
 
 import pytest
 
-from jae import JAE, JAEConfig
-from jae.datasets import simulate
-
-
-def _int_batches(m):
-    m.obs["batch"] = m.obs["batch"].cat.codes.astype(int).to_numpy()
-    for mod in m.mod.values():
-        if "batch" in mod.obs:
-            del mod.obs["batch"]
-    return m
+from conftest import int_batch_cells  # tests/ is on sys.path
 
 
 @pytest.fixture(scope="module")
-def int_model():
-    ref = _int_batches(simulate(200, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=1))
-    model = JAE(JAEConfig(max_epochs=1, n_svd=8, decoder_batch=True), seed=0, device="cpu").fit(ref, progress_bar=False)
+def int_model(int_batch_fit):
+    model = int_batch_fit()
     assert list(model.batches) == ["0", "1"]
-    query = _int_batches(simulate(80, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=4))
+    query = int_batch_cells(80, seed=4)
     query.obs_names = "q" + query.obs_names
     query.obs["batch"] = query.obs["batch"].astype(float)  # 0.0, 1.0
     return model, query

@@ -11,25 +11,14 @@ import numpy as np
 import pytest
 
 import jae
-from jae import JAE, JAEConfig
-from jae.datasets import simulate
-
-
-def _int_batches(m):
-    m.obs["batch"] = m.obs["batch"].cat.codes.astype(int).to_numpy()
-    for mod in m.mod.values():
-        if "batch" in mod.obs:
-            del mod.obs["batch"]
-    return m
+from conftest import int_batch_cells  # tests/ is on sys.path
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    ref = _int_batches(simulate(200, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=1))
-    model = JAE(JAEConfig(max_epochs=1, n_svd=8, decoder_batch=True), seed=0, device="cpu").fit(ref, progress_bar=False)
-    query = _int_batches(simulate(60, kind="cite", n_genes=200, n_proteins=10, n_cell_types=3, n_batches=2, seed=4))
+def fitted(int_batch_fit):
+    query = int_batch_cells(60, seed=4)
     query.obs_names = "q" + query.obs_names
-    return model, query
+    return int_batch_fit(), query
 
 
 def test_impute_warns_of_float_batches_equal_to_the_model_s(fitted, caplog):
