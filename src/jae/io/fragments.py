@@ -139,7 +139,8 @@ def _peak_names(peaks) -> pd.Index:
 def _peak_tables(names: pd.Index) -> dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """Per chromosome, the peaks as layers of ``(starts, ends, columns)``, each sorted by start and without overlaps
     (one layer unless peaks overlap), so a cut site's peak in a layer is found by :func:`numpy.searchsorted`."""
-    parts = pd.Series(np.asarray(names), dtype=object).str.extract(_INTERVAL)  # the one reading of interval names
+    matches = [_INTERVAL.match(n) for n in names]  # the one reading of interval names (str.extract: 10x slower)
+    parts = pd.DataFrame([m.groups() if m else (None,) * 5 for m in matches], columns=range(5))
     bad = parts[0].isna().to_numpy()
     if bad.any():
         raise ValueError(
