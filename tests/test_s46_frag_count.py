@@ -138,6 +138,13 @@ def test_cells_named_with_another_suffix_are_refused_with_the_renaming(tmp_path)
     assert "cells=[n.removesuffix('-1-s1d1') + '-1' for n in rna.obs_names]" in message and "atac.obs_names = rna.obs_names" in message
 
 
+def test_cells_named_otherwise_are_refused_on_the_first_chunk(tmp_path):
+    lines = [line for line in LINES if "X-9" not in line and "C#2" not in line] + ["chr1\tbad\tline"]
+    path = _write(tmp_path / "f.tsv", lines)  # the last line is never read: refused after the first 3 fragments
+    with pytest.raises(ValueError, match=r"^none of the 2 cells= barcodes is in fragments file f.tsv's first 3 "):
+        count_fragments(path, PEAKS, cells=["A-1-s1d1", "B-1-s1d1"], progress_bar=False, chunk_size=3)
+
+
 def test_cells_absent_from_the_file_are_refused(tmp_path):
     path = _write(tmp_path / "f.tsv", LINES)
     with pytest.raises(ValueError) as excinfo:

@@ -202,8 +202,8 @@ class _Counter:
         self.skipped: dict[str, int] = {}  # contigs without peaks -> fragments
         self.barcodes: dict[str, int] = {}  # cells=None: every barcode, first seen first
         self.seen = np.zeros(0 if cells is None else len(cells), dtype=bool)  # cells=: those with a fragment
-        self.some_barcodes: list[str] = []  # the file's first barcodes, for messages
-        self.n_fragments = self.n_kept = self.n_matched = 0
+        self.some_barcodes = pd.Index([])  # the barcodes of the file's first chunk, for the checks and messages
+        self.n_fragments = self.n_kept = 0
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
         self.n_pending = 0
         self.total = None
@@ -217,8 +217,8 @@ class _Counter:
     def cell_ids(self, categories: pd.Index, codes: np.ndarray) -> np.ndarray:
         """The rows of each barcode category of a chunk (-1: not counted); new barcodes (cells=None) are appended in
         the order they first appear in the chunk."""
-        if len(self.some_barcodes) < 5:
-            self.some_barcodes.extend(list(categories[:5 - len(self.some_barcodes)]))
+        if not len(self.some_barcodes):
+            self.some_barcodes = pd.Index(categories)
         if self.cells is not None:
             ids = self.cells.get_indexer(categories)
             self.seen[ids[ids >= 0]] = True
@@ -234,7 +234,6 @@ class _Counter:
         if chrom is None:
             self.skipped[contig] = self.skipped.get(contig, 0) + len(cell)
             return
-        self.n_matched += len(cell)
         sites = np.concatenate([start, end])  # 10x's two cut sites: the start and the end column
         rows = np.concatenate([cell, cell]).astype(np.int32)
         for starts, ends, cols in self.tables[chrom]:
@@ -279,7 +278,7 @@ class _Counter:
     def check_barcodes(self, path: Path) -> None:
         """After the first chunk: refuse cells= named otherwise than the file's barcodes (a suffix such as ``-1``, a
         prefix such as ``sample#``), before reading the rest."""
-        if self.cells is None or self.seen.any() or not self.some_barcodes:
+        if self.cells is None or self.seen.any() or not len(self.some_barcodes):
             return
         renamed = affix_rename(self.cells, self.some_barcodes)
         if renamed is not None:
