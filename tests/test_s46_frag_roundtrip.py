@@ -12,6 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 import jae
+from jae.io.features import _INTERVAL
 
 
 def write_fragments(path, atac, *, seed: int = 0) -> None:
@@ -19,8 +20,8 @@ def write_fragments(path, atac, *, seed: int = 0) -> None:
     pair one fragment with both ends in the peak, an odd count's last site a fragment ending at the peak's end (a
     position outside it); per cell one fragment between peaks, and fragments of barcodes no cell has."""
     rng = np.random.default_rng(seed)
-    parts = pd.Series(atac.var_names).str.split("-", expand=True)
-    chrom, s, e = parts[0].to_numpy(), parts[1].astype(int).to_numpy(), parts[2].astype(int).to_numpy()
+    parts = pd.Series(np.asarray(atac.var_names)).str.extract(_INTERVAL)
+    chrom, s, e = parts[0].to_numpy(), parts[2].astype(int).to_numpy(), parts[4].astype(int).to_numpy()
     counts = sp.coo_matrix(atac.layers["counts"])
     cell, peak, n = counts.row, counts.col, counts.data.astype(int)
     rows = []
@@ -70,3 +71,17 @@ def test_every_barcode_when_no_cells_are_given(default_fit, tmp_path):
     assert background.sum() == 50 and counted[background].X.sum() == 100  # both ends in the peak: 2 each
     cells = counted[mdata.obs_names]
     assert (cells.X != sp.csr_matrix(mdata["atac"].layers["counts"]).astype(np.int32)).nnz == 0
+
+
+def test_real_bmmc_peaks_and_counts_round_trip(data_dir, tmp_path):
+    """The BMMC Multiome starter's own peaks (a GL000205.2 contig among them, in the file's unsorted order) and its
+    Cell Ranger ARC counts."""
+    import anndata as ad
+
+    atac = ad.read_h5ad(data_dir / "neurips2021_starter/joint_embedding/multiome/openproblems_bmmc_multiome_starter"
+                                   ".mod2.h5ad")
+    path = tmp_path / "atac_fragments.tsv.gz"
+    write_fragments(path, atac, seed=2)
+    counted = jae.count_fragments(path, atac.var_names, cells=atac.obs_names, progress_bar=False)
+    assert counted.var_names.equals(atac.var_names) and counted.obs_names.equals(atac.obs_names)
+    assert (counted.X != sp.csr_matrix(atac.layers["counts"]).astype(np.int32)).nnz == 0
