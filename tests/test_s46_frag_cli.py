@@ -13,6 +13,7 @@ import pytest
 
 from jae import JAE
 from jae.cli import main
+from test_io import _write_10x
 from test_s46_frag_roundtrip import write_fragments
 
 
@@ -41,6 +42,23 @@ def test_embed_counts_the_fragments_in_the_model_peaks(query):
             "--out", str(out), "--finetune-epochs", "0", "--device", "cpu"]
     assert main(["-q", *args]) == 1  # without --fragments: its own peaks share none of the model's
     assert main(["-q", *args, "--fragments", str(tmp / "atac_fragments.tsv.gz")]) == 0
+    np.testing.assert_array_equal(ad.read_h5ad(out).X, expected)
+
+
+def test_embed_a_cell_ranger_file_leaves_its_own_peaks_out(query, default_fit, caplog):
+    folder, tmp, expected = query
+    _, mdata = default_fit()
+    rna = mdata["rna"]
+    own = [f"chr1-{10 * i}-{10 * i + 5}" for i in range(40)]  # the sample's own peaks: none is the model's
+    counts = np.hstack([rna.layers["counts"].toarray(), np.ones((rna.n_obs, len(own)))])
+    _write_10x(tmp / "filtered_feature_bc_matrix.h5", counts, list(rna.var_names) + own,
+               ["Gene Expression"] * rna.n_vars + ["Peaks"] * len(own), list(rna.obs_names))
+    out = tmp / "embedding.h5ad"
+    with caplog.at_level(logging.INFO, logger="jae"):
+        assert main(["embed", "--model", str(folder), "--10x", str(tmp / "filtered_feature_bc_matrix.h5"),
+                     "--fragments", str(tmp / "atac_fragments.tsv.gz"), "--out", str(out), "--finetune-epochs", "0",
+                     "--device", "cpu"]) == 0
+    assert "the query's own 'atac' (40 features) is left out" in caplog.text
     np.testing.assert_array_equal(ad.read_h5ad(out).X, expected)
 
 
