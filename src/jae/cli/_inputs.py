@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "input_files", "batch_key", "path_arg",
-           "whole_number"]
+__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "add_fragments_arg", "input_files", "batch_key",
+           "path_arg", "whole_number"]
 
 
 class Given(argparse.Action):
@@ -99,6 +99,17 @@ def add_memory_budget_arg(parser: argparse.ArgumentParser) -> None:
         "still holds a sample of up to 20,000 cells for the SVD fit and the features of every cell, which can take "
         "more than the budget (jae fit's log line estimates it; -v for embed and map). embed and map read the counts once and stream them whatever "
         "the budget; it applies there to files whose cells are in different orders",
+    )
+
+
+def add_fragments_arg(parser: argparse.ArgumentParser) -> None:
+    """``--fragments`` of ``jae map`` and ``jae embed`` (``fragments=`` of their workflows)."""
+    parser.add_argument(
+        "--fragments", type=path_arg, default=None, metavar="FILE",
+        help="10x fragments file of the query cells (cellranger-arc's atac_fragments.tsv.gz): their ATAC is counted "
+        "from it in the model's peaks (jae.count_fragments: 10x's cut sites, for the RNA's cells), in place of the "
+        "input's own peaks (a new sample's, which share few with the model's; left out, logged); the input is then "
+        "read whole. Refused for a model without peaks",
     )
 
 

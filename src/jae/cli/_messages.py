@@ -295,6 +295,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.io.files.check_is_mudata: a Cell Ranger .h5 or a .loom given where an .h5mu is read, named by its path
     (r"^(.+?) is (a Cell Ranger [^;]*?|a loom file), not a MuData file \(\.h5mu\);",
      r"--h5mu file \1 is \2, not a MuData file;"),
+    # jae.io.fragments (jae map / jae embed --fragments): the file is --fragments, the cells the input's
+    (r"^fragments file ", "--fragments file "),
+    (r"count_fragments counts ATAC fragments in a Multiome \(RNA \+ ATAC\) model's peaks; pass such a model, or "
+     r"peak names$", "--fragments are counted in a Multiome (RNA + ATAC) model's peaks; pass such a model as --model, "
+     "or drop --fragments"),
+    (r"\bcells= barcodes\b", "input cells' barcodes (obs_names)"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

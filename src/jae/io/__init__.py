@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .inputs import InputFiles
+from .fragments import count_fragments
 from .modality import KINDS, MOD_NAMES, detect_kind, normalize_kind
 from .paired import PairedCounts, check_batches, get_annotation, get_paired
 from .mosaic_files import MosaicFiles, open_mosaic_h5mu
@@ -19,6 +20,7 @@ from .write import write_atomic, write_embedding_h5ad
 
 __all__ = [
     "InputFiles",
+    "count_fragments",
     "KINDS",
     "MOD_NAMES",
     "detect_kind",

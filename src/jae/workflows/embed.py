@@ -29,6 +29,7 @@ from ..mapping.batches import decoder_batch_key
 from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
 )
+from ._fragments import check_fragments, check_fragments_model, read_with_fragments
 from ._mapped_cells import check_mapped_cells
 from .embedding_output import both_files_obs, with_input_obs, write_embedding
 
@@ -58,6 +59,7 @@ def embed_files(
     progress_bar: bool = True,
     impute_out: PathLike | None = None,
     impute_modality: str | None = None,
+    fragments: PathLike | None = None,
 ) -> FilesResult:
     """Embed the cells in ``inputs`` with a model and write the embedding (``jae embed``).
 
@@ -112,6 +114,11 @@ def embed_files(
         modality in the ``.h5mu`` output's copy of an input lacking it (:func:`jae.imputation.add_imputed_layer`:
         e.g. proteins of RNA alone, added holding the imputed cells; a modality measuring no cell is replaced so); a
         modality holding other cells (a mosaic ``.h5mu``) takes no layer: pass ``impute_out``.
+    fragments
+        A 10x fragments file of these cells (cellranger-arc's ``atac_fragments.tsv.gz``): their ATAC modality is
+        counted from it in the model's peaks (:func:`jae.count_fragments`, for the RNA's cells; the input is then
+        read whole, and a second modality of its own, e.g. the peaks of a new sample's Cell Ranger file, is left out,
+        logged). Refused for a model without peaks.
 
     Returns
     -------
@@ -121,8 +128,9 @@ def embed_files(
     _check_inputs(inputs, call="model.embed(mdata)")
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
+    fragments = check_fragments(fragments)
     folder = _model_folder(model)
-    protect = inputs.paths
+    protect = inputs.paths + ([fragments] if fragments is not None else [])
     check_outputs(
         [("out", out), ("labels_out", labels_out), ("impute_out", impute_out)],
         inputs=protect + ([folder] if folder else []), overwrite=overwrite,
@@ -145,6 +153,7 @@ def embed_files(
                          "h5mu input); with out *.h5ad pass impute_out=FILE.h5ad too")
     None if memory_budget is None else parse_bytes(memory_budget)  # before the model is loaded (as fit_files)
     model, folder = _model_and_path(model, device=device)
+    check_fragments_model(fragments, model)  # a model without peaks, before the query is read
     if seed is not None and (finetune_epochs == 0 or finetune_epochs is None and model.adapter is not None):
         raise ValueError("seed seeds the fine-tuning, which " + ("finetune_epochs=0 skips" if finetune_epochs == 0 else
                          "a mapped model (map_query) never gets unless finetune_epochs >= 1 is given") + ": pass seed=None")
@@ -163,7 +172,8 @@ def embed_files(
             "(JAEConfig(mode='unsupervised')): pass labels_out=None"
         )
     # annotations: a mapped model's batch column; one pass over the counts (the features are kept for every step)
-    data = inputs.open(memory_budget=memory_budget, what="embed", once=True)
+    data = (inputs.open(memory_budget=memory_budget, what="embed", once=True) if fragments is None else
+            read_with_fragments(inputs, model, fragments, progress_bar=progress_bar))
     if model.adapter is not None and isinstance(data, PairedFiles):  # its batch column only in the second file: read
         data = data.with_columns([model.adapter.batch_key])  # from it, as jae map read it (and model.embed read whole)
     if model.adapter is not None:  # a mapped model reads each cell's batch: cells without one refused before any work

@@ -21,6 +21,7 @@ from ..io.paths import user_path
 from ..mapping.train import check_seed_epochs
 from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
                                query_batch_key)
+from ._fragments import check_fragments, check_fragments_model, read_with_fragments
 from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
 )
@@ -138,6 +139,7 @@ def map_files(
     memory_budget: int | str | None = None,
     overwrite: bool = False,
     progress_bar: bool = True,
+    fragments: PathLike | None = None,
 ) -> FilesResult:
     """Map the query cells in ``inputs`` onto a reference model and save the mapped model to ``out`` (``jae map``).
 
@@ -159,6 +161,9 @@ def map_files(
         files are streamed once in row blocks whatever the budget (the features are computed in one pass).
     overwrite
         Replace an existing model folder at ``out``.
+    fragments
+        A 10x fragments file of the query cells: their ATAC modality is counted from it in the reference's peaks, as
+        for :func:`jae.workflows.embed_files`.
 
     Returns
     -------
@@ -168,10 +173,12 @@ def map_files(
     _check_inputs(inputs, call="model.map_query(mdata) then mapped.save(out)")
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
+    fragments = check_fragments(fragments)
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; mapping never changes the reference: choose another out")
-    check_outputs([("out", out)], inputs=inputs.paths + ([folder] if folder else []), overwrite=overwrite,
+    protect = inputs.paths + ([folder] if folder else []) + ([fragments] if fragments else [])
+    check_outputs([("out", out)], inputs=protect, overwrite=overwrite,
                   models={"out": "model.json"}, kinds={"out": "jae"}, any_model="inside",  # nor in another model folder
                   read=ReadFolder(folder, what="reference model folder", why="mapping never changes",
                                   fix="choose another {flag} outside it", kind="jae"))
@@ -184,10 +191,12 @@ def map_files(
     check_seed_epochs(seed, epochs)  # before the reference is loaded and the query opened
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     reference, _ = _model_and_path(model, device=device)
+    check_fragments_model(fragments, reference)  # a reference without peaks, before the query is read
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
     check_mapped_key(reference, key)  # a mapped reference: its column (before the query is opened)
     with batch_column(key):  # the modalities must agree on the query's batch column
-        data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
+        data = (inputs.open(memory_budget=memory_budget, what="map", once=True) if fragments is None  # one pass
+                else read_with_fragments(inputs, reference, fragments, progress_bar=progress_bar))
     if key not in data.obs.columns:
         from ..io.annotations import samples_note
         if reference.adapter is not None:  # its column: another batch_key is refused (check_mapped_key)

@@ -1,0 +1,455 @@
+"""An ATAC fragments file counted in a model's peaks: a new Multiome sample's ATAC modality in the reference's features.
+
+Cell Ranger ARC calls peaks per sample, so a new sample's peak matrix shares almost no peak with a reference model's
+and jae refuses it (:func:`jae.io.features.feature_overlap`). Its fragments file (``atac_fragments.tsv.gz``) holds
+every fragment, so the exact fix is to count those fragments in the reference's peaks, as 10x counts its own peak
+matrix: :func:`count_fragments`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .._words import count, first_names
+from .features import _INTERVAL, affix_rename, examples
+from .paths import user_path
+
+__all__ = ["count_fragments"]
+
+logger = logging.getLogger(__name__)
+
+#: Fragments read at a time (pandas chunks): about 60 MB of columns, a few seconds each.
+CHUNK_FRAGMENTS = 1_000_000
+#: Counted (cell, peak) pairs held before they are summed into the matrix (8 bytes each).
+_PENDING = 10_000_000
+_FORMAT = ("tab-separated chrom, start, end, barcode[, count, ...] with whole-number positions, 0 <= start < end "
+           "(a 10x fragments file, e.g. cellranger-arc's atac_fragments.tsv.gz)")
+
+
+def count_fragments(fragments, peaks, *, cells=None, progress_bar: bool = True,
+                    chunk_size: int = CHUNK_FRAGMENTS):
+    """Count a 10x fragments file in a model's peaks: the cells' ATAC counts in the reference's features.
+
+    What is counted is 10x's peak-barcode matrix: the number of Tn5 cut sites (transposition events) per peak and
+    cell. Each fragment has two, at its ``start`` and at its ``end`` column, as Cell Ranger ATAC's own counting reads
+    them (its ``GENERATE_PEAK_MATRIX`` stage tests both positions, and BPCells reads 10x's end as inclusive); a cut
+    site counts in a peak ``chrom-s-e`` when ``s <= site < e`` (BED), so a fragment with both ends in one peak adds 2.
+    The fifth column (how many duplicate reads the fragment had) is not read: 10x counts each unique fragment once.
+    Overlapping peaks each count a cut site inside them.
+
+    Parameters
+    ----------
+    fragments
+        Path to a 10x fragments file: tab-separated ``chrom, start, end, barcode[, count, ...]``, 0-based half-open
+        positions, gzip- or bgzip-compressed or plain text; lines starting with ``#`` (10x's header) are skipped. It
+        is read in chunks, never whole, and never changed.
+    peaks
+        A fitted :class:`jae.JAE` model of RNA + ATAC (its peaks, in its order), or peak names such as
+        ``chr1-100-200``, ``chr1:100-200`` or ``chr1_100_200`` (a list or :class:`pandas.Index`).
+    cells
+        The barcodes to count, in the order wanted (e.g. ``rna.obs_names`` of the same sample, or that AnnData);
+        fragments of other barcodes are skipped. None: every barcode in the file (10x's files hold the background
+        barcodes too), in the order first seen.
+    progress_bar
+        One bar over the file's bytes read.
+    chunk_size
+        Fragments read at a time.
+
+    Returns
+    -------
+    :class:`anndata.AnnData` of ``(n_cells, n_peaks)``: the counts as CSR int32 in ``X`` and ``layers['counts']``
+    (copies), ``obs_names`` the cells (those without a fragment in a peak are rows of zeros), ``var_names`` the peaks
+    exactly as given (the model's names), ``var['feature_types'] = 'Peaks'`` (read as ATAC). Chromosomes named with
+    or without ``chr`` where the peaks use the other naming are matched (logged); contigs without peaks are skipped.
+
+    Examples
+    --------
+    >>> atac = jae.count_fragments("atac_fragments.tsv.gz", model, cells=rna.obs_names)  # doctest: +SKIP
+    >>> model.embed(mudata.MuData({"rna": rna, "atac": atac}))  # doctest: +SKIP
+    """
+    from anndata import AnnData
+
+    from .._flags import check_flags, is_whole
+
+    check_flags(progress_bar=progress_bar)
+    if not is_whole(chunk_size, 1):
+        raise ValueError(f"chunk_size={chunk_size!r} is no number of fragments: pass chunk_size >= 1")
+    names = _peak_names(peaks)
+    path = _fragments_path(fragments)
+    tables = _peak_tables(names)
+    wanted = _cells(cells)
+    counter = _Counter(tables, len(names), wanted)
+    with open(path, "rb") as raw:
+        _read(raw, path, counter, chunk_size, progress_bar)
+    counter.check_found(path)
+    X = counter.matrix()
+    obs_names = counter.cell_names()
+    _log_result(counter, path, X, obs_names, wanted)
+    var = pd.DataFrame({"feature_types": "Peaks"}, index=pd.Index(names, dtype=object))
+    adata = AnnData(X=X, obs=pd.DataFrame(index=pd.Index(obs_names, dtype=object)), var=var)
+    adata.layers["counts"] = X.copy()
+    return adata
+
+
+def _fragments_path(fragments) -> Path:
+    path = user_path(fragments, name="fragments")
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise FileNotFoundError(f"fragments file {path} {what}: pass the 10x fragments file (cellranger-arc's "
+                                "outs/atac_fragments.tsv.gz)")
+    return path
+
+
+def _peak_names(peaks) -> pd.Index:
+    """The peaks' names: a fitted model's ATAC features (its preprocessor's, in its order), or the names given."""
+    if hasattr(peaks, "preprocessor") and hasattr(peaks, "modality_names"):  # a jae.JAE (not imported: no cycle)
+        peaks._require_fitted()
+        kinds = tuple(peaks.preprocessor.kinds)
+        if "ATAC" not in kinds:
+            raise ValueError(f"the model was fitted on {' + '.join(kinds)}, without peaks: count_fragments counts ATAC "
+                             "fragments in a Multiome (RNA + ATAC) model's peaks; pass such a model, or peak names")
+        return pd.Index(peaks.preprocessor.var_names[kinds.index("ATAC")]).astype(str)
+    if isinstance(peaks, (str, bytes, os.PathLike)):
+        raise TypeError(f"peaks={str(peaks)!r} is one text: pass a fitted jae.JAE model of RNA + ATAC, or a list of "
+                        "peak names such as ['chr1-100-200', ...]")
+    if hasattr(peaks, "var_names") and not hasattr(peaks, "mod"):  # an AnnData of peaks (not a MuData's mixed ones)
+        peaks = peaks.var_names
+    try:
+        names = pd.Index(list(peaks)).astype(str)
+    except TypeError:
+        raise TypeError(f"peaks must be a fitted jae.JAE model or a list of peak names, not {type(peaks).__name__}"
+                        ) from None
+    if not len(names):
+        raise ValueError("peaks= holds no peak: pass a fitted jae.JAE model of RNA + ATAC, or its peak names")
+    if names.has_duplicates:
+        dup = names[names.duplicated()].unique()
+        raise ValueError(f"peaks= repeats {count(len(dup), 'name')} (e.g. {examples(dup)}): pass each peak once")
+    return names
+
+
+def _peak_tables(names: pd.Index) -> dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """Per chromosome, the peaks as layers of ``(starts, ends, columns)``, each sorted by start and without overlaps
+    (one layer unless peaks overlap), so a cut site's peak in a layer is found by :func:`numpy.searchsorted`."""
+    matches = [_INTERVAL.match(n) for n in names]  # the one reading of interval names (str.extract: 10x slower)
+    parts = pd.DataFrame([m.groups() if m else (None,) * 5 for m in matches], columns=range(5))
+    bad = parts[0].isna().to_numpy()
+    if bad.any():
+        raise ValueError(
+            f"{count(int(bad.sum()), 'peak name')} of {len(names)} {'is' if bad.sum() == 1 else 'are'} no genomic "
+            f"interval (e.g. {examples(names[bad])}): count_fragments needs peaks named chrom-start-end "
+            "(chr1-100-200, chr1:100-200 or chr1_100_200), as a Multiome model's are")
+    starts, ends = parts[2].astype(np.int64).to_numpy(), parts[4].astype(np.int64).to_numpy()
+    empty = starts >= ends
+    if empty.any():
+        raise ValueError(f"{count(int(empty.sum()), 'peak')} end{'s' if empty.sum() == 1 else ''} at or before "
+                         f"{'its' if empty.sum() == 1 else 'their'} start (e.g. {examples(names[empty])}): peaks are "
+                         "chrom-start-end with start < end (0-based, end exclusive, as in a BED file)")
+    tables = {}
+    for chrom, rows in parts.groupby(0, sort=False).indices.items():
+        rows = rows[np.lexsort((ends[rows], starts[rows]))]
+        tables[str(chrom)] = _layers(starts[rows], ends[rows], rows)
+    return tables
+
+
+def _layers(starts: np.ndarray, ends: np.ndarray, cols: np.ndarray) -> list:
+    """Peaks sorted by start split into layers of non-overlapping peaks (greedy, first layer that is free)."""
+    if not len(starts) or (starts[1:] >= np.maximum.accumulate(ends)[:-1]).all():
+        return [(starts, ends, cols.astype(np.int32))]
+    last: list[int] = []
+    layer = np.empty(len(starts), dtype=np.int64)
+    for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
+        j = next((j for j, end in enumerate(last) if end <= s), len(last))
+        if j == len(last):
+            last.append(e)
+        last[j] = e
+        layer[i] = j
+    return [(starts[layer == j], ends[layer == j], cols[layer == j].astype(np.int32)) for j in range(len(last))]
+
+
+def _cells(cells) -> pd.Index | None:
+    if cells is None:
+        return None
+    if hasattr(cells, "obs_names"):  # the AnnData (or MuData) of the same cells
+        cells = cells.obs_names
+    if isinstance(cells, (str, bytes)):
+        raise TypeError(f"cells={cells!r} is one text: pass the barcodes to count, e.g. cells=rna.obs_names")
+    cells = pd.Index(list(cells)).astype(str)
+    if not len(cells):
+        raise ValueError("cells= holds no barcode: pass the barcodes to count (e.g. rna.obs_names), or None for all")
+    if cells.has_duplicates:
+        dup = cells[cells.duplicated()].unique()
+        raise ValueError(f"cells= repeats {count(len(dup), 'barcode')} (e.g. {examples(dup)}): pass each cell once")
+    return cells
+
+
+class _Counter:
+    """The counts accumulated chunk by chunk: cut sites in peaks as (cell, peak) pairs, summed into a CSR matrix
+    every :data:`_PENDING` pairs; the barcodes seen and the contigs read, for the log and the refusals."""
+
+    def __init__(self, tables: dict, n_peaks: int, cells: pd.Index | None) -> None:
+        self.tables, self.n_peaks, self.cells = tables, n_peaks, cells
+        self.bare = {_bare(c): c for c in tables}
+        self.contig: dict[str, str | None] = {}  # the file's contig -> the peaks' chromosome (None: no peaks)
+        self.skipped: dict[str, int] = {}  # contigs without peaks -> fragments
+        self.barcodes: dict[str, int] = {}  # cells=None: every barcode, first seen first
+        self.seen = np.zeros(0 if cells is None else len(cells), dtype=bool)  # cells=: those with a fragment
+        self.some_barcodes = pd.Index([])  # the barcodes of the file's first chunk, for the checks and messages
+        self.n_fragments = self.n_kept = 0
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.n_pending = 0
+        self.total = None
+
+    def chromosome(self, contig: str) -> str | None:
+        if contig not in self.contig:
+            alt = self.bare.get(_bare(contig)) if contig not in self.tables else contig
+            self.contig[contig] = alt
+        return self.contig[contig]
+
+    def cell_ids(self, categories: pd.Index, codes: np.ndarray) -> np.ndarray:
+        """The rows of each barcode category of a chunk (-1: not counted); new barcodes (cells=None) are appended in
+        the order they first appear in the chunk."""
+        if not len(self.some_barcodes):
+            self.some_barcodes = pd.Index(categories)
+        if self.cells is not None:
+            ids = self.cells.get_indexer(categories)
+            self.seen[ids[ids >= 0]] = True
+            return ids
+        _, first = np.unique(codes, return_index=True)
+        ids = np.empty(len(categories), dtype=np.int64)
+        for code in codes[np.sort(first)].tolist():
+            ids[code] = self.barcodes.setdefault(str(categories[code]), len(self.barcodes))
+        return ids
+
+    def add(self, contig: str, cell: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+        chrom = self.chromosome(contig)
+        if chrom is None:
+            self.skipped[contig] = self.skipped.get(contig, 0) + len(cell)
+            return
+        sites = np.concatenate([start, end])  # 10x's two cut sites: the start and the end column
+        rows = np.concatenate([cell, cell]).astype(np.int32)
+        for starts, ends, cols in self.tables[chrom]:
+            i = np.searchsorted(starts, sites, side="right") - 1
+            inside = i >= 0
+            inside[inside] = sites[inside] < ends[i[inside]]
+            if inside.any():
+                self.pending.append((rows[inside], cols[i[inside]]))
+                self.n_pending += int(inside.sum())
+        if self.n_pending >= _PENDING:
+            self._flush()
+
+    def n_rows(self) -> int:
+        return len(self.cells) if self.cells is not None else len(self.barcodes)
+
+    def _flush(self) -> None:
+        n = self.n_rows()
+        if self.pending:
+            rows = np.concatenate([r for r, _ in self.pending])
+            cols = np.concatenate([c for _, c in self.pending])
+            block = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, self.n_peaks))
+            if self.total is None:
+                self.total = block
+            else:
+                self.total.resize((n, self.n_peaks))
+                self.total = self.total + block
+        self.pending, self.n_pending = [], 0
+
+    def matrix(self) -> sp.csr_matrix:
+        self._flush()
+        n = self.n_rows()
+        total = self.total if self.total is not None else sp.csr_matrix((n, self.n_peaks), dtype=np.int32)
+        total.resize((n, self.n_peaks))
+        total = sp.csr_matrix(total, dtype=np.int32)
+        total.sum_duplicates()
+        total.sort_indices()
+        return total
+
+    def cell_names(self) -> pd.Index:
+        return self.cells if self.cells is not None else pd.Index(list(self.barcodes), dtype=object)
+
+    def check_barcodes(self, path: Path) -> None:
+        """After the first chunk: refuse cells= named otherwise than the file's barcodes (a suffix such as ``-1``, a
+        prefix such as ``sample#``), before reading the rest."""
+        if self.cells is None or self.seen.any() or not len(self.some_barcodes):
+            return
+        renamed = affix_rename(self.cells, self.some_barcodes)
+        if renamed is not None:
+            raise ValueError(
+                f"none of the {len(self.cells)} cells= barcodes is in fragments file {path.name}'s first "
+                f"{count(self.n_fragments, 'fragment')}: they are named like {examples(self.cells, 2)}, the file's "
+                f"like {examples(self.some_barcodes, 2)}; pass them as the file names them and name the rows back, "
+                f"e.g. atac = jae.count_fragments(path, model, cells=[{renamed[1]} for n in rna.obs_names]); "
+                "atac.obs_names = rna.obs_names")
+
+    def check_found(self, path: Path) -> None:
+        """After the file: refuse a file without fragments, one whose contigs are none of the peaks' chromosomes, or
+        one holding none of ``cells``."""
+        if not self.n_fragments:
+            raise ValueError(f"fragments file {path.name} holds no fragment (only header lines or nothing): pass the "
+                             "10x fragments file of the cells (cellranger-arc's outs/atac_fragments.tsv.gz)")
+        if self.cells is not None and not self.seen.any():
+            self.check_barcodes(path)
+            raise ValueError(
+                f"none of the {len(self.cells)} cells= barcodes is in fragments file {path.name} (cells= like "
+                f"{examples(self.cells, 2)}, the file's like {examples(self.some_barcodes, 2)}): pass the barcodes as "
+                "the file names them (a sample suffix such as '-1' or prefix such as 'sample#' removed or added), "
+                "or the fragments file of these cells")
+        if not any(self.contig.values()):
+            contigs = list(self.contig)
+            raise ValueError(
+                f"no contig of fragments file {path.name} is a chromosome of the peaks (the file's are like "
+                f"{examples(contigs)}, the peaks' like {examples(list(self.tables))}): pass the fragments file of "
+                "the same genome as the model's peaks, or peaks named with the file's chromosome names")
+
+
+def _bare(chrom: str) -> str:
+    """A chromosome without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike)."""
+    return chrom[3:] if chrom.startswith("chr") else chrom
+
+
+class _Uncommented(io.RawIOBase):
+    """``source`` (a binary stream) without the lines that start with ``#`` (10x's header), read block by block (a
+    ``#`` inside a line, e.g. a barcode ``sample#AAAC-1``, is kept: pandas' ``comment=`` would cut the line there)."""
+
+    _HASH = re.compile(rb"(?m)^#[^\n]*(?:\n|$)")
+
+    def __init__(self, source) -> None:
+        self.source = source
+        self.rest = b""  # the start of a line whose end is not read yet
+        self.ready = b""  # whole lines, without the '#' ones, not handed out yet
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self.ready:
+            block = self.source.read(1 << 20)
+            if not block:
+                self.ready, self.rest = self._strip(self.rest), b""
+                break
+            data = self.rest + block
+            cut = data.rfind(b"\n") + 1
+            self.ready, self.rest = self._strip(data[:cut]), data[cut:]
+        n = min(len(buffer), len(self.ready))
+        buffer[:n] = self.ready[:n]
+        self.ready = self.ready[n:]
+        return n
+
+    def _strip(self, data: bytes) -> bytes:
+        return self._HASH.sub(b"", data) if b"#" in data else data
+
+
+def _open(raw):
+    """The text of the fragments file ``raw`` (opened binary): gunzipped when it starts with gzip's magic bytes."""
+    head = raw.read(2)
+    raw.seek(0)
+    source = gzip.GzipFile(fileobj=raw, mode="rb") if head == b"\x1f\x8b" else raw
+    return io.BufferedReader(_Uncommented(source), buffer_size=1 << 20)
+
+
+def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: bool) -> None:
+    """Stream the fragments file through ``counter``, one progress bar over its bytes."""
+    from tqdm.auto import tqdm
+
+    from ..train.distributed import draws_bar
+
+    size = os.path.getsize(path)
+    bar = tqdm(total=size, desc="count_fragments", unit="B", unit_scale=True, disable=not draws_bar(progress_bar),
+               leave=False)
+    try:
+        done = 0
+        for first, chunk in enumerate(_chunks(raw, path, chunk_size)):
+            _count_chunk(chunk, counter, path)
+            if first == 0:
+                counter.check_barcodes(path)
+            bar.update(raw.tell() - done)
+            done = raw.tell()
+        bar.update(size - done)
+    finally:
+        bar.close()
+
+
+def _chunks(raw, path: Path, chunk_size: int):
+    """The fragments file's rows, ``chunk_size`` at a time: chrom and barcode as categories, start and end int64."""
+    try:
+        yield from pd.read_csv(
+            _open(raw), sep="\t", header=None, usecols=[0, 1, 2, 3], chunksize=chunk_size, engine="c",
+            dtype={0: "category", 1: np.int64, 2: np.int64, 3: "category"}, skip_blank_lines=True,
+        )
+    except pd.errors.EmptyDataError:  # nothing but header lines: refused after (check_found)
+        return
+    except (ValueError, pd.errors.ParserError):
+        raise _malformed(path) from None
+
+
+def _count_chunk(chunk: pd.DataFrame, counter: _Counter, path: Path) -> None:
+    chrom, start, end, barcode = (chunk[c] for c in (0, 1, 2, 3))
+    start, end = start.to_numpy(), end.to_numpy()
+    if chrom.isna().any() or barcode.isna().any() or (start < 0).any() or (start >= end).any():
+        raise _malformed(path)
+    counter.n_fragments += len(chunk)
+    codes = barcode.cat.codes.to_numpy()
+    cell = counter.cell_ids(barcode.cat.categories, codes)[codes]
+    kept = cell >= 0
+    counter.n_kept += int(kept.sum())
+    contigs = chrom.cat.codes.to_numpy()
+    for code, contig in enumerate(chrom.cat.categories):
+        rows = np.flatnonzero((contigs == code) & kept)
+        if len(rows):
+            counter.add(str(contig), cell[rows], start[rows], end[rows])
+
+
+def _malformed(path: Path) -> ValueError:
+    """The one-line refusal naming the fragments file's first malformed line (found by reading it again, line by
+    line: only on this path)."""
+    with open(path, "rb") as f:
+        opener = gzip.open if f.read(2) == b"\x1f\x8b" else open
+    with opener(path, "rt", errors="replace") as f:
+        for number, line in enumerate(f, 1):
+            if line.startswith("#") or not line.strip():
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if _good(fields):
+                continue
+            shown = line.rstrip("\n")
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            return ValueError(f"fragments file {path.name}, line {number}: expected {_FORMAT}, got {shown!r}; pass "
+                              "a 10x fragments file, or fix that line")
+    return ValueError(f"fragments file {path.name} could not be read as {_FORMAT}; pass a 10x fragments file")
+
+
+def _good(fields: list[str]) -> bool:
+    if len(fields) < 4 or not fields[0] or not fields[3]:
+        return False
+    try:
+        start, end = int(fields[1]), int(fields[2])
+    except ValueError:
+        return False
+    return 0 <= start < end
+
+
+def _log_result(counter: _Counter, path: Path, X, obs_names, cells) -> None:
+    mapped = {c: m for c, m in counter.contig.items() if m is not None and m != c}
+    if mapped:
+        first = next(iter(mapped.items()))
+        logger.info("fragments file %s names chromosomes otherwise than the peaks (%r for %r): %s matched without "
+                    "or with 'chr'", path.name, first[0], first[1], count(len(mapped), "contig"))
+    if counter.skipped:
+        logger.info("fragments file %s: %s of contigs without peaks skipped (%s)", path.name,
+                    count(sum(counter.skipped.values()), "fragment"), first_names(counter.skipped))
+    if cells is not None and not counter.seen.all():
+        missing = cells[~counter.seen]
+        logger.warning("%d of the %d cells have no fragment in %s (e.g. %s): rows of zeros; check their barcodes are "
+                       "named as the file's (like %s)", len(missing), len(cells), path.name, examples(missing),
+                       examples(counter.some_barcodes, 2))
+    logger.info("count_fragments: %s read, %d of them of the %s counted; %d cut sites in %s", count(
+        counter.n_fragments, "fragment"), counter.n_kept, count(len(obs_names), "cell"), int(X.sum()),
+        count(X.shape[1], "peak"))

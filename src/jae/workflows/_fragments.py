@@ -1,0 +1,58 @@
+"""``fragments=`` of :func:`jae.workflows.map_files` and :func:`jae.workflows.embed_files` (``--fragments`` of
+``jae map`` and ``jae embed``): the query's ATAC modality counted from a 10x fragments file in the model's peaks
+(:func:`jae.count_fragments`) for its RNA cells, in place of the peaks it was called in (a new Multiome sample's
+own)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..io.inputs import InputFiles
+
+__all__ = ["check_fragments", "check_fragments_model", "read_with_fragments"]
+
+logger = logging.getLogger("jae.workflows.fragments")
+
+
+def check_fragments(fragments) -> Path | None:
+    """``fragments`` as a path to an existing file (None: none given), refused in one line before any work."""
+    if fragments is None:
+        return None
+    from ..io.fragments import _fragments_path
+
+    return _fragments_path(fragments)
+
+
+def check_fragments_model(fragments: Path | None, model) -> None:
+    """Refuse, in one line, fragments for a model without peaks (a CITE-seq model), before the query is read."""
+    if fragments is not None:
+        from ..io.fragments import _peak_names
+
+        _peak_names(model)
+
+
+def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_bar: bool):
+    """The query read whole, its RNA beside the ATAC counts of its cells in the model's peaks (the model's name of
+    that modality); a second modality of its own is left out (logged). ``obs`` and ``uns`` are the query's."""
+    from ..io.fragments import count_fragments
+    from ..io.readers import make_mudata
+
+    data = inputs.read()
+    mods = dict(data.mod)
+    rna = mods.pop("rna", None)
+    if rna is None:
+        raise ValueError(f"fragments count the ATAC of the query's RNA cells, and the query holds no RNA modality "
+                         f"(it holds {', '.join(map(repr, mods))}): give its RNA as the input")
+    for name, other in mods.items():
+        logger.info("the query's own %r (%d features) is left out: its ATAC is counted from %s in the model's peaks",
+                    name, other.n_vars, fragments.name)
+    atac = count_fragments(fragments, model, cells=rna.obs_names, progress_bar=progress_bar)
+    if inputs.layer not in (None, "counts"):  # the layer every step reads the counts from
+        atac.layers[inputs.layer] = atac.layers["counts"]
+    name = model.modality_names[list(model.preprocessor.kinds).index("ATAC")]
+    counted = make_mudata({"rna": rna, name: atac})
+    for column in data.obs.columns:
+        counted.obs[column] = data.obs[column].reindex(counted.obs_names).values
+    counted.uns.update(data.uns)
+    return counted
