@@ -389,6 +389,10 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
                 "without names: store them as a DataFrame whose columns name the proteins (adata.obsm["
                 "'protein_expression'] = pandas.DataFrame(adata.obsm['protein_expression'], index=adata.obs_names, "
                 "columns=NAMES)) or their names in uns['protein_expression_names'], and write the file again")
+    from .peaks import remap_fix  # (peaks of the same regions, called per sample: put onto the model's by overlap)
+
+    if (remapped := remap_fix(var_names, expected, reference)) is not None:
+        return remapped
     if shared == 0 and not scheme_fix(var_names, expected):
         return (f"none of its features is one of {reference}'s (another gene panel, organism or peak set), so there is "
                 f"nothing to subset to: give the data in {reference}'s features (for ATAC: count the cells' fragments "
