@@ -139,8 +139,8 @@ def _shifted(m, by: int = 7) -> md.MuData:
 def test_a_query_on_shifted_peaks_is_refused_naming_remap_peaks_and_embeds_as_the_original_after_it(fitted):
     m, model, full = fitted
     query = _shifted(m)
-    with pytest.raises(ValueError, match=r"overlap one of them\): put its counts on the model's peaks with "
-                                         r"jae\.remap_peaks\(data, model\)") as err:
+    with pytest.raises(ValueError, match=r"overlap one of them\): put its counts on the model's peaks, each peak's "
+                                         r"on the one it overlaps most, with jae\.remap_peaks\(data, model\)") as err:
         model.embed(query, key_added=None)
     assert "\n" not in str(err.value) and "fragments" in str(err.value)
     before = query.copy()

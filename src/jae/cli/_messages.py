@@ -29,6 +29,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^nothing to evaluate: pass embeddings=\[obsm keys\]( \(the data's obsm holds [^)]*\))? or \{name: array or "
      r"file\}, and/or baseline=True$",
      lambda m: f"nothing to evaluate: give --obsm KEY{m.group(1) or ''}, --prediction FILE and/or --baseline"),
+    # jae.remap_peaks: the query's own peaks onto the model's, jae embed's and jae map's --remap-peaks
+    (r"\bwith jae\.remap_peaks\(data, model\)", "with --remap-peaks (jae embed, jae map; jae.remap_peaks(data, model) "
+     "in Python)"),
+    (r"^remap_peaks (with impute_modality|reads|puts)\b",
+     lambda m: f"--remap-peaks {m.group(1).replace('impute_modality', '--impute-modality')}"),
+    (r"\b(remap_peaks|memory_budget) \((--[a-z-]+)\)", r"\2"),
     (r"\bpass labels_out=None", "drop --labels-out"),
     (r"\bpass (impute_out|impute_modality)=None", lambda m: f"drop --{m.group(1).replace('_', '-')}"),
     (r"\bimpute_out=FILE\.h5ad", "--impute-out FILE.h5ad"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._inputs import add_input_args, add_memory_budget_arg, input_files, path_arg, whole_number
+from ._inputs import add_input_args, add_memory_budget_arg, add_remap_peaks_arg, input_files, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -33,6 +33,7 @@ def add_parser(sub) -> None:
                 "with it, than all but 5% of the held-out reference cells; jae_unknown_score is the larger of the two "
                 "averages, each in units of its threshold (> 1: unknown), to rank cells.")
     add_memory_budget_arg(p)
+    add_remap_peaks_arg(p)
     p.add_argument("--model", type=path_arg, required=True, help="model folder written by 'jae fit' or 'jae map' "
                    "(or JAE.save)")
     p.add_argument("--out", type=path_arg, required=True, metavar="FILE",
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         input_files(args, rna_only=True), args.model, args.out, labels_out=args.labels_out,
         finetune_epochs=args.finetune_epochs, seed=args.seed, method_id=args.method_id, device=args.device,
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
-        impute_out=args.impute_out, impute_modality=args.impute_modality,
+        impute_out=args.impute_out, impute_modality=args.impute_modality, remap_peaks=args.remap_peaks,
     )
     (n, d) = result.embedding.shape
     print(f"embedded {n} cell{'s' if n != 1 else ''} into {d} dimension{'s' if d != 1 else ''} with {result.model}\n"

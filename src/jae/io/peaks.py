@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Mapping
 
 import anndata as ad
 import numpy as np
@@ -113,9 +114,8 @@ def remap_fix(var_names, expected, reference: str = "the model") -> str | None:
     if k < MIN_FEATURE_FRACTION * len(expected):
         return None
     return (f"its peaks are other intervals over the same regions ({k} of {reference}'s {len(expected)} peaks "
-            f"overlap one of them): put its counts on {reference}'s peaks with jae.remap_peaks(data, model) (each "
-            f"peak's counts to the peak of {reference}'s it overlaps most), or count the cells' fragments in "
-            f"{reference}'s peaks")
+            f"overlap one of them): put its counts on {reference}'s peaks, each peak's on the one it overlaps most, "
+            f"with jae.remap_peaks(data, model), or count the cells' fragments in {reference}'s peaks")
 
 
 def _model_peaks(peaks) -> tuple[pd.Index, str | None]:
@@ -149,7 +149,7 @@ def _atac_of(data, modality: str | None, preferred: str | None):
         except ValueError:
             return kind_from_names(adata.var_names)
 
-    mods = getattr(data, "mod", None)
+    mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
     if isinstance(data, ad.AnnData):
         if "feature_types" in data.var.columns and data.n_vars and kind(data, None) != "ATAC":
             raise ValueError(
@@ -157,7 +157,8 @@ def _atac_of(data, modality: str | None, preferred: str | None):
                 "(adata[:, adata.var['feature_types'] == 'Peaks']) or a MuData (jae.io.to_mudata(adata))")
         return None, data
     if mods is None:
-        raise TypeError(f"remap_peaks: data must be an AnnData of ATAC counts or a MuData, not {type(data).__name__}")
+        raise TypeError(f"remap_peaks: data must be an AnnData of ATAC counts, a MuData or a dict of modalities, not "
+                        f"{type(data).__name__}")
     if modality is not None:
         if modality not in mods:
             raise ValueError(f"remap_peaks: the MuData has no modality {modality!r} (it has {examples(list(mods), 5)});"
@@ -199,7 +200,8 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
     Parameters
     ----------
     data
-        An AnnData of ATAC counts, or a MuData (its ATAC modality found by its kind, or named by ``modality``).
+        An AnnData of ATAC counts, or a MuData or ``{name: AnnData}`` (its ATAC modality found by its kind, or named
+        by ``modality``).
     peaks
         A fitted :class:`jae.JAE` (its ATAC features) or the peak names (a list or pandas Index) to count in.
     modality
@@ -214,7 +216,8 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
     -------
     An object of ``data``'s type. Its (ATAC) AnnData has the covered model peaks as ``var_names`` (the model's order),
     the remapped counts as CSR in ``.X`` and ``layers['counts']`` (and ``layers[layer]``), and ``data``'s ``obs``,
-    ``obsm`` and ``uns``; a MuData keeps its other modalities (sharing their matrices), ``obs``, ``obsm`` and ``uns``.
+    ``obsm`` and ``uns``; a MuData (or dict) keeps its other modalities (sharing their matrices), ``obs``, ``obsm``
+    and ``uns``.
 
     Raises
     ------
@@ -283,6 +286,8 @@ def _rebuilt(data, name: str | None, atac, counts, var_names: pd.Index, layer: s
         return ad.AnnData(X=a.X, obs=a.obs.copy(), var=a.var.copy(), layers=dict(a.layers), obsm=dict(a.obsm),
                           varm=dict(a.varm), uns=copy.deepcopy(a.uns), raw=a.raw.to_adata() if a.raw is not None else None)
 
+    if isinstance(data, Mapping):  # {name: AnnData}, as jae takes it
+        return {n: new if n == name else shallow(a) for n, a in data.items()}
     mdata = make_mudata({n: new if n == name else shallow(a) for n, a in data.mod.items()})
     mdata.obs = data.obs.reindex(mdata.obs_names).copy()
     for key, value in data.obsm.items():

@@ -22,7 +22,7 @@ from ..mapping.train import check_seed_epochs
 from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
                                query_batch_key)
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_remapped,
 )
 from .embed import LABEL_COLUMNS, embed_files
 
@@ -138,6 +138,7 @@ def map_files(
     memory_budget: int | str | None = None,
     overwrite: bool = False,
     progress_bar: bool = True,
+    remap_peaks: bool = False,
 ) -> FilesResult:
     """Map the query cells in ``inputs`` onto a reference model and save the mapped model to ``out`` (``jae map``).
 
@@ -159,6 +160,9 @@ def map_files(
         files are streamed once in row blocks whatever the budget (the features are computed in one pass).
     overwrite
         Replace an existing model folder at ``out``.
+    remap_peaks
+        Put the query's own peaks onto the reference's by overlap first (:func:`jae.remap_peaks`); the query is then
+        read whole, within ``memory_budget``.
 
     Returns
     -------
@@ -187,7 +191,8 @@ def map_files(
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
     check_mapped_key(reference, key)  # a mapped reference: its column (before the query is opened)
     with batch_column(key):  # the modalities must agree on the query's batch column
-        data = inputs.open(memory_budget=memory_budget, what="map", once=True)  # one pass over the counts
+        data = (open_remapped(inputs, reference, memory_budget=memory_budget, what="map") if remap_peaks else
+                inputs.open(memory_budget=memory_budget, what="map", once=True))  # one pass over the counts
     if key not in data.obs.columns:
         from ..io.annotations import samples_note
         if reference.adapter is not None:  # its column: another batch_key is refused (check_mapped_key)
