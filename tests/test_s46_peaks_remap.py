@@ -82,6 +82,17 @@ def test_counts_are_read_from_the_counts_layer_when_there_is_one():
     np.testing.assert_array_equal(out.X.toarray(), _expected(a.layers["counts"]))
 
 
+def test_layer_raw_reads_the_raw_counts_with_the_peaks_stored_there():
+    """scanpy's layout: .raw holds every peak's counts, .X a normalised subset of the peaks."""
+    full = _atac()
+    a = full[:, [0, 2]].copy()
+    a.raw = full
+    a.X = a.X * 0.5
+    del a.layers["counts"]
+    out = jae.remap_peaks(a, MODEL, layer="raw")
+    np.testing.assert_array_equal(out.X.toarray(), _expected(full.layers["counts"]))
+
+
 def test_chromosomes_without_chr_are_compared_bare_with_a_log_line(caplog):
     a = _atac([n.replace("chr", "") for n in DATA])
     with caplog.at_level(logging.INFO, logger="jae.io.peaks"):

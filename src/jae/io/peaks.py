@@ -175,17 +175,16 @@ def _atac_of(data, modality: str | None, preferred: str | None):
 
 
 def _counts(adata, layer: str | None, where: str):
-    """The counts jae reads from ``adata`` (``layers[layer]``, ``.X`` without a ``'counts'`` layer, ``.raw`` for
-    ``'raw'``: :func:`jae.io.raw.counts_location`) as CSR, and the layer read."""
-    from .raw import RAW, counts_location, resolve_raw
+    """``(AnnData, CSR, layer read)``: ``adata`` as jae reads it for ``layer`` (in memory; for ``'raw'``, its ``.raw``
+    with the features stored there: :func:`jae.io.raw.resolve_raw`) and the counts jae reads from it (``layers[layer]``,
+    ``.X`` without a ``'counts'`` layer: :func:`jae.io.raw.counts_location`, its one-line error for a missing layer)."""
+    from .raw import counts_location, resolve_raw
 
     if getattr(adata, "isbacked", False):
         adata = adata.to_memory()
-    if layer == RAW and RAW not in adata.layers:
-        return sp.csr_matrix(resolve_raw(adata, layer, where=where).X), RAW
+    adata = resolve_raw(adata, layer, where=where)
     found = counts_location(layer, adata.layers, has_raw=adata.raw is not None, where=where)
-    X = adata.X if found is None else adata.layers[found]
-    return sp.csr_matrix(X), found
+    return adata, (adata.X if found is None else adata.layers[found]), found
 
 
 def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 1, layer: str | None = "counts"):
@@ -231,6 +230,7 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
     model, preferred = _model_peaks(peaks)
     name, atac = _atac_of(data, modality, preferred)
     where = "the AnnData" if name is None else f"modality {name!r}"
+    atac, X, found = _counts(atac, layer, where)
     own = unique_features(atac.var_names, where)
     if _intervals(model)[0].isna().all():
         raise ValueError(f"remap_peaks: the model's features are no genomic intervals (named like {examples(model)});"
@@ -248,7 +248,7 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
             f"({_share(k, n, MIN_FEATURE_FRACTION)}; like {examples(model, 2)}), below the "
             f"{MIN_FEATURE_FRACTION:.0%} jae needs (chromosomes like {examples(chroms, 3)}: another genome build or "
             "organism?); count the cells' fragments in the model's peaks, or fit a reference on these peaks")
-    X, found = _counts(atac, layer, where)
+    X = sp.csr_matrix(X)
     used = np.flatnonzero(target >= 0)
     assign = sp.csr_matrix((np.ones(len(used), X.dtype), (used, np.searchsorted(covered, target[used]))),
                            shape=(len(own), k))
