@@ -90,7 +90,7 @@ def _like(atac, counts, names):
 
 
 def run_set(name: str, config: JAEConfig, seed: int) -> dict:
-    import mudata as md
+    from jae.io.readers import make_mudata
 
     qset, query, labelled, label, ref_rows, out = _setup(name, 0)
     out["seed"] = seed
@@ -108,7 +108,7 @@ def run_set(name: str, config: JAEConfig, seed: int) -> dict:
     variants = {"original peaks": paired, "RNA-only": rna}
     for what, build in (("merged", merged), ("shifted", shifted)):
         other = build(paired["atac"], seed)
-        given = md.MuData({"rna": paired["rna"].copy(), "atac": other})
+        given = make_mudata({"rna": paired["rna"].copy(), "atac": other})
         given.obs = paired.obs.copy()
         t = time.perf_counter()
         remapped = jae.remap_peaks(given, model)
