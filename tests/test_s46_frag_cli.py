@@ -13,7 +13,7 @@ import pytest
 
 from jae import JAE
 from jae.cli import main
-from test_io import _write_10x
+from conftest import write_10x
 from test_s46_frag_roundtrip import write_fragments
 
 
@@ -51,7 +51,7 @@ def test_embed_a_cell_ranger_file_leaves_its_own_peaks_out(query, default_fit, c
     rna = mdata["rna"]
     own = [f"chr1-{10 * i}-{10 * i + 5}" for i in range(40)]  # the sample's own peaks: none is the model's
     counts = np.hstack([rna.layers["counts"].toarray(), np.ones((rna.n_obs, len(own)))])
-    _write_10x(tmp / "filtered_feature_bc_matrix.h5", counts, list(rna.var_names) + own,
+    write_10x(tmp / "filtered_feature_bc_matrix.h5", counts, list(rna.var_names) + own,
                ["Gene Expression"] * rna.n_vars + ["Peaks"] * len(own), list(rna.obs_names))
     out = tmp / "embedding.h5ad"
     with caplog.at_level(logging.INFO, logger="jae"):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "add_fragments_arg", "input_files", "batch_key",
-           "path_arg", "whole_number"]
+__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "add_fragments_arg", "add_remap_peaks_arg",
+           "input_files", "batch_key", "path_arg", "whole_number"]
 
 
 class Given(argparse.Action):
@@ -111,6 +111,15 @@ def add_fragments_arg(parser: argparse.ArgumentParser) -> None:
         "input's own peaks (a new sample's, which share few with the model's; left out, logged); the input is then "
         "read whole. Refused for a model without peaks",
     )
+
+
+def add_remap_peaks_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--remap-peaks", action="store_true",
+        help="the query's ATAC has its own peaks (called per sample: cellranger-arc, MACS2, Signac, ArchR): put its "
+        "counts onto the model's peaks by genomic overlap first, each peak's to the model peak it overlaps most "
+        "(jae.remap_peaks; model peaks that get none are inferred, never zeros). An approximation of counting the "
+        "cells' fragments in the model's peaks; the input is read whole, within --memory-budget")
 
 
 def input_files(args: argparse.Namespace, *, rna_only: bool = False):

@@ -29,6 +29,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^nothing to evaluate: pass embeddings=\[obsm keys\]( \(the data's obsm holds [^)]*\))? or \{name: array or "
      r"file\}, and/or baseline=True$",
      lambda m: f"nothing to evaluate: give --obsm KEY{m.group(1) or ''}, --prediction FILE and/or --baseline"),
+    # jae.remap_peaks: the query's own peaks onto the model's, jae embed's and jae map's --remap-peaks
+    (r"\bwith jae\.remap_peaks\(data, model\)", "with --remap-peaks (jae embed, jae map; jae.remap_peaks(data, model) "
+     "in Python)"),
+    (r"^remap_peaks (with impute_modality|reads|puts)\b",
+     lambda m: f"--remap-peaks {m.group(1).replace('impute_modality', '--impute-modality')}"),
+    (r"\b(remap_peaks|memory_budget) \((--[a-z-]+)\)", r"\2"),
     (r"\bpass labels_out=None", "drop --labels-out"),
     (r"\bpass (impute_out|impute_modality)=None", lambda m: f"drop --{m.group(1).replace('_', '-')}"),
     (r"\bimpute_out=FILE\.h5ad", "--impute-out FILE.h5ad"),
@@ -301,6 +307,13 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"peak names$", "--fragments are counted in a Multiome (RNA + ATAC) model's peaks; pass such a model as --model, "
      "or drop --fragments"),
     (r"\bcells= barcodes\b", "input cells' barcodes (obs_names)"),
+    # jae.io.peaks.remap_fix and features._naming_fix: the fragments route named for Python, --fragments in the CLI
+    (r"\bwith jae\.count_fragments\(fragments_file, model, cells=data\.obs_names\)",
+     "with --fragments FILE (jae embed, jae map; jae.count_fragments in Python)"),
+    (r"\bpeaks: jae\.count_fragments\)", "peaks: --fragments FILE of jae embed and jae map)"),
+    # jae.workflows._fragments.check_fragments: both ways to give the query the model's peaks
+    (r"^fragments= counts the query's ATAC in the model's peaks and remap_peaks=True puts",
+     "--fragments counts the query's ATAC in the model's peaks and --remap-peaks puts"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

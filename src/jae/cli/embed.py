@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._inputs import add_fragments_arg, add_input_args, add_memory_budget_arg, input_files, path_arg, whole_number
+from ._inputs import (add_fragments_arg, add_input_args, add_memory_budget_arg, add_remap_peaks_arg,
+                      input_files, path_arg, whole_number)
 
 
 def add_parser(sub) -> None:
@@ -34,6 +35,7 @@ def add_parser(sub) -> None:
                 "averages, each in units of its threshold (> 1: unknown), to rank cells.")
     add_memory_budget_arg(p)
     add_fragments_arg(p)
+    add_remap_peaks_arg(p)
     p.add_argument("--model", type=path_arg, required=True, help="model folder written by 'jae fit' or 'jae map' "
                    "(or JAE.save)")
     p.add_argument("--out", type=path_arg, required=True, metavar="FILE",
@@ -78,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         finetune_epochs=args.finetune_epochs, seed=args.seed, method_id=args.method_id, device=args.device,
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
         impute_out=args.impute_out, impute_modality=args.impute_modality, fragments=args.fragments,
+        remap_peaks=args.remap_peaks,
     )
     (n, d) = result.embedding.shape
     print(f"embedded {n} cell{'s' if n != 1 else ''} into {d} dimension{'s' if d != 1 else ''} with {result.model}\n"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 
-from ._inputs import add_fragments_arg, add_input_args, add_memory_budget_arg, input_files, path_arg, whole_number
+from ._inputs import (add_fragments_arg, add_input_args, add_memory_budget_arg, add_remap_peaks_arg,
+                      input_files, path_arg, whole_number)
 
 
 def add_parser(sub) -> None:
@@ -25,6 +26,7 @@ def add_parser(sub) -> None:
     add_input_args(p)
     add_memory_budget_arg(p)
     add_fragments_arg(p)
+    add_remap_peaks_arg(p)
     p.add_argument("--model", type=path_arg, required=True, help="reference model folder written by 'jae fit', or by 'jae map' "
                    "(its mapped batches are kept, and this query's are added)")
     p.add_argument("--out", type=path_arg, required=True, metavar="FOLDER",
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         input_files(args, rna_only=True), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs,
         seed=args.seed, device=args.device, memory_budget=args.memory_budget, overwrite=args.overwrite,
         progress_bar=not args.quiet, fragments=args.fragments,
+        remap_peaks=args.remap_peaks,
     )
     done = result.model.mappings[-1]  # this mapping (map_query refuses a query without a new batch)
     rest, cells, new, steps = result.n_cells - done["n_cells"], done["n_cells"], done["batches"], done["steps"]

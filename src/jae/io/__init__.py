@@ -15,6 +15,7 @@ from .single import split_anndata, to_mudata
 from .annotations import join_annotations
 from .readers import make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs
 from .paired_h5ad import read_paired_h5ad
+from .peaks import remap_peaks
 from .validate import check_fit_annotations, validate_counts
 from .write import write_atomic, write_embedding_h5ad
 
@@ -41,6 +42,7 @@ __all__ = [
     "make_mudata",
     "read_10x_h5",
     "read_paired_h5ad",
+    "remap_peaks",
     "split_anndata",
     "to_mudata",
     "read_competition",

@@ -389,12 +389,17 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
                 "without names: store them as a DataFrame whose columns name the proteins (adata.obsm["
                 "'protein_expression'] = pandas.DataFrame(adata.obsm['protein_expression'], index=adata.obs_names, "
                 "columns=NAMES)) or their names in uns['protein_expression_names'], and write the file again")
+    from .peaks import remap_fix  # peaks of the same regions, called per sample: put onto the model's by overlap
+
+    remapped = remap_fix(var_names, expected, reference)
+    if remapped is not None and shared == 0:
+        return f"none of its features is one of {reference}'s, so there is nothing to subset to; {remapped}"
     if shared == 0 and not scheme_fix(var_names, expected):
         return (f"none of its features is one of {reference}'s (another gene panel, organism or peak set), so there is "
                 f"nothing to subset to: give the data in {reference}'s features (for ATAC: count the cells' fragments "
-                f"in {reference}'s peaks), or fit a reference on cells measured like these")
-    return scheme_fix(var_names, expected) or (
-        "fit a reference on features this data shares with it (subset both to the shared features, then refit)")
+                f"in {reference}'s peaks: jae.count_fragments), or fit a reference on cells measured like these")
+    return (f"{remapped}; or " if remapped else "") + (scheme_fix(var_names, expected) or (
+        "fit a reference on features this data shares with it (subset both to the shared features, then refit)"))
 
 
 def scheme_fix(var_names, expected) -> str | None:

@@ -79,3 +79,32 @@ def _model_folder(model) -> Path | None:
         raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one (str or pathlib.Path), not "
                         f"{type(model).__name__}")
     return user_path(model, name="model")
+
+
+def open_remapped(inputs: InputFiles, model, *, memory_budget, what: str):
+    """``inputs`` read into memory with their ATAC counts put onto ``model``'s peaks (:func:`jae.remap_peaks`), for
+    ``remap_peaks=True`` of :func:`jae.embed_files` / :func:`jae.map_files`: refused in one line, before the counts
+    are read, for RNA alone, and when reading the query whole would pass ``memory_budget`` (the remap is not
+    streamed)."""
+    from ..io.chunked import format_bytes
+    from ..io.paired_files import FilesOnDisk
+    from ..io.peaks import remap_peaks
+    from ..io.plan import default_memory_budget, parse_bytes
+    from ..io.rna_files import RnaFiles
+
+    alone = ("remap_peaks puts the query's ATAC counts on the model's peaks, and this query has RNA alone: leave "
+             "remap_peaks (--remap-peaks) out")
+    if inputs.rna_only:
+        raise ValueError(alone)
+    data = inputs.open(memory_budget=memory_budget, what=what)
+    if isinstance(data, RnaFiles):  # an .h5mu holding RNA alone
+        raise ValueError(alone)
+    if isinstance(data, FilesOnDisk):  # over the budget: left on disk to stream
+        budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
+        need = data.memory_needed(in_memory=True)
+        raise ValueError(
+            "remap_peaks reads the query into memory to put its peaks on the model's, and it is over the memory budget"
+            f" (about {format_bytes(need, up=True)} against {format_bytes(budget)}): raise "
+            "memory_budget (--memory-budget), or remap it in parts in Python (jae.remap_peaks on each part, written "
+            "to its own .h5mu) and give those")
+    return remap_peaks(data, model, layer=inputs.layer)

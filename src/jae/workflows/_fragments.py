@@ -12,13 +12,17 @@ from ..io.inputs import InputFiles
 
 __all__ = ["check_fragments", "check_fragments_model", "read_with_fragments"]
 
-logger = logging.getLogger("jae.workflows.fragments")
+logger = logging.getLogger(__name__)
 
 
-def check_fragments(fragments) -> Path | None:
-    """``fragments`` as a path to an existing file (None: none given), refused in one line before any work."""
+def check_fragments(fragments, *, remap_peaks: bool = False) -> Path | None:
+    """``fragments`` as a path to an existing file (None: none given), refused in one line before any work, as is
+    ``remap_peaks`` beside it (two ways to give the query the model's peaks)."""
     if fragments is None:
         return None
+    if remap_peaks:
+        raise ValueError("fragments= counts the query's ATAC in the model's peaks and remap_peaks=True puts the "
+                         "query's own peaks onto them: give one (the fragments count is exact, the remap approximates it)")
     from ..io.fragments import _fragments_path
 
     return _fragments_path(fragments)

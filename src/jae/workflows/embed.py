@@ -27,7 +27,7 @@ from ..io.write import check_method_id
 from ..query.features import features_kept, query_features
 from ..mapping.batches import decoder_batch_key
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_remapped,
 )
 from ._fragments import check_fragments, check_fragments_model, read_with_fragments
 from ._mapped_cells import check_mapped_cells
@@ -60,6 +60,7 @@ def embed_files(
     impute_out: PathLike | None = None,
     impute_modality: str | None = None,
     fragments: PathLike | None = None,
+    remap_peaks: bool = False,
 ) -> FilesResult:
     """Embed the cells in ``inputs`` with a model and write the embedding (``jae embed``).
 
@@ -119,6 +120,9 @@ def embed_files(
         counted from it in the model's peaks (:func:`jae.count_fragments`, for the RNA's cells; the input is then
         read whole, and a second modality of its own, e.g. the peaks of a new sample's Cell Ranger file, is left out,
         logged). Refused for a model without peaks.
+    remap_peaks
+        Put the input's own peaks onto the model's by overlap first (:func:`jae.remap_peaks`); the input is then
+        read whole, within ``memory_budget``.
 
     Returns
     -------
@@ -128,7 +132,7 @@ def embed_files(
     _check_inputs(inputs, call="model.embed(mdata)")
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
-    fragments = check_fragments(fragments)
+    fragments = check_fragments(fragments, remap_peaks=remap_peaks)
     folder = _model_folder(model)
     protect = inputs.paths + ([fragments] if fragments is not None else [])
     check_outputs(
@@ -148,6 +152,9 @@ def embed_files(
         as_epochs(finetune_epochs, zero="0 skips fine-tuning", name="finetune_epochs")
     if seed is not None:
         as_seed(seed)
+    if remap_peaks and impute_modality is not None and impute_out is None:  # the input's copy keeps its own peaks
+        raise ValueError("remap_peaks with impute_modality writes the prediction into the output's copy of the input, "
+                         "whose peaks are not the model's: pass impute_out=FILE.h5ad too")
     if impute_modality is not None and impute_out is None and out.suffix != ".h5mu":
         raise ValueError("impute_modality writes the prediction as a layer of an .h5mu output (out *.h5mu, for an "
                          "h5mu input); with out *.h5ad pass impute_out=FILE.h5ad too")
@@ -172,8 +179,9 @@ def embed_files(
             "(JAEConfig(mode='unsupervised')): pass labels_out=None"
         )
     # annotations: a mapped model's batch column; one pass over the counts (the features are kept for every step)
-    data = (inputs.open(memory_budget=memory_budget, what="embed", once=True) if fragments is None else
-            read_with_fragments(inputs, model, fragments, progress_bar=progress_bar))
+    data = (read_with_fragments(inputs, model, fragments, progress_bar=progress_bar) if fragments is not None
+            else open_remapped(inputs, model, memory_budget=memory_budget, what="embed") if remap_peaks
+            else inputs.open(memory_budget=memory_budget, what="embed", once=True))
     if model.adapter is not None and isinstance(data, PairedFiles):  # its batch column only in the second file: read
         data = data.with_columns([model.adapter.batch_key])  # from it, as jae map read it (and model.embed read whole)
     if model.adapter is not None:  # a mapped model reads each cell's batch: cells without one refused before any work

@@ -23,7 +23,7 @@ from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_k
                                query_batch_key)
 from ._fragments import check_fragments, check_fragments_model, read_with_fragments
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_remapped,
 )
 from .embed import LABEL_COLUMNS, embed_files
 
@@ -140,6 +140,7 @@ def map_files(
     overwrite: bool = False,
     progress_bar: bool = True,
     fragments: PathLike | None = None,
+    remap_peaks: bool = False,
 ) -> FilesResult:
     """Map the query cells in ``inputs`` onto a reference model and save the mapped model to ``out`` (``jae map``).
 
@@ -164,6 +165,9 @@ def map_files(
     fragments
         A 10x fragments file of the query cells: their ATAC modality is counted from it in the reference's peaks, as
         for :func:`jae.workflows.embed_files`.
+    remap_peaks
+        Put the query's own peaks onto the reference's by overlap first (:func:`jae.remap_peaks`); the query is then
+        read whole, within ``memory_budget``.
 
     Returns
     -------
@@ -173,7 +177,7 @@ def map_files(
     _check_inputs(inputs, call="model.map_query(mdata) then mapped.save(out)")
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
-    fragments = check_fragments(fragments)
+    fragments = check_fragments(fragments, remap_peaks=remap_peaks)
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; mapping never changes the reference: choose another out")
@@ -195,8 +199,9 @@ def map_files(
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
     check_mapped_key(reference, key)  # a mapped reference: its column (before the query is opened)
     with batch_column(key):  # the modalities must agree on the query's batch column
-        data = (inputs.open(memory_budget=memory_budget, what="map", once=True) if fragments is None  # one pass
-                else read_with_fragments(inputs, reference, fragments, progress_bar=progress_bar))
+        data = (read_with_fragments(inputs, reference, fragments, progress_bar=progress_bar) if fragments is not None
+                else open_remapped(inputs, reference, memory_budget=memory_budget, what="map") if remap_peaks
+                else inputs.open(memory_budget=memory_budget, what="map", once=True))  # one pass over the counts
     if key not in data.obs.columns:
         from ..io.annotations import samples_note
         if reference.adapter is not None:  # its column: another batch_key is refused (check_mapped_key)

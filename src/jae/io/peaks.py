@@ -1,0 +1,300 @@
+"""A query's own peak set put onto a model's peaks by genomic overlap: :func:`remap_peaks`.
+
+Peaks called per sample (cellranger-arc, MACS2, Signac, ArchR) overlap the reference's peaks but almost never share
+their names, and jae matches features by name (:func:`jae.io.features.feature_overlap`). Counting the cells' fragments
+in the model's peaks is exact; without the fragments, the standard approximation is the peak matrix re-assigned:
+each of the data's peaks gives all its counts to the ONE model peak it overlaps by the most bases (ties: the first in
+the model's order), so the counts stay whole numbers; data peaks that overlap no model peak are dropped, and model
+peaks that receive none are left out of the result, so that jae treats them as missing and re-solves them from the
+present ones (never zeros). Intervals are read from the names (``chr1:100-200``, ``chr1-100-200``, ``chr1_100_200``:
+:data:`jae.io.features._INTERVAL`) as half-open ``[start, end)``, as BED files and Cell Ranger write them.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Mapping
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .features import _INTERVAL, MIN_FEATURE_FRACTION, _share, examples, unique_features
+
+__all__ = ["remap_peaks", "peak_assignment", "remap_fix"]
+
+logger = logging.getLogger(__name__)
+
+#: Offset between chromosomes on one coordinate axis (2**40 bases: past any chromosome, and 2**23 chromosomes fit in
+#: an int64), so that one sorted search covers every chromosome and no overlap crosses two.
+_CHROM_SPAN = np.int64(1) << np.int64(40)
+
+
+def _intervals(names) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Chromosome (NaN where the name is no interval), start and end (0 there) of each name."""
+    parts = pd.Series(np.asarray(names).astype(str), dtype=object).str.extract(_INTERVAL)
+    ok = parts[0].notna().to_numpy()
+    start, end = np.zeros(len(parts), np.int64), np.zeros(len(parts), np.int64)
+    start[ok] = parts[2][ok].astype(np.int64).to_numpy()
+    end[ok] = parts[4][ok].astype(np.int64).to_numpy()
+    return parts[0], start, end
+
+
+def _bare(chrom: pd.Series) -> pd.Series:
+    return chrom.str.replace(r"^chr", "", regex=True)
+
+
+def peak_assignment(data_peaks, model_peaks, *, min_overlap: int = 1) -> tuple[np.ndarray, bool]:
+    """The model peak each data peak gives its counts to: the one it overlaps by the most bases (at least
+    ``min_overlap``; ties: the first in ``model_peaks``' order).
+
+    Parameters
+    ----------
+    data_peaks, model_peaks
+        Peak names written as genomic intervals (``chr1:100-200``, ``chr1-100-200``, ``chr1_100_200``), read as
+        half-open ``[start, end)``; names that are no interval overlap nothing.
+    min_overlap
+        Fewest shared bases that count as an overlap.
+
+    Returns
+    -------
+    ``((len(data_peaks),) int64 array, bare)``: each data peak's position among ``model_peaks``, -1 for none; ``bare``
+    True when chromosomes were compared without a leading ``chr`` (one side names them ``1``, the other ``chr1``).
+    """
+    (dc, ds, de), (mc, ms, me) = _intervals(data_peaks), _intervals(model_peaks)
+    bare = False
+    if dc.notna().any() and mc.notna().any():
+        written = dc.isin(set(mc.dropna())).sum()
+        bare = bool(_bare(dc).isin(set(_bare(mc).dropna())).sum() > written)
+        if bare:
+            dc, mc = _bare(dc), _bare(mc)
+    codes = pd.Index(pd.unique(mc.dropna()))
+    m_ok, d_code = mc.notna().to_numpy(), codes.get_indexer(dc.fillna("\0"))
+    d_ok = d_code >= 0
+    out = np.full(len(dc), -1, np.int64)
+    if not m_ok.any() or not d_ok.any():
+        return out, bare
+    m_pos = np.flatnonzero(m_ok)
+    m_off = codes.get_indexer(mc[m_ok]).astype(np.int64) * _CHROM_SPAN
+    m_start, m_end = ms[m_ok] + m_off, me[m_ok] + m_off
+    order = np.argsort(m_start, kind="stable")
+    m_pos, m_start, m_end = m_pos[order], m_start[order], m_end[order]
+    reach = np.maximum.accumulate(m_end)  # the furthest end of any model peak up to here: none before lo reaches ds
+    d_idx = np.flatnonzero(d_ok)
+    d_off = d_code[d_ok].astype(np.int64) * _CHROM_SPAN
+    d_start, d_end = ds[d_ok] + d_off, de[d_ok] + d_off
+    lo = np.searchsorted(reach, d_start, side="right")
+    hi = np.searchsorted(m_start, d_end, side="left")
+    n = np.maximum(hi - lo, 0)
+    if not n.sum():
+        return out, bare
+    row = np.repeat(np.arange(len(d_idx)), n)
+    cand = lo[row] + (np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))
+    shared = np.minimum(d_end[row], m_end[cand]) - np.maximum(d_start[row], m_start[cand])
+    keep = shared >= max(int(min_overlap), 1)
+    row, cand, shared = row[keep], cand[keep], shared[keep]
+    best = np.lexsort((m_pos[cand], -shared, row))  # per data peak: most bases first, then the model's order
+    first = np.r_[True, row[best][1:] != row[best][:-1]] if len(best) else np.zeros(0, bool)
+    out[d_idx[row[best][first]]] = m_pos[cand[best][first]]
+    return out, bare
+
+
+def remap_fix(var_names, expected, reference: str = "the model") -> str | None:
+    """The fix naming :func:`remap_peaks` when the data's features are peaks that overlap at least
+    :data:`~jae.io.features.MIN_FEATURE_FRACTION` of ``expected`` (the model's peaks) by position but not by name
+    (peaks called per sample); None otherwise (other features, another organism or genome build)."""
+    from .modality import kind_from_names
+
+    if kind_from_names(expected) != "ATAC" or kind_from_names(var_names) != "ATAC":
+        return None
+    target, _ = peak_assignment(var_names, expected)
+    k = len(np.unique(target[target >= 0]))
+    if k < MIN_FEATURE_FRACTION * len(expected):
+        return None
+    return (f"its peaks are other intervals over the same regions ({k} of {reference}'s {len(expected)} peaks "
+            f"overlap one of them): put its counts on {reference}'s peaks, each peak's on the one it overlaps most, "
+            f"with jae.remap_peaks(data, model), or count the cells' fragments in {reference}'s peaks (exact) with "
+            "jae.count_fragments(fragments_file, model, cells=data.obs_names)")
+
+
+def _model_peaks(peaks) -> tuple[pd.Index, str | None]:
+    """The model's peak names (in its order) and its ATAC modality's name, from a fitted :class:`jae.JAE` or the
+    names themselves."""
+    if hasattr(peaks, "preprocessor") and hasattr(peaks, "modality_names"):
+        peaks._require_fitted()
+        kinds = tuple(peaks.preprocessor.kinds)
+        if "ATAC" not in kinds:
+            raise ValueError(f"remap_peaks: the model was fitted on {' + '.join(kinds)}, without peaks; give a model "
+                             "fitted on RNA + ATAC, or the peak names to put the counts on")
+        i = kinds.index("ATAC")
+        return pd.Index(peaks.preprocessor.var_names[i]).astype(str), peaks.modality_names[i]
+    if isinstance(peaks, (str, bytes)) or not hasattr(peaks, "__len__"):
+        raise TypeError(f"remap_peaks: peaks must be a fitted jae.JAE model or a list / pandas Index of peak names, "
+                        f"not {type(peaks).__name__}")
+    names = unique_features(peaks, "peaks")
+    if not len(names):
+        raise ValueError("remap_peaks: peaks is empty; give the model (or the peak names) to put the counts on")
+    return names, None
+
+
+def _atac_of(data, modality: str | None, preferred: str | None):
+    """``(name or None, AnnData)``: the ATAC modality of a MuData (``modality`` when given, else the one whose kind
+    is ATAC, by ``var['feature_types']``, its name or its feature names), or an AnnData of ATAC counts itself."""
+    from .modality import detect_kind, kind_from_names
+
+    def kind(adata, name):
+        try:
+            return detect_kind(adata, name=name)
+        except ValueError:
+            return kind_from_names(adata.var_names)
+
+    mods = data if isinstance(data, Mapping) else getattr(data, "mod", None)
+    if isinstance(data, ad.AnnData):
+        if "feature_types" in data.var.columns and data.n_vars and kind(data, None) != "ATAC":
+            raise ValueError(
+                "remap_peaks: the AnnData's var['feature_types'] names more than peaks; give its ATAC modality alone "
+                "(adata[:, adata.var['feature_types'] == 'Peaks']) or a MuData (jae.io.to_mudata(adata))")
+        return None, data
+    if mods is None:
+        raise TypeError(f"remap_peaks: data must be an AnnData of ATAC counts, a MuData or a dict of modalities, not "
+                        f"{type(data).__name__}")
+    if modality is not None:
+        if modality not in mods:
+            raise ValueError(f"remap_peaks: the MuData has no modality {modality!r} (it has {examples(list(mods), 5)});"
+                             " pass modality= naming its ATAC modality")
+        return modality, mods[modality]
+    atac = [n for n, a in mods.items() if kind(a, n) == "ATAC"]
+    if len(atac) > 1 and preferred in atac:
+        atac = [preferred]
+    if len(atac) != 1:
+        raise ValueError(f"remap_peaks: the MuData has {len(atac) or 'no'} ATAC modalit{'ies' if len(atac) != 1 else 'y'}"
+                         f"{f' ({examples(atac)})' if atac else ''} among {examples(list(mods), 5)}; pass modality= "
+                         "naming the one to remap")
+    return atac[0], mods[atac[0]]
+
+
+def _counts(adata, layer: str | None, where: str):
+    """``(AnnData, CSR, layer read)``: ``adata`` as jae reads it for ``layer`` (in memory; for ``'raw'``, its ``.raw``
+    with the features stored there: :func:`jae.io.raw.resolve_raw`) and the counts jae reads from it (``layers[layer]``,
+    ``.X`` without a ``'counts'`` layer: :func:`jae.io.raw.counts_location`, its one-line error for a missing layer)."""
+    from .raw import counts_location, resolve_raw
+
+    if getattr(adata, "isbacked", False):
+        adata = adata.to_memory()
+    adata = resolve_raw(adata, layer, where=where)
+    found = counts_location(layer, adata.layers, has_raw=adata.raw is not None, where=where)
+    return adata, (adata.X if found is None else adata.layers[found]), found
+
+
+def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 1, layer: str | None = "counts"):
+    """The data's peak counts put onto a model's peaks by genomic overlap: a new object, ``data`` unchanged.
+
+    Each of the data's peaks gives all its counts to the one model peak it overlaps by the most bases (ties: the
+    first in the model's order), so counts stay integers; data peaks that overlap none are dropped; model peaks that
+    receive none are left out, so that jae re-solves them from the present ones. An approximation of counting the
+    cells' fragments in the model's peaks (exact, where the fragments are at hand): a wide data peak over two model
+    peaks gives both's counts to one.
+
+    Parameters
+    ----------
+    data
+        An AnnData of ATAC counts, or a MuData or ``{name: AnnData}`` (its ATAC modality found by its kind, or named
+        by ``modality``).
+    peaks
+        A fitted :class:`jae.JAE` (its ATAC features) or the peak names (a list or pandas Index) to count in.
+    modality
+        The MuData's modality to remap, when it cannot be told (several ATAC modalities).
+    min_overlap
+        Fewest shared bases for a data peak to count in a model peak (default 1: any overlap, as GenomicRanges'
+        ``findOverlaps``; peaks of one site called in two samples share most of their width).
+    layer
+        Where the counts are: ``layers[layer]``, ``.X`` when there is no ``'counts'`` layer, ``.raw`` for ``'raw'``.
+
+    Returns
+    -------
+    An object of ``data``'s type. Its (ATAC) AnnData has the covered model peaks as ``var_names`` (the model's order),
+    the remapped counts as CSR in ``.X`` and ``layers['counts']`` (and ``layers[layer]``), and ``data``'s ``obs``,
+    ``obsm`` and ``uns``; a MuData (or dict) keeps its other modalities (sharing their matrices), ``obs``, ``obsm``
+    and ``uns``.
+
+    Raises
+    ------
+    ValueError
+        When the remapped counts would hold fewer than :data:`jae.io.features.MIN_FEATURE_FRACTION` of the model's
+        peaks (the fix: a fragments count in the model's peaks, or a reference on these peaks), when the data's
+        features are no genomic intervals, or when the ATAC modality cannot be told.
+    """
+    if isinstance(min_overlap, bool) or not isinstance(min_overlap, (int, np.integer)) or min_overlap < 1:
+        raise ValueError(f"remap_peaks: min_overlap must be a whole number of bases >= 1, got {min_overlap!r}")
+    model, preferred = _model_peaks(peaks)
+    name, atac = _atac_of(data, modality, preferred)
+    where = "the AnnData" if name is None else f"modality {name!r}"
+    atac, X, found = _counts(atac, layer, where)
+    own = unique_features(atac.var_names, where)
+    if _intervals(model)[0].isna().all():
+        raise ValueError(f"remap_peaks: the model's features are no genomic intervals (named like {examples(model)});"
+                         " give a model fitted on peaks, or peak names like 'chr1:100-200'")
+    if _intervals(own)[0].isna().all():
+        raise ValueError(f"remap_peaks: {where}'s features are no genomic intervals (named like {examples(own)}); "
+                         "give its peaks named 'chr1:100-200' (chr1-100-200 and chr1_100_200 are read too)")
+    target, bare = peak_assignment(own, model, min_overlap=min_overlap)
+    covered = np.unique(target[target >= 0])
+    n, k = len(model), len(covered)
+    if k < MIN_FEATURE_FRACTION * n:
+        chroms = _intervals(own)[0].dropna().unique()
+        raise ValueError(
+            f"remap_peaks: {where}'s {len(own)} peaks (like {examples(own, 2)}) overlap {k} of the model's {n} peaks "
+            f"({_share(k, n, MIN_FEATURE_FRACTION)}; like {examples(model, 2)}), below the "
+            f"{MIN_FEATURE_FRACTION:.0%} jae needs (chromosomes like {examples(chroms, 3)}: another genome build or "
+            "organism?); count the cells' fragments in the model's peaks, or fit a reference on these peaks")
+    X = sp.csr_matrix(X)
+    used = np.flatnonzero(target >= 0)
+    assign = sp.csr_matrix((np.ones(len(used), X.dtype), (used, np.searchsorted(covered, target[used]))),
+                           shape=(len(own), k))
+    counts = (X @ assign).tocsr()  # sparse throughout: cells x data peaks times data peaks x covered model peaks
+    counts.sort_indices()
+    totals = np.asarray(X.sum(axis=0)).ravel()
+    kept = float(totals[used].sum() / max(totals.sum(), 1))
+    if bare:
+        logger.info("remap_peaks: chromosomes named otherwise (%r in the data, %r in the model): compared without "
+                    "'chr'", str(own[used[0]]), str(model[covered[0]]))
+    logger.info("remap_peaks: %d of the model's %d peaks covered (%.0f%%; the other %d left missing, re-solved by "
+                "jae), from %d of %s's %d peaks (%d overlapping none, dropped), keeping %.1f%% of its counts", k, n,
+                100 * k / n, n - k, len(used), where, len(own), len(own) - len(used), 100 * kept)
+    empty = int(np.count_nonzero((np.diff(counts.indptr) == 0) & (np.diff(X.indptr) > 0)))
+    if empty:
+        logger.warning("remap_peaks: %d cells have counts only in dropped peaks, none left; jae refuses cells without "
+                       "counts: leave them out of %s", empty, where)
+    return _rebuilt(data, name, atac, counts, model[covered], found)
+
+
+def _rebuilt(data, name: str | None, atac, counts, var_names: pd.Index, layer: str | None):
+    """A new AnnData of the remapped ``counts`` over ``atac``'s cells, or a new MuData with it as modality ``name``
+    (the others sharing their matrices), ``data`` left unchanged."""
+    var = pd.DataFrame(index=var_names)
+    if "feature_types" in atac.var.columns and atac.n_vars:
+        var["feature_types"] = str(atac.var["feature_types"].iloc[0])
+    layers = {"counts": counts, **({layer: counts} if layer not in (None, "counts", "raw") else {})}
+    new = ad.AnnData(X=counts, obs=atac.obs.copy(), var=var, obsm={k: v.copy() for k, v in atac.obsm.items()},
+                     uns=copy.deepcopy(atac.uns), layers=layers)
+    if name is None:
+        return new
+    from .readers import make_mudata
+
+    def shallow(a):  # new frames, shared matrices: nothing done to the result reaches the user's object
+        return ad.AnnData(X=a.X, obs=a.obs.copy(), var=a.var.copy(), layers=dict(a.layers), obsm=dict(a.obsm),
+                          varm=dict(a.varm), uns=copy.deepcopy(a.uns), raw=a.raw.to_adata() if a.raw is not None else None)
+
+    if isinstance(data, Mapping):  # {name: AnnData}, as jae takes it
+        return {n: new if n == name else shallow(a) for n, a in data.items()}
+    mdata = make_mudata({n: new if n == name else shallow(a) for n, a in data.mod.items()})
+    mdata.obs = data.obs.reindex(mdata.obs_names).copy()
+    for key, value in data.obsm.items():
+        if key in data.mod:  # MuData's own mask of the cells each modality holds: made anew
+            continue
+        rows = pd.Index(data.obs_names).get_indexer(mdata.obs_names)
+        mdata.obsm[key] = (value.iloc[rows].copy() if isinstance(value, pd.DataFrame) else np.asarray(value)[rows])
+    mdata.uns.update(copy.deepcopy(data.uns))
+    return mdata
