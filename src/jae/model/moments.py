@@ -12,7 +12,9 @@ completed with the Gaussian's best linear guess given what the query does have:
   ``x_O ~ N(V_O^T z, s2 I)`` (``V_O``: the basis's columns of the present features) under the reference cells'
   distribution of ``z`` as the prior. With every feature present and ``s2 -> 0`` it is the plain projection; as
   features go missing the estimate leans on the reference distribution instead of reading zeros. ``s2`` is each
-  cell's own residual variance of the least-squares fit on its present features.
+  cell's own residual variance of the least-squares fit on its present features. :func:`jae.query.partial.svd_partial`
+  mixes it with the present features' own projection plus the missing ones' expected part, so that a few missing
+  features leave a cell where its every feature would have put it.
 
 Everything here is numpy; the two arrays are saved with the model's weights.
 """

@@ -38,15 +38,32 @@ def _reference_share(missing_values: np.ndarray) -> float:
 
 
 def svd_partial(model, i: int, sub, overlap: FeatureOverlap, block: slice) -> np.ndarray:
-    """SVD block ``block`` of modality ``i`` for cells ``sub`` measured in ``overlap.present`` alone: the posterior mean of
-    its coordinates given the present features' projection."""
+    """SVD block ``block`` of modality ``i`` for cells ``sub`` measured in ``overlap.present`` alone.
+
+    Two estimates of the coordinates every feature would have given, ``x V^T = x_O V_O^T + x_M V_M^T``, mixed:
+
+    - ``expected``: the present features' own projection plus the missing ones' expected part,
+      ``x_O V_O^T + z_post V_M V_M^T`` (``z_post``: the posterior mean of the block's coordinates given the present
+      features, :meth:`jae.model.moments.FeatureMoments.block_posterior`, whose reconstruction ``z_post V_M`` is the
+      expected ``x_M``); with every feature present it is the projection itself, as fully measured cells get;
+    - ``z_post`` itself, which also shrinks the present features' part towards the reference distribution.
+
+    The weight of ``z_post`` is ``w = |V_M|^2 / k``, the share of the basis's squared loadings (k components, each
+    of unit norm) on the missing features: a few missing features of small loading leave the projection almost as
+    it is (one gene of 600 missing moved the posterior alone 7-13% of the embedding's spread, the mixture < 1%), and
+    as the missing features carry more of the basis the estimate leans on the posterior, which reproduced the
+    complete coordinates better once a fifth of the features or more were missing (session 46, docs/mapping.md).
+    """
     comp = model.preprocessor.bases[i].components
-    V_obs = comp[:, overlap.present]
+    V_obs, V_mis = comp[:, overlap.present], np.asarray(comp[:, overlap.missing], dtype=np.float64)
     share = _reference_share(model.moments.mean[block] @ comp[:, overlap.missing])
     normed = _normalise(sub, share)
     proj = np.asarray(normed @ V_obs.T, dtype=np.float64)
     sq = np.asarray(normed.multiply(normed).sum(axis=1), dtype=np.float64).ravel()
-    return model.moments.block_posterior(block, V_obs, proj, sq, len(overlap.present))
+    z_post = model.moments.block_posterior(block, V_obs, proj, sq, len(overlap.present)).astype(np.float64)
+    P_mis = V_mis @ V_mis.T  # (k, k)
+    w = float(np.trace(P_mis)) / max(comp.shape[0], 1)
+    return ((1.0 - w) * (proj + z_post @ P_mis) + w * z_post).astype(np.float32)
 
 
 def values_partial(model, i: int, sub, overlap: FeatureOverlap, blocks, rna_X: np.ndarray) -> np.ndarray:
