@@ -86,9 +86,13 @@ def run(name: str, mod: str, seed: int) -> list[dict]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seeds", type=int, nargs="+", default=[0])
-    p.add_argument("--out", type=Path, default=None)
+    p = argparse.ArgumentParser(description="New cells measured in part of one modality's features, embedded by "
+                                "today's estimate and by the posterior mean alone, each compared with the same cells' "
+                                "embedding from every feature (15-NN overlap, relative error).")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds of the split and the dropped features")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE.md",
+                   help="write the table here (markdown; e.g. benchmarks/results/missing_features.md); it is always "
+                   "printed")
     args = p.parse_args()
     logging.getLogger("jae").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
