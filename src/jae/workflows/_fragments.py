@@ -36,13 +36,17 @@ def check_fragments_model(fragments: Path | None, model) -> None:
         _peak_names(model)
 
 
-def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_bar: bool):
+def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_bar: bool, check=None):
     """The query read whole, its RNA beside the ATAC counts of its cells in the model's peaks (the model's name of
-    that modality); a second modality of its own is left out (logged). ``obs`` and ``uns`` are the query's."""
+    that modality); a second modality of its own is left out (logged). ``obs`` and ``uns`` are the query's.
+    ``check(data)``, when given, refuses the query as read (e.g. without its batch column) before the fragments
+    file is counted (minutes for a sample's)."""
     from ..io.fragments import count_fragments
     from ..io.readers import make_mudata
 
     data = inputs.read()
+    if check is not None:
+        check(data)
     mods = dict(data.mod)
     rna = mods.pop("rna", None)
     if rna is None:
