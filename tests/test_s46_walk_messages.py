@@ -57,3 +57,21 @@ def test_the_refusal_of_own_peaks_gives_a_10x_input_its_rna_alone_line(default_f
     exec("import jae; " + line.group(1).replace("FILE", repr(str(path))))  # the fix as written
     assert main([*args, "--mod1", "rna.h5ad", "--out", str(tmp_path / "e.h5ad")]) == 0
     assert np.isfinite(ad.read_h5ad(tmp_path / "e.h5ad").X).all()
+
+
+def test_remap_refusal_names_the_fragments_flag_and_reads_plainly(default_fit, tmp_path, caplog):
+    """--remap-peaks of peaks elsewhere (another genome build): the exact route is named as the flag to give in its
+    place; the remap's own lines name the data's peaks without a doubled quote ("modality 'atac''s")."""
+    model, mdata = default_fit()
+    model.save(tmp_path / "model")
+    rna, atac = mdata["rna"], mdata["atac"]
+    far = [f"chr1:{10 ** 9 + 100 * i}-{10 ** 9 + 100 * i + 50}" for i in range(atac.n_vars)]  # past every model peak
+    counts = np.hstack([rna.layers["counts"].toarray(), atac.layers["counts"].toarray()])
+    path = write_10x(tmp_path / "f.h5", counts, list(rna.var_names) + far,
+                     ["Gene Expression"] * rna.n_vars + ["Peaks"] * len(far), list(rna.obs_names))
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["-q", "embed", "--model", str(tmp_path / "model"), "--10x", str(path), "--remap-peaks",
+                     "--finetune-epochs", "0", "--out", str(tmp_path / "e.h5ad"), "--device", "cpu"]) == 1
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(said) == 1 and "(--fragments FILE in place of --remap-peaks), or fit a reference" in said[0], said
+    assert "'atac''s" not in said[0] and f"the {len(far)} peaks of modality 'atac'" in said[0], said

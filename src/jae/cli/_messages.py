@@ -313,6 +313,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bwith jae\.count_fragments\(fragments_file, model, cells=data\.obs_names\)",
      "with --fragments FILE (jae embed, jae map; jae.count_fragments in Python)"),
     (r"\bpeaks: jae\.count_fragments\)", "peaks: --fragments FILE of jae embed and jae map)"),
+    # jae.remap_peaks' refusal of peaks elsewhere (--remap-peaks): the exact route is --fragments, given in its place
+    (r"\bin the model's peaks \(jae\.count_fragments\), or fit",
+     "in the model's peaks (--fragments FILE in place of --remap-peaks), or fit"),
     # jae.workflows._fragments.check_fragments: both ways to give the query the model's peaks
     (r"^fragments= counts the query's ATAC in the model's peaks and remap_peaks=True puts",
      "--fragments counts the query's ATAC in the model's peaks and --remap-peaks puts"),
