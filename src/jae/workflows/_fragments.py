@@ -52,15 +52,17 @@ def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_
     if rna is None:
         raise ValueError(f"fragments count the ATAC of the query's RNA cells, and the query holds no RNA modality "
                          f"(it holds {', '.join(map(repr, mods))}): give its RNA as the input")
-    for name, other in mods.items():
+    for name in mods:
         logger.info("the query's own %r (%d features) is left out: its ATAC is counted from %s in the model's peaks",
-                    name, other.n_vars, fragments.name)
+                    name, mods[name].n_vars, fragments.name)
+    obs, uns = data.obs, data.uns
+    del data, mods  # the query's own peak counts (a sample's: hundreds of MB) freed before the fragments are counted
     atac = count_fragments(fragments, model, cells=rna.obs_names, progress_bar=progress_bar)
     if inputs.layer not in (None, "counts"):  # the layer every step reads the counts from
         atac.layers[inputs.layer] = atac.layers["counts"]
     name = model.modality_names[list(model.preprocessor.kinds).index("ATAC")]
     counted = make_mudata({"rna": rna, name: atac})
-    for column in data.obs.columns:
-        counted.obs[column] = data.obs[column].reindex(counted.obs_names).values
-    counted.uns.update(data.uns)
+    for column in obs.columns:
+        counted.obs[column] = obs[column].reindex(counted.obs_names).values
+    counted.uns.update(uns)
     return counted
