@@ -65,10 +65,12 @@ def test_jae_map_of_an_h5mu_with_another_panel_says_how_to_give_its_rna_alone(ow
                      str(tmp_path / "out"), "--device", "cpu"]) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and errors[0].endswith(
-        "give --mod1 without --mod2 (from an --h5mu or --h5ad input, its RNA written to an .h5ad of its own, e.g. in "
+        "give --mod1 without --mod2 (from an --h5mu, --h5ad or --10x input, its RNA written to an .h5ad of its own, e.g. "
+        "in "
         "Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad') for an --h5mu (with its RNA modality's name "
         "in place of 'rna' where the file names it otherwise, e.g. 'gex' or 'RNA'), "
-        "jae.io.split_anndata(anndata.read_h5ad(FILE))['rna'].write_h5ad('rna.h5ad') for an --h5ad)"), errors[0]
+        "jae.io.split_anndata(anndata.read_h5ad(FILE))['rna'].write_h5ad('rna.h5ad') for an --h5ad, "
+        "jae.read_10x_h5(FILE)['rna'].write_h5ad('rna.h5ad') for a --10x)"), errors[0]
     alone = md.read_h5mu(tmp_path / "q.h5mu")["rna"]  # the fix, as said
     alone.obs["batch"] = "q1"
     alone.write_h5ad(tmp_path / "rna.h5ad")

@@ -62,7 +62,7 @@ def test_an_anndata_is_remapped_into_a_new_integer_csr_and_left_unchanged(caplog
     assert np.all(out.X.data == np.round(out.X.data))
     assert out.obs["sample"].tolist() == list("aabbcc") and "X_pca" in out.obsm
     assert (out.var["feature_types"] == "Peaks").all()
-    assert "3 of the model's 5 peaks covered (60%" in caplog.text and "4 of the AnnData's 5 peaks (1 overlapping none" \
+    assert "3 of the model's 5 peaks covered (60%" in caplog.text and "4 of the 5 peaks of the AnnData (1 overlapping none" \
         in caplog.text
     for key in ("X", "obs", "var", "obsm"):  # the user's object untouched
         got, was = getattr(a, key), getattr(before, key)
@@ -122,7 +122,8 @@ def test_a_mudata_keeps_its_other_modalities_obs_and_uns_and_is_left_unchanged()
 def test_too_few_model_peaks_covered_is_refused_in_one_line_with_the_fix():
     a = _atac(["chr1-110-130", "chr9-1-50", "chr9-60-90", "chr9-100-150", "chr9-200-250"])
     with pytest.raises(ValueError, match=r"overlap 1 of the model's 5 peaks \(20%.*below the 50% jae needs.*count "
-                                         r"the cells' fragments in the model's peaks, or fit a reference") as err:
+                                         r"the cells' fragments in the model's peaks \(jae\.count_fragments\), or "
+                                         r"fit a reference") as err:
         jae.remap_peaks(a, MODEL)
     assert "\n" not in str(err.value)
     with pytest.raises(ValueError, match="no genomic intervals"):

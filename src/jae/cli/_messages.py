@@ -244,11 +244,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"data\.obs\[<the column the reference was fitted with>\]\)\.astype\(str\)",
      lambda m: f"give them their reference batch in column {m.group(1)} (in the input, or an --annotations FILE "
                "holding it)"),
-    # jae.query.transform._overlap's RNA-alone fix, made --mod1 above: an --h5mu or --h5ad input has no --mod1 to give
-    # alone
+    # jae.query.transform._overlap's RNA-alone fix, made --mod1 above: an --h5mu, --h5ad or --10x input has no --mod1
+    # to give alone
     (r"\bor place these cells from their RNA alone: give --mod1 without --mod2$",
-     "or place these cells from their RNA alone: give --mod1 without --mod2 (from an --h5mu or --h5ad input, its RNA "
-     "written to an .h5ad of its own, e.g. in Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad'))"),
+     "or place these cells from their RNA alone: give --mod1 without --mod2 (from an --h5mu, --h5ad or --10x input, its "
+     "RNA written to an .h5ad of its own, e.g. in Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad'))"),
     # repeated feature names of a modality read from a file: the fix is on the file, written again
     (r"(make them unique first, e\.g\. adata\.var_names_make_unique\(\) on that modality)(?=$|;)",
      r"\1's AnnData, read from its file (--mod1 for 'rna', --mod2 for the other; of an --h5mu, mdata.mod[NAME]), "
@@ -279,11 +279,13 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.query.transform._overlap: the model's features of modality i, in Python; on the command line in model.json
     (r"\bmodel\.preprocessor\.var_names\[(\d)\]",
      r"json.load(open('MODEL/model.json'))['modalities'][\1]['var_names']"),
-    # the RNA-alone fix above for an --h5ad input too, which mudata.read_h5mu refuses (an AnnData): split it as jae does
+    # the RNA-alone fix above for an --h5ad input too, which mudata.read_h5mu refuses (an AnnData): split it as jae does;
+    # and for a --10x input (a Cell Ranger ARC sample on peaks of its own), which neither reads
     (r"\bits RNA written to an \.h5ad of its own, e\.g\. in Python mudata\.read_h5mu\(FILE\)\['rna'\]\.write_h5ad\("
      r"'rna\.h5ad'\)\)",
      "its RNA written to an .h5ad of its own, e.g. in Python mudata.read_h5mu(FILE)['rna'].write_h5ad('rna.h5ad') for "
-     "an --h5mu, jae.io.split_anndata(anndata.read_h5ad(FILE))['rna'].write_h5ad('rna.h5ad') for an --h5ad)"),
+     "an --h5mu, jae.io.split_anndata(anndata.read_h5ad(FILE))['rna'].write_h5ad('rna.h5ad') for an --h5ad, "
+     "jae.read_10x_h5(FILE)['rna'].write_h5ad('rna.h5ad') for a --10x)"),
     # ... whose RNA modality may have another name (gex, RNA: jae's --rna-mod finds it), where ['rna'] is a KeyError
     (r"(mudata\.read_h5mu\(FILE\)\['rna'\]\.write_h5ad\('rna\.h5ad'\) for an --h5mu)\b",
      r"\1 (with its RNA modality's name in place of 'rna' where the file names it otherwise, e.g. 'gex' or 'RNA')"),
@@ -311,6 +313,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bwith jae\.count_fragments\(fragments_file, model, cells=data\.obs_names\)",
      "with --fragments FILE (jae embed, jae map; jae.count_fragments in Python)"),
     (r"\bpeaks: jae\.count_fragments\)", "peaks: --fragments FILE of jae embed and jae map)"),
+    # jae.remap_peaks' refusal of peaks elsewhere (--remap-peaks): the exact route is --fragments, given in its place
+    (r"\bin the model's peaks \(jae\.count_fragments\), or fit",
+     "in the model's peaks (--fragments FILE in place of --remap-peaks), or fit"),
     # jae.workflows._fragments.check_fragments: both ways to give the query the model's peaks
     (r"^fragments= counts the query's ATAC in the model's peaks and remap_peaks=True puts",
      "--fragments counts the query's ATAC in the model's peaks and --remap-peaks puts"),

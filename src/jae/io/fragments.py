@@ -450,6 +450,10 @@ def _log_result(counter: _Counter, path: Path, X, obs_names, cells) -> None:
         logger.warning("%d of the %d cells have no fragment in %s (e.g. %s): rows of zeros; check their barcodes are "
                        "named as the file's (like %s)", len(missing), len(cells), path.name, examples(missing),
                        examples(counter.some_barcodes, 2))
-    logger.info("count_fragments: %s read, %d of them of the %s counted; %d cut sites in %s", count(
-        counter.n_fragments, "fragment"), counter.n_kept, count(len(obs_names), "cell"), int(X.sum()),
-        count(X.shape[1], "peak"))
+    covered = int(np.count_nonzero(np.bincount(X.indices, minlength=X.shape[1])))  # peaks with a cut site
+    found = (f"{int(counter.seen.sum()):,} of the {len(cells):,} cells found in it" if cells is not None
+             else f"{len(obs_names):,} barcodes in it, every one kept (cells=None)")
+    empty = f"; the other {X.shape[1] - covered:,} hold none" if covered < X.shape[1] else ""
+    logger.info("count_fragments: %s fragments read from %s, %s; %s of them counted: %s cut sites in %s of the %s "
+                "peaks (%.0f%%%s)", f"{counter.n_fragments:,}", path.name, found, f"{counter.n_kept:,}",
+                f"{int(X.sum()):,}", f"{covered:,}", f"{X.shape[1]:,}", 100 * covered / max(X.shape[1], 1), empty)

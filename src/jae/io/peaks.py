@@ -245,10 +245,11 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
     if k < MIN_FEATURE_FRACTION * n:
         chroms = _intervals(own)[0].dropna().unique()
         raise ValueError(
-            f"remap_peaks: {where}'s {len(own)} peaks (like {examples(own, 2)}) overlap {k} of the model's {n} peaks "
-            f"({_share(k, n, MIN_FEATURE_FRACTION)}; like {examples(model, 2)}), below the "
+            f"remap_peaks: the {len(own)} peaks of {where} (like {examples(own, 2)}) overlap {k} of the model's {n} "
+            f"peaks ({_share(k, n, MIN_FEATURE_FRACTION)}; like {examples(model, 2)}), below the "
             f"{MIN_FEATURE_FRACTION:.0%} jae needs (chromosomes like {examples(chroms, 3)}: another genome build or "
-            "organism?); count the cells' fragments in the model's peaks, or fit a reference on these peaks")
+            "organism?); count the cells' fragments in the model's peaks (jae.count_fragments), or fit a reference on "
+            "these peaks")
     X = sp.csr_matrix(X)
     used = np.flatnonzero(target >= 0)
     assign = sp.csr_matrix((np.ones(len(used), X.dtype), (used, np.searchsorted(covered, target[used]))),
@@ -261,8 +262,8 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
         logger.info("remap_peaks: chromosomes named otherwise (%r in the data, %r in the model): compared without "
                     "'chr'", str(own[used[0]]), str(model[covered[0]]))
     logger.info("remap_peaks: %d of the model's %d peaks covered (%.0f%%; the other %d left missing, re-solved by "
-                "jae), from %d of %s's %d peaks (%d overlapping none, dropped), keeping %.1f%% of its counts", k, n,
-                100 * k / n, n - k, len(used), where, len(own), len(own) - len(used), 100 * kept)
+                "jae), from %d of the %d peaks of %s (%d overlapping none, dropped), keeping %.1f%% of its counts", k,
+                n, 100 * k / n, n - k, len(used), len(own), where, len(own) - len(used), 100 * kept)
     empty = int(np.count_nonzero((np.diff(counts.indptr) == 0) & (np.diff(X.indptr) > 0)))
     if empty:
         logger.warning("remap_peaks: %d cells have counts only in dropped peaks, none left; jae refuses cells without "

@@ -81,11 +81,12 @@ def _model_folder(model) -> Path | None:
     return user_path(model, name="model")
 
 
-def open_remapped(inputs: InputFiles, model, *, memory_budget, what: str):
+def open_remapped(inputs: InputFiles, model, *, memory_budget, what: str, check=None):
     """``inputs`` read into memory with their ATAC counts put onto ``model``'s peaks (:func:`jae.remap_peaks`), for
     ``remap_peaks=True`` of :func:`jae.embed_files` / :func:`jae.map_files`: refused in one line, before the counts
     are read, for RNA alone, and when reading the query whole would pass ``memory_budget`` (the remap is not
-    streamed)."""
+    streamed); ``check(data)``, when given, refuses the query as read (e.g. without its batch column) before the
+    remap."""
     from ..io.chunked import format_bytes
     from ..io.paired_files import FilesOnDisk
     from ..io.peaks import remap_peaks
@@ -107,4 +108,6 @@ def open_remapped(inputs: InputFiles, model, *, memory_budget, what: str):
             f" (about {format_bytes(need, up=True)} against {format_bytes(budget)}): raise "
             "memory_budget (--memory-budget), or remap it in parts in Python (jae.remap_peaks on each part, written "
             "to its own .h5mu) and give those")
+    if check is not None:
+        check(data)
     return remap_peaks(data, model, layer=inputs.layer)

@@ -36,27 +36,33 @@ def check_fragments_model(fragments: Path | None, model) -> None:
         _peak_names(model)
 
 
-def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_bar: bool):
+def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_bar: bool, check=None):
     """The query read whole, its RNA beside the ATAC counts of its cells in the model's peaks (the model's name of
-    that modality); a second modality of its own is left out (logged). ``obs`` and ``uns`` are the query's."""
+    that modality); a second modality of its own is left out (logged). ``obs`` and ``uns`` are the query's.
+    ``check(data)``, when given, refuses the query as read (e.g. without its batch column) before the fragments
+    file is counted (minutes for a sample's)."""
     from ..io.fragments import count_fragments
     from ..io.readers import make_mudata
 
     data = inputs.read()
+    if check is not None:
+        check(data)
     mods = dict(data.mod)
     rna = mods.pop("rna", None)
     if rna is None:
         raise ValueError(f"fragments count the ATAC of the query's RNA cells, and the query holds no RNA modality "
                          f"(it holds {', '.join(map(repr, mods))}): give its RNA as the input")
-    for name, other in mods.items():
+    for name in mods:
         logger.info("the query's own %r (%d features) is left out: its ATAC is counted from %s in the model's peaks",
-                    name, other.n_vars, fragments.name)
+                    name, mods[name].n_vars, fragments.name)
+    obs, uns = data.obs, data.uns
+    del data, mods  # the query's own peak counts (a sample's: hundreds of MB) freed before the fragments are counted
     atac = count_fragments(fragments, model, cells=rna.obs_names, progress_bar=progress_bar)
     if inputs.layer not in (None, "counts"):  # the layer every step reads the counts from
         atac.layers[inputs.layer] = atac.layers["counts"]
     name = model.modality_names[list(model.preprocessor.kinds).index("ATAC")]
     counted = make_mudata({"rna": rna, name: atac})
-    for column in data.obs.columns:
-        counted.obs[column] = data.obs[column].reindex(counted.obs_names).values
-    counted.uns.update(data.uns)
+    for column in obs.columns:
+        counted.obs[column] = obs[column].reindex(counted.obs_names).values
+    counted.uns.update(uns)
     return counted

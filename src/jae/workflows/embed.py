@@ -179,13 +179,16 @@ def embed_files(
             "(JAEConfig(mode='unsupervised')): pass labels_out=None"
         )
     # annotations: a mapped model's batch column; one pass over the counts (the features are kept for every step)
-    data = (read_with_fragments(inputs, model, fragments, progress_bar=progress_bar) if fragments is not None
-            else open_remapped(inputs, model, memory_budget=memory_budget, what="embed") if remap_peaks
+    # a mapped model's batches are checked as the query is read, before its fragments are counted or its peaks remapped
+    check = (lambda read: check_mapped_cells(model, read)) if model.adapter is not None else None
+    data = (read_with_fragments(inputs, model, fragments, progress_bar=progress_bar, check=check)
+            if fragments is not None
+            else open_remapped(inputs, model, memory_budget=memory_budget, what="embed", check=check) if remap_peaks
             else inputs.open(memory_budget=memory_budget, what="embed", once=True))
     if model.adapter is not None and isinstance(data, PairedFiles):  # its batch column only in the second file: read
         data = data.with_columns([model.adapter.batch_key])  # from it, as jae map read it (and model.embed read whole)
-    if model.adapter is not None:  # a mapped model reads each cell's batch: cells without one refused before any work
-        check_mapped_cells(model, data)  # and none of a mapped batch (a renamed query embedded without its names) said
+    if check is not None and fragments is None and not remap_peaks:  # a mapped model reads each cell's batch: cells
+        check(data)  # without one refused before any work, and none of a mapped batch (a renamed query) said
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference
         finetune_epochs = 0
         logger.info("the model maps query cells %s (jae map): embedding without fine-tuning", _mapped_onto(model))

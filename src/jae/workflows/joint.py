@@ -198,11 +198,10 @@ def map_files(
     check_fragments_model(fragments, reference)  # a reference without peaks, before the query is read
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
     check_mapped_key(reference, key)  # a mapped reference: its column (before the query is opened)
-    with batch_column(key):  # the modalities must agree on the query's batch column
-        data = (read_with_fragments(inputs, reference, fragments, progress_bar=progress_bar) if fragments is not None
-                else open_remapped(inputs, reference, memory_budget=memory_budget, what="map") if remap_peaks
-                else inputs.open(memory_budget=memory_budget, what="map", once=True))  # one pass over the counts
-    if key not in data.obs.columns:
+
+    def has_key(data) -> None:  # the query's batch column, checked as it is read (before its fragments are counted)
+        if key in data.obs.columns:
+            return
         from ..io.annotations import samples_note
         if reference.adapter is not None:  # its column: another batch_key is refused (check_mapped_key)
             raise ValueError(mapped_column_missing(reference.adapter) + samples_note(data.obs_names, key, inputs))
@@ -213,6 +212,13 @@ def map_files(
                          + (f" ({batch_key_origin(reference)})" if batch_key is None else "")
                          + (pulled or "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column"
                             + samples_note(data.obs_names, key, inputs)))
+
+    with batch_column(key):  # the modalities must agree on the query's batch column
+        data = (read_with_fragments(inputs, reference, fragments, progress_bar=progress_bar, check=has_key)
+                if fragments is not None
+                else open_remapped(inputs, reference, memory_budget=memory_budget, what="map", check=has_key)
+                if remap_peaks else inputs.open(memory_budget=memory_budget, what="map", once=True))  # one pass
+    has_key(data)
     batch_key = key
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
                                  progress_bar=progress_bar)
