@@ -8,7 +8,7 @@ embedded with every feature, then with a seeded random share of one modality's f
 the 15-NN overlap of each estimate's embedding with the complete one, and its error relative to the complete
 embedding's spread.
 
-    OMP_NUM_THREADS=1 python benchmarks/missing_features.py --out benchmarks/results/missing_features.md
+    OMP_NUM_THREADS=1 python benchmarks/missing_features.py --seeds 0 1 --out benchmarks/results/missing_features.md
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jae.query.partial as partial  # noqa: E402
 import jae.query.transform as transform  # noqa: E402
 from _quality_data import load_set, subsample  # noqa: E402
+from _results import write_text  # noqa: E402
 from jae import JAE, JAEConfig  # noqa: E402
 
 RUNS = [("bmmc_multiome", "atac"), ("bmmc_multiome", "rna"), ("bmmc_cite", "rna"), ("snare_3000", "atac"),
@@ -93,7 +94,10 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=None, metavar="FILE.md",
                    help="write the table here (markdown; e.g. benchmarks/results/missing_features.md); it is always "
                    "printed")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args()
+    if args.out is not None and args.out.exists() and not args.overwrite:
+        p.error(f"--out {args.out} exists; pass --overwrite to replace it or choose another --out")
     logging.getLogger("jae").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     rows = [r for name, mod in RUNS for seed in args.seeds for r in run(name, mod, seed)]
@@ -110,7 +114,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out is not None:
-        args.out.write_text(text)
+        write_text(args.out, text)
 
 
 if __name__ == "__main__":
