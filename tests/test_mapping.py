@@ -271,13 +271,13 @@ def test_map_query_warns_when_query_batches_reuse_reference_batch_names(referenc
     caplog.set_level("WARNING", logger="jae.mapping.train")
     mapped = reference.map_query(query, batch_key="batch", epochs=1, progress_bar=False)
     assert mapped.adapter.batches == ("new_sample",)
-    assert f"query batches {reference.batches[0]} have the names of reference batches" in caplog.text
+    assert f"query batch '{reference.batches[0]}' has the name of a reference batch: their" in caplog.text
     # worded for both interfaces (the CLI prints it too), not as Python
     assert "new names in the batch column batch (e.g. prefixed query_) and map again" in caplog.text
     assert "obs[" not in caplog.text and "astype" not in caplog.text
     caplog.clear()
     reference.map_query(split[1], batch_key="batch", epochs=0, progress_bar=False)
-    assert "names of reference batches" not in caplog.text
+    assert "the name of a reference batch" not in caplog.text
 
 
 def test_map_query_refuses_a_query_without_a_new_batch_in_one_line(reference, mapped, split, monkeypatch):

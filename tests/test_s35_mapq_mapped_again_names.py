@@ -31,7 +31,7 @@ def test_a_query_batch_named_like_a_mapped_one_is_named(mapped, caplog):
     with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
         twice = mapped.map_query(again, epochs=1, progress_bar=False)
     said = [r.getMessage() for r in caplog.records if "mapped before" in r.getMessage()]
-    assert len(said) == 1 and said[0].startswith("query batches sample1 have the names of batches this model mapped "
+    assert len(said) == 1 and said[0].startswith("query batch 'sample1' has the name of a batch this model mapped "
                                                  "before: their 25 cells keep that batch's shift"), said
     assert twice.adapter.batches == ("sample1", "sample2")
     assert np.array_equal(twice.adapter.shift[0], mapped.adapter.shift[0])  # kept, as it was

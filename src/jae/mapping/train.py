@@ -274,16 +274,17 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     clash = sorted(set(batch) & set(reference.batches))
     if clash:  # scArches-style mapping takes a query batch as new; a reused name (e.g. 'sample1') is not
         logger.warning(
-            "query batches %s have the names of reference batches: their %d cells get no shift and embed as that "
-            "reference batch's cells; if they are new samples, give them new names in the batch column %s (e.g. "
-            "prefixed query_) and map again", batch_names(clash), int(np.isin(batch, clash).sum()), batch_key,
+            "%s: their %d cells get no shift and embed as that reference batch's cells; if they are new samples, give "
+            "them new names in the batch column %s (e.g. prefixed query_) and map again",
+            _named_like(clash, "a reference batch", "reference batches"), int(np.isin(batch, clash).sum()), batch_key,
         )
     again = sorted(set(batch) & set(() if adapter is None else adapter.batches))
     if again:  # as a reference batch's name: a new sample named like a mapped batch gets that batch's shift
         logger.warning(
-            "query batches %s have the names of batches this model mapped before: their %d cells keep that batch's "
-            "shift, not one trained on them; if they are new samples, give them new names in the batch column %s "
-            "(e.g. prefixed query_) and map again", batch_names(again), int(np.isin(batch, again).sum()), batch_key,
+            "%s: their %d cells keep that batch's shift, not one trained on them; if they are new samples, give them "
+            "new names in the batch column %s (e.g. prefixed query_) and map again",
+            _named_like(again, "a batch this model mapped before", "batches this model mapped before"),
+            int(np.isin(batch, again).sum()), batch_key,
         )
     cache = getattr(reference, "_files_features", None)  # the query's features, kept on the reference: not copied
     mapped = copy.deepcopy(reference, None if cache is None else {id(cache): None})
@@ -330,3 +331,13 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
         "steps": int(adapter_steps(n_rows, epochs)), "finetunes_before": finetune_count(reference)}]
     mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift, scaled_shift, scale)
     return mapped
+
+
+def _named_like(names, one: str, several: str) -> str:
+    """The start of the warning about query batches named like known ones, each name quoted (a batch named ``0``
+    reads as a name, not a count): "query batch '0' has the name of <one>", or "query batches 'a', 'b' have the names
+    of <several>"."""
+    shown = batch_names([repr(str(n)) for n in names])
+    if len(names) == 1:
+        return f"query batch {shown} has the name of {one}"
+    return f"query batches {shown} have the names of {several}"
