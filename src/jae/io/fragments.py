@@ -20,8 +20,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._words import count, first_names
-from .features import _INTERVAL, affix_rename, examples
+from .features import affix_rename, examples
 from .paths import user_path
+from .peaks import _intervals, model_atac
 
 __all__ = ["count_fragments"]
 
@@ -112,12 +113,12 @@ def _fragments_path(fragments) -> Path:
 def _peak_names(peaks) -> pd.Index:
     """The peaks' names: a fitted model's ATAC features (its preprocessor's, in its order), or the names given."""
     if hasattr(peaks, "preprocessor") and hasattr(peaks, "modality_names"):  # a jae.JAE (not imported: no cycle)
-        peaks._require_fitted()
-        kinds = tuple(peaks.preprocessor.kinds)
-        if "ATAC" not in kinds:
-            raise ValueError(f"the model was fitted on {' + '.join(kinds)}, without peaks: count_fragments counts ATAC "
-                             "fragments in a Multiome (RNA + ATAC) model's peaks; pass such a model, or peak names")
-        return pd.Index(peaks.preprocessor.var_names[kinds.index("ATAC")]).astype(str)
+        atac = model_atac(peaks)
+        if atac is None:
+            raise ValueError(f"the model was fitted on {' + '.join(peaks.preprocessor.kinds)}, without peaks: "
+                             "count_fragments counts ATAC fragments in a Multiome (RNA + ATAC) model's peaks; pass "
+                             "such a model, or peak names")
+        return atac[0]
     if isinstance(peaks, (str, bytes, os.PathLike)):
         raise TypeError(f"peaks={str(peaks)!r} is one text: pass a fitted jae.JAE model of RNA + ATAC, or a list of "
                         "peak names such as ['chr1-100-200', ...]")
@@ -139,24 +140,22 @@ def _peak_names(peaks) -> pd.Index:
 def _peak_tables(names: pd.Index) -> dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """Per chromosome, the peaks as layers of ``(starts, ends, columns)``, each sorted by start and without overlaps
     (one layer unless peaks overlap), so a cut site's peak in a layer is found by :func:`numpy.searchsorted`."""
-    matches = [_INTERVAL.match(n) for n in names]  # the one reading of interval names (str.extract: 10x slower)
-    parts = pd.DataFrame([m.groups() if m else (None,) * 5 for m in matches], columns=range(5))
-    bad = parts[0].isna().to_numpy()
+    chrom, starts, ends = _intervals(names)
+    bad = chrom.isna().to_numpy()
     if bad.any():
         raise ValueError(
             f"{count(int(bad.sum()), 'peak name')} of {len(names)} {'is' if bad.sum() == 1 else 'are'} no genomic "
             f"interval (e.g. {examples(names[bad])}): count_fragments needs peaks named chrom-start-end "
             "(chr1-100-200, chr1:100-200 or chr1_100_200), as a Multiome model's are")
-    starts, ends = parts[2].astype(np.int64).to_numpy(), parts[4].astype(np.int64).to_numpy()
     empty = starts >= ends
     if empty.any():
         raise ValueError(f"{count(int(empty.sum()), 'peak')} end{'s' if empty.sum() == 1 else ''} at or before "
                          f"{'its' if empty.sum() == 1 else 'their'} start (e.g. {examples(names[empty])}): peaks are "
                          "chrom-start-end with start < end (0-based, end exclusive, as in a BED file)")
     tables = {}
-    for chrom, rows in parts.groupby(0, sort=False).indices.items():
+    for name, rows in chrom.groupby(chrom.to_numpy(), sort=False).indices.items():
         rows = rows[np.lexsort((ends[rows], starts[rows]))]
-        tables[str(chrom)] = _layers(starts[rows], ends[rows], rows)
+        tables[str(name)] = _layers(starts[rows], ends[rows], rows)
     return tables
 
 
@@ -347,11 +346,17 @@ class _Uncommented(io.RawIOBase):
         return self._HASH.sub(b"", data) if b"#" in data else data
 
 
-def _open(raw):
-    """The text of the fragments file ``raw`` (opened binary): gunzipped when it starts with gzip's magic bytes."""
+def _is_gzip(raw) -> bool:
+    """Whether the file ``raw`` (opened binary, at its start, left there) starts with gzip's magic bytes (bgzip's
+    too)."""
     head = raw.read(2)
     raw.seek(0)
-    source = gzip.GzipFile(fileobj=raw, mode="rb") if head == b"\x1f\x8b" else raw
+    return head == b"\x1f\x8b"
+
+
+def _open(raw):
+    """The text of the fragments file ``raw`` (opened binary): gunzipped when it is gzip-compressed."""
+    source = gzip.GzipFile(fileobj=raw, mode="rb") if _is_gzip(raw) else raw
     return io.BufferedReader(_Uncommented(source), buffer_size=1 << 20)
 
 
@@ -411,7 +416,7 @@ def _malformed(path: Path) -> ValueError:
     """The one-line refusal naming the fragments file's first malformed line (found by reading it again, line by
     line: only on this path)."""
     with open(path, "rb") as f:
-        opener = gzip.open if f.read(2) == b"\x1f\x8b" else open
+        opener = gzip.open if _is_gzip(f) else open
     with opener(path, "rt", errors="replace") as f:
         for number, line in enumerate(f, 1):
             if line.startswith("#") or not line.strip():

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from .features import _INTERVAL, MIN_FEATURE_FRACTION, _share, examples, unique_features
 
-__all__ = ["remap_peaks", "peak_assignment", "remap_fix"]
+__all__ = ["remap_peaks", "peak_assignment", "remap_fix", "model_atac"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +33,24 @@ _CHROM_SPAN = np.int64(1) << np.int64(40)
 
 
 def _intervals(names) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Chromosome (NaN where the name is no interval), start and end (0 there) of each name."""
-    parts = pd.Series(np.asarray(names).astype(str), dtype=object).str.extract(_INTERVAL)
-    ok = parts[0].notna().to_numpy()
-    start, end = np.zeros(len(parts), np.int64), np.zeros(len(parts), np.int64)
-    start[ok] = parts[2][ok].astype(np.int64).to_numpy()
-    end[ok] = parts[4][ok].astype(np.int64).to_numpy()
-    return parts[0], start, end
+    """Chromosome (NaN where the name is no interval), start and end (0 there) of each name: the one reading of peak
+    names as intervals here and in :mod:`jae.io.fragments` (a match per name: faster than ``str.extract``)."""
+    matches = [_INTERVAL.match(n) for n in np.asarray(names).astype(str)]
+    chrom = pd.Series([m.group(1) if m else np.nan for m in matches], dtype=object)
+    start = np.array([int(m.group(3)) if m else 0 for m in matches], dtype=np.int64)
+    end = np.array([int(m.group(5)) if m else 0 for m in matches], dtype=np.int64)
+    return chrom, start, end
+
+
+def model_atac(model) -> tuple[pd.Index, str] | None:
+    """A fitted :class:`jae.JAE`'s peaks (its ATAC features, in its order) and the name of that modality; None for a
+    model without peaks (each caller refuses it in its own words)."""
+    model._require_fitted()
+    kinds = tuple(model.preprocessor.kinds)
+    if "ATAC" not in kinds:
+        return None
+    i = kinds.index("ATAC")
+    return pd.Index(model.preprocessor.var_names[i]).astype(str), model.modality_names[i]
 
 
 def _bare(chrom: pd.Series) -> pd.Series:
@@ -63,7 +74,12 @@ def peak_assignment(data_peaks, model_peaks, *, min_overlap: int = 1) -> tuple[n
     ``((len(data_peaks),) int64 array, bare)``: each data peak's position among ``model_peaks``, -1 for none; ``bare``
     True when chromosomes were compared without a leading ``chr`` (one side names them ``1``, the other ``chr1``).
     """
-    (dc, ds, de), (mc, ms, me) = _intervals(data_peaks), _intervals(model_peaks)
+    return _assign(_intervals(data_peaks), _intervals(model_peaks), min_overlap)
+
+
+def _assign(data, model, min_overlap: int) -> tuple[np.ndarray, bool]:
+    """:func:`peak_assignment` of the data's and the model's peaks read by :func:`_intervals`."""
+    (dc, ds, de), (mc, ms, me) = data, model
     bare = False
     if dc.notna().any() and mc.notna().any():
         written = dc.isin(set(mc.dropna())).sum()
@@ -123,13 +139,11 @@ def _model_peaks(peaks) -> tuple[pd.Index, str | None]:
     """The model's peak names (in its order) and its ATAC modality's name, from a fitted :class:`jae.JAE` or the
     names themselves."""
     if hasattr(peaks, "preprocessor") and hasattr(peaks, "modality_names"):
-        peaks._require_fitted()
-        kinds = tuple(peaks.preprocessor.kinds)
-        if "ATAC" not in kinds:
-            raise ValueError(f"remap_peaks: the model was fitted on {' + '.join(kinds)}, without peaks; give a model "
-                             "fitted on RNA + ATAC, or the peak names to put the counts on")
-        i = kinds.index("ATAC")
-        return pd.Index(peaks.preprocessor.var_names[i]).astype(str), peaks.modality_names[i]
+        atac = model_atac(peaks)
+        if atac is None:
+            raise ValueError(f"remap_peaks: the model was fitted on {' + '.join(peaks.preprocessor.kinds)}, without "
+                             "peaks; give a model fitted on RNA + ATAC, or the peak names to put the counts on")
+        return atac
     if isinstance(peaks, (str, bytes)) or not hasattr(peaks, "__len__"):
         raise TypeError(f"remap_peaks: peaks must be a fitted jae.JAE model or a list / pandas Index of peak names, "
                         f"not {type(peaks).__name__}")
@@ -233,17 +247,18 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
     where = "the AnnData" if name is None else f"modality {name!r}"
     atac, X, found = _counts(atac, layer, where)
     own = unique_features(atac.var_names, where)
-    if _intervals(model)[0].isna().all():
+    model_read, own_read = _intervals(model), _intervals(own)  # each read once
+    if model_read[0].isna().all():
         raise ValueError(f"remap_peaks: the model's features are no genomic intervals (named like {examples(model)});"
                          " give a model fitted on peaks, or peak names like 'chr1:100-200'")
-    if _intervals(own)[0].isna().all():
+    if own_read[0].isna().all():
         raise ValueError(f"remap_peaks: {where}'s features are no genomic intervals (named like {examples(own)}); "
                          "give its peaks named 'chr1:100-200' (chr1-100-200 and chr1_100_200 are read too)")
-    target, bare = peak_assignment(own, model, min_overlap=min_overlap)
+    target, bare = _assign(own_read, model_read, min_overlap)
     covered = np.unique(target[target >= 0])
     n, k = len(model), len(covered)
     if k < MIN_FEATURE_FRACTION * n:
-        chroms = _intervals(own)[0].dropna().unique()
+        chroms = own_read[0].dropna().unique()
         raise ValueError(
             f"remap_peaks: the {len(own)} peaks of {where} (like {examples(own, 2)}) overlap {k} of the model's {n} "
             f"peaks ({_share(k, n, MIN_FEATURE_FRACTION)}; like {examples(model, 2)}), below the "

@@ -42,6 +42,7 @@ def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_
     ``check(data)``, when given, refuses the query as read (e.g. without its batch column) before the fragments
     file is counted (minutes for a sample's)."""
     from ..io.fragments import count_fragments
+    from ..io.peaks import model_atac
     from ..io.readers import make_mudata
 
     data = inputs.read()
@@ -60,8 +61,7 @@ def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_
     atac = count_fragments(fragments, model, cells=rna.obs_names, progress_bar=progress_bar)
     if inputs.layer not in (None, "counts"):  # the layer every step reads the counts from
         atac.layers[inputs.layer] = atac.layers["counts"]
-    name = model.modality_names[list(model.preprocessor.kinds).index("ATAC")]
-    counted = make_mudata({"rna": rna, name: atac})
+    counted = make_mudata({"rna": rna, model_atac(model)[1]: atac})
     for column in obs.columns:
         counted.obs[column] = obs[column].reindex(counted.obs_names).values
     counted.uns.update(uns)
