@@ -111,3 +111,19 @@ def open_remapped(inputs: InputFiles, model, *, memory_budget, what: str, check=
     if check is not None:
         check(data)
     return remap_peaks(data, model, layer=inputs.layer)
+
+
+def open_query(inputs: InputFiles, model, *, fragments, remap_peaks: bool, memory_budget, what: str,
+               progress_bar: bool, check=None):
+    """The query as :func:`jae.embed_files` / :func:`jae.map_files` read it: its ATAC counted from ``fragments`` in the
+    model's peaks (:func:`jae.workflows._fragments.read_with_fragments`), its own peaks put onto the model's
+    (:func:`open_remapped`), or, with neither, opened as it is for one pass over the counts. ``check(data)`` refuses
+    the query as read on the first two routes, before their slow work; on the third the caller checks (a batch column
+    may sit in a second file, read after)."""
+    if fragments is not None:
+        from ._fragments import read_with_fragments
+
+        return read_with_fragments(inputs, model, fragments, progress_bar=progress_bar, check=check)
+    if remap_peaks:
+        return open_remapped(inputs, model, memory_budget=memory_budget, what=what, check=check)
+    return inputs.open(memory_budget=memory_budget, what=what, once=True)

@@ -27,9 +27,9 @@ from ..io.write import check_method_id
 from ..query.features import features_kept, query_features
 from ..mapping.batches import decoder_batch_key
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_remapped,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_query,
 )
-from ._fragments import check_fragments, check_fragments_model, read_with_fragments
+from ._fragments import check_fragments, check_fragments_model
 from ._mapped_cells import check_mapped_cells
 from .embedding_output import both_files_obs, with_input_obs, write_embedding
 
@@ -181,10 +181,8 @@ def embed_files(
     # annotations: a mapped model's batch column; one pass over the counts (the features are kept for every step)
     # a mapped model's batches are checked as the query is read, before its fragments are counted or its peaks remapped
     check = (lambda read: check_mapped_cells(model, read)) if model.adapter is not None else None
-    data = (read_with_fragments(inputs, model, fragments, progress_bar=progress_bar, check=check)
-            if fragments is not None
-            else open_remapped(inputs, model, memory_budget=memory_budget, what="embed", check=check) if remap_peaks
-            else inputs.open(memory_budget=memory_budget, what="embed", once=True))
+    data = open_query(inputs, model, fragments=fragments, remap_peaks=remap_peaks, memory_budget=memory_budget,
+                      what="embed", progress_bar=progress_bar, check=check)
     if model.adapter is not None and isinstance(data, PairedFiles):  # its batch column only in the second file: read
         data = data.with_columns([model.adapter.batch_key])  # from it, as jae map read it (and model.embed read whole)
     if check is not None and fragments is None and not remap_peaks:  # a mapped model reads each cell's batch: cells

@@ -21,9 +21,9 @@ from ..io.paths import user_path
 from ..mapping.train import check_seed_epochs
 from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
                                query_batch_key)
-from ._fragments import check_fragments, check_fragments_model, read_with_fragments
+from ._fragments import check_fragments, check_fragments_model
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_remapped,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_query,
 )
 from .embed import LABEL_COLUMNS, embed_files
 
@@ -214,10 +214,8 @@ def map_files(
                             + samples_note(data.obs_names, key, inputs)))
 
     with batch_column(key):  # the modalities must agree on the query's batch column
-        data = (read_with_fragments(inputs, reference, fragments, progress_bar=progress_bar, check=has_key)
-                if fragments is not None
-                else open_remapped(inputs, reference, memory_budget=memory_budget, what="map", check=has_key)
-                if remap_peaks else inputs.open(memory_budget=memory_budget, what="map", once=True))  # one pass
+        data = open_query(inputs, reference, fragments=fragments, remap_peaks=remap_peaks,
+                          memory_budget=memory_budget, what="map", progress_bar=progress_bar, check=has_key)
     has_key(data)
     batch_key = key
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
