@@ -258,18 +258,27 @@ def knn_overlap(a: np.ndarray, b: np.ndarray, k: int = 15) -> float:
     return float(np.mean([len(np.intersect1d(x, y)) / k for x, y in zip(ia, ib)]))
 
 
-def run_rna_only(name: str, config: JAEConfig, seed: int) -> dict:
-    """(a): the query mapped with RNA alone vs with both modalities."""
-    qset, query, labelled, label, ref_rows, out = _setup(name, seed)
+def _reference_and_query(qset, query, labelled, label, ref_rows, out: dict, config: JAEConfig, seed: int):
+    """A reference model fitted on the labelled reference cells (its fit time in ``out``) and the query: its paired
+    cells, their RNA alone (the batch copied into its obs), which query cells have a type the reference knows
+    (``evaluated``) and those cells' labels: (a)'s start, and ``benchmarks/peaks_remap.py``'s."""
     t = time.perf_counter()
-    ref_model = JAE(config, seed=seed, device="cpu").fit(_with(qset, label.where(ref_rows))[ref_rows].copy(),
-                                                         cell_type_key="ct", progress_bar=False)
+    model = JAE(config, seed=seed, device="cpu").fit(_with(qset, label.where(ref_rows))[ref_rows].copy(),
+                                                     cell_type_key="ct", progress_bar=False)
     out["reference fit s"] = time.perf_counter() - t
     paired = qset.mdata[query].copy()
     rna = paired["rna"].copy()
     rna.obs["batch"] = paired.obs["batch"].astype(str).to_numpy()
-    evaluated = (labelled & query & label.astype(str).isin(ref_model.cell_types).to_numpy())[query]
+    evaluated = (labelled & query & label.astype(str).isin(model.cell_types).to_numpy())[query]
     truth = label[query].astype(str).to_numpy()[evaluated]
+    return model, paired, rna, evaluated, truth
+
+
+def run_rna_only(name: str, config: JAEConfig, seed: int) -> dict:
+    """(a): the query mapped with RNA alone vs with both modalities."""
+    qset, query, labelled, label, ref_rows, out = _setup(name, seed)
+    ref_model, paired, rna, evaluated, truth = _reference_and_query(qset, query, labelled, label, ref_rows, out,
+                                                                    config, seed)
     out["query cells scored"] = int(evaluated.sum())
     embs = {}
     for how, model_of in (("mapped", lambda d: ref_model.map_query(d, batch_key="batch", progress_bar=False)),

@@ -46,14 +46,7 @@ sys.path.insert(0, str(HERE))
 import jae.mapping.train  # noqa: E402
 from _quality_data import check_sets  # noqa: E402
 from jae import JAE, JAEConfig  # noqa: E402
-
-
-def knn_overlap(a: np.ndarray, b: np.ndarray, k: int = 15) -> float:
-    from sklearn.neighbors import NearestNeighbors
-
-    na = NearestNeighbors(n_neighbors=k + 1).fit(a).kneighbors(a, return_distance=False)[:, 1:]
-    nb = NearestNeighbors(n_neighbors=k + 1).fit(b).kneighbors(b, return_distance=False)[:, 1:]
-    return float(np.mean([len(np.intersect1d(x, y)) / k for x, y in zip(na, nb)]))
+from mapping import knn_overlap  # noqa: E402
 
 
 def simulated(batch_cells: int, ref_cells: int, seed: int):

@@ -23,13 +23,13 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import mudata as md  # noqa: E402
 import numpy as np  # noqa: E402
-from sklearn.neighbors import NearestNeighbors  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jae.query.partial as partial  # noqa: E402
 import jae.query.transform as transform  # noqa: E402
 from _quality_data import load_set, subsample  # noqa: E402
 from _results import write_text  # noqa: E402
+from mapping import knn_overlap  # noqa: E402
 from jae import JAE, JAEConfig  # noqa: E402
 
 RUNS = [("bmmc_multiome", "atac"), ("bmmc_multiome", "rna"), ("bmmc_cite", "rna"), ("snare_3000", "atac"),
@@ -45,11 +45,6 @@ def posterior_only(model, i, sub, overlap, block):
     proj = np.asarray(normed @ V_obs.T, dtype=np.float64)
     sq = np.asarray(normed.multiply(normed).sum(axis=1), dtype=np.float64).ravel()
     return model.moments.block_posterior(block, V_obs, proj, sq, len(overlap.present))
-
-
-def knn_overlap(A: np.ndarray, B: np.ndarray, k: int = 15) -> float:
-    ia, ib = (NearestNeighbors(n_neighbors=k + 1).fit(E).kneighbors(E, return_distance=False)[:, 1:] for E in (A, B))
-    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(ia, ib)]))
 
 
 def run(name: str, mod: str, seed: int) -> list[dict]:

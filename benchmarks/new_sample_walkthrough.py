@@ -286,15 +286,6 @@ def timed(name: str, argv: list[str], log: Path, *, expect_fail: bool = False) -
             "peak GB": round(int(rss.group(1)) / 1e6, 2) if rss else None, "rc": proc.returncode}
 
 
-def knn_overlap(a: np.ndarray, b: np.ndarray, k: int = 15) -> float:
-    """Mean share of each row's ``k`` nearest rows in ``a`` that are also among its ``k`` nearest in ``b``."""
-    from sklearn.neighbors import NearestNeighbors
-
-    ia = NearestNeighbors(n_neighbors=k + 1).fit(a).kneighbors(a, return_distance=False)[:, 1:]
-    ib = NearestNeighbors(n_neighbors=k + 1).fit(b).kneighbors(b, return_distance=False)[:, 1:]
-    return float(np.mean([len(np.intersect1d(x, y)) / k for x, y in zip(ia, ib)]))
-
-
 def walk(out: Path, epochs: int | None) -> tuple[list[dict], dict]:
     import anndata as ad
 
@@ -327,6 +318,7 @@ def walk(out: Path, epochs: int | None) -> tuple[list[dict], dict]:
         logs / "embed_refused.log", expect_fail=True))
 
     import mudata as md
+    from mapping import knn_overlap  # (imports jae: only once the walk has run)
 
     base = md.read_h5mu(out / "emb_model_peaks.h5mu")
     truth = pd.read_csv(out / "sample_labels.csv", index_col="cell")["cell_type"]

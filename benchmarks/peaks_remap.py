@@ -32,10 +32,10 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).parent))
 from _quality_data import missing_data  # noqa: E402
 from _results import write_text  # noqa: E402
-from mapping import _markdown, _setup, _with, knn_overlap  # noqa: E402
+from mapping import _markdown, _reference_and_query, _setup, knn_overlap  # noqa: E402
 
 import jae  # noqa: E402
-from jae import JAE, JAEConfig  # noqa: E402
+from jae import JAEConfig  # noqa: E402
 from jae.io.peaks import _intervals  # noqa: E402
 
 log = logging.getLogger("peaks_remap")
@@ -94,15 +94,8 @@ def run_set(name: str, config: JAEConfig, seed: int) -> dict:
 
     qset, query, labelled, label, ref_rows, out = _setup(name, 0)
     out["seed"] = seed
-    t = time.perf_counter()
-    model = JAE(config, seed=seed, device="cpu").fit(_with(qset, label.where(ref_rows))[ref_rows].copy(),
-                                                     cell_type_key="ct", progress_bar=False)
-    out["reference fit s"] = time.perf_counter() - t
-    paired = qset.mdata[query].copy()
-    rna = paired["rna"].copy()
-    rna.obs["batch"] = paired.obs["batch"].astype(str).to_numpy()
-    evaluated = (labelled & query & label.astype(str).isin(model.cell_types).to_numpy())[query]
-    truth = label[query].astype(str).to_numpy()[evaluated]
+    model, paired, rna, evaluated, truth = _reference_and_query(qset, query, labelled, label, ref_rows, out, config,
+                                                                seed)
     n_model = len(model.preprocessor.var_names[1])
     out["model peaks"] = n_model
     variants = {"original peaks": paired, "RNA-only": rna}

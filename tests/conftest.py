@@ -87,6 +87,34 @@ def gex_with_cycle(n: int = 240, seed: int = 0):
     return np.log1p(X).astype(np.float32), names, np.repeat(["b1", "b2"], n // 2)
 
 
+def knn_overlap(a, b, k: int = 15) -> float:
+    """Mean share of each row's ``k`` nearest rows in ``a`` that are also among its ``k`` nearest in ``b`` (the
+    agreement of two embeddings of the same cells)."""
+    import numpy as np
+    from sklearn.neighbors import NearestNeighbors
+
+    ia = NearestNeighbors(n_neighbors=k + 1).fit(a).kneighbors(a, return_distance=False)[:, 1:]
+    ib = NearestNeighbors(n_neighbors=k + 1).fit(b).kneighbors(b, return_distance=False)[:, 1:]
+    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(ia, ib)]))
+
+
+def moved_peaks(names, by: int = 7) -> list[str]:
+    """Peak names ``chrN-s-e`` moved by ``by`` bases and written ``chrN:s-e``, as Cell Ranger ARC writes them: a
+    per-sample peak call of the same sites, which jae matches by no name."""
+    return [f"{c}:{int(s) + by}-{int(e) + by}" for c, s, e in (str(n).split("-") for n in names)]
+
+
+def peaks_moved(mdata, by: int = 7):
+    """A copy of Multiome ``mdata`` (its obs too) with its ATAC peaks moved (:func:`moved_peaks`)."""
+    import mudata as md
+
+    atac = mdata["atac"].copy()
+    atac.var_names = moved_peaks(atac.var_names, by)
+    moved = md.MuData({"rna": mdata["rna"].copy(), "atac": atac})
+    moved.obs = mdata.obs.copy()
+    return moved
+
+
 def write_10x(path, X, names, feature_types, barcodes=None, *, ids=None):
     """A Cell Ranger >= 3 ``filtered_feature_bc_matrix.h5`` of cells x features ``X`` at ``path`` (stored features x
     cells CSC, int32 counts, byte strings, as Cell Ranger writes it); ``barcodes`` default ``AAACCTGAGC000000-1``, ...,

@@ -18,15 +18,9 @@ import scipy.sparse as sp
 from jae import JAE, JAEConfig
 from jae.datasets import simulate
 
+from conftest import knn_overlap  # tests/ is on sys.path
+
 CFG = JAEConfig(max_epochs=30, n_svd=30)
-
-
-def _knn_overlap(a: np.ndarray, b: np.ndarray, k: int = 15) -> float:
-    from sklearn.neighbors import NearestNeighbors
-
-    ia = NearestNeighbors(n_neighbors=k + 1).fit(a).kneighbors(a, return_distance=False)[:, 1:]
-    ib = NearestNeighbors(n_neighbors=k + 1).fit(b).kneighbors(b, return_distance=False)[:, 1:]
-    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(ia, ib)]))
 
 
 def _mosaic(m, rna_only: np.ndarray, other_only: np.ndarray, other: str = "prot") -> md.MuData:
@@ -68,8 +62,8 @@ def test_mosaic_fit_places_every_cell_and_one_modality_cells_agree_with_paired(c
         acc_both = np.mean(pred_full[sel] == truth[sel])
         assert acc_one >= acc_both - 0.08 and acc_one > 0.85
     # neighbourhoods: RNA-only 0.83, protein-only 0.51 (30 noisy proteins place a cell less precisely within its type)
-    assert _knn_overlap(emb[rna_only], full[rna_only]) > 0.7
-    assert _knn_overlap(emb[prot_only], full[prot_only]) > 0.4
+    assert knn_overlap(emb[rna_only], full[rna_only]) > 0.7
+    assert knn_overlap(emb[prot_only], full[prot_only]) > 0.4
 
 
 def test_mosaic_fit_beats_fitting_on_the_paired_cells_alone(cite):

@@ -21,15 +21,9 @@ from jae import JAE, JAEConfig
 from jae.datasets import simulate
 from jae.io.features import MIN_FEATURE_FRACTION, examples
 
+from conftest import knn_overlap  # tests/ is on sys.path
+
 CFG = JAEConfig(max_epochs=30, n_svd=30)
-
-
-def _knn_overlap(a: np.ndarray, b: np.ndarray, k: int = 15) -> float:
-    from sklearn.neighbors import NearestNeighbors
-
-    ia = NearestNeighbors(n_neighbors=k + 1).fit(a).kneighbors(a, return_distance=False)[:, 1:]
-    ib = NearestNeighbors(n_neighbors=k + 1).fit(b).kneighbors(b, return_distance=False)[:, 1:]
-    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(ia, ib)]))
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
@@ -66,7 +60,7 @@ def test_missing_genes_give_an_embedding_close_to_the_full_one(multiome, caplog)
     with caplog.at_level(logging.INFO, logger="jae.io.features"):
         emb = model.embed(query, key_added=None)
     assert "modality 'rna': 480 of the model's 600 features present (80%), 120 missing" in caplog.text
-    assert _knn_overlap(emb, full) > 0.7 and _corr(emb, full) > 0.975
+    assert knn_overlap(emb, full) > 0.7 and _corr(emb, full) > 0.975
     # the same genes read as zeros (what a user padding the query would get) land farther off
     present = m["rna"].var_names.isin(query["rna"].var_names).astype(np.float32)
     zeros = m["rna"].copy()
@@ -78,7 +72,7 @@ def test_missing_genes_give_an_embedding_close_to_the_full_one(multiome, caplog)
 def test_missing_peaks_and_proteins(multiome, cite):
     for (m, model, full), mod, knn in ((multiome, "atac", 0.75), (cite, "prot", 0.9)):
         emb = model.embed(_drop(m, mod, 0.2), key_added=None)
-        assert _knn_overlap(emb, full) > knn and _corr(emb, full) > 0.98, mod
+        assert knn_overlap(emb, full) > knn and _corr(emb, full) > 0.98, mod
 
 
 def test_too_few_features_are_refused_with_the_numbers(multiome):
@@ -119,7 +113,7 @@ def test_rna_only_cells_land_near_their_paired_embedding(cite, caplog):
     with caplog.at_level(logging.INFO, logger="jae.query.features"):
         emb = model.embed(m["rna"], key_added=None)
     assert "1200 of 1200 cells have no ADT measurements" in caplog.text
-    assert _knn_overlap(emb, full) > 0.65 and _corr(emb, full) > 0.94
+    assert knn_overlap(emb, full) > 0.65 and _corr(emb, full) > 0.94
     same = model.predict_cell_type(m)["cell_type"] == model.predict_cell_type(m["rna"])["cell_type"]
     assert same.mean() > 0.9
     # a mosaic MuData: the second modality measured in half the cells; paired cells keep their embedding

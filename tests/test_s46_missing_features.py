@@ -7,20 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.neighbors import NearestNeighbors
 
 import jae
 from jae import JAE, JAEConfig
 from jae.io.features import FeatureOverlap
 from jae.query.partial import svd_partial
 
-
-def _neighbours(E: np.ndarray, k: int = 15) -> np.ndarray:
-    return NearestNeighbors(n_neighbors=k + 1).fit(E).kneighbors(E, return_distance=False)[:, 1:]
-
-
-def _overlap(A: np.ndarray, B: np.ndarray) -> float:
-    return float(np.mean([len(set(a) & set(b)) / a.size for a, b in zip(_neighbours(A), _neighbours(B))]))
+from conftest import knn_overlap  # tests/ is on sys.path
 
 
 @pytest.fixture(scope="module")
@@ -58,4 +51,4 @@ def test_one_missing_gene_leaves_the_embedding_almost_as_it_is(bmmc):
     E1 = model.embed(q, key_added=None)
     spread = np.linalg.norm(E0 - E0.mean(0))
     assert np.linalg.norm(E1 - E0) / spread < 0.02
-    assert _overlap(E0, E1) > 0.97
+    assert knn_overlap(E0, E1) > 0.97

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 
-import mudata as md
 import pytest
 
 import jae
 from jae import JAE, JAEConfig
 from jae.cli import main
 from jae.datasets import simulate
+
+from conftest import peaks_moved  # tests/ is on sys.path
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +24,7 @@ def saved(tmp_path_factory):
     m = simulate(150, kind="multiome", n_genes=200, n_peaks=200, n_cell_types=3, n_batches=2, seed=7)
     model = JAE(JAEConfig(max_epochs=2, n_svd=8), seed=0, device="cpu").fit(m, progress_bar=False)
     model.save(folder / "model")
-    atac = m["atac"].copy()
-    atac.var_names = [f"{c}:{int(s) + 7}-{int(e) + 7}" for c, s, e in atac.var_names.str.split("-")]
-    moved = md.MuData({"rna": m["rna"].copy(), "atac": atac})
-    moved.obs = m.obs.copy()
+    moved = peaks_moved(m)
     moved.write(folder / "moved.h5mu")
     (folder / "fragments.tsv").write_text("chr1\t10\t60\tAAAC-1\t1\n")
     return folder, model, moved

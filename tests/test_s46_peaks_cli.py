@@ -14,6 +14,8 @@ from jae import JAE, JAEConfig
 from jae.cli import main
 from jae.datasets import simulate
 
+from conftest import peaks_moved  # tests/ is on sys.path
+
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
@@ -24,10 +26,7 @@ def saved(tmp_path_factory):
     model = JAE(JAEConfig(max_epochs=3, n_svd=10), seed=0, device="cpu").fit(m, progress_bar=False)
     model.save(folder / "model")
     m.write(folder / "own.h5mu")
-    atac = m["atac"].copy()
-    atac.var_names = [f"{c}:{int(s) + 7}-{int(e) + 7}" for c, s, e in atac.var_names.str.split("-")]
-    moved = md.MuData({"rna": m["rna"].copy(), "atac": atac})
-    moved.obs = m.obs.copy()
+    moved = peaks_moved(m)
     moved.write(folder / "moved.h5mu")
     m["rna"].write_h5ad(folder / "rna.h5ad")
     return folder

@@ -19,6 +19,8 @@ from jae.datasets import simulate
 from jae.io.features import feature_overlap
 from jae.io.peaks import peak_assignment
 
+from conftest import moved_peaks  # tests/ is on sys.path
+
 MODEL = ["chr1:100-200", "chr1:300-400", "chr1:500-600", "chr1:700-800", "chr2:100-200"]
 #: the data's peaks: 0 overlaps model peaks 0 (90 bases) and 1 (30): to 0; 1 overlaps none: dropped; 2 and 3 both in
 #: model peak 2: summed; 4 in model peak 4 (chr2); model peak 3 receives none
@@ -144,7 +146,7 @@ def _shifted(m, by: int = 7) -> md.MuData:
     """The same cells and counts with each peak moved ``by`` bases (a per-sample peak call of the same sites)."""
     q = m.copy()
     atac = q["atac"]
-    atac.var_names = [f"{c}:{int(s) + by}-{int(e) + by}" for c, s, e in atac.var_names.str.split("-")]
+    atac.var_names = moved_peaks(atac.var_names, by)
     return md.MuData({"rna": q["rna"], "atac": atac})
 
 

@@ -12,7 +12,7 @@ import anndata as ad
 import numpy as np
 
 import jae
-from conftest import write_10x
+from conftest import moved_peaks, write_10x
 from jae.cli import main
 from test_s46_frag_roundtrip import write_fragments
 
@@ -42,7 +42,7 @@ def test_the_refusal_of_own_peaks_gives_a_10x_input_its_rna_alone_line(default_f
     model, mdata = default_fit()
     model.save(tmp_path / "model")
     rna, atac = mdata["rna"], mdata["atac"]
-    own = ["{}:{}-{}".format(c, int(s) + 7, int(e) + 7) for c, s, e in (n.split("-") for n in atac.var_names)]
+    own = moved_peaks(atac.var_names)
     counts = np.hstack([rna.layers["counts"].toarray(), atac.layers["counts"].toarray()])
     path = write_10x(tmp_path / "filtered_feature_bc_matrix.h5", counts, list(rna.var_names) + own,
                      ["Gene Expression"] * rna.n_vars + ["Peaks"] * len(own), list(rna.obs_names))

@@ -13,7 +13,7 @@ import pytest
 
 import jae.io.fragments
 import jae.io.peaks
-from conftest import write_10x
+from conftest import moved_peaks, write_10x
 from jae.cli import main
 from test_s46_frag_roundtrip import write_fragments
 
@@ -28,7 +28,7 @@ def sample(default_fit, tmp_path):
     new.obs["batch"] = "new_sample"
     model.map_query(new, batch_key="batch", epochs=1, progress_bar=False).save(tmp_path / "mapped")
     rna, atac = mdata["rna"], mdata["atac"]
-    own = ["{}:{}-{}".format(c, int(s) + 7, int(e) + 7) for c, s, e in (n.split("-") for n in atac.var_names)]
+    own = moved_peaks(atac.var_names)
     counts = np.hstack([rna.layers["counts"].toarray(), atac.layers["counts"].toarray()])
     write_10x(tmp_path / "filtered_feature_bc_matrix.h5", counts, list(rna.var_names) + own,
               ["Gene Expression"] * rna.n_vars + ["Peaks"] * len(own), list(rna.obs_names))
