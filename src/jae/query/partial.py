@@ -55,12 +55,13 @@ def svd_partial(model, i: int, sub, overlap: FeatureOverlap, block: slice) -> np
     complete coordinates better once a fifth of the features or more were missing (session 46, docs/mapping.md).
     """
     comp = model.preprocessor.bases[i].components
-    V_obs, V_mis = comp[:, overlap.present], np.asarray(comp[:, overlap.missing], dtype=np.float64)
-    share = _reference_share(model.moments.mean[block] @ comp[:, overlap.missing])
+    V_obs, V_mis = comp[:, overlap.present], comp[:, overlap.missing]
+    share = _reference_share(model.moments.mean[block] @ V_mis)
     normed = _normalise(sub, share)
     proj = np.asarray(normed @ V_obs.T, dtype=np.float64)
     sq = np.asarray(normed.multiply(normed).sum(axis=1), dtype=np.float64).ravel()
     z_post = model.moments.block_posterior(block, V_obs, proj, sq, len(overlap.present)).astype(np.float64)
+    V_mis = np.asarray(V_mis, dtype=np.float64)
     P_mis = V_mis @ V_mis.T  # (k, k)
     w = float(np.trace(P_mis)) / max(comp.shape[0], 1)
     return ((1.0 - w) * (proj + z_post @ P_mis) + w * z_post).astype(np.float32)
