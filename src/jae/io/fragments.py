@@ -9,10 +9,8 @@ matrix: :func:`count_fragments`.
 from __future__ import annotations
 
 import gzip
-import io
 import logging
 import os
-import re
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._words import count, first_names
+from . import _fragtext
 from .features import affix_rename, examples
 from .paths import user_path
 from .peaks import _intervals, model_atac
@@ -28,9 +27,9 @@ __all__ = ["count_fragments"]
 
 logger = logging.getLogger(__name__)
 
-#: Fragments read at a time (pandas chunks): about 60 MB of columns, a few seconds each.
+#: Fragments read at a time: about 50 MB of text and 60 MB of columns, a second or less each.
 CHUNK_FRAGMENTS = 1_000_000
-#: Counted (cell, peak) pairs held before they are summed into the matrix (8 bytes each).
+#: Counted (cell, peak) pairs held before they are summed into the matrix (8 bytes each, in two arrays reused).
 _PENDING = 10_000_000
 _FORMAT = ("tab-separated chrom, start, end, barcode[, count, ...] with whole-number positions, 0 <= start < end "
            "(a 10x fragments file, e.g. cellranger-arc's atac_fragments.tsv.gz)")
@@ -199,11 +198,13 @@ class _Counter:
         self.bare = {_bare(c): c for c in tables}
         self.contig: dict[str, str | None] = {}  # the file's contig -> the peaks' chromosome (None: no peaks)
         self.skipped: dict[str, int] = {}  # contigs without peaks -> fragments
-        self.barcodes: dict[str, int] = {}  # cells=None: every barcode, first seen first
+        self.chroms, self.file_barcodes = _fragtext.Names(), _fragtext.Names()  # the file's, first seen first
+        self.cell_of = np.zeros(0, dtype=np.int64)  # each of the file's barcodes' row (-1: not counted)
         self.seen = np.zeros(0 if cells is None else len(cells), dtype=bool)  # cells=: those with a fragment
         self.some_barcodes = pd.Index([])  # the barcodes of the file's first chunk, for the checks and messages
         self.n_fragments = self.n_kept = 0
-        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.rows = np.empty(_PENDING, np.int32)  # the (cell, peak) pairs counted, not yet summed (pages used
+        self.cols = np.empty(_PENDING, np.int32)  # as they are written)
         self.n_pending = 0
         self.total = None
 
@@ -213,53 +214,52 @@ class _Counter:
             self.contig[contig] = alt
         return self.contig[contig]
 
-    def cell_ids(self, categories: pd.Index, codes: np.ndarray) -> np.ndarray:
-        """The rows of each barcode category of a chunk (-1: not counted); new barcodes (cells=None) are appended in
-        the order they first appear in the chunk."""
-        if not len(self.some_barcodes):
-            self.some_barcodes = pd.Index(categories)
+    def cell_rows(self, barcode: np.ndarray) -> np.ndarray:
+        """The rows of a chunk's fragments (-1: not counted) from their barcodes' numbers in :attr:`file_barcodes`;
+        new barcodes (cells=None) are rows in the order they first appear in the file."""
+        names = self.file_barcodes.names()
+        if len(names) > len(self.cell_of):
+            new = names[len(self.cell_of):]
+            rows = (self.cells.get_indexer(new) if self.cells is not None
+                    else np.arange(len(self.cell_of), len(names)))
+            self.cell_of = np.concatenate([self.cell_of, rows])
+        cell = self.cell_of[barcode]
+        if not len(self.some_barcodes):  # the first chunk's barcodes, sorted
+            self.some_barcodes = pd.Index(sorted(names[i] for i in np.unique(barcode).tolist()), dtype=object)
         if self.cells is not None:
-            ids = self.cells.get_indexer(categories)
-            self.seen[ids[ids >= 0]] = True
-            return ids
-        _, first = np.unique(codes, return_index=True)
-        ids = np.empty(len(categories), dtype=np.int64)
-        for code in codes[np.sort(first)].tolist():
-            ids[code] = self.barcodes.setdefault(str(categories[code]), len(self.barcodes))
-        return ids
+            self.seen[cell[cell >= 0]] = True
+        return cell
 
     def add(self, contig: str, cell: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
         chrom = self.chromosome(contig)
         if chrom is None:
             self.skipped[contig] = self.skipped.get(contig, 0) + len(cell)
             return
-        sites = np.concatenate([start, end])  # 10x's two cut sites: the start and the end column
-        rows = np.concatenate([cell, cell]).astype(np.int32)
-        for starts, ends, cols in self.tables[chrom]:
-            i = np.searchsorted(starts, sites, side="right") - 1
-            inside = i >= 0
-            inside[inside] = sites[inside] < ends[i[inside]]
-            if inside.any():
-                self.pending.append((rows[inside], cols[i[inside]]))
-                self.n_pending += int(inside.sum())
-        if self.n_pending >= _PENDING:
+        layers = self.tables[chrom]
+        need = 2 * len(cell) * len(layers)  # at most: 10x's two cut sites, the start and the end column
+        if self.n_pending + need > len(self.rows):
             self._flush()
+            if need > len(self.rows):
+                self.rows, self.cols = np.empty(need, np.int32), np.empty(need, np.int32)
+        cell = cell.astype(np.int32)
+        for starts, ends, cols in layers:
+            self.n_pending = _fragtext.cut_sites(cell, start, end, starts, ends, cols, self.rows, self.cols,
+                                                 self.n_pending)
 
     def n_rows(self) -> int:
-        return len(self.cells) if self.cells is not None else len(self.barcodes)
+        return len(self.cells) if self.cells is not None else len(self.cell_of)
 
     def _flush(self) -> None:
-        n = self.n_rows()
-        if self.pending:
-            rows = np.concatenate([r for r, _ in self.pending])
-            cols = np.concatenate([c for _, c in self.pending])
-            block = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, self.n_peaks))
+        n, k = self.n_rows(), self.n_pending
+        if k:
+            block = sp.csr_matrix((np.ones(k, dtype=np.int32), (self.rows[:k], self.cols[:k])),
+                                  shape=(n, self.n_peaks))
             if self.total is None:
                 self.total = block
             else:
                 self.total.resize((n, self.n_peaks))
                 self.total = self.total + block
-        self.pending, self.n_pending = [], 0
+        self.n_pending = 0
 
     def matrix(self) -> sp.csr_matrix:
         self._flush()
@@ -272,7 +272,7 @@ class _Counter:
         return total
 
     def cell_names(self) -> pd.Index:
-        return self.cells if self.cells is not None else pd.Index(list(self.barcodes), dtype=object)
+        return self.cells if self.cells is not None else pd.Index(self.file_barcodes.names(), dtype=object)
 
     def check_barcodes(self, path: Path) -> None:
         """After the first chunk: refuse cells= named otherwise than the file's barcodes (a suffix such as ``-1``, a
@@ -314,50 +314,12 @@ def _bare(chrom: str) -> str:
     return chrom[3:] if chrom.startswith("chr") else chrom
 
 
-class _Uncommented(io.RawIOBase):
-    """``source`` (a binary stream) without the lines that start with ``#`` (10x's header), read block by block (a
-    ``#`` inside a line, e.g. a barcode ``sample#AAAC-1``, is kept: pandas' ``comment=`` would cut the line there)."""
-
-    _HASH = re.compile(rb"(?m)^#[^\n]*(?:\n|$)")
-
-    def __init__(self, source) -> None:
-        self.source = source
-        self.rest = b""  # the start of a line whose end is not read yet
-        self.ready = b""  # whole lines, without the '#' ones, not handed out yet
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self.ready:
-            block = self.source.read(1 << 20)
-            if not block:
-                self.ready, self.rest = self._strip(self.rest), b""
-                break
-            data = self.rest + block
-            cut = data.rfind(b"\n") + 1
-            self.ready, self.rest = self._strip(data[:cut]), data[cut:]
-        n = min(len(buffer), len(self.ready))
-        buffer[:n] = self.ready[:n]
-        self.ready = self.ready[n:]
-        return n
-
-    def _strip(self, data: bytes) -> bytes:
-        return self._HASH.sub(b"", data) if b"#" in data else data
-
-
 def _is_gzip(raw) -> bool:
     """Whether the file ``raw`` (opened binary, at its start, left there) starts with gzip's magic bytes (bgzip's
     too)."""
     head = raw.read(2)
     raw.seek(0)
     return head == b"\x1f\x8b"
-
-
-def _open(raw):
-    """The text of the fragments file ``raw`` (opened binary): gunzipped when it is gzip-compressed."""
-    source = gzip.GzipFile(fileobj=raw, mode="rb") if _is_gzip(raw) else raw
-    return io.BufferedReader(_Uncommented(source), buffer_size=1 << 20)
 
 
 def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: bool) -> None:
@@ -369,47 +331,51 @@ def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: boo
     size = os.path.getsize(path)
     bar = tqdm(total=size, desc="count_fragments", unit="B", unit_scale=True, disable=not draws_bar(progress_bar),
                leave=False)
+    done = [0]
+
+    def progress(told: int) -> None:
+        bar.update(told - done[0])
+        done[0] = told
+
     try:
-        done = 0
-        for first, chunk in enumerate(_chunks(raw, path, chunk_size)):
-            _count_chunk(chunk, counter, path)
+        for first, chunk in enumerate(_chunks(raw, path, counter, chunk_size, progress)):
+            _count_chunk(chunk, counter)
             if first == 0:
                 counter.check_barcodes(path)
-            bar.update(raw.tell() - done)
-            done = raw.tell()
-        bar.update(size - done)
+        bar.update(size - done[0])
     finally:
         bar.close()
 
 
-def _chunks(raw, path: Path, chunk_size: int):
-    """The fragments file's rows, ``chunk_size`` at a time: chrom and barcode as categories, start and end int64."""
+def _chunks(raw, path: Path, counter: _Counter, chunk_size: int, progress):
+    """The fragments file's rows, ``chunk_size`` at a time (:class:`jae.io._fragtext.Chunk`), decompressed in a
+    thread of their own; a malformed line (or text that is no UTF-8) refused naming its line."""
+    text = _fragtext.blocks(raw, _is_gzip(raw), progress)
     try:
-        yield from pd.read_csv(
-            _open(raw), sep="\t", header=None, usecols=[0, 1, 2, 3], chunksize=chunk_size, engine="c",
-            dtype={0: "category", 1: np.int64, 2: np.int64, 3: "category"}, skip_blank_lines=True,
-        )
-    except pd.errors.EmptyDataError:  # nothing but header lines: refused after (check_found)
-        return
-    except (ValueError, pd.errors.ParserError):
+        for chunk in _fragtext.chunks(text, chunk_size, counter.chroms, counter.file_barcodes):
+            counter.chroms.names(), counter.file_barcodes.names()  # decoded here: refused as malformed
+            yield chunk
+    except ValueError:
         raise _malformed(path) from None
+    finally:
+        text.close()
 
 
-def _count_chunk(chunk: pd.DataFrame, counter: _Counter, path: Path) -> None:
-    chrom, start, end, barcode = (chunk[c] for c in (0, 1, 2, 3))
-    start, end = start.to_numpy(), end.to_numpy()
-    if chrom.isna().any() or barcode.isna().any() or (start < 0).any() or (start >= end).any():
-        raise _malformed(path)
+def _count_chunk(chunk: _fragtext.Chunk, counter: _Counter) -> None:
     counter.n_fragments += len(chunk)
-    codes = barcode.cat.codes.to_numpy()
-    cell = counter.cell_ids(barcode.cat.categories, codes)[codes]
-    kept = cell >= 0
-    counter.n_kept += int(kept.sum())
-    contigs = chrom.cat.codes.to_numpy()
-    for code, contig in enumerate(chrom.cat.categories):
-        rows = np.flatnonzero((contigs == code) & kept)
-        if len(rows):
-            counter.add(str(contig), cell[rows], start[rows], end[rows])
+    cell = counter.cell_rows(chunk.barcode)
+    rows = np.flatnonzero(cell >= 0)
+    counter.n_kept += len(rows)
+    contigs = chunk.chrom[rows]
+    if len(rows) and (contigs[1:] != contigs[:-1]).any():  # each contig's rows together
+        order = np.argsort(contigs, kind="stable")
+        rows, contigs = rows[order], contigs[order]
+    names = counter.chroms.names()
+    present = np.unique(contigs)
+    bounds = np.searchsorted(contigs, present), np.searchsorted(contigs, present, side="right")
+    for i in sorted(range(len(present)), key=lambda i: names[present[i]]):  # by name, as before
+        these = rows[bounds[0][i]:bounds[1][i]]
+        counter.add(names[present[i]], cell[these], chunk.start[these], chunk.end[these])
 
 
 def _malformed(path: Path) -> ValueError:

@@ -1,0 +1,328 @@
+"""The text of a 10x fragments file read for :func:`jae.io.fragments.count_fragments`: decompressed in a thread of its
+own (zlib lets go of the GIL) while a numba kernel parses the lines already read, without pandas.
+
+The kernel reads each line's start and end as integers and numbers its chromosome and barcode in hash tables of the
+file's names (:class:`Names`, open addressing, each name's bytes kept and compared: exact, whatever the hashes), so
+that a barcode is decoded and looked up among the cells once per file, not once per line or per chunk.
+"""
+
+from __future__ import annotations
+
+import gzip
+import queue
+import threading
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+#: Decompressed bytes handed from the reading thread at a time (4 MiB: about 75,000 fragments).
+BLOCK = 1 << 22
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _number(buf, i, j):
+    """The whole number written in ``buf[i:j]`` (spaces around it and a sign allowed, as pandas and ``int`` read
+    it); ``(value, ok)``."""
+    while i < j and buf[i] == 32:
+        i += 1
+    while j > i and buf[j - 1] == 32:
+        j -= 1
+    sign = 1
+    if i < j and (buf[i] == 43 or buf[i] == 45):  # '+', '-'
+        sign = -1 if buf[i] == 45 else 1
+        i += 1
+    if i >= j or j - i > 18:
+        return 0, False
+    value = 0
+    for k in range(i, j):
+        d = np.int64(buf[k]) - 48
+        if d < 0 or d > 9:
+            return 0, False
+        value = value * 10 + d
+    return sign * value, True
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _hash(buf, i, j):
+    """FNV-1a (64 bits) of ``buf[i:j]``."""
+    h = _FNV_OFFSET
+    for k in range(i, j):
+        h = (h ^ np.uint64(buf[k])) * _FNV_PRIME
+    return h
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _find(buf, i, j, h, slots, hashes, offs, arena, count):
+    """The number of the name ``buf[i:j]`` (of hash ``h``) in a :class:`Names` table's arrays, added when new
+    (numbered in the order of first appearance); -1 when the table is full (nothing added)."""
+    mask = slots.shape[0] - 1
+    s = np.int64(h & np.uint64(mask))
+    while True:
+        g = slots[s]
+        if g < 0:
+            break
+        if hashes[g] == h and offs[g + 1] - offs[g] == j - i:
+            a = offs[g]
+            same = True
+            for k in range(j - i):
+                if arena[a + k] != buf[i + k]:
+                    same = False
+                    break
+            if same:
+                return g
+        s = (s + 1) & mask
+    g = count[0]
+    if g + 1 >= hashes.shape[0] or 2 * (g + 1) > slots.shape[0] or offs[g] + j - i > arena.shape[0]:
+        return -1
+    hashes[g] = h
+    a = offs[g]
+    for k in range(j - i):
+        arena[a + k] = buf[i + k]
+    offs[g + 1] = a + j - i
+    slots[s] = g
+    count[0] = g + 1
+    return g
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _to_tab(buf, i, size):
+    """The position of the first tab or newline from ``i`` on (``size`` when none)."""
+    while i < size and buf[i] != 9 and buf[i] != 10:
+        i += 1
+    return i
+
+
+@numba.njit(cache=True, nogil=True)
+def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
+    """Parse the fragments of ``buf[pos:]`` (whole lines; its end ends the last one) into ``start``, ``end``,
+    ``chrom`` and ``barcode`` (the numbers of the names in the tables ``chroms`` and ``barcodes``, the arrays of a
+    :class:`Names` each) from row ``n`` on, until row ``max_lines``. Lines starting with ``#`` and empty lines are
+    skipped. Returns ``(rows filled, position after the last line read, status)``: status 0, 1 when a line is no
+    ``chrom, start, end, barcode[, ...]`` with ``0 <= start < end`` (reading stops at it), 2 when a table is full
+    (reading stops at the line, to be read again once it has grown). One pass over each line's bytes up to its
+    barcode; a chromosome written as the line before's is not looked up again."""
+    size = buf.shape[0]
+    last_at, last_len, last = -1, -1, -1  # the line before's chromosome: where, how long, its number
+    while n < max_lines and pos < size:
+        first = pos
+        if buf[first] == 35 or buf[first] == 10 or (buf[first] == 13 and (first + 1 == size or buf[first + 1] == 10)):
+            while pos < size and buf[pos] != 10:  # a '#' line, or an empty one: skipped
+                pos += 1
+            pos += 1
+            continue
+        t0 = _to_tab(buf, first, size)
+        t1 = _to_tab(buf, t0 + 1, size) if t0 < size and buf[t0] == 9 else size
+        t2 = _to_tab(buf, t1 + 1, size) if t1 < size and buf[t1] == 9 else size
+        if t2 >= size or buf[t2] != 9:  # fewer than four fields
+            return n, first, 1
+        h = _FNV_OFFSET
+        bar_end = t2 + 1
+        while bar_end < size and buf[bar_end] != 9 and buf[bar_end] != 10:
+            h = (h ^ np.uint64(buf[bar_end])) * _FNV_PRIME
+            bar_end += 1
+        if bar_end > t2 + 1 and buf[bar_end - 1] == 13 and (bar_end == size or buf[bar_end] == 10):  # '\r\n'
+            bar_end -= 1
+            h = _hash(buf, t2 + 1, bar_end)
+        s, ok_s = _number(buf, t0 + 1, t1)
+        e, ok_e = _number(buf, t1 + 1, t2)
+        if t0 == first or bar_end == t2 + 1 or not ok_s or not ok_e or s < 0 or s >= e:
+            return n, first, 1
+        c = last
+        if t0 - first != last_len or last_len < 0:
+            c = -1
+        else:
+            for k in range(last_len):
+                if buf[first + k] != buf[last_at + k]:
+                    c = -1
+                    break
+        if c < 0:
+            c = _find(buf, first, t0, _hash(buf, first, t0), chroms[0], chroms[1], chroms[2], chroms[3], chroms[4])
+        b = _find(buf, t2 + 1, bar_end, h, barcodes[0], barcodes[1], barcodes[2], barcodes[3], barcodes[4])
+        if c < 0 or b < 0:
+            return n, first, 2
+        last_at, last_len, last = first, t0 - first, c
+        start[n] = s
+        end[n] = e
+        chrom[n] = c
+        barcode[n] = b
+        n += 1
+        pos = bar_end
+        while pos < size and buf[pos] != 10:
+            pos += 1
+        pos += 1
+    return n, pos, 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _rehash(slots, hashes, count):
+    mask = slots.shape[0] - 1
+    for g in range(count):
+        s = np.int64(hashes[g] & np.uint64(mask))
+        while slots[s] >= 0:
+            s = (s + 1) & mask
+        slots[s] = g
+
+
+@numba.njit(cache=True, nogil=True)
+def cut_sites(cell, start, end, starts, ends, cols, rows_out, cols_out, n):
+    """The cut sites (``start`` and ``end`` of each fragment of row ``cell``) in the peaks ``[starts, ends)`` (sorted,
+    not overlapping) as ``(row, cols[peak])`` pairs written to ``rows_out`` and ``cols_out`` from ``n`` on (room for
+    two a fragment); the pairs then written."""
+    for i in range(cell.shape[0]):
+        site = start[i]
+        for _ in range(2):
+            j = np.searchsorted(starts, site, side="right") - 1
+            if j >= 0 and site < ends[j]:
+                rows_out[n] = cell[i]
+                cols_out[n] = cols[j]
+                n += 1
+            site = end[i]
+    return n
+
+
+class Names:
+    """Distinct names (a file's chromosomes, or its barcodes) numbered in the order they first appear: a hash table
+    (open addressing) in numpy arrays that :func:`parse` fills, grown here when full."""
+
+    def __init__(self, groups: int = 1 << 10, arena: int = 1 << 15) -> None:
+        self.slots = np.full(4 * groups, -1, np.int64)
+        self.hashes = np.zeros(groups, np.uint64)
+        self.offs = np.zeros(groups, np.int64)
+        self.arena = np.zeros(arena, np.uint8)
+        self.count = np.zeros(1, np.int64)
+        self.decoded: list[str] = []
+
+    def __len__(self) -> int:
+        return int(self.count[0])
+
+    def arrays(self) -> tuple:
+        return self.slots, self.hashes, self.offs, self.arena, self.count
+
+    def grow(self, force: bool = False) -> bool:
+        """Twice the room for names where they fill half of it, and for their bytes where they fill half of theirs
+        (``force``: the room for their bytes, whatever it holds); whether any grew."""
+        n, grew = len(self), False
+        if n + 1 >= len(self.hashes) // 2:
+            self.hashes = np.concatenate([self.hashes, np.zeros(len(self.hashes), np.uint64)])
+            self.offs = np.concatenate([self.offs, np.zeros(len(self.offs), np.int64)])
+            self.slots = np.full(4 * len(self.hashes), -1, np.int64)
+            _rehash(self.slots, self.hashes, n)
+            grew = True
+        if force or 2 * self.offs[n] >= len(self.arena):
+            self.arena = np.concatenate([self.arena, np.zeros(len(self.arena), np.uint8)])
+            grew = True
+        return grew
+
+    def names(self) -> list[str]:
+        """Every name, decoded (UTF-8; :class:`UnicodeDecodeError`, a ValueError, for other bytes)."""
+        offs, arena = self.offs.tolist(), self.arena
+        self.decoded.extend(bytes(arena[offs[g]:offs[g + 1]]).decode() for g in range(len(self.decoded), len(self)))
+        return self.decoded
+
+
+@dataclass
+class Chunk:
+    """A chunk's fragments: their chromosome and barcode as numbers into the file's names (:class:`Names`, in the
+    order of first appearance), start and end."""
+
+    chrom: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    barcode: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+def chunks(blocks, chunk_size: int, chroms: Names, barcodes: Names):
+    """The fragments of the text handed as ``blocks`` (bytes of whole lines), ``chunk_size`` at a time, their names
+    numbered in ``chroms`` and ``barcodes``; a malformed line raises :class:`ValueError` (its number is found by the
+    caller)."""
+    size = chunk_size
+    out = None
+    n = 0
+    for block in blocks:
+        buf = np.frombuffer(block, dtype=np.uint8)
+        pos = 0
+        while pos < len(buf):
+            if out is None:
+                size = min(chunk_size, len(buf) // 8 + 1)  # grown as the lines come
+                out = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int32),
+                       np.empty(size, np.int32))
+            n, pos, status = parse(buf, pos, n, size, *out, chroms.arrays(), barcodes.arrays())
+            if status == 1:
+                raise ValueError("malformed fragments line")
+            if status == 2:
+                if not (chroms.grow() | barcodes.grow()):  # a name longer than the room left for names
+                    chroms.grow(force=True)
+                    barcodes.grow(force=True)
+                continue
+            if n == size and size < chunk_size:
+                size = min(2 * size, chunk_size)
+                out = tuple(np.concatenate([a, np.empty(size - len(a), a.dtype)]) for a in out)
+            elif n == chunk_size:
+                yield Chunk(out[2], out[0], out[1], out[3])
+                out, n = None, 0
+    if n:
+        yield Chunk(out[2][:n], out[0][:n], out[1][:n], out[3][:n])
+
+
+def blocks(raw, gzipped: bool, progress=None):
+    """The decompressed text of the file ``raw`` (opened binary, at its start), about :data:`BLOCK` bytes of whole
+    lines at a time (the last line may lack its newline), read in a thread of its own, at most four blocks ahead; ``progress(raw.tell())`` after each block. An error of the
+    reading (a truncated or corrupt gzip file) is raised here, in the caller's thread."""
+    source = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+    handed: queue.Queue = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                handed.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read():
+        try:
+            rest = b""
+            while True:
+                block = source.read(BLOCK)
+                told = raw.tell()
+                if not block:
+                    if rest and not put((rest, told)):
+                        return
+                    put((b"", told))
+                    return
+                block = rest + block if rest else block
+                cut = block.rfind(b"\n") + 1  # whole lines handed, the start of the next kept
+                rest = block[cut:]
+                if cut and not put((memoryview(block)[:cut], told)):
+                    return
+        except BaseException as error:  # handed over, raised in the caller's thread
+            put((error, None))
+
+    thread = threading.Thread(target=read, name="jae-fragments-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            block, told = handed.get()
+            if isinstance(block, BaseException):
+                raise block
+            if progress is not None:
+                progress(told)
+            if not block:
+                return
+            yield block
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                handed.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        thread.join()
