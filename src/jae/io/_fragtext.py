@@ -55,19 +55,22 @@ def _hash(buf, i, j):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _find(buf, i, j, h, slots, hashes, offs, arena, count):
+def _find(buf, i, j, h, slots, offs, arena, count):
     """The number of the name ``buf[i:j]`` (of hash ``h``) in a :class:`Names` table's arrays, added when new
-    (numbered in the order of first appearance); -1 when the table is full (nothing added)."""
+    (numbered in the order of first appearance); -1 when the table is full (nothing added). A slot holds a name's
+    hash, number, and where its bytes are and how many: one cache line read, then its bytes compared."""
     mask = slots.shape[0] - 1
+    key = np.int64(h)
     s = np.int64(h & np.uint64(mask))
+    length = j - i
     while True:
-        g = slots[s]
+        g = slots[s, 1]
         if g < 0:
             break
-        if hashes[g] == h and offs[g + 1] - offs[g] == j - i:
-            a = offs[g]
+        if slots[s, 0] == key and slots[s, 3] == length:
+            a = slots[s, 2]
             same = True
-            for k in range(j - i):
+            for k in range(length):
                 if arena[a + k] != buf[i + k]:
                     same = False
                     break
@@ -75,14 +78,16 @@ def _find(buf, i, j, h, slots, hashes, offs, arena, count):
                 return g
         s = (s + 1) & mask
     g = count[0]
-    if g + 1 >= hashes.shape[0] or 2 * (g + 1) > slots.shape[0] or offs[g] + j - i > arena.shape[0]:
+    if g + 1 >= offs.shape[0] or 2 * (g + 1) > slots.shape[0] or offs[g] + length > arena.shape[0]:
         return -1
-    hashes[g] = h
     a = offs[g]
-    for k in range(j - i):
+    for k in range(length):
         arena[a + k] = buf[i + k]
-    offs[g + 1] = a + j - i
-    slots[s] = g
+    offs[g + 1] = a + length
+    slots[s, 0] = key
+    slots[s, 1] = g
+    slots[s, 2] = a
+    slots[s, 3] = length
     count[0] = g + 1
     return g
 
@@ -139,8 +144,8 @@ def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
                     c = -1
                     break
         if c < 0:
-            c = _find(buf, first, t0, _hash(buf, first, t0), chroms[0], chroms[1], chroms[2], chroms[3], chroms[4])
-        b = _find(buf, t2 + 1, bar_end, h, barcodes[0], barcodes[1], barcodes[2], barcodes[3], barcodes[4])
+            c = _find(buf, first, t0, _hash(buf, first, t0), chroms[0], chroms[1], chroms[2], chroms[3])
+        b = _find(buf, t2 + 1, bar_end, h, barcodes[0], barcodes[1], barcodes[2], barcodes[3])
         if c < 0 or b < 0:
             return n, first, 2
         last_at, last_len, last = first, t0 - first, c
@@ -156,60 +161,91 @@ def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
     return n, pos, 0
 
 
-@numba.njit(cache=True, nogil=True)
-def _rehash(slots, hashes, count):
-    mask = slots.shape[0] - 1
-    for g in range(count):
-        s = np.int64(hashes[g] & np.uint64(mask))
-        while slots[s] >= 0:
-            s = (s + 1) & mask
-        slots[s] = g
+#: Offset between chromosomes on the one axis of :func:`cut_sites` (2**40 bases: past any chromosome).
+SPAN = np.int64(1) << np.int64(40)
 
 
 @numba.njit(cache=True, nogil=True)
-def cut_sites(cell, start, end, starts, ends, cols, rows_out, cols_out, n):
-    """The cut sites (``start`` and ``end`` of each fragment of row ``cell``) in the peaks ``[starts, ends)`` (sorted,
-    not overlapping) as ``(row, cols[peak])`` pairs written to ``rows_out`` and ``cols_out`` from ``n`` on (room for
-    two a fragment); the pairs then written."""
-    for i in range(cell.shape[0]):
-        site = start[i]
-        for _ in range(2):
-            j = np.searchsorted(starts, site, side="right") - 1
-            if j >= 0 and site < ends[j]:
-                rows_out[n] = cell[i]
-                cols_out[n] = cols[j]
-                n += 1
-            site = end[i]
+def cut_sites(chrom, start, end, cell, offset, starts, ends, cols, bounds, rows_out, cols_out, n):
+    """The cut sites of a chunk's fragments in the peaks, written as ``(row, peak)`` pairs to ``rows_out`` and
+    ``cols_out`` from ``n`` on (room for two a fragment and layer); the pairs then written.
+
+    A fragment of row ``cell[i]`` (-1: not counted) on the file's contig ``chrom[i]`` cuts at ``start[i]`` and at
+    ``end[i]``, on the axis ``offset[chrom[i]] + position`` (-1: a contig without peaks). The peaks are layers
+    ``bounds[l]:bounds[l + 1]`` of ``[starts, ends)`` on that axis, each sorted and without overlaps, ``cols`` their
+    columns; a site is in a peak of a layer when the last peak starting at or before it ends after it. The file is
+    sorted by position, so the peak of the site before (one for starts, one for ends) is tried first."""
+    layers = bounds.shape[0] - 1
+    hint = np.empty((2, layers), np.int64)
+    for layer in range(layers):
+        hint[0, layer] = hint[1, layer] = bounds[layer]
+    for i in range(chrom.shape[0]):
+        row = cell[i]
+        off = offset[chrom[i]]
+        if row < 0 or off < 0:
+            continue
+        for side in range(2):
+            key = off + (start[i] if side == 0 else end[i])
+            for layer in range(layers):
+                lo, hi = bounds[layer], bounds[layer + 1]
+                j = hint[side, layer]
+                if lo == hi:
+                    continue
+                if not (starts[j] <= key and (j + 1 == hi or starts[j + 1] > key)):
+                    j = lo + np.searchsorted(starts[lo:hi], key, side="right") - 1
+                    if j < lo:
+                        continue
+                    hint[side, layer] = j
+                if key < ends[j]:
+                    rows_out[n] = row
+                    cols_out[n] = cols[j]
+                    n += 1
     return n
+
+
+@numba.njit(cache=True, nogil=True)
+def _rehash(old, slots):
+    mask = slots.shape[0] - 1
+    for t in range(old.shape[0]):
+        if old[t, 1] >= 0:
+            s = np.int64(np.uint64(old[t, 0]) & np.uint64(mask))
+            while slots[s, 1] >= 0:
+                s = (s + 1) & mask
+            for k in range(4):
+                slots[s, k] = old[t, k]
 
 
 class Names:
     """Distinct names (a file's chromosomes, or its barcodes) numbered in the order they first appear: a hash table
-    (open addressing) in numpy arrays that :func:`parse` fills, grown here when full."""
+    (open addressing, at most half full) in numpy arrays that :func:`parse` fills, grown here when full."""
 
-    def __init__(self, groups: int = 1 << 10, arena: int = 1 << 15) -> None:
-        self.slots = np.full(4 * groups, -1, np.int64)
-        self.hashes = np.zeros(groups, np.uint64)
-        self.offs = np.zeros(groups, np.int64)
+    def __init__(self, names: int = 1 << 10, arena: int = 1 << 15) -> None:
+        self.slots = self._empty(2 * names)
+        self.offs = np.zeros(names, np.int64)  # name g's bytes: arena[offs[g]:offs[g + 1]]
         self.arena = np.zeros(arena, np.uint8)
         self.count = np.zeros(1, np.int64)
         self.decoded: list[str] = []
+
+    @staticmethod
+    def _empty(size: int) -> np.ndarray:
+        slots = np.zeros((size, 4), np.int64)  # hash, number (-1: empty), first byte, bytes
+        slots[:, 1] = -1
+        return slots
 
     def __len__(self) -> int:
         return int(self.count[0])
 
     def arrays(self) -> tuple:
-        return self.slots, self.hashes, self.offs, self.arena, self.count
+        return self.slots, self.offs, self.arena, self.count
 
     def grow(self, force: bool = False) -> bool:
         """Twice the room for names where they fill half of it, and for their bytes where they fill half of theirs
         (``force``: the room for their bytes, whatever it holds); whether any grew."""
         n, grew = len(self), False
-        if n + 1 >= len(self.hashes) // 2:
-            self.hashes = np.concatenate([self.hashes, np.zeros(len(self.hashes), np.uint64)])
+        if 2 * (n + 1) >= len(self.offs):
             self.offs = np.concatenate([self.offs, np.zeros(len(self.offs), np.int64)])
-            self.slots = np.full(4 * len(self.hashes), -1, np.int64)
-            _rehash(self.slots, self.hashes, n)
+            old, self.slots = self.slots, self._empty(2 * len(self.offs))
+            _rehash(old, self.slots)
             grew = True
         if force or 2 * self.offs[n] >= len(self.arena):
             self.arena = np.concatenate([self.arena, np.zeros(len(self.arena), np.uint8)])

@@ -207,12 +207,11 @@ class _Counter:
         self.cols = np.empty(_PENDING, np.int32)  # as they are written)
         self.n_pending = 0
         self.total = None
+        self._axis()
 
     def chromosome(self, contig: str) -> str | None:
-        if contig not in self.contig:
-            alt = self.bare.get(_bare(contig)) if contig not in self.tables else contig
-            self.contig[contig] = alt
-        return self.contig[contig]
+        """The peaks' chromosome of the file's ``contig`` (None: none)."""
+        return contig if contig in self.tables else self.bare.get(_bare(contig))
 
     def cell_rows(self, barcode: np.ndarray) -> np.ndarray:
         """The rows of a chunk's fragments (-1: not counted) from their barcodes' numbers in :attr:`file_barcodes`;
@@ -230,21 +229,39 @@ class _Counter:
             self.seen[cell[cell >= 0]] = True
         return cell
 
-    def add(self, contig: str, cell: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
-        chrom = self.chromosome(contig)
-        if chrom is None:
-            self.skipped[contig] = self.skipped.get(contig, 0) + len(cell)
-            return
-        layers = self.tables[chrom]
-        need = 2 * len(cell) * len(layers)  # at most: 10x's two cut sites, the start and the end column
+    def _axis(self) -> None:
+        """The peaks on one axis (:data:`jae.io._fragtext.SPAN` bases a chromosome), as layers: what
+        :func:`jae.io._fragtext.cut_sites` searches."""
+        layers = max(len(t) for t in self.tables.values())
+        parts = [[(s + k * _fragtext.SPAN, e + k * _fragtext.SPAN, c) for k, t in enumerate(self.tables.values())
+                  if len(t) > layer for s, e, c in [t[layer]]] for layer in range(layers)]
+        self.starts, self.ends, self.cols_of = (np.concatenate([p[i] for part in parts for p in part])
+                                                for i in range(3))
+        self.bounds = np.r_[0, np.cumsum([sum(len(p[0]) for p in part) for part in parts])].astype(np.int64)
+        self.index = {c: k for k, c in enumerate(self.tables)}
+        self.offset = np.zeros(0, np.int64)  # each of the file's contigs' place on the axis (-1: no peaks)
+
+    def add(self, chunk: _fragtext.Chunk, cell: np.ndarray) -> None:
+        """Count a chunk's fragments of the rows ``cell`` (-1: not counted); contigs without peaks are skipped
+        (their fragments counted per contig, for the log)."""
+        names = self.chroms.names()
+        if len(names) > len(self.offset):
+            new = [self.chromosome(c) for c in names[len(self.offset):]]
+            self.offset = np.r_[self.offset, [-1 if c is None else self.index[c] * _fragtext.SPAN for c in new]]
+        kept = cell >= 0
+        per_contig = np.bincount(chunk.chrom[kept], minlength=len(names))
+        for c in sorted(np.flatnonzero(per_contig).tolist(), key=names.__getitem__):  # in the order of their names
+            self.contig.setdefault(names[c], self.chromosome(names[c]))
+            if self.contig[names[c]] is None:
+                self.skipped[names[c]] = self.skipped.get(names[c], 0) + int(per_contig[c])
+        need = 2 * int(kept.sum()) * (len(self.bounds) - 1)  # at most: 10x's two cut sites, the start and end column
         if self.n_pending + need > len(self.rows):
             self._flush()
             if need > len(self.rows):
                 self.rows, self.cols = np.empty(need, np.int32), np.empty(need, np.int32)
-        cell = cell.astype(np.int32)
-        for starts, ends, cols in layers:
-            self.n_pending = _fragtext.cut_sites(cell, start, end, starts, ends, cols, self.rows, self.cols,
-                                                 self.n_pending)
+        self.n_pending = _fragtext.cut_sites(chunk.chrom, chunk.start, chunk.end, cell.astype(np.int32, copy=False),
+                                             self.offset, self.starts, self.ends, self.cols_of, self.bounds,
+                                             self.rows, self.cols, self.n_pending)
 
     def n_rows(self) -> int:
         return len(self.cells) if self.cells is not None else len(self.cell_of)
@@ -364,18 +381,8 @@ def _chunks(raw, path: Path, counter: _Counter, chunk_size: int, progress):
 def _count_chunk(chunk: _fragtext.Chunk, counter: _Counter) -> None:
     counter.n_fragments += len(chunk)
     cell = counter.cell_rows(chunk.barcode)
-    rows = np.flatnonzero(cell >= 0)
-    counter.n_kept += len(rows)
-    contigs = chunk.chrom[rows]
-    if len(rows) and (contigs[1:] != contigs[:-1]).any():  # each contig's rows together
-        order = np.argsort(contigs, kind="stable")
-        rows, contigs = rows[order], contigs[order]
-    names = counter.chroms.names()
-    present = np.unique(contigs)
-    bounds = np.searchsorted(contigs, present), np.searchsorted(contigs, present, side="right")
-    for i in sorted(range(len(present)), key=lambda i: names[present[i]]):  # by name, as before
-        these = rows[bounds[0][i]:bounds[1][i]]
-        counter.add(names[present[i]], cell[these], chunk.start[these], chunk.end[these])
+    counter.n_kept += int(np.count_nonzero(cell >= 0))
+    counter.add(chunk, cell)
 
 
 def _malformed(path: Path) -> ValueError:
