@@ -57,8 +57,7 @@ def _hash(buf, i, j):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _find(buf, i, j, h, slots, offs, arena, count):
     """The number of the name ``buf[i:j]`` (of hash ``h``) in a :class:`Names` table's arrays, added when new
-    (numbered in the order of first appearance); -1 when the table is full (nothing added). A slot holds a name's
-    hash, number, and where its bytes are and how many: one cache line read, then its bytes compared."""
+    (numbered in the order of first appearance); -1 when the table is full (nothing added)."""
     mask = slots.shape[0] - 1
     key = np.int64(h)
     s = np.int64(h & np.uint64(mask))
@@ -67,8 +66,8 @@ def _find(buf, i, j, h, slots, offs, arena, count):
         g = slots[s, 1]
         if g < 0:
             break
-        if slots[s, 0] == key and slots[s, 3] == length:
-            a = slots[s, 2]
+        if slots[s, 0] == key and offs[g + 1] - offs[g] == length:
+            a = offs[g]
             same = True
             for k in range(length):
                 if arena[a + k] != buf[i + k]:
@@ -78,7 +77,7 @@ def _find(buf, i, j, h, slots, offs, arena, count):
                 return g
         s = (s + 1) & mask
     g = count[0]
-    if g + 1 >= offs.shape[0] or 2 * (g + 1) > slots.shape[0] or offs[g] + length > arena.shape[0]:
+    if g + 1 >= offs.shape[0] or offs[g] + length > arena.shape[0]:
         return -1
     a = offs[g]
     for k in range(length):
@@ -86,8 +85,6 @@ def _find(buf, i, j, h, slots, offs, arena, count):
     offs[g + 1] = a + length
     slots[s, 0] = key
     slots[s, 1] = g
-    slots[s, 2] = a
-    slots[s, 3] = length
     count[0] = g + 1
     return g
 
@@ -211,24 +208,24 @@ def _rehash(old, slots):
             s = np.int64(np.uint64(old[t, 0]) & np.uint64(mask))
             while slots[s, 1] >= 0:
                 s = (s + 1) & mask
-            for k in range(4):
-                slots[s, k] = old[t, k]
+            slots[s, 0] = old[t, 0]
+            slots[s, 1] = old[t, 1]
 
 
 class Names:
     """Distinct names (a file's chromosomes, or its barcodes) numbered in the order they first appear: a hash table
-    (open addressing, at most half full) in numpy arrays that :func:`parse` fills, grown here when full."""
+    (open addressing, at most half full: 40 bytes a name it has room for) in numpy arrays that :func:`parse` fills,
+    grown here when full, and the names' bytes one after the other."""
 
-    def __init__(self, names: int = 1 << 10, arena: int = 1 << 15) -> None:
-        self.slots = self._empty(2 * names)
-        self.offs = np.zeros(names, np.int64)  # name g's bytes: arena[offs[g]:offs[g + 1]]
+    def __init__(self, room: int = 1 << 10, arena: int = 1 << 15) -> None:
+        self.slots = self._empty(2 * room)
+        self.offs = np.zeros(room + 1, np.int64)  # name g's bytes: arena[offs[g]:offs[g + 1]]
         self.arena = np.zeros(arena, np.uint8)
         self.count = np.zeros(1, np.int64)
-        self.decoded: list[str] = []
 
     @staticmethod
     def _empty(size: int) -> np.ndarray:
-        slots = np.zeros((size, 4), np.int64)  # hash, number (-1: empty), first byte, bytes
+        slots = np.zeros((size, 2), np.int64)  # hash, number (-1: empty)
         slots[:, 1] = -1
         return slots
 
@@ -239,24 +236,28 @@ class Names:
         return self.slots, self.offs, self.arena, self.count
 
     def grow(self, force: bool = False) -> bool:
-        """Twice the room for names where they fill half of it, and for their bytes where they fill half of theirs
+        """Twice the room for names where they fill it, and for their bytes where they fill half of theirs
         (``force``: the room for their bytes, whatever it holds); whether any grew."""
         n, grew = len(self), False
-        if 2 * (n + 1) >= len(self.offs):
-            self.offs = np.concatenate([self.offs, np.zeros(len(self.offs), np.int64)])
-            old, self.slots = self.slots, self._empty(2 * len(self.offs))
+        if n + 1 >= len(self.offs) - 1:
+            self.offs = np.r_[self.offs, np.zeros(len(self.offs) - 1, np.int64)]
+            old, self.slots = self.slots, self._empty(2 * len(self.slots))
             _rehash(old, self.slots)
             grew = True
         if force or 2 * self.offs[n] >= len(self.arena):
-            self.arena = np.concatenate([self.arena, np.zeros(len(self.arena), np.uint8)])
+            self.arena = np.r_[self.arena, np.zeros(len(self.arena), np.uint8)]
             grew = True
         return grew
 
-    def names(self) -> list[str]:
-        """Every name, decoded (UTF-8; :class:`UnicodeDecodeError`, a ValueError, for other bytes)."""
-        offs, arena = self.offs.tolist(), self.arena
-        self.decoded.extend(bytes(arena[offs[g]:offs[g + 1]]).decode() for g in range(len(self.decoded), len(self)))
-        return self.decoded
+    def decode(self, lo: int = 0, hi: int | None = None) -> list[str]:
+        """Names ``lo`` to ``hi`` (all from ``lo``), decoded (UTF-8; :class:`UnicodeDecodeError`, a ValueError, for
+        other bytes)."""
+        hi = len(self) if hi is None else hi
+        offs = self.offs[lo:hi + 1].tolist()
+        return [bytes(self.arena[a:b]).decode() for a, b in zip(offs[:-1], offs[1:])]
+
+    def name(self, g: int) -> str:
+        return self.decode(g, g + 1)[0]
 
 
 @dataclass
@@ -308,8 +309,9 @@ def chunks(blocks, chunk_size: int, chroms: Names, barcodes: Names):
 
 def blocks(raw, gzipped: bool, progress=None):
     """The decompressed text of the file ``raw`` (opened binary, at its start), about :data:`BLOCK` bytes of whole
-    lines at a time (the last line may lack its newline), read in a thread of its own, at most four blocks ahead; ``progress(raw.tell())`` after each block. An error of the
-    reading (a truncated or corrupt gzip file) is raised here, in the caller's thread."""
+    lines at a time (the last line may lack its newline), read in a thread of its own, at most four blocks ahead;
+    ``progress(raw.tell())`` after each block. An error of the reading (a truncated or corrupt gzip file) is raised
+    here, in the caller's thread."""
     source = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
     handed: queue.Queue = queue.Queue(maxsize=4)
     stop = threading.Event()

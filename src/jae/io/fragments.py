@@ -200,6 +200,8 @@ class _Counter:
         self.skipped: dict[str, int] = {}  # contigs without peaks -> fragments
         self.chroms, self.file_barcodes = _fragtext.Names(), _fragtext.Names()  # the file's, first seen first
         self.cell_of = np.zeros(0, dtype=np.int64)  # each of the file's barcodes' row (-1: not counted)
+        self.barcodes: list[str] = []  # cells=None: every barcode, first seen first
+        self.chrom_names: list[str] = []  # the file's contigs, first seen first
         self.seen = np.zeros(0 if cells is None else len(cells), dtype=bool)  # cells=: those with a fragment
         self.some_barcodes = pd.Index([])  # the barcodes of the file's first chunk, for the checks and messages
         self.n_fragments = self.n_kept = 0
@@ -216,15 +218,17 @@ class _Counter:
     def cell_rows(self, barcode: np.ndarray) -> np.ndarray:
         """The rows of a chunk's fragments (-1: not counted) from their barcodes' numbers in :attr:`file_barcodes`;
         new barcodes (cells=None) are rows in the order they first appear in the file."""
-        names = self.file_barcodes.names()
-        if len(names) > len(self.cell_of):
-            new = names[len(self.cell_of):]
-            rows = (self.cells.get_indexer(new) if self.cells is not None
-                    else np.arange(len(self.cell_of), len(names)))
+        if len(self.file_barcodes) > len(self.cell_of):
+            new = self.file_barcodes.decode(len(self.cell_of))
+            if not len(self.some_barcodes):  # the first chunk's barcodes (all new), sorted
+                self.some_barcodes = pd.Index(sorted(new), dtype=object)
+            if self.cells is None:
+                rows = np.arange(len(self.cell_of), len(self.cell_of) + len(new))
+                self.barcodes.extend(new)
+            else:
+                rows = self.cells.get_indexer(new)
             self.cell_of = np.concatenate([self.cell_of, rows])
         cell = self.cell_of[barcode]
-        if not len(self.some_barcodes):  # the first chunk's barcodes, sorted
-            self.some_barcodes = pd.Index(sorted(names[i] for i in np.unique(barcode).tolist()), dtype=object)
         if self.cells is not None:
             self.seen[cell[cell >= 0]] = True
         return cell
@@ -244,7 +248,8 @@ class _Counter:
     def add(self, chunk: _fragtext.Chunk, cell: np.ndarray) -> None:
         """Count a chunk's fragments of the rows ``cell`` (-1: not counted); contigs without peaks are skipped
         (their fragments counted per contig, for the log)."""
-        names = self.chroms.names()
+        self.chrom_names.extend(self.chroms.decode(len(self.chrom_names)))
+        names = self.chrom_names
         if len(names) > len(self.offset):
             new = [self.chromosome(c) for c in names[len(self.offset):]]
             self.offset = np.r_[self.offset, [-1 if c is None else self.index[c] * _fragtext.SPAN for c in new]]
@@ -289,7 +294,7 @@ class _Counter:
         return total
 
     def cell_names(self) -> pd.Index:
-        return self.cells if self.cells is not None else pd.Index(self.file_barcodes.names(), dtype=object)
+        return self.cells if self.cells is not None else pd.Index(self.barcodes, dtype=object)
 
     def check_barcodes(self, path: Path) -> None:
         """After the first chunk: refuse cells= named otherwise than the file's barcodes (a suffix such as ``-1``, a
@@ -356,7 +361,10 @@ def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: boo
 
     try:
         for first, chunk in enumerate(_chunks(raw, path, counter, chunk_size, progress)):
-            _count_chunk(chunk, counter)
+            try:
+                _count_chunk(chunk, counter)
+            except UnicodeDecodeError:  # a contig or barcode that is no UTF-8 text
+                raise _malformed(path) from None
             if first == 0:
                 counter.check_barcodes(path)
         bar.update(size - done[0])
@@ -366,12 +374,10 @@ def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: boo
 
 def _chunks(raw, path: Path, counter: _Counter, chunk_size: int, progress):
     """The fragments file's rows, ``chunk_size`` at a time (:class:`jae.io._fragtext.Chunk`), decompressed in a
-    thread of their own; a malformed line (or text that is no UTF-8) refused naming its line."""
+    thread of their own; a malformed line refused naming its line."""
     text = _fragtext.blocks(raw, _is_gzip(raw), progress)
     try:
-        for chunk in _fragtext.chunks(text, chunk_size, counter.chroms, counter.file_barcodes):
-            counter.chroms.names(), counter.file_barcodes.names()  # decoded here: refused as malformed
-            yield chunk
+        yield from _fragtext.chunks(text, chunk_size, counter.chroms, counter.file_barcodes)
     except ValueError:
         raise _malformed(path) from None
     finally:
