@@ -69,7 +69,8 @@ def count_fragments(fragments, peaks, *, cells=None, progress_bar: bool = True,
     :class:`anndata.AnnData` of ``(n_cells, n_peaks)``: the counts as CSR int32 in ``X`` and ``layers['counts']``
     (copies), ``obs_names`` the cells (those without a fragment in a peak are rows of zeros), ``var_names`` the peaks
     exactly as given (the model's names), ``var['feature_types'] = 'Peaks'`` (read as ATAC). Chromosomes named with
-    or without ``chr`` where the peaks use the other naming are matched (logged); contigs without peaks are skipped.
+    or without ``chr`` where the peaks use the other naming are matched (logged), the mitochondrion's too (UCSC's
+    ``chrM``, Ensembl's ``MT``, ``chrMT``, ``M``); contigs without peaks are skipped.
 
     Examples
     --------
@@ -332,8 +333,14 @@ class _Counter:
 
 
 def _bare(chrom: str) -> str:
-    """A chromosome without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike)."""
-    return chrom[3:] if chrom.startswith("chr") else chrom
+    """A chromosome without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike), the mitochondrion's as
+    ``M`` (UCSC's ``chrM``, Ensembl's ``MT``, and ``chrMT`` or ``M``)."""
+    bare = chrom[3:] if chrom.startswith("chr") else chrom
+    return "M" if bare in _MITOCHONDRION else bare
+
+
+#: The mitochondrion's names without ``chr``: UCSC's (``chrM``) and Ensembl's (``MT``).
+_MITOCHONDRION = frozenset({"M", "MT"})
 
 
 def _is_gzip(raw) -> bool:
@@ -424,8 +431,10 @@ def _log_result(counter: _Counter, path: Path, X, obs_names, cells) -> None:
     mapped = {c: m for c, m in counter.contig.items() if m is not None and m != c}
     if mapped:
         first = next(iter(mapped.items()))
+        mito = any(_bare(c) == "M" for c in mapped)
         logger.info("fragments file %s names chromosomes otherwise than the peaks (%r for %r): %s matched without "
-                    "or with 'chr'", path.name, first[0], first[1], count(len(mapped), "contig"))
+                    "or with 'chr'%s", path.name, first[0], first[1], count(len(mapped), "contig"),
+                    " (the mitochondrion as chrM, chrMT, MT or M)" if mito else "")
     if counter.skipped:
         logger.info("fragments file %s: %s of contigs without peaks skipped (%s)", path.name,
                     count(sum(counter.skipped.values()), "fragment"), first_names(counter.skipped))

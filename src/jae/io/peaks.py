@@ -54,7 +54,9 @@ def model_atac(model) -> tuple[pd.Index, str] | None:
 
 
 def _bare(chrom: pd.Series) -> pd.Series:
-    return chrom.str.replace(r"^chr", "", regex=True)
+    """Chromosomes without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike), the mitochondrion's as
+    ``M`` (UCSC's ``chrM``, Ensembl's ``MT``, and ``chrMT`` or ``M``)."""
+    return chrom.str.replace(r"^chr", "", regex=True).replace({"MT": "M"})
 
 
 def peak_assignment(data_peaks, model_peaks, *, min_overlap: int = 1) -> tuple[np.ndarray, bool]:
@@ -274,8 +276,7 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
     totals = np.asarray(X.sum(axis=0)).ravel()
     kept = float(totals[used].sum() / max(totals.sum(), 1))
     if bare:
-        logger.info("remap_peaks: chromosomes named otherwise (%r in the data, %r in the model): compared without "
-                    "'chr'", str(own[used[0]]), str(model[covered[0]]))
+        _log_bare(own_read[0].to_numpy()[used], model_read[0].to_numpy()[target[used]], own[used], model[target[used]])
     logger.info("remap_peaks: %d of the model's %d peaks covered (%.0f%%; the other %d left missing, re-solved by "
                 "jae), from %d of the %d peaks of %s (%d overlapping none, dropped), keeping %.1f%% of its counts", k,
                 n, 100 * k / n, n - k, len(used), len(own), where, len(own) - len(used), 100 * kept)
@@ -284,6 +285,17 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
         logger.warning("remap_peaks: %d cells have counts only in dropped peaks, none left; jae refuses cells without "
                        "counts: leave them out of %s", empty, where)
     return _rebuilt(data, name, atac, counts, model[covered], found)
+
+
+def _log_bare(data_chrom, model_chrom, data_names, model_names) -> None:
+    """The log line of peaks compared without ``chr``: the first pair of overlapping peaks named otherwise, and
+    whether the mitochondrion's are among them."""
+    other = np.flatnonzero(data_chrom != model_chrom)
+    mito = _bare(pd.Series(data_chrom[other], dtype=object)).eq("M").any()
+    i = int(other[0]) if len(other) else 0
+    logger.info("remap_peaks: chromosomes named otherwise (%r in the data, %r in the model): compared without "
+                "'chr'%s", str(data_names[i]), str(model_names[i]),
+                " (the mitochondrion as chrM, chrMT, MT or M)" if mito else "")
 
 
 def _rebuilt(data, name: str | None, atac, counts, var_names: pd.Index, layer: str | None):
