@@ -1,10 +1,17 @@
-"""Throughput of jae.count_fragments (session 46): fragments per second and peak memory on a simulated 10x fragments
-file shaped like a Multiome sample's (10 million fragments by default, 116,490 peaks as the competition's Multiome
-data, 10,000 cells among 40,000 barcodes, about half the fragments' cut sites in peaks), written gzipped to /tmp.
+"""Throughput of jae.count_fragments: fragments per second, CPU seconds and peak memory on a simulated 10x fragments file, printed and written to a markdown table (--out).
+
+The file is shaped like a Multiome sample's (10 million fragments by default, 116,490 peaks as the competition's
+Multiome data, 10,000 cells among 40,000 barcodes, about half the fragments' cut sites in peaks), written gzipped (or
+bgzipped, as 10x writes it) to /tmp once and reused. Each count runs in a process of its own, so its peak memory
+(ru_maxrss) is its own; ``--against SRC`` counts with another jae's source folder too (e.g. a checkout of main),
+alternating with this one, so that both are timed on the same machine at the same load. Not a timed test.
 
     OMP_NUM_THREADS=1 python benchmarks/fragments_speed.py [--fragments 10000000] [--file /tmp/jae_fragments.tsv.gz]
-
-The count runs in a process of its own, so its peak memory (ru_maxrss) is its own; not a timed test.
+    OMP_NUM_THREADS=1 python benchmarks/fragments_speed.py --against /tmp/main/src --repeats 2 --overwrite
+    # the walkthrough's shape (benchmarks/new_sample_walkthrough.py): 53.7 million fragments, 5,000 cells among
+    # 45,000 barcodes, bgzipped
+    python benchmarks/fragments_speed.py --fragments 53665561 --cells 5000 --barcodes 45000 --bgzip \\
+        --file /tmp/jae_walk_fragments.tsv.gz --out /tmp/walk_count.md
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -20,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import shown, write_text  # noqa: E402
 
 N_PEAKS, N_CELLS, N_BARCODES = 116_490, 10_000, 40_000
 CHROMS = [f"chr{i}" for i in range(1, 23)] + ["chrX"]
@@ -38,17 +49,20 @@ def peaks(seed: int = 0) -> pd.Index:
     return pd.Index(names)
 
 
-def write(path: Path, n: int, names: pd.Index, seed: int = 0) -> None:
-    """``n`` fragments sorted by chromosome and start; half start in a peak, half anywhere on the chromosome."""
+def write(path: Path, n: int, names: pd.Index, seed: int = 0, *, n_cells: int = N_CELLS,
+          n_barcodes: int = N_BARCODES, bgzip: bool = False) -> None:
+    """``n`` fragments sorted by chromosome and start; half start in a peak, half anywhere on the chromosome; the
+    cells (``n_cells`` of the ``n_barcodes``) hold 20 times a background barcode's fragments."""
     rng = np.random.default_rng(seed)
     parts = names.str.split("-", expand=True)
     chrom = np.asarray(parts.get_level_values(0))
     s = np.asarray(parts.get_level_values(1)).astype(np.int64)
     e = np.asarray(parts.get_level_values(2)).astype(np.int64)
-    barcodes = np.array([f"{''.join(rng.choice(list('ACGT'), 16))}-1" for _ in range(N_BARCODES)], dtype=object)
-    weights = np.r_[np.full(N_CELLS, 20.0), np.ones(N_BARCODES - N_CELLS)]  # cells hold most fragments
-    with gzip.open(path, "wt", compresslevel=1) as f:
-        f.write("# id=simulated\n# reference_path=none\n")
+    barcodes = np.array([f"{''.join(rng.choice(list('ACGT'), 16))}-1" for _ in range(n_barcodes)], dtype=object)
+    weights = np.r_[np.full(n_cells, 20.0), np.ones(n_barcodes - n_cells)]  # cells hold most fragments
+
+    def text():
+        yield "# id=simulated\n# reference_path=none\n".encode()
         for c in CHROMS:
             rows = np.flatnonzero(chrom == c)
             k = int(round(n * len(rows) / len(names)))
@@ -58,48 +72,115 @@ def write(path: Path, n: int, names: pd.Index, seed: int = 0) -> None:
             end = start + rng.integers(40, 600, k)
             order = np.argsort(start, kind="stable")
             bc = barcodes[rng.choice(N_BARCODES, k, p=weights / weights.sum())]
-            pd.DataFrame({"c": c, "s": start[order], "e": end[order], "b": bc[order],
-                          "d": rng.integers(1, 5, k)}).to_csv(f, sep="\t", header=False, index=False)
-    (path.parent / (path.name + ".cells")).write_text("\n".join(barcodes[:N_CELLS]))
+            frame = pd.DataFrame({"c": c, "s": start[order], "e": end[order], "b": bc[order], "d": rng.integers(1, 5, k)})
+            for lo in range(0, k, 2_000_000):
+                yield frame.iloc[lo:lo + 2_000_000].to_csv(sep="\t", header=False, index=False).encode()
+
+    if bgzip:
+        from new_sample_walkthrough import _bgzip
+
+        _bgzip(text(), path)
+    else:
+        with gzip.open(path, "wb", compresslevel=1) as f:
+            for part in text():
+                f.write(part)
+    (path.parent / (path.name + ".cells")).write_text("\n".join(barcodes[:n_cells]))
 
 
 def count(path: Path) -> dict:
-    """Run in a process of its own: count the file in the peaks for the cells; the time and peak memory."""
+    """Run in a process of its own: count the file in the peaks for the cells; the time, CPU time and peak memory."""
     import jae
 
     names = peaks()
     cells = (path.parent / (path.name + ".cells")).read_text().split("\n")
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     adata = jae.count_fragments(path, names, cells=cells, progress_bar=False)
     seconds = time.perf_counter() - t
-    n = sum(1 for _ in gzip.open(path, "rt")) - 2
-    return {"fragments": n, "seconds": round(seconds, 1), "fragments_per_s": round(n / seconds),
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+    with gzip.open(path, "rb") as f:
+        n = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 24), b"")) - 2
+    return {"jae": str(Path(jae.__file__).parents[1]), "fragments": n, "seconds": round(seconds, 1),
+            "cpu_seconds": round(cpu, 1), "fragments_per_s": round(n / seconds),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "rss_before_mb": round(rss0), "nnz": int(adata.X.nnz), "cut_sites_in_peaks": int(adata.X.sum()),
             "file_mb": round(path.stat().st_size / 2**20)}
 
 
+def _run(path: Path, src: Path | None) -> dict:
+    env = dict(os.environ)
+    if src is not None:  # that jae first on the path (before this tree's installed one)
+        env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
+    out = subprocess.run([sys.executable, __file__, "--count-only", "--file", str(path)], check=True,
+                         capture_output=True, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def markdown(args, runs: list[dict], load: tuple[str, str]) -> str:
+    first = runs[0]
+    lines = [
+        "# jae.count_fragments throughput (benchmarks/fragments_speed.py)", "",
+        f"File: {first['fragments']:,} simulated fragments ({first['file_mb']} MB {'bgzipped' if args.bgzip else 'gzipped'}"
+        f"), {len(peaks()):,} peaks, the cells of `{args.file.name}.cells` (counted with cells=). Machine: "
+        f"{os.cpu_count()} CPU cores, load average (1 / 5 / 15 min) {load[0]} before the runs and {load[1]} after; "
+        "each count a process of its own, the trees alternating.", "",
+        "| jae source | run | seconds | CPU seconds | fragments/s | peak memory MB | before the call MB | nonzero "
+        "| cut sites in peaks |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        lines.append(f"| {r['tree']} | {r['run']} | {r['seconds']} | {r['cpu_seconds']} | {r['fragments_per_s']:,} "
+                     f"| {r['peak_rss_mb']} | {r['rss_before_mb']} | {r['nnz']:,} | {r['cut_sites_in_peaks']:,} |")
+    same = len({(r["nnz"], r["cut_sites_in_peaks"]) for r in runs}) == 1
+    lines += ["", f"The same matrix size and total in every run: {same}.", ""]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fragments", type=int, default=10_000_000)
-    parser.add_argument("--file", type=Path, default=Path("/tmp/jae_fragments.tsv.gz"))
+    parser.add_argument("--fragments", type=int, default=10_000_000, help="fragments of a new file")
+    parser.add_argument("--cells", type=int, default=N_CELLS, help="cells of a new file")
+    parser.add_argument("--barcodes", type=int, default=N_BARCODES, help="barcodes of a new file (cells included)")
+    parser.add_argument("--bgzip", action="store_true", help="write a new file bgzipped (gzip members of 64 KiB)")
+    parser.add_argument("--file", type=Path, default=Path("/tmp/jae_fragments.tsv.gz"),
+                        help="the fragments file, written when missing (its cells beside it, FILE.cells)")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another jae's source folder (holding jae/) to count with too, e.g. main's src")
+    parser.add_argument("--repeats", type=int, default=1, help="counts per tree")
+    out_default = Path(__file__).parent / "results" / "fragments_speed.md"
+    parser.add_argument("--out", type=Path, default=out_default,
+                        help=f"markdown table written (default {shown(out_default)})")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out when it exists")
     parser.add_argument("--count-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.count_only:
         print(json.dumps(count(args.file)))
         return
+    if args.out.exists() and not args.overwrite:
+        parser.error(f"{args.out} exists: pass --overwrite to replace it, or another --out")
     if not args.file.exists():
         t = time.perf_counter()
-        write(args.file, args.fragments, peaks())
+        write(args.file, args.fragments, peaks(), n_cells=args.cells, n_barcodes=args.barcodes, bgzip=args.bgzip)
         print(f"wrote {args.file} in {time.perf_counter() - t:.0f} s")
-    out = subprocess.run([sys.executable, __file__, "--count-only", "--file", str(args.file)], check=True,
-                         capture_output=True, text=True).stdout
-    result = json.loads(out.strip().splitlines()[-1])
-    print(f"count_fragments: {result['fragments']:,} fragments ({result['file_mb']} MB gzipped) in "
-          f"{result['seconds']} s: {result['fragments_per_s']:,} fragments/s; peak memory {result['peak_rss_mb']} MB "
-          f"({result['rss_before_mb']} MB before the call); {result['nnz']:,} nonzero cells x peaks, "
-          f"{result['cut_sites_in_peaks']:,} cut sites in peaks")
+    trees = [("this tree", None)] + ([(str(args.against), args.against)] if args.against is not None else [])
+    load, runs = _load(), []
+    for run in range(1, args.repeats + 1):
+        for name, src in trees[::-1]:  # the other tree first: a baseline, then this one
+            result = {"tree": name, "run": run, **_run(args.file, src)}
+            runs.append(result)
+            print(f"{name} ({result['jae']}), run {run}: {result['fragments']:,} fragments ({result['file_mb']} MB) "
+                  f"in {result['seconds']} s ({result['cpu_seconds']} s CPU): {result['fragments_per_s']:,} "
+                  f"fragments/s; peak memory {result['peak_rss_mb']} MB ({result['rss_before_mb']} MB before the "
+                  f"call); {result['nnz']:,} nonzero cells x peaks, {result['cut_sites_in_peaks']:,} cut sites in "
+                  "peaks", flush=True)
+    write_text(args.out, markdown(args, runs, (load, _load())))
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
