@@ -256,9 +256,6 @@ class Names:
         offs = self.offs[lo:hi + 1].tolist()
         return [bytes(self.arena[a:b]).decode() for a, b in zip(offs[:-1], offs[1:])]
 
-    def name(self, g: int) -> str:
-        return self.decode(g, g + 1)[0]
-
 
 @dataclass
 class Chunk:
@@ -286,7 +283,7 @@ def chunks(blocks, chunk_size: int, chroms: Names, barcodes: Names):
         pos = 0
         while pos < len(buf):
             if out is None:
-                size = min(chunk_size, len(buf) // 8 + 1)  # grown as the lines come
+                size = min(chunk_size, 1 << 22)  # (pages used as written; grown past 4 million as lines come)
                 out = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int32),
                        np.empty(size, np.int32))
             n, pos, status = parse(buf, pos, n, size, *out, chroms.arrays(), barcodes.arrays())
