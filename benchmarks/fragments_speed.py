@@ -71,7 +71,7 @@ def write(path: Path, n: int, names: pd.Index, seed: int = 0, *, n_cells: int = 
             start = np.where(in_peak, s[p] + rng.integers(0, 300, k), rng.integers(0, e[rows].max(), k))
             end = start + rng.integers(40, 600, k)
             order = np.argsort(start, kind="stable")
-            bc = barcodes[rng.choice(N_BARCODES, k, p=weights / weights.sum())]
+            bc = barcodes[rng.choice(n_barcodes, k, p=weights / weights.sum())]
             frame = pd.DataFrame({"c": c, "s": start[order], "e": end[order], "b": bc[order], "d": rng.integers(1, 5, k)})
             for lo in range(0, k, 2_000_000):
                 yield frame.iloc[lo:lo + 2_000_000].to_csv(sep="\t", header=False, index=False).encode()
