@@ -163,23 +163,35 @@ SPAN = np.int64(1) << np.int64(40)
 
 
 @numba.njit(cache=True, nogil=True)
-def cut_sites(chrom, start, end, cell, offset, starts, ends, cols, bounds, rows_out, cols_out, n):
+def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, cols, bounds, per_contig, rows_out,
+              cols_out, n):
     """The cut sites of a chunk's fragments in the peaks, written as ``(row, peak)`` pairs to ``rows_out`` and
-    ``cols_out`` from ``n`` on (room for two a fragment and layer); the pairs then written.
+    ``cols_out`` from ``n`` on (room for two a fragment and layer). Returns ``(pairs then written, fragments
+    counted)``.
 
-    A fragment of row ``cell[i]`` (-1: not counted) on the file's contig ``chrom[i]`` cuts at ``start[i]`` and at
-    ``end[i]``, on the axis ``offset[chrom[i]] + position`` (-1: a contig without peaks). The peaks are layers
-    ``bounds[l]:bounds[l + 1]`` of ``[starts, ends)`` on that axis, each sorted and without overlaps, ``cols`` their
-    columns; a site is in a peak of a layer when the last peak starting at or before it ends after it. The file is
-    sorted by position, so the peak of the site before (one for starts, one for ends) is tried first."""
+    A fragment of barcode ``barcode[i]`` is counted in row ``cell_of[barcode[i]]`` (-1: not counted; ``seen`` of
+    that row set True when ``seen`` holds the rows), on the file's contig ``chrom[i]`` (``per_contig`` counts them);
+    it cuts at ``start[i]`` and at ``end[i]``, on the axis ``offset[chrom[i]] + position`` (-1: a contig without
+    peaks). The peaks are layers ``bounds[l]:bounds[l + 1]`` of ``[starts, ends)`` on that axis, each sorted and
+    without overlaps, ``cols`` their columns; a site is in a peak of a layer when the last peak starting at or before
+    it ends after it. The file is sorted by position, so the peak of the site before (one for starts, one for ends)
+    is tried first."""
     layers = bounds.shape[0] - 1
     hint = np.empty((2, layers), np.int64)
     for layer in range(layers):
         hint[0, layer] = hint[1, layer] = bounds[layer]
+    kept = 0
+    mark = seen.shape[0] > 0
     for i in range(chrom.shape[0]):
-        row = cell[i]
+        row = cell_of[barcode[i]]
+        if row < 0:
+            continue
+        kept += 1
+        if mark:
+            seen[row] = True
+        per_contig[chrom[i]] += 1
         off = offset[chrom[i]]
-        if row < 0 or off < 0:
+        if off < 0:
             continue
         for side in range(2):
             key = off + (start[i] if side == 0 else end[i])
@@ -197,7 +209,7 @@ def cut_sites(chrom, start, end, cell, offset, starts, ends, cols, bounds, rows_
                     rows_out[n] = row
                     cols_out[n] = cols[j]
                     n += 1
-    return n
+    return n, kept
 
 
 @numba.njit(cache=True, nogil=True)

@@ -216,9 +216,9 @@ class _Counter:
         """The peaks' chromosome of the file's ``contig`` (None: none)."""
         return contig if contig in self.tables else self.bare.get(_bare(contig))
 
-    def cell_rows(self, barcode: np.ndarray) -> np.ndarray:
-        """The rows of a chunk's fragments (-1: not counted) from their barcodes' numbers in :attr:`file_barcodes`;
-        new barcodes (cells=None) are rows in the order they first appear in the file."""
+    def _new_barcodes(self) -> None:
+        """The rows of the barcodes first seen in the last chunk (-1: not counted): cells=None, every barcode in the
+        order first seen."""
         if len(self.file_barcodes) > len(self.cell_of):
             new = self.file_barcodes.decode(len(self.cell_of))
             if not len(self.some_barcodes):  # the first chunk's barcodes (all new), sorted
@@ -229,10 +229,6 @@ class _Counter:
             else:
                 rows = self.cells.get_indexer(new)
             self.cell_of = np.concatenate([self.cell_of, rows])
-        cell = self.cell_of[barcode]
-        if self.cells is not None:
-            self.seen[cell[cell >= 0]] = True
-        return cell
 
     def _axis(self) -> None:
         """The peaks on one axis (:data:`jae.io._fragtext.SPAN` bases a chromosome), as layers: what
@@ -246,28 +242,30 @@ class _Counter:
         self.index = {c: k for k, c in enumerate(self.tables)}
         self.offset = np.zeros(0, np.int64)  # each of the file's contigs' place on the axis (-1: no peaks)
 
-    def add(self, chunk: _fragtext.Chunk, cell: np.ndarray) -> None:
-        """Count a chunk's fragments of the rows ``cell`` (-1: not counted); contigs without peaks are skipped
-        (their fragments counted per contig, for the log)."""
+    def add(self, chunk: _fragtext.Chunk) -> None:
+        """Count a chunk's fragments of the cells (of every barcode for cells=None); contigs without peaks are
+        skipped (their fragments counted per contig, for the log)."""
+        self.n_fragments += len(chunk)
+        self._new_barcodes()
         self.chrom_names.extend(self.chroms.decode(len(self.chrom_names)))
         names = self.chrom_names
         if len(names) > len(self.offset):
             new = [self.chromosome(c) for c in names[len(self.offset):]]
             self.offset = np.r_[self.offset, [-1 if c is None else self.index[c] * _fragtext.SPAN for c in new]]
-        kept = cell >= 0
-        per_contig = np.bincount(chunk.chrom[kept], minlength=len(names))
-        for c in sorted(np.flatnonzero(per_contig).tolist(), key=names.__getitem__):  # in the order of their names
-            self.contig.setdefault(names[c], self.chromosome(names[c]))
-            if self.contig[names[c]] is None:
-                self.skipped[names[c]] = self.skipped.get(names[c], 0) + int(per_contig[c])
-        need = 2 * int(kept.sum()) * (len(self.bounds) - 1)  # at most: 10x's two cut sites, the start and end column
+        need = 2 * len(chunk) * (len(self.bounds) - 1)  # at most: 10x's two cut sites, the start and end column
         if self.n_pending + need > len(self.rows):
             self._flush()
             if need > len(self.rows):
                 self.rows, self.cols = np.empty(need, np.int32), np.empty(need, np.int32)
-        self.n_pending = _fragtext.cut_sites(chunk.chrom, chunk.start, chunk.end, cell.astype(np.int32, copy=False),
-                                             self.offset, self.starts, self.ends, self.cols_of, self.bounds,
-                                             self.rows, self.cols, self.n_pending)
+        per_contig = np.zeros(len(names), np.int64)
+        self.n_pending, kept = _fragtext.cut_sites(
+            chunk.chrom, chunk.start, chunk.end, chunk.barcode, self.cell_of, self.seen, self.offset, self.starts,
+            self.ends, self.cols_of, self.bounds, per_contig, self.rows, self.cols, self.n_pending)
+        self.n_kept += kept
+        for c in sorted(np.flatnonzero(per_contig).tolist(), key=names.__getitem__):  # in the order of their names
+            self.contig.setdefault(names[c], self.chromosome(names[c]))
+            if self.contig[names[c]] is None:
+                self.skipped[names[c]] = self.skipped.get(names[c], 0) + int(per_contig[c])
 
     def n_rows(self) -> int:
         return len(self.cells) if self.cells is not None else len(self.cell_of)
@@ -369,7 +367,7 @@ def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: boo
     try:
         for first, chunk in enumerate(_chunks(raw, path, counter, chunk_size, progress)):
             try:
-                _count_chunk(chunk, counter)
+                counter.add(chunk)
             except UnicodeDecodeError:  # a contig or barcode that is no UTF-8 text
                 raise _malformed(path) from None
             if first == 0:
@@ -389,13 +387,6 @@ def _chunks(raw, path: Path, counter: _Counter, chunk_size: int, progress):
         raise _malformed(path) from None
     finally:
         text.close()
-
-
-def _count_chunk(chunk: _fragtext.Chunk, counter: _Counter) -> None:
-    counter.n_fragments += len(chunk)
-    cell = counter.cell_rows(chunk.barcode)
-    counter.n_kept += int(np.count_nonzero(cell >= 0))
-    counter.add(chunk, cell)
 
 
 def _malformed(path: Path) -> ValueError:
