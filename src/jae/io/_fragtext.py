@@ -57,16 +57,18 @@ def _hash(buf, i, j):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _find(buf, i, j, h, slots, offs, arena, count):
     """The number of the name ``buf[i:j]`` (of hash ``h``) in a :class:`Names` table's arrays, added when new
-    (numbered in the order of first appearance); -1 when the table is full (nothing added)."""
+    (numbered in the order of first appearance); -1 when the table is full (nothing added). A slot holds the hash's
+    high 31 bits and the name's number (-1: empty); its bytes are compared where the bits are the same."""
     mask = slots.shape[0] - 1
-    key = np.int64(h)
+    high = np.int64(h >> np.uint64(33)) << 32
     s = np.int64(h & np.uint64(mask))
     length = j - i
     while True:
-        g = slots[s, 1]
-        if g < 0:
+        slot = slots[s]
+        if slot < 0:
             break
-        if slots[s, 0] == key and offs[g + 1] - offs[g] == length:
+        g = slot & 0xFFFFFFFF
+        if slot - g == high and offs[g + 1] - offs[g] == length:
             a = offs[g]
             same = True
             for k in range(length):
@@ -83,8 +85,7 @@ def _find(buf, i, j, h, slots, offs, arena, count):
     for k in range(length):
         arena[a + k] = buf[i + k]
     offs[g + 1] = a + length
-    slots[s, 0] = key
-    slots[s, 1] = g
+    slots[s] = high | g
     count[0] = g + 1
     return g
 
@@ -213,21 +214,21 @@ def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, c
 
 
 @numba.njit(cache=True, nogil=True)
-def _rehash(old, slots):
+def _rehash(offs, arena, count, slots):
+    """``slots`` (empty) filled with the names ``arena[offs[g]:offs[g + 1]]``, ``g < count``."""
     mask = slots.shape[0] - 1
-    for t in range(old.shape[0]):
-        if old[t, 1] >= 0:
-            s = np.int64(np.uint64(old[t, 0]) & np.uint64(mask))
-            while slots[s, 1] >= 0:
-                s = (s + 1) & mask
-            slots[s, 0] = old[t, 0]
-            slots[s, 1] = old[t, 1]
+    for g in range(count):
+        h = _hash(arena, offs[g], offs[g + 1])
+        s = np.int64(h & np.uint64(mask))
+        while slots[s] >= 0:
+            s = (s + 1) & mask
+        slots[s] = (np.int64(h >> np.uint64(33)) << 32) | g
 
 
 class Names:
     """Distinct names (a file's chromosomes, or its barcodes) numbered in the order they first appear: a hash table
-    (open addressing, at most half full: 40 bytes a name it has room for) in numpy arrays that :func:`parse` fills,
-    grown here when full, and the names' bytes one after the other."""
+    (open addressing, at most half full: 24 bytes a name it has room for, fewer than 2**32 names) in numpy arrays
+    that :func:`parse` fills, grown here when full, and the names' bytes one after the other."""
 
     def __init__(self, room: int = 1 << 10, arena: int = 1 << 15) -> None:
         self.slots = self._empty(2 * room)
@@ -237,9 +238,7 @@ class Names:
 
     @staticmethod
     def _empty(size: int) -> np.ndarray:
-        slots = np.zeros((size, 2), np.int64)  # hash, number (-1: empty)
-        slots[:, 1] = -1
-        return slots
+        return np.full(size, -1, np.int64)  # the hash's high 31 bits, and the name's number in the low 32
 
     def __len__(self) -> int:
         return int(self.count[0])
@@ -253,8 +252,8 @@ class Names:
         n, grew = len(self), False
         if n + 1 >= len(self.offs) - 1:
             self.offs = np.r_[self.offs, np.zeros(len(self.offs) - 1, np.int64)]
-            old, self.slots = self.slots, self._empty(2 * len(self.slots))
-            _rehash(old, self.slots)
+            self.slots = self._empty(2 * len(self.slots))
+            _rehash(self.offs, self.arena, n, self.slots)
             grew = True
         if force or 2 * self.offs[n] >= len(self.arena):
             self.arena = np.r_[self.arena, np.zeros(len(self.arena), np.uint8)]
