@@ -98,6 +98,23 @@ def _to_tab(buf, i, size):
     return i
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _digits(buf, i, size):
+    """``(value, end)``: the number written from ``i`` to the next tab or newline (``end``: where it is, or
+    ``size``), -1 for a field other than 1 to 18 digits alone (read by :func:`_number` then)."""
+    value = 0
+    first = i
+    while i < size:
+        d = np.int64(buf[i]) - 48
+        if d < 0 or d > 9:
+            break
+        value = value * 10 + d
+        i += 1
+    if i - first == 0 or i - first > 18 or (i < size and buf[i] != 9 and buf[i] != 10):
+        return -1, _to_tab(buf, i, size)
+    return value, i
+
+
 @numba.njit(cache=True, nogil=True)
 def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
     """Parse the fragments of ``buf[pos:]`` (whole lines; its end ends the last one) into ``start``, ``end``,
@@ -117,10 +134,15 @@ def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
             pos += 1
             continue
         t0 = _to_tab(buf, first, size)
-        t1 = _to_tab(buf, t0 + 1, size) if t0 < size and buf[t0] == 9 else size
-        t2 = _to_tab(buf, t1 + 1, size) if t1 < size and buf[t1] == 9 else size
-        if t2 >= size or buf[t2] != 9:  # fewer than four fields
-            return n, first, 1
+        s, t1 = _digits(buf, t0 + 1, size)
+        e, t2 = _digits(buf, t1 + 1, size)
+        if t0 >= size or buf[t0] != 9 or t1 >= size or buf[t1] != 9 or t2 >= size or buf[t2] != 9:
+            return n, first, 1  # fewer than four fields
+        ok_s = ok_e = True
+        if s < 0:  # not digits alone: spaces around them or a sign
+            s, ok_s = _number(buf, t0 + 1, t1)
+        if e < 0:
+            e, ok_e = _number(buf, t1 + 1, t2)
         h = _FNV_OFFSET
         bar_end = t2 + 1
         while bar_end < size and buf[bar_end] != 9 and buf[bar_end] != 10:
@@ -129,8 +151,6 @@ def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
         if bar_end > t2 + 1 and buf[bar_end - 1] == 13 and (bar_end == size or buf[bar_end] == 10):  # '\r\n'
             bar_end -= 1
             h = _hash(buf, t2 + 1, bar_end)
-        s, ok_s = _number(buf, t0 + 1, t1)
-        e, ok_e = _number(buf, t1 + 1, t2)
         if t0 == first or bar_end == t2 + 1 or not ok_s or not ok_e or s < 0 or s >= e:
             return n, first, 1
         c = last
