@@ -1,4 +1,5 @@
-"""Throughput of jae.count_fragments: fragments per second, CPU seconds and peak memory on a simulated 10x fragments file, printed and written to a markdown table (--out).
+"""Throughput of jae.count_fragments: fragments per second, CPU seconds and peak memory on a simulated 10x
+fragments file, printed and written to a markdown table (--out).
 
 The file is shaped like a Multiome sample's (10 million fragments by default, 116,490 peaks as the competition's
 Multiome data, 10,000 cells among 40,000 barcodes, about half the fragments' cut sites in peaks), written gzipped (or
@@ -72,7 +73,8 @@ def write(path: Path, n: int, names: pd.Index, seed: int = 0, *, n_cells: int = 
             end = start + rng.integers(40, 600, k)
             order = np.argsort(start, kind="stable")
             bc = barcodes[rng.choice(n_barcodes, k, p=weights / weights.sum())]
-            frame = pd.DataFrame({"c": c, "s": start[order], "e": end[order], "b": bc[order], "d": rng.integers(1, 5, k)})
+            frame = pd.DataFrame({"c": c, "s": start[order], "e": end[order], "b": bc[order],
+                                  "d": rng.integers(1, 5, k)})
             for lo in range(0, k, 2_000_000):
                 yield frame.iloc[lo:lo + 2_000_000].to_csv(sep="\t", header=False, index=False).encode()
 
@@ -92,7 +94,7 @@ def count(path: Path) -> dict:
     import jae
 
     names = peaks()
-    cells = (path.parent / (path.name + ".cells")).read_text().split("\n")
+    cells = _cells(path)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     usage = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
@@ -122,14 +124,26 @@ def _load() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def _bgzipped(path: Path) -> bool:
+    """Whether the gzip file starts with an extra field (BGZF's block size: bgzip, as 10x writes)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    return len(head) == 4 and bool(head[3] & 4)
+
+
+def _cells(path: Path) -> list[str]:
+    return (path.parent / (path.name + ".cells")).read_text().split("\n")
+
+
 def markdown(args, runs: list[dict], load: tuple[str, str]) -> str:
     first = runs[0]
     lines = [
         "# jae.count_fragments throughput (benchmarks/fragments_speed.py)", "",
-        f"File: {first['fragments']:,} simulated fragments ({first['file_mb']} MB {'bgzipped' if args.bgzip else 'gzipped'}"
-        f"), {len(peaks()):,} peaks, the cells of `{args.file.name}.cells` (counted with cells=). Machine: "
-        f"{os.cpu_count()} CPU cores, load average (1 / 5 / 15 min) {load[0]} before the runs and {load[1]} after; "
-        "each count a process of its own, the trees alternating.", "",
+        f"File: `{args.file}`, {first['fragments']:,} simulated fragments ({first['file_mb']} MB "
+        f"{'bgzipped' if _bgzipped(args.file) else 'gzipped'}), {len(peaks()):,} peaks, counted for the "
+        f"{len(_cells(args.file)):,} cells of `{args.file.name}.cells` (cells=). Machine: {os.cpu_count()} CPU "
+        f"cores, load average (1 / 5 / 15 min) {load[0]} before the runs and {load[1]} after; each count a process "
+        "of its own, the trees alternating (the other first).", "",
         "| jae source | run | seconds | CPU seconds | fragments/s | peak memory MB | before the call MB | nonzero "
         "| cut sites in peaks |",
         "|---|---|---|---|---|---|---|---|---|",
