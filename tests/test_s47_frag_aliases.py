@@ -75,3 +75,11 @@ def test_peak_assignment_matches_a_mixed_naming():
     target, bare = jae.io.peaks.peak_assignment(["chr1-10-50", "MT-10-50", "chr1-900-950"],
                                                 ["chrM-0-100", "chr1-0-100"])
     assert target.tolist() == [1, 0, -1] and bare
+
+
+def test_the_renaming_fix_counts_the_mitochondrion_peaks_named_otherwise():
+    """Peaks that are the model's with Ensembl's names (1, MT for chr1, chrM): all of them counted as the model's."""
+    from jae.io.features import _interval_fix
+
+    fix = _interval_fix(pd.Index(["1-1-2", "MT-5-9"]), pd.Index(["chr1-1-2", "chrM-5-9"]), "the model", 1.0)
+    assert fix is not None and fix.startswith("2 of them are the model's peaks with the chromosomes named otherwise")

@@ -228,9 +228,10 @@ _INTERVAL = re.compile(r"^(.+?)([:_-])(\d+)([_-])(\d+)$")
 
 def _interval_keys(names, *, bare: bool = False) -> pd.Series:
     """Each name as ``chrom:start-end`` whatever its separators (NaN where it is no interval); ``bare``: the
-    chromosome without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike)."""
+    chromosome without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike; the mitochondrion's ``chrM``,
+    ``MT``, ``chrMT`` and ``M`` as ``M``)."""
     parts = pd.Series(np.asarray(names), dtype=object).str.extract(_INTERVAL)
-    chrom = parts[0].str.replace(r"^chr", "", regex=True) if bare else parts[0]
+    chrom = parts[0].str.replace(r"^chr", "", regex=True).replace({"MT": "M"}) if bare else parts[0]
     return chrom + ":" + parts[2] + "-" + parts[4]
 
 
