@@ -136,3 +136,24 @@ def test_a_mosaic_query_streams_the_remap_as_the_whole_route(files, monkeypatch)
     assert np.array_equal(streamed.embedding, whole.embedding) and streamed.obs_names.equals(whole.obs_names)
     assert streamed.labels.equals(whole.labels)
     pd.testing.assert_frame_equal(ad.read_h5ad(folder / "s.h5ad").obs, ad.read_h5ad(folder / "w.h5ad").obs)
+
+
+def test_remapped_files_read_whole_are_the_query_remapped(files):
+    """Files remap_files opened, read whole (PairedFiles.load): the query read and remapped by jae.remap_peaks, not
+    its own peaks; their row blocks are those counts."""
+    import mudata as md
+
+    import jae
+    from jae.io.h5mu_files import open_h5mu
+    from jae.io.peaks import remap_files
+
+    folder, own = files
+    own.write(folder / "own.h5mu")
+    model = jae.JAE.load(folder / "model", device="cpu")
+    remapped = remap_files(open_h5mu(folder / "own.h5mu"), model)
+    loaded = remapped.load()
+    expected = jae.remap_peaks(md.read_h5mu(folder / "own.h5mu"), model)["atac"]
+    assert loaded["atac"].var_names.equals(expected.var_names) and remapped.var_names[1].equals(expected.var_names)
+    assert (loaded["atac"].layers["counts"] != expected.layers["counts"]).nnz == 0
+    streamed = sp.vstack(list(remapped.counts[1].blocks(64)))
+    assert np.array_equal(streamed.toarray(), expected.layers["counts"].toarray())

@@ -313,11 +313,12 @@ def _peak_map(var_names, model: pd.Index, where: str, min_overlap: int) -> _Peak
     return _PeakMap(own, model, target, bare, where)
 
 
-def remap_files(files, peaks, *, min_overlap: int = 1):
+def remap_files(files, peaks, *, min_overlap: int = 1, layer: str | None = "counts"):
     """Query files on disk (:class:`jae.io.PairedFiles` or :class:`jae.io.MosaicFiles`) whose ATAC counts are put
     onto ``peaks`` (a fitted :class:`jae.JAE`, or peak names) as each row block is read, as :func:`remap_peaks` puts
     them in memory: the same counts, block by block (:class:`jae.io.chunked.MappedCounts`), the peak map built once
-    from the file's features. A copy of ``files``; their other modality is left as it is."""
+    from the file's features. A copy of ``files`` (read whole by its ``load``: read, then :func:`remap_peaks` with
+    ``layer``, the files' layer setting); their other modality is left as it is."""
     from dataclasses import replace
 
     from .chunked import MappedCounts
@@ -342,7 +343,16 @@ def remap_files(files, peaks, *, min_overlap: int = 1):
     counts[i] = MappedCounts(files.counts[i], pm.matrix, var=var, on_pass=said)
     var_names = list(files.var_names)
     var_names[i] = pm.var_names
-    return replace(files, counts=tuple(counts), var_names=tuple(var_names))
+    loader = (_load_remapped, dict(loader=files.loader, peaks=model, modality=files.names[i],
+                                   min_overlap=min_overlap, layer=layer))
+    return replace(files, counts=tuple(counts), var_names=tuple(var_names), loader=loader)
+
+
+def _load_remapped(loader, **remap):
+    """What :meth:`jae.io.PairedFiles.load` reads of files :func:`remap_files` remapped: the data read whole by the
+    files' own loader, then remapped whole (the same counts as the row blocks)."""
+    func, kwargs = loader
+    return remap_peaks(func(**kwargs), **remap)
 
 
 def _stored_feature_type(counts) -> str | None:

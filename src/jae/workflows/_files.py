@@ -103,7 +103,7 @@ def open_remapped(inputs: InputFiles, model, *, memory_budget, what: str, check=
     if check is not None:
         check(data)
     if isinstance(data, FilesOnDisk):  # streamed: the peak map is built from the file's peaks, applied per row block
-        return remap_files(data, model)
+        return remap_files(data, model, layer=inputs.layer)
     return remap_peaks(data, model, layer=inputs.layer)
 
 
