@@ -9,13 +9,13 @@ choice there, and it makes different errors from the vote, which reads the same 
 the reference cells, eleven shapes, seeds 0-4 (benchmarks/results/tuning.md, round 45): label transfer 0.847 -> 0.864
 on average, higher on every set but PBMC10k (0.9935 -> 0.9929, at its ceiling).
 
-It is fitted on the voters' embedding as the network makes it now, as the vote reads it, so it follows the network
-after fine-tuning. The fit is deterministic (L-BFGS from zero) and took 8-33 s on 20,000 voters (2 cores), so it is
-kept (:class:`KeptLinear`, session 47): ``JAE.voter_linear`` holds the fitted classifier with :func:`fit_digest`, a
-hash of exactly what :meth:`LinearClassifier.fit` received, and :func:`kept_fit` reuses it while the voters' embedding
-hashes the same (the same coefficients a refit gives, without the fit) and refits otherwise (after ``finetune``). The
-model folder keeps it too (:mod:`jae.checkpoint.joint`: ``voter_linear`` in model.json, ``voter_linear.*`` tensors);
-files without it refit at their first labels.
+It is fitted on the voters' embedding as the network makes it now, as the vote reads it, so it follows the network after
+fine-tuning. The fit is deterministic (L-BFGS from zero) and takes 0.4-8 s on 18,000 voters (1-2 busy cores;
+benchmarks/results/label_cache.md), so it is kept (:class:`KeptLinear`, session 47): ``JAE.voter_linear`` holds the
+fitted classifier with :func:`fit_digest`, a hash of exactly what :meth:`LinearClassifier.fit` received, and
+:func:`kept_fit` reuses it while the voters' embedding hashes the same (the same coefficients a refit gives, without the
+fit) and refits otherwise (after ``finetune``). The model folder keeps it too (:mod:`jae.checkpoint.joint`:
+``voter_linear`` in model.json, ``voter_linear.*`` tensors); files without it refit at their first labels.
 """
 
 from __future__ import annotations

@@ -326,11 +326,12 @@ def unfitted_on_failure(method):
 
 
 def unchanged_on_failure(method):
-    """:meth:`jae.JAE.finetune_transformed`, leaving the model as it was when it does not finish: the network's
-    weights, the history, the label calibration and the voters' kept linear classifier are put back (a fine-tuning
-    stopped halfway left a network no calibration described). When putting the weights back fails too, the fine-tuning's own error is raised and that
-    failure logged beside it, and the model is left unfitted (its network dropped, as :func:`unfitted_on_failure`
-    leaves a fit): its network held part of the fine-tuning, which a later ``embed`` took for the fitted model's."""
+    """:meth:`jae.JAE.finetune_transformed`, leaving the model as it was when it does not finish: the network's weights,
+    the history, the label calibration and the voters' kept linear classifier are put back (a fine-tuning stopped
+    halfway left a network no calibration described). When putting the weights back fails too, the fine-tuning's own
+    error is raised and that failure logged beside it, and the model is left unfitted (its network dropped, as
+    :func:`unfitted_on_failure` leaves a fit): its network held part of the fine-tuning, which a later ``embed`` took
+    for the fitted model's."""
 
     @functools.wraps(method)
     def finetune(model, *args, **kwargs):
