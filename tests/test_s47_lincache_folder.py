@@ -15,29 +15,10 @@ import pytest
 import torch
 
 from jae import JAE
-from jae.model import linear
-from jae.model.linear import LinearClassifier
+from conftest import labels_equal  # tests/ is on sys.path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEYS = ("voter_linear.coef", "voter_linear.intercept", "voter_linear.known")
-
-
-@pytest.fixture
-def fits(monkeypatch):
-    calls = []
-    fit = LinearClassifier.fit.__func__
-
-    def counted(cls, X, codes, n_types):
-        calls.append(len(X))
-        return fit(cls, X, codes, n_types)
-
-    monkeypatch.setattr(linear.LinearClassifier, "fit", classmethod(counted))
-    return calls
-
-
-def _labels_equal(a, b) -> None:
-    for column in ("cell_type", "confidence", "unknown", "unknown_score"):
-        assert np.array_equal(a[column].to_numpy(), b[column].to_numpy()), column
 
 
 @pytest.fixture(scope="module")
@@ -77,37 +58,37 @@ def _edit(folder: Path, *, description=None, tensors=None) -> None:
         torch.save(t, folder / "weights.pt")
 
 
-def test_the_folder_keeps_it_and_a_loaded_model_fits_nothing(saved, fits):
+def test_the_folder_keeps_it_and_a_loaded_model_fits_nothing(saved, linear_fits):
     folder, mdata, expected = saved
     d = json.loads((folder / "model.json").read_text())
     assert d["format_version"] == 6 and set(d["voter_linear"]) == {"digest", "tensors_digest"}
     t = torch.load(folder / "weights.pt", weights_only=True)
     assert [t[k].dtype for k in KEYS] == [torch.float64, torch.float64, torch.bool]
     model = JAE.load(folder, device="cpu")
-    _labels_equal(model.predict_cell_type(mdata), expected)
-    assert fits == []
+    labels_equal(model.predict_cell_type(mdata), expected)
+    assert linear_fits == []
 
 
-def test_a_folder_without_it_loads_and_labels_as_before(saved, fits, tmp_path):
+def test_a_folder_without_it_loads_and_labels_as_before(saved, linear_fits, tmp_path):
     """As a file written before session 47 (the keys stripped): fitted once at the first labels, then kept."""
     folder = _copy(saved, tmp_path)
     _edit(folder, description=lambda d: d.pop("voter_linear"), tensors=lambda t: [t.pop(k) for k in KEYS])
     model = JAE.load(folder, device="cpu")
     assert model.voter_linear is None
-    _labels_equal(model.predict_cell_type(saved[1]), saved[2])
-    _labels_equal(model.predict_cell_type(saved[1]), saved[2])
-    assert len(fits) == 1
+    labels_equal(model.predict_cell_type(saved[1]), saved[2])
+    labels_equal(model.predict_cell_type(saved[1]), saved[2])
+    assert len(linear_fits) == 1
     model.save(tmp_path / "again")  # saved now with the classifier its labels fitted
     assert JAE.load(tmp_path / "again", device="cpu").voter_linear.digest == model.voter_linear.digest
 
 
-def test_tensors_without_their_description_are_not_read(saved, fits, tmp_path):
+def test_tensors_without_their_description_are_not_read(saved, linear_fits, tmp_path):
     folder = _copy(saved, tmp_path)
     _edit(folder, description=lambda d: d.pop("voter_linear"))
     model = JAE.load(folder, device="cpu")
     assert model.voter_linear is None
-    _labels_equal(model.predict_cell_type(saved[1]), saved[2])
-    assert len(fits) == 1
+    labels_equal(model.predict_cell_type(saved[1]), saved[2])
+    assert len(linear_fits) == 1
 
 
 def _wrong_coefficients(t):
@@ -123,7 +104,7 @@ def _wrong_coefficients(t):
     (None, lambda t: t.update({"voter_linear.known": t["voter_linear.known"].double()})),
     (None, lambda t: t.pop("voter_linear.intercept")),
 ], ids=["digest", "tensors_digest", "not-an-object", "coefficients", "shape", "dtype", "missing"])
-def test_a_tampered_classifier_is_dropped_with_a_warning_and_fitted_again(saved, fits, tmp_path, caplog,
+def test_a_tampered_classifier_is_dropped_with_a_warning_and_fitted_again(saved, linear_fits, tmp_path, caplog,
                                                                           description, tensors):
     folder = _copy(saved, tmp_path)
     _edit(folder, description=description, tensors=tensors)
@@ -131,11 +112,11 @@ def test_a_tampered_classifier_is_dropped_with_a_warning_and_fitted_again(saved,
         model = JAE.load(folder, device="cpu")
     assert model.voter_linear is None
     assert "voters' linear classifier it keeps (voter_linear) does not match" in caplog.text
-    _labels_equal(model.predict_cell_type(saved[1]), saved[2])  # the refit's labels: the saved model's
-    assert len(fits) == 1
+    labels_equal(model.predict_cell_type(saved[1]), saved[2])  # the refit's labels: the saved model's
+    assert len(linear_fits) == 1
 
 
-def test_the_frozen_v6_fixtures_without_it_still_predict_as_saved(fits):
+def test_the_frozen_v6_fixtures_without_it_still_predict_as_saved(linear_fits):
     """tests/fixtures/model_v6 and mapped_v6 were written before the classifier was kept."""
     for name in ("model_v6", "mapped_v6"):
         model = JAE.load(FIXTURES / name / "model", device="cpu")
@@ -146,4 +127,4 @@ def test_the_frozen_v6_fixtures_without_it_still_predict_as_saved(fits):
     folder = FIXTURES / "model_v6"
     model = JAE.load(folder / "model", device="cpu")
     _embeds_and_predicts_as_saved(folder, model)
-    assert len(fits) == 1 and model.voter_linear is not None
+    assert len(linear_fits) == 1 and model.voter_linear is not None
