@@ -395,3 +395,27 @@ def no_scoring(monkeypatch):
         return out
 
     monkeypatch.setattr(jae.metrics, "evaluate_embedding", fake)
+
+
+@pytest.fixture
+def linear_fits(monkeypatch):
+    """The row counts of every LinearClassifier.fit call (label transfer's linear classifier), each still fitted."""
+    from jae.model import linear
+
+    calls = []
+    fit = linear.LinearClassifier.fit.__func__
+
+    def counted(cls, X, codes, n_types):
+        calls.append(len(X))
+        return fit(cls, X, codes, n_types)
+
+    monkeypatch.setattr(linear.LinearClassifier, "fit", classmethod(counted))
+    return calls
+
+
+def labels_equal(a, b) -> None:
+    """Two predict_cell_type tables hold exactly the same labels, confidences, unknown calls and scores."""
+    import numpy as np
+
+    for column in ("cell_type", "confidence", "unknown", "unknown_score"):
+        assert np.array_equal(a[column].to_numpy(), b[column].to_numpy()), column

@@ -82,6 +82,7 @@ def _fit_checked(model, X, *, preprocessor, batch_key, batch, labels, ref, phase
     cfg = model.config
     supervised = cfg.mode == "supervised"
     model.calibration = model.voters = model.calibration_cells = model.adapter = model.mappings = None  # none of the last fit
+    model.voter_linear = None
     model.preprocessor, model.batch_key = preprocessor, batch_key  # batch_key: map_query's default
     if len(model.modality_names) != len(preprocessor.kinds):  # fit_transformed called alone: names from the kinds
         # (none made a model whose save wrote 'modalities': [], refused on load as damaged, and whose embed failed)

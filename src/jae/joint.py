@@ -79,6 +79,7 @@ class JAE:
         self.calibration: LabelCalibration | None = None  # supervised models: calibrated confidence, unknown call
         self.voters = None  # supervised models: reference cells of the label-transfer vote (jae.model.voters)
         self.calibration_cells = None  # supervised models: held-out reference cells the calibration is fitted on
+        self.voter_linear = None  # the voters' linear classifier with the digest of its fit (jae.model.linear)
         self.axes_carry = None  # fit: the reference axes' cross-fitted carry (the small-reference rule), when measured
         self.adapter: QueryAdapter | None = None  # models made by map_query: input shifts of the query batches
         self.moments: FeatureMoments | None = None  # reference input's mean/covariance: fills in missing query input
@@ -320,6 +321,7 @@ class JAE:
                 progress_bar=progress_bar,
             )
         self.history = pd.concat([self.history, hist.assign(seed=seed)], ignore_index=True)  # seed: to rebuild it
+        self.voter_linear = None  # fitted for the network before: recalibrate (or the next labels) fits it again
         recalibrate(self)  # label transfer: the calibration describes the network as it is now
         return self
 

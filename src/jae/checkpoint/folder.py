@@ -54,6 +54,11 @@ logger = logging.getLogger("jae.checkpoint")  # the package's: its messages keep
 #: (predictions' categories come in it); files without it give them sorted, as jae before it did. And
 #: ``protein_norm`` in the ADT modality's entry, the normalisation its proteins were fitted with: load refuses a config
 #: that names another; files without it are not compared.
+#: Also optional in any version (session 47): ``voter_linear`` (``digest``, ``tensors_digest``) with the tensors
+#: ``voter_linear.coef`` / ``.intercept`` / ``.known``, the voters' linear classifier as last fitted
+#: (:func:`jae.model.linear.kept_fit`): reused while the voters' embedding hashes to ``digest``, fitted again otherwise;
+#: files without it fit it at their first labels. No version bump: a reader of format 6 before it ignores both (it
+#: reads model.json's keys by name and only the tensors of the parts it knows) and refits, as it always did.
 FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 #: What a model folder may hold, and the call that loads each.

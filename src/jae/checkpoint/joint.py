@@ -7,6 +7,7 @@ Loading uses ``torch.load(weights_only=True)``, so no arbitrary object is ever u
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,8 @@ from .checks import (DESCRIPTION, WEIGHTS, _categories, _check_codes, _check_fin
 from .folder import damaged_description, read_model_folder, write_model_folder
 
 __all__ = ["save_model", "load_model"]
+
+logger = logging.getLogger("jae.checkpoint")  # the package's, as jae.checkpoint.folder's
 
 #: Parts of a joint model's description (each None when the model has none) that every file of a format version
 #: writes, from the version whose files all have them: a later file without one is damaged, not an old file.
@@ -95,6 +98,8 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
         "voters": None if getattr(model, "voters", None) is None else model.voters.describe(),
         "calibration_cells": None if getattr(model, "calibration_cells", None) is None
         else model.calibration_cells.describe(),
+        # optional (session 47): the voters' linear classifier as last fitted, with the digest of its fit
+        **_kept_linear_description(model),
         "history": _plain_json(model.history.to_dict(orient="list")),
     }
     tensors = {f"network.{k}": v.detach().cpu() for k, v in model.network.state_dict().items()}
@@ -115,12 +120,55 @@ def save_model(model, path: str | Path, *, overwrite: bool = False) -> Path:
     for part in ("voters", "calibration_cells"):
         if description[part] is not None:
             tensors.update({f"{part}.{k}": torch.from_numpy(v) for k, v in getattr(model, part).to_tensors().items()})
+    if "voter_linear" in description:
+        c = model.voter_linear.classifier
+        tensors.update({f"voter_linear.{k}": torch.from_numpy(np.ascontiguousarray(v))
+                        for k, v in (("coef", c.coef), ("intercept", c.intercept), ("known", c.known))})
     if "fit_cells" in description:  # uint64 hashes, stored as their int64 bits
         tensors["fit_cells"] = torch.from_numpy(np.ascontiguousarray(model.fit_cells).view(np.int64))
     if description["moments"]:
         tensors.update({f"moments.{k}": torch.from_numpy(np.ascontiguousarray(v))
                         for k, v in model.moments.to_tensors().items()})
     return write_model_folder(path, description, tensors, kind="jae", overwrite=overwrite)
+
+
+def _kept_linear_description(model) -> dict:
+    """``{"voter_linear": {...}}`` for a model that keeps its voters' linear classifier (:mod:`jae.model.linear`): the
+    digest of the fit (of the voters' embedding and labels it was fitted on) and of its tensors; ``{}`` otherwise."""
+    from ..model.linear import tensors_digest
+
+    kept = getattr(model, "voter_linear", None)
+    if kept is None or getattr(model, "voters", None) is None:
+        return {}
+    return {"voter_linear": {"digest": kept.digest, "tensors_digest": tensors_digest(kept.digest, kept.classifier)}}
+
+
+def _kept_linear(path: Path, d: dict, tensors: dict, model):
+    """The voters' linear classifier a folder keeps (:class:`jae.model.linear.KeptLinear`; files without it: None, it
+    is fitted at the first labels). One that does not match its digests, the model's shapes or the tensors jae writes
+    (an edited or mixed folder) is dropped with a warning, and fitted again when labels are next predicted: kept
+    coefficients are used only as fitted."""
+    from ..model.linear import KeptLinear, LinearClassifier, tensors_digest
+
+    entry = d.get("voter_linear")
+    if entry is None or model.voters is None:
+        return None
+    K = model.layout.n_cell_type
+    width = len(model.column_names) - K
+    parts = {k: tensors.get(f"voter_linear.{k}") for k in ("coef", "intercept", "known")}
+    wanted = {"coef": ((K, width), torch.float64), "intercept": ((K,), torch.float64), "known": ((K,), torch.bool)}
+    fine = isinstance(entry, dict) and isinstance(entry.get("digest"), str) and all(
+        v is not None and tuple(v.shape) == wanted[k][0] and v.dtype == wanted[k][1] for k, v in parts.items())
+    if fine:
+        kept = KeptLinear(entry["digest"], LinearClassifier(**{k: v.numpy().copy() for k, v in parts.items()}))
+        fine = entry.get("tensors_digest") == tensors_digest(kept.digest, kept.classifier) and bool(
+            np.isfinite(kept.classifier.coef).all() and np.isfinite(kept.classifier.intercept).all())
+    if not fine:
+        logger.warning("%s: the voters' linear classifier it keeps (voter_linear) does not match its digests or "
+                       "tensors (the folder was edited or mixed from two models), so it is not used: it is fitted "
+                       "again when labels are predicted", path)
+        return None
+    return kept
 
 
 def load_model(cls, path: str | Path, *, device: str = "auto"):
@@ -293,6 +341,7 @@ def _build_mapping_parts(model, path: Path, d: dict, tensors: dict) -> None:
                              f"adapter does not map, or it has no scaled shift; {damaged_folder()}")
         model.adapter = QueryAdapter(str(d["adapter"]["batch_key"]), batches, shift.numpy().astype(np.float32),
                                      None if scaled is None else scale, scaled, unscaled)
+    model.voter_linear = _kept_linear(path, d, tensors, model)  # session 47; files without it: fitted when needed
     model.mappings = _mappings(path, d.get("mappings"))
     model.fit_cells, kept = None, d.get("fit_cells")  # files without it: every cell read as it is (jae.query.fit_cells)
     if kept is not None:

@@ -117,9 +117,9 @@ def add_remap_peaks_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--remap-peaks", action="store_true",
         help="the query's ATAC has its own peaks (called per sample: cellranger-arc, MACS2, Signac, ArchR): put its "
-        "counts onto the model's peaks by genomic overlap first, each peak's to the model peak it overlaps most "
+        "counts onto the model's peaks by genomic overlap, each peak's to the model peak it overlaps most "
         "(jae.remap_peaks; model peaks that get none are inferred, never zeros). An approximation of counting the "
-        "cells' fragments in the model's peaks; the input is read whole, within --memory-budget")
+        "cells' fragments in the model's peaks; the input streams as without it, each row block remapped as read")
 
 
 def input_files(args: argparse.Namespace, *, rna_only: bool = False):

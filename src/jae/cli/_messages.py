@@ -32,7 +32,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.remap_peaks: the query's own peaks onto the model's, jae embed's and jae map's --remap-peaks
     (r"\bwith jae\.remap_peaks\(data, model\)", "with --remap-peaks (jae embed, jae map; jae.remap_peaks(data, model) "
      "in Python)"),
-    (r"^remap_peaks (with impute_modality|reads|puts)\b",
+    (r"^remap_peaks (with impute_modality|puts)\b",
      lambda m: f"--remap-peaks {m.group(1).replace('impute_modality', '--impute-modality')}"),
     (r"\b(remap_peaks|memory_budget) \((--[a-z-]+)\)", r"\2"),
     (r"\bpass labels_out=None", "drop --labels-out"),

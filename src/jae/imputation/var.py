@@ -57,7 +57,10 @@ def _data_var(model, data, index: int, *, layer: str | None) -> pd.DataFrame | N
 
 
 def _file_var(counts) -> pd.DataFrame | None:
-    """The ``var`` of the file behind the row-block source ``counts`` (its ``.raw``'s when the counts are there)."""
+    """The ``var`` of the file behind the row-block source ``counts`` (its ``.raw``'s when the counts are there); the
+    mapped features' own for counts whose features are mapped as read (:class:`jae.io.chunked.MappedCounts`)."""
+    if getattr(counts, "var", None) is not None:
+        return counts.var.copy()
     import h5py
     from anndata.io import read_elem
 

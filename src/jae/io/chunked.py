@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from .files import _check_file, damaged
 from .raw import RAW_GROUP
 
-__all__ = ["BackedCounts", "InMemoryCounts", "as_csr", "summed", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
+__all__ = ["BackedCounts", "InMemoryCounts", "MappedCounts", "as_csr", "summed", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +275,78 @@ class InMemoryCounts:
                 (np.array(X.data[a:b], dtype=dtype), X.indices[a:b].copy(), X.indptr[s : e + 1] - a),
                 shape=(e - s, self.shape[1]),
             ))
+
+
+class MappedCounts:
+    """Another row-block source's counts with their features mapped by a fixed sparse matrix, block by block: each
+    block (as the source yields it) times ``matrix`` (source features x new features), e.g. a query's own peaks summed
+    into a model's (:func:`jae.io.peaks.remap_files`). The one per-block transform of the streaming readers: any
+    caller of :class:`BackedCounts` or :class:`InMemoryCounts` reads it alike, in the same memory.
+
+    Parameters
+    ----------
+    source
+        The row-block source (:class:`BackedCounts`, :class:`InMemoryCounts`); its other attributes (``path``,
+        ``modality``, ``layer``, ``encoding``, ``nbytes``) are this one's, so the CSC rule and the messages naming
+        the file stay as they are.
+    matrix
+        ``(source features, new features)`` sparse; cast to each block's dtype.
+    var
+        The new features' ``var`` (indexed by their names), what a reader of the file's own ``var`` takes instead.
+    on_pass
+        Called once, after the first whole pass over the rows (or :meth:`read`), with the share of the counts kept
+        and the number of cells whose counts all fell in unmapped features.
+    """
+
+    def __init__(self, source, matrix, *, var=None, on_pass=None) -> None:
+        if matrix.shape[0] != source.shape[1]:
+            raise ValueError(f"the map has {matrix.shape[0]} rows for {source.shape[1]} features")
+        self.source, self.matrix, self.var, self._on_pass = source, sp.csr_matrix(matrix), var, on_pass
+        self.shape = (int(source.shape[0]), int(matrix.shape[1]))
+
+    def __getattr__(self, name):  # what the source is (file, layer, encoding, size): only if not set here
+        if name == "source":
+            raise AttributeError(name)
+        return getattr(self.source, name)
+
+    def _mapped(self, X) -> sp.csr_matrix:
+        return map_columns(X, self.matrix)
+
+    def _passed(self, total: float, kept: float, emptied: int) -> None:
+        if self._on_pass is not None:
+            on_pass, self._on_pass = self._on_pass, None
+            on_pass(kept / total if total else 1.0, emptied)
+
+    def read(self) -> sp.csr_matrix:
+        """The whole matrix, mapped (the source's :meth:`BackedCounts.read`)."""
+        X = as_csr(self.source.read() if hasattr(self.source, "read") else self.source.X)
+        out = self._mapped(X)
+        emptied = int(np.count_nonzero((np.diff(out.indptr) == 0) & (np.diff(X.indptr) > 0)))
+        self._passed(float(X.sum()), float(out.sum()), emptied)
+        return out
+
+    def blocks(self, block_rows: int = BLOCK_ROWS, *, start: int = 0, stop: int | None = None,
+               dtype=np.float32) -> Iterator[sp.csr_matrix]:
+        """The source's blocks of rows ``start:stop``, each mapped: ``(rows, new features)`` CSR of ``dtype``."""
+        total = kept = 0.0
+        emptied = 0
+        whole = start == 0 and (stop is None or stop >= self.shape[0]) and self._on_pass is not None
+        for block in self.source.blocks(block_rows, start=start, stop=stop, dtype=dtype):
+            out = self._mapped(block)
+            if whole:
+                total, kept = total + float(block.sum()), kept + float(out.sum())
+                emptied += int(np.count_nonzero((np.diff(out.indptr) == 0) & (np.diff(block.indptr) > 0)))
+            yield out
+        if whole:
+            self._passed(total, kept, emptied)
+
+
+def map_columns(X: sp.csr_matrix, matrix) -> sp.csr_matrix:
+    """``X @ matrix`` (CSR, ``matrix`` cast to ``X``'s dtype), indices sorted: a count matrix's features mapped (summed
+    into new ones), the same numbers whether ``X`` is a whole matrix or one of its row blocks."""
+    out = (X @ matrix.astype(X.dtype, copy=False)).tocsr()  # sparse throughout: cells x features x new features
+    out.sort_indices()
+    return out
 
 
 def summed(X: sp.csr_matrix) -> sp.csr_matrix:

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .chunked import map_columns
 from .features import _INTERVAL, MIN_FEATURE_FRACTION, _share, examples, unique_features
 
-__all__ = ["remap_peaks", "peak_assignment", "remap_fix", "model_atac"]
+__all__ = ["remap_peaks", "remap_files", "peak_assignment", "remap_fix", "model_atac"]
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +249,54 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
     name, atac = _atac_of(data, modality, preferred)
     where = "the AnnData" if name is None else f"modality {name!r}"
     atac, X, found = _counts(atac, layer, where)
-    own = unique_features(atac.var_names, where)
+    pm = _peak_map(atac.var_names, model, where, min_overlap)
+    X = sp.csr_matrix(X)
+    counts = map_columns(X, pm.matrix)  # as jae.io.chunked.MappedCounts maps each row block when streamed
+    totals = np.asarray(X.sum(axis=0)).ravel()
+    pm.log(kept=float(totals[pm.used].sum() / max(totals.sum(), 1)))
+    empty = int(np.count_nonzero((np.diff(counts.indptr) == 0) & (np.diff(X.indptr) > 0)))
+    _warn_empty(empty, where)
+    return _rebuilt(data, name, atac, counts, pm.var_names, found)
+
+
+class _PeakMap:
+    """Each of a query's peaks' model peak, as a 0/1 matrix (query peaks x the covered model peaks), and what the
+    log lines of :func:`remap_peaks` say of it."""
+
+    def __init__(self, own: pd.Index, model: pd.Index, target: np.ndarray, bare: bool, where: str,
+                 chroms: tuple[np.ndarray, np.ndarray]) -> None:
+        self.covered = np.unique(target[target >= 0])
+        self.target, self.chroms = target, chroms  # chroms: the query's and the model's peaks' chromosomes
+        self.used = np.flatnonzero(target >= 0)
+        self.var_names = model[self.covered]
+        self.matrix = sp.csr_matrix((np.ones(len(self.used), np.float32),
+                                     (self.used, np.searchsorted(self.covered, target[self.used]))),
+                                    shape=(len(own), len(self.covered)))
+        self.own, self.model, self.bare, self.where = own, model, bare, where
+
+    def log(self, kept: float | None) -> None:
+        """The INFO lines: chromosomes compared bare, and the peaks covered (with ``kept``, the share of the counts
+        kept, once known)."""
+        own, model, k, n = self.own, self.model, len(self.covered), len(self.model)
+        if self.bare:
+            used, to = self.used, self.target[self.used]
+            _log_bare(self.chroms[0][used], self.chroms[1][to], own[used], model[to])
+        logger.info("remap_peaks: %d of the model's %d peaks covered (%.0f%%; the other %d left missing, re-solved "
+                    "by jae), from %d of the %d peaks of %s (%d overlapping none, dropped)%s", k, n, 100 * k / n,
+                    n - k, len(self.used), len(own), self.where, len(own) - len(self.used),
+                    "" if kept is None else f", keeping {100 * kept:.1f}% of its counts")
+
+
+def _warn_empty(empty: int, where: str) -> None:
+    if empty:
+        logger.warning("remap_peaks: %d cells have counts only in dropped peaks, none left; jae refuses cells without "
+                       "counts: leave them out of %s", empty, where)
+
+
+def _peak_map(var_names, model: pd.Index, where: str, min_overlap: int) -> _PeakMap:
+    """The :class:`_PeakMap` of the query's peaks ``var_names`` onto ``model``'s; refused in one line when either is
+    no genomic intervals or too few of the model's peaks are covered."""
+    own = unique_features(var_names, where)
     model_read, own_read = _intervals(model), _intervals(own)  # each read once
     if model_read[0].isna().all():
         raise ValueError(f"remap_peaks: the model's features are no genomic intervals (named like {examples(model)});"
@@ -257,8 +305,7 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
         raise ValueError(f"remap_peaks: {where}'s features are no genomic intervals (named like {examples(own)}); "
                          "give its peaks named 'chr1:100-200' (chr1-100-200 and chr1_100_200 are read too)")
     target, bare = _assign(own_read, model_read, min_overlap)
-    covered = np.unique(target[target >= 0])
-    n, k = len(model), len(covered)
+    k, n = len(np.unique(target[target >= 0])), len(model)
     if k < MIN_FEATURE_FRACTION * n:
         chroms = own_read[0].dropna().unique()
         raise ValueError(
@@ -267,24 +314,65 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
             f"{MIN_FEATURE_FRACTION:.0%} jae needs (chromosomes like {examples(chroms, 3)}: another genome build or "
             "organism?); count the cells' fragments in the model's peaks (jae.count_fragments), or fit a reference on "
             "these peaks")
-    X = sp.csr_matrix(X)
-    used = np.flatnonzero(target >= 0)
-    assign = sp.csr_matrix((np.ones(len(used), X.dtype), (used, np.searchsorted(covered, target[used]))),
-                           shape=(len(own), k))
-    counts = (X @ assign).tocsr()  # sparse throughout: cells x data peaks times data peaks x covered model peaks
-    counts.sort_indices()
-    totals = np.asarray(X.sum(axis=0)).ravel()
-    kept = float(totals[used].sum() / max(totals.sum(), 1))
-    if bare:
-        _log_bare(own_read[0].to_numpy()[used], model_read[0].to_numpy()[target[used]], own[used], model[target[used]])
-    logger.info("remap_peaks: %d of the model's %d peaks covered (%.0f%%; the other %d left missing, re-solved by "
-                "jae), from %d of the %d peaks of %s (%d overlapping none, dropped), keeping %.1f%% of its counts", k,
-                n, 100 * k / n, n - k, len(used), len(own), where, len(own) - len(used), 100 * kept)
-    empty = int(np.count_nonzero((np.diff(counts.indptr) == 0) & (np.diff(X.indptr) > 0)))
-    if empty:
-        logger.warning("remap_peaks: %d cells have counts only in dropped peaks, none left; jae refuses cells without "
-                       "counts: leave them out of %s", empty, where)
-    return _rebuilt(data, name, atac, counts, model[covered], found)
+    return _PeakMap(own, model, target, bare, where, (own_read[0].to_numpy(), model_read[0].to_numpy()))
+
+
+def remap_files(files, peaks, *, min_overlap: int = 1, layer: str | None = "counts"):
+    """Query files on disk (:class:`jae.io.PairedFiles` or :class:`jae.io.MosaicFiles`) whose ATAC counts are put
+    onto ``peaks`` (a fitted :class:`jae.JAE`, or peak names) as each row block is read, as :func:`remap_peaks` puts
+    them in memory: the same counts, block by block (:class:`jae.io.chunked.MappedCounts`), the peak map built once
+    from the file's features. A copy of ``files`` (read whole by its ``load``: read, then :func:`remap_peaks` with
+    ``layer``, the files' layer setting); their other modality is left as it is."""
+    from dataclasses import replace
+
+    from .chunked import MappedCounts
+
+    model, _ = _model_peaks(peaks)
+    if "ATAC" not in files.kinds:
+        raise ValueError(f"remap_peaks: the query holds {' + '.join(files.kinds)}, no peaks: leave remap_peaks "
+                         "(--remap-peaks) out")
+    i = list(files.kinds).index("ATAC")
+    where = f"modality {files.names[i]!r}"
+    pm = _peak_map(files.var_names[i], model, where, min_overlap)
+    pm.log(kept=None)
+
+    def said(kept: float, empty: int) -> None:
+        logger.info("remap_peaks: %.1f%% of the counts of %s kept", 100 * kept, where)
+        _warn_empty(empty, where)
+
+    var = pd.DataFrame(index=pm.var_names)  # as remap_peaks' AnnData's: the file's feature type, if it has one
+    if (kind := _stored_feature_type(files.counts[i])) is not None:
+        var["feature_types"] = kind
+    counts = list(files.counts)
+    counts[i] = MappedCounts(files.counts[i], pm.matrix, var=var, on_pass=said)
+    var_names = list(files.var_names)
+    var_names[i] = pm.var_names
+    loader = (_load_remapped, dict(loader=files.loader, peaks=model, modality=files.names[i],
+                                   min_overlap=min_overlap, layer=layer))
+    return replace(files, counts=tuple(counts), var_names=tuple(var_names), loader=loader)
+
+
+def _load_remapped(loader, **remap):
+    """What :meth:`jae.io.PairedFiles.load` reads of files :func:`remap_files` remapped: the data read whole by the
+    files' own loader, then remapped whole (the same counts as the row blocks)."""
+    func, kwargs = loader
+    return remap_peaks(func(**kwargs), **remap)
+
+
+def _stored_feature_type(counts) -> str | None:
+    """The first of ``var['feature_types']`` of the file behind ``counts`` (a :class:`jae.io.chunked.BackedCounts`;
+    its ``.raw``'s ``var`` when the counts are there), None without that column."""
+    import h5py
+    from anndata.io import read_elem
+
+    from .raw import RAW_GROUP
+
+    with h5py.File(counts.path, "r") as f:
+        group = f if counts.modality is None else f["mod"][counts.modality]
+        var = group["raw"]["var"] if counts.layer == RAW_GROUP else group["var"]
+        if not isinstance(var, h5py.Group) or "feature_types" not in var or not counts.shape[1]:
+            return None
+        return str(np.asarray(read_elem(var["feature_types"]))[0])
 
 
 def _log_bare(data_chrom, model_chrom, data_names, model_names) -> None:

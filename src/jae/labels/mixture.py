@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.linear import LinearClassifier
+from ..model.linear import LinearClassifier, kept_fit
 from ..model.readout import softmax
 from ..model.voters import K_VOTE, mixture, nearest
 
@@ -33,15 +33,25 @@ def _knn_distance(model, embedding: np.ndarray, voter_embedding: np.ndarray | No
 
 
 def _linear(model, voter_embedding: np.ndarray | None) -> LinearClassifier | None:
-    """The voters' linear classifier (:mod:`jae.model.linear`), refitted on their embedding as the network is now;
+    """The voters' linear classifier (:mod:`jae.model.linear`) of their embedding as the network is now: the one
+    ``model.voter_linear`` keeps when it was fitted on this embedding (:func:`voters_linear`), else fitted (and kept);
     None for a model whose probabilities mix the head instead (no voters, or a file saved before it)."""
     cal, voters = model.calibration, getattr(model, "voters", None)
     if voters is None or cal is None or not cal.linear or not len(voters):
         return None
     if voter_embedding is None:
         voter_embedding = model.embed_transformed(voters.features)
+    return voters_linear(model, voter_embedding, voters.codes)
+
+
+def voters_linear(model, voter_embedding: np.ndarray, codes: np.ndarray) -> LinearClassifier:
+    """The linear classifier of voters labelled ``codes`` fitted on ``voter_embedding`` (theirs, as ``model``'s network
+    makes it now): ``model.voter_linear`` when its digest says it was fitted on exactly these columns and labels, else
+    a new fit, which replaces it (:func:`jae.model.linear.kept_fit`)."""
     n_ct = model.layout.n_cell_type
-    return LinearClassifier.fit(voter_embedding[:, n_ct:], voters.codes, n_ct)
+    kept = kept_fit(getattr(model, "voter_linear", None), voter_embedding[:, n_ct:], codes, n_ct)
+    model.voter_linear = kept
+    return kept.classifier
 
 
 def _mixed(model, head: np.ndarray, embedding: np.ndarray, voter_embedding: np.ndarray | None,

@@ -3,7 +3,8 @@
 The probabilities are the equal mixture of two classifiers with different errors (issue 12):
 
 - a regularised linear classifier (:mod:`jae.model.linear`) of the voters' labels on their embedding's columns
-  after the cell-type part, refitted whenever labels are predicted, its softmax at a temperature
+  after the cell-type part, kept with the model and fitted again whenever that embedding changes (after
+  fine-tuning; ``model.voter_linear``, saved in the model folder), its softmax at a temperature
   ``model.calibration.linear_temperature`` (round 45; files saved before it mix the network's cell-type head, the
   softmax of the latent's cell-type logits at the temperature ``T``, instead);
 - the 15-NN vote among the model's reference voters (:mod:`jae.model.voters`: a seeded sample of the training
@@ -35,7 +36,6 @@ import pandas as pd
 from ..query.fit_cells import new_cell_scale, scaled_new, scaled_rows
 from ..io.features import by_cell_names
 from ..model.calibration import UNKNOWN_QUANTILE, LabelCalibration
-from ..model.linear import LinearClassifier
 from ..model.readout import softmax
 from ..storage import cell_names, checked_key, in_data_order, store_obs
 from ..evaluation.inputs import files_h5mu
@@ -44,7 +44,7 @@ from ..model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Vote
 from .heldout_alone import alone_thresholds, placed_alone
 from .._words import first_names
 # the vote and mixture (labels/mixture.py) and the unknown call (labels/unknown.py), kept importable from here
-from .mixture import _head_probabilities, _knn_distance, _linear, _mixed, vote
+from .mixture import _head_probabilities, _knn_distance, _linear, _mixed, vote, voters_linear
 from .unknown import (SMOOTH_ANCHORS, SMOOTH_K, UNKNOWN_SCORE, _head_call, _unknown_call, other_cells,
                       smooth_over_cells, unknown_scores, unsure_types)
 
@@ -185,7 +185,8 @@ def calibrate(model, voters: Voters, cells: CalibrationCells, *, again: bool = F
     E_val = model._readout(X_val, Z_val)
     Z_vot = model.latent_transformed(voters.features)
     V = model._readout(voters.features, Z_vot)  # embed_transformed's numbers; the latent kept for unsure_types
-    linear = LinearClassifier.fit(V[:, n_ct:], voters.codes, n_ct) if len(voters) else None
+    # the fit that predict_cell_type reuses while the network and voters stay as they are (model.voter_linear)
+    linear = voters_linear(model, V, voters.codes) if len(voters) else None
     logits_alone, rest_alone = placed_alone(model, X_val, cells.observed)
     cal = LabelCalibration.fit(
         heldout_logits=Z_val[:, model.layout.block("cell_type")], heldout_codes=cells.codes,
@@ -348,11 +349,12 @@ def predict_cell_type(
                 plain = _call_inputs(model, source, X, f_cells, batch, new_scaled=new)
     if _head_call(model) and observed is not None and not observed.all():
         alone_thresholds(model)
-    # after the data and the embedding are checked: 20,000 voters embedded and a classifier fitted on them
+    # after the data and the embedding are checked: 20,000 voters embedded (and a classifier fitted on them, unless
+    # model.voter_linear was fitted on this embedding: jae.model.linear.kept_fit)
     # one encoding of the voters serves the vote, the call and unsure_types' head logits (embed_transformed's numbers)
     Z_vot = None if voters is None else model.latent_transformed(voters.features)
     V = None if voters is None else model._readout(voters.features, Z_vot)
-    linear = _linear(model, V)  # fitted once for every chunk
+    linear = _linear(model, V)  # one for every chunk
     parts = []  # every step is per cell: chunks keep the (n, n_types) float64 intermediates small at a million cells
     for s in range(0, len(embedding), LABEL_CHUNK):
         part = embedding[s : s + LABEL_CHUNK]

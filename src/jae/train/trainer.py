@@ -326,18 +326,19 @@ def unfitted_on_failure(method):
 
 
 def unchanged_on_failure(method):
-    """:meth:`jae.JAE.finetune_transformed`, leaving the model as it was when it does not finish: the network's
-    weights, the history and the label calibration are put back (a fine-tuning stopped halfway left a network no
-    calibration described). When putting the weights back fails too, the fine-tuning's own error is raised and that
-    failure logged beside it, and the model is left unfitted (its network dropped, as :func:`unfitted_on_failure`
-    leaves a fit): its network held part of the fine-tuning, which a later ``embed`` took for the fitted model's."""
+    """:meth:`jae.JAE.finetune_transformed`, leaving the model as it was when it does not finish: the network's weights,
+    the history, the label calibration and the voters' kept linear classifier are put back (a fine-tuning stopped
+    halfway left a network no calibration described). When putting the weights back fails too, the fine-tuning's own
+    error is raised and that failure logged beside it, and the model is left unfitted (its network dropped, as
+    :func:`unfitted_on_failure` leaves a fit): its network held part of the fine-tuning, which a later ``embed`` took
+    for the fitted model's."""
 
     @functools.wraps(method)
     def finetune(model, *args, **kwargs):
         if model.network is None:
             return method(model, *args, **kwargs)
         weights = {k: v.detach().clone() for k, v in model.network.state_dict().items()}
-        history, calibration = model.history, model.calibration
+        history, calibration, linear = model.history, model.calibration, getattr(model, "voter_linear", None)
         try:
             return method(model, *args, **kwargs)
         except BaseException:
@@ -350,9 +351,9 @@ def unchanged_on_failure(method):
                              "again (JAE.load) or refit it", type(failure).__name__, failure)
             except BaseException:  # interrupted (Ctrl-C) while putting them back: unfitted too
                 model.network = None
-                model.history, model.calibration = history, calibration
+                model.history, model.calibration, model.voter_linear = history, calibration, linear
                 raise
-            model.history, model.calibration = history, calibration
+            model.history, model.calibration, model.voter_linear = history, calibration, linear
             raise  # the fine-tuning's error (a failure putting the weights back is handled above)
 
     return finetune

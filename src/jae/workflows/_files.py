@@ -82,34 +82,28 @@ def _model_folder(model) -> Path | None:
 
 
 def open_remapped(inputs: InputFiles, model, *, memory_budget, what: str, check=None):
-    """``inputs`` read into memory with their ATAC counts put onto ``model``'s peaks (:func:`jae.remap_peaks`), for
-    ``remap_peaks=True`` of :func:`jae.embed_files` / :func:`jae.map_files`: refused in one line, before the counts
-    are read, for RNA alone, and when reading the query whole would pass ``memory_budget`` (the remap is not
-    streamed); ``check(data)``, when given, refuses the query as read (e.g. without its batch column) before the
-    remap."""
-    from ..io.chunked import format_bytes
+    """``inputs`` with their ATAC counts put onto ``model``'s peaks (:func:`jae.remap_peaks`), for ``remap_peaks=True``
+    of :func:`jae.embed_files` / :func:`jae.map_files`, opened as the plain route opens them: files that stream are
+    streamed whatever ``memory_budget``, each row block of ATAC counts remapped as it is read
+    (:func:`jae.io.peaks.remap_files`); the others (a Cell Ranger file, one ``.h5ad`` of both modalities, files whose
+    cells are paired by name) are read whole and remapped in memory. Refused in one line, before the counts are
+    read, for RNA alone; ``check(data)``, when given, refuses the query as opened (e.g. without its batch column)
+    before the remap."""
     from ..io.paired_files import FilesOnDisk
-    from ..io.peaks import remap_peaks
-    from ..io.plan import default_memory_budget, parse_bytes
+    from ..io.peaks import remap_files, remap_peaks
     from ..io.rna_files import RnaFiles
 
     alone = ("remap_peaks puts the query's ATAC counts on the model's peaks, and this query has RNA alone: leave "
              "remap_peaks (--remap-peaks) out")
     if inputs.rna_only:
         raise ValueError(alone)
-    data = inputs.open(memory_budget=memory_budget, what=what)
+    data = inputs.open(memory_budget=memory_budget, what=what, once=True)
     if isinstance(data, RnaFiles):  # an .h5mu holding RNA alone
         raise ValueError(alone)
-    if isinstance(data, FilesOnDisk):  # over the budget: left on disk to stream
-        budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
-        need = data.memory_needed(in_memory=True)
-        raise ValueError(
-            "remap_peaks reads the query into memory to put its peaks on the model's, and it is over the memory budget"
-            f" (about {format_bytes(need, up=True)} against {format_bytes(budget)}): raise "
-            "memory_budget (--memory-budget), or remap it in parts in Python (jae.remap_peaks on each part, written "
-            "to its own .h5mu) and give those")
     if check is not None:
         check(data)
+    if isinstance(data, FilesOnDisk):  # streamed: the peak map is built from the file's peaks, applied per row block
+        return remap_files(data, model, layer=inputs.layer)
     return remap_peaks(data, model, layer=inputs.layer)
 
 

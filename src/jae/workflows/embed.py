@@ -121,8 +121,8 @@ def embed_files(
         read whole, and a second modality of its own, e.g. the peaks of a new sample's Cell Ranger file, is left out,
         logged). Refused for a model without peaks.
     remap_peaks
-        Put the input's own peaks onto the model's by overlap first (:func:`jae.remap_peaks`); the input is then
-        read whole, within ``memory_budget``.
+        Put the input's own peaks onto the model's by overlap (:func:`jae.remap_peaks`), each row block of its
+        ATAC counts as it is read: streamed as without it (files read whole without it are remapped whole).
 
     Returns
     -------

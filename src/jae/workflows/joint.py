@@ -166,8 +166,8 @@ def map_files(
         A 10x fragments file of the query cells: their ATAC modality is counted from it in the reference's peaks, as
         for :func:`jae.workflows.embed_files`.
     remap_peaks
-        Put the query's own peaks onto the reference's by overlap first (:func:`jae.remap_peaks`); the query is then
-        read whole, within ``memory_budget``.
+        Put the query's own peaks onto the reference's by overlap (:func:`jae.remap_peaks`), each row block of its
+        ATAC counts as it is read: streamed as without it (files read whole without it are remapped whole).
 
     Returns
     -------
