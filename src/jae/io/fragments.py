@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,9 @@ def count_fragments(fragments, peaks, *, cells=None, progress_bar: bool = True,
     fragments
         Path to a 10x fragments file: tab-separated ``chrom, start, end, barcode[, count, ...]``, 0-based half-open
         positions, gzip- or bgzip-compressed or plain text; lines starting with ``#`` (10x's header) are skipped. It
-        is read in chunks, never whole, and never changed.
+        is read in chunks, never whole, and never changed. A gzip file that cannot be read to its end (cut short,
+        damaged) is refused in one line (a ValueError that is also gzip's EOFError or BadGzipFile); a bgzip file
+        without its end-of-file block or a text file ending inside a line (cut, yet readable) is counted, warned.
     peaks
         A fitted :class:`jae.JAE` model of RNA + ATAC (its peaks, in its order), or peak names such as
         ``chr1-100-200``, ``chr1:100-200`` or ``chr1_100_200`` (a list or :class:`pandas.Index`).
@@ -379,14 +382,62 @@ def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: boo
 
 def _chunks(raw, path: Path, counter: _Counter, chunk_size: int, progress):
     """The fragments file's rows, ``chunk_size`` at a time (:class:`jae.io._fragtext.Chunk`), decompressed in a
-    thread of their own; a malformed line refused naming its line."""
-    text = _fragtext.blocks(raw, _is_gzip(raw), progress)
+    thread of their own; a malformed line refused naming its line, a damaged gzip file naming the file."""
+    gzipped = _is_gzip(raw)
+    text = _fragtext.blocks(raw, gzipped, progress)
     try:
         yield from _fragtext.chunks(text, chunk_size, counter.chroms, counter.file_barcodes)
+        _check_end(path, gzipped)  # read without error to its end, yet perhaps cut
     except ValueError:
         raise _malformed(path) from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise _damaged(path, error) from None
     finally:
         text.close()
+
+
+class _CutGzip(ValueError, EOFError):
+    """A gzip file that ends inside its stream: a ValueError (one line in the CLI), and the EOFError gzip raises."""
+
+
+class _BadGzip(ValueError, gzip.BadGzipFile):
+    """Bytes after a gzip file's end, or a failed CRC: a ValueError, and gzip's BadGzipFile."""
+
+
+class _BadDeflate(ValueError, zlib.error):
+    """Compressed data zlib cannot read: a ValueError, and zlib's error."""
+
+
+def _damaged(path: Path, error: BaseException) -> ValueError:
+    """The one-line refusal of a gzip fragments file that cannot be read to its end, of gzip's exception type."""
+    fix = ("copy it again (cellranger-arc's outs/atac_fragments.tsv.gz), or find where it breaks with "
+           f"'gzip -t {path.name}'")
+    if isinstance(error, EOFError):
+        return _CutGzip(f"fragments file {path.name} ends before its gzip stream does ({os.path.getsize(path):,} "
+                        f"bytes: truncated, as by an interrupted download or copy): {fix}")
+    kind = _BadGzip if isinstance(error, gzip.BadGzipFile) else _BadDeflate
+    return kind(f"fragments file {path.name} is no whole gzip file ({error}; damaged, or bytes added after its end): "
+                f"{fix}")
+
+
+#: bgzip's end-of-file block, the last 28 bytes of every whole bgzip file (htslib writes it, and warns without it).
+_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
+def _check_end(path: Path, gzipped: bool) -> None:
+    """Warn of a file that may be cut where reading it raised nothing: a bgzip file (its first block names itself
+    ``BC``) without bgzip's end-of-file block (cut between blocks), or a text file ending inside a line."""
+    with open(path, "rb") as raw:
+        head = raw.read(18)
+        raw.seek(max(os.path.getsize(path) - len(_BGZF_EOF), 0))
+        tail = raw.read()
+    if gzipped and len(head) == 18 and head[3] & 4 and head[12:14] == b"BC" and tail != _BGZF_EOF:
+        logger.warning("fragments file %s has no bgzip end-of-file block: it may be truncated (cut between blocks, "
+                       "as by an interrupted copy), and its counts are those of the fragments read; check it with "
+                       "'bgzip -t %s' or copy it again", path.name, path.name)
+    elif not gzipped and tail and not tail.endswith(b"\n"):
+        logger.warning("fragments file %s ends inside a line: it may be truncated (as by an interrupted copy), and "
+                       "its counts are those of the lines read; copy it again", path.name)
 
 
 def _malformed(path: Path) -> ValueError:
