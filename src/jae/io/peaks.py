@@ -281,9 +281,10 @@ class _PeakMap:
         if self.bare:
             used, to = self.used, self.target[self.used]
             _log_bare(self.chroms[0][used], self.chroms[1][to], own[used], model[to])
-        logger.info("remap_peaks: %d of the model's %d peaks covered (%.0f%%; the other %d left missing, re-solved "
-                    "by jae), from %d of the %d peaks of %s (%d overlapping none, dropped)%s", k, n, 100 * k / n,
-                    n - k, len(self.used), len(own), self.where, len(own) - len(self.used),
+        dropped = len(own) - len(self.used)  # the parts that would count nothing are left out of the line
+        logger.info("remap_peaks: %d of the model's %d peaks covered (%.0f%%%s), from %d of the %d peaks of %s%s%s",
+                    k, n, 100 * k / n, f"; the other {n - k} left missing, re-solved by jae" if k < n else "",
+                    len(self.used), len(own), self.where, f" ({dropped} overlapping none, dropped)" if dropped else "",
                     "" if kept is None else f", keeping {100 * kept:.1f}% of its counts")
 
 
