@@ -296,12 +296,16 @@ class MappedCounts:
     on_pass
         Called once, after the first whole pass over the rows (or :meth:`read`), with the share of the counts kept
         and the number of cells whose counts all fell in unmapped features.
+    on_emptied
+        Called in that pass, before the first block with such cells is handed on (whose check may refuse them, ending
+        the pass), with their number in it and its first and last row.
     """
 
-    def __init__(self, source, matrix, *, var=None, on_pass=None) -> None:
+    def __init__(self, source, matrix, *, var=None, on_pass=None, on_emptied=None) -> None:
         if matrix.shape[0] != source.shape[1]:
             raise ValueError(f"the map has {matrix.shape[0]} rows for {source.shape[1]} features")
         self.source, self.matrix, self.var, self._on_pass = source, sp.csr_matrix(matrix), var, on_pass
+        self._on_emptied = on_emptied
         self.shape = (int(source.shape[0]), int(matrix.shape[1]))
 
     def __getattr__(self, name):  # what the source is (file, layer, encoding, size): only if not set here
@@ -331,11 +335,16 @@ class MappedCounts:
         total = kept = 0.0
         emptied = 0
         whole = start == 0 and (stop is None or stop >= self.shape[0]) and self._on_pass is not None
+        row = start
         for block in self.source.blocks(block_rows, start=start, stop=stop, dtype=dtype):
             out = self._mapped(block)
             if whole:
                 total, kept = total + float(block.sum()), kept + float(out.sum())
-                emptied += int(np.count_nonzero((np.diff(out.indptr) == 0) & (np.diff(block.indptr) > 0)))
+                here = int(np.count_nonzero((np.diff(out.indptr) == 0) & (np.diff(block.indptr) > 0)))
+                if here and not emptied and self._on_emptied is not None:
+                    self._on_emptied(here, row, row + block.shape[0] - 1)
+                emptied += here
+            row += block.shape[0]
             yield out
         if whole:
             self._passed(total, kept, emptied)
