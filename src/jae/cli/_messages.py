@@ -308,6 +308,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"count_fragments counts ATAC fragments in a Multiome \(RNA \+ ATAC\) model's peaks; pass such a model, or "
      r"peak names$", "--fragments are counted in a Multiome (RNA + ATAC) model's peaks; pass such a model as --model, "
      "or drop --fragments"),
+    # jae.io.peaks._model_peaks: --remap-peaks with a model without peaks; the peak names are a Python caller's fix
+    (r"^remap_peaks: the model was fitted on (.+?), without peaks; give a model fitted on RNA \+ ATAC, or the peak "
+     r"names to put the counts on$", r"--remap-peaks: the model was fitted on \1, without peaks: it puts a query's own "
+     "peaks onto a Multiome (RNA + ATAC) model's; pass such a model as --model, or drop --remap-peaks"),
     (r"\bcells= barcodes\b", "input cells' barcodes (obs_names)"),
     # jae.io.peaks.remap_fix and features._naming_fix: the fragments route named for Python, --fragments in the CLI
     (r"\bwith jae\.count_fragments\(fragments_file, model, cells=data\.obs_names\)",
