@@ -93,9 +93,10 @@ def test_predicting_with_the_model_names_the_unknown_cells_of_such_a_type_and_ch
         called = loaded.predict_cell_type(ref)
     labels = called["cell_type"].astype(str).to_numpy()
     hit = called["unknown"].to_numpy() & (labels == rare)
-    said = [r.getMessage() for r in caplog.records if "cells called unknown are labelled" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if "cells called unknown" in r.getMessage()]
     assert hit.any() and len(said) == 1
-    assert said[0].startswith(f"{int(hit.sum())} of the {int(called['unknown'].sum())} cells called unknown are "
+    verb = "is" if hit.sum() == 1 else "are"  # one cell: "1 of the 33 cells called unknown is labelled"
+    assert said[0].startswith(f"{int(hit.sum())} of the {int(called['unknown'].sum())} cells called unknown {verb} "
                               f"labelled '{rare}', reference type the head is less sure of")
     assert said[0].endswith("cannot tell a cell of a type the reference has few cells of from one of a type it lacks; "
                             "read their confidence beside it")
@@ -107,4 +108,18 @@ def test_no_prediction_warning_when_no_unknown_cell_has_such_a_label(four_types,
     four, model, _ = four_types  # the same fit as the test above: one fit for both
     with caplog.at_level(logging.WARNING, logger="jae"):
         model.predict_cell_type(four)
-    assert not any("cells called unknown are labelled" in r.getMessage() for r in caplog.records)
+    assert not any("cells called unknown" in r.getMessage() for r in caplog.records)
+
+
+def test_one_such_cell_is_said_in_the_singular(caplog):
+    import pandas as pd
+
+    from jae.labels.transfer import _say_unsure
+
+    labels = pd.DataFrame({"cell_type": ["a", "b", "b"], "unknown": [True, True, False]})
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        _say_unsure(labels, [("a", 1.0, 3)])
+        _say_unsure(labels.assign(cell_type="a"), [("a", 1.0, 3)])
+    said = [r.getMessage() for r in caplog.records]
+    assert said[0].startswith("1 of the 2 cells called unknown is labelled 'a', reference type the head")
+    assert said[1].startswith("2 of the 2 cells called unknown are labelled 'a', reference type the head")

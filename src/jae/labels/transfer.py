@@ -464,9 +464,10 @@ def _say_unsure(labels: pd.DataFrame, unsure: list) -> None:
         names = [name for name, _, _ in unsure if (called[hit] == name).any()]
         shown = first_names(repr(n) for n in names)
         logger.warning(
-            "%d of the %d cells called unknown are labelled %s, reference type%s the head is less sure of than of "
+            "%d of the %d cells called unknown %s labelled %s, reference type%s the head is less sure of than of "
             "all but %.0f%% of the held-out reference cells even on the reference's own cells (the fit said so): "
             "there the flag cannot tell a cell of a type the reference has few cells of from one of a type it lacks; "
             "read their confidence beside it",
-            int(hit.sum()), int(labels["unknown"].sum()), shown, "" if len(names) == 1 else "s",
+            int(hit.sum()), int(labels["unknown"].sum()), "is" if hit.sum() == 1 else "are", shown,
+            "" if len(names) == 1 else "s",
             100 * UNKNOWN_QUANTILE)
