@@ -193,7 +193,8 @@ def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, c
     A fragment of barcode ``barcode[i]`` is counted in row ``cell_of[barcode[i]]`` (-1: not counted; ``seen`` of
     that row set True when ``seen`` holds the rows), on the file's contig ``chrom[i]`` (``per_contig`` counts them);
     it cuts at ``start[i]`` and at ``end[i]``, on the axis ``offset[chrom[i]] + position`` (-1: a contig without
-    peaks). The peaks are layers ``bounds[l]:bounds[l + 1]`` of ``[starts, ends)`` on that axis, each sorted and
+    peaks; a site at or past :data:`SPAN`, beyond every peak, is in none, not on the next chromosome's part of the
+    axis). The peaks are layers ``bounds[l]:bounds[l + 1]`` of ``[starts, ends)`` on that axis, each sorted and
     without overlaps, ``cols`` their columns; a site is in a peak of a layer when the last peak starting at or before
     it ends after it. The file is sorted by position, so the peak of the site before (one for starts, one for ends)
     is tried first."""
@@ -215,7 +216,10 @@ def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, c
         if off < 0:
             continue
         for side in range(2):
-            key = off + (start[i] if side == 0 else end[i])
+            site = start[i] if side == 0 else end[i]
+            if site >= SPAN:
+                continue
+            key = off + site
             for layer in range(layers):
                 lo, hi = bounds[layer], bounds[layer + 1]
                 j = hint[side, layer]

@@ -152,6 +152,11 @@ def _peak_tables(names: pd.Index) -> dict[str, list[tuple[np.ndarray, np.ndarray
         raise ValueError(f"{count(int(empty.sum()), 'peak')} end{'s' if empty.sum() == 1 else ''} at or before "
                          f"{'its' if empty.sum() == 1 else 'their'} start (e.g. {examples(names[empty])}): peaks are "
                          "chrom-start-end with start < end (0-based, end exclusive, as in a BED file)")
+    past = ends > _fragtext.SPAN  # one axis of 2**40 bases a chromosome (jae.io._fragtext.cut_sites)
+    if past.any():
+        raise ValueError(f"{count(int(past.sum()), 'peak')} end{'s' if past.sum() == 1 else ''} past 2**40 bases "
+                         f"(e.g. {examples(names[past])}), beyond any chromosome: pass peaks of a genome, "
+                         "chrom-start-end with positions in bases")
     tables = {}
     for name, rows in chrom.groupby(chrom.to_numpy(), sort=False).indices.items():
         rows = rows[np.lexsort((ends[rows], starts[rows]))]
