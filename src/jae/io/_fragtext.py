@@ -119,17 +119,21 @@ def _digits(buf, i, size):
 def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
     """Parse the fragments of ``buf[pos:]`` (whole lines; its end ends the last one) into ``start``, ``end``,
     ``chrom`` and ``barcode`` (the numbers of the names in the tables ``chroms`` and ``barcodes``, the arrays of a
-    :class:`Names` each) from row ``n`` on, until row ``max_lines``. Lines starting with ``#`` and empty lines are
-    skipped. Returns ``(rows filled, position after the last line read, status)``: status 0, 1 when a line is no
-    ``chrom, start, end, barcode[, ...]`` with ``0 <= start < end`` (reading stops at it), 2 when a table is full
-    (reading stops at the line, to be read again once it has grown). One pass over each line's bytes up to its
-    barcode; a chromosome written as the line before's is not looked up again."""
+    :class:`Names` each) from row ``n`` on, until row ``max_lines``. Lines starting with ``#`` and blank lines (empty,
+    or spaces, tabs and CR alone, as :func:`jae.io.fragments._malformed` skips them) are skipped. Returns ``(rows
+    filled, position after the last line read, status)``: status 0, 1 when a line is no ``chrom, start, end,
+    barcode[, ...]`` with ``0 <= start < end`` (reading stops at it), 2 when a table is full (reading stops at the
+    line, to be read again once it has grown). One pass over each line's bytes up to its barcode; a chromosome
+    written as the line before's is not looked up again."""
     size = buf.shape[0]
     last_at, last_len, last = -1, -1, -1  # the line before's chromosome: where, how long, its number
     while n < max_lines and pos < size:
         first = pos
-        if buf[first] == 35 or buf[first] == 10 or (buf[first] == 13 and (first + 1 == size or buf[first + 1] == 10)):
-            while pos < size and buf[pos] != 10:  # a '#' line, or an empty one: skipped
+        k = first
+        while k < size and (buf[k] == 32 or buf[k] == 9 or buf[k] == 13):  # spaces, tabs, CR
+            k += 1
+        if buf[first] == 35 or k == size or buf[k] == 10:
+            while pos < size and buf[pos] != 10:  # a '#' line, or one of whitespace alone (blank): skipped
                 pos += 1
             pos += 1
             continue

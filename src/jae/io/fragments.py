@@ -401,7 +401,7 @@ def _malformed(path: Path) -> ValueError:
         opener = gzip.open if _is_gzip(f) else open
     with opener(path, "rt", errors="replace") as f:
         for number, line in enumerate(f, 1):
-            if line.startswith("#") or not line.strip():
+            if line.startswith("#") or not line.strip(" \t\r\n"):  # blank as _fragtext.parse reads it
                 continue
             fields = line.rstrip("\n").split("\t")
             if _good(fields):
