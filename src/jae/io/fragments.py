@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -413,13 +414,18 @@ def _malformed(path: Path) -> ValueError:
     return ValueError(f"fragments file {path.name} could not be read as {_FORMAT}; pass a 10x fragments file")
 
 
+#: A position as :func:`jae.io._fragtext.parse` reads it: 1 to 18 ASCII digits, spaces around them and a sign allowed
+#: (not ``int``'s underscores, other digits or longer numbers).
+_POSITION = re.compile(r" *[+-]?[0-9]{1,18} *")
+
+
 def _good(fields: list[str]) -> bool:
+    """Whether a line's fields are what :func:`jae.io._fragtext.parse` reads: the lines it refuses are named."""
     if len(fields) < 4 or not fields[0] or not fields[3]:
         return False
-    try:
-        start, end = int(fields[1]), int(fields[2])
-    except ValueError:
+    if not (_POSITION.fullmatch(fields[1]) and _POSITION.fullmatch(fields[2])):
         return False
+    start, end = int(fields[1]), int(fields[2])
     return 0 <= start < end
 
 
