@@ -4,17 +4,26 @@ own (zlib lets go of the GIL) while a numba kernel parses the lines already read
 The kernel reads each line's start and end as integers and numbers its chromosome and barcode in hash tables of the
 file's names (:class:`Names`, open addressing, each name's bytes kept and compared: exact, whatever the hashes), so
 that a barcode is decoded and looked up among the cells once per file, not once per line or per chunk.
+
+Whether the file is gzip, and the one-line refusals and warnings of a file damaged or cut short (:func:`damaged`,
+:func:`check_end`), are here too: they are about its bytes, not its fragments.
 """
 
 from __future__ import annotations
 
 import gzip
+import logging
+import os
 import queue
 import threading
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numba
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 #: Decompressed bytes handed from the reading thread at a time (4 MiB: about 75,000 fragments).
 BLOCK = 1 << 22
@@ -119,17 +128,21 @@ def _digits(buf, i, size):
 def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
     """Parse the fragments of ``buf[pos:]`` (whole lines; its end ends the last one) into ``start``, ``end``,
     ``chrom`` and ``barcode`` (the numbers of the names in the tables ``chroms`` and ``barcodes``, the arrays of a
-    :class:`Names` each) from row ``n`` on, until row ``max_lines``. Lines starting with ``#`` and empty lines are
-    skipped. Returns ``(rows filled, position after the last line read, status)``: status 0, 1 when a line is no
-    ``chrom, start, end, barcode[, ...]`` with ``0 <= start < end`` (reading stops at it), 2 when a table is full
-    (reading stops at the line, to be read again once it has grown). One pass over each line's bytes up to its
-    barcode; a chromosome written as the line before's is not looked up again."""
+    :class:`Names` each) from row ``n`` on, until row ``max_lines``. Lines starting with ``#`` and blank lines (empty,
+    or spaces, tabs and CR alone, as :func:`jae.io.fragments._malformed` skips them) are skipped. Returns ``(rows
+    filled, position after the last line read, status)``: status 0, 1 when a line is no ``chrom, start, end,
+    barcode[, ...]`` with ``0 <= start < end`` (reading stops at it), 2 when a table is full (reading stops at the
+    line, to be read again once it has grown). One pass over each line's bytes up to its barcode; a chromosome
+    written as the line before's is not looked up again."""
     size = buf.shape[0]
     last_at, last_len, last = -1, -1, -1  # the line before's chromosome: where, how long, its number
     while n < max_lines and pos < size:
         first = pos
-        if buf[first] == 35 or buf[first] == 10 or (buf[first] == 13 and (first + 1 == size or buf[first + 1] == 10)):
-            while pos < size and buf[pos] != 10:  # a '#' line, or an empty one: skipped
+        k = first
+        while k < size and (buf[k] == 32 or buf[k] == 9 or buf[k] == 13):  # spaces, tabs, CR
+            k += 1
+        if buf[first] == 35 or k == size or buf[k] == 10:
+            while pos < size and buf[pos] != 10:  # a '#' line, or one of whitespace alone (blank): skipped
                 pos += 1
             pos += 1
             continue
@@ -193,7 +206,8 @@ def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, c
     A fragment of barcode ``barcode[i]`` is counted in row ``cell_of[barcode[i]]`` (-1: not counted; ``seen`` of
     that row set True when ``seen`` holds the rows), on the file's contig ``chrom[i]`` (``per_contig`` counts them);
     it cuts at ``start[i]`` and at ``end[i]``, on the axis ``offset[chrom[i]] + position`` (-1: a contig without
-    peaks). The peaks are layers ``bounds[l]:bounds[l + 1]`` of ``[starts, ends)`` on that axis, each sorted and
+    peaks; a site at or past :data:`SPAN`, beyond every peak, is in none, not on the next chromosome's part of the
+    axis). The peaks are layers ``bounds[l]:bounds[l + 1]`` of ``[starts, ends)`` on that axis, each sorted and
     without overlaps, ``cols`` their columns; a site is in a peak of a layer when the last peak starting at or before
     it ends after it. The file is sorted by position, so the peak of the site before (one for starts, one for ends)
     is tried first."""
@@ -215,7 +229,10 @@ def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, c
         if off < 0:
             continue
         for side in range(2):
-            key = off + (start[i] if side == 0 else end[i])
+            site = start[i] if side == 0 else end[i]
+            if site >= SPAN:
+                continue
+            key = off + site
             for layer in range(layers):
                 lo, hi = bounds[layer], bounds[layer + 1]
                 j = hint[side, layer]
@@ -392,3 +409,55 @@ def blocks(raw, gzipped: bool, progress=None):
             except queue.Empty:
                 pass
         thread.join()
+
+
+def is_gzip(raw) -> bool:
+    """Whether the file ``raw`` (opened binary, at its start, left there) starts with gzip's magic bytes (bgzip's
+    too)."""
+    head = raw.read(2)
+    raw.seek(0)
+    return head == b"\x1f\x8b"
+
+
+class _CutGzip(ValueError, EOFError):
+    """A gzip file that ends inside its stream: a ValueError (one line in the CLI), and the EOFError gzip raises."""
+
+
+class _BadGzip(ValueError, gzip.BadGzipFile):
+    """Bytes after a gzip file's end, or a failed CRC: a ValueError, and gzip's BadGzipFile."""
+
+
+class _BadDeflate(ValueError, zlib.error):
+    """Compressed data zlib cannot read: a ValueError, and zlib's error."""
+
+
+def damaged(path: Path, error: BaseException) -> ValueError:
+    """The one-line refusal of a gzip fragments file that cannot be read to its end, of gzip's exception type."""
+    fix = ("copy it again (cellranger-arc's outs/atac_fragments.tsv.gz), or find where it breaks with "
+           f"'gzip -t {path.name}'")
+    if isinstance(error, EOFError):
+        return _CutGzip(f"fragments file {path.name} ends before its gzip stream does ({os.path.getsize(path):,} "
+                        f"bytes: truncated, as by an interrupted download or copy): {fix}")
+    kind = _BadGzip if isinstance(error, gzip.BadGzipFile) else _BadDeflate
+    return kind(f"fragments file {path.name} is no whole gzip file ({error}; damaged, or bytes added after its end): "
+                f"{fix}")
+
+
+#: bgzip's end-of-file block, the last 28 bytes of every whole bgzip file (htslib writes it, and warns without it).
+_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
+def check_end(path: Path, gzipped: bool) -> None:
+    """Warn of a file that may be cut where reading it raised nothing: a bgzip file (its first block names itself
+    ``BC``) without bgzip's end-of-file block (cut between blocks), or a text file ending inside a line."""
+    with open(path, "rb") as raw:
+        head = raw.read(18)
+        raw.seek(max(os.path.getsize(path) - len(_BGZF_EOF), 0))
+        tail = raw.read()
+    if gzipped and len(head) == 18 and head[3] & 4 and head[12:14] == b"BC" and tail != _BGZF_EOF:
+        logger.warning("fragments file %s has no bgzip end-of-file block: it may be truncated (cut between blocks, "
+                       "as by an interrupted copy), and its counts are those of the fragments read; check it with "
+                       "'bgzip -t %s' or copy it again", path.name, path.name)
+    elif not gzipped and tail and not tail.endswith(b"\n"):
+        logger.warning("fragments file %s ends inside a line: it may be truncated (as by an interrupted copy), and "
+                       "its counts are those of the lines read; copy it again", path.name)

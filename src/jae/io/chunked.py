@@ -296,16 +296,17 @@ class MappedCounts:
     on_pass
         Called once, after the first whole pass over the rows (or :meth:`read`), with the share of the counts kept
         and the number of cells whose counts all fell in unmapped features.
-    on_emptied
-        Called in that pass, before the first block with such cells is handed on (whose check may refuse them, ending
-        the pass), with their number in it and its first and last row.
+    on_empty
+        Called once, with the number of a block's cells whose counts all fell in unmapped features, at the first block
+        (or :meth:`read`) that has any, before it is handed on: a reader that refuses cells without counts refuses
+        that block, before any whole pass ends.
     """
 
-    def __init__(self, source, matrix, *, var=None, on_pass=None, on_emptied=None) -> None:
+    def __init__(self, source, matrix, *, var=None, on_pass=None, on_empty=None) -> None:
         if matrix.shape[0] != source.shape[1]:
             raise ValueError(f"the map has {matrix.shape[0]} rows for {source.shape[1]} features")
         self.source, self.matrix, self.var, self._on_pass = source, sp.csr_matrix(matrix), var, on_pass
-        self._on_emptied = on_emptied
+        self._on_empty = on_empty
         self.shape = (int(source.shape[0]), int(matrix.shape[1]))
 
     def __getattr__(self, name):  # what the source is (file, layer, encoding, size): only if not set here
@@ -316,6 +317,14 @@ class MappedCounts:
     def _mapped(self, X) -> sp.csr_matrix:
         return map_columns(X, self.matrix)
 
+    def _emptied(self, X, out) -> int:
+        """The cells of ``X`` with counts that ``out``, its mapped rows, has none of (:attr:`on_empty` said)."""
+        n = int(np.count_nonzero((np.diff(out.indptr) == 0) & (np.diff(X.indptr) > 0)))
+        if n and self._on_empty is not None:
+            on_empty, self._on_empty = self._on_empty, None
+            on_empty(n)
+        return n
+
     def _passed(self, total: float, kept: float, emptied: int) -> None:
         if self._on_pass is not None:
             on_pass, self._on_pass = self._on_pass, None
@@ -325,7 +334,7 @@ class MappedCounts:
         """The whole matrix, mapped (the source's :meth:`BackedCounts.read`)."""
         X = as_csr(self.source.read() if hasattr(self.source, "read") else self.source.X)
         out = self._mapped(X)
-        emptied = int(np.count_nonzero((np.diff(out.indptr) == 0) & (np.diff(X.indptr) > 0)))
+        emptied = self._emptied(X, out)
         self._passed(float(X.sum()), float(out.sum()), emptied)
         return out
 
@@ -335,16 +344,12 @@ class MappedCounts:
         total = kept = 0.0
         emptied = 0
         whole = start == 0 and (stop is None or stop >= self.shape[0]) and self._on_pass is not None
-        row = start
         for block in self.source.blocks(block_rows, start=start, stop=stop, dtype=dtype):
             out = self._mapped(block)
+            n_empty = self._emptied(block, out)
             if whole:
                 total, kept = total + float(block.sum()), kept + float(out.sum())
-                here = int(np.count_nonzero((np.diff(out.indptr) == 0) & (np.diff(block.indptr) > 0)))
-                if here and not emptied and self._on_emptied is not None:
-                    self._on_emptied(here, row, row + block.shape[0] - 1)
-                emptied += here
-            row += block.shape[0]
+                emptied += n_empty
             yield out
         if whole:
             self._passed(total, kept, emptied)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import re
 import zlib
 from pathlib import Path
 
@@ -155,6 +156,11 @@ def _peak_tables(names: pd.Index) -> dict[str, list[tuple[np.ndarray, np.ndarray
         raise ValueError(f"{count(int(empty.sum()), 'peak')} end{'s' if empty.sum() == 1 else ''} at or before "
                          f"{'its' if empty.sum() == 1 else 'their'} start (e.g. {examples(names[empty])}): peaks are "
                          "chrom-start-end with start < end (0-based, end exclusive, as in a BED file)")
+    past = ends > _fragtext.SPAN  # one axis of 2**40 bases a chromosome (jae.io._fragtext.cut_sites)
+    if past.any():
+        raise ValueError(f"{count(int(past.sum()), 'peak')} end{'s' if past.sum() == 1 else ''} past 2**40 bases "
+                         f"(e.g. {examples(names[past])}), beyond any chromosome: pass peaks of a genome, "
+                         "chrom-start-end with positions in bases")
     tables = {}
     for name, rows in chrom.groupby(chrom.to_numpy(), sort=False).indices.items():
         rows = rows[np.lexsort((ends[rows], starts[rows]))]
@@ -344,14 +350,6 @@ def _bare(chrom: str) -> str:
 _MITOCHONDRION = frozenset({"M", "MT"})
 
 
-def _is_gzip(raw) -> bool:
-    """Whether the file ``raw`` (opened binary, at its start, left there) starts with gzip's magic bytes (bgzip's
-    too)."""
-    head = raw.read(2)
-    raw.seek(0)
-    return head == b"\x1f\x8b"
-
-
 def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: bool) -> None:
     """Stream the fragments file through ``counter``, one progress bar over its bytes."""
     from tqdm.auto import tqdm
@@ -383,71 +381,27 @@ def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: boo
 def _chunks(raw, path: Path, counter: _Counter, chunk_size: int, progress):
     """The fragments file's rows, ``chunk_size`` at a time (:class:`jae.io._fragtext.Chunk`), decompressed in a
     thread of their own; a malformed line refused naming its line, a damaged gzip file naming the file."""
-    gzipped = _is_gzip(raw)
+    gzipped = _fragtext.is_gzip(raw)
     text = _fragtext.blocks(raw, gzipped, progress)
     try:
         yield from _fragtext.chunks(text, chunk_size, counter.chroms, counter.file_barcodes)
-        _check_end(path, gzipped)  # read without error to its end, yet perhaps cut
+        _fragtext.check_end(path, gzipped)  # read without error to its end, yet perhaps cut
     except ValueError:
         raise _malformed(path) from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise _damaged(path, error) from None
+        raise _fragtext.damaged(path, error) from None
     finally:
         text.close()
-
-
-class _CutGzip(ValueError, EOFError):
-    """A gzip file that ends inside its stream: a ValueError (one line in the CLI), and the EOFError gzip raises."""
-
-
-class _BadGzip(ValueError, gzip.BadGzipFile):
-    """Bytes after a gzip file's end, or a failed CRC: a ValueError, and gzip's BadGzipFile."""
-
-
-class _BadDeflate(ValueError, zlib.error):
-    """Compressed data zlib cannot read: a ValueError, and zlib's error."""
-
-
-def _damaged(path: Path, error: BaseException) -> ValueError:
-    """The one-line refusal of a gzip fragments file that cannot be read to its end, of gzip's exception type."""
-    fix = ("copy it again (cellranger-arc's outs/atac_fragments.tsv.gz), or find where it breaks with "
-           f"'gzip -t {path.name}'")
-    if isinstance(error, EOFError):
-        return _CutGzip(f"fragments file {path.name} ends before its gzip stream does ({os.path.getsize(path):,} "
-                        f"bytes: truncated, as by an interrupted download or copy): {fix}")
-    kind = _BadGzip if isinstance(error, gzip.BadGzipFile) else _BadDeflate
-    return kind(f"fragments file {path.name} is no whole gzip file ({error}; damaged, or bytes added after its end): "
-                f"{fix}")
-
-
-#: bgzip's end-of-file block, the last 28 bytes of every whole bgzip file (htslib writes it, and warns without it).
-_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
-
-
-def _check_end(path: Path, gzipped: bool) -> None:
-    """Warn of a file that may be cut where reading it raised nothing: a bgzip file (its first block names itself
-    ``BC``) without bgzip's end-of-file block (cut between blocks), or a text file ending inside a line."""
-    with open(path, "rb") as raw:
-        head = raw.read(18)
-        raw.seek(max(os.path.getsize(path) - len(_BGZF_EOF), 0))
-        tail = raw.read()
-    if gzipped and len(head) == 18 and head[3] & 4 and head[12:14] == b"BC" and tail != _BGZF_EOF:
-        logger.warning("fragments file %s has no bgzip end-of-file block: it may be truncated (cut between blocks, "
-                       "as by an interrupted copy), and its counts are those of the fragments read; check it with "
-                       "'bgzip -t %s' or copy it again", path.name, path.name)
-    elif not gzipped and tail and not tail.endswith(b"\n"):
-        logger.warning("fragments file %s ends inside a line: it may be truncated (as by an interrupted copy), and "
-                       "its counts are those of the lines read; copy it again", path.name)
 
 
 def _malformed(path: Path) -> ValueError:
     """The one-line refusal naming the fragments file's first malformed line (found by reading it again, line by
     line: only on this path)."""
     with open(path, "rb") as f:
-        opener = gzip.open if _is_gzip(f) else open
+        opener = gzip.open if _fragtext.is_gzip(f) else open
     with opener(path, "rt", errors="replace") as f:
         for number, line in enumerate(f, 1):
-            if line.startswith("#") or not line.strip():
+            if line.startswith("#") or not line.strip(" \t\r\n"):  # blank as _fragtext.parse reads it
                 continue
             fields = line.rstrip("\n").split("\t")
             if _good(fields):
@@ -459,13 +413,18 @@ def _malformed(path: Path) -> ValueError:
     return ValueError(f"fragments file {path.name} could not be read as {_FORMAT}; pass a 10x fragments file")
 
 
+#: A position as :func:`jae.io._fragtext.parse` reads it: 1 to 18 ASCII digits, spaces around them and a sign allowed
+#: (not ``int``'s underscores, other digits or longer numbers).
+_POSITION = re.compile(r" *[+-]?[0-9]{1,18} *")
+
+
 def _good(fields: list[str]) -> bool:
+    """Whether a line's fields are what :func:`jae.io._fragtext.parse` reads: the lines it refuses are named."""
     if len(fields) < 4 or not fields[0] or not fields[3]:
         return False
-    try:
-        start, end = int(fields[1]), int(fields[2])
-    except ValueError:
+    if not (_POSITION.fullmatch(fields[1]) and _POSITION.fullmatch(fields[2])):
         return False
+    start, end = int(fields[1]), int(fields[2])
     return 0 <= start < end
 
 

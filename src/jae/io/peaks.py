@@ -288,10 +288,10 @@ class _PeakMap:
                     "" if kept is None else f", keeping {100 * kept:.1f}% of its counts")
 
 
-def _warn_empty(empty: int, where: str, among: str = "") -> None:
+def _warn_empty(empty: int, where: str) -> None:
     if empty:
-        logger.warning("remap_peaks: %d%s have counts only in dropped peaks, none left; jae refuses cells without "
-                       "counts: leave them out of %s", empty, among or " cells", where)
+        logger.warning("remap_peaks: %d cells have counts only in dropped peaks, none left; jae refuses cells without "
+                       "counts: leave them out of %s", empty, where)
 
 
 def _peak_map(var_names, model: pd.Index, where: str, min_overlap: int) -> _PeakMap:
@@ -337,21 +337,22 @@ def remap_files(files, peaks, *, min_overlap: int = 1, layer: str | None = "coun
     pm = _peak_map(files.var_names[i], model, where, min_overlap)
     pm.log(kept=None)
 
-    warned = []
+    warned = []  # cells emptied: said at the first block that has any, before a reader refuses it
 
-    def emptied(n: int, first: int, last: int) -> None:  # said before the block's check refuses them
-        warned.append(n)
-        _warn_empty(n, where, f" of cells {first}-{last} (the first row block read with any)")
+    def emptied(empty: int) -> None:
+        warned.append(empty)
+        _warn_empty(empty, where)
 
     def said(kept: float, empty: int) -> None:
         logger.info("remap_peaks: %.1f%% of the counts of %s kept", 100 * kept, where)
-        None if warned else _warn_empty(empty, where)
+        if empty > sum(warned):  # (a reader that does not refuse them: the pass's other cells said too)
+            _warn_empty(empty - sum(warned), where)
 
     var = pd.DataFrame(index=pm.var_names)  # as remap_peaks' AnnData's: the file's feature type, if it has one
     if (kind := _stored_feature_type(files.counts[i])) is not None:
         var["feature_types"] = kind
     counts = list(files.counts)
-    counts[i] = MappedCounts(files.counts[i], pm.matrix, var=var, on_pass=said, on_emptied=emptied)
+    counts[i] = MappedCounts(files.counts[i], pm.matrix, var=var, on_pass=said, on_empty=emptied)
     var_names = list(files.var_names)
     var_names[i] = pm.var_names
     loader = (_load_remapped, dict(loader=files.loader, peaks=model, modality=files.names[i],
