@@ -2,13 +2,15 @@
 ``report``, ``baseline``) and of the ``bool`` fields of its settings: a text such as ``'no'`` or ``'False'`` is
 truthy, so it would turn the setting on. Beside it, one test of a whole-number argument (:func:`is_whole`): True is
 an int to Python, and 2.5 or '3' would be cut or fail deep inside numpy; and one of a finite number
-(:func:`is_finite`); and one of the ``layer`` argument that names where the raw counts are (:func:`check_layer`)."""
+(:func:`is_finite`); and one of the ``layer`` argument that names where the raw counts are (:func:`check_layer`);
+and tqdm's own switch for every progress bar, the environment's ``TQDM_DISABLE`` (:func:`bars_off`)."""
 
 from __future__ import annotations
 
 import numbers
+import os
 
-__all__ = ["check_flags", "as_flag", "is_whole", "is_finite", "check_layer"]
+__all__ = ["check_flags", "as_flag", "is_whole", "is_finite", "check_layer", "bars_off"]
 
 
 def as_flag(name: str, value, *, numbers_too: bool = True) -> bool:
@@ -70,3 +72,10 @@ def check_layer(layer) -> None:
         return
     raise TypeError(f"layer must name the layer with the raw counts (a string, e.g. layer='counts'), 'raw' for .raw "
                     f"or None for .X, not {layer!r}")
+
+
+def bars_off() -> bool:
+    """Whether the environment turns every tqdm bar off (``TQDM_DISABLE`` set to anything but ``''``, ``0``,
+    ``false`` or ``no``), as a scanpy or scvi-tools pipeline sets it for logs. jae's bars pass ``disable`` themselves,
+    which overrides tqdm's reading of the variable, so each reads it here."""
+    return os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false", "no")

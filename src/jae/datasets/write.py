@@ -19,7 +19,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .._flags import check_flags, is_whole
+from .._flags import bars_off, check_flags, is_whole
 from ..io.atomic import atomic_path
 from ..io.outputs import check_outputs
 from ..io.paths import user_path
@@ -225,7 +225,7 @@ def write_simulated(
                     if "X" in root:
                         del root["X"]  # MuData writes a null X for modalities without one
                     root["X"] = groups[m]  # hard link: X and layers['counts'] are the same data
-            for start in tqdm(range(0, n_cells, chunk), disable=not progress_bar, desc="simulate", unit="chunk"):
+            for start in tqdm(range(0, n_cells, chunk), disable=not progress_bar or bars_off(), desc="simulate", unit="chunk"):
                 counts, first = (first, None) if start == 0 else (sample_block(design, start, start + chunk), None)
                 for m, block in counts.items():
                     _append_csr(groups[m], block)

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .._device import float32_default, resolve_device
+from .._flags import bars_off
 from ..train.distributed import is_writer
 from ..train.loop import autograd_on, cpu_threads, make_optimizer, run_epochs
 from .config import PredictConfig
@@ -127,7 +128,7 @@ def train_ensemble(
     # under torchrun every process trains the whole predictor; process 0 alone draws the bar (as the joint model's)
     done, total = 0, len(rates) * len(splits)  # a disabled bar counts nothing: the log's network number is kept here
     bar = tqdm(total=total, desc="predict: training networks", unit="network",
-               disable=not progress_bar or not is_writer(), leave=False)  # fmt: skip
+               disable=not progress_bar or bars_off() or not is_writer(), leave=False)  # fmt: skip
     with cpu_threads(device), bar:
         for rate in rates:
             nets, histories, sse, n_val = [], [], 0.0, 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .._flags import check_flags, is_whole
+from .._flags import bars_off, check_flags, is_whole
 from ..io.chunked import read_ahead
 from ..io.features import feature_indexer, unique_features
 from .normalize import clr, log_normalize
@@ -472,7 +472,7 @@ def preprocess(
     total = 2 * n_blocks + sum((SVD_N_ITER + 1) * (1 + fold_count(sampled)) for k in kinds if k != "ADT")
     from ..train.distributed import is_writer  # under torchrun, process 0 alone draws the bar (as training's)
 
-    with tqdm(total=total, disable=not progress_bar or not is_writer(), desc="preprocessing", unit="step") as bar:
+    with tqdm(total=total, disable=not progress_bar or bars_off() or not is_writer(), desc="preprocessing", unit="step") as bar:
         bases, depth = _fit_bases(
             sources, kinds, names=names, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
             cell_cycle=scorer, tick=bar.update, hint=None if checked else _PREPROCESS_HINT,

@@ -220,7 +220,9 @@ def draws_bar(progress_bar) -> bool:
     """Whether a call asked for a progress bar (``progress_bar``) draws it: under ``torchrun`` every process runs the
     call and process 0 alone draws (the others' bars repeated it); a malformed ``RANK`` is left to the step that needs
     it (:func:`is_writer`, ``strict=False``)."""
-    return bool(progress_bar) and is_writer(strict=False)
+    from .._flags import bars_off
+
+    return bool(progress_bar) and not bars_off() and is_writer(strict=False)
 
 
 def _launch() -> tuple[int, int]:

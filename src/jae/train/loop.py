@@ -214,11 +214,13 @@ def run_epochs(
     """
     from tqdm.auto import tqdm
 
+    from .._flags import bars_off
+
     device = next(network.parameters()).device
     own_bar = bar is None
     if own_bar:
         shown = progress_bar and (parallel is None or parallel.rank == 0)
-        bar = tqdm(total=max_epochs, desc=desc, disable=not shown, leave=False)
+        bar = tqdm(total=max_epochs, desc=desc, disable=not shown or bars_off(), leave=False)
     history, best, best_state, bad_epochs = [], np.inf, None, 0
     order = _Order(n_train, epoch_cells, generator, device)
     tolerance = max(round_tolerance if order.cells < n_train else 0.0, epoch_tolerance)
