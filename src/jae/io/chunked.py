@@ -319,7 +319,7 @@ class MappedCounts:
 
     def _emptied(self, X, out) -> int:
         """The cells of ``X`` with counts that ``out``, its mapped rows, has none of (:attr:`on_empty` said)."""
-        n = int(np.count_nonzero((np.diff(out.indptr) == 0) & (np.diff(X.indptr) > 0)))
+        n = emptied_rows(X, out)
         if n and self._on_empty is not None:
             on_empty, self._on_empty = self._on_empty, None
             on_empty(n)
@@ -361,6 +361,12 @@ def map_columns(X: sp.csr_matrix, matrix) -> sp.csr_matrix:
     out = (X @ matrix.astype(X.dtype, copy=False)).tocsr()  # sparse throughout: cells x features x new features
     out.sort_indices()
     return out
+
+
+def emptied_rows(X: sp.csr_matrix, out: sp.csr_matrix) -> int:
+    """How many rows of ``X`` hold entries and have none in ``out``, their :func:`map_columns`: cells whose counts all
+    fell in features the map drops."""
+    return int(np.count_nonzero((np.diff(out.indptr) == 0) & (np.diff(X.indptr) > 0)))
 
 
 def summed(X: sp.csr_matrix) -> sp.csr_matrix:

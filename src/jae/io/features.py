@@ -231,7 +231,11 @@ def _interval_keys(names, *, bare: bool = False) -> pd.Series:
     chromosome without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike; the mitochondrion's ``chrM``,
     ``MT``, ``chrMT`` and ``M`` as ``M``)."""
     parts = pd.Series(np.asarray(names), dtype=object).str.extract(_INTERVAL)
-    chrom = parts[0].str.replace(r"^chr", "", regex=True).replace({"MT": "M"}) if bare else parts[0]
+    chrom = parts[0]
+    if bare:
+        from .peaks import bare_chromosome  # (peaks imports this module)
+
+        chrom = chrom.map(bare_chromosome, na_action="ignore")
     return chrom + ":" + parts[2] + "-" + parts[4]
 
 

@@ -23,7 +23,7 @@ from .._words import count, first_names
 from . import _fragtext
 from .features import affix_rename, examples
 from .paths import user_path
-from .peaks import _intervals, model_atac
+from .peaks import _intervals, bare_chromosome as _bare, model_atac
 
 __all__ = ["count_fragments"]
 
@@ -337,17 +337,6 @@ class _Counter:
                 f"no contig of fragments file {path.name} is a chromosome of the peaks (the file's are like "
                 f"{examples(contigs)}, the peaks' like {examples(list(self.tables))}): pass the fragments file of "
                 "the same genome as the model's peaks, or peaks named with the file's chromosome names")
-
-
-def _bare(chrom: str) -> str:
-    """A chromosome without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike), the mitochondrion's as
-    ``M`` (UCSC's ``chrM``, Ensembl's ``MT``, and ``chrMT`` or ``M``)."""
-    bare = chrom[3:] if chrom.startswith("chr") else chrom
-    return "M" if bare in _MITOCHONDRION else bare
-
-
-#: The mitochondrion's names without ``chr``: UCSC's (``chrM``) and Ensembl's (``MT``).
-_MITOCHONDRION = frozenset({"M", "MT"})
 
 
 def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: bool) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .chunked import map_columns
+from .chunked import emptied_rows, map_columns
 from .features import _INTERVAL, MIN_FEATURE_FRACTION, _share, examples, unique_features
 
 __all__ = ["remap_peaks", "remap_files", "peak_assignment", "remap_fix", "model_atac"]
@@ -54,10 +54,21 @@ def model_atac(model) -> tuple[pd.Index, str] | None:
     return pd.Index(model.preprocessor.var_names[i]).astype(str), model.modality_names[i]
 
 
+#: The mitochondrion's names without ``chr``: UCSC's (``chrM``) and Ensembl's (``MT``).
+_MITOCHONDRION = frozenset({"M", "MT"})
+
+
+def bare_chromosome(chrom: str) -> str:
+    """A chromosome without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike), the mitochondrion's as
+    ``M`` (UCSC's ``chrM``, Ensembl's ``MT``, and ``chrMT`` or ``M``): the one rule by which peak names, a fragments
+    file's contigs and the renaming fix match chromosomes named otherwise."""
+    bare = chrom[3:] if chrom.startswith("chr") else chrom
+    return "M" if bare in _MITOCHONDRION else bare
+
+
 def _bare(chrom: pd.Series) -> pd.Series:
-    """Chromosomes without a leading ``chr`` (UCSC's ``chr1`` and Ensembl's ``1`` alike), the mitochondrion's as
-    ``M`` (UCSC's ``chrM``, Ensembl's ``MT``, and ``chrMT`` or ``M``)."""
-    return chrom.str.replace(r"^chr", "", regex=True).replace({"MT": "M"})
+    """Each chromosome as :func:`bare_chromosome` gives it (NaN kept)."""
+    return chrom.map(bare_chromosome, na_action="ignore")
 
 
 def peak_assignment(data_peaks, model_peaks, *, min_overlap: int = 1) -> tuple[np.ndarray, bool]:
@@ -254,8 +265,7 @@ def remap_peaks(data, peaks, *, modality: str | None = None, min_overlap: int = 
     counts = map_columns(X, pm.matrix)  # as jae.io.chunked.MappedCounts maps each row block when streamed
     totals = np.asarray(X.sum(axis=0)).ravel()
     pm.log(kept=float(totals[pm.used].sum() / max(totals.sum(), 1)))
-    empty = int(np.count_nonzero((np.diff(counts.indptr) == 0) & (np.diff(X.indptr) > 0)))
-    _warn_empty(empty, where)
+    _warn_empty(emptied_rows(X, counts), where)
     return _rebuilt(data, name, atac, counts, pm.var_names, found)
 
 

@@ -87,8 +87,8 @@ def open_remapped(inputs: InputFiles, model, *, memory_budget, what: str, check=
     streamed whatever ``memory_budget``, each row block of ATAC counts remapped as it is read
     (:func:`jae.io.peaks.remap_files`); the others (a Cell Ranger file, one ``.h5ad`` of both modalities, files whose
     cells are paired by name) are read whole and remapped in memory. Refused in one line, before the counts are
-    read, for a model without peaks and for RNA alone; ``check(data)``, when given, refuses the query as opened (e.g. without its batch column)
-    before the remap."""
+    read, for a model without peaks and for RNA alone; ``check(data)``, when given, refuses the query as opened (e.g.
+    without its batch column) before the remap."""
     from ..io.paired_files import FilesOnDisk
     from ..io.peaks import _model_peaks, remap_files, remap_peaks
     from ..io.rna_files import RnaFiles
