@@ -58,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     if not writer:  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
         args.quiet, args.verbose = True, False  # -v too: it set their jae logger to DEBUG after -q
     level = logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    # other libraries' info lines only with --verbose (anndata's "... storing 'feature_types' as categorical" at
+    # each write of a text column): the verbs' lines are jae's own
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     # --verbose: jae's debug messages, not those of every library it imports (numba, matplotlib: ~10,000 lines)
     logging.getLogger("jae").setLevel(logging.DEBUG if args.verbose else level)
     from ._messages import cli_message
