@@ -64,8 +64,9 @@ def count_fragments(fragments, peaks, *, cells=None, progress_bar: bool = True,
         ``chr1-100-200``, ``chr1:100-200`` or ``chr1_100_200`` (a list or :class:`pandas.Index`).
     cells
         The barcodes to count, in the order wanted (e.g. ``rna.obs_names`` of the same sample, or that AnnData);
-        fragments of other barcodes are skipped. None: every barcode in the file (10x's files hold the background
-        barcodes too), in the order first seen.
+        fragments of other barcodes are skipped, their barcodes looked up among the cells' and never kept (the memory
+        grows with the cells, not with the file's background barcodes). None: every barcode in the file (10x's files
+        hold the background barcodes too), in the order first seen.
     progress_bar
         One bar over the file's bytes read.
     chunk_size
