@@ -306,9 +306,10 @@ def _rehash(offs, arena, count, slots):
 
 
 class Names:
-    """Distinct names (a file's chromosomes, or its barcodes) numbered in the order they first appear: a hash table
-    (open addressing, at most half full: 24 bytes a name it has room for, fewer than 2**32 names) in numpy arrays
-    that :func:`parse` fills, grown here when full, and the names' bytes one after the other."""
+    """Distinct names (a file's chromosomes or barcodes, or the cells' barcodes: :meth:`holding`) numbered in the
+    order they first appear: a hash table (open addressing, at most half full: 24 bytes a name it has room for, fewer
+    than 2**32 names) in numpy arrays that :func:`parse` fills or only reads, grown here when full, and the names'
+    bytes one after the other."""
 
     def __init__(self, room: int = 1 << 10, arena: int = 1 << 15) -> None:
         self.slots = self._empty(2 * room)
