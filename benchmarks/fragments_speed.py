@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import resource
@@ -108,7 +109,17 @@ def count(path: Path) -> dict:
             "cpu_seconds": round(cpu, 1), "fragments_per_s": round(n / seconds),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "rss_before_mb": round(rss0), "nnz": int(adata.X.nnz), "cut_sites_in_peaks": int(adata.X.sum()),
-            "file_mb": round(path.stat().st_size / 2**20)}
+            "file_mb": round(path.stat().st_size / 2**20), "digest": _digest(adata)}
+
+
+def _digest(adata) -> str:
+    """SHA-256 of the matrix's CSR arrays (indptr, indices, data, their dtypes) and the obs names: equal digests, the
+    same result bit for bit."""
+    h = hashlib.sha256()
+    for part in (adata.X.indptr, adata.X.indices, adata.X.data):
+        h.update(str(part.dtype).encode() + np.ascontiguousarray(part).tobytes())
+    h.update("\n".join(adata.obs_names).encode())
+    return h.hexdigest()[:16]
 
 
 def _run(path: Path, src: Path | None) -> dict:
@@ -152,7 +163,9 @@ def markdown(args, runs: list[dict], load: tuple[str, str]) -> str:
         lines.append(f"| {r['tree']} | {r['run']} | {r['seconds']} | {r['cpu_seconds']} | {r['fragments_per_s']:,} "
                      f"| {r['peak_rss_mb']} | {r['rss_before_mb']} | {r['nnz']:,} | {r['cut_sites_in_peaks']:,} |")
     same = len({(r["nnz"], r["cut_sites_in_peaks"]) for r in runs}) == 1
-    lines += ["", f"The same matrix size and total in every run: {same}.", ""]
+    digests = {r.get("digest") for r in runs}
+    lines += ["", f"The same matrix size and total in every run: {same}; the same CSR arrays (indptr, indices, data) "
+              f"and obs names, bit for bit (SHA-256 {', '.join(sorted(map(str, digests)))}): {len(digests) == 1}.", ""]
     return "\n".join(lines)
 
 
@@ -192,7 +205,7 @@ def main() -> None:
                   f"in {result['seconds']} s ({result['cpu_seconds']} s CPU): {result['fragments_per_s']:,} "
                   f"fragments/s; peak memory {result['peak_rss_mb']} MB ({result['rss_before_mb']} MB before the "
                   f"call); {result['nnz']:,} nonzero cells x peaks, {result['cut_sites_in_peaks']:,} cut sites in "
-                  "peaks", flush=True)
+                  f"peaks; digest {result['digest']}", flush=True)
     write_text(args.out, markdown(args, runs, (load, _load())))
     print(f"wrote {args.out}")
 

@@ -1,29 +1,24 @@
 """The text of a 10x fragments file read for :func:`jae.io.fragments.count_fragments`: decompressed in a thread of its
 own (zlib lets go of the GIL) while a numba kernel parses the lines already read, without pandas.
 
-The kernel reads each line's start and end as integers and numbers its chromosome and barcode in hash tables of the
-file's names (:class:`Names`, open addressing, each name's bytes kept and compared: exact, whatever the hashes), so
-that a barcode is decoded and looked up among the cells once per file, not once per line or per chunk.
+The kernel reads each line's start and end as integers and numbers its chromosome and barcode in hash tables of
+names (:class:`Names`, open addressing, each name's bytes kept and compared: exact, whatever the hashes). Without
+cells, every distinct barcode of the file is numbered once (each is a row); with cells, the table holds the cells'
+barcodes alone and a line's barcode is looked up there, not added, so the memory grows with the cells, not with the
+file's background barcodes.
 
-Whether the file is gzip, and the one-line refusals and warnings of a file damaged or cut short (:func:`damaged`,
-:func:`check_end`), are here too: they are about its bytes, not its fragments.
+Whether the file is gzip, and the refusals of a damaged one, are in :mod:`jae.io._fraggzip`.
 """
 
 from __future__ import annotations
 
 import gzip
-import logging
-import os
 import queue
 import threading
-import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numba
 import numpy as np
-
-logger = logging.getLogger(__name__)
 
 #: Decompressed bytes handed from the reading thread at a time (4 MiB: about 75,000 fragments).
 BLOCK = 1 << 22
@@ -64,10 +59,11 @@ def _hash(buf, i, j):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _find(buf, i, j, h, slots, offs, arena, count):
-    """The number of the name ``buf[i:j]`` (of hash ``h``) in a :class:`Names` table's arrays, added when new
-    (numbered in the order of first appearance); -1 when the table is full (nothing added). A slot holds the hash's
-    high 31 bits and the name's number (-1: empty); its bytes are compared where the bits are the same."""
+def _find(buf, i, j, h, slots, offs, arena, count, add):
+    """The number of the name ``buf[i:j]`` (of hash ``h``) in a :class:`Names` table's arrays, added when new and
+    ``add`` (numbered in the order of first appearance; -2 when new and not ``add``); -1 when the table is full
+    (nothing added). A slot holds the hash's high 31 bits and the name's number (-1: empty); its bytes are compared
+    where the bits are the same."""
     mask = slots.shape[0] - 1
     high = np.int64(h >> np.uint64(33)) << 32
     s = np.int64(h & np.uint64(mask))
@@ -87,6 +83,8 @@ def _find(buf, i, j, h, slots, offs, arena, count):
             if same:
                 return g
         s = (s + 1) & mask
+    if not add:
+        return -2
     g = count[0]
     if g + 1 >= offs.shape[0] or offs[g] + length > arena.shape[0]:
         return -1
@@ -125,15 +123,44 @@ def _digits(buf, i, size):
 
 
 @numba.njit(cache=True, nogil=True)
-def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
+def _is_utf8(buf, i, j):
+    """Whether ``buf[i:j]`` is UTF-8 as Python decodes it (strict: no overlong form, surrogate or code point past
+    U+10FFFF), as a barcode decoded to be matched would be."""
+    while i < j:
+        b = buf[i]
+        i += 1
+        if b < 0x80:
+            continue
+        n, lo, hi = 1, 0x80, 0xBF  # the bytes that follow, and the first one's range
+        if 0xC2 <= b <= 0xDF:
+            n = 1
+        elif 0xE0 <= b <= 0xEF:
+            n, lo, hi = 2, 0xA0 if b == 0xE0 else 0x80, 0x9F if b == 0xED else 0xBF
+        elif 0xF0 <= b <= 0xF4:
+            n, lo, hi = 3, 0x90 if b == 0xF0 else 0x80, 0x8F if b == 0xF4 else 0xBF
+        else:
+            return False
+        if i + n > j or not lo <= buf[i] <= hi:
+            return False
+        for k in range(i + 1, i + n):
+            if not 0x80 <= buf[k] <= 0xBF:
+                return False
+        i += n
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes, add, sample, room):
     """Parse the fragments of ``buf[pos:]`` (whole lines; its end ends the last one) into ``start``, ``end``,
     ``chrom`` and ``barcode`` (the numbers of the names in the tables ``chroms`` and ``barcodes``, the arrays of a
-    :class:`Names` each) from row ``n`` on, until row ``max_lines``. Lines starting with ``#`` and blank lines (empty,
-    or spaces, tabs and CR alone, as :func:`jae.io.fragments._malformed` skips them) are skipped. Returns ``(rows
-    filled, position after the last line read, status)``: status 0, 1 when a line is no ``chrom, start, end,
-    barcode[, ...]`` with ``0 <= start < end`` (reading stops at it), 2 when a table is full (reading stops at the
-    line, to be read again once it has grown). One pass over each line's bytes up to its barcode; a chromosome
-    written as the line before's is not looked up again."""
+    :class:`Names` each) from row ``n`` on, until row ``max_lines``. A barcode not in ``barcodes`` is added when
+    ``add``, else numbered -1 (it must then be UTF-8, as it would be decoded); each distinct barcode is added to the
+    table ``sample`` while it holds fewer than ``room``. Lines starting with ``#`` and blank lines (empty, or spaces,
+    tabs and CR alone, as :func:`jae.io.fragments._malformed` skips them) are skipped. Returns ``(rows filled,
+    position after the last line read, status)``: status 0, 1 when a line is no ``chrom, start, end, barcode[, ...]``
+    with ``0 <= start < end`` (reading stops at it), 2 when a table is full (reading stops at the line, to be read
+    again once it has grown). One pass over each line's bytes up to its barcode; a chromosome written as the line
+    before's is not looked up again."""
     size = buf.shape[0]
     last_at, last_len, last = -1, -1, -1  # the line before's chromosome: where, how long, its number
     while n < max_lines and pos < size:
@@ -175,9 +202,16 @@ def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes):
                     c = -1
                     break
         if c < 0:
-            c = _find(buf, first, t0, _hash(buf, first, t0), chroms[0], chroms[1], chroms[2], chroms[3])
-        b = _find(buf, t2 + 1, bar_end, h, barcodes[0], barcodes[1], barcodes[2], barcodes[3])
-        if c < 0 or b < 0:
+            c = _find(buf, first, t0, _hash(buf, first, t0), chroms[0], chroms[1], chroms[2], chroms[3], True)
+        b = _find(buf, t2 + 1, bar_end, h, barcodes[0], barcodes[1], barcodes[2], barcodes[3], add)
+        if c < 0 or b == -1:
+            return n, first, 2
+        if b == -2:  # not among the barcodes looked up: not counted
+            if not _is_utf8(buf, t2 + 1, bar_end):
+                return n, first, 1
+            b = -1
+        if sample[3][0] < room and _find(buf, t2 + 1, bar_end, h, sample[0], sample[1], sample[2], sample[3],
+                                         True) == -1:
             return n, first, 2
         last_at, last_len, last = first, t0 - first, c
         start[n] = s
@@ -203,7 +237,8 @@ def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, c
     ``cols_out`` from ``n`` on (room for two a fragment and layer). Returns ``(pairs then written, fragments
     counted)``.
 
-    A fragment of barcode ``barcode[i]`` is counted in row ``cell_of[barcode[i]]`` (-1: not counted; ``seen`` of
+    A fragment of barcode ``barcode[i]`` is counted in row ``cell_of[barcode[i]]`` (-1, or a barcode -1: not
+    counted; ``seen`` of
     that row set True when ``seen`` holds the rows), on the file's contig ``chrom[i]`` (``per_contig`` counts them);
     it cuts at ``start[i]`` and at ``end[i]``, on the axis ``offset[chrom[i]] + position`` (-1: a contig without
     peaks; a site at or past :data:`SPAN`, beyond every peak, is in none, not on the next chromosome's part of the
@@ -218,7 +253,7 @@ def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, c
     kept = 0
     mark = seen.shape[0] > 0
     for i in range(chrom.shape[0]):
-        row = cell_of[barcode[i]]
+        row = cell_of[barcode[i]] if barcode[i] >= 0 else -1
         if row < 0:
             continue
         kept += 1
@@ -251,6 +286,14 @@ def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, c
 
 
 @numba.njit(cache=True, nogil=True)
+def _add_all(data, ends, slots, offs, arena, count):
+    """The names ``data[ends[g - 1]:ends[g]]`` (``ends[-1]`` read as 0) added to a table's arrays, in order."""
+    for g in range(ends.shape[0]):
+        _find(data, ends[g - 1] if g else 0, ends[g], _hash(data, ends[g - 1] if g else 0, ends[g]), slots, offs,
+              arena, count, True)
+
+
+@numba.njit(cache=True, nogil=True)
 def _rehash(offs, arena, count, slots):
     """``slots`` (empty) filled with the names ``arena[offs[g]:offs[g + 1]]``, ``g < count``."""
     mask = slots.shape[0] - 1
@@ -263,9 +306,10 @@ def _rehash(offs, arena, count, slots):
 
 
 class Names:
-    """Distinct names (a file's chromosomes, or its barcodes) numbered in the order they first appear: a hash table
-    (open addressing, at most half full: 24 bytes a name it has room for, fewer than 2**32 names) in numpy arrays
-    that :func:`parse` fills, grown here when full, and the names' bytes one after the other."""
+    """Distinct names (a file's chromosomes or barcodes, or the cells' barcodes: :meth:`holding`) numbered in the
+    order they first appear: a hash table (open addressing, at most half full: 24 bytes a name it has room for, fewer
+    than 2**32 names) in numpy arrays that :func:`parse` fills or only reads, grown here when full, and the names'
+    bytes one after the other."""
 
     def __init__(self, room: int = 1 << 10, arena: int = 1 << 15) -> None:
         self.slots = self._empty(2 * room)
@@ -276,6 +320,15 @@ class Names:
     @staticmethod
     def _empty(size: int) -> np.ndarray:
         return np.full(size, -1, np.int64)  # the hash's high 31 bits, and the name's number in the low 32
+
+    @classmethod
+    def holding(cls, names: list[bytes]) -> Names:
+        """A table of ``names`` (distinct), numbered in their order, with room for them all."""
+        ends = np.cumsum([len(n) for n in names], dtype=np.int64)
+        size = int(ends[-1]) if len(names) else 0
+        table = cls(room=1 << max(10, (len(names) + 1).bit_length()), arena=max(1 << 15, 2 * size + 2))
+        _add_all(np.frombuffer(b"".join(names), np.uint8), ends, *table.arrays())
+        return table
 
     def __len__(self) -> int:
         return int(self.count[0])
@@ -319,10 +372,14 @@ class Chunk:
         return len(self.start)
 
 
-def chunks(blocks, chunk_size: int, chroms: Names, barcodes: Names):
+def chunks(blocks, chunk_size: int, chroms: Names, barcodes: Names, sample: Names | None = None, room: int = 0):
     """The fragments of the text handed as ``blocks`` (bytes of whole lines), ``chunk_size`` at a time, their names
     numbered in ``chroms`` and ``barcodes``; a malformed line raises :class:`ValueError` (its number is found by the
-    caller)."""
+    caller). With a ``sample`` table, ``barcodes`` are looked up only (others numbered -1) and ``sample`` takes the
+    first chunk's distinct barcodes, up to ``room``."""
+    add = sample is None
+    sample = Names(room=2, arena=2) if sample is None else sample
+    tables = (chroms, barcodes, sample)
     size = chunk_size
     out = None
     n = 0
@@ -334,20 +391,21 @@ def chunks(blocks, chunk_size: int, chroms: Names, barcodes: Names):
                 size = min(chunk_size, 1 << 22)  # (pages used as written; grown past 4 million as lines come)
                 out = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int32),
                        np.empty(size, np.int32))
-            n, pos, status = parse(buf, pos, n, size, *out, chroms.arrays(), barcodes.arrays())
+            n, pos, status = parse(buf, pos, n, size, *out, chroms.arrays(), barcodes.arrays(), add,
+                                   sample.arrays(), room)
             if status == 1:
                 raise ValueError("malformed fragments line")
             if status == 2:
-                if not (chroms.grow() | barcodes.grow()):  # a name longer than the room left for names
-                    chroms.grow(force=True)
-                    barcodes.grow(force=True)
+                if not any([t.grow() for t in tables]):  # a name longer than the room left for names
+                    for t in tables:
+                        t.grow(force=True)
                 continue
             if n == size and size < chunk_size:
                 size = min(2 * size, chunk_size)
                 out = tuple(np.concatenate([a, np.empty(size - len(a), a.dtype)]) for a in out)
             elif n == chunk_size:
                 yield Chunk(out[2], out[0], out[1], out[3])
-                out, n = None, 0
+                out, n, room = None, 0, 0  # the sample: the first chunk's
     if n:
         yield Chunk(out[2][:n], out[0][:n], out[1][:n], out[3][:n])
 
@@ -409,55 +467,3 @@ def blocks(raw, gzipped: bool, progress=None):
             except queue.Empty:
                 pass
         thread.join()
-
-
-def is_gzip(raw) -> bool:
-    """Whether the file ``raw`` (opened binary, at its start, left there) starts with gzip's magic bytes (bgzip's
-    too)."""
-    head = raw.read(2)
-    raw.seek(0)
-    return head == b"\x1f\x8b"
-
-
-class _CutGzip(ValueError, EOFError):
-    """A gzip file that ends inside its stream: a ValueError (one line in the CLI), and the EOFError gzip raises."""
-
-
-class _BadGzip(ValueError, gzip.BadGzipFile):
-    """Bytes after a gzip file's end, or a failed CRC: a ValueError, and gzip's BadGzipFile."""
-
-
-class _BadDeflate(ValueError, zlib.error):
-    """Compressed data zlib cannot read: a ValueError, and zlib's error."""
-
-
-def damaged(path: Path, error: BaseException) -> ValueError:
-    """The one-line refusal of a gzip fragments file that cannot be read to its end, of gzip's exception type."""
-    fix = ("copy it again (cellranger-arc's outs/atac_fragments.tsv.gz), or find where it breaks with "
-           f"'gzip -t {path.name}'")
-    if isinstance(error, EOFError):
-        return _CutGzip(f"fragments file {path.name} ends before its gzip stream does ({os.path.getsize(path):,} "
-                        f"bytes: truncated, as by an interrupted download or copy): {fix}")
-    kind = _BadGzip if isinstance(error, gzip.BadGzipFile) else _BadDeflate
-    return kind(f"fragments file {path.name} is no whole gzip file ({error}; damaged, or bytes added after its end): "
-                f"{fix}")
-
-
-#: bgzip's end-of-file block, the last 28 bytes of every whole bgzip file (htslib writes it, and warns without it).
-_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
-
-
-def check_end(path: Path, gzipped: bool) -> None:
-    """Warn of a file that may be cut where reading it raised nothing: a bgzip file (its first block names itself
-    ``BC``) without bgzip's end-of-file block (cut between blocks), or a text file ending inside a line."""
-    with open(path, "rb") as raw:
-        head = raw.read(18)
-        raw.seek(max(os.path.getsize(path) - len(_BGZF_EOF), 0))
-        tail = raw.read()
-    if gzipped and len(head) == 18 and head[3] & 4 and head[12:14] == b"BC" and tail != _BGZF_EOF:
-        logger.warning("fragments file %s has no bgzip end-of-file block: it may be truncated (cut between blocks, "
-                       "as by an interrupted copy), and its counts are those of the fragments read; check it with "
-                       "'bgzip -t %s' or copy it again", path.name, path.name)
-    elif not gzipped and tail and not tail.endswith(b"\n"):
-        logger.warning("fragments file %s ends inside a line: it may be truncated (as by an interrupted copy), and "
-                       "its counts are those of the lines read; copy it again", path.name)

@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._words import count, first_names
-from . import _fragtext
+from . import _fraggzip, _fragtext
 from .features import affix_rename, examples
 from .paths import user_path
 from .peaks import _intervals, bare_chromosome as _bare, model_atac
@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 CHUNK_FRAGMENTS = 1_000_000
 #: Counted (cell, peak) pairs held before they are summed into the matrix (8 bytes each, in two arrays reused).
 _PENDING = 10_000_000
+#: cells=: the distinct barcodes of the file's first chunk kept, at most, for the checks and messages (the file's
+#: other barcodes are looked up among the cells, never kept: the memory grows with the cells, not with the file).
+SAMPLE = 10_000
 _FORMAT = ("tab-separated chrom, start, end, barcode[, count, ...] with whole-number positions, 0 <= start < end "
            "(a 10x fragments file, e.g. cellranger-arc's atac_fragments.tsv.gz)")
 
@@ -61,8 +64,9 @@ def count_fragments(fragments, peaks, *, cells=None, progress_bar: bool = True,
         ``chr1-100-200``, ``chr1:100-200`` or ``chr1_100_200`` (a list or :class:`pandas.Index`).
     cells
         The barcodes to count, in the order wanted (e.g. ``rna.obs_names`` of the same sample, or that AnnData);
-        fragments of other barcodes are skipped. None: every barcode in the file (10x's files hold the background
-        barcodes too), in the order first seen.
+        fragments of other barcodes are skipped, their barcodes looked up among the cells' and never kept (the memory
+        grows with the cells, not with the file's background barcodes). None: every barcode in the file (10x's files
+        hold the background barcodes too), in the order first seen.
     progress_bar
         One bar over the file's bytes read.
     chunk_size
@@ -183,6 +187,14 @@ def _layers(starts: np.ndarray, ends: np.ndarray, cols: np.ndarray) -> list:
     return [(starts[layer == j], ends[layer == j], cols[layer == j].astype(np.int32)) for j in range(len(last))]
 
 
+def _utf8(name: str) -> bytes | None:
+    """``name`` as UTF-8 (None for text that has none: a lone surrogate)."""
+    try:
+        return name.encode()
+    except UnicodeEncodeError:
+        return None
+
+
 def _cells(cells) -> pd.Index | None:
     if cells is None:
         return None
@@ -208,8 +220,16 @@ class _Counter:
         self.bare = {_bare(c): c for c in tables}
         self.contig: dict[str, str | None] = {}  # the file's contig -> the peaks' chromosome (None: no peaks)
         self.skipped: dict[str, int] = {}  # contigs without peaks -> fragments
-        self.chroms, self.file_barcodes = _fragtext.Names(), _fragtext.Names()  # the file's, first seen first
-        self.cell_of = np.zeros(0, dtype=np.int64)  # each of the file's barcodes' row (-1: not counted)
+        self.chroms = _fragtext.Names()  # the file's contigs, first seen first
+        self.cell_of = np.zeros(0, dtype=np.int64)  # each barcode's row in file_barcodes (-1: not counted)
+        self.sample = None  # cells=: the first chunk's distinct barcodes, SAMPLE at most
+        if cells is None:  # every barcode of the file, first seen first (each a row)
+            self.file_barcodes = _fragtext.Names()
+        else:  # the cells' alone, looked up (a cell that is no UTF-8 text can be no barcode of the file)
+            text = [(row, _utf8(name)) for row, name in enumerate(cells)]
+            self.file_barcodes = _fragtext.Names.holding([b for _, b in text if b is not None])
+            self.cell_of = np.array([row for row, b in text if b is not None], dtype=np.int64)
+            self.sample = _fragtext.Names()
         self.barcodes: list[str] = []  # cells=None: every barcode, first seen first
         self.chrom_names: list[str] = []  # the file's contigs, first seen first
         self.seen = np.zeros(0 if cells is None else len(cells), dtype=bool)  # cells=: those with a fragment
@@ -226,18 +246,18 @@ class _Counter:
         return contig if contig in self.tables else self.bare.get(_bare(contig))
 
     def _new_barcodes(self) -> None:
-        """The rows of the barcodes first seen in the last chunk (-1: not counted): cells=None, every barcode in the
-        order first seen."""
+        """The rows of the barcodes first seen in the last chunk, cells=None (every barcode, in the order first seen);
+        after the first chunk, its barcodes for the messages (cells=: those sampled)."""
+        if self.sample is not None:
+            if not len(self.some_barcodes):
+                self.some_barcodes = pd.Index(sorted(self.sample.decode()), dtype=object)
+            return
         if len(self.file_barcodes) > len(self.cell_of):
             new = self.file_barcodes.decode(len(self.cell_of))
             if not len(self.some_barcodes):  # the first chunk's barcodes (all new), sorted
                 self.some_barcodes = pd.Index(sorted(new), dtype=object)
-            if self.cells is None:
-                rows = np.arange(len(self.cell_of), len(self.cell_of) + len(new))
-                self.barcodes.extend(new)
-            else:
-                rows = self.cells.get_indexer(new)
-            self.cell_of = np.concatenate([self.cell_of, rows])
+            self.barcodes.extend(new)
+            self.cell_of = np.r_[self.cell_of, np.arange(len(self.cell_of), len(self.cell_of) + len(new))]
 
     def _axis(self) -> None:
         """The peaks on one axis (:data:`jae.io._fragtext.SPAN` bases a chromosome), as layers: what
@@ -370,15 +390,15 @@ def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: boo
 def _chunks(raw, path: Path, counter: _Counter, chunk_size: int, progress):
     """The fragments file's rows, ``chunk_size`` at a time (:class:`jae.io._fragtext.Chunk`), decompressed in a
     thread of their own; a malformed line refused naming its line, a damaged gzip file naming the file."""
-    gzipped = _fragtext.is_gzip(raw)
+    gzipped = _fraggzip.is_gzip(raw)
     text = _fragtext.blocks(raw, gzipped, progress)
     try:
-        yield from _fragtext.chunks(text, chunk_size, counter.chroms, counter.file_barcodes)
-        _fragtext.check_end(path, gzipped)  # read without error to its end, yet perhaps cut
+        yield from _fragtext.chunks(text, chunk_size, counter.chroms, counter.file_barcodes, counter.sample, SAMPLE)
+        _fraggzip.check_end(path, gzipped)  # read without error to its end, yet perhaps cut
     except ValueError:
         raise _malformed(path) from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise _fragtext.damaged(path, error) from None
+        raise _fraggzip.damaged(path, error) from None
     finally:
         text.close()
 
@@ -387,7 +407,7 @@ def _malformed(path: Path) -> ValueError:
     """The one-line refusal naming the fragments file's first malformed line (found by reading it again, line by
     line: only on this path)."""
     with open(path, "rb") as f:
-        opener = gzip.open if _fragtext.is_gzip(f) else open
+        opener = gzip.open if _fraggzip.is_gzip(f) else open
     with opener(path, "rt", errors="replace") as f:
         for number, line in enumerate(f, 1):
             if line.startswith("#") or not line.strip(" \t\r\n"):  # blank as _fragtext.parse reads it
