@@ -449,10 +449,16 @@ class JAE:
         """Write ``model.json`` and ``weights.pt`` (tensors only) into the folder ``path`` (``overwrite``: replace).
 
         Missing folders above ``path`` are created, as scvi-tools' ``save`` does, and named in an INFO line;
-        :func:`jae.fit_files`, :func:`jae.map_files` and the CLI, given paths to run on, refuse them instead."""
+        :func:`jae.fit_files`, :func:`jae.map_files` and the CLI, given paths to run on, refuse them instead.
+        A model that does not yet keep its voters' linear classifier (loaded from a folder written before session 47,
+        or mapped from one) fits it first, so the folder keeps it and no later call refits it."""
         from .checkpoint import save_model
 
         self._require_fitted()
+        if self.voter_linear is None:
+            from .labels.mixture import _linear
+
+            _linear(self, None)  # fitted and kept as its first labels would (None where labels mix the head)
         return save_model(self, path, overwrite=overwrite)
 
     @classmethod
