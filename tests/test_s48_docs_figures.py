@@ -41,3 +41,17 @@ def test_readme_walkthrough_fragments_timing_is_the_latest_record():
     # the whole `jae map --fragments` step of the latest walkthrough
     (row,) = [r for r in _table_rows(RESULTS / "new_sample_walkthrough.md") if r[0] == "jae map --fragments"]
     assert round(float(row[1])) == mapped, (mapped, row)
+
+
+def test_readme_first_screen_says_what_jae_is_the_commands_and_where_to_go():
+    """A newcomer's first screen (the title down to the contents list): what jae is, the install/demo and test
+    commands, the two verbs that do the work on one's own data, and links to the quick starts that show them."""
+    first = README.split("\nContents:", 1)[0]
+    assert len(first.splitlines()) <= 30
+    assert "joint embedding" in first and "bash install.sh && jae demo" in first and "pytest" in first
+    assert "`jae fit`" in first and "`jae embed`" in first and "`jae --help`" in first
+    links = set(re.findall(r"\]\(#([\w-]+)\)", first))
+    assert {"quick-start-command-line", "quick-start-python"} <= links
+    headings = {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-")
+                for h in re.findall(r"^#+ (.+)$", README, re.M)}
+    assert links <= headings
