@@ -55,3 +55,34 @@ def test_readme_first_screen_says_what_jae_is_the_commands_and_where_to_go():
     headings = {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-")
                 for h in re.findall(r"^#+ (.+)$", README, re.M)}
     assert links <= headings
+
+
+def _session_43_rows() -> dict[str, dict[str, str]]:
+    """The first table of mapping.md's session 43 (seeds 0-2 and their means), row name -> set -> cell."""
+    text = (RESULTS / "mapping.md").read_text().split("## Session 43: the rows after", 1)[1]
+    lines = [line for line in text.split("\n\n")[2].splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in lines[0].strip().strip("|").split("|")]
+    return {cells[0]: dict(zip(header[1:], cells[1:]))
+            for cells in ([c.strip() for c in line.strip().strip("|").split("|")] for line in lines[2:])}
+
+
+def test_mapping_page_quotes_todays_mapped_rows():
+    """docs/mapping.md's 'before -> after' of map_query: after = session 43's rows without the second shift (the
+    "zero-shot" rows, which session 43 adopted as map_query's embedding), means over seeds 0-2."""
+    rows = _session_43_rows()
+    page = _prose((REPO / "docs/mapping.md").read_text())
+    m = re.search(r"share of reference neighbours goes 0\.02 -> (\S+) on BMMC Multiome, 0\.23 -> (\S+) on BMMC CITE, "
+                  r"0\.04 -> (\S+) on REAP-seq \(a refit: (\S+), (\S+), (\S+)\), and the overall score of reference "
+                  r"and query cells 0\.644 -> (\S+) on BMMC Multiome \(refit (\S+)\), 0\.771 -> (\S+) on BMMC CITE "
+                  r"\((\S+)\), 0\.867 -> (\S+) on REAP-seq \((\S+)\)", page)
+    assert m, "docs/mapping.md's map_query before -> after sentence changed form"
+    quoted = [float(g) for g in m.groups()]
+    neighbours = {s: [float(v) for v in rows["query's reference neighbours: map_query / zero-shot / refit"][s].split(" / ")]
+                  for s in ("BMMC Multiome", "BMMC CITE", "REAP-seq")}
+    mean = {s: float(rows["overall, zero-shot"][s].split("(")[1].rstrip(")")) for s in neighbours}
+    refit = {s: float(rows["overall, refit"][s].split("(")[1].rstrip(")")) for s in neighbours}
+    expected = [neighbours["BMMC Multiome"][1], neighbours["BMMC CITE"][1], neighbours["REAP-seq"][1],
+                neighbours["BMMC Multiome"][2], neighbours["BMMC CITE"][2], neighbours["REAP-seq"][2],
+                mean["BMMC Multiome"], refit["BMMC Multiome"], mean["BMMC CITE"], refit["BMMC CITE"],
+                mean["REAP-seq"], refit["REAP-seq"]]
+    assert quoted == expected, (quoted, expected)
