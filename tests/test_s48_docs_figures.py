@@ -86,3 +86,15 @@ def test_mapping_page_quotes_todays_mapped_rows():
                 mean["BMMC Multiome"], refit["BMMC Multiome"], mean["BMMC CITE"], refit["BMMC CITE"],
                 mean["REAP-seq"], refit["REAP-seq"]]
     assert quoted == expected, (quoted, expected)
+
+
+def test_command_line_page_quotes_the_distributed_record():
+    """docs/command-line.md's one- and two-process scores are those of the record it cites, rounded to 3 digits."""
+    page = _prose((REPO / "docs/command-line.md").read_text())
+    m = re.search(r"two CPU processes score (\S+), (\S+), (\S+) overall at seeds 0, 1, 2 against (\S+), (\S+), (\S+) "
+                  r"for one process \(session \d+, `benchmarks/results/([\w.]+)`", page)
+    assert m, "docs/command-line.md's torchrun scores no longer cite a results file"
+    rows = [r for r in _table_rows(RESULTS / m.group(7)) if r[0] in ("0", "1", "2")]
+    two = [round(float(r[2]), 3) for r in rows]
+    one = [round(float(r[1]), 3) for r in rows]
+    assert [float(g) for g in m.groups()[:6]] == two + one, (m.groups(), two, one)
