@@ -98,3 +98,12 @@ def test_command_line_page_quotes_the_distributed_record():
     two = [round(float(r[2]), 3) for r in rows]
     one = [round(float(r[1]), 3) for r in rows]
     assert [float(g) for g in m.groups()[:6]] == two + one, (m.groups(), two, one)
+
+
+def test_command_line_page_quotes_the_memory_budget_record():
+    """The streamed fit's peak at two budgets, as docs/command-line.md quotes it, is the cited record's (1 decimal)."""
+    page = _prose((REPO / "docs/command-line.md").read_text())
+    m = re.search(r"`--memory-budget 100M` and `400M` both peaked at (\S+) GB, `benchmarks/results/([\w.]+)`", page)
+    assert m, "docs/command-line.md's budget check no longer cites a results file"
+    peaks = {r[0]: float(r[4]) for r in _table_rows(RESULTS / m.group(2)) if r[0] in ("100M", "400M")}
+    assert set(peaks) == {"100M", "400M"} and {round(p, 1) for p in peaks.values()} == {float(m.group(1))}, peaks
