@@ -107,3 +107,18 @@ def test_command_line_page_quotes_the_memory_budget_record():
     assert m, "docs/command-line.md's budget check no longer cites a results file"
     peaks = {r[0]: float(r[4]) for r in _table_rows(RESULTS / m.group(2)) if r[0] in ("100M", "400M")}
     assert set(peaks) == {"100M", "400M"} and {round(p, 1) for p in peaks.values()} == {float(m.group(1))}, peaks
+
+
+def test_mapping_page_quotes_the_fragment_reader_memory_of_its_record():
+    """The memory over the interpreter's (peak minus before the call) of the current reader and of session 46's, as
+    docs/mapping.md quotes them from fragments_speed.md: each a range rounded to 10 MB that holds every run."""
+    page = _prose((REPO / "docs/mapping.md").read_text())
+    m = re.search(r"with (\d+)-(\d+) MB of memory over the interpreter's \((\d+)-(\d+) MB before\)", page)
+    assert m, "docs/mapping.md's fragment reader memory sentence changed form"
+    low, high, old_low, old_high = (int(g) for g in m.groups())
+    rows = [r for r in _table_rows(RESULTS / "fragments_speed.md") if r[1].isdigit()]  # the runs, not the header
+    over = {kind: [float(r[5]) - float(r[6]) for r in rows if (r[0] == "this tree") == (kind == "now")]
+            for kind in ("now", "before")}
+    for (lo, hi), vals in (((low, high), over["now"]), ((old_low, old_high), over["before"])):
+        assert vals and lo - 5 <= min(vals) and max(vals) <= hi + 5 and min(vals) < lo + 10 and max(vals) > hi - 10, (
+            lo, hi, vals)
