@@ -53,9 +53,11 @@ def one_modality(adata, *, name: str):
 
     refuse_raw_objects(**{name: adata})
     mods = getattr(adata, "mod", None)
-    if isinstance(mods, Mapping):
-        raise TypeError(f"{name} must be one modality's AnnData, not a MuData; pass mdata[{next(iter(mods), 'rna')!r}]"
-                        " (the modality it holds)")
+    if isinstance(mods, Mapping):  # every modality named: the first one was suggested, the RNA even as the target
+        role = "the modality to predict" if name == "train_target" else "the modality predicted from"
+        names = [f"mdata[{str(m)!r}]" for m in mods] or ["mdata['rna']"]
+        which = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise TypeError(f"{name} must be one modality's AnnData, not a MuData; pass {which}, {role}")
     if not isinstance(adata, ad.AnnData):
         fix = (f"; read the file first, e.g. anndata.read_h5ad({str(adata)!r})" if isinstance(adata, (str, os.PathLike))
                else "")
