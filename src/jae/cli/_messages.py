@@ -47,7 +47,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\be\.g\. seed=(\d+)", lambda m: f"e.g. --seed {m.group(1)}"),
     # jae.run_demo / jae.datasets.write_simulated: the sizes and epochs are jae demo's and jae simulate's flags
     (r"^(max_epochs|chunk_size) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
-    (r"\b(pass |^|than )(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches|chunk_size)(=| >= | <= )",
+    (r"\bpreset='(competition)' simulates (.*) for kind='(multiome|cite)'", r"--preset \1 simulates \2 for --kind \3"),
+    (r"\bor preset=None \(", "or --preset none ("),
+    (r"\b(pass |^|than |or )(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches|chunk_size)(=| >= | <= )",
      lambda m: f"{m.group(1)}--{m.group(2).replace('_', '-')}{' ' if m.group(3) == '=' else m.group(3)}"),
     # jae.datasets.write_simulated's path is jae simulate's OUT
     (r"\bof path (\S+) does not exist; create it first or choose another path\b",
