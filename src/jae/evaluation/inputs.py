@@ -282,7 +282,9 @@ def obsm_embedding(data, key: str) -> np.ndarray:
                 if (at < 0).any():
                     mod = next(m for m, a in data.mod.items() if a is holder)
                     raise ValueError(f"obsm[{key!r}] of modality {mod!r} lacks {int((at < 0).sum())} of the data's "
-                                     f"{len(at)} cells; store the embedding in the global obsm (one row per cell)")
+                                     f"{len(at)} cells; score the cells it holds, jae.evaluate(mdata[mdata[{mod!r}]."
+                                     "obs_names], ...), or store the embedding of every cell in the global obsm (one "
+                                     "row per cell)")
                 E = np.asarray(E)[at]
             return np.asarray(E)
     available = sorted({str(k) for h in holders for k in keys(h)})
