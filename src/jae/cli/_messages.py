@@ -148,8 +148,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bgive this file as the data and score", "give this file as --h5mu and score"),
     (r"\bgive an embedding of these cells instead \(X = the embedding, e\.g\. the file jae embed writes\)",
      "give --prediction an embedding of these cells instead (X = the embedding, e.g. the file jae embed --out writes)"),
-    (r"\bjae\.metrics\.rmse\(measured\.X, prediction\.X\)",
-     "in Python jae.metrics.rmse(anndata.read_h5ad(MEASURED).X, anndata.read_h5ad(PREDICTION).X)"),
+    (r"\bjae\.metrics\.rmse\(measured\[prediction\.obs_names, prediction\.var_names\]\.X, prediction\.X\)",
+     "in Python p = anndata.read_h5ad(PREDICTION); jae.metrics.rmse(anndata.read_h5ad(MEASURED)[p.obs_names, "
+     "p.var_names].X, p.X)"),
     (r"\(embeddings=\['([^']*)'\]\)", lambda m: f"(--obsm {m.group(1)})"),
     (r"\brename it in embeddings=", "give it another name: --prediction NAME=FILE"),
     (r"\bpass baseline=False\b", "drop --baseline"),

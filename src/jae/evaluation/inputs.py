@@ -345,7 +345,8 @@ def _refuse_data_file(path: Path, pred: ad.AnnData) -> None:
                 f"embedding file {path} is a modality prediction, not an embedding: its X holds {pred.n_vars} predicted "
                 f"{'/'.join(kinds)} features (var['feature_types']) made by {str(pred.uns['method_id'])!r}, as jae "
                 "predict writes; give an embedding of these cells instead (X = the embedding, e.g. the file jae embed "
-                "writes); a prediction is scored against the measured modality: jae.metrics.rmse(measured.X, "
+                "writes); a prediction is scored against the measured modality, its cells and features taken in "
+                "the prediction's order: jae.metrics.rmse(measured[prediction.obs_names, prediction.var_names].X, "
                 "prediction.X)"
             )
         columns = [str(c) for c in pred.obs.columns][:5]
