@@ -53,3 +53,17 @@ def test_the_cli_words_read_the_files_in_that_order(tmp_path):
     assert cli_message(str(err.value)).endswith(
         "in Python p = anndata.read_h5ad(PREDICTION); jae.metrics.rmse(anndata.read_h5ad(MEASURED)[p.obs_names, "
         "p.var_names].X, p.X)")
+
+
+def test_an_anndata_given_to_rmse_is_answered_with_the_aligned_values(tmp_path):
+    """rmse(test_mod2, prediction) answered 'pass its normalised values, e.g. y_true=adata.X', which compares rows by
+    position; the answer now says so and names the aligned values."""
+    measured, prediction, _ = _files(tmp_path)
+    with pytest.raises(TypeError) as err:
+        jae.metrics.rmse(measured, prediction.X)
+    text = str(err.value)
+    assert "arrays are compared by position: y_true=adata[other.obs_names, other.var_names].X" in text, text
+    assert "two DataFrames (adata.to_df()) are matched by their labels" in text, text
+    by_labels = jae.metrics.rmse(measured.to_df(), prediction.to_df())
+    assert by_labels == pytest.approx(jae.metrics.rmse(measured[prediction.obs_names, prediction.var_names].X,
+                                                       prediction.X))
