@@ -47,7 +47,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\be\.g\. seed=(\d+)", lambda m: f"e.g. --seed {m.group(1)}"),
     # jae.run_demo / jae.datasets.write_simulated: the sizes and epochs are jae demo's and jae simulate's flags
     (r"^(max_epochs|chunk_size) ", lambda m: f"--{m.group(1).replace('_', '-')} "),
-    (r"\b(pass |^|than )(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches|chunk_size)(=| >= | <= )",
+    (r"\bpreset='(competition)' simulates (.*) for kind='(multiome|cite)'", r"--preset \1 simulates \2 for --kind \3"),
+    (r"\bor preset=None \(", "or --preset none ("),
+    (r"\b(pass |^|than |or )(n_cells|n_genes|n_peaks|n_proteins|n_cell_types|n_batches|chunk_size)(=| >= | <= )",
      lambda m: f"{m.group(1)}--{m.group(2).replace('_', '-')}{' ' if m.group(3) == '=' else m.group(3)}"),
     # jae.datasets.write_simulated's path is jae simulate's OUT
     (r"\bof path (\S+) does not exist; create it first or choose another path\b",
@@ -146,8 +148,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bgive this file as the data and score", "give this file as --h5mu and score"),
     (r"\bgive an embedding of these cells instead \(X = the embedding, e\.g\. the file jae embed writes\)",
      "give --prediction an embedding of these cells instead (X = the embedding, e.g. the file jae embed --out writes)"),
-    (r"\bjae\.metrics\.rmse\(measured\.X, prediction\.X\)",
-     "in Python jae.metrics.rmse(anndata.read_h5ad(MEASURED).X, anndata.read_h5ad(PREDICTION).X)"),
+    (r"\bjae\.metrics\.rmse\(measured\[prediction\.obs_names, prediction\.var_names\]\.X, prediction\.X\)",
+     "in Python p = anndata.read_h5ad(PREDICTION); jae.metrics.rmse(anndata.read_h5ad(MEASURED)[p.obs_names, "
+     "p.var_names].X, p.X)"),
     (r"\(embeddings=\['([^']*)'\]\)", lambda m: f"(--obsm {m.group(1)})"),
     (r"\brename it in embeddings=", "give it another name: --prediction NAME=FILE"),
     (r"\bpass baseline=False\b", "drop --baseline"),

@@ -110,6 +110,20 @@ def _targets(path: Path, mods: list[str], fmt: str, folder: bool = False) -> dic
     raise ValueError(f"unknown format {fmt!r}; use format='h5ad-pair' (competition layout) or 'h5mu'")
 
 
+def _check_preset_counts(preset, kind, n_cells, sizes: dict, given: dict) -> None:
+    """Refuse cell types or batches that the preset, not the caller, sets above ``n_cells``, naming the preset: the
+    refusal of :func:`make_design` named ``n_cell_types=45``, a size ``jae simulate --n-cells 30 --kind cite`` was
+    never given."""
+    if preset is None or not is_whole(n_cells, 2):  # a bad n_cells is make_design's to refuse
+        return
+    for key, noun in (("n_cell_types", "cell types"), ("n_batches", "batches")):
+        if given[key] is None and sizes[key] > n_cells:
+            instead = (f", or preset=None ({_DEFAULTS[key]} {noun})" if _DEFAULTS[key] <= n_cells else "")
+            raise ValueError(f"preset={preset!r} simulates {sizes[key]} {noun} for kind={kind!r}, more than "
+                             f"n_cells={n_cells}: some would have no cell; pass n_cells >= {sizes[key]}, or "
+                             f"{key} <= {n_cells}{instead}")
+
+
 def write_simulated(
     path: str | os.PathLike,
     *,
@@ -178,6 +192,7 @@ def write_simulated(
         sizes.update(PRESETS[preset][kind] if kind in PRESETS[preset] else {})
     given = dict(n_genes=n_genes, n_peaks=n_peaks, n_proteins=n_proteins, n_cell_types=n_cell_types, n_batches=n_batches)
     sizes.update({k: v for k, v in given.items() if v is not None})
+    _check_preset_counts(preset, kind, n_cells, sizes, given)
     folder = isinstance(path, str) and path.endswith(("/", os.sep))
     path = user_path(path)
     folder = folder or path.is_dir()

@@ -282,7 +282,9 @@ def obsm_embedding(data, key: str) -> np.ndarray:
                 if (at < 0).any():
                     mod = next(m for m, a in data.mod.items() if a is holder)
                     raise ValueError(f"obsm[{key!r}] of modality {mod!r} lacks {int((at < 0).sum())} of the data's "
-                                     f"{len(at)} cells; store the embedding in the global obsm (one row per cell)")
+                                     f"{len(at)} cells; score the cells it holds, jae.evaluate(mdata[mdata[{mod!r}]."
+                                     "obs_names], ...), or store the embedding of every cell in the global obsm (one "
+                                     "row per cell)")
                 E = np.asarray(E)[at]
             return np.asarray(E)
     available = sorted({str(k) for h in holders for k in keys(h)})
@@ -343,7 +345,8 @@ def _refuse_data_file(path: Path, pred: ad.AnnData) -> None:
                 f"embedding file {path} is a modality prediction, not an embedding: its X holds {pred.n_vars} predicted "
                 f"{'/'.join(kinds)} features (var['feature_types']) made by {str(pred.uns['method_id'])!r}, as jae "
                 "predict writes; give an embedding of these cells instead (X = the embedding, e.g. the file jae embed "
-                "writes); a prediction is scored against the measured modality: jae.metrics.rmse(measured.X, "
+                "writes); a prediction is scored against the measured modality, its cells and features taken in "
+                "the prediction's order: jae.metrics.rmse(measured[prediction.obs_names, prediction.var_names].X, "
                 "prediction.X)"
             )
         columns = [str(c) for c in pred.obs.columns][:5]

@@ -41,12 +41,15 @@ __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", 
 logger = logging.getLogger(__name__)
 
 
-def _as_mudata(adata: ad.AnnData, *, layer: str | None):
+def _as_mudata(adata: ad.AnnData, *, layer: str | None, what: str = "the AnnData", written: bool = False):
     """The MuData of one AnnData (:func:`jae.io.to_mudata`): both modalities it holds, or the one modality it is
     (named by its ``var['feature_types']``, RNA without them), whose annotations and embeddings are all the metrics
-    read besides the RNA. ``adata`` is not modified."""
+    read besides the RNA. ``adata`` is not modified. Duplicated cell names are refused first, naming ``what`` and the
+    fix (``written``: a file, to write again): the MuData built of them warned twice before the refusal."""
+    from ..io.features import unique_cells
     from ..io.single import alone_name, split_anndata, to_mudata
 
+    unique_cells(adata.obs_names, what, paired=False, written=written)
     mods = split_anndata(adata, layer=layer)
     if mods is None:
         alone = ad.AnnData(X=adata.X, obs=pd.DataFrame(index=adata.obs_names), var=adata.var, layers=dict(adata.layers))

@@ -28,7 +28,10 @@ def _rows(Y, name: str):
     if sp.issparse(Y):
         return Y if Y.format in ("csr", "csc") else Y.tocsr()
     if hasattr(Y, "obs_names") and hasattr(Y, "X"):
-        raise TypeError(f"{name} is an AnnData; pass its normalised values, e.g. {name}=adata.X (or a layer)")
+        raise TypeError(f"{name} is an AnnData; pass its normalised values, e.g. {name}=adata.X (or a layer), its cells "
+                        "and features in the other argument's order, since arrays are compared by position: "
+                        f"{name}=adata[other.obs_names, other.var_names].X; two DataFrames (adata.to_df()) are "
+                        "matched by their labels")
     return Y if hasattr(Y, "shape") and hasattr(Y, "__getitem__") else np.asarray(Y)
 
 

@@ -185,8 +185,11 @@ def trajectory_conservation(
     return _conservation(embedding, cell_type, pseudotime, batch=batch, graph=graph, seed=seed, device=device)[0]
 
 
-def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, device) -> tuple[float, str | None]:
-    """:func:`trajectory_conservation` and a note when the score is 0 or NaN for a structural reason."""
+def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, device,
+                  label: str | None = None) -> tuple[float, str | None]:
+    """:func:`trajectory_conservation` and a note when the score is 0 or NaN for a structural reason; ``label`` names
+    the pseudotime in the warnings (the competition's two, GEX and ADT, warned in the same words twice)."""
+    what = "trajectory conservation" + (f" of {label!r}" if label is not None else "")
     n = graph.n_cells if graph is not None else _as_float_matrix(embedding).shape[0]  # labels checked first
     if graph is None:  # a graph of 15 neighbours per cell: fewer cells scored from one that cannot exist
         check_scored_cells(n, "trajectory_conservation")
@@ -200,11 +203,11 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
     on = np.flatnonzero(np.isfinite(pt))
     if len(on) < 3:
         note = _too_few_times(len(on))
-        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        log.warning("%s is undefined: %s; reporting NaN", what, note)
         return float("nan"), note
     if np.ptp(pt[on]) == 0:
         note = f"the reference pseudotime is {pt[on[0]]:g} for every cell on the trajectory: no order to conserve"
-        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        log.warning("%s is undefined: %s; reporting NaN", what, note)
         return float("nan"), note
     C = graph.connectivities.tocsr()[on][:, on]
     _, comp = connected_components(C, directed=False)
@@ -217,12 +220,12 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
         note = (f"root type {start!r} not in the largest component of the trajectory cells' kNN graph: 0 (as scib); "
                 f"the graph has {comp.max() + 1} components, the largest {len(largest)} of the {len(on)} cells ("
                 + ", ".join(f"{k}: {v}" for k, v in held.head(3).items()) + (", ..." if len(held) > 3 else "") + ")")
-        log.warning("trajectory conservation: %s", note)
+        log.warning("%s: %s", what, note)
         return 0.0, note
     if len(largest) < 2:  # no two trajectory cells are neighbours: a diffusion map of one cell divides by zero
         note = (f"none of the {len(on)} trajectory cells has another trajectory cell among its kNN neighbours: no "
                 "graph to diffuse on")
-        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        log.warning("%s is undefined: %s; reporting NaN", what, note)
         return float("nan"), note
     evals, evecs = _diffmap(C[largest][:, largest], seed=seed)
     dpt = np.zeros(len(on), dtype=np.float32)
@@ -238,7 +241,7 @@ def _conservation(embedding, cell_type, pseudotime, *, batch, graph, seed, devic
     if not np.isfinite(r):
         note = ("no batch has two trajectory cells whose reference and diffusion pseudotimes both vary: no rank "
                 "correlation to take")
-        log.warning("trajectory conservation is undefined: %s; reporting NaN", note)
+        log.warning("%s is undefined: %s; reporting NaN", what, note)
         return float("nan"), note
     return (r + 1.0) / 2.0, None
 
@@ -303,7 +306,7 @@ def _ti_cons(embedding, cell_type, pseudotimes, *, batch, graph, seed, device) -
     scores, notes = [], []
     for name, values in items:
         score, note = _conservation(None, cell_type, np.asarray(values, dtype=np.float64), batch=batch, graph=graph,
-                                    seed=seed, device=None)
+                                    seed=seed, device=None, label=str(name))
         scores.append(score)
         if note:
             notes.append(f"{name}: {note}")

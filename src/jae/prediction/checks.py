@@ -53,9 +53,11 @@ def one_modality(adata, *, name: str):
 
     refuse_raw_objects(**{name: adata})
     mods = getattr(adata, "mod", None)
-    if isinstance(mods, Mapping):
-        raise TypeError(f"{name} must be one modality's AnnData, not a MuData; pass mdata[{next(iter(mods), 'rna')!r}]"
-                        " (the modality it holds)")
+    if isinstance(mods, Mapping):  # every modality named: the first one was suggested, the RNA even as the target
+        role = "the modality to predict" if name == "train_target" else "the modality predicted from"
+        names = [f"mdata[{str(m)!r}]" for m in mods] or ["mdata['rna']"]
+        which = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise TypeError(f"{name} must be one modality's AnnData, not a MuData; pass {which}, {role}")
     if not isinstance(adata, ad.AnnData):
         fix = (f"; read the file first, e.g. anndata.read_h5ad({str(adata)!r})" if isinstance(adata, (str, os.PathLike))
                else "")
@@ -142,7 +144,7 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     predictor's, or ``train_source``'s before training)."""
     from functools import cache
 
-    from ..io.features import gene_symbols, scheme_fix, unique_cells, unique_features
+    from ..io.features import _by_interval, gene_symbols, scheme_fix, unique_cells, unique_features
     from .streamed import SourceFile
 
     if query_source.n_obs == 0:  # a file of none failed after the training, in numpy's words
@@ -155,11 +157,15 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     symbols = cache(query_source.gene_symbols if isinstance(query_source, SourceFile) else  # read from its file
                     lambda: gene_symbols(getattr(query_source, "var", None)))  # once, for the error only
     names = pd.Index(query_source.var_names).astype(str)
-    if len(names) > len(features) and features.isin(names).all():  # every feature, and others: ignored, by name
-        if reference != "train_source":  # said once, when the prediction reads them (not by the check before training)
+    pos = names.get_indexer(features)
+    by_name = bool((pos >= 0).all())
+    if not by_name:  # peaks named with other separators (chr1:100-200 for chr1-100-200), found as the joint model's
+        pos = _by_interval(names, pd.Index(features).astype(str), pos, name="query_source", reference=reference)
+    if (pos >= 0).all() and (len(names) > len(features) or not by_name):
+        if len(names) > len(features) and reference != "train_source":  # said once, when the prediction reads them
             logger.info("the query cells have the %d source features the predictor was trained on and %d others, "
                         "which the prediction ignores", len(features), len(names) - len(features))
-        return names.get_indexer(features)
+        return pos  # every feature (by name, or a peak by its interval), and perhaps others: ignored
     try:
         missing = (MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED) if names.isin(features).any() \
             else NONE_SHARED_FIX  # nothing to subset to

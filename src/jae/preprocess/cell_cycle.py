@@ -258,8 +258,13 @@ class CellCycleGenes:
             raise ValueError(f"{who}: min_genes must be a whole number >= 0 (the fewest genes of each cell-cycle list "
                              f"that must be present), not {min_genes!r}; e.g. min_genes=1")
         var_names = pd.Index(np.asarray(var_names).astype(str))
-        if not var_names.is_unique:
-            raise ValueError(f"{who}: var_names are not unique; make them unique first (var_names_make_unique)")
+        if not var_names.is_unique:  # the names and the call: 'not unique (var_names_make_unique)' named neither
+            from .._words import count
+            from ..io.features import examples
+
+            dup = var_names[var_names.duplicated()].unique()
+            raise ValueError(f"{who}: var_names repeat {count(len(dup), 'gene name')} (e.g. {examples(dup)}); make "
+                             "them unique first, e.g. adata.var_names_make_unique() on the RNA")
         table = _gene_table(organism)
         s_genes = _present(table, "S", var_names)
         g2m_genes = _present(table, "G2/M", var_names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -209,7 +210,9 @@ def _h5ad_alone(inputs: InputFiles):
     from ..io.single import PROTEIN_KEY
 
     try:  # obs, var and obsm only: the decision of jae.io.split_anndata, without reading X
-        backed = ad.read_h5ad(inputs.h5ad, backed="r")
+        with warnings.catch_warnings():  # duplicated names: refused below in one line, as read_h5ad quiets them
+            warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
+            backed = ad.read_h5ad(inputs.h5ad, backed="r")
     except Exception:  # noqa: BLE001 - missing, not HDF5, not an AnnData: InputFiles.open names the problem
         return None
     try:
@@ -218,7 +221,8 @@ def _h5ad_alone(inputs: InputFiles):
             return None
     finally:
         backed.file.close()
-    mdata = _as_mudata(read_h5ad(inputs.h5ad, what=".h5ad"), layer=inputs.layer)
+    mdata = _as_mudata(read_h5ad(inputs.h5ad, what=".h5ad"), layer=inputs.layer, what=f".h5ad file {inputs.h5ad.name}",
+                       written=True)
     if inputs.annotations:
         join_annotations(mdata, list(inputs.annotations), data=inputs.h5ad.name)
     return mdata
