@@ -34,6 +34,7 @@ from .checks import (
     warn_scaled_gex,
 )
 from .embeddings import read_embeddings
+from .progress import Named, evaluate_steps, open_bar
 from ..io.paths import user_path
 
 __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", "lognormalized_gex_blocks"]
@@ -206,7 +207,8 @@ def evaluate(
     protect
         Paths the report must never write over (the inputs).
     progress_bar
-        Show progress bars (metrics per embedding, UMAPs).
+        Show one progress bar over the call (:mod:`jae.evaluation.progress`): a step for the baseline's SVD, one for
+        the cell-cycle reference, one per metric of each embedding and one per UMAP.
     knn
         Neighbour graph of the metrics: ``'exact'``, ``'approximate'`` (pynndescent, sampled silhouettes) or
         ``'auto'`` (exact up to 100,000 cells); see :func:`jae.metrics.evaluate_embedding`.
@@ -319,62 +321,71 @@ def evaluate(
     arrays, columns, sources = read_embeddings(data, items, labelled=labelled, files=files, baseline=baseline)
     if report_dir is not None and report:  # a user's umap_<name>.png there: refused now, not after every score
         check_umap_files(report_dir, [*arrays, *(["svd_baseline"] if baseline else [])], what="report_dir")
-    if baseline:
-        arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer)
-    n_scored = int(labelled.sum())
-    logger.info("scoring %d of %d cells%s", n_scored, len(labelled), "" if labelled.all() else
-                f"; {len(labelled) - n_scored} without a cell type in obs[{cell_type_key!r}] are left out")
+    umaps = report_dir is not None and report  # one bar over the call: baseline, cc reference, metrics, UMAPs
+    with open_bar(evaluate_steps(len(arrays) + int(baseline), baseline=baseline, cell_cycle=rna is not None,
+                                 umaps=umaps), progress_bar) as bar:
+        if baseline:
+            bar.set_postfix_str("svd_baseline: SVD")
+            arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer)
+            bar.update(1)
+        n_scored = int(labelled.sum())
+        logger.info("scoring %d of %d cells%s", n_scored, len(labelled), "" if labelled.all() else
+                    f"; {len(labelled) - n_scored} without a cell type in obs[{cell_type_key!r}] are left out")
 
-    cc_ref, caveats = None, []  # caveats on the RNA read: in the report's notes, not only in the log
-    if rna is not None:
-        batch_cc = np.asarray(batch)[labelled] if batch is not None else np.zeros(n_scored)
-        try:
-            if files:
-                blocks, var_names = lognormalized_gex_blocks(data, notes=caveats)
-                cc_ref = cell_cycle_reference_blocks(blocks, var_names, batch_cc, keep=labelled, organism=organism,
-                                                     seed=seed)
-            else:
-                gex, var_names = lognormalized_gex(data, rna, layer=layer, what=what, notes=caveats)
-                cc_ref = cell_cycle_reference(gex[labelled], var_names, batch_cc, organism=organism, seed=seed)
-                del gex
-        except ValueError as err:
-            cc_reason = f"cell-cycle scores unavailable: {err}"
-    if cc_ref is None:
-        logger.warning("cc_cons is n/a: %s", cc_reason)
+        cc_ref, caveats = None, []  # caveats on the RNA read: in the report's notes, not only in the log
+        if rna is not None:
+            bar.set_postfix_str("cell-cycle reference")
+            batch_cc = np.asarray(batch)[labelled] if batch is not None else np.zeros(n_scored)
+            try:
+                if files:
+                    blocks, var_names = lognormalized_gex_blocks(data, notes=caveats)
+                    cc_ref = cell_cycle_reference_blocks(blocks, var_names, batch_cc, keep=labelled, organism=organism,
+                                                         seed=seed)
+                else:
+                    gex, var_names = lognormalized_gex(data, rna, layer=layer, what=what, notes=caveats)
+                    cc_ref = cell_cycle_reference(gex[labelled], var_names, batch_cc, organism=organism, seed=seed)
+                    del gex
+            except ValueError as err:
+                cc_reason = f"cell-cycle scores unavailable: {err}"
+            bar.update(1)
+        if cc_ref is None:
+            logger.warning("cc_cons is n/a: %s", cc_reason)
 
-    cell_type_l = np.asarray(cell_type)[labelled]
-    batch_l = None if batch is None else np.asarray(batch)[labelled]
-    results = {}
-    said = _one_type_warned(cell_type_l)  # once for the run: not again for each embedding
-    for name, E in arrays.items():
-        logger.info("evaluating %s (%d cells x %d dims)", name, n_scored, E.shape[1])
-        results[name] = evaluate_embedding(
-            E[labelled], cell_type=cell_type_l, batch=batch_l,
-            pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
-            organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
-            no_cell_cycle=None if cc_ref is not None else cc_reason, column_names=columns.get(name),
-            warn_one_type=not said,
-        )
-        if cc_ref is not None and caveats:
-            results[name].attrs["notes"] = [*results[name].attrs.get("notes", []), *caveats]
-    table = metrics_table(results)
-    table.attrs["description"] = describe(
-        cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key, data=data,
-        n_cells=len(labelled), seed=seed, knn=resolve_knn(knn, n_scored), sources=sources, baseline=baseline,
-        files=read_from)
-    if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
-        with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
-            if report:
-                written = write_report(
-                    table, {k: v if labelled.all() else v[labelled] for k, v in arrays.items()}, staging,
-                    title="jae evaluation",  # every cell scored: the arrays as they are, not a copy of each
-                    cell_type=in_column_order(cell_type_l, obs[cell_type_key]), batch=in_column_order(batch_l, batch),
-                    description=table.attrs["description"],
-                    max_cells=umap_max_cells, seed=seed, device=device, protect=protect, progress_bar=progress_bar,
-                )
-            else:
-                written = write_table(table, staging, protect=protect)[1]
-        table.attrs["report"] = report_dir / written.name
+        cell_type_l = np.asarray(cell_type)[labelled]
+        batch_l = None if batch is None else np.asarray(batch)[labelled]
+        results = {}
+        said = _one_type_warned(cell_type_l)  # once for the run: not again for each embedding
+        for name, E in arrays.items():
+            logger.info("evaluating %s (%d cells x %d dims)", name, n_scored, E.shape[1])
+            bar.set_postfix_str(name)  # its kNN graph, before the first metric
+            results[name] = evaluate_embedding(
+                E[labelled], cell_type=cell_type_l, batch=batch_l,
+                pseudotime=None if pseudotime is None else pseudotime[labelled], cell_cycle=cc_ref,
+                organism=organism, seed=seed, device=device, progress_bar=progress_bar, knn=knn,
+                no_cell_cycle=None if cc_ref is not None else cc_reason, column_names=columns.get(name),
+                warn_one_type=not said,
+                bar=Named(bar, name),
+            )
+            if cc_ref is not None and caveats:
+                results[name].attrs["notes"] = [*results[name].attrs.get("notes", []), *caveats]
+        table = metrics_table(results)
+        table.attrs["description"] = describe(
+            cell_type_l, batch_l, pt_keys, organism, cell_type_key=cell_type_key, batch_key=batch_key, data=data,
+            n_cells=len(labelled), seed=seed, knn=resolve_knn(knn, n_scored), sources=sources, baseline=baseline,
+            files=read_from)
+        if report_dir is not None:  # written whole beside it, then replacing every file of an earlier report
+            with atomic_files(report_dir, report_files(report_dir), protect=protect) as staging:
+                if report:
+                    written = write_report(
+                        table, {k: v if labelled.all() else v[labelled] for k, v in arrays.items()}, staging,
+                        title="jae evaluation",  # every cell scored: the arrays as they are, not a copy of each
+                        cell_type=in_column_order(cell_type_l, obs[cell_type_key]),
+                        batch=in_column_order(batch_l, batch), description=table.attrs["description"],
+                        max_cells=umap_max_cells, seed=seed, device=device, protect=protect, bar=bar,
+                    )
+                else:
+                    written = write_table(table, staging, protect=protect)[1]
+            table.attrs["report"] = report_dir / written.name
     return table
 
 

@@ -89,6 +89,11 @@ def _check_organism(organism) -> None:
                          "only; pass organism='human' or 'mouse', or leave out gex= and gex_var_names= (cc_cons n/a)")
 
 
+def metric_steps(diagnostics: bool = True) -> int:
+    """How many steps :func:`evaluate_embedding` advances its bar by: one per metric, one for the diagnostics."""
+    return len(METRICS) + int(bool(diagnostics))
+
+
 def _uninformative(E: np.ndarray) -> str | None:
     """Why ``E`` carries no information to score (all distances 0: every silhouette 0, asw_batch a perfect 1), or
     None."""
@@ -118,6 +123,7 @@ def evaluate_embedding(
     knn: KnnMode = "auto",
     no_cell_cycle: str | None = None,
     warn_one_type: bool = True,
+    bar=None,
 ) -> pd.Series:
     """Score a joint embedding with the competition's six metrics and their mean.
 
@@ -160,6 +166,10 @@ def evaluate_embedding(
     warn_one_type
         Warn when every cell has one cell type (nmi and asw_label undefined, ``overall`` not comparable); False where
         the caller says it once for several embeddings (:func:`jae.evaluate`).
+    bar
+        An open bar to advance instead of drawing one (:func:`jae.evaluate`'s one bar over its call), by one per
+        metric and one for the diagnostics (:func:`metric_steps`), the step's name in its postfix; it is not closed
+        here. None (default): one bar of this call's own, as ``progress_bar`` says.
 
     Raises
     ------
@@ -216,7 +226,9 @@ def evaluate_embedding(
                          f"embedding has {n}; build the reference from the same cells")
     from ..train.distributed import draws_bar  # under torchrun every process scores; process 0 alone draws the bar
 
-    bar = tqdm(total=len(METRICS) + int(diagnostics), desc="metrics", disable=not draws_bar(progress_bar), leave=False)
+    own_bar = bar is None
+    if own_bar:
+        bar = tqdm(total=metric_steps(diagnostics), desc="metrics", disable=not draws_bar(progress_bar), leave=False)
     clock = [time.perf_counter(), time.process_time()]
 
     def done(name: str, value: float, reason: str | None = None) -> None:
@@ -302,8 +314,10 @@ def evaluate_embedding(
             log.debug("diagnostic %s is undefined: %s", name, reason)
         now, cpu = time.perf_counter(), time.process_time()
         seconds["diagnostics"], cpu_seconds["diagnostics"] = now - clock[0], cpu - clock[1]
+        bar.set_postfix_str("diagnostics")
         bar.update(1)
-    bar.close()
+    if own_bar:
+        bar.close()
 
     for name in METRICS:
         if not np.isfinite(results[name]) and name not in skipped:

@@ -155,6 +155,7 @@ def write_report(
     protect: Iterable = (),
     progress_bar: bool = True,
     overwrite: bool = False,
+    bar=None,
 ) -> Path:
     """Write the metrics table, one UMAP figure per embedding, the bar chart and ``index.html`` into ``out_dir``.
 
@@ -186,6 +187,9 @@ def write_report(
     overwrite
         Replace the files of an earlier report in ``out_dir`` (:func:`report_files`); refused otherwise, before any
         work.
+    bar
+        An open bar to advance by one per UMAP instead of drawing one (:func:`jae.evaluate`'s one bar over its call),
+        ``UMAP <name>`` in its postfix; it is not closed here. None: one bar of this call's own.
 
     Returns
     -------
@@ -281,18 +285,28 @@ def write_report(
         titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
         from ..train.distributed import draws_bar  # under torchrun every process runs it; process 0 draws the bar
 
-        for name, E in tqdm(embeddings.items(), desc="UMAPs", disable=not draws_bar(progress_bar), leave=False):
-            E = np.asarray(E)
-            coords = umap_coordinates(E[subset], seed=seed, device=device)
-            overall = table.loc[name, "overall"] if name in table.index else np.nan
-            score = f"overall {overall:.4f}" if np.isfinite(overall) else "overall n/a"  # as the tables show it
-            png = pngs[name]
-            plot_umaps(coords, _ordered(cell_type[subset], orders[0]),
-                       None if batch is None else _ordered(batch[subset], orders[1]), staging / png,
-                       title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}{shown}"
-                                                                                     if sampled else ""),
-                       seed=seed, protect=protect, overwrite=True)
-            umaps[name] = png
+        own_bar = bar is None
+        if own_bar:
+            bar = tqdm(total=len(embeddings), desc="UMAPs", disable=not draws_bar(progress_bar), leave=False)
+        try:  # an own bar closed however the loop ends, as tqdm's iteration closed it
+            for name, E in embeddings.items():
+                if not own_bar:
+                    bar.set_postfix_str(f"UMAP {name}")
+                E = np.asarray(E)
+                coords = umap_coordinates(E[subset], seed=seed, device=device)
+                overall = table.loc[name, "overall"] if name in table.index else np.nan
+                score = f"overall {overall:.4f}" if np.isfinite(overall) else "overall n/a"  # as the tables show it
+                png = pngs[name]
+                plot_umaps(coords, _ordered(cell_type[subset], orders[0]),
+                           None if batch is None else _ordered(batch[subset], orders[1]), staging / png,
+                           title=f"{titles[name]} ({E.shape[1]} dims, {score})" + (f"\nUMAP of a {sampled}{shown}"
+                                                                                         if sampled else ""),
+                           seed=seed, protect=protect, overwrite=True)
+                umaps[name] = png
+                bar.update(1)
+        finally:
+            if own_bar:
+                bar.close()
         plot_metric_bars(table, staging / "metrics.png", protect=protect, overwrite=True)
         index = write_index(staging, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
                             umap_note=f"Each UMAP shows the same {sampled} (the cap set by jae evaluate "
