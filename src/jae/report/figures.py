@@ -138,8 +138,9 @@ def _scatter(ax, xy: np.ndarray, labels: Sequence, title: str, rng: np.random.Ge
     labels[missing] = _NO_LABEL
     cats = sorted(labels[~missing].unique(), key=_natural)  # clusters 0, 1, 2, ..., 10: not 0, 1, 10, 11, 2
     dtype = getattr(labels_in, "dtype", None)
-    if isinstance(dtype, pd.CategoricalDtype):  # a Categorical's own order (lineages, stages), as the user set it
-        rank = {str(c): i for i, c in enumerate(dtype.categories)}
+    names = [] if not isinstance(dtype, pd.CategoricalDtype) else [str(c) for c in dtype.categories]
+    if names and names != sorted(names):  # a Categorical's own order (lineages, stages), as the user set it; one in
+        rank = {c: i for i, c in enumerate(names)}  # pandas' default text order (donor_0, donor_10, donor_2) is none
         cats.sort(key=lambda c: rank.get(c, len(rank)))  # stable: any other label after them, naturally sorted
     colours = dict(zip(cats, _palette(len(cats), greys=not missing.any())))
     if missing.any():
