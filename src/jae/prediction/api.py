@@ -20,7 +20,7 @@ from ..io.features import unique_features
 from ..io.paths import user_path
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
 from .checks import (check_target, one_modality, pair_cells, query_columns, query_checked, refuse_raw_objects,
-                     source_counts, sources_checked, target_counts, with_layer)
+                     layers_together, source_counts, sources_checked, target_counts, with_layer)
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
 from .output import prediction_anndata, target_var, var_from_record, var_record
@@ -473,11 +473,14 @@ def predict(
     (as :meth:`ModalityPredictor.predict`'s).
     """
     refuse_raw_objects(train_source=train_source, train_target=train_target, query_source=query_source)  # together
-    train_source = with_layer(one_modality(train_source, name="train_source"), layer, name="train_source")
-    one_modality(train_target, name="train_target")  # the query and output are checked before the training
+    one_modality(train_source, name="train_source")  # the query and output are checked before the training
+    one_modality(train_target, name="train_target")
     _check_output(output)
+    # a path: opened (names only) as ModalityPredictor.predict opens it; a layer missing in both: said in one line
+    sources = layers_together(train=lambda: with_layer(train_source, layer, name="train_source"),
+                              query=lambda: _query(query_source, layer))
+    train_source, query_source = sources["train"], sources["query"]
     kinds = training_kinds(train_source, train_target, source_kind, target_kind)
-    query_source = _query(query_source, layer)  # a path: opened (names only) as ModalityPredictor.predict opens it
     check_unique_features(train_source=train_source, train_target=train_target, query_source=query_source)
     sources_checked(query_source, train_source, kinds=kinds, layer=layer)  # a training source without counts too
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(

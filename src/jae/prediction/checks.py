@@ -116,14 +116,33 @@ def sources_checked(query_source, train_source, *, kinds: tuple[str, str] | None
         try:
             _counts(train_source, name="train_source", layer=layer)
         except ValueError as train_err:
-            first, second = str(train_err).split("; "), str(query_err).split("; ")
-            same = 0  # the same fix (the clauses both end with), said once
-            while same < min(len(first), len(second)) - 1 and first[-1 - same] == second[-1 - same]:
-                same += 1
-            if same:
-                raise ValueError("; ".join(first[:-same]) + ", and " + "; ".join(second)) from None
-            raise ValueError("; ".join(first) + "; and " + "; ".join(second)) from None
+            raise ValueError(one_line(str(train_err), str(query_err))) from None
         raise
+
+
+def one_line(first: str, second: str) -> str:
+    """Two refusals in one line, the fix they both end with (their last ``'; '``-separated clauses) said once."""
+    a, b = first.split("; "), second.split("; ")
+    same = 0
+    while same < min(len(a), len(b)) - 1 and a[-1 - same] == b[-1 - same]:
+        same += 1
+    return "; ".join(a[:-same]) + ", and " + "; ".join(b) if same else f"{first}; and {second}"
+
+
+def layers_together(**steps):
+    """Run each of ``steps`` (``name=callable``, e.g. reading a source at its ``layer=``) and return their results
+    (a dict), a layer missing in several refused in one line (:func:`one_line`), not one source after a rerun."""
+    done, missing = {}, []
+    for name, step in steps.items():
+        try:
+            done[name] = step()
+        except KeyError as err:
+            missing.append(err.args[0] if err.args else str(err))
+    if len(missing) > 1:
+        raise KeyError(one_line(*missing[:2]))
+    if missing:
+        raise KeyError(missing[0])
+    return done
 
 
 def _in_mudata_file(path) -> bool:

@@ -3,9 +3,9 @@
 
 Read whole, a 300,000-cell CITE-seq RNA file took 8 GB: anndata reads ``.X`` and ``layers['counts']`` each into
 memory (two arrays even where the file links one to the other), though the prediction reads only the counts. Here
-only the cell and feature names and ``uns['dataset_id']`` are read up front; the counts (``layers['counts']`` when
-the file has that layer, else ``.X``: :func:`jae.prediction.checks.source_counts`' rule) are encoded one row block at
-a time. Every step of the encoding is row by row, so the predictions are bit for bit those of the file read whole.
+only the cell and feature names and ``uns['dataset_id']`` are read up front; the counts (at ``layer=``, the joint
+model's rule for a file: :func:`jae.io.paired_files._counts_location`, ``'raw'`` its ``raw`` group) are encoded one
+row block at a time. Every step of the encoding is row by row, so the predictions are bit for bit those of the file read whole.
 """
 
 from __future__ import annotations

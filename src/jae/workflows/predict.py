@@ -84,7 +84,7 @@ def predict_files(
     from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
     from ..prediction.api import check_unique_features, training_kinds
-    from ..prediction.checks import query_checked, sources_checked, with_layer
+    from ..prediction.checks import layers_together, query_checked, sources_checked, with_layer
     from ..prediction.streamed import TENX_FIX, open_source
     from ..train.distributed import is_writer
 
@@ -145,10 +145,10 @@ def predict_files(
                          "drop device, or pass model=FOLDER (a saved predictor) to load it there")
     if not trained:
         _check_fixed(model, method=method, seed=seed, source_kind=source_kind, target_kind=target_kind)
-    if trained:  # its counts' layer: a missing one named before the test file is opened
-        train_source = with_layer(train_source, layer, name="train_mod1")
-    # read in row blocks
-    test_source = open_source(user_path(test_mod1), what=names[2], mudata_fix=one_file, layer=layer)
+    sources = layers_together(  # test_mod1 read in row blocks; a layer missing in both sources: said in one line
+        train=lambda: with_layer(train_source, layer, name="train_mod1") if trained else None,
+        test=lambda: open_source(user_path(test_mod1), what=names[2], mudata_fix=one_file, layer=layer))
+    train_source, test_source = (sources["train"], sources["test"]) if trained else (None, sources["test"])
     if trained:
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
         check_unique_features(train_source=train_source, train_target=train_target, query_source=test_source)
