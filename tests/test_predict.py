@@ -553,7 +553,8 @@ def test_source_that_is_not_counts(cite, bad, match):
 
 
 def test_normalised_source_names_a_fix_predict_has(cite):
-    """jae.predict takes no layer= (nor jae predict a --layer): the fix names where the predictor reads counts."""
+    """Counts in .raw, none in layers['counts']: refused naming layer='raw' (the predictor takes the joint model's
+    layer= since session 48; it said to rewrite the data as adata.raw.to_adata() before)."""
     from jae.cli._messages import cli_message
 
     train_src, train_tgt, query_src, _ = cite
@@ -561,11 +562,10 @@ def test_normalised_source_names_a_fix_predict_has(cite):
     normalised.raw = normalised.copy()
     del normalised.layers["counts"]
     normalised.X = sp.csr_matrix(np.log1p(normalised.X.toarray()), dtype=np.float32)
-    with pytest.raises(ValueError, match="looks normalised") as err:
+    with pytest.raises(KeyError, match="query_source has no layer 'counts'") as err:
         predict_fn(train_src, train_tgt, normalised, method="mean")
     message = str(err.value)
-    assert "layer=" not in message and "--layer" not in cli_message(message)
-    assert "layers['counts']" in message and "adata.raw.to_adata()" in message
+    assert "pass layer='raw'" in message and "--layer raw" in cli_message(message)
 
 
 def test_kinds_come_from_feature_types_arguments_or_feature_names(cite, caplog):

@@ -409,7 +409,7 @@ def test_query_cells_without_counts_are_refused_before_any_training(data, tmp_pa
     tgt.write_h5ad(tmp_path / "tgt.h5ad")
     monkeypatch.setattr("jae.prediction.api.ModalityPredictor.fit", lambda *a, **k: pytest.fail("trained first"))
     for bad, told in ((normalised, r"^query_source\.X has \d+ non-integer values \(e\.g\. [\d.]+\), so it looks "
-                                   r"normalised; jae's predictor needs raw counts"),
+                                   r"normalised; jae needs raw counts: pass layer="),
                       (empty, r"^1 of 30 cells have zero total counts in query_source\.layers\['counts'\]")):
         bad.write_h5ad(tmp_path / "bad.h5ad")  # CSR: read in row blocks
         for given in (bad, tmp_path / "bad.h5ad"):

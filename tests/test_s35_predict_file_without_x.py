@@ -2,7 +2,7 @@
 read in row blocks (a path in Python, jae predict --test-mod1), with 'q.h5ad .X is missing; pass --layer NAME
 naming the layer with raw counts': jae predict has no --layer, nor ModalityPredictor.predict a layer=. It now says
 what the predictor reads (layers['counts'], else .X), the layers the file has, and how to store the counts there;
-the fix named works."""
+the fix named works. Since session 48 the predictor takes layer= (jae predict --layer), named first in the fix."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from jae.prediction import ModalityPredictor
 
 from test_predict import paired  # noqa: E402  (tests/ is on sys.path)
 
-TOLD = (r"has neither layers\['counts'\] nor \.X \(its layers: \['raw'\]\); store the raw counts in "
-        r"layers\['counts'\], e\.g\. adata\.layers\['counts'\] = adata\.layers\[NAME\], and write the file again$")
+TOLD = (r"has neither layers\['counts'\] nor \.X \(its layers: \['raw'\]\); pass layer=\.\.\. naming the layer "
+        r"with raw counts, or store them in layers\['counts'\], e\.g\. adata\.layers\['counts'\] = adata\.layers\[NAME\], and write the file again$")
 
 
 def _query_without_x(path):
@@ -38,9 +38,10 @@ def test_a_path_is_told_the_fix_that_works(tmp_path):
     adata.layers["counts"] = adata.layers["raw"]  # the fix, as written
     adata.write_h5ad(tmp_path / "fixed.h5ad")
     np.testing.assert_array_equal(model.predict(tmp_path / "fixed.h5ad").X, model.predict(query).X)
+    np.testing.assert_array_equal(model.predict(tmp_path / "q.h5ad", layer="raw").X, model.predict(query).X)
 
 
-def test_the_cli_names_no_flag_it_lacks(tmp_path, caplog, capsys):
+def test_the_cli_names_its_layer_flag(tmp_path, caplog, capsys):
     from jae.cli import main
 
     source, target = paired(60, seed=0)
@@ -52,4 +53,5 @@ def test_the_cli_names_no_flag_it_lacks(tmp_path, caplog, capsys):
     assert main(argv) == 1
     said = caplog.text + capsys.readouterr().err
     assert "--test-mod1 has neither layers['counts'] nor .X (its layers: ['raw'])" in said
-    assert "--layer" not in said and not (tmp_path / "p.h5ad").exists()
+    assert "pass --layer NAME naming the layer" in said and not (tmp_path / "p.h5ad").exists()
+    assert main([*argv, "--layer", "raw"]) == 0 and (tmp_path / "p.h5ad").exists()  # tr1.h5ad: no layer 'raw', .X

@@ -2,7 +2,9 @@
 .raw (train_source=tr.raw, query_source=q.raw) were refused as 'train_source must be an AnnData ... not Raw', with no
 fix; after train_source.raw.to_adata(), the query was refused the same way. Sources whose .X is normalised (the
 counts in .raw) refused the query first and, once it was fixed and the command rerun, the training source. Both are
-now named in one line, with the fix; one bad source is refused as before."""
+now named in one line, with the fix; one bad source is refused as before. Since session 48 the predictor reads the
+counts where layer= says, by the joint model's rule: sources with a .raw and no layer 'counts' are refused (in one
+line) naming layer='raw', which reads them."""
 
 from __future__ import annotations
 
@@ -37,17 +39,19 @@ def test_raw_objects_are_refused_together_with_the_fix(cells):
 
 def test_normalised_sources_are_refused_together(cells):
     train, target, query = cells
-    with pytest.raises(ValueError, match=r"^train_source\.X has .* looks normalised, and query_source\.X has .*"
-                                         r"adata\.raw\.to_adata\(\)") as err:
+    with pytest.raises(KeyError, match=r"^\"train_source has no layer 'counts' \(layers: \[\]\), and query_source has "
+                                       r"no layer 'counts' .*pass layer='raw'") as err:
         jae.predict(train, target, query, method="mean")
-    assert str(err.value).count("jae's predictor needs raw counts") == 1  # the fix said once
+    assert str(err.value).count("pass layer='raw'") == 1  # the fix said once
+    good = jae.predict(train.raw.to_adata(), target, query.raw.to_adata(), method="mean")
+    assert np.array_equal(jae.predict(train, target, query, method="mean", layer="raw").X, good.X)
 
 
 def test_files_with_normalised_sources_are_refused_together(cells, tmp_path):
     train, target, query = cells
     for a, name in ((train, "tr1"), (target, "tr2"), (query, "te1")):
         a.write_h5ad(tmp_path / f"{name}.h5ad")
-    with pytest.raises(ValueError, match=r"^train_source\.X has .* and query_source\.X has "):
+    with pytest.raises(KeyError, match=r"^\"train_mod1 has no layer 'counts' .*, and test_mod1 has no layer 'counts'"):
         jae.predict_files(tmp_path / "tr1.h5ad", tmp_path / "tr2.h5ad", tmp_path / "te1.h5ad", tmp_path / "p.h5ad",
                           method="mean")
     assert not (tmp_path / "p.h5ad").exists()
@@ -56,7 +60,7 @@ def test_files_with_normalised_sources_are_refused_together(cells, tmp_path):
 def test_one_bad_source_is_refused_alone(cells):
     train, target, query = cells
     good = train.raw.to_adata()
-    with pytest.raises(ValueError, match=r"^query_source\.X has ") as err:
+    with pytest.raises(KeyError, match=r"^\"query_source has no layer 'counts' ") as err:
         jae.predict(good, target, query, method="mean")
     assert "train_source" not in str(err.value)
     with pytest.raises(TypeError, match=r"^query_source is an AnnData's \.raw .*query_source=<adata>\.raw\.to_adata"):

@@ -17,8 +17,8 @@ def add_parser(sub) -> None:
         description="Train on the paired cells of --train-mod1 (source) and --train-mod2 (target), or load a predictor "
         "saved by --save-model (--model FOLDER), predict the target modality of the cells in --test-mod1 and write the "
         "competition's prediction format (.h5ad: X = prediction in the competition's normalised convention, obs = the "
-        "test cells' obs, var = the target's var, uns['dataset_id'], uns['method_id']). Source files need raw counts "
-        "in layers['counts'] (or .X).",
+        "test cells' obs, var = the target's var, uns['dataset_id'], uns['method_id']). Source files (--train-mod1, "
+        "--test-mod1) need raw counts, in the layer --layer names.",
     )  # fmt: skip
     p.add_argument("--train-mod1", type=path_arg, metavar="FILE", help="source modality of the training cells (.h5ad)")
     p.add_argument("--train-mod2", type=path_arg, metavar="FILE", help="target modality of the same cells (.h5ad)")
@@ -50,6 +50,9 @@ def add_parser(sub) -> None:
                        help=f"kind of the {side} modality when its var has no 'feature_types' (default: from the "
                             f"feature names: genomic intervals are ATAC, up to {MAX_ADT_FEATURES} other names ADT, "
                             "the other side GEX); not with --model (the saved model's)")
+    p.add_argument("--layer", default="counts",
+                   help="layer with raw counts; 'X' for .X, 'raw' for the AnnData's .raw (scanpy, CELLxGENE) "
+                        "(default: counts)")
     p.set_defaults(func=run)
 
 
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         args.train_mod1, args.train_mod2, args.test_mod1, args.output, model=args.model, method=args.method,
         seed=args.seed, device=args.device, output_format=args.output_format, save_model=args.save_model,
         overwrite=args.overwrite, progress_bar=not args.quiet, source_kind=args.source_kind,
-        target_kind=args.target_kind,
+        target_kind=args.target_kind, layer=None if args.layer in ("X", "None") else args.layer,
     )
     pred, model = result.prediction, result.model
     print(

@@ -418,7 +418,7 @@ def scheme_fix(var_names, expected) -> str | None:
     return None
 
 
-def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str) -> np.ndarray:
+def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str, log=True):
     """``pos`` (the data's column of each of ``expected``, -1 where its name is not there) with the model's peaks
     that the data names with other separators (``chr1:100-200`` for ``chr1-100-200``: the same chromosome, start and
     end, exactly) found by their interval, and one log line saying so. Only when the model's features are peaks
@@ -442,7 +442,7 @@ def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, na
         return pos
     pos = pos.copy()
     pos[hit] = own.index.to_numpy()[found[found >= 0]]
-    logger.info(
+    logger.log(logging.INFO if log else logging.DEBUG,  # log False: said by the check of the same data before
         "%s: %d of %s's peaks matched by their interval (chromosome, start, end), named with other separators "
         "(%s's are like %r, this data's like %r)", name, len(hit), reference, reference, str(expected[hit[0]]),
         str(var_names[pos[hit[0]]]),

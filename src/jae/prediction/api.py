@@ -19,8 +19,8 @@ from ..io import detect_kind, normalize_kind
 from ..io.features import unique_features
 from ..io.paths import user_path
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
-from .checks import (check_target, one_modality, pair_cells, query_columns, refuse_raw_objects, source_counts,
-                     sources_checked)
+from .checks import (check_target, one_modality, pair_cells, query_columns, query_checked, refuse_raw_objects,
+                     layers_together, source_counts, sources_checked, target_counts, with_layer)
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
 from .output import prediction_anndata, target_var, var_from_record, var_record
@@ -86,13 +86,14 @@ class ModalityPredictor:
         source_kind: str | None = None,
         target_kind: str | None = None,
         progress_bar: bool = True,
+        layer: str | None = "counts",
     ) -> ModalityPredictor:
         """Train on paired cells.
 
         Parameters
         ----------
         train_source
-            Source modality of the training cells, raw counts in ``layers['counts']`` (or ``.X``).
+            Source modality of the training cells, raw counts at ``layer``.
         train_target
             Target modality of the same cells (matched by ``obs_names``). Its ``.X`` is used when it already holds
             the competition's normalised values, otherwise they are built from counts (see
@@ -105,6 +106,12 @@ class ModalityPredictor:
             :func:`jae.io.modality.kind_from_names`; the other side is then GEX).
         progress_bar
             Show a progress bar while training the network.
+        layer
+            Where the source's raw counts are, as for :meth:`jae.JAE.fit`: a layer's name (the default
+            ``'counts'``, read from ``.X`` when there is no such layer nor a ``.raw``), None for ``.X``, ``'raw'`` for
+            the AnnData's ``.raw`` (:mod:`jae.io.raw`). The target's counts, when its ``.X`` holds no normalised
+            values, are its layer of that name (else its ``.X``). Not saved: it says where the data keep their
+            counts, so each call names it.
 
         Returns
         -------
@@ -112,14 +119,14 @@ class ModalityPredictor:
         """
         seed = self.seed if seed is None else as_seed(seed)  # refused before the data is looked at
         check_flags(progress_bar=progress_bar)
-        one_modality(train_source, name="train_source")
-        check_target(one_modality(train_target, name="train_target"), name="train_target")
+        train_source = with_layer(one_modality(train_source, name="train_source"), layer, name="train_source")
+        check_target(one_modality(train_target, name="train_target"), name="train_target", layer=layer)
         for adata, name in ((train_source, "train_source"), (train_target, "train_target")):
             unique_features(adata.var_names, name)  # queries are matched by name; predictions are named by them
         train_target = pair_cells(train_source, train_target)
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)
-        counts = source_counts(train_source, name="train_source")
-        tgt_counts = train_target.layers["counts"] if "counts" in train_target.layers else None
+        counts = source_counts(train_source, name="train_source", layer=layer)
+        tgt_counts = target_counts(train_target, layer)
         Y = target_matrix(train_target.X, tgt_counts, kinds[1], name="train_target")
         # the data is refused above with a fitted model left as it was; a refit failing or interrupted (Ctrl-C) below
         # leaves it unfitted, never the new encoding feeding the previous fit's networks
@@ -167,12 +174,12 @@ class ModalityPredictor:
             return KNNBaseline(self.target_kind, ks=tuple(cfg.knn_ks), val_fraction=cfg.val_fraction)
         return RidgeBaseline(self.target_kind, rel_alphas=tuple(cfg.ridge_rel_alphas), val_fraction=cfg.val_fraction)
 
-    def predict_blocks(self, query_source):
-        """Predictions for the cells of ``query_source`` (as for :meth:`predict`) as an iterator of
-        ``(rows, n_target_features)`` row blocks (dense or CSR), in query order; wide targets are never materialised
-        whole."""
+    def predict_blocks(self, query_source, *, layer: str | None = "counts"):
+        """Predictions for the cells of ``query_source`` (as for :meth:`predict`, counts at ``layer``) as an iterator
+        of ``(rows, n_target_features)`` row blocks (dense or CSR), in query order; wide targets are never
+        materialised whole."""
         self._check_fitted()
-        query_source = _query(query_source)
+        query_source = _query(query_source, layer)
         idx = query_columns(query_source, self.source_features, kinds=(self.source_kind, self.target_kind))
         net = self.method == "jae"
         if isinstance(query_source, SourceFile):  # encoded one row block at a time: the same numbers, row by row
@@ -181,26 +188,30 @@ class ModalityPredictor:
                                     else self.encoder.transform(counts), width, columns=idx)
         else:
             full, query_source = query_source, query_source if idx is None else query_source[:, idx]
-            counts = source_counts(query_source, name="query_source", full=None if idx is None else full)
+            counts = source_counts(query_source, name="query_source", full=None if idx is None else full, layer=layer)
             S = self.encoder.transform(counts)
             S = self._net_input(S, counts) if net else S
         if net:
             return self.codec.decode_blocks(predict_codes(self.nets, S))
         return self.baseline.predict_blocks(S)
 
-    def predict(self, query_source, *, output: Literal["auto", "dense", "sparse"] = "auto") -> ad.AnnData:
+    def predict(self, query_source, *, output: Literal["auto", "dense", "sparse"] = "auto",
+                layer: str | None = "counts") -> ad.AnnData:
         """Predict the target modality for cells measured with the source modality only.
 
         Parameters
         ----------
         query_source
             Source modality of the query cells, with the training source's features (same names; another order
-            is realigned, other features are ignored), raw counts in ``layers['counts']`` (or ``.X``): an AnnData, or the path of an ``.h5ad``
+            is realigned, other features are ignored), raw counts at ``layer``: an AnnData, or the path of an ``.h5ad``
             file, whose counts are then read in row blocks (never whole; :mod:`jae.prediction.streamed`).
         output
             ``'dense'``: float32 ndarray. ``'sparse'``: CSR, predictions below ``config.sparse_below`` dropped
             (meant for ATAC, whose predictions are accessibilities in [0, 1]). ``'auto'``: dense unless the
             target is ATAC and the prediction has more than ``config.dense_limit`` values.
+        layer
+            Where the query's raw counts are, as for :meth:`fit` (the default ``'counts'``; None: ``.X``; ``'raw'``:
+            the ``.raw``, of an AnnData or of the file).
 
         Returns
         -------
@@ -211,12 +222,12 @@ class ModalityPredictor:
         """
         _check_output(output)
         self._check_fitted()
-        query_source = _query(query_source)
+        query_source = _query(query_source, layer)
         if output == "auto":
             big = query_source.n_obs * len(self.target_features) > self.config.dense_limit
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"
         sparse_below = self.config.sparse_below if output == "sparse" else None
-        X = assemble(self.predict_blocks(query_source), sparse_below=sparse_below)
+        X = assemble(self.predict_blocks(query_source, layer=layer), sparse_below=sparse_below)
         uns = {"dataset_id": str(query_source.uns.get("dataset_id", self.dataset_id)), "method_id": self.method_id}
         return prediction_anndata(X, query_source, self.target_var, uns)  # the query's obs, the target's var
 
@@ -381,14 +392,16 @@ def _check_output(output) -> None:
         raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
 
 
-def _query(query_source):
+def _query(query_source, layer: str | None = "counts"):
     """A query's source modality as :meth:`ModalityPredictor.predict` reads it: an AnnData (refused in one line when it
     is anything else), or an ``.h5ad`` path opened to be read in row blocks (:func:`jae.prediction.streamed.open_source`);
-    one already opened is kept."""
+    one already opened is kept. Its counts are at ``layer`` (:func:`jae.prediction.checks.with_layer`)."""
     if isinstance(query_source, (str, os.PathLike)):  # an .h5mu: one modality of it (predict takes no h5mu=FILE)
-        return open_source(query_source,
+        return open_source(query_source, layer=layer,
                            mudata_fix="pass one of those modalities, mudata.read_h5mu(path)[name], or {save}")
-    return query_source if isinstance(query_source, SourceFile) else one_modality(query_source, name="query_source")
+    if isinstance(query_source, SourceFile):
+        return query_source
+    return with_layer(one_modality(query_source, name="query_source"), layer, name="query_source")
 
 
 def check_unique_features(**named) -> None:
@@ -423,6 +436,7 @@ def predict(
     target_kind: str | None = None,
     device: str = "auto",
     progress_bar: bool = True,
+    layer: str | None = "counts",
 ) -> ad.AnnData:
     """Train on paired cells and predict the target modality of the query cells.
 
@@ -448,6 +462,9 @@ def predict(
         Where the network trains (``'auto'``: CUDA when available).
     progress_bar
         Show a progress bar while training.
+    layer
+        Where both sources' raw counts are, as for :meth:`jae.JAE.fit` (the default ``'counts'``; None: ``.X``;
+        ``'raw'``: the AnnData's ``.raw``); see :meth:`ModalityPredictor.fit`.
 
     Returns
     -------
@@ -459,11 +476,16 @@ def predict(
     one_modality(train_source, name="train_source")  # the query and output are checked before the training
     one_modality(train_target, name="train_target")
     _check_output(output)
+    # a path: opened (names only) as ModalityPredictor.predict opens it; a layer missing in both: said in one line
+    sources = layers_together(train=lambda: with_layer(train_source, layer, name="train_source"),
+                              query=lambda: _query(query_source, layer))
+    train_source, query_source = sources["train"], sources["query"]
     kinds = training_kinds(train_source, train_target, source_kind, target_kind)
-    query_source = _query(query_source)  # a path: opened (names only) as ModalityPredictor.predict opens it
     check_unique_features(train_source=train_source, train_target=train_target, query_source=query_source)
-    sources_checked(query_source, train_source, kinds=kinds)  # a training source without counts named too
+    sources_checked(query_source, train_source, kinds=kinds, layer=layer)  # a training source without counts too
     model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
+        layer=layer,
     )  # fmt: skip
-    return model.predict(query_source, output=output)
+    with query_checked():  # its features' log lines were said by the check before the training
+        return model.predict(query_source, output=output, layer=layer)

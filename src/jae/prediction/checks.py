@@ -6,24 +6,27 @@ Every failure is a ValueError whose message names the problem and the fix.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from ..io import validate_counts
+from ..io.raw import RAW, counts_hint_for, counts_location, resolve_raw
+from ..io.validate import _RAW_HINT, _RAW_READ_HINT
 from ..io.chunked import summed
 from .._words import count
 from ..io.features import examples, feature_indexer
 
 __all__ = ["one_modality", "refuse_raw_objects", "sources_checked", "query_columns", "query_features_match",
-           "source_counts", "pair_cells", "check_target", "SOURCE_COUNTS_HINT"]
+           "source_counts", "pair_cells", "check_target", "SOURCE_COUNTS_HINT", "with_layer", "target_counts",
+           "query_checked"]
 
-#: The fix after a source matrix that holds no raw counts: the predictor reads ``layers['counts']``, else ``.X``, and
-#: takes no ``layer=`` (nor ``jae predict`` a ``--layer``), so the counts must be moved there.
-SOURCE_COUNTS_HINT = (
-    "jae's predictor needs raw counts and reads them from layers['counts'], else .X: store them there, e.g. "
-    "adata = adata.raw.to_adata() when .raw holds them, and pass that AnnData or write the file again")
+#: The fix after a source matrix that holds no raw counts: the joint model's (``layer=`` names where they are), as the
+#: predictor reads them by the same rule (:func:`jae.io.raw.counts_location`).
+SOURCE_COUNTS_HINT = _RAW_HINT
 
 #: The fix after query cells that lack some of the source features (a query with all of them, and others, is read
 #: by name): the predictor reads every feature it was trained on, so only one trained on the shared features helps;
@@ -41,6 +44,20 @@ NONE_SHARED_FIX = (
     "cells measured like these")
 
 logger = logging.getLogger(__name__)
+
+#: True while a query whose features :func:`sources_checked` matched before the training is predicted
+#: (:func:`query_checked`): the lines that match said (peaks found by their interval) are not said twice.
+_CHECKED: ContextVar[bool] = ContextVar("jae_query_checked", default=False)
+
+
+@contextmanager
+def query_checked():
+    """Predict, inside this block, a query whose features were matched (and said so) before the training."""
+    token = _CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
 
 
 def one_modality(adata, *, name: str):
@@ -88,22 +105,44 @@ def refuse_raw_objects(**named) -> None:
                     + ", ".join(f"{name}=<adata>.raw.to_adata()" for name in raws))
 
 
-def sources_checked(query_source, train_source, *, kinds: tuple[str, str] | None = None) -> None:
+def sources_checked(query_source, train_source, *, kinds: tuple[str, str] | None = None,
+                    layer: str | None = "counts") -> None:
     """:func:`query_features_match`, whose refusal also names a training source that holds no raw counts either (the
     check :meth:`jae.ModalityPredictor.fit` makes next, made here only when the query is refused): both problems in
     one line, not the second after the first is fixed and the command run again."""
     try:
-        query_features_match(query_source, train_source, kinds=kinds)
+        query_features_match(query_source, train_source, kinds=kinds, layer=layer)
     except ValueError as query_err:
         try:
-            _counts(train_source, name="train_source")
+            _counts(train_source, name="train_source", layer=layer)
         except ValueError as train_err:
-            first, second = str(train_err), str(query_err)
-            marker = "; " + SOURCE_COUNTS_HINT
-            if marker in first and marker in second:  # the same fix, said once
-                raise ValueError(f"{first.split(marker)[0]}, and {second}") from None
-            raise ValueError(f"{first}; and {second}") from None
+            raise ValueError(one_line(str(train_err), str(query_err))) from None
         raise
+
+
+def one_line(first: str, second: str) -> str:
+    """Two refusals in one line, the fix they both end with (their last ``'; '``-separated clauses) said once."""
+    a, b = first.split("; "), second.split("; ")
+    same = 0
+    while same < min(len(a), len(b)) - 1 and a[-1 - same] == b[-1 - same]:
+        same += 1
+    return "; ".join(a[:-same]) + ", and " + "; ".join(b) if same else f"{first}; and {second}"
+
+
+def layers_together(**steps):
+    """Run each of ``steps`` (``name=callable``, e.g. reading a source at its ``layer=``) and return their results
+    (a dict), a layer missing in several refused in one line (:func:`one_line`), not one source after a rerun."""
+    done, missing = {}, []
+    for name, step in steps.items():
+        try:
+            done[name] = step()
+        except KeyError as err:
+            missing.append(err.args[0] if err.args else str(err))
+    if len(missing) > 1:
+        raise KeyError(one_line(*missing[:2]))
+    if missing:
+        raise KeyError(missing[0])
+    return done
 
 
 def _in_mudata_file(path) -> bool:
@@ -118,7 +157,8 @@ def _in_mudata_file(path) -> bool:
         return False
 
 
-def query_features_match(query_source, train_source, *, kinds: tuple[str, str] | None = None) -> None:
+def query_features_match(query_source, train_source, *, kinds: tuple[str, str] | None = None,
+                         layer: str | None = "counts") -> None:
     """Refuse, before any training, query cells whose features differ from the training source's (the check
     :meth:`jae.ModalityPredictor.predict` makes after training: :func:`query_columns`) in one line naming both and
     the fix, or whose matrix holds no raw counts (:func:`source_counts`' check); ``kinds``: the (source, target)
@@ -131,7 +171,7 @@ def query_features_match(query_source, train_source, *, kinds: tuple[str, str] |
         query_source.encode(lambda counts: np.empty((counts.shape[0], 0), dtype=np.float32), 0, columns=columns)
     else:  # normalised values, or cells without counts: said before the training, not after it
         _counts(query_source if columns is None else query_source[:, columns], name="query_source",
-                full=None if columns is None else query_source)
+                full=None if columns is None else query_source, layer=layer)
 
 
 def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | None = None,
@@ -160,7 +200,8 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     pos = names.get_indexer(features)
     by_name = bool((pos >= 0).all())
     if not by_name:  # peaks named with other separators (chr1:100-200 for chr1-100-200), found as the joint model's
-        pos = _by_interval(names, pd.Index(features).astype(str), pos, name="query_source", reference=reference)
+        pos = _by_interval(names, pd.Index(features).astype(str), pos, name="query_source", reference=reference,
+                           log=not _CHECKED.get())
     if (pos >= 0).all() and (len(names) > len(features) or not by_name):
         if len(names) > len(features) and reference != "train_source":  # said once, when the prediction reads them
             logger.info("the query cells have the %d source features the predictor was trained on and %d others, "
@@ -206,42 +247,62 @@ def _query_kind(query_source, *, by_names: bool = True) -> str | None:
     return kind or ("GEX" if len(query_source.var_names) > MAX_ADT_FEATURES else None)
 
 
-def source_counts(adata, *, name: str, full=None):
-    """The raw counts of a source modality: ``layers['counts']`` if present, else ``.X``, validated (``full``: the
-    query before its columns were taken to the predictor's features, for :func:`checked_counts`).
+def with_layer(adata, layer: str | None, *, name: str):
+    """``adata`` as the predictor reads it for ``layer``: the joint model's rule (:func:`jae.io.raw.resolve_raw`:
+    ``layer='raw'`` reads the AnnData's ``.raw``, with its features), and a ``layer`` it lacks refused in one line
+    naming its layers and the fix (:func:`jae.io.raw.counts_location`), before any training."""
+    adata = resolve_raw(adata, layer, where=name)
+    counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where=name)
+    return adata
+
+
+def source_counts(adata, *, name: str, full=None, layer: str | None = "counts"):
+    """The raw counts of a source modality at ``layer`` (the joint model's rule, :func:`jae.io.raw.counts_location`:
+    the default ``'counts'`` reads ``.X`` when there is no such layer nor a ``.raw``; None: ``.X``; an AnnData passed
+    through :func:`with_layer` for ``'raw'``), validated (``full``: the query before its columns were taken to the
+    predictor's features, for :func:`checked_counts`).
 
     Returns
     -------
     ``(n_cells, n_features)`` CSR float32 matrix or dense float32 array.
     """
-    X = _counts(adata, name=name, full=full)
+    X = _counts(adata, name=name, full=full, layer=layer)
     # repeated entries summed, as the row blocks of a file streamed hold them (jae.prediction.streamed)
     return summed(sp.csr_matrix(X, dtype=np.float32)) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
 
 
-def _counts(adata, *, name: str, full=None):
+def _where(adata, found: str | None, name: str) -> str:
+    """Where the counts read are, as messages name them: ``name.X``, ``name.raw.X`` or ``name.layers['L']``."""
+    if found is None or getattr(adata, "jae_raw_from_x", None) is not None:
+        return f"{name}.X"
+    if found == RAW and adata.X is not None and adata.layers[RAW] is adata.X:  # resolve_raw's AnnData of the .raw
+        return f"{name}.raw.X"
+    return f"{name}.layers[{found!r}]"
+
+
+def _counts(adata, *, name: str, full=None, layer: str | None = "counts"):
     """The matrix :func:`source_counts` reads, checked to hold raw counts, as it is stored (``full``: as for
     :func:`source_counts`)."""
     if adata.n_vars == 0:
         raise ValueError(f"{name} has no features; pass the source modality with its features")
-    if "counts" in adata.layers:
-        X, where = adata.layers["counts"], f"{name}.layers['counts']"
-    else:
-        X, where = adata.X, f"{name}.X"
+    found = counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where=name)
+    X, where = (adata.X if found is None else adata.layers[found]), _where(adata, found, name)
     if X is None:
-        raise ValueError(f"{name} has neither layers['counts'] nor .X; store the raw counts in layers['counts']")
-    whole = None if full is None else full.layers["counts"] if "counts" in adata.layers else full.X
-    checked_counts(X, name=where, cells=adata.obs_names, full=whole)
+        raise ValueError(f"{name} has neither layers[{layer or 'counts'!r}] nor .X; store the raw counts in "
+                         f"layers[{layer or 'counts'!r}]")
+    whole = None if full is None else full.X if found is None else full.layers[found]
+    hint = counts_hint_for(adata, layer) or (_RAW_READ_HINT if layer == RAW else _RAW_HINT)
+    checked_counts(X, name=where, cells=adata.obs_names, full=whole, hint=hint)
     return X
 
 
-def checked_counts(X, *, name: str, cells, full=None) -> None:
+def checked_counts(X, *, name: str, cells, full=None, hint: str = SOURCE_COUNTS_HINT) -> None:
     """:func:`jae.io.validate_counts` of a source matrix ``X`` (``name``: where it is; ``cells``: its rows' names),
     whose rows all NaN (cells not measured in the source modality: a mosaic MuData's layout) are refused as such,
     not as values that are no raw counts. ``full``: the query's matrix before ``X``, its columns of the predictor's
     features, was taken from it (None: ``X`` is the whole matrix), for :func:`_known_counts`."""
     try:
-        validate_counts(X, name=name, hint=SOURCE_COUNTS_HINT)
+        validate_counts(X, name=name, hint=hint)
     except ValueError as err:
         from ..io.mosaic import missing_rows
 
@@ -279,7 +340,13 @@ def _known_counts(X, full, *, name: str, cells) -> None:
         "trained on (its training source's var_names, a saved predictor's source_features)")
 
 
-def check_target(adata, *, name: str) -> None:
+def target_counts(adata, layer: str | None = "counts"):
+    """A training target's raw counts: its layer ``layer`` when it has one (the target's ``.X`` is read as its values,
+    normalised or counts: :func:`jae.prediction.targets.target_matrix`), else None."""
+    return adata.layers[layer] if layer is not None and layer in adata.layers else None
+
+
+def check_target(adata, *, name: str, layer: str | None = "counts") -> None:
     """A training target needs features and cells, and finite values in ``.X`` (a NaN there, e.g. a mosaic MuData's
     unmeasured cell, made every prediction NaN)."""
     if adata.n_vars == 0:
@@ -301,8 +368,9 @@ def check_target(adata, *, name: str) -> None:
                 f"{name}.X has NaN or infinite values in {int(bad.sum())} of its {len(bad)} cells (e.g. "
                 f"{examples(adata.obs_names[bad])}), which would make the predictions NaN; leave those cells out of "
                 f"train_source and {name} (a mosaic MuData holds the cells not measured in a modality as NaN rows)")
-    if "counts" in adata.layers:
-        validate_counts(adata.layers["counts"], name=f"{name}.layers['counts']", hint=SOURCE_COUNTS_HINT)
+    counts = target_counts(adata, layer)
+    if counts is not None:
+        validate_counts(counts, name=f"{name}.layers[{layer!r}]", hint=SOURCE_COUNTS_HINT)
 
 
 def pair_cells(source, target, *, source_name: str = "train_source", target_name: str = "train_target"):

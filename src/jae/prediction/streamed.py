@@ -3,9 +3,9 @@
 
 Read whole, a 300,000-cell CITE-seq RNA file took 8 GB: anndata reads ``.X`` and ``layers['counts']`` each into
 memory (two arrays even where the file links one to the other), though the prediction reads only the counts. Here
-only the cell and feature names and ``uns['dataset_id']`` are read up front; the counts (``layers['counts']`` when
-the file has that layer, else ``.X``: :func:`jae.prediction.checks.source_counts`' rule) are encoded one row block at
-a time. Every step of the encoding is row by row, so the predictions are bit for bit those of the file read whole.
+only the cell and feature names and ``uns['dataset_id']`` are read up front; the counts (at ``layer=``, the joint
+model's rule for a file: :func:`jae.io.paired_files._counts_location`, ``'raw'`` its ``raw`` group) are encoded one
+row block at a time. Every step of the encoding is row by row, so the predictions are bit for bit those of the file read whole.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..io.chunked import BLOCK_ROWS, BackedCounts
 from ..io.files import _check_file, _readable, check_is_anndata, check_not_mudata
+from ..io.validate import counts_hint
 from .checks import checked_counts
 
 __all__ = ["SourceFile", "TENX_FIX", "open_source"]
@@ -33,16 +34,21 @@ TENX_FIX = (
     ".write_h5ad('rna.h5ad') ('Antibody Capture' or 'Peaks' for the other modality)")
 
 
-def open_source(path: str | os.PathLike, *, what: str = "query_source", mudata_fix: str | None = None):
-    """The query source in ``path``: a :class:`SourceFile` when its counts are stored CSR, else (a dense or CSC
-    matrix, which row blocks would turn into another layout) the AnnData read whole, as before."""
+def open_source(path: str | os.PathLike, *, what: str = "query_source", mudata_fix: str | None = None,
+                layer: str | None = "counts"):
+    """The query source in ``path``, its counts at ``layer`` (the joint model's rule for a file,
+    :func:`jae.io.paired_files._counts_location`): a :class:`SourceFile` when they are stored CSR, else (a dense or CSC
+    matrix, which row blocks would turn into another layout) the AnnData read whole, as before (``layer='raw'``: its
+    ``.raw``, :func:`jae.io.raw.resolve_raw`)."""
+    from ..io.raw import counts_noted, resolve_raw
     from ..io.readers import read_h5ad
 
-    source = SourceFile(path, what=what, mudata_fix=mudata_fix)
+    source = SourceFile(path, what=what, mudata_fix=mudata_fix, layer=layer)
     if source.counts.encoding == "csr_matrix":
         return source
     _said_read_whole(source, what)
-    return read_h5ad(path, what=what, mudata_fix=mudata_fix, tenx_fix=TENX_FIX)
+    with counts_noted():  # where its counts are was said on opening it
+        return resolve_raw(read_h5ad(path, what=what, mudata_fix=mudata_fix, tenx_fix=TENX_FIX), layer, where=what)
 
 
 def _said_read_whole(source: SourceFile, what: str) -> None:
@@ -72,24 +78,30 @@ class SourceFile:
         ``{'dataset_id': ...}`` when the file has one, else empty.
     """
 
-    def __init__(self, path: str | os.PathLike, *, what: str = "query_source", mudata_fix: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, *, what: str = "query_source", mudata_fix: str | None = None,
+                 layer: str | None = "counts") -> None:
         from anndata.io import read_elem
+
+        from ..io.paired_files import _counts_location
+        from ..io.raw import RAW_GROUP
 
         self.path = _check_file(path, what=what)
         with _readable(self.path, what=what, fmt=".h5ad"), h5py.File(self.path, "r") as f:
             check_not_mudata(f, self.path, what=what, fix=mudata_fix)
             check_is_anndata(f, self.path, what=what, tenx_fix=TENX_FIX)  # a Cell Ranger .h5: said as such
-            layer = "counts" if "layers" in f and "counts" in f["layers"] else None
-            if layer is None and "X" not in f:  # else BackedCounts' 'pass --layer NAME', a flag jae predict lacks
+            held = layer is not None and "layers" in f and layer in f["layers"]
+            if layer == "counts" and not held and "X" not in f and "raw" not in f:
                 have = list(f["layers"]) if isinstance(f.get("layers"), h5py.Group) else []
                 raise ValueError(
-                    f"{what} has neither layers['counts'] nor .X (its layers: {have}); store the raw counts in "
-                    "layers['counts'], e.g. adata.layers['counts'] = adata.layers[NAME], and write the file again")
+                    f"{what} has neither layers['counts'] nor .X (its layers: {have}); pass layer=... naming the "
+                    "layer with raw counts, or store them in layers['counts'], e.g. adata.layers['counts'] = "
+                    "adata.layers[NAME], and write the file again")
+            found = _counts_location(f, layer, where=what)  # the joint model's rule; a layer it lacks: one line
             uns = f.get("uns")
             self.uns = {"dataset_id": read_elem(uns["dataset_id"])} if uns is not None and "dataset_id" in uns else {}
         with _readable(self.path, what=what, fmt=".h5ad"):
-            self.counts = BackedCounts(self.path, layer=layer)
-        self.where = "query_source." + ("layers['counts']" if layer else "X")
+            self.counts = BackedCounts(self.path, layer=found)
+        self.where = "query_source" + (".X" if found is None else ".raw.X" if found == RAW_GROUP else f".layers[{found!r}]")
         self.obs_names = pd.Index(self.counts.obs_names.astype(str))
         self.var_names = self.counts.var_names
 
@@ -142,7 +154,7 @@ class SourceFile:
             rows = "" if block.shape[0] == self.n_obs else (
                 f" (rows {pos} to {pos + block.shape[0] - 1} of its {self.n_obs} cells, read in blocks)")
             checked_counts(block, name=self.where + rows, cells=self.obs_names[pos : pos + block.shape[0]],
-                           full=None if columns is None else whole)
+                           full=None if columns is None else whole, hint=counts_hint(self.counts))
             out[pos : pos + block.shape[0]] = encode(block)
             pos += block.shape[0]
         if pos != self.n_obs:  # (a file changed while it was read)

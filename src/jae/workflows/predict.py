@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from typing import Literal
 
 from .._flags import check_flags
@@ -31,6 +32,7 @@ def predict_files(
     progress_bar: bool = True,
     source_kind: str | None = None,
     target_kind: str | None = None,
+    layer: str | None = "counts",
 ) -> FilesResult:
     """Train on paired cells in files (or load a saved predictor) and write the predicted second modality of the
     test cells (``jae predict``).
@@ -38,7 +40,7 @@ def predict_files(
     Parameters
     ----------
     train_mod1, train_mod2
-        ``.h5ad`` files of the training cells: the source modality (raw counts in ``layers['counts']`` or ``.X``)
+        ``.h5ad`` files of the training cells: the source modality (raw counts at ``layer``)
         and the target modality of the same cells; None with ``model``.
     test_mod1
         ``.h5ad`` of the cells to predict, source modality only, with the training source's features (any order;
@@ -65,6 +67,10 @@ def predict_files(
     source_kind, target_kind
         ``'GEX'``, ``'ATAC'`` or ``'ADT'`` when the files' ``var`` has no ``'feature_types'`` and the feature names do
         not tell (as for :meth:`jae.ModalityPredictor.fit`).
+    layer
+        Where the source files (``train_mod1``, ``test_mod1``) keep their raw counts, as for :func:`jae.fit_files`:
+        a layer's name (the default ``'counts'``, else ``.X`` when the file has no such layer nor a ``.raw``), None
+        for ``.X``, ``'raw'`` for the file's ``.raw`` (:meth:`jae.ModalityPredictor.fit`).
 
     Returns
     -------
@@ -78,7 +84,7 @@ def predict_files(
     from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
     from ..prediction.api import check_unique_features, training_kinds
-    from ..prediction.checks import sources_checked
+    from ..prediction.checks import layers_together, query_checked, sources_checked, with_layer
     from ..prediction.streamed import TENX_FIX, open_source
     from ..train.distributed import is_writer
 
@@ -139,14 +145,18 @@ def predict_files(
                          "drop device, or pass model=FOLDER (a saved predictor) to load it there")
     if not trained:
         _check_fixed(model, method=method, seed=seed, source_kind=source_kind, target_kind=target_kind)
-    test_source = open_source(user_path(test_mod1), what=names[2], mudata_fix=one_file)  # read in row blocks
+    sources = layers_together(  # test_mod1 read in row blocks; a layer missing in both sources: said in one line
+        train=lambda: with_layer(train_source, layer, name="train_mod1") if trained else None,
+        test=lambda: open_source(user_path(test_mod1), what=names[2], mudata_fix=one_file, layer=layer))
+    train_source, test_source = (sources["train"], sources["test"]) if trained else (None, sources["test"])
     if trained:
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
         check_unique_features(train_source=train_source, train_target=train_target, query_source=test_source)
-        sources_checked(test_source, train_source, kinds=kinds)  # and train_source's counts when it is refused
+        sources_checked(test_source, train_source, kinds=kinds, layer=layer)  # and train_source's counts if refused
         model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind,
-                  progress_bar=progress_bar)
-    pred = model.predict(test_source, output=output_format)  # the test cells' obs (batch etc.), the target's var
+                  progress_bar=progress_bar, layer=layer)
+    with query_checked() if trained else nullcontext():  # its features' log lines: said once, before the training
+        pred = model.predict(test_source, output=output_format, layer=layer)  # test cells' obs, the target's var
     written = []
     if is_writer():  # under torchrun only process 0 writes (the others wrote a temporary prediction, deleted)
         with atomic_outputs():  # a model that cannot be saved leaves no prediction behind either
