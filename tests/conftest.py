@@ -34,6 +34,19 @@ if "OMP_NUM_THREADS" not in os.environ:
 
     threadpool_limits(1)  # numpy's BLAS, which pytest's plugins loaded before this file, has read it already
 
+from mudata._core.config import OPTIONS as _MUDATA_OPTIONS  # noqa: E402
+
+_MUDATA_DEFAULTS = dict(_MUDATA_OPTIONS)  # before any test module is imported
+
+
+def pytest_collection_finish(session):
+    """MuData's options as they were before the test modules were collected: a module that calls
+    ``md.set_options(pull_on_update=False)`` when imported changed every later MuData's obs in the whole run (session
+    48: 9 tests of other modules failed), which :func:`_keep_process_settings`, restoring what each test found,
+    cannot undo."""
+    _MUDATA_OPTIONS.clear()
+    _MUDATA_OPTIONS.update(_MUDATA_DEFAULTS)
+
 
 @pytest.fixture(autouse=True)
 def _keep_process_settings():

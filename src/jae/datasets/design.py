@@ -281,7 +281,7 @@ def _whole(name: str, value) -> int:
     '1k'), a fraction, None or a bool, which would otherwise fail deep inside the simulation."""
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral)) and float(value).is_integer():
         # 1e5 is a whole number: 'must be a whole number, not 100000.0' read as a contradiction (session 48's walk)
-        raise TypeError(f"{name} must be an int, not the float {float(value)!r}; pass {name}={int(value)}")
+        raise TypeError(f"{name} must be an integer, not {float(value)!r} (a float); pass {name}={int(value)}")
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a whole number, not {value!r}; e.g. {name}=1000 (an int, not text)")
     return int(value)
