@@ -42,6 +42,14 @@ __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", 
 logger = logging.getLogger(__name__)
 
 
+def _plain(err: Exception) -> str:
+    """``err``'s message without the internal name it starts with (``'CellCycleScorer: '``, ``'score_cell_cycle: '``:
+    the callee the cell-cycle reference used), which a user of :func:`jae.evaluate` or ``jae evaluate`` never called."""
+    import re
+
+    return re.sub(r"^(CellCycleScorer|score_cell_cycle): ", "", str(err))
+
+
 def _as_mudata(adata: ad.AnnData, *, layer: str | None, what: str = "the AnnData", written: bool = False):
     """The MuData of one AnnData (:func:`jae.io.to_mudata`): both modalities it holds, or the one modality it is
     (named by its ``var['feature_types']``, RNA without them), whose annotations and embeddings are all the metrics
@@ -346,7 +354,7 @@ def evaluate(
                     cc_ref = cell_cycle_reference(gex[labelled], var_names, batch_cc, organism=organism, seed=seed)
                     del gex
             except ValueError as err:
-                cc_reason = f"cell-cycle scores unavailable: {err}"
+                cc_reason = f"cell-cycle scores unavailable: {_plain(err)}"
             bar.update(1)
         if cc_ref is None:
             logger.warning("cc_cons is n/a: %s", cc_reason)
