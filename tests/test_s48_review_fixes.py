@@ -71,14 +71,31 @@ def test_layer_raw_refusing_a_file_and_an_anndata_says_the_fix_once(tmp_path):
     assert "jae needs raw counts: pass layer=" not in text  # layer='raw' was passed: not suggested again
 
 
-def test_cc_cons_reason_is_in_plain_words(caplog):
+@pytest.mark.parametrize("opened", [False, True])
+def test_cc_cons_reason_is_in_plain_words(caplog, tmp_path, opened):
+    # in memory the reason began 'score_cell_cycle: ', from an opened file (jae evaluate --h5mu) 'CellCycleScorer: '
     mdata = jae.datasets.simulate(80, n_genes=200, n_peaks=100, n_cell_types=3, n_batches=2, seed=0)
     mdata.mod["rna"].var_names = [f"gene{i}" for i in range(mdata.mod["rna"].n_vars)]  # no cell-cycle marker genes
     mdata.update()
-    emb = np.random.default_rng(0).normal(size=(mdata.n_obs, 4))
+    if opened:
+        mdata.write(tmp_path / "x.h5mu")
+        mdata = jae.io.open_h5mu(tmp_path / "x.h5mu")
+    emb = np.random.default_rng(0).normal(size=(80, 4))
     with caplog.at_level(logging.WARNING, logger="jae"):
-        table = jae.evaluate(mdata, {"e": emb}, baseline=False, report=False, progress_bar=False)
+        jae.evaluate(mdata, {"e": emb}, baseline=False, report=False, progress_bar=False)
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("cc_cons is n/a"))
     assert line.startswith("cc_cons is n/a: cell-cycle scores unavailable: only 0 S-phase"), line
     assert "score_cell_cycle" not in line and "CellCycleScorer" not in line
-    assert np.isnan(table.loc["e", "cc_cons"]) if "cc_cons" in table.columns else True
+
+
+def test_evaluate_embedding_cc_reason_is_in_plain_words(caplog):
+    rng = np.random.default_rng(0)
+    gex = rng.poisson(1.0, size=(60, 30)).astype(np.float32)
+    E = rng.normal(size=(60, 4))
+    with caplog.at_level(logging.WARNING, logger="jae"):
+        result = jae.metrics.evaluate_embedding(E, cell_type=np.repeat(["a", "b", "c"], 20), gex=np.log1p(gex),
+                                                gex_var_names=[f"gene{i}" for i in range(30)], progress_bar=False,
+                                                diagnostics=False)
+    reason = result.attrs["skipped"]["cc_cons"]
+    assert reason.startswith("cell-cycle scores unavailable: only 0 S-phase"), reason
+    assert "score_cell_cycle" not in caplog.text
