@@ -99,3 +99,31 @@ def test_evaluate_embedding_cc_reason_is_in_plain_words(caplog):
     reason = result.attrs["skipped"]["cc_cons"]
     assert reason.startswith("cell-cycle scores unavailable: only 0 S-phase"), reason
     assert "score_cell_cycle" not in caplog.text
+
+
+def test_a_file_and_an_anndata_without_the_layer_are_told_the_fix_once(tmp_path, caplog):
+    # log values in .X and another layer ('norm') in both, no 'counts' layer: the file's refusal told the fix for
+    # layer='raw' (not passed) beside the in-memory one's, in one line
+    from jae.cli import main
+
+    src, tgt = paired(60, seed=0)
+    query = paired(12, seed=1, prefix="q")[0]
+    for a in (src, query):
+        del a.layers["counts"]
+        a.X = sp.csr_matrix(np.log1p(a.X.toarray()))
+        a.layers["norm"] = a.X.copy()
+    query.write_h5ad(tmp_path / "q.h5ad")
+    fix = ".X holds no raw counts and there is no layer 'counts'; its layers are ['norm']: pass layer=..."
+    with pytest.raises(ValueError) as err:
+        jae.predict(src, tgt, tmp_path / "q.h5ad", method="mean", progress_bar=False)
+    assert ", and query_source.X has " in str(err.value) and str(err.value).count(fix) == 1, str(err.value)
+    assert "layer='raw'" not in str(err.value)
+    src.write_h5ad(tmp_path / "s.h5ad")
+    tgt.write_h5ad(tmp_path / "t.h5ad")
+    with caplog.at_level(logging.ERROR):
+        rc = main(["predict", "--train-mod1", str(tmp_path / "s.h5ad"), "--train-mod2", str(tmp_path / "t.h5ad"),
+                   "--test-mod1", str(tmp_path / "q.h5ad"), "--output", str(tmp_path / "o.h5ad"), "--method", "mean",
+                   "-q"])
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert rc == 1 and len(errors) == 1 and errors[0].count("there is no layer 'counts'") == 1, errors
+    assert "--layer raw" not in errors[0] and "--layer NAME" in errors[0], errors

@@ -96,6 +96,7 @@ class SourceFile:
                     f"{what} has neither layers['counts'] nor .X (its layers: {have}); pass layer=... naming the "
                     "layer with raw counts, or store them in layers['counts'], e.g. adata.layers['counts'] = "
                     "adata.layers[NAME], and write the file again")
+            self._layers = list(f["layers"]) if isinstance(f.get("layers"), h5py.Group) else []  # for _hint
             found = _counts_location(f, layer, where=what)  # the joint model's rule; a layer it lacks: one line
             uns = f.get("uns")
             self.uns = {"dataset_id": read_elem(uns["dataset_id"])} if uns is not None and "dataset_id" in uns else {}
@@ -145,11 +146,13 @@ class SourceFile:
     def _hint(self) -> str:
         """The refusal's fix for counts that are none: an AnnData's in memory (:func:`jae.prediction.checks._counts`),
         the fix for what ``layer='raw'`` read where that was asked though the file has no ``raw`` group (else the
-        general hint said 'layer='raw' for an AnnData's .raw', already passed, and said it beside the in-memory
-        source's fix in a refusal of both)."""
-        from ..io.raw import RAW
+        general hint said 'layer='raw' for an AnnData's .raw', already passed), and for ``.X`` read for want of the
+        layer named (else the fix for ``layer='raw'``, not passed): in a refusal of both sources, said once."""
+        from ..io.raw import RAW, missing_layer_hint
         from ..io.validate import _RAW_HINT, _RAW_READ_HINT
 
+        if self.layer not in (None, RAW) and self.counts.layer is None and self._layers:  # .X, for want of the layer
+            return missing_layer_hint(self.layer, [str(k) for k in self._layers])  # (counts_hint: 'layer='raw' ...')
         hint = counts_hint(self.counts)
         return _RAW_READ_HINT if self.layer == RAW and hint == _RAW_HINT else hint
 
