@@ -127,3 +127,12 @@ def test_a_file_and_an_anndata_without_the_layer_are_told_the_fix_once(tmp_path,
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert rc == 1 and len(errors) == 1 and errors[0].count("there is no layer 'counts'") == 1, errors
     assert "--layer raw" not in errors[0] and "--layer NAME" in errors[0], errors
+
+
+def test_a_source_that_is_no_anndata_is_told_where_layer_reads_the_counts():
+    src, tgt = paired(20, seed=0)
+    with pytest.raises(TypeError, match=r"^train_source must be an AnnData \(one modality, raw counts in "
+                                        r"layers\['umi'\]\), not ndarray$"):
+        ModalityPredictor("mean").fit(src.X.toarray(), tgt, progress_bar=False, layer="umi")
+    with pytest.raises(TypeError, match=r"raw counts in layers\['counts'\] or \.X\), not ndarray$"):
+        ModalityPredictor("mean").fit(src.X.toarray(), tgt, progress_bar=False)

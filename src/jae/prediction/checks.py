@@ -79,7 +79,9 @@ def one_modality(adata, *, name: str, layer: str | None = "counts"):
     if not isinstance(adata, ad.AnnData):
         fix = (f"; read the file first, e.g. anndata.read_h5ad({str(adata)!r})" if isinstance(adata, (str, os.PathLike))
                else "")
-        raise TypeError(f"{name} must be an AnnData (one modality, counts in layers['counts'] or .X), not "
+        at = (".X" if layer is None else ".raw (else .X)" if layer == "raw" else f"layers[{layer!r}]"
+              + (" or .X" if layer == "counts" else ""))  # where layer= reads them (jae.io.raw.counts_location)
+        raise TypeError(f"{name} must be an AnnData (one modality, raw counts in {at}), not "
                         f"{type(adata).__name__}{fix}")
     held = layer is not None and layer in adata.layers  # the layer=... named: backed, read 'counts' alone
     if adata.isbacked and (name == "train_target" or not held):  # its .X, read here, is a handle on the file (refused
