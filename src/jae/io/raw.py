@@ -177,8 +177,7 @@ def counts_hint_for(adata, layer: str | None, *, others=()) -> str | None:
     # layers beside the one read that are not .X itself (layers['raw_counts'], ['umi']): where the counts may be
     others = [str(k) for k in adata.layers if k != found and adata.layers[k] is not adata.X]
     if found is None and layer is not None and others:  # .X read for want of a 'counts' layer
-        return (f".X holds no raw counts and there is no layer {layer!r}; its layers are {others}: pass layer=... "
-                f"naming where they are (layer={others[0]!r} if that one holds them)")
+        return missing_layer_hint(layer, others)
     if found is None or found == RAW or found not in adata.layers or adata.layers[found] is not adata.X:
         return None  # layer='raw' has a hint of its own (scanpy's adata.raw = adata shares .X the same way)
     also = f"; its other layers are {others} (layer={others[0]!r} if that one holds them)" if others else ""
@@ -187,6 +186,14 @@ def counts_hint_for(adata, layer: str | None, *, others=()) -> str | None:
             "changed them too: read the data again and keep them apart before normalising, with "
             f"adata.layers[{found!r}] = adata.X.copy(); if the file's .X held normalised values, pass layer=... naming "
             f"where its counts are (layer='raw' for its .raw){also}")
+
+
+def missing_layer_hint(layer: str, others: list[str]) -> str:
+    """The refusal's fix where ``.X`` was read for want of the layer ``layer`` and holds no raw counts, the data's
+    layers being ``others``: in memory (:func:`counts_hint_for`) and from a file
+    (:class:`jae.prediction.streamed.SourceFile`) in the same words, so that a refusal of both says it once."""
+    return (f".X holds no raw counts and there is no layer {layer!r}; its layers are {others}: pass layer=... "
+            f"naming where they are (layer={others[0]!r} if that one holds them)")
 
 
 def x_read_hint(source) -> str | None:

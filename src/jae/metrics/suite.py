@@ -272,8 +272,10 @@ def evaluate_embedding(
                 gex, gex_var_names, batches if batches is not None else np.zeros(n), organism=organism, seed=seed
             )
         except ValueError as err:
-            log.warning("cc_cons is undefined: %s", err)
-            done("cc_cons", np.nan, f"cell-cycle scores unavailable: {err}")
+            from ..preprocess.cell_cycle import plain_reason
+
+            log.warning("cc_cons is undefined: %s", plain_reason(err))
+            done("cc_cons", np.nan, f"cell-cycle scores unavailable: {plain_reason(err)}")
     cc_details = None
     if "cc_cons" not in results:
         if cell_cycle is None:

@@ -119,7 +119,8 @@ class ModalityPredictor:
         """
         seed = self.seed if seed is None else as_seed(seed)  # refused before the data is looked at
         check_flags(progress_bar=progress_bar)
-        train_source = with_layer(one_modality(train_source, name="train_source"), layer, name="train_source")
+        train_source = one_modality(train_source, name="train_source", layer=layer)
+        train_source = with_layer(train_source, layer, name="train_source")
         check_target(one_modality(train_target, name="train_target"), name="train_target", layer=layer)
         for adata, name in ((train_source, "train_source"), (train_target, "train_target")):
             unique_features(adata.var_names, name)  # queries are matched by name; predictions are named by them
@@ -127,7 +128,7 @@ class ModalityPredictor:
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)
         counts = source_counts(train_source, name="train_source", layer=layer)
         tgt_counts = target_counts(train_target, layer)
-        Y = target_matrix(train_target.X, tgt_counts, kinds[1], name="train_target")
+        Y = target_matrix(train_target.X, tgt_counts, kinds[1], name="train_target", layer=layer)
         # the data is refused above with a fitted model left as it was; a refit failing or interrupted (Ctrl-C) below
         # leaves it unfitted, never the new encoding feeding the previous fit's networks
         self._fitted = False
@@ -401,7 +402,7 @@ def _query(query_source, layer: str | None = "counts"):
                            mudata_fix="pass one of those modalities, mudata.read_h5mu(path)[name], or {save}")
     if isinstance(query_source, SourceFile):
         return query_source
-    return with_layer(one_modality(query_source, name="query_source"), layer, name="query_source")
+    return with_layer(one_modality(query_source, name="query_source", layer=layer), layer, name="query_source")
 
 
 def check_unique_features(**named) -> None:
@@ -473,7 +474,7 @@ def predict(
     (as :meth:`ModalityPredictor.predict`'s).
     """
     refuse_raw_objects(train_source=train_source, train_target=train_target, query_source=query_source)  # together
-    one_modality(train_source, name="train_source")  # the query and output are checked before the training
+    one_modality(train_source, name="train_source", layer=layer)  # the query and output: checked before the training
     one_modality(train_target, name="train_target")
     _check_output(output)
     # a path: opened (names only) as ModalityPredictor.predict opens it; a layer missing in both: said in one line

@@ -60,9 +60,10 @@ def query_checked():
         _CHECKED.reset(token)
 
 
-def one_modality(adata, *, name: str):
+def one_modality(adata, *, name: str, layer: str | None = "counts"):
     """``adata`` when it is one modality's AnnData; a MuData, a path or anything else is refused in one line naming
-    the argument ``name`` and the fix."""
+    the argument ``name`` and the fix. A backed AnnData passes only as a source whose counts are the in-memory layer
+    ``layer`` names."""
     import os
     from collections.abc import Mapping
 
@@ -78,10 +79,13 @@ def one_modality(adata, *, name: str):
     if not isinstance(adata, ad.AnnData):
         fix = (f"; read the file first, e.g. anndata.read_h5ad({str(adata)!r})" if isinstance(adata, (str, os.PathLike))
                else "")
-        raise TypeError(f"{name} must be an AnnData (one modality, counts in layers['counts'] or .X), not "
+        at = (".X" if layer is None else ".raw (else .X)" if layer == "raw" else f"layers[{layer!r}]"
+              + (" or .X" if layer == "counts" else ""))  # where layer= reads them (jae.io.raw.counts_location)
+        raise TypeError(f"{name} must be an AnnData (one modality, raw counts in {at}), not "
                         f"{type(adata).__name__}{fix}")
-    if adata.isbacked and (name == "train_target" or "counts" not in adata.layers):  # its .X, read here, is a handle
-        # on the file (refused as 'dtype object, not numbers'); its layers are in memory
+    held = layer is not None and layer in adata.layers  # the layer=... named: backed, read 'counts' alone
+    if adata.isbacked and (name == "train_target" or not held):  # its .X, read here, is a handle on the file (refused
+        # as 'dtype object, not numbers'); its layers are in memory
         path = f"{str(adata.filename)!r}"
         if _in_mudata_file(adata.filename):  # a backed MuData's modality: its path is an .h5mu, which is refused
             raise ValueError(f"{name} is a modality of a backed MuData (read_h5mu(..., backed=True)), whose matrices "

@@ -96,11 +96,13 @@ class SourceFile:
                     f"{what} has neither layers['counts'] nor .X (its layers: {have}); pass layer=... naming the "
                     "layer with raw counts, or store them in layers['counts'], e.g. adata.layers['counts'] = "
                     "adata.layers[NAME], and write the file again")
+            self._layers = list(f["layers"]) if isinstance(f.get("layers"), h5py.Group) else []  # for _hint
             found = _counts_location(f, layer, where=what)  # the joint model's rule; a layer it lacks: one line
             uns = f.get("uns")
             self.uns = {"dataset_id": read_elem(uns["dataset_id"])} if uns is not None and "dataset_id" in uns else {}
         with _readable(self.path, what=what, fmt=".h5ad"):
             self.counts = BackedCounts(self.path, layer=found)
+        self.layer = layer  # as asked: 'raw' read .X where the file has no .raw, whose refusal says so
         self.where = "query_source" + (".X" if found is None else ".raw.X" if found == RAW_GROUP else f".layers[{found!r}]")
         self.obs_names = pd.Index(self.counts.obs_names.astype(str))
         self.var_names = self.counts.var_names
@@ -141,6 +143,19 @@ class SourceFile:
     def n_vars(self) -> int:
         return self.counts.shape[1]
 
+    def _hint(self) -> str:
+        """The refusal's fix for counts that are none: an AnnData's in memory (:func:`jae.prediction.checks._counts`),
+        the fix for what ``layer='raw'`` read where that was asked though the file has no ``raw`` group (else the
+        general hint said 'layer='raw' for an AnnData's .raw', already passed), and for ``.X`` read for want of the
+        layer named (else the fix for ``layer='raw'``, not passed): in a refusal of both sources, said once."""
+        from ..io.raw import RAW, missing_layer_hint
+        from ..io.validate import _RAW_HINT, _RAW_READ_HINT
+
+        if self.layer not in (None, RAW) and self.counts.layer is None and self._layers:  # .X, for want of the layer
+            return missing_layer_hint(self.layer, [str(k) for k in self._layers])  # (counts_hint: 'layer='raw' ...')
+        hint = counts_hint(self.counts)
+        return _RAW_READ_HINT if self.layer == RAW and hint == _RAW_HINT else hint
+
     def encode(self, encode, width: int, *, columns: np.ndarray | None = None) -> np.ndarray:
         """``encode(counts)`` of every row block (the counts float32 CSR, features taken in the order ``columns``),
         stacked: ``(n_obs, width)`` float32. Each block is checked to hold raw counts first."""
@@ -154,7 +169,7 @@ class SourceFile:
             rows = "" if block.shape[0] == self.n_obs else (
                 f" (rows {pos} to {pos + block.shape[0] - 1} of its {self.n_obs} cells, read in blocks)")
             checked_counts(block, name=self.where + rows, cells=self.obs_names[pos : pos + block.shape[0]],
-                           full=None if columns is None else whole, hint=counts_hint(self.counts))
+                           full=None if columns is None else whole, hint=self._hint())
             out[pos : pos + block.shape[0]] = encode(block)
             pos += block.shape[0]
         if pos != self.n_obs:  # (a file changed while it was read)

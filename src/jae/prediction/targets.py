@@ -109,7 +109,7 @@ def _is_binary(X) -> bool:
     return _all_values(X, lambda d: (d == 0) | (d == 1))
 
 
-def target_matrix(X, counts, kind: str, *, name: str = "target"):
+def target_matrix(X, counts, kind: str, *, name: str = "target", layer: str | None = "counts"):
     """The target of one modality in the competition's convention, from ``.X`` when it already holds it.
 
     ``.X`` is taken as already normalised when it is not integer-valued (GEX, ADT) or is binary (ATAC, where
@@ -123,21 +123,24 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
     X
         The modality's ``.X``, ``(n_cells, n_features)``.
     counts
-        Its raw counts (``.layers['counts']``) or None.
+        Its raw counts (``.layers[layer]``) or None.
     kind
         ``'GEX'``, ``'ATAC'`` or ``'ADT'``.
     name
         Name used in log lines.
+    layer
+        The layer ``counts`` was read from, as the log lines and refusals name it (None: ``'counts'``).
 
     Returns
     -------
     ``(n_cells, n_features)`` float32: CSR for GEX and ATAC, dense for ADT.
     """
+    where = f"layers[{layer or 'counts'!r}]"  # said as read: layer= may name another layer than 'counts'
     if X is None:  # an AnnData of layers alone
         if counts is None:
-            raise ValueError(f"{name} has neither .X nor layers['counts']; store the target's normalised values in "
-                             f"{name}.X, or its raw counts in {name}.layers['counts']")
-        logger.info("%s: no .X; building the %s target from layers['counts']", name, kind)
+            raise ValueError(f"{name} has neither .X nor {where}; store the target's normalised values in "
+                             f"{name}.X, or its raw counts in {name}.{where}")
+        logger.info("%s: no .X; building the %s target from %s", name, kind, where)
         return from_counts(counts, kind)
     negative = not _all_values(X, lambda d: ~(d < 0))  # scaled, or a CLR / dsb without log1p: not the convention
     ready = _is_binary(X) if kind == "ATAC" else not negative and not is_integer_valued(X)
@@ -145,10 +148,10 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
         raise ValueError(
             f"{name}.X has negative values, so it holds no {kind} target in the competition's convention ("
             f"{_CONVENTION[kind]}, never below 0; predictions are clipped at 0): store those values in {name}.X, or "
-            f"the raw counts in {name}.layers['counts'] to build them from")
+            f"the raw counts in {name}.{where} to build them from")
     if negative:
         logger.info("%s: .X has negative values (not the competition's %s); building the %s target from "
-                    "layers['counts']", name, _CONVENTION[kind], kind)
+                    "%s", name, _CONVENTION[kind], kind, where)
         return from_counts(counts, kind)
     if ready:
         logger.info("%s: using .X as the normalised %s target (competition convention)", name, kind)
@@ -157,7 +160,7 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
             logger.warning(
                 "%s.X holds values up to %.6g, not on the competition's log scale (%s, whose values stay below ~%g), "
                 "so the predictions will be on .X's scale; store the log-normalised values in .X, or the raw counts "
-                "(from layers['counts']) to build them from", name, top, _CONVENTION[kind], LOG_MAX)
+                "(from %s) to build them from", name, top, _CONVENTION[kind], LOG_MAX, where)
         if kind == "ADT":
             return np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float32)
         return sp.csr_matrix(X, dtype=np.float32)
@@ -168,7 +171,7 @@ def target_matrix(X, counts, kind: str, *, name: str = "target"):
         validate_counts(X, name=f"{name}.X")
     if kind == "ATAC" and not is_integer_valued(X):  # e.g. TF-IDF: neither binarised nor counts (said so, not 'raw')
         logger.info("%s: .X holds neither binarised ATAC values nor raw counts (normalised, e.g. TF-IDF); building the "
-                    "ATAC target by binarising %s", name, ".X" if counts is None else "layers['counts']")
+                    "ATAC target by binarising %s", name, ".X" if counts is None else where)
         return from_counts(source, kind)
     logger.info("%s: .X holds raw counts; building the %s target from counts (see jae.prediction.targets)", name, kind)
     return from_counts(source, kind)

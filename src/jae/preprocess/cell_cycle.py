@@ -356,6 +356,14 @@ def score_cell_cycle(
     return pd.DataFrame(scores)
 
 
+def plain_reason(err: Exception) -> str:
+    """``err``'s message without the internal name it starts with (``'CellCycleScorer: '``, ``'score_cell_cycle: '``:
+    the callee a cell-cycle reference used), for a reason cc_cons is n/a, read by users who called neither."""
+    import re
+
+    return re.sub(r"^(CellCycleScorer|score_cell_cycle): ", "", str(err))
+
+
 class CellCycleScorer:
     """:func:`score_cell_cycle` over row blocks: :meth:`add` every block (gene means), then :meth:`score` each.
 
