@@ -54,6 +54,6 @@ def test_a_nan_that_is_no_unmeasured_cell_reads_as_before(model):
     counts = query.layers["counts"].toarray()
     counts[3, 0] = np.nan
     query.layers["counts"] = sp.csr_matrix(counts)
-    with pytest.raises(ValueError, match=r"^query_source\.layers\['counts'\] has 1 NaN or infinite values; jae's "
-                                         r"predictor needs raw counts"):
+    with pytest.raises(ValueError, match=r"^query_source\.layers\['counts'\] has 1 NaN or infinite values; jae needs "
+                                         r"raw counts"):  # the joint model's hint since session 48 (layer=)
         model.predict(query)

@@ -40,19 +40,19 @@ def test_interval_match_is_logged_once(tmp_path, caplog):
     query.write_h5ad(tmp_path / "q.h5ad")
     src.write_h5ad(tmp_path / "src.h5ad")
     tgt.write_h5ad(tmp_path / "tgt.h5ad")
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="jae"):
         jae.predict(src, tgt, query, method="ridge", progress_bar=False)
     assert _said(caplog) == 1, caplog.text
     caplog.clear()
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="jae"):
         jae.predict(src, tgt, tmp_path / "q.h5ad", method="ridge", progress_bar=False)
     assert _said(caplog) == 1, caplog.text
     caplog.clear()
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="jae"):
         result = jae.predict_files(tmp_path / "src.h5ad", tmp_path / "tgt.h5ad", tmp_path / "q.h5ad",
                                    tmp_path / "p.h5ad", method="ridge", progress_bar=False)
     assert _said(caplog) == 1, caplog.text
     caplog.clear()
-    with caplog.at_level(logging.INFO):  # a fitted predictor alone: said when it predicts
+    with caplog.at_level(logging.INFO, logger="jae"):  # a fitted predictor alone: said when it predicts
         result.model.predict(query)
     assert _said(caplog) == 1, caplog.text

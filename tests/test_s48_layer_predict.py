@@ -111,7 +111,7 @@ def test_a_missing_layer_is_refused_naming_the_layers_before_training(data, tmp_
         model.predict(folder / "test_raw_counts.h5ad", layer="umi")
     caplog.clear()
     out = tmp_path / "pred.h5ad"
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="jae"):
         rc = main(["predict", "--train-mod1", str(folder / "train_raw_counts.h5ad"), "--train-mod2",
                    str(folder / "train_mod2.h5ad"), "--test-mod1", str(folder / "test_raw_counts.h5ad"), "--output",
                    str(out), "--method", "ridge", "--layer", "umi"])
