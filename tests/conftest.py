@@ -48,6 +48,18 @@ def pytest_collection_finish(session):
     _MUDATA_OPTIONS.update(_MUDATA_DEFAULTS)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _module_keeps_the_jae_level():
+    """The 'jae' logger's level as the module found it, after its last test: a module fixture that runs the CLI
+    (``main([..., '-q'])``, test_s32_cli_flags' ``query``) set it to WARNING before any test's own fixture could note
+    it, and every later module's INFO records were dropped (session 48: a test counting them at the root saw none)."""
+    import logging
+
+    level = logging.getLogger("jae").level
+    yield
+    logging.getLogger("jae").setLevel(level)
+
+
 @pytest.fixture(autouse=True)
 def _keep_process_settings():
     """Every test leaves the 'jae' logger's level, torch's thread count and the thread variables of the environment
