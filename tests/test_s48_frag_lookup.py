@@ -101,7 +101,8 @@ def test_a_background_barcode_that_is_no_utf8_is_refused_past_the_first_chunk(tm
     lines[15_000] = lines[15_000].replace(b"-1\t", b"\xff-1\t")  # far past the first chunk of 1,000
     path.write_bytes(b"\n".join(lines))
     for wanted in (cells, None):
-        with pytest.raises(ValueError, match=r"^fragments file f.tsv could not be read as .*; pass a 10x fragments "):
+        with pytest.raises(ValueError, match=r"^fragments file f.tsv, line 15001: expected .*\(its names are no UTF-8 "
+                                             r"text\); pass a 10x fragments file, or fix that line$"):
             count_fragments(path, PEAKS, cells=wanted, progress_bar=False, chunk_size=1_000)
 
 

@@ -408,17 +408,23 @@ def _malformed(path: Path) -> ValueError:
     line: only on this path)."""
     with open(path, "rb") as f:
         opener = gzip.open if _fraggzip.is_gzip(f) else open
-    with opener(path, "rt", errors="replace") as f:
-        for number, line in enumerate(f, 1):
-            if line.startswith("#") or not line.strip(" \t\r\n"):  # blank as _fragtext.parse reads it
+    with opener(path, "rb") as f:  # bytes split at '\n' alone, as the kernel splits them (not at a lone '\r')
+        for number, raw in enumerate(f, 1):
+            raw = raw[:-1] if raw.endswith(b"\n") else raw
+            raw = raw[:-1] if raw.endswith(b"\r") else raw  # '\r\n'
+            if raw.startswith(b"#") or not raw.strip(b" \t\r"):  # blank as _fragtext.parse reads it
                 continue
-            fields = line.rstrip("\n").split("\t")
-            if _good(fields):
+            line = raw.decode("utf-8", errors="replace")
+            try:  # a contig or barcode is decoded as UTF-8 text to be matched
+                [part.decode("utf-8") for part in raw.split(b"\t")[:4]]
+                text = ""
+            except UnicodeDecodeError:
+                text = " (its names are no UTF-8 text)"
+            if not text and _good(line.split("\t")):
                 continue
-            shown = line.rstrip("\n")
-            shown = shown if len(shown) <= 80 else shown[:77] + "..."
-            return ValueError(f"fragments file {path.name}, line {number}: expected {_FORMAT}, got {shown!r}; pass "
-                              "a 10x fragments file, or fix that line")
+            shown = line if len(line) <= 80 else line[:77] + "..."
+            return ValueError(f"fragments file {path.name}, line {number}: expected {_FORMAT}, got {shown!r}{text}; "
+                              "pass a 10x fragments file, or fix that line")
     return ValueError(f"fragments file {path.name} could not be read as {_FORMAT}; pass a 10x fragments file")
 
 
