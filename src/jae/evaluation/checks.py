@@ -47,18 +47,16 @@ MAX_ALONE_SHARE = 0.5
 
 def check_data(data) -> None:
     """Refuse a path (or text) given as the data, naming what to pass instead."""
-    if isinstance(data, (str, bytes, os.PathLike)) and os.fsdecode(data).lower().endswith(".h5ad"):
-        raise TypeError(  # the .h5mu readers and --h5mu were suggested for an .h5ad (session 48's walk)
-            f"data must be the data itself (a MuData, an AnnData or {{name: AnnData}}), not the path {str(data)!r}; "
-            "read it first, e.g. anndata.read_h5ad(path) (an AnnData of RNA, or of both modalities), or score the "
-            "file with the CLI: jae evaluate --h5ad FILE --obsm KEY --out DIR (--mod1 FILE for competition files)"
-        )
-    if isinstance(data, (str, bytes, os.PathLike)):
-        raise TypeError(
-            f"data must be the data itself (a MuData, an AnnData or {{name: AnnData}}), not the path {str(data)!r}; "
-            "read it first, e.g. jae.read_h5mu(path), or open it lazily with jae.io.open_h5mu(path) (only what the "
-            "metrics need is read), or score files with the CLI: jae evaluate --h5mu FILE --obsm KEY --out DIR"
-        )
+    if not isinstance(data, (str, bytes, os.PathLike)):
+        return
+    if os.fsdecode(data).lower().endswith(".h5ad"):  # not the .h5mu readers and --h5mu (session 48's walk)
+        fix = ("anndata.read_h5ad(path) (an AnnData of RNA, or of both modalities), or score the file with the CLI: "
+               "jae evaluate --h5ad FILE --obsm KEY --out DIR (--mod1 FILE for competition files)")
+    else:
+        fix = ("jae.read_h5mu(path), or open it lazily with jae.io.open_h5mu(path) (only what the metrics need is "
+               "read), or score files with the CLI: jae evaluate --h5mu FILE --obsm KEY --out DIR")
+    raise TypeError(f"data must be the data itself (a MuData, an AnnData or {{name: AnnData}}), not the path "
+                    f"{str(data)!r}; read it first, e.g. {fix}")
 
 
 def check_organism_genes(genes, organism: str) -> None:

@@ -274,8 +274,9 @@ def evaluate_embedding(
         except ValueError as err:
             from ..preprocess.cell_cycle import plain_reason
 
-            log.warning("cc_cons is undefined: %s", plain_reason(err))
-            done("cc_cons", np.nan, f"cell-cycle scores unavailable: {plain_reason(err)}")
+            reason = plain_reason(err)
+            log.warning("cc_cons is undefined: %s", reason)
+            done("cc_cons", np.nan, f"cell-cycle scores unavailable: {reason}")
     cc_details = None
     if "cc_cons" not in results:
         if cell_cycle is None:

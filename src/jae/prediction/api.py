@@ -19,7 +19,7 @@ from ..io import detect_kind, normalize_kind
 from ..io.features import unique_features
 from ..io.paths import user_path
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
-from .checks import (check_target, one_modality, pair_cells, query_columns, query_checked, refuse_raw_objects,
+from .checks import (check_target, one_modality, pair_cells, query_columns, refuse_raw_objects,
                      layers_together, source_counts, sources_checked, target_counts, with_layer)
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
@@ -488,5 +488,4 @@ def predict(
         train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
         layer=layer,
     )  # fmt: skip
-    with query_checked():  # its features' log lines were said by the check before the training
-        return model.predict(query_source, output=output, layer=layer)
+    return model.predict(query_source, output=output, layer=layer)

@@ -6,8 +6,6 @@ Every failure is a ValueError whose message names the problem and the fix.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -21,8 +19,7 @@ from .._words import count
 from ..io.features import examples, feature_indexer
 
 __all__ = ["one_modality", "refuse_raw_objects", "sources_checked", "query_columns", "query_features_match",
-           "source_counts", "pair_cells", "check_target", "SOURCE_COUNTS_HINT", "with_layer", "target_counts",
-           "query_checked"]
+           "source_counts", "pair_cells", "check_target", "SOURCE_COUNTS_HINT", "with_layer", "target_counts"]
 
 #: The fix after a source matrix that holds no raw counts: the joint model's (``layer=`` names where they are), as the
 #: predictor reads them by the same rule (:func:`jae.io.raw.counts_location`).
@@ -44,21 +41,6 @@ NONE_SHARED_FIX = (
     "cells measured like these")
 
 logger = logging.getLogger(__name__)
-
-#: True while a query whose features :func:`sources_checked` matched before the training is predicted
-#: (:func:`query_checked`): the lines that match said (peaks found by their interval) are not said twice.
-_CHECKED: ContextVar[bool] = ContextVar("jae_query_checked", default=False)
-
-
-@contextmanager
-def query_checked():
-    """Predict, inside this block, a query whose features were matched (and said so) before the training."""
-    token = _CHECKED.set(True)
-    try:
-        yield
-    finally:
-        _CHECKED.reset(token)
-
 
 def one_modality(adata, *, name: str, layer: str | None = "counts"):
     """``adata`` when it is one modality's AnnData; a MuData, a path or anything else is refused in one line naming
@@ -203,9 +185,10 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     names = pd.Index(query_source.var_names).astype(str)
     pos = names.get_indexer(features)
     by_name = bool((pos >= 0).all())
-    if not by_name:  # peaks named with other separators (chr1:100-200 for chr1-100-200), found as the joint model's
+    if not by_name:  # peaks named with other separators (chr1:100-200 for chr1-100-200), found as the joint model's;
+        # said once, when the prediction reads them, as the line below (not by the check before training)
         pos = _by_interval(names, pd.Index(features).astype(str), pos, name="query_source", reference=reference,
-                           log=not _CHECKED.get())
+                           log=reference != "train_source")
     if (pos >= 0).all() and (len(names) > len(features) or not by_name):
         if len(names) > len(features) and reference != "train_source":  # said once, when the prediction reads them
             logger.info("the query cells have the %d source features the predictor was trained on and %d others, "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from contextlib import nullcontext
 from typing import Literal
 
 from .._flags import check_flags
@@ -84,7 +83,7 @@ def predict_files(
     from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
     from ..prediction.api import check_unique_features, training_kinds
-    from ..prediction.checks import layers_together, query_checked, sources_checked, with_layer
+    from ..prediction.checks import layers_together, sources_checked, with_layer
     from ..prediction.streamed import TENX_FIX, open_source
     from ..train.distributed import is_writer
 
@@ -155,8 +154,7 @@ def predict_files(
         sources_checked(test_source, train_source, kinds=kinds, layer=layer)  # and train_source's counts if refused
         model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind,
                   progress_bar=progress_bar, layer=layer)
-    with query_checked() if trained else nullcontext():  # its features' log lines: said once, before the training
-        pred = model.predict(test_source, output=output_format, layer=layer)  # test cells' obs, the target's var
+    pred = model.predict(test_source, output=output_format, layer=layer)  # test cells' obs, the target's var
     written = []
     if is_writer():  # under torchrun only process 0 writes (the others wrote a temporary prediction, deleted)
         with atomic_outputs():  # a model that cannot be saved leaves no prediction behind either
