@@ -210,6 +210,17 @@ def _early_starts(request, tmp_path_factory):
         launch.close()  # ends it if its module never waited for it
 
 
+@pytest.fixture()
+def mudata_without_pulls():
+    """MuData 0.4's behaviour (no modality columns pulled into ``.obs``) for one test's MuData objects, the options
+    as they were afterwards: set when a module is imported, it changed every later test's MuData obs (session 48)."""
+    import mudata as md
+
+    previous = md.set_options(pull_on_update=False).opts
+    yield
+    md.set_options(**previous)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """Root of the real datasets (``../shared/data`` or ``$JAE_DATA_DIR``).

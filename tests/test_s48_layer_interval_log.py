@@ -6,27 +6,10 @@ from __future__ import annotations
 
 import logging
 
-import anndata as ad
-import numpy as np
-import pandas as pd
-import scipy.sparse as sp
-
 import jae
+from test_s48_walk_predict_peak_separators import _atac_gex  # tests/ is on sys.path
 
 SAID = "peaks matched by their interval"
-
-
-def _atac_gex(n: int, *, seed: int, prefix: str):
-    rng = np.random.default_rng(seed)
-    z = rng.normal(size=(n, 2))
-    peaks = [f"chr{1 + j % 3}-{1000 * j + 10}-{1000 * j + 510}" for j in range(30)]
-    atac = rng.poisson(np.exp(0.5 * z @ np.random.default_rng(1).normal(size=(2, 30)) - 0.5)).astype(np.float32)
-    gex = rng.poisson(np.exp(0.5 * z @ np.random.default_rng(2).normal(size=(2, 12)) + 1.0)).astype(np.float32)
-    obs = pd.DataFrame(index=[f"{prefix}{i}" for i in range(n)])
-    src = ad.AnnData(sp.csr_matrix(atac), obs=obs, var=pd.DataFrame({"feature_types": "ATAC"}, index=peaks))
-    tgt = ad.AnnData(sp.csr_matrix(gex), obs=obs.copy(),
-                     var=pd.DataFrame({"feature_types": "GEX"}, index=[f"G{j}" for j in range(12)]))
-    return src, tgt
 
 
 def _said(caplog) -> int:

@@ -14,13 +14,7 @@ import scipy.sparse as sp
 from jae.prediction import ModalityPredictor
 
 
-@pytest.fixture(autouse=True)
-def _no_pulled_columns():
-    """MuData 0.4's behaviour for this module's MuData objects alone (a module-level set_options changed every later
-    test's MuData obs: conftest restores the options a test found, which were already changed at collection)."""
-    previous = md.set_options(pull_on_update=False).opts
-    yield
-    md.set_options(**previous)
+pytestmark = pytest.mark.usefixtures("mudata_without_pulls")  # conftest: for these tests alone
 
 
 def _pair(n: int = 60):
