@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ._graph import (
     NeighborGraph,
@@ -224,103 +223,100 @@ def evaluate_embedding(
     if cell_cycle is not None and cell_cycle.n_cells != n:  # before the graph, not after it
         raise ValueError(f"evaluate_embedding: the cell_cycle reference covers {cell_cycle.n_cells} cells but the "
                          f"embedding has {n}; build the reference from the same cells")
-    from ..train.distributed import draws_bar  # under torchrun every process scores; process 0 alone draws the bar
+    from ..train.distributed import given_or_own_bar  # process 0 alone draws under torchrun
 
-    own_bar = bar is None
-    if own_bar:
-        bar = tqdm(total=metric_steps(diagnostics), desc="metrics", disable=not draws_bar(progress_bar), leave=False)
-    clock = [time.perf_counter(), time.process_time()]
+    with given_or_own_bar(bar, total=metric_steps(diagnostics), desc="metrics", progress_bar=progress_bar) as bar:
+        clock = [time.perf_counter(), time.process_time()]
 
-    def done(name: str, value: float, reason: str | None = None) -> None:
-        results[name] = float(value)
-        if reason is not None:
-            skipped[name] = reason
-        now, cpu = time.perf_counter(), time.process_time()
-        seconds[name], cpu_seconds[name] = now - clock[0], cpu - clock[1]
-        clock[0], clock[1] = now, cpu
-        bar.set_postfix_str(name)
-        bar.update(1)
+        def done(name: str, value: float, reason: str | None = None) -> None:
+            results[name] = float(value)
+            if reason is not None:
+                skipped[name] = reason
+            now, cpu = time.perf_counter(), time.process_time()
+            seconds[name], cpu_seconds[name] = now - clock[0], cpu - clock[1]
+            clock[0], clock[1] = now, cpu
+            bar.set_postfix_str(name)
+            bar.update(1)
 
-    type_names, type_codes = codes(types)
-    k = graph_neighbors(n)  # scanpy's (scib's) graph below 15 cells, as neighbor_graph builds it
-    if mode == "exact":  # one pass over the pairwise distances gives the kNN graph and the cell-type silhouette
-        indices, distances, sums = knn_and_cluster_sums(E, type_codes, n_neighbors=k, device=device)
-    else:
-        log.info("evaluate_embedding: approximate path for %d cells (pynndescent graph, silhouettes on a seeded "
-                 "sample of %d cells per group)", n, ASW_MAX_CELLS)
-        indices, distances = approximate_knn(E, n_neighbors=k, seed=seed)
-        sums = None
-    graph = NeighborGraph(indices, distances, umap_connectivities(indices, distances))
-    now, cpu = time.perf_counter(), time.process_time()
-    seconds["neighbors"], cpu_seconds["neighbors"] = now - clock[0], cpu - clock[1]
-    clock[0], clock[1] = now, cpu
-    if len(type_names) >= 2:
-        done("nmi", nmi(None, types, graph=graph, seed=seed))
-    else:  # the best NMI against one label is 1 if some resolution gives one cluster, else 0: chance, not quality
-        done("nmi", np.nan, "a single cell type")
-    if 2 <= len(type_names) <= n - 1:
-        widths = (silhouette_from_sums(sums, type_codes) if sums is not None else
-                  _silhouette_codes(E, type_codes, len(type_names), device=device, max_cells=ASW_MAX_CELLS, seed=seed))
-        done("asw_label", (widths.mean() + 1.0) / 2.0)
-    else:  # a silhouette needs 2+ types and a type of 2+ cells
-        done("asw_label", np.nan, "a single cell type" if len(type_names) < 2 else
-             f"each of the {n} cells is its own cell type (a silhouette needs a type of at least 2 cells)")
-
-    if cell_cycle is None and gex is not None:
-        try:
-            cell_cycle = cell_cycle_reference(
-                gex, gex_var_names, batches if batches is not None else np.zeros(n), organism=organism, seed=seed
-            )
-        except ValueError as err:
-            from ..preprocess.cell_cycle import plain_reason
-
-            reason = plain_reason(err)
-            log.warning("cc_cons is undefined: %s", reason)
-            done("cc_cons", np.nan, f"cell-cycle scores unavailable: {reason}")
-    cc_details = None
-    if "cc_cons" not in results:
-        if cell_cycle is None:
-            done("cc_cons", np.nan, no_cell_cycle or "no GEX given (pass gex= and gex_var_names=, or cell_cycle=)")
+        type_names, type_codes = codes(types)
+        k = graph_neighbors(n)  # scanpy's (scib's) graph below 15 cells, as neighbor_graph builds it
+        if mode == "exact":  # one pass over the pairwise distances gives the kNN graph and the cell-type silhouette
+            indices, distances, sums = knn_and_cluster_sums(E, type_codes, n_neighbors=k, device=device)
         else:
-            cc_details = cc_cons_details(E, cell_cycle)
-            value = _mean_score(cc_details)
-            why = None if np.isfinite(value) else _undefined_reason(cell_cycle)  # the score needs a GEX share
-            if why:
-                log.warning("cc_cons is n/a: %s", why)
-            done("cc_cons", value, why)
-            if cell_cycle.caveat:  # logged once where the reference was made; a note of every embedding scored
-                notes.append(cell_cycle.caveat)
-
-    if not pts:
-        done("ti_cons", np.nan, "no pseudotime given")
-    elif not any(np.isfinite(v).sum() >= 3 for v in pts.values()):
-        done("ti_cons", np.nan, _too_few_times(max(int(np.isfinite(v).sum()) for v in pts.values())))
-    else:
-        value, ti_notes = _ti_cons(None, types, pts, batch=batches, graph=graph, seed=seed, device=device)
-        notes += [f"ti_cons {n}" for n in ti_notes]
-        done("ti_cons", value, None if np.isfinite(value) else "; ".join(ti_notes) or None)
-
-    if batches is None:
-        done("asw_batch", np.nan, "no batch labels given")
-    elif len(np.unique(batches)) < 2:
-        done("asw_batch", np.nan, "a single batch")
-    else:
-        value = asw_batch(E, batches, types, device=device, max_cells=None if mode == "exact" else ASW_MAX_CELLS,
-                          seed=seed)
-        done("asw_batch", value, None if np.isfinite(value) else NO_MIXED_TYPE)
-    done("graph_conn", graph_connectivity(None, types, graph=graph))
-    diagnosed: dict[str, float] | None = None
-    if diagnostics:
-        diagnosed, why = _diagnostics(E, batches=batches, types=types, graph=graph, cc_details=cc_details,
-                                      column_names=column_names, no_cell_cycle=skipped.get("cc_cons"))
-        for name, reason in why.items():
-            log.debug("diagnostic %s is undefined: %s", name, reason)
+            log.info("evaluate_embedding: approximate path for %d cells (pynndescent graph, silhouettes on a seeded "
+                     "sample of %d cells per group)", n, ASW_MAX_CELLS)
+            indices, distances = approximate_knn(E, n_neighbors=k, seed=seed)
+            sums = None
+        graph = NeighborGraph(indices, distances, umap_connectivities(indices, distances))
         now, cpu = time.perf_counter(), time.process_time()
-        seconds["diagnostics"], cpu_seconds["diagnostics"] = now - clock[0], cpu - clock[1]
-        bar.set_postfix_str("diagnostics")
-        bar.update(1)
-    if own_bar:
-        bar.close()
+        seconds["neighbors"], cpu_seconds["neighbors"] = now - clock[0], cpu - clock[1]
+        clock[0], clock[1] = now, cpu
+        if len(type_names) >= 2:
+            done("nmi", nmi(None, types, graph=graph, seed=seed))
+        else:  # the best NMI against one label is 1 if some resolution gives one cluster, else 0: chance, not quality
+            done("nmi", np.nan, "a single cell type")
+        if 2 <= len(type_names) <= n - 1:
+            widths = (silhouette_from_sums(sums, type_codes) if sums is not None else
+                      _silhouette_codes(E, type_codes, len(type_names), device=device, max_cells=ASW_MAX_CELLS,
+                                        seed=seed))
+            done("asw_label", (widths.mean() + 1.0) / 2.0)
+        else:  # a silhouette needs 2+ types and a type of 2+ cells
+            done("asw_label", np.nan, "a single cell type" if len(type_names) < 2 else
+                 f"each of the {n} cells is its own cell type (a silhouette needs a type of at least 2 cells)")
+
+        if cell_cycle is None and gex is not None:
+            try:
+                cell_cycle = cell_cycle_reference(
+                    gex, gex_var_names, batches if batches is not None else np.zeros(n), organism=organism, seed=seed
+                )
+            except ValueError as err:
+                from ..preprocess.cell_cycle import plain_reason
+
+                reason = plain_reason(err)
+                log.warning("cc_cons is undefined: %s", reason)
+                done("cc_cons", np.nan, f"cell-cycle scores unavailable: {reason}")
+        cc_details = None
+        if "cc_cons" not in results:
+            if cell_cycle is None:
+                done("cc_cons", np.nan, no_cell_cycle or "no GEX given (pass gex= and gex_var_names=, or cell_cycle=)")
+            else:
+                cc_details = cc_cons_details(E, cell_cycle)
+                value = _mean_score(cc_details)
+                why = None if np.isfinite(value) else _undefined_reason(cell_cycle)  # the score needs a GEX share
+                if why:
+                    log.warning("cc_cons is n/a: %s", why)
+                done("cc_cons", value, why)
+                if cell_cycle.caveat:  # logged once where the reference was made; a note of every embedding scored
+                    notes.append(cell_cycle.caveat)
+
+        if not pts:
+            done("ti_cons", np.nan, "no pseudotime given")
+        elif not any(np.isfinite(v).sum() >= 3 for v in pts.values()):
+            done("ti_cons", np.nan, _too_few_times(max(int(np.isfinite(v).sum()) for v in pts.values())))
+        else:
+            value, ti_notes = _ti_cons(None, types, pts, batch=batches, graph=graph, seed=seed, device=device)
+            notes += [f"ti_cons {n}" for n in ti_notes]
+            done("ti_cons", value, None if np.isfinite(value) else "; ".join(ti_notes) or None)
+
+        if batches is None:
+            done("asw_batch", np.nan, "no batch labels given")
+        elif len(np.unique(batches)) < 2:
+            done("asw_batch", np.nan, "a single batch")
+        else:
+            value = asw_batch(E, batches, types, device=device, max_cells=None if mode == "exact" else ASW_MAX_CELLS,
+                              seed=seed)
+            done("asw_batch", value, None if np.isfinite(value) else NO_MIXED_TYPE)
+        done("graph_conn", graph_connectivity(None, types, graph=graph))
+        diagnosed: dict[str, float] | None = None
+        if diagnostics:
+            diagnosed, why = _diagnostics(E, batches=batches, types=types, graph=graph, cc_details=cc_details,
+                                          column_names=column_names, no_cell_cycle=skipped.get("cc_cons"))
+            for name, reason in why.items():
+                log.debug("diagnostic %s is undefined: %s", name, reason)
+            now, cpu = time.perf_counter(), time.process_time()
+            seconds["diagnostics"], cpu_seconds["diagnostics"] = now - clock[0], cpu - clock[1]
+            bar.set_postfix_str("diagnostics")
+            bar.update(1)
 
     for name in METRICS:
         if not np.isfinite(results[name]) and name not in skipped:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .figures import _shorts, plot_metric_bars, plot_umaps, umap_coordinates
 from .html import write_index
@@ -283,14 +282,12 @@ def write_report(
                 shown = f"; no cell of {' or '.join(k for k, _ in found if k)} in it (index.html names them)"
         umaps = {}
         titles = dict(zip(embeddings, _shorts(embeddings, 80)))  # names alike in their first 80 characters told apart
-        from ..train.distributed import draws_bar  # under torchrun every process runs it; process 0 draws the bar
+        from ..train.distributed import given_or_own_bar  # process 0 alone draws under torchrun
 
-        own_bar = bar is None
-        if own_bar:
-            bar = tqdm(total=len(embeddings), desc="UMAPs", disable=not draws_bar(progress_bar), leave=False)
-        try:  # an own bar closed however the loop ends, as tqdm's iteration closed it
+        named = bar is not None  # the call's one bar names the step; an own bar says "UMAPs"
+        with given_or_own_bar(bar, total=len(embeddings), desc="UMAPs", progress_bar=progress_bar) as bar:
             for name, E in embeddings.items():
-                if not own_bar:
+                if named:
                     bar.set_postfix_str(f"UMAP {name}")
                 E = np.asarray(E)
                 coords = umap_coordinates(E[subset], seed=seed, device=device)
@@ -304,9 +301,6 @@ def write_report(
                            seed=seed, protect=protect, overwrite=True)
                 umaps[name] = png
                 bar.update(1)
-        finally:
-            if own_bar:
-                bar.close()
         plot_metric_bars(table, staging / "metrics.png", protect=protect, overwrite=True)
         index = write_index(staging, table, bar_chart="metrics.png", umaps=umaps, title=title, description=description,
                             umap_note=f"Each UMAP shows the same {sampled} (the cap set by jae evaluate "

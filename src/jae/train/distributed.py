@@ -225,6 +225,22 @@ def draws_bar(progress_bar) -> bool:
     return bool(progress_bar) and not bars_off() and is_writer(strict=False)
 
 
+@contextmanager
+def given_or_own_bar(bar, *, total: int, desc: str, progress_bar):
+    """``bar`` when a caller passes its open bar (advanced by the block, never closed here), else a bar of the block's
+    own over ``total`` steps, drawn as :func:`draws_bar` says and closed however the block ends (an exception too)."""
+    if bar is not None:
+        yield bar
+        return
+    from tqdm.auto import tqdm
+
+    own = tqdm(total=total, desc=desc, disable=not draws_bar(progress_bar), leave=False)
+    try:
+        yield own
+    finally:
+        own.close()
+
+
 def _launch() -> tuple[int, int]:
     """``WORLD_SIZE`` and ``RANK`` of a ``torchrun`` launch (1 and 0 when unset), refused in one line when they are
     not what torchrun sets: a number of processes below 1, or a rank outside 0 to ``WORLD_SIZE - 1`` (such a process
