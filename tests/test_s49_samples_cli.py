@@ -75,3 +75,16 @@ def test_the_annotation_fix_names_the_samples_cell_names():
 
     fix = samples_fix(InputFiles(tenx={"s1": "s1.h5", "s2": "s2.h5"}), one="query_1")
     assert "names = jae.io.combine_samples({'s1': 's1.h5', 's2': 's2.h5'}).obs_names" in fix
+
+
+def test_samples_of_two_kinds_refused_in_the_clis_words(tmp_path, caplog):
+    genes = [f"G{i}" for i in range(6)]
+    X = np.random.default_rng(0).poisson(1.0, (5, 9)) + 1
+    a = write_10x(tmp_path / "a.h5", X, genes + ["chr1:1-9", "chr1:20-29", "chr2:1-5"], ["Gene Expression"] * 6
+                  + ["Peaks"] * 3)
+    b = write_10x(tmp_path / "b.h5", X, genes + ["CD3", "CD4", "CD8"], ["Gene Expression"] * 6
+                  + ["Antibody Capture"] * 3)
+    with caplog.at_level(logging.ERROR, logger="jae"):
+        assert main(["fit", "--10x", str(a), str(b), "--mode", "unsupervised", "--out", str(tmp_path / "M")]) == 1
+    assert "--10x: the samples' second modalities differ (a ATAC, b ADT)" in caplog.text
+    assert not (tmp_path / "M").exists()

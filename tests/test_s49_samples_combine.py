@@ -196,3 +196,9 @@ def test_merged_peaks_wider_than_10_kb_kept_and_said(caplog):
     total = sum(float(m["atac"].X.sum()) for m in (a, b))
     assert f"atac: 1 of the 2 merged peaks is wider than 10 kb ({100 * inside / total:.1f}% of the counts)" in caplog.text
     assert [r.levelname for r in caplog.records if "wider than" in r.getMessage()] == ["WARNING"]
+
+
+def test_chromosomes_named_otherwise_refused():
+    with pytest.raises(ValueError, match=r"samples 'a' and 'b' name the chromosomes otherwise \(like 'chr1', 'chr2' "
+                                         r"and '1', '2'\)"):
+        combine_samples({"a": _mdata(GENES, PEAKS1), "b": _mdata(GENES, ["1:100-200", "2:5-9"])})
