@@ -5,6 +5,7 @@ a :class:`jae.io.InputFiles`: the verbs hand that to their library call and neve
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 __all__ = ["Given", "add_input_args", "add_memory_budget_arg", "add_fragments_arg", "add_remap_peaks_arg",
@@ -64,7 +65,12 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
     g.add_argument("--mod2", type=path_arg, metavar="FILE", help="competition layout: ATAC or ADT .h5ad")
     g.add_argument("--h5mu", type=path_arg, metavar="FILE", help="MuData file with an RNA and an ATAC or protein modality (jae fit "
                    "needs both; embed, map and evaluate also take one holding RNA alone)")
-    g.add_argument("--10x", dest="tenx", type=path_arg, metavar="FILE", help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5")
+    g.add_argument("--10x", dest="tenx", type=tenx_arg, nargs="+", action="extend", metavar="FILE",
+                   help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5; several files: one per sample, each "
+                   "NAME=FILE or named by the folder above outs/ (SAMPLE/outs/filtered_feature_bc_matrix.h5), else by its stem, "
+                   "read as one (jae.io.combine_samples): cells named BARCODE-SAMPLE, the sample in obs['batch'] (in "
+                   "--batch-key's column where given; --batch-key none: the samples are one batch), the genes (or "
+                   "proteins) every sample has, and peak sets that differ merged into one by overlap")
     g.add_argument("--h5ad", type=path_arg, metavar="FILE",
                    help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "
                         "Antibody Capture (scanpy.read_10x_h5(..., gex_only=False)), or proteins in "
@@ -86,7 +92,8 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
     if annotations:
         g.add_argument(
             "--annotations", type=path_arg, action="append", default=[], metavar="FILE",
-            help=".h5ad whose obs holds cell annotations (e.g. *.solution.h5ad), joined by cell name; repeatable",
+            help=".h5ad whose obs holds cell annotations (e.g. *.solution.h5ad), joined by cell name (of several "
+            "--10x files: BARCODE-SAMPLE, e.g. AAACAGCCAAGGAATC-1-s1); repeatable",
         )
 
 
@@ -122,6 +129,35 @@ def add_remap_peaks_arg(parser: argparse.ArgumentParser) -> None:
         "cells' fragments in the model's peaks; the input streams as without it, each row block remapped as read")
 
 
+def tenx_arg(text: str) -> tuple[str | None, Path]:
+    """One ``--10x`` value: ``NAME=FILE`` (a sample named), or a path (an ``=`` after a ``/`` is the path's own)."""
+    name, sep, rest = text.partition("=")
+    if sep and name.strip() and "/" not in name and os.sep not in name:
+        return name.strip(), path_arg(rest)
+    return None, path_arg(text)
+
+
+def _tenx(values):
+    """``--10x``'s values as ``InputFiles(tenx=)``: one file as it is (nothing changes), several as a dict of sample
+    name -> file, each file checked before any is read; two samples of one name refused."""
+    if not values or isinstance(values, (str, os.PathLike)):  # (a Namespace built by hand: one path)
+        return values or None
+    if len(values) == 1 and values[0][0] is None:
+        return values[0][1]
+    from ..io.files import _check_file
+    from ..io.samples import sample_name
+
+    names = [name if name is not None else sample_name(path) for name, path in values]
+    repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+    if repeated:
+        both = [str(p) for (_, p), n in zip(values, names) if n == repeated[0]]
+        raise ValueError(f"--10x: {len(both)} files are named sample {repeated[0]!r} ({', '.join(both)}); give each "
+                         "sample its own name as NAME=PATH, e.g. --10x s1=FILE1 s2=FILE2")
+    for _, path in values:  # every file before any is read
+        _check_file(path, what="Cell Ranger .h5")
+    return dict(zip(names, (p for _, p in values)))
+
+
 def input_files(args: argparse.Namespace, *, rna_only: bool = False):
     """The input options as a :class:`jae.io.InputFiles`: the one reading of ``--mod1/--mod2/--h5mu/--10x/--h5ad``,
     ``--annotations``, ``--rna-mod``, ``--other-mod``, ``--mod2-kind`` and ``--layer`` (``X`` or ``None``: ``.X``).
@@ -151,8 +187,10 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
     if args.tenx and args.layer not in ("counts", "X", "None"):
         raise ValueError(f"--layer {args.layer}: a Cell Ranger .h5 (--10x) holds one matrix of raw counts and no "
                          "layers: leave --layer out")
+    key = batch_key(getattr(args, "batch_key", None))
     return InputFiles(
-        mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, tenx=args.tenx, h5ad=args.h5ad,
+        mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, tenx=_tenx(args.tenx), h5ad=args.h5ad,
+        **({"sample_key": key} if key is not None else {}),
         annotations=getattr(args, "annotations", []),
         rna=args.rna_mod, other=args.other_mod, layer=None if args.layer in ("X", "None") else args.layer,
         mod2_kind=args.mod2_kind,

@@ -18,6 +18,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^(mod1|mod2|annotation|\.h5mu|\.h5ad) file ", lambda m: f"--{m.group(1).lstrip('.').replace('annotation', 'annotations')} file "),
     (r"^(train_mod1|train_mod2|test_mod1) file ", lambda m: f"--{m.group(1).replace('_', '-')} file "),
     (r"^Cell Ranger \.h5 file ", "--10x file "),
+    (r"^combine_samples: ", "--10x: "),  # several --10x files, read as one by jae.io.combine_samples
     (r"^mod1 and mod2 look swapped: mod1 (.*), and mod2 (.*) as mod1 and the (\w+) file as mod2$",
      lambda m: f"--mod1 and --mod2 look swapped: --mod1 {m.group(1)}, and --mod2 {m.group(2)} as --mod1 and the "
                f"{m.group(3)} file as --mod2"),

@@ -16,6 +16,7 @@ from .annotations import join_annotations
 from .readers import make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs
 from .paired_h5ad import read_paired_h5ad
 from .peaks import remap_peaks
+from .samples import combine_samples
 from .validate import check_fit_annotations, validate_counts
 from .write import write_atomic, write_embedding_h5ad
 
@@ -43,6 +44,7 @@ __all__ = [
     "read_10x_h5",
     "read_paired_h5ad",
     "remap_peaks",
+    "combine_samples",
     "split_anndata",
     "to_mudata",
     "read_competition",

@@ -195,7 +195,10 @@ def samples_fix(inputs, prefix: str = "", *, one: str | None = None) -> str:
     input (:func:`jae.io.validate.check_fit_annotations` names it when the batch column is missing); ``prefix``
     leads each batch name (a query's: not to be taken for the reference's batches of the same samples' numbers);
     ``one``: the batch of every cell instead (cells of one sample)."""
-    if inputs.tenx is not None:
+    if getattr(inputs, "samples", None) is not None:  # several Cell Ranger files: cells named BARCODE-SAMPLE
+        files = ", ".join(f"{n!r}: {str(p)!r}" for n, p in inputs.samples.items())
+        names = f"jae.io.combine_samples({{{files}}}).obs_names"
+    elif inputs.tenx is not None:
         names = f"jae.read_10x_h5({str(inputs.tenx)!r}).obs_names"
     elif inputs.h5mu is not None:
         names = f"mudata.read_h5mu({str(inputs.h5mu)!r}, backed='r').obs_names"

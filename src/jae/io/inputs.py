@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._words import count
 from .paths import annotation_paths, user_path
 
 __all__ = ["InputFiles"]
@@ -36,7 +37,10 @@ class InputFiles:
         alone (a query to embed or map with a fitted model; fitting needs both).
     tenx
         A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`), or one of Gene Expression
-        alone (a query to embed or map with a fitted model; fitting needs both); always read whole.
+        alone (a query to embed or map with a fitted model; fitting needs both); always read whole. Several files,
+        one per sample: a mapping of sample name -> file, or a list of files, each named by the folder above
+        ``outs/`` (``SAMPLE/outs/filtered_feature_bc_matrix.h5``), else by its stem; read as one by
+        :func:`jae.io.combine_samples` (cells named ``BARCODE-SAMPLE``, the sample in ``obs[sample_key]``).
     h5ad
         One ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`: ``var['feature_types']`` as
         ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
@@ -51,6 +55,8 @@ class InputFiles:
     mod2_kind
         ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``; for ``h5ad`` and
         ``tenx``, the one paired with RNA when it holds Peaks and Antibody Capture both.
+    sample_key
+        The ``obs`` column that gets each cell's sample when ``tenx`` names several files (the batch column).
 
     Examples
     --------
@@ -61,16 +67,18 @@ class InputFiles:
     mod1: PathLike | None = None
     mod2: PathLike | None = None
     h5mu: PathLike | None = None
-    tenx: PathLike | None = None
+    tenx: PathLike | Sequence[PathLike] | Mapping[str, PathLike] | None = None
     h5ad: PathLike | None = None
     annotations: Sequence[PathLike] = field(default=())
     rna: str = "rna"
     other: str | None = None
     layer: str | None = "counts"
     mod2_kind: str | None = None
+    sample_key: str = "batch"
 
     def __post_init__(self) -> None:
-        for name in ("mod1", "mod2", "h5mu", "tenx", "h5ad"):
+        object.__setattr__(self, "tenx", _tenx_files(self.tenx))
+        for name in ("mod1", "mod2", "h5mu", "h5ad") + (("tenx",) if not isinstance(self.tenx, Mapping) else ()):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, user_path(getattr(self, name), name=name))
         annotations = annotation_paths(self.annotations)  # a DataFrame in memory refused, not read as its columns
@@ -84,6 +92,9 @@ class InputFiles:
         if self.h5mu is None and (self.rna != "rna" or self.other is not None):  # else silently ignored
             raise ValueError(f"rna= and other= name the modalities of an h5mu= file; {given} has none to choose: leave "
                              "them out")
+        if not isinstance(self.sample_key, str) or not self.sample_key.strip():
+            raise ValueError(f"sample_key must name an obs column (the batch column of several samples), got "
+                             f"{self.sample_key!r}")
         if self.tenx is not None and self.layer not in ("counts", None):
             raise ValueError(f"layer={self.layer!r}: a Cell Ranger .h5 (tenx=) holds one matrix of raw counts and no "
                              "layers: leave layer out")
@@ -97,8 +108,20 @@ class InputFiles:
     @property
     def paths(self) -> list[Path]:
         """Every file named (outputs must never be written over these)."""
-        return [p for p in (self.mod1, self.mod2, self.h5mu, self.tenx, self.h5ad, *self.annotations)
-                if p is not None]
+        tenx = list(self.tenx.values()) if isinstance(self.tenx, Mapping) else [self.tenx]
+        return [p for p in (self.mod1, self.mod2, self.h5mu, *tenx, self.h5ad, *self.annotations) if p is not None]
+
+    @property
+    def samples(self) -> dict[str, Path] | None:
+        """Sample name -> Cell Ranger file when ``tenx`` names several (or one named) samples, else None."""
+        return dict(self.tenx) if isinstance(self.tenx, Mapping) else None
+
+    @property
+    def name(self) -> str:
+        """How messages name the input's data file(s): the file's name, or the Cell Ranger files of several samples."""
+        if self.samples is not None:
+            return f"{count(len(self.samples), 'Cell Ranger file')} ({', '.join(self.samples)})"
+        return Path(self.mod1 or self.h5mu or self.tenx or self.h5ad).name
 
     @property
     def source(self) -> str:
@@ -124,7 +147,7 @@ class InputFiles:
         with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then
             mdata = self._read()
         if joined:
-            join_annotations(mdata, joined, data=self.paths[0].name)
+            join_annotations(mdata, joined, data=self.name)
         return mdata
 
     def _read(self):
@@ -144,6 +167,18 @@ class InputFiles:
             mdata = read_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind, layer=self.layer)
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
+        elif self.samples is not None:  # one file per sample, read as one (each file checked as one alone is)
+            from .samples import combine_samples
+
+            from .files import _check_file
+
+            for name, path in self.samples.items():  # every file checked before any is read
+                _check_file(path, what="Cell Ranger .h5")
+            read = {}
+            for name, path in self.samples.items():
+                read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind)
+                _check_called_cells(read[name], path)
+            mdata = combine_samples(read, batch_key=self.sample_key, mod2_kind=self.mod2_kind)
         else:
             mdata = _read_10x_h5(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
             if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad
@@ -204,9 +239,9 @@ class InputFiles:
             if not plan and self.source == "10x" and len(data.mod) < 2:  # a Cell Ranger file of Gene Expression alone: a query, no reference
                 from .files import gex_only_message
 
-                raise ValueError(gex_only_message(self.tenx.name))
+                raise ValueError(gex_only_message(self.name))
             logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad files, "
-                        "mod1 and mod2, and .h5mu files)", what, Path(self.tenx or self.h5ad).name)
+                        "mod1 and mod2, and .h5mu files)", what, self.name)
             return data
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
@@ -224,6 +259,39 @@ class InputFiles:
             files = open_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind, mosaic=True,
                                      annotations=joined or None)
         return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
+
+
+def _tenx_files(tenx):
+    """``tenx=`` as one path, or as a dict of sample name -> path for several files (or one named sample); a list of
+    one file is that file. Names are checked (non-empty text, unique: the fix names them)."""
+    from .paths import user_path
+
+    if tenx is None or isinstance(tenx, (str, bytes, os.PathLike)):
+        return tenx
+    if isinstance(tenx, Mapping):
+        samples = dict(tenx)
+    elif isinstance(tenx, Sequence):
+        from .samples import sample_name
+
+        paths = [user_path(p, name="tenx") for p in tenx]
+        if len(paths) == 1:
+            return paths[0]
+        names = [sample_name(p) for p in paths]
+        repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+        if repeated:
+            both = [str(p) for p, n in zip(paths, names) if n == repeated[0]]
+            raise ValueError(f"tenx: {count(len(both), 'file')} are named sample {repeated[0]!r} ({', '.join(both)}); "
+                             "name each sample: tenx={'NAME': FILE, ...}")
+        samples = dict(zip(names, paths))
+    else:
+        return tenx  # user_path refuses it, naming tenx
+    if not samples:
+        raise ValueError("tenx: no Cell Ranger file given; give one file, or a mapping of sample name -> file")
+    bad = [n for n in samples if not isinstance(n, str) or not n.strip()]
+    if bad:
+        raise ValueError(f"tenx: sample names must be non-empty text, got {bad[0]!r}; name each sample, "
+                         "tenx={'NAME': FILE, ...}")
+    return {n: user_path(p, name=f"tenx[{n!r}]") for n, p in samples.items()}
 
 
 def _check_called_cells(mdata, path: Path) -> None:

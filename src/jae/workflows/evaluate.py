@@ -109,7 +109,7 @@ def evaluate_files(
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
     from ..report.settings import read_from  # (columns only the second competition file holds: jae.evaluate's)
 
-    sources = [p for p in (inputs.mod1, inputs.mod2, inputs.h5mu, inputs.tenx, inputs.h5ad) if p is not None]
+    sources = inputs.paths[:len(inputs.paths) - len(inputs.annotations)]  # the data files (several --10x too)
     with read_from(sources, inputs.annotations):  # data read whole (--h5ad, --10x): its files named in the report
         return evaluate(
             data, items, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys,
