@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _results import write_text  # noqa: E402
+from _quality_data import data_root  # noqa: E402
 from mapping import _markdown  # noqa: E402
 from peaks_remap import merged, shifted  # noqa: E402
 
@@ -40,7 +41,6 @@ import jae  # noqa: E402
 from jae.io.peaks import _intervals  # noqa: E402
 
 log = logging.getLogger("samples_combine")
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
 def _sets(data: Path) -> dict:
@@ -116,15 +116,22 @@ def run_set(name: str, paths, variant: str, seed: int, tmp: Path) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None)
+    parser = argparse.ArgumentParser(description=(
+        "Splits each real Multiome-like set into two samples with peak sets of their own, writes them as Cell Ranger "
+        "ARC files in a temporary folder, reads them as one (jae.io.combine_samples) and prints a Markdown table of "
+        "the cells, counts and merged peaks kept (written to --out too when given)."))
+    parser.add_argument("--data", type=Path, default=None,
+                        help="the shared data folder (default: $JAE_DATA_DIR, else ../shared/data)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the shifted peaks and the merged pairs")
+    parser.add_argument("--out", type=Path, default=None, help="Markdown file to write the table to")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out when it exists")
     args = parser.parse_args(argv)
+    if args.out is not None and args.out.exists() and not args.overwrite:
+        parser.error(f"--out {args.out} exists; pass --overwrite to replace it, or another --out")
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, paths in _sets(args.data).items():
+        for name, paths in _sets(args.data or data_root()).items():
             if not all(p is None or p.exists() for p in paths):
                 log.warning("%s: missing, skipped", name)
                 continue
