@@ -44,9 +44,11 @@ def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None 
     Parameters
     ----------
     samples
-        A mapping of sample name -> a MuData (as :func:`jae.read_10x_h5` or :func:`jae.read_h5mu` return it), or the
-        path of a Cell Ranger (ARC) ``.h5`` (read by :func:`jae.read_10x_h5`) or of an ``.h5mu``
-        (:func:`jae.read_h5mu`).
+        A mapping of sample name -> a MuData (as :func:`jae.read_10x_h5` or :func:`jae.read_h5mu` return it), an
+        AnnData holding both modalities (``scanpy.read_10x_h5(path, gex_only=False)``, or scvi-tools' proteins in
+        ``obsm['protein_expression']``: :func:`jae.io.split_anndata`), or the path of a Cell Ranger (ARC) ``.h5``
+        (read by :func:`jae.read_10x_h5`), of an ``.h5mu`` (:func:`jae.read_h5mu`) or of such an ``.h5ad``
+        (:func:`jae.io.read_paired_h5ad`).
         The order given is the order of the cells and of the batches.
     batch_key
         The ``obs`` column that gets each cell's sample name (categorical, in the order given).
@@ -82,26 +84,38 @@ def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None 
     if not isinstance(batch_key, str) or not batch_key.strip():
         raise ValueError(f"combine_samples: batch_key must name an obs column, got {batch_key!r}")
     for name, value in samples.items():  # every path checked before any is read
-        if not hasattr(value, "mod"):
+        if not hasattr(value, "mod") and not isinstance(value, ad.AnnData):
             if not isinstance(value, (str, os.PathLike)):
-                raise TypeError(f"combine_samples: sample {name!r} must be a MuData or a file path, not "
-                                f"{type(value).__name__}")
+                raise TypeError(f"combine_samples: sample {name!r} must be a MuData, an AnnData holding both "
+                                f"modalities or a file path, not {type(value).__name__}")
             from .files import _check_file
 
             _check_file(value, what=f"sample {name!r}")
-    read = {name: _read(value, mod2_kind) for name, value in samples.items()}
+    read = {name: _read(name, value, mod2_kind) for name, value in samples.items()}
     return _combine(read, batch_key=batch_key, mod2_kind=mod2_kind)
 
 
-def _read(value, mod2_kind):
+def _read(name: str, value, mod2_kind):
+    """A sample as a MuData: as given, split from one AnnData holding both modalities (as scanpy reads a Cell
+    Ranger file with ``gex_only=False``), or read from its file by the file's suffix."""
     if hasattr(value, "mod"):
         return value
+    if isinstance(value, ad.AnnData):
+        from .single import to_mudata
+
+        try:
+            return to_mudata(value)
+        except ValueError as err:  # its words say "the AnnData": which one
+            raise ValueError(f"combine_samples: sample {name!r}: {err}") from None
+    from .paired_h5ad import read_paired_h5ad
     from .paths import user_path
     from .readers import read_10x_h5, read_h5mu
 
     path = user_path(value)
     if path.suffix == ".h5mu":
         return read_h5mu(path, other_kind=mod2_kind)
+    if path.suffix == ".h5ad":
+        return read_paired_h5ad(path, mod2_kind=mod2_kind)
     return read_10x_h5(path, mod2_kind=mod2_kind)
 
 
