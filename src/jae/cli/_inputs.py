@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 __all__ = ["Given", "add_input_args", "add_memory_budget_arg", "add_fragments_arg", "add_remap_peaks_arg",
-           "input_files", "batch_key", "path_arg", "whole_number"]
+           "named_files", "input_files", "batch_key", "path_arg", "whole_number"]
 
 
 class Given(argparse.Action):
@@ -112,11 +112,12 @@ def add_memory_budget_arg(parser: argparse.ArgumentParser) -> None:
 def add_fragments_arg(parser: argparse.ArgumentParser) -> None:
     """``--fragments`` of ``jae map`` and ``jae embed`` (``fragments=`` of their workflows)."""
     parser.add_argument(
-        "--fragments", type=path_arg, default=None, metavar="FILE",
+        "--fragments", type=tenx_arg, nargs="+", action="extend", default=None, metavar="FILE",
         help="10x fragments file of the query cells (cellranger-arc's atac_fragments.tsv.gz): their ATAC is counted "
         "from it in the model's peaks (jae.count_fragments: 10x's cut sites, for the RNA's cells), in place of the "
         "input's own peaks (a new sample's, which share few with the model's; left out, logged); the input is then "
-        "read whole. Refused for a model without peaks",
+        "read whole. Refused for a model without peaks. Several --10x samples: one file each, NAME=FILE or named by "
+        "the folder above outs/ as --10x names them (SAMPLE/outs/atac_fragments.tsv.gz)",
     )
 
 
@@ -140,21 +141,31 @@ def tenx_arg(text: str) -> tuple[str | None, Path]:
 def _tenx(values):
     """``--10x``'s values as ``InputFiles(tenx=)``: one file as it is (nothing changes), several as a dict of sample
     name -> file, each file checked before any is read; two samples of one name refused."""
+    named = named_files(values, flag="--10x")
+    if isinstance(named, dict):
+        from ..io.files import _check_file
+
+        for path in named.values():  # every file before any is read
+            _check_file(path, what="Cell Ranger .h5")
+    return named
+
+
+def named_files(values, *, flag: str):
+    """Values of a flag taking one file per sample (``--10x``, ``--fragments``; each ``NAME=FILE`` or a file named
+    by :func:`jae.io.samples.sample_name`): None, one unnamed file as it is, else a dict of sample name -> file; two
+    samples of one name refused in the flag's words."""
     if not values or isinstance(values, (str, os.PathLike)):  # (a Namespace built by hand: one path)
         return values or None
     if len(values) == 1 and values[0][0] is None:
         return values[0][1]
-    from ..io.files import _check_file
     from ..io.samples import sample_name
 
     names = [name if name is not None else sample_name(path) for name, path in values]
     repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
     if repeated:
         both = [str(p) for (_, p), n in zip(values, names) if n == repeated[0]]
-        raise ValueError(f"--10x: {len(both)} files are named sample {repeated[0]!r} ({', '.join(both)}); give each "
-                         "sample its own name as NAME=PATH, e.g. --10x s1=FILE1 s2=FILE2")
-    for _, path in values:  # every file before any is read
-        _check_file(path, what="Cell Ranger .h5")
+        raise ValueError(f"{flag}: {len(both)} files are named sample {repeated[0]!r} ({', '.join(both)}); give each "
+                         f"sample its own name as NAME=PATH, e.g. {flag} s1=FILE1 s2=FILE2")
     return dict(zip(names, (p for _, p in values)))
 
 

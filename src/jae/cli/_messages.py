@@ -327,6 +327,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # jae.workflows._fragments.check_fragments: both ways to give the query the model's peaks
     (r"^fragments= counts the query's ATAC in the model's peaks and remap_peaks=True puts",
      "--fragments counts the query's ATAC in the model's peaks and --remap-peaks puts"),
+    # check_fragments with several --10x samples: one fragments file per sample, NAME=FILE
+    (r"^fragments= names ", "--fragments names "),
+    (r"give each sample's, fragments=\{.*\}$", "give each sample's, --fragments s1=FILE1 s2=FILE2"),
+    (r"^fragments= must name one file per sample of the input", "--fragments must name one file per --10x sample"),
+    (r"name each file by its sample, e\.g\. \{'s1': .*\}$", "name each file by its sample, e.g. --fragments s1=FILE1 "
+     "s2=FILE2"),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

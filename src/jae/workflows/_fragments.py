@@ -6,18 +6,24 @@ own)."""
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..io.inputs import InputFiles
 
-__all__ = ["check_fragments", "check_fragments_model", "read_with_fragments"]
+__all__ = ["check_fragments", "check_fragments_model", "fragment_paths", "read_with_fragments"]
 
 logger = logging.getLogger(__name__)
 
 
-def check_fragments(fragments, *, remap_peaks: bool = False) -> Path | None:
-    """``fragments`` as a path to an existing file (None: none given), refused in one line before any work, as is
-    ``remap_peaks`` beside it (two ways to give the query the model's peaks)."""
+def check_fragments(fragments, *, remap_peaks: bool = False, inputs: InputFiles | None = None):
+    """``fragments`` as a path to an existing file, or, for an input of several samples (``inputs.samples``), as a
+    dict of sample name -> its fragments file in the samples' order (None: none given); refused in one line before
+    any work, as is ``remap_peaks`` beside it (two ways to give the query the model's peaks).
+
+    Several files are a mapping of sample name -> file, or a list of files each named as a Cell Ranger file is (the
+    folder above ``outs/``: ``SAMPLE/outs/atac_fragments.tsv.gz``); their names must be the input's samples."""
     if fragments is None:
         return None
     if remap_peaks:
@@ -25,7 +31,50 @@ def check_fragments(fragments, *, remap_peaks: bool = False) -> Path | None:
                          "query's own peaks onto them: give one (the fragments count is exact, the remap approximates it)")
     from ..io.fragments import _fragments_path
 
-    return _fragments_path(fragments)
+    samples = inputs.samples if inputs is not None else None
+    if isinstance(fragments, (str, bytes, os.PathLike)):
+        if samples is not None and len(samples) > 1:
+            raise ValueError(f"fragments= names one fragments file and the input holds {len(samples)} samples "
+                             f"({', '.join(samples)}), each with its own barcodes: give each sample's, "
+                             f"fragments={{{', '.join(repr(n) + ': FILE' for n in list(samples)[:2])}, ...}}")
+        return _fragments_path(fragments)
+    named = _named(fragments)
+    if samples is None or len(samples) == 1:
+        if len(named) > 1:
+            raise ValueError(f"fragments= names {len(named)} files ({', '.join(named)}) and the input is one sample: "
+                             "give its one fragments file")
+        return _fragments_path(next(iter(named.values())))
+    if set(named) != set(samples):
+        missing, extra = [n for n in samples if n not in named], [n for n in named if n not in samples]
+        raise ValueError("fragments= must name one file per sample of the input (" + ", ".join(samples) + "): "
+                         + "; ".join(x for x in (f"none for {', '.join(missing)}" if missing else "",
+                                                 f"{', '.join(extra)} is no sample" if extra else "") if x)
+                         + "; name each file by its sample, e.g. {'s1': 's1/outs/atac_fragments.tsv.gz', ...}")
+    return {n: _fragments_path(named[n]) for n in samples}
+
+
+def _named(fragments) -> dict:
+    """Several fragments files as sample name -> file: a mapping as given, a list named as Cell Ranger files are."""
+    from ..io.samples import sample_name
+
+    if isinstance(fragments, Mapping):
+        return dict(fragments)
+    if not isinstance(fragments, Sequence) or not len(fragments):
+        raise TypeError(f"fragments= must be a fragments file's path, or a mapping of sample name -> file, not "
+                        f"{fragments!r}")
+    names = [sample_name(Path(f)) for f in fragments]
+    repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+    if repeated:
+        raise ValueError(f"fragments=: {names.count(repeated[0])} files are named sample {repeated[0]!r} (the folder "
+                         "above outs/, else the file's name): name each by its sample, {'s1': FILE1, 's2': FILE2}")
+    return dict(zip(names, fragments))
+
+
+def fragment_paths(fragments) -> list[Path]:
+    """The fragments files :func:`check_fragments` returned, as a list (none: empty), to protect from outputs."""
+    if fragments is None:
+        return []
+    return list(fragments.values()) if isinstance(fragments, Mapping) else [fragments]
 
 
 def check_fragments_model(fragments: Path | None, model) -> None:
@@ -55,10 +104,13 @@ def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_
                          f"(it holds {', '.join(map(repr, mods))}): give its RNA as the input")
     for name in mods:
         logger.info("the query's own %r (%d features) is left out: its ATAC is counted from %s in the model's peaks",
-                    name, mods[name].n_vars, fragments.name)
+                    name, mods[name].n_vars, ", ".join(p.name for p in fragment_paths(fragments)))
     obs, uns = data.obs, data.uns
     del data, mods  # the query's own peak counts (a sample's: hundreds of MB) freed before the fragments are counted
-    atac = count_fragments(fragments, model, cells=rna.obs_names, progress_bar=progress_bar)
+    if isinstance(fragments, Mapping):  # several samples: each counted from its own file, for its own barcodes
+        atac = _count_samples(fragments, model, rna.obs_names, obs, inputs.sample_key, progress_bar=progress_bar)
+    else:
+        atac = count_fragments(fragments, model, cells=rna.obs_names, progress_bar=progress_bar)
     if inputs.layer not in (None, "counts"):  # the layer every step reads the counts from
         atac.layers[inputs.layer] = atac.layers["counts"]
     counted = make_mudata({"rna": rna, model_atac(model)[1]: atac})
@@ -66,3 +118,27 @@ def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_
         counted.obs[column] = obs[column].reindex(counted.obs_names).values
     counted.uns.update(uns)
     return counted
+
+
+def _count_samples(fragments: Mapping, model, cells, obs, sample_key: str, *, progress_bar: bool):
+    """Each sample's cells (``BARCODE-SAMPLE``, :func:`jae.io.combine_samples`) counted from its own fragments file
+    under their barcodes, stacked in the cells' order and named as the cells are."""
+    import anndata as ad
+
+    from ..io.fragments import count_fragments
+
+    sample = obs[sample_key].reindex(cells).astype(object).to_numpy() if sample_key in obs.columns else None
+    if sample is None or not set(sample) <= set(fragments):
+        raise ValueError(f"the query's obs[{sample_key!r}] does not hold its samples ({', '.join(fragments)}), which "
+                         "name each cell's fragments file: leave that column to jae.combine_samples (an annotation "
+                         "file's column of that name replaced it); give the annotations' column another name")
+    parts = []
+    for name, path in fragments.items():
+        own = cells[sample == name]
+        suffix = f"-{name}"
+        barcodes = [c[: -len(suffix)] if c.endswith(suffix) else c for c in own]
+        counted = count_fragments(path, model, cells=barcodes, progress_bar=progress_bar)
+        counted.obs_names = own
+        parts.append(counted)
+    atac = ad.concat(parts, merge="same") if len(parts) > 1 else parts[0]
+    return atac[cells].copy() if not atac.obs_names.equals(cells) else atac

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 
 import pandas as pd
@@ -29,7 +30,7 @@ from ..mapping.batches import decoder_batch_key
 from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_query,
 )
-from ._fragments import check_fragments, check_fragments_model
+from ._fragments import check_fragments, check_fragments_model, fragment_paths
 from ._mapped_cells import check_mapped_cells
 from .embedding_output import both_files_obs, with_input_obs, write_embedding
 
@@ -59,7 +60,7 @@ def embed_files(
     progress_bar: bool = True,
     impute_out: PathLike | None = None,
     impute_modality: str | None = None,
-    fragments: PathLike | None = None,
+    fragments: PathLike | Mapping[str, PathLike] | Sequence[PathLike] | None = None,
     remap_peaks: bool = False,
 ) -> FilesResult:
     """Embed the cells in ``inputs`` with a model and write the embedding (``jae embed``).
@@ -119,7 +120,9 @@ def embed_files(
         A 10x fragments file of these cells (cellranger-arc's ``atac_fragments.tsv.gz``): their ATAC modality is
         counted from it in the model's peaks (:func:`jae.count_fragments`, for the RNA's cells; the input is then
         read whole, and a second modality of its own, e.g. the peaks of a new sample's Cell Ranger file, is left out,
-        logged). Refused for a model without peaks.
+        logged). Refused for a model without peaks. An input of several samples (``inputs.tenx`` naming several
+        files) takes one file per sample: a mapping of sample name -> file, or a list of files named as the Cell
+        Ranger files are (``SAMPLE/outs/atac_fragments.tsv.gz``); each sample's cells are counted from its own.
     remap_peaks
         Put the input's own peaks onto the model's by overlap (:func:`jae.remap_peaks`), each row block of its
         ATAC counts as it is read: streamed as without it (files read whole without it are remapped whole).
@@ -132,9 +135,9 @@ def embed_files(
     _check_inputs(inputs, call="model.embed(mdata)")
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
-    fragments = check_fragments(fragments, remap_peaks=remap_peaks)
+    fragments = check_fragments(fragments, remap_peaks=remap_peaks, inputs=inputs)
     folder = _model_folder(model)
-    protect = inputs.paths + ([fragments] if fragments is not None else [])
+    protect = inputs.paths + fragment_paths(fragments)
     check_outputs(
         [("out", out), ("labels_out", labels_out), ("impute_out", impute_out)],
         inputs=protect + ([folder] if folder else []), overwrite=overwrite,

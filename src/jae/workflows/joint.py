@@ -9,6 +9,7 @@ written to.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 
 from .._flags import check_flags
 from ..checkpoint import check_model_folder
@@ -21,7 +22,7 @@ from ..io.paths import user_path
 from ..mapping.train import check_seed_epochs
 from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
                                query_batch_key)
-from ._fragments import check_fragments, check_fragments_model
+from ._fragments import check_fragments, check_fragments_model, fragment_paths
 from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_query,
 )
@@ -139,7 +140,7 @@ def map_files(
     memory_budget: int | str | None = None,
     overwrite: bool = False,
     progress_bar: bool = True,
-    fragments: PathLike | None = None,
+    fragments: PathLike | Mapping[str, PathLike] | Sequence[PathLike] | None = None,
     remap_peaks: bool = False,
 ) -> FilesResult:
     """Map the query cells in ``inputs`` onto a reference model and save the mapped model to ``out`` (``jae map``).
@@ -164,7 +165,7 @@ def map_files(
         Replace an existing model folder at ``out``.
     fragments
         A 10x fragments file of the query cells: their ATAC modality is counted from it in the reference's peaks, as
-        for :func:`jae.workflows.embed_files`.
+        for :func:`jae.workflows.embed_files` (one file per sample for an input of several samples).
     remap_peaks
         Put the query's own peaks onto the reference's by overlap (:func:`jae.remap_peaks`), each row block of its
         ATAC counts as it is read: streamed as without it (files read whole without it are remapped whole).
@@ -177,11 +178,11 @@ def map_files(
     _check_inputs(inputs, call="model.map_query(mdata) then mapped.save(out)")
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
-    fragments = check_fragments(fragments, remap_peaks=remap_peaks)
+    fragments = check_fragments(fragments, remap_peaks=remap_peaks, inputs=inputs)
     folder = _model_folder(model)
     if folder is not None and out.resolve() == folder.resolve():
         raise ValueError("out is the reference model folder; mapping never changes the reference: choose another out")
-    protect = inputs.paths + ([folder] if folder else []) + ([fragments] if fragments else [])
+    protect = inputs.paths + ([folder] if folder else []) + fragment_paths(fragments)
     check_outputs([("out", out)], inputs=protect, overwrite=overwrite,
                   models={"out": "model.json"}, kinds={"out": "jae"}, any_model="inside",  # nor in another model folder
                   read=ReadFolder(folder, what="reference model folder", why="mapping never changes",
