@@ -69,7 +69,8 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                    help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5; several files: one per sample, each "
                    "NAME=FILE or named by the folder above outs/ (SAMPLE/outs/filtered_feature_bc_matrix.h5), else by its stem, "
                    "read as one (jae.io.combine_samples): cells named BARCODE-SAMPLE, the sample in obs['batch'] (in "
-                   "--batch-key's column where given; --batch-key none: the samples are one batch), the genes (or "
+                   "--batch-key's column where given, else for embed and map in the model's batch column; --batch-key "
+                   "none: the samples are one batch), the genes (or "
                    "proteins) every sample has, and peak sets that differ merged into one by overlap")
     g.add_argument("--h5ad", type=path_arg, metavar="FILE",
                    help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "

@@ -56,7 +56,10 @@ class InputFiles:
         ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``; for ``h5ad`` and
         ``tenx``, the one paired with RNA when it holds Peaks and Antibody Capture both.
     sample_key
-        The ``obs`` column that gets each cell's sample when ``tenx`` names several files (the batch column).
+        The ``obs`` column that gets each cell's sample when ``tenx`` names several files (the batch column); None:
+        the column the call reads batches from (:func:`jae.fit_files`' ``batch_key``; in :func:`jae.embed_files` and
+        :func:`jae.map_files` the model's batch column, or ``map_files``' ``batch_key``), ``'batch'`` for
+        :meth:`read` and :meth:`open`.
 
     Examples
     --------
@@ -74,7 +77,7 @@ class InputFiles:
     other: str | None = None
     layer: str | None = "counts"
     mod2_kind: str | None = None
-    sample_key: str = "batch"
+    sample_key: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenx", _tenx_files(self.tenx))
@@ -92,7 +95,7 @@ class InputFiles:
         if self.h5mu is None and (self.rna != "rna" or self.other is not None):  # else silently ignored
             raise ValueError(f"rna= and other= name the modalities of an h5mu= file; {given} has none to choose: leave "
                              "them out")
-        if not isinstance(self.sample_key, str) or not self.sample_key.strip():
+        if self.sample_key is not None and (not isinstance(self.sample_key, str) or not self.sample_key.strip()):
             raise ValueError(f"sample_key must name an obs column (the batch column of several samples), got "
                              f"{self.sample_key!r}")
         if self.tenx is not None and self.layer not in ("counts", None):
@@ -115,6 +118,15 @@ class InputFiles:
     def samples(self) -> dict[str, Path] | None:
         """Sample name -> Cell Ranger file when ``tenx`` names several (or one named) samples, else None."""
         return dict(self.tenx) if isinstance(self.tenx, Mapping) else None
+
+    def with_sample_key(self, key: str | None) -> "InputFiles":
+        """These files with the samples' column ``key`` (None: ``'batch'``) where ``tenx`` names several samples and
+        ``sample_key`` was left out: a call puts the samples in the column it reads batches from."""
+        if self.samples is None or self.sample_key is not None:
+            return self
+        from dataclasses import replace
+
+        return replace(self, sample_key=key or "batch")
 
     @property
     def name(self) -> str:
@@ -178,7 +190,7 @@ class InputFiles:
             for name, path in self.samples.items():
                 read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind)
                 _check_called_cells(read[name], path)
-            mdata = combine_samples(read, batch_key=self.sample_key, mod2_kind=self.mod2_kind)
+            mdata = combine_samples(read, batch_key=self.sample_key or "batch", mod2_kind=self.mod2_kind)
         else:
             mdata = _read_10x_h5(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
             if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad

@@ -83,6 +83,7 @@ def fit_files(
     from ..preprocess.organism import given_organism
 
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
+    inputs = inputs.with_sample_key(batch_key)  # several samples: each a batch in the column fit reads
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"},
@@ -198,6 +199,7 @@ def map_files(
     check_fragments_model(fragments, reference)  # a reference without peaks, before the query is read
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
     check_mapped_key(reference, key)  # a mapped reference: its column (before the query is opened)
+    inputs = inputs.with_sample_key(key)  # several samples: each a batch in the column mapping reads
 
     def has_key(data) -> None:  # the query's batch column, checked as it is read (before its fragments are counted)
         if key in data.obs.columns:
