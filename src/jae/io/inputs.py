@@ -40,7 +40,8 @@ class InputFiles:
         alone (a query to embed or map with a fitted model; fitting needs both); always read whole. Several files,
         one per sample: a mapping of sample name -> file, or a list of files, each named by the folder above
         ``outs/`` (``SAMPLE/outs/filtered_feature_bc_matrix.h5``), else by its stem; read as one by
-        :func:`jae.io.combine_samples` (cells named ``BARCODE-SAMPLE``, the sample in ``obs[sample_key]``).
+        :func:`jae.io.combine_samples` (cells named ``BARCODE-SAMPLE``, the sample in ``obs[sample_key]``); files of
+        Gene Expression alone (every one) are read as RNA alone, a query, as one such file is.
     h5ad
         One ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`: ``var['feature_types']`` as
         ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
@@ -180,7 +181,7 @@ class InputFiles:
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         elif self.samples is not None:  # one file per sample, read as one (each file checked as one alone is)
-            from .samples import combine_samples
+            from .samples import _combine
 
             from .files import _check_file
 
@@ -188,9 +189,9 @@ class InputFiles:
                 _check_file(path, what="Cell Ranger .h5")
             read = {}
             for name, path in self.samples.items():
-                read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind)
+                read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
                 _check_called_cells(read[name], path)
-            mdata = combine_samples(read, batch_key=self.sample_key or "batch", mod2_kind=self.mod2_kind)
+            mdata = _combine(read, batch_key=self.sample_key or "batch", mod2_kind=self.mod2_kind, rna_alone=True)
         else:
             mdata = _read_10x_h5(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
             if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad
@@ -251,7 +252,7 @@ class InputFiles:
             if not plan and self.source == "10x" and len(data.mod) < 2:  # a Cell Ranger file of Gene Expression alone: a query, no reference
                 from .files import gex_only_message
 
-                raise ValueError(gex_only_message(self.name))
+                raise ValueError(gex_only_message(self.name, files=len(self.samples or [self.tenx])))
             logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad files, "
                         "mod1 and mod2, and .h5mu files)", what, self.name)
             return data
