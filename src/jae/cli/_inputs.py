@@ -140,23 +140,15 @@ def tenx_arg(text: str) -> tuple[str | None, Path]:
 
 def _tenx(values):
     """``--10x``'s values as ``InputFiles(tenx=)``: one file as it is (nothing changes), several as a dict of sample
-    name -> file, each file checked before any is read; two samples of one name refused."""
+    name -> file (:func:`jae.io.inputs.name_samples`, its refusals in the CLI's words: ``_messages``); every file is
+    checked before any is read, as ``InputFiles`` reads them."""
     if not values or isinstance(values, (str, os.PathLike)):  # (a Namespace built by hand: one path)
         return values or None
     if len(values) == 1 and values[0][0] is None:
         return values[0][1]
-    from ..io.files import _check_file
-    from ..io.samples import sample_name
+    from ..io.inputs import name_samples
 
-    names = [name if name is not None else sample_name(path) for name, path in values]
-    repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
-    if repeated:
-        both = [str(p) for (_, p), n in zip(values, names) if n == repeated[0]]
-        raise ValueError(f"--10x: {len(both)} files are named sample {repeated[0]!r} ({', '.join(both)}); give each "
-                         "sample its own name as NAME=PATH, e.g. --10x s1=FILE1 s2=FILE2")
-    for _, path in values:  # every file before any is read
-        _check_file(path, what="Cell Ranger .h5")
-    return dict(zip(names, (p for _, p in values)))
+    return name_samples(values)
 
 
 def input_files(args: argparse.Namespace, *, rna_only: bool = False):

@@ -276,35 +276,47 @@ class InputFiles:
 
 def _tenx_files(tenx):
     """``tenx=`` as one path, or as a dict of sample name -> path for several files (or one named sample); a list of
-    one file is that file. Names are checked (non-empty text, unique: the fix names them)."""
-    from .paths import user_path
-
+    one file is that file (:func:`name_samples` names and checks several)."""
     if tenx is None or isinstance(tenx, (str, bytes, os.PathLike)):
         return tenx
     if isinstance(tenx, Mapping):
-        samples = dict(tenx)
-    elif isinstance(tenx, Sequence):
-        from .samples import sample_name
+        return name_samples(list(tenx.items()))
+    if isinstance(tenx, Sequence):
+        if len(tenx) == 1:
+            return user_path(tenx[0], name="tenx")
+        return name_samples([(None, p) for p in tenx])
+    return tenx  # user_path refuses it, naming tenx
 
-        paths = [user_path(p, name="tenx") for p in tenx]
-        if len(paths) == 1:
-            return paths[0]
-        names = [sample_name(p) for p in paths]
-        repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
-        if repeated:
-            both = [str(p) for p, n in zip(paths, names) if n == repeated[0]]
-            raise ValueError(f"tenx: {count(len(both), 'file')} are named sample {repeated[0]!r} ({', '.join(both)}); "
-                             "name each sample: tenx={'NAME': FILE, ...}")
-        samples = dict(zip(names, paths))
-    else:
-        return tenx  # user_path refuses it, naming tenx
-    if not samples:
+
+def name_samples(files: Sequence[tuple[str | None, PathLike]]) -> dict[str, Path]:
+    """Sample name -> Cell Ranger file, of ``(name, file)`` pairs: a name None is the file's sample
+    (:func:`jae.io.samples.sample_name`: the folder above ``outs/``, else the file's stem). The one naming of
+    ``tenx=`` (a list or a mapping) and of ``jae ... --10x FILE NAME=FILE ...``; refused in one line: no file, a name
+    that is no non-empty text, two files of one name, one file given twice."""
+    from .samples import sample_name
+
+    if not files:
         raise ValueError("tenx: no Cell Ranger file given; give one file, or a mapping of sample name -> file")
-    bad = [n for n in samples if not isinstance(n, str) or not n.strip()]
+    bad = [n for n, _ in files if n is not None and (not isinstance(n, str) or not n.strip())]
     if bad:
         raise ValueError(f"tenx: sample names must be non-empty text, got {bad[0]!r}; name each sample, "
                          "tenx={'NAME': FILE, ...}")
-    return {n: user_path(p, name=f"tenx[{n!r}]") for n, p in samples.items()}
+    paths = [user_path(p, name="tenx" if n is None else f"tenx[{n!r}]") for n, p in files]
+    names = [n if n is not None else sample_name(p) for (n, _), p in zip(files, paths)]
+    where = [os.path.realpath(p) for p in paths]
+    twice = [w for w in dict.fromkeys(where) if where.count(w) > 1]
+    if twice:  # (before the names: a file given twice unnamed is also two samples of one name)
+        samples = list(dict.fromkeys(n for n, w in zip(names, where) if w == twice[0]))
+        raise ValueError(f"tenx: {next(p for p, w in zip(paths, where) if w == twice[0])} is given "
+                         f"{count(where.count(twice[0]), 'time')}"
+                         + (f" (as samples {', '.join(map(repr, samples))})" if len(samples) > 1 else "")
+                         + ", which would count its cells as other samples' too; give each sample's file once")
+    repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+    if repeated:
+        both = [str(p) for p, n in zip(paths, names) if n == repeated[0]]
+        raise ValueError(f"tenx: {count(len(both), 'file')} are named sample {repeated[0]!r} ({', '.join(both)}); "
+                         "name each sample: tenx={'NAME': FILE, ...}")
+    return dict(zip(names, paths))
 
 
 def _check_called_cells(mdata, path: Path) -> None:
