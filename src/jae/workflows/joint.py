@@ -102,10 +102,13 @@ def fit_files(
     if inputs.source == "10x":  # a Cell Ranger file holds no labels and usually one sample
         annotations_fix += " (a Cell Ranger file holds no cell-type labels)"
         if supervised and cell_type_key is not None and cell_type_key not in data.obs.columns:
+            several = inputs.samples is not None and len(inputs.samples) > 1  # each sample a batch: keep them
             raise ValueError(
-                f"a Cell Ranger file holds no cell-type labels (no obs column {cell_type_key!r}), so supervised mode "
-                "cannot run: pass config=JAEConfig(mode='unsupervised') (and batch_key=None for a single sample), or "
-                f"InputFiles(..., annotations=FILE) with a {cell_type_key!r} column"
+                f"{f'the {inputs.name} hold' if several else 'a Cell Ranger file holds'} no cell-type labels (no obs "
+                f"column {cell_type_key!r}), so supervised mode cannot run: pass config=JAEConfig(mode='unsupervised')"
+                f"{'' if several else ' (and batch_key=None for a single sample)'}, or InputFiles(..., "
+                f"annotations=FILE) with a {cell_type_key!r} column"
+                + (" (cells named BARCODE-SAMPLE, e.g. AAACAGCCAAGGAATC-1-s1)" if several else "")
             )
     if isinstance(data, MosaicCells):  # cells named otherwise in each file: said so, not as cells lacking a batch
         data.check_paired(MIN_PAIRED_CELLS)
