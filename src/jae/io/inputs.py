@@ -160,7 +160,7 @@ class InputFiles:
         with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then
             mdata = self._read()
         if joined:
-            join_annotations(mdata, joined, data=self.name)
+            join_annotations(mdata, joined, data=self.name, samples=self.samples)
         return mdata
 
     def _read(self):
