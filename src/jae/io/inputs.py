@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .._words import count
@@ -120,13 +120,11 @@ class InputFiles:
         """Sample name -> Cell Ranger file when ``tenx`` names several (or one named) samples, else None."""
         return dict(self.tenx) if isinstance(self.tenx, Mapping) else None
 
-    def with_sample_key(self, key: str | None) -> "InputFiles":
+    def with_sample_key(self, key: str | None) -> InputFiles:
         """These files with the samples' column ``key`` (None: ``'batch'``) where ``tenx`` names several samples and
         ``sample_key`` was left out: a call puts the samples in the column it reads batches from."""
         if self.samples is None or self.sample_key is not None:
             return self
-        from dataclasses import replace
-
         return replace(self, sample_key=key or "batch")
 
     @property

@@ -132,7 +132,7 @@ def _modalities(name: str, mdata, mod2_kind: str | None, *, rna_alone: bool = Fa
         raise ValueError(f"combine_samples: sample {name!r} has {what}; every sample needs RNA and one ATAC or ADT "
                          f"modality{fix}")
     kind, mod = others[0]
-    for m in (kinds["GEX"][0], mod)[:1 if mod is None else 2]:
+    for m in [kinds["GEX"][0]] + ([mod] if mod is not None else []):
         if not mdata.mod[m].obs_names.is_unique:
             cells = mdata.mod[m].obs_names
             raise ValueError(f"combine_samples: sample {name!r} modality {m!r} repeats cell names (like "
