@@ -187,8 +187,9 @@ class InputFiles:
                 _check_file(path, what="Cell Ranger .h5")
             read = {}
             for name, path in self.samples.items():
-                read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
-                _check_called_cells(read[name], path)
+                # RNA alone: a query; each file named by its path in messages and log lines (samples share a name)
+                read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind, rna_alone=True, name=str(path))
+                _check_called_cells(read[name], path, name=str(path))
             mdata = _combine(read, batch_key=self.sample_key or "batch", mod2_kind=self.mod2_kind, rna_alone=True)
         else:
             mdata = _read_10x_h5(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
@@ -317,10 +318,11 @@ def name_samples(files: Sequence[tuple[str | None, PathLike]]) -> dict[str, Path
     return dict(zip(names, paths))
 
 
-def _check_called_cells(mdata, path: Path) -> None:
+def _check_called_cells(mdata, path: Path, name: str | None = None) -> None:
     """Refuse a Cell Ranger file holding barcodes without counts in a modality, or named as Cell Ranger names its
     matrix of every barcode (``raw_feature_bc_matrix.h5``): empty droplets, which the files' readers cannot remove,
-    would be fitted or embedded as cells; the fix is the file of called cells."""
+    would be fitted or embedded as cells; the fix is the file of called cells. ``name``: how the message names the
+    file (default: its file name)."""
     import numpy as np
 
     empty = {name: int(np.count_nonzero(np.asarray(mod.layers["counts"].sum(axis=1)).ravel() == 0))
@@ -336,5 +338,5 @@ def _check_called_cells(mdata, path: Path) -> None:
              if len(mdata.mod) > 1 else  # Gene Expression alone, which read_10x_h5 refuses: a query's RNA
              "adata = scanpy.read_10x_h5(path), then keep the cells) and pass that AnnData to model.embed")
     raise ValueError(
-        f"Cell Ranger file {path.name} {what}{f': {found}' if found else ''}; {called}call the cells in Python first "
+        f"Cell Ranger file {name or path.name} {what}{f': {found}' if found else ''}; {called}call the cells in Python first "
         f"({route}")
