@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import anndata as ad
-import h5py
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -35,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _results import write_text  # noqa: E402
 from _quality_data import data_root  # noqa: E402
 from mapping import _markdown  # noqa: E402
+from new_sample_walkthrough import write_10x  # noqa: E402
 from peaks_remap import merged, shifted  # noqa: E402
 
 import jae  # noqa: E402
@@ -52,23 +52,11 @@ def _sets(data: Path) -> dict:
 
 
 def _write_10x(path: Path, rna, atac) -> Path:
-    """A Cell Ranger ARC file of ``rna`` + ``atac`` counts (features x cells CSC, int32, as Cell Ranger writes)."""
+    """A Cell Ranger ARC file of ``rna`` + ``atac`` counts (their ``layers['counts']``), as
+    ``new_sample_walkthrough.write_10x`` writes one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    X = sp.hstack([sp.csr_matrix(rna.layers["counts"]), sp.csr_matrix(atac.layers["counts"])]).T.tocsc()
-    names = list(rna.var_names) + list(atac.var_names)
-    kinds = ["Gene Expression"] * rna.n_vars + ["Peaks"] * atac.n_vars
-    with h5py.File(path, "w") as f:
-        g = f.create_group("matrix")
-        g["data"] = X.data.astype(np.int32)
-        g["indices"], g["indptr"] = X.indices.astype(np.int64), X.indptr.astype(np.int64)
-        g["shape"] = np.array(X.shape, dtype=np.int32)
-        g["barcodes"] = np.array(list(rna.obs_names), dtype="S")
-        feats = g.create_group("features")
-        feats["id"] = np.array(names, dtype="S")
-        feats["name"] = np.array(names, dtype="S")
-        feats["feature_type"] = np.array(kinds, dtype="S")
-        feats["genome"] = np.array(["genome"] * len(names), dtype="S")
-        feats["_all_tag_keys"] = np.array([b"genome"])
+    counts = ad.AnnData(X=sp.csr_matrix(atac.layers["counts"]), var=pd.DataFrame(index=atac.var_names))
+    write_10x(path, rna, counts, rna.obs_names)
     return path
 
 

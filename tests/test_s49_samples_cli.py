@@ -66,7 +66,7 @@ def test_one_file_as_before_several_named(tmp_path):
     mdata = several.read()
     assert mdata.obs_names[0].endswith("-1-x") and list(mdata.obs["sample"].cat.categories) == ["x", "b"]
     with pytest.raises(FileNotFoundError, match="Cell Ranger .h5 file .*nope.h5 does not exist"):
-        input_files(_parsed("--10x", str(a), str(tmp_path / "nope.h5")))
+        input_files(_parsed("--10x", str(a), str(tmp_path / "nope.h5"))).read()  # every file before any is read
 
 
 def test_the_annotation_fix_names_the_samples_cell_names():

@@ -92,3 +92,13 @@ def test_fragments_that_are_not_one_per_sample_are_refused_in_one_line(samples, 
     assert not (tmp_path / "e.h5ad").exists()
     with pytest.raises(ValueError, match=r"^fragments= names 2 files \(s1, s2\) and the input is one sample"):
         check_fragments({n: f[1] for n, f in files.items()}, inputs=InputFiles(tenx=files["s1"][0]))
+
+
+def test_two_fragments_files_of_one_sample_are_refused_in_the_flags_words(samples, tmp_path, caplog):
+    folder, files, _ = samples
+    with caplog.at_level(logging.ERROR):
+        assert main(["embed", "--model", str(folder), "--10x", *(str(f[0]) for f in files.values()),
+                     "--fragments", f"s1={files['s1'][1]}", f"s1={files['s2'][1]}", "--out", str(tmp_path / "e.h5ad"),
+                     "--finetune-epochs", "0", "--device", "cpu"]) == 1
+    assert _errors(caplog) == [f"--fragments: 2 files are named sample 's1' ({files['s1'][1]}, {files['s2'][1]}); "
+                               "give each sample its own name as NAME=PATH, e.g. --fragments s1=FILE1 s2=FILE2"]

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 __all__ = ["Given", "add_input_args", "add_memory_budget_arg", "add_fragments_arg", "add_remap_peaks_arg",
-           "named_files", "input_files", "batch_key", "path_arg", "whole_number"]
+           "per_sample", "input_files", "batch_key", "path_arg", "whole_number"]
 
 
 class Given(argparse.Action):
@@ -69,7 +69,8 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                    help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5; several files: one per sample, each "
                    "NAME=FILE or named by the folder above outs/ (SAMPLE/outs/filtered_feature_bc_matrix.h5), else by its stem, "
                    "read as one (jae.io.combine_samples): cells named BARCODE-SAMPLE, the sample in obs['batch'] (in "
-                   "--batch-key's column where given; --batch-key none: the samples are one batch), the genes (or "
+                   "--batch-key's column where given, else for embed and map in the model's batch column; --batch-key "
+                   "none: the samples are one batch), the genes (or "
                    "proteins) every sample has, and peak sets that differ merged into one by overlap")
     g.add_argument("--h5ad", type=path_arg, metavar="FILE",
                    help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "
@@ -140,33 +141,22 @@ def tenx_arg(text: str) -> tuple[str | None, Path]:
 
 def _tenx(values):
     """``--10x``'s values as ``InputFiles(tenx=)``: one file as it is (nothing changes), several as a dict of sample
-    name -> file, each file checked before any is read; two samples of one name refused."""
-    named = named_files(values, flag="--10x")
-    if isinstance(named, dict):
-        from ..io.files import _check_file
-
-        for path in named.values():  # every file before any is read
-            _check_file(path, what="Cell Ranger .h5")
-    return named
+    name -> file (:func:`jae.io.inputs.name_samples`, its refusals in the CLI's words: ``_messages``); every file is
+    checked before any is read, as ``InputFiles`` reads them."""
+    return per_sample(values, what="tenx", noun="Cell Ranger file")
 
 
-def named_files(values, *, flag: str):
-    """Values of a flag taking one file per sample (``--10x``, ``--fragments``; each ``NAME=FILE`` or a file named
-    by :func:`jae.io.samples.sample_name`): None, one unnamed file as it is, else a dict of sample name -> file; two
-    samples of one name refused in the flag's words."""
+def per_sample(values, *, what: str, noun: str):
+    """Values of a flag taking one file per sample (``--10x``; ``--fragments``: ``what='fragments'``), each
+    ``NAME=FILE`` or a bare file: None, one bare file as it is, else a dict of sample name -> file
+    (:func:`jae.io.inputs.name_samples`)."""
     if not values or isinstance(values, (str, os.PathLike)):  # (a Namespace built by hand: one path)
         return values or None
     if len(values) == 1 and values[0][0] is None:
         return values[0][1]
-    from ..io.samples import sample_name
+    from ..io.inputs import name_samples
 
-    names = [name if name is not None else sample_name(path) for name, path in values]
-    repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
-    if repeated:
-        both = [str(p) for (_, p), n in zip(values, names) if n == repeated[0]]
-        raise ValueError(f"{flag}: {len(both)} files are named sample {repeated[0]!r} ({', '.join(both)}); give each "
-                         f"sample its own name as NAME=PATH, e.g. {flag} s1=FILE1 s2=FILE2")
-    return dict(zip(names, (p for _, p in values)))
+    return name_samples(values, what=what, noun=noun)
 
 
 def input_files(args: argparse.Namespace, *, rna_only: bool = False):

@@ -19,6 +19,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^(train_mod1|train_mod2|test_mod1) file ", lambda m: f"--{m.group(1).replace('_', '-')} file "),
     (r"^Cell Ranger \.h5 file ", "--10x file "),
     (r"^combine_samples: ", "--10x: "),  # several --10x files, read as one by jae.io.combine_samples
+    # jae.io.inputs.name_samples: several --10x files named (NAME=FILE, else by the folder above outs/)
+    (r"; name each sample: tenx=\{'NAME': FILE, \.\.\.\}$",
+     "; give each sample its own name as NAME=PATH, e.g. --10x s1=FILE1 s2=FILE2"),
+    (r"^tenx: ", "--10x: "),
     (r"^mod1 and mod2 look swapped: mod1 (.*), and mod2 (.*) as mod1 and the (\w+) file as mod2$",
      lambda m: f"--mod1 and --mod2 look swapped: --mod1 {m.group(1)}, and --mod2 {m.group(2)} as --mod1 and the "
                f"{m.group(3)} file as --mod2"),
@@ -329,6 +333,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      "--fragments counts the query's ATAC in the model's peaks and --remap-peaks puts"),
     # check_fragments with several --10x samples: one fragments file per sample, NAME=FILE
     (r"^fragments= names ", "--fragments names "),
+    (r"; name each sample: fragments=\{'NAME': FILE, \.\.\.\}$",
+     "; give each sample its own name as NAME=PATH, e.g. --fragments s1=FILE1 s2=FILE2"),
+    (r"^fragments: ", "--fragments: "),
     (r"give each sample's, fragments=\{.*\}$", "give each sample's, --fragments s1=FILE1 s2=FILE2"),
     (r"^fragments= must name one file per sample of the input", "--fragments must name one file per --10x sample"),
     (r"name each file by its sample, e\.g\. \{'s1': .*\}$", "name each file by its sample, e.g. --fragments s1=FILE1 "

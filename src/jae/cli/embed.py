@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._inputs import (add_fragments_arg, named_files, add_input_args, add_memory_budget_arg, add_remap_peaks_arg,
+from ._inputs import (add_fragments_arg, per_sample, add_input_args, add_memory_budget_arg, add_remap_peaks_arg,
                       input_files, path_arg, whole_number)
 
 
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         finetune_epochs=args.finetune_epochs, seed=args.seed, method_id=args.method_id, device=args.device,
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
         impute_out=args.impute_out, impute_modality=args.impute_modality,
-        fragments=named_files(args.fragments, flag="--fragments"),
+        fragments=per_sample(args.fragments, what="fragments", noun="fragments file"),
         remap_peaks=args.remap_peaks,
     )
     (n, d) = result.embedding.shape

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from ._inputs import (add_fragments_arg, named_files, add_input_args, add_memory_budget_arg, add_remap_peaks_arg,
+from ._inputs import (add_fragments_arg, per_sample, add_input_args, add_memory_budget_arg, add_remap_peaks_arg,
                       input_files, path_arg, whole_number)
 
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     result = map_files(
         input_files(args, rna_only=True), args.model, args.out, batch_key=args.batch_key, epochs=args.epochs,
         seed=args.seed, device=args.device, memory_budget=args.memory_budget, overwrite=args.overwrite,
-        progress_bar=not args.quiet, fragments=named_files(args.fragments, flag="--fragments"),
+        progress_bar=not args.quiet, fragments=per_sample(args.fragments, what="fragments", noun="fragments file"),
         remap_peaks=args.remap_peaks,
     )
     done = result.model.mappings[-1]  # this mapping (map_query refuses a query without a new batch)

@@ -22,8 +22,8 @@ __all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_c
 logger = logging.getLogger(__name__)
 
 
-def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation", data: str | None = None
-                   ) -> pd.DataFrame:
+def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation", data: str | None = None,
+                   samples=None) -> pd.DataFrame:
     """The ``obs`` of an annotation file to join by cell name into data whose cells are ``cells`` (``data``: the
     data's file name, for the message). A file sharing no cell name with the data is refused in one line naming
     both's cell names and the fix, as is one sharing under a tenth of the data's cells and of its own (another run's
@@ -45,15 +45,7 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         def like(names) -> str:
             return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
 
-        renamed, named_by = affix_rename(obs.index, pd.Index(cells)), _names_column(obs, pd.Index(cells))
-        fix = ("give the annotation file of these cells, or write one of the files again with the other's cell names "
-               "(obs_names)") if renamed is None and named_by is None else (
-            f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
-            f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and write "
-            "it again") if named_by is None else (
-            f"its column {named_by[0]!r} holds {named_by[1]} of the data's cell names: name its cells by it, e.g. "
-            f"adata.obs_names = adata.obs[{named_by[0]!r}].astype(str) on the annotation file's AnnData, and write "
-            "it again")
+        fix = _no_match_fix(obs, pd.Index(cells), samples)
         raise ValueError(
             f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
             f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
@@ -87,6 +79,38 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
     return obs
 
 
+def _no_match_fix(obs: pd.DataFrame, cells: pd.Index, samples) -> str:
+    """The fix of an annotation file (``obs``) sharing no cell name with the data's ``cells``."""
+    if sample := _without_sample(obs.index, cells, samples or ()):  # several samples' cells: BARCODE-SAMPLE
+        (first, *more), n = sample
+        whose = f"sample {first!r}" if not more else "samples " + ", ".join(map(repr, [first, *more])) + \
+            " (barcodes repeat across samples: which one does the file annotate?)"
+        return (f"{n} of them are the cells of {whose} named without their sample, which the data adds to its cell "
+                f"names (BARCODE-SAMPLE, several Cell Ranger files read as one): name them so, e.g. adata.obs_names = "
+                f"[n + '-{first}' for n in adata.obs_names] on the annotation file's AnnData (an annotation file of "
+                "each sample: its own suffix), and write it again")
+    if named_by := _names_column(obs, cells):
+        return (f"its column {named_by[0]!r} holds {named_by[1]} of the data's cell names: name its cells by it, e.g. "
+                f"adata.obs_names = adata.obs[{named_by[0]!r}].astype(str) on the annotation file's AnnData, and "
+                "write it again")
+    if renamed := affix_rename(obs.index, cells):
+        return (f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
+                f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and "
+                "write it again")
+    return ("give the annotation file of these cells, or write one of the files again with the other's cell names "
+            "(obs_names)")
+
+
+def _without_sample(names: pd.Index, cells: pd.Index, samples) -> tuple[list[str], int] | None:
+    """The samples whose cells (``cells`` named ``BARCODE-SAMPLE``) ``names`` hold the most of as bare barcodes (more
+    than one where they tie), and how many; None when they hold none."""
+    cells = pd.Index(cells).astype(str)
+    hits = {str(s): int(pd.Index(names).astype(str).isin(
+        cells[cells.str.endswith(f"-{s}")].str[:-len(f"-{s}")]).sum()) for s in samples}
+    most = max(hits.values(), default=0)
+    return ([s for s, n in hits.items() if n == most], most) if most else None
+
+
 def _names_column(obs: pd.DataFrame, cells: pd.Index) -> tuple[str, int] | None:
     """The ``obs`` column holding the most of ``cells`` (cell names kept as a column, e.g. 'barcode', under a
     numbered index: a table converted without its index) and how many; None when no column holds any."""
@@ -103,7 +127,8 @@ def annotation_columns(paths) -> list[str]:
 
 
 def join_annotations(
-    mdata: md.MuData, paths, *, replace_existing: bool = True, what: str = "annotation", data: str | None = None
+    mdata: md.MuData, paths, *, replace_existing: bool = True, what: str = "annotation", data: str | None = None,
+    samples=None,
 ) -> md.MuData:
     """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
     name, in place; cells a file lacks keep the data's own value of a column it replaces, NaN in its other columns.
@@ -123,13 +148,16 @@ def join_annotations(
         How errors name the files (e.g. ``'--annotations'``).
     data
         The data's file name, for the error when a file shares no cell name with it (:func:`annotation_obs`).
+    samples
+        The samples whose names end the data's cell names (``BARCODE-SAMPLE``: several Cell Ranger files read as
+        one), for that error's fix when a file names them by their barcodes alone.
 
     Returns
     -------
     ``mdata`` itself, annotated.
     """
     for path in annotation_paths(paths):
-        obs = annotation_obs(path, mdata.obs_names, what=what, data=data)
+        obs = annotation_obs(path, mdata.obs_names, what=what, data=data, samples=samples)
         _add_obs_columns(mdata, obs, what=str(path), replace_existing=replace_existing)
     return mdata
 

@@ -47,13 +47,14 @@ def other_kind(f: h5py.File) -> tuple[str, str] | None:
     return None
 
 
-def gex_only_message(name: str, ignored=()) -> str:
+def gex_only_message(name: str, ignored=(), *, files: int = 1) -> str:
     """The refusal of a Cell Ranger file holding Gene Expression alone (``ignored``: its feature types jae leaves out)
-    where a second modality is needed: fitting, or :func:`jae.read_10x_h5`; a fitted model embeds or maps it."""
+    where a second modality is needed: fitting, or :func:`jae.read_10x_h5`; a fitted model embeds or maps it.
+    ``files``: how many files ``name`` names (several samples')."""
     also = f" (and {', '.join(ignored)}, which jae does not use)" if len(ignored) else ""
-    return (f"{name} holds only Gene Expression features{also}; fitting needs a second modality (Peaks or Antibody "
-            "Capture), while a fitted model embeds or maps these cells from their RNA alone: jae.embed_files / "
-            "jae.map_files with jae.io.InputFiles(tenx=FILE)")
+    return (f"{name} {'hold' if files > 1 else 'holds'} only Gene Expression features{also}; fitting needs a second "
+            "modality (Peaks or Antibody Capture), while a fitted model embeds or maps these cells from their RNA "
+            "alone: jae.embed_files / jae.map_files with jae.io.InputFiles(tenx=FILE)")
 
 
 def check_is_anndata(f: h5py.File, path: Path, *, what: str, tenx_fix: str | None = None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .._words import count
@@ -40,7 +40,8 @@ class InputFiles:
         alone (a query to embed or map with a fitted model; fitting needs both); always read whole. Several files,
         one per sample: a mapping of sample name -> file, or a list of files, each named by the folder above
         ``outs/`` (``SAMPLE/outs/filtered_feature_bc_matrix.h5``), else by its stem; read as one by
-        :func:`jae.io.combine_samples` (cells named ``BARCODE-SAMPLE``, the sample in ``obs[sample_key]``).
+        :func:`jae.io.combine_samples` (cells named ``BARCODE-SAMPLE``, the sample in ``obs[sample_key]``); files of
+        Gene Expression alone (every one) are read as RNA alone, a query, as one such file is.
     h5ad
         One ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`: ``var['feature_types']`` as
         ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
@@ -56,7 +57,10 @@ class InputFiles:
         ``'ATAC'`` or ``'ADT'`` when the second modality's ``var`` has no ``'feature_types'``; for ``h5ad`` and
         ``tenx``, the one paired with RNA when it holds Peaks and Antibody Capture both.
     sample_key
-        The ``obs`` column that gets each cell's sample when ``tenx`` names several files (the batch column).
+        The ``obs`` column that gets each cell's sample when ``tenx`` names several files (the batch column); None:
+        the column the call reads batches from (:func:`jae.fit_files`' ``batch_key``; in :func:`jae.embed_files` and
+        :func:`jae.map_files` the model's batch column, or ``map_files``' ``batch_key``), ``'batch'`` for
+        :meth:`read` and :meth:`open`.
 
     Examples
     --------
@@ -74,7 +78,7 @@ class InputFiles:
     other: str | None = None
     layer: str | None = "counts"
     mod2_kind: str | None = None
-    sample_key: str = "batch"
+    sample_key: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenx", _tenx_files(self.tenx))
@@ -92,7 +96,7 @@ class InputFiles:
         if self.h5mu is None and (self.rna != "rna" or self.other is not None):  # else silently ignored
             raise ValueError(f"rna= and other= name the modalities of an h5mu= file; {given} has none to choose: leave "
                              "them out")
-        if not isinstance(self.sample_key, str) or not self.sample_key.strip():
+        if self.sample_key is not None and (not isinstance(self.sample_key, str) or not self.sample_key.strip()):
             raise ValueError(f"sample_key must name an obs column (the batch column of several samples), got "
                              f"{self.sample_key!r}")
         if self.tenx is not None and self.layer not in ("counts", None):
@@ -115,6 +119,13 @@ class InputFiles:
     def samples(self) -> dict[str, Path] | None:
         """Sample name -> Cell Ranger file when ``tenx`` names several (or one named) samples, else None."""
         return dict(self.tenx) if isinstance(self.tenx, Mapping) else None
+
+    def with_sample_key(self, key: str | None) -> InputFiles:
+        """These files with the samples' column ``key`` (None: ``'batch'``) where ``tenx`` names several samples and
+        ``sample_key`` was left out: a call puts the samples in the column it reads batches from."""
+        if self.samples is None or self.sample_key is not None:
+            return self
+        return replace(self, sample_key=key or "batch")
 
     @property
     def name(self) -> str:
@@ -147,7 +158,7 @@ class InputFiles:
         with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then
             mdata = self._read()
         if joined:
-            join_annotations(mdata, joined, data=self.name)
+            join_annotations(mdata, joined, data=self.name, samples=self.samples)
         return mdata
 
     def _read(self):
@@ -168,7 +179,7 @@ class InputFiles:
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         elif self.samples is not None:  # one file per sample, read as one (each file checked as one alone is)
-            from .samples import combine_samples
+            from .samples import _combine
 
             from .files import _check_file
 
@@ -176,9 +187,10 @@ class InputFiles:
                 _check_file(path, what="Cell Ranger .h5")
             read = {}
             for name, path in self.samples.items():
-                read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind)
-                _check_called_cells(read[name], path)
-            mdata = combine_samples(read, batch_key=self.sample_key, mod2_kind=self.mod2_kind)
+                # RNA alone: a query; each file named by its path in messages and log lines (samples share a name)
+                read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind, rna_alone=True, name=str(path))
+                _check_called_cells(read[name], path, name=str(path))
+            mdata = _combine(read, batch_key=self.sample_key or "batch", mod2_kind=self.mod2_kind, rna_alone=True)
         else:
             mdata = _read_10x_h5(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
             if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad
@@ -239,7 +251,7 @@ class InputFiles:
             if not plan and self.source == "10x" and len(data.mod) < 2:  # a Cell Ranger file of Gene Expression alone: a query, no reference
                 from .files import gex_only_message
 
-                raise ValueError(gex_only_message(self.name))
+                raise ValueError(gex_only_message(self.name, files=len(self.samples or [self.tenx])))
             logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad files, "
                         "mod1 and mod2, and .h5mu files)", what, self.name)
             return data
@@ -263,41 +275,56 @@ class InputFiles:
 
 def _tenx_files(tenx):
     """``tenx=`` as one path, or as a dict of sample name -> path for several files (or one named sample); a list of
-    one file is that file. Names are checked (non-empty text, unique: the fix names them)."""
-    from .paths import user_path
-
+    one file is that file (:func:`name_samples` names and checks several)."""
     if tenx is None or isinstance(tenx, (str, bytes, os.PathLike)):
         return tenx
     if isinstance(tenx, Mapping):
-        samples = dict(tenx)
-    elif isinstance(tenx, Sequence):
-        from .samples import sample_name
+        return name_samples(list(tenx.items()))
+    if isinstance(tenx, Sequence):
+        if len(tenx) == 1:
+            return user_path(tenx[0], name="tenx")
+        return name_samples([(None, p) for p in tenx])
+    return tenx  # user_path refuses it, naming tenx
 
-        paths = [user_path(p, name="tenx") for p in tenx]
-        if len(paths) == 1:
-            return paths[0]
-        names = [sample_name(p) for p in paths]
-        repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
-        if repeated:
-            both = [str(p) for p, n in zip(paths, names) if n == repeated[0]]
-            raise ValueError(f"tenx: {count(len(both), 'file')} are named sample {repeated[0]!r} ({', '.join(both)}); "
-                             "name each sample: tenx={'NAME': FILE, ...}")
-        samples = dict(zip(names, paths))
-    else:
-        return tenx  # user_path refuses it, naming tenx
-    if not samples:
-        raise ValueError("tenx: no Cell Ranger file given; give one file, or a mapping of sample name -> file")
-    bad = [n for n in samples if not isinstance(n, str) or not n.strip()]
+
+def name_samples(files: Sequence[tuple[str | None, PathLike]], *, what: str = "tenx",
+                 noun: str = "Cell Ranger file") -> dict[str, Path]:
+    """Sample name -> file, of ``(name, file)`` pairs: a name None is the file's sample
+    (:func:`jae.io.samples.sample_name`: the folder above ``outs/``, else the file's stem). The one naming of
+    ``tenx=`` (a list or a mapping) and of ``jae ... --10x FILE NAME=FILE ...``, and of the samples' fragments files
+    (``what='fragments'``, ``noun='fragments file'``); refused in one line naming ``what``: no file, a name that is no
+    non-empty text, two files of one name, one file given twice."""
+    from .samples import sample_name
+
+    if not files:
+        raise ValueError(f"{what}: no {noun} given; give one file, or a mapping of sample name -> file")
+    bad = [n for n, _ in files if n is not None and (not isinstance(n, str) or not n.strip())]
     if bad:
-        raise ValueError(f"tenx: sample names must be non-empty text, got {bad[0]!r}; name each sample, "
-                         "tenx={'NAME': FILE, ...}")
-    return {n: user_path(p, name=f"tenx[{n!r}]") for n, p in samples.items()}
+        raise ValueError(f"{what}: sample names must be non-empty text, got {bad[0]!r}; name each sample, "
+                         f"{what}={{'NAME': FILE, ...}}")
+    paths = [user_path(p, name=what if n is None else f"{what}[{n!r}]") for n, p in files]
+    names = [n if n is not None else sample_name(p) for (n, _), p in zip(files, paths)]
+    where = [os.path.realpath(p) for p in paths]
+    twice = [w for w in dict.fromkeys(where) if where.count(w) > 1]
+    if twice:  # (before the names: a file given twice unnamed is also two samples of one name)
+        samples = list(dict.fromkeys(n for n, w in zip(names, where) if w == twice[0]))
+        raise ValueError(f"{what}: {next(p for p, w in zip(paths, where) if w == twice[0])} is given "
+                         f"{count(where.count(twice[0]), 'time')}"
+                         + (f" (as samples {', '.join(map(repr, samples))})" if len(samples) > 1 else "")
+                         + ", which would count its cells as other samples' too; give each sample's file once")
+    repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+    if repeated:
+        both = [str(p) for p, n in zip(paths, names) if n == repeated[0]]
+        raise ValueError(f"{what}: {count(len(both), 'file')} are named sample {repeated[0]!r} ({', '.join(both)}); "
+                         f"name each sample: {what}={{'NAME': FILE, ...}}")
+    return dict(zip(names, paths))
 
 
-def _check_called_cells(mdata, path: Path) -> None:
+def _check_called_cells(mdata, path: Path, name: str | None = None) -> None:
     """Refuse a Cell Ranger file holding barcodes without counts in a modality, or named as Cell Ranger names its
     matrix of every barcode (``raw_feature_bc_matrix.h5``): empty droplets, which the files' readers cannot remove,
-    would be fitted or embedded as cells; the fix is the file of called cells."""
+    would be fitted or embedded as cells; the fix is the file of called cells. ``name``: how the message names the
+    file (default: its file name)."""
     import numpy as np
 
     empty = {name: int(np.count_nonzero(np.asarray(mod.layers["counts"].sum(axis=1)).ravel() == 0))
@@ -313,5 +340,5 @@ def _check_called_cells(mdata, path: Path) -> None:
              if len(mdata.mod) > 1 else  # Gene Expression alone, which read_10x_h5 refuses: a query's RNA
              "adata = scanpy.read_10x_h5(path), then keep the cells) and pass that AnnData to model.embed")
     raise ValueError(
-        f"Cell Ranger file {path.name} {what}{f': {found}' if found else ''}; {called}call the cells in Python first "
+        f"Cell Ranger file {name or path.name} {what}{f': {found}' if found else ''}; {called}call the cells in Python first "
         f"({route}")

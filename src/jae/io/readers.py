@@ -390,12 +390,15 @@ def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
     return _read_10x_h5(path, mod2_kind=mod2_kind)
 
 
-def _read_10x_h5(path: PathLike, *, mod2_kind: str | None = None, rna_alone: bool = False) -> md.MuData:
+def _read_10x_h5(path: PathLike, *, mod2_kind: str | None = None, rna_alone: bool = False,
+                 name: str | None = None) -> md.MuData:
     """:func:`read_10x_h5`; ``rna_alone``: a file of Gene Expression alone is read as a MuData of ``'rna'`` alone (a
-    query that a fitted model embeds or maps from RNA, as :class:`jae.io.InputFiles` reads it)."""
+    query that a fitted model embeds or maps from RNA, as :class:`jae.io.InputFiles` reads it); ``name``: how its
+    messages and log lines name the file (default: its file name; several samples' files share one)."""
     import scipy.sparse as sp
 
     path = _check_file(path, what="Cell Ranger .h5")
+    shown = name or path.name
     with _readable(path, what="Cell Ranger .h5", fmt="a Cell Ranger .h5"), h5py.File(path, "r") as f:
         check_is_10x(f, path, what="Cell Ranger .h5")
         g = f["matrix"]
@@ -413,15 +416,15 @@ def _read_10x_h5(path: PathLike, *, mod2_kind: str | None = None, rna_alone: boo
         genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
         tags = {k: _decode(v[()]) for k, v in feats.items()  # Cell Ranger ARC's peak and gene 'interval', ...
                 if k not in _10X_READ and isinstance(v, h5py.Dataset) and v.shape == (n_features,)}
-    kinds, ignored = feature_kinds(ftypes, where=path.name)  # CellPlex, CRISPR, Custom: no modality jae pairs
+    kinds, ignored = feature_kinds(ftypes, where=shown)  # CellPlex, CRISPR, Custom: no modality jae pairs
     if ignored:
         keep = np.flatnonzero(pd.notna(kinds))
         X, ids, names, genome, kinds = X[:, keep], ids[keep], names[keep], genome[keep], kinds[keep]
         tags = {k: v[keep] for k, v in tags.items()}
     if "GEX" not in set(kinds):
-        raise ValueError(f"{path.name} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
+        raise ValueError(f"{shown} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
     if len(set(kinds)) < 2 and not rna_alone:
-        raise ValueError(gex_only_message(path.name, ignored))
+        raise ValueError(gex_only_message(shown, ignored))
     from .single import split_anndata
 
     var = pd.DataFrame({"gene_ids": ids, "feature_types": kinds, "genome": genome, **tags}, index=pd.Index(names))
@@ -433,14 +436,14 @@ def _read_10x_h5(path: PathLike, *, mod2_kind: str | None = None, rna_alone: boo
         from .modality import describe_types
         from .paired_h5ad import _second_modality
 
-        mods = _second_modality(mods, mod2_kind, what=f"Cell Ranger file {path.name}", found=describe_types(ftypes))
-    for name, adata in mods.items():
+        mods = _second_modality(mods, mod2_kind, what=f"Cell Ranger file {shown}", found=describe_types(ftypes))
+    for mod, adata in mods.items():
         if len(repeated := adata.var_names[adata.var_names.duplicated()].unique()):  # said, not silent
             logger.info("%s: %d repeated %s feature names made unique as anndata does: e.g. the second %r is %r",
-                        path.name, len(repeated), name, repeated[0], f"{repeated[0]}-1")
+                        shown, len(repeated), mod, repeated[0], f"{repeated[0]}-1")
         adata.var_names_make_unique()
         adata.layers["counts"] = adata.X
-    logger.info("read %s: %d cells, modalities %s", path.name, n_cells, {k: v.n_vars for k, v in mods.items()})
+    logger.info("read %s: %d cells, modalities %s", shown, n_cells, {k: v.n_vars for k, v in mods.items()})
     return make_mudata(mods)
 
 

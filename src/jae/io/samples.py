@@ -119,8 +119,9 @@ def _read(name: str, value, mod2_kind):
     return read_10x_h5(path, mod2_kind=mod2_kind)
 
 
-def _modalities(name: str, mdata, mod2_kind: str | None) -> tuple[ad.AnnData, str, ad.AnnData]:
-    """``(rna, kind, other)`` of a sample, or a refusal naming it."""
+def _modalities(name: str, mdata, mod2_kind: str | None, *, rna_alone: bool = False):
+    """``(rna, kind, other)`` of a sample, or a refusal naming it; ``rna_alone``: a sample of RNA alone is
+    ``(rna, None, None)``."""
     from .modality import detect_kind, normalize_kind
 
     kinds: dict[str, list[str]] = {}
@@ -136,6 +137,8 @@ def _modalities(name: str, mdata, mod2_kind: str | None) -> tuple[ad.AnnData, st
         raise ValueError(f"combine_samples: sample {name!r} has {len(kinds.get('GEX', [])) or 'no'} RNA modalities "
                          f"(modalities {examples(mdata.mod, 5)}); every sample needs one RNA modality, 'rna'")
     others = [(k, m) for k in ("ATAC", "ADT") for m in kinds.get(k, [])]
+    if rna_alone and not others:
+        others = [(None, None)]
     if len(others) != 1:
         what = "no second modality (RNA alone)" if not others else \
             f"{len(others)} second modalities ({examples([m for _, m in others])})"
@@ -143,12 +146,12 @@ def _modalities(name: str, mdata, mod2_kind: str | None) -> tuple[ad.AnnData, st
         raise ValueError(f"combine_samples: sample {name!r} has {what}; every sample needs RNA and one ATAC or ADT "
                          f"modality{fix}")
     kind, mod = others[0]
-    for m in (kinds["GEX"][0], mod):
+    for m in [kinds["GEX"][0]] + ([mod] if mod is not None else []):
         if not mdata.mod[m].obs_names.is_unique:
             cells = mdata.mod[m].obs_names
             raise ValueError(f"combine_samples: sample {name!r} modality {m!r} repeats cell names (like "
                              f"{examples(cells[cells.duplicated()], 2)}); make them unique in that sample first")
-    return mdata.mod[kinds["GEX"][0]], kind, mdata.mod[mod]
+    return mdata.mod[kinds["GEX"][0]], kind, None if mod is None else mdata.mod[mod]
 
 
 def _counts(adata: ad.AnnData) -> sp.csr_matrix:
@@ -157,17 +160,21 @@ def _counts(adata: ad.AnnData) -> sp.csr_matrix:
     return X if sp.isspmatrix_csr(X) or isinstance(X, sp.csr_array) else sp.csr_matrix(X)
 
 
-def _combine(read: dict, *, batch_key: str, mod2_kind: str | None):
+def _combine(read: dict, *, batch_key: str, mod2_kind: str | None, rna_alone: bool = False):
+    """The samples ``read`` (name -> MuData) as one; ``rna_alone``: samples of RNA alone (every one) are taken too,
+    as one MuData of ``'rna'`` (a query that a fitted model embeds or maps from RNA, as :class:`jae.io.InputFiles`
+    reads several Cell Ranger files of Gene Expression alone)."""
     from .readers import make_mudata
 
-    parts = {name: _modalities(name, mdata, mod2_kind) for name, mdata in read.items()}
+    parts = {name: _modalities(name, mdata, mod2_kind, rna_alone=rna_alone) for name, mdata in read.items()}
     kinds = {name: p[1] for name, p in parts.items()}
     if len(set(kinds.values())) > 1:
         raise ValueError("combine_samples: the samples' second modalities differ ("
-                         + ", ".join(f"{n} {k}" for n, k in kinds.items())
-                         + "); combine samples of one kind: RNA + ATAC, or RNA + ADT")
+                         + ", ".join(f"{n} {k or 'none (RNA alone)'}" for n, k in kinds.items())
+                         + "); combine samples of one kind: RNA + ATAC, or RNA + ADT"
+                         + (", or RNA alone (a query to embed or map)" if rna_alone else ""))
     held = [n for n, mdata in read.items() if batch_key in mdata.obs.columns
-            or any(batch_key in a.obs.columns for a in (parts[n][0], parts[n][2]))]
+            or any(a is not None and batch_key in a.obs.columns for a in (parts[n][0], parts[n][2]))]
     if held:
         raise ValueError(f"combine_samples: sample {held[0]!r} already has an obs column {batch_key!r}"
                          f"{f' (and {len(held) - 1} more samples)' if len(held) > 1 else ''}, which would take the "
@@ -176,13 +183,14 @@ def _combine(read: dict, *, batch_key: str, mod2_kind: str | None):
     names = list(read)
     cells = {n: _cell_names(n, parts[n][0].obs_names) for n in names}
     rna = _common_features("rna", "genes", {n: parts[n][0] for n in names})
-    if kind == "ADT":
-        other = _common_features("prot", "proteins", {n: parts[n][2] for n in names})
-    else:
-        other = _common_peaks({n: parts[n][2] for n in names})
-    mods = {"rna": _stack(rna, {n: parts[n][0] for n in names}, cells),
-            _KINDS[kind]: _stack(other, {n: parts[n][2] for n in names},
-                                 {n: _cell_names(n, parts[n][2].obs_names) for n in names})}
+    mods = {"rna": _stack(rna, {n: parts[n][0] for n in names}, cells)}
+    if kind is not None:
+        if kind == "ADT":
+            other = _common_features("prot", "proteins", {n: parts[n][2] for n in names})
+        else:
+            other = _common_peaks({n: parts[n][2] for n in names})
+        mods[_KINDS[kind]] = _stack(other, {n: parts[n][2] for n in names},
+                                    {n: _cell_names(n, parts[n][2].obs_names) for n in names})
     mdata = make_mudata(mods)
     obs = pd.concat([read[n].obs.set_axis(_cell_names(n, read[n].obs_names)) for n in names], join="outer")
     obs = obs.reindex(mdata.obs_names)

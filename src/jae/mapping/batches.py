@@ -186,10 +186,16 @@ def query_batch_key(reference, batch_key: str | None) -> str:
     check_batch_key(batch_key)
     if batch_key is not None:
         return batch_key
-    adapter = reference.adapter
-    key = adapter.batch_key if adapter is not None else getattr(reference, "batch_key", None) or "batch"
+    key = model_batch_key(reference)
     logger.info("the query's batches are read from obs[%r], %s", key, batch_key_origin(reference))
     return key
+
+
+def model_batch_key(model) -> str:
+    """The ``obs`` column a model reads new cells' batches from: the column its mappings read (the only one a mapped
+    model takes), else the one ``fit`` read (``model.batch_key``), else ``'batch'``."""
+    adapter = model.adapter
+    return adapter.batch_key if adapter is not None else getattr(model, "batch_key", None) or "batch"
 
 
 def batch_key_origin(reference) -> str:

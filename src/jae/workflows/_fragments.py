@@ -54,20 +54,16 @@ def check_fragments(fragments, *, remap_peaks: bool = False, inputs: InputFiles 
 
 
 def _named(fragments) -> dict:
-    """Several fragments files as sample name -> file: a mapping as given, a list named as Cell Ranger files are."""
-    from ..io.samples import sample_name
+    """Several fragments files as sample name -> file: a mapping as given, a list named as Cell Ranger files are
+    (:func:`jae.io.inputs.name_samples`)."""
+    from ..io.inputs import name_samples
 
     if isinstance(fragments, Mapping):
-        return dict(fragments)
-    if not isinstance(fragments, Sequence) or not len(fragments):
+        return name_samples(list(fragments.items()), what="fragments", noun="fragments file")
+    if not isinstance(fragments, Sequence):
         raise TypeError(f"fragments= must be a fragments file's path, or a mapping of sample name -> file, not "
-                        f"{fragments!r}")
-    names = [sample_name(Path(f)) for f in fragments]
-    repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
-    if repeated:
-        raise ValueError(f"fragments=: {names.count(repeated[0])} files are named sample {repeated[0]!r} (the folder "
-                         "above outs/, else the file's name): name each by its sample, {'s1': FILE1, 's2': FILE2}")
-    return dict(zip(names, fragments))
+                        f"{type(fragments).__name__}")
+    return name_samples([(None, f) for f in fragments], what="fragments", noun="fragments file")
 
 
 def fragment_paths(fragments) -> list[Path]:

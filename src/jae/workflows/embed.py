@@ -26,7 +26,7 @@ from ..io.plan import parse_bytes
 from ..io.paths import user_path
 from ..io.write import check_method_id
 from ..query.features import features_kept, query_features
-from ..mapping.batches import decoder_batch_key
+from ..mapping.batches import decoder_batch_key, model_batch_key
 from ._files import (
     FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_query,
 )
@@ -164,6 +164,7 @@ def embed_files(
     None if memory_budget is None else parse_bytes(memory_budget)  # before the model is loaded (as fit_files)
     model, folder = _model_and_path(model, device=device)
     check_fragments_model(fragments, model)  # a model without peaks, before the query is read
+    inputs = inputs.with_sample_key(model_batch_key(model))  # several samples: each a batch in the model's column
     if seed is not None and (finetune_epochs == 0 or finetune_epochs is None and model.adapter is not None):
         raise ValueError("seed seeds the fine-tuning, which " + ("finetune_epochs=0 skips" if finetune_epochs == 0 else
                          "a mapped model (map_query) never gets unless finetune_epochs >= 1 is given") + ": pass seed=None")

@@ -76,6 +76,8 @@ def evaluate_files(
     if isinstance(embeddings, Iterator):  # filter(...), a generator: read once, not used up by the checks
         embeddings = list(embeddings)
     check_argument_shapes(embeddings, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys)
+    if isinstance(batch_key, str):  # several samples: each a batch in the column scored (a str: a key, not a list)
+        inputs = inputs.with_sample_key(str(batch_key))
     check_flags(baseline=baseline, report=report, overwrite=overwrite, progress_bar=progress_bar)
     items = dict(embeddings) if isinstance(embeddings, Mapping) else {str(k): str(k) for k in embeddings}
     if not (items or baseline):

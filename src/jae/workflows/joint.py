@@ -84,6 +84,7 @@ def fit_files(
     from ..preprocess.organism import given_organism
 
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
+    inputs = inputs.with_sample_key(batch_key)  # several samples: each a batch in the column fit reads
     check_flags(progress_bar=progress_bar)  # a text 'no' is truthy: it would show the bars
     out = user_path(out, name="out")
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"},
@@ -102,10 +103,13 @@ def fit_files(
     if inputs.source == "10x":  # a Cell Ranger file holds no labels and usually one sample
         annotations_fix += " (a Cell Ranger file holds no cell-type labels)"
         if supervised and cell_type_key is not None and cell_type_key not in data.obs.columns:
+            several = inputs.samples is not None and len(inputs.samples) > 1  # each sample a batch: keep them
             raise ValueError(
-                f"a Cell Ranger file holds no cell-type labels (no obs column {cell_type_key!r}), so supervised mode "
-                "cannot run: pass config=JAEConfig(mode='unsupervised') (and batch_key=None for a single sample), or "
-                f"InputFiles(..., annotations=FILE) with a {cell_type_key!r} column"
+                f"{f'the {inputs.name} hold' if several else 'a Cell Ranger file holds'} no cell-type labels (no obs "
+                f"column {cell_type_key!r}), so supervised mode cannot run: pass config=JAEConfig(mode='unsupervised')"
+                f"{'' if several else ' (and batch_key=None for a single sample)'}, or InputFiles(..., "
+                f"annotations=FILE) with a {cell_type_key!r} column"
+                + (" (cells named BARCODE-SAMPLE, e.g. AAACAGCCAAGGAATC-1-s1)" if several else "")
             )
     if isinstance(data, MosaicCells):  # cells named otherwise in each file: said so, not as cells lacking a batch
         data.check_paired(MIN_PAIRED_CELLS)
@@ -199,6 +203,7 @@ def map_files(
     check_fragments_model(fragments, reference)  # a reference without peaks, before the query is read
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
     check_mapped_key(reference, key)  # a mapped reference: its column (before the query is opened)
+    inputs = inputs.with_sample_key(key)  # several samples: each a batch in the column mapping reads
 
     def has_key(data) -> None:  # the query's batch column, checked as it is read (before its fragments are counted)
         if key in data.obs.columns:
