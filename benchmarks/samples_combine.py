@@ -65,16 +65,20 @@ def _widths(names) -> np.ndarray:
     return end - start
 
 
-def run_set(name: str, paths, variant: str, seed: int, tmp: Path) -> dict:
+def run_set(name: str, paths, variant: str, seed: int, tmp: Path, fit: bool = False) -> dict:
     rna = ad.read_h5ad(paths[0])
     atac = ad.read_h5ad(paths[1])
-    batch = (ad.read_h5ad(paths[2]).obs if paths[2] else rna.obs)["batch"].reindex(rna.obs_names).astype(str)
+    obs = ad.read_h5ad(paths[2]).obs if paths[2] else rna.obs
+    batch = obs["batch"].reindex(rna.obs_names).astype(str)
+    labels = obs["cell_type"].reindex(rna.obs_names)
     levels = sorted(batch.unique())
     first = batch.isin(levels[: len(levels) // 2]).to_numpy()
     atac.var_names = [str(v) for v in atac.var_names]
     s1 = _write_10x(tmp / name / variant / "s1" / "outs" / "filtered_feature_bc_matrix.h5", rna[first], atac[first])
     own = (shifted if variant == "shifted" else merged)(atac[~first].copy(), seed)
     s2 = _write_10x(tmp / name / variant / "s2" / "outs" / "filtered_feature_bc_matrix.h5", rna[~first], own)
+    s2_one = _write_10x(tmp / name / variant / "s2_one" / "outs" / "filtered_feature_bc_matrix.h5", rna[~first],
+                        atac[~first]) if fit else None
     t = time.perf_counter()
     mdata = jae.io.InputFiles(tenx=[s1, s2]).read()
     seconds = time.perf_counter() - t
@@ -100,7 +104,29 @@ def run_set(name: str, paths, variant: str, seed: int, tmp: Path) -> dict:
                                                 f"({100 * s1_counts[joined[maps['s1']] > 1].sum() / s1_counts.sum():.2f}%"
                                                 " of s1's counts)",
         "read + combine s": f"{seconds:.1f}",
+        **(_fit_scores(mdata, s1, s2_one, labels, seed) if fit else {}),
     }
+
+
+def _fit_scores(mdata, s1, s2_one, labels, seed: int) -> dict:
+    """jae fitted without labels (the samples as the batches) on the combined samples, and on the same cells read
+    with one peak set (the set's own for both halves: what counting both samples on one peak set gives); the overall
+    score of each (``jae.evaluate``: the competition's metrics, the set's cell types), and the 15-NN overlap of the
+    two embeddings."""
+    from mapping import knn_overlap
+
+    one = jae.io.InputFiles(tenx={"s1": s1, "s2": s2_one}).read()
+    assert one.obs_names.equals(mdata.obs_names)
+    embeddings = {}
+    for what, data in (("one peak set", one), ("merged peaks", mdata)):
+        model = jae.JAE(jae.JAEConfig(mode="unsupervised"), seed=seed, device="cpu")
+        model.fit(data, batch_key="batch", progress_bar=False)
+        embeddings[what] = model.embed(data, key_added=None)
+    one.obs["cell_type"] = labels.reindex([c.rsplit("-", 1)[0] for c in one.obs_names]).astype(str).to_numpy()
+    table = jae.evaluate(one, embeddings, seed=seed, device="cpu", report=False, progress_bar=False)
+    scores = {f"jae overall, {what}": f"{table.loc[what, 'overall']:.4f}" for what in embeddings}
+    scores["15-NN overlap of the two"] = f"{knn_overlap(embeddings['one peak set'], embeddings['merged peaks']):.3f}"
+    return scores
 
 
 def main(argv=None) -> int:
@@ -113,6 +139,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the shifted peaks and the merged pairs")
     parser.add_argument("--out", type=Path, default=None, help="Markdown file to write the table to")
     parser.add_argument("--overwrite", action="store_true", help="replace --out when it exists")
+    parser.add_argument("--fit", action="store_true",
+                        help="also fit jae without labels on the combined samples and on the same cells with one peak "
+                        "set, and add each one's overall score (jae.evaluate) and their 15-NN overlap to the table")
     args = parser.parse_args(argv)
     if args.out is not None and args.out.exists() and not args.overwrite:
         parser.error(f"--out {args.out} exists; pass --overwrite to replace it, or another --out")
@@ -124,7 +153,7 @@ def main(argv=None) -> int:
                 log.warning("%s: missing, skipped", name)
                 continue
             for variant in ("shifted", "merged"):
-                rows.append(run_set(name, paths, variant, args.seed, Path(tmp)))
+                rows.append(run_set(name, paths, variant, args.seed, Path(tmp), fit=args.fit))
     table = pd.DataFrame(rows)
     table.index = [f"{r['set']}, s2 {r['s2 peaks']}" for r in rows]
     table = table.drop(columns=["set", "s2 peaks"]).T
