@@ -104,8 +104,7 @@ def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_
     obs, uns = data.obs, data.uns
     del data, mods  # the query's own peak counts (a sample's: hundreds of MB) freed before the fragments are counted
     if isinstance(fragments, Mapping):  # several samples: each counted from its own file, for its own barcodes
-        atac = _count_samples(fragments, model, rna.obs_names, obs, inputs.sample_key or "batch",
-                              progress_bar=progress_bar)
+        atac = _count_samples(fragments, model, rna.obs_names, obs, inputs.sample_column, progress_bar=progress_bar)
     else:
         atac = count_fragments(fragments, model, cells=rna.obs_names, progress_bar=progress_bar)
     if inputs.layer not in (None, "counts"):  # the layer every step reads the counts from
