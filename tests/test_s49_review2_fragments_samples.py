@@ -13,6 +13,7 @@ import logging
 import anndata as ad
 import numpy as np
 import pandas as pd
+import pytest
 
 from jae import JAE
 from jae.cli import main
@@ -80,3 +81,23 @@ def test_a_sample_named_as_anothers_end_is_told_apart_by_the_samples_column():
     assert list(_cell_samples(cells, ["a", "b-a"], None)) == ["b-a", "a", "b-a"]  # the longer name ending it
     column = pd.Series(["a", "a", "b-a"], index=cells)  # AC-1-b: a barcode of sample a, as combine_samples wrote
     assert list(_cell_samples(cells, ["a", "b-a"], column)) == ["a", "a", "b-a"]
+
+
+def test_refusals_name_the_inputs_own_samples_in_their_fix(samples, tmp_path, caplog):
+    folder, files, _ = samples
+    tenx = [f"c={files['s1'][0]}", f"d={files['s2'][0]}"]  # --fragments named by their folders (s1, s2): not c, d
+    with caplog.at_level(logging.ERROR):
+        assert main(["map", "--model", str(folder), "--10x", *tenx, "--fragments", *(str(f[1]) for f in files.values()),
+                     "--out", str(tmp_path / "mapped"), "--epochs", "1", "--device", "cpu"]) == 1
+        assert main(["map", "--model", str(folder), "--10x", *tenx, "--fragments", str(files["s1"][1]),
+                     "--out", str(tmp_path / "mapped"), "--epochs", "1", "--device", "cpu"]) == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "--fragments must name one file per --10x sample (c, d): none for c, d; s1, s2 are no samples; name each file "
+        "by its sample, e.g. --fragments c=FILE1 d=FILE2",
+        "--fragments names one fragments file and the input holds 2 samples (c, d), each with its own barcodes: give "
+        "each sample's, --fragments c=FILE1 d=FILE2"]
+    assert not (tmp_path / "mapped").exists()
+    inputs = InputFiles(tenx={n: tmp_path / n / "filtered_feature_bc_matrix.h5" for n in ("a", "b", "c", "d")})
+    with pytest.raises(ValueError, match=r"; name each file by its sample, e\.g\. fragments=\{'a': FILE1, "
+                                     r"'b': FILE2, \.\.\.\}$"):
+        check_fragments({"a": files["s1"][1]}, inputs=inputs)

@@ -37,7 +37,7 @@ def check_fragments(fragments, *, remap_peaks: bool = False, inputs: InputFiles 
         if samples is not None and len(samples) > 1:
             raise ValueError(f"fragments= names one fragments file and the input holds {len(samples)} samples "
                              f"({', '.join(samples)}), each with its own barcodes: give each sample's, "
-                             f"fragments={{{', '.join(repr(n) + ': FILE' for n in list(samples)[:2])}, ...}}")
+                             + _example(samples))
         return _fragments_path(fragments)
     named = _named(fragments)
     if samples is None or len(samples) == 1:
@@ -47,11 +47,20 @@ def check_fragments(fragments, *, remap_peaks: bool = False, inputs: InputFiles 
         return _fragments_path(next(iter(named.values())))
     if set(named) != set(samples):
         missing, extra = [n for n in samples if n not in named], [n for n in named if n not in samples]
+        nots = f"{', '.join(extra)} {'is no sample' if len(extra) == 1 else 'are no samples'}" if extra else ""
         raise ValueError("fragments= must name one file per sample of the input (" + ", ".join(samples) + "): "
-                         + "; ".join(x for x in (f"none for {', '.join(missing)}" if missing else "",
-                                                 f"{', '.join(extra)} is no sample" if extra else "") if x)
-                         + "; name each file by its sample, e.g. {'s1': 's1/outs/atac_fragments.tsv.gz', ...}")
+                         + "; ".join(x for x in (f"none for {', '.join(missing)}" if missing else "", nots) if x)
+                         + "; name each file by its sample, e.g. " + _example(samples))
     return {n: _fragments_path(named[n]) for n in samples}
+
+
+def _example(samples) -> str:
+    """The fix of a refusal above: ``fragments=`` naming the input's samples (``--fragments NAME=FILE1 ...`` in the
+    CLI, :mod:`jae.cli._messages`), the first two of more than three."""
+    names = list(samples)
+    shown = names if len(names) <= 3 else names[:2]
+    return ("fragments={" + ", ".join(f"{n!r}: FILE{i}" for i, n in enumerate(shown, 1))
+            + (", ..." if len(shown) < len(names) else "") + "}")
 
 
 def _named(fragments) -> dict:
