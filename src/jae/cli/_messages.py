@@ -10,11 +10,13 @@ the translation is one rule for all of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 __all__ = ["cli_message", "cli_warning", "cli_words"]
 
 # (pattern, replacement), applied in order; the most specific phrases come first.
-_PHRASES: tuple[tuple[str, str], ...] = (
+_Replacement = str | Callable[[re.Match], str]  # re.sub's: a text, or a function of the match
+_PHRASES: tuple[tuple[str, _Replacement], ...] = (
     (r"^(mod1|mod2|annotation|\.h5mu|\.h5ad) file ", lambda m: f"--{m.group(1).lstrip('.').replace('annotation', 'annotations')} file "),
     (r"^(train_mod1|train_mod2|test_mod1) file ", lambda m: f"--{m.group(1).replace('_', '-')} file "),
     (r"^Cell Ranger \.h5 file ", "--10x file "),
@@ -336,10 +338,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"; name each sample: fragments=\{'NAME': FILE, \.\.\.\}$",
      "; give each sample its own name as NAME=PATH, e.g. --fragments s1=FILE1 s2=FILE2"),
     (r"^fragments: ", "--fragments: "),
-    (r"give each sample's, fragments=\{.*\}$", "give each sample's, --fragments s1=FILE1 s2=FILE2"),
     (r"^fragments= must name one file per sample of the input", "--fragments must name one file per --10x sample"),
-    (r"name each file by its sample, e\.g\. \{'s1': .*\}$", "name each file by its sample, e.g. --fragments s1=FILE1 "
-     "s2=FILE2"),
+    # _fragments._example: fragments={'c': FILE1, 'd': FILE2} as --fragments c=FILE1 d=FILE2, the input's samples
+    (r"\bfragments=\{((?:'[^']*': FILE\d+(?:, )?)+)(, \.\.\.)?\}$",
+     lambda m: " ".join(["--fragments", *(f"{n}={f}" for n, f in re.findall(r"'([^']*)': (FILE\d+)", m[1]))])
+     + (" ..." if m[2] else "")),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
 # a file path in a message (the user's own, e.g. x.test_mod1.h5ad or labels_out.csv): kept as written, never read

@@ -120,12 +120,18 @@ class InputFiles:
         """Sample name -> Cell Ranger file when ``tenx`` names several (or one named) samples, else None."""
         return dict(self.tenx) if isinstance(self.tenx, Mapping) else None
 
+    @property
+    def sample_column(self) -> str:
+        """The ``obs`` column that gets each cell's sample when ``tenx`` names several files: ``sample_key``, else
+        ``'batch'`` (the one place of that default)."""
+        return self.sample_key or "batch"
+
     def with_sample_key(self, key: str | None) -> InputFiles:
-        """These files with the samples' column ``key`` (None: ``'batch'``) where ``tenx`` names several samples and
-        ``sample_key`` was left out: a call puts the samples in the column it reads batches from."""
+        """These files with the samples' column ``key`` (None: :attr:`sample_column`'s default) where ``tenx`` names
+        several samples and ``sample_key`` was left out: a call puts the samples in the column it reads batches from."""
         if self.samples is None or self.sample_key is not None:
             return self
-        return replace(self, sample_key=key or "batch")
+        return replace(self, sample_key=key or self.sample_column)
 
     @property
     def name(self) -> str:
@@ -190,7 +196,7 @@ class InputFiles:
                 # RNA alone: a query; each file named by its path in messages and log lines (samples share a name)
                 read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind, rna_alone=True, name=str(path))
                 _check_called_cells(read[name], path, name=str(path))
-            mdata = _combine(read, batch_key=self.sample_key or "batch", mod2_kind=self.mod2_kind, rna_alone=True)
+            mdata = _combine(read, batch_key=self.sample_column, mod2_kind=self.mod2_kind, rna_alone=True)
         else:
             mdata = _read_10x_h5(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
             if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..io.inputs import InputFiles
@@ -36,7 +37,7 @@ def check_fragments(fragments, *, remap_peaks: bool = False, inputs: InputFiles 
         if samples is not None and len(samples) > 1:
             raise ValueError(f"fragments= names one fragments file and the input holds {len(samples)} samples "
                              f"({', '.join(samples)}), each with its own barcodes: give each sample's, "
-                             f"fragments={{{', '.join(repr(n) + ': FILE' for n in list(samples)[:2])}, ...}}")
+                             + _example(samples))
         return _fragments_path(fragments)
     named = _named(fragments)
     if samples is None or len(samples) == 1:
@@ -46,11 +47,20 @@ def check_fragments(fragments, *, remap_peaks: bool = False, inputs: InputFiles 
         return _fragments_path(next(iter(named.values())))
     if set(named) != set(samples):
         missing, extra = [n for n in samples if n not in named], [n for n in named if n not in samples]
+        nots = f"{', '.join(extra)} {'is no sample' if len(extra) == 1 else 'are no samples'}" if extra else ""
         raise ValueError("fragments= must name one file per sample of the input (" + ", ".join(samples) + "): "
-                         + "; ".join(x for x in (f"none for {', '.join(missing)}" if missing else "",
-                                                 f"{', '.join(extra)} is no sample" if extra else "") if x)
-                         + "; name each file by its sample, e.g. {'s1': 's1/outs/atac_fragments.tsv.gz', ...}")
+                         + "; ".join(x for x in (f"none for {', '.join(missing)}" if missing else "", nots) if x)
+                         + "; name each file by its sample, e.g. " + _example(samples))
     return {n: _fragments_path(named[n]) for n in samples}
+
+
+def _example(samples) -> str:
+    """The fix of a refusal above: ``fragments=`` naming the input's samples (``--fragments NAME=FILE1 ...`` in the
+    CLI, :mod:`jae.cli._messages`), the first two of more than three."""
+    names = list(samples)
+    shown = names if len(names) <= 3 else names[:2]
+    return ("fragments={" + ", ".join(f"{n!r}: FILE{i}" for i, n in enumerate(shown, 1))
+            + (", ..." if len(shown) < len(names) else "") + "}")
 
 
 def _named(fragments) -> dict:
@@ -98,14 +108,15 @@ def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_
     if rna is None:
         raise ValueError(f"fragments count the ATAC of the query's RNA cells, and the query holds no RNA modality "
                          f"(it holds {', '.join(map(repr, mods))}): give its RNA as the input")
+    source = (f"each sample's fragments file ({', '.join(f'{n}: {p}' for n, p in fragments.items())})"
+              if isinstance(fragments, Mapping) else fragments.name)  # (every sample's file has one name)
     for name in mods:
         logger.info("the query's own %r (%d features) is left out: its ATAC is counted from %s in the model's peaks",
-                    name, mods[name].n_vars, ", ".join(p.name for p in fragment_paths(fragments)))
+                    name, mods[name].n_vars, source)
     obs, uns = data.obs, data.uns
     del data, mods  # the query's own peak counts (a sample's: hundreds of MB) freed before the fragments are counted
     if isinstance(fragments, Mapping):  # several samples: each counted from its own file, for its own barcodes
-        atac = _count_samples(fragments, model, rna.obs_names, obs, inputs.sample_key or "batch",
-                              progress_bar=progress_bar)
+        atac = _count_samples(fragments, model, rna.obs_names, obs, inputs.sample_column, progress_bar=progress_bar)
     else:
         atac = count_fragments(fragments, model, cells=rna.obs_names, progress_bar=progress_bar)
     if inputs.layer not in (None, "counts"):  # the layer every step reads the counts from
@@ -119,23 +130,60 @@ def read_with_fragments(inputs: InputFiles, model, fragments: Path, *, progress_
 
 def _count_samples(fragments: Mapping, model, cells, obs, sample_key: str, *, progress_bar: bool):
     """Each sample's cells (``BARCODE-SAMPLE``, :func:`jae.io.combine_samples`) counted from its own fragments file
-    under their barcodes, stacked in the cells' order and named as the cells are."""
+    under their barcodes, stacked in the cells' order and named as the cells are. What :func:`count_fragments` logs
+    or refuses names the sample and its file's path (every sample's file is ``atac_fragments.tsv.gz``)."""
     import anndata as ad
 
     from ..io.fragments import count_fragments
 
-    sample = obs[sample_key].reindex(cells).astype(object).to_numpy() if sample_key in obs.columns else None
-    if sample is None or not set(sample) <= set(fragments):
-        raise ValueError(f"the query's obs[{sample_key!r}] does not hold its samples ({', '.join(fragments)}), which "
-                         "name each cell's fragments file: leave that column to jae.combine_samples (an annotation "
-                         "file's column of that name replaced it); give the annotations' column another name")
+    sample = _cell_samples(cells, list(fragments), obs.get(sample_key))
     parts = []
     for name, path in fragments.items():
         own = cells[sample == name]
-        suffix = f"-{name}"
-        barcodes = [c[: -len(suffix)] if c.endswith(suffix) else c for c in own]
-        counted = count_fragments(path, model, cells=barcodes, progress_bar=progress_bar)
+        barcodes = [c[: -len(name) - 1] for c in own]
+        with _about(f"sample {name!r}, {path}"):
+            counted = count_fragments(path, model, cells=barcodes, progress_bar=progress_bar)
         counted.obs_names = own
         parts.append(counted)
     atac = ad.concat(parts, merge="same") if len(parts) > 1 else parts[0]
     return atac[cells].copy() if not atac.obs_names.equals(cells) else atac
+
+
+def _cell_samples(cells, names: list[str], column):
+    """Each cell's sample, read from its name (``BARCODE-SAMPLE``): the sample whose name ends it, where two do (a
+    sample named as another's end, ``a`` and ``b-a``) the one ``column`` (the samples' ``obs`` column) gives, else
+    the longer. The name, not the column: an annotation file's column of that name (batches of its own) replaces
+    it."""
+    import numpy as np
+
+    given = column.reindex(cells).astype(object).to_numpy() if column is not None else [None] * len(cells)
+    by_length = sorted(names, key=len, reverse=True)
+    out = np.empty(len(cells), dtype=object)
+    for i, (cell, value) in enumerate(zip(cells, given)):
+        ends = [n for n in by_length if cell.endswith(f"-{n}")]
+        if not ends:
+            raise ValueError(f"cell {cell!r} is named by none of the samples ({', '.join(names)}) as BARCODE-SAMPLE: "
+                             "the fragments files are counted for the cells the samples' Cell Ranger files name")
+        out[i] = value if value in ends else ends[0]
+    return out
+
+
+@contextmanager
+def _about(what: str):
+    """Within the block, the fragments readers' log records and refusals begin with ``what`` (which sample's file)."""
+    def prefix(record: logging.LogRecord) -> bool:
+        record.msg, record.args = f"{what}: {record.getMessage()}", None
+        return True
+
+    logs = [logging.getLogger(name) for name in ("jae.io.fragments", "jae.io._fraggzip")]
+    for log in logs:
+        log.addFilter(prefix)
+    try:
+        yield
+    except ValueError as err:
+        if len(err.args) == 1 and isinstance(err.args[0], str):
+            err.args = (f"{what}: {err.args[0]}",)
+        raise
+    finally:
+        for log in logs:
+            log.removeFilter(prefix)
