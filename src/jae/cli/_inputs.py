@@ -139,17 +139,11 @@ def tenx_arg(text: str) -> tuple[str | None, Path]:
     return None, path_arg(text)
 
 
-def _tenx(values):
-    """``--10x``'s values as ``InputFiles(tenx=)``: one file as it is (nothing changes), several as a dict of sample
-    name -> file (:func:`jae.io.inputs.name_samples`, its refusals in the CLI's words: ``_messages``); every file is
-    checked before any is read, as ``InputFiles`` reads them."""
-    return per_sample(values, what="tenx", noun="Cell Ranger file")
-
-
 def per_sample(values, *, what: str, noun: str):
     """Values of a flag taking one file per sample (``--10x``; ``--fragments``: ``what='fragments'``), each
-    ``NAME=FILE`` or a bare file: None, one bare file as it is, else a dict of sample name -> file
-    (:func:`jae.io.inputs.name_samples`)."""
+    ``NAME=FILE`` or a bare file: None, one bare file as it is (nothing changes), else a dict of sample name -> file
+    (:func:`jae.io.inputs.name_samples`, its refusals in the CLI's words: ``_messages``; ``InputFiles`` checks every
+    file before it reads any)."""
     if not values or isinstance(values, (str, os.PathLike)):  # (a Namespace built by hand: one path)
         return values or None
     if len(values) == 1 and values[0][0] is None:
@@ -190,7 +184,8 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
                          "layers: leave --layer out")
     key = batch_key(getattr(args, "batch_key", None))
     return InputFiles(
-        mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, tenx=_tenx(args.tenx), h5ad=args.h5ad,
+        mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, h5ad=args.h5ad,
+        tenx=per_sample(args.tenx, what="tenx", noun="Cell Ranger file"),
         **({"sample_key": key} if key is not None else {}),
         annotations=getattr(args, "annotations", []),
         rna=args.rna_mod, other=args.other_mod, layer=None if args.layer in ("X", "None") else args.layer,

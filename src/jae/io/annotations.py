@@ -104,9 +104,8 @@ def _no_match_fix(obs: pd.DataFrame, cells: pd.Index, samples) -> str:
 def _without_sample(names: pd.Index, cells: pd.Index, samples) -> tuple[list[str], int] | None:
     """The samples whose cells (``cells`` named ``BARCODE-SAMPLE``) ``names`` hold the most of as bare barcodes (more
     than one where they tie), and how many; None when they hold none."""
-    cells = pd.Index(cells).astype(str)
-    hits = {str(s): int(pd.Index(names).astype(str).isin(
-        cells[cells.str.endswith(f"-{s}")].str[:-len(f"-{s}")]).sum()) for s in samples}
+    cells, names = pd.Index(cells).astype(str), pd.Index(names).astype(str)
+    hits = {str(s): int(names.isin(cells[cells.str.endswith(f"-{s}")].str[:-len(f"-{s}")]).sum()) for s in samples}
     most = max(hits.values(), default=0)
     return ([s for s, n in hits.items() if n == most], most) if most else None
 

@@ -111,9 +111,14 @@ class InputFiles:
 
     @property
     def paths(self) -> list[Path]:
-        """Every file named (outputs must never be written over these)."""
+        """Every file named (outputs must never be written over these): :attr:`data_paths`, then the annotations."""
+        return self.data_paths + list(self.annotations)
+
+    @property
+    def data_paths(self) -> list[Path]:
+        """The data files named (every sample's Cell Ranger file for several), without the annotation files."""
         tenx = list(self.tenx.values()) if isinstance(self.tenx, Mapping) else [self.tenx]
-        return [p for p in (self.mod1, self.mod2, self.h5mu, *tenx, self.h5ad, *self.annotations) if p is not None]
+        return [p for p in (self.mod1, self.mod2, self.h5mu, *tenx, self.h5ad) if p is not None]
 
     @property
     def samples(self) -> dict[str, Path] | None:
@@ -185,9 +190,8 @@ class InputFiles:
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         elif self.samples is not None:  # one file per sample, read as one (each file checked as one alone is)
-            from .samples import _combine
-
             from .files import _check_file
+            from .samples import _combine
 
             for name, path in self.samples.items():  # every file checked before any is read
                 _check_file(path, what="Cell Ranger .h5")

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 from ..io.inputs import InputFiles
 
 __all__ = ["check_fragments", "check_fragments_model", "fragment_paths", "read_with_fragments"]
@@ -156,15 +158,18 @@ def _cell_samples(cells, names: list[str], column):
     it."""
     import numpy as np
 
-    given = column.reindex(cells).astype(object).to_numpy() if column is not None else [None] * len(cells)
-    by_length = sorted(names, key=len, reverse=True)
-    out = np.empty(len(cells), dtype=object)
-    for i, (cell, value) in enumerate(zip(cells, given)):
-        ends = [n for n in by_length if cell.endswith(f"-{n}")]
-        if not ends:
-            raise ValueError(f"cell {cell!r} is named by none of the samples ({', '.join(names)}) as BARCODE-SAMPLE: "
-                             "the fragments files are counted for the cells the samples' Cell Ranger files name")
-        out[i] = value if value in ends else ends[0]
+    names_of = pd.Index(cells).astype(str)
+    given = column.reindex(cells).astype(object).to_numpy() if column is not None else np.full(len(cells), None)
+    out = np.full(len(cells), None, dtype=object)
+    ends = {n: np.asarray(names_of.str.endswith(f"-{n}"), dtype=bool) for n in names}
+    for n in sorted(names, key=len):  # the longer name last: it wins where two end a cell's name
+        out[ends[n]] = n
+    for n in names:  # the samples' column, where it gives one of the names that end the cell's
+        out[ends[n] & (given == n)] = n
+    if (missing := np.flatnonzero(pd.isna(out))).size:
+        raise ValueError(f"cell {names_of[missing[0]]!r} is named by none of the samples ({', '.join(names)}) as "
+                         "BARCODE-SAMPLE: the fragments files are counted for the cells the samples' Cell Ranger files "
+                         "name")
     return out
 
 

@@ -111,7 +111,7 @@ def evaluate_files(
         data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
     from ..report.settings import read_from  # (columns only the second competition file holds: jae.evaluate's)
 
-    sources = inputs.paths[:len(inputs.paths) - len(inputs.annotations)]  # the data files (several --10x too)
+    sources = inputs.data_paths  # (several --10x files too)
     with read_from(sources, inputs.annotations):  # data read whole (--h5ad, --10x): its files named in the report
         return evaluate(
             data, items, cell_type_key=cell_type_key, batch_key=batch_key, pseudotime_keys=pseudotime_keys,
