@@ -16,7 +16,8 @@ from . import datasets, io, preprocess  # noqa: E402
 from .config import JAEConfig  # noqa: E402
 from .datasets import simulate  # noqa: E402
 from .evaluation.run import evaluate  # noqa: E402
-from .io import combine_samples, count_fragments, read_competition, read_h5mu, read_10x_h5, remap_peaks  # noqa: E402
+from .io import (combine_samples, count_fragments, read_competition, read_h5mu, read_10x_h5, read_10x_mtx,  # noqa: E402
+                 remap_peaks)
 from .joint import JAE  # noqa: E402
 from .imputation.run import impute  # noqa: E402
 from .preprocess import Preprocessor  # noqa: E402
@@ -25,7 +26,8 @@ from .prediction import ModalityPredictor, PredictConfig, predict  # noqa: E402
 
 __all__ = [
     "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor", "evaluate",
-    "read_competition", "read_h5mu", "read_10x_h5", "combine_samples", "count_fragments", "remap_peaks", "predict",
+    "read_competition", "read_h5mu", "read_10x_h5", "read_10x_mtx", "combine_samples", "count_fragments", "remap_peaks",
+    "predict",
     "ModalityPredictor", "PredictConfig",
     "impute", "fit_files", "map_files", "embed_files", "predict_files", "evaluate_files", "run_demo", "workflows",
     "metrics", "baseline", "report", "prediction", "simulate", "svd_baseline",

@@ -66,7 +66,9 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
     g.add_argument("--h5mu", type=path_arg, metavar="FILE", help="MuData file with an RNA and an ATAC or protein modality (jae fit "
                    "needs both; embed, map and evaluate also take one holding RNA alone)")
     g.add_argument("--10x", dest="tenx", type=tenx_arg, nargs="+", action="extend", metavar="FILE",
-                   help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5; several files: one per sample, each "
+                   help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5, or its matrix folder "
+                   "filtered_feature_bc_matrix/ (matrix.mtx.gz, features.tsv.gz, barcodes.tsv.gz; or one GEO-prefixed "
+                   "*matrix.mtx.gz of such files); several files: one per sample, each "
                    "NAME=FILE or named by the folder above outs/ (SAMPLE/outs/filtered_feature_bc_matrix.h5), else by its stem, "
                    "read as one (jae.io.combine_samples): cells named BARCODE-SAMPLE, the sample in obs['batch'] (in "
                    "--batch-key's column where given, else for embed and map in the model's batch column; --batch-key "
@@ -180,8 +182,8 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
         raise ValueError(f"--rna-mod and --other-mod name the modalities of an --h5mu file; {flag} has none to "
                          "choose: leave them out")
     if args.tenx and args.layer not in ("counts", "X", "None"):
-        raise ValueError(f"--layer {args.layer}: a Cell Ranger .h5 (--10x) holds one matrix of raw counts and no "
-                         "layers: leave --layer out")
+        raise ValueError(f"--layer {args.layer}: a Cell Ranger .h5 or matrix folder (--10x) holds one matrix of raw "
+                         "counts and no layers: leave --layer out")
     key = batch_key(getattr(args, "batch_key", None))
     return InputFiles(
         mod1=args.mod1, mod2=args.mod2, h5mu=args.h5mu, h5ad=args.h5ad,

@@ -97,6 +97,9 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
     # jae.io.files.other_kind: a Cell Ranger .h5 given where an .h5ad or .h5mu is read; the CLI reads it with --10x
     (r"\bread it with jae\.read_10x_h5 \(tenx=FILE of jae\.io\.InputFiles\)", "pass it as --10x FILE"),
     (r"\btenx=FILE\b", "--10x FILE"),
+    # jae.io.files._MTX_FIX: a Cell Ranger matrix folder (or its matrix.mtx.gz) given where another format is read
+    (r"\bread it with jae\.read_10x_mtx \(tenx=(.+?) of jae\.io\.InputFiles\)", r"pass it as --10x \1"),
+    (r"\btenx=FOLDER\b", "--10x FOLDER"),
     (r"\bh5ad=FILE\b", "--h5ad FILE"),
     (r"\bmod1= \(RNA\) with mod2=, or as h5ad=", "--mod1 (RNA) with --mod2, or as --h5ad"),
     (r"\bjae\.read_competition\(mod1, mod2\)", "--mod1 and --mod2"),
@@ -233,7 +236,7 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
     # jae.io.files.gex_only_message: a Cell Ranger file of Gene Expression alone given to fit; embed and map take it
     (r"\bjae\.embed_files / jae\.map_files with jae\.io\.InputFiles\(--10x FILE\)",
      "jae embed / jae map --model MODEL --10x FILE --out OUT"),
-    # jae.io.files._MTX_FIX: a Cell Ranger matrix folder's .h5ad, passed as --h5ad (or --mod1 alone)
+    # jae.io.files.other_kind: a Cell Ranger 2 matrix's RNA written as an .h5ad, passed as --mod1 alone
     (r"\bmod1=FILE\b", "--mod1 FILE"),
     # jae.embed_files: a seed for a mapped model; 'finetune_epochs >= 1' above became '--finetune-epochs 1'
     (r"\bunless --finetune-epochs 1 is given\b", "unless --finetune-epochs N (N >= 1) is given"),

@@ -1,4 +1,5 @@
-"""Data in: readers for the competition layout, MuData and Cell Ranger files, and input validation."""
+"""Data in: readers for the competition layout, MuData and Cell Ranger files (.h5 or matrix folder), and input
+validation."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .plan import plan_input
 from .rna_files import RnaFiles, open_rna
 from .single import split_anndata, to_mudata
 from .annotations import join_annotations
+from .cellranger import read_10x_mtx
 from .readers import make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs
 from .paired_h5ad import read_paired_h5ad
 from .peaks import remap_peaks
@@ -42,6 +44,7 @@ __all__ = [
     "join_annotations",
     "make_mudata",
     "read_10x_h5",
+    "read_10x_mtx",
     "read_paired_h5ad",
     "remap_peaks",
     "combine_samples",

@@ -132,14 +132,13 @@ def _check_file(path: PathLike, *, what: str) -> Path:
 
 
 def _folder_fix(path: Path, what: str = "") -> str:
-    """What to pass instead of the folder ``path``: the Cell Ranger ``.h5`` beside a matrix folder, a zarr store written
+    """What to pass instead of the folder ``path``: a Cell Ranger matrix folder as one (tenx=), a zarr store written
     as ``.h5ad`` / ``.h5mu``, or one of the files the folder holds, those of the format ``what`` reads first."""
     names = {p.name for p in path.iterdir()}
-    if names & {"matrix.mtx", "matrix.mtx.gz"}:
-        beside = path.parent / f"{path.name}.h5"
-        return (f"it is a Cell Ranger matrix folder (matrix.mtx), which jae does not read: pass "
-                f"{beside if beside.is_file() else 'the filtered_feature_bc_matrix.h5 Cell Ranger writes beside it'} "
-                f"(tenx=FILE), or {_MTX_FIX.format(folder=str(path))}")
+    from .cellranger import is_mtx
+
+    if is_mtx(path):  # matrix.mtx(.gz), features.tsv(.gz), barcodes.tsv(.gz), GEO's prefixed copies too
+        return f"it is a Cell Ranger matrix folder: {_MTX_FIX.format(path=str(path))}"
     if names & {".zgroup", ".zattrs", "zarr.json"}:
         return ("it is a zarr store: write it as one file first, e.g. anndata.read_zarr(path).write_h5ad(...) or "
                 "mudata.read_zarr(path).write(...) for an .h5mu")
@@ -162,11 +161,9 @@ def text_head(path: Path) -> str | None:
         return None
 
 
-#: How to read a Cell Ranger matrix folder (matrix.mtx, features.tsv, barcodes.tsv) when no ``.h5`` comes with it.
-_MTX_FIX = ("read the folder with a = scanpy.read_10x_mtx({folder!r}, gex_only=False), store its counts by cell "
-            "(a.X = a.X.tocsr(): scanpy reads them by feature, which jae cannot stream), write it with "
-            "a.write_h5ad(...) and pass that as h5ad=FILE (Gene Expression alone: as mod1=FILE, a query a fitted model "
-            "embeds or maps)")
+#: How to read a Cell Ranger matrix folder (matrix.mtx, features.tsv, barcodes.tsv) or its matrix file, where another
+#: format is read: as a Cell Ranger output, as its ``.h5`` is.
+_MTX_FIX = "read it with jae.read_10x_mtx (tenx={path} of jae.io.InputFiles)"
 
 
 def _noun(fmt: str, article: str = "an ") -> str:
@@ -176,9 +173,14 @@ def _noun(fmt: str, article: str = "an ") -> str:
 
 def _other_format(path: Path, fmt: str) -> str | None:
     """What a file that is not HDF5 is, when it is a format single-cell data often comes in, with the fix."""
+    from .cellranger import _role
+
     if path.name.endswith((".mtx", ".mtx.gz")):  # a Matrix Market file of a Cell Ranger folder (or GEO's copy)
         return (f"it is a Matrix Market matrix (of a Cell Ranger matrix folder), not {_noun(fmt)}; "
-                f"{_MTX_FIX.format(folder=str(path.parent))}")
+                f"{_MTX_FIX.format(path=str(path))}")
+    if _role(path.name) is not None:  # its features.tsv.gz or barcodes.tsv.gz: the folder is read
+        return (f"it is a file of a Cell Ranger matrix folder, not {_noun(fmt)}; "
+                f"{_MTX_FIX.format(path=str(path.parent))}")
     if text_head(path) is not None:
         kind = "a text table (CSV/TSV)"
     else:
@@ -191,9 +193,10 @@ def _other_format(path: Path, fmt: str) -> str | None:
             return None
         kind = "gzip-compressed (e.g. a .csv.gz or .mtx.gz, or an R .rds)"
     return (f"it is {kind}, not {_noun(fmt, 'an HDF5 ')}; read it into an AnnData first (e.g. anndata.read_csv(path) for a "
-            "table with cells as rows, its .T when genes are rows; scanpy.read_10x_mtx for a matrix.mtx folder; "
-            "an R object converted in R, e.g. with zellkonverter or MuDataSeurat) and write that as "
-            + ("an .h5ad (adata.write_h5ad(...)), passed as h5ad=FILE" if "Cell Ranger" in fmt else fmt))
+            "table with cells as rows, its .T when genes are rows; an R object converted in R, e.g. with zellkonverter "
+            "or MuDataSeurat) and write that as "
+            + ("an .h5ad (adata.write_h5ad(...)), passed as h5ad=FILE" if "Cell Ranger" in fmt else fmt)
+            + "; a Cell Ranger matrix folder (matrix.mtx.gz) is read as it is: tenx=FOLDER")
 
 
 @contextmanager

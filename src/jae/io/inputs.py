@@ -1,8 +1,8 @@
 """Paired data named by its files: the one description of an input that the file workflows and the CLI share.
 
 :class:`InputFiles` names the competition layout (a GEX ``.h5ad`` and an ATAC/ADT ``.h5ad``), an ``.h5mu`` or a Cell
-Ranger ``.h5`` or one ``.h5ad`` holding both modalities, with annotation files joined by cell name and the layer
-holding raw counts. :meth:`InputFiles.open` reads it into memory when it fits a memory budget and otherwise leaves it
+Ranger ``.h5`` (or matrix folder) or one ``.h5ad`` holding both modalities, with annotation files joined by cell name
+and the layer holding raw counts. :meth:`InputFiles.open` reads it into memory when it fits a memory budget and otherwise leaves it
 on disk for streaming (:func:`jae.io.plan_input`); :meth:`InputFiles.read` always reads it.
 """
 
@@ -36,10 +36,12 @@ class InputFiles:
         A MuData file with an RNA modality and an ATAC or protein modality (:func:`jae.io.read_h5mu`), or with RNA
         alone (a query to embed or map with a fitted model; fitting needs both).
     tenx
-        A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`), or one of Gene Expression
-        alone (a query to embed or map with a fitted model; fitting needs both); always read whole. Several files,
-        one per sample: a mapping of sample name -> file, or a list of files, each named by the folder above
-        ``outs/`` (``SAMPLE/outs/filtered_feature_bc_matrix.h5``), else by its stem; read as one by
+        A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`) or its matrix folder
+        ``filtered_feature_bc_matrix/`` (or the folder's ``matrix.mtx.gz``, GEO's prefixed copies too:
+        :func:`jae.io.read_10x_mtx`), or one of Gene Expression alone (a query to embed or map with a fitted model;
+        fitting needs both); always read whole. Several files, one per sample: a mapping of sample name -> file, or
+        a list of files, each named by the folder above ``outs/`` (``SAMPLE/outs/filtered_feature_bc_matrix.h5``,
+        ``SAMPLE/outs/filtered_feature_bc_matrix``), else by its stem; read as one by
         :func:`jae.io.combine_samples` (cells named ``BARCODE-SAMPLE``, the sample in ``obs[sample_key]``); files of
         Gene Expression alone (every one) are read as RNA alone, a query, as one such file is.
     h5ad
@@ -100,8 +102,8 @@ class InputFiles:
             raise ValueError(f"sample_key must name an obs column (the batch column of several samples), got "
                              f"{self.sample_key!r}")
         if self.tenx is not None and self.layer not in ("counts", None):
-            raise ValueError(f"layer={self.layer!r}: a Cell Ranger .h5 (tenx=) holds one matrix of raw counts and no "
-                             "layers: leave layer out")
+            raise ValueError(f"layer={self.layer!r}: a Cell Ranger .h5 or matrix folder (tenx=) holds one matrix of "
+                             "raw counts and no layers: leave layer out")
 
     @property
     def rna_only(self) -> bool:
@@ -173,8 +175,9 @@ class InputFiles:
         return mdata
 
     def _read(self):
+        from .cellranger import check_cell_ranger, read_cell_ranger
         from .paired_h5ad import read_paired_h5ad
-        from .readers import _read_10x_h5, read_competition, read_h5mu
+        from .readers import read_competition, read_h5mu
 
         from .rna_files import h5mu_rna_alone, read_rna
 
@@ -190,19 +193,18 @@ class InputFiles:
         elif self.source == "h5ad":
             mdata = read_paired_h5ad(self.h5ad, layer=self.layer, mod2_kind=self.mod2_kind)
         elif self.samples is not None:  # one file per sample, read as one (each file checked as one alone is)
-            from .files import _check_file
             from .samples import _combine
 
-            for name, path in self.samples.items():  # every file checked before any is read
-                _check_file(path, what="Cell Ranger .h5")
+            for name, path in self.samples.items():  # every file (or matrix folder) checked before any is read
+                check_cell_ranger(path)
             read = {}
             for name, path in self.samples.items():
                 # RNA alone: a query; each file named by its path in messages and log lines (samples share a name)
-                read[name] = _read_10x_h5(path, mod2_kind=self.mod2_kind, rna_alone=True, name=str(path))
+                read[name] = read_cell_ranger(path, mod2_kind=self.mod2_kind, rna_alone=True, name=str(path))
                 _check_called_cells(read[name], path, name=str(path))
             mdata = _combine(read, batch_key=self.sample_column, mod2_kind=self.mod2_kind, rna_alone=True)
         else:
-            mdata = _read_10x_h5(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
+            mdata = read_cell_ranger(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
             if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad
                 from .modality import describe_types
                 from .paired_h5ad import _second_modality
@@ -345,10 +347,14 @@ def _check_called_cells(mdata, path: Path, name: str | None = None) -> None:
     found = ", ".join(f"{n} of {mdata.n_obs} barcodes have no {name!r} counts" for name, n in empty.items() if n)
     what = "is the matrix of every barcode (mostly empty droplets)" if raw else "holds barcodes without counts"
     called = "" if path.name.startswith("filtered_feature_bc_matrix") else (
-        "pass filtered_feature_bc_matrix.h5, the cells Cell Ranger called, or ")
-    route = ("mdata = jae.read_10x_h5(path), then keep the cells) and pass that MuData to model.fit or model.embed"
-             if len(mdata.mod) > 1 else  # Gene Expression alone, which read_10x_h5 refuses: a query's RNA
-             "adata = scanpy.read_10x_h5(path), then keep the cells) and pass that AnnData to model.embed")
+        f"pass filtered_feature_bc_matrix{'' if path.is_dir() else '.h5'}, the cells Cell Ranger called, or ")
+    from .cellranger import reader_name
+
+    reader = reader_name(path)  # the .h5's, or the matrix folder's
+    route = (f"mdata = {reader}(path), then keep the cells) and pass that MuData to model.fit or model.embed"
+             if len(mdata.mod) > 1 else  # Gene Expression alone, which the readers refuse: a query's RNA
+             f"adata = {reader.replace('jae.', 'scanpy.')}(path), then keep the cells) and pass that AnnData to "
+             "model.embed")
     raise ValueError(
         f"Cell Ranger file {name or path.name} {what}{f': {found}' if found else ''}; {called}call the cells in Python first "
         f"({route}")

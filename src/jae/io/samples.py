@@ -47,8 +47,8 @@ def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None 
         A mapping of sample name -> a MuData (as :func:`jae.read_10x_h5` or :func:`jae.read_h5mu` return it), an
         AnnData holding both modalities (``scanpy.read_10x_h5(path, gex_only=False)``, or scvi-tools' proteins in
         ``obsm['protein_expression']``: :func:`jae.io.split_anndata`), or the path of a Cell Ranger (ARC) ``.h5``
-        (read by :func:`jae.read_10x_h5`), of an ``.h5mu`` (:func:`jae.read_h5mu`) or of such an ``.h5ad``
-        (:func:`jae.io.read_paired_h5ad`).
+        (read by :func:`jae.read_10x_h5`) or matrix folder (:func:`jae.read_10x_mtx`), of an ``.h5mu``
+        (:func:`jae.read_h5mu`) or of such an ``.h5ad`` (:func:`jae.io.read_paired_h5ad`).
         The order given is the order of the cells and of the batches.
     batch_key
         The ``obs`` column that gets each cell's sample name (categorical, in the order given).
@@ -88,9 +88,9 @@ def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None 
             if not isinstance(value, (str, os.PathLike)):
                 raise TypeError(f"combine_samples: sample {name!r} must be a MuData, an AnnData holding both "
                                 f"modalities or a file path, not {type(value).__name__}")
-            from .files import _check_file
+            from .cellranger import check_cell_ranger
 
-            _check_file(value, what=f"sample {name!r}")
+            check_cell_ranger(value, what=f"sample {name!r}")  # a file, or a Cell Ranger matrix folder's three
     read = {name: _read(name, value, mod2_kind) for name, value in samples.items()}
     return _combine(read, batch_key=batch_key, mod2_kind=mod2_kind)
 
@@ -107,6 +107,7 @@ def _read(name: str, value, mod2_kind):
             return to_mudata(value)
         except ValueError as err:  # its words say "the AnnData": which one
             raise ValueError(f"combine_samples: sample {name!r}: {err}") from None
+    from .cellranger import read_10x_mtx, is_mtx
     from .paired_h5ad import read_paired_h5ad
     from .paths import user_path
     from .readers import read_10x_h5, read_h5mu
@@ -116,7 +117,7 @@ def _read(name: str, value, mod2_kind):
         return read_h5mu(path, other_kind=mod2_kind)
     if path.suffix == ".h5ad":
         return read_paired_h5ad(path, mod2_kind=mod2_kind)
-    return read_10x_h5(path, mod2_kind=mod2_kind)
+    return read_10x_mtx(path, mod2_kind=mod2_kind) if is_mtx(path) else read_10x_h5(path, mod2_kind=mod2_kind)
 
 
 def _modalities(name: str, mdata, mod2_kind: str | None, *, rna_alone: bool = False):
@@ -406,8 +407,14 @@ def _stack(features: _Features, mods: dict[str, ad.AnnData], cells: dict[str, pd
 
 def sample_name(path) -> str:
     """The sample a Cell Ranger file belongs to: the folder above ``outs/`` (``.../SAMPLE/outs/FILE.h5``, as
-    ``cellranger-arc count --id=SAMPLE`` writes it), else the file's stem."""
+    ``cellranger-arc count --id=SAMPLE`` writes it; its matrix folder ``.../SAMPLE/outs/filtered_feature_bc_matrix``
+    too), else the file's stem; a matrix folder's ``matrix.mtx.gz`` is named as its folder, a GEO copy's prefixed
+    one (``GSM5123951_s1_matrix.mtx.gz``) by its prefix (``GSM5123951_s1``)."""
     path = Path(path)
+    for end in ("matrix.mtx.gz", "matrix.mtx", ".mtx.gz", ".mtx"):
+        if path.name.endswith(end):
+            prefix = path.name[: -len(end)].rstrip("_.-")
+            return prefix or sample_name(path.parent)
     if path.parent.name == "outs" and path.parent.parent.name:
         return path.parent.parent.name
     return path.stem
