@@ -488,7 +488,7 @@ def embed_with_negative_finetune_epochs(files, work):
     return _embed(files, files["model"], "--finetune-epochs", "-1")  # was read as 0: embedded without fine-tuning
 
 
-def matrix_folder_as_10x(files, work):  # Cell Ranger's outs/ holds the .mtx folder beside the .h5
+def matrix_folder_as_10x(files, work):  # Cell Ranger's outs/ folder (read since session 50), its files cut to nothing
     folder = work / "filtered_feature_bc_matrix"
     folder.mkdir()
     for name in ("matrix.mtx.gz", "barcodes.tsv.gz", "features.tsv.gz"):
@@ -510,8 +510,8 @@ CASES = {
     gzip_as_input: ["--mod1 file counts.csv.gz", "is gzip-compressed", "read it into an AnnData first"],
     tenx_given_as_mod1: ["--mod1 file", "is a Cell Ranger feature-barcode matrix", "not an .h5ad", "--10x FILE"],
     h5mu_given_as_10x: ["--10x file", "is a MuData file", "--h5mu FILE"],
-    matrix_folder_as_10x: ["--10x file filtered_feature_bc_matrix is a folder", "filtered_feature_bc_matrix.h5",
-                           "--10x FILE"],
+    matrix_folder_as_10x: ["Cell Ranger matrix filtered_feature_bc_matrix/matrix.mtx.gz cannot be read as a Matrix "
+                           "Market file", "check the file"],
     weights_of_another_model: ["weights.pt", "does not match", "model.json", "jae fit"],
     predictor_given_as_model: ["'predictor' model", "jae predict --save-model", "written by jae fit or jae map"],
     truncated_weights: ["weights.pt", "not a valid jae weights file", "jae fit"],

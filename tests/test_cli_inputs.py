@@ -39,7 +39,7 @@ def test_input_flags_that_would_be_ignored_are_refused_naming_why():
                         (dict(tenx=Path("x.h5"), rna_mod="GEX"), "--10x"), (dict(h5ad=Path("x.h5ad"), other_mod="prot"), "--h5ad")):
         with pytest.raises(ValueError, match=f"--rna-mod and --other-mod name the modalities of an --h5mu file; {flag}"):
             input_files(_args(**given))
-    with pytest.raises(ValueError, match="--layer raw: a Cell Ranger .h5 .--10x. holds one matrix"):
+    with pytest.raises(ValueError, match="--layer raw: a Cell Ranger .h5 or matrix folder .--10x. holds one matrix"):
         input_files(_args(tenx=Path("x.h5"), layer="raw"))
     for fine in (dict(h5mu=Path("x.h5mu"), rna_mod="GEX", other_mod="adt"), dict(tenx=Path("x.h5"), layer="X")):
         try:

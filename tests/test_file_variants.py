@@ -136,7 +136,7 @@ def test_a_cell_ranger_file_with_another_feature_type_reads_rna_and_proteins_wit
 
 
 @pytest.mark.parametrize(("inside", "fix"), [
-    (["matrix.mtx.gz", "barcodes.tsv.gz", "features.tsv.gz"], r"Cell Ranger matrix folder.*filtered_feature_bc_matrix\.h5"),
+    (["matrix.mtx.gz", "barcodes.tsv.gz", "features.tsv.gz"], r"Cell Ranger matrix folder: read it with jae\.read_10x_mtx \(tenx="),
     ([".zgroup", "obs"], r"zarr store.*read_zarr"),
     (["pbmc.mod1.h5ad", "pbmc.mod2.h5ad"], r"one of the files in it \(pbmc\.mod1\.h5ad, pbmc\.mod2\.h5ad\)"),
 ])

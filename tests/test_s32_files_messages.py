@@ -28,8 +28,8 @@ def test_asking_an_scvi_layout_file_for_atac_names_its_proteins_in_obsm(tmp_path
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    (dict(tenx="f.h5", layer="spliced"), r"^layer='spliced': a Cell Ranger \.h5 \(tenx=\) holds one matrix of raw "
-                                          r"counts and no layers: leave layer out$"),
+    (dict(tenx="f.h5", layer="spliced"), r"^layer='spliced': a Cell Ranger \.h5 or matrix folder \(tenx=\) holds one "
+                                          r"matrix of raw counts and no layers: leave layer out$"),
     (dict(h5ad="x.h5ad", rna="gex"), r"^rna= and other= name the modalities of an h5mu= file; h5ad= has none"),
     (dict(tenx="f.h5", other="adt"), r"^rna= and other= name the modalities of an h5mu= file; tenx= has none"),
     (dict(mod1="x.mod1.h5ad", mod2="x.mod2.h5ad", other="adt"), r"; mod1=/mod2= has none to choose: leave them out$"),

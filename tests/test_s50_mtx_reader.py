@@ -122,7 +122,9 @@ def test_a_geo_prefixed_set_is_found_and_several_are_told_apart(tmp_path):
     Y, *_ = _cite(3, n=12)
     write_mtx(geo, Y, names, types, prefix="GSM5123952_s2_")
     with pytest.raises(ValueError, match=r"holds the matrices of 2 samples \('GSM5123951_s1_', 'GSM5123952_s2_'\); "
-                                         r"pass one sample's matrix file"):
+                                         r"pass one sample's matrix file instead \(e\.g\. .*GSM5123951_s1_matrix"
+                                         r"\.mtx\.gz; several samples: each one's\), or its prefix to "
+                                         r"jae\.read_10x_mtx \(prefix='GSM5123951_s1_'\)$"):
         jae.read_10x_mtx(geo)
     _same(ref, jae.read_10x_mtx(geo, prefix="GSM5123951_s1_"))
     assert jae.read_10x_mtx(geo / "GSM5123952_s2_matrix.mtx.gz").n_obs == 12

@@ -100,6 +100,10 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
     # jae.io.files._MTX_FIX: a Cell Ranger matrix folder (or its matrix.mtx.gz) given where another format is read
     (r"\bread it with jae\.read_10x_mtx \(tenx=(.+?) of jae\.io\.InputFiles\)", r"pass it as --10x \1"),
     (r"\btenx=FOLDER\b", "--10x FOLDER"),
+    # jae.io.cellranger.mtx_files: a GEO folder of several samples' prefixed files; the CLI takes their matrix files
+    (r"; pass one sample's matrix file instead \(e\.g\. (.+?); several samples: each one's\), or its prefix to "
+     r"jae\.read_10x_mtx \(prefix='[^']*'\)$", r"; pass one sample's matrix file instead (e.g. --10x \1; several "
+     "samples: each one's)"),
     (r"\bh5ad=FILE\b", "--h5ad FILE"),
     (r"\bmod1= \(RNA\) with mod2=, or as h5ad=", "--mod1 (RNA) with --mod2, or as --h5ad"),
     (r"\bjae\.read_competition\(mod1, mod2\)", "--mod1 and --mod2"),

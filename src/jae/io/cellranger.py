@@ -3,31 +3,25 @@
 Cell Ranger and Cell Ranger ARC write each sample twice: ``outs/filtered_feature_bc_matrix.h5`` and the folder
 ``outs/filtered_feature_bc_matrix/`` holding ``matrix.mtx.gz`` (features x cells, Matrix Market), ``features.tsv.gz``
 and ``barcodes.tsv.gz`` (Cell Ranger 2: ``genes.tsv``), which GEO deposits often hold alone, renamed with a prefix
-(``GSM5123951_s1_matrix.mtx.gz``). :func:`tenx_mudata` is the one build of the MuData from the matrix and its
-features, which :func:`jae.read_10x_h5` (the ``.h5``) and :func:`read_10x_mtx` (the folder) share;
-:func:`read_cell_ranger` reads a path of either form.
+(``GSM5123951_s1_matrix.mtx.gz``). :func:`read_10x_mtx` reads the folder into the MuData :func:`jae.read_10x_h5`
+gives for the ``.h5``, both built by one function (:func:`jae.io.readers.tenx_mudata`); :func:`read_cell_ranger`
+reads a path of either form.
 """
 
 from __future__ import annotations
 
 import csv
-import logging
 import os
-import warnings
 from pathlib import Path
 
-import anndata as ad
 import numpy as np
 import pandas as pd
 
-from .files import check_not_empty, gex_only_message
-from .modality import feature_kinds
+from .files import check_not_empty
 from .paths import user_path
 
-__all__ = ["read_10x_mtx", "tenx_mudata", "is_mtx", "mtx_files", "read_cell_ranger", "check_cell_ranger",
+__all__ = ["read_10x_mtx", "is_mtx", "mtx_files", "read_cell_ranger", "check_cell_ranger",
            "reader_name"]
-
-logger = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike
 
@@ -35,45 +29,6 @@ PathLike = str | os.PathLike
 _ENDS = {"matrix": ("matrix.mtx.gz", "matrix.mtx"),
          "features": ("features.tsv.gz", "features.tsv", "genes.tsv.gz", "genes.tsv"),
          "barcodes": ("barcodes.tsv.gz", "barcodes.tsv")}
-
-
-def tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags: dict, *, shown: str, mod2_kind: str | None = None,
-                rna_alone: bool = False):
-    """The MuData of a Cell Ranger matrix: ``X`` cells x features (float32 CSR), the cells' ``barcodes``, the
-    features' ``ids``, ``names``, feature types ``ftypes``, ``genome`` and other per-feature columns ``tags`` (Cell
-    Ranger ARC's ``interval``), each an array of text; ``shown`` names the file in messages and log lines. One
-    modality per feature type jae pairs (others left out, logged), refused without Gene Expression, or with it alone
-    unless ``rna_alone`` (a query's RNA); ``mod2_kind`` keeps RNA and that modality only."""
-    kinds, ignored = feature_kinds(ftypes, where=shown)  # CellPlex, CRISPR, Custom: no modality jae pairs
-    if ignored:
-        keep = np.flatnonzero(pd.notna(kinds))
-        X, ids, names, genome, kinds = X[:, keep], ids[keep], names[keep], genome[keep], kinds[keep]
-        tags = {k: v[keep] for k, v in tags.items()}
-    if "GEX" not in set(kinds):
-        raise ValueError(f"{shown} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
-    if len(set(kinds)) < 2 and not rna_alone:
-        raise ValueError(gex_only_message(shown, ignored))
-    from .readers import make_mudata
-    from .single import split_anndata
-
-    var = pd.DataFrame({"gene_ids": ids, "feature_types": kinds, "genome": genome, **tags}, index=pd.Index(names))
-    with warnings.catch_warnings():  # names repeated across feature types (a protein and its gene) are split apart
-        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
-        whole = ad.AnnData(X=X, obs=pd.DataFrame(index=pd.Index(barcodes, name=None)), var=var)
-        mods = split_anndata(whole, layer=None) or {"rna": whole}  # None: Gene Expression alone (rna_alone)
-    if mod2_kind is not None:
-        from .modality import describe_types
-        from .paired_h5ad import _second_modality
-
-        mods = _second_modality(mods, mod2_kind, what=f"Cell Ranger file {shown}", found=describe_types(ftypes))
-    for mod, adata in mods.items():
-        if len(repeated := adata.var_names[adata.var_names.duplicated()].unique()):  # said, not silent
-            logger.info("%s: %d repeated %s feature names made unique as anndata does: e.g. the second %r is %r",
-                        shown, len(repeated), mod, repeated[0], f"{repeated[0]}-1")
-        adata.var_names_make_unique()
-        adata.layers["counts"] = adata.X
-    logger.info("read %s: %d cells, modalities %s", shown, X.shape[0], {k: v.n_vars for k, v in mods.items()})
-    return make_mudata(mods)
 
 
 def read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str | None = None):
@@ -135,6 +90,8 @@ def _read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str |
         chrom, start, end = feats[3], feats[4], feats[5]
         interval = chrom + ":" + start + "-" + end
         tags["interval"] = interval.where(~chrom.isin(["", "NA"]), "NA").to_numpy(dtype=object)
+    from .readers import tenx_mudata
+
     return tenx_mudata(X, cells[0].to_numpy(dtype=object), ids, names, ftypes,
                        np.full(n_features, "", dtype=object), tags, shown=shown, mod2_kind=mod2_kind,
                        rna_alone=rna_alone)
@@ -243,8 +200,8 @@ def mtx_files(path: PathLike, *, prefix: str | None = None) -> tuple[Path, Path,
         if len(prefixes) > 1:
             raise ValueError(f"Cell Ranger matrix folder {path} holds the matrices of {len(prefixes)} samples "
                              f"({', '.join(repr(p) for p in prefixes[:4])}{', ...' if len(prefixes) > 4 else ''}); "
-                             f"pass one sample's matrix file (e.g. {path / next(iter(sorted(found)))}), or "
-                             "prefix='...' in Python")
+                             f"pass one sample's matrix file instead (e.g. {path / sorted(found)[0]}; several "
+                             f"samples: each one's), or its prefix to jae.read_10x_mtx (prefix={prefixes[0]!r})")
         prefix = prefixes[0]
         matrix = folder / sorted(found, key=lambda n: not n.endswith(".gz"))[0]
     picked = []

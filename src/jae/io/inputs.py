@@ -2,8 +2,8 @@
 
 :class:`InputFiles` names the competition layout (a GEX ``.h5ad`` and an ATAC/ADT ``.h5ad``), an ``.h5mu`` or a Cell
 Ranger ``.h5`` (or matrix folder) or one ``.h5ad`` holding both modalities, with annotation files joined by cell name
-and the layer holding raw counts. :meth:`InputFiles.open` reads it into memory when it fits a memory budget and otherwise leaves it
-on disk for streaming (:func:`jae.io.plan_input`); :meth:`InputFiles.read` always reads it.
+and the layer holding raw counts. :meth:`InputFiles.open` reads it into memory when it fits a memory budget and
+otherwise leaves it on disk for streaming (:func:`jae.io.plan_input`); :meth:`InputFiles.read` always reads it.
 """
 
 from __future__ import annotations

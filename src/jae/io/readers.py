@@ -26,8 +26,8 @@ from .features import examples
 from .mosaic import unique_cells_of as unique_of  # paired or mosaic data's fix for repeated cell names
 from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs, with_hashtag_columns
 from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
-                    check_not_mudata)
-from .modality import (MOD_NAMES, detect_kind, known_kind, h5mu_kinds, hashtag_modalities,
+                    check_not_mudata, gex_only_message)
+from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, h5mu_kinds, hashtag_modalities,
                        held_types, normalize_kind, pair_from_names, pick_modalities, swapped_pair, typed_as)
 from .raw import counts_or_x, resolve_raw
 
@@ -416,10 +416,46 @@ def _read_10x_h5(path: PathLike, *, mod2_kind: str | None = None, rna_alone: boo
         genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
         tags = {k: _decode(v[()]) for k, v in feats.items()  # Cell Ranger ARC's peak and gene 'interval', ...
                 if k not in _10X_READ and isinstance(v, h5py.Dataset) and v.shape == (n_features,)}
-    from .cellranger import tenx_mudata
-
     return tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags, shown=shown, mod2_kind=mod2_kind,
                        rna_alone=rna_alone)
+
+
+def tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags: dict, *, shown: str, mod2_kind: str | None = None,
+                rna_alone: bool = False):
+    """The MuData of a Cell Ranger matrix: ``X`` cells x features (float32 CSR), the cells' ``barcodes``, the
+    features' ``ids``, ``names``, feature types ``ftypes``, ``genome`` and other per-feature columns ``tags`` (Cell
+    Ranger ARC's ``interval``), each an array of text; ``shown`` names the file in messages and log lines. One
+    modality per feature type jae pairs (others left out, logged), refused without Gene Expression, or with it alone
+    unless ``rna_alone`` (a query's RNA); ``mod2_kind`` keeps RNA and that modality only."""
+    kinds, ignored = feature_kinds(ftypes, where=shown)  # CellPlex, CRISPR, Custom: no modality jae pairs
+    if ignored:
+        keep = np.flatnonzero(pd.notna(kinds))
+        X, ids, names, genome, kinds = X[:, keep], ids[keep], names[keep], genome[keep], kinds[keep]
+        tags = {k: v[keep] for k, v in tags.items()}
+    if "GEX" not in set(kinds):
+        raise ValueError(f"{shown} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
+    if len(set(kinds)) < 2 and not rna_alone:
+        raise ValueError(gex_only_message(shown, ignored))
+    from .single import split_anndata
+
+    var = pd.DataFrame({"gene_ids": ids, "feature_types": kinds, "genome": genome, **tags}, index=pd.Index(names))
+    with warnings.catch_warnings():  # names repeated across feature types (a protein and its gene) are split apart
+        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
+        whole = ad.AnnData(X=X, obs=pd.DataFrame(index=pd.Index(barcodes, name=None)), var=var)
+        mods = split_anndata(whole, layer=None) or {"rna": whole}  # None: Gene Expression alone (rna_alone)
+    if mod2_kind is not None:
+        from .modality import describe_types
+        from .paired_h5ad import _second_modality
+
+        mods = _second_modality(mods, mod2_kind, what=f"Cell Ranger file {shown}", found=describe_types(ftypes))
+    for mod, adata in mods.items():
+        if len(repeated := adata.var_names[adata.var_names.duplicated()].unique()):  # said, not silent
+            logger.info("%s: %d repeated %s feature names made unique as anndata does: e.g. the second %r is %r",
+                        shown, len(repeated), mod, repeated[0], f"{repeated[0]}-1")
+        adata.var_names_make_unique()
+        adata.layers["counts"] = adata.X
+    logger.info("read %s: %d cells, modalities %s", shown, X.shape[0], {k: v.n_vars for k, v in mods.items()})
+    return make_mudata(mods)
 
 
 def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None,
