@@ -110,3 +110,27 @@ def test_other_inputs_say_pass_it_as_10x(tmp_path, caplog):
     files = jae.cli._inputs.input_files(_parsed("--10x", str(geo / "GSM1_s1_matrix.mtx.gz"),
                                                 str(geo / "GSM2_s2_matrix.mtx.gz")))
     assert list(files.samples) == ["GSM1_s1", "GSM2_s2"] and files.read().n_obs == 80
+
+
+def test_a_gene_expression_folder_is_embedded_as_its_h5(own_cite_model, tmp_path, caplog):
+    """Cell Ranger's most common output, Gene Expression alone, as a matrix folder: a query that jae embed reads as
+    RNA alone, as it reads the .h5; fitting it is refused naming jae embed / jae map."""
+    folder, _ = own_cite_model("s50_mtx_cli")
+    genes = list(jae.simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2,
+                              seed=1)["rna"].var_names)  # the model's genes (conftest's small_cite_model)
+    X = np.random.default_rng(3).poisson(1.5, size=(40, len(genes)))
+    types = ["Gene Expression"] * len(genes)
+    inputs = {"h5": write_10x(tmp_path / "filtered_feature_bc_matrix.h5", X, genes, types),
+              "mtx": write_mtx(tmp_path / "filtered_feature_bc_matrix", X, genes, types)}
+    embedded = {}
+    for kind, path in inputs.items():
+        out = tmp_path / f"emb_{kind}.h5ad"
+        assert main(["-q", "embed", "--model", str(folder / "model"), "--10x", str(path), "--out", str(out),
+                     "--device", "cpu"]) == 0
+        embedded[kind] = ad.read_h5ad(out)
+    assert embedded["mtx"].obs_names.equals(embedded["h5"].obs_names) and embedded["mtx"].n_obs == 40
+    np.testing.assert_array_equal(embedded["mtx"].X, embedded["h5"].X)
+    err = _error(caplog, ["fit", "--10x", str(inputs["mtx"]), "--out", str(tmp_path / "M"), "--mode",
+                          "unsupervised", "--batch-key", "none"])
+    assert "filtered_feature_bc_matrix holds only Gene Expression" in err, err
+    assert "jae embed / jae map --model MODEL --10x FILE" in err and not (tmp_path / "M").exists(), err

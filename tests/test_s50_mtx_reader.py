@@ -166,6 +166,9 @@ def test_gene_expression_alone_is_a_query_not_a_reference(tmp_path):
         jae.read_10x_mtx(folder)
     mdata = InputFiles(tenx=folder).read()
     assert list(mdata.mod) == ["rna"] and mdata.n_obs == 30
+    from jae.io.annotations import samples_fix  # the cells' names, written to an annotation file, read as they are
+
+    assert f"names = jae.read_10x_mtx({str(folder)!r}).obs_names" in samples_fix(InputFiles(tenx=folder))
     v2 = tmp_path / "v2"  # Cell Ranger 2: genes.tsv (id, name), uncompressed
     v2.mkdir()
     for name in ("matrix.mtx", "barcodes.tsv"):

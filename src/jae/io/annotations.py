@@ -226,7 +226,9 @@ def samples_fix(inputs, prefix: str = "", *, one: str | None = None) -> str:
         files = ", ".join(f"{n!r}: {str(p)!r}" for n, p in inputs.samples.items())
         names = f"jae.io.combine_samples({{{files}}}).obs_names"
     elif inputs.tenx is not None:
-        names = f"jae.read_10x_h5({str(inputs.tenx)!r}).obs_names"
+        from .cellranger import reader_name
+
+        names = f"{reader_name(inputs.tenx)}({str(inputs.tenx)!r}).obs_names"  # the .h5's or the matrix folder's
     elif inputs.h5mu is not None:
         names = f"mudata.read_h5mu({str(inputs.h5mu)!r}, backed='r').obs_names"
     else:
