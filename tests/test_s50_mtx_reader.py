@@ -205,3 +205,10 @@ def test_other_inputs_name_the_10x_route(tmp_path):
         jae.io.read_paired_h5ad(folder / "matrix.mtx.gz")
     with pytest.raises(ValueError, match=r"it is a file of a Cell Ranger matrix folder.*read_10x_mtx \(tenx="):
         jae.read_10x_h5(folder / "features.tsv.gz")
+
+
+def test_data_in_memory_is_no_folder():
+    import anndata as ad
+
+    with pytest.raises(TypeError, match=r"^the Cell Ranger matrix folder must be a path .*not an in-memory AnnData"):
+        jae.read_10x_mtx(ad.AnnData(np.ones((2, 2), dtype=np.float32)))

@@ -173,7 +173,7 @@ def is_mtx(path: PathLike) -> bool:
 def mtx_files(path: PathLike, *, prefix: str | None = None) -> tuple[Path, Path, Path]:
     """The matrix, features and barcodes files of a matrix folder (or of its matrix file), refused in one line naming
     the file missing and what the folder holds."""
-    path = user_path(path, name="path")
+    path = user_path(path, name="the Cell Ranger matrix folder")
     if path.name.endswith((".mtx", ".mtx.gz")):
         if not path.is_file():
             raise FileNotFoundError(f"Cell Ranger matrix file {path} does not exist; check the path")

@@ -368,7 +368,8 @@ def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
     ----------
     path
         The HDF5 file, with group ``matrix`` holding ``data``, ``indices``, ``indptr``, ``shape``, ``barcodes``
-        and ``features/{id, name, feature_type, genome}`` (Cell Ranger >= 3).
+        and ``features/{id, name, feature_type, genome}`` (Cell Ranger >= 3). The matrix folder Cell Ranger
+        writes beside it (``filtered_feature_bc_matrix/``, GEO's copies): :func:`jae.read_10x_mtx`, the same MuData.
     mod2_kind
         ``'ATAC'`` or ``'ADT'``: keep RNA and this modality only (a file holding Peaks and Antibody Capture both, as
         TEA-seq or DOGMA-seq data); None keeps every modality.
