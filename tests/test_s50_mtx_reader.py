@@ -192,6 +192,9 @@ def test_combine_samples_reads_folders_as_their_h5(tmp_path):
     files = InputFiles(tenx=list(folders.values()))  # named by the folder above outs/, as the .h5 files are
     assert list(files.samples) == ["s1", "s2"]
     _same(ref, files.read())
+    with pytest.raises(ValueError, match=r"^tenx: .*s1/outs/filtered_feature_bc_matrix is given 2 times \(as samples "
+                                         r"'a', 'b'\), which would count its cells as other samples' too"):
+        InputFiles(tenx={"a": folders["s1"], "b": folders["s1"] / "matrix.mtx.gz"})
 
 
 def test_other_inputs_name_the_10x_route(tmp_path):

@@ -316,7 +316,8 @@ def name_samples(files: Sequence[tuple[str | None, PathLike]], *, what: str = "t
                          f"{what}={{'NAME': FILE, ...}}")
     paths = [user_path(p, name=what if n is None else f"{what}[{n!r}]") for n, p in files]
     names = [n if n is not None else sample_name(p) for (n, _), p in zip(files, paths)]
-    where = [os.path.realpath(p) for p in paths]
+    # a matrix folder's matrix.mtx.gz is that folder's data: given beside the folder, one sample given twice
+    where = [os.path.realpath(p.parent if p.name in ("matrix.mtx.gz", "matrix.mtx") else p) for p in paths]
     twice = [w for w in dict.fromkeys(where) if where.count(w) > 1]
     if twice:  # (before the names: a file given twice unnamed is also two samples of one name)
         samples = list(dict.fromkeys(n for n, w in zip(names, where) if w == twice[0]))
