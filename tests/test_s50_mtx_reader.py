@@ -153,6 +153,10 @@ def test_refusals_name_the_file(tmp_path):
     (tmp_path / "other2" / "features.tsv.gz").replace(fewer / "features.tsv.gz")
     with pytest.raises(ValueError, match=r"features\.tsv\.gz lists 12 features but matrix\.mtx\.gz has 13 rows"):
         jae.read_10x_mtx(fewer)
+    cut = write_mtx(tmp_path / "cut", X, names, types)
+    (cut / "features.tsv.gz").write_bytes((cut / "features.tsv.gz").read_bytes()[:20])  # a download cut short
+    with pytest.raises(ValueError, match=r"features\.tsv\.gz cannot be read as a tab-separated table \(.+\); check"):
+        jae.read_10x_mtx(cut)
     empty = write_mtx(tmp_path / "empty", X, names, types)
     (empty / "matrix.mtx.gz").write_bytes(b"")  # a download cut short
     with pytest.raises(ValueError, match=r"matrix\.mtx\.gz cannot be read as a Matrix Market file .*; check the file"):

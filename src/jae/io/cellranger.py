@@ -110,13 +110,17 @@ def _table(path: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         return pd.DataFrame({0: pd.Series([], dtype=object)})
     except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError) as err:
-        raise ValueError(f"Cell Ranger file {path} cannot be read as a tab-separated table: "
-                         f"{str(err).splitlines()[0][:120] or type(err).__name__}; check the file (copy or download "
-                         "it again)") from None
+        raise ValueError(f"Cell Ranger file {path} cannot be read as a tab-separated table ({_why(err)}); check the "
+                         "file (copy or download it again)") from None
+
+
+def _why(err: Exception) -> str:
+    """The first line of an error, in at most 120 characters, or its type when it says nothing."""
+    return str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
 
 
 def _unreadable(matrix: Path, err: Exception) -> ValueError:
-    text = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+    text = _why(err)
     return ValueError(f"Cell Ranger matrix {matrix} cannot be read as a Matrix Market file ({text}); check the file "
                       "(copy or download it again)")
 
