@@ -408,13 +408,16 @@ def _stack(features: _Features, mods: dict[str, ad.AnnData], cells: dict[str, pd
 def sample_name(path) -> str:
     """The sample a Cell Ranger file belongs to: the folder above ``outs/`` (``.../SAMPLE/outs/FILE.h5``, as
     ``cellranger-arc count --id=SAMPLE`` writes it; its matrix folder ``.../SAMPLE/outs/filtered_feature_bc_matrix``
-    too), else the file's stem; a matrix folder's ``matrix.mtx.gz`` is named as its folder, a GEO copy's prefixed
-    one (``GSM5123951_s1_matrix.mtx.gz``) by its prefix (``GSM5123951_s1``)."""
+    too; ``cellranger multi``'s ``.../outs/per_sample_outs/SAMPLE/count/sample_filtered_feature_bc_matrix.h5``: the
+    folder under ``per_sample_outs/``), else the file's stem; a matrix folder's ``matrix.mtx.gz`` is named as its
+    folder, a GEO copy's prefixed one (``GSM5123951_s1_matrix.mtx.gz``) by its prefix (``GSM5123951_s1``)."""
     path = Path(path)
     for end in ("matrix.mtx.gz", "matrix.mtx", ".mtx.gz", ".mtx"):
         if path.name.endswith(end):
             prefix = path.name[: -len(end)].rstrip("_.-")
             return prefix or sample_name(path.parent)
     if path.parent.name == "outs" and path.parent.parent.name:
+        return path.parent.parent.name
+    if path.parent.name == "count" and path.parent.parent.parent.name == "per_sample_outs":
         return path.parent.parent.name
     return path.stem
