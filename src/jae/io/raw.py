@@ -36,14 +36,18 @@ RAW = "raw"
 RAW_GROUP = ".raw"
 
 
-def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnData:
+def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str, unique: bool = False) -> ad.AnnData:
     """``adata`` as jae reads it for ``layer``: unchanged unless ``layer == 'raw'`` and ``adata`` has no layer of that
     name; then a new AnnData over ``adata``'s cells (its ``obs``, ``obsm`` and ``uns``) whose ``.X`` and
     ``layers['raw']`` are ``adata.raw.X`` and whose features are ``adata.raw.var`` (shared, not copied), or
-    ``adata.X`` and ``adata.var`` when it has no ``.raw``."""
+    ``adata.X`` and ``adata.var`` when it has no ``.raw``. ``unique`` (the user's object in memory, whose features a
+    model matches by name): feature names ``.raw`` repeats among one kind are refused with the fix on ``.raw``
+    (:func:`_refuse_repeated`); a reader's result is left to the later checks, whose fix works on it."""
     if layer != RAW or RAW in adata.layers:
         return adata
     source = adata if adata.raw is None else adata.raw
+    if unique and adata.raw is not None:  # .X's may be unique (var_names_make_unique after adata.raw = adata.copy())
+        _refuse_repeated(source.var, where)
     if not _said_before(source.X):  # data in memory: said once, not by every step reading it
         note_raw(where, None if adata.raw is None else (source.n_vars, adata.n_vars))
     with warnings.catch_warnings():  # a protein named as its gene (CD4) in one .h5ad of both: allowed between modalities
@@ -53,6 +57,31 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDa
     if adata.raw is None:  # .X read for want of a .raw: its layers, named by a counts refusal (counts_hint_for)
         out.jae_raw_from_x = [str(k) for k in adata.layers]
     return out
+
+
+def _refuse_repeated(var, where: str) -> None:
+    """Refuse feature names ``.raw`` repeats among one kind of features (``var['feature_types']``; a gene and a
+    protein may share a name), naming the fix on ``.raw``: every later check refused them as it refuses repeats of
+    ``.X``, with ``adata.var_names_make_unique()``, which renames ``.X``'s names alone (scanpy's ``adata.raw =
+    adata.copy()`` made before it keeps the repeats in ``.raw``), so the fix given changed nothing."""
+    names = var.index
+    if not names.has_duplicates:
+        return
+    import pandas as pd
+
+    from .._words import count
+    from .features import examples
+
+    kinds = var["feature_types"].astype(str) if "feature_types" in var.columns else pd.Series("", index=names)
+    repeated = pd.MultiIndex.from_arrays([kinds.to_numpy(), names.astype(str)]).duplicated()
+    if not repeated.any():
+        return
+    dup = names[repeated].unique()
+    raise ValueError(
+        f"the .raw of {where}, read for layer='raw', repeats {count(len(dup), 'feature name')} (e.g. "
+        f"{examples(dup)}); jae matches features by name, so they must be unique, and adata.var_names_make_unique() "
+        "renames .X's alone: make those of .raw unique, e.g. raw = adata.raw.to_adata(); raw.var_names_make_unique(); "
+        "adata.raw = raw")
 
 
 #: The count matrices :func:`resolve_raw` has said the source of (``id`` -> weak reference, gone with the matrix): the

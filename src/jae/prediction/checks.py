@@ -238,7 +238,7 @@ def with_layer(adata, layer: str | None, *, name: str):
     """``adata`` as the predictor reads it for ``layer``: the joint model's rule (:func:`jae.io.raw.resolve_raw`:
     ``layer='raw'`` reads the AnnData's ``.raw``, with its features), and a ``layer`` it lacks refused in one line
     naming its layers and the fix (:func:`jae.io.raw.counts_location`), before any training."""
-    adata = resolve_raw(adata, layer, where=name)
+    adata = resolve_raw(adata, layer, where=name, unique=True)
     counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where=name)
     return adata
 

@@ -137,7 +137,8 @@ def _modalities(data, *, layer: str | None) -> dict:
 
     if isinstance(data, ad.AnnData):  # one opened backed with its counts in .X / .raw, on disk: read into memory
         return unique_split(split_anndata(data, layer=layer), data) or {
-            (name := alone_name(data)): resolve_raw(_loaded(data, layer, name), layer, where="the AnnData")}
+            (name := alone_name(data)): resolve_raw(_loaded(data, layer, name), layer, where="the AnnData",
+                                                        unique=True)}
     return modalities_of(data, layer=layer)[0]
 
 
