@@ -63,3 +63,19 @@ def test_raw_holding_too_few_leaves_the_refusal_as_it_was(fitted):
     with pytest.raises(ValueError) as err:
         model.embed(cut, key_added=None)
     assert "its .raw holds" not in str(err.value) and "jae needs to place its cells: fit a reference" in str(err.value)
+
+
+def test_predictor_trained_on_raw_names_layer_raw_for_a_cut_query():
+    """The same for jae.ModalityPredictor: trained with layer='raw', it predicts from every source feature, so a query
+    read from its cut layers['counts'] was told to train a new predictor on the features it has."""
+    mdata = jae.simulate(300, kind="cite", n_genes=300, n_proteins=8, n_cell_types=3, n_batches=2, seed=6)
+    rna = mdata["rna"].copy()
+    rna.raw = rna.copy()
+    predictor = jae.ModalityPredictor(method="ridge").fit(rna[:200].copy(), mdata["prot"][:200].copy(), layer="raw",
+                                                          progress_bar=False)
+    query = rna[200:, :90].copy()
+    with pytest.raises(ValueError, match=r"and 0 are extra; its \.raw holds every one of them: if those are raw "
+                                         r"counts \(as where a predictor trained with layer='raw' read its features\), "
+                                         r"pass layer='raw'; else the predictor reads every source feature"):
+        predictor.predict(query)
+    assert predictor.predict(query, layer="raw").shape == (100, 8)
