@@ -31,8 +31,8 @@ def fitted():
     return model, query, mdata["prot"][200:].copy()
 
 
-FIX = ("its .raw holds 300 of them: if those are raw counts (as where a model fitted with layer='raw' read its "
-       "features), pass layer='raw'; else ")
+FIX = ("its .raw holds the counts of 300 of them: pass layer='raw' to read those (as a model fitted with "
+       "layer='raw' read its features); else ")
 
 
 def test_one_anndata_query_names_layer_raw_and_it_works(fitted):
@@ -56,13 +56,22 @@ def test_mudata_query_names_layer_raw(fitted):
     assert len(model.predict_cell_type(mdata, layer="raw")) == 100
 
 
-def test_raw_holding_too_few_leaves_the_refusal_as_it_was(fitted):
+def test_raw_holding_too_few_or_no_counts_leaves_the_refusal_as_it_was(fitted):
+    import scanpy as sc
+
     model, query, _ = fitted
     cut = query.copy()
     cut.raw = cut.copy()  # .raw as cut as layers['counts']: no help there
-    with pytest.raises(ValueError) as err:
-        model.embed(cut, key_added=None)
-    assert "its .raw holds" not in str(err.value) and "jae needs to place its cells: fit a reference" in str(err.value)
+    normalised = query.raw.to_adata()
+    sc.pp.normalize_total(normalised)
+    sc.pp.log1p(normalised)
+    logged = query.copy()
+    logged.raw = normalised  # scanpy's adata.raw = adata after log1p: every gene, but no counts
+    for data in (cut, logged):
+        with pytest.raises(ValueError) as err:
+            model.embed(data, key_added=None)
+        assert "its .raw holds" not in str(err.value)
+        assert "jae needs to place its cells: fit a reference" in str(err.value)
 
 
 def test_predictor_trained_on_raw_names_layer_raw_for_a_cut_query():
@@ -74,8 +83,8 @@ def test_predictor_trained_on_raw_names_layer_raw_for_a_cut_query():
     predictor = jae.ModalityPredictor(method="ridge").fit(rna[:200].copy(), mdata["prot"][:200].copy(), layer="raw",
                                                           progress_bar=False)
     query = rna[200:, :90].copy()
-    with pytest.raises(ValueError, match=r"and 0 are extra; its \.raw holds every one of them: if those are raw "
-                                         r"counts \(as where a predictor trained with layer='raw' read its features\), "
-                                         r"pass layer='raw'; else the predictor reads every source feature"):
+    with pytest.raises(ValueError, match=r"and 0 are extra; its \.raw holds the counts of every one of them: pass "
+                                         r"layer='raw' to read those \(as a predictor trained with layer='raw' read "
+                                         r"its features\); else the predictor reads every source feature"):
         predictor.predict(query)
     assert predictor.predict(query, layer="raw").shape == (100, 8)

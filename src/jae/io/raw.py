@@ -25,7 +25,7 @@ from contextvars import ContextVar
 import anndata as ad
 
 __all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x",
-           "note_raw", "resolve_raw", "counts_noted", "x_read_hint"]
+           "note_raw", "raw_count_names", "resolve_raw", "counts_noted", "x_read_hint"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,24 @@ def _refuse_repeated(var, where: str) -> None:
         f"{examples(dup)}); jae matches features by name, so they must be unique, and adata.var_names_make_unique() "
         "renames .X's alone: make those of .raw unique, e.g. raw = adata.raw.to_adata(); raw.var_names_make_unique(); "
         "adata.raw = raw")
+
+
+def raw_count_names(adata):
+    """The features of ``adata``'s ``.raw`` when it looks like raw counts (its first 10,000 stored values whole
+    numbers, none negative; scanpy's ``adata.raw = adata`` after ``log1p`` does not), else None: where a refusal for
+    too few of a model's features names ``layer='raw'`` as the fix."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    raw = getattr(adata, "raw", None)
+    if raw is None:
+        return None
+    try:  # in memory: the stored values; on disk (backed): the first rows' only
+        block = raw.X.data[:10_000] if sp.issparse(raw.X) else raw.X[:100]
+        values = np.asarray(block.data if sp.issparse(block) else block, dtype=np.float64).ravel()[:10_000]
+    except (TypeError, ValueError, AttributeError, OSError):  # a hint only: no .raw read, no hint
+        return None
+    return raw.var_names if np.all(values >= 0) and np.all(values == np.round(values)) else None
 
 
 #: The count matrices :func:`resolve_raw` has said the source of (``id`` -> weak reference, gone with the matrix): the

@@ -216,13 +216,15 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
 
 def _raw_first(query_source, features, fix: str) -> str:
     """``fix`` for query cells lacking some of the source ``features``, after ``layer='raw'`` where the query's
-    ``.raw``, not read, holds every one of them: a predictor trained with ``layer='raw'`` and cells read from the
+    ``.raw`` of counts, not read, holds every one of them: a predictor trained with ``layer='raw'`` and cells read from the
     default ``layers['counts']``, cut to the highly variable genes with ``.X`` (the fix was to train a new one)."""
-    raw = getattr(query_source, "raw", None)
-    if raw is None or not pd.Index(features).astype(str).isin(pd.Index(raw.var_names).astype(str)).all():
+    from ..io.raw import raw_count_names
+
+    raw = raw_count_names(query_source)
+    if raw is None or not pd.Index(features).astype(str).isin(pd.Index(raw).astype(str)).all():
         return fix
-    return (f"its .raw holds every one of them: if those are raw counts (as where a predictor trained with "
-            f"layer='raw' read its features), pass layer='raw'; else {fix}")
+    return (f"its .raw holds the counts of every one of them: pass layer='raw' to read those (as a predictor trained "
+            f"with layer='raw' read its features); else {fix}")
 
 
 def _query_kind(query_source, *, by_names: bool = True) -> str | None:

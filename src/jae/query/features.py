@@ -244,20 +244,19 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
 
 def _raw_names(data, names, layer: str | None) -> list:
     """For the data's modalities ``names`` (the model's RNA and second modality; None: absent), the features of the
-    ``.raw`` each holds that ``layer`` did not read (None: no ``.raw``, or ``layer='raw'``), for the refusal of too few
-    of the model's features (:func:`jae.query.transform._raw_fix`). One AnnData's ``.raw`` serves both."""
+    ``.raw`` of counts each holds that ``layer`` did not read (None: no such ``.raw``, or ``layer='raw'``;
+    :func:`jae.io.raw.raw_count_names`), for the refusal of too few of the model's features
+    (:func:`jae.query.transform._raw_fix`). One AnnData's ``.raw`` serves both."""
     from collections.abc import Mapping
 
-    from ..io.raw import RAW
+    from ..io.raw import RAW, raw_count_names
 
     if layer == RAW:
         return [None, None]
     if isinstance(data, ad.AnnData):
-        raw = data.raw
-        return [None if raw is None or n is None else raw.var_names for n in names]
+        return [None if n is None else raw_count_names(data) for n in names]
     mods = data if isinstance(data, Mapping) and not hasattr(data, "mod") else getattr(data, "mod", None) or {}
-    return [None if n is None or getattr(mods.get(n), "raw", None) is None else mods[n].raw.var_names
-            for n in names]
+    return [None if n is None else raw_count_names(mods.get(n)) for n in names]
 
 
 def _in_either(data, m) -> pd.Index | None:

@@ -112,7 +112,7 @@ def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool,
 
 def _raw_fix(text: str, raw, expected) -> str:
     """The refusal ``text`` of too few of the model's features ``expected``, with ``layer='raw'`` as the first fix
-    where the data's ``.raw`` (``raw``: its features, None when there is none or it was read) holds enough of them:
+    where the data's ``.raw`` of counts (``raw``: its features, None when there is none or it was read) holds enough:
     a model fitted with ``layer='raw'`` and a query read from the default ``layers['counts']``, cut to the highly
     variable genes with ``.X``, was told to refit on the shared features."""
     marker = "jae needs to place its cells: "
@@ -125,8 +125,8 @@ def _raw_fix(text: str, raw, expected) -> str:
     if found < MIN_FEATURE_FRACTION * len(expected):
         return text
     head, tail = text.split(marker, 1)
-    return (f"{head}{marker}its .raw holds {found} of them: if those are raw counts (as where a model fitted with "
-            f"layer='raw' read its features), pass layer='raw'; else {tail}")
+    return (f"{head}{marker}its .raw holds the counts of {found} of them: pass layer='raw' to read those (as a model "
+            f"fitted with layer='raw' read its features); else {tail}")
 
 
 #: How jae.io.features' renaming fixes name the model's features (e.g. ids = {n.split('_')[0]: n for n in <...>}).
