@@ -65,6 +65,17 @@ def test_mudata_modality_raw_repeats_name_raw_and_the_fix_works(cite):
     _fix(mdata["rna"])
     model.fit(mdata, layer="raw", progress_bar=False)  # the fix given is the fix
     assert model.embed(mdata, layer="raw", key_added=None).shape[0] == mdata.n_obs
+    query, _ = _rna_raw_repeating(cite["rna"])  # a query of RNA alone, its .raw repeating a name: refused alike
+    with pytest.raises(ValueError, match=r"^the \.raw of the AnnData, read for layer='raw', repeats 1 feature name"):
+        model.embed(query, layer="raw", key_added=None)
+
+
+def test_steps_matching_no_names_read_such_data_as_before(cite):
+    rna, _ = _rna_raw_repeating(cite["rna"])
+    prot = cite["prot"].copy()
+    prot.X = prot.layers["counts"].copy()
+    mdata = md.MuData({"rna": rna, "prot": prot})
+    assert jae.baseline.svd_baseline_from(mdata, layer="raw").shape[0] == mdata.n_obs  # the SVD baseline
 
 
 def test_one_anndata_scvi_layout_raw_repeats(cite):

@@ -25,7 +25,7 @@ from contextvars import ContextVar
 import anndata as ad
 
 __all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x",
-           "note_raw", "raw_count_names", "resolve_raw", "counts_noted", "x_read_hint"]
+           "note_raw", "raw_count_names", "refuse_raw_repeats", "resolve_raw", "counts_noted", "x_read_hint"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +40,10 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str, unique: boo
     """``adata`` as jae reads it for ``layer``: unchanged unless ``layer == 'raw'`` and ``adata`` has no layer of that
     name; then a new AnnData over ``adata``'s cells (its ``obs``, ``obsm`` and ``uns``) whose ``.X`` and
     ``layers['raw']`` are ``adata.raw.X`` and whose features are ``adata.raw.var`` (shared, not copied), or
-    ``adata.X`` and ``adata.var`` when it has no ``.raw``. ``unique`` (the user's object in memory, whose features a
-    model matches by name): feature names ``.raw`` repeats among one kind are refused with the fix on ``.raw``
-    (:func:`_refuse_repeated`); a reader's result is left to the later checks, whose fix works on it."""
+    ``adata.X`` and ``adata.var`` when it has no ``.raw``. ``unique`` (the user's object in memory, whose features
+    are matched by name: jae.predict's sources, combine_samples' samples): feature names ``.raw`` repeats among one
+    kind are refused with the fix on ``.raw`` (:func:`_refuse_repeated`; :func:`refuse_raw_repeats` for fit and a
+    query); a reader's result is left to the later checks, whose fix works on it."""
     if layer != RAW or RAW in adata.layers:
         return adata
     source = adata if adata.raw is None else adata.raw
@@ -57,6 +58,26 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str, unique: boo
     if adata.raw is None:  # .X read for want of a .raw: its layers, named by a counts refusal (counts_hint_for)
         out.jae_raw_from_x = [str(k) for k in adata.layers]
     return out
+
+
+def refuse_raw_repeats(data, layer: str | None) -> None:
+    """For ``layer='raw'``, refuse feature names that the ``.raw`` of ``data`` (an AnnData in memory, or each of a
+    MuData's or dict's) repeats among one kind (:func:`_refuse_repeated`), where a model matches features by name:
+    :meth:`jae.JAE.fit` and the reading of a query (:func:`jae.query.query_features`). Steps that match no names
+    (the SVD baseline) read such data as before; data on disk is not looked at here."""
+    if layer != RAW:
+        return
+    from collections.abc import Mapping
+
+    if isinstance(data, ad.AnnData):
+        items = [("the AnnData", data)]
+    else:
+        mods = getattr(data, "mod", None)
+        mods = mods if isinstance(mods, Mapping) else data if isinstance(data, Mapping) else {}
+        items = [(f"modality {n!r}", a) for n, a in mods.items() if isinstance(a, ad.AnnData)]
+    for where, adata in items:
+        if adata.raw is not None and RAW not in adata.layers:
+            _refuse_repeated(adata.raw.var, where)
 
 
 def _refuse_repeated(var, where: str) -> None:

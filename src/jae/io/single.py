@@ -82,7 +82,7 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
     KeyError
         For a ``layer`` the AnnData does not have (when it holds two modalities).
     """
-    adata = resolve_raw(adata, layer, where="the AnnData", unique=True)  # layer='raw': its .raw (jae.io.raw)
+    adata = resolve_raw(adata, layer, where="the AnnData")  # layer='raw': its .raw (jae.io.raw)
     _check_feature_types_complete(adata.var)
     typed = "feature_types" in adata.var.columns and adata.var["feature_types"].nunique() > 1
     two = typed or protein_key in adata.obsm
@@ -244,12 +244,11 @@ def modalities_of(data, *, layer: str | None = "counts") -> tuple[dict, pd.DataF
     """
     if isinstance(data, Mapping):
         check_dict_values(data)
-        return {n: resolve_raw(_loaded(a, layer, n), layer, where=f"modality {n!r}", unique=True)
-                for n, a in data.items()}, None
+        return {n: resolve_raw(_loaded(a, layer, n), layer, where=f"modality {n!r}") for n, a in data.items()}, None
     if isinstance(getattr(data, "mod", None), Mapping):  # a MuData (a DataFrame's .mod is a method)
         _check_updated(data)
-        return {n: resolve_raw(_loaded(a, layer, n), layer, where=f"modality {n!r}", unique=True)
-                for n, a in data.mod.items()}, data.obs
+        return {n: resolve_raw(_loaded(a, layer, n), layer, where=f"modality {n!r}") for n, a in data.mod.items()
+                }, data.obs
     if isinstance(data, ad.AnnData):
         mods = split_anndata(data, layer=layer)
         if mods is None:

@@ -99,6 +99,9 @@ def features_kept(data):
 
 
 def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
+    from ..io.raw import refuse_raw_repeats
+
+    refuse_raw_repeats(data, layer)  # names matched to the model's: repeats of .raw refused with their own fix
     mods = _modalities(data, layer=layer)
     names = _pick(model, mods)
     rna, other = (mods[n] if n is not None else None for n in names)
@@ -137,8 +140,7 @@ def _modalities(data, *, layer: str | None) -> dict:
 
     if isinstance(data, ad.AnnData):  # one opened backed with its counts in .X / .raw, on disk: read into memory
         return unique_split(split_anndata(data, layer=layer), data) or {
-            (name := alone_name(data)): resolve_raw(_loaded(data, layer, name), layer, where="the AnnData",
-                                                        unique=True)}
+            (name := alone_name(data)): resolve_raw(_loaded(data, layer, name), layer, where="the AnnData")}
     return modalities_of(data, layer=layer)[0]
 
 
