@@ -160,11 +160,13 @@ class JAE:
         from .io.mosaic_files import MosaicFiles
         from .io.paired_files import PairedFiles
         from .io.plan import plan_input
+        from .io.raw import refuse_raw_repeats
         from .query.fit_cells import fit_fingerprints
         from .preprocess.pipeline import SVD_FIT_CELLS, preprocess
 
         check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
         check_layer(layer)  # a list or a number: one line, not anndata's 'unhashable type'
+        refuse_raw_repeats(data, layer)  # layer='raw': names .raw repeats, with the fix on .raw (not on .X)
         organism = given_organism(organism, needed=(score_phase := phase_keys is None and bool(self.config.n_phase)))
         with batch_column(batch_key), reading_columns([cell_type_key, batch_key, reference, phase_keys]):
             # the modalities must agree on the batch column fit reads; obs columns it does not read: said at INFO

@@ -25,7 +25,7 @@ from contextvars import ContextVar
 import anndata as ad
 
 __all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x",
-           "note_raw", "resolve_raw", "counts_noted", "x_read_hint"]
+           "note_raw", "raw_count_names", "refuse_raw_repeats", "resolve_raw", "counts_noted", "x_read_hint"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +36,19 @@ RAW = "raw"
 RAW_GROUP = ".raw"
 
 
-def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnData:
+def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str, unique: bool = False) -> ad.AnnData:
     """``adata`` as jae reads it for ``layer``: unchanged unless ``layer == 'raw'`` and ``adata`` has no layer of that
     name; then a new AnnData over ``adata``'s cells (its ``obs``, ``obsm`` and ``uns``) whose ``.X`` and
     ``layers['raw']`` are ``adata.raw.X`` and whose features are ``adata.raw.var`` (shared, not copied), or
-    ``adata.X`` and ``adata.var`` when it has no ``.raw``."""
+    ``adata.X`` and ``adata.var`` when it has no ``.raw``. ``unique`` (the user's object in memory, whose features
+    are matched by name: jae.predict's sources, combine_samples' samples): feature names ``.raw`` repeats among one
+    kind are refused with the fix on ``.raw`` (:func:`_refuse_repeated`; :func:`refuse_raw_repeats` for fit and a
+    query); a reader's result is left to the later checks, whose fix works on it."""
     if layer != RAW or RAW in adata.layers:
         return adata
     source = adata if adata.raw is None else adata.raw
+    if unique and adata.raw is not None:  # .X's may be unique (var_names_make_unique after adata.raw = adata.copy())
+        _refuse_repeated(source.var, where)
     if not _said_before(source.X):  # data in memory: said once, not by every step reading it
         note_raw(where, None if adata.raw is None else (source.n_vars, adata.n_vars))
     with warnings.catch_warnings():  # a protein named as its gene (CD4) in one .h5ad of both: allowed between modalities
@@ -53,6 +58,69 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDa
     if adata.raw is None:  # .X read for want of a .raw: its layers, named by a counts refusal (counts_hint_for)
         out.jae_raw_from_x = [str(k) for k in adata.layers]
     return out
+
+
+def refuse_raw_repeats(data, layer: str | None) -> None:
+    """For ``layer='raw'``, refuse feature names that the ``.raw`` of ``data`` (an AnnData in memory, or each of a
+    MuData's or dict's) repeats among one kind (:func:`_refuse_repeated`), where a model matches features by name:
+    :meth:`jae.JAE.fit` and the reading of a query (:func:`jae.query.query_features`). Steps that match no names
+    (the SVD baseline) read such data as before; data on disk is not looked at here."""
+    if layer != RAW:
+        return
+    from collections.abc import Mapping
+
+    if isinstance(data, ad.AnnData):
+        items = [("the AnnData", data)]
+    else:
+        mods = getattr(data, "mod", None)
+        mods = mods if isinstance(mods, Mapping) else data if isinstance(data, Mapping) else {}
+        items = [(f"modality {n!r}", a) for n, a in mods.items() if isinstance(a, ad.AnnData)]
+    for where, adata in items:
+        if adata.raw is not None and RAW not in adata.layers:
+            _refuse_repeated(adata.raw.var, where)
+
+
+def _refuse_repeated(var, where: str) -> None:
+    """Refuse feature names ``.raw`` repeats among one kind of features (``var['feature_types']``; a gene and a
+    protein may share a name), naming the fix on ``.raw``: every later check refused them as it refuses repeats of
+    ``.X``, with ``adata.var_names_make_unique()``, which renames ``.X``'s names alone (scanpy's ``adata.raw =
+    adata.copy()`` made before it keeps the repeats in ``.raw``), so the fix given changed nothing."""
+    names = var.index
+    if not names.has_duplicates:
+        return
+    import pandas as pd
+
+    from .._words import count
+    from .features import examples
+
+    kinds = var["feature_types"].astype(str) if "feature_types" in var.columns else pd.Series("", index=names)
+    repeated = pd.MultiIndex.from_arrays([kinds.to_numpy(), names.astype(str)]).duplicated()
+    if not repeated.any():
+        return
+    dup = names[repeated].unique()
+    raise ValueError(
+        f"the .raw of {where}, read for layer='raw', repeats {count(len(dup), 'feature name')} (e.g. "
+        f"{examples(dup)}); jae matches features by name, so they must be unique, and adata.var_names_make_unique() "
+        "renames .X's alone: make those of .raw unique, e.g. raw = adata.raw.to_adata(); raw.var_names_make_unique(); "
+        "adata.raw = raw")
+
+
+def raw_count_names(adata):
+    """The features of ``adata``'s ``.raw`` when it looks like raw counts (its first 10,000 stored values whole
+    numbers, none negative; scanpy's ``adata.raw = adata`` after ``log1p`` does not), else None: where a refusal for
+    too few of a model's features names ``layer='raw'`` as the fix."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    raw = getattr(adata, "raw", None)
+    if raw is None:
+        return None
+    try:  # in memory: the stored values; on disk (backed): the first rows' only
+        block = raw.X.data[:10_000] if sp.issparse(raw.X) else raw.X[:100]
+        values = np.asarray(block.data if sp.issparse(block) else block, dtype=np.float64).ravel()[:10_000]
+    except (TypeError, ValueError, AttributeError, OSError):  # a hint only: no .raw read, no hint
+        return None
+    return raw.var_names if np.all(values >= 0) and np.all(values == np.round(values)) else None
 
 
 #: The count matrices :func:`resolve_raw` has said the source of (``id`` -> weak reference, gone with the matrix): the

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from .._words import count
 from .features import MIN_FEATURE_FRACTION, _share, examples, unique_features
 from .peaks import _intervals
+from .._flags import check_layer
 
 __all__ = ["combine_samples", "merge_peaks", "sample_name"]
 
@@ -38,7 +39,7 @@ _KINDS = {"ATAC": "atac", "ADT": "prot"}
 WIDE_PEAK = 10_000
 
 
-def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None = None):
+def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None = None, layer: str | None = "counts"):
     """Several samples of paired data (RNA + ATAC, or RNA + ADT), each its own object or file, as one MuData.
 
     Parameters
@@ -54,6 +55,10 @@ def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None 
         The ``obs`` column that gets each cell's sample name (categorical, in the order given).
     mod2_kind
         ``'ATAC'`` or ``'ADT'``: the second modality, for files holding Peaks and Antibody Capture both.
+    layer
+        Where each sample keeps its raw counts, as for :meth:`jae.JAE.fit`: a layer (the default ``'counts'``, else
+        ``.X``), ``'raw'`` for an AnnData's ``.raw`` (its features), None for ``.X``. Values that are no counts
+        (normalised) are refused, naming the sample.
 
     Returns
     -------
@@ -91,11 +96,12 @@ def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None 
             from .cellranger import check_cell_ranger
 
             check_cell_ranger(value, what=f"sample {name!r}")  # a file, or a Cell Ranger matrix folder's three
-    read = {name: _read(name, value, mod2_kind) for name, value in samples.items()}
-    return _combine(read, batch_key=batch_key, mod2_kind=mod2_kind)
+    check_layer(layer)
+    read = {name: _read(name, value, mod2_kind, layer) for name, value in samples.items()}
+    return _combine(read, batch_key=batch_key, mod2_kind=mod2_kind, layer=layer)
 
 
-def _read(name: str, value, mod2_kind):
+def _read(name: str, value, mod2_kind, layer: str | None = "counts"):
     """A sample as a MuData: as given, split from one AnnData holding both modalities (as scanpy reads a Cell
     Ranger file with ``gex_only=False``), or read from its file by the file's suffix."""
     if hasattr(value, "mod"):
@@ -104,9 +110,9 @@ def _read(name: str, value, mod2_kind):
         from .single import to_mudata
 
         try:
-            return to_mudata(value)
-        except ValueError as err:  # its words say "the AnnData": which one
-            raise ValueError(f"combine_samples: sample {name!r}: {err}") from None
+            return to_mudata(value, layer=layer)
+        except (ValueError, KeyError) as err:  # its words say "the AnnData": which one
+            raise type(err)(f"combine_samples: sample {name!r}: {err.args[0] if err.args else err}") from None
     from .cellranger import read_10x_mtx, is_mtx
     from .paired_h5ad import read_paired_h5ad
     from .paths import user_path
@@ -114,9 +120,10 @@ def _read(name: str, value, mod2_kind):
 
     path = user_path(value)
     if path.suffix == ".h5mu":
-        return read_h5mu(path, other_kind=mod2_kind)
+        return read_h5mu(path, other_kind=mod2_kind, layer=layer)
     if path.suffix == ".h5ad":
-        return read_paired_h5ad(path, mod2_kind=mod2_kind)
+        return read_paired_h5ad(path, mod2_kind=mod2_kind, layer=layer)
+    # Cell Ranger's counts
     return read_10x_mtx(path, mod2_kind=mod2_kind) if is_mtx(path) else read_10x_h5(path, mod2_kind=mod2_kind)
 
 
@@ -155,19 +162,49 @@ def _modalities(name: str, mdata, mod2_kind: str | None, *, rna_alone: bool = Fa
     return mdata.mod[kinds["GEX"][0]], kind, None if mod is None else mdata.mod[mod]
 
 
+def _as_counts(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnData:
+    """A sample's modality as an AnnData of its raw counts in ``.X`` (shared, not copied) and its features: read from
+    ``layer`` by jae's rule (:func:`jae.io.raw.resolve_raw`, :func:`jae.io.raw.counts_location`; the default
+    ``'counts'``, else ``.X``, as before), refused in one line when they hold values that are no counts: a
+    MuData's normalised ``.X`` beside counts in ``.raw`` was stacked as counts, in silence."""
+    from .raw import RAW, counts_location, resolve_raw
+
+    adata = resolve_raw(adata, layer, where=f"combine_samples: {where}", unique=True)
+    plain = layer is None or (layer == "counts" and layer not in adata.layers)  # (jae's readers: layers['counts'])
+    found = None if plain else counts_location(layer, adata.layers, has_raw=adata.raw is not None,
+                                               where=f"combine_samples: {where}")
+    X = adata.X if found is None else adata.layers[found]
+    values = X.data if sp.issparse(X) else np.asarray(X).ravel()
+    for start in range(0, values.size, 1 << 22):  # bounded temporaries; the first block with one names it
+        block = np.asarray(values[start:start + (1 << 22)], dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(block) | (block < 0) | (block != np.round(block)))
+        if len(bad):
+            where_else = ("its .raw may hold them: layer='raw'" if adata.raw is not None and layer != RAW else
+                          f"its layers: {examples(adata.layers, 5)}" if len(adata.layers) else "layer=None for .X")
+            raise ValueError(
+                f"combine_samples: {where} holds values that are no counts (e.g. {block[bad[0]]:.6g}, read from "
+                f"{'.X' if found is None else f'layer {found!r}'}), so it looks normalised: pass layer=... naming "
+                f"where the samples keep their raw counts ({where_else})")
+    return ad.AnnData(X=X, obs=adata.obs, var=adata.var)
+
+
 def _counts(adata: ad.AnnData) -> sp.csr_matrix:
     """The raw counts of a modality (``layers['counts']``, else ``.X``) as CSR."""
     X = adata.layers["counts"] if "counts" in adata.layers else adata.X
     return X if sp.isspmatrix_csr(X) or isinstance(X, sp.csr_array) else sp.csr_matrix(X)
 
 
-def _combine(read: dict, *, batch_key: str, mod2_kind: str | None, rna_alone: bool = False):
+def _combine(read: dict, *, batch_key: str, mod2_kind: str | None, rna_alone: bool = False,
+             layer: str | None = "counts"):
     """The samples ``read`` (name -> MuData) as one; ``rna_alone``: samples of RNA alone (every one) are taken too,
     as one MuData of ``'rna'`` (a query that a fitted model embeds or maps from RNA, as :class:`jae.io.InputFiles`
     reads several Cell Ranger files of Gene Expression alone)."""
     from .readers import make_mudata
 
     parts = {name: _modalities(name, mdata, mod2_kind, rna_alone=rna_alone) for name, mdata in read.items()}
+    parts = {name: (_as_counts(rna, layer, where=f"the RNA of sample {name!r}"), kind,
+                    None if other is None else _as_counts(other, layer, where=f"the {kind} of sample {name!r}"))
+             for name, (rna, kind, other) in parts.items()}
     kinds = {name: p[1] for name, p in parts.items()}
     if len(set(kinds.values())) > 1:
         raise ValueError("combine_samples: the samples' second modalities differ ("

@@ -198,7 +198,8 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
         missing = (MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED) if names.isin(features).any() \
             else NONE_SHARED_FIX  # nothing to subset to
         return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
-                               symbols=symbols, fix=scheme_fix(names, features) or missing)  # Ensembl vs symbols;
+                               symbols=symbols, fix=_raw_first(query_source, features, scheme_fix(names, features)
+                                                               or missing))  # Ensembl vs symbols;
         # CELLxGENE's Ensembl IDs, other case, separators or affixes: feature_indexer names the renaming
     except ValueError:  # perhaps the other modality: said by its feature_types, or by its names when none is shared
         names = [query_source.var_names, *([] if symbols() is None else [symbols()])]
@@ -211,6 +212,19 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
         raise ValueError(
             f"query_source holds {kind} features, but this model predicts {kinds[1]} from {kinds[0]} (the modality it "
             f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}{swapped}") from None
+
+
+def _raw_first(query_source, features, fix: str) -> str:
+    """``fix`` for query cells lacking some of the source ``features``, after ``layer='raw'`` where the query's
+    ``.raw`` of counts, not read, holds every one of them: a predictor trained with ``layer='raw'`` and cells read from the
+    default ``layers['counts']``, cut to the highly variable genes with ``.X`` (the fix was to train a new one)."""
+    from ..io.raw import raw_count_names
+
+    raw = raw_count_names(query_source)
+    if raw is None or not pd.Index(features).astype(str).isin(pd.Index(raw).astype(str)).all():
+        return fix
+    return (f"its .raw holds the counts of every one of them: pass layer='raw' to read those (as a predictor trained "
+            f"with layer='raw' read its features); else {fix}")
 
 
 def _query_kind(query_source, *, by_names: bool = True) -> str | None:
@@ -238,7 +252,7 @@ def with_layer(adata, layer: str | None, *, name: str):
     """``adata`` as the predictor reads it for ``layer``: the joint model's rule (:func:`jae.io.raw.resolve_raw`:
     ``layer='raw'`` reads the AnnData's ``.raw``, with its features), and a ``layer`` it lacks refused in one line
     naming its layers and the fix (:func:`jae.io.raw.counts_location`), before any training."""
-    adata = resolve_raw(adata, layer, where=name)
+    adata = resolve_raw(adata, layer, where=name, unique=True)
     counts_location(layer, adata.layers, has_raw=getattr(adata, "raw", None) is not None, where=name)
     return adata
 

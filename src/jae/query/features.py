@@ -99,6 +99,9 @@ def features_kept(data):
 
 
 def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
+    from ..io.raw import refuse_raw_repeats
+
+    refuse_raw_repeats(data, layer)  # names matched to the model's: repeats of .raw refused with their own fix
     mods = _modalities(data, layer=layer)
     names = _pick(model, mods)
     rna, other = (mods[n] if n is not None else None for n in names)
@@ -115,7 +118,7 @@ def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
         if not cells.equals(paired.obs_names):
             counts = [c[paired.obs_names.get_indexer(cells)] for c in counts]
         return _transform(model, counts, [paired.var_names[0], paired.var_names[1]], names, cells, None,
-                          symbols=[gene_symbols(a.var) for a in (rna, other)])
+                          symbols=[gene_symbols(a.var) for a in (rna, other)], raw=_raw_names(data, names, layer))
     return _mosaic(model, data, names, rna, other, layer=layer)
 
 
@@ -237,7 +240,25 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
         counts[i], var_names[i] = X, adata.var_names
     _log_missing(model, observed)
     return _transform(model, counts, var_names, names, cells, observed,
-                      symbols=[None if a is None else gene_symbols(a.var) for a in (rna, other)])
+                      symbols=[None if a is None else gene_symbols(a.var) for a in (rna, other)],
+                      raw=_raw_names(data, names, layer))
+
+
+def _raw_names(data, names, layer: str | None) -> list:
+    """For the data's modalities ``names`` (the model's RNA and second modality; None: absent), the features of the
+    ``.raw`` of counts each holds that ``layer`` did not read (None: no such ``.raw``, or ``layer='raw'``;
+    :func:`jae.io.raw.raw_count_names`), for the refusal of too few of the model's features
+    (:func:`jae.query.transform._raw_fix`). One AnnData's ``.raw`` serves both."""
+    from collections.abc import Mapping
+
+    from ..io.raw import RAW, raw_count_names
+
+    if layer == RAW:
+        return [None, None]
+    if isinstance(data, ad.AnnData):
+        return [None if n is None else raw_count_names(data) for n in names]
+    mods = data if isinstance(data, Mapping) and not hasattr(data, "mod") else getattr(data, "mod", None) or {}
+    return [None if n is None else raw_count_names(mods.get(n)) for n in names]
 
 
 def _in_either(data, m) -> pd.Index | None:

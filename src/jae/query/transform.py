@@ -29,12 +29,13 @@ class QueryFeatures(NamedTuple):
 
 
 def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.ndarray | None = None,
-               rows: list | None = None, symbols=(None, None)) -> QueryFeatures:
+               rows: list | None = None, symbols=(None, None), raw=(None, None)) -> QueryFeatures:
     """Features of the cells ``cells``; ``observed`` ``(n_cells, 2)``: whether each cell has each modality
     (``counts[i]`` holds the cells ``observed[:, i]`` only; every cell both when None). ``counts[i]`` is a matrix or
     a row-block source; its rows are the cells ``rows[i]`` (positions in ``cells``), by default those measured in
     it in ``cells``' order. ``symbols[i]``: the gene symbols in ``var['feature_name']`` (CELLxGENE), or a function
-    giving them, for the message when the features do not match (:func:`jae.io.features.feature_overlap`)."""
+    giving them, for the message when the features do not match (:func:`jae.io.features.feature_overlap`);
+    ``raw[i]``: the features of a ``.raw`` the data holds there and did not read, for that message too."""
     pre = model.preprocessor
     full = observed is None
     observed = np.ones((len(cells), 2), dtype=bool) if full else observed
@@ -48,8 +49,9 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
         return QueryFeatures(X, cells, observed, None if seen is None else seen.fitted(model))
     with_rna = var_names[0] is not None
     with other_alone(model, var_names):  # one AnnData of the second modality, read as the RNA: said so
-        overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna)
-                    for i, (v, e, n, sym) in enumerate(zip(var_names, pre.var_names, names, symbols))]
+        overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna,
+                                                    raw=r)
+                    for i, (v, e, n, sym, r) in enumerate(zip(var_names, pre.var_names, names, symbols, raw))]
     moments = getattr(model, "moments", None)
     needs = not observed.all() or any(o is not None and not o.complete for o in overlaps)
     if needs and moments is None:
@@ -92,19 +94,39 @@ def _fitted(model, seen: SeenCounts | None, observed: np.ndarray, rows) -> np.nd
     return fitted
 
 
-def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool) -> FeatureOverlap:
-    """:func:`feature_overlap`; a second modality beside the RNA with too few of its features: the RNA-alone fix too."""
+def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool, raw=None) -> FeatureOverlap:
+    """:func:`feature_overlap`; a second modality beside the RNA with too few of its features: the RNA-alone fix too;
+    too few where the data's ``.raw``, not read (``raw``: its features), holds enough: ``layer='raw'`` first."""
     try:
         return feature_overlap(var_names, expected, name=name, symbols=symbols)
     except ValueError as err:
         # a renaming fix reads the model's features, named as a placeholder no one could fill: where they are
-        text = str(err).replace(_PLACEHOLDER, f"model.preprocessor.var_names[{i}]")
+        text = _raw_fix(str(err).replace(_PLACEHOLDER, f"model.preprocessor.var_names[{i}]"), raw, expected)
         if i == 0 or not with_rna or "jae needs to place its cells" not in text:
             if text == str(err):
                 raise
             raise ValueError(text) from None
         raise ValueError(f"{text}; or place these cells from their RNA alone: pass the RNA without the second "
                          "modality (its AnnData, e.g. mdata['rna'], or jae.io.open_rna(path))") from None
+
+
+def _raw_fix(text: str, raw, expected) -> str:
+    """The refusal ``text`` of too few of the model's features ``expected``, with ``layer='raw'`` as the first fix
+    where the data's ``.raw`` of counts (``raw``: its features, None when there is none or it was read) holds enough:
+    a model fitted with ``layer='raw'`` and a query read from the default ``layers['counts']``, cut to the highly
+    variable genes with ``.X``, was told to refit on the shared features."""
+    marker = "jae needs to place its cells: "
+    if raw is None or marker not in text:
+        return text
+    from ..io.features import MIN_FEATURE_FRACTION
+
+    expected = pd.Index(expected).astype(str)
+    found = int(expected.isin(pd.Index(raw).astype(str)).sum())
+    if found < MIN_FEATURE_FRACTION * len(expected):
+        return text
+    head, tail = text.split(marker, 1)
+    return (f"{head}{marker}its .raw holds the counts of {found} of them: pass layer='raw' to read those (as a model "
+            f"fitted with layer='raw' read its features); else {tail}")
 
 
 #: How jae.io.features' renaming fixes name the model's features (e.g. ids = {n.split('_')[0]: n for n in <...>}).
