@@ -41,3 +41,14 @@ def test_combined_through_the_file_inputs_with_the_folder_names(tmp_path):
 def test_other_folders_keep_the_stem(tmp_path, parts):
     path = tmp_path.joinpath(*parts, "sample_filtered_feature_bc_matrix.h5")
     assert sample_name(path) == "sample_filtered_feature_bc_matrix"
+
+
+def test_samples_holding_the_batch_column_are_counted_in_words(tmp_path):
+    def sample(seed):
+        mdata = jae.read_10x_h5(_multi(tmp_path / f"x{seed}", "s", seed))
+        mdata.obs["batch"] = "donor"
+        return mdata
+
+    with pytest.raises(ValueError) as err:
+        jae.combine_samples({"a": sample(0), "b": sample(1)})
+    assert "(and 1 more sample)" in str(err.value) and "1 more samples" not in str(err.value)

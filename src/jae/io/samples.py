@@ -214,9 +214,9 @@ def _combine(read: dict, *, batch_key: str, mod2_kind: str | None, rna_alone: bo
     held = [n for n, mdata in read.items() if batch_key in mdata.obs.columns
             or any(a is not None and batch_key in a.obs.columns for a in (parts[n][0], parts[n][2]))]
     if held:
-        raise ValueError(f"combine_samples: sample {held[0]!r} already has an obs column {batch_key!r}"
-                         f"{f' (and {len(held) - 1} more samples)' if len(held) > 1 else ''}, which would take the "
-                         f"sample names; pass batch_key= another column name, e.g. batch_key='sample'")
+        more = f" (and {count(len(held) - 1, 'more sample')})" if len(held) > 1 else ""
+        raise ValueError(f"combine_samples: sample {held[0]!r} already has an obs column {batch_key!r}{more}, which "
+                         "would take the sample names; pass batch_key= another column name, e.g. batch_key='sample'")
     kind = next(iter(kinds.values()))
     names = list(read)
     cells = {n: _cell_names(n, parts[n][0].obs_names) for n in names}
