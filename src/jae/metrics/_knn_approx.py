@@ -1,26 +1,30 @@
-"""Approximate k nearest neighbours (euclidean) by an inverted-file search refined by neighbours of neighbours: the
-neighbour graph of :mod:`jae.metrics` above :data:`jae.metrics._graph.APPROXIMATE_MIN_CELLS` cells (or with
-``knn='approximate'``).
+"""Approximate k nearest neighbours (euclidean): a seeded inverted-file search refined by nearest-neighbour
+descent, the neighbour graph of :mod:`jae.metrics` above :data:`jae.metrics._graph.APPROXIMATE_MIN_CELLS` cells
+(or with ``knn='approximate'``).
 
 Why not pynndescent (scanpy's search, which jae used until session 50): its kernels take the distance function as an
 argument, so numba compiles them anew in every process, 30-45 s of one core before the first search (43 s of the
 81 s metric suite at 150,000 cells, ``benchmarks/results/scale_metrics.md``). The kernels here are specialised to
-the squared euclidean distance and cached on disk (numba ``cache=True``): only the first process compiles them.
+the squared euclidean distance and cached on disk (numba ``cache=True``: next to this file, or in numba's user
+cache directory when the install is read-only, or ``NUMBA_CACHE_DIR``): only the first process compiles them.
 
 The search, all of it seeded and independent of the thread count:
 
-1. **Clusters.** Seeded k-means (:data:`KMEANS_ITERATIONS` Lloyd steps on a seeded sample, one more on all cells)
-   into about ``n / CLUSTER_CELLS`` clusters; empty clusters are dropped.
+1. **Clusters.** Seeded k-means (:data:`KMEANS_ITERATIONS` Lloyd steps on a seeded sample of
+   :data:`KMEANS_SAMPLE` cells per cluster) into about ``n / CLUSTER_CELLS`` clusters (at most
+   ``sqrt(n * N_PROBE / 2)``); empty clusters are dropped. The cells are then processed in cluster order, so that
+   a cell's neighbours lie near it in memory.
 2. **Inverted file.** Each cluster's candidates are the cells of its :data:`N_PROBE` nearest clusters (by centroid;
    more while they hold fewer than :data:`MIN_CANDIDATES` cells). A cell's scores against its cluster's candidates
    are one float32 BLAS product per block of the cluster's cells (at most :data:`ENTRIES_PER_BLOCK` scores); a
-   compiled scan keeps the best few, re-measured exactly (float64 sums of the float32 differences).
-3. **Refinement.** :data:`REFINE_ROUNDS` rounds of the neighbours of each cell's neighbours (the local join of
-   nearest-neighbour descent, all from the previous round's lists: no order effects), which repairs cells near
-   cluster borders.
+   compiled scan keeps the best few, re-measured as float32 sums of squared differences.
+3. **Descent.** Nearest-neighbour descent (Dong et al. 2011, as pynndescent) from those lists: each round, every
+   cell meets the neighbours of its neighbours (a seeded sample of :data:`MAX_CANDIDATES` of the new and of the old
+   entries, forward and reverse), until a round changes fewer than :data:`DESCENT_DELTA` of the entries. Each cell
+   pulls its own updates from lists fixed for the round, so cells can be processed in any order.
 
 Blocks are fixed by the data, each BLAS call is single-threaded, and threads only share out whole blocks, so the
-lists do not depend on how many threads run. Equal distances are ordered by the lower cell index.
+lists do not depend on how many threads run. Each list is sorted by distance, then by cell index.
 """
 
 from __future__ import annotations
