@@ -17,8 +17,8 @@ before = torch.get_num_threads()
 {call}
 print(before, torch.get_num_threads())
 """
-#: jae's own kernel: the log-normalisation of every fit, embed and prediction. (pynndescent's, run first by
-#: ``evaluate(knn='approximate')`` on a given embedding, is kept the same way; its compilation takes a minute.)
+#: jae's own kernel: the log-normalisation of every fit, embed and prediction. (The approximate neighbour search of
+#: ``evaluate(knn='approximate')`` starts no numba thread pool: its threads are Python's, as the vote's.)
 _CALLS = {
     "log_normalize": "from jae.preprocess import log_normalize\n"
                      "log_normalize(sp.random(50, 40, density=0.3, format='csr', random_state=0) * 10)",

@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: Subpackages imported on first use (``jae.metrics.evaluate_embedding(...)`` works after ``import jae``), so
-#: ``import jae`` and the CLI do not pay for the metrics (pynndescent, their numba kernels) and matplotlib until needed.
+#: ``import jae`` and the CLI do not pay for the metrics (their numba kernels, torch's distances) and matplotlib until needed.
 _LAZY = ("metrics", "baseline", "report", "prediction")
 #: Functions of those subpackages at the top level, as scanpy users expect (``jae.svd_baseline(...)``), imported on
 #: first use like their subpackage: name -> subpackage.

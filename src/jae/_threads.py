@@ -45,7 +45,7 @@ def start_numba_pool() -> None:
 
     numba's OpenMP layer sets the process's OpenMP thread count to numba's own (every core unless
     ``NUMBA_NUM_THREADS`` says otherwise) when its pool starts, and torch reads that count: without this, the first
-    parallel kernel (jae's, pynndescent's or UMAP's) undid ``OMP_NUM_THREADS=1`` or ``torch.set_num_threads(1)``.
+    parallel kernel (jae's or UMAP's) undid ``OMP_NUM_THREADS=1`` or ``torch.set_num_threads(1)``.
     """
     import torch
 

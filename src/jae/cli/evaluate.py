@@ -70,7 +70,7 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default=None,
                    help="torch device for distances: auto (cuda when available), cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--knn", choices=("auto", "exact", "approximate"), default="auto",
-                   help="neighbour graph of the metrics: exact (O(n^2)), approximate (pynndescent, seeded; sampled "
+                   help="neighbour graph of the metrics: exact (O(n^2)), approximate (seeded; sampled "
                    "silhouettes), or auto: exact up to 100,000 cells (default: auto)")
     p.set_defaults(func=run)
 

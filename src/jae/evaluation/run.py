@@ -211,7 +211,7 @@ def evaluate(
         Show one progress bar over the call (:mod:`jae.evaluation.progress`): a step for the baseline's SVD, one for
         the cell-cycle reference, one per metric of each embedding and one per UMAP.
     knn
-        Neighbour graph of the metrics: ``'exact'``, ``'approximate'`` (pynndescent, sampled silhouettes) or
+        Neighbour graph of the metrics: ``'exact'``, ``'approximate'`` (approximate graph, sampled silhouettes) or
         ``'auto'`` (exact up to 100,000 cells); see :func:`jae.metrics.evaluate_embedding`.
 
     Returns

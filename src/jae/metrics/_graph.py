@@ -4,7 +4,8 @@ Reproduces ``scanpy.pp.neighbors(adata, use_rep=...)`` with its defaults (15 nei
 euclidean, UMAP fuzzy-simplicial-set connectivities), which is what scib's NMI, graph connectivity and trajectory
 conservation run on. Neighbours are exact by default up to :data:`APPROXIMATE_MIN_CELLS` cells (chunked distance
 blocks in torch, on the GPU when there is one, or a cache-blocked CPU kernel) and approximate above it
-(pynndescent's nearest-neighbour descent with scanpy's settings, seeded: the same seed gives the same graph);
+(jae's own search, :mod:`jae.metrics._knn_approx`: a k-means inverted file refined by nearest-neighbour descent,
+seeded: the same seed gives the same graph, whatever the thread count);
 ``knn='exact'`` or ``knn='approximate'`` forces either. scanpy is exact below 4,096 cells and approximate above.
 """
 
@@ -400,7 +401,7 @@ def neighbor_graph(
     E = _as_float_matrix(embedding)
     n_neighbors = graph_neighbors(E.shape[0], n_neighbors)
     if resolve_knn(knn, E.shape[0]) == "approximate":
-        log.info("neighbours: approximate (pynndescent, seed %d) for %d cells", seed, E.shape[0])
+        log.info("neighbours: approximate (inverted file + descent, seed %d) for %d cells", seed, E.shape[0])
         indices, distances = approximate_knn(E, n_neighbors=n_neighbors, seed=seed)
     else:
         indices, distances = _exact_knn(E, n_neighbors=n_neighbors, device=device)

@@ -1,28 +1,395 @@
-"""Approximate k nearest neighbours by nearest-neighbour descent (pynndescent), as ``scanpy.pp.neighbors`` above
-4,096 cells: the neighbour graph of :mod:`jae.metrics` above :data:`jae.metrics._graph.APPROXIMATE_MIN_CELLS` cells
-(or with ``knn='approximate'``)."""
+"""Approximate k nearest neighbours (euclidean): a seeded inverted-file search refined by nearest-neighbour
+descent, the neighbour graph of :mod:`jae.metrics` above :data:`jae.metrics._graph.APPROXIMATE_MIN_CELLS` cells
+(or with ``knn='approximate'``).
+
+Why not pynndescent (scanpy's search, which jae used until session 50): its kernels take the distance function as an
+argument, so numba compiles them anew in every process, 30-45 s of one core before the first search (43 s of the
+81 s metric suite at 150,000 cells, ``benchmarks/results/scale_metrics.md``). The kernels here are specialised to
+the squared euclidean distance and cached on disk (numba ``cache=True``: next to this file, or in numba's user
+cache directory when the install is read-only, or ``NUMBA_CACHE_DIR``): only the first process compiles them.
+
+The search, all of it seeded and independent of the thread count:
+
+1. **Clusters.** Seeded k-means (:data:`KMEANS_ITERATIONS` Lloyd steps on a seeded sample of
+   :data:`KMEANS_SAMPLE` cells per cluster) into about ``n / CLUSTER_CELLS`` clusters (at most
+   ``sqrt(n * N_PROBE / 2)``); empty clusters are dropped. The cells are then processed in cluster order, so that
+   a cell's neighbours lie near it in memory.
+2. **Inverted file.** Each cluster's candidates are the cells of its :data:`N_PROBE` nearest clusters (by centroid;
+   more while they hold fewer than :data:`MIN_CANDIDATES` cells). A cell's scores against its cluster's candidates
+   are one float32 BLAS product per block of the cluster's cells (at most :data:`ENTRIES_PER_BLOCK` scores); a
+   compiled scan keeps the best few, re-measured as float32 sums of squared differences.
+3. **Descent.** Nearest-neighbour descent (Dong et al. 2011, as pynndescent) from those lists: each round, every
+   cell meets the neighbours of its neighbours (a seeded sample of :data:`MAX_CANDIDATES` of the new and of the old
+   entries, forward and reverse), until a round changes fewer than :data:`DESCENT_DELTA` of the entries. Each cell
+   pulls its own updates from lists fixed for the round, so cells can be processed in any order.
+
+Blocks are fixed by the data, each BLAS call is single-threaded, and threads only share out whole blocks, so the
+lists do not depend on how many threads run. Each list is sorted by distance, then by cell index.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+import time
+
+import numba
 import numpy as np
 
-from .._threads import start_numba_pool
+from .._threads import compute_threads
 from ._graph import N_NEIGHBORS, _as_float_matrix
 
 __all__ = ["approximate_knn", "MIN_CELLS"]
 
+log = logging.getLogger(__name__)
+
 #: Fewer cells than this get exact lists from :func:`approximate_knn`.
 MIN_CELLS = 256
+#: Cells per k-means cluster, about (the clusters of the inverted file).
+CLUSTER_CELLS = 256
+#: Clusters whose cells are each cluster's candidates (its own and the nearest others, by centroid).
+N_PROBE = 32
+#: Fewest candidates per cluster (more clusters are probed while they hold fewer cells).
+MIN_CANDIDATES = 512
+#: Lloyd steps of the k-means on its sample (then one on all cells).
+KMEANS_ITERATIONS = 5
+#: Sampled cells per k-means cluster.
+KMEANS_SAMPLE = 16
+#: Most rounds of nearest-neighbour descent.
+DESCENT_ROUNDS = 10
+#: The descent stops when a round changes fewer than this share of the entries.
+DESCENT_DELTA = 0.001
+#: Join candidates per cell and round, of the new entries and of the old ones each.
+MAX_CANDIDATES = 16
+#: Scores computed at once per thread (float32: 32 MB).
+ENTRIES_PER_BLOCK = 1 << 23
+#: Candidates beyond the list's length kept from the float32 scores, re-measured exactly.
+EXTRA_CANDIDATES = 8
+#: Cells per task of the refinement.
+REFINE_CHUNK = 8192
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _d2(X, i, j):
+    """Squared euclidean distance of rows ``i`` and ``j`` (float32, vectorised: the same sum for the same rows)."""
+    s = np.float32(0.0)
+    for t in range(X.shape[1]):
+        v = X[i, t] - X[j, t]
+        s += v * v
+    return s
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _insert(vals, ids, m, d, j):
+    """Insert ``j`` at ``d`` into the ascending (distance, index) list ``vals[:m], ids[:m]`` (drops the last)."""
+    p = m - 1
+    while p > 0 and (vals[p - 1] > d or (vals[p - 1] == d and ids[p - 1] > j)):
+        vals[p] = vals[p - 1]
+        ids[p] = ids[p - 1]
+        p -= 1
+    vals[p] = d
+    ids[p] = j
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _better(vals, ids, m, d, j):
+    """Whether ``(d, j)`` beats the last entry of the list."""
+    return d < vals[m - 1] or (d == vals[m - 1] and j < ids[m - 1])
+
+
+@numba.njit(cache=True, nogil=True)
+def _shortlist(scores, rows, cand, X, m, c, out_d, out_i):
+    """For each row ``r`` of ``scores`` (cell ``rows[r]`` against the cells ``cand``): the ``c`` best float32 scores
+    (not the cell itself), re-measured exactly; the ``m`` nearest go to ``out_d[rows[r]], out_i[rows[r]]``."""
+    n_rows, n_cand = scores.shape
+    sv = np.empty(c, np.float32)
+    si = np.empty(c, np.int64)
+    dv = np.empty(m, np.float32)
+    di = np.empty(m, np.int64)
+    for r in range(n_rows):
+        i = rows[r]
+        row = scores[r]
+        sv[:] = np.inf
+        si[:] = n_cand
+        for t in range(n_cand):
+            if row[t] < sv[c - 1] and cand[t] != i:
+                _insert(sv, si, c, row[t], t)
+        dv[:] = np.inf
+        di[:] = -1
+        for s in range(c):
+            if si[s] < n_cand:
+                j = cand[si[s]]
+                d = _d2(X, i, j)
+                if _better(dv, di, m, d, j):
+                    _insert(dv, di, m, d, j)
+        for s in range(m):
+            out_d[i, s] = dv[s]
+            out_i[i, s] = di[s]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _priority(seed, it, a, b):
+    """Seeded pseudo-random priority of the pair ``{a, b}`` in round ``it`` (splitmix64 of the four; uint32)."""
+    lo = min(a, b)
+    hi = max(a, b)
+    z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(it) * np.uint64(0xBF58476D1CE4E5B9)
+    z ^= np.uint64(lo) * np.uint64(0x94D049BB133111EB) + np.uint64(hi)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return np.uint32(z >> np.uint64(32))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _offer(cand, count, seed, it, v, u):
+    """Offer ``u`` to ``v``'s sample ``cand[v, :count[v]]`` (at most ``cand.shape[1]``, ascending priority of the
+    pair in round ``it``: the lowest stay, ties by index)."""
+    c = count[v]
+    for t in range(c):
+        if cand[v, t] == u:
+            return
+    p = _priority(seed, it, v, u)
+    size = cand.shape[1]
+    if c == size:
+        last = _priority(seed, it, v, cand[v, c - 1])
+        if p > last or (p == last and u > cand[v, c - 1]):
+            return
+    t = c if c < size else size - 1
+    while t > 0:
+        prev = _priority(seed, it, v, cand[v, t - 1])
+        if prev < p or (prev == p and cand[v, t - 1] < u):
+            break
+        cand[v, t] = cand[v, t - 1]
+        t -= 1
+    cand[v, t] = u
+    if c < size:
+        count[v] = c + 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _candidates(idx, flag, seed, it, new_c, new_n, old_c, old_n):
+    """Each cell's join candidates of round ``it``: a seeded sample of its listed neighbours and of the cells that
+    list it, split by whether the entry is new since the cell's last join; sampled new entries are then marked old."""
+    n, m = idx.shape
+    new_n[:] = 0
+    old_n[:] = 0
+    for i in range(n):
+        for s in range(m):
+            j = idx[i, s]
+            if j < 0:
+                continue
+            if flag[i, s]:
+                _offer(new_c, new_n, seed, it, i, j)
+                _offer(new_c, new_n, seed, it, j, i)
+            else:
+                _offer(old_c, old_n, seed, it, i, j)
+                _offer(old_c, old_n, seed, it, j, i)
+    for i in range(n):
+        for s in range(m):
+            if flag[i, s]:
+                for t in range(new_n[i]):
+                    if new_c[i, t] == idx[i, s]:
+                        flag[i, s] = 0
+                        break
+
+
+@numba.njit(cache=True, nogil=True)
+def _membership(new_c, new_n, old_c, old_n):
+    """For each cell ``a``: the cells ``v`` whose candidates hold it (``v`` when new there, ``-v - 1`` when old),
+    as offsets and a flat list, in order of ``v``."""
+    n = new_c.shape[0]
+    offsets = np.zeros(n + 1, np.int64)
+    for v in range(n):
+        for t in range(new_n[v]):
+            offsets[new_c[v, t] + 1] += 1
+        for t in range(old_n[v]):
+            offsets[old_c[v, t] + 1] += 1
+    for a in range(n):
+        offsets[a + 1] += offsets[a]
+    fill = offsets[:-1].copy()
+    flat = np.empty(offsets[n], np.int32)
+    for v in range(n):
+        for t in range(new_n[v]):
+            a = new_c[v, t]
+            flat[fill[a]] = v
+            fill[a] += 1
+        for t in range(old_n[v]):
+            a = old_c[v, t]
+            flat[fill[a]] = -v - 1
+            fill[a] += 1
+    return offsets, flat
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _consider(X, d2, idx, flag, i, q):
+    """Offer cell ``q`` (not listed) to cell ``i``'s list (sorted by distance, then index); 1 when it entered."""
+    m = idx.shape[1]
+    d = _d2(X, i, q)
+    if not (d < d2[i, m - 1] or (d == d2[i, m - 1] and q < idx[i, m - 1])):
+        return 0
+    p = m - 1
+    while p > 0 and (d2[i, p - 1] > d or (d2[i, p - 1] == d and idx[i, p - 1] > q)):
+        d2[i, p] = d2[i, p - 1]
+        idx[i, p] = idx[i, p - 1]
+        flag[i, p] = flag[i, p - 1]
+        p -= 1
+    d2[i, p] = d
+    idx[i, p] = q
+    flag[i, p] = 1
+    return 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _join(X, d2, idx, flag, new_c, new_n, old_c, old_n, offsets, flat, start, stop):
+    """The local join of nearest-neighbour descent, pulled by each cell ``i`` of ``start..stop``: for every cell
+    ``v`` whose candidates hold ``i``, ``i`` meets ``v``'s new candidates, and its old ones too when ``i`` is new
+    there (each cell once per ``i``). Only row ``i`` of the lists is written: cells can be joined in any order.
+    Returns the entries changed."""
+    changed = 0
+    seen = np.full(X.shape[0], -1, np.int64)
+    for i in range(start, stop):
+        seen[i] = i
+        for s in range(idx.shape[1]):
+            seen[idx[i, s]] = i  # listed already
+        for e in range(offsets[i], offsets[i + 1]):
+            w = flat[e]
+            is_new = w >= 0
+            v = w if is_new else -w - 1
+            for t in range(new_n[v]):
+                q = new_c[v, t]
+                if seen[q] != i:
+                    seen[q] = i
+                    changed += _consider(X, d2, idx, flag, i, q)
+            if is_new:
+                for t in range(old_n[v]):
+                    q = old_c[v, t]
+                    if seen[q] != i:
+                        seen[q] = i
+                        changed += _consider(X, d2, idx, flag, i, q)
+    return changed
+
+
+def _run(work, tasks: list, threads: int) -> list:
+    """``work(task)`` for each task, on ``threads`` Python threads (the kernels release the GIL); results in order."""
+    if threads <= 1 or len(tasks) <= 1:
+        return [work(t) for t in tasks]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(threads, len(tasks))) as pool:
+        return list(pool.map(work, tasks))
+
+
+def _nearest_centroid(X: np.ndarray, sq: np.ndarray, centroids: np.ndarray, threads: int) -> np.ndarray:
+    """Index of each row's nearest centroid (ties: the lower index), in fixed row blocks."""
+    c_sq = np.einsum("ij,ij->i", centroids, centroids)
+    rows = max(1, ENTRIES_PER_BLOCK // max(len(centroids), 1))
+    out = np.empty(len(X), np.int64)
+
+    def work(s: int) -> None:
+        scores = X[s:s + rows] @ centroids.T
+        scores *= -2.0
+        scores += c_sq
+        out[s:s + rows] = scores.argmin(axis=1)
+
+    _run(work, list(range(0, len(X), rows)), threads)
+    return out
+
+
+def _centroids(X: np.ndarray, label: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of each cluster's rows (float64 sums in row order) and the cluster sizes."""
+    counts = np.bincount(label, minlength=n_clusters)
+    sums = np.zeros((n_clusters, X.shape[1]))
+    order = np.argsort(label, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    nonempty = counts > 0
+    sums[nonempty] = np.add.reduceat(X[order].astype(np.float64), starts[nonempty], axis=0)
+    return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32), counts
+
+
+def _clusters(X: np.ndarray, sq: np.ndarray, rng: np.random.Generator, threads: int) -> np.ndarray:
+    """Seeded k-means labels of the rows, clusters numbered 0.. with none empty."""
+    n = len(X)
+    n_clusters = max(1, min(n // CLUSTER_CELLS, math.isqrt(n * N_PROBE // 2)))
+    sample = np.sort(rng.choice(n, size=min(n, n_clusters * KMEANS_SAMPLE), replace=False))
+    S, s_sq = X[sample], sq[sample]
+    centroids = S[np.sort(rng.choice(len(S), size=n_clusters, replace=False))]
+    for _ in range(KMEANS_ITERATIONS):
+        label = _nearest_centroid(S, s_sq, centroids, threads)
+        new, counts = _centroids(S, label, n_clusters)
+        centroids = np.where(counts[:, None] > 0, new, centroids)  # an empty cluster keeps its centre
+    label = _nearest_centroid(X, sq, centroids, threads)
+    return np.unique(label, return_inverse=True)[1].astype(np.int64)
+
+
+def _initial_lists(X: np.ndarray, sq: np.ndarray, label: np.ndarray, m: int, threads: int):
+    """Each cell's ``m`` nearest among its cluster's candidates: ``(squared distances, indices)`` ``(n, m)``."""
+    n = len(X)
+    n_clusters = int(label.max()) + 1
+    order = np.argsort(label, kind="stable")
+    counts = np.bincount(label, minlength=n_clusters)
+    stops = np.cumsum(counts)
+    starts = stops - counts
+    centroids, _ = _centroids(X, label, n_clusters)
+    cc = np.einsum("ij,ij->i", centroids, centroids)
+    c_d = cc[:, None] + cc[None, :] - 2.0 * (centroids @ centroids.T)
+    np.fill_diagonal(c_d, -np.inf)  # a cluster probes itself first
+    probe_order = np.argsort(c_d, axis=1, kind="stable")
+    need = min(n - 1, max(MIN_CANDIDATES, 4 * (m + EXTRA_CANDIDATES)))
+    c = m + EXTRA_CANDIDATES
+    out_d = np.empty((n, m), np.float32)
+    out_i = np.empty((n, m), np.int32)
+
+    def work(cl: int) -> None:
+        sizes = counts[probe_order[cl]]
+        total = np.cumsum(sizes)
+        n_probe = max(N_PROBE, int(np.searchsorted(total, need + 1)) + 1)
+        cand = np.concatenate([order[starts[p]:stops[p]] for p in probe_order[cl, :n_probe]])
+        cand_t = np.ascontiguousarray(X[cand].T)
+        cand_sq = sq[cand]
+        members = order[starts[cl]:stops[cl]]
+        rows = max(1, ENTRIES_PER_BLOCK // len(cand))
+        for s in range(0, len(members), rows):
+            block = members[s:s + rows]
+            scores = X[block] @ cand_t
+            scores *= -2.0
+            scores += cand_sq  # |x|^2 is the same along a row
+            _shortlist(scores, block, cand, X, m, min(c, len(cand) - 1), out_d, out_i)
+
+    _run(work, list(range(n_clusters)), threads)
+    return out_d, out_i
+
+
+def _descent(X: np.ndarray, d2: np.ndarray, idx: np.ndarray, seed: int, threads: int):
+    """Nearest-neighbour descent from the lists ``(d2, idx)`` (updated in place) until a round changes fewer than
+    :data:`DESCENT_DELTA` of the entries, at most :data:`DESCENT_ROUNDS` rounds."""
+    n, m = idx.shape
+    flag = np.ones((n, m), np.uint8)
+    new_c = np.empty((n, MAX_CANDIDATES), np.int32)
+    old_c = np.empty((n, MAX_CANDIDATES), np.int32)
+    new_n = np.zeros(n, np.int64)
+    old_n = np.zeros(n, np.int64)
+    chunks = list(range(0, n, REFINE_CHUNK))
+    for it in range(DESCENT_ROUNDS):
+        t0 = time.perf_counter()
+        _candidates(idx, flag, seed, it, new_c, new_n, old_c, old_n)
+        offsets, flat = _membership(new_c, new_n, old_c, old_n)
+        t1 = time.perf_counter()
+        changed = sum(_run(lambda s: _join(X, d2, idx, flag, new_c, new_n, old_c, old_n, offsets, flat, s,
+                                           min(n, s + REFINE_CHUNK)), chunks, threads))
+        log.debug("approximate_knn: descent round %d changed %d of %d entries (%.1f s sampling, %.1f s join)",
+                  it + 1, changed, n * m, t1 - t0, time.perf_counter() - t1)
+        if changed <= DESCENT_DELTA * n * m:
+            break
+    return d2, idx
 
 
 def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Approximate k nearest neighbours (euclidean) by nearest-neighbour descent, as ``scanpy.pp.neighbors``.
+    """Approximate k nearest neighbours (euclidean): an inverted-file search refined by neighbours of neighbours.
 
-    pynndescent's ``NNDescent`` with scanpy's settings (``n_trees = min(64, 5 + round(sqrt(n) / 20))``,
-    ``n_iters = max(5, round(log2(n)))``, 60 candidates, low memory), seeded: the same ``seed`` and data give the
-    same lists. Each cell is put first in its own list (distance 0), as in :func:`knn`. Below
-    :data:`MIN_CELLS` cells the lists are computed exactly (:func:`jae.metrics._graph.knn`; the search needs
-    several times ``n_neighbors`` cells, and exact lists cost nothing there).
+    See the module's description. Seeded: the same ``seed`` and data give the same lists, on any number of threads
+    (:func:`jae._threads.compute_threads`). Each cell is first in its own list (distance 0), as in :func:`knn`;
+    equal distances are ordered by cell index. Below :data:`MIN_CELLS` cells the lists are computed exactly
+    (:func:`jae.metrics._graph.knn`; exact lists cost nothing there).
 
     Parameters
     ----------
@@ -31,46 +398,49 @@ def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tupl
     n_neighbors
         List length, the cell itself included.
     seed
-        ``random_state`` of the search.
+        Seed of the k-means (its sample and starting centres).
 
     Returns
     -------
     ``(indices, distances)``: int64 and float32 arrays ``(n_cells, n_neighbors)``, self first, then by distance.
     """
-    try:
-        from pynndescent import NNDescent
-    except ImportError as err:  # a dependency of jae (and of scanpy); only a broken install lacks it
-        raise ImportError("approximate neighbours need pynndescent: pip install 'pynndescent>=0.5'") from err
+    from threadpoolctl import threadpool_limits
 
     from ..config import as_seed
 
     seed = as_seed(seed)
-    X = np.ascontiguousarray(_as_float_matrix(X), dtype=np.float32)
+    X = _as_float_matrix(X)
     n = X.shape[0]
     k = min(n_neighbors, n)
     if n < MIN_CELLS:
         from ._graph import knn
 
-        return knn(X, n_neighbors=k, device="cpu")
-    start_numba_pool()  # pynndescent's kernels would start it, resetting torch's thread count
-    n_trees = min(64, 5 + int(round(n**0.5 / 20.0)))
-    n_iters = max(5, int(round(np.log2(n))))
-    index = NNDescent(X, n_neighbors=k, metric="euclidean", random_state=seed, n_trees=n_trees, n_iters=n_iters,
-                      max_candidates=60, low_memory=True, compressed=True, verbose=False)
-    idx, dist = index.neighbor_graph
-    del index
-    idx = np.asarray(idx, dtype=np.int64)
-    dist = np.asarray(dist, dtype=np.float32)
-    if (idx < 0).any():
-        raise RuntimeError("approximate_knn: the search left empty neighbour slots; use knn='exact' for this data")
-    # self first: drop the cell from wherever it is (or the farthest entry when the search missed it), prepend it
-    own = idx == np.arange(n)[:, None]
-    drop = np.where(own.any(axis=1), own.argmax(axis=1), k - 1)
-    keep = np.ones_like(own)
-    keep[np.arange(n), drop] = False
+        return knn(np.ascontiguousarray(X, dtype=np.float32), n_neighbors=k, device="cpu")
+    # centred float32 rows keep the scores |y|^2 - 2 x.y accurate; exact distances are float64 sums of differences
+    Xc = np.ascontiguousarray(X - X.mean(axis=0, dtype=np.float64), dtype=np.float32)
+    sq = np.einsum("ij,ij->i", Xc, Xc)
+    m = k - 1
     indices = np.empty((n, k), dtype=np.int64)
     distances = np.zeros((n, k), dtype=np.float32)
     indices[:, 0] = np.arange(n)
-    indices[:, 1:] = idx[keep].reshape(n, k - 1)
-    distances[:, 1:] = dist[keep].reshape(n, k - 1)
+    if m == 0:
+        return indices, distances
+    threads = compute_threads()
+    t0 = time.perf_counter()
+    with threadpool_limits(1, user_api="blas"):  # one BLAS thread per block: the scores do not depend on threads
+        label = _clusters(Xc, sq, np.random.default_rng(seed), threads)
+        log.debug("approximate_knn: %d clusters (%.1f s)", label.max() + 1, time.perf_counter() - t0)
+        # cells in cluster order from here on: a cell's neighbours lie near it in memory
+        order = np.argsort(label, kind="stable")
+        Xc, sq, label = Xc[order], sq[order], label[order]
+        d2, idx = _initial_lists(Xc, sq, label, m, threads)
+        log.debug("approximate_knn: inverted-file lists (%.1f s)", time.perf_counter() - t0)
+    d2, idx = _descent(Xc, d2, idx, seed, threads)
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)
+    idx = order[idx[rank]]
+    d2 = d2[rank]
+    by = np.lexsort((idx, d2))  # each list by (distance, cell index) in the cells' own numbering
+    indices[:, 1:] = np.take_along_axis(idx, by, axis=1)
+    distances[:, 1:] = np.sqrt(np.take_along_axis(d2, by, axis=1))
     return indices, distances

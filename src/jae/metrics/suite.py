@@ -7,9 +7,10 @@ pseudotime for ``ti_cons``; no GEX or too few cell-cycle genes for ``cc_cons``) 
 ``attrs['skipped']`` and in a log line. The kNN graph is computed once and shared.
 
 Scale: ``knn='exact'`` computes all pairwise distances (O(n^2); ~20 s CPU at 70k cells); ``knn='approximate'``
-builds the graph by pynndescent's nearest-neighbour descent (seeded) and averages the silhouettes (``asw_label``;
-``asw_batch`` per cell type) over a seeded sample of :data:`~jae.metrics.silhouette.ASW_MAX_CELLS` cells per group,
-each against all cells of the group, so no step is quadratic in the number of cells. ``knn='auto'`` (default)
+builds the graph by an approximate search (k-means inverted file + nearest-neighbour descent, seeded) and
+averages the silhouettes (``asw_label``; ``asw_batch`` per cell type) over a seeded sample of
+:data:`~jae.metrics.silhouette.ASW_MAX_CELLS` cells per group, each against all cells of the group, so no step is
+quadratic in the number of cells. ``knn='auto'`` (default)
 is exact up to :data:`~jae.metrics._graph.APPROXIMATE_MIN_CELLS` (100,000) cells and approximate above. At 70k
 cells the approximate values stay within 0.01 of the exact ones (benchmarks/results/scale.md, "Metrics").
 
@@ -158,7 +159,7 @@ def evaluate_embedding(
     column_names
         ``(n_dims,)`` embedding column names (e.g. ``JAE.column_names``) for the ``share:<block>`` diagnostics.
     knn
-        ``'exact'`` (all pairwise distances), ``'approximate'`` (pynndescent graph, sampled silhouettes) or
+        ``'exact'`` (all pairwise distances), ``'approximate'`` (approximate graph, sampled silhouettes) or
         ``'auto'`` (default: exact up to 100,000 cells, approximate above); see the module docstring.
     no_cell_cycle
         Why there is neither ``cell_cycle`` nor ``gex`` (e.g. the data has no RNA): the reason cc_cons is n/a.
@@ -243,7 +244,7 @@ def evaluate_embedding(
         if mode == "exact":  # one pass over the pairwise distances gives the kNN graph and the cell-type silhouette
             indices, distances, sums = knn_and_cluster_sums(E, type_codes, n_neighbors=k, device=device)
         else:
-            log.info("evaluate_embedding: approximate path for %d cells (pynndescent graph, silhouettes on a seeded "
+            log.info("evaluate_embedding: approximate path for %d cells (approximate graph, silhouettes on a seeded "
                      "sample of %d cells per group)", n, ASW_MAX_CELLS)
             indices, distances = approximate_knn(E, n_neighbors=k, seed=seed)
             sums = None
