@@ -258,14 +258,21 @@ class InputFiles:
         if self.rna_only and not plan:
             raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
                              "or mapped with a fitted model (jae embed / jae map)")
-        if self.source in ("10x", "h5ad"):  # always read whole; said once read (not before refusing a wrong file)
+        if self.samples is not None and len(self.samples) > 1:  # several samples: combined on disk when reading
+            from .samples_files import open_samples  # them whole is over the budget
+
+            files = open_samples(self, memory_budget=memory_budget, what=what, plan=plan, annotations=joined)
+            if files is not None:
+                return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
+        if self.source in ("10x", "h5ad"):  # read whole; said once read (not before refusing a wrong file)
             data = self.read(annotations=annotations)
             if not plan and self.source == "10x" and len(data.mod) < 2:  # a Cell Ranger file of Gene Expression alone: a query, no reference
                 from .files import gex_only_message
 
                 raise ValueError(gex_only_message(self.name, files=len(self.samples or [self.tenx])))
-            logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad files, "
-                        "mod1 and mod2, and .h5mu files)", what, self.name)
+            if self.samples is None or len(self.samples) < 2:
+                logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad "
+                            "files, mod1 and mod2, .h5mu files and several Cell Ranger samples)", what, self.name)
             return data
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
