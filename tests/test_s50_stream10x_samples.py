@@ -49,13 +49,15 @@ def test_streamed_samples_fit_the_same_model_and_leave_nothing(tmp_path, scratch
     assert not list(scratch.glob("jae-samples-*"))  # the temporary file and its folder removed
 
 
-def test_streamed_samples_as_the_same_cells_in_one_h5mu(tmp_path, scratch):
+def test_streamed_samples_as_the_same_cells_in_one_h5mu(tmp_path, scratch, caplog):
     a, b = _write_pair(tmp_path)
     mdata = jae.combine_samples({"a": a, "b": b})
     mdata.write(tmp_path / "combined.h5mu")
     from_h5mu = _fit(tmp_path, InputFiles(h5mu=tmp_path / "combined.h5mu"), "h5mu", memory_budget="1K",
                      batch_key="batch")
-    disk = _fit(tmp_path, InputFiles(tenx=[a, b]), "disk", memory_budget="1K")
+    with caplog.at_level(logging.INFO, logger="jae"):
+        disk = _fit(tmp_path, InputFiles(tenx=[a, b]), "disk", memory_budget="1K")
+    assert "combining them one sample at a time into a temporary .h5mu" in caplog.text  # streamed, as the .h5mu
     assert np.array_equal(disk.model.embed(mdata), from_h5mu.model.embed(mdata))
 
 

@@ -43,7 +43,9 @@ class InputFiles:
         a list of files, each named by the folder above ``outs/`` (``SAMPLE/outs/filtered_feature_bc_matrix.h5``,
         ``SAMPLE/outs/filtered_feature_bc_matrix``), else by its stem; read as one by
         :func:`jae.io.combine_samples` (cells named ``BARCODE-SAMPLE``, the sample in ``obs[sample_key]``); files of
-        Gene Expression alone (every one) are read as RNA alone, a query, as one such file is.
+        Gene Expression alone (every one) are read as RNA alone, a query, as one such file is. Several samples that
+        reading whole would take more than the memory budget are combined one sample at a time into a temporary
+        ``.h5mu`` (:mod:`jae.io.samples_files`) and streamed from it.
     h5ad
         One ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`: ``var['feature_types']`` as
         ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
@@ -243,8 +245,9 @@ class InputFiles:
         :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles`
         when the modalities (of an ``.h5mu``, or the two competition files) hold different cells, or
         :class:`jae.io.RnaFiles` for RNA alone (``mod1`` alone, or an ``.h5mu`` holding RNA alone: a query to embed or
-        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). A Cell Ranger file and one ``.h5ad`` holding both modalities are
-        always read whole.
+        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). One Cell Ranger file and one ``.h5ad`` holding both
+        modalities are always read whole; several Cell Ranger samples over the budget are combined on disk and
+        streamed (:func:`jae.io.samples_files.open_samples`).
         """
         from .annotations import annotation_columns
         from .cell_obs import columns_taken_elsewhere

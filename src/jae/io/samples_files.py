@@ -152,6 +152,7 @@ def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
     sample in memory at a time; True when they hold RNA alone."""
     from .cellranger import check_cell_ranger, read_cell_ranger
     from .inputs import _check_called_cells
+    from .readers import _quiet_mudata
     from .samples import _combine, _modalities, _sample_block
 
     for p in inputs.samples.values():  # every file (or matrix folder) checked before any is read
@@ -171,7 +172,8 @@ def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
         raise ValueError(gex_only_message(inputs.name, files=len(inputs.samples)))
     for adata in skeleton.mod.values():
         del adata.layers["counts"]
-    skeleton.write(path)
+    with _quiet_mudata():  # mudata 0.3's notice on pulling columns: the combined obs is set as read whole
+        skeleton.write(path)
     del light
     with h5py.File(path, "r+") as f:
         out = {m: _Rows(f["mod"][m], adata.shape) for m, adata in skeleton.mod.items()}
