@@ -113,3 +113,22 @@ def test_embed_streams_samples_over_the_budget_with_the_same_embedding(tmp_path,
     assert list(disk.obs_names) == list(whole.obs_names)
     np.testing.assert_allclose(disk.embedding, whole.embedding, rtol=0, atol=1e-5)
     assert not list(scratch.glob("jae-samples-*"))
+
+
+def test_a_file_that_is_no_cell_ranger_output_refused_as_when_read_whole(tmp_path, scratch):
+    from jae.io.paired_files import PairedFiles
+    from jae.io.samples_files import removes_temporary_files
+
+    a, b = _write_pair(tmp_path)
+    opened = removes_temporary_files(lambda: InputFiles(tenx=[a, b]).open(memory_budget="1K", plan=False))()
+    assert isinstance(opened, PairedFiles) and opened.paths[0].name == "combined.h5mu"  # the good pair: on disk
+    with pytest.raises(FileNotFoundError, match="Cell Ranger .h5 file .*nope.h5 does not exist"):
+        InputFiles(tenx=[a, tmp_path / "nope.h5"]).open(memory_budget="1K", plan=False)
+    bad = tmp_path / "bad.h5"
+    bad.write_text("not hdf5")
+    with pytest.raises(ValueError) as whole:
+        InputFiles(tenx=[a, bad]).open(plan=False)
+    with pytest.raises(ValueError) as disk:
+        InputFiles(tenx=[a, bad]).open(memory_budget="1K", plan=False)
+    assert str(disk.value) == str(whole.value) and "bad.h5" in str(disk.value)
+    assert not list(scratch.glob("jae-samples-*"))

@@ -17,6 +17,7 @@ too), or at the latest when the process exits.
 from __future__ import annotations
 
 import functools
+import gc
 import gzip
 import logging
 import shutil
@@ -43,32 +44,38 @@ _BYTES_PER_COUNT_FILE = 8
 _MADE: dict[str, weakref.finalize] = {}
 
 
-def sample_counts(path) -> tuple[int, int]:
-    """``(cells, stored counts)`` of one sample's Cell Ranger ``.h5`` or matrix folder, from its header alone."""
+def sample_counts(path) -> tuple[int, int] | None:
+    """``(cells, stored counts)`` of one sample's Cell Ranger ``.h5`` or matrix folder, from its header alone; None
+    when the header cannot be read (the reader refuses that file, naming the problem)."""
     from .cellranger import is_mtx, mtx_files
 
-    if is_mtx(path):
-        matrix = mtx_files(path)[0]
-        opener = gzip.open if matrix.name.endswith(".gz") else open
-        with opener(matrix, "rt") as fh:
-            for line in fh:
-                if not line.startswith("%"):
-                    _, cells, nnz = (int(v) for v in line.split()[:3])
-                    return cells, nnz
-        return 0, 0
-    with h5py.File(path, "r") as f:
-        g = f["matrix"]
-        return int(g["shape"][1]), int(g["indptr"][-1])
+    try:
+        if is_mtx(path):
+            matrix = mtx_files(path)[0]
+            opener = gzip.open if matrix.name.endswith(".gz") else open
+            with opener(matrix, "rt") as fh:
+                for line in fh:
+                    if not line.startswith("%"):
+                        _, cells, nnz = (int(v) for v in line.split()[:3])
+                        return cells, nnz
+            return None
+        with h5py.File(path, "r") as f:
+            g = f["matrix"]
+            return int(g["shape"][1]), int(g["indptr"][-1])
+    except (OSError, KeyError, ValueError, IndexError, TypeError, EOFError):
+        return None
 
 
-def samples_need(samples: dict) -> tuple[int, int]:
+def samples_need(samples: dict) -> tuple[int, int] | None:
     """``(bytes reading the samples whole takes, bytes of the combined temporary file)``, estimated from the files'
     headers: every sample's counts and their stacked copy, the features of every cell and the process itself (as
     :meth:`jae.io.PairedFiles.memory_needed` counts them); the file holds the counts once (an upper bound: merged
-    peaks can sum two of a cell's counts into one)."""
+    peaks can sum two of a cell's counts into one). None when a file's header cannot be read."""
     from .paired_files import PROCESS_BYTES
 
     sizes = [sample_counts(p) for p in samples.values()]
+    if None in sizes:
+        return None
     cells, nnz = sum(c for c, _ in sizes), sum(z for _, z in sizes)
     whole = nnz * _BYTES_PER_COUNT_WHOLE + cells * 2 * 256 * 4 + PROCESS_BYTES
     return whole, nnz * _BYTES_PER_COUNT_FILE + cells * 8 * 4 + 2**20
@@ -92,8 +99,15 @@ def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool 
     to join into ``obs``."""
     from .plan import default_memory_budget, parse_bytes
 
+    from .cellranger import check_cell_ranger
+
     budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
-    whole, file_bytes = samples_need(inputs.samples)
+    for p in inputs.samples.values():  # every file (or matrix folder) there, before any is read
+        check_cell_ranger(p)
+    need = samples_need(inputs.samples)
+    if need is None:  # a file that is no Cell Ranger output: refused by its reader, as when read whole
+        return None
+    whole, file_bytes = need
     if whole <= budget:
         logger.info("%s: reading the %s whole needs about %s, within the memory budget of %s", what, inputs.name,
                     format_bytes(whole), format_bytes(budget))
@@ -163,6 +177,7 @@ def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
         _check_called_cells(mdata, p, name=str(p))
         light[name] = _light(mdata)
         del mdata
+        gc.collect()  # a MuData and its AnnData refer to each other: freed by the collector alone, not at del
     skeleton, features = _combine(light, batch_key=inputs.sample_column, mod2_kind=inputs.mod2_kind,
                                   rna_alone=True, stack=False)
     rna_alone = len(skeleton.mod) < 2
@@ -184,7 +199,8 @@ def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
                 block = _sample_block(features[m], name, adata)
                 block.sort_indices()
                 out[m].append(block)
-            del mdata, rna, other
+            del mdata, rna, other, block
+            gc.collect()
         for rows in out.values():
             rows.close()
     return rna_alone
