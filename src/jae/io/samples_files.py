@@ -167,7 +167,7 @@ def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
     from .cellranger import check_cell_ranger, read_cell_ranger
     from .inputs import _check_called_cells
     from .readers import _quiet_mudata
-    from .samples import _combine, _modalities, _sample_block
+    from .samples import _as_counts, _combine, _modalities, _sample_block
 
     for p in inputs.samples.values():  # every file (or matrix folder) checked before any is read
         check_cell_ranger(p)
@@ -194,12 +194,13 @@ def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
         out = {m: _Rows(f["mod"][m], adata.shape) for m, adata in skeleton.mod.items()}
         for name, p in inputs.samples.items():  # pass 2: each sample's counts, its rows of the combined matrix
             mdata = read_cell_ranger(p, mod2_kind=inputs.mod2_kind, rna_alone=True, name=str(p))
-            rna, _, other = _modalities(name, mdata, inputs.mod2_kind, rna_alone=True)
-            for m, adata in zip(skeleton.mod, (rna, other)):
+            rna, kind, other = _modalities(name, mdata, inputs.mod2_kind, rna_alone=True)
+            for m, adata, what in zip(skeleton.mod, (rna, other), ("RNA", kind)):
+                adata = _as_counts(adata, "counts", where=f"the {what} of sample {name!r}")  # checked as read whole
                 block = _sample_block(features[m], name, adata)
                 block.sort_indices()
                 out[m].append(block)
-            del mdata, rna, other, block
+            del mdata, rna, other, adata, block
             gc.collect()
         for rows in out.values():
             rows.close()
