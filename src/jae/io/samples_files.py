@@ -35,9 +35,11 @@ __all__ = ["open_samples", "removes_temporary_files", "samples_need"]
 
 logger = logging.getLogger(__name__)
 
-#: Bytes per stored count of reading the samples whole: each sample's float32 counts and int32 column indices
-#: (8), and their stacked copy (8).
-_BYTES_PER_COUNT_WHOLE = 16
+#: Bytes per stored count of fitting on the samples read whole: each sample's float32 counts and int32 column
+#: indices, their stacked copy and the reading's and preprocessing's temporaries; measured 21.6 and 22.0 (peak RSS
+#: less the process and the features of every cell: 2 and 6 samples of 10,000 Multiome cells,
+#: benchmarks/results/samples_memory.md).
+_BYTES_PER_COUNT_WHOLE = 22
 #: Bytes per count of the temporary file (float32 count, int32 column index), as written.
 _BYTES_PER_COUNT_FILE = 8
 #: The temporary files made and not yet removed: path -> its remover (:func:`weakref.finalize`, run at exit too).
@@ -68,9 +70,9 @@ def sample_counts(path) -> tuple[int, int] | None:
 
 def samples_need(samples: dict) -> tuple[int, int] | None:
     """``(bytes reading the samples whole takes, bytes of the combined temporary file)``, estimated from the files'
-    headers: every sample's counts and their stacked copy, the features of every cell and the process itself (as
-    :meth:`jae.io.PairedFiles.memory_needed` counts them); the file holds the counts once (an upper bound: merged
-    peaks can sum two of a cell's counts into one). None when a file's header cannot be read."""
+    headers: every sample's counts, their stacked copy and temporaries, the features of every cell and the process
+    itself (as :meth:`jae.io.PairedFiles.memory_needed` counts them); the file holds the counts once (an upper
+    bound: merged peaks can sum two of a cell's counts into one). None when a file's header cannot be read."""
     from .paired_files import PROCESS_BYTES
 
     sizes = [sample_counts(p) for p in samples.values()]
