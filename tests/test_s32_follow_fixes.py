@@ -146,7 +146,8 @@ def test_the_memory_budget_help_says_which_inputs_are_streamed(capsys, verb):
         main([verb, "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert ("larger --mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (--h5ad "
-            "and --10x inputs are always read whole)") in text
+            "inputs and one --10x file are always read whole; several --10x samples over the budget are combined one "
+            "at a time into a temporary .h5mu under TMPDIR and streamed from it)") in text
 
 
 def _predicted_only(q):

@@ -105,8 +105,9 @@ def add_memory_budget_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory-budget", default=None, metavar="SIZE",
         help="memory that reading the input files whole may take, e.g. 8G (default: half the available memory); larger "
-        "--mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (--h5ad and --10x "
-        "inputs are always read whole). It only chooses between the two and caps the memory of neither: streaming "
+        "--mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (--h5ad inputs and one --10x file "
+        "are always read whole; several --10x samples over the budget are combined one at a time into a temporary "
+        ".h5mu under TMPDIR and streamed from it). It only chooses between the two and caps the memory of neither: streaming "
         "still holds a sample of up to 20,000 cells for the SVD fit and the features of every cell, which can take "
         "more than the budget (jae fit's log line estimates it; -v for embed and map). embed and map read the counts once and stream them whatever "
         "the budget; it applies there to files whose cells are in different orders",

@@ -43,7 +43,9 @@ class InputFiles:
         a list of files, each named by the folder above ``outs/`` (``SAMPLE/outs/filtered_feature_bc_matrix.h5``,
         ``SAMPLE/outs/filtered_feature_bc_matrix``), else by its stem; read as one by
         :func:`jae.io.combine_samples` (cells named ``BARCODE-SAMPLE``, the sample in ``obs[sample_key]``); files of
-        Gene Expression alone (every one) are read as RNA alone, a query, as one such file is.
+        Gene Expression alone (every one) are read as RNA alone, a query, as one such file is. Several samples that
+        reading whole would take more than the memory budget are combined one sample at a time into a temporary
+        ``.h5mu`` (:mod:`jae.io.samples_files`) and streamed from it.
     h5ad
         One ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`: ``var['feature_types']`` as
         ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
@@ -243,8 +245,9 @@ class InputFiles:
         :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles`
         when the modalities (of an ``.h5mu``, or the two competition files) hold different cells, or
         :class:`jae.io.RnaFiles` for RNA alone (``mod1`` alone, or an ``.h5mu`` holding RNA alone: a query to embed or
-        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). A Cell Ranger file and one ``.h5ad`` holding both modalities are
-        always read whole.
+        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). One Cell Ranger file and one ``.h5ad`` holding both
+        modalities are always read whole; several Cell Ranger samples over the budget are combined on disk and
+        streamed (:func:`jae.io.samples_files.open_samples`).
         """
         from .annotations import annotation_columns
         from .cell_obs import columns_taken_elsewhere
@@ -258,14 +261,21 @@ class InputFiles:
         if self.rna_only and not plan:
             raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
                              "or mapped with a fitted model (jae embed / jae map)")
-        if self.source in ("10x", "h5ad"):  # always read whole; said once read (not before refusing a wrong file)
+        if self.samples is not None and len(self.samples) > 1:  # several samples: combined on disk when reading
+            from .samples_files import open_samples  # them whole is over the budget
+
+            files = open_samples(self, memory_budget=memory_budget, what=what, plan=plan, annotations=joined)
+            if files is not None:
+                return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
+        if self.source in ("10x", "h5ad"):  # read whole; said once read (not before refusing a wrong file)
             data = self.read(annotations=annotations)
             if not plan and self.source == "10x" and len(data.mod) < 2:  # a Cell Ranger file of Gene Expression alone: a query, no reference
                 from .files import gex_only_message
 
                 raise ValueError(gex_only_message(self.name, files=len(self.samples or [self.tenx])))
-            logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad files, "
-                        "mod1 and mod2, and .h5mu files)", what, self.name)
+            if self.samples is None or len(self.samples) < 2:
+                logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad "
+                            "files, mod1 and mod2, .h5mu files and several Cell Ranger samples)", what, self.name)
             return data
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)

@@ -195,10 +195,12 @@ def _counts(adata: ad.AnnData) -> sp.csr_matrix:
 
 
 def _combine(read: dict, *, batch_key: str, mod2_kind: str | None, rna_alone: bool = False,
-             layer: str | None = "counts"):
+             layer: str | None = "counts", stack: bool = True):
     """The samples ``read`` (name -> MuData) as one; ``rna_alone``: samples of RNA alone (every one) are taken too,
     as one MuData of ``'rna'`` (a query that a fitted model embeds or maps from RNA, as :class:`jae.io.InputFiles`
-    reads several Cell Ranger files of Gene Expression alone)."""
+    reads several Cell Ranger files of Gene Expression alone). ``stack=False``: every modality's counts left out
+    (an all-zero matrix of the combined shape), for :mod:`jae.io.samples_files`, which writes them sample by sample
+    (:func:`_sample_block`); returned with the feature maps then, as ``(mdata, {modality: _Features})``."""
     from .readers import make_mudata
 
     parts = {name: _modalities(name, mdata, mod2_kind, rna_alone=rna_alone) for name, mdata in read.items()}
@@ -220,15 +222,16 @@ def _combine(read: dict, *, batch_key: str, mod2_kind: str | None, rna_alone: bo
     kind = next(iter(kinds.values()))
     names = list(read)
     cells = {n: _cell_names(n, parts[n][0].obs_names) for n in names}
-    rna = _common_features("rna", "genes", {n: parts[n][0] for n in names})
-    mods = {"rna": _stack(rna, {n: parts[n][0] for n in names}, cells)}
+    features = {"rna": _common_features("rna", "genes", {n: parts[n][0] for n in names})}
+    mods = {"rna": _stack(features["rna"], {n: parts[n][0] for n in names}, cells, counts=stack)}
     if kind is not None:
         if kind == "ADT":
             other = _common_features("prot", "proteins", {n: parts[n][2] for n in names})
         else:
             other = _common_peaks({n: parts[n][2] for n in names})
+        features[_KINDS[kind]] = other
         mods[_KINDS[kind]] = _stack(other, {n: parts[n][2] for n in names},
-                                    {n: _cell_names(n, parts[n][2].obs_names) for n in names})
+                                    {n: _cell_names(n, parts[n][2].obs_names) for n in names}, counts=stack)
     mdata = make_mudata(mods)
     obs = pd.concat([read[n].obs.set_axis(_cell_names(n, read[n].obs_names)) for n in names], join="outer")
     obs = obs.reindex(mdata.obs_names)
@@ -238,7 +241,7 @@ def _combine(read: dict, *, batch_key: str, mod2_kind: str | None, rna_alone: bo
     sizes = ", ".join(f"{n} {read[n].n_obs:,}" for n in names)
     logger.info("combined %s: %s cells (%s), obs[%r] = the sample", count(len(names), "sample"),
                 f"{mdata.n_obs:,}", sizes, batch_key)
-    return mdata
+    return mdata if stack else (mdata, features)
 
 
 def _cell_names(sample: str, obs_names) -> pd.Index:
@@ -425,21 +428,29 @@ def _bp(n: float) -> str:
     return f"{n / 1000:,.0f} kb" if n >= 10_000 else f"{n / 1000:.1f} kb" if n >= 1000 else f"{n:.0f} bp"
 
 
-def _stack(features: _Features, mods: dict[str, ad.AnnData], cells: dict[str, pd.Index]) -> ad.AnnData:
+def _stack(features: _Features, mods: dict[str, ad.AnnData], cells: dict[str, pd.Index], *,
+           counts: bool = True) -> ad.AnnData:
     """The samples' counts on the common features, stacked once: float32 CSR in ``.X`` and ``layers['counts']``,
-    each sample's own ``obs`` columns kept (outer join)."""
-    blocks = []
-    for n, adata in mods.items():
-        X = _counts(adata)
-        how = features.maps[n]
-        block = X[:, how] if isinstance(how, np.ndarray) else X @ how.astype(X.dtype)
-        blocks.append(sp.csr_matrix(block, dtype=np.float32))
-    X = sp.vstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else blocks[0]
-    X.sort_indices()
+    each sample's own ``obs`` columns kept (outer join); ``counts=False``: an all-zero matrix of that shape."""
+    if counts:
+        blocks = [_sample_block(features, n, adata) for n, adata in mods.items()]
+        X = sp.vstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else blocks[0]
+        X.sort_indices()
+    else:
+        X = sp.csr_matrix((sum(a.n_obs for a in mods.values()), len(features.var)), dtype=np.float32)
     obs = pd.concat([a.obs.set_axis(cells[n]) for n, a in mods.items()], join="outer")
     out = ad.AnnData(X=X, obs=obs, var=features.var)
     out.layers["counts"] = out.X
     return out
+
+
+def _sample_block(features: _Features, name: str, adata: ad.AnnData) -> sp.csr_matrix:
+    """Sample ``name``'s counts on the common features (float32 CSR): its columns of them, or its peaks' counts
+    summed onto the merged peaks."""
+    X = _counts(adata)
+    how = features.maps[name]
+    block = X[:, how] if isinstance(how, np.ndarray) else X @ how.astype(X.dtype)
+    return sp.csr_matrix(block, dtype=np.float32)
 
 
 def sample_name(path) -> str:

@@ -25,6 +25,7 @@ from ..io.outputs import ReadFolder, check_outputs
 from ..io.plan import parse_bytes
 from ..io.paths import user_path
 from ..io.write import check_method_id
+from ..io.samples_files import removes_temporary_files
 from ..query.features import features_kept, query_features
 from ..mapping.batches import decoder_batch_key, model_batch_key
 from ._files import (
@@ -45,6 +46,7 @@ LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence", "
                  "unknown_score": "jae_unknown_score"}
 
 
+@removes_temporary_files  # several Cell Ranger samples combined on disk: removed after
 def embed_files(
     inputs: InputFiles,
     model,

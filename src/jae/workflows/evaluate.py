@@ -14,12 +14,14 @@ from .._flags import check_flags
 from ..evaluation.checks import DEFAULT_BATCH_KEY
 from ..io.inputs import InputFiles
 from ..io.outputs import check_model_folders, check_outputs
+from ..io.samples_files import removes_temporary_files
 
 __all__ = ["evaluate_files"]
 
 PathLike = str | os.PathLike
 
 
+@removes_temporary_files  # several Cell Ranger samples combined on disk: removed after
 def evaluate_files(
     inputs: InputFiles,
     embeddings: Mapping[str, np.ndarray | str | os.PathLike] | Sequence[str] = (),

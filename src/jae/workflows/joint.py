@@ -18,6 +18,7 @@ from ..io.inputs import InputFiles
 from ..io.outputs import ReadFolder, check_outputs
 from ..io.paired import batch_column
 from ..io.plan import parse_bytes
+from ..io.samples_files import removes_temporary_files
 from ..io.paths import user_path
 from ..mapping.train import check_seed_epochs
 from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 
+@removes_temporary_files  # several Cell Ranger samples combined on disk: removed after
 def fit_files(
     inputs: InputFiles,
     out: PathLike,
@@ -96,7 +98,7 @@ def fit_files(
     config = model.config
     supervised = config.mode == "supervised"
     with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
-        data = inputs.open(plan=False)  # JAE.fit reads it whole when it fits memory_budget, else streams it
+        data = inputs.open(plan=False, memory_budget=memory_budget, what="fit")  # JAE.fit: whole or streamed
     if isinstance(data, PairedFiles) and supervised:  # labels only the second file holds: as fit finds them read whole
         data = data.with_columns([cell_type_key])
     annotations_fix = "InputFiles(..., annotations=FILE)"
@@ -132,6 +134,7 @@ def fit_files(
     return FilesResult(model=model, written=written, n_cells=int(data.n_obs))
 
 
+@removes_temporary_files  # several Cell Ranger samples combined on disk: removed after
 def map_files(
     inputs: InputFiles,
     model,

@@ -1,0 +1,273 @@
+"""Several Cell Ranger samples too large to read whole: combined on disk, one sample at a time, then streamed.
+
+:class:`jae.io.InputFiles` reads several samples (``tenx=`` a list, ``jae fit --10x s1 s2 ...``) as one with
+:func:`jae.io.samples._combine`, which holds every sample's counts and their stacked copy: about twice the data.
+When that estimate is over the memory budget, :func:`open_samples` writes the same combined data (the same cells,
+features, ``obs`` and counts, bit for bit) to a temporary ``.h5mu`` instead, reading one sample at a time, and opens
+it as :func:`jae.io.open_h5mu` opens any ``.h5mu``, so fitting streams it in row blocks (or reads it whole, once,
+when the plan finds it fits) and embedding and mapping stream it. Each sample is read twice: once for its features
+and cells (the combined features need every sample's), once for its counts, written as rows of the combined matrix.
+
+The file goes in the system's temporary folder (``TMPDIR``, :func:`tempfile.gettempdir`): not beside the output,
+which may be a slow shared disk, and a cluster's ``TMPDIR`` is its node-local scratch; ``TMPDIR=/big/disk`` moves
+it. It is removed when the workflow that opened it ends (:func:`removes_temporary_files`: after an error or Ctrl-C
+too), or at the latest when the process exits.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import gzip
+import logging
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+
+import h5py
+import numpy as np
+import scipy.sparse as sp
+
+from .chunked import format_bytes
+
+__all__ = ["open_samples", "removes_temporary_files", "samples_need"]
+
+logger = logging.getLogger(__name__)
+
+#: Bytes per stored count of fitting on the samples read whole: each sample's float32 counts and int32 column
+#: indices, their stacked copy and the reading's and preprocessing's temporaries; measured 21.6 and 22.0 (peak RSS
+#: less the process and the features of every cell: 2 and 6 samples of 10,000 Multiome cells,
+#: benchmarks/results/samples_memory.md).
+_BYTES_PER_COUNT_WHOLE = 22
+#: Bytes per count of the temporary file (float32 count, int32 column index), as written.
+_BYTES_PER_COUNT_FILE = 8
+#: The temporary files made and not yet removed: path -> its remover (:func:`weakref.finalize`, run at exit too).
+_MADE: dict[str, weakref.finalize] = {}
+
+
+def sample_counts(path) -> tuple[int, int] | None:
+    """``(cells, stored counts)`` of one sample's Cell Ranger ``.h5`` or matrix folder, from its header alone; None
+    when the header cannot be read (the reader refuses that file, naming the problem)."""
+    from .cellranger import is_mtx, mtx_files
+
+    try:
+        if is_mtx(path):
+            matrix = mtx_files(path)[0]
+            opener = gzip.open if matrix.name.endswith(".gz") else open
+            with opener(matrix, "rt") as fh:
+                for line in fh:
+                    if not line.startswith("%"):
+                        _, cells, nnz = (int(v) for v in line.split()[:3])
+                        return cells, nnz
+            return None
+        with h5py.File(path, "r") as f:
+            g = f["matrix"]
+            return int(g["shape"][1]), int(g["indptr"][-1])
+    except (OSError, KeyError, ValueError, IndexError, TypeError, EOFError):
+        return None
+
+
+def samples_need(samples: dict) -> tuple[int, int] | None:
+    """``(bytes reading the samples whole takes, bytes of the combined temporary file)``, estimated from the files'
+    headers: every sample's counts, their stacked copy and temporaries, the features of every cell and the process
+    itself (as :meth:`jae.io.PairedFiles.memory_needed` counts them); the file holds the counts once (an upper
+    bound: merged peaks can sum two of a cell's counts into one). None when a file's header cannot be read."""
+    from .paired_files import PROCESS_BYTES
+
+    sizes = [sample_counts(p) for p in samples.values()]
+    if None in sizes:
+        return None
+    cells, nnz = sum(c for c, _ in sizes), sum(z for _, z in sizes)
+    whole = nnz * _BYTES_PER_COUNT_WHOLE + cells * 2 * 256 * 4 + PROCESS_BYTES
+    return whole, nnz * _BYTES_PER_COUNT_FILE + cells * 8 * 4 + 2**20
+
+
+def check_disk(need: int, folder: Path) -> None:
+    """Refuse, in one line, a temporary folder with less free space than ``need`` bytes."""
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise ValueError(
+            f"combining the samples on disk needs about {format_bytes(need, up=True)} in the temporary folder "
+            f"{folder}, which has {format_bytes(free)} free; point TMPDIR at a disk with that much room (e.g. "
+            "TMPDIR=/scratch/tmp), or give a memory budget large enough to read the samples whole")
+
+
+def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool = True, annotations=()):
+    """The samples of ``inputs`` (:class:`jae.io.InputFiles` with several ``tenx=`` files) combined into a temporary
+    ``.h5mu`` and opened lazily (:class:`jae.io.PairedFiles`, or :class:`jae.io.RnaFiles` for samples of RNA alone)
+    when reading them whole is estimated over ``memory_budget``; None when it fits (read whole, as before).
+    ``plan``: False for fitting (RNA alone refused then, as when read whole); ``annotations``: the annotation files
+    to join into ``obs``."""
+    from .plan import default_memory_budget, parse_bytes
+
+    from .cellranger import check_cell_ranger
+
+    budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
+    for p in inputs.samples.values():  # every file (or matrix folder) there, before any is read
+        check_cell_ranger(p)
+    need = samples_need(inputs.samples)
+    if need is None:  # a file that is no Cell Ranger output: refused by its reader, as when read whole
+        return None
+    whole, file_bytes = need
+    if whole <= budget:
+        logger.info("%s: reading the %s whole needs about %s, within the memory budget of %s", what, inputs.name,
+                    format_bytes(whole), format_bytes(budget))
+        return None
+    folder = Path(tempfile.gettempdir())
+    check_disk(file_bytes, folder)
+    logger.info("%s: reading the %s whole would need about %s, over the memory budget of %s; combining them one "
+                "sample at a time into a temporary .h5mu in %s (about %s; TMPDIR moves it), streamed from there and "
+                "removed afterwards", what, inputs.name, format_bytes(whole, up=True), format_bytes(budget), folder,
+                format_bytes(file_bytes, up=True))
+    made = Path(tempfile.mkdtemp(prefix="jae-samples-", dir=folder))
+    path = made / "combined.h5mu"
+    _MADE[str(path)] = weakref.finalize(_Owner, shutil.rmtree, made, ignore_errors=True)
+    try:
+        rna_alone = write_combined(inputs, path, plan=plan)
+        return _opened(path, rna_alone, list(annotations))
+    except BaseException:  # an error, or Ctrl-C: nothing half-written left behind
+        _remove(path)
+        raise
+
+
+class _Owner:
+    """What the temporary files' removers hang on: never collected, so they run when called
+    (:func:`removes_temporary_files`) or at the interpreter's exit."""
+
+
+def removes_temporary_files(function):
+    """``function`` (a workflow: :func:`jae.fit_files`, :func:`jae.embed_files`, :func:`jae.map_files`) removing the
+    temporary files :func:`open_samples` made while it ran, when it returns, fails or is interrupted (Ctrl-C)."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        before = set(_MADE)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            for path in set(_MADE) - before:
+                _remove(Path(path))
+
+    return run
+
+
+def _remove(path: Path) -> None:
+    remover = _MADE.pop(str(path), None)
+    if remover is not None:
+        remover()
+
+
+def made_files() -> list[str]:
+    """The temporary files made and not yet removed (for tests)."""
+    return list(_MADE)
+
+
+def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
+    """Write the samples of ``inputs`` combined (as :func:`jae.io.samples._combine` combines them) to ``path``, one
+    sample in memory at a time; True when they hold RNA alone."""
+    from .cellranger import check_cell_ranger, read_cell_ranger
+    from .inputs import _check_called_cells
+    from .readers import _quiet_mudata
+    from .samples import _as_counts, _combine, _modalities, _sample_block
+
+    for p in inputs.samples.values():  # every file (or matrix folder) checked before any is read
+        check_cell_ranger(p)
+    light = {}
+    for name, p in inputs.samples.items():  # pass 1: the features and cells (and per-peak totals) of each sample
+        mdata = read_cell_ranger(p, mod2_kind=inputs.mod2_kind, rna_alone=True, name=str(p))
+        _check_called_cells(mdata, p, name=str(p))
+        light[name] = _light(mdata)
+        del mdata
+        gc.collect()  # a MuData and its AnnData refer to each other: freed by the collector alone, not at del
+    skeleton, features = _combine(light, batch_key=inputs.sample_column, mod2_kind=inputs.mod2_kind,
+                                  rna_alone=True, stack=False)
+    rna_alone = len(skeleton.mod) < 2
+    if rna_alone and not plan:
+        from .files import gex_only_message
+
+        raise ValueError(gex_only_message(inputs.name, files=len(inputs.samples)))
+    for adata in skeleton.mod.values():
+        del adata.layers["counts"]
+    with _quiet_mudata():  # mudata 0.3's notice on pulling columns: the combined obs is set as read whole
+        skeleton.write(path)
+    del light
+    with h5py.File(path, "r+") as f:
+        out = {m: _Rows(f["mod"][m], adata.shape) for m, adata in skeleton.mod.items()}
+        for name, p in inputs.samples.items():  # pass 2: each sample's counts, its rows of the combined matrix
+            mdata = read_cell_ranger(p, mod2_kind=inputs.mod2_kind, rna_alone=True, name=str(p))
+            rna, kind, other = _modalities(name, mdata, inputs.mod2_kind, rna_alone=True)
+            for m, adata, what in zip(skeleton.mod, (rna, other), ("RNA", kind)):
+                adata = _as_counts(adata, "counts", where=f"the {what} of sample {name!r}")  # checked as read whole
+                block = _sample_block(features[m], name, adata)
+                block.sort_indices()
+                out[m].append(block)
+            del mdata, rna, other, adata, block
+            gc.collect()
+        for rows in out.values():
+            rows.close()
+    return rna_alone
+
+
+def _light(mdata):
+    """A sample without its counts: each modality's ``obs`` and ``var``, and a matrix of its shape holding the
+    per-feature totals in its first row (what the merge's wide-peak warning sums; nothing else reads counts)."""
+    import anndata as ad
+
+    from .readers import make_mudata
+    from .samples import _counts
+
+    mods = {}
+    for m, adata in mdata.mod.items():
+        totals = np.asarray(_counts(adata).sum(axis=0), dtype=np.float32).ravel()
+        keep = np.flatnonzero(totals)
+        X = sp.csr_matrix((totals[keep], keep, np.r_[0, np.full(adata.n_obs, len(keep))]), shape=adata.shape)
+        mods[m] = ad.AnnData(X=X, obs=adata.obs.copy(), var=adata.var.copy())
+    out = make_mudata(mods)
+    out.obs = mdata.obs.copy()
+    return out
+
+
+class _Rows:
+    """A CSR matrix of an AnnData group in an ``.h5mu``, written row block by row block (float32 counts, int32
+    column indices, int64 row pointers), replacing the all-zero ``X`` written with the rest."""
+
+    def __init__(self, group: h5py.Group, shape: tuple[int, int]) -> None:
+        del group["X"]
+        self.group, self.shape = group.create_group("X"), shape
+        self.group.attrs.update({"encoding-type": "csr_matrix", "encoding-version": "0.1.0", "shape": list(shape)})
+        chunk = (1 << 18,)
+        self.data = self.group.create_dataset("data", (0,), maxshape=(None,), dtype=np.float32, chunks=chunk)
+        self.indices = self.group.create_dataset("indices", (0,), maxshape=(None,), dtype=np.int32, chunks=chunk)
+        self.indptr = [np.zeros(1, np.int64)]
+        self.at = 0
+
+    def append(self, block: sp.csr_matrix) -> None:
+        n = block.nnz
+        self.data.resize((self.at + n,))
+        self.indices.resize((self.at + n,))
+        self.data[self.at:] = block.data
+        self.indices[self.at:] = block.indices.astype(np.int32)
+        self.indptr.append(block.indptr[1:].astype(np.int64) + self.at)
+        self.at += n
+
+    def close(self) -> None:
+        indptr = np.concatenate(self.indptr)
+        if len(indptr) != self.shape[0] + 1:
+            raise RuntimeError(f"combined {len(indptr) - 1} rows, expected {self.shape[0]}")  # a bug, not bad input
+        self.group.create_dataset("indptr", data=indptr)
+
+
+def _opened(path: Path, rna_alone: bool, joined: list):
+    """The combined file opened lazily, with the annotation files joined as :meth:`jae.io.InputFiles.open` joins
+    them."""
+    from .annotations import annotation_columns
+    from .cell_obs import columns_taken_elsewhere
+    from .h5mu_files import open_h5mu
+    from .rna_files import open_rna_alone
+
+    if rna_alone:
+        return open_rna_alone(path, layer=None, annotations=joined or None)
+    with columns_taken_elsewhere(annotation_columns(joined)):
+        files = open_h5mu(path, layer=None, mosaic=True)
+    return files.with_annotations(joined) if joined else files
