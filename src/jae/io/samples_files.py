@@ -125,7 +125,7 @@ def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool 
     _MADE[str(path)] = weakref.finalize(_Owner, shutil.rmtree, made, ignore_errors=True)
     try:
         rna_alone = write_combined(inputs, path, plan=plan)
-        return _opened(path, rna_alone, list(annotations))
+        return _opened(path, rna_alone, list(annotations), data=inputs.name, samples=list(inputs.samples))
     except BaseException:  # an error, or Ctrl-C: nothing half-written left behind
         _remove(path)
         raise
@@ -258,16 +258,29 @@ class _Rows:
         self.group.create_dataset("indptr", data=indptr)
 
 
-def _opened(path: Path, rna_alone: bool, joined: list):
+def _opened(path: Path, rna_alone: bool, joined: list, *, data: str, samples: list):
     """The combined file opened lazily, with the annotation files joined as :meth:`jae.io.InputFiles.open` joins
-    them."""
-    from .annotations import annotation_columns
+    them. An annotation file matching too few of its cells is refused as when the samples are read whole: naming the
+    input's files (``data``), not the temporary file, and the sample suffix (``samples``) its cell names may lack."""
+    from .annotations import annotation_columns, annotation_obs
     from .cell_obs import columns_taken_elsewhere
     from .h5mu_files import open_h5mu
     from .rna_files import open_rna_alone
 
-    if rna_alone:
-        return open_rna_alone(path, layer=None, annotations=joined or None)
-    with columns_taken_elsewhere(annotation_columns(joined)):
-        files = open_h5mu(path, layer=None, mosaic=True)
-    return files.with_annotations(joined) if joined else files
+    try:
+        if rna_alone:
+            return open_rna_alone(path, layer=None, annotations=joined or None)
+        with columns_taken_elsewhere(annotation_columns(joined)):
+            files = open_h5mu(path, layer=None, mosaic=True)
+        return files.with_annotations(joined) if joined else files
+    except ValueError:
+        if not joined:
+            raise
+        import pandas as pd
+        from anndata.io import read_elem
+
+        with h5py.File(path, "r") as f:
+            cells = pd.Index(read_elem(f["obs"]).index)
+        for p in joined:  # the same checks, in the input's words (a file that passes them: the error above stands)
+            annotation_obs(p, cells, data=data, samples=samples)
+        raise
