@@ -1,5 +1,6 @@
-"""Speed and recall of the metrics' approximate neighbour search in a fresh process: pynndescent (before) vs jae's
-own (:func:`jae.metrics._knn_approx.approximate_knn`, after session 50).
+"""Speed and recall of the metrics' approximate neighbour search in a fresh process, pynndescent (before) against
+jae's own (jae.metrics._knn_approx.approximate_knn, since session 50): prints one JSON row per run and writes the rows
+to --out as a JSON list.
 
 pynndescent's kernels take the distance function as an argument, so numba compiles them in every process; jae's
 kernels are cached on disk. Each measurement therefore runs in a new Python process: *before* is the search as it was
