@@ -279,7 +279,7 @@ def _run(work, tasks: list, threads: int) -> list:
         return list(pool.map(work, tasks))
 
 
-def _nearest_centroid(X: np.ndarray, sq: np.ndarray, centroids: np.ndarray, threads: int) -> np.ndarray:
+def _nearest_centroid(X: np.ndarray, centroids: np.ndarray, threads: int) -> np.ndarray:
     """Index of each row's nearest centroid (ties: the lower index), in fixed row blocks."""
     c_sq = np.einsum("ij,ij->i", centroids, centroids)
     rows = max(1, ENTRIES_PER_BLOCK // max(len(centroids), 1))
@@ -306,18 +306,18 @@ def _centroids(X: np.ndarray, label: np.ndarray, n_clusters: int) -> tuple[np.nd
     return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32), counts
 
 
-def _clusters(X: np.ndarray, sq: np.ndarray, rng: np.random.Generator, threads: int) -> np.ndarray:
+def _clusters(X: np.ndarray, rng: np.random.Generator, threads: int) -> np.ndarray:
     """Seeded k-means labels of the rows, clusters numbered 0.. with none empty."""
     n = len(X)
     n_clusters = max(1, min(n // CLUSTER_CELLS, math.isqrt(n * N_PROBE // 2)))
     sample = np.sort(rng.choice(n, size=min(n, n_clusters * KMEANS_SAMPLE), replace=False))
-    S, s_sq = X[sample], sq[sample]
+    S = X[sample]
     centroids = S[np.sort(rng.choice(len(S), size=n_clusters, replace=False))]
     for _ in range(KMEANS_ITERATIONS):
-        label = _nearest_centroid(S, s_sq, centroids, threads)
+        label = _nearest_centroid(S, centroids, threads)
         new, counts = _centroids(S, label, n_clusters)
         centroids = np.where(counts[:, None] > 0, new, centroids)  # an empty cluster keeps its centre
-    label = _nearest_centroid(X, sq, centroids, threads)
+    label = _nearest_centroid(X, centroids, threads)
     return np.unique(label, return_inverse=True)[1].astype(np.int64)
 
 
@@ -416,7 +416,8 @@ def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tupl
         from ._graph import knn
 
         return knn(np.ascontiguousarray(X, dtype=np.float32), n_neighbors=k, device="cpu")
-    # centred float32 rows keep the scores |y|^2 - 2 x.y accurate; exact distances are float64 sums of differences
+    # centred float32 rows keep the scores |y|^2 - 2 x.y accurate; the lists' distances are float32 sums of squared
+    # differences (_d2)
     Xc = np.ascontiguousarray(X - X.mean(axis=0, dtype=np.float64), dtype=np.float32)
     sq = np.einsum("ij,ij->i", Xc, Xc)
     m = k - 1
@@ -428,7 +429,7 @@ def approximate_knn(X, *, n_neighbors: int = N_NEIGHBORS, seed: int = 0) -> tupl
     threads = compute_threads()
     t0 = time.perf_counter()
     with threadpool_limits(1, user_api="blas"):  # one BLAS thread per block: the scores do not depend on threads
-        label = _clusters(Xc, sq, np.random.default_rng(seed), threads)
+        label = _clusters(Xc, np.random.default_rng(seed), threads)
         log.debug("approximate_knn: %d clusters (%.1f s)", label.max() + 1, time.perf_counter() - t0)
         # cells in cluster order from here on: a cell's neighbours lie near it in memory
         order = np.argsort(label, kind="stable")
