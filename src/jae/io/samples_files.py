@@ -165,14 +165,12 @@ def made_files() -> list[str]:
 
 def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
     """Write the samples of ``inputs`` combined (as :func:`jae.io.samples._combine` combines them) to ``path``, one
-    sample in memory at a time; True when they hold RNA alone."""
-    from .cellranger import check_cell_ranger, read_cell_ranger
+    sample in memory at a time; True when they hold RNA alone. The files were checked by :func:`open_samples`."""
+    from .cellranger import read_cell_ranger
     from .inputs import _check_called_cells
     from .readers import _quiet_mudata
     from .samples import _as_counts, _combine, _modalities, _sample_block
 
-    for p in inputs.samples.values():  # every file (or matrix folder) checked before any is read
-        check_cell_ranger(p)
     light = {}
     for name, p in inputs.samples.items():  # pass 1: the features and cells (and per-peak totals) of each sample
         mdata = read_cell_ranger(p, mod2_kind=inputs.mod2_kind, rna_alone=True, name=str(p))
