@@ -162,11 +162,22 @@ def _role(name: str) -> tuple[str, str] | None:
     return None
 
 
+#: The endings of a Matrix Market file's name: Cell Ranger's, then any other (a GEO copy's ``GSM1_s1.mtx.gz``).
+_MATRIX_ENDS = ("matrix.mtx.gz", "matrix.mtx", ".mtx.gz", ".mtx")
+
+
+def matrix_prefix(name: str) -> str | None:
+    """What a Matrix Market file's ``name`` holds before its ending (``'GSM1_s1_'`` of ``GSM1_s1_matrix.mtx.gz``,
+    ``''`` of ``matrix.mtx.gz``); None for a name that is no such file's."""
+    end = next((e for e in _MATRIX_ENDS if name.endswith(e)), None)
+    return None if end is None else name[: -len(end)]
+
+
 def is_mtx(path: PathLike) -> bool:
     """Whether ``path`` is a Cell Ranger matrix folder (holding a matrix, features or barcodes file of one, prefixed
     or not) or a Matrix Market file (``.mtx``, ``.mtx.gz``)."""
     path = user_path(path)
-    if path.name.endswith((".mtx", ".mtx.gz")):
+    if matrix_prefix(path.name) is not None:
         return True
     try:
         return path.is_dir() and any(_role(p.name) for p in path.iterdir())
@@ -178,12 +189,11 @@ def mtx_files(path: PathLike, *, prefix: str | None = None) -> tuple[Path, Path,
     """The matrix, features and barcodes files of a matrix folder (or of its matrix file), refused in one line naming
     the file missing and what the folder holds."""
     path = user_path(path, name="the Cell Ranger matrix folder")
-    if path.name.endswith((".mtx", ".mtx.gz")):
+    if (own := matrix_prefix(path.name)) is not None:
         if not path.is_file():
             raise FileNotFoundError(f"Cell Ranger matrix file {path} does not exist; check the path")
         folder = path.parent
-        end = next((e for e in ("matrix.mtx.gz", "matrix.mtx", ".mtx.gz", ".mtx") if path.name.endswith(e)))
-        prefix = path.name[: -len(end)] if prefix is None else prefix
+        prefix = own if prefix is None else prefix
         matrix = path
     else:
         if not path.is_dir():

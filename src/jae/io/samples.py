@@ -459,11 +459,11 @@ def sample_name(path) -> str:
     too; ``cellranger multi``'s ``.../outs/per_sample_outs/SAMPLE/count/sample_filtered_feature_bc_matrix.h5``: the
     folder under ``per_sample_outs/``), else the file's stem; a matrix folder's ``matrix.mtx.gz`` is named as its
     folder, a GEO copy's prefixed one (``GSM5123951_s1_matrix.mtx.gz``) by its prefix (``GSM5123951_s1``)."""
+    from .cellranger import matrix_prefix
+
     path = Path(path)
-    for end in ("matrix.mtx.gz", "matrix.mtx", ".mtx.gz", ".mtx"):
-        if path.name.endswith(end):
-            prefix = path.name[: -len(end)].rstrip("_.-")
-            return prefix or sample_name(path.parent)
+    if (prefix := matrix_prefix(path.name)) is not None:
+        return prefix.rstrip("_.-") or sample_name(path.parent)
     if path.parent.name == "outs" and path.parent.parent.name:
         return path.parent.parent.name
     if path.parent.name == "count" and path.parent.parent.parent.name == "per_sample_outs":
