@@ -221,6 +221,18 @@ def mudata_without_pulls():
     md.set_options(**previous)
 
 
+@pytest.fixture()
+def scratch(tmp_path, monkeypatch):
+    """An empty temporary folder of the test's own as the process's ``TMPDIR`` (``tempfile.gettempdir()``): where
+    jae writes temporary files (several Cell Ranger samples combined on disk), for tests of what is left there."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """Root of the real datasets (``../shared/data`` or ``$JAE_DATA_DIR``).

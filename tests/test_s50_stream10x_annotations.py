@@ -4,8 +4,6 @@ temporary file the samples were combined into."""
 
 from __future__ import annotations
 
-import tempfile
-
 import anndata as ad
 import pandas as pd
 import pytest
@@ -14,14 +12,6 @@ import jae
 from jae import JAEConfig
 from jae.io import InputFiles
 from test_s49_samples_cli import _write_pair
-
-
-@pytest.fixture
-def scratch(tmp_path, monkeypatch):
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def _bare_annotations(tmp_path, a):

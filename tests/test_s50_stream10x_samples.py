@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 from collections import namedtuple
 
 import numpy as np
@@ -19,15 +18,6 @@ from jae.io import InputFiles
 from test_s49_samples_cli import _write_pair
 
 CONFIG = dict(mode="unsupervised", max_epochs=2)
-
-
-@pytest.fixture
-def scratch(tmp_path, monkeypatch):
-    """The temporary folder (TMPDIR) of these tests: empty, their own."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def _fit(tmp_path, inputs, name, **kwargs):
