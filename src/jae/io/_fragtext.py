@@ -17,8 +17,9 @@ import queue
 import threading
 from dataclasses import dataclass
 
-import numba
 import numpy as np
+
+from .._compiled import compiled
 
 #: Decompressed bytes handed from the reading thread at a time (4 MiB: about 75,000 fragments).
 BLOCK = 1 << 22
@@ -26,7 +27,7 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _number(buf, i, j):
     """The whole number written in ``buf[i:j]`` (spaces around it and a sign allowed, as pandas and ``int`` read
     it); ``(value, ok)``."""
@@ -49,7 +50,7 @@ def _number(buf, i, j):
     return sign * value, True
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _hash(buf, i, j):
     """FNV-1a (64 bits) of ``buf[i:j]``."""
     h = _FNV_OFFSET
@@ -58,7 +59,7 @@ def _hash(buf, i, j):
     return h
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _find(buf, i, j, h, slots, offs, arena, count, add):
     """The number of the name ``buf[i:j]`` (of hash ``h``) in a :class:`Names` table's arrays, added when new and
     ``add`` (numbered in the order of first appearance; -2 when new and not ``add``); -1 when the table is full
@@ -97,7 +98,7 @@ def _find(buf, i, j, h, slots, offs, arena, count, add):
     return g
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _to_tab(buf, i, size):
     """The position of the first tab or newline from ``i`` on (``size`` when none)."""
     while i < size and buf[i] != 9 and buf[i] != 10:
@@ -105,7 +106,7 @@ def _to_tab(buf, i, size):
     return i
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _digits(buf, i, size):
     """``(value, end)``: the number written from ``i`` to the next tab or newline (``end``: where it is, or
     ``size``), -1 for a field other than 1 to 18 digits alone (read by :func:`_number` then)."""
@@ -122,7 +123,7 @@ def _digits(buf, i, size):
     return value, i
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _is_utf8(buf, i, j):
     """Whether ``buf[i:j]`` is UTF-8 as Python decodes it (strict: no overlong form, surrogate or code point past
     U+10FFFF), as a barcode decoded to be matched would be."""
@@ -149,7 +150,7 @@ def _is_utf8(buf, i, j):
     return True
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes, add, sample, room):
     """Parse the fragments of ``buf[pos:]`` (whole lines; its end ends the last one) into ``start``, ``end``,
     ``chrom`` and ``barcode`` (the numbers of the names in the tables ``chroms`` and ``barcodes``, the arrays of a
@@ -230,7 +231,7 @@ def parse(buf, pos, n, max_lines, start, end, chrom, barcode, chroms, barcodes, 
 SPAN = np.int64(1) << np.int64(40)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, cols, bounds, per_contig, rows_out,
               cols_out, n):
     """The cut sites of a chunk's fragments in the peaks, written as ``(row, peak)`` pairs to ``rows_out`` and
@@ -285,7 +286,7 @@ def cut_sites(chrom, start, end, barcode, cell_of, seen, offset, starts, ends, c
     return n, kept
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _add_all(data, ends, slots, offs, arena, count):
     """The names ``data[ends[g - 1]:ends[g]]`` (``ends[-1]`` read as 0) added to a table's arrays, in order."""
     for g in range(ends.shape[0]):
@@ -293,7 +294,7 @@ def _add_all(data, ends, slots, offs, arena, count):
               arena, count, True)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _rehash(offs, arena, count, slots):
     """``slots`` (empty) filled with the names ``arena[offs[g]:offs[g + 1]]``, ``g < count``."""
     mask = slots.shape[0] - 1

@@ -33,9 +33,9 @@ import logging
 import math
 import time
 
-import numba
 import numpy as np
 
+from .._compiled import compiled
 from .._threads import compute_threads
 from ._graph import N_NEIGHBORS, _as_float_matrix
 
@@ -69,7 +69,7 @@ EXTRA_CANDIDATES = 8
 REFINE_CHUNK = 8192
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True)
+@compiled(nogil=True, fastmath=True)
 def _d2(X, i, j):
     """Squared euclidean distance of rows ``i`` and ``j`` (float32, vectorised: the same sum for the same rows)."""
     s = np.float32(0.0)
@@ -79,7 +79,7 @@ def _d2(X, i, j):
     return s
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _insert(vals, ids, m, d, j):
     """Insert ``j`` at ``d`` into the ascending (distance, index) list ``vals[:m], ids[:m]`` (drops the last)."""
     p = m - 1
@@ -91,13 +91,13 @@ def _insert(vals, ids, m, d, j):
     ids[p] = j
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _better(vals, ids, m, d, j):
     """Whether ``(d, j)`` beats the last entry of the list."""
     return d < vals[m - 1] or (d == vals[m - 1] and j < ids[m - 1])
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _shortlist(scores, rows, cand, X, m, c, out_d, out_i):
     """For each row ``r`` of ``scores`` (cell ``rows[r]`` against the cells ``cand``): the ``c`` best float32 scores
     (not the cell itself), re-measured exactly; the ``m`` nearest go to ``out_d[rows[r]], out_i[rows[r]]``."""
@@ -127,7 +127,7 @@ def _shortlist(scores, rows, cand, X, m, c, out_d, out_i):
             out_i[i, s] = di[s]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _priority(seed, it, a, b):
     """Seeded pseudo-random priority of the pair ``{a, b}`` in round ``it`` (splitmix64 of the four; uint32)."""
     lo = min(a, b)
@@ -140,7 +140,7 @@ def _priority(seed, it, a, b):
     return np.uint32(z >> np.uint64(32))
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _offer(cand, count, seed, it, v, u):
     """Offer ``u`` to ``v``'s sample ``cand[v, :count[v]]`` (at most ``cand.shape[1]``, ascending priority of the
     pair in round ``it``: the lowest stay, ties by index)."""
@@ -166,7 +166,7 @@ def _offer(cand, count, seed, it, v, u):
         count[v] = c + 1
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _candidates(idx, flag, seed, it, new_c, new_n, old_c, old_n):
     """Each cell's join candidates of round ``it``: a seeded sample of its listed neighbours and of the cells that
     list it, split by whether the entry is new since the cell's last join; sampled new entries are then marked old."""
@@ -193,7 +193,7 @@ def _candidates(idx, flag, seed, it, new_c, new_n, old_c, old_n):
                         break
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _membership(new_c, new_n, old_c, old_n):
     """For each cell ``a``: the cells ``v`` whose candidates hold it (``v`` when new there, ``-v - 1`` when old),
     as offsets and a flat list, in order of ``v``."""
@@ -220,7 +220,7 @@ def _membership(new_c, new_n, old_c, old_n):
     return offsets, flat
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _consider(X, d2, idx, flag, i, q):
     """Offer cell ``q`` (not listed) to cell ``i``'s list (sorted by distance, then index); 1 when it entered."""
     m = idx.shape[1]
@@ -239,7 +239,7 @@ def _consider(X, d2, idx, flag, i, q):
     return 1
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _join(X, d2, idx, flag, new_c, new_n, old_c, old_n, offsets, flat, start, stop):
     """The local join of nearest-neighbour descent, pulled by each cell ``i`` of ``start..stop``: for every cell
     ``v`` whose candidates hold ``i``, ``i`` meets ``v``'s new candidates, and its old ones too when ``i`` is new

@@ -9,8 +9,9 @@ to the other's cluster. Rows must be sorted by cluster so that the sums run over
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from .._compiled import compiled
 
 __all__ = ["knn_cluster_sums_sorted"]
 
@@ -18,7 +19,7 @@ _BIG = np.float32(3.0e38)  # larger than any squared distance of finite float32 
 ROWS, COLS = 256, 1024  # tile: ROWS x COLS float32 (1 MiB) stays in L2 while it is scanned
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _insert(hd, hi, i, d, j, m):
     """Insert candidate ``j`` at squared distance ``d`` into row ``i``'s ascending list (``d < hd[i, m-1]``)."""
     p = m - 1
@@ -30,7 +31,7 @@ def _insert(hd, hi, i, d, j, m):
     hi[i, p] = j
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, inline="always")
+@compiled(nogil=True, fastmath=True, inline="always")
 def _segment_sums(g, sqj, sqi, thr, colmin, colacc):
     """Squared distances of one row against a run of same-cluster columns (in place), their count below ``thr``,
     column minima, and the distances added to the column sums and summed (vectorised; all values finite)."""
@@ -49,7 +50,7 @@ def _segment_sums(g, sqj, sqi, thr, colmin, colacc):
     return nb, acc
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, inline="always")
+@compiled(nogil=True, fastmath=True, inline="always")
 def _segment(g, sqj, sqi, thr, colmin):
     """:func:`_segment_sums` without the sums."""
     two = np.float32(2.0)
@@ -63,7 +64,7 @@ def _segment(g, sqj, sqi, thr, colmin):
     return nb
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True)
+@compiled(nogil=True, fastmath=True)
 def _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd, m, cluster_stop):
     """Turn the products ``G`` of rows ``I0..`` and columns ``J0..`` into squared distances in place, adding the
     distances to the cluster sums: of each row (all columns) and of each column ``>= c_from`` (the upper part).
@@ -106,7 +107,7 @@ def _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd,
             sums[J0 + t, cur] += colacc[t]
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _select(G, I0, J0, c_from, hd, hi, m, colmin, below, flag, cthr):
     """Offer the tile's squared distances to the kNN lists: rows against all columns (but themselves), columns
     ``>= c_from`` against all rows; only rows / columns with an entry below the list's current worst are scanned."""
@@ -138,7 +139,7 @@ def _select(G, I0, J0, c_from, hd, hi, m, colmin, below, flag, cthr):
                 cthr[f] = hd[j, m - 1]
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _fused(X, sq, cl, n_clusters, m, rows, cols, with_sums):
     n = X.shape[0]
     mm = max(m, 1)

@@ -23,15 +23,15 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
+from .._compiled import compiled
 from ._mt19937 import _mt_integer, _mt_seed
 
 __all__ = ["louvain_membership", "louvain_memberships"]
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _diff_new(c, w_to, w_from, t_to, t_from, sw, kout, kin, resolution, total_w, symmetric):
     """(to-part) + (from-part) of the quality after moving the node into community ``c``, in the C++ code's
     operation order; with ``symmetric`` the two halves are equal and computed once."""
@@ -43,7 +43,7 @@ def _diff_new(c, w_to, w_from, t_to, t_from, sw, kout, kin, resolution, total_w,
     )
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, self_w, total_w, node_size,
                 resolution, mt, symmetric, skip=True):
     """One level of local moving on a singleton partition; returns (improvement, renumbered membership).
@@ -213,7 +213,7 @@ def _move_nodes(n, out_ptr, out_nb, out_w, in_ptr, in_nb, in_w, k_out, k_in, sel
     return total, out
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _group_by(keys, n_keys):
     """Stable counting sort: ``(ptr, order)`` with ``order[ptr[k]:ptr[k+1]]`` the positions of key ``k``."""
     ptr = np.zeros(n_keys + 1, dtype=np.int64)
@@ -229,7 +229,7 @@ def _group_by(keys, n_keys):
     return ptr, order
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _collapse(src, dst, w, memb, n_comm):
     """Community graph: one edge per (community, community) pair, sorted, weights summed in edge-id order."""
     a = memb[src]
@@ -262,7 +262,7 @@ def _collapse(src, dst, w, memb, n_comm):
     return new_src[:k], new_dst[:k], new_w[:k]
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _level_inputs(n, src, dst, w):
     """CSR out/in incidence (sorted by neighbour), strengths, self weights and total weight of an edge list."""
     out_ptr, _ = _group_by(src, n)  # edges are sorted by (src, dst) already

@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from .._compiled import compiled
 
 __all__ = ["_mt_seed", "_mt_next", "_mt_integer"]
 
@@ -13,7 +14,7 @@ _N = 624
 _M = 397
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _mt_seed(seed):
     mt = np.zeros(_N + 1, dtype=np.uint64)  # last slot holds the position
     s = np.uint64(4357 if seed == 0 else seed) & np.uint64(0xFFFFFFFF)
@@ -25,7 +26,7 @@ def _mt_seed(seed):
     return mt
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _mt_next(mt):
     upper, lower = np.uint64(0x80000000), np.uint64(0x7FFFFFFF)
     magic = np.uint64(0x9908B0DF)
@@ -46,7 +47,7 @@ def _mt_next(mt):
     return y & np.uint64(0xFFFFFFFF)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _mt_integer(mt, low, high):
     """Uniform integer in [low, high], as igraph_rng_get_integer (Lemire's debiased multiplication)."""
     if high == low:

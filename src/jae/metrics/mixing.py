@@ -23,11 +23,11 @@ import numbers
 from collections.abc import Sequence
 from typing import Literal
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
+from .._compiled import compiled
 from .._flags import check_flags, is_whole
 from ._graph import NeighborGraph, _as_float_matrix, check_graph, check_scored_cells, knn, neighbor_graph
 from ._labels import as_labels, by_cells, codes
@@ -42,7 +42,7 @@ _MAX_TRIES = 50  # binary-search steps per cell (scib)
 _TOL = 1e-5  # entropy tolerance of the search (scib)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _shortest_path_knn(indptr, nbrs, lengths, k, heap_size):
     """Dijkstra from every node, stopped once ``k`` other nodes are settled; -1 / inf pad unreachable slots.
 
@@ -204,7 +204,7 @@ def shortest_path_neighbors(
     return idx, dist
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _entropy(dist, use, beta, P):
     """Fill ``P`` with the normalised weights ``exp(-beta d)`` of the used entries; return their entropy (0 if none)."""
     total = 0.0
@@ -223,7 +223,7 @@ def _entropy(dist, use, beta, P):
     return np.log(total) + beta * weighted / total
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _weights(dist, use, perplexity, tol, max_tries):
     """Per row, the weights ``exp(-beta d)`` (normalised) whose entropy is ``log(perplexity)``, by scib's binary
     search on ``beta``; a row whose weights all vanish is flagged (scib's ``H == 0``)."""
@@ -248,7 +248,7 @@ def _weights(dist, use, perplexity, tol, max_tries):
     return P, vanished
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _simpson(P, labels, n_labels):
     """Per row, the sum of squared label shares under the weights ``P``."""
     n, k = P.shape

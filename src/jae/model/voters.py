@@ -26,9 +26,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
+from .._compiled import compiled
 from .._threads import compute_threads
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ ENTRIES_PER_BLOCK = 1 << 23
 EXTRA_CANDIDATES = 16
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _d2(q, r):
     """Squared euclidean distance of two float32 rows, summed in float64 (the differences are exact)."""
     acc = 0.0
@@ -76,7 +76,7 @@ def _d2(q, r):
     return acc
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(nogil=True, inline="always")
 def _insert(vals, ids, m, v, j):
     """Insert ``(v, j)`` into the ascending list ``vals[:m]``/``ids[:m]`` (the last entry drops out); equal values
     keep their order of insertion."""
@@ -94,7 +94,7 @@ def _insert(vals, ids, m, v, j):
 CHUNK = 16
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, inline="always")
+@compiled(nogil=True, fastmath=True, inline="always")
 def _chunk_min(row, j):
     m = row[j]
     for t in range(j + 1, j + CHUNK):
@@ -102,7 +102,7 @@ def _chunk_min(row, j):
     return m
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _select(scores, query, reference, q_sq, slack, k, c, idx, dist):
     """For each query row ``i``: the ``c`` smallest float32 ``scores[i]`` (ties: lower index), their exact float64
     squared distances, sorted by (distance, index); the first ``k`` are written to ``idx[i]`` (distances to

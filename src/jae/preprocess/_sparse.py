@@ -22,6 +22,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from .._compiled import compiled
 from .._threads import numba_threads
 
 __all__ = ["csr_dense", "csr_t_dense_add", "tiled", "TiledCSR", "FEATURE_TILE"]
@@ -30,7 +31,7 @@ __all__ = ["csr_dense", "csr_t_dense_add", "tiled", "TiledCSR", "FEATURE_TILE"]
 FEATURE_TILE = 2048
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _tile_starts(indptr, indices, n_tiles, tile):
     """``starts[t, i]``: position of row ``i``'s first stored value at a feature >= ``t * tile``."""
     n_rows = indptr.shape[0] - 1
@@ -46,7 +47,7 @@ def _tile_starts(indptr, indices, n_tiles, tile):
     return starts
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@compiled(nogil=True, parallel=True)
 def _csr_dense(indices, data, starts, Q, out, n_chunks):
     n_rows = starts.shape[1]
     k = Q.shape[1]
@@ -61,7 +62,7 @@ def _csr_dense(indices, data, starts, Q, out, n_chunks):
                         out[i, c] += v * Q[j, c]
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@compiled(nogil=True, parallel=True)
 def _csr_t_dense_add(indices, data, starts, Y, Z, tile):
     n_rows = starts.shape[1]
     n_features = Z.shape[0]

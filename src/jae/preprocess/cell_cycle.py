@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from .._compiled import compiled
 
 __all__ = ["cell_cycle_genes", "score_cell_cycle", "CellCycleGenes", "CellCycleScorer", "add_grouped", "score_grouped",
            "ORGANISMS"]
@@ -138,7 +139,7 @@ def _row_means(X, columns: np.ndarray) -> np.ndarray:
     return np.nanmean(np.asarray(X)[:, columns], axis=1, dtype=np.float64)  # X[:, columns] of a DataFrame: pandas
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _csr_row_sums(indptr, indices, data, group, ranks, n_columns):
     """Each CSR row's sum of its stored values in the columns ranked by its group's row of ``ranks`` (-1: not
     summed; ``n_columns`` the most ranked columns of a group), in the data's dtype, added in rank order; rows of
@@ -170,7 +171,7 @@ def _csr_row_sums(indptr, indices, data, group, ranks, n_columns):
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _csr_group_column_sums(indptr, indices, data, group, n_groups, n_columns):
     """``(n_groups, n_columns)`` column sums of each group's CSR rows (group -1: none), in the data's dtype, added
     in row order: each group's row equals scipy's ``X[rows].sum(axis=0)`` bit for bit."""

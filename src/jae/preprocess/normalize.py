@@ -19,6 +19,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from .._compiled import compiled
 from .._flags import check_flags
 from .._threads import numba_threads
 
@@ -162,7 +163,7 @@ def _log_scale_in_place(X, factor: np.ndarray, dtype) -> None:
         X.data[missed] = values
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@compiled(nogil=True, parallel=True)
 def _look_up(indptr, data, table):
     """Replace each stored whole count ``c <= TABLE_COUNTS`` of row ``i`` by ``table[i, c]``; flag the rest."""
     n_rows = indptr.shape[0] - 1
