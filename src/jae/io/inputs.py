@@ -261,6 +261,8 @@ class InputFiles:
         if self.rna_only and not plan:
             raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
                              "or mapped with a fitted model (jae embed / jae map)")
+        if self.source != "h5ad" and self._stores_fit(memory_budget, what=what):  # zarr stores: read whole
+            return self.read(annotations=annotations)  # (over the budget: the openers below copy them to stream)
         if self.samples is not None and len(self.samples) > 1:  # several samples: combined on disk when reading
             from .samples_files import open_samples  # them whole is over the budget
 
@@ -293,6 +295,27 @@ class InputFiles:
             files = open_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind, mosaic=True,
                                      annotations=joined or None)
         return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
+
+
+    def _stores_fit(self, memory_budget, *, what: str) -> bool:
+        """Whether the data files are zarr stores (:mod:`jae.io.zarr_stores`) that fit ``memory_budget`` read whole
+        (logged: the route taken); each store of the wrong kind for its input refused first. False for files, and
+        for stores over the budget, which the lazy openers copy once to a temporary HDF5 file and stream."""
+        from .plan import default_memory_budget, parse_bytes
+        from .zarr_stores import check_store, is_zarr, log_route, store_need
+
+        stores = {n: getattr(self, n) for n in ("mod1", "mod2", "h5mu") if is_zarr(getattr(self, n))}
+        if not stores:
+            return False
+        kinds = {n: "MuData" if n == "h5mu" else "AnnData" for n in stores}
+        for n, p in stores.items():
+            check_store(p, what=f".{n}" if n == "h5mu" else n, kind=kinds[n])
+        budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
+        need = sum(store_need(p, kinds[n]) for n, p in stores.items())
+        if need > budget:
+            return False
+        log_route(self.name, "whole", what=what, need=need, budget=budget)
+        return True
 
 
 def _tenx_files(tenx):
