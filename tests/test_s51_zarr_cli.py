@@ -25,6 +25,9 @@ def written(tmp_path_factory):
     rna = ad.AnnData(X=cells["rna"].layers["counts"], obs=cells.obs, var=cells["rna"].var)
     rna.write_h5ad(folder / "rna.h5ad")
     write_store(rna, folder / "rna.zarr", 2)
+    atac = ad.AnnData(X=cells["atac"].layers["counts"], obs=cells.obs, var=cells["atac"].var)
+    atac.write_h5ad(folder / "atac.h5ad")
+    write_store(atac, folder / "atac.zarr", 3)
     return folder
 
 
@@ -61,6 +64,20 @@ def test_an_rna_store_is_embedded_as_its_h5ad(written):
         embedded[name] = ad.read_h5ad(out).X
     np.testing.assert_array_equal(embedded["rna.zarr"], embedded["rna.h5ad"])
     assert fingerprint(written / "rna.zarr") == before
+
+
+def test_predict_from_stores_as_from_their_h5ad_files(written, scratch):
+    before = fingerprint(written / "rna.zarr")
+    predicted = {}
+    for ext in ("h5ad", "zarr"):  # test_mod1 streamed: the store copied to an .h5ad first
+        out = written / f"pred_{ext}.h5ad"
+        assert main(["-q", "predict", "--train-mod1", str(written / f"rna.{ext}"), "--train-mod2",
+                     str(written / f"atac.{ext}"), "--test-mod1", str(written / f"rna.{ext}"), "--method", "ridge",
+                     "--device", "cpu", "--output", str(out)]) == 0
+        predicted[ext] = ad.read_h5ad(out)
+    assert predicted["zarr"].obs_names.equals(predicted["h5ad"].obs_names)
+    np.testing.assert_array_equal(np.asarray(predicted["zarr"].X), np.asarray(predicted["h5ad"].X))
+    assert not list(scratch.glob("jae-zarr-*")) and fingerprint(written / "rna.zarr") == before
 
 
 def _error(caplog, argv):

@@ -152,8 +152,9 @@ def _folder_fix(path: Path, what: str = "") -> str:
 
         try:
             kind = store_kind(path)
-        except ValueError as err:  # neither kind, or not readable: said as such
-            return str(err).split(" is ", 1)[1] if " is " in str(err) else str(err)
+        except ValueError:  # neither kind, or not readable (its readers say which)
+            return ("it is a zarr store but no AnnData or MuData store anndata can read: check it, or write it with "
+                    "adata.write_zarr(...) or mdata.write_zarr(...)")
         return f"it is {'a' if kind == 'MuData' else 'an'} {kind} zarr store, read as its {_FORMAT[kind]} is: {_READS[kind]}"
     files = sorted(n for n in names if n.endswith((".h5ad", ".h5mu", ".h5")))
     # the files the option reads (an --h5mu folder of .h5ad files and one .h5mu named the .h5ad files, refused there)

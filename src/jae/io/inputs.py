@@ -26,7 +26,9 @@ PathLike = str | os.PathLike
 
 @dataclass(frozen=True)
 class InputFiles:
-    """Paired single-cell data on disk: exactly one of ``mod1`` + ``mod2``, ``h5mu``, ``tenx`` or ``h5ad``.
+    """Paired single-cell data on disk: exactly one of ``mod1`` + ``mod2``, ``h5mu``, ``tenx`` or ``h5ad``. Where an
+    ``.h5ad`` or ``.h5mu`` is taken, its zarr store is too (``adata.write_zarr``, ``mdata.write_zarr``: an AnnData
+    store for ``mod1``, ``mod2`` and ``h5ad``, a MuData store for ``h5mu``; :mod:`jae.io.zarr_stores`).
 
     Parameters
     ----------
@@ -245,7 +247,9 @@ class InputFiles:
         :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles`
         when the modalities (of an ``.h5mu``, or the two competition files) hold different cells, or
         :class:`jae.io.RnaFiles` for RNA alone (``mod1`` alone, or an ``.h5mu`` holding RNA alone: a query to embed or
-        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). One Cell Ranger file and one ``.h5ad`` holding both
+        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). Zarr stores given for ``h5mu``, ``mod1``
+        or ``mod2`` are read whole within the budget (``plan=False`` too), else copied once to a temporary HDF5 file
+        and streamed from it (:mod:`jae.io.zarr_stores`). One Cell Ranger file and one ``.h5ad`` holding both
         modalities are always read whole; several Cell Ranger samples over the budget are combined on disk and
         streamed (:func:`jae.io.samples_files.open_samples`).
         """
