@@ -138,3 +138,15 @@ def test_a_store_of_the_wrong_kind_or_of_neither_is_refused_in_one_line(cells, t
     with pytest.raises(IsADirectoryError, match=r"is a folder, not a file; it is a MuData zarr store, read as its "
                        r"\.h5mu is: pass it as h5mu=FILE$"):
         jae.read_10x_h5(mudata_store)
+
+
+def test_combine_samples_reads_stores_as_their_files(cells, tmp_path):
+    halves = {"s1": cells[:100].copy(), "s2": cells[100:].copy()}
+    files = {n: tmp_path / f"{n}.h5mu" for n in halves}
+    for n, m in halves.items():
+        m.write(files[n])
+    stores = {"s1": write_store(halves["s1"], tmp_path / "s1.zarr", 2), "s2": files["s2"]}  # a store beside a file
+    a, b = jae.combine_samples(stores, batch_key="sample"), jae.combine_samples(files, batch_key="sample")
+    assert a.obs_names.equals(b.obs_names) and a.obs.equals(b.obs)
+    for m in ("rna", "atac"):
+        assert (a[m].layers["counts"] != b[m].layers["counts"]).nnz == 0

@@ -260,7 +260,7 @@ def _copy_array(src, dst, key: str) -> None:
     """A numeric array of a store copied into the HDF5 group ``dst`` in row blocks of at most :data:`_BLOCK_VALUES`
     values."""
     shape = tuple(int(s) for s in src.shape)
-    out = dst.create_dataset(key, shape=shape, dtype=src.dtype, chunks=True if shape and shape[0] else None)
+    out = dst.create_dataset(key, shape=shape, dtype=src.dtype, chunks=True if shape and all(shape) else None)
     rows = max(1, _BLOCK_VALUES // max(1, int(np.prod(shape[1:]))))
     for s in range(0, shape[0] if shape else 0, rows):
         out[s:s + rows] = src[s:s + rows]
