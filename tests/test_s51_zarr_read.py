@@ -45,7 +45,7 @@ def _fit(data, **kwargs):
 
 
 @pytest.mark.parametrize("version", [2, 3])
-def test_a_mudata_store_is_read_and_fitted_as_its_h5mu(cells, tmp_path, caplog, version):
+def test_a_mudata_store_is_read_and_fitted_as_its_h5mu(cells, tmp_path, scratch, caplog, version):
     h5mu = tmp_path / "cells.h5mu"
     cells.write(h5mu)
     store = write_store(cells, tmp_path / "cells.zarr", version)
@@ -62,7 +62,7 @@ def test_a_mudata_store_is_read_and_fitted_as_its_h5mu(cells, tmp_path, caplog, 
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="jae"):
         emb = model.embed(str(store))  # a query given as a path is streamed: copied to an .h5mu first
-    assert "copying the zarr store cells.zarr once into a temporary HDF5 file" in caplog.text
+    assert "copying the zarr store cells.zarr (h5mu) once into a temporary HDF5 file" in caplog.text
     np.testing.assert_array_equal(emb, reference.embed(str(h5mu)))
     assert fingerprint(store) == before
 
@@ -102,11 +102,19 @@ def test_anndata_stores_as_their_h5ad_files_dense_x_and_a_layer(cells, tmp_path)
             np.testing.assert_array_equal(sp.csr_matrix(a[m].layers["counts"]).toarray(),
                                           sp.csr_matrix(b[m].layers["counts"]).toarray())
         assert a.obs.equals(b.obs)
-    model = _fit(InputFiles(mod1=stores[0], mod2=stores[1], layer="raw_counts").open(memory_budget=1),
-                 layer="raw_counts", memory_budget=1)
-    reference = _fit(InputFiles(mod1=files[0], mod2=files[1], layer="raw_counts").open(memory_budget=1),
-                     layer="raw_counts", memory_budget=1)
-    np.testing.assert_array_equal(model.embed(cells), reference.embed(cells))
+    for budget in ("100G", 1):  # read whole, and copied to .h5ad files and streamed
+        model = _fit(InputFiles(mod1=stores[0], mod2=stores[1], layer="raw_counts").open(memory_budget=budget),
+                     layer="raw_counts", memory_budget=budget)
+        reference = _fit(InputFiles(mod1=files[0], mod2=files[1], layer="raw_counts").open(memory_budget=budget),
+                         layer="raw_counts", memory_budget=budget)
+        np.testing.assert_array_equal(model.embed(cells), reference.embed(cells))
+    both = ad.concat([cells["rna"], cells["atac"]], axis=1, merge="first")  # one AnnData holding both (h5ad=)
+    both.obs = cells.obs
+    both.write_h5ad(tmp_path / "both.h5ad")
+    a, b = (InputFiles(h5ad=p).read() for p in (write_store(both, tmp_path / "both.zarr", 3), tmp_path / "both.h5ad"))
+    assert list(a.mod) == list(b.mod) == ["rna", "atac"] and a.obs.equals(b.obs)
+    for m in a.mod:
+        assert (a[m].layers["counts"] != b[m].layers["counts"]).nnz == 0
     assert [fingerprint(s) for s in stores] == before
 
 

@@ -147,15 +147,16 @@ def _folder_fix(path: Path, what: str = "") -> str:
 
     if is_mtx(path):  # matrix.mtx(.gz), features.tsv(.gz), barcodes.tsv(.gz), GEO's prefixed copies too
         return f"it is a Cell Ranger matrix folder: {_MTX_FIX.format(path=str(path))}"
-    if names & {".zgroup", ".zattrs", "zarr.json"}:
-        from .zarr_stores import _READS, store_kind
+    from .zarr_stores import _READS, is_zarr, store_kind
 
+    if is_zarr(path):  # (.zgroup, .zattrs or zarr.json)
         try:
             kind = store_kind(path)
         except ValueError:  # neither kind, or not readable (its readers say which)
             return ("it is a zarr store but no AnnData or MuData store anndata can read: check it, or write it with "
                     "adata.write_zarr(...) or mdata.write_zarr(...)")
-        return f"it is {'a' if kind == 'MuData' else 'an'} {kind} zarr store, read as its {_FORMAT[kind]} is: {_READS[kind]}"
+        article = "a" if kind == "MuData" else "an"
+        return f"it is {article} {kind} zarr store, read as its {_FORMAT[kind]} is: {_READS[kind]}"
     files = sorted(n for n in names if n.endswith((".h5ad", ".h5mu", ".h5")))
     # the files the option reads (an --h5mu folder of .h5ad files and one .h5mu named the .h5ad files, refused there)
     fmt = (".h5mu" if what == ".h5mu" else ".h5" if what.endswith(".h5") else

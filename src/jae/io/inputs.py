@@ -300,7 +300,6 @@ class InputFiles:
                                      annotations=joined or None)
         return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
 
-
     def _stores_fit(self, memory_budget, *, what: str) -> bool:
         """Whether the data files are zarr stores (:mod:`jae.io.zarr_stores`) that fit ``memory_budget`` read whole
         (logged: the route taken); each store of the wrong kind for its input refused first. False for files, and

@@ -30,7 +30,7 @@ from .files import (_check_file, _readable, check_is_10x, check_is_anndata, chec
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, h5mu_kinds, hashtag_modalities,
                        held_types, normalize_kind, pair_from_names, pick_modalities, swapped_pair, typed_as)
 from .raw import counts_or_x, resolve_raw
-from .zarr_stores import is_zarr, read_store
+from .zarr_stores import is_zarr, open_tree, read_store
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
            "read_obs", "make_mudata"]
@@ -346,11 +346,9 @@ def read_h5mu_as_stored(path: PathLike) -> md.MuData:
     rename batches and cell types ('1.0' -> '1') and change the user's columns in a copy of the file."""
     from anndata.io import read_elem
 
-    if is_zarr(path):  # a MuData zarr store (an RNA-alone query's), read as stored in the same way
-        return read_store(path, what=".h5mu", kind="MuData")
-    with _quiet_mudata():
-        mdata = md.read_h5mu(path)
-    with h5py.File(path, "r") as f:
+    with _quiet_mudata():  # a MuData zarr store: read as its .h5mu is
+        mdata = read_store(path, what=".h5mu", kind="MuData") if is_zarr(path) else md.read_h5mu(path)
+    with open_tree(path) as f:
         stored = read_elem(f["obs"]) if "obs" in f else None
     if stored is not None and len(stored.columns) and stored.index.is_unique and len(stored) == mdata.n_obs \
             and stored.index.isin(mdata.obs_names).all():

@@ -153,7 +153,6 @@ def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | Non
     from .features import unique_cells
     from .files import _check_file, _readable, check_is_anndata, check_is_mudata, check_not_empty, check_not_mudata
     from .paired_files import _counts_location, _read_frames
-
     from .zarr_stores import to_stream
 
     what, fmt = ("mod1", ".h5ad") if modality is None else (".h5mu", ".h5mu")

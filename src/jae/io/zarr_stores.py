@@ -25,7 +25,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .chunked import format_bytes
+from .chunked import format_bytes, matrix_bytes
 
 __all__ = ["is_zarr", "store_kind", "check_store", "read_store", "store_need", "hdf5_copy", "open_tree"]
 
@@ -97,42 +97,19 @@ def check_store(path, *, what: str, kind: str) -> Path:
 
 
 def read_store(path, *, what: str, kind: str):
-    """The zarr store ``path`` of ``kind`` read whole: :func:`mudata.read_zarr` as stored (the global ``obs`` as
-    anndata reads it, as :func:`jae.io.readers.read_h5mu_as_stored` reads an ``.h5mu``'s) or
-    :func:`anndata.read_zarr`."""
+    """The zarr store ``path`` of ``kind`` read whole: :func:`anndata.read_zarr`, or :func:`mudata.read_zarr` (whose
+    global ``obs`` :func:`jae.io.readers.read_h5mu_as_stored` sets as stored, as for an ``.h5mu``)."""
     import anndata as ad
+    import mudata as md
 
     path = check_store(path, what=what, kind=kind)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
-        if kind == "AnnData":
-            return ad.read_zarr(str(path))
-        import mudata as md
-        from anndata.io import read_elem
-
-        from .readers import _quiet_mudata
-
-        with _quiet_mudata():
-            mdata = md.read_zarr(str(path))
-        g = _group(path, what=what)
-        stored = read_elem(g["obs"]) if "obs" in g else None
-    if stored is not None and len(stored.columns) and stored.index.is_unique and len(stored) == mdata.n_obs \
-            and stored.index.isin(mdata.obs_names).all():
-        mdata.obs = stored if stored.index.equals(mdata.obs_names) else stored.reindex(mdata.obs_names)
-    return mdata
+        return ad.read_zarr(str(path)) if kind == "AnnData" else md.read_zarr(str(path))
 
 
 def _is_array(elem) -> bool:
     return hasattr(elem, "dtype") and hasattr(elem, "shape")
-
-
-def _matrix_bytes(elem) -> int:
-    """Bytes a stored matrix of a store (an array, or a group of a sparse matrix) takes once read."""
-    if _is_array(elem):
-        return int(np.prod(elem.shape)) * elem.dtype.itemsize
-    if {"data", "indices", "indptr"} <= set(elem.keys()):
-        return sum(_matrix_bytes(elem[k]) for k in ("data", "indices", "indptr"))
-    return 0
 
 
 def _stored(group) -> tuple[int, int, int]:
@@ -140,14 +117,14 @@ def _stored(group) -> tuple[int, int, int]:
     group of a store."""
     mats = ([group["X"]] if "X" in group else []) + ([group["layers"][k] for k in group["layers"].keys()]
                                                     if "layers" in group else [])
-    if "raw" in group and "X" in group["raw"]:
+    if "raw" in group and not _is_array(group["raw"]) and "X" in group["raw"]:  # (a null array: no .raw)
         mats.append(group["raw"]["X"])
     values = [int(np.prod(m.shape)) if _is_array(m) else int(m["data"].shape[0]) for m in mats
               if _is_array(m) or "data" in m]
     obs = group.get("obs")
     index = obs.attrs.get("_index", "_index") if obs is not None else None
     cells = int(obs[index].shape[0]) if obs is not None and index in obs else 0
-    return cells, max(values, default=0), sum(_matrix_bytes(m) for m in mats)
+    return cells, max(values, default=0), sum(matrix_bytes(m) for m in mats)
 
 
 def store_need(path, kind: str) -> int:
@@ -269,19 +246,16 @@ def _copy_array(src, dst, key: str) -> None:
 
 
 def log_route(path, route: str, *, what: str, need: int | None = None, budget: int | None = None) -> None:
-    """The one log line naming the route a zarr store takes: read whole (``'whole'``) or copied to stream
-    (``'copy'``)."""
+    """The one log line naming the route a zarr store takes: read whole within the memory budget (``'whole'``, with
+    the estimate ``need`` and the ``budget``), or copied to a temporary HDF5 file to stream (``'copy'``; ``what``:
+    the input reading it)."""
     if route == "whole":
         logger.info("%s: reading the zarr store %s whole (anndata/mudata read_zarr): about %s, within the memory "
                     "budget of %s", what, Path(path).name, format_bytes(need), format_bytes(budget))
-    elif need is not None:
-        logger.info("%s: the zarr store %s read whole would need about %s, over the memory budget of %s; copying it "
-                    "once into a temporary HDF5 file in %s (TMPDIR moves it), streamed from there and removed "
-                    "afterwards", what, Path(path).name, format_bytes(need, up=True), format_bytes(budget),
-                    tempfile.gettempdir())
     else:
-        logger.info("%s: copying the zarr store %s once into a temporary HDF5 file in %s (TMPDIR moves it) to stream "
-                    "it, removed afterwards", what, Path(path).name, tempfile.gettempdir())
+        logger.info("copying the zarr store %s (%s) once into a temporary HDF5 file in %s (TMPDIR moves it) to stream "
+                    "it, removed afterwards; read whole (within the memory budget) it is read with read_zarr",
+                    Path(path).name, what.lstrip("."), tempfile.gettempdir())
 
 
 def to_stream(path, *, what: str, kind: str):
