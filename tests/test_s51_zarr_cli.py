@@ -99,6 +99,10 @@ def test_a_store_given_to_the_wrong_flag_names_the_right_one(written, tmp_path, 
     err = _error(caplog, ["fit", "--10x", str(written / "cells.zarr"), *out])
     assert err.endswith("is a folder, not a file; it is a MuData zarr store, read as its .h5mu is: pass it as --h5mu "
                         "FILE"), err
+    err = _error(caplog, ["predict", "--train-mod1", str(written / "rna.zarr"), "--train-mod2", str(written / "atac.zarr"),
+                          "--test-mod1", str(written / "cells.zarr"), "--output", str(tmp_path / "p.h5ad")])
+    assert err.endswith("cells.zarr is a MuData zarr store, not an AnnData one; prediction reads one .h5ad per "
+                        "modality: save each modality as a store of its own first (mdata.mod['rna'].write_zarr(...))")
     not_a_store = tmp_path / "plain"
     not_a_store.mkdir()
     err = _error(caplog, ["fit", "--h5mu", str(not_a_store), *out])

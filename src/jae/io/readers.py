@@ -137,7 +137,7 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
     fix when it is a Cell Ranger ``.h5`` (:func:`check_is_anndata`); ``kwargs`` go to ``anndata.read_h5ad``.
     """
     if is_zarr(path := _check_file(path, what=what, store=not kwargs)):  # a zarr store: read whole (never backed)
-        return read_store(path, what=what, kind="AnnData")
+        return read_store(path, what=what, kind="AnnData", fix=mudata_fix)
     with warnings.catch_warnings(), _readable(path, what=what, fmt=".h5ad"):
         with h5py.File(path, "r") as f:
             check_not_mudata(f, path, what=what, fix=mudata_fix)

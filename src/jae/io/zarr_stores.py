@@ -40,6 +40,10 @@ _READS = {"MuData": "pass it as h5mu=FILE", "AnnData": "pass it as h5ad=FILE (on
           "mod1=FILE (RNA) with the other modality's file as mod2=FILE"}
 
 
+#: How a MuData store's modality is saved as a store of its own (``{save}`` in a caller's fix).
+_SAVE = "save each modality as a store of its own first (mdata.mod['rna'].write_zarr(...))"
+
+
 def is_zarr(path) -> bool:
     """Whether ``path`` (a path, or anything else: False) is a folder marked as a zarr store."""
     if not isinstance(path, (str, os.PathLike)):
@@ -84,25 +88,26 @@ def store_kind(path, *, what: str = "input") -> str:
                      "mdata.write_zarr(...)")
 
 
-def check_store(path, *, what: str, kind: str) -> Path:
+def check_store(path, *, what: str, kind: str, fix: str | None = None) -> Path:
     """``path`` when it is a zarr store of ``kind`` (``'MuData'``, ``'AnnData'``); a store of the other kind is refused
-    in one line naming the input that reads it, one of neither kind naming what it lacks."""
+    in one line naming the input that reads it (or ``fix``, where the caller reads no other kind: ``{save}`` in it
+    stands for saving a modality as a store of its own), one of neither kind naming what it lacks."""
     path = Path(path).expanduser()
     found = store_kind(path, what=what)
     if found != kind:
         article = "an" if found == "AnnData" else "a"
         raise ValueError(f"{what} file {path} is {article} {found} zarr store, not {'an' if kind == 'AnnData' else 'a'} "
-                         f"{kind} one; {_READS[found]}")
+                         f"{kind} one; {(fix or _READS[found]).replace('{save}', _SAVE)}")
     return path
 
 
-def read_store(path, *, what: str, kind: str):
+def read_store(path, *, what: str, kind: str, fix: str | None = None):
     """The zarr store ``path`` of ``kind`` read whole: :func:`anndata.read_zarr`, or :func:`mudata.read_zarr` (whose
     global ``obs`` :func:`jae.io.readers.read_h5mu_as_stored` sets as stored, as for an ``.h5mu``)."""
     import anndata as ad
     import mudata as md
 
-    path = check_store(path, what=what, kind=kind)
+    path = check_store(path, what=what, kind=kind, fix=fix)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
         return ad.read_zarr(str(path)) if kind == "AnnData" else md.read_zarr(str(path))
@@ -258,12 +263,12 @@ def log_route(path, route: str, *, what: str, need: int | None = None, budget: i
                     Path(path).name, what.lstrip("."), tempfile.gettempdir())
 
 
-def to_stream(path, *, what: str, kind: str):
+def to_stream(path, *, what: str, kind: str, fix: str | None = None):
     """``path`` as a lazy opener (:func:`jae.io.open_h5mu`, :func:`jae.io.open_competition`, :func:`jae.io.open_rna`)
     streams it: a zarr store of ``kind`` copied once into a temporary HDF5 file (:func:`hdf5_copy`, logged), anything
     else as it is (its opener checks it)."""
     if not is_zarr(path):
         return path
-    check_store(path, what=what, kind=kind)  # the wrong input refused before any copy
+    check_store(path, what=what, kind=kind, fix=fix)  # the wrong input refused before any copy
     log_route(path, "copy", what=what)
     return hdf5_copy(path, kind, what=what)

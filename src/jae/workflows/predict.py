@@ -149,8 +149,9 @@ def predict_files(
         _check_fixed(model, method=method, seed=seed, source_kind=source_kind, target_kind=target_kind)
     sources = layers_together(  # test_mod1 read in row blocks; a layer missing in both sources: said in one line
         train=lambda: with_layer(train_source, layer, name="train_mod1") if trained else None,
-        test=lambda: open_source(to_stream(user_path(test_mod1), what=names[2], kind="AnnData"), what=names[2],
-                                 mudata_fix=one_file, layer=layer))  # a zarr store: streamed from an .h5ad copy
+        test=lambda: open_source(  # a zarr store: streamed from an .h5ad copy
+            to_stream(user_path(test_mod1), what=names[2], kind="AnnData", fix=one_file), what=names[2],
+            mudata_fix=one_file, layer=layer))
     train_source, test_source = (sources["train"], sources["test"]) if trained else (None, sources["test"])
     if trained:
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
