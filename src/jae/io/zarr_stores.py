@@ -27,7 +27,8 @@ import numpy as np
 
 from .chunked import format_bytes, matrix_bytes
 
-__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "store_need", "hdf5_copy", "open_tree"]
+__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "store_need", "hdf5_copy", "to_stream", "open_tree",
+           "log_route"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,6 @@ _BLOCK_VALUES = 1 << 24
 #: The flag or argument reading each kind of store, for the refusal of one given to the other.
 _READS = {"MuData": "pass it as h5mu=FILE", "AnnData": "pass it as h5ad=FILE (one holding both modalities) or as "
           "mod1=FILE (RNA) with the other modality's file as mod2=FILE"}
-
-
 #: How a MuData store's modality is saved as a store of its own (``{save}`` in a caller's fix).
 _SAVE = "save each modality as a store of its own first (mdata.mod['rna'].write_zarr(...))"
 
@@ -57,7 +56,7 @@ def _group(path: Path, *, what: str):
 
     try:
         return zarr.open_group(str(path), mode="r")
-    except Exception as err:  # noqa: BLE001 (zarr's errors for a damaged store are of many kinds)
+    except Exception as err:  # zarr's errors for a damaged store are of many kinds: each said in one line
         reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
         raise ValueError(f"{what} file {path} cannot be read as a zarr store: {reason}; check the store (copy it "
                          "again), or write it with adata.write_zarr(...) or mdata.write_zarr(...)") from None
