@@ -137,7 +137,7 @@ def test_a_cell_ranger_file_with_another_feature_type_reads_rna_and_proteins_wit
 
 @pytest.mark.parametrize(("inside", "fix"), [
     (["matrix.mtx.gz", "barcodes.tsv.gz", "features.tsv.gz"], r"Cell Ranger matrix folder: read it with jae\.read_10x_mtx \(tenx="),
-    ([".zgroup", "obs"], r"zarr store.*read_zarr"),
+    ([".zgroup", "obs"], r"it is a zarr store but no AnnData or MuData store anndata can read"),
     (["pbmc.mod1.h5ad", "pbmc.mod2.h5ad"], r"one of the files in it \(pbmc\.mod1\.h5ad, pbmc\.mod2\.h5ad\)"),
 ])
 def test_a_folder_given_as_a_file_is_named_as_a_folder_with_what_to_pass(tmp_path, inside, fix):
@@ -149,7 +149,11 @@ def test_a_folder_given_as_a_file_is_named_as_a_folder_with_what_to_pass(tmp_pat
         (folder / name).write_bytes(b"")
     calls = [lambda: read_10x_h5(folder), lambda: read_h5mu(folder), lambda: open_h5mu(folder),
              lambda: read_competition(folder, folder), lambda: open_competition(folder, folder)]
-    for call in calls:
+    for i, call in enumerate(calls):
+        if "zarr" in fix and i:  # a zarr store is read where its .h5mu / .h5ad is (session 51): this one is damaged
+            with pytest.raises(ValueError, match="cannot be read as a zarr store: .*; check the store"):
+                call()
+            continue
         with pytest.raises(IsADirectoryError, match=f"is a folder, not a file; .*{fix}"):
             call()
     assert sorted(p.name for p in folder.iterdir()) == sorted(inside)

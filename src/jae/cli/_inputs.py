@@ -61,10 +61,11 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
     from ..io.modality import MAX_ADT_FEATURES
 
     g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x, --h5ad)")
-    g.add_argument("--mod1", type=path_arg, metavar="FILE", help="competition layout: GEX .h5ad (raw counts in layers['counts'])")
-    g.add_argument("--mod2", type=path_arg, metavar="FILE", help="competition layout: ATAC or ADT .h5ad")
-    g.add_argument("--h5mu", type=path_arg, metavar="FILE", help="MuData file with an RNA and an ATAC or protein modality (jae fit "
-                   "needs both; embed, map and evaluate also take one holding RNA alone)")
+    g.add_argument("--mod1", type=path_arg, metavar="FILE", help="competition layout: GEX .h5ad (raw counts in layers['counts']) "
+                   "or AnnData zarr store")
+    g.add_argument("--mod2", type=path_arg, metavar="FILE", help="competition layout: ATAC or ADT .h5ad or AnnData zarr store")
+    g.add_argument("--h5mu", type=path_arg, metavar="FILE", help="MuData file (or MuData zarr store) with an RNA and an ATAC or "
+                   "protein modality (jae fit needs both; embed, map and evaluate also take one holding RNA alone)")
     g.add_argument("--10x", dest="tenx", type=tenx_arg, nargs="+", action="extend", metavar="FILE",
                    help="Cell Ranger (ARC) filtered_feature_bc_matrix.h5, or its matrix folder "
                    "filtered_feature_bc_matrix/ (matrix.mtx.gz, features.tsv.gz, barcodes.tsv.gz; or one GEO-prefixed "
@@ -76,7 +77,8 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
                    "none: the samples are one batch), the genes (or "
                    "proteins) every sample has, and peak sets that differ merged into one by overlap")
     g.add_argument("--h5ad", type=path_arg, metavar="FILE",
-                   help="one .h5ad holding both modalities: var['feature_types'] with Gene Expression and Peaks or "
+                   help="one .h5ad (or AnnData zarr store) holding both modalities: var['feature_types'] with Gene "
+                        "Expression and Peaks or "
                         "Antibody Capture (scanpy.read_10x_h5(..., gex_only=False)), or proteins in "
                         "obsm['protein_expression'] (scvi-tools)")
     g.add_argument("--rna-mod", default="rna", metavar="NAME", help="RNA modality name in --h5mu (default: rna, else the one "
@@ -105,7 +107,8 @@ def add_memory_budget_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory-budget", default=None, metavar="SIZE",
         help="memory that reading the input files whole may take, e.g. 8G (default: half the available memory); larger "
-        "--mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (--h5ad inputs and one --10x file "
+        "--mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (zarr stores copied "
+        "once into a temporary .h5mu or .h5ad under TMPDIR first; --h5ad inputs and one --10x file "
         "are always read whole; several --10x samples over the budget are combined one at a time into a temporary "
         ".h5mu under TMPDIR and streamed from it). It only chooses between the two and caps the memory of neither: streaming "
         "still holds a sample of up to 20,000 cells for the SVD fit and the features of every cell, which can take "

@@ -242,6 +242,7 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
      "jae embed / jae map --model MODEL --10x FILE --out OUT"),
     # jae.io.files.other_kind: a Cell Ranger 2 matrix's RNA written as an .h5ad, passed as --mod1 alone
     (r"\bmod1=FILE\b", "--mod1 FILE"),
+    (r"\bmod2=FILE\b", "--mod2 FILE"),  # jae.io.zarr_stores: an AnnData store given as --h5mu
     # jae.embed_files: a seed for a mapped model; 'finetune_epochs >= 1' above became '--finetune-epochs 1'
     (r"\bunless --finetune-epochs 1 is given\b", "unless --finetune-epochs N (N >= 1) is given"),
     # jae.prediction.checks.MISSING_FIX: the training source is a file here, written again with the shared features

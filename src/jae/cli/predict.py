@@ -20,13 +20,13 @@ def add_parser(sub) -> None:
         "test cells' obs, var = the target's var, uns['dataset_id'], uns['method_id']). Source files (--train-mod1, "
         "--test-mod1) need raw counts, in the layer --layer names.",
     )  # fmt: skip
-    p.add_argument("--train-mod1", type=path_arg, metavar="FILE", help="source modality of the training cells (.h5ad)")
-    p.add_argument("--train-mod2", type=path_arg, metavar="FILE", help="target modality of the same cells (.h5ad)")
+    p.add_argument("--train-mod1", type=path_arg, metavar="FILE", help="source modality of the training cells (.h5ad, or an AnnData zarr store)")
+    p.add_argument("--train-mod2", type=path_arg, metavar="FILE", help="target modality of the same cells (.h5ad, or an AnnData zarr store)")
     p.add_argument("--model", type=path_arg, default=None, metavar="FOLDER",
                    help="predict with the predictor saved in FOLDER (by --save-model) instead of training: no "
                         "--train-mod1/--train-mod2; --method, --seed, --source-kind and --target-kind are the saved "
                         "model's")
-    p.add_argument("--test-mod1", type=path_arg, required=True, metavar="FILE", help="source modality of the cells to predict (.h5ad): the training source's features, in any order "
+    p.add_argument("--test-mod1", type=path_arg, required=True, metavar="FILE", help="source modality of the cells to predict (.h5ad, or an AnnData zarr store): the training source's features, in any order "
                         "(others are ignored)")
     p.add_argument("--output", "--out", dest="output", type=path_arg, required=True, metavar="FILE",  # --out: every other verb's name
                    help="prediction .h5ad to write (never an input file; a link: written through to its target)")

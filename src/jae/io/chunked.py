@@ -400,12 +400,12 @@ def _encoding(elem) -> tuple[str, tuple[int, int]]:
 
 
 def matrix_bytes(elem) -> int:
-    """Bytes a stored matrix (an ``h5py`` dataset, or a group holding a sparse matrix) takes once read.
+    """Bytes a stored matrix (an ``h5py`` dataset or a zarr array, or a group holding a sparse matrix) takes once read.
 
     Read from the file's metadata only (array shapes and dtypes), nothing is loaded.
     """
-    if isinstance(elem, h5py.Dataset):
-        return int(elem.size) * elem.dtype.itemsize
+    if isinstance(elem, h5py.Dataset) or hasattr(elem, "dtype"):  # (a zarr store's array: jae.io.zarr_stores)
+        return int(np.prod(elem.shape)) * elem.dtype.itemsize
     if {"data", "indices", "indptr"} <= set(elem.keys()):
         return sum(int(elem[k].size) * elem[k].dtype.itemsize for k in ("data", "indices", "indptr"))
     return 0

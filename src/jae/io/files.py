@@ -120,10 +120,17 @@ def check_not_empty(where: str, n_obs: int, n_vars: int) -> None:
         )
 
 
-def _check_file(path: PathLike, *, what: str) -> Path:
+def _check_file(path: PathLike, *, what: str, store: bool = False) -> Path:
+    """``path`` when it names a file there (``store``: or a zarr store, which the caller reads), else refused in one
+    line naming what to pass instead."""
     from .paths import user_path
 
     path = user_path(path, name=f"the {what} file")
+    if store:
+        from .zarr_stores import is_zarr
+
+        if is_zarr(path):
+            return path
     if path.is_dir():
         raise IsADirectoryError(f"{what} file {path} is a folder, not a file; {_folder_fix(path, what)}")
     if not path.is_file():
@@ -132,16 +139,24 @@ def _check_file(path: PathLike, *, what: str) -> Path:
 
 
 def _folder_fix(path: Path, what: str = "") -> str:
-    """What to pass instead of the folder ``path``: a Cell Ranger matrix folder as one (tenx=), a zarr store written
-    as ``.h5ad`` / ``.h5mu``, or one of the files the folder holds, those of the format ``what`` reads first."""
+    """What to pass instead of the folder ``path``: a Cell Ranger matrix folder as one (tenx=), a zarr store as the
+    input that reads it (h5mu=, h5ad=), or one of the files the folder holds, those of the format ``what`` reads
+    first."""
     names = {p.name for p in path.iterdir()}
     from .cellranger import is_mtx
 
     if is_mtx(path):  # matrix.mtx(.gz), features.tsv(.gz), barcodes.tsv(.gz), GEO's prefixed copies too
         return f"it is a Cell Ranger matrix folder: {_MTX_FIX.format(path=str(path))}"
-    if names & {".zgroup", ".zattrs", "zarr.json"}:
-        return ("it is a zarr store: write it as one file first, e.g. anndata.read_zarr(path).write_h5ad(...) or "
-                "mudata.read_zarr(path).write(...) for an .h5mu")
+    from .zarr_stores import _READS, is_zarr, store_kind
+
+    if is_zarr(path):  # (.zgroup, .zattrs or zarr.json)
+        try:
+            kind = store_kind(path)
+        except ValueError:  # neither kind, or not readable (its readers say which)
+            return ("it is a zarr store but no AnnData or MuData store anndata can read: check it, or write it with "
+                    "adata.write_zarr(...) or mdata.write_zarr(...)")
+        article = "a" if kind == "MuData" else "an"
+        return f"it is {article} {kind} zarr store, read as its {_FORMAT[kind]} is: {_READS[kind]}"
     files = sorted(n for n in names if n.endswith((".h5ad", ".h5mu", ".h5")))
     # the files the option reads (an --h5mu folder of .h5ad files and one .h5mu named the .h5ad files, refused there)
     fmt = (".h5mu" if what == ".h5mu" else ".h5" if what.endswith(".h5") else
@@ -161,6 +176,8 @@ def text_head(path: Path) -> str | None:
         return None
 
 
+#: The file format a zarr store of each kind is read as.
+_FORMAT = {"MuData": ".h5mu", "AnnData": ".h5ad"}
 #: How to read a Cell Ranger matrix folder (matrix.mtx, features.tsv, barcodes.tsv) or its matrix file, where another
 #: format is read: as a Cell Ranger output, as its ``.h5`` is.
 _MTX_FIX = "read it with jae.read_10x_mtx (tenx={path} of jae.io.InputFiles)"

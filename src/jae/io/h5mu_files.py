@@ -56,8 +56,9 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
     """Read an ``.h5mu``'s annotations, feature names and counts' locations (not the counts), checking that it pairs
     RNA with ATAC or ADT; parameters as :func:`open_h5mu`."""
     from .files import _check_file, _readable, check_is_mudata, check_not_empty
+    from .zarr_stores import to_stream
 
-    path = _check_file(path, what=".h5mu")
+    path = _check_file(to_stream(path, what=".h5mu", kind="MuData"), what=".h5mu")  # a store: a temporary copy
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
         check_is_mudata(f, path, what=".h5mu")
         available = list(f["mod"])

@@ -26,7 +26,9 @@ PathLike = str | os.PathLike
 
 @dataclass(frozen=True)
 class InputFiles:
-    """Paired single-cell data on disk: exactly one of ``mod1`` + ``mod2``, ``h5mu``, ``tenx`` or ``h5ad``.
+    """Paired single-cell data on disk: exactly one of ``mod1`` + ``mod2``, ``h5mu``, ``tenx`` or ``h5ad``. Where an
+    ``.h5ad`` or ``.h5mu`` is taken, its zarr store is too (``adata.write_zarr``, ``mdata.write_zarr``: an AnnData
+    store for ``mod1``, ``mod2`` and ``h5ad``, a MuData store for ``h5mu``; :mod:`jae.io.zarr_stores`).
 
     Parameters
     ----------
@@ -245,7 +247,9 @@ class InputFiles:
         :class:`mudata.MuData`, or the files to stream: :class:`jae.io.PairedFiles`, :class:`jae.io.MosaicFiles`
         when the modalities (of an ``.h5mu``, or the two competition files) hold different cells, or
         :class:`jae.io.RnaFiles` for RNA alone (``mod1`` alone, or an ``.h5mu`` holding RNA alone: a query to embed or
-        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). One Cell Ranger file and one ``.h5ad`` holding both
+        map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). Zarr stores given for ``h5mu``, ``mod1``
+        or ``mod2`` are read whole within the budget (``plan=False`` too), else copied once to a temporary HDF5 file
+        and streamed from it (:mod:`jae.io.zarr_stores`). One Cell Ranger file and one ``.h5ad`` holding both
         modalities are always read whole; several Cell Ranger samples over the budget are combined on disk and
         streamed (:func:`jae.io.samples_files.open_samples`).
         """
@@ -261,6 +265,8 @@ class InputFiles:
         if self.rna_only and not plan:
             raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
                              "or mapped with a fitted model (jae embed / jae map)")
+        if self.source != "h5ad" and self._stores_fit(memory_budget, what=what):  # zarr stores: read whole
+            return self.read(annotations=annotations)  # (over the budget: the openers below copy them to stream)
         if self.samples is not None and len(self.samples) > 1:  # several samples: combined on disk when reading
             from .samples_files import open_samples  # them whole is over the budget
 
@@ -293,6 +299,26 @@ class InputFiles:
             files = open_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind, mosaic=True,
                                      annotations=joined or None)
         return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
+
+    def _stores_fit(self, memory_budget, *, what: str) -> bool:
+        """Whether the data files are zarr stores (:mod:`jae.io.zarr_stores`) that fit ``memory_budget`` read whole
+        (logged: the route taken); each store of the wrong kind for its input refused first. False for files, and
+        for stores over the budget, which the lazy openers copy once to a temporary HDF5 file and stream."""
+        from .plan import default_memory_budget, parse_bytes
+        from .zarr_stores import check_store, is_zarr, log_route, store_need
+
+        stores = {n: getattr(self, n) for n in ("mod1", "mod2", "h5mu") if is_zarr(getattr(self, n))}
+        if not stores:
+            return False
+        kinds = {n: "MuData" if n == "h5mu" else "AnnData" for n in stores}
+        for n, p in stores.items():
+            check_store(p, what=f".{n}" if n == "h5mu" else n, kind=kinds[n])
+        budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
+        need = sum(store_need(p, kinds[n]) for n, p in stores.items())
+        if need > budget:
+            return False
+        log_route(self.name, "whole", what=what, need=need, budget=budget)
+        return True
 
 
 def _tenx_files(tenx):

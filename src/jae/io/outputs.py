@@ -17,6 +17,7 @@ from typing import Literal, NamedTuple
 from .._flags import check_flags
 from .atomic import written_path
 from .paths import is_empty_folder, user_path
+from .zarr_stores import is_zarr
 
 __all__ = ["check_outputs", "check_model_folders", "ReadFolder"]
 
@@ -186,10 +187,14 @@ def check_outputs(
         written = written_path(path)  # a link: written through to its target (jae.io.atomic.atomic_path)
         _name_fits(flag, written)
         for p in inputs:
+            store = is_zarr(p)  # a zarr store: a folder jae only reads, nothing written into it
             if _same(path, p):
                 model = any((p / marker).is_file() for marker in ("model.json", "predictor.json"))  # or the old layout
-                what = "the model folder" if model else "an input file"  # a folder: not a file
+                what = "the model folder" if model else "an input zarr store" if store else "an input file"
                 raise ValueError(f"{flag} {path} is {what}; choose another path for {flag}")
+            if store and p.resolve() in path.resolve().parents:
+                raise ValueError(f"{flag} {path} is inside the input zarr store {p}, which jae only reads; choose "
+                                 f"another path for {flag}, outside it")
         if (flag in folders or flag in (models or {})) and path.suffix.lower() in _FILE_SUFFIXES and not (
                 path.exists() or path.is_symlink()):  # 'jae evaluate --out metrics.csv' made a folder of that name
             raise ValueError(f"{flag} {path} names the folder the files are written into, but ends like a file "

@@ -342,7 +342,10 @@ def open_competition(
     """
     from .files import _check_file, _readable, check_is_anndata, check_not_empty, check_not_mudata
     from .readers import read_competition
+    from .zarr_stores import to_stream
 
+    # zarr stores streamed from a temporary .h5ad copy each
+    mod1, mod2 = to_stream(mod1, what="mod1", kind="AnnData"), to_stream(mod2, what="mod2", kind="AnnData")
     paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
     frames, kinds = [], []
     for p, what in zip(paths, ("mod1", "mod2")):

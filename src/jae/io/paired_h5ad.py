@@ -49,7 +49,7 @@ def read_paired_h5ad(path: PathLike, *, layer: str | None = "counts", mod2_kind:
     """
     from .single import PROTEIN_KEY, split_anndata, to_mudata
 
-    path = _check_file(path, what=".h5ad")
+    path = _check_file(path, what=".h5ad", store=True)  # an AnnData zarr store: read whole by read_h5ad
     source = resolve_raw(read_h5ad(path, what=".h5ad"), layer, where=path.name)  # layer='raw': its .raw (jae.io.raw)
     layer = counts_or_x(source, layer, where=path.name)
     mods = split_anndata(source, layer=layer)

@@ -24,6 +24,7 @@ from .chunked import format_bytes
 from .h5mu_files import open_h5mu
 from .paired_files import PROCESS_BYTES, FilesOnDisk
 from .single import modalities_of, unique_split
+from .zarr_stores import is_zarr
 
 __all__ = ["plan_input", "default_memory_budget", "parse_bytes"]
 
@@ -211,6 +212,15 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     an ``.h5mu`` whose modalities hold different cells); one log line says which and why.
     """
     budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)  # checked for any data
+    if not once and is_zarr(data):  # a MuData zarr store: read whole within the budget, else copied and streamed
+        from .readers import read_h5mu
+        from .zarr_stores import check_store, log_route, store_need
+
+        need = store_need(check_store(data, what=".h5mu", kind="MuData"), "MuData")
+        if need <= budget:
+            log_route(data, "whole", what=what, need=need, budget=budget)
+            rna, other = modalities if modalities is not None else ("rna", None)
+            return read_h5mu(data, rna=rna, other=other, layer=layer)
     files = _as_files(data, modalities, layer=layer)
     if files is None:
         if getattr(data, "isbacked", False):  # an AnnData opened backed='r': jae.io.split_anndata reads its counts

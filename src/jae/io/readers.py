@@ -30,6 +30,7 @@ from .files import (_check_file, _readable, check_is_10x, check_is_anndata, chec
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, h5mu_kinds, hashtag_modalities,
                        held_types, normalize_kind, pair_from_names, pick_modalities, swapped_pair, typed_as)
 from .raw import counts_or_x, resolve_raw
+from .zarr_stores import is_zarr, open_tree, read_store
 
 __all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
            "read_obs", "make_mudata"]
@@ -135,7 +136,8 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
     ``.h5mu`` (:func:`check_not_mudata`; ``{save}`` in it stands for saving a modality as ``.h5ad``); ``tenx_fix`` the
     fix when it is a Cell Ranger ``.h5`` (:func:`check_is_anndata`); ``kwargs`` go to ``anndata.read_h5ad``.
     """
-    path = _check_file(path, what=what)
+    if is_zarr(path := _check_file(path, what=what, store=not kwargs)):  # a zarr store: read whole (never backed)
+        return read_store(path, what=what, kind="AnnData", fix=mudata_fix)
     with warnings.catch_warnings(), _readable(path, what=what, fmt=".h5ad"):
         with h5py.File(path, "r") as f:
             check_not_mudata(f, path, what=what, fix=mudata_fix)
@@ -223,7 +225,7 @@ def read_competition(
     files also hold replaced by theirs for the cells the files hold, then the annotation files' other columns;
     ``mdata.uns`` gets ``'dataset_id'`` and ``'organism'`` when the files carry them.
     """
-    paths = [_check_file(mod1, what="mod1"), _check_file(mod2, what="mod2")]
+    paths = [_check_file(mod1, what="mod1", store=True), _check_file(mod2, what="mod2", store=True)]
     from .annotations import annotation_columns, join_annotations
 
     with columns_taken_elsewhere(annotation_columns(annotations)):
@@ -296,10 +298,11 @@ def read_h5mu(
     raw counts in ``.layers['counts']`` (the reference of ``.X`` when the file has no such layer), the file's
     global ``obs``, ``obsm`` and ``uns``, and modality-level per-cell columns added unprefixed to ``mdata.obs``.
     """
-    path = _check_file(path, what=".h5mu")
+    path = _check_file(path, what=".h5mu", store=True)  # a MuData zarr store: read whole as the file is
     with _readable(path, what=".h5mu", fmt=".h5mu"):
-        with h5py.File(path, "r") as f:
-            check_is_mudata(f, path, what=".h5mu")
+        if not is_zarr(path):
+            with h5py.File(path, "r") as f:
+                check_is_mudata(f, path, what=".h5mu")
         source = read_h5mu_as_stored(path)
     available = list(source.mod)
     types_of = held_types(source.mod)
@@ -343,9 +346,9 @@ def read_h5mu_as_stored(path: PathLike) -> md.MuData:
     rename batches and cell types ('1.0' -> '1') and change the user's columns in a copy of the file."""
     from anndata.io import read_elem
 
-    with _quiet_mudata():
-        mdata = md.read_h5mu(path)
-    with h5py.File(path, "r") as f:
+    with _quiet_mudata():  # a MuData zarr store: read as its .h5mu is
+        mdata = read_store(path, what=".h5mu", kind="MuData") if is_zarr(path) else md.read_h5mu(path)
+    with open_tree(path) as f:
         stored = read_elem(f["obs"]) if "obs" in f else None
     if stored is not None and len(stored.columns) and stored.index.is_unique and len(stored) == mdata.n_obs \
             and stored.index.isin(mdata.obs_names).all():

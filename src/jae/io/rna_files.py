@@ -115,9 +115,12 @@ def h5mu_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None
 
     if other is not None:
         return None
+    from .zarr_stores import open_tree
+
     try:
-        with h5py.File(path, "r") as f:
-            available = list(f["mod"]) if isinstance(f.get("mod"), h5py.Group) else []
+        with open_tree(path) as f:  # an .h5mu, or a zarr store
+            mod = f.get("mod")
+            available = list(mod.keys()) if mod is not None and not hasattr(mod, "dtype") else []
             hashtags = hashtag_modalities(available, stored_types(f)) if len(available) > 1 else []
     except (OSError, TypeError, ValueError, KeyError):
         return None
@@ -150,9 +153,10 @@ def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | Non
     from .features import unique_cells
     from .files import _check_file, _readable, check_is_anndata, check_is_mudata, check_not_empty, check_not_mudata
     from .paired_files import _counts_location, _read_frames
+    from .zarr_stores import to_stream
 
     what, fmt = ("mod1", ".h5ad") if modality is None else (".h5mu", ".h5mu")
-    path = _check_file(path, what=what)
+    path = _check_file(to_stream(path, what=what, kind="AnnData" if modality is None else "MuData"), what=what)
     with _readable(path, what=what, fmt=fmt), h5py.File(path, "r") as f:
         if modality is None:
             check_not_mudata(f, path, what=what)

@@ -49,8 +49,8 @@ def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None 
         AnnData holding both modalities (``scanpy.read_10x_h5(path, gex_only=False)``, or scvi-tools' proteins in
         ``obsm['protein_expression']``: :func:`jae.io.split_anndata`), or the path of a Cell Ranger (ARC) ``.h5``
         (read by :func:`jae.read_10x_h5`) or matrix folder (:func:`jae.read_10x_mtx`), of an ``.h5mu``
-        (:func:`jae.read_h5mu`) or of such an ``.h5ad`` (:func:`jae.io.read_paired_h5ad`).
-        The order given is the order of the cells and of the batches.
+        (:func:`jae.read_h5mu`) or of such an ``.h5ad`` (:func:`jae.io.read_paired_h5ad`), or the zarr store of
+        either (:mod:`jae.io.zarr_stores`). The order given is the order of the cells and of the batches.
     batch_key
         The ``obs`` column that gets each cell's sample name (categorical, in the order given).
     mod2_kind
@@ -94,7 +94,11 @@ def combine_samples(samples, *, batch_key: str = "batch", mod2_kind: str | None 
                 raise TypeError(f"combine_samples: sample {name!r} must be a MuData, an AnnData holding both "
                                 f"modalities or a file path, not {type(value).__name__}")
             from .cellranger import check_cell_ranger
+            from .zarr_stores import is_zarr, store_kind
 
+            if is_zarr(value):  # an AnnData or MuData zarr store, read as its .h5ad or .h5mu
+                store_kind(value, what=f"combine_samples: sample {name!r}")
+                continue
             check_cell_ranger(value, what=f"sample {name!r}")  # a file, or a Cell Ranger matrix folder's three
     check_layer(layer)
     read = {name: _read(name, value, mod2_kind, layer) for name, value in samples.items()}
@@ -118,10 +122,13 @@ def _read(name: str, value, mod2_kind, layer: str | None = "counts"):
     from .paths import user_path
     from .readers import read_10x_h5, read_h5mu
 
+    from .zarr_stores import is_zarr, store_kind
+
     path = user_path(value)
-    if path.suffix == ".h5mu":
+    store = is_zarr(path) and store_kind(path)  # a zarr store: read as the file of its kind
+    if path.suffix == ".h5mu" or store == "MuData":
         return read_h5mu(path, other_kind=mod2_kind, layer=layer)
-    if path.suffix == ".h5ad":
+    if path.suffix == ".h5ad" or store == "AnnData":
         return read_paired_h5ad(path, mod2_kind=mod2_kind, layer=layer)
     # Cell Ranger's counts
     return read_10x_mtx(path, mod2_kind=mod2_kind) if is_mtx(path) else read_10x_h5(path, mod2_kind=mod2_kind)

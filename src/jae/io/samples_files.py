@@ -83,14 +83,16 @@ def samples_need(samples: dict) -> tuple[int, int] | None:
     return whole, nnz * _BYTES_PER_COUNT_FILE + cells * 8 * 4 + 2**20
 
 
-def check_disk(need: int, folder: Path) -> None:
-    """Refuse, in one line, a temporary folder with less free space than ``need`` bytes."""
+def check_disk(need: int, folder: Path, *, doing: str = "combining the samples on disk",
+               instead: str = "the samples whole") -> None:
+    """Refuse, in one line, a temporary folder with less free space than ``need`` bytes (``doing``: what needs it;
+    ``instead``: what a larger memory budget reads whole)."""
     free = shutil.disk_usage(folder).free
     if free < need:
         raise ValueError(
-            f"combining the samples on disk needs about {format_bytes(need, up=True)} in the temporary folder "
+            f"{doing} needs about {format_bytes(need, up=True)} in the temporary folder "
             f"{folder}, which has {format_bytes(free)} free; point TMPDIR at a disk with that much room (e.g. "
-            "TMPDIR=/scratch/tmp), or give a memory budget large enough to read the samples whole")
+            f"TMPDIR=/scratch/tmp), or give a memory budget large enough to read {instead}")
 
 
 def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool = True, annotations=()):

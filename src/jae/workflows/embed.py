@@ -46,7 +46,7 @@ LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence", "
                  "unknown_score": "jae_unknown_score"}
 
 
-@removes_temporary_files  # several Cell Ranger samples combined on disk: removed after
+@removes_temporary_files  # Cell Ranger samples combined, zarr stores copied, on disk: removed after
 def embed_files(
     inputs: InputFiles,
     model,

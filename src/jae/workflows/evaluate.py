@@ -21,7 +21,7 @@ __all__ = ["evaluate_files"]
 PathLike = str | os.PathLike
 
 
-@removes_temporary_files  # several Cell Ranger samples combined on disk: removed after
+@removes_temporary_files  # Cell Ranger samples combined, zarr stores copied, on disk: removed after
 def evaluate_files(
     inputs: InputFiles,
     embeddings: Mapping[str, np.ndarray | str | os.PathLike] | Sequence[str] = (),

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 
-@removes_temporary_files  # several Cell Ranger samples combined on disk: removed after
+@removes_temporary_files  # Cell Ranger samples combined, zarr stores copied, on disk: removed after
 def fit_files(
     inputs: InputFiles,
     out: PathLike,
@@ -134,7 +134,7 @@ def fit_files(
     return FilesResult(model=model, written=written, n_cells=int(data.n_obs))
 
 
-@removes_temporary_files  # several Cell Ranger samples combined on disk: removed after
+@removes_temporary_files  # Cell Ranger samples combined, zarr stores copied, on disk: removed after
 def map_files(
     inputs: InputFiles,
     model,

@@ -7,6 +7,7 @@ from typing import Literal
 
 from .._flags import check_flags
 from ..io.outputs import ReadFolder, check_outputs
+from ..io.samples_files import removes_temporary_files
 from ..prediction import ModalityPredictor
 from .joint import FilesResult
 
@@ -15,6 +16,7 @@ __all__ = ["predict_files"]
 PathLike = str | os.PathLike
 
 
+@removes_temporary_files  # a zarr store given as test_mod1, copied to stream: removed after
 def predict_files(
     train_mod1: PathLike | None,
     train_mod2: PathLike | None,
@@ -82,6 +84,7 @@ def predict_files(
     from ..io import normalize_kind, read_h5ad, write_atomic
     from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
+    from ..io.zarr_stores import to_stream
     from ..prediction.api import check_unique_features, training_kinds
     from ..prediction.checks import layers_together, sources_checked, with_layer
     from ..prediction.streamed import TENX_FIX, open_source
@@ -146,7 +149,9 @@ def predict_files(
         _check_fixed(model, method=method, seed=seed, source_kind=source_kind, target_kind=target_kind)
     sources = layers_together(  # test_mod1 read in row blocks; a layer missing in both sources: said in one line
         train=lambda: with_layer(train_source, layer, name="train_mod1") if trained else None,
-        test=lambda: open_source(user_path(test_mod1), what=names[2], mudata_fix=one_file, layer=layer))
+        test=lambda: open_source(  # a zarr store: streamed from an .h5ad copy
+            to_stream(user_path(test_mod1), what=names[2], kind="AnnData", fix=one_file), what=names[2],
+            mudata_fix=one_file, layer=layer))
     train_source, test_source = (sources["train"], sources["test"]) if trained else (None, sources["test"])
     if trained:
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
