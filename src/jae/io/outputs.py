@@ -188,7 +188,8 @@ def check_outputs(
         for p in inputs:
             if _same(path, p):
                 model = any((p / marker).is_file() for marker in ("model.json", "predictor.json"))  # or the old layout
-                what = "the model folder" if model else "an input file"  # a folder: not a file
+                # a folder (a Cell Ranger matrix folder, an .zarr store): not 'an input file'
+                what = "the model folder" if model else "an input folder" if p.is_dir() else "an input file"
                 raise ValueError(f"{flag} {path} is {what}; choose another path for {flag}")
         if (flag in folders or flag in (models or {})) and path.suffix.lower() in _FILE_SUFFIXES and not (
                 path.exists() or path.is_symlink()):  # 'jae evaluate --out metrics.csv' made a folder of that name
