@@ -2,7 +2,9 @@
 reference cells have no value there, and the refusal said only 'fill the missing labels (e.g. with the sample
 name)'; a made-up name then drew the warning to map them (session 35). It now says that reference cells get no shift
 and how to give them their reference batch, which works as written (no warning, reference cells as the reference
-embeds them); jae embed is told to do so in the input or an --annotations file."""
+embeds them); jae embed is told to do so in the input or an --annotations file. Since session 51 cells
+with a reference batch in the column the reference was fitted with take it themselves (no refusal); cells without it
+get the refusal."""
 
 from __future__ import annotations
 
@@ -26,14 +28,19 @@ def test_reference_cells_without_the_mapped_column_are_told_their_fix(own_cite_m
     ref.obs["batch"] = fitted.obs["batch"].astype(str).to_numpy()[:40]
     query.obs_names = [f"q{i}" for i in range(query.n_obs)]
     data = ad.concat([ref, query], join="outer")
+    with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
+        emb = mapped.embed(data, key_added=None)  # session 51: their reference batch is read from obs['batch']
+    assert not [r for r in caplog.records if "without a shift" in r.getMessage()]
+    assert np.array_equal(emb[:40], model.embed(ref, key_added=None))
+    lost = data.copy()
+    lost.obs["batch"] = lost.obs["batch"].astype(object).where(lost.obs["batch"].isna(), None)  # no reference batch
     with pytest.raises(ValueError) as err:
-        mapped.embed(data, key_added=None)
+        mapped.embed(lost, key_added=None)
     said = str(err.value)
     assert "cells of the reference get no shift, so give them their reference batch" in said, said
     assert cli_message(said).endswith("give them their reference batch in column sample (in the input, or an "
                                       "--annotations FILE holding it)"), cli_message(said)
     data.obs["sample"] = data.obs["sample"].astype(object).fillna(data.obs["batch"]).astype(str)  # the fix, as said
     with caplog.at_level(logging.WARNING, logger="jae.mapping.train"):
-        emb = mapped.embed(data, key_added=None)
+        assert np.array_equal(mapped.embed(data, key_added=None), emb)
     assert not [r for r in caplog.records if "without a shift" in r.getMessage()]
-    assert np.array_equal(emb[:40], model.embed(ref, key_added=None))

@@ -63,11 +63,26 @@ def check_organism_genes(genes, organism: str) -> None:
     """Refuse ``organism`` (given, or read from ``uns['organism']``) when the RNA's ``genes`` lack its cell-cycle genes
     but hold the other organism's: mouse data scored as human. That run warned and scored every embedding without
     cc_cons, its overall the mean of the other metrics, not comparable with a run of the right organism (jae fit
-    refuses the same mismatch). Genes of neither organism (another species, other names) still score, cc_cons n/a."""
+    refuses the same mismatch). Genes of neither organism (another species, other names) still score, cc_cons n/a.
+    Genes holding the organism's cell-cycle genes but repeating a name (Cell Ranger's symbols before
+    ``var_names_make_unique``) are refused too, before any reading: cc_cons finds its genes by name, so that run also
+    scored without it (said only after the baseline), where jae fit refuses such data."""
     from ..preprocess.cell_cycle import has_markers
 
     other = {"human": "mouse", "mouse": "human"}.get(organism)
-    if other is None or has_markers(genes, organism) or not has_markers(genes, other):
+    if other is None or not has_markers(genes, other) and not has_markers(genes, organism):
+        return
+    if has_markers(genes, organism):
+        names = pd.Index(np.asarray(genes).astype(str))
+        if names.has_duplicates:
+            from .._words import count
+            from ..io.features import examples
+
+            dup = names[names.duplicated()].unique()
+            raise ValueError(f"the RNA's var_names repeat {count(len(dup), 'gene name')} (e.g. {examples(dup)}), "
+                             "and cc_cons finds the cell-cycle genes by name (scored without it, the overall would be "
+                             "a mean without cc_cons; jae fit refuses such data too): make them unique first, e.g. "
+                             "adata.var_names_make_unique() on that modality")
         return
     raise ValueError(f"organism is {organism!r} (given, or read from uns['organism']), but the RNA's var_names lack its "
                      f"cell-cycle genes while they hold {other}'s: pass organism={other!r} to score cc_cons with them "

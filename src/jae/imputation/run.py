@@ -462,7 +462,8 @@ def _decoded(model, data, X: np.ndarray, cells: pd.Index, rows: np.ndarray, *, l
 
     Xr = X[rows]
     if model.adapter is not None:
-        Xr = model.adapter.apply(Xr, model.adapter.batches_of(data, cells, layer=layer)[rows])
+        held = model.adapter.batches_of(data, cells, model.batches, getattr(model, "batch_key", None), layer=layer)
+        Xr = model.adapter.apply(Xr, held[rows])
     net = model.network
     codes = _decoder_batches(model, data, cells[rows], layer=layer)
     net.eval()

@@ -25,7 +25,7 @@ from .features import affix_rename, examples
 from .paths import user_path
 from .peaks import _intervals, bare_chromosome as _bare, model_atac
 
-__all__ = ["count_fragments"]
+__all__ = ["check_fragments_start", "count_fragments"]
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,17 @@ def count_fragments(fragments, peaks, *, cells=None, progress_bar: bool = True,
     adata = AnnData(X=X, obs=pd.DataFrame(index=pd.Index(obs_names, dtype=object)), var=var)
     adata.layers["counts"] = X.copy()
     return adata
+
+
+def check_fragments_start(fragments, peaks, *, cells=None, chunk_size: int = CHUNK_FRAGMENTS) -> None:
+    """Refuse what :func:`count_fragments` would refuse after the file's first chunk (a malformed line or damaged
+    gzip there, ``cells`` named otherwise than the file's barcodes), reading that chunk alone: several samples' files
+    are all checked so before the first is counted (minutes each), so a wrong later file is not found after them."""
+    names = _peak_names(peaks)
+    path = _fragments_path(fragments)
+    counter = _Counter(_peak_tables(names), len(names), _cells(cells))
+    with open(path, "rb") as raw:
+        _read(raw, path, counter, chunk_size, False, first=True)
 
 
 def _fragments_path(fragments) -> Path:
@@ -359,8 +370,11 @@ class _Counter:
                 "the same genome as the model's peaks, or peaks named with the file's chromosome names")
 
 
-def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: bool) -> None:
-    """Stream the fragments file through ``counter``, one progress bar over its bytes."""
+def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: bool, *, first: bool = False) -> None:
+    """Stream the fragments file through ``counter``, one progress bar over its bytes (``first``: its first chunk
+    alone, checked, :func:`check_fragments_start`)."""
+    from contextlib import closing
+
     from tqdm.auto import tqdm
 
     from ..train.distributed import draws_bar
@@ -375,13 +389,16 @@ def _read(raw, path: Path, counter: _Counter, chunk_size: int, progress_bar: boo
         done[0] = told
 
     try:
-        for first, chunk in enumerate(_chunks(raw, path, counter, chunk_size, progress)):
-            try:
-                counter.add(chunk)
-            except UnicodeDecodeError:  # a contig or barcode that is no UTF-8 text
-                raise _malformed(path) from None
-            if first == 0:
-                counter.check_barcodes(path)
+        with closing(_chunks(raw, path, counter, chunk_size, progress)) as chunks:  # closed: its reading thread too
+            for n, chunk in enumerate(chunks):
+                try:
+                    counter.add(chunk)
+                except UnicodeDecodeError:  # a contig or barcode that is no UTF-8 text
+                    raise _malformed(path) from None
+                if n == 0:
+                    counter.check_barcodes(path)
+                    if first:
+                        return
         bar.update(size - done[0])
     finally:
         bar.close()

@@ -190,7 +190,8 @@ def check_outputs(
             store = is_zarr(p)  # a zarr store: a folder jae only reads, nothing written into it
             if _same(path, p):
                 model = any((p / marker).is_file() for marker in ("model.json", "predictor.json"))  # or the old layout
-                what = "the model folder" if model else "an input zarr store" if store else "an input file"
+                what = ("the model folder" if model else "an input zarr store" if store
+                        else "an input folder" if p.is_dir() else "an input file")  # a Cell Ranger matrix folder
                 raise ValueError(f"{flag} {path} is {what}; choose another path for {flag}")
             if store and p.resolve() in path.resolve().parents:
                 raise ValueError(f"{flag} {path} is inside the input zarr store {p}, which jae only reads; choose "

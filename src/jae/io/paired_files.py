@@ -23,7 +23,7 @@ from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matr
 from .modality import MOD_NAMES, detect_kind
 from .mosaic import stored_x, unique_cells_of
 from .cell_obs import DROPPED, agreeing_obs, columns_taken_elsewhere, mark_dropped, modality_obs
-from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw
+from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw, refuse_raw_file_repeats
 from .readers import pair_kinds
 
 __all__ = ["PairedFiles", "open_competition", "DifferentCellsError"]
@@ -286,6 +286,8 @@ def _read_frames(f: h5py.Group, loc: str | None = None) -> tuple[pd.DataFrame, p
             adata.file.close()
     obs = read_elem(f["obs"])
     var = read_elem(f["raw"]["var"] if loc == RAW_GROUP else f["var"])
+    if loc == RAW_GROUP:  # matched by name: repeats refused now, with the fix on the file's .raw
+        refuse_raw_file_repeats(var, f)
     uns = read_elem(f["uns"]) if "uns" in f else {}
     return obs, var, uns
 

@@ -25,7 +25,8 @@ from contextvars import ContextVar
 import anndata as ad
 
 __all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x",
-           "note_raw", "raw_count_names", "refuse_raw_repeats", "resolve_raw", "counts_noted", "x_read_hint"]
+           "note_raw", "raw_count_names", "refuse_raw_file_repeats", "refuse_raw_repeats", "resolve_raw", "counts_noted",
+           "x_read_hint"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +81,13 @@ def refuse_raw_repeats(data, layer: str | None) -> None:
             _refuse_repeated(adata.raw.var, where)
 
 
-def _refuse_repeated(var, where: str) -> None:
+def _refuse_repeated(var, where: str, *, file: tuple[str, str | None] | None = None) -> None:
     """Refuse feature names ``.raw`` repeats among one kind of features (``var['feature_types']``; a gene and a
     protein may share a name), naming the fix on ``.raw``: every later check refused them as it refuses repeats of
     ``.X``, with ``adata.var_names_make_unique()``, which renames ``.X``'s names alone (scanpy's ``adata.raw =
-    adata.copy()`` made before it keeps the repeats in ``.raw``), so the fix given changed nothing."""
+    adata.copy()`` made before it keeps the repeats in ``.raw``), so the fix given changed nothing. ``file``: ``(file
+    name, modality or None)`` of a ``.raw`` group on disk (:func:`refuse_raw_file_repeats`), whose fix reads the file,
+    mends it and writes it again."""
     names = var.index
     if not names.has_duplicates:
         return
@@ -98,11 +101,27 @@ def _refuse_repeated(var, where: str) -> None:
     if not repeated.any():
         return
     dup = names[repeated].unique()
+    fix = "raw = adata.raw.to_adata(); raw.var_names_make_unique(); adata.raw = raw"
+    if file is not None:  # on disk: the file read, mended and written again (the AnnData of an .h5mu's modality)
+        name, modality = file
+        fix = (f"adata = anndata.read_h5ad({name!r}); {fix}; adata.write_h5ad({name!r})" if modality is None else
+               f"mdata = mudata.read_h5mu({name!r}); adata = mdata.mod[{modality!r}]; {fix}; mdata.write({name!r})")
     raise ValueError(
         f"the .raw of {where}, read for layer='raw', repeats {count(len(dup), 'feature name')} (e.g. "
         f"{examples(dup)}); jae matches features by name, so they must be unique, and adata.var_names_make_unique() "
-        "renames .X's alone: make those of .raw unique, e.g. raw = adata.raw.to_adata(); raw.var_names_make_unique(); "
-        "adata.raw = raw")
+        f"renames .X's alone: make those of .raw unique, e.g. {fix}")
+
+
+def refuse_raw_file_repeats(var, group) -> None:
+    """Refuse, as the files are opened (before any counts are read), feature names the ``raw`` group ``group`` of an
+    ``.h5ad`` or of an ``.h5mu`` modality (an h5py group; ``var``: its ``raw/var``) repeats among one kind, naming the
+    fix that works on the file (:func:`_refuse_repeated`): the later check of repeated names named
+    ``adata.var_names_make_unique()``, which leaves ``.raw`` as it is, as :func:`refuse_raw_repeats` says in memory."""
+    from pathlib import Path
+
+    name = Path(group.file.filename).name
+    modality = None if group.name == "/" else group.name.rsplit("/", 1)[-1]
+    _refuse_repeated(var, name if modality is None else f"modality {modality!r} of {name}", file=(name, modality))
 
 
 def raw_count_names(adata):

@@ -71,26 +71,33 @@ class QueryAdapter:
                             self.scale if self.scale is not None else scale, np.vstack([mine[0], theirs[0]]),
                             mine[1] + theirs[1])
 
-    def batches_of(self, data, cells: pd.Index | None, *, layer: str | None = "counts") -> np.ndarray:
-        """The batches of ``data``'s cells ``cells`` (None: of every cell in ``obs`` order) (:meth:`batch_column`)."""
-        batch = self.batch_column(data, layer=layer)
+    def batches_of(self, data, cells: pd.Index | None, reference_batches=None, reference_key: str | None = None, *,
+                   layer: str | None = "counts") -> np.ndarray:
+        """The batches of ``data``'s cells ``cells`` (None: of every cell in ``obs`` order) (:meth:`batch_column`,
+        unwarned)."""
+        batch = self.batch_column(data, reference_batches, reference_key, layer=layer, warn=False)
         return (batch if cells is None else batch.reindex(cells)).to_numpy()
 
     def batch_column(self, data, reference_batches=None, reference_key: str | None = None, *,
-                     layer: str | None = "counts") -> pd.Series:
+                     layer: str | None = "counts", warn: bool = True) -> pd.Series:
         """The batch of each of ``data``'s cells (text, indexed by cell), from the ``obs`` column this adapter reads;
         a cell without a batch is refused, as :func:`map_query` refuses it (:func:`jae.io.paired.check_batches`).
         Given the reference's batches, cells of a batch that is neither mapped nor the reference's are named in a
         warning: they get no shift (a batch not mapped yet, or a mapped one written otherwise, e.g. 3.0 for 3).
         Given also the column the reference was fitted with (``reference_key``), when it is not this adapter's
-        column, a cell is the reference's by its batch there (:func:`_reference_cells`). ``layer``: where the counts of
-        data given as a path are (its file opened as the calling method opens it, for its obs)."""
+        column, a cell is the reference's by its batch there (:func:`_reference_cells`), and a cell with no batch in
+        this adapter's column (or data without that column) takes its reference batch from there, so the reference's
+        own cells embed as the reference model embeds them (:func:`_from_reference`). ``layer``: where the counts of
+        data given as a path are (its file opened as the calling method opens it, for its obs). ``warn`` False: none
+        of the warnings (nor the INFO line of cells given their reference batch), for a caller whose data was said
+        before. The result's ``attrs['from_reference']`` counts the cells given their reference batch."""
         from ..io.cell_obs import cell_obs_of
         from ..io.paired import check_batches, get_annotation
         from ..io.plan import opened
 
         # as fit: a modality's own columns too (a second competition file's); a path: its file's obs
         obs = cell_obs_of(opened(data, layer=layer), [self.batch_key, reference_key])
+        obs, n_filled = _from_reference(obs, self.batch_key, reference_batches, reference_key, warn=warn)
         if obs is None or self.batch_key not in obs.columns:
             raise ValueError(
                 f"this model was made by map_query and shifts the cells of the batches {list(self.batches)} found in "
@@ -109,7 +116,8 @@ class QueryAdapter:
                              f"data.obs[{key!r}] = data.obs[{key!r}].astype(object).fillna(data.obs[<the column the "
                              "reference was fitted with>]).astype(str)") from None
         batch = batch.astype(str)
-        if reference_batches is not None:
+        batch.attrs["from_reference"] = n_filled
+        if reference_batches is not None and warn:
             fitted = _reference_cells(self.batch_key, self.batches, obs, batch, reference_batches, reference_key)
             other = batch[~batch.isin(list(self.batches) + [str(b) for b in reference_batches]) & ~fitted]
             if len(other) and [str(b) for b in reference_batches] == ["all"]:  # fitted without a batch column
@@ -202,6 +210,31 @@ def _reference_cells(own_key: str, batches, obs, batch: pd.Series, reference_bat
             int(both.sum()), key, batch_names(sorted(set(column[both].astype(str)))), own_key,
             batch_names(sorted(set(batch[both]))), own_key)
     return fitted
+
+
+def _from_reference(obs, own_key: str, reference_batches, key: str | None, *, warn: bool = True) -> tuple:
+    """``(obs, n)``: ``obs`` (a copy when changed) whose cells with no batch in ``obs[own_key]`` (the column a mapping
+    read; missing, or the data lacks it) and a reference batch in ``obs[key]`` (the column the reference was fitted
+    with, another one) hold that reference batch in ``own_key`` too, and ``n``, how many did. Mapped batches are new
+    to the model (:func:`jae.mapping.batches.check_new_batches`), so those cells get no shift: the reference's own
+    cells (e.g. its file, which lacks the query's column) embed as the reference model embeds them, as the docs say.
+    ``warn``: one INFO line with the count."""
+    known = [] if reference_batches is None else [str(b) for b in reference_batches]
+    if obs is None or not key or key == own_key or key not in obs.columns or not known or known == ["all"]:
+        return obs, 0
+    from ..io.validate import missing_text
+
+    reference = obs[key].astype(object)
+    own = obs[own_key].astype(object) if own_key in obs.columns else pd.Series(None, index=obs.index, dtype=object)
+    fill = (own.isna().to_numpy() | missing_text(own.to_numpy())) & reference.notna().to_numpy() & (
+        reference.astype(str).isin(known).to_numpy())
+    if not fill.any():
+        return obs, 0
+    if warn:
+        logger.info("%d cells have no batch in obs[%r], the column this model maps by, and are of reference batches "
+                    "in obs[%r] (the column the reference was fitted with): they embed as the reference model embeds "
+                    "them", int(fill.sum()), own_key, key)
+    return obs.assign(**{own_key: own.where(~fill, reference.astype(str))}), int(fill.sum())
 
 
 def _modality_fix(data, key: str) -> str:

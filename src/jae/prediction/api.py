@@ -119,8 +119,15 @@ class ModalityPredictor:
         """
         seed = self.seed if seed is None else as_seed(seed)  # refused before the data is looked at
         check_flags(progress_bar=progress_bar)
-        train_source = one_modality(train_source, name="train_source", layer=layer)
-        train_source = with_layer(train_source, layer, name="train_source")
+        train_source = with_layer(one_modality(train_source, name="train_source", layer=layer), layer,
+                                  name="train_source")
+        return self._fit(train_source, train_target, seed=seed, source_kind=source_kind, target_kind=target_kind,
+                         progress_bar=progress_bar, layer=layer)
+
+    def _fit(self, train_source, train_target, *, seed: int, source_kind, target_kind, progress_bar: bool,
+             layer: str | None) -> ModalityPredictor:
+        """:meth:`fit` of a ``train_source`` already read at ``layer`` (:func:`with_layer`), ``seed`` and
+        ``progress_bar`` checked: jae.predict's and jae predict's, read beside the query (one reading of each)."""
         check_target(one_modality(train_target, name="train_target"), name="train_target", layer=layer)
         for adata, name in ((train_source, "train_source"), (train_target, "train_target")):
             unique_features(adata.var_names, name)  # queries are matched by name; predictions are named by them
@@ -484,8 +491,8 @@ def predict(
     kinds = training_kinds(train_source, train_target, source_kind, target_kind)
     check_unique_features(train_source=train_source, train_target=train_target, query_source=query_source)
     sources_checked(query_source, train_source, kinds=kinds, layer=layer)  # a training source without counts too
-    model = ModalityPredictor(method, config=config, seed=seed, device=device).fit(
-        train_source, train_target, source_kind=source_kind, target_kind=target_kind, progress_bar=progress_bar,
-        layer=layer,
-    )  # fmt: skip
+    model = ModalityPredictor(method, config=config, seed=seed, device=device)
+    check_flags(progress_bar=progress_bar)  # as fit checks it; train_source was read at layer above (with_layer)
+    model._fit(train_source, train_target, seed=model.seed, source_kind=source_kind, target_kind=target_kind,
+               progress_bar=progress_bar, layer=layer)
     return model.predict(query_source, output=output, layer=layer)

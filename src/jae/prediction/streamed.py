@@ -83,7 +83,7 @@ class SourceFile:
         from anndata.io import read_elem
 
         from ..io.paired_files import _counts_location
-        from ..io.raw import RAW_GROUP
+        from ..io.raw import RAW_GROUP, refuse_raw_file_repeats
 
         self.path = _check_file(path, what=what)
         with _readable(self.path, what=what, fmt=".h5ad"), h5py.File(self.path, "r") as f:
@@ -98,6 +98,8 @@ class SourceFile:
                     "adata.layers[NAME], and write the file again")
             self._layers = list(f["layers"]) if isinstance(f.get("layers"), h5py.Group) else []  # for _hint
             found = _counts_location(f, layer, where=what)  # the joint model's rule; a layer it lacks: one line
+            if found == RAW_GROUP:  # matched by name: .raw's repeats refused now, with the fix on the file's .raw
+                refuse_raw_file_repeats(read_elem(f["raw"]["var"]), f)
             uns = f.get("uns")
             self.uns = {"dataset_id": read_elem(uns["dataset_id"])} if uns is not None and "dataset_id" in uns else {}
         with _readable(self.path, what=what, fmt=".h5ad"):

@@ -212,15 +212,10 @@ def run_epochs(
     One dict per epoch: ``row``'s entries, ``epoch``, the minibatch-size-weighted mean of each loss term, and
     ``val_total`` when validating (the same rows on every process when data-parallel).
     """
-    from tqdm.auto import tqdm
-
-    from .._flags import bars_off
+    from .distributed import given_or_own_bar
 
     device = next(network.parameters()).device
     own_bar = bar is None
-    if own_bar:
-        shown = progress_bar and (parallel is None or parallel.rank == 0)
-        bar = tqdm(total=max_epochs, desc=desc, disable=not shown or bars_off(), leave=False)
     history, best, best_state, bad_epochs = [], np.inf, None, 0
     order = _Order(n_train, epoch_cells, generator, device)
     tolerance = max(round_tolerance if order.cells < n_train else 0.0, epoch_tolerance)
@@ -241,7 +236,8 @@ def run_epochs(
     if order.cells < n_train:
         logger.info("%s: an epoch is a round of %d of the %d training cells (epoch_cells), so validation and early "
                     "stopping come every %d cells", desc, order.cells, n_train, order.cells)
-    try:
+    # the project's one bar helper: drawn by process 0 alone (draws_bar), closed however the loop ends
+    with given_or_own_bar(bar, total=max_epochs, desc=desc, progress_bar=progress_bar) as bar:
         for epoch in range(max_epochs):
             network.train()
             sums: dict[str, torch.Tensor] = {}
@@ -278,9 +274,6 @@ def run_epochs(
                         if own_bar:  # done, not cut short: tqdm's notebook bar left a bar short of its total red
                             bar.total = bar.n
                         break
-    finally:
-        if own_bar:
-            bar.close()
     if best_state is not None:
         network.load_state_dict(best_state)
     elif parallel is not None:

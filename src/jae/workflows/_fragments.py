@@ -136,16 +136,19 @@ def _count_samples(fragments: Mapping, model, cells, obs, sample_key: str, *, pr
     or refuses names the sample and its file's path (every sample's file is ``atac_fragments.tsv.gz``)."""
     import anndata as ad
 
-    from ..io.fragments import count_fragments
+    from ..io.fragments import check_fragments_start, count_fragments
 
     sample = _cell_samples(cells, list(fragments), obs.get(sample_key))
+    own = {name: cells[sample == name] for name in fragments}
+    barcodes = {name: [c[: -len(name) - 1] for c in own[name]] for name in fragments}
+    for name, path in fragments.items():  # every file's first chunk checked before any is counted (minutes each)
+        with _about(f"sample {name!r}, {path}"):
+            check_fragments_start(path, model, cells=barcodes[name])
     parts = []
     for name, path in fragments.items():
-        own = cells[sample == name]
-        barcodes = [c[: -len(name) - 1] for c in own]
         with _about(f"sample {name!r}, {path}"):
-            counted = count_fragments(path, model, cells=barcodes, progress_bar=progress_bar)
-        counted.obs_names = own
+            counted = count_fragments(path, model, cells=barcodes[name], progress_bar=progress_bar)
+        counted.obs_names = own[name]
         parts.append(counted)
     atac = ad.concat(parts, merge="same") if len(parts) > 1 else parts[0]
     return atac[cells].copy() if not atac.obs_names.equals(cells) else atac

@@ -190,7 +190,8 @@ def embed_files(
     data = open_query(inputs, model, fragments=fragments, remap_peaks=remap_peaks, memory_budget=memory_budget,
                       what="embed", progress_bar=progress_bar, check=check)
     if model.adapter is not None and isinstance(data, PairedFiles):  # its batch column only in the second file: read
-        data = data.with_columns([model.adapter.batch_key])  # from it, as jae map read it (and model.embed read whole)
+        data = data.with_columns([model.adapter.batch_key, getattr(model, "batch_key", None)])  # from it, as jae map
+        # read it (and model.embed read whole); the reference's column gives its own cells their reference batch
     if check is not None and fragments is None and not remap_peaks:  # a mapped model reads each cell's batch: cells
         check(data)  # without one refused before any work, and none of a mapped batch (a renamed query) said
     if model.adapter is not None and finetune_epochs is None:  # made by map_query: keep the frozen reference

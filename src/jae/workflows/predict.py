@@ -157,8 +157,9 @@ def predict_files(
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
         check_unique_features(train_source=train_source, train_target=train_target, query_source=test_source)
         sources_checked(test_source, train_source, kinds=kinds, layer=layer)  # and train_source's counts if refused
-        model.fit(train_source, train_target, source_kind=source_kind, target_kind=target_kind,
-                  progress_bar=progress_bar, layer=layer)
+        # train_source was read at layer above (with_layer), and progress_bar checked: fit less those steps
+        model._fit(train_source, train_target, seed=model.seed, source_kind=source_kind, target_kind=target_kind,
+                   progress_bar=progress_bar, layer=layer)
     pred = model.predict(test_source, output=output_format, layer=layer)  # test cells' obs, the target's var
     written = []
     if is_writer():  # under torchrun only process 0 writes (the others wrote a temporary prediction, deleted)
