@@ -338,7 +338,8 @@ def predict_cell_type(
             _say_no_data(keeps, getattr(adapter, "scale", None) is not None)
         if source is not None and (keeps or getattr(adapter, "scale", None) is not None):
             # unwarned: the embedding's making said it
-            batch = None if adapter is None else adapter.batch_column(source, layer=layer)
+            batch = None if adapter is None else adapter.batch_column(  # the fit's column: for the refusal's fix
+                source, reference_key=getattr(model, "batch_key", None), layer=layer)
             if keeps or adapter.scales(batch):  # the call's features: computed only when a cell may be scaled
                 from ..query.features import query_features
 
