@@ -411,11 +411,17 @@ def scheme_fix(var_names, expected) -> str | None:
     """The fix when the data names its genes by Ensembl ID and the model by symbol, or the other way round; else
     None."""
     ensembl = [bool(pd.Series(ix).str.match(r"ENS[A-Z]*G\d").mean() > 0.5) for ix in (var_names, expected)]
-    if ensembl[0] != ensembl[1]:
-        which = ("the data names genes by Ensembl ID and the model by symbol" if ensembl[0]
-                 else "the data names genes by symbol and the model by Ensembl ID")
-        return f"{which}: give the data in the model's naming (e.g. var_names from var['gene_ids'] or var['gene_symbols'])"
-    return None
+    if ensembl[0] == ensembl[1]:
+        return None
+    # the column of the other naming as scanpy's 10x readers keep it (read_10x_mtx(var_names='gene_ids') the symbols,
+    # read_10x_h5 and read_10x_mtx the IDs): the one naming the model's, not the data's own (both were named before)
+    if ensembl[0]:
+        return ("the data names genes by Ensembl ID and the model by symbol: give the data in the model's naming, "
+                "var_names from its var column of gene symbols, e.g. adata.var_names = adata.var['gene_symbols']"
+                ".astype(str); adata.var_names_make_unique() (on a copy, or write the file again so)")
+    return ("the data names genes by symbol and the model by Ensembl ID: give the data in the model's naming, "
+            "var_names from its var column of Ensembl IDs, e.g. adata.var_names = adata.var['gene_ids'].astype(str) "
+            "(on a copy, or write the file again so)")
 
 
 def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str, log=True):
