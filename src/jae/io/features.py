@@ -408,20 +408,14 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
 
 
 def scheme_fix(var_names, expected) -> str | None:
-    """The fix when the data names its genes by Ensembl ID and the model by symbol, or the other way round; else
-    None."""
+    """The fix when the data names genes by Ensembl ID and the model by symbol, or the reverse; else None."""
     ensembl = [bool(pd.Series(ix).str.match(r"ENS[A-Z]*G\d").mean() > 0.5) for ix in (var_names, expected)]
     if ensembl[0] == ensembl[1]:
         return None
-    # the column of the other naming as scanpy's 10x readers keep it (read_10x_mtx(var_names='gene_ids') the symbols,
-    # read_10x_h5 and read_10x_mtx the IDs): the one naming the model's, not the data's own (both were named before)
-    if ensembl[0]:
-        return ("the data names genes by Ensembl ID and the model by symbol: give the data in the model's naming, "
-                "var_names from its var column of gene symbols, e.g. adata.var_names = adata.var['gene_symbols']"
-                ".astype(str); adata.var_names_make_unique() (on a copy, or write the file again so)")
-    return ("the data names genes by symbol and the model by Ensembl ID: give the data in the model's naming, "
-            "var_names from its var column of Ensembl IDs, e.g. adata.var_names = adata.var['gene_ids'].astype(str) "
-            "(on a copy, or write the file again so)")
+    data, model, column, then = (("Ensembl ID", "symbol", "gene_symbols", "; adata.var_names_make_unique()")
+                                 if ensembl[0] else ("symbol", "Ensembl ID", "gene_ids", ""))  # as scanpy's 10x readers
+    return (f"the data names genes by {data} and the model by {model}: give the data in the model's naming, e.g. "
+            f"adata.var_names = adata.var['{column}'].astype(str){then} (on a copy, or write the file again so)")
 
 
 def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str, log=True):
