@@ -118,9 +118,10 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
     pd.testing.assert_series_equal(scores, table.loc["jae"], check_names=False)  # "the same metrics"
 
     # the mapping block, on the same cells as new samples (their batches renamed, so each gets its shift)
-    query = jae.read_competition(files["x.mod1.h5ad"], files["x.mod2.h5ad"])
-    for frame in (query.obs, query["rna"].obs):
-        frame["batch"] = "new_" + frame["batch"].astype(str)
+    # read as the quick start reads them (with annotations, whose columns sit in the MuData's obs alone)
+    query = jae.read_competition(files["x.mod1.h5ad"], files["x.mod2.h5ad"], annotations=files["x.solution.h5ad"])
+    query.obs["batch"] = "new_" + query.obs["batch"].astype(str)
+    assert "batch" not in query["rna"].obs  # the block copies the column for RNA alone
     saved = (tmp_path / "jae_model" / "weights.pt").read_bytes()
     namespace["query_mdata"] = query
     code = next(b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if "mapped = ref.map_query" in b)
@@ -133,7 +134,8 @@ def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
     assert namespace["emb_rna"].shape == emb.shape and np.isfinite(namespace["emb_rna"]).all()
     import scanpy as sc  # "use it as any representation"
 
-    rna = query["rna"]
+    rna = namespace["rna"]
+    assert np.array_equal(rna.obsm["X_jae"], namespace["emb_rna"])
     sc.pp.neighbors(rna, use_rep="X_jae")
     assert rna.obsp["connectivities"].shape == (500, 500)
 

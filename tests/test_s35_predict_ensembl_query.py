@@ -32,8 +32,8 @@ def test_the_naming_scheme_is_named_and_the_fix_works(model_names, query_names, 
                                                                 progress_bar=False)
     renamed = _named(query, query_names)
     with pytest.raises(ValueError, match=rf"40 of the predictor's 40 features are missing .*; {told}: give the data "
-                                         r"in the model's naming \(e\.g\. var_names from var\['gene_ids'\] or "
-                                         r"var\['gene_symbols'\]\)$"):
+                                         rf"in the model's naming, e\.g\. adata\.var_names = "
+                                         rf"adata\.var\['{model_names}'\]"):  # the column of the model's naming
         model.predict(renamed)
     renamed.var_names = renamed.var[model_names].astype(str).to_numpy()  # the fix, as named
     np.testing.assert_array_equal(model.predict(renamed).X, model.predict(_named(query, model_names)).X)

@@ -259,7 +259,7 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
                "without --batch-key"),
     # jae.mapping.adapter.QueryAdapter.batch_column: cells without a batch beside a mapped query (files: a file)
     (r"\bgive them their reference batch, e\.g\. data\.obs\['([^']*)'\] = data\.obs\['\1'\]\.astype\(object\)\.fillna\("
-     r"data\.obs\[<the column the reference was fitted with>\]\)\.astype\(str\)",
+     r"data\.obs\[(?:<the column the reference was fitted with>|'[^']*')\]\)\.astype\(str\)",
      lambda m: f"give them their reference batch in column {m.group(1)} (in the input, or an --annotations FILE "
                "holding it)"),
     # jae.query.transform._overlap's RNA-alone fix, made --mod1 above: an --h5mu, --h5ad or --10x input has no --mod1

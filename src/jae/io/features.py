@@ -408,14 +408,14 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
 
 
 def scheme_fix(var_names, expected) -> str | None:
-    """The fix when the data names its genes by Ensembl ID and the model by symbol, or the other way round; else
-    None."""
+    """The fix when the data names genes by Ensembl ID and the model by symbol, or the reverse; else None."""
     ensembl = [bool(pd.Series(ix).str.match(r"ENS[A-Z]*G\d").mean() > 0.5) for ix in (var_names, expected)]
-    if ensembl[0] != ensembl[1]:
-        which = ("the data names genes by Ensembl ID and the model by symbol" if ensembl[0]
-                 else "the data names genes by symbol and the model by Ensembl ID")
-        return f"{which}: give the data in the model's naming (e.g. var_names from var['gene_ids'] or var['gene_symbols'])"
-    return None
+    if ensembl[0] == ensembl[1]:
+        return None
+    data, model, column, then = (("Ensembl ID", "symbol", "gene_symbols", "; adata.var_names_make_unique()")
+                                 if ensembl[0] else ("symbol", "Ensembl ID", "gene_ids", ""))  # as scanpy's 10x readers
+    return (f"the data names genes by {data} and the model by {model}: give the data in the model's naming, e.g. "
+            f"adata.var_names = adata.var['{column}'].astype(str){then} (on a copy, or write the file again so)")
 
 
 def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str, log=True):

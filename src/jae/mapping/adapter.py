@@ -111,10 +111,13 @@ class QueryAdapter:
             check_batches(batch, min_cells=1)  # not shifted as a batch 'nan'
         except ValueError as err:  # often the reference's own cells beside the query (a column of the query only)
             key = self.batch_key
-            raise ValueError(f"this model was made by map_query and shifts cells by their batch in obs[{key!r}]: {err}; "
-                             "cells of the reference get no shift, so give them their reference batch, e.g. "
-                             f"data.obs[{key!r}] = data.obs[{key!r}].astype(object).fillna(data.obs[<the column the "
-                             "reference was fitted with>]).astype(str)") from None
+            said = f"this model was made by map_query and shifts cells by their batch in obs[{key!r}]: {err}"
+            if reference_key == key:  # the reference's own column: filling it from itself would change nothing
+                raise ValueError(said) from None
+            source = "<the column the reference was fitted with>" if reference_key is None else repr(reference_key)
+            raise ValueError(said + "; cells of the reference get no shift, so give them their reference batch, e.g. "
+                             f"data.obs[{key!r}] = data.obs[{key!r}].astype(object).fillna(data.obs[{source}])"
+                             ".astype(str)") from None
         batch = batch.astype(str)
         batch.attrs["from_reference"] = n_filled
         if reference_batches is not None and warn:
