@@ -46,6 +46,13 @@ def test_predict_cell_type_names_the_reference_column_and_its_fix_works(mapped):
     ref = fitted["rna"][:40].copy()  # the reference's own cells, with their batch, and no 'sample'
     ref.obs["batch"] = fitted.obs["batch"].astype(str).to_numpy()[:40]
     data = ad.concat([ref, query], join="outer")
+    # cells of a reference batch take it (the fixes of session 51): no refusal, as if filled by hand
+    labels = by_sample.predict_cell_type(data, key_added=None)
+    filled = data.copy()
+    filled.obs["sample"] = filled.obs["sample"].astype(object).fillna(filled.obs["batch"]).astype(str)
+    assert labels.equals(by_sample.predict_cell_type(filled, key_added=None))
+    # cells of no reference batch and no 'sample' are refused, naming the reference's column in a fix that runs
+    data.obs["batch"] = data.obs["batch"].astype(object).where(data.obs["sample"].notna(), "elsewhere")
     with pytest.raises(ValueError) as err:
         by_sample.predict_cell_type(data, key_added=None)
     said = str(err.value)
