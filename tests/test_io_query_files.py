@@ -78,8 +78,8 @@ def test_h5mu_help_says_which_verbs_take_rna_alone(verb, capsys):
     with pytest.raises(SystemExit):
         main([verb, "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "--h5mu FILE MuData file with an RNA and an ATAC or protein modality (jae fit needs both; embed, map and " \
-           "evaluate also take one holding RNA alone)" in text
+    assert "--h5mu FILE MuData file (or MuData zarr store) with an RNA and an ATAC or protein modality (jae fit needs " \
+           "both; embed, map and evaluate also take one holding RNA alone)" in text
 
 
 def test_jae_embed_and_map_take_an_h5mu_holding_rna_alone(setup, tmp_path, capsys):

@@ -58,8 +58,10 @@ def test_embed_warning_lists_mapped_batches_in_numeric_order(caplog):
     from jae.mapping import QueryAdapter
     from jae.workflows._mapped_cells import check_mapped_cells
 
-    class _Mapped:  # the one attribute check_mapped_cells reads
+    class _Mapped:  # the attributes check_mapped_cells reads: the adapter, the reference's batches and column
         adapter = QueryAdapter("batch", tuple(sorted(map(str, range(11)))), np.zeros((11, 3), np.float32))
+        batches = ("r1", "r2")
+        batch_key = "batch"
 
     cells = ad.AnnData(np.zeros((4, 2), np.float32), obs=pd.DataFrame({"batch": ["x"] * 4}, index=list("abcd")))
     with caplog.at_level(logging.WARNING, logger="jae.workflows.joint"):

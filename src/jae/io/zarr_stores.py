@@ -26,6 +26,7 @@ import h5py
 import numpy as np
 
 from .chunked import format_bytes, matrix_bytes
+from .paths import user_path
 
 __all__ = ["is_zarr", "store_kind", "check_store", "read_store", "store_need", "hdf5_copy", "to_stream", "open_tree",
            "log_route"]
@@ -47,7 +48,7 @@ def is_zarr(path) -> bool:
     """Whether ``path`` (a path, or anything else: False) is a folder marked as a zarr store."""
     if not isinstance(path, (str, os.PathLike)):
         return False
-    p = Path(path).expanduser()
+    p = user_path(path)
     return p.is_dir() and any((p / m).is_file() for m in MARKERS)
 
 
@@ -66,7 +67,7 @@ def _group(path: Path, *, what: str):
 def open_tree(path):
     """An ``.h5ad`` / ``.h5mu`` opened read-only with h5py, or a zarr store with zarr: the same tree of groups."""
     if is_zarr(path):
-        yield _group(Path(path).expanduser(), what="input")
+        yield _group(user_path(path), what="input")
     else:
         with h5py.File(path, "r") as f:
             yield f
@@ -91,7 +92,7 @@ def check_store(path, *, what: str, kind: str, fix: str | None = None) -> Path:
     """``path`` when it is a zarr store of ``kind`` (``'MuData'``, ``'AnnData'``); a store of the other kind is refused
     in one line naming the input that reads it (or ``fix``, where the caller reads no other kind: ``{save}`` in it
     stands for saving a modality as a store of its own), one of neither kind naming what it lacks."""
-    path = Path(path).expanduser()
+    path = user_path(path)
     found = store_kind(path, what=what)
     if found != kind:
         article = "an" if found == "AnnData" else "a"
