@@ -10,14 +10,17 @@ cache directory when the install is read-only, or ``NUMBA_CACHE_DIR``): only the
 
 The search, all of it seeded and independent of the thread count:
 
-1. **Clusters.** Seeded k-means (:data:`KMEANS_ITERATIONS` Lloyd steps on a seeded sample of
-   :data:`KMEANS_SAMPLE` cells per cluster) into about ``n / CLUSTER_CELLS`` clusters (at most
+1. **Clusters** (:mod:`jae.metrics._knn_ivf`). Seeded k-means (``KMEANS_ITERATIONS`` Lloyd steps on a seeded
+   sample of ``KMEANS_SAMPLE`` cells per cluster) into about ``n / CLUSTER_CELLS`` clusters (at most
    ``sqrt(n * N_PROBE / 2)``); empty clusters are dropped. The cells are then processed in cluster order, so that
    a cell's neighbours lie near it in memory.
-2. **Inverted file.** Each cluster's candidates are the cells of its :data:`N_PROBE` nearest clusters (by centroid;
-   more while they hold fewer than :data:`MIN_CANDIDATES` cells). A cell's scores against its cluster's candidates
-   are one float32 BLAS product per block of the cluster's cells (at most :data:`ENTRIES_PER_BLOCK` scores); a
-   compiled scan keeps the best few, re-measured as float32 sums of squared differences.
+2. **Inverted file** (:mod:`jae.metrics._knn_ivf`). Each cell's candidates are the cells of its own ``N_PROBE``
+   nearest centroids (since session 51; before, its cluster's centre chose them for all its cells), and
+   ``EXTRA_PROBES`` more for a cell whose best candidates already lie in the outer half of those clusters (nearly
+   every cell of isotropic noise in many dimensions, few on data with structure). For each block of
+   ``QUERY_GROUP`` cells and each cluster, the scores of the block's cells that probe the cluster against its cells
+   are one float32 BLAS product; a compiled scan keeps each cell's best few, re-measured as float32 sums of squared
+   differences.
 3. **Descent.** Nearest-neighbour descent (Dong et al. 2011, as pynndescent) from those lists: each round, every
    cell meets the neighbours of its neighbours (a seeded sample of :data:`MAX_CANDIDATES` of the new and of the old
    entries, forward and reverse), until a round changes fewer than :data:`DESCENT_DELTA` of the entries. Each cell
@@ -30,7 +33,6 @@ lists do not depend on how many threads run. Each list is sorted by distance, th
 from __future__ import annotations
 
 import logging
-import math
 import time
 
 import numpy as np
@@ -38,6 +40,7 @@ import numpy as np
 from .._compiled import compiled
 from .._threads import compute_threads
 from ._graph import N_NEIGHBORS, _as_float_matrix
+from ._knn_ivf import _clusters, _d2, _initial_lists, _run
 
 __all__ = ["approximate_knn", "MIN_CELLS"]
 
@@ -45,86 +48,14 @@ log = logging.getLogger(__name__)
 
 #: Fewer cells than this get exact lists from :func:`approximate_knn`.
 MIN_CELLS = 256
-#: Cells per k-means cluster, about (the clusters of the inverted file).
-CLUSTER_CELLS = 256
-#: Clusters whose cells are each cluster's candidates (its own and the nearest others, by centroid).
-N_PROBE = 32
-#: Fewest candidates per cluster (more clusters are probed while they hold fewer cells).
-MIN_CANDIDATES = 512
-#: Lloyd steps of the k-means on its sample (then one on all cells).
-KMEANS_ITERATIONS = 5
-#: Sampled cells per k-means cluster.
-KMEANS_SAMPLE = 16
 #: Most rounds of nearest-neighbour descent.
 DESCENT_ROUNDS = 10
 #: The descent stops when a round changes fewer than this share of the entries.
 DESCENT_DELTA = 0.001
 #: Join candidates per cell and round, of the new entries and of the old ones each.
 MAX_CANDIDATES = 16
-#: Scores computed at once per thread (float32: 32 MB).
-ENTRIES_PER_BLOCK = 1 << 23
-#: Candidates beyond the list's length kept from the float32 scores, re-measured exactly.
-EXTRA_CANDIDATES = 8
 #: Cells per task of the refinement.
 REFINE_CHUNK = 8192
-
-
-@compiled(nogil=True, fastmath=True)
-def _d2(X, i, j):
-    """Squared euclidean distance of rows ``i`` and ``j`` (float32, vectorised: the same sum for the same rows)."""
-    s = np.float32(0.0)
-    for t in range(X.shape[1]):
-        v = X[i, t] - X[j, t]
-        s += v * v
-    return s
-
-
-@compiled(nogil=True, inline="always")
-def _insert(vals, ids, m, d, j):
-    """Insert ``j`` at ``d`` into the ascending (distance, index) list ``vals[:m], ids[:m]`` (drops the last)."""
-    p = m - 1
-    while p > 0 and (vals[p - 1] > d or (vals[p - 1] == d and ids[p - 1] > j)):
-        vals[p] = vals[p - 1]
-        ids[p] = ids[p - 1]
-        p -= 1
-    vals[p] = d
-    ids[p] = j
-
-
-@compiled(nogil=True, inline="always")
-def _better(vals, ids, m, d, j):
-    """Whether ``(d, j)`` beats the last entry of the list."""
-    return d < vals[m - 1] or (d == vals[m - 1] and j < ids[m - 1])
-
-
-@compiled(nogil=True)
-def _shortlist(scores, rows, cand, X, m, c, out_d, out_i):
-    """For each row ``r`` of ``scores`` (cell ``rows[r]`` against the cells ``cand``): the ``c`` best float32 scores
-    (not the cell itself), re-measured exactly; the ``m`` nearest go to ``out_d[rows[r]], out_i[rows[r]]``."""
-    n_rows, n_cand = scores.shape
-    sv = np.empty(c, np.float32)
-    si = np.empty(c, np.int64)
-    dv = np.empty(m, np.float32)
-    di = np.empty(m, np.int64)
-    for r in range(n_rows):
-        i = rows[r]
-        row = scores[r]
-        sv[:] = np.inf
-        si[:] = n_cand
-        for t in range(n_cand):
-            if row[t] < sv[c - 1] and cand[t] != i:
-                _insert(sv, si, c, row[t], t)
-        dv[:] = np.inf
-        di[:] = -1
-        for s in range(c):
-            if si[s] < n_cand:
-                j = cand[si[s]]
-                d = _d2(X, i, j)
-                if _better(dv, di, m, d, j):
-                    _insert(dv, di, m, d, j)
-        for s in range(m):
-            out_d[i, s] = dv[s]
-            out_i[i, s] = di[s]
 
 
 @compiled(nogil=True, inline="always")
@@ -141,27 +72,24 @@ def _priority(seed, it, a, b):
 
 
 @compiled(nogil=True, inline="always")
-def _offer(cand, count, seed, it, v, u):
-    """Offer ``u`` to ``v``'s sample ``cand[v, :count[v]]`` (at most ``cand.shape[1]``, ascending priority of the
-    pair in round ``it``: the lowest stay, ties by index)."""
+def _offer(cand, pri, count, seed, it, v, u):
+    """Offer ``u`` to ``v``'s sample ``cand[v, :count[v]]`` (at most ``cand.shape[1]``, ascending priority ``pri``
+    of the pair in round ``it``: the lowest stay, ties by index)."""
     c = count[v]
     for t in range(c):
         if cand[v, t] == u:
             return
     p = _priority(seed, it, v, u)
     size = cand.shape[1]
-    if c == size:
-        last = _priority(seed, it, v, cand[v, c - 1])
-        if p > last or (p == last and u > cand[v, c - 1]):
-            return
+    if c == size and (p > pri[v, c - 1] or (p == pri[v, c - 1] and u > cand[v, c - 1])):
+        return
     t = c if c < size else size - 1
-    while t > 0:
-        prev = _priority(seed, it, v, cand[v, t - 1])
-        if prev < p or (prev == p and cand[v, t - 1] < u):
-            break
+    while t > 0 and (pri[v, t - 1] > p or (pri[v, t - 1] == p and cand[v, t - 1] > u)):
         cand[v, t] = cand[v, t - 1]
+        pri[v, t] = pri[v, t - 1]
         t -= 1
     cand[v, t] = u
+    pri[v, t] = p
     if c < size:
         count[v] = c + 1
 
@@ -173,17 +101,19 @@ def _candidates(idx, flag, seed, it, new_c, new_n, old_c, old_n):
     n, m = idx.shape
     new_n[:] = 0
     old_n[:] = 0
+    new_p = np.empty(new_c.shape, np.uint32)
+    old_p = np.empty(old_c.shape, np.uint32)
     for i in range(n):
         for s in range(m):
             j = idx[i, s]
             if j < 0:
                 continue
             if flag[i, s]:
-                _offer(new_c, new_n, seed, it, i, j)
-                _offer(new_c, new_n, seed, it, j, i)
+                _offer(new_c, new_p, new_n, seed, it, i, j)
+                _offer(new_c, new_p, new_n, seed, it, j, i)
             else:
-                _offer(old_c, old_n, seed, it, i, j)
-                _offer(old_c, old_n, seed, it, j, i)
+                _offer(old_c, old_p, old_n, seed, it, i, j)
+                _offer(old_c, old_p, old_n, seed, it, j, i)
     for i in range(n):
         for s in range(m):
             if flag[i, s]:
@@ -267,96 +197,6 @@ def _join(X, d2, idx, flag, new_c, new_n, old_c, old_n, offsets, flat, start, st
                         seen[q] = i
                         changed += _consider(X, d2, idx, flag, i, q)
     return changed
-
-
-def _run(work, tasks: list, threads: int) -> list:
-    """``work(task)`` for each task, on ``threads`` Python threads (the kernels release the GIL); results in order."""
-    if threads <= 1 or len(tasks) <= 1:
-        return [work(t) for t in tasks]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(min(threads, len(tasks))) as pool:
-        return list(pool.map(work, tasks))
-
-
-def _nearest_centroid(X: np.ndarray, centroids: np.ndarray, threads: int) -> np.ndarray:
-    """Index of each row's nearest centroid (ties: the lower index), in fixed row blocks."""
-    c_sq = np.einsum("ij,ij->i", centroids, centroids)
-    rows = max(1, ENTRIES_PER_BLOCK // max(len(centroids), 1))
-    out = np.empty(len(X), np.int64)
-
-    def work(s: int) -> None:
-        scores = X[s:s + rows] @ centroids.T
-        scores *= -2.0
-        scores += c_sq
-        out[s:s + rows] = scores.argmin(axis=1)
-
-    _run(work, list(range(0, len(X), rows)), threads)
-    return out
-
-
-def _centroids(X: np.ndarray, label: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of each cluster's rows (float64 sums in row order) and the cluster sizes."""
-    counts = np.bincount(label, minlength=n_clusters)
-    sums = np.zeros((n_clusters, X.shape[1]))
-    order = np.argsort(label, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    nonempty = counts > 0
-    sums[nonempty] = np.add.reduceat(X[order].astype(np.float64), starts[nonempty], axis=0)
-    return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32), counts
-
-
-def _clusters(X: np.ndarray, rng: np.random.Generator, threads: int) -> np.ndarray:
-    """Seeded k-means labels of the rows, clusters numbered 0.. with none empty."""
-    n = len(X)
-    n_clusters = max(1, min(n // CLUSTER_CELLS, math.isqrt(n * N_PROBE // 2)))
-    sample = np.sort(rng.choice(n, size=min(n, n_clusters * KMEANS_SAMPLE), replace=False))
-    S = X[sample]
-    centroids = S[np.sort(rng.choice(len(S), size=n_clusters, replace=False))]
-    for _ in range(KMEANS_ITERATIONS):
-        label = _nearest_centroid(S, centroids, threads)
-        new, counts = _centroids(S, label, n_clusters)
-        centroids = np.where(counts[:, None] > 0, new, centroids)  # an empty cluster keeps its centre
-    label = _nearest_centroid(X, centroids, threads)
-    return np.unique(label, return_inverse=True)[1].astype(np.int64)
-
-
-def _initial_lists(X: np.ndarray, sq: np.ndarray, label: np.ndarray, m: int, threads: int):
-    """Each cell's ``m`` nearest among its cluster's candidates: ``(squared distances, indices)`` ``(n, m)``."""
-    n = len(X)
-    n_clusters = int(label.max()) + 1
-    order = np.argsort(label, kind="stable")
-    counts = np.bincount(label, minlength=n_clusters)
-    stops = np.cumsum(counts)
-    starts = stops - counts
-    centroids, _ = _centroids(X, label, n_clusters)
-    cc = np.einsum("ij,ij->i", centroids, centroids)
-    c_d = cc[:, None] + cc[None, :] - 2.0 * (centroids @ centroids.T)
-    np.fill_diagonal(c_d, -np.inf)  # a cluster probes itself first
-    probe_order = np.argsort(c_d, axis=1, kind="stable")
-    need = min(n - 1, max(MIN_CANDIDATES, 4 * (m + EXTRA_CANDIDATES)))
-    c = m + EXTRA_CANDIDATES
-    out_d = np.empty((n, m), np.float32)
-    out_i = np.empty((n, m), np.int32)
-
-    def work(cl: int) -> None:
-        sizes = counts[probe_order[cl]]
-        total = np.cumsum(sizes)
-        n_probe = max(N_PROBE, int(np.searchsorted(total, need + 1)) + 1)
-        cand = np.concatenate([order[starts[p]:stops[p]] for p in probe_order[cl, :n_probe]])
-        cand_t = np.ascontiguousarray(X[cand].T)
-        cand_sq = sq[cand]
-        members = order[starts[cl]:stops[cl]]
-        rows = max(1, ENTRIES_PER_BLOCK // len(cand))
-        for s in range(0, len(members), rows):
-            block = members[s:s + rows]
-            scores = X[block] @ cand_t
-            scores *= -2.0
-            scores += cand_sq  # |x|^2 is the same along a row
-            _shortlist(scores, block, cand, X, m, min(c, len(cand) - 1), out_d, out_i)
-
-    _run(work, list(range(n_clusters)), threads)
-    return out_d, out_i
 
 
 def _descent(X: np.ndarray, d2: np.ndarray, idx: np.ndarray, seed: int, threads: int):
