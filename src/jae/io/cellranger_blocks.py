@@ -101,21 +101,15 @@ def read_header(path, *, mod2_kind: str | None = None, name: str | None = None):
 
 def scan_counts(counts: CellRangerCounts, columns: dict) -> tuple[dict, dict]:
     """``(totals, empty)`` of a Cell Ranger ``.h5``'s counts, read in row blocks: per modality (``columns``, as
-    :func:`read_header` gives them), each feature's total (float32) and how many cells have no counts there."""
-    n_features = counts.shape[1]
-    code = np.full(n_features, len(columns), np.int64)  # the modality of each column (features left out: the last)
-    for i, cols in enumerate(columns.values()):
-        code[cols] = i
-    totals = np.zeros(n_features, np.float64)
+    :func:`read_header` gives them), each feature's total (float32) and how many cells have no counts there (their
+    row's sum 0, as :func:`jae.io.inputs._check_called_cells` sums the modality read whole)."""
+    totals = {m: np.zeros(len(cols), np.float64) for m, cols in columns.items()}
     empty = dict.fromkeys(columns, 0)
-    for block in counts.blocks(BLOCK_CELLS):
-        totals += np.bincount(block.indices, weights=block.data, minlength=n_features)
-        rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
-        per_cell = np.bincount(rows * (len(columns) + 1) + code[block.indices], weights=block.data,
-                               minlength=block.shape[0] * (len(columns) + 1)).reshape(block.shape[0], -1)
-        for i, m in enumerate(columns):
-            empty[m] += int(np.count_nonzero(per_cell[:, i] == 0))
-    return {m: totals[cols].astype(np.float32) for m, cols in columns.items()}, empty
+    for parts in modality_blocks(counts, columns, BLOCK_CELLS):
+        for m, X in parts.items():  # sparse sums: a tenth of the time of a bincount over the block's entries
+            totals[m] += np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
+            empty[m] += int(np.count_nonzero(np.asarray(X.sum(axis=1)).ravel() == 0))
+    return {m: t.astype(np.float32) for m, t in totals.items()}, empty
 
 
 def modality_blocks(counts: CellRangerCounts, columns: dict, block_cells: int = BLOCK_CELLS):
