@@ -86,7 +86,7 @@ def main() -> None:
         "Writes synthetic Cell Ranger ARC samples (and the same cells as one .h5mu) into --folder, then runs jae fit "
         "(unsupervised, --max-epochs 2, on the CPU) on them by each route and measures its peak resident memory and "
         "wall time with /usr/bin/time -v. It prints one line per route and writes the same figures, one JSON object "
-        "per route, to --out. The routes are: " + "; ".join(f"{k}: {v}" for k, v in ROUTES.items()) + ". The files "
+        "per route, to --out. With --samples 1 the route 10x_streamed is one Cell Ranger file over the memory budget (fitted as one batch). The routes are: " + "; ".join(f"{k}: {v}" for k, v in ROUTES.items()) + ". The files "
         "it writes are removed at the end unless --keep is given."))
     p.add_argument("--samples", type=int, default=2, help="how many samples (default: 2)")
     p.add_argument("--cells", type=int, default=10_000, help="cells per sample (default: 10,000)")
@@ -96,6 +96,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, required=True, help="JSON-lines file of the figures")
     p.add_argument("--overwrite", action="store_true", help="replace --out when it exists")
     p.add_argument("--keep", action="store_true", help="keep the files written into --folder")
+    p.add_argument("--reuse", action="store_true", help="use the sample files already in --folder (written by an "
+                   "earlier run with --keep and the same --cells and --own-peaks) instead of writing them again")
     args = p.parse_args()
     if args.out.exists() and not args.overwrite:
         p.error(f"--out {args.out} exists; pass --overwrite to replace it")
@@ -104,6 +106,8 @@ def main() -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
     files = [args.folder / f"s{i + 1}.h5" for i in range(args.samples)]
     for i, path in enumerate(files):
+        if args.reuse and path.exists():
+            continue
         write_sample(path, i, n_cells=args.cells, n_genes=20_000, n_peaks=100_000, gene_counts=2_000,
                      peak_counts=8_000, own_peaks=args.own_peaks, seed=0)
     h5mu = args.folder / "combined.h5mu"
@@ -114,8 +118,9 @@ def main() -> None:
         mdata.write(h5mu)
         del mdata
     common = ["--mode", "unsupervised", "--max-epochs", "2", "--device", "cpu", "-q"]
-    flags = {"10x_whole": ["--10x", *map(str, files), "--memory-budget", "1T"],
-             "10x_streamed": ["--10x", *map(str, files), "--memory-budget", "1G"],
+    one = ["--batch-key", "none"] if args.samples == 1 else []  # one file: no sample column, one batch
+    flags = {"10x_whole": ["--10x", *map(str, files), "--memory-budget", "1T", *one],
+             "10x_streamed": ["--10x", *map(str, files), "--memory-budget", "1G", *one],
              "h5mu_streamed": ["--h5mu", str(h5mu), "--memory-budget", "1G"]}
     rows = []
     for route in args.routes:

@@ -41,13 +41,14 @@ class InputFiles:
         A Cell Ranger (ARC) ``filtered_feature_bc_matrix.h5`` (:func:`jae.io.read_10x_h5`) or its matrix folder
         ``filtered_feature_bc_matrix/`` (or the folder's ``matrix.mtx.gz``, GEO's prefixed copies too:
         :func:`jae.io.read_10x_mtx`), or one of Gene Expression alone (a query to embed or map with a fitted model;
-        fitting needs both); always read whole. Several files, one per sample: a mapping of sample name -> file, or
+        fitting needs both). Several files, one per sample: a mapping of sample name -> file, or
         a list of files, each named by the folder above ``outs/`` (``SAMPLE/outs/filtered_feature_bc_matrix.h5``,
         ``SAMPLE/outs/filtered_feature_bc_matrix``), else by its stem; read as one by
         :func:`jae.io.combine_samples` (cells named ``BARCODE-SAMPLE``, the sample in ``obs[sample_key]``); files of
-        Gene Expression alone (every one) are read as RNA alone, a query, as one such file is. Several samples that
-        reading whole would take more than the memory budget are combined one sample at a time into a temporary
-        ``.h5mu`` (:mod:`jae.io.samples_files`) and streamed from it.
+        Gene Expression alone (every one) are read as RNA alone, a query, as one such file is. A file, or several
+        samples, that reading whole would take more than the memory budget is copied (combined one sample at a
+        time) into a temporary ``.h5mu`` (:mod:`jae.io.samples_files`; an ``.h5`` read in blocks of cells, a matrix
+        folder whole) and streamed from it.
     h5ad
         One ``.h5ad`` holding both modalities (:func:`jae.io.split_anndata`: ``var['feature_types']`` as
         ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
@@ -209,14 +210,19 @@ class InputFiles:
             mdata = _combine(read, batch_key=self.sample_column, mod2_kind=self.mod2_kind, rna_alone=True)
         else:
             mdata = read_cell_ranger(self.tenx, mod2_kind=self.mod2_kind, rna_alone=True)  # RNA alone: a query
-            if len(mdata.mod) > 2:  # Peaks and Antibody Capture both: the choice is named, as for an .h5ad
-                from .modality import describe_types
-                from .paired_h5ad import _second_modality
-
-                _second_modality(dict(mdata.mod), None, what=f"Cell Ranger file {self.tenx.name}", found=describe_types(
-                    [t for m in mdata.mod.values() for t in m.var["feature_types"]]))
+            self._one_second_modality(mdata)
             _check_called_cells(mdata, self.tenx)
         return mdata
+
+    def _one_second_modality(self, mdata) -> None:
+        """Refuse one Cell Ranger file's MuData holding Peaks and Antibody Capture both (``mod2_kind`` None): the
+        choice is named, as for an ``.h5ad``."""
+        if len(mdata.mod) > 2:
+            from .modality import describe_types
+            from .paired_h5ad import _second_modality
+
+            _second_modality(dict(mdata.mod), None, what=f"Cell Ranger file {self.tenx.name}", found=describe_types(
+                [t for m in mdata.mod.values() for t in m.var["feature_types"]]))
 
     def _no_second_kind(self) -> None:
         """Refuse ``mod2_kind`` for an ``.h5mu`` holding RNA alone: it names no modality there (it was ignored)."""
@@ -249,9 +255,9 @@ class InputFiles:
         :class:`jae.io.RnaFiles` for RNA alone (``mod1`` alone, or an ``.h5mu`` holding RNA alone: a query to embed or
         map; with ``plan=False``, for fitting, such an ``.h5mu`` is refused). Zarr stores given for ``h5mu``, ``mod1``
         or ``mod2`` are read whole within the budget (``plan=False`` too), else copied once to a temporary HDF5 file
-        and streamed from it (:mod:`jae.io.zarr_stores`). One Cell Ranger file and one ``.h5ad`` holding both
-        modalities are always read whole; several Cell Ranger samples over the budget are combined on disk and
-        streamed (:func:`jae.io.samples_files.open_samples`).
+        and streamed from it (:mod:`jae.io.zarr_stores`). One ``.h5ad`` holding both modalities is always read whole;
+        Cell Ranger files over the budget (one, or several samples) are copied into a temporary ``.h5mu`` and streamed
+        (:func:`jae.io.samples_files.open_samples`).
         """
         from .annotations import annotation_columns
         from .cell_obs import columns_taken_elsewhere
@@ -267,8 +273,8 @@ class InputFiles:
                              "or mapped with a fitted model (jae embed / jae map)")
         if self.source != "h5ad" and self._stores_fit(memory_budget, what=what):  # zarr stores: read whole
             return self.read(annotations=annotations)  # (over the budget: the openers below copy them to stream)
-        if self.samples is not None and len(self.samples) > 1:  # several samples: combined on disk when reading
-            from .samples_files import open_samples  # them whole is over the budget
+        if self.source == "10x":  # Cell Ranger files: copied (several samples combined) on disk in blocks of cells
+            from .samples_files import open_samples  # when reading them whole is over the budget
 
             files = open_samples(self, memory_budget=memory_budget, what=what, plan=plan, annotations=joined)
             if files is not None:
@@ -279,9 +285,9 @@ class InputFiles:
                 from .files import gex_only_message
 
                 raise ValueError(gex_only_message(self.name, files=len(self.samples or [self.tenx])))
-            if self.samples is None or len(self.samples) < 2:
+            if self.source == "h5ad":
                 logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad "
-                            "files, mod1 and mod2, .h5mu files and several Cell Ranger samples)", what, self.name)
+                            "files, mod1 and mod2, .h5mu files and Cell Ranger files)", what, self.name)
             return data
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
             files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
@@ -369,15 +375,17 @@ def name_samples(files: Sequence[tuple[str | None, PathLike]], *, what: str = "t
     return dict(zip(names, paths))
 
 
-def _check_called_cells(mdata, path: Path, name: str | None = None) -> None:
+def _check_called_cells(mdata, path: Path, name: str | None = None, empty: dict | None = None) -> None:
     """Refuse a Cell Ranger file holding barcodes without counts in a modality, or named as Cell Ranger names its
     matrix of every barcode (``raw_feature_bc_matrix.h5``): empty droplets, which the files' readers cannot remove,
     would be fitted or embedded as cells; the fix is the file of called cells. ``name``: how the message names the
-    file (default: its file name)."""
+    file (default: its file name); ``empty``: per modality, how many cells have no counts there, when counted
+    already (:func:`jae.io.cellranger_blocks.scan_counts`, the counts read in blocks)."""
     import numpy as np
 
-    empty = {name: int(np.count_nonzero(np.asarray(mod.layers["counts"].sum(axis=1)).ravel() == 0))
-             for name, mod in mdata.mod.items()}
+    if empty is None:
+        empty = {name: int(np.count_nonzero(np.asarray(mod.layers["counts"].sum(axis=1)).ravel() == 0))
+                 for name, mod in mdata.mod.items()}
     raw = path.name.startswith("raw_feature_bc_matrix")
     if not raw and not any(empty.values()):
         return

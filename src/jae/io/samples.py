@@ -453,8 +453,8 @@ def _stack(features: _Features, mods: dict[str, ad.AnnData], cells: dict[str, pd
 
 def _sample_block(features: _Features, name: str, adata: ad.AnnData) -> sp.csr_matrix:
     """Sample ``name``'s counts on the common features (float32 CSR): its columns of them, or its peaks' counts
-    summed onto the merged peaks."""
-    X = _counts(adata)
+    summed onto the merged peaks. ``adata`` may be the counts themselves (CSR), e.g. a block of its cells."""
+    X = adata if sp.issparse(adata) else _counts(adata)
     how = features.maps[name]
     block = X[:, how] if isinstance(how, np.ndarray) else X @ how.astype(X.dtype)
     return sp.csr_matrix(block, dtype=np.float32)

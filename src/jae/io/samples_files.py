@@ -5,8 +5,12 @@
 When that estimate is over the memory budget, :func:`open_samples` writes the same combined data (the same cells,
 features, ``obs`` and counts, bit for bit) to a temporary ``.h5mu`` instead, reading one sample at a time, and opens
 it as :func:`jae.io.open_h5mu` opens any ``.h5mu``, so fitting streams it in row blocks (or reads it whole, once,
-when the plan finds it fits) and embedding and mapping stream it. Each sample is read twice: once for its features
-and cells (the combined features need every sample's), once for its counts, written as rows of the combined matrix.
+when the plan finds it fits) and embedding and mapping stream it. A sample's ``.h5`` is never read whole: its cells
+and features come from its header and its counts are read in blocks of cells
+(:mod:`jae.io.cellranger_blocks`), twice: once to count each feature's total and the cells without counts (the
+checks that reading whole makes before combining), once to write them as rows of the combined matrix. A matrix
+folder (coordinates in no order of cells) is read whole, twice. One Cell Ranger file over the budget is copied the
+same way, in one read of its ``.h5`` (its cells and features as read whole, no sample suffix or column).
 
 The file goes in the system's temporary folder (``TMPDIR``, :func:`tempfile.gettempdir`): not beside the output,
 which may be a slow shared disk, and a cluster's ``TMPDIR`` is its node-local scratch; ``TMPDIR=/big/disk`` moves
@@ -29,6 +33,7 @@ import h5py
 import numpy as np
 import scipy.sparse as sp
 
+from .cellranger import is_mtx
 from .chunked import format_bytes
 
 __all__ = ["open_samples", "removes_temporary_files", "samples_need"]
@@ -49,7 +54,7 @@ _MADE: dict[str, weakref.finalize] = {}
 def sample_counts(path) -> tuple[int, int] | None:
     """``(cells, stored counts)`` of one sample's Cell Ranger ``.h5`` or matrix folder, from its header alone; None
     when the header cannot be read (the reader refuses that file, naming the problem)."""
-    from .cellranger import is_mtx, mtx_files
+    from .cellranger import mtx_files
 
     try:
         if is_mtx(path):
@@ -96,41 +101,64 @@ def check_disk(need: int, folder: Path, *, doing: str = "combining the samples o
 
 
 def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool = True, annotations=()):
-    """The samples of ``inputs`` (:class:`jae.io.InputFiles` with several ``tenx=`` files) combined into a temporary
-    ``.h5mu`` and opened lazily (:class:`jae.io.PairedFiles`, or :class:`jae.io.RnaFiles` for samples of RNA alone)
-    when reading them whole is estimated over ``memory_budget``; None when it fits (read whole, as before).
-    ``plan``: False for fitting (RNA alone refused then, as when read whole); ``annotations``: the annotation files
-    to join into ``obs``."""
+    """The Cell Ranger data of ``inputs`` (:class:`jae.io.InputFiles` with ``tenx=``: several samples combined, or
+    one file) copied into a temporary ``.h5mu`` and opened lazily (:class:`jae.io.PairedFiles`, or
+    :class:`jae.io.RnaFiles` for RNA alone) when reading it whole is estimated over ``memory_budget``; None when it
+    fits (read whole, as before). ``plan``: False for fitting (RNA alone refused then, as when read whole);
+    ``annotations``: the annotation files to join into ``obs``."""
     from .plan import default_memory_budget, parse_bytes
 
     from .cellranger import check_cell_ranger
 
     budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
-    for p in inputs.samples.values():  # every file (or matrix folder) there, before any is read
+    samples = inputs.samples
+    files = samples if samples is not None else {Path(inputs.tenx).name: inputs.tenx}
+    for p in files.values():  # every file (or matrix folder) there, before any is read
         check_cell_ranger(p)
-    need = samples_need(inputs.samples)
+    need = samples_need(files)
     if need is None:  # a file that is no Cell Ranger output: refused by its reader, as when read whole
         return None
     whole, file_bytes = need
+    data = f"the {inputs.name}" if samples is not None else inputs.name
     if whole <= budget:
-        logger.info("%s: reading the %s whole needs about %s, within the memory budget of %s", what, inputs.name,
+        logger.info("%s: reading %s whole needs about %s, within the memory budget of %s", what, data,
                     format_bytes(whole), format_bytes(budget))
         return None
     folder = Path(tempfile.gettempdir())
-    check_disk(file_bytes, folder)
-    logger.info("%s: reading the %s whole would need about %s, over the memory budget of %s; combining them one "
-                "sample at a time into a temporary .h5mu in %s (about %s; TMPDIR moves it), streamed from there and "
-                "removed afterwards", what, inputs.name, format_bytes(whole, up=True), format_bytes(budget), folder,
-                format_bytes(file_bytes, up=True))
+    if samples is not None:
+        check_disk(file_bytes, folder)
+        how = "combining them one sample at a time"
+    else:
+        check_disk(file_bytes, folder, doing=f"copying {inputs.name} on disk", instead="it whole")
+        how = "copying its counts in blocks of cells" if not is_mtx(inputs.tenx) else "copying its counts"
+    logger.info("%s: reading %s whole would need about %s, over the memory budget of %s; %s into a temporary .h5mu "
+                "in %s (about %s; TMPDIR moves it), streamed from there and removed afterwards", what, data,
+                format_bytes(whole, up=True), format_bytes(budget), how, folder, format_bytes(file_bytes, up=True))
     made = Path(tempfile.mkdtemp(prefix="jae-samples-", dir=folder))
-    path = made / "combined.h5mu"
+    path = made / ("combined.h5mu" if samples is not None else f"{Path(inputs.tenx).stem}.h5mu")
     _MADE[str(path)] = weakref.finalize(_Owner, shutil.rmtree, made, ignore_errors=True)
     try:
-        rna_alone = write_combined(inputs, path, plan=plan)
-        return _opened(path, rna_alone, list(annotations), data=inputs.name, samples=list(inputs.samples))
+        rna_alone = write_combined(inputs, path, plan=plan) if samples is not None else write_one(inputs, path,
+                                                                                                  plan=plan)
+        _give_back_memory()
+        return _opened(path, rna_alone, list(annotations), data=inputs.name,
+                       samples=None if samples is None else list(samples))
     except BaseException:  # an error, or Ctrl-C: nothing half-written left behind
         _remove(path)
         raise
+
+
+def _give_back_memory() -> None:
+    """Hand the memory the blocks were read into back to the system before the fit starts: the C library keeps
+    freed blocks of a few MB in its heap, which the fit's own peak would then sit on (glibc ``malloc_trim``; a no-op
+    elsewhere)."""
+    import ctypes
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 class _Owner:
@@ -166,27 +194,27 @@ def made_files() -> list[str]:
 
 
 def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
-    """Write the samples of ``inputs`` combined (as :func:`jae.io.samples._combine` combines them) to ``path``, one
-    sample in memory at a time; True when they hold RNA alone. The files were checked by :func:`open_samples`."""
-    from .cellranger import read_cell_ranger
-    from .inputs import _check_called_cells
+    """Write the samples of ``inputs`` combined (as :func:`jae.io.samples._combine` combines them) to ``path``, never
+    more than one sample in memory, an ``.h5`` sample's counts read in blocks of cells; True when they hold RNA
+    alone. The files were checked by :func:`open_samples`."""
+    from . import samples as combine
     from .readers import _quiet_mudata
-    from .samples import _as_counts, _combine, _modalities, _sample_block
 
-    light = {}
-    for name, p in inputs.samples.items():  # pass 1: the features and cells (and per-peak totals) of each sample
-        mdata = read_cell_ranger(p, mod2_kind=inputs.mod2_kind, rna_alone=True, name=str(p))
-        _check_called_cells(mdata, p, name=str(p))
-        light[name] = _light(mdata)
-        del mdata
+    light, read = {}, {}
+    for name, p in inputs.samples.items():  # pass 1: the features and cells (and per-feature totals) of each sample
+        light[name], read[name] = _first_pass(name, p, inputs.mod2_kind)
         gc.collect()  # a MuData and its AnnData refer to each other: freed by the collector alone, not at del
-    skeleton, features = _combine(light, batch_key=inputs.sample_column, mod2_kind=inputs.mod2_kind,
-                                  rna_alone=True, stack=False)
+    skeleton, features = combine._combine(light, batch_key=inputs.sample_column, mod2_kind=inputs.mod2_kind,
+                                          rna_alone=True, stack=False)
     rna_alone = len(skeleton.mod) < 2
     if rna_alone and not plan:
         from .files import gex_only_message
 
         raise ValueError(gex_only_message(inputs.name, files=len(inputs.samples)))
+    for name, mdata in light.items():  # each sample's modalities in the combined ones' order
+        rna, kind, other = combine._modalities(name, mdata, inputs.mod2_kind, rna_alone=True)
+        own = [next(m for m, a in mdata.mod.items() if a is wanted) for wanted in (rna, other) if wanted is not None]
+        read[name] = (read[name], dict(zip(skeleton.mod, own)), dict(zip(skeleton.mod, ("RNA", kind))))
     for adata in skeleton.mod.values():
         del adata.layers["counts"]
     with _quiet_mudata():  # mudata 0.3's notice on pulling columns: the combined obs is set as read whole
@@ -195,23 +223,122 @@ def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
     with h5py.File(path, "r+") as f:
         out = {m: _Rows(f["mod"][m], adata.shape) for m, adata in skeleton.mod.items()}
         for name, p in inputs.samples.items():  # pass 2: each sample's counts, its rows of the combined matrix
-            mdata = read_cell_ranger(p, mod2_kind=inputs.mod2_kind, rna_alone=True, name=str(p))
-            rna, kind, other = _modalities(name, mdata, inputs.mod2_kind, rna_alone=True)
-            for m, adata, what in zip(skeleton.mod, (rna, other), ("RNA", kind)):
-                adata = _as_counts(adata, "counts", where=f"the {what} of sample {name!r}")  # checked as read whole
-                block = _sample_block(features[m], name, adata)
-                block.sort_indices()
-                out[m].append(block)
-            del mdata, rna, other, adata, block
+            columns, own, what = read[name]
+            for parts in _blocks(p, columns, inputs.mod2_kind):
+                for m, sample_mod in own.items():
+                    X = parts[sample_mod]
+                    _check_counts(X, where=f"the {what[m]} of sample {name!r}")  # checked as read whole
+                    block = combine._sample_block(features[m], name, X)
+                    block.sort_indices()
+                    out[m].append(block)
+                del parts, X, block
             gc.collect()
         for rows in out.values():
             rows.close()
     return rna_alone
 
 
-def _light(mdata):
+def _first_pass(name: str, p, mod2_kind):
+    """``(light, columns)`` of one sample: its MuData without counts (:func:`_light`), checked as read whole (cells
+    without counts refused), and for an ``.h5`` its modalities' columns of the file (None for a matrix folder, read
+    whole again in the second pass)."""
+    from .cellranger import read_cell_ranger
+    from .cellranger_blocks import CellRangerCounts, read_header, scan_counts
+    from .inputs import _check_called_cells
+
+    if is_mtx(p):
+        mdata = read_cell_ranger(p, mod2_kind=mod2_kind, rna_alone=True, name=str(p))
+        _check_called_cells(mdata, p, name=str(p))
+        return _light(mdata), None
+    header, columns = read_header(p, mod2_kind=mod2_kind, name=str(p))
+    totals, empty = scan_counts(CellRangerCounts(p), columns)
+    _check_called_cells(header, p, name=str(p), empty=empty)
+    return _light(header, totals), columns
+
+
+def _blocks(p, columns, mod2_kind):
+    """A sample's counts as ``{its modality: counts}`` blocks: an ``.h5``'s in blocks of cells (``columns``: its
+    modalities' columns), a matrix folder's whole."""
+    from .cellranger_blocks import CellRangerCounts, modality_blocks
+
+    if columns is not None:
+        yield from modality_blocks(CellRangerCounts(p), columns)
+        return
+    from .cellranger import read_cell_ranger
+    from .samples import _counts
+
+    mdata = read_cell_ranger(p, mod2_kind=mod2_kind, rna_alone=True, name=str(p))
+    parts = {m: _counts(a) for m, a in mdata.mod.items()}
+    del mdata
+    yield parts
+
+
+def _check_counts(X: sp.csr_matrix, *, where: str) -> None:
+    """Refuse counts that are no counts (negative, fractional, not finite) as :func:`jae.io.samples._as_counts`
+    refuses the modality read whole, in its words: the first such value of the first block holding one."""
+    v = X.data
+    if np.isfinite(v).all() and (v >= 0).all() and (v == np.round(v)).all():
+        return
+    import anndata as ad
+
+    from .samples import _as_counts
+
+    _as_counts(ad.AnnData(X=X, layers={"counts": X}), "counts", where=where)  # raises, naming the value
+
+
+def write_one(inputs, path: Path, *, plan: bool = True) -> bool:
+    """Write the one Cell Ranger file of ``inputs`` (``tenx=``) to ``path`` as reading it whole reads it (cells,
+    features, counts), its ``.h5`` read once, in blocks of cells; True when it holds RNA alone. Refused as reading
+    it whole refuses it."""
+    from .cellranger_blocks import CellRangerCounts, read_header, scan_counts
+    from .inputs import _check_called_cells
+    from .readers import _quiet_mudata
+
+    p = inputs.tenx
+    mtx = is_mtx(p)
+    if mtx:
+        from .cellranger import read_cell_ranger
+
+        header, columns = read_cell_ranger(p, mod2_kind=inputs.mod2_kind, rna_alone=True), None
+        inputs._one_second_modality(header)
+        _check_called_cells(header, p)
+    else:
+        header, columns = read_header(p, mod2_kind=inputs.mod2_kind)
+        inputs._one_second_modality(header)
+    rna_alone = len(header.mod) < 2
+    if rna_alone and not plan:
+        if not mtx:  # the cells without counts are named first, as when read whole
+            _check_called_cells(header, p, empty=scan_counts(CellRangerCounts(p), columns)[1])
+        from .files import gex_only_message
+
+        raise ValueError(gex_only_message(inputs.name))
+    counts = {m: a.layers.pop("counts") for m, a in header.mod.items()}
+    for adata in header.mod.values():
+        adata.X = sp.csr_matrix(adata.shape, dtype=np.float32)
+    with _quiet_mudata():
+        header.write(path)
+    with h5py.File(path, "r+") as f:
+        out = {m: _Rows(f["mod"][m], adata.shape) for m, adata in header.mod.items()}
+        empty = dict.fromkeys(header.mod, 0)
+        blocks = [counts] if mtx else _blocks(p, columns, inputs.mod2_kind)
+        del counts
+        for parts in blocks:
+            for m, X in parts.items():
+                empty[m] += int(np.count_nonzero(np.asarray(X.sum(axis=1)).ravel() == 0))
+                X.sort_indices()
+                out[m].append(X)
+            del parts
+        if not mtx:
+            _check_called_cells(header, p, empty=empty)  # (the file is removed by the caller)
+        for rows in out.values():
+            rows.close()
+    return rna_alone
+
+
+def _light(mdata, totals: dict | None = None):
     """A sample without its counts: each modality's ``obs`` and ``var``, and a matrix of its shape holding the
-    per-feature totals in its first row (what the merge's wide-peak warning sums; nothing else reads counts)."""
+    per-feature totals in its first row (what the merge's wide-peak warning sums; nothing else reads counts):
+    ``totals`` (per modality, counted in blocks), else the modality's counts summed."""
     import anndata as ad
 
     from .readers import make_mudata
@@ -219,9 +346,12 @@ def _light(mdata):
 
     mods = {}
     for m, adata in mdata.mod.items():
-        totals = np.asarray(_counts(adata).sum(axis=0), dtype=np.float32).ravel()
-        keep = np.flatnonzero(totals)
-        X = sp.csr_matrix((totals[keep], keep, np.r_[0, np.full(adata.n_obs, len(keep))]), shape=adata.shape)
+        if totals is not None:
+            total = totals[m]
+        else:
+            total = np.asarray(_counts(adata).sum(axis=0), dtype=np.float32).ravel()
+        keep = np.flatnonzero(total)
+        X = sp.csr_matrix((total[keep], keep, np.r_[0, np.full(adata.n_obs, len(keep))]), shape=adata.shape)
         mods[m] = ad.AnnData(X=X, obs=adata.obs.copy(), var=adata.var.copy())
     out = make_mudata(mods)
     out.obs = mdata.obs.copy()
