@@ -146,9 +146,9 @@ def test_the_memory_budget_help_says_which_inputs_are_streamed(capsys, verb):
         main([verb, "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert ("larger --mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (zarr "
-            "stores copied once into a temporary .h5mu or .h5ad under TMPDIR first; --h5ad inputs and one --10x file "
-            "are always read whole; several --10x samples over the budget are combined one at a time into a temporary "
-            ".h5mu under TMPDIR and streamed from it)") in text
+            "stores copied once into a temporary .h5mu or .h5ad under TMPDIR first; --h5ad inputs are always read whole; "
+            "--10x files over the budget, one or several samples, are copied in blocks of cells into a temporary .h5mu "
+            "under TMPDIR and streamed from it)") in text
 
 
 def _predicted_only(q):

@@ -108,9 +108,9 @@ def add_memory_budget_arg(parser: argparse.ArgumentParser) -> None:
         "--memory-budget", default=None, metavar="SIZE",
         help="memory that reading the input files whole may take, e.g. 8G (default: half the available memory); larger "
         "--mod1/--mod2 and --h5mu inputs are streamed from disk in row blocks, with the same result (zarr stores copied "
-        "once into a temporary .h5mu or .h5ad under TMPDIR first; --h5ad inputs and one --10x file "
-        "are always read whole; several --10x samples over the budget are combined one at a time into a temporary "
-        ".h5mu under TMPDIR and streamed from it). It only chooses between the two and caps the memory of neither: streaming "
+        "once into a temporary .h5mu or .h5ad under TMPDIR first; --h5ad inputs are always read whole; --10x files over "
+        "the budget, one or several samples, are copied in blocks of cells into a temporary .h5mu under TMPDIR and "
+        "streamed from it). It only chooses between the two and caps the memory of neither: streaming "
         "still holds a sample of up to 20,000 cells for the SVD fit and the features of every cell, which can take "
         "more than the budget (jae fit's log line estimates it; -v for embed and map). embed and map read the counts once and stream them whatever "
         "the budget; it applies there to files whose cells are in different orders",
