@@ -109,16 +109,12 @@ def unique_features(index, what: str) -> pd.Index:
 def feature_indexer(
     var_names, expected: pd.Index, *, name: str, reference: str = "the model", symbols=None, fix: str | None = None,
 ) -> np.ndarray | None:
-    """Columns taking ``var_names`` to the ``expected`` order; None when already in it.
-
-    Used wherever data meets a fitted model's features (the joint model's modalities, the predictor's source).
+    """Columns taking ``var_names`` (the data's feature names) to the ``expected`` order (the features the model was
+    fitted on); None when already in it. Used wherever data meets a fitted model's features (the joint model's
+    modalities, the predictor's source).
 
     Parameters
     ----------
-    var_names
-        The data's feature names.
-    expected
-        The features the model was fitted on, in its order.
     name, reference
         How the error and log messages call the data and the model (e.g. ``"modality 'rna'"``, ``"the model"``).
     symbols
@@ -127,10 +123,6 @@ def feature_indexer(
         genes by them, as :func:`feature_overlap`'s. None: the error names the model's features as the fix.
     fix
         The fix the error names when the features are not renamed ones (default: pass the model's features).
-
-    Returns
-    -------
-    ``(len(expected),)`` int array of column positions, or None when ``var_names`` already equals ``expected``.
 
     Raises
     ------
@@ -235,7 +227,7 @@ def _interval_keys(names, *, bare: bool = False) -> pd.Series:
     if bare:
         from .peaks import bare_chromosome  # (peaks imports this module)
 
-        chrom = chrom.map(bare_chromosome, na_action="ignore")
+        chrom = chrom.map(bare_chromosome, na_action="ignore").astype(object)  # (all NaN: float, which '+' refuses)
     return chrom + ":" + parts[2] + "-" + parts[4]
 
 
@@ -473,11 +465,16 @@ def feature_overlap(
     ------
     ValueError
         When fewer than ``min_fraction`` of ``expected`` are present (one line with the numbers and the fix), or the
-        data's feature names are duplicated.
+        data names one of ``expected`` twice.
     """
     var_names, expected = pd.Index(var_names).astype(str), pd.Index(expected).astype(str)
-    unique_features(var_names, name)
-    pos = var_names.get_indexer(expected)
+    # a name the data repeats is refused where the model reads it; one it ignores (Cell Ranger's gene symbols repeat
+    # a few, read by scanpy without var_names_make_unique()) is one more extra feature
+    repeated = var_names[var_names.duplicated()].unique()
+    unique_features(var_names[var_names.isin(repeated.intersection(expected))], name)
+    once = np.flatnonzero(~var_names.isin(repeated))
+    found = var_names[once].get_indexer(expected)
+    pos = np.where(found >= 0, once[found], -1)
     if (pos < 0).any():
         pos = _by_interval(var_names, expected, pos, name=name, reference=reference)
     present = np.flatnonzero(pos >= 0)
@@ -489,7 +486,7 @@ def feature_overlap(
             f"{name} has {len(present)} of {reference}'s {n} features ({_share(len(present), n, min_fraction)}; "
             f"e.g. missing {examples(expected[missing])}; its own are named like {examples(var_names)}), below the "
             f"{min_fraction:.0%} jae needs to place its cells: "
-            f"{_naming_fix(var_names, expected, symbols, reference, shared=len(present))}"
+            f"{_naming_fix(var_names.unique(), expected, symbols, reference, shared=len(present))}"
         )
     if len(missing) or n_extra:
         logger.info(
