@@ -14,8 +14,8 @@ import pandas as pd
 
 from .._words import count
 
-__all__ = ["examples", "by_cell_names", "unique_features", "feature_indexer", "feature_overlap", "FeatureOverlap",
-           "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols", "scheme_fix"]
+__all__ = ["examples", "by_cell_names", "unique_features", "columns_read", "feature_indexer", "feature_overlap",
+           "FeatureOverlap", "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols", "scheme_fix"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,16 @@ def unique_features(index, what: str) -> pd.Index:
             f"modality{obsm}"
         )
     return index
+
+
+def columns_read(var_names, expected, *, name: str) -> np.ndarray:
+    """The data's column of each of ``expected`` (-1: absent), for the joint model and the predictor: a name the data
+    repeats is refused (``name``: the data) where read; elsewhere (Cell Ranger's symbols repeat a few) it is ignored."""
+    var_names, expected = pd.Index(var_names).astype(str), pd.Index(expected).astype(str)
+    unique_features(var_names[var_names.isin(expected)], name)
+    once = np.flatnonzero(~var_names.duplicated(keep=False))  # repeated names: none read, so none looked up
+    found = var_names[once].get_indexer(expected)
+    return np.where(found >= 0, once[found], -1)
 
 
 def feature_indexer(
@@ -464,17 +474,10 @@ def feature_overlap(
     Raises
     ------
     ValueError
-        When fewer than ``min_fraction`` of ``expected`` are present (one line with the numbers and the fix), or the
-        data names one of ``expected`` twice.
+        When under ``min_fraction`` of ``expected`` are present (one line: the numbers, the fix), or one is repeated.
     """
     var_names, expected = pd.Index(var_names).astype(str), pd.Index(expected).astype(str)
-    # a name the data repeats is refused where the model reads it; one it ignores (Cell Ranger's gene symbols repeat
-    # a few, read by scanpy without var_names_make_unique()) is one more extra feature
-    repeated = var_names[var_names.duplicated()].unique()
-    unique_features(var_names[var_names.isin(repeated.intersection(expected))], name)
-    once = np.flatnonzero(~var_names.isin(repeated))
-    found = var_names[once].get_indexer(expected)
-    pos = np.where(found >= 0, once[found], -1)
+    pos = columns_read(var_names, expected, name=name)
     if (pos < 0).any():
         pos = _by_interval(var_names, expected, pos, name=name, reference=reference)
     present = np.flatnonzero(pos >= 0)

@@ -19,8 +19,8 @@ from ..io import detect_kind, normalize_kind
 from ..io.features import unique_features
 from ..io.paths import user_path
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
-from .checks import (check_target, one_modality, pair_cells, query_columns, refuse_raw_objects,
-                     layers_together, source_counts, sources_checked, target_counts, with_layer)
+from .checks import (check_target, check_unique_features, one_modality, pair_cells, query_columns,
+                     refuse_raw_objects, layers_together, source_counts, sources_checked, target_counts, with_layer)
 from .codec import TargetCodec, assemble, fit_codec
 from .config import PredictConfig
 from .output import prediction_anndata, target_var, var_from_record, var_record
@@ -410,25 +410,6 @@ def _query(query_source, layer: str | None = "counts"):
     if isinstance(query_source, SourceFile):
         return query_source
     return with_layer(one_modality(query_source, name="query_source", layer=layer), layer, name="query_source")
-
-
-def check_unique_features(**named) -> None:
-    """Refuse duplicated feature names in any of the ``named`` AnnData (or opened files) at once, naming every one
-    holding them: checked one by one, a user making one unique met the next only on the next run."""
-    held = {name: pd.Index(a.var_names).astype(str) for name, a in named.items()}
-    dup = {name: names[names.duplicated()].unique() for name, names in held.items() if names.has_duplicates}
-    if len(dup) == 1:  # the one-modality message, with its fix
-        name = next(iter(dup))
-        unique_features(held[name], name)
-    if dup:
-        *rest, last = dup
-        both = {"train_source", "query_source"} <= dup.keys()  # the same call on both keeps their names matching
-        raise ValueError(
-            f"{', '.join(rest)} and {last} have duplicated feature names (e.g. "
-            + ", ".join(f"{names[0]!r} in {name}" for name, names in dup.items())
-            + "); jae matches features by name, so they must be unique: make them unique first, e.g. "
-            "adata.var_names_make_unique() on each of them" + (" (on both sources alike, so that their names still "
-                                                              "match)" if both else ""))
 
 
 def predict(

@@ -16,10 +16,11 @@ from ..io.raw import RAW, counts_hint_for, counts_location, resolve_raw
 from ..io.validate import _RAW_HINT, _RAW_READ_HINT
 from ..io.chunked import summed
 from .._words import count
-from ..io.features import examples, feature_indexer
+from ..io.features import examples, feature_indexer, unique_features
 
-__all__ = ["one_modality", "refuse_raw_objects", "sources_checked", "query_columns", "query_features_match",
-           "source_counts", "pair_cells", "check_target", "SOURCE_COUNTS_HINT", "with_layer", "target_counts"]
+__all__ = ["one_modality", "refuse_raw_objects", "sources_checked", "check_unique_features", "query_columns",
+           "query_features_match", "source_counts", "pair_cells", "check_target", "SOURCE_COUNTS_HINT", "with_layer",
+           "target_counts"]
 
 #: The fix after a source matrix that holds no raw counts: the joint model's (``layer=`` names where they are), as the
 #: predictor reads them by the same rule (:func:`jae.io.raw.counts_location`).
@@ -160,30 +161,51 @@ def query_features_match(query_source, train_source, *, kinds: tuple[str, str] |
                 full=None if columns is None else query_source, layer=layer)
 
 
+def check_unique_features(**named) -> None:
+    """Refuse duplicated feature names in any of the ``named`` AnnData (or opened files) at once, naming every one
+    holding them: checked one by one, a user making one unique met the next only on the next run. The query's only
+    among ``train_source``'s features, which the predictor reads (others are ignored, repeated or not)."""
+    held = {name: pd.Index(a.var_names).astype(str) for name, a in named.items()}
+    if {"query_source", "train_source"} <= held.keys():
+        held["query_source"] = held["query_source"][held["query_source"].isin(held["train_source"])]
+    dup = {name: names[names.duplicated()].unique() for name, names in held.items() if names.has_duplicates}
+    if len(dup) == 1:  # the one-modality message, with its fix
+        name = next(iter(dup))
+        unique_features(held[name], name)
+    if dup:
+        *rest, last = dup
+        both = {"train_source", "query_source"} <= dup.keys()  # the same call on both keeps their names matching
+        raise ValueError(
+            f"{', '.join(rest)} and {last} have duplicated feature names (e.g. "
+            + ", ".join(f"{names[0]!r} in {name}" for name, names in dup.items())
+            + "); jae matches features by name, so they must be unique: make them unique first, e.g. "
+            "adata.var_names_make_unique() on each of them" + (" (on both sources alike, so that their names still "
+                                                              "match)" if both else ""))
+
+
 def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | None = None,
                   reference: str = "the predictor") -> np.ndarray | None:
     """Columns taking the query's features to the training source's ``features`` (None: already in that order;
     features besides them are left out, with a log line; missing ones are refused).
-    Duplicated feature names, and a query of another modality than the source (``kinds``: source, target), are
-    refused in one line naming the fix, and so are repeated cell names (the predictions are named by them);
-    ``reference`` names whose features they are in it (a fitted or loaded
-    predictor's, or ``train_source``'s before training)."""
+    A feature name repeated among ``features`` (one repeated among the others is ignored as they are), and a query
+    of another modality than the source (``kinds``: source, target), are refused in one line naming the fix, and so
+    are repeated cell names (the predictions are named by them); ``reference`` names whose features they are in it
+    (a fitted or loaded predictor's, or ``train_source``'s before training)."""
     from functools import cache
 
-    from ..io.features import _by_interval, gene_symbols, scheme_fix, unique_cells, unique_features
+    from ..io.features import _by_interval, columns_read, gene_symbols, scheme_fix, unique_cells
     from .streamed import SourceFile
 
     if query_source.n_obs == 0:  # a file of none failed after the training, in numpy's words
         raise ValueError(f"query_source has no cells (0 cells x {query_source.n_vars} features), so there is nothing "
                          "to predict: pass the cells to predict (check the file and any subsetting done before)")
-    unique_features(query_source.var_names, "query_source")  # else read as 'missing' features
+    pos = columns_read(query_source.var_names, features, name="query_source")  # a repeat read: refused
     # the predictions are named by the query's cells (as text): names repeated there would be repeated in the output
     unique_cells(pd.Index(query_source.obs_names).astype(str), "query_source", paired=False,
                  written=isinstance(query_source, SourceFile))
     symbols = cache(query_source.gene_symbols if isinstance(query_source, SourceFile) else  # read from its file
                     lambda: gene_symbols(getattr(query_source, "var", None)))  # once, for the error only
     names = pd.Index(query_source.var_names).astype(str)
-    pos = names.get_indexer(features)
     by_name = bool((pos >= 0).all())
     if not by_name:  # peaks named with other separators (chr1:100-200 for chr1-100-200), found as the joint model's;
         # said once, when the prediction reads them, as the line below (not by the check before training)

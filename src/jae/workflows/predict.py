@@ -85,8 +85,8 @@ def predict_files(
     from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
     from ..io.zarr_stores import to_stream
-    from ..prediction.api import check_unique_features, training_kinds
-    from ..prediction.checks import layers_together, sources_checked, with_layer
+    from ..prediction.api import training_kinds
+    from ..prediction.checks import check_unique_features, layers_together, sources_checked, with_layer
     from ..prediction.streamed import TENX_FIX, open_source
     from ..train.distributed import is_writer
 
