@@ -1,4 +1,5 @@
-"""A Cell Ranger ``.h5`` read in blocks of cells, never whole: for :mod:`jae.io.samples_files`.
+"""A Cell Ranger ``.h5`` read in blocks of cells, never whole: for :mod:`jae.io.samples_files`, and for
+``jae evaluate`` its Gene Expression alone (:func:`read_gex`).
 
 Cell Ranger stores its matrix features x barcodes in CSC, which is cells x features in CSR: a block of cells is one
 contiguous slice of ``indptr``, ``indices`` and ``data``. :class:`CellRangerCounts` reads those slices as
@@ -20,7 +21,7 @@ import scipy.sparse as sp
 from .chunked import BackedCounts, matrix_bytes
 from .files import _check_file, _readable, check_is_10x, check_not_empty
 
-__all__ = ["CellRangerCounts", "read_header", "scan_counts", "modality_blocks"]
+__all__ = ["CellRangerCounts", "read_header", "scan_counts", "modality_blocks", "read_gex"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +118,36 @@ def modality_blocks(counts: CellRangerCounts, columns: dict, block_cells: int = 
     rows reading the file whole and splitting it into modalities gives."""
     for block in counts.blocks(block_cells):
         yield {m: block[:, cols] for m, cols in columns.items()}
+
+
+def read_gex(inputs):
+    """The Gene Expression of the one Cell Ranger ``.h5`` of ``inputs`` (:class:`jae.io.InputFiles`, ``tenx=``) as
+    :meth:`jae.io.InputFiles.read` reads it (cells, genes, counts, the annotation files joined), the other modalities
+    left out: the file read once in blocks of cells, only the RNA's columns kept, for ``jae evaluate`` scoring stored
+    embeddings (only cc_cons reads the RNA; in memory, so the scores are those of the file read whole). Refused as
+    reading it whole refuses it (Peaks and Antibody Capture both without ``mod2_kind``, cells without counts)."""
+    from .annotations import join_annotations
+    from .inputs import _check_called_cells
+    from .readers import make_mudata
+
+    path = inputs.tenx
+    header, columns = read_header(path, mod2_kind=inputs.mod2_kind)
+    inputs._one_second_modality(header)
+    empty, rows = dict.fromkeys(columns, 0), []
+    for parts in modality_blocks(CellRangerCounts(path), columns):
+        for m, X in parts.items():
+            empty[m] += int(np.count_nonzero(np.asarray(X.sum(axis=1)).ravel() == 0))
+        rows.append(parts["rna"])
+        del parts
+    _check_called_cells(header, path, empty=empty)
+    rna = header.mod["rna"]
+    rna.X = sp.vstack(rows, format="csr") if len(rows) > 1 else rows[0]
+    del rows
+    rna.layers["counts"] = rna.X  # one matrix, as jae.io.readers.tenx_mudata keeps it
+    logger.info("%s: its Gene Expression (%d genes) read in blocks of cells, the other features left out",
+                path.name, rna.n_vars)
+    mdata = make_mudata({"rna": rna})
+    joined = list(inputs.annotations)
+    if joined:
+        join_annotations(mdata, joined, data=inputs.name)
+    return mdata

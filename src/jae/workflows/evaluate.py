@@ -49,9 +49,11 @@ def evaluate_files(
         The data with its annotations (:class:`jae.io.InputFiles`); ``inputs.rna`` and ``inputs.layer`` name the
         RNA modality and its raw counts. The files are opened, not read: only the annotations, the embeddings and
         the RNA (in row blocks, for the cell-cycle reference) are read (``baseline=True`` reads every modality, in
-        row blocks too; a Cell Ranger file is read whole). RNA alone (``mod1`` without ``mod2``, or an ``.h5mu`` of RNA alone, both opened
-        the same way; an ``.h5mu`` of one other modality and an ``.h5ad`` of one modality, e.g. scanpy's, are read
-        whole) is scored too: only cc_cons reads the RNA (``baseline=True`` needs both modalities).
+        row blocks too; Cell Ranger files are read whole, except one Cell Ranger .h5 scored without the baseline:
+        its RNA alone is read, in blocks of cells, into memory: :func:`jae.io.cellranger_blocks.read_gex`). RNA
+        alone (``mod1`` without ``mod2``, or an ``.h5mu`` of RNA alone, both opened the same way; an ``.h5mu`` of
+        one other modality and an ``.h5ad`` of one modality, e.g. scanpy's, are read whole) is scored too: only
+        cc_cons reads the RNA (``baseline=True`` needs both modalities).
     embeddings
         As for :func:`jae.evaluate`: obsm keys, or ``{name: array, obsm key or path of a competition embedding
         .h5ad}``; embedding files are never written to.
@@ -150,14 +152,17 @@ def _rna_alone(inputs: InputFiles, *, baseline: bool = False):
     """RNA alone, with the annotation files joined: ``mod1`` alone, or an ``.h5mu`` whose one modality is RNA, opened
     on disk (:func:`jae.io.open_rna`: its counts streamed for cc_cons); an ``.h5mu`` holding one other modality read
     into memory. Scoring a stored embedding needs only the RNA (for cc_cons), not the second modality that
-    :meth:`InputFiles.open` pairs it with; one ``.h5ad`` holding one modality (:func:`_h5ad_alone`); a Cell Ranger file
-    read whole (Gene Expression alone too). Without ``baseline``, the RNA of an ``.h5mu`` whose second modality holds
-    no counts (the copy ``jae embed --impute-modality`` writes: a predicted modality, ``layers['jae_imputed']``
-    alone) is opened alone too (:func:`_beside_predicted`). None for any other input."""
+    :meth:`InputFiles.open` pairs it with; one ``.h5ad`` holding one modality (:func:`_h5ad_alone`); one Cell
+    Ranger ``.h5`` (matrix folders, several samples and the baseline: read whole) as its RNA alone, read in blocks
+    of cells into memory (:func:`jae.io.cellranger_blocks.read_gex`: the scores of the file read whole, its peaks
+    never held). Without ``baseline``, the RNA of an ``.h5mu`` whose second modality holds no counts (the copy
+    ``jae embed --impute-modality`` writes: a predicted modality, ``layers['jae_imputed']`` alone) is opened alone
+    too (:func:`_beside_predicted`). None for any other input."""
     import h5py
 
     from ..io.mosaic import holds_no_counts
     from ..io.rna_files import open_rna, open_rna_alone
+    from ..io.cellranger import is_mtx
 
     annotations = list(inputs.annotations) or None
     if inputs.rna_only and holds_no_counts(inputs.mod1):  # embeddings alone (X=None): scored as --h5ad scores it
@@ -173,8 +178,12 @@ def _rna_alone(inputs: InputFiles, *, baseline: bool = False):
                              "pass this file alone as h5ad=FILE (cc_cons, which reads the RNA, is then n/a)") from None
     if inputs.source == "h5ad":
         return _h5ad_alone(inputs)
-    if inputs.source == "10x":  # read whole, as open(plan=False) reads it, which refuses Gene Expression alone (fit's)
-        return inputs.read()
+    if inputs.source == "10x" and (baseline or inputs.samples is not None or is_mtx(inputs.tenx)):
+        return inputs.read()  # read whole (open(plan=False) refuses Gene Expression alone, fit's): the baseline's
+    if inputs.source == "10x":  # modalities, samples combined, a matrix folder; one .h5: its RNA alone, read in blocks
+        from ..io.cellranger_blocks import read_gex
+
+        return read_gex(inputs)
     if inputs.source != "h5mu" or not inputs.h5mu.is_file():
         return None
     alone = open_rna_alone(inputs.h5mu, rna=inputs.rna, other=inputs.other, layer=inputs.layer, annotations=annotations)
