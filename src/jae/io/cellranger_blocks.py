@@ -6,13 +6,15 @@ contiguous slice of ``indptr``, ``indices`` and ``data``. :class:`CellRangerCoun
 :class:`jae.io.chunked.BackedCounts` reads an ``.h5ad``'s (the same :meth:`~CellRangerCounts.blocks`);
 :func:`read_header` gives the file's cells and features as :func:`jae.read_10x_h5` reads them (the same MuData, its
 counts left out) and each modality's columns of the file, so a block's counts split into the modalities give the rows
-that reading the file whole gives. Matrix folders (``matrix.mtx.gz``, coordinates in no order of cells) are read
-whole (:func:`jae.read_10x_mtx`).
+that reading the file whole gives. :func:`tenx_matrix` is the one opening of a Cell Ranger ``.h5`` (its checks, its
+shape) that these readers and :func:`jae.read_10x_h5` make. Matrix folders (``matrix.mtx.gz``, coordinates in no
+order of cells) are read whole (:func:`jae.read_10x_mtx`).
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 import h5py
 import numpy as np
@@ -39,13 +41,10 @@ class CellRangerCounts(BackedCounts):
     whole."""
 
     def __init__(self, path) -> None:
-        self.path = _check_file(path, what="Cell Ranger .h5")
         self.modality, self.layer, self.encoding = None, None, "csr_matrix"
-        with _readable(self.path, what="Cell Ranger .h5", fmt="a Cell Ranger .h5"), h5py.File(self.path, "r") as f:
-            check_is_10x(f, self.path, what="Cell Ranger .h5")
-            n_features, n_cells = (int(v) for v in f["matrix"]["shape"][()])
+        with tenx_matrix(path) as (g, self.path, n_cells, n_features):
             self.shape = (n_cells, n_features)
-            self.nbytes = matrix_bytes(f["matrix"])
+            self.nbytes = matrix_bytes(g)
 
     def _where(self) -> str:
         return f"Cell Ranger .h5 {self.path.name}"
@@ -70,25 +69,29 @@ class CellRangerCounts(BackedCounts):
         return sp.vstack(list(self.blocks(max(self.shape[0], 1))), format="csr")
 
 
-def read_header(path, *, mod2_kind: str | None = None, name: str | None = None):
-    """``(mdata, columns)``: the MuData :func:`jae.io.readers._read_10x_h5` reads from the Cell Ranger ``.h5``
-    ``path`` (RNA alone taken), with all-zero counts (nothing of the matrix is read but its shape), and per modality
-    the file's columns of its features, in its order. Refused as reading it whole refuses it."""
-    from .readers import _decode, _10X_READ, tenx_mudata
-
+@contextmanager
+def tenx_matrix(path):
+    """``(g, path, n_cells, n_features)``: the ``matrix`` group of the Cell Ranger ``.h5`` ``path`` opened read-only,
+    the path checked (:func:`jae.io.files._check_file`) and the matrix's shape; the one opening of such a file that
+    its readers make, refused in one line when it is not a readable, non-empty Cell Ranger file."""
     path = _check_file(path, what="Cell Ranger .h5")
-    shown = name or path.name
     with _readable(path, what="Cell Ranger .h5", fmt="a Cell Ranger .h5"), h5py.File(path, "r") as f:
         check_is_10x(f, path, what="Cell Ranger .h5")
         g = f["matrix"]
         n_features, n_cells = (int(v) for v in g["shape"][()])
         check_not_empty(str(path), n_cells, n_features)
-        barcodes = _decode(g["barcodes"][()])
-        feats = g["features"]
-        ids, names, ftypes = (_decode(feats[k][()]) for k in ("id", "name", "feature_type"))
-        genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
-        tags = {k: _decode(v[()]) for k, v in feats.items()
-                if k not in _10X_READ and isinstance(v, h5py.Dataset) and v.shape == (n_features,)}
+        yield g, path, n_cells, n_features
+
+
+def read_header(path, *, mod2_kind: str | None = None, name: str | None = None):
+    """``(mdata, columns)``: the MuData :func:`jae.io.readers._read_10x_h5` reads from the Cell Ranger ``.h5``
+    ``path`` (RNA alone taken), with all-zero counts (nothing of the matrix is read but its shape), and per modality
+    the file's columns of its features, in its order. Refused as reading it whole refuses it."""
+    from .readers import tenx_mudata, tenx_names
+
+    with tenx_matrix(path) as (g, path, n_cells, n_features):
+        barcodes, ids, names, ftypes, genome, tags = tenx_names(g, n_features)
+    shown = name or path.name
     tags[_COLUMN] = np.arange(n_features)  # carried through the split (and the features left out) into each modality
     X = sp.csr_matrix((n_cells, n_features), dtype=np.float32)
     mdata = tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags, shown=shown, mod2_kind=mod2_kind,

@@ -25,7 +25,8 @@ from .._words import count
 from .features import examples
 from .mosaic import unique_cells_of as unique_of  # paired or mosaic data's fix for repeated cell names
 from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs, with_hashtag_columns
-from .files import (_check_file, _readable, check_is_10x, check_is_anndata, check_is_mudata, check_not_empty,
+from .cellranger_blocks import tenx_matrix
+from .files import (_check_file, _readable, check_is_anndata, check_is_mudata, check_not_empty,
                     check_not_mudata, gex_only_message)
 from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, h5mu_kinds, hashtag_modalities,
                        held_types, normalize_kind, pair_from_names, pick_modalities, swapped_pair, typed_as)
@@ -401,27 +402,26 @@ def _read_10x_h5(path: PathLike, *, mod2_kind: str | None = None, rna_alone: boo
     messages and log lines name the file (default: its file name; several samples' files share one)."""
     import scipy.sparse as sp
 
-    path = _check_file(path, what="Cell Ranger .h5")
-    shown = name or path.name
-    with _readable(path, what="Cell Ranger .h5", fmt="a Cell Ranger .h5"), h5py.File(path, "r") as f:
-        check_is_10x(f, path, what="Cell Ranger .h5")
-        g = f["matrix"]
-        n_features, n_cells = (int(v) for v in g["shape"][()])
-        check_not_empty(str(path), n_cells, n_features)
+    with tenx_matrix(path) as (g, path, n_cells, n_features):
+        shown = name or path.name
         # stored features x cells in CSC, which is cells x features in CSR
         X = sp.csr_matrix(
             (g["data"][()].astype(np.float32), g["indices"][()], g["indptr"][()]), shape=(n_cells, n_features)
         )
-        barcodes = _decode(g["barcodes"][()])
-        feats = g["features"]
-        ids = _decode(feats["id"][()])
-        names = _decode(feats["name"][()])
-        ftypes = _decode(feats["feature_type"][()])
-        genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
-        tags = {k: _decode(v[()]) for k, v in feats.items()  # Cell Ranger ARC's peak and gene 'interval', ...
-                if k not in _10X_READ and isinstance(v, h5py.Dataset) and v.shape == (n_features,)}
+        barcodes, ids, names, ftypes, genome, tags = tenx_names(g, n_features)
     return tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags, shown=shown, mod2_kind=mod2_kind,
                        rna_alone=rna_alone)
+
+
+def tenx_names(g: h5py.Group, n_features: int) -> tuple:
+    """``(barcodes, ids, names, ftypes, genome, tags)`` of a Cell Ranger ``.h5``'s ``matrix`` group ``g``, as
+    :func:`tenx_mudata` takes them (``tags``: the other per-feature columns, e.g. Cell Ranger ARC's ``interval``)."""
+    feats = g["features"]
+    ids, names, ftypes = (_decode(feats[k][()]) for k in ("id", "name", "feature_type"))
+    genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
+    tags = {k: _decode(v[()]) for k, v in feats.items()
+            if k not in _10X_READ and isinstance(v, h5py.Dataset) and v.shape == (n_features,)}
+    return _decode(g["barcodes"][()]), ids, names, ftypes, genome, tags
 
 
 def tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags: dict, *, shown: str, mod2_kind: str | None = None,
