@@ -27,6 +27,7 @@ import logging
 import shutil
 import tempfile
 import weakref
+from contextlib import contextmanager
 from pathlib import Path
 
 import h5py
@@ -134,16 +135,26 @@ def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool 
     logger.info("%s: reading %s whole would need about %s, over the memory budget of %s; %s into a temporary .h5mu "
                 "in %s (about %s; TMPDIR moves it), streamed from there and removed afterwards", what, data,
                 format_bytes(whole, up=True), format_bytes(budget), how, folder, format_bytes(file_bytes, up=True))
-    made = Path(tempfile.mkdtemp(prefix="jae-samples-", dir=folder))
-    path = made / ("combined.h5mu" if samples is not None else f"{Path(inputs.tenx).stem}.h5mu")
-    _MADE[str(path)] = weakref.finalize(_Owner, shutil.rmtree, made, ignore_errors=True)
-    try:
+    name = "combined.h5mu" if samples is not None else f"{Path(inputs.tenx).stem}.h5mu"
+    with temporary_file("jae-samples-", name) as path:
         rna_alone = write_combined(inputs, path, plan=plan) if samples is not None else write_one(inputs, path,
                                                                                                   plan=plan)
         _give_back_memory()
         return _opened(path, rna_alone, list(annotations), data=inputs.name,
                        samples=None if samples is None else list(samples))
-    except BaseException:  # an error, or Ctrl-C: nothing half-written left behind
+
+
+@contextmanager
+def temporary_file(prefix: str, name: str):
+    """A path ``name`` in a new folder (named ``prefix``...) of the temporary folder (``TMPDIR``), removed with its
+    folder when the workflow ends (:func:`removes_temporary_files`) or at exit, and at once when the block fails or
+    is interrupted (Ctrl-C): nothing half-written left behind."""
+    made = Path(tempfile.mkdtemp(prefix=prefix, dir=tempfile.gettempdir()))
+    path = made / name
+    _MADE[str(path)] = weakref.finalize(_Owner, shutil.rmtree, made, ignore_errors=True)
+    try:
+        yield path
+    except BaseException:
         _remove(path)
         raise
 

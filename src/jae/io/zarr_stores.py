@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
 import warnings
-import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -155,7 +153,7 @@ def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
     count matrix (and other 2-d array) in blocks, so no matrix is held whole. Refused in one line when the folder has
     too little room; removed when the workflow ends (:func:`jae.io.samples_files.removes_temporary_files`), or at
     exit; on an error or Ctrl-C at once."""
-    from .samples_files import _MADE, _Owner, _remove, check_disk
+    from .samples_files import check_disk, temporary_file
 
     path = check_store(path, what=what, kind=kind)
     g = _group(path, what=what)
@@ -163,11 +161,8 @@ def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
     need = _tree_bytes(g) + 2**20
     check_disk(need, folder, doing=f"copying the zarr store {path.name} to an HDF5 file",
                instead="the store whole")
-    made = Path(tempfile.mkdtemp(prefix="jae-zarr-", dir=folder))
     suffix = ".h5mu" if kind == "MuData" else ".h5ad"
-    out = made / (path.name.removesuffix(".zarr") + suffix)
-    _MADE[str(out)] = weakref.finalize(_Owner, shutil.rmtree, made, ignore_errors=True)
-    try:
+    with temporary_file("jae-zarr-", path.name.removesuffix(".zarr") + suffix) as out:
         with h5py.File(out, "w", userblock_size=512 if kind == "MuData" else 0) as f:
             _copy_attrs(g, f)
             _copy_group(g, f)
@@ -177,9 +172,6 @@ def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
             with open(out, "r+b") as fh:
                 head = f"MuData (format-version={md.__mudataversion__};creator=muon;creator-version={md.__version__})"
                 fh.write(head.encode().ljust(512, b"\0")[:512])
-    except BaseException:
-        _remove(out)
-        raise
     logger.debug("copied %s to %s", path, out)
     return out
 
