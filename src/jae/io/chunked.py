@@ -363,6 +363,12 @@ def map_columns(X: sp.csr_matrix, matrix) -> sp.csr_matrix:
     return out
 
 
+def cells_without_counts(X) -> int:
+    """How many rows (cells) of the count matrix ``X`` sum to 0: one block's share where counts are read in blocks of
+    cells, the same figure as the whole matrix's (:func:`jae.io.inputs._check_called_cells` refuses such cells)."""
+    return int(np.count_nonzero(np.asarray(X.sum(axis=1)).ravel() == 0))
+
+
 def emptied_rows(X: sp.csr_matrix, out: sp.csr_matrix) -> int:
     """How many rows of ``X`` hold entries and have none in ``out``, their :func:`map_columns`: cells whose counts all
     fell in features the map drops."""

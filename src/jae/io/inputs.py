@@ -381,11 +381,10 @@ def _check_called_cells(mdata, path: Path, name: str | None = None, empty: dict 
     would be fitted or embedded as cells; the fix is the file of called cells. ``name``: how the message names the
     file (default: its file name); ``empty``: per modality, how many cells have no counts there, when counted
     already (:func:`jae.io.cellranger_blocks.scan_counts`, the counts read in blocks)."""
-    import numpy as np
+    from .chunked import cells_without_counts
 
     if empty is None:
-        empty = {name: int(np.count_nonzero(np.asarray(mod.layers["counts"].sum(axis=1)).ravel() == 0))
-                 for name, mod in mdata.mod.items()}
+        empty = {name: cells_without_counts(mod.layers["counts"]) for name, mod in mdata.mod.items()}
     raw = path.name.startswith("raw_feature_bc_matrix")
     if not raw and not any(empty.values()):
         return

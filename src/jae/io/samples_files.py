@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .cellranger import is_mtx
-from .chunked import format_bytes
+from .chunked import cells_without_counts, format_bytes
 
 __all__ = ["open_samples", "removes_temporary_files", "samples_need"]
 
@@ -335,7 +335,7 @@ def write_one(inputs, path: Path, *, plan: bool = True) -> bool:
         del counts
         for parts in blocks:
             for m, X in parts.items():
-                empty[m] += int(np.count_nonzero(np.asarray(X.sum(axis=1)).ravel() == 0))
+                empty[m] += cells_without_counts(X)
                 X.sort_indices()
                 out[m].append(X)
             del parts
