@@ -1,11 +1,13 @@
 """Words for messages and logs: one way to put a count before a noun, one to write a measure beside its threshold,
-one to name a value given in place of a column's name, and one to shorten a long list of names."""
+one to name a value given in place of a column's name, one to shorten a long list of names, and one to list the
+columns of a frame where a named one is missing, those close to the name first."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Literal
 
-__all__ = ["count", "apart", "not_a_key", "with_article", "first_names"]
+__all__ = ["count", "apart", "not_a_key", "with_article", "first_names", "close_names", "did_you_mean", "columns_near"]
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
@@ -29,6 +31,41 @@ def first_names(names, n: int = 5, *, rest: Literal["more", "in all"] = "more") 
     if len(names) <= n:
         return shown
     return shown + (f" and {len(names) - n} more" if rest == "more" else f", ... ({len(names)} in all)")
+
+
+def close_names(key, names, n: int = 3) -> list[str]:
+    """Up to ``n`` of ``names`` (text) a user may have meant by ``key``, closest first: the same name in another case,
+    names within a few letters of it (``'celltype'`` for ``'cell_type'``, difflib's ratio 0.6 or more, case
+    ignored), then those holding it whole or held by it (``'donor'`` for ``'donor_id'``)."""
+    names = [str(c) for c in names]
+    key = str(key)
+    lower = {}
+    for name in names:
+        lower.setdefault(name.lower(), name)
+    low = key.lower()
+    close = [lower[c] for c in difflib.get_close_matches(low, list(lower), n=n, cutoff=0.6)]
+    if len(low) >= 3:
+        close += [c for c in names if c not in close and (low in c.lower() or c.lower() in low) and len(c) >= 3]
+    return close[:n]
+
+
+def did_you_mean(key, names) -> str:
+    """``"did you mean 'cell_type' or 'author_cell_type'?"``: the :func:`close_names` of ``key``; ``''`` without any."""
+    close = close_names(key, names)
+    return f"did you mean {' or '.join(map(repr, close))}?" if close else ""
+
+
+def columns_near(columns, key, n: int = 20) -> str:
+    """The columns a refusal of the missing column ``key`` names, those ``key`` may have meant first (:func:`close_names`):
+    ``"did you mean 'cell_type'? its columns: ['donor_id', 'assay', ...] and 12 more"``, ``"its columns: none"``. A
+    CELLxGENE obs holds some 30 columns, ``cell_type`` past the first 20: a list cut there alone can hide it."""
+    columns = [str(c) for c in columns]
+    mean = did_you_mean(key, columns)
+    mean = f"{mean} " if mean else ""
+    if not columns:
+        return mean + "its columns: none"
+    more = f" and {len(columns) - n} more" if len(columns) > n else ""
+    return f"{mean}its columns: {columns[:n]}{more}"
 
 
 def apart(value: float, bound: float, digits: int = 2) -> tuple[str, str]:

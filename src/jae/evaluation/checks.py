@@ -13,7 +13,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._neighbours import MIN_SCORED_CELLS
-from .._words import not_a_key, with_article
+from .._words import columns_near, not_a_key, with_article
 from ..io.validate import MISSING_TEXT, missing_text
 
 __all__ = ["DEFAULT_BATCH_KEY", "MIN_SCORED_CELLS", "MISSING_LABELS", "cell_type_labels", "check_data",
@@ -127,15 +127,15 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
     """
     if key not in obs.columns:
         columns = [str(c) for c in obs.columns]
-        shown = f"{columns[:20]}{' and %d more' % (len(columns) - 20) if len(columns) > 20 else ''}"
+        shown = columns_near(columns, key)  # 'cell_type' for 'celltype' first
         prefixed = [c for c in columns if c.endswith(f":{key}")]  # muon keeps a modality's column as 'rna:cell_type'
         hint = f" (a modality's column, as MuData names it: {prefixed[0]!r})" if prefixed else ""
         from ..io.cell_obs import pulled_name_fix
 
         if pulled := pulled_name_fix(obs, key, "cell_type_key"):  # 'rna:cell_type' for the modality's column
-            raise KeyError(f"no cell-type column {key!r} in obs (its columns: {shown}){pulled}")
+            raise KeyError(f"no cell-type column {key!r} in obs ({shown}){pulled}")
         raise KeyError(
-            f"no cell-type column {key!r} in obs (its columns: {shown}); pass cell_type_key=<column> naming the "
+            f"no cell-type column {key!r} in obs ({shown}); pass cell_type_key=<column> naming the "
             f"column of cell types{hint}, or add the cell types to obs (e.g. read_competition(..., annotations=FILE))"
         )
     column = obs[key]

@@ -290,13 +290,14 @@ def evaluate(
     if batch_key is None:
         logger.info("no batch column given: all cells are one batch (asw_batch is n/a)%s", unused_batches(obs))
     elif batch is None and batch_key is not DEFAULT_BATCH_KEY:  # a column the user named: a typo must not score one batch
+        from .._words import columns_near
         from ..io.cell_obs import pulled_name_fix
 
+        shown = columns_near(obs.columns, batch_key)  # 'donor_id' for 'donor' first
         if pulled := pulled_name_fix(obs, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
-            shown = [str(c) for c in obs.columns][:20]
-            raise KeyError(f"no batch column {batch_key!r} in obs (columns: {shown}){pulled}")
+            raise KeyError(f"no batch column {batch_key!r} in obs ({shown}){pulled}")
         raise KeyError(
-            f"no batch column {batch_key!r} in obs (columns: {[str(c) for c in obs.columns][:20]}); pass "
+            f"no batch column {batch_key!r} in obs ({shown}); pass "
             "batch_key=<column>, or batch_key=None to score all cells as one batch"
         )
     elif batch is None:
@@ -424,8 +425,9 @@ def _pseudotime(obs: pd.DataFrame, pt_keys: list) -> pd.DataFrame | None:
     trajectory."""
     for key in pt_keys:
         if key not in obs.columns:
-            columns = [str(c) for c in obs.columns][:20]
-            raise KeyError(f"pseudotime key {key!r} is not an obs column (columns: {columns}); pass "
+            from .._words import columns_near
+
+            raise KeyError(f"pseudotime key {key!r} is not an obs column ({columns_near(obs.columns, key)}); pass "
                            "pseudotime_keys=[<column>, ...] naming the reference pseudotime columns")
     if not pt_keys:
         return None

@@ -383,8 +383,10 @@ def get_annotation(obs: pd.DataFrame, key: str, *, what: str) -> pd.Series:
         prefixed = [c for c in map(str, obs.columns) if c.endswith(f":{key}")]  # muon keeps a modality's as 'rna:batch'
         fix = (f"pass {prefixed[0]!r} (a modality's column, as MuData names it) or the name of the column holding the "
                f"{what}" if prefixed else f"pass the name of the column holding the {what}")
+        from .._words import columns_near
+
         raise KeyError(
-            f"no {what} column {key!r} in obs; available columns: {list(obs.columns)}; {fix}, or add it to mdata.obs "
+            f"no {what} column {key!r} in obs ({columns_near(obs.columns, key)}); {fix}, or add it to mdata.obs "
             "(e.g. read_competition(..., annotations=solution_file))"
         )
     return obs[key]

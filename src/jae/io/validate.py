@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._words import not_a_key
+from .._words import columns_near, not_a_key
 from .count_fixes import with_non_integer_fix
 from .features import by_cell_names
 
@@ -222,11 +222,6 @@ PYTHON_FIXES: dict[str, str] = {
 }
 
 
-def _columns(obs) -> str:
-    cols = [str(c) for c in obs.columns]
-    return f"{cols[:20]}{' ...' if len(cols) > 20 else ''}"
-
-
 def check_fit_annotations(
     obs,
     *,
@@ -284,12 +279,13 @@ def check_fit_annotations(
         logger.warning("every cell is taken for one batch (--batch-key none / batch_key=None), but %s, with "
                        "--batch-key batch (batch_key='batch')", route)
     if batch_key is not None and batch_key not in obs.columns:
+        shown = columns_near(obs.columns, batch_key)  # 'donor_id' for 'donor' first
         if pulled := pulled_name_fix(obs, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
-            raise KeyError(f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}){pulled}")
+            raise KeyError(f"no batch column {batch_key!r} in obs ({shown}){pulled}")
         aggr = samples_hint(obs.index, batch_key, fix.get("samples"))
         aggr = f"{aggr}; else " if aggr else ""
         raise KeyError(
-            f"no batch column {batch_key!r} in obs (columns: {_columns(obs)}); {aggr}pass {fix['batch_key']} naming the "
+            f"no batch column {batch_key!r} in obs ({shown}); {aggr}pass {fix['batch_key']} naming the "
             f"column with each cell's batch, or {fix['no_batch']} to treat all cells as one batch"
         )
     labels = None
@@ -299,12 +295,12 @@ def check_fit_annotations(
                 f"supervised mode needs cell-type labels; pass {fix['cell_type_key']} or use {fix['unsupervised']}"
             )
         if cell_type_key not in obs.columns:
+            shown = columns_near(obs.columns, cell_type_key)  # 'cell_type' for 'celltype' first
             if pulled := pulled_name_fix(obs, cell_type_key, "cell_type_key"):
-                raise KeyError(f"no cell-type column {cell_type_key!r} in obs (columns: {_columns(obs)}){pulled}")
+                raise KeyError(f"no cell-type column {cell_type_key!r} in obs ({shown}){pulled}")
             raise KeyError(
-                f"supervised mode needs cell-type labels, but obs has no column {cell_type_key!r} (columns: "
-                f"{_columns(obs)}); pass {fix['cell_type_key']}, add labels with {fix['annotations']}, or use "
-                f"{fix['unsupervised']}"
+                f"supervised mode needs cell-type labels, but obs has no column {cell_type_key!r} ({shown}); pass "
+                f"{fix['cell_type_key']}, add labels with {fix['annotations']}, or use {fix['unsupervised']}"
             )
         labels = obs[cell_type_key]
     ref = reference_mask(obs, reference, labels, cell_type_key=cell_type_key, fixes=fixes)
@@ -319,7 +315,7 @@ def check_fit_annotations(
             raise ValueError(f"{err}; or pass {fix['no_batch']} to treat all cells as one batch") from None
     for key in phase_keys or ():
         if key not in obs.columns:
-            raise KeyError(f"no cell-cycle score column {key!r} in obs (columns: {_columns(obs)})")
+            raise KeyError(f"no cell-cycle score column {key!r} in obs ({columns_near(obs.columns, key)})")
         _check_scores(obs[key], key)
         if np.isinf(pd.to_numeric(obs[key], errors="coerce").to_numpy(float, na_value=np.nan)).any():  # NaN: no score
             raise ValueError(f"phase_keys column {key!r} holds infinite values: give each cell a finite score (NaN where a "
@@ -415,7 +411,8 @@ def reference_mask(obs, reference, labels, *, cell_type_key: str | None = None, 
         if isinstance(reference, str):
             if reference not in obs.columns:
                 raise KeyError(
-                    f"no reference column {reference!r} in obs (columns: {_columns(obs)}); pass {fix['reference']}"
+                    f"no reference column {reference!r} in obs ({columns_near(obs.columns, reference)}); pass "
+                    f"{fix['reference']}"
                 )
             reference = obs[reference]
         ref = _as_mask(by_cell_names(reference, obs.index, what="reference"))

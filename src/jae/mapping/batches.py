@@ -70,14 +70,13 @@ def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "coun
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
     if batch_key not in obs.columns and not any(str(c).endswith(f":{batch_key}") for c in obs.columns):
-        from ..io.features import examples
-
+        from .._words import columns_near
         from ..io.cell_obs import pulled_name_fix
 
-        columns = examples(list(obs.columns)) or "none"
+        columns = columns_near(obs.columns, batch_key)  # 'donor_id' for 'donor' first
         if pulled := pulled_name_fix(obs, batch_key, "batch_key"):  # 'rna:batch' for the modality's 'batch'
-            raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}){pulled}")
-        raise KeyError(f"no batch labels column {batch_key!r} in obs (its columns: {columns}), where {caller} reads "
+            raise KeyError(f"no batch labels column {batch_key!r} in obs ({columns}){pulled}")
+        raise KeyError(f"no batch labels column {batch_key!r} in obs ({columns}), where {caller} reads "
                        "each cell's batch: pass batch_key=<column> holding them, or add it, e.g. "
                        f"data.obs[{batch_key!r}] = 'sample1' for cells of one sample"
                        + (" (batch_key=None reads the reference's column, not all cells as one batch)"

@@ -216,9 +216,13 @@ def map_files(
             raise ValueError(mapped_column_missing(reference.adapter) + samples_note(data.obs_names, key, inputs))
         from ..io.cell_obs import pulled_name_fix
 
+        from .._words import did_you_mean
+
         pulled = pulled_name_fix(data.obs, key, "batch_key")  # 'prot:batch': the column is there by its own name
+        close = did_you_mean(key, data.obs.columns)  # 'donor_id' for 'donor'
         raise ValueError(f"the query has no obs column {key!r} for batch_key"
                          + (f" ({batch_key_origin(reference)})" if batch_key is None else "")
+                         + (f" ({close})" if close else "")
                          + (pulled or "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that column"
                             + samples_note(data.obs_names, key, inputs)))
 
