@@ -159,7 +159,7 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
                "index_col=0)).write_h5ad('emb.h5ad')\" and pass emb.h5ad"),
     (r"\bgive it as the data and score one of those: embeddings=\[KEY\]",
      "score one of those with --h5mu FILE --obsm KEY"),
-    (r"\bgive this file as the data and score", "give this file as --h5mu and score"),
+    (r"\bgive this file as the data and score", "give this file as --h5ad and score"),  # an AnnData: --h5mu refuses it
     (r"\bgive an embedding of these cells instead \(X = the embedding, e\.g\. the file jae embed writes\)",
      "give --prediction an embedding of these cells instead (X = the embedding, e.g. the file jae embed --out writes)"),
     (r"\bjae\.metrics\.rmse\(measured\[prediction\.obs_names, prediction\.var_names\]\.X, prediction\.X\)",
