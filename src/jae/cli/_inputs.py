@@ -177,8 +177,10 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
         raise ValueError("the competition layout needs --mod1 (GEX) with --mod2 (ATAC or ADT)" + (
             ", or --mod1 alone (RNA only); cells measured in the second modality alone are embedded in Python: "
             f"model.embed(mudata.MuData({{'mod2': anndata.read_h5ad({str(args.mod2)!r})}}))" if rna_only else ""))
-    if args.mod1 and not args.mod2 and not rna_only:
-        raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT)")
+    if args.mod1 and not args.mod2 and not rna_only:  # jae fit: a file holding both (CELLxGENE's) is --h5ad's
+        raise ValueError("the competition layout needs both --mod1 (GEX) and --mod2 (ATAC or ADT); one file holding "
+                         "both modalities (var['feature_types'], as CELLxGENE downloads and scanpy.read_10x_h5(..., "
+                         f"gex_only=False) keep them) is read with --h5ad {args.mod1}")
     if args.mod1 and not args.mod2 and args.mod2_kind is not None:  # else silently unread: RNA alone has no --mod2
         raise ValueError(f"--mod2-kind {args.mod2_kind} names the kind of --mod2, but --mod1 comes alone (cells with "
                          "RNA only): leave --mod2-kind out, or give the --mod2 file too")

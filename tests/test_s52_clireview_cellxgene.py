@@ -1,7 +1,8 @@
 """A misspelled obs column on the command line (session 52): a CELLxGENE file's obs holds some 30 columns with
 ``cell_type`` 22nd, so ``--cell-type-key celltype`` was refused with a list of the first 20 columns, which left out the
 one meant, and ``jae map --batch-key donor`` named no column at all (its refusal went on to suggest writing a column
-'donor'). Every such refusal now names the close columns first ('did you mean 'cell_type'?'), then the list."""
+'donor'). Every such refusal now names the close columns first ('did you mean 'cell_type'?'), then the list. And ``jae fit
+--mod1`` of such a file, which holds both modalities, names --h5ad."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 import jae
+from jae.cli import main
 from test_s50_mtx_cli import _error  # one refusal line, no traceback
 
 #: CELLxGENE's obs columns in the order its downloads hold them (schema 5): cell_type is the 22nd.
@@ -85,3 +87,11 @@ def test_map_names_the_column_meant(cxg, small_cite_model, caplog):
                           "--batch-key", "donor", "--device", "cpu", "--out", str(cxg / "mapped")])
     assert "the query has no obs column 'donor' for --batch-key (did you mean 'donor_id'?)" in err
     assert not (cxg / "mapped").exists()
+
+
+def test_fit_of_mod1_alone_names_h5ad_for_a_file_of_both(cxg, caplog):
+    """``jae fit --mod1 FILE`` of a CELLxGENE file holding both modalities only said that --mod2 is needed."""
+    err = _error(caplog, ["fit", "--mod1", str(cxg / "cxg.h5ad"), "--layer", "raw", "--out", str(cxg / "m1")])
+    assert err.endswith(f"is read with --h5ad {cxg / 'cxg.h5ad'}"), err
+    assert main(["-q", "fit", "--h5ad", str(cxg / "cxg.h5ad"), "--layer", "raw", "--batch-key", "donor_id",
+                 "--max-epochs", "1", "--device", "cpu", "--out", str(cxg / "m1")]) == 0
