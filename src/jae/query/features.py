@@ -48,7 +48,7 @@ from ..io.validate import mosaic_counts
 from .transform import QueryFeatures, _transform, fill_missing_blocks
 from ..storage import in_data_order
 
-__all__ = ["QueryFeatures", "query_features", "features_kept", "fill_missing_blocks", "measured"]
+__all__ = ["QueryFeatures", "query_features", "features_kept", "fill_missing_blocks", "measured", "other_kinds"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
         with columns_taken_elsewhere(agreeing_columns()):  # the counts only: batches are read from the data's obs
             paired = get_paired({n: mods[n] for n in names}, modalities=names, layer=layer)
         if paired.kinds != model.preprocessor.kinds:
-            raise ValueError(_other_kinds(paired.kinds, model))
+            raise ValueError(other_kinds(paired.kinds, model))
         cells, counts = _cell_order(data, paired.obs_names), list(paired.counts)
         if not cells.equals(paired.obs_names):
             counts = [c[paired.obs_names.get_indexer(cells)] for c in counts]
@@ -122,7 +122,7 @@ def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
     return _mosaic(model, data, names, rna, other, layer=layer)
 
 
-def _other_kinds(kinds, model) -> str:
+def other_kinds(kinds, model) -> str:
     """The error for data whose second modality is not the model's kind (a Multiome file given to a CITE-seq model);
     ``kinds``: those the data holds (that kind alone, or RNA beside it)."""
     want = " + ".join(model.preprocessor.kinds)
@@ -181,7 +181,7 @@ def _pick(model, mods: dict) -> tuple[str, str | None]:
                     continue
                 if other in ("ATAC", "ADT"):  # beside the RNA, or alone (no RNA found: not 'GEX + ATAC')
                     held = (other,) if found[0] is None else (model.preprocessor.kinds[0], other)
-                    raise ValueError(_other_kinds(held, model))
+                    raise ValueError(other_kinds(held, model))
     if found[0] is None and found[1] is None:
         raise ValueError(
             f"the data has neither of the model's modalities (its {model.preprocessor.kinds[0]} is named "
@@ -322,7 +322,7 @@ def _from_files(model, files, data) -> QueryFeatures:
 
     rna_only = isinstance(files, RnaFiles)
     if files.kinds != model.preprocessor.kinds[:len(files.kinds)]:
-        raise ValueError(_other_kinds(files.kinds, model))
+        raise ValueError(other_kinds(files.kinds, model))
     mosaic = isinstance(files, (MosaicFiles, RnaFiles))
     observed = files.observed if mosaic else np.ones((files.n_obs, 2), dtype=bool)
     cached = getattr(model, "_files_features", None)
