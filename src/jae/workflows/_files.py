@@ -116,7 +116,7 @@ def open_query(inputs: InputFiles, model, *, fragments, remap_peaks: bool, memor
     (:func:`open_remapped`), or, with neither, opened as it is for one pass over the counts. ``check(data)`` refuses
     the query as read on the first two routes, before their slow work; on the third the caller checks (a batch column
     may sit in a second file, read after)."""
-    _check_tenx_kinds(inputs, model)
+    _check_kinds(inputs, model)
     if fragments is not None:
         from ._fragments import read_with_fragments
 
@@ -126,21 +126,30 @@ def open_query(inputs: InputFiles, model, *, fragments, remap_peaks: bool, memor
     return inputs.open(memory_budget=memory_budget, what=what, once=True)
 
 
-def _check_tenx_kinds(inputs: InputFiles, model) -> None:
-    """Refuse Cell Ranger ``.h5`` files whose second modality is not the model's (Multiome cells given to a CITE-seq
-    model) from their feature types, before their counts are read: reading them whole came first (14 s and 1.9 GB for
-    8,000 Multiome cells before the one-line refusal). Files of Gene Expression alone (a query's RNA) and matrix
-    folders (read whole) are left to the reading."""
+def _check_kinds(inputs: InputFiles, model) -> None:
+    """Refuse a Cell Ranger ``.h5`` or one ``.h5ad`` holding both modalities (``--h5ad``) whose second modality is not
+    the model's (Multiome cells given to a CITE-seq model), from the feature types stored in the file, before its
+    counts are read: both are read whole, which came first (14 s and 1.9 GB for 8,000 Multiome cells in a Cell Ranger
+    .h5 before the one-line refusal). Files of Gene Expression alone (a query's RNA), matrix folders and zarr stores
+    are left to the reading (streamed inputs are refused from their header already)."""
     from ..io.cellranger_blocks import read_header
-    from ..io.modality import detect_kind
+    from ..io.features import stored_var_column
+    from ..io.modality import known_kind
     from ..query.features import other_kinds
 
-    if inputs.tenx is None or getattr(model, "preprocessor", None) is None:
+    if getattr(model, "preprocessor", None) is None:
         return
-    for path in inputs.samples.values() if inputs.samples else [inputs.tenx]:
-        if Path(path).is_dir() or Path(path).suffix.lower() != ".h5":
-            continue
-        header, _ = read_header(path, mod2_kind=inputs.mod2_kind)
-        kinds = {detect_kind(m, name=n) for n, m in header.mod.items()} - {"GEX"}
+    if inputs.tenx is not None:
+        files = [Path(p) for p in (inputs.samples.values() if inputs.samples else [inputs.tenx])]
+        headers = [read_header(p, mod2_kind=inputs.mod2_kind)[0] for p in files
+                   if p.is_file() and p.suffix.lower() == ".h5"]  # its modalities, typed, without the counts
+        types = [np.concatenate([m.var["feature_types"].astype(str) for m in h.mod.values()]) for h in headers]
+    elif inputs.h5ad is not None and Path(inputs.h5ad).is_file():  # var['feature_types']; a zarr store is a folder
+        stored = stored_var_column(inputs.h5ad, "feature_types", raw=inputs.layer == "raw")
+        types = [] if stored is None else [stored]
+    else:
+        return
+    for values in types:
+        kinds = {known_kind(str(v)) for v in pd.unique(np.asarray(values))} - {None, "GEX"}
         if kinds and model.preprocessor.kinds[-1] not in kinds:
             raise ValueError(other_kinds(("GEX", *sorted(kinds)), model))
