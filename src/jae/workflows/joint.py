@@ -25,7 +25,7 @@ from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_k
                                query_batch_key)
 from ._fragments import check_fragments, check_fragments_model, fragment_paths
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, open_query,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, check_stored_columns, open_query,
 )
 from .embed import LABEL_COLUMNS, embed_files
 
@@ -97,6 +97,8 @@ def fit_files(
     given_organism(organism, needed=bool(model.config.n_phase))  # and an organism without cell-cycle genes
     config = model.config
     supervised = config.mode == "supervised"
+    check_stored_columns(inputs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,  # --h5ad
+                         fixes={"annotations": "InputFiles(..., annotations=FILE)", "samples": samples_fix(inputs)})
     with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
         data = inputs.open(plan=False, memory_budget=memory_budget, what="fit")  # JAE.fit: whole or streamed
     if isinstance(data, PairedFiles) and supervised:  # labels only the second file holds: as fit finds them read whole
