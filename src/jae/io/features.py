@@ -199,22 +199,15 @@ def gene_symbols(var) -> pd.Index | None:
 def stored_gene_symbols(path, *, modality: str | None = None, raw: bool = False) -> pd.Index | None:
     """:func:`gene_symbols` of an AnnData stored in ``path`` (an ``.h5mu`` file's ``modality``; the ``var`` of
     ``.raw`` with ``raw``), that column read alone, without the counts or the rest of ``var``."""
-    return stored_var_column(path, SYMBOLS, modality=modality, raw=raw)
-
-
-def stored_var_column(path, column: str, *, modality: str | None = None, raw: bool = False) -> pd.Index | None:
-    """``var[column]`` of an AnnData stored in the HDF5 file ``path`` (an ``.h5mu`` file's ``modality``; the ``var``
-    of ``.raw`` with ``raw``, where there is one) as text, read alone, without the counts or the rest of ``var``;
-    None without that column."""
     import h5py
     from anndata.io import read_elem
 
     with h5py.File(path, "r") as f:
         group = f["mod"][modality] if modality is not None else f
-        var = group["raw"]["var"] if raw and "raw" in group else group.get("var")
-        if not isinstance(var, h5py.Group) or column not in var:
+        var = group["raw"]["var"] if raw else group.get("var")
+        if not isinstance(var, h5py.Group) or SYMBOLS not in var:
             return None
-        return pd.Index(np.asarray(read_elem(var[column])).astype(str))
+        return pd.Index(np.asarray(read_elem(var[SYMBOLS])).astype(str))
 
 
 def _symbols_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:

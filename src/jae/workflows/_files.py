@@ -133,7 +133,6 @@ def _check_kinds(inputs: InputFiles, model) -> None:
     .h5 before the one-line refusal). Files of Gene Expression alone (a query's RNA), matrix folders and zarr stores
     are left to the reading (streamed inputs are refused from their header already)."""
     from ..io.cellranger_blocks import read_header
-    from ..io.features import stored_var_column
     from ..io.modality import known_kind
     from ..query.features import other_kinds
 
@@ -145,7 +144,7 @@ def _check_kinds(inputs: InputFiles, model) -> None:
                    if p.is_file() and p.suffix.lower() == ".h5"]  # its modalities, typed, without the counts
         types = [np.concatenate([m.var["feature_types"].astype(str) for m in h.mod.values()]) for h in headers]
     elif inputs.h5ad is not None and Path(inputs.h5ad).is_file():  # var['feature_types']; a zarr store is a folder
-        stored = stored_var_column(inputs.h5ad, "feature_types", raw=inputs.layer == "raw")
+        stored = _stored_feature_types(inputs)
         types = [] if stored is None else [stored]
     else:
         return
@@ -165,7 +164,6 @@ def check_stored_columns(inputs: InputFiles, *, batch_key: str | None, cell_type
     from anndata.io import read_elem
 
     from ..io.annotations import annotation_columns
-    from ..io.features import stored_var_column
     from ..io.modality import known_kind
     from ..io.validate import check_fit_annotations
 
@@ -179,7 +177,7 @@ def check_stored_columns(inputs: InputFiles, *, batch_key: str | None, cell_type
             obs = read_elem(f["obs"])
     except OSError:  # no HDF5 file (a Matrix Market matrix, text): refused as read
         return
-    types = stored_var_column(inputs.h5ad, "feature_types", raw=inputs.layer == "raw")
+    types = _stored_feature_types(inputs)
     if not both and (types is None or len({known_kind(str(t)) for t in pd.unique(np.asarray(types))} - {None}) < 2):
         return  # one modality: refused as read
     columns = [*map(str, obs.columns), *annotation_columns(list(inputs.annotations))]  # the names alone: no join
@@ -188,3 +186,19 @@ def check_stored_columns(inputs: InputFiles, *, batch_key: str | None, cell_type
     if missing:  # refused by the column checks, which read no value
         check_fit_annotations(pd.DataFrame(index=obs.index, columns=list(dict.fromkeys(columns))),
                               batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised, fixes=fixes)
+
+
+def _stored_feature_types(inputs: InputFiles) -> np.ndarray | None:
+    """``var['feature_types']`` of the ``.h5ad`` file ``inputs.h5ad`` (of its ``.raw``, where read from there) as
+    text, that column read alone; None without it, or for a file that is no HDF5 file (refused as read)."""
+    import h5py
+    from anndata.io import read_elem
+
+    try:
+        with h5py.File(inputs.h5ad, "r") as f:
+            var = f["raw"]["var"] if inputs.layer == "raw" and "raw" in f else f.get("var")
+            if not isinstance(var, h5py.Group) or "feature_types" not in var:
+                return None
+            return np.asarray(read_elem(var["feature_types"])).astype(str)
+    except OSError:
+        return None
