@@ -156,6 +156,8 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
                            for x, ok, v in zip(np.asarray(column, dtype=np.float64), labelled, values)], dtype=object)
     labels = np.where(labelled, values, np.nan).astype(object)
     _warn_placeholders(labels[labelled], key)
+    from ..labels.variants import warn_blank_variants
+    warn_blank_variants(labels[labelled], key, "scored")
     return labels, np.asarray(labelled, dtype=bool)
 
 

@@ -42,6 +42,7 @@ from ..evaluation.inputs import files_h5mu
 from .embedding_record import check_record, embedding_cells, embedding_table, given_observed
 from ..model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, unvoted
 from .heldout_alone import alone_thresholds, placed_alone
+from .variants import warn_blank_variants
 from .._words import first_names
 # the vote and mixture (labels/mixture.py) and the unknown call (labels/unknown.py), kept importable from here
 from .mixture import _head_probabilities, _knn_distance, _linear, _mixed, vote, voters_linear
@@ -96,6 +97,8 @@ def label_categories(labels: pd.Series, *, key: str | None = None) -> tuple[list
     numerically (None for text labels). ``key``: the labels' ``obs`` column; a label reading as "no type"
     (:data:`UNLABELLED_TEXT`, scANVI's "Unknown") is then warned about, with the fix, as it is learnt as a type."""
     names = sorted(pd.unique(labels.astype(str)))
+    if key is not None:
+        warn_blank_variants(names, key, "learnt")
     placeholders, n_cells = unlabelled_placeholders(labels) if key is not None else ([], 0)
     if placeholders:
         logger.warning(
