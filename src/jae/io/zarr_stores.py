@@ -7,7 +7,8 @@ of its format (:func:`jae.io.read_h5mu`, :func:`jae.io.read_h5ad`). Over it, or 
 the budget without reading it whole (a model's queries given as a path), the store is copied once, element by element
 and its count matrices in blocks, into a temporary ``.h5mu`` / ``.h5ad`` in the system's temporary folder
 (``TMPDIR``), streamed from there as any such file, and removed when the workflow ends (as
-:mod:`jae.io.samples_files` removes its combined samples). One log line says which route was taken. The store itself
+:mod:`jae.io.samples_files` removes its combined samples). One log line says which route was taken. Either route
+first refuses a store lacking chunk files of its counts (:func:`jae.io.zarr_chunks.check_chunks`). The store itself
 is only read.
 """
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from .chunked import format_bytes, matrix_bytes
 from .paths import user_path
+from .zarr_chunks import check_chunks
 
 __all__ = ["is_zarr", "store_kind", "check_store", "read_store", "store_need", "hdf5_copy", "to_stream", "open_tree",
            "log_route"]
@@ -101,11 +103,13 @@ def check_store(path, *, what: str, kind: str, fix: str | None = None) -> Path:
 
 def read_store(path, *, what: str, kind: str, fix: str | None = None):
     """The zarr store ``path`` of ``kind`` read whole: :func:`anndata.read_zarr`, or :func:`mudata.read_zarr` (whose
-    global ``obs`` :func:`jae.io.readers.read_h5mu_as_stored` sets as stored, as for an ``.h5mu``)."""
+    global ``obs`` :func:`jae.io.readers.read_h5mu_as_stored` sets as stored, as for an ``.h5mu``). A store lacking
+    chunk files of its counts is refused first (:func:`check_chunks`)."""
     import anndata as ad
     import mudata as md
 
     path = check_store(path, what=what, kind=kind, fix=fix)
+    check_chunks(path, what=what)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
         return ad.read_zarr(str(path)) if kind == "AnnData" else md.read_zarr(str(path))
@@ -156,6 +160,7 @@ def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
     from .samples_files import check_disk, temporary_file
 
     path = check_store(path, what=what, kind=kind)
+    check_chunks(path, what=what)
     g = _group(path, what=what)
     folder = Path(tempfile.gettempdir())
     need = _tree_bytes(g) + 2**20
