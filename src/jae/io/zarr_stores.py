@@ -7,9 +7,9 @@ of its format (:func:`jae.io.read_h5mu`, :func:`jae.io.read_h5ad`). Over it, or 
 the budget without reading it whole (a model's queries given as a path), the store is copied once, element by element
 and its count matrices in blocks, into a temporary ``.h5mu`` / ``.h5ad`` in the system's temporary folder
 (``TMPDIR``), streamed from there as any such file, and removed when the workflow ends (as
-:mod:`jae.io.samples_files` removes its combined samples). One log line says which route was taken. Either route
-first refuses a store lacking chunk files of its counts (:func:`jae.io.zarr_chunks.check_chunks`). The store itself
-is only read.
+:mod:`jae.io.samples_files` removes its combined samples). One log line says which route was taken (over the budget,
+the line of :func:`jae.io.plan_input` naming the store copied: :func:`route_said_later`). Either route first refuses
+a store lacking chunk files of its counts (:func:`jae.io.zarr_chunks.check_chunks`). The store itself is only read.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 import tempfile
 import warnings
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import h5py
@@ -28,8 +29,8 @@ from .chunked import format_bytes, matrix_bytes
 from .paths import user_path
 from .zarr_chunks import check_chunks
 
-__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "store_need", "hdf5_copy", "to_stream", "open_tree",
-           "log_route"]
+__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "store_need", "hdf5_copy", "to_stream",
+           "open_tree", "log_route", "route_said_later", "copied_note"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ _READS = {"MuData": "pass it as h5mu=FILE", "AnnData": "pass it as h5ad=FILE (on
           "mod1=FILE (RNA) with the other modality's file as mod2=FILE"}
 #: How a MuData store's modality is saved as a store of its own (``{save}`` in a caller's fix).
 _SAVE = "save each modality as a store of its own first (mdata.mod['rna'].write_zarr(...))"
+#: The temporary HDF5 copies made of stores (:func:`hdf5_copy`): copy -> store.
+_COPIES: dict[Path, Path] = {}
+#: Whether the copies made now are said by a later line (:func:`route_said_later`).
+_SAID_LATER: ContextVar[bool] = ContextVar("zarr_route_said_later", default=False)
 
 
 def is_zarr(path) -> bool:
@@ -178,6 +183,7 @@ def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
                 head = f"MuData (format-version={md.__mudataversion__};creator=muon;creator-version={md.__version__})"
                 fh.write(head.encode().ljust(512, b"\0")[:512])
     logger.debug("copied %s to %s", path, out)
+    _COPIES[Path(out)] = path
     return out
 
 
@@ -260,12 +266,35 @@ def log_route(path, route: str, *, what: str, need: int | None = None, budget: i
                     Path(path).name, what.lstrip("."), tempfile.gettempdir())
 
 
+@contextmanager
+def route_said_later():
+    """Within it, the copies :func:`to_stream` makes are not logged as they are made: the caller's route line, of
+    :func:`jae.io.plan_input`, names them (:func:`copied_note`), so a store copied then streamed is said in one line."""
+    token = _SAID_LATER.set(True)
+    try:
+        yield
+    finally:
+        _SAID_LATER.reset(token)
+
+
+def copied_note(files) -> str:
+    """``', the zarr store NAME copied once into a temporary HDF5 file in TMPDIR,'`` when ``files``
+    (:class:`jae.io.PairedFiles` and the like) are read from copies of stores (:func:`hdf5_copy`), else ``''``."""
+    paths = getattr(files, "paths", None) or [getattr(c, "path", None) for c in getattr(files, "counts", ())]
+    stores = list(dict.fromkeys(_COPIES[Path(p)].name for p in paths if p is not None and Path(p) in _COPIES))
+    if not stores:
+        return ""
+    return (f", the zarr store{'s' if len(stores) > 1 else ''} {' and '.join(stores)} copied once into a temporary "
+            f"HDF5 file in {tempfile.gettempdir()} (TMPDIR moves it; removed afterwards),")
+
+
 def to_stream(path, *, what: str, kind: str, fix: str | None = None):
     """``path`` as a lazy opener (:func:`jae.io.open_h5mu`, :func:`jae.io.open_competition`, :func:`jae.io.open_rna`)
-    streams it: a zarr store of ``kind`` copied once into a temporary HDF5 file (:func:`hdf5_copy`, logged), anything
-    else as it is (its opener checks it)."""
+    streams it: a zarr store of ``kind`` copied once into a temporary HDF5 file (:func:`hdf5_copy`; logged, unless
+    within :func:`route_said_later`), anything else as it is (its opener checks it)."""
     if not is_zarr(path):
         return path
     check_store(path, what=what, kind=kind, fix=fix)  # the wrong input refused before any copy
-    log_route(path, "copy", what=what)
+    if not _SAID_LATER.get():
+        log_route(path, "copy", what=what)
     return hdf5_copy(path, kind, what=what)
