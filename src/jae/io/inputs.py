@@ -328,7 +328,8 @@ class InputFiles:
         for n, p in stores.items():
             check_store(p, what=f".{n}" if n == "h5mu" else n, kind=kinds[n])
         budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
-        need = sum(store_need(p, kinds[n]) for n, p in stores.items())
+        need = sum(store_need(p, kinds[n], pair=(self.rna, self.other) if n == "h5mu" else None)  # what is read
+                   for n, p in stores.items())
         if need > budget:
             return False
         log_route(self.name, "whole", what=what, need=need, budget=budget)

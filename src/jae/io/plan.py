@@ -217,10 +217,10 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
         from .readers import read_h5mu
         from .zarr_stores import check_store, log_route, store_need
 
-        need = store_need(check_store(data, what=".h5mu", kind="MuData"), "MuData")
+        rna, other = modalities if modalities is not None else ("rna", None)
+        need = store_need(check_store(data, what=".h5mu", kind="MuData"), "MuData", pair=(rna, other))
         if need <= budget:
             log_route(data, "whole", what=what, need=need, budget=budget)
-            rna, other = modalities if modalities is not None else ("rna", None)
             return read_h5mu(data, rna=rna, other=other, layer=layer)
     with nullcontext() if once else route_said_later():  # a store's copy said by the route's line below
         files = _as_files(data, modalities, layer=layer)

@@ -8,7 +8,8 @@ the budget without reading it whole (a model's queries given as a path), the sto
 and its count matrices in blocks, into a temporary ``.h5mu`` / ``.h5ad`` in the system's temporary folder
 (``TMPDIR``), streamed from there as any such file, and removed when the workflow ends (as
 :mod:`jae.io.samples_files` removes its combined samples). One log line says which route was taken (over the budget,
-the line of :func:`jae.io.plan_input` naming the store copied: :func:`route_said_later`). Either route first refuses
+the line of :func:`jae.io.plan_input` naming the store copied: :func:`route_said_later`). A MuData store is estimated
+and read whole for the modalities read (the pair; the others' ``obs`` and ``var`` alone). Either route first refuses
 a store lacking chunk files of its counts (:func:`jae.io.zarr_chunks.check_chunks`). The store itself is only read.
 """
 
@@ -29,7 +30,7 @@ from .chunked import format_bytes, matrix_bytes
 from .paths import user_path
 from .zarr_chunks import check_chunks
 
-__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "store_need", "hdf5_copy", "to_stream",
+__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "modalities_read", "store_need", "hdf5_copy", "to_stream",
            "open_tree", "log_route", "route_said_later", "copied_note"]
 
 logger = logging.getLogger(__name__)
@@ -106,10 +107,11 @@ def check_store(path, *, what: str, kind: str, fix: str | None = None) -> Path:
     return path
 
 
-def read_store(path, *, what: str, kind: str, fix: str | None = None):
+def read_store(path, *, what: str, kind: str, fix: str | None = None, pair: tuple | None = None):
     """The zarr store ``path`` of ``kind`` read whole: :func:`anndata.read_zarr`, or :func:`mudata.read_zarr` (whose
-    global ``obs`` :func:`jae.io.readers.read_h5mu_as_stored` sets as stored, as for an ``.h5mu``). A store lacking
-    chunk files of its counts is refused first (:func:`check_chunks`)."""
+    global ``obs`` :func:`jae.io.readers.read_h5mu_as_stored` sets as stored, as for an ``.h5mu``); ``pair``:
+    ``(rna, other)`` of a MuData store, whose other modalities are read without their matrices
+    (:func:`modalities_read`). A store lacking chunk files of its counts is refused first (:func:`check_chunks`)."""
     import anndata as ad
     import mudata as md
 
@@ -117,7 +119,40 @@ def read_store(path, *, what: str, kind: str, fix: str | None = None):
     check_chunks(path, what=what)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
-        return ad.read_zarr(str(path)) if kind == "AnnData" else md.read_zarr(str(path))
+        if kind == "AnnData":
+            return ad.read_zarr(str(path))
+        g = _group(path, what=what)
+        read = modalities_read(path, pair) if pair is not None else list(g["mod"].keys())
+        return md.read_zarr(str(path)) if set(read) >= set(g["mod"].keys()) else _read_mudata(g, read)
+
+
+def _read_mudata(g, read: list[str]):
+    """The MuData store's group ``g`` read as :func:`mudata.read_zarr` reads it, its modalities but ``read`` holding
+    their ``obs`` and ``var`` alone (no matrix)."""
+    import anndata as ad
+    import mudata as md
+    from anndata.io import read_elem
+
+    mods = {m: ad.read_zarr(g["mod"][m]) if m in read else
+            ad.AnnData(obs=read_elem(g["mod"][m]["obs"]), var=read_elem(g["mod"][m]["var"])) for m in g["mod"].keys()}
+    order = g["mod"].attrs.get("mod-order")
+    if order is not None and all(m in mods for m in order):
+        mods = {m: mods[m] for m in order}
+    return md.MuData._init_from_dict_(mod=mods, **{k: read_elem(g[k]) for k in g.keys() if k != "mod"})
+
+
+def modalities_read(path, pair: tuple) -> list[str]:
+    """The modalities of the MuData store ``path`` that reading it for ``pair`` (``(rna, other)``, as
+    :func:`jae.io.read_h5mu` takes them) reads the counts of: the pair it picks (:func:`jae.io.modality.pick_modalities`,
+    hashtags set aside), every modality where it cannot pick one (the read then refuses it)."""
+    from .modality import pick_modalities, stored_types
+
+    g = _group(Path(path), what="input")
+    available = list(g["mod"].keys())
+    try:
+        return list(pick_modalities(Path(path).name, available, *pair, types_of=stored_types(g), quiet=True))
+    except (KeyError, ValueError):
+        return available
 
 
 def _is_array(elem) -> bool:
@@ -139,16 +174,18 @@ def _stored(group) -> tuple[int, int, int]:
     return cells, max(values, default=0), sum(matrix_bytes(m) for m in mats)
 
 
-def store_need(path, kind: str) -> int:
+def store_need(path, kind: str, pair: tuple | None = None) -> int:
     """Estimated peak bytes of fitting on the store read whole: every matrix of ``X``, ``layers`` and ``raw`` as
     stored, plus the working set and the process that :func:`jae.io.paired_files.memory_needed` counts for the same
-    cells and counts (every modality's; an ADT's SVD sample counted too: an upper bound)."""
+    cells and counts (an ADT's SVD sample counted too: an upper bound); of a MuData store, the modalities read for
+    ``pair`` (:func:`modalities_read`; None: every one)."""
     from types import SimpleNamespace
 
     from .paired_files import memory_needed
 
     g = _group(Path(path), what="input")
-    groups = [g["mod"][m] for m in g["mod"].keys()] if kind == "MuData" else [g]
+    read = (modalities_read(path, pair) if pair is not None else list(g["mod"].keys())) if kind == "MuData" else []
+    groups = [g["mod"][m] for m in read] if kind == "MuData" else [g]
     parts = [_stored(m) for m in groups]
     counts = [SimpleNamespace(nnz=z, encoding="csr_matrix", nbytes=b) for _, z, b in parts]
     n_obs = max((c for c, _, _ in parts), default=0)
