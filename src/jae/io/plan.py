@@ -247,7 +247,8 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     if need <= budget:
         logger.info(
             "%s: in-memory path: reading %s%s needs about %s (%s for the data, %s the process itself), within the "
-            "memory budget of %s", what, files, copied_note(files), format_bytes(need), _data(need), format_bytes(PROCESS_BYTES),
+            "memory budget of %s", what, files, copied_note(files), format_bytes(need), _data(need),
+            format_bytes(PROCESS_BYTES),
             format_bytes(budget),
         )
         return files.load()
@@ -261,7 +262,8 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
         "%s: streaming path: reading %s%s into memory would need about %s (%s for the data, %s the process itself), "
         "over the memory budget of %s; streaming row blocks from disk (about %s for the data), about %s with the "
         "process whatever the budget: the budget chose the path and does not cap it",
-        what, files, copied_note(files), format_bytes(need, up=True), _data(need), format_bytes(PROCESS_BYTES), format_bytes(budget),
+        what, files, copied_note(files), format_bytes(need, up=True), _data(need), format_bytes(PROCESS_BYTES),
+        format_bytes(budget),
         _data(files.memory_needed(in_memory=False)), format_bytes(files.memory_needed(in_memory=False), up=True),
     )
     warn_dropped(files.obs)

@@ -59,8 +59,8 @@ def _chunk_keys(folder: Path):
         shape, fill = v3.get("shape", []), v3.get("fill_value")
         grid = v3.get("chunk_grid", {}).get("configuration", {}).get("chunk_shape", [])  # shards, where sharded
         encoding = v3.get("chunk_key_encoding", {"name": "default"})
-        separator = encoding.get("configuration", {}).get("separator", "/" if encoding.get("name") == "default" else ".")
-        prefix = f"c{separator}" if encoding.get("name", "default") == "default" else ""
+        default = encoding.get("name", "default") == "default"  # 'c/0' (or 'c.0'); the v2 encoding: '0'
+        prefix = f"c{encoding.get('configuration', {}).get('separator', '/')}" if default else ""
     if len(shape) != 1 or len(grid) != 1 or not grid[0]:
         return shape[0] if shape else 0, fill, None
     return shape[0], fill, [f"{prefix}{i}" for i in range(math.ceil(shape[0] / grid[0]))]

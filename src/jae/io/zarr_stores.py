@@ -30,8 +30,8 @@ from .chunked import format_bytes, matrix_bytes
 from .paths import user_path
 from .zarr_chunks import check_chunks
 
-__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "modalities_read", "store_need", "hdf5_copy", "to_stream",
-           "open_tree", "log_route", "route_said_later", "copied_note"]
+__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "modalities_read", "store_need", "hdf5_copy",
+           "to_stream", "open_tree", "log_route", "route_said_later", "copied_note"]
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +143,9 @@ def _read_mudata(g, read: list[str]):
 
 def modalities_read(path, pair: tuple) -> list[str]:
     """The modalities of the MuData store ``path`` that reading it for ``pair`` (``(rna, other)``, as
-    :func:`jae.io.read_h5mu` takes them) reads the counts of: the pair it picks (:func:`jae.io.modality.pick_modalities`,
-    hashtags set aside), every modality where it cannot pick one (the read then refuses it)."""
+    :func:`jae.io.read_h5mu` takes them) reads the counts of: the pair it picks
+    (:func:`jae.io.modality.pick_modalities`, hashtags set aside), every modality where it cannot pick one (the read
+    then refuses it)."""
     from .modality import pick_modalities, stored_types
 
     g = _group(Path(path), what="input")
