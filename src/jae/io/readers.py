@@ -304,7 +304,7 @@ def read_h5mu(
         if not is_zarr(path):
             with h5py.File(path, "r") as f:
                 check_is_mudata(f, path, what=".h5mu")
-        source = read_h5mu_as_stored(path)
+        source = read_h5mu_as_stored(path, pair=(rna, other))  # a store: the other modalities' matrices not read
     available = list(source.mod)
     types_of = held_types(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other, types_of=types_of)
@@ -341,14 +341,15 @@ def read_h5mu(
     return mdata
 
 
-def read_h5mu_as_stored(path: PathLike) -> md.MuData:
+def read_h5mu_as_stored(path: PathLike, *, pair: tuple | None = None) -> md.MuData:
     """``mudata.read_h5mu`` with the global ``obs`` as the file stores it, as the streaming reader and anndata have it:
     MuData's reader converts its dtypes (whole-number floats to int64, or Int64 with missing values), which would
-    rename batches and cell types ('1.0' -> '1') and change the user's columns in a copy of the file."""
+    rename batches and cell types ('1.0' -> '1') and change the user's columns in a copy of the file. ``pair``: of a
+    zarr store, ``(rna, other)``, the modalities whose matrices are read (:func:`jae.io.zarr_stores.read_store`)."""
     from anndata.io import read_elem
 
     with _quiet_mudata():  # a MuData zarr store: read as its .h5mu is
-        mdata = read_store(path, what=".h5mu", kind="MuData") if is_zarr(path) else md.read_h5mu(path)
+        mdata = read_store(path, what=".h5mu", kind="MuData", pair=pair) if is_zarr(path) else md.read_h5mu(path)
     with open_tree(path) as f:
         stored = read_elem(f["obs"]) if "obs" in f else None
     if stored is not None and len(stored.columns) and stored.index.is_unique and len(stored) == mdata.n_obs \

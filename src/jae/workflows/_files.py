@@ -116,10 +116,13 @@ def open_query(inputs: InputFiles, model, *, fragments, remap_peaks: bool, memor
     (:func:`open_remapped`), or, with neither, opened as it is for one pass over the counts. ``check(data)`` refuses
     the query as read on the first two routes, before their slow work; on the third the caller checks (a batch column
     may sit in a second file, read after)."""
-    if fragments is not None:
-        from ._fragments import read_with_fragments
+    from ..query.features import read_by
 
-        return read_with_fragments(inputs, model, fragments, progress_bar=progress_bar, check=check)
-    if remap_peaks:
-        return open_remapped(inputs, model, memory_budget=memory_budget, what=what, check=check)
-    return inputs.open(memory_budget=memory_budget, what=what, once=True)
+    with read_by(model):  # a .raw read: its repeats among the genes the model ignores, ignored with them
+        if fragments is not None:
+            from ._fragments import read_with_fragments
+
+            return read_with_fragments(inputs, model, fragments, progress_bar=progress_bar, check=check)
+        if remap_peaks:
+            return open_remapped(inputs, model, memory_budget=memory_budget, what=what, check=check)
+        return inputs.open(memory_budget=memory_budget, what=what, once=True)
