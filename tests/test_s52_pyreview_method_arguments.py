@@ -1,7 +1,8 @@
-"""scvi-tools' habits given to jae.JAE's methods: ``fit(mdata, max_epochs=5)`` (scvi-tools' ``train(max_epochs=)``),
-``labels_key=`` (its ``setup_anndata``) and misspelt keywords raised Python's bare "JAE.fit() got an unexpected
-keyword argument ..." (session 52), where ``JAE(max_epochs=5)`` already named the fix. Each now refuses in one line
-naming the argument or the model call that takes it, before any data is read; valid calls are unchanged."""
+"""Other tools' habits given to jae's calls: ``fit(mdata, max_epochs=5)`` (scvi-tools' ``train(max_epochs=)``),
+``labels_key=`` (its ``setup_anndata``), ``jae.evaluate(..., label_key=)`` (scib) or ``embedding_obsm_keys=``
+(scib-metrics), and misspelt keywords raised Python's bare "JAE.fit() got an unexpected keyword argument ..." (session
+52), where ``JAE(max_epochs=5)`` already named the fix. Each now refuses in one line naming the argument or the model
+call that takes it, before any data is read; valid calls are unchanged."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import inspect
 
 import pytest
 
+import numpy as np
+import pandas as pd
+
+import jae
 from jae import JAE, JAEConfig
 
 
@@ -47,3 +52,16 @@ def test_other_tools_names_and_misspellings_name_the_argument():
     with pytest.raises(TypeError, match=r"^JAE\.map_query has no argument 'labels_key'; its arguments are query, "):
         model.map_query(None, labels_key="cell_type")
 
+
+
+def test_scib_names_given_to_the_scoring_calls_name_jae_s():
+    with pytest.raises(TypeError, match=r"^jae\.evaluate has no argument 'label_key'; its name here is "
+                                        r"'cell_type_key': pass cell_type_key='cell_type'$"):
+        jae.evaluate(None, ["X_jae"], label_key="cell_type")
+    with pytest.raises(TypeError, match=r"^jae\.evaluate has no argument 'embedding_obsm_keys'; its name here is "
+                                        r"'embeddings': pass embeddings=\['X_pca'\]$"):
+        jae.evaluate(None, embedding_obsm_keys=["X_pca"])
+    labels = pd.Series(np.repeat(["a", "b"], 10))
+    with pytest.raises(TypeError, match=r"^jae\.metrics\.evaluate_embedding has no argument 'labels'; its name here "
+                                        r"is 'cell_type': pass cell_type=\.\.\.$"):  # a Series is not printed
+        jae.metrics.evaluate_embedding(np.zeros((20, 2)), labels=labels)

@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._flags import check_flags
+from ..config import keyword_arguments
 from .inputs import _is_files, obsm_embedding, read_embedding
 from .checks import (
     DEFAULT_BATCH_KEY, cell_type_labels,
@@ -130,6 +131,7 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None, notes: lis
     return (lambda: (log_normalize(b, copy=False) for b in read_ahead(source.blocks(rows)))), files.var_names[i]
 
 
+@keyword_arguments(name="jae.evaluate")  # scib's label_key=, scib-metrics' embedding_obsm_keys=: one line
 def evaluate(
     data,
     embeddings: Mapping[str, np.ndarray | str | os.PathLike] | Sequence[str] = ("X_jae",),

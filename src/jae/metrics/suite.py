@@ -39,6 +39,7 @@ from ._graph import (
     resolve_knn,
     umap_connectivities,
 )
+from ..config import keyword_arguments
 from ._labels import as_labels, by_cells, codes
 from .cell_cycle_cons import (
     CellCycleReference,
@@ -105,6 +106,7 @@ def _uninformative(E: np.ndarray) -> str | None:
     return None
 
 
+@keyword_arguments(name="jae.metrics.evaluate_embedding")  # scib-metrics' labels=: one line naming cell_type=
 def evaluate_embedding(
     embedding,
     *,
