@@ -32,7 +32,7 @@ from ._graph import (
     float32_tensor,
     resolve_device,
 )
-from ._labels import as_labels, by_cells, codes
+from ._labels import as_labels, by_cells, codes, one_cell_order
 
 __all__ = ["silhouette_samples", "silhouette_from_sums", "asw_label", "asw_batch", "ASW_MAX_CELLS"]
 
@@ -239,6 +239,7 @@ def asw_batch(
     seed = as_seed(seed)
     _check_max_cells(max_cells)
     X = _as_float_matrix(embedding)
+    one_cell_order(embedding, batch=batch, cell_type=cell_type)
     _, batch_code = codes(as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=X.shape[0]))
     _, type_code = codes(as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=X.shape[0]))
     per_type = []

@@ -40,7 +40,7 @@ from ._graph import (
     umap_connectivities,
 )
 from ..config import keyword_arguments
-from ._labels import as_labels, by_cells, codes
+from ._labels import as_labels, by_cells, codes, one_cell_order
 from .cell_cycle_cons import (
     CellCycleReference,
     _mean_score,
@@ -203,6 +203,7 @@ def evaluate_embedding(
     n = E.shape[0]
     check_scored_cells(n, "evaluate_embedding")  # 15 neighbours of (nearly) every cell: scores that say nothing
     mode = resolve_knn(knn, n)
+    one_cell_order(embedding, cell_type=cell_type, batch=batch, pseudotime=pseudotime)
     types = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
     pts = _pseudotime_columns(pseudotime, embedding)
