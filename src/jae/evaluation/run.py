@@ -229,7 +229,7 @@ def evaluate(
     from ..baseline import scored_baseline
     from ..io.atomic import atomic_files, protected
     from ..io.outputs import check_outputs
-    from ..io.cell_obs import unused_batches, warn_dropped
+    from ..io.cell_obs import reading_columns, unused_batches, warn_dropped
     from ..io.paired import cell_obs
     from ..metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from ..metrics._graph import resolve_knn
@@ -281,7 +281,9 @@ def evaluate(
     if files and getattr(data, "other_obs", None) is not None:  # jae.io.open_competition: as read_competition reads
         data = _second_file_columns(data, cell_type_key, batch_key, pseudotime_keys)  # them, its second file's too
     read_from = data_files(data)  # named in the report (taken before the baseline may read misordered files whole)
-    obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
+    with reading_columns([cell_type_key, batch_key, *(["pseudotime_order_*"] if pseudotime_keys is None else
+                                                      pseudotime_keys)]):  # others' clashes (muon's leiden): INFO
+        obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if obs is None:
         raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
     if files:  # a modality's values of a column dropped: said as read whole (cell_obs warns of a MuData's)
