@@ -39,7 +39,8 @@ from ._graph import (
     resolve_knn,
     umap_connectivities,
 )
-from ._labels import as_labels, by_cells, codes
+from ..config import keyword_arguments
+from ._labels import as_labels, by_cells, codes, one_cell_order
 from .cell_cycle_cons import (
     CellCycleReference,
     _mean_score,
@@ -131,6 +132,7 @@ def _uninformative(E: np.ndarray) -> str | None:
             "metrics do not change with either), e.g. (E - E.mean(axis=0)) / E.std()")
 
 
+@keyword_arguments(name="jae.metrics.evaluate_embedding")  # scib-metrics' labels=: one line naming cell_type=
 def evaluate_embedding(
     embedding,
     *,
@@ -227,6 +229,7 @@ def evaluate_embedding(
     n = E.shape[0]
     check_scored_cells(n, "evaluate_embedding")  # 15 neighbours of (nearly) every cell: scores that say nothing
     mode = resolve_knn(knn, n)
+    one_cell_order(embedding, cell_type=cell_type, batch=batch, pseudotime=pseudotime)
     types = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
     pts = _pseudotime_columns(pseudotime, embedding)
