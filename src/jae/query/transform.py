@@ -5,6 +5,7 @@ columns regressed: :mod:`jae.query.partial`), and the block of a modality a cell
 
 from __future__ import annotations
 
+import logging
 from typing import NamedTuple
 
 import numpy as np
@@ -15,6 +16,7 @@ from ..io.features import FeatureOverlap, feature_overlap
 from .alone import other_alone
 from .partial import svd_partial, values_partial
 
+logger = logging.getLogger(__name__)
 
 class QueryFeatures(NamedTuple):
     """``X``: ``(n_cells, n_input)`` float32 input features; ``cells``: their names; ``observed``:
@@ -96,9 +98,12 @@ def _fitted(model, seen: SeenCounts | None, observed: np.ndarray, rows) -> np.nd
 
 def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool, raw=None) -> FeatureOverlap:
     """:func:`feature_overlap`; a second modality beside the RNA with too few of its features: the RNA-alone fix too;
-    too few where the data's ``.raw``, not read (``raw``: its features), holds enough: ``layer='raw'`` first."""
+    too few where the data's ``.raw``, not read (``raw``: its features), holds enough: ``layer='raw'`` first; enough,
+    but with missing features among the extra ones named otherwise (``cd3`` for ``CD3``): a warning naming the fix."""
     try:
-        return feature_overlap(var_names, expected, name=name, symbols=symbols)
+        overlap = feature_overlap(var_names, expected, name=name, symbols=symbols)
+        _warn_renamed(i, var_names, expected, overlap, name=name)
+        return overlap
     except ValueError as err:
         # a renaming fix reads the model's features, named as a placeholder no one could fill: where they are
         text = _raw_fix(str(err).replace(_PLACEHOLDER, f"model.preprocessor.var_names[{i}]"), raw, expected)
@@ -108,6 +113,24 @@ def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool,
             raise ValueError(text) from None
         raise ValueError(f"{text}; or place these cells from their RNA alone: pass the RNA without the second "
                          "modality (its AnnData, e.g. mdata['rna'], or jae.io.open_rna(path))") from None
+
+
+def _warn_renamed(i: int, var_names, expected, overlap: FeatureOverlap, *, name: str) -> None:
+    """Warn when missing features of the model's are among the data's extra ones named another way (another case,
+    prefix or suffix, tag, Ensembl version), with the renaming that reads them: they were read as missing (re-solved
+    from the present ones) with no more than the overlap's INFO line, e.g. half of a panel's antibodies in lower case."""
+    if not (len(overlap.missing) and overlap.n_extra):
+        return
+    from ..io.features import _renaming_fix
+
+    expected = pd.Index(expected).astype(str)  # a renaming must read more of them than their names do
+    fix = _renaming_fix(pd.Index(var_names).astype(str).unique(), expected, None, "the model",
+                        need=(len(overlap.present) + 1) / len(expected))
+    if fix is not None:
+        logger.warning("%s: %d of the model's %d features are missing and read as such (re-solved from the present "
+                       "ones), but the data's extra features include them named another way: %s", name,
+                       len(overlap.missing), len(expected),
+                       fix.replace(_PLACEHOLDER, f"model.preprocessor.var_names[{i}]"))
 
 
 def _raw_fix(text: str, raw, expected) -> str:
