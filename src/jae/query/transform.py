@@ -128,7 +128,7 @@ def _warn_renamed(i: int, var_names, expected, overlap: FeatureOverlap, *, name:
                         need=(len(overlap.present) + 1) / len(expected))
     if fix is not None:
         logger.warning("%s: %d of the model's %d features are missing and read as such (re-solved from the present "
-                       "ones), but the data's extra features include them named another way: %s", name,
+                       "ones), but the data's extra features include some of them named another way: %s", name,
                        len(overlap.missing), len(expected),
                        fix.replace(_PLACEHOLDER, f"model.preprocessor.var_names[{i}]"))
 
