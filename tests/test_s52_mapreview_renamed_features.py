@@ -93,3 +93,19 @@ def test_real_gene_panels_named_in_another_case(data_dir, caplog):
     assert len(feature_overlap(renamed, model_genes, name="r").present) == len(overlap.present) + 33 == 3510
     with pytest.raises(ValueError, match="1 duplicated feature name"):
         feature_overlap([names.get(n.upper(), n) for n in query_genes], model_genes, name="r")
+
+
+def test_peaks_are_not_searched_for_renamings(caplog):
+    """A model's peaks are not searched (8 s at 116,490 peaks): a sample's own peaks are other intervals, which
+    jae.remap_peaks puts on the model's, not a renaming."""
+    import pandas as pd
+
+    from jae.query.transform import _overlap
+
+    model = pd.Index([f"chr1-{100 * i}-{100 * i + 50}" for i in range(10)])
+    data = model[:6].append(model[6:].str.upper())  # 'CHR1-...': a case renaming, were they genes
+    with caplog.at_level(logging.INFO, logger="jae"):
+        _overlap(1, data, model, name="modality 'atac'", symbols=None, with_rna=True, peaks=True)
+        assert "6 of the model's 10 features present" in caplog.text and "named another way" not in caplog.text
+        _overlap(1, data, model, name="modality 'atac'", symbols=None, with_rna=True)
+    assert "4 of the model's 10 features are missing and read as such" in caplog.text
