@@ -32,7 +32,7 @@ def test_the_reference_renamed_is_said(reference, caplog):
         mapped = reference.map_query(cells, epochs=2, progress_bar=False)
     assert ("300 cells of the new batches (again) are the reference's own cells (their RNA counts are those of cells "
             "it was fitted on): they are mapped as query cells and embedded as new cells") in caplog.text
-    assert "give them their reference batch in the batch column batch" in caplog.text
+    assert "give them their reference batch in the batch column 'batch'" in caplog.text
     moved = mapped.embed(cells, key_added=None) - reference.embed(_fitted_cells(), key_added=None)
     assert np.abs(moved).max() > 0  # what the warning is about: not the reference's embedding
 

@@ -345,7 +345,7 @@ def _warn_fitted(fitted: np.ndarray | None, batch: np.ndarray, new: list, batch_
             "%d cells of the new batches (%s) are the reference's own cells (their RNA counts are those of cells it "
             "was fitted on): they are mapped as query cells and embedded as new cells, not as the reference model "
             "embeds them; if they are reference cells, leave them out of the query, or give them their reference "
-            "batch in the batch column %s", int(own.sum()), batch_names(sorted(set(batch[own]))), batch_key)
+            "batch in the batch column %r", int(own.sum()), batch_names(sorted(set(batch[own]))), batch_key)
 
 
 def _named_like(names, one: str, several: str) -> str:
