@@ -408,11 +408,11 @@ def check_batches(batch: pd.Series, *, min_cells: int = 2) -> None:
     ValueError
         For cells without a batch, or batches with fewer than ``min_cells`` cells.
     """
-    missing = int((batch.isna().to_numpy() | missing_text(batch.to_numpy())).sum())  # 'nan' text too, as evaluate
-    if missing:
+    gaps = batch.isna().to_numpy() | missing_text(batch.to_numpy())  # 'nan' text too, as evaluate
+    if gaps.any():  # which cells: a few of thousands were not found without it
         raise ValueError(
-            f"{missing} of {len(batch)} cells have no batch label in {batch.name!r}; fill the missing labels "
-            "(e.g. with the sample name) or drop those cells"
+            f"{int(gaps.sum())} of {len(batch)} cells have no batch label in {batch.name!r}; fill the missing labels "
+            f"(e.g. with the sample name) or drop those cells (e.g. {examples(batch.index[gaps])})"
         )
     sizes = batch.value_counts()
     sizes = sizes[sizes > 0]

@@ -342,15 +342,15 @@ def _version_fix(var_names: pd.Index, expected: pd.Index, reference: str, need: 
 
 
 def _case_fix(var_names, expected: pd.Index, reference: str, need: float) -> str | None:
-    """The fix when the data's features are the reference's spelt in another case (``Actb`` for ``ACTB``); None
-    otherwise."""
+    """The fix when the data's features are the reference's in another case (``Actb`` for ``ACTB``), else None."""
     folded = _by_key(var_names, expected, lambda names: pd.Index(pd.Index(names).astype(str).str.upper()))
     if folded < need * len(expected):
         return None
     return (f"{folded} of them match {reference}'s when case is ignored ({reference}'s are like "
             f"{str(expected[0])!r}): give them its spelling, e.g. names = {{n.upper(): n for n in <{reference}'s "
-            "features>}; adata.var_names = [names.get(n.upper(), n) for n in adata.var_names] (on a copy, or write "
-            "the file again so; mouse genes against a human reference match only where the symbols agree)")
+            "features>}; have = set(adata.var_names); adata.var_names = [m if (m := names.get(n.upper(), n)) not in "
+            "have else n for n in adata.var_names] (on a copy, or write the file again so; mouse genes against a human "
+            "reference match only where the symbols agree)")
 
 
 def _tag_fix(var_names, expected: pd.Index, reference: str, need: float) -> str | None:

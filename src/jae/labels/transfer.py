@@ -378,6 +378,12 @@ def predict_cell_type(
         rest = (embedding if plain is None else plain[1])[:, model.layout.n_cell_type:]
         others = other_cells(rest, seed=model.seed)  # one neighbour search serves both averages
         score = np.maximum(*(smooth_over_cells(rest, score[:, i], seed=model.seed, others=others) for i in (0, 1)))
+        if 1 < len(rest) <= SMOOTH_K + 1:  # every cell averaged with all the others: one score for all, said
+            logger.warning(
+                "the unknown call averages each cell's score with those of its %d nearest cells among the cells "
+                "predicted together; with %d cells every cell is averaged with all the others, so they share one "
+                "unknown_score (%.3g) and one unknown flag whatever their cell types: predict them with more cells of "
+                "their sample, or one at a time for each cell's own score", SMOOTH_K, len(rest), score[0])
     names = cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     if names is None or len(names) != len(best):  # data with cells of a modality not read (hashtags): those read
